@@ -1,0 +1,32 @@
+// Lint rules for every part of Loop Lens. Type checking runs apart (`npm run typecheck`).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'out/', '.cache/', 'test/fixtures/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "AssignmentExpression[left.property.name='innerHTML']", message: 'Never use innerHTML.' },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // The tracer runs inside the user's program: it may import Node built-ins only.
+    files: ['tracer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../model/*', '../cli/*', '../extension/*', '../webview/*'] }],
+    },
+  },
+);

@@ -1,0 +1,59 @@
+// Builds every bundle into dist/ with esbuild. Type checking runs apart (`npm run typecheck`).
+//   tracer      — the preload, loaded into the user's program: Node built-ins only, oldest Node we support
+//   watchdog    — the tracer's block-sampler thread
+//   cli         — the `looplens` command line
+//   extension   — the VS Code extension host side (`vscode` is provided by VS Code)
+//   webview     — the timeline drawn in the browser
+import { build } from 'esbuild';
+import { existsSync, readFileSync, chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** The oldest Node.js the tracer and the command line run on. */
+const NODE_TARGET = 'node18';
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: false,
+  logLevel: 'warning',
+  define: { LOOPLENS_VERSION: JSON.stringify(pkg.version) },
+  absWorkingDir: root,
+};
+
+const bundles = [
+  { entryPoints: ['tracer/index.ts'], outfile: 'dist/tracer.js', platform: 'node', format: 'cjs', target: NODE_TARGET },
+  {
+    entryPoints: ['tracer/watchdogWorker.ts'],
+    outfile: 'dist/tracerWatchdog.js',
+    platform: 'node',
+    format: 'cjs',
+    target: NODE_TARGET,
+  },
+  {
+    entryPoints: ['cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: NODE_TARGET,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    entryPoints: ['extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
+].filter((b) => existsSync(path.join(root, b.entryPoints[0])));
+
+await Promise.all(bundles.map((b) => build({ ...common, ...b })));
+if (existsSync(path.join(root, 'dist/cli.js'))) chmodSync(path.join(root, 'dist/cli.js'), 0o755);
+if (!watch) console.log(`built ${bundles.map((b) => b.outfile).join(', ')}`);
