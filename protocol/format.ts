@@ -1,0 +1,256 @@
+/**
+ * The Loop Lens trace format, version 1: the bytes a tracer streams to a reader and the bytes of a
+ * trace file (the file is the stream, saved). One definition, imported by the tracer, the reader,
+ * the command line and the extension.
+ *
+ * The format is runtime-neutral: it speaks of tasks, stints and the loop, never of Node.js
+ * resources. A tracer for another single-threaded event loop (Python asyncio, say) writes the same
+ * records: an asyncio Task is a task, a step of it is a run, `call_soon` is a tick.
+ *
+ * Layout (all integers little-endian; floats IEEE 754 little-endian):
+ *
+ *   Stream  := Header Chunk*
+ *   Header  := MAGIC (8 bytes, ASCII "LOOPLENS")
+ *              u32 formatVersion            — FORMAT_VERSION; readers refuse a newer one
+ *              u32 metaBytes                — length of the JSON that follows, ≤ MAX_META_BYTES;
+ *                                             header length (16 + metaBytes) is a multiple of 16
+ *              metaBytes of UTF-8 JSON      — a TraceMeta object, padded with spaces
+ *   Chunk   := u32 CHUNK_MAGIC
+ *              u32 chunkBytes               — bytes of events that follow; a multiple of UNIT_BYTES,
+ *                                             ≤ MAX_CHUNK_BYTES
+ *              Event*                       — exactly chunkBytes bytes
+ *   Event   := one or more 16-byte units. Unit 0 is:
+ *              byte 0      u8  type         — an EventType
+ *              byte 1      u8  units        — size of the whole event in units, ≥ 1; lets a reader skip
+ *                                             a type it does not know
+ *              byte 2      u8  arg          — small type-specific value (a reason, a kind, a cause)
+ *              byte 3      u8  reserved     — 0
+ *              bytes 4-7   u32 id           — type-specific, usually a task id
+ *              bytes 8-15  f64 time         — milliseconds on the trace clock (see TraceMeta)
+ *              Units 1.. are type-specific and described with each type below.
+ *
+ * Because the header is padded to 16 bytes and a chunk header is 8 bytes, the `time` field of every
+ * event sits at an offset that is a multiple of 8 from the start of the stream: readers may view a
+ * chunk as Float64Array/Uint32Array without copying.
+ *
+ * Ids: task ids are u32 ≥ 1 and unique within a trace (a tracer that wraps around 2^32 restarts a
+ * task with a new TASK record, which replaces the old one). Task id 0 in a RUN record means "code
+ * the tracer could not attribute to a task". String ids are u32 ≥ 1; 0 means "none". A STRING record
+ * always precedes the first record that uses its id; an id may be defined again later with new text
+ * (a tracer with a bounded string table reuses nothing but may start over).
+ */
+
+export const MAGIC = 'LOOPLENS';
+export const FORMAT_VERSION = 1;
+/** Bytes before the JSON metadata: MAGIC, formatVersion, metaBytes. */
+export const HEADER_FIXED_BYTES = 16;
+/** Upper bound for the JSON metadata of the header. */
+export const MAX_META_BYTES = 64 * 1024;
+/** "LLCK" read as a little-endian u32. */
+export const CHUNK_MAGIC = 0x4b434c4c;
+export const CHUNK_HEADER_BYTES = 8;
+/** Upper bound for one chunk's events; a reader rejects larger chunks as corrupt or hostile. */
+export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+export const UNIT_BYTES = 16;
+/** An event never spans more units than this (so a reader can bound its work per event). */
+export const MAX_EVENT_UNITS = 255;
+
+/** The kinds of records. Numbers are part of the format: never renumber, only add. */
+export const enum EventType {
+  /**
+   * From `time`, the loop runs code on behalf of task `id` (0: code not attributed to a task) until
+   * the next RUN or IDLE. `arg` is a Reason: why the task runs now. 1 unit.
+   */
+  Run = 1,
+  /** From `time`, the loop runs no tracked code (it is idle, or between callbacks). `id` = 0. 1 unit. */
+  Idle = 2,
+  /**
+   * A task is created at `time`. `id` = the new task's id, `arg` = its TaskKind. 3 units:
+   *   unit 1: u32 parent task id (0: none), u32 name string id (0: unnamed),
+   *           u32 flags (TaskFlags), u32 reserved
+   *   unit 2: Location (u32 file string id, u32 line (1-based), u32 column (1-based), u32 reserved)
+   *           where the task was created; file 0 = unknown
+   */
+  Task = 3,
+  /**
+   * Task `id` has finished its work at `time`: an incoming request's response has been sent (arg
+   * TaskEnd.Finished) or its connection closed first (TaskEnd.Aborted). Code that still runs for
+   * the task afterwards is background work. 1 unit.
+   */
+  TaskEnd = 4,
+  /**
+   * Defines string `id`. Bytes 8-11 hold u32 byteLength (≤ (MAX_EVENT_UNITS - 1) × 16), bytes 12-15
+   * are 0; units 1.. hold the UTF-8 bytes, zero-padded. `time` is not used.
+   */
+  String = 5,
+  /**
+   * Event-loop delay measured over the interval that ends at `time` and began at the previous LAG
+   * record (or at the start of the trace). 2 units:
+   *   unit 1: u32 p50 µs, u32 p99 µs, u32 max µs, u32 samples (0: no sample in the interval)
+   */
+  Lag = 6,
+  /**
+   * The tracer lost `id` events (saturating at 2^32 - 1) because its reader fell behind; `time` is
+   * when it started losing them. 2 units:
+   *   unit 1: f64 time the loss ended (the next record is kept), 8 bytes reserved
+   * A reader must not assume anything about what ran during the loss.
+   */
+  Dropped = 7,
+  /**
+   * The traced program ends at `time`. `arg` is an EndCause, `id` the exit code (EndCause.Exit,
+   * UncaughtException, UnhandledRejection) or signal number (EndCause.Signal). 1 unit.
+   */
+  End = 8,
+  /**
+   * Task `id` learns its name or creation location after it was created. 2 units:
+   *   unit 1: u32 name string id (0: unchanged), u32 file string id (0: location unchanged),
+   *           u32 line (1-based), u32 column (1-based)
+   */
+  TaskInfo = 9,
+  /**
+   * Where the loop spent the time of a block: the hottest frames the sampler saw while task `id`
+   * ran the stint that began at `time`. `arg` = number of frames F (≤ 8). Units:
+   *   unit 1:      f64 sampled milliseconds, u32 samples in all, u32 reserved
+   *   per frame, 2 units:
+   *     unit a:    u32 function name string id (0: anonymous), u32 file string id, u32 line, u32 column
+   *     unit b:    u32 samples at this line, 12 bytes reserved
+   * Frames are user code where there was any, hottest first.
+   */
+  BlockSample = 10,
+  /**
+   * Task `id` became ready to run at `time` (its timer was due, say) but the loop was busy: it runs
+   * at the RUN record that follows. Written only when the delay is noticeable. 1 unit.
+   */
+  Ready = 11,
+}
+
+/** Why a task runs now (the `arg` of a RUN record). Numbers are part of the format. */
+export const enum Reason {
+  Unknown = 0,
+  /** The task's first run, or the program's start. */
+  Start = 1,
+  /** An incoming request arrived. */
+  Request = 2,
+  /** A timer it set fired. */
+  Timer = 3,
+  /** An immediate (a callback queued for the next loop turn) ran. */
+  Immediate = 4,
+  /** I/O it waited for completed (socket, file, DNS, a child process...). */
+  Io = 5,
+  /** A promise it awaited was resolved by other code. */
+  Promise = 6,
+  /** An event was emitted on one of its objects (request body data, response finished...). */
+  Event = 7,
+  /** A user-named scope was entered. */
+  Scope = 8,
+  /** A message arrived from a worker. */
+  Message = 9,
+  /** It continues after a nested task's stint ended. */
+  Resume = 10,
+}
+
+/** What kind of work a task is (the `arg` of a TASK record). Numbers are part of the format. */
+export const enum TaskKind {
+  Request = 1,
+  Background = 2,
+  Timer = 3,
+  Immediate = 4,
+  Main = 5,
+  User = 6,
+  Worker = 7,
+  Other = 8,
+}
+
+/** Bits of a TASK record's flags. */
+export const enum TaskFlags {
+  None = 0,
+  /** The task was created by runtime or library code rather than by the user's own code. */
+  Internal = 1,
+  /** The task is a concurrent member of a combinator (Promise.all and friends). */
+  Concurrent = 2,
+  /** The task was started without anything waiting for it (fire-and-forget). */
+  Detached = 4,
+}
+
+/** How a task ended (the `arg` of a TASK_END record). */
+export const enum TaskEnd {
+  Finished = 0,
+  Aborted = 1,
+}
+
+/** How the program ended (the `arg` of an END record). */
+export const enum EndCause {
+  Exit = 1,
+  UncaughtException = 2,
+  UnhandledRejection = 3,
+  Signal = 4,
+  /** The tracer stopped (it was told to, or its reader went away); the program went on. */
+  Detached = 5,
+}
+
+/** Units per event type, for writers; readers use the `units` byte instead. */
+export const UNITS = {
+  run: 1,
+  idle: 1,
+  task: 3,
+  taskEnd: 1,
+  lag: 2,
+  dropped: 2,
+  end: 1,
+  taskInfo: 2,
+  ready: 1,
+} as const;
+
+export const KIND_NAMES = [
+  'other',
+  'request',
+  'background',
+  'timer',
+  'immediate',
+  'main',
+  'user',
+  'worker',
+  'other',
+] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+export const REASON_NAMES = [
+  'unknown',
+  'start',
+  'request',
+  'timer',
+  'immediate',
+  'io',
+  'promise',
+  'event',
+  'scope',
+  'message',
+  'resume',
+] as const;
+export type ReasonName = (typeof REASON_NAMES)[number];
+
+/** The JSON object in a trace header. Readers ignore fields they do not know. */
+export interface TraceMeta {
+  /** Equal to the header's formatVersion. */
+  formatVersion: number;
+  /** Runtime name and version, e.g. "node v20.20.2". */
+  runtime: string;
+  /** The traced process. */
+  pid: number;
+  /** Path of the program's main script, if known. */
+  script?: string;
+  /** The process's working directory, if known. */
+  cwd?: string;
+  /** Trace-clock time at which recording began; the summary's time 0. Milliseconds. */
+  startTime: number;
+  /** Unix epoch milliseconds of trace-clock time 0 (for the wall-clock time of any event). */
+  clockOriginEpochMs: number;
+  /** The block threshold the tracer was given, milliseconds. */
+  blockMs: number;
+  /** Tracer mode: "fast" (default) or "full". */
+  mode?: string;
+  /** Name and version of the tracer that wrote the trace. */
+  tracer?: string;
+  /** "linux x64", etc. */
+  platform?: string;
+}
