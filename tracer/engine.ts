@@ -1,0 +1,370 @@
+/**
+ * The tracer's state: which task the loop is running now, the tasks it knows, and the few functions
+ * every source of events goes through (enter and leave a stint, create and end a task). Sources
+ * (promises, http, timers, ...) never write records themselves except through these functions, so
+ * the stream always alternates RUN and IDLE consistently.
+ *
+ * Everything here runs inside the user's program, often inside hook callbacks: no I/O, no throwing,
+ * no allocation on the common paths.
+ */
+import { performance } from 'node:perf_hooks';
+import { Reason, TaskFlags, TaskKind } from '../protocol/format';
+import { CodeLocation } from './locations';
+import { Recorder } from './recorder';
+
+/** A task as the tracer knows it. */
+export interface Task {
+  readonly id: number;
+  readonly kind: TaskKind;
+  /** The strand record that continuations of this task resolve to (see promises.ts). */
+  readonly base: Strand;
+  /** Set when the task should be named from the first user frame seen while it runs. */
+  unnamed: boolean;
+  /** Its work is finished (a request whose response was sent): later events on it are not its work. */
+  ended: boolean;
+  /** Its creation location is known. */
+  located: boolean;
+}
+
+/**
+ * A strand record: promises created while a task runs are tagged with one, so that their
+ * continuations can be traced to the task — or to a concurrent sub-task discovered later, such as a
+ * member of a Promise.all. `task` is null for records that defer to `prev`.
+ */
+export interface Strand {
+  task: Task | null;
+  prev: Strand | null;
+  /** The stint in which the record was made. */
+  stint: number;
+  /** For the record of a root promise: something awaited it or chained on it. */
+  consumed: boolean;
+  /** Continuations were tagged with this record directly. */
+  children: number;
+}
+
+/** Whether an enter() opened a stint that a leave() must close (kept as a stack of saved states). */
+const savedTask: (Task | null)[] = [];
+const savedStrand: (Strand | null)[] = [];
+
+export let recorder: Recorder;
+/** False once the tracer has stopped: every hook checks it first. */
+export let enabled = false;
+/** The task whose code runs now; null when the loop runs untracked code or is idle. */
+export let current: Task | null = null;
+/** The strand that promises created now are tagged with. */
+export let strand: Strand | null = null;
+/** Counts outermost stints (and flush ticks): the watchdog's heartbeat. */
+export let stintSeq = 0;
+/** When the last outermost stint ended (trace clock, ms). */
+let lastEnd = 0;
+/** The kind of the last outermost stint and, for macrotasks, why it ran. */
+let lastWasContinuation = false;
+let lastReason: number = Reason.Unknown;
+/** The same, for the outermost stint now open. */
+let outerContinuation = false;
+let outerReason: number = Reason.Unknown;
+
+let nextTaskId = 1;
+/** Tracks the loop's idle time to estimate busy time in code the tracer does not see. */
+let idleRef = 0;
+let untrackedMinMs = 1;
+/** A timer that runs this much after it was due is shown as ready but not running, ms. */
+export let lateMs = 2;
+/** Time spent in the tracer's own flush since the last estimate, ms (never counted as the program's). */
+let selfBusy = 0;
+
+/** Set by the watchdog: a shared heartbeat it reads from another thread. */
+let heartbeat: Int32Array | null = null;
+/** Ring of the start time and task of recent stints, indexed by stintSeq, for block samples (a power of 2). */
+const RECENT = 256;
+const recentStart = new Float64Array(RECENT);
+const recentTask = new Uint32Array(RECENT);
+
+export const now = (): number => performance.now();
+
+/** The loop's total idle time so far, ms (read without allocating, unlike eventLoopUtilization()). */
+const nodeTiming = performance.nodeTiming as unknown as { idleTime?: number };
+
+export function startEngine(rec: Recorder, blockMs: number): void {
+  recorder = rec;
+  enabled = true;
+  // Gaps shorter than this are not worth estimating; a fiftieth of the threshold, at least 0.5 ms.
+  untrackedMinMs = Math.max(0.5, blockMs / 50);
+  lateMs = Math.max(2, blockMs / 25);
+  idleRef = safeIdle();
+  lastEnd = now();
+  rec.onResume = restate;
+}
+
+export function stopEngine(): void {
+  enabled = false;
+  current = null;
+  strand = null;
+  savedTask.length = 0;
+  savedStrand.length = 0;
+}
+
+export function setHeartbeat(shared: Int32Array): void {
+  heartbeat = shared;
+}
+
+/** The start time and task id of the stint numbered `seq`, if it is recent enough to be known. */
+export function recentStint(seq: number): { start: number; task: number } | null {
+  if (stintSeq - seq >= RECENT || seq > stintSeq) return null;
+  const i = seq & (RECENT - 1);
+  return { start: recentStart[i], task: recentTask[i] };
+}
+
+function beat(time: number, task: number): void {
+  const seq = ++stintSeq;
+  const i = seq & (RECENT - 1);
+  recentStart[i] = time;
+  recentTask[i] = task;
+  if (heartbeat !== null) {
+    // Plain stores (aligned 32-bit writes never tear): the watchdog only needs to see them change
+    // within a few milliseconds, and a fenced Atomics.store costs more on this hot path.
+    heartbeat[1] = task !== 0 ? 1 : 0;
+    heartbeat[0] = seq;
+  }
+}
+
+/** A flush tick is a heartbeat too: the loop is alive. */
+export function tick(spentMs: number): void {
+  selfBusy += spentMs;
+  if (current === null) beat(now(), 0);
+}
+
+function safeIdle(): number {
+  try {
+    return nodeTiming.idleTime ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Called when a tracked stint begins after the loop ran no tracked code: if the loop was busy for a
+ * noticeable part of the gap, that time went to code the tracer does not see (an I/O callback of a
+ * library, say). It is recorded as a stint of task 0 just before this one, so that the chef lane
+ * does not show an idle loop that was in fact busy. The placement within the gap is an estimate.
+ */
+function accountGap(t: number): void {
+  const gap = t - lastEnd;
+  if (gap < untrackedMinMs) return;
+  const idle = safeIdle();
+  const busy = gap - (idle - idleRef) - selfBusy;
+  idleRef = idle;
+  selfBusy = 0;
+  if (busy < untrackedMinMs) return;
+  const w = recorder.room(2);
+  if (w === null) return;
+  w.run(t - Math.min(busy, gap), 0, Reason.Io);
+  w.idle(t);
+}
+
+/**
+ * Begins (or nests) a stint of `task`. Every enter() is paired with a leave(), which restores what
+ * was running before.
+ */
+export function enter(task: Task, reason: number, continuation = false, time = -1): void {
+  savedTask.push(current);
+  savedStrand.push(strand);
+  if (task !== current) {
+    const t = time >= 0 ? time : now();
+    if (current === null && pendingIdle >= 0) {
+      if (task === pendingTask && t - pendingIdle <= MERGE_MS) {
+        // The same task again after a moment: one stint, not two (and two records saved).
+        pendingIdle = -1;
+        current = task;
+        strand = task.base;
+        beat(t, task.id);
+        return;
+      }
+      writePendingIdle();
+    }
+    if (current === null) {
+      accountGap(t);
+      beat(t, task.id);
+      outerReason = reason;
+      outerContinuation = continuation;
+    }
+    const w = recorder.room(1);
+    if (w !== null) w.run(t, task.id, reason);
+    current = task;
+  }
+  strand = task.base;
+}
+
+export function leave(): void {
+  if (savedTask.length === 0) return;
+  const prev = savedTask.pop()!;
+  const prevStrand = savedStrand.pop()!;
+  if (prev !== current) {
+    if (prev === null && onOuterEnd !== null) onOuterEnd(current!);
+    const t = now();
+    if (prev === null) {
+      // Written later, unless the same task runs again within MERGE_MS (see enter).
+      pendingIdle = t;
+      pendingTask = current;
+      lastEnd = t;
+      lastWasContinuation = outerContinuation;
+      lastReason = outerReason;
+      beat(t, 0);
+    } else {
+      const w = recorder.room(1);
+      if (w !== null) w.run(t, prev.id, Reason.Resume);
+    }
+    current = prev;
+  }
+  strand = prevStrand;
+}
+
+/**
+ * Stints of one task separated by less than this are one stint (ms): a continuation that runs right
+ * after the callback that resolved it, a 'finish' event right after the write that caused it.
+ */
+const MERGE_MS = 0.02;
+/** The end of the last stint, not yet written (-1: none pending). */
+let pendingIdle = -1;
+let pendingTask: Task | null = null;
+
+function writePendingIdle(): void {
+  const w = recorder.room(1);
+  if (w !== null) w.idle(pendingIdle);
+  pendingIdle = -1;
+  pendingTask = null;
+}
+
+/** Writes what is held back, before a flush. */
+export function settle(): void {
+  if (pendingIdle >= 0 && current === null) writePendingIdle();
+}
+
+/** Called when the outermost stint of a task is about to end (promises.ts settles its strands). */
+let onOuterEnd: ((task: Task) => void) | null = null;
+export function setOuterEndHandler(handler: (task: Task) => void): void {
+  onOuterEnd = handler;
+}
+
+export function setStrand(next: Strand): void {
+  strand = next;
+}
+
+/** Depth of open stints (0: the loop runs untracked code or is idle). */
+export function depth(): number {
+  return savedTask.length;
+}
+
+/**
+ * Makes `task` the running task without opening a nested stint: the code that runs now belongs to
+ * it until the enclosing stint ends (used when an incoming request is dispatched inside a callback).
+ */
+export function switchTo(task: Task, reason: number): void {
+  if (task === current) return;
+  if (pendingIdle >= 0 && current === null) writePendingIdle();
+  const t = now();
+  const w = recorder.room(1);
+  if (w !== null) w.run(t, task.id, reason);
+  current = task;
+  strand = task.base;
+}
+
+/**
+ * Why a promise continuation of `task` runs now, judged from what ran just before it: another
+ * task's continuation a moment ago means a promise resolved by that task; a tracked macrotask a
+ * moment ago (a timer, a request, an event) is what resolved it; anything else is I/O that the
+ * tracer does not see (a socket or file callback).
+ */
+export function continuationReason(time: number): number {
+  if (time - lastEnd > CHAIN_GAP_MS) return Reason.Io;
+  if (lastWasContinuation) return Reason.Promise;
+  return lastReason === Reason.Unknown ? Reason.Io : lastReason;
+}
+/**
+ * Continuations that start within this long after a stint are taken to follow from it: microtasks
+ * run right after the callback that queued them, within microseconds. (Asking the loop whether it
+ * polled in between would be exact but costs a native call per stint.)
+ */
+const CHAIN_GAP_MS = 0.2;
+
+/**
+ * The task a strand record stands for: the first record with a task, walking `prev`. Records
+ * visited on the way point straight at it afterwards, so the walk is short the next time.
+ */
+export function taskOf(record: Strand): Task | null {
+  let r: Strand | null = record;
+  while (r !== null && r.task === null) r = r.prev;
+  if (r === null) return null;
+  if (r !== record) record.prev = r;
+  return r.task;
+}
+
+/** Creates a task and writes its TASK record. */
+export function newTask(
+  kind: TaskKind,
+  parent: Task | null,
+  name: string,
+  flags: number,
+  where: CodeLocation | null,
+  time = now(),
+): Task {
+  const id = nextTaskId++;
+  if (nextTaskId > 0xfffffff0) nextTaskId = 1;
+  const base: Strand = { task: null, prev: null, stint: 0, consumed: true, children: 0 };
+  const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null };
+  base.task = task;
+  writeTask(task, parent, name, flags | (where !== null && where.library ? TaskFlags.Internal : 0), where, time);
+  return task;
+}
+
+function writeTask(
+  task: Task,
+  parent: Task | null,
+  name: string,
+  flags: number,
+  where: CodeLocation | null,
+  time: number,
+): void {
+  const nameId = recorder.intern(name);
+  const fileId = where !== null ? recorder.intern(where.file) : 0;
+  const w = recorder.room(3);
+  if (w === null) return;
+  w.task(
+    time,
+    task.id,
+    task.kind,
+    parent !== null ? parent.id : 0,
+    nameId,
+    flags,
+    fileId,
+    where !== null ? where.line : 0,
+    where !== null ? where.column : 0,
+  );
+}
+
+/** Gives a task a better name and location once they are known. */
+export function renameTask(task: Task, name: string, where: CodeLocation | null): void {
+  const nameId = name !== '' ? recorder.intern(name) : 0;
+  const fileId = where !== null ? recorder.intern(where.file) : 0;
+  const w = recorder.room(2);
+  if (w === null) return;
+  w.taskInfo(now(), task.id, nameId, fileId, where !== null ? where.line : 0, where !== null ? where.column : 0);
+}
+
+/** Task `task` has been ready to run since `since` (its timer was due then). */
+export function markReady(task: Task, since: number): void {
+  const w = recorder.room(1);
+  if (w !== null) w.ready(since, task.id);
+}
+
+export function endTask(task: Task, how: number): void {
+  const w = recorder.room(1);
+  if (w !== null) w.taskEnd(now(), task.id, how);
+}
+
+/** After events were lost, states again what is running so the reader can pick up the thread. */
+function restate(): void {
+  if (current === null) return;
+  const w = recorder.room(1);
+  if (w !== null) w.run(now(), current.id, Reason.Resume);
+}

@@ -1,0 +1,299 @@
+/**
+ * The Loop Lens tracer: a preload (`node --require dist/tracer.js`, or the same in NODE_OPTIONS)
+ * that records what the event loop does and sends it to a trace file or a live reader.
+ *
+ * It is built to be left on and to be invisible: one guarded entry that loads once, runs only on
+ * the main thread of a process that was given valid options and is not a package-manager wrapper,
+ * catches every error of its own, never prints, never keeps the process alive, and never changes
+ * the program's output, exit code or signal handling.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
+import { EndCause, FORMAT_VERSION, TraceMeta } from '../protocol/format';
+import { encodeHeader } from '../protocol/header';
+import { enabled, now, recorder, settle, startEngine, stopEngine, tick } from './engine';
+import { configureLocations } from './locations';
+import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
+import { startPromises, stopPromises } from './promises';
+import { Recorder } from './recorder';
+import { FileSink, Sink, SocketSink } from './sink';
+import { original, startMain, startSources, stopSources } from './sources';
+import { startWatchdog, stopWatchdog } from './watchdog';
+
+declare const LOOPLENS_VERSION: string;
+const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
+
+const GUARD = Symbol.for('looplens.tracer');
+/** How long the final flush at exit may wait for a slow live reader. */
+const EXIT_FLUSH_MS = 1000;
+const MIB = 1024 * 1024;
+
+/**
+ * Processes that only start the user's program (package managers, watchers, TypeScript launchers)
+ * are never traced: the process they start is.
+ */
+const WRAPPERS = [
+  /\/npm\/bin\/(npm|npx|npm-prefix)(-cli)?\.js$/,
+  /\/corepack\/dist\/[a-z]+\.js$/,
+  /\/(yarn|pnpm)\/(bin|dist)\/(yarn|pnpm)\.c?js$/,
+  /\/\.yarn\/releases\/yarn-[^/]+\.c?js$/,
+  /\/nodemon\/bin\/nodemon\.js$/,
+  /\/tsx\/dist\/cli\.[cm]?js$/,
+  /\/ts-node-dev\/lib\/bin\.js$/,
+  /\/concurrently\/dist\/bin\/concurrently\.js$/,
+];
+
+export function isWrapper(script: string | undefined): boolean {
+  if (script === undefined) return false;
+  const normal = script.replace(/\\/g, '/');
+  return WRAPPERS.some((pattern) => pattern.test(normal));
+}
+
+let sink: Sink | null = null;
+let flushTimer: ReturnType<typeof setInterval> | null = null;
+let headOffset = 0;
+let lagMs = DEFAULTS.lagMs;
+let flushMs = DEFAULTS.flushMs;
+let lastLag = 0;
+let lastFlushStart = 0;
+/**
+ * Event-loop delay, measured the way perf_hooks.monitorEventLoopDelay measures it: how late a timer
+ * runs. The timer is the flush timer itself. (monitorEventLoopDelay's own histogram cannot be read
+ * per interval: resetting it drops the next delay it would have measured, which is the block.)
+ */
+const lagSamples: number[] = [];
+let endCause: EndCause = EndCause.Exit;
+let claimFile: string | null = null;
+let logFile: string | undefined;
+const problems: string[] = [];
+
+function problem(message: string): void {
+  if (logFile === undefined || problems.length > 100) return;
+  problems.push(`${new Date().toISOString()} looplens tracer (pid ${process.pid}): ${message}\n`);
+}
+
+function writeProblems(): void {
+  if (logFile === undefined || problems.length === 0) return;
+  try {
+    fs.appendFileSync(logFile, problems.join(''));
+  } catch {
+    // nowhere else to say it
+  }
+  problems.length = 0;
+}
+
+/**
+ * With `children` off, the first process of a file-traced session claims the trace; processes it
+ * starts stay inert. A claim by a process that is gone is stale and taken over.
+ */
+function claim(options: TracerOptions): boolean {
+  if (options.children || options.out === undefined) return true;
+  const file = `${options.out.replace(/\{pid\}/g, 'claim')}.claim`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      claimFile = file;
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      const holder = Number(fs.readFileSync(file, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return false;
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function writeLag(t: number): void {
+  const w = recorder.room(2);
+  if (w === null) return;
+  const n = lagSamples.length;
+  if (n === 0) {
+    w.lag(t, 0, 0, 0, 0);
+  } else {
+    lagSamples.sort((a, b) => a - b);
+    const at = (q: number): number => lagSamples[Math.min(n - 1, Math.floor(q * n))];
+    w.lag(t, at(0.5), at(0.99), lagSamples[n - 1], n);
+  }
+  lagSamples.length = 0;
+  lastLag = t;
+}
+
+/** One lag sample per flush: how late the flush timer ran, in microseconds. */
+function sampleLag(started: number): void {
+  if (lastFlushStart > 0) {
+    const late = Math.max(0, started - lastFlushStart - flushMs);
+    lagSamples.push(Math.round(late * 1000));
+  }
+  lastFlushStart = started;
+}
+
+function flush(final: boolean): void {
+  const started = performance.now();
+  try {
+    if (!final) {
+      sampleLag(started);
+      if (started - lastLag >= lagMs) writeLag(started);
+    }
+    settle();
+    recorder.seal();
+    const deadline = started + EXIT_FLUSH_MS;
+    while (sink !== null && recorder.ready.length > 0) {
+      const chunk = recorder.ready[0];
+      const bytes = chunk.bytes();
+      const rest = headOffset > 0 ? bytes.subarray(headOffset) : bytes;
+      const written = final ? sink.writeFinal(rest, deadline) : sink.write(rest);
+      if (written < rest.length) {
+        headOffset += written;
+        break;
+      }
+      headOffset = 0;
+      recorder.ready.shift();
+      recorder.release(chunk);
+    }
+  } catch (error) {
+    problem(`flush failed: ${(error as Error).message}`);
+  }
+  writeProblems();
+  tick(performance.now() - started);
+}
+
+/** Writes the END record and everything still buffered. Runs once, at exit or at detach. */
+function finish(cause: EndCause, code: number): void {
+  if (!enabled) return;
+  settle();
+  const w = recorder.room(1);
+  if (w !== null) w.end(now(), cause, code);
+  flush(true);
+  shutDown();
+  if (sink !== null) sink.close();
+  sink = null;
+}
+
+function shutDown(): void {
+  stopEngine();
+  stopPromises();
+  stopSources();
+  stopWatchdog();
+  if (flushTimer !== null) original.clearInterval(flushTimer);
+  flushTimer = null;
+  if (claimFile !== null) {
+    try {
+      fs.rmSync(claimFile, { force: true });
+    } catch {
+      // a claim left behind is stale once this process is gone
+    }
+    claimFile = null;
+  }
+}
+
+function onExit(code: number): void {
+  try {
+    finish(endCause, typeof code === 'number' ? code : 0);
+  } catch {
+    // never disturb the exit
+  }
+}
+
+function onUncaught(_error: unknown, origin: string): void {
+  // A monitor does not handle the error: the program dies as it would untraced, unless it has its
+  // own handler. Only the cause is noted; 'exit' follows and writes the trace's end.
+  if (process.listenerCount('uncaughtException') > 0) return;
+  endCause = origin === 'unhandledRejection' ? EndCause.UnhandledRejection : EndCause.UncaughtException;
+}
+
+function start(options: TracerOptions): void {
+  logFile = options.logFile;
+  lagMs = options.lagMs;
+  flushMs = options.flushMs;
+  configureLocations(__filename, options.locations === 'off' ? 0 : options.locationsPerSecond);
+  const rec = new Recorder(options.bufferMiB * MIB, now);
+  const script = process.argv[1];
+  const meta: TraceMeta = {
+    formatVersion: FORMAT_VERSION,
+    runtime: `node ${process.version}`,
+    pid: process.pid,
+    script,
+    cwd: safeCwd(),
+    startTime: now(),
+    clockOriginEpochMs: performance.timeOrigin,
+    blockMs: options.blockMs,
+    mode: options.mode,
+    tracer: `looplens ${VERSION}`,
+    platform: `${process.platform} ${process.arch}`,
+  };
+  const header = encodeHeader(meta);
+  if (options.socket !== undefined) {
+    sink = new SocketSink(options.socket, options.token ?? '', header, (reason) => {
+      problem(reason);
+      if (enabled) finish(EndCause.Detached, 0);
+    });
+  } else {
+    sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
+  }
+  startEngine(rec, options.blockMs);
+  const name = script !== undefined ? path.basename(script) : 'main';
+  startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
+  startSources();
+  startPromises();
+  lastLag = now();
+  flushTimer = original.setInterval(() => flush(false), options.flushMs);
+  flushTimer.unref();
+  process.on('exit', onExit);
+  process.on('uncaughtExceptionMonitor', onUncaught);
+  if (options.blockSampler) {
+    try {
+      startWatchdog(options.blockMs, options.flushMs, problem);
+    } catch (error) {
+      problem(`no block sampler: ${(error as Error).message}`);
+    }
+  }
+}
+
+function safeCwd(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+function boot(): void {
+  const global = globalThis as Record<symbol, unknown>;
+  if (global[GUARD] !== undefined) return;
+  Object.defineProperty(global, GUARD, { value: { version: VERSION }, enumerable: false });
+  if (!isMainThread) return;
+  const parsed = parseOptions(process.env[OPTIONS_ENV]);
+  if (!parsed.ok) return;
+  if (isWrapper(process.argv[1])) return;
+  if (!claim(parsed.options)) return;
+  try {
+    start(parsed.options);
+  } catch (error) {
+    logFile = parsed.options.logFile;
+    problem(`could not start: ${(error as Error).message}`);
+    writeProblems();
+    try {
+      shutDown();
+    } catch {
+      // inert
+    }
+  }
+}
+
+try {
+  boot();
+} catch {
+  // The tracer is inert; the program runs as if untraced.
+}

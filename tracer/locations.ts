@@ -1,0 +1,192 @@
+/**
+ * Where user code created a task: a stack capture, cut down to the first frame of user code. Stack
+ * captures cost about a microsecond, so they are rationed (a token bucket) and never taken on the
+ * per-promise path. Positions in code that was compiled with a source map (TypeScript, bundles) are
+ * mapped back through Node's own source-map cache when the program has source maps enabled; the
+ * readers map the rest from the .map files on disk.
+ */
+import * as nodeModule from 'node:module';
+
+export interface CodeLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** Function name at that frame, or "" when anonymous. */
+  fn: string;
+  /** True when no frame of the user's own code was found and this is library code. */
+  library: boolean;
+}
+
+interface CallSiteLike {
+  getFileName(): string | null | undefined;
+  getScriptNameOrSourceURL?(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+  getFunctionName(): string | null;
+  getMethodName?(): string | null;
+  getTypeName?(): string | null;
+  isNative?(): boolean;
+}
+
+const STACK_DEPTH = 24;
+
+let tracerFile = '';
+let tokens = 0;
+let capacity = 0;
+let ratePerMs = 0;
+let lastRefill = 0;
+
+/** Sets the files to skip (the tracer's own) and the capture rate. */
+export function configureLocations(ownFile: string, perSecond: number): void {
+  tracerFile = ownFile;
+  ratePerMs = perSecond / 1000;
+  capacity = Math.max(1, Math.min(perSecond, 200));
+  tokens = capacity;
+  lastRefill = performance.now();
+}
+
+/** Takes a token if one is left. */
+function allowCapture(): boolean {
+  if (ratePerMs === 0) return false;
+  const t = performance.now();
+  tokens = Math.min(capacity, tokens + (t - lastRefill) * ratePerMs);
+  lastRefill = t;
+  if (tokens < 1) return false;
+  tokens -= 1;
+  return true;
+}
+
+function isInternal(file: string): boolean {
+  return (
+    file === '' ||
+    file.startsWith('node:') ||
+    file.startsWith('internal/') ||
+    file === tracerFile ||
+    file.startsWith('<') ||
+    file === 'native'
+  );
+}
+
+function isLibrary(file: string): boolean {
+  return file.includes('/node_modules/') || file.includes('\\node_modules\\');
+}
+
+/**
+ * The first frame of user code above `skip` on the current stack (or the first library frame if
+ * there is no user code), or null when rationed out or nothing but runtime internals is there.
+ */
+export function captureLocation(skip: (...args: never[]) => unknown, force = false): CodeLocation | null {
+  if (!force && !allowCapture()) return null;
+  const frames = captureFrames(skip);
+  if (frames === null) return null;
+  return pickFrame(frames);
+}
+
+function captureFrames(skip: (...args: never[]) => unknown): CallSiteLike[] | null {
+  const E = Error as ErrorConstructor & { prepareStackTrace?: unknown; stackTraceLimit: number };
+  const savedPrepare = E.prepareStackTrace;
+  const savedLimit = E.stackTraceLimit;
+  try {
+    E.stackTraceLimit = STACK_DEPTH;
+    E.prepareStackTrace = (_: unknown, callSites: CallSiteLike[]) => callSites;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, skip);
+    const frames = holder.stack;
+    return Array.isArray(frames) ? (frames as CallSiteLike[]) : null;
+  } catch {
+    return null;
+  } finally {
+    E.prepareStackTrace = savedPrepare;
+    E.stackTraceLimit = savedLimit;
+  }
+}
+
+function pickFrame(frames: CallSiteLike[]): CodeLocation | null {
+  let fallback: CodeLocation | null = null;
+  for (const frame of frames) {
+    const file = frameFile(frame);
+    if (file === null || isInternal(file)) continue;
+    const line = frame.getLineNumber() ?? 0;
+    const column = frame.getColumnNumber() ?? 0;
+    const fn = frameFunctionName(frame);
+    const location = mapThroughSourceMap({ file, line, column, fn, library: isLibrary(file) });
+    if (!location.library) return location;
+    if (fallback === null) fallback = location;
+  }
+  return fallback;
+}
+
+function frameFile(frame: CallSiteLike): string | null {
+  try {
+    const name = frame.getFileName() ?? frame.getScriptNameOrSourceURL?.() ?? null;
+    if (name === null || name === undefined) return null;
+    return name.startsWith('file://') ? fileUrlToPath(name) : name;
+  } catch {
+    return null;
+  }
+}
+
+function frameFunctionName(frame: CallSiteLike): string {
+  try {
+    const name = frame.getFunctionName() ?? frame.getMethodName?.() ?? '';
+    return name ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function fileUrlToPath(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return url;
+  }
+}
+
+type FindSourceMap = (path: string) =>
+  | {
+      findEntry(
+        line: number,
+        column: number,
+      ): { originalSource?: string; originalLine?: number; originalColumn?: number } | Record<string, never>;
+    }
+  | undefined;
+
+const findSourceMap = (nodeModule as unknown as { findSourceMap?: FindSourceMap }).findSourceMap;
+
+/**
+ * Maps a generated position to its source through Node's source-map cache. That cache is filled only
+ * when the program runs with source maps enabled (--enable-source-maps, or a loader such as tsx that
+ * enables them); it is an in-memory lookup, never I/O.
+ */
+function mapThroughSourceMap(location: CodeLocation): CodeLocation {
+  if (findSourceMap === undefined || location.line === 0) return location;
+  try {
+    const map = findSourceMap(location.file);
+    if (map === undefined) return location;
+    const entry = map.findEntry(location.line - 1, location.column - 1) as {
+      originalSource?: string;
+      originalLine?: number;
+      originalColumn?: number;
+    };
+    if (entry.originalSource === undefined || entry.originalLine === undefined) return location;
+    const file = entry.originalSource.startsWith('file://')
+      ? fileUrlToPath(entry.originalSource)
+      : entry.originalSource;
+    return {
+      file,
+      line: entry.originalLine + 1,
+      column: (entry.originalColumn ?? 0) + 1,
+      fn: location.fn,
+      library: isLibrary(file),
+    };
+  } catch {
+    return location;
+  }
+}
+
+/** A profiler position (URL or path, 1-based line and column) as a file path, mapped to its source. */
+export function mapLocation(url: string, line: number, column: number): CodeLocation {
+  const file = url.startsWith('file://') ? fileUrlToPath(url) : url;
+  return mapThroughSourceMap({ file, line, column, fn: '', library: isLibrary(file) });
+}

@@ -1,0 +1,107 @@
+/**
+ * A bounded pool of chunk buffers that the hooks write events into. Writing never does I/O and
+ * never allocates per event; when every buffer is full (the reader fell behind) events are dropped
+ * and counted, and the count is written as a DROPPED record as soon as there is room again. The sink
+ * takes finished chunks away and gives them back once they are written.
+ */
+import { ChunkWriter, utf8Of } from '../protocol/chunkWriter';
+
+/** 4,096 events of one unit per chunk: 64 KiB. */
+export const CHUNK_UNITS = 4096;
+/** Strings remembered before the table starts over (bounds memory in long runs). */
+const MAX_STRINGS = 20_000;
+
+export class Recorder {
+  /** The chunk being written. */
+  w: ChunkWriter;
+  /** Finished chunks waiting for the sink, oldest first. */
+  readonly ready: ChunkWriter[] = [];
+  private readonly free: ChunkWriter[] = [];
+  /** Events lost since the last DROPPED record. */
+  private lost = 0;
+  private lostSince = 0;
+  /** Events lost since recording began. */
+  totalDropped = 0;
+  /** Called after a DROPPED record, so the engine can restate what is running. */
+  onResume: (() => void) | null = null;
+  private readonly strings = new Map<string, number>();
+  private nextString = 1;
+
+  constructor(
+    bufferBytes: number,
+    private readonly now: () => number,
+  ) {
+    const count = Math.max(2, Math.floor(bufferBytes / (CHUNK_UNITS * 16)));
+    for (let i = 0; i < count; i++) this.free.push(new ChunkWriter(CHUNK_UNITS));
+    this.w = this.free.pop()!;
+  }
+
+  /**
+   * The writer to put an event of `units` units into, or null if the event must be dropped. The
+   * fast path is one comparison.
+   */
+  room(units: number): ChunkWriter | null {
+    if (this.lost === 0 && this.w.free >= units) return this.w;
+    return this.slowRoom(units);
+  }
+
+  private slowRoom(units: number): ChunkWriter | null {
+    if (this.w.free < units + 2) {
+      // Keep two units spare so that a DROPPED record always fits after a loss.
+      if (this.free.length === 0) return this.drop();
+      if (this.w.used > 0) this.ready.push(this.w);
+      else this.free.push(this.w);
+      this.w = this.free.pop()!;
+    }
+    if (this.lost > 0) {
+      const lost = this.lost;
+      this.lost = 0;
+      this.w.dropped(this.lostSince, lost, this.now());
+      // Strings sent before the loss may have been lost with it: send them again when next used.
+      this.strings.clear();
+      if (this.onResume !== null) this.onResume();
+      if (this.w.free < units) return this.drop();
+    }
+    return this.w;
+  }
+
+  private drop(): null {
+    if (this.lost === 0) this.lostSince = this.now();
+    this.lost++;
+    this.totalDropped++;
+    return null;
+  }
+
+  /** Finishes the current chunk if it holds anything, so the sink can take it. */
+  seal(): void {
+    if (this.w.used === 0 || this.free.length === 0) return;
+    this.ready.push(this.w);
+    this.w = this.free.pop()!;
+  }
+
+  /** The sink gives a written chunk back. */
+  release(chunk: ChunkWriter): void {
+    chunk.reset();
+    this.free.push(chunk);
+  }
+
+  /** Chunks that are neither free nor being written: waiting or in flight. */
+  get backlog(): number {
+    return this.ready.length;
+  }
+
+  /** The id of `text`, writing a STRING record first if the reader has not seen it. 0 if dropped. */
+  intern(text: string): number {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    const utf8 = utf8Of(text);
+    const w = this.room(ChunkWriter.stringUnits(utf8.length));
+    if (w === null) return 0;
+    if (this.strings.size >= MAX_STRINGS) this.strings.clear();
+    const id = this.nextString++;
+    if (this.nextString > 0xfffffff0) this.nextString = 1;
+    w.string(id, utf8);
+    this.strings.set(text, id);
+    return id;
+  }
+}

@@ -1,0 +1,547 @@
+/**
+ * Where tasks come from and where their stints begin, apart from promise continuations
+ * (promises.ts). Each source is the cheapest mechanism that sees the event:
+ *
+ *  - incoming HTTP requests: diagnostics_channel `http.server.request.start` / `...response.finish`
+ *    (every framework on node:http is covered, and nothing runs when nobody subscribes);
+ *  - later events on a request or response (body data, 'finish'), on an outgoing request and on a
+ *    worker: their `emit`, patched on the prototype;
+ *  - timers and immediates: the global functions, wrapping the callback;
+ *  - callback APIs of fs, dns, zlib, crypto and child_process: the callback is bound to the task
+ *    that made the call (only when a task is running; otherwise the call passes straight through);
+ *  - user-named scopes: `new AsyncResource('looplens:<name>')` and `runInAsyncScope`.
+ *
+ * Every patched function keeps the original's name, length and other own properties (such as
+ * `util.promisify.custom`), passes `this` and all arguments through, and goes straight to the
+ * original once the tracer is disabled.
+ */
+import * as asyncHooks from 'node:async_hooks';
+import * as childProcess from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as dc from 'node:diagnostics_channel';
+import * as dns from 'node:dns';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as nodeModule from 'node:module';
+import * as net from 'node:net';
+import * as timers from 'node:timers';
+import * as workerThreads from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import { Reason, TaskEnd, TaskKind } from '../protocol/format';
+import {
+  Strand,
+  Task,
+  current,
+  depth,
+  enabled,
+  endTask,
+  enter,
+  lateMs,
+  leave,
+  markReady,
+  newTask,
+  now,
+  strand,
+  switchTo,
+  taskOf,
+} from './engine';
+import { CodeLocation, captureLocation } from './locations';
+
+const kTask = Symbol('looplens.task');
+const kWhere = Symbol('looplens.where');
+
+type Owned = { [kTask]?: Task; [kWhere]?: CodeLocation | null };
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** The originals, kept for the tracer's own use (its flush timer must not be traced). */
+export const original = {
+  setTimeout: globalThis.setTimeout,
+  setInterval: globalThis.setInterval,
+  clearInterval: globalThis.clearInterval,
+  setImmediate: globalThis.setImmediate,
+  nextTick: process.nextTick.bind(process),
+  Worker: workerThreads.Worker,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Stints that begin inside a callback the tracer does not wrap (an HTTP request is dispatched from
+// the socket's read callback). They last until that callback returns; a tick queued when they
+// begin runs right after it, before any promise continuation, and closes them.
+
+let macroOpen = false;
+
+function openMacro(task: Task, reason: number, time = -1): void {
+  if (depth() > 0) {
+    switchTo(task, reason);
+    return;
+  }
+  enter(task, reason, false, time);
+  macroOpen = true;
+  original.nextTick(closeMacro);
+}
+
+function closeMacro(): void {
+  if (!macroOpen) return;
+  macroOpen = false;
+  while (depth() > 0) leave();
+}
+
+/** The program's top-level code is the main task's first stint. */
+export function startMain(where: CodeLocation | null, name: string): Task {
+  const main = newTask(TaskKind.Main, null, name, 0, where);
+  openMacro(main, Reason.Start);
+  return main;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrapping helpers
+
+function copyProperties(target: AnyFunction, source: AnyFunction): void {
+  try {
+    Object.defineProperties(target, Object.getOwnPropertyDescriptors(source));
+  } catch {
+    // a frozen or exotic function: keep going without its properties
+  }
+}
+
+/**
+ * The strand of the code running now, for a callback it registers: the callback runs as the task
+ * that strand stands for when it runs (a member of a Promise.all found after the call, say).
+ */
+function currentStrand(): Strand | null {
+  return current !== null ? strand : null;
+}
+
+/** A function that runs `fn` as a stint of the task of `record`. */
+function bindToStrand(record: Strand, fn: AnyFunction, reason: number): AnyFunction {
+  return function (this: unknown) {
+    const task = enabled ? taskOf(record) : null;
+    if (task === null) return Reflect.apply(fn, this, arguments);
+    enter(task, reason);
+    try {
+      return Reflect.apply(fn, this, arguments);
+    } finally {
+      leave();
+    }
+  };
+}
+
+function replace(target: object, key: string, value: AnyFunction): void {
+  try {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: Object.getOwnPropertyDescriptor(target, key)?.enumerable ?? false,
+    });
+  } catch {
+    // not replaceable: leave it alone
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers and immediates
+
+/**
+ * The task a new timer's callback runs as. A timer set by a running task (a request, a job)
+ * belongs to it; a timer set by the top-level script or by untracked code is a task of its own,
+ * named after its callback.
+ */
+function timerStrand(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Strand | null {
+  const parent = current;
+  if (parent !== null && parent.kind !== TaskKind.Main) return strand;
+  // `new Promise((resolve) => setTimeout(resolve, ms))`: the callback is the promise's own resolve
+  // function, and the timer is the running task waiting, not a new task.
+  if (isNative(callback)) return currentStrand();
+  const where = captureLocation(skip);
+  const name = callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate';
+  return newTask(kind, parent, name, 0, where).base;
+}
+
+const functionToString = Function.prototype.toString;
+function isNative(fn: AnyFunction): boolean {
+  try {
+    return functionToString.call(fn).endsWith('{ [native code] }');
+  } catch {
+    return false;
+  }
+}
+
+/** Node's own rule for a timer's delay: anything but 1..TIMEOUT_MAX ms becomes 1 ms. */
+const TIMEOUT_MAX = 2 ** 31 - 1;
+function timerDelay(value: unknown): number {
+  const ms = Number(value);
+  return ms >= 1 && ms <= TIMEOUT_MAX ? ms : 1;
+}
+
+/**
+ * A timer callback that runs as `task`; when it runs noticeably after it was due, the task's lane
+ * shows it ready but not running for that time (the loop was busy elsewhere).
+ */
+function timerCallback(record: Strand, fn: AnyFunction, delay: number, repeat: boolean, reason: number): AnyFunction {
+  let due = delay >= 0 ? now() + delay : -1;
+  return function (this: unknown) {
+    const task = enabled ? taskOf(record) : null;
+    if (task === null) return Reflect.apply(fn, this, arguments);
+    if (due >= 0) {
+      const t = now();
+      if (t - due > lateMs) markReady(task, due);
+      if (repeat) due = t + delay;
+    }
+    enter(task, reason);
+    try {
+      return Reflect.apply(fn, this, arguments);
+    } finally {
+      leave();
+    }
+  };
+}
+
+function patchTimer(name: 'setTimeout' | 'setInterval' | 'setImmediate', kind: TaskKind, reason: number): void {
+  const fn = globalThis[name] as unknown as AnyFunction;
+  const repeat = name === 'setInterval';
+  const patched = {
+    [name](this: unknown, callback: unknown, delay?: unknown) {
+      if (!enabled || typeof callback !== 'function') return Reflect.apply(fn, this, arguments);
+      const args = Array.prototype.slice.call(arguments);
+      const record = timerStrand(kind, callback as AnyFunction, patched);
+      if (record === null) return Reflect.apply(fn, this, arguments);
+      const ms = kind === TaskKind.Timer ? timerDelay(delay) : -1;
+      args[0] = timerCallback(record, callback as AnyFunction, ms, repeat, reason);
+      return Reflect.apply(fn, this, args);
+    },
+  }[name];
+  copyProperties(patched, fn);
+  replace(globalThis, name, patched);
+  replace(timers, name, patched);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callback APIs: the callback (the last argument) runs as the task that made the call.
+
+function patchCallbackApi(target: object, key: string): void {
+  const fn = (target as Record<string, unknown>)[key];
+  if (typeof fn !== 'function') return;
+  const originalFn = fn as AnyFunction;
+  const patched = {
+    [key](this: unknown) {
+      const record = currentStrand();
+      const last = arguments.length - 1;
+      if (record === null || !enabled || last < 0 || typeof arguments[last] !== 'function') {
+        return Reflect.apply(originalFn, this, arguments);
+      }
+      const args = Array.prototype.slice.call(arguments);
+      args[last] = bindToStrand(record, args[last] as AnyFunction, Reason.Io);
+      return Reflect.apply(originalFn, this, args);
+    },
+  }[key];
+  copyProperties(patched, originalFn);
+  replace(target, key, patched);
+}
+
+const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> = [
+  [
+    fs,
+    [
+      'access',
+      'appendFile',
+      'chmod',
+      'chown',
+      'close',
+      'copyFile',
+      'cp',
+      'fchmod',
+      'fchown',
+      'fdatasync',
+      'fstat',
+      'fsync',
+      'ftruncate',
+      'futimes',
+      'lchown',
+      'link',
+      'lstat',
+      'lutimes',
+      'mkdir',
+      'mkdtemp',
+      'open',
+      'opendir',
+      'read',
+      'readdir',
+      'readFile',
+      'readlink',
+      'readv',
+      'realpath',
+      'rename',
+      'rm',
+      'rmdir',
+      'stat',
+      'statfs',
+      'symlink',
+      'truncate',
+      'unlink',
+      'utimes',
+      'write',
+      'writeFile',
+      'writev',
+    ],
+  ],
+  [
+    dns,
+    [
+      'lookup',
+      'lookupService',
+      'resolve',
+      'resolve4',
+      'resolve6',
+      'resolveAny',
+      'resolveCname',
+      'resolveMx',
+      'resolveNs',
+      'resolveSrv',
+      'resolveTxt',
+      'reverse',
+    ],
+  ],
+  [
+    zlib,
+    [
+      'deflate',
+      'deflateRaw',
+      'gzip',
+      'gunzip',
+      'inflate',
+      'inflateRaw',
+      'unzip',
+      'brotliCompress',
+      'brotliDecompress',
+    ],
+  ],
+  [crypto, ['randomBytes', 'randomFill', 'pbkdf2', 'scrypt', 'generateKeyPair', 'generatePrime', 'hkdf', 'randomInt']],
+  [childProcess, ['exec', 'execFile']],
+];
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+function requestName(req: http.IncomingMessage): string {
+  const method = typeof req.method === 'string' ? req.method : 'REQUEST';
+  let path = typeof req.url === 'string' ? req.url : '/';
+  const query = path.search(/[?#]/);
+  if (query >= 0) path = path.slice(0, query);
+  if (path.length > 200) path = `${path.slice(0, 200)}…`;
+  return `${method} ${path}`;
+}
+
+function onRequestStart(message: unknown): void {
+  if (!enabled) return;
+  const { request, response, server } = message as {
+    request: http.IncomingMessage & Owned;
+    response: http.ServerResponse & Owned;
+    server: net.Server & Owned;
+  };
+  const where = server?.[kWhere] ?? null;
+  const time = now();
+  const task = newTask(TaskKind.Request, null, requestName(request), 0, where, time);
+  request[kTask] = task;
+  response[kTask] = task;
+  openMacro(task, Reason.Request, time);
+}
+
+function finishRequest(response: Owned, how: TaskEnd): void {
+  const task = response[kTask];
+  if (task === undefined || task.ended) return;
+  task.ended = true;
+  endTask(task, how);
+}
+
+function onResponseFinish(message: unknown): void {
+  if (!enabled) return;
+  finishRequest((message as { response: Owned }).response, TaskEnd.Finished);
+}
+
+function onClientRequestStart(message: unknown): void {
+  if (!enabled || current === null) return;
+  (message as { request: Owned }).request[kTask] = current;
+}
+
+/** Whether an emitter has listeners for `event` (EventEmitter keeps them in `_events`). */
+function hasListeners(emitter: object, event: unknown): boolean {
+  const events = (emitter as { _events?: Record<string | symbol, unknown> })._events;
+  if (events === undefined || events === null) return true;
+  return (typeof event === 'string' || typeof event === 'symbol') && events[event] !== undefined;
+}
+
+/**
+ * Runs an object's events as stints of the task that owns the object, when anything listens to
+ * them. `onEvent` sees each event first (to tag a response, to notice an aborted request). Events
+ * after the task's work is done (a socket closing after the response) are not the task's work.
+ */
+function patchEmit(proto: object, reason: number, onEvent?: (self: Owned, args: IArguments) => void): void {
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  // The hot path (an object with no task, or the task already running) passes the arguments on
+  // exactly as given, without Reflect.apply: streams emit many events per request.
+  function forward(self: Owned, args: IArguments): unknown {
+    const next = ownEmit ?? parent.emit;
+    switch (args.length) {
+      case 1:
+        return next.call(self, args[0]);
+      case 2:
+        return next.call(self, args[0], args[1]);
+      case 3:
+        return next.call(self, args[0], args[1], args[2]);
+      default:
+        return Reflect.apply(next, self, args);
+    }
+  }
+  function emit(this: Owned, event: unknown) {
+    const task = this[kTask];
+    if (task === undefined || task === current || !enabled) return forward(this, arguments);
+    if (onEvent !== undefined) onEvent(this, arguments);
+    if (task.ended || !hasListeners(this, event)) return forward(this, arguments);
+    enter(task, reason);
+    try {
+      return forward(this, arguments);
+    } finally {
+      leave();
+    }
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto, 'emit', emit as AnyFunction);
+}
+
+function patchListen(): void {
+  const listen = net.Server.prototype.listen as unknown as AnyFunction;
+  const patched = function listenWithLocation(this: net.Server & Owned) {
+    if (!enabled) return Reflect.apply(listen, this, arguments);
+    if (this[kWhere] === undefined) this[kWhere] = captureLocation(patched, true);
+    const record = currentStrand();
+    const last = arguments.length - 1;
+    if (record === null || last < 0 || typeof arguments[last] !== 'function') {
+      return Reflect.apply(listen, this, arguments);
+    }
+    // The 'listening' callback is the caller's work (it usually goes on to start things).
+    const args = Array.prototype.slice.call(arguments);
+    args[last] = bindToStrand(record, args[last] as AnyFunction, Reason.Event);
+    return Reflect.apply(listen, this, args);
+  };
+  copyProperties(patched, listen);
+  replace(net.Server.prototype, 'listen', patched);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workers: the main thread's side of a worker (its messages and events) is a task.
+
+function patchWorker(): void {
+  const Worker = workerThreads.Worker;
+  const proxy = new Proxy(Worker, {
+    construct(target, args, newTarget) {
+      const worker = Reflect.construct(target, args, newTarget) as Owned;
+      if (enabled) {
+        try {
+          const file = args[0];
+          const name =
+            typeof file === 'string'
+              ? `worker ${file.length > 80 ? 'eval' : (file.split(/[\\/]/).pop() ?? file)}`
+              : file instanceof URL
+                ? `worker ${file.pathname.split('/').pop()}`
+                : 'worker';
+          worker[kTask] = newTask(TaskKind.Worker, current, name, 0, captureLocation(proxy as unknown as AnyFunction, true));
+        } catch {
+          // never disturb the program
+        }
+      }
+      return worker;
+    },
+  });
+  patchEmit(Worker.prototype, Reason.Message);
+  replace(workerThreads, 'Worker', proxy as unknown as AnyFunction);
+}
+
+// ---------------------------------------------------------------------------------------------
+// User-named scopes: new AsyncResource('looplens:<name>') is a task <name>; runInAsyncScope (and
+// resource.bind) run as it.
+
+const SCOPE_PREFIX = 'looplens:';
+
+function patchAsyncResource(): void {
+  const AsyncResource = asyncHooks.AsyncResource;
+  const proxy: typeof AsyncResource = new Proxy(AsyncResource, {
+    construct(target, args, newTarget) {
+      const resource = Reflect.construct(target, args, newTarget) as Owned;
+      const type = args[0];
+      if (enabled && typeof type === 'string' && type.startsWith(SCOPE_PREFIX)) {
+        const name = type.slice(SCOPE_PREFIX.length) || 'scope';
+        resource[kTask] = newTask(TaskKind.User, current, name, 0, captureLocation(proxy as unknown as AnyFunction, true));
+      }
+      return resource;
+    },
+    get(target, key, receiver) {
+      if (key === 'bind') {
+        return function bind(this: unknown, fn: AnyFunction, type?: string, thisArg?: unknown) {
+          const resource = new proxy(type || fn?.name || 'bound-anonymous-fn');
+          return (resource.bind as (fn: AnyFunction, thisArg?: unknown) => AnyFunction)(fn, thisArg);
+        };
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  const run = AsyncResource.prototype.runInAsyncScope as AnyFunction;
+  const patched = {
+    runInAsyncScope(this: Owned) {
+      const task = this[kTask];
+      if (task === undefined || !enabled) return Reflect.apply(run, this, arguments);
+      enter(task, Reason.Scope);
+      try {
+        return Reflect.apply(run, this, arguments);
+      } finally {
+        leave();
+      }
+    },
+  }.runInAsyncScope;
+  copyProperties(patched, run);
+  replace(AsyncResource.prototype, 'runInAsyncScope', patched);
+  replace(asyncHooks, 'AsyncResource', proxy as unknown as AnyFunction);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const subscriptions: Array<[string, (message: unknown) => void]> = [
+  ['http.server.request.start', onRequestStart],
+  ['http.server.response.finish', onResponseFinish],
+  ['http.client.request.start', onClientRequestStart],
+];
+
+export function startSources(): void {
+  for (const [name, handler] of subscriptions) dc.channel(name).subscribe(handler);
+  patchListen();
+  patchEmit(http.IncomingMessage.prototype, Reason.Event);
+  patchEmit(http.ServerResponse.prototype, Reason.Event, (self, args) => {
+    const response = self as unknown as http.ServerResponse;
+    if (args[0] === 'close' && !response.writableFinished) finishRequest(self, TaskEnd.Aborted);
+  });
+  patchEmit(http.ClientRequest.prototype, Reason.Io, (self, args) => {
+    if (args[0] === 'response' && typeof args[1] === 'object' && args[1] !== null) {
+      (args[1] as Owned)[kTask] = self[kTask];
+    }
+  });
+  patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
+  patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
+  patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);
+  for (const [target, keys] of CALLBACK_APIS) for (const key of keys) patchCallbackApi(target, key);
+  patchWorker();
+  patchAsyncResource();
+  // ES modules that import these names get the patched functions too.
+  nodeModule.syncBuiltinESMExports();
+}
+
+export function stopSources(): void {
+  for (const [name, handler] of subscriptions) {
+    try {
+      dc.channel(name).unsubscribe(handler);
+    } catch {
+      // already gone
+    }
+  }
+}
