@@ -1,0 +1,197 @@
+/**
+ * The reading end of live tracing: a Unix domain socket in a private folder (mode 0700; a named
+ * pipe on Windows) that traced processes connect to. Whatever arrives is untrusted — the program
+ * runs workspace code — so a connection must present the session's token (compared in constant
+ * time) within a deadline, the number of connections is bounded, every byte goes through the
+ * format's checks, and a connection that breaks the rules is closed with a reason.
+ *
+ * Node.js only, no `vscode`: the extension host and the benchmarks use it alike.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPLY_ACCEPT, REPLY_REJECT, parseHello } from '../protocol/handshake';
+import { TraceFormatError, TraceReader, EventVisitor } from '../protocol/reader';
+
+export interface TraceServerOptions {
+  /** Called for each connection once its token has been checked; return false to decline it. */
+  accept(connection: TraceConnection): boolean;
+  /** At most this many connections at once (default 16). */
+  maxConnections?: number;
+  /** A connection must send its hello within this long, ms (default 5000). */
+  helloTimeoutMs?: number;
+  /** Builds the visitor that decoded events of a connection go to. */
+  visitor(connection: TraceConnection): EventVisitor;
+}
+
+/** Why a connection ended. */
+export type CloseReason =
+  | { kind: 'ended' }
+  | { kind: 'rejected'; message: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'server-closed' };
+
+export class TraceConnection extends EventEmitter {
+  /** Process id the tracer reported (untrusted; for display). */
+  pid = 0;
+  readonly reader: TraceReader;
+  closed: CloseReason | null = null;
+
+  constructor(
+    readonly socket: net.Socket,
+    visitor: (self: TraceConnection) => EventVisitor,
+  ) {
+    super();
+    this.reader = new TraceReader(visitor(this));
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closed !== null) return;
+    this.closed = reason;
+    this.socket.destroy();
+    this.emit('close', reason);
+  }
+}
+
+const TOKEN_BYTES = 32;
+
+export class TraceServer {
+  readonly token = randomBytes(TOKEN_BYTES).toString('hex');
+  private readonly connections = new Set<TraceConnection>();
+  private closing = false;
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly socketPath: string,
+    private readonly dir: string | null,
+    private readonly options: TraceServerOptions,
+  ) {}
+
+  /** Creates the private folder and starts listening. */
+  static async start(options: TraceServerOptions): Promise<TraceServer> {
+    let dir: string | null = null;
+    let socketPath: string;
+    if (process.platform === 'win32') {
+      socketPath = `\\\\.\\pipe\\looplens-${randomBytes(12).toString('hex')}`;
+    } else {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-'));
+      fs.chmodSync(dir, 0o700);
+      socketPath = path.join(dir, 'trace.sock');
+    }
+    const server = net.createServer();
+    const self = new TraceServer(server, socketPath, dir, options);
+    server.maxConnections = options.maxConnections ?? 16;
+    server.on('connection', (socket) => self.onConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return self;
+  }
+
+  /** Tracer options that point a traced process at this server. */
+  tracerOptions(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { ...extra, socket: this.socketPath, token: this.token };
+  }
+
+  get activeConnections(): number {
+    return this.connections.size;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const connection = new TraceConnection(socket, (c) => this.options.visitor(c));
+    this.connections.add(connection);
+    connection.once('close', () => this.connections.delete(connection));
+    let hello: Buffer | null = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      connection.close({ kind: 'rejected', message: 'no hello within the deadline' });
+    }, this.options.helloTimeoutMs ?? 5000);
+    timer.unref();
+    socket.on('data', (data: Buffer) => {
+      if (connection.closed !== null) return;
+      try {
+        if (hello !== null) {
+          hello = Buffer.concat([hello, data]);
+          const parsed = parseHello(hello);
+          if (parsed.state === 'need-more') return;
+          clearTimeout(timer);
+          if (parsed.state === 'bad') {
+            connection.close({ kind: 'rejected', message: parsed.reason });
+            return;
+          }
+          if (!this.tokenMatches(parsed.token)) {
+            connection.close({ kind: 'rejected', message: 'wrong token' });
+            return;
+          }
+          connection.pid = parsed.pid;
+          const rest = hello.subarray(parsed.used);
+          hello = null;
+          if (!this.options.accept(connection)) {
+            socket.end(Buffer.from([REPLY_REJECT]));
+            connection.close({ kind: 'rejected', message: 'declined' });
+            return;
+          }
+          socket.write(Buffer.from([REPLY_ACCEPT]));
+          connection.emit('accepted');
+          if (rest.length > 0) this.feed(connection, rest);
+          return;
+        }
+        this.feed(connection, data);
+      } catch (error) {
+        connection.close({ kind: 'error', message: (error as Error).message });
+      }
+    });
+    socket.on('error', (error) => connection.close({ kind: 'error', message: error.message }));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (hello !== null) {
+        connection.close({ kind: 'rejected', message: 'closed before its hello' });
+        return;
+      }
+      try {
+        connection.reader.finish();
+        connection.close({ kind: 'ended' });
+      } catch (error) {
+        connection.close({ kind: 'error', message: (error as Error).message });
+      }
+    });
+  }
+
+  private feed(connection: TraceConnection, data: Buffer): void {
+    try {
+      connection.reader.push(data);
+      connection.emit('data', data);
+    } catch (error) {
+      const message = error instanceof TraceFormatError ? `bad trace data: ${error.message}` : (error as Error).message;
+      connection.close({ kind: 'error', message });
+    }
+  }
+
+  private tokenMatches(given: Uint8Array): boolean {
+    const expected = Buffer.from(this.token, 'utf8');
+    const actual = Buffer.from(given);
+    // timingSafeEqual needs equal lengths; compare against itself to spend the same time.
+    if (actual.length !== expected.length) {
+      timingSafeEqual(expected, expected);
+      return false;
+    }
+    return timingSafeEqual(actual, expected);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const c of this.connections) c.close({ kind: 'server-closed' });
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.dir !== null) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

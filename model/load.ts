@@ -1,0 +1,68 @@
+/**
+ * Turning trace bytes into a Timeline: all at once (a file) or piece by piece (a live stream).
+ */
+import { ReadStats, TraceFormatError, TraceReader } from '../protocol/reader';
+import { Timeline } from './timeline';
+
+export interface LoadResult {
+  timeline: Timeline;
+  stats: ReadStats;
+  /** Set when the bytes stopped in the middle (the recording did not finish writing). */
+  truncated: TraceFormatError | null;
+  /** The trace has no END record: the program was killed or the tracer could not finish. */
+  unfinished: boolean;
+}
+
+export interface LoadOptions {
+  /** Accept a trace that stops in the middle, keeping everything before the break. */
+  partial?: boolean;
+  /** Block threshold to use instead of the trace's own, ms. */
+  blockMs?: number;
+}
+
+/** Reads a whole trace. Throws TraceFormatError for bytes that are not a usable trace. */
+export function loadTrace(bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
+  const timeline = new Timeline(options.blockMs);
+  const reader = new TraceReader(timeline);
+  let truncated: TraceFormatError | null = null;
+  try {
+    reader.push(bytes);
+    reader.finish();
+  } catch (error) {
+    if (!(error instanceof TraceFormatError)) throw error;
+    const cut = error.code === 'truncated' && reader.meta !== null;
+    if (!cut || !options.partial) throw error;
+    truncated = error;
+  }
+  timeline.finish();
+  return { timeline, stats: reader.stats, truncated, unfinished: !reader.ended };
+}
+
+/** A timeline fed from a live stream. */
+export class LiveTrace {
+  readonly timeline: Timeline;
+  private readonly reader: TraceReader;
+
+  constructor(blockMs?: number) {
+    this.timeline = new Timeline(blockMs);
+    this.reader = new TraceReader(this.timeline);
+  }
+
+  /** Adds bytes from the stream; throws TraceFormatError on bytes that break the format. */
+  push(bytes: Uint8Array): void {
+    this.reader.push(bytes);
+  }
+
+  get stats(): ReadStats {
+    return this.reader.stats;
+  }
+
+  get ended(): boolean {
+    return this.reader.ended;
+  }
+
+  /** Bytes held back waiting for the rest of a chunk. */
+  get pendingBytes(): number {
+    return this.reader.pendingBytes;
+  }
+}

@@ -1,0 +1,566 @@
+/**
+ * The timeline model: raw trace events in, the chef picture out — tasks (with kind, name, parent
+ * and creation location), stints, waits, blocks, switches and lag. Pure code: no DOM, no `vscode`,
+ * no Node built-ins; the command line, the extension and the webview all use it.
+ *
+ * It takes events in batches (it is a TraceReader visitor) and can be queried at any moment, so a
+ * live view can feed it while the program runs. Stints live in typed arrays so that a million of
+ * them cost a few tens of megabytes and no garbage.
+ *
+ * Choices the vocabulary leaves open, made here once:
+ *  - A stint is a maximal interval in which the loop runs code for one task: RUN opens it, the next
+ *    RUN or IDLE closes it. Time the tracer could not attribute is a stint of the pseudo-task
+ *    "(untracked code)" (id "0"); it counts as busy time and can be a block, but never as a switch.
+ *  - Background work: a stint of a request that begins after its response was sent belongs to a
+ *    task of kind `background`, child of the request, created on first need. A sub-task of a request
+ *    (a fire-and-forget call, a Promise.all member) that runs after the response becomes `background`.
+ *  - A task's wait is the time between its first stint and the end of its life (the response for a
+ *    request, its last stint otherwise) when it was not running.
+ */
+import {
+  EndCause,
+  KIND_NAMES,
+  KindName,
+  REASON_NAMES,
+  ReasonName,
+  TaskEnd,
+  TaskFlags,
+  TaskKind,
+  TraceMeta,
+} from '../protocol/format';
+import { EventVisitor, SampledFrame, SourceLocation } from '../protocol/reader';
+
+export interface TimelineTask {
+  /** Position in `Timeline.tasks`. */
+  readonly index: number;
+  /** Stable id for summaries and the UI: the tracer's task id, "<id>b" for the after-response part of a request, "0" for untracked code. */
+  readonly id: string;
+  readonly wireId: number;
+  kind: KindName;
+  name: string;
+  /** Index of the parent task, or -1. */
+  parent: number;
+  /** When the task was created (trace clock, ms). */
+  createdAt: number;
+  /** When a request's response was sent (trace clock, ms); null for other tasks and unfinished requests. */
+  endedAt: number | null;
+  endHow: 'finished' | 'aborted' | null;
+  location: SourceLocation | null;
+  /** Created by library or runtime code rather than by the user's own code. */
+  internal: boolean;
+  flags: number;
+  /** Indices of its stints in time order. */
+  readonly stints: number[];
+  runMs: number;
+  /** Index of the background task holding this request's after-response work, or -1. */
+  background: number;
+  /** Since when it has been ready to run but not running (a READY record waiting for its RUN). */
+  readySince: number | null;
+}
+
+export interface BlockInfo {
+  stint: number;
+  task: number;
+  start: number;
+  durationMs: number;
+  /** Where the time went, hottest first, if the block sampler saw it. */
+  frames: SampledFrame[];
+  sampledMs: number;
+  samples: number;
+}
+
+export interface SwitchInfo {
+  /** When the next stint began. */
+  time: number;
+  /** Stint that ended and stint that began. */
+  fromStint: number;
+  toStint: number;
+  from: number;
+  to: number;
+  reason: ReasonName;
+  /** How long the resumed task had been waiting since its previous stint (or its creation). */
+  waitedMs: number;
+}
+
+export interface LagPoint {
+  time: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  samples: number;
+}
+
+export interface DropInfo {
+  start: number;
+  end: number;
+  count: number;
+}
+
+export interface EndInfo {
+  time: number;
+  cause: 'exit' | 'uncaught-exception' | 'unhandled-rejection' | 'signal' | 'detached' | 'unknown';
+  code: number;
+}
+
+const UNTRACKED = 0;
+const INITIAL_STINTS = 1024;
+/** How far up the parent chain a task looks for the request it works for. */
+const MAX_PARENT_DEPTH = 32;
+
+/** Growable columns of stints. */
+class StintColumns {
+  start = new Float64Array(INITIAL_STINTS);
+  end = new Float64Array(INITIAL_STINTS);
+  task = new Int32Array(INITIAL_STINTS);
+  reason = new Uint8Array(INITIAL_STINTS);
+  /** Since when the task was ready before this stint (NaN: not known to have waited for the loop). */
+  readySince = new Float64Array(INITIAL_STINTS);
+  length = 0;
+
+  push(start: number, task: number, reason: number, readySince: number): number {
+    if (this.length === this.start.length) this.grow();
+    const i = this.length++;
+    this.start[i] = start;
+    this.end[i] = start;
+    this.task[i] = task;
+    this.reason[i] = reason;
+    this.readySince[i] = readySince;
+    return i;
+  }
+
+  private grow(): void {
+    const size = this.start.length * 2;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.start = grow(this.start, (n) => new Float64Array(n));
+    this.end = grow(this.end, (n) => new Float64Array(n));
+    this.task = grow(this.task, (n) => new Int32Array(n));
+    this.reason = grow(this.reason, (n) => new Uint8Array(n));
+    this.readySince = grow(this.readySince, (n) => new Float64Array(n));
+  }
+}
+
+export class Timeline implements EventVisitor {
+  meta: TraceMeta | null = null;
+  readonly tasks: TimelineTask[] = [];
+  readonly stints = new StintColumns();
+  readonly lagPoints: LagPoint[] = [];
+  readonly drops: DropInfo[] = [];
+  readonly blocks: BlockInfo[] = [];
+  endInfo: EndInfo | null = null;
+  droppedEvents = 0;
+  /** Latest time seen in any event (trace clock, ms). */
+  lastTime = -Infinity;
+  /** Bumped on every change, so views can tell when to redraw. */
+  version = 0;
+
+  private readonly byWireId = new Map<number, number>();
+  /** Stint now open (-1: none). */
+  private open = -1;
+  /** Samples that arrived before their stint closed, by stint start time. */
+  private readonly pendingSamples: Array<{
+    time: number;
+    task: number;
+    sampledMs: number;
+    samples: number;
+    frames: SampledFrame[];
+  }> = [];
+
+  constructor(
+    /** A stint at least this long is a block, ms; the trace's own threshold when not given. */
+    private blockMsOverride?: number,
+  ) {
+    this.addTask(0, TaskKind.Other, -1, '(untracked code)', TaskFlags.Internal, null, 0, '0');
+  }
+
+  /** The block threshold in force, ms. */
+  get blockMs(): number {
+    return this.blockMsOverride ?? this.meta?.blockMs ?? 50;
+  }
+
+  set blockMs(value: number) {
+    this.blockMsOverride = value;
+    this.blocks.length = 0;
+    for (let i = 0; i < this.stints.length; i++) if (i !== this.open) this.checkBlock(i);
+    this.version++;
+  }
+
+  /** Time 0 of summaries: when recording began. */
+  get startTime(): number {
+    return this.meta?.startTime ?? 0;
+  }
+
+  /** When the trace ends: the END record, else the latest event. */
+  get endTime(): number {
+    if (this.endInfo !== null) return this.endInfo.time;
+    return Number.isFinite(this.lastTime) ? this.lastTime : this.startTime;
+  }
+
+  setMeta(meta: TraceMeta): void {
+    this.meta = meta;
+    this.tasks[0].createdAt = meta.startTime;
+    this.version++;
+  }
+
+  // ------------------------------------------------------------------ EventVisitor
+
+  run(time: number, task: number, reason: number): void {
+    this.see(time);
+    const start = this.closeOpen(time);
+    let index = task === UNTRACKED ? 0 : this.indexOf(task, time);
+    index = this.workFor(index, start);
+    const t = this.tasks[index];
+    const ready = t.readySince !== null && t.readySince <= start ? t.readySince : NaN;
+    t.readySince = null;
+    const stint = this.stints.push(start, index, reason, ready);
+    t.stints.push(stint);
+    this.open = stint;
+    this.version++;
+  }
+
+  idle(time: number): void {
+    this.see(time);
+    this.closeOpen(time);
+    this.version++;
+  }
+
+  task(
+    time: number,
+    id: number,
+    kind: number,
+    parent: number,
+    name: string | null,
+    flags: number,
+    location: SourceLocation | null,
+  ): void {
+    this.see(time);
+    const parentIndex = parent !== 0 ? (this.byWireId.get(parent) ?? -1) : -1;
+    const index = this.addTask(id, kind, parentIndex, name ?? `task ${id}`, flags, location, time);
+    this.byWireId.set(id, index);
+    this.version++;
+  }
+
+  taskEnd(time: number, id: number, how: number): void {
+    this.see(time);
+    const index = this.byWireId.get(id);
+    if (index === undefined) return;
+    const t = this.tasks[index];
+    if (t.endedAt !== null) return;
+    t.endedAt = time;
+    t.endHow = how === TaskEnd.Aborted ? 'aborted' : 'finished';
+    this.version++;
+  }
+
+  ready(time: number, id: number): void {
+    const index = this.byWireId.get(id);
+    if (index === undefined) return;
+    this.tasks[index].readySince = time;
+  }
+
+  taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null): void {
+    this.see(time);
+    const index = this.byWireId.get(id);
+    if (index === undefined) return;
+    const t = this.tasks[index];
+    if (name !== null && name !== '') t.name = name;
+    if (location !== null) t.location = location;
+    this.version++;
+  }
+
+  lag(time: number, p50us: number, p99us: number, maxUs: number, samples: number): void {
+    this.see(time);
+    this.lagPoints.push({ time, p50Ms: p50us / 1000, p99Ms: p99us / 1000, maxMs: maxUs / 1000, samples });
+    this.version++;
+  }
+
+  dropped(time: number, count: number, endTime: number): void {
+    this.see(endTime);
+    this.closeOpen(time);
+    this.drops.push({ start: time, end: endTime, count });
+    this.droppedEvents += count;
+    this.version++;
+  }
+
+  end(time: number, cause: number, code: number): void {
+    this.see(time);
+    this.closeOpen(time);
+    this.endInfo = { time, cause: END_CAUSES[cause] ?? 'unknown', code };
+    this.version++;
+  }
+
+  blockSample(time: number, task: number, sampledMs: number, samples: number, frames: SampledFrame[]): void {
+    const sample = { time, task, sampledMs, samples, frames };
+    if (!this.attachSample(sample)) this.pendingSamples.push(sample);
+    this.version++;
+  }
+
+  // ------------------------------------------------------------------ building
+
+  /** Closes the trace: a stint still open ends at the last time seen. */
+  finish(): void {
+    if (this.open !== -1) this.closeOpen(this.endTime);
+  }
+
+  private see(time: number): void {
+    if (time > this.lastTime) this.lastTime = time;
+  }
+
+  /** Closes the open stint at `time` (never before it began); returns the time the next may start. */
+  private closeOpen(time: number): number {
+    const s = this.stints;
+    if (this.open === -1) {
+      const last = s.length - 1;
+      return last >= 0 && time < s.end[last] ? s.end[last] : time;
+    }
+    const i = this.open;
+    const end = Math.max(time, s.start[i]);
+    s.end[i] = end;
+    const t = this.tasks[s.task[i]];
+    t.runMs += end - s.start[i];
+    this.open = -1;
+    this.checkBlock(i);
+    return end;
+  }
+
+  private checkBlock(stint: number): void {
+    const s = this.stints;
+    const duration = s.end[stint] - s.start[stint];
+    if (duration < this.blockMs) return;
+    const block: BlockInfo = {
+      stint,
+      task: s.task[stint],
+      start: s.start[stint],
+      durationMs: duration,
+      frames: [],
+      sampledMs: 0,
+      samples: 0,
+    };
+    this.blocks.push(block);
+    for (let k = 0; k < this.pendingSamples.length; k++) {
+      if (this.attachSample(this.pendingSamples[k])) {
+        this.pendingSamples.splice(k, 1);
+        k--;
+      }
+    }
+  }
+
+  /** Gives a block the sampler's frames: the block starting at that time, or the one it overlaps most. */
+  private attachSample(sample: Timeline['pendingSamples'][number]): boolean {
+    let best: BlockInfo | null = null;
+    let bestOverlap = 0;
+    const from = sample.time;
+    const to = sample.time + Math.max(sample.sampledMs, 0);
+    for (let k = this.blocks.length - 1; k >= 0; k--) {
+      const b = this.blocks[k];
+      if (b.start === sample.time && this.tasks[b.task].wireId === sample.task) {
+        best = b;
+        break;
+      }
+      const overlap = Math.min(to, b.start + b.durationMs) - Math.max(from, b.start);
+      if (overlap > bestOverlap) {
+        bestOverlap = overlap;
+        best = b;
+      }
+      if (b.start + b.durationMs < from - 60_000) break;
+    }
+    if (best === null) return false;
+    best.frames = sample.frames;
+    best.sampledMs = sample.sampledMs;
+    best.samples = sample.samples;
+    return true;
+  }
+
+  private addTask(
+    wireId: number,
+    kind: number,
+    parent: number,
+    name: string,
+    flags: number,
+    location: SourceLocation | null,
+    createdAt: number,
+    id = String(wireId),
+  ): number {
+    const index = this.tasks.length;
+    this.tasks.push({
+      index,
+      id,
+      wireId,
+      kind: KIND_NAMES[kind] ?? 'other',
+      name,
+      parent,
+      createdAt,
+      endedAt: null,
+      endHow: null,
+      location,
+      internal: (flags & TaskFlags.Internal) !== 0,
+      flags,
+      stints: [],
+      runMs: 0,
+      background: -1,
+      readySince: null,
+    });
+    return index;
+  }
+
+  /** The task index for a wire id, creating a placeholder for ids never announced (lost records). */
+  private indexOf(wireId: number, time: number): number {
+    const known = this.byWireId.get(wireId);
+    if (known !== undefined) return known;
+    const index = this.addTask(wireId, TaskKind.Other, -1, `task ${wireId} (its creation was not recorded)`, 0, null, time);
+    this.byWireId.set(wireId, index);
+    return index;
+  }
+
+  /** Applies the background rule: which task a stint of `index` starting at `start` is work for. */
+  private workFor(index: number, start: number): number {
+    const t = this.tasks[index];
+    if (t.kind === 'request') {
+      if (t.endedAt === null || start < t.endedAt) return index;
+      if (t.background === -1) {
+        const bg = this.addTask(
+          t.wireId,
+          TaskKind.Background,
+          index,
+          `${t.name} (after response)`,
+          t.flags & TaskFlags.Internal,
+          t.location,
+          start,
+          `${t.id}b`,
+        );
+        t.background = bg;
+      }
+      return t.background;
+    }
+    if (t.kind === 'other' && index !== 0) {
+      let p = t.parent;
+      for (let depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH; depth++) {
+        const parent = this.tasks[p];
+        if (parent.kind === 'request') {
+          if (parent.endedAt !== null && start >= parent.endedAt) t.kind = 'background';
+          break;
+        }
+        p = parent.parent;
+      }
+    }
+    return index;
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  get stintCount(): number {
+    return this.stints.length;
+  }
+
+  /** Busy time: the sum of all stints, ms. */
+  busyMs(): number {
+    let sum = 0;
+    const s = this.stints;
+    for (let i = 0; i < s.length; i++) sum += s.end[i] - s.start[i];
+    return sum;
+  }
+
+  stintEnd(stint: number): number {
+    return stint === this.open ? Math.max(this.lastTime, this.stints.start[stint]) : this.stints.end[stint];
+  }
+
+  /** A task's wait: the part of its life after its first stint when it was not running, ms. */
+  waitMs(task: TimelineTask): number {
+    if (task.stints.length === 0) return 0;
+    const first = this.stints.start[task.stints[0]];
+    const lastEnd = this.stintEnd(task.stints[task.stints.length - 1]);
+    const lifeEnd = Math.max(lastEnd, task.endedAt ?? lastEnd);
+    return Math.max(0, lifeEnd - first - task.runMs);
+  }
+
+  /** When a task's life ends: a request's response, else its last stint; null if not known yet. */
+  taskEndTime(task: TimelineTask): number | null {
+    if (task.kind === 'request') return task.endedAt;
+    if (task.stints.length === 0) return null;
+    return this.stintEnd(task.stints[task.stints.length - 1]);
+  }
+
+  /** Every boundary between consecutive stints of different tasks (untracked code is skipped). */
+  switches(): SwitchInfo[] {
+    const s = this.stints;
+    const out: SwitchInfo[] = [];
+    let prev = -1;
+    const lastEndOf = new Map<number, number>();
+    for (let i = 0; i < s.length; i++) {
+      const task = s.task[i];
+      if (task === 0) continue;
+      if (prev !== -1 && s.task[prev] !== task) {
+        const before = lastEndOf.get(task) ?? this.tasks[task].createdAt;
+        out.push({
+          time: s.start[i],
+          fromStint: prev,
+          toStint: i,
+          from: s.task[prev],
+          to: task,
+          reason: REASON_NAMES[s.reason[i]] ?? 'unknown',
+          waitedMs: Math.max(0, s.start[i] - before),
+        });
+      }
+      lastEndOf.set(task, this.stintEnd(i));
+      prev = i;
+    }
+    return out;
+  }
+
+  switchCount(): number {
+    const s = this.stints;
+    let count = 0;
+    let prev = -1;
+    for (let i = 0; i < s.length; i++) {
+      const task = s.task[i];
+      if (task === 0) continue;
+      if (prev !== -1 && prev !== task) count++;
+      prev = task;
+    }
+    return count;
+  }
+
+  /** Index of the first stint that ends after `time` (stints are in time order). */
+  firstStintAfter(time: number): number {
+    const s = this.stints;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.stintEnd(mid) <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Lag over the whole trace: medians and worst cases of the reported intervals, ms. */
+  lagSummary(): { p50Ms: number; p99Ms: number; maxMs: number } | null {
+    const points = this.lagPoints.filter((p) => p.samples > 0);
+    if (points.length === 0) return null;
+    const weighted = (pick: (p: LagPoint) => number, q: number): number => {
+      const sorted = points.map((p) => ({ v: pick(p), w: p.samples })).sort((a, b) => a.v - b.v);
+      const total = sorted.reduce((sum, e) => sum + e.w, 0);
+      let seen = 0;
+      for (const e of sorted) {
+        seen += e.w;
+        if (seen >= q * total) return e.v;
+      }
+      return sorted[sorted.length - 1].v;
+    };
+    return {
+      p50Ms: weighted((p) => p.p50Ms, 0.5),
+      p99Ms: weighted((p) => p.p99Ms, 0.99),
+      maxMs: Math.max(...points.map((p) => p.maxMs)),
+    };
+  }
+}
+
+const END_CAUSES: Record<number, EndInfo['cause']> = {
+  [EndCause.Exit]: 'exit',
+  [EndCause.UncaughtException]: 'uncaught-exception',
+  [EndCause.UnhandledRejection]: 'unhandled-rejection',
+  [EndCause.Signal]: 'signal',
+  [EndCause.Detached]: 'detached',
+};
