@@ -1,0 +1,190 @@
+/**
+ * `looplens record`: runs a command with the tracer preloaded, passes its stdio through, writes the
+ * trace and exits with the program's own exit status.
+ *
+ * The tracer writes its trace file itself (a file survives a program that ends abruptly better than
+ * a socket that may not have connected yet) into a private folder; every Node.js process of the
+ * command inherits the preload, package-manager wrappers stay inert, and the first process that runs
+ * user code claims the trace. When the program dies by a signal, the trace gets its END record here.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ChunkWriter } from '../protocol/chunkWriter';
+import { EndCause } from '../protocol/format';
+import { TraceReader } from '../protocol/reader';
+import { CliError } from './traceFile';
+
+export interface RecordOptions {
+  out?: string;
+  blockMs: number;
+  mode: 'fast' | 'full';
+  children: boolean;
+  command: string;
+  args: string[];
+}
+
+export interface RecordResult {
+  /** The trace written, or null if no process was traced. */
+  file: string | null;
+  /** Extra traces, when several processes were traced (children). */
+  others: string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The tracer preload sits next to the command line in dist/. */
+export function tracerPath(): string {
+  return path.join(__dirname, 'tracer.js');
+}
+
+/** NODE_OPTIONS with a --require of the tracer added, keeping what the user had. */
+export function withPreload(existing: string | undefined, tracer: string): string {
+  const quoted = /[\s"\\]/.test(tracer) ? `"${tracer.replace(/(["\\])/g, '\\$1')}"` : tracer;
+  const flag = `--require ${quoted}`;
+  if (existing === undefined || existing.trim() === '') return flag;
+  if (existing.includes(flag)) return existing;
+  return `${existing} ${flag}`;
+}
+
+function defaultOutput(command: string, args: string[]): string {
+  const script = args.find((a) => /\.[cm]?[jt]sx?$/.test(a)) ?? command;
+  const base = path.basename(script).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'trace';
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return path.resolve(`looplens-${base}-${stamp}.looplens`);
+}
+
+export async function record(options: RecordOptions): Promise<RecordResult> {
+  const tracer = tracerPath();
+  if (!fs.existsSync(tracer)) throw new CliError(`the tracer is missing (${tracer}); run "npm run build" first`);
+  const out = path.resolve(options.out ?? defaultOutput(options.command, options.args));
+  const outDir = path.dirname(out);
+  if (!fs.existsSync(outDir)) throw new CliError(`cannot write ${out}: the folder ${outDir} does not exist`);
+  const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-'));
+  fs.chmodSync(privateDir, 0o700);
+  try {
+    const tracerOptions = {
+      out: path.join(privateDir, 'trace-{pid}.looplens'),
+      blockMs: options.blockMs,
+      mode: options.mode,
+      children: options.children,
+    };
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: withPreload(process.env.NODE_OPTIONS, tracer),
+      LOOPLENS_OPTIONS: JSON.stringify(tracerOptions),
+    };
+    const { exitCode, signal } = await run(options.command, options.args, env);
+    const traces = collect(privateDir);
+    if (traces.length === 0) return { file: null, others: [], exitCode, signal };
+    const [main, ...rest] = traces;
+    if (signal !== null) addEnd(main, signal);
+    fs.copyFileSync(main, out);
+    const others = rest.map((file) => {
+      const pid = /trace-(\d+)\.looplens$/.exec(file)?.[1] ?? 'other';
+      const target = out.replace(/(\.looplens)?$/, `-${pid}.looplens`);
+      fs.copyFileSync(file, target);
+      return target;
+    });
+    return { file: out, others, exitCode, signal };
+  } finally {
+    fs.rmSync(privateDir, { recursive: true, force: true });
+  }
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    // Ctrl-C reaches the program through the terminal; this process waits for it to finish.
+    const ignore = (): void => {};
+    const forward = (signal: NodeJS.Signals) => () => {
+      child.kill(signal);
+    };
+    const onTerm = forward('SIGTERM');
+    const onHup = forward('SIGHUP');
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
+    const cleanUp = (): void => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      cleanUp();
+      if (error.code === 'ENOENT') reject(new CliError(`command not found: ${command}`, 127));
+      else if (error.code === 'EACCES') reject(new CliError(`cannot run ${command}: permission denied`, 126));
+      else reject(new CliError(`cannot run ${command}: ${error.message}`, 126));
+    });
+    child.on('exit', (exitCode, signal) => {
+      cleanUp();
+      resolve({ exitCode, signal });
+    });
+  });
+}
+
+/** Trace files in the private folder that hold a header, oldest recording first. */
+function collect(dir: string): string[] {
+  const found: Array<{ file: string; start: number }> = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (!/^trace-\d+\.looplens$/.test(name)) continue;
+    const file = path.join(dir, name);
+    const reader = new TraceReader(NO_VISITOR);
+    try {
+      const fd = fs.openSync(file, 'r');
+      const head = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, head, 0, head.length, 0);
+      fs.closeSync(fd);
+      reader.push(head.subarray(0, n));
+    } catch {
+      // a file cut inside its first chunk still has a usable header
+    }
+    if (reader.meta !== null) found.push({ file, start: reader.meta.clockOriginEpochMs + reader.meta.startTime });
+  }
+  return found.sort((a, b) => a.start - b.start).map((f) => f.file);
+}
+
+const NO_VISITOR = {
+  run() {},
+  idle() {},
+  task() {},
+  taskEnd() {},
+  ready() {},
+  taskInfo() {},
+  lag() {},
+  dropped() {},
+  end() {},
+  blockSample() {},
+};
+
+/**
+ * A program killed by a signal could not write its END record (the tracer never intercepts
+ * signals: that would change how the program dies). It is added here, at the time of the last
+ * event, so the trace says how the program ended.
+ */
+function addEnd(file: string, signal: NodeJS.Signals): void {
+  let last = 0;
+  let ended = false;
+  const reader = new TraceReader({
+    ...NO_VISITOR,
+    run: (t: number) => (last = Math.max(last, t)),
+    idle: (t: number) => (last = Math.max(last, t)),
+    task: (t: number) => (last = Math.max(last, t)),
+    lag: (t: number) => (last = Math.max(last, t)),
+    end: () => (ended = true),
+  });
+  try {
+    reader.push(fs.readFileSync(file));
+  } catch {
+    return;
+  }
+  if (ended || reader.pendingBytes > 0 || reader.meta === null) return;
+  const w = new ChunkWriter(1);
+  w.end(Math.max(last, reader.meta.startTime), EndCause.Signal, os.constants.signals[signal] ?? 0);
+  fs.appendFileSync(file, w.bytes());
+}

@@ -1,0 +1,87 @@
+/** The one-screen text summary of a trace, for people at a terminal. */
+import * as path from 'node:path';
+import { Summary, SummaryLocation, SummaryTask } from '../model/summary';
+
+const MAX_BLOCKS = 8;
+const MAX_TASKS = 10;
+
+function ms(value: number): string {
+  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
+  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
+  if (value >= 100) return `${value.toFixed(0)} ms`;
+  if (value >= 10) return `${value.toFixed(1)} ms`;
+  return `${value.toFixed(2)} ms`;
+}
+
+function where(loc: SummaryLocation | null, cwd: string | undefined): string {
+  if (loc === null) return '';
+  let file = loc.file;
+  if (cwd !== undefined && path.isAbsolute(file)) {
+    const relative = path.relative(cwd, file);
+    if (!relative.startsWith('..')) file = relative;
+  }
+  return `${file}:${loc.line}:${loc.column}`;
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text.slice(0, width - 1) + '…' : text.padEnd(width);
+}
+
+function countKinds(tasks: SummaryTask[]): string {
+  const counts = new Map<string, number>();
+  for (const t of tasks) if (t.id !== '0') counts.set(t.kind, (counts.get(t.kind) ?? 0) + 1);
+  const order = ['request', 'background', 'timer', 'immediate', 'main', 'user', 'worker', 'other'];
+  return order
+    .filter((k) => counts.has(k))
+    .map((k) => `${counts.get(k)} ${k}`)
+    .join(', ');
+}
+
+export function formatSummary(summary: Summary, cwd?: string): string {
+  const lines: string[] = [];
+  const script = summary.script !== null ? path.basename(summary.script) : 'program';
+  const busyShare = summary.durationMs > 0 ? Math.round((summary.busyMs / summary.durationMs) * 100) : 0;
+  lines.push(
+    `Loop Lens — ${script} (pid ${summary.pid}, ${summary.runtime}): ${ms(summary.durationMs)} recorded, ` +
+      `loop busy ${ms(summary.busyMs)} (${busyShare}%)`,
+  );
+  const tasks = summary.tasks.filter((t) => t.id !== '0');
+  lines.push(
+    `Tasks: ${tasks.length}${tasks.length > 0 ? ` (${countKinds(tasks)})` : ''}   Switches: ${summary.switches}` +
+      `   Dropped events: ${summary.dropped}`,
+  );
+  if (summary.lag !== null) {
+    lines.push(`Event-loop lag: p50 ${ms(summary.lag.p50Ms)}, p99 ${ms(summary.lag.p99Ms)}, max ${ms(summary.lag.maxMs)}`);
+  }
+  if (summary.untrackedMs >= 1) lines.push(`Busy in code not attributed to a task: ${ms(summary.untrackedMs)}`);
+  if (summary.end !== null && summary.end.cause !== 'exit') {
+    lines.push(`The program ended by ${summary.end.cause.replace(/-/g, ' ')} (${summary.end.code}).`);
+  } else if (summary.end === null) {
+    lines.push('The recording has no end record: the program was killed, or is still running.');
+  }
+  lines.push('');
+  if (summary.blocks.length === 0) {
+    lines.push(`Blocks: none — no stint held the loop for ${ms(summary.blockMs)} or more.`);
+  } else {
+    const longest = [...summary.blocks].sort((a, b) => b.durationMs - a.durationMs);
+    lines.push(`Blocks (stints of ${ms(summary.blockMs)} or more, longest first): ${summary.blocks.length}`);
+    for (const b of longest.slice(0, MAX_BLOCKS)) {
+      lines.push(
+        `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} ${pad(where(b.location, cwd), 36)} at ${ms(b.startMs)}`,
+      );
+    }
+    if (longest.length > MAX_BLOCKS) lines.push(`  … and ${longest.length - MAX_BLOCKS} more`);
+  }
+  lines.push('');
+  const busiest = [...tasks].sort((a, b) => b.runMs - a.runMs).slice(0, MAX_TASKS);
+  if (busiest.length > 0) {
+    lines.push('Busiest tasks:');
+    lines.push(`  ${'run'.padStart(9)} ${'wait'.padStart(9)} ${'stints'.padStart(6)}  ${pad('task', 28)} ${pad('kind', 11)} created at`);
+    for (const t of busiest) {
+      lines.push(
+        `  ${ms(t.runMs).padStart(9)} ${ms(t.waitMs).padStart(9)} ${String(t.stints).padStart(6)}  ${pad(t.name, 28)} ${pad(t.kind, 11)} ${where(t.location, cwd)}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
