@@ -1,0 +1,334 @@
+/**
+ * `npm run bench:tracer`: what the tracer costs a real server, measured as ratios against the same
+ * server untraced in the same run (the machines are shared and noisy; absolute numbers mean little).
+ *
+ * A fastify server on CPU 0 is loaded by autocannon in another process on CPU 1, untraced and
+ * traced (streaming live to a reader, as the extension does) alternating, several rounds, medians
+ * reported. Also: p99 latency at a fixed half load, events per request, events per second captured,
+ * dropped events and the tracer's memory; and a burst of continuations for raw capture speed.
+ *
+ * Options: --rounds N (default 3), --duration S (seconds per load run, default 5), --routes /,/async
+ */
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChunkWriter } from '../protocol/chunkWriter';
+import { EventVisitor } from '../protocol/reader';
+import { TraceConnection, TraceServer } from '../host/traceServer';
+
+const root = path.resolve(__dirname, '..');
+const tracer = path.join(root, 'dist', 'tracer.js');
+const autocannonBin = path.join(root, 'node_modules', 'autocannon', 'autocannon.js');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+const ROUNDS = Number(arg('--rounds', '3'));
+const DURATION = Number(arg('--duration', '5'));
+const ROUTES = arg('--routes', '/,/async').split(',');
+const CONNECTIONS = 50;
+/**
+ * The latency client is JavaScript on one core: past about 20,000 requests per second its own
+ * queueing dominates what it measures, so "half load" is capped there.
+ */
+const MAX_LATENCY_RATE = 20_000;
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+interface Counts {
+  events: number;
+  runs: number;
+  dropped: number;
+  tasks: number;
+}
+
+function countingVisitor(counts: Counts): EventVisitor {
+  return {
+    run: () => {
+      counts.events++;
+      counts.runs++;
+    },
+    idle: () => counts.events++,
+    task: () => {
+      counts.events++;
+      counts.tasks++;
+    },
+    taskEnd: () => counts.events++,
+    ready: () => counts.events++,
+    taskInfo: () => counts.events++,
+    lag: () => counts.events++,
+    dropped: (_t, n) => {
+      counts.events++;
+      counts.dropped += n;
+    },
+    end: () => counts.events++,
+    blockSample: () => counts.events++,
+  };
+}
+
+function pinned(cpu: number, command: string, args: string[]): [string, string[]] {
+  return hasTaskset ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of /proc/pid/stat, in clock ticks (100 per second here).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+  const [cmd, args] = pinned(0, process.execPath, [path.join(__dirname, 'fastifyServer.mjs')]);
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const line = text.split('\n')[0];
+      if (text.includes('\n')) resolve(JSON.parse(line).port);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+  });
+  return { child, port };
+}
+
+interface LoadResult {
+  rps: number;
+  requests: number;
+}
+
+/** p99 latency in ms at a fixed request rate, from the open-loop client. */
+function latencyAt(port: number, route: string, seconds: number, rate: number): Promise<number> {
+  const [cmd, cmdArgs] = pinned(1, process.execPath, [
+    path.join(__dirname, 'latencyClient.mjs'),
+    String(port),
+    route,
+    String(Math.round(rate)),
+    String(seconds),
+  ]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => {
+      try {
+        resolve(JSON.parse(out).p99Us / 1000);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+function load(port: number, route: string, seconds: number): Promise<LoadResult> {
+  const args = [autocannonBin, '-j', '-c', String(CONNECTIONS), '-d', String(seconds)];
+  args.push(`http://127.0.0.1:${port}${route}`);
+  const [cmd, cmdArgs] = pinned(1, process.execPath, args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => {
+      try {
+        const r = JSON.parse(out);
+        resolve({ rps: r.requests.average, requests: r.requests.total });
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+interface RunResult {
+  traced: boolean;
+  rps: number;
+  cpuPerRequestUs: number;
+  p99HalfLoadMs: number;
+  eventsPerRequest: number;
+  eventsPerSecond: number;
+  dropped: number;
+  rssMiB: number;
+}
+
+async function runOnce(
+  server: TraceServer,
+  route: string,
+  traced: boolean,
+  halfRate: number | null,
+  counts: Map<number, Counts>,
+): Promise<RunResult> {
+  const env = { ...process.env };
+  if (traced) {
+    env.NODE_OPTIONS = `--require ${tracer}`;
+    env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50 }));
+  } else {
+    delete env.NODE_OPTIONS;
+    delete env.LOOPLENS_OPTIONS;
+  }
+  const { child, port } = await startServer(env);
+  const pid = child.pid!;
+  try {
+    await load(port, route, 2);
+    const c = counts.get(pid) ?? { events: 0, runs: 0, dropped: 0, tasks: 0 };
+    const events0 = c.events;
+    const cpu0 = cpuMs(pid);
+    const started = performance.now();
+    const main = await load(port, route, DURATION);
+    const seconds = (performance.now() - started) / 1000;
+    const cpu1 = cpuMs(pid);
+    const events = (counts.get(pid)?.events ?? 0) - events0;
+    const p99 = await latencyAt(port, route, DURATION, Math.min(MAX_LATENCY_RATE, halfRate ?? main.rps / 2));
+    return {
+      traced,
+      rps: main.rps,
+      cpuPerRequestUs: ((cpu1 - cpu0) * 1000) / main.requests,
+      p99HalfLoadMs: p99,
+      eventsPerRequest: events / main.requests,
+      eventsPerSecond: events / seconds,
+      dropped: counts.get(pid)?.dropped ?? 0,
+      rssMiB: rssMiB(pid),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Raw encoding speed: RUN records into a chunk, in-process, no I/O. */
+function encodeSpeed(): number {
+  const w = new ChunkWriter(4096);
+  const n = 20_000_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (w.free < 1) w.reset();
+    w.run(i, i & 1023, 3);
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** A burst of continuations in a traced process: events captured and streamed per second. */
+async function burst(server: TraceServer, counts: Map<number, Counts>): Promise<Record<string, number>> {
+  const rounds = 300_000;
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: `--require ${tracer}`,
+    LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({})),
+  };
+  const untraced = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'burst.mjs'), String(rounds)], { env: { ...process.env, NODE_OPTIONS: '' } }).toString());
+  const child = spawn(process.execPath, [path.join(__dirname, 'burst.mjs'), String(rounds)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  await new Promise((r) => setTimeout(r, 300));
+  const traced = JSON.parse(out);
+  const c = counts.get(child.pid!) ?? { events: 0, runs: 0, dropped: 0, tasks: 0 };
+  return {
+    continuations: rounds * 2,
+    untracedMs: untraced.ms,
+    tracedMs: traced.ms,
+    slowdown: traced.ms / untraced.ms,
+    eventsRecorded: c.events,
+    eventsPerSecond: c.events / (traced.ms / 1000),
+    dropped: c.dropped,
+  };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(tracer)) throw new Error('run "npm run build" first');
+  const counts = new Map<number, Counts>();
+  const server = await TraceServer.start({
+    accept: () => true,
+    visitor: (connection: TraceConnection) => {
+      const c: Counts = { events: 0, runs: 0, dropped: 0, tasks: 0 };
+      connection.once('accepted', () => counts.set(connection.pid, c));
+      return countingVisitor(c);
+    },
+  });
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: hasTaskset ? 'server on CPU 0, load and reader on CPU 1' : 'not pinned (no taskset)',
+    rounds: ROUNDS,
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+  };
+  const table: string[] = [];
+  for (const route of ROUTES) {
+    const runs: RunResult[] = [];
+    let halfRate: number | null = null;
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? [false, true] : [true, false];
+      for (const traced of order) {
+        const r = await runOnce(server, route, traced, halfRate, counts);
+        if (!traced && halfRate === null) halfRate = r.rps / 2;
+        runs.push(r);
+        process.stderr.write(
+          `${route} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
+            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
+        );
+      }
+    }
+    const pick = (traced: boolean, f: (r: RunResult) => number): number => median(runs.filter((r) => r.traced === traced).map(f));
+    const summary = {
+      untraced: { rps: pick(false, (r) => r.rps), cpuPerRequestUs: pick(false, (r) => r.cpuPerRequestUs), p99HalfLoadMs: pick(false, (r) => r.p99HalfLoadMs), rssMiB: pick(false, (r) => r.rssMiB) },
+      traced: { rps: pick(true, (r) => r.rps), cpuPerRequestUs: pick(true, (r) => r.cpuPerRequestUs), p99HalfLoadMs: pick(true, (r) => r.p99HalfLoadMs), rssMiB: pick(true, (r) => r.rssMiB) },
+      eventsPerRequest: pick(true, (r) => r.eventsPerRequest),
+      eventsPerSecond: pick(true, (r) => r.eventsPerSecond),
+      dropped: Math.max(...runs.filter((r) => r.traced).map((r) => r.dropped)),
+      ratios: {} as Record<string, number>,
+      runs,
+    };
+    summary.ratios = {
+      rps: summary.traced.rps / summary.untraced.rps,
+      cpuPerRequest: summary.traced.cpuPerRequestUs / summary.untraced.cpuPerRequestUs,
+      p99HalfLoad: summary.traced.p99HalfLoadMs / summary.untraced.p99HalfLoadMs,
+      tracerMemoryMiB: summary.traced.rssMiB - summary.untraced.rssMiB,
+    };
+    report[route] = summary;
+    table.push(
+      `${route.padEnd(8)} req/s ×${summary.ratios.rps.toFixed(3)}   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)}   ` +
+        `p99@half ×${summary.ratios.p99HalfLoad.toFixed(2)} (${summary.untraced.p99HalfLoadMs.toFixed(2)}→${summary.traced.p99HalfLoadMs.toFixed(2)} ms)   ` +
+        `${summary.eventsPerRequest.toFixed(1)} events/req   ${(summary.eventsPerSecond / 1e6).toFixed(2)} M events/s   ` +
+        `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB`,
+    );
+  }
+  report.encodeEventsPerSecond = encodeSpeed();
+  report.burst = await burst(server, counts);
+  await server.close();
+  const outDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `tracer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(report, null, 2));
+  process.stdout.write(`${JSON.stringify(report, (k, v) => (k === 'runs' ? undefined : v), 2)}\n\n`);
+  process.stdout.write(`Loop Lens tracer, traced ÷ untraced (medians of ${ROUNDS} alternating rounds):\n${table.join('\n')}\n`);
+  const b = report.burst as Record<string, number>;
+  process.stdout.write(
+    `encode: ${((report.encodeEventsPerSecond as number) / 1e6).toFixed(0)} M events/s in-process; ` +
+      `burst: ${(b.eventsPerSecond / 1e6).toFixed(2)} M events/s streamed, ${b.dropped} dropped, continuation loop ×${b.slowdown.toFixed(2)}\n` +
+      `results saved to ${path.relative(root, file)}\n`,
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exitCode = 1;
+});
