@@ -4,10 +4,21 @@
 // the tracer's flush included). Prints how long the work took.
 const rounds = Number(process.argv[2] ?? 200_000);
 const PER_BURST = 1000;
+// Both loops wait for the same next turn of the loop, so they stay in step and keep alternating.
+let nextTurn = null;
+function turn() {
+  nextTurn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      nextTurn = null;
+      resolve();
+    }),
+  );
+  return nextTurn;
+}
 async function loop(n) {
   for (let i = 0; i < n; i++) {
     await null;
-    if (i % PER_BURST === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i % PER_BURST === 0) await turn();
   }
 }
 await new Promise((resolve) => setImmediate(resolve));

@@ -112,7 +112,7 @@ export function summarize(timeline: Timeline): Summary {
   }
   const blocks: SummaryBlock[] = timeline.blocks.map((b) => {
     const task = timeline.tasks[b.task];
-    const total = b.frames.reduce((sum, f) => sum + f.samples, 0);
+    const total = b.frames.reduce((sum, f) => sum + f.weightUs, 0);
     return {
       task: task.id,
       startMs: round(b.start - t0),
@@ -122,7 +122,7 @@ export function summarize(timeline: Timeline): Summary {
       frames: b.frames.map((f) => ({
         function: f.name,
         location: location(f.location),
-        share: total > 0 ? Math.round((f.samples / total) * 1000) / 1000 : 0,
+        share: total > 0 ? Math.round((f.weightUs / total) * 1000) / 1000 : 0,
       })),
     };
   });

@@ -63,10 +63,11 @@ export interface BlockInfo {
   task: number;
   start: number;
   durationMs: number;
-  /** Where the time went, hottest first, if the block sampler saw it. */
+  /** Where the time went, heaviest first, if the block sampler saw it. */
   frames: SampledFrame[];
-  sampledMs: number;
-  samples: number;
+  /** How long the sampler watched, ms, and how many observations it made. */
+  observedMs: number;
+  observations: number;
 }
 
 export interface SwitchInfo {
@@ -103,6 +104,11 @@ export interface EndInfo {
 }
 
 const UNTRACKED = 0;
+/**
+ * A request's stint that begins within this long after its response and lasts no longer is the
+ * request finishing up (a framework's promise settling), not background work, ms.
+ */
+const WRAP_UP_MS = 1;
 const INITIAL_STINTS = 1024;
 /** How far up the parent chain a task looks for the request it works for. */
 const MAX_PARENT_DEPTH = 32;
@@ -164,8 +170,8 @@ export class Timeline implements EventVisitor {
   private readonly pendingSamples: Array<{
     time: number;
     task: number;
-    sampledMs: number;
-    samples: number;
+    observedMs: number;
+    observations: number;
     frames: SampledFrame[];
   }> = [];
 
@@ -291,8 +297,8 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
-  blockSample(time: number, task: number, sampledMs: number, samples: number, frames: SampledFrame[]): void {
-    const sample = { time, task, sampledMs, samples, frames };
+  blockSample(time: number, task: number, observedMs: number, observations: number, frames: SampledFrame[]): void {
+    const sample = { time, task, observedMs, observations, frames };
     if (!this.attachSample(sample)) this.pendingSamples.push(sample);
     this.version++;
   }
@@ -318,7 +324,15 @@ export class Timeline implements EventVisitor {
     const i = this.open;
     const end = Math.max(time, s.start[i]);
     s.end[i] = end;
-    const t = this.tasks[s.task[i]];
+    let t = this.tasks[s.task[i]];
+    if (t.kind === 'request' && t.endedAt !== null && s.start[i] >= t.endedAt && end - s.start[i] > WRAP_UP_MS) {
+      // It looked like the request finishing up, but it went on: background work after all.
+      t.stints.pop();
+      const bg = this.backgroundOf(t.index, s.start[i]);
+      s.task[i] = bg;
+      t = this.tasks[bg];
+      t.stints.push(i);
+    }
     t.runMs += end - s.start[i];
     this.open = -1;
     this.checkBlock(i);
@@ -335,8 +349,8 @@ export class Timeline implements EventVisitor {
       start: s.start[stint],
       durationMs: duration,
       frames: [],
-      sampledMs: 0,
-      samples: 0,
+      observedMs: 0,
+      observations: 0,
     };
     this.blocks.push(block);
     for (let k = 0; k < this.pendingSamples.length; k++) {
@@ -347,12 +361,16 @@ export class Timeline implements EventVisitor {
     }
   }
 
-  /** Gives a block the sampler's frames: the block starting at that time, or the one it overlaps most. */
+  /**
+   * Gives a block what the sampler saw: the block whose stint starts at that time, else the one the
+   * observation overlaps most. Several observations of one block (stack samples and a slow
+   * synchronous call, say) add up, line by line.
+   */
   private attachSample(sample: Timeline['pendingSamples'][number]): boolean {
     let best: BlockInfo | null = null;
     let bestOverlap = 0;
     const from = sample.time;
-    const to = sample.time + Math.max(sample.sampledMs, 0);
+    const to = sample.time + Math.max(sample.observedMs, 0);
     for (let k = this.blocks.length - 1; k >= 0; k--) {
       const b = this.blocks[k];
       if (b.start === sample.time && this.tasks[b.task].wireId === sample.task) {
@@ -360,16 +378,23 @@ export class Timeline implements EventVisitor {
         break;
       }
       const overlap = Math.min(to, b.start + b.durationMs) - Math.max(from, b.start);
-      if (overlap > bestOverlap) {
+      if (overlap > bestOverlap || (overlap >= 0 && to === from && best === null)) {
         bestOverlap = overlap;
         best = b;
       }
       if (b.start + b.durationMs < from - 60_000) break;
     }
     if (best === null) return false;
-    best.frames = sample.frames;
-    best.sampledMs = sample.sampledMs;
-    best.samples = sample.samples;
+    const merged = new Map<string, SampledFrame>();
+    for (const frame of [...best.frames, ...sample.frames]) {
+      const key = `${frame.name}@${frame.location?.file}:${frame.location?.line}`;
+      const known = merged.get(key);
+      if (known !== undefined) known.weightUs += frame.weightUs;
+      else merged.set(key, { ...frame });
+    }
+    best.frames = [...merged.values()].sort((a, b) => b.weightUs - a.weightUs);
+    best.observedMs += sample.observedMs;
+    best.observations += sample.observations;
     return true;
   }
 
@@ -418,21 +443,8 @@ export class Timeline implements EventVisitor {
   private workFor(index: number, start: number): number {
     const t = this.tasks[index];
     if (t.kind === 'request') {
-      if (t.endedAt === null || start < t.endedAt) return index;
-      if (t.background === -1) {
-        const bg = this.addTask(
-          t.wireId,
-          TaskKind.Background,
-          index,
-          `${t.name} (after response)`,
-          t.flags & TaskFlags.Internal,
-          t.location,
-          start,
-          `${t.id}b`,
-        );
-        t.background = bg;
-      }
-      return t.background;
+      if (t.endedAt === null || start < t.endedAt + WRAP_UP_MS) return index;
+      return this.backgroundOf(index, start);
     }
     if (t.kind === 'other' && index !== 0) {
       let p = t.parent;
@@ -446,6 +458,24 @@ export class Timeline implements EventVisitor {
       }
     }
     return index;
+  }
+
+  /** The task holding a request's after-response work, created on first need. */
+  private backgroundOf(index: number, start: number): number {
+    const t = this.tasks[index];
+    if (t.background === -1) {
+      t.background = this.addTask(
+        t.wireId,
+        TaskKind.Background,
+        index,
+        `${t.name} (after response)`,
+        t.flags & TaskFlags.Internal,
+        t.location,
+        start,
+        `${t.id}b`,
+      );
+    }
+    return t.background;
   }
 
   // ------------------------------------------------------------------ queries

@@ -140,13 +140,13 @@ export class ChunkWriter {
   blockSample(
     time: number,
     task: number,
-    sampledMs: number,
-    samples: number,
-    frames: ReadonlyArray<{ name: number; file: number; line: number; column: number; samples: number }>,
+    observedMs: number,
+    observations: number,
+    frames: ReadonlyArray<{ name: number; file: number; line: number; column: number; weightUs: number }>,
   ): void {
     const b = this.head(EventType.BlockSample, ChunkWriter.blockSampleUnits(frames.length), frames.length, task, time);
-    this.f64[(b >> 1) + 2] = sampledMs;
-    this.u32[b + 6] = samples;
+    this.f64[(b >> 1) + 2] = observedMs;
+    this.u32[b + 6] = observations;
     this.u32[b + 7] = 0;
     let o = b + 8;
     for (const f of frames) {
@@ -154,7 +154,7 @@ export class ChunkWriter {
       this.u32[o + 1] = f.file;
       this.u32[o + 2] = f.line;
       this.u32[o + 3] = f.column;
-      this.u32[o + 4] = f.samples;
+      this.u32[o + 4] = Math.min(0xffffffff, Math.max(0, Math.round(f.weightUs)));
       this.u32[o + 5] = 0;
       this.u32[o + 6] = 0;
       this.u32[o + 7] = 0;

@@ -108,13 +108,14 @@ export const enum EventType {
    */
   TaskInfo = 9,
   /**
-   * Where the loop spent the time of a block: the hottest frames the sampler saw while task `id`
-   * ran the stint that began at `time`. `arg` = number of frames F (≤ 8). Units:
-   *   unit 1:      f64 sampled milliseconds, u32 samples in all, u32 reserved
+   * Where the loop spent the time of a block (or of a slow synchronous call within one): task `id`
+   * ran the stint that contains `time`. `arg` = number of frames F (≤ 8). Units:
+   *   unit 1:      f64 milliseconds observed, u32 observations (stack samples, or 1 for a timed
+   *                call), u32 reserved
    *   per frame, 2 units:
    *     unit a:    u32 function name string id (0: anonymous), u32 file string id, u32 line, u32 column
-   *     unit b:    u32 samples at this line, 12 bytes reserved
-   * Frames are user code where there was any, hottest first.
+   *     unit b:    u32 weight: microseconds of the block attributed to this line, 12 bytes reserved
+   * Frames are user code where there was any, heaviest first.
    */
   BlockSample = 10,
   /**

@@ -40,7 +40,8 @@ export interface SourceLocation {
 export interface SampledFrame {
   name: string;
   location: SourceLocation | null;
-  samples: number;
+  /** Microseconds of the block attributed to this line. */
+  weightUs: number;
 }
 
 /** What a reader hands each decoded event to. Times are milliseconds on the trace clock. */
@@ -64,7 +65,7 @@ export interface EventVisitor {
   lag(time: number, p50us: number, p99us: number, maxUs: number, samples: number): void;
   dropped(time: number, count: number, endTime: number): void;
   end(time: number, cause: number, code: number): void;
-  blockSample(time: number, task: number, sampledMs: number, samples: number, frames: SampledFrame[]): void;
+  blockSample(time: number, task: number, observedMs: number, observations: number, frames: SampledFrame[]): void;
 }
 
 /** Counts of what a reader met but could not use. */
@@ -313,7 +314,7 @@ export class TraceReader {
             frames.push({
               name: this.str(view.getUint32(o, true)) ?? '(anonymous)',
               location: this.location(view, o + 4),
-              samples: view.getUint32(o + 16, true),
+              weightUs: view.getUint32(o + 16, true),
             });
           }
           v.blockSample(time, id, view.getFloat64(at + 16, true), view.getUint32(at + 24, true), frames);

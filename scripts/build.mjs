@@ -5,7 +5,7 @@
 //   extension   — the VS Code extension host side (`vscode` is provided by VS Code)
 //   webview     — the timeline drawn in the browser
 import { build } from 'esbuild';
-import { existsSync, readFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, chmodSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -27,13 +27,23 @@ const common = {
 };
 
 const bundles = [
-  { entryPoints: ['tracer/index.ts'], outfile: 'dist/tracer.js', platform: 'node', format: 'cjs', target: NODE_TARGET },
+  // No source map for the tracer: its frames must keep the bundle's own file name in any stack
+  // trace, so that it can scrub them from errors that pass through it (see tracer/scrub.ts).
+  {
+    entryPoints: ['tracer/index.ts'],
+    outfile: 'dist/tracer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: NODE_TARGET,
+    sourcemap: false,
+  },
   {
     entryPoints: ['tracer/watchdogWorker.ts'],
     outfile: 'dist/tracerWatchdog.js',
     platform: 'node',
     format: 'cjs',
     target: NODE_TARGET,
+    sourcemap: false,
   },
   {
     entryPoints: ['cli/main.ts'],
@@ -54,6 +64,8 @@ const bundles = [
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
 ].filter((b) => existsSync(path.join(root, b.entryPoints[0])));
 
+// Start clean: a stale file (a source map left from an earlier build) must not ship.
+if (!watch) rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 await Promise.all(bundles.map((b) => build({ ...common, ...b })));
 if (existsSync(path.join(root, 'dist/cli.js'))) chmodSync(path.join(root, 'dist/cli.js'), 0o755);
 if (!watch) console.log(`built ${bundles.map((b) => b.outfile).join(', ')}`);

@@ -18,9 +18,13 @@ import { configureLocations } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
 import { startPromises, stopPromises } from './promises';
 import { Recorder } from './recorder';
+import { scrub } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
-import { original, startMain, startSources, stopSources } from './sources';
+import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
 import { startWatchdog, stopWatchdog } from './watchdog';
+
+// The tracer's own file calls go to the originals: the program's copies are timed (sources.ts).
+const { appendFileSync, rmSync } = fs;
 
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
@@ -77,7 +81,7 @@ function problem(message: string): void {
 function writeProblems(): void {
   if (logFile === undefined || problems.length === 0) return;
   try {
-    fs.appendFileSync(logFile, problems.join(''));
+    appendFileSync(logFile, problems.join(''));
   } catch {
     // nowhere else to say it
   }
@@ -170,27 +174,29 @@ function flush(final: boolean): void {
 }
 
 /** Writes the END record and everything still buffered. Runs once, at exit or at detach. */
-function finish(cause: EndCause, code: number): void {
+function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
   settle();
   const w = recorder.room(1);
   if (w !== null) w.end(now(), cause, code);
   flush(true);
-  shutDown();
+  shutDown(exiting);
   if (sink !== null) sink.close();
   sink = null;
 }
 
-function shutDown(): void {
+function shutDown(exiting: boolean): void {
   stopEngine();
   stopPromises();
   stopSources();
-  stopWatchdog();
+  // At exit the watchdog goes down with the process: terminating it here, while it may hold an
+  // inspector session, would make Node print a debugger message into the program's output.
+  if (!exiting) stopWatchdog();
   if (flushTimer !== null) original.clearInterval(flushTimer);
   flushTimer = null;
   if (claimFile !== null) {
     try {
-      fs.rmSync(claimFile, { force: true });
+      rmSync(claimFile, { force: true });
     } catch {
       // a claim left behind is stale once this process is gone
     }
@@ -200,13 +206,15 @@ function shutDown(): void {
 
 function onExit(code: number): void {
   try {
-    finish(endCause, typeof code === 'number' ? code : 0);
+    finish(endCause, typeof code === 'number' ? code : 0, true);
   } catch {
     // never disturb the exit
   }
 }
 
-function onUncaught(_error: unknown, origin: string): void {
+function onUncaught(error: unknown, origin: string): void {
+  // Node prints the error after its monitors ran: the tracer's own frames leave its stack first.
+  scrub(error);
   // A monitor does not handle the error: the program dies as it would untraced, unless it has its
   // own handler. Only the cause is noted; 'exit' follows and writes the trace's end.
   if (process.listenerCount('uncaughtException') > 0) return;
@@ -237,7 +245,7 @@ function start(options: TracerOptions): void {
   if (options.socket !== undefined) {
     sink = new SocketSink(options.socket, options.token ?? '', header, (reason) => {
       problem(reason);
-      if (enabled) finish(EndCause.Detached, 0);
+      if (enabled) finish(EndCause.Detached, 0, false);
     });
   } else {
     sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
@@ -245,6 +253,7 @@ function start(options: TracerOptions): void {
   startEngine(rec, options.blockMs);
   const name = script !== undefined ? path.basename(script) : 'main';
   startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
+  setSlowCallThreshold(options.blockMs);
   startSources();
   startPromises();
   lastLag = now();
@@ -285,7 +294,7 @@ function boot(): void {
     problem(`could not start: ${(error as Error).message}`);
     writeProblems();
     try {
-      shutDown();
+      shutDown(false);
     } catch {
       // inert
     }

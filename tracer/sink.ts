@@ -21,6 +21,9 @@ export interface Sink {
 
 /** How long the hello may take to write before the reader is given up on. */
 const CONNECT_WRITE_MS = 1000;
+// The tracer's own file calls go to the originals: the program's copies are timed (sources.ts).
+const { writeSync, openSync, closeSync } = fs;
+
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function pause(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
@@ -30,7 +33,7 @@ function writeFd(fd: number, bytes: Uint8Array): number {
   let done = 0;
   while (done < bytes.length) {
     try {
-      done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      done += writeSync(fd, bytes, done, bytes.length - done);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return done;
       throw error;
@@ -53,8 +56,8 @@ export class FileSink implements Sink {
   private fd: number;
 
   constructor(path: string, header: Uint8Array) {
-    this.fd = fs.openSync(path, 'w', 0o600);
-    fs.writeSync(this.fd, header);
+    this.fd = openSync(path, 'w', 0o600);
+    writeSync(this.fd, header);
   }
 
   write(bytes: Uint8Array): number {
@@ -70,7 +73,7 @@ export class FileSink implements Sink {
     if (this.state === 'closed') return;
     this.state = 'closed';
     try {
-      fs.closeSync(this.fd);
+      closeSync(this.fd);
     } catch {
       // already closed
     }

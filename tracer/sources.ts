@@ -45,6 +45,7 @@ import {
   switchTo,
   taskOf,
 } from './engine';
+import { writeBlockSample } from './blockSamples';
 import { CodeLocation, captureLocation } from './locations';
 
 const kTask = Symbol('looplens.task');
@@ -59,14 +60,16 @@ export const original = {
   setInterval: globalThis.setInterval,
   clearInterval: globalThis.clearInterval,
   setImmediate: globalThis.setImmediate,
-  nextTick: process.nextTick.bind(process),
+  queueMicrotask: globalThis.queueMicrotask,
   Worker: workerThreads.Worker,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Stints that begin inside a callback the tracer does not wrap (an HTTP request is dispatched from
-// the socket's read callback). They last until that callback returns; a tick queued when they
-// begin runs right after it, before any promise continuation, and closes them.
+// the socket's read callback). They last until that callback returns: a microtask queued when they
+// begin runs right after it, ahead of the continuations the callback queued, and closes them.
+// (A tick would do the same, but a pending tick makes Node run every later microtask from a
+// JavaScript frame of its own, which shows up in the stack traces of errors made there.)
 
 let macroOpen = false;
 
@@ -77,7 +80,7 @@ function openMacro(task: Task, reason: number, time = -1): void {
   }
   enter(task, reason, false, time);
   macroOpen = true;
-  original.nextTick(closeMacro);
+  original.queueMicrotask(closeMacro);
 }
 
 function closeMacro(): void {
@@ -175,40 +178,57 @@ function timerDelay(value: unknown): number {
 }
 
 /**
- * A timer callback that runs as `task`; when it runs noticeably after it was due, the task's lane
- * shows it ready but not running for that time (the loop was busy elsewhere).
+ * Timers and immediates run their callbacks without a tracer frame around them: Node calls the
+ * callback straight from its own code, so a stack trace from inside it is exactly the untraced one.
+ * The tracer learns that a timer fires from Node reading the callback's arguments (`_timerArgs`,
+ * `_argv`), which it does once, right before the call; a microtask queued then runs right after the
+ * callback returns (Node runs microtasks between timers) and ends the stint. A timer that fires
+ * noticeably after it was due shows its task ready but not running for that time.
  */
-function timerCallback(record: Strand, fn: AnyFunction, delay: number, repeat: boolean, reason: number): AnyFunction {
+const TIMER_ARGS = { timer: '_timerArgs', immediate: '_argv' } as const;
+
+function watchFiring(handle: object, key: string, record: Strand, delay: number, repeat: boolean, reason: number): void {
+  let args = (handle as Record<string, unknown>)[key];
   let due = delay >= 0 ? now() + delay : -1;
-  return function (this: unknown) {
-    const task = enabled ? taskOf(record) : null;
-    if (task === null) return Reflect.apply(fn, this, arguments);
-    if (due >= 0) {
-      const t = now();
-      if (t - due > lateMs) markReady(task, due);
-      if (repeat) due = t + delay;
-    }
-    enter(task, reason);
-    try {
-      return Reflect.apply(fn, this, arguments);
-    } finally {
-      leave();
-    }
-  };
+  const descriptor = Object.getOwnPropertyDescriptor(handle, key);
+  if (descriptor === undefined || !descriptor.configurable) return;
+  Object.defineProperty(handle, key, {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      if (enabled) fired(record, due, reason);
+      if (repeat && due >= 0) due = now() + delay;
+      return args;
+    },
+    set(value: unknown) {
+      args = value;
+    },
+  });
+}
+
+function fired(record: Strand, due: number, reason: number): void {
+  const task = taskOf(record);
+  if (task === null) return;
+  const t = now();
+  if (due >= 0 && t - due > lateMs) markReady(task, due);
+  enter(task, reason, false, t);
+  original.queueMicrotask(leave);
 }
 
 function patchTimer(name: 'setTimeout' | 'setInterval' | 'setImmediate', kind: TaskKind, reason: number): void {
   const fn = globalThis[name] as unknown as AnyFunction;
   const repeat = name === 'setInterval';
+  const key = kind === TaskKind.Timer ? TIMER_ARGS.timer : TIMER_ARGS.immediate;
   const patched = {
     [name](this: unknown, callback: unknown, delay?: unknown) {
-      if (!enabled || typeof callback !== 'function') return Reflect.apply(fn, this, arguments);
-      const args = Array.prototype.slice.call(arguments);
-      const record = timerStrand(kind, callback as AnyFunction, patched);
-      if (record === null) return Reflect.apply(fn, this, arguments);
-      const ms = kind === TaskKind.Timer ? timerDelay(delay) : -1;
-      args[0] = timerCallback(record, callback as AnyFunction, ms, repeat, reason);
-      return Reflect.apply(fn, this, args);
+      const handle: unknown = Reflect.apply(fn, this, arguments);
+      if (enabled && typeof callback === 'function' && typeof handle === 'object' && handle !== null) {
+        const record = timerStrand(kind, callback as AnyFunction, patched);
+        if (record !== null) {
+          watchFiring(handle, key, record, kind === TaskKind.Timer ? timerDelay(delay) : -1, repeat, reason);
+        }
+      }
+      return handle;
     },
   }[name];
   copyProperties(patched, fn);
@@ -321,6 +341,94 @@ const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> = [
 ];
 
 // ---------------------------------------------------------------------------------------------
+// Slow synchronous calls: time spent inside one native call cannot be sampled (the main thread
+// serves no interrupt until the call returns), so the calls that commonly block a server time
+// themselves. A call that takes a noticeable part of the block threshold captures where it was
+// called from — once it has returned, so a fast call costs two clock reads.
+
+let slowCallMs = 25;
+
+export function setSlowCallThreshold(blockMs: number): void {
+  slowCallMs = blockMs / 2;
+}
+
+function patchSyncApi(target: object, key: string, label: string): void {
+  const fn = (target as Record<string, unknown>)[key];
+  if (typeof fn !== 'function') return;
+  const originalFn = fn as AnyFunction;
+  const patched = {
+    [key](this: unknown, a: unknown, b: unknown) {
+      if (!enabled) return Reflect.apply(originalFn, this, arguments);
+      const started = now();
+      try {
+        // Without Reflect.apply for the common arities: JSON.parse is on every request's path.
+        if (arguments.length === 1) return originalFn.call(this, a);
+        if (arguments.length === 2) return originalFn.call(this, a, b);
+        return Reflect.apply(originalFn, this, arguments);
+      } finally {
+        const took = now() - started;
+        if (took >= slowCallMs && enabled) reportSlowCall(label, started, took, patched);
+      }
+    },
+  }[key];
+  copyProperties(patched, originalFn);
+  replace(target, key, patched);
+}
+
+function reportSlowCall(label: string, started: number, took: number, skip: AnyFunction): void {
+  const where = captureLocation(skip, true);
+  if (where === null) return;
+  const frame = { name: label, file: where.file, line: where.line, column: where.column, weightUs: took * 1000 };
+  writeBlockSample(started, current !== null ? current.id : 0, took, 1, [frame]);
+}
+
+const SYNC_APIS: ReadonlyArray<readonly [object, string, readonly string[]]> = [
+  [
+    fs,
+    'fs',
+    [
+      'readFileSync',
+      'writeFileSync',
+      'appendFileSync',
+      'readdirSync',
+      'statSync',
+      'lstatSync',
+      'existsSync',
+      'copyFileSync',
+      'cpSync',
+      'rmSync',
+      'mkdirSync',
+      'readSync',
+      'writeSync',
+      'fsyncSync',
+      'openSync',
+    ],
+  ],
+  [
+    crypto,
+    'crypto',
+    ['pbkdf2Sync', 'scryptSync', 'randomFillSync', 'generateKeyPairSync', 'generatePrimeSync', 'hkdfSync'],
+  ],
+  [
+    zlib,
+    'zlib',
+    [
+      'deflateSync',
+      'deflateRawSync',
+      'gzipSync',
+      'gunzipSync',
+      'inflateSync',
+      'inflateRawSync',
+      'unzipSync',
+      'brotliCompressSync',
+      'brotliDecompressSync',
+    ],
+  ],
+  [childProcess, 'child_process', ['execSync', 'execFileSync', 'spawnSync']],
+  [JSON, 'JSON', ['parse', 'stringify']],
+];
+
+// ---------------------------------------------------------------------------------------------
 // HTTP
 
 function requestName(req: http.IncomingMessage): string {
@@ -415,6 +523,7 @@ function patchListen(): void {
   const listen = net.Server.prototype.listen as unknown as AnyFunction;
   const patched = function listenWithLocation(this: net.Server & Owned) {
     if (!enabled) return Reflect.apply(listen, this, arguments);
+    if (arguments.length === 0) return Reflect.apply(listen, this, arguments);
     if (this[kWhere] === undefined) this[kWhere] = captureLocation(patched, true);
     const record = currentStrand();
     const last = arguments.length - 1;
@@ -530,6 +639,7 @@ export function startSources(): void {
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
   patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);
   for (const [target, keys] of CALLBACK_APIS) for (const key of keys) patchCallbackApi(target, key);
+  for (const [target, label, keys] of SYNC_APIS) for (const key of keys) patchSyncApi(target, key, `${label}.${key}`);
   patchWorker();
   patchAsyncResource();
   // ES modules that import these names get the patched functions too.

@@ -3,39 +3,47 @@
  * shares the heartbeat with it and turns its reports into BLOCK_SAMPLE records.
  */
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { ChunkWriter } from '../protocol/chunkWriter';
-import { enabled, recentStint, recorder, setHeartbeat } from './engine';
-import { mapLocation } from './locations';
+import { writeBlockSample } from './blockSamples';
+import { enabled, recentStint, setHeartbeat } from './engine';
 import { original } from './sources';
 import type { BlockReport, WatchdogData } from './watchdogWorker';
 
 const WATCHDOG_FILE = 'tracerWatchdog.js';
-/** The watchdog needs little memory: a profile of a few seconds at most. */
+/** The watchdog needs little memory. */
 const WATCHDOG_HEAP_MB = 32;
+/** Heartbeat slots: 0 stint sequence number, 1 whether a stint is open. */
+const HEARTBEAT_BYTES = 8;
 
 let worker: Worker | null = null;
 
 export function startWatchdog(blockMs: number, flushMs: number, onProblem: (message: string) => void): void {
-  const shared = new SharedArrayBuffer(8);
-  setHeartbeat(new Int32Array(shared));
-  const tracerFile = path.join(__dirname, 'tracer.js');
-  const data: WatchdogData = {
-    heartbeat: shared,
-    blockMs,
-    flushMs,
-    ownUrls: [tracerFile, pathToFileURL(tracerFile).href],
-  };
-  const w = new original.Worker(path.join(__dirname, WATCHDOG_FILE), {
-    workerData: data,
-    // The tracer's preload must not load again inside its own thread.
-    execArgv: [],
-    env: {},
-    stdout: true,
-    stderr: true,
-    resourceLimits: { maxOldGenerationSizeMb: WATCHDOG_HEAP_MB },
-  });
+  const shared = new SharedArrayBuffer(HEARTBEAT_BYTES);
+  const heartbeat = new Int32Array(shared);
+  setHeartbeat(heartbeat);
+  // The watchdog's stack samples read the heartbeat through the tracer's (hidden) global.
+  const guard = (globalThis as Record<symbol, { heartbeat?: Int32Array } | undefined>)[Symbol.for('looplens.tracer')];
+  if (guard !== undefined) guard.heartbeat = heartbeat;
+  const data: WatchdogData = { heartbeat: shared, blockMs, flushMs, ownFiles: [path.join(__dirname, 'tracer.js')] };
+  // A new Worker queues a tick that announces it with process.emit('worker'). The watchdog is not
+  // the program's worker: it is not announced, and no tick is left pending (a pending tick makes
+  // Node run the next microtasks from a JavaScript frame that would show in stack traces).
+  const nextTick = process.nextTick;
+  process.nextTick = (() => {}) as typeof process.nextTick;
+  let w: Worker;
+  try {
+    w = new original.Worker(path.join(__dirname, WATCHDOG_FILE), {
+      workerData: data,
+      // The tracer's preload must not load again inside its own thread.
+      execArgv: [],
+      env: {},
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: WATCHDOG_HEAP_MB },
+    });
+  } finally {
+    process.nextTick = nextTick;
+  }
   w.on('message', (report: BlockReport) => {
     try {
       writeReport(report);
@@ -59,17 +67,5 @@ function writeReport(report: BlockReport): void {
   if (!enabled || report.frames.length === 0) return;
   const stint = recentStint(report.seq);
   if (stint === null) return;
-  const frames = report.frames.map((frame) => {
-    const where = mapLocation(frame.url, frame.line, frame.column + 1);
-    return {
-      name: recorder.intern(frame.name),
-      file: recorder.intern(where.file),
-      line: where.line,
-      column: where.column,
-      samples: frame.samples,
-    };
-  });
-  const w = recorder.room(ChunkWriter.blockSampleUnits(frames.length));
-  if (w === null) return;
-  w.blockSample(stint.start, stint.task, report.sampledMs, report.samples, frames);
+  writeBlockSample(stint.start, stint.task, report.observedMs, report.observations, report.frames);
 }

@@ -2,172 +2,198 @@
  * The block sampler's thread (bundled apart as dist/tracerWatchdog.js). The traced program's main
  * thread bumps a shared heartbeat at every stint boundary; when the heartbeat stands still for half
  * the block threshold while a stint is open, the main thread is blocked right now. This thread then
- * starts V8's sampling profiler on the main thread through an inspector session — V8 handles that
- * request with an interrupt even while JavaScript is running — and stops it when the heartbeat moves
- * again. The samples say which lines of user code the block spent its time on; only their summary
- * goes back to the main thread.
+ * connects an inspector session to the main thread and takes stack samples: V8 serves an inspector
+ * request with an interrupt even while JavaScript runs, so a tiny expression evaluated there sees
+ * the exact frames of the blocked code, line and column included. (V8's sampling profiler, started
+ * in the middle of a block, cannot name code compiled just before it — a loop optimized on its
+ * first run — and blames its caller; stack samples have no such blind spot.) When the heartbeat
+ * moves again, the hottest lines go back to the main thread.
  *
- * Nothing here runs on the main thread, and nothing at all happens while no stint is long.
+ * Time spent inside one native call (a synchronous crypto or fs call) holds off interrupts until it
+ * returns; the main thread times those calls itself (see sources.ts).
+ *
+ * Nothing here runs on the main thread while no stint is long, and no session stays connected.
  */
 import * as inspector from 'node:inspector';
+import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
 export interface WatchdogData {
   heartbeat: SharedArrayBuffer;
   blockMs: number;
   flushMs: number;
-  /** URLs of the tracer's own code, never reported as where a block spent its time. */
-  ownUrls: string[];
+  /** Files of the tracer's own code, never reported as where a block spent its time. */
+  ownFiles: string[];
 }
 
 /** What the watchdog reports for one block. */
 export interface BlockReport {
   /** The heartbeat value while the block ran: identifies the stint. */
   seq: number;
-  sampledMs: number;
-  samples: number;
-  frames: Array<{ name: string; url: string; line: number; column: number; samples: number }>;
+  observedMs: number;
+  observations: number;
+  frames: Array<{ name: string; file: string; line: number; column: number; weightUs: number }>;
 }
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount?: number;
-  children?: number[];
-  positionTicks?: Array<{ line: number; ticks: number }>;
-}
+/** One frame of a stack sample: function, file, line, column. */
+type RawFrame = [string, string, number, number];
 
 const MAX_FRAMES = 8;
-/** A block sampled longer than this is reported and not sampled further. */
-const MAX_SAMPLE_MS = 10_000;
+/** Samples taken of one block at most. */
+const MAX_SAMPLES = 60;
+/** A block watched longer than this is reported and not sampled further. */
+const MAX_WATCH_MS = 30_000;
+const STACK_DEPTH = 32;
 
-function isUserUrl(url: string): boolean {
-  return url !== '' && !url.startsWith('node:') && !url.includes('/node_modules/') && !url.includes('\\node_modules\\');
-}
-
-function isCodeUrl(url: string): boolean {
-  return url !== '' && !url.startsWith('node:');
-}
-
-/** The hottest lines of the profile, user code first. Exported for tests. */
-export function hotLines(nodes: ProfileNode[], ownUrls: string[] = []): BlockReport['frames'] {
-  const own = new Set(ownUrls);
-  const parent = new Map<number, ProfileNode>();
-  for (const node of nodes) for (const child of node.children ?? []) parent.set(child, node);
-  const byLine = new Map<string, BlockReport['frames'][number]>();
-  const add = (frame: CallFrame, line: number, samples: number): void => {
-    const key = `${frame.url}:${line}`;
-    const entry = byLine.get(key);
-    if (entry !== undefined) entry.samples += samples;
-    else byLine.set(key, { name: frame.functionName, url: frame.url, line, column: 0, samples });
-  };
-  for (const node of nodes) {
-    const hits = node.hitCount ?? 0;
-    if (hits === 0 || own.has(node.callFrame.url)) continue;
-    let owner: ProfileNode | undefined = node;
-    while (owner !== undefined && !isUserUrl(owner.callFrame.url)) owner = parent.get(owner.id);
-    if (owner === undefined) {
-      // No user code on this stack: library code if there is any, else the runtime (GC, idle).
-      owner = node;
-      while (owner !== undefined && !isCodeUrl(owner.callFrame.url)) owner = parent.get(owner.id);
-      if (owner === undefined) continue;
+/**
+ * Evaluated on the main thread inside the interrupt. It reads the heartbeat (to tell whether the
+ * block is still the same) and the stack, without calling any Error.prepareStackTrace the program
+ * installed, and restores everything it touches.
+ */
+const SAMPLE_EXPRESSION = `(() => {
+  const guard = globalThis[Symbol.for('looplens.tracer')];
+  const E = Error;
+  const prepare = E.prepareStackTrace;
+  const limit = E.stackTraceLimit;
+  try {
+    E.prepareStackTrace = (_, sites) => sites;
+    E.stackTraceLimit = ${STACK_DEPTH};
+    const holder = {};
+    E.captureStackTrace(holder);
+    const sites = holder.stack;
+    const frames = [];
+    for (const site of sites) {
+      frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0]);
     }
-    const ticks = owner.positionTicks;
-    if (owner === node && ticks !== undefined && ticks.length > 0) {
-      for (const tick of ticks) add(owner.callFrame, tick.line, tick.ticks);
-    } else if (ticks !== undefined && ticks.length > 0) {
-      // Time in code called from this user frame: its own busiest line is the best guess for the call.
-      const busiest = ticks.reduce((a, b) => (b.ticks > a.ticks ? b : a));
-      add(owner.callFrame, busiest.line, hits);
-    } else {
-      add(owner.callFrame, owner.callFrame.lineNumber + 1, hits);
-    }
+    return JSON.stringify([guard && guard.heartbeat ? guard.heartbeat[0] : -1, frames]);
+  } catch (error) {
+    return '[-1, []]';
+  } finally {
+    E.prepareStackTrace = prepare;
+    E.stackTraceLimit = limit;
   }
-  return [...byLine.values()].sort((a, b) => b.samples - a.samples).slice(0, MAX_FRAMES);
+})()`;
+
+function toPath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return url;
+  }
+}
+
+function isUserFile(file: string): boolean {
+  return (
+    file !== '' &&
+    !file.startsWith('node:') &&
+    !file.startsWith('internal/') &&
+    !file.includes('/node_modules/') &&
+    !file.includes('\\node_modules\\')
+  );
+}
+
+function isCodeFile(file: string): boolean {
+  return file !== '' && !file.startsWith('node:') && !file.startsWith('internal/');
+}
+
+/**
+ * The frame a sample blames: the innermost frame of user code, else the innermost frame of any
+ * code (a library), skipping the tracer and the sampling expression itself. Exported for tests.
+ */
+export function blamedFrame(frames: RawFrame[], ownFiles: ReadonlySet<string>): RawFrame | null {
+  const code = frames
+    .map(([name, file, line, column]): RawFrame => [name, file.startsWith('file://') ? toPath(file) : file, line, column])
+    .filter(([, file]) => isCodeFile(file) && !ownFiles.has(file));
+  return code.find(([, file]) => isUserFile(file)) ?? code[0] ?? null;
 }
 
 function run(data: WatchdogData): void {
   const heartbeat = new Int32Array(data.heartbeat);
+  const ownFiles = new Set(data.ownFiles);
   const tracked = Math.max(1, data.blockMs / 2);
-  // Between flushes the heartbeat is still even when idle; untracked blocks need a wider margin.
+  // Between flushes the heartbeat stands still even when the loop is idle; untracked blocks need a
+  // wider margin.
   const untracked = Math.max(tracked, data.flushMs * 3);
   const poll = Math.min(50, Math.max(2, data.blockMs / 8));
-  const samplingUs = Math.round(Math.min(1000, Math.max(100, (data.blockMs * 1000) / 50)));
+  const interval = Math.min(50, Math.max(5, data.blockMs / 5));
 
-  const session = new inspector.Session();
-  session.connectToMainThread();
-  const post = (method: string, params?: object): Promise<unknown> =>
+  let lastSeq = Atomics.load(heartbeat, 0);
+  let lastChange = performance.now();
+  let watching = false;
+
+  const post = (session: inspector.Session, method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => {
       session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
     });
 
-  let lastSeq = Atomics.load(heartbeat, 0);
-  let lastChange = performance.now();
-  let profiling = false;
-  let stopping = false;
-  let profiledSeq = 0;
-  let startedAt = 0;
-
-  const stop = async (): Promise<void> => {
-    stopping = true;
+  /** Samples the block that began at heartbeat `seq` until it ends; then reports it. */
+  const watch = async (seq: number, since: number): Promise<void> => {
+    const session = new inspector.Session();
+    session.connectToMainThread();
+    const weights = new Map<string, BlockReport['frames'][number]>();
+    let observations = 0;
+    let lastSample = since;
     try {
-      const { profile } = (await post('Profiler.stop')) as { profile: { nodes: ProfileNode[]; samples?: number[] } };
-      const report: BlockReport = {
-        seq: profiledSeq,
-        sampledMs: performance.now() - startedAt,
-        samples: profile.samples?.length ?? 0,
-        frames: hotLines(profile.nodes, data.ownUrls),
-      };
-      parentPort?.postMessage(report);
-    } catch {
-      // the main thread is going away
+      while (observations < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
+        const reply = (await post(session, 'Runtime.evaluate', {
+          expression: SAMPLE_EXPRESSION,
+          returnByValue: true,
+          silent: true,
+        })) as { result?: { value?: string } };
+        const t = performance.now();
+        const [sampleSeq, frames] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [number, RawFrame[]];
+        if (sampleSeq !== seq) break;
+        observations++;
+        const blamed = blamedFrame(frames, ownFiles);
+        if (blamed !== null) {
+          const [name, file, line, column] = blamed;
+          const key = `${file}:${line}`;
+          const weight = (t - lastSample) * 1000;
+          const entry = weights.get(key);
+          if (entry !== undefined) entry.weightUs += weight;
+          else weights.set(key, { name, file, line, column, weightUs: weight });
+        }
+        lastSample = t;
+        if (Atomics.load(heartbeat, 0) !== seq) break;
+        await new Promise((resolve) => setTimeout(resolve, interval));
+        if (Atomics.load(heartbeat, 0) !== seq) break;
+      }
     } finally {
-      profiling = false;
-      stopping = false;
+      session.disconnect();
     }
+    if (observations === 0) return;
+    const report: BlockReport = {
+      seq,
+      observedMs: lastSample - since,
+      observations,
+      frames: [...weights.values()].sort((a, b) => b.weightUs - a.weightUs).slice(0, MAX_FRAMES),
+    };
+    parentPort?.postMessage(report);
   };
 
-  let ready = false;
-  // Polls from the start: the inspector session alone does not keep this thread's loop alive.
   setInterval(() => {
-    if (!ready || stopping) return;
     const seq = Atomics.load(heartbeat, 0);
     const t = performance.now();
     if (seq !== lastSeq) {
       lastSeq = seq;
       lastChange = t;
-      if (profiling) void stop();
       return;
     }
-    if (profiling) {
-      if (t - startedAt > MAX_SAMPLE_MS) void stop();
-      return;
-    }
+    if (watching) return;
     const inStint = Atomics.load(heartbeat, 1) !== 0;
     if (t - lastChange >= (inStint ? tracked : untracked)) {
-      profiling = true;
-      profiledSeq = seq;
-      startedAt = t;
-      post('Profiler.start').catch(() => {
-        profiling = false;
-      });
+      watching = true;
+      watch(seq, lastChange)
+        .catch(() => {
+          // the main thread is going away, or has no inspector
+        })
+        .finally(() => {
+          watching = false;
+          // One report per block: wait for the heartbeat to move before watching again.
+          lastChange = performance.now();
+        });
     }
   }, poll);
-
-  post('Profiler.enable')
-    .then(() => post('Profiler.setSamplingInterval', { interval: samplingUs }))
-    .then(() => {
-      ready = true;
-    })
-    .catch(() => {
-      // No inspector in this process: the watchdog stays idle.
-    });
 }
 
 if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'heartbeat' in workerData) {

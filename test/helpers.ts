@@ -1,0 +1,133 @@
+/** Shared helpers for tests that run real processes with the real tracer. */
+import { spawn, SpawnOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LoadResult, loadTrace } from '../model/load';
+import { Summary, summarize } from '../model/summary';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const TRACER = path.join(ROOT, 'dist', 'tracer.js');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const KITCHEN = path.join(ROOT, 'examples', 'kitchen', 'server.js');
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A fresh temporary folder, removed after the test run. */
+export function tempDir(prefix = 'looplens-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs a command to completion and collects its output. */
+export function run(command: string, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    else child.stdin!.end();
+  });
+}
+
+/** Environment for a process traced into `out` (file mode). */
+export function tracedEnv(out: string, extra: Record<string, unknown> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    NODE_OPTIONS: `--require ${TRACER}`,
+    LOOPLENS_OPTIONS: JSON.stringify({ out, ...extra }),
+  };
+}
+
+/** An environment without any Loop Lens settings (the untraced twin of a traced run). */
+export function plainEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base };
+  delete env.NODE_OPTIONS;
+  delete env.LOOPLENS_OPTIONS;
+  return env;
+}
+
+export function readTrace(file: string): LoadResult & { summary: Summary } {
+  const result = loadTrace(fs.readFileSync(file), { partial: true });
+  return { ...result, summary: summarize(result.timeline) };
+}
+
+/** GET a path; resolves with status and body. */
+export function get(port: number, pathname: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathname, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `read()` returns something other than undefined (polling), or fails after `ms`. */
+export async function waitFor<T>(read: () => T | undefined, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export interface RunningServer {
+  port: number;
+  child: ReturnType<typeof spawn>;
+  output: () => { stdout: string; stderr: string };
+  /** Stops the server with a signal and waits for it (and for `looplens record`) to finish. */
+  stop(signal?: NodeJS.Signals): Promise<RunResult>;
+}
+
+/**
+ * Starts a server process that prints `... http://HOST:PORT/` on stdout when it listens (the
+ * kitchen does), with PORT=0.
+ */
+export async function startServer(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  const child = spawn(command, args, { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<RunResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal })),
+  );
+  const port = await Promise.race([
+    waitFor(() => {
+      const match = /http:\/\/[\d.]+:(\d+)\//.exec(stdout);
+      return match ? Number(match[1]) : undefined;
+    }, 20_000, `the server to listen (stderr: ${stderr})`),
+    closed.then((r) => {
+      throw new Error(`the server exited early (${r.code}): ${r.stderr}`);
+    }),
+  ]);
+  return {
+    port,
+    child,
+    output: () => ({ stdout, stderr }),
+    async stop(signal: NodeJS.Signals = 'SIGINT') {
+      child.kill(signal);
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import { strict as assert } from 'node:assert';
+import { EndCause, FORMAT_VERSION, Reason, TaskEnd, TaskKind } from '../protocol/format';
+import { chromeTraceChunks } from '../model/chromeExport';
+import { decodeMappings, SourceMapper } from '../model/sourceMaps';
+import { summarize } from '../model/summary';
+import { Timeline } from '../model/timeline';
+
+function timeline(blockMs = 50): Timeline {
+  const t = new Timeline();
+  t.setMeta({ formatVersion: FORMAT_VERSION, runtime: 'node test', pid: 1, startTime: 0, clockOriginEpochMs: 0, blockMs });
+  return t;
+}
+
+const at = (file: string, line: number) => ({ file, line, column: 1 });
+
+describe('timeline model', () => {
+  it('turns RUN and IDLE into stints and adds up run and wait times', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 3));
+    t.run(1, 1, Reason.Request);
+    t.idle(3);
+    t.run(10, 1, Reason.Timer);
+    t.idle(11);
+    t.finish();
+    const [task] = summarize(t).tasks.filter((x) => x.id === '1');
+    assert.equal(task.stints, 2);
+    assert.equal(task.runMs, 3);
+    assert.equal(task.waitMs, 7);
+    assert.equal(task.startMs, 0);
+  });
+
+  it('makes a stint at least the threshold long a block, with the location the sampler gave', () => {
+    const t = timeline(50);
+    t.task(0, 1, TaskKind.Request, 0, 'GET /slow', 0, at('/app.js', 3));
+    t.run(10, 1, Reason.Request);
+    t.idle(70);
+    t.blockSample(10, 1, 60, 12, [{ name: 'handler', location: at('/app.js', 9), weightUs: 60_000 }]);
+    t.run(80, 1, Reason.Timer);
+    t.idle(81);
+    const s = summarize(t);
+    assert.equal(s.blocks.length, 1);
+    assert.equal(s.blocks[0].durationMs, 60);
+    assert.deepEqual(s.blocks[0].location, at('/app.js', 9));
+    assert.equal(s.blocks[0].frames[0].share, 1);
+  });
+
+  it('falls back to where the blocked task was created when nothing was sampled', () => {
+    const t = timeline(10);
+    t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, at('/job.js', 4));
+    t.run(0, 1, Reason.Timer);
+    t.idle(20);
+    assert.deepEqual(summarize(t).blocks[0].location, at('/job.js', 4));
+  });
+
+  it('prefers the user-code frame of a block over library frames', () => {
+    const t = timeline(10);
+    t.task(0, 1, TaskKind.Request, 0, 'POST /x', 0, null);
+    t.run(0, 1, 0);
+    t.idle(30);
+    t.blockSample(0, 1, 30, 3, [
+      { name: 'parse', location: at('/srv/node_modules/lib/index.js', 1), weightUs: 20_000 },
+      { name: 'handler', location: at('/srv/app.js', 7), weightUs: 10_000 },
+    ]);
+    assert.deepEqual(summarize(t).blocks[0].location, at('/srv/app.js', 7));
+  });
+
+  it('moves a request\'s work after its response into a background task tied to it', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'POST /order', 0, null);
+    t.run(0, 1, Reason.Request);
+    t.taskEnd(2, 1, TaskEnd.Finished);
+    t.idle(2.5);
+    t.run(20, 1, Reason.Timer);
+    t.idle(45);
+    const s = summarize(t);
+    const bg = s.tasks.find((x) => x.kind === 'background');
+    assert.ok(bg, 'a background task');
+    assert.equal(bg.parent, '1');
+    assert.equal(bg.name, 'POST /order (after response)');
+    assert.equal(bg.runMs, 25);
+    assert.equal(bg.startMs, 20);
+    const request = s.tasks.find((x) => x.id === '1')!;
+    assert.equal(request.endMs, 2);
+    assert.equal(request.runMs, 2.5);
+  });
+
+  it('keeps a short stint right after the response in the request (finishing up)', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'GET /', 0, null);
+    t.run(0, 1, Reason.Request);
+    t.taskEnd(1, 1, TaskEnd.Finished);
+    t.idle(1);
+    t.run(1.1, 1, Reason.Promise);
+    t.idle(1.15);
+    assert.equal(summarize(t).tasks.filter((x) => x.kind === 'background').length, 0);
+  });
+
+  it('makes a sub-task of a request that runs after the response a background task', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'GET /', 0, null);
+    t.task(0.5, 2, TaskKind.Other, 1, 'sendEmail', 0, null);
+    t.run(0, 1, Reason.Request);
+    t.taskEnd(1, 1, TaskEnd.Finished);
+    t.idle(1);
+    t.run(30, 2, Reason.Timer);
+    t.idle(31);
+    const s = summarize(t);
+    const email = s.tasks.find((x) => x.name === 'sendEmail')!;
+    assert.equal(email.kind, 'background');
+    assert.equal(email.parent, '1');
+  });
+
+  it('counts switches between different tasks only, skipping untracked code', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'A', 0, null);
+    t.task(0, 2, TaskKind.Request, 0, 'B', 0, null);
+    t.run(0, 1, 0);
+    t.run(1, 1, 0); // the same task again: no switch
+    t.run(2, 0, 0); // untracked code in between: transparent
+    t.run(3, 2, Reason.Promise);
+    t.run(4, 1, Reason.Timer);
+    t.idle(5);
+    assert.equal(t.switchCount(), 2);
+    const switches = t.switches();
+    assert.deepEqual(
+      switches.map((s) => [t.tasks[s.from].name, t.tasks[s.to].name, s.reason]),
+      [
+        ['A', 'B', 'promise'],
+        ['B', 'A', 'timer'],
+      ],
+    );
+    assert.equal(switches[1].waitedMs, 2);
+  });
+
+  it('marks the time a task was ready but the loop was busy', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, null);
+    t.ready(10, 1);
+    t.run(40, 1, Reason.Timer);
+    t.idle(41);
+    assert.equal(t.stints.readySince[t.tasks[1].stints[0]], 10);
+  });
+
+  it('creates a placeholder for a task whose creation record was lost', () => {
+    const t = timeline();
+    t.run(0, 99, 0);
+    t.idle(1);
+    const task = summarize(t).tasks.find((x) => x.id === '99');
+    assert.ok(task);
+    assert.match(task.name, /not recorded/);
+  });
+
+  it('closes the running stint where events were lost and counts them', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Main, 0, 'main', 0, null);
+    t.run(0, 1, 0);
+    t.dropped(5, 1000, 9);
+    t.run(9, 1, Reason.Resume);
+    t.idle(10);
+    const s = summarize(t);
+    assert.equal(s.dropped, 1000);
+    assert.equal(s.tasks.find((x) => x.id === '1')!.runMs, 6);
+  });
+
+  it('reports how the program ended', () => {
+    const t = timeline();
+    t.end(100, EndCause.UncaughtException, 1);
+    assert.deepEqual(summarize(t).end, { cause: 'uncaught-exception', code: 1 });
+    assert.equal(summarize(t).durationMs, 100);
+  });
+
+  it('recomputes blocks when the threshold changes', () => {
+    const t = timeline(50);
+    t.task(0, 1, TaskKind.Request, 0, 'A', 0, null);
+    t.run(0, 1, 0);
+    t.idle(20);
+    assert.equal(t.blocks.length, 0);
+    t.blockMs = 10;
+    assert.equal(t.blocks.length, 1);
+  });
+
+  it('handles a million stints without trouble', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'A', 0, null);
+    t.task(0, 2, TaskKind.Request, 0, 'B', 0, null);
+    const started = performance.now();
+    for (let i = 0; i < 1_000_000; i++) {
+      t.run(i, 1 + (i & 1), 0);
+      t.idle(i + 0.5);
+    }
+    assert.equal(t.stintCount, 1_000_000);
+    assert.equal(t.switchCount(), 999_999);
+    assert.ok(performance.now() - started < 20_000);
+  });
+});
+
+describe('Chrome trace export', () => {
+  it('writes valid Trace Event Format: complete events for stints, balanced async tracks, a lag counter', () => {
+    const t = timeline(5);
+    t.task(0, 1, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 1));
+    t.run(1, 1, Reason.Request);
+    t.idle(10);
+    t.lag(10, 100, 9000, 9000, 2);
+    t.finish();
+    const json = JSON.parse([...chromeTraceChunks(t)].join('')) as { traceEvents: Array<Record<string, unknown>> };
+    const events = json.traceEvents;
+    for (const e of events) {
+      assert.equal(typeof e.ph, 'string');
+      assert.equal(typeof e.pid, 'number');
+      assert.equal(typeof e.tid, 'number');
+      if (e.ph !== 'M') assert.equal(typeof e.ts, 'number');
+      if (e.ph === 'X') assert.ok((e.dur as number) >= 0);
+    }
+    const stints = events.filter((e) => e.ph === 'X' && e.cat === 'request');
+    assert.deepEqual(
+      stints.map((e) => [e.name, e.ts, e.dur]),
+      [['GET /a', 1000, 9000]],
+    );
+    assert.equal(events.filter((e) => e.cat === 'block').length, 1);
+    const begins = events.filter((e) => e.ph === 'b').length;
+    const ends = events.filter((e) => e.ph === 'e').length;
+    assert.equal(begins, ends);
+    assert.equal(events.filter((e) => e.ph === 'C').length, 1);
+  });
+});
+
+describe('source maps', () => {
+  it('decodes VLQ mappings', () => {
+    // "AAAA;AACA" → line 0 col 0 → src 0:0:0; line 1 col 0 → src 0:1:0
+    assert.deepEqual(decodeMappings('AAAA;AACA'), [
+      [{ column: 0, source: 0, line: 0, sourceColumn: 0 }],
+      [{ column: 0, source: 0, line: 1, sourceColumn: 0 }],
+    ]);
+  });
+
+  it('maps a generated position to the TypeScript source named by the file\'s map', () => {
+    const files: Record<string, string> = {
+      '/out/app.js': 'line0\nline1\n//# sourceMappingURL=app.js.map\n',
+      '/out/app.js.map': JSON.stringify({ version: 3, sources: ['../src/app.ts'], mappings: 'AAAA;AAEE' }),
+    };
+    const mapper = new SourceMapper({
+      read: (f) => files[f] ?? null,
+      resolve: (from, rel) => new URL(rel, `file://${from}`).pathname,
+    });
+    assert.deepEqual(mapper.map({ file: '/out/app.js', line: 2, column: 1 }), { file: '/src/app.ts', line: 3, column: 3 });
+    assert.deepEqual(mapper.map({ file: '/out/other.js', line: 2, column: 1 }), { file: '/out/other.js', line: 2, column: 1 });
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The tracer runs inside the user's program: whatever it does, the program must behave, print and
+ * end exactly as it would untraced. Each program here runs twice, untraced and traced, in real Node
+ * processes, and everything observable is compared.
+ */
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { TraceServer } from '../host/traceServer';
+import { Timeline } from '../model/timeline';
+import { FIXTURES, RunResult, TRACER, plainEnv, readTrace, run, tempDir, tracedEnv, waitFor } from './helpers';
+
+const PROGRAMS = path.join(FIXTURES, 'programs');
+
+interface Case {
+  title: string;
+  file: string;
+  args?: string[];
+  input?: string;
+  /** What the trace must say about the end of the program. */
+  end?: { cause: string; code: number };
+}
+
+const CASES: Case[] = [
+  { title: 'output on stdout and stderr, input on stdin and its exit code', file: 'output.js', input: 'some input\n', end: { cause: 'exit', code: 7 } },
+  { title: 'process.exit() with work still pending', file: 'exit.js', end: { cause: 'exit', code: 3 } },
+  { title: 'an uncaught exception thrown through a patched JSON.parse in a timer', file: 'uncaught.js', end: { cause: 'uncaught-exception', code: 1 } },
+  { title: 'an uncaught exception in an fs callback', file: 'uncaughtNested.js', args: ['fs'], end: { cause: 'uncaught-exception', code: 1 } },
+  { title: 'an uncaught exception in an immediate', file: 'uncaughtNested.js', args: ['immediate'], end: { cause: 'uncaught-exception', code: 1 } },
+  { title: 'an uncaught exception in a request event listener', file: 'uncaughtNested.js', args: ['event'], end: { cause: 'uncaught-exception', code: 1 } },
+  { title: 'an error from a patched synchronous fs call', file: 'uncaughtNested.js', args: ['sync'], end: { cause: 'unhandled-rejection', code: 1 } },
+  { title: 'an unhandled rejection', file: 'rejection.js', end: { cause: 'unhandled-rejection', code: 1 } },
+  { title: 'an ES module with top-level await and named imports of built-ins', file: 'esm.mjs', end: { cause: 'exit', code: 0 } },
+  { title: 'worker threads and a child process', file: 'threads.js', end: { cause: 'exit', code: 0 } },
+];
+
+function same(traced: RunResult, untraced: RunResult): void {
+  assert.equal(traced.stdout, untraced.stdout, 'stdout');
+  assert.equal(traced.stderr, untraced.stderr, 'stderr');
+  assert.equal(traced.code, untraced.code, 'exit code');
+  assert.equal(traced.signal, untraced.signal, 'signal');
+}
+
+describe('the tracer never changes the program it traces', function () {
+  this.timeout(30_000);
+  const dir = tempDir();
+
+  for (const c of CASES) {
+    it(`keeps ${c.title}`, async () => {
+      const args = [path.join(PROGRAMS, c.file), ...(c.args ?? [])];
+      const out = path.join(dir, `${c.file}-${(c.args ?? []).join('-')}.looplens`);
+      const untraced = await run(process.execPath, args, { env: plainEnv(), input: c.input, cwd: PROGRAMS });
+      const traced = await run(process.execPath, args, { env: tracedEnv(out), input: c.input, cwd: PROGRAMS });
+      same(traced, untraced);
+      const { summary, unfinished } = readTrace(out);
+      assert.equal(unfinished, false, 'the trace has its end record');
+      assert.deepEqual(summary.end, c.end);
+    });
+  }
+
+  /** Starts a program, waits for it to print `ready`, sends it a signal, returns how it ended. */
+  async function killAfterReady(args: string[], env: NodeJS.ProcessEnv, signal: NodeJS.Signals): Promise<RunResult> {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<RunResult>((resolve) =>
+      child.on('close', (code, sig) => resolve({ stdout, stderr, code, signal: sig })),
+    );
+    await waitFor(() => (stdout.includes('tick\ntick\ntick\n') ? true : undefined), 10_000, 'ticks');
+    child.kill(signal);
+    return closed;
+  }
+
+  it('dies by the same signal, and keeps what it recorded up to its last flush', async () => {
+    const file = path.join(PROGRAMS, 'signal.js');
+    const out = path.join(dir, 'signal.looplens');
+    const [untraced, traced] = await Promise.all([
+      killAfterReady([file], plainEnv(), 'SIGTERM'),
+      killAfterReady([file], tracedEnv(out), 'SIGTERM'),
+    ]);
+    assert.equal(untraced.signal, 'SIGTERM');
+    assert.equal(traced.signal, 'SIGTERM');
+    assert.equal(traced.code, untraced.code);
+    assert.equal(traced.stderr, untraced.stderr);
+    const { summary, unfinished } = readTrace(out);
+    assert.equal(unfinished, true, 'a program killed by a signal cannot write its end record');
+    assert.ok(summary.tasks.some((t) => t.kind === 'main'), 'the main task was recorded');
+    const ticks = summary.tasks.find((t) => t.kind === 'timer');
+    assert.ok(ticks !== undefined && ticks.stints >= 2, `the interval's stints were kept (${JSON.stringify(summary.tasks)})`);
+  });
+
+  it('lets a program that handles SIGTERM handle it, and records the clean exit', async () => {
+    const file = path.join(PROGRAMS, 'signal.js');
+    const out = path.join(dir, 'signal-handled.looplens');
+    const traced = await killAfterReady([file, 'handle'], tracedEnv(out), 'SIGTERM');
+    assert.equal(traced.code, 0);
+    assert.match(traced.stdout, /got SIGTERM, cleaning up/);
+    assert.deepEqual(readTrace(out).summary.end, { cause: 'exit', code: 0 });
+  });
+
+  describe('stays inert on bad or missing options', () => {
+    const program = path.join(PROGRAMS, 'output.js');
+    const variants: Array<[string, string | undefined]> = [
+      ['no LOOPLENS_OPTIONS at all', undefined],
+      ['options that are not JSON', '{not json'],
+      ['options that are JSON but not an object', '[1, 2]'],
+      ['an out-of-range block threshold', JSON.stringify({ out: '/tmp/x.looplens', blockMs: -5 })],
+      ['no place to send the trace', JSON.stringify({ blockMs: 50 })],
+      ['a socket that nobody listens on', JSON.stringify({ socket: '/nonexistent/dir/looplens.sock', token: 'abc' })],
+      ['a trace file in a folder that does not exist', JSON.stringify({ out: '/nonexistent/dir/trace.looplens' })],
+    ];
+    for (const [title, options] of variants) {
+      it(`with ${title}`, async () => {
+        const untraced = await run(process.execPath, [program], { env: plainEnv(), input: 'x\n' });
+        const env: NodeJS.ProcessEnv = { ...plainEnv(), NODE_OPTIONS: `--require ${TRACER}` };
+        if (options !== undefined) env.LOOPLENS_OPTIONS = options;
+        const traced = await run(process.execPath, [program], { env, input: 'x\n' });
+        same(traced, untraced);
+      });
+    }
+  });
+
+  it('loads once when it is required twice', async () => {
+    const out = path.join(dir, 'twice.looplens');
+    const env = tracedEnv(out);
+    env.NODE_OPTIONS = `--require ${TRACER} --require ${TRACER}`;
+    const result = await run(process.execPath, [path.join(PROGRAMS, 'exit.js')], { env });
+    assert.equal(result.code, 3);
+    const { summary } = readTrace(out);
+    assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
+  });
+
+  it('keeps memory bounded when its reader falls behind, and the count of what it dropped reaches the trace', async function () {
+    this.timeout(60_000);
+    const timeline = new Timeline();
+    const server = await TraceServer.start({
+      accept: (connection) => {
+        // A reader that falls behind: it reads nothing for a while, then catches up.
+        connection.once('accepted', () => {
+          connection.socket.pause();
+          setTimeout(() => connection.socket.resume(), 700);
+        });
+        return true;
+      },
+      visitor: () => timeline,
+    });
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...plainEnv(),
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({ bufferMiB: 1 })),
+      };
+      // 200,000 alternating continuations per task: about 800,000 events, 12 MiB, against 1 MiB.
+      const result = await run(process.execPath, [path.join(FIXTURES, 'busyServer.js'), '200000', '2000'], { env });
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as { rssGrowthMiB: number };
+      assert.ok(report.rssGrowthMiB < 48, `memory grew by ${report.rssGrowthMiB.toFixed(1)} MiB`);
+      await waitFor(() => (timeline.endInfo !== null ? true : undefined), 10_000, 'the end of the trace');
+      assert.ok(timeline.droppedEvents > 0, 'drops were counted in the trace');
+      assert.ok(timeline.drops.length > 0);
+      assert.ok(timeline.stintCount > 1000, 'and what was not dropped arrived');
+    } finally {
+      await server.close();
+    }
+  });
+});
