@@ -100,18 +100,20 @@ function run(
 ): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
-    // Ctrl-C reaches the program through the terminal; this process waits for it to finish.
-    const ignore = (): void => {};
     const forward = (signal: NodeJS.Signals) => () => {
       child.kill(signal);
     };
+    // At a terminal, Ctrl-C reaches the program directly (it is in the same process group): this
+    // process only waits for it to finish. Otherwise (a script, CI, a test) the signal was meant for
+    // the program and is passed on.
+    const onInt = process.stdin.isTTY ? (): void => {} : forward('SIGINT');
     const onTerm = forward('SIGTERM');
     const onHup = forward('SIGHUP');
-    process.on('SIGINT', ignore);
+    process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     process.on('SIGHUP', onHup);
     const cleanUp = (): void => {
-      process.off('SIGINT', ignore);
+      process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
     };

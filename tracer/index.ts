@@ -21,7 +21,7 @@ import { Recorder } from './recorder';
 import { scrub } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
-import { startWatchdog, stopWatchdog } from './watchdog';
+import { drainWatchdog, startWatchdog, stopWatchdog } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources.ts).
 const { appendFileSync, rmSync } = fs;
@@ -39,6 +39,7 @@ const MIB = 1024 * 1024;
  * are never traced: the process they start is.
  */
 const WRAPPERS = [
+  /\/node_modules\/\.bin\/(npm|npx|yarn|pnpm|tsx|nodemon|ts-node-dev|concurrently)$/,
   /\/npm\/bin\/(npm|npx|npm-prefix)(-cli)?\.js$/,
   /\/corepack\/dist\/[a-z]+\.js$/,
   /\/(yarn|pnpm)\/(bin|dist)\/(yarn|pnpm)\.c?js$/,
@@ -51,8 +52,16 @@ const WRAPPERS = [
 
 export function isWrapper(script: string | undefined): boolean {
   if (script === undefined) return false;
-  const normal = script.replace(/\\/g, '/');
-  return WRAPPERS.some((pattern) => pattern.test(normal));
+  let real = script;
+  try {
+    real = fs.realpathSync(script);
+  } catch {
+    // not a file we can resolve: judge the name as given
+  }
+  return [script, real].some((name) => {
+    const normal = name.replace(/\\/g, '/');
+    return WRAPPERS.some((pattern) => pattern.test(normal));
+  });
 }
 
 let sink: Sink | null = null;
@@ -176,6 +185,7 @@ function flush(final: boolean): void {
 /** Writes the END record and everything still buffered. Runs once, at exit or at detach. */
 function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
+  drainWatchdog();
   settle();
   const w = recorder.room(1);
   if (w !== null) w.end(now(), cause, code);

@@ -15,18 +15,20 @@
  * `util.promisify.custom`), passes `this` and all arguments through, and goes straight to the
  * original once the tracer is disabled.
  */
-import * as asyncHooks from 'node:async_hooks';
-import * as childProcess from 'node:child_process';
-import * as crypto from 'node:crypto';
-import * as dc from 'node:diagnostics_channel';
-import * as dns from 'node:dns';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as nodeModule from 'node:module';
-import * as net from 'node:net';
-import * as timers from 'node:timers';
-import * as workerThreads from 'node:worker_threads';
-import * as zlib from 'node:zlib';
+// The modules are required, not imported as namespaces: a bundled `import * as` is a copy, and the
+// patches must land on the objects the program itself gets from require() and import.
+import asyncHooks = require('node:async_hooks');
+import childProcess = require('node:child_process');
+import crypto = require('node:crypto');
+import dc = require('node:diagnostics_channel');
+import dns = require('node:dns');
+import fs = require('node:fs');
+import http = require('node:http');
+import nodeModule = require('node:module');
+import net = require('node:net');
+import timers = require('node:timers');
+import workerThreads = require('node:worker_threads');
+import zlib = require('node:zlib');
 import { Reason, TaskEnd, TaskKind } from '../protocol/format';
 import {
   Strand,

@@ -3,7 +3,7 @@
  * shares the heartbeat with it and turns its reports into BLOCK_SAMPLE records.
  */
 import * as path from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
 import { enabled, recentStint, setHeartbeat } from './engine';
 import { original } from './sources';
@@ -24,7 +24,14 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
   // The watchdog's stack samples read the heartbeat through the tracer's (hidden) global.
   const guard = (globalThis as Record<symbol, { heartbeat?: Int32Array } | undefined>)[Symbol.for('looplens.tracer')];
   if (guard !== undefined) guard.heartbeat = heartbeat;
-  const data: WatchdogData = { heartbeat: shared, blockMs, flushMs, ownFiles: [path.join(__dirname, 'tracer.js')] };
+  const channel = new MessageChannel();
+  const data: WatchdogData = {
+    heartbeat: shared,
+    blockMs,
+    flushMs,
+    ownFiles: [path.join(__dirname, 'tracer.js')],
+    reports: channel.port2,
+  };
   // A new Worker queues a tick that announces it with process.emit('worker'). The watchdog is not
   // the program's worker: it is not announced, and no tick is left pending (a pending tick makes
   // Node run the next microtasks from a JavaScript frame that would show in stack traces).
@@ -34,6 +41,7 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
   try {
     w = new original.Worker(path.join(__dirname, WATCHDOG_FILE), {
       workerData: data,
+      transferList: [channel.port2],
       // The tracer's preload must not load again inside its own thread.
       execArgv: [],
       env: {},
@@ -44,7 +52,7 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
   } finally {
     process.nextTick = nextTick;
   }
-  w.on('message', (report: BlockReport) => {
+  channel.port1.on('message', (report: BlockReport) => {
     try {
       writeReport(report);
     } catch (error) {
@@ -52,10 +60,25 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
     }
   });
   w.on('error', (error) => onProblem(`watchdog failed: ${error.message}`));
-  // Last: a 'message' listener refs the worker's port again, and the watchdog must never keep the
-  // program alive.
+  // Last: a 'message' listener refs a port again, and the watchdog must never keep the program alive.
+  channel.port1.unref();
   w.unref();
   worker = w;
+  reports = channel.port1;
+}
+
+let reports: MessagePort | null = null;
+
+/** Takes the samples still waiting in the channel (at exit, when no event will deliver them). */
+export function drainWatchdog(): void {
+  if (reports === null) return;
+  for (let message = receiveMessageOnPort(reports); message !== undefined; message = receiveMessageOnPort(reports)) {
+    try {
+      writeReport(message.message as BlockReport);
+    } catch {
+      // nothing more to do at exit
+    }
+  }
 }
 
 export function stopWatchdog(): void {
@@ -64,8 +87,8 @@ export function stopWatchdog(): void {
 }
 
 function writeReport(report: BlockReport): void {
-  if (!enabled || report.frames.length === 0) return;
+  if (!enabled || report.frame === null) return;
   const stint = recentStint(report.seq);
   if (stint === null) return;
-  writeBlockSample(stint.start, stint.task, report.observedMs, report.observations, report.frames);
+  writeBlockSample(stint.start, stint.task, report.observedMs, 1, [{ ...report.frame, weightUs: report.observedMs * 1000 }]);
 }

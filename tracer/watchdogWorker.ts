@@ -16,7 +16,7 @@
  */
 import * as inspector from 'node:inspector';
 import { fileURLToPath } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { MessagePort, workerData } from 'node:worker_threads';
 
 export interface WatchdogData {
   heartbeat: SharedArrayBuffer;
@@ -24,21 +24,25 @@ export interface WatchdogData {
   flushMs: number;
   /** Files of the tracer's own code, never reported as where a block spent its time. */
   ownFiles: string[];
+  /** Where samples go: the main thread can also drain this port synchronously, at exit. */
+  reports: MessagePort;
 }
 
-/** What the watchdog reports for one block. */
+/**
+ * One stack sample of a block, sent as soon as it is taken (so a program that exits right after a
+ * block still has it): the frame it blames and the time since the previous sample.
+ */
 export interface BlockReport {
   /** The heartbeat value while the block ran: identifies the stint. */
   seq: number;
+  /** Milliseconds of the block this sample stands for. */
   observedMs: number;
-  observations: number;
-  frames: Array<{ name: string; file: string; line: number; column: number; weightUs: number }>;
+  frame: { name: string; file: string; line: number; column: number } | null;
 }
 
 /** One frame of a stack sample: function, file, line, column. */
 type RawFrame = [string, string, number, number];
 
-const MAX_FRAMES = 8;
 /** Samples taken of one block at most. */
 const MAX_SAMPLES = 60;
 /** A block watched longer than this is reported and not sampled further. */
@@ -109,6 +113,7 @@ export function blamedFrame(frames: RawFrame[], ownFiles: ReadonlySet<string>): 
 
 function run(data: WatchdogData): void {
   const heartbeat = new Int32Array(data.heartbeat);
+  const reports = data.reports;
   const ownFiles = new Set(data.ownFiles);
   const tracked = Math.max(1, data.blockMs / 2);
   // Between flushes the heartbeat stands still even when the loop is idle; untracked blocks need a
@@ -130,11 +135,10 @@ function run(data: WatchdogData): void {
   const watch = async (seq: number, since: number): Promise<void> => {
     const session = new inspector.Session();
     session.connectToMainThread();
-    const weights = new Map<string, BlockReport['frames'][number]>();
-    let observations = 0;
+    let samples = 0;
     let lastSample = since;
     try {
-      while (observations < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
+      while (samples < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
         const reply = (await post(session, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
           returnByValue: true,
@@ -143,16 +147,14 @@ function run(data: WatchdogData): void {
         const t = performance.now();
         const [sampleSeq, frames] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [number, RawFrame[]];
         if (sampleSeq !== seq) break;
-        observations++;
+        samples++;
         const blamed = blamedFrame(frames, ownFiles);
-        if (blamed !== null) {
-          const [name, file, line, column] = blamed;
-          const key = `${file}:${line}`;
-          const weight = (t - lastSample) * 1000;
-          const entry = weights.get(key);
-          if (entry !== undefined) entry.weightUs += weight;
-          else weights.set(key, { name, file, line, column, weightUs: weight });
-        }
+        const report: BlockReport = {
+          seq,
+          observedMs: t - lastSample,
+          frame: blamed === null ? null : { name: blamed[0], file: blamed[1], line: blamed[2], column: blamed[3] },
+        };
+        reports.postMessage(report);
         lastSample = t;
         if (Atomics.load(heartbeat, 0) !== seq) break;
         await new Promise((resolve) => setTimeout(resolve, interval));
@@ -161,14 +163,6 @@ function run(data: WatchdogData): void {
     } finally {
       session.disconnect();
     }
-    if (observations === 0) return;
-    const report: BlockReport = {
-      seq,
-      observedMs: lastSample - since,
-      observations,
-      frames: [...weights.values()].sort((a, b) => b.weightUs - a.weightUs).slice(0, MAX_FRAMES),
-    };
-    parentPort?.postMessage(report);
   };
 
   setInterval(() => {
@@ -196,6 +190,6 @@ function run(data: WatchdogData): void {
   }, poll);
 }
 
-if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'heartbeat' in workerData) {
+if (workerData !== null && typeof workerData === 'object' && 'heartbeat' in workerData) {
   run(workerData as WatchdogData);
 }

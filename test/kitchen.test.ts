@@ -1,0 +1,173 @@
+/**
+ * The seed lessons of the chef picture, each recorded for real: the kitchen demo server runs under
+ * `looplens record`, real HTTP requests hit it, and the test reads the trace and checks what the
+ * timeline shows — the block and its line, overlaps, background work, parallel against sequential
+ * waits, the worker pool without a block.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Timeline } from '../model/timeline';
+import { Summary, SummaryTask } from '../model/summary';
+import { CLI, KITCHEN, get, readTrace, sleep, startServer, tempDir } from './helpers';
+
+const SOURCE = fs.readFileSync(KITCHEN, 'utf8').split('\n');
+
+/** The 1-based line of the kitchen's source that contains `marker`. */
+function lineOf(marker: string): number {
+  const index = SOURCE.findIndex((line) => line.includes(marker));
+  assert.ok(index >= 0, `marker ${marker} in the kitchen source`);
+  return index + 1;
+}
+
+interface Recording {
+  summary: Summary;
+  timeline: Timeline;
+}
+
+/** Records the kitchen while `scenario` sends requests; returns the trace. */
+async function recordKitchen(dir: string, name: string, scenario: (port: number) => Promise<void>, env: NodeJS.ProcessEnv = {}): Promise<Recording> {
+  const out = path.join(dir, `${name}.looplens`);
+  const server = await startServer(process.execPath, [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, KITCHEN], {
+    ...process.env,
+    ...env,
+  });
+  try {
+    await scenario(server.port);
+    await sleep(100);
+  } finally {
+    const result = await server.stop('SIGINT');
+    assert.equal(result.code, 0, `looplens record exits with the kitchen's code (stderr: ${result.stderr})`);
+  }
+  const { timeline, summary } = readTrace(out);
+  return { timeline, summary };
+}
+
+function requests(summary: Summary, name: string): SummaryTask[] {
+  return summary.tasks.filter((t) => t.kind === 'request' && t.name === name);
+}
+
+function overlaps(a: SummaryTask, b: SummaryTask): boolean {
+  return a.startMs < (b.endMs ?? Infinity) && b.startMs < (a.endMs ?? Infinity);
+}
+
+describe('kitchen lessons, recorded for real', function () {
+  this.timeout(60_000);
+  const dir = tempDir();
+
+  it('1. a blocking handler is one long block at its busy line, and the other dishes wait ready but not served', async () => {
+    const { summary, timeline } = await recordKitchen(dir, 'blocking', async (port) => {
+      const waiting = [get(port, '/async'), get(port, '/async'), get(port, '/async')];
+      await sleep(30);
+      await Promise.all([get(port, '/blocking'), ...waiting]);
+    });
+    const [blocking] = requests(summary, 'GET /blocking');
+    assert.ok(blocking, 'the blocking request is a task named GET /blocking');
+    const blocks = summary.blocks.filter((b) => b.task === blocking.id);
+    assert.equal(blocks.length, 1, 'one block');
+    assert.ok(blocks[0].durationMs >= 290, `the block lasts the 300 ms (${blocks[0].durationMs})`);
+    assert.equal(blocks[0].location?.file, KITCHEN);
+    assert.equal(blocks[0].location?.line, lineOf('the chef stands here'), 'the block points at the busy-wait line');
+
+    const asyncTasks = requests(summary, 'GET /async');
+    assert.equal(asyncTasks.length, 3);
+    for (const task of asyncTasks) {
+      const t = timeline.tasks.find((x) => x.id === task.id)!;
+      const waits = t.stints
+        .map((s) => timeline.stints.start[s] - timeline.stints.readySince[s])
+        .filter((w) => Number.isFinite(w));
+      assert.ok(
+        waits.some((w) => w > 100),
+        `${task.name} was ready but not running while the chef was blocked (waits ${JSON.stringify(waits)})`,
+      );
+      assert.ok((task.endMs ?? 0) - task.startMs > 250, 'and so it took much longer than its 100 ms');
+    }
+  });
+
+  it('2. async handlers awaiting I/O overlap while the chef is mostly idle', async () => {
+    const { summary } = await recordKitchen(dir, 'async', async (port) => {
+      await Promise.all(Array.from({ length: 5 }, () => get(port, '/async')));
+    });
+    const tasks = requests(summary, 'GET /async');
+    assert.equal(tasks.length, 5);
+    for (const a of tasks) for (const b of tasks) if (a !== b) assert.ok(overlaps(a, b), 'every pair of requests overlaps');
+    const window = Math.max(...tasks.map((t) => t.endMs!)) - Math.min(...tasks.map((t) => t.startMs));
+    const run = tasks.reduce((sum, t) => sum + t.runMs, 0);
+    assert.ok(window >= 95, `they take the 100 ms they wait (${window})`);
+    assert.ok(run < window / 4, `the chef works for them ${run.toFixed(1)} ms of ${window.toFixed(0)} ms`);
+    assert.equal(summary.blocks.filter((b) => tasks.some((t) => t.id === b.task)).length, 0, 'no block');
+  });
+
+  it('3. background work after the response runs in its own lane, tied to the request', async () => {
+    const { summary } = await recordKitchen(dir, 'background', async (port) => {
+      await get(port, '/background');
+      await sleep(200);
+    });
+    const [request] = requests(summary, 'GET /background');
+    assert.ok(request);
+    const background = summary.tasks.filter((t) => t.kind === 'background' && t.parent === request.id);
+    assert.equal(background.length, 1, `one background task tied to the request (${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))})`);
+    assert.ok(background[0].startMs >= request.endMs!, 'it runs after the response was sent');
+    assert.ok(background[0].runMs >= 25, `and does the work (${background[0].runMs} ms)`);
+  });
+
+  it('4. Promise.all over three 200 ms waits takes about 200 ms; three sequential awaits take about 600 ms', async () => {
+    const { summary } = await recordKitchen(dir, 'parallel', async (port) => {
+      await get(port, '/parallel');
+      await get(port, '/sequential');
+    });
+    const [parallel] = requests(summary, 'GET /parallel');
+    const [sequential] = requests(summary, 'GET /sequential');
+    const parallelMs = parallel.endMs! - parallel.startMs;
+    const sequentialMs = sequential.endMs! - sequential.startMs;
+    assert.ok(parallelMs >= 195 && parallelMs < 450, `parallel takes ${parallelMs} ms`);
+    assert.ok(sequentialMs >= 595, `sequential takes ${sequentialMs} ms`);
+
+    const dishes = summary.tasks.filter((t) => t.parent === parallel.id);
+    assert.deepEqual(
+      dishes.map((t) => t.name).sort(),
+      ['fetchMenu', 'fetchPrices', 'fetchStock'],
+      'the three parallel calls are dishes of their own, named after their functions',
+    );
+    for (const a of dishes) for (const b of dishes) if (a !== b) assert.ok(overlaps(a, b), `${a.name} and ${b.name} overlap`);
+    assert.equal(
+      summary.tasks.filter((t) => t.parent === sequential.id && t.kind !== 'background').length,
+      0,
+      'sequential awaits stay in the request: one dish, three waits in a row',
+    );
+    assert.ok(sequential.waitMs >= 590, `the sequential request waits ${sequential.waitMs} ms`);
+  });
+
+  it('5. CPU work on the loop is a block inside the work; in a worker pool it is a wait', async () => {
+    const { summary } = await recordKitchen(
+      dir,
+      'cpu',
+      async (port) => {
+        await get(port, '/cpu');
+        await get(port, '/cpu-worker');
+      },
+      { KITCHEN_FIB: '36' },
+    );
+    const [onLoop] = requests(summary, 'GET /cpu');
+    const [inWorker] = requests(summary, 'GET /cpu-worker');
+    const loopBlocks = summary.blocks.filter((b) => b.task === onLoop.id);
+    assert.equal(loopBlocks.length, 1, 'the CPU work on the loop is a block');
+    // Stack samples land where V8 checks for interrupts: function entries and loop back edges. In a
+    // recursive function that is its first line or its body.
+    const fibLines = [lineOf('function fib(n) {'), lineOf('return n < 2 ? n : fib(n - 1) + fib(n - 2);')];
+    assert.ok(fibLines.includes(loopBlocks[0].location!.line), `the block points into fib (${JSON.stringify(loopBlocks[0].location)})`);
+    assert.equal(summary.blocks.filter((b) => b.task === inWorker.id).length, 0, 'the worker version has no block');
+    assert.ok(inWorker.waitMs > loopBlocks[0].durationMs / 2, `it waits for the worker instead (${inWorker.waitMs} ms)`);
+    assert.ok(inWorker.runMs < 20, `and the chef hardly works on it (${inWorker.runMs} ms)`);
+  });
+
+  it('6. a blocking call inside an async function is still a block, at the call', async () => {
+    const { summary } = await recordKitchen(dir, 'async-blocking', async (port) => {
+      await get(port, '/async-blocking');
+    });
+    const [request] = requests(summary, 'GET /async-blocking');
+    const blocks = summary.blocks.filter((b) => b.task === request.id);
+    assert.equal(blocks.length, 1, 'one block in the async handler');
+    assert.equal(blocks[0].location?.line, lineOf('crypto.pbkdf2Sync'), 'at the line of the synchronous call');
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The right tasks: what the tracer records for real programs — named scopes, callback chains,
+ * timers, workers, client requests, TypeScript with source maps.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { CLI, FIXTURES, ROOT, plainEnv, readTrace, run, tempDir, tracedEnv } from './helpers';
+
+const PROGRAMS = path.join(FIXTURES, 'programs');
+const TS_APP = path.join(FIXTURES, 'ts', 'app.ts');
+const TS_SOURCE = fs.readFileSync(TS_APP, 'utf8').split('\n');
+const HOT_LINE = TS_SOURCE.findIndex((l) => l.includes('HOT LINE')) + 1;
+
+describe('tasks the tracer finds in real programs', function () {
+  this.timeout(30_000);
+  const dir = tempDir();
+
+  it('makes new AsyncResource("looplens:<name>") a task <name>, with the work it starts', async () => {
+    const out = path.join(dir, 'scopes.looplens');
+    const result = await run(process.execPath, [path.join(PROGRAMS, 'scopes.js')], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /rebuilt/);
+    const { summary } = readTrace(out);
+    const rebuild = summary.tasks.find((t) => t.name === 'nightly-rebuild');
+    assert.ok(rebuild, `a task named nightly-rebuild (${summary.tasks.map((t) => t.name).join(', ')})`);
+    assert.equal(rebuild.kind, 'user');
+    assert.ok(rebuild.runMs >= 4, `the 5 ms of work after its await is its own (${rebuild.runMs})`);
+    assert.ok(rebuild.stints >= 2, 'its continuation after the await is one of its stints');
+    assert.equal(rebuild.location?.file, path.join(PROGRAMS, 'scopes.js'));
+    assert.ok(summary.tasks.some((t) => t.name === 'bound-job' && t.kind === 'user'), 'AsyncResource.bind names a task too');
+  });
+
+  it('keeps a request\'s whole callback chain (fs, zlib, crypto, immediate, timer) in the request, and finds its block', async () => {
+    const out = path.join(dir, 'callbacks.looplens');
+    const result = await run(process.execPath, [path.join(PROGRAMS, 'callbacks.js')], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    const requests = summary.tasks.filter((t) => t.kind === 'request');
+    assert.deepEqual(
+      requests.map((t) => t.name),
+      ['GET /callbacks'],
+      'one request, named without its query string',
+    );
+    const request = requests[0];
+    assert.ok(request.stints >= 5, `each callback of the chain is a stint of the request (${request.stints})`);
+    const blocks = summary.blocks.filter((b) => b.task === request.id);
+    assert.equal(blocks.length, 1, 'the busy timer callback is a block of the request');
+    const source = fs.readFileSync(path.join(PROGRAMS, 'callbacks.js'), 'utf8').split('\n');
+    assert.equal(blocks[0].location?.line, source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1);
+    assert.equal(summary.tasks.filter((t) => t.kind === 'timer' || t.kind === 'immediate').length, 0, 'no stray timer tasks');
+  });
+
+  it('makes an interval set by the script a timer task named after its callback', async () => {
+    const out = path.join(dir, 'signal-interval.looplens');
+    const program = path.join(dir, 'interval.js');
+    fs.writeFileSync(program, 'let n = 0;\nconst t = setInterval(function poll() {\n  if (++n === 5) clearInterval(t);\n}, 5);\n');
+    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
+    assert.equal(result.code, 0);
+    const { summary } = readTrace(out);
+    const poll = summary.tasks.find((t) => t.name === 'poll');
+    assert.ok(poll);
+    assert.equal(poll.kind, 'timer');
+    assert.equal(poll.stints, 5);
+    assert.deepEqual(poll.location, { file: program, line: 2, column: 11 });
+  });
+
+  it('records the main thread of a program that uses workers, with the worker as a task', async () => {
+    const out = path.join(dir, 'threads.looplens');
+    const result = await run(process.execPath, [path.join(PROGRAMS, 'threads.js')], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    assert.equal(summary.pid > 0, true);
+    const worker = summary.tasks.find((t) => t.kind === 'worker');
+    assert.ok(worker, 'the worker is a task on the main thread');
+    assert.ok(worker.stints >= 1, 'its message is a stint');
+  });
+
+  describe('TypeScript', () => {
+    it('points at the .ts source when run with tsx', async () => {
+      const out = path.join(dir, 'tsx.looplens');
+      const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+      const result = await run(tsx, [TS_APP], { env: tracedEnv(out, {}, plainEnv()), cwd: path.dirname(TS_APP) });
+      assert.equal(result.code, 0, result.stderr);
+      const { summary } = readTrace(out);
+      assert.match(summary.script ?? '', /app\.ts$/, 'the traced process is the one running app.ts, not the tsx launcher');
+      const [request] = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(request.name, 'GET /orders/1');
+      const blocks = summary.blocks.filter((b) => b.task === request.id);
+      assert.equal(blocks.length, 1);
+      assert.deepEqual({ file: blocks[0].location?.file, line: blocks[0].location?.line }, { file: TS_APP, line: HOT_LINE });
+    });
+
+    it('points at the .ts source of compiled JavaScript through its source map on disk', async () => {
+      const outDir = path.join(dir, 'compiled');
+      await build({
+        entryPoints: [TS_APP],
+        outfile: path.join(outDir, 'app.js'),
+        platform: 'node',
+        format: 'cjs',
+        sourcemap: 'linked',
+        logLevel: 'silent',
+      });
+      const out = path.join(dir, 'compiled.looplens');
+      const result = await run(process.execPath, [path.join(outDir, 'app.js')], { env: tracedEnv(out) });
+      assert.equal(result.code, 0, result.stderr);
+      const summary = await run(process.execPath, [CLI, 'summary', out, '--json'], { env: plainEnv() });
+      assert.equal(summary.code, 0, summary.stderr);
+      const parsed = JSON.parse(summary.stdout) as {
+        tasks: Array<{ id: string; kind: string }>;
+        blocks: Array<{ task: string; location: { file: string; line: number } }>;
+      };
+      const request = parsed.tasks.find((t) => t.kind === 'request')!;
+      const blocks = parsed.blocks.filter((b) => b.task === request.id);
+      assert.equal(blocks.length, 1);
+      assert.equal(blocks[0].location.file, TS_APP);
+      assert.equal(blocks[0].location.line, HOT_LINE);
+    });
+  });
+});
