@@ -67,7 +67,7 @@ export function formatSummary(summary: Summary, cwd?: string): string {
     lines.push(`Blocks (stints of ${ms(summary.blockMs)} or more, longest first): ${summary.blocks.length}`);
     for (const b of longest.slice(0, MAX_BLOCKS)) {
       lines.push(
-        `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} ${pad(where(b.location, cwd), 36)} at ${ms(b.startMs)}`,
+        `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} at ${ms(b.startMs).padEnd(8)}  ${where(b.location, cwd)}`,
       );
     }
     if (longest.length > MAX_BLOCKS) lines.push(`  … and ${longest.length - MAX_BLOCKS} more`);

@@ -145,10 +145,8 @@ function writeLag(t: number): void {
 
 /** One lag sample per flush: how late the flush timer ran, in microseconds. */
 function sampleLag(started: number): void {
-  if (lastFlushStart > 0) {
-    const late = Math.max(0, started - lastFlushStart - flushMs);
-    lagSamples.push(Math.round(late * 1000));
-  }
+  const late = Math.max(0, started - lastFlushStart - flushMs);
+  lagSamples.push(Math.round(late * 1000));
   lastFlushStart = started;
 }
 
@@ -187,6 +185,9 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
   drainWatchdog();
   settle();
+  // The end counts as a flush tick: a loop blocked until the end shows as lag.
+  sampleLag(now());
+  writeLag(now());
   const w = recorder.room(1);
   if (w !== null) w.end(now(), cause, code);
   flush(true);
@@ -267,6 +268,7 @@ function start(options: TracerOptions): void {
   startSources();
   startPromises();
   lastLag = now();
+  lastFlushStart = lastLag;
   flushTimer = original.setInterval(() => flush(false), options.flushMs);
   flushTimer.unref();
   process.on('exit', onExit);

@@ -1,0 +1,218 @@
+/** The looplens command line, run as a user would run it. */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CLI, FIXTURES, RunResult, plainEnv, run, tempDir, waitFor } from './helpers';
+
+const PROGRAMS = path.join(FIXTURES, 'programs');
+const cli = (args: string[], cwd?: string): Promise<RunResult> =>
+  run(process.execPath, [CLI, ...args], { env: plainEnv(), cwd });
+
+describe('the looplens command line', function () {
+  this.timeout(60_000);
+  const dir = tempDir();
+  let trace = '';
+
+  before(async () => {
+    trace = path.join(dir, 'callbacks.looplens');
+    const result = await cli(['record', '--out', trace, '--', process.execPath, path.join(PROGRAMS, 'callbacks.js')]);
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  describe('record', () => {
+    it('runs the program, passes its output and exit code through, writes the trace and summarizes it', async () => {
+      const result = await cli(['record', '--', process.execPath, path.join(PROGRAMS, 'exit.js')], dir);
+      assert.equal(result.code, 3);
+      assert.equal(result.stdout, 'exiting with 3\n');
+      assert.match(result.stderr, /Loop Lens — exit\.js/);
+      assert.match(result.stderr, /Trace written to (looplens-exit-\d{8}-\d{6}\.looplens)/);
+      const name = /Trace written to (\S+)/.exec(result.stderr)![1];
+      assert.ok(fs.existsSync(path.join(dir, name)), 'the trace is in the current folder');
+    });
+
+    it('traces the process that runs the script behind npm run, not npm', async () => {
+      const project = path.join(dir, 'npm-project');
+      fs.mkdirSync(project);
+      fs.writeFileSync(
+        path.join(project, 'package.json'),
+        JSON.stringify({ name: 'p', version: '1.0.0', private: true, scripts: { start: 'node app.js' } }),
+      );
+      fs.writeFileSync(path.join(project, 'app.js'), "setTimeout(() => { console.log('app ran'); process.exitCode = 4; }, 20);\n");
+      const out = path.join(dir, 'npm.looplens');
+      const result = await cli(['record', '--quiet', '--out', out, '--', 'npm', 'run', '--silent', 'start'], project);
+      assert.match(result.stdout, /app ran/);
+      assert.equal(result.code, 4, result.stderr);
+      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as { script: string; tasks: Array<{ kind: string }> };
+      assert.equal(summary.script, path.join(project, 'app.js'));
+      assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
+    });
+
+    it('ends by the signal that ended the program, and still writes how it ended', async () => {
+      const out = path.join(dir, 'signal.looplens');
+      const child = spawn(process.execPath, [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, path.join(PROGRAMS, 'signal.js')], {
+        env: plainEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      await waitFor(() => (stdout.includes('tick\ntick\n') ? true : undefined), 10_000, 'the program to tick');
+      const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+      child.kill('SIGTERM');
+      const [code, signal] = await closed;
+      assert.equal(signal, 'SIGTERM', `exit code ${code}`);
+      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as { end: { cause: string; code: number } };
+      assert.deepEqual(summary.end, { cause: 'signal', code: 15 });
+    });
+
+    it('says so when the command does not exist', async () => {
+      const result = await cli(['record', '--', 'no-such-command-looplens']);
+      assert.equal(result.code, 127);
+      assert.match(result.stderr, /command not found: no-such-command-looplens/);
+    });
+
+    it('says so when nothing it ran was a Node.js program', async () => {
+      const result = await cli(['record', '--', 'sh', '-c', 'echo not node; exit 5']);
+      assert.equal(result.code, 5);
+      assert.match(result.stderr, /no Node\.js process .* was traced/);
+    });
+
+    it('asks for "--" before the command', async () => {
+      const result = await cli(['record', 'node', 'app.js']);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /put "--" before the command/);
+    });
+  });
+
+  describe('summary', () => {
+    it('prints one screen of what the loop did', async () => {
+      const result = await cli(['summary', trace]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Blocks \(stints of 50\.0 ms or more, longest first\): 1/);
+      assert.match(result.stdout, /GET \/callbacks/);
+      assert.match(result.stdout, /callbacks\.js:13:/);
+    });
+
+    it('prints the documented JSON shape with --json', async () => {
+      const result = await cli(['summary', trace, '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      const s = JSON.parse(result.stdout) as Record<string, unknown>;
+      assert.equal(s.formatVersion, 1);
+      assert.match(s.runtime as string, /^node v\d+/);
+      for (const key of ['pid', 'durationMs', 'busyMs', 'switches', 'dropped']) assert.equal(typeof s[key], 'number', key);
+      const tasks = s.tasks as Array<Record<string, unknown>>;
+      assert.ok(tasks.length >= 2);
+      for (const t of tasks) {
+        for (const key of ['id', 'kind', 'name']) assert.equal(typeof t[key], 'string', key);
+        for (const key of ['startMs', 'runMs', 'waitMs', 'stints']) assert.equal(typeof t[key], 'number', key);
+        assert.ok(t.parent === null || typeof t.parent === 'string');
+        assert.ok(t.endMs === null || typeof t.endMs === 'number');
+        assert.ok(['request', 'background', 'timer', 'immediate', 'main', 'user', 'worker', 'other'].includes(t.kind as string));
+      }
+      const blocks = s.blocks as Array<Record<string, unknown>>;
+      assert.equal(blocks.length, 1);
+      assert.deepEqual(Object.keys(blocks[0].location as object).sort(), ['column', 'file', 'line']);
+      const lag = s.lag as Record<string, number>;
+      for (const key of ['p50Ms', 'p99Ms', 'maxMs']) assert.equal(typeof lag[key], 'number');
+    });
+
+    it('applies another block threshold with --block-ms', async () => {
+      const result = await cli(['summary', trace, '--json', '--block-ms', '1000']);
+      assert.equal((JSON.parse(result.stdout) as { blocks: unknown[] }).blocks.length, 0);
+    });
+
+    it('refuses a file that is not a trace with a clear message', async () => {
+      const file = path.join(dir, 'not-a-trace.json');
+      fs.writeFileSync(file, '{"traceEvents": []}');
+      const result = await cli(['summary', file]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /not a Loop Lens trace/);
+    });
+
+    it('refuses a truncated trace, and reads what is there with --partial', async () => {
+      // A recording cut while it wrote a chunk: the chunk's header and 20 of its 160 bytes.
+      const cut = Buffer.alloc(28);
+      cut.writeUInt32LE(0x4b434c4c, 0);
+      cut.writeUInt32LE(160, 4);
+      const file = path.join(dir, 'truncated.looplens');
+      fs.writeFileSync(file, Buffer.concat([fs.readFileSync(trace), cut]));
+      const refused = await cli(['summary', file]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /did not finish writing; add --partial/);
+      const partial = await cli(['summary', file, '--partial', '--json']);
+      assert.equal(partial.code, 0);
+      assert.match(partial.stderr, /warning/);
+      assert.ok((JSON.parse(partial.stdout) as { tasks: unknown[] }).tasks.length > 0);
+    });
+
+    it('says a missing file is missing', async () => {
+      const result = await cli(['summary', path.join(dir, 'nope.looplens')]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /no such file/);
+    });
+
+    it('rejects an unknown option and a bad value', async () => {
+      const unknown = await cli(['summary', trace, '--jsno']);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /unknown option --jsno/);
+      const bad = await cli(['summary', trace, '--block-ms', 'fast']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--block-ms must be a number/);
+    });
+  });
+
+  describe('check', () => {
+    it('exits 1 and lists the blocks longer than the limit', async () => {
+      const result = await cli(['check', trace, '--max-block-ms', '20']);
+      assert.equal(result.code, 1);
+      assert.match(result.stdout, /1 block longer than 20 ms/);
+      assert.match(result.stdout, /GET \/callbacks at .*callbacks\.js:13:/);
+    });
+
+    it('exits 0 when every block is within the limit', async () => {
+      const result = await cli(['check', trace, '--max-block-ms', '500']);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, /^ok/);
+    });
+
+    it('needs a limit', async () => {
+      const result = await cli(['check', trace]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /needs --max-block-ms/);
+    });
+  });
+
+  describe('export', () => {
+    it('writes Chrome Trace Event Format that keeps its rules', async () => {
+      const out = path.join(dir, 'chrome.json');
+      const result = await cli(['export', trace, '--format', 'chrome', '--out', out]);
+      assert.equal(result.code, 0, result.stderr);
+      const json = JSON.parse(fs.readFileSync(out, 'utf8')) as { traceEvents: Array<Record<string, unknown>> };
+      const events = json.traceEvents;
+      assert.ok(events.some((e) => e.ph === 'X' && e.name === 'GET /callbacks'), 'stints of the request');
+      assert.ok(events.some((e) => e.cat === 'block'), 'the block is marked');
+      assert.ok(events.some((e) => e.ph === 'C'), 'lag counter');
+      const open = new Map<string, number>();
+      for (const e of events) {
+        if (e.ph === 'b') open.set(String(e.id), (open.get(String(e.id)) ?? 0) + 1);
+        if (e.ph === 'e') open.set(String(e.id), (open.get(String(e.id)) ?? 0) - 1);
+      }
+      assert.ok([...open.values()].every((n) => n === 0), 'async begin and end events are balanced');
+    });
+
+    it('names the formats it knows', async () => {
+      const result = await cli(['export', trace, '--format', 'svg', '--out', path.join(dir, 'x.svg')]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /unknown export format "svg" \(known: chrome\)/);
+    });
+  });
+
+  it('prints help, and a clear error for an unknown command', async () => {
+    const help = await cli(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: looplens <command>/);
+    const unknown = await cli(['recrod']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "recrod"/);
+  });
+});
