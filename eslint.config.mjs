@@ -24,10 +24,20 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // The tracer runs inside the user's program: it may import Node built-ins only.
+    // The tracer runs inside the user's program: it may import Node built-ins only. Its wrappers use
+    // `arguments` on purpose: they pass exactly what they were given, without a rest array.
     files: ['tracer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../model/*', '../cli/*', '../extension/*', '../webview/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../model/*', '../cli/*', '../extension/*', '../webview/*', '../host/*'] },
+      ],
+      'prefer-rest-params': 'off',
     },
+  },
+  {
+    // Plain CommonJS programs: the demo and the test fixtures.
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

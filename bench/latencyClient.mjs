@@ -76,7 +76,8 @@ setImmediate(tick);
 
 function finish() {
   latencies.sort((a, b) => a - b);
-  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const at = (q) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   process.stdout.write(
     `${JSON.stringify({ sent: scheduled, done, p50Us: at(0.5), p99Us: at(0.99), maxUs: Math.round(latencies.at(-1) ?? 0) })}\n`,
   );

@@ -233,8 +233,15 @@ async function burst(server: TraceServer, counts: Map<number, Counts>): Promise<
     NODE_OPTIONS: `--require ${tracer}`,
     LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({})),
   };
-  const untraced = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'burst.mjs'), String(rounds)], { env: { ...process.env, NODE_OPTIONS: '' } }).toString());
-  const child = spawn(process.execPath, [path.join(__dirname, 'burst.mjs'), String(rounds)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const untraced = JSON.parse(
+    execFileSync(process.execPath, [path.join(__dirname, 'burst.mjs'), String(rounds)], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }).toString(),
+  );
+  const child = spawn(process.execPath, [path.join(__dirname, 'burst.mjs'), String(rounds)], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((r) => child.once('exit', r));
@@ -287,10 +294,21 @@ async function main(): Promise<void> {
         );
       }
     }
-    const pick = (traced: boolean, f: (r: RunResult) => number): number => median(runs.filter((r) => r.traced === traced).map(f));
+    const pick = (traced: boolean, f: (r: RunResult) => number): number =>
+      median(runs.filter((r) => r.traced === traced).map(f));
     const summary = {
-      untraced: { rps: pick(false, (r) => r.rps), cpuPerRequestUs: pick(false, (r) => r.cpuPerRequestUs), p99HalfLoadMs: pick(false, (r) => r.p99HalfLoadMs), rssMiB: pick(false, (r) => r.rssMiB) },
-      traced: { rps: pick(true, (r) => r.rps), cpuPerRequestUs: pick(true, (r) => r.cpuPerRequestUs), p99HalfLoadMs: pick(true, (r) => r.p99HalfLoadMs), rssMiB: pick(true, (r) => r.rssMiB) },
+      untraced: {
+        rps: pick(false, (r) => r.rps),
+        cpuPerRequestUs: pick(false, (r) => r.cpuPerRequestUs),
+        p99HalfLoadMs: pick(false, (r) => r.p99HalfLoadMs),
+        rssMiB: pick(false, (r) => r.rssMiB),
+      },
+      traced: {
+        rps: pick(true, (r) => r.rps),
+        cpuPerRequestUs: pick(true, (r) => r.cpuPerRequestUs),
+        p99HalfLoadMs: pick(true, (r) => r.p99HalfLoadMs),
+        rssMiB: pick(true, (r) => r.rssMiB),
+      },
       eventsPerRequest: pick(true, (r) => r.eventsPerRequest),
       eventsPerSecond: pick(true, (r) => r.eventsPerSecond),
       dropped: Math.max(...runs.filter((r) => r.traced).map((r) => r.dropped)),
@@ -319,7 +337,9 @@ async function main(): Promise<void> {
   const file = path.join(outDir, `tracer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(report, null, 2));
   process.stdout.write(`${JSON.stringify(report, (k, v) => (k === 'runs' ? undefined : v), 2)}\n\n`);
-  process.stdout.write(`Loop Lens tracer, traced ÷ untraced (medians of ${ROUNDS} alternating rounds):\n${table.join('\n')}\n`);
+  process.stdout.write(
+    `Loop Lens tracer, traced ÷ untraced (medians of ${ROUNDS} alternating rounds):\n${table.join('\n')}\n`,
+  );
   const b = report.burst as Record<string, number>;
   process.stdout.write(
     `encode: ${((report.encodeEventsPerSecond as number) / 1e6).toFixed(0)} M events/s in-process; ` +

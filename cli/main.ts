@@ -61,7 +61,9 @@ function parse(command: string, argv: string[]): Parsed {
       break;
     }
     if (arg.startsWith('--')) {
-      const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg];
+      const [name, inline] = arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg];
       if (!(name in allowed)) throw new CliError(`unknown option ${name} for "looplens ${command}"`);
       if (allowed[name]) {
         const value = inline ?? argv[++i];
@@ -102,11 +104,16 @@ async function cmdRecord(argv: string[]): Promise<number> {
   const parsed = parse('record', argv);
   if (parsed.rest === null || parsed.rest.length === 0) {
     if (parsed.positional.length > 0) {
-      throw new CliError(`put "--" before the command to record: looplens record -- ${parsed.positional.join(' ')}`);
+      throw new CliError(
+        `put "--" before the command to record: looplens record -- ${parsed.positional.join(' ')}`,
+      );
     }
-    throw new CliError('"looplens record" needs a command after "--", e.g. looplens record -- node server.js');
+    throw new CliError(
+      '"looplens record" needs a command after "--", e.g. looplens record -- node server.js',
+    );
   }
-  if (parsed.positional.length > 0) throw new CliError(`unexpected argument ${parsed.positional[0]} before "--"`);
+  if (parsed.positional.length > 0)
+    throw new CliError(`unexpected argument ${parsed.positional[0]} before "--"`);
   const mode = parsed.flags.get('--mode') ?? 'fast';
   if (mode !== 'fast' && mode !== 'full') throw new CliError('--mode must be "fast" or "full"');
   const out = parsed.flags.get('--out');
@@ -158,9 +165,12 @@ function cmdSummary(argv: string[]): number {
   } else {
     process.stdout.write(`${formatSummary(summary, timeline.meta?.cwd)}\n`);
   }
-  if (truncated !== null) process.stderr.write(`looplens: warning: ${truncated.message}; showing what was recorded before it\n`);
+  if (truncated !== null)
+    process.stderr.write(`looplens: warning: ${truncated.message}; showing what was recorded before it\n`);
   else if (unfinished && timeline.endInfo === null && parsed.flags.has('--json')) {
-    process.stderr.write('looplens: note: the trace has no end record (the program was killed or is still running)\n');
+    process.stderr.write(
+      'looplens: note: the trace has no end record (the program was killed or is still running)\n',
+    );
   }
   return 0;
 }
@@ -170,17 +180,25 @@ function cmdCheck(argv: string[]): number {
   const file = oneFile(parsed, 'check');
   const limit = numberFlag(parsed, '--max-block-ms', 0, 3_600_000);
   if (limit === undefined) throw new CliError('"looplens check" needs --max-block-ms N');
-  const { timeline } = readTraceFile(file, { partial: parsed.flags.has('--partial'), blockMs: limit > 0 ? limit : 0.001 });
+  const { timeline } = readTraceFile(file, {
+    partial: parsed.flags.has('--partial'),
+    blockMs: limit > 0 ? limit : 0.001,
+  });
   const summary = summarize(timeline);
   const over = summary.blocks.filter((b) => b.durationMs > limit).sort((a, b) => b.durationMs - a.durationMs);
   if (over.length === 0) {
     process.stdout.write(`ok: no block longer than ${limit} ms in ${file}\n`);
     return 0;
   }
-  process.stdout.write(`${over.length} block${over.length === 1 ? '' : 's'} longer than ${limit} ms in ${file}:\n`);
+  process.stdout.write(
+    `${over.length} block${over.length === 1 ? '' : 's'} longer than ${limit} ms in ${file}:\n`,
+  );
   for (const b of over) {
-    const loc = b.location === null ? 'location unknown' : `${b.location.file}:${b.location.line}:${b.location.column}`;
-    process.stdout.write(`  ${b.durationMs.toFixed(1)} ms in ${b.taskName} at ${loc} (${b.startMs.toFixed(1)} ms into the trace)\n`);
+    const loc =
+      b.location === null ? 'location unknown' : `${b.location.file}:${b.location.line}:${b.location.column}`;
+    process.stdout.write(
+      `  ${b.durationMs.toFixed(1)} ms in ${b.taskName} at ${loc} (${b.startMs.toFixed(1)} ms into the trace)\n`,
+    );
   }
   return 1;
 }
@@ -214,7 +232,9 @@ async function cmdExport(argv: string[]): Promise<number> {
     fs.rmSync(temp, { force: true });
     throw new CliError(`cannot write ${target}: ${(error as Error).message}`);
   }
-  process.stdout.write(`wrote ${path.relative(process.cwd(), target) || target} (open it at https://ui.perfetto.dev)\n`);
+  process.stdout.write(
+    `wrote ${path.relative(process.cwd(), target) || target} (open it at https://ui.perfetto.dev)\n`,
+  );
   return 0;
 }
 

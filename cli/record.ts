@@ -50,14 +50,19 @@ export function withPreload(existing: string | undefined, tracer: string): strin
 
 function defaultOutput(command: string, args: string[]): string {
   const script = args.find((a) => /\.[cm]?[jt]sx?$/.test(a)) ?? command;
-  const base = path.basename(script).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'trace';
+  const base =
+    path
+      .basename(script)
+      .replace(/\.[^.]+$/, '')
+      .replace(/[^A-Za-z0-9_.-]/g, '_') || 'trace';
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return path.resolve(`looplens-${base}-${stamp}.looplens`);
 }
 
 export async function record(options: RecordOptions): Promise<RecordResult> {
   const tracer = tracerPath();
-  if (!fs.existsSync(tracer)) throw new CliError(`the tracer is missing (${tracer}); run "npm run build" first`);
+  if (!fs.existsSync(tracer))
+    throw new CliError(`the tracer is missing (${tracer}); run "npm run build" first`);
   const out = path.resolve(options.out ?? defaultOutput(options.command, options.args));
   const outDir = path.dirname(out);
   if (!fs.existsSync(outDir)) throw new CliError(`cannot write ${out}: the folder ${outDir} does not exist`);
@@ -146,7 +151,8 @@ function collect(dir: string): string[] {
     } catch {
       // a file cut inside its first chunk still has a usable header
     }
-    if (reader.meta !== null) found.push({ file, start: reader.meta.clockOriginEpochMs + reader.meta.startTime });
+    if (reader.meta !== null)
+      found.push({ file, start: reader.meta.clockOriginEpochMs + reader.meta.startTime });
   }
   return found.sort((a, b) => a.start - b.start).map((f) => f.file);
 }

@@ -51,9 +51,12 @@ export function formatSummary(summary: Summary, cwd?: string): string {
       `   Dropped events: ${summary.dropped}`,
   );
   if (summary.lag !== null) {
-    lines.push(`Event-loop lag: p50 ${ms(summary.lag.p50Ms)}, p99 ${ms(summary.lag.p99Ms)}, max ${ms(summary.lag.maxMs)}`);
+    lines.push(
+      `Event-loop lag: p50 ${ms(summary.lag.p50Ms)}, p99 ${ms(summary.lag.p99Ms)}, max ${ms(summary.lag.maxMs)}`,
+    );
   }
-  if (summary.untrackedMs >= 1) lines.push(`Busy in code not attributed to a task: ${ms(summary.untrackedMs)}`);
+  if (summary.untrackedMs >= 1)
+    lines.push(`Busy in code not attributed to a task: ${ms(summary.untrackedMs)}`);
   if (summary.end !== null && summary.end.cause !== 'exit') {
     lines.push(`The program ended by ${summary.end.cause.replace(/-/g, ' ')} (${summary.end.code}).`);
   } else if (summary.end === null) {
@@ -76,7 +79,9 @@ export function formatSummary(summary: Summary, cwd?: string): string {
   const busiest = [...tasks].sort((a, b) => b.runMs - a.runMs).slice(0, MAX_TASKS);
   if (busiest.length > 0) {
     lines.push('Busiest tasks:');
-    lines.push(`  ${'run'.padStart(9)} ${'wait'.padStart(9)} ${'stints'.padStart(6)}  ${pad('task', 28)} ${pad('kind', 11)} created at`);
+    lines.push(
+      `  ${'run'.padStart(9)} ${'wait'.padStart(9)} ${'stints'.padStart(6)}  ${pad('task', 28)} ${pad('kind', 11)} created at`,
+    );
     for (const t of busiest) {
       lines.push(
         `  ${ms(t.runMs).padStart(9)} ${ms(t.waitMs).padStart(9)} ${String(t.stints).padStart(6)}  ${pad(t.name, 28)} ${pad(t.kind, 11)} ${where(t.location, cwd)}`,

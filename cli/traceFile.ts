@@ -33,7 +33,9 @@ export function readTraceFile(file: string, options: ReadOptions = {}): LoadResu
   }
   if (stat.isDirectory()) throw new CliError(`${file} is a folder, not a trace file`);
   if (stat.size > MAX_TRACE_BYTES) {
-    throw new CliError(`${file} is ${(stat.size / 2 ** 20).toFixed(0)} MiB; traces over ${MAX_TRACE_BYTES / 2 ** 20} MiB are not read`);
+    throw new CliError(
+      `${file} is ${(stat.size / 2 ** 20).toFixed(0)} MiB; traces over ${MAX_TRACE_BYTES / 2 ** 20} MiB are not read`,
+    );
   }
   const bytes = fs.readFileSync(file);
   let result: LoadResult;
@@ -42,7 +44,9 @@ export function readTraceFile(file: string, options: ReadOptions = {}): LoadResu
   } catch (error) {
     if (error instanceof TraceFormatError) {
       const hint =
-        error.code === 'truncated' ? ' — the recording did not finish writing; add --partial to read what is there' : '';
+        error.code === 'truncated'
+          ? ' — the recording did not finish writing; add --partial to read what is there'
+          : '';
       throw new CliError(`${file}: ${error.message}${hint}`);
     }
     throw error;

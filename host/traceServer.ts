@@ -172,7 +172,8 @@ export class TraceServer {
       connection.reader.push(data);
       connection.emit('data', data);
     } catch (error) {
-      const message = error instanceof TraceFormatError ? `bad trace data: ${error.message}` : (error as Error).message;
+      const message =
+        error instanceof TraceFormatError ? `bad trace data: ${error.message}` : (error as Error).message;
       connection.close({ kind: 'error', message });
     }
   }

@@ -29,10 +29,22 @@ export function* chromeTraceChunks(timeline: Timeline): Generator<string> {
     return text;
   };
 
-  yield '{"displayTimeUnit":"ms","otherData":' +
-    JSON.stringify({ source: 'Loop Lens', runtime: timeline.meta?.runtime ?? 'unknown', blockMs: timeline.blockMs }) +
-    ',"traceEvents":[\n';
-  yield event({ ph: 'M', pid, tid: LOOP_TID, name: 'process_name', args: { name: `${script} (pid ${pid})` } });
+  yield (
+    '{"displayTimeUnit":"ms","otherData":' +
+    JSON.stringify({
+      source: 'Loop Lens',
+      runtime: timeline.meta?.runtime ?? 'unknown',
+      blockMs: timeline.blockMs,
+    }) +
+    ',"traceEvents":[\n'
+  );
+  yield event({
+    ph: 'M',
+    pid,
+    tid: LOOP_TID,
+    name: 'process_name',
+    args: { name: `${script} (pid ${pid})` },
+  });
   yield event({ ph: 'M', pid, tid: LOOP_TID, name: 'thread_name', args: { name: 'event loop (chef)' } });
 
   const s = timeline.stints;
@@ -63,7 +75,10 @@ export function* chromeTraceChunks(timeline: Timeline): Generator<string> {
         dur,
         name: `BLOCK ${block.durationMs.toFixed(1)} ms`,
         cat: 'block',
-        args: { task: task.id, location: where === null ? null : `${where.file}:${where.line}:${where.column}` },
+        args: {
+          task: task.id,
+          location: where === null ? null : `${where.file}:${where.line}:${where.column}`,
+        },
       });
     }
     if (batch.length > 64 * 1024) {
@@ -77,7 +92,10 @@ export function* chromeTraceChunks(timeline: Timeline): Generator<string> {
     if (task.stints.length === 0) continue;
     const id = `task-${task.id}`;
     const begin = Math.min(task.createdAt, s.start[task.stints[0]]);
-    const end = Math.max(timeline.taskEndTime(task) ?? begin, timeline.stintEnd(task.stints[task.stints.length - 1]));
+    const end = Math.max(
+      timeline.taskEndTime(task) ?? begin,
+      timeline.stintEnd(task.stints[task.stints.length - 1]),
+    );
     const cat = `task,${task.kind}`;
     let text = event({
       ph: 'b',
@@ -91,7 +109,15 @@ export function* chromeTraceChunks(timeline: Timeline): Generator<string> {
     });
     for (const stint of task.stints) {
       text += event({ ph: 'b', pid, tid: LOOP_TID, ts: us(s.start[stint] - t0), id, cat, name: 'running' });
-      text += event({ ph: 'e', pid, tid: LOOP_TID, ts: us(timeline.stintEnd(stint) - t0), id, cat, name: 'running' });
+      text += event({
+        ph: 'e',
+        pid,
+        tid: LOOP_TID,
+        ts: us(timeline.stintEnd(stint) - t0),
+        id,
+        cat,
+        name: 'running',
+      });
     }
     text += event({ ph: 'e', pid, tid: LOOP_TID, ts: us(end - t0), id, cat, name: task.name });
     yield text;

@@ -151,7 +151,8 @@ export class SourceMapper {
     if (text === null) return null;
     const raw = JSON.parse(text) as { sources?: unknown; sourceRoot?: unknown; mappings?: unknown };
     if (!Array.isArray(raw.sources) || typeof raw.mappings !== 'string') return null;
-    const root = typeof raw.sourceRoot === 'string' && raw.sourceRoot !== '' ? raw.sourceRoot.replace(/\/?$/, '/') : '';
+    const root =
+      typeof raw.sourceRoot === 'string' && raw.sourceRoot !== '' ? raw.sourceRoot.replace(/\/?$/, '/') : '';
     const sources = raw.sources.map((s) => {
       const name = typeof s === 'string' ? s : '';
       const withRoot = root + name;
@@ -164,11 +165,15 @@ export class SourceMapper {
 
 /** Maps every location in a timeline (task creation sites, sampled block frames) through `mapper`. */
 export function mapTimelineLocations(
-  timeline: { tasks: Array<{ location: SourceLocation | null }>; blocks: Array<{ frames: Array<{ location: SourceLocation | null }> }> },
+  timeline: {
+    tasks: Array<{ location: SourceLocation | null }>;
+    blocks: Array<{ frames: Array<{ location: SourceLocation | null }> }>;
+  },
   mapper: SourceMapper,
 ): void {
   for (const task of timeline.tasks) if (task.location !== null) task.location = mapper.map(task.location);
   for (const block of timeline.blocks) {
-    for (const frame of block.frames) if (frame.location !== null) frame.location = mapper.map(frame.location);
+    for (const frame of block.frames)
+      if (frame.location !== null) frame.location = mapper.map(frame.location);
   }
 }

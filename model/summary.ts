@@ -77,7 +77,9 @@ function isLibraryFile(file: string): boolean {
  * else where the blocked task was created (where its callback began).
  */
 export function blockLocation(block: BlockInfo, task: TimelineTask): SourceLocation | null {
-  const sampled = block.frames.filter((f): f is SampledFrame & { location: SourceLocation } => f.location !== null);
+  const sampled = block.frames.filter(
+    (f): f is SampledFrame & { location: SourceLocation } => f.location !== null,
+  );
   const user = sampled.find((f) => !isLibraryFile(f.location.file));
   if (user !== undefined) return user.location;
   if (sampled.length > 0) return sampled[0].location;

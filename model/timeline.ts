@@ -297,7 +297,13 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
-  blockSample(time: number, task: number, observedMs: number, observations: number, frames: SampledFrame[]): void {
+  blockSample(
+    time: number,
+    task: number,
+    observedMs: number,
+    observations: number,
+    frames: SampledFrame[],
+  ): void {
     const sample = { time, task, observedMs, observations, frames };
     if (!this.attachSample(sample)) this.pendingSamples.push(sample);
     this.version++;
@@ -325,7 +331,12 @@ export class Timeline implements EventVisitor {
     const end = Math.max(time, s.start[i]);
     s.end[i] = end;
     let t = this.tasks[s.task[i]];
-    if (t.kind === 'request' && t.endedAt !== null && s.start[i] >= t.endedAt && end - s.start[i] > WRAP_UP_MS) {
+    if (
+      t.kind === 'request' &&
+      t.endedAt !== null &&
+      s.start[i] >= t.endedAt &&
+      end - s.start[i] > WRAP_UP_MS
+    ) {
       // It looked like the request finishing up, but it went on: background work after all.
       t.stints.pop();
       const bg = this.backgroundOf(t.index, s.start[i]);
@@ -434,7 +445,15 @@ export class Timeline implements EventVisitor {
   private indexOf(wireId: number, time: number): number {
     const known = this.byWireId.get(wireId);
     if (known !== undefined) return known;
-    const index = this.addTask(wireId, TaskKind.Other, -1, `task ${wireId} (its creation was not recorded)`, 0, null, time);
+    const index = this.addTask(
+      wireId,
+      TaskKind.Other,
+      -1,
+      `task ${wireId} (its creation was not recorded)`,
+      0,
+      null,
+      time,
+    );
     this.byWireId.set(wireId, index);
     return index;
   }

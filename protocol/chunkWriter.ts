@@ -144,7 +144,13 @@ export class ChunkWriter {
     observations: number,
     frames: ReadonlyArray<{ name: number; file: number; line: number; column: number; weightUs: number }>,
   ): void {
-    const b = this.head(EventType.BlockSample, ChunkWriter.blockSampleUnits(frames.length), frames.length, task, time);
+    const b = this.head(
+      EventType.BlockSample,
+      ChunkWriter.blockSampleUnits(frames.length),
+      frames.length,
+      task,
+      time,
+    );
     this.f64[(b >> 1) + 2] = observedMs;
     this.u32[b + 6] = observations;
     this.u32[b + 7] = 0;

@@ -65,7 +65,13 @@ export interface EventVisitor {
   lag(time: number, p50us: number, p99us: number, maxUs: number, samples: number): void;
   dropped(time: number, count: number, endTime: number): void;
   end(time: number, cause: number, code: number): void;
-  blockSample(time: number, task: number, observedMs: number, observations: number, frames: SampledFrame[]): void;
+  blockSample(
+    time: number,
+    task: number,
+    observedMs: number,
+    observations: number,
+    frames: SampledFrame[],
+  ): void;
 }
 
 /** Counts of what a reader met but could not use. */
@@ -120,7 +126,11 @@ export class TraceReader {
       const view = new DataView(buf.buffer, buf.byteOffset + at, buf.length - at);
       const magic = view.getUint32(0, true);
       if (magic !== CHUNK_MAGIC) {
-        throw new TraceFormatError('corrupt', `bad chunk marker at byte ${this.offset + at}`, this.offset + at);
+        throw new TraceFormatError(
+          'corrupt',
+          `bad chunk marker at byte ${this.offset + at}`,
+          this.offset + at,
+        );
       }
       const size = view.getUint32(4, true);
       if (size > MAX_CHUNK_BYTES || size % UNIT_BYTES !== 0) {
@@ -169,7 +179,11 @@ export class TraceReader {
     const have = Math.min(buf.length, MAGIC.length);
     for (let i = 0; i < have; i++) {
       if (buf[i] !== MAGIC.charCodeAt(i)) {
-        throw new TraceFormatError('not-a-trace', 'this is not a Loop Lens trace (its first bytes are wrong)', 0);
+        throw new TraceFormatError(
+          'not-a-trace',
+          'this is not a Loop Lens trace (its first bytes are wrong)',
+          0,
+        );
       }
     }
     if (buf.length < HEADER_FIXED_BYTES) return 0;
@@ -193,7 +207,11 @@ export class TraceReader {
     try {
       meta = JSON.parse(text);
     } catch {
-      throw new TraceFormatError('corrupt', 'the trace header metadata is not valid JSON', HEADER_FIXED_BYTES);
+      throw new TraceFormatError(
+        'corrupt',
+        'the trace header metadata is not valid JSON',
+        HEADER_FIXED_BYTES,
+      );
     }
     this.meta = checkMeta(meta, version);
     this.visitor.setMeta?.(this.meta);

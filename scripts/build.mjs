@@ -61,7 +61,13 @@ const bundles = [
     target: 'node20',
     external: ['vscode'],
   },
-  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome120' },
+  {
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+  },
 ].filter((b) => existsSync(path.join(root, b.entryPoints[0])));
 
 // Start clean: a stale file (a source map left from an earlier build) must not ship.

@@ -16,7 +16,14 @@ describe('the looplens command line', function () {
 
   before(async () => {
     trace = path.join(dir, 'callbacks.looplens');
-    const result = await cli(['record', '--out', trace, '--', process.execPath, path.join(PROGRAMS, 'callbacks.js')]);
+    const result = await cli([
+      'record',
+      '--out',
+      trace,
+      '--',
+      process.execPath,
+      path.join(PROGRAMS, 'callbacks.js'),
+    ]);
     assert.equal(result.code, 0, result.stderr);
   });
 
@@ -38,30 +45,51 @@ describe('the looplens command line', function () {
         path.join(project, 'package.json'),
         JSON.stringify({ name: 'p', version: '1.0.0', private: true, scripts: { start: 'node app.js' } }),
       );
-      fs.writeFileSync(path.join(project, 'app.js'), "setTimeout(() => { console.log('app ran'); process.exitCode = 4; }, 20);\n");
+      fs.writeFileSync(
+        path.join(project, 'app.js'),
+        "setTimeout(() => { console.log('app ran'); process.exitCode = 4; }, 20);\n",
+      );
       const out = path.join(dir, 'npm.looplens');
-      const result = await cli(['record', '--quiet', '--out', out, '--', 'npm', 'run', '--silent', 'start'], project);
+      const result = await cli(
+        ['record', '--quiet', '--out', out, '--', 'npm', 'run', '--silent', 'start'],
+        project,
+      );
       assert.match(result.stdout, /app ran/);
       assert.equal(result.code, 4, result.stderr);
-      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as { script: string; tasks: Array<{ kind: string }> };
+      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as {
+        script: string;
+        tasks: Array<{ kind: string }>;
+      };
       assert.equal(summary.script, path.join(project, 'app.js'));
       assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
     });
 
     it('ends by the signal that ended the program, and still writes how it ended', async () => {
       const out = path.join(dir, 'signal.looplens');
-      const child = spawn(process.execPath, [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, path.join(PROGRAMS, 'signal.js')], {
-        env: plainEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, path.join(PROGRAMS, 'signal.js')],
+        {
+          env: plainEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      await waitFor(() => (stdout.includes('tick\ntick\n') ? true : undefined), 10_000, 'the program to tick');
-      const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+      await waitFor(
+        () => (stdout.includes('tick\ntick\n') ? true : undefined),
+        10_000,
+        'the program to tick',
+      );
+      const closed = new Promise<[number | null, string | null]>((resolve) =>
+        child.on('close', (c, s) => resolve([c, s])),
+      );
       child.kill('SIGTERM');
       const [code, signal] = await closed;
       assert.equal(signal, 'SIGTERM', `exit code ${code}`);
-      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as { end: { cause: string; code: number } };
+      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as {
+        end: { cause: string; code: number };
+      };
       assert.deepEqual(summary.end, { cause: 'signal', code: 15 });
     });
 
@@ -99,15 +127,21 @@ describe('the looplens command line', function () {
       const s = JSON.parse(result.stdout) as Record<string, unknown>;
       assert.equal(s.formatVersion, 1);
       assert.match(s.runtime as string, /^node v\d+/);
-      for (const key of ['pid', 'durationMs', 'busyMs', 'switches', 'dropped']) assert.equal(typeof s[key], 'number', key);
+      for (const key of ['pid', 'durationMs', 'busyMs', 'switches', 'dropped'])
+        assert.equal(typeof s[key], 'number', key);
       const tasks = s.tasks as Array<Record<string, unknown>>;
       assert.ok(tasks.length >= 2);
       for (const t of tasks) {
         for (const key of ['id', 'kind', 'name']) assert.equal(typeof t[key], 'string', key);
-        for (const key of ['startMs', 'runMs', 'waitMs', 'stints']) assert.equal(typeof t[key], 'number', key);
+        for (const key of ['startMs', 'runMs', 'waitMs', 'stints'])
+          assert.equal(typeof t[key], 'number', key);
         assert.ok(t.parent === null || typeof t.parent === 'string');
         assert.ok(t.endMs === null || typeof t.endMs === 'number');
-        assert.ok(['request', 'background', 'timer', 'immediate', 'main', 'user', 'worker', 'other'].includes(t.kind as string));
+        assert.ok(
+          ['request', 'background', 'timer', 'immediate', 'main', 'user', 'worker', 'other'].includes(
+            t.kind as string,
+          ),
+        );
       }
       const blocks = s.blocks as Array<Record<string, unknown>>;
       assert.equal(blocks.length, 1);
@@ -187,17 +221,31 @@ describe('the looplens command line', function () {
       const out = path.join(dir, 'chrome.json');
       const result = await cli(['export', trace, '--format', 'chrome', '--out', out]);
       assert.equal(result.code, 0, result.stderr);
-      const json = JSON.parse(fs.readFileSync(out, 'utf8')) as { traceEvents: Array<Record<string, unknown>> };
+      const json = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+        traceEvents: Array<Record<string, unknown>>;
+      };
       const events = json.traceEvents;
-      assert.ok(events.some((e) => e.ph === 'X' && e.name === 'GET /callbacks'), 'stints of the request');
-      assert.ok(events.some((e) => e.cat === 'block'), 'the block is marked');
-      assert.ok(events.some((e) => e.ph === 'C'), 'lag counter');
+      assert.ok(
+        events.some((e) => e.ph === 'X' && e.name === 'GET /callbacks'),
+        'stints of the request',
+      );
+      assert.ok(
+        events.some((e) => e.cat === 'block'),
+        'the block is marked',
+      );
+      assert.ok(
+        events.some((e) => e.ph === 'C'),
+        'lag counter',
+      );
       const open = new Map<string, number>();
       for (const e of events) {
         if (e.ph === 'b') open.set(String(e.id), (open.get(String(e.id)) ?? 0) + 1);
         if (e.ph === 'e') open.set(String(e.id), (open.get(String(e.id)) ?? 0) - 1);
       }
-      assert.ok([...open.values()].every((n) => n === 0), 'async begin and end events are balanced');
+      assert.ok(
+        [...open.values()].every((n) => n === 0),
+        'async begin and end events are balanced',
+      );
     });
 
     it('names the formats it knows', async () => {

@@ -28,7 +28,11 @@ export function tempDir(prefix = 'looplens-test-'): string {
 }
 
 /** Runs a command to completion and collects its output. */
-export function run(command: string, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -43,7 +47,11 @@ export function run(command: string, args: string[], options: SpawnOptions & { i
 }
 
 /** Environment for a process traced into `out` (file mode). */
-export function tracedEnv(out: string, extra: Record<string, unknown> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function tracedEnv(
+  out: string,
+  extra: Record<string, unknown> = {},
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   return {
     ...base,
     NODE_OPTIONS: `--require ${TRACER}`,
@@ -103,7 +111,11 @@ export interface RunningServer {
  * Starts a server process that prints `... http://HOST:PORT/` on stdout when it listens (the
  * kitchen does), with PORT=0.
  */
-export async function startServer(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunningServer> {
+export async function startServer(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunningServer> {
   const child = spawn(command, args, { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -113,10 +125,14 @@ export async function startServer(command: string, args: string[], env: NodeJS.P
     child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal })),
   );
   const port = await Promise.race([
-    waitFor(() => {
-      const match = /http:\/\/[\d.]+:(\d+)\//.exec(stdout);
-      return match ? Number(match[1]) : undefined;
-    }, 20_000, `the server to listen (stderr: ${stderr})`),
+    waitFor(
+      () => {
+        const match = /http:\/\/[\d.]+:(\d+)\//.exec(stdout);
+        return match ? Number(match[1]) : undefined;
+      },
+      20_000,
+      `the server to listen (stderr: ${stderr})`,
+    ),
     closed.then((r) => {
       throw new Error(`the server exited early (${r.code}): ${r.stderr}`);
     }),

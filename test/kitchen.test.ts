@@ -26,12 +26,21 @@ interface Recording {
 }
 
 /** Records the kitchen while `scenario` sends requests; returns the trace. */
-async function recordKitchen(dir: string, name: string, scenario: (port: number) => Promise<void>, env: NodeJS.ProcessEnv = {}): Promise<Recording> {
+async function recordKitchen(
+  dir: string,
+  name: string,
+  scenario: (port: number) => Promise<void>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Recording> {
   const out = path.join(dir, `${name}.looplens`);
-  const server = await startServer(process.execPath, [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, KITCHEN], {
-    ...process.env,
-    ...env,
-  });
+  const server = await startServer(
+    process.execPath,
+    [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, KITCHEN],
+    {
+      ...process.env,
+      ...env,
+    },
+  );
   try {
     await scenario(server.port);
     await sleep(100);
@@ -67,7 +76,11 @@ describe('kitchen lessons, recorded for real', function () {
     assert.equal(blocks.length, 1, 'one block');
     assert.ok(blocks[0].durationMs >= 290, `the block lasts the 300 ms (${blocks[0].durationMs})`);
     assert.equal(blocks[0].location?.file, KITCHEN);
-    assert.equal(blocks[0].location?.line, lineOf('the chef stands here'), 'the block points at the busy-wait line');
+    assert.equal(
+      blocks[0].location?.line,
+      lineOf('the chef stands here'),
+      'the block points at the busy-wait line',
+    );
 
     const asyncTasks = requests(summary, 'GET /async');
     assert.equal(asyncTasks.length, 3);
@@ -90,7 +103,8 @@ describe('kitchen lessons, recorded for real', function () {
     });
     const tasks = requests(summary, 'GET /async');
     assert.equal(tasks.length, 5);
-    for (const a of tasks) for (const b of tasks) if (a !== b) assert.ok(overlaps(a, b), 'every pair of requests overlaps');
+    for (const a of tasks)
+      for (const b of tasks) if (a !== b) assert.ok(overlaps(a, b), 'every pair of requests overlaps');
     const window = Math.max(...tasks.map((t) => t.endMs!)) - Math.min(...tasks.map((t) => t.startMs));
     const run = tasks.reduce((sum, t) => sum + t.runMs, 0);
     assert.ok(window >= 95, `they take the 100 ms they wait (${window})`);
@@ -106,7 +120,11 @@ describe('kitchen lessons, recorded for real', function () {
     const [request] = requests(summary, 'GET /background');
     assert.ok(request);
     const background = summary.tasks.filter((t) => t.kind === 'background' && t.parent === request.id);
-    assert.equal(background.length, 1, `one background task tied to the request (${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))})`);
+    assert.equal(
+      background.length,
+      1,
+      `one background task tied to the request (${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))})`,
+    );
     assert.ok(background[0].startMs >= request.endMs!, 'it runs after the response was sent');
     assert.ok(background[0].runMs >= 25, `and does the work (${background[0].runMs} ms)`);
   });
@@ -129,7 +147,8 @@ describe('kitchen lessons, recorded for real', function () {
       ['fetchMenu', 'fetchPrices', 'fetchStock'],
       'the three parallel calls are dishes of their own, named after their functions',
     );
-    for (const a of dishes) for (const b of dishes) if (a !== b) assert.ok(overlaps(a, b), `${a.name} and ${b.name} overlap`);
+    for (const a of dishes)
+      for (const b of dishes) if (a !== b) assert.ok(overlaps(a, b), `${a.name} and ${b.name} overlap`);
     assert.equal(
       summary.tasks.filter((t) => t.parent === sequential.id && t.kind !== 'background').length,
       0,
@@ -155,9 +174,19 @@ describe('kitchen lessons, recorded for real', function () {
     // Stack samples land where V8 checks for interrupts: function entries and loop back edges. In a
     // recursive function that is its first line or its body.
     const fibLines = [lineOf('function fib(n) {'), lineOf('return n < 2 ? n : fib(n - 1) + fib(n - 2);')];
-    assert.ok(fibLines.includes(loopBlocks[0].location!.line), `the block points into fib (${JSON.stringify(loopBlocks[0].location)})`);
-    assert.equal(summary.blocks.filter((b) => b.task === inWorker.id).length, 0, 'the worker version has no block');
-    assert.ok(inWorker.waitMs > loopBlocks[0].durationMs / 2, `it waits for the worker instead (${inWorker.waitMs} ms)`);
+    assert.ok(
+      fibLines.includes(loopBlocks[0].location!.line),
+      `the block points into fib (${JSON.stringify(loopBlocks[0].location)})`,
+    );
+    assert.equal(
+      summary.blocks.filter((b) => b.task === inWorker.id).length,
+      0,
+      'the worker version has no block',
+    );
+    assert.ok(
+      inWorker.waitMs > loopBlocks[0].durationMs / 2,
+      `it waits for the worker instead (${inWorker.waitMs} ms)`,
+    );
     assert.ok(inWorker.runMs < 20, `and the chef hardly works on it (${inWorker.runMs} ms)`);
   });
 
@@ -168,6 +197,10 @@ describe('kitchen lessons, recorded for real', function () {
     const [request] = requests(summary, 'GET /async-blocking');
     const blocks = summary.blocks.filter((b) => b.task === request.id);
     assert.equal(blocks.length, 1, 'one block in the async handler');
-    assert.equal(blocks[0].location?.line, lineOf('crypto.pbkdf2Sync'), 'at the line of the synchronous call');
+    assert.equal(
+      blocks[0].location?.line,
+      lineOf('crypto.pbkdf2Sync'),
+      'at the line of the synchronous call',
+    );
   });
 });

@@ -7,7 +7,14 @@ import { Timeline } from '../model/timeline';
 
 function timeline(blockMs = 50): Timeline {
   const t = new Timeline();
-  t.setMeta({ formatVersion: FORMAT_VERSION, runtime: 'node test', pid: 1, startTime: 0, clockOriginEpochMs: 0, blockMs });
+  t.setMeta({
+    formatVersion: FORMAT_VERSION,
+    runtime: 'node test',
+    pid: 1,
+    startTime: 0,
+    clockOriginEpochMs: 0,
+    blockMs,
+  });
   return t;
 }
 
@@ -64,7 +71,7 @@ describe('timeline model', () => {
     assert.deepEqual(summarize(t).blocks[0].location, at('/srv/app.js', 7));
   });
 
-  it('moves a request\'s work after its response into a background task tied to it', () => {
+  it("moves a request's work after its response into a background task tied to it", () => {
     const t = timeline();
     t.task(0, 1, TaskKind.Request, 0, 'POST /order', 0, null);
     t.run(0, 1, Reason.Request);
@@ -202,7 +209,9 @@ describe('Chrome trace export', () => {
     t.idle(10);
     t.lag(10, 100, 9000, 9000, 2);
     t.finish();
-    const json = JSON.parse([...chromeTraceChunks(t)].join('')) as { traceEvents: Array<Record<string, unknown>> };
+    const json = JSON.parse([...chromeTraceChunks(t)].join('')) as {
+      traceEvents: Array<Record<string, unknown>>;
+    };
     const events = json.traceEvents;
     for (const e of events) {
       assert.equal(typeof e.ph, 'string');
@@ -233,7 +242,7 @@ describe('source maps', () => {
     ]);
   });
 
-  it('maps a generated position to the TypeScript source named by the file\'s map', () => {
+  it("maps a generated position to the TypeScript source named by the file's map", () => {
     const files: Record<string, string> = {
       '/out/app.js': 'line0\nline1\n//# sourceMappingURL=app.js.map\n',
       '/out/app.js.map': JSON.stringify({ version: 3, sources: ['../src/app.ts'], mappings: 'AAAA;AAEE' }),
@@ -242,7 +251,15 @@ describe('source maps', () => {
       read: (f) => files[f] ?? null,
       resolve: (from, rel) => new URL(rel, `file://${from}`).pathname,
     });
-    assert.deepEqual(mapper.map({ file: '/out/app.js', line: 2, column: 1 }), { file: '/src/app.ts', line: 3, column: 3 });
-    assert.deepEqual(mapper.map({ file: '/out/other.js', line: 2, column: 1 }), { file: '/out/other.js', line: 2, column: 1 });
+    assert.deepEqual(mapper.map({ file: '/out/app.js', line: 2, column: 1 }), {
+      file: '/src/app.ts',
+      line: 3,
+      column: 3,
+    });
+    assert.deepEqual(mapper.map({ file: '/out/other.js', line: 2, column: 1 }), {
+      file: '/out/other.js',
+      line: 2,
+      column: 1,
+    });
   });
 });

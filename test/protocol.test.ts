@@ -78,7 +78,14 @@ describe('trace format', () => {
       ['taskInfo', 13.5, 7, 'GET /orders', { file: '/srv/app.js', line: 14, column: 5 }],
       ['lag', 100, 250, 9000, 12000, 4],
       ['dropped', 200, 17, 210],
-      ['blockSample', 11.5, 7, 80, 9, [{ name: 'GET /orders', location: { file: '/srv/app.js', line: 30, column: 4 }, weightUs: 75000 }]],
+      [
+        'blockSample',
+        11.5,
+        7,
+        80,
+        9,
+        [{ name: 'GET /orders', location: { file: '/srv/app.js', line: 30, column: 4 }, weightUs: 75000 }],
+      ],
       ['end', 300, 1, 3],
     ]);
   });

@@ -8,7 +8,17 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
-import { FIXTURES, RunResult, TRACER, plainEnv, readTrace, run, tempDir, tracedEnv, waitFor } from './helpers';
+import {
+  FIXTURES,
+  RunResult,
+  TRACER,
+  plainEnv,
+  readTrace,
+  run,
+  tempDir,
+  tracedEnv,
+  waitFor,
+} from './helpers';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
 
@@ -22,15 +32,48 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { title: 'output on stdout and stderr, input on stdin and its exit code', file: 'output.js', input: 'some input\n', end: { cause: 'exit', code: 7 } },
+  {
+    title: 'output on stdout and stderr, input on stdin and its exit code',
+    file: 'output.js',
+    input: 'some input\n',
+    end: { cause: 'exit', code: 7 },
+  },
   { title: 'process.exit() with work still pending', file: 'exit.js', end: { cause: 'exit', code: 3 } },
-  { title: 'an uncaught exception thrown through a patched JSON.parse in a timer', file: 'uncaught.js', end: { cause: 'uncaught-exception', code: 1 } },
-  { title: 'an uncaught exception in an fs callback', file: 'uncaughtNested.js', args: ['fs'], end: { cause: 'uncaught-exception', code: 1 } },
-  { title: 'an uncaught exception in an immediate', file: 'uncaughtNested.js', args: ['immediate'], end: { cause: 'uncaught-exception', code: 1 } },
-  { title: 'an uncaught exception in a request event listener', file: 'uncaughtNested.js', args: ['event'], end: { cause: 'uncaught-exception', code: 1 } },
-  { title: 'an error from a patched synchronous fs call', file: 'uncaughtNested.js', args: ['sync'], end: { cause: 'unhandled-rejection', code: 1 } },
+  {
+    title: 'an uncaught exception thrown through a patched JSON.parse in a timer',
+    file: 'uncaught.js',
+    end: { cause: 'uncaught-exception', code: 1 },
+  },
+  {
+    title: 'an uncaught exception in an fs callback',
+    file: 'uncaughtNested.js',
+    args: ['fs'],
+    end: { cause: 'uncaught-exception', code: 1 },
+  },
+  {
+    title: 'an uncaught exception in an immediate',
+    file: 'uncaughtNested.js',
+    args: ['immediate'],
+    end: { cause: 'uncaught-exception', code: 1 },
+  },
+  {
+    title: 'an uncaught exception in a request event listener',
+    file: 'uncaughtNested.js',
+    args: ['event'],
+    end: { cause: 'uncaught-exception', code: 1 },
+  },
+  {
+    title: 'an error from a patched synchronous fs call',
+    file: 'uncaughtNested.js',
+    args: ['sync'],
+    end: { cause: 'unhandled-rejection', code: 1 },
+  },
   { title: 'an unhandled rejection', file: 'rejection.js', end: { cause: 'unhandled-rejection', code: 1 } },
-  { title: 'an ES module with top-level await and named imports of built-ins', file: 'esm.mjs', end: { cause: 'exit', code: 0 } },
+  {
+    title: 'an ES module with top-level await and named imports of built-ins',
+    file: 'esm.mjs',
+    end: { cause: 'exit', code: 0 },
+  },
   { title: 'worker threads and a child process', file: 'threads.js', end: { cause: 'exit', code: 0 } },
 ];
 
@@ -50,7 +93,11 @@ describe('the tracer never changes the program it traces', function () {
       const args = [path.join(PROGRAMS, c.file), ...(c.args ?? [])];
       const out = path.join(dir, `${c.file}-${(c.args ?? []).join('-')}.looplens`);
       const untraced = await run(process.execPath, args, { env: plainEnv(), input: c.input, cwd: PROGRAMS });
-      const traced = await run(process.execPath, args, { env: tracedEnv(out), input: c.input, cwd: PROGRAMS });
+      const traced = await run(process.execPath, args, {
+        env: tracedEnv(out),
+        input: c.input,
+        cwd: PROGRAMS,
+      });
       same(traced, untraced);
       const { summary, unfinished } = readTrace(out);
       assert.equal(unfinished, false, 'the trace has its end record');
@@ -59,7 +106,11 @@ describe('the tracer never changes the program it traces', function () {
   }
 
   /** Starts a program, waits for it to print `ready`, sends it a signal, returns how it ended. */
-  async function killAfterReady(args: string[], env: NodeJS.ProcessEnv, signal: NodeJS.Signals): Promise<RunResult> {
+  async function killAfterReady(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    signal: NodeJS.Signals,
+  ): Promise<RunResult> {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -86,9 +137,15 @@ describe('the tracer never changes the program it traces', function () {
     assert.equal(traced.stderr, untraced.stderr);
     const { summary, unfinished } = readTrace(out);
     assert.equal(unfinished, true, 'a program killed by a signal cannot write its end record');
-    assert.ok(summary.tasks.some((t) => t.kind === 'main'), 'the main task was recorded');
+    assert.ok(
+      summary.tasks.some((t) => t.kind === 'main'),
+      'the main task was recorded',
+    );
     const ticks = summary.tasks.find((t) => t.kind === 'timer');
-    assert.ok(ticks !== undefined && ticks.stints >= 2, `the interval's stints were kept (${JSON.stringify(summary.tasks)})`);
+    assert.ok(
+      ticks !== undefined && ticks.stints >= 2,
+      `the interval's stints were kept (${JSON.stringify(summary.tasks)})`,
+    );
   });
 
   it('lets a program that handles SIGTERM handle it, and records the clean exit', async () => {
@@ -108,8 +165,14 @@ describe('the tracer never changes the program it traces', function () {
       ['options that are JSON but not an object', '[1, 2]'],
       ['an out-of-range block threshold', JSON.stringify({ out: '/tmp/x.looplens', blockMs: -5 })],
       ['no place to send the trace', JSON.stringify({ blockMs: 50 })],
-      ['a socket that nobody listens on', JSON.stringify({ socket: '/nonexistent/dir/looplens.sock', token: 'abc' })],
-      ['a trace file in a folder that does not exist', JSON.stringify({ out: '/nonexistent/dir/trace.looplens' })],
+      [
+        'a socket that nobody listens on',
+        JSON.stringify({ socket: '/nonexistent/dir/looplens.sock', token: 'abc' }),
+      ],
+      [
+        'a trace file in a folder that does not exist',
+        JSON.stringify({ out: '/nonexistent/dir/trace.looplens' }),
+      ],
     ];
     for (const [title, options] of variants) {
       it(`with ${title}`, async () => {
@@ -153,7 +216,9 @@ describe('the tracer never changes the program it traces', function () {
         LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({ bufferMiB: 1 })),
       };
       // 200,000 alternating continuations per task: about 800,000 events, 12 MiB, against 1 MiB.
-      const result = await run(process.execPath, [path.join(FIXTURES, 'busyServer.js'), '200000', '2000'], { env });
+      const result = await run(process.execPath, [path.join(FIXTURES, 'busyServer.js'), '200000', '2000'], {
+        env,
+      });
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as { rssGrowthMiB: number };
       assert.ok(report.rssGrowthMiB < 48, `memory grew by ${report.rssGrowthMiB.toFixed(1)} MiB`);

@@ -29,12 +29,17 @@ describe('tasks the tracer finds in real programs', function () {
     assert.ok(rebuild.runMs >= 4, `the 5 ms of work after its await is its own (${rebuild.runMs})`);
     assert.ok(rebuild.stints >= 2, 'its continuation after the await is one of its stints');
     assert.equal(rebuild.location?.file, path.join(PROGRAMS, 'scopes.js'));
-    assert.ok(summary.tasks.some((t) => t.name === 'bound-job' && t.kind === 'user'), 'AsyncResource.bind names a task too');
+    assert.ok(
+      summary.tasks.some((t) => t.name === 'bound-job' && t.kind === 'user'),
+      'AsyncResource.bind names a task too',
+    );
   });
 
-  it('keeps a request\'s whole callback chain (fs, zlib, crypto, immediate, timer) in the request, and finds its block', async () => {
+  it("keeps a request's whole callback chain (fs, zlib, crypto, immediate, timer) in the request, and finds its block", async () => {
     const out = path.join(dir, 'callbacks.looplens');
-    const result = await run(process.execPath, [path.join(PROGRAMS, 'callbacks.js')], { env: tracedEnv(out) });
+    const result = await run(process.execPath, [path.join(PROGRAMS, 'callbacks.js')], {
+      env: tracedEnv(out),
+    });
     assert.equal(result.code, 0, result.stderr);
     const { summary } = readTrace(out);
     const requests = summary.tasks.filter((t) => t.kind === 'request');
@@ -44,18 +49,31 @@ describe('tasks the tracer finds in real programs', function () {
       'one request, named without its query string',
     );
     const request = requests[0];
-    assert.ok(request.stints >= 5, `each callback of the chain is a stint of the request (${request.stints})`);
+    assert.ok(
+      request.stints >= 5,
+      `each callback of the chain is a stint of the request (${request.stints})`,
+    );
     const blocks = summary.blocks.filter((b) => b.task === request.id);
     assert.equal(blocks.length, 1, 'the busy timer callback is a block of the request');
     const source = fs.readFileSync(path.join(PROGRAMS, 'callbacks.js'), 'utf8').split('\n');
-    assert.equal(blocks[0].location?.line, source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1);
-    assert.equal(summary.tasks.filter((t) => t.kind === 'timer' || t.kind === 'immediate').length, 0, 'no stray timer tasks');
+    assert.equal(
+      blocks[0].location?.line,
+      source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1,
+    );
+    assert.equal(
+      summary.tasks.filter((t) => t.kind === 'timer' || t.kind === 'immediate').length,
+      0,
+      'no stray timer tasks',
+    );
   });
 
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');
-    fs.writeFileSync(program, 'let n = 0;\nconst t = setInterval(function poll() {\n  if (++n === 5) clearInterval(t);\n}, 5);\n');
+    fs.writeFileSync(
+      program,
+      'let n = 0;\nconst t = setInterval(function poll() {\n  if (++n === 5) clearInterval(t);\n}, 5);\n',
+    );
     const result = await run(process.execPath, [program], { env: tracedEnv(out) });
     assert.equal(result.code, 0);
     const { summary } = readTrace(out);
@@ -81,15 +99,25 @@ describe('tasks the tracer finds in real programs', function () {
     it('points at the .ts source when run with tsx', async () => {
       const out = path.join(dir, 'tsx.looplens');
       const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-      const result = await run(tsx, [TS_APP], { env: tracedEnv(out, {}, plainEnv()), cwd: path.dirname(TS_APP) });
+      const result = await run(tsx, [TS_APP], {
+        env: tracedEnv(out, {}, plainEnv()),
+        cwd: path.dirname(TS_APP),
+      });
       assert.equal(result.code, 0, result.stderr);
       const { summary } = readTrace(out);
-      assert.match(summary.script ?? '', /app\.ts$/, 'the traced process is the one running app.ts, not the tsx launcher');
+      assert.match(
+        summary.script ?? '',
+        /app\.ts$/,
+        'the traced process is the one running app.ts, not the tsx launcher',
+      );
       const [request] = summary.tasks.filter((t) => t.kind === 'request');
       assert.equal(request.name, 'GET /orders/1');
       const blocks = summary.blocks.filter((b) => b.task === request.id);
       assert.equal(blocks.length, 1);
-      assert.deepEqual({ file: blocks[0].location?.file, line: blocks[0].location?.line }, { file: TS_APP, line: HOT_LINE });
+      assert.deepEqual(
+        { file: blocks[0].location?.file, line: blocks[0].location?.line },
+        { file: TS_APP, line: HOT_LINE },
+      );
     });
 
     it('points at the .ts source of compiled JavaScript through its source map on disk', async () => {
@@ -117,5 +145,33 @@ describe('tasks the tracer finds in real programs', function () {
       assert.equal(blocks[0].location.file, TS_APP);
       assert.equal(blocks[0].location.line, HOT_LINE);
     });
+  });
+});
+
+describe('full mode', function () {
+  this.timeout(30_000);
+  const dir = tempDir();
+  const program = path.join(PROGRAMS, 'callbackDriver.js');
+  const blockLine =
+    fs
+      .readFileSync(program, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('DRIVER BLOCK')) + 1;
+
+  it('attributes work in any callback to the task that started it, where fast mode only sees untracked code', async () => {
+    const results: Record<string, ReturnType<typeof readTrace>> = {};
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `${mode}.looplens`);
+      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
+      assert.equal(result.code, 0, result.stderr);
+      results[mode] = readTrace(out);
+    }
+    const request = (mode: string) => results[mode].summary.tasks.find((t) => t.name === 'GET /report')!;
+    const blockOf = (mode: string) => results[mode].summary.blocks.find((b) => b.durationMs >= 55)!;
+
+    assert.equal(blockOf('fast').task, '0', 'fast mode: the block is in untracked code');
+    assert.equal(blockOf('full').task, request('full').id, 'full mode: the block belongs to the request');
+    assert.equal(blockOf('full').location?.line, blockLine, 'at the busy line');
+    assert.ok(request('full').runMs >= 55);
   });
 });

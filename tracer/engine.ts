@@ -82,6 +82,23 @@ const recentTask = new Uint32Array(RECENT);
 
 export const now = (): number => performance.now();
 
+/** Code that belongs to no task, as a task (id 0, never announced): full mode's exact untracked stints. */
+export const untrackedTask: Task = {
+  id: 0,
+  kind: TaskKind.Other,
+  base: { task: null, prev: null, stint: 0, consumed: true, children: 0 },
+  unnamed: false,
+  ended: false,
+  located: false,
+};
+untrackedTask.base.task = untrackedTask;
+
+/** False in full mode, where untracked code has exact stints and needs no estimate. */
+let estimateGaps = true;
+export function setExactUntracked(): void {
+  estimateGaps = false;
+}
+
 /** The loop's total idle time so far, ms (read without allocating, unlike eventLoopUtilization()). */
 const nodeTiming = performance.nodeTiming as unknown as { idleTime?: number };
 
@@ -115,7 +132,7 @@ export function recentStint(seq: number): { start: number; task: number } | null
   return { start: recentStart[i], task: recentTask[i] };
 }
 
-function beat(time: number, task: number): void {
+function beat(time: number, task: number, inStint: boolean): void {
   const seq = ++stintSeq;
   const i = seq & (RECENT - 1);
   recentStart[i] = time;
@@ -123,7 +140,7 @@ function beat(time: number, task: number): void {
   if (heartbeat !== null) {
     // Plain stores (aligned 32-bit writes never tear): the watchdog only needs to see them change
     // within a few milliseconds, and a fenced Atomics.store costs more on this hot path.
-    heartbeat[1] = task !== 0 ? 1 : 0;
+    heartbeat[1] = inStint ? 1 : 0;
     heartbeat[0] = seq;
   }
 }
@@ -131,7 +148,7 @@ function beat(time: number, task: number): void {
 /** A flush tick is a heartbeat too: the loop is alive. */
 export function tick(spentMs: number): void {
   selfBusy += spentMs;
-  if (current === null) beat(now(), 0);
+  if (current === null) beat(now(), 0, false);
 }
 
 function safeIdle(): number {
@@ -177,14 +194,14 @@ export function enter(task: Task, reason: number, continuation = false, time = -
         pendingIdle = -1;
         current = task;
         strand = task.base;
-        beat(t, task.id);
+        beat(t, task.id, true);
         return;
       }
       writePendingIdle();
     }
     if (current === null) {
-      accountGap(t);
-      beat(t, task.id);
+      if (estimateGaps) accountGap(t);
+      beat(t, task.id, true);
       outerReason = reason;
       outerContinuation = continuation;
     }
@@ -209,7 +226,7 @@ export function leave(): void {
       lastEnd = t;
       lastWasContinuation = outerContinuation;
       lastReason = outerReason;
-      beat(t, 0);
+      beat(t, 0, false);
     } else {
       const w = recorder.room(1);
       if (w !== null) w.run(t, prev.id, Reason.Resume);
@@ -238,6 +255,13 @@ function writePendingIdle(): void {
 /** Writes what is held back, before a flush. */
 export function settle(): void {
   if (pendingIdle >= 0 && current === null) writePendingIdle();
+}
+
+/** At the end: busy time since the last tracked stint went to untracked code (see accountGap). */
+export function settleEnd(): void {
+  if (current !== null) return;
+  settle();
+  if (estimateGaps) accountGap(now());
 }
 
 /** Called when the outermost stint of a task is about to end (promises.ts settles its strands). */
@@ -313,7 +337,14 @@ export function newTask(
   const base: Strand = { task: null, prev: null, stint: 0, consumed: true, children: 0 };
   const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null };
   base.task = task;
-  writeTask(task, parent, name, flags | (where !== null && where.library ? TaskFlags.Internal : 0), where, time);
+  writeTask(
+    task,
+    parent,
+    name,
+    flags | (where !== null && where.library ? TaskFlags.Internal : 0),
+    where,
+    time,
+  );
   return task;
 }
 
@@ -348,7 +379,14 @@ export function renameTask(task: Task, name: string, where: CodeLocation | null)
   const fileId = where !== null ? recorder.intern(where.file) : 0;
   const w = recorder.room(2);
   if (w === null) return;
-  w.taskInfo(now(), task.id, nameId, fileId, where !== null ? where.line : 0, where !== null ? where.column : 0);
+  w.taskInfo(
+    now(),
+    task.id,
+    nameId,
+    fileId,
+    where !== null ? where.line : 0,
+    where !== null ? where.column : 0,
+  );
 }
 
 /** Task `task` has been ready to run since `since` (its timer was due then). */

@@ -13,7 +13,18 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { EndCause, FORMAT_VERSION, TraceMeta } from '../protocol/format';
 import { encodeHeader } from '../protocol/header';
-import { enabled, now, recorder, settle, startEngine, stopEngine, tick } from './engine';
+import {
+  enabled,
+  now,
+  recorder,
+  setExactUntracked,
+  settle,
+  settleEnd,
+  startEngine,
+  stopEngine,
+  tick,
+} from './engine';
+import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
 import { startPromises, stopPromises } from './promises';
@@ -184,7 +195,7 @@ function flush(final: boolean): void {
 function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
   drainWatchdog();
-  settle();
+  settleEnd();
   // The end counts as a flush tick: a loop blocked until the end shows as lag.
   sampleLag(now());
   writeLag(now());
@@ -197,6 +208,7 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
 }
 
 function shutDown(exiting: boolean): void {
+  stopFullMode();
   stopEngine();
   stopPromises();
   stopSources();
@@ -253,14 +265,22 @@ function start(options: TracerOptions): void {
     platform: `${process.platform} ${process.arch}`,
   };
   const header = encodeHeader(meta);
-  if (options.socket !== undefined) {
-    sink = new SocketSink(options.socket, options.token ?? '', header, (reason) => {
-      problem(reason);
-      if (enabled) finish(EndCause.Detached, 0, false);
-    });
-  } else {
-    sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
+  // In full mode the resource hook must be on before the tracer makes its own resources, so that
+  // it can tell them apart and leave them out.
+  if (options.mode === 'full') {
+    setExactUntracked();
+    startFullMode();
   }
+  asOwnWork(() => {
+    if (options.socket !== undefined) {
+      sink = new SocketSink(options.socket, options.token ?? '', header, (reason) => {
+        problem(reason);
+        if (enabled) finish(EndCause.Detached, 0, false);
+      });
+    } else {
+      sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
+    }
+  });
   startEngine(rec, options.blockMs);
   const name = script !== undefined ? path.basename(script) : 'main';
   startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
@@ -269,17 +289,19 @@ function start(options: TracerOptions): void {
   startPromises();
   lastLag = now();
   lastFlushStart = lastLag;
-  flushTimer = original.setInterval(() => flush(false), options.flushMs);
-  flushTimer.unref();
+  asOwnWork(() => {
+    flushTimer = original.setInterval(() => asOwnWork(() => flush(false)), options.flushMs);
+    flushTimer.unref();
+    if (options.blockSampler) {
+      try {
+        startWatchdog(options.blockMs, options.flushMs, problem);
+      } catch (error) {
+        problem(`no block sampler: ${(error as Error).message}`);
+      }
+    }
+  });
   process.on('exit', onExit);
   process.on('uncaughtExceptionMonitor', onUncaught);
-  if (options.blockSampler) {
-    try {
-      startWatchdog(options.blockMs, options.flushMs, problem);
-    } catch (error) {
-      problem(`no block sampler: ${(error as Error).message}`);
-    }
-  }
 }
 
 function safeCwd(): string | undefined {

@@ -50,8 +50,14 @@ type Tagged = { [kRoot]?: Strand; [kStrand]?: Strand };
 
 /** Whether each open before() entered a stint (before/after pairs nest like a stack). */
 const entered: boolean[] = [];
-/** Root records made in the stint now running, checked for fire-and-forget at its end. */
-const stintRoots: Strand[] = [];
+/**
+ * Root records made in the stint now running, checked for fire-and-forget at its end. A fixed
+ * array and a count: no push, no length change on the hot path. Beyond its size, later roots of a
+ * stint are not checked.
+ */
+const MAX_STINT_ROOTS = 256;
+const stintRoots: Array<Strand | null> = new Array(MAX_STINT_ROOTS).fill(null);
+let rootCount = 0;
 /** The last derived promise made in the stint now running. */
 let lastDerived: Tagged | null = null;
 /** The root record the previous init marked consumed, and the promise that did it (see init). */
@@ -65,7 +71,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   if (parent === undefined) {
     const record: Strand = { task: null, prev: strand, stint: stintSeq, consumed: false, children: 0 };
     p[kRoot] = record;
-    stintRoots.push(record);
+    if (rootCount < MAX_STINT_ROOTS) stintRoots[rootCount++] = record;
     setStrand(record);
     lastConsumed = null;
   } else {
@@ -131,18 +137,19 @@ function onStintEnd(task: Task): void {
   }
   // The top-level script's own calls stay in its lane: module loading makes many such calls inside
   // the runtime, and a script that starts things without awaiting them is still "the script".
-  if (stintRoots.length === 0 || task.kind === TaskKind.Main) {
-    stintRoots.length = 0;
-    return;
-  }
-  for (let i = 0; i < stintRoots.length; i++) {
-    const r = stintRoots[i];
-    if (!r.consumed && r.children > 0 && r.task === null) {
-      r.task = newTask(TaskKind.Other, task, 'async call', TaskFlags.Detached, null);
-      wantName(r.task);
+  if (rootCount === 0) return;
+  if (task.kind !== TaskKind.Main) {
+    for (let i = 0; i < rootCount; i++) {
+      const r = stintRoots[i]!;
+      if (!r.consumed && r.children > 0 && r.task === null) {
+        r.task = newTask(TaskKind.Other, task, 'async call', TaskFlags.Detached, null);
+        wantName(r.task);
+      }
     }
   }
-  stintRoots.length = 0;
+  // Clear the slots so the records (and what they keep alive) can go.
+  stintRoots.fill(null, 0, rootCount);
+  rootCount = 0;
 }
 
 /**
@@ -237,12 +244,16 @@ function patchCombinator(name: Combinator): void {
           // never disturb the program
         }
       }
-      // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(original, this, arguments);
     },
   }[name];
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
-  Object.defineProperty(Promise, name, { value: patched, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(Promise, name, {
+    value: patched,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 export function startPromises(): void {

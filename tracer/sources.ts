@@ -24,6 +24,7 @@ import dc = require('node:diagnostics_channel');
 import dns = require('node:dns');
 import fs = require('node:fs');
 import http = require('node:http');
+import https = require('node:https');
 import nodeModule = require('node:module');
 import net = require('node:net');
 import timers = require('node:timers');
@@ -153,7 +154,7 @@ function replace(target: object, key: string, value: AnyFunction): void {
  * named after its callback.
  */
 function timerStrand(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Strand | null {
-  const parent = current;
+  const parent = current !== null && current.id !== 0 ? current : null;
   if (parent !== null && parent.kind !== TaskKind.Main) return strand;
   // `new Promise((resolve) => setTimeout(resolve, ms))`: the callback is the promise's own resolve
   // function, and the timer is the running task waiting, not a new task.
@@ -189,7 +190,14 @@ function timerDelay(value: unknown): number {
  */
 const TIMER_ARGS = { timer: '_timerArgs', immediate: '_argv' } as const;
 
-function watchFiring(handle: object, key: string, record: Strand, delay: number, repeat: boolean, reason: number): void {
+function watchFiring(
+  handle: object,
+  key: string,
+  record: Strand,
+  delay: number,
+  repeat: boolean,
+  reason: number,
+): void {
   let args = (handle as Record<string, unknown>)[key];
   let due = delay >= 0 ? now() + delay : -1;
   const descriptor = Object.getOwnPropertyDescriptor(handle, key);
@@ -217,7 +225,11 @@ function fired(record: Strand, due: number, reason: number): void {
   original.queueMicrotask(leave);
 }
 
-function patchTimer(name: 'setTimeout' | 'setInterval' | 'setImmediate', kind: TaskKind, reason: number): void {
+function patchTimer(
+  name: 'setTimeout' | 'setInterval' | 'setImmediate',
+  kind: TaskKind,
+  reason: number,
+): void {
   const fn = globalThis[name] as unknown as AnyFunction;
   const repeat = name === 'setInterval';
   const key = kind === TaskKind.Timer ? TIMER_ARGS.timer : TIMER_ARGS.immediate;
@@ -338,7 +350,19 @@ const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> = [
       'brotliDecompress',
     ],
   ],
-  [crypto, ['randomBytes', 'randomFill', 'pbkdf2', 'scrypt', 'generateKeyPair', 'generatePrime', 'hkdf', 'randomInt']],
+  [
+    crypto,
+    [
+      'randomBytes',
+      'randomFill',
+      'pbkdf2',
+      'scrypt',
+      'generateKeyPair',
+      'generatePrime',
+      'hkdf',
+      'randomInt',
+    ],
+  ],
   [childProcess, ['exec', 'execFile']],
 ];
 
@@ -354,13 +378,13 @@ export function setSlowCallThreshold(blockMs: number): void {
   slowCallMs = blockMs / 2;
 }
 
-function patchSyncApi(target: object, key: string, label: string): void {
+function patchSyncApi(target: object, key: string, label: string, worth?: (first: unknown) => boolean): void {
   const fn = (target as Record<string, unknown>)[key];
   if (typeof fn !== 'function') return;
   const originalFn = fn as AnyFunction;
   const patched = {
     [key](this: unknown, a: unknown, b: unknown) {
-      if (!enabled) return Reflect.apply(originalFn, this, arguments);
+      if (!enabled || (worth !== undefined && !worth(a))) return Reflect.apply(originalFn, this, arguments);
       const started = now();
       try {
         // Without Reflect.apply for the common arities: JSON.parse is on every request's path.
@@ -380,7 +404,13 @@ function patchSyncApi(target: object, key: string, label: string): void {
 function reportSlowCall(label: string, started: number, took: number, skip: AnyFunction): void {
   const where = captureLocation(skip, true);
   if (where === null) return;
-  const frame = { name: label, file: where.file, line: where.line, column: where.column, weightUs: took * 1000 };
+  const frame = {
+    name: label,
+    file: where.file,
+    line: where.line,
+    column: where.column,
+    weightUs: took * 1000,
+  };
   writeBlockSample(started, current !== null ? current.id : 0, took, 1, [frame]);
 }
 
@@ -427,8 +457,15 @@ const SYNC_APIS: ReadonlyArray<readonly [object, string, readonly string[]]> = [
     ],
   ],
   [childProcess, 'child_process', ['execSync', 'execFileSync', 'spawnSync']],
-  [JSON, 'JSON', ['parse', 'stringify']],
 ];
+
+/**
+ * JSON.parse is on every request's path, so only a text big enough to take a noticeable time is
+ * timed (parsing runs at a few hundred MB/s: 64 KiB is a fraction of a millisecond). JSON.stringify
+ * is not timed: its input's size is unknown up front; the watchdog's samples point next to it.
+ */
+const BIG_JSON = 64 * 1024;
+export const bigText = (text: unknown): boolean => typeof text === 'string' && text.length >= BIG_JSON;
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -436,8 +473,10 @@ const SYNC_APIS: ReadonlyArray<readonly [object, string, readonly string[]]> = [
 function requestName(req: http.IncomingMessage): string {
   const method = typeof req.method === 'string' ? req.method : 'REQUEST';
   let path = typeof req.url === 'string' ? req.url : '/';
-  const query = path.search(/[?#]/);
+  const query = path.indexOf('?');
   if (query >= 0) path = path.slice(0, query);
+  const fragment = path.indexOf('#');
+  if (fragment >= 0) path = path.slice(0, fragment);
   if (path.length > 200) path = `${path.slice(0, 200)}…`;
   return `${method} ${path}`;
 }
@@ -450,11 +489,33 @@ function onRequestStart(message: unknown): void {
     server: net.Server & Owned;
   };
   const where = server?.[kWhere] ?? null;
-  const time = now();
-  const task = newTask(TaskKind.Request, null, requestName(request), 0, where, time);
+  const task = newTask(TaskKind.Request, null, requestName(request), 0, where);
   request[kTask] = task;
   response[kTask] = task;
-  openMacro(task, Reason.Request, time);
+  // Its first stint is the server's 'request' event, which follows at once (see patchServerEmit).
+}
+
+/**
+ * The handlers of an incoming request run inside the server's emit('request'): that call is the
+ * request's first stint, measured exactly, with no tick or microtask queued to find its end.
+ */
+function patchServerEmit(proto: object): void {
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  function emit(this: unknown, event: unknown, request: unknown) {
+    const next = ownEmit ?? parent.emit;
+    const task = event === 'request' && enabled ? (request as Owned | undefined)?.[kTask] : undefined;
+    if (task === undefined) return Reflect.apply(next, this, arguments);
+    enter(task, Reason.Request);
+    try {
+      return Reflect.apply(next, this, arguments);
+    } finally {
+      leave();
+    }
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto, 'emit', emit as AnyFunction);
 }
 
 function finishRequest(response: Owned, how: TaskEnd): void {
@@ -521,6 +582,61 @@ function patchEmit(proto: object, reason: number, onEvent?: (self: Owned, args: 
   replace(proto, 'emit', emit as AnyFunction);
 }
 
+/**
+ * The events of a request, a response or an outgoing request run as stints of its task. The
+ * listeners are wrapped when they are added (a `listener` property keeps removeListener and
+ * listeners() working as for `once`), rather than patching `emit`: streams emit many events per
+ * request, mostly to nobody, and an own `emit` on these prototypes slows every one of them.
+ * Only the events that run a task's own work are wrapped: the body of an incoming request, the
+ * answer to an outgoing one. (A response's 'finish' and 'close' listeners are bookkeeping that
+ * frameworks add to every request: wrapping them would cost every request for little.) Events
+ * after the task's work was done are not its stints.
+ */
+const BODY_EVENTS: ReadonlySet<string> = new Set(['data', 'end', 'readable', 'error']);
+const RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response', 'error', 'timeout']);
+const LISTEN_METHODS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
+
+function patchListeners(
+  proto: object,
+  events: ReadonlySet<string>,
+  reason: number,
+  onEvent?: (self: Owned, event: unknown, args: IArguments) => void,
+): void {
+  for (const method of LISTEN_METHODS) {
+    const add = (proto as Record<string, unknown>)[method];
+    if (typeof add !== 'function') continue;
+    const originalAdd = add as AnyFunction;
+    const patched = {
+      [method](this: Owned, event: unknown, listener: unknown) {
+        const task = this[kTask];
+        if (
+          task === undefined ||
+          !enabled ||
+          typeof listener !== 'function' ||
+          !events.has(event as string)
+        ) {
+          return Reflect.apply(originalAdd, this, arguments);
+        }
+        const inner = listener as AnyFunction;
+        const wrapped = function (this: Owned) {
+          if (onEvent !== undefined) onEvent(this, event, arguments);
+          if (!enabled || task.ended || task === current) return Reflect.apply(inner, this, arguments);
+          enter(task, reason);
+          try {
+            return Reflect.apply(inner, this, arguments);
+          } finally {
+            leave();
+          }
+        };
+        (wrapped as unknown as { listener: AnyFunction }).listener = inner;
+        return originalAdd.call(this, event, wrapped);
+      },
+    }[method];
+    copyProperties(patched, originalAdd);
+    replace(proto, method, patched);
+  }
+}
+
 function patchListen(): void {
   const listen = net.Server.prototype.listen as unknown as AnyFunction;
   const patched = function listenWithLocation(this: net.Server & Owned) {
@@ -558,7 +674,13 @@ function patchWorker(): void {
               : file instanceof URL
                 ? `worker ${file.pathname.split('/').pop()}`
                 : 'worker';
-          worker[kTask] = newTask(TaskKind.Worker, current, name, 0, captureLocation(proxy as unknown as AnyFunction, true));
+          worker[kTask] = newTask(
+            TaskKind.Worker,
+            current,
+            name,
+            0,
+            captureLocation(proxy as unknown as AnyFunction, true),
+          );
         } catch {
           // never disturb the program
         }
@@ -584,7 +706,13 @@ function patchAsyncResource(): void {
       const type = args[0];
       if (enabled && typeof type === 'string' && type.startsWith(SCOPE_PREFIX)) {
         const name = type.slice(SCOPE_PREFIX.length) || 'scope';
-        resource[kTask] = newTask(TaskKind.User, current, name, 0, captureLocation(proxy as unknown as AnyFunction, true));
+        resource[kTask] = newTask(
+          TaskKind.User,
+          current,
+          name,
+          0,
+          captureLocation(proxy as unknown as AnyFunction, true),
+        );
       }
       return resource;
     },
@@ -627,21 +755,21 @@ const subscriptions: Array<[string, (message: unknown) => void]> = [
 export function startSources(): void {
   for (const [name, handler] of subscriptions) dc.channel(name).subscribe(handler);
   patchListen();
-  patchEmit(http.IncomingMessage.prototype, Reason.Event);
-  patchEmit(http.ServerResponse.prototype, Reason.Event, (self, args) => {
-    const response = self as unknown as http.ServerResponse;
-    if (args[0] === 'close' && !response.writableFinished) finishRequest(self, TaskEnd.Aborted);
-  });
-  patchEmit(http.ClientRequest.prototype, Reason.Io, (self, args) => {
-    if (args[0] === 'response' && typeof args[1] === 'object' && args[1] !== null) {
-      (args[1] as Owned)[kTask] = self[kTask];
-    }
+  patchServerEmit(http.Server.prototype);
+  if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {
+    patchServerEmit(https.Server.prototype);
+  }
+  patchListeners(http.IncomingMessage.prototype, BODY_EVENTS, Reason.Event);
+  patchListeners(http.ClientRequest.prototype, RESPONSE_EVENTS, Reason.Io, (self, event, args) => {
+    if (event === 'response' && typeof args[0] === 'object' && args[0] !== null)
+      (args[0] as Owned)[kTask] = self[kTask];
   });
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
   patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);
   for (const [target, keys] of CALLBACK_APIS) for (const key of keys) patchCallbackApi(target, key);
-  for (const [target, label, keys] of SYNC_APIS) for (const key of keys) patchSyncApi(target, key, `${label}.${key}`);
+  for (const [target, label, keys] of SYNC_APIS)
+    for (const key of keys) patchSyncApi(target, key, `${label}.${key}`);
   patchWorker();
   patchAsyncResource();
   // ES modules that import these names get the patched functions too.

@@ -22,7 +22,9 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
   const heartbeat = new Int32Array(shared);
   setHeartbeat(heartbeat);
   // The watchdog's stack samples read the heartbeat through the tracer's (hidden) global.
-  const guard = (globalThis as Record<symbol, { heartbeat?: Int32Array } | undefined>)[Symbol.for('looplens.tracer')];
+  const guard = (globalThis as Record<symbol, { heartbeat?: Int32Array } | undefined>)[
+    Symbol.for('looplens.tracer')
+  ];
   if (guard !== undefined) guard.heartbeat = heartbeat;
   const channel = new MessageChannel();
   const data: WatchdogData = {
@@ -72,7 +74,11 @@ let reports: MessagePort | null = null;
 /** Takes the samples still waiting in the channel (at exit, when no event will deliver them). */
 export function drainWatchdog(): void {
   if (reports === null) return;
-  for (let message = receiveMessageOnPort(reports); message !== undefined; message = receiveMessageOnPort(reports)) {
+  for (
+    let message = receiveMessageOnPort(reports);
+    message !== undefined;
+    message = receiveMessageOnPort(reports)
+  ) {
     try {
       writeReport(message.message as BlockReport);
     } catch {
@@ -90,5 +96,7 @@ function writeReport(report: BlockReport): void {
   if (!enabled || report.frame === null) return;
   const stint = recentStint(report.seq);
   if (stint === null) return;
-  writeBlockSample(stint.start, stint.task, report.observedMs, 1, [{ ...report.frame, weightUs: report.observedMs * 1000 }]);
+  writeBlockSample(stint.start, stint.task, report.observedMs, 1, [
+    { ...report.frame, weightUs: report.observedMs * 1000 },
+  ]);
 }

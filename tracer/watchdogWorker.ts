@@ -106,7 +106,12 @@ function isCodeFile(file: string): boolean {
  */
 export function blamedFrame(frames: RawFrame[], ownFiles: ReadonlySet<string>): RawFrame | null {
   const code = frames
-    .map(([name, file, line, column]): RawFrame => [name, file.startsWith('file://') ? toPath(file) : file, line, column])
+    .map(([name, file, line, column]): RawFrame => [
+      name,
+      file.startsWith('file://') ? toPath(file) : file,
+      line,
+      column,
+    ])
     .filter(([, file]) => isCodeFile(file) && !ownFiles.has(file));
   return code.find(([, file]) => isUserFile(file)) ?? code[0] ?? null;
 }
@@ -118,7 +123,7 @@ function run(data: WatchdogData): void {
   const tracked = Math.max(1, data.blockMs / 2);
   // Between flushes the heartbeat stands still even when the loop is idle; untracked blocks need a
   // wider margin.
-  const untracked = Math.max(tracked, data.flushMs * 3);
+  const untracked = Math.max(tracked, data.flushMs * 2);
   const poll = Math.min(50, Math.max(2, data.blockMs / 8));
   const interval = Math.min(50, Math.max(5, data.blockMs / 5));
 
@@ -152,7 +157,8 @@ function run(data: WatchdogData): void {
         const report: BlockReport = {
           seq,
           observedMs: t - lastSample,
-          frame: blamed === null ? null : { name: blamed[0], file: blamed[1], line: blamed[2], column: blamed[3] },
+          frame:
+            blamed === null ? null : { name: blamed[0], file: blamed[1], line: blamed[2], column: blamed[3] },
         };
         reports.postMessage(report);
         lastSample = t;

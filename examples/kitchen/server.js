@@ -149,7 +149,11 @@ const server = http.createServer((req, res) => {
   const route = routes[new URL(req.url, 'http://kitchen').pathname];
   if (route === undefined) {
     res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.end(`The Loop Lens kitchen. Lessons:\n${Object.keys(routes).map((r) => `  GET ${r}`).join('\n')}\n`);
+    res.end(
+      `The Loop Lens kitchen. Lessons:\n${Object.keys(routes)
+        .map((r) => `  GET ${r}`)
+        .join('\n')}\n`,
+    );
     return;
   }
   Promise.resolve(route(req, res)).catch((error) => {
