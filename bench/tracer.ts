@@ -26,7 +26,9 @@ function arg(name: string, fallback: string): string {
 }
 const ROUNDS = Number(arg('--rounds', '3'));
 const DURATION = Number(arg('--duration', '5'));
-const ROUTES = arg('--routes', '/,/async').split(',');
+const ROUTES = arg('--routes', '/,/async')
+  .split(',')
+  .filter((r) => r.startsWith('/'));
 const CONNECTIONS = 50;
 /**
  * The latency client is JavaScript on one core: past about 20,000 requests per second its own

@@ -24,6 +24,8 @@ export class Recorder {
   totalDropped = 0;
   /** Called after a DROPPED record, so the engine can restate what is running. */
   onResume: (() => void) | null = null;
+  /** Called when a chunk fills up, so the sink can take it soon rather than at the next tick. */
+  onFull: (() => void) | null = null;
   private readonly strings = new Map<string, number>();
   private nextString = 1;
 
@@ -52,6 +54,7 @@ export class Recorder {
       if (this.w.used > 0) this.ready.push(this.w);
       else this.free.push(this.w);
       this.w = this.free.pop()!;
+      if (this.onFull !== null) this.onFull();
     }
     if (this.lost > 0) {
       const lost = this.lost;
