@@ -75,6 +75,11 @@ const CASES: Case[] = [
     end: { cause: 'exit', code: 0 },
   },
   { title: 'worker threads and a child process', file: 'threads.js', end: { cause: 'exit', code: 0 } },
+  {
+    title: 'an exit right after a block the sampler was watching',
+    file: 'blockThenExit.js',
+    end: { cause: 'exit', code: 0 },
+  },
 ];
 
 function same(traced: RunResult, untraced: RunResult): void {

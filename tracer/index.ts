@@ -32,7 +32,7 @@ import { Recorder } from './recorder';
 import { scrub } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
-import { drainWatchdog, startWatchdog, stopWatchdog } from './watchdog';
+import { drainWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources.ts).
 const { appendFileSync, rmSync } = fs;
@@ -232,6 +232,7 @@ function shutDown(exiting: boolean): void {
 function onExit(code: number): void {
   try {
     finish(endCause, typeof code === 'number' ? code : 0, true);
+    releaseWatchdog();
   } catch {
     // never disturb the exit
   }

@@ -12,14 +12,26 @@ import type { BlockReport, WatchdogData } from './watchdogWorker';
 const WATCHDOG_FILE = 'tracerWatchdog.js';
 /** The watchdog needs little memory. */
 const WATCHDOG_HEAP_MB = 32;
-/** Heartbeat slots: 0 stint sequence number, 1 whether a stint is open. */
-const HEARTBEAT_BYTES = 8;
+/**
+ * Heartbeat slots: 0 stint sequence number, 1 whether a stint is open (both written by the main
+ * thread on its hot path); 2 the watchdog has an inspector session open, 3 the program is exiting,
+ * 4 the watchdog has let go of its session.
+ */
+const HEARTBEAT_BYTES = 5 * 4;
+const SESSION_OPEN = 2;
+const EXITING = 3;
+const EXIT_ACK = 4;
+/** How long an exiting program waits for the watchdog to let go of its session, ms. */
+const EXIT_WAIT_MS = 100;
+
+let heartbeatView: Int32Array | null = null;
 
 let worker: Worker | null = null;
 
 export function startWatchdog(blockMs: number, flushMs: number, onProblem: (message: string) => void): void {
   const shared = new SharedArrayBuffer(HEARTBEAT_BYTES);
   const heartbeat = new Int32Array(shared);
+  heartbeatView = heartbeat;
   setHeartbeat(heartbeat);
   // The watchdog's stack samples read the heartbeat through the tracer's (hidden) global.
   const guard = (globalThis as Record<symbol, { heartbeat?: Int32Array } | undefined>)[
@@ -70,6 +82,24 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
 }
 
 let reports: MessagePort | null = null;
+
+/**
+ * At exit: if the watchdog holds an inspector session on this thread, has it let go first, and
+ * lets this thread take the disconnect in (V8 serves it at the next interrupt check, so a few
+ * function calls suffice). Otherwise Node would print a debugger message into the program's output.
+ */
+export function releaseWatchdog(): void {
+  const hb = heartbeatView;
+  if (hb === null || Atomics.load(hb, SESSION_OPEN) === 0) return;
+  Atomics.store(hb, EXITING, 1);
+  Atomics.notify(hb, EXITING);
+  Atomics.wait(hb, EXIT_ACK, 0, EXIT_WAIT_MS);
+  for (let i = 0; i < 1000; i++) interruptCheck(i);
+}
+
+function interruptCheck(i: number): number {
+  return i + 1;
+}
 
 /** Takes the samples still waiting in the channel (at exit, when no event will deliver them). */
 export function drainWatchdog(): void {

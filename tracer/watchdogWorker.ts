@@ -116,8 +116,30 @@ export function blamedFrame(frames: RawFrame[], ownFiles: ReadonlySet<string>): 
   return code.find(([, file]) => isUserFile(file)) ?? code[0] ?? null;
 }
 
+/** Heartbeat slots (see watchdog.ts). */
+const SEQ = 0;
+const IN_STINT = 1;
+const SESSION_OPEN = 2;
+const EXITING = 3;
+const EXIT_ACK = 4;
+
 function run(data: WatchdogData): void {
   const heartbeat = new Int32Array(data.heartbeat);
+  let session: inspector.Session | null = null;
+  // When the program exits, a session still connected to its main thread would make Node print
+  // "Waiting for the debugger to disconnect...": the main thread asks, this thread lets go at once.
+  const waitAsync = (
+    Atomics as unknown as {
+      waitAsync: (a: Int32Array, i: number, v: number) => { value: Promise<unknown> | string };
+    }
+  ).waitAsync;
+  void Promise.resolve(waitAsync(heartbeat, EXITING, 0).value).then(() => {
+    session?.disconnect();
+    session = null;
+    Atomics.store(heartbeat, SESSION_OPEN, 0);
+    Atomics.store(heartbeat, EXIT_ACK, 1);
+    Atomics.notify(heartbeat, EXIT_ACK);
+  });
   const reports = data.reports;
   const ownFiles = new Set(data.ownFiles);
   const tracked = Math.max(1, data.blockMs / 2);
@@ -127,7 +149,7 @@ function run(data: WatchdogData): void {
   const poll = Math.min(50, Math.max(2, data.blockMs / 8));
   const interval = Math.min(50, Math.max(5, data.blockMs / 5));
 
-  let lastSeq = Atomics.load(heartbeat, 0);
+  let lastSeq = Atomics.load(heartbeat, SEQ);
   let lastChange = performance.now();
   let watching = false;
 
@@ -138,13 +160,17 @@ function run(data: WatchdogData): void {
 
   /** Samples the block that began at heartbeat `seq` until it ends; then reports it. */
   const watch = async (seq: number, since: number): Promise<void> => {
-    const session = new inspector.Session();
-    session.connectToMainThread();
+    if (Atomics.load(heartbeat, EXITING) !== 0) return;
+    Atomics.store(heartbeat, SESSION_OPEN, 1);
+    const s = new inspector.Session();
+    s.connectToMainThread();
+    session = s;
     let samples = 0;
     let lastSample = since;
     try {
       while (samples < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
-        const reply = (await post(session, 'Runtime.evaluate', {
+        if (session !== s) break;
+        const reply = (await post(s, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
           returnByValue: true,
           silent: true,
@@ -162,17 +188,21 @@ function run(data: WatchdogData): void {
         };
         reports.postMessage(report);
         lastSample = t;
-        if (Atomics.load(heartbeat, 0) !== seq) break;
+        if (Atomics.load(heartbeat, SEQ) !== seq) break;
         await new Promise((resolve) => setTimeout(resolve, interval));
-        if (Atomics.load(heartbeat, 0) !== seq) break;
+        if (Atomics.load(heartbeat, SEQ) !== seq) break;
       }
     } finally {
-      session.disconnect();
+      if (session === s) {
+        s.disconnect();
+        session = null;
+        Atomics.store(heartbeat, SESSION_OPEN, 0);
+      }
     }
   };
 
   setInterval(() => {
-    const seq = Atomics.load(heartbeat, 0);
+    const seq = Atomics.load(heartbeat, SEQ);
     const t = performance.now();
     if (seq !== lastSeq) {
       lastSeq = seq;
@@ -180,7 +210,7 @@ function run(data: WatchdogData): void {
       return;
     }
     if (watching) return;
-    const inStint = Atomics.load(heartbeat, 1) !== 0;
+    const inStint = Atomics.load(heartbeat, IN_STINT) !== 0;
     if (t - lastChange >= (inStint ? tracked : untracked)) {
       watching = true;
       watch(seq, lastChange)
