@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ChunkWriter } from '../protocol/chunkWriter';
 import { EndCause } from '../protocol/format';
 import { TraceReader } from '../protocol/reader';
+import { withPreload } from '../host/preload';
 import { CliError } from './traceFile';
 
 export interface RecordOptions {
@@ -37,15 +38,6 @@ export interface RecordResult {
 /** The tracer preload sits next to the command line in dist/. */
 export function tracerPath(): string {
   return path.join(__dirname, 'tracer.js');
-}
-
-/** NODE_OPTIONS with a --require of the tracer added, keeping what the user had. */
-export function withPreload(existing: string | undefined, tracer: string): string {
-  const quoted = /[\s"\\]/.test(tracer) ? `"${tracer.replace(/(["\\])/g, '\\$1')}"` : tracer;
-  const flag = `--require ${quoted}`;
-  if (existing === undefined || existing.trim() === '') return flag;
-  if (existing.includes(flag)) return existing;
-  return `${existing} ${flag}`;
 }
 
 function defaultOutput(command: string, args: string[]): string {

@@ -63,7 +63,7 @@ const bundles = [
   },
   {
     entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview.js',
+    outfile: 'dist/webview/main.js',
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',

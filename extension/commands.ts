@@ -1,0 +1,245 @@
+/**
+ * The commands. Every command that would ask for something (a file, a format) also takes it as an
+ * argument, so tests, tasks and keybindings can run it without a dialog.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { chromeTraceChunks } from '../model/chromeExport';
+import { TraceFormatError } from '../protocol/reader';
+import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS } from './ids';
+import { TimelinePanels } from './timelinePanel';
+import { TraceSession, TraceSessions } from './traceSessions';
+
+/** Trace files larger than this are refused before they are read. */
+const MAX_OPEN_BYTES = 1024 * 1024 * 1024;
+
+export type ExportFormat = 'json' | 'chrome';
+const EXPORT_FORMATS: Record<ExportFormat, { label: string; detail: string; extension: string }> = {
+  json: {
+    label: 'Loop Lens trace (.looplens)',
+    detail: 'The native trace: opens again in Loop Lens, and `looplens summary` reads it',
+    extension: 'looplens',
+  },
+  chrome: {
+    label: 'Chrome Trace Event Format (.json)',
+    detail: 'Opens in Perfetto (ui.perfetto.dev) and chrome://tracing',
+    extension: 'json',
+  },
+};
+
+export interface ExportArgs {
+  format?: ExportFormat;
+  uri?: vscode.Uri | string;
+  sessionId?: string;
+}
+
+export class Commands implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly sessions: TraceSessions,
+    private readonly panels: TimelinePanels,
+    private readonly log: vscode.LogOutputChannel,
+    inspect: () => unknown,
+  ) {
+    this.disposables = [
+      vscode.commands.registerCommand(COMMANDS.startTracing, (arg?: unknown) => this.startTracing(arg)),
+      vscode.commands.registerCommand(COMMANDS.openTimeline, (sessionId?: string) =>
+        this.openTimeline(sessionId),
+      ),
+      vscode.commands.registerCommand(COMMANDS.openTrace, (uri?: vscode.Uri | string) => this.openTrace(uri)),
+      vscode.commands.registerCommand(COMMANDS.exportSnapshot, (args?: ExportArgs) =>
+        this.exportSnapshot(args),
+      ),
+      vscode.commands.registerCommand(COMMANDS.stopTracing, (sessionId?: string) =>
+        this.stopTracing(sessionId),
+      ),
+      vscode.commands.registerCommand(COMMANDS.inspectState, inspect),
+    ];
+  }
+
+  /**
+   * Starts debugging with tracing: the launch configuration given (an object, or the name of one in
+   * launch.json), else the workspace's Node.js launch configuration (asking if there are several),
+   * else the active JavaScript or TypeScript file.
+   */
+  async startTracing(arg?: unknown): Promise<boolean> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    let config: vscode.DebugConfiguration | undefined;
+    if (typeof arg === 'object' && arg !== null && 'type' in arg) {
+      config = arg as vscode.DebugConfiguration;
+    } else {
+      const launches = (
+        vscode.workspace
+          .getConfiguration('launch', folder)
+          .get<vscode.DebugConfiguration[]>('configurations') ?? []
+      ).filter((c) => (NODE_DEBUG_TYPES as readonly string[]).includes(c.type) && c.request === 'launch');
+      if (typeof arg === 'string') {
+        config = launches.find((c) => c.name === arg);
+        if (config === undefined) {
+          void vscode.window.showErrorMessage(
+            `Loop Lens: there is no Node.js launch configuration named "${arg}" in launch.json.`,
+          );
+          return false;
+        }
+      } else if (launches.length === 1) {
+        config = launches[0];
+      } else if (launches.length > 1) {
+        const picked = await vscode.window.showQuickPick(
+          launches.map((c) => ({ label: c.name, config: c })),
+          { title: 'Loop Lens: which launch configuration to trace?' },
+        );
+        if (picked === undefined) return false;
+        config = picked.config;
+      } else {
+        config = this.configForActiveFile();
+        if (config === undefined) return false;
+      }
+    }
+    return vscode.debug.startDebugging(folder, { ...config, [LAUNCH_ATTRIBUTE]: true });
+  }
+
+  private configForActiveFile(): vscode.DebugConfiguration | undefined {
+    const document = vscode.window.activeTextEditor?.document;
+    const file = document?.uri.scheme === 'file' ? document.uri.fsPath : undefined;
+    if (file === undefined || !/\.(c|m)?[jt]sx?$/.test(file)) {
+      void vscode.window.showErrorMessage(
+        'Loop Lens: open the JavaScript or TypeScript file to run, or add a Node.js launch configuration to launch.json, then start tracing again.',
+      );
+      return undefined;
+    }
+    const config: vscode.DebugConfiguration = {
+      type: 'node',
+      request: 'launch',
+      name: `Loop Lens: ${path.basename(file)}`,
+      program: file,
+      cwd: vscode.workspace.getWorkspaceFolder(document!.uri)?.uri.fsPath ?? path.dirname(file),
+    };
+    // TypeScript runs through tsx (registered with --import), which also enables source maps.
+    if (/\.(c|m)?tsx?$/.test(file)) config.runtimeArgs = ['--import', 'tsx'];
+    return config;
+  }
+
+  private latest(): TraceSession | undefined {
+    const all = this.sessions.all();
+    return all[all.length - 1];
+  }
+
+  openTimeline(sessionId?: string): boolean {
+    const session = sessionId !== undefined ? this.sessions.get(sessionId) : this.latest();
+    if (session === undefined) {
+      void vscode.window.showInformationMessage(
+        'Loop Lens has no timeline yet. Start one with "Loop Lens: Start Debugging with Event Loop Tracing", or open a trace file.',
+      );
+      return false;
+    }
+    this.panels.show(session, false);
+    return true;
+  }
+
+  /** Opens a trace file (a .looplens file, from `looplens record` or an export) into a timeline. */
+  async openTrace(arg?: vscode.Uri | string): Promise<string | undefined> {
+    let uri = typeof arg === 'string' ? vscode.Uri.file(arg) : arg;
+    if (uri === undefined) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { 'Loop Lens traces': ['looplens'], 'All files': ['*'] },
+        title: 'Open a Loop Lens trace',
+      });
+      uri = picked?.[0];
+      if (uri === undefined) return undefined;
+    }
+    const name = path.basename(uri.path);
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.size > MAX_OPEN_BYTES) {
+        throw new Error(
+          `it is ${(stat.size / 2 ** 20).toFixed(0)} MiB; Loop Lens opens traces up to ${MAX_OPEN_BYTES / 2 ** 20} MiB`,
+        );
+      }
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      const blockMs = vscode.workspace
+        .getConfiguration(SETTINGS.section)
+        .get<number>(SETTINGS.blockThresholdMs, 50);
+      const session = this.sessions.openFile(name, bytes, blockMs);
+      this.panels.show(session, false);
+      return session.id;
+    } catch (error) {
+      const reason = error instanceof TraceFormatError ? error.message : (error as Error).message;
+      void vscode.window.showErrorMessage(`Loop Lens cannot open ${name}: ${reason}`);
+      this.log.warn(`open ${uri.toString()}: ${reason}`);
+      return undefined;
+    }
+  }
+
+  /** Writes the session's trace in a format; returns the file written. */
+  async exportSnapshot(args: ExportArgs = {}): Promise<vscode.Uri | undefined> {
+    const session = args.sessionId !== undefined ? this.sessions.get(args.sessionId) : this.latest();
+    if (session === undefined) {
+      void vscode.window.showInformationMessage('Loop Lens has no timeline to export yet.');
+      return undefined;
+    }
+    let format = args.format;
+    if (format === undefined) {
+      const picked = await vscode.window.showQuickPick(
+        (Object.keys(EXPORT_FORMATS) as ExportFormat[]).map((f) => ({ ...EXPORT_FORMATS[f], format: f })),
+        { title: `Loop Lens: export "${session.name}" as` },
+      );
+      if (picked === undefined) return undefined;
+      format = picked.format;
+    }
+    if (!(format in EXPORT_FORMATS)) {
+      void vscode.window.showErrorMessage(
+        `Loop Lens: unknown export format "${String(format)}" (known: ${Object.keys(EXPORT_FORMATS).join(', ')}).`,
+      );
+      return undefined;
+    }
+    let uri = typeof args.uri === 'string' ? vscode.Uri.file(args.uri) : args.uri;
+    if (uri === undefined) {
+      const base = session.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'trace';
+      uri = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(
+          path.join(
+            vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '',
+            `${base}.${EXPORT_FORMATS[format].extension}`,
+          ),
+        ),
+        filters: { [EXPORT_FORMATS[format].label]: [EXPORT_FORMATS[format].extension] },
+      });
+      if (uri === undefined) return undefined;
+    }
+    const target = uri;
+    const chosen = format;
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Loop Lens: exporting ${path.basename(target.path)}`,
+      },
+      async () => {
+        const bytes =
+          chosen === 'json'
+            ? session.bytes()
+            : new TextEncoder().encode([...chromeTraceChunks(session.timeline)].join(''));
+        await vscode.workspace.fs.writeFile(target, bytes);
+      },
+    );
+    if (!session.complete) {
+      void vscode.window.showWarningMessage(
+        `Loop Lens: ${session.problem ?? 'the export holds only part of the trace.'}`,
+      );
+    }
+    return target;
+  }
+
+  async stopTracing(sessionId?: string): Promise<void> {
+    const session =
+      sessionId !== undefined
+        ? this.sessions.get(sessionId)
+        : this.sessions.all().find((s) => s.state === 'running' || s.state === 'paused');
+    if (session?.debugSession !== undefined) await vscode.debug.stopDebugging(session.debugSession);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Loop Lens in VS Code: activate() only wires the parts together; each part is a small class that
+ * lives in context.subscriptions.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { summarize } from '../model/summary';
+import { Commands } from './commands';
+import { DebugSync } from './debugSync';
+import { TracingConfigurationProvider } from './debugProvider';
+import { NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
+import { LoopStatusBar } from './statusBar';
+import { TimelinePanels } from './timelinePanel';
+import { TraceSessions } from './traceSessions';
+
+export interface LoopLensApi {
+  /** The sessions and what their panels draw, as plain data (also the looplens.inspectState command). */
+  inspect(): unknown;
+}
+
+export function activate(context: vscode.ExtensionContext): LoopLensApi {
+  const log = vscode.window.createOutputChannel('Loop Lens', { log: true });
+  const sessions = new TraceSessions();
+  const panels = new TimelinePanels(sessions, context.extensionUri, log);
+  const tracer = path.join(context.extensionPath, 'dist', 'tracer.js');
+  const provider = new TracingConfigurationProvider(sessions, tracer, (session) => {
+    log.info(`tracing "${session.name}" (session ${session.id})`);
+    session.onDidChange(() => {
+      if (session.problem !== null) log.warn(`${session.name}: ${session.problem}`);
+    });
+    if (vscode.workspace.getConfiguration('looplens').get<boolean>('openTimelineOnStart', true))
+      panels.show(session);
+  });
+  const debugSync = new DebugSync(sessions);
+
+  const inspect = () =>
+    sessions.all().map((session) => ({
+      session: session.info(),
+      pauses: session.pauses,
+      rendered: panels.get(session.id)?.lastRendered ?? null,
+      panelVisible: panels.get(session.id)?.panel.visible ?? false,
+      summary: summarize(session.timeline),
+    }));
+
+  context.subscriptions.push(
+    log,
+    sessions,
+    panels,
+    debugSync,
+    new LoopStatusBar(sessions),
+    ...NODE_DEBUG_TYPES.map((type) => vscode.debug.registerDebugConfigurationProvider(type, provider)),
+    ...['pwa-node', 'node', 'node-terminal'].map((type) =>
+      vscode.debug.registerDebugAdapterTrackerFactory(type, debugSync),
+    ),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.timeline, panels),
+    new Commands(sessions, panels, log, inspect),
+  );
+  return { inspect };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

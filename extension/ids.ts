@@ -1,0 +1,36 @@
+/**
+ * Every id the extension contributes, in one typed registry. package.json must agree with it; a
+ * test checks that it does.
+ */
+
+export const COMMANDS = {
+  startTracing: 'looplens.startTracing',
+  openTimeline: 'looplens.openTimeline',
+  openTrace: 'looplens.openTrace',
+  exportSnapshot: 'looplens.exportSnapshot',
+  stopTracing: 'looplens.stopTracing',
+  /** For tests and scripts: the sessions and what their panels draw, as plain data. */
+  inspectState: 'looplens.inspectState',
+} as const;
+
+export const SETTINGS = {
+  section: 'looplens',
+  traceAllNodeSessions: 'traceAllNodeSessions',
+  openTimelineOnStart: 'openTimelineOnStart',
+  blockThresholdMs: 'blockThresholdMs',
+  tracerMode: 'tracerMode',
+  maxTraceMiB: 'maxTraceMiB',
+} as const;
+
+export const VIEW_TYPES = {
+  timeline: 'looplens.timeline',
+} as const;
+
+/** Debug types whose launches can be traced. */
+export const NODE_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal'] as const;
+
+/** The launch attribute that turns tracing on for one configuration. */
+export const LAUNCH_ATTRIBUTE = 'looplens';
+
+/** Marks a configuration the provider has already prepared (the provider chain can run twice). */
+export const SESSION_MARKER = '__looplensSession';

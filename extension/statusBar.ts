@@ -1,0 +1,91 @@
+/**
+ * The status bar item while a traced session runs: the event loop's lag as it was last measured,
+ * a warning look when the loop is blocked, "paused" while the debugger holds the program. Clicking
+ * it opens the timeline.
+ */
+import * as vscode from 'vscode';
+import { COMMANDS } from './ids';
+import { TraceSession, TraceSessions } from './traceSessions';
+
+/** The item refreshes at most this often, ms. */
+const REFRESH_MS = 250;
+
+export class LoopStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem(
+    'looplens.status',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly sessions: TraceSessions) {
+    this.item.name = 'Loop Lens';
+    this.item.command = COMMANDS.openTimeline;
+    const watch = (session: TraceSession) =>
+      this.disposables.push(session.onDidChange(() => this.schedule()));
+    for (const s of sessions.all()) watch(s);
+    this.disposables.push(
+      sessions.onDidAdd((s) => {
+        watch(s);
+        this.schedule();
+      }),
+    );
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.refresh();
+    }, REFRESH_MS);
+  }
+
+  /** The most recent session that is live. */
+  private live(): TraceSession | undefined {
+    const all = this.sessions.all();
+    for (let i = all.length - 1; i >= 0; i--) {
+      const s = all[i];
+      if (s.state === 'running' || s.state === 'paused' || s.state === 'starting') return s;
+    }
+    return undefined;
+  }
+
+  refresh(): void {
+    const session = this.live();
+    void vscode.commands.executeCommand('setContext', 'looplens.tracing', session !== undefined);
+    if (session === undefined) {
+      this.item.hide();
+      return;
+    }
+    const lag = session.timeline.lagPoints[session.timeline.lagPoints.length - 1];
+    if (session.state === 'paused') {
+      this.item.text = '$(debug-pause) Loop Lens: paused';
+      this.item.tooltip = `${session.name}: stopped in the debugger (not a blocked loop). Click to open the timeline.`;
+      this.item.backgroundColor = undefined;
+    } else if (session.state === 'starting') {
+      this.item.text = '$(loading~spin) Loop Lens';
+      this.item.tooltip = `${session.name}: waiting for the program to connect.`;
+      this.item.backgroundColor = undefined;
+    } else if (lag !== undefined && lag.maxMs >= session.blockMs) {
+      this.item.text = `$(warning) Loop Lens: blocked ${formatMs(lag.maxMs)}`;
+      this.item.tooltip = `${session.name}: the event loop was blocked for ${formatMs(lag.maxMs)} — every other task waited. Click to see where.`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else {
+      this.item.text = `$(pulse) Loop Lens: lag ${lag !== undefined ? formatMs(lag.p99Ms) : '—'}`;
+      this.item.tooltip = `${session.name}: event-loop lag (p99 of the last interval). Click to open the timeline.`;
+      this.item.backgroundColor = undefined;
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.item.dispose();
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+}

@@ -1,0 +1,241 @@
+/**
+ * Traced sessions: one per traced debug launch (or per opened trace file). A session owns its
+ * trace server (a private socket and a token), the bytes received (kept for export, up to a cap)
+ * and the host's own timeline model of them (for the status bar and the summary). Views subscribe
+ * to changes; nothing here depends on a view being open.
+ */
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import { TraceConnection, TraceServer } from '../host/traceServer';
+import { Timeline } from '../model/timeline';
+import { TraceFormatError, TraceReader } from '../protocol/reader';
+import { Pause, SessionInfo, SessionState } from '../webview/protocol';
+
+const MIB = 1024 * 1024;
+
+export class TraceSession implements vscode.Disposable {
+  readonly id = randomUUID();
+  state: SessionState = 'starting';
+  problem: string | null = null;
+  readonly timeline: Timeline;
+  readonly pauses: Pause[] = [];
+  /** The debug session being traced, once VS Code has started it. */
+  debugSession: vscode.DebugSession | undefined;
+  private readonly chunks: Uint8Array[] = [];
+  private storedBytes = 0;
+  private receivedBytes = 0;
+  private storeFull = false;
+  private connection: TraceConnection | null = null;
+  private readonly changed = new vscode.EventEmitter<TraceSession>();
+  private readonly appended = new vscode.EventEmitter<Uint8Array>();
+  /** The session's state or counts changed. */
+  readonly onDidChange = this.changed.event;
+  /** New trace bytes arrived (after the ones `bytes()` returned before). */
+  readonly onDidAppend = this.appended.event;
+
+  constructor(
+    public name: string,
+    readonly blockMs: number,
+    private readonly maxBytes: number,
+    readonly server: TraceServer | null,
+  ) {
+    this.timeline = new Timeline(blockMs);
+  }
+
+  /** Everything received so far (as one buffer), for a view that starts from scratch. */
+  bytes(): Uint8Array {
+    if (this.chunks.length === 1) return this.chunks[0];
+    const all = new Uint8Array(this.storedBytes);
+    let at = 0;
+    for (const c of this.chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    this.chunks.length = 0;
+    this.chunks.push(all);
+    return all;
+  }
+
+  get complete(): boolean {
+    return !this.storeFull;
+  }
+
+  info(): SessionInfo {
+    const stats = this.connection?.reader.stats;
+    return {
+      id: this.id,
+      name: this.name,
+      state: this.state,
+      problem: this.problem,
+      events: stats?.events ?? 0,
+      dropped: this.timeline.droppedEvents,
+      bytes: this.receivedBytes,
+      blockMs: this.blockMs,
+    };
+  }
+
+  /** Wires a live connection that the trace server accepted. */
+  attach(connection: TraceConnection): void {
+    this.connection = connection;
+    this.setState('running');
+    connection.on('data', (data: Buffer) => this.received(data));
+    connection.once('close', (reason: import('../host/traceServer').CloseReason) => {
+      if (reason.kind === 'error') {
+        this.problem = `The program sent data Loop Lens cannot read (${reason.message}). What it recorded before is kept.`;
+      } else if (reason.kind === 'ended' && this.timeline.endInfo === null && this.state !== 'ended') {
+        this.problem =
+          'The program ended without finishing its trace (it may have been killed). What it recorded is kept.';
+      }
+      this.timeline.finish();
+      this.changed.fire(this);
+    });
+  }
+
+  /** Adds trace bytes that were read from a file (a session that shows a file). */
+  received(data: Uint8Array): void {
+    this.receivedBytes += data.length;
+    if (!this.storeFull) {
+      if (this.storedBytes + data.length > this.maxBytes) {
+        this.storeFull = true;
+        this.problem = `This trace passed ${Math.round(this.maxBytes / MIB)} MiB (the looplens.maxTraceMiB setting): the timeline keeps up, but exports stop at that point.`;
+      } else {
+        // Copy: the socket's buffer may be reused by the stream.
+        const copy = new Uint8Array(data);
+        this.chunks.push(copy);
+        this.storedBytes += copy.length;
+        this.appended.fire(copy);
+      }
+    }
+    this.changed.fire(this);
+  }
+
+  setState(state: SessionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.changed.fire(this);
+  }
+
+  /** The debugger stopped the program (trace-clock time derived from the wall clock). */
+  paused(reason: string): void {
+    const now = this.traceNow();
+    if (now === null) return;
+    const last = this.pauses[this.pauses.length - 1];
+    if (last !== undefined && last.end === null) return;
+    this.pauses.push({ start: now, end: null, reason });
+    this.setState('paused');
+    this.changed.fire(this);
+  }
+
+  resumed(): void {
+    const last = this.pauses[this.pauses.length - 1];
+    const now = this.traceNow();
+    if (last !== undefined && last.end === null && now !== null) last.end = Math.max(now, last.start);
+    if (this.state === 'paused') this.setState('running');
+    this.changed.fire(this);
+  }
+
+  /** The trace clock now, from the wall clock and the trace's clock origin. */
+  traceNow(): number | null {
+    const meta = this.timeline.meta;
+    if (meta === null) return null;
+    return Date.now() - meta.clockOriginEpochMs;
+  }
+
+  /** The debug session ended: no more data will come. */
+  end(): void {
+    const last = this.pauses[this.pauses.length - 1];
+    if (last !== undefined && last.end === null) last.end = this.traceNow() ?? last.start;
+    if (this.connection === null && this.receivedBytes === 0 && this.problem === null) {
+      this.problem =
+        'The program never connected to Loop Lens. Was it a Node.js program? (A program that clears NODE_OPTIONS for itself cannot be traced this way.)';
+    }
+    this.timeline.finish();
+    this.setState('ended');
+    void this.server?.close();
+  }
+
+  dispose(): void {
+    void this.server?.close();
+    this.changed.dispose();
+    this.appended.dispose();
+  }
+}
+
+/** All sessions, newest last. */
+export class TraceSessions implements vscode.Disposable {
+  private readonly sessions: TraceSession[] = [];
+  private readonly added = new vscode.EventEmitter<TraceSession>();
+  readonly onDidAdd = this.added.event;
+
+  all(): readonly TraceSession[] {
+    return this.sessions;
+  }
+
+  get(id: string): TraceSession | undefined {
+    return this.sessions.find((s) => s.id === id);
+  }
+
+  /** The session of a debug session, looking up its parents (js-debug runs the program in a child session). */
+  forDebugSession(debugSession: vscode.DebugSession | undefined): TraceSession | undefined {
+    for (let s = debugSession; s !== undefined; s = s.parentSession) {
+      const found = this.sessions.find(
+        (t) => t.debugSession?.id === s!.id || t.id === s!.configuration.__looplensSession,
+      );
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** A live session with its own trace server, waiting for the program to connect. */
+  async startLive(name: string, blockMs: number, maxMiB: number): Promise<TraceSession> {
+    // The server exists before its session (the session needs its address); connections only come
+    // once the program runs, by which time the session is there.
+    const holder: { session?: TraceSession } = {};
+    const server = await TraceServer.start({
+      // The first tracer to connect is the program; later ones (child processes) are declined.
+      accept: (connection) => {
+        const session = holder.session;
+        if (session === undefined || session.state !== 'starting') return false;
+        session.attach(connection);
+        return true;
+      },
+      visitor: () => holder.session!.timeline,
+    });
+    const session = new TraceSession(name, blockMs, maxMiB * MIB, server);
+    holder.session = session;
+    this.add(session);
+    return session;
+  }
+
+  /**
+   * A session that shows a trace file. Throws TraceFormatError (with a message for the user) when
+   * the bytes are not a usable trace; a trace cut short is shown up to where it stops.
+   */
+  openFile(name: string, bytes: Uint8Array, blockMs: number): TraceSession {
+    const session = new TraceSession(name, blockMs, Number.MAX_SAFE_INTEGER, null);
+    const reader = new TraceReader(session.timeline);
+    try {
+      reader.push(bytes);
+      reader.finish();
+    } catch (error) {
+      if (!(error instanceof TraceFormatError) || error.code !== 'truncated' || reader.meta === null)
+        throw error;
+      session.problem = `${error.message}: the recording did not finish; showing what it holds.`;
+    }
+    session.timeline.finish();
+    session.received(bytes);
+    session.setState('file');
+    this.add(session);
+    return session;
+  }
+
+  private add(session: TraceSession): void {
+    this.sessions.push(session);
+    this.added.fire(session);
+  }
+
+  dispose(): void {
+    for (const s of this.sessions) s.dispose();
+    this.added.dispose();
+  }
+}

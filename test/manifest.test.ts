@@ -1,0 +1,55 @@
+/** package.json and the extension's id registry agree; the .vsix holds only what it should. */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, VIEW_TYPES } from '../extension/ids';
+import { ROOT } from './helpers';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+describe('the extension manifest', () => {
+  it('contributes exactly the commands the registry names', () => {
+    const contributed = (manifest.contributes.commands as Array<{ command: string }>)
+      .map((c) => c.command)
+      .sort();
+    assert.deepEqual(contributed, Object.values(COMMANDS).sort());
+  });
+
+  it('contributes every setting the code reads, under the looplens section', () => {
+    const properties = Object.keys(manifest.contributes.configuration.properties).sort();
+    const read = Object.entries(SETTINGS)
+      .filter(([key]) => key !== 'section')
+      .map(([, name]) => `${SETTINGS.section}.${name}`)
+      .sort();
+    assert.deepEqual(properties, read);
+  });
+
+  it('offers the launch attribute for every traced debug type', () => {
+    for (const type of NODE_DEBUG_TYPES) {
+      const debuggers = (
+        manifest.contributes.debuggers as Array<{
+          type: string;
+          configurationAttributes: { launch: { properties: object } };
+        }>
+      ).filter((d) => d.type === type);
+      assert.equal(debuggers.length, 1, type);
+      assert.ok(LAUNCH_ATTRIBUTE in debuggers[0].configurationAttributes.launch.properties, type);
+      assert.ok((manifest.activationEvents as string[]).includes(`onDebugResolve:${type}`), type);
+    }
+    assert.ok((manifest.activationEvents as string[]).includes(`onWebviewPanel:${VIEW_TYPES.timeline}`));
+  });
+
+  it('runs on the offline VS Code and restricts what runs code in untrusted workspaces', () => {
+    assert.equal(manifest.engines.vscode, '^1.100.0');
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    assert.ok(
+      manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(
+        `${SETTINGS.section}.${SETTINGS.traceAllNodeSessions}`,
+      ),
+    );
+    assert.ok(
+      !('dependencies' in manifest) || Object.keys(manifest.dependencies).length === 0,
+      'everything is bundled',
+    );
+  });
+});

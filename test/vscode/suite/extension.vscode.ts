@@ -1,0 +1,362 @@
+/**
+ * Loop Lens in a real VS Code: this suite runs inside the extension host (offline through
+ * code-server, or on a desktop through @vscode/test-electron) with the real `vscode` API, the real
+ * JavaScript debugger and real Node.js programs, and checks what the timeline holds.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const ROOT = process.env.LOOPLENS_ROOT ?? path.resolve(__dirname, '..', '..', '..');
+const KITCHEN = path.join(ROOT, 'examples', 'kitchen', 'server.js');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'vscode');
+
+interface Inspected {
+  session: { id: string; name: string; state: string; problem: string | null; events: number };
+  pauses: Array<{ start: number; end: number | null; reason: string }>;
+  rendered: {
+    lanes: Array<{ name: string; kind: string; stints: number }>;
+    stints: number;
+    blocks: number;
+    pauses: number;
+  } | null;
+  panelVisible: boolean;
+  summary: {
+    tasks: Array<{ id: string; name: string; kind: string; stints: number }>;
+    blocks: Array<{ task: string; durationMs: number; location: { file: string; line: number } | null }>;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(
+  what: string,
+  read: () => T | undefined | Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function inspect(): Promise<Inspected[]> {
+  return (await vscode.commands.executeCommand('looplens.inspectState')) as Inspected[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function get(port: number, route: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: route, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Output the debug adapters send (the program's console), by debug session. */
+const output = new Map<vscode.DebugSession, string>();
+let tracker: vscode.Disposable | undefined;
+
+/** The output of a session and of its child sessions (js-debug runs the program in a child). */
+function outputOf(session: vscode.DebugSession): string {
+  let text = '';
+  for (const [s, value] of output) {
+    for (let p: vscode.DebugSession | undefined = s; p !== undefined; p = p.parentSession) {
+      if (p.id === session.id) {
+        text += value;
+        break;
+      }
+    }
+  }
+  return text;
+}
+
+/** Starts a debug session and returns it once VS Code reports it started. */
+async function start(config: vscode.DebugConfiguration): Promise<vscode.DebugSession> {
+  const started = new Promise<vscode.DebugSession>((resolve) => {
+    const listener = vscode.debug.onDidStartDebugSession((session) => {
+      if (session.name === config.name) {
+        listener.dispose();
+        resolve(session);
+      }
+    });
+  });
+  const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], config);
+  assert.ok(ok, `debugging ${config.name} started`);
+  return started;
+}
+
+async function stop(session: vscode.DebugSession): Promise<void> {
+  const ended = new Promise<void>((resolve) => {
+    const listener = vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.id === session.id) {
+        listener.dispose();
+        resolve();
+      }
+    });
+  });
+  await vscode.debug.stopDebugging(session);
+  await ended;
+}
+
+async function latest(name: string): Promise<Inspected> {
+  return waitFor(`a Loop Lens session for ${name}`, async () =>
+    (await inspect()).filter((s) => s.session.name === name).pop(),
+  );
+}
+
+describe('Loop Lens in VS Code', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: { output?: string } }) => {
+          if (m.type === 'event' && m.event === 'output' && m.body?.output !== undefined) {
+            output.set(session, (output.get(session) ?? '') + m.body.output);
+          }
+        },
+      }),
+    });
+    const extension = vscode.extensions.getExtension('looplens.looplens');
+    assert.ok(extension, 'the Loop Lens extension is installed');
+    await extension.activate();
+  });
+
+  after(() => tracker?.dispose());
+
+  it('a launch without "looplens" runs untraced and untouched', async () => {
+    const session = await start({
+      type: 'node',
+      request: 'launch',
+      name: 'untraced env',
+      program: path.join(FIXTURES, 'env.js'),
+    });
+    const line = await waitFor(
+      'the program to report',
+      () => /LOOPLENS-ENV (.*)/.exec(outputOf(session))?.[1],
+    );
+    const report = JSON.parse(line) as {
+      nodeOptions: string | null;
+      looplensOptions: boolean;
+      traced: boolean;
+    };
+    assert.equal(report.looplensOptions, false);
+    assert.equal(report.traced, false);
+    assert.ok(!(report.nodeOptions ?? '').includes('tracer.js'), `NODE_OPTIONS: ${report.nodeOptions}`);
+    assert.equal(
+      (await inspect()).filter((s) => s.session.name === 'untraced env').length,
+      0,
+      'no Loop Lens session',
+    );
+  });
+
+  it("a traced launch keeps the user's own NODE_OPTIONS and adds the tracer after them", async () => {
+    const session = await start({
+      type: 'node',
+      request: 'launch',
+      name: 'traced env',
+      program: path.join(FIXTURES, 'env.js'),
+      looplens: true,
+      env: { NODE_OPTIONS: '--max-old-space-size=123' },
+    });
+    const line = await waitFor(
+      'the program to report',
+      () => /LOOPLENS-ENV (.*)/.exec(outputOf(session))?.[1],
+    );
+    const report = JSON.parse(line) as {
+      nodeOptions: string;
+      looplensOptions: boolean;
+      traced: boolean;
+      heapLimitMiB: number;
+    };
+    assert.ok(report.traced, 'the tracer is loaded');
+    assert.match(report.nodeOptions, /--max-old-space-size=123/);
+    assert.ok(
+      report.nodeOptions.indexOf('--max-old-space-size=123') < report.nodeOptions.indexOf('tracer.js'),
+      "the user's flag first",
+    );
+    assert.ok(report.heapLimitMiB < 400, `the user's heap limit applies (${report.heapLimitMiB} MiB)`);
+    const traced = await latest('traced env');
+    await waitFor('the session to end', async () =>
+      (await latest('traced env')).session.state === 'ended' ? true : undefined,
+    );
+    assert.ok(traced);
+  });
+
+  it('pausing at a breakpoint marks the pause on the timeline, and continuing closes it', async () => {
+    const port = await freePort();
+    const file = path.join(FIXTURES, 'pause.js');
+    const line = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('BREAK HERE'));
+    const breakpoint = new vscode.SourceBreakpoint(
+      new vscode.Location(vscode.Uri.file(file), new vscode.Position(line, 0)),
+    );
+    vscode.debug.addBreakpoints([breakpoint]);
+    const session = await start({
+      type: 'node',
+      request: 'launch',
+      name: 'pause',
+      program: file,
+      looplens: true,
+      env: { PORT: String(port) },
+    });
+    try {
+      await waitFor('the server to listen', () =>
+        outputOf(session).includes('Kitchen open') ? true : undefined,
+      );
+      const answer = get(port, '/pause-me');
+      const paused = await waitFor('the pause on the timeline', async () => {
+        const s = await latest('pause');
+        return s.session.state === 'paused' && s.pauses.length === 1 && s.pauses[0].end === null
+          ? s
+          : undefined;
+      });
+      assert.equal(paused.pauses[0].reason, 'breakpoint');
+      await sleep(300);
+      await vscode.commands.executeCommand('workbench.action.debug.continue');
+      assert.equal(await answer, 'paused and resumed');
+      const resumed = await waitFor('the pause to close', async () => {
+        const s = await latest('pause');
+        return s.session.state === 'running' && s.pauses[0].end !== null ? s : undefined;
+      });
+      assert.ok(
+        resumed.pauses[0].end! - resumed.pauses[0].start >= 250,
+        'the pause lasted while the program stood still',
+      );
+      const request = await waitFor('the request task', async () =>
+        (await latest('pause')).summary.tasks.find((t) => t.name === 'GET /pause-me'),
+      );
+      const blocks = (await latest('pause')).summary.blocks.filter((b) => b.task === request.id);
+      assert.equal(blocks.length, 0, 'a program paused in the debugger is not a blocked loop');
+    } finally {
+      vscode.debug.removeBreakpoints([breakpoint]);
+      await stop(session);
+    }
+  });
+
+  it('a debuggee that dies abruptly ends its timeline with a clear message, keeping what it recorded', async () => {
+    await start({
+      type: 'node',
+      request: 'launch',
+      name: 'crash',
+      program: path.join(FIXTURES, 'crash.js'),
+      looplens: true,
+    });
+    const ended = await waitFor('the session to end', async () => {
+      const s = await latest('crash');
+      return s.session.state === 'ended' ? s : undefined;
+    });
+    assert.match(ended.session.problem ?? '', /ended without finishing its trace/);
+    const requests = ended.summary.tasks.filter((t) => t.kind === 'request').map((t) => t.name);
+    assert.deepEqual(requests.sort(), ['GET /work/0', 'GET /work/1', 'GET /work/2']);
+  });
+
+  it('an invalid trace file is refused with a clear error, and nothing breaks', async () => {
+    const file = path.join(os.tmpdir(), `looplens-hostile-${process.pid}.looplens`);
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('LOOPLENS'), Buffer.alloc(8, 0xff)]));
+    const before = (await inspect()).length;
+    const opened = await vscode.commands.executeCommand('looplens.openTrace', vscode.Uri.file(file));
+    assert.equal(opened, undefined);
+    assert.equal((await inspect()).length, before, 'no session was made of it');
+    fs.rmSync(file, { force: true });
+  });
+
+  it('the kitchen, traced: the timeline opens beside the editor and fills live with the requests', async () => {
+    const port = await freePort();
+    await vscode.window.showTextDocument(vscode.Uri.file(KITCHEN));
+    const session = await start({
+      type: 'node',
+      request: 'launch',
+      name: 'Kitchen (traced by Loop Lens)',
+      program: KITCHEN,
+      looplens: true,
+      env: { PORT: String(port) },
+    });
+    await waitFor('the kitchen to open', () =>
+      outputOf(session).includes('Kitchen open') ? true : undefined,
+    );
+    const waiting = [get(port, '/async'), get(port, '/async'), get(port, '/async')];
+    await sleep(30);
+    await Promise.all([get(port, '/blocking'), ...waiting]);
+    await get(port, '/parallel');
+    await get(port, '/background');
+    const live = await waitFor('the panel to draw the requests', async () => {
+      const s = await latest('Kitchen (traced by Loop Lens)');
+      const names = s.rendered?.lanes.map((l) => l.name) ?? [];
+      return names.includes('GET /blocking') &&
+        names.filter((n) => n === 'GET /async').length === 3 &&
+        names.includes('fetchMenu')
+        ? s
+        : undefined;
+    });
+    assert.equal(live.session.state, 'running');
+    assert.ok(live.panelVisible, 'the timeline panel is visible');
+    assert.ok(live.rendered!.blocks >= 1, 'the blocking request drew a block');
+    const block = live.summary.blocks.find(
+      (b) => live.summary.tasks.find((t) => t.id === b.task)?.name === 'GET /blocking',
+    );
+    assert.ok(block && block.durationMs >= 290, 'the block lasts the 300 ms');
+    assert.equal(
+      block.location?.line,
+      fs
+        .readFileSync(KITCHEN, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('the chef stands here')) + 1,
+    );
+
+    await stop(session);
+    const ended = await waitFor('the session to end', async () => {
+      const s = await latest('Kitchen (traced by Loop Lens)');
+      return s.session.state === 'ended' ? s : undefined;
+    });
+    assert.ok(
+      ended.rendered!.lanes.some((l) => l.name === 'GET /blocking'),
+      'the timeline is kept after the session ends',
+    );
+
+    const exported = path.join(os.tmpdir(), `looplens-export-${process.pid}.looplens`);
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('looplens.exportSnapshot', {
+      format: 'json',
+      uri: vscode.Uri.file(exported),
+      sessionId: ended.session.id,
+    });
+    assert.ok(uri !== undefined && fs.statSync(exported).size > 100, 'the trace was exported');
+    const reopened = await vscode.commands.executeCommand<string>(
+      'looplens.openTrace',
+      vscode.Uri.file(exported),
+    );
+    const again = (await inspect()).find((s) => s.session.id === reopened);
+    assert.ok(
+      again && again.summary.tasks.some((t) => t.name === 'GET /blocking'),
+      'the export opens again into the same timeline',
+    );
+    fs.rmSync(exported, { force: true });
+    // Leave the kitchen's timeline in front for the screenshot.
+    await vscode.commands.executeCommand('looplens.openTimeline', ended.session.id);
+    await sleep(1000);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Which lanes the timeline shows, in which order, at which height: pure code (no DOM), tested in
+ * plain Node. The chef lane and the lag track come first; then one lane per task in order of
+ * creation, with each task's sub-tasks (background work, Promise.all members) right under it.
+ *
+ * Coordinate spaces, used the same way everywhere in the webview:
+ *  - time: trace-clock milliseconds;
+ *  - CSS pixels: layout and input (what d3 and mouse events speak);
+ *  - device pixels: the canvas's backing store (CSS pixels × devicePixelRatio), only in the renderer.
+ */
+import { Timeline, TimelineTask } from '../model/timeline';
+
+export const LAYOUT = {
+  /** Height of the time axis at the top, CSS px. */
+  axisHeight: 22,
+  chefHeight: 30,
+  lagHeight: 26,
+  laneHeight: 18,
+  laneGap: 2,
+  /** Width of the lane labels on the left, CSS px. */
+  gutter: 210,
+  /** Indentation of a sub-task's label per level, CSS px. */
+  indent: 12,
+} as const;
+
+export interface Lane {
+  task: number;
+  depth: number;
+  /** Top of the lane in content coordinates (before vertical scrolling), CSS px. */
+  y: number;
+}
+
+export interface LaneFilter {
+  /** Case-insensitive text that the task's name or kind must contain ('' for all). */
+  text: string;
+  /** Hide tasks created by library or runtime code. */
+  hideInternal: boolean;
+}
+
+/** The lanes for a timeline, parents before their children. */
+export function layoutLanes(
+  timeline: Timeline,
+  filter: LaneFilter = { text: '', hideInternal: false },
+): Lane[] {
+  const tasks = timeline.tasks;
+  const children = new Map<number, number[]>();
+  const roots: number[] = [];
+  for (const task of tasks) {
+    if (task.index === 0 && task.stints.length === 0) continue;
+    if (task.parent >= 0 && task.parent < tasks.length) {
+      let list = children.get(task.parent);
+      if (list === undefined) children.set(task.parent, (list = []));
+      list.push(task.index);
+    } else {
+      roots.push(task.index);
+    }
+  }
+  const text = filter.text.trim().toLowerCase();
+  const shown = (t: TimelineTask): boolean =>
+    (!filter.hideInternal || !t.internal) &&
+    (text === '' || t.name.toLowerCase().includes(text) || t.kind.includes(text));
+  const lanes: Lane[] = [];
+  let y = 0;
+  const visit = (index: number, depth: number, seen: Set<number>): void => {
+    if (seen.has(index)) return;
+    seen.add(index);
+    const task = tasks[index];
+    if (shown(task)) {
+      lanes.push({ task: index, depth, y });
+      y += LAYOUT.laneHeight + LAYOUT.laneGap;
+    }
+    for (const child of children.get(index) ?? []) visit(child, depth + 1, seen);
+  };
+  const seen = new Set<number>();
+  const byCreation = (a: number, b: number): number => tasks[a].createdAt - tasks[b].createdAt || a - b;
+  for (const root of roots.sort(byCreation)) visit(root, 0, seen);
+  return lanes;
+}
+
+/** The index of the first lane whose bottom is below `y` (binary search). */
+export function laneAt(lanes: readonly Lane[], y: number): number {
+  let lo = 0;
+  let hi = lanes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lanes[mid].y + LAYOUT.laneHeight <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first of `starts[idx[k]]` ≥ `time` among the stints `idx` (sorted by start). */
+export function firstAtOrAfter(starts: Float64Array, idx: readonly number[], time: number): number {
+  let lo = 0;
+  let hi = idx.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[idx[mid]] < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,301 @@
+/**
+ * Draws the chef picture on a canvas. Only what is visible is touched: the stints of a lane are
+ * found by binary search, stints narrower than a pixel are merged (after drawing one pixel, the
+ * next stint looked at is the first that starts past it), rectangles are snapped to whole device
+ * pixels and filled in one path per color. The renderer only draws; it decides nothing.
+ */
+import type { ScaleLinear } from 'd3-scale';
+import { Timeline } from '../model/timeline';
+import { Pause } from './protocol';
+import { LAYOUT, Lane, firstAtOrAfter, laneAt } from './layout';
+import { Theme, taskColor } from './theme';
+
+export interface Frame {
+  ctx: CanvasRenderingContext2D;
+  /** CSS px. */
+  width: number;
+  height: number;
+  /** Time → CSS px (x), for the current zoom. */
+  x: ScaleLinear<number, number>;
+  timeline: Timeline;
+  lanes: readonly Lane[];
+  /** Vertical scroll of the dish lanes, CSS px. */
+  scrollTop: number;
+  pauses: readonly Pause[];
+  theme: Theme;
+  /** Lane (task index) under the pointer, or -1. */
+  hoverTask: number;
+  /** Task to emphasize (the step cursor's), or -1. */
+  selectedTask: number;
+  /** Time of the cursor line, or null. */
+  cursor: number | null;
+}
+
+/** Where the dish lanes begin, CSS px from the top. */
+export const LANES_TOP = LAYOUT.axisHeight + LAYOUT.chefHeight + LAYOUT.lagHeight + 6;
+
+type Batches = Map<string, number[]>;
+
+function rect(batches: Batches, color: string, x0: number, y: number, x1: number, h: number): void {
+  let list = batches.get(color);
+  if (list === undefined) batches.set(color, (list = []));
+  list.push(x0, y, x1 - x0, h);
+}
+
+function fill(ctx: CanvasRenderingContext2D, batches: Batches): void {
+  for (const [color, list] of batches) {
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    for (let i = 0; i < list.length; i += 4) ctx.rect(list[i], list[i + 1], list[i + 2], list[i + 3]);
+    ctx.fill();
+  }
+  batches.clear();
+}
+
+export function formatDuration(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  if (ms >= 1) return `${ms.toFixed(2)} ms`;
+  return `${(ms * 1000).toFixed(0)} µs`;
+}
+
+export function draw(f: Frame): void {
+  const { ctx, width, height, x, timeline, theme } = f;
+  const s = timeline.stints;
+  const t0 = timeline.startTime;
+  ctx.save();
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, width, height);
+  ctx.font = `11px ${theme.font}`;
+  ctx.textBaseline = 'middle';
+
+  const left = LAYOUT.gutter;
+  const [v0, v1] = [x.invert(left), x.invert(width)];
+  const batches: Batches = new Map();
+
+  // ---- time axis
+  ctx.strokeStyle = theme.grid;
+  ctx.fillStyle = theme.muted;
+  ctx.lineWidth = 1;
+  const ticks = x.ticks(Math.max(2, Math.floor((width - left) / 110)));
+  const span = v1 - v0;
+  for (const tick of ticks) {
+    const px = Math.round(x(tick)) + 0.5;
+    if (px < left) continue;
+    ctx.globalAlpha = 0.25;
+    ctx.beginPath();
+    ctx.moveTo(px, LAYOUT.axisHeight - 4);
+    ctx.lineTo(px, height);
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+    ctx.fillText(axisLabel(tick - t0, span), px + 3, LAYOUT.axisHeight / 2);
+  }
+
+  // ---- the chef lane: who the loop works for, and blocks
+  const chefY = LAYOUT.axisHeight + 3;
+  const chefH = LAYOUT.chefHeight - 6;
+  ctx.fillStyle = theme.foreground;
+  ctx.fillText('chef (event loop)', 8, chefY + chefH / 2);
+  const pxPerMs = (width - left) / Math.max(span, 1e-9);
+  let i = timeline.firstStintAfter(v0);
+  while (i < s.length && s.start[i] < v1) {
+    const task = timeline.tasks[s.task[i]];
+    const a = Math.max(left, Math.floor(x(s.start[i])));
+    const end = timeline.stintEnd(i);
+    const b = Math.max(a + 1, Math.ceil(x(end)));
+    rect(
+      batches,
+      task.index === 0 ? theme.untracked : taskColor(theme, task.id),
+      a,
+      chefY,
+      Math.min(b, width),
+      chefH,
+    );
+    if ((end - s.start[i]) * pxPerMs < 1) {
+      // Everything up to the next pixel is already drawn: jump past it.
+      const next = timeline.firstStintAfter(x.invert(a + 1));
+      i = Math.max(i + 1, next);
+    } else {
+      i++;
+    }
+  }
+  fill(ctx, batches);
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = theme.block;
+  for (const block of timeline.blocks) {
+    const end = block.start + block.durationMs;
+    if (end < v0 || block.start > v1) continue;
+    const a = Math.max(left, x(block.start));
+    const b = Math.min(width, x(end));
+    ctx.strokeRect(Math.round(a) + 1, chefY + 1, Math.max(2, Math.round(b - a) - 2), chefH - 2);
+    if (b - a > 46) {
+      ctx.fillStyle = theme.block;
+      ctx.fillText(`block ${formatDuration(block.durationMs)}`, a + 4, chefY + chefH / 2);
+    }
+  }
+
+  // ---- lag track
+  const lagY = LAYOUT.axisHeight + LAYOUT.chefHeight;
+  const lagH = LAYOUT.lagHeight - 4;
+  ctx.fillStyle = theme.muted;
+  ctx.fillText('lag (p99)', 8, lagY + lagH / 2);
+  const points = timeline.lagPoints;
+  let top = timeline.blockMs * 2;
+  for (const p of points) if (p.p99Ms > top) top = p.p99Ms;
+  ctx.fillStyle = theme.lag;
+  ctx.globalAlpha = 0.6;
+  let previous = t0;
+  for (const p of points) {
+    if (p.time >= v0 && previous <= v1 && p.samples > 0) {
+      const a = Math.max(left, Math.floor(x(previous)));
+      const b = Math.max(a + 1, Math.ceil(x(p.time)));
+      const h = Math.max(1, Math.round((Math.min(p.p99Ms, top) / top) * lagH));
+      ctx.fillRect(a, lagY + lagH - h, Math.min(b, width) - a, h);
+    }
+    previous = p.time;
+  }
+  ctx.globalAlpha = 1;
+
+  // ---- dish lanes
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, LANES_TOP, width, height - LANES_TOP);
+  ctx.clip();
+  const first = laneAt(f.lanes, f.scrollTop);
+  const endTime = timeline.endTime;
+  for (let k = first; k < f.lanes.length; k++) {
+    const lane = f.lanes[k];
+    const y = LANES_TOP + lane.y - f.scrollTop;
+    if (y > height) break;
+    const task = timeline.tasks[lane.task];
+    const mid = Math.round(y + LAYOUT.laneHeight / 2) + 0.5;
+    if (lane.task === f.hoverTask || lane.task === f.selectedTask) {
+      ctx.fillStyle = theme.focus;
+      ctx.globalAlpha = lane.task === f.selectedTask ? 0.22 : 0.12;
+      ctx.fillRect(0, y, width, LAYOUT.laneHeight);
+      ctx.globalAlpha = 1;
+    }
+    // label
+    const color = task.index === 0 ? theme.untracked : taskColor(theme, task.id);
+    const indent = 8 + lane.depth * LAYOUT.indent;
+    ctx.fillStyle = color;
+    ctx.fillRect(indent, mid - 3.5, 7, 7);
+    ctx.fillStyle = task.internal ? theme.muted : theme.foreground;
+    ctx.fillText(fitText(ctx, task.name, left - indent - 16), indent + 11, mid);
+    // life: waiting from the first moment to the end
+    const life0 = Math.max(
+      v0,
+      Math.min(task.createdAt, task.stints.length > 0 ? s.start[task.stints[0]] : task.createdAt),
+    );
+    const lifeEnd = timeline.taskEndTime(task) ?? (task.stints.length > 0 ? endTime : task.createdAt);
+    const life1 = Math.min(v1, lifeEnd);
+    if (life1 > life0) {
+      ctx.strokeStyle = color;
+      ctx.globalAlpha = 0.55;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(Math.max(left, x(life0)), mid);
+      ctx.lineTo(Math.min(width, x(life1)), mid);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
+    // stints, ready stretches before them
+    const stints = task.stints;
+    let j = Math.max(0, firstAtOrAfter(s.start, stints, v0) - 1);
+    while (j < stints.length) {
+      const st = stints[j];
+      const start = s.start[st];
+      if (start > v1) break;
+      const end = timeline.stintEnd(st);
+      if (end >= v0) {
+        const ready = s.readySince[st];
+        if (Number.isFinite(ready) && x(start) - x(ready) >= 1) {
+          rect(
+            batches,
+            theme.ready,
+            Math.max(left, Math.floor(x(ready))),
+            y + 5,
+            Math.floor(x(start)),
+            LAYOUT.laneHeight - 10,
+          );
+        }
+        const a = Math.max(left, Math.floor(x(start)));
+        const b = Math.min(width, Math.max(a + 1, Math.ceil(x(end))));
+        const long = end - start >= timeline.blockMs;
+        rect(batches, long ? theme.block : color, a, y + 2, b, LAYOUT.laneHeight - 4);
+        if ((end - start) * pxPerMs < 1) {
+          j = Math.max(j + 1, firstAtOrAfter(s.start, stints, x.invert(a + 1)));
+          continue;
+        }
+      }
+      j++;
+    }
+    if (task.kind === 'request' && task.endedAt !== null && task.endedAt >= v0 && task.endedAt <= v1) {
+      const px = Math.round(x(task.endedAt));
+      rect(batches, theme.foreground, px, y + 1, px + 1, LAYOUT.laneHeight - 2);
+    }
+  }
+  fill(ctx, batches);
+  ctx.restore();
+
+  // ---- pauses: the program stood still in the debugger
+  for (const pause of f.pauses) {
+    const end = pause.end ?? endTime;
+    if (end < v0 || pause.start > v1) continue;
+    const a = Math.max(left, x(pause.start));
+    const b = Math.max(a + 2, Math.min(width, x(end)));
+    ctx.fillStyle = theme.pause;
+    ctx.globalAlpha = 0.18;
+    ctx.fillRect(a, LAYOUT.axisHeight, b - a, height - LAYOUT.axisHeight);
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = theme.pause;
+    ctx.fillRect(a, LAYOUT.axisHeight, 2, height - LAYOUT.axisHeight);
+    ctx.fillText(`paused (${pause.reason})`, a + 5, LAYOUT.axisHeight + LAYOUT.chefHeight / 2);
+  }
+
+  // ---- gutter edge and cursor
+  ctx.fillStyle = theme.grid;
+  ctx.globalAlpha = 0.4;
+  ctx.fillRect(left - 1, LAYOUT.axisHeight, 1, height);
+  ctx.globalAlpha = 1;
+  if (f.cursor !== null && f.cursor >= v0 && f.cursor <= v1) {
+    ctx.fillStyle = theme.focus;
+    ctx.fillRect(Math.round(x(f.cursor)), LAYOUT.axisHeight, 1, height);
+  }
+  ctx.restore();
+}
+
+const textWidths = new Map<string, number>();
+
+/** `text` cut with an ellipsis to fit `max` CSS px (measurements cached). */
+function fitText(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+  const measure = (t: string): number => {
+    let w = textWidths.get(t);
+    if (w === undefined) {
+      w = ctx.measureText(t).width;
+      if (textWidths.size > 5000) textWidths.clear();
+      textWidths.set(t, w);
+    }
+    return w;
+  };
+  if (measure(text) <= max) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (measure(`${text.slice(0, mid)}…`) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
+}
+
+/** An axis label for a time relative to the start, precise enough for the visible span. */
+export function axisLabel(ms: number, span: number): string {
+  if (span >= 20_000) return `${(ms / 1000).toFixed(0)} s`;
+  if (span >= 2000) return `${(ms / 1000).toFixed(1)} s`;
+  if (span >= 20) return `${ms.toFixed(0)} ms`;
+  if (span >= 2) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(3)} ms`;
+}
