@@ -122,6 +122,7 @@ export class TraceSession implements vscode.Disposable {
     const last = this.pauses[this.pauses.length - 1];
     if (last !== undefined && last.end === null) return;
     this.pauses.push({ start: now, end: null, reason });
+    this.timeline.setPauses(this.pauses);
     this.setState('paused');
     this.changed.fire(this);
   }
@@ -130,6 +131,7 @@ export class TraceSession implements vscode.Disposable {
     const last = this.pauses[this.pauses.length - 1];
     const now = this.traceNow();
     if (last !== undefined && last.end === null && now !== null) last.end = Math.max(now, last.start);
+    this.timeline.setPauses(this.pauses);
     if (this.state === 'paused') this.setState('running');
     this.changed.fire(this);
   }
@@ -145,6 +147,7 @@ export class TraceSession implements vscode.Disposable {
   end(): void {
     const last = this.pauses[this.pauses.length - 1];
     if (last !== undefined && last.end === null) last.end = this.traceNow() ?? last.start;
+    this.timeline.setPauses(this.pauses);
     if (this.connection === null && this.receivedBytes === 0 && this.problem === null) {
       this.problem =
         'The program never connected to Loop Lens. Was it a Node.js program? (A program that clears NODE_OPTIONS for itself cannot be traced this way.)';

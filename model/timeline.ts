@@ -162,6 +162,11 @@ export class Timeline implements EventVisitor {
   lastTime = -Infinity;
   /** Bumped on every change, so views can tell when to redraw. */
   version = 0;
+  /**
+   * When the program stood still in a debugger (trace clock, ms; end null while paused). Known to
+   * the host, not the tracer. Paused time never makes a block: the loop was not busy, it was held.
+   */
+  private pauses: ReadonlyArray<{ start: number; end: number | null }> = [];
 
   private readonly byWireId = new Map<number, number>();
   /** Stint now open (-1: none). */
@@ -189,8 +194,29 @@ export class Timeline implements EventVisitor {
 
   set blockMs(value: number) {
     this.blockMsOverride = value;
+    this.judgeBlocks();
+  }
+
+  /** Finds the blocks again (after the threshold or the pauses changed). */
+  private judgeBlocks(): void {
+    const samples = this.blocks.map((b) => ({
+      stint: b.stint,
+      frames: b.frames,
+      observedMs: b.observedMs,
+      observations: b.observations,
+    }));
     this.blocks.length = 0;
     for (let i = 0; i < this.stints.length; i++) if (i !== this.open) this.checkBlock(i);
+    // What the sampler saw of a block stays with it.
+    for (const b of this.blocks) {
+      const seen = samples.find((x) => x.stint === b.stint);
+      if (seen !== undefined)
+        Object.assign(b, {
+          frames: seen.frames,
+          observedMs: seen.observedMs,
+          observations: seen.observations,
+        });
+    }
     this.version++;
   }
 
@@ -350,10 +376,28 @@ export class Timeline implements EventVisitor {
     return end;
   }
 
+  /** Sets the debugger pauses and judges the blocks again. */
+  setPauses(pauses: ReadonlyArray<{ start: number; end: number | null }>): void {
+    this.pauses = pauses.map((p) => ({ start: p.start, end: p.end }));
+    this.judgeBlocks();
+  }
+
+  /** How much of [start, end] the program spent paused in the debugger, ms. */
+  private pausedWithin(start: number, end: number): number {
+    let paused = 0;
+    for (const p of this.pauses) {
+      const overlap = Math.min(end, p.end ?? Infinity) - Math.max(start, p.start);
+      if (overlap > 0) paused += overlap;
+    }
+    return paused;
+  }
+
   private checkBlock(stint: number): void {
     const s = this.stints;
     const duration = s.end[stint] - s.start[stint];
     if (duration < this.blockMs) return;
+    if (this.pauses.length > 0 && duration - this.pausedWithin(s.start[stint], s.end[stint]) < this.blockMs)
+      return;
     const block: BlockInfo = {
       stint,
       task: s.task[stint],

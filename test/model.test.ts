@@ -263,3 +263,18 @@ describe('source maps', () => {
     });
   });
 });
+
+describe('debugger pauses', () => {
+  it('do not make a stint a block: the loop was held, not busy', () => {
+    const t = timeline(50);
+    t.task(0, 1, TaskKind.Request, 0, 'GET /a', 0, null);
+    t.setPauses([{ start: 10, end: null }]);
+    t.run(5, 1, Reason.Request);
+    t.idle(2000);
+    assert.equal(t.blocks.length, 0, 'paused from 10 ms on');
+    t.setPauses([{ start: 10, end: 1990 }]);
+    assert.equal(t.blocks.length, 0, '15 ms of work around a pause');
+    t.setPauses([{ start: 10, end: 1900 }]);
+    assert.equal(t.blocks.length, 1, '105 ms of work around a pause is a block');
+  });
+});

@@ -46,6 +46,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       reader = new TraceReader(timeline);
       view.setTimeline(timeline);
       view.setSession(message.session);
+      timeline.setPauses(message.pauses);
       view.setPauses(message.pauses);
       feed(message.bytes);
       if (message.session.state === 'ended' || message.session.state === 'file') timeline.finish();
@@ -61,6 +62,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       }
       return;
     case 'pauses':
+      timeline.setPauses(message.pauses);
       view.setPauses(message.pauses);
       return;
     default:
