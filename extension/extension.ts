@@ -40,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       rendered: panels.get(session.id)?.lastRendered ?? null,
       panelVisible: panels.get(session.id)?.panel.visible ?? false,
       summary: summarize(session.timeline),
+      clock: { startTime: session.timeline.startTime, now: session.traceNow() },
     }));
 
   context.subscriptions.push(

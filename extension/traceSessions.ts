@@ -25,6 +25,8 @@ export class TraceSession implements vscode.Disposable {
   private storedBytes = 0;
   private receivedBytes = 0;
   private storeFull = false;
+  /** Events read from a trace file (a live session counts its connection's). */
+  fileEvents = 0;
   private connection: TraceConnection | null = null;
   private readonly changed = new vscode.EventEmitter<TraceSession>();
   private readonly appended = new vscode.EventEmitter<Uint8Array>();
@@ -67,7 +69,7 @@ export class TraceSession implements vscode.Disposable {
       name: this.name,
       state: this.state,
       problem: this.problem,
-      events: stats?.events ?? 0,
+      events: stats?.events ?? this.fileEvents,
       dropped: this.timeline.droppedEvents,
       bytes: this.receivedBytes,
       blockMs: this.blockMs,
@@ -226,6 +228,7 @@ export class TraceSessions implements vscode.Disposable {
       session.problem = `${error.message}: the recording did not finish; showing what it holds.`;
     }
     session.timeline.finish();
+    session.fileEvents = reader.stats.events;
     session.received(bytes);
     session.setState('file');
     this.add(session);

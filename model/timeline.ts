@@ -382,7 +382,7 @@ export class Timeline implements EventVisitor {
     this.judgeBlocks();
   }
 
-  /** How much of [start, end] the program spent paused in the debugger, ms. */
+  /** How much of [start, end] the program spent paused in the debugger (as the host saw it), ms. */
   private pausedWithin(start: number, end: number): number {
     let paused = 0;
     for (const p of this.pauses) {
@@ -396,8 +396,9 @@ export class Timeline implements EventVisitor {
     const s = this.stints;
     const duration = s.end[stint] - s.start[stint];
     if (duration < this.blockMs) return;
-    if (this.pauses.length > 0 && duration - this.pausedWithin(s.start[stint], s.end[stint]) < this.blockMs)
-      return;
+    // A stint the debugger held is paused, not blocked: when within it the program stopped is known
+    // only up to the debugger's latency, so the whole stint is taken as paused.
+    if (this.pauses.length > 0 && this.pausedWithin(s.start[stint], s.end[stint]) > 0) return;
     const block: BlockInfo = {
       stint,
       task: s.task[stint],

@@ -1,6 +1,7 @@
 // `npm test`: everything that must pass before a change lands, in order, stopping at the first
-// failure: type checks, lint and format, the build, then the test suites (unit tests and tests that
-// run the real tracer in real Node processes under real load).
+// failure: type checks, lint and format, the build, the test suites (unit tests and tests that run
+// the real tracer in real Node processes under real load), then the integration suite in a real
+// VS Code (code-server; `bash .ci/run` installs it).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -13,6 +14,7 @@ const steps = [
   ['lint and format', npm, ['run', '--silent', 'lint']],
   ['build', npm, ['run', '--silent', 'build']],
   ['tests', process.execPath, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js')]],
+  ['VS Code integration (code-server)', process.execPath, [path.join(root, 'test', 'vscode', 'run.mjs')]],
 ];
 
 for (const [title, command, args] of steps) {

@@ -151,6 +151,35 @@ export function tick(spentMs: number): void {
   if (current === null) beat(now(), 0, false);
 }
 
+/**
+ * The flush timer runs straight from the event loop, where no stint can be open: every stint
+ * closes in a `finally` or in the microtask checkpoint after its callback, and those run before the
+ * next timer. A stint still open here was left open by something that should not happen (code run
+ * by a debugger inside an interrupt, say): close it now rather than let every later stint belong
+ * to it. Returns whether anything had to be closed.
+ */
+export function closeStrayStints(): boolean {
+  if (savedTask.length === 0 && current === null) return false;
+  const t = now();
+  const w = recorder.room(1);
+  if (w !== null) w.idle(t);
+  savedTask.length = 0;
+  savedStrand.length = 0;
+  current = null;
+  strand = null;
+  pendingIdle = -1;
+  pendingTask = null;
+  lastEnd = t;
+  beat(t, 0, false);
+  if (onStray !== null) onStray();
+  return true;
+}
+
+let onStray: (() => void) | null = null;
+export function setStrayHandler(handler: () => void): void {
+  onStray = handler;
+}
+
 function safeIdle(): number {
   try {
     return nodeTiming.idleTime ?? 0;

@@ -23,6 +23,7 @@ import {
   startEngine,
   stopEngine,
   tick,
+  closeStrayStints,
 } from './engine';
 import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations } from './locations';
@@ -165,6 +166,7 @@ function sampleLag(started: number): void {
 function flush(final: boolean): void {
   const started = performance.now();
   try {
+    if (!final && closeStrayStints()) problem('closed a stint that was left open (see closeStrayStints)');
     // Lag is measured on the flush timer's own ticks, not on the extra flushes.
     if (!final && started - lastFlushStart >= flushMs) {
       sampleLag(started);

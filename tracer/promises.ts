@@ -35,6 +35,7 @@ import {
   renameTask,
   setOuterEndHandler,
   setStrand,
+  setStrayHandler,
   stintSeq,
   strand,
   taskOf,
@@ -258,6 +259,13 @@ function patchCombinator(name: Combinator): void {
 
 export function startPromises(): void {
   setOuterEndHandler(onStintEnd);
+  // After stray stints were closed (engine.ts), no before() is waiting for its after().
+  setStrayHandler(() => {
+    entered.length = 0;
+    lastDerived = null;
+    lastConsumed = null;
+    lastConsumedBy = null;
+  });
   stopHooks = promiseHooks.createHook({ init, before, after }) as () => void;
   for (const name of COMBINATORS) {
     if (typeof Promise[name] === 'function') patchCombinator(name);

@@ -66,8 +66,12 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
   } finally {
     process.nextTick = nextTick;
   }
-  channel.port1.on('message', (report: BlockReport) => {
+  channel.port1.on('message', (report: BlockReport | { problem: string }) => {
     try {
+      if ('problem' in report) {
+        onProblem(report.problem);
+        return;
+      }
       writeReport(report);
     } catch (error) {
       onProblem(`block report failed: ${(error as Error).message}`);
@@ -110,7 +114,8 @@ export function drainWatchdog(): void {
     message = receiveMessageOnPort(reports)
   ) {
     try {
-      writeReport(message.message as BlockReport);
+      const report = message.message as BlockReport | { problem: string };
+      if (!('problem' in report)) writeReport(report);
     } catch {
       // nothing more to do at exit
     }

@@ -214,8 +214,11 @@ function run(data: WatchdogData): void {
     if (t - lastChange >= (inStint ? tracked : untracked)) {
       watching = true;
       watch(seq, lastChange)
-        .catch(() => {
-          // the main thread is going away, or has no inspector
+        .catch((error: unknown) => {
+          // The main thread is going away, or has no inspector: say so in the tracer's log.
+          reports.postMessage({
+            problem: `block sampler: ${error instanceof Error ? error.message : String(error)}`,
+          });
         })
         .finally(() => {
           watching = false;

@@ -17,11 +17,16 @@ export const LAYOUT = {
   lagHeight: 26,
   laneHeight: 18,
   laneGap: 2,
-  /** Width of the lane labels on the left, CSS px. */
+  /** Width of the lane labels on the left at most, CSS px (see gutterFor). */
   gutter: 210,
   /** Indentation of a sub-task's label per level, CSS px. */
   indent: 12,
 } as const;
+
+/** The lane labels' width for a view `width` CSS px wide: a quarter of it, 120 to 210 px. */
+export function gutterFor(width: number): number {
+  return Math.round(Math.min(LAYOUT.gutter, Math.max(120, width * 0.25)));
+}
 
 export interface Lane {
   task: number;

@@ -29,6 +29,8 @@ export interface Frame {
   selectedTask: number;
   /** Time of the cursor line, or null. */
   cursor: number | null;
+  /** Width of the lane labels, CSS px. */
+  gutter: number;
 }
 
 /** Where the dish lanes begin, CSS px from the top. */
@@ -71,7 +73,7 @@ export function draw(f: Frame): void {
   ctx.font = `11px ${theme.font}`;
   ctx.textBaseline = 'middle';
 
-  const left = LAYOUT.gutter;
+  const left = f.gutter;
   const [v0, v1] = [x.invert(left), x.invert(width)];
   const batches: Batches = new Map();
 

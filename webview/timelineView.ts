@@ -10,7 +10,7 @@ import { ZoomBehavior, ZoomTransform, zoom, zoomIdentity } from 'd3-zoom';
 import { blockLocation } from '../model/summary';
 import { BlockInfo, Timeline } from '../model/timeline';
 import { REASON_NAMES } from '../protocol/format';
-import { LAYOUT, Lane, LaneFilter, firstAtOrAfter, laneAt, layoutLanes } from './layout';
+import { LAYOUT, Lane, LaneFilter, firstAtOrAfter, gutterFor, laneAt, layoutLanes } from './layout';
 import { Pause, RenderedState, SessionInfo, SourceLocation } from './protocol';
 import { LANES_TOP, draw, formatDuration } from './renderer';
 import { Theme, readTheme, watchTheme } from './theme';
@@ -48,6 +48,7 @@ export class TimelineView {
   private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
   private width = 0;
   private height = 0;
+  private gutter: number = LAYOUT.gutter;
   private scrollTop = 0;
   private following = true;
   private frameRequested = false;
@@ -219,6 +220,7 @@ export class TimelineView {
     const box = this.canvas.parentElement!.getBoundingClientRect();
     this.width = Math.max(100, Math.floor(box.width));
     this.height = Math.max(100, Math.floor(box.height));
+    this.gutter = gutterFor(this.width);
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);
@@ -231,7 +233,7 @@ export class TimelineView {
   private baseScale() {
     const t0 = this.timeline.startTime;
     const t1 = Math.max(this.timeline.endTime, t0 + 1);
-    return scaleLinear().domain([t0, t1]).range([LAYOUT.gutter, this.width]);
+    return scaleLinear().domain([t0, t1]).range([this.gutter, this.width]);
   }
 
   private xScale() {
@@ -241,7 +243,7 @@ export class TimelineView {
       const t1 = Math.max(this.timeline.endTime, this.timeline.startTime + 1);
       const t0 = Math.max(this.timeline.startTime, t1 - FOLLOW_WINDOW_MS);
       const k = (base.domain()[1] - base.domain()[0]) / Math.max(t1 - t0, 1e-6);
-      this.transform = zoomIdentity.translate(LAYOUT.gutter - k * base(t0), 0).scale(k);
+      this.transform = zoomIdentity.translate(this.gutter - k * base(t0), 0).scale(k);
       // d3-zoom keeps its state on the element: the next wheel or drag starts from this view.
       (this.canvas as unknown as { __zoom: ZoomTransform }).__zoom = this.transform;
     }
@@ -282,9 +284,10 @@ export class TimelineView {
       hoverTask: this.hoverTask,
       selectedTask: -1,
       cursor: null,
+      gutter: this.gutter,
     });
     if (this.session !== null) {
-      const [v0, v1] = [x.invert(LAYOUT.gutter), x.invert(this.width)];
+      const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
       this.callbacks.rendered({
         sessionId: this.session.id,
         lanes: this.lanes.map((l) => {
@@ -413,7 +416,7 @@ export class TimelineView {
 
   private key(event: KeyboardEvent): void {
     const sel = select(this.canvas);
-    const center: [number, number] = [(LAYOUT.gutter + this.width) / 2, this.height / 2];
+    const center: [number, number] = [(this.gutter + this.width) / 2, this.height / 2];
     switch (event.key) {
       case '+':
       case '=':
@@ -426,11 +429,11 @@ export class TimelineView {
         break;
       case 'ArrowLeft':
         this.setFollowing(false);
-        sel.call(this.zoomBehavior.translateBy, (this.width - LAYOUT.gutter) / 8 / this.transform.k, 0);
+        sel.call(this.zoomBehavior.translateBy, (this.width - this.gutter) / 8 / this.transform.k, 0);
         break;
       case 'ArrowRight':
         this.setFollowing(false);
-        sel.call(this.zoomBehavior.translateBy, -(this.width - LAYOUT.gutter) / 8 / this.transform.k, 0);
+        sel.call(this.zoomBehavior.translateBy, -(this.width - this.gutter) / 8 / this.transform.k, 0);
         break;
       case 'ArrowUp':
         this.scroller.scrollTop -= LAYOUT.laneHeight * 3;

@@ -1,0 +1,57 @@
+// `npm run test:vscode`: the integration suite in a real VS Code, offline. Bundles the suite
+// (test/vscode/suite/*.vscode.ts) and runs it in code-server with the extension loaded from this
+// repository (build it first), the kitchen demo as the workspace, and takes a screenshot of the end
+// state to out/vscode/screenshot.png. Exits non-zero when a test fails.
+//
+// Needs the Debian packages and code-server: `bash scripts/vscode/aptDeps.sh` and
+// `node scripts/vscode/installCodeServer.mjs` (.ci/run does both).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleSuite } from './bundle.mjs';
+import { defaultCodeServerBin, runSuite } from './codeServer.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = path.join(root, 'out', 'vscode');
+
+if (!fs.existsSync(defaultCodeServerBin)) {
+  console.error(
+    'The VS Code integration suite needs code-server, which is not installed.\n' +
+      'Install it with:  bash scripts/vscode/aptDeps.sh && node scripts/vscode/installCodeServer.mjs\n' +
+      '(bash .ci/run does everything.)',
+  );
+  process.exit(2);
+}
+if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) {
+  console.error('Build the extension first: npm run build');
+  process.exit(2);
+}
+
+const spec = await bundleSuite();
+
+const grep = process.argv.includes('--grep') ? process.argv[process.argv.indexOf('--grep') + 1] : undefined;
+const { results, screenshot } = await runSuite({
+  workspace: path.join(root, 'examples', 'kitchen'),
+  extensions: [root],
+  spec,
+  results: path.join(out, 'results.json'),
+  screenshot: path.join(out, 'screenshot.png'),
+  env: { LOOPLENS_ROOT: root, LOOPLENS_TRACER_LOG_DIR: out },
+  timeoutMs: 10 * 60 * 1000,
+  testTimeoutMs: 120_000,
+  grep,
+  // The timeline's webview draws in an iframe of its own: wait until it shows the chef lane.
+  beforeScreenshot: async (page) => {
+    for (let i = 0; i < 50; i++) {
+      for (const frame of page.frames()) {
+        // eslint-disable-next-line no-undef -- runs in the page
+        const text = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+        if (text.includes('Follow live')) return;
+      }
+      await page.waitForTimeout(100);
+    }
+    console.error('the timeline webview did not show up for the screenshot');
+  },
+});
+if (screenshot) console.log(`screenshot: ${path.relative(process.cwd(), screenshot)}`);
+process.exit(results.ok ? 0 : 1);

@@ -1,0 +1,170 @@
+// Test-only extension: runs a mocha suite inside the extension host of a real VS Code (code-server)
+// and writes the results to a JSON file. code-server has no --extensionTestsPath, so this extension,
+// placed beside the one under test in --extensions-dir, plays that part. It is driven by the
+// environment of the code-server process, which the extension host inherits:
+//   LOOPLENS_TEST_RESULTS  absolute path of the JSON results file to write (nothing runs without it)
+//   LOOPLENS_TEST_SPEC     spec files: absolute paths or globs, comma-separated (.js, .cjs or .mjs)
+//   LOOPLENS_TEST_MOCHA    mocha's folder (default: the repository's node_modules/mocha)
+//   LOOPLENS_TEST_TIMEOUT  mocha's per-test timeout in ms (default 60000)
+//   LOOPLENS_TEST_GREP     optional mocha grep
+// Results: { ok, stats, tests: [{ title, fullTitle, file, state, duration, error }], error }, written
+// once, atomically, at the end; if the host crashes or shuts down first, what was collected is written
+// with the error instead. A log of the run is written beside it (RESULTS.log).
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const vscode = require('vscode');
+
+const resultsPath = process.env.LOOPLENS_TEST_RESULTS;
+let state = null; // the run in progress: { results, written }
+
+function log(line) {
+  try {
+    fs.appendFileSync(`${resultsPath}.log`, `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // the log is a convenience; never let it break a run
+  }
+}
+
+function describeError(error) {
+  if (error == null) return { message: String(error) };
+  if (typeof error !== 'object') return { message: String(error) };
+  const described = { message: String(error.message ?? error), stack: error.stack };
+  // assert's diffs, as mocha reporters show them
+  if ('expected' in error) described.expected = safeJson(error.expected);
+  if ('actual' in error) described.actual = safeJson(error.actual);
+  if (error.code != null) described.code = String(error.code);
+  return described;
+}
+
+function safeJson(value) {
+  try {
+    return JSON.parse(JSON.stringify(value ?? null));
+  } catch {
+    return String(value);
+  }
+}
+
+// Write once, via a temporary file and rename, so the waiting harness never reads half a file.
+function writeResults(extra) {
+  if (!state || state.written) return;
+  state.written = true;
+  const results = { ...state.results, ...extra, finishedAt: new Date().toISOString() };
+  results.stats.tests = results.tests.length; // hook failures included
+  results.ok = !results.error && results.stats.failures === 0 && results.stats.tests > 0;
+  const temporary = `${resultsPath}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(resultsPath), { recursive: true });
+  fs.writeFileSync(temporary, JSON.stringify(results, null, 2) + '\n');
+  fs.renameSync(temporary, resultsPath);
+  log(`results written: ${results.stats.passes} passed, ${results.stats.failures} failed, ok=${results.ok}`);
+}
+
+function mochaDir() {
+  if (process.env.LOOPLENS_TEST_MOCHA) return path.resolve(process.env.LOOPLENS_TEST_MOCHA);
+  // test/vscode/runnerExtension -> repository root; realpath because the harness may install this
+  // extension as a symbolic link.
+  return path.resolve(fs.realpathSync(__dirname), '..', '..', '..', 'node_modules', 'mocha');
+}
+
+// Comma-separated paths or globs; mocha's own lookup expands globs (with the glob it depends on).
+function specFiles(mochaRoot) {
+  const entries = (process.env.LOOPLENS_TEST_SPEC || '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw new Error('LOOPLENS_TEST_SPEC is empty');
+  const lookupFiles = require(path.join(mochaRoot, 'lib', 'cli', 'lookup-files.js'));
+  const files = [];
+  for (const entry of entries) {
+    // A string for a plain file, an array for a glob or a folder.
+    const found = [].concat(lookupFiles(entry, ['.js', '.cjs', '.mjs'], false));
+    if (found.length === 0) throw new Error(`no spec file matches ${entry}`);
+    files.push(...found.map((file) => path.resolve(file)));
+  }
+  return [...new Set(files)];
+}
+
+// A reporter that only collects; mocha calls it with (runner, options).
+function collectingReporter(results) {
+  return function CollectingReporter(runner) {
+    const { constants } = runner.constructor;
+    const record = (test, stateName, error) => {
+      const entry = {
+        title: test.title,
+        fullTitle: test.fullTitle(),
+        file: test.file ?? test.parent?.file,
+        state: stateName,
+        duration: test.duration ?? 0,
+      };
+      if (error) entry.error = describeError(error);
+      results.tests.push(entry);
+      log(`${stateName}: ${entry.fullTitle}${error ? ` -- ${entry.error.message}` : ''}`);
+    };
+    runner.on(constants.EVENT_TEST_PASS, (test) => {
+      results.stats.passes++;
+      record(test, 'passed');
+    });
+    // Also hook failures ("before all" hook ...), which mocha reports as a failed "test".
+    runner.on(constants.EVENT_TEST_FAIL, (test, error) => {
+      results.stats.failures++;
+      record(test, 'failed', error);
+    });
+    runner.on(constants.EVENT_TEST_PENDING, (test) => {
+      results.stats.pending++;
+      record(test, 'pending');
+    });
+  };
+}
+
+async function runSuite() {
+  const results = {
+    ok: false,
+    startedAt: new Date().toISOString(),
+    vscodeVersion: vscode.version,
+    appName: vscode.env.appName,
+    specs: [],
+    stats: { tests: 0, passes: 0, failures: 0, pending: 0, duration: 0 },
+    tests: [],
+  };
+  state = { results, written: false };
+  const started = Date.now();
+  try {
+    const mochaRoot = mochaDir();
+    log(`mocha from ${mochaRoot}`);
+    const Mocha = require(mochaRoot);
+    results.specs = specFiles(mochaRoot);
+    log(`specs: ${results.specs.join(', ')}`);
+    const mocha = new Mocha({
+      ui: 'bdd',
+      color: false,
+      timeout: Number(process.env.LOOPLENS_TEST_TIMEOUT || 60000),
+      reporter: collectingReporter(results),
+    });
+    if (process.env.LOOPLENS_TEST_GREP) mocha.grep(process.env.LOOPLENS_TEST_GREP);
+    for (const file of results.specs) mocha.addFile(file);
+    // loadFilesAsync: `require` for CommonJS specs (so `require('vscode')` is served by the host),
+    // `import()` for ES modules.
+    await mocha.loadFilesAsync();
+    await new Promise((resolve) => mocha.run(() => resolve()));
+    results.stats.duration = Date.now() - started;
+    writeResults({});
+  } catch (error) {
+    results.stats.duration = Date.now() - started;
+    log(`crashed: ${error && error.stack}`);
+    writeResults({ error: describeError(error) });
+  }
+}
+
+exports.activate = function activate() {
+  if (!resultsPath) return; // inert unless a harness asked for a run
+  log(`activated in ${vscode.env.appName} ${vscode.version}, pid ${process.pid}`);
+  // Not awaited: activation must finish so that VS Code goes on starting the other extensions.
+  setTimeout(() => void runSuite(), 0);
+};
+
+// The host is going away (window closed, code-server stopped) before the suite ended.
+exports.deactivate = function deactivate() {
+  if (state && !state.written)
+    writeResults({ error: { message: 'extension host shut down before the suite ended' } });
+};
