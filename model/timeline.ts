@@ -105,10 +105,11 @@ export interface EndInfo {
 
 const UNTRACKED = 0;
 /**
- * A request's stint that begins within this long after its response and lasts no longer is the
- * request finishing up (a framework's promise settling), not background work, ms.
+ * A request's stint that begins within WRAP_UP_WINDOW_MS after its response and lasts at most
+ * WRAP_UP_MS is the request finishing up (its framework's promises settling), not background work.
  */
 const WRAP_UP_MS = 1;
+const WRAP_UP_WINDOW_MS = 10;
 const INITIAL_STINTS = 1024;
 /** How far up the parent chain a task looks for the request it works for. */
 const MAX_PARENT_DEPTH = 32;
@@ -507,7 +508,7 @@ export class Timeline implements EventVisitor {
   private workFor(index: number, start: number): number {
     const t = this.tasks[index];
     if (t.kind === 'request') {
-      if (t.endedAt === null || start < t.endedAt + WRAP_UP_MS) return index;
+      if (t.endedAt === null || start < t.endedAt + WRAP_UP_WINDOW_MS) return index;
       return this.backgroundOf(index, start);
     }
     if (t.kind === 'other' && index !== 0) {

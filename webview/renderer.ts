@@ -132,9 +132,15 @@ export function draw(f: Frame): void {
     const a = Math.max(left, x(block.start));
     const b = Math.min(width, x(end));
     ctx.strokeRect(Math.round(a) + 1, chefY + 1, Math.max(2, Math.round(b - a) - 2), chefH - 2);
-    if (b - a > 46) {
-      ctx.fillStyle = theme.block;
-      ctx.fillText(`block ${formatDuration(block.durationMs)}`, a + 4, chefY + chefH / 2);
+    const label = `block ${formatDuration(block.durationMs)}`;
+    const labelWidth = ctx.measureText(label).width;
+    if (b - a > labelWidth + 10) {
+      ctx.fillStyle = theme.background;
+      ctx.globalAlpha = 0.85;
+      ctx.fillRect(a + 3, chefY + 4, labelWidth + 6, chefH - 8);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = theme.foreground;
+      ctx.fillText(label, a + 6, chefY + chefH / 2);
     }
   }
 
