@@ -46,7 +46,15 @@ export class DebugSync implements vscode.DebugAdapterTrackerFactory, vscode.Disp
   }
 
   createDebugAdapterTracker(debugSession: vscode.DebugSession): vscode.DebugAdapterTracker {
-    const traced = () => this.sessions.forDebugSession(debugSession);
+    // Only the traced process's own session (the launched one, or its direct child where js-debug
+    // runs the process) speaks for the main thread: worker threads are child sessions of it, and
+    // their stops and resumes are not the event loop's.
+    const traced = () => {
+      const session = this.sessions.forDebugSession(debugSession);
+      if (session?.debugSession === undefined) return undefined;
+      const launched = session.debugSession.id;
+      return debugSession.id === launched || debugSession.parentSession?.id === launched ? session : undefined;
+    };
     return {
       onDidSendMessage: (message: DapMessage) => {
         if (message.type !== 'event') return;
