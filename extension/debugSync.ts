@@ -53,7 +53,9 @@ export class DebugSync implements vscode.DebugAdapterTrackerFactory, vscode.Disp
       const session = this.sessions.forDebugSession(debugSession);
       if (session?.debugSession === undefined) return undefined;
       const launched = session.debugSession.id;
-      return debugSession.id === launched || debugSession.parentSession?.id === launched ? session : undefined;
+      return debugSession.id === launched || debugSession.parentSession?.id === launched
+        ? session
+        : undefined;
     };
     return {
       onDidSendMessage: (message: DapMessage) => {
@@ -62,8 +64,12 @@ export class DebugSync implements vscode.DebugAdapterTrackerFactory, vscode.Disp
         else if (message.event === 'continued') traced()?.resumed();
       },
       onWillReceiveMessage: (message: DapMessage) => {
-        if (message.type === 'request' && message.command !== undefined && RESUMING.has(message.command)) {
-          traced()?.resumed();
+        if (message.type !== 'request' || message.command === undefined) return;
+        if (RESUMING.has(message.command)) traced()?.resumed();
+        // Stopping the session ends the program from outside: no trace end record is to be expected.
+        if (message.command === 'disconnect' || message.command === 'terminate') {
+          const session = this.sessions.forDebugSession(debugSession);
+          if (session !== undefined) session.stopRequested = true;
         }
       },
     };

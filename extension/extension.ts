@@ -39,6 +39,8 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       pauses: session.pauses,
       rendered: panels.get(session.id)?.lastRendered ?? null,
       panelVisible: panels.get(session.id)?.panel.visible ?? false,
+      renders: panels.get(session.id)?.renders ?? 0,
+      panelColumn: panels.get(session.id)?.panel.viewColumn ?? null,
       summary: summarize(session.timeline),
       clock: { startTime: session.timeline.startTime, now: session.traceNow() },
     }));

@@ -15,6 +15,8 @@ const BATCH_MS = 50;
 
 export class TimelinePanel implements vscode.Disposable {
   lastRendered: RenderedState | null = null;
+  /** How many frames the webview reported drawing (for tests: a reset draws again). */
+  renders = 0;
   private ready = false;
   private pending: Uint8Array[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -80,6 +82,7 @@ export class TimelinePanel implements vscode.Disposable {
         return;
       case 'rendered':
         this.lastRendered = message.state;
+        this.renders++;
         return;
       case 'openSource':
         void openSource(message.location);

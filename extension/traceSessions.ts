@@ -27,6 +27,8 @@ export class TraceSession implements vscode.Disposable {
   private storeFull = false;
   /** Events read from a trace file (a live session counts its connection's). */
   fileEvents = 0;
+  /** The user stopped the debug session: the program is ended from outside, not crashing. */
+  stopRequested = false;
   private connection: TraceConnection | null = null;
   private readonly changed = new vscode.EventEmitter<TraceSession>();
   private readonly appended = new vscode.EventEmitter<Uint8Array>();
@@ -84,7 +86,14 @@ export class TraceSession implements vscode.Disposable {
     connection.once('close', (reason: import('../host/traceServer').CloseReason) => {
       if (reason.kind === 'error') {
         this.problem = `The program sent data Loop Lens cannot read (${reason.message}). What it recorded before is kept.`;
-      } else if (reason.kind === 'ended' && this.timeline.endInfo === null && this.state !== 'ended') {
+      } else if (
+        reason.kind === 'ended' &&
+        this.timeline.endInfo === null &&
+        this.state !== 'ended' &&
+        // A program the user stopped ends without its end record; that is no crash. (A crash closes
+        // the connection before VS Code's own disconnect request, so the order tells them apart.)
+        !this.stopRequested
+      ) {
         this.problem =
           'The program ended without finishing its trace (it may have been killed). What it recorded is kept.';
       }

@@ -289,6 +289,35 @@ describe('Loop Lens in VS Code', function () {
     fs.rmSync(file, { force: true });
   });
 
+  it('"Start Debugging with Event Loop Tracing" traces the configuration it is given', async () => {
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const listener = vscode.debug.onDidStartDebugSession((session) => {
+        if (session.name === 'via command') {
+          listener.dispose();
+          resolve(session);
+        }
+      });
+    });
+    const ok = await vscode.commands.executeCommand('looplens.startTracing', {
+      type: 'node',
+      request: 'launch',
+      name: 'via command',
+      program: path.join(FIXTURES, 'env.js'),
+    });
+    assert.equal(ok, true);
+    const session = await started;
+    const line = await waitFor(
+      'the program to report',
+      () => /LOOPLENS-ENV (.*)/.exec(outputOf(session))?.[1],
+    );
+    assert.equal((JSON.parse(line) as { traced: boolean }).traced, true);
+    await waitFor('its session', async () => (await inspect()).find((s) => s.session.name === 'via command'));
+    await waitFor('its end', async () =>
+      (await inspect()).find((s) => s.session.name === 'via command' && s.session.state === 'ended'),
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('the kitchen, traced: the timeline opens beside the editor and fills live with the requests', async () => {
     const port = await freePort();
     await vscode.window.showTextDocument(vscode.Uri.file(KITCHEN));
@@ -341,6 +370,7 @@ describe('Loop Lens in VS Code', function () {
       const s = await latest('Kitchen (traced by Loop Lens)');
       return s.session.state === 'ended' ? s : undefined;
     });
+    assert.equal(ended.session.problem, null, 'a session the user stopped is not reported as a crash');
     assert.ok(
       ended.rendered!.lanes.some((l) => l.name === 'GET /blocking'),
       'the timeline is kept after the session ends',
@@ -363,8 +393,35 @@ describe('Loop Lens in VS Code', function () {
       'the export opens again into the same timeline',
     );
     fs.rmSync(exported, { force: true });
+
+    // Hidden and shown again, the panel rebuilds itself from the host's data.
+    await vscode.commands.executeCommand('looplens.openTimeline', ended.session.id);
+    const before = await waitFor('the kitchen timeline in front', async () => {
+      const s = (await inspect()).find((x) => x.session.id === ended.session.id)!;
+      return s.panelVisible ? s : undefined;
+    });
+    const column = (before as unknown as { panelColumn: vscode.ViewColumn }).panelColumn;
+    await vscode.window.showTextDocument(vscode.Uri.file(path.join(FIXTURES, 'env.js')), {
+      viewColumn: column,
+      preview: false,
+    });
+    await waitFor('the timeline to be hidden', async () =>
+      (await inspect()).find((x) => x.session.id === ended.session.id)!.panelVisible ? undefined : true,
+    );
     // Leave the kitchen's timeline in front for the screenshot.
     await vscode.commands.executeCommand('looplens.openTimeline', ended.session.id);
+    const shown = await waitFor('the timeline to draw again', async () => {
+      const s = (await inspect()).find((x) => x.session.id === ended.session.id)! as Inspected & {
+        renders: number;
+      };
+      return s.panelVisible && s.renders > (before as Inspected & { renders: number }).renders
+        ? s
+        : undefined;
+    });
+    assert.ok(
+      shown.rendered!.lanes.some((l) => l.name === 'GET /blocking'),
+      'with the same lanes',
+    );
     await sleep(1000);
   });
 });

@@ -1,0 +1,193 @@
+/**
+ * The live trace server treats everything a traced program sends as untrusted: these tests play
+ * hostile or broken clients against it, and the real tracer as the honest one.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { dotenvValue, withPreload } from '../host/preload';
+import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
+import { Timeline } from '../model/timeline';
+import { CHUNK_MAGIC, FORMAT_VERSION } from '../protocol/format';
+import { encodeHello } from '../protocol/handshake';
+import { encodeHeader } from '../protocol/header';
+import { FIXTURES, TRACER, plainEnv, run, waitFor } from './helpers';
+
+const META = {
+  formatVersion: FORMAT_VERSION,
+  runtime: 'test',
+  pid: 1,
+  startTime: 0,
+  clockOriginEpochMs: 0,
+  blockMs: 50,
+};
+
+interface Harness {
+  server: TraceServer;
+  closes: CloseReason[];
+  accepted: TraceConnection[];
+  timelines: Timeline[];
+}
+
+async function harness(
+  accept: (c: TraceConnection) => boolean = () => true,
+  helloTimeoutMs = 5000,
+): Promise<Harness> {
+  const closes: CloseReason[] = [];
+  const accepted: TraceConnection[] = [];
+  const timelines: Timeline[] = [];
+  const server = await TraceServer.start({
+    accept: (c) => {
+      const ok = accept(c);
+      if (ok) accepted.push(c);
+      return ok;
+    },
+    helloTimeoutMs,
+    visitor: (c) => {
+      c.once('close', (reason: CloseReason) => closes.push(reason));
+      const t = new Timeline();
+      timelines.push(t);
+      return t;
+    },
+  });
+  return { server, closes, accepted, timelines };
+}
+
+/** Connects and sends `bytes`; resolves with what the server answered once it closes the socket. */
+function client(socketPath: string, bytes: Uint8Array[], keepOpen = false): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const socket = net.createConnection(socketPath);
+    const answer: Buffer[] = [];
+    socket.on('data', (d: Buffer) => answer.push(d));
+    socket.on('connect', () => {
+      for (const b of bytes) socket.write(b);
+      if (!keepOpen) setTimeout(() => socket.end(), 50);
+    });
+    socket.on('close', () => resolve(Buffer.concat(answer)));
+    socket.on('error', () => resolve(Buffer.concat(answer)));
+  });
+}
+
+describe('the live trace server', function () {
+  this.timeout(20_000);
+
+  it('listens on a socket in a private folder', async () => {
+    const h = await harness();
+    try {
+      if (process.platform !== 'win32') {
+        const mode = fs.statSync(path.dirname(h.server.socketPath)).mode & 0o777;
+        assert.equal(mode, 0o700);
+      }
+      assert.ok(h.server.token.length >= 64, 'a long random token');
+    } finally {
+      await h.server.close();
+    }
+    assert.ok(!fs.existsSync(path.dirname(h.server.socketPath)), 'the folder is removed on close');
+  });
+
+  it('refuses a wrong token, and a stranger that is not a tracer', async () => {
+    const h = await harness();
+    try {
+      await client(h.server.socketPath, [encodeHello('not-the-token', 7), encodeHeader(META)]);
+      await client(h.server.socketPath, [Buffer.from('GET / HTTP/1.1\r\n\r\n')]);
+      await waitFor(() => (h.closes.length === 2 ? true : undefined));
+      assert.deepEqual(
+        h.closes.map((c) => (c.kind === 'rejected' ? c.message : c.kind)),
+        ['wrong token', 'not a Loop Lens tracer'],
+      );
+      assert.equal(h.accepted.length, 0);
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('drops a connection that says nothing within the deadline', async () => {
+    const h = await harness(undefined, 200);
+    try {
+      const answered = client(h.server.socketPath, [], true);
+      await answered;
+      assert.deepEqual(h.closes[0], { kind: 'rejected', message: 'no hello within the deadline' });
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('closes a connection that sends garbage after its hello, keeping what came before', async () => {
+    const h = await harness();
+    try {
+      const chunkHeader = Buffer.alloc(8);
+      chunkHeader.writeUInt32LE(CHUNK_MAGIC, 0);
+      chunkHeader.writeUInt32LE(0xfffffff0, 4);
+      await client(h.server.socketPath, [encodeHello(h.server.token, 7), encodeHeader(META), chunkHeader]);
+      await waitFor(() => (h.closes.length === 1 ? true : undefined));
+      const reason = h.closes[0];
+      assert.equal(reason.kind, 'error');
+      assert.match(reason.kind === 'error' ? reason.message : '', /bad trace data: chunk .* claims/);
+      assert.equal(h.timelines[0].meta?.runtime, 'test', 'the header that came before was read');
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('accepts the real tracer with its token, and declines connections the session does not want', async () => {
+    let first = true;
+    const h = await harness(() => {
+      const ok = first;
+      first = false;
+      return ok;
+    });
+    try {
+      const env = {
+        ...plainEnv(),
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions({ children: true })),
+      };
+      // threads.js starts a child process; with children on, it connects too — and is declined.
+      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'threads.js')], { env });
+      assert.equal(result.code, 0, result.stderr);
+      await waitFor(() => (h.closes.length >= 1 && h.timelines[0].endInfo !== null ? true : undefined));
+      assert.equal(h.accepted.length, 1);
+      assert.ok(
+        h.timelines[0].tasks.some((t) => t.kind === 'main'),
+        'the accepted process streamed its trace',
+      );
+    } finally {
+      await h.server.close();
+    }
+  });
+});
+
+describe('adding the tracer to NODE_OPTIONS', () => {
+  it('keeps what the user had and adds the tracer after it, once', () => {
+    assert.equal(withPreload(undefined, '/x/tracer.js'), '--require /x/tracer.js');
+    assert.equal(
+      withPreload('--max-old-space-size=512', '/x/tracer.js'),
+      '--max-old-space-size=512 --require /x/tracer.js',
+    );
+    const once = withPreload('--inspect', '/x/tracer.js');
+    assert.equal(withPreload(once, '/x/tracer.js'), once);
+  });
+
+  it('quotes a path with spaces the way Node reads NODE_OPTIONS', async () => {
+    const options = withPreload('', '/Users/me/My Extensions/dist/tracer.js');
+    assert.equal(options, '--require "/Users/me/My Extensions/dist/tracer.js"');
+    // Node itself parses it: the preload it names must be the whole path.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens q '));
+    const preload = path.join(dir, 'pre load.js');
+    fs.writeFileSync(preload, 'globalThis.__loaded = true;');
+    const result = await run(process.execPath, ['-e', 'console.log(globalThis.__loaded === true)'], {
+      env: { ...plainEnv(), NODE_OPTIONS: withPreload('', preload) },
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(result.stdout.trim(), 'true', result.stderr);
+  });
+
+  it('reads NODE_OPTIONS from an envFile as debuggers do', () => {
+    const text = '# comment\nFOO=1\nexport NODE_OPTIONS="--max-old-space-size=64"\nBAR = two # trailing\n';
+    assert.equal(dotenvValue(text, 'NODE_OPTIONS'), '--max-old-space-size=64');
+    assert.equal(dotenvValue(text, 'BAR'), 'two');
+    assert.equal(dotenvValue(text, 'MISSING'), undefined);
+  });
+});
