@@ -81,6 +81,8 @@ export interface SwitchInfo {
   reason: ReasonName;
   /** How long the resumed task had been waiting since its previous stint (or its creation). */
   waitedMs: number;
+  /** Of that, how long it was ready to run while the loop was busy with others (0 if not known). */
+  readyMs: number;
 }
 
 export interface LagPoint {
@@ -579,29 +581,84 @@ export class Timeline implements EventVisitor {
 
   /** Every boundary between consecutive stints of different tasks (untracked code is skipped). */
   switches(): SwitchInfo[] {
-    const s = this.stints;
     const out: SwitchInfo[] = [];
-    let prev = -1;
-    const lastEndOf = new Map<number, number>();
-    for (let i = 0; i < s.length; i++) {
-      const task = s.task[i];
-      if (task === 0) continue;
-      if (prev !== -1 && s.task[prev] !== task) {
-        const before = lastEndOf.get(task) ?? this.tasks[task].createdAt;
-        out.push({
-          time: s.start[i],
-          fromStint: prev,
-          toStint: i,
-          from: s.task[prev],
-          to: task,
-          reason: REASON_NAMES[s.reason[i]] ?? 'unknown',
-          waitedMs: Math.max(0, s.start[i] - before),
-        });
-      }
-      lastEndOf.set(task, this.stintEnd(i));
+    for (let next = this.switchAfter(-1); next !== null; next = this.switchAfter(next.toStint))
+      out.push(next);
+    return out;
+  }
+
+  /** The tracked stint before stint `i` (untracked code is skipped), or -1. */
+  private trackedBefore(i: number): number {
+    const s = this.stints;
+    for (let j = i - 1; j >= 0; j--) if (s.task[j] !== UNTRACKED) return j;
+    return -1;
+  }
+
+  /** The switch into stint `i`, given the tracked stint before it. */
+  private switchInto(i: number, prev: number): SwitchInfo {
+    const s = this.stints;
+    const to = s.task[i];
+    const own = this.tasks[to].stints;
+    // Its previous stint: the one before `i` among its own (binary search on their starts).
+    let lo = 0;
+    let hi = own.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (own[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = lo > 0 ? this.stintEnd(own[lo - 1]) : this.tasks[to].createdAt;
+    const ready = s.readySince[i];
+    return {
+      time: s.start[i],
+      fromStint: prev,
+      toStint: i,
+      from: s.task[prev],
+      to,
+      reason: REASON_NAMES[s.reason[i]] ?? 'unknown',
+      waitedMs: Math.max(0, s.start[i] - before),
+      readyMs: Number.isFinite(ready) ? Math.max(0, s.start[i] - ready) : 0,
+    };
+  }
+
+  /** The first switch into a stint after stint `stint` (-1: from the beginning), or null. */
+  switchAfter(stint: number): SwitchInfo | null {
+    const s = this.stints;
+    let i = Math.max(0, stint + 1);
+    let prev = this.trackedBefore(i);
+    for (; i < s.length; i++) {
+      if (s.task[i] === UNTRACKED) continue;
+      if (prev !== -1 && s.task[prev] !== s.task[i]) return this.switchInto(i, prev);
       prev = i;
     }
-    return out;
+    return null;
+  }
+
+  /** The last switch into a stint before stint `stint` (stintCount: from the end), or null. */
+  switchBefore(stint: number): SwitchInfo | null {
+    const s = this.stints;
+    let i = Math.min(stint, s.length) - 1;
+    while (i >= 0 && s.task[i] === UNTRACKED) i--;
+    while (i >= 0) {
+      const prev = this.trackedBefore(i);
+      if (prev === -1) return null;
+      if (s.task[prev] !== s.task[i]) return this.switchInto(i, prev);
+      i = prev;
+    }
+    return null;
+  }
+
+  /** Index of the first stint that starts at or after `time` (stintCount if none). */
+  firstStintStartingAt(time: number): number {
+    const s = this.stints;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s.start[mid] < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   switchCount(): number {

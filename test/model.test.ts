@@ -139,6 +139,41 @@ describe('timeline model', () => {
     assert.equal(switches[1].waitedMs, 2);
   });
 
+  it('steps from switch to switch both ways, and says how long the resumed task waited and was ready', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'A', 0, null);
+    t.task(0, 2, TaskKind.Request, 0, 'B', 0, null);
+    t.task(0, 3, TaskKind.Timer, 0, 'C', 0, null);
+    t.run(0, 1, 0);
+    t.run(2, 2, Reason.Request);
+    t.ready(3, 3);
+    t.run(4, 0, 0); // untracked code
+    t.run(5, 2, 0); // B again after untracked code: no switch
+    t.run(6, 3, Reason.Timer);
+    t.run(8, 1, Reason.Promise);
+    t.idle(9);
+    const forward: string[] = [];
+    for (let s = t.switchAfter(-1); s !== null; s = t.switchAfter(s.toStint))
+      forward.push(`${t.tasks[s.from].name}>${t.tasks[s.to].name}@${s.time}`);
+    assert.deepEqual(forward, ['A>B@2', 'B>C@6', 'C>A@8']);
+    const backward: string[] = [];
+    for (let s = t.switchBefore(t.stintCount); s !== null; s = t.switchBefore(s.toStint))
+      backward.push(`${t.tasks[s.from].name}>${t.tasks[s.to].name}@${s.time}`);
+    assert.deepEqual(backward, [...forward].reverse());
+    assert.deepEqual(
+      t.switches().map((s) => s.time),
+      [2, 6, 8],
+    );
+    const c = t.switchAfter(t.firstStintStartingAt(5))!;
+    assert.equal(t.tasks[c.to].name, 'C');
+    assert.equal(c.reason, 'timer');
+    assert.equal(c.readyMs, 3, 'C was ready from 3 to 6');
+    const a = t.switchAfter(c.toStint)!;
+    assert.equal(a.waitedMs, 6, 'A waited from its stint that ended at 2 until 8');
+    assert.equal(t.switchAfter(a.toStint), null);
+    assert.equal(t.switchBefore(t.firstStintStartingAt(2)), null);
+  });
+
   it('marks the time a task was ready but the loop was busy', () => {
     const t = timeline();
     t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, null);
