@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { FORMAT_VERSION, TaskFlags, TaskKind } from '../protocol/format';
 import { Timeline } from '../model/timeline';
-import { LAYOUT, firstAtOrAfter, laneAt, layoutLanes } from '../webview/layout';
+import { FOLDED_LANE, LAYOUT, firstAtOrAfter, laneAt, layoutLanes, layoutView } from '../webview/layout';
 
 function timeline(): Timeline {
   const t = new Timeline();
@@ -47,7 +47,15 @@ describe('timeline layout', () => {
       layoutLanes(t, { text: 'get', hideInternal: false }).map((l) => t.tasks[l.task].name),
       ['GET /a', 'GET /b'],
     );
-    assert.ok(!layoutLanes(t, { text: '', hideInternal: true }).some((l) => t.tasks[l.task].name === 'poll'));
+    const hidden = layoutView(t, { text: '', hideInternal: true });
+    assert.ok(!hidden.lanes.some((l) => l.task >= 0 && t.tasks[l.task].name === 'poll'));
+    assert.deepEqual(
+      hidden.folded.map((i) => t.tasks[i].name),
+      ['poll'],
+      'the internal task is folded into one lane',
+    );
+    assert.equal(hidden.lanes[hidden.lanes.length - 1].task, FOLDED_LANE, 'the folded lane comes last');
+    assert.equal(layoutView(t, { text: 'get', hideInternal: false }).filteredOut, 3);
     assert.deepEqual(
       layoutLanes(t, { text: 'timer', hideInternal: false }).map((l) => t.tasks[l.task].name),
       ['poll'],

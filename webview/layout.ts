@@ -23,12 +23,19 @@ export const LAYOUT = {
   indent: 12,
 } as const;
 
+/** Where the dish lanes begin, CSS px from the top of the chart. */
+export const LANES_TOP = LAYOUT.axisHeight + LAYOUT.chefHeight + LAYOUT.lagHeight + 6;
+
 /** The lane labels' width for a view `width` CSS px wide: a quarter of it, 120 to 210 px. */
 export function gutterFor(width: number): number {
   return Math.round(Math.min(LAYOUT.gutter, Math.max(120, width * 0.25)));
 }
 
+/** The `task` of the lane that folds every hidden internal task into one line. */
+export const FOLDED_LANE = -3;
+
 export interface Lane {
+  /** Task index, or FOLDED_LANE. */
   task: number;
   depth: number;
   /** Top of the lane in content coordinates (before vertical scrolling), CSS px. */
@@ -42,11 +49,30 @@ export interface LaneFilter {
   hideInternal: boolean;
 }
 
+export interface LaneLayout {
+  lanes: Lane[];
+  /** Internal tasks folded into the last lane (when hiding internal tasks), by task index. */
+  folded: number[];
+  /** Tasks the text filter leaves out. */
+  filteredOut: number;
+}
+
 /** The lanes for a timeline, parents before their children. */
 export function layoutLanes(
   timeline: Timeline,
   filter: LaneFilter = { text: '', hideInternal: false },
 ): Lane[] {
+  return layoutView(timeline, filter).lanes;
+}
+
+/**
+ * The lanes for a timeline, parents before their children; with `hideInternal`, the internal tasks
+ * the filter lets through are folded into one last lane, which says how much it holds.
+ */
+export function layoutView(
+  timeline: Timeline,
+  filter: LaneFilter = { text: '', hideInternal: false },
+): LaneLayout {
   const tasks = timeline.tasks;
   const children = new Map<number, number[]>();
   const roots: number[] = [];
@@ -61,16 +87,21 @@ export function layoutLanes(
     }
   }
   const text = filter.text.trim().toLowerCase();
-  const shown = (t: TimelineTask): boolean =>
-    (!filter.hideInternal || !t.internal) &&
-    (text === '' || t.name.toLowerCase().includes(text) || t.kind.includes(text));
+  const matches = (t: TimelineTask): boolean =>
+    text === '' || t.name.toLowerCase().includes(text) || t.kind.includes(text);
   const lanes: Lane[] = [];
+  const folded: number[] = [];
+  let filteredOut = 0;
   let y = 0;
   const visit = (index: number, depth: number, seen: Set<number>): void => {
     if (seen.has(index)) return;
     seen.add(index);
     const task = tasks[index];
-    if (shown(task)) {
+    if (!matches(task)) {
+      filteredOut++;
+    } else if (filter.hideInternal && task.internal) {
+      folded.push(index);
+    } else {
       lanes.push({ task: index, depth, y });
       y += LAYOUT.laneHeight + LAYOUT.laneGap;
     }
@@ -79,7 +110,8 @@ export function layoutLanes(
   const seen = new Set<number>();
   const byCreation = (a: number, b: number): number => tasks[a].createdAt - tasks[b].createdAt || a - b;
   for (const root of roots.sort(byCreation)) visit(root, 0, seen);
-  return lanes;
+  if (folded.length > 0) lanes.push({ task: FOLDED_LANE, depth: 0, y });
+  return { lanes, folded, filteredOut };
 }
 
 /** The index of the first lane whose bottom is below `y` (binary search). */

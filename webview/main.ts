@@ -1,16 +1,28 @@
 /**
  * The webview's entry: decodes the trace bytes the host sends with the same reader and model as
  * the host, and hands the timeline to the view. Everything the view shows can be rebuilt from a
- * `reset`; unknown messages are logged and ignored.
+ * `reset`; unknown messages are logged and ignored. The same bundle runs in a plain browser page:
+ * an HTML snapshot carries its trace inside (see host/snapshotHtml.ts), a test posts messages.
  */
 import './main.css';
 import { Timeline } from '../model/timeline';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
-import { ToWebviewMessage, WebviewState } from './protocol';
+import { Pause, SessionInfo, ToWebviewMessage, WebviewState } from './protocol';
 import { TimelineView } from './timelineView';
 import { hostApi } from './vscodeApi';
 
 const host = hostApi();
+// Whatever goes wrong in the view reaches the extension's log, where a user (or a test) can see it.
+window.addEventListener('error', (event) =>
+  host.postMessage({
+    type: 'log',
+    level: 'error',
+    message: `uncaught: ${event.message} at ${event.filename}:${event.lineno}:${event.colno}`,
+  }),
+);
+window.addEventListener('unhandledrejection', (event) =>
+  host.postMessage({ type: 'log', level: 'error', message: `unhandled rejection: ${String(event.reason)}` }),
+);
 const initial = document.body.dataset.session;
 if (initial !== undefined) {
   try {
@@ -20,36 +32,51 @@ if (initial !== undefined) {
   }
 }
 
-const view = new TimelineView(document.body, {
-  openSource: (location) => host.postMessage({ type: 'openSource', location }),
-  rendered: (state) => host.postMessage({ type: 'rendered', state }),
-});
+const view = new TimelineView(
+  document.body,
+  {
+    openSource: (location) => host.postMessage({ type: 'openSource', location }),
+    rendered: (state) => host.postMessage({ type: 'rendered', state }),
+    stepped: (step) => host.postMessage({ type: 'stepped', step }),
+    exportRequested: () => host.postMessage({ type: 'export' }),
+    log: (level, message) => host.postMessage({ type: 'log', level, message }),
+  },
+  { inVsCode: host.inVsCode },
+);
 
 let timeline = new Timeline();
 let reader = new TraceReader(timeline);
 
-function feed(bytes: Uint8Array): void {
+/** Reads bytes into the timeline; returns the problem if they cannot be read. */
+function feed(bytes: Uint8Array): string | null {
+  let problem: string | null = null;
   try {
     reader.push(bytes);
   } catch (error) {
-    const message = error instanceof TraceFormatError ? error.message : String(error);
-    host.postMessage({ type: 'log', level: 'error', message: `cannot read the trace: ${message}` });
+    problem = error instanceof TraceFormatError ? error.message : String(error);
+    host.postMessage({ type: 'log', level: 'error', message: `cannot read the trace: ${problem}` });
   }
   view.changed();
+  return problem;
+}
+
+function reset(session: SessionInfo, bytes: Uint8Array, pauses: Pause[], blockMs?: number): string | null {
+  timeline = new Timeline(blockMs);
+  reader = new TraceReader(timeline);
+  view.setTimeline(timeline);
+  view.setSession(session);
+  timeline.setPauses(pauses);
+  view.setPauses(pauses);
+  const problem = feed(bytes);
+  if (session.state === 'ended' || session.state === 'file') timeline.finish();
+  return problem;
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   const message = event.data;
   switch (message?.type) {
     case 'reset':
-      timeline = new Timeline(message.session.blockMs);
-      reader = new TraceReader(timeline);
-      view.setTimeline(timeline);
-      view.setSession(message.session);
-      timeline.setPauses(message.pauses);
-      view.setPauses(message.pauses);
-      feed(message.bytes);
-      if (message.session.state === 'ended' || message.session.state === 'file') timeline.finish();
+      reset(message.session, message.bytes, message.pauses, message.session.blockMs);
       return;
     case 'append':
       feed(message.bytes);
@@ -65,6 +92,20 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       timeline.setPauses(message.pauses);
       view.setPauses(message.pauses);
       return;
+    case 'step':
+      view.step(message.direction);
+      return;
+    case 'snapshot':
+      void view.snapshot(message.format).then(
+        (data) => host.postMessage({ type: 'snapshot', requestId: message.requestId, data }),
+        (error: unknown) =>
+          host.postMessage({
+            type: 'snapshot',
+            requestId: message.requestId,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      );
+      return;
     default:
       host.postMessage({
         type: 'log',
@@ -74,4 +115,43 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   }
 });
 
-host.postMessage({ type: 'ready' });
+/** An HTML snapshot: the trace is in the page. */
+function openSnapshot(): boolean {
+  const carrier = document.getElementById('looplens-trace');
+  if (carrier === null) return false;
+  let info: { name?: unknown; pauses?: unknown } = {};
+  try {
+    info = JSON.parse(document.body.dataset.snapshot ?? '{}') as typeof info;
+  } catch {
+    // keep the defaults
+  }
+  const name = typeof info.name === 'string' ? info.name : 'Loop Lens snapshot';
+  const pauses = Array.isArray(info.pauses) ? (info.pauses as Pause[]) : [];
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob((carrier.textContent ?? '').trim()), (c) => c.charCodeAt(0));
+  } catch {
+    bytes = new Uint8Array(0);
+  }
+  const session: SessionInfo = {
+    id: 'snapshot',
+    name,
+    state: 'file',
+    problem: null,
+    events: 0,
+    dropped: 0,
+    bytes: bytes.length,
+    blockMs: 50,
+  };
+  const problem = reset(session, bytes, pauses);
+  view.setSession({
+    ...session,
+    problem: problem !== null ? `This snapshot's trace cannot be read: ${problem}` : null,
+    events: reader.stats.events,
+    dropped: timeline.droppedEvents,
+    blockMs: timeline.blockMs,
+  });
+  return true;
+}
+
+if (!openSnapshot()) host.postMessage({ type: 'ready' });

@@ -36,11 +36,47 @@ export interface SourceLocation {
   column: number;
 }
 
+/** Image formats the webview draws itself (the host writes the data the webview returns). */
+export type ImageFormat = 'png' | 'svg';
+
 export type ToWebviewMessage =
   | { type: 'reset'; session: SessionInfo; bytes: Uint8Array; pauses: Pause[] }
   | { type: 'append'; bytes: Uint8Array }
   | { type: 'session'; session: SessionInfo }
-  | { type: 'pauses'; pauses: Pause[] };
+  | { type: 'pauses'; pauses: Pause[] }
+  /** Move the step cursor to the next or previous task switch. */
+  | { type: 'step'; direction: 'next' | 'previous' }
+  /** Draw the current view as an image and send it back (`snapshot` reply with the same id). */
+  | { type: 'snapshot'; requestId: number; format: ImageFormat };
+
+/** A task as a step reports it. */
+export interface StepTask {
+  id: string;
+  name: string;
+  kind: string;
+}
+
+/** Where the step cursor stands: one switch, what yielded and what resumed. */
+export interface StepInfo {
+  /** Which switch this is (1-based) out of how many recorded so far. */
+  index: number;
+  count: number;
+  /** Trace clock ms. */
+  time: number;
+  from: StepTask;
+  to: StepTask;
+  /** Why the resumed task ran: "timer", "io", "promise", "request"... */
+  reason: string;
+  /** The same in words ("a timer fired"). */
+  because: string;
+  /** How long the resumed task had been waiting, and how much of that it was ready but not run. */
+  waitedMs: number;
+  readyMs: number;
+  /** The line the resumed task runs: where a block spent its time, else where the task was made. */
+  location: SourceLocation | null;
+  /** The one-line summary the panel shows. */
+  text: string;
+}
 
 /** What the panel draws, reported after each frame that changed it (for tests and diagnostics). */
 export interface RenderedState {
@@ -53,11 +89,25 @@ export interface RenderedState {
   view: [number, number];
   width: number;
   height: number;
+  /** Time the last frame took to draw, ms. */
+  drawMs: number;
+  /** The overview's brush (trace clock ms), or null when the whole trace is in view. */
+  brush: [number, number] | null;
+  /** The step cursor's switch, or null. */
+  step: StepInfo | null;
+  /** Tasks hidden by the filter or by "hide internal". */
+  hiddenLanes: number;
 }
 
 export type FromWebviewMessage =
   | { type: 'ready' }
   | { type: 'openSource'; location: SourceLocation }
+  /** The step cursor moved (null: there is no switch that way). */
+  | { type: 'stepped'; step: StepInfo | null }
+  /** The user pressed the panel's Export button. */
+  | { type: 'export' }
+  /** The image asked for: a data: URL for png, SVG text for svg; or why it could not be made. */
+  | { type: 'snapshot'; requestId: number; data?: string; error?: string }
   | { type: 'rendered'; state: RenderedState }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 

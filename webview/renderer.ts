@@ -7,7 +7,7 @@
 import type { ScaleLinear } from 'd3-scale';
 import { Timeline } from '../model/timeline';
 import { Pause } from './protocol';
-import { LAYOUT, Lane, firstAtOrAfter, laneAt } from './layout';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, firstAtOrAfter, laneAt } from './layout';
 import { Theme, taskColor } from './theme';
 
 export interface Frame {
@@ -25,16 +25,13 @@ export interface Frame {
   theme: Theme;
   /** Lane (task index) under the pointer, or -1. */
   hoverTask: number;
-  /** Task to emphasize (the step cursor's), or -1. */
-  selectedTask: number;
-  /** Time of the cursor line, or null. */
-  cursor: number | null;
+  /** The step cursor: the switch's time, the task that yielded and the one that resumed. */
+  step: { time: number; from: number; to: number } | null;
+  /** Stints of the internal tasks folded into one lane (time order), and how many tasks they are. */
+  folded: { stints: readonly number[]; tasks: number } | null;
   /** Width of the lane labels, CSS px. */
   gutter: number;
 }
-
-/** Where the dish lanes begin, CSS px from the top. */
-export const LANES_TOP = LAYOUT.axisHeight + LAYOUT.chefHeight + LAYOUT.lagHeight + 6;
 
 type Batches = Map<string, number[]>;
 
@@ -92,7 +89,8 @@ export function draw(f: Frame): void {
     ctx.lineTo(px, height);
     ctx.stroke();
     ctx.globalAlpha = 1;
-    ctx.fillText(axisLabel(tick - t0, span), px + 3, LAYOUT.axisHeight / 2);
+    const label = axisLabel(tick - t0, span);
+    if (px + 3 + ctx.measureText(label).width <= width) ctx.fillText(label, px + 3, LAYOUT.axisHeight / 2);
   }
 
   // ---- the chef lane: who the loop works for, and blocks
@@ -177,11 +175,17 @@ export function draw(f: Frame): void {
     const lane = f.lanes[k];
     const y = LANES_TOP + lane.y - f.scrollTop;
     if (y > height) break;
+    if (lane.task === FOLDED_LANE) {
+      drawFolded(f, batches, y, v0, v1, pxPerMs);
+      continue;
+    }
     const task = timeline.tasks[lane.task];
     const mid = Math.round(y + LAYOUT.laneHeight / 2) + 0.5;
-    if (lane.task === f.hoverTask || lane.task === f.selectedTask) {
-      ctx.fillStyle = theme.focus;
-      ctx.globalAlpha = lane.task === f.selectedTask ? 0.22 : 0.12;
+    const stepRole =
+      f.step === null ? null : lane.task === f.step.to ? 'to' : lane.task === f.step.from ? 'from' : null;
+    if (lane.task === f.hoverTask || stepRole !== null) {
+      ctx.fillStyle = stepRole === 'from' ? theme.muted : theme.focus;
+      ctx.globalAlpha = stepRole !== null ? 0.22 : 0.12;
       ctx.fillRect(0, y, width, LAYOUT.laneHeight);
       ctx.globalAlpha = 1;
     }
@@ -268,11 +272,55 @@ export function draw(f: Frame): void {
   ctx.globalAlpha = 0.4;
   ctx.fillRect(left - 1, LAYOUT.axisHeight, 1, height);
   ctx.globalAlpha = 1;
-  if (f.cursor !== null && f.cursor >= v0 && f.cursor <= v1) {
+  if (f.step !== null && f.step.time >= v0 && f.step.time <= v1) {
+    const px = Math.round(x(f.step.time));
     ctx.fillStyle = theme.focus;
-    ctx.fillRect(Math.round(x(f.cursor)), LAYOUT.axisHeight, 1, height);
+    ctx.fillRect(px - 1, LAYOUT.axisHeight, 2, height - LAYOUT.axisHeight);
+    // A marker on the axis: the switch the cursor stands on.
+    ctx.beginPath();
+    ctx.moveTo(px - 5, 0);
+    ctx.lineTo(px + 5, 0);
+    ctx.lineTo(px, 7);
+    ctx.fill();
   }
   ctx.restore();
+}
+
+/** The lane that holds every folded internal task: their stints in one line, and how many they are. */
+function drawFolded(f: Frame, batches: Batches, y: number, v0: number, v1: number, pxPerMs: number): void {
+  const { ctx, x, timeline, theme } = f;
+  if (f.folded === null) return;
+  const s = timeline.stints;
+  const left = f.gutter;
+  const mid = Math.round(y + LAYOUT.laneHeight / 2) + 0.5;
+  ctx.fillStyle = theme.muted;
+  ctx.fillText(
+    fitText(
+      ctx,
+      `internal: ${f.folded.tasks.toLocaleString()} task${f.folded.tasks === 1 ? '' : 's'} folded`,
+      left - 16,
+    ),
+    8,
+    mid,
+  );
+  const list = f.folded.stints;
+  let j = Math.max(0, firstAtOrAfter(s.start, list, v0) - 1);
+  while (j < list.length) {
+    const st = list[j];
+    const start = s.start[st];
+    if (start > v1) break;
+    const end = timeline.stintEnd(st);
+    if (end >= v0) {
+      const a = Math.max(left, Math.floor(x(start)));
+      const b = Math.min(f.width, Math.max(a + 1, Math.ceil(x(end))));
+      rect(batches, theme.untracked, a, y + 4, b, LAYOUT.laneHeight - 8);
+      if ((end - start) * pxPerMs < 1) {
+        j = Math.max(j + 1, firstAtOrAfter(s.start, list, x.invert(a + 1)));
+        continue;
+      }
+    }
+    j++;
+  }
 }
 
 const textWidths = new Map<string, number>();

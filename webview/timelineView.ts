@@ -8,11 +8,23 @@ import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { ZoomBehavior, ZoomTransform, zoom, zoomIdentity } from 'd3-zoom';
 import { blockLocation } from '../model/summary';
-import { BlockInfo, Timeline } from '../model/timeline';
+import { BlockInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { REASON_NAMES } from '../protocol/format';
-import { LAYOUT, Lane, LaneFilter, firstAtOrAfter, gutterFor, laneAt, layoutLanes } from './layout';
-import { Pause, RenderedState, SessionInfo, SourceLocation } from './protocol';
-import { LANES_TOP, draw, formatDuration } from './renderer';
+import {
+  FOLDED_LANE,
+  LANES_TOP,
+  LAYOUT,
+  Lane,
+  LaneFilter,
+  firstAtOrAfter,
+  gutterFor,
+  laneAt,
+  layoutView,
+} from './layout';
+import { Overview } from './overview';
+import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInfo } from './protocol';
+import { Frame, draw, formatDuration } from './renderer';
+import { SvgContext } from './svgContext';
 import { Theme, readTheme, watchTheme } from './theme';
 
 /** The most the view zooms in: a few microseconds across the screen. */
@@ -20,9 +32,23 @@ const MAX_ZOOM = 1e7;
 /** While following live, the newest this many ms are in view. */
 const FOLLOW_WINDOW_MS = 5000;
 
+/** A step keeps the switch in a window at least this wide, ms, and this many times its stints. */
+const STEP_MIN_SPAN_MS = 2;
+const STEP_SPAN_FACTOR = 4;
+
 export interface ViewCallbacks {
   openSource(location: SourceLocation): void;
   rendered(state: RenderedState): void;
+  /** The step cursor moved (null: no switch that way). */
+  stepped(step: StepInfo | null): void;
+  /** The user asked to export from the panel. */
+  exportRequested?(): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface ViewOptions {
+  /** Inside VS Code (an export button, sources open in the editor); false in a plain page. */
+  inVsCode: boolean;
 }
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -42,7 +68,13 @@ export class TimelineView {
   private pauses: Pause[] = [];
   private lanes: Lane[] = [];
   private lanesVersion = -1;
-  private filter: LaneFilter = { text: '', hideInternal: false };
+  private filter: LaneFilter = { text: '', hideInternal: true };
+  /** Internal tasks folded into one lane: which, and their stints in time order (grown as data comes). */
+  private foldedTasks = new Uint8Array(0);
+  private foldedCount = 0;
+  private foldedStints: number[] = [];
+  private foldedScanned = 0;
+  private hiddenLanes = 0;
   private theme: Theme = readTheme();
   private transform: ZoomTransform = zoomIdentity;
   private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
@@ -53,54 +85,84 @@ export class TimelineView {
   private following = true;
   private frameRequested = false;
   private hoverTask = -1;
+  private lastDrawMs = 0;
+  private brushRange: [number, number] | null = null;
+  /** The step cursor: the switch it stands on, its number (1-based), and what was reported. */
+  private cursor: SwitchInfo | null = null;
+  private cursorIndex = 0;
+  private stepReport: StepInfo | null = null;
+  private switchTotal = { stints: -1, count: 0 };
   private readonly root: HTMLElement;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
   private readonly problem: HTMLElement;
+  private readonly stepBar: HTMLElement;
+  private readonly overview: Overview;
   private readonly canvas: HTMLCanvasElement;
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly followButton: HTMLButtonElement;
+  private readonly internalButton: HTMLButtonElement;
+  private readonly search: HTMLInputElement;
+  private readonly legendHidden: HTMLElement;
 
   constructor(
     parent: HTMLElement,
     private readonly callbacks: ViewCallbacks,
+    options: ViewOptions = { inVsCode: true },
   ) {
     this.root = element('div', 'looplens', parent);
     const header = element('div', 'header', this.root);
     this.title = element('span', 'title', header);
     this.status = element('span', 'status', header);
     const tools = element('span', 'tools', header);
-    const search = element('input', 'search', tools);
-    search.type = 'search';
-    search.placeholder = 'Filter lanes';
-    search.setAttribute('aria-label', 'Filter lanes by name or kind');
-    search.addEventListener('input', () => {
-      this.filter = { ...this.filter, text: search.value };
+    this.search = element('input', 'search', tools);
+    this.search.type = 'search';
+    this.search.placeholder = 'Filter lanes';
+    this.search.title = 'Show only tasks whose name or kind contains this (/)';
+    this.search.setAttribute('aria-label', 'Filter lanes by name or kind');
+    this.search.addEventListener('input', () => {
+      this.filter = { ...this.filter, text: this.search.value };
       this.lanesVersion = -1;
       this.requestDraw();
     });
-    const internal = element('button', 'tool', tools);
-    internal.textContent = 'Hide internal';
-    internal.title = 'Hide tasks created by library or runtime code';
-    internal.setAttribute('aria-pressed', 'false');
-    internal.addEventListener('click', () => {
-      this.filter = { ...this.filter, hideInternal: !this.filter.hideInternal };
-      internal.setAttribute('aria-pressed', String(this.filter.hideInternal));
-      this.lanesVersion = -1;
-      this.requestDraw();
+    this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' || e.key === 'Enter') {
+        this.canvas.focus();
+        e.preventDefault();
+      }
     });
-    const fit = element('button', 'tool', tools);
-    fit.textContent = 'Fit';
-    fit.title = 'Show the whole trace (F)';
-    fit.addEventListener('click', () => this.fitAll());
-    this.followButton = element('button', 'tool', tools);
-    this.followButton.textContent = 'Follow live';
-    this.followButton.title = 'Keep the newest events in view (L)';
-    this.followButton.addEventListener('click', () => this.setFollowing(!this.following));
+    this.internalButton = this.button(
+      tools,
+      'Hide internal',
+      'Fold tasks made by libraries and Node itself into one lane (I)',
+      () => this.toggleInternal(),
+    );
+    this.internalButton.setAttribute('aria-pressed', 'true');
+    this.button(tools, '◀ Switch', 'Previous task switch (P, or Alt+[ in VS Code)', () =>
+      this.step('previous'),
+    );
+    this.button(tools, 'Switch ▶', 'Next task switch (N, or Alt+] in VS Code)', () => this.step('next'));
+    this.button(tools, 'Fit', 'Show the whole trace (F)', () => this.fitAll());
+    this.followButton = this.button(tools, 'Follow live', 'Keep the newest events in view (L)', () =>
+      this.setFollowing(!this.following),
+    );
+    if (options.inVsCode && callbacks.exportRequested !== undefined) {
+      const exportRequested = callbacks.exportRequested.bind(callbacks);
+      this.button(
+        tools,
+        'Export…',
+        'Export a snapshot: PNG, SVG, HTML, trace file or Chrome trace',
+        exportRequested,
+      );
+    }
     this.problem = element('div', 'problem', this.root);
     this.problem.setAttribute('role', 'alert');
+    this.stepBar = element('div', 'stepbar', this.root);
+    this.stepBar.setAttribute('role', 'status');
+    this.stepBar.setAttribute('aria-live', 'polite');
+    this.overview = new Overview(this.root, (range) => this.showRange(range));
 
     const chart = element('div', 'chart', this.root);
     this.canvas = element('canvas', 'canvas', chart);
@@ -108,12 +170,26 @@ export class TimelineView {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute(
       'aria-label',
-      'Event-loop timeline. Arrow keys pan, + and - zoom, F fits, L follows live.',
+      'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters.',
     );
     this.scroller = element('div', 'scroller', chart);
     this.spacer = element('div', 'spacer', this.scroller);
     this.tooltip = element('div', 'tooltip', this.root);
     this.tooltip.setAttribute('role', 'tooltip');
+    const legend = element('div', 'legend', this.root);
+    for (const [cls, label] of [
+      ['running', 'running'],
+      ['waiting', 'waiting'],
+      ['ready', 'ready, not run'],
+      ['block', 'block'],
+      ['paused', 'paused in debugger'],
+      ['responded', 'response sent'],
+    ]) {
+      const item = element('span', 'legend-item', legend);
+      element('span', `swatch swatch-${cls}`, item);
+      item.append(label);
+    }
+    this.legendHidden = element('span', 'legend-hidden', legend);
 
     this.scroller.addEventListener('scroll', () => {
       this.scrollTop = this.scroller.scrollTop;
@@ -154,11 +230,22 @@ export class TimelineView {
     this.resize();
   }
 
+  private button(parent: HTMLElement, label: string, title: string, action: () => void): HTMLButtonElement {
+    const b = element('button', 'tool', parent);
+    b.type = 'button';
+    b.textContent = label;
+    b.title = title;
+    b.addEventListener('click', action);
+    return b;
+  }
+
   /** Starts over with a new timeline (a reset from the host). */
   setTimeline(timeline: Timeline): void {
     this.timeline = timeline;
     this.lanesVersion = -1;
     this.transform = zoomIdentity;
+    this.brushRange = null;
+    this.setCursor(null);
     select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
     this.requestDraw();
   }
@@ -166,6 +253,7 @@ export class TimelineView {
   setSession(session: SessionInfo): void {
     this.session = session;
     this.title.textContent = session.name;
+    document.title = `${session.name} — Loop Lens`;
     const state = {
       starting: 'waiting for the program',
       running: 'running',
@@ -205,6 +293,29 @@ export class TimelineView {
   private fitAll(): void {
     this.setFollowing(false);
     select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
+  }
+
+  private toggleInternal(): void {
+    this.filter = { ...this.filter, hideInternal: !this.filter.hideInternal };
+    this.internalButton.setAttribute('aria-pressed', String(this.filter.hideInternal));
+    this.lanesVersion = -1;
+    this.requestDraw();
+  }
+
+  /** Shows the time range [t0, t1] (trace clock ms) across the drawing area; null shows everything. */
+  private showRange(range: [number, number] | null): void {
+    this.setFollowing(false);
+    if (range === null) {
+      select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
+      return;
+    }
+    const base = this.baseScale();
+    const [t0, t1] = range;
+    const k = Math.min(MAX_ZOOM, (base.domain()[1] - base.domain()[0]) / Math.max(t1 - t0, 1e-6));
+    select(this.canvas).call(
+      this.zoomBehavior.transform,
+      zoomIdentity.translate(this.gutter - k * base(t0), 0).scale(k),
+    );
   }
 
   private requestDraw(): void {
@@ -251,46 +362,87 @@ export class TimelineView {
   }
 
   private refreshLanes(): void {
-    if (
-      this.lanesVersion === this.timeline.tasks.length &&
-      this.filter.text === '' &&
-      !this.filter.hideInternal
-    )
-      return;
-    this.lanes = layoutLanes(this.timeline, this.filter);
-    this.lanesVersion = this.timeline.tasks.length;
-    const last = this.lanes[this.lanes.length - 1];
-    const contentHeight = LANES_TOP + (last !== undefined ? last.y + LAYOUT.laneHeight : 0) + 8;
-    this.spacer.style.height = `${contentHeight}px`;
+    const tasks = this.timeline.tasks;
+    if (this.lanesVersion !== tasks.length) {
+      const layout = layoutView(this.timeline, this.filter);
+      this.lanes = layout.lanes;
+      this.lanesVersion = tasks.length;
+      this.hiddenLanes = layout.folded.length + layout.filteredOut;
+      // Folded stints: start over only if a task left the fold; new tasks only add stints ahead.
+      const folded = new Uint8Array(tasks.length);
+      for (const k of layout.folded) folded[k] = 1;
+      let shrank = false;
+      for (let k = 0; k < this.foldedTasks.length && !shrank; k++)
+        shrank = this.foldedTasks[k] === 1 && folded[k] === 0;
+      if (shrank || layout.folded.length < this.foldedCount) {
+        this.foldedStints = [];
+        this.foldedScanned = 0;
+      }
+      this.foldedTasks = folded;
+      this.foldedCount = layout.folded.length;
+      const last = this.lanes[this.lanes.length - 1];
+      const contentHeight = LANES_TOP + (last !== undefined ? last.y + LAYOUT.laneHeight : 0) + 8;
+      this.spacer.style.height = `${contentHeight}px`;
+      this.legendHidden.textContent =
+        this.hiddenLanes === 0
+          ? ''
+          : `${layout.folded.length > 0 ? `${layout.folded.length.toLocaleString()} internal task${layout.folded.length === 1 ? '' : 's'} folded` : ''}${layout.folded.length > 0 && layout.filteredOut > 0 ? ', ' : ''}${layout.filteredOut > 0 ? `${layout.filteredOut.toLocaleString()} filtered out` : ''}`;
+    }
+    // A stint is scanned once whatever the filter, until the set of folded tasks changes.
+    const s = this.timeline.stints;
+    if (this.foldedCount > 0) {
+      for (let i = this.foldedScanned; i < s.length; i++)
+        if (this.foldedTasks[s.task[i]] === 1) this.foldedStints.push(i);
+    }
+    this.foldedScanned = s.length;
   }
 
-  private render(): void {
-    this.refreshLanes();
-    const ctx = this.canvas.getContext('2d');
-    if (ctx === null) return;
-    const ratio = window.devicePixelRatio || 1;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    const x = this.xScale();
-    draw({
+  private frame(ctx: CanvasRenderingContext2D): Frame {
+    return {
       ctx,
       width: this.width,
       height: this.height,
-      x,
+      x: this.xScale(),
       timeline: this.timeline,
       lanes: this.lanes,
       scrollTop: this.scrollTop,
       pauses: this.pauses,
       theme: this.theme,
       hoverTask: this.hoverTask,
-      selectedTask: -1,
-      cursor: null,
+      step:
+        this.cursor === null ? null : { time: this.cursor.time, from: this.cursor.from, to: this.cursor.to },
+      folded: this.foldedCount > 0 ? { stints: this.foldedStints, tasks: this.foldedCount } : null,
       gutter: this.gutter,
-    });
+    };
+  }
+
+  private render(): void {
+    const started = performance.now();
+    this.refreshLanes();
+    const ctx = this.canvas.getContext('2d');
+    if (ctx === null) return;
+    const ratio = window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const frame = this.frame(ctx);
+    draw(frame);
+    const x = frame.x;
+    const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
+    this.overview.draw(this.timeline, this.pauses, this.theme, this.width, this.gutter);
+    const whole = this.transform.k <= 1.0001 && !this.following;
+    this.brushRange = whole ? null : [v0, v1];
+    this.overview.show(this.brushRange);
+    this.lastDrawMs = performance.now() - started;
     if (this.session !== null) {
-      const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
       this.callbacks.rendered({
         sessionId: this.session.id,
         lanes: this.lanes.map((l) => {
+          if (l.task === FOLDED_LANE)
+            return {
+              id: 'folded',
+              name: `internal: ${this.foldedCount} tasks folded`,
+              kind: 'folded',
+              stints: this.foldedStints.length,
+            };
           const t = this.timeline.tasks[l.task];
           return { id: t.id, name: t.name, kind: t.kind, stints: t.stints.length };
         }),
@@ -300,8 +452,150 @@ export class TimelineView {
         view: [v0, v1],
         width: this.width,
         height: this.height,
+        drawMs: this.lastDrawMs,
+        brush: this.brushRange,
+        step: this.stepReport,
+        hiddenLanes: this.hiddenLanes,
       });
     }
+  }
+
+  // ------------------------------------------------------------------ stepping through switches
+
+  /** Moves the step cursor to the next or previous task switch and reports where it stands. */
+  step(direction: 'next' | 'previous'): StepInfo | null {
+    const t = this.timeline;
+    let found: SwitchInfo | null;
+    let index: number;
+    if (this.cursor !== null && this.cursor.toStint < t.stintCount) {
+      found = direction === 'next' ? t.switchAfter(this.cursor.toStint) : t.switchBefore(this.cursor.toStint);
+      index = this.cursorIndex + (direction === 'next' ? 1 : -1);
+    } else {
+      // From the view: the first switch in it, or the last one before its right edge.
+      const x = this.xScale();
+      const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
+      found =
+        direction === 'next'
+          ? t.switchAfter(t.firstStintStartingAt(v0) - 1)
+          : t.switchBefore(t.firstStintStartingAt(v1));
+      index = found === null ? 0 : this.countSwitchesBefore(found.toStint) + 1;
+    }
+    if (found === null) {
+      const total = this.totalSwitches();
+      this.stepBar.style.display = 'block';
+      this.stepBar.textContent =
+        total === 0
+          ? 'No task switch recorded yet: the loop has run one task at most.'
+          : direction === 'next'
+            ? `No later task switch${this.following || this.session?.state === 'running' ? ' recorded yet' : ''} (${total.toLocaleString()} in all).`
+            : `No earlier task switch (${total.toLocaleString()} in all).`;
+      this.callbacks.stepped(null);
+      return null;
+    }
+    this.cursorIndex = index;
+    this.setCursor(found);
+    this.setFollowing(false);
+    this.centerOn(found);
+    this.revealLane(found.to);
+    const info = this.stepReport!;
+    this.callbacks.stepped(info);
+    return info;
+  }
+
+  private totalSwitches(): number {
+    if (this.switchTotal.stints !== this.timeline.stintCount)
+      this.switchTotal = { stints: this.timeline.stintCount, count: this.timeline.switchCount() };
+    return this.switchTotal.count;
+  }
+
+  private countSwitchesBefore(stint: number): number {
+    let count = 0;
+    for (
+      let sw = this.timeline.switchAfter(-1);
+      sw !== null && sw.toStint < stint;
+      sw = this.timeline.switchAfter(sw.toStint)
+    )
+      count++;
+    return count;
+  }
+
+  private setCursor(sw: SwitchInfo | null): void {
+    this.cursor = sw;
+    if (sw === null) {
+      this.stepReport = null;
+      this.stepBar.style.display = 'none';
+      this.stepBar.textContent = '';
+      return;
+    }
+    const t = this.timeline;
+    const from = t.tasks[sw.from];
+    const to = t.tasks[sw.to];
+    const block = this.blockOf(sw.toStint);
+    const location = block !== undefined ? blockLocation(block, to) : to.location;
+    const because = reasonText(sw.reason);
+    const first = to.stints[0] === sw.toStint;
+    // Its last stint so far is its last for good once the trace is finished or the response went out.
+    const finished =
+      this.session?.state === 'ended' || this.session?.state === 'file' || from.endedAt !== null;
+    const fromEnds = finished && from.stints[from.stints.length - 1] === sw.fromStint;
+    const waited =
+      first || sw.waitedMs <= 0
+        ? ''
+        : `, after waiting ${formatDuration(sw.waitedMs)}${sw.readyMs > 0 ? ` (ready but not run for the last ${formatDuration(sw.readyMs)} of it)` : ''}`;
+    const text = `${from.name} ${fromEnds ? 'ends' : 'yields'} → ${to.name} ${first ? 'starts' : 'resumes'}: ${because}${waited}.${location !== null ? ` Runs ${where(location)}.` : ''}`;
+    this.stepReport = {
+      index: this.cursorIndex,
+      count: Math.max(this.cursorIndex, this.totalSwitches()),
+      time: sw.time,
+      from: { id: from.id, name: from.name, kind: from.kind },
+      to: { id: to.id, name: to.name, kind: to.kind },
+      reason: sw.reason,
+      because,
+      waitedMs: sw.waitedMs,
+      readyMs: sw.readyMs,
+      location,
+      text,
+    };
+    this.stepBar.style.display = 'block';
+    this.stepBar.textContent = `Switch ${this.cursorIndex.toLocaleString()} of ${this.stepReport.count.toLocaleString()} at ${formatDuration(sw.time - t.startTime)}: ${text}`;
+    this.stepBar.title = this.stepBar.textContent;
+    this.requestDraw();
+  }
+
+  /** Centres the view on a switch, wide enough to show the stints on both sides of it. */
+  private centerOn(sw: SwitchInfo): void {
+    const t = this.timeline;
+    const s = t.stints;
+    const around = Math.max(0, t.stintEnd(sw.toStint) - s.start[sw.fromStint]);
+    const need = Math.max(around * STEP_SPAN_FACTOR, STEP_MIN_SPAN_MS);
+    const x = this.xScale();
+    const current = x.invert(this.width) - x.invert(this.gutter);
+    const span = current >= need && current <= need * 50 ? current : need;
+    this.showRange([sw.time - span / 2, sw.time + span / 2]);
+  }
+
+  /** Scrolls the lanes so that the task's lane is in view. */
+  private revealLane(task: number): void {
+    const lane = this.lanes.find((l) => l.task === task);
+    if (lane === undefined) return;
+    const visible = this.height - LANES_TOP;
+    if (lane.y < this.scrollTop || lane.y + LAYOUT.laneHeight > this.scrollTop + visible)
+      this.scroller.scrollTop = Math.max(0, lane.y - visible / 2);
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /** The current view as an image: a PNG data: URL, or SVG text. */
+  async snapshot(format: ImageFormat): Promise<string> {
+    this.render();
+    if (format === 'png') return this.canvas.toDataURL('image/png');
+    const measurer = this.canvas.getContext('2d');
+    if (measurer === null) throw new Error('the canvas has no 2D context');
+    const svg = new SvgContext(this.width, this.height, measurer);
+    draw(this.frame(svg as unknown as CanvasRenderingContext2D));
+    // The measuring changed the real context's font: draw the screen again.
+    this.requestDraw();
+    return svg.toString();
   }
 
   // ------------------------------------------------------------------ pointer and keyboard
@@ -332,7 +626,7 @@ export class TimelineView {
       const i = this.timeline.firstStintAfter(time - slack);
       return i < s.length && s.start[i] <= time + slack ? i : -1;
     }
-    const stints = this.timeline.tasks[task].stints;
+    const stints = task === FOLDED_LANE ? this.foldedStints : this.timeline.tasks[task].stints;
     const j = firstAtOrAfter(s.start, stints, time + slack) - 1;
     if (j < 0) return -1;
     const st = stints[j];
@@ -350,8 +644,12 @@ export class TimelineView {
     const hit = this.hit(px, py);
     const lines: string[] = [];
     let taskIndex = hit.task;
-    const stint = hit.task >= -1 ? this.stintAt(hit.task, hit.time) : -1;
+    const stint = hit.task >= -1 || hit.task === FOLDED_LANE ? this.stintAt(hit.task, hit.time) : -1;
     if (stint >= 0) taskIndex = this.timeline.stints.task[stint];
+    if (hit.task === FOLDED_LANE)
+      lines.push(
+        `${this.foldedCount.toLocaleString()} tasks of libraries and Node itself, folded (I shows them)`,
+      );
     if (taskIndex >= 0) {
       const task = this.timeline.tasks[taskIndex];
       lines.push(`${task.name}  (${task.kind})`);
@@ -405,7 +703,7 @@ export class TimelineView {
   private click(event: MouseEvent): void {
     const rect = this.canvas.getBoundingClientRect();
     const hit = this.hit(event.clientX - rect.left, event.clientY - rect.top);
-    const stint = hit.task >= -1 ? this.stintAt(hit.task, hit.time) : -1;
+    const stint = hit.task >= -1 || hit.task === FOLDED_LANE ? this.stintAt(hit.task, hit.time) : -1;
     const taskIndex = stint >= 0 ? this.timeline.stints.task[stint] : hit.task;
     if (taskIndex < 0) return;
     const task = this.timeline.tasks[taskIndex];
@@ -454,6 +752,33 @@ export class TimelineView {
       case 'l':
       case 'L':
         this.setFollowing(!this.following);
+        break;
+      case 'n':
+      case 'N':
+      case '.':
+        // Alt+] and Alt+[ belong to VS Code's keybindings: the webview leaves modified keys alone.
+        if (event.altKey || event.ctrlKey || event.metaKey) return;
+        this.step('next');
+        break;
+      case 'p':
+      case 'P':
+      case ',':
+        if (event.altKey || event.ctrlKey || event.metaKey) return;
+        this.step('previous');
+        break;
+      case 'i':
+      case 'I':
+        this.toggleInternal();
+        break;
+      case '/':
+        this.search.focus();
+        break;
+      case 'Enter':
+        if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
+        break;
+      case 'Escape':
+        if (this.cursor === null) return;
+        this.setCursor(null);
         break;
       default:
         return;

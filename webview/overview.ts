@@ -1,0 +1,166 @@
+/**
+ * The overview strip: the whole trace in one line (how busy the loop was at each moment, blocks in
+ * red, debugger pauses in blue) with a d3 brush that shows, and sets, the part the timeline shows.
+ * Its busy profile is recomputed only when the trace or the width changed, at most a few times a
+ * second while a live trace grows.
+ */
+import { BrushBehavior, brushX } from 'd3-brush';
+import { ScaleLinear, scaleLinear } from 'd3-scale';
+import { select } from 'd3-selection';
+import { Timeline } from '../model/timeline';
+import { Pause } from './protocol';
+import { Theme } from './theme';
+
+export const OVERVIEW_HEIGHT = 30;
+/** Least time between two busy profiles of a growing trace, ms. */
+const PROFILE_EVERY_MS = 250;
+
+export class Overview {
+  private readonly canvas: HTMLCanvasElement;
+  private readonly svg: SVGSVGElement;
+  private readonly brush: BrushBehavior<unknown>;
+  private readonly brushGroup: SVGGElement;
+  private width = 0;
+  private left = 0;
+  private busy = new Float32Array(0);
+  private profiled = { stints: -1, width: -1, end: -1, at: 0 };
+  private scale: ScaleLinear<number, number> = scaleLinear();
+  private moving = false;
+
+  constructor(
+    parent: HTMLElement,
+    /** The user brushed a time range (trace clock ms), or cleared the brush (null). */
+    private readonly brushed: (range: [number, number] | null) => void,
+  ) {
+    const box = document.createElement('div');
+    box.className = 'overview';
+    parent.appendChild(box);
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'overview-canvas';
+    this.canvas.setAttribute('aria-hidden', 'true');
+    box.appendChild(this.canvas);
+    this.svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    this.svg.setAttribute('class', 'overview-brush');
+    this.svg.setAttribute('aria-label', 'Overview of the whole trace: drag to choose the part to show');
+    box.appendChild(this.svg);
+    this.brushGroup = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+    this.svg.appendChild(this.brushGroup);
+    this.brush = brushX<unknown>().on(
+      'brush end',
+      (event: { selection: [number, number] | null; sourceEvent: unknown }) => {
+        if (this.moving || event.sourceEvent === null || event.sourceEvent === undefined) return;
+        const sel = event.selection;
+        this.brushed(sel === null ? null : [this.scale.invert(sel[0]), this.scale.invert(sel[1])]);
+      },
+    );
+  }
+
+  /** Redraws for the timeline's whole span, `width` CSS px wide with the lanes' gutter on the left. */
+  draw(timeline: Timeline, pauses: readonly Pause[], theme: Theme, width: number, left: number): void {
+    const ratio = window.devicePixelRatio || 1;
+    if (width !== this.width || left !== this.left) {
+      this.width = width;
+      this.left = left;
+      this.canvas.width = Math.round(width * ratio);
+      this.canvas.height = Math.round(OVERVIEW_HEIGHT * ratio);
+      this.canvas.style.width = `${width}px`;
+      this.canvas.style.height = `${OVERVIEW_HEIGHT}px`;
+      this.svg.setAttribute('width', String(width));
+      this.svg.setAttribute('height', String(OVERVIEW_HEIGHT));
+      this.brush.extent([
+        [left, 0],
+        [width, OVERVIEW_HEIGHT],
+      ]);
+      select(this.brushGroup).call(this.brush);
+    }
+    const t0 = timeline.startTime;
+    const t1 = Math.max(timeline.endTime, t0 + 1);
+    this.scale = scaleLinear().domain([t0, t1]).range([left, width]);
+    this.profile(timeline, t0, t1);
+    const ctx = this.canvas.getContext('2d');
+    if (ctx === null) return;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.fillStyle = theme.background;
+    ctx.fillRect(0, 0, width, OVERVIEW_HEIGHT);
+    ctx.font = `11px ${theme.font}`;
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = theme.muted;
+    ctx.fillText('whole trace', 8, OVERVIEW_HEIGHT / 2);
+    // Busy share per column, as bar height.
+    const h = OVERVIEW_HEIGHT - 6;
+    ctx.fillStyle = theme.foreground;
+    ctx.globalAlpha = 0.45;
+    ctx.beginPath();
+    for (let c = 0; c < this.busy.length; c++) {
+      const share = Math.min(1, this.busy[c]);
+      if (share <= 0) continue;
+      const bh = Math.max(1, Math.round(share * h));
+      ctx.rect(left + c, 3 + h - bh, 1, bh);
+    }
+    ctx.fill();
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = theme.block;
+    for (const block of timeline.blocks) {
+      const a = this.scale(block.start);
+      const b = Math.max(a + 2, this.scale(block.start + block.durationMs));
+      ctx.fillRect(a, 3, b - a, h);
+    }
+    ctx.fillStyle = theme.pause;
+    ctx.globalAlpha = 0.5;
+    for (const pause of pauses) {
+      const a = this.scale(pause.start);
+      const b = Math.max(a + 2, this.scale(pause.end ?? t1));
+      ctx.fillRect(a, 0, b - a, OVERVIEW_HEIGHT);
+    }
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = theme.grid;
+    ctx.fillRect(0, OVERVIEW_HEIGHT - 1, width, 1);
+  }
+
+  /** Shows `range` (trace clock ms) as the brush; null clears it (the whole trace is in view). */
+  show(range: [number, number] | null): void {
+    this.moving = true;
+    try {
+      const sel =
+        range === null
+          ? null
+          : ([
+              Math.max(this.left, this.scale(range[0])),
+              Math.min(this.width, Math.max(this.scale(range[1]), this.scale(range[0]) + 1)),
+            ] as [number, number]);
+      select(this.brushGroup).call(
+        this.brush.move,
+        sel !== null && sel[1] - sel[0] >= this.width - this.left - 1 ? null : sel,
+      );
+    } finally {
+      this.moving = false;
+    }
+  }
+
+  /** The busy share of each pixel column of the whole trace. */
+  private profile(timeline: Timeline, t0: number, t1: number): void {
+    const columns = Math.max(1, Math.floor(this.width - this.left));
+    const p = this.profiled;
+    const now = performance.now();
+    const stale = p.stints !== timeline.stintCount || p.end !== t1;
+    if (p.width === columns && (!stale || now - p.at < PROFILE_EVERY_MS)) return;
+    const busy = new Float32Array(columns);
+    const s = timeline.stints;
+    const msPerColumn = (t1 - t0) / columns;
+    for (let i = 0; i < s.length; i++) {
+      const a = (s.start[i] - t0) / msPerColumn;
+      const b = (timeline.stintEnd(i) - t0) / msPerColumn;
+      const ca = Math.max(0, Math.floor(a));
+      const cb = Math.min(columns - 1, Math.floor(b));
+      if (ca === cb) {
+        busy[ca] += b - a;
+      } else {
+        busy[ca] += ca + 1 - a;
+        for (let c = ca + 1; c < cb; c++) busy[c] += 1;
+        if (cb >= 0 && cb < columns) busy[cb] += b - cb;
+      }
+    }
+    this.busy = busy;
+    this.profiled = { stints: timeline.stintCount, width: columns, end: t1, at: now };
+  }
+}
