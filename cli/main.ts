@@ -13,6 +13,7 @@ import { chromeTraceChunks } from '../model/chromeExport';
 import { summarize } from '../model/summary';
 import { record } from './record';
 import { formatSummary } from './report';
+import { readViewer, snapshotHtml } from '../host/snapshotHtml';
 import { CliError, readTraceFile } from './traceFile';
 
 declare const LOOPLENS_VERSION: string;
@@ -31,6 +32,8 @@ Commands:
       Exit 1 and list the blocks longer than N ms, else exit 0 (for CI pipelines).
   export FILE --format chrome --out OUT.json [--partial]
       Write Chrome Trace Event Format, for Perfetto (ui.perfetto.dev) and chrome://tracing.
+  export FILE --format html --out OUT.html [--partial]
+      Write one self-contained HTML page with the trace and the timeline viewer, for any browser.
 
 Options:
   --block-ms N   a stint at least N ms long is a block (default: the trace's own threshold, 50)
@@ -203,18 +206,43 @@ function cmdCheck(argv: string[]): number {
   return 1;
 }
 
+/** The HTML snapshot: the trace as it is, with the viewer this package was built with. */
+function exportHtml(file: string, out: string): number {
+  let viewer: { script: string; style: string };
+  try {
+    viewer = readViewer(path.dirname(__dirname));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const target = path.resolve(out);
+  const html = snapshotHtml({ name: path.basename(file), trace: fs.readFileSync(file), ...viewer });
+  const temp = `${target}.partial-${process.pid}`;
+  try {
+    fs.writeFileSync(temp, html);
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new CliError(`cannot write ${target}: ${(error as Error).message}`);
+  }
+  process.stdout.write(`wrote ${path.relative(process.cwd(), target) || target} (open it in any browser)\n`);
+  return 0;
+}
+
 async function cmdExport(argv: string[]): Promise<number> {
   const parsed = parse('export', argv);
   const file = oneFile(parsed, 'export');
   const format = parsed.flags.get('--format');
-  if (format === undefined) throw new CliError('"looplens export" needs --format chrome');
-  if (format !== 'chrome') throw new CliError(`unknown export format "${String(format)}" (known: chrome)`);
+  if (format === undefined) throw new CliError('"looplens export" needs --format chrome or --format html');
+  if (format !== 'chrome' && format !== 'html')
+    throw new CliError(`unknown export format "${String(format)}" (known: chrome, html)`);
   const out = parsed.flags.get('--out');
-  if (typeof out !== 'string') throw new CliError('"looplens export" needs --out OUT.json');
+  if (typeof out !== 'string')
+    throw new CliError(`"looplens export" needs --out OUT.${format === 'html' ? 'html' : 'json'}`);
   const { timeline } = readTraceFile(file, {
     partial: parsed.flags.has('--partial'),
     blockMs: numberFlag(parsed, '--block-ms', 1, 60_000),
   });
+  if (format === 'html') return exportHtml(file, out);
   const target = path.resolve(out);
   const temp = `${target}.partial-${process.pid}`;
   const stream = fs.createWriteStream(temp);

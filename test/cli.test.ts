@@ -248,10 +248,28 @@ describe('the looplens command line', function () {
       );
     });
 
+    it('writes an HTML snapshot: one page with the viewer and the very trace inside', async () => {
+      const out = path.join(dir, 'snapshot.html');
+      const result = await cli(['export', trace, '--format', 'html', '--out', out]);
+      assert.equal(result.code, 0, result.stderr);
+      const html = fs.readFileSync(out, 'utf8');
+      const carried = /<script type="application\/octet-stream" id="looplens-trace">([^<]*)<\/script>/.exec(
+        html,
+      );
+      assert.ok(carried, 'the trace is in the page');
+      assert.deepEqual(Buffer.from(carried[1], 'base64'), fs.readFileSync(trace));
+      assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+      assert.doesNotMatch(
+        html,
+        /<script[^>]+src=|<link[^>]+href=|sourceMappingURL/,
+        'nothing is loaded from elsewhere',
+      );
+    });
+
     it('names the formats it knows', async () => {
       const result = await cli(['export', trace, '--format', 'svg', '--out', path.join(dir, 'x.svg')]);
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /unknown export format "svg" \(known: chrome\)/);
+      assert.match(result.stderr, /unknown export format "svg" \(known: chrome, html\)/);
     });
   });
 
