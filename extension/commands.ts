@@ -5,16 +5,34 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
+import { readViewer, snapshotHtml } from '../host/snapshotHtml';
 import { TraceFormatError } from '../protocol/reader';
 import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS } from './ids';
-import { TimelinePanels } from './timelinePanel';
+import { TimelinePanel, TimelinePanels } from './timelinePanel';
+import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 /** Trace files larger than this are refused before they are read. */
 const MAX_OPEN_BYTES = 1024 * 1024 * 1024;
 
-export type ExportFormat = 'json' | 'chrome';
+export type ExportFormat = 'png' | 'svg' | 'html' | 'json' | 'chrome';
 const EXPORT_FORMATS: Record<ExportFormat, { label: string; detail: string; extension: string }> = {
+  png: {
+    label: 'Picture (.png)',
+    detail: 'The timeline as you see it now',
+    extension: 'png',
+  },
+  svg: {
+    label: 'Vector picture (.svg)',
+    detail: 'The timeline as you see it now, sharp at any size; opens in any browser',
+    extension: 'svg',
+  },
+  html: {
+    label: 'Interactive page (.html)',
+    detail:
+      'One self-contained file with the trace and the viewer: zoom, hover and step in any browser, offline',
+    extension: 'html',
+  },
   json: {
     label: 'Loop Lens trace (.looplens)',
     detail: 'The native trace: opens again in Loop Lens, and `looplens summary` reads it',
@@ -26,6 +44,10 @@ const EXPORT_FORMATS: Record<ExportFormat, { label: string; detail: string; exte
     extension: 'json',
   },
 };
+
+export interface StepArgs {
+  sessionId?: string;
+}
 
 export interface ExportArgs {
   format?: ExportFormat;
@@ -41,6 +63,7 @@ export class Commands implements vscode.Disposable {
     private readonly panels: TimelinePanels,
     private readonly log: vscode.LogOutputChannel,
     inspect: () => unknown,
+    private readonly extensionPath: string,
   ) {
     this.disposables = [
       vscode.commands.registerCommand(COMMANDS.startTracing, (arg?: unknown) => this.startTracing(arg)),
@@ -55,6 +78,10 @@ export class Commands implements vscode.Disposable {
         this.stopTracing(sessionId),
       ),
       vscode.commands.registerCommand(COMMANDS.inspectState, inspect),
+      vscode.commands.registerCommand(COMMANDS.stepNext, (args?: StepArgs) => this.step('next', args)),
+      vscode.commands.registerCommand(COMMANDS.stepPrevious, (args?: StepArgs) =>
+        this.step('previous', args),
+      ),
     ];
   }
 
@@ -210,25 +237,79 @@ export class Commands implements vscode.Disposable {
     }
     const target = uri;
     const chosen = format;
-    await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: `Loop Lens: exporting ${path.basename(target.path)}`,
-      },
-      async () => {
-        const bytes =
-          chosen === 'json'
-            ? session.bytes()
-            : new TextEncoder().encode([...chromeTraceChunks(session.timeline)].join(''));
-        await vscode.workspace.fs.writeFile(target, bytes);
-      },
-    );
+    try {
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Window,
+          title: `Loop Lens: exporting ${path.basename(target.path)}`,
+        },
+        async () => vscode.workspace.fs.writeFile(target, await this.render(session, chosen)),
+      );
+    } catch (error) {
+      void vscode.window.showErrorMessage(
+        `Loop Lens could not export ${path.basename(target.path)}: ${(error as Error).message}`,
+      );
+      this.log.warn(`export ${chosen} to ${target.toString()}: ${(error as Error).message}`);
+      return undefined;
+    }
     if (!session.complete) {
       void vscode.window.showWarningMessage(
         `Loop Lens: ${session.problem ?? 'the export holds only part of the trace.'}`,
       );
     }
     return target;
+  }
+
+  /** The bytes of an export. Pictures are drawn by the session's timeline panel (opened if need be). */
+  private async render(session: TraceSession, format: ExportFormat): Promise<Uint8Array> {
+    switch (format) {
+      case 'json':
+        return session.bytes();
+      case 'chrome':
+        return new TextEncoder().encode([...chromeTraceChunks(session.timeline)].join(''));
+      case 'html':
+        return new TextEncoder().encode(
+          snapshotHtml({
+            name: session.name,
+            trace: session.bytes(),
+            pauses: session.pauses,
+            ...readViewer(this.extensionPath),
+          }),
+        );
+      case 'png':
+      case 'svg': {
+        const panel = this.panels.get(session.id) ?? this.panels.show(session, true);
+        return panel.image(format);
+      }
+    }
+  }
+
+  /** Moves the step cursor of the timeline in view (or of the session given) to the next or previous switch. */
+  async step(direction: 'next' | 'previous', args: StepArgs = {}): Promise<StepInfo | null> {
+    let panel: TimelinePanel | undefined =
+      args.sessionId !== undefined ? this.panels.get(args.sessionId) : this.panels.current();
+    if (panel === undefined) {
+      const session = args.sessionId !== undefined ? this.sessions.get(args.sessionId) : this.latest();
+      if (session === undefined) {
+        void vscode.window.showInformationMessage(
+          'Loop Lens has no timeline to step through. Start a traced debug session or open a trace file first.',
+        );
+        return null;
+      }
+      panel = this.panels.show(session, true);
+    }
+    try {
+      const step = await panel.step(direction);
+      if (step === null)
+        vscode.window.setStatusBarMessage(
+          `Loop Lens: no ${direction === 'next' ? 'later' : 'earlier'} task switch`,
+          3000,
+        );
+      return step;
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Loop Lens could not step: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   async stopTracing(sessionId?: string): Promise<void> {

@@ -60,16 +60,22 @@ export class DebugSync implements vscode.DebugAdapterTrackerFactory, vscode.Disp
     return {
       onDidSendMessage: (message: DapMessage) => {
         if (message.type !== 'event') return;
+        // The program ended by itself (or crashed): a disconnect after this is VS Code tidying up.
+        if (message.event === 'terminated' || message.event === 'exited') {
+          const session = traced();
+          if (session !== undefined) session.adapterEnded = true;
+        }
         if (message.event === 'stopped') traced()?.paused(message.body?.reason ?? 'pause');
         else if (message.event === 'continued') traced()?.resumed();
       },
       onWillReceiveMessage: (message: DapMessage) => {
         if (message.type !== 'request' || message.command === undefined) return;
         if (RESUMING.has(message.command)) traced()?.resumed();
-        // Stopping the session ends the program from outside: no trace end record is to be expected.
+        // The user stopping a running session ends the program from outside: no trace end record
+        // is to be expected, and that is no crash.
         if (message.command === 'disconnect' || message.command === 'terminate') {
           const session = this.sessions.forDebugSession(debugSession);
-          if (session !== undefined) session.stopRequested = true;
+          if (session !== undefined && !session.adapterEnded) session.stopRequested = true;
         }
       },
     };

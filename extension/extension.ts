@@ -10,6 +10,7 @@ import { DebugSync } from './debugSync';
 import { TracingConfigurationProvider } from './debugProvider';
 import { NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
 import { LoopStatusBar } from './statusBar';
+import { StepDecoration } from './stepDecoration';
 import { TimelinePanels } from './timelinePanel';
 import { TraceSessions } from './traceSessions';
 
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       panels.show(session);
   });
   const debugSync = new DebugSync(sessions);
+  const stepDecoration = new StepDecoration(panels);
 
   const inspect = () =>
     sessions.all().map((session) => ({
@@ -40,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       rendered: panels.get(session.id)?.lastRendered ?? null,
       panelVisible: panels.get(session.id)?.panel.visible ?? false,
       renders: panels.get(session.id)?.renders ?? 0,
+      step: panels.get(session.id)?.lastStep ?? null,
+      stepMark: stepDecoration.current,
       panelColumn: panels.get(session.id)?.panel.viewColumn ?? null,
       summary: summarize(session.timeline),
       clock: { startTime: session.timeline.startTime, now: session.traceNow() },
@@ -56,7 +60,8 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       vscode.debug.registerDebugAdapterTrackerFactory(type, debugSync),
     ),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.timeline, panels),
-    new Commands(sessions, panels, log, inspect),
+    new Commands(sessions, panels, log, inspect, context.extensionPath),
+    stepDecoration,
   );
   return { inspect };
 }

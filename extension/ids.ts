@@ -9,6 +9,8 @@ export const COMMANDS = {
   openTrace: 'looplens.openTrace',
   exportSnapshot: 'looplens.exportSnapshot',
   stopTracing: 'looplens.stopTracing',
+  stepNext: 'looplens.stepNext',
+  stepPrevious: 'looplens.stepPrevious',
   /** For tests and scripts: the sessions and what their panels draw, as plain data. */
   inspectState: 'looplens.inspectState',
 } as const;
@@ -20,6 +22,12 @@ export const SETTINGS = {
   blockThresholdMs: 'blockThresholdMs',
   tracerMode: 'tracerMode',
   maxTraceMiB: 'maxTraceMiB',
+} as const;
+
+/** Theme colours the extension contributes (package.json "colors"). */
+export const COLORS = {
+  stepLineBackground: 'looplens.stepLineBackground',
+  stepLineForeground: 'looplens.stepLineForeground',
 } as const;
 
 export const VIEW_TYPES = {

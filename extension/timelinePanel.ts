@@ -6,12 +6,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { FromWebviewMessage, RenderedState, ToWebviewMessage, WebviewState } from '../webview/protocol';
-import { VIEW_TYPES } from './ids';
+import {
+  FromWebviewMessage,
+  ImageFormat,
+  RenderedState,
+  StepInfo,
+  ToWebviewMessage,
+  WebviewState,
+} from '../webview/protocol';
+import { COMMANDS, VIEW_TYPES } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 /** Live data is sent in batches at most this often, ms (the webview draws once per frame). */
 const BATCH_MS = 50;
+/** A shown webview that has not started after this long is loaded again, at most START_ATTEMPTS times. */
+const START_MS = 5000;
+const START_ATTEMPTS = 3;
+/** How long a request to the webview (a step, an image) may take before it is given up, ms. */
+const REPLY_MS = 15_000;
 
 export class TimelinePanel implements vscode.Disposable {
   lastRendered: RenderedState | null = null;
@@ -23,6 +35,16 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly closed = new vscode.EventEmitter<void>();
   readonly onDidClose = this.closed.event;
+  private readonly stepped = new vscode.EventEmitter<StepInfo | null>();
+  /** The step cursor moved, by a command or in the panel itself. */
+  readonly onDidStep = this.stepped.event;
+  /** The step cursor's switch, as the webview last reported it. */
+  lastStep: StepInfo | null = null;
+  private readonly readyWaiters: Array<() => void> = [];
+  private readonly snapshotWaiters = new Map<number, (reply: { data?: string; error?: string }) => void>();
+  private nextRequest = 1;
+  private startTimer: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -34,12 +56,38 @@ export class TimelinePanel implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: [assets] };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html(panel.webview, assets);
+    this.watchStart(assets);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => this.received(message)),
       panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is let go (its state is rebuilt from the host's data when shown again).
+        if (!panel.visible) this.ready = false;
+        else this.watchStart(assets);
+      }),
       session.onDidAppend((bytes) => this.queue(bytes)),
       session.onDidChange(() => this.schedule()),
     );
+  }
+
+  /**
+   * A webview that is shown but has not said `ready` within a few seconds is loaded again (the
+   * browser can stall a webview's start, for example on its service worker); the user would
+   * otherwise look at an empty panel.
+   */
+  private watchStart(assets: vscode.Uri, attempt = 1): void {
+    if (this.startTimer !== null) clearTimeout(this.startTimer);
+    this.startTimer = setTimeout(() => {
+      this.startTimer = null;
+      if (this.ready || !this.panel.visible || this.disposed) return;
+      if (attempt > START_ATTEMPTS) {
+        this.log.error(`the timeline of "${this.session.name}" did not start; close it and open it again`);
+        return;
+      }
+      this.log.warn(`the timeline of "${this.session.name}" did not start; loading it again (${attempt})`);
+      this.panel.webview.html = this.html(this.panel.webview, assets);
+      this.watchStart(assets, attempt + 1);
+    }, START_MS);
   }
 
   private html(webview: vscode.Webview, assets: vscode.Uri): string {
@@ -73,12 +121,27 @@ export class TimelinePanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.pending = [];
+        this.lastStep = null;
         this.post({
           type: 'reset',
           session: this.session.info(),
           bytes: this.session.bytes(),
           pauses: this.session.pauses,
         });
+        for (const resolve of this.readyWaiters.splice(0)) resolve();
+        return;
+      case 'stepped':
+        this.lastStep = message.step;
+        this.stepped.fire(message.step);
+        return;
+      case 'snapshot': {
+        const resolve = this.snapshotWaiters.get(message.requestId);
+        this.snapshotWaiters.delete(message.requestId);
+        resolve?.({ data: message.data, error: message.error });
+        return;
+      }
+      case 'export':
+        void vscode.commands.executeCommand(COMMANDS.exportSnapshot, { sessionId: this.session.id });
         return;
       case 'rendered':
         this.lastRendered = message.state;
@@ -138,12 +201,68 @@ export class TimelinePanel implements vscode.Disposable {
     this.panel.reveal(undefined, true);
   }
 
+  /** Resolves once the webview is up and has its data (it is rebuilt whenever it was hidden). */
+  private async whenReady(): Promise<void> {
+    if (!this.panel.visible) this.panel.reveal(undefined, true);
+    if (this.ready && this.panel.visible) return;
+    await this.withDeadline(
+      new Promise<void>((resolve) => this.readyWaiters.push(resolve)),
+      'the timeline did not start',
+    );
+  }
+
+  private async withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} within ${REPLY_MS / 1000} s`)), REPLY_MS);
+    });
+    try {
+      return await Promise.race([promise, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Moves the panel's step cursor and returns where it stands (null: no switch that way). */
+  async step(direction: 'next' | 'previous'): Promise<StepInfo | null> {
+    await this.whenReady();
+    const reply = new Promise<StepInfo | null>((resolve) => {
+      const once = this.onDidStep((step) => {
+        once.dispose();
+        resolve(step);
+      });
+    });
+    this.post({ type: 'step', direction });
+    return this.withDeadline(reply, 'the timeline did not step');
+  }
+
+  /** The view as the user sees it, drawn by the webview: PNG bytes or SVG text (as UTF-8). */
+  async image(format: ImageFormat): Promise<Uint8Array> {
+    await this.whenReady();
+    const requestId = this.nextRequest++;
+    const reply = new Promise<{ data?: string; error?: string }>((resolve) =>
+      this.snapshotWaiters.set(requestId, resolve),
+    );
+    this.post({ type: 'snapshot', requestId, format });
+    const { data, error } = await this.withDeadline(reply, 'the timeline did not draw the image').finally(
+      () => this.snapshotWaiters.delete(requestId),
+    );
+    if (data === undefined) throw new Error(error ?? 'the timeline sent no image');
+    if (format === 'svg') return new TextEncoder().encode(data);
+    const comma = data.indexOf(',');
+    if (!data.startsWith('data:image/png;base64,') || comma < 0) throw new Error('the timeline sent no PNG');
+    return Buffer.from(data.slice(comma + 1), 'base64');
+  }
+
   dispose(): void {
+    this.disposed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.startTimer !== null) clearTimeout(this.startTimer);
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
     this.closed.fire();
     this.closed.dispose();
+    this.stepped.dispose();
   }
 }
 
@@ -168,6 +287,9 @@ export async function openSource(location: { file: string; line: number; column:
 
 export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSerializer<WebviewState> {
   private readonly panels = new Map<string, TimelinePanel>();
+  private readonly stepped = new vscode.EventEmitter<{ panel: TimelinePanel; step: StepInfo | null }>();
+  /** Some panel's step cursor moved. */
+  readonly onDidStep = this.stepped.event;
 
   constructor(
     private readonly sessions: TraceSessions,
@@ -194,7 +316,12 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   private adopt(panel: vscode.WebviewPanel, session: TraceSession): TimelinePanel {
     const view = new TimelinePanel(panel, session, this.extensionUri, this.log);
     this.panels.set(session.id, view);
-    view.onDidClose(() => this.panels.delete(session.id));
+    const steps = view.onDidStep((step) => this.stepped.fire({ panel: view, step }));
+    view.onDidClose(() => {
+      steps.dispose();
+      this.panels.delete(session.id);
+      this.stepped.fire({ panel: view, step: null });
+    });
     return view;
   }
 
@@ -216,8 +343,15 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     return [...this.panels.values()];
   }
 
+  /** The panel the user is looking at: the active one, else the newest visible one. */
+  current(): TimelinePanel | undefined {
+    const all = this.all();
+    return all.find((p) => p.panel.active) ?? all.filter((p) => p.panel.visible).pop();
+  }
+
   dispose(): void {
     for (const p of this.panels.values()) p.panel.dispose();
     this.panels.clear();
+    this.stepped.dispose();
   }
 }

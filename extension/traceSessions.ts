@@ -29,6 +29,8 @@ export class TraceSession implements vscode.Disposable {
   fileEvents = 0;
   /** The user stopped the debug session: the program is ended from outside, not crashing. */
   stopRequested = false;
+  /** The debugger said the program terminated (before anyone asked it to stop). */
+  adapterEnded = false;
   private connection: TraceConnection | null = null;
   private readonly changed = new vscode.EventEmitter<TraceSession>();
   private readonly appended = new vscode.EventEmitter<Uint8Array>();
@@ -90,8 +92,7 @@ export class TraceSession implements vscode.Disposable {
         reason.kind === 'ended' &&
         this.timeline.endInfo === null &&
         this.state !== 'ended' &&
-        // A program the user stopped ends without its end record; that is no crash. (A crash closes
-        // the connection before VS Code's own disconnect request, so the order tells them apart.)
+        // A program the user stopped ends without its end record; that is no crash.
         !this.stopRequested
       ) {
         this.problem =
