@@ -1,4 +1,5 @@
 /** Shared helpers for tests that run real processes with the real tracer. */
+import { strict as assert } from 'node:assert';
 import { spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -6,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoadResult, loadTrace } from '../model/load';
 import { Summary, summarize } from '../model/summary';
+import { Timeline } from '../model/timeline';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const TRACER = path.join(ROOT, 'dist', 'tracer.js');
@@ -146,4 +148,38 @@ export async function startServer(
       return closed;
     },
   };
+}
+
+export interface Recording {
+  summary: Summary;
+  timeline: Timeline;
+  /** The trace file. */
+  file: string;
+}
+
+/** Records the kitchen while `scenario` sends requests; returns the trace. */
+export async function recordKitchen(
+  dir: string,
+  name: string,
+  scenario: (port: number) => Promise<void>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Recording> {
+  const out = path.join(dir, `${name}.looplens`);
+  const server = await startServer(
+    process.execPath,
+    [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, KITCHEN],
+    {
+      ...process.env,
+      ...env,
+    },
+  );
+  try {
+    await scenario(server.port);
+    await sleep(100);
+  } finally {
+    const result = await server.stop('SIGINT');
+    assert.equal(result.code, 0, `looplens record exits with the kitchen's code (stderr: ${result.stderr})`);
+  }
+  const { timeline, summary } = readTrace(out);
+  return { timeline, summary, file: out };
 }

@@ -6,10 +6,8 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Timeline } from '../model/timeline';
 import { Summary, SummaryTask } from '../model/summary';
-import { CLI, KITCHEN, get, readTrace, sleep, startServer, tempDir } from './helpers';
+import { KITCHEN, get, recordKitchen, sleep, tempDir } from './helpers';
 
 const SOURCE = fs.readFileSync(KITCHEN, 'utf8').split('\n');
 
@@ -18,38 +16,6 @@ function lineOf(marker: string): number {
   const index = SOURCE.findIndex((line) => line.includes(marker));
   assert.ok(index >= 0, `marker ${marker} in the kitchen source`);
   return index + 1;
-}
-
-interface Recording {
-  summary: Summary;
-  timeline: Timeline;
-}
-
-/** Records the kitchen while `scenario` sends requests; returns the trace. */
-async function recordKitchen(
-  dir: string,
-  name: string,
-  scenario: (port: number) => Promise<void>,
-  env: NodeJS.ProcessEnv = {},
-): Promise<Recording> {
-  const out = path.join(dir, `${name}.looplens`);
-  const server = await startServer(
-    process.execPath,
-    [CLI, 'record', '--quiet', '--out', out, '--', process.execPath, KITCHEN],
-    {
-      ...process.env,
-      ...env,
-    },
-  );
-  try {
-    await scenario(server.port);
-    await sleep(100);
-  } finally {
-    const result = await server.stop('SIGINT');
-    assert.equal(result.code, 0, `looplens record exits with the kitchen's code (stderr: ${result.stderr})`);
-  }
-  const { timeline, summary } = readTrace(out);
-  return { timeline, summary };
 }
 
 function requests(summary: Summary, name: string): SummaryTask[] {

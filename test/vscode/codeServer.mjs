@@ -483,6 +483,8 @@ export async function runSuite(options) {
       await browser.page.screenshot({ path: screenshot });
       log(`screenshot: ${screenshot}`);
     }
+    if (options.browserLog && fs.existsSync(browser.consoleLog))
+      fs.copyFileSync(browser.consoleLog, options.browserLog);
     return { results, resultsFile, screenshot, timings };
   } finally {
     const stopping = Date.now();

@@ -36,6 +36,7 @@ const { results, screenshot } = await runSuite({
   spec,
   results: path.join(out, 'results.json'),
   screenshot: path.join(out, 'screenshot.png'),
+  browserLog: path.join(out, 'browser-console.log'),
   env: { LOOPLENS_ROOT: root, LOOPLENS_TRACER_LOG_DIR: out },
   timeoutMs: 10 * 60 * 1000,
   testTimeoutMs: 120_000,
@@ -50,7 +51,16 @@ const { results, screenshot } = await runSuite({
       }
       await page.waitForTimeout(100);
     }
-    console.error('the timeline webview did not show up for the screenshot');
+    console.error('the timeline webview did not show up for the screenshot; frames:');
+    for (const frame of page.frames()) {
+      const html = await frame
+        // eslint-disable-next-line no-undef -- runs in the page
+        .evaluate(() => document.documentElement?.outerHTML ?? '')
+        .catch((e) => `(${e.message})`);
+      console.error(
+        `  ${frame.url().slice(0, 160)}: ${html.length} chars: ${html.slice(0, 300).replace(/\s+/g, ' ')}`,
+      );
+    }
   },
 });
 if (screenshot) console.log(`screenshot: ${path.relative(process.cwd(), screenshot)}`);

@@ -424,4 +424,100 @@ describe('Loop Lens in VS Code', function () {
     );
     await sleep(1000);
   });
+  it("steps through the kitchen's task switches, marking the line each task resumes on; exports pictures and a page", async () => {
+    const kitchen = (await inspect())
+      .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
+      .pop();
+    assert.ok(kitchen, 'the kitchen session recorded by the test before');
+    const sessionId = kitchen.session.id;
+    await vscode.commands.executeCommand('looplens.openTimeline', sessionId);
+    type Step = {
+      index: number;
+      count: number;
+      to: { name: string };
+      from: { name: string };
+      reason: string;
+      location: { file: string; line: number } | null;
+      text: string;
+    };
+    const next = () => vscode.commands.executeCommand<Step | null>('looplens.stepNext', { sessionId });
+    let step = await next();
+    assert.ok(step !== null && step.index === 1, `the first switch (${JSON.stringify(step)})`);
+    for (let i = 0; i < 200 && step !== null && step.to.name !== 'GET /blocking'; i++) step = await next();
+    assert.ok(step !== null, 'stepping reaches the blocking request');
+    assert.equal(step.reason, 'request');
+    const busyLine =
+      fs
+        .readFileSync(KITCHEN, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('the chef stands here')) + 1;
+    assert.deepEqual(
+      [step.location?.file, step.location?.line],
+      [KITCHEN, busyLine],
+      'its line is where its block spent the time',
+    );
+    const marked = await waitFor('the editor to show the line', async () => {
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === KITCHEN);
+      const state = (await inspect()) as unknown as Array<{ stepMark: { uri: string; line: number } | null }>;
+      return editor !== undefined &&
+        state[0].stepMark?.line === busyLine - 1 &&
+        editor.selection.active.line === busyLine - 1
+        ? editor
+        : undefined;
+    });
+    assert.ok(
+      marked.visibleRanges.some((r) => r.contains(new vscode.Position(busyLine - 1, 0))),
+      'and it is in view',
+    );
+    const panelStep = await waitFor('the panel to draw the step', async () => {
+      const s = (await inspect()).find((x) => x.session.id === sessionId) as unknown as {
+        step: Step | null;
+      };
+      return s.step?.index === step!.index ? s.step : undefined;
+    });
+    assert.equal(panelStep.to.name, 'GET /blocking');
+    // Pictures show the view as it is: the step onto the block.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-exports-'));
+    const exportAs = async (format: string): Promise<Buffer> => {
+      const file = path.join(dir, `kitchen.${format}`);
+      const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('looplens.exportSnapshot', {
+        format,
+        uri: file,
+        sessionId,
+      });
+      assert.ok(uri !== undefined, `exported ${format}`);
+      return fs.readFileSync(file);
+    };
+    try {
+      const rendered = (await inspect()).find((x) => x.session.id === sessionId)!.rendered as unknown as {
+        width: number;
+        height: number;
+      };
+      const png = await exportAs('png');
+      assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'a PNG');
+      const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      assert.ok(
+        w >= rendered.width && w % rendered.width === 0,
+        `as wide as the view (${w} for ${rendered.width})`,
+      );
+      assert.equal(h / rendered.height, w / rendered.width, 'and as high');
+      const svg = (await exportAs('svg')).toString('utf8');
+      assert.match(svg, /^<\?xml[^>]*>\s*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, />GET \/blocking</);
+      assert.match(svg, />block 3\d\d ms</);
+      const html = (await exportAs('html')).toString('utf8');
+      const trace = await exportAs('json');
+      assert.ok(html.includes(trace.toString('base64')), 'the page carries the whole trace');
+      const chrome = JSON.parse((await exportAs('chrome')).toString('utf8')) as { traceEvents: unknown[] };
+      assert.ok(chrome.traceEvents.length > 10);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const back = await vscode.commands.executeCommand<Step | null>('looplens.stepPrevious', { sessionId });
+    assert.equal(back?.index, step.index - 1, 'and back one switch');
+
+    // Onto the block again, for the screenshot.
+    await next();
+    await sleep(500);
+  });
 });

@@ -1,0 +1,452 @@
+/**
+ * The timeline webview, for real: the built bundle in headless Chromium draws traces recorded from
+ * the kitchen demo by the real tracer. The tests read what is drawn (pixels of the canvas, the
+ * state the view reports to its host, the tooltip), step through task switches with the keyboard,
+ * export pictures, and open HTML snapshots offline.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { snapshotHtml } from '../../host/snapshotHtml';
+import { LANES_TOP, LAYOUT, gutterFor } from '../../webview/layout';
+import type { FromWebviewMessage, RenderedState, StepInfo } from '../../webview/protocol';
+import { KITCHEN, Recording, get, recordKitchen, sleep, tempDir } from '../helpers';
+import { ViewerPage, closeBrowser, viewerAssets } from './viewerPage';
+
+const BUSY_LINE =
+  fs
+    .readFileSync(KITCHEN, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes('the chef stands here')) + 1;
+const WIDTH = 1200;
+/** The default (dark) theme's colours outside VS Code, from theme.ts. */
+const BLOCK_RGB = [0xf1, 0x4c, 0x4c];
+const READY_RGB = [0xcc, 0xa7, 0x00];
+
+function near(rgb: number[], expected: number[], slack = 12): boolean {
+  return expected.every((v, i) => Math.abs(rgb[i] - v) <= slack);
+}
+
+/** Where things are on the canvas, from the state the view reported. */
+class Geometry {
+  readonly gutter: number;
+  constructor(readonly state: RenderedState) {
+    this.gutter = gutterFor(state.width);
+  }
+  x(time: number): number {
+    const [v0, v1] = this.state.view;
+    return this.gutter + ((time - v0) / (v1 - v0)) * (this.state.width - this.gutter);
+  }
+  laneY(index: number): number {
+    return LANES_TOP + index * (LAYOUT.laneHeight + LAYOUT.laneGap) + LAYOUT.laneHeight / 2;
+  }
+  chefY(): number {
+    return LAYOUT.axisHeight + LAYOUT.chefHeight / 2;
+  }
+}
+
+async function pixel(viewer: ViewerPage, x: number, y: number): Promise<number[]> {
+  return viewer.page.evaluate(`(() => {
+    const c = document.querySelector('canvas.canvas');
+    const r = window.devicePixelRatio || 1;
+    return Array.from(c.getContext('2d').getImageData(Math.round(${x} * r), Math.round(${y} * r), 1, 1).data);
+  })()`);
+}
+
+/** Canvas coordinates → page coordinates. */
+async function onPage(viewer: ViewerPage, x: number, y: number): Promise<{ x: number; y: number }> {
+  const box = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+  return { x: box.x + x, y: box.y + y };
+}
+
+function steps(messages: FromWebviewMessage[]): Array<StepInfo | null> {
+  return messages.filter((m) => m.type === 'stepped').map((m) => (m as { step: StepInfo | null }).step);
+}
+
+describe('the timeline webview in Chromium', function () {
+  this.timeout(60_000);
+  const dir = tempDir();
+  let recording: Recording;
+  let trace: Uint8Array;
+  let viewer: ViewerPage;
+
+  before(async function () {
+    this.timeout(120_000);
+    recording = await recordKitchen(dir, 'webview', async (port) => {
+      await sleep(100);
+      const waiting = [get(port, '/async'), get(port, '/async'), get(port, '/async')];
+      await sleep(30);
+      await Promise.all([get(port, '/blocking'), ...waiting]);
+      await get(port, '/parallel');
+      await get(port, '/background');
+      await sleep(100);
+    });
+    trace = fs.readFileSync(recording.file);
+  });
+
+  beforeEach(async () => {
+    viewer = await ViewerPage.open({ width: WIDTH, height: 700 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await viewer.page.screenshot({
+        path: path.join(dir, '..', `looplens-webview-failed-${Date.now()}.png`),
+      });
+    assert.deepEqual(viewer.errors, [], 'the page had no errors');
+    await viewer.close();
+  });
+
+  after(closeBrowser);
+
+  function blockingBlock() {
+    const t = recording.timeline;
+    const task = t.tasks.find((x) => x.name === 'GET /blocking')!;
+    const block = t.blocks.find((b) => b.task === task.index)!;
+    assert.ok(block, 'the recording has the block');
+    return block;
+  }
+
+  it('draws the kitchen: request lanes, a block where the blocking handler ran, and the others ready but waiting', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    const names = state.lanes.map((l) => l.name);
+    for (const name of [
+      'GET /blocking',
+      'GET /parallel',
+      'fetchMenu',
+      'fetchStock',
+      'fetchPrices',
+      'GET /background',
+    ])
+      assert.ok(names.includes(name), `a lane for ${name} (lanes: ${names.join(', ')})`);
+    assert.equal(names.filter((n) => n === 'GET /async').length, 3, 'three GET /async lanes');
+    assert.ok(
+      names.indexOf('fetchMenu') > names.indexOf('GET /parallel'),
+      'the Promise.all members sit under their request',
+    );
+    assert.ok(state.blocks >= 1);
+
+    const g = new Geometry(state);
+    const block = blockingBlock();
+    const mid = block.start + block.durationMs / 2;
+    const lane = names.indexOf('GET /blocking');
+    assert.ok(
+      near(await pixel(viewer, g.x(mid), g.laneY(lane)), BLOCK_RGB),
+      'the blocking lane is red at the block',
+    );
+    const background = await pixel(viewer, g.x(mid), g.laneY(state.lanes.length + 2));
+    const chef = await pixel(viewer, g.x(mid), g.chefY());
+    assert.notDeepEqual(chef.slice(0, 3), background.slice(0, 3), 'the chef lane is busy during the block');
+    for (let k = 0; k < names.length; k++) {
+      if (names[k] !== 'GET /async') continue;
+      assert.ok(
+        near(await pixel(viewer, g.x(mid), g.laneY(k)), READY_RGB),
+        `GET /async (lane ${k}) is drawn ready but not run while the chef is blocked`,
+      );
+    }
+  });
+
+  it('steps through every task switch in order and back, saying why each task resumed', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.clearMessages();
+    const total = recording.timeline.switchCount();
+    assert.ok(total >= 10, `the kitchen switches tasks (${total})`);
+    for (let i = 0; i <= total; i++) await viewer.page.keyboard.press('n');
+    const forward = await viewer.waitFor('every step', (m) =>
+      steps(m).length === total + 1 ? steps(m) : undefined,
+    );
+    assert.equal(forward[total], null, 'past the last switch there is none');
+    const taken = forward.slice(0, total) as StepInfo[];
+    assert.deepEqual(
+      taken.map((s) => s.index),
+      taken.map((_, i) => i + 1),
+      'steps are numbered one by one',
+    );
+    for (let i = 1; i < taken.length; i++) assert.ok(taken[i].time >= taken[i - 1].time, 'in time order');
+    assert.ok(taken.every((s) => s.count === total && s.from.id !== s.to.id));
+    const expected = recording.timeline.switches();
+    assert.deepEqual(
+      taken.map((s) => [s.to.name, s.reason]),
+      expected.map((s) => [recording.timeline.tasks[s.to].name, s.reason]),
+      'the steps are the switches of the model',
+    );
+    // After the block, the requests that were kept waiting resume: each says how long it was ready.
+    const block = blockingBlock();
+    const afterBlock = taken.find(
+      (s) => s.to.name === 'GET /async' && s.time >= block.start + block.durationMs - 1,
+    );
+    assert.ok(afterBlock, 'a GET /async resumes after the block');
+    assert.ok(
+      afterBlock.readyMs > 100,
+      `it was ready but not run for most of the block (${afterBlock.readyMs} ms)`,
+    );
+    assert.match(afterBlock.text, /ready but not run for the last/);
+    assert.equal(afterBlock.location?.file, KITCHEN);
+
+    // The view moved to the last switch; stepping back returns the one before it.
+    const last = await viewer.rendered('the last step drawn', (s) => s.step?.index === total);
+    assert.ok(
+      last.view[0] <= taken[total - 1].time && taken[total - 1].time <= last.view[1],
+      'the switch is in view',
+    );
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('p');
+    const [back] = await viewer.waitFor('a step back', (m) => (steps(m).length === 1 ? steps(m) : undefined));
+    assert.deepEqual(back, taken[total - 2]);
+    // Escape clears the cursor; Enter on a step asks to open its line.
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('Enter');
+    const open = await viewer.waitFor('openSource', (m) => m.find((x) => x.type === 'openSource'));
+    assert.deepEqual((open as { location: unknown }).location, back!.location);
+    await viewer.page.keyboard.press('Escape');
+    await viewer.rendered('the cursor cleared', (s) => s.step === null);
+  });
+
+  it('stepping from a view starts at the first switch in it, also with the buttons', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.clearMessages();
+    await viewer.page.getByRole('button', { name: 'Switch ▶' }).click();
+    const [first] = await viewer.waitFor('a step', (m) => (steps(m).length === 1 ? steps(m) : undefined));
+    assert.equal(first?.index, 1);
+    assert.equal(first?.time, recording.timeline.switches()[0].time);
+    await viewer.page.getByRole('button', { name: '◀ Switch' }).click();
+    const [, none] = await viewer.waitFor('a second step', (m) =>
+      steps(m).length === 2 ? steps(m) : undefined,
+    );
+    assert.equal(none, null, 'nothing before the first switch');
+    assert.match(await viewer.page.locator('.stepbar').innerText(), /No earlier task switch/);
+  });
+
+  it('hovering the block names it and its line; clicking it asks the editor to open the line', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    const g = new Geometry(state);
+    const block = blockingBlock();
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /blocking');
+    const at = await onPage(viewer, g.x(block.start + block.durationMs / 2), g.laneY(lane));
+    await viewer.page.mouse.move(at.x, at.y);
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    const text = await tooltip.innerText();
+    assert.match(text, /GET \/blocking/);
+    assert.match(text, /BLOCK: running for 3\d\d ms/);
+    assert.match(text, new RegExp(`server\\.js:${BUSY_LINE}`));
+    await viewer.clearMessages();
+    await viewer.page.mouse.click(at.x, at.y);
+    const open = await viewer.waitFor('openSource', (m) => m.find((x) => x.type === 'openSource'));
+    assert.deepEqual((open as { location: { file: string; line: number } }).location.line, BUSY_LINE);
+  });
+
+  it('the overview brush shows what is in view, and brushing it zooms there', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    assert.equal(state.brush, null, 'the whole trace is in view: no brush');
+    const box = (await viewer.page.locator('.overview').boundingBox())!;
+    const gutter = gutterFor(state.width);
+    const x0 = box.x + gutter + (box.width - gutter) * 0.4;
+    const x1 = box.x + gutter + (box.width - gutter) * 0.6;
+    await viewer.page.mouse.move(x0, box.y + box.height / 2);
+    await viewer.page.mouse.down();
+    await viewer.page.mouse.move(x1, box.y + box.height / 2, { steps: 5 });
+    await viewer.page.mouse.up();
+    const zoomed = await viewer.rendered('the brushed view', (s) => s.brush !== null);
+    const [t0, t1] = state.view;
+    const expected = [t0 + (t1 - t0) * 0.4, t0 + (t1 - t0) * 0.6];
+    const slack = (t1 - t0) * 0.01;
+    assert.ok(
+      Math.abs(zoomed.view[0] - expected[0]) < slack && Math.abs(zoomed.view[1] - expected[1]) < slack,
+      `view ${zoomed.view} ≈ ${expected}`,
+    );
+    // Zooming with the keyboard moves the brush with the view.
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('+');
+    const closer = await viewer.rendered(
+      'a closer view',
+      (s) => s.view[1] - s.view[0] < (zoomed.view[1] - zoomed.view[0]) * 0.9,
+    );
+    assert.ok(closer.brush !== null && Math.abs(closer.brush[0] - closer.view[0]) < slack);
+    await viewer.page.keyboard.press('f');
+    await viewer.rendered('the whole trace again', (s) => s.brush === null);
+  });
+
+  it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    const internal = recording.timeline.tasks.filter(
+      (t) => t.internal && (t.index !== 0 || t.stints.length > 0),
+    );
+    assert.ok(internal.length >= 1, 'the kitchen has internal tasks (at least untracked code)');
+    const last = state.lanes[state.lanes.length - 1];
+    assert.equal(last.kind, 'folded');
+    assert.equal(last.name, `internal: ${internal.length} tasks folded`);
+    assert.equal(state.hiddenLanes, internal.length);
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('i');
+    const unfolded = await viewer.rendered('unfolded', (s) => !s.lanes.some((l) => l.kind === 'folded'));
+    assert.equal(unfolded.lanes.length, state.lanes.length - 1 + internal.length);
+    // The filter keeps what matches by name or kind.
+    await viewer.page.locator('input.search').fill('fetch');
+    const filtered = await viewer.rendered('filtered', (s) => s.lanes.length === 3);
+    assert.deepEqual(filtered.lanes.map((l) => l.name).sort(), ['fetchMenu', 'fetchPrices', 'fetchStock']);
+  });
+
+  it('exports the view as a PNG of its size and as SVG that draws the same lanes', async () => {
+    await viewer.close();
+    viewer = await ViewerPage.open({ width: 900, height: 500, deviceScaleFactor: 2 });
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    await viewer.clearMessages();
+    await viewer.post({ type: 'snapshot', requestId: 7, format: 'png' });
+    const png = (await viewer.waitFor('the PNG', (m) => m.find((x) => x.type === 'snapshot'))) as {
+      requestId: number;
+      data: string;
+    };
+    assert.equal(png.requestId, 7);
+    const bytes = Buffer.from(png.data.replace(/^data:image\/png;base64,/, ''), 'base64');
+    assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')]);
+    assert.equal(bytes.readUInt32BE(16), state.width * 2, 'as wide as the view, in device pixels');
+    assert.equal(bytes.readUInt32BE(20), state.height * 2);
+
+    await viewer.clearMessages();
+    await viewer.post({ type: 'snapshot', requestId: 8, format: 'svg' });
+    const svg = (await viewer.waitFor('the SVG', (m) => m.find((x) => x.type === 'snapshot'))) as {
+      data: string;
+    };
+    fs.writeFileSync(path.join(dir, 'view.svg'), svg.data);
+    const parsed = await viewer.page.evaluate<{
+      error: string | null;
+      texts: string[];
+      width: string | null;
+      blockFills: number;
+    }>(`(() => {
+      const doc = new DOMParser().parseFromString(${JSON.stringify(svg.data)}, 'image/svg+xml');
+      const error = doc.querySelector('parsererror');
+      return {
+        error: error ? error.textContent : null,
+        texts: Array.from(doc.querySelectorAll('text')).map((t) => t.textContent),
+        width: doc.documentElement.getAttribute('width'),
+        blockFills: doc.querySelectorAll('[fill="#f14c4c"]').length,
+      };
+    })()`);
+    assert.equal(parsed.error, null, 'the SVG parses');
+    assert.equal(parsed.width, String(state.width));
+    for (const lane of state.lanes)
+      assert.ok(
+        parsed.texts.some((t) => t === lane.name || t.startsWith(lane.name.slice(0, 10))),
+        `the SVG labels ${lane.name}`,
+      );
+    assert.ok(
+      parsed.texts.some((t) => /^block 3\d\d ms$/.test(t)),
+      'the SVG labels the block',
+    );
+    assert.ok(parsed.blockFills >= 1, 'and draws it in the block colour');
+  });
+
+  it('an HTML snapshot opens offline in a browser and draws the trace; a broken one says so', async () => {
+    const file = path.join(dir, 'kitchen.html');
+    fs.writeFileSync(file, snapshotHtml({ name: 'kitchen snapshot', trace, ...viewerAssets() }));
+    const page = await ViewerPage.openFile(file);
+    try {
+      const state = await page.rendered('the snapshot drawn', (s) =>
+        s.lanes.some((l) => l.name === 'GET /blocking'),
+      );
+      assert.ok(state.blocks >= 1);
+      assert.equal(await page.page.title(), 'kitchen snapshot — Loop Lens');
+      assert.match(await page.page.locator('.status').innerText(), /trace file · \d+ events/);
+      // It stays interactive: stepping works without VS Code.
+      await page.page.locator('canvas.canvas').focus();
+      await page.page.keyboard.press('n');
+      await page.rendered('a step', (s) => s.step?.index === 1);
+      assert.deepEqual(page.errors, [], 'no errors and no Content Security Policy violations');
+    } finally {
+      await page.close();
+    }
+
+    const broken = path.join(dir, 'broken.html');
+    const garbage = Buffer.from('LOOPLENS\u0001 this is not really a trace at all');
+    fs.writeFileSync(broken, snapshotHtml({ name: 'broken', trace: garbage, ...viewerAssets() }));
+    const bad = await ViewerPage.openFile(broken);
+    try {
+      const problem = bad.page.locator('.problem');
+      await problem.waitFor({ state: 'visible' });
+      assert.match(await problem.innerText(), /This snapshot's trace cannot be read: /);
+      assert.deepEqual(bad.errors, []);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('a hostile trace is refused with a clear message, and the next trace draws as usual', async () => {
+    await viewer.clearMessages();
+    const hostile = new Uint8Array(4096).map((_, i) => (i * 7919) & 0xff);
+    await viewer.post({
+      type: 'reset',
+      session: {
+        id: 'bad',
+        name: 'bad',
+        state: 'file',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 4096,
+        blockMs: 50,
+      },
+      bytes: hostile,
+      pauses: [],
+    });
+    const log = (await viewer.waitFor('an error', (m) =>
+      m.find((x) => x.type === 'log' && x.level === 'error'),
+    )) as { message: string };
+    assert.match(log.message, /cannot read the trace: /);
+    const state = await viewer.load(trace, { name: 'kitchen', id: 'good' });
+    assert.ok(state.lanes.some((l) => l.name === 'GET /blocking'));
+  });
+
+  it('live: appended events are drawn in the next frame, and follow live keeps the newest in view', async () => {
+    const half = Math.floor(trace.length / 2);
+    await viewer.clearMessages();
+    await viewer.post({
+      type: 'reset',
+      session: {
+        id: 'live',
+        name: 'live',
+        state: 'running',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+      },
+      bytes: trace.subarray(0, half),
+      pauses: [],
+    });
+    const before = await viewer.rendered('the first half', (s) => s.sessionId === 'live');
+    await viewer.post({ type: 'append', bytes: trace.subarray(half) });
+    const after = await viewer.rendered('the second half', (s) => s.stints === recording.timeline.stintCount);
+    assert.ok(after.stints > before.stints);
+    assert.ok(
+      Math.abs(after.view[1] - recording.timeline.endTime) < 1,
+      'following live: the view ends at the newest event',
+    );
+    assert.ok(after.view[1] - after.view[0] <= 5000 + 1, 'and shows the last five seconds at most');
+  });
+
+  it('takes its colours from the theme and redraws when the theme changes', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    const g = new Geometry(state);
+    const empty = [g.x(state.view[0]) + 5, state.height - 10] as const;
+    const dark = await pixel(viewer, ...empty);
+    assert.ok(near(dark, [0x1e, 0x1e, 0x1e], 2), `default dark background (${dark})`);
+    await viewer.clearMessages();
+    await viewer.page.evaluate(`(() => {
+      document.documentElement.style.setProperty('--vscode-editor-background', '#000000');
+      document.documentElement.style.setProperty('--vscode-charts-red', '#ff0000');
+      document.body.classList.add('vscode-high-contrast');
+    })()`);
+    await viewer.rendered('a redraw');
+    assert.ok(near(await pixel(viewer, ...empty), [0, 0, 0], 2), 'the high contrast background');
+    const block = blockingBlock();
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /blocking');
+    assert.ok(
+      near(await pixel(viewer, g.x(block.start + block.durationMs / 2), g.laneY(lane)), [255, 0, 0], 2),
+      "the theme's red for the block",
+    );
+  });
+});
