@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { StepInfo } from '../webview/protocol';
 import { COLORS } from './ids';
-import { TimelinePanel, TimelinePanels } from './timelinePanel';
+import { TimelinePanel, TimelinePanels, besideColumn } from './timelinePanel';
 
 export class StepDecoration implements vscode.Disposable {
   private readonly type = vscode.window.createTextEditorDecorationType({
@@ -54,8 +54,7 @@ export class StepDecoration implements vscode.Disposable {
     this.marked = { uri: uri.toString(), line: Math.max(0, location.line - 1) };
     this.label = `  ⟵ ${step.to.name} ${step.text.includes(' starts:') ? 'starts' : 'resumes'} here: ${step.because}`;
     try {
-      const column =
-        panel.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+      const column = besideColumn(panel.panel.viewColumn);
       const position = new vscode.Position(this.marked.line, Math.max(0, location.column - 1));
       const editor = await vscode.window.showTextDocument(uri, {
         viewColumn: column,

@@ -148,7 +148,7 @@ export class TimelinePanel implements vscode.Disposable {
         this.renders++;
         return;
       case 'openSource':
-        void openSource(message.location);
+        void openSource(message.location, this.panel.viewColumn);
         return;
       case 'log':
         this.log[message.level === 'error' ? 'error' : message.level === 'warn' ? 'warn' : 'info'](
@@ -266,15 +266,18 @@ export class TimelinePanel implements vscode.Disposable {
   }
 }
 
-/** Opens a source location in the editor column beside the timeline. */
-export async function openSource(location: { file: string; line: number; column: number }): Promise<void> {
+/** Opens a source location in the editor column beside the timeline (the panel's column given). */
+export async function openSource(
+  location: { file: string; line: number; column: number },
+  panelColumn?: vscode.ViewColumn,
+): Promise<void> {
   try {
     const uri = location.file.includes('://')
       ? vscode.Uri.parse(location.file)
       : vscode.Uri.file(location.file);
     const position = new vscode.Position(Math.max(0, location.line - 1), Math.max(0, location.column - 1));
     await vscode.window.showTextDocument(uri, {
-      viewColumn: vscode.ViewColumn.One,
+      viewColumn: besideColumn(panelColumn),
       selection: new vscode.Range(position, position),
       preserveFocus: false,
     });
@@ -283,6 +286,11 @@ export async function openSource(location: { file: string; line: number; column:
       `Loop Lens could not open ${location.file}:${location.line}: ${(error as Error).message}`,
     );
   }
+}
+
+/** The editor column beside a panel: the first one, unless the panel is in it. */
+export function besideColumn(panelColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
+  return panelColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
 }
 
 export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSerializer<WebviewState> {

@@ -100,11 +100,22 @@ export function draw(f: Frame): void {
   ctx.fillText('chef (event loop)', 8, chefY + chefH / 2);
   const pxPerMs = (width - left) / Math.max(span, 1e-9);
   let i = timeline.firstStintAfter(v0);
+  // Switches get a tick above the chef lane where they are at least a few pixels apart.
+  const switchTicks: number[] = [];
+  let lastTask = -1;
+  let lastTick = -Infinity;
   while (i < s.length && s.start[i] < v1) {
     const task = timeline.tasks[s.task[i]];
     const a = Math.max(left, Math.floor(x(s.start[i])));
     const end = timeline.stintEnd(i);
     const b = Math.max(a + 1, Math.ceil(x(end)));
+    if (task.index !== 0) {
+      if (lastTask !== -1 && lastTask !== task.index && a - lastTick >= 4 && a > left) {
+        switchTicks.push(a);
+        lastTick = a;
+      }
+      lastTask = task.index;
+    }
     rect(
       batches,
       task.index === 0 ? theme.untracked : taskColor(theme, task.id),
@@ -121,6 +132,7 @@ export function draw(f: Frame): void {
       i++;
     }
   }
+  for (const t of switchTicks) rect(batches, theme.foreground, t, chefY - 3, t + 1, 3);
   fill(ctx, batches);
   ctx.lineWidth = 2;
   ctx.strokeStyle = theme.block;

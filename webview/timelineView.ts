@@ -223,11 +223,25 @@ export class TimelineView {
     this.canvas.addEventListener('click', (e) => this.click(e));
     this.canvas.addEventListener('keydown', (e) => this.key(e));
     new ResizeObserver(() => this.resize()).observe(chart);
+    this.watchPixelRatio();
     watchTheme(() => {
       this.theme = readTheme();
       this.requestDraw();
     });
     this.resize();
+  }
+
+  /** Stays sharp when the window moves to a screen of another pixel density (or zooms). */
+  private watchPixelRatio(): void {
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    query.addEventListener(
+      'change',
+      () => {
+        this.resize();
+        this.watchPixelRatio();
+      },
+      { once: true },
+    );
   }
 
   private button(parent: HTMLElement, label: string, title: string, action: () => void): HTMLButtonElement {
