@@ -34,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
   });
   const debugSync = new DebugSync(sessions);
   const stepDecoration = new StepDecoration(panels);
+  const statusBar = new LoopStatusBar(sessions);
 
   const inspect = () =>
     sessions.all().map((session) => ({
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       panelColumn: panels.get(session.id)?.panel.viewColumn ?? null,
       summary: summarize(session.timeline),
       clock: { startTime: session.timeline.startTime, now: session.traceNow() },
+      statusBar: statusBar.text,
     }));
 
   context.subscriptions.push(
@@ -54,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
     sessions,
     panels,
     debugSync,
-    new LoopStatusBar(sessions),
+    statusBar,
     ...NODE_DEBUG_TYPES.map((type) => vscode.debug.registerDebugConfigurationProvider(type, provider)),
     ...['pwa-node', 'node', 'node-terminal'].map((type) =>
       vscode.debug.registerDebugAdapterTrackerFactory(type, debugSync),

@@ -1,6 +1,7 @@
 /**
  * The status bar item while a traced session runs: the event loop's lag as it was last measured,
- * a warning look when the loop is blocked, "paused" while the debugger holds the program. Clicking
+ * an error look while the loop is blocked right now (the tracer's watchdog says so), a warning look
+ * when it was blocked in the last interval, "paused" while the debugger holds the program. Clicking
  * it opens the timeline.
  */
 import * as vscode from 'vscode';
@@ -22,8 +23,19 @@ export class LoopStatusBar implements vscode.Disposable {
   constructor(private readonly sessions: TraceSessions) {
     this.item.name = 'Loop Lens';
     this.item.command = COMMANDS.openTimeline;
-    const watch = (session: TraceSession) =>
-      this.disposables.push(session.onDidChange(() => this.schedule()));
+    const watch = (session: TraceSession) => {
+      let blocked = false;
+      this.disposables.push(
+        session.onDidChange(() => {
+          // A block that has just begun shows at once; everything else can wait for the next refresh.
+          const now = session.liveBlock !== null;
+          if (now !== blocked) {
+            blocked = now;
+            this.refresh();
+          } else this.schedule();
+        }),
+      );
+    };
     for (const s of sessions.all()) watch(s);
     this.disposables.push(
       sessions.onDidAdd((s) => {
@@ -51,6 +63,11 @@ export class LoopStatusBar implements vscode.Disposable {
     return undefined;
   }
 
+  /** What the item says (for inspectState and tests). */
+  get text(): string {
+    return this.item.text;
+  }
+
   refresh(): void {
     const session = this.live();
     void vscode.commands.executeCommand('setContext', 'looplens.tracing', session !== undefined);
@@ -67,6 +84,11 @@ export class LoopStatusBar implements vscode.Disposable {
       this.item.text = '$(loading~spin) Loop Lens';
       this.item.tooltip = `${session.name}: waiting for the program to connect.`;
       this.item.backgroundColor = undefined;
+    } else if (session.liveBlock !== null) {
+      const block = session.liveBlock;
+      this.item.text = `$(error) Loop Lens: blocked now ${formatMs(block.durationMs)} in ${block.taskName}`;
+      this.item.tooltip = `${session.name}: the event loop has been held by ${block.taskName} for ${formatMs(block.durationMs)} and still is — every other task waits. Click to watch it on the timeline; its line shows when it ends.`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     } else if (lag !== undefined && lag.maxMs >= session.blockMs) {
       this.item.text = `$(warning) Loop Lens: blocked ${formatMs(lag.maxMs)}`;
       this.item.tooltip = `${session.name}: the event loop was blocked for ${formatMs(lag.maxMs)} — every other task waited. Click to see where.`;
@@ -87,5 +109,6 @@ export class LoopStatusBar implements vscode.Disposable {
 }
 
 function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
   return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
 }

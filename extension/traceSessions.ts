@@ -6,12 +6,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { TraceConnection, TraceServer } from '../host/traceServer';
+import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
+import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
-import { Pause, SessionInfo, SessionState } from '../webview/protocol';
+import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
 
 const MIB = 1024 * 1024;
+/**
+ * The watchdog repeats "still blocked" every 100 ms; with no word for this long the block is
+ * taken as over (its RESUMED record was lost, or the program died).
+ */
+const LIVE_STALE_MS = 1000;
+/** Task names from the watchdog kept at most. */
+const LIVE_NAMES = 16;
 
 export class TraceSession implements vscode.Disposable {
   readonly id = randomUUID();
@@ -32,6 +40,13 @@ export class TraceSession implements vscode.Disposable {
   /** The debugger said the program terminated (before anyone asked it to stop). */
   adapterEnded = false;
   private connection: TraceConnection | null = null;
+  /** The tracer's watchdog line (live "blocked now" records), once it has connected. */
+  private watchdog: TraceConnection | null = null;
+  /** The loop is blocked right now, as the watchdog last said; null when it is not. */
+  liveBlock: LiveBlock | null = null;
+  private liveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Names of blocked tasks, from the watchdog (newest few). */
+  private readonly liveNames = new Map<number, string>();
   private readonly changed = new vscode.EventEmitter<TraceSession>();
   private readonly appended = new vscode.EventEmitter<Uint8Array>();
   /** The session's state or counts changed. */
@@ -77,7 +92,82 @@ export class TraceSession implements vscode.Disposable {
       dropped: this.timeline.droppedEvents,
       bytes: this.receivedBytes,
       blockMs: this.blockMs,
+      liveBlock: this.liveBlock,
     };
+  }
+
+  /** The process id of the traced program, once it has connected. */
+  get pid(): number | null {
+    return this.connection?.pid ?? null;
+  }
+
+  /**
+   * Whether a watchdog's connection belongs to this session: one at a time, from the program that
+   * is traced (or, before the program's own connection, from any: a program blocked from its
+   * first line cannot connect, and its watchdog can).
+   */
+  acceptWatchdog(connection: TraceConnection): boolean {
+    if (this.watchdog !== null && this.watchdog.closed === null) return false;
+    if (this.state === 'ended' || this.state === 'file') return false;
+    if (this.connection !== null && this.connection.pid !== connection.pid) return false;
+    this.watchdog = connection;
+    connection.on('live', (record: LiveRecord) => this.live(record));
+    connection.once('close', () => {
+      if (this.watchdog === connection) this.clearLiveBlock();
+    });
+    return true;
+  }
+
+  private live(record: LiveRecord): void {
+    // The main connection is another process's: this watchdog is not the traced program's.
+    if (this.connection !== null && this.watchdog !== null && this.connection.pid !== this.watchdog.pid)
+      return;
+    if (record.type === 'name') {
+      this.liveNames.set(record.task, record.name ?? '');
+      if (this.liveNames.size > LIVE_NAMES) this.liveNames.delete(this.liveNames.keys().next().value!);
+      if (this.liveBlock !== null && this.liveBlock.task === record.task && record.name) {
+        this.liveBlock = { ...this.liveBlock, taskName: record.name };
+        this.changed.fire(this);
+      }
+      return;
+    }
+    if (record.type === 'resumed' || this.state === 'ended') {
+      this.clearLiveBlock();
+      return;
+    }
+    // Held in the debugger is not blocked; and once the trace goes on well past the block's start,
+    // the program has moved on (its RESUMED record was lost).
+    const duration = record.now - record.since - this.timeline.pausedWithin(record.since, record.now);
+    if (
+      this.state === 'paused' ||
+      duration < this.blockMs ||
+      this.timeline.endTime >= record.since + this.blockMs
+    ) {
+      this.clearLiveBlock();
+      return;
+    }
+    const task = this.timeline.taskForWireId(record.task);
+    this.liveBlock = {
+      task: record.task,
+      taskName:
+        task?.name ||
+        this.liveNames.get(record.task) ||
+        (record.task === 0 ? 'code outside any task' : 'a task not yet received'),
+      since: record.since,
+      now: record.now,
+      durationMs: duration,
+    };
+    if (this.liveTimer !== null) clearTimeout(this.liveTimer);
+    this.liveTimer = setTimeout(() => this.clearLiveBlock(), LIVE_STALE_MS);
+    this.changed.fire(this);
+  }
+
+  private clearLiveBlock(): void {
+    if (this.liveTimer !== null) clearTimeout(this.liveTimer);
+    this.liveTimer = null;
+    if (this.liveBlock === null) return;
+    this.liveBlock = null;
+    this.changed.fire(this);
   }
 
   /** Wires a live connection that the trace server accepted. */
@@ -85,7 +175,8 @@ export class TraceSession implements vscode.Disposable {
     this.connection = connection;
     this.setState('running');
     connection.on('data', (data: Buffer) => this.received(data));
-    connection.once('close', (reason: import('../host/traceServer').CloseReason) => {
+    connection.once('close', (reason: CloseReason) => {
+      this.clearLiveBlock();
       if (reason.kind === 'error') {
         this.problem = `The program sent data Loop Lens cannot read (${reason.message}). What it recorded before is kept.`;
       } else if (
@@ -135,6 +226,7 @@ export class TraceSession implements vscode.Disposable {
     if (last !== undefined && last.end === null) return;
     this.pauses.push({ start: now, end: null, reason });
     this.timeline.setPauses(this.pauses);
+    this.clearLiveBlock();
     this.setState('paused');
     this.changed.fire(this);
   }
@@ -165,11 +257,13 @@ export class TraceSession implements vscode.Disposable {
         'The program never connected to Loop Lens. Was it a Node.js program? (A program that clears NODE_OPTIONS for itself cannot be traced this way.)';
     }
     this.timeline.finish();
+    this.clearLiveBlock();
     this.setState('ended');
     void this.server?.close();
   }
 
   dispose(): void {
+    if (this.liveTimer !== null) clearTimeout(this.liveTimer);
     void this.server?.close();
     this.changed.dispose();
     this.appended.dispose();
@@ -214,6 +308,8 @@ export class TraceSessions implements vscode.Disposable {
         session.attach(connection);
         return true;
       },
+      // The program's watchdog says "blocked now" while the program itself cannot.
+      acceptWatchdog: (connection) => holder.session?.acceptWatchdog(connection) ?? false,
       visitor: () => holder.session!.timeline,
     });
     const session = new TraceSession(name, blockMs, maxMiB * MIB, server);

@@ -13,12 +13,18 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPLY_ACCEPT, REPLY_REJECT, parseHello } from '../protocol/handshake';
+import { HelloRole, REPLY_ACCEPT, REPLY_REJECT, parseHello } from '../protocol/handshake';
+import { LiveReader } from '../protocol/live';
 import { TraceFormatError, TraceReader, EventVisitor } from '../protocol/reader';
 
 export interface TraceServerOptions {
   /** Called for each connection once its token has been checked; return false to decline it. */
   accept(connection: TraceConnection): boolean;
+  /**
+   * Called for a watchdog's connection (live "blocked now" records, see protocol/live.ts) once its
+   * token has been checked; return false to decline it (the default).
+   */
+  acceptWatchdog?(connection: TraceConnection): boolean;
   /** At most this many connections at once (default 16). */
   maxConnections?: number;
   /** A connection must send its hello within this long, ms (default 5000). */
@@ -37,7 +43,11 @@ export type CloseReason =
 export class TraceConnection extends EventEmitter {
   /** Process id the tracer reported (untrusted; for display). */
   pid = 0;
+  /** What the connection carries: the trace stream, or a watchdog's live records ('live' events). */
+  role: HelloRole = 'trace';
+  /** Reads the trace stream (fed only on a trace connection). */
   readonly reader: TraceReader;
+  private live: LiveReader | null = null;
   closed: CloseReason | null = null;
 
   constructor(
@@ -46,6 +56,12 @@ export class TraceConnection extends EventEmitter {
   ) {
     super();
     this.reader = new TraceReader(visitor(this));
+  }
+
+  /** Reads a watchdog's bytes; emits 'live' for each record. Throws on a record that breaks the rules. */
+  pushLive(data: Uint8Array): void {
+    this.live ??= new LiveReader();
+    for (const record of this.live.push(data)) this.emit('live', record);
   }
 
   close(reason: CloseReason): void {
@@ -134,9 +150,14 @@ export class TraceServer {
             return;
           }
           connection.pid = parsed.pid;
+          connection.role = parsed.role;
           const rest = hello.subarray(parsed.used);
           hello = null;
-          if (!this.options.accept(connection)) {
+          const accepted =
+            parsed.role === 'trace'
+              ? this.options.accept(connection)
+              : (this.options.acceptWatchdog?.(connection) ?? false);
+          if (!accepted) {
             socket.end(Buffer.from([REPLY_REJECT]));
             connection.close({ kind: 'rejected', message: 'declined' });
             return;
@@ -159,7 +180,7 @@ export class TraceServer {
         return;
       }
       try {
-        connection.reader.finish();
+        if (connection.role === 'trace') connection.reader.finish();
         connection.close({ kind: 'ended' });
       } catch (error) {
         connection.close({ kind: 'error', message: (error as Error).message });
@@ -169,6 +190,10 @@ export class TraceServer {
 
   private feed(connection: TraceConnection, data: Buffer): void {
     try {
+      if (connection.role === 'watchdog') {
+        connection.pushLive(data);
+        return;
+      }
       connection.reader.push(data);
       connection.emit('data', data);
     } catch (error) {

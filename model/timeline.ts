@@ -386,7 +386,8 @@ export class Timeline implements EventVisitor {
   }
 
   /** How much of [start, end] the program spent paused in the debugger (as the host saw it), ms. */
-  private pausedWithin(start: number, end: number): number {
+  /** How much of [start, end] the program spent paused in the debugger, ms. */
+  pausedWithin(start: number, end: number): number {
     let paused = 0;
     for (const p of this.pauses) {
       const overlap = Math.min(end, p.end ?? Infinity) - Math.max(start, p.start);
@@ -487,6 +488,12 @@ export class Timeline implements EventVisitor {
       readySince: null,
     });
     return index;
+  }
+
+  /** The task a wire id names, if its creation has been read. */
+  taskForWireId(wireId: number): TimelineTask | undefined {
+    const index = this.byWireId.get(wireId);
+    return index === undefined ? undefined : this.tasks[index];
   }
 
   /** The task index for a wire id, creating a placeholder for ids never announced (lost records). */

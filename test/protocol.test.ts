@@ -3,6 +3,7 @@ import { ChunkWriter, utf8Of, MAX_STRING_BYTES } from '../protocol/chunkWriter';
 import { CHUNK_HEADER_BYTES, FORMAT_VERSION, TraceMeta, UNIT_BYTES } from '../protocol/format';
 import { encodeHello, parseHello } from '../protocol/handshake';
 import { encodeHeader } from '../protocol/header';
+import { LIVE_RECORD_BYTES, LiveReader, LiveType, encodeLive } from '../protocol/live';
 import { EventVisitor, TraceFormatError, TraceReader } from '../protocol/reader';
 
 const META: TraceMeta = {
@@ -232,5 +233,52 @@ describe('handshake', () => {
     const hello = encodeHello('t', 1);
     assert.equal(parseHello(hello.subarray(0, 5)).state, 'need-more');
     assert.equal(parseHello(new TextEncoder().encode('GET / HTTP/1.1')).state, 'bad');
+  });
+
+  it('tells a trace stream from a watchdog line', () => {
+    const trace = parseHello(encodeHello('t', 1));
+    const watchdog = parseHello(encodeHello('t', 2, 'watchdog'));
+    assert.equal(trace.state === 'ok' && trace.role, 'trace');
+    assert.equal(watchdog.state === 'ok' && watchdog.role, 'watchdog');
+    assert.equal(parseHello(new TextEncoder().encode('LLWATCH2')).state, 'bad');
+  });
+});
+
+describe('watchdog live records', () => {
+  it('read back what was written, across any split', () => {
+    const bytes = new Uint8Array(LIVE_RECORD_BYTES * 2);
+    bytes.set(encodeLive(LiveType.Blocking, 7, 100.5, 180.25, 42), 0);
+    bytes.set(encodeLive(LiveType.Resumed, 7, 100.5, 400, 42), LIVE_RECORD_BYTES);
+    for (const cut of [1, 13, 32, 33, 63]) {
+      const reader = new LiveReader();
+      const records = [...reader.push(bytes.subarray(0, cut)), ...reader.push(bytes.subarray(cut))];
+      assert.deepEqual(records, [
+        { type: 'blocking', task: 7, since: 100.5, now: 180.25, seq: 42 },
+        { type: 'resumed', task: 7, since: 100.5, now: 400, seq: 42 },
+      ]);
+    }
+  });
+
+  it('carry a task name after its record', () => {
+    const name = encodeLive(LiveType.Name, 9, 0, 12, 3, 'GET /ünïcode');
+    const reader = new LiveReader();
+    assert.deepEqual(reader.push(name.subarray(0, LIVE_RECORD_BYTES + 2)), [], 'waits for the whole name');
+    assert.deepEqual(reader.push(name.subarray(LIVE_RECORD_BYTES + 2)), [
+      { type: 'name', task: 9, since: 0, now: 12, seq: 3, name: 'GET /ünïcode' },
+    ]);
+    const long = encodeLive(LiveType.Name, 9, 0, 12, 3, 'x');
+    new DataView(long.buffer).setUint32(28, 100_000, true);
+    assert.throws(() => new LiveReader().push(long), TraceFormatError, 'a name too long is refused');
+  });
+
+  it('refuse records that make no sense', () => {
+    const badType = encodeLive(LiveType.Blocking, 1, 0, 1, 1);
+    badType[0] = 9;
+    const backwards = encodeLive(LiveType.Blocking, 1, 50, 10, 1);
+    const notANumber = encodeLive(LiveType.Blocking, 1, NaN, 10, 1);
+    const reserved = encodeLive(LiveType.Blocking, 1, 0, 10, 1);
+    reserved[28] = 1;
+    for (const record of [badType, backwards, notANumber, reserved])
+      assert.throws(() => new LiveReader().push(record), TraceFormatError);
   });
 });

@@ -12,6 +12,7 @@ import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
 import { CHUNK_MAGIC, FORMAT_VERSION } from '../protocol/format';
 import { encodeHello } from '../protocol/handshake';
+import { LiveRecord } from '../protocol/live';
 import { encodeHeader } from '../protocol/header';
 import { FIXTURES, TRACER, plainEnv, run, waitFor } from './helpers';
 
@@ -155,6 +156,113 @@ describe('the live trace server', function () {
       );
     } finally {
       await h.server.close();
+    }
+  });
+});
+
+describe('the watchdog says "blocked now" while the program cannot', function () {
+  this.timeout(30_000);
+
+  it('reports a block while it runs, before the trace can, and its end', async () => {
+    const records: Array<LiveRecord & { blocksInTrace: number; stintsInTrace: number }> = [];
+    let timeline: Timeline | null = null;
+    const watchdogs: TraceConnection[] = [];
+    const server = await TraceServer.start({
+      accept: () => true,
+      acceptWatchdog: (c) => {
+        watchdogs.push(c);
+        c.on('live', (r: LiveRecord) =>
+          records.push({ ...r, blocksInTrace: timeline!.blocks.length, stintsInTrace: timeline!.stintCount }),
+        );
+        return true;
+      },
+      // Called for every connection, the watchdog's too (whose reader is never fed).
+      visitor: () => {
+        const made = new Timeline();
+        if (timeline === null) timeline = made;
+        return made;
+      },
+    });
+    try {
+      const env = {
+        ...plainEnv(),
+        BLOCK_MS: '1500',
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
+      };
+      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'liveBlock.js')], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'done\n', "the program's output is its own");
+      const t = await waitFor(() => (timeline !== null && timeline.endInfo !== null ? timeline : undefined));
+      const block = t.blocks.find((b) => b.durationMs >= 1400);
+      assert.ok(block, `the trace has the 1.5 s block: ${JSON.stringify(t.blocks.map((b) => b.durationMs))}`);
+
+      assert.equal(watchdogs.length, 1, 'one watchdog line, opened at the first block');
+      assert.equal(watchdogs[0].pid, t.meta!.pid, 'from the traced process');
+      const blocking = records.filter((r) => r.type === 'blocking');
+      assert.ok(blocking.length >= 5, `"still blocked" repeats while it lasts (${blocking.length})`);
+      const first = blocking[0];
+      // Heard of while it ran: the first word came early in the block, and the trace did not have it.
+      assert.ok(first.now - first.since < 750, `first word ${first.now - first.since} ms into the block`);
+      assert.equal(first.blocksInTrace, 0, 'the trace could not say it yet');
+      assert.ok(Math.abs(first.since - block.start) < 1, 'the same stint as the trace shows');
+      assert.equal(t.taskForWireId(first.task)?.index, t.stints.task[block.stint], 'and the same task');
+      for (let i = 1; i < blocking.length; i++) {
+        assert.equal(blocking[i].seq, first.seq);
+        assert.ok(blocking[i].now >= blocking[i - 1].now, 'it grows');
+      }
+      const last = blocking[blocking.length - 1];
+      assert.ok(last.now - last.since > 1000, 'still reported late in the block');
+      const named = records.find((r) => r.type === 'name');
+      assert.ok(named, 'the watchdog names the task, for a reader that has not heard of it yet');
+      assert.equal(named.task, first.task);
+      assert.equal(named.name, t.taskForWireId(first.task)?.name);
+      const resumed = records.find((r) => r.type === 'resumed');
+      assert.ok(resumed, 'its end is reported');
+      assert.equal(resumed.seq, first.seq);
+      assert.ok(
+        Math.abs(resumed.now - (block.start + block.durationMs)) < 200,
+        `ended about when the trace says (${resumed.now} vs ${block.start + block.durationMs})`,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is declined unless the reader wants it, and the program runs on untouched', async () => {
+    let timeline: Timeline | null = null;
+    const closes: Array<{ role: string; reason: CloseReason }> = [];
+    const server = await TraceServer.start({
+      accept: () => true,
+      visitor: (c) => {
+        c.once('close', (reason: CloseReason) => closes.push({ role: c.role, reason }));
+        const made = new Timeline();
+        if (timeline === null) timeline = made;
+        return made;
+      },
+    });
+    try {
+      const env = {
+        ...plainEnv(),
+        BLOCK_MS: '400',
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
+      };
+      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'liveBlock.js')], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'done\n');
+      const t = await waitFor(() => (timeline !== null && timeline.endInfo !== null ? timeline : undefined));
+      assert.ok(
+        t.blocks.some((b) => b.durationMs >= 350),
+        'the trace is whole',
+      );
+      assert.deepEqual(
+        closes.filter((c) => c.role === 'watchdog').map((c) => c.reason),
+        [{ kind: 'rejected', message: 'declined' }],
+        'the watchdog asked once and was declined',
+      );
+    } finally {
+      await server.close();
     }
   });
 });

@@ -24,6 +24,8 @@ export interface Task {
   ended: boolean;
   /** Its creation location is known. */
   located: boolean;
+  /** Its name as last written (for the watchdog, which names a block before the trace can). */
+  name: string;
 }
 
 /**
@@ -73,8 +75,9 @@ export let lateMs = 2;
 /** Time spent in the tracer's own flush since the last estimate, ms (never counted as the program's). */
 let selfBusy = 0;
 
-/** Set by the watchdog: a shared heartbeat it reads from another thread. */
+/** Set by the watchdog: a shared heartbeat it reads from another thread (layout in watchdog.ts). */
 let heartbeat: Int32Array | null = null;
+let heartbeatStart: Float64Array | null = null;
 /** Ring of the start time and task of recent stints, indexed by stintSeq, for block samples (a power of 2). */
 const RECENT = 256;
 const recentStart = new Float64Array(RECENT);
@@ -90,6 +93,7 @@ export const untrackedTask: Task = {
   unnamed: false,
   ended: false,
   located: false,
+  name: '',
 };
 untrackedTask.base.task = untrackedTask;
 
@@ -121,8 +125,17 @@ export function stopEngine(): void {
   savedStrand.length = 0;
 }
 
+/**
+ * The running task's id and name: the watchdog asks (from an interrupt, while the loop is blocked)
+ * so that it can name a block whose task the reader has not heard of yet.
+ */
+export function currentTask(): [number, string] | null {
+  return current === null ? null : [current.id, current.name];
+}
+
 export function setHeartbeat(shared: Int32Array): void {
   heartbeat = shared;
+  heartbeatStart = new Float64Array(shared.buffer, 24, 1);
 }
 
 /** The start time and task id of the stint numbered `seq`, if it is recent enough to be known. */
@@ -140,6 +153,8 @@ function beat(time: number, task: number, inStint: boolean): void {
   if (heartbeat !== null) {
     // Plain stores (aligned 32-bit writes never tear): the watchdog only needs to see them change
     // within a few milliseconds, and a fenced Atomics.store costs more on this hot path.
+    heartbeatStart![0] = time;
+    heartbeat[5] = task;
     heartbeat[1] = inStint ? 1 : 0;
     heartbeat[0] = seq;
   }
@@ -364,7 +379,7 @@ export function newTask(
   const id = nextTaskId++;
   if (nextTaskId > 0xfffffff0) nextTaskId = 1;
   const base: Strand = { task: null, prev: null, stint: 0, consumed: true, children: 0 };
-  const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null };
+  const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null, name };
   base.task = task;
   writeTask(
     task,
@@ -404,6 +419,7 @@ function writeTask(
 
 /** Gives a task a better name and location once they are known. */
 export function renameTask(task: Task, name: string, where: CodeLocation | null): void {
+  if (name !== '') task.name = name;
   const nameId = name !== '' ? recorder.intern(name) : 0;
   const fileId = where !== null ? recorder.intern(where.file) : 0;
   const w = recorder.room(2);

@@ -310,7 +310,11 @@ function start(options: TracerOptions): void {
     flushTimer.unref();
     if (options.blockSampler) {
       try {
-        startWatchdog(options.blockMs, options.flushMs, problem);
+        const live =
+          options.socket !== undefined && options.token !== undefined
+            ? { socket: options.socket, token: options.token, pid: process.pid }
+            : null;
+        startWatchdog(options.blockMs, options.flushMs, live, problem);
       } catch (error) {
         problem(`no block sampler: ${(error as Error).message}`);
       }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
-import { enabled, recentStint, setHeartbeat } from './engine';
+import { currentTask, enabled, recentStint, setHeartbeat } from './engine';
 import { original } from './sources';
 import type { BlockReport, WatchdogData } from './watchdogWorker';
 
@@ -13,11 +13,12 @@ const WATCHDOG_FILE = 'tracerWatchdog.js';
 /** The watchdog needs little memory. */
 const WATCHDOG_HEAP_MB = 32;
 /**
- * Heartbeat slots: 0 stint sequence number, 1 whether a stint is open (both written by the main
- * thread on its hot path); 2 the watchdog has an inspector session open, 3 the program is exiting,
- * 4 the watchdog has let go of its session.
+ * Heartbeat slots (Int32): 0 stint sequence number, 1 whether a stint is open, 5 the open stint's
+ * task (written by the main thread on its hot path); 2 the watchdog has an inspector session open,
+ * 3 the program is exiting, 4 the watchdog has let go of its session. Then one Float64 (bytes
+ * 24–31): when the open stint began, trace clock.
  */
-const HEARTBEAT_BYTES = 5 * 4;
+const HEARTBEAT_BYTES = 32;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;
@@ -28,16 +29,24 @@ let heartbeatView: Int32Array | null = null;
 
 let worker: Worker | null = null;
 
-export function startWatchdog(blockMs: number, flushMs: number, onProblem: (message: string) => void): void {
+export function startWatchdog(
+  blockMs: number,
+  flushMs: number,
+  live: WatchdogData['live'],
+  onProblem: (message: string) => void,
+): void {
   const shared = new SharedArrayBuffer(HEARTBEAT_BYTES);
   const heartbeat = new Int32Array(shared);
   heartbeatView = heartbeat;
   setHeartbeat(heartbeat);
   // The watchdog's stack samples read the heartbeat through the tracer's (hidden) global.
-  const guard = (globalThis as Record<symbol, { heartbeat?: Int32Array } | undefined>)[
-    Symbol.for('looplens.tracer')
-  ];
-  if (guard !== undefined) guard.heartbeat = heartbeat;
+  const guard = (
+    globalThis as Record<symbol, { heartbeat?: Int32Array; task?: typeof currentTask } | undefined>
+  )[Symbol.for('looplens.tracer')];
+  if (guard !== undefined) {
+    guard.heartbeat = heartbeat;
+    guard.task = currentTask;
+  }
   const channel = new MessageChannel();
   const data: WatchdogData = {
     heartbeat: shared,
@@ -45,6 +54,8 @@ export function startWatchdog(blockMs: number, flushMs: number, onProblem: (mess
     flushMs,
     ownFiles: [path.join(__dirname, 'tracer.js')],
     reports: channel.port2,
+    live,
+    timeOrigin: performance.timeOrigin,
   };
   // A new Worker queues a tick that announces it with process.emit('worker'). The watchdog is not
   // the program's worker: it is not announced, and no tick is left pending (a pending tick makes

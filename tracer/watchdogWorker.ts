@@ -15,8 +15,11 @@
  * Nothing here runs on the main thread while no stint is long, and no session stays connected.
  */
 import * as inspector from 'node:inspector';
+import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MessagePort, workerData } from 'node:worker_threads';
+import { REPLY_ACCEPT, encodeHello } from '../protocol/handshake';
+import { LiveType, encodeLive } from '../protocol/live';
 
 export interface WatchdogData {
   heartbeat: SharedArrayBuffer;
@@ -26,6 +29,10 @@ export interface WatchdogData {
   ownFiles: string[];
   /** Where samples go: the main thread can also drain this port synchronously, at exit. */
   reports: MessagePort;
+  /** Live tracing: the reader's socket and token, to say "blocked now" while the main thread cannot. */
+  live: { socket: string; token: string; pid: number } | null;
+  /** The main thread's performance.timeOrigin: trace clock 0. */
+  timeOrigin: number;
 }
 
 /**
@@ -69,7 +76,8 @@ const SAMPLE_EXPRESSION = `(() => {
     for (const site of sites) {
       frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0]);
     }
-    return JSON.stringify([guard && guard.heartbeat ? guard.heartbeat[0] : -1, frames]);
+    const task = guard && typeof guard.task === 'function' ? guard.task() : null;
+    return JSON.stringify([guard && guard.heartbeat ? guard.heartbeat[0] : -1, frames, task]);
   } catch (error) {
     return '[-1, []]';
   } finally {
@@ -122,6 +130,62 @@ const IN_STINT = 1;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;
+const TASK = 5;
+/** Float64 slot (after the Int32 ones): when the open stint began, trace clock. */
+const START = 3;
+/** While blocked, "still blocked" goes to the reader this often at most, ms (more often for small thresholds). */
+const LIVE_EVERY_MS = 100;
+/** Records that wait for the live connection to open, at most. */
+const LIVE_QUEUE = 16;
+
+/**
+ * The live line to the reader, opened at the first block (most programs never need it). Records
+ * wait while it connects; if the reader declines it or it breaks, live reports stop.
+ */
+class LiveLine {
+  private socket: net.Socket | null = null;
+  private open = false;
+  private dead = false;
+  private queue: Uint8Array[] = [];
+
+  constructor(private readonly target: { socket: string; token: string; pid: number }) {}
+
+  send(record: Uint8Array): void {
+    if (this.dead) return;
+    if (this.open) {
+      this.socket!.write(record);
+      return;
+    }
+    if (this.queue.length < LIVE_QUEUE) this.queue.push(record);
+    if (this.socket === null) this.connect();
+  }
+
+  private connect(): void {
+    const socket = net.createConnection(this.target.socket);
+    this.socket = socket;
+    socket.unref();
+    socket.on('connect', () => socket.write(encodeHello(this.target.token, this.target.pid, 'watchdog')));
+    socket.on('data', (data: Buffer) => {
+      if (this.open || data.length === 0) return;
+      if (data[0] !== REPLY_ACCEPT) {
+        this.stop();
+        return;
+      }
+      this.open = true;
+      for (const record of this.queue) socket.write(record);
+      this.queue = [];
+    });
+    socket.on('error', () => this.stop());
+    socket.on('close', () => this.stop());
+  }
+
+  private stop(): void {
+    this.dead = true;
+    this.open = false;
+    this.queue = [];
+    this.socket?.destroy();
+  }
+}
 
 function run(data: WatchdogData): void {
   const heartbeat = new Int32Array(data.heartbeat);
@@ -148,10 +212,19 @@ function run(data: WatchdogData): void {
   const untracked = Math.max(tracked, data.flushMs * 2);
   const poll = Math.min(50, Math.max(2, data.blockMs / 8));
   const interval = Math.min(50, Math.max(5, data.blockMs / 5));
+  // Often enough that the reader hears of a block soon after it passes the threshold.
+  const liveEvery = Math.min(LIVE_EVERY_MS, Math.max(5, data.blockMs / 2));
 
   let lastSeq = Atomics.load(heartbeat, SEQ);
   let lastChange = performance.now();
   let watching = false;
+  const startTimes = new Float64Array(data.heartbeat, START * 8, 1);
+  const line = data.live !== null ? new LiveLine(data.live) : null;
+  const origin = performance.timeOrigin - data.timeOrigin;
+  /** This thread's performance.now() as trace clock. */
+  const traceTime = (t: number): number => t + origin;
+  /** The block reported live: its heartbeat, task and start; and when it was last reported. */
+  let live: { seq: number; task: number; since: number; at: number } | null = null;
 
   const post = (session: inspector.Session, method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => {
@@ -176,8 +249,21 @@ function run(data: WatchdogData): void {
           silent: true,
         })) as { result?: { value?: string } };
         const t = performance.now();
-        const [sampleSeq, frames] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [number, RawFrame[]];
+        const [sampleSeq, frames, task] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [
+          number,
+          RawFrame[],
+          [number, string] | null | undefined,
+        ];
         if (sampleSeq !== seq) break;
+        // Name the block's task for the live reader, which may not have heard of it yet.
+        if (
+          samples === 0 &&
+          line !== null &&
+          Array.isArray(task) &&
+          task[0] === Atomics.load(heartbeat, TASK)
+        ) {
+          line.send(encodeLive(LiveType.Name, task[0], 0, traceTime(t), seq, String(task[1])));
+        }
         samples++;
         const blamed = blamedFrame(frames, ownFiles);
         const report: BlockReport = {
@@ -207,11 +293,26 @@ function run(data: WatchdogData): void {
     if (seq !== lastSeq) {
       lastSeq = seq;
       lastChange = t;
+      if (live !== null && line !== null) {
+        line.send(encodeLive(LiveType.Resumed, live.task, live.since, traceTime(t), live.seq));
+        live = null;
+      }
       return;
     }
-    if (watching) return;
     const inStint = Atomics.load(heartbeat, IN_STINT) !== 0;
-    if (t - lastChange >= (inStint ? tracked : untracked)) {
+    const blocked = t - lastChange >= (inStint ? tracked : untracked);
+    if (blocked && line !== null && (live === null || t - live.at >= liveEvery)) {
+      if (live === null) {
+        const since = inStint ? startTimes[0] : traceTime(lastChange);
+        live = { seq, task: inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0, since, at: t };
+      }
+      live.at = t;
+      line.send(
+        encodeLive(LiveType.Blocking, live.task, live.since, Math.max(live.since, traceTime(t)), live.seq),
+      );
+    }
+    if (watching) return;
+    if (blocked) {
       watching = true;
       watch(seq, lastChange)
         .catch((error: unknown) => {

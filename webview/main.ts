@@ -142,6 +142,7 @@ function openSnapshot(): boolean {
     dropped: 0,
     bytes: bytes.length,
     blockMs: 50,
+    liveBlock: null,
   };
   const problem = reset(session, bytes, pauses);
   view.setSession({

@@ -20,6 +20,20 @@ export interface SessionInfo {
   /** Bytes received and how many of them the host still keeps (older ones are let go past a cap). */
   bytes: number;
   blockMs: number;
+  /** The loop is blocked right now (the tracer's watchdog says so while the program cannot), or null. */
+  liveBlock: LiveBlock | null;
+}
+
+/** A block still going on: what the watchdog last reported (trace clock, ms). */
+export interface LiveBlock {
+  /** Wire id of the task whose stint it is (0: code outside any task the tracer knows). */
+  task: number;
+  /** The task's name as the host knows it. */
+  taskName: string;
+  since: number;
+  now: number;
+  /** How long it has held the loop, without time paused in the debugger. */
+  durationMs: number;
 }
 
 /** A stretch of time the program was stopped in the debugger (trace clock, ms). */
@@ -81,7 +95,9 @@ export interface StepInfo {
 /** What the panel draws, reported after each frame that changed it (for tests and diagnostics). */
 export interface RenderedState {
   sessionId: string;
+  /** The lanes from the top (the first 1000 at most), and how many there are in all. */
   lanes: Array<{ id: string; name: string; kind: string; stints: number }>;
+  laneCount: number;
   stints: number;
   blocks: number;
   pauses: number;
@@ -97,6 +113,8 @@ export interface RenderedState {
   step: StepInfo | null;
   /** Tasks hidden by the filter or by "hide internal". */
   hiddenLanes: number;
+  /** The block going on right now, as drawn. */
+  liveBlock: { taskName: string; durationMs: number } | null;
 }
 
 export type FromWebviewMessage =

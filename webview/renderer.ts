@@ -31,6 +31,8 @@ export interface Frame {
   folded: { stints: readonly number[]; tasks: number } | null;
   /** Width of the lane labels, CSS px. */
   gutter: number;
+  /** The loop is blocked right now: since when, until the last word (trace clock), by which task lane (-1: none). */
+  liveBlock: { since: number; now: number; durationMs: number; taskName: string; task: number } | null;
 }
 
 type Batches = Map<string, number[]>;
@@ -49,6 +51,34 @@ function fill(ctx: CanvasRenderingContext2D, batches: Batches): void {
     ctx.fill();
   }
   batches.clear();
+}
+
+/** A rectangle filled with diagonal stripes: something still going on. */
+function hatch(
+  ctx: CanvasRenderingContext2D,
+  color: string,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.clip();
+  ctx.fillStyle = color;
+  ctx.globalAlpha = 0.25;
+  ctx.fillRect(x, y, w, h);
+  ctx.globalAlpha = 0.8;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (let sx = x - h; sx < x + w; sx += 8) {
+    ctx.moveTo(sx, y + h);
+    ctx.lineTo(sx + h, y);
+  }
+  ctx.stroke();
+  ctx.restore();
 }
 
 export function formatDuration(ms: number): string {
@@ -154,6 +184,27 @@ export function draw(f: Frame): void {
     }
   }
 
+  // ---- the block going on right now: hatched, growing, with how long so far
+  const live = f.liveBlock;
+  if (live !== null && live.now >= v0 && live.since <= v1) {
+    const a = Math.max(left, Math.floor(x(live.since)));
+    const b = Math.min(width, Math.max(a + 3, Math.ceil(x(live.now))));
+    hatch(ctx, theme.block, a, chefY, b - a, chefH);
+    ctx.strokeStyle = theme.block;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(a + 1, chefY + 1, Math.max(2, b - a - 2), chefH - 2);
+    const label = `blocking now: ${formatDuration(live.durationMs)} in ${live.taskName}`;
+    const labelWidth = ctx.measureText(label).width;
+    // Inside the block when it fits, else to its left (the block grows at the right edge).
+    const lx = b - a > labelWidth + 12 ? a + 6 : Math.max(left + 3, a - labelWidth - 10);
+    ctx.fillStyle = theme.background;
+    ctx.globalAlpha = 0.9;
+    ctx.fillRect(lx - 3, chefY + 4, labelWidth + 6, chefH - 8);
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = theme.foreground;
+    ctx.fillText(label, lx, chefY + chefH / 2);
+  }
+
   // ---- lag track
   const lagY = LAYOUT.axisHeight + LAYOUT.chefHeight;
   const lagH = LAYOUT.lagHeight - 4;
@@ -255,6 +306,11 @@ export function draw(f: Frame): void {
         }
       }
       j++;
+    }
+    if (live !== null && lane.task === live.task && live.now >= v0 && live.since <= v1) {
+      const a = Math.max(left, Math.floor(x(live.since)));
+      const b = Math.min(width, Math.max(a + 3, Math.ceil(x(live.now))));
+      hatch(ctx, theme.block, a, y + 2, b - a, LAYOUT.laneHeight - 4);
     }
     if (task.kind === 'request' && task.endedAt !== null && task.endedAt >= v0 && task.endedAt <= v1) {
       const px = Math.round(x(task.endedAt));

@@ -62,6 +62,9 @@ function element<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** Lanes listed in a `rendered` report at most. */
+const MAX_REPORTED_LANES = 1000;
+
 export class TimelineView {
   private timeline: Timeline = new Timeline();
   private session: SessionInfo | null = null;
@@ -95,6 +98,7 @@ export class TimelineView {
   private readonly root: HTMLElement;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly blocked: HTMLElement;
   private readonly problem: HTMLElement;
   private readonly stepBar: HTMLElement;
   private readonly overview: Overview;
@@ -116,6 +120,8 @@ export class TimelineView {
     const header = element('div', 'header', this.root);
     this.title = element('span', 'title', header);
     this.status = element('span', 'status', header);
+    this.blocked = element('span', 'blocked-now', header);
+    this.blocked.style.display = 'none';
     const tools = element('span', 'tools', header);
     this.search = element('input', 'search', tools);
     this.search.type = 'search';
@@ -265,7 +271,7 @@ export class TimelineView {
   }
 
   setSession(session: SessionInfo): void {
-    this.session = session;
+    this.session = { ...session, liveBlock: session.liveBlock ?? null };
     this.title.textContent = session.name;
     document.title = `${session.name} — Loop Lens`;
     const state = {
@@ -277,6 +283,12 @@ export class TimelineView {
     }[session.state];
     this.status.textContent = `${state} · ${session.events.toLocaleString()} events${session.dropped > 0 ? ` · ${session.dropped.toLocaleString()} dropped` : ''}`;
     this.status.dataset.state = session.state;
+    // Said in words too, beside the state: the loop is held now.
+    this.blocked.textContent =
+      session.liveBlock == null
+        ? ''
+        : `Loop blocked now: ${formatDuration(session.liveBlock.durationMs)} in ${session.liveBlock.taskName}`;
+    this.blocked.style.display = session.liveBlock == null ? 'none' : 'inline-block';
     this.problem.textContent = session.problem ?? '';
     this.problem.style.display = session.problem !== null ? 'block' : 'none';
     if (session.state === 'ended' || session.state === 'file') this.setFollowing(false);
@@ -354,10 +366,23 @@ export class TimelineView {
     this.requestDraw();
   }
 
+  /** The block going on right now, as the host last heard from the program's watchdog. */
+  private liveBlock(): Frame['liveBlock'] {
+    const live = this.session?.liveBlock ?? null;
+    if (live === null) return null;
+    const task = this.timeline.taskForWireId(live.task);
+    return { ...live, task: task !== undefined ? task.index : -1 };
+  }
+
+  /** The newest time there is something to show: the trace's end, or a block still going on. */
+  private liveEnd(): number {
+    return Math.max(this.timeline.endTime, this.session?.liveBlock?.now ?? -Infinity);
+  }
+
   /** The base scale: the whole trace across the drawing area. It never changes with zoom. */
   private baseScale() {
     const t0 = this.timeline.startTime;
-    const t1 = Math.max(this.timeline.endTime, t0 + 1);
+    const t1 = Math.max(this.liveEnd(), t0 + 1);
     return scaleLinear().domain([t0, t1]).range([this.gutter, this.width]);
   }
 
@@ -365,7 +390,7 @@ export class TimelineView {
     if (this.following) {
       // Follow live: the newest FOLLOW_WINDOW_MS fill the view; the zoom transform catches up.
       const base = this.baseScale();
-      const t1 = Math.max(this.timeline.endTime, this.timeline.startTime + 1);
+      const t1 = Math.max(this.liveEnd(), this.timeline.startTime + 1);
       const t0 = Math.max(this.timeline.startTime, t1 - FOLLOW_WINDOW_MS);
       const k = (base.domain()[1] - base.domain()[0]) / Math.max(t1 - t0, 1e-6);
       this.transform = zoomIdentity.translate(this.gutter - k * base(t0), 0).scale(k);
@@ -427,6 +452,7 @@ export class TimelineView {
         this.cursor === null ? null : { time: this.cursor.time, from: this.cursor.from, to: this.cursor.to },
       folded: this.foldedCount > 0 ? { stints: this.foldedStints, tasks: this.foldedCount } : null,
       gutter: this.gutter,
+      liveBlock: this.liveBlock(),
     };
   }
 
@@ -449,7 +475,10 @@ export class TimelineView {
     if (this.session !== null) {
       this.callbacks.rendered({
         sessionId: this.session.id,
-        lanes: this.lanes.map((l) => {
+        // The first lanes only: a report goes out with every frame, and 200 k lanes would cost more
+        // to send than the frame did to draw.
+        laneCount: this.lanes.length,
+        lanes: this.lanes.slice(0, MAX_REPORTED_LANES).map((l) => {
           if (l.task === FOLDED_LANE)
             return {
               id: 'folded',
@@ -470,6 +499,10 @@ export class TimelineView {
         brush: this.brushRange,
         step: this.stepReport,
         hiddenLanes: this.hiddenLanes,
+        liveBlock:
+          this.session.liveBlock === null
+            ? null
+            : { taskName: this.session.liveBlock.taskName, durationMs: this.session.liveBlock.durationMs },
       });
     }
   }

@@ -3,6 +3,7 @@
 // send requests:
 //
 //   GET /blocking          a handler that burns 300 ms of CPU: every other dish waits
+//                          (/blocking?ms=2000: two seconds, long enough to watch it live)
 //   GET /async             a handler that awaits 100 ms of "I/O": dishes overlap, the chef idles
 //   GET /background        answers at once, then keeps cooking after the response
 //   GET /parallel          three 200 ms waits with Promise.all: about 200 ms in all
@@ -98,11 +99,18 @@ async function sendEmail(order) {
   return `receipt for ${order}`;
 }
 
+/** `?ms=N` asks for another length of work (at most 10 s), e.g. to watch a block while it happens. */
+function cookingTime(req, fallback) {
+  const ms = Number(new URL(req.url, 'http://kitchen').searchParams.get('ms') ?? fallback);
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 10_000) : fallback;
+}
+
 const routes = {
   '/blocking': (req, res) => {
-    const end = Date.now() + 300;
+    const ms = cookingTime(req, 300);
+    const end = Date.now() + ms;
     while (Date.now() < end); // the chef stands here for 300 ms: nobody else is served
-    res.end('blocking: done\n');
+    res.end(`blocking: done in ${ms} ms\n`);
   },
 
   '/async': async (req, res) => {

@@ -148,6 +148,7 @@ export class ViewerPage {
       problem: null,
       events: 0,
       dropped: 0,
+      liveBlock: null,
       bytes: bytes.length,
       blockMs: 50,
       ...session,

@@ -107,6 +107,60 @@ describe('the timeline webview in Chromium', function () {
     return block;
   }
 
+  it("draws a block still going on as it grows, on the chef lane and in its task's lane, and names it", async () => {
+    const t = recording.timeline;
+    const task = t.tasks.find((x) => x.name === 'GET /parallel')!;
+    const since = t.endTime + 20;
+    const liveBlock = { task: task.wireId, taskName: task.name, since, now: since + 600, durationMs: 600 };
+    await viewer.load(trace, { id: 'live', state: 'running', liveBlock });
+    const state = await viewer.rendered(
+      'the live block',
+      (s) => s.liveBlock !== null && s.view[1] >= since + 600,
+    );
+    assert.deepEqual(state.liveBlock, { taskName: 'GET /parallel', durationMs: 600 });
+    assert.match(
+      await viewer.page.locator('.blocked-now').innerText(),
+      /Loop blocked now: 600 ms in GET \/parallel/,
+    );
+    const g = new Geometry(state);
+    const mid = since + 300;
+    assert.ok(g.x(mid) > g.gutter && g.x(mid) < WIDTH, 'following live keeps the block in view');
+    // Hatched: somewhere across a few pixels of the chef lane (above its label), the block's red.
+    const chef: number[][] = [];
+    for (let dx = 0; dx < 10; dx++) chef.push(await pixel(viewer, g.x(mid) + dx, LAYOUT.axisHeight + 6));
+    assert.ok(
+      chef.some((p) => near(p, BLOCK_RGB, 40)),
+      `the chef lane shows the block: ${JSON.stringify(chef)}`,
+    );
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /parallel');
+    const inLane: number[][] = [];
+    for (let dx = 0; dx < 10; dx++) inLane.push(await pixel(viewer, g.x(mid) + dx, g.laneY(lane)));
+    assert.ok(
+      inLane.some((p) => near(p, BLOCK_RGB, 40)),
+      `so does its task's lane: ${JSON.stringify(inLane)}`,
+    );
+    await viewer.page.screenshot({ path: path.join(dir, '..', 'looplens-webview-live-block.png') });
+
+    // The block ends: the host says so, and the drawing goes.
+    await viewer.post({
+      type: 'session',
+      session: {
+        ...state,
+        id: 'live',
+        name: 'test trace',
+        state: 'running',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: trace.length,
+        blockMs: 50,
+        liveBlock: null,
+      },
+    });
+    await viewer.rendered('the block to go', (s) => s.liveBlock === null);
+    assert.equal(await viewer.page.locator('.blocked-now').isVisible(), false);
+  });
+
   it('draws the kitchen: request lanes, a block where the blocking handler ran, and the others ready but waiting', async () => {
     const state = await viewer.load(trace, { name: 'kitchen' });
     const names = state.lanes.map((l) => l.name);

@@ -16,15 +16,24 @@ const KITCHEN = path.join(ROOT, 'examples', 'kitchen', 'server.js');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'vscode');
 
 interface Inspected {
-  session: { id: string; name: string; state: string; problem: string | null; events: number };
+  session: {
+    id: string;
+    name: string;
+    state: string;
+    problem: string | null;
+    events: number;
+    liveBlock: { taskName: string; durationMs: number } | null;
+  };
   pauses: Array<{ start: number; end: number | null; reason: string }>;
   rendered: {
     lanes: Array<{ name: string; kind: string; stints: number }>;
     stints: number;
     blocks: number;
     pauses: number;
+    liveBlock: { taskName: string; durationMs: number } | null;
   } | null;
   panelVisible: boolean;
+  statusBar: string;
   summary: {
     tasks: Array<{ id: string; name: string; kind: string; stints: number }>;
     blocks: Array<{ task: string; durationMs: number; location: { file: string; line: number } | null }>;
@@ -364,6 +373,42 @@ describe('Loop Lens in VS Code', function () {
         .findIndex((l) => l.includes('the chef stands here')) + 1,
       `the block points at the busy-wait line: ${JSON.stringify(block)}`,
     );
+
+    // While a 2.5 s block is still running, the status bar and the panel say so; the trace itself
+    // cannot yet (the program's thread is the one that is blocked).
+    const slowLine =
+      fs
+        .readFileSync(KITCHEN, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('the chef stands here')) + 1;
+    const longBlock = get(port, '/blocking?ms=2500');
+    const during = await waitFor(
+      'the live block indicator',
+      async () => {
+        const s = await latest('Kitchen (traced by Loop Lens)');
+        return s.session.liveBlock !== null && s.rendered?.liveBlock != null ? s : undefined;
+      },
+      2400,
+    );
+    assert.equal(
+      during.session.liveBlock!.taskName,
+      'GET /blocking',
+      'names the request that holds the loop',
+    );
+    assert.ok(during.session.liveBlock!.durationMs < 2500, 'seen before the block ended');
+    assert.ok(
+      !during.summary.blocks.some((b) => b.durationMs >= 2000),
+      'the trace does not have the block yet: only the watchdog could tell',
+    );
+    assert.match(during.statusBar, /blocked now .* in GET \/blocking/);
+    await longBlock;
+    const after = await waitFor('the block to land in the trace with its line', async () => {
+      const s = await latest('Kitchen (traced by Loop Lens)');
+      const b = s.summary.blocks.find((x) => x.durationMs >= 2400);
+      return b !== undefined && s.session.liveBlock === null ? { s, b } : undefined;
+    });
+    assert.equal(after.b.location?.line, slowLine, 'the block, once over, gets its line');
+    assert.doesNotMatch(after.s.statusBar, /blocked now/);
 
     await stop(session);
     const ended = await waitFor('the session to end', async () => {
