@@ -28,7 +28,7 @@ import {
   TaskKind,
   TraceMeta,
 } from '../protocol/format';
-import { EventVisitor, SampledFrame, SourceLocation } from '../protocol/reader';
+import { AwaitFrame, EventVisitor, SampledFrame, SourceLocation } from '../protocol/reader';
 
 export interface TimelineTask {
   /** Position in `Timeline.tasks`. */
@@ -170,6 +170,9 @@ export class Timeline implements EventVisitor {
    * the host, not the tracer. Paused time never makes a block: the loop was not busy, it was held.
    */
   private pauses: ReadonlyArray<{ start: number; end: number | null }> = [];
+
+  /** Where stints awaited (rationed by the tracer: not every stint has one), in stint order. */
+  readonly awaits: Array<{ stint: number; task: number; frames: AwaitFrame[] }> = [];
 
   private readonly byWireId = new Map<number, number>();
   /** Stint now open (-1: none). */
@@ -335,6 +338,17 @@ export class Timeline implements EventVisitor {
   ): void {
     const sample = { time, task, observedMs, observations, frames };
     if (!this.attachSample(sample)) this.pendingSamples.push(sample);
+    this.version++;
+  }
+
+  awaitAt(time: number, task: number, frames: AwaitFrame[]): void {
+    this.see(time);
+    // The record is written inside the stint it describes: the last one that began by `time`.
+    const s = this.stints;
+    let stint = s.length - 1;
+    while (stint >= 0 && s.start[stint] > time) stint--;
+    if (stint < 0 || this.taskForWireId(task) === undefined) return;
+    this.awaits.push({ stint, task: s.task[stint], frames });
     this.version++;
   }
 

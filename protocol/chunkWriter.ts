@@ -168,6 +168,23 @@ export class ChunkWriter {
     }
   }
 
+  /** Writes an AWAIT record: 1 + frames units (frames ≤ MAX_AWAIT_FRAMES). */
+  awaitAt(
+    time: number,
+    task: number,
+    frames: ReadonlyArray<{ name: number; file: number; line: number; column: number }>,
+  ): void {
+    const b = this.head(EventType.Await, 1 + frames.length, frames.length, task, time);
+    let o = b + 4;
+    for (const f of frames) {
+      this.u32[o] = f.name;
+      this.u32[o + 1] = f.file;
+      this.u32[o + 2] = f.line;
+      this.u32[o + 3] = f.column;
+      o += 4;
+    }
+  }
+
   /** Units a STRING record for these UTF-8 bytes takes. */
   static stringUnits(byteLength: number): number {
     return 1 + Math.ceil(byteLength / UNIT_BYTES);

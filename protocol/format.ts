@@ -123,7 +123,17 @@ export const enum EventType {
    * at the RUN record that follows. Written only when the delay is noticeable. 1 unit.
    */
   Ready = 11,
+  /**
+   * Where task `id` awaited, in the stint that contains `time`: the user-code frames of the stack
+   * when the stint made its first await (or `.then`), innermost first. `arg` = number of frames F
+   * (1–4). Captures are rationed: a stint may have none. 1 + F units; per frame, 1 unit:
+   *   u32 function name string id (0: anonymous), u32 file string id, u32 line, u32 column
+   */
+  Await = 12,
 }
+
+/** Frames an AWAIT record holds at most. */
+export const MAX_AWAIT_FRAMES = 4;
 
 /** Why a task runs now (the `arg` of a RUN record). Numbers are part of the format. */
 export const enum Reason {

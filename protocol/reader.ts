@@ -12,6 +12,7 @@ import {
   HEADER_FIXED_BYTES,
   MAGIC,
   MAX_CHUNK_BYTES,
+  MAX_AWAIT_FRAMES,
   MAX_META_BYTES,
   TraceMeta,
   UNIT_BYTES,
@@ -72,6 +73,13 @@ export interface EventVisitor {
     observations: number,
     frames: SampledFrame[],
   ): void;
+  /** Where task `task` awaited in the stint that contains `time` (user frames, innermost first). */
+  awaitAt?(time: number, task: number, frames: AwaitFrame[]): void;
+}
+
+export interface AwaitFrame {
+  name: string;
+  location: SourceLocation;
 }
 
 /** Counts of what a reader met but could not use. */
@@ -336,6 +344,20 @@ export class TraceReader {
             });
           }
           v.blockSample(time, id, view.getFloat64(at + 16, true), view.getUint32(at + 24, true), frames);
+          break;
+        }
+        case EventType.Await: {
+          if (!timeOk || arg < 1 || arg > MAX_AWAIT_FRAMES || units < 1 + arg) {
+            this.stats.invalidEvents++;
+            break;
+          }
+          const frames: AwaitFrame[] = [];
+          for (let f = 0; f < arg; f++) {
+            const o = at + 16 + f * 16;
+            const location = this.location(view, o + 4);
+            if (location !== null) frames.push({ name: this.str(view.getUint32(o, true)) ?? '', location });
+          }
+          if (frames.length > 0) v.awaitAt?.(time, id, frames);
           break;
         }
         default:

@@ -31,29 +31,47 @@ interface CallSiteLike {
 const STACK_DEPTH = 24;
 
 let tracerFile = '';
-let tokens = 0;
-let capacity = 0;
-let ratePerMs = 0;
-let lastRefill = 0;
 
-/** Sets the files to skip (the tracer's own) and the capture rate. */
-export function configureLocations(ownFile: string, perSecond: number): void {
-  tracerFile = ownFile;
-  ratePerMs = perSecond / 1000;
-  capacity = Math.max(1, Math.min(perSecond, 200));
-  tokens = capacity;
-  lastRefill = performance.now();
+/** A token bucket: at most `perSecond` captures a second, in bursts of up to 200. */
+class Ration {
+  private tokens = 0;
+  private capacity = 0;
+  private ratePerMs = 0;
+  private lastRefill = 0;
+
+  set(perSecond: number): void {
+    this.ratePerMs = perSecond / 1000;
+    this.capacity = Math.max(1, Math.min(perSecond, 200));
+    this.tokens = this.capacity;
+    this.lastRefill = performance.now();
+  }
+
+  /** Takes a token if one is left. */
+  take(): boolean {
+    if (this.ratePerMs === 0) return false;
+    const t = performance.now();
+    this.tokens = Math.min(this.capacity, this.tokens + (t - this.lastRefill) * this.ratePerMs);
+    this.lastRefill = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
-/** Takes a token if one is left. */
+/** Where tasks are created. */
+const creations = new Ration();
+/** Where stints await: a budget of its own, so that it never starves the creations. */
+const awaits = new Ration();
+
+/** Sets the files to skip (the tracer's own) and the capture rate (for each kind of capture). */
+export function configureLocations(ownFile: string, perSecond: number): void {
+  tracerFile = ownFile;
+  creations.set(perSecond);
+  awaits.set(perSecond);
+}
+
 function allowCapture(): boolean {
-  if (ratePerMs === 0) return false;
-  const t = performance.now();
-  tokens = Math.min(capacity, tokens + (t - lastRefill) * ratePerMs);
-  lastRefill = t;
-  if (tokens < 1) return false;
-  tokens -= 1;
-  return true;
+  return creations.take();
 }
 
 function isInternal(file: string): boolean {
@@ -80,6 +98,32 @@ export function captureLocation(skip: (...args: never[]) => unknown, force = fal
   const frames = captureFrames(skip);
   if (frames === null) return null;
   return pickFrame(frames);
+}
+
+/**
+ * The frames of user code on the current stack above `skip`, innermost first (at most `max`), for
+ * where a stint awaits; an empty list when there is none; null when rationed out.
+ */
+export function captureUserFrames(skip: (...args: never[]) => unknown, max: number): CodeLocation[] | null {
+  if (!awaits.take()) return null;
+  const frames = captureFrames(skip);
+  if (frames === null) return null;
+  const out: CodeLocation[] = [];
+  for (const frame of frames) {
+    const file = frameFile(frame);
+    if (file === null || isInternal(file) || isLibrary(file)) continue;
+    const where = mapThroughSourceMap({
+      file,
+      line: frame.getLineNumber() ?? 0,
+      column: frame.getColumnNumber() ?? 0,
+      fn: frameFunctionName(frame),
+      library: false,
+    });
+    if (where.library) continue;
+    out.push(where);
+    if (out.length >= max) break;
+  }
+  return out;
 }
 
 function captureFrames(skip: (...args: never[]) => unknown): CallSiteLike[] | null {

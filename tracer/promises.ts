@@ -21,7 +21,7 @@
  * a task (a combinator member, a fire-and-forget call, or the task's base record).
  */
 import { promiseHooks } from 'node:v8';
-import { TaskFlags, TaskKind } from '../protocol/format';
+import { MAX_AWAIT_FRAMES, TaskFlags, TaskKind } from '../protocol/format';
 import {
   Strand,
   Task,
@@ -32,6 +32,7 @@ import {
   leave,
   newTask,
   now,
+  recorder,
   renameTask,
   setOuterEndHandler,
   setStrand,
@@ -40,7 +41,7 @@ import {
   strand,
   taskOf,
 } from './engine';
-import { captureLocation } from './locations';
+import { captureLocation, captureUserFrames } from './locations';
 
 /** The record of a root promise (its own). */
 const kRoot = Symbol('looplens.root');
@@ -95,8 +96,44 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
       p[kStrand] = record;
     }
     lastDerived = p;
+    if (awaitDone !== stintSeq && current.id !== 0) noteAwait(current);
   }
   if (current.unnamed) nameFromStack(current, init);
+}
+
+/** The stint whose await is found (or given up on); the stint being looked at and its stacks so far. */
+let awaitDone = -1;
+let awaitStint = -1;
+let awaitTries = 0;
+/** Stacks a stint may spend to find user code where it awaits (framework code may await first). */
+const AWAIT_TRIES = 2;
+
+/**
+ * The first await (or `.then`) of a stint: where the task goes back to waiting. The user frames on
+ * the stack go into an AWAIT record — rationed, at most a couple of stacks per stint.
+ */
+function noteAwait(task: Task): void {
+  if (awaitStint !== stintSeq) {
+    awaitStint = stintSeq;
+    awaitTries = 0;
+  }
+  if (++awaitTries >= AWAIT_TRIES) awaitDone = stintSeq;
+  const frames = captureUserFrames(init, MAX_AWAIT_FRAMES);
+  if (frames === null) {
+    // Rationed out: not this stint.
+    awaitDone = stintSeq;
+    return;
+  }
+  if (frames.length === 0) return;
+  awaitDone = stintSeq;
+  const encoded = frames.map((f) => ({
+    name: recorder.intern(f.fn),
+    file: recorder.intern(f.file),
+    line: f.line,
+    column: f.column,
+  }));
+  const w = recorder.room(1 + encoded.length);
+  if (w !== null) w.awaitAt(now(), task.id, encoded);
 }
 
 function before(promise: Promise<unknown>): void {

@@ -6,6 +6,7 @@
 //                          (/blocking?ms=2000: two seconds, long enough to watch it live)
 //   GET /async             a handler that awaits 100 ms of "I/O": dishes overlap, the chef idles
 //   GET /background        answers at once, then keeps cooking after the response
+//                          (/background?ms=1000: the email takes a second to send)
 //   GET /parallel          three 200 ms waits with Promise.all: about 200 ms in all
 //   GET /sequential        the same three waits one after another: about 600 ms
 //   GET /cpu               heavy CPU work on the loop: a block
@@ -89,10 +90,10 @@ class KitchenHands {
 }
 
 let hands = null;
-const FIB_N = Number(process.env.KITCHEN_FIB ?? 30);
+const FIB_N = Number(process.env.KITCHEN_FIB ?? 35);
 
-async function sendEmail(order) {
-  await simmer(50);
+async function sendEmail(order, ms) {
+  await simmer(ms); // talking to the mail server
   // Formatting the receipt takes a while, long after the customer was answered.
   const end = Date.now() + 30;
   while (Date.now() < end);
@@ -120,7 +121,7 @@ const routes = {
 
   '/background': (req, res) => {
     res.end('background: your order is in\n');
-    sendEmail('order-1'); // keeps cooking after the response, in its own lane
+    sendEmail('order-1', cookingTime(req, 50)); // keeps cooking after the response, in its own lane
   },
 
   '/parallel': async (req, res) => {

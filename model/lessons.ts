@@ -1,0 +1,358 @@
+/**
+ * Lessons: what the timeline says about the code, as findings at source lines — the diagnostics
+ * and CodeLenses of the extension. Pure code over a Timeline; reading source text (to tell whether
+ * one await uses another's result) is left to the caller through `sourceLine`.
+ *
+ *  - blockingCall: a block whose time went into a synchronous call that has an asynchronous form
+ *    (fs, crypto, zlib, child_process `…Sync`), in a task that is not the program's start-up;
+ *  - cpuOnLoop: any other block outside start-up: JavaScript that computes on the loop;
+ *  - sequentialAwaits: consecutive waits of one task, awaited at increasing lines of one function,
+ *    none of which (as far as the source tells) uses an earlier one's result — they could overlap;
+ *  - lateBackground: work a request started that still ran long after its response was sent.
+ *
+ * Each finding is grouped by where it points: the same lines found in many requests make one
+ * lesson with a count and the worst case.
+ */
+import type { AwaitFrame, SourceLocation } from '../protocol/reader';
+import { blockLocation } from './summary';
+import type { Timeline, TimelineTask } from './timeline';
+
+export type LessonKind = 'blockingCall' | 'cpuOnLoop' | 'sequentialAwaits' | 'lateBackground';
+
+export const LESSON_KINDS: readonly LessonKind[] = [
+  'blockingCall',
+  'cpuOnLoop',
+  'sequentialAwaits',
+  'lateBackground',
+];
+
+export interface Lesson {
+  kind: LessonKind;
+  /** The line the lesson is about. */
+  location: SourceLocation;
+  /** Other lines that belong to it (the later awaits of a sequence, where background work began). */
+  related: Array<{ location: SourceLocation; message: string }>;
+  /** One line, for the Problems panel. */
+  message: string;
+  /** The same in the chef picture, and what to do about it. */
+  detail: string;
+  /** How many times the trace shows it. */
+  count: number;
+  /** The worst case, ms (block length, time lost to sequential waits, time after the response). */
+  worstMs: number;
+  /** The task of the worst case, and when it happened (trace clock, ms). */
+  taskName: string;
+  time: number;
+  durationMs: number;
+}
+
+export interface LessonOptions {
+  /** Kinds to look for (default: all). */
+  kinds?: readonly LessonKind[];
+  /** Background work this long after its request's response is a lesson, ms (default 200). */
+  lateBackgroundMs?: number;
+  /** Sequential waits are a lesson when overlapping them would save at least this long, ms (default 20). */
+  minSavingMs?: number;
+  /** The text of a source line (1-based), if it can be read. */
+  sourceLine?: (file: string, line: number) => string | undefined;
+}
+
+/** Synchronous calls with an asynchronous form, as the tracer names timed calls. */
+const SYNC_CALL = /^(fs|crypto|zlib|child_process)\.(\w+)Sync$/;
+/** A sampled frame must carry this share of a block to be what the block was spent on. */
+const MIN_SHARE = 0.25;
+/** Shorter waits are not worth overlapping. */
+const MIN_WAIT_MS = 5;
+/** Stints of one task closer than this are one wake-up (no wait between them). */
+const GLUE_MS = 1;
+
+function fmt(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(0)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms)} ms`;
+}
+
+function isUserFile(file: string): boolean {
+  return !file.includes('/node_modules/') && !file.includes('\\node_modules\\') && !file.startsWith('node:');
+}
+
+/** The async alternative to suggest for a synchronous call. */
+function asyncForm(module: string, name: string): string {
+  if (module === 'fs') return `fs.promises.${name}`;
+  if (module === 'child_process')
+    return `child_process.${name === 'spawn' ? 'spawn' : name} (with a callback, or util.promisify)`;
+  return `${module}.${name} (with a callback, or util.promisify)`;
+}
+
+export function findLessons(timeline: Timeline, options: LessonOptions = {}): Lesson[] {
+  const kinds = new Set(options.kinds ?? LESSON_KINDS);
+  const found = new Map<string, Lesson>();
+  const add = (key: string, lesson: Lesson): void => {
+    const known = found.get(key);
+    if (known === undefined) {
+      found.set(key, lesson);
+      return;
+    }
+    known.count++;
+    if (lesson.worstMs > known.worstMs) {
+      found.set(key, { ...lesson, count: known.count });
+    }
+  };
+  if (kinds.has('blockingCall') || kinds.has('cpuOnLoop')) blockLessons(timeline, kinds, add);
+  if (kinds.has('sequentialAwaits')) sequentialLessons(timeline, options, add);
+  if (kinds.has('lateBackground')) backgroundLessons(timeline, options.lateBackgroundMs ?? 200, add);
+  return [...found.values()].sort(
+    (a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line,
+  );
+}
+
+type Add = (key: string, lesson: Lesson) => void;
+
+function keyOf(kind: LessonKind, ...locations: SourceLocation[]): string {
+  return `${kind}|${locations.map((l) => `${l.file}:${l.line}`).join('|')}`;
+}
+
+function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add): void {
+  for (const block of t.blocks) {
+    const task = t.tasks[block.task];
+    // Start-up work (reading config with readFileSync, say) holds nobody up.
+    if (task.kind === 'main') continue;
+    const total = block.frames.reduce((sum, f) => sum + f.weightUs, 0);
+    const call = block.frames.find(
+      (f) => SYNC_CALL.test(f.name) && f.location !== null && total > 0 && f.weightUs / total >= MIN_SHARE,
+    );
+    const dur = fmt(block.durationMs);
+    if (call !== undefined && call.location !== null) {
+      if (!kinds.has('blockingCall')) continue;
+      const [, module, name] = SYNC_CALL.exec(call.name)!;
+      const inAsync = task.kind === 'request' ? `request handler (${task.name})` : `task ${task.name}`;
+      add(keyOf('blockingCall', call.location), {
+        kind: 'blockingCall',
+        location: call.location,
+        related: [],
+        message: `${call.name} blocked the event loop for ${dur} in ${task.name}: every other request waited.`,
+        detail:
+          `The chef (the event loop) stood at this synchronous call for ${dur} and could cook nothing else — ` +
+          `even though the ${inAsync} is asynchronous around it. Use ${asyncForm(module, name)} so that the ` +
+          `call simmers while the chef serves other dishes.`,
+        count: 1,
+        worstMs: block.durationMs,
+        taskName: task.name,
+        time: block.start,
+        durationMs: block.durationMs,
+      });
+      continue;
+    }
+    if (!kinds.has('cpuOnLoop')) continue;
+    const where = blockLocation(block, task);
+    if (where === null || !isUserFile(where.file)) continue;
+    const hot = block.frames.find((f) => f.location !== null && f.location.line === where.line);
+    const fn = hot !== undefined && hot.name !== '' && hot.name !== '(anonymous)' ? ` (in ${hot.name})` : '';
+    add(keyOf('cpuOnLoop', where), {
+      kind: 'cpuOnLoop',
+      location: where,
+      related: [],
+      message: `CPU-heavy work${fn} held the event loop for ${dur} in ${task.name}: every other request waited.`,
+      detail:
+        `The chef spent ${dur} computing here and served no other dish meanwhile. Move this work to a ` +
+        `worker_threads pool (the loop then only waits for the answer, as in the kitchen's /cpu-worker), ` +
+        `or split it into pieces that yield between them.`,
+      count: 1,
+      worstMs: block.durationMs,
+      taskName: task.name,
+      time: block.start,
+      durationMs: block.durationMs,
+    });
+  }
+}
+
+/** Names a line declares from an await: `const x = await`, `const { a, b: c } = await`, `x = await`. */
+function declaredNames(text: string): string[] {
+  const m = /(?:\b(?:const|let|var)\s+)?(\{[^}]*\}|\[[^\]]*\]|[A-Za-z_$][\w$]*)\s*=\s*await\b/.exec(text);
+  if (m === null) return [];
+  const target = m[1];
+  if (target.startsWith('{') || target.startsWith('[')) {
+    return target
+      .slice(1, -1)
+      .split(',')
+      .map((part) => part.split(':').pop()!.split('=')[0].replace('...', '').trim())
+      .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+  }
+  return [target];
+}
+
+function mentions(text: string, names: readonly string[]): boolean {
+  const at = text.indexOf('await');
+  const used = at >= 0 ? text.slice(at) : text;
+  return names.some((name) => new RegExp(`(^|[^\\w$.])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(used));
+}
+
+interface Step {
+  stint: number;
+  /** The user frames of its await, innermost first. */
+  frames: AwaitFrame[];
+  waitMs: number;
+  /** Once the chain knows it: the function the awaits share, and this await's line in it. */
+  fn?: string;
+  location?: SourceLocation;
+}
+
+const fnKey = (f: AwaitFrame): string => `${f.location.file}|${f.name}`;
+
+function sequentialLessons(t: Timeline, options: LessonOptions, add: Add): void {
+  const minSaving = options.minSavingMs ?? 20;
+  const byStint = new Map<number, AwaitFrame[]>();
+  for (const a of t.awaits) if (!byStint.has(a.stint)) byStint.set(a.stint, a.frames);
+  const s = t.stints;
+  for (const task of t.tasks) {
+    if (task.index === 0 || task.internal || task.stints.length < 3) continue;
+    let chain: Step[] = [];
+    const flush = (): void => {
+      if (chain.length >= 2) report(t, task, chain, minSaving, options, add);
+      chain = [];
+    };
+    // A wake-up: the task's stints with no real wait between them (another task's short stint may
+    // split one); its await is the first one recorded in it.
+    const wakeups: Array<{ stint: number; last: number; frames: AwaitFrame[] }> = [];
+    for (const stint of task.stints) {
+      const frames = (byStint.get(stint) ?? []).filter((f) => isUserFile(f.location.file));
+      const current = wakeups[wakeups.length - 1];
+      if (current !== undefined && s.start[stint] - t.stintEnd(current.last) < GLUE_MS) {
+        current.last = stint;
+        if (current.frames.length === 0) current.frames = frames;
+      } else wakeups.push({ stint, last: stint, frames });
+    }
+    for (let k = 0; k + 1 < wakeups.length; k++) {
+      const { stint, last, frames } = wakeups[k];
+      const waitMs = s.start[wakeups[k + 1].stint] - t.stintEnd(last);
+      if (frames.length === 0 || waitMs < MIN_WAIT_MS) {
+        flush();
+        continue;
+      }
+      const step: Step = { stint, frames, waitMs };
+      if (chain.length === 1) {
+        // The first two awaits decide the function: the innermost one both stacks share, the
+        // later one further down in it.
+        const head = chain[0];
+        let joined = false;
+        for (const g of frames) {
+          const f = head.frames.find((x) => fnKey(x) === fnKey(g) && x.location.line < g.location.line);
+          if (f === undefined) continue;
+          head.fn = step.fn = fnKey(g);
+          head.location = f.location;
+          step.location = g.location;
+          chain.push(step);
+          joined = true;
+          break;
+        }
+        if (!joined) chain = [step];
+        continue;
+      }
+      if (chain.length >= 2) {
+        const last = chain[chain.length - 1];
+        const g = frames.find((x) => fnKey(x) === last.fn && x.location.line > last.location!.line);
+        if (g !== undefined) {
+          step.fn = last.fn;
+          step.location = g.location;
+          chain.push(step);
+          continue;
+        }
+        flush();
+      }
+      chain = [step];
+    }
+    flush();
+  }
+}
+
+function report(
+  t: Timeline,
+  task: TimelineTask,
+  chain: Step[],
+  minSaving: number,
+  options: LessonOptions,
+  add: Add,
+): void {
+  // Cut the chain where an await uses what an earlier one returned (when the source says so).
+  const read = options.sourceLine;
+  let end = chain.length;
+  if (read !== undefined) {
+    const names: string[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const text = read(chain[i].location!.file, chain[i].location!.line);
+      if (text === undefined) continue;
+      if (i > 0 && names.length > 0 && mentions(text, names)) {
+        end = i;
+        break;
+      }
+      names.push(...declaredNames(text));
+    }
+  }
+  const steps = chain.slice(0, end);
+  if (steps.length < 2) return;
+  const waits = steps.map((x) => x.waitMs);
+  const total = waits.reduce((a, b) => a + b, 0);
+  const longest = Math.max(...waits);
+  const saving = total - longest;
+  if (saving < minSaving) return;
+  const fnName = steps[0].fn!.split('|').pop() || 'this function';
+  const n = steps.length;
+  const first = steps[0];
+  add(keyOf('sequentialAwaits', ...steps.map((x) => x.location!)), {
+    kind: 'sequentialAwaits',
+    location: first.location!,
+    related: steps.slice(1).map((x, i) => ({
+      location: x.location!,
+      message: `await ${i + 2} of ${n}: waited ${fmt(x.waitMs)}, and began only when the one before had finished`,
+    })),
+    message: `${n} awaits in ${fnName} wait one after another (${waits.map(fmt).join(' + ')} = ${fmt(total)}) though none uses another's result: together they could take about ${fmt(longest)}.`,
+    detail:
+      `The dish simmers ${n} times in a row: each wait starts only when the one before has ended. ` +
+      `Nothing here needs the result of an earlier wait, so the chef could put all the pots on at once: ` +
+      `start the calls together and await Promise.all([...]) — ${fmt(saving)} less for ${task.name}.`,
+    count: 1,
+    worstMs: saving,
+    taskName: task.name,
+    time: t.stintEnd(first.stint),
+    durationMs: total,
+  });
+}
+
+function backgroundLessons(t: Timeline, lateMs: number, add: Add): void {
+  for (const task of t.tasks) {
+    if (task.kind !== 'background' || task.parent === -1) continue;
+    const request = t.tasks[task.parent];
+    if (request.endedAt === null || task.stints.length === 0) continue;
+    const lastStint = task.stints[task.stints.length - 1];
+    const after = t.stintEnd(lastStint) - request.endedAt;
+    if (after < lateMs) continue;
+    // Where the work began: the request's last await before its response (the call that started
+    // it is on that stack), else the background task's own location.
+    let frames: (typeof t.awaits)[number]['frames'] | null = null;
+    for (const a of t.awaits) {
+      if (a.task === request.index && t.stints.start[a.stint] <= request.endedAt) frames = a.frames;
+    }
+    const user = frames?.filter((f) => isUserFile(f.location.file)) ?? [];
+    const location = user[0]?.location ?? task.location;
+    if (location === null) continue;
+    const run = task.stints.reduce((sum, x) => sum + (t.stintEnd(x) - t.stints.start[x]), 0);
+    add(keyOf('lateBackground', location), {
+      kind: 'lateBackground',
+      location,
+      related:
+        user.length > 1
+          ? [{ location: user[1].location, message: `started from here, in ${request.name}` }]
+          : [],
+      message: `Work started by ${request.name} still ran ${fmt(after)} after its response was sent (${fmt(run)} of it on the loop).`,
+      detail:
+        `The customer already has the dish, yet the chef keeps cooking for this order. If the work must finish ` +
+        `(an email, an audit log), hand it to a queue or a worker; if the client needs its result, await it ` +
+        `before responding. Nobody awaits it: make sure its errors are caught.`,
+      count: 1,
+      worstMs: after,
+      taskName: request.name,
+      time: request.endedAt,
+      durationMs: after,
+    });
+  }
+}

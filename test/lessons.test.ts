@@ -1,0 +1,156 @@
+/**
+ * Lessons from real recordings: the kitchen runs under `looplens record`, real requests hit every
+ * route, and the lessons found in the trace must point at the right lines of the kitchen's source —
+ * and nowhere in the well-behaved routes.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Lesson, findLessons } from '../model/lessons';
+import { CLI, FIXTURES, KITCHEN, get, readTrace, recordKitchen, run, sleep, tempDir } from './helpers';
+
+const sources = new Map<string, string[]>();
+function sourceLine(file: string, line: number): string | undefined {
+  if (!sources.has(file)) sources.set(file, fs.readFileSync(file, 'utf8').split('\n'));
+  return sources.get(file)![line - 1];
+}
+
+const KITCHEN_LINES = fs.readFileSync(KITCHEN, 'utf8').split('\n');
+function lineOf(marker: string, from = 0): number {
+  const index = KITCHEN_LINES.findIndex((line, i) => i >= from && line.includes(marker));
+  assert.ok(index >= 0, `marker ${marker} in the kitchen source`);
+  return index + 1;
+}
+
+/** The lines of a route's handler: from its key to the next route's. */
+function routeLines(route: string): [number, number] {
+  const start = lineOf(`'${route}':`);
+  const next = KITCHEN_LINES.findIndex((line, i) => i >= start && /^\s+'\/[\w-]+': /.test(line));
+  return [start, next >= 0 ? next : KITCHEN_LINES.length];
+}
+
+function describeAll(lessons: Lesson[]): string {
+  return JSON.stringify(lessons.map((l) => [l.kind, l.location.line, l.message]));
+}
+
+describe('lessons at the lines that cause them', function () {
+  this.timeout(90_000);
+  const dir = tempDir();
+  let lessons: Lesson[];
+
+  before(async function () {
+    this.timeout(90_000);
+    const { timeline } = await recordKitchen(dir, 'lessons', async (port) => {
+      await sleep(100);
+      for (const route of ['/async', '/parallel', '/cpu-worker', '/background', '/async', '/parallel']) {
+        await get(port, route);
+        await sleep(150);
+      }
+      await get(port, '/blocking');
+      await get(port, '/cpu');
+      await get(port, '/async-blocking');
+      await get(port, '/sequential');
+      await get(port, '/sequential');
+      await get(port, '/background?ms=400');
+      await sleep(600);
+    });
+    lessons = findLessons(timeline, { sourceLine });
+  });
+
+  it('a blocking call inside an async function: the synchronous call, with what to use instead', () => {
+    const found = lessons.filter((l) => l.kind === 'blockingCall');
+    assert.deepEqual(
+      found.map((l) => l.location.line),
+      [lineOf('pbkdf2Sync(')],
+      describeAll(lessons),
+    );
+    assert.match(
+      found[0].message,
+      /crypto\.pbkdf2Sync blocked the event loop for \d+ ms in GET \/async-blocking/,
+    );
+    assert.match(found[0].detail, /crypto\.pbkdf2 \(with a callback/);
+  });
+
+  it("CPU-heavy work on the loop: the busy line and the hot function, not the handler's first line", () => {
+    const found = lessons.filter((l) => l.kind === 'cpuOnLoop');
+    const lines = found.map((l) => l.location.line);
+    assert.ok(lines.includes(lineOf('the chef stands here')), describeAll(found));
+    const [fibStart] = [lineOf('function fib(')];
+    assert.ok(
+      found.some(
+        (l) => l.taskName === 'GET /cpu' && l.location.line >= fibStart && l.location.line <= fibStart + 1,
+      ),
+      `the /cpu block points into fib(): ${describeAll(found)}`,
+    );
+    for (const l of found) assert.match(l.detail, /worker_threads/);
+  });
+
+  it('sequential independent awaits: the three awaits, counted once for two requests', () => {
+    const found = lessons.filter((l) => l.kind === 'sequentialAwaits');
+    assert.equal(found.length, 1, describeAll(found));
+    const [lesson] = found;
+    assert.equal(lesson.location.line, lineOf('await fetchMenu()'));
+    assert.deepEqual(
+      lesson.related.map((r) => r.location.line),
+      [lineOf('await fetchStock()'), lineOf('await fetchPrices()')],
+    );
+    assert.equal(lesson.count, 2, 'both /sequential requests showed it');
+    assert.match(lesson.message, /3 awaits in \/sequential wait one after another/);
+    assert.match(lesson.detail, /Promise\.all/);
+    assert.ok(lesson.worstMs >= 350, `overlapping would save about 400 ms (${lesson.worstMs})`);
+  });
+
+  it('background work long after the response: where it waits, and where it was started', () => {
+    const found = lessons.filter((l) => l.kind === 'lateBackground');
+    assert.equal(found.length, 1, `only the 400 ms email, not the 50 ms one: ${describeAll(found)}`);
+    assert.equal(found[0].location.line, lineOf('talking to the mail server'));
+    assert.deepEqual(
+      found[0].related.map((r) => r.location.line),
+      [lineOf("sendEmail('order-1'")],
+    );
+    assert.match(found[0].message, /GET \/background still ran \d+ ms after its response/);
+  });
+
+  it('nothing in the well-behaved routes', () => {
+    for (const route of ['/async', '/parallel', '/cpu-worker']) {
+      const [from, to] = routeLines(route);
+      const inside = lessons.filter(
+        (l) => l.location.file === KITCHEN && l.location.line >= from && l.location.line <= to,
+      );
+      assert.deepEqual(inside, [], `no lesson in ${route} (lines ${from}–${to})`);
+    }
+    assert.ok(
+      !lessons.some((l) => ['fetchMenu', 'fetchStock', 'fetchPrices'].some((f) => l.message.includes(f))),
+      describeAll(lessons),
+    );
+  });
+
+  it('awaits that use an earlier result, or one await in a loop, are no lesson', async () => {
+    const out = path.join(dir, 'awaits.looplens');
+    const program = path.join(FIXTURES, 'programs', 'awaits.js');
+    const result = await run(process.execPath, [
+      CLI,
+      'record',
+      '--quiet',
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      program,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const found = findLessons(readTrace(out).timeline, { sourceLine });
+    const source = fs.readFileSync(program, 'utf8').split('\n');
+    const at = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    assert.deepEqual(
+      found.map((l) => [l.kind, l.location.line, l.related.map((r) => r.location.line)]),
+      [['sequentialAwaits', at('independent: 1'), [at('independent: 2')]]],
+    );
+    // Without the source, the dependent pair cannot be told apart and is reported too.
+    const blind = findLessons(readTrace(out).timeline);
+    assert.ok(
+      blind.some((l) => l.location.line === at('dependent: 1')),
+      describeAll(blind),
+    );
+  });
+});
