@@ -7,10 +7,11 @@ import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { readViewer, snapshotHtml } from '../host/snapshotHtml';
 import { TraceFormatError } from '../protocol/reader';
-import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS } from './ids';
+import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, WALKTHROUGH } from './ids';
 import { TimelinePanel, TimelinePanels } from './timelinePanel';
 import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
+import type { RevealArgs } from './lessons';
 
 /** Trace files larger than this are refused before they are read. */
 const MAX_OPEN_BYTES = 1024 * 1024 * 1024;
@@ -78,6 +79,10 @@ export class Commands implements vscode.Disposable {
         this.stopTracing(sessionId),
       ),
       vscode.commands.registerCommand(COMMANDS.inspectState, inspect),
+      vscode.commands.registerCommand(COMMANDS.revealTime, (args?: RevealArgs) => this.revealTime(args)),
+      vscode.commands.registerCommand(COMMANDS.closeTrace, (sessionId?: string) =>
+        this.closeTrace(sessionId),
+      ),
       vscode.commands.registerCommand(COMMANDS.stepNext, (args?: StepArgs) => this.step('next', args)),
       vscode.commands.registerCommand(COMMANDS.stepPrevious, (args?: StepArgs) =>
         this.step('previous', args),
@@ -155,9 +160,15 @@ export class Commands implements vscode.Disposable {
   openTimeline(sessionId?: string): boolean {
     const session = sessionId !== undefined ? this.sessions.get(sessionId) : this.latest();
     if (session === undefined) {
-      void vscode.window.showInformationMessage(
-        'Loop Lens has no timeline yet. Start one with "Loop Lens: Start Debugging with Event Loop Tracing", or open a trace file.',
-      );
+      void vscode.window
+        .showInformationMessage(
+          'Loop Lens has no timeline yet. Start one with "Loop Lens: Start Debugging with Event Loop Tracing", or open a trace file.',
+          'Try the Kitchen Walkthrough',
+        )
+        .then((choice) => {
+          if (choice !== undefined)
+            void vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
+        });
       return false;
     }
     this.panels.show(session, false);
@@ -310,6 +321,54 @@ export class Commands implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Loop Lens could not step: ${(error as Error).message}`);
       return null;
     }
+  }
+
+  /** Shows a stretch of a session's timeline (a lesson's CodeLens runs this). */
+  async revealTime(args?: RevealArgs): Promise<boolean> {
+    const session = args?.sessionId !== undefined ? this.sessions.get(args.sessionId) : undefined;
+    if (session === undefined || typeof args?.time !== 'number' || !Number.isFinite(args.time)) {
+      void vscode.window.showInformationMessage(
+        'Loop Lens: the trace this came from is closed. Record or open it again to see it on the timeline.',
+      );
+      return false;
+    }
+    const panel = this.panels.show(session, false);
+    try {
+      await panel.revealTime(args.time, Number.isFinite(args.durationMs) ? Math.max(0, args.durationMs) : 0);
+      return true;
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Loop Lens: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  /**
+   * Closes a trace: its timeline, and the lessons worked out from it. A live session is stopped
+   * first (after asking, unless it is named by argument).
+   */
+  async closeTrace(sessionId?: string): Promise<boolean> {
+    const session =
+      sessionId !== undefined
+        ? this.sessions.get(sessionId)
+        : (this.panels.current()?.session ?? this.latest());
+    if (session === undefined) return false;
+    const live = session.state === 'running' || session.state === 'paused' || session.state === 'starting';
+    if (live) {
+      if (sessionId === undefined) {
+        const stop = await vscode.window.showWarningMessage(
+          `"${session.name}" is still being traced. Stop its debug session and close its trace?`,
+          { modal: true },
+          'Stop and Close',
+        );
+        if (stop !== 'Stop and Close') return false;
+      }
+      session.stopRequested = true;
+      if (session.debugSession !== undefined) await vscode.debug.stopDebugging(session.debugSession);
+      session.end();
+    }
+    this.panels.get(session.id)?.panel.dispose();
+    this.sessions.remove(session);
+    return true;
   }
 
   async stopTracing(sessionId?: string): Promise<void> {

@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { summarize } from '../model/summary';
 import { Commands } from './commands';
 import { DebugSync } from './debugSync';
+import { Kitchen } from './kitchen';
+import { EditorLessons } from './lessons';
 import { TracingConfigurationProvider } from './debugProvider';
 import { NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
 import { LoopStatusBar } from './statusBar';
@@ -35,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
   const debugSync = new DebugSync(sessions);
   const stepDecoration = new StepDecoration(panels);
   const statusBar = new LoopStatusBar(sessions);
+  const lessons = new EditorLessons(sessions);
 
   const inspect = () =>
     sessions.all().map((session) => ({
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       summary: summarize(session.timeline),
       clock: { startTime: session.timeline.startTime, now: session.traceNow() },
       statusBar: statusBar.text,
+      lessons: lessons.of(session.id),
     }));
 
   context.subscriptions.push(
@@ -64,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.timeline, panels),
     new Commands(sessions, panels, log, inspect, context.extensionPath),
     stepDecoration,
+    lessons,
+    new Kitchen(context.extensionPath, context.globalStorageUri),
   );
   return { inspect };
 }

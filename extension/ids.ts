@@ -13,6 +13,13 @@ export const COMMANDS = {
   stepPrevious: 'looplens.stepPrevious',
   /** For tests and scripts: the sessions and what their panels draw, as plain data. */
   inspectState: 'looplens.inspectState',
+  /** Show a stretch of a session's timeline (what a lesson's CodeLens runs). */
+  revealTime: 'looplens.revealTime',
+  closeTrace: 'looplens.closeTrace',
+  /** The kitchen walkthrough: open the demo, start it traced, send it a request. */
+  openKitchen: 'looplens.openKitchen',
+  startKitchen: 'looplens.startKitchen',
+  kitchenRequest: 'looplens.kitchenRequest',
 } as const;
 
 export const SETTINGS = {
@@ -22,7 +29,18 @@ export const SETTINGS = {
   blockThresholdMs: 'blockThresholdMs',
   tracerMode: 'tracerMode',
   maxTraceMiB: 'maxTraceMiB',
+  lessonsEnabled: 'lessons.enabled',
+  lessonsCodeLens: 'lessons.codeLens',
+  lessonsLateBackgroundMs: 'lessons.lateBackgroundMs',
+  /** One switch per kind of lesson, `lessons.<kind>` (model/lessons.ts). */
+  lessonsBlockingCall: 'lessons.blockingCall',
+  lessonsCpuOnLoop: 'lessons.cpuOnLoop',
+  lessonsSequentialAwaits: 'lessons.sequentialAwaits',
+  lessonsLateBackground: 'lessons.lateBackground',
 } as const;
+
+/** The kitchen walkthrough, as `workbench.action.openWalkthrough` names it (publisher.name#id). */
+export const WALKTHROUGH = 'looplens.looplens#kitchen';
 
 /** Theme colours the extension contributes (package.json "colors"). */
 export const COLORS = {

@@ -236,6 +236,12 @@ export class TimelinePanel implements vscode.Disposable {
     return this.withDeadline(reply, 'the timeline did not step');
   }
 
+  /** Shows the stretch [time, time + durationMs] (trace clock) in the middle of the view. */
+  async revealTime(time: number, durationMs: number): Promise<void> {
+    await this.whenReady();
+    this.post({ type: 'reveal', time, durationMs });
+  }
+
   /** The view as the user sees it, drawn by the webview: PNG bytes or SVG text (as UTF-8). */
   async image(format: ImageFormat): Promise<Uint8Array> {
     await this.whenReady();
@@ -298,6 +304,7 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   private readonly stepped = new vscode.EventEmitter<{ panel: TimelinePanel; step: StepInfo | null }>();
   /** Some panel's step cursor moved. */
   readonly onDidStep = this.stepped.event;
+  private disposing = false;
 
   constructor(
     private readonly sessions: TraceSessions,
@@ -329,6 +336,10 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
       steps.dispose();
       this.panels.delete(session.id);
       this.stepped.fire({ panel: view, step: null });
+      // Closing the timeline of a trace that is over closes the trace (and its lessons); a live
+      // session keeps recording and its timeline can be opened again.
+      if (!this.disposing && (session.state === 'ended' || session.state === 'file'))
+        this.sessions.remove(session);
     });
     return view;
   }
@@ -358,6 +369,7 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   }
 
   dispose(): void {
+    this.disposing = true;
     for (const p of this.panels.values()) p.panel.dispose();
     this.panels.clear();
     this.stepped.dispose();

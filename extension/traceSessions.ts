@@ -275,6 +275,9 @@ export class TraceSessions implements vscode.Disposable {
   private readonly sessions: TraceSession[] = [];
   private readonly added = new vscode.EventEmitter<TraceSession>();
   readonly onDidAdd = this.added.event;
+  private readonly removed = new vscode.EventEmitter<TraceSession>();
+  /** A session was closed: its trace is gone (and what was worked out from it). */
+  readonly onDidRemove = this.removed.event;
 
   all(): readonly TraceSession[] {
     return this.sessions;
@@ -341,6 +344,15 @@ export class TraceSessions implements vscode.Disposable {
     return session;
   }
 
+  /** Closes a session that is no longer live: its data goes. */
+  remove(session: TraceSession): void {
+    const index = this.sessions.indexOf(session);
+    if (index < 0) return;
+    this.sessions.splice(index, 1);
+    this.removed.fire(session);
+    session.dispose();
+  }
+
   private add(session: TraceSession): void {
     this.sessions.push(session);
     this.added.fire(session);
@@ -349,5 +361,6 @@ export class TraceSessions implements vscode.Disposable {
   dispose(): void {
     for (const s of this.sessions) s.dispose();
     this.added.dispose();
+    this.removed.dispose();
   }
 }

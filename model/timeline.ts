@@ -173,6 +173,7 @@ export class Timeline implements EventVisitor {
 
   /** Where stints awaited (rationed by the tracer: not every stint has one), in stint order. */
   readonly awaits: Array<{ stint: number; task: number; frames: AwaitFrame[] }> = [];
+  private readonly awaitOfStint = new Map<number, AwaitFrame[]>();
 
   private readonly byWireId = new Map<number, number>();
   /** Stint now open (-1: none). */
@@ -349,6 +350,7 @@ export class Timeline implements EventVisitor {
     while (stint >= 0 && s.start[stint] > time) stint--;
     if (stint < 0 || this.taskForWireId(task) === undefined) return;
     this.awaits.push({ stint, task: s.task[stint], frames });
+    if (!this.awaitOfStint.has(stint)) this.awaitOfStint.set(stint, frames);
     this.version++;
   }
 
@@ -508,6 +510,57 @@ export class Timeline implements EventVisitor {
   taskForWireId(wireId: number): TimelineTask | undefined {
     const index = this.byWireId.get(wireId);
     return index === undefined ? undefined : this.tasks[index];
+  }
+
+  /**
+   * Where stint `stint` resumes its task: the line of user code the task awaited at before it (the
+   * innermost frame of the await recorded in its previous stint), or null when that is not known
+   * (the task's first stint, or no stack was taken then).
+   */
+  resumeLocation(stint: number): SourceLocation | null {
+    const task = this.tasks[this.stints.task[stint]];
+    const list = task.stints;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid] < stint) lo = mid + 1;
+      else hi = mid;
+    }
+    // Stints of the task right after one another (another task's short stint may split one
+    // wake-up) resume where the first of them did.
+    while (
+      lo > 0 &&
+      !this.awaitOfStint.has(list[lo - 1]) &&
+      this.stints.start[list[lo]] - this.stintEnd(list[lo - 1]) < 1
+    )
+      lo--;
+    if (lo === 0) return null;
+    const previous = list[lo - 1];
+    const frames = this.awaitOfStint.get(previous);
+    if (frames === undefined || frames.length === 0) return null;
+    // The stack was taken at the stint's first await, which may be inside a call that became a
+    // dish of its own (a member of Promise.all): then the task itself waits where those dishes were
+    // made, further out on the same stack.
+    const start = this.stints.start[previous];
+    const end = this.stintEnd(previous);
+    const tasks = this.tasks;
+    let k = 0;
+    let h = tasks.length;
+    while (k < h) {
+      const mid = (k + h) >>> 1;
+      if (tasks[mid].createdAt < start) k = mid + 1;
+      else h = mid;
+    }
+    for (; k < tasks.length && tasks[k].createdAt <= end; k++) {
+      const child = tasks[k];
+      if (child.parent !== task.index || child.location === null) continue;
+      const at = frames.find(
+        (f) => f.location.file === child.location!.file && f.location.line === child.location!.line,
+      );
+      if (at !== undefined) return at.location;
+    }
+    return frames[0].location;
   }
 
   /** The task index for a wire id, creating a placeholder for ids never announced (lost records). */

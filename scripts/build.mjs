@@ -5,7 +5,7 @@
 //   extension   — the VS Code extension host side (`vscode` is provided by VS Code)
 //   webview     — the timeline drawn in the browser
 import { build } from 'esbuild';
-import { existsSync, readFileSync, chmodSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, chmodSync, rmSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -74,4 +74,16 @@ const bundles = [
 if (!watch) rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 await Promise.all(bundles.map((b) => build({ ...common, ...b })));
 if (existsSync(path.join(root, 'dist/cli.js'))) chmodSync(path.join(root, 'dist/cli.js'), 0o755);
+// Files the extension ships as they are: the kitchen demo and the walkthrough's pages.
+const copies = [
+  ['examples/kitchen', 'dist/kitchen', ['server.js', 'fibWorker.js']],
+  ['extension/walkthrough', 'dist/walkthrough', null],
+];
+for (const [from, to, names] of copies) {
+  const source = path.join(root, from);
+  if (!existsSync(source)) continue;
+  mkdirSync(path.join(root, to), { recursive: true });
+  for (const name of names ?? readdirSync(source))
+    copyFileSync(path.join(source, name), path.join(root, to, name));
+}
 if (!watch) console.log(`built ${bundles.map((b) => b.outfile).join(', ')}`);

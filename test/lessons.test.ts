@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lesson, findLessons } from '../model/lessons';
+import { Timeline } from '../model/timeline';
 import { CLI, FIXTURES, KITCHEN, get, readTrace, recordKitchen, run, sleep, tempDir } from './helpers';
 
 const sources = new Map<string, string[]>();
@@ -37,24 +38,58 @@ describe('lessons at the lines that cause them', function () {
   this.timeout(90_000);
   const dir = tempDir();
   let lessons: Lesson[];
+  let recorded: Timeline;
 
   before(async function () {
     this.timeout(90_000);
-    const { timeline } = await recordKitchen(dir, 'lessons', async (port) => {
-      await sleep(100);
-      for (const route of ['/async', '/parallel', '/cpu-worker', '/background', '/async', '/parallel']) {
-        await get(port, route);
-        await sleep(150);
-      }
-      await get(port, '/blocking');
-      await get(port, '/cpu');
-      await get(port, '/async-blocking');
-      await get(port, '/sequential');
-      await get(port, '/sequential');
-      await get(port, '/background?ms=400');
-      await sleep(600);
-    });
+    const { timeline } = await recordKitchen(
+      dir,
+      'lessons',
+      async (port) => {
+        await sleep(100);
+        for (const route of ['/async', '/parallel', '/cpu-worker', '/background', '/async', '/parallel']) {
+          await get(port, route);
+          await sleep(150);
+        }
+        await get(port, '/blocking');
+        await get(port, '/cpu');
+        await get(port, '/async-blocking');
+        await get(port, '/sequential');
+        await get(port, '/sequential');
+        await get(port, '/background?ms=400');
+        await sleep(600);
+      },
+      { KITCHEN_FIB: '36' },
+    );
     lessons = findLessons(timeline, { sourceLine });
+    recorded = timeline;
+  });
+
+  it('knows the await each stint resumes after', () => {
+    const resumes = (name: string) => {
+      const task = recorded.tasks.find((t) => t.name === name)!;
+      // Once per wake-up (another task's short stint may split one in two).
+      return task.stints
+        .slice(1)
+        .map((s) => recorded.resumeLocation(s)?.line ?? null)
+        .filter((line, i, all) => i === 0 || line !== all[i - 1]);
+    };
+    const simmer = lineOf('await simmer(200)', lineOf('async function fetchMenu'));
+    assert.deepEqual(
+      resumes('GET /sequential').slice(0, 3),
+      [
+        simmer,
+        lineOf('await simmer(200)', simmer),
+        lineOf('await simmer(200)', lineOf('async function fetchPrices')),
+      ],
+      'inside each fetch, where it awaited its timer',
+    );
+    assert.equal(
+      resumes('GET /parallel')[0],
+      lineOf('await Promise.all('),
+      'the request itself waits at Promise.all',
+    );
+    assert.equal(resumes('GET /async')[0], lineOf('await simmer(100)'));
   });
 
   it('a blocking call inside an async function: the synchronous call, with what to use instead', () => {

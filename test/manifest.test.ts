@@ -2,7 +2,14 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, VIEW_TYPES } from '../extension/ids';
+import {
+  COMMANDS,
+  LAUNCH_ATTRIBUTE,
+  NODE_DEBUG_TYPES,
+  SETTINGS,
+  VIEW_TYPES,
+  WALKTHROUGH,
+} from '../extension/ids';
 import { ROOT } from './helpers';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -51,5 +58,36 @@ describe('the extension manifest', () => {
       !('dependencies' in manifest) || Object.keys(manifest.dependencies).length === 0,
       'everything is bundled',
     );
+  });
+
+  it('has a kitchen walkthrough whose links run contributed commands and whose pages exist', () => {
+    const commands = new Set(
+      (manifest.contributes.commands as Array<{ command: string }>).map((c) => c.command),
+    );
+    const [walkthrough] = manifest.contributes.walkthroughs as Array<{
+      id: string;
+      steps: Array<{
+        id: string;
+        description: string;
+        media: { markdown: string };
+        completionEvents?: string[];
+      }>;
+    }>;
+    assert.equal(`${manifest.publisher}.${manifest.name}#${walkthrough.id}`, WALKTHROUGH);
+    assert.ok(walkthrough.steps.length >= 8, 'a step per lesson, and the way in');
+    for (const step of walkthrough.steps) {
+      const links = [...step.description.matchAll(/\(command:([\w.]+)(?:\?([^)]*))?\)/g)];
+      assert.ok(links.length > 0, `${step.id} has something to click`);
+      for (const [, command, args] of links) {
+        assert.ok(commands.has(command), `${step.id} runs ${command}`);
+        if (args !== undefined)
+          assert.ok(Array.isArray(JSON.parse(decodeURIComponent(args))), `${step.id}: JSON arguments`);
+      }
+      for (const event of step.completionEvents ?? [])
+        assert.ok(commands.has(event.replace(/^onCommand:/, '')), `${step.id} completes on ${event}`);
+      // The build copies extension/walkthrough into dist/walkthrough.
+      const page = step.media.markdown.replace(/^dist\/walkthrough\//, 'extension/walkthrough/');
+      assert.ok(fs.existsSync(path.join(ROOT, page)), `${step.id}: ${page}`);
+    }
   });
 });

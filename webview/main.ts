@@ -95,6 +95,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
     case 'step':
       view.step(message.direction);
       return;
+    case 'reveal':
+      if (Number.isFinite(message.time) && Number.isFinite(message.durationMs))
+        view.reveal(message.time, message.durationMs);
+      return;
     case 'snapshot':
       void view.snapshot(message.format).then(
         (data) => host.postMessage({ type: 'snapshot', requestId: message.requestId, data }),

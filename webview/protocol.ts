@@ -60,6 +60,8 @@ export type ToWebviewMessage =
   | { type: 'pauses'; pauses: Pause[] }
   /** Move the step cursor to the next or previous task switch. */
   | { type: 'step'; direction: 'next' | 'previous' }
+  /** Show the stretch [time, time + durationMs] (trace clock, ms) with some room around it. */
+  | { type: 'reveal'; time: number; durationMs: number }
   /** Draw the current view as an image and send it back (`snapshot` reply with the same id). */
   | { type: 'snapshot'; requestId: number; format: ImageFormat };
 

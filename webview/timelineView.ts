@@ -328,6 +328,12 @@ export class TimelineView {
     this.requestDraw();
   }
 
+  /** Shows [time, time + durationMs] in the middle of the view, with as much again around it. */
+  reveal(time: number, durationMs: number): void {
+    const pad = Math.max(durationMs * 0.6, 20);
+    this.showRange([time - pad, time + durationMs + pad]);
+  }
+
   /** Shows the time range [t0, t1] (trace clock ms) across the drawing area; null shows everything. */
   private showRange(range: [number, number] | null): void {
     this.setFollowing(false);
@@ -578,7 +584,8 @@ export class TimelineView {
     const from = t.tasks[sw.from];
     const to = t.tasks[sw.to];
     const block = this.blockOf(sw.toStint);
-    const location = block !== undefined ? blockLocation(block, to) : to.location;
+    const location =
+      block !== undefined ? blockLocation(block, to) : (t.resumeLocation(sw.toStint) ?? to.location);
     const because = reasonText(sw.reason);
     const first = to.stints[0] === sw.toStint;
     // Its last stint so far is its last for good once the trace is finished or the response went out.
@@ -707,6 +714,8 @@ export class TimelineView {
         lines.push(
           `${block !== undefined ? 'BLOCK: running' : 'running'} for ${formatDuration(duration)} — ${reasonText(REASON_NAMES[s.reason[stint]] ?? 'unknown')}`,
         );
+        const resumes = block === undefined ? this.timeline.resumeLocation(stint) : null;
+        if (resumes !== null) lines.push(`resumes after the await at ${where(resumes)}`);
         const ready = s.readySince[stint];
         if (Number.isFinite(ready))
           lines.push(`was ready ${formatDuration(s.start[stint] - ready)} before the loop got to it`);
@@ -722,7 +731,11 @@ export class TimelineView {
         const end = this.timeline.taskEndTime(task);
         const state =
           end !== null && hit.time > end ? 'done' : hit.time < task.createdAt ? 'not yet created' : 'waiting';
-        lines.push(state);
+        // Waiting: at the await its next stint resumes after.
+        const next =
+          state === 'waiting' ? task.stints.find((x) => this.timeline.stints.start[x] > hit.time) : undefined;
+        const at = next !== undefined ? this.timeline.resumeLocation(next) : null;
+        lines.push(at !== null ? `waiting at the await at ${where(at)}` : state);
       }
       if (task.location !== null) lines.push(`created at ${where(task.location)}`);
     } else if (hit.lane === 'lag') {
@@ -755,7 +768,10 @@ export class TimelineView {
     if (taskIndex < 0) return;
     const task = this.timeline.tasks[taskIndex];
     const block = stint >= 0 ? this.blockOf(stint) : undefined;
-    const location = block !== undefined ? blockLocation(block, task) : task.location;
+    const location =
+      block !== undefined
+        ? blockLocation(block, task)
+        : ((stint >= 0 ? this.timeline.resumeLocation(stint) : null) ?? task.location);
     if (location !== null) this.callbacks.openSource(location);
   }
 

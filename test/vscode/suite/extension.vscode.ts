@@ -565,4 +565,120 @@ describe('Loop Lens in VS Code', function () {
     await next();
     await sleep(500);
   });
+  it('lessons from the kitchen: diagnostics and CodeLenses at the lines, none in the well-behaved routes, gone with the trace', async () => {
+    // Earlier tests' traces are closed first: with them go their lessons.
+    for (const earlier of await inspect()) {
+      if (earlier.session.state === 'ended' || earlier.session.state === 'file')
+        await vscode.commands.executeCommand('looplens.closeTrace', earlier.session.id);
+    }
+    await waitFor('earlier lessons to go', () =>
+      vscode.languages.getDiagnostics().some(([, list]) => list.some((d) => d.source === 'Loop Lens'))
+        ? undefined
+        : true,
+    );
+    // The walkthrough's own commands: open the kitchen, start it traced, send it requests.
+    const file = await vscode.commands.executeCommand<string>('looplens.openKitchen');
+    assert.equal(file, KITCHEN, 'the workspace is the kitchen: it runs from there');
+    const port = await vscode.commands.executeCommand<number>('looplens.startKitchen');
+    assert.ok(typeof port === 'number' && port > 0, 'the kitchen started');
+    const send = async (...routes: string[]) => {
+      const replies = await vscode.commands.executeCommand<Array<{ status: number }>>(
+        'looplens.kitchenRequest',
+        routes,
+      );
+      assert.deepEqual(
+        replies?.map((r) => r.status),
+        routes.map(() => 200),
+        `${routes.join(', ')} answered`,
+      );
+    };
+    await sleep(1500);
+    await send('/async', '/async', '/parallel', '/cpu-worker');
+    await send('/blocking');
+    await send('/async-blocking');
+    await send('/sequential');
+    await send('/background?ms=400');
+    await sleep(600);
+
+    const source = fs.readFileSync(KITCHEN, 'utf8').split('\n');
+    const lineOf = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    const uri = vscode.Uri.file(KITCHEN);
+    const expected = [
+      ['cpuOnLoop', lineOf('the chef stands here')],
+      ['blockingCall', lineOf('pbkdf2Sync(')],
+      ['sequentialAwaits', lineOf('await fetchMenu()')],
+      ['lateBackground', lineOf('talking to the mail server')],
+    ];
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Loop Lens');
+    const diagnostics = await waitFor('the lessons in Problems', () => {
+      const found = ours().map((d) => [String(d.code), d.range.start.line + 1]);
+      return expected.every(([k, l]) => found.some(([fk, fl]) => fk === k && fl === l)) ? ours() : undefined;
+    });
+    const sequential = diagnostics.find((d) => d.code === 'sequentialAwaits')!;
+    assert.deepEqual(
+      sequential.relatedInformation?.map((r) => r.location.range.start.line + 1),
+      [lineOf('await fetchStock()'), lineOf('await fetchPrices()')],
+      'the other two awaits are related lines',
+    );
+    assert.equal(sequential.severity, vscode.DiagnosticSeverity.Information);
+    const blockingCall = diagnostics.find((d) => d.code === 'blockingCall')!;
+    assert.equal(blockingCall.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(blockingCall.message, /crypto\.pbkdf2Sync blocked the event loop/);
+    // Nothing in the routes that behave.
+    for (const route of ['/async', '/parallel', '/cpu-worker']) {
+      const from = lineOf(`'${route}':`);
+      const to = source.findIndex((l, i) => i >= from && /^\s+'\/[\w-]+': /.test(l));
+      const inside = diagnostics.filter(
+        (d) => d.range.start.line + 1 >= from && d.range.start.line + 1 <= to,
+      );
+      assert.deepEqual(
+        inside.map((d) => d.message),
+        [],
+        `no lesson in ${route}`,
+      );
+    }
+
+    // A CodeLens on the busy line goes to the block on the timeline.
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      uri,
+    );
+    const lens = lenses.find(
+      (l) =>
+        l.command?.command === 'looplens.revealTime' &&
+        l.range.start.line + 1 === lineOf('the chef stands here'),
+    );
+    assert.ok(lens, `a CodeLens on the busy line: ${JSON.stringify(lenses.map((l) => l.command?.title))}`);
+    assert.match(lens.command!.title, /CPU work held the loop 3\d\d ms in GET \/blocking/);
+    const args = lens.command!.arguments![0] as { sessionId: string; time: number; durationMs: number };
+    assert.equal(await vscode.commands.executeCommand('looplens.revealTime', args), true);
+    await waitFor('the timeline to show the block', async () => {
+      const s = (await inspect()).find((x) => x.session.id === args.sessionId) as unknown as {
+        rendered: { view: [number, number] } | null;
+      };
+      const view = s?.rendered?.view;
+      return view !== undefined &&
+        view[0] < args.time &&
+        view[1] > args.time + args.durationMs &&
+        view[1] - view[0] < args.durationMs * 4
+        ? true
+        : undefined;
+    });
+
+    // The session ends: its lessons stay while its trace is open, and go when it is closed.
+    await vscode.commands.executeCommand('looplens.stopTracing', args.sessionId);
+    await waitFor('the kitchen to end', async () => {
+      const s = (await inspect()).find((x) => x.session.id === args.sessionId);
+      return s?.session.state === 'ended' ? true : undefined;
+    });
+    assert.ok(ours().length >= 4, 'the lessons stay after the session ends');
+    assert.equal(await vscode.commands.executeCommand('looplens.closeTrace', args.sessionId), true);
+    await waitFor('the lessons to go with the trace', () => (ours().length === 0 ? true : undefined));
+    assert.ok(!(await inspect()).some((x) => x.session.id === args.sessionId), 'the trace is closed');
+    const after = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      uri,
+    );
+    assert.ok(!after.some((l) => l.command?.command === 'looplens.revealTime'), 'and so are the CodeLenses');
+  });
 });

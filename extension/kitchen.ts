@@ -1,0 +1,228 @@
+/**
+ * The kitchen demo, for the walkthrough: open it, start it traced, send it requests — each a
+ * command (with arguments, so that walkthrough links and tests can run them without a prompt).
+ *
+ * The kitchen ships inside the extension (dist/kitchen, copied by the build). It runs from the
+ * workspace when the workspace is the kitchen (or holds examples/kitchen), else from a copy in the
+ * extension's storage, which is refreshed when the shipped one changes.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from './ids';
+
+const KITCHEN_FILES = ['server.js', 'fibWorker.js'];
+export const KITCHEN_SESSION = 'Kitchen (traced by Loop Lens)';
+/** A request to the kitchen that takes longer than this is given up, ms. */
+const REQUEST_MS = 30_000;
+
+export const KITCHEN_ROUTES: ReadonlyArray<{ route: string; what: string }> = [
+  { route: '/blocking', what: 'a handler that burns 300 ms of CPU: every other dish waits' },
+  { route: '/async', what: 'a handler that awaits 100 ms of I/O: dishes overlap' },
+  { route: '/background', what: 'answers at once, then keeps cooking after the response' },
+  { route: '/parallel', what: 'three 200 ms waits with Promise.all' },
+  { route: '/sequential', what: 'the same three waits one after another' },
+  { route: '/cpu', what: 'heavy CPU work on the loop' },
+  { route: '/cpu-worker', what: 'the same work in a worker_threads pool' },
+  { route: '/async-blocking', what: 'a blocking call inside an async function' },
+  { route: '/blocking?ms=3000', what: 'a 3-second block: watch it while it happens' },
+];
+
+export interface KitchenReply {
+  route: string;
+  status: number;
+  ms: number;
+  body: string;
+}
+
+export class Kitchen implements vscode.Disposable {
+  private port: number | null = null;
+  private session: vscode.DebugSession | null = null;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly storage: vscode.Uri,
+  ) {
+    this.disposables = [
+      vscode.commands.registerCommand(COMMANDS.openKitchen, () => this.open()),
+      vscode.commands.registerCommand(COMMANDS.startKitchen, () => this.start()),
+      vscode.commands.registerCommand(COMMANDS.kitchenRequest, (routes?: string | string[]) =>
+        this.request(routes),
+      ),
+      vscode.debug.onDidTerminateDebugSession((s) => {
+        if (s === this.session) {
+          this.session = null;
+          this.port = null;
+        }
+      }),
+    ];
+  }
+
+  /** Where the kitchen's server.js is: in the workspace if it is there, else a copy of the shipped one. */
+  private async locate(): Promise<string> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const candidate of ['server.js', path.join('examples', 'kitchen', 'server.js')]) {
+        const file = path.join(folder.uri.fsPath, candidate);
+        if (fs.existsSync(file) && fs.existsSync(path.join(path.dirname(file), 'fibWorker.js'))) {
+          const text = fs.readFileSync(file, 'utf8');
+          if (text.includes('The Loop Lens kitchen')) return file;
+        }
+      }
+    }
+    const shipped = path.join(this.extensionPath, 'dist', 'kitchen');
+    const target = path.join(this.storage.fsPath, 'kitchen');
+    await fs.promises.mkdir(target, { recursive: true });
+    for (const name of KITCHEN_FILES) {
+      const from = path.join(shipped, name);
+      const to = path.join(target, name);
+      const text = await fs.promises.readFile(from, 'utf8');
+      const old = await fs.promises.readFile(to, 'utf8').catch(() => null);
+      if (old !== text) await fs.promises.writeFile(to, text);
+    }
+    return path.join(target, 'server.js');
+  }
+
+  /** Opens the kitchen's source in the editor; returns its path. */
+  async open(): Promise<string | undefined> {
+    try {
+      const file = await this.locate();
+      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+      return file;
+    } catch (error) {
+      void vscode.window.showErrorMessage(
+        `Loop Lens could not open the kitchen: ${(error as Error).message}`,
+      );
+      return undefined;
+    }
+  }
+
+  /** Starts the kitchen under the debugger with tracing on; returns its port. */
+  async start(): Promise<number | undefined> {
+    if (this.session !== null && this.port !== null) {
+      void vscode.window.showInformationMessage(
+        `Loop Lens: the kitchen is already open on port ${this.port}.`,
+      );
+      return this.port;
+    }
+    const file = await this.open();
+    if (file === undefined) return undefined;
+    const port = await freePort();
+    const started = new Promise<vscode.DebugSession | undefined>((resolve) => {
+      const listener = vscode.debug.onDidStartDebugSession((s) => {
+        if (s.name === KITCHEN_SESSION || s.configuration.program === file) {
+          listener.dispose();
+          resolve(s);
+        }
+      });
+      setTimeout(() => {
+        listener.dispose();
+        resolve(undefined);
+      }, 20_000);
+    });
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+      type: 'node',
+      request: 'launch',
+      name: KITCHEN_SESSION,
+      program: file,
+      cwd: path.dirname(file),
+      looplens: true,
+      env: { PORT: String(port) },
+      console: 'internalConsole',
+    });
+    const session = ok ? await started : undefined;
+    if (session === undefined) {
+      void vscode.window.showErrorMessage(
+        'Loop Lens could not start the kitchen. Is the JavaScript debugger (ms-vscode.js-debug) enabled?',
+      );
+      return undefined;
+    }
+    this.session = session;
+    this.port = port;
+    await waitForPort(port, 15_000).catch(() => undefined);
+    return port;
+  }
+
+  /**
+   * Sends requests to the running kitchen, all at once (a route, or several). Without an argument,
+   * asks which. Says what came back.
+   */
+  async request(routes?: string | string[]): Promise<KitchenReply[] | undefined> {
+    if (this.port === null) {
+      const start = await vscode.window.showInformationMessage(
+        'The kitchen is not running. Start it with tracing first.',
+        'Start the Kitchen',
+      );
+      if (start === undefined) return undefined;
+      if ((await this.start()) === undefined) return undefined;
+    }
+    let list = typeof routes === 'string' ? [routes] : Array.isArray(routes) ? routes : undefined;
+    if (list === undefined) {
+      const picked = await vscode.window.showQuickPick(
+        KITCHEN_ROUTES.map((r) => ({ label: `GET ${r.route}`, detail: r.what, route: r.route })),
+        { title: 'Send a request to the kitchen', placeHolder: 'Which lesson?' },
+      );
+      if (picked === undefined) return undefined;
+      list = [picked.route];
+    }
+    const valid = list.filter(
+      (r): r is string => typeof r === 'string' && r.startsWith('/') && r.length < 200,
+    );
+    if (valid.length === 0) return undefined;
+    const port = this.port!;
+    const replies = await Promise.all(valid.map((route) => get(port, route)));
+    const text = replies
+      .map((r) => (r.status > 0 ? `GET ${r.route} → ${r.status} in ${r.ms} ms` : `GET ${r.route}: ${r.body}`))
+      .join(' · ');
+    vscode.window.setStatusBarMessage(`Kitchen: ${text}`, 8000);
+    return replies;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function get(port: number, route: string): Promise<KitchenReply> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: route, timeout: REQUEST_MS }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk.slice(0, 1000)));
+      res.on('end', () => resolve({ route, status: res.statusCode ?? 0, ms: Date.now() - started, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in time')));
+    req.on('error', (error) => resolve({ route, status: 0, ms: Date.now() - started, body: error.message }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error('the kitchen did not open');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
