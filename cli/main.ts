@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { summarize } from '../model/summary';
 import { record } from './record';
-import { formatSummary } from './report';
+import { formatSummary, lessonsJson, lessonsOf } from './report';
 import { readViewer, snapshotHtml } from '../host/snapshotHtml';
 import { CliError, readTraceFile } from './traceFile';
 
@@ -137,7 +137,7 @@ async function cmdRecord(argv: string[]): Promise<number> {
   } else if (!quiet) {
     try {
       const { timeline } = readTraceFile(result.file, { partial: true });
-      process.stderr.write(`\n${formatSummary(summarize(timeline), process.cwd())}\n`);
+      process.stderr.write(`\n${formatSummary(summarize(timeline), process.cwd(), lessonsOf(timeline))}\n`);
     } catch (error) {
       process.stderr.write(`looplens: the trace could not be summarized: ${(error as Error).message}\n`);
     }
@@ -163,10 +163,12 @@ function cmdSummary(argv: string[]): number {
     blockMs: numberFlag(parsed, '--block-ms', 1, 60_000),
   });
   const summary = summarize(timeline);
+  const lessons = lessonsOf(timeline);
   if (parsed.flags.has('--json')) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    const json = { ...summary, lessons: lessonsJson(lessons, timeline.startTime) };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    process.stdout.write(`${formatSummary(summary, timeline.meta?.cwd)}\n`);
+    process.stdout.write(`${formatSummary(summary, timeline.meta?.cwd, lessons)}\n`);
   }
   if (truncated !== null)
     process.stderr.write(`looplens: warning: ${truncated.message}; showing what was recorded before it\n`);

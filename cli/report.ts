@@ -1,9 +1,50 @@
 /** The one-screen text summary of a trace, for people at a terminal. */
 import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { Lesson, findLessons } from '../model/lessons';
 import { Summary, SummaryLocation, SummaryTask } from '../model/summary';
+import type { Timeline } from '../model/timeline';
 
 const MAX_BLOCKS = 8;
 const MAX_TASKS = 10;
+const MAX_LESSONS = 8;
+const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
+
+/** Lessons of a trace, reading the source files it points at (to tell dependent awaits apart). */
+export function lessonsOf(timeline: Timeline): Lesson[] {
+  const cache = new Map<string, string[] | null>();
+  return findLessons(timeline, {
+    sourceLine: (file, line) => {
+      if (!cache.has(file)) {
+        let lines: string[] | null = null;
+        try {
+          if (fs.statSync(file).size <= MAX_SOURCE_BYTES)
+            lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+        } catch {
+          lines = null;
+        }
+        cache.set(file, lines);
+      }
+      return cache.get(file)?.[line - 1];
+    },
+  });
+}
+
+/** Lessons as the summary's JSON carries them: times from the start of the trace. */
+export function lessonsJson(lessons: Lesson[], startTime: number): unknown[] {
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return lessons.map((l) => ({
+    kind: l.kind,
+    location: l.location,
+    related: l.related,
+    message: l.message,
+    detail: l.detail,
+    count: l.count,
+    worstMs: round(l.worstMs),
+    task: l.taskName,
+    atMs: round(l.time - startTime),
+  }));
+}
 
 function ms(value: number): string {
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
@@ -37,7 +78,7 @@ function countKinds(tasks: SummaryTask[]): string {
     .join(', ');
 }
 
-export function formatSummary(summary: Summary, cwd?: string): string {
+export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]): string {
   const lines: string[] = [];
   const script = summary.script !== null ? path.basename(summary.script) : 'program';
   const busyShare = summary.durationMs > 0 ? Math.round((summary.busyMs / summary.durationMs) * 100) : 0;
@@ -87,6 +128,15 @@ export function formatSummary(summary: Summary, cwd?: string): string {
         `  ${ms(t.runMs).padStart(9)} ${ms(t.waitMs).padStart(9)} ${String(t.stints).padStart(6)}  ${pad(t.name, 28)} ${pad(t.kind, 11)} ${where(t.location, cwd)}`,
       );
     }
+  }
+  if (lessons !== undefined && lessons.length > 0) {
+    lines.push('');
+    lines.push(`Lessons (what the timeline says about the code): ${lessons.length}`);
+    for (const l of lessons.slice(0, MAX_LESSONS)) {
+      lines.push(`  ${where(l.location, cwd)}${l.count > 1 ? ` (${l.count}×)` : ''}`);
+      lines.push(`    ${l.message}`);
+    }
+    if (lessons.length > MAX_LESSONS) lines.push(`  … and ${lessons.length - MAX_LESSONS} more`);
   }
   return lines.join('\n');
 }

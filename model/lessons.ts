@@ -94,7 +94,11 @@ export function findLessons(timeline: Timeline, options: LessonOptions = {}): Le
       return;
     }
     known.count++;
-    if (lesson.worstMs > known.worstMs) {
+    // The fullest picture wins (more related lines), then the worst case.
+    if (
+      lesson.related.length > known.related.length ||
+      (lesson.related.length === known.related.length && lesson.worstMs > known.worstMs)
+    ) {
       found.set(key, { ...lesson, count: known.count });
     }
   };
@@ -298,7 +302,8 @@ function report(
   const fnName = steps[0].fn!.split('|').pop() || 'this function';
   const n = steps.length;
   const first = steps[0];
-  add(keyOf('sequentialAwaits', ...steps.map((x) => x.location!)), {
+  // One lesson per first await: a request whose first or last stack was not taken shows fewer steps.
+  add(keyOf('sequentialAwaits', first.location!), {
     kind: 'sequentialAwaits',
     location: first.location!,
     related: steps.slice(1).map((x, i) => ({

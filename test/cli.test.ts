@@ -155,6 +155,36 @@ describe('the looplens command line', function () {
       assert.equal((JSON.parse(result.stdout) as { blocks: unknown[] }).blocks.length, 0);
     });
 
+    it('names the lessons, at their lines, in text and in JSON', async () => {
+      const program = path.join(PROGRAMS, 'awaits.js');
+      const out = path.join(dir, 'awaits.looplens');
+      const recorded = await cli(['record', '--out', out, '--', process.execPath, program]);
+      assert.equal(recorded.code, 0, recorded.stderr);
+      assert.match(recorded.stderr, /Lessons \(what the timeline says about the code\): 1/);
+      const line =
+        fs
+          .readFileSync(program, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('independent: 1')) + 1;
+      const json = JSON.parse((await cli(['summary', out, '--json'])).stdout) as {
+        lessons: Array<{
+          kind: string;
+          location: { file: string; line: number };
+          related: unknown[];
+          atMs: number;
+        }>;
+      };
+      assert.deepEqual(
+        json.lessons.map((l) => [l.kind, l.location.file, l.location.line, l.related.length]),
+        [['sequentialAwaits', program, line, 1]],
+      );
+      assert.ok(json.lessons[0].atMs >= 0);
+      assert.match(
+        (await cli(['summary', out])).stdout,
+        /awaits\.js:\d+:\d+\n\s+2 awaits in independent wait one after another/,
+      );
+    });
+
     it('refuses a file that is not a trace with a clear message', async () => {
       const file = path.join(dir, 'not-a-trace.json');
       fs.writeFileSync(file, '{"traceEvents": []}');

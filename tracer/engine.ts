@@ -57,6 +57,8 @@ export let current: Task | null = null;
 export let strand: Strand | null = null;
 /** Counts outermost stints (and flush ticks): the watchdog's heartbeat. */
 export let stintSeq = 0;
+/** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
+export let stintTime = 0;
 /** When the last outermost stint ended (trace clock, ms). */
 let lastEnd = 0;
 /** The kind of the last outermost stint and, for macrotasks, why it ran. */
@@ -147,6 +149,7 @@ export function recentStint(seq: number): { start: number; task: number } | null
 
 function beat(time: number, task: number, inStint: boolean): void {
   const seq = ++stintSeq;
+  stintTime = time;
   const i = seq & (RECENT - 1);
   recentStart[i] = time;
   recentTask[i] = task;

@@ -46,10 +46,15 @@ class Ration {
     this.lastRefill = performance.now();
   }
 
-  /** Takes a token if one is left. */
-  take(): boolean {
+  /** How long until a spent bucket has a token again, ms (Infinity when off). */
+  get intervalMs(): number {
+    return this.ratePerMs === 0 ? Infinity : 1 / this.ratePerMs;
+  }
+
+  /** Takes a token if one is left; `at` is the time now if the caller has it (a clock read saved). */
+  take(at?: number): boolean {
     if (this.ratePerMs === 0) return false;
-    const t = performance.now();
+    const t = at ?? performance.now();
     this.tokens = Math.min(this.capacity, this.tokens + (t - this.lastRefill) * this.ratePerMs);
     this.lastRefill = t;
     if (this.tokens < 1) return false;
@@ -68,6 +73,11 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   tracerFile = ownFile;
   creations.set(perSecond);
   awaits.set(perSecond);
+}
+
+/** After the await captures ran out, how long until the next may be taken, ms. */
+export function awaitRetryMs(): number {
+  return awaits.intervalMs;
 }
 
 function allowCapture(): boolean {
@@ -104,8 +114,12 @@ export function captureLocation(skip: (...args: never[]) => unknown, force = fal
  * The frames of user code on the current stack above `skip`, innermost first (at most `max`), for
  * where a stint awaits; an empty list when there is none; null when rationed out.
  */
-export function captureUserFrames(skip: (...args: never[]) => unknown, max: number): CodeLocation[] | null {
-  if (!awaits.take()) return null;
+export function captureUserFrames(
+  skip: (...args: never[]) => unknown,
+  max: number,
+  at: number,
+): CodeLocation[] | null {
+  if (!awaits.take(at)) return null;
   const frames = captureFrames(skip);
   if (frames === null) return null;
   const out: CodeLocation[] = [];

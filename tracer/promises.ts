@@ -38,10 +38,11 @@ import {
   setStrand,
   setStrayHandler,
   stintSeq,
+  stintTime,
   strand,
   taskOf,
 } from './engine';
-import { captureLocation, captureUserFrames } from './locations';
+import { awaitRetryMs, captureLocation, captureUserFrames } from './locations';
 
 /** The record of a root promise (its own). */
 const kRoot = Symbol('looplens.root');
@@ -96,7 +97,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
       p[kStrand] = record;
     }
     lastDerived = p;
-    if (awaitDone !== stintSeq && current.id !== 0) noteAwait(current);
+    if (awaitDone !== stintSeq && stintTime >= awaitRetryAt && current.id !== 0) noteAwait(current);
   }
   if (current.unnamed) nameFromStack(current, init);
 }
@@ -105,8 +106,10 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 let awaitDone = -1;
 let awaitStint = -1;
 let awaitTries = 0;
+/** When the captures have run out: no stint tries again before this (trace clock, ms). */
+let awaitRetryAt = 0;
 /** Stacks a stint may spend to find user code where it awaits (framework code may await first). */
-const AWAIT_TRIES = 2;
+const AWAIT_TRIES = 4;
 
 /**
  * The first await (or `.then`) of a stint: where the task goes back to waiting. The user frames on
@@ -118,10 +121,11 @@ function noteAwait(task: Task): void {
     awaitTries = 0;
   }
   if (++awaitTries >= AWAIT_TRIES) awaitDone = stintSeq;
-  const frames = captureUserFrames(init, MAX_AWAIT_FRAMES);
+  const frames = captureUserFrames(init, MAX_AWAIT_FRAMES, stintTime);
   if (frames === null) {
-    // Rationed out: not this stint.
+    // Rationed out: not this stint, nor any before a token is back (no work at all meanwhile).
     awaitDone = stintSeq;
+    awaitRetryAt = stintTime + awaitRetryMs();
     return;
   }
   if (frames.length === 0) return;

@@ -245,7 +245,11 @@ describe('Loop Lens in VS Code', function () {
           : undefined;
       });
       assert.equal(paused.pauses[0].reason, 'breakpoint');
-      await sleep(300);
+      await sleep(800);
+      // Held by the debugger, the loop stands still: that is a pause, not a block.
+      const held = await latest('pause');
+      assert.equal(held.session.liveBlock, null, 'a paused program is not blocked now');
+      assert.match(held.statusBar, /paused/);
       await vscode.commands.executeCommand('workbench.action.debug.continue');
       assert.equal(await answer, 'paused and resumed');
       const resumed = await waitFor('the pause to close', async () => {
