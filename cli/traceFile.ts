@@ -1,14 +1,12 @@
 /** Reading trace files from disk for the command line: size cap, clear errors, source maps. */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { TraceFormatError } from '../protocol/reader';
 import { LoadResult, loadTrace } from '../model/load';
 import { SourceMapper, mapTimelineLocations } from '../model/sourceMaps';
+import { diskFiles } from '../host/diskFiles';
 
 /** Trace files larger than this are refused before reading (about 60 M events). */
 export const MAX_TRACE_BYTES = 1024 * 1024 * 1024;
-/** Source files and maps larger than this are not read for mapping. */
-const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 
 export class CliError extends Error {
   constructor(
@@ -54,17 +52,3 @@ export function readTraceFile(file: string, options: ReadOptions = {}): LoadResu
   mapTimelineLocations(result.timeline, new SourceMapper(diskFiles));
   return result;
 }
-
-export const diskFiles = {
-  read(file: string): string | null {
-    try {
-      if (!path.isAbsolute(file) || fs.statSync(file).size > MAX_SOURCE_BYTES) return null;
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      return null;
-    }
-  },
-  resolve(from: string, relative: string): string {
-    return path.resolve(path.dirname(from), relative);
-  },
-};

@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { diskFiles } from '../host/diskFiles';
 import { LESSON_KINDS, Lesson, LessonKind, findLessons } from '../model/lessons';
+import { SourceMapper } from '../model/sourceMaps';
 import { COMMANDS, SETTINGS } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
 
@@ -124,8 +126,16 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
         );
       }
     }
-    // Only lines of files that are there to open.
-    found = found.filter((l) => fs.existsSync(l.location.file));
+    // Compiled JavaScript with a source map on disk points at its source; only lines of files that
+    // are there to open.
+    const mapper = new SourceMapper(diskFiles);
+    found = found
+      .map((l) => ({
+        ...l,
+        location: mapper.map(l.location),
+        related: l.related.map((r) => ({ ...r, location: mapper.map(r.location) })),
+      }))
+      .filter((l) => fs.existsSync(l.location.file));
     const before = this.lessons.get(session.id) ?? [];
     if (before.length === 0 && found.length === 0) return;
     this.lessons.set(session.id, found);

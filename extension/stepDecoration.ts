@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { StepInfo } from '../webview/protocol';
 import { COLORS } from './ids';
-import { TimelinePanel, TimelinePanels, besideColumn } from './timelinePanel';
+import { TimelinePanel, TimelinePanels, besideColumn, sourceLocation } from './timelinePanel';
 
 export class StepDecoration implements vscode.Disposable {
   private readonly type = vscode.window.createTextEditorDecorationType({
@@ -42,7 +42,7 @@ export class StepDecoration implements vscode.Disposable {
   }
 
   private async show(panel: TimelinePanel, step: StepInfo | null): Promise<void> {
-    const location = step?.location ?? null;
+    const location = step?.location != null ? sourceLocation(step.location) : null;
     if (step === null || location === null) {
       this.marked = null;
       this.paint();

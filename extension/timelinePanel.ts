@@ -10,10 +10,13 @@ import {
   FromWebviewMessage,
   ImageFormat,
   RenderedState,
+  SourceLocation,
   StepInfo,
   ToWebviewMessage,
   WebviewState,
 } from '../webview/protocol';
+import { diskFiles } from '../host/diskFiles';
+import { SourceMapper } from '../model/sourceMaps';
 import { COMMANDS, VIEW_TYPES } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
 
@@ -273,10 +276,20 @@ export class TimelinePanel implements vscode.Disposable {
 }
 
 /** Opens a source location in the editor column beside the timeline (the panel's column given). */
+/**
+ * A location as the editor should show it: compiled JavaScript with a source map on disk (tsc's
+ * output, a bundle) maps to its source. Programs run with source maps enabled are mapped by the
+ * tracer already.
+ */
+export function sourceLocation(location: SourceLocation): SourceLocation {
+  return new SourceMapper(diskFiles).map(location);
+}
+
 export async function openSource(
-  location: { file: string; line: number; column: number },
+  generated: { file: string; line: number; column: number },
   panelColumn?: vscode.ViewColumn,
 ): Promise<void> {
+  const location = sourceLocation(generated);
   try {
     const uri = location.file.includes('://')
       ? vscode.Uri.parse(location.file)

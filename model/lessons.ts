@@ -324,6 +324,20 @@ function report(
 }
 
 function backgroundLessons(t: Timeline, lateMs: number, add: Add): void {
+  // The awaits of each task, in stint order (built once: a long trace has many of both).
+  type Await = (typeof t.awaits)[number];
+  let byTask: Map<number, Await[]> | null = null;
+  const awaitsOf = (task: number): Await[] => {
+    if (byTask === null) {
+      byTask = new Map();
+      for (const a of t.awaits) {
+        const list = byTask.get(a.task);
+        if (list === undefined) byTask.set(a.task, [a]);
+        else list.push(a);
+      }
+    }
+    return byTask.get(task) ?? [];
+  };
   for (const task of t.tasks) {
     if (task.kind !== 'background' || task.parent === -1) continue;
     const request = t.tasks[task.parent];
@@ -334,8 +348,8 @@ function backgroundLessons(t: Timeline, lateMs: number, add: Add): void {
     // Where the work began: the request's last await before its response (the call that started
     // it is on that stack), else the background task's own location.
     let frames: (typeof t.awaits)[number]['frames'] | null = null;
-    for (const a of t.awaits) {
-      if (a.task === request.index && t.stints.start[a.stint] <= request.endedAt) frames = a.frames;
+    for (const a of awaitsOf(request.index)) {
+      if (t.stints.start[a.stint] <= request.endedAt) frames = a.frames;
     }
     const user = frames?.filter((f) => isUserFile(f.location.file)) ?? [];
     const location = user[0]?.location ?? task.location;

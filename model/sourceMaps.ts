@@ -163,15 +163,18 @@ export class SourceMapper {
   }
 }
 
-/** Maps every location in a timeline (task creation sites, sampled block frames) through `mapper`. */
+/** Maps every location in a timeline (task creation sites, sampled block frames, awaits) through `mapper`. */
 export function mapTimelineLocations(
   timeline: {
     tasks: Array<{ location: SourceLocation | null }>;
     blocks: Array<{ frames: Array<{ location: SourceLocation | null }> }>;
+    awaits?: Array<{ frames: Array<{ location: SourceLocation }> }>;
   },
   mapper: SourceMapper,
 ): void {
   for (const task of timeline.tasks) if (task.location !== null) task.location = mapper.map(task.location);
+  for (const a of timeline.awaits ?? [])
+    for (const frame of a.frames) frame.location = mapper.map(frame.location);
   for (const block of timeline.blocks) {
     for (const frame of block.frames)
       if (frame.location !== null) frame.location = mapper.map(frame.location);

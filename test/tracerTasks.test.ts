@@ -138,12 +138,18 @@ describe('tasks the tracer finds in real programs', function () {
       const parsed = JSON.parse(summary.stdout) as {
         tasks: Array<{ id: string; kind: string }>;
         blocks: Array<{ task: string; location: { file: string; line: number } }>;
+        lessons: Array<{ kind: string; location: { file: string; line: number } }>;
       };
       const request = parsed.tasks.find((t) => t.kind === 'request')!;
       const blocks = parsed.blocks.filter((b) => b.task === request.id);
       assert.equal(blocks.length, 1);
       assert.equal(blocks[0].location.file, TS_APP);
       assert.equal(blocks[0].location.line, HOT_LINE);
+      // And so does the lesson about it.
+      assert.deepEqual(
+        parsed.lessons.map((l) => [l.kind, l.location.file, l.location.line]),
+        [['cpuOnLoop', TS_APP, HOT_LINE]],
+      );
     });
   });
 });
