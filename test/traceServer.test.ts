@@ -160,6 +160,30 @@ describe('the live trace server', function () {
   });
 });
 
+/**
+ * Runs test/fixtures/programs/liveBlock.js (one block of `blockMs`) traced live to `server`; checks
+ * that the program ran as untraced and returns its trace once it has ended.
+ */
+async function runLiveBlock(
+  server: TraceServer,
+  blockMs: number,
+  trace: () => Timeline | null,
+): Promise<Timeline> {
+  const env = {
+    ...plainEnv(),
+    BLOCK_MS: String(blockMs),
+    NODE_OPTIONS: `--require ${TRACER}`,
+    LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
+  };
+  const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'liveBlock.js')], { env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, 'done\n', "the program's output is its own");
+  return waitFor(() => {
+    const t = trace();
+    return t !== null && t.endInfo !== null ? t : undefined;
+  });
+}
+
 describe('the watchdog says "blocked now" while the program cannot', function () {
   this.timeout(30_000);
 
@@ -184,16 +208,7 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
       },
     });
     try {
-      const env = {
-        ...plainEnv(),
-        BLOCK_MS: '1500',
-        NODE_OPTIONS: `--require ${TRACER}`,
-        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
-      };
-      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'liveBlock.js')], { env });
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, 'done\n', "the program's output is its own");
-      const t = await waitFor(() => (timeline !== null && timeline.endInfo !== null ? timeline : undefined));
+      const t = await runLiveBlock(server, 1500, () => timeline);
       const block = t.blocks.find((b) => b.durationMs >= 1400);
       assert.ok(block, `the trace has the 1.5 s block: ${JSON.stringify(t.blocks.map((b) => b.durationMs))}`);
 
@@ -242,16 +257,7 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
       },
     });
     try {
-      const env = {
-        ...plainEnv(),
-        BLOCK_MS: '400',
-        NODE_OPTIONS: `--require ${TRACER}`,
-        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
-      };
-      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'liveBlock.js')], { env });
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, 'done\n');
-      const t = await waitFor(() => (timeline !== null && timeline.endInfo !== null ? timeline : undefined));
+      const t = await runLiveBlock(server, 400, () => timeline);
       assert.ok(
         t.blocks.some((b) => b.durationMs >= 350),
         'the trace is whole',
