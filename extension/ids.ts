@@ -32,6 +32,7 @@ export const SETTINGS = {
   lessonsEnabled: 'lessons.enabled',
   lessonsCodeLens: 'lessons.codeLens',
   lessonsLateBackgroundMs: 'lessons.lateBackgroundMs',
+  lessonsMinSavingMs: 'lessons.sequentialMinSavingMs',
   /** One switch per kind of lesson, `lessons.<kind>` (model/lessons.ts). */
   lessonsBlockingCall: 'lessons.blockingCall',
   lessonsCpuOnLoop: 'lessons.cpuOnLoop',

@@ -55,6 +55,8 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** How long working out the lessons took last time, ms. */
+  private lastComputeMs = 0;
 
   constructor(private readonly sessions: TraceSessions) {
     const watch = (session: TraceSession) => {
@@ -69,6 +71,7 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
         if (e.affectsConfiguration(`${SETTINGS.section}.lessons`)) {
           this.computed.clear();
           for (const s of sessions.all()) this.schedule(s, 0);
+          this.lensesChanged.fire();
         }
       }),
       vscode.languages.registerCodeLensProvider(
@@ -97,7 +100,8 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
           if (this.sessions.get(session.id) === undefined) return;
           this.compute(session);
         },
-        delay ?? (live ? LIVE_EVERY_MS : 0),
+        // A big trace takes a while to go through: never spend more than a tenth of the time on it.
+        delay ?? (live ? Math.max(LIVE_EVERY_MS, 10 * this.lastComputeMs) : 0),
       ),
     );
   }
@@ -105,6 +109,15 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
   private compute(session: TraceSession): void {
     const version = session.timeline.version;
     if (this.computed.get(session.id) === version) return;
+    const started = performance.now();
+    try {
+      this.computeNow(session, version);
+    } finally {
+      this.lastComputeMs = performance.now() - started;
+    }
+  }
+
+  private computeNow(session: TraceSession, version: number): void {
     this.computed.set(session.id, version);
     const config = vscode.workspace.getConfiguration(SETTINGS.section);
     const kinds = config.get<boolean>(SETTINGS.lessonsEnabled, true)
@@ -117,6 +130,7 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
         found = findLessons(session.timeline, {
           kinds,
           lateBackgroundMs: config.get<number>(SETTINGS.lessonsLateBackgroundMs, 200),
+          minSavingMs: config.get<number>(SETTINGS.lessonsMinSavingMs, 20),
           sourceLine: (file, line) => sourceLines(texts, file)?.[line - 1],
         });
       } catch (error) {
@@ -150,30 +164,41 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
     if (this.lessons.delete(sessionId)) this.publish();
   }
 
+  /**
+   * The lessons to show: one per kind and line, whichever trace it came from (the newest trace's
+   * wins: several traces of one program find the same lines).
+   */
+  private shown(): Array<{ sessionId: string; lesson: Lesson }> {
+    const byKey = new Map<string, { sessionId: string; lesson: Lesson }>();
+    for (const [sessionId, lessons] of this.lessons) {
+      for (const lesson of lessons)
+        byKey.set(`${lesson.kind}|${lesson.location.file}|${lesson.location.line}`, { sessionId, lesson });
+    }
+    return [...byKey.values()];
+  }
+
   private publish(): void {
     const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const [, lessons] of this.lessons) {
-      for (const lesson of lessons) {
-        const uri = vscode.Uri.file(lesson.location.file);
-        const times = lesson.count > 1 ? ` Seen ${lesson.count} times; the worst is shown.` : '';
-        const d = new vscode.Diagnostic(
-          lineRange(lesson.location.line),
-          `${lesson.message}${times}\n${lesson.detail}`,
-          SEVERITY[lesson.kind],
-        );
-        d.source = 'Loop Lens';
-        d.code = lesson.kind;
-        d.relatedInformation = lesson.related.map(
-          (r) =>
-            new vscode.DiagnosticRelatedInformation(
-              new vscode.Location(vscode.Uri.file(r.location.file), lineRange(r.location.line)),
-              r.message,
-            ),
-        );
-        const list = byFile.get(uri.toString()) ?? [];
-        list.push(d);
-        byFile.set(uri.toString(), list);
-      }
+    for (const { lesson } of this.shown()) {
+      const uri = vscode.Uri.file(lesson.location.file);
+      const times = lesson.count > 1 ? ` Seen ${lesson.count} times; the worst is shown.` : '';
+      const d = new vscode.Diagnostic(
+        lineRange(lesson.location.line),
+        `${lesson.message}${times}\n${lesson.detail}`,
+        SEVERITY[lesson.kind],
+      );
+      d.source = 'Loop Lens';
+      d.code = lesson.kind;
+      d.relatedInformation = lesson.related.map(
+        (r) =>
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(vscode.Uri.file(r.location.file), lineRange(r.location.line)),
+            r.message,
+          ),
+      );
+      const list = byFile.get(uri.toString()) ?? [];
+      list.push(d);
+      byFile.set(uri.toString(), list);
     }
     this.diagnostics.clear();
     for (const [uri, list] of byFile) this.diagnostics.set(vscode.Uri.parse(uri), list);
@@ -185,19 +210,17 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
       return [];
     const file = document.uri.fsPath;
     const lenses: vscode.CodeLens[] = [];
-    for (const [sessionId, lessons] of this.lessons) {
-      for (const lesson of lessons) {
-        if (lesson.location.file !== file || lesson.location.line > document.lineCount) continue;
-        const args: RevealArgs = { sessionId, time: lesson.time, durationMs: lesson.durationMs };
-        lenses.push(
-          new vscode.CodeLens(document.lineAt(lesson.location.line - 1).range, {
-            title: lensTitle(lesson),
-            tooltip: lesson.detail,
-            command: COMMANDS.revealTime,
-            arguments: [args],
-          }),
-        );
-      }
+    for (const { sessionId, lesson } of this.shown()) {
+      if (lesson.location.file !== file || lesson.location.line > document.lineCount) continue;
+      const args: RevealArgs = { sessionId, time: lesson.time, durationMs: lesson.durationMs };
+      lenses.push(
+        new vscode.CodeLens(document.lineAt(lesson.location.line - 1).range, {
+          title: lensTitle(lesson),
+          tooltip: lesson.detail,
+          command: COMMANDS.revealTime,
+          arguments: [args],
+        }),
+      );
     }
     return lenses;
   }
