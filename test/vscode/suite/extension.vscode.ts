@@ -473,113 +473,19 @@ describe('Loop Lens in VS Code', function () {
     );
     await sleep(1000);
   });
-  it("steps through the kitchen's task switches, marking the line each task resumes on; exports pictures and a page", async () => {
-    const kitchen = (await inspect())
-      .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
-      .pop();
-    assert.ok(kitchen, 'the kitchen session recorded by the test before');
-    const sessionId = kitchen.session.id;
-    await vscode.commands.executeCommand('looplens.openTimeline', sessionId);
-    type Step = {
-      index: number;
-      count: number;
-      to: { name: string };
-      from: { name: string };
-      reason: string;
-      location: { file: string; line: number } | null;
-      text: string;
-    };
-    const next = () => vscode.commands.executeCommand<Step | null>('looplens.stepNext', { sessionId });
-    let step = await next();
-    assert.ok(step !== null && step.index === 1, `the first switch (${JSON.stringify(step)})`);
-    for (let i = 0; i < 200 && step !== null && step.to.name !== 'GET /blocking'; i++) step = await next();
-    assert.ok(step !== null, 'stepping reaches the blocking request');
-    assert.equal(step.reason, 'request');
-    const busyLine =
-      fs
-        .readFileSync(KITCHEN, 'utf8')
-        .split('\n')
-        .findIndex((l) => l.includes('the chef stands here')) + 1;
-    assert.deepEqual(
-      [step.location?.file, step.location?.line],
-      [KITCHEN, busyLine],
-      'its line is where its block spent the time',
-    );
-    const marked = await waitFor('the editor to show the line', async () => {
-      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === KITCHEN);
-      const state = (await inspect()) as unknown as Array<{ stepMark: { uri: string; line: number } | null }>;
-      return editor !== undefined &&
-        state[0].stepMark?.line === busyLine - 1 &&
-        editor.selection.active.line === busyLine - 1
-        ? editor
-        : undefined;
-    });
-    assert.ok(
-      marked.visibleRanges.some((r) => r.contains(new vscode.Position(busyLine - 1, 0))),
-      'and it is in view',
-    );
-    const panelStep = await waitFor('the panel to draw the step', async () => {
-      const s = (await inspect()).find((x) => x.session.id === sessionId) as unknown as {
-        step: Step | null;
-      };
-      return s.step?.index === step!.index ? s.step : undefined;
-    });
-    assert.equal(panelStep.to.name, 'GET /blocking');
-    // Pictures show the view as it is: the step onto the block.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-exports-'));
-    const exportAs = async (format: string): Promise<Buffer> => {
-      const file = path.join(dir, `kitchen.${format}`);
-      const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('looplens.exportSnapshot', {
-        format,
-        uri: file,
-        sessionId,
-      });
-      assert.ok(uri !== undefined, `exported ${format}`);
-      return fs.readFileSync(file);
-    };
-    try {
-      const rendered = (await inspect()).find((x) => x.session.id === sessionId)!.rendered as unknown as {
-        width: number;
-        height: number;
-      };
-      const png = await exportAs('png');
-      assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'a PNG');
-      const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
-      assert.ok(
-        w >= rendered.width && w % rendered.width === 0,
-        `as wide as the view (${w} for ${rendered.width})`,
-      );
-      assert.equal(h / rendered.height, w / rendered.width, 'and as high');
-      const svg = (await exportAs('svg')).toString('utf8');
-      assert.match(svg, /^<\?xml[^>]*>\s*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-      assert.match(svg, />GET \/blocking</);
-      assert.match(svg, />block 3\d\d ms</);
-      const html = (await exportAs('html')).toString('utf8');
-      const trace = await exportAs('json');
-      assert.ok(html.includes(trace.toString('base64')), 'the page carries the whole trace');
-      const chrome = JSON.parse((await exportAs('chrome')).toString('utf8')) as { traceEvents: unknown[] };
-      assert.ok(chrome.traceEvents.length > 10);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    const back = await vscode.commands.executeCommand<Step | null>('looplens.stepPrevious', { sessionId });
-    assert.equal(back?.index, step.index - 1, 'and back one switch');
-
-    // Onto the block again, for the screenshot.
-    await next();
-    await sleep(500);
-  });
   it('lessons from the kitchen: diagnostics and CodeLenses at the lines, none in the well-behaved routes, gone with the trace', async () => {
-    // Earlier tests' traces are closed first: with them go their lessons.
-    for (const earlier of await inspect()) {
-      if (earlier.session.state === 'ended' || earlier.session.state === 'file')
-        await vscode.commands.executeCommand('looplens.closeTrace', earlier.session.id);
-    }
-    await waitFor('earlier lessons to go', () =>
-      vscode.languages.getDiagnostics().some(([, list]) => list.some((d) => d.source === 'Loop Lens'))
-        ? undefined
-        : true,
-    );
+    // What earlier tests' traces teach: closing this test's trace must leave exactly that.
+    const everything = () =>
+      vscode.languages
+        .getDiagnostics()
+        .flatMap(([u, list]) =>
+          list
+            .filter((d) => d.source === 'Loop Lens')
+            .map((d) => `${u.fsPath}:${d.range.start.line + 1} ${String(d.code)}`),
+        )
+        .sort();
+    await sleep(300);
+    const before = everything();
     // The walkthrough's own commands: open the kitchen, start it traced, send it requests.
     const file = await vscode.commands.executeCommand<string>('looplens.openKitchen');
     assert.equal(file, KITCHEN, 'the workspace is the kitchen: it runs from there');
@@ -677,12 +583,119 @@ describe('Loop Lens in VS Code', function () {
     });
     assert.ok(ours().length >= 4, 'the lessons stay after the session ends');
     assert.equal(await vscode.commands.executeCommand('looplens.closeTrace', args.sessionId), true);
-    await waitFor('the lessons to go with the trace', () => (ours().length === 0 ? true : undefined));
+    await waitFor('the lessons to go with the trace', () =>
+      JSON.stringify(everything()) === JSON.stringify(before) ? true : undefined,
+    );
+    for (const kind of ['blockingCall', 'sequentialAwaits', 'lateBackground'])
+      assert.ok(!ours().some((d) => d.code === kind), `no ${kind} lesson once its trace is closed`);
     assert.ok(!(await inspect()).some((x) => x.session.id === args.sessionId), 'the trace is closed');
     const after = await vscode.commands.executeCommand<vscode.CodeLens[]>(
       'vscode.executeCodeLensProvider',
       uri,
     );
-    assert.ok(!after.some((l) => l.command?.command === 'looplens.revealTime'), 'and so are the CodeLenses');
+    assert.ok(
+      !after.some(
+        (l) =>
+          (l.command?.arguments?.[0] as { sessionId?: string } | undefined)?.sessionId === args.sessionId,
+      ),
+      'and so are its CodeLenses',
+    );
+  });
+
+  it("steps through the kitchen's task switches, marking the line each task resumes on; exports pictures and a page", async () => {
+    const kitchen = (await inspect())
+      .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
+      .pop();
+    assert.ok(kitchen, 'the kitchen session recorded by the test before');
+    const sessionId = kitchen.session.id;
+    await vscode.commands.executeCommand('looplens.openTimeline', sessionId);
+    type Step = {
+      index: number;
+      count: number;
+      to: { name: string };
+      from: { name: string };
+      reason: string;
+      location: { file: string; line: number } | null;
+      text: string;
+    };
+    const next = () => vscode.commands.executeCommand<Step | null>('looplens.stepNext', { sessionId });
+    let step = await next();
+    assert.ok(step !== null && step.index === 1, `the first switch (${JSON.stringify(step)})`);
+    for (let i = 0; i < 200 && step !== null && step.to.name !== 'GET /blocking'; i++) step = await next();
+    assert.ok(step !== null, 'stepping reaches the blocking request');
+    assert.equal(step.reason, 'request');
+    const busyLine =
+      fs
+        .readFileSync(KITCHEN, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('the chef stands here')) + 1;
+    assert.deepEqual(
+      [step.location?.file, step.location?.line],
+      [KITCHEN, busyLine],
+      'its line is where its block spent the time',
+    );
+    const marked = await waitFor('the editor to show the line', async () => {
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === KITCHEN);
+      const state = (await inspect()) as unknown as Array<{ stepMark: { uri: string; line: number } | null }>;
+      return editor !== undefined &&
+        state[0].stepMark?.line === busyLine - 1 &&
+        editor.selection.active.line === busyLine - 1
+        ? editor
+        : undefined;
+    });
+    assert.ok(
+      marked.visibleRanges.some((r) => r.contains(new vscode.Position(busyLine - 1, 0))),
+      'and it is in view',
+    );
+    const panelStep = await waitFor('the panel to draw the step', async () => {
+      const s = (await inspect()).find((x) => x.session.id === sessionId) as unknown as {
+        step: Step | null;
+      };
+      return s.step?.index === step!.index ? s.step : undefined;
+    });
+    assert.equal(panelStep.to.name, 'GET /blocking');
+    // Pictures show the view as it is: the step onto the block.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-exports-'));
+    const exportAs = async (format: string): Promise<Buffer> => {
+      const file = path.join(dir, `kitchen.${format}`);
+      const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('looplens.exportSnapshot', {
+        format,
+        uri: file,
+        sessionId,
+      });
+      assert.ok(uri !== undefined, `exported ${format}`);
+      return fs.readFileSync(file);
+    };
+    try {
+      const rendered = (await inspect()).find((x) => x.session.id === sessionId)!.rendered as unknown as {
+        width: number;
+        height: number;
+      };
+      const png = await exportAs('png');
+      assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'a PNG');
+      const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      assert.ok(
+        w >= rendered.width && w % rendered.width === 0,
+        `as wide as the view (${w} for ${rendered.width})`,
+      );
+      assert.equal(h / rendered.height, w / rendered.width, 'and as high');
+      const svg = (await exportAs('svg')).toString('utf8');
+      assert.match(svg, /^<\?xml[^>]*>\s*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, />GET \/blocking</);
+      assert.match(svg, />block 3\d\d ms</);
+      const html = (await exportAs('html')).toString('utf8');
+      const trace = await exportAs('json');
+      assert.ok(html.includes(trace.toString('base64')), 'the page carries the whole trace');
+      const chrome = JSON.parse((await exportAs('chrome')).toString('utf8')) as { traceEvents: unknown[] };
+      assert.ok(chrome.traceEvents.length > 10);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const back = await vscode.commands.executeCommand<Step | null>('looplens.stepPrevious', { sessionId });
+    assert.equal(back?.index, step.index - 1, 'and back one switch');
+
+    // Onto the block again, for the screenshot.
+    await next();
+    await sleep(500);
   });
 });
