@@ -223,8 +223,8 @@ function run(data: WatchdogData): void {
   const origin = performance.timeOrigin - data.timeOrigin;
   /** This thread's performance.now() as trace clock. */
   const traceTime = (t: number): number => t + origin;
-  /** The block reported live: its heartbeat, task and start; and when it was last reported. */
-  let live: { seq: number; task: number; since: number; at: number } | null = null;
+  /** The block reported live: its heartbeat, task and start; when it was last reported, and whether it had passed the threshold then. */
+  let live: { seq: number; task: number; since: number; at: number; over: boolean } | null = null;
 
   const post = (session: inspector.Session, method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => {
@@ -301,15 +301,18 @@ function run(data: WatchdogData): void {
     }
     const inStint = Atomics.load(heartbeat, IN_STINT) !== 0;
     const blocked = t - lastChange >= (inStint ? tracked : untracked);
-    if (blocked && line !== null && (live === null || t - live.at >= liveEvery)) {
+    // Said at once when the block passes the threshold (that is when the reader shows it), then
+    // again every liveEvery.
+    const crossed = live !== null && !live.over && traceTime(t) - live.since >= data.blockMs;
+    if (blocked && line !== null && (live === null || crossed || t - live.at >= liveEvery)) {
       if (live === null) {
         const since = inStint ? startTimes[0] : traceTime(lastChange);
-        live = { seq, task: inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0, since, at: t };
+        live = { seq, task: inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0, since, at: t, over: false };
       }
+      const now = Math.max(live.since, traceTime(t));
       live.at = t;
-      line.send(
-        encodeLive(LiveType.Blocking, live.task, live.since, Math.max(live.since, traceTime(t)), live.seq),
-      );
+      live.over = now - live.since >= data.blockMs;
+      line.send(encodeLive(LiveType.Blocking, live.task, live.since, now, live.seq));
     }
     if (watching) return;
     if (blocked) {
