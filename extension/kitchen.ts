@@ -52,6 +52,14 @@ export class Kitchen implements vscode.Disposable {
       vscode.commands.registerCommand(COMMANDS.kitchenRequest, (routes?: string | string[]) =>
         this.request(routes),
       ),
+      // A kitchen started some other way (the demo workspace's launch configuration) is used too.
+      vscode.debug.onDidStartDebugSession((s) => {
+        if (s.parentSession !== undefined || this.session !== null) return;
+        const port = kitchenPort(s.configuration);
+        if (port === null) return;
+        this.session = s;
+        this.port = port;
+      }),
       vscode.debug.onDidTerminateDebugSession((s) => {
         if (s === this.session) {
           this.session = null;
@@ -183,6 +191,25 @@ export class Kitchen implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The port of a launch configuration that runs the kitchen, or null when it runs something else. */
+function kitchenPort(config: vscode.DebugConfiguration): number | null {
+  if (config.request !== 'launch' || typeof config.program !== 'string') return null;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+  const program = config.program.replace('${workspaceFolder}', folder);
+  try {
+    if (
+      path.basename(program) !== 'server.js' ||
+      !fs.readFileSync(program, 'utf8').includes('The Loop Lens kitchen')
+    )
+      return null;
+  } catch {
+    return null;
+  }
+  const env = (config.env ?? {}) as Record<string, unknown>;
+  const port = Number(env.PORT ?? 3000);
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
 }
 
 function get(port: number, route: string): Promise<KitchenReply> {

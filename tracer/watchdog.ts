@@ -73,6 +73,8 @@ export function startWatchdog(
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: WATCHDOG_HEAP_MB },
+      // What a debugger that lists the program's threads calls it (older Node versions ignore it).
+      name: 'Loop Lens watchdog',
     });
   } finally {
     process.nextTick = nextTick;
