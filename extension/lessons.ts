@@ -47,7 +47,7 @@ export interface RevealArgs {
   durationMs: number;
 }
 
-export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider {
+export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider, vscode.CodeActionProvider {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('looplens');
   private readonly lessons = new Map<string, Lesson[]>();
   private readonly computed = new Map<string, number>();
@@ -55,6 +55,11 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * What "Show on Timeline" shows for each diagnostic published, by file, line and kind (the
+   * diagnostics a code action is given are copies).
+   */
+  private revealOf = new Map<string, RevealArgs>();
   /** How long working out the lessons took last time, ms. */
   private lastComputeMs = 0;
 
@@ -74,13 +79,10 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
           this.lensesChanged.fire();
         }
       }),
-      vscode.languages.registerCodeLensProvider(
-        ['javascript', 'typescript', 'javascriptreact', 'typescriptreact'].map((language) => ({
-          scheme: 'file',
-          language,
-        })),
-        this,
-      ),
+      vscode.languages.registerCodeLensProvider(SOURCES, this),
+      vscode.languages.registerCodeActionsProvider(SOURCES, this, {
+        providedCodeActionKinds: [vscode.CodeActionKind.Empty],
+      }),
     );
   }
 
@@ -179,7 +181,8 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
 
   private publish(): void {
     const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const { lesson } of this.shown()) {
+    this.revealOf = new Map();
+    for (const { sessionId, lesson } of this.shown()) {
       const uri = vscode.Uri.file(lesson.location.file);
       const times = lesson.count > 1 ? ` Seen ${lesson.count} times; the worst is shown.` : '';
       const d = new vscode.Diagnostic(
@@ -189,6 +192,11 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
       );
       d.source = 'Loop Lens';
       d.code = lesson.kind;
+      this.revealOf.set(revealKey(uri, lesson.location.line - 1, lesson.kind), {
+        sessionId,
+        time: lesson.time,
+        durationMs: lesson.durationMs,
+      });
       d.relatedInformation = lesson.related.map(
         (r) =>
           new vscode.DiagnosticRelatedInformation(
@@ -225,6 +233,27 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
     return lenses;
   }
 
+  /** "Show on Timeline" in the light bulb of a lesson's line (and in Problems). */
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const d of context.diagnostics) {
+      const args =
+        d.source === 'Loop Lens'
+          ? this.revealOf.get(revealKey(document.uri, d.range.start.line, String(d.code)))
+          : undefined;
+      if (args === undefined) continue;
+      const action = new vscode.CodeAction('Loop Lens: Show on Timeline', vscode.CodeActionKind.Empty);
+      action.command = { title: 'Show on Timeline', command: COMMANDS.revealTime, arguments: [args] };
+      action.diagnostics = [d];
+      actions.push(action);
+    }
+    return actions;
+  }
+
   dispose(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
@@ -232,6 +261,17 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
     this.lensesChanged.dispose();
   }
 }
+
+function revealKey(uri: vscode.Uri, line: number, kind: string): string {
+  return `${uri.toString()}|${line}|${kind}`;
+}
+
+const SOURCES: vscode.DocumentSelector = [
+  'javascript',
+  'typescript',
+  'javascriptreact',
+  'typescriptreact',
+].map((language) => ({ scheme: 'file', language }));
 
 /** A line as a range (the editor widens it to the text; 0-based). */
 function lineRange(line: number): vscode.Range {

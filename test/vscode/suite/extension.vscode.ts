@@ -561,6 +561,16 @@ describe('Loop Lens in VS Code', function () {
     assert.ok(lens, `a CodeLens on the busy line: ${JSON.stringify(lenses.map((l) => l.command?.title))}`);
     assert.match(lens.command!.title, /CPU work held the loop 3\d\d ms in GET \/blocking/);
     const args = lens.command!.arguments![0] as { sessionId: string; time: number; durationMs: number };
+    // The same from the light bulb (and Problems), for people who turn CodeLenses off.
+    const busy = lineOf('the chef stands here') - 1;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      new vscode.Range(busy, 0, busy, 0),
+    );
+    const action = actions.find((a) => a.title === 'Loop Lens: Show on Timeline');
+    assert.ok(action, `a code action on the busy line: ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.deepEqual(action.command?.arguments?.[0], args);
     assert.equal(await vscode.commands.executeCommand('looplens.revealTime', args), true);
     await waitFor('the timeline to show the block', async () => {
       const s = (await inspect()).find((x) => x.session.id === args.sessionId) as unknown as {
