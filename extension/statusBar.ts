@@ -80,15 +80,15 @@ export class LoopStatusBar implements vscode.Disposable {
       this.item.text = '$(debug-pause) Loop Lens: paused';
       this.item.tooltip = `${session.name}: stopped in the debugger (not a blocked loop). Click to open the timeline.`;
       this.item.backgroundColor = undefined;
-    } else if (session.state === 'starting') {
-      this.item.text = '$(loading~spin) Loop Lens';
-      this.item.tooltip = `${session.name}: waiting for the program to connect.`;
-      this.item.backgroundColor = undefined;
     } else if (session.liveBlock !== null) {
       const block = session.liveBlock;
       this.item.text = `$(error) Loop Lens: blocked now ${formatMs(block.durationMs)} in ${block.taskName}`;
       this.item.tooltip = `${session.name}: the event loop has been held by ${block.taskName} for ${formatMs(block.durationMs)} and still is — every other task waits. Click to watch it on the timeline; its line shows when it ends.`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (session.state === 'starting') {
+      this.item.text = '$(loading~spin) Loop Lens';
+      this.item.tooltip = `${session.name}: waiting for the program to connect.`;
+      this.item.backgroundColor = undefined;
     } else if (lag !== undefined && lag.maxMs >= session.blockMs) {
       this.item.text = `$(warning) Loop Lens: blocked ${formatMs(lag.maxMs)}`;
       this.item.tooltip = `${session.name}: the event loop was blocked for ${formatMs(lag.maxMs)} — every other task waited. Click to see where.`;

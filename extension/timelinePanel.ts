@@ -69,6 +69,16 @@ export class TimelinePanel implements vscode.Disposable {
         else this.watchStart(assets);
       }),
       session.onDidAppend((bytes) => this.queue(bytes)),
+      session.onDidReset(() => {
+        if (!this.ready) return;
+        this.pending = [];
+        this.post({
+          type: 'reset',
+          session: this.session.info(),
+          bytes: this.session.bytes(),
+          pauses: this.session.pauses,
+        });
+      }),
       session.onDidChange(() => this.schedule()),
     );
   }

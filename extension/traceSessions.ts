@@ -53,6 +53,9 @@ export class TraceSession implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   /** New trace bytes arrived (after the ones `bytes()` returned before). */
   readonly onDidAppend = this.appended.event;
+  private readonly reset = new vscode.EventEmitter<TraceSession>();
+  /** The trace was replaced as a whole (views start again from `bytes()`). */
+  readonly onDidReset = this.reset.event;
 
   constructor(
     public name: string,
@@ -88,7 +91,7 @@ export class TraceSession implements vscode.Disposable {
       name: this.name,
       state: this.state,
       problem: this.problem,
-      events: stats?.events ?? this.fileEvents,
+      events: (stats?.events ?? 0) + this.fileEvents,
       dropped: this.timeline.droppedEvents,
       bytes: this.receivedBytes,
       blockMs: this.blockMs,
@@ -152,7 +155,12 @@ export class TraceSession implements vscode.Disposable {
       taskName:
         task?.name ||
         this.liveNames.get(record.task) ||
-        (record.task === 0 ? 'code outside any task' : 'a task not yet received'),
+        // Nothing received yet: the program is blocked before its loop ever turned.
+        (this.timeline.meta === null
+          ? "the program's start-up"
+          : record.task === 0
+            ? 'code outside any task'
+            : 'a task not received yet'),
       since: record.since,
       now: record.now,
       durationMs: duration,
@@ -180,7 +188,7 @@ export class TraceSession implements vscode.Disposable {
       if (reason.kind === 'error') {
         this.problem = `The program sent data Loop Lens cannot read (${reason.message}). What it recorded before is kept.`;
       } else if (
-        reason.kind === 'ended' &&
+        (reason.kind === 'ended' || reason.kind === 'lost') &&
         this.timeline.endInfo === null &&
         this.state !== 'ended' &&
         // A program the user stopped ends without its end record; that is no crash.
@@ -247,8 +255,40 @@ export class TraceSession implements vscode.Disposable {
     return Date.now() - meta.clockOriginEpochMs;
   }
 
+  /**
+   * A program that ended before its connection was taken wrote its trace to a spill file instead
+   * (see the tracer's `spill` option): take it in place of what the connection brought (a header at
+   * most). Returns whether there was one.
+   */
+  private recoverSpill(): boolean {
+    if (this.server === null || this.timeline.endInfo !== null) return false;
+    if ((this.connection?.reader.stats.events ?? 0) > 0) return false;
+    const bytes = this.server.takeSpill(this.connection?.pid ?? null, this.maxBytes);
+    if (bytes === null) return false;
+    const reader = new TraceReader(this.timeline);
+    try {
+      reader.push(bytes);
+      reader.finish();
+    } catch (error) {
+      if (!(error instanceof TraceFormatError) || error.code !== 'truncated') {
+        this.problem = `The program's trace could not be read (${(error as Error).message}).`;
+        return false;
+      }
+    }
+    this.fileEvents = reader.stats.events;
+    this.chunks.length = 0;
+    this.chunks.push(bytes);
+    this.storedBytes = bytes.length;
+    this.receivedBytes = bytes.length;
+    this.storeFull = false;
+    if (this.problem?.startsWith('The program ended without finishing its trace')) this.problem = null;
+    this.reset.fire(this);
+    return true;
+  }
+
   /** The debug session ended: no more data will come. */
   end(): void {
+    this.recoverSpill();
     const last = this.pauses[this.pauses.length - 1];
     if (last !== undefined && last.end === null) last.end = this.traceNow() ?? last.start;
     this.timeline.setPauses(this.pauses);
@@ -267,6 +307,7 @@ export class TraceSession implements vscode.Disposable {
     void this.server?.close();
     this.changed.dispose();
     this.appended.dispose();
+    this.reset.dispose();
   }
 }
 

@@ -36,7 +36,10 @@ export interface TraceServerOptions {
 /** Why a connection ended. */
 export type CloseReason =
   | { kind: 'ended' }
+  /** The connection broke (the program went away mid-write, say): like 'ended', without a goodbye. */
+  | { kind: 'lost'; message: string }
   | { kind: 'rejected'; message: string }
+  /** What the program sent breaks the rules. */
   | { kind: 'error'; message: string }
   | { kind: 'server-closed' };
 
@@ -88,15 +91,13 @@ export class TraceServer {
 
   /** Creates the private folder and starts listening. */
   static async start(options: TraceServerOptions): Promise<TraceServer> {
-    let dir: string | null = null;
-    let socketPath: string;
-    if (process.platform === 'win32') {
-      socketPath = `\\\\.\\pipe\\looplens-${randomBytes(12).toString('hex')}`;
-    } else {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-'));
-      fs.chmodSync(dir, 0o700);
-      socketPath = path.join(dir, 'trace.sock');
-    }
+    // The private folder holds the socket (a named pipe on Windows) and any spilled trace.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-'));
+    fs.chmodSync(dir, 0o700);
+    const socketPath =
+      process.platform === 'win32'
+        ? `\\\\.\\pipe\\looplens-${randomBytes(12).toString('hex')}`
+        : path.join(dir, 'trace.sock');
     const server = net.createServer();
     const self = new TraceServer(server, socketPath, dir, options);
     server.maxConnections = options.maxConnections ?? 16;
@@ -113,7 +114,44 @@ export class TraceServer {
 
   /** Tracer options that point a traced process at this server. */
   tracerOptions(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return { ...extra, socket: this.socketPath, token: this.token };
+    return {
+      ...extra,
+      socket: this.socketPath,
+      token: this.token,
+      ...(this.dir !== null ? { spill: path.join(this.dir, 'spill-{pid}.looplens') } : {}),
+    };
+  }
+
+  /**
+   * The trace process `pid` (null: the only one there is) wrote to its spill file because it ended
+   * before its connection was taken (see the tracer's `spill` option), read and removed; null when
+   * there is none or it is larger than `maxBytes`. Its bytes are as untrusted as the socket's.
+   */
+  takeSpill(pid: number | null, maxBytes: number): Uint8Array | null {
+    if (this.dir === null) return null;
+    let name = pid !== null && Number.isInteger(pid) && pid > 0 ? `spill-${pid}.looplens` : null;
+    if (name === null) {
+      // The process never connected, so its pid is unknown: take the spill if there is just one.
+      let spills: string[] = [];
+      try {
+        spills = fs.readdirSync(this.dir).filter((f) => /^spill-\d+\.looplens$/.test(f));
+      } catch {
+        return null;
+      }
+      if (spills.length !== 1) return null;
+      name = spills[0];
+    }
+    const file = path.join(this.dir, name);
+    try {
+      const stat = fs.lstatSync(file);
+      if (!stat.isFile() || stat.size > maxBytes) return null;
+      // A plain Uint8Array, not a Buffer (which travels to a webview as JSON).
+      return new Uint8Array(fs.readFileSync(file));
+    } catch {
+      return null;
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   }
 
   get activeConnections(): number {
@@ -172,7 +210,7 @@ export class TraceServer {
         connection.close({ kind: 'error', message: (error as Error).message });
       }
     });
-    socket.on('error', (error) => connection.close({ kind: 'error', message: error.message }));
+    socket.on('error', (error) => connection.close({ kind: 'lost', message: error.message }));
     socket.on('close', () => {
       clearTimeout(timer);
       if (hello !== null) {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { dotenvValue, withPreload } from '../host/preload';
 import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
+import { loadTrace } from '../model/load';
 import { Timeline } from '../model/timeline';
 import { CHUNK_MAGIC, FORMAT_VERSION } from '../protocol/format';
 import { encodeHello } from '../protocol/handshake';
@@ -161,13 +162,16 @@ describe('the live trace server', function () {
 });
 
 /**
- * Runs test/fixtures/programs/liveBlock.js (one block of `blockMs`) traced live to `server`; checks
- * that the program ran as untraced and returns its trace once it has ended.
+ * Runs a program of test/fixtures/programs with one block of `blockMs` (liveBlock.js by default)
+ * traced live to `server`; checks that the program ran as untraced and returns its trace once it
+ * has ended.
  */
 async function runLiveBlock(
   server: TraceServer,
   blockMs: number,
   trace: () => Timeline | null,
+  program = 'liveBlock.js',
+  output = 'done\n',
 ): Promise<Timeline> {
   const env = {
     ...plainEnv(),
@@ -175,9 +179,9 @@ async function runLiveBlock(
     NODE_OPTIONS: `--require ${TRACER}`,
     LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
   };
-  const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'liveBlock.js')], { env });
+  const result = await run(process.execPath, [path.join(FIXTURES, 'programs', program)], { env });
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout, 'done\n', "the program's output is its own");
+  assert.equal(result.stdout, output, "the program's output is its own");
   return waitFor(() => {
     const t = trace();
     return t !== null && t.endInfo !== null ? t : undefined;
@@ -239,6 +243,84 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         Math.abs(resumed.now - (block.start + block.durationMs)) < 200,
         `ended about when the trace says (${resumed.now} vs ${block.start + block.durationMs})`,
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('speaks for a program blocked before its loop ever turned, when the trace itself cannot connect', async () => {
+    const order: string[] = [];
+
+    const server = await TraceServer.start({
+      accept: () => {
+        order.push('trace');
+        return true;
+      },
+      acceptWatchdog: (c) => {
+        order.push('watchdog');
+        c.on('live', (r: LiveRecord) => order.push(`${r.type} ${Math.round((r.now - r.since) / 100) * 100}`));
+        return true;
+      },
+      visitor: () => new Timeline(),
+    });
+    try {
+      const env = {
+        ...plainEnv(),
+        BLOCK_MS: '1500',
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
+      };
+      const program = path.join(FIXTURES, 'programs', 'startupBlock.js');
+      const result = await run(process.execPath, [program], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'started\n');
+      // Over before its connection was taken: the whole trace is in the spill file.
+      const spilled = loadTrace(server.takeSpill(null, 2 ** 30)!).timeline;
+      assert.ok(
+        spilled.blocks.some((b) => b.durationMs >= 1400),
+        'the spilled trace has the block',
+      );
+      const trace = order.indexOf('trace');
+      assert.ok(
+        order.indexOf('watchdog') >= 0 && (trace < 0 || order.indexOf('watchdog') < trace),
+        order.join(', '),
+      );
+      const before = order.slice(0, trace < 0 ? order.length : trace).filter((e) => e.startsWith('blocking'));
+      assert.ok(
+        before.length >= 5,
+        `"blocked" several times before the trace could connect: ${order.join(', ')}`,
+      );
+      assert.ok(
+        order.some((e) => e.startsWith('resumed 1')),
+        `and its end: ${order.join(', ')}`,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a program over before its connection is taken leaves its whole trace in the spill file', async () => {
+    const server = await TraceServer.start({ accept: () => true, visitor: () => new Timeline() });
+    try {
+      const env = {
+        ...plainEnv(),
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
+      };
+      const program = path.join(FIXTURES, 'programs', 'microtasks.js');
+      const result = await run(process.execPath, [program], { env });
+      const untraced = await run(process.execPath, [program], { env: plainEnv() });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, untraced.stdout, 'the same output as untraced');
+      const bytes = server.takeSpill(null, 2 ** 30);
+      assert.ok(bytes !== null, 'a spill file');
+      const { timeline } = loadTrace(bytes);
+      assert.deepEqual(timeline.endInfo && { cause: timeline.endInfo.cause, code: timeline.endInfo.code }, {
+        cause: 'exit',
+        code: 0,
+      });
+      assert.ok(timeline.tasks.some((t) => t.kind === 'main' && t.name === 'microtasks.js'));
+      assert.equal(server.takeSpill(null, 2 ** 30), null, 'taken once');
     } finally {
       await server.close();
     }

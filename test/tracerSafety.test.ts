@@ -178,6 +178,15 @@ describe('the tracer never changes the program it traces', function () {
         'a trace file in a folder that does not exist',
         JSON.stringify({ out: '/nonexistent/dir/trace.looplens' }),
       ],
+      ['a spill file without a socket', JSON.stringify({ out: '/tmp/x.looplens', spill: '/tmp/y.looplens' })],
+      [
+        'a socket nobody listens on and a spill file in a folder that does not exist',
+        JSON.stringify({
+          socket: '/nonexistent/dir/s.sock',
+          token: 'abc',
+          spill: '/nonexistent/dir/{pid}.looplens',
+        }),
+      ],
     ];
     for (const [title, options] of variants) {
       it(`with ${title}`, async () => {

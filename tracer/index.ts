@@ -77,6 +77,9 @@ export function isWrapper(script: string | undefined): boolean {
 }
 
 let sink: Sink | null = null;
+/** Live tracing: the file a program that ends before its reader took the connection writes to. */
+let spillPath: string | null = null;
+let headerBytes: Uint8Array | null = null;
 let flushTimer: ReturnType<typeof setInterval> | null = null;
 let flushSoon: ReturnType<typeof setImmediate> | null = null;
 let headOffset = 0;
@@ -205,6 +208,21 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
   writeLag(now());
   const w = recorder.room(1);
   if (w !== null) w.end(now(), cause, code);
+  // A program that ends before the live reader took the connection: the trace goes to the spill
+  // file instead (never when the reader declined or went away: then it wants nothing).
+  if (exiting && sink !== null && sink.state === 'connecting' && spillPath !== null && headerBytes !== null) {
+    const path = spillPath;
+    const header = headerBytes;
+    asOwnWork(() => {
+      try {
+        sink!.close();
+        sink = new FileSink(path, header);
+        headOffset = 0;
+      } catch (error) {
+        problem(`no spill file: ${(error as Error).message}`);
+      }
+    });
+  }
   flush(true);
   shutDown(exiting);
   if (sink !== null) sink.close();
@@ -276,6 +294,8 @@ function start(options: TracerOptions): void {
     setExactUntracked();
     startFullMode();
   }
+  headerBytes = header;
+  spillPath = options.spill !== undefined ? options.spill.replace(/\{pid\}/g, String(process.pid)) : null;
   asOwnWork(() => {
     if (options.socket !== undefined) {
       sink = new SocketSink(options.socket, options.token ?? '', header, (reason) => {

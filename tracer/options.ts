@@ -16,6 +16,12 @@ export interface TracerOptions {
   /** Live tracing: the secret the reader gave this session (1–256 characters). */
   token?: string;
   /**
+   * Live tracing: if the program ends before the reader has taken the connection (a program that
+   * is over within its first turn of the loop, or blocked until its end), the trace is written to
+   * this file instead, for the reader to pick up. "{pid}" is replaced by the process id.
+   */
+  spill?: string;
+  /**
    * File tracing: path of the trace file to write. "{pid}" in it is replaced by the process id, so
    * several processes can each write their own file.
    */
@@ -55,7 +61,7 @@ export interface TracerOptions {
   logFile?: string;
 }
 
-export const DEFAULTS: Omit<TracerOptions, 'socket' | 'token' | 'out' | 'logFile'> = {
+export const DEFAULTS: Omit<TracerOptions, 'socket' | 'token' | 'spill' | 'out' | 'logFile'> = {
   blockMs: 50,
   mode: 'fast',
   locations: 'sampled',
@@ -88,7 +94,7 @@ export function parseOptions(text: string | undefined): ParseResult {
   const options: TracerOptions = { ...DEFAULTS };
   const problems: string[] = [];
 
-  const str = (key: 'socket' | 'token' | 'out' | 'logFile', max: number): void => {
+  const str = (key: 'socket' | 'token' | 'spill' | 'out' | 'logFile', max: number): void => {
     const v = o[key];
     if (v === undefined) return;
     if (typeof v !== 'string' || v.length === 0 || v.length > max || v.includes('\0')) {
@@ -128,6 +134,7 @@ export function parseOptions(text: string | undefined): ParseResult {
 
   str('socket', 4096);
   str('token', 256);
+  str('spill', 4096);
   str('out', 4096);
   str('logFile', 4096);
   num('blockMs', 1, 60_000);
@@ -145,6 +152,9 @@ export function parseOptions(text: string | undefined): ParseResult {
   }
   if (options.socket === undefined && options.out === undefined) {
     problems.push('give "socket" (live) or "out" (file): where to send the trace');
+  }
+  if (options.spill !== undefined && options.socket === undefined) {
+    problems.push('"spill" goes with "socket"');
   }
   if (options.socket !== undefined && options.token === undefined) {
     problems.push('"socket" needs "token"');

@@ -292,6 +292,32 @@ describe('Loop Lens in VS Code', function () {
     assert.deepEqual(requests.sort(), ['GET /work/0', 'GET /work/1', 'GET /work/2']);
   });
 
+  it('a script over within its first turn of the loop still gets its whole timeline', async () => {
+    await start({
+      type: 'node',
+      request: 'launch',
+      name: 'microtasks',
+      program: path.join(FIXTURES, 'microtasks.js'),
+      looplens: true,
+    });
+    const ended = await waitFor('the session to end with its trace', async () => {
+      const s = await latest('microtasks');
+      return s.session.state === 'ended' && s.summary.tasks.some((t) => t.kind === 'main') ? s : undefined;
+    });
+    assert.equal(ended.session.problem, null, 'no "ended without finishing" for a program that simply ended');
+    assert.ok(ended.session.events > 0, 'events from the spilled trace');
+    const drawn = await waitFor('the panel to draw it', async () => {
+      const s = await latest('microtasks');
+      return s.rendered?.lanes.some((l) => l.name === 'microtasks.js') ? s : undefined;
+    }).catch(async (error: Error) => {
+      const s = await latest('microtasks');
+      throw new Error(
+        `${error.message}: ${JSON.stringify({ visible: s.panelVisible, renders: (s as unknown as { renders: number }).renders, rendered: s.rendered, session: s.session })}`,
+      );
+    });
+    assert.ok(drawn.rendered!.stints >= 1);
+  });
+
   it('an invalid trace file is refused with a clear error, and nothing breaks', async () => {
     const file = path.join(os.tmpdir(), `looplens-hostile-${process.pid}.looplens`);
     fs.writeFileSync(file, Buffer.concat([Buffer.from('LOOPLENS'), Buffer.alloc(8, 0xff)]));
