@@ -185,6 +185,12 @@ function declaredNames(text: string): string[] {
   return [target];
 }
 
+/** The object an awaited call is made on: `await db.query(...)` → "db", `await this.load()` → "this". */
+function awaitedReceiver(text: string): string | null {
+  const m = /\bawait\s+([A-Za-z_$][\w$]*)\s*(?:\?\.|\.)\s*[A-Za-z_$][\w$]*\s*\(/.exec(text);
+  return m === null ? null : m[1];
+}
+
 function mentions(text: string, names: readonly string[]): boolean {
   const at = text.indexOf('await');
   const used = at >= 0 ? text.slice(at) : text;
@@ -277,19 +283,26 @@ function report(
   options: LessonOptions,
   add: Add,
 ): void {
-  // Cut the chain where an await uses what an earlier one returned (when the source says so).
+  // Cut the chain where an await uses what an earlier one returned, or calls on the same object
+  // (`await tx.begin(); await tx.insert()`: the order may matter) — when the source says so.
   const read = options.sourceLine;
   let end = chain.length;
   if (read !== undefined) {
     const names: string[] = [];
+    const receivers: string[] = [];
     for (let i = 0; i < chain.length; i++) {
       const text = read(chain[i].location!.file, chain[i].location!.line);
       if (text === undefined) continue;
-      if (i > 0 && names.length > 0 && mentions(text, names)) {
+      const receiver = awaitedReceiver(text);
+      if (
+        i > 0 &&
+        ((names.length > 0 && mentions(text, names)) || (receiver !== null && receivers.includes(receiver)))
+      ) {
         end = i;
         break;
       }
       names.push(...declaredNames(text));
+      if (receiver !== null) receivers.push(receiver);
     }
   }
   const steps = chain.slice(0, end);
