@@ -160,7 +160,7 @@ describe('lessons at the lines that cause them', function () {
     );
   });
 
-  it('awaits that use an earlier result, or one await in a loop, are no lesson', async () => {
+  it('awaits that use an earlier result, calls on one object, or one await in a loop are no lesson', async () => {
     const out = path.join(dir, 'awaits.looplens');
     const program = path.join(FIXTURES, 'programs', 'awaits.js');
     const result = await run(process.execPath, [
@@ -185,6 +185,10 @@ describe('lessons at the lines that cause them', function () {
     const blind = findLessons(readTrace(out).timeline);
     assert.ok(
       blind.some((l) => l.location.line === at('dependent: 1')),
+      describeAll(blind),
+    );
+    assert.ok(
+      blind.some((l) => l.location.line === at('same object: 1')),
       describeAll(blind),
     );
   });
