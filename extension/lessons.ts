@@ -60,6 +60,7 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
    * diagnostics a code action is given are copies).
    */
   private revealOf = new Map<string, RevealArgs>();
+  private readonly warned = new Set<string>();
   /** How long working out the lessons took last time, ms. */
   private lastComputeMs = 0;
 
@@ -137,9 +138,13 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
         });
       } catch (error) {
         found = [];
-        void vscode.window.showWarningMessage(
-          `Loop Lens could not work out the lessons of "${session.name}": ${(error as Error).message}`,
-        );
+        // Said once per trace: a live one is gone through again every second.
+        if (!this.warned.has(session.id)) {
+          this.warned.add(session.id);
+          void vscode.window.showWarningMessage(
+            `Loop Lens could not work out the lessons of "${session.name}": ${(error as Error).message}`,
+          );
+        }
       }
     }
     // Compiled JavaScript with a source map on disk points at its source; only lines of files that
