@@ -44,6 +44,8 @@ Open that address in a browser. Then:
        curl localhost:3000/async & curl localhost:3000/blocking
        curl localhost:3000/parallel; curl localhost:3000/sequential
   3. Watch the chef lane: the blocking handler holds the loop; the async ones wait ready but unserved.
+     Problems (Ctrl+Shift+M) lists what the timeline says about the code, at its lines.
+  Or follow the walkthrough, lesson by lesson: Help ▸ Welcome ▸ "See the event loop cook".
 
 Press Ctrl-C here to stop.
 `);
