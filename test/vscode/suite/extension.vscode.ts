@@ -297,7 +297,7 @@ describe('Loop Lens in VS Code', function () {
       type: 'node',
       request: 'launch',
       name: 'microtasks',
-      program: path.join(FIXTURES, 'microtasks.js'),
+      program: path.join(ROOT, 'test', 'fixtures', 'programs', 'microtasks.js'),
       looplens: true,
     });
     const ended = await waitFor('the session to end with its trace', async () => {
