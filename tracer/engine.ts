@@ -85,7 +85,9 @@ const RECENT = 256;
 const recentStart = new Float64Array(RECENT);
 const recentTask = new Uint32Array(RECENT);
 
-export const now = (): number => performance.now();
+/** The clock, taken once: the global is a getter, and the program may replace it. */
+const clock = performance;
+export const now = (): number => clock.now();
 
 /** Code that belongs to no task, as a task (id 0, never announced): full mode's exact untracked stints. */
 export const untrackedTask: Task = {
