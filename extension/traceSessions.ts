@@ -18,6 +18,8 @@ const MIB = 1024 * 1024;
  * taken as over (its RESUMED record was lost, or the program died).
  */
 const LIVE_STALE_MS = 1000;
+/** "Blocked" records closer together than this are let go, ms. */
+const LIVE_MIN_GAP_MS = 20;
 /** Task names from the watchdog kept at most. */
 const LIVE_NAMES = 16;
 
@@ -45,6 +47,8 @@ export class TraceSession implements vscode.Disposable {
   /** The loop is blocked right now, as the watchdog last said; null when it is not. */
   liveBlock: LiveBlock | null = null;
   private liveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last "blocked" record was taken (host clock). */
+  private liveAt = -Infinity;
   /** Names of blocked tasks, from the watchdog (newest few). */
   private readonly liveNames = new Map<number, string>();
   private readonly changed = new vscode.EventEmitter<TraceSession>();
@@ -138,6 +142,11 @@ export class TraceSession implements vscode.Disposable {
       this.clearLiveBlock();
       return;
     }
+    // The watchdog repeats itself every 25–100 ms; anything much faster is not worth redrawing for
+    // (and a program that floods this line gets no more of the host's time than that).
+    const arrived = performance.now();
+    if (this.liveBlock !== null && arrived - this.liveAt < LIVE_MIN_GAP_MS) return;
+    this.liveAt = arrived;
     // Held in the debugger is not blocked; and once the trace goes on well past the block's start,
     // the program has moved on (its RESUMED record was lost).
     const duration = record.now - record.since - this.timeline.pausedWithin(record.since, record.now);
