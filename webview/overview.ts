@@ -56,7 +56,14 @@ export class Overview {
   }
 
   /** Redraws for the timeline's whole span, `width` CSS px wide with the lanes' gutter on the left. */
-  draw(timeline: Timeline, pauses: readonly Pause[], theme: Theme, width: number, left: number): void {
+  draw(
+    timeline: Timeline,
+    pauses: readonly Pause[],
+    theme: Theme,
+    width: number,
+    left: number,
+    live: { since: number; now: number } | null = null,
+  ): void {
     const ratio = window.devicePixelRatio || 1;
     if (width !== this.width || left !== this.left) {
       this.width = width;
@@ -74,7 +81,8 @@ export class Overview {
       select(this.brushGroup).call(this.brush);
     }
     const t0 = timeline.startTime;
-    const t1 = Math.max(timeline.endTime, t0 + 1);
+    // A block still going on is part of the whole: it ends where the latest word of it says.
+    const t1 = Math.max(timeline.endTime, live?.now ?? -Infinity, t0 + 1);
     this.scale = scaleLinear().domain([t0, t1]).range([left, width]);
     this.profile(timeline, t0, t1);
     const ctx = this.canvas.getContext('2d');
@@ -104,6 +112,12 @@ export class Overview {
       const a = this.scale(block.start);
       const b = Math.max(a + 2, this.scale(block.start + block.durationMs));
       ctx.fillRect(a, 3, b - a, h);
+    }
+    if (live !== null) {
+      const a = this.scale(live.since);
+      ctx.globalAlpha = 0.6;
+      ctx.fillRect(a, 3, Math.max(2, this.scale(live.now) - a), h);
+      ctx.globalAlpha = 1;
     }
     ctx.fillStyle = theme.pause;
     ctx.globalAlpha = 0.5;

@@ -473,7 +473,7 @@ export class TimelineView {
     draw(frame);
     const x = frame.x;
     const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
-    this.overview.draw(this.timeline, this.pauses, this.theme, this.width, this.gutter);
+    this.overview.draw(this.timeline, this.pauses, this.theme, this.width, this.gutter, frame.liveBlock);
     const whole = this.transform.k <= 1.0001 && !this.following;
     this.brushRange = whole ? null : [v0, v1];
     this.overview.show(this.brushRange);
