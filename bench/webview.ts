@@ -38,6 +38,7 @@ import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import { loadTrace } from '../model/load';
 import type { BenchApi, FrameSample, LiveResult, ResetResult, TraceInfo } from './webview/page';
 import { syntheticTrace } from './webview/synthetic';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/webview/viewerPage';
 
 const root = path.resolve(__dirname, '..');
 
@@ -71,16 +72,6 @@ const VIEWPORT = { width: 1400, height: 900 };
 const FRAME_GOAL_MS = 16.7;
 /** The design goal for live data: on screen within this long. */
 const LIVE_GOAL_MS = 100;
-/** Flags as test/vscode/codeServer.mjs uses them: no sandbox (root), no GPU, no network. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 const MINUTE = 60_000;
 
 // ------------------------------------------------------------------------------------ figures
@@ -261,8 +252,8 @@ interface Session {
 
 async function open(url: string): Promise<Session> {
   const browser = await chromium.launch({
-    executablePath: process.env.LOOPLENS_CHROMIUM || '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS],
   });
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
   const page = await context.newPage();
@@ -539,8 +530,8 @@ async function main(): Promise<void> {
   };
   try {
     const probe = await chromium.launch({
-      executablePath: process.env.LOOPLENS_CHROMIUM || '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS],
     });
     report.chromium = probe.version();
     await probe.close();

@@ -520,13 +520,7 @@ export class Timeline implements EventVisitor {
   resumeLocation(stint: number): SourceLocation | null {
     const task = this.tasks[this.stints.task[stint]];
     const list = task.stints;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid] < stint) lo = mid + 1;
-      else hi = mid;
-    }
+    let lo = firstAtLeast(list, stint);
     // Stints of the task right after one another (another task's short stint may split one
     // wake-up) resume where the first of them did.
     while (
@@ -673,14 +667,8 @@ export class Timeline implements EventVisitor {
     const s = this.stints;
     const to = s.task[i];
     const own = this.tasks[to].stints;
-    // Its previous stint: the one before `i` among its own (binary search on their starts).
-    let lo = 0;
-    let hi = own.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (own[mid] < i) lo = mid + 1;
-      else hi = mid;
-    }
+    // Its previous stint: the one before `i` among its own.
+    const lo = firstAtLeast(own, i);
     const before = lo > 0 ? this.stintEnd(own[lo - 1]) : this.tasks[to].createdAt;
     const ready = s.readySince[i];
     return {
@@ -790,3 +778,15 @@ const END_CAUSES: Record<number, EndInfo['cause']> = {
   [EndCause.Signal]: 'signal',
   [EndCause.Detached]: 'detached',
 };
+
+/** The index of the first value in the ascending `list` that is at least `value` (binary search). */
+function firstAtLeast(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -29,18 +29,10 @@ export const defaultCodeServerBin = path.join(
   '.bin',
   'code-server',
 );
-export const chromiumPath = process.env.LOOPLENS_CHROMIUM || '/usr/bin/chromium';
-// From shared/real-vscode.md: no sandbox (root), no GPU, and nothing that reaches the network.
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage', // containers have a small /dev/shm
-];
+// One set of Chromium flags for every test and benchmark (test/chromium.json).
+const chromium = JSON.parse(fs.readFileSync(new URL('../chromium.json', import.meta.url), 'utf8'));
+export const chromiumPath = process.env.LOOPLENS_CHROMIUM || chromium.path;
+export const chromiumArgs = chromium.args;
 // User settings of the fresh profile: no welcome page, release notes, tips or gallery traffic, so
 // that the editor area holds only what the tests open.
 export const defaultSettings = {

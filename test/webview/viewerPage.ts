@@ -10,8 +10,13 @@ import type { Browser, Page } from 'playwright-core';
 import type { FromWebviewMessage, RenderedState, SessionInfo } from '../../webview/protocol';
 import { ROOT } from '../helpers';
 
-export const CHROMIUM = process.env.LOOPLENS_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
+/** How every test and benchmark starts Debian's Chromium (test/chromium.json). */
+const chromiumConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'chromium.json'), 'utf8')) as {
+  path: string;
+  args: string[];
+};
+export const CHROMIUM = process.env.LOOPLENS_CHROMIUM || chromiumConfig.path;
+export const CHROMIUM_ARGS: readonly string[] = chromiumConfig.args;
 
 let browser: Browser | null = null;
 
@@ -19,7 +24,7 @@ let browser: Browser | null = null;
 export async function launchBrowser(): Promise<Browser> {
   if (browser !== null) return browser;
   const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
   return browser;
 }
 
