@@ -91,7 +91,7 @@ export function summarize(timeline: Timeline): Summary {
   const meta = timeline.meta;
   const tasks: SummaryTask[] = [];
   for (const task of timeline.tasks) {
-    if (task.index === 0 && task.stints.length === 0) continue;
+    if ((task.index === 0 && task.stints.length === 0) || task.mergedInto !== -1) continue;
     let longest = 0;
     for (const s of task.stints) longest = Math.max(longest, timeline.stintEnd(s) - timeline.stints.start[s]);
     const end = timeline.taskEndTime(task);

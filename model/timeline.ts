@@ -56,6 +56,11 @@ export interface TimelineTask {
   background: number;
   /** Since when it has been ready to run but not running (a READY record waiting for its RUN). */
   readySince: number | null;
+  /**
+   * Index of the task this one turned out to be part of (a FOLD record), or -1. A merged task has
+   * no stints, runs no time and is shown nowhere: all it recorded belongs to that task.
+   */
+  mergedInto: number;
 }
 
 export interface BlockInfo {
@@ -165,6 +170,11 @@ export class Timeline implements EventVisitor {
   lastTime = -Infinity;
   /** Bumped on every change, so views can tell when to redraw. */
   version = 0;
+  /**
+   * Bumped when the set of tasks or their parents change in a way other than a new task: a merge
+   * (FOLD) or a new parent. Views that lay tasks out start over when it changes.
+   */
+  structureVersion = 0;
   /**
    * When the program stood still in a debugger (trace clock, ms; end null while paused). Known to
    * the host, not the tracer. Paused time never makes a block: the loop was not busy, it was held.
@@ -299,13 +309,65 @@ export class Timeline implements EventVisitor {
     this.tasks[index].readySince = time;
   }
 
-  taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null): void {
+  taskInfo(
+    time: number,
+    id: number,
+    name: string | null,
+    location: SourceLocation | null,
+    parent = 0,
+  ): void {
     this.see(time);
     const index = this.byWireId.get(id);
     if (index === undefined) return;
     const t = this.tasks[index];
     if (name !== null && name !== '') t.name = name;
     if (location !== null) t.location = location;
+    if (parent !== 0) {
+      const p = this.byWireId.get(parent);
+      if (p !== undefined && p !== index && !this.isAncestor(index, p)) {
+        t.parent = p;
+        this.structureVersion++;
+      }
+    }
+    this.version++;
+  }
+
+  /** Whether task `a` is `b` or one of `b`'s ancestors. */
+  private isAncestor(a: number, b: number): boolean {
+    for (let p = b, depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH * 4; p = this.tasks[p].parent, depth++)
+      if (p === a) return true;
+    return false;
+  }
+
+  /**
+   * Task `id` turned out to be part of `into`'s work (a call the tracer took for a dish of its own
+   * was its caller's after all): its stints, blocks, awaits and children move to `into`, and later
+   * records naming `id` mean `into`.
+   */
+  fold(time: number, id: number, into: number): void {
+    this.see(time);
+    const from = this.byWireId.get(id);
+    const to = this.byWireId.get(into);
+    if (from === undefined || to === undefined || from === to || from === 0) return;
+    const a = this.tasks[from];
+    let b = this.tasks[to];
+    if (a.mergedInto !== -1 || this.isAncestor(from, to)) return;
+    while (b.mergedInto !== -1) b = this.tasks[b.mergedInto];
+    const s = this.stints;
+    for (const st of a.stints) s.task[st] = b.index;
+    if (a.stints.length > 0) {
+      b.stints.push(...a.stints);
+      b.stints.sort((x, y) => x - y);
+    }
+    b.runMs += a.runMs;
+    a.stints.length = 0;
+    a.runMs = 0;
+    a.mergedInto = b.index;
+    for (const block of this.blocks) if (block.task === from) block.task = b.index;
+    for (const aw of this.awaits) if (aw.task === from) aw.task = b.index;
+    for (const t of this.tasks) if (t.parent === from) t.parent = b.index;
+    this.byWireId.set(id, b.index);
+    this.structureVersion++;
     this.version++;
   }
 
@@ -502,6 +564,7 @@ export class Timeline implements EventVisitor {
       runMs: 0,
       background: -1,
       readySince: null,
+      mergedInto: -1,
     });
     return index;
   }
@@ -631,10 +694,14 @@ export class Timeline implements EventVisitor {
     return stint === this.open ? Math.max(this.lastTime, this.stints.start[stint]) : this.stints.end[stint];
   }
 
-  /** A task's wait: the part of its life after its first stint when it was not running, ms. */
+  /**
+   * A task's wait: the part of its life when it was not running, ms — from its creation (a member
+   * of Promise.all waits from the moment it was made, not from its first stint) to the end of its
+   * life (a request's response, else its last stint).
+   */
   waitMs(task: TimelineTask): number {
     if (task.stints.length === 0) return 0;
-    const first = this.stints.start[task.stints[0]];
+    const first = Math.min(task.createdAt, this.stints.start[task.stints[0]]);
     const lastEnd = this.stintEnd(task.stints[task.stints.length - 1]);
     const lifeEnd = Math.max(lastEnd, task.endedAt ?? lastEnd);
     return Math.max(0, lifeEnd - first - task.runMs);

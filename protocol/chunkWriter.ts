@@ -105,12 +105,35 @@ export class ChunkWriter {
     this.head(EventType.TaskEnd, 1, how, id, time);
   }
 
-  taskInfo(time: number, id: number, name: number, file: number, line: number, column: number): void {
-    const b = this.head(EventType.TaskInfo, 2, 0, id, time);
+  fold(time: number, id: number, into: number): void {
+    const b = this.head(EventType.Fold, 2, 0, id, time);
+    this.u32[b + 4] = into;
+    this.u32[b + 5] = 0;
+    this.u32[b + 6] = 0;
+    this.u32[b + 7] = 0;
+  }
+
+  /** Writes a TASK_INFO record: 2 units, or 3 with a new parent (`parent` ≠ 0). */
+  taskInfo(
+    time: number,
+    id: number,
+    name: number,
+    file: number,
+    line: number,
+    column: number,
+    parent = 0,
+  ): void {
+    const b = this.head(EventType.TaskInfo, parent !== 0 ? 3 : 2, 0, id, time);
     this.u32[b + 4] = name;
     this.u32[b + 5] = file;
     this.u32[b + 6] = line;
     this.u32[b + 7] = column;
+    if (parent !== 0) {
+      this.u32[b + 8] = parent;
+      this.u32[b + 9] = 0;
+      this.u32[b + 10] = 0;
+      this.u32[b + 11] = 0;
+    }
   }
 
   lag(time: number, p50us: number, p99us: number, maxUs: number, samples: number): void {

@@ -102,9 +102,11 @@ export const enum EventType {
    */
   End = 8,
   /**
-   * Task `id` learns its name or creation location after it was created. 2 units:
+   * Task `id` learns its name, creation location or parent after it was created. 2 or 3 units:
    *   unit 1: u32 name string id (0: unchanged), u32 file string id (0: location unchanged),
    *           u32 line (1-based), u32 column (1-based)
+   *   unit 2 (optional): u32 parent task id (0: unchanged), 12 bytes reserved — a task made inside
+   *           a call that turned into a dish of its own belongs to that dish
    */
   TaskInfo = 9,
   /**
@@ -130,6 +132,15 @@ export const enum EventType {
    *   u32 function name string id (0: anonymous), u32 file string id, u32 line, u32 column
    */
   Await = 12,
+  /**
+   * Task `id` turned out to be part of the work of task `into` (unit 1): a tracer that made a task
+   * for a call on its evidence at the time (a call nobody seemed to await) learned later that the
+   * call was its caller's (its promise was returned and so awaited after all). Everything recorded
+   * for `id` — its stints, its children — belongs to `into` from the start; later records naming `id`
+   * mean `into`. `into` is never `id` and never a task folded itself. 2 units:
+   *   unit 1: u32 into task id, 12 bytes reserved
+   */
+  Fold = 13,
 }
 
 /** Frames an AWAIT record holds at most. */
@@ -210,6 +221,7 @@ export const UNITS = {
   end: 1,
   taskInfo: 2,
   ready: 1,
+  fold: 2,
 } as const;
 
 export const KIND_NAMES = [

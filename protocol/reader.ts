@@ -62,7 +62,8 @@ export interface EventVisitor {
   ): void;
   taskEnd(time: number, id: number, how: number): void;
   ready(time: number, id: number): void;
-  taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null): void;
+  /** `parent`: the task's new parent, 0 when unchanged. */
+  taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null, parent: number): void;
   lag(time: number, p50us: number, p99us: number, maxUs: number, samples: number): void;
   dropped(time: number, count: number, endTime: number): void;
   end(time: number, cause: number, code: number): void;
@@ -75,6 +76,8 @@ export interface EventVisitor {
   ): void;
   /** Where task `task` awaited in the stint that contains `time` (user frames, innermost first). */
   awaitAt?(time: number, task: number, frames: AwaitFrame[]): void;
+  /** Task `id` is part of task `into`'s work, from its start. */
+  fold?(time: number, id: number, into: number): void;
 }
 
 export interface AwaitFrame {
@@ -283,7 +286,13 @@ export class TraceReader {
             this.stats.invalidEvents++;
             break;
           }
-          v.taskInfo(time, id, this.str(view.getUint32(at + 16, true)), this.location(view, at + 20));
+          v.taskInfo(
+            time,
+            id,
+            this.str(view.getUint32(at + 16, true)),
+            this.location(view, at + 20),
+            units >= 3 ? view.getUint32(at + 32, true) : 0,
+          );
           break;
         case EventType.String: {
           const len = view.getUint32(at + 8, true);
@@ -358,6 +367,15 @@ export class TraceReader {
             if (location !== null) frames.push({ name: this.str(view.getUint32(o, true)) ?? '', location });
           }
           if (frames.length > 0) v.awaitAt?.(time, id, frames);
+          break;
+        }
+        case EventType.Fold: {
+          const into = units >= 2 ? view.getUint32(at + 16, true) : 0;
+          if (!timeOk || id === 0 || into === 0 || into === id) {
+            this.stats.invalidEvents++;
+            break;
+          }
+          v.fold?.(time, id, into);
           break;
         }
         default:

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Reason, TaskFlags, TaskKind } from '../protocol/format';
 import { CodeLocation } from './locations';
 import { Recorder } from './recorder';
+import { StintEntry } from './stintLog';
 
 /** A task as the tracer knows it. */
 export interface Task {
@@ -26,35 +27,28 @@ export interface Task {
   located: boolean;
   /** Its name as last written (for the watchdog, which names a block before the trace can). */
   name: string;
+  /** It turned out to be part of its parent's work (a FOLD record said so); its record defers to the parent. */
+  folded: boolean;
 }
 
 /**
- * A strand record: promises created while a task runs are tagged with one, so that their
- * continuations can be traced to the task — or to a concurrent sub-task discovered later, such as a
- * member of a Promise.all. `task` is null for records that defer to `prev`.
+ * A strand record: work left behind by a stint (a promise's continuation, a callback) is tagged with
+ * the record of the task it belongs to, and runs as that task. A dish folded into its parent keeps
+ * its record with `task` null, deferring to `prev`.
  */
 export interface Strand {
   task: Task | null;
   prev: Strand | null;
-  /** The stint in which the record was made. */
-  stint: number;
-  /** For the record of a root promise: something awaited it or chained on it. */
-  consumed: boolean;
-  /** Continuations were tagged with this record directly. */
-  children: number;
 }
 
-/** Whether an enter() opened a stint that a leave() must close (kept as a stack of saved states). */
+/** What was running before each enter(), so that leave() can restore it. */
 const savedTask: (Task | null)[] = [];
-const savedStrand: (Strand | null)[] = [];
 
 export let recorder: Recorder;
 /** False once the tracer has stopped: every hook checks it first. */
 export let enabled = false;
 /** The task whose code runs now; null when the loop runs untracked code or is idle. */
 export let current: Task | null = null;
-/** The strand that promises created now are tagged with. */
-export let strand: Strand | null = null;
 /** Counts outermost stints (and flush ticks): the watchdog's heartbeat. */
 export let stintSeq = 0;
 /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
@@ -93,11 +87,12 @@ export const now = (): number => clock.now();
 export const untrackedTask: Task = {
   id: 0,
   kind: TaskKind.Other,
-  base: { task: null, prev: null, stint: 0, consumed: true, children: 0 },
+  base: { task: null, prev: null },
   unnamed: false,
   ended: false,
   located: false,
   name: '',
+  folded: false,
 };
 untrackedTask.base.task = untrackedTask;
 
@@ -124,9 +119,7 @@ export function startEngine(rec: Recorder, blockMs: number): void {
 export function stopEngine(): void {
   enabled = false;
   current = null;
-  strand = null;
   savedTask.length = 0;
-  savedStrand.length = 0;
 }
 
 /**
@@ -184,9 +177,7 @@ export function closeStrayStints(): boolean {
   const w = recorder.room(1);
   if (w !== null) w.idle(t);
   savedTask.length = 0;
-  savedStrand.length = 0;
   current = null;
-  strand = null;
   pendingIdle = -1;
   pendingTask = null;
   lastEnd = t;
@@ -230,59 +221,61 @@ function accountGap(t: number): void {
 
 /**
  * Begins (or nests) a stint of `task`. Every enter() is paired with a leave(), which restores what
- * was running before.
+ * was running before. `continuation`: it resumes work that awaited (a promise continuation) rather
+ * than calling a function (an event listener, a timer's callback).
  */
 export function enter(task: Task, reason: number, continuation = false, time = -1): void {
   savedTask.push(current);
-  savedStrand.push(strand);
-  if (task !== current) {
-    const t = time >= 0 ? time : now();
-    if (current === null && pendingIdle >= 0) {
-      if (task === pendingTask && t - pendingIdle <= MERGE_MS) {
-        // The same task again after a moment: one stint, not two (and two records saved).
-        pendingIdle = -1;
-        current = task;
-        strand = task.base;
-        beat(t, task.id, true);
-        return;
-      }
-      writePendingIdle();
-    }
-    if (current === null) {
-      if (estimateGaps) accountGap(t);
+  if (task === current) return;
+  const t = time >= 0 ? time : now();
+  if (current === null && pendingIdle >= 0) {
+    if (task === pendingTask && t - pendingIdle <= MERGE_MS) {
+      // The same task again after a moment: one stint, not two (and two records saved).
+      pendingIdle = -1;
+      current = task;
       beat(t, task.id, true);
-      outerReason = reason;
-      outerContinuation = continuation;
+      segments.begin(entryOf(task, reason, continuation));
+      return;
     }
-    const w = recorder.room(1);
-    if (w !== null) w.run(t, task.id, reason);
-    current = task;
+    writePendingIdle();
   }
-  strand = task.base;
+  if (current === null) {
+    if (estimateGaps) accountGap(t);
+    beat(t, task.id, true);
+    outerReason = reason;
+    outerContinuation = continuation;
+  }
+  const w = recorder.room(1);
+  if (w !== null) w.run(t, task.id, reason);
+  current = task;
+  segments.begin(entryOf(task, reason, continuation));
+}
+
+function entryOf(task: Task, reason: number, continuation: boolean): StintEntry {
+  if (continuation) return StintEntry.Resumed;
+  return task.kind === TaskKind.Main && reason === Reason.Start ? StintEntry.Script : StintEntry.Called;
 }
 
 export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
-  const prevStrand = savedStrand.pop()!;
-  if (prev !== current) {
-    if (prev === null && onOuterEnd !== null) onOuterEnd(current!);
-    const t = now();
-    if (prev === null) {
-      // Written later, unless the same task runs again within MERGE_MS (see enter).
-      pendingIdle = t;
-      pendingTask = current;
-      lastEnd = t;
-      lastWasContinuation = outerContinuation;
-      lastReason = outerReason;
-      beat(t, 0, false);
-    } else {
-      const w = recorder.room(1);
-      if (w !== null) w.run(t, prev.id, Reason.Resume);
-    }
-    current = prev;
+  if (prev === current) return;
+  // What the stint left behind is sorted out before anything else can run.
+  segments.end(current!);
+  const t = now();
+  if (prev === null) {
+    // Written later, unless the same task runs again within MERGE_MS (see enter).
+    pendingIdle = t;
+    pendingTask = current;
+    lastEnd = t;
+    lastWasContinuation = outerContinuation;
+    lastReason = outerReason;
+    beat(t, 0, false);
+  } else {
+    const w = recorder.room(1);
+    if (w !== null) w.run(t, prev.id, Reason.Resume);
   }
-  strand = prevStrand;
+  current = prev;
 }
 
 /**
@@ -313,14 +306,17 @@ export function settleEnd(): void {
   if (estimateGaps) accountGap(now());
 }
 
-/** Called when the outermost stint of a task is about to end (promises.ts settles its strands). */
-let onOuterEnd: ((task: Task) => void) | null = null;
-export function setOuterEndHandler(handler: (task: Task) => void): void {
-  onOuterEnd = handler;
+/**
+ * Where a stint's work is sorted into dishes (dishes.ts): told when a stint of a task begins (with
+ * whether it began by calling a function) and when it ends. Set once, at start.
+ */
+export interface SegmentHandlers {
+  begin(how: StintEntry): void;
+  end(task: Task): void;
 }
-
-export function setStrand(next: Strand): void {
-  strand = next;
+let segments: SegmentHandlers = { begin() {}, end() {} };
+export function setSegmentHandlers(handlers: SegmentHandlers): void {
+  segments = handlers;
 }
 
 /** Depth of open stints (0: the loop runs untracked code or is idle). */
@@ -335,11 +331,12 @@ export function depth(): number {
 export function switchTo(task: Task, reason: number): void {
   if (task === current) return;
   if (pendingIdle >= 0 && current === null) writePendingIdle();
+  if (current !== null) segments.end(current);
   const t = now();
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
   current = task;
-  strand = task.base;
+  segments.begin(StintEntry.Called);
 }
 
 /**
@@ -383,8 +380,8 @@ export function newTask(
 ): Task {
   const id = nextTaskId++;
   if (nextTaskId > 0xfffffff0) nextTaskId = 1;
-  const base: Strand = { task: null, prev: null, stint: 0, consumed: true, children: 0 };
-  const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null, name };
+  const base: Strand = { task: null, prev: parent !== null ? parent.base : null };
+  const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null, name, folded: false };
   base.task = task;
   writeTask(
     task,
@@ -437,6 +434,26 @@ export function renameTask(task: Task, name: string, where: CodeLocation | null)
     where !== null ? where.line : 0,
     where !== null ? where.column : 0,
   );
+}
+
+/** `task` was made inside a call that turned out to be a dish: it belongs to that dish. */
+export function reparentTask(task: Task, parent: Task): void {
+  if (task === parent) return;
+  task.base.prev = parent.base;
+  const w = recorder.room(3);
+  if (w !== null) w.taskInfo(now(), task.id, 0, 0, 0, 0, parent.id);
+}
+
+/**
+ * `task` turns out to be part of `into`'s work (see the FOLD record): its record defers to its
+ * parent's from now on, and readers move what it recorded to `into`.
+ */
+export function foldTask(task: Task, into: Task): void {
+  if (task.folded || task === into) return;
+  task.folded = true;
+  task.base.task = null;
+  const w = recorder.room(2);
+  if (w !== null) w.fold(now(), task.id, into.id);
 }
 
 /** Task `task` has been ready to run since `since` (its timer was due then). */

@@ -11,12 +11,12 @@
  */
 import asyncHooks = require('node:async_hooks');
 import { Reason } from '../protocol/format';
-import { Strand, Task, current, enter, leave, strand, taskOf, untrackedTask } from './engine';
+import { kTag, kTask, logResource } from './dishes';
+import { Strand, Task, current, enter, leave, taskOf, untrackedTask } from './engine';
 
-const kStrand = Symbol('looplens.resourceStrand');
 const kOwn = Symbol('looplens.own');
 
-type Resource = { [kStrand]?: Strand; [kOwn]?: true };
+type Resource = { [kTag]?: Strand; [kOwn]?: true; [kTask]?: Task };
 
 /** Whether each open before() entered a stint. */
 const entered: boolean[] = [];
@@ -39,7 +39,10 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     r[kOwn] = true;
     return;
   }
-  if (current !== null && strand !== null) r[kStrand] = strand;
+  if (current === null) return;
+  // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
+  r[kTag] = current.base;
+  logResource(r);
 }
 
 function before(): void {
@@ -48,8 +51,10 @@ function before(): void {
     entered.push(false);
     return;
   }
-  const record = r[kStrand];
-  const task: Task | null = record !== undefined ? taskOf(record) : untrackedTask;
+  // A resource that is a task of its own (a named scope) runs as it; others as their maker.
+  const own = r[kTask];
+  const record = r[kTag];
+  const task: Task | null = own !== undefined ? own : record !== undefined ? taskOf(record) : untrackedTask;
   if (task === null) {
     entered.push(false);
     return;

@@ -28,6 +28,7 @@ import {
 import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
+import { startDishes } from './dishes';
 import { startPromises, stopPromises } from './promises';
 import { Recorder } from './recorder';
 import { scrub } from './scrub';
@@ -307,6 +308,8 @@ function start(options: TracerOptions): void {
     }
   });
   startEngine(rec, options.blockMs);
+  // Before the main task's first stint begins: its log is sorted like every other stint's.
+  startDishes();
   // A burst of events fills chunks faster than the flush timer takes them: a full chunk asks for a
   // flush at the loop's next check phase (scheduling is not I/O; the write happens there).
   rec.onFull = () => {

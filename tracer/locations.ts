@@ -26,6 +26,16 @@ interface CallSiteLike {
   getMethodName?(): string | null;
   getTypeName?(): string | null;
   isNative?(): boolean;
+  isAsync?(): boolean;
+  isPromiseAll?(): boolean;
+}
+
+/** A frame of a chain of awaits (see captureChain). */
+export interface ChainFrame extends CodeLocation {
+  /** An `async` frame: a function awaiting the one before it (V8's async stack traces). */
+  async: boolean;
+  /** Runtime code (node:, internal/) or the tracer's own: not user or library code. */
+  internal: boolean;
 }
 
 const STACK_DEPTH = 24;
@@ -36,6 +46,8 @@ const STACK_DEPTH = 24;
 const AWAIT_STACK_DEPTH = 12;
 /** Await captures get this share of the capture rate. */
 const AWAIT_SHARE = 0.2;
+/** Captures that name dishes get this share. */
+const CHAIN_SHARE = 0.4;
 
 let tracerFile = '';
 
@@ -72,6 +84,10 @@ class Ration {
 
 /** Where tasks are created. */
 const creations = new Ration();
+/** Naming dishes from the chain of awaits their code runs in. */
+const chains = new Ration();
+/** Frames looked at for a chain of awaits: the dish's function may be a few awaits out. */
+const CHAIN_DEPTH = 32;
 /** Where stints await: a budget of its own, so that it never starves the creations. */
 const awaits = new Ration();
 
@@ -80,6 +96,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   tracerFile = ownFile;
   creations.set(perSecond);
   awaits.set(perSecond * AWAIT_SHARE);
+  chains.set(perSecond * CHAIN_SHARE);
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
@@ -143,6 +160,38 @@ export function captureUserFrames(
     if (where.library) continue;
     out.push(where);
     if (out.length >= max) break;
+  }
+  return out;
+}
+
+/**
+ * The stack above `skip` with the chain of functions awaiting it (V8's async frames, outermost
+ * last), or null when rationed out.
+ */
+export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] | null {
+  if (!chains.take()) return null;
+  const frames = captureFrames(skip, CHAIN_DEPTH);
+  if (frames === null) return null;
+  const out: ChainFrame[] = [];
+  for (const frame of frames) {
+    const file = frameFile(frame) ?? '';
+    let isAsync = false;
+    try {
+      isAsync = frame.isAsync?.() === true || frame.isPromiseAll?.() === true;
+    } catch {
+      // an exotic frame: not async
+    }
+    const internal = isInternal(file);
+    const location = internal
+      ? { file, line: frame.getLineNumber() ?? 0, column: frame.getColumnNumber() ?? 0, fn: frameFunctionName(frame), library: false }
+      : mapThroughSourceMap({
+          file,
+          line: frame.getLineNumber() ?? 0,
+          column: frame.getColumnNumber() ?? 0,
+          fn: frameFunctionName(frame),
+          library: isLibrary(file),
+        });
+    out.push({ ...location, async: isAsync, internal });
   }
   return out;
 }

@@ -32,7 +32,6 @@ import workerThreads = require('node:worker_threads');
 import zlib = require('node:zlib');
 import { Reason, TaskEnd, TaskKind } from '../protocol/format';
 import {
-  Strand,
   Task,
   current,
   depth,
@@ -44,17 +43,19 @@ import {
   markReady,
   newTask,
   now,
-  strand,
   switchTo,
   taskOf,
 } from './engine';
+import { Slot, kTask, regSlot } from './dishes';
 import { writeBlockSample } from './blockSamples';
 import { CodeLocation, captureLocation } from './locations';
 
-const kTask = Symbol('looplens.task');
 const kWhere = Symbol('looplens.where');
 
-type Owned = { [kTask]?: Task; [kWhere]?: CodeLocation | null };
+/** On an outgoing request and its response: the slot of the code that made the request. */
+const kSlot = Symbol('looplens.slot');
+
+type Owned = { [kTask]?: Task; [kWhere]?: CodeLocation | null; [kSlot]?: Slot };
 type AnyFunction = (...args: unknown[]) => unknown;
 
 /** The originals, kept for the tracer's own use (its flush timer must not be traced). */
@@ -64,17 +65,21 @@ export const original = {
   clearInterval: globalThis.clearInterval,
   setImmediate: globalThis.setImmediate,
   queueMicrotask: globalThis.queueMicrotask,
+  nextTick: process.nextTick,
   Worker: workerThreads.Worker,
 };
 
 // ---------------------------------------------------------------------------------------------
-// Stints that begin inside a callback the tracer does not wrap (an HTTP request is dispatched from
-// the socket's read callback). They last until that callback returns: a microtask queued when they
-// begin runs right after it, ahead of the continuations the callback queued, and closes them.
+// Stints that begin inside a callback the tracer does not wrap (the main script, a timer's
+// callback). They last until that callback returns: a microtask queued when they begin runs right
+// after it, ahead of the continuations the callback queued, and closes them — or the first tick
+// the callback queued, which runs before any microtask (see bindToSlot).
 // (A tick would do the same, but a pending tick makes Node run every later microtask from a
 // JavaScript frame of its own, which shows up in the stack traces of errors made there.)
 
 let macroOpen = false;
+/** The main script's first stint (its top level) is still running. */
+let topLevel = false;
 
 function openMacro(task: Task, reason: number, time = -1): void {
   if (depth() > 0) {
@@ -87,6 +92,7 @@ function openMacro(task: Task, reason: number, time = -1): void {
 }
 
 function closeMacro(): void {
+  topLevel = false;
   if (!macroOpen) return;
   macroOpen = false;
   while (depth() > 0) leave();
@@ -96,6 +102,7 @@ function closeMacro(): void {
 export function startMain(where: CodeLocation | null, name: string): Task {
   const main = newTask(TaskKind.Main, null, name, 0, where);
   openMacro(main, Reason.Start);
+  topLevel = true;
   return main;
 }
 
@@ -110,18 +117,13 @@ function copyProperties(target: AnyFunction, source: AnyFunction): void {
   }
 }
 
-/**
- * The strand of the code running now, for a callback it registers: the callback runs as the task
- * that strand stands for when it runs (a member of a Promise.all found after the call, say).
- */
-function currentStrand(): Strand | null {
-  return current !== null ? strand : null;
-}
-
-/** A function that runs `fn` as a stint of the task of `record`. */
-function bindToStrand(record: Strand, fn: AnyFunction, reason: number): AnyFunction {
+/** A function that runs `fn` as a stint of the task of `slot` (dishes.ts may re-point it). */
+function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunction {
   return function (this: unknown) {
-    const task = enabled ? taskOf(record) : null;
+    // A tick runs after the callback that queued it but before the microtask that ends that
+    // callback's stint: the stint is over, and must be sorted before the tick's work runs.
+    if (macroOpen) closeMacro();
+    const task = enabled ? taskOf(slot.r) : null;
     if (task === null) return Reflect.apply(fn, this, arguments);
     enter(task, reason);
     try {
@@ -149,19 +151,35 @@ function replace(target: object, key: string, value: AnyFunction): void {
 // Timers and immediates
 
 /**
- * The task a new timer's callback runs as. A timer set by a running task (a request, a job)
- * belongs to it; a timer set by the top-level script or by untracked code is a task of its own,
- * named after its callback.
+ * The slot a new timer's callback runs through. A timer belongs to the task that set it — except
+ * one the script's top level sets (the module's own code, before its first await): the script
+ * has ended by the time it fires, so it is a job of its own, named after its callback and made
+ * when it first fires (a timer cleared before it fires makes no lane). Not when the code that set
+ * it turns out to be a dish's (see dishes.ts), nor when the callback is a promise's own resolve
+ * function (`new Promise((resolve) => setTimeout(resolve, ms))`: the script waiting). Untracked
+ * code's timers stay untracked.
  */
-function timerStrand(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Strand | null {
-  const parent = current !== null && current.id !== 0 ? current : null;
-  if (parent !== null && parent.kind !== TaskKind.Main) return strand;
-  // `new Promise((resolve) => setTimeout(resolve, ms))`: the callback is the promise's own resolve
-  // function, and the timer is the running task waiting, not a new task.
-  if (isNative(callback)) return currentStrand();
-  const where = captureLocation(skip);
-  const name = callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate';
-  return newTask(kind, parent, name, 0, where).base;
+function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot | null {
+  const slot = regSlot();
+  if (slot === null || !topLevel || current!.kind !== TaskKind.Main || isNative(callback)) return slot;
+  slot.lazy = {
+    kind,
+    name: callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate',
+    where: captureLocation(skip),
+    time: now(),
+  };
+  return slot;
+}
+
+/** The task a slot's callback runs as, making the lazy task of a script's timer the first time. */
+function slotTask(slot: Slot): Task | null {
+  const lazy = slot.lazy;
+  if (lazy !== null) {
+    slot.lazy = null;
+    const parent = taskOf(slot.r);
+    slot.r = newTask(lazy.kind, parent, lazy.name, 0, lazy.where, lazy.time).base;
+  }
+  return taskOf(slot.r);
 }
 
 const functionToString = Function.prototype.toString;
@@ -193,7 +211,7 @@ const TIMER_ARGS = { timer: '_timerArgs', immediate: '_argv' } as const;
 function watchFiring(
   handle: object,
   key: string,
-  record: Strand,
+  slot: Slot,
   delay: number,
   repeat: boolean,
   reason: number,
@@ -206,7 +224,7 @@ function watchFiring(
     configurable: true,
     enumerable: descriptor.enumerable,
     get() {
-      if (enabled) fired(record, due, reason);
+      if (enabled) fired(slot, due, reason);
       if (repeat && due >= 0) due = now() + delay;
       return args;
     },
@@ -216,13 +234,12 @@ function watchFiring(
   });
 }
 
-function fired(record: Strand, due: number, reason: number): void {
-  const task = taskOf(record);
+function fired(slot: Slot, due: number, reason: number): void {
+  const task = slotTask(slot);
   if (task === null) return;
   const t = now();
   if (due >= 0 && t - due > lateMs) markReady(task, due);
-  enter(task, reason, false, t);
-  original.queueMicrotask(leave);
+  openMacro(task, reason, t);
 }
 
 function patchTimer(
@@ -237,9 +254,9 @@ function patchTimer(
     [name](this: unknown, callback: unknown, delay?: unknown) {
       const handle: unknown = Reflect.apply(fn, this, arguments);
       if (enabled && typeof callback === 'function' && typeof handle === 'object' && handle !== null) {
-        const record = timerStrand(kind, callback as AnyFunction, patched);
-        if (record !== null) {
-          watchFiring(handle, key, record, kind === TaskKind.Timer ? timerDelay(delay) : -1, repeat, reason);
+        const slot = timerSlot(kind, callback as AnyFunction, patched);
+        if (slot !== null) {
+          watchFiring(handle, key, slot, kind === TaskKind.Timer ? timerDelay(delay) : -1, repeat, reason);
         }
       }
       return handle;
@@ -259,13 +276,12 @@ function patchCallbackApi(target: object, key: string): void {
   const originalFn = fn as AnyFunction;
   const patched = {
     [key](this: unknown) {
-      const record = currentStrand();
       const last = arguments.length - 1;
-      if (record === null || !enabled || last < 0 || typeof arguments[last] !== 'function') {
+      if (current === null || !enabled || last < 0 || typeof arguments[last] !== 'function') {
         return Reflect.apply(originalFn, this, arguments);
       }
       const args = Array.prototype.slice.call(arguments);
-      args[last] = bindToStrand(record, args[last] as AnyFunction, Reason.Io);
+      args[last] = bindToSlot(regSlot()!, args[last] as AnyFunction, Reason.Io);
       return Reflect.apply(originalFn, this, args);
     },
   }[key];
@@ -532,7 +548,16 @@ function onResponseFinish(message: unknown): void {
 
 function onClientRequestStart(message: unknown): void {
   if (!enabled || current === null) return;
-  (message as { request: Owned }).request[kTask] = current;
+  const slot = regSlot();
+  if (slot !== null) (message as { request: Owned }).request[kSlot] = slot;
+}
+
+/** The task an object's events run as: its own (an incoming request), or its maker's (an outgoing one). */
+function ownerOf(self: Owned): Task | undefined {
+  const task = self[kTask];
+  if (task !== undefined) return task;
+  const slot = self[kSlot];
+  return slot !== undefined ? (taskOf(slot.r) ?? undefined) : undefined;
 }
 
 /** Whether an emitter has listeners for `event` (EventEmitter keeps them in `_events`). */
@@ -608,9 +633,8 @@ function patchListeners(
     const originalAdd = add as AnyFunction;
     const patched = {
       [method](this: Owned, event: unknown, listener: unknown) {
-        const task = this[kTask];
         if (
-          task === undefined ||
+          (this[kTask] === undefined && this[kSlot] === undefined) ||
           !enabled ||
           typeof listener !== 'function' ||
           !events.has(event as string)
@@ -618,9 +642,12 @@ function patchListeners(
           return Reflect.apply(originalAdd, this, arguments);
         }
         const inner = listener as AnyFunction;
+        const owner = this;
         const wrapped = function (this: Owned) {
           if (onEvent !== undefined) onEvent(this, event, arguments);
-          if (!enabled || task.ended || task === current) return Reflect.apply(inner, this, arguments);
+          const task = ownerOf(owner);
+          if (!enabled || task === undefined || task.ended || task === current)
+            return Reflect.apply(inner, this, arguments);
           enter(task, reason);
           try {
             return Reflect.apply(inner, this, arguments);
@@ -643,18 +670,46 @@ function patchListen(): void {
     if (!enabled) return Reflect.apply(listen, this, arguments);
     if (arguments.length === 0) return Reflect.apply(listen, this, arguments);
     if (this[kWhere] === undefined) this[kWhere] = captureLocation(patched, true);
-    const record = currentStrand();
     const last = arguments.length - 1;
-    if (record === null || last < 0 || typeof arguments[last] !== 'function') {
+    if (current === null || last < 0 || typeof arguments[last] !== 'function') {
       return Reflect.apply(listen, this, arguments);
     }
     // The 'listening' callback is the caller's work (it usually goes on to start things).
     const args = Array.prototype.slice.call(arguments);
-    args[last] = bindToStrand(record, args[last] as AnyFunction, Reason.Event);
+    args[last] = bindToSlot(regSlot()!, args[last] as AnyFunction, Reason.Event);
     return Reflect.apply(listen, this, args);
   };
   copyProperties(patched, listen);
   replace(net.Server.prototype, 'listen', patched);
+}
+
+/**
+ * A task made by the code running now (a worker, a named scope), child of the running task — or of
+ * the dish that code turns out to belong to at the end of the stint (dishes.ts re-parents it).
+ */
+function childTask(kind: TaskKind, name: string, where: CodeLocation | null): Task {
+  const slot = regSlot();
+  const task = newTask(kind, current, name, 0, where);
+  if (slot !== null) slot.child = task;
+  return task;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ticks and microtasks queued by the code of a task are that task's work.
+
+function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask', reason: number): void {
+  const fn = (target as Record<string, unknown>)[key] as AnyFunction;
+  if (typeof fn !== 'function') return;
+  const patched = {
+    [key](this: unknown, callback: unknown) {
+      if (current === null || !enabled || typeof callback !== 'function') return Reflect.apply(fn, this, arguments);
+      const args = Array.prototype.slice.call(arguments);
+      args[0] = bindToSlot(regSlot()!, callback as AnyFunction, reason);
+      return Reflect.apply(fn, this, args);
+    },
+  }[key];
+  copyProperties(patched, fn);
+  replace(target, key, patched);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -674,11 +729,9 @@ function patchWorker(): void {
               : file instanceof URL
                 ? `worker ${file.pathname.split('/').pop()}`
                 : 'worker';
-          worker[kTask] = newTask(
+          worker[kTask] = childTask(
             TaskKind.Worker,
-            current,
             name,
-            0,
             captureLocation(proxy as unknown as AnyFunction, true),
           );
         } catch {
@@ -706,13 +759,7 @@ function patchAsyncResource(): void {
       const type = args[0];
       if (enabled && typeof type === 'string' && type.startsWith(SCOPE_PREFIX)) {
         const name = type.slice(SCOPE_PREFIX.length) || 'scope';
-        resource[kTask] = newTask(
-          TaskKind.User,
-          current,
-          name,
-          0,
-          captureLocation(proxy as unknown as AnyFunction, true),
-        );
+        resource[kTask] = childTask(TaskKind.User, name, captureLocation(proxy as unknown as AnyFunction, true));
       }
       return resource;
     },
@@ -762,7 +809,7 @@ export function startSources(): void {
   patchListeners(http.IncomingMessage.prototype, BODY_EVENTS, Reason.Event);
   patchListeners(http.ClientRequest.prototype, RESPONSE_EVENTS, Reason.Io, (self, event, args) => {
     if (event === 'response' && typeof args[0] === 'object' && args[0] !== null)
-      (args[0] as Owned)[kTask] = self[kTask];
+      (args[0] as Owned)[kSlot] = self[kSlot];
   });
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
@@ -772,6 +819,8 @@ export function startSources(): void {
     for (const key of keys) patchSyncApi(target, key, `${label}.${key}`);
   patchWorker();
   patchAsyncResource();
+  patchQueue(process, 'nextTick', Reason.Resume);
+  patchQueue(globalThis, 'queueMicrotask', Reason.Resume);
   // ES modules that import these names get the patched functions too.
   nodeModule.syncBuiltinESMExports();
 }

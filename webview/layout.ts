@@ -77,7 +77,7 @@ export function layoutView(
   const children = new Map<number, number[]>();
   const roots: number[] = [];
   for (const task of tasks) {
-    if (task.index === 0 && task.stints.length === 0) continue;
+    if ((task.index === 0 && task.stints.length === 0) || task.mergedInto !== -1) continue;
     if (task.parent >= 0 && task.parent < tasks.length) {
       let list = children.get(task.parent);
       if (list === undefined) children.set(task.parent, (list = []));

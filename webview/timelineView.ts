@@ -71,6 +71,7 @@ export class TimelineView {
   private pauses: Pause[] = [];
   private lanes: Lane[] = [];
   private lanesVersion = -1;
+  private lanesStructure = -1;
   private filter: LaneFilter = { text: '', hideInternal: true };
   /** Internal tasks folded into one lane: which, and their stints in time order (grown as data comes). */
   private foldedTasks = new Uint8Array(0);
@@ -408,10 +409,14 @@ export class TimelineView {
 
   private refreshLanes(): void {
     const tasks = this.timeline.tasks;
-    if (this.lanesVersion !== tasks.length) {
+    // Tasks are only ever added, except when one merges into another or changes parent.
+    const structure = this.timeline.structureVersion;
+    if (this.lanesVersion !== tasks.length || this.lanesStructure !== structure) {
+      const restructured = this.lanesStructure !== structure;
       const layout = layoutView(this.timeline, this.filter);
       this.lanes = layout.lanes;
       this.lanesVersion = tasks.length;
+      this.lanesStructure = structure;
       this.hiddenLanes = layout.folded.length + layout.filteredOut;
       // Folded stints: start over only if a task left the fold; new tasks only add stints ahead.
       const folded = new Uint8Array(tasks.length);
@@ -419,7 +424,7 @@ export class TimelineView {
       let shrank = false;
       for (let k = 0; k < this.foldedTasks.length && !shrank; k++)
         shrank = this.foldedTasks[k] === 1 && folded[k] === 0;
-      if (shrank || layout.folded.length < this.foldedCount) {
+      if (shrank || restructured || layout.folded.length < this.foldedCount) {
         this.foldedStints = [];
         this.foldedScanned = 0;
       }

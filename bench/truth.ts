@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:truth`: the long truth run. Generates many random programs (seeded), runs each
+ * under the real tracer in both modes, and reports how many dishes came out true. Writes JSON.
+ *
+ *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generate } from '../test/truth/generate';
+import { Mode, describeFailure, isTrue, runTruth, shrink } from '../test/truth/runTruth';
+import { render } from '../test/truth/program';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+async function main(): Promise<void> {
+  const programs = Number(arg('programs', '200'));
+  const from = Number(arg('from', '1'));
+  const jobs = Number(arg('jobs', '2'));
+  const modeArg = arg('mode', 'both');
+  const modes: Mode[] = modeArg === 'both' ? ['fast', 'full'] : [modeArg as Mode];
+  const out = arg('out', '');
+  const showFailures = Number(arg('show', '3'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-truth-'));
+  const totals = Object.fromEntries(modes.map((m) => [m, { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0 }]));
+  const failures: Array<{ seed: number; mode: Mode; text: string }> = [];
+  const problemCounts = new Map<string, number>();
+  let next = from;
+  async function worker(): Promise<void> {
+    for (;;) {
+      const seed = next++;
+      if (seed >= from + programs) return;
+      const program = generate(seed);
+      for (const mode of modes) {
+        const run = await runTruth(program, mode, dir);
+        const c = run.comparison;
+        const t = totals[mode];
+        t.dishes += c.judged;
+        t.trueDishes += c.trueDishes;
+        t.programs++;
+        t.extra += c.extraTasks.length;
+        t.untracked += c.untrackedShare;
+        if (isTrue(c)) t.truePrograms++;
+        else {
+          failures.push({ seed, mode, text: describeFailure(c) });
+          for (const d of c.dishes)
+            for (const p of d.problems) {
+              const key = `${mode}: ${p.replace(/"[^"]*"/g, '"…"').replace(/[\d.]+ ms/g, 'N ms').replace(/task \d+b?/g, 'task N').replace(/\d+ of/, 'N of')}`;
+              problemCounts.set(key, (problemCounts.get(key) ?? 0) + 1);
+            }
+          if (c.extraTasks.length > 0) problemCounts.set(`${mode}: extra lanes`, (problemCounts.get(`${mode}: extra lanes`) ?? 0) + 1);
+        }
+      }
+      if ((seed - from + 1) % 20 === 0) process.stderr.write(`${seed - from + 1}/${programs}\n`);
+    }
+  }
+  await Promise.all(Array.from({ length: jobs }, () => worker()));
+  for (const mode of modes) {
+    const t = totals[mode];
+    console.log(
+      `${mode}: ${t.trueDishes}/${t.dishes} dishes true (${((100 * t.trueDishes) / Math.max(1, t.dishes)).toFixed(1)}%), ` +
+        `${t.truePrograms}/${t.programs} programs wholly true, ${t.extra} extra lanes, ` +
+        `untracked ${((100 * t.untracked) / Math.max(1, t.programs)).toFixed(2)}% of user work`,
+    );
+  }
+  const top = [...problemCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  if (top.length > 0) {
+    console.log('\nMost common problems:');
+    for (const [p, n] of top) console.log(`${String(n).padStart(6)}  ${p}`);
+  }
+  failures.sort((a, b) => a.seed - b.seed);
+  for (const f of failures.slice(0, showFailures)) {
+    console.log(`\n--- seed ${f.seed} (${f.mode}) fails:\n${f.text}`);
+    if (process.argv.includes('--shrink')) {
+      const small = await shrink(generate(f.seed), f.mode, dir);
+      const again = await runTruth(small, f.mode, dir);
+      console.log(`shrunk to:\n${render(small).split('\n').filter((l) => !l.startsWith('const ') && !l.startsWith('function __') && l.trim() !== '').slice(10).join('\n')}\n${describeFailure(again.comparison)}`);
+    }
+  }
+  if (out !== '') fs.writeFileSync(out, JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts) }, null, 2));
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

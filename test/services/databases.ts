@@ -1,0 +1,247 @@
+/**
+ * Real database servers for tests and benchmarks: a private PostgreSQL cluster and a private
+ * redis-server, each in a fresh temporary folder, listening on loopback on a free port, stopped and
+ * removed afterwards. Nothing here touches a system-wide database.
+ *
+ * PostgreSQL refuses to run as root; as root (CI, these machines) the cluster is made and run as
+ * the `postgres` user that Debian's package creates.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Service {
+  /** Loopback port the server listens on. */
+  port: number;
+  /** Stops the server and removes its folder. */
+  stop(): Promise<void>;
+}
+
+export interface Postgres extends Service {
+  /** A connection string for the `looplens` database (user postgres, no password). */
+  url: string;
+}
+
+/** Why a service cannot start here, in words that say what to install; null when it can. */
+export function missingPostgres(): string | null {
+  return findPostgresBin() === null
+    ? 'PostgreSQL is not installed (Debian: apt-get install postgresql; `bash .ci/run` does it)'
+    : null;
+}
+
+export function missingRedis(): string | null {
+  return which('redis-server') === null
+    ? 'redis-server is not installed (Debian: apt-get install redis-server; `bash .ci/run` does it)'
+    : null;
+}
+
+function which(command: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, command);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** The folder with initdb and postgres: Debian keeps them out of PATH. */
+function findPostgresBin(): string | null {
+  const onPath = which('initdb');
+  if (onPath !== null) return path.dirname(fs.realpathSync(onPath));
+  const root = '/usr/lib/postgresql';
+  let versions: string[] = [];
+  try {
+    versions = fs.readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  } catch {
+    return null;
+  }
+  for (const v of versions) {
+    const bin = path.join(root, v, 'bin');
+    if (fs.existsSync(path.join(bin, 'initdb'))) return bin;
+  }
+  return null;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, ms: number, what: string, exited: () => string | null): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const gone = exited();
+    if (gone !== null) throw new Error(`${what} exited before it listened: ${gone}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on port ${port} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Runs a PostgreSQL program, as the `postgres` user when we are root. */
+function pgCommand(bin: string, program: string, args: string[]): [string, string[]] {
+  const exe = path.join(bin, program);
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
+}
+
+/**
+ * Starts a private PostgreSQL cluster with a `looplens` database. `tune` lowers durability for
+ * speed (fsync off): the data is thrown away afterwards.
+ */
+export async function startPostgres(): Promise<Postgres> {
+  const bin = findPostgresBin();
+  if (bin === null) throw new Error(missingPostgres()!);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-pg-'));
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data, { mode: 0o700 });
+  if (isRoot) {
+    fs.chmodSync(dir, 0o755);
+    spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  }
+  const [initCmd, initArgs] = pgCommand(bin, 'initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${init.stderr || init.stdout || init.error?.message}`);
+  }
+  const port = await freePort();
+  const [cmd, args] = pgCommand(bin, 'postgres', [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-h',
+    '127.0.0.1',
+    '-k',
+    dir,
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=50',
+  ]);
+  // Its own process group: runuser does not pass signals on, so the group is signalled.
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  let exit: string | null = null;
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.on('exit', (code, signal) => (exit = `code ${code ?? signal}: ${stderr}`));
+  try {
+    await waitForPort(port, 30_000, 'PostgreSQL', () => exit);
+    // The port answers before the server accepts queries; createdb retries until it does.
+    const [createCmd, createArgs] = pgCommand(bin, 'createdb', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      'looplens',
+    ]);
+    for (let attempt = 0; ; attempt++) {
+      const created = spawnSync(createCmd, createArgs, { encoding: 'utf8' });
+      if (created.status === 0) break;
+      if (attempt > 50) throw new Error(`createdb failed: ${created.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/looplens`,
+    stop: () => stopChild(child, 'SIGINT', dir, true),
+  };
+}
+
+/** Starts a private redis-server (no persistence). */
+export async function startRedis(): Promise<Service> {
+  const exe = which('redis-server');
+  if (exe === null) throw new Error(missingRedis()!);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-redis-'));
+  const port = await freePort();
+  const child = spawn(
+    exe,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  let exit: string | null = null;
+  child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.on('exit', (code, signal) => (exit = `code ${code ?? signal}: ${output}`));
+  try {
+    await waitForPort(port, 15_000, 'redis-server', () => exit);
+  } catch (error) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { port, stop: () => stopChild(child, 'SIGTERM', dir) };
+}
+
+/** Stops a server; `group`: it was started detached, so its whole process group is signalled. */
+function stopChild(
+  child: ReturnType<typeof spawn>,
+  signal: NodeJS.Signals,
+  dir: string,
+  group = false,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve();
+    };
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    const kill = (sig: NodeJS.Signals) => {
+      try {
+            process.kill(group ? -child.pid! : child.pid!, sig);
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    kill(signal);
+  });
+}

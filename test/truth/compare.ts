@@ -1,0 +1,181 @@
+/**
+ * Compares what a program recorded about itself (its truth) with the timeline its trace makes. A
+ * dish is true when exactly one task shows it: every stretch of its work inside that task's stints,
+ * no other dish's work there, the task named after it, its parent the task of its parent dish, and
+ * of the right kind.
+ */
+import { Timeline, TimelineTask } from '../../model/timeline';
+import { Truth } from './program';
+
+export interface DishReport {
+  dish: number;
+  name: string;
+  /** Problems found; empty when the dish is true. */
+  problems: string[];
+}
+
+export interface Comparison {
+  dishes: DishReport[];
+  /** Dishes with work of their own (the ones judged). */
+  judged: number;
+  /** Of those, how many came out true. */
+  trueDishes: number;
+  /** Tasks that stand for no dish but did noticeable work (lanes a user would see for nothing). */
+  extraTasks: string[];
+  /** Share of the stretches' time that the trace put in untracked code. */
+  untrackedShare: number;
+}
+
+/** A stretch must lie this much inside one task's stints. */
+const MIN_COVER = 0.9;
+/** A task that stands for no dish is a problem when it ran this long, ms. */
+const EXTRA_TASK_MS = 0.5;
+
+const KINDS: Record<string, string[]> = {
+  main: ['main'],
+  request: ['request'],
+  user: ['user', 'background'],
+  timer: ['timer', 'background'],
+  immediate: ['immediate', 'background'],
+  other: ['other', 'background'],
+};
+
+/** A request's after-response part (`<id>b`) stands for the request itself. */
+function canonical(timeline: Timeline, index: number): number {
+  const t = timeline.tasks[index];
+  if (t.id.endsWith('b') && t.parent !== -1 && timeline.tasks[t.parent].background === index) return t.parent;
+  return index;
+}
+
+/** Time of each task's stints within [start, end], ms. */
+function overlaps(timeline: Timeline, start: number, end: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const s = timeline.stints;
+  for (let i = timeline.firstStintAfter(start); i < s.length && s.start[i] < end; i++) {
+    const overlap = Math.min(end, timeline.stintEnd(i)) - Math.max(start, s.start[i]);
+    if (overlap <= 0) continue;
+    const task = canonical(timeline, s.task[i]);
+    out.set(task, (out.get(task) ?? 0) + overlap);
+  }
+  return out;
+}
+
+export function compare(truth: Truth, timeline: Timeline): Comparison {
+  const reports: DishReport[] = truth.dishes.map((d) => ({ dish: d.id, name: d.name, problems: [] }));
+  const work = new Map<number, Map<number, number>>();
+  const badStretches = new Map<number, number>();
+  let untracked = 0;
+  let total = 0;
+  for (const [dish, start, end] of truth.stretches) {
+    const got = overlaps(timeline, start, end);
+    const length = end - start;
+    total += length;
+    untracked += got.get(0) ?? 0;
+    const byTask = work.get(dish) ?? new Map<number, number>();
+    work.set(dish, byTask);
+    let best = -1;
+    let bestMs = 0;
+    for (const [task, overlap] of got) {
+      byTask.set(task, (byTask.get(task) ?? 0) + overlap);
+      if (overlap > bestMs) {
+        best = task;
+        bestMs = overlap;
+      }
+    }
+    if (best <= 0 || bestMs < MIN_COVER * length) badStretches.set(dish, (badStretches.get(dish) ?? 0) + 1);
+  }
+
+  // Each dish with work stands for the task that holds most of it.
+  const taskOf = new Map<number, number>();
+  for (const [dish, byTask] of work) {
+    let best = -1;
+    let bestMs = 0;
+    for (const [task, ms] of byTask) {
+      if (task !== 0 && ms > bestMs) {
+        best = task;
+        bestMs = ms;
+      }
+    }
+    if (best !== -1) taskOf.set(dish, best);
+  }
+  const dishOfTask = new Map<number, number[]>();
+  for (const [dish, task] of taskOf) dishOfTask.set(task, [...(dishOfTask.get(task) ?? []), dish]);
+
+  const describe = (task: number): string => {
+    const t = timeline.tasks[task];
+    return `"${t.name}" (${t.kind}, task ${t.id})`;
+  };
+
+  for (const dish of truth.dishes) {
+    const report = reports[dish.id];
+    const byTask = work.get(dish.id);
+    if (byTask === undefined) continue; // no work of its own: nothing to judge
+    const task = taskOf.get(dish.id);
+    if (task === undefined) {
+      report.problems.push('all of its work is untracked');
+      continue;
+    }
+    const bad = badStretches.get(dish.id) ?? 0;
+    if (bad > 0) {
+      const where = [...byTask.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([t, ms]) => `${t === 0 ? 'untracked' : describe(t)} ${ms.toFixed(1)} ms`)
+        .join(', ');
+      report.problems.push(`${bad} of its stretches are not in one task (${where})`);
+    }
+    const sharing = (dishOfTask.get(task) ?? []).filter((d) => d !== dish.id);
+    if (sharing.length > 0) {
+      report.problems.push(
+        `its task ${describe(task)} also holds the work of ${sharing.map((d) => `"${truth.dishes[d].name}"`).join(', ')}`,
+      );
+    }
+    const t: TimelineTask = timeline.tasks[task];
+    if (t.name !== dish.name && !(dish.kind === 'request' && t.name.startsWith(dish.name))) {
+      report.problems.push(`named "${t.name}", not "${dish.name}"`);
+    }
+    if (!(KINDS[dish.kind] ?? [dish.kind]).includes(t.kind)) {
+      report.problems.push(`of kind ${t.kind}, not ${dish.kind}`);
+    }
+    // The parent: the task of the parent dish if it has one, else a task of the parent's name.
+    const parentTask = t.parent === -1 ? -1 : canonical(timeline, t.parent);
+    if (dish.parent === -1) {
+      if (parentTask !== -1) report.problems.push(`has parent ${describe(parentTask)}, expected none`);
+    } else {
+      const expected = taskOf.get(dish.parent);
+      const parentDish = truth.dishes[dish.parent];
+      const ok =
+        expected !== undefined
+          ? parentTask === expected
+          : parentTask !== -1 && timeline.tasks[parentTask].name === parentDish.name;
+      if (!ok) {
+        report.problems.push(
+          `has parent ${parentTask === -1 ? 'none' : describe(parentTask)}, expected the task of "${parentDish.name}"`,
+        );
+      }
+    }
+  }
+
+  // Tasks that stand for no dish. Dishes without work may still have a task (a Promise.all member
+  // that only waits): it is matched by name and parent.
+  const claimed = new Set<number>(taskOf.values());
+  const idle = truth.dishes.filter((d) => !work.has(d.id));
+  const extraTasks: string[] = [];
+  for (const t of timeline.tasks) {
+    if (t.index === 0 || claimed.has(canonical(timeline, t.index))) continue;
+    const idleMatch = idle.findIndex((d) => d.name === t.name);
+    if (idleMatch !== -1) {
+      idle.splice(idleMatch, 1);
+      continue;
+    }
+    if (t.runMs >= EXTRA_TASK_MS) extraTasks.push(`${describe(t.index)} ran ${t.runMs.toFixed(2)} ms`);
+  }
+
+  const judged = reports.filter((r) => work.has(r.dish));
+  return {
+    dishes: judged,
+    judged: judged.length,
+    trueDishes: judged.filter((r) => r.problems.length === 0).length,
+    extraTasks,
+    untrackedShare: total > 0 ? untracked / total : 0,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Random programs for the truth checks: seeded and reproducible (the same seed makes the same
+ * program), built from every statement kind of program.ts. Functions only call functions defined
+ * after them, so every program ends.
+ */
+import { ChainLink, Combinator, FnDef, ForgetStyle, IoApi, Program, Route, SleepStyle, Stmt } from './program';
+
+/** mulberry32: a small, fast, seedable generator. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Statements that await something. */
+const AWAITING: ReadonlySet<Stmt['k']> = new Set(['sleep', 'await', 'chain', 'combinator', 'startLater', 'thenable', 'emitterOnce', 'forAwait', 'pipeline', 'io', 'tryFail']);
+
+export interface GenerateOptions {
+  /** Helper functions in the program. */
+  fns?: number;
+  /** Statements in the main script. */
+  mainStatements?: number;
+  /** Make an HTTP server with concurrent requests. */
+  server?: boolean;
+}
+
+const NAMES = [
+  'loadUser',
+  'fetchOrders',
+  'audit',
+  'refreshCache',
+  'sendEmail',
+  'resize',
+  'lookupPrice',
+  'persist',
+  'notify',
+  'warmUp',
+  'score',
+  'index',
+  'render',
+  'compress',
+  'verify',
+  'billing',
+  'sync',
+  'report',
+];
+
+export function generate(seed: number, options: GenerateOptions = {}): Program {
+  const rnd = random(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
+  const chance = (p: number) => rnd() < p;
+  const work = () => 0.6 + Math.round(rnd() * 14) / 10;
+
+  const fnCount = options.fns ?? int(3, 7);
+  const fns: FnDef[] = [];
+  const names = [...NAMES].sort(() => rnd() - 0.5).slice(0, fnCount);
+  // Decide up front which functions fail, so callers know how to handle them.
+  const fails = names.map((_, i) => i > 0 && chance(0.2));
+
+  let scopes = 0;
+  /** Functions callable from function `from` (-1: main or a route): those after it. */
+  const callable = (from: number, failing?: boolean) =>
+    names.filter((_, i) => i > from && (failing === undefined || fails[i] === failing));
+
+  /**
+   * A function's statements: some work, and (for a function, as linters ask of an async function)
+   * at least one await, somewhere.
+   */
+  function body(from: number, depth: number, count: number, awaits = true): Stmt[] {
+    const out: Stmt[] = [];
+    for (let i = 0; i < count; i++) out.push(stmt(from, depth));
+    if (!out.some((s) => s.k === 'work')) out.push({ k: 'work', ms: work() });
+    if (awaits && !out.some((s) => AWAITING.has(s.k))) {
+      out.splice(int(0, out.length), 0, { k: 'sleep', ms: int(1, 8), style: pick<SleepStyle>(['resolve', 'timersPromises']) });
+    }
+    return out;
+  }
+
+  function stmt(from: number, depth: number): Stmt {
+    const ok = callable(from, false);
+    const bad = callable(from, true);
+    const any = callable(from);
+    const kinds: Array<[number, () => Stmt | null]> = [
+      [4, () => ({ k: 'work', ms: work() })],
+      [3, () => ({ k: 'sleep', ms: int(1, 12), style: pick<SleepStyle>(['resolve', 'arrow', 'timersPromises', 'immediatePromise']) })],
+      [3, () => (ok.length ? { k: 'await', fn: pick(ok) } : null)],
+      [
+        2,
+        () => {
+          if (any.length === 0) return null;
+          const fn = pick(any);
+          const links: ChainLink[] = fails[names.indexOf(fn)]
+            ? ['catch', ...(chance(0.5) ? (['finally'] as const) : [])]
+            : [pick(['then', 'finally'] as const), ...(chance(0.3) ? (['catch'] as const) : [])];
+          return { k: 'chain', fn, links, workMs: work() };
+        },
+      ],
+      [
+        3,
+        () => {
+          if (any.length === 0 || depth > 2) return null;
+          const kind = pick<Combinator>(['all', 'allSettled', 'race', 'any']);
+          const members = Array.from({ length: int(2, 3) }, () => pick(any));
+          return { k: 'combinator', kind, fns: members, style: chance(0.3) ? 'map' : 'literal' };
+        },
+      ],
+      [
+        3,
+        () => {
+          if (any.length === 0 || depth > 2) return null;
+          const fn = pick(any);
+          const style: ForgetStyle = fails[names.indexOf(fn)] ? pick(['catch', 'then'] as const) : pick(['bare', 'void', 'catch', 'then'] as const);
+          return { k: 'forget', fn, style };
+        },
+      ],
+      [
+        1,
+        () =>
+          any.length && depth <= 2
+            ? { k: 'startLater', fn: pick(any), between: [{ k: 'work', ms: work() }, { k: 'sleep', ms: int(1, 6), style: 'resolve' }] }
+            : null,
+      ],
+      [1, () => ({ k: 'thenable', workMs: work() })],
+      [1, () => ({ k: 'timer', ms: int(0, 10), workMs: work(), named: chance(0.7) })],
+      [0.5, () => ({ k: 'interval', ms: int(2, 6), times: int(2, 3), workMs: work() })],
+      [1, () => ({ k: 'immediate', workMs: work() })],
+      [1, () => ({ k: 'nextTick', workMs: work() })],
+      [1, () => ({ k: 'microtask', workMs: work() })],
+      [1, () => ({ k: 'emitterOnce', ms: int(1, 6), workMs: work() })],
+      [1, () => ({ k: 'emitterOn', workMs: work() })],
+      [0.7, () => ({ k: 'forAwait', items: int(2, 3), workMs: work() })],
+      [0.7, () => ({ k: 'pipeline', items: int(2, 3), workMs: work() })],
+      [
+        2,
+        () => ({
+          k: 'io',
+          api: pick<IoApi>(['fsCallback', 'fsPromise', 'dnsCallback', 'dnsPromise', 'zlibCallback', 'zlibPromisified', 'cryptoCallback', 'cryptoPromisified']),
+          workMs: work(),
+        }),
+      ],
+      [
+        1,
+        () =>
+          depth > 1
+            ? null
+            : {
+                k: 'scope',
+                name: `job${scopes++}`,
+                style: chance(0.7) ? 'run' : 'bind',
+                body: body(from, depth + 1, int(1, 3), false),
+                awaited: chance(0.6),
+              },
+      ],
+      [1, () => (bad.length ? { k: 'tryFail', fn: pick(bad), workMs: work() } : null)],
+    ];
+    const total = kinds.reduce((sum, [w]) => sum + w, 0);
+    for (;;) {
+      let r = rnd() * total;
+      for (const [weight, make] of kinds) {
+        r -= weight;
+        if (r <= 0) {
+          const s = make();
+          if (s !== null) return s;
+          break;
+        }
+      }
+    }
+  }
+
+  for (let i = 0; i < names.length; i++) {
+    const returnable = callable(i, false);
+    fns.push({
+      name: names[i],
+      body: body(i, 1, int(1, 4)),
+      fails: fails[i],
+      returns: !fails[i] && returnable.length > 0 && chance(0.15) ? pick(returnable) : null,
+    });
+  }
+
+  const withServer = options.server ?? chance(0.35);
+  let server: Program['server'] = null;
+  if (withServer) {
+    const routes: Route[] = Array.from({ length: int(1, 3) }, (_, i) => ({
+      path: `/r${i}`,
+      before: body(-1, 1, int(1, 3), false),
+      after: chance(0.5) ? body(-1, 1, int(1, 2), false) : [],
+    }));
+    const requests = Array.from({ length: int(2, 4) }, () => `${pick(routes).path}?q=${int(1, 9)}`);
+    server = { routes, requests };
+  }
+  return { seed, fns, main: body(-1, 0, options.mainStatements ?? int(2, 5), false), server };
+}

@@ -1,0 +1,449 @@
+/**
+ * Generated async programs whose truth is known by construction. A program is a tree of statements
+ * (the shapes users write: async functions with several awaits and helpers, the four combinators,
+ * fire-and-forget calls, then/catch/finally chains, thenables, timers, immediates, microtasks,
+ * ticks, emitters, streams, fs/dns/zlib/crypto callbacks and promises, AsyncResource scopes, HTTP
+ * servers with concurrent requests) rendered to a CommonJS file.
+ *
+ * The program records its own truth while it runs: every synchronous stretch of user work is a
+ * busy loop of known length that notes which dish ran it and when, on the same clock the tracer
+ * uses (performance.now()). Which dish a stretch belongs to follows the rule in model/tasks.md:
+ * every function takes the dish it works for as its first argument `d`; a call that makes a dish
+ * of its own (a combinator member, a call nobody awaits, a named scope, a timer set by the script
+ * itself, a request) opens a new dish with `__dish(name, parent, kind)` at the call.
+ */
+
+export type Combinator = 'all' | 'allSettled' | 'race' | 'any';
+export type SleepStyle = 'resolve' | 'arrow' | 'timersPromises' | 'immediatePromise';
+export type IoApi =
+  | 'fsCallback'
+  | 'fsPromise'
+  | 'dnsCallback'
+  | 'dnsPromise'
+  | 'zlibCallback'
+  | 'zlibPromisified'
+  | 'cryptoCallback'
+  | 'cryptoPromisified';
+export type ForgetStyle = 'bare' | 'void' | 'catch' | 'then';
+export type ChainLink = 'then' | 'catch' | 'finally';
+
+export type Stmt =
+  /** A stretch of synchronous work of `ms` milliseconds. */
+  | { k: 'work'; ms: number }
+  | { k: 'sleep'; ms: number; style: SleepStyle }
+  /** `await fn(d)`: a helper, part of the caller's dish. */
+  | { k: 'await'; fn: string }
+  /** `await fn(d).then(...).catch(...)`: links run as the caller. */
+  | { k: 'chain'; fn: string; links: ChainLink[]; workMs: number }
+  /** `await Promise.<kind>([...])` over calls that each make a dish. */
+  | { k: 'combinator'; kind: Combinator; fns: string[]; style: 'literal' | 'map' }
+  /** A call nobody awaits: a dish. */
+  | { k: 'forget'; fn: string; style: ForgetStyle }
+  /** `const p = fn(dish)`, other statements, then `await p`: a dish started now, awaited later. */
+  | { k: 'startLater'; fn: string; between: Stmt[] }
+  | { k: 'thenable'; workMs: number }
+  /** `return await? ...` is left to the end of bodies; this returns the promise of a helper. */
+  | { k: 'timer'; ms: number; workMs: number; named: boolean }
+  | { k: 'interval'; ms: number; times: number; workMs: number }
+  | { k: 'immediate'; workMs: number }
+  | { k: 'nextTick'; workMs: number }
+  | { k: 'microtask'; workMs: number }
+  | { k: 'emitterOnce'; ms: number; workMs: number }
+  | { k: 'emitterOn'; workMs: number }
+  | { k: 'forAwait'; items: number; workMs: number }
+  | { k: 'pipeline'; items: number; workMs: number }
+  | { k: 'io'; api: IoApi; workMs: number }
+  /** A named scope: everything its body starts belongs to the scope. */
+  | { k: 'scope'; name: string; style: 'run' | 'bind'; body: Stmt[]; awaited: boolean }
+  /** `try { await failing(d) } catch { work }` */
+  | { k: 'tryFail'; fn: string; workMs: number };
+
+export interface FnDef {
+  name: string;
+  body: Stmt[];
+  /** Rejects after its body (only called where the rejection is handled). */
+  fails: boolean;
+  /**
+   * How it ends: `return` nothing, or `return other(d)` — returning a helper's promise (the helper
+   * stays part of this function's dish).
+   */
+  returns: string | null;
+}
+
+export interface Route {
+  path: string;
+  /** Statements before the response is sent. */
+  before: Stmt[];
+  /** Statements after it (background work of the request). */
+  after: Stmt[];
+}
+
+export interface Program {
+  seed: number;
+  fns: FnDef[];
+  main: Stmt[];
+  /** An HTTP server the program starts and sends concurrent requests to. */
+  server: { routes: Route[]; requests: string[] } | null;
+}
+
+/** The runtime each program starts with: where the truth is recorded. */
+const PRELUDE = `'use strict';
+const { performance } = require('node:perf_hooks');
+const __truth = { dishes: [], stretches: [] };
+function __dish(name, parent, kind) {
+  __truth.dishes.push({ id: __truth.dishes.length, name, parent, kind });
+  return __truth.dishes.length - 1;
+}
+function __work(d, ms) {
+  const start = performance.now();
+  while (performance.now() - start < ms);
+  __truth.stretches.push([d, start, performance.now()]);
+}
+/**
+ * The dish whose stint runs now. A function's code before its first await runs in its caller's
+ * stint (the call is made there), so a call that makes a dish runs its first stretch as the caller;
+ * after each await, code runs as the dish of the function it is in.
+ */
+let __running = 0;
+process.on('exit', () => {
+  if (process.env.TRUTH_OUT) require('node:fs').writeFileSync(process.env.TRUTH_OUT, JSON.stringify(__truth));
+});
+const __main = __dish(require('node:path').basename(__filename), -1, 'main');
+__running = __main;
+// The script's top level: a timer or immediate it sets there is a dish of its own.
+let __top = true;
+queueMicrotask(() => { __top = false; });
+/** The dish a timer set now by dish d runs in: its own when the script's top level sets it. */
+function __timerDish(d, name, kind) {
+  return d === __main && __top ? __dish(name, __main, kind) : d;
+}
+const { AsyncResource } = require('node:async_hooks');
+const { EventEmitter, once } = require('node:events');
+const { Readable, Transform, Writable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
+const timersPromises = require('node:timers/promises');
+const fs = require('node:fs');
+const dns = require('node:dns');
+const zlib = require('node:zlib');
+const crypto = require('node:crypto');
+const http = require('node:http');
+const util = require('node:util');
+const __gzip = util.promisify(zlib.gzip);
+const __randomBytes = util.promisify(crypto.randomBytes);
+const __noop = () => {};
+`;
+
+function ms(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+class Writer {
+  private lines: string[] = [];
+  private counter = 0;
+  constructor(private indent = 0) {}
+  line(text: string): void {
+    this.lines.push('  '.repeat(this.indent) + text);
+  }
+  block(open: string, body: () => void, close = '}'): void {
+    this.line(open);
+    this.indent++;
+    body();
+    this.indent--;
+    this.line(close);
+  }
+  fresh(prefix: string): string {
+    return `${prefix}${this.counter++}`;
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/**
+ * A call that makes a dish of its own: the dish is opened at the call, named after the function,
+ * child of the caller's dish.
+ */
+function dishCall(fn: string, d: string): string {
+  return `${fn}(__dish(${JSON.stringify(fn)}, ${d}, 'other'))`;
+}
+
+/** Statements that await: the code after them runs in a stint of the function's own dish. */
+const AWAITS: ReadonlySet<Stmt['k']> = new Set([
+  'sleep',
+  'await',
+  'chain',
+  'combinator',
+  'startLater',
+  'thenable',
+  'emitterOnce',
+  'forAwait',
+  'pipeline',
+  'io',
+  'tryFail',
+]);
+
+function renderStmts(w: Writer, body: Stmt[], d: string): void {
+  for (const s of body) {
+    renderStmt(w, s, d);
+    if (AWAITS.has(s.k) || (s.k === 'scope' && s.awaited)) w.line(`__running = ${d};`);
+  }
+}
+
+function renderStmt(w: Writer, s: Stmt, d: string): void {
+  switch (s.k) {
+    case 'work':
+      w.line(`__work(__running, ${ms(s.ms)});`);
+      return;
+    case 'sleep':
+      switch (s.style) {
+        case 'resolve':
+          w.line(`await new Promise((resolve) => setTimeout(resolve, ${s.ms}));`);
+          return;
+        case 'arrow':
+          // A timer set by the script itself is a dish of its own, even one that only resolves.
+          w.line(
+            `await new Promise((resolve) => { __timerDish(${d}, 'wake', 'timer'); setTimeout(function wake() { resolve(); }, ${s.ms}); });`,
+          );
+          return;
+        case 'timersPromises':
+          w.line(`await timersPromises.setTimeout(${s.ms});`);
+          return;
+        case 'immediatePromise':
+          w.line(`await timersPromises.setImmediate();`);
+          return;
+      }
+      return;
+    case 'await':
+      w.line(`await ${s.fn}(${d});`);
+      return;
+    case 'chain': {
+      let expr = `${s.fn}(${d})`;
+      for (const link of s.links) {
+        if (link === 'then') expr += `.then((v) => { __work(${d}, ${ms(s.workMs)}); return v; })`;
+        else if (link === 'catch') expr += `.catch(() => { __work(${d}, ${ms(s.workMs)}); })`;
+        else expr += `.finally(() => { __work(${d}, ${ms(s.workMs)}); })`;
+      }
+      w.line(`await ${expr};`);
+      return;
+    }
+    case 'combinator': {
+      const calls =
+        s.style === 'literal'
+          ? `[${s.fns.map((f) => dishCall(f, d)).join(', ')}]`
+          : `[${s.fns.map((f) => JSON.stringify(f)).join(', ')}].map((name) => __fns[name](__dish(name, ${d}, 'other')))`;
+      const call = `Promise.${s.kind}(${calls})`;
+      // A combinator that may reject is handled where it is awaited.
+      if (s.kind === 'all' || s.kind === 'any' || s.kind === 'race') w.line(`await ${call}.catch(__noop);`);
+      else w.line(`await ${call};`);
+      return;
+    }
+    case 'forget': {
+      const call = dishCall(s.fn, d);
+      if (s.style === 'bare') w.line(`${call};`);
+      else if (s.style === 'void') w.line(`void ${call};`);
+      else if (s.style === 'catch') w.line(`${call}.catch(__noop);`);
+      else w.line(`${call}.then(__noop, __noop);`);
+      return;
+    }
+    case 'startLater': {
+      const p = w.fresh('started');
+      w.line(`const ${p} = ${dishCall(s.fn, d)};`);
+      w.line(`${p}.catch(__noop);`);
+      renderStmts(w, s.between, d);
+      w.line(`await ${p}.catch(__noop);`);
+      return;
+    }
+    case 'thenable':
+      w.line(`await { then(resolve) { __work(${d}, ${ms(s.workMs)}); resolve(1); } };`);
+      return;
+    case 'timer': {
+      const name = s.named ? w.fresh('tick') : '';
+      const dd = w.fresh('t');
+      w.line(`const ${dd} = __timerDish(${d}, ${JSON.stringify(name || 'timer')}, 'timer');`);
+      w.block(`setTimeout(function ${name}() {`, () => w.line(`__work(${dd}, ${ms(s.workMs)});`), `}, ${s.ms});`);
+      return;
+    }
+    case 'interval': {
+      const handle = w.fresh('interval');
+      const count = w.fresh('n');
+      const dd = w.fresh('t');
+      const name = w.fresh('every');
+      w.line(`let ${count} = 0;`);
+      w.line(`const ${dd} = __timerDish(${d}, ${JSON.stringify(name)}, 'timer');`);
+      w.block(`const ${handle} = setInterval(function ${name}() {`, () => {
+        w.line(`__work(${dd}, ${ms(s.workMs)});`);
+        w.line(`if (++${count} === ${s.times}) clearInterval(${handle});`);
+      }, `}, ${s.ms});`);
+      return;
+    }
+    case 'immediate': {
+      const dd = w.fresh('t');
+      w.line(`const ${dd} = __timerDish(${d}, 'soon', 'immediate');`);
+      w.block(`setImmediate(function soon() {`, () => w.line(`__work(${dd}, ${ms(s.workMs)});`), `});`);
+      return;
+    }
+    case 'nextTick':
+      w.line(`process.nextTick(() => __work(${d}, ${ms(s.workMs)}));`);
+      return;
+    case 'microtask':
+      w.line(`queueMicrotask(() => __work(${d}, ${ms(s.workMs)}));`);
+      return;
+    case 'emitterOnce': {
+      const e = w.fresh('emitter');
+      w.line(`const ${e} = new EventEmitter();`);
+      w.line(`__timerDish(${d}, 'timer', 'timer');`);
+      w.line(`setTimeout(() => ${e}.emit('ready', 1), ${s.ms});`);
+      w.line(`await once(${e}, 'ready');`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'emitterOn': {
+      const e = w.fresh('emitter');
+      const dd = w.fresh('t');
+      w.line(`const ${e} = new EventEmitter();`);
+      w.line(`const ${dd} = __timerDish(${d}, 'emitJob', 'immediate');`);
+      w.line(`${e}.on('job', () => __work(${dd}, ${ms(s.workMs)}));`);
+      w.line(`setImmediate(function emitJob() { ${e}.emit('job'); });`);
+      return;
+    }
+    case 'forAwait': {
+      const g = w.fresh('source');
+      w.block(`async function* ${g}() {`, () => {
+        w.line(`for (let i = 0; i < ${s.items}; i++) { await new Promise((r) => setTimeout(r, 2)); yield i; }`);
+      });
+      w.line(`for await (const item of Readable.from(${g}())) __work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'pipeline':
+      w.line(
+        `await pipeline(Readable.from(Array.from({ length: ${s.items} }, (_, i) => String(i))), new Transform({ transform(chunk, _e, cb) { __work(${d}, ${ms(s.workMs)}); cb(null, chunk); } }), new Writable({ write(_c, _e, cb) { setTimeout(cb, 1); } }));`,
+      );
+      return;
+    case 'io':
+      switch (s.api) {
+        case 'fsCallback':
+          w.line(
+            `await new Promise((r) => fs.readFile(__filename, () => { __work(${d}, ${ms(s.workMs)}); r(); }));`,
+          );
+          return;
+        case 'fsPromise':
+          w.line(`await fs.promises.readFile(__filename);`);
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          return;
+        case 'dnsCallback':
+          w.line(
+            `await new Promise((r) => dns.lookup('localhost', () => { __work(${d}, ${ms(s.workMs)}); r(); }));`,
+          );
+          return;
+        case 'dnsPromise':
+          w.line(`await dns.promises.lookup('localhost').catch(__noop);`);
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          return;
+        case 'zlibCallback':
+          w.line(
+            `await new Promise((r) => zlib.gzip(Buffer.alloc(4096, 1), () => { __work(${d}, ${ms(s.workMs)}); r(); }));`,
+          );
+          return;
+        case 'zlibPromisified':
+          w.line(`await __gzip(Buffer.alloc(4096, 2));`);
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          return;
+        case 'cryptoCallback':
+          w.line(
+            `await new Promise((r) => crypto.randomBytes(32, () => { __work(${d}, ${ms(s.workMs)}); r(); }));`,
+          );
+          return;
+        case 'cryptoPromisified':
+          w.line(`await __randomBytes(32);`);
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          return;
+      }
+      return;
+    case 'scope': {
+      const r = w.fresh('scope');
+      const dd = w.fresh('s');
+      const was = w.fresh('was');
+      // The scope's code runs in a stint of the scope from its first line; when the scope is not
+      // awaited, the code after it goes on in the stint it was called from.
+      w.line(`const ${dd} = __dish(${JSON.stringify(s.name)}, ${d}, 'user');`);
+      w.line(`const ${was} = __running;`);
+      const body = () => {
+        w.line(`__running = ${dd};`);
+        renderStmts(w, s.body, dd);
+      };
+      if (s.style === 'run') {
+        w.line(`const ${r} = new AsyncResource(${JSON.stringify(`looplens:${s.name}`)});`);
+        w.block(`${s.awaited ? 'await ' : ''}${r}.runInAsyncScope(async () => {`, body, '});');
+      } else {
+        w.block(`${s.awaited ? 'await ' : ''}AsyncResource.bind(async () => {`, body, `}, ${JSON.stringify(`looplens:${s.name}`)})();`);
+      }
+      if (!s.awaited) w.line(`__running = ${was};`);
+      return;
+    }
+    case 'tryFail':
+      w.block(`try {`, () => w.line(`await ${s.fn}(${d});`), '} catch {');
+      w.line(`  __work(${d}, ${ms(s.workMs)});`);
+      w.line('}');
+      return;
+  }
+}
+
+function renderFn(w: Writer, fn: FnDef): void {
+  w.block(`async function ${fn.name}(d) {`, () => {
+    renderStmts(w, fn.body, 'd');
+    if (fn.fails) w.line(`throw new Error(${JSON.stringify(`${fn.name} failed`)});`);
+    else if (fn.returns !== null) w.line(`return ${fn.returns}(d);`);
+  });
+}
+
+/** The program's source text. */
+export function render(p: Program): string {
+  const w = new Writer();
+  w.line(`// looplens truth program, seed ${p.seed}`);
+  for (const fn of p.fns) renderFn(w, fn);
+  w.line(`const __fns = { ${p.fns.map((f) => f.name).join(', ')} };`);
+  if (p.server !== null) {
+    const routes = p.server.routes;
+    w.block('async function __handle(req, res) {', () => {
+      w.line(`const path = req.url.split('?')[0];`);
+      w.line(`const d = __dish(req.method + ' ' + path, -1, 'request');`);
+      w.line(`__running = d;`);
+      for (const r of routes) {
+        w.block(`if (path === ${JSON.stringify(r.path)}) {`, () => {
+          renderStmts(w, r.before, 'd');
+          w.line(`res.end('ok');`);
+          renderStmts(w, r.after, 'd');
+          w.line('return;');
+        });
+      }
+      w.line(`res.statusCode = 404; res.end();`);
+    });
+    w.block('function __get(port, path) {', () => {
+      w.line(
+        `return new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));`,
+      );
+    });
+  }
+  w.block('async function __program() {', () => {
+    renderStmts(w, p.main, '__main');
+    if (p.server !== null) {
+      w.line(`const server = http.createServer(__handle);`);
+      w.line(`await new Promise((r) => server.listen(0, '127.0.0.1', r));`);
+      w.line(`const port = server.address().port;`);
+      // The client's requests are members of a Promise.all in the script: dishes without work.
+      w.line(
+        `await Promise.all(${JSON.stringify(p.server.requests)}.map((path) => (async function client(d) { await __get(port, path); })(__dish('client', __main, 'other'))));`,
+      );
+      w.line(`server.close(); server.closeAllConnections();`);
+    }
+  });
+  w.line(`__program().catch((e) => { console.error(e); process.exitCode = 1; });`);
+  return PRELUDE + w.text() + '\n';
+}
+
+/** What a program recorded about itself. */
+export interface Truth {
+  dishes: Array<{ id: number; name: string; parent: number; kind: string }>;
+  /** [dish, start, end] on the trace clock. */
+  stretches: Array<[number, number, number]>;
+}

@@ -1,0 +1,147 @@
+/**
+ * Runs one generated program under the real tracer and compares the timeline with the program's
+ * own truth; shrinks a failing program to a small one that still fails.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTrace } from '../../model/load';
+import { Comparison, compare } from './compare';
+import { FnDef, Program, Stmt, Truth, render } from './program';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TRACER = path.join(ROOT, 'dist', 'tracer.js');
+
+export type Mode = 'fast' | 'full';
+
+export interface TruthRun {
+  comparison: Comparison;
+  /** The program's source, for a failure message. */
+  source: string;
+  exitCode: number | null;
+  stderr: string;
+}
+
+function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+/** Runs `program` traced in `mode` (in folder `dir`) and compares. */
+export async function runTruth(program: Program, mode: Mode, dir: string): Promise<TruthRun> {
+  const base = path.join(dir, `p${program.seed}-${mode}`);
+  const file = `${base}.js`;
+  const source = render(program);
+  fs.writeFileSync(file, source);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_OPTIONS: `--require ${TRACER}`,
+    LOOPLENS_OPTIONS: JSON.stringify({ out: `${base}.looplens`, mode }),
+    TRUTH_OUT: `${base}.truth.json`,
+  };
+  const { code, stderr } = await runNode(file, env);
+  if (code !== 0) throw new Error(`program ${program.seed} (${mode}) exited with ${code}: ${stderr}\n${source}`);
+  const truth = JSON.parse(fs.readFileSync(`${base}.truth.json`, 'utf8')) as Truth;
+  const { timeline } = loadTrace(fs.readFileSync(`${base}.looplens`), { partial: true });
+  const comparison = compare(truth, timeline);
+  for (const suffix of ['.js', '.looplens', '.truth.json']) fs.rmSync(base + suffix, { force: true });
+  return { comparison, source, exitCode: code, stderr };
+}
+
+export function isTrue(c: Comparison): boolean {
+  return c.trueDishes === c.judged && c.extraTasks.length === 0;
+}
+
+/** What went wrong, one line per problem. */
+export function describeFailure(c: Comparison): string {
+  const lines: string[] = [];
+  for (const d of c.dishes) for (const p of d.problems) lines.push(`  dish "${d.name}": ${p}`);
+  for (const e of c.extraTasks) lines.push(`  extra lane ${e}`);
+  return lines.join('\n');
+}
+
+/** Every way to make `program` one step smaller. */
+function* smaller(program: Program): Generator<Program> {
+  const clone = (): Program => JSON.parse(JSON.stringify(program)) as Program;
+  const bodies = (p: Program): Stmt[][] => {
+    const out: Stmt[][] = [p.main, ...p.fns.map((f: FnDef) => f.body)];
+    if (p.server !== null) for (const r of p.server.routes) out.push(r.before, r.after);
+    const walk = (list: Stmt[]): void => {
+      for (const s of list) {
+        if (s.k === 'scope') {
+          out.push(s.body);
+          walk(s.body);
+        } else if (s.k === 'startLater') {
+          // Its statements in between await: the call is awaited in a later stint. They stay.
+          walk(s.between);
+        }
+      }
+    };
+    for (const b of [...out]) walk(b);
+    return out;
+  };
+  if (program.server !== null) {
+    const p = clone();
+    p.server = null;
+    yield p;
+  }
+  const count = bodies(program).length;
+  for (let b = 0; b < count; b++) {
+    const length = bodies(program)[b].length;
+    for (let i = 0; i < length; i++) {
+      const p = clone();
+      bodies(p)[b].splice(i, 1);
+      yield p;
+      const q = clone();
+      const s = bodies(q)[b][i];
+      if (s.k === 'combinator' && s.fns.length > 1) {
+        s.fns.pop();
+        yield q;
+      }
+    }
+  }
+  for (let f = 0; f < program.fns.length; f++) {
+    if (program.fns[f].returns !== null) {
+      const p = clone();
+      p.fns[f].returns = null;
+      yield p;
+    }
+  }
+}
+
+/**
+ * The smallest program (by removing statements one at a time) that still fails in `mode`. Runs at
+ * most `budget` programs.
+ */
+export async function shrink(program: Program, mode: Mode, dir: string, budget = 150): Promise<Program> {
+  let best = program;
+  let runs = 0;
+  let progress = true;
+  while (progress && runs < budget) {
+    progress = false;
+    for (const candidate of smaller(best)) {
+      if (runs++ >= budget) break;
+      let result: TruthRun;
+      try {
+        result = await runTruth(candidate, mode, dir);
+      } catch {
+        continue; // a program that no longer runs is not a smaller failure
+      }
+      if (!isTrue(result.comparison)) {
+        best = candidate;
+        progress = true;
+        break;
+      }
+    }
+  }
+  return best;
+}

@@ -1,0 +1,370 @@
+/**
+ * The stint log at run time (see stintLog.ts for the rule): what each stint leaves behind is logged
+ * while it runs, sorted into dishes when it ends, and the dishes found are named from the chain of
+ * awaits their first continuations run in.
+ *
+ * Everything here runs inside hooks: no I/O, no throwing; the logging functions are a handful of
+ * stores each.
+ */
+import { TaskFlags, TaskKind } from '../protocol/format';
+import {
+  Strand,
+  Task,
+  current,
+  foldTask,
+  newTask,
+  now,
+  renameTask,
+  reparentTask,
+  setSegmentHandlers,
+  taskOf,
+} from './engine';
+import { ChainFrame, CodeLocation, captureChain } from './locations';
+import { LogKind, MAX_LOG, StintEntry, findDishes, logKind, logObj, logParent, logUsed } from './stintLog';
+
+/** On every logged object: its index in the log. */
+const kIdx = Symbol('looplens.log');
+/** On the promise a dish was made from: the dish (to fold it if its caller turns out to await it). */
+export const kDish = Symbol('looplens.dish');
+/** The record a derived promise's continuation runs as. */
+export const kTag = Symbol('looplens.tag');
+/** The same for a root promise (only a "resolve with a thenable" job runs one). */
+export const kRootTag = Symbol('looplens.rootTag');
+/**
+ * On an object whose events run as a task of its own (an incoming request, a worker, a named
+ * scope's AsyncResource): that task.
+ */
+export const kTask = Symbol('looplens.task');
+
+type Logged = { [kIdx]?: number; [kTag]?: Strand; [kRootTag]?: Strand; [kDish]?: Task };
+
+/**
+ * A callback handed to the runtime in a stint (a timer, an I/O callback, a tick): it runs as the
+ * task of `r`, which the end of the stint re-points when the callback belongs to a dish.
+ */
+export class Slot {
+  [kIdx]?: number;
+  /**
+   * A task of its own that the callback will be, made when it first runs (a timer the script set),
+   * unless the callback turns out to belong to a dish: then it is that dish's work.
+   */
+  lazy: LazyTask | null = null;
+  /** A task made in the stint (a named scope, a worker) whose parent is whoever owns this slot. */
+  child: Task | null = null;
+  constructor(public r: Strand) {}
+}
+
+export interface LazyTask {
+  kind: TaskKind;
+  name: string;
+  where: CodeLocation | null;
+  /** When the callback was handed over (its creation time), trace clock. */
+  time: number;
+}
+
+/** What a combinator call tells the naming of its members. */
+interface CombinatorCall {
+  name: string;
+  /** Where it was called (rationed: may be null). */
+  where: CodeLocation | null;
+}
+
+let n = 0;
+let segStart = 0;
+/** Roots logged in this segment that nothing consumed yet. */
+let open = 0;
+let combs = 0;
+/** How the segment's stint began. */
+let how: StintEntry = StintEntry.Resumed;
+const saved: number[] = [];
+
+function begin(entry: StintEntry): void {
+  saved.push(segStart, open, combs, how);
+  segStart = n;
+  open = 0;
+  combs = 0;
+  how = entry;
+}
+
+function end(task: Task): void {
+  try {
+    if ((open > 0 || combs > 0) && n > segStart) settle(task);
+    if (pending.size > 0) countTries();
+  } catch {
+    // never disturb the program: the work stays with the task
+  }
+  for (let i = segStart; i < n; i++) {
+    logObj[i] = undefined;
+    logParent[i] = undefined;
+  }
+  n = segStart;
+  how = saved.pop() ?? StintEntry.Resumed;
+  combs = saved.pop() ?? 0;
+  open = saved.pop() ?? 0;
+  segStart = saved.pop() ?? 0;
+}
+
+/** After a stint was closed by force (engine.ts closeStrayStints): start over. */
+export function resetLog(): void {
+  for (let i = 0; i < n; i++) {
+    logObj[i] = undefined;
+    logParent[i] = undefined;
+  }
+  n = 0;
+  segStart = 0;
+  open = 0;
+  combs = 0;
+  saved.length = 0;
+}
+
+export function startDishes(): void {
+  setSegmentHandlers({ begin, end });
+}
+
+// ------------------------------------------------------------------------------------ logging
+
+export function logRoot(p: object): void {
+  if (n >= MAX_LOG) return;
+  (p as Logged)[kIdx] = n;
+  logObj[n] = p;
+  logKind[n] = LogKind.Root;
+  logUsed[n] = 0;
+  n++;
+  open++;
+}
+
+export function logDerived(p: object, parent: object): void {
+  if (n >= MAX_LOG) return;
+  const j = (parent as Logged)[kIdx];
+  if (j !== undefined && j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
+    logUsed[j] = 1;
+    if (logKind[j] === LogKind.Root) open--;
+  }
+  (p as Logged)[kIdx] = n;
+  logObj[n] = p;
+  logParent[n] = parent;
+  logKind[n] = LogKind.Derived;
+  logUsed[n] = 0;
+  n++;
+}
+
+/** A promise settled: logged when it is a root of this stint (its function returned). */
+export function logSettled(p: object): void {
+  if (n >= MAX_LOG) return;
+  const j = (p as Logged)[kIdx];
+  if (j === undefined || j < segStart || j >= n || logKind[j] !== LogKind.Root || logObj[j] !== p) return;
+  logObj[n] = p;
+  logKind[n] = LogKind.Settle;
+  n++;
+}
+
+/** A callback handed to the runtime now: the slot it runs through. Null when no task runs. */
+export function regSlot(): Slot | null {
+  if (current === null) return null;
+  const slot = new Slot(current.base);
+  if (n < MAX_LOG) {
+    slot[kIdx] = n;
+    logObj[n] = slot;
+    logKind[n] = LogKind.Reg;
+    n++;
+  }
+  return slot;
+}
+
+/** An object whose callbacks run as the task running now (full mode's resources): logged like a slot. */
+export function logResource(resource: object): void {
+  if (n >= MAX_LOG) return;
+  (resource as Logged)[kIdx] = n;
+  logObj[n] = resource;
+  logKind[n] = LogKind.Reg;
+  n++;
+}
+
+/** A combinator called with `members`, in this stint. */
+export function logCombinator(members: unknown[], name: string, where: CodeLocation | null): void {
+  if (n >= MAX_LOG) return;
+  const call: CombinatorCall = { name, where };
+  logObj[n] = members.slice();
+  logParent[n] = call;
+  logKind[n] = LogKind.Comb;
+  // The members are consumed: the combinator awaits them.
+  for (const m of members) {
+    const j = indexOf(m);
+    if (j !== -1 && logUsed[j] === 0) {
+      logUsed[j] = 1;
+      if (logKind[j] === LogKind.Root) open--;
+    }
+  }
+  n++;
+  combs++;
+}
+
+function indexOf(p: unknown): number {
+  if ((typeof p !== 'object' && typeof p !== 'function') || p === null) return -1;
+  let j: number | undefined;
+  try {
+    j = (p as Logged)[kIdx];
+  } catch {
+    return -1; // a proxy that throws
+  }
+  return j !== undefined && j >= segStart && j < n && logObj[j] === p ? j : -1;
+}
+
+// ------------------------------------------------------------------------------------ sorting
+
+const DEBUG = process.env.LOOPLENS_DEBUG_DISHES === '1';
+function settle(task: Task): void {
+  const { dishes, owner } = findDishes(segStart, n, indexOf, how);
+  if (DEBUG) {
+    const rows: string[] = [];
+    for (let i = segStart; i < n; i++)
+      rows.push(`${i}:${['', 'R', 'D', 'G', 'C'][logKind[i]]}${logKind[i] === LogKind.Derived ? '<' + indexOf(logParent[i]) : ''}${logUsed[i] ? '' : '!'}@${owner[i]}`);
+    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`settle task ${task.id} how=${how} [${rows.join(' ')}] dishes=${JSON.stringify(dishes.map((d) => [d.origin, d.start, d.end, d.combinator, d.parent]))}`);
+  }
+  if (dishes.length === 0) return;
+  const t = now();
+  const made: Task[] = [];
+  for (const d of dishes) {
+    const parent = d.parent === -1 ? task : made[d.parent];
+    const call = d.comb !== -1 ? (logParent[d.comb] as CombinatorCall) : null;
+    const dish = newTask(
+      TaskKind.Other,
+      parent,
+      call !== null ? `${call.name}[${d.index}]` : 'async call',
+      call !== null ? TaskFlags.Concurrent : TaskFlags.Detached,
+      call !== null ? call.where : null,
+      t,
+    );
+    made.push(dish);
+    const origin = logObj[d.origin];
+    if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
+    wantName(dish, call);
+  }
+  for (let i = segStart; i < n; i++) {
+    const o = owner[i];
+    if (o === -1) continue;
+    const record = made[o].base;
+    const obj = logObj[i] as Logged;
+    switch (logKind[i]) {
+      case LogKind.Root:
+        obj[kRootTag] = record;
+        break;
+      case LogKind.Derived:
+        obj[kTag] = record;
+        break;
+      case LogKind.Reg:
+        if (obj instanceof Slot) {
+          obj.r = record;
+          obj.lazy = null;
+          if (obj.child !== null) reparentTask(obj.child, made[o]);
+        } else {
+          obj[kTag] = record;
+        }
+        break;
+    }
+  }
+}
+
+/**
+ * A "resolve with a thenable" job (its caller returned the promise of `dish`'s call, or resolved a
+ * promise with it) consumed a dish's promise: the call was awaited after all, through its caller.
+ */
+export function foldIfReturned(parent: object): void {
+  const dish = (parent as Logged)[kDish];
+  if (dish === undefined || dish.folded) return;
+  const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
+  if (into === null) return;
+  forget(dish);
+  foldTask(dish, into);
+}
+
+// ------------------------------------------------------------------------------------ naming
+
+interface Naming {
+  combinator: CombinatorCall | null;
+  tries: number;
+  /** A stint of the dish tried to name it (reset at each stint's end). */
+  tried: boolean;
+}
+
+/** Dishes still to be named. */
+const pending = new Map<Task, Naming>();
+/** Stints of a dish that may try to name it before it keeps its provisional name. */
+const NAME_TRIES = 3;
+const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
+
+function wantName(task: Task, combinator: CombinatorCall | null): void {
+  task.unnamed = true;
+  pending.set(task, { combinator, tries: 0, tried: false });
+}
+
+function forget(task: Task): void {
+  if (!pending.delete(task)) return;
+  task.unnamed = false;
+}
+
+function countTries(): void {
+  for (const [task, naming] of pending) {
+    if (!naming.tried) continue;
+    naming.tried = false;
+    if (++naming.tries >= NAME_TRIES) forget(task);
+  }
+}
+
+/**
+ * Names the running dish from the chain of awaits its code runs in: the function the dish was
+ * made by calling is the outermost frame of the chain, short of the combinator that awaits it.
+ * A call nobody awaited whose function turns out to be library or runtime code is not a dish of
+ * the user's: it folds into its parent. Only a stint that resumed the dish's code (a continuation)
+ * shows its chain; one that runs a callback it registered does not, and leaves the naming for later.
+ */
+export function nameRunning(task: Task, skip: (...args: never[]) => unknown, continuation: boolean): void {
+  const naming = pending.get(task);
+  if (naming === undefined) {
+    task.unnamed = false;
+    return;
+  }
+  if (naming.tried || !continuation) return;
+  naming.tried = true;
+  const frames = captureChain(skip);
+  if (frames === null) return;
+  const frame = dishFrame(frames, naming.combinator);
+  if (frame === null) return;
+  // Without a name the frame may be a callback (`.then(() => …)`) rather than the dish's own
+  // function; a member's frame is certain (the combinator awaits it), and keeps its place-name.
+  if (frame.fn === '' && naming.combinator === null && !frame.library && !frame.internal) return;
+  // A thenable's `then`, called by the runtime in a job of its own, is no dish's function.
+  if (frame.fn === 'then' && !frames.some((f) => f.async)) return;
+  forget(task);
+  if (frame.library || frame.internal) {
+    // A member stays a dish (the combinator made it one); a call nobody awaited made by library
+    // code is that library's business, part of whatever called it.
+    if (naming.combinator === null) {
+      const into = task.base.prev !== null ? taskOf(task.base.prev) : null;
+      if (into !== null) foldTask(task, into);
+    }
+    return;
+  }
+  renameTask(task, frame.fn, task.located ? null : frame);
+}
+
+function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {
+  let stop = frames.length;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (!f.async) continue;
+    if (combinator !== null) {
+      if (f.internal && COMBINATOR_NAMES.has(f.fn)) {
+        stop = i;
+        break;
+      }
+      const at = combinator.where;
+      if (at !== null && f.fn === at.fn && f.file === at.file && f.fn !== '') {
+        stop = i;
+        break;
+      }
+    }
+  }
+  for (let i = stop - 1; i >= 0; i--) if (!frames[i].internal) return frames[i];
+  return null;
+}

@@ -1,0 +1,342 @@
+/**
+ * Which dish each piece of pending work belongs to: the rule of model/tasks.md, applied once per
+ * stint, after the stint's code has run and before any of the work it left behind can run.
+ *
+ * While a stint runs, everything that will run later on its behalf is written to a log, in order:
+ * each promise made (a ROOT when it has no parent — an async function's own promise, `new
+ * Promise`; a DERIVED when it has one — an `await` or a `.then` on its parent), each callback
+ * handed to the runtime (a REG: a timer, an I/O callback, a tick), each combinator call (a COMB,
+ * with its members). Logging is a few array stores; every promise is tagged with the running task
+ * on the way, which is right for all work unless the stint started a dish of its own.
+ *
+ * At the end of the stint, when the log shows a root nobody consumed or a combinator call, the log
+ * is read as the bracket structure of the calls that made it (`parse`): a root opens the extent of
+ * the call that made it; the call returns when its creator consumes its promise (a DERIVED whose
+ * parent is the root), when it suspends (its first await: a DERIVED nothing consumed later in the
+ * stint, a "tail") or, for `await value`, at the wrapper promise V8 makes from the function's own
+ * promise. From that structure:
+ *
+ *  - each member of a combinator is a dish; its work is what was logged from the call that made it
+ *    (its first root) up to the next member's;
+ *  - a root nobody consumed, made by a call that left work behind in its own extent, is a call
+ *    nobody awaited: a dish — unless it holds the stint's last await (then it is the stint's own
+ *    function, entered without being awaited: a request handler called by `emit`);
+ *  - everything else stays with the stint's task.
+ *
+ * The log is bounded: a stint that makes more than MAX_LOG records keeps the rest with its task.
+ * This file holds no Node-specific code: the structure it reads is the one every promise runtime
+ * makes, and it is tested on its own with synthetic logs.
+ */
+
+/** How a stint began. */
+export const enum StintEntry {
+  /** It resumed a function after an await (a promise continuation). */
+  Resumed = 0,
+  /** The runtime called a function: an event listener, a timer's callback. */
+  Called = 1,
+  /** The main script's top level: its calls are the script's own work. */
+  Script = 2,
+}
+
+export const enum LogKind {
+  Root = 1,
+  Derived = 2,
+  /** A callback handed to the runtime (its slot is re-pointed if the callback belongs to a dish). */
+  Reg = 3,
+  /** A combinator call; `logObj` holds the members (an array), `logParent` the call (its name). */
+  Comb = 4,
+  /** A root logged in this stint settled (`logObj`): its function returned without suspending. */
+  Settle = 5,
+}
+
+/** Records one stint may log. */
+export const MAX_LOG = 1024;
+
+/** What an event of the log is (parallel arrays, reused from stint to stint). */
+export const logObj: unknown[] = new Array(MAX_LOG).fill(undefined);
+export const logParent: unknown[] = new Array(MAX_LOG).fill(undefined);
+export const logKind = new Uint8Array(MAX_LOG);
+/** 1 once a later record consumed it (a DERIVED with it as parent, or a COMB with it as member). */
+export const logUsed = new Uint8Array(MAX_LOG);
+
+/** A dish found in a stint's log. */
+export interface FoundDish {
+  /** Index of the root (or first record) of the call that made it. */
+  origin: number;
+  /** Extent [start, end) in the log. */
+  start: number;
+  end: number;
+  /** A combinator member: the combinator's name and the member's position; null for a call nobody awaited. */
+  combinator: string | null;
+  index: number;
+  /** The COMB record (members), -1 otherwise. */
+  comb: number;
+  /** Index in the result list of the dish it was made inside, or -1 (the stint's task). */
+  parent: number;
+}
+
+// Scratch space for the analysis, reused.
+const level = new Int32Array(MAX_LOG);
+const closedAt = new Int32Array(MAX_LOG);
+const isOpen = new Uint8Array(MAX_LOG);
+const own = new Uint8Array(MAX_LOG);
+const stack = new Int32Array(MAX_LOG);
+const owner = new Int32Array(MAX_LOG);
+const consumer = new Int32Array(MAX_LOG);
+const unawaited = new Uint8Array(MAX_LOG);
+const member = new Uint8Array(MAX_LOG);
+const settledAt = new Int32Array(MAX_LOG);
+/** The entry root of the stint being parsed (see parse). */
+let entryRoot = -1;
+
+/** The index of the record for `p` in [start, end), or -1 (read from the promise by the caller). */
+export type IndexOf = (p: unknown) => number;
+
+/**
+ * Reads the bracket structure of records [start, end): for each record the call it was made in
+ * (`level`: the index of that call's root, -1 for the stint's own code) and for each root the end
+ * of its call's extent (`closedAt`, exclusive), given how the stint began. Exposed for tests.
+ *
+ * How a call's extent ends:
+ *  - its creator consumes its promise (an `await` or `.then` on it, or a combinator): it returned;
+ *  - it awaits: a DERIVED nothing consumes later (a "tail") made in it suspends it — unless the
+ *    tail is a statement (`x().catch(noop);`) after which the same function goes on. In the stint's
+ *    own function (the one resumed, or the one called) only the last tail is its await, the others
+ *    are statements; in a call made during the stint, a tail is a statement when the function
+ *    awaits again before its promise is consumed (see goesOn), else its await;
+ *  - it returns: its promise settles (a SETTLE record) — and then none of its tails was an await;
+ *  - `await value`: V8 wraps the value in a promise made from the function's own promise and
+ *    awaits the wrapper, two records in a row: the function suspends.
+ * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
+ */
+export function parse(
+  start: number,
+  end: number,
+  indexOf: IndexOf,
+  how: StintEntry,
+): { level: Int32Array; closedAt: Int32Array; entry: number } {
+  // Who consumes what, which roots are combinator members, which settle.
+  for (let i = start; i < end; i++) {
+    consumer[i] = -1;
+    unawaited[i] = 0;
+    member[i] = 0;
+    settledAt[i] = -1;
+  }
+  for (let i = start; i < end; i++) {
+    if (logKind[i] === LogKind.Settle) {
+      const j = indexOf(logObj[i]);
+      if (j >= start && j < i && settledAt[j] === -1) settledAt[j] = i;
+      continue;
+    }
+    if (logKind[i] === LogKind.Comb) {
+      // A combinator awaits its members: its own `.then`s on them are no statements.
+      for (const m of logObj[i] as unknown[]) {
+        const j = indexOf(m);
+        if (j >= start && j < i) member[j] = 1;
+      }
+      continue;
+    }
+    if (logKind[i] !== LogKind.Derived) continue;
+    const p = indexOf(logParent[i]);
+    if (p >= start && p < i && consumer[p] === -1) consumer[p] = i;
+  }
+  // A stint that called a function: a root made first is that function's own promise.
+  const entry = how === StintEntry.Called && end > start && logKind[start] === LogKind.Root ? start : -1;
+  entryRoot = entry;
+
+  let top = -1; // stack depth - 1
+  const current = () => (top >= 0 ? stack[top] : -1);
+  /** Closes every call opened after `root`, and `root` itself, their extents ending before `at`. */
+  const popTo = (root: number, at: number) => {
+    while (top >= 0) {
+      const r = stack[top--];
+      isOpen[r] = 0;
+      closedAt[r] = at;
+      if (r === root) break;
+    }
+  };
+  for (let i = start; i < end; i++) {
+    switch (logKind[i]) {
+      case LogKind.Root:
+        level[i] = current();
+        closedAt[i] = end;
+        isOpen[i] = 1;
+        stack[++top] = i;
+        break;
+      case LogKind.Settle: {
+        // The function returned (or the executor resolved): what follows is its caller's.
+        const j = indexOf(logObj[i]);
+        level[i] = current();
+        if (j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1) popTo(j, i);
+        break;
+      }
+      case LogKind.Comb: {
+        // The combinator consumes its members: calls still open among them have returned.
+        let earliest = -1;
+        for (const m of logObj[i] as unknown[]) {
+          const j = indexOf(m);
+          if (j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1 && (earliest === -1 || j < earliest))
+            earliest = j;
+        }
+        if (earliest !== -1) popTo(earliest, i);
+        level[i] = current();
+        break;
+      }
+      case LogKind.Derived: {
+        const j = indexOf(logParent[i]);
+        const parentOpen = j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1;
+        if (parentOpen && j === current() && consumer[i] === i + 1 && logParent[i + 1] === logObj[i]) {
+          // `await value` in the function of root j.
+          level[i] = j;
+          level[i + 1] = j;
+          popTo(j, i + 2);
+          i++;
+          break;
+        }
+        if (parentOpen) popTo(j, i); // its creator consumes it: the call has returned
+        const at = current();
+        level[i] = at;
+        if (logUsed[i] !== 0) break;
+        // A function that settles later in the stint never suspended: its tails were statements.
+        // In a stint that called a function, the code outside it (the runtime's, a synchronous
+        // callback's) cannot await: its tails are statements too. The script's top level keeps
+        // what it starts (module loading makes many such calls inside the runtime).
+        let suspends: boolean;
+        if (at !== -1 && settledAt[at] > i) suspends = false;
+        else if (at === -1) suspends = how === StintEntry.Script || (how === StintEntry.Resumed && !goesOn(i, -1, end, indexOf));
+        else suspends = !goesOn(i, at, end, indexOf);
+        if (suspends) {
+          if (top >= 0) popTo(stack[top], i + 1);
+        } else {
+          // A statement: the chain it ends was not awaited (unless a combinator awaits a link of
+          // it). Up the chain to the call's root.
+          let k = i;
+          let awaited = false;
+          for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived && !awaited; n++) {
+            const p = indexOf(logParent[k]);
+            if (p < start || p >= k) break;
+            k = p;
+            awaited = member[k] === 1;
+          }
+          if (!awaited && logKind[k] === LogKind.Root) unawaited[k] = 1;
+        }
+        break;
+      }
+      default:
+        level[i] = current();
+    }
+  }
+  while (top >= 0) isOpen[stack[top--]] = 0;
+  return { level, closedAt, entry };
+}
+
+/**
+ * Whether the function of root `at` (-1: the stint's own code) goes on after its tail `tail` (the
+ * tail was a statement): before its promise is consumed (or the stint ends, for the stint's own
+ * code and the function it called) it awaits again — a tail that is not inside a call made after
+ * `tail`. A function suspends once per stint, so a second await means the first tail was no await.
+ * Of a call nobody consumed, the first tail is taken for its await.
+ */
+function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolean {
+  const stop = at === -1 ? end : consumer[at] !== -1 ? consumer[at] : at === entryRoot ? end : -1;
+  if (stop === -1) return false;
+  let depth = 0;
+  const opened: number[] = [];
+  for (let k = tail + 1; k < stop && k < end; k++) {
+    if (logKind[k] === LogKind.Root) {
+      opened.push(k);
+      depth++;
+    } else if (logKind[k] === LogKind.Derived) {
+      const p = indexOf(logParent[k]);
+      const o = opened.lastIndexOf(p);
+      if (o !== -1) {
+        depth -= opened.length - o;
+        opened.length = o;
+      }
+      if (logUsed[k] !== 0) continue;
+      if (depth === 0) return true;
+      opened.pop();
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * The dishes the stint of records [start, end) started, with each record's dish (`owner`: index in
+ * the returned list, -1 for the stint's own task), given how the stint began.
+ */
+export function findDishes(
+  start: number,
+  end: number,
+  indexOf: IndexOf,
+  how: StintEntry,
+): { dishes: FoundDish[]; owner: Int32Array } {
+  const { level, entry } = parse(start, end, indexOf, how);
+  const dishes: FoundDish[] = [];
+
+  // The stint's own function, when the stint called one (a request handler that `emit` called, a
+  // timer's callback) rather than resuming one: the root made first, and the outermost root nobody
+  // consumed that holds the stint's last await. Calls it made without awaiting them are dishes,
+  // even when one of them made the last await (a handler that ends `sendEmail(x);`).
+  if (entry !== -1) own[entry] = 1;
+  for (let i = end - 1; how === StintEntry.Called && i >= start; i--) {
+    if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
+    let outermost = -1;
+    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0) outermost = r;
+    if (outermost !== -1) own[outermost] = 1;
+    break;
+  }
+
+  // Combinator members: each member's work runs from the first record of the call that made it to
+  // the first record of the next member's.
+  for (let c = start; c < end; c++) {
+    if (logKind[c] !== LogKind.Comb) continue;
+    const members = logObj[c] as unknown[];
+    const origins: Array<[number, number]> = [];
+    for (let m = 0; m < members.length; m++) {
+      let j = indexOf(members[m]);
+      if (j < start || j >= c) continue;
+      // Up the member's chain (`.then`s, `.catch`s) to the call's root.
+      for (let k = 0; k < MAX_LOG && logKind[j] === LogKind.Derived; k++) {
+        const p = indexOf(logParent[j]);
+        if (p < start || p >= j) break;
+        j = p;
+      }
+      if (origins.some(([o]) => o === j)) continue;
+      origins.push([j, m]);
+    }
+    origins.sort((a, b) => a[0] - b[0]);
+    for (let k = 0; k < origins.length; k++) {
+      const [origin, m] = origins[k];
+      const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+      dishes.push({ origin, start: origin, end: stop, combinator: (logParent[c] as { name: string }).name, index: m, comb: c, parent: -1 });
+    }
+  }
+
+  // Calls nobody awaited (their promise not consumed, or consumed by a chain nobody awaited) that
+  // left work behind in their extent: everything logged while the call was open was made inside
+  // it (the parse is a stack).
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || own[r] === 1 || (logUsed[r] !== 0 && unawaited[r] === 0)) continue;
+    if (how === StintEntry.Script && level[r] === -1) continue;
+    const stop = closedAt[r];
+    let work = false;
+    for (let i = r + 1; i < stop && !work; i++) work = logKind[i] === LogKind.Derived || logKind[i] === LogKind.Reg;
+    if (work) dishes.push({ origin: r, start: r, end: stop, combinator: null, index: 0, comb: -1, parent: -1 });
+  }
+  for (let i = start; i < end; i++) own[i] = 0;
+
+  // Each record belongs to the innermost dish whose extent holds it; a dish's parent is the
+  // innermost dish holding its first record. Outer extents come first, so inner ones overwrite.
+  dishes.sort((a, b) => a.start - b.start || b.end - a.end);
+  for (let i = start; i < end; i++) owner[i] = -1;
+  for (let d = 0; d < dishes.length; d++) {
+    const dish = dishes[d];
+    dish.parent = owner[dish.start];
+    // A call that never returned inside a member ends with the member.
+    if (dish.parent !== -1) dish.end = Math.min(dish.end, dishes[dish.parent].end);
+    for (let i = dish.start; i < dish.end; i++) owner[i] = d;
+  }
+  return { dishes, owner };
+}
