@@ -74,21 +74,37 @@ let segStart = 0;
 /** Roots logged in this segment that nothing consumed yet. */
 let open = 0;
 let combs = 0;
+/** DERIVED records of this segment nothing consumed yet (its awaits, and statement chains). */
+let tails = 0;
+/**
+ * Where in the log a promise not made in this segment last settled: at the end of the log, the
+ * function the stint resumed has returned (its own promise, made in an earlier stint, settled).
+ */
+let foreignSettle = -1;
 /** How the segment's stint began. */
 let how: StintEntry = StintEntry.Resumed;
 const saved: number[] = [];
 
 function begin(entry: StintEntry): void {
-  saved.push(segStart, open, combs, how);
+  saved.push(segStart, open, combs, how, tails, foreignSettle);
   segStart = n;
   open = 0;
   combs = 0;
+  tails = 0;
+  foreignSettle = -1;
   how = entry;
 }
 
 function end(task: Task): void {
   try {
-    if ((open > 0 || combs > 0) && n > segStart) settle(task);
+    // Only a stint that left a call unconsumed, called a combinator or made a statement chain
+    // (more than one tail, or one in code that cannot await) can have started a dish.
+    const returned = foreignSettle === n;
+    if (
+      n > segStart &&
+      (open > 0 || combs > 0 || tails > 1 || (tails === 1 && (how !== StintEntry.Resumed || returned)))
+    )
+      settle(task, returned);
     if (pending.size > 0) countTries();
   } catch {
     // never disturb the program: the work stays with the task
@@ -98,6 +114,8 @@ function end(task: Task): void {
     logParent[i] = undefined;
   }
   n = segStart;
+  foreignSettle = saved.pop() ?? -1;
+  tails = saved.pop() ?? 0;
   how = saved.pop() ?? StintEntry.Resumed;
   combs = saved.pop() ?? 0;
   open = saved.pop() ?? 0;
@@ -139,6 +157,7 @@ export function logDerived(p: object, parent: object): void {
   if (j !== undefined && j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
     logUsed[j] = 1;
     if (logKind[j] === LogKind.Root) open--;
+    else tails--;
   }
   (p as Logged)[kIdx] = n;
   logObj[n] = p;
@@ -146,13 +165,18 @@ export function logDerived(p: object, parent: object): void {
   logKind[n] = LogKind.Derived;
   logUsed[n] = 0;
   n++;
+  tails++;
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */
 export function logSettled(p: object): void {
   if (n >= MAX_LOG) return;
   const j = (p as Logged)[kIdx];
-  if (j === undefined || j < segStart || j >= n || logKind[j] !== LogKind.Root || logObj[j] !== p) return;
+  if (j === undefined || j < segStart || j >= n || logObj[j] !== p) {
+    foreignSettle = n;
+    return;
+  }
+  if (logKind[j] !== LogKind.Root) return;
   logObj[n] = p;
   logKind[n] = LogKind.Settle;
   n++;
@@ -193,6 +217,7 @@ export function logCombinator(members: unknown[], name: string, where: CodeLocat
     if (j !== -1 && logUsed[j] === 0) {
       logUsed[j] = 1;
       if (logKind[j] === LogKind.Root) open--;
+      else tails--;
     }
   }
   n++;
@@ -213,13 +238,13 @@ function indexOf(p: unknown): number {
 // ------------------------------------------------------------------------------------ sorting
 
 const DEBUG = process.env.LOOPLENS_DEBUG_DISHES === '1';
-function settle(task: Task): void {
-  const { dishes, owner } = findDishes(segStart, n, indexOf, how);
+function settle(task: Task, returned: boolean): void {
+  const { dishes, owner } = findDishes(segStart, n, indexOf, how, returned);
   if (DEBUG) {
     const rows: string[] = [];
     for (let i = segStart; i < n; i++)
       rows.push(`${i}:${['', 'R', 'D', 'G', 'C'][logKind[i]]}${logKind[i] === LogKind.Derived ? '<' + indexOf(logParent[i]) : ''}${logUsed[i] ? '' : '!'}@${owner[i]}`);
-    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`settle task ${task.id} how=${how} [${rows.join(' ')}] dishes=${JSON.stringify(dishes.map((d) => [d.origin, d.start, d.end, d.combinator, d.parent]))}`);
+    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`settle task ${task.id} how=${how} ret=${returned} [${rows.join(' ')}] dishes=${JSON.stringify(dishes.map((d) => [d.origin, d.start, d.end, d.combinator, d.parent]))}`);
   }
   if (dishes.length === 0) return;
   const t = now();

@@ -51,6 +51,8 @@ const JOB = 2;
 let jobs = 0;
 /** The stint now open was entered by a continuation (not by a callback the runtime called). */
 let inContinuation = false;
+/** The promise whose reaction runs now. */
+let running: Promise<unknown> | null = null;
 let stopHooks: (() => void) | null = null;
 
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
@@ -72,7 +74,8 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 function settled(promise: Promise<unknown>): void {
   const task = current;
   if (task === null) return;
-  logSettled(promise);
+  // The promise whose reaction runs now settles when it is done: that says nothing.
+  if (promise !== running) logSettled(promise);
   // A "resolve with a thenable" job runs the thenable's `then`, not the dish's code.
   if (task.unnamed) nameRunning(task, settled, inContinuation && jobs === 0);
 }
@@ -134,6 +137,7 @@ function before(promise: Promise<unknown>): void {
   enter(task, continuationReason(time), true, time);
   if (flags === JOB) jobs++;
   inContinuation = true;
+  running = promise;
   entered.push(ENTERED | flags);
 }
 
@@ -143,6 +147,7 @@ function after(): void {
   if ((flags & JOB) !== 0) jobs--;
   leave();
   inContinuation = false;
+  running = null;
 }
 
 const COMBINATORS = ['all', 'allSettled', 'any', 'race'] as const;

@@ -95,7 +95,8 @@ export type IndexOf = (p: unknown) => number;
 /**
  * Reads the bracket structure of records [start, end): for each record the call it was made in
  * (`level`: the index of that call's root, -1 for the stint's own code) and for each root the end
- * of its call's extent (`closedAt`, exclusive), given how the stint began. Exposed for tests.
+ * of its call's extent (`closedAt`, exclusive), given how the stint began and whether the function
+ * it resumed `returned` (its promise settled at the end). Exposed for tests.
  *
  * How a call's extent ends:
  *  - its creator consumes its promise (an `await` or `.then` on it, or a combinator): it returned;
@@ -114,6 +115,7 @@ export function parse(
   end: number,
   indexOf: IndexOf,
   how: StintEntry,
+  returned = false,
 ): { level: Int32Array; closedAt: Int32Array; entry: number } {
   // Who consumes what, which roots are combinator members, which settle.
   for (let i = start; i < end; i++) {
@@ -203,7 +205,9 @@ export function parse(
         // what it starts (module loading makes many such calls inside the runtime).
         let suspends: boolean;
         if (at !== -1 && settledAt[at] > i) suspends = false;
-        else if (at === -1) suspends = how === StintEntry.Script || (how === StintEntry.Resumed && !goesOn(i, -1, end, indexOf));
+        else if (at === -1)
+          suspends =
+            how === StintEntry.Script || (how === StintEntry.Resumed && !returned && !goesOn(i, -1, end, indexOf));
         else suspends = !goesOn(i, at, end, indexOf);
         if (suspends) {
           if (top >= 0) popTo(stack[top], i + 1);
@@ -271,8 +275,9 @@ export function findDishes(
   end: number,
   indexOf: IndexOf,
   how: StintEntry,
+  returned = false,
 ): { dishes: FoundDish[]; owner: Int32Array } {
-  const { level, entry } = parse(start, end, indexOf, how);
+  const { level, entry } = parse(start, end, indexOf, how, returned);
   const dishes: FoundDish[] = [];
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a

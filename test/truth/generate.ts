@@ -18,7 +18,7 @@ export function random(seed: number): () => number {
 }
 
 /** Statements that await something. */
-const AWAITING: ReadonlySet<Stmt['k']> = new Set(['sleep', 'await', 'chain', 'combinator', 'startLater', 'thenable', 'emitterOnce', 'forAwait', 'pipeline', 'io', 'tryFail']);
+export const AWAITING: ReadonlySet<Stmt['k']> = new Set(['sleep', 'await', 'chain', 'combinator', 'startLater', 'thenable', 'emitterOnce', 'forAwait', 'pipeline', 'io', 'tryFail']);
 
 export interface GenerateOptions {
   /** Helper functions in the program. */
