@@ -374,22 +374,26 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
 }
 
 function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {
+  // The chain ends where a combinator awaits it (a member's function is the frame before), or
+  // where the code that called the combinator awaits it.
   let stop = frames.length;
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i];
     if (!f.async) continue;
-    if (combinator !== null) {
-      if (f.internal && COMBINATOR_NAMES.has(f.fn)) {
-        stop = i;
-        break;
-      }
-      const at = combinator.where;
-      if (at !== null && f.fn === at.fn && f.file === at.file && f.fn !== '') {
-        stop = i;
-        break;
-      }
+    if (f.internal && COMBINATOR_NAMES.has(f.fn)) {
+      stop = i;
+      break;
+    }
+    const at = combinator?.where ?? null;
+    if (at !== null && f.fn === at.fn && f.file === at.file && f.fn !== '') {
+      stop = i;
+      break;
     }
   }
+  // The function the dish was made by calling: the outermost function awaiting the code that runs
+  // (an async frame), else the outermost frame of code that is not the runtime's (the function
+  // that resumed, below the runtime's microtask loop).
+  for (let i = stop - 1; i >= 0; i--) if (frames[i].async) return frames[i];
   for (let i = stop - 1; i >= 0; i--) if (!frames[i].internal) return frames[i];
   return null;
 }

@@ -47,7 +47,8 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
 
 function before(): void {
   const r = asyncHooks.executionAsyncResource() as Resource | undefined;
-  if (r === undefined || r === null || r[kOwn] === true) {
+  // Promise continuations are the promise hooks' (promises.ts): they say they resume code.
+  if (r === undefined || r === null || r[kOwn] === true || r instanceof Promise) {
     entered.push(false);
     return;
   }
