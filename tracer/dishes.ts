@@ -11,6 +11,7 @@ import {
   Strand,
   Task,
   current,
+  nextId,
   foldTask,
   newTask,
   now,
@@ -19,11 +20,31 @@ import {
   setSegmentHandlers,
   taskOf,
 } from './engine';
-import { ChainFrame, CodeLocation, captureChain } from './locations';
-import { LogKind, MAX_LOG, StintEntry, findDishes, logKind, logObj, logParent, logUsed } from './stintLog';
+import { ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
+import {
+  LogKind,
+  MAX_LOG,
+  StintEntry,
+  findDishes,
+  logKind,
+  logObj,
+  logParent,
+  logUsed,
+  logWrapper,
+} from './stintLog';
 
-/** On every logged object: its index in the log. */
+/**
+ * On every logged object: its index in the log (the low LOG_BITS bits) and the place it was made
+ * at (the hash of the log before it, above them) — one small integer, one store.
+ */
 const kIdx = Symbol('looplens.log');
+const LOG_BITS = 10;
+const LOG_MASK = (1 << LOG_BITS) - 1;
+/** Hash bits kept beside the index so that the whole stays a small integer (31 bits). */
+const PLACE_MASK = (1 << (31 - LOG_BITS)) - 1;
+function stamp(index: number): number {
+  return ((hash & PLACE_MASK) << LOG_BITS) | index;
+}
 /** On the promise a dish was made from: the dish (to fold it if its caller turns out to await it). */
 export const kDish = Symbol('looplens.dish');
 /** The record a derived promise's continuation runs as. */
@@ -83,16 +104,56 @@ let tails = 0;
 let foreignSettle = -1;
 /** How the segment's stint began. */
 let how: StintEntry = StintEntry.Resumed;
+/**
+ * A hash of the records logged so far in this segment (their kinds, and where each derived one's
+ * parent is): it names a place in a stint of a given shape. `logHash[i]` is its value before
+ * record i. A server runs the same code paths over and over, so a place seen once comes again.
+ */
+let hash = 0;
+const logHash = new Int32Array(MAX_LOG);
+/** The place the work about to run was left at (see `willRun`), for the next segment's seed. */
+let nextSeed = 0;
 const saved: number[] = [];
 
+const FNV_PRIME = 0x01000193;
+
+/**
+ * Where a segment's hash starts: how its stint began, and whose it is — the task's kind, and its
+ * name unless it is a request (whose name holds the path, ids and all).
+ */
+function seedOf(entry: StintEntry): number {
+  let h = mix(mix(0x811c9dc5, entry), nextSeed);
+  nextSeed = 0;
+  const task = current;
+  if (task === null) return h;
+  h = mix(h, task.kind);
+  const name = task.name;
+  for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
+  return h;
+}
+
+
+/**
+ * The promise or slot whose work runs next: the place it was made at seeds the hash of the stint
+ * it runs in, so that places in a stint are told apart by the code path that led there.
+ */
+export function willRun(o: object): void {
+  const stamped = (o as Logged)[kIdx];
+  nextSeed = stamped !== undefined ? stamped >>> LOG_BITS : 0;
+}
+function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, FNV_PRIME);
+}
+
 function begin(entry: StintEntry): void {
-  saved.push(segStart, open, combs, how, tails, foreignSettle);
+  saved.push(segStart, open, combs, how, tails, foreignSettle, hash);
   segStart = n;
   open = 0;
   combs = 0;
   tails = 0;
   foreignSettle = -1;
   how = entry;
+  hash = seedOf(entry);
 }
 
 function end(task: Task): void {
@@ -100,7 +161,9 @@ function end(task: Task): void {
     // Only a stint that left a call unconsumed, called a combinator or made a statement chain
     // (more than one tail, or one in code that cannot await) can have started a dish.
     const returned = foreignSettle === n;
+    // Untracked code (full mode's stints of no task) starts no dishes: its work is no one's.
     if (
+      task.id !== 0 &&
       n > segStart &&
       (open > 0 || combs > 0 || tails > 1 || (tails === 1 && (how !== StintEntry.Resumed || returned)))
     )
@@ -114,6 +177,7 @@ function end(task: Task): void {
     logParent[i] = undefined;
   }
   n = segStart;
+  hash = saved.pop() ?? 0;
   foreignSettle = saved.pop() ?? -1;
   tails = saved.pop() ?? 0;
   how = saved.pop() ?? StintEntry.Resumed;
@@ -143,27 +207,36 @@ export function startDishes(): void {
 
 export function logRoot(p: object): void {
   if (n >= MAX_LOG) return;
-  (p as Logged)[kIdx] = n;
+  (p as Logged)[kIdx] = stamp(n);
   logObj[n] = p;
   logKind[n] = LogKind.Root;
   logUsed[n] = 0;
+  logHash[n] = hash;
+  // A place where a dish was found before, not yet told apart: the call being made now shows
+  // whose it is.
+  if (armed[hash & ARM_MASK] === (hash | 1)) learnAtCreation(hash);
+  hash = mix(hash, LogKind.Root);
   n++;
   open++;
 }
 
 export function logDerived(p: object, parent: object): void {
   if (n >= MAX_LOG) return;
-  const j = (parent as Logged)[kIdx];
-  if (j !== undefined && j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
+  const stamped = (parent as Logged)[kIdx];
+  const j = stamped !== undefined ? stamped & LOG_MASK : -1;
+  if (j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
     logUsed[j] = 1;
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
   }
-  (p as Logged)[kIdx] = n;
+  (p as Logged)[kIdx] = stamp(n);
   logObj[n] = p;
   logParent[n] = parent;
   logKind[n] = LogKind.Derived;
   logUsed[n] = 0;
+  logWrapper[n] = 0;
+  logHash[n] = hash;
+  hash = mix(mix(hash, LogKind.Derived), j >= segStart && j < n ? n - j : 0xffff);
   n++;
   tails++;
 }
@@ -171,14 +244,22 @@ export function logDerived(p: object, parent: object): void {
 /** A promise settled: logged when it is a root of this stint (its function returned). */
 export function logSettled(p: object): void {
   if (n >= MAX_LOG) return;
-  const j = (p as Logged)[kIdx];
-  if (j === undefined || j < segStart || j >= n || logObj[j] !== p) {
+  const stamped = (p as Logged)[kIdx];
+  const j = stamped !== undefined ? stamped & LOG_MASK : -1;
+  if (j < segStart || j >= n || logObj[j] !== p) {
     foreignSettle = n;
+    return;
+  }
+  if (logKind[j] === LogKind.Derived) {
+    // Settled as it was made: `await value`'s wrapper.
+    if (j === n - 1) logWrapper[j] = 1;
     return;
   }
   if (logKind[j] !== LogKind.Root) return;
   logObj[n] = p;
   logKind[n] = LogKind.Settle;
+  logHash[n] = hash;
+  hash = mix(mix(hash, LogKind.Settle), n - j);
   n++;
 }
 
@@ -187,9 +268,11 @@ export function regSlot(): Slot | null {
   if (current === null) return null;
   const slot = new Slot(current.base);
   if (n < MAX_LOG) {
-    slot[kIdx] = n;
+    slot[kIdx] = stamp(n);
     logObj[n] = slot;
     logKind[n] = LogKind.Reg;
+    logHash[n] = hash;
+    hash = mix(hash, LogKind.Reg);
     n++;
   }
   return slot;
@@ -198,9 +281,11 @@ export function regSlot(): Slot | null {
 /** An object whose callbacks run as the task running now (full mode's resources): logged like a slot. */
 export function logResource(resource: object): void {
   if (n >= MAX_LOG) return;
-  (resource as Logged)[kIdx] = n;
+  (resource as Logged)[kIdx] = stamp(n);
   logObj[n] = resource;
-  logKind[n] = LogKind.Reg;
+  logKind[n] = LogKind.Resource;
+  logHash[n] = hash;
+  hash = mix(hash, LogKind.Resource);
   n++;
 }
 
@@ -211,6 +296,8 @@ export function logCombinator(members: unknown[], name: string, where: CodeLocat
   logObj[n] = members.slice();
   logParent[n] = call;
   logKind[n] = LogKind.Comb;
+  logHash[n] = hash;
+  hash = mix(hash, LogKind.Comb);
   // The members are consumed: the combinator awaits them.
   for (const m of members) {
     const j = indexOf(m);
@@ -226,36 +313,106 @@ export function logCombinator(members: unknown[], name: string, where: CodeLocat
 
 function indexOf(p: unknown): number {
   if ((typeof p !== 'object' && typeof p !== 'function') || p === null) return -1;
-  let j: number | undefined;
+  let stamped: number | undefined;
   try {
-    j = (p as Logged)[kIdx];
+    stamped = (p as Logged)[kIdx];
   } catch {
     return -1; // a proxy that throws
   }
-  return j !== undefined && j >= segStart && j < n && logObj[j] === p ? j : -1;
+  if (stamped === undefined) return -1;
+  const j = stamped & LOG_MASK;
+  return j >= segStart && j < n && logObj[j] === p ? j : -1;
 }
 
 // ------------------------------------------------------------------------------------ sorting
 
-const DEBUG = process.env.LOOPLENS_DEBUG_DISHES === '1';
+/**
+ * What naming concluded about a dish found at the same place of a stint of the same shape: its
+ * function's name, or that it is library code (then a call nobody awaited is no dish). A server
+ * runs the same code paths over and over: the stack of one dish names all the dishes made at that
+ * place, and a library's own unawaited calls (webstreams inside fetch, say) cost one stack, not one
+ * per request.
+ */
+const LIBRARY = 1;
+type Verdict = string | typeof LIBRARY;
+const verdicts = new Map<number, Verdict>();
+/** Verdicts remembered before the table starts over. */
+const MAX_VERDICTS = 4096;
+
+function remember(key: number, verdict: Verdict): void {
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, verdict);
+  armed[key & ARM_MASK] = 0;
+  // Dishes made at the same place that wait for their names get it now.
+  for (const [task, naming] of pending) {
+    if (naming.key !== key) continue;
+    forget(task);
+    apply(task, naming, verdict, null);
+  }
+}
+
+/** Places whose next call is looked at when it is made (a small table: a collision costs a look). */
+const ARM_MASK = 1023;
+const armed = new Int32Array(ARM_MASK + 1);
+function arm(key: number): void {
+  armed[key & ARM_MASK] = key | 1;
+}
+
+/**
+ * The call made now, at a place armed: its function is on the stack, right above the promise
+ * being made (`new Promise` shows as the runtime's frame first). Whose code that is — the user's,
+ * named, or a library's — is the verdict for every dish made there.
+ */
+function learnAtCreation(key: number): void {
+  armed[key & ARM_MASK] = 0;
+  const frames = captureChain(learnAtCreation);
+  if (frames === null) return;
+  // Above the tracer's own frames: the runtime's promise constructor if `new Promise` made it,
+  // then the function that made it — or the async function being entered, itself.
+  let i = 0;
+  while (i < frames.length && isTracerFile(frames[i].file)) i++;
+  if (i < frames.length && frames[i].fn === 'Promise' && frames[i].file === '') i++;
+  const maker = frames[i];
+  if (maker === undefined) return;
+  const ownCode = !maker.internal && !maker.library;
+  if (process.env.LOOPLENS_DEBUG_DISHES === '1')
+    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`learn ${key}: ${frames.slice(0, 6).map((f) => `${f.fn}@${f.file.split('/').pop()}:${f.line}`).join(' | ')} => ${ownCode ? maker.fn : 'LIB'}`);
+  remember(key, ownCode ? maker.fn : LIBRARY);
+}
+
 function settle(task: Task, returned: boolean): void {
   const { dishes, owner } = findDishes(segStart, n, indexOf, how, returned);
-  if (DEBUG) {
+  if (process.env.LOOPLENS_DEBUG_DISHES === '1') {
     const rows: string[] = [];
     for (let i = segStart; i < n; i++)
-      rows.push(`${i}:${['', 'R', 'D', 'G', 'C'][logKind[i]]}${logKind[i] === LogKind.Derived ? '<' + indexOf(logParent[i]) : ''}${logUsed[i] ? '' : '!'}@${owner[i]}`);
+      rows.push(`${i}:${['', 'R', 'D', 'G', 'C', 'S'][logKind[i]]}${logKind[i] === LogKind.Derived ? '<' + indexOf(logParent[i]) : logKind[i] === LogKind.Settle ? '<' + indexOf(logObj[i]) : ''}${logUsed[i] ? '' : '!'}@${owner[i]}`);
     (process as unknown as { _rawDebug(s: string): void })._rawDebug(`settle task ${task.id} how=${how} ret=${returned} [${rows.join(' ')}] dishes=${JSON.stringify(dishes.map((d) => [d.origin, d.start, d.end, d.combinator, d.parent]))}`);
   }
   if (dishes.length === 0) return;
   const t = now();
-  const made: Task[] = [];
+  // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
+  // dish or task around it).
+  const made: Array<Task | null> = [];
+  const around = (d: number): Task => {
+    for (let p = d; p !== -1; p = dishes[p].parent) if (made[p] !== null) return made[p]!;
+    return task;
+  };
   for (const d of dishes) {
-    const parent = d.parent === -1 ? task : made[d.parent];
     const call = d.comb !== -1 ? (logParent[d.comb] as CombinatorCall) : null;
+    const key = logHash[d.origin];
+    const verdict = verdicts.get(key);
+    if (verdict === LIBRARY && call === null) {
+      made.push(null);
+      continue;
+    }
+    const parent = d.parent === -1 ? task : around(d.parent);
+    const known = typeof verdict === 'string' && verdict !== '';
+    if (process.env.LOOPLENS_DEBUG_DISHES === '1')
+      (process as unknown as { _rawDebug(s: string): void })._rawDebug(`  dish at ${d.origin} -> task ${nextId()}`);
     const dish = newTask(
       TaskKind.Other,
       parent,
-      call !== null ? `${call.name}[${d.index}]` : 'async call',
+      known ? verdict : call !== null ? `${call.name}[${d.index}]` : 'async call',
       call !== null ? TaskFlags.Concurrent : TaskFlags.Detached,
       call !== null ? call.where : null,
       t,
@@ -263,12 +420,17 @@ function settle(task: Task, returned: boolean): void {
     made.push(dish);
     const origin = logObj[d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
-    wantName(dish, call);
+    if (verdict === undefined) {
+      wantName(dish, call, key);
+      arm(key);
+    }
   }
   for (let i = segStart; i < n; i++) {
     const o = owner[i];
     if (o === -1) continue;
-    const record = made[o].base;
+    const dish = made[o] ?? (dishes[o].parent === -1 ? null : around(dishes[o].parent));
+    if (dish === null || dish === task) continue;
+    const record = dish.base;
     const obj = logObj[i] as Logged;
     switch (logKind[i]) {
       case LogKind.Root:
@@ -278,10 +440,11 @@ function settle(task: Task, returned: boolean): void {
         obj[kTag] = record;
         break;
       case LogKind.Reg:
+      case LogKind.Resource:
         if (obj instanceof Slot) {
           obj.r = record;
           obj.lazy = null;
-          if (obj.child !== null) reparentTask(obj.child, made[o]);
+          if (obj.child !== null) reparentTask(obj.child, dish);
         } else {
           obj[kTag] = record;
         }
@@ -307,6 +470,8 @@ export function foldIfReturned(parent: object): void {
 
 interface Naming {
   combinator: CombinatorCall | null;
+  /** Where in a stint of which shape it was found (see verdicts). */
+  key: number;
   tries: number;
   /** A stint of the dish tried to name it (reset at each stint's end). */
   tried: boolean;
@@ -314,13 +479,16 @@ interface Naming {
 
 /** Dishes still to be named. */
 const pending = new Map<Task, Naming>();
-/** Stints of a dish that may try to name it before it keeps its provisional name. */
-const NAME_TRIES = 3;
+/**
+ * Stints of a dish that may try to name it before it keeps its provisional name — or, for a call
+ * nobody awaited whose stints never ran user code, before it is taken for library work.
+ */
+const NAME_TRIES = 4;
 const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
 
-function wantName(task: Task, combinator: CombinatorCall | null): void {
+function wantName(task: Task, combinator: CombinatorCall | null, key: number): void {
   task.unnamed = true;
-  pending.set(task, { combinator, tries: 0, tried: false });
+  pending.set(task, { combinator, key, tries: 0, tried: false });
 }
 
 function forget(task: Task): void {
@@ -349,10 +517,25 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
     task.unnamed = false;
     return;
   }
+  // Another dish made at the same place may have been named meanwhile.
+  const known = verdicts.get(naming.key);
+  if (known !== undefined) {
+    forget(task);
+    apply(task, naming, known, null);
+    return;
+  }
   if (naming.tried || !continuation) return;
   naming.tried = true;
   const frames = captureChain(skip);
   if (frames === null) return;
+  // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the
+  // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
+  // its chain leads up to whoever awaits it, perhaps not this dish).
+  // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the
+  // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
+  // its chain leads up to whoever awaits it, perhaps not this dish).
+  const first = frames.find((f) => !f.internal);
+  if (first === undefined || first.async || first.library) return;
   const frame = dishFrame(frames, naming.combinator);
   if (frame === null) return;
   // Without a name the frame may be a callback (`.then(() => …)`) rather than the dish's own
@@ -361,16 +544,25 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   // A thenable's `then`, called by the runtime in a job of its own, is no dish's function.
   if (frame.fn === 'then' && !frames.some((f) => f.async)) return;
   forget(task);
-  if (frame.library || frame.internal) {
-    // A member stays a dish (the combinator made it one); a call nobody awaited made by library
-    // code is that library's business, part of whatever called it.
+  const verdict: Verdict = frame.library || frame.internal ? LIBRARY : frame.fn;
+  remember(naming.key, verdict);
+  apply(task, naming, verdict, frame);
+}
+
+/**
+ * A member of a combinator stays a dish whatever its function (the combinator made it one); a
+ * call nobody awaited made by library or runtime code is that library's business, part of whatever
+ * called it: it folds into its parent.
+ */
+function apply(task: Task, naming: Naming, verdict: Verdict, frame: CodeLocation | null): void {
+  if (verdict === LIBRARY) {
     if (naming.combinator === null) {
       const into = task.base.prev !== null ? taskOf(task.base.prev) : null;
       if (into !== null) foldTask(task, into);
     }
     return;
   }
-  renameTask(task, frame.fn, task.located ? null : frame);
+  if (verdict !== '' || (frame !== null && !task.located)) renameTask(task, verdict, task.located ? null : frame);
 }
 
 function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {

@@ -11,7 +11,7 @@
  */
 import asyncHooks = require('node:async_hooks');
 import { Reason } from '../protocol/format';
-import { kTag, kTask, logResource } from './dishes';
+import { kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, leave, taskOf, untrackedTask } from './engine';
 
 const kOwn = Symbol('looplens.own');
@@ -61,6 +61,7 @@ function before(): void {
     return;
   }
   const type = (r as { constructor?: { name?: string } }).constructor?.name ?? '';
+  willRun(r);
   enter(task, REASONS[type] ?? Reason.Io);
   entered.push(true);
 }

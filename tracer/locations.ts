@@ -108,6 +108,11 @@ function allowCapture(): boolean {
   return creations.take();
 }
 
+/** A frame of the tracer itself. */
+export function isTracerFile(file: string): boolean {
+  return file === tracerFile;
+}
+
 function isInternal(file: string): boolean {
   return (
     file === '' ||

@@ -35,6 +35,7 @@ import {
   logSettled,
   nameRunning,
   resetLog,
+  willRun,
 } from './dishes';
 import { awaitRetryMs, captureLocation, captureUserFrames } from './locations';
 
@@ -134,6 +135,7 @@ function before(promise: Promise<unknown>): void {
     return;
   }
   const time = now();
+  willRun(p);
   enter(task, continuationReason(time), true, time);
   if (flags === JOB) jobs++;
   inContinuation = true;

@@ -46,7 +46,7 @@ import {
   switchTo,
   taskOf,
 } from './engine';
-import { Slot, kTask, regSlot } from './dishes';
+import { Slot, kTask, regSlot, willRun } from './dishes';
 import { writeBlockSample } from './blockSamples';
 import { CodeLocation, captureLocation } from './locations';
 
@@ -125,6 +125,7 @@ function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunction {
     if (macroOpen) closeMacro();
     const task = enabled ? taskOf(slot.r) : null;
     if (task === null) return Reflect.apply(fn, this, arguments);
+    willRun(slot);
     enter(task, reason);
     try {
       return Reflect.apply(fn, this, arguments);
@@ -239,6 +240,7 @@ function fired(slot: Slot, due: number, reason: number): void {
   if (task === null) return;
   const t = now();
   if (due >= 0 && t - due > lateMs) markReady(task, due);
+  willRun(slot);
   openMacro(task, reason, t);
 }
 

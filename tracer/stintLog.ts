@@ -47,6 +47,11 @@ export const enum LogKind {
   Comb = 4,
   /** A root logged in this stint settled (`logObj`): its function returned without suspending. */
   Settle = 5,
+  /**
+   * An async resource made while the stint ran (full mode): like a REG, but the runtime makes many
+   * on its own, before the function the stint calls even starts.
+   */
+  Resource = 6,
 }
 
 /** Records one stint may log. */
@@ -58,6 +63,11 @@ export const logParent: unknown[] = new Array(MAX_LOG).fill(undefined);
 export const logKind = new Uint8Array(MAX_LOG);
 /** 1 once a later record consumed it (a DERIVED with it as parent, or a COMB with it as member). */
 export const logUsed = new Uint8Array(MAX_LOG);
+/**
+ * 1 for a DERIVED that settled as soon as it was made: the wrapper V8 makes for `await value`
+ * (from the awaiting function's own promise), never a consumer of that promise.
+ */
+export const logWrapper = new Uint8Array(MAX_LOG);
 
 /** A dish found in a stint's log. */
 export interface FoundDish {
@@ -73,6 +83,11 @@ export interface FoundDish {
   comb: number;
   /** Index in the result list of the dish it was made inside, or -1 (the stint's task). */
   parent: number;
+  /**
+   * For a call nobody awaited: it was made inside a call that was awaited (a helper's or a
+   * library's own business, as opposed to the stint's own code or a dish's).
+   */
+  inAwaited: boolean;
 }
 
 // Scratch space for the analysis, reused.
@@ -139,11 +154,16 @@ export function parse(
       continue;
     }
     if (logKind[i] !== LogKind.Derived) continue;
+    // `await value`'s wrapper is made from the awaiting function's own promise: no consumer.
+    if (logWrapper[i] === 1) continue;
     const p = indexOf(logParent[i]);
     if (p >= start && p < i && consumer[p] === -1) consumer[p] = i;
   }
-  // A stint that called a function: a root made first is that function's own promise.
-  const entry = how === StintEntry.Called && end > start && logKind[start] === LogKind.Root ? start : -1;
+  // A stint that called a function: a root made first is that function's own promise (the
+  // runtime's own resources may come before it).
+  let first = start;
+  while (first < end && logKind[first] === LogKind.Resource) first++;
+  const entry = how === StintEntry.Called && first < end && logKind[first] === LogKind.Root ? first : -1;
   entryRoot = entry;
 
   let top = -1; // stack depth - 1
@@ -187,7 +207,7 @@ export function parse(
       case LogKind.Derived: {
         const j = indexOf(logParent[i]);
         const parentOpen = j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1;
-        if (parentOpen && j === current() && consumer[i] === i + 1 && logParent[i + 1] === logObj[i]) {
+        if (logWrapper[i] === 1 && parentOpen && consumer[i] === i + 1) {
           // `await value` in the function of root j.
           level[i] = j;
           level[i + 1] = j;
@@ -315,7 +335,16 @@ export function findDishes(
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
       const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
-      dishes.push({ origin, start: origin, end: stop, combinator: (logParent[c] as { name: string }).name, index: m, comb: c, parent: -1 });
+      dishes.push({
+        origin,
+        start: origin,
+        end: stop,
+        combinator: (logParent[c] as { name: string }).name,
+        index: m,
+        comb: c,
+        parent: -1,
+        inAwaited: false,
+      });
     }
   }
 
@@ -327,8 +356,14 @@ export function findDishes(
     if (how === StintEntry.Script && level[r] === -1) continue;
     const stop = closedAt[r];
     let work = false;
-    for (let i = r + 1; i < stop && !work; i++) work = logKind[i] === LogKind.Derived || logKind[i] === LogKind.Reg;
-    if (work) dishes.push({ origin: r, start: r, end: stop, combinator: null, index: 0, comb: -1, parent: -1 });
+    for (let i = r + 1; i < stop && !work; i++) {
+      const k = logKind[i];
+      work = k === LogKind.Derived || k === LogKind.Reg || k === LogKind.Resource;
+    }
+    if (!work) continue;
+    let inAwaited = false;
+    for (let p = level[r]; p !== -1 && !inAwaited; p = level[p]) inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
+    dishes.push({ origin: r, start: r, end: stop, combinator: null, index: 0, comb: -1, parent: -1, inAwaited });
   }
   for (let i = start; i < end; i++) own[i] = 0;
 
