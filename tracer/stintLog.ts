@@ -149,7 +149,9 @@ export function parse(
       // A combinator awaits its members: its own `.then`s on them are no statements.
       for (const m of logObj[i] as unknown[]) {
         const j = indexOf(m);
-        if (j >= start && j < i) member[j] = 1;
+        if (j < start || j >= i) continue;
+        member[j] = 1;
+        if (consumer[j] === -1) consumer[j] = i;
       }
       continue;
     }
