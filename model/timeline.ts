@@ -320,7 +320,15 @@ export class Timeline implements EventVisitor {
     const index = this.byWireId.get(id);
     if (index === undefined) return;
     const t = this.tasks[index];
-    if (name !== null && name !== '') t.name = name;
+    if (name !== null && name !== '') {
+      t.name = name;
+      // A provisional task named is confirmed: it is the user's.
+      if ((t.flags & TaskFlags.Provisional) !== 0) {
+        t.flags &= ~TaskFlags.Provisional;
+        t.internal = (t.flags & TaskFlags.Internal) !== 0;
+        this.structureVersion++;
+      }
+    }
     if (location !== null) t.location = location;
     if (parent !== 0) {
       const p = this.byWireId.get(parent);
@@ -558,7 +566,7 @@ export class Timeline implements EventVisitor {
       endedAt: null,
       endHow: null,
       location,
-      internal: (flags & TaskFlags.Internal) !== 0,
+      internal: (flags & (TaskFlags.Internal | TaskFlags.Provisional)) !== 0,
       flags,
       stints: [],
       runMs: 0,

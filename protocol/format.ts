@@ -192,6 +192,12 @@ export const enum TaskFlags {
   Concurrent = 2,
   /** The task was started without anything waiting for it (fire-and-forget). */
   Detached = 4,
+  /**
+   * The tracer made the task on evidence it has not confirmed yet (a call nobody awaited, not yet
+   * seen running the user's own code). Readers show it with the tasks of libraries and the runtime
+   * until a TASK_INFO record names it; a FOLD record may also come.
+   */
+  Provisional = 8,
 }
 
 /** How a task ended (the `arg` of a TASK_END record). */

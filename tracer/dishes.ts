@@ -413,7 +413,9 @@ function settle(task: Task, returned: boolean): void {
       TaskKind.Other,
       parent,
       known ? verdict : call !== null ? `${call.name}[${d.index}]` : 'async call',
-      call !== null ? TaskFlags.Concurrent : TaskFlags.Detached,
+      call !== null
+        ? TaskFlags.Concurrent
+        : TaskFlags.Detached | (verdict === undefined ? TaskFlags.Provisional : 0),
       call !== null ? call.where : null,
       t,
     );

@@ -205,18 +205,26 @@ function safeIdle(): number {
  * library, say). It is recorded as a stint of task 0 just before this one, so that the chef lane
  * does not show an idle loop that was in fact busy. The placement within the gap is an estimate.
  */
-function accountGap(t: number): void {
+function accountGap(t: number, task: Task | null, continuation: boolean): boolean {
   const gap = t - lastEnd;
-  if (gap < untrackedMinMs) return;
+  if (gap < untrackedMinMs) return false;
   const idle = safeIdle();
   const busy = gap - (idle - idleRef) - selfBusy;
   idleRef = idle;
   selfBusy = 0;
-  if (busy < untrackedMinMs) return;
+  if (busy < untrackedMinMs) return false;
   const w = recorder.room(2);
-  if (w === null) return;
-  w.run(t - Math.min(busy, gap), 0, Reason.Io);
+  if (w === null) return false;
+  const from = t - Math.min(busy, gap);
+  // Busy right before a continuation: the I/O callback that resolved what it awaited (a driver
+  // reading its reply) ran for it — the code that asked for the I/O.
+  if (continuation && task !== null) {
+    w.run(from, task.id, Reason.Io);
+    return true;
+  }
+  w.run(from, 0, Reason.Io);
   w.idle(t);
+  return false;
 }
 
 /**
@@ -240,7 +248,15 @@ export function enter(task: Task, reason: number, continuation = false, time = -
     writePendingIdle();
   }
   if (current === null) {
-    if (estimateGaps) accountGap(t);
+    if (estimateGaps && accountGap(t, task, continuation)) {
+      // The stint began earlier, with the I/O callback that led to it (RUN already written).
+      beat(t, task.id, true);
+      outerReason = reason;
+      outerContinuation = continuation;
+      current = task;
+      segments.begin(entryOf(task, reason, continuation));
+      return;
+    }
     beat(t, task.id, true);
     outerReason = reason;
     outerContinuation = continuation;
@@ -303,7 +319,7 @@ export function settle(): void {
 export function settleEnd(): void {
   if (current !== null) return;
   settle();
-  if (estimateGaps) accountGap(now());
+  if (estimateGaps) accountGap(now(), null, false);
 }
 
 /**

@@ -29,6 +29,7 @@ import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
 import { startDishes } from './dishes';
+import { startFrameworks } from './frameworks';
 import { startPromises, stopPromises } from './promises';
 import { Recorder } from './recorder';
 import { scrub } from './scrub';
@@ -325,6 +326,7 @@ function start(options: TracerOptions): void {
   startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
   setSlowCallThreshold(options.blockMs);
   startSources();
+  startFrameworks();
   startPromises();
   lastLag = now();
   lastFlushStart = lastLag;

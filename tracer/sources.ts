@@ -27,6 +27,7 @@ import http = require('node:http');
 import https = require('node:https');
 import nodeModule = require('node:module');
 import net = require('node:net');
+import stream = require('node:stream');
 import timers = require('node:timers');
 import workerThreads = require('node:worker_threads');
 import zlib = require('node:zlib');
@@ -43,9 +44,11 @@ import {
   markReady,
   newTask,
   now,
+  renameTask,
   switchTo,
   taskOf,
 } from './engine';
+import { routeOf } from './frameworks';
 import { Slot, kTask, regSlot, willRun } from './dishes';
 import { writeBlockSample } from './blockSamples';
 import { CodeLocation, captureLocation } from './locations';
@@ -545,7 +548,17 @@ function finishRequest(response: Owned, how: TaskEnd): void {
 
 function onResponseFinish(message: unknown): void {
   if (!enabled) return;
-  finishRequest((message as { response: Owned }).response, TaskEnd.Finished);
+  const { request, response } = message as { request: http.IncomingMessage & Owned; response: Owned };
+  const task = response[kTask];
+  // Named by its route where the framework knows it (`GET /products/:id`).
+  if (task !== undefined && !task.ended && request !== undefined) {
+    const route = routeOf(request);
+    if (route !== null) {
+      const name = `${typeof request.method === 'string' ? request.method : 'REQUEST'} ${route}`;
+      if (name !== task.name) renameTask(task, name.length > 200 ? `${name.slice(0, 200)}…` : name, null);
+    }
+  }
+  finishRequest(response, TaskEnd.Finished);
 }
 
 function onClientRequestStart(message: unknown): void {
@@ -715,6 +728,54 @@ function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask', reason: 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Streams piped by a task (a file through gzip into a response) are its work: the data flows from
+// callbacks the runtime makes (a read done, a chunk compressed), each pushing into the next stream.
+// A push into a stream of the pipe, from code that runs for no task, runs as the task that piped.
+
+const kStream = Symbol('looplens.stream');
+type Piped = { [kStream]?: Slot };
+
+function patchStreams(): void {
+  const proto = stream.Readable.prototype as unknown as Record<string, AnyFunction>;
+  const pipe = proto.pipe;
+  const push = proto.push;
+  if (typeof pipe !== 'function' || typeof push !== 'function') return;
+  const patchedPipe = {
+    pipe(this: Piped, dest: unknown) {
+      if (enabled && current !== null) {
+        const slot = regSlot();
+        if (slot !== null) {
+          this[kStream] = slot;
+          if (typeof dest === 'object' && dest !== null && (dest as Piped)[kStream] === undefined)
+            (dest as Piped)[kStream] = slot;
+        }
+      }
+      return Reflect.apply(pipe, this, arguments);
+    },
+  }.pipe;
+  const patchedPush = {
+    push(this: Piped, chunk: unknown) {
+      const slot = this[kStream];
+      if (slot === undefined || current !== null || !enabled) {
+        return arguments.length === 1 ? push.call(this, chunk) : Reflect.apply(push, this, arguments);
+      }
+      const task = taskOf(slot.r);
+      if (task === null || task.ended) return Reflect.apply(push, this, arguments);
+      enter(task, Reason.Io);
+      try {
+        return Reflect.apply(push, this, arguments);
+      } finally {
+        leave();
+      }
+    },
+  }.push;
+  copyProperties(patchedPipe as AnyFunction, pipe);
+  copyProperties(patchedPush as AnyFunction, push);
+  replace(proto, 'pipe', patchedPipe as AnyFunction);
+  replace(proto, 'push', patchedPush as AnyFunction);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Workers: the main thread's side of a worker (its messages and events) is a task.
 
 function patchWorker(): void {
@@ -822,6 +883,7 @@ export function startSources(): void {
   patchWorker();
   patchAsyncResource();
   patchQueue(process, 'nextTick', Reason.Resume);
+  patchStreams();
   patchQueue(globalThis, 'queueMicrotask', Reason.Resume);
   // ES modules that import these names get the patched functions too.
   nodeModule.syncBuiltinESMExports();

@@ -20,7 +20,10 @@ export interface Comparison {
   judged: number;
   /** Of those, how many came out true. */
   trueDishes: number;
-  /** Tasks that stand for no dish but did noticeable work (lanes a user would see for nothing). */
+  /**
+   * Tasks that stand for no dish but did noticeable work, in lanes a user sees (not folded with the
+   * tasks of libraries and the runtime).
+   */
   extraTasks: string[];
   /** Share of the stretches' time that the trace put in untracked code. */
   untrackedShare: number;
@@ -161,7 +164,8 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
   const idle = truth.dishes.filter((d) => !work.has(d.id));
   const extraTasks: string[] = [];
   for (const t of timeline.tasks) {
-    if (t.index === 0 || claimed.has(canonical(timeline, t.index))) continue;
+    // Tasks of libraries and the runtime (and ones not confirmed as the user's) fold into one lane.
+    if (t.index === 0 || t.internal || t.mergedInto !== -1 || claimed.has(canonical(timeline, t.index))) continue;
     const idleMatch = idle.findIndex((d) => d.name === t.name);
     if (idleMatch !== -1) {
       idle.splice(idleMatch, 1);

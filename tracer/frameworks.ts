@@ -1,0 +1,77 @@
+/**
+ * Requests named by their route pattern (`GET /products/:id`) where the framework knows it, read
+ * when the response is sent:
+ *  - express (4 and 5) keeps the matched route on the request (`req.route.path`, under
+ *    `req.baseUrl` for a mounted router);
+ *  - koa keeps it on its context (`ctx._matchedRoute`, set by @koa/router and koa-router), which
+ *    the request does not reach: koa's `createContext` is wrapped, once koa is required, to leave
+ *    the context on the request under a symbol.
+ * Anything else keeps the raw path.
+ */
+import nodeModule = require('node:module');
+import http = require('node:http');
+import { enabled } from './engine';
+
+const kContext = Symbol('looplens.koaContext');
+
+type AnyFunction = (...args: unknown[]) => unknown;
+type WithContext = http.IncomingMessage & { [kContext]?: { _matchedRoute?: unknown } };
+
+/** The route pattern of a request whose response is being sent, or null. */
+export function routeOf(req: http.IncomingMessage): string | null {
+  try {
+    const express = (req as { route?: { path?: unknown }; baseUrl?: unknown }).route;
+    if (express !== undefined && express !== null && typeof express.path === 'string') {
+      const base = (req as { baseUrl?: unknown }).baseUrl;
+      return `${typeof base === 'string' ? base : ''}${express.path}`;
+    }
+    const koa = (req as WithContext)[kContext]?._matchedRoute;
+    if (typeof koa === 'string') return koa;
+  } catch {
+    // an exotic request object: keep the path
+  }
+  return null;
+}
+
+let patchedKoa = false;
+
+function patchKoa(exported: unknown): void {
+  const Application = exported as { prototype?: { createContext?: AnyFunction } } | null;
+  const proto = Application?.prototype;
+  if (patchedKoa || proto === undefined || typeof proto.createContext !== 'function') return;
+  patchedKoa = true;
+  const createContext = proto.createContext;
+  const patched = function createContextWithRoute(this: unknown, req: unknown) {
+    const ctx = Reflect.apply(createContext, this, arguments);
+    if (enabled && typeof req === 'object' && req !== null) {
+      try {
+        (req as WithContext)[kContext] = ctx as WithContext[typeof kContext];
+      } catch {
+        // a frozen request: no route name
+      }
+    }
+    return ctx;
+  };
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(createContext));
+  proto.createContext = patched;
+}
+
+/** Watches `require` for the frameworks whose route this needs a hand to read. */
+export function startFrameworks(): void {
+  const M = nodeModule as unknown as { _load?: AnyFunction };
+  const load = M._load;
+  if (typeof load !== 'function') return;
+  const patched = function (this: unknown, request: unknown) {
+    const exported = Reflect.apply(load, this, arguments);
+    if (request === 'koa' && !patchedKoa && enabled) {
+      try {
+        patchKoa(exported);
+      } catch {
+        // never disturb the program
+      }
+    }
+    return exported;
+  };
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(load));
+  M._load = patched;
+}
