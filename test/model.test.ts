@@ -32,7 +32,8 @@ describe('timeline model', () => {
     const [task] = summarize(t).tasks.filter((x) => x.id === '1');
     assert.equal(task.stints, 2);
     assert.equal(task.runMs, 3);
-    assert.equal(task.waitMs, 7);
+    // Its life runs from its creation (0) to its last stint's end (11): 8 of it not running.
+    assert.equal(task.waitMs, 8);
     assert.equal(task.startMs, 0);
   });
 

@@ -30,6 +30,7 @@ function recorder(): { visitor: EventVisitor; log: Logged[] } {
     dropped: (...a) => log.push(['dropped', ...a]),
     end: (...a) => log.push(['end', ...a]),
     blockSample: (...a) => log.push(['blockSample', ...a]),
+    fold: (...a) => log.push(['fold', ...a]),
   };
   return { visitor, log };
 }
@@ -44,6 +45,9 @@ function sampleTrace(): Uint8Array {
   w.idle(12.25);
   w.taskEnd(13, 7, 0);
   w.taskInfo(13.5, 7, 1, 2, 14, 5);
+  w.task(14, 8, 8, 7, 1, 12, 0, 0, 0);
+  w.taskInfo(14.5, 8, 0, 0, 0, 0, 7);
+  w.fold(15, 8, 7);
   w.lag(100, 250, 9000, 12000, 4);
   w.dropped(200, 17, 210);
   w.blockSample(11.5, 7, 80, 9, [{ name: 1, file: 2, line: 30, column: 4, weightUs: 75_000 }]);
@@ -76,7 +80,10 @@ describe('trace format', () => {
       ['ready', 20, 7],
       ['idle', 12.25],
       ['taskEnd', 13, 7, 0],
-      ['taskInfo', 13.5, 7, 'GET /orders', { file: '/srv/app.js', line: 14, column: 5 }],
+      ['taskInfo', 13.5, 7, 'GET /orders', { file: '/srv/app.js', line: 14, column: 5 }, 0],
+      ['task', 14, 8, 8, 7, 'GET /orders', 12, null],
+      ['taskInfo', 14.5, 8, null, null, 7],
+      ['fold', 15, 8, 7],
       ['lag', 100, 250, 9000, 12000, 4],
       ['dropped', 200, 17, 210],
       [

@@ -358,6 +358,11 @@ function arm(key: number): void {
   armed[key & ARM_MASK] = key | 1;
 }
 
+/** Node's own code that calls the promise hooks when several are set (async_hooks and these). */
+function isHookDispatch(file: string): boolean {
+  return file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks';
+}
+
 /**
  * The call made now, at a place armed: its function is on the stack, right above the promise
  * being made (`new Promise` shows as the runtime's frame first). Whose code that is — the user's,
@@ -370,7 +375,7 @@ function learnAtCreation(key: number): void {
   // Above the tracer's own frames: the runtime's promise constructor if `new Promise` made it,
   // then the function that made it — or the async function being entered, itself.
   let i = 0;
-  while (i < frames.length && isTracerFile(frames[i].file)) i++;
+  while (i < frames.length && (isTracerFile(frames[i].file) || isHookDispatch(frames[i].file))) i++;
   if (i < frames.length && frames[i].fn === 'Promise' && frames[i].file === '') i++;
   const maker = frames[i];
   if (maker === undefined) return;
@@ -485,7 +490,7 @@ const pending = new Map<Task, Naming>();
  * Stints of a dish that may try to name it before it keeps its provisional name — or, for a call
  * nobody awaited whose stints never ran user code, before it is taken for library work.
  */
-const NAME_TRIES = 4;
+const NAME_TRIES = 10;
 const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
 
 function wantName(task: Task, combinator: CombinatorCall | null, key: number): void {
@@ -530,9 +535,8 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   naming.tried = true;
   const frames = captureChain(skip);
   if (frames === null) return;
-  // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the
-  // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
-  // its chain leads up to whoever awaits it, perhaps not this dish).
+  if (process.env.LOOPLENS_DEBUG_DISHES === '1')
+    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`name ${task.id}: ${frames?.map((f) => `${f.async ? 'async ' : ''}${f.fn}@${f.file.split('/').pop()}:${f.line}${f.internal ? '(i)' : ''}${f.library ? '(l)' : ''}`).join(' | ')}`);
   // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the
   // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
   // its chain leads up to whoever awaits it, perhaps not this dish).

@@ -205,7 +205,7 @@ function safeIdle(): number {
  * library, say). It is recorded as a stint of task 0 just before this one, so that the chef lane
  * does not show an idle loop that was in fact busy. The placement within the gap is an estimate.
  */
-function accountGap(t: number, task: Task | null, continuation: boolean): boolean {
+function accountGap(t: number, task: Task | null, continuation: boolean, reason = Reason.Unknown): boolean {
   const gap = t - lastEnd;
   if (gap < untrackedMinMs) return false;
   const idle = safeIdle();
@@ -217,8 +217,9 @@ function accountGap(t: number, task: Task | null, continuation: boolean): boolea
   if (w === null) return false;
   const from = t - Math.min(busy, gap);
   // Busy right before a continuation: the I/O callback that resolved what it awaited (a driver
-  // reading its reply) ran for it — the code that asked for the I/O.
-  if (continuation && task !== null) {
+  // reading its reply) ran for it — the code that asked for the I/O. Right before a request: the
+  // socket's callback parsing it.
+  if (task !== null && (continuation || reason === Reason.Request)) {
     w.run(from, task.id, Reason.Io);
     return true;
   }
@@ -248,7 +249,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
     writePendingIdle();
   }
   if (current === null) {
-    if (estimateGaps && accountGap(t, task, continuation)) {
+    if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);
       outerReason = reason;

@@ -712,6 +712,32 @@ function childTask(kind: TaskKind, name: string, where: CodeLocation | null): Ta
 // ---------------------------------------------------------------------------------------------
 // Ticks and microtasks queued by the code of a task are that task's work.
 
+/**
+ * Signal listeners on `process` run as the task that added them (the script, usually): a server's
+ * shutdown is its own work, not untracked code.
+ */
+const SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'SIGUSR1', 'SIGUSR2']);
+
+function patchProcessSignals(): void {
+  for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const) {
+    const add = (process as unknown as Record<string, unknown>)[method];
+    if (typeof add !== 'function') continue;
+    const originalAdd = add as AnyFunction;
+    const patched = {
+      [method](this: unknown, event: unknown, listener: unknown) {
+        if (!enabled || current === null || typeof listener !== 'function' || !SIGNALS.has(event as string))
+          return Reflect.apply(originalAdd, this, arguments);
+        const inner = listener as AnyFunction;
+        const wrapped = bindToSlot(regSlot()!, inner, Reason.Event);
+        (wrapped as unknown as { listener: AnyFunction }).listener = inner;
+        return originalAdd.call(this, event, wrapped);
+      },
+    }[method];
+    copyProperties(patched, originalAdd);
+    replace(process, method, patched);
+  }
+}
+
 function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask', reason: number): void {
   const fn = (target as Record<string, unknown>)[key] as AnyFunction;
   if (typeof fn !== 'function') return;
@@ -884,6 +910,7 @@ export function startSources(): void {
   patchAsyncResource();
   patchQueue(process, 'nextTick', Reason.Resume);
   patchStreams();
+  patchProcessSignals();
   patchQueue(globalThis, 'queueMicrotask', Reason.Resume);
   // ES modules that import these names get the patched functions too.
   nodeModule.syncBuiltinESMExports();

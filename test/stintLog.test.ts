@@ -1,0 +1,219 @@
+/**
+ * The rule that sorts a stint's pending work into dishes (tracer/stintLog.ts), on logs written by
+ * hand: each case is the log a few lines of JavaScript make, and the dishes a person reading those
+ * lines would name.
+ */
+import { strict as assert } from 'node:assert';
+import {
+  LogKind,
+  StintEntry,
+  findDishes,
+  logKind,
+  logObj,
+  logParent,
+  logUsed,
+  logWrapper,
+} from '../tracer/stintLog';
+
+/** A stint's log, written record by record; `p(name)` names the promise (or slot) a record made. */
+class Log {
+  private readonly index = new Map<unknown, number>();
+  private readonly names: string[] = [];
+  private n = 0;
+
+  private add(kind: LogKind, name: string, obj: unknown, parent?: unknown): this {
+    const i = this.n++;
+    logKind[i] = kind;
+    logObj[i] = obj;
+    logParent[i] = parent;
+    logUsed[i] = 0;
+    logWrapper[i] = 0;
+    // A settle record points at its root and a combinator's at its members: they name nothing.
+    if (kind !== LogKind.Settle && kind !== LogKind.Comb) this.index.set(obj, i);
+    this.names[i] = name;
+    return this;
+  }
+
+  private use(p: unknown): void {
+    const j = this.index.get(p);
+    if (j !== undefined) logUsed[j] = 1;
+  }
+
+  /** A root promise: an async function's own, or `new Promise`. */
+  root(name: string): this {
+    return this.add(LogKind.Root, name, { name });
+  }
+
+  /** A derived promise: an `await` (or `.then`) on `parent`. */
+  derived(name: string, parent: string): this {
+    const p = this.p(parent);
+    this.use(p);
+    return this.add(LogKind.Derived, name, { name }, p);
+  }
+
+  /** `await value`: V8's wrapper made from `fn`'s own promise, settled at once, then awaited. */
+  awaitValue(fn: string, name: string): this {
+    this.derived(`${name}.wrap`, fn);
+    logWrapper[this.n - 1] = 1;
+    return this.derived(name, `${name}.wrap`);
+  }
+
+  /** A callback handed to the runtime (a timer, a tick). */
+  reg(name: string): this {
+    return this.add(LogKind.Reg, name, { name });
+  }
+
+  /** `root` settled: its function returned. */
+  settle(root: string): this {
+    return this.add(LogKind.Settle, `settle ${root}`, this.p(root));
+  }
+
+  /** A combinator over `members`. */
+  comb(name: string, members: string[]): this {
+    const ps = members.map((m) => this.p(m));
+    for (const p of ps) this.use(p);
+    return this.add(LogKind.Comb, name, ps, { name, where: null });
+  }
+
+  p(name: string): unknown {
+    for (const [obj, i] of this.index) if (this.names[i] === name) return obj;
+    throw new Error(`no record ${name} in this log`);
+  }
+
+  /** The dishes found, as `name[parent]: records` strings, and who owns each named record. */
+  dishes(how: StintEntry, returned = false): string[] {
+    const { dishes, owner } = findDishes(0, this.n, (p) => this.index.get(p) ?? -1, how, returned);
+    return dishes.map((d) => {
+      const own = [];
+      for (let i = d.start; i < d.end; i++) if (owner[i] === dishes.indexOf(d)) own.push(this.names[i]);
+      const kind = d.combinator !== null ? `${d.combinator}[${d.index}]` : 'call';
+      const parent = d.parent === -1 ? '' : ` in ${this.names[dishes[d.parent].origin]}`;
+      return `${kind} ${this.names[d.origin]}${parent}: ${own.join(' ')}`;
+    });
+  }
+}
+
+describe('the rule that sorts a stint\'s work into dishes', () => {
+  it('keeps an awaited helper and its awaits with the task (`await helper()`)', () => {
+    // helper: await sleep(); — the caller awaits helper
+    const log = new Log().root('helper').root('sleep').reg('timer').derived('helper.await', 'sleep').derived('caller.await', 'helper');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), []);
+  });
+
+  it('makes each Promise.all member a dish, with the work logged while its call ran', () => {
+    // await Promise.all([a(), b()]) with a: await sleep(); b: await fetch()
+    const log = new Log()
+      .root('a')
+      .root('a.sleep')
+      .reg('a.timer')
+      .derived('a.await', 'a.sleep')
+      .root('b')
+      .root('b.fetch')
+      .derived('b.await', 'b.fetch')
+      .comb('all', ['a', 'b'])
+      .root('all.result')
+      .derived('all.then.a', 'a')
+      .derived('all.then.b', 'b')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'all[0] a: a a.sleep a.timer a.await',
+      'all[1] b: b b.fetch b.await',
+    ]);
+  });
+
+  it('makes a call nobody awaited a dish, and the awaits after it the task\'s (`audit(); await q()`)', () => {
+    const log = new Log()
+      .root('audit')
+      .root('audit.insert')
+      .derived('audit.await', 'audit.insert')
+      .root('q')
+      .reg('q.socket')
+      .derived('caller.await', 'q');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['call audit: audit audit.insert audit.await']);
+  });
+
+  it('makes a call whose chain nobody awaited a dish (`audit().catch(noop); await q()`)', () => {
+    const log = new Log()
+      .root('audit')
+      .root('audit.db')
+      .derived('audit.await', 'audit.db')
+      .derived('audit.catch', 'audit')
+      .root('q')
+      .derived('caller.await', 'q');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['call audit: audit audit.db audit.await']);
+  });
+
+  it('keeps a chain the function awaits (`await q().catch(f)`) with the task', () => {
+    const log = new Log().root('q').reg('q.socket').derived('q.catch', 'q').derived('caller.await', 'q.catch');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), []);
+  });
+
+  it('tells a handler that emit called from the calls it did not await', () => {
+    // async (req, res) => { sendEmail(); await db(); }
+    const log = new Log()
+      .root('handler')
+      .root('sendEmail')
+      .root('sendEmail.smtp')
+      .reg('sendEmail.socket')
+      .derived('sendEmail.await', 'sendEmail.smtp')
+      .root('db')
+      .derived('handler.await', 'db');
+    assert.deepEqual(log.dishes(StintEntry.Called), [
+      'call sendEmail: sendEmail sendEmail.smtp sendEmail.socket sendEmail.await',
+    ]);
+  });
+
+  it('makes the last call of a handler that returns without awaiting a dish (`res.end(); sendEmail()`)', () => {
+    const log = new Log()
+      .root('handler')
+      .reg('res.end.tick')
+      .root('sendEmail')
+      .root('sendEmail.sleep')
+      .derived('sendEmail.await', 'sendEmail.sleep')
+      .settle('handler');
+    assert.deepEqual(log.dishes(StintEntry.Called), ['call sendEmail: sendEmail sendEmail.sleep sendEmail.await']);
+  });
+
+  it('reads `await value` as the function suspending, not as its caller consuming it', () => {
+    // inside member a: await 5; then the caller goes on to b()
+    const log = new Log()
+      .root('a')
+      .awaitValue('a', 'a.await')
+      .root('b')
+      .root('b.sleep')
+      .derived('b.await', 'b.sleep')
+      .comb('all', ['a', 'b'])
+      .root('all.result')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['all[0] a: a a.await.wrap a.await', 'all[1] b: b b.sleep b.await']);
+  });
+
+  it('keeps what the script\'s top level starts in the script (module loading calls inside the runtime)', () => {
+    const log = new Log().root('main').root('main.sleep').derived('main.await', 'main.sleep').derived('main.catch', 'main');
+    assert.deepEqual(log.dishes(StintEntry.Script), []);
+  });
+
+  it('takes the tails of a function that settles later in the stint for statements', () => {
+    // async helper() { audit().catch(noop); } — helper returns at once; the caller awaits it
+    const log = new Log()
+      .root('helper')
+      .root('audit')
+      .root('audit.sleep')
+      .derived('audit.await', 'audit.sleep')
+      .derived('audit.catch', 'audit')
+      .settle('helper')
+      .derived('caller.await', 'helper');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['call audit: audit audit.sleep audit.await']);
+  });
+
+  it('makes a call the stint started and awaits in a later one a dish (`const p = f(); await x; await p`)', () => {
+    const log = new Log()
+      .root('f')
+      .root('f.sleep')
+      .derived('f.await', 'f.sleep')
+      .derived('p.catch', 'f')
+      .root('x')
+      .derived('caller.await', 'x');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['call f: f f.sleep f.await']);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * The lanes tell the truth: programs whose structure is known by construction run under the real
+ * tracer, in both modes, and each dish they record about themselves must be exactly one task with
+ * its own work, name, parent and kind (test/truth/). One program per construct a user writes, then
+ * a batch of generated ones (seeded; `npm run bench:truth` runs thousands and shrinks failures).
+ */
+import { strict as assert } from 'node:assert';
+import { generate } from './truth/generate';
+import { FnDef, Program, Route, Stmt } from './truth/program';
+import { Mode, describeFailure, isTrue, runTruth } from './truth/runTruth';
+import { tempDir } from './helpers';
+
+const MODES: Mode[] = ['fast', 'full'];
+
+const work = (ms = 1.2): Stmt => ({ k: 'work', ms });
+const sleep = (ms = 4): Stmt => ({ k: 'sleep', ms, style: 'resolve' });
+const fn = (name: string, body: Stmt[], extra: Partial<FnDef> = {}): FnDef => ({
+  name,
+  body,
+  fails: false,
+  returns: null,
+  ...extra,
+});
+
+/** One program per construct: its functions, its main script, maybe a server. */
+const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { routes: Route[]; requests: string[] } }> = [
+  {
+    title: 'an async function with several awaits and an awaited helper stays one dish',
+    fns: [fn('loadUser', [sleep(), work(), { k: 'await', fn: 'lookup' }, work()]), fn('lookup', [sleep(3), work()])],
+    main: [{ k: 'await', fn: 'loadUser' }, work()],
+  },
+  {
+    title: 'each member of Promise.all, allSettled, any and race is a dish named after its function',
+    fns: [
+      fn('fetchMenu', [sleep(3), work()]),
+      fn('fetchStock', [sleep(5), work(), sleep(2), work()]),
+      fn('fetchPrices', [{ k: 'await', fn: 'helper' }, work()]),
+      fn('helper', [sleep(2), work(0.8)]),
+    ],
+    main: [
+      { k: 'combinator', kind: 'all', fns: ['fetchMenu', 'fetchStock', 'fetchPrices'], style: 'literal' },
+      { k: 'combinator', kind: 'allSettled', fns: ['fetchMenu', 'fetchPrices'], style: 'map' },
+      { k: 'combinator', kind: 'race', fns: ['fetchStock', 'fetchMenu'], style: 'literal' },
+      { k: 'combinator', kind: 'any', fns: ['fetchPrices', 'fetchStock'], style: 'literal' },
+      sleep(20),
+    ],
+  },
+  {
+    title: 'a call nobody awaited is a dish, bare, void, with .catch or .then, and when it is not the last statement',
+    fns: [
+      fn('audit', [sleep(3), work()]),
+      fn('notify', [sleep(2), work(), sleep(2), work()]),
+      fn('run', [
+        { k: 'forget', fn: 'audit', style: 'bare' },
+        { k: 'forget', fn: 'notify', style: 'catch' },
+        work(),
+        sleep(8),
+        { k: 'forget', fn: 'audit', style: 'void' },
+        { k: 'forget', fn: 'notify', style: 'then' },
+        work(),
+      ]),
+    ],
+    main: [{ k: 'await', fn: 'run' }, sleep(20)],
+  },
+  {
+    title: 'a call started now and awaited later is a dish',
+    fns: [fn('prefetch', [sleep(6), work()]), fn('page', [{ k: 'startLater', fn: 'prefetch', between: [work(), sleep(2)] }, work()])],
+    main: [{ k: 'await', fn: 'page' }],
+  },
+  {
+    title: 'then/catch/finally chains, thenables and try/catch stay with the code that awaits them',
+    fns: [
+      fn('value', [sleep(2), work(0.7)]),
+      fn('broken', [sleep(2), work(0.7)], { fails: true }),
+      fn('flow', [
+        { k: 'chain', fn: 'value', links: ['then', 'finally'], workMs: 0.8 },
+        { k: 'chain', fn: 'broken', links: ['catch'], workMs: 0.8 },
+        { k: 'thenable', workMs: 0.9 },
+        { k: 'tryFail', fn: 'broken', workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [{ k: 'await', fn: 'flow' }],
+  },
+  {
+    title: 'timers, immediates, ticks, microtasks and emitters run in the dish that made them',
+    fns: [
+      fn('job', [
+        { k: 'timer', ms: 2, workMs: 0.8, named: true },
+        { k: 'immediate', workMs: 0.8 },
+        { k: 'nextTick', workMs: 0.8 },
+        { k: 'microtask', workMs: 0.8 },
+        { k: 'emitterOn', workMs: 0.8 },
+        { k: 'emitterOnce', ms: 2, workMs: 0.8 },
+        { k: 'interval', ms: 2, times: 2, workMs: 0.7 },
+        sleep(10),
+      ]),
+    ],
+    main: [{ k: 'combinator', kind: 'all', fns: ['job'], style: 'literal' }],
+  },
+  {
+    title: 'a timer the script sets at its top level is a task of its own',
+    fns: [],
+    main: [
+      { k: 'timer', ms: 3, workMs: 1, named: true },
+      { k: 'immediate', workMs: 1 },
+      { k: 'interval', ms: 2, times: 3, workMs: 0.8 },
+      sleep(15),
+      work(),
+    ],
+  },
+  {
+    title: 'streams, for await and fs/dns/zlib/crypto callbacks and promises run in the dish that started them',
+    fns: [
+      fn('ingest', [
+        { k: 'forAwait', items: 2, workMs: 0.8 },
+        { k: 'pipeline', items: 2, workMs: 0.8 },
+        { k: 'io', api: 'fsCallback', workMs: 0.8 },
+        { k: 'io', api: 'fsPromise', workMs: 0.8 },
+        { k: 'io', api: 'dnsCallback', workMs: 0.8 },
+        { k: 'io', api: 'zlibPromisified', workMs: 0.8 },
+        { k: 'io', api: 'cryptoCallback', workMs: 0.8 },
+      ]),
+    ],
+    main: [{ k: 'forget', fn: 'ingest', style: 'catch' }, sleep(2), work()],
+  },
+  {
+    title: 'an AsyncResource("looplens:<name>") scope is a dish, with everything after its awaits',
+    fns: [fn('inner', [sleep(2), work()])],
+    main: [
+      { k: 'scope', name: 'nightly', style: 'run', body: [work(), sleep(3), work(), { k: 'await', fn: 'inner' }], awaited: true },
+      { k: 'scope', name: 'hourly', style: 'bind', body: [sleep(2), work()], awaited: false },
+      sleep(10),
+    ],
+  },
+  {
+    title: 'a function that returns another call\'s promise keeps it in its dish',
+    fns: [fn('outer', [sleep(2), work()], { returns: 'inner' }), fn('inner', [sleep(3), work()])],
+    main: [{ k: 'forget', fn: 'outer', style: 'bare' }, { k: 'await', fn: 'outer' }, sleep(10)],
+  },
+  {
+    title: 'concurrent requests are one task each, with their members and background work as children',
+    fns: [fn('price', [sleep(3), work()]), fn('stock', [sleep(2), work()]), fn('audit', [sleep(4), work()])],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/quote',
+          before: [work(), { k: 'combinator', kind: 'all', fns: ['price', 'stock'], style: 'literal' }, work()],
+          after: [{ k: 'forget', fn: 'audit', style: 'catch' }, work(0.8)],
+        },
+        { path: '/plain', before: [sleep(2), work()], after: [] },
+      ],
+      requests: ['/quote?i=1', '/quote?i=2', '/plain', '/quote?i=3'],
+    },
+  },
+];
+
+describe('lanes that tell the truth: programs whose structure is known', function () {
+  this.timeout(120_000);
+  const dir = tempDir();
+
+  for (const mode of MODES) {
+    describe(`${mode} mode`, () => {
+      CONSTRUCTS.forEach((c, i) => {
+        it(c.title, async () => {
+          const program: Program = { seed: 1000 + i, fns: c.fns, main: c.main, server: c.server ?? null };
+          const run = await runTruth(program, mode, dir);
+          assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');
+          assert.ok(isTrue(run.comparison), `not every dish is true:\n${describeFailure(run.comparison)}\n\n${run.source}`);
+        });
+      });
+    });
+  }
+
+  it('generated programs: at least 90% of dishes true in each mode, and the modes within 5 points', async () => {
+    // A fixed batch; `npm run bench:truth -- --programs 2000 --shrink` is the long run.
+    const seeds = Array.from({ length: 16 }, (_, i) => 7000 + i);
+    const share: Record<string, number> = {};
+    const failures: string[] = [];
+    for (const mode of MODES) {
+      let judged = 0;
+      let trueDishes = 0;
+      for (const seed of seeds) {
+        const run = await runTruth(generate(seed), mode, dir);
+        judged += run.comparison.judged;
+        trueDishes += run.comparison.trueDishes;
+        if (!isTrue(run.comparison)) failures.push(`seed ${seed} (${mode}):\n${describeFailure(run.comparison)}`);
+      }
+      share[mode] = trueDishes / judged;
+    }
+    const report = `${JSON.stringify(share)}\n${failures.slice(0, 4).join('\n')}`;
+    for (const mode of MODES) assert.ok(share[mode] >= 0.9, `${mode}: ${(share[mode] * 100).toFixed(1)}% true\n${report}`);
+    assert.ok(Math.abs(share.fast - share.full) <= 0.05, `the modes disagree\n${report}`);
+  });
+});
