@@ -20,6 +20,7 @@
 import {
   EndCause,
   KIND_NAMES,
+  Reason,
   KindName,
   REASON_NAMES,
   ReasonName,
@@ -112,11 +113,11 @@ export interface EndInfo {
 
 const UNTRACKED = 0;
 /**
- * A request's stint that begins within WRAP_UP_WINDOW_MS after its response and lasts at most
- * WRAP_UP_MS is the request finishing up (its framework's promises settling), not background work.
+ * A request's stint after its response that lasts at most WRAP_UP_MS is the request finishing up
+ * (its framework's promises settling — late, on a busy loop), not background work; so is one that
+ * runs a tick it queued (Reason.Resume: the runtime writing the response out, a driver flushing).
  */
 const WRAP_UP_MS = 1;
-const WRAP_UP_WINDOW_MS = 10;
 const INITIAL_STINTS = 1024;
 /** How far up the parent chain a task looks for the request it works for. */
 const MAX_PARENT_DEPTH = 32;
@@ -450,6 +451,7 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] >= t.endedAt &&
+      s.reason[i] !== Reason.Resume &&
       end - s.start[i] > WRAP_UP_MS
     ) {
       // It looked like the request finishing up, but it went on: background work after all.
@@ -649,8 +651,8 @@ export class Timeline implements EventVisitor {
   private workFor(index: number, start: number): number {
     const t = this.tasks[index];
     if (t.kind === 'request') {
-      if (t.endedAt === null || start < t.endedAt + WRAP_UP_WINDOW_MS) return index;
-      return this.backgroundOf(index, start);
+      // After the response: the request's, until the stint turns out to last (closeOpen).
+      return index;
     }
     if (t.kind === 'other' && index !== 0) {
       let p = t.parent;

@@ -83,24 +83,12 @@ const recentTask = new Uint32Array(RECENT);
 const clock = performance;
 export const now = (): number => clock.now();
 
-/** Code that belongs to no task, as a task (id 0, never announced): full mode's exact untracked stints. */
-export const untrackedTask: Task = {
-  id: 0,
-  kind: TaskKind.Other,
-  base: { task: null, prev: null },
-  unnamed: false,
-  ended: false,
-  located: false,
-  name: '',
-  folded: false,
-};
-untrackedTask.base.task = untrackedTask;
 
-/** False in full mode, where untracked code has exact stints and needs no estimate. */
-let estimateGaps = true;
-export function setExactUntracked(): void {
-  estimateGaps = false;
-}
+/**
+ * Busy time between stints is estimated (see accountGap) in both modes: full mode's exact stints of
+ * untracked code leave out connections serving others, whose time goes to what they resolve.
+ */
+const estimateGaps = true;
 
 /** The loop's total idle time so far, ms (read without allocating, unlike eventLoopUtilization()). */
 const nodeTiming = performance.nodeTiming as unknown as { idleTime?: number };

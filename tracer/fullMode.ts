@@ -1,10 +1,11 @@
 /**
  * Full mode: async_hooks on top of fast mode, for programs whose work runs in callbacks the fast
  * sources do not see (a callback-style database driver, a raw `net` protocol). Every async resource
- * created while a task runs belongs to that task's strand, so its callbacks are stints of the task;
- * callbacks of resources that belong to no task are exact stints of untracked code, instead of the
- * estimate fast mode makes from the loop's idle time. It costs what async_hooks costs (an empty hook
- * alone takes a fifth of a busy server's throughput), which is why it is not the default.
+ * created while a task runs belongs to that task — or to the dish its maker turns out to be (it is
+ * logged with the stint, dishes.ts) — so its callbacks are stints of the task. Resources made by no
+ * task's code, and connections serving others after their opener's work is done, run as no stint:
+ * their time goes to what they lead to, as in fast mode. It costs what async_hooks costs (an empty
+ * hook alone takes a fifth of a busy server's throughput), which is why it is not the default.
  *
  * Promises are left to the promise hooks (promises.ts); resources the tracer makes for itself are
  * marked while it makes them and never traced.
@@ -12,11 +13,11 @@
 import asyncHooks = require('node:async_hooks');
 import { Reason } from '../protocol/format';
 import { kTag, kTask, logResource, willRun } from './dishes';
-import { Strand, Task, current, enter, leave, taskOf, untrackedTask } from './engine';
+import { Strand, Task, current, enter, leave, taskOf } from './engine';
 
 const kOwn = Symbol('looplens.own');
 
-type Resource = { [kTag]?: Strand; [kOwn]?: true; [kTask]?: Task };
+type Resource = { [kTag]?: Strand; [kOwn]?: true; [kTask]?: Task; [kReason]?: number };
 
 /** Whether each open before() entered a stint. */
 const entered: boolean[] = [];
@@ -24,13 +25,38 @@ let hook: asyncHooks.AsyncHook | null = null;
 /** Set while the tracer creates resources of its own. */
 let ownWork = false;
 
+/**
+ * Why a resource's callback runs, by its async_hooks type. A tick, a socket's write completing, a
+ * library's AsyncResource-bound callback (`on-finished`, say) resume the work of whoever made them:
+ * after a response they are its wrap-up, never background work (see the model's background rule).
+ */
 const REASONS: Record<string, number> = {
   Timeout: Reason.Timer,
   Immediate: Reason.Immediate,
   TickObject: Reason.Resume,
+  WRITEWRAP: Reason.Resume,
+  SHUTDOWNWRAP: Reason.Resume,
+  HTTPINCOMINGMESSAGE: Reason.Event,
   MESSAGEPORT: Reason.Message,
   WORKER: Reason.Message,
 };
+const kReason = Symbol('looplens.reason');
+/**
+ * Connections outlive whoever opened them (a pool's socket, a keep-alive agent's): their callbacks
+ * are the opener's work only while the opener's own work goes on — after a request's response they
+ * serve others, and run as no one's.
+ */
+const CONNECTIONS: ReadonlySet<string> = new Set([
+  'TCPWRAP',
+  'PIPEWRAP',
+  'TLSWRAP',
+  'UDPWRAP',
+  'TCPSERVERWRAP',
+  'PIPESERVERWRAP',
+  'HTTP2SESSION',
+]);
+const CONNECTION = 0x100;
+const AsyncResourceClass = asyncHooks.AsyncResource;
 
 function init(_id: number, type: string, _trigger: number, resource: object): void {
   if (type === 'PROMISE') return;
@@ -42,6 +68,9 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   if (current === null) return;
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
   r[kTag] = current.base;
+  r[kReason] = CONNECTIONS.has(type)
+    ? Reason.Io | CONNECTION
+    : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io));
   logResource(r);
 }
 
@@ -52,17 +81,20 @@ function before(): void {
     entered.push(false);
     return;
   }
-  // A resource that is a task of its own (a named scope) runs as it; others as their maker.
+  // A resource that is a task of its own (a named scope) runs as it; others as their maker. One
+  // made by no task's code (the runtime's own, a socket's for another) and a connection serving
+  // others run as no stint at all: their time goes to the continuation they lead to, as in fast
+  // mode (engine.ts accountGap), else it is untracked.
   const own = r[kTask];
   const record = r[kTag];
-  const task: Task | null = own !== undefined ? own : record !== undefined ? taskOf(record) : untrackedTask;
-  if (task === null) {
+  const task: Task | null = own !== undefined ? own : record !== undefined ? taskOf(record) : null;
+  const reason = r[kReason] ?? Reason.Io;
+  if (task === null || ((reason & CONNECTION) !== 0 && task.ended)) {
     entered.push(false);
     return;
   }
-  const type = (r as { constructor?: { name?: string } }).constructor?.name ?? '';
   willRun(r);
-  enter(task, REASONS[type] ?? Reason.Io);
+  enter(task, reason & 0xff);
   entered.push(true);
 }
 

@@ -17,7 +17,6 @@ import {
   enabled,
   now,
   recorder,
-  setExactUntracked,
   settle,
   settleEnd,
   startEngine,
@@ -292,10 +291,7 @@ function start(options: TracerOptions): void {
   const header = encodeHeader(meta);
   // In full mode the resource hook must be on before the tracer makes its own resources, so that
   // it can tell them apart and leave them out.
-  if (options.mode === 'full') {
-    setExactUntracked();
-    startFullMode();
-  }
+  if (options.mode === 'full') startFullMode();
   headerBytes = header;
   spillPath = options.spill !== undefined ? options.spill.replace(/\{pid\}/g, String(process.pid)) : null;
   asOwnWork(() => {

@@ -542,23 +542,24 @@ function patchServerEmit(proto: object): void {
 function finishRequest(response: Owned, how: TaskEnd): void {
   const task = response[kTask];
   if (task === undefined || task.ended) return;
+  nameByRoute(task, (response as { req?: unknown }).req);
   task.ended = true;
   endTask(task, how);
 }
 
 function onResponseFinish(message: unknown): void {
   if (!enabled) return;
-  const { request, response } = message as { request: http.IncomingMessage & Owned; response: Owned };
-  const task = response[kTask];
-  // Named by its route where the framework knows it (`GET /products/:id`).
-  if (task !== undefined && !task.ended && request !== undefined) {
-    const route = routeOf(request);
-    if (route !== null) {
-      const name = `${typeof request.method === 'string' ? request.method : 'REQUEST'} ${route}`;
-      if (name !== task.name) renameTask(task, name.length > 200 ? `${name.slice(0, 200)}…` : name, null);
-    }
-  }
-  finishRequest(response, TaskEnd.Finished);
+  finishRequest((message as { response: Owned }).response, TaskEnd.Finished);
+}
+
+/** Names a request by its route where the framework knows it (`GET /products/:id`). */
+function nameByRoute(task: Task, request: unknown): void {
+  if (typeof request !== 'object' || request === null) return;
+  const route = routeOf(request as http.IncomingMessage);
+  if (route === null) return;
+  const method = (request as http.IncomingMessage).method;
+  const name = `${typeof method === 'string' ? method : 'REQUEST'} ${route}`;
+  if (name !== task.name) renameTask(task, name.length > 200 ? `${name.slice(0, 200)}…` : name, null);
 }
 
 function onClientRequestStart(message: unknown): void {

@@ -314,6 +314,14 @@ export function findDishes(
     if (outermost !== -1) own[outermost] = 1;
     break;
   }
+  // A stint that resumed a function which did not return ends with that function's await: a root
+  // nobody consumed that holds it only seems to (a library's `new Promise` whose extent the parse
+  // could not close) and is no call of the function's.
+  for (let i = end - 1; how === StintEntry.Resumed && !returned && i >= start; i--) {
+    if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
+    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
+    break;
+  }
 
   // Combinator members: each member's work runs from the first record of the call that made it to
   // the first record of the next member's.

@@ -1,0 +1,272 @@
+/**
+ * Real servers nobody here wrote the frameworks of, traced under real load: express 5 + pg on a
+ * real PostgreSQL, koa + ioredis on a real redis, a plain server that calls an upstream with fetch
+ * (undici, keep-alive) and pipes a file through gzip. The databases are started by the tests
+ * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
+ * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
+ * synchronous step a block at its line, its work after the response a dish of its own — and no
+ * connection, pool or keep-alive socket shown as anyone's work.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { Summary, SummaryTask } from '../model/summary';
+import { Timeline } from '../model/timeline';
+import { CLI, FIXTURES, readTrace, sleep, startServer, tempDir } from './helpers';
+import { Postgres, Service, startPostgres, startRedis } from './services/databases';
+
+const SERVERS = path.join(FIXTURES, 'servers');
+const autocannon = require('autocannon') as (options: object) => Promise<{ requests: { total: number } }>;
+
+function request(port: number, method: string, pathname: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: pathname,
+        agent: false,
+        headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function lineOf(file: string, marker: string): number {
+  return fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
+
+interface Run {
+  summary: Summary;
+  timeline: Timeline;
+  /** Requests answered under load. */
+  loaded: number;
+}
+
+/**
+ * Records `fixture` with `looplens record` in `mode` while `scenario` talks to it, then a few
+ * seconds of load on `loadPath`.
+ */
+async function record(
+  dir: string,
+  fixture: string,
+  mode: string,
+  env: NodeJS.ProcessEnv,
+  scenario: (port: number) => Promise<void>,
+  loadPath: string,
+): Promise<Run> {
+  const out = path.join(dir, `${fixture}-${mode}.looplens`);
+  const server = await startServer(
+    process.execPath,
+    [CLI, 'record', '--quiet', '--mode', mode, '--out', out, '--', process.execPath, path.join(SERVERS, `${fixture}.js`)],
+    { ...process.env, ...env },
+  );
+  let loaded = 0;
+  try {
+    await scenario(server.port);
+    const result = await autocannon({ url: `http://127.0.0.1:${server.port}${loadPath}`, connections: 8, duration: 2 });
+    loaded = result.requests.total;
+    await sleep(150);
+  } finally {
+    const result = await server.stop('SIGINT');
+    assert.equal(result.code, 0, `the server stops cleanly (stderr: ${result.stderr})`);
+  }
+  const { summary, timeline } = readTrace(out);
+  return { summary, timeline, loaded };
+}
+
+const named = (s: Summary, name: string): SummaryTask[] => s.tasks.filter((t) => t.name === name);
+const childrenOf = (s: Summary, task: SummaryTask): SummaryTask[] => s.tasks.filter((t) => t.parent === task.id);
+const overlap = (a: SummaryTask, b: SummaryTask): boolean =>
+  a.startMs < (b.endMs ?? Infinity) && b.startMs < (a.endMs ?? Infinity);
+
+/**
+ * The tasks a user sees as lanes (not folded with the library's and the runtime's), but for
+ * requests still in flight when the server was stopped (cut off before their route was known).
+ */
+function lanes(s: Summary): SummaryTask[] {
+  return s.tasks.filter((t) => !t.internal && t.id !== '0' && !(t.kind === 'request' && t.endMs === null));
+}
+
+function describe_(s: Summary, tasks: SummaryTask[]): string {
+  return tasks
+    .slice(0, 20)
+    .map((t) => `${t.name} (${t.kind}, parent ${s.tasks.find((p) => p.id === t.parent)?.name ?? '-'})`)
+    .join('; ');
+}
+
+/**
+ * Untracked code as a share of the loop's busy time the trace saw while the server served: from
+ * the first request's arrival to the last one's response (start-up and shutdown are not serving).
+ */
+function untrackedShare(timeline: Timeline): number {
+  const requests = timeline.tasks.filter((t) => t.kind === 'request' && t.endedAt !== null);
+  const from = Math.min(...requests.map((t) => t.createdAt));
+  const to = Math.max(...requests.map((t) => t.endedAt!));
+  const s = timeline.stints;
+  let busy = 0;
+  let untracked = 0;
+  for (let i = timeline.firstStintAfter(from); i < s.length && s.start[i] < to; i++) {
+    const ms = Math.min(to, timeline.stintEnd(i)) - Math.max(from, s.start[i]);
+    busy += ms;
+    if (s.task[i] === 0) untracked += ms;
+  }
+  return untracked / Math.max(1e-9, busy);
+}
+
+describe('real servers, traced under load', function () {
+  this.timeout(180_000);
+  const dir = process.env.LOOPLENS_TEST_KEEP ?? tempDir();
+  let pg: Postgres;
+  let redis: Service;
+
+  before(async () => {
+    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+  });
+  after(async () => {
+    await Promise.all([pg?.stop(), redis?.stop()]);
+  });
+
+  for (const mode of ['fast', 'full']) {
+    describe(`${mode} mode`, () => {
+      it('express 5 + pg: requests named by route, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish', async () => {
+        const file = path.join(SERVERS, 'expressPg.js');
+        const run = await record(
+          dir,
+          'expressPg',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '60' },
+          async (port) => {
+            for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const products = named(s, 'GET /products/:id');
+        assert.ok(products.length >= run.loaded + 3, `each request is one task named by its route (${products.length})`);
+        // A query is the request waiting: no child task, however much load.
+        const withChildren = products.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        assert.equal(withChildren.length, 0, `no request of a single query has a child (${describe_(s, withChildren.flatMap((t) => childrenOf(s, t)))})`);
+        assert.ok(products.every((t) => t.stints >= 2 && t.waitMs > 0), 'each request waits for its query between stints');
+
+        for (const summaryTask of named(s, 'GET /summary')) {
+          const queries = childrenOf(s, summaryTask).filter((c) => !c.internal);
+          assert.equal(queries.length, 2, `the two queries of Promise.all are children (${describe_(s, queries)})`);
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+
+        const [report] = named(s, 'GET /report/:id');
+        assert.ok(report, 'the report request');
+        const block = s.blocks.find((b) => b.task === report.id);
+        assert.ok(block, `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`);
+        assert.equal(block.location?.line, lineOf(file, 'EXPRESS BUSY LINE'), 'at its busy line');
+
+        const [order] = named(s, 'POST /orders');
+        const audit = childrenOf(s, order).filter((c) => !c.internal);
+        assert.deepEqual(
+          audit.map((t) => [t.name, t.kind]),
+          [['audit', 'background']],
+          'the audit after the response is a dish of the request, run after it',
+        );
+
+        // Nothing else: connections and the pool are nobody's dishes.
+        const known = new Set([...products, ...named(s, 'GET /summary'), report, order].map((t) => t.id));
+        const others = lanes(s).filter(
+          (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
+        );
+        assert.deepEqual(describe_(s, others), '', 'no other lanes');
+        assert.ok(untrackedShare(run.timeline) < 0.05, `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`);
+      });
+
+      it('koa + ioredis: requests named by route, redis as waits, Promise.all as children, the busy step a block, the write after the response a dish', async () => {
+        const file = path.join(SERVERS, 'koaRedis.js');
+        const run = await record(
+          dir,
+          'koaRedis',
+          mode,
+          { REDIS_PORT: String(redis.port), BUSY_MS: '60' },
+          async (port) => {
+            for (const key of ['a', 'b', 'a']) assert.equal(await request(port, 'GET', `/cache/${key}`), 200);
+            assert.equal(await request(port, 'GET', '/multi'), 200);
+            assert.equal(await request(port, 'GET', '/slow/a'), 200);
+            assert.equal(await request(port, 'POST', '/visit/z'), 202);
+            await sleep(100);
+          },
+          '/cache/a',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const cache = named(s, 'GET /cache/:key');
+        assert.ok(cache.length >= run.loaded + 3, `each request is one task named by its route (${cache.length})`);
+        const withChildren = cache.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        assert.equal(withChildren.length, 0, `no cache request has a child (${describe_(s, withChildren.flatMap((t) => childrenOf(s, t)))})`);
+
+        const [multi] = named(s, 'GET /multi');
+        const gets = childrenOf(s, multi).filter((c) => !c.internal);
+        assert.equal(gets.length, 3, `the three redis calls of Promise.all are children (${describe_(s, gets)})`);
+
+        const [slow] = named(s, 'GET /slow/:key');
+        const block = s.blocks.find((b) => b.task === slow.id);
+        assert.ok(block, 'the synchronous step is a block on the request');
+        assert.equal(block.location?.line, lineOf(file, 'KOA BUSY LINE'));
+
+        const [visit] = named(s, 'POST /visit/:key');
+        assert.deepEqual(
+          childrenOf(s, visit)
+            .filter((c) => !c.internal)
+            .map((t) => [t.name, t.kind]),
+          [['remember', 'background']],
+        );
+        const known = new Set([...cache, multi, slow, visit].map((t) => t.id));
+        const others = lanes(s).filter(
+          (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
+        );
+        assert.deepEqual(describe_(s, others), '', 'no other lanes: the redis connection is nobody\'s dish');
+        assert.ok(untrackedShare(run.timeline) < 0.05, `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`);
+      });
+
+      it('fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream\'s requests their own, no lane for the connection', async () => {
+        const run = await record(
+          dir,
+          'fetchUpstream',
+          mode,
+          {},
+          async (port) => {
+            for (const item of ['1', '2', '3']) assert.equal(await request(port, 'GET', `/quote/${item}`), 200);
+            assert.equal(await request(port, 'GET', '/file'), 200);
+            await sleep(100);
+          },
+          '/quote/9',
+        );
+        const s = run.summary;
+        const quotes = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /quote/'));
+        const prices = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /price/'));
+        assert.ok(quotes.length >= run.loaded + 3 && run.loaded > 20, `one task per request (${quotes.length}, ${run.loaded} under load)`);
+        assert.equal(prices.length, quotes.length, 'the upstream\'s requests are tasks of their own');
+        const withLanes = quotes.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        assert.equal(withLanes.length, 0, `no quote has a child lane (${describe_(s, withLanes.flatMap((t) => childrenOf(s, t)))})`);
+        const [file] = named(s, 'GET /file');
+        assert.ok(file.stints >= 2, `the piped file is the request's work (${file.stints} stints)`);
+        const known = new Set([...quotes, ...prices, file].map((t) => t.id));
+        const others = lanes(s).filter(
+          (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
+        );
+        assert.deepEqual(describe_(s, others), '', 'no other lanes: the keep-alive connection is nobody\'s dish');
+        assert.ok(untrackedShare(run.timeline) < 0.05, `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`);
+      });
+    });
+  }
+});
