@@ -11,7 +11,6 @@ import {
   Strand,
   Task,
   current,
-  nextId,
   foldTask,
   newTask,
   now,
@@ -380,19 +379,11 @@ function learnAtCreation(key: number): void {
   const maker = frames[i];
   if (maker === undefined) return;
   const ownCode = !maker.internal && !maker.library;
-  if (process.env.LOOPLENS_DEBUG_DISHES === '1')
-    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`learn ${key}: ${frames.slice(0, 6).map((f) => `${f.fn}@${f.file.split('/').pop()}:${f.line}`).join(' | ')} => ${ownCode ? maker.fn : 'LIB'}`);
   remember(key, ownCode ? maker.fn : LIBRARY);
 }
 
 function settle(task: Task, returned: boolean): void {
   const { dishes, owner } = findDishes(segStart, n, indexOf, how, returned);
-  if (process.env.LOOPLENS_DEBUG_DISHES === '1') {
-    const rows: string[] = [];
-    for (let i = segStart; i < n; i++)
-      rows.push(`${i}:${['', 'R', 'D', 'G', 'C', 'S'][logKind[i]]}${logKind[i] === LogKind.Derived ? '<' + indexOf(logParent[i]) : logKind[i] === LogKind.Settle ? '<' + indexOf(logObj[i]) : ''}${logUsed[i] ? '' : '!'}@${owner[i]}`);
-    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`settle task ${task.id} how=${how} ret=${returned} [${rows.join(' ')}] dishes=${JSON.stringify(dishes.map((d) => [d.origin, d.start, d.end, d.combinator, d.parent]))}`);
-  }
   if (dishes.length === 0) return;
   const t = now();
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
@@ -412,8 +403,6 @@ function settle(task: Task, returned: boolean): void {
     }
     const parent = d.parent === -1 ? task : around(d.parent);
     const known = typeof verdict === 'string' && verdict !== '';
-    if (process.env.LOOPLENS_DEBUG_DISHES === '1')
-      (process as unknown as { _rawDebug(s: string): void })._rawDebug(`  dish at ${d.origin} -> task ${nextId()}`);
     const dish = newTask(
       TaskKind.Other,
       parent,
@@ -535,8 +524,6 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   naming.tried = true;
   const frames = captureChain(skip);
   if (frames === null) return;
-  if (process.env.LOOPLENS_DEBUG_DISHES === '1')
-    (process as unknown as { _rawDebug(s: string): void })._rawDebug(`name ${task.id}: ${frames?.map((f) => `${f.async ? 'async ' : ''}${f.fn}@${f.file.split('/').pop()}:${f.line}${f.internal ? '(i)' : ''}${f.library ? '(l)' : ''}`).join(' | ')}`);
   // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the
   // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
   // its chain leads up to whoever awaits it, perhaps not this dish).

@@ -374,10 +374,6 @@ export function taskOf(record: Strand): Task | null {
   return r.task;
 }
 
-export function nextId(): number {
-  return nextTaskId;
-}
-
 /** Creates a task and writes its TASK record. */
 export function newTask(
   kind: TaskKind,

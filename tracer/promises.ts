@@ -69,7 +69,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     if (jobs > 0) foldIfReturned(parent);
     if (awaitDone !== stintSeq && stintTime >= awaitRetryAt && task.id !== 0) noteAwait(task);
   }
-  if (task.unnamed) { if (process.env.LOOPLENS_DEBUG_DISHES === "1") (process as unknown as { _rawDebug(s: string): void })._rawDebug(`unnamed ${task.id} cont=${inContinuation} jobs=${jobs}`); nameRunning(task, init, inContinuation && jobs === 0); }
+  if (task.unnamed) nameRunning(task, init, inContinuation && jobs === 0);
 }
 
 function settled(promise: Promise<unknown>): void {
@@ -78,7 +78,7 @@ function settled(promise: Promise<unknown>): void {
   // The promise whose reaction runs now settles when it is done: that says nothing.
   if (promise !== running) logSettled(promise);
   // A "resolve with a thenable" job runs the thenable's `then`, not the dish's code.
-  if (task.unnamed) { if (process.env.LOOPLENS_DEBUG_DISHES === "1") (process as unknown as { _rawDebug(s: string): void })._rawDebug(`unnamed-settle ${task.id} cont=${inContinuation} jobs=${jobs}`); nameRunning(task, settled, inContinuation && jobs === 0); }
+  if (task.unnamed) nameRunning(task, settled, inContinuation && jobs === 0);
 }
 
 /** The stint whose await is found (or given up on); the stint being looked at and its stacks so far. */

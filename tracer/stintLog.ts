@@ -218,6 +218,21 @@ export function parse(
           break;
         }
         if (parentOpen) popTo(j, i); // its creator consumes it: the call has returned
+        else if (top >= 0 && j >= start) {
+          // A chain made before the innermost open call, consumed now: the consumer is not that
+          // call when nothing ever consumes it — a library's `new Promise` left pending (a
+          // pool's waiting client, say) whose extent the parse could not close. It ended before.
+          let k = j;
+          for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived; n++) {
+            const p = indexOf(logParent[k]);
+            if (p < start || p >= k) break;
+            k = p;
+          }
+          while (top >= 0 && stack[top] > k && logUsed[stack[top]] === 0 && isOpen[stack[top]] === 1) {
+            const r = stack[top];
+            popTo(r, i);
+          }
+        }
         const at = current();
         level[i] = at;
         if (logUsed[i] !== 0) break;
