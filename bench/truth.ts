@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const out = arg('out', '');
   const showFailures = Number(arg('show', '3'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-truth-'));
-  const totals = Object.fromEntries(modes.map((m) => [m, { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0 }]));
+  const totals = Object.fromEntries(
+    modes.map((m) => [m, { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0 }]),
+  );
   const failures: Array<{ seed: number; mode: Mode; text: string }> = [];
   const problemCounts = new Map<string, number>();
   let next = from;
@@ -48,10 +50,15 @@ async function main(): Promise<void> {
           failures.push({ seed, mode, text: describeFailure(c) });
           for (const d of c.dishes)
             for (const p of d.problems) {
-              const key = `${mode}: ${p.replace(/"[^"]*"/g, '"…"').replace(/[\d.]+ ms/g, 'N ms').replace(/task \d+b?/g, 'task N').replace(/\d+ of/, 'N of')}`;
+              const key = `${mode}: ${p
+                .replace(/"[^"]*"/g, '"…"')
+                .replace(/[\d.]+ ms/g, 'N ms')
+                .replace(/task \d+b?/g, 'task N')
+                .replace(/\d+ of/, 'N of')}`;
               problemCounts.set(key, (problemCounts.get(key) ?? 0) + 1);
             }
-          if (c.extraTasks.length > 0) problemCounts.set(`${mode}: extra lanes`, (problemCounts.get(`${mode}: extra lanes`) ?? 0) + 1);
+          if (c.extraTasks.length > 0)
+            problemCounts.set(`${mode}: extra lanes`, (problemCounts.get(`${mode}: extra lanes`) ?? 0) + 1);
         }
       }
       if ((seed - from + 1) % 20 === 0) process.stderr.write(`${seed - from + 1}/${programs}\n`);
@@ -77,10 +84,20 @@ async function main(): Promise<void> {
     if (process.argv.includes('--shrink')) {
       const small = await shrink(generate(f.seed), f.mode, dir);
       const again = await runTruth(small, f.mode, dir);
-      console.log(`shrunk to:\n${render(small).split('\n').filter((l) => !l.startsWith('const ') && !l.startsWith('function __') && l.trim() !== '').slice(10).join('\n')}\n${describeFailure(again.comparison)}`);
+      console.log(
+        `shrunk to:\n${render(small)
+          .split('\n')
+          .filter((l) => !l.startsWith('const ') && !l.startsWith('function __') && l.trim() !== '')
+          .slice(10)
+          .join('\n')}\n${describeFailure(again.comparison)}`,
+      );
     }
   }
-  if (out !== '') fs.writeFileSync(out, JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts) }, null, 2));
+  if (out !== '')
+    fs.writeFileSync(
+      out,
+      JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts) }, null, 2),
+    );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

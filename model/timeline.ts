@@ -310,13 +310,7 @@ export class Timeline implements EventVisitor {
     this.tasks[index].readySince = time;
   }
 
-  taskInfo(
-    time: number,
-    id: number,
-    name: string | null,
-    location: SourceLocation | null,
-    parent = 0,
-  ): void {
+  taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null, parent = 0): void {
     this.see(time);
     const index = this.byWireId.get(id);
     if (index === undefined) return;

@@ -63,7 +63,13 @@ export interface EventVisitor {
   taskEnd(time: number, id: number, how: number): void;
   ready(time: number, id: number): void;
   /** `parent`: the task's new parent, 0 when unchanged. */
-  taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null, parent: number): void;
+  taskInfo(
+    time: number,
+    id: number,
+    name: string | null,
+    location: SourceLocation | null,
+    parent: number,
+  ): void;
   lag(time: number, p50us: number, p99us: number, maxUs: number, samples: number): void;
   dropped(time: number, count: number, endTime: number): void;
   end(time: number, cause: number, code: number): void;

@@ -94,7 +94,10 @@ describe('kitchen lessons, recorded for real', function () {
     // The call was made before the response went out; its work runs after it.
     const lane = timeline.tasks.find((t) => t.id === background[0].id)!;
     const firstStint = timeline.stints.start[lane.stints[0]] - timeline.startTime;
-    assert.ok(firstStint >= request.endMs!, `it runs after the response was sent (${firstStint} ms, ${request.endMs} ms)`);
+    assert.ok(
+      firstStint >= request.endMs!,
+      `it runs after the response was sent (${firstStint} ms, ${request.endMs} ms)`,
+    );
     assert.ok(background[0].runMs >= 25, `and does the work (${background[0].runMs} ms)`);
   });
 

@@ -13,11 +13,18 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { Summary, SummaryTask } from '../model/summary';
 import { Timeline } from '../model/timeline';
-import { CLI, FIXTURES, readTrace, sleep, startServer, tempDir } from './helpers';
+import { CLI, FIXTURES, ROOT, readTrace, run, sleep, startServer, tempDir } from './helpers';
 import { Postgres, Service, startPostgres, startRedis } from './services/databases';
 
 const SERVERS = path.join(FIXTURES, 'servers');
-const autocannon = require('autocannon') as (options: object) => Promise<{ requests: { total: number } }>;
+const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+
+/** Load from another process (autocannon, 8 connections): how many requests were answered. */
+async function load(url: string, seconds: number): Promise<number> {
+  const result = await run(process.execPath, [AUTOCANNON, '-j', '-c', '8', '-d', String(seconds), url]);
+  assert.equal(result.code, 0, `autocannon ran (${result.stderr})`);
+  return (JSON.parse(result.stdout) as { requests: { total: number } }).requests.total;
+}
 
 function request(port: number, method: string, pathname: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +48,12 @@ function request(port: number, method: string, pathname: string, body?: string):
 }
 
 function lineOf(file: string, marker: string): number {
-  return fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+  return (
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(marker)) + 1
+  );
 }
 
 interface Run {
@@ -66,14 +78,24 @@ async function record(
   const out = path.join(dir, `${fixture}-${mode}.looplens`);
   const server = await startServer(
     process.execPath,
-    [CLI, 'record', '--quiet', '--mode', mode, '--out', out, '--', process.execPath, path.join(SERVERS, `${fixture}.js`)],
+    [
+      CLI,
+      'record',
+      '--quiet',
+      '--mode',
+      mode,
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      path.join(SERVERS, `${fixture}.js`),
+    ],
     { ...process.env, ...env },
   );
   let loaded = 0;
   try {
     await scenario(server.port);
-    const result = await autocannon({ url: `http://127.0.0.1:${server.port}${loadPath}`, connections: 8, duration: 2 });
-    loaded = result.requests.total;
+    loaded = await load(`http://127.0.0.1:${server.port}${loadPath}`, 2);
     await sleep(150);
   } finally {
     const result = await server.stop('SIGINT');
@@ -84,7 +106,8 @@ async function record(
 }
 
 const named = (s: Summary, name: string): SummaryTask[] => s.tasks.filter((t) => t.name === name);
-const childrenOf = (s: Summary, task: SummaryTask): SummaryTask[] => s.tasks.filter((t) => t.parent === task.id);
+const childrenOf = (s: Summary, task: SummaryTask): SummaryTask[] =>
+  s.tasks.filter((t) => t.parent === task.id);
 const overlap = (a: SummaryTask, b: SummaryTask): boolean =>
   a.startMs < (b.endMs ?? Infinity) && b.startMs < (a.endMs ?? Infinity);
 
@@ -156,22 +179,42 @@ describe('real servers, traced under load', function () {
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
         const products = named(s, 'GET /products/:id');
-        assert.ok(products.length >= run.loaded + 3, `each request is one task named by its route (${products.length})`);
+        assert.ok(
+          products.length >= run.loaded + 3,
+          `each request is one task named by its route (${products.length})`,
+        );
         // A query is the request waiting: no child task, however much load.
         const withChildren = products.filter((t) => childrenOf(s, t).some((c) => !c.internal));
-        assert.equal(withChildren.length, 0, `no request of a single query has a child (${describe_(s, withChildren.flatMap((t) => childrenOf(s, t)))})`);
-        assert.ok(products.every((t) => t.stints >= 2 && t.waitMs > 0), 'each request waits for its query between stints');
+        assert.equal(
+          withChildren.length,
+          0,
+          `no request of a single query has a child (${describe_(
+            s,
+            withChildren.flatMap((t) => childrenOf(s, t)),
+          )})`,
+        );
+        assert.ok(
+          products.every((t) => t.stints >= 2 && t.waitMs > 0),
+          'each request waits for its query between stints',
+        );
 
         for (const summaryTask of named(s, 'GET /summary')) {
           const queries = childrenOf(s, summaryTask).filter((c) => !c.internal);
-          assert.equal(queries.length, 2, `the two queries of Promise.all are children (${describe_(s, queries)})`);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
           assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
         }
 
         const [report] = named(s, 'GET /report/:id');
         assert.ok(report, 'the report request');
         const block = s.blocks.find((b) => b.task === report.id);
-        assert.ok(block, `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
         assert.equal(block.location?.line, lineOf(file, 'EXPRESS BUSY LINE'), 'at its busy line');
 
         const [order] = named(s, 'POST /orders');
@@ -188,7 +231,10 @@ describe('real servers, traced under load', function () {
           (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
         );
         assert.deepEqual(describe_(s, others), '', 'no other lanes');
-        assert.ok(untrackedShare(run.timeline) < 0.05, `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`);
+        assert.ok(
+          untrackedShare(run.timeline) < 0.05,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
       });
 
       it('koa + ioredis: requests named by route, redis as waits, Promise.all as children, the busy step a block, the write after the response a dish', async () => {
@@ -210,13 +256,27 @@ describe('real servers, traced under load', function () {
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
         const cache = named(s, 'GET /cache/:key');
-        assert.ok(cache.length >= run.loaded + 3, `each request is one task named by its route (${cache.length})`);
+        assert.ok(
+          cache.length >= run.loaded + 3,
+          `each request is one task named by its route (${cache.length})`,
+        );
         const withChildren = cache.filter((t) => childrenOf(s, t).some((c) => !c.internal));
-        assert.equal(withChildren.length, 0, `no cache request has a child (${describe_(s, withChildren.flatMap((t) => childrenOf(s, t)))})`);
+        assert.equal(
+          withChildren.length,
+          0,
+          `no cache request has a child (${describe_(
+            s,
+            withChildren.flatMap((t) => childrenOf(s, t)),
+          )})`,
+        );
 
         const [multi] = named(s, 'GET /multi');
         const gets = childrenOf(s, multi).filter((c) => !c.internal);
-        assert.equal(gets.length, 3, `the three redis calls of Promise.all are children (${describe_(s, gets)})`);
+        assert.equal(
+          gets.length,
+          3,
+          `the three redis calls of Promise.all are children (${describe_(s, gets)})`,
+        );
 
         const [slow] = named(s, 'GET /slow/:key');
         const block = s.blocks.find((b) => b.task === slow.id);
@@ -234,18 +294,22 @@ describe('real servers, traced under load', function () {
         const others = lanes(s).filter(
           (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
         );
-        assert.deepEqual(describe_(s, others), '', 'no other lanes: the redis connection is nobody\'s dish');
-        assert.ok(untrackedShare(run.timeline) < 0.05, `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`);
+        assert.deepEqual(describe_(s, others), '', "no other lanes: the redis connection is nobody's dish");
+        assert.ok(
+          untrackedShare(run.timeline) < 0.05,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
       });
 
-      it('fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream\'s requests their own, no lane for the connection', async () => {
+      it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
         const run = await record(
           dir,
           'fetchUpstream',
           mode,
           {},
           async (port) => {
-            for (const item of ['1', '2', '3']) assert.equal(await request(port, 'GET', `/quote/${item}`), 200);
+            for (const item of ['1', '2', '3'])
+              assert.equal(await request(port, 'GET', `/quote/${item}`), 200);
             assert.equal(await request(port, 'GET', '/file'), 200);
             await sleep(100);
           },
@@ -254,18 +318,35 @@ describe('real servers, traced under load', function () {
         const s = run.summary;
         const quotes = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /quote/'));
         const prices = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /price/'));
-        assert.ok(quotes.length >= run.loaded + 3 && run.loaded > 20, `one task per request (${quotes.length}, ${run.loaded} under load)`);
-        assert.equal(prices.length, quotes.length, 'the upstream\'s requests are tasks of their own');
+        assert.ok(
+          quotes.length >= run.loaded + 3 && run.loaded > 20,
+          `one task per request (${quotes.length}, ${run.loaded} under load)`,
+        );
+        assert.equal(prices.length, quotes.length, "the upstream's requests are tasks of their own");
         const withLanes = quotes.filter((t) => childrenOf(s, t).some((c) => !c.internal));
-        assert.equal(withLanes.length, 0, `no quote has a child lane (${describe_(s, withLanes.flatMap((t) => childrenOf(s, t)))})`);
+        assert.equal(
+          withLanes.length,
+          0,
+          `no quote has a child lane (${describe_(
+            s,
+            withLanes.flatMap((t) => childrenOf(s, t)),
+          )})`,
+        );
         const [file] = named(s, 'GET /file');
         assert.ok(file.stints >= 2, `the piped file is the request's work (${file.stints} stints)`);
         const known = new Set([...quotes, ...prices, file].map((t) => t.id));
         const others = lanes(s).filter(
           (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
         );
-        assert.deepEqual(describe_(s, others), '', 'no other lanes: the keep-alive connection is nobody\'s dish');
-        assert.ok(untrackedShare(run.timeline) < 0.05, `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`);
+        assert.deepEqual(
+          describe_(s, others),
+          '',
+          "no other lanes: the keep-alive connection is nobody's dish",
+        );
+        assert.ok(
+          untrackedShare(run.timeline) < 0.05,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
       });
     });
   }

@@ -93,10 +93,15 @@ class Log {
   }
 }
 
-describe('the rule that sorts a stint\'s work into dishes', () => {
+describe("the rule that sorts a stint's work into dishes", () => {
   it('keeps an awaited helper and its awaits with the task (`await helper()`)', () => {
     // helper: await sleep(); — the caller awaits helper
-    const log = new Log().root('helper').root('sleep').reg('timer').derived('helper.await', 'sleep').derived('caller.await', 'helper');
+    const log = new Log()
+      .root('helper')
+      .root('sleep')
+      .reg('timer')
+      .derived('helper.await', 'sleep')
+      .derived('caller.await', 'helper');
     assert.deepEqual(log.dishes(StintEntry.Resumed), []);
   });
 
@@ -121,7 +126,7 @@ describe('the rule that sorts a stint\'s work into dishes', () => {
     ]);
   });
 
-  it('makes a call nobody awaited a dish, and the awaits after it the task\'s (`audit(); await q()`)', () => {
+  it("makes a call nobody awaited a dish, and the awaits after it the task's (`audit(); await q()`)", () => {
     const log = new Log()
       .root('audit')
       .root('audit.insert')
@@ -144,7 +149,11 @@ describe('the rule that sorts a stint\'s work into dishes', () => {
   });
 
   it('keeps a chain the function awaits (`await q().catch(f)`) with the task', () => {
-    const log = new Log().root('q').reg('q.socket').derived('q.catch', 'q').derived('caller.await', 'q.catch');
+    const log = new Log()
+      .root('q')
+      .reg('q.socket')
+      .derived('q.catch', 'q')
+      .derived('caller.await', 'q.catch');
     assert.deepEqual(log.dishes(StintEntry.Resumed), []);
   });
 
@@ -171,7 +180,9 @@ describe('the rule that sorts a stint\'s work into dishes', () => {
       .root('sendEmail.sleep')
       .derived('sendEmail.await', 'sendEmail.sleep')
       .settle('handler');
-    assert.deepEqual(log.dishes(StintEntry.Called), ['call sendEmail: sendEmail sendEmail.sleep sendEmail.await']);
+    assert.deepEqual(log.dishes(StintEntry.Called), [
+      'call sendEmail: sendEmail sendEmail.sleep sendEmail.await',
+    ]);
   });
 
   it('reads `await value` as the function suspending, not as its caller consuming it', () => {
@@ -185,11 +196,18 @@ describe('the rule that sorts a stint\'s work into dishes', () => {
       .comb('all', ['a', 'b'])
       .root('all.result')
       .derived('caller.await', 'all.result');
-    assert.deepEqual(log.dishes(StintEntry.Resumed), ['all[0] a: a a.await.wrap a.await', 'all[1] b: b b.sleep b.await']);
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'all[0] a: a a.await.wrap a.await',
+      'all[1] b: b b.sleep b.await',
+    ]);
   });
 
-  it('keeps what the script\'s top level starts in the script (module loading calls inside the runtime)', () => {
-    const log = new Log().root('main').root('main.sleep').derived('main.await', 'main.sleep').derived('main.catch', 'main');
+  it("keeps what the script's top level starts in the script (module loading calls inside the runtime)", () => {
+    const log = new Log()
+      .root('main')
+      .root('main.sleep')
+      .derived('main.await', 'main.sleep')
+      .derived('main.catch', 'main');
     assert.deepEqual(log.dishes(StintEntry.Script), []);
   });
 

@@ -23,10 +23,18 @@ const fn = (name: string, body: Stmt[], extra: Partial<FnDef> = {}): FnDef => ({
 });
 
 /** One program per construct: its functions, its main script, maybe a server. */
-const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { routes: Route[]; requests: string[] } }> = [
+const CONSTRUCTS: Array<{
+  title: string;
+  fns: FnDef[];
+  main: Stmt[];
+  server?: { routes: Route[]; requests: string[] };
+}> = [
   {
     title: 'an async function with several awaits and an awaited helper stays one dish',
-    fns: [fn('loadUser', [sleep(), work(), { k: 'await', fn: 'lookup' }, work()]), fn('lookup', [sleep(3), work()])],
+    fns: [
+      fn('loadUser', [sleep(), work(), { k: 'await', fn: 'lookup' }, work()]),
+      fn('lookup', [sleep(3), work()]),
+    ],
     main: [{ k: 'await', fn: 'loadUser' }, work()],
   },
   {
@@ -46,7 +54,8 @@ const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { 
     ],
   },
   {
-    title: 'a call nobody awaited is a dish, bare, void, with .catch or .then, and when it is not the last statement',
+    title:
+      'a call nobody awaited is a dish, bare, void, with .catch or .then, and when it is not the last statement',
     fns: [
       fn('audit', [sleep(3), work()]),
       fn('notify', [sleep(2), work(), sleep(2), work()]),
@@ -64,7 +73,10 @@ const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { 
   },
   {
     title: 'a call started now and awaited later is a dish',
-    fns: [fn('prefetch', [sleep(6), work()]), fn('page', [{ k: 'startLater', fn: 'prefetch', between: [work(), sleep(2)] }, work()])],
+    fns: [
+      fn('prefetch', [sleep(6), work()]),
+      fn('page', [{ k: 'startLater', fn: 'prefetch', between: [work(), sleep(2)] }, work()]),
+    ],
     main: [{ k: 'await', fn: 'page' }],
   },
   {
@@ -110,7 +122,8 @@ const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { 
     ],
   },
   {
-    title: 'streams, for await and fs/dns/zlib/crypto callbacks and promises run in the dish that started them',
+    title:
+      'streams, for await and fs/dns/zlib/crypto callbacks and promises run in the dish that started them',
     fns: [
       fn('ingest', [
         { k: 'forAwait', items: 2, workMs: 0.8 },
@@ -128,13 +141,19 @@ const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { 
     title: 'an AsyncResource("looplens:<name>") scope is a dish, with everything after its awaits',
     fns: [fn('inner', [sleep(2), work()])],
     main: [
-      { k: 'scope', name: 'nightly', style: 'run', body: [work(), sleep(3), work(), { k: 'await', fn: 'inner' }], awaited: true },
+      {
+        k: 'scope',
+        name: 'nightly',
+        style: 'run',
+        body: [work(), sleep(3), work(), { k: 'await', fn: 'inner' }],
+        awaited: true,
+      },
       { k: 'scope', name: 'hourly', style: 'bind', body: [sleep(2), work()], awaited: false },
       sleep(10),
     ],
   },
   {
-    title: 'a function that returns another call\'s promise keeps it in its dish',
+    title: "a function that returns another call's promise keeps it in its dish",
     fns: [fn('outer', [sleep(2), work()], { returns: 'inner' }), fn('inner', [sleep(3), work()])],
     main: [{ k: 'forget', fn: 'outer', style: 'bare' }, { k: 'await', fn: 'outer' }, sleep(10)],
   },
@@ -146,7 +165,11 @@ const CONSTRUCTS: Array<{ title: string; fns: FnDef[]; main: Stmt[]; server?: { 
       routes: [
         {
           path: '/quote',
-          before: [work(), { k: 'combinator', kind: 'all', fns: ['price', 'stock'], style: 'literal' }, work()],
+          before: [
+            work(),
+            { k: 'combinator', kind: 'all', fns: ['price', 'stock'], style: 'literal' },
+            work(),
+          ],
           after: [{ k: 'forget', fn: 'audit', style: 'catch' }, work(0.8)],
         },
         { path: '/plain', before: [sleep(2), work()], after: [] },
@@ -167,7 +190,10 @@ describe('lanes that tell the truth: programs whose structure is known', functio
           const program: Program = { seed: 1000 + i, fns: c.fns, main: c.main, server: c.server ?? null };
           const run = await runTruth(program, mode, dir);
           assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');
-          assert.ok(isTrue(run.comparison), `not every dish is true:\n${describeFailure(run.comparison)}\n\n${run.source}`);
+          assert.ok(
+            isTrue(run.comparison),
+            `not every dish is true:\n${describeFailure(run.comparison)}\n\n${run.source}`,
+          );
         });
       });
     });
@@ -185,12 +211,14 @@ describe('lanes that tell the truth: programs whose structure is known', functio
         const run = await runTruth(generate(seed), mode, dir);
         judged += run.comparison.judged;
         trueDishes += run.comparison.trueDishes;
-        if (!isTrue(run.comparison)) failures.push(`seed ${seed} (${mode}):\n${describeFailure(run.comparison)}`);
+        if (!isTrue(run.comparison))
+          failures.push(`seed ${seed} (${mode}):\n${describeFailure(run.comparison)}`);
       }
       share[mode] = trueDishes / judged;
     }
     const report = `${JSON.stringify(share)}\n${failures.slice(0, 4).join('\n')}`;
-    for (const mode of MODES) assert.ok(share[mode] >= 0.9, `${mode}: ${(share[mode] * 100).toFixed(1)}% true\n${report}`);
+    for (const mode of MODES)
+      assert.ok(share[mode] >= 0.9, `${mode}: ${(share[mode] * 100).toFixed(1)}% true\n${report}`);
     assert.ok(Math.abs(share.fast - share.full) <= 0.05, `the modes disagree\n${report}`);
   });
 });

@@ -131,7 +131,6 @@ function seedOf(entry: StintEntry): number {
   return h;
 }
 
-
 /**
  * The promise or slot whose work runs next: the place it was made at seeds the hash of the stint
  * it runs in, so that places in a stint are told apart by the code path that led there.
@@ -555,7 +554,8 @@ function apply(task: Task, naming: Naming, verdict: Verdict, frame: CodeLocation
     }
     return;
   }
-  if (verdict !== '' || (frame !== null && !task.located)) renameTask(task, verdict, task.located ? null : frame);
+  if (verdict !== '' || (frame !== null && !task.located))
+    renameTask(task, verdict, task.located ? null : frame);
 }
 
 function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {

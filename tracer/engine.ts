@@ -83,7 +83,6 @@ const recentTask = new Uint32Array(RECENT);
 const clock = performance;
 export const now = (): number => clock.now();
 
-
 /**
  * Busy time between stints is estimated (see accountGap) in both modes: full mode's exact stints of
  * untracked code leave out connections serving others, whose time goes to what they resolve.
@@ -386,7 +385,16 @@ export function newTask(
   const id = nextTaskId++;
   if (nextTaskId > 0xfffffff0) nextTaskId = 1;
   const base: Strand = { task: null, prev: parent !== null ? parent.base : null };
-  const task: Task = { id, kind, base, unnamed: false, ended: false, located: where !== null, name, folded: false };
+  const task: Task = {
+    id,
+    kind,
+    base,
+    unnamed: false,
+    ended: false,
+    located: where !== null,
+    name,
+    folded: false,
+  };
   base.task = task;
   writeTask(
     task,

@@ -188,7 +188,13 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
     }
     const internal = isInternal(file);
     const location = internal
-      ? { file, line: frame.getLineNumber() ?? 0, column: frame.getColumnNumber() ?? 0, fn: frameFunctionName(frame), library: false }
+      ? {
+          file,
+          line: frame.getLineNumber() ?? 0,
+          column: frame.getColumnNumber() ?? 0,
+          fn: frameFunctionName(frame),
+          library: false,
+        }
       : mapThroughSourceMap({
           file,
           line: frame.getLineNumber() ?? 0,

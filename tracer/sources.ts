@@ -658,7 +658,7 @@ function patchListeners(
           return Reflect.apply(originalAdd, this, arguments);
         }
         const inner = listener as AnyFunction;
-        const owner = this;
+        const owner: Owned = { [kTask]: this[kTask], [kSlot]: this[kSlot] };
         const wrapped = function (this: Owned) {
           if (onEvent !== undefined) onEvent(this, event, arguments);
           const task = ownerOf(owner);
@@ -717,7 +717,14 @@ function childTask(kind: TaskKind, name: string, where: CodeLocation | null): Ta
  * Signal listeners on `process` run as the task that added them (the script, usually): a server's
  * shutdown is its own work, not untracked code.
  */
-const SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'SIGUSR1', 'SIGUSR2']);
+const SIGNALS: ReadonlySet<string> = new Set([
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'SIGUSR1',
+  'SIGUSR2',
+]);
 
 function patchProcessSignals(): void {
   for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const) {
@@ -744,7 +751,8 @@ function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask', reason: 
   if (typeof fn !== 'function') return;
   const patched = {
     [key](this: unknown, callback: unknown) {
-      if (current === null || !enabled || typeof callback !== 'function') return Reflect.apply(fn, this, arguments);
+      if (current === null || !enabled || typeof callback !== 'function')
+        return Reflect.apply(fn, this, arguments);
       const args = Array.prototype.slice.call(arguments);
       args[0] = bindToSlot(regSlot()!, callback as AnyFunction, reason);
       return Reflect.apply(fn, this, args);
@@ -849,7 +857,11 @@ function patchAsyncResource(): void {
       const type = args[0];
       if (enabled && typeof type === 'string' && type.startsWith(SCOPE_PREFIX)) {
         const name = type.slice(SCOPE_PREFIX.length) || 'scope';
-        resource[kTask] = childTask(TaskKind.User, name, captureLocation(proxy as unknown as AnyFunction, true));
+        resource[kTask] = childTask(
+          TaskKind.User,
+          name,
+          captureLocation(proxy as unknown as AnyFunction, true),
+        );
       }
       return resource;
     },

@@ -199,7 +199,13 @@ export function parse(
         let earliest = -1;
         for (const m of logObj[i] as unknown[]) {
           const j = indexOf(m);
-          if (j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1 && (earliest === -1 || j < earliest))
+          if (
+            j >= start &&
+            j < i &&
+            logKind[j] === LogKind.Root &&
+            isOpen[j] === 1 &&
+            (earliest === -1 || j < earliest)
+          )
             earliest = j;
         }
         if (earliest !== -1) popTo(earliest, i);
@@ -217,7 +223,8 @@ export function parse(
           i++;
           break;
         }
-        if (parentOpen) popTo(j, i); // its creator consumes it: the call has returned
+        if (parentOpen)
+          popTo(j, i); // its creator consumes it: the call has returned
         else if (top >= 0 && j >= start) {
           // A chain made before the innermost open call, consumed now: the consumer is not that
           // call when nothing ever consumes it — a library's `new Promise` left pending (a
@@ -244,7 +251,8 @@ export function parse(
         if (at !== -1 && settledAt[at] > i) suspends = false;
         else if (at === -1)
           suspends =
-            how === StintEntry.Script || (how === StintEntry.Resumed && !returned && !goesOn(i, -1, end, indexOf));
+            how === StintEntry.Script ||
+            (how === StintEntry.Resumed && !returned && !goesOn(i, -1, end, indexOf));
         else suspends = !goesOn(i, at, end, indexOf);
         if (suspends) {
           if (top >= 0) popTo(stack[top], i + 1);
@@ -387,8 +395,18 @@ export function findDishes(
     }
     if (!work) continue;
     let inAwaited = false;
-    for (let p = level[r]; p !== -1 && !inAwaited; p = level[p]) inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
-    dishes.push({ origin: r, start: r, end: stop, combinator: null, index: 0, comb: -1, parent: -1, inAwaited });
+    for (let p = level[r]; p !== -1 && !inAwaited; p = level[p])
+      inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
+    dishes.push({
+      origin: r,
+      start: r,
+      end: stop,
+      combinator: null,
+      index: 0,
+      comb: -1,
+      parent: -1,
+      inAwaited,
+    });
   }
   for (let i = start; i < end; i++) own[i] = 0;
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the real-VS-Code harness needs, installed only when missing (safe to run again):
+# Debian packages the tests need, installed only when missing (safe to run again):
 #   chromium     - the browser that opens code-server's workbench (driven by playwright-core)
 #   libkrb5-dev  - headers for code-server's native `kerberos` module, built during its post-install
 #   ripgrep      - /usr/bin/rg, seeded into @vscode/ripgrep's download cache (GitHub is unreachable)
 #   python3, make, g++ - node-gyp's toolchain for code-server's native modules
+#   postgresql, redis-server - real databases behind the real-server tests and `npm run bench:tracer`
+#                  (the tests start private instances of their own; no system service is used)
 # Needs root (CI and the dev machines run as root); uses sudo when it is not root and sudo exists.
 set -euo pipefail
 
-packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates)
+packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -80,7 +80,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, ms: number, what: string, exited: () => string | null): Promise<void> {
+async function waitForPort(
+  port: number,
+  ms: number,
+  what: string,
+  exited: () => string | null,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const gone = exited();
@@ -232,7 +237,7 @@ function stopChild(
     if (child.exitCode !== null || child.signalCode !== null) return done();
     const kill = (sig: NodeJS.Signals) => {
       try {
-            process.kill(group ? -child.pid! : child.pid!, sig);
+        process.kill(group ? -child.pid! : child.pid!, sig);
       } catch {
         // already gone
       }

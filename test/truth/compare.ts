@@ -165,7 +165,8 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
   const extraTasks: string[] = [];
   for (const t of timeline.tasks) {
     // Tasks of libraries and the runtime (and ones not confirmed as the user's) fold into one lane.
-    if (t.index === 0 || t.internal || t.mergedInto !== -1 || claimed.has(canonical(timeline, t.index))) continue;
+    if (t.index === 0 || t.internal || t.mergedInto !== -1 || claimed.has(canonical(timeline, t.index)))
+      continue;
     const idleMatch = idle.findIndex((d) => d.name === t.name);
     if (idleMatch !== -1) {
       idle.splice(idleMatch, 1);

@@ -3,7 +3,17 @@
  * program), built from every statement kind of program.ts. Functions only call functions defined
  * after them, so every program ends.
  */
-import { ChainLink, Combinator, FnDef, ForgetStyle, IoApi, Program, Route, SleepStyle, Stmt } from './program';
+import {
+  ChainLink,
+  Combinator,
+  FnDef,
+  ForgetStyle,
+  IoApi,
+  Program,
+  Route,
+  SleepStyle,
+  Stmt,
+} from './program';
 
 /** mulberry32: a small, fast, seedable generator. */
 export function random(seed: number): () => number {
@@ -18,7 +28,19 @@ export function random(seed: number): () => number {
 }
 
 /** Statements that await something. */
-export const AWAITING: ReadonlySet<Stmt['k']> = new Set(['sleep', 'await', 'chain', 'combinator', 'startLater', 'thenable', 'emitterOnce', 'forAwait', 'pipeline', 'io', 'tryFail']);
+export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
+  'sleep',
+  'await',
+  'chain',
+  'combinator',
+  'startLater',
+  'thenable',
+  'emitterOnce',
+  'forAwait',
+  'pipeline',
+  'io',
+  'tryFail',
+]);
 
 export interface GenerateOptions {
   /** Helper functions in the program. */
@@ -77,7 +99,11 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     for (let i = 0; i < count; i++) out.push(stmt(from, depth));
     if (!out.some((s) => s.k === 'work')) out.push({ k: 'work', ms: work() });
     if (awaits && !out.some((s) => AWAITING.has(s.k))) {
-      out.splice(int(0, out.length), 0, { k: 'sleep', ms: int(1, 8), style: pick<SleepStyle>(['resolve', 'timersPromises']) });
+      out.splice(int(0, out.length), 0, {
+        k: 'sleep',
+        ms: int(1, 8),
+        style: pick<SleepStyle>(['resolve', 'timersPromises']),
+      });
     }
     return out;
   }
@@ -88,7 +114,14 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const any = callable(from);
     const kinds: Array<[number, () => Stmt | null]> = [
       [4, () => ({ k: 'work', ms: work() })],
-      [3, () => ({ k: 'sleep', ms: int(1, 12), style: pick<SleepStyle>(['resolve', 'arrow', 'timersPromises', 'immediatePromise']) })],
+      [
+        3,
+        () => ({
+          k: 'sleep',
+          ms: int(1, 12),
+          style: pick<SleepStyle>(['resolve', 'arrow', 'timersPromises', 'immediatePromise']),
+        }),
+      ],
       [3, () => (ok.length ? { k: 'await', fn: pick(ok) } : null)],
       [
         2,
@@ -115,7 +148,9 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         () => {
           if (any.length === 0 || depth > 2) return null;
           const fn = pick(any);
-          const style: ForgetStyle = fails[names.indexOf(fn)] ? pick(['catch', 'then'] as const) : pick(['bare', 'void', 'catch', 'then'] as const);
+          const style: ForgetStyle = fails[names.indexOf(fn)]
+            ? pick(['catch', 'then'] as const)
+            : pick(['bare', 'void', 'catch', 'then'] as const);
           return { k: 'forget', fn, style };
         },
       ],
@@ -123,7 +158,14 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         1,
         () =>
           any.length && depth <= 2
-            ? { k: 'startLater', fn: pick(any), between: [{ k: 'work', ms: work() }, { k: 'sleep', ms: int(1, 6), style: 'resolve' }] }
+            ? {
+                k: 'startLater',
+                fn: pick(any),
+                between: [
+                  { k: 'work', ms: work() },
+                  { k: 'sleep', ms: int(1, 6), style: 'resolve' },
+                ],
+              }
             : null,
       ],
       [1, () => ({ k: 'thenable', workMs: work() })],
@@ -140,7 +182,16 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         2,
         () => ({
           k: 'io',
-          api: pick<IoApi>(['fsCallback', 'fsPromise', 'dnsCallback', 'dnsPromise', 'zlibCallback', 'zlibPromisified', 'cryptoCallback', 'cryptoPromisified']),
+          api: pick<IoApi>([
+            'fsCallback',
+            'fsPromise',
+            'dnsCallback',
+            'dnsPromise',
+            'zlibCallback',
+            'zlibPromisified',
+            'cryptoCallback',
+            'cryptoPromisified',
+          ]),
           workMs: work(),
         }),
       ],

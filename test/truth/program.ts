@@ -260,7 +260,11 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       const name = s.named ? w.fresh('tick') : '';
       const dd = w.fresh('t');
       w.line(`const ${dd} = __timerDish(${d}, ${JSON.stringify(name || 'timer')}, 'timer');`);
-      w.block(`setTimeout(function ${name}() {`, () => w.line(`__work(${dd}, ${ms(s.workMs)});`), `}, ${s.ms});`);
+      w.block(
+        `setTimeout(function ${name}() {`,
+        () => w.line(`__work(${dd}, ${ms(s.workMs)});`),
+        `}, ${s.ms});`,
+      );
       return;
     }
     case 'interval': {
@@ -270,10 +274,14 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       const name = w.fresh('every');
       w.line(`let ${count} = 0;`);
       w.line(`const ${dd} = __timerDish(${d}, ${JSON.stringify(name)}, 'timer');`);
-      w.block(`const ${handle} = setInterval(function ${name}() {`, () => {
-        w.line(`__work(${dd}, ${ms(s.workMs)});`);
-        w.line(`if (++${count} === ${s.times}) clearInterval(${handle});`);
-      }, `}, ${s.ms});`);
+      w.block(
+        `const ${handle} = setInterval(function ${name}() {`,
+        () => {
+          w.line(`__work(${dd}, ${ms(s.workMs)});`);
+          w.line(`if (++${count} === ${s.times}) clearInterval(${handle});`);
+        },
+        `}, ${s.ms});`,
+      );
       return;
     }
     case 'immediate': {
@@ -309,7 +317,9 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
     case 'forAwait': {
       const g = w.fresh('source');
       w.block(`async function* ${g}() {`, () => {
-        w.line(`for (let i = 0; i < ${s.items}; i++) { await new Promise((r) => setTimeout(r, 2)); yield i; }`);
+        w.line(
+          `for (let i = 0; i < ${s.items}; i++) { await new Promise((r) => setTimeout(r, 2)); yield i; }`,
+        );
       });
       w.line(`for await (const item of Readable.from(${g}())) __work(${d}, ${ms(s.workMs)});`);
       return;
@@ -375,7 +385,11 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`const ${r} = new AsyncResource(${JSON.stringify(`looplens:${s.name}`)});`);
         w.block(`${s.awaited ? 'await ' : ''}${r}.runInAsyncScope(async () => {`, body, '});');
       } else {
-        w.block(`${s.awaited ? 'await ' : ''}AsyncResource.bind(async () => {`, body, `}, ${JSON.stringify(`looplens:${s.name}`)})();`);
+        w.block(
+          `${s.awaited ? 'await ' : ''}AsyncResource.bind(async () => {`,
+          body,
+          `}, ${JSON.stringify(`looplens:${s.name}`)})();`,
+        );
       }
       if (!s.awaited) w.line(`__running = ${was};`);
       return;

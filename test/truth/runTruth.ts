@@ -50,7 +50,8 @@ export async function runTruth(program: Program, mode: Mode, dir: string): Promi
     TRUTH_OUT: `${base}.truth.json`,
   };
   const { code, stderr } = await runNode(file, env);
-  if (code !== 0) throw new Error(`program ${program.seed} (${mode}) exited with ${code}: ${stderr}\n${source}`);
+  if (code !== 0)
+    throw new Error(`program ${program.seed} (${mode}) exited with ${code}: ${stderr}\n${source}`);
   const truth = JSON.parse(fs.readFileSync(`${base}.truth.json`, 'utf8')) as Truth;
   const { timeline } = loadTrace(fs.readFileSync(`${base}.looplens`), { partial: true });
   const comparison = compare(truth, timeline);
