@@ -1,13 +1,18 @@
 /**
- * `npm run bench:tracer`: what the tracer costs a real server, measured as ratios against the same
+ * `npm run bench:tracer`: what the tracer costs real servers, measured as ratios against the same
  * server untraced in the same run (the machines are shared and noisy; absolute numbers mean little).
  *
- * A fastify server on CPU 0 is loaded by autocannon in another process on CPU 1, untraced and
- * traced (streaming live to a reader, as the extension does) alternating, several rounds, medians
- * reported. Also: p99 latency at a fixed half load, events per request, events per second captured,
- * dropped events and the tracer's memory; and a burst of continuations for raw capture speed.
+ * Each case is a server on CPU 0, loaded by autocannon in another process on CPU 1 (where the
+ * databases run too), untraced and traced (streaming live to a reader, as the extension does)
+ * alternating, several rounds, medians reported: fastify hello world and a route with two awaits,
+ * express 5 + pg on a real PostgreSQL, koa + ioredis on a real redis (both started here, and said
+ * so when they cannot be). Also: p99 latency at a fixed half load, events per request, events per
+ * second captured, dropped events and the tracer's memory; the time a program takes to reach its
+ * first line; and a burst of continuations for raw capture speed. Writes JSON to bench/results/.
  *
- * Options: --rounds N (default 3), --duration S (seconds per load run, default 5), --routes /,/async
+ * Options: --rounds N (default 3), --duration S (seconds per load run, default 5),
+ * --cases fastify/,fastify/async,express-pg,koa-redis (default all), --mode fast|full (default fast),
+ * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js)
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,9 +20,16 @@ import * as path from 'node:path';
 import { ChunkWriter } from '../protocol/chunkWriter';
 import { EventVisitor } from '../protocol/reader';
 import { TraceConnection, TraceServer } from '../host/traceServer';
+import {
+  Postgres,
+  Service,
+  missingPostgres,
+  missingRedis,
+  startPostgres,
+  startRedis,
+} from '../test/services/databases';
 
 const root = path.resolve(__dirname, '..');
-const tracer = path.join(root, 'dist', 'tracer.js');
 const autocannonBin = path.join(root, 'node_modules', 'autocannon', 'autocannon.js');
 
 function arg(name: string, fallback: string): string {
@@ -26,10 +38,70 @@ function arg(name: string, fallback: string): string {
 }
 const ROUNDS = Number(arg('--rounds', '3'));
 const DURATION = Number(arg('--duration', '5'));
-const ROUTES = arg('--routes', '/,/async')
-  .split(',')
-  .filter((r) => r.startsWith('/'));
+const MODE = arg('--mode', 'fast');
+/** Another build of the tracer to measure (an earlier commit's, say): --tracer path/to/tracer.js */
+const tracer = path.resolve(arg('--tracer', path.join(root, 'dist', 'tracer.js')));
 const CONNECTIONS = 50;
+
+/** A server to measure: its script, the route the load asks for, what it needs to run. */
+interface Case {
+  name: string;
+  script: string;
+  route: string;
+  /** Why it cannot run here, or null. */
+  missing(): string | null;
+  env(): Promise<NodeJS.ProcessEnv>;
+}
+
+let pg: Postgres | null = null;
+let redis: Service | null = null;
+const servers = path.join(root, 'test', 'fixtures', 'servers');
+const CASES: Case[] = [
+  {
+    name: 'fastify /',
+    script: path.join(__dirname, 'fastifyServer.mjs'),
+    route: '/',
+    missing: () => null,
+    env: async () => ({}),
+  },
+  {
+    name: 'fastify /async',
+    script: path.join(__dirname, 'fastifyServer.mjs'),
+    route: '/async',
+    missing: () => null,
+    env: async () => ({}),
+  },
+  {
+    name: 'express+pg /products/:id',
+    script: path.join(servers, 'expressPg.js'),
+    route: '/products/7',
+    missing: missingPostgres,
+    env: async () => {
+      pg ??= await startPostgres(1);
+      return { PG_URL: pg.url };
+    },
+  },
+  {
+    name: 'koa+redis /cache/:key',
+    script: path.join(servers, 'koaRedis.js'),
+    route: '/cache/a',
+    missing: missingRedis,
+    env: async () => {
+      redis ??= await startRedis(1);
+      return { REDIS_PORT: String(redis.port) };
+    },
+  },
+];
+const CASE_KEYS: Record<string, string> = {
+  'fastify/': 'fastify /',
+  'fastify/async': 'fastify /async',
+  'express-pg': 'express+pg /products/:id',
+  'koa-redis': 'koa+redis /cache/:key',
+};
+const SELECTED = arg('--cases', Object.keys(CASE_KEYS).join(','))
+  .split(',')
+  .map((k) => CASE_KEYS[k.trim()])
+  .filter((name): name is string => name !== undefined);
 /**
  * The latency client is JavaScript on one core: past about 20,000 requests per second its own
  * queueing dominates what it measures, so "half load" is capped there.
@@ -92,17 +164,18 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pinned(0, process.execPath, [path.join(__dirname, 'fastifyServer.mjs')]);
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a case's server; it says where it listens (`{"port":N}` or an http://…:N/ address). */
+async function startServer(c: Case, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+  const [cmd, args] = pinned(0, process.execPath, [c.script]);
+  const child = spawn(cmd, args, { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
     child.stdout!.on('data', (d: Buffer) => {
       text += d.toString();
-      const line = text.split('\n')[0];
-      if (text.includes('\n')) resolve(JSON.parse(line).port);
+      const port = /"port":\s*(\d+)/.exec(text)?.[1] ?? /http:\/\/[\d.]+:(\d+)\//.exec(text)?.[1];
+      if (port !== undefined) resolve(Number(port));
     });
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${c.name}: the server exited (${code})`)));
   });
   return { child, port };
 }
@@ -167,20 +240,21 @@ interface RunResult {
 
 async function runOnce(
   server: TraceServer,
-  route: string,
+  c: Case,
   traced: boolean,
   halfRate: number | null,
   counts: Map<number, Counts>,
 ): Promise<RunResult> {
-  const env = { ...process.env };
+  const route = c.route;
+  const env = { ...process.env, ...(await c.env()) };
   if (traced) {
     env.NODE_OPTIONS = `--require ${tracer}`;
-    env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50 }));
+    env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50, mode: MODE }));
   } else {
     delete env.NODE_OPTIONS;
     delete env.LOOPLENS_OPTIONS;
   }
-  const { child, port } = await startServer(env);
+  const { child, port } = await startServer(c, env);
   const pid = child.pid!;
   try {
     await load(port, route, 2);
@@ -214,6 +288,33 @@ const median = (values: number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+
+/**
+ * How long a program takes to reach its first line, untraced and traced (the preload's own
+ * start-up): medians of alternating runs of a script that prints the time it started at.
+ */
+function startup(server: TraceServer): Record<string, number> {
+  const script = 'process.stdout.write(String(performance.timeOrigin + performance.now()))';
+  const times = { untraced: [] as number[], traced: [] as number[] };
+  for (let i = 0; i < 16; i++) {
+    for (const traced of i % 2 === 0 ? [false, true] : [true, false]) {
+      const env = { ...process.env };
+      if (traced) {
+        env.NODE_OPTIONS = `--require ${tracer}`;
+        env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ mode: MODE }));
+      } else {
+        delete env.NODE_OPTIONS;
+        delete env.LOOPLENS_OPTIONS;
+      }
+      const before = Date.now();
+      const firstLine = Number(execFileSync(process.execPath, ['-e', script], { env }).toString());
+      (traced ? times.traced : times.untraced).push(firstLine - before);
+    }
+  }
+  const untraced = median(times.untraced);
+  const traced = median(times.traced);
+  return { untracedMs: untraced, tracedMs: traced, addedMs: traced - untraced };
+}
 
 /** Raw encoding speed: RUN records into a chunk, in-process, no I/O. */
 function encodeSpeed(): number {
@@ -275,23 +376,32 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     node: process.version,
-    cpus: hasTaskset ? 'server on CPU 0, load and reader on CPU 1' : 'not pinned (no taskset)',
+    mode: MODE,
+    cpus: hasTaskset
+      ? 'server on CPU 0; load, reader and databases on CPU 1'
+      : 'not pinned (no taskset)',
     rounds: ROUNDS,
     durationSeconds: DURATION,
     connections: CONNECTIONS,
   };
   const table: string[] = [];
-  for (const route of ROUTES) {
+  for (const c of CASES.filter((k) => SELECTED.includes(k.name))) {
+    const missing = c.missing();
+    if (missing !== null) {
+      table.push(`${c.name.padEnd(28)} not measured: ${missing}`);
+      report[c.name] = { skipped: missing };
+      continue;
+    }
     const runs: RunResult[] = [];
     let halfRate: number | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? [false, true] : [true, false];
       for (const traced of order) {
-        const r = await runOnce(server, route, traced, halfRate, counts);
+        const r = await runOnce(server, c, traced, halfRate, counts);
         if (!traced && halfRate === null) halfRate = r.rps / 2;
         runs.push(r);
         process.stderr.write(
-          `${route} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
+          `${c.name} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
             `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
         );
       }
@@ -323,26 +433,38 @@ async function main(): Promise<void> {
       p99HalfLoad: summary.traced.p99HalfLoadMs / summary.untraced.p99HalfLoadMs,
       tracerMemoryMiB: summary.traced.rssMiB - summary.untraced.rssMiB,
     };
-    report[route] = summary;
+    const spread = (f: (r: RunResult) => number): string => {
+      const traced = runs.filter((r) => r.traced);
+      const plain = runs.filter((r) => !r.traced);
+      const ratios = traced.map((t, i) => f(t) / f(plain[i]));
+      return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    };
+    report[c.name] = summary;
     table.push(
-      `${route.padEnd(8)} req/s ×${summary.ratios.rps.toFixed(3)}   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)}   ` +
+      `${c.name.padEnd(28)} req/s ×${summary.ratios.rps.toFixed(3)} (${spread((r) => r.rps)})   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)} (${spread((r) => r.cpuPerRequestUs)})   ` +
         `p99@half ×${summary.ratios.p99HalfLoad.toFixed(2)} (${summary.untraced.p99HalfLoadMs.toFixed(2)}→${summary.traced.p99HalfLoadMs.toFixed(2)} ms)   ` +
         `${summary.eventsPerRequest.toFixed(1)} events/req   ${(summary.eventsPerSecond / 1e6).toFixed(2)} M events/s   ` +
         `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB`,
     );
   }
+  report.startup = startup(server);
   report.encodeEventsPerSecond = encodeSpeed();
   report.burst = await burst(server, counts);
   await server.close();
+  await Promise.all([pg?.stop(), redis?.stop()]);
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `tracer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(report, null, 2));
   process.stdout.write(`${JSON.stringify(report, (k, v) => (k === 'runs' ? undefined : v), 2)}\n\n`);
   process.stdout.write(
-    `Loop Lens tracer, traced ÷ untraced (medians of ${ROUNDS} alternating rounds):\n${table.join('\n')}\n`,
+    `Loop Lens tracer (${MODE} mode), traced ÷ untraced (medians of ${ROUNDS} alternating rounds; spread of the rounds in brackets):\n${table.join('\n')}\n`,
   );
   const b = report.burst as Record<string, number>;
+  const st = report.startup as Record<string, number>;
+  process.stdout.write(
+    `start-up to the first line: ${st.untracedMs.toFixed(1)} ms untraced, ${st.tracedMs.toFixed(1)} ms traced (+${st.addedMs.toFixed(1)} ms)\n`,
+  );
   process.stdout.write(
     `encode: ${((report.encodeEventsPerSecond as number) / 1e6).toFixed(0)} M events/s in-process; ` +
       `burst: ${(b.eventsPerSecond / 1e6).toFixed(2)} M events/s streamed, ${b.dropped} dropped, continuation loop ×${b.slowdown.toFixed(2)}\n` +

@@ -7,15 +7,33 @@
  * live view can feed it while the program runs. Stints live in typed arrays so that a million of
  * them cost a few tens of megabytes and no garbage.
  *
+ * Which work is which task (the rule the tracer follows, and the words this model uses):
+ *  - A task is a unit of concurrent work a person would name: an incoming request; a member of
+ *    Promise.all/allSettled/any/race; a call nobody awaited (not awaited, even through a then/catch
+ *    chain, nor given to a combinator, in the synchronous run that made it); a scope named with
+ *    AsyncResource('looplens:<name>'); a timer or immediate the script's top level set; the main
+ *    script; a worker.
+ *  - Everything else is the work of the code that asked for it: what runs later on behalf of some
+ *    code (a continuation, a callback, a stream's data it piped) belongs to the task whose code made
+ *    it — an awaited helper, a `.then` chain, a library's own promises and callbacks, a pool's
+ *    connection included. What a call runs before its first await runs in its caller's stint.
+ *  - A connection outlives its opener: after a request's response its callbacks are nobody's.
+ *  The tracer may learn late that a task it made was its parent's work after all (a call whose
+ *  promise its caller returned): a FOLD record moves everything the task recorded to the parent
+ *  (`fold`). A task made on evidence not yet confirmed (TaskFlags.Provisional) counts as internal
+ *  until a TASK_INFO names it.
+ *
  * Choices the vocabulary leaves open, made here once:
  *  - A stint is a maximal interval in which the loop runs code for one task: RUN opens it, the next
  *    RUN or IDLE closes it. Time the tracer could not attribute is a stint of the pseudo-task
  *    "(untracked code)" (id "0"); it counts as busy time and can be a block, but never as a switch.
- *  - Background work: a stint of a request that begins after its response was sent belongs to a
- *    task of kind `background`, child of the request, created on first need. A sub-task of a request
- *    (a fire-and-forget call, a Promise.all member) that runs after the response becomes `background`.
- *  - A task's wait is the time between its first stint and the end of its life (the response for a
- *    request, its last stint otherwise) when it was not running.
+ *  - Background work: a stint of a request after its response that lasts more than WRAP_UP_MS
+ *    (and is not a tick it queued) belongs to a task of kind `background`, child of the request,
+ *    created on first need; shorter ones are its wrap-up. A sub-task of a request (a fire-and-forget
+ *    call, a Promise.all member) that runs after the response becomes `background`.
+ *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
+ *    member waits from the moment it was made) to the end of its life (the response for a request,
+ *    its last stint otherwise).
  */
 import {
   EndCause,

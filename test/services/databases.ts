@@ -112,11 +112,17 @@ function pgCommand(bin: string, program: string, args: string[]): [string, strin
   return isRoot ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
 }
 
+/** Runs a command on one CPU when `cpu` is given and taskset exists (benchmarks pin processes). */
+function onCpu(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
+  if (cpu === undefined || which('taskset') === null) return [command, args];
+  return ['taskset', ['-c', String(cpu), command, ...args]];
+}
+
 /**
- * Starts a private PostgreSQL cluster with a `looplens` database. `tune` lowers durability for
- * speed (fsync off): the data is thrown away afterwards.
+ * Starts a private PostgreSQL cluster with a `looplens` database, durability off (fsync off: the
+ * data is thrown away afterwards), on CPU `cpu` if given.
  */
-export async function startPostgres(): Promise<Postgres> {
+export async function startPostgres(cpu?: number): Promise<Postgres> {
   const bin = findPostgresBin();
   if (bin === null) throw new Error(missingPostgres()!);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-pg-'));
@@ -142,7 +148,7 @@ export async function startPostgres(): Promise<Postgres> {
     throw new Error(`initdb failed: ${init.stderr || init.stdout || init.error?.message}`);
   }
   const port = await freePort();
-  const [cmd, args] = pgCommand(bin, 'postgres', [
+  const [pgCmd, pgArgs] = pgCommand(bin, 'postgres', [
     '-D',
     data,
     '-p',
@@ -160,6 +166,7 @@ export async function startPostgres(): Promise<Postgres> {
     '-c',
     'max_connections=50',
   ]);
+  const [cmd, args] = onCpu(cpu, pgCmd, pgArgs);
   // Its own process group: runuser does not pass signals on, so the group is signalled.
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
@@ -196,17 +203,25 @@ export async function startPostgres(): Promise<Postgres> {
   };
 }
 
-/** Starts a private redis-server (no persistence). */
-export async function startRedis(): Promise<Service> {
+/** Starts a private redis-server (no persistence), on CPU `cpu` if given. */
+export async function startRedis(cpu?: number): Promise<Service> {
   const exe = which('redis-server');
   if (exe === null) throw new Error(missingRedis()!);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-redis-'));
   const port = await freePort();
-  const child = spawn(
-    exe,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [cmd, args] = onCpu(cpu, exe, [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   let exit: string | null = null;
   child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
@@ -219,7 +234,7 @@ export async function startRedis(): Promise<Service> {
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  return { port, stop: () => stopChild(child, 'SIGTERM', dir) };
+  return { port, stop: () => stopChild(child, 'SIGTERM', dir, true) };
 }
 
 /** Stops a server; `group`: it was started detached, so its whole process group is signalled. */

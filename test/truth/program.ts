@@ -7,7 +7,8 @@
  *
  * The program records its own truth while it runs: every synchronous stretch of user work is a
  * busy loop of known length that notes which dish ran it and when, on the same clock the tracer
- * uses (performance.now()). Which dish a stretch belongs to follows the rule in model/tasks.md:
+ * uses (performance.now()). Which dish a stretch belongs to follows the rule (README, "Which work is
+ * which task"; model/timeline.ts):
  * every function takes the dish it works for as its first argument `d`; a call that makes a dish
  * of its own (a combinator member, a call nobody awaits, a named scope, a timer set by the script
  * itself, a request) opens a new dish with `__dish(name, parent, kind)` at the call.
