@@ -21,6 +21,7 @@ import {
 } from './engine';
 import { ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
 import {
+  FoundDish,
   LogKind,
   MAX_LOG,
   StintEntry,
@@ -112,23 +113,39 @@ let hash = 0;
 const logHash = new Int32Array(MAX_LOG);
 /** The place the work about to run was left at (see `willRun`), for the next segment's seed. */
 let nextSeed = 0;
-const saved: number[] = [];
+/** This segment's seed, and whether its hash has been started (at its first record). */
+let seed = 0;
+let hashed = true;
+/** The state of the segments a nested stint interrupted, SAVED_FIELDS numbers each. */
+const SAVED_FIELDS = 7;
+const MAX_NESTING = 256;
+const saved = new Int32Array(SAVED_FIELDS * MAX_NESTING);
+let depth = 0;
 
 const FNV_PRIME = 0x01000193;
+/** Hashes are kept to 30 bits: small integers, never a number V8 must box. */
+const HASH_MASK = 0x3fffffff;
 
 /**
  * Where a segment's hash starts: how its stint began, and whose it is — the task's kind, and its
  * name unless it is a request (whose name holds the path, ids and all).
  */
-function seedOf(entry: StintEntry): number {
-  let h = mix(mix(0x811c9dc5, entry), nextSeed);
-  nextSeed = 0;
+/** The segment's hash starts, at its first record: how its stint began, its seed, its task. */
+function startHash(): void {
+  hashed = true;
+  const h = mix(mix(0x811c9dc5, how), seed);
   const task = current;
-  if (task === null) return h;
-  h = mix(h, task.kind);
+  hash = task === null ? h : mix(h, taskSeed(task));
+}
+
+/** A task's share of the seed: its kind and name (hashed once; its first name will do). */
+function taskSeed(task: Task): number {
+  if (task.seed !== 0) return task.seed;
+  let h = mix(0x2f, task.kind);
   const name = task.name;
   for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
-  return h;
+  task.seed = h | 1;
+  return task.seed;
 }
 
 /**
@@ -140,21 +157,39 @@ export function willRun(o: object): void {
   nextSeed = stamped !== undefined ? stamped >>> LOG_BITS : 0;
 }
 function mix(h: number, v: number): number {
-  return Math.imul(h ^ v, FNV_PRIME);
+  return Math.imul(h ^ v, FNV_PRIME) & HASH_MASK;
 }
 
 function begin(entry: StintEntry): void {
-  saved.push(segStart, open, combs, how, tails, foreignSettle, hash);
+  if (depth < MAX_NESTING) {
+    const o = depth * SAVED_FIELDS;
+    saved[o] = segStart;
+    saved[o + 1] = open;
+    saved[o + 2] = combs;
+    saved[o + 3] = how;
+    saved[o + 4] = tails;
+    saved[o + 5] = foreignSettle;
+    saved[o + 6] = hash;
+  }
+  depth++;
   segStart = n;
   open = 0;
   combs = 0;
   tails = 0;
   foreignSettle = -1;
   how = entry;
-  hash = seedOf(entry);
+  // The seed is hashed when the first record comes: most stints (a tick, a callback) log none.
+  seed = nextSeed;
+  nextSeed = 0;
+  hashed = false;
 }
 
 function end(task: Task): void {
+  if (n === segStart) {
+    if (triedCount > 0) countTries();
+    restore();
+    return;
+  }
   try {
     // Only a stint that left a call unconsumed, called a combinator or made a statement chain
     // (more than one tail, or one in code that cannot await) can have started a dish.
@@ -166,7 +201,7 @@ function end(task: Task): void {
       (open > 0 || combs > 0 || tails > 1 || (tails === 1 && (how !== StintEntry.Resumed || returned)))
     )
       settle(task, returned);
-    if (pending.size > 0) countTries();
+    if (triedCount > 0) countTries();
   } catch {
     // never disturb the program: the work stays with the task
   }
@@ -175,13 +210,31 @@ function end(task: Task): void {
     logParent[i] = undefined;
   }
   n = segStart;
-  hash = saved.pop() ?? 0;
-  foreignSettle = saved.pop() ?? -1;
-  tails = saved.pop() ?? 0;
-  how = saved.pop() ?? StintEntry.Resumed;
-  combs = saved.pop() ?? 0;
-  open = saved.pop() ?? 0;
-  segStart = saved.pop() ?? 0;
+  restore();
+}
+
+/** Back to the segment the one ending interrupted (or to none). */
+function restore(): void {
+  hashed = true;
+  if (depth > 0) depth--;
+  if (depth < MAX_NESTING) {
+    const o = depth * SAVED_FIELDS;
+    segStart = saved[o];
+    open = saved[o + 1];
+    combs = saved[o + 2];
+    how = saved[o + 3];
+    tails = saved[o + 4];
+    foreignSettle = saved[o + 5];
+    hash = saved[o + 6];
+  } else {
+    segStart = 0;
+    open = 0;
+    combs = 0;
+    how = StintEntry.Resumed;
+    tails = 0;
+    foreignSettle = -1;
+    hash = 0;
+  }
 }
 
 /** After a stint was closed by force (engine.ts closeStrayStints): start over. */
@@ -194,7 +247,7 @@ export function resetLog(): void {
   segStart = 0;
   open = 0;
   combs = 0;
-  saved.length = 0;
+  depth = 0;
 }
 
 export function startDishes(): void {
@@ -205,6 +258,7 @@ export function startDishes(): void {
 
 export function logRoot(p: object): void {
   if (n >= MAX_LOG) return;
+  if (!hashed) startHash();
   (p as Logged)[kIdx] = stamp(n);
   logObj[n] = p;
   logKind[n] = LogKind.Root;
@@ -220,6 +274,7 @@ export function logRoot(p: object): void {
 
 export function logDerived(p: object, parent: object): void {
   if (n >= MAX_LOG) return;
+  if (!hashed) startHash();
   const stamped = (parent as Logged)[kIdx];
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;
   if (j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
@@ -250,7 +305,10 @@ export function logSettled(p: object): void {
   }
   if (logKind[j] === LogKind.Derived) {
     // Settled as it was made: `await value`'s wrapper.
-    if (j === n - 1) logWrapper[j] = 1;
+    if (j === n - 1) {
+      logWrapper[j] = 1;
+      hash = mix(hash, LogKind.Settle);
+    }
     return;
   }
   if (logKind[j] !== LogKind.Root) return;
@@ -266,6 +324,7 @@ export function regSlot(): Slot | null {
   if (current === null) return null;
   const slot = new Slot(current.base);
   if (n < MAX_LOG) {
+    if (!hashed) startHash();
     slot[kIdx] = stamp(n);
     logObj[n] = slot;
     logKind[n] = LogKind.Reg;
@@ -279,6 +338,7 @@ export function regSlot(): Slot | null {
 /** An object whose callbacks run as the task running now (full mode's resources): logged like a slot. */
 export function logResource(resource: object): void {
   if (n >= MAX_LOG) return;
+  if (!hashed) startHash();
   (resource as Logged)[kIdx] = stamp(n);
   logObj[n] = resource;
   logKind[n] = LogKind.Resource;
@@ -290,15 +350,17 @@ export function logResource(resource: object): void {
 /** A combinator called with `members`, in this stint. */
 export function logCombinator(members: unknown[], name: string, where: CodeLocation | null): void {
   if (n >= MAX_LOG) return;
+  if (!hashed) startHash();
   const call: CombinatorCall = { name, where };
   logObj[n] = members.slice();
   logParent[n] = call;
   logKind[n] = LogKind.Comb;
   logHash[n] = hash;
-  hash = mix(hash, LogKind.Comb);
+  hash = mix(mix(hash, LogKind.Comb), name.length);
   // The members are consumed: the combinator awaits them.
   for (const m of members) {
     const j = indexOf(m);
+    hash = mix(hash, j === -1 ? 0xffff : n - j);
     if (j !== -1 && logUsed[j] === 0) {
       logUsed[j] = 1;
       if (logKind[j] === LogKind.Root) open--;
@@ -381,9 +443,48 @@ function learnAtCreation(key: number): void {
   remember(key, ownCode ? maker.fn : LIBRARY);
 }
 
-function settle(task: Task, returned: boolean): void {
+/**
+ * The dishes a log of a given shape holds. The parse depends on nothing but what the running hash
+ * encodes (the kinds of the records, where each one's parent and each member is, which settled,
+ * which were wrappers) and on how the stint began and ended: a server that runs the same code path
+ * over and over reads each shape once. Positions are relative to the segment's start.
+ */
+interface Parsed {
+  dishes: FoundDish[];
+  owner: Int16Array;
+}
+const parses = new Map<number, Parsed | null>();
+const MAX_PARSES = 4096;
+
+function parsed(returned: boolean): Parsed | null {
+  const length = n - segStart;
+  const key = mix(mix(mix(hash, how), returned ? 1 : 2), length);
+  let known = parses.get(key);
+  if (known !== undefined && (known === null || known.owner.length === length)) return known;
   const { dishes, owner } = findDishes(segStart, n, indexOf, how, returned);
-  if (dishes.length === 0) return;
+  known =
+    dishes.length === 0
+      ? null
+      : {
+          dishes: dishes.map((d) => ({
+            ...d,
+            origin: d.origin - segStart,
+            start: d.start - segStart,
+            end: d.end - segStart,
+            comb: d.comb === -1 ? -1 : d.comb - segStart,
+          })),
+          owner: Int16Array.from(owner.subarray(segStart, n)),
+        };
+  if (parses.size >= MAX_PARSES) parses.clear();
+  parses.set(key, known);
+  return known;
+}
+
+function settle(task: Task, returned: boolean): void {
+  const found = parsed(returned);
+  if (found === null) return;
+  const { dishes, owner } = found;
+  const at = segStart;
   const t = now();
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
@@ -393,8 +494,8 @@ function settle(task: Task, returned: boolean): void {
     return task;
   };
   for (const d of dishes) {
-    const call = d.comb !== -1 ? (logParent[d.comb] as CombinatorCall) : null;
-    const key = logHash[d.origin];
+    const call = d.comb !== -1 ? (logParent[at + d.comb] as CombinatorCall) : null;
+    const key = logHash[at + d.origin];
     const verdict = verdicts.get(key);
     if (verdict === LIBRARY && call === null) {
       made.push(null);
@@ -413,7 +514,7 @@ function settle(task: Task, returned: boolean): void {
       t,
     );
     made.push(dish);
-    const origin = logObj[d.origin];
+    const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
     if (verdict === undefined) {
       wantName(dish, call, key);
@@ -421,7 +522,7 @@ function settle(task: Task, returned: boolean): void {
     }
   }
   for (let i = segStart; i < n; i++) {
-    const o = owner[i];
+    const o = owner[i - at];
     if (o === -1) continue;
     const dish = made[o] ?? (dishes[o].parent === -1 ? null : around(dishes[o].parent));
     if (dish === null || dish === task) continue;
@@ -492,12 +593,20 @@ function forget(task: Task): void {
 }
 
 function countTries(): void {
-  for (const [task, naming] of pending) {
-    if (!naming.tried) continue;
+  for (let i = 0; i < triedCount; i++) {
+    const task = tried[i];
+    tried[i] = null;
+    const naming = pending.get(task!);
+    if (naming === undefined || !naming.tried) continue;
     naming.tried = false;
-    if (++naming.tries >= NAME_TRIES) forget(task);
+    if (++naming.tries >= NAME_TRIES) forget(task!);
   }
+  triedCount = 0;
 }
+
+/** Dishes whose naming was tried in the stint now ending (counted at its end). */
+const tried: Array<Task | null> = [];
+let triedCount = 0;
 
 /**
  * Names the running dish from the chain of awaits its code runs in: the function the dish was
@@ -521,6 +630,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   }
   if (naming.tried || !continuation) return;
   naming.tried = true;
+  tried[triedCount++] = task;
   const frames = captureChain(skip);
   if (frames === null) return;
   // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the

@@ -29,6 +29,8 @@ export interface Task {
   name: string;
   /** It turned out to be part of its parent's work (a FOLD record said so); its record defers to the parent. */
   folded: boolean;
+  /** Its share of the hash that names places in its stints (dishes.ts), 0 until first needed. */
+  seed: number;
 }
 
 /**
@@ -260,6 +262,23 @@ function entryOf(task: Task, reason: number, continuation: boolean): StintEntry 
   return task.kind === TaskKind.Main && reason === Reason.Start ? StintEntry.Script : StintEntry.Called;
 }
 
+/**
+ * Like enter(), for work that runs in the same turn as the code that queued it (a tick): when it
+ * follows a stint of the same task with nothing in between, it continues that stint — no clock
+ * read, no record.
+ */
+export function enterAgain(task: Task, reason: number): void {
+  if (current === null && pendingIdle >= 0 && task === pendingTask) {
+    savedTask.push(null);
+    pendingIdle = -1;
+    current = task;
+    beat(stintTime, task.id, true);
+    segments.begin(StintEntry.Called);
+    return;
+  }
+  enter(task, reason);
+}
+
 export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
@@ -394,6 +413,7 @@ export function newTask(
     located: where !== null,
     name,
     folded: false,
+    seed: 0,
   };
   base.task = task;
   writeTask(

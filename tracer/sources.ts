@@ -39,6 +39,7 @@ import {
   enabled,
   endTask,
   enter,
+  enterAgain,
   lateMs,
   leave,
   markReady,
@@ -746,16 +747,48 @@ function patchProcessSignals(): void {
   }
 }
 
-function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask', reason: number): void {
+/**
+ * A tick or microtask callback, bound to the slot of the code that queued it. It runs in the same
+ * turn as that code, most often right after the stint that queued it: then it continues that stint
+ * (engine.ts enterAgain) without a clock read or a record.
+ */
+function bindTick(slot: Slot, fn: AnyFunction): AnyFunction {
+  return function (this: unknown) {
+    if (macroOpen) closeMacro();
+    const task = enabled ? taskOf(slot.r) : null;
+    if (task === null) return Reflect.apply(fn, this, arguments);
+    willRun(slot);
+    enterAgain(task, Reason.Resume);
+    try {
+      return Reflect.apply(fn, this, arguments);
+    } finally {
+      leave();
+    }
+  };
+}
+
+function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
   const fn = (target as Record<string, unknown>)[key] as AnyFunction;
   if (typeof fn !== 'function') return;
   const patched = {
-    [key](this: unknown, callback: unknown) {
+    [key](this: unknown, callback: unknown, a: unknown, b: unknown) {
       if (current === null || !enabled || typeof callback !== 'function')
         return Reflect.apply(fn, this, arguments);
-      const args = Array.prototype.slice.call(arguments);
-      args[0] = bindToSlot(regSlot()!, callback as AnyFunction, reason);
-      return Reflect.apply(fn, this, args);
+      const bound = bindTick(regSlot()!, callback as AnyFunction);
+      // Without Reflect.apply and an arguments copy for the common arities: streams tick a lot.
+      switch (arguments.length) {
+        case 1:
+          return fn.call(this, bound);
+        case 2:
+          return fn.call(this, bound, a);
+        case 3:
+          return fn.call(this, bound, a, b);
+        default: {
+          const args = Array.prototype.slice.call(arguments);
+          args[0] = bound;
+          return Reflect.apply(fn, this, args);
+        }
+      }
     },
   }[key];
   copyProperties(patched, fn);
@@ -921,10 +954,10 @@ export function startSources(): void {
     for (const key of keys) patchSyncApi(target, key, `${label}.${key}`);
   patchWorker();
   patchAsyncResource();
-  patchQueue(process, 'nextTick', Reason.Resume);
+  patchQueue(process, 'nextTick');
   patchStreams();
   patchProcessSignals();
-  patchQueue(globalThis, 'queueMicrotask', Reason.Resume);
+  patchQueue(globalThis, 'queueMicrotask');
   // ES modules that import these names get the patched functions too.
   nodeModule.syncBuiltinESMExports();
 }
