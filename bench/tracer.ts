@@ -377,9 +377,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     mode: MODE,
-    cpus: hasTaskset
-      ? 'server on CPU 0; load, reader and databases on CPU 1'
-      : 'not pinned (no taskset)',
+    cpus: hasTaskset ? 'server on CPU 0; load, reader and databases on CPU 1' : 'not pinned (no taskset)',
     rounds: ROUNDS,
     durationSeconds: DURATION,
     connections: CONNECTIONS,
