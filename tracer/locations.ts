@@ -45,9 +45,9 @@ const STACK_DEPTH = 24;
  */
 const AWAIT_STACK_DEPTH = 12;
 /** Await captures get this share of the capture rate. */
-const AWAIT_SHARE = 0.1;
+const AWAIT_SHARE = 0.2;
 /** Captures that name dishes get this share. */
-const CHAIN_SHARE = 0.2;
+const CHAIN_SHARE = 0.4;
 
 let tracerFile = '';
 
