@@ -167,7 +167,7 @@ export function closeStrayStints(): boolean {
   if (w !== null) w.idle(t);
   savedTask.length = 0;
   current = null;
-  pendingIdle = -1;
+  pendingIdle = NONE;
   pendingTask = null;
   lastEnd = t;
   beat(t, 0, false);
@@ -226,10 +226,21 @@ export function enter(task: Task, reason: number, continuation = false, time = -
   savedTask.push(current);
   if (task === current) return;
   const t = time >= 0 ? time : now();
-  if (current === null && pendingIdle >= 0) {
-    if (task === pendingTask && t - pendingIdle <= MERGE_MS) {
+  if (current === null && pendingIdle !== NONE) {
+    if (pendingIdle === SOON) {
+      // The last stint ended right before this one, in the same drain (see leaveSoon).
+      if (task === pendingTask) {
+        pendingIdle = NONE;
+        current = task;
+        beat(t, task.id, true);
+        segments.begin(entryOf(task, reason, continuation));
+        return;
+      }
+      pendingIdle = t;
+      lastEnd = t;
+    } else if (task === pendingTask && t - pendingIdle <= MERGE_MS) {
       // The same task again after a moment: one stint, not two (and two records saved).
-      pendingIdle = -1;
+      pendingIdle = NONE;
       current = task;
       beat(t, task.id, true);
       segments.begin(entryOf(task, reason, continuation));
@@ -268,9 +279,9 @@ function entryOf(task: Task, reason: number, continuation: boolean): StintEntry 
  * read, no record.
  */
 export function enterAgain(task: Task, reason: number): void {
-  if (current === null && pendingIdle >= 0 && task === pendingTask) {
+  if (current === null && pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
-    pendingIdle = -1;
+    pendingIdle = NONE;
     current = task;
     beat(stintTime, task.id, true);
     segments.begin(StintEntry.Called);
@@ -302,23 +313,58 @@ export function leave(): void {
 }
 
 /**
+ * Like leave(), for a stint that another one follows in the same drain (a tick with more of the
+ * traced program's ticks queued behind it): the end is not read from the clock but taken from the
+ * start of whatever runs next. A drain has no idle time in it, and most ticks are followed by
+ * ticks of the same task, which then continue this stint without any clock read.
+ */
+export function leaveSoon(): void {
+  if (savedTask.length === 0) return;
+  if (savedTask[savedTask.length - 1] !== null || current === null) {
+    leave();
+    return;
+  }
+  savedTask.pop();
+  segments.end(current);
+  pendingIdle = SOON;
+  pendingTask = current;
+  lastWasContinuation = outerContinuation;
+  lastReason = outerReason;
+  current = null;
+}
+
+/** Reads the clock for a stint end taken from what runs next (see leaveSoon), when nothing did. */
+export function endSoon(): void {
+  if (pendingIdle !== SOON || current !== null) return;
+  const t = now();
+  pendingIdle = t;
+  lastEnd = t;
+  beat(t, 0, false);
+}
+
+/**
  * Stints of one task separated by less than this are one stint (ms): a continuation that runs right
  * after the callback that resolved it, a 'finish' event right after the write that caused it.
  */
 const MERGE_MS = 0.02;
-/** The end of the last stint, not yet written (-1: none pending). */
-let pendingIdle = -1;
+/** pendingIdle: nothing pending. */
+const NONE = -1;
+/** pendingIdle: the stint ended right before whatever runs next (see leaveSoon). */
+const SOON = -2;
+/** The end of the last stint, not yet written (or NONE, or SOON). */
+let pendingIdle = NONE;
 let pendingTask: Task | null = null;
 
 function writePendingIdle(): void {
   const w = recorder.room(1);
   if (w !== null) w.idle(pendingIdle);
-  pendingIdle = -1;
+  pendingIdle = NONE;
   pendingTask = null;
 }
 
 /** Writes what is held back, before a flush. */
 export function settle(): void {
+  endSoon();
   if (pendingIdle >= 0 && current === null) writePendingIdle();
 }
 
@@ -353,6 +399,7 @@ export function depth(): number {
  */
 export function switchTo(task: Task, reason: number): void {
   if (task === current) return;
+  endSoon();
   if (pendingIdle >= 0 && current === null) writePendingIdle();
   if (current !== null) segments.end(current);
   const t = now();
@@ -369,7 +416,7 @@ export function switchTo(task: Task, reason: number): void {
  * tracer does not see (a socket or file callback).
  */
 export function continuationReason(time: number): number {
-  if (time - lastEnd > CHAIN_GAP_MS) return Reason.Io;
+  if (pendingIdle !== SOON && time - lastEnd > CHAIN_GAP_MS) return Reason.Io;
   if (lastWasContinuation) return Reason.Promise;
   return lastReason === Reason.Unknown ? Reason.Io : lastReason;
 }

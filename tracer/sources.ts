@@ -39,9 +39,11 @@ import {
   enabled,
   endTask,
   enter,
+  endSoon,
   enterAgain,
   lateMs,
   leave,
+  leaveSoon,
   markReady,
   newTask,
   now,
@@ -511,11 +513,17 @@ function onRequestStart(message: unknown): void {
     server: net.Server & Owned;
   };
   const where = server?.[kWhere] ?? null;
-  const task = newTask(TaskKind.Request, null, requestName(request), 0, where);
+  const t = now();
+  const task = newTask(TaskKind.Request, null, requestName(request), 0, where, t);
   request[kTask] = task;
   response[kTask] = task;
-  // Its first stint is the server's 'request' event, which follows at once (see patchServerEmit).
+  // Its first stint is the server's 'request' event, which follows at once (see patchServerEmit):
+  // it begins at the same clock reading.
+  startedTask = task;
+  startedAt = t;
 }
+let startedTask: Task | null = null;
+let startedAt = -1;
 
 /**
  * The handlers of an incoming request run inside the server's emit('request'): that call is the
@@ -529,7 +537,8 @@ function patchServerEmit(proto: object): void {
     const next = ownEmit ?? parent.emit;
     const task = event === 'request' && enabled ? (request as Owned | undefined)?.[kTask] : undefined;
     if (task === undefined) return Reflect.apply(next, this, arguments);
-    enter(task, Reason.Request);
+    enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);
+    startedTask = null;
     try {
       return Reflect.apply(next, this, arguments);
     } finally {
@@ -747,22 +756,31 @@ function patchProcessSignals(): void {
   }
 }
 
+/** Ticks bound by bindTick, queued and not run yet. */
+let ticksQueued = 0;
+
 /**
  * A tick or microtask callback, bound to the slot of the code that queued it. It runs in the same
  * turn as that code, most often right after the stint that queued it: then it continues that stint
  * (engine.ts enterAgain) without a clock read or a record.
  */
-function bindTick(slot: Slot, fn: AnyFunction): AnyFunction {
+function bindTick(slot: Slot, fn: AnyFunction, tick: boolean): AnyFunction {
   return function (this: unknown) {
     if (macroOpen) closeMacro();
     const task = enabled ? taskOf(slot.r) : null;
+    if (tick && --ticksQueued <= 0) {
+      ticksQueued = 0;
+      if (task === null) endSoon();
+    }
     if (task === null) return Reflect.apply(fn, this, arguments);
     willRun(slot);
     enterAgain(task, Reason.Resume);
     try {
       return Reflect.apply(fn, this, arguments);
     } finally {
-      leave();
+      // With more of these ticks queued, the drain goes on: the next one dates this one's end.
+      if (tick && ticksQueued > 0) leaveSoon();
+      else leave();
     }
   };
 }
@@ -774,7 +792,9 @@ function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
     [key](this: unknown, callback: unknown, a: unknown, b: unknown) {
       if (current === null || !enabled || typeof callback !== 'function')
         return Reflect.apply(fn, this, arguments);
-      const bound = bindTick(regSlot()!, callback as AnyFunction);
+      const tick = key === 'nextTick';
+      if (tick) ticksQueued++;
+      const bound = bindTick(regSlot()!, callback as AnyFunction, tick);
       // Without Reflect.apply and an arguments copy for the common arities: streams tick a lot.
       switch (arguments.length) {
         case 1:
