@@ -116,9 +116,12 @@ describe('the looplens command line', function () {
     it('prints one screen of what the loop did', async () => {
       const result = await cli(['summary', trace]);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /Blocks \(stints of 50\.0 ms or more, longest first\): 1/);
-      assert.match(result.stdout, /GET \/callbacks/);
-      assert.match(result.stdout, /callbacks\.js:13:/);
+      // The 200 ms busy loop is a block; on a loaded machine the script's start may be one too.
+      const count = Number(
+        /Blocks \(stints of 50\.0 ms or more, longest first\): (\d+)/.exec(result.stdout)?.[1],
+      );
+      assert.ok(count >= 1 && count <= 2, result.stdout);
+      assert.match(result.stdout, /\d[\d.]* ms {2}GET \/callbacks .*callbacks\.js:13:/);
     });
 
     it('prints the documented JSON shape with --json', async () => {
@@ -227,10 +230,20 @@ describe('the looplens command line', function () {
 
   describe('check', () => {
     it('exits 1 and lists the blocks longer than the limit', async () => {
-      const result = await cli(['check', trace, '--max-block-ms', '20']);
+      const result = await cli(['check', trace, '--max-block-ms', '40']);
       assert.equal(result.code, 1);
-      assert.match(result.stdout, /1 block longer than 20 ms/);
-      assert.match(result.stdout, /GET \/callbacks at .*callbacks\.js:13:/);
+      const count = Number(/^(\d+) blocks? longer than 40 ms/.exec(result.stdout)?.[1]);
+      const listed = [...result.stdout.matchAll(/^ {2}([\d.]+) ms in (.*) at (\S+) /gm)];
+      // The busy loop is listed; so is the script's start if a loaded machine stretched it.
+      assert.equal(listed.length, count, result.stdout);
+      assert.ok(
+        listed.every((m) => Number(m[1]) > 40),
+        result.stdout,
+      );
+      assert.ok(
+        listed.some((m) => m[2] === 'GET /callbacks' && /callbacks\.js:13:/.test(m[3])),
+        result.stdout,
+      );
     });
 
     it('exits 0 when every block is within the limit', async () => {

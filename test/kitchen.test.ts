@@ -159,7 +159,11 @@ describe('kitchen lessons, recorded for real', function () {
       inWorker.waitMs > loopBlocks[0].durationMs / 2,
       `it waits for the worker instead (${inWorker.waitMs} ms)`,
     );
-    assert.ok(inWorker.runMs < 20, `and the chef hardly works on it (${inWorker.runMs} ms)`);
+    // Starting the worker takes the loop a few milliseconds (more on a busy machine); the work is not.
+    assert.ok(
+      inWorker.runMs < loopBlocks[0].durationMs / 4,
+      `and the chef hardly works on it (${inWorker.runMs} ms, against ${loopBlocks[0].durationMs} ms on the loop)`,
+    );
   });
 
   it('6. a blocking call inside an async function is still a block, at the call', async () => {

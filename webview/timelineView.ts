@@ -267,6 +267,9 @@ export class TimelineView {
     this.transform = zoomIdentity;
     this.brushRange = null;
     this.setCursor(null);
+    // A lane hovered in the last timeline is not a lane of this one.
+    this.hoverTask = -1;
+    this.tooltip.style.display = 'none';
     select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
     this.requestDraw();
   }

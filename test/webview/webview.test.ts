@@ -485,7 +485,13 @@ describe('the timeline webview in Chromium', function () {
   it('takes its colours from the theme and redraws when the theme changes', async () => {
     const state = await viewer.load(trace, { name: 'kitchen' });
     const g = new Geometry(state);
-    const empty = [g.x(state.view[0]) + 5, state.height - 10] as const;
+    // A point in no lane: below the last one, or in the gap under the first when lanes fill the view.
+    const lanesEnd = g.laneY(state.lanes.length - 1) + LAYOUT.laneHeight / 2;
+    const emptyY =
+      lanesEnd + 4 < state.height - 10
+        ? state.height - 10
+        : Math.floor(g.laneY(0) + LAYOUT.laneHeight / 2) + 1;
+    const empty = [g.x(state.view[0]) + 5, emptyY] as const;
     const dark = await pixel(viewer, ...empty);
     assert.ok(near(dark, [0x1e, 0x1e, 0x1e], 2), `default dark background (${dark})`);
     await viewer.clearMessages();
