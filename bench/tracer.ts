@@ -72,9 +72,9 @@ const CASES: Case[] = [
     env: async () => ({}),
   },
   {
-    name: 'express+pg /products/:id',
+    name: 'express+pg /items/:id',
     script: path.join(servers, 'expressPg.js'),
-    route: '/products/7',
+    route: '/items/7',
     missing: missingPostgres,
     env: async () => {
       pg ??= await startPostgres(1);
@@ -95,7 +95,7 @@ const CASES: Case[] = [
 const CASE_KEYS: Record<string, string> = {
   'fastify/': 'fastify /',
   'fastify/async': 'fastify /async',
-  'express-pg': 'express+pg /products/:id',
+  'express-pg': 'express+pg /items/:id',
   'koa-redis': 'koa+redis /cache/:key',
 };
 const SELECTED = arg('--cases', Object.keys(CASE_KEYS).join(','))
