@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { Summary, SummaryTask } from '../model/summary';
 import { Timeline } from '../model/timeline';
+import { REASON_NAMES } from '../protocol/format';
 import { CLI, FIXTURES, ROOT, readTrace, run, sleep, startServer, tempDir } from './helpers';
 import { Postgres, Service, startPostgres, startRedis } from './services/databases';
 
@@ -203,6 +204,14 @@ describe('real servers, traced under load', function () {
           products.every((t) => t.stints >= 2 && t.waitMs > 0),
           'each request waits for its query between stints',
         );
+        // However much of the socket's parsing the first stint took in, it runs because the request came.
+        const firstReasons = new Set(
+          products.map((p) => {
+            const t = run.timeline.tasks.find((x) => x.id === p.id)!;
+            return REASON_NAMES[run.timeline.stints.reason[t.stints[0]]];
+          }),
+        );
+        assert.deepEqual([...firstReasons], ['request'], 'each request first runs because it arrived');
 
         for (const summaryTask of named(s, 'GET /summary')) {
           const queries = childrenOf(s, summaryTask).filter((c) => !c.internal);

@@ -209,7 +209,8 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // reading its reply) ran for it — the code that asked for the I/O. Right before a request: the
   // socket's callback parsing it.
   if (task !== null && (continuation || reason === Reason.Request)) {
-    w.run(from, task.id, Reason.Io);
+    // Why the stint runs is still why the task runs: a request arrived (its parsing included).
+    w.run(from, task.id, continuation ? Reason.Io : reason);
     return true;
   }
   w.run(from, 0, Reason.Io);
