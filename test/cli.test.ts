@@ -146,9 +146,11 @@ describe('the looplens command line', function () {
           ),
         );
       }
+      // The busy loop's block (and the script's start, when a loaded machine stretched it).
       const blocks = s.blocks as Array<Record<string, unknown>>;
-      assert.equal(blocks.length, 1);
-      assert.deepEqual(Object.keys(blocks[0].location as object).sort(), ['column', 'file', 'line']);
+      assert.ok(blocks.length >= 1 && blocks.length <= 2, JSON.stringify(blocks));
+      for (const block of blocks)
+        assert.deepEqual(Object.keys(block.location as object).sort(), ['column', 'file', 'line']);
       const lag = s.lag as Record<string, number>;
       for (const key of ['p50Ms', 'p99Ms', 'maxMs']) assert.equal(typeof lag[key], 'number');
     });
