@@ -4,6 +4,7 @@
  * after them, so every program ends.
  */
 import {
+  AWAITING,
   ChainLink,
   Combinator,
   FnDef,
@@ -26,21 +27,6 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-/** Statements that await something. */
-export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
-  'sleep',
-  'await',
-  'chain',
-  'combinator',
-  'startLater',
-  'thenable',
-  'emitterOnce',
-  'forAwait',
-  'pipeline',
-  'io',
-  'tryFail',
-]);
 
 export interface GenerateOptions {
   /** Helper functions in the program. */

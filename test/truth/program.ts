@@ -169,7 +169,7 @@ function dishCall(fn: string, d: string): string {
 }
 
 /** Statements that await: the code after them runs in a stint of the function's own dish. */
-const AWAITS: ReadonlySet<Stmt['k']> = new Set([
+export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'sleep',
   'await',
   'chain',
@@ -186,7 +186,7 @@ const AWAITS: ReadonlySet<Stmt['k']> = new Set([
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
   for (const s of body) {
     renderStmt(w, s, d);
-    if (AWAITS.has(s.k) || (s.k === 'scope' && s.awaited)) w.line(`__running = ${d};`);
+    if (AWAITING.has(s.k) || (s.k === 'scope' && s.awaited)) w.line(`__running = ${d};`);
   }
 }
 

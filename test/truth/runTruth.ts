@@ -7,8 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTrace } from '../../model/load';
 import { Comparison, compare } from './compare';
-import { AWAITING } from './generate';
-import { FnDef, Program, Stmt, Truth, render } from './program';
+import { AWAITING, FnDef, Program, Stmt, Truth, render } from './program';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TRACER = path.join(ROOT, 'dist', 'tracer.js');
