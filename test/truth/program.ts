@@ -382,17 +382,22 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`__running = ${dd};`);
         renderStmts(w, s.body, dd);
       };
+      // An awaited scope is called, then awaited: the function suspends there (unless the scope
+      // settled), and what runs next until it resumes is its caller's.
+      const started = w.fresh('scoped');
+      const call = s.awaited ? `const ${started} = ` : '';
       if (s.style === 'run') {
         w.line(`const ${r} = new AsyncResource(${JSON.stringify(`looplens:${s.name}`)});`);
-        w.block(`${s.awaited ? 'await ' : ''}${r}.runInAsyncScope(async () => {`, body, '});');
+        w.block(`${call}${r}.runInAsyncScope(async () => {`, body, '});');
       } else {
         w.block(
-          `${s.awaited ? 'await ' : ''}AsyncResource.bind(async () => {`,
+          `${call}AsyncResource.bind(async () => {`,
           body,
           `}, ${JSON.stringify(`looplens:${s.name}`)})();`,
         );
       }
-      if (!s.awaited) w.line(`__running = ${was};`);
+      w.line(`__running = ${was};`);
+      if (s.awaited) w.line(`await ${started};`);
       return;
     }
     case 'tryFail':
