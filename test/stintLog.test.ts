@@ -7,8 +7,10 @@ import { strict as assert } from 'node:assert';
 import {
   LogKind,
   StintEntry,
+  Made,
   findDishes,
   logKind,
+  logMade,
   logObj,
   logParent,
   logUsed,
@@ -28,6 +30,7 @@ class Log {
     logParent[i] = parent;
     logUsed[i] = 0;
     logWrapper[i] = 0;
+    logMade[i] = Made.Unknown;
     // A settle record points at its root and a combinator's at its members: they name nothing.
     if (kind !== LogKind.Settle && kind !== LogKind.Comb) this.index.set(obj, i);
     this.names[i] = name;
@@ -51,10 +54,19 @@ class Log {
     return this.add(LogKind.Derived, name, { name }, p);
   }
 
+  /** A link made by `.then`, `.catch` or `.finally` on `parent`, known to be one. */
+  link(name: string, parent: string): this {
+    this.derived(name, parent);
+    logMade[this.n - 1] = Made.ByMethod;
+    return this;
+  }
+
   /** `await value`: V8's wrapper made from `fn`'s own promise, settled at once, then awaited. */
   awaitValue(fn: string, name: string): this {
     this.derived(`${name}.wrap`, fn);
     logWrapper[this.n - 1] = 1;
+    // The wrapper consumes nothing: the function suspends (the tracer takes the use back).
+    logUsed[this.index.get(this.p(fn))!] = 0;
     return this.derived(name, `${name}.wrap`);
   }
 
@@ -199,6 +211,39 @@ describe("the rule that sorts a stint's work into dishes", () => {
     assert.deepEqual(log.dishes(StintEntry.Resumed), [
       'all[0] a: a a.await.wrap a.await',
       'all[1] b: b b.sleep b.await',
+    ]);
+  });
+
+  it('makes a call nobody awaited whose first await is `await value` or `await thenable` a dish', () => {
+    // audit(); await q() — with audit: await 5 (or a thenable); …
+    const log = new Log()
+      .root('audit')
+      .awaitValue('audit', 'audit.await')
+      .root('q')
+      .derived('caller.await', 'q');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['call audit: audit audit.await.wrap audit.await']);
+    // audit().catch(noop); at a handler's end
+    const chained = new Log()
+      .root('handler')
+      .root('audit')
+      .awaitValue('audit', 'audit.await')
+      .derived('audit.catch', 'audit')
+      .settle('handler');
+    assert.deepEqual(chained.dishes(StintEntry.Called), ['call audit: audit audit.await.wrap audit.await']);
+  });
+
+  it('makes a chained call nobody awaited a dish in a function nobody awaited that goes on to await', () => {
+    // script: main(); with main: syncProfile().catch(noop); await sleep(); and syncProfile: await thenable
+    const log = new Log()
+      .root('main')
+      .root('syncProfile')
+      .awaitValue('syncProfile', 'syncProfile.await')
+      .link('syncProfile.catch', 'syncProfile')
+      .root('sleep')
+      .reg('timer')
+      .derived('main.await', 'sleep');
+    assert.deepEqual(log.dishes(StintEntry.Script), [
+      'call syncProfile: syncProfile syncProfile.await.wrap syncProfile.await',
     ]);
   });
 

@@ -35,6 +35,29 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it('makes a call nobody awaits a task when its first await is a value, a thenable or a query builder', async () => {
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `awaitValues-${mode}.looplens`);
+      const result = await run(process.execPath, [path.join(PROGRAMS, 'awaitValues.js')], {
+        env: tracedEnv(out, { mode }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const { summary } = readTrace(out);
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      for (const name of ['refreshCache', 'syncProfile', 'loadReport']) {
+        const task = summary.tasks.find((t) => t.name === name);
+        const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
+        assert.ok(task, `${mode}: a task ${name} (${names})`);
+        assert.equal(task.parent, main.id, `${mode}: ${name} is a child of the script`);
+        assert.ok(
+          task.runMs >= 5,
+          `${mode}: the 6 ms after ${name}'s first await is its own (${task.runMs})`,
+        );
+      }
+      assert.ok(main.runMs < 30, `${mode}: the script does not hold their work (${main.runMs} ms)`);
+    }
+  });
+
   it("keeps a request's whole callback chain (fs, zlib, crypto, immediate, timer) in the request, and finds its block", async () => {
     const out = path.join(dir, 'callbacks.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'callbacks.js')], {

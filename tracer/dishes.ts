@@ -19,14 +19,16 @@ import {
   setSegmentHandlers,
   taskOf,
 } from './engine';
-import { ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
+import { ChainFrame, CodeLocation, captureChain, isTracerFile, madeByPromiseMethod } from './locations';
 import {
   FoundDish,
   LogKind,
   MAX_LOG,
   StintEntry,
   findDishes,
+  Made,
   logKind,
+  logMade,
   logObj,
   logParent,
   logUsed,
@@ -277,10 +279,17 @@ export function logDerived(p: object, parent: object): void {
   if (!hashed) startHash();
   const stamped = (parent as Logged)[kIdx];
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;
+  let made: Made = Made.Unknown;
   if (j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
+    if (j === n - 1 && logMade[j] === Made.ByAwait && logKind[indexOf(logParent[j])] === LogKind.Root) {
+      // `p` awaits the promise made just before from a function's own promise, not by a `.then`:
+      // that was V8's wrapper for `await thenable` — the function suspends, nobody consumed it.
+      unwrap(j);
+    }
     logUsed[j] = 1;
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
+    made = madeHow(j);
   }
   (p as Logged)[kIdx] = stamp(n);
   logObj[n] = p;
@@ -288,10 +297,41 @@ export function logDerived(p: object, parent: object): void {
   logKind[n] = LogKind.Derived;
   logUsed[n] = 0;
   logWrapper[n] = 0;
+  logMade[n] = made;
   logHash[n] = hash;
   hash = mix(mix(hash, LogKind.Derived), j >= segStart && j < n ? n - j : 0xffff);
   n++;
   tails++;
+}
+
+/** Wrapper `w`: the function whose own promise it was made from suspends; it did not return. */
+function unwrap(w: number): void {
+  logWrapper[w] = 1;
+  const r = indexOf(logParent[w]);
+  if (r !== -1 && logUsed[r] === 1) {
+    logUsed[r] = 0;
+    if (logKind[r] === LogKind.Root) open++;
+  }
+}
+
+/**
+ * How the promise being made from record `j` (unconsumed, of this segment) is made: by an `await`
+ * or by a promise method, learnt once per place from the stack (the method shows as the runtime's
+ * own frame on top). Unknown when rationed out.
+ */
+const MADE_PLACES = 1023;
+const madePlaceKey = new Int32Array(MADE_PLACES + 1);
+const madePlaceVerdict = new Uint8Array(MADE_PLACES + 1);
+function madeHow(j: number): Made {
+  const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
+  const slot = key & MADE_PLACES;
+  if (madePlaceKey[slot] === key) return madePlaceVerdict[slot];
+  const method = madeByPromiseMethod(logDerived);
+  if (method === null) return Made.Unknown;
+  const made = method ? Made.ByMethod : Made.ByAwait;
+  madePlaceKey[slot] = key;
+  madePlaceVerdict[slot] = made;
+  return made;
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */
@@ -306,7 +346,7 @@ export function logSettled(p: object): void {
   if (logKind[j] === LogKind.Derived) {
     // Settled as it was made: `await value`'s wrapper.
     if (j === n - 1) {
-      logWrapper[j] = 1;
+      unwrap(j);
       hash = mix(hash, LogKind.Settle);
     }
     return;

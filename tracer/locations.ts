@@ -48,6 +48,8 @@ const AWAIT_STACK_DEPTH = 12;
 const AWAIT_SHARE = 0.2;
 /** Captures that name dishes get this share. */
 const CHAIN_SHARE = 0.4;
+/** Captures that tell an `await` from a promise method get this share (once per place). */
+const METHOD_SHARE = 0.2;
 
 let tracerFile = '';
 
@@ -90,6 +92,8 @@ const chains = new Ration();
 const CHAIN_DEPTH = 32;
 /** Where stints await: a budget of its own, so that it never starves the creations. */
 const awaits = new Ration();
+/** Whether a promise was made by an `await` or by a promise method. */
+const methods = new Ration();
 
 /** Sets the files to skip (the tracer's own) and the capture rate (creations; awaits get a share). */
 export function configureLocations(ownFile: string, perSecond: number): void {
@@ -97,6 +101,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   creations.set(perSecond);
   awaits.set(perSecond * AWAIT_SHARE);
   chains.set(perSecond * CHAIN_SHARE);
+  methods.set(perSecond * METHOD_SHARE);
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
@@ -205,6 +210,26 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
     out.push({ ...location, async: isAsync, internal });
   }
   return out;
+}
+
+/**
+ * Whether the promise being made now (in a promise hook called from `skip`) is made by a method of
+ * Promise.prototype (`.then`, `.catch`, `.finally`: the runtime's own frame is on top) rather than
+ * by an `await` (the awaiting function is on top). Null when rationed out.
+ */
+export function madeByPromiseMethod(skip: (...args: never[]) => unknown): boolean | null {
+  if (!methods.take()) return null;
+  const frames = captureFrames(skip, 6);
+  if (frames === null) return null;
+  for (const frame of frames) {
+    const file = frameFile(frame) ?? '';
+    if (file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks')
+      continue;
+    if (file !== '') return false;
+    const fn = frameFunctionName(frame);
+    return fn === 'then' || fn === 'catch' || fn === 'finally';
+  }
+  return null;
 }
 
 function captureFrames(skip: (...args: never[]) => unknown, depth = STACK_DEPTH): CallSiteLike[] | null {

@@ -69,6 +69,16 @@ export const logUsed = new Uint8Array(MAX_LOG);
  */
 export const logWrapper = new Uint8Array(MAX_LOG);
 
+/** How a DERIVED was made, when known (the tracer looks once per place). */
+export const enum Made {
+  Unknown = 0,
+  /** By an `await`: the awaiting function suspends there (or it is V8's wrapper for `await thenable`). */
+  ByAwait = 1,
+  /** By `.then`, `.catch` or `.finally`: a link of a chain, never a suspension by itself. */
+  ByMethod = 2,
+}
+export const logMade = new Uint8Array(MAX_LOG);
+
 /** A dish found in a stint's log. */
 export interface FoundDish {
   /** Index of the root (or first record) of the call that made it. */
@@ -284,11 +294,14 @@ export function parse(
  * tail was a statement): before its promise is consumed (or the stint ends, for the stint's own
  * code and the function it called) it awaits again — a tail that is not inside a call made after
  * `tail`. A function suspends once per stint, so a second await means the first tail was no await.
- * Of a call nobody consumed, the first tail is taken for its await.
+ * Of a call nobody consumed, the first tail is taken for its await, unless it is known to be a link
+ * made by a promise method.
  */
 function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolean {
   const stop = at === -1 ? end : consumer[at] !== -1 ? consumer[at] : at === entryRoot ? end : -1;
-  if (stop === -1) return false;
+  // Of a call nobody consumed, what follows may be its caller's: a chain statement goes on (its
+  // call's awaits come later) and anything else is taken for its await.
+  if (stop === -1) return logMade[tail] === Made.ByMethod;
   let depth = 0;
   const opened: number[] = [];
   for (let k = tail + 1; k < stop && k < end; k++) {
