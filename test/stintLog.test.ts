@@ -247,6 +247,66 @@ describe("the rule that sorts a stint's work into dishes", () => {
     ]);
   });
 
+  it("keeps a member's awaited helper in the member when a later member's combinator chains on its own members", () => {
+    // await Promise.allSettled([notify(), lookupPrice()]) with notify: await render();
+    // render: await sleep(); lookupPrice: await Promise.race([notify(), render()]).catch(noop)
+    const log = new Log()
+      .root('notify')
+      .root('render')
+      .root('sleep')
+      .derived('render.await', 'sleep')
+      .derived('notify.await', 'render')
+      .root('lookupPrice')
+      .root('notify2')
+      .root('render2')
+      .root('sleep2')
+      .derived('render2.await', 'sleep2')
+      .derived('notify2.await', 'render2')
+      .root('render3')
+      .root('sleep3')
+      .derived('render3.await', 'sleep3')
+      .comb('race', ['notify2', 'render3'])
+      .root('race.result')
+      .derived('race.then0', 'notify2')
+      .derived('race.then1', 'render3')
+      .link('race.catch', 'race.result')
+      .derived('lookupPrice.await', 'race.catch')
+      .comb('allSettled', ['notify', 'lookupPrice'])
+      .root('all.result')
+      .derived('all.then0', 'notify')
+      .derived('all.then1', 'lookupPrice')
+      .derived('main.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'allSettled[0] notify: notify render sleep render.await notify.await',
+      'allSettled[1] lookupPrice: lookupPrice race race.result race.then0 race.then1 race.catch lookupPrice.await',
+      'race[0] notify2 in lookupPrice: notify2 render2 sleep2 render2.await notify2.await',
+      'race[1] render3 in lookupPrice: render3 sleep3 render3.await',
+    ]);
+  });
+
+  it('keeps an awaited helper whose first await is a thenable with its caller, call after call', () => {
+    // await Promise.allSettled([resize(), resize()]) with resize: await lookupPrice();
+    // lookupPrice: await thenable
+    const log = new Log()
+      .root('resize')
+      .root('lookupPrice')
+      .awaitValue('lookupPrice', 'lookupPrice.await')
+      .derived('resize.await', 'lookupPrice')
+      .root('resize2')
+      .root('lookupPrice2')
+      .awaitValue('lookupPrice2', 'lookupPrice2.await')
+      .derived('resize2.await', 'lookupPrice2')
+      .comb('allSettled', ['resize', 'resize2'])
+      .root('all.result')
+      .derived('all.then0', 'resize')
+      .derived('all.then1', 'resize2')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'allSettled[0] resize: resize lookupPrice lookupPrice.await.wrap lookupPrice.await resize.await',
+      'allSettled[1] resize2: resize2 lookupPrice2 lookupPrice2.await.wrap lookupPrice2.await resize2.await',
+    ]);
+  });
+
   it("keeps what the script's top level starts in the script (module loading calls inside the runtime)", () => {
     const log = new Log()
       .root('main')

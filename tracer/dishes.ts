@@ -611,6 +611,8 @@ interface Naming {
   tries: number;
   /** A stint of the dish tried to name it (reset at each stint's end). */
   tried: boolean;
+  /** That stint ran only the runtime's code for the dish (its function awaiting it). */
+  quiet: boolean;
 }
 
 /** Dishes still to be named. */
@@ -620,11 +622,16 @@ const pending = new Map<Task, Naming>();
  * nobody awaited whose stints never ran user code, before it is taken for library work.
  */
 const NAME_TRIES = 10;
+/**
+ * What a stint that ran only the runtime's code counts for (`fs.promises.readFile` runs several
+ * such stints before the function that awaits it goes on).
+ */
+const QUIET_TRY = 0.25;
 const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
 
 function wantName(task: Task, combinator: CombinatorCall | null, key: number): void {
   task.unnamed = true;
-  pending.set(task, { combinator, key, tries: 0, tried: false });
+  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false });
 }
 
 function forget(task: Task): void {
@@ -639,7 +646,9 @@ function countTries(): void {
     const naming = pending.get(task!);
     if (naming === undefined || !naming.tried) continue;
     naming.tried = false;
-    if (++naming.tries >= NAME_TRIES) forget(task!);
+    naming.tries += naming.quiet ? QUIET_TRY : 1;
+    naming.quiet = false;
+    if (naming.tries >= NAME_TRIES) forget(task!);
   }
   triedCount = 0;
 }
@@ -677,6 +686,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
   // its chain leads up to whoever awaits it, perhaps not this dish).
   const first = frames.find((f) => !f.internal);
+  if (first === undefined || first.async) naming.quiet = true;
   if (first === undefined || first.async || first.library) return;
   const frame = dishFrame(frames, naming.combinator);
   if (frame === null) return;
@@ -719,8 +729,9 @@ function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): Cha
       stop = i;
       break;
     }
+    // The caller's frame (an anonymous function's is told by its line: `await Promise.race([…])`).
     const at = combinator?.where ?? null;
-    if (at !== null && f.fn === at.fn && f.file === at.file && f.fn !== '') {
+    if (at !== null && f.fn === at.fn && f.file === at.file && (f.fn !== '' || f.line === at.line)) {
       stop = i;
       break;
     }

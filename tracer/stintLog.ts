@@ -224,6 +224,10 @@ export function parse(
       }
       case LogKind.Derived: {
         const j = indexOf(logParent[i]);
+        if (isCombinatorLink(j, i)) {
+          level[i] = current();
+          break;
+        }
         const parentOpen = j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1;
         if (logWrapper[i] === 1 && parentOpen && consumer[i] === i + 1) {
           // `await value` in the function of root j.
@@ -289,6 +293,11 @@ export function parse(
   return { level, closedAt, entry };
 }
 
+/** Whether DERIVED `i` (of parent record `p`) is a combinator's own `.then` on a member it consumed. */
+function isCombinatorLink(p: number, i: number): boolean {
+  return p >= 0 && p < i && member[p] === 1 && consumer[p] < i && logKind[consumer[p]] === LogKind.Comb;
+}
+
 /**
  * Whether the function of root `at` (-1: the stint's own code) goes on after its tail `tail` (the
  * tail was a statement): before its promise is consumed (or the stint ends, for the stint's own
@@ -310,7 +319,19 @@ function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolea
       depth++;
     } else if (logKind[k] === LogKind.Derived) {
       const p = indexOf(logParent[k]);
+      if (isCombinatorLink(p, k)) continue;
       const o = opened.lastIndexOf(p);
+      if (logWrapper[k] === 1) {
+        // `await value` (or a thenable) in the function of root p: that function suspends.
+        if (o === -1) {
+          if (depth === 0) return true;
+          continue;
+        }
+        depth = o;
+        opened.length = o;
+        if (consumer[k] === k + 1) k++;
+        continue;
+      }
       if (o !== -1) {
         depth -= opened.length - o;
         opened.length = o;
