@@ -307,6 +307,54 @@ describe("the rule that sorts a stint's work into dishes", () => {
     ]);
   });
 
+  it('looks past a chain statement of a later call when it decides whether a helper was awaited', () => {
+    // await Promise.all([render(), persist()]) with render: await audit().then(f); and
+    // persist: const p = render(); p.catch(noop); await sleep(); — audit is render's own business
+    const log = new Log()
+      .root('render')
+      .root('audit')
+      .root('audit.sleep')
+      .derived('audit.await', 'audit.sleep')
+      .link('audit.then', 'audit')
+      .derived('render.await', 'audit.then')
+      .root('persist')
+      .root('render2')
+      .root('audit2')
+      .root('audit2.sleep')
+      .derived('audit2.await', 'audit2.sleep')
+      .link('audit2.then', 'audit2')
+      .derived('render2.await', 'audit2.then')
+      .link('render2.catch', 'render2')
+      .root('persist.sleep')
+      .reg('timer')
+      .derived('persist.await', 'persist.sleep')
+      .comb('all', ['render', 'persist'])
+      .root('all.result')
+      .derived('all.then0', 'render')
+      .derived('all.then1', 'persist')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'all[0] render: render audit audit.sleep audit.await audit.then render.await',
+      'all[1] persist: persist render2.catch persist.sleep timer persist.await',
+      'call render2 in persist: render2 audit2 audit2.sleep audit2.await audit2.then render2.await',
+    ]);
+  });
+
+  it('makes a call chained with `.then` a dish in a resumed function that returns another call', () => {
+    // after an await: loadUser().then(noop, noop); return loadUser();
+    const log = new Log()
+      .root('loadUser')
+      .root('loadUser.sleep')
+      .derived('loadUser.await', 'loadUser.sleep')
+      .link('loadUser.then', 'loadUser')
+      .root('loadUser2')
+      .root('loadUser2.sleep')
+      .derived('loadUser2.await', 'loadUser2.sleep');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'call loadUser: loadUser loadUser.sleep loadUser.await',
+    ]);
+  });
+
   it("keeps what the script's top level starts in the script (module loading calls inside the runtime)", () => {
     const log = new Log()
       .root('main')

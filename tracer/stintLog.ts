@@ -259,14 +259,18 @@ export function parse(
         if (logUsed[i] !== 0) break;
         // A function that settles later in the stint never suspended: its tails were statements.
         // In a stint that called a function, the code outside it (the runtime's, a synchronous
-        // callback's) cannot await: its tails are statements too. The script's top level keeps
-        // what it starts (module loading makes many such calls inside the runtime).
+        // callback's) cannot await: its tails are statements too, and so is a link a promise
+        // method made. The script's top level keeps what it starts (module loading makes many
+        // such calls inside the runtime).
         let suspends: boolean;
         if (at !== -1 && settledAt[at] > i) suspends = false;
         else if (at === -1)
           suspends =
             how === StintEntry.Script ||
-            (how === StintEntry.Resumed && !returned && !goesOn(i, -1, end, indexOf));
+            (how === StintEntry.Resumed &&
+              !returned &&
+              logMade[i] !== Made.ByMethod &&
+              !goesOn(i, -1, end, indexOf));
         else suspends = !goesOn(i, at, end, indexOf);
         if (suspends) {
           if (top >= 0) popTo(stack[top], i + 1);
@@ -337,6 +341,8 @@ function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolea
         opened.length = o;
       }
       if (logUsed[k] !== 0) continue;
+      // A chain statement (`started.catch(noop);`) suspends nobody.
+      if (logMade[k] === Made.ByMethod) continue;
       if (depth === 0) return true;
       opened.pop();
       depth--;
