@@ -316,6 +316,53 @@ describe('real servers, traced under load', function () {
         );
       });
 
+      it('fastify: requests named by route pattern (prefixed plugins and wildcards too), unknown routes by path, the busy step a block at its line', async () => {
+        const file = path.join(SERVERS, 'fastifyRoutes.js');
+        const run = await record(
+          dir,
+          'fastifyRoutes',
+          mode,
+          { BUSY_MS: '60' },
+          async (port) => {
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            assert.equal(await request(port, 'GET', '/api/orders/9'), 200);
+            assert.equal(await request(port, 'GET', '/files/a/b.txt'), 200);
+            assert.equal(await request(port, 'GET', '/nowhere/3'), 404);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const products = named(s, 'GET /products/:id');
+        assert.ok(
+          products.length >= run.loaded + 2,
+          `each request is one task named by its route (${products.length})`,
+        );
+        const withChildren = products.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        assert.equal(
+          withChildren.length,
+          0,
+          `no product request has a child (${describe_(s, withChildren)})`,
+        );
+        const [order] = named(s, 'GET /api/orders/:orderId');
+        assert.ok(order, `the plugin's route keeps its prefix (${describe_(s, lanes(s))})`);
+        const block = s.blocks.find((b) => b.task === order.id);
+        assert.ok(block, 'the synchronous step is a block on the request');
+        assert.equal(block.location?.line, lineOf(file, 'FASTIFY BUSY LINE'));
+        assert.equal(named(s, 'GET /files/*').length, 1, 'a wildcard route by its pattern');
+        assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
+        const known = new Set([...products, order].map((t) => t.id));
+        const others = lanes(s).filter(
+          (t) =>
+            t.kind !== 'main' &&
+            t.kind !== 'request' &&
+            !known.has(t.id) &&
+            !(t.parent !== null && known.has(t.parent)),
+        );
+        assert.deepEqual(describe_(s, others), '', 'no other lanes');
+      });
+
       it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
         const run = await record(
           dir,

@@ -6,6 +6,9 @@
  *  - koa keeps it on its context (`ctx._matchedRoute`, set by @koa/router and koa-router), which
  *    the request does not reach: koa's `createContext` is wrapped, once koa is required, to leave
  *    the context on the request under a symbol.
+ *  - fastify (and anything else routing with find-my-way) registers each route's handler with the
+ *    router: the handler is wrapped, once find-my-way is required, to leave the route's pattern on
+ *    the request (fastify's catch-all for unknown routes keeps the raw path).
  * Anything else keeps the raw path.
  */
 import nodeModule = require('node:module');
@@ -13,9 +16,10 @@ import http = require('node:http');
 import { enabled } from './engine';
 
 const kContext = Symbol('looplens.koaContext');
+const kRoute = Symbol('looplens.route');
 
 type AnyFunction = (...args: unknown[]) => unknown;
-type WithContext = http.IncomingMessage & { [kContext]?: { _matchedRoute?: unknown } };
+type WithContext = http.IncomingMessage & { [kContext]?: { _matchedRoute?: unknown }; [kRoute]?: string };
 
 /** The route pattern of a request whose response is being sent, or null. */
 export function routeOf(req: http.IncomingMessage): string | null {
@@ -27,6 +31,8 @@ export function routeOf(req: http.IncomingMessage): string | null {
     }
     const koa = (req as WithContext)[kContext]?._matchedRoute;
     if (typeof koa === 'string') return koa;
+    const routed = (req as WithContext)[kRoute];
+    if (typeof routed === 'string') return routed;
   } catch {
     // an exotic request object: keep the path
   }
@@ -56,6 +62,38 @@ function patchKoa(exported: unknown): void {
   proto.createContext = patched;
 }
 
+let patchedRouter = false;
+
+function patchFindMyWay(exported: unknown): void {
+  const proto = (exported as { prototype?: { _on?: AnyFunction } } | null)?.prototype;
+  if (patchedRouter || proto === undefined || typeof proto._on !== 'function') return;
+  patchedRouter = true;
+  const on = proto._on;
+  const patched = function _on(this: unknown, ...args: unknown[]) {
+    // (method, path, opts, handler, store, the path as written)
+    const handler = args[3];
+    const pattern = typeof args[5] === 'string' ? args[5] : args[1];
+    if (typeof handler === 'function' && typeof pattern === 'string' && pattern !== '*' && pattern !== '/*') {
+      const route = handler as AnyFunction;
+      const routed = function (this: unknown, req: unknown) {
+        if (typeof req === 'object' && req !== null) {
+          try {
+            (req as WithContext)[kRoute] = pattern;
+          } catch {
+            // a frozen request: no route name
+          }
+        }
+        return Reflect.apply(route, this, arguments);
+      };
+      Object.defineProperties(routed, Object.getOwnPropertyDescriptors(route));
+      args[3] = routed;
+    }
+    return Reflect.apply(on, this, args);
+  };
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(on));
+  proto._on = patched;
+}
+
 /** Watches `require` for the frameworks whose route this needs a hand to read. */
 export function startFrameworks(): void {
   const M = nodeModule as unknown as { _load?: AnyFunction };
@@ -63,9 +101,10 @@ export function startFrameworks(): void {
   if (typeof load !== 'function') return;
   const patched = function (this: unknown, request: unknown) {
     const exported = Reflect.apply(load, this, arguments);
-    if (request === 'koa' && !patchedKoa && enabled) {
+    if (enabled && ((request === 'koa' && !patchedKoa) || (request === 'find-my-way' && !patchedRouter))) {
       try {
-        patchKoa(exported);
+        if (request === 'koa') patchKoa(exported);
+        else patchFindMyWay(exported);
       } catch {
         // never disturb the program
       }
