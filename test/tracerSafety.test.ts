@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
 import {
@@ -75,6 +75,11 @@ const CASES: Case[] = [
     end: { cause: 'exit', code: 0 },
   },
   { title: 'worker threads and a child process', file: 'threads.js', end: { cause: 'exit', code: 0 } },
+  {
+    title: 'a program that sets globalThis.performance to undefined',
+    file: 'noPerformance.js',
+    end: { cause: 'exit', code: 0 },
+  },
   {
     title: 'an exit right after a block the sampler was watching',
     file: 'blockThenExit.js',
@@ -165,7 +170,14 @@ describe('the tracer never changes the program it traces', function () {
 
   describe('stays inert on bad or missing options', () => {
     const program = path.join(PROGRAMS, 'output.js');
+    // A FIFO nobody reads: opening it to write would wait for a reader.
+    const fifo = path.join(dir, 'nobody-reads.fifo');
+    before(() => {
+      execFileSync('mkfifo', [fifo]);
+    });
     const variants: Array<[string, string | undefined]> = [
+      ['a trace path that is a FIFO nobody reads', JSON.stringify({ out: fifo })],
+      ['a trace path that is a folder', JSON.stringify({ out: dir })],
       ['no LOOPLENS_OPTIONS at all', undefined],
       ['options that are not JSON', '{not json'],
       ['options that are JSON but not an object', '[1, 2]'],

@@ -6,6 +6,7 @@
  * readers map the rest from the .map files on disk.
  */
 import * as nodeModule from 'node:module';
+import { performance } from 'node:perf_hooks';
 
 export interface CodeLocation {
   file: string;

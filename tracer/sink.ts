@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { encodeHello, REPLY_ACCEPT } from '../protocol/handshake';
 
 export type SinkState = 'connecting' | 'open' | 'closed';
@@ -56,8 +57,17 @@ export class FileSink implements Sink {
   private fd: number;
 
   constructor(path: string, header: Uint8Array) {
-    this.fd = openSync(path, 'w', 0o600);
-    writeSync(this.fd, header);
+    // Non-blocking: a FIFO nobody reads fails here instead of holding the program at its start.
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_NONBLOCK } = fs.constants;
+    this.fd = openSync(path, O_WRONLY | O_CREAT | O_TRUNC | (O_NONBLOCK ?? 0), 0o600);
+    try {
+      const stat = fs.fstatSync(this.fd);
+      if (stat.isFIFO() || stat.isSocket()) throw new Error(`${path} is not a file`);
+      writeSync(this.fd, header);
+    } catch (error) {
+      closeSync(this.fd);
+      throw error;
+    }
   }
 
   write(bytes: Uint8Array): number {

@@ -3,6 +3,7 @@
  * shares the heartbeat with it and turns its reports into BLOCK_SAMPLE records.
  */
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
 import { currentTask, enabled, recentStint, setHeartbeat } from './engine';

@@ -16,6 +16,7 @@
  */
 import * as inspector from 'node:inspector';
 import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MessagePort, workerData } from 'node:worker_threads';
 import { REPLY_ACCEPT, encodeHello } from '../protocol/handshake';
