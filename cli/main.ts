@@ -12,9 +12,16 @@ import * as path from 'node:path';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { summarize } from '../model/summary';
 import { record } from './record';
-import { formatSummary, lessonsJson, lessonsOf } from './report';
+import { formatSummary, lessonsJson, lessonsOf, printable } from './report';
 import { readViewer, snapshotHtml } from '../host/snapshotHtml';
 import { CliError, readTraceFile } from './traceFile';
+
+function say(text: string): void {
+  process.stdout.write(printable(text));
+}
+function tell(text: string): void {
+  process.stderr.write(printable(text));
+}
 
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
@@ -130,21 +137,21 @@ async function cmdRecord(argv: string[]): Promise<number> {
   });
   const quiet = parsed.flags.has('--quiet');
   if (result.file === null) {
-    process.stderr.write(
+    tell(
       `looplens: no Node.js process of "${parsed.rest.join(' ')}" was traced, so no trace was written.\n` +
         '  Is it a Node.js program? Programs that clear NODE_OPTIONS for their children cannot be traced this way.\n',
     );
   } else if (!quiet) {
     try {
       const { timeline } = readTraceFile(result.file, { partial: true });
-      process.stderr.write(`\n${formatSummary(summarize(timeline), process.cwd(), lessonsOf(timeline))}\n`);
+      tell(`\n${formatSummary(summarize(timeline), process.cwd(), lessonsOf(timeline))}\n`);
     } catch (error) {
-      process.stderr.write(`looplens: the trace could not be summarized: ${(error as Error).message}\n`);
+      tell(`looplens: the trace could not be summarized: ${(error as Error).message}\n`);
     }
   }
   if (result.file !== null) {
-    process.stderr.write(`\nTrace written to ${path.relative(process.cwd(), result.file) || result.file}\n`);
-    for (const other of result.others) process.stderr.write(`  and, for another process, ${other}\n`);
+    tell(`\nTrace written to ${path.relative(process.cwd(), result.file) || result.file}\n`);
+    for (const other of result.others) tell(`  and, for another process, ${other}\n`);
   }
   if (result.signal !== null) {
     // End the same way the program did, so a shell or CI sees the same status.
@@ -166,16 +173,14 @@ function cmdSummary(argv: string[]): number {
   const lessons = lessonsOf(timeline);
   if (parsed.flags.has('--json')) {
     const json = { ...summary, lessons: lessonsJson(lessons, timeline.startTime) };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    say(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    process.stdout.write(`${formatSummary(summary, timeline.meta?.cwd, lessons)}\n`);
+    say(`${formatSummary(summary, timeline.meta?.cwd, lessons)}\n`);
   }
   if (truncated !== null)
-    process.stderr.write(`looplens: warning: ${truncated.message}; showing what was recorded before it\n`);
+    tell(`looplens: warning: ${truncated.message}; showing what was recorded before it\n`);
   else if (unfinished && timeline.endInfo === null && parsed.flags.has('--json')) {
-    process.stderr.write(
-      'looplens: note: the trace has no end record (the program was killed or is still running)\n',
-    );
+    tell('looplens: note: the trace has no end record (the program was killed or is still running)\n');
   }
   return 0;
 }
@@ -192,16 +197,14 @@ function cmdCheck(argv: string[]): number {
   const summary = summarize(timeline);
   const over = summary.blocks.filter((b) => b.durationMs > limit).sort((a, b) => b.durationMs - a.durationMs);
   if (over.length === 0) {
-    process.stdout.write(`ok: no block longer than ${limit} ms in ${file}\n`);
+    say(`ok: no block longer than ${limit} ms in ${file}\n`);
     return 0;
   }
-  process.stdout.write(
-    `${over.length} block${over.length === 1 ? '' : 's'} longer than ${limit} ms in ${file}:\n`,
-  );
+  say(`${over.length} block${over.length === 1 ? '' : 's'} longer than ${limit} ms in ${file}:\n`);
   for (const b of over) {
     const loc =
       b.location === null ? 'location unknown' : `${b.location.file}:${b.location.line}:${b.location.column}`;
-    process.stdout.write(
+    say(
       `  ${b.durationMs.toFixed(1)} ms in ${b.taskName} at ${loc} (${b.startMs.toFixed(1)} ms into the trace)\n`,
     );
   }
@@ -226,7 +229,7 @@ function exportHtml(file: string, out: string): number {
     fs.rmSync(temp, { force: true });
     throw new CliError(`cannot write ${target}: ${(error as Error).message}`);
   }
-  process.stdout.write(`wrote ${path.relative(process.cwd(), target) || target} (open it in any browser)\n`);
+  say(`wrote ${path.relative(process.cwd(), target) || target} (open it in any browser)\n`);
   return 0;
 }
 
@@ -262,9 +265,7 @@ async function cmdExport(argv: string[]): Promise<number> {
     fs.rmSync(temp, { force: true });
     throw new CliError(`cannot write ${target}: ${(error as Error).message}`);
   }
-  process.stdout.write(
-    `wrote ${path.relative(process.cwd(), target) || target} (open it at https://ui.perfetto.dev)\n`,
-  );
+  say(`wrote ${path.relative(process.cwd(), target) || target} (open it at https://ui.perfetto.dev)\n`);
   return 0;
 }
 
@@ -283,24 +284,24 @@ export async function main(argv: string[]): Promise<number> {
       case '--version':
       case '-v':
       case 'version':
-        process.stdout.write(`looplens ${VERSION}\n`);
+        say(`looplens ${VERSION}\n`);
         return 0;
       case undefined:
       case '--help':
       case '-h':
       case 'help':
-        process.stdout.write(`${USAGE}\n`);
+        say(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
         throw new CliError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof CliError) {
-      process.stderr.write(`looplens: ${error.message}\n`);
-      if (error.exitCode === 2) process.stderr.write(`Run "looplens --help" for usage.\n`);
+      tell(`looplens: ${error.message}\n`);
+      if (error.exitCode === 2) tell(`Run "looplens --help" for usage.\n`);
       return error.exitCode;
     }
-    process.stderr.write(`looplens: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    tell(`looplens: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     return 70;
   }
 }
@@ -311,7 +312,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`looplens: ${String(error)}\n`);
+      tell(`looplens: ${String(error)}\n`);
       process.exitCode = 70;
     },
   );

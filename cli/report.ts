@@ -5,6 +5,19 @@ import { Lesson, findLessons } from '../model/lessons';
 import { Summary, SummaryLocation, SummaryTask } from '../model/summary';
 import type { Timeline } from '../model/timeline';
 
+/**
+ * Text for the terminal: names, paths and messages come from traces, which anyone can write, so
+ * control characters (an escape sequence that sets the title or clears the screen) are shown as
+ * `\u00XX`, never sent raw. The form is valid JSON too.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 const MAX_BLOCKS = 8;
 const MAX_TASKS = 10;
 const MAX_LESSONS = 8;

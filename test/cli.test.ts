@@ -3,11 +3,37 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ChunkWriter, utf8Of } from '../protocol/chunkWriter';
+import { FORMAT_VERSION, Reason, TaskFlags, TaskKind, TraceMeta } from '../protocol/format';
+import { encodeHeader } from '../protocol/header';
 import { CLI, FIXTURES, RunResult, plainEnv, run, tempDir, waitFor } from './helpers';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
 const cli = (args: string[], cwd?: string): Promise<RunResult> =>
   run(process.execPath, [CLI, ...args], { env: plainEnv(), cwd });
+
+/**
+ * A trace written by hand whose script, runtime and task names hold terminal escape sequences
+ * (set the window title, clear the screen) and a C1 control character; its task blocks for 100 ms.
+ */
+function traceWithEscapes(): Buffer {
+  const evil = '\u001b]0;pwned\u0007\u001b[2J\u009b31m';
+  const w = new ChunkWriter(64);
+  ['app.js', `task ${evil}`, `/srv/${evil}.js`].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+  w.task(0, 1, TaskKind.Main, 0, 2, TaskFlags.None, 3, 1, 1);
+  w.run(0, 1, Reason.Start);
+  w.idle(100);
+  w.end(101, 1, 0);
+  const meta: TraceMeta = {
+    formatVersion: FORMAT_VERSION,
+    runtime: `node ${evil}`,
+    pid: 1,
+    startTime: 0,
+    clockOriginEpochMs: 1_700_000_000_000,
+    blockMs: 50,
+  };
+  return Buffer.concat([encodeHeader(meta), w.bytes()]);
+}
 
 describe('the looplens command line', function () {
   this.timeout(60_000);
@@ -316,6 +342,32 @@ describe('the looplens command line', function () {
       assert.equal(result.code, 2);
       assert.match(result.stderr, /unknown export format "svg" \(known: chrome, html\)/);
     });
+  });
+
+  it('never prints the control characters a trace holds in names, paths or runtime', async () => {
+    const file = path.join(dir, 'escapes.looplens');
+    fs.writeFileSync(file, traceWithEscapes());
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    for (const args of [
+      ['summary', file],
+      ['summary', file, '--json'],
+      ['check', file, '--max-block-ms', '10'],
+    ]) {
+      const result = await cli(args);
+      assert.ok(result.code === 0 || (args[0] === 'check' && result.code === 1), result.stderr);
+      assert.ok(
+        !controls.test(result.stdout),
+        `${args.join(' ')}: no control character in ${JSON.stringify(result.stdout)}`,
+      );
+      assert.match(result.stdout, /task \\u001b\]0;pwned\\u0007/, `${args.join(' ')}: the name, escaped`);
+    }
+    const json = await cli(['summary', file, '--json']);
+    const parsed = JSON.parse(json.stdout) as { tasks: Array<{ name: string }> };
+    assert.ok(
+      parsed.tasks.some((t) => t.name.startsWith('task \u001b]0;pwned')),
+      'the JSON still parses to the very name',
+    );
   });
 
   it('prints help, and a clear error for an unknown command', async () => {

@@ -16,11 +16,21 @@ interface DrawState {
   groups: number;
 }
 
+/**
+ * Text as XML character data: markup escaped, and what XML 1.0 cannot hold at all — control
+ * characters, lone surrogates, U+FFFE/U+FFFF (a task name may be anything) — shown as U+FFFD.
+ */
 function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
+  return text
+    .replace(
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      '\ufffd',
+    )
+    .replace(
+      /[&<>"']/g,
+      (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+    );
 }
 
 const n = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(2));

@@ -34,11 +34,11 @@ function near(rgb: number[], expected: number[], slack = 12): boolean {
  * A trace written by hand: the script, a request, two tasks made by library code and untracked
  * code, each with a stint.
  */
-function traceWithInternalTasks(): Uint8Array {
+function traceWithInternalTasks(requestName = 'GET /orders'): Uint8Array {
   const w = new ChunkWriter(64);
   const strings = [
     'app.js',
-    'GET /orders',
+    requestName,
     'pg connect',
     'socket read',
     '/srv/app.js',
@@ -444,6 +444,29 @@ describe('the timeline webview in Chromium', function () {
       'the SVG labels the block',
     );
     assert.ok(parsed.blockFills >= 1, 'and draws it in the block colour');
+  });
+
+  it('exports SVG that parses whatever a task is named (control characters, lone surrogates)', async () => {
+    const name = 'GET /\u001b]0;title\u0007 \u0001\u000b\ud800 & <x>';
+    await viewer.load(traceWithInternalTasks(name), { name: 'odd names' });
+    await viewer.clearMessages();
+    await viewer.post({ type: 'snapshot', requestId: 9, format: 'svg' });
+    const svg = (await viewer.waitFor('the SVG', (m) => m.find((x) => x.type === 'snapshot'))) as {
+      data: string;
+    };
+    const parsed = await viewer.page.evaluate<{ error: string | null; texts: string[] }>(`(() => {
+      const doc = new DOMParser().parseFromString(${JSON.stringify(svg.data)}, 'image/svg+xml');
+      const error = doc.querySelector('parsererror');
+      return {
+        error: error ? error.textContent : null,
+        texts: Array.from(doc.querySelectorAll('text')).map((t) => t.textContent),
+      };
+    })()`);
+    assert.equal(parsed.error, null, 'the SVG parses');
+    assert.ok(
+      parsed.texts.some((t) => t.startsWith('GET /\ufffd]0;title')),
+      `the odd name is drawn, its control characters as U+FFFD (${parsed.texts.join(' | ')})`,
+    );
   });
 
   it('an HTML snapshot opens offline in a browser and draws the trace; a broken one says so', async () => {
