@@ -424,7 +424,8 @@ function checkMeta(meta: unknown, version: number): TraceMeta {
     cwd: str('cwd'),
     startTime: num('startTime', 0),
     clockOriginEpochMs: num('clockOriginEpochMs', 0),
-    blockMs: num('blockMs', 50),
+    // A threshold of 0 or less would make every stint a block: a broken header keeps the default.
+    blockMs: num('blockMs', 50) > 0 ? num('blockMs', 50) : 50,
     mode: str('mode'),
     tracer: str('tracer'),
     platform: str('platform'),

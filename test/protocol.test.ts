@@ -185,6 +185,15 @@ describe('trace format', () => {
     });
   });
 
+  it('keeps the default block threshold when the header says 0 or less', () => {
+    for (const blockMs of [0, -5, Number.NaN]) {
+      const reader = new TraceReader(recorder().visitor);
+      reader.push(encodeHeader({ ...META, blockMs }));
+      reader.finish();
+      assert.equal(reader.meta?.blockMs, 50, `blockMs ${blockMs}`);
+    }
+  });
+
   it('never throws anything but TraceFormatError on random bytes, nor hangs', () => {
     let seed = 12345;
     const random = (): number => {
