@@ -31,7 +31,9 @@ export function lessonsOf(timeline: Timeline): Lesson[] {
       if (!cache.has(file)) {
         let lines: string[] | null = null;
         try {
-          if (fs.statSync(file).size <= MAX_SOURCE_BYTES)
+          const stat = fs.statSync(file);
+          // Only a regular file: a FIFO would wait for a writer, /dev/zero never ends.
+          if (stat.isFile() && stat.size <= MAX_SOURCE_BYTES)
             lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
         } catch {
           lines = null;

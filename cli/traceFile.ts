@@ -30,6 +30,8 @@ export function readTraceFile(file: string, options: ReadOptions = {}): LoadResu
     throw new CliError(`cannot read ${file}: no such file`);
   }
   if (stat.isDirectory()) throw new CliError(`${file} is a folder, not a trace file`);
+  // A FIFO would wait for a writer and /dev/zero never ends: only regular files are traces.
+  if (!stat.isFile()) throw new CliError(`${file} is not a regular file, so not a trace file`);
   if (stat.size > MAX_TRACE_BYTES) {
     throw new CliError(
       `${file} is ${(stat.size / 2 ** 20).toFixed(0)} MiB; traces over ${MAX_TRACE_BYTES / 2 ** 20} MiB are not read`,

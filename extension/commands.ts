@@ -190,6 +190,7 @@ export class Commands implements vscode.Disposable {
     const name = path.basename(uri.path);
     try {
       const stat = await vscode.workspace.fs.stat(uri);
+      if ((stat.type & vscode.FileType.File) === 0) throw new Error('it is not a regular file');
       if (stat.size > MAX_OPEN_BYTES) {
         throw new Error(
           `it is ${(stat.size / 2 ** 20).toFixed(0)} MiB; Loop Lens opens traces up to ${MAX_OPEN_BYTES / 2 ** 20} MiB`,

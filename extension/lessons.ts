@@ -290,7 +290,12 @@ function sourceLines(cache: Map<string, string[] | null>, file: string): string[
   const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
   try {
     if (open !== undefined) lines = open.getText().split(/\r?\n/);
-    else if (fs.statSync(file).size <= MAX_SOURCE_BYTES) lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+    else {
+      // Only a regular file: a FIFO would wait for a writer, /dev/zero never ends.
+      const stat = fs.statSync(file);
+      if (stat.isFile() && stat.size <= MAX_SOURCE_BYTES)
+        lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+    }
   } catch {
     lines = null;
   }

@@ -9,7 +9,10 @@ const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 export const diskFiles: SourceFiles = {
   read(file: string): string | null {
     try {
-      if (!path.isAbsolute(file) || fs.statSync(file).size > MAX_SOURCE_BYTES) return null;
+      if (!path.isAbsolute(file)) return null;
+      const stat = fs.statSync(file);
+      // Only a regular file: a FIFO would wait for a writer, /dev/zero never ends.
+      if (!stat.isFile() || stat.size > MAX_SOURCE_BYTES) return null;
       return fs.readFileSync(file, 'utf8');
     } catch {
       return null;

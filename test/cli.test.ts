@@ -1,8 +1,9 @@
 /** The looplens command line, run as a user would run it. */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { diskFiles } from '../host/diskFiles';
 import { ChunkWriter, utf8Of } from '../protocol/chunkWriter';
 import { FORMAT_VERSION, Reason, TaskFlags, TaskKind, TraceMeta } from '../protocol/format';
 import { encodeHeader } from '../protocol/header';
@@ -238,6 +239,19 @@ describe('the looplens command line', function () {
       assert.equal(partial.code, 0);
       assert.match(partial.stderr, /warning/);
       assert.ok((JSON.parse(partial.stdout) as { tasks: unknown[] }).tasks.length > 0);
+    });
+
+    it('refuses a FIFO and /dev/zero at once instead of waiting or reading forever', async () => {
+      const fifo = path.join(dir, 'trace.fifo');
+      execFileSync('mkfifo', [fifo]);
+      for (const file of [fifo, '/dev/zero']) {
+        const result = await cli(['summary', file]);
+        assert.equal(result.code, 2);
+        assert.match(result.stderr, /is not a regular file/);
+      }
+      // Nor is a source a trace points at read when it is not a regular file.
+      assert.equal(diskFiles.read(fifo), null);
+      assert.equal(diskFiles.read('/dev/zero'), null);
     });
 
     it('says a missing file is missing', async () => {
