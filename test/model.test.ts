@@ -21,6 +21,14 @@ function timeline(blockMs = 50): Timeline {
 const at = (file: string, line: number) => ({ file, line, column: 1 });
 
 describe('timeline model', () => {
+  it('sums up the lag of a four-hour trace (more points than a call takes arguments)', () => {
+    const t = new Timeline();
+    for (let i = 0; i < 300_000; i++) t.lag(i * 50, 200, 900, i === 123_456 ? 250_000 : 1_000, 10);
+    const lag = t.lagSummary();
+    assert.equal(lag?.maxMs, 250);
+    assert.equal(lag?.p50Ms, 0.2);
+  });
+
   it('turns RUN and IDLE into stints and adds up run and wait times', () => {
     const t = timeline();
     t.task(0, 1, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 3));
