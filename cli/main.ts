@@ -13,7 +13,7 @@ import { chromeTraceChunks } from '../model/chromeExport';
 import { summarize } from '../model/summary';
 import { record } from './record';
 import { formatSummary, lessonsJson, lessonsOf, printable } from './report';
-import { readViewer, snapshotHtml } from '../host/snapshotHtml';
+import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
 import { CliError, readTraceFile } from './traceFile';
 
 function say(text: string): void {
@@ -220,10 +220,15 @@ function exportHtml(file: string, out: string): number {
     throw new CliError((error as Error).message);
   }
   const target = path.resolve(out);
-  const html = snapshotHtml({ name: path.basename(file), trace: fs.readFileSync(file), ...viewer });
+  const html = snapshotHtmlParts({ name: path.basename(file), trace: fs.readFileSync(file), ...viewer });
   const temp = `${target}.partial-${process.pid}`;
   try {
-    fs.writeFileSync(temp, html);
+    const fd = fs.openSync(temp, 'w');
+    try {
+      for (const part of html) fs.writeSync(fd, part);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, target);
   } catch (error) {
     fs.rmSync(temp, { force: true });

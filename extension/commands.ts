@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
-import { readViewer, snapshotHtml } from '../host/snapshotHtml';
+import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
 import { TraceFormatError } from '../protocol/reader';
 import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, WALKTHROUGH } from './ids';
 import { TimelinePanel, TimelinePanels } from './timelinePanel';
@@ -277,11 +277,12 @@ export class Commands implements vscode.Disposable {
     switch (format) {
       case 'json':
         return session.bytes();
+      // In pieces: a large trace's export would pass the longest string V8 makes.
       case 'chrome':
-        return new TextEncoder().encode([...chromeTraceChunks(session.timeline)].join(''));
+        return Buffer.concat([...chromeTraceChunks(session.timeline)].map((chunk) => Buffer.from(chunk)));
       case 'html':
-        return new TextEncoder().encode(
-          snapshotHtml({
+        return Buffer.concat(
+          snapshotHtmlParts({
             name: session.name,
             trace: session.bytes(),
             pauses: session.pauses,

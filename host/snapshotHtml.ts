@@ -21,6 +21,8 @@ export interface SnapshotParts {
   /** The built webview: dist/webview/main.js and main.css. */
   script: string;
   style: string;
+  /** Trace bytes per carrier element (a multiple of 3; tests make it small). */
+  partBytes?: number;
 }
 
 /** Reads the built viewer from `dist/webview` under `root` (the extension's or package's folder). */
@@ -62,7 +64,18 @@ const withoutSourceMap = (text: string): string =>
     .replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n')
     .replace(/\n\/\*# sourceMappingURL=\S* \*\/\s*$/, '\n');
 
-export function snapshotHtml(parts: SnapshotParts): string {
+/**
+ * Trace bytes per carrier element: its base64 text stays far below the longest string a browser
+ * holds (about 512 M characters), however large the trace. A multiple of 3, so that each part's
+ * base64 stands alone.
+ */
+const PART_BYTES = 48 * 1024 * 1024;
+
+/**
+ * The snapshot as pieces to write one after another: a large trace never becomes one string (a
+ * 400 MiB trace's base64 would pass the longest string V8 makes).
+ */
+export function snapshotHtmlParts(parts: SnapshotParts): Uint8Array[] {
   const script = inert(withoutSourceMap(parts.script), 'script');
   const style = inert(withoutSourceMap(parts.style), 'style');
   const info = JSON.stringify({ name: parts.name, pauses: parts.pauses ?? [] });
@@ -72,7 +85,8 @@ export function snapshotHtml(parts: SnapshotParts): string {
     `style-src ${hash(style)}`,
     `script-src ${hash(script)}`,
   ].join('; ');
-  return `<!DOCTYPE html>
+  const out: Uint8Array[] = [
+    Buffer.from(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
@@ -83,9 +97,26 @@ export function snapshotHtml(parts: SnapshotParts): string {
 <style>${style}</style>
 </head>
 <body class="looplens-standalone" data-snapshot="${escapeHtml(info)}">
-<script type="application/octet-stream" id="${SNAPSHOT_TRACE_ID}">${Buffer.from(parts.trace).toString('base64')}</script>
-<script>${script}</script>
+`),
+  ];
+  const trace = Buffer.from(parts.trace.buffer, parts.trace.byteOffset, parts.trace.byteLength);
+  const size = parts.partBytes ?? PART_BYTES;
+  for (let at = 0, i = 0; at < trace.length || i === 0; at += size, i++) {
+    const id = i === 0 ? ` id="${SNAPSHOT_TRACE_ID}"` : '';
+    out.push(Buffer.from(`<script type="application/octet-stream" class="${SNAPSHOT_TRACE_ID}"${id}>`));
+    out.push(Buffer.from(trace.subarray(at, at + size).toString('base64')));
+    out.push(Buffer.from('</script>\n'));
+  }
+  out.push(
+    Buffer.from(`<script>${script}</script>
 </body>
 </html>
-`;
+`),
+  );
+  return out;
+}
+
+/** The snapshot as one string (for traces of ordinary size; write large ones by their parts). */
+export function snapshotHtml(parts: SnapshotParts): string {
+  return Buffer.concat(snapshotHtmlParts(parts)).toString('utf8');
 }

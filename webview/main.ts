@@ -119,6 +119,19 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   }
 });
 
+/**
+ * The trace of a snapshot: base64 in one carrier element or, for a large trace, in several of the
+ * same class (each small enough to be one string), in order.
+ */
+function snapshotBytes(first: HTMLElement): Uint8Array {
+  const carriers = Array.from(document.getElementsByClassName(first.id)) as HTMLElement[];
+  const texts = (carriers.length > 0 ? carriers : [first]).map((c) => atob((c.textContent ?? '').trim()));
+  const bytes = new Uint8Array(texts.reduce((n, t) => n + t.length, 0));
+  let at = 0;
+  for (const text of texts) for (let i = 0; i < text.length; i++) bytes[at++] = text.charCodeAt(i);
+  return bytes;
+}
+
 /** An HTML snapshot: the trace is in the page. */
 function openSnapshot(): boolean {
   const carrier = document.getElementById('looplens-trace');
@@ -133,7 +146,7 @@ function openSnapshot(): boolean {
   const pauses = Array.isArray(info.pauses) ? (info.pauses as Pause[]) : [];
   let bytes: Uint8Array;
   try {
-    bytes = Uint8Array.from(atob((carrier.textContent ?? '').trim()), (c) => c.charCodeAt(0));
+    bytes = snapshotBytes(carrier);
   } catch {
     bytes = new Uint8Array(0);
   }

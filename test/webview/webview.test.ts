@@ -472,6 +472,25 @@ describe('the timeline webview in Chromium', function () {
   it('an HTML snapshot opens offline in a browser and draws the trace; a broken one says so', async () => {
     const file = path.join(dir, 'kitchen.html');
     fs.writeFileSync(file, snapshotHtml({ name: 'kitchen snapshot', trace, ...viewerAssets() }));
+    // A large trace is carried in several parts (each part small here): it reads the same.
+    const parted = path.join(dir, 'kitchen-parts.html');
+    fs.writeFileSync(
+      parted,
+      snapshotHtml({ name: 'kitchen snapshot', trace, ...viewerAssets(), partBytes: 999 }),
+    );
+    const carriers = fs.readFileSync(parted, 'utf8').match(/<script type="application\/octet-stream"/g) ?? [];
+    assert.equal(carriers.length, Math.ceil(trace.length / 999), 'the trace is in parts');
+    assert.ok(carriers.length >= 3);
+    const partedPage = await ViewerPage.openFile(parted);
+    try {
+      const state = await partedPage.rendered('the parted snapshot drawn', (s) =>
+        s.lanes.some((l) => l.name === 'GET /blocking'),
+      );
+      assert.ok(state.blocks >= 1);
+      assert.deepEqual(partedPage.errors, []);
+    } finally {
+      await partedPage.close();
+    }
     const page = await ViewerPage.openFile(file);
     try {
       const state = await page.rendered('the snapshot drawn', (s) =>
