@@ -338,9 +338,8 @@ describe('the looplens command line', function () {
       const result = await cli(['export', trace, '--format', 'html', '--out', out]);
       assert.equal(result.code, 0, result.stderr);
       const html = fs.readFileSync(out, 'utf8');
-      const carried = /<script type="application\/octet-stream" id="looplens-trace">([^<]*)<\/script>/.exec(
-        html,
-      );
+      const carried =
+        /<script type="application\/octet-stream"[^>]* id="looplens-trace">([^<]*)<\/script>/.exec(html);
       assert.ok(carried, 'the trace is in the page');
       assert.deepEqual(Buffer.from(carried[1], 'base64'), fs.readFileSync(trace));
       assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
