@@ -131,8 +131,11 @@ export type IndexOf = (p: unknown) => number;
  *    are statements; in a call made during the stint, a tail is a statement when the function
  *    awaits again before its promise is consumed (see goesOn), else its await;
  *  - it returns: its promise settles (a SETTLE record) — and then none of its tails was an await;
- *  - `await value`: V8 wraps the value in a promise made from the function's own promise and
- *    awaits the wrapper, two records in a row: the function suspends.
+ *  - `await value` (or a thenable): V8 wraps the value in a promise made from the function's own
+ *    promise and awaits the wrapper, two records in a row: the function suspends. The tracer
+ *    marks the wrapper (it settles at once, or it was made by an await, not by a promise method);
+ *  - a combinator's own `.then`s on its members consume nothing of anyone's, and a link made by a
+ *    promise method is never an await by itself.
  * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
  */
 export function parse(
