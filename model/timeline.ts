@@ -210,13 +210,7 @@ export class Timeline implements EventVisitor {
   /** Stint now open (-1: none). */
   private open = -1;
   /** Samples that arrived before their stint closed, by stint start time. */
-  private readonly pendingSamples: Array<{
-    time: number;
-    task: number;
-    observedMs: number;
-    observations: number;
-    frames: SampledFrame[];
-  }> = [];
+  private readonly pendingSamples: PendingSample[] = [];
 
   constructor(
     /** A stint at least this long is a block, ms; the trace's own threshold when not given. */
@@ -423,7 +417,12 @@ export class Timeline implements EventVisitor {
     frames: SampledFrame[],
   ): void {
     const sample = { time, task, observedMs, observations, frames };
-    if (!this.attachSample(sample)) this.pendingSamples.push(sample);
+    if (!this.attachSample(sample)) {
+      // A sample waits for its block's stint to close, which comes soon after it: only the latest
+      // few wait (a file of samples that match nothing must not make every block rescan them all).
+      if (this.pendingSamples.length >= MAX_PENDING_SAMPLES) this.pendingSamples.shift();
+      this.pendingSamples.push(sample);
+    }
     this.version++;
   }
 
@@ -431,8 +430,16 @@ export class Timeline implements EventVisitor {
     this.see(time);
     // The record is written inside the stint it describes: the last one that began by `time`.
     const s = this.stints;
-    let stint = s.length - 1;
-    while (stint >= 0 && s.start[stint] > time) stint--;
+    // Stints are in time order: the last that began by `time`, found by halving (a crafted file
+    // whose records all point back to the start must not cost a scan each).
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s.start[mid] <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    const stint = lo - 1;
     if (stint < 0 || this.taskForWireId(task) === undefined) return;
     this.awaits.push({ stint, task: s.task[stint], frames });
     if (!this.awaitOfStint.has(stint)) this.awaitOfStint.set(stint, frames);
@@ -515,12 +522,15 @@ export class Timeline implements EventVisitor {
       observations: 0,
     };
     this.blocks.push(block);
-    for (let k = 0; k < this.pendingSamples.length; k++) {
-      if (this.attachSample(this.pendingSamples[k])) {
-        this.pendingSamples.splice(k, 1);
-        k--;
-      }
+    // Samples that found no block before can only belong to this new one.
+    const pending = this.pendingSamples;
+    let kept = 0;
+    for (let k = 0; k < pending.length; k++) {
+      const sample = pending[k];
+      if (sampleFits(sample, block, this.tasks[block.task].wireId)) addSample(block, sample);
+      else pending[kept++] = sample;
     }
+    pending.length = kept;
   }
 
   /**
@@ -528,12 +538,14 @@ export class Timeline implements EventVisitor {
    * observation overlaps most. Several observations of one block (stack samples and a slow
    * synchronous call, say) add up, line by line.
    */
-  private attachSample(sample: Timeline['pendingSamples'][number]): boolean {
+  private attachSample(sample: PendingSample): boolean {
     let best: BlockInfo | null = null;
     let bestOverlap = 0;
     const from = sample.time;
     const to = sample.time + Math.max(sample.observedMs, 0);
-    for (let k = this.blocks.length - 1; k >= 0; k--) {
+    // A sample comes right after its block: the latest few blocks are enough to look at.
+    const stop = Math.max(0, this.blocks.length - MAX_BLOCKS_LOOKED_AT);
+    for (let k = this.blocks.length - 1; k >= stop; k--) {
       const b = this.blocks[k];
       if (b.start === sample.time && this.tasks[b.task].wireId === sample.task) {
         best = b;
@@ -547,16 +559,7 @@ export class Timeline implements EventVisitor {
       if (b.start + b.durationMs < from - 60_000) break;
     }
     if (best === null) return false;
-    const merged = new Map<string, SampledFrame>();
-    for (const frame of [...best.frames, ...sample.frames]) {
-      const key = `${frame.name}@${frame.location?.file}:${frame.location?.line}`;
-      const known = merged.get(key);
-      if (known !== undefined) known.weightUs += frame.weightUs;
-      else merged.set(key, { ...frame });
-    }
-    best.frames = [...merged.values()].sort((a, b) => b.weightUs - a.weightUs);
-    best.observedMs += sample.observedMs;
-    best.observations += sample.observations;
+    addSample(best, sample);
     return true;
   }
 
@@ -861,6 +864,41 @@ export class Timeline implements EventVisitor {
       maxMs: points.reduce((max, p) => Math.max(max, p.maxMs), -Infinity),
     };
   }
+}
+
+/** Block samples kept waiting for their stint to close. */
+const MAX_PENDING_SAMPLES = 256;
+/** Blocks a new sample is compared with, latest first. */
+const MAX_BLOCKS_LOOKED_AT = 64;
+
+type PendingSample = {
+  time: number;
+  task: number;
+  observedMs: number;
+  observations: number;
+  frames: SampledFrame[];
+};
+
+/** Whether a sample that found no block belongs to `block`, just made (see attachSample). */
+function sampleFits(sample: PendingSample, block: BlockInfo, wireId: number): boolean {
+  if (block.start === sample.time && wireId === sample.task) return true;
+  const to = sample.time + Math.max(sample.observedMs, 0);
+  const overlap = Math.min(to, block.start + block.durationMs) - Math.max(sample.time, block.start);
+  return overlap > 0 || (overlap >= 0 && to === sample.time);
+}
+
+/** Adds what the sampler saw to a block: observations of one line add up. */
+function addSample(block: BlockInfo, sample: PendingSample): void {
+  const merged = new Map<string, SampledFrame>();
+  for (const frame of [...block.frames, ...sample.frames]) {
+    const key = `${frame.name}@${frame.location?.file}:${frame.location?.line}`;
+    const known = merged.get(key);
+    if (known !== undefined) known.weightUs += frame.weightUs;
+    else merged.set(key, { ...frame });
+  }
+  block.frames = [...merged.values()].sort((a, b) => b.weightUs - a.weightUs);
+  block.observedMs += sample.observedMs;
+  block.observations += sample.observations;
 }
 
 const END_CAUSES: Record<number, EndInfo['cause']> = {
