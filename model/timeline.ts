@@ -207,6 +207,9 @@ export class Timeline implements EventVisitor {
   private readonly awaitOfStint = new Map<number, AwaitFrame[]>();
 
   private readonly byWireId = new Map<number, number>();
+  /** Tasks made for ids whose creation the trace did not record, and the one they share past the cap. */
+  private unrecorded = 0;
+  private unrecordedShared = -1;
   /** Stint now open (-1: none). */
   private open = -1;
   /** Samples that arrived before their stint closed, by stint start time. */
@@ -651,6 +654,23 @@ export class Timeline implements EventVisitor {
   private indexOf(wireId: number, time: number): number {
     const known = this.byWireId.get(wireId);
     if (known !== undefined) return known;
+    // A trace that lost events (or was made up) may name a new task in every record: past a
+    // point they share one lane, so memory grows with the records, not with a task per record.
+    if (this.unrecorded >= MAX_UNRECORDED_TASKS) {
+      if (this.unrecordedShared === -1)
+        this.unrecordedShared = this.addTask(
+          -1,
+          TaskKind.Other,
+          -1,
+          'more tasks whose creation was not recorded',
+          TaskFlags.Internal,
+          null,
+          time,
+          'unrecorded',
+        );
+      return this.unrecordedShared;
+    }
+    this.unrecorded++;
     const index = this.addTask(
       wireId,
       TaskKind.Other,
@@ -865,6 +885,9 @@ export class Timeline implements EventVisitor {
     };
   }
 }
+
+/** Tasks made for ids whose creation was not recorded, before the rest share one. */
+const MAX_UNRECORDED_TASKS = 10_000;
 
 /** Block samples kept waiting for their stint to close. */
 const MAX_PENDING_SAMPLES = 256;

@@ -53,6 +53,20 @@ describe('timeline model', () => {
     assert.equal(t.blocks[1].frames[0]?.name, 'handler', 'a sample still finds its block');
   });
 
+  it('keeps memory to the records when each names a task whose creation was not recorded', () => {
+    const t = timeline();
+    for (let i = 0; i < 200_000; i++) {
+      t.run(i, 1000 + i, Reason.Io);
+      t.idle(i + 0.5);
+    }
+    t.finish();
+    assert.ok(t.tasks.length <= 10_002, `${t.tasks.length} tasks`);
+    assert.equal(t.stints.length, 200_000, 'every stint is kept');
+    const shared = t.tasks[t.tasks.length - 1];
+    assert.equal(shared.name, 'more tasks whose creation was not recorded');
+    assert.equal(shared.stints.length, 190_000);
+  });
+
   it('turns RUN and IDLE into stints and adds up run and wait times', () => {
     const t = timeline();
     t.task(0, 1, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 3));
