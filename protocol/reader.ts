@@ -116,7 +116,11 @@ export class TraceReader {
   readonly stats: ReadStats = { bytes: 0, chunks: 0, events: 0, unknownEvents: 0, invalidEvents: 0 };
   /** Set once an END record has been read. */
   ended = false;
-  private pending: Uint8Array = new Uint8Array(0);
+  /** Bytes held back (in the pieces they came in) and how many, waiting for the rest of a chunk. */
+  private pending: Uint8Array[] = [];
+  private pendingLength = 0;
+  /** Bytes the next chunk needs (its header, then its whole length) before it can be read. */
+  private need = 0;
   private offset = 0;
   private readonly strings = new Map<number, string>();
 
@@ -124,12 +128,25 @@ export class TraceReader {
 
   push(bytes: Uint8Array): void {
     this.stats.bytes += bytes.length;
-    let buf = bytes;
-    if (this.pending.length > 0) {
-      buf = new Uint8Array(this.pending.length + bytes.length);
-      buf.set(this.pending, 0);
-      buf.set(bytes, this.pending.length);
+    if (bytes.length === 0) return;
+    // Pieces too few to finish the chunk waited for are only set aside: a chunk that arrives in
+    // many small writes is put together once, not copied again at every write.
+    if (this.meta !== null && this.pendingLength + bytes.length < this.need) {
+      this.pending.push(bytes.slice());
+      this.pendingLength += bytes.length;
+      return;
     }
+    let buf = bytes;
+    if (this.pendingLength > 0) {
+      buf = new Uint8Array(this.pendingLength + bytes.length);
+      let o = 0;
+      for (const part of this.pending) {
+        buf.set(part, o);
+        o += part.length;
+      }
+      buf.set(bytes, o);
+    }
+    this.need = 0;
     let at = 0;
     if (this.meta === null) {
       const used = this.readHeader(buf);
@@ -157,7 +174,10 @@ export class TraceReader {
           this.offset + at,
         );
       }
-      if (buf.length - at < CHUNK_HEADER_BYTES + size) break;
+      if (buf.length - at < CHUNK_HEADER_BYTES + size) {
+        this.need = CHUNK_HEADER_BYTES + size;
+        break;
+      }
       this.readChunk(buf, at + CHUNK_HEADER_BYTES, size);
       this.stats.chunks++;
       at += CHUNK_HEADER_BYTES + size;
@@ -171,10 +191,10 @@ export class TraceReader {
       if (this.stats.bytes === 0) throw new TraceFormatError('not-a-trace', 'the file is empty', 0);
       throw new TraceFormatError('truncated', 'the trace ends inside its header', this.offset);
     }
-    if (this.pending.length > 0) {
+    if (this.pendingLength > 0) {
       throw new TraceFormatError(
         'truncated',
-        `the trace ends in the middle of a chunk at byte ${this.offset} (${this.pending.length} bytes left over)`,
+        `the trace ends in the middle of a chunk at byte ${this.offset} (${this.pendingLength} bytes left over)`,
         this.offset,
       );
     }
@@ -182,13 +202,15 @@ export class TraceReader {
 
   /** Bytes held back while waiting for the rest of a chunk. */
   get pendingBytes(): number {
-    return this.pending.length;
+    return this.pendingLength;
   }
 
   private keep(buf: Uint8Array, at: number): void {
     this.offset += at;
     // Copy so that a large pushed buffer is not kept alive by a small remainder.
-    this.pending = at >= buf.length ? new Uint8Array(0) : buf.slice(at);
+    this.pending = at >= buf.length ? [] : [buf.slice(at)];
+    this.pendingLength = buf.length - at;
+    if (this.need === 0) this.need = CHUNK_HEADER_BYTES;
   }
 
   /** Returns the header's length, or 0 if more bytes are needed. */
