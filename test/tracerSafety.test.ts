@@ -76,6 +76,11 @@ const CASES: Case[] = [
   },
   { title: 'worker threads and a child process', file: 'threads.js', end: { cause: 'exit', code: 0 } },
   {
+    title: 'a program that inspects, subclasses and misuses AsyncResource',
+    file: 'asyncResource.js',
+    end: { cause: 'exit', code: 0 },
+  },
+  {
     title: 'a program that sets globalThis.performance to undefined',
     file: 'noPerformance.js',
     end: { cause: 'exit', code: 0 },

@@ -903,36 +903,45 @@ function patchWorker(): void {
 const SCOPE_PREFIX = 'looplens:';
 
 function patchAsyncResource(): void {
-  const AsyncResource = asyncHooks.AsyncResource;
-  const proxy: typeof AsyncResource = new Proxy(AsyncResource, {
-    construct(target, args, newTarget) {
-      const resource = Reflect.construct(target, args, newTarget) as Owned;
-      const type = args[0];
+  const Base = asyncHooks.AsyncResource;
+  // A subclass rather than a Proxy: every `new AsyncResource` (on-finished makes one per request
+  // in express and koa) stays on V8's fast path; only a name with the prefix makes a task.
+  class AsyncResource extends Base {
+    constructor(type: string, options?: asyncHooks.AsyncResourceOptions) {
+      super(type, options);
       if (enabled && typeof type === 'string' && type.startsWith(SCOPE_PREFIX)) {
-        const name = type.slice(SCOPE_PREFIX.length) || 'scope';
-        resource[kTask] = childTask(
+        (this as Owned)[kTask] = childTask(
           TaskKind.User,
-          name,
-          captureLocation(proxy as unknown as AnyFunction, true),
+          type.slice(SCOPE_PREFIX.length) || 'scope',
+          captureLocation(AsyncResource as unknown as AnyFunction, true),
         );
       }
-      return resource;
-    },
-    get(target, key, receiver) {
-      if (key === 'bind') {
-        return function bind(this: unknown, fn: AnyFunction, type?: string, thisArg?: unknown) {
-          const resource = new proxy(type || fn?.name || 'bound-anonymous-fn');
-          return (resource.bind as (fn: AnyFunction, thisArg?: unknown) => AnyFunction)(fn, thisArg);
-        };
-      }
-      return Reflect.get(target, key, receiver);
-    },
-  });
-  const run = AsyncResource.prototype.runInAsyncScope as AnyFunction;
+    }
+
+    static bind<Func extends AnyFunction>(fn: Func, type?: string, thisArg?: unknown): Func {
+      const resource = new AsyncResource(type || fn?.name || 'bound-anonymous-fn');
+      return (resource.bind as (fn: AnyFunction, thisArg?: unknown) => AnyFunction)(fn, thisArg) as Func;
+    }
+  }
+  Object.defineProperty(AsyncResource, 'name', { value: Base.name });
+  Object.defineProperty(AsyncResource, 'length', { value: Base.length });
+  const run = Base.prototype.runInAsyncScope as AnyFunction;
   const patched = {
-    runInAsyncScope(this: Owned) {
+    runInAsyncScope(this: Owned, fn: unknown, thisArg: unknown, a: unknown) {
       const task = this[kTask];
-      if (task === undefined || !enabled) return Reflect.apply(run, this, arguments);
+      if (task === undefined || !enabled) {
+        // Without an arguments copy for the common arities (on-finished runs one per request).
+        switch (arguments.length) {
+          case 1:
+            return run.call(this, fn);
+          case 2:
+            return run.call(this, fn, thisArg);
+          case 3:
+            return run.call(this, fn, thisArg, a);
+          default:
+            return Reflect.apply(run, this, arguments);
+        }
+      }
       enter(task, Reason.Scope);
       try {
         return Reflect.apply(run, this, arguments);
@@ -942,8 +951,8 @@ function patchAsyncResource(): void {
     },
   }.runInAsyncScope;
   copyProperties(patched, run);
-  replace(AsyncResource.prototype, 'runInAsyncScope', patched);
-  replace(asyncHooks, 'AsyncResource', proxy as unknown as AnyFunction);
+  replace(Base.prototype, 'runInAsyncScope', patched);
+  replace(asyncHooks, 'AsyncResource', AsyncResource as unknown as AnyFunction);
 }
 
 // ---------------------------------------------------------------------------------------------
