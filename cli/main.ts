@@ -149,6 +149,7 @@ async function cmdRecord(argv: string[]): Promise<number> {
       tell(`looplens: the trace could not be summarized: ${(error as Error).message}\n`);
     }
   }
+  if (result.problem !== undefined) tell(`looplens: ${result.problem}\n`);
   if (result.file !== null) {
     tell(`\nTrace written to ${path.relative(process.cwd(), result.file) || result.file}\n`);
     for (const other of result.others) tell(`  and, for another process, ${other}\n`);

@@ -31,6 +31,8 @@ export interface RecordResult {
   file: string | null;
   /** Extra traces, when several processes were traced (children). */
   others: string[];
+  /** Where the trace could not be written, and where it was kept instead. */
+  problem?: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
 }
@@ -55,7 +57,12 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const tracer = tracerPath();
   if (!fs.existsSync(tracer))
     throw new CliError(`the tracer is missing (${tracer}); run "npm run build" first`);
-  const out = path.resolve(options.out ?? defaultOutput(options.command, options.args));
+  let out = path.resolve(options.out ?? defaultOutput(options.command, options.args));
+  // A folder given as --out receives the trace under its usual name.
+  if (isFolder(out)) out = path.join(out, path.basename(defaultOutput(options.command, options.args)));
+  // Never write over a device, a FIFO or a socket (a failed copy would even unlink it).
+  if (fs.existsSync(out) && !fs.statSync(out).isFile())
+    throw new CliError(`cannot write ${out}: it is not a regular file`);
   const outDir = path.dirname(out);
   if (!fs.existsSync(outDir)) throw new CliError(`cannot write ${out}: the folder ${outDir} does not exist`);
   const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-'));
@@ -77,16 +84,59 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     if (traces.length === 0) return { file: null, others: [], exitCode, signal };
     const [main, ...rest] = traces;
     if (signal !== null) addEnd(main, signal);
-    fs.copyFileSync(main, out);
-    const others = rest.map((file) => {
-      const pid = /trace-(\d+)\.looplens$/.exec(file)?.[1] ?? 'other';
-      const target = out.replace(/(\.looplens)?$/, `-${pid}.looplens`);
-      fs.copyFileSync(file, target);
-      return target;
+    const problems: string[] = [];
+    const file = deliver(main, out, problems);
+    const others = rest.map((trace) => {
+      const pid = /trace-(\d+)\.looplens$/.exec(trace)?.[1] ?? 'other';
+      return deliver(trace, out.replace(/(\.looplens)?$/, `-${pid}.looplens`), problems);
     });
-    return { file: out, others, exitCode, signal };
+    return {
+      file,
+      others,
+      exitCode,
+      signal,
+      ...(problems.length > 0 ? { problem: problems.join('\n') } : {}),
+    };
   } finally {
     fs.rmSync(privateDir, { recursive: true, force: true });
+  }
+}
+
+function isFolder(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies a recorded trace to where it was asked for. When that fails (a full disk, no permission)
+ * the recording is not lost: it moves out of the private folder (a rename, which needs no room) to
+ * a file of its own beside it, and the problem says where.
+ */
+function deliver(trace: string, target: string, problems: string[]): string {
+  try {
+    fs.copyFileSync(trace, target);
+    return target;
+  } catch (error) {
+    // What a failed copy left (a regular file only: never a device such as /dev/full).
+    try {
+      if (fs.lstatSync(target).isFile()) fs.rmSync(target);
+    } catch {
+      // nothing there
+    }
+    const kept = path.join(os.tmpdir(), `looplens-kept-${process.pid}-${path.basename(trace)}`);
+    try {
+      fs.renameSync(trace, kept);
+    } catch {
+      problems.push(
+        `cannot write ${target}: ${(error as Error).message}; the trace could not be kept either`,
+      );
+      return trace;
+    }
+    problems.push(`cannot write ${target}: ${(error as Error).message}; the trace is kept at ${kept}`);
+    return kept;
   }
 }
 

@@ -65,6 +65,45 @@ describe('the looplens command line', function () {
       assert.ok(fs.existsSync(path.join(dir, name)), 'the trace is in the current folder');
     });
 
+    it('writes into a folder given as --out, and keeps the trace and the exit code when it cannot write', async () => {
+      const folder = path.join(dir, 'traces');
+      fs.mkdirSync(folder);
+      const inFolder = await cli([
+        'record',
+        '--out',
+        folder,
+        '--',
+        process.execPath,
+        path.join(PROGRAMS, 'exit.js'),
+      ]);
+      assert.equal(inFolder.code, 3);
+      const written = fs.readdirSync(folder);
+      assert.equal(written.length, 1);
+      assert.match(written[0], /^looplens-exit-\d{8}-\d{6}\.looplens$/);
+
+      // A path under a file: the copy fails (as on a full disk) after the program ran.
+      const blocked = path.join(dir, 'a-file');
+      fs.writeFileSync(blocked, 'not a folder');
+      const target = path.join(blocked, 'trace.looplens');
+      const exit = path.join(PROGRAMS, 'exit.js');
+      const failed = await cli(['record', '--out', target, '--', process.execPath, exit]);
+      assert.equal(failed.code, 3, "the program's exit code all the same");
+      assert.equal(failed.stdout, 'exiting with 3\n');
+      const kept = /the trace is kept at (\S+)/.exec(failed.stderr);
+      assert.ok(kept, `says where the trace went (${failed.stderr})`);
+      assert.ok(failed.stderr.includes(`cannot write ${target}`));
+      const summary = await cli(['summary', kept[1]]);
+      assert.equal(summary.code, 0, summary.stderr);
+      assert.match(summary.stdout, /Loop Lens — exit\.js/);
+      fs.rmSync(kept[1]);
+
+      // A device is never written over (nor, as a failed copy would, unlinked).
+      const device = await cli(['record', '--out', '/dev/null', '--', process.execPath, exit]);
+      assert.equal(device.code, 2);
+      assert.match(device.stderr, /cannot write \/dev\/null: it is not a regular file/);
+      assert.ok(fs.statSync('/dev/null').isCharacterDevice());
+    });
+
     it('traces the process that runs the script behind npm run, not npm', async () => {
       const project = path.join(dir, 'npm-project');
       fs.mkdirSync(project);
