@@ -76,10 +76,14 @@ export class TraceConnection extends EventEmitter {
 }
 
 const TOKEN_BYTES = 32;
+/** Connections waiting for their hello at once; a new one past this drops the oldest. */
+const MAX_WAITING = 8;
 
 export class TraceServer {
   readonly token = randomBytes(TOKEN_BYTES).toString('hex');
   private readonly connections = new Set<TraceConnection>();
+  /** Connections that have not sent their hello yet, oldest first. */
+  private readonly waiting = new Set<TraceConnection>();
   private closing = false;
 
   private constructor(
@@ -100,7 +104,7 @@ export class TraceServer {
         : path.join(dir, 'trace.sock');
     const server = net.createServer();
     const self = new TraceServer(server, socketPath, dir, options);
-    server.maxConnections = options.maxConnections ?? 16;
+    server.maxConnections = options.maxConnections ?? 64;
     server.on('connection', (socket) => self.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -165,7 +169,18 @@ export class TraceServer {
     }
     const connection = new TraceConnection(socket, (c) => this.options.visitor(c));
     this.connections.add(connection);
-    connection.once('close', () => this.connections.delete(connection));
+    // Connections that have not said hello yet are the first to go: idle ones must never keep the
+    // real tracer out (it says hello at once), so past a few the oldest is dropped.
+    if (this.waiting.size >= MAX_WAITING) {
+      const oldest = this.waiting.values().next().value as TraceConnection;
+      this.waiting.delete(oldest);
+      oldest.close({ kind: 'rejected', message: 'too many connections waiting for their hello' });
+    }
+    this.waiting.add(connection);
+    connection.once('close', () => {
+      this.connections.delete(connection);
+      this.waiting.delete(connection);
+    });
     let hello: Buffer | null = Buffer.alloc(0);
     const timer = setTimeout(() => {
       connection.close({ kind: 'rejected', message: 'no hello within the deadline' });
@@ -179,6 +194,7 @@ export class TraceServer {
           const parsed = parseHello(hello);
           if (parsed.state === 'need-more') return;
           clearTimeout(timer);
+          this.waiting.delete(connection);
           if (parsed.state === 'bad') {
             connection.close({ kind: 'rejected', message: parsed.reason });
             return;

@@ -133,6 +133,36 @@ describe('the live trace server', function () {
     }
   });
 
+  it('lets the real tracer in while idle connections of the same user hold every place they can', async () => {
+    const h = await harness();
+    const idle: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 40; i++) {
+        const socket = net.createConnection(h.server.socketPath);
+        socket.on('error', () => {});
+        idle.push(socket);
+      }
+      await waitFor(() => (h.closes.length >= 32 ? true : undefined));
+      const env = {
+        ...plainEnv(),
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
+      };
+      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'exit.js')], { env });
+      assert.equal(result.code, 3, result.stderr);
+      await waitFor(() => (h.timelines.some((t) => t.endInfo !== null) ? true : undefined));
+      assert.equal(h.accepted.length, 1, 'the tracer was let in');
+      assert.ok(
+        h.closes.some(
+          (c) => c.kind === 'rejected' && c.message === 'too many connections waiting for their hello',
+        ),
+      );
+    } finally {
+      for (const socket of idle) socket.destroy();
+      await h.server.close();
+    }
+  });
+
   it('accepts the real tracer with its token, and declines connections the session does not want', async () => {
     let first = true;
     const h = await harness(() => {
