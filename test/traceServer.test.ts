@@ -163,6 +163,32 @@ describe('the live trace server', function () {
     }
   });
 
+  it('hears only from the program, not from the child processes it starts, unless children are asked for', async () => {
+    const h = await harness();
+    try {
+      const env = {
+        ...plainEnv(),
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
+      };
+      const program = path.join(FIXTURES, 'programs', 'forkFirst.js');
+      const result = await run(process.execPath, [program], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /all children done/);
+      await waitFor(() => (h.timelines.some((t) => t.endInfo !== null) ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(h.accepted.length, 1, 'one process connected');
+      assert.equal(h.timelines[0].meta?.script, program, 'and it is the program, not a child');
+      assert.deepEqual(
+        h.closes.filter((c) => c.kind === 'rejected'),
+        [],
+        'no child process connected to be declined',
+      );
+    } finally {
+      await h.server.close();
+    }
+  });
+
   it('accepts the real tracer with its token, and declines connections the session does not want', async () => {
     let first = true;
     const h = await harness(() => {

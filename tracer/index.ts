@@ -115,12 +115,16 @@ function writeProblems(): void {
 }
 
 /**
- * With `children` off, the first process of a file-traced session claims the trace; processes it
- * starts stay inert. A claim by a process that is gone is stale and taken over.
+ * With `children` off, the first process of a session claims the trace; processes it starts stay
+ * inert (in a live session, a child that connected first would have become "the" program). A claim
+ * by a process that is gone is stale and taken over. The claim sits beside the trace file, or the
+ * socket, in the session's private folder.
  */
 function claim(options: TracerOptions): boolean {
-  if (options.children || options.out === undefined) return true;
-  const file = `${options.out.replace(/\{pid\}/g, 'claim')}.claim`;
+  if (options.children) return true;
+  const beside = options.out ?? options.socket;
+  if (beside === undefined) return true;
+  const file = `${beside.replace(/\{pid\}/g, 'claim')}.claim`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
