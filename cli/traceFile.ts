@@ -46,7 +46,9 @@ export function readTraceFile(file: string, options: ReadOptions = {}): LoadResu
       const hint =
         error.code === 'truncated'
           ? ' — the recording did not finish writing; add --partial to read what is there'
-          : '';
+          : error.code === 'corrupt'
+            ? ' — the file is damaged there; add --partial to read what comes before it'
+            : '';
       throw new CliError(`${file}: ${error.message}${hint}`);
     }
     throw error;

@@ -382,9 +382,13 @@ export class TraceSessions implements vscode.Disposable {
       reader.push(bytes);
       reader.finish();
     } catch (error) {
-      if (!(error instanceof TraceFormatError) || error.code !== 'truncated' || reader.meta === null)
-        throw error;
-      session.problem = `${error.message}: the recording did not finish; showing what it holds.`;
+      const cut =
+        error instanceof TraceFormatError && (error.code === 'truncated' || error.code === 'corrupt');
+      if (!cut || reader.meta === null) throw error;
+      session.problem =
+        error.code === 'truncated'
+          ? `${error.message}: the recording did not finish; showing what it holds.`
+          : `${error.message}: the file is damaged there; showing what comes before it.`;
     }
     session.timeline.finish();
     session.fileEvents = reader.stats.events;

@@ -7,14 +7,17 @@ import { Timeline } from './timeline';
 export interface LoadResult {
   timeline: Timeline;
   stats: ReadStats;
-  /** Set when the bytes stopped in the middle (the recording did not finish writing). */
+  /**
+   * Set when the bytes stopped in the middle (the recording did not finish writing) or broke
+   * (a damaged file), with `partial`: what came before is in the timeline.
+   */
   truncated: TraceFormatError | null;
   /** The trace has no END record: the program was killed or the tracer could not finish. */
   unfinished: boolean;
 }
 
 export interface LoadOptions {
-  /** Accept a trace that stops in the middle, keeping everything before the break. */
+  /** Accept a trace that stops in the middle or breaks, keeping everything before the break. */
   partial?: boolean;
   /** Block threshold to use instead of the trace's own, ms. */
   blockMs?: number;
@@ -30,7 +33,8 @@ export function loadTrace(bytes: Uint8Array, options: LoadOptions = {}): LoadRes
     reader.finish();
   } catch (error) {
     if (!(error instanceof TraceFormatError)) throw error;
-    const cut = error.code === 'truncated' && reader.meta !== null;
+    // Cut short or broken after its header: what came before the break can still be read.
+    const cut = (error.code === 'truncated' || error.code === 'corrupt') && reader.meta !== null;
     if (!cut || !options.partial) throw error;
     truncated = error;
   }

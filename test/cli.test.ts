@@ -278,6 +278,20 @@ describe('the looplens command line', function () {
       assert.equal(partial.code, 0);
       assert.match(partial.stderr, /warning/);
       assert.ok((JSON.parse(partial.stdout) as { tasks: unknown[] }).tasks.length > 0);
+
+      // Damaged in the middle (junk after the first chunks): refused, and read up to the damage.
+      const damaged = path.join(dir, 'damaged.looplens');
+      fs.writeFileSync(
+        damaged,
+        Buffer.concat([fs.readFileSync(trace), Buffer.from('not a chunk at all......')]),
+      );
+      const broken = await cli(['summary', damaged]);
+      assert.equal(broken.code, 2);
+      assert.match(broken.stderr, /damaged there; add --partial to read what comes before it/);
+      const before = await cli(['summary', damaged, '--partial', '--json']);
+      assert.equal(before.code, 0, before.stderr);
+      assert.match(before.stderr, /warning: bad chunk marker/);
+      assert.ok((JSON.parse(before.stdout) as { tasks: unknown[] }).tasks.length > 0);
     });
 
     it('refuses a FIFO and /dev/zero at once instead of waiting or reading forever', async () => {
