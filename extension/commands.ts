@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
+import { refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
 import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, WALKTHROUGH } from './ids';
 import { TimelinePanel, TimelinePanels } from './timelinePanel';
@@ -14,7 +15,6 @@ import { TraceSession, TraceSessions } from './traceSessions';
 import type { RevealArgs } from './lessons';
 
 /** Trace files larger than this are refused before they are read. */
-const MAX_OPEN_BYTES = 1024 * 1024 * 1024;
 
 export type ExportFormat = 'png' | 'svg' | 'html' | 'json' | 'chrome';
 const EXPORT_FORMATS: Record<ExportFormat, { label: string; detail: string; extension: string }> = {
@@ -190,12 +190,12 @@ export class Commands implements vscode.Disposable {
     const name = path.basename(uri.path);
     try {
       const stat = await vscode.workspace.fs.stat(uri);
-      if ((stat.type & vscode.FileType.File) === 0) throw new Error('it is not a regular file');
-      if (stat.size > MAX_OPEN_BYTES) {
-        throw new Error(
-          `it is ${(stat.size / 2 ** 20).toFixed(0)} MiB; Loop Lens opens traces up to ${MAX_OPEN_BYTES / 2 ** 20} MiB`,
-        );
-      }
+      const refused = refusal({
+        isFile: (stat.type & vscode.FileType.File) !== 0,
+        isFolder: (stat.type & vscode.FileType.Directory) !== 0,
+        size: stat.size,
+      });
+      if (refused !== null) throw new Error(`it ${refused}`);
       const bytes = await vscode.workspace.fs.readFile(uri);
       const blockMs = vscode.workspace
         .getConfiguration(SETTINGS.section)

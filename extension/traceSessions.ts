@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
+import { readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
 import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
@@ -66,8 +67,9 @@ export class TraceSession implements vscode.Disposable {
     readonly blockMs: number,
     private readonly maxBytes: number,
     readonly server: TraceServer | null,
+    timeline: Timeline = new Timeline(blockMs),
   ) {
-    this.timeline = new Timeline(blockMs);
+    this.timeline = timeline;
   }
 
   /** Everything received so far (as one buffer), for a view that starts from scratch. */
@@ -376,22 +378,11 @@ export class TraceSessions implements vscode.Disposable {
    * the bytes are not a usable trace; a trace cut short is shown up to where it stops.
    */
   openFile(name: string, bytes: Uint8Array, blockMs: number): TraceSession {
-    const session = new TraceSession(name, blockMs, Number.MAX_SAFE_INTEGER, null);
-    const reader = new TraceReader(session.timeline);
-    try {
-      reader.push(bytes);
-      reader.finish();
-    } catch (error) {
-      const cut =
-        error instanceof TraceFormatError && (error.code === 'truncated' || error.code === 'corrupt');
-      if (!cut || reader.meta === null) throw error;
-      session.problem =
-        error.code === 'truncated'
-          ? `${error.message}: the recording did not finish; showing what it holds.`
-          : `${error.message}: the file is damaged there; showing what comes before it.`;
-    }
-    session.timeline.finish();
-    session.fileEvents = reader.stats.events;
+    // As the command line reads it (host/traceFile.ts): up to a cut or damage, with a note.
+    const read = readTraceBytes(bytes, { partial: true, blockMs });
+    const session = new TraceSession(name, blockMs, Number.MAX_SAFE_INTEGER, null, read.timeline);
+    if (read.note !== null) session.problem = `${read.note}.`;
+    session.fileEvents = read.stats.events;
     session.received(bytes);
     session.setState('file');
     this.add(session);

@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diskFiles } from '../host/diskFiles';
+import { MAX_TRACE_BYTES, readTraceBytes, refusal } from '../host/traceFile';
 import { ChunkWriter, utf8Of } from '../protocol/chunkWriter';
 import { FORMAT_VERSION, Reason, TaskFlags, TaskKind, TraceMeta } from '../protocol/format';
 import { encodeHeader } from '../protocol/header';
@@ -433,6 +434,23 @@ describe('the looplens command line', function () {
     assert.ok(
       parsed.tasks.some((t) => t.name.startsWith('task \u001b]0;pwned')),
       'the JSON still parses to the very name',
+    );
+  });
+
+  it('applies the trace file rules the editor applies too (host/traceFile.ts)', () => {
+    assert.equal(refusal({ isFile: true, isFolder: false, size: 10 }), null);
+    assert.match(refusal({ isFile: false, isFolder: true, size: 0 })!, /is a folder/);
+    assert.match(refusal({ isFile: false, isFolder: false, size: 0 })!, /not a regular file/);
+    assert.match(refusal({ isFile: true, isFolder: false, size: MAX_TRACE_BYTES + 1 })!, /are not read/);
+    const whole = fs.readFileSync(trace);
+    assert.equal(readTraceBytes(whole, { partial: false }).note, null);
+    const cut = readTraceBytes(whole.subarray(0, whole.length - 5), { partial: true });
+    assert.match(cut.note!, /did not finish; showing what it holds/);
+    assert.ok(cut.timeline.tasks.length > 1);
+    const damaged = Buffer.concat([whole, Buffer.from('garbage garbage garbage!')]);
+    assert.match(
+      readTraceBytes(damaged, { partial: true }).note!,
+      /damaged there; showing what comes before it/,
     );
   });
 
