@@ -633,7 +633,15 @@ export class TimelineView {
     const x = this.xScale();
     const current = x.invert(this.width) - x.invert(this.gutter);
     const span = current >= need && current <= need * 50 ? current : need;
-    this.showRange([sw.time - span / 2, sw.time + span / 2]);
+    // Centred, but never past the trace's ends: the window slides inside it instead.
+    const start = t.startTime;
+    const end = Math.max(this.liveEnd(), start + 1);
+    let lo = sw.time - span / 2;
+    let hi = sw.time + span / 2;
+    if (hi - lo >= end - start) [lo, hi] = [start, end];
+    else if (lo < start) [lo, hi] = [start, hi + (start - lo)];
+    else if (hi > end) [lo, hi] = [lo - (hi - end), end];
+    this.showRange([lo, hi]);
   }
 
   /** Scrolls the lanes so that the task's lane is in view. */

@@ -306,6 +306,38 @@ describe('the timeline webview in Chromium', function () {
     await viewer.rendered('the cursor cleared', (s) => s.step === null);
   });
 
+  it('the first step from a fitted view stays inside the trace', async () => {
+    // A short trace whose first switch is near its start: centring on it would reach before 0.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /a', 'GET /b'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 1, 1, 1);
+    w.task(0, 2, TaskKind.Request, 0, 2, TaskFlags.None, 1, 2, 1);
+    w.task(0, 3, TaskKind.Request, 0, 3, TaskFlags.None, 1, 3, 1);
+    for (let i = 0; i < 10; i++) w.run(i * 2 + 0.5, i % 2 === 0 ? 2 : 3, Reason.Io);
+    w.idle(20);
+    w.end(20, 1, 0);
+    const meta: TraceMeta = {
+      formatVersion: FORMAT_VERSION,
+      runtime: 'node v20.0.0',
+      pid: 1,
+      startTime: 0,
+      clockOriginEpochMs: 1_700_000_000_000,
+      blockMs: 50,
+    };
+    const fitted = await viewer.load(Buffer.concat([encodeHeader(meta), w.bytes()]), { name: 'short' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('n');
+    const stepped = await viewer.rendered('the first step drawn', (s) => s.step?.index === 1);
+    assert.ok(
+      stepped.view[0] >= fitted.view[0] - 1e-6 && stepped.view[1] <= fitted.view[1] + 1e-6,
+      `the view ${JSON.stringify(stepped.view)} stays inside the trace ${JSON.stringify(fitted.view)}`,
+    );
+    assert.ok(
+      stepped.view[0] <= stepped.step!.time && stepped.step!.time <= stepped.view[1],
+      'the switch is in view',
+    );
+  });
+
   it('stepping from a view starts at the first switch in it, also with the buttons', async () => {
     await viewer.load(trace, { name: 'kitchen' });
     await viewer.clearMessages();
