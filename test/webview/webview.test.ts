@@ -60,6 +60,11 @@ function traceWithInternalTasks(requestName = 'GET /orders'): Uint8Array {
   w.taskEnd(14, 3, TaskEnd.Finished);
   w.idle(14);
   w.end(20, 1, 0);
+  return handWritten(w);
+}
+
+/** A hand-written trace: a header (node v20, 50 ms blocks) and the chunk `w` holds. */
+function handWritten(w: ChunkWriter): Uint8Array {
   const meta: TraceMeta = {
     formatVersion: FORMAT_VERSION,
     runtime: 'node v20.0.0',
@@ -316,15 +321,7 @@ describe('the timeline webview in Chromium', function () {
     for (let i = 0; i < 10; i++) w.run(i * 2 + 0.5, i % 2 === 0 ? 2 : 3, Reason.Io);
     w.idle(20);
     w.end(20, 1, 0);
-    const meta: TraceMeta = {
-      formatVersion: FORMAT_VERSION,
-      runtime: 'node v20.0.0',
-      pid: 1,
-      startTime: 0,
-      clockOriginEpochMs: 1_700_000_000_000,
-      blockMs: 50,
-    };
-    const fitted = await viewer.load(Buffer.concat([encodeHeader(meta), w.bytes()]), { name: 'short' });
+    const fitted = await viewer.load(handWritten(w), { name: 'short' });
     await viewer.page.locator('canvas.canvas').focus();
     await viewer.page.keyboard.press('n');
     const stepped = await viewer.rendered('the first step drawn', (s) => s.step?.index === 1);
