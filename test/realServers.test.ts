@@ -134,6 +134,38 @@ function describe_(s: Summary, tasks: SummaryTask[]): string {
 }
 
 /**
+ * The tasks of requests to `route`: at least one per request answered (`expected`), none with a
+ * child of its own (a query, a cache hit, a timer is the request waiting, however much load).
+ */
+function requestsOf(s: Summary, route: string, expected: number, what: string): SummaryTask[] {
+  const tasks = named(s, route);
+  assert.ok(tasks.length >= expected, `each request is one task named by its route (${tasks.length})`);
+  const withChildren = tasks.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+  assert.equal(
+    withChildren.length,
+    0,
+    `no ${what} has a child (${describe_(
+      s,
+      withChildren.flatMap((t) => childrenOf(s, t)),
+    )})`,
+  );
+  return tasks;
+}
+
+/** No lane but the script, the tasks `known` and their children (and, if `requests`, any request). */
+function assertNoOtherLanes(s: Summary, known: SummaryTask[], message: string, requests = false): void {
+  const ids = new Set(known.map((t) => t.id));
+  const others = lanes(s).filter(
+    (t) =>
+      t.kind !== 'main' &&
+      !(requests && t.kind === 'request') &&
+      !ids.has(t.id) &&
+      !(t.parent !== null && ids.has(t.parent)),
+  );
+  assert.deepEqual(describe_(s, others), '', message);
+}
+
+/**
  * Untracked code as a share of the loop's busy time the trace saw while the server served: from
  * the first request's arrival to the last one's response (start-up and shutdown are not serving).
  */
@@ -185,21 +217,8 @@ describe('real servers, traced under load', function () {
         );
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const products = named(s, 'GET /products/:id');
-        assert.ok(
-          products.length >= run.loaded + 3,
-          `each request is one task named by its route (${products.length})`,
-        );
         // A query is the request waiting: no child task, however much load.
-        const withChildren = products.filter((t) => childrenOf(s, t).some((c) => !c.internal));
-        assert.equal(
-          withChildren.length,
-          0,
-          `no request of a single query has a child (${describe_(
-            s,
-            withChildren.flatMap((t) => childrenOf(s, t)),
-          )})`,
-        );
+        const products = requestsOf(s, 'GET /products/:id', run.loaded + 3, 'request of a single query');
         assert.ok(
           products.every((t) => t.stints >= 2 && t.waitMs > 0),
           'each request waits for its query between stints',
@@ -241,11 +260,7 @@ describe('real servers, traced under load', function () {
         );
 
         // Nothing else: connections and the pool are nobody's dishes.
-        const known = new Set([...products, ...named(s, 'GET /summary'), report, order].map((t) => t.id));
-        const others = lanes(s).filter(
-          (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
-        );
-        assert.deepEqual(describe_(s, others), '', 'no other lanes');
+        assertNoOtherLanes(s, [...products, ...named(s, 'GET /summary'), report, order], 'no other lanes');
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
@@ -270,20 +285,7 @@ describe('real servers, traced under load', function () {
         );
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const cache = named(s, 'GET /cache/:key');
-        assert.ok(
-          cache.length >= run.loaded + 3,
-          `each request is one task named by its route (${cache.length})`,
-        );
-        const withChildren = cache.filter((t) => childrenOf(s, t).some((c) => !c.internal));
-        assert.equal(
-          withChildren.length,
-          0,
-          `no cache request has a child (${describe_(
-            s,
-            withChildren.flatMap((t) => childrenOf(s, t)),
-          )})`,
-        );
+        const cache = requestsOf(s, 'GET /cache/:key', run.loaded + 3, 'cache request');
 
         const [multi] = named(s, 'GET /multi');
         const gets = childrenOf(s, multi).filter((c) => !c.internal);
@@ -305,11 +307,11 @@ describe('real servers, traced under load', function () {
             .map((t) => [t.name, t.kind]),
           [['remember', 'background']],
         );
-        const known = new Set([...cache, multi, slow, visit].map((t) => t.id));
-        const others = lanes(s).filter(
-          (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
+        assertNoOtherLanes(
+          s,
+          [...cache, multi, slow, visit],
+          "no other lanes: the redis connection is nobody's dish",
         );
-        assert.deepEqual(describe_(s, others), '', "no other lanes: the redis connection is nobody's dish");
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
@@ -334,17 +336,7 @@ describe('real servers, traced under load', function () {
         );
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const products = named(s, 'GET /products/:id');
-        assert.ok(
-          products.length >= run.loaded + 2,
-          `each request is one task named by its route (${products.length})`,
-        );
-        const withChildren = products.filter((t) => childrenOf(s, t).some((c) => !c.internal));
-        assert.equal(
-          withChildren.length,
-          0,
-          `no product request has a child (${describe_(s, withChildren)})`,
-        );
+        const products = requestsOf(s, 'GET /products/:id', run.loaded + 2, 'product request');
         const [order] = named(s, 'GET /api/orders/:orderId');
         assert.ok(order, `the plugin's route keeps its prefix (${describe_(s, lanes(s))})`);
         const block = s.blocks.find((b) => b.task === order.id);
@@ -352,15 +344,7 @@ describe('real servers, traced under load', function () {
         assert.equal(block.location?.line, lineOf(file, 'FASTIFY BUSY LINE'));
         assert.equal(named(s, 'GET /files/*').length, 1, 'a wildcard route by its pattern');
         assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
-        const known = new Set([...products, order].map((t) => t.id));
-        const others = lanes(s).filter(
-          (t) =>
-            t.kind !== 'main' &&
-            t.kind !== 'request' &&
-            !known.has(t.id) &&
-            !(t.parent !== null && known.has(t.parent)),
-        );
-        assert.deepEqual(describe_(s, others), '', 'no other lanes');
+        assertNoOtherLanes(s, [...products, order], 'no other lanes', true);
       });
 
       it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
@@ -396,13 +380,9 @@ describe('real servers, traced under load', function () {
         );
         const [file] = named(s, 'GET /file');
         assert.ok(file.stints >= 2, `the piped file is the request's work (${file.stints} stints)`);
-        const known = new Set([...quotes, ...prices, file].map((t) => t.id));
-        const others = lanes(s).filter(
-          (t) => t.kind !== 'main' && !known.has(t.id) && !(t.parent !== null && known.has(t.parent)),
-        );
-        assert.deepEqual(
-          describe_(s, others),
-          '',
+        assertNoOtherLanes(
+          s,
+          [...quotes, ...prices, file],
           "no other lanes: the keep-alive connection is nobody's dish",
         );
         assert.ok(
