@@ -47,23 +47,27 @@ const STACK_DEPTH = 24;
 const AWAIT_STACK_DEPTH = 12;
 /** Await captures get this share of the capture rate. */
 const AWAIT_SHARE = 0.2;
-/** Captures that name dishes get this share. */
+/** Captures that name dishes get this share, and may spend this many seconds of it at once. */
 const CHAIN_SHARE = 0.4;
+const CHAIN_BURST_SECONDS = 5;
 /** Captures that tell an `await` from a promise method (once per place: a server soon knows them all). */
 const METHOD_SHARE = 1;
 
 let tracerFile = '';
 
-/** A token bucket: at most `perSecond` captures a second, in bursts of up to 200. */
+/**
+ * A token bucket: at most `perSecond` captures a second, in bursts of up to 200 (or `burst`: the
+ * naming of dishes may spend a few seconds' worth at once when a program starts many at a time).
+ */
 class Ration {
   private tokens = 0;
   private capacity = 0;
   private ratePerMs = 0;
   private lastRefill = 0;
 
-  set(perSecond: number): void {
+  set(perSecond: number, burst = Math.min(perSecond, 200)): void {
     this.ratePerMs = perSecond / 1000;
-    this.capacity = Math.max(1, Math.min(perSecond, 200));
+    this.capacity = Math.max(1, burst);
     this.tokens = this.capacity;
     this.lastRefill = performance.now();
   }
@@ -101,7 +105,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   tracerFile = ownFile;
   creations.set(perSecond);
   awaits.set(perSecond * AWAIT_SHARE);
-  chains.set(perSecond * CHAIN_SHARE);
+  chains.set(perSecond * CHAIN_SHARE, perSecond * CHAIN_SHARE * CHAIN_BURST_SECONDS);
   methods.set(perSecond * METHOD_SHARE);
 }
 
