@@ -281,7 +281,12 @@ export function logDerived(p: object, parent: object): void {
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;
   let made: Made = Made.Unknown;
   if (j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
-    if (j === n - 1 && logMade[j] === Made.ByAwait && logKind[indexOf(logParent[j])] === LogKind.Root) {
+    if (
+      j === n - 1 &&
+      logKind[j] === LogKind.Derived &&
+      logMade[j] === Made.ByAwait &&
+      logKind[indexOf(logParent[j])] === LogKind.Root
+    ) {
       // `p` awaits the promise made just before from a function's own promise, not by a `.then`:
       // that was V8's wrapper for `await thenable` — the function suspends, nobody consumed it.
       unwrap(j);
