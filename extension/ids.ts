@@ -49,6 +49,12 @@ export const COLORS = {
   stepLineForeground: 'looplens.stepLineForeground',
 } as const;
 
+/** Context keys the extension sets (for `when` clauses in package.json). */
+export const CONTEXT_KEYS = {
+  /** Some timeline panel is open: the step keys work from the source editor too. */
+  timelineOpen: 'looplens.timelineOpen',
+} as const;
+
 export const VIEW_TYPES = {
   timeline: 'looplens.timeline',
 } as const;

@@ -17,7 +17,7 @@ import {
 } from '../webview/protocol';
 import { diskFiles } from '../host/diskFiles';
 import { SourceMapper } from '../model/sourceMaps';
-import { COMMANDS, VIEW_TYPES } from './ids';
+import { COMMANDS, CONTEXT_KEYS, VIEW_TYPES } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 /** Live data is sent in batches at most this often, ms (the webview draws once per frame). */
@@ -354,10 +354,12 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   private adopt(panel: vscode.WebviewPanel, session: TraceSession): TimelinePanel {
     const view = new TimelinePanel(panel, session, this.extensionUri, this.log);
     this.panels.set(session.id, view);
+    this.updateContext();
     const steps = view.onDidStep((step) => this.stepped.fire({ panel: view, step }));
     view.onDidClose(() => {
       steps.dispose();
       this.panels.delete(session.id);
+      this.updateContext();
       this.stepped.fire({ panel: view, step: null });
       // Closing the timeline of a trace that is over closes the trace (and its lessons); a live
       // session keeps recording and its timeline can be opened again.
@@ -379,6 +381,14 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
 
   get(sessionId: string): TimelinePanel | undefined {
     return this.panels.get(sessionId);
+  }
+
+  /**
+   * Whether a timeline is open (the context key CONTEXT_KEYS.timelineOpen): the step keys work from
+   * the source editor a step opened, not only from the timeline itself.
+   */
+  private updateContext(): void {
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.timelineOpen, this.panels.size > 0);
   }
 
   all(): TimelinePanel[] {

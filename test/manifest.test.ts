@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   COMMANDS,
+  CONTEXT_KEYS,
   LAUNCH_ATTRIBUTE,
   NODE_DEBUG_TYPES,
   SETTINGS,
@@ -20,6 +21,27 @@ describe('the extension manifest', () => {
       .map((c) => c.command)
       .sort();
     assert.deepEqual(contributed, Object.values(COMMANDS).sort());
+  });
+
+  it('binds the step keys in the timeline and in the editor beside it, never over inline suggestions', () => {
+    const bindings = manifest.contributes.keybindings as Array<{
+      command: string;
+      key: string;
+      when: string;
+    }>;
+    for (const [command, key] of [
+      [COMMANDS.stepNext, 'alt+]'],
+      [COMMANDS.stepPrevious, 'alt+['],
+    ]) {
+      const binding = bindings.find((b) => b.command === command);
+      assert.equal(binding?.key, key);
+      const [webview, editor] = binding!.when.split(' || ');
+      assert.equal(webview, `activeWebviewPanelId == '${VIEW_TYPES.timeline}'`);
+      assert.equal(editor, `${CONTEXT_KEYS.timelineOpen} && editorTextFocus && !inlineSuggestionVisible`);
+    }
+    // The key the editor's binding needs is one the extension sets.
+    const source = fs.readFileSync(path.join(ROOT, 'extension', 'timelinePanel.ts'), 'utf8');
+    assert.match(source, /setContext', CONTEXT_KEYS\.timelineOpen/);
   });
 
   it('contributes every setting the code reads, under the looplens section', () => {
