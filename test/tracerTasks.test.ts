@@ -54,7 +54,6 @@ describe('tasks the tracer finds in real programs', function () {
           `${mode}: the 6 ms after ${name}'s first await is its own (${task.runMs})`,
         );
       }
-      assert.ok(main.runMs < 30, `${mode}: the script does not hold their work (${main.runMs} ms)`);
     }
   });
 
