@@ -442,6 +442,8 @@ export async function runSuite(options) {
         ...env,
         LOOPLENS_TEST_SPEC: specs.join(','),
         LOOPLENS_TEST_RESULTS: resultsFile,
+        // This runner presses keys in the workbench when the suite asks (see keysFile below).
+        LOOPLENS_TEST_KEYS: '1',
         LOOPLENS_TEST_MOCHA: mochaDir,
         ...(options.testTimeoutMs ? { LOOPLENS_TEST_TIMEOUT: String(options.testTimeoutMs) } : {}),
         ...(options.grep ? { LOOPLENS_TEST_GREP: options.grep } : {}),
@@ -452,12 +454,35 @@ export async function runSuite(options) {
     browser = await openWorkbench(server, { headless: options.headless, log });
     timings.workbench = Date.now() - started;
 
+    // Keys the suite asks the workbench to receive (it runs in the extension host, which has no
+    // keyboard): it writes `<results>.keys` ({ id, keys }), the runner presses them in the page and
+    // answers in `<results>.keys.done` with the same id.
+    const keysFile = `${resultsFile}.keys`;
+    let pressing = false;
+    const pressRequested = () => {
+      if (pressing || !fs.existsSync(keysFile)) return;
+      pressing = true;
+      void (async () => {
+        try {
+          const { id, keys } = JSON.parse(fs.readFileSync(keysFile, 'utf8'));
+          fs.rmSync(keysFile, { force: true });
+          for (const key of keys) await browser.page.keyboard.press(key);
+          fs.writeFileSync(`${keysFile}.done`, JSON.stringify({ id }));
+        } catch (error) {
+          log(`could not press the keys asked for: ${error.message}`);
+        } finally {
+          pressing = false;
+        }
+      })();
+    };
     let text;
     try {
       text = await waitForFile(resultsFile, {
         timeoutMs,
-        check: () =>
-          server.exited() ? new Error(`code-server exited: ${JSON.stringify(server.exited())}`) : null,
+        check: () => {
+          pressRequested();
+          return server.exited() ? new Error(`code-server exited: ${JSON.stringify(server.exited())}`) : null;
+        },
       });
     } catch (error) {
       if (screenshot) await browser.page.screenshot({ path: screenshot }).catch(() => {});

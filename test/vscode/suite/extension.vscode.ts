@@ -56,6 +56,28 @@ async function waitFor<T>(
   }
 }
 
+/**
+ * Has the runner press `keys` in the workbench (Playwright key names), where the focus is; false
+ * when the runner cannot (the desktop runner). See test/vscode/codeServer.mjs.
+ */
+async function pressKeys(keys: string[]): Promise<boolean> {
+  const results = process.env.LOOPLENS_TEST_RESULTS;
+  if (process.env.LOOPLENS_TEST_KEYS !== '1' || results === undefined) return false;
+  const id = `${Date.now()}-${Math.random()}`;
+  fs.rmSync(`${results}.keys.done`, { force: true });
+  fs.writeFileSync(`${results}.keys`, JSON.stringify({ id, keys }));
+  await waitFor('the runner to press the keys', async () => {
+    try {
+      return (JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as { id: string }).id === id
+        ? true
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  return true;
+}
+
 async function inspect(): Promise<Inspected[]> {
   return (await vscode.commands.executeCommand('looplens.inspectState')) as Inspected[];
 }
@@ -730,8 +752,23 @@ describe('Loop Lens in VS Code', function () {
     const back = await vscode.commands.executeCommand<Step | null>('looplens.stepPrevious', { sessionId });
     assert.equal(back?.index, step.index - 1, 'and back one switch');
 
-    // Onto the block again, for the screenshot.
-    await next();
+    // Onto the block again, for the screenshot — with Alt+] pressed in the source editor the step
+    // opened: the keys work there too, not only in the timeline.
+    const source = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === KITCHEN)!;
+    await vscode.window.showTextDocument(source.document, {
+      viewColumn: source.viewColumn,
+      preserveFocus: false,
+    });
+    if (await pressKeys(['Alt+BracketRight'])) {
+      await waitFor('Alt+] in the source editor to step', async () => {
+        const s = (await inspect()).find((x) => x.session.id === sessionId) as unknown as {
+          step: Step | null;
+        };
+        return s.step?.index === step!.index ? true : undefined;
+      });
+    } else {
+      await next();
+    }
     await sleep(500);
   });
 });
