@@ -74,7 +74,9 @@ describe('kitchen lessons, recorded for real', function () {
     const window = Math.max(...tasks.map((t) => t.endMs!)) - Math.min(...tasks.map((t) => t.startMs));
     const run = tasks.reduce((sum, t) => sum + t.runMs, 0);
     assert.ok(window >= 95, `they take the 100 ms they wait (${window})`);
-    assert.ok(run < window / 4, `the chef works for them ${run.toFixed(1)} ms of ${window.toFixed(0)} ms`);
+    // Wall-clock stints: a loaded machine that preempts the server stretches them (10 ms quiet, up
+    // to 36 ms beside two CPU hogs), while the 100 ms they wait stays 100 ms.
+    assert.ok(run < window / 2, `the chef works for them ${run.toFixed(1)} ms of ${window.toFixed(0)} ms`);
     assert.equal(summary.blocks.filter((b) => tasks.some((t) => t.id === b.task)).length, 0, 'no block');
   });
 
