@@ -120,6 +120,8 @@ function deliver(trace: string, target: string, problems: string[]): string {
     fs.copyFileSync(trace, target);
     return target;
   } catch (error) {
+    // "ENOSPC: no space left on device", without the temporary paths Node adds after it.
+    const why = (error as Error).message.split(', copyfile')[0];
     // What a failed copy left (a regular file only: never a device such as /dev/full).
     try {
       if (fs.lstatSync(target).isFile()) fs.rmSync(target);
@@ -130,12 +132,10 @@ function deliver(trace: string, target: string, problems: string[]): string {
     try {
       fs.renameSync(trace, kept);
     } catch {
-      problems.push(
-        `cannot write ${target}: ${(error as Error).message}; the trace could not be kept either`,
-      );
+      problems.push(`cannot write ${target}: ${why}; the trace could not be kept either`);
       return trace;
     }
-    problems.push(`cannot write ${target}: ${(error as Error).message}; the trace is kept at ${kept}`);
+    problems.push(`cannot write ${target}: ${why}; the trace is kept at ${kept}`);
     return kept;
   }
 }
