@@ -6,9 +6,8 @@ import * as path from 'node:path';
 import { diskFiles } from '../host/diskFiles';
 import { MAX_TRACE_BYTES, readTraceBytes, refusal } from '../host/traceFile';
 import { ChunkWriter, utf8Of } from '../protocol/chunkWriter';
-import { FORMAT_VERSION, Reason, TaskFlags, TaskKind, TraceMeta } from '../protocol/format';
-import { encodeHeader } from '../protocol/header';
-import { CLI, FIXTURES, RunResult, plainEnv, run, tempDir, waitFor } from './helpers';
+import { Reason, TaskFlags, TaskKind } from '../protocol/format';
+import { CLI, FIXTURES, RunResult, handWrittenTrace, plainEnv, run, tempDir, waitFor } from './helpers';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
 const cli = (args: string[], cwd?: string): Promise<RunResult> =>
@@ -26,15 +25,7 @@ function traceWithEscapes(): Buffer {
   w.run(0, 1, Reason.Start);
   w.idle(100);
   w.end(101, 1, 0);
-  const meta: TraceMeta = {
-    formatVersion: FORMAT_VERSION,
-    runtime: `node ${evil}`,
-    pid: 1,
-    startTime: 0,
-    clockOriginEpochMs: 1_700_000_000_000,
-    blockMs: 50,
-  };
-  return Buffer.concat([encodeHeader(meta), w.bytes()]);
+  return Buffer.from(handWrittenTrace(w, { runtime: `node ${evil}` }));
 }
 
 describe('the looplens command line', function () {

@@ -6,6 +6,9 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoadResult, loadTrace } from '../model/load';
+import { ChunkWriter } from '../protocol/chunkWriter';
+import { FORMAT_VERSION, TraceMeta } from '../protocol/format';
+import { encodeHeader } from '../protocol/header';
 import { Summary, summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
 
@@ -182,4 +185,25 @@ export async function recordKitchen(
   }
   const { timeline, summary } = readTrace(out);
   return { timeline, summary, file: out };
+}
+
+/**
+ * A trace written by hand: the header of `meta` (by default node v20, pid 1, 50 ms blocks, the
+ * clock from 0) and the chunk `w` holds.
+ */
+export function handWrittenTrace(w: ChunkWriter, meta: Partial<TraceMeta> = {}): Uint8Array {
+  const header = encodeHeader({
+    formatVersion: FORMAT_VERSION,
+    runtime: 'node v20.0.0',
+    pid: 1,
+    startTime: 0,
+    clockOriginEpochMs: 1_700_000_000_000,
+    blockMs: 50,
+    ...meta,
+  });
+  const chunk = w.bytes();
+  const out = new Uint8Array(header.length + chunk.length);
+  out.set(header, 0);
+  out.set(chunk, header.length);
+  return out;
 }

@@ -5,6 +5,7 @@ import { encodeHello, parseHello } from '../protocol/handshake';
 import { encodeHeader } from '../protocol/header';
 import { LIVE_RECORD_BYTES, LiveReader, LiveType, encodeLive } from '../protocol/live';
 import { EventVisitor, TraceFormatError, TraceReader } from '../protocol/reader';
+import { handWrittenTrace } from './helpers';
 
 const META: TraceMeta = {
   formatVersion: FORMAT_VERSION,
@@ -52,12 +53,7 @@ function sampleTrace(): Uint8Array {
   w.dropped(200, 17, 210);
   w.blockSample(11.5, 7, 80, 9, [{ name: 1, file: 2, line: 30, column: 4, weightUs: 75_000 }]);
   w.end(300, 1, 3);
-  const header = encodeHeader(META);
-  const chunk = w.bytes();
-  const out = new Uint8Array(header.length + chunk.length);
-  out.set(header, 0);
-  out.set(chunk, header.length);
-  return out;
+  return handWrittenTrace(w, META);
 }
 
 describe('trace format', () => {

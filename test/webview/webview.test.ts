@@ -9,11 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { snapshotHtml } from '../../host/snapshotHtml';
 import { ChunkWriter, utf8Of } from '../../protocol/chunkWriter';
-import { FORMAT_VERSION, Reason, TaskEnd, TaskFlags, TaskKind, TraceMeta } from '../../protocol/format';
-import { encodeHeader } from '../../protocol/header';
+import { Reason, TaskEnd, TaskFlags, TaskKind } from '../../protocol/format';
 import { LANES_TOP, LAYOUT, gutterFor } from '../../webview/layout';
 import type { FromWebviewMessage, RenderedState, StepInfo } from '../../webview/protocol';
-import { KITCHEN, Recording, get, recordKitchen, sleep, tempDir } from '../helpers';
+import { KITCHEN, Recording, get, handWrittenTrace, recordKitchen, sleep, tempDir } from '../helpers';
 import { ViewerPage, closeBrowser, viewerAssets } from './viewerPage';
 
 const BUSY_LINE =
@@ -60,25 +59,7 @@ function traceWithInternalTasks(requestName = 'GET /orders'): Uint8Array {
   w.taskEnd(14, 3, TaskEnd.Finished);
   w.idle(14);
   w.end(20, 1, 0);
-  return handWritten(w);
-}
-
-/** A hand-written trace: a header (node v20, 50 ms blocks) and the chunk `w` holds. */
-function handWritten(w: ChunkWriter): Uint8Array {
-  const meta: TraceMeta = {
-    formatVersion: FORMAT_VERSION,
-    runtime: 'node v20.0.0',
-    pid: 1,
-    startTime: 0,
-    clockOriginEpochMs: 1_700_000_000_000,
-    blockMs: 50,
-  };
-  const header = encodeHeader(meta);
-  const chunk = w.bytes();
-  const out = new Uint8Array(header.length + chunk.length);
-  out.set(header, 0);
-  out.set(chunk, header.length);
-  return out;
+  return handWrittenTrace(w);
 }
 
 /** Where things are on the canvas, from the state the view reported. */
@@ -321,7 +302,7 @@ describe('the timeline webview in Chromium', function () {
     for (let i = 0; i < 10; i++) w.run(i * 2 + 0.5, i % 2 === 0 ? 2 : 3, Reason.Io);
     w.idle(20);
     w.end(20, 1, 0);
-    const fitted = await viewer.load(handWritten(w), { name: 'short' });
+    const fitted = await viewer.load(handWrittenTrace(w), { name: 'short' });
     await viewer.page.locator('canvas.canvas').focus();
     await viewer.page.keyboard.press('n');
     const stepped = await viewer.rendered('the first step drawn', (s) => s.step?.index === 1);
