@@ -123,6 +123,30 @@ function copyProperties(target: AnyFunction, source: AnyFunction): void {
   }
 }
 
+/**
+ * Calls `fn` on `self` with the first `count` (at most 3) of `a`, `b`, `c`: the hot paths (ticks,
+ * scopes) pass their arguments on without materialising an arguments object.
+ */
+function callWith(
+  fn: AnyFunction,
+  self: unknown,
+  count: number,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+): unknown {
+  switch (count) {
+    case 0:
+      return fn.call(self);
+    case 1:
+      return fn.call(self, a);
+    case 2:
+      return fn.call(self, a, b);
+    default:
+      return fn.call(self, a, b, c);
+  }
+}
+
 /** A function that runs `fn` as a stint of the task of `slot` (dishes.ts may re-point it). */
 function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunction {
   return function (this: unknown) {
@@ -777,16 +801,9 @@ function bindTick(slot: Slot, fn: AnyFunction, tick: boolean): AnyFunction {
     enterAgain(task, Reason.Resume);
     try {
       // Without an arguments copy for the common arities: a busy server runs many ticks.
-      switch (arguments.length) {
-        case 0:
-          return fn.call(this);
-        case 1:
-          return fn.call(this, a);
-        case 2:
-          return fn.call(this, a, b);
-        default:
-          return Reflect.apply(fn, this, arguments);
-      }
+      return arguments.length <= 2
+        ? callWith(fn, this, arguments.length, a, b)
+        : Reflect.apply(fn, this, arguments);
     } finally {
       // With more of these ticks queued, the drain goes on: the next one dates this one's end.
       if (tick && ticksQueued > 0) leaveSoon();
@@ -806,19 +823,10 @@ function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
       if (tick) ticksQueued++;
       const bound = bindTick(regSlot()!, callback as AnyFunction, tick);
       // Without Reflect.apply and an arguments copy for the common arities: streams tick a lot.
-      switch (arguments.length) {
-        case 1:
-          return fn.call(this, bound);
-        case 2:
-          return fn.call(this, bound, a);
-        case 3:
-          return fn.call(this, bound, a, b);
-        default: {
-          const args = Array.prototype.slice.call(arguments);
-          args[0] = bound;
-          return Reflect.apply(fn, this, args);
-        }
-      }
+      if (arguments.length <= 3) return callWith(fn, this, arguments.length, bound, a, b);
+      const args = Array.prototype.slice.call(arguments);
+      args[0] = bound;
+      return Reflect.apply(fn, this, args);
     },
   }[key];
   copyProperties(patched, fn);
@@ -941,16 +949,9 @@ function patchAsyncResource(): void {
       const task = this[kTask];
       if (task === undefined || !enabled) {
         // Without an arguments copy for the common arities (on-finished runs one per request).
-        switch (arguments.length) {
-          case 1:
-            return run.call(this, fn);
-          case 2:
-            return run.call(this, fn, thisArg);
-          case 3:
-            return run.call(this, fn, thisArg, a);
-          default:
-            return Reflect.apply(run, this, arguments);
-        }
+        return arguments.length <= 3
+          ? callWith(run, this, arguments.length, fn, thisArg, a)
+          : Reflect.apply(run, this, arguments);
       }
       enter(task, Reason.Scope);
       try {
