@@ -43,7 +43,7 @@ interface Inspected {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor<T>(
-  what: string,
+  what: string | (() => string),
   read: () => T | undefined | Promise<T | undefined>,
   ms = 20_000,
 ): Promise<T> {
@@ -51,7 +51,8 @@ async function waitFor<T>(
   for (;;) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(100);
   }
 }
@@ -401,15 +402,21 @@ describe('Loop Lens in VS Code', function () {
     await Promise.all([get(port, '/blocking'), ...waiting]);
     await get(port, '/parallel');
     await get(port, '/background');
-    const live = await waitFor('the panel to draw the requests', async () => {
-      const s = await latest('Kitchen (traced by Loop Lens)');
-      const names = s.rendered?.lanes.map((l) => l.name) ?? [];
-      return names.includes('GET /blocking') &&
-        names.filter((n) => n === 'GET /async').length === 3 &&
-        names.includes('fetchMenu')
-        ? s
-        : undefined;
-    });
+    // What the panel showed last, for the message when it never shows the requests.
+    let seen = 'no panel yet';
+    const live = await waitFor(
+      () => `the panel to draw the requests (it showed: ${seen})`,
+      async () => {
+        const s = await latest('Kitchen (traced by Loop Lens)');
+        const names = s.rendered?.lanes.map((l) => l.name) ?? [];
+        seen = `session ${s.session.state}, ${s.session.events} events, panel ${s.panelVisible ? 'visible' : 'hidden'}, lanes ${JSON.stringify(names)}`;
+        return names.includes('GET /blocking') &&
+          names.filter((n) => n === 'GET /async').length === 3 &&
+          names.includes('fetchMenu')
+          ? s
+          : undefined;
+      },
+    );
     assert.equal(live.session.state, 'running');
     assert.ok(live.panelVisible, 'the timeline panel is visible');
     assert.ok(live.rendered!.blocks >= 1, 'the blocking request drew a block');
