@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { Lesson, findLessons } from '../model/lessons';
 import { Summary, SummaryLocation, SummaryTask } from '../model/summary';
 import type { Timeline } from '../model/timeline';
+import { formatDuration } from '../model/duration';
 
 /**
  * Text for the terminal: names, paths and messages come from traces, which anyone can write, so
@@ -61,13 +62,7 @@ export function lessonsJson(lessons: Lesson[], startTime: number): unknown[] {
   }));
 }
 
-function ms(value: number): string {
-  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
-  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
-  if (value >= 100) return `${value.toFixed(0)} ms`;
-  if (value >= 10) return `${value.toFixed(1)} ms`;
-  return `${value.toFixed(2)} ms`;
-}
+const ms = formatDuration;
 
 function where(loc: SummaryLocation | null, cwd: string | undefined): string {
   if (loc === null) return '';

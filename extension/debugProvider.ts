@@ -62,6 +62,7 @@ export class TracingConfigurationProvider implements vscode.DebugConfigurationPr
       typeof config.name === 'string' && config.name !== '' ? config.name : 'Node.js program',
       blockMs,
       settings.get<number>(SETTINGS.maxTraceMiB, 512),
+      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
     );
     const options = session.server!.tracerOptions({
       blockMs,

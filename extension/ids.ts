@@ -29,6 +29,7 @@ export const SETTINGS = {
   blockThresholdMs: 'blockThresholdMs',
   tracerMode: 'tracerMode',
   maxTraceMiB: 'maxTraceMiB',
+  maxTimelineMiB: 'maxTimelineMiB',
   lessonsEnabled: 'lessons.enabled',
   lessonsCodeLens: 'lessons.codeLens',
   lessonsLateBackgroundMs: 'lessons.lateBackgroundMs',

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
+import { formatDuration } from '../model/duration';
 
 /** The item refreshes at most this often, ms. */
 const REFRESH_MS = 250;
@@ -82,22 +83,24 @@ export class LoopStatusBar implements vscode.Disposable {
       this.item.backgroundColor = undefined;
     } else if (session.liveBlock !== null) {
       const block = session.liveBlock;
-      this.item.text = `$(error) Loop Lens: blocked now ${formatMs(block.durationMs)} in ${block.taskName}`;
-      this.item.tooltip = `${session.name}: the event loop has been held by ${block.taskName} for ${formatMs(block.durationMs)} and still is — every other task waits. Click to watch it on the timeline; its line shows when it ends.`;
+      this.item.text = `$(error) Loop Lens: blocked now ${formatDuration(block.durationMs)} in ${block.taskName}`;
+      this.item.tooltip = `${session.name}: the event loop has been held by ${block.taskName} for ${formatDuration(block.durationMs)} and still is — every other task waits. Click to watch it on the timeline; its line shows when it ends.`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     } else if (session.state === 'starting') {
       this.item.text = '$(loading~spin) Loop Lens';
       this.item.tooltip = `${session.name}: waiting for the program to connect.`;
       this.item.backgroundColor = undefined;
     } else if (lag !== undefined && lag.maxMs >= session.blockMs) {
-      this.item.text = `$(warning) Loop Lens: blocked ${formatMs(lag.maxMs)}`;
-      this.item.tooltip = `${session.name}: the event loop was blocked for ${formatMs(lag.maxMs)} — every other task waited. Click to see where.`;
+      this.item.text = `$(warning) Loop Lens: blocked ${formatDuration(lag.maxMs)}`;
+      this.item.tooltip = `${session.name}: the event loop was blocked for ${formatDuration(lag.maxMs)} — every other task waited. Click to see where.`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
-      this.item.text = `$(pulse) Loop Lens: lag ${lag !== undefined ? formatMs(lag.p99Ms) : '—'}`;
+      this.item.text = `$(pulse) Loop Lens: lag ${lag !== undefined ? formatDuration(lag.p99Ms) : '—'}`;
       this.item.tooltip = `${session.name}: event-loop lag (p99 of the last interval). Click to open the timeline.`;
       this.item.backgroundColor = undefined;
     }
+    if (session.timeline.droppedBefore !== null)
+      this.item.tooltip += ` Trace too large: its oldest part was dropped from the timeline (looplens.maxTimelineMiB); exports keep what was recorded.`;
     this.item.show();
   }
 
@@ -106,9 +109,4 @@ export class LoopStatusBar implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.item.dispose();
   }
-}
-
-function formatMs(ms: number): string {
-  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
-  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
 }

@@ -36,6 +36,8 @@ export class TraceSession implements vscode.Disposable {
   private storedBytes = 0;
   private receivedBytes = 0;
   private storeFull = false;
+  /** The cap on the timeline's memory, MiB (undefined: none). */
+  private timelineMiB: number | undefined;
   /** Events read from a trace file (a live session counts its connection's). */
   fileEvents = 0;
   /** The user stopped the debug session: the program is ended from outside, not crashing. */
@@ -72,6 +74,17 @@ export class TraceSession implements vscode.Disposable {
     this.timeline = timeline;
   }
 
+  /**
+   * Caps the memory of the session's timeline, and of the panels' (MiB; clamped to the setting's
+   * range, anything else means the default): past it the oldest part is dropped.
+   */
+  limitTimeline(mib: number): void {
+    if (mib === Infinity) return;
+    const value = Number.isFinite(mib) ? Math.min(4096, Math.max(16, mib)) : 256;
+    this.timelineMiB = value;
+    this.timeline.memoryBudget = value * MIB;
+  }
+
   /** Everything received so far (as one buffer), for a view that starts from scratch. */
   bytes(): Uint8Array {
     if (this.chunks.length === 1) return this.chunks[0];
@@ -101,6 +114,7 @@ export class TraceSession implements vscode.Disposable {
       dropped: this.timeline.droppedEvents,
       bytes: this.receivedBytes,
       blockMs: this.blockMs,
+      timelineMiB: this.timelineMiB,
       liveBlock: this.liveBlock,
     };
   }
@@ -351,7 +365,12 @@ export class TraceSessions implements vscode.Disposable {
   }
 
   /** A live session with its own trace server, waiting for the program to connect. */
-  async startLive(name: string, blockMs: number, maxMiB: number): Promise<TraceSession> {
+  async startLive(
+    name: string,
+    blockMs: number,
+    maxMiB: number,
+    timelineMiB = Infinity,
+  ): Promise<TraceSession> {
     // The server exists before its session (the session needs its address); connections only come
     // once the program runs, by which time the session is there.
     const holder: { session?: TraceSession } = {};
@@ -368,6 +387,7 @@ export class TraceSessions implements vscode.Disposable {
       visitor: () => holder.session!.timeline,
     });
     const session = new TraceSession(name, blockMs, maxMiB * MIB, server);
+    session.limitTimeline(timelineMiB);
     holder.session = session;
     this.add(session);
     return session;

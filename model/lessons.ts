@@ -16,6 +16,7 @@
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
 import { blockLocation } from './summary';
 import type { Timeline, TimelineTask } from './timeline';
+import { formatRoughDuration } from './duration';
 
 export type LessonKind = 'blockingCall' | 'cpuOnLoop' | 'sequentialAwaits' | 'lateBackground';
 
@@ -66,11 +67,7 @@ const MIN_WAIT_MS = 5;
 /** Stints of one task closer than this are one wake-up (no wait between them). */
 const GLUE_MS = 1;
 
-function fmt(ms: number): string {
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(0)} s`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms)} ms`;
-}
+const fmt = formatRoughDuration;
 
 function isUserFile(file: string): boolean {
   return !file.includes('/node_modules/') && !file.includes('\\node_modules\\') && !file.startsWith('node:');

@@ -163,11 +163,31 @@ class StintColumns {
     return i;
   }
 
+  /** Drops the first `count` stints; `renumber` gives each task's new index. */
+  dropFirst(count: number, renumber: Int32Array): void {
+    const n = this.length - count;
+    this.start.copyWithin(0, count, this.length);
+    this.end.copyWithin(0, count, this.length);
+    this.task.copyWithin(0, count, this.length);
+    this.reason.copyWithin(0, count, this.length);
+    this.readySince.copyWithin(0, count, this.length);
+    for (let i = 0; i < n; i++) this.task[i] = renumber[this.task[i]];
+    this.length = n;
+  }
+
+  /** Gives back the room of dropped stints (keeps twice what is in use). */
+  shrink(): void {
+    this.resize(Math.max(INITIAL_STINTS, this.length * 2));
+  }
+
   private grow(): void {
-    const size = this.start.length * 2;
+    this.resize(this.start.length * 2);
+  }
+
+  private resize(size: number): void {
     const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
-      b.set(a);
+      b.set(a.subarray(0, Math.min(this.length, size)));
       return b;
     };
     this.start = grow(this.start, (n) => new Float64Array(n));
@@ -215,6 +235,23 @@ export class Timeline implements EventVisitor {
   /** Samples that arrived before their stint closed, by stint start time. */
   private readonly pendingSamples: PendingSample[] = [];
 
+  /**
+   * Memory the model may use, estimated bytes (Infinity: no cap). Past it the oldest half of the
+   * stints, and what only they needed, is dropped (`dropOldest`): a live view of a program that
+   * runs for hours stays within a budget, and says what it no longer holds.
+   */
+  memoryBudget = Infinity;
+  /** Everything before this time was dropped to stay within the budget (null: nothing was). */
+  droppedBefore: number | null = null;
+  /** How many stints were dropped, in all. */
+  droppedStints = 0;
+  /** Records read since the budget was last looked at. */
+  private sinceBudgetCheck = 0;
+  /** What is remembered of tasks dropped with the oldest part, should their ids come back. */
+  private readonly forgotten = new Map<number, ForgottenTask>();
+  /** The same, for dropped tasks that had not run yet (a call still waiting for its first wake-up). */
+  private readonly forgottenWaiting = new Map<number, ForgottenTask>();
+
   constructor(
     /** A stint at least this long is a block, ms; the trace's own threshold when not given. */
     private blockMsOverride?: number,
@@ -260,6 +297,11 @@ export class Timeline implements EventVisitor {
     return this.meta?.startTime ?? 0;
   }
 
+  /** The earliest time the model still holds: the start, or where the oldest part was dropped. */
+  get firstTime(): number {
+    return this.droppedBefore ?? this.startTime;
+  }
+
   /** When the trace ends: the END record, else the latest event. */
   get endTime(): number {
     if (this.endInfo !== null) return this.endInfo.time;
@@ -286,6 +328,7 @@ export class Timeline implements EventVisitor {
     t.stints.push(stint);
     this.open = stint;
     this.version++;
+    if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVERY) this.checkBudget();
   }
 
   idle(time: number): void {
@@ -304,15 +347,18 @@ export class Timeline implements EventVisitor {
     location: SourceLocation | null,
   ): void {
     this.see(time);
-    const parentIndex = parent !== 0 ? (this.byWireId.get(parent) ?? -1) : -1;
+    const parentIndex = parent !== 0 ? (this.known(parent) ?? -1) : -1;
+    this.forgotten.delete(id);
+    this.forgottenWaiting.delete(id);
     const index = this.addTask(id, kind, parentIndex, name ?? `task ${id}`, flags, location, time);
     this.byWireId.set(id, index);
     this.version++;
+    if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVERY) this.checkBudget();
   }
 
   taskEnd(time: number, id: number, how: number): void {
     this.see(time);
-    const index = this.byWireId.get(id);
+    const index = this.known(id);
     if (index === undefined) return;
     const t = this.tasks[index];
     if (t.endedAt !== null) return;
@@ -322,14 +368,14 @@ export class Timeline implements EventVisitor {
   }
 
   ready(time: number, id: number): void {
-    const index = this.byWireId.get(id);
+    const index = this.known(id);
     if (index === undefined) return;
     this.tasks[index].readySince = time;
   }
 
   taskInfo(time: number, id: number, name: string | null, location: SourceLocation | null, parent = 0): void {
     this.see(time);
-    const index = this.byWireId.get(id);
+    const index = this.known(id);
     if (index === undefined) return;
     const t = this.tasks[index];
     if (name !== null && name !== '') {
@@ -343,7 +389,7 @@ export class Timeline implements EventVisitor {
     }
     if (location !== null) t.location = location;
     if (parent !== 0) {
-      const p = this.byWireId.get(parent);
+      const p = this.known(parent);
       if (p !== undefined && p !== index && !this.isAncestor(index, p)) {
         t.parent = p;
         this.structureVersion++;
@@ -366,8 +412,8 @@ export class Timeline implements EventVisitor {
    */
   fold(time: number, id: number, into: number): void {
     this.see(time);
-    const from = this.byWireId.get(id);
-    const to = this.byWireId.get(into);
+    const from = this.known(id);
+    const to = this.known(into);
     if (from === undefined || to === undefined || from === to || from === 0) return;
     const a = this.tasks[from];
     let b = this.tasks[to];
@@ -652,7 +698,7 @@ export class Timeline implements EventVisitor {
 
   /** The task index for a wire id, creating a placeholder for ids never announced (lost records). */
   private indexOf(wireId: number, time: number): number {
-    const known = this.byWireId.get(wireId);
+    const known = this.known(wireId);
     if (known !== undefined) return known;
     // A trace that lost events (or was made up) may name a new task in every record: past a
     // point they share one lane, so memory grows with the records, not with a task per record.
@@ -682,6 +728,171 @@ export class Timeline implements EventVisitor {
     );
     this.byWireId.set(wireId, index);
     return index;
+  }
+
+  /** The task index for a wire id, bringing back a task dropped with the oldest part if need be. */
+  private known(wireId: number): number | undefined {
+    const index = this.byWireId.get(wireId);
+    if (index !== undefined) return index;
+    const old = this.forgotten.get(wireId) ?? this.forgottenWaiting.get(wireId);
+    if (old === undefined) return undefined;
+    this.forgotten.delete(wireId);
+    this.forgottenWaiting.delete(wireId);
+    const parent = old.parentWireId !== -1 ? (this.byWireId.get(old.parentWireId) ?? -1) : -1;
+    const revived = this.addTask(
+      wireId,
+      TaskKind.Other,
+      parent,
+      old.name,
+      old.flags,
+      old.location,
+      old.createdAt,
+      old.id,
+    );
+    const t = this.tasks[revived];
+    t.kind = old.kind;
+    t.endedAt = old.endedAt;
+    t.endHow = old.endHow;
+    t.runMs = old.runMs;
+    this.byWireId.set(wireId, revived);
+    return revived;
+  }
+
+  // ------------------------------------------------------------------ the memory budget
+
+  /** What the model holds now, estimated bytes (see the weights below). */
+  estimatedBytes(): number {
+    return (
+      this.stints.start.length * STINT_BYTES +
+      this.tasks.length * TASK_BYTES +
+      (this.awaits.length + this.blocks.length) * NOTE_BYTES +
+      this.lagPoints.length * LAG_BYTES +
+      (this.forgotten.size + this.forgottenWaiting.size) * FORGOTTEN_BYTES
+    );
+  }
+
+  private checkBudget(): void {
+    this.sinceBudgetCheck = 0;
+    if (this.estimatedBytes() <= this.memoryBudget) return;
+    this.dropOldest(this.stints.length >>> 1);
+    // The arrays keep their size; what they may grow to is what counts.
+    if (this.stints.start.length * STINT_BYTES > this.memoryBudget / 2) this.stints.shrink();
+  }
+
+  /**
+   * Drops the stints before stint `keep` and everything only they needed: tasks with no later stint
+   * that were made before it (unless a kept task descends from them; a dropped task whose id comes
+   * back later is brought back by name), blocks, awaits, lag and drops before it. Indices change: views
+   * start over when `structureVersion` does. Linear in what the model holds.
+   */
+  dropOldest(keep: number): void {
+    const s = this.stints;
+    if (this.open !== -1) keep = Math.min(keep, this.open);
+    keep = Math.max(0, Math.min(keep, s.length));
+    if (keep === 0) return;
+    const cut = s.start[keep];
+    const tasks = this.tasks;
+    const kept = new Uint8Array(tasks.length);
+    kept[0] = 1;
+    for (const t of tasks) {
+      if (t.mergedInto !== -1) continue;
+      const last = t.stints.length > 0 ? t.stints[t.stints.length - 1] : -1;
+      if (last >= keep || t.createdAt >= cut || t.index === this.unrecordedShared) kept[t.index] = 1;
+    }
+    // What a kept task descends from, and the two halves of a request, stay together.
+    for (let i = tasks.length - 1; i > 0; i--) {
+      if (kept[i] === 0) continue;
+      const t = tasks[i];
+      if (t.background !== -1) kept[t.background] = 1;
+      for (let p = t.parent, depth = 0; p > 0 && kept[p] === 0 && depth < MAX_PARENT_DEPTH * 4; depth++) {
+        kept[p] = 1;
+        p = tasks[p].parent;
+      }
+    }
+    for (let i = 1; i < tasks.length; i++)
+      if (kept[i] === 1 && tasks[i].parent > 0) kept[tasks[i].parent] = 1;
+    const renumber = new Int32Array(tasks.length).fill(-1);
+    const survivors: TimelineTask[] = [];
+    for (const t of tasks) {
+      if (kept[t.index] === 1) {
+        renumber[t.index] = survivors.length;
+        survivors.push(t);
+      } else if (t.mergedInto === -1 && t.wireId > 0 && t.index !== 0) {
+        this.remember(t);
+      }
+    }
+    // Ids of merged and dropped tasks point where their task now is, or nowhere.
+    for (const [wireId, index] of this.byWireId) {
+      const to = renumber[index];
+      if (to === -1) this.byWireId.delete(wireId);
+      else this.byWireId.set(wireId, to);
+    }
+    const at = (i: number): number => (i < 0 ? -1 : renumber[i]);
+    tasks.length = 0;
+    for (const t of survivors) {
+      const stints = t.stints.filter((st) => st >= keep).map((st) => st - keep);
+      tasks.push({
+        ...t,
+        index: tasks.length,
+        parent: at(t.parent),
+        background: at(t.background),
+        stints,
+      });
+    }
+    s.dropFirst(keep, renumber);
+    const moved = <T extends { stint: number; task: number }>(list: T[]): void => {
+      let n = 0;
+      for (const item of list) {
+        if (item.stint < keep) continue;
+        item.stint -= keep;
+        item.task = renumber[item.task];
+        list[n++] = item;
+      }
+      list.length = n;
+    };
+    moved(this.blocks);
+    moved(this.awaits);
+    this.awaitOfStint.clear();
+    for (const a of this.awaits)
+      if (!this.awaitOfStint.has(a.stint)) this.awaitOfStint.set(a.stint, a.frames);
+    const lagFrom = this.lagPoints.findIndex((p) => p.time >= cut);
+    this.lagPoints.splice(0, lagFrom === -1 ? this.lagPoints.length : lagFrom);
+    const dropFrom = this.drops.findIndex((d) => d.end >= cut);
+    this.drops.splice(0, dropFrom === -1 ? this.drops.length : dropFrom);
+    if (this.unrecordedShared !== -1) this.unrecordedShared = renumber[this.unrecordedShared];
+    if (this.open !== -1) this.open -= keep;
+    this.droppedBefore = cut;
+    this.droppedStints += keep;
+    this.structureVersion++;
+    this.version++;
+  }
+
+  /**
+   * Keeps what it takes to bring a dropped task back. Room is a quarter of the budget; when it is
+   * full, a task that ran goes first (likely done), one still waiting for its first stint last.
+   */
+  private remember(t: TimelineTask): void {
+    const room = Math.min(MAX_FORGOTTEN, Math.floor(this.memoryBudget / 4 / FORGOTTEN_BYTES));
+    const list = t.stints.length > 0 || t.runMs > 0 ? this.forgotten : this.forgottenWaiting;
+    while (this.forgotten.size + this.forgottenWaiting.size >= room) {
+      const from = this.forgotten.size > 0 ? this.forgotten : this.forgottenWaiting;
+      const oldest = from.keys().next();
+      if (oldest.done === true) return;
+      from.delete(oldest.value);
+    }
+    const parent = t.parent > 0 ? this.tasks[t.parent].wireId : -1;
+    list.set(t.wireId, {
+      id: t.id,
+      kind: t.kind,
+      name: t.name,
+      flags: t.flags,
+      location: t.location,
+      parentWireId: parent,
+      createdAt: t.createdAt,
+      endedAt: t.endedAt,
+      endHow: t.endHow,
+      runMs: t.runMs,
+    });
   }
 
   /** Applies the background rule: which task a stint of `index` starting at `start` is work for. */
@@ -884,6 +1095,34 @@ export class Timeline implements EventVisitor {
       maxMs: points.reduce((max, p) => Math.max(max, p.maxMs), -Infinity),
     };
   }
+}
+
+/**
+ * Weights of the memory estimate, bytes: a stint's columns and its place in its task's list; a
+ * task with its name and location; an await or block note; a lag point; a dropped task remembered.
+ * Measured with Node 20 on a recorded promise-heavy program (see test/timelineBudget.test.ts).
+ */
+const STINT_BYTES = 48;
+const TASK_BYTES = 400;
+const NOTE_BYTES = 200;
+const LAG_BYTES = 100;
+const FORGOTTEN_BYTES = 250;
+/** Records between looks at the budget. */
+const BUDGET_CHECK_EVERY = 4096;
+/** Dropped tasks remembered, should their ids come back (a timer that fires an hour later). */
+const MAX_FORGOTTEN = 50_000;
+
+interface ForgottenTask {
+  id: string;
+  kind: KindName;
+  name: string;
+  flags: number;
+  location: SourceLocation | null;
+  parentWireId: number;
+  createdAt: number;
+  endedAt: number | null;
+  endHow: TimelineTask['endHow'];
+  runMs: number;
 }
 
 /** Tasks made for ids whose creation was not recorded, before the rest share one. */

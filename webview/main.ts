@@ -62,6 +62,8 @@ function feed(bytes: Uint8Array): string | null {
 
 function reset(session: SessionInfo, bytes: Uint8Array, pauses: Pause[], blockMs?: number): string | null {
   timeline = new Timeline(blockMs);
+  const mib = session.timelineMiB;
+  if (typeof mib === 'number' && mib > 0) timeline.memoryBudget = mib * 1024 * 1024;
   reader = new TraceReader(timeline);
   view.setTimeline(timeline);
   view.setSession(session);

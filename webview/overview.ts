@@ -80,7 +80,7 @@ export class Overview {
       ]);
       select(this.brushGroup).call(this.brush);
     }
-    const t0 = timeline.startTime;
+    const t0 = timeline.firstTime;
     // A block still going on is part of the whole: it ends where the latest word of it says.
     const t1 = Math.max(timeline.endTime, live?.now ?? -Infinity, t0 + 1);
     this.scale = scaleLinear().domain([t0, t1]).range([left, width]);
@@ -93,7 +93,7 @@ export class Overview {
     ctx.font = `11px ${theme.font}`;
     ctx.textBaseline = 'middle';
     ctx.fillStyle = theme.muted;
-    ctx.fillText('whole trace', 8, OVERVIEW_HEIGHT / 2);
+    ctx.fillText(timeline.droppedBefore === null ? 'whole trace' : 'kept part', 8, OVERVIEW_HEIGHT / 2);
     // Busy share per column, as bar height.
     const h = OVERVIEW_HEIGHT - 6;
     ctx.fillStyle = theme.foreground;

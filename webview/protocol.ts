@@ -20,6 +20,11 @@ export interface SessionInfo {
   /** Bytes received and how many of them the host still keeps (older ones are let go past a cap). */
   bytes: number;
   blockMs: number;
+  /**
+   * Memory the timeline may use, MiB; past it the oldest part is dropped (the looplens.maxTimelineMiB
+   * setting; absent: no cap). The panel's own model keeps the same budget as the host's.
+   */
+  timelineMiB?: number;
   /** The loop is blocked right now (the tracer's watchdog says so while the program cannot), or null. */
   liveBlock: LiveBlock | null;
 }

@@ -9,6 +9,7 @@ import { Timeline } from '../model/timeline';
 import { Pause } from './protocol';
 import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, firstAtOrAfter, laneAt } from './layout';
 import { Theme, taskColor } from './theme';
+import { formatDuration } from '../model/duration';
 
 export interface Frame {
   ctx: CanvasRenderingContext2D;
@@ -81,14 +82,7 @@ function hatch(
   ctx.restore();
 }
 
-export function formatDuration(ms: number): string {
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  if (ms >= 1) return `${ms.toFixed(2)} ms`;
-  return `${(ms * 1000).toFixed(0)} µs`;
-}
+export { formatDuration };
 
 export function draw(f: Frame): void {
   const { ctx, width, height, x, timeline, theme } = f;

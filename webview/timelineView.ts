@@ -96,6 +96,8 @@ export class TimelineView {
   private cursorIndex = 0;
   private stepReport: StepInfo | null = null;
   private switchTotal = { stints: -1, count: 0 };
+  /** Stints the model had dropped (to stay within its memory budget) when last drawn. */
+  private droppedSeen = 0;
   private readonly root: HTMLElement;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
@@ -267,6 +269,8 @@ export class TimelineView {
     this.transform = zoomIdentity;
     this.brushRange = null;
     this.setCursor(null);
+    this.droppedSeen = timeline.droppedStints;
+    this.switchTotal = { stints: -1, count: 0 };
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
     this.tooltip.style.display = 'none';
@@ -293,8 +297,7 @@ export class TimelineView {
         ? ''
         : `Loop blocked now: ${formatDuration(session.liveBlock.durationMs)} in ${session.liveBlock.taskName}`;
     this.blocked.style.display = session.liveBlock == null ? 'none' : 'inline-block';
-    this.problem.textContent = session.problem ?? '';
-    this.problem.style.display = session.problem !== null ? 'block' : 'none';
+    this.showProblem();
     if (session.state === 'ended' || session.state === 'file') this.setFollowing(false);
     this.requestDraw();
   }
@@ -391,7 +394,7 @@ export class TimelineView {
 
   /** The base scale: the whole trace across the drawing area. It never changes with zoom. */
   private baseScale() {
-    const t0 = this.timeline.startTime;
+    const t0 = this.timeline.firstTime;
     const t1 = Math.max(this.liveEnd(), t0 + 1);
     return scaleLinear().domain([t0, t1]).range([this.gutter, this.width]);
   }
@@ -400,8 +403,8 @@ export class TimelineView {
     if (this.following) {
       // Follow live: the newest FOLLOW_WINDOW_MS fill the view; the zoom transform catches up.
       const base = this.baseScale();
-      const t1 = Math.max(this.liveEnd(), this.timeline.startTime + 1);
-      const t0 = Math.max(this.timeline.startTime, t1 - FOLLOW_WINDOW_MS);
+      const t1 = Math.max(this.liveEnd(), this.timeline.firstTime + 1);
+      const t0 = Math.max(this.timeline.firstTime, t1 - FOLLOW_WINDOW_MS);
       const k = (base.domain()[1] - base.domain()[0]) / Math.max(t1 - t0, 1e-6);
       this.transform = zoomIdentity.translate(this.gutter - k * base(t0), 0).scale(k);
       // d3-zoom keeps its state on the element: the next wheel or drag starts from this view.
@@ -470,8 +473,42 @@ export class TimelineView {
     };
   }
 
+  /** The session's problem, and the model's own: the oldest part dropped to stay within its budget. */
+  private showProblem(): void {
+    const t = this.timeline;
+    const lines: string[] = [];
+    if (this.session?.problem != null) lines.push(this.session.problem);
+    if (t.droppedBefore !== null)
+      lines.push(
+        `Trace too large: oldest part dropped. The timeline shows from ${formatDuration(t.droppedBefore - t.startTime)} on, to stay within ${this.session?.timelineMiB ?? '?'} MiB (the looplens.maxTimelineMiB setting); exports keep what was recorded.`,
+      );
+    this.problem.textContent = lines.join('\n');
+    this.problem.style.display = lines.length > 0 ? 'block' : 'none';
+  }
+
+  /** The model dropped its oldest `count` stints: what the view holds by stint index moves with them. */
+  private afterDrop(count: number): void {
+    this.switchTotal = { stints: -1, count: 0 };
+    this.hoverTask = -1;
+    this.tooltip.style.display = 'none';
+    const cursor = this.cursor;
+    if (cursor !== null) {
+      const moved =
+        cursor.fromStint - count >= 0 ? this.timeline.switchAfter(cursor.fromStint - count) : null;
+      if (moved !== null) this.cursorIndex = this.countSwitchesBefore(moved.toStint) + 1;
+      this.setCursor(moved);
+    }
+    this.showProblem();
+  }
+
   private render(): void {
     const started = performance.now();
+    const dropped = this.timeline.droppedStints;
+    if (dropped !== this.droppedSeen) {
+      const count = dropped - this.droppedSeen;
+      this.droppedSeen = dropped;
+      this.afterDrop(count);
+    }
     this.refreshLanes();
     const ctx = this.canvas.getContext('2d');
     if (ctx === null) return;
@@ -634,7 +671,7 @@ export class TimelineView {
     const current = x.invert(this.width) - x.invert(this.gutter);
     const span = current >= need && current <= need * 50 ? current : need;
     // Centred, but never past the trace's ends: the window slides inside it instead.
-    const start = t.startTime;
+    const start = t.firstTime;
     const end = Math.max(this.liveEnd(), start + 1);
     let lo = sw.time - span / 2;
     let hi = sw.time + span / 2;

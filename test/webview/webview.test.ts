@@ -12,7 +12,21 @@ import { ChunkWriter, utf8Of } from '../../protocol/chunkWriter';
 import { Reason, TaskEnd, TaskFlags, TaskKind } from '../../protocol/format';
 import { LANES_TOP, LAYOUT, gutterFor } from '../../webview/layout';
 import type { FromWebviewMessage, RenderedState, StepInfo } from '../../webview/protocol';
-import { KITCHEN, Recording, get, handWrittenTrace, recordKitchen, sleep, tempDir } from '../helpers';
+import { Timeline } from '../../model/timeline';
+import { TraceReader } from '../../protocol/reader';
+import { formatDuration } from '../../model/duration';
+import {
+  FIXTURES,
+  KITCHEN,
+  Recording,
+  get,
+  handWrittenTrace,
+  recordKitchen,
+  run,
+  sleep,
+  tempDir,
+  tracedEnv,
+} from '../helpers';
 import { ViewerPage, closeBrowser, viewerAssets } from './viewerPage';
 
 const BUSY_LINE =
@@ -585,6 +599,62 @@ describe('the timeline webview in Chromium', function () {
       'following live: the view ends at the newest event',
     );
     assert.ok(after.view[1] - after.view[0] <= 5000 + 1, 'and shows the last five seconds at most');
+  });
+
+  it('live past its memory budget: drops the oldest part, says so, and steps through what it kept', async function () {
+    this.timeout(120_000);
+    const out = path.join(dir, 'many.looplens');
+    const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'manyTasks.js')], {
+      env: { ...tracedEnv(out), ROUNDS: '4000' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const many = fs.readFileSync(out);
+    // The same model with the same budget drops at the same records, however the bytes arrive.
+    const capped = new Timeline();
+    capped.memoryBudget = 1024 * 1024;
+    new TraceReader(capped).push(many);
+    assert.ok(capped.droppedBefore !== null, 'the trace is larger than the budget');
+    const quarter = Math.floor(many.length / 4);
+    await viewer.clearMessages();
+    await viewer.post({
+      type: 'reset',
+      session: {
+        id: 'big',
+        name: 'big',
+        state: 'running',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+        timelineMiB: 1,
+      },
+      bytes: many.subarray(0, quarter),
+      pauses: [],
+    });
+    for (let at = quarter; at < many.length; at += quarter)
+      await viewer.post({ type: 'append', bytes: many.subarray(at, Math.min(many.length, at + quarter)) });
+    const drawn = await viewer.rendered(
+      'the whole trace, as far as kept',
+      (s) => s.stints === capped.stintCount,
+    );
+    assert.ok(drawn.stints < capped.stintCount + capped.droppedStints);
+    const problem = viewer.page.locator('.problem');
+    await problem.waitFor({ state: 'visible' });
+    const text = await problem.innerText();
+    assert.match(text, /Trace too large: oldest part dropped/);
+    assert.ok(text.includes(formatDuration(capped.droppedBefore! - capped.startTime)), text);
+    assert.match(text, /1 MiB \(the looplens\.maxTimelineMiB setting\)/);
+    // Fitted, the view begins where the kept part does; stepping starts there too.
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('f');
+    const fitted = await viewer.rendered('fitted', (s) => s.brush === null);
+    assert.ok(Math.abs(fitted.view[0] - capped.droppedBefore!) < 1, `view ${JSON.stringify(fitted.view)}`);
+    await viewer.page.keyboard.press('n');
+    const stepped = await viewer.rendered('the first step', (s) => s.step?.index === 1);
+    const first = capped.switchAfter(-1)!;
+    assert.equal(stepped.step!.time, first.time);
+    assert.equal(stepped.step!.count, capped.switchCount());
   });
 
   it('takes its colours from the theme and redraws when the theme changes', async () => {
