@@ -8,9 +8,11 @@ import {
   LogKind,
   StintEntry,
   Made,
+  Rooted,
   findDishes,
   logKind,
   logMade,
+  logRooted,
   logObj,
   logParent,
   logUsed,
@@ -31,6 +33,7 @@ class Log {
     logUsed[i] = 0;
     logWrapper[i] = 0;
     logMade[i] = Made.Unknown;
+    logRooted[i] = Rooted.Unknown;
     // A settle record points at its root and a combinator's at its members: they name nothing.
     if (kind !== LogKind.Settle && kind !== LogKind.Comb) this.index.set(obj, i);
     this.names[i] = name;
@@ -45,6 +48,20 @@ class Log {
   /** A root promise: an async function's own, or `new Promise`. */
   root(name: string): this {
     return this.add(LogKind.Root, name, { name });
+  }
+
+  /** An async function's own promise, known to be one (the tracer looks once per place). */
+  call(name: string): this {
+    this.root(name);
+    logRooted[this.n - 1] = Rooted.ByCall;
+    return this;
+  }
+
+  /** A promise the runtime made (`new Promise`, its executor done), known to be one. */
+  promise(name: string): this {
+    this.root(name);
+    logRooted[this.n - 1] = Rooted.ByRuntime;
+    return this;
   }
 
   /** A derived promise: an `await` (or `.then`) on `parent`. */
@@ -166,6 +183,61 @@ describe("the rule that sorts a stint's work into dishes", () => {
       .reg('q.socket')
       .derived('q.catch', 'q')
       .derived('caller.await', 'q.catch');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), []);
+  });
+
+  it('makes a call whose first await is a promise made before it a dish (`const ready = new Promise(…); worker()`)', () => {
+    // const ready = new Promise((r) => setTimeout(r)); async function worker() { await ready; … }
+    // main() { worker(); await sleep(); } — the script's first stint
+    const known = new Log()
+      .promise('ready')
+      .reg('ready.timer')
+      .call('main')
+      .call('worker')
+      .derived('worker.await', 'ready')
+      .promise('main.sleep')
+      .reg('main.timer')
+      .derived('main.await', 'main.sleep');
+    assert.deepEqual(known.dishes(StintEntry.Script), ['call worker: worker worker.await']);
+    // Not known to be the runtime's and a call (the stacks were rationed out): read as before, the
+    // await on `ready` taken for its maker's.
+    const unknown = new Log()
+      .root('ready')
+      .reg('ready.timer')
+      .root('main')
+      .root('worker')
+      .derived('worker.await', 'ready')
+      .root('main.sleep')
+      .reg('main.timer')
+      .derived('main.await', 'main.sleep');
+    assert.deepEqual(unknown.dishes(StintEntry.Script), []);
+  });
+
+  it('makes members whose first await is a promise made before them dishes (`await Promise.all([a(gate), b(gate)])`)', () => {
+    const log = new Log()
+      .promise('gate')
+      .reg('gate.timer')
+      .call('a')
+      .derived('a.await', 'gate')
+      .call('b')
+      .derived('b.await', 'gate')
+      .comb('all', ['a', 'b'])
+      .root('all.result')
+      .derived('all.then.a', 'a')
+      .derived('all.then.b', 'b')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['all[0] a: a a.await', 'all[1] b: b b.await']);
+  });
+
+  it('keeps `await new Promise(…)` after other pending promises with the function that made them', () => {
+    // const a = new Promise(…); const b = new Promise(…); b.then(f) … await a — nobody else runs
+    const log = new Log()
+      .promise('a')
+      .reg('a.timer')
+      .promise('b')
+      .reg('b.timer')
+      .derived('caller.await', 'a')
+      .link('b.then', 'b');
     assert.deepEqual(log.dishes(StintEntry.Resumed), []);
   });
 

@@ -57,6 +57,44 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes a call a task when its first await is a promise made before it (`await ready`), in both modes', async () => {
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `gates-${mode}.looplens`);
+      const result = await run(process.execPath, [path.join(PROGRAMS, 'gates.js')], {
+        env: tracedEnv(out, { mode }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'parts [ 1, 2 ]\n');
+      const { summary } = readTrace(out);
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
+      const warm = summary.tasks.find((t) => t.name === 'warmCache');
+      assert.ok(warm, `${mode}: a task warmCache (${names})`);
+      assert.ok(warm.runMs >= 5, `${mode}: the 6 ms after its await is its own (${warm.runMs})`);
+      const parts = summary.tasks.filter((t) => t.name === 'loadPart');
+      assert.equal(parts.length, 2, `${mode}: two members loadPart (${names})`);
+      for (const part of parts)
+        assert.ok(part.runMs >= 5, `${mode}: each member runs its 6 ms (${part.runMs})`);
+    }
+  });
+
+  it('names every dish an async loop starts, thousands of them, as it names the first', async () => {
+    const out = path.join(dir, 'loop.looplens');
+    const result = await run(process.execPath, [path.join(PROGRAMS, 'manyTasks.js')], {
+      env: { ...tracedEnv(out), ROUNDS: '3000' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    const count = (name: string) => summary.tasks.filter((t) => t.name === name).length;
+    // Each round calls forgotten() without awaiting it; each of those awaits two members.
+    assert.equal(count('forgotten'), 3000, 'every call nobody awaited is named after its function');
+    assert.equal(count('member'), 6000, 'every member is named after its function, not its place (all[0])');
+    assert.equal(
+      summary.tasks.length,
+      3000 + 6000 + 1 + 1 + 1,
+      'and nothing else: script, sleeper, untracked code',
+    );
+  });
+
   it("keeps a request's whole callback chain (fs, zlib, crypto, immediate, timer) in the request, and finds its block", async () => {
     const out = path.join(dir, 'callbacks.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'callbacks.js')], {

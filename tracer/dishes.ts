@@ -19,7 +19,14 @@ import {
   setSegmentHandlers,
   taskOf,
 } from './engine';
-import { ChainFrame, CodeLocation, captureChain, isTracerFile, madeByPromiseMethod } from './locations';
+import {
+  ChainFrame,
+  CodeLocation,
+  captureChain,
+  isTracerFile,
+  madeByPromiseMethod,
+  madeByRuntime,
+} from './locations';
 import {
   FoundDish,
   LogKind,
@@ -27,8 +34,10 @@ import {
   StintEntry,
   findDishes,
   Made,
+  Rooted,
   logKind,
   logMade,
+  logRooted,
   logObj,
   logParent,
   logUsed,
@@ -45,7 +54,7 @@ const LOG_MASK = (1 << LOG_BITS) - 1;
 /** Hash bits kept beside the index so that the whole stays a small integer (31 bits). */
 const PLACE_MASK = (1 << (31 - LOG_BITS)) - 1;
 function stamp(index: number): number {
-  return ((hash & PLACE_MASK) << LOG_BITS) | index;
+  return ((shape & PLACE_MASK) << LOG_BITS) | index;
 }
 /** On the promise a dish was made from: the dish (to fold it if its caller turns out to await it). */
 export const kDish = Symbol('looplens.dish');
@@ -112,6 +121,17 @@ let how: StintEntry = StintEntry.Resumed;
  * record i. A server runs the same code paths over and over, so a place seen once comes again.
  */
 let hash = 0;
+/**
+ * The same hash without the seed: the shape of this stint alone. A promise's place is stamped with
+ * it, so a stint's seed says where its work was left (one stint back), not the whole history
+ * before that: an async loop (`for (;;) { job(); await tick(); }`) comes back to the same places.
+ */
+let shape = 0;
+/** Both hashes take in `v`. */
+function advance(v: number): void {
+  hash = mix(hash, v);
+  shape = mix(shape, v);
+}
 const logHash = new Int32Array(MAX_LOG);
 /** The place the work about to run was left at (see `willRun`), for the next segment's seed. */
 let nextSeed = 0;
@@ -119,7 +139,7 @@ let nextSeed = 0;
 let seed = 0;
 let hashed = true;
 /** The state of the segments a nested stint interrupted, SAVED_FIELDS numbers each. */
-const SAVED_FIELDS = 7;
+const SAVED_FIELDS = 8;
 const MAX_NESTING = 256;
 const saved = new Int32Array(SAVED_FIELDS * MAX_NESTING);
 let depth = 0;
@@ -135,9 +155,10 @@ const HASH_MASK = 0x3fffffff;
 /** The segment's hash starts, at its first record: how its stint began, its seed, its task. */
 function startHash(): void {
   hashed = true;
-  const h = mix(mix(0x811c9dc5, how), seed);
+  const base = mix(0x811c9dc5, how);
   const task = current;
-  hash = task === null ? h : mix(h, taskSeed(task));
+  shape = task === null ? base : mix(base, taskSeed(task));
+  hash = mix(shape, seed);
 }
 
 /** A task's share of the seed: its kind and name (hashed once; its first name will do). */
@@ -172,6 +193,7 @@ function begin(entry: StintEntry): void {
     saved[o + 4] = tails;
     saved[o + 5] = foreignSettle;
     saved[o + 6] = hash;
+    saved[o + 7] = shape;
   }
   depth++;
   segStart = n;
@@ -228,6 +250,7 @@ function restore(): void {
     tails = saved[o + 4];
     foreignSettle = saved[o + 5];
     hash = saved[o + 6];
+    shape = saved[o + 7];
   } else {
     segStart = 0;
     open = 0;
@@ -236,6 +259,7 @@ function restore(): void {
     tails = 0;
     foreignSettle = -1;
     hash = 0;
+    shape = 0;
   }
 }
 
@@ -265,11 +289,12 @@ export function logRoot(p: object): void {
   logObj[n] = p;
   logKind[n] = LogKind.Root;
   logUsed[n] = 0;
+  logRooted[n] = rootedHow();
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is.
   if (armed[hash & ARM_MASK] === (hash | 1)) learnAtCreation(hash);
-  hash = mix(hash, LogKind.Root);
+  advance(LogKind.Root);
   n++;
   open++;
 }
@@ -304,7 +329,8 @@ export function logDerived(p: object, parent: object): void {
   logWrapper[n] = 0;
   logMade[n] = made;
   logHash[n] = hash;
-  hash = mix(mix(hash, LogKind.Derived), j >= segStart && j < n ? n - j : 0xffff);
+  advance(LogKind.Derived);
+  advance(j >= segStart && j < n ? n - j : 0xffff);
   n++;
   tails++;
 }
@@ -339,6 +365,25 @@ function madeHow(j: number): Made {
   return made;
 }
 
+/**
+ * What makes the root being logged now: the runtime (`new Promise`, whose executor returns before
+ * its maker goes on) or an async function entered (which runs on) — learnt once per place from the
+ * stack, like `madeHow`. Unknown when rationed out.
+ */
+const rootPlaceKey = new Int32Array(MADE_PLACES + 1);
+const rootPlaceVerdict = new Uint8Array(MADE_PLACES + 1);
+function rootedHow(): Rooted {
+  const key = mix(hash, LogKind.Root) | 1;
+  const slot = key & MADE_PLACES;
+  if (rootPlaceKey[slot] === key) return rootPlaceVerdict[slot];
+  const runtime = madeByRuntime(logRoot);
+  if (runtime === null) return Rooted.Unknown;
+  const made = runtime ? Rooted.ByRuntime : Rooted.ByCall;
+  rootPlaceKey[slot] = key;
+  rootPlaceVerdict[slot] = made;
+  return made;
+}
+
 /** A promise settled: logged when it is a root of this stint (its function returned). */
 export function logSettled(p: object): void {
   if (n >= MAX_LOG) return;
@@ -352,7 +397,7 @@ export function logSettled(p: object): void {
     // Settled as it was made: `await value`'s wrapper.
     if (j === n - 1) {
       unwrap(j);
-      hash = mix(hash, LogKind.Settle);
+      advance(LogKind.Settle);
     }
     return;
   }
@@ -360,7 +405,8 @@ export function logSettled(p: object): void {
   logObj[n] = p;
   logKind[n] = LogKind.Settle;
   logHash[n] = hash;
-  hash = mix(mix(hash, LogKind.Settle), n - j);
+  advance(LogKind.Settle);
+  advance(n - j);
   n++;
 }
 
@@ -374,7 +420,7 @@ export function regSlot(): Slot | null {
     logObj[n] = slot;
     logKind[n] = LogKind.Reg;
     logHash[n] = hash;
-    hash = mix(hash, LogKind.Reg);
+    advance(LogKind.Reg);
     n++;
   }
   return slot;
@@ -388,7 +434,7 @@ export function logResource(resource: object): void {
   logObj[n] = resource;
   logKind[n] = LogKind.Resource;
   logHash[n] = hash;
-  hash = mix(hash, LogKind.Resource);
+  advance(LogKind.Resource);
   n++;
 }
 
@@ -401,11 +447,12 @@ export function logCombinator(members: unknown[], name: string, where: CodeLocat
   logParent[n] = call;
   logKind[n] = LogKind.Comb;
   logHash[n] = hash;
-  hash = mix(mix(hash, LogKind.Comb), name.length);
+  advance(LogKind.Comb);
+  advance(name.length);
   // The members are consumed: the combinator awaits them.
   for (const m of members) {
     const j = indexOf(m);
-    hash = mix(hash, j === -1 ? 0xffff : n - j);
+    advance(j === -1 ? 0xffff : n - j);
     if (j !== -1 && logUsed[j] === 0) {
       logUsed[j] = 1;
       if (logKind[j] === LogKind.Root) open--;
@@ -503,7 +550,13 @@ const MAX_PARSES = 4096;
 
 function parsed(returned: boolean): Parsed | null {
   const length = n - segStart;
-  const key = mix(mix(mix(hash, how), returned ? 1 : 2), length);
+  let key = mix(mix(mix(shape, how), returned ? 1 : 2), length);
+  // What the stacks told (or, rationed out, did not) reads into the parse: part of the key.
+  for (let i = segStart; i < n; i++) {
+    const kind = logKind[i];
+    if (kind === LogKind.Derived) key = mix(key, logMade[i]);
+    else if (kind === LogKind.Root) key = mix(key, logRooted[i]);
+  }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
   const { dishes, owner } = findDishes(segStart, n, indexOf, how, returned);

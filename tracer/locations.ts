@@ -99,6 +99,8 @@ const CHAIN_DEPTH = 32;
 const awaits = new Ration();
 /** Whether a promise was made by an `await` or by a promise method. */
 const methods = new Ration();
+/** Whether a root promise was made by the runtime or by entering an async function: its own budget. */
+const roots = new Ration();
 
 /** Sets the files to skip (the tracer's own) and the capture rate (creations; awaits get a share). */
 export function configureLocations(ownFile: string, perSecond: number): void {
@@ -107,6 +109,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   awaits.set(perSecond * AWAIT_SHARE);
   chains.set(perSecond * CHAIN_SHARE, perSecond * CHAIN_SHARE * CHAIN_BURST_SECONDS);
   methods.set(perSecond * METHOD_SHARE);
+  roots.set(perSecond * METHOD_SHARE);
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
@@ -233,6 +236,25 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown): boolea
     if (file !== '') return false;
     const fn = frameFunctionName(frame);
     return fn === 'then' || fn === 'catch' || fn === 'finally';
+  }
+  return null;
+}
+
+/**
+ * Whether the promise being made now (in a promise hook called from `skip`) is made by the runtime
+ * — `new Promise` (the Promise constructor's own frame is on top), `Promise.resolve`, a builtin —
+ * rather than by entering an async function (the function's own frame is on top: its body runs
+ * next). Null when rationed out.
+ */
+export function madeByRuntime(skip: (...args: never[]) => unknown): boolean | null {
+  if (!roots.take()) return null;
+  const frames = captureFrames(skip, 6);
+  if (frames === null) return null;
+  for (const frame of frames) {
+    const file = frameFile(frame) ?? '';
+    if (file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks')
+      continue;
+    return file === '';
   }
   return null;
 }

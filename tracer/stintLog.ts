@@ -79,6 +79,19 @@ export const enum Made {
 }
 export const logMade = new Uint8Array(MAX_LOG);
 
+/** What made a ROOT, when known (the tracer looks once per place). */
+export const enum Rooted {
+  Unknown = 0,
+  /**
+   * The runtime: `new Promise` (its executor has returned before the code that made it goes on),
+   * `Promise.resolve`, a builtin. Its extent ends where it begins: nothing later is its code.
+   */
+  ByRuntime = 1,
+  /** Entering an async function: its body runs on, in the stint, until its first await or return. */
+  ByCall = 2,
+}
+export const logRooted = new Uint8Array(MAX_LOG);
+
 /** A dish found in a stint's log. */
 export interface FoundDish {
   /** Index of the root (or first record) of the call that made it. */
@@ -192,6 +205,14 @@ export function parse(
       if (r === root) break;
     }
   };
+  /** Closes every call opened after `root` (not `root` itself), their extents ending before `at`. */
+  const popAbove = (root: number, at: number) => {
+    while (top >= 0 && stack[top] !== root) {
+      const r = stack[top--];
+      isOpen[r] = 0;
+      closedAt[r] = at;
+    }
+  };
   for (let i = start; i < end; i++) {
     switch (logKind[i]) {
       case LogKind.Root:
@@ -240,7 +261,36 @@ export function parse(
           i++;
           break;
         }
-        if (parentOpen)
+        const live = parentOpen && logRooted[j] === Rooted.ByRuntime ? liveCallAbove(j, top) : -1;
+        if (live !== -1) {
+          // The runtime made j (`new Promise`): what consumes it is the function that runs now, a
+          // call made after j — `await ready` as that function's first await. Roots above it were
+          // the runtime's, done. And j's executor had returned before any call still open above it
+          // began (no code inside it can name the promise it makes): those calls are not inside
+          // it, nor inside the runtime's roots below them; such roots leave the stack.
+          popAbove(live, i);
+          let kept = 0;
+          let gone = -1;
+          for (let s = 0; s <= top; s++) {
+            const r = stack[s];
+            if (r !== live && r >= j && logRooted[r] === Rooted.ByRuntime) {
+              isOpen[r] = 0;
+              closedAt[r] = i;
+              if (gone === -1) gone = s;
+              continue;
+            }
+            if (gone !== -1) {
+              // The runtime's roots left below r ended before r began.
+              for (let u = gone; u < s; u++) if (closedAt[stack[u]] > r) closedAt[stack[u]] = r;
+              gone = -1;
+            }
+            let up = level[r];
+            while (up >= j && isOpen[up] === 0 && logRooted[up] === Rooted.ByRuntime) up = level[up];
+            level[r] = up;
+            stack[kept++] = r;
+          }
+          top = kept - 1;
+        } else if (parentOpen)
           popTo(j, i); // its creator consumes it: the call has returned
         else if (top >= 0 && j >= start) {
           // A chain made before the innermost open call, consumed now: the consumer is not that
@@ -252,7 +302,14 @@ export function parse(
             if (p < start || p >= k) break;
             k = p;
           }
-          while (top >= 0 && stack[top] > k && logUsed[stack[top]] === 0 && isOpen[stack[top]] === 1) {
+          // A function still running (known to be one) is not such a promise: it consumes the chain.
+          while (
+            top >= 0 &&
+            stack[top] > k &&
+            logUsed[stack[top]] === 0 &&
+            isOpen[stack[top]] === 1 &&
+            logRooted[stack[top]] !== Rooted.ByCall
+          ) {
             const r = stack[top];
             popTo(r, i);
           }
@@ -298,6 +355,21 @@ export function parse(
   }
   while (top >= 0) isOpen[stack[top--]] = 0;
   return { level, closedAt, entry };
+}
+
+/**
+ * The innermost root on the stack above root `j` (the runtime's) that is a function still running
+ * (known to be an async function entered, not yet suspended), with nothing above it but roots the
+ * runtime made: that function runs now. -1 when there is none, or when a root above it is not
+ * known to be the runtime's.
+ */
+function liveCallAbove(j: number, top: number): number {
+  for (let s = top; s >= 0 && stack[s] > j; s--) {
+    const r = stack[s];
+    if (logRooted[r] === Rooted.ByCall) return r;
+    if (logRooted[r] !== Rooted.ByRuntime) return -1;
+  }
+  return -1;
 }
 
 /** Whether DERIVED `i` (of parent record `p`) is a combinator's own `.then` on a member it consumed. */
@@ -430,6 +502,8 @@ export function findDishes(
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || own[r] === 1 || (logUsed[r] !== 0 && unawaited[r] === 0)) continue;
     if (how === StintEntry.Script && level[r] === -1) continue;
+    // `new Promise(…)` is no call: what its executor started is its maker's.
+    if (logRooted[r] === Rooted.ByRuntime) continue;
     const stop = closedAt[r];
     let work = false;
     for (let i = r + 1; i < stop && !work; i++) {

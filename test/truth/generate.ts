@@ -195,6 +195,13 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
               },
       ],
       [1, () => (bad.length ? { k: 'tryFail', fn: pick(bad), workMs: work() } : null)],
+      [
+        1,
+        () =>
+          depth > 2
+            ? null
+            : { k: 'gate', ms: int(1, 6), workMs: work(), style: chance(0.5) ? 'forget' : 'all' },
+      ],
     ];
     const total = kinds.reduce((sum, [w]) => sum + w, 0);
     for (;;) {

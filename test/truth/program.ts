@@ -57,7 +57,12 @@ export type Stmt =
   /** A named scope: everything its body starts belongs to the scope. */
   | { k: 'scope'; name: string; style: 'run' | 'bind'; body: Stmt[]; awaited: boolean }
   /** `try { await failing(d) } catch { work }` */
-  | { k: 'tryFail'; fn: string; workMs: number };
+  | { k: 'tryFail'; fn: string; workMs: number }
+  /**
+   * A promise made first (`new Promise` on a timer), then calls whose first await is that promise:
+   * one nobody awaits, or the members of a Promise.all (`await ready` as a function's first line).
+   */
+  | { k: 'gate'; ms: number; workMs: number; style: 'forget' | 'all' };
 
 export interface FnDef {
   name: string;
@@ -132,6 +137,12 @@ const util = require('node:util');
 const __gzip = util.promisify(zlib.gzip);
 const __randomBytes = util.promisify(crypto.randomBytes);
 const __noop = () => {};
+/** A function whose first await is a promise made before it was called. */
+async function afterGate(d, gate, ms) {
+  await gate;
+  __running = d;
+  __work(d, ms);
+}
 `;
 
 function ms(n: number): string {
@@ -186,7 +197,9 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
   for (const s of body) {
     renderStmt(w, s, d);
-    if (AWAITING.has(s.k) || (s.k === 'scope' && s.awaited)) w.line(`__running = ${d};`);
+    // A gate's Promise.all awaits; the call nobody awaits does not.
+    if (AWAITING.has(s.k) || (s.k === 'scope' && s.awaited) || (s.k === 'gate' && s.style === 'all'))
+      w.line(`__running = ${d};`);
   }
 }
 
@@ -405,6 +418,16 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       w.line(`  __work(${d}, ${ms(s.workMs)});`);
       w.line('}');
       return;
+    case 'gate': {
+      const g = w.fresh('gate');
+      w.line(
+        `const ${g} = new Promise((resolve) => { __timerDish(${d}, 'open', 'timer'); setTimeout(function open() { resolve(); }, ${s.ms}); });`,
+      );
+      const call = `afterGate(__dish('afterGate', ${d}, 'other'), ${g}, ${ms(s.workMs)})`;
+      if (s.style === 'forget') w.line(`${call};`);
+      else w.line(`await Promise.all([${call}, ${call}]);`);
+      return;
+    }
   }
 }
 
