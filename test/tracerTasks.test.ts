@@ -88,10 +88,13 @@ describe('tasks the tracer finds in real programs', function () {
     // Each round calls forgotten() without awaiting it; each of those awaits two members.
     assert.equal(count('forgotten'), 3000, 'every call nobody awaited is named after its function');
     assert.equal(count('member'), 6000, 'every member is named after its function, not its place (all[0])');
-    assert.equal(
-      summary.tasks.length,
-      3000 + 6000 + 1 + 1 + 1,
-      'and nothing else: script, sleeper, untracked code',
+    const others = summary.tasks
+      .filter((t) => t.name !== 'forgotten' && t.name !== 'member')
+      .map((t) => t.name);
+    assert.deepEqual(
+      others.filter((name) => name !== '(untracked code)').sort(),
+      ['manyTasks.js', 'sleeper'],
+      'and nothing else but the script, the sleeper and maybe untracked code',
     );
   });
 
