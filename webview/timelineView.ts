@@ -1,12 +1,9 @@
 /**
- * The timeline view: the DOM around the canvas, d3-zoom for wheel and drag, the vertical scroll of
- * the dish lanes, hover and click, the keyboard. One mapping from time to pixels: a base scale
- * over the whole trace that never changes, rescaled by the zoom transform (d3-zoom's idea).
- * Drawing happens at most once per animation frame, however many updates arrive.
+ * The timeline view: the DOM around the canvas, the vertical scroll of the dish lanes, hover and
+ * click, the keyboard. What part of the trace is in view, and the mapping from time to pixels, is
+ * the viewport's (viewport.ts). Drawing happens at most once per animation frame, however many
+ * updates arrive.
  */
-import { scaleLinear } from 'd3-scale';
-import { select } from 'd3-selection';
-import { ZoomBehavior, ZoomTransform, zoom, zoomIdentity } from 'd3-zoom';
 import { blockLocation } from '../model/summary';
 import { BlockInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { REASON_NAMES } from '../protocol/format';
@@ -26,11 +23,7 @@ import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInf
 import { Frame, draw, formatDuration } from './renderer';
 import { SvgContext } from './svgContext';
 import { Theme, readTheme, watchTheme } from './theme';
-
-/** The most the view zooms in: a few microseconds across the screen. */
-const MAX_ZOOM = 1e7;
-/** While following live, the newest this many ms are in view. */
-const FOLLOW_WINDOW_MS = 5000;
+import { Viewport } from './viewport';
 
 /** A step keeps the switch in a window at least this wide, ms, and this many times its stints. */
 const STEP_MIN_SPAN_MS = 2;
@@ -80,13 +73,11 @@ export class TimelineView {
   private foldedScanned = 0;
   private hiddenLanes = 0;
   private theme: Theme = readTheme();
-  private transform: ZoomTransform = zoomIdentity;
-  private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private readonly viewport: Viewport;
   private width = 0;
   private height = 0;
   private gutter: number = LAYOUT.gutter;
   private scrollTop = 0;
-  private following = true;
   private frameRequested = false;
   private hoverTask = -1;
   private lastDrawMs = 0;
@@ -153,9 +144,9 @@ export class TimelineView {
       this.step('previous'),
     );
     this.button(tools, 'Switch ▶', 'Next task switch (N, or Alt+] in VS Code)', () => this.step('next'));
-    this.button(tools, 'Fit', 'Show the whole trace (F)', () => this.fitAll());
+    this.button(tools, 'Fit', 'Show the whole trace (F)', () => this.viewport.fit());
     this.followButton = this.button(tools, 'Follow live', 'Keep the newest events in view (L)', () =>
-      this.setFollowing(!this.following),
+      this.setFollowing(this.viewport.current !== 'follow'),
     );
     if (options.inVsCode && callbacks.exportRequested !== undefined) {
       const exportRequested = callbacks.exportRequested.bind(callbacks);
@@ -204,9 +195,13 @@ export class TimelineView {
       this.scrollTop = this.scroller.scrollTop;
       this.requestDraw();
     });
-    this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
-      .scaleExtent([0.5, MAX_ZOOM])
-      .filter((event: Event) => {
+    this.viewport = new Viewport(
+      this.canvas,
+      () => {
+        const first = this.timeline.firstTime;
+        return [first, Math.max(this.liveEnd(), first + 1)];
+      },
+      (event: Event) => {
         if (event.type === 'wheel') {
           const wheel = event as WheelEvent;
           // Shift+wheel scrolls the lanes instead of zooming.
@@ -216,13 +211,10 @@ export class TimelineView {
           }
         }
         return !(event as MouseEvent).button;
-      })
-      .on('zoom', (event: { transform: ZoomTransform; sourceEvent: Event | null }) => {
-        this.transform = event.transform;
-        if (event.sourceEvent !== null) this.setFollowing(false);
-        this.requestDraw();
-      });
-    select(this.canvas).call(this.zoomBehavior).on('dblclick.zoom', null);
+      },
+      () => this.requestDraw(),
+      (mode) => this.followButton.setAttribute('aria-pressed', String(mode === 'follow')),
+    );
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => {
       this.hoverTask = -1;
@@ -266,7 +258,7 @@ export class TimelineView {
   setTimeline(timeline: Timeline): void {
     this.timeline = timeline;
     this.lanesVersion = -1;
-    this.transform = zoomIdentity;
+    this.viewport.reset();
     this.brushRange = null;
     this.setCursor(null);
     this.droppedSeen = timeline.droppedStints;
@@ -274,7 +266,6 @@ export class TimelineView {
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
     this.tooltip.style.display = 'none';
-    select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
     this.requestDraw();
   }
 
@@ -298,7 +289,9 @@ export class TimelineView {
         : `Loop blocked now: ${formatDuration(session.liveBlock.durationMs)} in ${session.liveBlock.taskName}`;
     this.blocked.style.display = session.liveBlock == null ? 'none' : 'inline-block';
     this.showProblem();
-    if (session.state === 'ended' || session.state === 'file') this.setFollowing(false);
+    // A trace that no longer grows is shown whole (a file), or where it was when it ended.
+    if (this.viewport.current === 'follow' && (session.state === 'ended' || session.state === 'file'))
+      this.viewport.setMode(session.state === 'file' ? 'fit' : 'fixed');
     this.requestDraw();
   }
 
@@ -312,20 +305,15 @@ export class TimelineView {
     this.requestDraw();
   }
 
+  /** Follows a live trace (on), or holds the view where it is (off). */
   private setFollowing(on: boolean): void {
-    this.following =
-      on &&
+    const live =
       this.session !== null &&
       (this.session.state === 'running' ||
         this.session.state === 'paused' ||
         this.session.state === 'starting');
-    this.followButton.setAttribute('aria-pressed', String(this.following));
-    if (this.following) this.requestDraw();
-  }
-
-  private fitAll(): void {
-    this.setFollowing(false);
-    select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
+    if (on && live) this.viewport.setMode('follow');
+    else if (this.viewport.current === 'follow') this.viewport.show(...this.viewport.range());
   }
 
   private toggleInternal(): void {
@@ -343,18 +331,8 @@ export class TimelineView {
 
   /** Shows the time range [t0, t1] (trace clock ms) across the drawing area; null shows everything. */
   private showRange(range: [number, number] | null): void {
-    this.setFollowing(false);
-    if (range === null) {
-      select(this.canvas).call(this.zoomBehavior.transform, zoomIdentity);
-      return;
-    }
-    const base = this.baseScale();
-    const [t0, t1] = range;
-    const k = Math.min(MAX_ZOOM, (base.domain()[1] - base.domain()[0]) / Math.max(t1 - t0, 1e-6));
-    select(this.canvas).call(
-      this.zoomBehavior.transform,
-      zoomIdentity.translate(this.gutter - k * base(t0), 0).scale(k),
-    );
+    if (range === null) this.viewport.fit();
+    else this.viewport.show(range[0], range[1]);
   }
 
   private requestDraw(): void {
@@ -371,6 +349,7 @@ export class TimelineView {
     this.width = Math.max(100, Math.floor(box.width));
     this.height = Math.max(100, Math.floor(box.height));
     this.gutter = gutterFor(this.width);
+    this.viewport.setArea(this.gutter, this.width);
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);
@@ -392,25 +371,8 @@ export class TimelineView {
     return Math.max(this.timeline.endTime, this.session?.liveBlock?.now ?? -Infinity);
   }
 
-  /** The base scale: the whole trace across the drawing area. It never changes with zoom. */
-  private baseScale() {
-    const t0 = this.timeline.firstTime;
-    const t1 = Math.max(this.liveEnd(), t0 + 1);
-    return scaleLinear().domain([t0, t1]).range([this.gutter, this.width]);
-  }
-
   private xScale() {
-    if (this.following) {
-      // Follow live: the newest FOLLOW_WINDOW_MS fill the view; the zoom transform catches up.
-      const base = this.baseScale();
-      const t1 = Math.max(this.liveEnd(), this.timeline.firstTime + 1);
-      const t0 = Math.max(this.timeline.firstTime, t1 - FOLLOW_WINDOW_MS);
-      const k = (base.domain()[1] - base.domain()[0]) / Math.max(t1 - t0, 1e-6);
-      this.transform = zoomIdentity.translate(this.gutter - k * base(t0), 0).scale(k);
-      // d3-zoom keeps its state on the element: the next wheel or drag starts from this view.
-      (this.canvas as unknown as { __zoom: ZoomTransform }).__zoom = this.transform;
-    }
-    return this.transform.rescaleX(this.baseScale());
+    return this.viewport.scale();
   }
 
   private refreshLanes(): void {
@@ -519,8 +481,7 @@ export class TimelineView {
     const x = frame.x;
     const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
     this.overview.draw(this.timeline, this.pauses, this.theme, this.width, this.gutter, frame.liveBlock);
-    const whole = this.transform.k <= 1.0001 && !this.following;
-    this.brushRange = whole ? null : [v0, v1];
+    this.brushRange = this.viewport.brush();
     this.overview.show(this.brushRange);
     this.lastDrawMs = performance.now() - started;
     if (this.session !== null) {
@@ -585,7 +546,7 @@ export class TimelineView {
         total === 0
           ? 'No task switch recorded yet: the loop has run one task at most.'
           : direction === 'next'
-            ? `No later task switch${this.following || this.session?.state === 'running' ? ' recorded yet' : ''} (${total.toLocaleString()} in all).`
+            ? `No later task switch${this.viewport.current === 'follow' || this.session?.state === 'running' ? ' recorded yet' : ''} (${total.toLocaleString()} in all).`
             : `No earlier task switch (${total.toLocaleString()} in all).`;
       this.callbacks.stepped(null);
       return null;
@@ -829,25 +790,20 @@ export class TimelineView {
   }
 
   private key(event: KeyboardEvent): void {
-    const sel = select(this.canvas);
     const center: [number, number] = [(this.gutter + this.width) / 2, this.height / 2];
     switch (event.key) {
       case '+':
       case '=':
-        this.setFollowing(false);
-        sel.call(this.zoomBehavior.scaleBy, 1.5, center);
+        this.viewport.zoomBy(1.5, center);
         break;
       case '-':
-        this.setFollowing(false);
-        sel.call(this.zoomBehavior.scaleBy, 1 / 1.5, center);
+        this.viewport.zoomBy(1 / 1.5, center);
         break;
       case 'ArrowLeft':
-        this.setFollowing(false);
-        sel.call(this.zoomBehavior.translateBy, (this.width - this.gutter) / 8 / this.transform.k, 0);
+        this.viewport.panBy((this.width - this.gutter) / 8);
         break;
       case 'ArrowRight':
-        this.setFollowing(false);
-        sel.call(this.zoomBehavior.translateBy, -(this.width - this.gutter) / 8 / this.transform.k, 0);
+        this.viewport.panBy(-(this.width - this.gutter) / 8);
         break;
       case 'ArrowUp':
         this.scroller.scrollTop -= LAYOUT.laneHeight * 3;
@@ -863,11 +819,11 @@ export class TimelineView {
         break;
       case 'f':
       case 'F':
-        this.fitAll();
+        this.viewport.fit();
         break;
       case 'l':
       case 'L':
-        this.setFollowing(!this.following);
+        this.setFollowing(this.viewport.current !== 'follow');
         break;
       case 'n':
       case 'N':

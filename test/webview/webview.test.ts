@@ -164,7 +164,7 @@ describe('the timeline webview in Chromium', function () {
     await viewer.load(trace, { id: 'live', state: 'running', liveBlock });
     const state = await viewer.rendered(
       'the live block',
-      (s) => s.liveBlock !== null && s.view[1] >= since + 600,
+      (s) => s.liveBlock !== null && s.view[1] >= since + 600 - 1e-6,
     );
     assert.deepEqual(state.liveBlock, { taskName: 'GET /parallel', durationMs: 600 });
     assert.match(
@@ -655,6 +655,98 @@ describe('the timeline webview in Chromium', function () {
     const first = capped.switchAfter(-1)!;
     assert.equal(stepped.step!.time, first.time);
     assert.equal(stepped.step!.count, capped.switchCount());
+  });
+
+  it('live, not following: a view set by a step or the overview stays on its time range while the trace grows for minutes', async () => {
+    // Two requests taking turns every 10 ms for the first second, then more of the same for ten
+    // minutes, sent as the program would: a chunk at a time.
+    const turns = (w: ChunkWriter, from: number, to: number) => {
+      for (let t = from; t < to; t += 10) {
+        w.run(t, t % 20 === 0 ? 2 : 3, Reason.Io);
+        w.idle(t + 4);
+      }
+    };
+    const w = new ChunkWriter(1024);
+    ['app.js', 'GET /a', 'GET /b'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 1, 1, 1);
+    w.task(0, 2, TaskKind.Request, 0, 2, TaskFlags.None, 1, 2, 1);
+    w.task(0, 3, TaskKind.Request, 0, 3, TaskFlags.None, 1, 3, 1);
+    turns(w, 0, 1000);
+    await viewer.clearMessages();
+    await viewer.post({
+      type: 'reset',
+      session: {
+        id: 'grow',
+        name: 'grow',
+        state: 'running',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+      },
+      bytes: handWrittenTrace(w),
+      pauses: [],
+    });
+    await viewer.rendered('the first second', (s) => s.sessionId === 'grow' && s.stints > 0);
+    await viewer.page.locator('canvas.canvas').focus();
+    for (let i = 0; i < 3; i++) await viewer.page.keyboard.press('n');
+    const stepped = await viewer.rendered('the third step', (s) => s.step?.index === 3);
+    const close = (a: [number, number], b: [number, number], what: string) =>
+      assert.ok(
+        Math.abs(a[0] - b[0]) < 1e-6 * Math.max(1, Math.abs(b[0])) &&
+          Math.abs(a[1] - b[1]) < 1e-6 * Math.max(1, b[1]),
+        `${what}: ${JSON.stringify(a)} is still ${JSON.stringify(b)}`,
+      );
+    let end = 1000;
+    let seen = stepped.stints;
+    for (const minutes of [0.5, 1, 2, 5, 10]) {
+      const more = new ChunkWriter(8192);
+      // A chunk a second apart: two turns each.
+      for (let t = end; t < minutes * 60_000; t += 1000) turns(more, t, t + 20);
+      end = minutes * 60_000;
+      more.run(end, 2, Reason.Io);
+      more.idle(end + 1);
+      await viewer.post({ type: 'append', bytes: more.bytes() });
+      const grown = await viewer.rendered(`${minutes} minutes in`, (s) => s.stints > seen);
+      seen = grown.stints;
+      close(grown.view, stepped.view, `${minutes} minutes in, the stepped view`);
+    }
+    // A drag on the overview strip, now over ten minutes, lands where it was let go.
+    const last = await viewer.rendered('ten minutes in');
+    const box = (await viewer.page.locator('.overview').boundingBox())!;
+    const gutter = gutterFor(last.width);
+    const at = (f: number) => box.x + gutter + (box.width - gutter) * f;
+    await viewer.page.mouse.move(at(0.5), box.y + box.height / 2);
+    await viewer.page.mouse.down();
+    await viewer.page.mouse.move(at(0.6), box.y + box.height / 2, { steps: 5 });
+    await viewer.page.mouse.up();
+    const whole = end + 1;
+    const brushed = await viewer.rendered('the brushed view', (s) => s.view[0] > 60_000);
+    const slack = whole * 0.01;
+    assert.ok(
+      Math.abs(brushed.view[0] - whole * 0.5) < slack && Math.abs(brushed.view[1] - whole * 0.6) < slack,
+      `the brushed view ${JSON.stringify(brushed.view)} is the middle tenth of ${whole} ms`,
+    );
+    // And stays there while the trace grows on.
+    const more = new ChunkWriter(64);
+    turns(more, end + 1000, end + 1100);
+    await viewer.post({ type: 'append', bytes: more.bytes() });
+    const after = await viewer.rendered('more', (s) => s.stints > last.stints);
+    close(after.view, brushed.view, 'the brushed view after more events');
+    // Fitted (F), the view takes in the whole trace, growing with it; L follows again.
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('f');
+    const fitted = await viewer.rendered('fitted', (s) => s.brush === null);
+    assert.ok(
+      Math.abs(fitted.view[0] - 0) < 1 && Math.abs(fitted.view[1] - (end + 1094)) < 1,
+      JSON.stringify(fitted.view),
+    );
+    await viewer.page.keyboard.press('l');
+    const following = await viewer.rendered('following', (s) => s.brush !== null);
+    assert.ok(
+      Math.abs(following.view[1] - (end + 1094)) < 1 && following.view[1] - following.view[0] <= 5000 + 1,
+    );
   });
 
   it('takes its colours from the theme and redraws when the theme changes', async () => {
