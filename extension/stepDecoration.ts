@@ -52,7 +52,7 @@ export class StepDecoration implements vscode.Disposable {
       ? vscode.Uri.parse(location.file)
       : vscode.Uri.file(location.file);
     this.marked = { uri: uri.toString(), line: Math.max(0, location.line - 1) };
-    this.label = `  ⟵ ${step.to.name} ${step.text.includes(' starts:') ? 'starts' : 'resumes'} here: ${step.because}`;
+    this.label = `  ⟵ ${step.to.name} ${step.starts ? 'starts' : 'resumes'} here: ${step.because}`;
     try {
       const column = besideColumn(panel.panel.viewColumn);
       const position = new vscode.Position(this.marked.line, Math.max(0, location.column - 1));

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { EndCause, FORMAT_VERSION, Reason, TaskEnd, TaskKind } from '../protocol/format';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { decodeMappings, SourceMapper } from '../model/sourceMaps';
+import { Stepper } from '../model/steps';
 import { summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
 
@@ -360,5 +361,64 @@ describe('debugger pauses', () => {
     assert.equal(t.blocks.length, 0, 'even with more than the threshold outside what the host saw as paused');
     t.setPauses([{ start: 2500, end: 2600 }]);
     assert.equal(t.blocks.length, 1, 'without a pause inside it, it is');
+  });
+});
+
+describe('stepping through task switches (model/steps.ts)', () => {
+  function kitchen(): Timeline {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Main, 0, 'app.js', 0, at('/app.js', 1));
+    t.task(1, 2, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 5));
+    t.task(1, 3, TaskKind.Request, 0, 'GET /b', 0, at('/app.js', 9));
+    t.run(0, 1, Reason.Start);
+    t.run(2, 2, Reason.Request);
+    t.run(4, 3, Reason.Request);
+    t.run(6, 2, Reason.Timer);
+    t.taskEnd(7, 2, TaskEnd.Finished);
+    t.run(8, 3, Reason.Io);
+    t.idle(9);
+    return t;
+  }
+
+  it('moves from switch to switch, from a time range when it stands nowhere, and says why in words', () => {
+    const t = kitchen();
+    const stepper = new Stepper(t, (ms) => `${ms} ms`);
+    assert.equal(stepper.count(), 4);
+    const first = stepper.move('next', [3, 9]);
+    assert.equal(first?.time, 4, 'the first switch in view');
+    let step = stepper.describe(false)!;
+    assert.equal(step.index, 2);
+    assert.equal(step.starts, true);
+    assert.equal(step.text, 'GET /a yields → GET /b starts: a request arrived. Runs app.js:9.');
+    stepper.move('next', [0, 0]);
+    step = stepper.describe(false)!;
+    assert.deepEqual(
+      [step.index, step.to.name, step.starts, step.because],
+      [3, 'GET /a', false, 'a timer fired'],
+    );
+    assert.match(step.text, /GET \/b yields → GET \/a resumes: a timer fired, after waiting 2 ms\./);
+    stepper.move('next', [0, 0]);
+    // GET /a's response went out: its last stint was its last.
+    assert.match(stepper.describe(false)!.text, /^GET \/a ends → GET \/b resumes: I\/O completed/);
+    assert.equal(stepper.move('next', [0, 0]), null);
+    assert.equal(stepper.none('next', true), 'No later task switch recorded yet (4 in all).');
+    assert.equal(stepper.none('previous', false), 'No earlier task switch (4 in all).');
+    assert.ok(stepper.moveTo(2));
+    assert.equal(stepper.describe(true)!.index, 1);
+    assert.equal(stepper.moveTo(3), false, 'no switch at 3 ms');
+  });
+
+  it('keeps its switch when the model drops its oldest part, and lets go when the switch went', () => {
+    const t = kitchen();
+    const stepper = new Stepper(t, String);
+    stepper.move('next', [5, 9]);
+    assert.equal(stepper.cursor?.time, 6);
+    t.dropOldest(2);
+    assert.ok(stepper.follow());
+    assert.equal(stepper.cursor?.time, 6, 'the same switch, by its new stint numbers');
+    assert.equal(stepper.describe(false)!.index, 1);
+    t.dropOldest(2);
+    stepper.follow();
+    assert.equal(stepper.cursor, null, 'its switch was dropped');
   });
 });

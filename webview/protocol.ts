@@ -5,6 +5,7 @@
  * with the same model as the host), host-only facts (session state, debugger pauses) travel apart.
  * Messages are discriminated unions; a side that receives a type it does not know logs and ignores it.
  */
+import type { StepInfo, StepTask } from '../model/steps';
 
 export type SessionState = 'starting' | 'running' | 'paused' | 'ended' | 'file';
 
@@ -70,34 +71,8 @@ export type ToWebviewMessage =
   /** Draw the current view as an image and send it back (`snapshot` reply with the same id). */
   | { type: 'snapshot'; requestId: number; format: ImageFormat };
 
-/** A task as a step reports it. */
-export interface StepTask {
-  id: string;
-  name: string;
-  kind: string;
-}
-
-/** Where the step cursor stands: one switch, what yielded and what resumed. */
-export interface StepInfo {
-  /** Which switch this is (1-based) out of how many recorded so far. */
-  index: number;
-  count: number;
-  /** Trace clock ms. */
-  time: number;
-  from: StepTask;
-  to: StepTask;
-  /** Why the resumed task ran: "timer", "io", "promise", "request"... */
-  reason: string;
-  /** The same in words ("a timer fired"). */
-  because: string;
-  /** How long the resumed task had been waiting, and how much of that it was ready but not run. */
-  waitedMs: number;
-  readyMs: number;
-  /** The line the resumed task runs: where a block spent its time, else where the task was made. */
-  location: SourceLocation | null;
-  /** The one-line summary the panel shows. */
-  text: string;
-}
+/** A step: where the step cursor stands (model/steps.ts). */
+export type { StepInfo, StepTask };
 
 /** What the panel draws, reported after each frame that changed it (for tests and diagnostics). */
 export interface RenderedState {

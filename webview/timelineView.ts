@@ -5,6 +5,7 @@
  * updates arrive.
  */
 import { blockLocation } from '../model/summary';
+import { Stepper, reasonText, where } from '../model/steps';
 import { BlockInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { REASON_NAMES } from '../protocol/format';
 import {
@@ -83,12 +84,8 @@ export class TimelineView {
   private lastDrawMs = 0;
   private brushRange: [number, number] | null = null;
   /** The step cursor: the switch it stands on, its number (1-based), and what was reported. */
-  private cursor: SwitchInfo | null = null;
-  private cursorIndex = 0;
+  private stepper: Stepper = new Stepper(this.timeline, formatDuration);
   private stepReport: StepInfo | null = null;
-  private switchTotal = { stints: -1, count: 0 };
-  /** Stints the model had dropped (to stay within its memory budget) when last drawn. */
-  private droppedSeen = 0;
   private readonly root: HTMLElement;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
@@ -260,9 +257,8 @@ export class TimelineView {
     this.lanesVersion = -1;
     this.viewport.reset();
     this.brushRange = null;
-    this.setCursor(null);
-    this.droppedSeen = timeline.droppedStints;
-    this.switchTotal = { stints: -1, count: 0 };
+    this.stepper = new Stepper(timeline, formatDuration);
+    this.showStep();
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
     this.tooltip.style.display = 'none';
@@ -427,8 +423,7 @@ export class TimelineView {
       pauses: this.pauses,
       theme: this.theme,
       hoverTask: this.hoverTask,
-      step:
-        this.cursor === null ? null : { time: this.cursor.time, from: this.cursor.from, to: this.cursor.to },
+      step: ((c) => (c === null ? null : { time: c.time, from: c.from, to: c.to }))(this.stepper.cursor),
       folded: this.foldedCount > 0 ? { stints: this.foldedStints, tasks: this.foldedCount } : null,
       gutter: this.gutter,
       liveBlock: this.liveBlock(),
@@ -448,28 +443,14 @@ export class TimelineView {
     this.problem.style.display = lines.length > 0 ? 'block' : 'none';
   }
 
-  /** The model dropped its oldest `count` stints: what the view holds by stint index moves with them. */
-  private afterDrop(count: number): void {
-    this.switchTotal = { stints: -1, count: 0 };
-    this.hoverTask = -1;
-    this.tooltip.style.display = 'none';
-    const cursor = this.cursor;
-    if (cursor !== null) {
-      const moved =
-        cursor.fromStint - count >= 0 ? this.timeline.switchAfter(cursor.fromStint - count) : null;
-      if (moved !== null) this.cursorIndex = this.countSwitchesBefore(moved.toStint) + 1;
-      this.setCursor(moved);
-    }
-    this.showProblem();
-  }
-
   private render(): void {
     const started = performance.now();
-    const dropped = this.timeline.droppedStints;
-    if (dropped !== this.droppedSeen) {
-      const count = dropped - this.droppedSeen;
-      this.droppedSeen = dropped;
-      this.afterDrop(count);
+    if (this.stepper.follow()) {
+      // The model dropped its oldest part: what the view held by stint index moved with it.
+      this.hoverTask = -1;
+      this.tooltip.style.display = 'none';
+      this.showStep();
+      this.showProblem();
     }
     this.refreshLanes();
     const ctx = this.canvas.getContext('2d');
@@ -523,36 +504,15 @@ export class TimelineView {
 
   /** Moves the step cursor to the next or previous task switch and reports where it stands. */
   step(direction: 'next' | 'previous'): StepInfo | null {
-    const t = this.timeline;
-    let found: SwitchInfo | null;
-    let index: number;
-    if (this.cursor !== null && this.cursor.toStint < t.stintCount) {
-      found = direction === 'next' ? t.switchAfter(this.cursor.toStint) : t.switchBefore(this.cursor.toStint);
-      index = this.cursorIndex + (direction === 'next' ? 1 : -1);
-    } else {
-      // From the view: the first switch in it, or the last one before its right edge.
-      const x = this.xScale();
-      const [v0, v1] = [x.invert(this.gutter), x.invert(this.width)];
-      found =
-        direction === 'next'
-          ? t.switchAfter(t.firstStintStartingAt(v0) - 1)
-          : t.switchBefore(t.firstStintStartingAt(v1));
-      index = found === null ? 0 : this.countSwitchesBefore(found.toStint) + 1;
-    }
+    const found = this.stepper.move(direction, this.viewport.range());
     if (found === null) {
-      const total = this.totalSwitches();
+      const growing = this.viewport.current === 'follow' || this.session?.state === 'running';
       this.stepBar.style.display = 'block';
-      this.stepBar.textContent =
-        total === 0
-          ? 'No task switch recorded yet: the loop has run one task at most.'
-          : direction === 'next'
-            ? `No later task switch${this.viewport.current === 'follow' || this.session?.state === 'running' ? ' recorded yet' : ''} (${total.toLocaleString()} in all).`
-            : `No earlier task switch (${total.toLocaleString()} in all).`;
+      this.stepBar.textContent = this.stepper.none(direction, growing);
       this.callbacks.stepped(null);
       return null;
     }
-    this.cursorIndex = index;
-    this.setCursor(found);
+    this.showStep();
     this.setFollowing(false);
     this.centerOn(found);
     this.revealLane(found.to);
@@ -561,64 +521,19 @@ export class TimelineView {
     return info;
   }
 
-  private totalSwitches(): number {
-    if (this.switchTotal.stints !== this.timeline.stintCount)
-      this.switchTotal = { stints: this.timeline.stintCount, count: this.timeline.switchCount() };
-    return this.switchTotal.count;
-  }
-
-  private countSwitchesBefore(stint: number): number {
-    let count = 0;
-    for (
-      let sw = this.timeline.switchAfter(-1);
-      sw !== null && sw.toStint < stint;
-      sw = this.timeline.switchAfter(sw.toStint)
-    )
-      count++;
-    return count;
-  }
-
-  private setCursor(sw: SwitchInfo | null): void {
-    this.cursor = sw;
-    if (sw === null) {
-      this.stepReport = null;
+  /** The step bar says where the cursor stands (or goes when it stands nowhere). */
+  private showStep(): void {
+    const finished = this.session?.state === 'ended' || this.session?.state === 'file';
+    this.stepReport = this.stepper.describe(finished);
+    const step = this.stepReport;
+    if (step === null) {
       this.stepBar.style.display = 'none';
       this.stepBar.textContent = '';
-      return;
+    } else {
+      this.stepBar.style.display = 'block';
+      this.stepBar.textContent = `Switch ${step.index.toLocaleString()} of ${step.count.toLocaleString()} at ${formatDuration(step.time - this.timeline.startTime)}: ${step.text}`;
+      this.stepBar.title = this.stepBar.textContent;
     }
-    const t = this.timeline;
-    const from = t.tasks[sw.from];
-    const to = t.tasks[sw.to];
-    const block = this.blockOf(sw.toStint);
-    const location =
-      block !== undefined ? blockLocation(block, to) : (t.resumeLocation(sw.toStint) ?? to.location);
-    const because = reasonText(sw.reason);
-    const first = to.stints[0] === sw.toStint;
-    // Its last stint so far is its last for good once the trace is finished or the response went out.
-    const finished =
-      this.session?.state === 'ended' || this.session?.state === 'file' || from.endedAt !== null;
-    const fromEnds = finished && from.stints[from.stints.length - 1] === sw.fromStint;
-    const waited =
-      first || sw.waitedMs <= 0
-        ? ''
-        : `, after waiting ${formatDuration(sw.waitedMs)}${sw.readyMs > 0 ? ` (ready but not run for the last ${formatDuration(sw.readyMs)} of it)` : ''}`;
-    const text = `${from.name} ${fromEnds ? 'ends' : 'yields'} → ${to.name} ${first ? 'starts' : 'resumes'}: ${because}${waited}.${location !== null ? ` Runs ${where(location)}.` : ''}`;
-    this.stepReport = {
-      index: this.cursorIndex,
-      count: Math.max(this.cursorIndex, this.totalSwitches()),
-      time: sw.time,
-      from: { id: from.id, name: from.name, kind: from.kind },
-      to: { id: to.id, name: to.name, kind: to.kind },
-      reason: sw.reason,
-      because,
-      waitedMs: sw.waitedMs,
-      readyMs: sw.readyMs,
-      location,
-      text,
-    };
-    this.stepBar.style.display = 'block';
-    this.stepBar.textContent = `Switch ${this.cursorIndex.toLocaleString()} of ${this.stepReport.count.toLocaleString()} at ${formatDuration(sw.time - t.startTime)}: ${text}`;
-    this.stepBar.title = this.stepBar.textContent;
     this.requestDraw();
   }
 
@@ -849,38 +764,13 @@ export class TimelineView {
         if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
         break;
       case 'Escape':
-        if (this.cursor === null) return;
-        this.setCursor(null);
+        if (this.stepper.cursor === null) return;
+        this.stepper.clear();
+        this.showStep();
         break;
       default:
         return;
     }
     event.preventDefault();
   }
-}
-
-function where(location: SourceLocation | null): string {
-  if (location === null) return '';
-  const file = location.file.split(/[\\/]/).pop() ?? location.file;
-  return `${file}:${location.line}`;
-}
-
-function reasonText(reason: string): string {
-  return (
-    (
-      {
-        start: 'its first run',
-        request: 'a request arrived',
-        timer: 'a timer fired',
-        immediate: 'an immediate ran',
-        io: 'I/O completed',
-        promise: 'a promise it awaited was resolved',
-        event: 'an event was emitted',
-        scope: 'its scope was entered',
-        message: 'a worker sent a message',
-        resume: 'it went on after another task',
-        unknown: 'resumed',
-      } as Record<string, string>
-    )[reason] ?? reason
-  );
 }
