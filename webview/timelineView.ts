@@ -4,22 +4,13 @@
  * the viewport's (viewport.ts). Drawing happens at most once per animation frame, however many
  * updates arrive.
  */
-import { blockLocation } from '../model/summary';
-import { Stepper, reasonText, where } from '../model/steps';
-import { BlockInfo, SwitchInfo, Timeline } from '../model/timeline';
-import { REASON_NAMES } from '../protocol/format';
-import {
-  FOLDED_LANE,
-  LANES_TOP,
-  LAYOUT,
-  Lane,
-  LaneFilter,
-  firstAtOrAfter,
-  gutterFor,
-  laneAt,
-  layoutView,
-} from './layout';
+import { Stepper } from '../model/steps';
+import { SwitchInfo, Timeline } from '../model/timeline';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, LaneFilter, gutterFor, layoutView } from './layout';
+import { buildChrome } from './chrome';
+import { handleKey } from './keys';
 import { Overview } from './overview';
+import { PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
 import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInfo } from './protocol';
 import { Frame, draw, formatDuration } from './renderer';
 import { SvgContext } from './svgContext';
@@ -43,17 +34,6 @@ export interface ViewCallbacks {
 export interface ViewOptions {
   /** Inside VS Code (an export button, sources open in the editor); false in a plain page. */
   inVsCode: boolean;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  parent?: HTMLElement,
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  parent?.appendChild(el);
-  return el;
 }
 
 /** Lanes listed in a `rendered` report at most. */
@@ -86,7 +66,6 @@ export class TimelineView {
   /** The step cursor: the switch it stands on, its number (1-based), and what was reported. */
   private stepper: Stepper = new Stepper(this.timeline, formatDuration);
   private stepReport: StepInfo | null = null;
-  private readonly root: HTMLElement;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
   private readonly blocked: HTMLElement;
@@ -107,86 +86,43 @@ export class TimelineView {
     private readonly callbacks: ViewCallbacks,
     options: ViewOptions = { inVsCode: true },
   ) {
-    this.root = element('div', 'looplens', parent);
-    const header = element('div', 'header', this.root);
-    this.title = element('span', 'title', header);
-    this.status = element('span', 'status', header);
-    this.blocked = element('span', 'blocked-now', header);
-    this.blocked.style.display = 'none';
-    const tools = element('span', 'tools', header);
-    this.search = element('input', 'search', tools);
-    this.search.type = 'search';
-    this.search.placeholder = 'Filter lanes';
-    this.search.title = 'Show only tasks whose name or kind contains this (/)';
-    this.search.setAttribute('aria-label', 'Filter lanes by name or kind');
-    this.search.addEventListener('input', () => {
-      this.filter = { ...this.filter, text: this.search.value };
-      this.lanesVersion = -1;
-      this.requestDraw();
-    });
-    this.search.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' || e.key === 'Enter') {
-        this.canvas.focus();
-        e.preventDefault();
-      }
-    });
-    this.internalButton = this.button(
-      tools,
-      'Hide internal',
-      'Fold tasks made by libraries and Node itself into one lane (I)',
-      () => this.toggleInternal(),
+    let overview: Overview | null = null;
+    const chrome = buildChrome(
+      parent,
+      {
+        filter: (text) => {
+          this.filter = { ...this.filter, text };
+          this.lanesVersion = -1;
+          this.requestDraw();
+        },
+        filterDone: () => this.canvas.focus(),
+        toggleInternal: () => this.toggleInternal(),
+        step: (direction) => void this.step(direction),
+        fit: () => this.viewport.fit(),
+        toggleFollow: () => this.setFollowing(this.viewport.current !== 'follow'),
+        exportRequested:
+          options.inVsCode && callbacks.exportRequested !== undefined
+            ? callbacks.exportRequested.bind(callbacks)
+            : undefined,
+      },
+      (root) => (overview = new Overview(root, (range) => this.showRange(range))),
     );
-    this.internalButton.setAttribute('aria-pressed', 'true');
-    this.button(tools, '◀ Switch', 'Previous task switch (P, or Alt+[ in VS Code)', () =>
-      this.step('previous'),
-    );
-    this.button(tools, 'Switch ▶', 'Next task switch (N, or Alt+] in VS Code)', () => this.step('next'));
-    this.button(tools, 'Fit', 'Show the whole trace (F)', () => this.viewport.fit());
-    this.followButton = this.button(tools, 'Follow live', 'Keep the newest events in view (L)', () =>
-      this.setFollowing(this.viewport.current !== 'follow'),
-    );
-    if (options.inVsCode && callbacks.exportRequested !== undefined) {
-      const exportRequested = callbacks.exportRequested.bind(callbacks);
-      this.button(
-        tools,
-        'Export…',
-        'Export a snapshot: PNG, SVG, HTML, trace file or Chrome trace',
-        exportRequested,
-      );
-    }
-    this.problem = element('div', 'problem', this.root);
-    this.problem.setAttribute('role', 'alert');
-    this.stepBar = element('div', 'stepbar', this.root);
-    this.stepBar.setAttribute('role', 'status');
-    this.stepBar.setAttribute('aria-live', 'polite');
-    this.overview = new Overview(this.root, (range) => this.showRange(range));
-
-    const chart = element('div', 'chart', this.root);
-    this.canvas = element('canvas', 'canvas', chart);
-    this.canvas.tabIndex = 0;
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute(
-      'aria-label',
-      'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters.',
-    );
-    this.scroller = element('div', 'scroller', chart);
-    this.spacer = element('div', 'spacer', this.scroller);
-    this.tooltip = element('div', 'tooltip', this.root);
-    this.tooltip.setAttribute('role', 'tooltip');
-    const legend = element('div', 'legend', this.root);
-    for (const [cls, label] of [
-      ['running', 'running'],
-      ['waiting', 'waiting'],
-      ['ready', 'ready, not run'],
-      ['block', 'block'],
-      ['paused', 'paused in debugger'],
-      ['responded', 'response sent'],
-    ]) {
-      const item = element('span', 'legend-item', legend);
-      element('span', `swatch swatch-${cls}`, item);
-      item.append(label);
-    }
-    this.legendHidden = element('span', 'legend-hidden', legend);
+    this.overview = overview!;
+    ({
+      title: this.title,
+      status: this.status,
+      blocked: this.blocked,
+      search: this.search,
+      internalButton: this.internalButton,
+      followButton: this.followButton,
+      problem: this.problem,
+      stepBar: this.stepBar,
+      canvas: this.canvas,
+      scroller: this.scroller,
+      spacer: this.spacer,
+      tooltip: this.tooltip,
+      legendHidden: this.legendHidden,
+    } = chrome);
 
     this.scroller.addEventListener('scroll', () => {
       this.scrollTop = this.scroller.scrollTop;
@@ -220,7 +156,7 @@ export class TimelineView {
     });
     this.canvas.addEventListener('click', (e) => this.click(e));
     this.canvas.addEventListener('keydown', (e) => this.key(e));
-    new ResizeObserver(() => this.resize()).observe(chart);
+    new ResizeObserver(() => this.resize()).observe(this.canvas.parentElement!);
     this.watchPixelRatio();
     watchTheme(() => {
       this.theme = readTheme();
@@ -240,15 +176,6 @@ export class TimelineView {
       },
       { once: true },
     );
-  }
-
-  private button(parent: HTMLElement, label: string, title: string, action: () => void): HTMLButtonElement {
-    const b = element('button', 'tool', parent);
-    b.type = 'button';
-    b.textContent = label;
-    b.title = title;
-    b.addEventListener('click', action);
-    return b;
   }
 
   /** Starts over with a new timeline (a reset from the host). */
@@ -583,100 +510,28 @@ export class TimelineView {
 
   // ------------------------------------------------------------------ pointer and keyboard
 
-  /** The lane (task index) and time under a CSS-pixel point; -1 for the chef lane, -2 for none. */
-  private hit(
-    px: number,
-    py: number,
-  ): { task: number; time: number; lane: 'chef' | 'lag' | 'dish' | 'none' } {
-    const time = this.xScale().invert(px);
-    if (py >= LAYOUT.axisHeight && py < LAYOUT.axisHeight + LAYOUT.chefHeight)
-      return { task: -1, time, lane: 'chef' };
-    if (py >= LAYOUT.axisHeight + LAYOUT.chefHeight && py < LANES_TOP) return { task: -2, time, lane: 'lag' };
-    if (py < LANES_TOP) return { task: -2, time, lane: 'none' };
-    const y = py - LANES_TOP + this.scrollTop;
-    const k = laneAt(this.lanes, y);
-    const lane = this.lanes[k];
-    if (lane === undefined || y < lane.y) return { task: -2, time, lane: 'none' };
-    return { task: lane.task, time, lane: 'dish' };
-  }
-
-  /** The stint of `task` (or of the loop, for -1) at `time`, within a few pixels. */
-  private stintAt(task: number, time: number): number {
-    const s = this.timeline.stints;
-    const x = this.xScale();
-    const slack = Math.abs(x.invert(3) - x.invert(0));
-    if (task === -1) {
-      const i = this.timeline.firstStintAfter(time - slack);
-      return i < s.length && s.start[i] <= time + slack ? i : -1;
-    }
-    const stints = task === FOLDED_LANE ? this.foldedStints : this.timeline.tasks[task].stints;
-    const j = firstAtOrAfter(s.start, stints, time + slack) - 1;
-    if (j < 0) return -1;
-    const st = stints[j];
-    return this.timeline.stintEnd(st) >= time - slack ? st : -1;
-  }
-
-  private blockOf(stint: number): BlockInfo | undefined {
-    return this.timeline.blocks.find((b) => b.stint === stint);
+  /** What the view shows, as the pointer needs it (pointer.ts). */
+  private scene(): PointerScene {
+    return {
+      timeline: this.timeline,
+      lanes: this.lanes,
+      scrollTop: this.scrollTop,
+      x: this.xScale(),
+      foldedStints: this.foldedStints,
+      foldedCount: this.foldedCount,
+      format: formatDuration,
+    };
   }
 
   private hover(event: MouseEvent): void {
     const rect = this.canvas.getBoundingClientRect();
     const px = event.clientX - rect.left;
     const py = event.clientY - rect.top;
-    const hit = this.hit(px, py);
-    const lines: string[] = [];
-    let taskIndex = hit.task;
-    const stint = hit.task >= -1 || hit.task === FOLDED_LANE ? this.stintAt(hit.task, hit.time) : -1;
-    if (stint >= 0) taskIndex = this.timeline.stints.task[stint];
-    if (hit.task === FOLDED_LANE)
-      lines.push(
-        `${this.foldedCount.toLocaleString()} tasks of libraries and Node itself, folded (I shows them)`,
-      );
-    if (taskIndex >= 0) {
-      const task = this.timeline.tasks[taskIndex];
-      lines.push(`${task.name}  (${task.kind})`);
-      if (stint >= 0) {
-        const s = this.timeline.stints;
-        const duration = this.timeline.stintEnd(stint) - s.start[stint];
-        const block = this.blockOf(stint);
-        lines.push(
-          `${block !== undefined ? 'BLOCK: running' : 'running'} for ${formatDuration(duration)} — ${reasonText(REASON_NAMES[s.reason[stint]] ?? 'unknown')}`,
-        );
-        const resumes = block === undefined ? this.timeline.resumeLocation(stint) : null;
-        if (resumes !== null) lines.push(`resumes after the await at ${where(resumes)}`);
-        const ready = s.readySince[stint];
-        if (Number.isFinite(ready))
-          lines.push(`was ready ${formatDuration(s.start[stint] - ready)} before the loop got to it`);
-        if (block !== undefined) {
-          for (const frame of block.frames.slice(0, 3)) {
-            const share = block.frames.reduce((n, f) => n + f.weightUs, 0);
-            lines.push(
-              `  ${Math.round((frame.weightUs / Math.max(share, 1)) * 100)}% ${frame.name || '(anonymous)'} ${where(frame.location)}`,
-            );
-          }
-        }
-      } else {
-        const end = this.timeline.taskEndTime(task);
-        const state =
-          end !== null && hit.time > end ? 'done' : hit.time < task.createdAt ? 'not yet created' : 'waiting';
-        // Waiting: at the await its next stint resumes after.
-        const next =
-          state === 'waiting' ? task.stints.find((x) => this.timeline.stints.start[x] > hit.time) : undefined;
-        const at = next !== undefined ? this.timeline.resumeLocation(next) : null;
-        lines.push(at !== null ? `waiting at the await at ${where(at)}` : state);
-      }
-      if (task.location !== null) lines.push(`created at ${where(task.location)}`);
-    } else if (hit.lane === 'lag') {
-      const p = this.timeline.lagPoints.find((q) => q.time >= hit.time);
-      if (p !== undefined)
-        lines.push(
-          `event-loop lag: p50 ${formatDuration(p.p50Ms)}, p99 ${formatDuration(p.p99Ms)}, max ${formatDuration(p.maxMs)}`,
-        );
-    } else if (hit.lane === 'chef') {
-      lines.push('idle: the loop waited for something to do');
-    }
-    this.hoverTask = taskIndex >= 0 ? taskIndex : -1;
+    const scene = this.scene();
+    const hit = hitAt(scene, px, py);
+    const stint = stintAt(scene, hit);
+    const lines = tooltipLines(scene, hit, stint);
+    this.hoverTask = taskOf(scene, hit, stint);
     if (lines.length === 0) {
       this.tooltip.style.display = 'none';
     } else {
@@ -691,86 +546,35 @@ export class TimelineView {
 
   private click(event: MouseEvent): void {
     const rect = this.canvas.getBoundingClientRect();
-    const hit = this.hit(event.clientX - rect.left, event.clientY - rect.top);
-    const stint = hit.task >= -1 || hit.task === FOLDED_LANE ? this.stintAt(hit.task, hit.time) : -1;
-    const taskIndex = stint >= 0 ? this.timeline.stints.task[stint] : hit.task;
-    if (taskIndex < 0) return;
-    const task = this.timeline.tasks[taskIndex];
-    const block = stint >= 0 ? this.blockOf(stint) : undefined;
-    const location =
-      block !== undefined
-        ? blockLocation(block, task)
-        : ((stint >= 0 ? this.timeline.resumeLocation(stint) : null) ?? task.location);
+    const scene = this.scene();
+    const hit = hitAt(scene, event.clientX - rect.left, event.clientY - rect.top);
+    const location = clickLocation(scene, hit, stintAt(scene, hit));
     if (location !== null) this.callbacks.openSource(location);
   }
 
   private key(event: KeyboardEvent): void {
-    const center: [number, number] = [(this.gutter + this.width) / 2, this.height / 2];
-    switch (event.key) {
-      case '+':
-      case '=':
-        this.viewport.zoomBy(1.5, center);
-        break;
-      case '-':
-        this.viewport.zoomBy(1 / 1.5, center);
-        break;
-      case 'ArrowLeft':
-        this.viewport.panBy((this.width - this.gutter) / 8);
-        break;
-      case 'ArrowRight':
-        this.viewport.panBy(-(this.width - this.gutter) / 8);
-        break;
-      case 'ArrowUp':
-        this.scroller.scrollTop -= LAYOUT.laneHeight * 3;
-        break;
-      case 'ArrowDown':
-        this.scroller.scrollTop += LAYOUT.laneHeight * 3;
-        break;
-      case 'PageUp':
-        this.scroller.scrollTop -= this.height - LANES_TOP;
-        break;
-      case 'PageDown':
-        this.scroller.scrollTop += this.height - LANES_TOP;
-        break;
-      case 'f':
-      case 'F':
-        this.viewport.fit();
-        break;
-      case 'l':
-      case 'L':
-        this.setFollowing(this.viewport.current !== 'follow');
-        break;
-      case 'n':
-      case 'N':
-      case '.':
-        // Alt+] and Alt+[ belong to VS Code's keybindings: the webview leaves modified keys alone.
-        if (event.altKey || event.ctrlKey || event.metaKey) return;
-        this.step('next');
-        break;
-      case 'p':
-      case 'P':
-      case ',':
-        if (event.altKey || event.ctrlKey || event.metaKey) return;
-        this.step('previous');
-        break;
-      case 'i':
-      case 'I':
-        this.toggleInternal();
-        break;
-      case '/':
-        this.search.focus();
-        break;
-      case 'Enter':
+    const area = this.width - this.gutter;
+    const handled = handleKey(event, {
+      zoom: (factor) => this.viewport.zoomBy(factor, [(this.gutter + this.width) / 2, this.height / 2]),
+      pan: (direction) => this.viewport.panBy((-direction * area) / 8),
+      scroll: (lanes, pages) => {
+        this.scroller.scrollTop += lanes * LAYOUT.laneHeight + pages * (this.height - LANES_TOP);
+      },
+      fit: () => this.viewport.fit(),
+      toggleFollow: () => this.setFollowing(this.viewport.current !== 'follow'),
+      step: (direction) => void this.step(direction),
+      toggleInternal: () => this.toggleInternal(),
+      focusFilter: () => this.search.focus(),
+      openStep: () => {
         if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
-        break;
-      case 'Escape':
-        if (this.stepper.cursor === null) return;
+      },
+      clearStep: () => {
+        if (this.stepper.cursor === null) return false;
         this.stepper.clear();
         this.showStep();
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
+        return true;
+      },
+    });
+    if (handled) event.preventDefault();
   }
 }

@@ -1,0 +1,151 @@
+/**
+ * The panel around the canvas: the header with its title, state and tools, the problem and step
+ * bars, the chart (canvas and lane scroller), the tooltip and the legend. Built once; the view
+ * fills in the text. Buttons carry their keys in their titles (see keys.ts).
+ */
+
+export interface ChromeActions {
+  /** The lane filter's text changed. */
+  filter(text: string): void;
+  /** The filter is done with (Enter or Escape): back to the canvas. */
+  filterDone(): void;
+  toggleInternal(): void;
+  step(direction: 'next' | 'previous'): void;
+  fit(): void;
+  toggleFollow(): void;
+  /** Inside VS Code: the Export… button. */
+  exportRequested?: () => void;
+}
+
+export interface Chrome {
+  root: HTMLElement;
+  title: HTMLElement;
+  status: HTMLElement;
+  blocked: HTMLElement;
+  search: HTMLInputElement;
+  internalButton: HTMLButtonElement;
+  followButton: HTMLButtonElement;
+  problem: HTMLElement;
+  stepBar: HTMLElement;
+  canvas: HTMLCanvasElement;
+  scroller: HTMLElement;
+  spacer: HTMLElement;
+  tooltip: HTMLElement;
+  legendHidden: HTMLElement;
+}
+
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  parent?: HTMLElement,
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.className = className;
+  parent?.appendChild(el);
+  return el;
+}
+
+function button(parent: HTMLElement, label: string, title: string, action: () => void): HTMLButtonElement {
+  const b = element('button', 'tool', parent);
+  b.type = 'button';
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener('click', action);
+  return b;
+}
+
+/** Builds the panel in `parent`; `overview` adds the overview strip where it belongs (above the chart). */
+export function buildChrome(
+  parent: HTMLElement,
+  actions: ChromeActions,
+  overview: (root: HTMLElement) => void,
+): Chrome {
+  const root = element('div', 'looplens', parent);
+  const header = element('div', 'header', root);
+  const title = element('span', 'title', header);
+  const status = element('span', 'status', header);
+  const blocked = element('span', 'blocked-now', header);
+  blocked.style.display = 'none';
+  const tools = element('span', 'tools', header);
+  const search = element('input', 'search', tools);
+  search.type = 'search';
+  search.placeholder = 'Filter lanes';
+  search.title = 'Show only tasks whose name or kind contains this (/)';
+  search.setAttribute('aria-label', 'Filter lanes by name or kind');
+  search.addEventListener('input', () => actions.filter(search.value));
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' || e.key === 'Enter') {
+      actions.filterDone();
+      e.preventDefault();
+    }
+  });
+  const internalButton = button(
+    tools,
+    'Hide internal',
+    'Fold tasks made by libraries and Node itself into one lane (I)',
+    () => actions.toggleInternal(),
+  );
+  internalButton.setAttribute('aria-pressed', 'true');
+  button(tools, '◀ Switch', 'Previous task switch (P, or Alt+[ in VS Code)', () => actions.step('previous'));
+  button(tools, 'Switch ▶', 'Next task switch (N, or Alt+] in VS Code)', () => actions.step('next'));
+  button(tools, 'Fit', 'Show the whole trace (F)', () => actions.fit());
+  const followButton = button(tools, 'Follow live', 'Keep the newest events in view (L)', () =>
+    actions.toggleFollow(),
+  );
+  if (actions.exportRequested !== undefined)
+    button(
+      tools,
+      'Export…',
+      'Export a snapshot: PNG, SVG, HTML, trace file or Chrome trace',
+      actions.exportRequested,
+    );
+  const problem = element('div', 'problem', root);
+  problem.setAttribute('role', 'alert');
+  const stepBar = element('div', 'stepbar', root);
+  stepBar.setAttribute('role', 'status');
+  stepBar.setAttribute('aria-live', 'polite');
+  overview(root);
+
+  const chart = element('div', 'chart', root);
+  const canvas = element('canvas', 'canvas', chart);
+  canvas.tabIndex = 0;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute(
+    'aria-label',
+    'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters.',
+  );
+  const scroller = element('div', 'scroller', chart);
+  const spacer = element('div', 'spacer', scroller);
+  const tooltip = element('div', 'tooltip', root);
+  tooltip.setAttribute('role', 'tooltip');
+  const legend = element('div', 'legend', root);
+  for (const [cls, label] of [
+    ['running', 'running'],
+    ['waiting', 'waiting'],
+    ['ready', 'ready, not run'],
+    ['block', 'block'],
+    ['paused', 'paused in debugger'],
+    ['responded', 'response sent'],
+  ]) {
+    const item = element('span', 'legend-item', legend);
+    element('span', `swatch swatch-${cls}`, item);
+    item.append(label);
+  }
+  const legendHidden = element('span', 'legend-hidden', legend);
+  return {
+    root,
+    title,
+    status,
+    blocked,
+    search,
+    internalButton,
+    followButton,
+    problem,
+    stepBar,
+    canvas,
+    scroller,
+    spacer,
+    tooltip,
+    legendHidden,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The timeline's keyboard: which key does what. The view is the target; the keys are listed in the
+ * canvas's accessible label too, and N/P/Enter mirror VS Code's Alt+]/Alt+[ commands.
+ */
+
+/** What a key can ask of the view. */
+export interface KeyTarget {
+  /** Zoom about the middle of the drawing area by `factor` (> 1: closer). */
+  zoom(factor: number): void;
+  /** Pan by an eighth of the drawing area: earlier (-1) or later (1). */
+  pan(direction: -1 | 1): void;
+  /** Scroll the lanes by `lanes` lanes, or by `pages` screens of lanes. */
+  scroll(lanes: number, pages: number): void;
+  fit(): void;
+  toggleFollow(): void;
+  step(direction: 'next' | 'previous'): void;
+  toggleInternal(): void;
+  focusFilter(): void;
+  /** Open the line the step cursor's task runs. */
+  openStep(): void;
+  /** Take the step cursor away; false when there was none. */
+  clearStep(): boolean;
+}
+
+/** Does what the key asks; returns whether the key was the timeline's (then its default is prevented). */
+export function handleKey(event: KeyboardEvent, view: KeyTarget): boolean {
+  // Alt+], Alt+[ and other modified keys belong to VS Code's keybindings.
+  const modified = event.altKey || event.ctrlKey || event.metaKey;
+  switch (event.key) {
+    case '+':
+    case '=':
+      view.zoom(1.5);
+      return true;
+    case '-':
+      view.zoom(1 / 1.5);
+      return true;
+    case 'ArrowLeft':
+      view.pan(-1);
+      return true;
+    case 'ArrowRight':
+      view.pan(1);
+      return true;
+    case 'ArrowUp':
+      view.scroll(-3, 0);
+      return true;
+    case 'ArrowDown':
+      view.scroll(3, 0);
+      return true;
+    case 'PageUp':
+      view.scroll(0, -1);
+      return true;
+    case 'PageDown':
+      view.scroll(0, 1);
+      return true;
+    case 'f':
+    case 'F':
+      view.fit();
+      return true;
+    case 'l':
+    case 'L':
+      view.toggleFollow();
+      return true;
+    case 'n':
+    case 'N':
+    case '.':
+      if (modified) return false;
+      view.step('next');
+      return true;
+    case 'p':
+    case 'P':
+    case ',':
+      if (modified) return false;
+      view.step('previous');
+      return true;
+    case 'i':
+    case 'I':
+      view.toggleInternal();
+      return true;
+    case '/':
+      view.focusFilter();
+      return true;
+    case 'Enter':
+      view.openStep();
+      return true;
+    case 'Escape':
+      return view.clearStep();
+    default:
+      return false;
+  }
+}
