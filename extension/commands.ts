@@ -9,7 +9,7 @@ import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
 import { refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
 import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, WALKTHROUGH } from './ids';
-import { TimelinePanel, TimelinePanels } from './timelinePanel';
+import { TimelinePanels } from './timelinePanel';
 import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
 import type { RevealArgs } from './lessons';
@@ -297,32 +297,45 @@ export class Commands implements vscode.Disposable {
     }
   }
 
-  /** Moves the step cursor of the timeline in view (or of the session given) to the next or previous switch. */
+  /**
+   * Moves the step cursor of the timeline in view (or of the session given) to the next or previous
+   * switch. The host steps on its own model of the trace — no round trip through the panel, which
+   * may be hidden, rebuilding or not open yet — then the panel shows the cursor and the editor the
+   * line.
+   */
   async step(direction: 'next' | 'previous', args: StepArgs = {}): Promise<StepInfo | null> {
-    let panel: TimelinePanel | undefined =
-      args.sessionId !== undefined ? this.panels.get(args.sessionId) : this.panels.current();
-    if (panel === undefined) {
-      const session = args.sessionId !== undefined ? this.sessions.get(args.sessionId) : this.latest();
-      if (session === undefined) {
-        void vscode.window.showInformationMessage(
-          'Loop Lens has no timeline to step through. Start a traced debug session or open a trace file first.',
-        );
-        return null;
-      }
-      panel = this.panels.show(session, true);
-    }
-    try {
-      const step = await panel.step(direction);
-      if (step === null)
-        vscode.window.setStatusBarMessage(
-          `Loop Lens: no ${direction === 'next' ? 'later' : 'earlier'} task switch`,
-          3000,
-        );
-      return step;
-    } catch (error) {
-      void vscode.window.showErrorMessage(`Loop Lens could not step: ${(error as Error).message}`);
+    const session =
+      args.sessionId !== undefined
+        ? this.sessions.get(args.sessionId)
+        : (this.panels.current()?.session ?? this.latest());
+    if (session === undefined) {
+      void vscode.window.showInformationMessage(
+        'Loop Lens has no timeline to step through. Start a traced debug session or open a trace file first.',
+      );
       return null;
     }
+    const panel = this.panels.get(session.id) ?? this.panels.show(session, true);
+    const t = session.timeline;
+    // With no cursor yet, stepping starts from what the panel shows (else the whole trace).
+    const view = panel.lastRendered?.view ?? [t.firstTime, Math.max(t.endTime, t.firstTime + 1)];
+    const found = session.stepper.move(direction, [view[0], view[1]]);
+    if (found === null) {
+      vscode.window.setStatusBarMessage(
+        `Loop Lens: ${session.stepper.none(direction, session.state === 'running').replace(/^No/, 'no')}`,
+        3000,
+      );
+      return null;
+    }
+    const step = session.stepper.describe(session.state === 'ended' || session.state === 'file')!;
+    try {
+      await panel.showStep(step);
+    } catch (error) {
+      // The editor has the step already; the panel could not show it.
+      void vscode.window.showWarningMessage(
+        `Loop Lens: the timeline did not show the step (${(error as Error).message}).`,
+      );
+    }
+    return step;
   }
 
   /** Shows a stretch of a session's timeline (a lesson's CodeLens runs this). */

@@ -78,6 +78,9 @@ export class TimelinePanel implements vscode.Disposable {
           bytes: this.session.bytes(),
           pauses: this.session.pauses,
         });
+        // A panel built again (it was hidden) shows the cursor where the host left it.
+        if (this.session.stepper.cursor !== null)
+          this.post({ type: 'cursor', time: this.session.stepper.cursor.time });
       }),
       session.onDidChange(() => this.schedule()),
     );
@@ -134,16 +137,21 @@ export class TimelinePanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.pending = [];
-        this.lastStep = null;
         this.post({
           type: 'reset',
           session: this.session.info(),
           bytes: this.session.bytes(),
           pauses: this.session.pauses,
         });
+        // A panel built again (it was hidden) shows the cursor where the host left it.
+        if (this.session.stepper.cursor !== null)
+          this.post({ type: 'cursor', time: this.session.stepper.cursor.time });
         for (const resolve of this.readyWaiters.splice(0)) resolve();
         return;
       case 'stepped':
+        // Stepped in the panel (a key, a button): the host's cursor goes there too.
+        if (message.step !== null && !this.session.stepper.moveTo(message.step.time))
+          this.session.stepper.clear();
         this.lastStep = message.step;
         this.stepped.fire(message.step);
         return;
@@ -236,17 +244,13 @@ export class TimelinePanel implements vscode.Disposable {
     }
   }
 
-  /** Moves the panel's step cursor and returns where it stands (null: no switch that way). */
-  async step(direction: 'next' | 'previous'): Promise<StepInfo | null> {
+  /** Shows the host's step in the panel: its data first, then the cursor on that switch. */
+  async showStep(step: StepInfo): Promise<void> {
+    this.lastStep = step;
+    this.stepped.fire(step);
     await this.whenReady();
-    const reply = new Promise<StepInfo | null>((resolve) => {
-      const once = this.onDidStep((step) => {
-        once.dispose();
-        resolve(step);
-      });
-    });
-    this.post({ type: 'step', direction });
-    return this.withDeadline(reply, 'the timeline did not step');
+    this.flush();
+    this.post({ type: 'cursor', time: step.time });
   }
 
   /** Shows the stretch [time, time + durationMs] (trace clock) in the middle of the view. */

@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
+import { formatDuration } from '../model/duration';
+import { Stepper } from '../model/steps';
 import { Timeline } from '../model/timeline';
 import { readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
@@ -29,6 +31,11 @@ export class TraceSession implements vscode.Disposable {
   state: SessionState = 'starting';
   problem: string | null = null;
   readonly timeline: Timeline;
+  /**
+   * The step cursor over the session's switches: the editor's commands step here, on the host's
+   * own model, whether a panel is open or not; a panel shows where it stands.
+   */
+  readonly stepper: Stepper;
   readonly pauses: Pause[] = [];
   /** The debug session being traced, once VS Code has started it. */
   debugSession: vscode.DebugSession | undefined;
@@ -72,6 +79,7 @@ export class TraceSession implements vscode.Disposable {
     timeline: Timeline = new Timeline(blockMs),
   ) {
     this.timeline = timeline;
+    this.stepper = new Stepper(timeline, formatDuration);
   }
 
   /**

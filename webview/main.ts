@@ -94,8 +94,8 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       timeline.setPauses(message.pauses);
       view.setPauses(message.pauses);
       return;
-    case 'step':
-      view.step(message.direction);
+    case 'cursor':
+      if (Number.isFinite(message.time)) view.showCursorAt(message.time);
       return;
     case 'reveal':
       if (Number.isFinite(message.time) && Number.isFinite(message.durationMs))

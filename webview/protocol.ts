@@ -64,8 +64,12 @@ export type ToWebviewMessage =
   | { type: 'append'; bytes: Uint8Array }
   | { type: 'session'; session: SessionInfo }
   | { type: 'pauses'; pauses: Pause[] }
-  /** Move the step cursor to the next or previous task switch. */
-  | { type: 'step'; direction: 'next' | 'previous' }
+  /**
+   * Put the step cursor on the task switch at `time` (trace clock, ms): the host stepped (a
+   * command, a key in the editor) on its own model of the same trace. The panel shows it and
+   * reports nothing back.
+   */
+  | { type: 'cursor'; time: number }
   /** Show the stretch [time, time + durationMs] (trace clock, ms) with some room around it. */
   | { type: 'reveal'; time: number; durationMs: number }
   /** Draw the current view as an image and send it back (`snapshot` reply with the same id). */

@@ -448,6 +448,16 @@ export class TimelineView {
     return info;
   }
 
+  /** Puts the cursor on the switch at `time` (the host stepped there) and shows it, reporting nothing. */
+  showCursorAt(time: number): void {
+    if (!this.stepper.moveTo(time)) return;
+    const sw = this.stepper.cursor!;
+    this.showStep();
+    this.setFollowing(false);
+    this.centerOn(sw);
+    this.revealLane(sw.to);
+  }
+
   /** The step bar says where the cursor stands (or goes when it stands nowhere). */
   private showStep(): void {
     const finished = this.session?.state === 'ended' || this.session?.state === 'file';

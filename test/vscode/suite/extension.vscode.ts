@@ -712,11 +712,16 @@ describe('Loop Lens in VS Code', function () {
       marked.visibleRanges.some((r) => r.contains(new vscode.Position(busyLine - 1, 0))),
       'and it is in view',
     );
+    // What the panel drew (its own report), not what the host asked of it.
+    const drawnStep = async () =>
+      (
+        (await inspect()).find((x) => x.session.id === sessionId) as unknown as {
+          rendered: { step: Step | null } | null;
+        }
+      ).rendered?.step ?? null;
     const panelStep = await waitFor('the panel to draw the step', async () => {
-      const s = (await inspect()).find((x) => x.session.id === sessionId) as unknown as {
-        step: Step | null;
-      };
-      return s.step?.index === step!.index ? s.step : undefined;
+      const drawn = await drawnStep();
+      return drawn?.index === step!.index ? drawn : undefined;
     });
     assert.equal(panelStep.to.name, 'GET /blocking');
     // Pictures show the view as it is: the step onto the block.
@@ -758,6 +763,36 @@ describe('Loop Lens in VS Code', function () {
     }
     const back = await vscode.commands.executeCommand<Step | null>('looplens.stepPrevious', { sessionId });
     assert.equal(back?.index, step.index - 1, 'and back one switch');
+
+    // The host steps on its own: with the timeline hidden behind an editor (its webview gone), the
+    // next switch is found at once and its line marked; the timeline shows it once it is back.
+    const panelTab = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.label.includes('Kitchen (traced'));
+    const hideIn = panelTab()?.group.viewColumn;
+    assert.ok(hideIn !== undefined, 'the timeline has a tab');
+    const kitchenDoc = await vscode.workspace.openTextDocument(KITCHEN);
+    await vscode.window.showTextDocument(kitchenDoc, {
+      viewColumn: hideIn,
+      preview: false,
+      preserveFocus: false,
+    });
+    await waitFor('the timeline to be hidden', async () =>
+      panelTab()?.isActive === false ? true : undefined,
+    );
+    const hiddenStep = await next();
+    assert.equal(hiddenStep?.index, step.index, 'stepped with the timeline hidden');
+    assert.equal(hiddenStep?.location?.line, busyLine);
+    await waitFor('the line marked', async () => {
+      const state = (await inspect()) as unknown as Array<{ stepMark: { uri: string; line: number } | null }>;
+      return state[0].stepMark?.line === busyLine - 1 ? true : undefined;
+    });
+    await waitFor('the timeline back, showing the step', async () =>
+      (await drawnStep())?.index === step!.index ? true : undefined,
+    );
+    const again = await vscode.commands.executeCommand<Step | null>('looplens.stepPrevious', { sessionId });
+    assert.equal(again?.index, step.index - 1);
 
     // Onto the block again, for the screenshot — with Alt+] pressed in the source editor the step
     // opened: the keys work there too, not only in the timeline.
