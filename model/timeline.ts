@@ -35,99 +35,30 @@
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
  */
-import {
-  EndCause,
-  KIND_NAMES,
-  Reason,
-  KindName,
-  REASON_NAMES,
-  ReasonName,
-  TaskEnd,
-  TaskFlags,
-  TaskKind,
-  TraceMeta,
-} from '../protocol/format';
+import { EndCause, KIND_NAMES, Reason, TaskEnd, TaskFlags, TaskKind, TraceMeta } from '../protocol/format';
 import { AwaitFrame, EventVisitor, SampledFrame, SourceLocation } from '../protocol/reader';
+import {
+  MAX_BLOCKS_LOOKED_AT,
+  MAX_PENDING_SAMPLES,
+  PendingSample,
+  addSample,
+  sampleFits,
+} from './blockSamples';
+import {
+  BUDGET_CHECK_EVERY,
+  FORGOTTEN_BYTES,
+  ForgottenTasks,
+  LAG_BYTES,
+  NOTE_BYTES,
+  STINT_BYTES,
+  TASK_BYTES,
+  tasksToKeep,
+} from './memoryBudget';
+import { StintColumns, firstAtLeast } from './stints';
+import { allSwitches, countSwitches, switchAfter, switchBefore } from './switches';
+import { BlockInfo, DropInfo, EndInfo, LagPoint, SwitchInfo, TimelineTask } from './timelineTypes';
 
-export interface TimelineTask {
-  /** Position in `Timeline.tasks`. */
-  readonly index: number;
-  /** Stable id for summaries and the UI: the tracer's task id, "<id>b" for the after-response part of a request, "0" for untracked code. */
-  readonly id: string;
-  readonly wireId: number;
-  kind: KindName;
-  name: string;
-  /** Index of the parent task, or -1. */
-  parent: number;
-  /** When the task was created (trace clock, ms). */
-  createdAt: number;
-  /** When a request's response was sent (trace clock, ms); null for other tasks and unfinished requests. */
-  endedAt: number | null;
-  endHow: 'finished' | 'aborted' | null;
-  location: SourceLocation | null;
-  /** Created by library or runtime code rather than by the user's own code. */
-  internal: boolean;
-  flags: number;
-  /** Indices of its stints in time order. */
-  readonly stints: number[];
-  runMs: number;
-  /** Index of the background task holding this request's after-response work, or -1. */
-  background: number;
-  /** Since when it has been ready to run but not running (a READY record waiting for its RUN). */
-  readySince: number | null;
-  /**
-   * Index of the task this one turned out to be part of (a FOLD record), or -1. A merged task has
-   * no stints, runs no time and is shown nowhere: all it recorded belongs to that task.
-   */
-  mergedInto: number;
-}
-
-export interface BlockInfo {
-  stint: number;
-  task: number;
-  start: number;
-  durationMs: number;
-  /** Where the time went, heaviest first, if the block sampler saw it. */
-  frames: SampledFrame[];
-  /** How long the sampler watched, ms, and how many observations it made. */
-  observedMs: number;
-  observations: number;
-}
-
-export interface SwitchInfo {
-  /** When the next stint began. */
-  time: number;
-  /** Stint that ended and stint that began. */
-  fromStint: number;
-  toStint: number;
-  from: number;
-  to: number;
-  reason: ReasonName;
-  /** How long the resumed task had been waiting since its previous stint (or its creation). */
-  waitedMs: number;
-  /** Of that, how long it was ready to run while the loop was busy with others (0 if not known). */
-  readyMs: number;
-}
-
-export interface LagPoint {
-  time: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  samples: number;
-}
-
-export interface DropInfo {
-  start: number;
-  end: number;
-  count: number;
-}
-
-export interface EndInfo {
-  time: number;
-  cause: 'exit' | 'uncaught-exception' | 'unhandled-rejection' | 'signal' | 'detached' | 'unknown';
-  code: number;
-}
+export type { BlockInfo, DropInfo, EndInfo, LagPoint, SwitchInfo, TimelineTask } from './timelineTypes';
 
 const UNTRACKED = 0;
 /**
@@ -138,65 +69,8 @@ const UNTRACKED = 0;
  * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room.
  */
 const WRAP_UP_MS = 10;
-const INITIAL_STINTS = 1024;
 /** How far up the parent chain a task looks for the request it works for. */
 const MAX_PARENT_DEPTH = 32;
-
-/** Growable columns of stints. */
-class StintColumns {
-  start = new Float64Array(INITIAL_STINTS);
-  end = new Float64Array(INITIAL_STINTS);
-  task = new Int32Array(INITIAL_STINTS);
-  reason = new Uint8Array(INITIAL_STINTS);
-  /** Since when the task was ready before this stint (NaN: not known to have waited for the loop). */
-  readySince = new Float64Array(INITIAL_STINTS);
-  length = 0;
-
-  push(start: number, task: number, reason: number, readySince: number): number {
-    if (this.length === this.start.length) this.grow();
-    const i = this.length++;
-    this.start[i] = start;
-    this.end[i] = start;
-    this.task[i] = task;
-    this.reason[i] = reason;
-    this.readySince[i] = readySince;
-    return i;
-  }
-
-  /** Drops the first `count` stints; `renumber` gives each task's new index. */
-  dropFirst(count: number, renumber: Int32Array): void {
-    const n = this.length - count;
-    this.start.copyWithin(0, count, this.length);
-    this.end.copyWithin(0, count, this.length);
-    this.task.copyWithin(0, count, this.length);
-    this.reason.copyWithin(0, count, this.length);
-    this.readySince.copyWithin(0, count, this.length);
-    for (let i = 0; i < n; i++) this.task[i] = renumber[this.task[i]];
-    this.length = n;
-  }
-
-  /** Gives back the room of dropped stints (keeps twice what is in use). */
-  shrink(): void {
-    this.resize(Math.max(INITIAL_STINTS, this.length * 2));
-  }
-
-  private grow(): void {
-    this.resize(this.start.length * 2);
-  }
-
-  private resize(size: number): void {
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a.subarray(0, Math.min(this.length, size)));
-      return b;
-    };
-    this.start = grow(this.start, (n) => new Float64Array(n));
-    this.end = grow(this.end, (n) => new Float64Array(n));
-    this.task = grow(this.task, (n) => new Int32Array(n));
-    this.reason = grow(this.reason, (n) => new Uint8Array(n));
-    this.readySince = grow(this.readySince, (n) => new Float64Array(n));
-  }
-}
 
 export class Timeline implements EventVisitor {
   meta: TraceMeta | null = null;
@@ -248,9 +122,7 @@ export class Timeline implements EventVisitor {
   /** Records read since the budget was last looked at. */
   private sinceBudgetCheck = 0;
   /** What is remembered of tasks dropped with the oldest part, should their ids come back. */
-  private readonly forgotten = new Map<number, ForgottenTask>();
-  /** The same, for dropped tasks that had not run yet (a call still waiting for its first wake-up). */
-  private readonly forgottenWaiting = new Map<number, ForgottenTask>();
+  private readonly forgotten = new ForgottenTasks();
 
   constructor(
     /** A stint at least this long is a block, ms; the trace's own threshold when not given. */
@@ -348,8 +220,7 @@ export class Timeline implements EventVisitor {
   ): void {
     this.see(time);
     const parentIndex = parent !== 0 ? (this.known(parent) ?? -1) : -1;
-    this.forgotten.delete(id);
-    this.forgottenWaiting.delete(id);
+    this.forgotten.take(id);
     const index = this.addTask(id, kind, parentIndex, name ?? `task ${id}`, flags, location, time);
     this.byWireId.set(id, index);
     this.version++;
@@ -734,10 +605,8 @@ export class Timeline implements EventVisitor {
   private known(wireId: number): number | undefined {
     const index = this.byWireId.get(wireId);
     if (index !== undefined) return index;
-    const old = this.forgotten.get(wireId) ?? this.forgottenWaiting.get(wireId);
+    const old = this.forgotten.take(wireId);
     if (old === undefined) return undefined;
-    this.forgotten.delete(wireId);
-    this.forgottenWaiting.delete(wireId);
     const parent = old.parentWireId !== -1 ? (this.byWireId.get(old.parentWireId) ?? -1) : -1;
     const revived = this.addTask(
       wireId,
@@ -767,7 +636,7 @@ export class Timeline implements EventVisitor {
       this.tasks.length * TASK_BYTES +
       (this.awaits.length + this.blocks.length) * NOTE_BYTES +
       this.lagPoints.length * LAG_BYTES +
-      (this.forgotten.size + this.forgottenWaiting.size) * FORGOTTEN_BYTES
+      this.forgotten.size * FORGOTTEN_BYTES
     );
   }
 
@@ -792,25 +661,7 @@ export class Timeline implements EventVisitor {
     if (keep === 0) return;
     const cut = s.start[keep];
     const tasks = this.tasks;
-    const kept = new Uint8Array(tasks.length);
-    kept[0] = 1;
-    for (const t of tasks) {
-      if (t.mergedInto !== -1) continue;
-      const last = t.stints.length > 0 ? t.stints[t.stints.length - 1] : -1;
-      if (last >= keep || t.createdAt >= cut || t.index === this.unrecordedShared) kept[t.index] = 1;
-    }
-    // What a kept task descends from, and the two halves of a request, stay together.
-    for (let i = tasks.length - 1; i > 0; i--) {
-      if (kept[i] === 0) continue;
-      const t = tasks[i];
-      if (t.background !== -1) kept[t.background] = 1;
-      for (let p = t.parent, depth = 0; p > 0 && kept[p] === 0 && depth < MAX_PARENT_DEPTH * 4; depth++) {
-        kept[p] = 1;
-        p = tasks[p].parent;
-      }
-    }
-    for (let i = 1; i < tasks.length; i++)
-      if (kept[i] === 1 && tasks[i].parent > 0) kept[tasks[i].parent] = 1;
+    const kept = tasksToKeep(tasks, keep, cut, this.unrecordedShared);
     const renumber = new Int32Array(tasks.length).fill(-1);
     const survivors: TimelineTask[] = [];
     for (const t of tasks) {
@@ -818,7 +669,7 @@ export class Timeline implements EventVisitor {
         renumber[t.index] = survivors.length;
         survivors.push(t);
       } else if (t.mergedInto === -1 && t.wireId > 0 && t.index !== 0) {
-        this.remember(t);
+        this.forgotten.remember(t, t.parent > 0 ? tasks[t.parent].wireId : -1, this.memoryBudget);
       }
     }
     // Ids of merged and dropped tasks point where their task now is, or nowhere.
@@ -865,34 +716,6 @@ export class Timeline implements EventVisitor {
     this.droppedStints += keep;
     this.structureVersion++;
     this.version++;
-  }
-
-  /**
-   * Keeps what it takes to bring a dropped task back. Room is a quarter of the budget; when it is
-   * full, a task that ran goes first (likely done), one still waiting for its first stint last.
-   */
-  private remember(t: TimelineTask): void {
-    const room = Math.min(MAX_FORGOTTEN, Math.floor(this.memoryBudget / 4 / FORGOTTEN_BYTES));
-    const list = t.stints.length > 0 || t.runMs > 0 ? this.forgotten : this.forgottenWaiting;
-    while (this.forgotten.size + this.forgottenWaiting.size >= room) {
-      const from = this.forgotten.size > 0 ? this.forgotten : this.forgottenWaiting;
-      const oldest = from.keys().next();
-      if (oldest.done === true) return;
-      from.delete(oldest.value);
-    }
-    const parent = t.parent > 0 ? this.tasks[t.parent].wireId : -1;
-    list.set(t.wireId, {
-      id: t.id,
-      kind: t.kind,
-      name: t.name,
-      flags: t.flags,
-      location: t.location,
-      parentWireId: parent,
-      createdAt: t.createdAt,
-      endedAt: t.endedAt,
-      endHow: t.endHow,
-      runMs: t.runMs,
-    });
   }
 
   /** Applies the background rule: which task a stint of `index` starting at `start` is work for. */
@@ -974,65 +797,17 @@ export class Timeline implements EventVisitor {
 
   /** Every boundary between consecutive stints of different tasks (untracked code is skipped). */
   switches(): SwitchInfo[] {
-    const out: SwitchInfo[] = [];
-    for (let next = this.switchAfter(-1); next !== null; next = this.switchAfter(next.toStint))
-      out.push(next);
-    return out;
-  }
-
-  /** The tracked stint before stint `i` (untracked code is skipped), or -1. */
-  private trackedBefore(i: number): number {
-    const s = this.stints;
-    for (let j = i - 1; j >= 0; j--) if (s.task[j] !== UNTRACKED) return j;
-    return -1;
-  }
-
-  /** The switch into stint `i`, given the tracked stint before it. */
-  private switchInto(i: number, prev: number): SwitchInfo {
-    const s = this.stints;
-    const to = s.task[i];
-    const own = this.tasks[to].stints;
-    // Its previous stint: the one before `i` among its own.
-    const lo = firstAtLeast(own, i);
-    const before = lo > 0 ? this.stintEnd(own[lo - 1]) : this.tasks[to].createdAt;
-    const ready = s.readySince[i];
-    return {
-      time: s.start[i],
-      fromStint: prev,
-      toStint: i,
-      from: s.task[prev],
-      to,
-      reason: REASON_NAMES[s.reason[i]] ?? 'unknown',
-      waitedMs: Math.max(0, s.start[i] - before),
-      readyMs: Number.isFinite(ready) ? Math.max(0, s.start[i] - ready) : 0,
-    };
+    return allSwitches(this);
   }
 
   /** The first switch into a stint after stint `stint` (-1: from the beginning), or null. */
   switchAfter(stint: number): SwitchInfo | null {
-    const s = this.stints;
-    let i = Math.max(0, stint + 1);
-    let prev = this.trackedBefore(i);
-    for (; i < s.length; i++) {
-      if (s.task[i] === UNTRACKED) continue;
-      if (prev !== -1 && s.task[prev] !== s.task[i]) return this.switchInto(i, prev);
-      prev = i;
-    }
-    return null;
+    return switchAfter(this, stint);
   }
 
   /** The last switch into a stint before stint `stint` (stintCount: from the end), or null. */
   switchBefore(stint: number): SwitchInfo | null {
-    const s = this.stints;
-    let i = Math.min(stint, s.length) - 1;
-    while (i >= 0 && s.task[i] === UNTRACKED) i--;
-    while (i >= 0) {
-      const prev = this.trackedBefore(i);
-      if (prev === -1) return null;
-      if (s.task[prev] !== s.task[i]) return this.switchInto(i, prev);
-      i = prev;
-    }
-    return null;
+    return switchBefore(this, stint);
   }
 
   /** Index of the first stint that starts at or after `time` (stintCount if none). */
@@ -1049,16 +824,7 @@ export class Timeline implements EventVisitor {
   }
 
   switchCount(): number {
-    const s = this.stints;
-    let count = 0;
-    let prev = -1;
-    for (let i = 0; i < s.length; i++) {
-      const task = s.task[i];
-      if (task === 0) continue;
-      if (prev !== -1 && prev !== task) count++;
-      prev = task;
-    }
-    return count;
+    return countSwitches(this);
   }
 
   /** Index of the first stint that ends after `time` (stints are in time order). */
@@ -1097,71 +863,8 @@ export class Timeline implements EventVisitor {
   }
 }
 
-/**
- * Weights of the memory estimate, bytes: a stint's columns and its place in its task's list; a
- * task with its name and location; an await or block note; a lag point; a dropped task remembered.
- * Measured with Node 20 on a recorded promise-heavy program (see test/timelineBudget.test.ts).
- */
-const STINT_BYTES = 48;
-const TASK_BYTES = 400;
-const NOTE_BYTES = 200;
-const LAG_BYTES = 100;
-const FORGOTTEN_BYTES = 250;
-/** Records between looks at the budget. */
-const BUDGET_CHECK_EVERY = 4096;
-/** Dropped tasks remembered, should their ids come back (a timer that fires an hour later). */
-const MAX_FORGOTTEN = 50_000;
-
-interface ForgottenTask {
-  id: string;
-  kind: KindName;
-  name: string;
-  flags: number;
-  location: SourceLocation | null;
-  parentWireId: number;
-  createdAt: number;
-  endedAt: number | null;
-  endHow: TimelineTask['endHow'];
-  runMs: number;
-}
-
 /** Tasks made for ids whose creation was not recorded, before the rest share one. */
 const MAX_UNRECORDED_TASKS = 10_000;
-
-/** Block samples kept waiting for their stint to close. */
-const MAX_PENDING_SAMPLES = 256;
-/** Blocks a new sample is compared with, latest first. */
-const MAX_BLOCKS_LOOKED_AT = 64;
-
-type PendingSample = {
-  time: number;
-  task: number;
-  observedMs: number;
-  observations: number;
-  frames: SampledFrame[];
-};
-
-/** Whether a sample that found no block belongs to `block`, just made (see attachSample). */
-function sampleFits(sample: PendingSample, block: BlockInfo, wireId: number): boolean {
-  if (block.start === sample.time && wireId === sample.task) return true;
-  const to = sample.time + Math.max(sample.observedMs, 0);
-  const overlap = Math.min(to, block.start + block.durationMs) - Math.max(sample.time, block.start);
-  return overlap > 0 || (overlap >= 0 && to === sample.time);
-}
-
-/** Adds what the sampler saw to a block: observations of one line add up. */
-function addSample(block: BlockInfo, sample: PendingSample): void {
-  const merged = new Map<string, SampledFrame>();
-  for (const frame of [...block.frames, ...sample.frames]) {
-    const key = `${frame.name}@${frame.location?.file}:${frame.location?.line}`;
-    const known = merged.get(key);
-    if (known !== undefined) known.weightUs += frame.weightUs;
-    else merged.set(key, { ...frame });
-  }
-  block.frames = [...merged.values()].sort((a, b) => b.weightUs - a.weightUs);
-  block.observedMs += sample.observedMs;
-  block.observations += sample.observations;
-}
 
 const END_CAUSES: Record<number, EndInfo['cause']> = {
   [EndCause.Exit]: 'exit',
@@ -1170,15 +873,3 @@ const END_CAUSES: Record<number, EndInfo['cause']> = {
   [EndCause.Signal]: 'signal',
   [EndCause.Detached]: 'detached',
 };
-
-/** The index of the first value in the ascending `list` that is at least `value` (binary search). */
-function firstAtLeast(list: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
