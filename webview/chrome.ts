@@ -45,14 +45,31 @@ export function element<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-function button(parent: HTMLElement, label: string, title: string, action: () => void): HTMLButtonElement {
+/**
+ * A tool button: its label, and a short one shown when the panel is narrow (beside an editor), so
+ * the tools stay on one row; its name for assistive technology is always the full label.
+ */
+function button(
+  parent: HTMLElement,
+  label: string,
+  short: string,
+  title: string,
+  action: () => void,
+): HTMLButtonElement {
   const b = element('button', 'tool', parent);
   b.type = 'button';
-  b.textContent = label;
+  element('span', 'long', b).textContent = label;
+  const brief = element('span', 'short', b);
+  brief.textContent = short;
+  brief.setAttribute('aria-hidden', 'true');
+  b.setAttribute('aria-label', label);
   b.title = title;
   b.addEventListener('click', action);
   return b;
 }
+
+/** Below this width (px) the panel is narrow: short labels, a smaller filter box. */
+export const NARROW_PX = 760;
 
 /** Builds the panel in `parent`; `overview` adds the overview strip where it belongs (above the chart). */
 export function buildChrome(
@@ -82,19 +99,23 @@ export function buildChrome(
   const internalButton = button(
     tools,
     'Hide internal',
+    'Internal',
     'Fold tasks made by libraries and Node itself into one lane (I)',
     () => actions.toggleInternal(),
   );
   internalButton.setAttribute('aria-pressed', 'true');
-  button(tools, '◀ Switch', 'Previous task switch (P, or Alt+[ in VS Code)', () => actions.step('previous'));
-  button(tools, 'Switch ▶', 'Next task switch (N, or Alt+] in VS Code)', () => actions.step('next'));
-  button(tools, 'Fit', 'Show the whole trace (F)', () => actions.fit());
-  const followButton = button(tools, 'Follow live', 'Keep the newest events in view (L)', () =>
+  button(tools, '◀ Switch', '◀', 'Previous task switch (P, or Alt+[ in VS Code)', () =>
+    actions.step('previous'),
+  );
+  button(tools, 'Switch ▶', '▶', 'Next task switch (N, or Alt+] in VS Code)', () => actions.step('next'));
+  button(tools, 'Fit', 'Fit', 'Show the whole trace (F)', () => actions.fit());
+  const followButton = button(tools, 'Follow live', 'Live', 'Keep the newest events in view (L)', () =>
     actions.toggleFollow(),
   );
   if (actions.exportRequested !== undefined)
     button(
       tools,
+      'Export…',
       'Export…',
       'Export a snapshot: PNG, SVG, HTML, trace file or Chrome trace',
       actions.exportRequested,

@@ -7,7 +7,7 @@
 import { Stepper } from '../model/steps';
 import { SwitchInfo, Timeline } from '../model/timeline';
 import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, LaneFilter, gutterFor, layoutView } from './layout';
-import { buildChrome } from './chrome';
+import { NARROW_PX, buildChrome } from './chrome';
 import { handleKey } from './keys';
 import { Overview } from './overview';
 import { PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
@@ -193,8 +193,14 @@ export class TimelineView {
   }
 
   setSession(session: SessionInfo): void {
+    const before = this.session;
+    const wasLive =
+      before !== null &&
+      before.id === session.id &&
+      (before.state === 'running' || before.state === 'paused' || before.state === 'starting');
     this.session = { ...session, liveBlock: session.liveBlock ?? null };
     this.title.textContent = session.name;
+    this.title.title = session.name;
     document.title = `${session.name} — Loop Lens`;
     const state = {
       starting: 'waiting for the program',
@@ -212,9 +218,10 @@ export class TimelineView {
         : `Loop blocked now: ${formatDuration(session.liveBlock.durationMs)} in ${session.liveBlock.taskName}`;
     this.blocked.style.display = session.liveBlock == null ? 'none' : 'inline-block';
     this.showProblem();
-    // A trace that no longer grows is shown whole (a file), or where it was when it ended.
+    // A trace that no longer grows is shown whole (a file, a run seen only once it was over), or
+    // where it was when it ended (a run followed live).
     if (this.viewport.current === 'follow' && (session.state === 'ended' || session.state === 'file'))
-      this.viewport.setMode(session.state === 'file' ? 'fit' : 'fixed');
+      this.viewport.setMode(wasLive ? 'fixed' : 'fit');
     this.requestDraw();
   }
 
@@ -273,6 +280,8 @@ export class TimelineView {
     this.height = Math.max(100, Math.floor(box.height));
     this.gutter = gutterFor(this.width);
     this.viewport.setArea(this.gutter, this.width);
+    // Beside an editor the panel is narrow: the tools keep to one row with short labels.
+    this.canvas.closest('.looplens')?.classList.toggle('narrow', this.width < NARROW_PX);
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);

@@ -62,6 +62,8 @@ export class Viewport {
 
   setMode(mode: ViewMode): void {
     if (mode === this.mode) return;
+    // Held: what a following or fitted view showed last stays.
+    if (mode === 'fixed') this.scale();
     this.mode = mode;
     this.modeChanged(mode);
     this.changed();
@@ -126,7 +128,6 @@ export class Viewport {
 
   /** Holds the view as it is now (the transform a following view had is kept). */
   private hold(): void {
-    if (this.mode !== 'fixed') this.scale();
     this.setMode('fixed');
   }
 

@@ -749,6 +749,27 @@ describe('the timeline webview in Chromium', function () {
     );
   });
 
+  it('beside an editor (narrow), keeps its tools on one row; a run seen only once it ended is shown whole', async () => {
+    const narrow = await ViewerPage.open({ width: 520, height: 500 });
+    try {
+      const state = await narrow.load(trace, { name: 'Kitchen (traced by Loop Lens)', state: 'ended' });
+      const t = recording.timeline;
+      assert.ok(
+        Math.abs(state.view[0] - t.startTime) < 1 && Math.abs(state.view[1] - t.endTime) < 1,
+        `the whole run ${JSON.stringify(state.view)}, ${t.startTime}–${t.endTime}`,
+      );
+      const header = (await narrow.page.locator('.header').boundingBox())!;
+      const next = (await narrow.page.getByRole('button', { name: 'Switch ▶' }).boundingBox())!;
+      const title = (await narrow.page.locator('.title').boundingBox())!;
+      assert.ok(header.height < 2 * next.height + 4, `one row: the header is ${header.height}px high`);
+      assert.ok(Math.abs(next.y - title.y) < next.height, 'the tools sit on the title row');
+      assert.ok(next.x + next.width <= 520, 'and inside the panel');
+      assert.equal(await narrow.page.getByRole('button', { name: 'Follow live' }).innerText(), 'Live');
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('takes its colours from the theme and redraws when the theme changes', async () => {
     const state = await viewer.load(trace, { name: 'kitchen' });
     const g = new Geometry(state);
