@@ -268,8 +268,28 @@ export class Commands implements vscode.Disposable {
       void vscode.window.showWarningMessage(
         `Loop Lens: ${session.problem ?? 'the export holds only part of the trace.'}`,
       );
+    } else {
+      void this.exported(target, chosen);
     }
     return target;
+  }
+
+  /** Says where an export went, with a way to open it or its folder. */
+  private async exported(target: vscode.Uri, format: ExportFormat): Promise<void> {
+    const open = 'Open';
+    const reveal = 'Reveal in Folder';
+    const answer = await vscode.window.showInformationMessage(
+      `Loop Lens: exported ${path.basename(target.path)}.`,
+      open,
+      reveal,
+    );
+    if (answer === open) {
+      // A page opens in the browser (it is made for one); pictures and files open in the editor.
+      if (format === 'html') await vscode.env.openExternal(target);
+      else await vscode.commands.executeCommand('vscode.open', target);
+    } else if (answer === reveal) {
+      await vscode.commands.executeCommand('revealFileInOS', target);
+    }
   }
 
   /** The bytes of an export. Pictures are drawn by the session's timeline panel (opened if need be). */

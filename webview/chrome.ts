@@ -32,6 +32,8 @@ export interface Chrome {
   spacer: HTMLElement;
   tooltip: HTMLElement;
   legendHidden: HTMLElement;
+  /** The legend's "paused in debugger" item (shown only when the trace has pauses). */
+  legendPaused: HTMLElement;
 }
 
 export function element<K extends keyof HTMLElementTagNameMap>(
@@ -140,6 +142,7 @@ export function buildChrome(
   const tooltip = element('div', 'tooltip', root);
   tooltip.setAttribute('role', 'tooltip');
   const legend = element('div', 'legend', root);
+  let legendPaused: HTMLElement | null = null;
   for (const [cls, label] of [
     ['running', 'running'],
     ['waiting', 'waiting'],
@@ -151,6 +154,7 @@ export function buildChrome(
     const item = element('span', 'legend-item', legend);
     element('span', `swatch swatch-${cls}`, item);
     item.append(label);
+    if (cls === 'paused') legendPaused = item;
   }
   const legendHidden = element('span', 'legend-hidden', legend);
   return {
@@ -168,5 +172,6 @@ export function buildChrome(
     spacer,
     tooltip,
     legendHidden,
+    legendPaused: legendPaused!,
   };
 }

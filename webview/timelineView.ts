@@ -80,6 +80,7 @@ export class TimelineView {
   private readonly internalButton: HTMLButtonElement;
   private readonly search: HTMLInputElement;
   private readonly legendHidden: HTMLElement;
+  private readonly legendPaused: HTMLElement;
 
   constructor(
     parent: HTMLElement,
@@ -122,7 +123,9 @@ export class TimelineView {
       spacer: this.spacer,
       tooltip: this.tooltip,
       legendHidden: this.legendHidden,
+      legendPaused: this.legendPaused,
     } = chrome);
+    this.legendPaused.style.display = 'none';
 
     this.scroller.addEventListener('scroll', () => {
       this.scrollTop = this.scroller.scrollTop;
@@ -194,10 +197,7 @@ export class TimelineView {
 
   setSession(session: SessionInfo): void {
     const before = this.session;
-    const wasLive =
-      before !== null &&
-      before.id === session.id &&
-      (before.state === 'running' || before.state === 'paused' || before.state === 'starting');
+    const wasLive = before !== null && before.id === session.id && live(before.state);
     this.session = { ...session, liveBlock: session.liveBlock ?? null };
     this.title.textContent = session.name;
     this.title.title = session.name;
@@ -218,6 +218,8 @@ export class TimelineView {
         : `Loop blocked now: ${formatDuration(session.liveBlock.durationMs)} in ${session.liveBlock.taskName}`;
     this.blocked.style.display = session.liveBlock == null ? 'none' : 'inline-block';
     this.showProblem();
+    // Following only means something while the program runs (not in a file or a saved page).
+    this.followButton.style.display = wasLive || live(session.state) ? '' : 'none';
     // A trace that no longer grows is shown whole (a file, a run seen only once it was over), or
     // where it was when it ended (a run followed live).
     if (this.viewport.current === 'follow' && (session.state === 'ended' || session.state === 'file'))
@@ -227,6 +229,7 @@ export class TimelineView {
 
   setPauses(pauses: Pause[]): void {
     this.pauses = pauses;
+    this.legendPaused.style.display = pauses.length > 0 ? '' : 'none';
     this.requestDraw();
   }
 
@@ -237,13 +240,8 @@ export class TimelineView {
 
   /** Follows a live trace (on), or holds the view where it is (off). */
   private setFollowing(on: boolean): void {
-    const live =
-      this.session !== null &&
-      (this.session.state === 'running' ||
-        this.session.state === 'paused' ||
-        this.session.state === 'starting');
-    if (on && live) this.viewport.setMode('follow');
-    else if (this.viewport.current === 'follow') this.viewport.show(...this.viewport.range());
+    if (on && this.session !== null && live(this.session.state)) this.viewport.setMode('follow');
+    else if (this.viewport.current === 'follow') this.viewport.setMode('fixed');
   }
 
   private toggleInternal(): void {
@@ -596,4 +594,9 @@ export class TimelineView {
     });
     if (handled) event.preventDefault();
   }
+}
+
+/** Whether a session in this state is a program running now (its trace grows). */
+function live(state: SessionInfo['state']): boolean {
+  return state === 'running' || state === 'paused' || state === 'starting';
 }

@@ -764,7 +764,10 @@ describe('the timeline webview in Chromium', function () {
       assert.ok(header.height < 2 * next.height + 4, `one row: the header is ${header.height}px high`);
       assert.ok(Math.abs(next.y - title.y) < next.height, 'the tools sit on the title row');
       assert.ok(next.x + next.width <= 520, 'and inside the panel');
-      assert.equal(await narrow.page.getByRole('button', { name: 'Follow live' }).innerText(), 'Live');
+      assert.equal(await narrow.page.getByRole('button', { name: 'Switch ▶' }).innerText(), '▶');
+      // Nothing to follow in a run that is over, and no debugger pauses in this one.
+      assert.equal(await narrow.page.getByRole('button', { name: 'Follow live' }).isVisible(), false);
+      assert.equal(await narrow.page.getByText('paused in debugger').isVisible(), false);
     } finally {
       await narrow.close();
     }
