@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { FORMAT_VERSION, TaskFlags, TaskKind } from '../protocol/format';
 import { Timeline } from '../model/timeline';
-import { FOLDED_LANE, LAYOUT, firstAtOrAfter, laneAt, layoutLanes, layoutView } from '../webview/layout';
+import {
+  FOLDED_LANE,
+  LAYOUT,
+  axisTicks,
+  firstAtOrAfter,
+  laneAt,
+  layoutLanes,
+  layoutView,
+} from '../webview/layout';
 
 function timeline(): Timeline {
   const t = new Timeline();
@@ -72,5 +80,21 @@ describe('timeline layout', () => {
     assert.equal(firstAtOrAfter(starts, [0, 1, 2, 3], 15), 2);
     assert.equal(firstAtOrAfter(starts, [0, 1, 2, 3], 40), 4);
     assert.equal(firstAtOrAfter(starts, [1, 3], 10), 0);
+  });
+});
+
+describe('the time axis', () => {
+  it('puts ticks on round times since the start, whatever the clock reads then', () => {
+    const t0 = 12_345.678;
+    const ticks = axisTicks(t0 + 49_000, t0 + 101_000, t0, 6);
+    assert.deepEqual(
+      ticks.map((x) => Math.round(x - t0)),
+      [50_000, 60_000, 70_000, 80_000, 90_000, 100_000],
+    );
+    const fine = axisTicks(t0 + 59_510, t0 + 59_520, t0, 5);
+    assert.ok(
+      fine.every((x) => Math.abs((x - t0) * 10 - Math.round((x - t0) * 10)) < 1e-6),
+      `round to the tenth of a millisecond: ${fine.map((x) => x - t0).join(', ')}`,
+    );
   });
 });

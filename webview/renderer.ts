@@ -7,7 +7,7 @@
 import type { ScaleLinear } from 'd3-scale';
 import { Timeline } from '../model/timeline';
 import { Pause } from './protocol';
-import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, firstAtOrAfter, laneAt } from './layout';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, axisTicks, firstAtOrAfter, laneAt } from './layout';
 import { Theme, taskColor } from './theme';
 import { formatDuration } from '../model/duration';
 
@@ -102,7 +102,7 @@ export function draw(f: Frame): void {
   ctx.strokeStyle = theme.grid;
   ctx.fillStyle = theme.muted;
   ctx.lineWidth = 1;
-  const ticks = x.ticks(Math.max(2, Math.floor((width - left) / 110)));
+  const ticks = axisTicks(v0, v1, t0, Math.max(2, Math.floor((width - left) / 110)));
   const span = v1 - v0;
   for (const tick of ticks) {
     const px = Math.round(x(tick)) + 0.5;
