@@ -236,11 +236,14 @@ describe('full mode', function () {
       results[mode] = readTrace(out);
     }
     const request = (mode: string) => results[mode].summary.tasks.find((t) => t.name === 'GET /report')!;
-    const blockOf = (mode: string) => results[mode].summary.blocks.find((b) => b.durationMs >= 55)!;
+    // The driver's 200 ms, the longest block (a loaded machine can make start-up a block too).
+    const blockOf = (mode: string) =>
+      results[mode].summary.blocks.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
 
     assert.equal(blockOf('fast').task, '0', 'fast mode: the block is in untracked code');
     assert.equal(blockOf('full').task, request('full').id, 'full mode: the block belongs to the request');
     assert.equal(blockOf('full').location?.line, blockLine, 'at the busy line');
-    assert.ok(request('full').runMs >= 55);
+    assert.ok(blockOf('fast').durationMs >= 150 && blockOf('full').durationMs >= 150, 'the driver block');
+    assert.ok(request('full').runMs >= 150);
   });
 });
