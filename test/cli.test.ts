@@ -339,6 +339,40 @@ describe('the looplens command line', function () {
       assert.match(result.stdout, /^ok/);
     });
 
+    it('reports a warm-up block nobody can be blamed for without failing, unless --strict', async () => {
+      // A request served in 20 ms, after 180 ms of code the tracer could not attribute and has no
+      // line for (the runtime warming up before the first request).
+      const w = new ChunkWriter(64);
+      ['app.js', 'GET /a', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+      w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+      w.run(0, 1, Reason.Start);
+      w.idle(5);
+      w.run(100, 0, Reason.Unknown);
+      w.idle(280);
+      w.task(300, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 1);
+      w.run(300, 2, Reason.Request);
+      w.idle(320);
+      w.end(330, 1, 0);
+      const warm = path.join(dir, 'warm-up.looplens');
+      fs.writeFileSync(warm, handWrittenTrace(w));
+      const lenient = await cli(['check', warm, '--max-block-ms', '100']);
+      assert.equal(lenient.code, 0, lenient.stdout);
+      assert.match(lenient.stdout, /^ok: no block longer than 100 ms/);
+      assert.match(
+        lenient.stdout,
+        /not counted: 1 block \(longest 180\.0 ms, 100\.0 ms into the trace\)[^\n]*--strict/,
+      );
+      const strict = await cli(['check', warm, '--max-block-ms', '100', '--strict']);
+      assert.equal(strict.code, 1, strict.stdout);
+      assert.match(strict.stdout, /^1 block longer than 100 ms/);
+      assert.match(strict.stdout, /180\.0 ms in \(untracked code\) at location unknown/);
+      // A block with a line counts whatever: the request's own 20 ms, over a 10 ms limit.
+      const tight = await cli(['check', warm, '--max-block-ms', '10']);
+      assert.equal(tight.code, 1);
+      assert.match(tight.stdout, /20\.0 ms in GET \/a at \/srv\/app\.js:9:1/);
+      assert.match(tight.stdout, /not counted: 1 block/);
+    });
+
     it('needs a limit', async () => {
       const result = await cli(['check', trace]);
       assert.equal(result.code, 2);
