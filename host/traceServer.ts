@@ -268,10 +268,16 @@ export class TraceServer {
     return timingSafeEqual(actual, expected);
   }
 
+  /**
+   * Stops listening, closes every connection and removes the private folder — at once, before
+   * the returned promise waits for the sockets to go: an editor that is shutting down may not
+   * run anything after this call.
+   */
   async close(): Promise<void> {
     this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.close({ kind: 'server-closed' });
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.dir !== null) fs.rmSync(this.dir, { recursive: true, force: true });
+    await closed;
   }
 }

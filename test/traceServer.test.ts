@@ -89,6 +89,19 @@ describe('the live trace server', function () {
     assert.ok(!fs.existsSync(path.dirname(h.server.socketPath)), 'the folder is removed on close');
   });
 
+  it('removes its folder as soon as it is closed, while a program is still connected', async () => {
+    const h = await harness();
+    const folder = path.dirname(h.server.socketPath);
+    // A traced program still running: it said hello and keeps its socket open.
+    const program = client(h.server.socketPath, [encodeHello(h.server.token, 7), encodeHeader(META)], true);
+    await waitFor(() => (h.server.activeConnections === 1 ? true : undefined));
+    const closing = h.server.close();
+    // An editor shutting down runs nothing after the call: the folder must be gone already.
+    assert.equal(fs.existsSync(folder), false, 'the folder is removed at once');
+    await closing;
+    await program;
+  });
+
   it('refuses a wrong token, and a stranger that is not a tracer', async () => {
     const h = await harness();
     try {
