@@ -13,6 +13,7 @@
  * Each finding is grouped by where it points: the same lines found in many requests make one
  * lesson with a count and the worst case.
  */
+import { SYNC_CALL, isLibraryFile } from './runtime';
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
 import { blockLocation } from './summary';
 import type { Timeline, TimelineTask } from './timeline';
@@ -59,7 +60,6 @@ export interface LessonOptions {
 }
 
 /** Synchronous calls with an asynchronous form, as the tracer names timed calls. */
-const SYNC_CALL = /^(fs|crypto|zlib|child_process)\.(\w+)Sync$/;
 /** A sampled frame must carry this share of a block to be what the block was spent on. */
 const MIN_SHARE = 0.25;
 /** Shorter waits are not worth overlapping. */
@@ -70,7 +70,7 @@ const GLUE_MS = 1;
 const fmt = formatRoughDuration;
 
 function isUserFile(file: string): boolean {
-  return !file.includes('/node_modules/') && !file.includes('\\node_modules\\') && !file.startsWith('node:');
+  return !isLibraryFile(file);
 }
 
 /** The async alternative to suggest for a synchronous call. */

@@ -3,6 +3,7 @@
  * Pure code over the timeline model, so that whatever steps — the panel, the editor's commands, a
  * test — finds the same switches and tells them in the same words.
  */
+import { isLibraryFile } from './runtime';
 import { blockLocation } from './summary';
 import { SwitchInfo, Timeline } from './timeline';
 import { SourceLocation } from '../protocol/reader';
@@ -64,6 +65,16 @@ export function where(location: SourceLocation | null): string {
   if (location === null) return '';
   const file = location.file.split(/[\\/]/).pop() ?? location.file;
   return `${file}:${location.line}`;
+}
+
+/**
+ * Where the code of stint `stint` went before it awaited: the program's own frame of the await
+ * it recorded. For a task's first stint (a request's handler, say) that is a line of the function
+ * it ran — closer to the point than where the task was made (the server's `listen`).
+ */
+function ownAwait(t: Timeline, stint: number): SourceLocation | null {
+  const frames = t.awaitFramesOf(stint);
+  return frames?.find((f) => !isLibraryFile(f.location.file))?.location ?? null;
 }
 
 /** Formats a duration (model/duration.ts), passed in so that this file stays free of choices. */
@@ -164,7 +175,9 @@ export class Stepper {
     const to = t.tasks[sw.to];
     const block = t.blocks.find((b) => b.stint === sw.toStint);
     const location =
-      block !== undefined ? blockLocation(block, to) : (t.resumeLocation(sw.toStint) ?? to.location);
+      block !== undefined
+        ? blockLocation(block, to)
+        : (t.resumeLocation(sw.toStint) ?? ownAwait(t, sw.toStint) ?? to.location);
     const because = reasonText(sw.reason);
     const starts = to.stints[0] === sw.toStint;
     // Its last stint so far is its last for good once the trace is finished or the response went out.

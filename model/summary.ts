@@ -3,6 +3,7 @@
  * may be added, never changed) and the one-screen text version. Times are milliseconds from the
  * start of the trace.
  */
+import { isLibraryFile } from './runtime';
 import { SampledFrame, SourceLocation } from '../protocol/reader';
 import { BlockInfo, Timeline, TimelineTask } from './timeline';
 
@@ -66,10 +67,6 @@ const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function location(loc: SourceLocation | null): SummaryLocation | null {
   return loc === null ? null : { file: loc.file, line: loc.line, column: loc.column };
-}
-
-function isLibraryFile(file: string): boolean {
-  return file.includes('/node_modules/') || file.includes('\\node_modules\\') || file.startsWith('node:');
 }
 
 /**

@@ -516,6 +516,11 @@ export class Timeline implements EventVisitor {
     return index;
   }
 
+  /** The frames of the await recorded in stint `stint` (where its code suspended), if one was. */
+  awaitFramesOf(stint: number): readonly AwaitFrame[] | null {
+    return this.awaitOfStint.get(stint) ?? null;
+  }
+
   /** The task a wire id names, if its creation has been read. */
   taskForWireId(wireId: number): TimelineTask | undefined {
     const index = this.byWireId.get(wireId);

@@ -373,6 +373,11 @@ describe('stepping through task switches (model/steps.ts)', () => {
     t.run(0, 1, Reason.Start);
     t.run(2, 2, Reason.Request);
     t.run(4, 3, Reason.Request);
+    // GET /b's handler awaits at line 20 (a library frame outside it does not count).
+    t.awaitAt(4.5, 3, [
+      { name: 'query', location: at('/srv/node_modules/pg/lib/client.js', 80) },
+      { name: 'handler', location: at('/app.js', 20) },
+    ]);
     t.run(6, 2, Reason.Timer);
     t.taskEnd(7, 2, TaskEnd.Finished);
     t.run(8, 3, Reason.Io);
@@ -389,7 +394,8 @@ describe('stepping through task switches (model/steps.ts)', () => {
     let step = stepper.describe(false)!;
     assert.equal(step.index, 2);
     assert.equal(step.starts, true);
-    assert.equal(step.text, 'GET /a yields → GET /b starts: a request arrived. Runs app.js:9.');
+    // Where its handler ran, not where the server was made (the task's own location, line 9).
+    assert.equal(step.text, 'GET /a yields → GET /b starts: a request arrived. Runs app.js:20.');
     stepper.move('next', [0, 0]);
     step = stepper.describe(false)!;
     assert.deepEqual(

@@ -1,0 +1,19 @@
+/**
+ * What the model knows of the runtime a trace came from, in one place: which files are not the
+ * program's own (libraries, the runtime's modules) and which synchronous calls block the loop and
+ * have an asynchronous twin. The trace format is runtime-neutral; these rules are Node's (a trace
+ * whose runtime is another gets the same answers until it has a table of its own).
+ */
+
+/** Whether `file` is a library's or the runtime's code rather than the program's own. */
+export function isLibraryFile(file: string): boolean {
+  return (
+    file.includes('/node_modules/') ||
+    file.includes('\\node_modules\\') ||
+    file.startsWith('node:') ||
+    file.startsWith('internal/')
+  );
+}
+
+/** A blocking call the tracer times itself (`fs.readFileSync`): its module and name. */
+export const SYNC_CALL = /^(fs|crypto|zlib|child_process)\.(\w+)Sync$/;
