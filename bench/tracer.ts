@@ -38,7 +38,7 @@ function arg(name: string, fallback: string): string {
 }
 const ROUNDS = Number(arg('--rounds', '3'));
 const DURATION = Number(arg('--duration', '5'));
-const MODE = arg('--mode', 'fast');
+const MODE = arg('--mode', 'fast') as 'fast' | 'full';
 /** Another build of the tracer to measure (an earlier commit's, say): --tracer path/to/tracer.js */
 const tracer = path.resolve(arg('--tracer', path.join(root, 'dist', 'tracer.js')));
 const CONNECTIONS = 50;

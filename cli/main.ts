@@ -6,6 +6,7 @@
  * not a usable trace; `record` exits with the program's own status (127 if the command is not
  * found).
  */
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -45,7 +46,7 @@ Commands:
       Write one self-contained HTML page with the trace and the timeline viewer, for any browser.
 
 Options:
-  --block-ms N   a stint at least N ms long is a block (default: the trace's own threshold, 50)
+  --block-ms N   a stint at least N ms long is a block (default: the trace's own threshold, ${DEFAULT_BLOCK_MS})
   --partial      read a trace whose recording did not finish, up to where it stops
   --help, -h     show this help;  --version, -v  show the version`;
 
@@ -131,7 +132,7 @@ async function cmdRecord(argv: string[]): Promise<number> {
   const out = parsed.flags.get('--out');
   const result = await record({
     out: typeof out === 'string' ? out : undefined,
-    blockMs: numberFlag(parsed, '--block-ms', 1, 60_000) ?? 50,
+    blockMs: numberFlag(parsed, '--block-ms', 1, 60_000) ?? DEFAULT_BLOCK_MS,
     mode,
     children: parsed.flags.has('--children'),
     command: parsed.rest[0],

@@ -7,6 +7,7 @@
  * command inherits the preload, package-manager wrappers stay inert, and the first process that runs
  * user code claims the trace. When the program dies by a signal, the trace gets its END record here.
  */
+import type { TracerOptions } from '../tracer/options';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,7 +69,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-'));
   fs.chmodSync(privateDir, 0o700);
   try {
-    const tracerOptions = {
+    const tracerOptions: Partial<TracerOptions> = {
       out: path.join(privateDir, 'trace-{pid}.looplens'),
       blockMs: options.blockMs,
       mode: options.mode,

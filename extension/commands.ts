@@ -2,6 +2,7 @@
  * The commands. Every command that would ask for something (a file, a format) also takes it as an
  * argument, so tests, tasks and keybindings can run it without a dialog.
  */
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
@@ -199,7 +200,7 @@ export class Commands implements vscode.Disposable {
       const bytes = await vscode.workspace.fs.readFile(uri);
       const blockMs = vscode.workspace
         .getConfiguration(SETTINGS.section)
-        .get<number>(SETTINGS.blockThresholdMs, 50);
+        .get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
       const session = this.sessions.openFile(name, bytes, blockMs);
       this.panels.show(session, false);
       return session.id;

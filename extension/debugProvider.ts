@@ -6,6 +6,7 @@
  * stepping never lands in it. Attach configurations, child sessions and untraced launches are left
  * exactly as they were; preparing the same configuration twice changes nothing the second time.
  */
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -57,7 +58,7 @@ export class TracingConfigurationProvider implements vscode.DebugConfigurationPr
       return config;
     }
     const settings = vscode.workspace.getConfiguration(SETTINGS.section);
-    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, 50);
+    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
     const session = await this.sessions.startLive(
       typeof config.name === 'string' && config.name !== '' ? config.name : 'Node.js program',
       blockMs,
@@ -66,7 +67,7 @@ export class TracingConfigurationProvider implements vscode.DebugConfigurationPr
     );
     const options = session.server!.tracerOptions({
       blockMs,
-      mode: settings.get<string>(SETTINGS.tracerMode, 'fast'),
+      mode: settings.get<'fast' | 'full'>(SETTINGS.tracerMode, 'fast'),
     });
     const env = { ...(config.env ?? {}) };
     env.NODE_OPTIONS = withPreload(this.userNodeOptions(config), this.tracerPath);

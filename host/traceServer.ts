@@ -7,6 +7,7 @@
  *
  * Node.js only, no `vscode`: the extension host and the benchmarks use it alike.
  */
+import type { TracerOptions } from '../tracer/options';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -117,7 +118,7 @@ export class TraceServer {
   }
 
   /** Tracer options that point a traced process at this server. */
-  tracerOptions(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  tracerOptions(extra: Partial<TracerOptions> = {}): Partial<TracerOptions> {
     return {
       ...extra,
       socket: this.socketPath,

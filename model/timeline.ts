@@ -35,7 +35,16 @@
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
  */
-import { EndCause, KIND_NAMES, Reason, TaskEnd, TaskFlags, TaskKind, TraceMeta } from '../protocol/format';
+import {
+  DEFAULT_BLOCK_MS,
+  EndCause,
+  KIND_NAMES,
+  Reason,
+  TaskEnd,
+  TaskFlags,
+  TaskKind,
+  TraceMeta,
+} from '../protocol/format';
 import { AwaitFrame, EventVisitor, SampledFrame, SourceLocation } from '../protocol/reader';
 import {
   MAX_BLOCKS_LOOKED_AT,
@@ -133,7 +142,7 @@ export class Timeline implements EventVisitor {
 
   /** The block threshold in force, ms. */
   get blockMs(): number {
-    return this.blockMsOverride ?? this.meta?.blockMs ?? 50;
+    return this.blockMsOverride ?? this.meta?.blockMs ?? DEFAULT_BLOCK_MS;
   }
 
   set blockMs(value: number) {

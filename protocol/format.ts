@@ -40,6 +40,12 @@
  * (a tracer with a bounded string table reuses nothing but may start over).
  */
 
+/**
+ * A stint at least this long is a block, milliseconds, unless the user says otherwise: the one
+ * default the tracer, the readers, the command line, the editor and the panel share.
+ */
+export const DEFAULT_BLOCK_MS = 50;
+
 export const MAGIC = 'LOOPLENS';
 export const FORMAT_VERSION = 1;
 /** Bytes before the JSON metadata: MAGIC, formatVersion, metaBytes. */
@@ -274,7 +280,7 @@ export interface TraceMeta {
   startTime: number;
   /** Unix epoch milliseconds of trace-clock time 0 (for the wall-clock time of any event). */
   clockOriginEpochMs: number;
-  /** The block threshold the tracer was given, milliseconds. */
+  /** The block threshold the tracer was given, milliseconds (DEFAULT_BLOCK_MS unless told). */
   blockMs: number;
   /** Tracer mode: "fast" (default) or "full". */
   mode?: string;

@@ -5,6 +5,7 @@
  * checked, and every problem becomes a TraceFormatError that says what is wrong and where.
  */
 import {
+  DEFAULT_BLOCK_MS,
   CHUNK_HEADER_BYTES,
   CHUNK_MAGIC,
   EventType,
@@ -447,7 +448,7 @@ function checkMeta(meta: unknown, version: number): TraceMeta {
     startTime: num('startTime', 0),
     clockOriginEpochMs: num('clockOriginEpochMs', 0),
     // A threshold of 0 or less would make every stint a block: a broken header keeps the default.
-    blockMs: num('blockMs', 50) > 0 ? num('blockMs', 50) : 50,
+    blockMs: num('blockMs', DEFAULT_BLOCK_MS) > 0 ? num('blockMs', DEFAULT_BLOCK_MS) : DEFAULT_BLOCK_MS,
     mode: str('mode'),
     tracer: str('tracer'),
     platform: str('platform'),

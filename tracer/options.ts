@@ -5,6 +5,8 @@
  * program runs exactly as if it were not traced.
  */
 
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
+
 export const OPTIONS_ENV = 'LOOPLENS_OPTIONS';
 
 export interface TracerOptions {
@@ -62,7 +64,7 @@ export interface TracerOptions {
 }
 
 export const DEFAULTS: Omit<TracerOptions, 'socket' | 'token' | 'spill' | 'out' | 'logFile'> = {
-  blockMs: 50,
+  blockMs: DEFAULT_BLOCK_MS,
   mode: 'fast',
   locations: 'sampled',
   locationsPerSecond: 500,

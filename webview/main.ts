@@ -4,6 +4,7 @@
  * `reset`; unknown messages are logged and ignored. The same bundle runs in a plain browser page:
  * an HTML snapshot carries its trace inside (see host/snapshotHtml.ts), a test posts messages.
  */
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import './main.css';
 import { Timeline } from '../model/timeline';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
@@ -160,7 +161,7 @@ function openSnapshot(): boolean {
     events: 0,
     dropped: 0,
     bytes: bytes.length,
-    blockMs: 50,
+    blockMs: DEFAULT_BLOCK_MS,
     liveBlock: null,
   };
   const problem = reset(session, bytes, pauses);
