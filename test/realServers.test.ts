@@ -197,6 +197,8 @@ describe('real servers, traced under load', function () {
     await Promise.all([pg?.stop(), redis?.stop()]);
   });
 
+  // Each server's synchronous step runs 150 ms: long enough for the block sampler to see its line
+  // even when a loaded machine keeps its thread waiting for a core (60 ms was not, beside hogs).
   for (const mode of ['fast', 'full']) {
     describe(`${mode} mode`, () => {
       it('express 5 + pg: requests named by route, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish', async () => {
@@ -205,7 +207,7 @@ describe('real servers, traced under load', function () {
           dir,
           'expressPg',
           mode,
-          { PG_URL: pg.url, BUSY_MS: '60' },
+          { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
             for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
             await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
@@ -220,8 +222,15 @@ describe('real servers, traced under load', function () {
         // A query is the request waiting: no child task, however much load.
         const products = requestsOf(s, 'GET /products/:id', run.loaded + 3, 'request of a single query');
         assert.ok(
-          products.every((t) => t.stints >= 2 && t.waitMs > 0),
-          'each request waits for its query between stints',
+          products.every((t) => t.stints >= 2),
+          'each request runs before its query and again after it',
+        );
+        // The wait shows between the two, unless the answer came while the request still ran (a
+        // stint a loaded machine stretched past the database's reply): rare, never the rule.
+        const waited = products.filter((t) => t.waitMs > 0).length;
+        assert.ok(
+          waited >= products.length * 0.9,
+          `requests wait for their query between stints (${waited} of ${products.length})`,
         );
         // However much of the socket's parsing the first stint took in, it runs because the request came.
         const firstReasons = new Set(
@@ -273,7 +282,7 @@ describe('real servers, traced under load', function () {
           dir,
           'koaRedis',
           mode,
-          { REDIS_PORT: String(redis.port), BUSY_MS: '60' },
+          { REDIS_PORT: String(redis.port), BUSY_MS: '150' },
           async (port) => {
             for (const key of ['a', 'b', 'a']) assert.equal(await request(port, 'GET', `/cache/${key}`), 200);
             assert.equal(await request(port, 'GET', '/multi'), 200);
@@ -324,7 +333,7 @@ describe('real servers, traced under load', function () {
           dir,
           'fastifyRoutes',
           mode,
-          { BUSY_MS: '60' },
+          { BUSY_MS: '150' },
           async (port) => {
             for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
             assert.equal(await request(port, 'GET', '/api/orders/9'), 200);
