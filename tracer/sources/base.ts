@@ -1,0 +1,133 @@
+/**
+ * What every source of work shares: the originals of what the tracer patches, the stint of a
+ * callback the tracer does not wrap (the main script's top level), and the helpers that wrap a
+ * function without changing what the program sees of it.
+ */
+// Required, not imported as namespaces (see index.ts).
+import workerThreads = require('node:worker_threads');
+import { Reason, TaskKind } from '../../protocol/format';
+import { Task, depth, enabled, enter, leave, newTask, switchTo, taskOf } from '../engine';
+import { Slot, kTask, willRun } from '../dishes';
+import { CodeLocation } from '../locations';
+
+export const kWhere = Symbol('looplens.where');
+
+/** On an outgoing request and its response: the slot of the code that made the request. */
+export const kSlot = Symbol('looplens.slot');
+
+export type Owned = { [kTask]?: Task; [kWhere]?: CodeLocation | null; [kSlot]?: Slot };
+export type AnyFunction = (...args: unknown[]) => unknown;
+
+/** The originals, kept for the tracer's own use (its flush timer must not be traced). */
+export const original = {
+  setTimeout: globalThis.setTimeout,
+  setInterval: globalThis.setInterval,
+  clearInterval: globalThis.clearInterval,
+  setImmediate: globalThis.setImmediate,
+  queueMicrotask: globalThis.queueMicrotask,
+  nextTick: process.nextTick,
+  Worker: workerThreads.Worker,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Stints that begin inside a callback the tracer does not wrap (the main script, a timer's
+// callback). They last until that callback returns: a microtask queued when they begin runs right
+// after it, ahead of the continuations the callback queued, and closes them — or the first tick
+// the callback queued, which runs before any microtask (see bindToSlot).
+// (A tick would do the same, but a pending tick makes Node run every later microtask from a
+// JavaScript frame of its own, which shows up in the stack traces of errors made there.)
+
+export let macroOpen = false;
+/** The main script's first stint (its top level) is still running. */
+export let topLevel = false;
+
+export function openMacro(task: Task, reason: number, time = -1): void {
+  if (depth() > 0) {
+    switchTo(task, reason);
+    return;
+  }
+  enter(task, reason, false, time);
+  macroOpen = true;
+  original.queueMicrotask(closeMacro);
+}
+
+export function closeMacro(): void {
+  topLevel = false;
+  if (!macroOpen) return;
+  macroOpen = false;
+  while (depth() > 0) leave();
+}
+
+/** The program's top-level code is the main task's first stint. */
+export function startMain(where: CodeLocation | null, name: string): Task {
+  const main = newTask(TaskKind.Main, null, name, 0, where);
+  openMacro(main, Reason.Start);
+  topLevel = true;
+  return main;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrapping helpers
+
+export function copyProperties(target: AnyFunction, source: AnyFunction): void {
+  try {
+    Object.defineProperties(target, Object.getOwnPropertyDescriptors(source));
+  } catch {
+    // a frozen or exotic function: keep going without its properties
+  }
+}
+
+/**
+ * Calls `fn` on `self` with the first `count` (at most 3) of `a`, `b`, `c`: the hot paths (ticks,
+ * scopes) pass their arguments on without materialising an arguments object.
+ */
+export function callWith(
+  fn: AnyFunction,
+  self: unknown,
+  count: number,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+): unknown {
+  switch (count) {
+    case 0:
+      return fn.call(self);
+    case 1:
+      return fn.call(self, a);
+    case 2:
+      return fn.call(self, a, b);
+    default:
+      return fn.call(self, a, b, c);
+  }
+}
+
+/** A function that runs `fn` as a stint of the task of `slot` (dishes.ts may re-point it). */
+export function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunction {
+  return function (this: unknown) {
+    // A tick runs after the callback that queued it but before the microtask that ends that
+    // callback's stint: the stint is over, and must be sorted before the tick's work runs.
+    if (macroOpen) closeMacro();
+    const task = enabled ? taskOf(slot.r) : null;
+    if (task === null) return Reflect.apply(fn, this, arguments);
+    willRun(slot);
+    enter(task, reason);
+    try {
+      return Reflect.apply(fn, this, arguments);
+    } finally {
+      leave();
+    }
+  };
+}
+
+export function replace(target: object, key: string, value: AnyFunction): void {
+  try {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: Object.getOwnPropertyDescriptor(target, key)?.enumerable ?? false,
+    });
+  } catch {
+    // not replaceable: leave it alone
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Callback APIs of fs, dns, zlib, crypto and child_process: the callback (the last argument) runs
+ * as the task that made the call.
+ */
+// Required, not imported as namespaces (see index.ts).
+import childProcess = require('node:child_process');
+import crypto = require('node:crypto');
+import dns = require('node:dns');
+import fs = require('node:fs');
+import zlib = require('node:zlib');
+import { Reason } from '../../protocol/format';
+import { current, enabled } from '../engine';
+import { regSlot } from '../dishes';
+import { AnyFunction, bindToSlot, copyProperties, replace } from './base';
+
+// ---------------------------------------------------------------------------------------------
+// Callback APIs: the callback (the last argument) runs as the task that made the call.
+
+export function patchCallbackApi(target: object, key: string): void {
+  const fn = (target as Record<string, unknown>)[key];
+  if (typeof fn !== 'function') return;
+  const originalFn = fn as AnyFunction;
+  const patched = {
+    [key](this: unknown) {
+      const last = arguments.length - 1;
+      if (current === null || !enabled || last < 0 || typeof arguments[last] !== 'function') {
+        return Reflect.apply(originalFn, this, arguments);
+      }
+      const args = Array.prototype.slice.call(arguments);
+      args[last] = bindToSlot(regSlot()!, args[last] as AnyFunction, Reason.Io);
+      return Reflect.apply(originalFn, this, args);
+    },
+  }[key];
+  copyProperties(patched, originalFn);
+  replace(target, key, patched);
+}
+
+export const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> = [
+  [
+    fs,
+    [
+      'access',
+      'appendFile',
+      'chmod',
+      'chown',
+      'close',
+      'copyFile',
+      'cp',
+      'fchmod',
+      'fchown',
+      'fdatasync',
+      'fstat',
+      'fsync',
+      'ftruncate',
+      'futimes',
+      'lchown',
+      'link',
+      'lstat',
+      'lutimes',
+      'mkdir',
+      'mkdtemp',
+      'open',
+      'opendir',
+      'read',
+      'readdir',
+      'readFile',
+      'readlink',
+      'readv',
+      'realpath',
+      'rename',
+      'rm',
+      'rmdir',
+      'stat',
+      'statfs',
+      'symlink',
+      'truncate',
+      'unlink',
+      'utimes',
+      'write',
+      'writeFile',
+      'writev',
+    ],
+  ],
+  [
+    dns,
+    [
+      'lookup',
+      'lookupService',
+      'resolve',
+      'resolve4',
+      'resolve6',
+      'resolveAny',
+      'resolveCname',
+      'resolveMx',
+      'resolveNs',
+      'resolveSrv',
+      'resolveTxt',
+      'reverse',
+    ],
+  ],
+  [
+    zlib,
+    [
+      'deflate',
+      'deflateRaw',
+      'gzip',
+      'gunzip',
+      'inflate',
+      'inflateRaw',
+      'unzip',
+      'brotliCompress',
+      'brotliDecompress',
+    ],
+  ],
+  [
+    crypto,
+    [
+      'randomBytes',
+      'randomFill',
+      'pbkdf2',
+      'scrypt',
+      'generateKeyPair',
+      'generatePrime',
+      'hkdf',
+      'randomInt',
+    ],
+  ],
+  [childProcess, ['exec', 'execFile']],
+];

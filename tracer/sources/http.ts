@@ -1,0 +1,290 @@
+/**
+ * HTTP: incoming requests (diagnostics_channel), later events on requests, responses and outgoing
+ * requests, the server's listen, and signals.
+ */
+// Required, not imported as namespaces (see index.ts).
+import http = require('node:http');
+import net = require('node:net');
+import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
+import { Task, current, enabled, endTask, enter, leave, newTask, now, renameTask, taskOf } from '../engine';
+import { kTask, regSlot } from '../dishes';
+import { CodeLocation, captureLocation } from '../locations';
+import { AnyFunction, Owned, bindToSlot, copyProperties, kSlot, kWhere, replace } from './base';
+import { routeOf } from '../frameworks';
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+export function requestName(req: http.IncomingMessage): string {
+  const method = typeof req.method === 'string' ? req.method : 'REQUEST';
+  let path = typeof req.url === 'string' ? req.url : '/';
+  const query = path.indexOf('?');
+  if (query >= 0) path = path.slice(0, query);
+  const fragment = path.indexOf('#');
+  if (fragment >= 0) path = path.slice(0, fragment);
+  if (path.length > 200) path = `${path.slice(0, 200)}…`;
+  return `${method} ${path}`;
+}
+
+export function onRequestStart(message: unknown): void {
+  if (!enabled) return;
+  const { request, response, server } = message as {
+    request: http.IncomingMessage & Owned;
+    response: http.ServerResponse & Owned;
+    server: net.Server & Owned;
+  };
+  const where = server?.[kWhere] ?? null;
+  const t = now();
+  const task = newTask(TaskKind.Request, null, requestName(request), 0, where, t);
+  request[kTask] = task;
+  response[kTask] = task;
+  // Its first stint is the server's 'request' event, which follows at once (see patchServerEmit):
+  // it begins at the same clock reading.
+  startedTask = task;
+  startedAt = t;
+}
+export let startedTask: Task | null = null;
+export let startedAt = -1;
+
+/**
+ * The handlers of an incoming request run inside the server's emit('request'): that call is the
+ * request's first stint, measured exactly, with no tick or microtask queued to find its end.
+ */
+export function patchServerEmit(proto: object): void {
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  function emit(this: unknown, event: unknown, request: unknown) {
+    const next = ownEmit ?? parent.emit;
+    const task = event === 'request' && enabled ? (request as Owned | undefined)?.[kTask] : undefined;
+    if (task === undefined) return Reflect.apply(next, this, arguments);
+    enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);
+    startedTask = null;
+    try {
+      return Reflect.apply(next, this, arguments);
+    } finally {
+      leave();
+    }
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto, 'emit', emit as AnyFunction);
+}
+
+export function finishRequest(response: Owned, how: TaskEnd): void {
+  const task = response[kTask];
+  if (task === undefined || task.ended) return;
+  nameByRoute(task, (response as { req?: unknown }).req);
+  task.ended = true;
+  endTask(task, how);
+}
+
+export function onResponseFinish(message: unknown): void {
+  if (!enabled) return;
+  finishRequest((message as { response: Owned }).response, TaskEnd.Finished);
+}
+
+/** Names a request by its route where the framework knows it (`GET /products/:id`). */
+export function nameByRoute(task: Task, request: unknown): void {
+  if (typeof request !== 'object' || request === null) return;
+  const route = routeOf(request as http.IncomingMessage);
+  if (route === null) return;
+  const method = (request as http.IncomingMessage).method;
+  const name = `${typeof method === 'string' ? method : 'REQUEST'} ${route}`;
+  if (name !== task.name) renameTask(task, name.length > 200 ? `${name.slice(0, 200)}…` : name, null);
+}
+
+export function onClientRequestStart(message: unknown): void {
+  if (!enabled || current === null) return;
+  const slot = regSlot();
+  if (slot !== null) (message as { request: Owned }).request[kSlot] = slot;
+}
+
+/** The task an object's events run as: its own (an incoming request), or its maker's (an outgoing one). */
+export function ownerOf(self: Owned): Task | undefined {
+  const task = self[kTask];
+  if (task !== undefined) return task;
+  const slot = self[kSlot];
+  return slot !== undefined ? (taskOf(slot.r) ?? undefined) : undefined;
+}
+
+/** Whether an emitter has listeners for `event` (EventEmitter keeps them in `_events`). */
+export function hasListeners(emitter: object, event: unknown): boolean {
+  const events = (emitter as { _events?: Record<string | symbol, unknown> })._events;
+  if (events === undefined || events === null) return true;
+  return (typeof event === 'string' || typeof event === 'symbol') && events[event] !== undefined;
+}
+
+/**
+ * Runs an object's events as stints of the task that owns the object, when anything listens to
+ * them. `onEvent` sees each event first (to tag a response, to notice an aborted request). Events
+ * after the task's work is done (a socket closing after the response) are not the task's work.
+ */
+export function patchEmit(
+  proto: object,
+  reason: number,
+  onEvent?: (self: Owned, args: IArguments) => void,
+): void {
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  // The hot path (an object with no task, or the task already running) passes the arguments on
+  // exactly as given, without Reflect.apply: streams emit many events per request.
+  function forward(self: Owned, args: IArguments): unknown {
+    const next = ownEmit ?? parent.emit;
+    switch (args.length) {
+      case 1:
+        return next.call(self, args[0]);
+      case 2:
+        return next.call(self, args[0], args[1]);
+      case 3:
+        return next.call(self, args[0], args[1], args[2]);
+      default:
+        return Reflect.apply(next, self, args);
+    }
+  }
+  function emit(this: Owned, event: unknown) {
+    const task = this[kTask];
+    if (task === undefined || task === current || !enabled) return forward(this, arguments);
+    if (onEvent !== undefined) onEvent(this, arguments);
+    if (task.ended || !hasListeners(this, event)) return forward(this, arguments);
+    enter(task, reason);
+    try {
+      return forward(this, arguments);
+    } finally {
+      leave();
+    }
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto, 'emit', emit as AnyFunction);
+}
+
+/**
+ * The events of a request, a response or an outgoing request run as stints of its task. The
+ * listeners are wrapped when they are added (a `listener` property keeps removeListener and
+ * listeners() working as for `once`), rather than patching `emit`: streams emit many events per
+ * request, mostly to nobody, and an own `emit` on these prototypes slows every one of them.
+ * Only the events that run a task's own work are wrapped: the body of an incoming request, the
+ * answer to an outgoing one. (A response's 'finish' and 'close' listeners are bookkeeping that
+ * frameworks add to every request: wrapping them would cost every request for little.) Events
+ * after the task's work was done are not its stints.
+ */
+export const BODY_EVENTS: ReadonlySet<string> = new Set(['data', 'end', 'readable', 'error']);
+export const RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response', 'error', 'timeout']);
+export const LISTEN_METHODS = [
+  'on',
+  'addListener',
+  'once',
+  'prependListener',
+  'prependOnceListener',
+] as const;
+
+export function patchListeners(
+  proto: object,
+  events: ReadonlySet<string>,
+  reason: number,
+  onEvent?: (self: Owned, event: unknown, args: IArguments) => void,
+): void {
+  for (const method of LISTEN_METHODS) {
+    const add = (proto as Record<string, unknown>)[method];
+    if (typeof add !== 'function') continue;
+    const originalAdd = add as AnyFunction;
+    const patched = {
+      [method](this: Owned, event: unknown, listener: unknown) {
+        if (
+          (this[kTask] === undefined && this[kSlot] === undefined) ||
+          !enabled ||
+          typeof listener !== 'function' ||
+          !events.has(event as string)
+        ) {
+          return Reflect.apply(originalAdd, this, arguments);
+        }
+        const inner = listener as AnyFunction;
+        const owner: Owned = { [kTask]: this[kTask], [kSlot]: this[kSlot] };
+        const wrapped = function (this: Owned) {
+          if (onEvent !== undefined) onEvent(this, event, arguments);
+          const task = ownerOf(owner);
+          if (!enabled || task === undefined || task.ended || task === current)
+            return Reflect.apply(inner, this, arguments);
+          enter(task, reason);
+          try {
+            return Reflect.apply(inner, this, arguments);
+          } finally {
+            leave();
+          }
+        };
+        (wrapped as unknown as { listener: AnyFunction }).listener = inner;
+        return originalAdd.call(this, event, wrapped);
+      },
+    }[method];
+    copyProperties(patched, originalAdd);
+    replace(proto, method, patched);
+  }
+}
+
+export function patchListen(): void {
+  const listen = net.Server.prototype.listen as unknown as AnyFunction;
+  const patched = function listenWithLocation(this: net.Server & Owned) {
+    if (!enabled) return Reflect.apply(listen, this, arguments);
+    if (arguments.length === 0) return Reflect.apply(listen, this, arguments);
+    if (this[kWhere] === undefined) this[kWhere] = captureLocation(patched, true);
+    const last = arguments.length - 1;
+    if (current === null || last < 0 || typeof arguments[last] !== 'function') {
+      return Reflect.apply(listen, this, arguments);
+    }
+    // The 'listening' callback is the caller's work (it usually goes on to start things).
+    const args = Array.prototype.slice.call(arguments);
+    args[last] = bindToSlot(regSlot()!, args[last] as AnyFunction, Reason.Event);
+    return Reflect.apply(listen, this, args);
+  };
+  copyProperties(patched, listen);
+  replace(net.Server.prototype, 'listen', patched);
+}
+
+/**
+ * A task made by the code running now (a worker, a named scope), child of the running task — or of
+ * the dish that code turns out to belong to at the end of the stint (dishes.ts re-parents it).
+ */
+export function childTask(kind: TaskKind, name: string, where: CodeLocation | null): Task {
+  const slot = regSlot();
+  const task = newTask(kind, current, name, 0, where);
+  if (slot !== null) slot.child = task;
+  return task;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ticks and microtasks queued by the code of a task are that task's work.
+
+/**
+ * Signal listeners on `process` run as the task that added them (the script, usually): a server's
+ * shutdown is its own work, not untracked code.
+ */
+export const SIGNALS: ReadonlySet<string> = new Set([
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'SIGUSR1',
+  'SIGUSR2',
+]);
+
+export function patchProcessSignals(): void {
+  for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const) {
+    const add = (process as unknown as Record<string, unknown>)[method];
+    if (typeof add !== 'function') continue;
+    const originalAdd = add as AnyFunction;
+    const patched = {
+      [method](this: unknown, event: unknown, listener: unknown) {
+        if (!enabled || current === null || typeof listener !== 'function' || !SIGNALS.has(event as string))
+          return Reflect.apply(originalAdd, this, arguments);
+        const inner = listener as AnyFunction;
+        const wrapped = bindToSlot(regSlot()!, inner, Reason.Event);
+        (wrapped as unknown as { listener: AnyFunction }).listener = inner;
+        return originalAdd.call(this, event, wrapped);
+      },
+    }[method];
+    copyProperties(patched, originalAdd);
+    replace(process, method, patched);
+  }
+}
+
+/** Ticks bound by bindTick, queued and not run yet. */

@@ -1,0 +1,57 @@
+/**
+ * Streams piped by a task are its work.
+ */
+// Required, not imported as namespaces (see index.ts).
+import stream = require('node:stream');
+import { Reason } from '../../protocol/format';
+import { current, enabled, enter, leave, taskOf } from '../engine';
+import { Slot, regSlot } from '../dishes';
+import { AnyFunction, copyProperties, replace } from './base';
+
+// ---------------------------------------------------------------------------------------------
+// Streams piped by a task (a file through gzip into a response) are its work: the data flows from
+// callbacks the runtime makes (a read done, a chunk compressed), each pushing into the next stream.
+// A push into a stream of the pipe, from code that runs for no task, runs as the task that piped.
+
+export const kStream = Symbol('looplens.stream');
+export type Piped = { [kStream]?: Slot };
+
+export function patchStreams(): void {
+  const proto = stream.Readable.prototype as unknown as Record<string, AnyFunction>;
+  const pipe = proto.pipe;
+  const push = proto.push;
+  if (typeof pipe !== 'function' || typeof push !== 'function') return;
+  const patchedPipe = {
+    pipe(this: Piped, dest: unknown) {
+      if (enabled && current !== null) {
+        const slot = regSlot();
+        if (slot !== null) {
+          this[kStream] = slot;
+          if (typeof dest === 'object' && dest !== null && (dest as Piped)[kStream] === undefined)
+            (dest as Piped)[kStream] = slot;
+        }
+      }
+      return Reflect.apply(pipe, this, arguments);
+    },
+  }.pipe;
+  const patchedPush = {
+    push(this: Piped, chunk: unknown) {
+      const slot = this[kStream];
+      if (slot === undefined || current !== null || !enabled) {
+        return arguments.length === 1 ? push.call(this, chunk) : Reflect.apply(push, this, arguments);
+      }
+      const task = taskOf(slot.r);
+      if (task === null || task.ended) return Reflect.apply(push, this, arguments);
+      enter(task, Reason.Io);
+      try {
+        return Reflect.apply(push, this, arguments);
+      } finally {
+        leave();
+      }
+    },
+  }.push;
+  copyProperties(patchedPipe as AnyFunction, pipe);
+  copyProperties(patchedPush as AnyFunction, push);
+  replace(proto, 'pipe', patchedPipe as AnyFunction);
+  replace(proto, 'push', patchedPush as AnyFunction);
+}

@@ -1,0 +1,132 @@
+/**
+ * Timers and immediates: the global functions, wrapping the callback; a timer or immediate the
+ * script's top level sets is a task of its own.
+ */
+// Required, not imported as namespaces (see index.ts).
+import timers = require('node:timers');
+import { TaskKind } from '../../protocol/format';
+import { Task, current, enabled, lateMs, markReady, newTask, now, taskOf } from '../engine';
+import { Slot, regSlot, willRun } from '../dishes';
+import { captureLocation } from '../locations';
+import { AnyFunction, copyProperties, openMacro, replace, topLevel } from './base';
+
+// ---------------------------------------------------------------------------------------------
+// Timers and immediates
+
+/**
+ * The slot a new timer's callback runs through. A timer belongs to the task that set it — except
+ * one the script's top level sets (the module's own code, before its first await): the script
+ * has ended by the time it fires, so it is a job of its own, named after its callback and made
+ * when it first fires (a timer cleared before it fires makes no lane). Not when the code that set
+ * it turns out to be a dish's (see dishes.ts), nor when the callback is a promise's own resolve
+ * function (`new Promise((resolve) => setTimeout(resolve, ms))`: the script waiting). Untracked
+ * code's timers stay untracked.
+ */
+export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot | null {
+  const slot = regSlot();
+  if (slot === null || !topLevel || current!.kind !== TaskKind.Main || isNative(callback)) return slot;
+  slot.lazy = {
+    kind,
+    name: callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate',
+    where: captureLocation(skip),
+    time: now(),
+  };
+  return slot;
+}
+
+/** The task a slot's callback runs as, making the lazy task of a script's timer the first time. */
+export function slotTask(slot: Slot): Task | null {
+  const lazy = slot.lazy;
+  if (lazy !== null) {
+    slot.lazy = null;
+    const parent = taskOf(slot.r);
+    slot.r = newTask(lazy.kind, parent, lazy.name, 0, lazy.where, lazy.time).base;
+  }
+  return taskOf(slot.r);
+}
+
+export const functionToString = Function.prototype.toString;
+export function isNative(fn: AnyFunction): boolean {
+  try {
+    return functionToString.call(fn).endsWith('{ [native code] }');
+  } catch {
+    return false;
+  }
+}
+
+/** Node's own rule for a timer's delay: anything but 1..TIMEOUT_MAX ms becomes 1 ms. */
+export const TIMEOUT_MAX = 2 ** 31 - 1;
+export function timerDelay(value: unknown): number {
+  const ms = Number(value);
+  return ms >= 1 && ms <= TIMEOUT_MAX ? ms : 1;
+}
+
+/**
+ * Timers and immediates run their callbacks without a tracer frame around them: Node calls the
+ * callback straight from its own code, so a stack trace from inside it is exactly the untraced one.
+ * The tracer learns that a timer fires from Node reading the callback's arguments (`_timerArgs`,
+ * `_argv`), which it does once, right before the call; a microtask queued then runs right after the
+ * callback returns (Node runs microtasks between timers) and ends the stint. A timer that fires
+ * noticeably after it was due shows its task ready but not running for that time.
+ */
+export const TIMER_ARGS = { timer: '_timerArgs', immediate: '_argv' } as const;
+
+export function watchFiring(
+  handle: object,
+  key: string,
+  slot: Slot,
+  delay: number,
+  repeat: boolean,
+  reason: number,
+): void {
+  let args = (handle as Record<string, unknown>)[key];
+  let due = delay >= 0 ? now() + delay : -1;
+  const descriptor = Object.getOwnPropertyDescriptor(handle, key);
+  if (descriptor === undefined || !descriptor.configurable) return;
+  Object.defineProperty(handle, key, {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      if (enabled) fired(slot, due, reason);
+      if (repeat && due >= 0) due = now() + delay;
+      return args;
+    },
+    set(value: unknown) {
+      args = value;
+    },
+  });
+}
+
+export function fired(slot: Slot, due: number, reason: number): void {
+  const task = slotTask(slot);
+  if (task === null) return;
+  const t = now();
+  if (due >= 0 && t - due > lateMs) markReady(task, due);
+  willRun(slot);
+  openMacro(task, reason, t);
+}
+
+export function patchTimer(
+  name: 'setTimeout' | 'setInterval' | 'setImmediate',
+  kind: TaskKind,
+  reason: number,
+): void {
+  const fn = globalThis[name] as unknown as AnyFunction;
+  const repeat = name === 'setInterval';
+  const key = kind === TaskKind.Timer ? TIMER_ARGS.timer : TIMER_ARGS.immediate;
+  const patched = {
+    [name](this: unknown, callback: unknown, delay?: unknown) {
+      const handle: unknown = Reflect.apply(fn, this, arguments);
+      if (enabled && typeof callback === 'function' && typeof handle === 'object' && handle !== null) {
+        const slot = timerSlot(kind, callback as AnyFunction, patched);
+        if (slot !== null) {
+          watchFiring(handle, key, slot, kind === TaskKind.Timer ? timerDelay(delay) : -1, repeat, reason);
+        }
+      }
+      return handle;
+    },
+  }[name];
+  copyProperties(patched, fn);
+  replace(globalThis, name, patched);
+  replace(timers, name, patched);
+}
