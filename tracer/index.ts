@@ -36,7 +36,7 @@ import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
 import { drainWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
 
-// The tracer's own file calls go to the originals: the program's copies are timed (sources.ts).
+// The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
 const { appendFileSync, rmSync } = fs;
 
 declare const LOOPLENS_VERSION: string;

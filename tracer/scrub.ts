@@ -6,7 +6,7 @@
  * caught and rethrown by the tracer: a rethrow would move the source line Node prints above the
  * stack to the tracer.)
  *
- * Timer and immediate callbacks are not called through a tracer frame at all (see sources.ts).
+ * Timer and immediate callbacks are not called through a tracer frame at all (see sources/timers.ts).
  */
 const OWN_FILE = __filename;
 

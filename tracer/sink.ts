@@ -22,7 +22,7 @@ export interface Sink {
 
 /** How long the hello may take to write before the reader is given up on. */
 const CONNECT_WRITE_MS = 1000;
-// The tracer's own file calls go to the originals: the program's copies are timed (sources.ts).
+// The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
 const { writeSync, openSync, closeSync } = fs;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

@@ -10,7 +10,7 @@
  * moves again, the hottest lines go back to the main thread.
  *
  * Time spent inside one native call (a synchronous crypto or fs call) holds off interrupts until it
- * returns; the main thread times those calls itself (see sources.ts).
+ * returns; the main thread times those calls itself (see sources/syncCalls.ts).
  *
  * Nothing here runs on the main thread while no stint is long, and no session stays connected.
  */
