@@ -1,0 +1,85 @@
+/**
+ * The golden traces (test/golden/traces.ts, saved in test/fixtures/golden/): the writer still
+ * writes them byte for byte, and the reader and model make of the saved files what they say.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTrace } from '../model/load';
+import { summarize } from '../model/summary';
+import { FIXTURES } from './helpers';
+import { GOLDEN } from './golden/traces';
+
+const DIR = path.join(FIXTURES, 'golden');
+
+function saved(name: string): Buffer {
+  return fs.readFileSync(path.join(DIR, `${name}.looplens`));
+}
+
+describe('the golden traces', () => {
+  for (const g of GOLDEN) {
+    it(`writes ${g.name} byte for byte as saved (${g.about})`, () => {
+      const now = Buffer.from(g.bytes());
+      const before = saved(g.name);
+      const first = now.findIndex((b, i) => b !== before[i]);
+      assert.ok(
+        now.equals(before),
+        `${g.name}: ${now.length} bytes now, ${before.length} saved, first difference at byte ${first}. ` +
+          'If the format or the writer changed on purpose, run `npm run golden:update`, say so in ' +
+          'protocol/format.ts, and raise FORMAT_VERSION if an older reader would misread it.',
+      );
+    });
+  }
+
+  it('server: the requests overlap, the report blocks 120 ms at its line, the query is a wait', () => {
+    const { timeline, unfinished } = loadTrace(saved('server'));
+    assert.equal(unfinished, false);
+    const s = summarize(timeline);
+    assert.equal(timeline.meta?.runtime, 'golden v1');
+    assert.deepEqual(
+      s.tasks.map((t) => [t.name, t.kind, t.stints]),
+      [
+        ['server.js', 'main', 1],
+        ['GET /orders', 'request', 2],
+        ['GET /report', 'request', 1],
+      ],
+    );
+    const orders = s.tasks[1];
+    assert.equal(orders.runMs, 4 + 5);
+    assert.equal(orders.waitMs, 130 - 9, 'created at 1100, answered at 1230, ran 9 ms');
+    assert.deepEqual(
+      s.blocks.map((b) => [b.taskName, b.durationMs, b.location?.line]),
+      [['GET /report', 120, 34]],
+    );
+    const sw = timeline
+      .switches()
+      .map((x) => [timeline.tasks[x.from].name, timeline.tasks[x.to].name, x.reason]);
+    assert.deepEqual(sw, [
+      ['server.js', 'GET /orders', 'request'],
+      ['GET /orders', 'GET /report', 'request'],
+      ['GET /report', 'GET /orders', 'io'],
+    ]);
+    assert.equal(timeline.switches()[2].readyMs, 115, 'ready from 1110, run at 1225');
+    assert.equal(timeline.resumeLocation(timeline.tasks[2].stints[1])?.line, 22);
+    assert.deepEqual(s.lag, { p50Ms: 0.8, p99Ms: 118, maxMs: 120 });
+    assert.deepEqual(s.end, { cause: 'exit', code: 0 });
+  });
+
+  it('every-record: renamed, moved, folded, lost, untracked and a signal end are read as written', () => {
+    const { timeline } = loadTrace(saved('every-record'));
+    const s = summarize(timeline);
+    const byName = (name: string) => s.tasks.find((t) => t.name === name);
+    assert.equal(byName('sendEmail')?.internal, false, 'named later: the provisional task is confirmed');
+    assert.equal(byName('sendEmail')?.location?.line, 8);
+    assert.equal(byName('helper'), undefined, 'folded into nightly');
+    assert.equal(byName('nightly')?.kind, 'user');
+    assert.deepEqual(
+      ['tick', 'soon', 'worker.js'].map((n) => byName(n)?.kind),
+      ['timer', 'immediate', 'worker'],
+    );
+    assert.equal(s.untrackedMs, 1);
+    assert.equal(timeline.droppedEvents, 17);
+    assert.deepEqual(timeline.drops, [{ start: 1030, end: 1040, count: 17 }]);
+    assert.deepEqual(s.end, { cause: 'signal', code: 15 });
+  });
+});
