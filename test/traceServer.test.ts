@@ -269,7 +269,12 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
       acceptWatchdog: (c) => {
         watchdogs.push(c);
         c.on('live', (r: LiveRecord) =>
-          records.push({ ...r, blocksInTrace: timeline!.blocks.length, stintsInTrace: timeline!.stintCount }),
+          records.push({
+            ...r,
+            // The long block only: a loaded machine can make the program's start-up a block too.
+            blocksInTrace: timeline!.blocks.filter((b) => b.durationMs >= 1000).length,
+            stintsInTrace: timeline!.stintCount,
+          }),
         );
         return true;
       },
