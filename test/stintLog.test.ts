@@ -229,6 +229,49 @@ describe("the rule that sorts a stint's work into dishes", () => {
     assert.deepEqual(log.dishes(StintEntry.Resumed), ['all[0] a: a a.await', 'all[1] b: b b.await']);
   });
 
+  it('keeps a helper that awaits members gated on a promise it made with its caller (`await helper().catch(f)`)', () => {
+    // await Promise.allSettled([warmUp(), lookupPrice()]) with warmUp: await lookupPrice().catch(f)
+    // and lookupPrice: const gate = new Promise(…); await Promise.all([afterGate(gate), afterGate(gate)]).
+    // Looking ahead from warmUp's await, the gate's awaits are the members' own: else the second
+    // lookupPrice's await seems warmUp's, warmUp's await a statement, its lookupPrice a dish.
+    const gated = (log: Log, n: string) =>
+      log
+        .call(`lookupPrice${n}`)
+        .promise(`gate${n}`)
+        .reg(`timer${n}`)
+        .call(`a${n}`)
+        .derived(`a${n}.await`, `gate${n}`)
+        .call(`b${n}`)
+        .derived(`b${n}.await`, `gate${n}`)
+        .comb('all', [`a${n}`, `b${n}`])
+        .promise(`all${n}.result`)
+        .derived(`all${n}.then.a`, `a${n}`)
+        .derived(`all${n}.then.b`, `b${n}`)
+        .derived(`lookupPrice${n}.await`, `all${n}.result`);
+    const log = gated(new Log().call('warmUp'), '1')
+      .link('lookupPrice1.catch', 'lookupPrice1')
+      .derived('warmUp.await', 'lookupPrice1.catch');
+    gated(log, '2')
+      .comb('allSettled', ['warmUp', 'lookupPrice2'])
+      .promise('settled')
+      .derived('settled.then.warmUp', 'warmUp')
+      .derived('settled.then.lookupPrice2', 'lookupPrice2')
+      .derived('caller.await', 'settled');
+    const dishes = log.dishes(StintEntry.Resumed);
+    assert.deepEqual(
+      dishes.map((d) => d.split(':')[0]),
+      [
+        'allSettled[0] warmUp',
+        'all[0] a1 in warmUp',
+        'all[1] b1 in warmUp',
+        'allSettled[1] lookupPrice2',
+        'all[0] a2 in lookupPrice2',
+        'all[1] b2 in lookupPrice2',
+      ],
+      dishes.join('\n'),
+    );
+  });
+
   it('keeps `await new Promise(…)` after other pending promises with the function that made them', () => {
     // const a = new Promise(…); const b = new Promise(…); b.then(f) … await a — nobody else runs
     const log = new Log()

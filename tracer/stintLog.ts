@@ -372,6 +372,18 @@ function liveCallAbove(j: number, top: number): number {
   return -1;
 }
 
+/**
+ * In `goesOn`'s list of calls opened after a tail: the innermost one known to be a function still
+ * running, above position `o` and with only the runtime's roots above it; -1 if none.
+ */
+function liveAbove(opened: readonly number[], o: number): number {
+  for (let q = opened.length - 1; q > o; q--) {
+    if (logRooted[opened[q]] === Rooted.ByCall) return q;
+    if (logRooted[opened[q]] !== Rooted.ByRuntime) return -1;
+  }
+  return -1;
+}
+
 /** Whether DERIVED `i` (of parent record `p`) is a combinator's own `.then` on a member it consumed. */
 function isCombinatorLink(p: number, i: number): boolean {
   return p >= 0 && p < i && member[p] === 1 && consumer[p] < i && logKind[consumer[p]] === LogKind.Comb;
@@ -412,8 +424,17 @@ function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolea
         continue;
       }
       if (o !== -1) {
-        depth -= opened.length - o;
-        opened.length = o;
+        // As in the parse: a promise the runtime made, consumed by a function still running above
+        // it, was that function's await; the runtime's roots leave, the calls stay open.
+        const live = logRooted[p] === Rooted.ByRuntime ? liveAbove(opened, o) : -1;
+        if (live !== -1) {
+          opened.length = live + 1;
+          for (let q = live - 1; q >= o; q--)
+            if (logRooted[opened[q]] === Rooted.ByRuntime) opened.splice(q, 1);
+        } else {
+          opened.length = o;
+        }
+        depth = opened.length;
       }
       if (logUsed[k] !== 0) continue;
       // A chain statement (`started.catch(noop);`) suspends nobody.
