@@ -346,23 +346,40 @@ function unwrap(w: number): void {
 }
 
 /**
+ * What the stack said at a place, by place (a small table: a collision costs a look, 0 is "not
+ * known"): one stack per place, and a server soon knows them all.
+ */
+const PLACE_SLOTS = 1023;
+class PlaceVerdicts {
+  private readonly keys = new Int32Array(PLACE_SLOTS + 1);
+  private readonly verdicts = new Uint8Array(PLACE_SLOTS + 1);
+
+  get(key: number): number {
+    const slot = key & PLACE_SLOTS;
+    return this.keys[slot] === key ? this.verdicts[slot] : 0;
+  }
+
+  set<V extends number>(key: number, verdict: V): V {
+    const slot = key & PLACE_SLOTS;
+    this.keys[slot] = key;
+    this.verdicts[slot] = verdict;
+    return verdict;
+  }
+}
+
+/**
  * How the promise being made from record `j` (unconsumed, of this segment) is made: by an `await`
  * or by a promise method, learnt once per place from the stack (the method shows as the runtime's
  * own frame on top). Unknown when rationed out.
  */
-const MADE_PLACES = 1023;
-const madePlaceKey = new Int32Array(MADE_PLACES + 1);
-const madePlaceVerdict = new Uint8Array(MADE_PLACES + 1);
+const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
-  const slot = key & MADE_PLACES;
-  if (madePlaceKey[slot] === key) return madePlaceVerdict[slot];
+  const known = madePlaces.get(key);
+  if (known !== 0) return known;
   const method = madeByPromiseMethod(logDerived);
   if (method === null) return Made.Unknown;
-  const made = method ? Made.ByMethod : Made.ByAwait;
-  madePlaceKey[slot] = key;
-  madePlaceVerdict[slot] = made;
-  return made;
+  return madePlaces.set(key, method ? Made.ByMethod : Made.ByAwait);
 }
 
 /**
@@ -370,18 +387,14 @@ function madeHow(j: number): Made {
  * its maker goes on) or an async function entered (which runs on) — learnt once per place from the
  * stack, like `madeHow`. Unknown when rationed out.
  */
-const rootPlaceKey = new Int32Array(MADE_PLACES + 1);
-const rootPlaceVerdict = new Uint8Array(MADE_PLACES + 1);
+const rootPlaces = new PlaceVerdicts();
 function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
-  const slot = key & MADE_PLACES;
-  if (rootPlaceKey[slot] === key) return rootPlaceVerdict[slot];
+  const known = rootPlaces.get(key);
+  if (known !== 0) return known;
   const runtime = madeByRuntime(logRoot);
   if (runtime === null) return Rooted.Unknown;
-  const made = runtime ? Rooted.ByRuntime : Rooted.ByCall;
-  rootPlaceKey[slot] = key;
-  rootPlaceVerdict[slot] = made;
-  return made;
+  return rootPlaces.set(key, runtime ? Rooted.ByRuntime : Rooted.ByCall);
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */

@@ -226,18 +226,11 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
  * by an `await` (the awaiting function is on top). Null when rationed out.
  */
 export function madeByPromiseMethod(skip: (...args: never[]) => unknown): boolean | null {
-  if (!methods.take()) return null;
-  const frames = captureFrames(skip, 6);
-  if (frames === null) return null;
-  for (const frame of frames) {
-    const file = frameFile(frame) ?? '';
-    if (file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks')
-      continue;
-    if (file !== '') return false;
-    const fn = frameFunctionName(frame);
-    return fn === 'then' || fn === 'catch' || fn === 'finally';
-  }
-  return null;
+  const maker = makerFrame(skip, methods);
+  if (maker === null) return null;
+  if ((frameFile(maker) ?? '') !== '') return false;
+  const fn = frameFunctionName(maker);
+  return fn === 'then' || fn === 'catch' || fn === 'finally';
 }
 
 /**
@@ -247,14 +240,23 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown): boolea
  * next). Null when rationed out.
  */
 export function madeByRuntime(skip: (...args: never[]) => unknown): boolean | null {
-  if (!roots.take()) return null;
+  const maker = makerFrame(skip, roots);
+  return maker === null ? null : (frameFile(maker) ?? '') === '';
+}
+
+/**
+ * The frame that is making the promise now (in a promise hook called from `skip`): the first
+ * above the tracer's and the hook dispatch's, if `ration` allows a look. Null when it does not.
+ */
+function makerFrame(skip: (...args: never[]) => unknown, ration: Ration): CallSiteLike | null {
+  if (!ration.take()) return null;
   const frames = captureFrames(skip, 6);
   if (frames === null) return null;
   for (const frame of frames) {
     const file = frameFile(frame) ?? '';
     if (file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks')
       continue;
-    return file === '';
+    return frame;
   }
   return null;
 }
