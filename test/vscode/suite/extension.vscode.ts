@@ -737,11 +737,13 @@ describe('Loop Lens in VS Code', function () {
       return fs.readFileSync(file);
     };
     try {
+      const png = await exportAs('png');
+      // The view as the picture was taken: drawing it reports the frame (the panel may have been
+      // laid out again since the last report — an editor opening beside it, say).
       const rendered = (await inspect()).find((x) => x.session.id === sessionId)!.rendered as unknown as {
         width: number;
         height: number;
       };
-      const png = await exportAs('png');
       assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], 'a PNG');
       const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
       assert.ok(
