@@ -6,6 +6,7 @@
  * not a usable trace; `record` exits with the program's own status (127 if the command is not
  * found).
  */
+import { EXPORT_FORMATS, ExportFormat, isExportFormat } from '../host/exportFormats';
 import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -44,6 +45,9 @@ Commands:
       Write Chrome Trace Event Format, for Perfetto (ui.perfetto.dev) and chrome://tracing.
   export FILE --format html --out OUT.html [--partial]
       Write one self-contained HTML page with the trace and the timeline viewer, for any browser.
+  export FILE --format json --out OUT.looplens
+      Copy the trace as it is (what the editor's "Loop Lens trace" export writes). Pictures (png,
+      svg) are drawn by the timeline panel: export them from the editor.
 
 Options:
   --block-ms N   a stint at least N ms long is a block (default: the trace's own threshold, ${DEFAULT_BLOCK_MS})
@@ -235,6 +239,38 @@ function cmdCheck(argv: string[]): number {
 /** The id of the pseudo-task "(untracked code)" in summaries. */
 const UNTRACKED_ID = '0';
 
+/**
+ * Where an export goes: a new file or a regular one to replace (the export is written beside it and
+ * renamed over it — never over a device, a folder or a pipe).
+ */
+function outputPath(out: string): string {
+  const target = path.resolve(out);
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    // not there yet: it will be made
+  }
+  if (stat !== null && !stat.isFile()) throw new CliError(`cannot write ${out}: it is not a regular file`);
+  return target;
+}
+
+/** The trace as it is, copied (read first: a file that is no trace is refused, as for every command). */
+function exportTrace(file: string, out: string): number {
+  const target = outputPath(out);
+  if (target === path.resolve(file)) throw new CliError(`${out} is the trace itself`);
+  const temp = `${target}.partial-${process.pid}`;
+  try {
+    fs.copyFileSync(file, temp);
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new CliError(`cannot write ${target}: ${(error as Error).message}`);
+  }
+  say(`wrote ${path.relative(process.cwd(), target) || target}\n`);
+  return 0;
+}
+
 /** The HTML snapshot: the trace as it is, with the viewer this package was built with. */
 function exportHtml(file: string, out: string): number {
   let viewer: { script: string; style: string };
@@ -243,7 +279,7 @@ function exportHtml(file: string, out: string): number {
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const target = path.resolve(out);
+  const target = outputPath(out);
   const html = snapshotHtmlParts({ name: path.basename(file), trace: fs.readFileSync(file), ...viewer });
   const temp = `${target}.partial-${process.pid}`;
   try {
@@ -266,18 +302,24 @@ async function cmdExport(argv: string[]): Promise<number> {
   const parsed = parse('export', argv);
   const file = oneFile(parsed, 'export');
   const format = parsed.flags.get('--format');
-  if (format === undefined) throw new CliError('"looplens export" needs --format chrome or --format html');
-  if (format !== 'chrome' && format !== 'html')
-    throw new CliError(`unknown export format "${String(format)}" (known: chrome, html)`);
+  const here = (Object.keys(EXPORT_FORMATS) as ExportFormat[]).filter((f) => !EXPORT_FORMATS[f].picture);
+  if (format === undefined) throw new CliError(`"looplens export" needs --format ${here.join(', ')}`);
+  if (!isExportFormat(format))
+    throw new CliError(`unknown export format "${String(format)}" (known: ${here.join(', ')})`);
+  if (EXPORT_FORMATS[format].picture)
+    throw new CliError(
+      `${format} is a picture of the timeline panel: open the trace in VS Code and use "Loop Lens: Export Snapshot" (here: ${here.join(', ')})`,
+    );
   const out = parsed.flags.get('--out');
   if (typeof out !== 'string')
-    throw new CliError(`"looplens export" needs --out OUT.${format === 'html' ? 'html' : 'json'}`);
+    throw new CliError(`"looplens export" needs --out OUT.${EXPORT_FORMATS[format].extension}`);
   const { timeline } = readTraceFile(file, {
     partial: parsed.flags.has('--partial'),
     blockMs: numberFlag(parsed, '--block-ms', 1, 60_000),
   });
   if (format === 'html') return exportHtml(file, out);
-  const target = path.resolve(out);
+  if (format === 'json') return exportTrace(file, out);
+  const target = outputPath(out);
   const temp = `${target}.partial-${process.pid}`;
   const stream = fs.createWriteStream(temp);
   try {

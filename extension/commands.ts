@@ -2,6 +2,7 @@
  * The commands. Every command that would ask for something (a file, a format) also takes it as an
  * argument, so tests, tasks and keybindings can run it without a dialog.
  */
+import { EXPORT_FORMATS, ExportFormat } from '../host/exportFormats';
 import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -17,35 +18,7 @@ import type { RevealArgs } from './lessons';
 
 /** Trace files larger than this are refused before they are read. */
 
-export type ExportFormat = 'png' | 'svg' | 'html' | 'json' | 'chrome';
-const EXPORT_FORMATS: Record<ExportFormat, { label: string; detail: string; extension: string }> = {
-  png: {
-    label: 'Picture (.png)',
-    detail: 'The timeline as you see it now',
-    extension: 'png',
-  },
-  svg: {
-    label: 'Vector picture (.svg)',
-    detail: 'The timeline as you see it now, sharp at any size; opens in any browser',
-    extension: 'svg',
-  },
-  html: {
-    label: 'Interactive page (.html)',
-    detail:
-      'One self-contained file with the trace and the viewer: zoom, hover and step in any browser, offline',
-    extension: 'html',
-  },
-  json: {
-    label: 'Loop Lens trace (.looplens)',
-    detail: 'The native trace: opens again in Loop Lens, and `looplens summary` reads it',
-    extension: 'looplens',
-  },
-  chrome: {
-    label: 'Chrome Trace Event Format (.json)',
-    detail: 'Opens in Perfetto (ui.perfetto.dev) and chrome://tracing',
-    extension: 'json',
-  },
-};
+export type { ExportFormat };
 
 export interface StepArgs {
   sessionId?: string;

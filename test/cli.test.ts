@@ -381,6 +381,40 @@ describe('the looplens command line', function () {
   });
 
   describe('export', () => {
+    it('knows the formats the editor knows: copies the trace as json, sends pictures to the editor', async () => {
+      const copy = path.join(dir, 'copy.looplens');
+      const copied = await cli(['export', trace, '--format', 'json', '--out', copy]);
+      assert.equal(copied.code, 0, copied.stderr);
+      assert.ok(fs.readFileSync(copy).equals(fs.readFileSync(trace)), 'the trace as it is');
+      for (const picture of ['png', 'svg']) {
+        const result = await cli([
+          'export',
+          trace,
+          '--format',
+          picture,
+          '--out',
+          path.join(dir, `x.${picture}`),
+        ]);
+        assert.equal(result.code, 2);
+        assert.match(
+          result.stderr,
+          /a picture of the timeline panel: open the trace in VS Code and use "Loop Lens: Export Snapshot"/,
+        );
+        assert.match(result.stderr, /here: html, json, chrome/);
+        assert.equal(fs.existsSync(path.join(dir, `x.${picture}`)), false);
+      }
+      const unknown = await cli(['export', trace, '--format', 'pdf', '--out', path.join(dir, 'x.pdf')]);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /unknown export format "pdf" \(known: html, json, chrome\)/);
+      // Never renamed over what is not a regular file (a folder here; a device alike).
+      const folder = path.join(dir, 'a-folder');
+      fs.mkdirSync(folder, { recursive: true });
+      const onFolder = await cli(['export', trace, '--format', 'json', '--out', folder]);
+      assert.equal(onFolder.code, 2);
+      assert.match(onFolder.stderr, /it is not a regular file/);
+      assert.ok(fs.statSync(folder).isDirectory());
+    });
+
     it('writes Chrome Trace Event Format that keeps its rules', async () => {
       const out = path.join(dir, 'chrome.json');
       const result = await cli(['export', trace, '--format', 'chrome', '--out', out]);
@@ -430,9 +464,9 @@ describe('the looplens command line', function () {
     });
 
     it('names the formats it knows', async () => {
-      const result = await cli(['export', trace, '--format', 'svg', '--out', path.join(dir, 'x.svg')]);
+      const result = await cli(['export', trace, '--format', 'webp', '--out', path.join(dir, 'x.webp')]);
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /unknown export format "svg" \(known: chrome, html\)/);
+      assert.match(result.stderr, /unknown export format "webp" \(known: html, json, chrome\)/);
     });
   });
 
