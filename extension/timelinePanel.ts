@@ -137,6 +137,8 @@ export class TimelinePanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.pending = [];
+        // A panel built again shows the trace afresh: what the old one showed is gone.
+        this.lastRendered = null;
         this.post({
           type: 'reset',
           session: this.session.info(),
