@@ -146,6 +146,17 @@ export class ViewerPage {
 
   /** Loads a trace as the host does for a finished session. */
   async load(bytes: Uint8Array, session: Partial<SessionInfo> = {}): Promise<RenderedState> {
+    const info = await this.reset(bytes, session);
+    return this.rendered('the trace to be drawn', (s) => s.sessionId === info.id && s.stints > 0);
+  }
+
+  /** Starts a live session with the bytes so far, as the host does while the program runs. */
+  async startLive(bytes: Uint8Array, session: Partial<SessionInfo> = {}): Promise<void> {
+    await this.reset(bytes, { state: 'running', bytes: 0, ...session });
+  }
+
+  /** Posts a reset (a file, unless told otherwise) without waiting for it to be drawn. */
+  async reset(bytes: Uint8Array, session: Partial<SessionInfo> = {}): Promise<SessionInfo> {
     const info: SessionInfo = {
       id: 'test',
       name: 'test trace',
@@ -160,7 +171,7 @@ export class ViewerPage {
     };
     await this.clearMessages();
     await this.post({ type: 'reset', session: info, bytes, pauses: [] });
-    return this.rendered('the trace to be drawn', (s) => s.sessionId === info.id && s.stints > 0);
+    return info;
   }
 
   async close(): Promise<void> {

@@ -547,23 +547,8 @@ describe('the timeline webview in Chromium', function () {
   });
 
   it('a hostile trace is refused with a clear message, and the next trace draws as usual', async () => {
-    await viewer.clearMessages();
     const hostile = new Uint8Array(4096).map((_, i) => (i * 7919) & 0xff);
-    await viewer.post({
-      type: 'reset',
-      session: {
-        id: 'bad',
-        name: 'bad',
-        state: 'file',
-        problem: null,
-        events: 0,
-        dropped: 0,
-        bytes: 4096,
-        blockMs: 50,
-      },
-      bytes: hostile,
-      pauses: [],
-    });
+    await viewer.reset(hostile, { id: 'bad', name: 'bad' });
     const log = (await viewer.waitFor('an error', (m) =>
       m.find((x) => x.type === 'log' && x.level === 'error'),
     )) as { message: string };
@@ -574,22 +559,7 @@ describe('the timeline webview in Chromium', function () {
 
   it('live: appended events are drawn in the next frame, and follow live keeps the newest in view', async () => {
     const half = Math.floor(trace.length / 2);
-    await viewer.clearMessages();
-    await viewer.post({
-      type: 'reset',
-      session: {
-        id: 'live',
-        name: 'live',
-        state: 'running',
-        problem: null,
-        events: 0,
-        dropped: 0,
-        bytes: 0,
-        blockMs: 50,
-      },
-      bytes: trace.subarray(0, half),
-      pauses: [],
-    });
+    await viewer.startLive(trace.subarray(0, half), { id: 'live', name: 'live' });
     const before = await viewer.rendered('the first half', (s) => s.sessionId === 'live');
     await viewer.post({ type: 'append', bytes: trace.subarray(half) });
     const after = await viewer.rendered('the second half', (s) => s.stints === recording.timeline.stintCount);
@@ -615,23 +585,7 @@ describe('the timeline webview in Chromium', function () {
     new TraceReader(capped).push(many);
     assert.ok(capped.droppedBefore !== null, 'the trace is larger than the budget');
     const quarter = Math.floor(many.length / 4);
-    await viewer.clearMessages();
-    await viewer.post({
-      type: 'reset',
-      session: {
-        id: 'big',
-        name: 'big',
-        state: 'running',
-        problem: null,
-        events: 0,
-        dropped: 0,
-        bytes: 0,
-        blockMs: 50,
-        timelineMiB: 1,
-      },
-      bytes: many.subarray(0, quarter),
-      pauses: [],
-    });
+    await viewer.startLive(many.subarray(0, quarter), { id: 'big', name: 'big', timelineMiB: 1 });
     for (let at = quarter; at < many.length; at += quarter)
       await viewer.post({ type: 'append', bytes: many.subarray(at, Math.min(many.length, at + quarter)) });
     const drawn = await viewer.rendered(
@@ -672,22 +626,7 @@ describe('the timeline webview in Chromium', function () {
     w.task(0, 2, TaskKind.Request, 0, 2, TaskFlags.None, 1, 2, 1);
     w.task(0, 3, TaskKind.Request, 0, 3, TaskFlags.None, 1, 3, 1);
     turns(w, 0, 1000);
-    await viewer.clearMessages();
-    await viewer.post({
-      type: 'reset',
-      session: {
-        id: 'grow',
-        name: 'grow',
-        state: 'running',
-        problem: null,
-        events: 0,
-        dropped: 0,
-        bytes: 0,
-        blockMs: 50,
-      },
-      bytes: handWrittenTrace(w),
-      pauses: [],
-    });
+    await viewer.startLive(handWrittenTrace(w), { id: 'grow', name: 'grow' });
     await viewer.rendered('the first second', (s) => s.sessionId === 'grow' && s.stints > 0);
     await viewer.page.locator('canvas.canvas').focus();
     for (let i = 0; i < 3; i++) await viewer.page.keyboard.press('n');
