@@ -356,6 +356,35 @@ describe('real servers, traced under load', function () {
         assertNoOtherLanes(s, [...products, order], 'no other lanes', true);
       });
 
+      it('hapi: requests named by route pattern (several parameters, a catch-all), unknown routes by path, the busy step a block at its line', async () => {
+        const file = path.join(SERVERS, 'hapiRoutes.js');
+        const run = await record(
+          dir,
+          'hapiRoutes',
+          mode,
+          { BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            assert.equal(await request(port, 'GET', '/orders/9/lines/2'), 200);
+            assert.equal(await request(port, 'GET', '/files/a/b.txt'), 200);
+            assert.equal(await request(port, 'GET', '/nowhere/3'), 404);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const products = requestsOf(s, 'GET /products/{id}', run.loaded + 2, 'product request');
+        const [order] = named(s, 'GET /orders/{orderId}/lines/{line}');
+        assert.ok(order, `the route with two parameters by its pattern (${describe_(s, lanes(s))})`);
+        const block = s.blocks.find((b) => b.task === order.id);
+        assert.ok(block, 'the synchronous step is a block on the request');
+        assert.equal(block.location?.line, lineOf(file, 'HAPI BUSY LINE'));
+        assert.equal(named(s, 'GET /files/{path*}').length, 1, 'a catch-all route by its pattern');
+        assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
+        assertNoOtherLanes(s, [...products, order], 'no other lanes', true);
+      });
+
       it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
         const run = await record(
           dir,

@@ -45,30 +45,39 @@ import {
 } from './stintLog';
 
 /**
- * On every logged object: its index in the log (the low LOG_BITS bits) and the place it was made
- * at (the hash of the log before it, above them) — one small integer, one store.
+ * On every logged object: its index in the log (the low LOG_BITS bits), whether it is a root
+ * promise (ROOT_BIT) and the place it was made at (the hash of the log before it, above them) —
+ * one small integer, one store. It must stay a V8 small integer (30 bits and a sign on 64-bit
+ * builds): a larger number is a heap allocation per promise and turns the field into a double.
  */
-const kIdx = Symbol('looplens.log');
+export const kIdx = Symbol('looplens.log');
 const LOG_BITS = 10;
 const LOG_MASK = (1 << LOG_BITS) - 1;
-/** Hash bits kept beside the index so that the whole stays a small integer (31 bits). */
-const PLACE_MASK = (1 << (31 - LOG_BITS)) - 1;
+/** In a promise's stamp: it is a root (made by `new Promise` or an async function). */
+export const ROOT_BIT = 1 << LOG_BITS;
+const PLACE_SHIFT = LOG_BITS + 1;
+/** Hash bits kept beside the index and the root bit: 30 bits in all. */
+const PLACE_MASK = (1 << (30 - PLACE_SHIFT)) - 1;
 function stamp(index: number): number {
-  return ((shape & PLACE_MASK) << LOG_BITS) | index;
+  return ((shape & PLACE_MASK) << PLACE_SHIFT) | index;
 }
+/** A stamp for a promise the full log has no room for: its index is never its own. */
+const UNLOGGED = LOG_MASK;
 /** On the promise a dish was made from: the dish (to fold it if its caller turns out to await it). */
 export const kDish = Symbol('looplens.dish');
-/** The record a derived promise's continuation runs as. */
+/**
+ * The record a promise's continuation runs as (a root's: only a "resolve with a thenable" job runs
+ * one). Every promise made while a task runs gets this and then `kIdx`, always in that order, so
+ * that they all share one hidden class.
+ */
 export const kTag = Symbol('looplens.tag');
-/** The same for a root promise (only a "resolve with a thenable" job runs one). */
-export const kRootTag = Symbol('looplens.rootTag');
 /**
  * On an object whose events run as a task of its own (an incoming request, a worker, a named
  * scope's AsyncResource): that task.
  */
 export const kTask = Symbol('looplens.task');
 
-type Logged = { [kIdx]?: number; [kTag]?: Strand; [kRootTag]?: Strand; [kDish]?: Task };
+type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task };
 
 /**
  * A callback handed to the runtime in a stint (a timer, an I/O callback, a tick): it runs as the
@@ -99,6 +108,11 @@ interface CombinatorCall {
   name: string;
   /** Where it was called (rationed: may be null). */
   where: CodeLocation | null;
+  /**
+   * Library or runtime code called it (not the program): its members are that code's business,
+   * shown as the program's only once named after a function of the program.
+   */
+  byLibrary: boolean;
 }
 
 let n = 0;
@@ -177,7 +191,7 @@ function taskSeed(task: Task): number {
  */
 export function willRun(o: object): void {
   const stamped = (o as Logged)[kIdx];
-  nextSeed = stamped !== undefined ? stamped >>> LOG_BITS : 0;
+  nextSeed = stamped !== undefined ? stamped >>> PLACE_SHIFT : 0;
 }
 function mix(h: number, v: number): number {
   return Math.imul(h ^ v, FNV_PRIME) & HASH_MASK;
@@ -282,10 +296,11 @@ export function startDishes(): void {
 
 // ------------------------------------------------------------------------------------ logging
 
-export function logRoot(p: object): void {
-  if (n >= MAX_LOG) return;
+/** Logs a root promise; returns the stamp its maker stores on it (see kIdx). */
+export function logRoot(p: object): number {
+  if (n >= MAX_LOG) return ROOT_BIT | UNLOGGED;
   if (!hashed) startHash();
-  (p as Logged)[kIdx] = stamp(n);
+  const stamped = stamp(n) | ROOT_BIT;
   logObj[n] = p;
   logKind[n] = LogKind.Root;
   logUsed[n] = 0;
@@ -297,13 +312,15 @@ export function logRoot(p: object): void {
   advance(LogKind.Root);
   n++;
   open++;
+  return stamped;
 }
 
-export function logDerived(p: object, parent: object): void {
-  if (n >= MAX_LOG) return;
+/** Logs a promise derived from `parent`; returns the stamp its maker stores on it (see kIdx). */
+export function logDerived(p: object, parent: object): number {
+  if (n >= MAX_LOG) return UNLOGGED;
   if (!hashed) startHash();
-  const stamped = (parent as Logged)[kIdx];
-  const j = stamped !== undefined ? stamped & LOG_MASK : -1;
+  const parentStamp = (parent as Logged)[kIdx];
+  const j = parentStamp !== undefined ? parentStamp & LOG_MASK : -1;
   let made: Made = Made.Unknown;
   if (j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
     if (
@@ -321,7 +338,7 @@ export function logDerived(p: object, parent: object): void {
     else tails--;
     made = madeHow(j);
   }
-  (p as Logged)[kIdx] = stamp(n);
+  const stamped = stamp(n);
   logObj[n] = p;
   logParent[n] = parent;
   logKind[n] = LogKind.Derived;
@@ -333,6 +350,7 @@ export function logDerived(p: object, parent: object): void {
   advance(j >= segStart && j < n ? n - j : 0xffff);
   n++;
   tails++;
+  return stamped;
 }
 
 /** Wrapper `w`: the function whose own promise it was made from suspends; it did not return. */
@@ -452,10 +470,26 @@ export function logResource(resource: object): void {
 }
 
 /** A combinator called with `members`, in this stint. */
-export function logCombinator(members: unknown[], name: string, where: CodeLocation | null): void {
+/**
+ * Who calls a combinator at a place (the program or a library), by place like `madeHow`: known
+ * from the stack once, and kept for when the stacks are rationed out.
+ */
+const combPlaces = new PlaceVerdicts();
+const BY_PROGRAM = 1;
+const BY_LIBRARY = 2;
+
+export function logCombinator(
+  members: unknown[],
+  name: string,
+  where: CodeLocation | null,
+  byLibrary: boolean | null,
+): void {
   if (n >= MAX_LOG) return;
   if (!hashed) startHash();
-  const call: CombinatorCall = { name, where };
+  const key = mix(hash, LogKind.Comb) | 1;
+  const by =
+    byLibrary === null ? combPlaces.get(key) : combPlaces.set(key, byLibrary ? BY_LIBRARY : BY_PROGRAM);
+  const call: CombinatorCall = { name, where, byLibrary: by === BY_LIBRARY };
   logObj[n] = members.slice();
   logParent[n] = call;
   logKind[n] = LogKind.Comb;
@@ -619,7 +653,8 @@ function settle(task: Task, returned: boolean): void {
       parent,
       known ? verdict : call !== null ? `${call.name}[${d.index}]` : 'async call',
       call !== null
-        ? TaskFlags.Concurrent
+        ? // A member of a library's combinator is the program's only once named after its function.
+          TaskFlags.Concurrent | (call.byLibrary && !known ? TaskFlags.Provisional : 0)
         : TaskFlags.Detached | (verdict === undefined ? TaskFlags.Provisional : 0),
       call !== null ? call.where : null,
       t,
@@ -641,8 +676,6 @@ function settle(task: Task, returned: boolean): void {
     const obj = logObj[i] as Logged;
     switch (logKind[i]) {
       case LogKind.Root:
-        obj[kRootTag] = record;
-        break;
       case LogKind.Derived:
         obj[kTag] = record;
         break;

@@ -9,6 +9,10 @@
  *  - fastify (and anything else routing with find-my-way) registers each route's handler with the
  *    router: the handler is wrapped, once find-my-way is required, to leave the route's pattern on
  *    the request (fastify's catch-all for unknown routes keeps the raw path).
+ *  - hapi keeps the matched route on its own request object (`request.route.path`, with hapi's
+ *    `{param}` syntax), which the node request does not reach: hapi's `Request.generate` is wrapped,
+ *    once hapi requires its request module, to leave its request on the node one under a symbol
+ *    (hapi's special route for unknown paths keeps the raw path).
  * Anything else keeps the raw path.
  */
 import nodeModule = require('node:module');
@@ -17,9 +21,14 @@ import { enabled } from './engine';
 
 const kContext = Symbol('looplens.koaContext');
 const kRoute = Symbol('looplens.route');
+const kHapi = Symbol('looplens.hapiRequest');
 
 type AnyFunction = (...args: unknown[]) => unknown;
-type WithContext = http.IncomingMessage & { [kContext]?: { _matchedRoute?: unknown }; [kRoute]?: string };
+type WithContext = http.IncomingMessage & {
+  [kContext]?: { _matchedRoute?: unknown };
+  [kRoute]?: string;
+  [kHapi]?: { route?: { method?: unknown; path?: unknown } };
+};
 
 /** The route pattern of a request whose response is being sent, or null. */
 export function routeOf(req: http.IncomingMessage): string | null {
@@ -33,6 +42,9 @@ export function routeOf(req: http.IncomingMessage): string | null {
     if (typeof koa === 'string') return koa;
     const routed = (req as WithContext)[kRoute];
     if (typeof routed === 'string') return routed;
+    const hapi = (req as WithContext)[kHapi]?.route;
+    if (hapi !== undefined && hapi !== null && typeof hapi.path === 'string' && hapi.method !== '_special')
+      return hapi.path;
   } catch {
     // an exotic request object: keep the path
   }
@@ -60,6 +72,36 @@ function patchKoa(exported: unknown): void {
   };
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(createContext));
   proto.createContext = patched;
+}
+
+let patchedHapi = false;
+
+function patchHapiRequest(exported: unknown): void {
+  const Request = exported as { generate?: AnyFunction } | null;
+  if (patchedHapi || Request === null || typeof Request.generate !== 'function') return;
+  patchedHapi = true;
+  const original = Request.generate;
+  // Named like the original (and so not able to reach it by that name).
+  const patched = function generate(this: unknown, _server: unknown, req: unknown) {
+    const request = Reflect.apply(original, this, arguments);
+    if (enabled && typeof req === 'object' && req !== null) {
+      try {
+        (req as WithContext)[kHapi] = request as WithContext[typeof kHapi];
+      } catch {
+        // a frozen request: no route name
+      }
+    }
+    return request;
+  };
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
+  Request.generate = patched;
+}
+
+/** Whether a require() of `request` from `parent` is hapi loading its own request module. */
+function isHapiRequestModule(request: unknown, parent: unknown): boolean {
+  if (request !== './request' || patchedHapi) return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]@hapi[\\/]hapi[\\/]lib[\\/][^\\/]+$/.test(from);
 }
 
 let patchedRouter = false;
@@ -99,15 +141,15 @@ export function startFrameworks(): void {
   const M = nodeModule as unknown as { _load?: AnyFunction };
   const load = M._load;
   if (typeof load !== 'function') return;
-  const patched = function (this: unknown, request: unknown) {
+  const patched = function (this: unknown, request: unknown, parent: unknown) {
     const exported = Reflect.apply(load, this, arguments);
-    if (enabled && ((request === 'koa' && !patchedKoa) || (request === 'find-my-way' && !patchedRouter))) {
-      try {
-        if (request === 'koa') patchKoa(exported);
-        else patchFindMyWay(exported);
-      } catch {
-        // never disturb the program
-      }
+    if (!enabled) return exported;
+    try {
+      if (request === 'koa' && !patchedKoa) patchKoa(exported);
+      else if (request === 'find-my-way' && !patchedRouter) patchFindMyWay(exported);
+      else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
+    } catch {
+      // never disturb the program
     }
     return exported;
   };

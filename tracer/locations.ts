@@ -153,6 +153,26 @@ export function captureLocation(skip: (...args: never[]) => unknown, force = fal
 }
 
 /**
+ * Where a call is made (as captureLocation) and whether the code making it directly is a library's
+ * or the runtime's rather than the program's; null when rationed out.
+ */
+export function captureCall(
+  skip: (...args: never[]) => unknown,
+): { where: CodeLocation | null; byLibrary: boolean } | null {
+  if (!allowCapture()) return null;
+  const frames = captureFrames(skip);
+  if (frames === null) return null;
+  let byLibrary = false;
+  for (const frame of frames) {
+    const file = frameFile(frame);
+    if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<')) continue;
+    byLibrary = file.startsWith('node:') || file.startsWith('internal/') || isLibrary(file);
+    break;
+  }
+  return { where: pickFrame(frames), byLibrary };
+}
+
+/**
  * The frames of user code on the current stack above `skip`, innermost first (at most `max`), for
  * where a stint awaits; an empty list when there is none; null when rationed out.
  */

@@ -27,7 +27,8 @@ import {
 } from './engine';
 import {
   foldIfReturned,
-  kRootTag,
+  ROOT_BIT,
+  kIdx,
   kTag,
   logCombinator,
   logDerived,
@@ -37,15 +38,18 @@ import {
   resetLog,
   willRun,
 } from './dishes';
-import { awaitRetryMs, captureLocation, captureUserFrames } from './locations';
+import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 
-type Tagged = { [kTag]?: Strand; [kRootTag]?: Strand };
+type Tagged = { [kTag]?: Strand; [kIdx]?: number };
 
 /**
  * Whether each open before() entered a stint (before/after pairs nest like a stack), and whether
  * it runs a "resolve with a thenable" job.
  */
-const entered: number[] = [];
+const MAX_OPEN = 4096;
+const entered = new Uint8Array(MAX_OPEN);
+/** How many before()s are open (past MAX_OPEN they are counted, and enter nothing). */
+let opened = 0;
 const ENTERED = 1;
 const JOB = 2;
 /** Thenable jobs open now. */
@@ -60,12 +64,12 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   const task = current;
   if (task === null) return;
   const p = promise as Tagged;
+  // Always these two stores, in this order (see kTag).
+  p[kTag] = task.base;
   if (parent === undefined) {
-    p[kRootTag] = task.base;
-    logRoot(p);
+    p[kIdx] = logRoot(p);
   } else {
-    p[kTag] = task.base;
-    logDerived(p, parent);
+    p[kIdx] = logDerived(p, parent);
     if (jobs > 0) foldIfReturned(parent);
     if (awaitDone !== stintSeq && stintTime >= awaitRetryAt && task.id !== 0) noteAwait(task);
   }
@@ -121,17 +125,14 @@ function noteAwait(task: Task): void {
 
 function before(promise: Promise<unknown>): void {
   const p = promise as Tagged;
-  let record = p[kTag];
-  let flags = 0;
-  if (record === undefined) {
-    // Only a job that resolves a promise with a thenable runs with a root promise: the function
-    // that made the root returned another promise (or resolved it with one).
-    record = p[kRootTag];
-    if (record !== undefined) flags = JOB;
-  }
-  const task = record !== undefined && enabled ? taskOf(record) : null;
+  const record = p[kTag];
+  // Only a job that resolves a promise with a thenable runs with a root promise: the function
+  // that made the root returned another promise (or resolved it with one).
+  const flags = record !== undefined && (p[kIdx]! & ROOT_BIT) !== 0 ? JOB : 0;
+  const task = record !== undefined && enabled && opened < MAX_OPEN ? taskOf(record) : null;
   if (task === null) {
-    entered.push(0);
+    if (opened < MAX_OPEN) entered[opened] = 0;
+    opened++;
     return;
   }
   const time = now();
@@ -140,12 +141,14 @@ function before(promise: Promise<unknown>): void {
   if (flags === JOB) jobs++;
   inContinuation = true;
   running = promise;
-  entered.push(ENTERED | flags);
+  entered[opened++] = ENTERED | flags;
 }
 
 function after(): void {
-  const flags = entered.pop();
-  if (flags === undefined || (flags & ENTERED) === 0) return;
+  if (opened === 0) return;
+  opened--;
+  const flags = opened < MAX_OPEN ? entered[opened] : 0;
+  if ((flags & ENTERED) === 0) return;
   if ((flags & JOB) !== 0) jobs--;
   leave();
   inContinuation = false;
@@ -161,7 +164,8 @@ function patchCombinator(name: Combinator): void {
     [name](this: unknown, iterable: unknown): unknown {
       if (enabled && current !== null && Array.isArray(iterable) && iterable.length > 0) {
         try {
-          logCombinator(iterable, name, captureLocation(patched));
+          const call = captureCall(patched);
+          logCombinator(iterable, name, call?.where ?? null, call?.byLibrary ?? null);
         } catch {
           // never disturb the program
         }
@@ -181,7 +185,7 @@ function patchCombinator(name: Combinator): void {
 export function startPromises(): void {
   // After stray stints were closed (engine.ts), no before() is waiting for its after().
   setStrayHandler(() => {
-    entered.length = 0;
+    opened = 0;
     jobs = 0;
     inContinuation = false;
     resetLog();
