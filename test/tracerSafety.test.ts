@@ -97,6 +97,11 @@ const CASES: Case[] = [
     end: { cause: 'exit', code: 0 },
   },
   {
+    title: 'the order and arguments of hundreds of ticks and microtasks queued at once, one throwing',
+    file: 'tickOrder.js',
+    end: { cause: 'exit', code: 0 },
+  },
+  {
     title: 'an exit right after a block the sampler was watching',
     file: 'blockThenExit.js',
     end: { cause: 'exit', code: 0 },

@@ -106,8 +106,9 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
         return Reflect.apply(fn, this, arguments);
       const slot = regSlot()!;
       if (!tick) return callWith(fn, this, 1, bindTick(slot, callback as AnyFunction, false));
-      // Queued first: the entry must be there for the runner, and a throw leaves nothing queued.
-      // Without Reflect.apply and an arguments copy for the common arities: streams tick a lot.
+      // The entry goes in once Node has queued the runner (the runner cannot run before this
+      // returns; a throw queues nothing). Without Reflect.apply and an arguments copy for the
+      // common arities: streams tick a lot.
       let result: unknown;
       if (arguments.length <= 3) result = callWith(fn, this, arguments.length, runTick, a, b);
       else {
