@@ -56,10 +56,16 @@ const LOG_MASK = (1 << LOG_BITS) - 1;
 /** In a promise's stamp: it is a root (made by `new Promise` or an async function). */
 export const ROOT_BIT = 1 << LOG_BITS;
 const PLACE_SHIFT = LOG_BITS + 1;
-/** Hash bits kept beside the index and the root bit: 30 bits in all. */
-const PLACE_MASK = (1 << (30 - PLACE_SHIFT)) - 1;
+/**
+ * The place, above them (19 bits, 30 in all): the shape of the stint so far (SHAPE_BITS) and the
+ * shape of the stint whose work that stint runs (MAKER_BITS) — the code path two stints deep.
+ */
+const SHAPE_BITS = 10;
+const MAKER_BITS = 30 - PLACE_SHIFT - SHAPE_BITS;
+const SHAPE_MASK = (1 << SHAPE_BITS) - 1;
+const MAKER_MASK = (1 << MAKER_BITS) - 1;
 function stamp(index: number): number {
-  return ((shape & PLACE_MASK) << PLACE_SHIFT) | index;
+  return ((((shape & SHAPE_MASK) << MAKER_BITS) | (makerShape & MAKER_MASK)) << PLACE_SHIFT) | index;
 }
 /** A stamp for a promise the full log has no room for: its index is never its own. */
 const UNLOGGED = LOG_MASK;
@@ -137,10 +143,15 @@ let how: StintEntry = StintEntry.Resumed;
 let hash = 0;
 /**
  * The same hash without the seed: the shape of this stint alone. A promise's place is stamped with
- * it, so a stint's seed says where its work was left (one stint back), not the whole history
- * before that: an async loop (`for (;;) { job(); await tick(); }`) comes back to the same places.
+ * it and with the shape of the stint this one runs the work of (`makerShape`), so a stint's seed
+ * says where its work was left two stints back, not the whole history before that: an async loop
+ * (`for (;;) { job(); await tick(); }`) comes back to the same places after two rounds, and the
+ * same statements written twice (`await a.catch(f)` here, `await b.catch(f)` there) are still two
+ * places when what led to them differs.
  */
 let shape = 0;
+/** The shape (its stamp's bits) of the stint that left the work this one runs. */
+let makerShape = 0;
 /** Both hashes take in `v`. */
 function advance(v: number): void {
   hash = mix(hash, v);
@@ -153,7 +164,7 @@ let nextSeed = 0;
 let seed = 0;
 let hashed = true;
 /** The state of the segments a nested stint interrupted, SAVED_FIELDS numbers each. */
-const SAVED_FIELDS = 8;
+const SAVED_FIELDS = 9;
 const MAX_NESTING = 256;
 const saved = new Int32Array(SAVED_FIELDS * MAX_NESTING);
 let depth = 0;
@@ -208,6 +219,7 @@ function begin(entry: StintEntry): void {
     saved[o + 5] = foreignSettle;
     saved[o + 6] = hash;
     saved[o + 7] = shape;
+    saved[o + 8] = makerShape;
   }
   depth++;
   segStart = n;
@@ -218,6 +230,7 @@ function begin(entry: StintEntry): void {
   how = entry;
   // The seed is hashed when the first record comes: most stints (a tick, a callback) log none.
   seed = nextSeed;
+  makerShape = seed >>> MAKER_BITS;
   nextSeed = 0;
   hashed = false;
 }
@@ -265,6 +278,7 @@ function restore(): void {
     foreignSettle = saved[o + 5];
     hash = saved[o + 6];
     shape = saved[o + 7];
+    makerShape = saved[o + 8];
   } else {
     segStart = 0;
     open = 0;
@@ -274,6 +288,7 @@ function restore(): void {
     foreignSettle = -1;
     hash = 0;
     shape = 0;
+    makerShape = 0;
   }
 }
 
