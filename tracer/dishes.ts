@@ -173,10 +173,6 @@ const FNV_PRIME = 0x01000193;
 /** Hashes are kept to 30 bits: small integers, never a number V8 must box. */
 const HASH_MASK = 0x3fffffff;
 
-/**
- * Where a segment's hash starts: how its stint began, and whose it is — the task's kind, and its
- * name unless it is a request (whose name holds the path, ids and all).
- */
 /** The segment's hash starts, at its first record: how its stint began, its seed, its task. */
 function startHash(): void {
   hashed = true;
@@ -186,12 +182,20 @@ function startHash(): void {
   hash = mix(shape, seed);
 }
 
-/** A task's share of the seed: its kind and name (hashed once; its first name will do). */
+/**
+ * A task's share of the seed: its kind and name, without digits (a request's path holds ids, and
+ * `GET /products/1` runs the same code as `GET /products/2`). Hashed once per name: a dish is
+ * renamed after its function once seen (engine.ts renameTask clears it), and two dishes that
+ * were both `async call` at first run different code.
+ */
 function taskSeed(task: Task): number {
   if (task.seed !== 0) return task.seed;
   let h = mix(0x2f, task.kind);
   const name = task.name;
-  for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
+  for (let i = 0; i < name.length && i < 64; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) h = mix(h, c);
+  }
   task.seed = h | 1;
   return task.seed;
 }

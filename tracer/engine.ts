@@ -502,7 +502,10 @@ function writeTask(
 
 /** Gives a task a better name and location once they are known. */
 export function renameTask(task: Task, name: string, where: CodeLocation | null): void {
-  if (name !== '') task.name = name;
+  if (name !== '' && name !== task.name) {
+    task.name = name;
+    task.seed = 0; // its share of the places it runs (dishes.ts taskSeed) follows the name
+  }
   const nameId = name !== '' ? recorder.intern(name) : 0;
   const fileId = where !== null ? recorder.intern(where.file) : 0;
   const w = recorder.room(2);
