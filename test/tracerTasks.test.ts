@@ -77,6 +77,22 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('keeps dishes made by the same statements at two places apart, each named after its function, in both modes', async () => {
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `samePlaces-${mode}.looplens`);
+      const result = await run(process.execPath, [path.join(PROGRAMS, 'samePlaces.js')], {
+        env: tracedEnv(out, { mode }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const { summary } = readTrace(out);
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const dishes = summary.tasks
+        .filter((t) => t.kind === 'other' && t.id !== '0')
+        .map((t) => `${t.name}${t.parent === main.id ? '' : ` (parent ${t.parent})`}`);
+      assert.deepEqual(dishes, ['notify', 'audit', 'sync'], `${mode}: three dishes of the script`);
+    }
+  });
+
   it('names every dish an async loop starts, thousands of them, as it names the first', async () => {
     const out = path.join(dir, 'loop.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'manyTasks.js')], {
