@@ -183,19 +183,17 @@ function startHash(): void {
 }
 
 /**
- * A task's share of the seed: its kind and name, without digits (a request's path holds ids, and
- * `GET /products/1` runs the same code as `GET /products/2`). Hashed once per name: a dish is
- * renamed after its function once seen (engine.ts renameTask clears it), and two dishes that
- * were both `async call` at first run different code.
+ * A task's share of the seed: its kind and name, hashed once per name: a dish is renamed after its
+ * function once seen (engine.ts renameTask clears it), and two dishes that were both `async call`
+ * at first run different code. (Digits count: scopes `job1` and `job2` run different code, and so
+ * may routes `/v1/…` and `/v2/…`; requests for `/products/1` and `/products/2` are two places
+ * until renamed by their route.)
  */
 function taskSeed(task: Task): number {
   if (task.seed !== 0) return task.seed;
   let h = mix(0x2f, task.kind);
   const name = task.name;
-  for (let i = 0; i < name.length && i < 64; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 48 || c > 57) h = mix(h, c);
-  }
+  for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
   task.seed = h | 1;
   return task.seed;
 }
