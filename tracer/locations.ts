@@ -197,7 +197,8 @@ export function captureCall(
   let byLibrary = false;
   for (const frame of frames) {
     const file = frameFile(frame);
-    if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<')) continue;
+    if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<'))
+      continue;
     byLibrary = file.startsWith('node:') || file.startsWith('internal/') || isLibrary(file);
     break;
   }

@@ -88,7 +88,9 @@ function runTick(this: unknown, a: unknown, b: unknown): unknown {
   willRun(slot);
   enterAgain(task, Reason.Resume);
   try {
-    return arguments.length <= 2 ? callWith(fn, this, arguments.length, a, b) : Reflect.apply(fn, this, arguments);
+    return arguments.length <= 2
+      ? callWith(fn, this, arguments.length, a, b)
+      : Reflect.apply(fn, this, arguments);
   } finally {
     // With more of these ticks queued, the drain goes on: the next one dates this one's end.
     if (ticksQueued > 0) leaveSoon();
