@@ -184,6 +184,28 @@ function untrackedShare(timeline: Timeline): number {
   return untracked / Math.max(1e-9, busy);
 }
 
+/** Servers whose router knows each route's pattern, and what their requests must be named. */
+const ROUTERS = [
+  {
+    fixture: 'fastifyRoutes',
+    what: 'prefixed plugins and wildcards too',
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'FASTIFY BUSY LINE',
+    files: 'GET /files/*',
+  },
+  {
+    fixture: 'hapiRoutes',
+    what: 'several parameters, a catch-all',
+    products: 'GET /products/{id}',
+    busyPath: '/orders/9/lines/2',
+    busy: 'GET /orders/{orderId}/lines/{line}',
+    busyLine: 'HAPI BUSY LINE',
+    files: 'GET /files/{path*}',
+  },
+];
+
 describe('real servers, traced under load', function () {
   this.timeout(180_000);
   const dir = process.env.LOOPLENS_TEST_KEEP ?? tempDir();
@@ -327,63 +349,36 @@ describe('real servers, traced under load', function () {
         );
       });
 
-      it('fastify: requests named by route pattern (prefixed plugins and wildcards too), unknown routes by path, the busy step a block at its line', async () => {
-        const file = path.join(SERVERS, 'fastifyRoutes.js');
-        const run = await record(
-          dir,
-          'fastifyRoutes',
-          mode,
-          { BUSY_MS: '150' },
-          async (port) => {
-            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
-            assert.equal(await request(port, 'GET', '/api/orders/9'), 200);
-            assert.equal(await request(port, 'GET', '/files/a/b.txt'), 200);
-            assert.equal(await request(port, 'GET', '/nowhere/3'), 404);
-            await sleep(100);
-          },
-          '/products/5',
-        );
-        const s = run.summary;
-        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const products = requestsOf(s, 'GET /products/:id', run.loaded + 2, 'product request');
-        const [order] = named(s, 'GET /api/orders/:orderId');
-        assert.ok(order, `the plugin's route keeps its prefix (${describe_(s, lanes(s))})`);
-        const block = s.blocks.find((b) => b.task === order.id);
-        assert.ok(block, 'the synchronous step is a block on the request');
-        assert.equal(block.location?.line, lineOf(file, 'FASTIFY BUSY LINE'));
-        assert.equal(named(s, 'GET /files/*').length, 1, 'a wildcard route by its pattern');
-        assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
-        assertNoOtherLanes(s, [...products, order], 'no other lanes', true);
-      });
-
-      it('hapi: requests named by route pattern (several parameters, a catch-all), unknown routes by path, the busy step a block at its line', async () => {
-        const file = path.join(SERVERS, 'hapiRoutes.js');
-        const run = await record(
-          dir,
-          'hapiRoutes',
-          mode,
-          { BUSY_MS: '150' },
-          async (port) => {
-            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
-            assert.equal(await request(port, 'GET', '/orders/9/lines/2'), 200);
-            assert.equal(await request(port, 'GET', '/files/a/b.txt'), 200);
-            assert.equal(await request(port, 'GET', '/nowhere/3'), 404);
-            await sleep(100);
-          },
-          '/products/5',
-        );
-        const s = run.summary;
-        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const products = requestsOf(s, 'GET /products/{id}', run.loaded + 2, 'product request');
-        const [order] = named(s, 'GET /orders/{orderId}/lines/{line}');
-        assert.ok(order, `the route with two parameters by its pattern (${describe_(s, lanes(s))})`);
-        const block = s.blocks.find((b) => b.task === order.id);
-        assert.ok(block, 'the synchronous step is a block on the request');
-        assert.equal(block.location?.line, lineOf(file, 'HAPI BUSY LINE'));
-        assert.equal(named(s, 'GET /files/{path*}').length, 1, 'a catch-all route by its pattern');
-        assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
-        assertNoOtherLanes(s, [...products, order], 'no other lanes', true);
-      });
+      for (const router of ROUTERS) {
+        it(`${router.fixture}: requests named by route pattern (${router.what}), unknown routes by path, the busy step a block at its line`, async () => {
+          const file = path.join(SERVERS, `${router.fixture}.js`);
+          const run = await record(
+            dir,
+            router.fixture,
+            mode,
+            { BUSY_MS: '150' },
+            async (port) => {
+              for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+              assert.equal(await request(port, 'GET', router.busyPath), 200);
+              assert.equal(await request(port, 'GET', '/files/a/b.txt'), 200);
+              assert.equal(await request(port, 'GET', '/nowhere/3'), 404);
+              await sleep(100);
+            },
+            '/products/5',
+          );
+          const s = run.summary;
+          assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+          const products = requestsOf(s, router.products, run.loaded + 2, 'product request');
+          const [busy] = named(s, router.busy);
+          assert.ok(busy, `${router.busy} by its pattern (${describe_(s, lanes(s))})`);
+          const block = s.blocks.find((b) => b.task === busy.id);
+          assert.ok(block, 'the synchronous step is a block on the request');
+          assert.equal(block.location?.line, lineOf(file, router.busyLine));
+          assert.equal(named(s, router.files).length, 1, 'a wildcard route by its pattern');
+          assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
+          assertNoOtherLanes(s, [...products, busy], 'no other lanes', true);
+        });
+      }
 
       it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
         const run = await record(

@@ -286,5 +286,3 @@ export function patchProcessSignals(): void {
     replace(process, method, patched);
   }
 }
-
-/** Ticks bound by bindTick, queued and not run yet. */

@@ -7,33 +7,41 @@ import { current, enabled, endSoon, enterAgain, leave, leaveSoon, taskOf } from 
 import { Slot, regSlot, willRun } from '../dishes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
 
+/** Ticks queued through the patched nextTick and not run yet. */
 export let ticksQueued = 0;
 
 /**
- * A tick or microtask callback, bound to the slot of the code that queued it. It runs in the same
- * turn as that code, most often right after the stint that queued it: then it continues that stint
- * (engine.ts enterAgain) without a clock read or a record.
+ * Opens the stint of a tick or microtask queued by the code of `slot`'s task, if a task is there.
+ * It runs in the same turn as that code, most often right after the stint that queued it: then it
+ * continues that stint (engine.ts enterAgain) without a clock read or a record.
  */
-export function bindTick(slot: Slot, fn: AnyFunction, tick: boolean): AnyFunction {
-  return function (this: unknown, a: unknown, b: unknown) {
-    if (macroOpen) closeMacro();
-    const task = enabled ? taskOf(slot.r) : null;
-    if (tick && --ticksQueued <= 0) {
-      ticksQueued = 0;
-      if (task === null) endSoon();
-    }
-    if (task === null) return Reflect.apply(fn, this, arguments);
-    willRun(slot);
-    enterAgain(task, Reason.Resume);
+function enterQueued(slot: Slot, tick: boolean): boolean {
+  if (macroOpen) closeMacro();
+  const task = enabled ? taskOf(slot.r) : null;
+  if (tick && --ticksQueued <= 0) {
+    ticksQueued = 0;
+    if (task === null) endSoon();
+  }
+  if (task === null) return false;
+  willRun(slot);
+  enterAgain(task, Reason.Resume);
+  return true;
+}
+
+function leaveQueued(tick: boolean): void {
+  // With more of these ticks queued, the drain goes on: the next one dates this one's end.
+  if (tick && ticksQueued > 0) leaveSoon();
+  else leave();
+}
+
+/** A microtask callback, bound to the slot of the code that queued it. */
+export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
+  return function (this: unknown) {
+    if (!enterQueued(slot, false)) return Reflect.apply(fn, this, arguments);
     try {
-      // Without an arguments copy for the common arities: a busy server runs many ticks.
-      return arguments.length <= 2
-        ? callWith(fn, this, arguments.length, a, b)
-        : Reflect.apply(fn, this, arguments);
+      return Reflect.apply(fn, this, arguments);
     } finally {
-      // With more of these ticks queued, the drain goes on: the next one dates this one's end.
-      if (tick && ticksQueued > 0) leaveSoon();
-      else leave();
+      leaveQueued(false);
     }
   };
 }
@@ -78,23 +86,14 @@ function runTick(this: unknown, a: unknown, b: unknown): unknown {
   queuedSlots[head] = null;
   head = (head + 1) & (queuedFns.length - 1);
   count--;
-  if (macroOpen) closeMacro();
-  const task = enabled ? taskOf(slot.r) : null;
-  if (--ticksQueued <= 0) {
-    ticksQueued = 0;
-    if (task === null) endSoon();
-  }
-  if (task === null) return Reflect.apply(fn, this, arguments);
-  willRun(slot);
-  enterAgain(task, Reason.Resume);
+  if (!enterQueued(slot, true)) return Reflect.apply(fn, this, arguments);
   try {
+    // Without an arguments copy for the common arities: a busy server runs many ticks.
     return arguments.length <= 2
       ? callWith(fn, this, arguments.length, a, b)
       : Reflect.apply(fn, this, arguments);
   } finally {
-    // With more of these ticks queued, the drain goes on: the next one dates this one's end.
-    if (ticksQueued > 0) leaveSoon();
-    else leave();
+    leaveQueued(true);
   }
 }
 
@@ -107,7 +106,7 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
       if (current === null || !enabled || typeof callback !== 'function')
         return Reflect.apply(fn, this, arguments);
       const slot = regSlot()!;
-      if (!tick) return callWith(fn, this, 1, bindTick(slot, callback as AnyFunction, false));
+      if (!tick) return callWith(fn, this, 1, bindMicrotask(slot, callback as AnyFunction));
       // The entry goes in once Node has queued the runner (the runner cannot run before this
       // returns; a throw queues nothing). Without Reflect.apply and an arguments copy for the
       // common arities: streams tick a lot.
