@@ -463,8 +463,9 @@ describe('the timeline webview in Chromium', function () {
         parsed.texts.some((t) => t === lane.name || t.startsWith(lane.name.slice(0, 10))),
         `the SVG labels ${lane.name}`,
       );
+    // The route computes for 300 ms; a loaded machine can only make the block longer.
     assert.ok(
-      parsed.texts.some((t) => /^block 3\d\d ms$/.test(t)),
+      parsed.texts.some((t) => Number(/^block (\d+) ms$/.exec(t)?.[1] ?? 0) >= 300),
       'the SVG labels the block',
     );
     assert.ok(parsed.blockFills >= 1, 'and draws it in the block colour');

@@ -589,12 +589,16 @@ describe('Loop Lens in VS Code', function () {
     const blockingCall = diagnostics.find((d) => d.code === 'blockingCall')!;
     assert.equal(blockingCall.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(blockingCall.message, /crypto\.pbkdf2Sync blocked the event loop/);
-    // Nothing in the routes that behave.
+    // Nothing in the routes that behave. (On a loaded machine the system can stall the program
+    // for tens of milliseconds in any stint: a "CPU-heavy" block under 150 ms there is the
+    // machine's, which Node 20 cannot tell from computing — it has no per-thread CPU clock.)
+    const stall = (d: vscode.Diagnostic) =>
+      d.code === 'cpuOnLoop' && Number(/for (\d+) ms/.exec(d.message)?.[1] ?? Infinity) < 150;
     for (const route of ['/async', '/parallel', '/cpu-worker']) {
       const from = lineOf(`'${route}':`);
       const to = source.findIndex((l, i) => i >= from && /^\s+'\/[\w-]+': /.test(l));
       const inside = diagnostics.filter(
-        (d) => d.range.start.line + 1 >= from && d.range.start.line + 1 <= to,
+        (d) => d.range.start.line + 1 >= from && d.range.start.line + 1 <= to && !stall(d),
       );
       assert.deepEqual(
         inside.map((d) => d.message),
@@ -754,7 +758,12 @@ describe('Loop Lens in VS Code', function () {
       const svg = (await exportAs('svg')).toString('utf8');
       assert.match(svg, /^<\?xml[^>]*>\s*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       assert.match(svg, />GET \/blocking</);
-      assert.match(svg, />block 3\d\d ms</);
+      // The route computes for 300 ms; a loaded machine can only make the block longer.
+      const blocks = [...svg.matchAll(/>block (\d+) ms</g)].map((m) => Number(m[1]));
+      assert.ok(
+        blocks.some((ms) => ms >= 300),
+        `the 300 ms block is drawn with its length (${blocks.join(', ')} ms)`,
+      );
       const html = (await exportAs('html')).toString('utf8');
       const trace = await exportAs('json');
       assert.ok(html.includes(trace.toString('base64')), 'the page carries the whole trace');
