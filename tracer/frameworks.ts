@@ -53,48 +53,47 @@ export function routeOf(req: http.IncomingMessage): string | null {
 
 let patchedKoa = false;
 
+/**
+ * Wraps `owner[key]`, a function of the framework that makes its own request object (koa's
+ * context, hapi's request) from the node request it gets as argument `reqAt`, to leave that object
+ * on the node request under `symbol`, where routeOf reads the route when the response is sent.
+ */
+function keepOnRequest(owner: Record<string, unknown>, key: string, symbol: symbol, reqAt: number): void {
+  const original = owner[key] as AnyFunction;
+  // Named like the original, which it then cannot reach by that name: hence `original`.
+  const patched = {
+    [key](this: unknown, ...args: unknown[]) {
+      const made = Reflect.apply(original, this, args);
+      const req = args[reqAt];
+      if (enabled && typeof req === 'object' && req !== null) {
+        try {
+          (req as Record<symbol, unknown>)[symbol] = made;
+        } catch {
+          // a frozen request: no route name
+        }
+      }
+      return made;
+    },
+  }[key];
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
+  owner[key] = patched;
+}
+
 function patchKoa(exported: unknown): void {
-  const Application = exported as { prototype?: { createContext?: AnyFunction } } | null;
-  const proto = Application?.prototype;
+  const proto = (exported as { prototype?: Record<string, unknown> } | null)?.prototype;
   if (patchedKoa || proto === undefined || typeof proto.createContext !== 'function') return;
   patchedKoa = true;
-  const createContext = proto.createContext;
-  const patched = function createContextWithRoute(this: unknown, req: unknown) {
-    const ctx = Reflect.apply(createContext, this, arguments);
-    if (enabled && typeof req === 'object' && req !== null) {
-      try {
-        (req as WithContext)[kContext] = ctx as WithContext[typeof kContext];
-      } catch {
-        // a frozen request: no route name
-      }
-    }
-    return ctx;
-  };
-  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(createContext));
-  proto.createContext = patched;
+  keepOnRequest(proto, 'createContext', kContext, 0);
 }
 
 let patchedHapi = false;
 
 function patchHapiRequest(exported: unknown): void {
-  const Request = exported as { generate?: AnyFunction } | null;
+  const Request = exported as Record<string, unknown> | null;
   if (patchedHapi || Request === null || typeof Request.generate !== 'function') return;
   patchedHapi = true;
-  const original = Request.generate;
-  // Named like the original (and so not able to reach it by that name).
-  const patched = function generate(this: unknown, _server: unknown, req: unknown) {
-    const request = Reflect.apply(original, this, arguments);
-    if (enabled && typeof req === 'object' && req !== null) {
-      try {
-        (req as WithContext)[kHapi] = request as WithContext[typeof kHapi];
-      } catch {
-        // a frozen request: no route name
-      }
-    }
-    return request;
-  };
-  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
-  Request.generate = patched;
+  // Request.generate(server, req, res, options)
+  keepOnRequest(Request, 'generate', kHapi, 1);
 }
 
 /** Whether a require() of `request` from `parent` is hapi loading its own request module. */
