@@ -5,15 +5,6 @@
  */
 import { CHUNK_HEADER_BYTES, CHUNK_MAGIC, EventType, UNIT_BYTES } from './format';
 
-export interface Location {
-  /** String id of the file path (or URL). */
-  file: number;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-}
-
 const encoder = new TextEncoder();
 
 /** Longest UTF-8 string one STRING record holds; longer strings are cut at a character boundary. */

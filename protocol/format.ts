@@ -265,6 +265,16 @@ export const REASON_NAMES = [
 export type ReasonName = (typeof REASON_NAMES)[number];
 
 /** The JSON object in a trace header. Readers ignore fields they do not know. */
+/**
+ * A place in source code, as every side reads it: a file path (or URL), 1-based line and column.
+ * The one type for it (the tracer's CodeLocation adds what it learned at capture time).
+ */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
 export interface TraceMeta {
   /** Equal to the header's formatVersion. */
   formatVersion: number;

@@ -15,6 +15,7 @@ import {
   MAX_CHUNK_BYTES,
   MAX_AWAIT_FRAMES,
   MAX_META_BYTES,
+  SourceLocation,
   TraceMeta,
   UNIT_BYTES,
 } from './format';
@@ -33,11 +34,7 @@ export class TraceFormatError extends Error {
   }
 }
 
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
+export type { SourceLocation } from './format';
 
 export interface SampledFrame {
   name: string;

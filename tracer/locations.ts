@@ -8,11 +8,10 @@
  */
 import * as nodeModule from 'node:module';
 import { performance } from 'node:perf_hooks';
+import type { SourceLocation } from '../protocol/format';
 
-export interface CodeLocation {
-  file: string;
-  line: number;
-  column: number;
+/** A source location as captured from a stack (file, 1-based line and column), with what the frame said. */
+export interface CodeLocation extends SourceLocation {
   /** Function name at that frame, or "" when anonymous. */
   fn: string;
   /** True when no frame of the user's own code was found and this is library code. */

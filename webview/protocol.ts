@@ -5,6 +5,7 @@
  * with the same model as the host), host-only facts (session state, debugger pauses) travel apart.
  * Messages are discriminated unions; a side that receives a type it does not know logs and ignores it.
  */
+import type { SourceLocation } from '../protocol/format';
 import type { StepInfo, StepTask } from '../model/steps';
 
 export type SessionState = 'starting' | 'running' | 'paused' | 'ended' | 'file';
@@ -50,11 +51,7 @@ export interface Pause {
   reason: string;
 }
 
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
+export type { SourceLocation } from '../protocol/format';
 
 /** Image formats the webview draws itself (the host writes the data the webview returns). */
 export type ImageFormat = 'png' | 'svg';
