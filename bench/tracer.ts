@@ -12,7 +12,10 @@
  *
  * Options: --rounds N (default 3), --duration S (seconds per load run, default 5),
  * --cases fastify/,fastify/async,express-pg,koa-redis (default all), --mode fast|full (default fast),
- * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js)
+ * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js),
+ * --floor (also measure what the mechanism itself costs on this Node, in the same rounds: V8's promise
+ * hooks doing nothing, and hooks that only tag each promise with its task and read the clock around
+ * each continuation — the least any per-task tracer built on them does; bench/floor/)
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -42,6 +45,13 @@ const MODE = arg('--mode', 'fast') as 'fast' | 'full';
 /** Another build of the tracer to measure (an earlier commit's, say): --tracer path/to/tracer.js */
 const tracer = path.resolve(arg('--tracer', path.join(root, 'dist', 'tracer.js')));
 const CONNECTIONS = 50;
+/** Preloads that stand for the floor of the mechanism (see --floor), by the name the table prints. */
+const FLOORS: Record<string, string> = process.argv.includes('--floor')
+  ? {
+      'empty promise hooks': path.join(__dirname, 'floor', 'promiseHooks.js'),
+      'tag + clock only': path.join(__dirname, 'floor', 'tagAndClock.js'),
+    }
+  : {};
 
 /** A server to measure: its script, the route the load asks for, what it needs to run. */
 interface Case {
@@ -229,6 +239,8 @@ function load(port: number, route: string, seconds: number): Promise<LoadResult>
 
 interface RunResult {
   traced: boolean;
+  /** The floor preload that ran instead of the tracer (see FLOORS), or null. */
+  floor: string | null;
   rps: number;
   cpuPerRequestUs: number;
   p99HalfLoadMs: number;
@@ -244,10 +256,14 @@ async function runOnce(
   traced: boolean,
   halfRate: number | null,
   counts: Map<number, Counts>,
+  floor: string | null = null,
 ): Promise<RunResult> {
   const route = c.route;
   const env = { ...process.env, ...(await c.env()) };
-  if (traced) {
+  if (floor !== null) {
+    env.NODE_OPTIONS = `--require ${FLOORS[floor]}`;
+    delete env.LOOPLENS_OPTIONS;
+  } else if (traced) {
     env.NODE_OPTIONS = `--require ${tracer}`;
     env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50, mode: MODE }));
   } else {
@@ -269,6 +285,7 @@ async function runOnce(
     const p99 = await latencyAt(port, route, DURATION, Math.min(MAX_LATENCY_RATE, halfRate ?? main.rps / 2));
     return {
       traced,
+      floor,
       rps: main.rps,
       cpuPerRequestUs: ((cpu1 - cpu0) * 1000) / main.requests,
       p99HalfLoadMs: p99,
@@ -391,6 +408,7 @@ async function main(): Promise<void> {
       continue;
     }
     const runs: RunResult[] = [];
+    const floorRuns: RunResult[] = [];
     let halfRate: number | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? [false, true] : [true, false];
@@ -401,6 +419,13 @@ async function main(): Promise<void> {
         process.stderr.write(
           `${c.name} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
             `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
+        );
+      }
+      for (const floor of Object.keys(FLOORS)) {
+        const r = await runOnce(server, c, false, halfRate, counts, floor);
+        floorRuns.push(r);
+        process.stderr.write(
+          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req\n`,
         );
       }
     }
@@ -437,13 +462,26 @@ async function main(): Promise<void> {
       const ratios = traced.map((t, i) => f(t) / f(plain[i]));
       return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
     };
-    report[c.name] = summary;
+    const floors: Record<string, { rps: number; cpuPerRequest: number }> = {};
+    for (const floor of Object.keys(FLOORS)) {
+      const mine = floorRuns.filter((r) => r.floor === floor);
+      floors[floor] = {
+        rps: median(mine.map((r) => r.rps)) / summary.untraced.rps,
+        cpuPerRequest: median(mine.map((r) => r.cpuPerRequestUs)) / summary.untraced.cpuPerRequestUs,
+      };
+    }
+    report[c.name] = { ...summary, floors, floorRuns };
     table.push(
       `${c.name.padEnd(28)} req/s ×${summary.ratios.rps.toFixed(3)} (${spread((r) => r.rps)})   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)} (${spread((r) => r.cpuPerRequestUs)})   ` +
         `p99@half ×${summary.ratios.p99HalfLoad.toFixed(2)} (${summary.untraced.p99HalfLoadMs.toFixed(2)}→${summary.traced.p99HalfLoadMs.toFixed(2)} ms)   ` +
         `${summary.eventsPerRequest.toFixed(1)} events/req   ${(summary.eventsPerSecond / 1e6).toFixed(2)} M events/s   ` +
         `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB`,
     );
+    for (const [floor, f] of Object.entries(floors)) {
+      table.push(
+        `${''.padEnd(4)}floor, ${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}`,
+      );
+    }
   }
   report.startup = startup(server);
   report.encodeEventsPerSecond = encodeSpeed();
@@ -454,7 +492,9 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `tracer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(report, null, 2));
-  process.stdout.write(`${JSON.stringify(report, (k, v) => (k === 'runs' ? undefined : v), 2)}\n\n`);
+  process.stdout.write(
+    `${JSON.stringify(report, (k, v) => (k === 'runs' || k === 'floorRuns' ? undefined : v), 2)}\n\n`,
+  );
   process.stdout.write(
     `Loop Lens tracer (${MODE} mode), traced ÷ untraced (medians of ${ROUNDS} alternating rounds; spread of the rounds in brackets):\n${table.join('\n')}\n`,
   );
