@@ -38,6 +38,21 @@ export class StintColumns {
     this.length = n;
   }
 
+  /**
+   * How many stints start before `time` (`orAt`: at or before it) — the index of the first that
+   * does not. Binary search: stints are in time order.
+   */
+  countStartingBefore(time: number, orAt = false): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.start[mid] < time || (orAt && this.start[mid] === time)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Gives back the room of dropped stints (keeps twice what is in use). */
   shrink(): void {
     this.resize(Math.max(INITIAL_STINTS, this.length * 2));
