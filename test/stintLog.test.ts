@@ -9,7 +9,6 @@ import {
   StintEntry,
   Made,
   Rooted,
-  findDishes,
   logKind,
   logMade,
   logRooted,
@@ -18,6 +17,7 @@ import {
   logUsed,
   logWrapper,
 } from '../tracer/stintLog';
+import { findDishes } from '../tracer/stintParse';
 
 /** A stint's log, written record by record; `p(name)` names the promise (or slot) a record made. */
 class Log {

@@ -1,15 +1,14 @@
 /**
- * The tracer's state: which task the loop is running now, the tasks it knows, and the few functions
- * every source of events goes through (enter and leave a stint, create and end a task). Sources
- * (promises, http, timers, ...) never write records themselves except through these functions, so
- * the stream always alternates RUN and IDLE consistently.
+ * The tracer's state: which task the loop is running now, and the few functions every source of
+ * events goes through to enter and leave a stint (tasks are made and ended in tasks.ts). Sources
+ * (promises, http, timers, ...) never write records themselves except through these functions and
+ * tasks.ts, so the stream always alternates RUN and IDLE consistently.
  *
  * Everything here runs inside the user's program, often inside hook callbacks: no I/O, no throwing,
  * no allocation on the common paths.
  */
 import { performance } from 'node:perf_hooks';
-import { Reason, TaskFlags, TaskKind } from '../protocol/format';
-import { CodeLocation } from './locations';
+import { Reason, TaskKind } from '../protocol/format';
 import { Recorder } from './recorder';
 import { StintEntry } from './stintLog';
 
@@ -64,7 +63,6 @@ let lastReason: number = Reason.Unknown;
 let outerContinuation = false;
 let outerReason: number = Reason.Unknown;
 
-let nextTaskId = 1;
 /** Tracks the loop's idle time to estimate busy time in code the tracer does not see. */
 let idleRef = 0;
 let untrackedMinMs = 1;
@@ -438,117 +436,6 @@ export function taskOf(record: Strand): Task | null {
   if (r === null) return null;
   if (r !== record) record.prev = r;
   return r.task;
-}
-
-/** Creates a task and writes its TASK record. */
-export function newTask(
-  kind: TaskKind,
-  parent: Task | null,
-  name: string,
-  flags: number,
-  where: CodeLocation | null,
-  time = now(),
-): Task {
-  const id = nextTaskId++;
-  if (nextTaskId > 0xfffffff0) nextTaskId = 1;
-  const base: Strand = { task: null, prev: parent !== null ? parent.base : null };
-  const task: Task = {
-    id,
-    kind,
-    base,
-    unnamed: false,
-    ended: false,
-    located: where !== null,
-    name,
-    folded: false,
-    seed: 0,
-  };
-  base.task = task;
-  writeTask(
-    task,
-    parent,
-    name,
-    flags | (where !== null && where.library ? TaskFlags.Internal : 0),
-    where,
-    time,
-  );
-  return task;
-}
-
-function writeTask(
-  task: Task,
-  parent: Task | null,
-  name: string,
-  flags: number,
-  where: CodeLocation | null,
-  time: number,
-): void {
-  const nameId = recorder.intern(name);
-  const fileId = where !== null ? recorder.intern(where.file) : 0;
-  const w = recorder.room(3);
-  if (w === null) return;
-  w.task(
-    time,
-    task.id,
-    task.kind,
-    parent !== null ? parent.id : 0,
-    nameId,
-    flags,
-    fileId,
-    where !== null ? where.line : 0,
-    where !== null ? where.column : 0,
-  );
-}
-
-/** Gives a task a better name and location once they are known. */
-export function renameTask(task: Task, name: string, where: CodeLocation | null): void {
-  if (name !== '' && name !== task.name) {
-    task.name = name;
-    task.seed = 0; // its share of the places it runs (dishes.ts taskSeed) follows the name
-  }
-  const nameId = name !== '' ? recorder.intern(name) : 0;
-  const fileId = where !== null ? recorder.intern(where.file) : 0;
-  const w = recorder.room(2);
-  if (w === null) return;
-  w.taskInfo(
-    now(),
-    task.id,
-    nameId,
-    fileId,
-    where !== null ? where.line : 0,
-    where !== null ? where.column : 0,
-  );
-}
-
-/** `task` was made inside a call that turned out to be a dish: it belongs to that dish. */
-export function reparentTask(task: Task, parent: Task): void {
-  if (task === parent) return;
-  task.base.prev = parent.base;
-  const w = recorder.room(3);
-  if (w !== null) w.taskInfo(now(), task.id, 0, 0, 0, 0, parent.id);
-}
-
-/**
- * `task` turns out to be part of `into`'s work (see the FOLD record): its record defers to its
- * parent's from now on, and readers move what it recorded to `into`.
- */
-export function foldTask(task: Task, into: Task): void {
-  if (task.folded || task === into) return;
-  task.folded = true;
-  task.base.task = null;
-  const w = recorder.room(2);
-  if (w !== null) w.fold(now(), task.id, into.id);
-}
-
-/** Task `task` has been ready to run since `since` (its timer was due then). */
-export function markReady(task: Task, since: number): void {
-  const w = recorder.room(1);
-  if (w !== null) w.ready(since, task.id);
-}
-
-export function endTask(task: Task, how: number): void {
-  const w = recorder.room(1);
-  if (w !== null) w.taskEnd(now(), task.id, how);
 }
 
 /** After events were lost, states again what is running so the reader can pick up the thread. */

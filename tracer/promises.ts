@@ -34,10 +34,10 @@ import {
   logDerived,
   logRoot,
   logSettled,
-  nameRunning,
   resetLog,
   willRun,
 } from './dishes';
+import { nameRunning } from './dishNames';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 
 type Tagged = { [kTag]?: Strand; [kIdx]?: number };

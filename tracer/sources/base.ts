@@ -6,7 +6,8 @@
 // Required, not imported as namespaces (see index.ts).
 import workerThreads = require('node:worker_threads');
 import { Reason, TaskKind } from '../../protocol/format';
-import { Task, depth, enabled, enter, leave, newTask, switchTo, taskOf } from '../engine';
+import { Task, depth, enabled, enter, leave, switchTo, taskOf } from '../engine';
+import { newTask } from '../tasks';
 import { Slot, kTask, willRun } from '../dishes';
 import { CodeLocation } from '../locations';
 

@@ -6,7 +6,8 @@
 import http = require('node:http');
 import net = require('node:net');
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, endTask, enter, leave, newTask, now, renameTask, taskOf } from '../engine';
+import { Task, current, enabled, enter, leave, now, taskOf } from '../engine';
+import { endTask, newTask, renameTask } from '../tasks';
 import { kTask, regSlot } from '../dishes';
 import { CodeLocation, captureLocation } from '../locations';
 import { AnyFunction, Owned, bindToSlot, copyProperties, kSlot, kWhere, replace } from './base';

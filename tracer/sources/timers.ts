@@ -5,7 +5,8 @@
 // Required, not imported as namespaces (see index.ts).
 import timers = require('node:timers');
 import { TaskKind } from '../../protocol/format';
-import { Task, current, enabled, lateMs, markReady, newTask, now, taskOf } from '../engine';
+import { Task, current, enabled, lateMs, now, taskOf } from '../engine';
+import { markReady, newTask } from '../tasks';
 import { Slot, regSlot, willRun } from '../dishes';
 import { captureLocation } from '../locations';
 import { AnyFunction, copyProperties, openMacro, replace, topLevel } from './base';

@@ -1,0 +1,222 @@
+/**
+ * Naming the dishes the stint log finds (dishes.ts): a dish is named after the function it was made
+ * by calling, read from the chain of awaits its first continuations run in — or, at a place where
+ * a dish was found before, from the stack when the next call there is made. What one stack says
+ * holds for every dish made at the same place (a server runs the same code paths over and over), so
+ * most dishes are named from a table, without a stack. A call nobody awaited whose function is
+ * library or runtime code is no dish of the user's: it folds into its parent.
+ *
+ * Runs inside hooks: no I/O, no throwing.
+ */
+import { Task, taskOf } from './engine';
+import { foldTask, renameTask } from './tasks';
+import { ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
+
+/** What a combinator call tells the naming of its members. */
+export interface CombinatorCall {
+  name: string;
+  /** Where it was called (rationed: may be null). */
+  where: CodeLocation | null;
+  /**
+   * Library or runtime code called it (not the program): its members are that code's business,
+   * shown as the program's only once named after a function of the program.
+   */
+  byLibrary: boolean;
+}
+
+/**
+ * What naming concluded about a dish found at the same place of a stint of the same shape: its
+ * function's name, or that it is library code (then a call nobody awaited is no dish). A server
+ * runs the same code paths over and over: the stack of one dish names all the dishes made at that
+ * place, and a library's own unawaited calls (webstreams inside fetch, say) cost one stack, not one
+ * per request.
+ */
+export const LIBRARY = 1;
+export type Verdict = string | typeof LIBRARY;
+export const verdicts = new Map<number, Verdict>();
+/** Verdicts remembered before the table starts over. */
+const MAX_VERDICTS = 4096;
+
+function remember(key: number, verdict: Verdict): void {
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, verdict);
+  armed[key & ARM_MASK] = 0;
+  // Dishes made at the same place that wait for their names get it now.
+  for (const [task, naming] of pending) {
+    if (naming.key !== key) continue;
+    forget(task);
+    apply(task, naming, verdict, null);
+  }
+}
+
+/** Places whose next call is looked at when it is made (a small table: a collision costs a look). */
+export const ARM_MASK = 1023;
+export const armed = new Int32Array(ARM_MASK + 1);
+export function arm(key: number): void {
+  armed[key & ARM_MASK] = key | 1;
+}
+
+/** Node's own code that calls the promise hooks when several are set (async_hooks and these). */
+function isHookDispatch(file: string): boolean {
+  return file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks';
+}
+
+/**
+ * The call made now, at a place armed: its function is on the stack, right above the promise
+ * being made (`new Promise` shows as the runtime's frame first). Whose code that is — the user's,
+ * named, or a library's — is the verdict for every dish made there.
+ */
+export function learnAtCreation(key: number): void {
+  armed[key & ARM_MASK] = 0;
+  const frames = captureChain(learnAtCreation);
+  if (frames === null) return;
+  // Above the tracer's own frames: the runtime's promise constructor if `new Promise` made it,
+  // then the function that made it — or the async function being entered, itself.
+  let i = 0;
+  while (i < frames.length && (isTracerFile(frames[i].file) || isHookDispatch(frames[i].file))) i++;
+  if (i < frames.length && frames[i].fn === 'Promise' && frames[i].file === '') i++;
+  const maker = frames[i];
+  if (maker === undefined) return;
+  const ownCode = !maker.internal && !maker.library;
+  remember(key, ownCode ? maker.fn : LIBRARY);
+}
+
+interface Naming {
+  combinator: CombinatorCall | null;
+  /** Where in a stint of which shape it was found (see verdicts). */
+  key: number;
+  tries: number;
+  /** A stint of the dish tried to name it (reset at each stint's end). */
+  tried: boolean;
+  /** That stint ran only the runtime's code for the dish (its function awaiting it). */
+  quiet: boolean;
+}
+
+/** Dishes still to be named. */
+const pending = new Map<Task, Naming>();
+/**
+ * Stints of a dish that may try to name it before it keeps its provisional name — or, for a call
+ * nobody awaited whose stints never ran user code, before it is taken for library work.
+ */
+const NAME_TRIES = 10;
+/**
+ * What a stint that ran only the runtime's code counts for (`fs.promises.readFile` runs several
+ * such stints before the function that awaits it goes on).
+ */
+const QUIET_TRY = 0.25;
+const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
+
+export function wantName(task: Task, combinator: CombinatorCall | null, key: number): void {
+  task.unnamed = true;
+  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false });
+}
+
+export function forget(task: Task): void {
+  if (!pending.delete(task)) return;
+  task.unnamed = false;
+}
+
+export function countTries(): void {
+  for (let i = 0; i < triedCount; i++) {
+    const task = tried[i];
+    tried[i] = null;
+    const naming = pending.get(task!);
+    if (naming === undefined || !naming.tried) continue;
+    naming.tried = false;
+    naming.tries += naming.quiet ? QUIET_TRY : 1;
+    naming.quiet = false;
+    if (naming.tries >= NAME_TRIES) forget(task!);
+  }
+  triedCount = 0;
+}
+
+/** Dishes whose naming was tried in the stint now ending (counted at its end). */
+const tried: Array<Task | null> = [];
+export let triedCount = 0;
+
+/**
+ * Names the running dish from the chain of awaits its code runs in: the function the dish was
+ * made by calling is the outermost frame of the chain, short of the combinator that awaits it.
+ * A call nobody awaited whose function turns out to be library or runtime code is not a dish of
+ * the user's: it folds into its parent. Only a stint that resumed the dish's code (a continuation)
+ * shows its chain; one that runs a callback it registered does not, and leaves the naming for later.
+ */
+export function nameRunning(task: Task, skip: (...args: never[]) => unknown, continuation: boolean): void {
+  const naming = pending.get(task);
+  if (naming === undefined) {
+    task.unnamed = false;
+    return;
+  }
+  // Another dish made at the same place may have been named meanwhile.
+  const known = verdicts.get(naming.key);
+  if (known !== undefined) {
+    forget(task);
+    apply(task, naming, known, null);
+    return;
+  }
+  if (naming.tried || !continuation) return;
+  naming.tried = true;
+  tried[triedCount++] = task;
+  const frames = captureChain(skip);
+  if (frames === null) return;
+  // Only a stint that runs the dish's own code shows its chain: its innermost frame outside the
+  // runtime is user code (library code it awaits — a driver, fetch's streams — comes first, and
+  // its chain leads up to whoever awaits it, perhaps not this dish).
+  const first = frames.find((f) => !f.internal);
+  if (first === undefined || first.async) naming.quiet = true;
+  if (first === undefined || first.async || first.library) return;
+  const frame = dishFrame(frames, naming.combinator);
+  if (frame === null) return;
+  // Without a name the frame may be a callback (`.then(() => …)`) rather than the dish's own
+  // function; a member's frame is certain (the combinator awaits it), and keeps its place-name.
+  if (frame.fn === '' && naming.combinator === null && !frame.library && !frame.internal) return;
+  // A thenable's `then`, called by the runtime in a job of its own, is no dish's function.
+  if (frame.fn === 'then' && !frames.some((f) => f.async)) return;
+  forget(task);
+  const verdict: Verdict = frame.library || frame.internal ? LIBRARY : frame.fn;
+  remember(naming.key, verdict);
+  apply(task, naming, verdict, frame);
+}
+
+/**
+ * A member of a combinator stays a dish whatever its function (the combinator made it one); a
+ * call nobody awaited made by library or runtime code is that library's business, part of whatever
+ * called it: it folds into its parent.
+ */
+function apply(task: Task, naming: Naming, verdict: Verdict, frame: CodeLocation | null): void {
+  if (verdict === LIBRARY) {
+    if (naming.combinator === null) {
+      const into = task.base.prev !== null ? taskOf(task.base.prev) : null;
+      if (into !== null) foldTask(task, into);
+    }
+    return;
+  }
+  if (verdict !== '' || (frame !== null && !task.located))
+    renameTask(task, verdict, task.located ? null : frame);
+}
+
+function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {
+  // The chain ends where a combinator awaits it (a member's function is the frame before), or
+  // where the code that called the combinator awaits it.
+  let stop = frames.length;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (!f.async) continue;
+    if (f.internal && COMBINATOR_NAMES.has(f.fn)) {
+      stop = i;
+      break;
+    }
+    // The caller's frame (an anonymous function's is told by its line: `await Promise.race([…])`).
+    const at = combinator?.where ?? null;
+    if (at !== null && f.fn === at.fn && f.file === at.file && (f.fn !== '' || f.line === at.line)) {
+      stop = i;
+      break;
+    }
+  }
+  // The function the dish was made by calling: the outermost function awaiting the code that runs
+  // (an async frame), else the outermost frame of code that is not the runtime's (the function
+  // that resumed, below the runtime's microtask loop).
+  for (let i = stop - 1; i >= 0; i--) if (frames[i].async) return frames[i];
+  for (let i = stop - 1; i >= 0; i--) if (!frames[i].internal) return frames[i];
+  return null;
+}

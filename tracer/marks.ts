@@ -1,0 +1,64 @@
+/**
+ * What the tracer leaves on the program's objects (symbols, so the program never sees them as its
+ * own properties), the slot a callback runs through, and the hash step the stint log's places are
+ * built with. Shared by the stint log (dishes.ts), the sorting of dishes (dishSort.ts) and the
+ * sources that hand callbacks to the runtime.
+ */
+import { TaskKind } from '../protocol/format';
+import { Strand, Task } from './engine';
+import { CodeLocation } from './locations';
+
+/**
+ * On every logged object: its index in the log (the low LOG_BITS bits), whether it is a root
+ * promise (ROOT_BIT) and the place it was made at (the hash of the log before it, above them) —
+ * one small integer, one store. It must stay a V8 small integer (30 bits and a sign on 64-bit
+ * builds): a larger number is a heap allocation per promise and turns the field into a double.
+ */
+export const kIdx = Symbol('looplens.log');
+/** On the promise a dish was made from: the dish (to fold it if its caller turns out to await it). */
+export const kDish = Symbol('looplens.dish');
+/**
+ * The record a promise's continuation runs as (a root's: only a "resolve with a thenable" job runs
+ * one). Every promise made while a task runs gets this and then `kIdx`, always in that order, so
+ * that they all share one hidden class.
+ */
+export const kTag = Symbol('looplens.tag');
+/**
+ * On an object whose events run as a task of its own (an incoming request, a worker, a named
+ * scope's AsyncResource): that task.
+ */
+export const kTask = Symbol('looplens.task');
+
+export type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task };
+
+/**
+ * A callback handed to the runtime in a stint (a timer, an I/O callback, a tick): it runs as the
+ * task of `r`, which the end of the stint re-points when the callback belongs to a dish.
+ */
+export class Slot {
+  [kIdx]?: number;
+  /**
+   * A task of its own that the callback will be, made when it first runs (a timer the script set),
+   * unless the callback turns out to belong to a dish: then it is that dish's work.
+   */
+  lazy: LazyTask | null = null;
+  /** A task made in the stint (a named scope, a worker) whose parent is whoever owns this slot. */
+  child: Task | null = null;
+  constructor(public r: Strand) {}
+}
+
+export interface LazyTask {
+  kind: TaskKind;
+  name: string;
+  where: CodeLocation | null;
+  /** When the callback was handed over (its creation time), trace clock. */
+  time: number;
+}
+
+const FNV_PRIME = 0x01000193;
+/** Hashes are kept to 30 bits: small integers, never a number V8 must box. */
+const HASH_MASK = 0x3fffffff;
+
+export function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, FNV_PRIME) & HASH_MASK;
+}

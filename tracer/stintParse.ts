@@ -1,0 +1,467 @@
+/**
+ * Reading a stint's log (stintLog.ts holds the rule, the log and its records): the bracket structure
+ * of the calls that made it (`parse`) and the dishes it holds (`findDishes`). No Node-specific
+ * code; tested on its own with synthetic logs (test/stintLog.test.ts).
+ */
+import {
+  FoundDish,
+  IndexOf,
+  LogKind,
+  MAX_LOG,
+  Made,
+  Rooted,
+  StintEntry,
+  logKind,
+  logMade,
+  logObj,
+  logParent,
+  logRooted,
+  logUsed,
+  logWrapper,
+} from './stintLog';
+
+// Scratch space for the analysis, reused.
+const level = new Int32Array(MAX_LOG);
+const closedAt = new Int32Array(MAX_LOG);
+const isOpen = new Uint8Array(MAX_LOG);
+const own = new Uint8Array(MAX_LOG);
+const stack = new Int32Array(MAX_LOG);
+const owner = new Int32Array(MAX_LOG);
+const consumer = new Int32Array(MAX_LOG);
+const unawaited = new Uint8Array(MAX_LOG);
+const member = new Uint8Array(MAX_LOG);
+const settledAt = new Int32Array(MAX_LOG);
+/** The entry root of the stint being parsed (see parse). */
+let entryRoot = -1;
+
+/**
+ * Reads the bracket structure of records [start, end): for each record the call it was made in
+ * (`level`: the index of that call's root, -1 for the stint's own code) and for each root the end
+ * of its call's extent (`closedAt`, exclusive), given how the stint began and whether the function
+ * it resumed `returned` (its promise settled at the end). Exposed for tests.
+ *
+ * How a call's extent ends:
+ *  - its creator consumes its promise (an `await` or `.then` on it, or a combinator): it returned;
+ *  - it awaits: a DERIVED nothing consumes later (a "tail") made in it suspends it — unless the
+ *    tail is a statement (`x().catch(noop);`) after which the same function goes on. In the stint's
+ *    own function (the one resumed, or the one called) only the last tail is its await, the others
+ *    are statements; in a call made during the stint, a tail is a statement when the function
+ *    awaits again before its promise is consumed (see goesOn), else its await;
+ *  - it returns: its promise settles (a SETTLE record) — and then none of its tails was an await;
+ *  - `await value` (or a thenable): V8 wraps the value in a promise made from the function's own
+ *    promise and awaits the wrapper, two records in a row: the function suspends. The tracer
+ *    marks the wrapper (it settles at once, or it was made by an await, not by a promise method);
+ *  - a combinator's own `.then`s on its members consume nothing of anyone's, and a link made by a
+ *    promise method is never an await by itself.
+ * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
+ */
+export function parse(
+  start: number,
+  end: number,
+  indexOf: IndexOf,
+  how: StintEntry,
+  returned = false,
+): { level: Int32Array; closedAt: Int32Array; entry: number } {
+  // Who consumes what, which roots are combinator members, which settle.
+  for (let i = start; i < end; i++) {
+    consumer[i] = -1;
+    unawaited[i] = 0;
+    member[i] = 0;
+    settledAt[i] = -1;
+  }
+  for (let i = start; i < end; i++) {
+    if (logKind[i] === LogKind.Settle) {
+      const j = indexOf(logObj[i]);
+      if (j >= start && j < i && settledAt[j] === -1) settledAt[j] = i;
+      continue;
+    }
+    if (logKind[i] === LogKind.Comb) {
+      // A combinator awaits its members: its own `.then`s on them are no statements.
+      for (const m of logObj[i] as unknown[]) {
+        const j = indexOf(m);
+        if (j < start || j >= i) continue;
+        member[j] = 1;
+        if (consumer[j] === -1) consumer[j] = i;
+      }
+      continue;
+    }
+    if (logKind[i] !== LogKind.Derived) continue;
+    // `await value`'s wrapper is made from the awaiting function's own promise: no consumer.
+    if (logWrapper[i] === 1) continue;
+    const p = indexOf(logParent[i]);
+    if (p >= start && p < i && consumer[p] === -1) consumer[p] = i;
+  }
+  // A stint that called a function: a root made first is that function's own promise (the
+  // runtime's own resources may come before it).
+  let first = start;
+  while (first < end && logKind[first] === LogKind.Resource) first++;
+  const entry = how === StintEntry.Called && first < end && logKind[first] === LogKind.Root ? first : -1;
+  entryRoot = entry;
+
+  let top = -1; // stack depth - 1
+  const current = () => (top >= 0 ? stack[top] : -1);
+  /** Closes every call opened after `root`, and `root` itself, their extents ending before `at`. */
+  const popTo = (root: number, at: number) => {
+    while (top >= 0) {
+      const r = stack[top--];
+      isOpen[r] = 0;
+      closedAt[r] = at;
+      if (r === root) break;
+    }
+  };
+  /** Closes every call opened after `root` (not `root` itself), their extents ending before `at`. */
+  const popAbove = (root: number, at: number) => {
+    while (top >= 0 && stack[top] !== root) {
+      const r = stack[top--];
+      isOpen[r] = 0;
+      closedAt[r] = at;
+    }
+  };
+  for (let i = start; i < end; i++) {
+    switch (logKind[i]) {
+      case LogKind.Root:
+        level[i] = current();
+        closedAt[i] = end;
+        isOpen[i] = 1;
+        stack[++top] = i;
+        break;
+      case LogKind.Settle: {
+        // The function returned (or the executor resolved): what follows is its caller's.
+        const j = indexOf(logObj[i]);
+        level[i] = current();
+        if (j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1) popTo(j, i);
+        break;
+      }
+      case LogKind.Comb: {
+        // The combinator consumes its members: calls still open among them have returned.
+        let earliest = -1;
+        for (const m of logObj[i] as unknown[]) {
+          const j = indexOf(m);
+          if (
+            j >= start &&
+            j < i &&
+            logKind[j] === LogKind.Root &&
+            isOpen[j] === 1 &&
+            (earliest === -1 || j < earliest)
+          )
+            earliest = j;
+        }
+        if (earliest !== -1) popTo(earliest, i);
+        level[i] = current();
+        break;
+      }
+      case LogKind.Derived: {
+        const j = indexOf(logParent[i]);
+        if (isCombinatorLink(j, i)) {
+          level[i] = current();
+          break;
+        }
+        const parentOpen = j >= start && j < i && logKind[j] === LogKind.Root && isOpen[j] === 1;
+        if (logWrapper[i] === 1 && parentOpen && consumer[i] === i + 1) {
+          // `await value` in the function of root j.
+          level[i] = j;
+          level[i + 1] = j;
+          popTo(j, i + 2);
+          i++;
+          break;
+        }
+        const live = parentOpen && logRooted[j] === Rooted.ByRuntime ? liveCallAbove(j, top) : -1;
+        if (live !== -1) {
+          // The runtime made j (`new Promise`): what consumes it is the function that runs now, a
+          // call made after j — `await ready` as that function's first await. Roots above it were
+          // the runtime's, done. And j's executor had returned before any call still open above it
+          // began (no code inside it can name the promise it makes): those calls are not inside
+          // it, nor inside the runtime's roots below them; such roots leave the stack.
+          popAbove(live, i);
+          let kept = 0;
+          let gone = -1;
+          for (let s = 0; s <= top; s++) {
+            const r = stack[s];
+            if (r !== live && r >= j && logRooted[r] === Rooted.ByRuntime) {
+              isOpen[r] = 0;
+              closedAt[r] = i;
+              if (gone === -1) gone = s;
+              continue;
+            }
+            if (gone !== -1) {
+              // The runtime's roots left below r ended before r began.
+              for (let u = gone; u < s; u++) if (closedAt[stack[u]] > r) closedAt[stack[u]] = r;
+              gone = -1;
+            }
+            let up = level[r];
+            while (up >= j && isOpen[up] === 0 && logRooted[up] === Rooted.ByRuntime) up = level[up];
+            level[r] = up;
+            stack[kept++] = r;
+          }
+          top = kept - 1;
+        } else if (parentOpen)
+          popTo(j, i); // its creator consumes it: the call has returned
+        else if (top >= 0 && j >= start) {
+          // A chain made before the innermost open call, consumed now: the consumer is not that
+          // call when nothing ever consumes it — a library's `new Promise` left pending (a
+          // pool's waiting client, say) whose extent the parse could not close. It ended before.
+          let k = j;
+          for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived; n++) {
+            const p = indexOf(logParent[k]);
+            if (p < start || p >= k) break;
+            k = p;
+          }
+          // A function still running (known to be one) is not such a promise: it consumes the chain.
+          while (
+            top >= 0 &&
+            stack[top] > k &&
+            logUsed[stack[top]] === 0 &&
+            isOpen[stack[top]] === 1 &&
+            logRooted[stack[top]] !== Rooted.ByCall
+          ) {
+            const r = stack[top];
+            popTo(r, i);
+          }
+        }
+        const at = current();
+        level[i] = at;
+        if (logUsed[i] !== 0) break;
+        // A function that settles later in the stint never suspended: its tails were statements.
+        // In a stint that called a function, the code outside it (the runtime's, a synchronous
+        // callback's) cannot await: its tails are statements too, and so is a link a promise
+        // method made. The script's top level keeps what it starts (module loading makes many
+        // such calls inside the runtime).
+        let suspends: boolean;
+        if (at !== -1 && settledAt[at] > i) suspends = false;
+        else if (at === -1)
+          suspends =
+            how === StintEntry.Script ||
+            (how === StintEntry.Resumed &&
+              !returned &&
+              logMade[i] !== Made.ByMethod &&
+              !goesOn(i, -1, end, indexOf));
+        else suspends = !goesOn(i, at, end, indexOf);
+        if (suspends) {
+          if (top >= 0) popTo(stack[top], i + 1);
+        } else {
+          // A statement: the chain it ends was not awaited (unless a combinator awaits a link of
+          // it). Up the chain to the call's root.
+          let k = i;
+          let awaited = false;
+          for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived && !awaited; n++) {
+            const p = indexOf(logParent[k]);
+            if (p < start || p >= k) break;
+            k = p;
+            awaited = member[k] === 1;
+          }
+          if (!awaited && logKind[k] === LogKind.Root) unawaited[k] = 1;
+        }
+        break;
+      }
+      default:
+        level[i] = current();
+    }
+  }
+  while (top >= 0) isOpen[stack[top--]] = 0;
+  return { level, closedAt, entry };
+}
+
+/**
+ * The innermost root on the stack above root `j` (the runtime's) that is a function still running
+ * (known to be an async function entered, not yet suspended), with nothing above it but roots the
+ * runtime made: that function runs now. -1 when there is none, or when a root above it is not
+ * known to be the runtime's.
+ */
+function liveCallAbove(j: number, top: number): number {
+  for (let s = top; s >= 0 && stack[s] > j; s--) {
+    const r = stack[s];
+    if (logRooted[r] === Rooted.ByCall) return r;
+    if (logRooted[r] !== Rooted.ByRuntime) return -1;
+  }
+  return -1;
+}
+
+/**
+ * In `goesOn`'s list of calls opened after a tail: the innermost one known to be a function still
+ * running, above position `o` and with only the runtime's roots above it; -1 if none.
+ */
+function liveAbove(opened: readonly number[], o: number): number {
+  for (let q = opened.length - 1; q > o; q--) {
+    if (logRooted[opened[q]] === Rooted.ByCall) return q;
+    if (logRooted[opened[q]] !== Rooted.ByRuntime) return -1;
+  }
+  return -1;
+}
+
+/** Whether DERIVED `i` (of parent record `p`) is a combinator's own `.then` on a member it consumed. */
+function isCombinatorLink(p: number, i: number): boolean {
+  return p >= 0 && p < i && member[p] === 1 && consumer[p] < i && logKind[consumer[p]] === LogKind.Comb;
+}
+
+/**
+ * Whether the function of root `at` (-1: the stint's own code) goes on after its tail `tail` (the
+ * tail was a statement): before its promise is consumed (or the stint ends, for the stint's own
+ * code and the function it called) it awaits again — a tail that is not inside a call made after
+ * `tail`. A function suspends once per stint, so a second await means the first tail was no await.
+ * Of a call nobody consumed, the first tail is taken for its await, unless it is known to be a link
+ * made by a promise method.
+ */
+function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolean {
+  const stop = at === -1 ? end : consumer[at] !== -1 ? consumer[at] : at === entryRoot ? end : -1;
+  // Of a call nobody consumed, what follows may be its caller's: a chain statement goes on (its
+  // call's awaits come later) and anything else is taken for its await.
+  if (stop === -1) return logMade[tail] === Made.ByMethod;
+  let depth = 0;
+  const opened: number[] = [];
+  for (let k = tail + 1; k < stop && k < end; k++) {
+    if (logKind[k] === LogKind.Root) {
+      opened.push(k);
+      depth++;
+    } else if (logKind[k] === LogKind.Derived) {
+      const p = indexOf(logParent[k]);
+      if (isCombinatorLink(p, k)) continue;
+      const o = opened.lastIndexOf(p);
+      if (logWrapper[k] === 1) {
+        // `await value` (or a thenable) in the function of root p: that function suspends.
+        if (o === -1) {
+          if (depth === 0) return true;
+          continue;
+        }
+        depth = o;
+        opened.length = o;
+        if (consumer[k] === k + 1) k++;
+        continue;
+      }
+      if (o !== -1) {
+        // As in the parse: a promise the runtime made, consumed by a function still running above
+        // it, was that function's await; the runtime's roots leave, the calls stay open.
+        const live = logRooted[p] === Rooted.ByRuntime ? liveAbove(opened, o) : -1;
+        if (live !== -1) {
+          opened.length = live + 1;
+          for (let q = live - 1; q >= o; q--)
+            if (logRooted[opened[q]] === Rooted.ByRuntime) opened.splice(q, 1);
+        } else {
+          opened.length = o;
+        }
+        depth = opened.length;
+      }
+      if (logUsed[k] !== 0) continue;
+      // A chain statement (`started.catch(noop);`) suspends nobody.
+      if (logMade[k] === Made.ByMethod) continue;
+      if (depth === 0) return true;
+      opened.pop();
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * The dishes the stint of records [start, end) started, with each record's dish (`owner`: index in
+ * the returned list, -1 for the stint's own task), given how the stint began.
+ */
+export function findDishes(
+  start: number,
+  end: number,
+  indexOf: IndexOf,
+  how: StintEntry,
+  returned = false,
+): { dishes: FoundDish[]; owner: Int32Array } {
+  const { level, entry } = parse(start, end, indexOf, how, returned);
+  const dishes: FoundDish[] = [];
+
+  // The stint's own function, when the stint called one (a request handler that `emit` called, a
+  // timer's callback) rather than resuming one: the root made first, and the outermost root nobody
+  // consumed that holds the stint's last await. Calls it made without awaiting them are dishes,
+  // even when one of them made the last await (a handler that ends `sendEmail(x);`).
+  if (entry !== -1) own[entry] = 1;
+  for (let i = end - 1; how === StintEntry.Called && i >= start; i--) {
+    if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
+    let outermost = -1;
+    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0) outermost = r;
+    if (outermost !== -1) own[outermost] = 1;
+    break;
+  }
+  // A stint that resumed a function which did not return ends with that function's await: a root
+  // nobody consumed that holds it only seems to (a library's `new Promise` whose extent the parse
+  // could not close) and is no call of the function's.
+  for (let i = end - 1; how === StintEntry.Resumed && !returned && i >= start; i--) {
+    if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
+    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
+    break;
+  }
+
+  // Combinator members: each member's work runs from the first record of the call that made it to
+  // the first record of the next member's.
+  for (let c = start; c < end; c++) {
+    if (logKind[c] !== LogKind.Comb) continue;
+    const members = logObj[c] as unknown[];
+    const origins: Array<[number, number]> = [];
+    for (let m = 0; m < members.length; m++) {
+      let j = indexOf(members[m]);
+      if (j < start || j >= c) continue;
+      // Up the member's chain (`.then`s, `.catch`s) to the call's root.
+      for (let k = 0; k < MAX_LOG && logKind[j] === LogKind.Derived; k++) {
+        const p = indexOf(logParent[j]);
+        if (p < start || p >= j) break;
+        j = p;
+      }
+      if (origins.some(([o]) => o === j)) continue;
+      origins.push([j, m]);
+    }
+    origins.sort((a, b) => a[0] - b[0]);
+    for (let k = 0; k < origins.length; k++) {
+      const [origin, m] = origins[k];
+      const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+      dishes.push({
+        origin,
+        start: origin,
+        end: stop,
+        combinator: (logParent[c] as { name: string }).name,
+        index: m,
+        comb: c,
+        parent: -1,
+        inAwaited: false,
+      });
+    }
+  }
+
+  // Calls nobody awaited (their promise not consumed, or consumed by a chain nobody awaited) that
+  // left work behind in their extent: everything logged while the call was open was made inside
+  // it (the parse is a stack).
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || own[r] === 1 || (logUsed[r] !== 0 && unawaited[r] === 0)) continue;
+    if (how === StintEntry.Script && level[r] === -1) continue;
+    // `new Promise(…)` is no call: what its executor started is its maker's.
+    if (logRooted[r] === Rooted.ByRuntime) continue;
+    const stop = closedAt[r];
+    let work = false;
+    for (let i = r + 1; i < stop && !work; i++) {
+      const k = logKind[i];
+      work = k === LogKind.Derived || k === LogKind.Reg || k === LogKind.Resource;
+    }
+    if (!work) continue;
+    let inAwaited = false;
+    for (let p = level[r]; p !== -1 && !inAwaited; p = level[p])
+      inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
+    dishes.push({
+      origin: r,
+      start: r,
+      end: stop,
+      combinator: null,
+      index: 0,
+      comb: -1,
+      parent: -1,
+      inAwaited,
+    });
+  }
+  for (let i = start; i < end; i++) own[i] = 0;
+
+  // Each record belongs to the innermost dish whose extent holds it; a dish's parent is the
+  // innermost dish holding its first record. Outer extents come first, so inner ones overwrite.
+  dishes.sort((a, b) => a.start - b.start || b.end - a.end);
+  for (let i = start; i < end; i++) owner[i] = -1;
+  for (let d = 0; d < dishes.length; d++) {
+    const dish = dishes[d];
+    dish.parent = owner[dish.start];
+    // A call that never returned inside a member ends with the member.
+    if (dish.parent !== -1) dish.end = Math.min(dish.end, dishes[dish.parent].end);
+    for (let i = dish.start; i < dish.end; i++) owner[i] = d;
+  }
+  return { dishes, owner };
+}
