@@ -3,6 +3,8 @@
  * bars, the chart (canvas and lane scroller), the tooltip and the legend. Built once; the view
  * fills in the text. Buttons carry their keys in their titles (see keys.ts).
  */
+import { formatDuration } from '../model/duration';
+import { SessionInfo } from './protocol';
 
 export interface ChromeActions {
   /** The lane filter's text changed. */
@@ -68,6 +70,32 @@ function button(
   b.title = title;
   b.addEventListener('click', action);
   return b;
+}
+
+const STATE_WORDS: Record<SessionInfo['state'], string> = {
+  starting: 'waiting for the program',
+  running: 'running',
+  paused: 'paused in the debugger',
+  ended: 'ended',
+  file: 'trace file',
+};
+
+/** The header says what the session is: its name, its state and counts, a block going on now. */
+export function showSession(
+  header: Pick<Chrome, 'title' | 'status' | 'blocked'>,
+  session: SessionInfo,
+): void {
+  const { title, status, blocked } = header;
+  title.textContent = session.name;
+  title.title = session.name;
+  document.title = `${session.name} — Loop Lens`;
+  status.textContent = `${STATE_WORDS[session.state]} · ${session.events.toLocaleString()} events${session.dropped > 0 ? ` · ${session.dropped.toLocaleString()} dropped` : ''}`;
+  status.dataset.state = session.state;
+  // Said in words too, beside the state: the loop is held now.
+  const live = session.liveBlock ?? null;
+  blocked.textContent =
+    live === null ? '' : `Loop blocked now: ${formatDuration(live.durationMs)} in ${live.taskName}`;
+  blocked.style.display = live === null ? 'none' : 'inline-block';
 }
 
 /** Below this width (px) the panel is narrow: short labels, a smaller filter box. */

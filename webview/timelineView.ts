@@ -6,8 +6,9 @@
  */
 import { Stepper } from '../model/steps';
 import { SwitchInfo, Timeline } from '../model/timeline';
-import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, LaneFilter, gutterFor, layoutView } from './layout';
-import { NARROW_PX, buildChrome } from './chrome';
+import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
+import { Lanes } from './lanes';
+import { NARROW_PX, buildChrome, showSession } from './chrome';
 import { handleKey } from './keys';
 import { Overview } from './overview';
 import { PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
@@ -43,16 +44,8 @@ export class TimelineView {
   private timeline: Timeline = new Timeline();
   private session: SessionInfo | null = null;
   private pauses: Pause[] = [];
-  private lanes: Lane[] = [];
-  private lanesVersion = -1;
-  private lanesStructure = -1;
-  private filter: LaneFilter = { text: '', hideInternal: true };
-  /** Internal tasks folded into one lane: which, and their stints in time order (grown as data comes). */
-  private foldedTasks = new Uint8Array(0);
-  private foldedCount = 0;
-  private foldedStints: number[] = [];
-  private foldedScanned = 0;
-  private hiddenLanes = 0;
+  /** The lanes shown, and the internal tasks folded into one (lanes.ts). */
+  private readonly laneState = new Lanes();
   private theme: Theme = readTheme();
   private readonly viewport: Viewport;
   private width = 0;
@@ -92,8 +85,7 @@ export class TimelineView {
       parent,
       {
         filter: (text) => {
-          this.filter = { ...this.filter, text };
-          this.lanesVersion = -1;
+          this.laneState.setFilter({ ...this.laneState.filter, text });
           this.requestDraw();
         },
         filterDone: () => this.canvas.focus(),
@@ -184,7 +176,7 @@ export class TimelineView {
   /** Starts over with a new timeline (a reset from the host). */
   setTimeline(timeline: Timeline): void {
     this.timeline = timeline;
-    this.lanesVersion = -1;
+    this.laneState.invalidate();
     this.viewport.reset();
     this.brushRange = null;
     this.stepper = new Stepper(timeline, formatDuration);
@@ -199,24 +191,7 @@ export class TimelineView {
     const before = this.session;
     const wasLive = before !== null && before.id === session.id && live(before.state);
     this.session = { ...session, liveBlock: session.liveBlock ?? null };
-    this.title.textContent = session.name;
-    this.title.title = session.name;
-    document.title = `${session.name} — Loop Lens`;
-    const state = {
-      starting: 'waiting for the program',
-      running: 'running',
-      paused: 'paused in the debugger',
-      ended: 'ended',
-      file: 'trace file',
-    }[session.state];
-    this.status.textContent = `${state} · ${session.events.toLocaleString()} events${session.dropped > 0 ? ` · ${session.dropped.toLocaleString()} dropped` : ''}`;
-    this.status.dataset.state = session.state;
-    // Said in words too, beside the state: the loop is held now.
-    this.blocked.textContent =
-      session.liveBlock == null
-        ? ''
-        : `Loop blocked now: ${formatDuration(session.liveBlock.durationMs)} in ${session.liveBlock.taskName}`;
-    this.blocked.style.display = session.liveBlock == null ? 'none' : 'inline-block';
+    showSession({ title: this.title, status: this.status, blocked: this.blocked }, session);
     this.showProblem();
     // Following only means something while the program runs (not in a file or a saved page).
     this.followButton.style.display = wasLive || live(session.state) ? '' : 'none';
@@ -245,9 +220,9 @@ export class TimelineView {
   }
 
   private toggleInternal(): void {
-    this.filter = { ...this.filter, hideInternal: !this.filter.hideInternal };
-    this.internalButton.setAttribute('aria-pressed', String(this.filter.hideInternal));
-    this.lanesVersion = -1;
+    const filter = { ...this.laneState.filter, hideInternal: !this.laneState.filter.hideInternal };
+    this.laneState.setFilter(filter);
+    this.internalButton.setAttribute('aria-pressed', String(filter.hideInternal));
     this.requestDraw();
   }
 
@@ -306,43 +281,14 @@ export class TimelineView {
   }
 
   private refreshLanes(): void {
-    const tasks = this.timeline.tasks;
-    // Tasks are only ever added, except when one merges into another or changes parent.
-    const structure = this.timeline.structureVersion;
-    if (this.lanesVersion !== tasks.length || this.lanesStructure !== structure) {
-      const restructured = this.lanesStructure !== structure;
-      const layout = layoutView(this.timeline, this.filter);
-      this.lanes = layout.lanes;
-      this.lanesVersion = tasks.length;
-      this.lanesStructure = structure;
-      this.hiddenLanes = layout.folded.length + layout.filteredOut;
-      // Folded stints: start over only if a task left the fold; new tasks only add stints ahead.
-      const folded = new Uint8Array(tasks.length);
-      for (const k of layout.folded) folded[k] = 1;
-      let shrank = false;
-      for (let k = 0; k < this.foldedTasks.length && !shrank; k++)
-        shrank = this.foldedTasks[k] === 1 && folded[k] === 0;
-      if (shrank || restructured || layout.folded.length < this.foldedCount) {
-        this.foldedStints = [];
-        this.foldedScanned = 0;
-      }
-      this.foldedTasks = folded;
-      this.foldedCount = layout.folded.length;
-      const last = this.lanes[this.lanes.length - 1];
-      const contentHeight = LANES_TOP + (last !== undefined ? last.y + LAYOUT.laneHeight : 0) + 8;
-      this.spacer.style.height = `${contentHeight}px`;
-      this.legendHidden.textContent =
-        this.hiddenLanes === 0
-          ? ''
-          : `${layout.folded.length > 0 ? `${layout.folded.length.toLocaleString()} internal task${layout.folded.length === 1 ? '' : 's'} folded` : ''}${layout.folded.length > 0 && layout.filteredOut > 0 ? ', ' : ''}${layout.filteredOut > 0 ? `${layout.filteredOut.toLocaleString()} filtered out` : ''}`;
-    }
-    // A stint is scanned once whatever the filter, until the set of folded tasks changes.
-    const s = this.timeline.stints;
-    if (this.foldedCount > 0) {
-      for (let i = this.foldedScanned; i < s.length; i++)
-        if (this.foldedTasks[s.task[i]] === 1) this.foldedStints.push(i);
-    }
-    this.foldedScanned = s.length;
+    const lanes = this.laneState;
+    if (!lanes.refresh(this.timeline)) return;
+    this.spacer.style.height = `${lanes.contentHeight}px`;
+    this.legendHidden.textContent = lanes.legend;
+  }
+
+  private get lanes(): Lane[] {
+    return this.laneState.lanes;
   }
 
   private frame(ctx: CanvasRenderingContext2D): Frame {
@@ -358,7 +304,10 @@ export class TimelineView {
       theme: this.theme,
       hoverTask: this.hoverTask,
       step: ((c) => (c === null ? null : { time: c.time, from: c.from, to: c.to }))(this.stepper.cursor),
-      folded: this.foldedCount > 0 ? { stints: this.foldedStints, tasks: this.foldedCount } : null,
+      folded:
+        this.laneState.foldedCount > 0
+          ? { stints: this.laneState.foldedStints, tasks: this.laneState.foldedCount }
+          : null,
       gutter: this.gutter,
       liveBlock: this.liveBlock(),
     };
@@ -405,17 +354,7 @@ export class TimelineView {
         // The first lanes only: a report goes out with every frame, and 200 k lanes would cost more
         // to send than the frame did to draw.
         laneCount: this.lanes.length,
-        lanes: this.lanes.slice(0, MAX_REPORTED_LANES).map((l) => {
-          if (l.task === FOLDED_LANE)
-            return {
-              id: 'folded',
-              name: `internal: ${this.foldedCount} tasks folded`,
-              kind: 'folded',
-              stints: this.foldedStints.length,
-            };
-          const t = this.timeline.tasks[l.task];
-          return { id: t.id, name: t.name, kind: t.kind, stints: t.stints.length };
-        }),
+        lanes: this.laneState.report(this.timeline, MAX_REPORTED_LANES),
         stints: this.timeline.stintCount,
         blocks: this.timeline.blocks.length,
         pauses: this.pauses.length,
@@ -425,7 +364,7 @@ export class TimelineView {
         drawMs: this.lastDrawMs,
         brush: this.brushRange,
         step: this.stepReport,
-        hiddenLanes: this.hiddenLanes,
+        hiddenLanes: this.laneState.hidden,
         liveBlock:
           this.session.liveBlock === null
             ? null
@@ -484,21 +423,8 @@ export class TimelineView {
   /** Centres the view on a switch, wide enough to show the stints on both sides of it. */
   private centerOn(sw: SwitchInfo): void {
     const t = this.timeline;
-    const s = t.stints;
-    const around = Math.max(0, t.stintEnd(sw.toStint) - s.start[sw.fromStint]);
-    const need = Math.max(around * STEP_SPAN_FACTOR, STEP_MIN_SPAN_MS);
-    const x = this.xScale();
-    const current = x.invert(this.width) - x.invert(this.gutter);
-    const span = current >= need && current <= need * 50 ? current : need;
-    // Centred, but never past the trace's ends: the window slides inside it instead.
-    const start = t.firstTime;
-    const end = Math.max(this.liveEnd(), start + 1);
-    let lo = sw.time - span / 2;
-    let hi = sw.time + span / 2;
-    if (hi - lo >= end - start) [lo, hi] = [start, end];
-    else if (lo < start) [lo, hi] = [start, hi + (start - lo)];
-    else if (hi > end) [lo, hi] = [lo - (hi - end), end];
-    this.showRange([lo, hi]);
+    const around = Math.max(0, t.stintEnd(sw.toStint) - t.stints.start[sw.fromStint]);
+    this.viewport.centerOn(sw.time, Math.max(around * STEP_SPAN_FACTOR, STEP_MIN_SPAN_MS));
   }
 
   /** Scrolls the lanes so that the task's lane is in view. */
@@ -534,8 +460,8 @@ export class TimelineView {
       lanes: this.lanes,
       scrollTop: this.scrollTop,
       x: this.xScale(),
-      foldedStints: this.foldedStints,
-      foldedCount: this.foldedCount,
+      foldedStints: this.laneState.foldedStints,
+      foldedCount: this.laneState.foldedCount,
       format: formatDuration,
     };
   }

@@ -109,6 +109,24 @@ export class Viewport {
     select(this.canvas).call(this.behavior.transform, this.transformFor(start, end));
   }
 
+  /**
+   * Shows a window around `time` at least `need` ms wide (the span in view, when it is neither
+   * narrower nor fifty times wider), centred — but never past the trace's ends: the window slides
+   * inside it instead.
+   */
+  centerOn(time: number, need: number): void {
+    const [v0, v1] = this.range();
+    const current = v1 - v0;
+    const span = current >= need && current <= need * 50 ? current : need;
+    const [start, end] = this.extent();
+    let lo = time - span / 2;
+    let hi = time + span / 2;
+    if (hi - lo >= end - start) [lo, hi] = [start, end];
+    else if (lo < start) [lo, hi] = [start, hi + (start - lo)];
+    else if (hi > end) [lo, hi] = [lo - (hi - end), end];
+    this.show(lo, hi);
+  }
+
   /** Shows the whole trace, and keeps showing it as it grows. */
   fit(): void {
     this.setMode('fit');
