@@ -34,6 +34,8 @@ export interface Chrome {
   spacer: HTMLElement;
   tooltip: HTMLElement;
   legendHidden: HTMLElement;
+  /** The legend, its items each a swatch and a label. */
+  legend: HTMLElement;
   /** The legend's "paused in debugger" item (shown only when the trace has pauses). */
   legendPaused: HTMLElement;
 }
@@ -200,6 +202,7 @@ export function buildChrome(
     spacer,
     tooltip,
     legendHidden,
+    legend,
     legendPaused: legendPaused!,
   };
 }

@@ -26,6 +26,8 @@ export class Overview {
   private profiled = { stints: -1, width: -1, end: -1, at: 0 };
   private scale: ScaleLinear<number, number> = scaleLinear();
   private moving = false;
+  /** The brush as last shown, CSS px (null: none, the whole trace is in view). */
+  private selection: [number, number] | null = null;
 
   constructor(
     parent: HTMLElement,
@@ -142,13 +144,16 @@ export class Overview {
               Math.max(this.left, this.scale(range[0])),
               Math.min(this.width, Math.max(this.scale(range[1]), this.scale(range[0]) + 1)),
             ] as [number, number]);
-      select(this.brushGroup).call(
-        this.brush.move,
-        sel !== null && sel[1] - sel[0] >= this.width - this.left - 1 ? null : sel,
-      );
+      this.selection = sel !== null && sel[1] - sel[0] >= this.width - this.left - 1 ? null : sel;
+      select(this.brushGroup).call(this.brush.move, this.selection);
     } finally {
       this.moving = false;
     }
+  }
+
+  /** The strip as drawn, and where its brush is (CSS px), for a picture of the panel. */
+  picture(): { canvas: HTMLCanvasElement; brush: [number, number] | null } {
+    return { canvas: this.canvas, brush: this.selection };
   }
 
   /** The busy share of each pixel column of the whole trace. */

@@ -10,7 +10,8 @@ import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
 import { NARROW_PX, buildChrome, showSession } from './chrome';
 import { handleKey } from './keys';
-import { Overview } from './overview';
+import { OVERVIEW_HEIGHT, Overview } from './overview';
+import { LegendEntry, drawPanel } from './panelPicture';
 import { PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
 import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInfo } from './protocol';
 import { Frame, draw, formatDuration } from './renderer';
@@ -74,6 +75,7 @@ export class TimelineView {
   private readonly search: HTMLInputElement;
   private readonly legendHidden: HTMLElement;
   private readonly legendPaused: HTMLElement;
+  private readonly legend: HTMLElement;
 
   constructor(
     parent: HTMLElement,
@@ -116,6 +118,7 @@ export class TimelineView {
       tooltip: this.tooltip,
       legendHidden: this.legendHidden,
       legendPaused: this.legendPaused,
+      legend: this.legend,
     } = chrome);
     this.legendPaused.style.display = 'none';
 
@@ -441,7 +444,7 @@ export class TimelineView {
   /** The current view as an image: a PNG data: URL, or SVG text. */
   async snapshot(format: ImageFormat): Promise<string> {
     this.render();
-    if (format === 'png') return this.canvas.toDataURL('image/png');
+    if (format === 'png') return this.picture().toDataURL('image/png');
     const measurer = this.canvas.getContext('2d');
     if (measurer === null) throw new Error('the canvas has no 2D context');
     const svg = new SvgContext(this.width, this.height, measurer);
@@ -449,6 +452,44 @@ export class TimelineView {
     // The measuring changed the real context's font: draw the screen again.
     this.requestDraw();
     return svg.toString();
+  }
+
+  /** The whole panel as one picture (panelPicture.ts): header, step bar, overview, chart, legend. */
+  private picture(): HTMLCanvasElement {
+    const overview = this.overview.picture();
+    const legend: LegendEntry[] = [];
+    for (const item of Array.from(this.legend.querySelectorAll<HTMLElement>('.legend-item'))) {
+      if (item.style.display === 'none') continue;
+      const swatch = item.querySelector<HTMLElement>('.swatch');
+      if (swatch === null) continue;
+      const style = getComputedStyle(swatch);
+      legend.push({
+        label: item.textContent ?? '',
+        color: style.backgroundColor,
+        width: parseFloat(style.width) || 14,
+        height: parseFloat(style.height) || 9,
+        opacity: Number(style.opacity) || 1,
+      });
+    }
+    return drawPanel({
+      chart: this.canvas,
+      width: this.width,
+      height: this.height,
+      ratio: window.devicePixelRatio || 1,
+      overview: overview.canvas,
+      overviewHeight: OVERVIEW_HEIGHT,
+      brush: overview.brush,
+      title: this.title.textContent ?? '',
+      status: this.status.textContent ?? '',
+      blocked: this.blocked.style.display === 'none' ? '' : (this.blocked.textContent ?? ''),
+      step:
+        this.stepBar.style.display === 'none' || this.stepBar.textContent === ''
+          ? null
+          : this.stepBar.textContent,
+      legend,
+      legendNote: this.legendHidden.textContent ?? '',
+      theme: this.theme,
+    });
   }
 
   // ------------------------------------------------------------------ pointer and keyboard

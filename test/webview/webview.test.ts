@@ -431,9 +431,65 @@ describe('the timeline webview in Chromium', function () {
     };
     assert.equal(png.requestId, 7);
     const bytes = Buffer.from(png.data.replace(/^data:image\/png;base64,/, ''), 'base64');
+    fs.writeFileSync(path.join(dir, 'view.png'), bytes);
     assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')]);
     assert.equal(bytes.readUInt32BE(16), state.width * 2, 'as wide as the view, in device pixels');
-    assert.equal(bytes.readUInt32BE(20), state.height * 2);
+    // The whole panel: the header, the overview strip, the chart as drawn, the legend.
+    const bands = { header: 28, overview: 30, legend: 24 };
+    assert.equal(bytes.readUInt32BE(20), (bands.header + bands.overview + state.height + bands.legend) * 2);
+    const top = bands.header + bands.overview;
+    const legendTop = top + state.height;
+    const seen = await viewer.page.evaluate<{
+      chartSame: number;
+      chartLooked: number;
+      headerText: number;
+      legendBlock: number;
+      overviewBlock: number;
+    }>(`(async () => {
+      const img = new Image();
+      img.src = ${JSON.stringify(png.data)};
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const chart = document.querySelector('canvas.canvas');
+      const live = chart.getContext('2d').getImageData(0, 0, chart.width, chart.height).data;
+      const pic = ctx.getImageData(0, ${top} * 2, c.width, ${state.height} * 2).data;
+      let chartSame = 0;
+      let chartLooked = 0;
+      for (let i = 0; i < live.length; i += 4 * 997) {
+        chartLooked++;
+        const d = Math.abs(live[i] - pic[i]) + Math.abs(live[i + 1] - pic[i + 1]) + Math.abs(live[i + 2] - pic[i + 2]);
+        if (d < 12) chartSame++;
+      }
+      const count = (y0, y1, match) => {
+        const d = ctx.getImageData(0, y0 * 2, c.width, (y1 - y0) * 2).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (match(d[i], d[i + 1], d[i + 2])) n++;
+        return n;
+      };
+      const bright = (r, g, b) => r > 150 && g > 150 && b > 150;
+      const red = (r, g, b) => r > 200 && g < 110 && b < 110;
+      return {
+        chartSame,
+        chartLooked,
+        headerText: count(0, ${bands.header}, bright),
+        legendBlock: count(${legendTop}, ${legendTop + bands.legend}, red),
+        overviewBlock: count(${bands.header}, ${top}, red),
+      };
+    })()`);
+    assert.ok(
+      seen.chartSame >= seen.chartLooked * 0.98,
+      `the chart as drawn (${seen.chartSame}/${seen.chartLooked} samples)`,
+    );
+    assert.ok(seen.headerText > 50, `the header's title is written (${seen.headerText} light pixels)`);
+    assert.ok(
+      seen.overviewBlock > 20,
+      `the overview strip shows the block (${seen.overviewBlock} red pixels)`,
+    );
+    assert.ok(seen.legendBlock > 50, `the legend shows the block's colour (${seen.legendBlock} red pixels)`);
 
     await viewer.clearMessages();
     await viewer.post({ type: 'snapshot', requestId: 8, format: 'svg' });
