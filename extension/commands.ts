@@ -10,7 +10,7 @@ import { chromeTraceChunks } from '../model/chromeExport';
 import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
 import { refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
-import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, WALKTHROUGH } from './ids';
+import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, VIEW_TYPES, WALKTHROUGH } from './ids';
 import { TimelinePanels } from './timelinePanel';
 import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
@@ -45,6 +45,7 @@ export class Commands implements vscode.Disposable {
       vscode.commands.registerCommand(COMMANDS.openTimeline, (sessionId?: string) =>
         this.openTimeline(sessionId),
       ),
+      vscode.commands.registerCommand(COMMANDS.openWalkthrough, () => openWalkthrough()),
       vscode.commands.registerCommand(COMMANDS.openTrace, (uri?: vscode.Uri | string) => this.openTrace(uri)),
       vscode.commands.registerCommand(COMMANDS.exportSnapshot, (args?: ExportArgs) =>
         this.exportSnapshot(args),
@@ -140,8 +141,7 @@ export class Commands implements vscode.Disposable {
           'Try the Kitchen Walkthrough',
         )
         .then((choice) => {
-          if (choice !== undefined)
-            void vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
+          if (choice !== undefined) void openWalkthrough();
         });
       return false;
     }
@@ -391,4 +391,19 @@ export class Commands implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * Opens the kitchen walkthrough where it does not cover a timeline: the walkthrough takes the
+ * active group, so a timeline that is active moves the walkthrough to the group beside it.
+ */
+async function openWalkthrough(): Promise<void> {
+  const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (active instanceof vscode.TabInputWebview && active.viewType.endsWith(VIEW_TYPES.timeline)) {
+    const alone = vscode.window.tabGroups.all.length === 1;
+    await vscode.commands.executeCommand(
+      alone ? 'workbench.action.newGroupLeft' : 'workbench.action.focusPreviousGroup',
+    );
+  }
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
 }

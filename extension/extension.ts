@@ -69,7 +69,10 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
     new Commands(sessions, panels, log, inspect, context.extensionPath),
     stepDecoration,
     lessons,
-    new Kitchen(context.extensionPath, context.globalStorageUri),
+    new Kitchen(context.extensionPath, context.globalStorageUri, (debugSession) => {
+      const session = sessions.forDebugSession(debugSession);
+      if (session !== undefined) panels.showUncovered(session);
+    }),
   );
   return { inspect };
 }

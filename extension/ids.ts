@@ -20,6 +20,8 @@ export const COMMANDS = {
   openKitchen: 'looplens.openKitchen',
   startKitchen: 'looplens.startKitchen',
   kitchenRequest: 'looplens.kitchenRequest',
+  /** The walkthrough itself, from the palette (it opens beside the timeline's group). */
+  openWalkthrough: 'looplens.openWalkthrough',
 } as const;
 
 export const SETTINGS = {

@@ -47,6 +47,11 @@ export class Kitchen implements vscode.Disposable {
   constructor(
     private readonly extensionPath: string,
     private readonly storage: vscode.Uri,
+    /**
+     * Brings the timeline of the kitchen's debug session into view without taking the focus, where
+     * the walkthrough (or whatever is active) does not hide it.
+     */
+    private readonly showTimeline: (session: vscode.DebugSession) => void = () => undefined,
   ) {
     this.disposables = [
       vscode.commands.registerCommand(COMMANDS.openKitchen, () => this.open()),
@@ -182,6 +187,9 @@ export class Kitchen implements vscode.Disposable {
     );
     if (valid.length === 0) return undefined;
     const port = this.port!;
+    // The lesson is on the timeline: it must be in view when the requests arrive, not behind the
+    // walkthrough whose button sent them.
+    if (this.session !== null) this.showTimeline(this.session);
     // Together, but a moment apart so that they arrive in the order given (the dishes already
     // simmering when a blocking one comes in are the lesson).
     const replies = await Promise.all(

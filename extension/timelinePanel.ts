@@ -357,6 +357,21 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     return this.adopt(panel, session);
   }
 
+  /**
+   * Shows the session's timeline without taking the focus and without covering the active editor
+   * (the walkthrough whose button sent the kitchen a request, say): a timeline hidden under it in
+   * the same group moves beside it.
+   */
+  showUncovered(session: TraceSession): TimelinePanel {
+    const open = this.panels.get(session.id);
+    if (open === undefined) return this.show(session, true);
+    if (!open.panel.visible) {
+      const sameGroup = open.panel.viewColumn === vscode.window.tabGroups.activeTabGroup.viewColumn;
+      open.panel.reveal(sameGroup ? vscode.ViewColumn.Beside : undefined, true);
+    }
+    return open;
+  }
+
   private adopt(panel: vscode.WebviewPanel, session: TraceSession): TimelinePanel {
     const view = new TimelinePanel(panel, session, this.extensionUri, this.log);
     this.panels.set(session.id, view);

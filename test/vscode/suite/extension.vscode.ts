@@ -33,6 +33,7 @@ interface Inspected {
     liveBlock: { taskName: string; durationMs: number } | null;
   } | null;
   panelVisible: boolean;
+  panelColumn: number | null;
   statusBar: string;
   summary: {
     tasks: Array<{ id: string; name: string; kind: string; stints: number }>;
@@ -557,6 +558,67 @@ describe('Loop Lens in VS Code', function () {
         `${routes.join(', ')} answered`,
       );
     };
+    await sleep(1500);
+    // The walkthrough opened over the kitchen's timeline (in its group) must not send its requests
+    // out of view: the timeline moves beside it, and the walkthrough stays where it is.
+    const kitchen = await waitFor('the kitchen timeline', async () =>
+      (await inspect()).find(
+        (x) =>
+          x.session.name.startsWith('Kitchen') && x.session.state === 'running' && x.panelColumn !== null,
+      ),
+    );
+    const focusGroup = (column: number | null) =>
+      vscode.commands.executeCommand(
+        [
+          'workbench.action.focusFirstEditorGroup',
+          'workbench.action.focusSecondEditorGroup',
+          'workbench.action.focusThirdEditorGroup',
+        ][Math.min(2, Math.max(0, (column ?? 1) - 1))],
+      );
+    await focusGroup(kitchen.panelColumn);
+    await vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      'looplens.looplens#kitchen',
+      false,
+    );
+    await waitFor('the walkthrough over the timeline', async () =>
+      (await inspect()).find((x) => x.session.id === kitchen.session.id && !x.panelVisible),
+    );
+    // (A short busy request of the route whose lesson is expected: opening and moving editors keeps
+    // a 2-core machine busy, and a stall in a well-behaved route would read as CPU work there.)
+    await send('/blocking?ms=20');
+    const shown = await waitFor('the timeline in view beside the walkthrough', async () =>
+      (await inspect()).find((x) => x.session.id === kitchen.session.id && x.panelVisible),
+    );
+    const walkthrough = vscode.window.tabGroups.all.find(
+      (g) =>
+        g.activeTab !== undefined &&
+        g.viewColumn !== shown.panelColumn &&
+        !g.activeTab.label.startsWith('Loop Lens:'),
+    );
+    assert.ok(
+      walkthrough?.activeTab?.label !== undefined,
+      `the walkthrough still shows beside the timeline: ${JSON.stringify(vscode.window.tabGroups.all.map((g) => [g.viewColumn, g.activeTab?.label]))}`,
+    );
+    const closeWalkthrough = async () => {
+      for (const group of vscode.window.tabGroups.all)
+        for (const tab of group.tabs)
+          if (tab.input === undefined && /welcome|walkthrough|kitchen/i.test(tab.label))
+            await vscode.window.tabGroups.close(tab);
+    };
+    await closeWalkthrough();
+    // From the palette with the timeline active, the walkthrough opens in another group.
+    const moved = (await inspect()).find((x) => x.session.id === kitchen.session.id)!;
+    await focusGroup(moved.panelColumn);
+    await vscode.commands.executeCommand('looplens.openWalkthrough');
+    await waitFor('the walkthrough beside the visible timeline', async () => {
+      const panel = (await inspect()).find((x) => x.session.id === kitchen.session.id);
+      const opened = vscode.window.tabGroups.all.some(
+        (g) => g.activeTab?.input === undefined && g.viewColumn !== panel?.panelColumn,
+      );
+      return panel?.panelVisible === true && opened ? true : undefined;
+    });
+    await closeWalkthrough();
     await sleep(1500);
     await send('/async', '/async', '/parallel', '/cpu-worker');
     await send('/blocking');
