@@ -257,7 +257,10 @@ export class TimelineView {
     this.gutter = gutterFor(this.width);
     this.viewport.setArea(this.gutter, this.width);
     // Beside an editor the panel is narrow: the tools keep to one row with short labels.
-    this.canvas.closest('.looplens')?.classList.toggle('narrow', this.width < NARROW_PX);
+    const narrow = this.width < NARROW_PX;
+    this.canvas.closest('.looplens')?.classList.toggle('narrow', narrow);
+    // A placeholder cut in the middle of a word reads as a mistake: a shorter one fits.
+    this.search.placeholder = narrow ? 'Filter' : 'Filter lanes';
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);

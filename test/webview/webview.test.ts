@@ -761,6 +761,9 @@ describe('the timeline webview in Chromium', function () {
       assert.ok(Math.abs(next.y - title.y) < next.height, 'the tools sit on the title row');
       assert.ok(next.x + next.width <= 520, 'and inside the panel');
       assert.equal(await narrow.page.getByRole('button', { name: 'Switch ▶' }).innerText(), '▶');
+      // The filter's placeholder is one its narrow box shows whole (not cut mid-word).
+      const search = narrow.page.locator('.search');
+      assert.equal(await search.getAttribute('placeholder'), 'Filter');
       // Nothing to follow in a run that is over, and no debugger pauses in this one.
       assert.equal(await narrow.page.getByRole('button', { name: 'Follow live' }).isVisible(), false);
       assert.equal(await narrow.page.getByText('paused in debugger').isVisible(), false);
