@@ -206,3 +206,21 @@ export function buildChrome(
     legendPaused: legendPaused!,
   };
 }
+
+/** Shows `lines` in the tooltip near the pointer at (`px`, `py`), inside a view `width` px wide. */
+export function placeTooltip(
+  tooltip: HTMLElement,
+  lines: string[],
+  px: number,
+  py: number,
+  width: number,
+): void {
+  if (lines.length === 0) {
+    tooltip.style.display = 'none';
+    return;
+  }
+  tooltip.textContent = lines.join('\n');
+  tooltip.style.display = 'block';
+  tooltip.style.left = `${Math.max(0, Math.min(px + 14, width - 320))}px`;
+  tooltip.style.top = `${py + 40}px`;
+}

@@ -1,6 +1,7 @@
 /**
- * The timeline's keyboard: which key does what. The view is the target; the keys are listed in the
- * canvas's accessible label too, and N/P/Enter mirror VS Code's Alt+]/Alt+[ commands.
+ * The timeline's keyboard (which key does what) and its wheel (zoom, or Shift to scroll). The view
+ * is the target; the keys are listed in the canvas's accessible label too, and N/P/Enter mirror
+ * VS Code's Alt+]/Alt+[ commands.
  */
 
 /** What a key can ask of the view. */
@@ -87,4 +88,19 @@ export function handleKey(event: KeyboardEvent, view: KeyTarget): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Which pointer and wheel events zoom and pan (d3-zoom's filter): the wheel and a left drag;
+ * Shift+wheel scrolls the lanes (in `scroller`) instead.
+ */
+export function zoomsOrScrolls(scroller: HTMLElement): (event: Event) => boolean {
+  return (event) => {
+    if (event.type === 'wheel' && (event as WheelEvent).shiftKey) {
+      const wheel = event as WheelEvent;
+      scroller.scrollTop += wheel.deltaY || wheel.deltaX;
+      return false;
+    }
+    return !(event as MouseEvent).button;
+  };
 }

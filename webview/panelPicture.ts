@@ -126,6 +126,25 @@ export function drawPanel(parts: PanelParts): HTMLCanvasElement {
   return out;
 }
 
+/** The legend's items as the panel shows them: each visible swatch's colour and size, its label. */
+export function legendEntries(legend: HTMLElement): LegendEntry[] {
+  const entries: LegendEntry[] = [];
+  for (const item of Array.from(legend.querySelectorAll<HTMLElement>('.legend-item'))) {
+    if (item.style.display === 'none') continue;
+    const swatch = item.querySelector<HTMLElement>('.swatch');
+    if (swatch === null) continue;
+    const style = getComputedStyle(swatch);
+    entries.push({
+      label: item.textContent ?? '',
+      color: style.backgroundColor,
+      width: parseFloat(style.width) || 14,
+      height: parseFloat(style.height) || 9,
+      opacity: Number(style.opacity) || 1,
+    });
+  }
+  return entries;
+}
+
 /** Draws `text` from `x` within `room` px (cut with an ellipsis when longer); returns its width. */
 function fitText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, room: number): number {
   if (room <= 0 || text === '') return 0;

@@ -8,10 +8,10 @@ import { Stepper } from '../model/steps';
 import { SwitchInfo, Timeline } from '../model/timeline';
 import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
-import { NARROW_PX, buildChrome, showSession } from './chrome';
-import { handleKey } from './keys';
+import { NARROW_PX, buildChrome, placeTooltip, showSession } from './chrome';
+import { handleKey, zoomsOrScrolls } from './keys';
 import { OVERVIEW_HEIGHT, Overview } from './overview';
-import { LegendEntry, drawPanel } from './panelPicture';
+import { drawPanel, legendEntries } from './panelPicture';
 import { PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
 import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInfo } from './protocol';
 import { Frame, draw, formatDuration } from './renderer';
@@ -132,17 +132,7 @@ export class TimelineView {
         const first = this.timeline.firstTime;
         return [first, Math.max(this.liveEnd(), first + 1)];
       },
-      (event: Event) => {
-        if (event.type === 'wheel') {
-          const wheel = event as WheelEvent;
-          // Shift+wheel scrolls the lanes instead of zooming.
-          if (wheel.shiftKey) {
-            this.scroller.scrollTop += wheel.deltaY || wheel.deltaX;
-            return false;
-          }
-        }
-        return !(event as MouseEvent).button;
-      },
+      zoomsOrScrolls(this.scroller),
       () => this.requestDraw(),
       (mode) => this.followButton.setAttribute('aria-pressed', String(mode === 'follow')),
     );
@@ -460,20 +450,6 @@ export class TimelineView {
   /** The whole panel as one picture (panelPicture.ts): header, step bar, overview, chart, legend. */
   private picture(): HTMLCanvasElement {
     const overview = this.overview.picture();
-    const legend: LegendEntry[] = [];
-    for (const item of Array.from(this.legend.querySelectorAll<HTMLElement>('.legend-item'))) {
-      if (item.style.display === 'none') continue;
-      const swatch = item.querySelector<HTMLElement>('.swatch');
-      if (swatch === null) continue;
-      const style = getComputedStyle(swatch);
-      legend.push({
-        label: item.textContent ?? '',
-        color: style.backgroundColor,
-        width: parseFloat(style.width) || 14,
-        height: parseFloat(style.height) || 9,
-        opacity: Number(style.opacity) || 1,
-      });
-    }
     return drawPanel({
       chart: this.canvas,
       width: this.width,
@@ -489,7 +465,7 @@ export class TimelineView {
         this.stepBar.style.display === 'none' || this.stepBar.textContent === ''
           ? null
           : this.stepBar.textContent,
-      legend,
+      legend: legendEntries(this.legend),
       legendNote: this.legendHidden.textContent ?? '',
       theme: this.theme,
     });
@@ -519,15 +495,7 @@ export class TimelineView {
     const stint = stintAt(scene, hit);
     const lines = tooltipLines(scene, hit, stint);
     this.hoverTask = taskOf(scene, hit, stint);
-    if (lines.length === 0) {
-      this.tooltip.style.display = 'none';
-    } else {
-      this.tooltip.textContent = lines.join('\n');
-      this.tooltip.style.display = 'block';
-      const tipX = Math.min(px + 14, this.width - 320);
-      this.tooltip.style.left = `${Math.max(0, tipX)}px`;
-      this.tooltip.style.top = `${py + 40}px`;
-    }
+    placeTooltip(this.tooltip, lines, px, py, this.width);
     this.requestDraw();
   }
 
