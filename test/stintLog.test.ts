@@ -14,6 +14,7 @@ import {
   logRooted,
   logObj,
   logParent,
+  logParentAt,
   logUsed,
   logWrapper,
 } from '../tracer/stintLog';
@@ -30,6 +31,7 @@ class Log {
     logKind[i] = kind;
     logObj[i] = obj;
     logParent[i] = parent;
+    logParentAt[i] = kind === LogKind.Derived ? (this.index.get(parent) ?? -1) : -1;
     logUsed[i] = 0;
     logWrapper[i] = 0;
     logMade[i] = Made.Unknown;

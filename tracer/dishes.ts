@@ -32,6 +32,7 @@ import {
   logRooted,
   logObj,
   logParent,
+  logParentAt,
   logUsed,
   logWrapper,
 } from './stintLog';
@@ -271,12 +272,13 @@ export function logDerived(p: object, parent: object): number {
   const parentStamp = (parent as Logged)[kIdx];
   const j = parentStamp !== undefined ? parentStamp & LOG_MASK : -1;
   let made: Made = Made.Unknown;
-  if (j >= segStart && j < n && logUsed[j] === 0 && logObj[j] === parent) {
+  const ours = j >= segStart && j < n && logObj[j] === parent;
+  if (ours && logUsed[j] === 0) {
     if (
       j === n - 1 &&
       logKind[j] === LogKind.Derived &&
       logMade[j] === Made.ByAwait &&
-      logKind[indexOf(logParent[j])] === LogKind.Root
+      logKind[logParentAt[j]] === LogKind.Root
     ) {
       // `p` awaits the promise made just before from a function's own promise, not by a `.then`:
       // that was V8's wrapper for `await thenable` — the function suspends, nobody consumed it.
@@ -289,7 +291,7 @@ export function logDerived(p: object, parent: object): number {
   }
   const stamped = stamp(n);
   logObj[n] = p;
-  logParent[n] = parent;
+  logParentAt[n] = ours ? j : -1;
   logKind[n] = LogKind.Derived;
   logUsed[n] = 0;
   logWrapper[n] = 0;
@@ -305,7 +307,7 @@ export function logDerived(p: object, parent: object): number {
 /** Wrapper `w`: the function whose own promise it was made from suspends; it did not return. */
 function unwrap(w: number): void {
   logWrapper[w] = 1;
-  const r = indexOf(logParent[w]);
+  const r = logParentAt[w];
   if (r !== -1 && logUsed[r] === 1) {
     logUsed[r] = 0;
     if (logKind[r] === LogKind.Root) open++;

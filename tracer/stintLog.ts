@@ -91,6 +91,12 @@ export const enum Rooted {
   ByCall = 2,
 }
 export const logRooted = new Uint8Array(MAX_LOG);
+/**
+ * For a DERIVED: the index of its parent's record in this stint's log, or -1 (made elsewhere). An
+ * index, not the parent itself: storing a new object in a long-lived array costs V8 a write barrier,
+ * and this is on every promise's path. (`logParent` holds what a COMB record needs: its call.)
+ */
+export const logParentAt = new Int32Array(MAX_LOG);
 /** The place hash of the log before each record (dishes.ts: the key of what is known of a place). */
 export const logHash = new Int32Array(MAX_LOG);
 

@@ -15,6 +15,7 @@ import {
   logMade,
   logObj,
   logParent,
+  logParentAt,
   logRooted,
   logUsed,
   logWrapper,
@@ -88,7 +89,7 @@ export function parse(
     if (logKind[i] !== LogKind.Derived) continue;
     // `await value`'s wrapper is made from the awaiting function's own promise: no consumer.
     if (logWrapper[i] === 1) continue;
-    const p = indexOf(logParent[i]);
+    const p = logParentAt[i];
     if (p >= start && p < i && consumer[p] === -1) consumer[p] = i;
   }
   // A stint that called a function: a root made first is that function's own promise (the
@@ -151,7 +152,7 @@ export function parse(
         break;
       }
       case LogKind.Derived: {
-        const j = indexOf(logParent[i]);
+        const j = logParentAt[i];
         if (isCombinatorLink(j, i)) {
           level[i] = current();
           break;
@@ -202,7 +203,7 @@ export function parse(
           // pool's waiting client, say) whose extent the parse could not close. It ended before.
           let k = j;
           for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived; n++) {
-            const p = indexOf(logParent[k]);
+            const p = logParentAt[k];
             if (p < start || p >= k) break;
             k = p;
           }
@@ -231,11 +232,8 @@ export function parse(
         else if (at === -1)
           suspends =
             how === StintEntry.Script ||
-            (how === StintEntry.Resumed &&
-              !returned &&
-              logMade[i] !== Made.ByMethod &&
-              !goesOn(i, -1, end, indexOf));
-        else suspends = !goesOn(i, at, end, indexOf);
+            (how === StintEntry.Resumed && !returned && logMade[i] !== Made.ByMethod && !goesOn(i, -1, end));
+        else suspends = !goesOn(i, at, end);
         if (suspends) {
           if (top >= 0) popTo(stack[top], i + 1);
         } else {
@@ -244,7 +242,7 @@ export function parse(
           let k = i;
           let awaited = false;
           for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived && !awaited; n++) {
-            const p = indexOf(logParent[k]);
+            const p = logParentAt[k];
             if (p < start || p >= k) break;
             k = p;
             awaited = member[k] === 1;
@@ -301,7 +299,7 @@ function isCombinatorLink(p: number, i: number): boolean {
  * Of a call nobody consumed, the first tail is taken for its await, unless it is known to be a link
  * made by a promise method.
  */
-function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolean {
+function goesOn(tail: number, at: number, end: number): boolean {
   const stop = at === -1 ? end : consumer[at] !== -1 ? consumer[at] : at === entryRoot ? end : -1;
   // Of a call nobody consumed, what follows may be its caller's: a chain statement goes on (its
   // call's awaits come later) and anything else is taken for its await.
@@ -313,7 +311,7 @@ function goesOn(tail: number, at: number, end: number, indexOf: IndexOf): boolea
       opened.push(k);
       depth++;
     } else if (logKind[k] === LogKind.Derived) {
-      const p = indexOf(logParent[k]);
+      const p = logParentAt[k];
       if (isCombinatorLink(p, k)) continue;
       const o = opened.lastIndexOf(p);
       if (logWrapper[k] === 1) {
@@ -397,7 +395,7 @@ export function findDishes(
       if (j < start || j >= c) continue;
       // Up the member's chain (`.then`s, `.catch`s) to the call's root.
       for (let k = 0; k < MAX_LOG && logKind[j] === LogKind.Derived; k++) {
-        const p = indexOf(logParent[j]);
+        const p = logParentAt[j];
         if (p < start || p >= j) break;
         j = p;
       }
