@@ -1,4 +1,5 @@
 /** The one-screen text summary of a trace, for people at a terminal. */
+import { WAITING_SHARE } from '../model/blockSamples';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { Lesson, findLessons } from '../model/lessons';
@@ -121,7 +122,10 @@ export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]
     lines.push(`Blocks (stints of ${ms(summary.blockMs)} or more, longest first): ${summary.blocks.length}`);
     for (const b of longest.slice(0, MAX_BLOCKS)) {
       lines.push(
-        `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} at ${ms(b.startMs).padEnd(8)}  ${where(b.location, cwd)}`,
+        `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} at ${ms(b.startMs).padEnd(8)}  ${where(b.location, cwd)}` +
+          (b.cpuShare !== null && b.cpuShare < WAITING_SHARE
+            ? `  (on the CPU ${Math.round(b.cpuShare * 100)}%: waiting, not computing)`
+            : ''),
       );
     }
     if (longest.length > MAX_BLOCKS) lines.push(`  … and ${longest.length - MAX_BLOCKS} more`);

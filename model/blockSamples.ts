@@ -16,6 +16,8 @@ export type PendingSample = {
   observedMs: number;
   observations: number;
   frames: SampledFrame[];
+  /** Of `observedMs`, on the CPU (ms); -1: not known. */
+  cpuMs: number;
 };
 
 /** Whether a sample that found no block belongs to `block`, just made (see attachSample). */
@@ -38,4 +40,39 @@ export function addSample(block: BlockInfo, sample: PendingSample): void {
   block.frames = [...merged.values()].sort((a, b) => b.weightUs - a.weightUs);
   block.observedMs += sample.observedMs;
   block.observations += sample.observations;
+  if (sample.cpuMs >= 0) {
+    block.cpuMs += Math.min(sample.cpuMs, sample.observedMs);
+    block.cpuKnownMs += sample.observedMs;
+  }
+}
+
+/**
+ * The share of a block's watched time the thread was on the CPU (0 to 1), or null when the tracer
+ * could not tell (no watch, or a system without per-thread CPU accounting).
+ */
+export function cpuShare(block: BlockInfo): number | null {
+  return block.cpuKnownMs > 0 ? Math.min(1, block.cpuMs / block.cpuKnownMs) : null;
+}
+
+/**
+ * Below this share of the CPU a block was not computing: the thread waited (a blocking call that
+ * sleeps: a lock, a child process, a slow disk) or the machine held it off the CPU. A computing
+ * thread beside two busy processes on two cores still gets well over half.
+ */
+export const WAITING_SHARE = 0.25;
+
+/** How a block used the CPU, in words (for tooltips and reports), or "" when not known. */
+export function cpuWords(block: BlockInfo): string {
+  const share = cpuShare(block);
+  if (share === null) return '';
+  const pct = Math.round(share * 100);
+  return share < WAITING_SHARE
+    ? `on the CPU ${pct}% of the time: not computing — waiting in a blocking call, or held off the CPU by a busy machine`
+    : `on the CPU ${pct}% of the time: computing`;
+}
+
+/** Whether a block was, as far as the tracer could tell, not computing (see WAITING_SHARE). */
+export function notComputing(block: BlockInfo): boolean {
+  const share = cpuShare(block);
+  return share !== null && share < WAITING_SHARE;
 }

@@ -53,6 +53,8 @@ export class Blocks {
       frames: [],
       observedMs: 0,
       observations: 0,
+      cpuMs: 0,
+      cpuKnownMs: 0,
     };
     this.list.push(block);
     // Samples that found no block before can only belong to this new one.
@@ -71,7 +73,13 @@ export class Blocks {
     const seen = new Map(
       this.list.map((b) => [
         b.stint,
-        { frames: b.frames, observedMs: b.observedMs, observations: b.observations },
+        {
+          frames: b.frames,
+          observedMs: b.observedMs,
+          observations: b.observations,
+          cpuMs: b.cpuMs,
+          cpuKnownMs: b.cpuKnownMs,
+        },
       ]),
     );
     this.list.length = 0;
@@ -85,8 +93,15 @@ export class Blocks {
   }
 
   /** Takes what the sampler saw: onto its block, or waiting for the block's stint to close. */
-  sample(time: number, task: number, observedMs: number, observations: number, frames: SampledFrame[]): void {
-    const sample = { time, task, observedMs, observations, frames };
+  sample(
+    time: number,
+    task: number,
+    observedMs: number,
+    observations: number,
+    frames: SampledFrame[],
+    cpuMs = -1,
+  ): void {
+    const sample = { time, task, observedMs, observations, frames, cpuMs };
     if (this.attach(sample)) return;
     // A sample waits for its block's stint to close, which comes soon after it: only the latest
     // few wait (a file of samples that match nothing must not make every block rescan them all).

@@ -13,6 +13,7 @@
  * Each finding is grouped by where it points: the same lines found in many requests make one
  * lesson with a count and the worst case.
  */
+import { notComputing } from './blockSamples';
 import { SYNC_CALL, isLibraryFile } from './runtime';
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
 import { blockLocation } from './summary';
@@ -145,6 +146,8 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add): void {
       continue;
     }
     if (!kinds.has('cpuOnLoop')) continue;
+    // The thread was on the CPU for little of it: not CPU work (a wait, or a busy machine).
+    if (notComputing(block)) continue;
     const where = blockLocation(block, task);
     if (where === null || !isUserFile(where.file)) continue;
     const hot = block.frames.find((f) => f.location !== null && f.location.line === where.line);

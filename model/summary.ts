@@ -3,6 +3,7 @@
  * may be added, never changed) and the one-screen text version. Times are milliseconds from the
  * start of the trace.
  */
+import { cpuShare } from './blockSamples';
 import { isLibraryFile } from './runtime';
 import { SampledFrame, SourceLocation } from '../protocol/reader';
 import { BlockInfo, Timeline, TimelineTask } from './timeline';
@@ -41,6 +42,11 @@ export interface SummaryBlock {
   taskName: string;
   /** Extra: where the time went, hottest first, with each frame's share of the samples. */
   frames: Array<{ function: string; location: SummaryLocation | null; share: number }>;
+  /**
+   * Extra: the share of the watched time the thread was on the CPU (0 to 1; null: not known). Low:
+   * it was not computing but waiting, or held off the CPU by the machine.
+   */
+  cpuShare: number | null;
 }
 
 export interface Summary {
@@ -123,6 +129,7 @@ export function summarize(timeline: Timeline): Summary {
         location: location(f.location),
         share: total > 0 ? Math.round((f.weightUs / total) * 1000) / 1000 : 0,
       })),
+      cpuShare: ((share) => (share === null ? null : Math.round(share * 100) / 100))(cpuShare(b)),
     };
   });
   return {

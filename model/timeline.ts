@@ -294,8 +294,9 @@ export class Timeline implements EventVisitor {
     observedMs: number,
     observations: number,
     frames: SampledFrame[],
+    cpuMs = -1,
   ): void {
-    this.judge.sample(time, task, observedMs, observations, frames);
+    this.judge.sample(time, task, observedMs, observations, frames, cpuMs);
     this.version++;
   }
 

@@ -48,6 +48,13 @@ export interface BlockInfo {
   /** How long the sampler watched, ms, and how many observations it made. */
   observedMs: number;
   observations: number;
+  /**
+   * Of the time watched where the tracer could tell (`cpuKnownMs`), how much the thread was on the
+   * CPU (`cpuMs`): computing is near all of it; a thread waiting in a blocking call, or held off the
+   * CPU by a busy machine, has little of it.
+   */
+  cpuMs: number;
+  cpuKnownMs: number;
 }
 
 export interface SwitchInfo {

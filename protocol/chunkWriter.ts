@@ -157,6 +157,8 @@ export class ChunkWriter {
     observedMs: number,
     observations: number,
     frames: ReadonlyArray<{ name: number; file: number; line: number; column: number; weightUs: number }>,
+    /** How much of `observedMs` the thread was on the CPU, ms (negative: not known). */
+    cpuMs = -1,
   ): void {
     const b = this.head(
       EventType.BlockSample,
@@ -167,7 +169,7 @@ export class ChunkWriter {
     );
     this.f64[(b >> 1) + 2] = observedMs;
     this.u32[b + 6] = observations;
-    this.u32[b + 7] = 0;
+    this.u32[b + 7] = cpuMs >= 0 ? Math.min(0xfffffffe, Math.round(cpuMs * 1000)) + 1 : 0;
     let o = b + 8;
     for (const f of frames) {
       this.u32[o] = f.name;

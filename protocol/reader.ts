@@ -77,6 +77,8 @@ export interface EventVisitor {
     observedMs: number,
     observations: number,
     frames: SampledFrame[],
+    /** How much of `observedMs` the traced thread was on the CPU, ms; -1 when not known. */
+    cpuMs: number,
   ): void;
   /** Where task `task` awaited in the stint that contains `time` (user frames, innermost first). */
   awaitAt?(time: number, task: number, frames: AwaitFrame[]): void;
@@ -378,7 +380,15 @@ export class TraceReader {
               weightUs: view.getUint32(o + 16, true),
             });
           }
-          v.blockSample(time, id, view.getFloat64(at + 16, true), view.getUint32(at + 24, true), frames);
+          const cpu = view.getUint32(at + 28, true);
+          v.blockSample(
+            time,
+            id,
+            view.getFloat64(at + 16, true),
+            view.getUint32(at + 24, true),
+            frames,
+            cpu === 0 ? -1 : (cpu - 1) / 1000,
+          );
           break;
         }
         case EventType.Await: {

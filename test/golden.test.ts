@@ -51,6 +51,11 @@ describe('the golden traces', () => {
       s.blocks.map((b) => [b.taskName, b.durationMs, b.location?.line]),
       [['GET /report', 120, 34]],
     );
+    // Watched for 110 ms, on the CPU for 104.5 of them: computing.
+    assert.deepEqual(
+      [timeline.blocks[0].cpuMs, timeline.blocks[0].cpuKnownMs, s.blocks[0].cpuShare],
+      [104.5, 110, 0.95],
+    );
     const sw = timeline
       .switches()
       .map((x) => [timeline.tasks[x.from].name, timeline.tasks[x.to].name, x.reason]);

@@ -192,4 +192,52 @@ describe('lessons at the lines that cause them', function () {
       describeAll(blind),
     );
   });
+
+  it('a block that computes is CPU work; one that sleeps in a synchronous wait is not', async function () {
+    if (process.platform !== 'linux') this.skip(); // the thread's CPU time comes from /proc
+    const out = path.join(dir, 'waitOrCompute.looplens');
+    const program = path.join(FIXTURES, 'programs', 'waitOrCompute.js');
+    const result = await run(process.execPath, [
+      CLI,
+      'record',
+      '--quiet',
+      '--out',
+      out,
+      '--',
+      process.execPath,
+      program,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const { timeline } = readTrace(out);
+    const source = fs.readFileSync(program, 'utf8').split('\n');
+    const at = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    const blockAt = (line: number) =>
+      timeline.blocks.find((b) => b.frames.some((f) => f.location?.line === line));
+    const computing = blockAt(at('computes here'));
+    const sleeping = blockAt(at('sleeps here'));
+    const seen = JSON.stringify(
+      timeline.blocks.map((b) => [
+        b.durationMs,
+        b.cpuMs,
+        b.cpuKnownMs,
+        b.frames.map((f) => f.location?.line),
+      ]),
+    );
+    assert.ok(
+      computing !== undefined && sleeping !== undefined,
+      `both blocks sampled at their lines: ${seen}`,
+    );
+    // Watched for most of each block; the share of it on the CPU tells them apart (a loaded machine
+    // takes some from the computing one; the sleeping one gets only what the samples themselves
+    // cost, about a tenth at this rate).
+    assert.ok(computing.cpuKnownMs > 100 && sleeping.cpuKnownMs > 100, seen);
+    assert.ok(computing.cpuMs / computing.cpuKnownMs > 0.4, `computing: ${seen}`);
+    assert.ok(sleeping.cpuMs / sleeping.cpuKnownMs < 0.2, `sleeping: ${seen}`);
+    const found = findLessons(timeline, { sourceLine });
+    assert.deepEqual(
+      found.map((l) => [l.kind, l.location.line]),
+      [['cpuOnLoop', at('computes here')]],
+      describeAll(found),
+    );
+  });
 });

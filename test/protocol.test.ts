@@ -51,7 +51,8 @@ function sampleTrace(): Uint8Array {
   w.fold(15, 8, 7);
   w.lag(100, 250, 9000, 12000, 4);
   w.dropped(200, 17, 210);
-  w.blockSample(11.5, 7, 80, 9, [{ name: 1, file: 2, line: 30, column: 4, weightUs: 75_000 }]);
+  w.blockSample(11.5, 7, 80, 9, [{ name: 1, file: 2, line: 30, column: 4, weightUs: 75_000 }], 61.25);
+  w.blockSample(11.5, 7, 5, 1, [{ name: 1, file: 2, line: 31, column: 1, weightUs: 5_000 }]);
   w.end(300, 1, 3);
   return handWrittenTrace(w, META);
 }
@@ -89,6 +90,17 @@ describe('trace format', () => {
         80,
         9,
         [{ name: 'GET /orders', location: { file: '/srv/app.js', line: 30, column: 4 }, weightUs: 75000 }],
+        61.25,
+      ],
+      // Without the thread's CPU time (a timed call; an older writer): not known.
+      [
+        'blockSample',
+        11.5,
+        7,
+        5,
+        1,
+        [{ name: 'GET /orders', location: { file: '/srv/app.js', line: 31, column: 1 }, weightUs: 5000 }],
+        -1,
       ],
       ['end', 300, 1, 3],
     ]);

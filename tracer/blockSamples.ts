@@ -10,6 +10,8 @@ export function writeBlockSample(
   observedMs: number,
   observations: number,
   frames: ReadonlyArray<{ name: string; file: string; line: number; column: number; weightUs: number }>,
+  /** How much of `observedMs` the thread was on the CPU, ms (negative: not known). */
+  cpuMs = -1,
 ): void {
   const encoded = frames.map((frame) => {
     const where = mapLocation(frame.file, frame.line, frame.column);
@@ -23,5 +25,5 @@ export function writeBlockSample(
   });
   const w = recorder.room(ChunkWriter.blockSampleUnits(encoded.length));
   if (w === null) return;
-  w.blockSample(time, task, observedMs, observations, encoded);
+  w.blockSample(time, task, observedMs, observations, encoded, cpuMs);
 }

@@ -145,7 +145,12 @@ function writeReport(report: BlockReport): void {
   if (!enabled || report.frame === null) return;
   const stint = recentStint(report.seq);
   if (stint === null) return;
-  writeBlockSample(stint.start, stint.task, report.observedMs, 1, [
-    { ...report.frame, weightUs: report.observedMs * 1000 },
-  ]);
+  writeBlockSample(
+    stint.start,
+    stint.task,
+    report.observedMs,
+    1,
+    [{ ...report.frame, weightUs: report.observedMs * 1000 }],
+    report.cpuShare >= 0 ? report.cpuShare * report.observedMs : -1,
+  );
 }

@@ -14,6 +14,7 @@
  *
  * Nothing here runs on the main thread while no stint is long, and no session stays connected.
  */
+import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +47,8 @@ export interface BlockReport {
   /** Milliseconds of the block this sample stands for. */
   observedMs: number;
   frame: { name: string; file: string; line: number; column: number } | null;
+  /** The share of the time since the previous sample the main thread was on the CPU (-1: not known). */
+  cpuShare: number;
 }
 
 /** One frame of a stack sample: function, file, line, column. */
@@ -86,6 +89,26 @@ const SAMPLE_EXPRESSION = `(() => {
     E.stackTraceLimit = limit;
   }
 })()`;
+
+/**
+ * The main thread's time on the CPU so far, ns, or null where the system does not say: Linux's
+ * per-thread scheduler statistics (the main thread's id is the process id). Read from this thread,
+ * a few microseconds, only while a block is being watched.
+ */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+let schedstatWorks = process.platform === 'linux';
+function mainThreadCpuNs(): number | null {
+  if (!schedstatWorks) return null;
+  try {
+    const text = fs.readFileSync(SCHEDSTAT, 'latin1');
+    const ns = Number(text.slice(0, text.indexOf(' ')));
+    if (Number.isFinite(ns) && ns >= 0) return ns;
+  } catch {
+    // no such file (a kernel without schedstats): stop asking
+  }
+  schedstatWorks = false;
+  return null;
+}
 
 function toPath(url: string): string {
   try {
@@ -241,6 +264,9 @@ function run(data: WatchdogData): void {
     session = s;
     let samples = 0;
     let lastSample = since;
+    // The CPU the main thread gets from here on: computing, it has nearly all of it.
+    let cpuAt = performance.now();
+    let cpuNs = mainThreadCpuNs();
     try {
       while (samples < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
         if (session !== s) break;
@@ -266,12 +292,20 @@ function run(data: WatchdogData): void {
           line.send(encodeLive(LiveType.Name, task[0], 0, traceTime(t), seq, String(task[1])));
         }
         samples++;
+        const nowNs = mainThreadCpuNs();
+        const cpuShare =
+          cpuNs !== null && nowNs !== null && t - cpuAt > 0.5
+            ? Math.max(0, Math.min(1, (nowNs - cpuNs) / 1e6 / (t - cpuAt)))
+            : -1;
+        cpuNs = nowNs;
+        cpuAt = t;
         const blamed = blamedFrame(frames, ownFiles);
         const report: BlockReport = {
           seq,
           observedMs: t - lastSample,
           frame:
             blamed === null ? null : { name: blamed[0], file: blamed[1], line: blamed[2], column: blamed[3] },
+          cpuShare,
         };
         reports.postMessage(report);
         lastSample = t;

@@ -5,6 +5,7 @@
  */
 import type { ScaleLinear } from 'd3-scale';
 import { reasonText, where } from '../model/steps';
+import { cpuWords } from '../model/blockSamples';
 import { blockLocation } from '../model/summary';
 import { BlockInfo, Timeline } from '../model/timeline';
 import { REASON_NAMES } from '../protocol/format';
@@ -96,6 +97,8 @@ export function tooltipLines(scene: PointerScene, hit: Hit, stint: number): stri
       if (Number.isFinite(ready))
         lines.push(`was ready ${fmt(s.start[stint] - ready)} before the loop got to it`);
       if (block !== undefined) {
+        const cpu = cpuWords(block);
+        if (cpu !== '') lines.push(cpu);
         const share = block.frames.reduce((n, f) => n + f.weightUs, 0);
         for (const frame of block.frames.slice(0, 3))
           lines.push(

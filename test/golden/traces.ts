@@ -79,16 +79,23 @@ export const GOLDEN: Golden[] = [
         w.run(1105, 3, Reason.Request);
         w.ready(1110, 2);
         w.idle(1225);
-        w.blockSample(1105, 3, 110, 11, [
-          { name: s('buildReport'), file, line: 34, column: 7, weightUs: 100_000 },
-          {
-            name: s('render'),
-            file: s('/srv/node_modules/tpl/index.js'),
-            line: 9,
-            column: 2,
-            weightUs: 10_000,
-          },
-        ]);
+        w.blockSample(
+          1105,
+          3,
+          110,
+          11,
+          [
+            { name: s('buildReport'), file, line: 34, column: 7, weightUs: 100_000 },
+            {
+              name: s('render'),
+              file: s('/srv/node_modules/tpl/index.js'),
+              line: 9,
+              column: 2,
+              weightUs: 10_000,
+            },
+          ],
+          104.5,
+        );
         w.run(1225, 2, Reason.Io);
         w.taskEnd(1230, 2, TaskEnd.Finished);
         w.idle(1230);
