@@ -61,14 +61,14 @@ export function cpuShare(block: BlockInfo): number | null {
  */
 export const WAITING_SHARE = 0.25;
 
-/** How a block used the CPU, in words (for tooltips and reports), or "" when not known. */
-export function cpuWords(block: BlockInfo): string {
+/** How a block used the CPU, in short lines (for tooltips), or none when not known. */
+export function cpuWords(block: BlockInfo): string[] {
   const share = cpuShare(block);
-  if (share === null) return '';
+  if (share === null) return [];
   const pct = Math.round(share * 100);
   return share < WAITING_SHARE
-    ? `on the CPU ${pct}% of the time: not computing — waiting in a blocking call, or held off the CPU by a busy machine`
-    : `on the CPU ${pct}% of the time: computing`;
+    ? [`on the CPU ${pct}%: not computing`, '(a blocking wait, or a busy machine)']
+    : [`on the CPU ${pct}%: computing`];
 }
 
 /** Whether a block was, as far as the tracer could tell, not computing (see WAITING_SHARE). */

@@ -97,8 +97,7 @@ export function tooltipLines(scene: PointerScene, hit: Hit, stint: number): stri
       if (Number.isFinite(ready))
         lines.push(`was ready ${fmt(s.start[stint] - ready)} before the loop got to it`);
       if (block !== undefined) {
-        const cpu = cpuWords(block);
-        if (cpu !== '') lines.push(cpu);
+        lines.push(...cpuWords(block));
         const share = block.frames.reduce((n, f) => n + f.weightUs, 0);
         for (const frame of block.frames.slice(0, 3))
           lines.push(
