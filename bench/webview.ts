@@ -459,6 +459,36 @@ function narrowest(samples: FrameSample[]): string {
   return spans.length === 0 ? '—' : ms(Math.min(...spans));
 }
 
+/**
+ * Why a phase missed 60 Hz, when it did (p95 frame gap over the goal): the page's own work per
+ * frame (drawMs, or frame start → report) over budget, or — when that stayed within it — frames lost
+ * outside the page's work: the browser's (garbage collection, compositing without a GPU) or the
+ * machine's (its load average, which counts every runnable process, is given).
+ */
+function missedFrameReasons(sizes: SizeFigures[]): string[] {
+  const notes: string[] = [];
+  const [load] = os.loadavg();
+  for (const f of sizes) {
+    for (const [name, p] of [
+      ['zoom', f.zoom],
+      ['pan', f.pan],
+    ] as const) {
+      const gap = p.frameGapMs;
+      if (gap === null || gap.p95 <= FRAME_GOAL_MS) continue;
+      const work = p.drawMs ?? p.renderMs;
+      const what = p.drawMs !== null ? 'drawing' : 'frame start → report';
+      const why =
+        work !== null && work.p95 > FRAME_GOAL_MS
+          ? `${what} took ${ms(work.p95)} ms at p95: the page's own work is over the frame`
+          : `${what} took ${work === null ? '?' : ms(work.p95)} ms at p95, within the frame: the frames were lost outside the page's work — the browser's (garbage collection, software compositing) or the machine's (1-minute load average ${load.toFixed(1)} on ${os.cpus().length} CPUs at the end)`;
+      notes.push(
+        `${size(f.stints)} ${name}: frame gap p95 ${ms(gap.p95)} ms, over ${FRAME_GOAL_MS} ms; ${why}`,
+      );
+    }
+  }
+  return notes;
+}
+
 function table(sizes: SizeFigures[]): string {
   const rows: Array<[string, (f: SizeFigures) => string]> = [
     [
@@ -570,6 +600,7 @@ async function main(): Promise<void> {
       for (const log of new Set(f.logs)) notes.push(`${size(f.stints)}: ${log}`);
     }
     for (const log of new Set(liveFigures?.logs ?? [])) notes.push(`live: ${log}`);
+    notes.push(...missedFrameReasons(sizes));
     process.stdout.write(
       [
         '',
