@@ -265,7 +265,6 @@ export const REASON_NAMES = [
 ] as const;
 export type ReasonName = (typeof REASON_NAMES)[number];
 
-/** The JSON object in a trace header. Readers ignore fields they do not know. */
 /**
  * A place in source code, as every side reads it: a file path (or URL), 1-based line and column.
  * The one type for it (the tracer's CodeLocation adds what it learned at capture time).
@@ -276,6 +275,7 @@ export interface SourceLocation {
   column: number;
 }
 
+/** The JSON object in a trace header. Readers ignore fields they do not know. */
 export interface TraceMeta {
   /** Equal to the header's formatVersion. */
   formatVersion: number;
