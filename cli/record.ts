@@ -43,8 +43,18 @@ export function tracerPath(): string {
   return path.join(__dirname, 'tracer.js');
 }
 
+/** The Python tracer's folder (its sitecustomize shim starts it): dist/python. */
+export function pythonTracerDir(): string {
+  return path.join(__dirname, 'python');
+}
+
+/** `dir` first on a PATH-like list. */
+function prepend(list: string | undefined, dir: string): string {
+  return list === undefined || list === '' ? dir : `${dir}${path.delimiter}${list}`;
+}
+
 function defaultOutput(command: string, args: string[]): string {
-  const script = args.find((a) => /\.[cm]?[jt]sx?$/.test(a)) ?? command;
+  const script = args.find((a) => /\.([cm]?[jt]sx?|py)$/.test(a)) ?? command;
   const base =
     path
       .basename(script)
@@ -78,6 +88,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     const env = {
       ...process.env,
       NODE_OPTIONS: withPreload(process.env.NODE_OPTIONS, tracer),
+      // A Python program (python3 app.py, uvicorn) loads the asyncio tracer through its shim.
+      PYTHONPATH: prepend(process.env.PYTHONPATH, pythonTracerDir()),
       LOOPLENS_OPTIONS: JSON.stringify(tracerOptions),
     };
     const { exitCode, signal } = await run(options.command, options.args, env);

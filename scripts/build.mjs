@@ -78,6 +78,7 @@ if (existsSync(path.join(root, 'dist/cli.js'))) chmodSync(path.join(root, 'dist/
 const copies = [
   ['examples/kitchen', 'dist/kitchen', ['server.js', 'fibWorker.js']],
   ['extension/walkthrough', 'dist/walkthrough', null],
+  ['pytracer', 'dist/python', ['sitecustomize.py', 'looplens_tracer.py']],
 ];
 for (const [from, to, names] of copies) {
   const source = path.join(root, from);

@@ -1,0 +1,425 @@
+"""Loop Lens tracer for Python asyncio: the first slice (issue 13).
+
+Loaded by the sitecustomize shim next to it when LOOPLENS_OPTIONS is set (`looplens record --
+python3 app.py` sets both). Writes the same binary trace as the Node tracer (protocol/format.ts,
+version 1; runtime "python ..."): the script as the main task; every asyncio Task as a task, named
+after its coroutine's function, its parent the task that created it, members of asyncio.gather
+marked concurrent; each callback the loop runs as a stint of the task it belongs to (a task's own
+step, or the task that scheduled the callback), idle between them.
+
+A watchdog thread wakes a few times per block threshold; when a stint has run past half the
+threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
+the time the thread was on the CPU: the block's line, and whether it computed or waited (time.sleep
+in a coroutine waits). Not yet: the live socket, lag, requests of an ASGI server, work sent to
+threads. Standard library only. It must never change what the program does: every hook
+falls back to the original on any error, bad options leave it inert, and it writes nothing but its
+own trace file.
+"""
+
+import asyncio
+import asyncio.events
+import asyncio.base_events
+import atexit
+import collections
+import json
+import os
+import platform
+import struct
+import sys
+import threading
+import time
+import weakref
+
+FORMAT_VERSION = 1
+MAGIC = b"LOOPLENS"
+CHUNK_MAGIC = 0x4B434C4C
+UNIT = 16
+MAX_META_BYTES = 64 * 1024
+MAX_CHUNK_BYTES = 4 * 1024 * 1024
+MAX_STRING_BYTES = 254 * UNIT
+DEFAULT_BLOCK_MS = 50
+
+# Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
+RUN, IDLE, TASK, TASK_END, STRING, END, BLOCK_SAMPLE = 1, 2, 3, 4, 5, 8, 10
+REASON_START, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 3, 5, 6, 10
+KIND_MAIN, KIND_OTHER = 5, 8
+FLAG_INTERNAL, FLAG_CONCURRENT, FLAG_DETACHED = 1, 2, 4
+END_EXIT, END_UNCAUGHT = 1, 2
+
+# Flush the buffer to the file past this many bytes (and at exit).
+FLUSH_BYTES = 256 * 1024
+
+_UNIT0 = struct.Struct("<BBBBId")
+_TASK_UNITS = struct.Struct("<IIIIIIII")
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+
+
+class Writer:
+    """Records into 16-byte units, strings interned, written to `path` in chunks."""
+
+    def __init__(self, path, meta):
+        self.path = path
+        self.buf = bytearray()
+        self.strings = {}
+        header_json = json.dumps(meta).encode("utf-8")
+        pad = (-(16 + len(header_json))) % UNIT
+        header_json += b" " * pad
+        if len(header_json) > MAX_META_BYTES:
+            raise ValueError("metadata too large")
+        # Opened once; the program's own files are never touched.
+        self.file = open(path, "wb")
+        self.file.write(MAGIC + struct.pack("<II", FORMAT_VERSION, len(header_json)) + header_json)
+        self.file.flush()
+        self.lock = threading.Lock()
+
+    def _unit0(self, kind, units, arg, ident, t):
+        self.buf += _UNIT0.pack(kind, units, arg, 0, ident & 0xFFFFFFFF, t)
+
+    def string(self, text):
+        if text in self.strings:
+            return self.strings[text]
+        sid = len(self.strings) + 1
+        data = text.encode("utf-8", "replace")[:MAX_STRING_BYTES]
+        # Cut at a character boundary.
+        while data and (data[-1] & 0xC0) == 0x80:
+            data = data[:-1]
+        if data and data[-1] >= 0xC0:
+            data = data[:-1]
+        units = 1 + (len(data) + UNIT - 1) // UNIT
+        # Unit 0: bytes 8-11 hold the byte length, 12-15 are 0; the text follows, zero-padded.
+        self.buf += struct.pack("<BBBBIII", STRING, units, 0, 0, sid, len(data), 0)
+        self.buf += data + b"\0" * ((units - 1) * UNIT - len(data))
+        self.strings[text] = sid
+        return sid
+
+    def run(self, t, task, reason):
+        self._unit0(RUN, 1, reason, task, t)
+        self._maybe_flush()
+
+    def idle(self, t):
+        self._unit0(IDLE, 1, 0, 0, t)
+        self._maybe_flush()
+
+    def task(self, t, ident, kind, parent, name, flags, file, line, column):
+        name_id = self.string(name) if name else 0
+        file_id = self.string(file) if file else 0
+        self._unit0(TASK, 3, kind, ident, t)
+        self.buf += _TASK_UNITS.pack(parent, name_id, flags, 0, file_id, line, column, 0)
+        self._maybe_flush()
+
+    def block_sample(self, t, task, observed_ms, cpu_ms, name, file, line):
+        name_id = self.string(name) if name else 0
+        file_id = self.string(file) if file else 0
+        cpu = 0 if cpu_ms < 0 else min(0xFFFFFFFE, int(round(cpu_ms * 1000))) + 1
+        self._unit0(BLOCK_SAMPLE, 4, 1, task, t)
+        self.buf += struct.pack("<dII", observed_ms, 1, cpu)
+        self.buf += struct.pack("<IIII", name_id, file_id, line, 1)
+        self.buf += struct.pack("<IIII", min(0xFFFFFFFF, int(observed_ms * 1000)), 0, 0, 0)
+
+    def end(self, t, cause, code):
+        self._unit0(END, 1, cause, code, t)
+
+    def _maybe_flush(self):
+        if len(self.buf) >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self):
+        with self.lock:
+            while self.buf:
+                # Whole events only: a chunk is cut at an event boundary.
+                take = len(self.buf) if len(self.buf) <= MAX_CHUNK_BYTES else self._cut(MAX_CHUNK_BYTES)
+                chunk = bytes(self.buf[:take])
+                del self.buf[:take]
+                self.file.write(struct.pack("<II", CHUNK_MAGIC, len(chunk)) + chunk)
+            self.file.flush()
+
+    def _cut(self, limit):
+        at = 0
+        while at < len(self.buf):
+            size = self.buf[at + 1] * UNIT
+            if at + size > limit:
+                break
+            at += size
+        return at
+
+    def close(self):
+        self.flush()
+        self.file.close()
+
+
+class Tracer:
+    def __init__(self, writer, script):
+        self.w = writer
+        self.next_id = 2
+        self.current = 1  # the task whose code runs now (1: the script)
+        self.task_ids = weakref.WeakKeyDictionary()  # asyncio Task -> task id
+        self.scheduled = weakref.WeakKeyDictionary()  # Handle -> task id that scheduled it
+        self.ended = False
+        # What the watchdog reads (plain attributes: a stale read costs one poll at most).
+        self.seq = 0
+        self.in_stint = True
+        self.stint_start = 0.0
+        self.stint_task = 1
+        self.samples = collections.deque()
+        t = self.now()
+        self.stint_start = t
+        writer.task(t, 1, KIND_MAIN, 0, os.path.basename(script) or "python", 0, script, 1, 1)
+        writer.run(t, 1, REASON_START)
+
+    @staticmethod
+    def now():
+        return time.perf_counter() * 1000.0
+
+    # ---------------------------------------------------------------- tasks
+
+    def task_created(self, task, coro):
+        if task in self.task_ids:
+            return
+        ident = self.next_id
+        self.next_id += 1
+        self.task_ids[task] = ident
+        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
+        file, line, concurrent, internal = self._creator()
+        if code is not None and file is None:
+            file, line = code.co_filename, code.co_firstlineno
+        # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the program's.
+        if code is not None and code.co_filename.startswith(_ASYNCIO_DIR):
+            internal = True
+        flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
+        self.w.task(self.now(), ident, KIND_OTHER, self.current, name, flags, file or "", line or 0, 1)
+
+    def _creator(self):
+        """Where the program made the task: the first frame outside asyncio and this file; whether
+        asyncio.gather made it (its members run concurrently); whether library code made it."""
+        frame = sys._getframe(2)
+        concurrent = False
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename.startswith(_ASYNCIO_DIR) or filename == __file__:
+                if frame.f_code.co_name == "gather":
+                    concurrent = True
+                frame = frame.f_back
+                continue
+            internal = "site-packages" in filename or "dist-packages" in filename
+            return filename, frame.f_lineno, concurrent, internal
+        return None, None, concurrent, False
+
+    def task_of(self, handle):
+        """The task a loop callback runs as: the task whose step it is, else the one that scheduled it."""
+        callback = getattr(handle, "_callback", None)
+        owner = getattr(callback, "__self__", None)
+        if owner is not None and isinstance(owner, asyncio.Future):
+            ident = self.task_ids.get(owner)
+            if ident is not None:
+                return ident, REASON_PROMISE
+        ident = self.scheduled.get(handle)
+        if ident is not None:
+            return ident, REASON_TIMER if isinstance(handle, asyncio.TimerHandle) else REASON_RESUME
+        return 0, REASON_IO
+
+    # ---------------------------------------------------------------- stints
+
+    def run_handle(self, original, handle):
+        task, reason = self.task_of(handle)
+        before = self.current
+        t = self.now()
+        self.w.run(t, task, reason)
+        self.current = task
+        self.stint_start = t
+        self.stint_task = task
+        self.seq += 1
+        self.in_stint = True
+        try:
+            return original(handle)
+        finally:
+            self.current = before
+            self.in_stint = False
+            self.seq += 1
+            self.w.idle(self.now())
+            if self.samples:
+                self.write_samples()
+
+    def write_samples(self):
+        while self.samples:
+            start, task, observed_ms, cpu_ms, name, file, line = self.samples.popleft()
+            self.w.block_sample(start, task, observed_ms, cpu_ms, name, file, line)
+
+    def finish(self, cause=END_EXIT, code=0):
+        if self.ended:
+            return
+        self.ended = True
+        t = self.now()
+        self.w.idle(t)
+        self.write_samples()
+        self.w.end(t, cause, code)
+        self.w.close()
+
+
+class Watchdog(threading.Thread):
+    """Samples the main thread's stack while a stint runs past half the block threshold."""
+
+    def __init__(self, tracer, block_ms):
+        super().__init__(name="Loop Lens watchdog", daemon=True)
+        self.tracer = tracer
+        self.block_ms = block_ms
+        self.main = threading.main_thread()
+        self.schedstat = "/proc/self/task/%d/schedstat" % (self.main.native_id or os.getpid())
+
+    def cpu_ns(self):
+        try:
+            with open(self.schedstat, "rb") as f:
+                return int(f.read().split(b" ", 1)[0])
+        except Exception:
+            return None
+
+    def blamed(self):
+        frame = sys._current_frames().get(self.main.ident)
+        while frame is not None and (frame.f_code.co_filename == __file__):
+            frame = frame.f_back
+        # The innermost frame of the program's own code, else the innermost of any code.
+        first = frame
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if not filename.startswith(_ASYNCIO_DIR) and "site-packages" not in filename and not filename.startswith("<"):
+                return frame.f_code.co_qualname, filename, frame.f_lineno
+            frame = frame.f_back
+        if first is None:
+            return None
+        return first.f_code.co_qualname, first.f_code.co_filename, first.f_lineno
+
+    def run(self):
+        tracer = self.tracer
+        poll = min(0.1, max(0.01, self.block_ms / 4000.0))
+        interval = min(0.05, max(0.005, self.block_ms / 5000.0))
+        while not tracer.ended:
+            time.sleep(poll)
+            try:
+                seq = tracer.seq
+                if not tracer.in_stint or Tracer.now() - tracer.stint_start < self.block_ms / 2:
+                    continue
+                start, task = tracer.stint_start, tracer.stint_task
+                last = start
+                cpu_at, cpu = Tracer.now(), self.cpu_ns()
+                # A moment first, so that even the first sample says how the CPU was used.
+                time.sleep(interval)
+                for _ in range(60):
+                    if tracer.seq != seq or tracer.ended:
+                        break
+                    where = self.blamed()
+                    t = Tracer.now()
+                    now_cpu = self.cpu_ns()
+                    share = -1.0
+                    if cpu is not None and now_cpu is not None and t - cpu_at > 0.5:
+                        share = max(0.0, min(1.0, (now_cpu - cpu) / 1e6 / (t - cpu_at)))
+                    cpu, cpu_at = now_cpu, t
+                    if tracer.seq != seq:
+                        break
+                    if where is not None:
+                        observed = t - last
+                        tracer.samples.append(
+                            (start, task, observed, share * observed if share >= 0 else -1.0) + tuple(where)
+                        )
+                    last = t
+                    time.sleep(interval)
+                while tracer.seq == seq and not tracer.ended:
+                    time.sleep(poll)
+            except Exception:
+                return  # never disturb the program: no more samples
+
+
+_tracer = None
+
+
+def _install(tracer):
+    """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
+    handle_run = asyncio.events.Handle._run
+
+    def _run(self):
+        if _tracer is None or _tracer.ended:
+            return handle_run(self)
+        return _tracer.run_handle(handle_run, self)
+
+    asyncio.events.Handle._run = _run
+
+    loop_cls = asyncio.base_events.BaseEventLoop
+    create_task = loop_cls.create_task
+
+    def patched_create_task(self, coro, *args, **kwargs):
+        task = create_task(self, coro, *args, **kwargs)
+        try:
+            if _tracer is not None and not _tracer.ended:
+                _tracer.task_created(task, coro)
+        except Exception:
+            pass  # never disturb the program
+        return task
+
+    loop_cls.create_task = patched_create_task
+
+    for name in ("call_soon", "call_later", "call_at"):
+        original = getattr(loop_cls, name)
+
+        def make(original):
+            def patched(self, *args, **kwargs):
+                handle = original(self, *args, **kwargs)
+                try:
+                    if _tracer is not None and _tracer.current != 0:
+                        _tracer.scheduled[handle] = _tracer.current
+                except Exception:
+                    pass
+                return handle
+
+            return patched
+
+        setattr(loop_cls, name, make(original))
+
+    hook = sys.excepthook
+
+    def excepthook(kind, value, tb):
+        try:
+            if _tracer is not None:
+                _tracer.finish(END_UNCAUGHT, 1)
+        except Exception:
+            pass
+        return hook(kind, value, tb)
+
+    sys.excepthook = excepthook
+    atexit.register(lambda: _tracer is not None and _tracer.finish())
+
+
+def start():
+    """Starts tracing if LOOPLENS_OPTIONS says where to; silent and inert otherwise."""
+    global _tracer
+    if _tracer is not None:
+        return
+    try:
+        options = json.loads(os.environ.get("LOOPLENS_OPTIONS", ""))
+        out = options.get("out") if isinstance(options, dict) else None
+        if not isinstance(out, str) or out == "":
+            return
+        block_ms = options.get("blockMs", DEFAULT_BLOCK_MS)
+        if not isinstance(block_ms, (int, float)) or isinstance(block_ms, bool) or not block_ms > 0:
+            block_ms = DEFAULT_BLOCK_MS
+        path = out.replace("{pid}", str(os.getpid()))
+        script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        now = time.perf_counter() * 1000.0
+        meta = {
+            "formatVersion": FORMAT_VERSION,
+            "runtime": "python " + platform.python_version(),
+            "pid": os.getpid(),
+            "script": script,
+            "cwd": os.getcwd(),
+            "startTime": now,
+            "clockOriginEpochMs": time.time() * 1000.0 - now,
+            "blockMs": block_ms,
+            "mode": "fast",
+            "tracer": "looplens-python 0.1",
+            "platform": sys.platform + " " + platform.machine(),
+        }
+        writer = Writer(path, meta)
+        tracer = Tracer(writer, script)
+        _install(tracer)
+        _tracer = tracer
+        Watchdog(tracer, block_ms).start()
+    except Exception:
+        _tracer = None  # bad options or an unwritable file: the program runs untraced

@@ -1,0 +1,143 @@
+/**
+ * The Python asyncio tracer (pytracer/, shipped in dist/python): real Python programs under
+ * `looplens record`, read by the same reader and model as Node's traces. What the timeline must
+ * show is known from the programs: gather's members as tasks of their own under the coroutine that
+ * gathered them, their waits overlapping; a block that computes and one that sleeps, at their lines.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TaskFlags } from '../protocol/format';
+import { CLI, FIXTURES, readTrace, run, tempDir } from './helpers';
+
+const PYTHON = 'python3';
+const hasPython = spawnSync(PYTHON, ['-c', 'import sys; assert sys.version_info >= (3, 11)']).status === 0;
+const DIR = path.join(FIXTURES, 'python');
+
+function lineOf(file: string, marker: string): number {
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(marker));
+  assert.ok(index >= 0, `${marker} in ${file}`);
+  return index + 1;
+}
+
+describe('the Python asyncio tracer', function () {
+  this.timeout(60_000);
+  const dir = tempDir();
+
+  before(function () {
+    if (!hasPython) this.skip(); // .ci/run installs python3; a machine without it skips
+  });
+
+  it('records gather members as tasks, and tells a block that computes from one that sleeps', async () => {
+    const program = path.join(DIR, 'kitchen.py');
+    const out = path.join(dir, 'kitchen.looplens');
+    const result = await run(process.execPath, [
+      CLI,
+      'record',
+      '--quiet',
+      '--out',
+      out,
+      '--',
+      PYTHON,
+      program,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'served 3\n', 'the program prints what it prints untraced');
+    const { timeline, summary } = readTrace(out);
+    assert.match(summary.runtime, /^python 3\./);
+    const byName = (name: string) => timeline.tasks.find((t) => t.name === name);
+    const main = byName('main');
+    const menu = byName('fetch_menu');
+    const stock = byName('fetch_stock');
+    assert.ok(main && menu && stock, JSON.stringify(timeline.tasks.map((t) => t.name)));
+    // Both members belong to the coroutine that gathered them, made at the gather line, concurrent.
+    const gatherLine = lineOf(program, 'asyncio.gather(');
+    for (const member of [menu, stock]) {
+      assert.equal(member.parent, main.index, `${member.name}'s parent`);
+      assert.equal(member.location?.line, gatherLine, `${member.name} made at the gather`);
+      assert.ok((member.flags & TaskFlags.Concurrent) !== 0, `${member.name} is concurrent`);
+      assert.equal(member.internal, false);
+    }
+    // They wait at the same time: each ends after the other began, 50 and 80 ms after they were made.
+    const end = (t: typeof menu) => timeline.stintEnd(t.stints[t.stints.length - 1]);
+    assert.ok(
+      end(menu) - menu.createdAt >= 45,
+      `fetch_menu waited its 50 ms (${end(menu) - menu.createdAt})`,
+    );
+    assert.ok(end(stock) - stock.createdAt >= 75, `fetch_stock waited its 80 ms`);
+    assert.ok(end(menu) > stock.createdAt && end(stock) > menu.createdAt, 'their lives overlap');
+    // asyncio.run's own shutdown coroutines are the runtime's.
+    for (const t of timeline.tasks.filter((x) => x.name.includes('shutdown_')))
+      assert.equal(t.internal, true, `${t.name} is internal`);
+
+    // Two blocks of the main coroutine, each at its line; only the first computed.
+    const blockAt = (line: number) =>
+      timeline.blocks.find((b) => b.task === main.index && b.frames.some((f) => f.location?.line === line));
+    const computing = blockAt(lineOf(program, 'computes here'));
+    const sleeping = blockAt(lineOf(program, 'sleeps here'));
+    const seen = JSON.stringify(
+      timeline.blocks.map((b) => [
+        b.durationMs,
+        b.cpuMs,
+        b.cpuKnownMs,
+        b.frames.map((f) => f.location?.line),
+      ]),
+    );
+    assert.ok(computing !== undefined && sleeping !== undefined, `blocks at both lines: ${seen}`);
+    assert.ok(computing.durationMs >= 140 && sleeping.durationMs >= 140, seen);
+    if (process.platform === 'linux') {
+      assert.ok(computing.cpuMs / computing.cpuKnownMs > 0.3, `computing: ${seen}`);
+      assert.ok(sleeping.cpuMs / sleeping.cpuKnownMs < 0.2, `sleeping: ${seen}`);
+    }
+  });
+
+  it('changes neither output nor exit code, and ends its trace with the exit', async () => {
+    const program = path.join(DIR, 'exits.py');
+    const out = path.join(dir, 'exits.looplens');
+    const plain = await run(PYTHON, [program]);
+    // The preload as `looplens record` sets it, without the command line's own message.
+    const traced = await run(PYTHON, [program], {
+      env: {
+        ...process.env,
+        PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+        LOOPLENS_OPTIONS: JSON.stringify({ out }),
+      },
+    });
+    assert.equal(plain.code, 3);
+    assert.equal(traced.code, 3, traced.stderr);
+    assert.equal(traced.stdout, plain.stdout);
+    assert.equal(traced.stderr, plain.stderr);
+    const { timeline } = readTrace(out);
+    assert.equal(timeline.endInfo?.cause, 'exit');
+    assert.ok(timeline.tasks.some((t) => t.name === 'main' && t.stints.length >= 2));
+  });
+
+  it('is inert with garbage options or an unwritable file: same output, same exit code, no trace', async () => {
+    const program = path.join(DIR, 'exits.py');
+    const plain = await run(PYTHON, [program]);
+    for (const options of [
+      'garbage',
+      '[]',
+      '{"out": 7}',
+      `{"out": "${path.join(dir, 'no', 'such', 'dir', 'x')}"}`,
+    ]) {
+      const traced = await run(PYTHON, [program], {
+        env: {
+          ...process.env,
+          PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+          LOOPLENS_OPTIONS: options,
+        },
+      });
+      assert.deepEqual(
+        [traced.code, traced.stdout, traced.stderr],
+        [plain.code, plain.stdout, plain.stderr],
+        options,
+      );
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'no')), false);
+  });
+});
