@@ -1,17 +1,26 @@
 /**
  * What the model knows of the runtime a trace came from, in one place: which files are not the
  * program's own (libraries, the runtime's modules) and which synchronous calls block the loop and
- * have an asynchronous twin. The trace format is runtime-neutral; these rules are Node's (a trace
- * whose runtime is another gets the same answers until it has a table of its own).
+ * have an asynchronous twin. The trace format is runtime-neutral; these rules are Node's, with
+ * Python's library paths beside them (a trace of another runtime gets the same answers until it has a
+ * table of its own).
  */
 
-/** Whether `file` is a library's or the runtime's code rather than the program's own. */
+/**
+ * Whether `file` is a library's or the runtime's code rather than the program's own: Node's
+ * packages and built-in modules, and Python's installed packages and standard library (a path with a
+ * `pythonX.Y` folder: `/usr/lib/python3.11/asyncio/…`, a virtualenv's `lib/python3.11/site-packages`).
+ */
 export function isLibraryFile(file: string): boolean {
   return (
     file.includes('/node_modules/') ||
     file.includes('\\node_modules\\') ||
     file.startsWith('node:') ||
-    file.startsWith('internal/')
+    file.startsWith('internal/') ||
+    file.includes('/site-packages/') ||
+    file.includes('/dist-packages/') ||
+    /[/\\]python3\.\d+[/\\]/.test(file) ||
+    file.startsWith('<frozen ')
   );
 }
 

@@ -144,7 +144,8 @@ export function summarize(timeline: Timeline): Summary {
     dropped: timeline.droppedEvents,
     lag: timeline.lagSummary(),
     blockMs: timeline.blockMs,
-    script: meta?.script ?? null,
+    // A program run as `python -m module` has no script file: its main task's name says what ran.
+    script: meta?.script || timeline.tasks.find((t) => t.kind === 'main')?.name || null,
     end: timeline.endInfo === null ? null : { cause: timeline.endInfo.cause, code: timeline.endInfo.code },
     untrackedMs: round(timeline.tasks[0].runMs),
   };

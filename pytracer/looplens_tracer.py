@@ -10,8 +10,9 @@ step, or the task that scheduled the callback), idle between them.
 A watchdog thread wakes a few times per block threshold; when a stint has run past half the
 threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
 the time the thread was on the CPU: the block's line, and whether it computed or waited (time.sleep
-in a coroutine waits). Not yet: the live socket, lag, requests of an ASGI server, work sent to
-threads. Standard library only. It must never change what the program does: every hook
+in a coroutine waits). Under uvicorn (any ASGI app) each HTTP request is a task of kind request,
+named by its route, ended when its response is sent (later work is its background). Not yet: the
+live socket, lag, work sent to threads as lanes of their own. Standard library only. It must never change what the program does: every hook
 falls back to the original on any error, bad options leave it inert, and it writes nothing but its
 own trace file.
 """
@@ -40,9 +41,10 @@ MAX_STRING_BYTES = 254 * UNIT
 DEFAULT_BLOCK_MS = 50
 
 # Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
-RUN, IDLE, TASK, TASK_END, STRING, END, BLOCK_SAMPLE = 1, 2, 3, 4, 5, 8, 10
-REASON_START, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 3, 5, 6, 10
-KIND_MAIN, KIND_OTHER = 5, 8
+RUN, IDLE, TASK, TASK_END, STRING, END, TASK_INFO, BLOCK_SAMPLE, FOLD = 1, 2, 3, 4, 5, 8, 9, 10, 13
+REASON_START, REASON_REQUEST, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 2, 3, 5, 6, 10
+KIND_REQUEST, KIND_MAIN, KIND_OTHER = 1, 5, 8
+END_FINISHED, END_ABORTED = 0, 1
 FLAG_INTERNAL, FLAG_CONCURRENT, FLAG_DETACHED = 1, 2, 4
 END_EXIT, END_UNCAUGHT = 1, 2
 
@@ -116,6 +118,19 @@ class Writer:
         self.buf += struct.pack("<IIII", name_id, file_id, line, 1)
         self.buf += struct.pack("<IIII", min(0xFFFFFFFF, int(observed_ms * 1000)), 0, 0, 0)
 
+    def task_end(self, t, task, how):
+        self._unit0(TASK_END, 1, how, task, t)
+
+    def task_info(self, t, task, name, file, line, column):
+        name_id = self.string(name) if name else 0
+        file_id = self.string(file) if file else 0
+        self._unit0(TASK_INFO, 2, 0, task, t)
+        self.buf += struct.pack("<IIII", name_id, file_id, line, column)
+
+    def fold(self, t, task, into):
+        self._unit0(FOLD, 2, 0, task, t)
+        self.buf += struct.pack("<IIII", into, 0, 0, 0)
+
     def end(self, t, cause, code):
         self._unit0(END, 1, cause, code, t)
 
@@ -148,7 +163,7 @@ class Writer:
 
 
 class Tracer:
-    def __init__(self, writer, script):
+    def __init__(self, writer, script, name):
         self.w = writer
         self.next_id = 2
         self.current = 1  # the task whose code runs now (1: the script)
@@ -163,7 +178,7 @@ class Tracer:
         self.samples = collections.deque()
         t = self.now()
         self.stint_start = t
-        writer.task(t, 1, KIND_MAIN, 0, os.path.basename(script) or "python", 0, script, 1, 1)
+        writer.task(t, 1, KIND_MAIN, 0, name, 0, script, 1 if script else 0, 1 if script else 0)
         writer.run(t, 1, REASON_START)
 
     @staticmethod
@@ -204,6 +219,45 @@ class Tracer:
             internal = "site-packages" in filename or "dist-packages" in filename
             return filename, frame.f_lineno, concurrent, internal
         return None, None, concurrent, False
+
+    # ---------------------------------------------------------------- requests (ASGI)
+
+    def request_started(self, scope):
+        """An HTTP request reached the app, in the server's task for it: that task is the request."""
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        server_task = self.task_ids.get(task)
+        ident = self.next_id
+        self.next_id += 1
+        method = scope.get("method") or "HTTP"
+        path = scope.get("path") or "/"
+        t = self.now()
+        self.w.task(t, ident, KIND_REQUEST, 0, "%s %s" % (method, path), 0, "", 0, 0)
+        # The server's task for this request was the request's work all along (its parsing too).
+        if server_task is not None:
+            self.w.fold(t, server_task, ident)
+        self.task_ids[task] = ident
+        self.current = ident
+        self.stint_task = ident
+        return ident
+
+    def request_responded(self, ident, scope):
+        """The response is sent: later work of the request is its background work."""
+        t = self.now()
+        route = scope.get("route")
+        pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
+        endpoint = scope.get("endpoint")
+        code = getattr(endpoint, "__code__", None)
+        name = "%s %s" % (scope.get("method") or "HTTP", pattern) if isinstance(pattern, str) else ""
+        if name or code is not None:
+            self.w.task_info(
+                t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1
+            )
+        self.w.task_end(t, ident, END_FINISHED)
+
+    def request_closed(self, ident):
+        self.w.task_end(self.now(), ident, END_ABORTED)
 
     def task_of(self, handle):
         """The task a loop callback runs as: the task whose step it is, else the one that scheduled it."""
@@ -300,9 +354,9 @@ class Watchdog(threading.Thread):
                     continue
                 start, task = tracer.stint_start, tracer.stint_task
                 last = start
+                # The first sample at once (the block's line, however short it turns out); the CPU
+                # share is known from the second on.
                 cpu_at, cpu = Tracer.now(), self.cpu_ns()
-                # A moment first, so that even the first sample says how the CPU was used.
-                time.sleep(interval)
                 for _ in range(60):
                     if tracer.seq != seq or tracer.ended:
                         break
@@ -328,7 +382,74 @@ class Watchdog(threading.Thread):
                 return  # never disturb the program: no more samples
 
 
+def _wrap_asgi(app):
+    """The ASGI app, wrapped: each HTTP request a task of kind request, ended when its response is sent."""
+    if getattr(app, "_looplens_wrapped", False):
+        return app
+
+    async def looplens_asgi(scope, receive, send):
+        tracer = _tracer
+        request = None
+        try:
+            if tracer is not None and not tracer.ended and isinstance(scope, dict) and scope.get("type") == "http":
+                request = tracer.request_started(scope)
+        except Exception:
+            request = None
+        if request is None:
+            return await app(scope, receive, send)
+        responded = False
+
+        async def traced_send(message):
+            nonlocal responded
+            try:
+                if (
+                    not responded
+                    and isinstance(message, dict)
+                    and message.get("type") == "http.response.body"
+                    and not message.get("more_body", False)
+                ):
+                    responded = True
+                    tracer.request_responded(request, scope)
+            except Exception:
+                pass
+            return await send(message)
+
+        try:
+            return await app(scope, receive, traced_send)
+        finally:
+            if not responded:
+                try:
+                    tracer.request_closed(request)
+                except Exception:
+                    pass
+
+    looplens_asgi._looplens_wrapped = True
+    return looplens_asgi
+
+
+def _patch_uvicorn():
+    """uvicorn loads its app in Config.load: the app it serves is wrapped there (any ASGI framework)."""
+    config_module = sys.modules.get("uvicorn.config")
+    config_cls = getattr(config_module, "Config", None)
+    if config_cls is None or getattr(config_cls, "_looplens_patched", False):
+        return config_cls is not None
+    load = config_cls.load
+
+    def patched_load(self, *args, **kwargs):
+        result = load(self, *args, **kwargs)
+        try:
+            self.loaded_app = _wrap_asgi(self.loaded_app)
+        except Exception:
+            pass
+        return result
+
+    config_cls.load = patched_load
+    config_cls._looplens_patched = True
+    return True
+
+
 _tracer = None
+_uvicorn_done = False
 
 
 def _install(tracer):
@@ -346,6 +467,13 @@ def _install(tracer):
     create_task = loop_cls.create_task
 
     def patched_create_task(self, coro, *args, **kwargs):
+        global _uvicorn_done
+        if not _uvicorn_done:
+            # uvicorn, if it runs this program, is imported by the time its server task is made.
+            try:
+                _uvicorn_done = _patch_uvicorn()
+            except Exception:
+                _uvicorn_done = True
         task = create_task(self, coro, *args, **kwargs)
         try:
             if _tracer is not None and not _tracer.ended:
@@ -387,6 +515,20 @@ def _install(tracer):
     atexit.register(lambda: _tracer is not None and _tracer.finish())
 
 
+def _program():
+    """The program's script (absolute path, or "" for `-m module` and `-c`) and the main task's name."""
+    argv = list(getattr(sys, "orig_argv", []) or [])
+    for i, arg in enumerate(argv[1:], 1):
+        if arg == "-m" and i + 1 < len(argv):
+            return "", "python -m " + argv[i + 1]
+        if arg == "-c":
+            return "", "python -c"
+    if sys.argv and sys.argv[0] and sys.argv[0] not in ("-m", "-c"):
+        script = os.path.abspath(sys.argv[0])
+        return script, os.path.basename(script)
+    return "", "python"
+
+
 def start():
     """Starts tracing if LOOPLENS_OPTIONS says where to; silent and inert otherwise."""
     global _tracer
@@ -401,7 +543,7 @@ def start():
         if not isinstance(block_ms, (int, float)) or isinstance(block_ms, bool) or not block_ms > 0:
             block_ms = DEFAULT_BLOCK_MS
         path = out.replace("{pid}", str(os.getpid()))
-        script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        script, name = _program()
         now = time.perf_counter() * 1000.0
         meta = {
             "formatVersion": FORMAT_VERSION,
@@ -417,7 +559,7 @@ def start():
             "platform": sys.platform + " " + platform.machine(),
         }
         writer = Writer(path, meta)
-        tracer = Tracer(writer, script)
+        tracer = Tracer(writer, script, name)
         _install(tracer)
         _tracer = tracer
         Watchdog(tracer, block_ms).start()

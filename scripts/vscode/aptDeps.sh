@@ -6,10 +6,11 @@
 #   python3, make, g++ - node-gyp's toolchain for code-server's native modules
 #   postgresql, redis-server - real databases behind the real-server tests and `npm run bench:tracer`
 #                  (the tests start private instances of their own; no system service is used)
+#   python3-fastapi, python3-uvicorn - the FastAPI kitchen the Python tracer's tests run
 # Needs root (CI and the dev machines run as root); uses sudo when it is not root and sudo exists.
 set -euo pipefail
 
-packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server)
+packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server python3-fastapi python3-uvicorn)
 
 missing=()
 for pkg in "${packages[@]}"; do

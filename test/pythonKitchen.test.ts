@@ -1,0 +1,170 @@
+/**
+ * The FastAPI kitchen (examples/kitchen-fastapi) under uvicorn, traced by the Python tracer, with
+ * real requests: each lesson's route must show on the timeline what it teaches. Needs Debian's
+ * python3-fastapi and python3-uvicorn (.ci/run installs them); skipped where they are missing.
+ */
+import { strict as assert } from 'node:assert';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { TaskFlags } from '../protocol/format';
+import { Timeline, TimelineTask } from '../model/timeline';
+import { CLI, get, readTrace, sleep, tempDir } from './helpers';
+
+const APP_DIR = path.resolve(__dirname, '..', 'examples', 'kitchen-fastapi');
+const APP = path.join(APP_DIR, 'app.py');
+/** A Python with FastAPI and uvicorn: Debian's, else whatever `python3` is. */
+const PYTHON = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import fastapi, uvicorn']).status === 0,
+);
+
+function lineOf(marker: string): number {
+  const index = fs
+    .readFileSync(APP, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(marker));
+  assert.ok(index >= 0, marker);
+  return index + 1;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the FastAPI kitchen, traced', function () {
+  this.timeout(120_000);
+  const dir = tempDir();
+  let timeline: Timeline;
+  let exitCode: number | null = null;
+
+  before(async function () {
+    if (PYTHON === undefined) this.skip();
+    this.timeout(120_000);
+    const out = path.join(dir, 'kitchen-fastapi.looplens');
+    const port = await freePort();
+    const child: ChildProcess = spawn(
+      PYTHON!,
+      ['-m', 'uvicorn', 'app:app', '--port', String(port), '--app-dir', APP_DIR],
+      {
+        env: {
+          ...process.env,
+          PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+          LOOPLENS_OPTIONS: JSON.stringify({ out }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; ; i++) {
+        try {
+          await get(port, '/async');
+          break;
+        } catch {
+          if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
+          await sleep(50);
+        }
+      }
+      // Dishes that simmer while a blocking one holds the chef; then one route at a time.
+      await Promise.all([
+        get(port, '/async'),
+        get(port, '/async'),
+        sleep(20).then(() => get(port, '/blocking')),
+      ]);
+      for (const route of ['/cpu', '/sync', '/cpu-thread', '/parallel', '/sequential', '/background']) {
+        const reply = await get(port, route);
+        assert.equal(reply.status, 200, `${route}: ${reply.body}`);
+      }
+      await sleep(400); // the background dish finishes cooking
+    } finally {
+      child.kill('SIGINT');
+      exitCode = await exited;
+    }
+    timeline = readTrace(out).timeline;
+  });
+
+  const requests = (name: string): TimelineTask[] =>
+    timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
+  const blocksOf = (task: TimelineTask) => timeline.blocks.filter((b) => b.task === task.index);
+  const share = (b: { cpuMs: number; cpuKnownMs: number }) => b.cpuMs / Math.max(b.cpuKnownMs, 1e-9);
+
+  it('stops as uvicorn does untraced (exit 0 on Ctrl+C), its trace ended', () => {
+    assert.equal(exitCode, 0);
+    assert.equal(timeline.endInfo?.cause, 'exit');
+  });
+
+  it('time.sleep in async def: the request blocks the chef at that line, waiting, not computing', () => {
+    const [req] = requests('GET /blocking');
+    assert.ok(req, JSON.stringify(timeline.tasks.map((t) => t.name)));
+    const [block] = blocksOf(req);
+    assert.ok(
+      block !== undefined && block.durationMs >= 280,
+      `a 300 ms block: ${JSON.stringify(blocksOf(req))}`,
+    );
+    assert.ok(block.frames.some((f) => f.location?.line === lineOf('time.sleep in async def')));
+    if (process.platform === 'linux') assert.ok(share(block) < 0.2, `waiting: ${share(block)}`);
+    // /async dishes whose 100 ms simmer ended while the chef was held: ready, run only after it.
+    // (On a loaded machine a request may arrive late; those that simmered through the block count.)
+    const end = block.start + block.durationMs;
+    for (const r of requests('GET /async').filter(
+      (x) => x.createdAt < block.start && x.createdAt + 100 > block.start + 5 && x.createdAt + 100 < end - 20,
+    )) {
+      const last = r.stints[r.stints.length - 1];
+      assert.ok(timeline.stints.start[last] >= end - 1, `${r.id} waited for the chef`);
+    }
+  });
+
+  it('CPU work in async def blocks at its line, computing; sent to a thread, it blocks nothing', () => {
+    const [cpu] = requests('GET /cpu');
+    const [block] = blocksOf(cpu);
+    assert.ok(block !== undefined && block.durationMs >= 280);
+    assert.ok(block.frames.some((f) => f.location?.line === lineOf('the chef stands here')));
+    if (process.platform === 'linux') assert.ok(share(block) > 0.3, `computing: ${share(block)}`);
+    const [thread] = requests('GET /cpu-thread');
+    assert.deepEqual(blocksOf(thread), [], 'run_in_executor keeps the chef free');
+  });
+
+  it('a def endpoint runs in a thread: its request waits 300 ms without holding the chef', () => {
+    const [sync] = requests('GET /sync');
+    assert.deepEqual(blocksOf(sync), []);
+    assert.ok(timeline.waitMs(sync) >= 250, `waited ${timeline.waitMs(sync)} ms`);
+  });
+
+  it('gather: three dishes of their own under the request, cooking together (200 ms, not 600)', () => {
+    const [req] = requests('GET /parallel');
+    const members = timeline.tasks.filter((t) => t.parent === req.index);
+    assert.deepEqual(members.map((t) => t.name).sort(), ['fetch_menu', 'fetch_prices', 'fetch_stock']);
+    for (const m of members) assert.ok((m.flags & TaskFlags.Concurrent) !== 0, `${m.name} concurrent`);
+    const life = (t: TimelineTask) =>
+      (t.endedAt ?? timeline.stintEnd(t.stints[t.stints.length - 1])) - t.createdAt;
+    assert.ok(life(req) < 450, `the request took ${life(req)} ms`);
+    const [seq] = requests('GET /sequential');
+    assert.ok(life(seq) >= 590, `one after another: ${life(seq)} ms`);
+  });
+
+  it('BackgroundTasks: the work after the response is the request’s background, at its line', () => {
+    const [req] = requests('GET /background');
+    const bg = timeline.tasks.find((t) => t.kind === 'background' && t.parent === req.index);
+    assert.ok(bg !== undefined, 'a background task');
+    assert.ok(
+      req.endedAt !== null && bg.stints.every((s) => timeline.stints.start[s] >= req.endedAt!),
+      'after the response',
+    );
+    const [block] = blocksOf(bg);
+    assert.ok(
+      block !== undefined && block.frames.some((f) => f.location?.line === lineOf('the chef stands here')),
+      `a block at the line: ${JSON.stringify(blocksOf(bg).map((b) => [b.durationMs, b.frames.map((f) => f.location?.line)]))}`,
+    );
+  });
+});
