@@ -14,7 +14,8 @@ import { NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
 import { LoopStatusBar } from './statusBar';
 import { StepDecoration } from './stepDecoration';
 import { TimelinePanels } from './timelinePanel';
-import { TraceSessions } from './traceSessions';
+import { PythonRunner } from './python';
+import { TraceSession, TraceSessions } from './traceSessions';
 
 export interface LoopLensApi {
   /** The sessions and what their panels draw, as plain data (also the looplens.inspectState command). */
@@ -26,14 +27,15 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
   const sessions = new TraceSessions();
   const panels = new TimelinePanels(sessions, context.extensionUri, log);
   const tracer = path.join(context.extensionPath, 'dist', 'tracer.js');
-  const provider = new TracingConfigurationProvider(sessions, tracer, (session) => {
+  const started = (session: TraceSession): void => {
     log.info(`tracing "${session.name}" (session ${session.id})`);
     session.onDidChange(() => {
       if (session.problem !== null) log.warn(`${session.name}: ${session.problem}`);
     });
     if (vscode.workspace.getConfiguration('looplens').get<boolean>('openTimelineOnStart', true))
       panels.show(session);
-  });
+  };
+  const provider = new TracingConfigurationProvider(sessions, tracer, started);
   const debugSync = new DebugSync(sessions);
   const stepDecoration = new StepDecoration(panels);
   const statusBar = new LoopStatusBar(sessions);
@@ -69,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
     new Commands(sessions, panels, log, inspect, context.extensionPath),
     stepDecoration,
     lessons,
+    new PythonRunner(sessions, path.join(context.extensionPath, 'dist', 'python'), started),
     new Kitchen(context.extensionPath, context.globalStorageUri, (debugSession) => {
       const session = sessions.forDebugSession(debugSession);
       if (session !== undefined) panels.showUncovered(session);

@@ -22,6 +22,8 @@ export const COMMANDS = {
   kitchenRequest: 'looplens.kitchenRequest',
   /** The walkthrough itself, from the palette (it opens beside the timeline's group). */
   openWalkthrough: 'looplens.openWalkthrough',
+  /** A Python file run in a terminal with the asyncio tracer, its timeline live (python.ts). */
+  runPythonFile: 'looplens.runPythonFile',
 } as const;
 
 export const SETTINGS = {
@@ -32,6 +34,7 @@ export const SETTINGS = {
   tracerMode: 'tracerMode',
   maxTraceMiB: 'maxTraceMiB',
   maxTimelineMiB: 'maxTimelineMiB',
+  pythonPath: 'pythonPath',
   lessonsEnabled: 'lessons.enabled',
   lessonsCodeLens: 'lessons.codeLens',
   lessonsLateBackgroundMs: 'lessons.lateBackgroundMs',

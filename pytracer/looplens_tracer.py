@@ -48,8 +48,9 @@ END_FINISHED, END_ABORTED = 0, 1
 FLAG_INTERNAL, FLAG_CONCURRENT, FLAG_DETACHED = 1, 2, 4
 END_EXIT, END_UNCAUGHT = 1, 2
 
-# Flush the buffer to the file past this many bytes (and at exit).
+# Flush the buffer to the file past this many bytes (and at exit); a live trace also this often.
 FLUSH_BYTES = 256 * 1024
+FLUSH_EVERY_MS = 50
 
 _UNIT0 = struct.Struct("<BBBBId")
 _TASK_UNITS = struct.Struct("<IIIIIIII")
@@ -57,29 +58,37 @@ _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 
 
 class Writer:
-    """Records into 16-byte units, strings interned, written to `path` in chunks."""
+    """Records into 16-byte units, strings interned, sent in chunks to a file or a reader's socket.
 
-    def __init__(self, path, meta):
-        self.path = path
+    Each record is appended to the buffer in one step (one bytearray extension, atomic under the
+    GIL), so the watchdog thread can flush whole records while the main thread writes more.
+    """
+
+    def __init__(self, meta, path=None, sock=None):
         self.buf = bytearray()
         self.strings = {}
+        self.sock = sock
+        self.broken = False
         header_json = json.dumps(meta).encode("utf-8")
-        pad = (-(16 + len(header_json))) % UNIT
-        header_json += b" " * pad
+        header_json += b" " * ((-(16 + len(header_json))) % UNIT)
         if len(header_json) > MAX_META_BYTES:
             raise ValueError("metadata too large")
-        # Opened once; the program's own files are never touched.
-        self.file = open(path, "wb")
-        self.file.write(MAGIC + struct.pack("<II", FORMAT_VERSION, len(header_json)) + header_json)
-        self.file.flush()
+        header = MAGIC + struct.pack("<II", FORMAT_VERSION, len(header_json)) + header_json
         self.lock = threading.Lock()
+        self.file = None
+        if sock is None:
+            # Opened once; the program's own files are never touched.
+            self.file = open(path, "wb")
+        self._send(header)
 
-    def _unit0(self, kind, units, arg, ident, t):
-        self.buf += _UNIT0.pack(kind, units, arg, 0, ident & 0xFFFFFFFF, t)
+    @staticmethod
+    def _unit0(kind, units, arg, ident, t):
+        return _UNIT0.pack(kind, units, arg, 0, ident & 0xFFFFFFFF, t)
 
     def string(self, text):
-        if text in self.strings:
-            return self.strings[text]
+        sid = self.strings.get(text)
+        if sid is not None:
+            return sid
         sid = len(self.strings) + 1
         data = text.encode("utf-8", "replace")[:MAX_STRING_BYTES]
         # Cut at a character boundary.
@@ -89,64 +98,86 @@ class Writer:
             data = data[:-1]
         units = 1 + (len(data) + UNIT - 1) // UNIT
         # Unit 0: bytes 8-11 hold the byte length, 12-15 are 0; the text follows, zero-padded.
-        self.buf += struct.pack("<BBBBIII", STRING, units, 0, 0, sid, len(data), 0)
-        self.buf += data + b"\0" * ((units - 1) * UNIT - len(data))
+        self.buf += (
+            struct.pack("<BBBBIII", STRING, units, 0, 0, sid, len(data), 0)
+            + data
+            + b"\0" * ((units - 1) * UNIT - len(data))
+        )
         self.strings[text] = sid
         return sid
 
     def run(self, t, task, reason):
-        self._unit0(RUN, 1, reason, task, t)
+        self.buf += self._unit0(RUN, 1, reason, task, t)
         self._maybe_flush()
 
     def idle(self, t):
-        self._unit0(IDLE, 1, 0, 0, t)
+        self.buf += self._unit0(IDLE, 1, 0, 0, t)
         self._maybe_flush()
 
     def task(self, t, ident, kind, parent, name, flags, file, line, column):
         name_id = self.string(name) if name else 0
         file_id = self.string(file) if file else 0
-        self._unit0(TASK, 3, kind, ident, t)
-        self.buf += _TASK_UNITS.pack(parent, name_id, flags, 0, file_id, line, column, 0)
+        self.buf += self._unit0(TASK, 3, kind, ident, t) + _TASK_UNITS.pack(
+            parent, name_id, flags, 0, file_id, line, column, 0
+        )
         self._maybe_flush()
 
     def block_sample(self, t, task, observed_ms, cpu_ms, name, file, line):
         name_id = self.string(name) if name else 0
         file_id = self.string(file) if file else 0
         cpu = 0 if cpu_ms < 0 else min(0xFFFFFFFE, int(round(cpu_ms * 1000))) + 1
-        self._unit0(BLOCK_SAMPLE, 4, 1, task, t)
-        self.buf += struct.pack("<dII", observed_ms, 1, cpu)
-        self.buf += struct.pack("<IIII", name_id, file_id, line, 1)
-        self.buf += struct.pack("<IIII", min(0xFFFFFFFF, int(observed_ms * 1000)), 0, 0, 0)
+        self.buf += (
+            self._unit0(BLOCK_SAMPLE, 4, 1, task, t)
+            + struct.pack("<dII", observed_ms, 1, cpu)
+            + struct.pack("<IIII", name_id, file_id, line, 1)
+            + struct.pack("<IIII", min(0xFFFFFFFF, int(observed_ms * 1000)), 0, 0, 0)
+        )
 
     def task_end(self, t, task, how):
-        self._unit0(TASK_END, 1, how, task, t)
+        self.buf += self._unit0(TASK_END, 1, how, task, t)
 
     def task_info(self, t, task, name, file, line, column):
         name_id = self.string(name) if name else 0
         file_id = self.string(file) if file else 0
-        self._unit0(TASK_INFO, 2, 0, task, t)
-        self.buf += struct.pack("<IIII", name_id, file_id, line, column)
+        self.buf += self._unit0(TASK_INFO, 2, 0, task, t) + struct.pack("<IIII", name_id, file_id, line, column)
 
     def fold(self, t, task, into):
-        self._unit0(FOLD, 2, 0, task, t)
-        self.buf += struct.pack("<IIII", into, 0, 0, 0)
+        self.buf += self._unit0(FOLD, 2, 0, task, t) + struct.pack("<IIII", into, 0, 0, 0)
 
     def end(self, t, cause, code):
-        self._unit0(END, 1, cause, code, t)
+        self.buf += self._unit0(END, 1, cause, code, t)
 
     def _maybe_flush(self):
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
+    def _send(self, data):
+        if self.broken:
+            return
+        try:
+            if self.sock is not None:
+                self.sock.sendall(data)
+            else:
+                self.file.write(data)
+        except Exception:
+            # The reader went away, or the disk is full: stop writing, never disturb the program.
+            self.broken = True
+
     def flush(self):
         with self.lock:
             while self.buf:
                 # Whole events only: a chunk is cut at an event boundary.
-                take = len(self.buf) if len(self.buf) <= MAX_CHUNK_BYTES else self._cut(MAX_CHUNK_BYTES)
+                take = len(self.buf)
+                if take > MAX_CHUNK_BYTES:
+                    take = self._cut(MAX_CHUNK_BYTES)
                 chunk = bytes(self.buf[:take])
                 del self.buf[:take]
-                self.file.write(struct.pack("<II", CHUNK_MAGIC, len(chunk)) + chunk)
-            self.file.flush()
+                self._send(struct.pack("<II", CHUNK_MAGIC, len(chunk)) + chunk)
+            if self.file is not None and not self.broken:
+                try:
+                    self.file.flush()
+                except Exception:
+                    self.broken = True
 
     def _cut(self, limit):
         at = 0
@@ -159,7 +190,33 @@ class Writer:
 
     def close(self):
         self.flush()
-        self.file.close()
+        try:
+            if self.sock is not None:
+                self.sock.close()
+            else:
+                self.file.close()
+        except Exception:
+            pass
+
+
+def _connect(socket_path, token):
+    """A live connection to the reader: hello with the token, then its one-byte answer."""
+    import socket
+
+    token_bytes = token.encode("utf-8")[:256]
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(5.0)
+        sock.connect(socket_path)
+        sock.sendall(b"LLHELLO1" + struct.pack("<II", len(token_bytes), os.getpid()) + token_bytes)
+        reply = sock.recv(1)
+        if reply != b"\x01":
+            raise ConnectionError("declined")
+        sock.settimeout(None)
+        return sock
+    except Exception:
+        sock.close()
+        raise
 
 
 class Tracer:
@@ -346,8 +403,20 @@ class Watchdog(threading.Thread):
         tracer = self.tracer
         poll = min(0.1, max(0.01, self.block_ms / 4000.0))
         interval = min(0.05, max(0.005, self.block_ms / 5000.0))
+        live = tracer.w.sock is not None
+        flushed = Tracer.now()
         while not tracer.ended:
             time.sleep(poll)
+            if tracer.w.broken:
+                tracer.ended = True  # the reader went away: the program goes on untraced
+                return
+            if live and Tracer.now() - flushed >= FLUSH_EVERY_MS:
+                # What the loop did reaches the reader within a fraction of a second.
+                flushed = Tracer.now()
+                try:
+                    tracer.w.flush()
+                except Exception:
+                    return
             try:
                 seq = tracer.seq
                 if not tracer.in_stint or Tracer.now() - tracer.stint_start < self.block_ms / 2:
@@ -536,13 +605,18 @@ def start():
         return
     try:
         options = json.loads(os.environ.get("LOOPLENS_OPTIONS", ""))
-        out = options.get("out") if isinstance(options, dict) else None
-        if not isinstance(out, str) or out == "":
+        if not isinstance(options, dict):
+            return
+        out = options.get("out")
+        socket_path = options.get("socket")
+        token = options.get("token")
+        live = isinstance(socket_path, str) and socket_path != "" and isinstance(token, str)
+        # Exactly one destination: a reader's socket (live, with its token) or a file.
+        if live == (isinstance(out, str) and out != ""):
             return
         block_ms = options.get("blockMs", DEFAULT_BLOCK_MS)
         if not isinstance(block_ms, (int, float)) or isinstance(block_ms, bool) or not block_ms > 0:
             block_ms = DEFAULT_BLOCK_MS
-        path = out.replace("{pid}", str(os.getpid()))
         script, name = _program()
         now = time.perf_counter() * 1000.0
         meta = {
@@ -558,7 +632,10 @@ def start():
             "tracer": "looplens-python 0.1",
             "platform": sys.platform + " " + platform.machine(),
         }
-        writer = Writer(path, meta)
+        if live:
+            writer = Writer(meta, sock=_connect(socket_path, token))
+        else:
+            writer = Writer(meta, path=out.replace("{pid}", str(os.getpid())))
         tracer = Tracer(writer, script, name)
         _install(tracer)
         _tracer = tracer

@@ -8,8 +8,10 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TraceServer } from '../host/traceServer';
+import { Timeline } from '../model/timeline';
 import { TaskFlags } from '../protocol/format';
-import { CLI, FIXTURES, readTrace, run, tempDir } from './helpers';
+import { CLI, FIXTURES, readTrace, run, tempDir, waitFor } from './helpers';
 
 const PYTHON = 'python3';
 const hasPython = spawnSync(PYTHON, ['-c', 'import sys; assert sys.version_info >= (3, 11)']).status === 0;
@@ -139,5 +141,55 @@ describe('the Python asyncio tracer', function () {
       );
     }
     assert.equal(fs.existsSync(path.join(dir, 'no')), false);
+  });
+
+  it('streams live to a reader over its socket, with the token: the same lanes arrive', async () => {
+    const program = path.join(DIR, 'kitchen.py');
+    const timeline = new Timeline();
+    let pid = 0;
+    const server = await TraceServer.start({
+      accept: (connection) => {
+        pid = connection.pid;
+        return true;
+      },
+      visitor: () => timeline,
+    });
+    try {
+      const result = await run(PYTHON, [program], {
+        env: {
+          ...process.env,
+          PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+          LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({})),
+        },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'served 3\n');
+      await waitFor(() => (timeline.endInfo !== null ? true : undefined), 10_000, 'the END record');
+      assert.ok(pid > 0, 'the program connected');
+      const names = timeline.tasks.map((t) => t.name);
+      for (const name of ['main', 'fetch_menu', 'fetch_stock'])
+        assert.ok(names.includes(name), `${name}: ${names}`);
+      assert.ok(timeline.blocks.length >= 2, 'both blocks');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('goes on untraced when the reader declines it', async () => {
+    const program = path.join(DIR, 'exits.py');
+    const server = await TraceServer.start({ accept: () => false, visitor: () => new Timeline() });
+    try {
+      const plain = await run(PYTHON, [program]);
+      const traced = await run(PYTHON, [program], {
+        env: {
+          ...process.env,
+          PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+          LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({})),
+        },
+      });
+      assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
+    } finally {
+      await server.close();
+    }
   });
 });

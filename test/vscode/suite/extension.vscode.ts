@@ -892,4 +892,49 @@ describe('Loop Lens in VS Code', function () {
     }
     await sleep(500);
   });
+
+  it('runs a Python file traced in a terminal: its asyncio tasks and blocks on a live timeline', async function () {
+    // The path that needs no Python extension: a terminal running the file with the tracer.
+    const { spawnSync } = await import('node:child_process');
+    const python = ['/usr/bin/python3', 'python3'].find(
+      (p) => spawnSync(p, ['-c', 'import sys; assert sys.version_info >= (3, 11)']).status === 0,
+    );
+    if (python === undefined) this.skip();
+    const program = path.join(ROOT, 'test', 'fixtures', 'python', 'kitchen.py');
+    const id = await vscode.commands.executeCommand<string | undefined>('looplens.runPythonFile', {
+      program,
+      python,
+    });
+    assert.ok(id !== undefined, 'a session started');
+    try {
+      const s = await waitFor('the Python program on its timeline', async () => {
+        const found = (await inspect()).find((x) => x.session.id === id);
+        return found !== undefined &&
+          found.summary.blocks.length >= 2 &&
+          found.summary.tasks.some((t) => t.name === 'fetch_stock')
+          ? found
+          : undefined;
+      });
+      assert.match(s.session.name, /^Python: kitchen\.py$/);
+      const names = s.summary.tasks.map((t) => t.name);
+      for (const name of ['kitchen.py', 'main', 'fetch_menu', 'fetch_stock'])
+        assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+      const source = fs.readFileSync(program, 'utf8').split('\n');
+      const lineOf = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+      const lines = s.summary.blocks.map((b) => b.location?.line);
+      assert.ok(lines.includes(lineOf('computes here')), `the computing block's line: ${lines.join(', ')}`);
+      assert.ok(lines.includes(lineOf('sleeps here')), `the sleeping block's line: ${lines.join(', ')}`);
+      await waitFor('its timeline drawn', async () => {
+        const found = (await inspect()).find((x) => x.session.id === id);
+        return found?.panelVisible === true && found.rendered?.lanes.some((l) => l.name === 'fetch_menu')
+          ? true
+          : undefined;
+      });
+    } finally {
+      for (const t of vscode.window.terminals) if (t.name === 'Loop Lens: kitchen.py') t.dispose();
+    }
+    await waitFor('the session over once its terminal is closed', async () =>
+      (await inspect()).find((x) => x.session.id === id && x.session.state === 'ended'),
+    );
+  });
 });

@@ -1,0 +1,102 @@
+/**
+ * Python programs traced in a terminal (the Python asyncio tracer, dist/python): **Loop Lens: Run
+ * Python File with Event Loop Tracing** starts a live session, runs the file with the tracer's
+ * folder first on PYTHONPATH and the session's socket and token in LOOPLENS_OPTIONS (environment,
+ * never the command line), and shows its timeline — the path that needs no Python extension.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
+import { COMMANDS, SETTINGS } from './ids';
+import { TraceSession, TraceSessions } from './traceSessions';
+
+export interface RunPythonArgs {
+  /** The .py file (default: the active editor's). */
+  program?: string;
+  args?: string[];
+  /** The interpreter (default: the looplens.pythonPath setting). */
+  python?: string;
+  cwd?: string;
+}
+
+export class PythonRunner implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly sessions: TraceSessions,
+    private readonly pythonTracerDir: string,
+    /** A live session has started: open its timeline (as for a traced debug session). */
+    private readonly started: (session: TraceSession) => void,
+  ) {
+    this.disposables = [
+      vscode.commands.registerCommand(COMMANDS.runPythonFile, (args?: RunPythonArgs) => this.run(args ?? {})),
+    ];
+  }
+
+  /** Runs the file traced; returns the session's id, or undefined when nothing was started. */
+  async run(args: RunPythonArgs): Promise<string | undefined> {
+    const program = args.program ?? this.activePythonFile() ?? (await this.pick());
+    if (program === undefined) return undefined;
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(
+        'Loop Lens does not run programs in an untrusted workspace. Trust the workspace to trace it.',
+      );
+      return undefined;
+    }
+    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
+    const python = args.python ?? settings.get<string>(SETTINGS.pythonPath, 'python3');
+    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
+    const name = `Python: ${path.basename(program)}`;
+    const session = await this.sessions.startLive(
+      name,
+      blockMs,
+      settings.get<number>(SETTINGS.maxTraceMiB, 512),
+      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
+    );
+    const inherited = process.env.PYTHONPATH;
+    const terminal = vscode.window.createTerminal({
+      name: `Loop Lens: ${path.basename(program)}`,
+      shellPath: python,
+      shellArgs: [program, ...(args.args ?? [])],
+      cwd: args.cwd ?? path.dirname(program),
+      env: {
+        PYTHONPATH:
+          inherited !== undefined && inherited !== ''
+            ? `${this.pythonTracerDir}${path.delimiter}${inherited}`
+            : this.pythonTracerDir,
+        LOOPLENS_OPTIONS: JSON.stringify(session.server!.tracerOptions({ blockMs })),
+      },
+    });
+    terminal.show(true);
+    const closed = vscode.window.onDidCloseTerminal((t) => {
+      if (t !== terminal) return;
+      closed.dispose();
+      if (session.state === 'starting' && session.problem === null)
+        session.problem = `The Python program never connected to Loop Lens. Is "${python}" Python 3.11 or newer (the looplens.pythonPath setting)?`;
+      if (session.state !== 'ended') session.end();
+    });
+    this.disposables.push(closed);
+    this.started(session);
+    return session.id;
+  }
+
+  private activePythonFile(): string | undefined {
+    const doc = vscode.window.activeTextEditor?.document;
+    return doc !== undefined && doc.uri.scheme === 'file' && doc.fileName.endsWith('.py')
+      ? doc.fileName
+      : undefined;
+  }
+
+  private async pick(): Promise<string | undefined> {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { Python: ['py'] },
+      title: 'Loop Lens: run which Python file with event loop tracing?',
+    });
+    return picked?.[0]?.fsPath;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
