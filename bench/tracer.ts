@@ -11,7 +11,8 @@
  * first line; and a burst of continuations for raw capture speed. Writes JSON to bench/results/.
  *
  * Options: --rounds N (default 3), --duration S (seconds per load run, default 5),
- * --cases fastify/,fastify/async,express-pg,koa-redis (default all), --mode fast|full (default fast),
+ * --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async (default all; FastAPI under
+ * uvicorn, traced by the Python tracer), --mode fast|full (default fast),
  * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js),
  * --floor (also measure what the mechanism itself costs on this Node, in the same rounds: V8's promise
  * hooks doing nothing, and hooks that only tag each promise with its task and read the clock around
@@ -60,6 +61,8 @@ interface Case {
   route: string;
   /** Why it cannot run here, or null. */
   missing(): string | null;
+  /** A Python server (traced by dist/python through PYTHONPATH), else a Node one. */
+  python?: boolean;
   env(): Promise<NodeJS.ProcessEnv>;
 }
 
@@ -102,7 +105,40 @@ const CASES: Case[] = [
     },
   },
 ];
+/** A Python with FastAPI and uvicorn (Debian's python3-fastapi and python3-uvicorn), if there is one. */
+const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => {
+  try {
+    execFileSync(p, ['-c', 'import fastapi, uvicorn'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+const missingFastapi = (): string | null =>
+  PYTHON === undefined
+    ? 'needs python3 with FastAPI and uvicorn (apt install python3-fastapi python3-uvicorn)'
+    : null;
+CASES.push(
+  {
+    name: 'fastapi /',
+    script: path.join(__dirname, 'fastapiServer.py'),
+    route: '/',
+    missing: missingFastapi,
+    python: true,
+    env: async () => ({}),
+  },
+  {
+    name: 'fastapi /async',
+    script: path.join(__dirname, 'fastapiServer.py'),
+    route: '/async',
+    missing: missingFastapi,
+    python: true,
+    env: async () => ({}),
+  },
+);
 const CASE_KEYS: Record<string, string> = {
+  'fastapi/': 'fastapi /',
+  'fastapi/async': 'fastapi /async',
   'fastify/': 'fastify /',
   'fastify/async': 'fastify /async',
   'express-pg': 'express+pg /items/:id',
@@ -176,7 +212,7 @@ function rssMiB(pid: number): number {
 
 /** Starts a case's server; it says where it listens (`{"port":N}` or an http://…:N/ address). */
 async function startServer(c: Case, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pinned(0, process.execPath, [c.script]);
+  const [cmd, args] = pinned(0, c.python === true ? PYTHON! : process.execPath, [c.script]);
   const child = spawn(cmd, args, { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -260,7 +296,16 @@ async function runOnce(
 ): Promise<RunResult> {
   const route = c.route;
   const env = { ...process.env, ...(await c.env()) };
-  if (floor !== null) {
+  if (c.python === true) {
+    // The Python tracer: its sitecustomize shim first on PYTHONPATH, streaming live like the Node one.
+    delete env.NODE_OPTIONS;
+    if (traced) {
+      env.PYTHONPATH = path.join(root, 'dist', 'python');
+      env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50 }));
+    } else {
+      delete env.LOOPLENS_OPTIONS;
+    }
+  } else if (floor !== null) {
     env.NODE_OPTIONS = `--require ${FLOORS[floor]}`;
     delete env.LOOPLENS_OPTIONS;
   } else if (traced) {
@@ -421,7 +466,8 @@ async function main(): Promise<void> {
             `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
         );
       }
-      for (const floor of Object.keys(FLOORS)) {
+      // The floor stand-ins are Node preloads.
+      for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
         const r = await runOnce(server, c, false, halfRate, counts, floor);
         floorRuns.push(r);
         process.stderr.write(
@@ -463,7 +509,7 @@ async function main(): Promise<void> {
       return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
     };
     const floors: Record<string, { rps: number; cpuPerRequest: number }> = {};
-    for (const floor of Object.keys(FLOORS)) {
+    for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
       const mine = floorRuns.filter((r) => r.floor === floor);
       floors[floor] = {
         rps: median(mine.map((r) => r.rps)) / summary.untraced.rps,

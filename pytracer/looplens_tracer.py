@@ -332,24 +332,30 @@ class Tracer:
     # ---------------------------------------------------------------- stints
 
     def run_handle(self, original, handle):
-        task, reason = self.task_of(handle)
-        before = self.current
-        t = self.now()
-        self.w.run(t, task, reason)
-        self.current = task
-        self.stint_start = t
-        self.stint_task = task
-        self.seq += 1
-        self.in_stint = True
+        try:
+            task, reason = self.task_of(handle)
+            before = self.current
+            t = self.now()
+            self.w.run(t, task, reason)
+            self.current = task
+            self.stint_start = t
+            self.stint_task = task
+            self.seq += 1
+            self.in_stint = True
+        except Exception:
+            return original(handle)  # the callback runs whatever the tracer's trouble
         try:
             return original(handle)
         finally:
-            self.current = before
-            self.in_stint = False
-            self.seq += 1
-            self.w.idle(self.now())
-            if self.samples:
-                self.write_samples()
+            try:
+                self.current = before
+                self.in_stint = False
+                self.seq += 1
+                self.w.idle(self.now())
+                if self.samples:
+                    self.write_samples()
+            except Exception:
+                pass
 
     def write_samples(self):
         while self.samples:
