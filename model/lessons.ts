@@ -4,7 +4,8 @@
  * one await uses another's result) is left to the caller through `sourceLine`.
  *
  *  - blockingCall: a block whose time went into a synchronous call that has an asynchronous form
- *    (fs, crypto, zlib, child_process `…Sync`), in a task that is not the program's start-up;
+ *    (fs, crypto, zlib, child_process `…Sync`; in Python, `time.sleep`, `requests`, `subprocess`
+ *    known by the line's text), in a task that is not the program's start-up;
  *  - cpuOnLoop: any other block outside start-up: JavaScript that computes on the loop;
  *  - sequentialAwaits: consecutive waits of one task, awaited at increasing lines of one function,
  *    none of which (as far as the source tells) uses an earlier one's result — they could overlap;
@@ -14,7 +15,7 @@
  * lesson with a count and the worst case.
  */
 import { notComputing } from './blockSamples';
-import { SYNC_CALL, isLibraryFile } from './runtime';
+import { PYTHON_BLOCKING_CALLS, SYNC_CALL, isLibraryFile } from './runtime';
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
 import { blockLocation } from './summary';
 import type { Timeline, TimelineTask } from './timeline';
@@ -100,7 +101,7 @@ export function findLessons(timeline: Timeline, options: LessonOptions = {}): Le
       found.set(key, { ...lesson, count: known.count });
     }
   };
-  if (kinds.has('blockingCall') || kinds.has('cpuOnLoop')) blockLessons(timeline, kinds, add);
+  if (kinds.has('blockingCall') || kinds.has('cpuOnLoop')) blockLessons(timeline, kinds, add, options);
   if (kinds.has('sequentialAwaits')) sequentialLessons(timeline, options, add);
   if (kinds.has('lateBackground')) backgroundLessons(timeline, options.lateBackgroundMs ?? 200, add);
   return [...found.values()].sort(
@@ -114,7 +115,7 @@ function keyOf(kind: LessonKind, ...locations: SourceLocation[]): string {
   return `${kind}|${locations.map((l) => `${l.file}:${l.line}`).join('|')}`;
 }
 
-function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add): void {
+function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: LessonOptions): void {
   for (const block of t.blocks) {
     const task = t.tasks[block.task];
     // Start-up work (reading config with readFileSync, say) holds nobody up.
@@ -137,6 +138,34 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add): void {
           `The chef (the event loop) stood at this synchronous call for ${dur} and could cook nothing else — ` +
           `even though the ${inAsync} is asynchronous around it. Use ${asyncForm(module, name)} so that the ` +
           `call simmers while the chef serves other dishes.`,
+        count: 1,
+        worstMs: block.durationMs,
+        taskName: task.name,
+        time: block.start,
+        durationMs: block.durationMs,
+      });
+      continue;
+    }
+    // Python: a blocking call is known by its line (a C function leaves no frame of its own).
+    const python = t.meta?.runtime.startsWith('python') === true;
+    const hotLine = python ? blockLocation(block, task) : null;
+    const text =
+      hotLine !== null && isUserFile(hotLine.file)
+        ? options.sourceLine?.(hotLine.file, hotLine.line)
+        : undefined;
+    const known = text !== undefined ? PYTHON_BLOCKING_CALLS.find((c) => c.pattern.test(text)) : undefined;
+    if (known !== undefined && hotLine !== null) {
+      if (!kinds.has('blockingCall')) continue;
+      const inAsync = task.kind === 'request' ? `request handler (${task.name})` : `task ${task.name}`;
+      add(keyOf('blockingCall', hotLine), {
+        kind: 'blockingCall',
+        location: hotLine,
+        related: [],
+        message: `${known.call} blocked the event loop for ${dur} in ${task.name}: every other request waited.`,
+        detail:
+          `The chef (the event loop) stood at this synchronous call for ${dur} and could cook nothing else — ` +
+          `even though the ${inAsync} is a coroutine around it. Use ${known.instead} so that the call ` +
+          `simmers while the chef serves other dishes (or make the endpoint a plain def: FastAPI then runs it in a thread).`,
         count: 1,
         worstMs: block.durationMs,
         taskName: task.name,

@@ -24,5 +24,28 @@ export function isLibraryFile(file: string): boolean {
   );
 }
 
+/**
+ * Python's blocking calls that have an asyncio form, known by the source line a block stands at (a
+ * C function leaves no Python frame to name it): what blocks, and what to await instead.
+ */
+export const PYTHON_BLOCKING_CALLS: ReadonlyArray<{ pattern: RegExp; call: string; instead: string }> = [
+  { pattern: /\btime\.sleep\(/, call: 'time.sleep', instead: 'await asyncio.sleep(…)' },
+  {
+    pattern: /\brequests\.(get|post|put|patch|delete|head|request)\(/,
+    call: 'requests',
+    instead: 'an async client (httpx.AsyncClient, aiohttp)',
+  },
+  {
+    pattern: /\bsubprocess\.(run|call|check_call|check_output)\(/,
+    call: 'subprocess',
+    instead: 'await asyncio.create_subprocess_exec(…)',
+  },
+  {
+    pattern: /\burllib\.request\.urlopen\(/,
+    call: 'urllib.request.urlopen',
+    instead: 'an async HTTP client',
+  },
+];
+
 /** A blocking call the tracer times itself (`fs.readFileSync`): its module and name. */
 export const SYNC_CALL = /^(fs|crypto|zlib|child_process)\.(\w+)Sync$/;

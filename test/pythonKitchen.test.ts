@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { TaskFlags } from '../protocol/format';
+import { findLessons } from '../model/lessons';
 import { Timeline, TimelineTask } from '../model/timeline';
 import { CLI, get, readTrace, sleep, tempDir } from './helpers';
 
@@ -166,5 +167,32 @@ describe('the FastAPI kitchen, traced', function () {
       block !== undefined && block.frames.some((f) => f.location?.line === lineOf('the chef stands here')),
       `a block at the line: ${JSON.stringify(blocksOf(bg).map((b) => [b.durationMs, b.frames.map((f) => f.location?.line)]))}`,
     );
+  });
+
+  it('lessons at the lines: time.sleep in async def with what to await instead, CPU work on the loop, none elsewhere', () => {
+    const source = fs.readFileSync(APP, 'utf8').split('\n');
+    const lessons = findLessons(timeline, {
+      sourceLine: (file, line) => (file === APP ? source[line - 1] : undefined),
+    });
+    const seen = JSON.stringify(lessons.map((l) => [l.kind, l.location.line, l.message]));
+    const sleep = lessons.find(
+      (l) => l.kind === 'blockingCall' && l.location.line === lineOf('time.sleep in async def'),
+    );
+    assert.ok(sleep !== undefined, seen);
+    assert.match(sleep.message, /^time\.sleep blocked the event loop for \d+ ms in GET \/blocking/);
+    assert.match(sleep.detail, /await asyncio\.sleep/);
+    assert.ok(
+      lessons.some((l) => l.kind === 'cpuOnLoop' && l.location.line === lineOf('the chef stands here')),
+      seen,
+    );
+    // Nothing in the routes that behave: the thread ones, gather, the plain awaits.
+    const quiet = ['def sync_endpoint', 'async def cpu_thread', 'async def parallel', 'async def simmer'].map(
+      lineOf,
+    );
+    for (const l of lessons)
+      assert.ok(
+        !quiet.some((q) => l.location.line >= q && l.location.line <= q + 4),
+        `no lesson there: ${seen}`,
+      );
   });
 });
