@@ -41,7 +41,7 @@ MAX_STRING_BYTES = 254 * UNIT
 DEFAULT_BLOCK_MS = 50
 
 # Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
-RUN, IDLE, TASK, TASK_END, STRING, END, TASK_INFO, BLOCK_SAMPLE, FOLD = 1, 2, 3, 4, 5, 8, 9, 10, 13
+RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, FOLD = 1, 2, 3, 4, 5, 6, 8, 9, 10, 13
 REASON_START, REASON_REQUEST, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 2, 3, 5, 6, 10
 KIND_REQUEST, KIND_MAIN, KIND_OTHER = 1, 5, 8
 END_FINISHED, END_ABORTED = 0, 1
@@ -51,6 +51,9 @@ END_EXIT, END_UNCAUGHT = 1, 2
 # Flush the buffer to the file past this many bytes (and at exit); a live trace also this often.
 FLUSH_BYTES = 256 * 1024
 FLUSH_EVERY_MS = 50
+# The lag probe: a timer of the tracer's own this often, its lateness summed up every LAG_EVERY_MS.
+LAG_PROBE_S = 0.02
+LAG_EVERY_MS = 1000
 
 _UNIT0 = struct.Struct("<BBBBId")
 _TASK_UNITS = struct.Struct("<IIIIIIII")
@@ -144,6 +147,11 @@ class Writer:
     def fold(self, t, task, into):
         self.buf += self._unit0(FOLD, 2, 0, task, t) + struct.pack("<IIII", into, 0, 0, 0)
 
+    def lag(self, t, p50_us, p99_us, max_us, samples):
+        self.buf += self._unit0(LAG, 2, 0, 0, t) + struct.pack(
+            "<IIII", min(p50_us, 0xFFFFFFFF), min(p99_us, 0xFFFFFFFF), min(max_us, 0xFFFFFFFF), samples
+        )
+
     def end(self, t, cause, code):
         self.buf += self._unit0(END, 1, cause, code, t)
 
@@ -233,6 +241,11 @@ class Tracer:
         self.stint_start = 0.0
         self.stint_task = 1
         self.samples = collections.deque()
+        # The lag probe (see LAG_PROBE_S): the loop it runs on, its lateness samples since the last record.
+        self.lag_loop = None
+        self.lag_due = 0.0
+        self.lag_samples = []
+        self.lag_since = 0.0
         t = self.now()
         self.stint_start = t
         writer.task(t, 1, KIND_MAIN, 0, name, 0, script, 1 if script else 0, 1 if script else 0)
@@ -331,7 +344,48 @@ class Tracer:
 
     # ---------------------------------------------------------------- stints
 
+    def start_lag_probe(self, loop):
+        self.lag_loop = loop
+        self.lag_since = self.now()
+        self.lag_due = self.now() + LAG_PROBE_S * 1000
+        loop.call_later(LAG_PROBE_S, self.lag_probe)
+
+    def lag_probe(self):
+        """How late the tracer's own timer ran: the loop's delay, as Node's event-loop delay is."""
+        if self.ended:
+            return
+        t = self.now()
+        self.lag_samples.append(max(0.0, t - self.lag_due))
+        if t - self.lag_since >= LAG_EVERY_MS:
+            self.write_lag(t)
+        try:
+            if not self.lag_loop.is_closed():
+                self.lag_due = self.now() + LAG_PROBE_S * 1000
+                self.lag_loop.call_later(LAG_PROBE_S, self.lag_probe)
+        except Exception:
+            pass
+
+    def write_lag(self, t):
+        samples = sorted(self.lag_samples)
+        self.lag_samples = []
+        self.lag_since = t
+        if not samples:
+            self.w.lag(t, 0, 0, 0, 0)
+            return
+        at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
+        self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
+
     def run_handle(self, original, handle):
+        if getattr(handle, "_callback", None) == self.lag_probe:
+            return original(handle)  # the tracer's own timer is no stint of the program
+        loop = getattr(handle, "_loop", None)
+        if loop is not self.lag_loop and loop is not None:
+            # The first loop, or a new one after the last closed (asyncio.run twice).
+            try:
+                if self.lag_loop is None or self.lag_loop.is_closed():
+                    self.start_lag_probe(loop)
+            except Exception:
+                pass
         try:
             task, reason = self.task_of(handle)
             before = self.current
@@ -369,6 +423,8 @@ class Tracer:
         t = self.now()
         self.w.idle(t)
         self.write_samples()
+        if self.lag_samples:
+            self.write_lag(t)
         self.w.end(t, cause, code)
         self.w.close()
 

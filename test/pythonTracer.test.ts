@@ -91,6 +91,9 @@ describe('the Python asyncio tracer', function () {
     );
     assert.ok(computing !== undefined && sleeping !== undefined, `blocks at both lines: ${seen}`);
     assert.ok(computing.durationMs >= 280 && sleeping.durationMs >= 280, seen);
+    // The loop's lag, as the tracer's own timer saw it: held up by the blocks.
+    const lag = timeline.lagSummary();
+    assert.ok(lag !== null && lag.maxMs >= 250, `lag ${JSON.stringify(lag)}`);
     if (process.platform === 'linux') {
       assert.ok(computing.cpuMs / computing.cpuKnownMs > 0.3, `computing: ${seen}`);
       assert.ok(sleeping.cpuMs / sleeping.cpuKnownMs < 0.2, `sleeping: ${seen}`);
