@@ -10,11 +10,11 @@ import { DebugSync } from './debugSync';
 import { Kitchen } from './kitchen';
 import { EditorLessons } from './lessons';
 import { TracingConfigurationProvider } from './debugProvider';
-import { NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
+import { NODE_DEBUG_TYPES, PYTHON_DEBUG_TYPES, VIEW_TYPES } from './ids';
 import { LoopStatusBar } from './statusBar';
 import { StepDecoration } from './stepDecoration';
 import { TimelinePanels } from './timelinePanel';
-import { PythonRunner } from './python';
+import { PythonLaunchProvider, PythonRunner } from './python';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 export interface LoopLensApi {
@@ -64,8 +64,14 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
     debugSync,
     statusBar,
     ...NODE_DEBUG_TYPES.map((type) => vscode.debug.registerDebugConfigurationProvider(type, provider)),
-    ...['pwa-node', 'node', 'node-terminal'].map((type) =>
+    ...['pwa-node', 'node', 'node-terminal', ...PYTHON_DEBUG_TYPES].map((type) =>
       vscode.debug.registerDebugAdapterTrackerFactory(type, debugSync),
+    ),
+    ...PYTHON_DEBUG_TYPES.map((type) =>
+      vscode.debug.registerDebugConfigurationProvider(
+        type,
+        new PythonLaunchProvider(sessions, path.join(context.extensionPath, 'dist', 'python'), started),
+      ),
     ),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.timeline, panels),
     new Commands(sessions, panels, log, inspect, context.extensionPath),

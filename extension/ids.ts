@@ -67,6 +67,8 @@ export const VIEW_TYPES = {
 
 /** Debug types whose launches can be traced. */
 export const NODE_DEBUG_TYPES = ['node', 'pwa-node', 'node-terminal'] as const;
+/** The debug types of the Python extension's debugger, traced with `"looplens": true` (python.ts). */
+export const PYTHON_DEBUG_TYPES = ['debugpy', 'python'] as const;
 
 /** The launch attribute that turns tracing on for one configuration. */
 export const LAUNCH_ATTRIBUTE = 'looplens';

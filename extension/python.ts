@@ -1,13 +1,15 @@
 /**
- * Python programs traced in a terminal (the Python asyncio tracer, dist/python): **Loop Lens: Run
- * Python File with Event Loop Tracing** starts a live session, runs the file with the tracer's
- * folder first on PYTHONPATH and the session's socket and token in LOOPLENS_OPTIONS (environment,
- * never the command line), and shows its timeline — the path that needs no Python extension.
+ * Python programs traced (the Python asyncio tracer, dist/python), two ways: **Loop Lens: Run Python
+ * File with Event Loop Tracing** runs a file in a terminal (the path that needs no Python
+ * extension), and `"looplens": true` on a `debugpy` / `python` launch (the Python extension's
+ * debugger) traces the launched program. Either way a live session starts, the program gets the
+ * tracer's folder first on PYTHONPATH and the session's socket and token in LOOPLENS_OPTIONS
+ * (environment, never the command line), and its timeline opens.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_BLOCK_MS } from '../protocol/format';
-import { COMMANDS, SETTINGS } from './ids';
+import { COMMANDS, LAUNCH_ATTRIBUTE, SESSION_MARKER, SETTINGS } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 export interface RunPythonArgs {
@@ -53,17 +55,13 @@ export class PythonRunner implements vscode.Disposable {
       settings.get<number>(SETTINGS.maxTraceMiB, 512),
       settings.get<number>(SETTINGS.maxTimelineMiB, 256),
     );
-    const inherited = process.env.PYTHONPATH;
     const terminal = vscode.window.createTerminal({
       name: `Loop Lens: ${path.basename(program)}`,
       shellPath: python,
       shellArgs: [program, ...(args.args ?? [])],
       cwd: args.cwd ?? path.dirname(program),
       env: {
-        PYTHONPATH:
-          inherited !== undefined && inherited !== ''
-            ? `${this.pythonTracerDir}${path.delimiter}${inherited}`
-            : this.pythonTracerDir,
+        PYTHONPATH: withPythonTracer(process.env.PYTHONPATH, this.pythonTracerDir),
         LOOPLENS_OPTIONS: JSON.stringify(session.server!.tracerOptions({ blockMs })),
       },
     });
@@ -98,5 +96,62 @@ export class PythonRunner implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** PYTHONPATH with the tracer's folder first (where its sitecustomize shim is found). */
+export function withPythonTracer(pythonPath: string | null | undefined, dir: string): string {
+  return pythonPath === undefined || pythonPath === null || pythonPath === ''
+    ? dir
+    : `${dir}${path.delimiter}${pythonPath}`;
+}
+
+type PythonConfig = vscode.DebugConfiguration & {
+  env?: Record<string, string | null>;
+  [SESSION_MARKER]?: string;
+  [LAUNCH_ATTRIBUTE]?: boolean;
+};
+
+/** `"looplens": true` on a debugpy launch: the launched program traced, its timeline live. */
+export class PythonLaunchProvider implements vscode.DebugConfigurationProvider {
+  constructor(
+    private readonly sessions: TraceSessions,
+    private readonly pythonTracerDir: string,
+    private readonly started: (session: TraceSession) => void,
+  ) {}
+
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    _folder: vscode.WorkspaceFolder | undefined,
+    debugConfiguration: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    const config = debugConfiguration as PythonConfig;
+    if (
+      config.request !== 'launch' ||
+      config[LAUNCH_ATTRIBUTE] !== true ||
+      config[SESSION_MARKER] !== undefined
+    )
+      return config;
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(
+        'Loop Lens does not trace programs in an untrusted workspace: the launch runs without tracing.',
+      );
+      return config;
+    }
+    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
+    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
+    const session = await this.sessions.startLive(
+      typeof config.name === 'string' && config.name !== '' ? config.name : 'Python program',
+      blockMs,
+      settings.get<number>(SETTINGS.maxTraceMiB, 512),
+      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
+    );
+    const env = { ...(config.env ?? {}) };
+    const inherited = 'PYTHONPATH' in env ? env.PYTHONPATH : process.env.PYTHONPATH;
+    env.PYTHONPATH = withPythonTracer(inherited, this.pythonTracerDir);
+    env.LOOPLENS_OPTIONS = JSON.stringify(session.server!.tracerOptions({ blockMs }));
+    config.env = env;
+    config[SESSION_MARKER] = session.id;
+    this.started(session);
+    return config;
   }
 }

@@ -7,6 +7,7 @@ import {
   CONTEXT_KEYS,
   LAUNCH_ATTRIBUTE,
   NODE_DEBUG_TYPES,
+  PYTHON_DEBUG_TYPES,
   SETTINGS,
   VIEW_TYPES,
   WALKTHROUGH,
@@ -54,7 +55,7 @@ describe('the extension manifest', () => {
   });
 
   it('offers the launch attribute for every traced debug type', () => {
-    for (const type of NODE_DEBUG_TYPES) {
+    for (const type of [...NODE_DEBUG_TYPES, ...PYTHON_DEBUG_TYPES]) {
       const debuggers = (
         manifest.contributes.debuggers as Array<{
           type: string;

@@ -156,7 +156,50 @@ async function runSuite() {
   }
 }
 
+// A stand-in for the Python extension's debugger (debugpy cannot be installed offline), registered on
+// request by the suite: it runs a `debugpy` launch as debugpy would — the program, with the launch's
+// environment — and ends the session when the program exits. Only a debugger's defining extension may
+// register its adapter, so it lives here (package.json contributes the `debugpy` type), not in the suite.
+// Returns what the launch was given, once it was launched.
+function registerDebugpyStandIn(python) {
+  let launched;
+  const registration = vscode.debug.registerDebugAdapterDescriptorFactory('debugpy', {
+    createDebugAdapterDescriptor(debugSession) {
+      const emitter = new vscode.EventEmitter();
+      let seq = 1;
+      const send = (message) => emitter.fire({ seq: seq++, ...message });
+      return new vscode.DebugAdapterInlineImplementation({
+        onDidSendMessage: emitter.event,
+        handleMessage(m) {
+          if (m.type !== 'request') return;
+          send({ type: 'response', request_seq: m.seq, success: true, command: m.command, body: {} });
+          if (m.command === 'initialize') send({ type: 'event', event: 'initialized' });
+          if (m.command === 'launch') {
+            launched = debugSession.configuration;
+            const env = { ...process.env, ...(launched.env || {}) };
+            require('node:child_process')
+              .spawn(python, [launched.program], { env, stdio: 'ignore' })
+              .once('exit', () => send({ type: 'event', event: 'terminated' }));
+          }
+        },
+        dispose() {},
+      });
+    },
+  });
+  return { launched: () => launched, dispose: () => registration.dispose() };
+}
+
+let standIn = null;
+
 exports.activate = function activate() {
+  vscode.commands.registerCommand('looplensTest.debugpyStandIn', (python) => {
+    if (standIn !== null) standIn.dispose();
+    standIn = python ? registerDebugpyStandIn(python) : null;
+    return true;
+  });
+  vscode.commands.registerCommand('looplensTest.debugpyLaunched', () =>
+    standIn ? standIn.launched() : undefined,
+  );
   if (!resultsPath) return; // inert unless a harness asked for a run
   log(`activated in ${vscode.env.appName} ${vscode.version}, pid ${process.pid}`);
   // Not awaited: activation must finish so that VS Code goes on starting the other extensions.

@@ -937,4 +937,48 @@ describe('Loop Lens in VS Code', function () {
       (await inspect()).find((x) => x.session.id === id && x.session.state === 'ended'),
     );
   });
+
+  it('"looplens": true on a debugpy launch traces the Python program it launches', async function () {
+    // The Python extension (debugpy) cannot be installed offline: a stand-in adapter for its type
+    // runs the launch as debugpy would — the program, with the launch's environment — and ends the
+    // session when it exits. What is tested is Loop Lens's part: the configuration it resolves.
+    const { spawnSync } = await import('node:child_process');
+    const python = ['/usr/bin/python3', 'python3'].find(
+      (p) => spawnSync(p, ['-c', 'import sys; assert sys.version_info >= (3, 11)']).status === 0,
+    );
+    if (python === undefined) this.skip();
+    const program = path.join(ROOT, 'test', 'fixtures', 'python', 'kitchen.py');
+    await vscode.commands.executeCommand('looplensTest.debugpyStandIn', python);
+    try {
+      const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+        type: 'debugpy',
+        request: 'launch',
+        name: 'Python kitchen (debugpy)',
+        program,
+        looplens: true,
+      });
+      assert.ok(started, 'the launch started');
+      const s = await waitFor('the launched Python program on its timeline, ended', async () =>
+        (await inspect()).find(
+          (x) =>
+            x.session.name === 'Python kitchen (debugpy)' &&
+            x.session.state === 'ended' &&
+            x.summary.tasks.some((t) => t.name === 'fetch_stock') &&
+            x.summary.blocks.length >= 2,
+        ),
+      );
+      assert.equal(s.session.problem, null);
+      const launched = await vscode.commands.executeCommand<vscode.DebugConfiguration>(
+        'looplensTest.debugpyLaunched',
+      );
+      const env = launched?.env as Record<string, string>;
+      assert.ok(
+        env.PYTHONPATH.split(path.delimiter)[0].endsWith(path.join('dist', 'python')),
+        env.PYTHONPATH,
+      );
+      assert.ok('socket' in JSON.parse(env.LOOPLENS_OPTIONS), 'live: the session socket and token');
+    } finally {
+      await vscode.commands.executeCommand('looplensTest.debugpyStandIn', null);
+    }
+  });
 });
