@@ -41,7 +41,8 @@ MAX_STRING_BYTES = 254 * UNIT
 DEFAULT_BLOCK_MS = 50
 
 # Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
-RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, FOLD = 1, 2, 3, 4, 5, 6, 8, 9, 10, 13
+RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, AWAIT, FOLD = 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 13
+MAX_AWAIT_FRAMES = 4
 REASON_START, REASON_REQUEST, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 2, 3, 5, 6, 10
 KIND_REQUEST, KIND_MAIN, KIND_OTHER = 1, 5, 8
 END_FINISHED, END_ABORTED = 0, 1
@@ -146,6 +147,11 @@ class Writer:
 
     def fold(self, t, task, into):
         self.buf += self._unit0(FOLD, 2, 0, task, t) + struct.pack("<IIII", into, 0, 0, 0)
+
+    def await_at(self, t, task, frames):
+        """Where task `task` awaits, innermost frame first: (name, file, line) each."""
+        units = [struct.pack("<IIII", self.string(n) if n else 0, self.string(f), line, 1) for n, f, line in frames]
+        self.buf += self._unit0(AWAIT, 1 + len(units), len(units), task, t) + b"".join(units)
 
     def lag(self, t, p50_us, p99_us, max_us, samples):
         self.buf += self._unit0(LAG, 2, 0, 0, t) + struct.pack(
@@ -330,17 +336,37 @@ class Tracer:
         self.w.task_end(self.now(), ident, END_ABORTED)
 
     def task_of(self, handle):
-        """The task a loop callback runs as: the task whose step it is, else the one that scheduled it."""
+        """The task a loop callback runs as: the task whose step it is (and that task), else the one
+        that scheduled it."""
         callback = getattr(handle, "_callback", None)
         owner = getattr(callback, "__self__", None)
         if owner is not None and isinstance(owner, asyncio.Future):
             ident = self.task_ids.get(owner)
             if ident is not None:
-                return ident, REASON_PROMISE
+                return ident, REASON_PROMISE, owner
         ident = self.scheduled.get(handle)
         if ident is not None:
-            return ident, REASON_TIMER if isinstance(handle, asyncio.TimerHandle) else REASON_RESUME
-        return 0, REASON_IO
+            return ident, REASON_TIMER if isinstance(handle, asyncio.TimerHandle) else REASON_RESUME, None
+        return 0, REASON_IO, None
+
+    def note_await(self, ident, task, start):
+        """A step of `task` has ended suspended: where (the chain of coroutines it awaits through)."""
+        coro = task.get_coro()
+        frames = []
+        for _ in range(32):
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is None:
+                break
+            code = frame.f_code
+            filename = code.co_filename
+            if not filename.startswith(_ASYNCIO_DIR) and "-packages" not in filename and not filename.startswith("<"):
+                frames.append((code.co_qualname, filename, frame.f_lineno))
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+            if coro is None:
+                break
+        if frames:
+            frames.reverse()  # innermost first
+            self.w.await_at(start, ident, frames[:MAX_AWAIT_FRAMES])
 
     # ---------------------------------------------------------------- stints
 
@@ -387,7 +413,7 @@ class Tracer:
             except Exception:
                 pass
         try:
-            task, reason = self.task_of(handle)
+            task, reason, owner = self.task_of(handle)
             before = self.current
             t = self.now()
             self.w.run(t, task, reason)
@@ -402,6 +428,8 @@ class Tracer:
             return original(handle)
         finally:
             try:
+                if owner is not None and not owner.done():
+                    self.note_await(task, owner, t)
                 self.current = before
                 self.in_stint = False
                 self.seq += 1

@@ -185,6 +185,14 @@ describe('the FastAPI kitchen, traced', function () {
       lessons.some((l) => l.kind === 'cpuOnLoop' && l.location.line === lineOf('the chef stands here')),
       seen,
     );
+    // Three awaits in a row that do not use each other: the lesson at the first, the others related.
+    const sequential = lessons.find((l) => l.kind === 'sequentialAwaits');
+    assert.ok(sequential !== undefined, seen);
+    assert.equal(sequential.location.line, lineOf('menu = await fetch_menu()'));
+    assert.deepEqual(
+      sequential.related.map((r) => r.location.line),
+      [lineOf('stock = await fetch_stock()'), lineOf('prices = await fetch_prices()')],
+    );
     // Nothing in the routes that behave: the thread ones, gather, the plain awaits.
     const quiet = ['def sync_endpoint', 'async def cpu_thread', 'async def parallel', 'async def simmer'].map(
       lineOf,
