@@ -41,7 +41,9 @@ MAX_STRING_BYTES = 254 * UNIT
 DEFAULT_BLOCK_MS = 50
 
 # Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
-RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, AWAIT, FOLD = 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 13
+RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, READY, AWAIT, FOLD = (
+    1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13,
+)
 MAX_AWAIT_FRAMES = 4
 REASON_START, REASON_REQUEST, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 2, 3, 5, 6, 10
 KIND_REQUEST, KIND_MAIN, KIND_OTHER = 1, 5, 8
@@ -73,7 +75,8 @@ class Writer:
         self.strings = {}
         self.sock = sock
         self.broken = False
-        header_json = json.dumps(meta).encode("utf-8")
+        # As JavaScript's JSON.stringify writes it (the golden traces compare bytes).
+        header_json = json.dumps(meta, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         header_json += b" " * ((-(16 + len(header_json))) % UNIT)
         if len(header_json) > MAX_META_BYTES:
             raise ValueError("metadata too large")
@@ -126,16 +129,22 @@ class Writer:
         )
         self._maybe_flush()
 
-    def block_sample(self, t, task, observed_ms, cpu_ms, name, file, line):
-        name_id = self.string(name) if name else 0
-        file_id = self.string(file) if file else 0
+    def block_sample(self, t, task, observed_ms, cpu_ms, frames, observations=1):
+        """What was seen of a block: frames (name, file, line, column, weight µs), heaviest first."""
         cpu = 0 if cpu_ms < 0 else min(0xFFFFFFFE, int(round(cpu_ms * 1000))) + 1
-        self.buf += (
-            self._unit0(BLOCK_SAMPLE, 4, 1, task, t)
-            + struct.pack("<dII", observed_ms, 1, cpu)
-            + struct.pack("<IIII", name_id, file_id, line, 1)
-            + struct.pack("<IIII", min(0xFFFFFFFF, int(observed_ms * 1000)), 0, 0, 0)
+        units = b"".join(
+            struct.pack("<IIII", self.string(n) if n else 0, self.string(f) if f else 0, line, column)
+            + struct.pack("<IIII", min(0xFFFFFFFF, int(weight)), 0, 0, 0)
+            for n, f, line, column, weight in frames[:8]
         )
+        self.buf += (
+            self._unit0(BLOCK_SAMPLE, 2 + 2 * min(len(frames), 8), min(len(frames), 8), task, t)
+            + struct.pack("<dII", observed_ms, observations, cpu)
+            + units
+        )
+
+    def ready(self, t, task):
+        self.buf += self._unit0(READY, 1, 0, task, t)
 
     def task_end(self, t, task, how):
         self.buf += self._unit0(TASK_END, 1, how, task, t)
@@ -149,8 +158,11 @@ class Writer:
         self.buf += self._unit0(FOLD, 2, 0, task, t) + struct.pack("<IIII", into, 0, 0, 0)
 
     def await_at(self, t, task, frames):
-        """Where task `task` awaits, innermost frame first: (name, file, line) each."""
-        units = [struct.pack("<IIII", self.string(n) if n else 0, self.string(f), line, 1) for n, f, line in frames]
+        """Where task `task` awaits, innermost frame first: (name, file, line, column) each."""
+        units = [
+            struct.pack("<IIII", self.string(n) if n else 0, self.string(f), line, column)
+            for n, f, line, column in frames
+        ]
         self.buf += self._unit0(AWAIT, 1 + len(units), len(units), task, t) + b"".join(units)
 
     def lag(self, t, p50_us, p99_us, max_us, samples):
@@ -360,7 +372,7 @@ class Tracer:
             code = frame.f_code
             filename = code.co_filename
             if not filename.startswith(_ASYNCIO_DIR) and "-packages" not in filename and not filename.startswith("<"):
-                frames.append((code.co_qualname, filename, frame.f_lineno))
+                frames.append((code.co_qualname, filename, frame.f_lineno, 1))
             coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
             if coro is None:
                 break
@@ -442,7 +454,7 @@ class Tracer:
     def write_samples(self):
         while self.samples:
             start, task, observed_ms, cpu_ms, name, file, line = self.samples.popleft()
-            self.w.block_sample(start, task, observed_ms, cpu_ms, name, file, line)
+            self.w.block_sample(start, task, observed_ms, cpu_ms, [(name, file, line, 1, observed_ms * 1000)])
 
     def finish(self, cause=END_EXIT, code=0):
         if self.ended:

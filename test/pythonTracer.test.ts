@@ -195,4 +195,21 @@ describe('the Python asyncio tracer', function () {
       await server.close();
     }
   });
+
+  it('writes the golden trace "server" byte for byte, as the Node writer does', async () => {
+    const out = path.join(dir, 'golden-server.looplens');
+    const result = await run(PYTHON, [
+      path.join(DIR, 'golden_server.py'),
+      path.join(path.dirname(CLI), 'python'),
+      out,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const golden = fs.readFileSync(path.join(FIXTURES, 'golden', 'server.looplens'));
+    const written = fs.readFileSync(out);
+    const first = written.findIndex((b, i) => b !== golden[i]);
+    assert.ok(
+      written.equals(golden),
+      `${written.length} bytes, golden ${golden.length}; first difference at ${first}`,
+    );
+  });
 });
