@@ -685,6 +685,19 @@ def _install(tracer):
     sys.excepthook = excepthook
     atexit.register(lambda: _tracer is not None and _tracer.finish())
 
+    def forked():
+        # A forked child (multiprocessing's fork, a process pool) is not the traced program: it must
+        # not write into the parent's trace. It runs untraced (its copy of the buffer is dropped).
+        global _tracer
+        if _tracer is not None:
+            _tracer.ended = True
+            _tracer.w.buf = bytearray()
+            _tracer.w.broken = True
+        _tracer = None
+
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=forked)
+
 
 def _program():
     """The program's script (absolute path, or "" for `-m module` and `-c`) and the main task's name."""

@@ -212,4 +212,23 @@ describe('the Python asyncio tracer', function () {
       `${written.length} bytes, golden ${golden.length}; first difference at ${first}`,
     );
   });
+
+  it('a forked child (its own coroutines, a process pool) writes nothing into the trace', async () => {
+    const program = path.join(DIR, 'forks.py');
+    const out = path.join(dir, 'forks.looplens');
+    const plain = await run(PYTHON, [program]);
+    const traced = await run(PYTHON, [program], {
+      env: {
+        ...process.env,
+        PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+        LOOPLENS_OPTIONS: JSON.stringify({ out }),
+      },
+    });
+    assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
+    // Whole: a child's bytes in the file would break a chunk (read as unfinished, damaged there).
+    const { timeline, unfinished } = readTrace(out);
+    assert.equal(unfinished, false);
+    assert.equal(timeline.endInfo?.cause, 'exit');
+    assert.ok(timeline.tasks.some((t) => t.name === 'main'));
+  });
 });
