@@ -6,7 +6,6 @@
  * stepping never lands in it. Attach configurations, child sessions and untraced launches are left
  * exactly as they were; preparing the same configuration twice changes nothing the second time.
  */
-import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -57,17 +56,14 @@ export class TracingConfigurationProvider implements vscode.DebugConfigurationPr
       }
       return config;
     }
-    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
-    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
-    const session = await this.sessions.startLive(
+    const { session, blockMs } = await this.sessions.startConfigured(
       typeof config.name === 'string' && config.name !== '' ? config.name : 'Node.js program',
-      blockMs,
-      settings.get<number>(SETTINGS.maxTraceMiB, 512),
-      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
     );
     const options = session.server!.tracerOptions({
       blockMs,
-      mode: settings.get<'fast' | 'full'>(SETTINGS.tracerMode, 'fast'),
+      mode: vscode.workspace
+        .getConfiguration(SETTINGS.section)
+        .get<'fast' | 'full'>(SETTINGS.tracerMode, 'fast'),
     });
     const env = { ...(config.env ?? {}) };
     env.NODE_OPTIONS = withPreload(this.userNodeOptions(config), this.tracerPath);

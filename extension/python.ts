@@ -8,7 +8,6 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import { COMMANDS, LAUNCH_ATTRIBUTE, SESSION_MARKER, SETTINGS } from './ids';
 import { TraceSession, TraceSessions } from './traceSessions';
 
@@ -45,16 +44,10 @@ export class PythonRunner implements vscode.Disposable {
       );
       return undefined;
     }
-    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
-    const python = args.python ?? settings.get<string>(SETTINGS.pythonPath, 'python3');
-    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
-    const name = `Python: ${path.basename(program)}`;
-    const session = await this.sessions.startLive(
-      name,
-      blockMs,
-      settings.get<number>(SETTINGS.maxTraceMiB, 512),
-      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
-    );
+    const python =
+      args.python ??
+      vscode.workspace.getConfiguration(SETTINGS.section).get<string>(SETTINGS.pythonPath, 'python3');
+    const { session, blockMs } = await this.sessions.startConfigured(`Python: ${path.basename(program)}`);
     const terminal = vscode.window.createTerminal({
       name: `Loop Lens: ${path.basename(program)}`,
       shellPath: python,
@@ -137,13 +130,8 @@ export class PythonLaunchProvider implements vscode.DebugConfigurationProvider {
       );
       return config;
     }
-    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
-    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
-    const session = await this.sessions.startLive(
+    const { session, blockMs } = await this.sessions.startConfigured(
       typeof config.name === 'string' && config.name !== '' ? config.name : 'Python program',
-      blockMs,
-      settings.get<number>(SETTINGS.maxTraceMiB, 512),
-      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
     );
     const env = { ...(config.env ?? {}) };
     const inherited = 'PYTHONPATH' in env ? env.PYTHONPATH : process.env.PYTHONPATH;

@@ -14,6 +14,8 @@ import { readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
 import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
+import { DEFAULT_BLOCK_MS } from '../protocol/format';
+import { SETTINGS } from './ids';
 
 const MIB = 1024 * 1024;
 /**
@@ -399,6 +401,23 @@ export class TraceSessions implements vscode.Disposable {
     holder.session = session;
     this.add(session);
     return session;
+  }
+
+  /**
+   * A live session with the user's settings (the block threshold, the trace's and the timeline's
+   * memory caps): what a traced launch or a traced terminal starts. Returns the threshold too, for
+   * the tracer's options.
+   */
+  async startConfigured(name: string): Promise<{ session: TraceSession; blockMs: number }> {
+    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
+    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
+    const session = await this.startLive(
+      name,
+      blockMs,
+      settings.get<number>(SETTINGS.maxTraceMiB, 512),
+      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
+    );
+    return { session, blockMs };
   }
 
   /**

@@ -18,7 +18,7 @@ import { notComputing } from './blockSamples';
 import { PYTHON_BLOCKING_CALLS, SYNC_CALL, isLibraryFile } from './runtime';
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
 import { blockLocation } from './summary';
-import type { Timeline, TimelineTask } from './timeline';
+import type { BlockInfo, Timeline, TimelineTask } from './timeline';
 import { formatRoughDuration } from './duration';
 
 export type LessonKind = 'blockingCall' | 'cpuOnLoop' | 'sequentialAwaits' | 'lateBackground';
@@ -115,7 +115,37 @@ function keyOf(kind: LessonKind, ...locations: SourceLocation[]): string {
   return `${kind}|${locations.map((l) => `${l.file}:${l.line}`).join('|')}`;
 }
 
+/** A blocking call's lesson: `call` held the loop for all of `block`, at `at`; `instead`, what to use. */
+function blockingCallLesson(
+  block: BlockInfo,
+  task: TimelineTask,
+  call: string,
+  at: SourceLocation,
+  instead: string,
+  python: boolean,
+): Lesson {
+  const dur = fmt(block.durationMs);
+  const around = task.kind === 'request' ? `request handler (${task.name})` : `task ${task.name}`;
+  return {
+    kind: 'blockingCall',
+    location: at,
+    related: [],
+    message: `${call} blocked the event loop for ${dur} in ${task.name}: every other request waited.`,
+    detail:
+      `The chef (the event loop) stood at this synchronous call for ${dur} and could cook nothing else — ` +
+      `even though the ${around} is ${python ? 'a coroutine' : 'asynchronous'} around it. Use ${instead} so ` +
+      `that the call simmers while the chef serves other dishes` +
+      (python ? ' (or make the endpoint a plain def: FastAPI then runs it in a thread).' : '.'),
+    count: 1,
+    worstMs: block.durationMs,
+    taskName: task.name,
+    time: block.start,
+    durationMs: block.durationMs,
+  };
+}
+
 function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: LessonOptions): void {
+  const python = t.meta?.runtime.startsWith('python') === true;
   for (const block of t.blocks) {
     const task = t.tasks[block.task];
     // Start-up work (reading config with readFileSync, say) holds nobody up.
@@ -124,30 +154,16 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     const call = block.frames.find(
       (f) => SYNC_CALL.test(f.name) && f.location !== null && total > 0 && f.weightUs / total >= MIN_SHARE,
     );
-    const dur = fmt(block.durationMs);
     if (call !== undefined && call.location !== null) {
       if (!kinds.has('blockingCall')) continue;
       const [, module, name] = SYNC_CALL.exec(call.name)!;
-      const inAsync = task.kind === 'request' ? `request handler (${task.name})` : `task ${task.name}`;
-      add(keyOf('blockingCall', call.location), {
-        kind: 'blockingCall',
-        location: call.location,
-        related: [],
-        message: `${call.name} blocked the event loop for ${dur} in ${task.name}: every other request waited.`,
-        detail:
-          `The chef (the event loop) stood at this synchronous call for ${dur} and could cook nothing else — ` +
-          `even though the ${inAsync} is asynchronous around it. Use ${asyncForm(module, name)} so that the ` +
-          `call simmers while the chef serves other dishes.`,
-        count: 1,
-        worstMs: block.durationMs,
-        taskName: task.name,
-        time: block.start,
-        durationMs: block.durationMs,
-      });
+      add(
+        keyOf('blockingCall', call.location),
+        blockingCallLesson(block, task, call.name, call.location, asyncForm(module, name), false),
+      );
       continue;
     }
     // Python: a blocking call is known by its line (a C function leaves no frame of its own).
-    const python = t.meta?.runtime.startsWith('python') === true;
     const hotLine = python ? blockLocation(block, task) : null;
     const text =
       hotLine !== null && isUserFile(hotLine.file)
@@ -156,22 +172,10 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     const known = text !== undefined ? PYTHON_BLOCKING_CALLS.find((c) => c.pattern.test(text)) : undefined;
     if (known !== undefined && hotLine !== null) {
       if (!kinds.has('blockingCall')) continue;
-      const inAsync = task.kind === 'request' ? `request handler (${task.name})` : `task ${task.name}`;
-      add(keyOf('blockingCall', hotLine), {
-        kind: 'blockingCall',
-        location: hotLine,
-        related: [],
-        message: `${known.call} blocked the event loop for ${dur} in ${task.name}: every other request waited.`,
-        detail:
-          `The chef (the event loop) stood at this synchronous call for ${dur} and could cook nothing else — ` +
-          `even though the ${inAsync} is a coroutine around it. Use ${known.instead} so that the call ` +
-          `simmers while the chef serves other dishes (or make the endpoint a plain def: FastAPI then runs it in a thread).`,
-        count: 1,
-        worstMs: block.durationMs,
-        taskName: task.name,
-        time: block.start,
-        durationMs: block.durationMs,
-      });
+      add(
+        keyOf('blockingCall', hotLine),
+        blockingCallLesson(block, task, known.call, hotLine, known.instead, true),
+      );
       continue;
     }
     if (!kinds.has('cpuOnLoop')) continue;
@@ -181,14 +185,17 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     if (where === null || !isUserFile(where.file)) continue;
     const hot = block.frames.find((f) => f.location !== null && f.location.line === where.line);
     const fn = hot !== undefined && hot.name !== '' && hot.name !== '(anonymous)' ? ` (in ${hot.name})` : '';
+    const dur = fmt(block.durationMs);
     add(keyOf('cpuOnLoop', where), {
       kind: 'cpuOnLoop',
       location: where,
       related: [],
       message: `CPU-heavy work${fn} held the event loop for ${dur} in ${task.name}: every other request waited.`,
       detail:
-        `The chef spent ${dur} computing here and served no other dish meanwhile. Move this work to a ` +
-        `worker_threads pool (the loop then only waits for the answer, as in the kitchen's /cpu-worker), ` +
+        `The chef spent ${dur} computing here and served no other dish meanwhile. ` +
+        (python
+          ? 'Send this work to a process pool (await loop.run_in_executor(pool, …) with a ProcessPoolExecutor), '
+          : "Move this work to a worker_threads pool (the loop then only waits for the answer, as in the kitchen's /cpu-worker), ") +
         `or split it into pieces that yield between them.`,
       count: 1,
       worstMs: block.durationMs,
