@@ -124,7 +124,7 @@ export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]
       lines.push(
         `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} at ${ms(b.startMs).padEnd(8)}  ${where(b.location, cwd)}` +
           (b.cpuShare !== null && b.cpuShare < WAITING_SHARE
-            ? `  (on the CPU ${Math.round(b.cpuShare * 100)}%: waiting, not computing)`
+            ? `  (asleep ${100 - Math.round(b.cpuShare * 100)}% of it: waiting, not computing)`
             : ''),
       );
     }

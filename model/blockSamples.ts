@@ -47,17 +47,18 @@ export function addSample(block: BlockInfo, sample: PendingSample): void {
 }
 
 /**
- * The share of a block's watched time the thread was on the CPU (0 to 1), or null when the tracer
- * could not tell (no watch, or a system without per-thread CPU accounting).
+ * The share of a block's watched time the thread wanted the CPU — on it, or ready to run and
+ * waiting for it (0 to 1) — or null when the tracer could not tell (no watch, or a system without
+ * per-thread scheduler statistics).
  */
 export function cpuShare(block: BlockInfo): number | null {
   return block.cpuKnownMs > 0 ? Math.min(1, block.cpuMs / block.cpuKnownMs) : null;
 }
 
 /**
- * Below this share of the CPU a block was not computing: the thread waited (a blocking call that
- * sleeps: a lock, a child process, a slow disk) or the machine held it off the CPU. A computing
- * thread beside two busy processes on two cores still gets well over half.
+ * Below this share a block was not computing: the thread slept in a blocking call (a lock, a child
+ * process, a slow disk, time.sleep). A thread that computes wants the CPU all the time, however
+ * busy the machine (the time it waits for a core counts as wanting it).
  */
 export const WAITING_SHARE = 0.25;
 
@@ -67,8 +68,8 @@ export function cpuWords(block: BlockInfo): string[] {
   if (share === null) return [];
   const pct = Math.round(share * 100);
   return share < WAITING_SHARE
-    ? [`on the CPU ${pct}%: not computing`, '(a blocking wait, or a busy machine)']
-    : [`on the CPU ${pct}%: computing`];
+    ? [`asleep ${100 - pct}% of it: not computing`, '(waiting in a blocking call)']
+    : [`wanting the CPU ${pct}% of it: computing`];
 }
 
 /** Whether a block was, as far as the tracer could tell, not computing (see WAITING_SHARE). */

@@ -43,8 +43,8 @@ export interface SummaryBlock {
   /** Extra: where the time went, hottest first, with each frame's share of the samples. */
   frames: Array<{ function: string; location: SummaryLocation | null; share: number }>;
   /**
-   * Extra: the share of the watched time the thread was on the CPU (0 to 1; null: not known). Low:
-   * it was not computing but waiting, or held off the CPU by the machine.
+   * Extra: the share of the watched time the thread wanted the CPU, on it or waiting for a core (0
+   * to 1; null: not known). Low: it was not computing but asleep in a blocking call.
    */
   cpuShare: number | null;
 }

@@ -49,9 +49,9 @@ export interface BlockInfo {
   observedMs: number;
   observations: number;
   /**
-   * Of the time watched where the tracer could tell (`cpuKnownMs`), how much the thread was on the
-   * CPU (`cpuMs`): computing is near all of it; a thread waiting in a blocking call, or held off the
-   * CPU by a busy machine, has little of it.
+   * Of the time watched where the tracer could tell (`cpuKnownMs`), how much the thread wanted the
+   * CPU (`cpuMs`: on it, or ready and waiting for it): computing is near all of it, however busy the
+   * machine; a thread asleep in a blocking call has little of it.
    */
   cpuMs: number;
   cpuKnownMs: number;

@@ -119,8 +119,9 @@ export const enum EventType {
    * Where the loop spent the time of a block (or of a slow synchronous call within one): task `id`
    * ran the stint that contains `time`. `arg` = number of frames F (≤ 8). Units:
    *   unit 1:      f64 milliseconds observed, u32 observations (stack samples, or 1 for a timed
-   *                call), u32 microseconds of those the traced thread was on the CPU, plus one (0:
-   *                not known; a writer that never measures it leaves the 0 it wrote before)
+   *                call), u32 microseconds of those the traced thread wanted the CPU (on it, or
+   *                ready to run and waiting for it), plus one (0: not known; a writer that never
+   *                measures it leaves the 0 it wrote before). Little of it: the thread slept.
    *   per frame, 2 units:
    *     unit a:    u32 function name string id (0: anonymous), u32 file string id, u32 line, u32 column
    *     unit b:    u32 weight: microseconds of the block attributed to this line, 12 bytes reserved

@@ -480,9 +480,11 @@ class Watchdog(threading.Thread):
         self.schedstat = "/proc/self/task/%d/schedstat" % (self.main.native_id or os.getpid())
 
     def cpu_ns(self):
+        """How long the main thread has wanted the CPU, ns: on it, or ready and waiting for it."""
         try:
             with open(self.schedstat, "rb") as f:
-                return int(f.read().split(b" ", 1)[0])
+                on_cpu, waiting = f.read().split(b" ")[:2]
+            return int(on_cpu) + int(waiting)
         except Exception:
             return None
 

@@ -101,7 +101,8 @@ describe('lessons at the lines that cause them', function () {
     );
     assert.match(
       found[0].message,
-      /crypto\.pbkdf2Sync blocked the event loop for \d+ ms in GET \/async-blocking/,
+      // (Seconds, on a machine loaded enough to stretch the call past one.)
+      /crypto\.pbkdf2Sync blocked the event loop for [\d.]+ m?s in GET \/async-blocking/,
     );
     assert.match(found[0].detail, /crypto\.pbkdf2 \(with a callback/);
   });
@@ -227,12 +228,12 @@ describe('lessons at the lines that cause them', function () {
       computing !== undefined && sleeping !== undefined,
       `both blocks sampled at their lines: ${seen}`,
     );
-    // Watched for most of each block; the share of it on the CPU tells them apart (a loaded machine
-    // takes some from the computing one; the sleeping one gets only what the samples themselves
-    // cost, about a tenth at this rate).
+    // Watched for most of each block; the share of it the thread wanted the CPU tells them apart
+    // (computing: nearly all, however loaded the machine; sleeping: only what the samples themselves
+    // cost, a tenth or so at this rate).
     assert.ok(computing.cpuKnownMs > 100 && sleeping.cpuKnownMs > 100, seen);
     assert.ok(computing.cpuMs / computing.cpuKnownMs > 0.3, `computing: ${seen}`);
-    assert.ok(sleeping.cpuMs / sleeping.cpuKnownMs < 0.2, `sleeping: ${seen}`);
+    assert.ok(sleeping.cpuMs / sleeping.cpuKnownMs < 0.25, `sleeping: ${seen}`);
     const found = findLessons(timeline, { sourceLine });
     assert.deepEqual(
       found.map((l) => [l.kind, l.location.line]),

@@ -114,7 +114,7 @@ describe('the FastAPI kitchen, traced', function () {
       `a 300 ms block: ${JSON.stringify(blocksOf(req))}`,
     );
     assert.ok(block.frames.some((f) => f.location?.line === lineOf('time.sleep in async def')));
-    if (process.platform === 'linux') assert.ok(share(block) < 0.2, `waiting: ${share(block)}`);
+    if (process.platform === 'linux') assert.ok(share(block) < 0.25, `waiting: ${share(block)}`);
     // /async dishes whose 100 ms simmer ended while the chef was held: ready, run only after it.
     // (On a loaded machine a request may arrive late; those that simmered through the block count.)
     const end = block.start + block.durationMs;

@@ -91,17 +91,19 @@ const SAMPLE_EXPRESSION = `(() => {
 })()`;
 
 /**
- * The main thread's time on the CPU so far, ns, or null where the system does not say: Linux's
- * per-thread scheduler statistics (the main thread's id is the process id). Read from this thread,
- * a few microseconds, only while a block is being watched.
+ * How long the main thread has wanted the CPU so far, ns — on it, or ready to run and waiting for
+ * it (a busy machine) — or null where the system does not say: Linux's per-thread scheduler
+ * statistics (the main thread's id is the process id). A thread that computes wants the CPU all the
+ * time, however busy the machine; one asleep in a blocking call does not. Read from this thread, a
+ * few microseconds, only while a block is being watched.
  */
 const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
 let schedstatWorks = process.platform === 'linux';
 function mainThreadCpuNs(): number | null {
   if (!schedstatWorks) return null;
   try {
-    const text = fs.readFileSync(SCHEDSTAT, 'latin1');
-    const ns = Number(text.slice(0, text.indexOf(' ')));
+    const [onCpu, waiting] = fs.readFileSync(SCHEDSTAT, 'latin1').split(' ');
+    const ns = Number(onCpu) + Number(waiting);
     if (Number.isFinite(ns) && ns >= 0) return ns;
   } catch {
     // no such file (a kernel without schedstats): stop asking
@@ -264,12 +266,19 @@ function run(data: WatchdogData): void {
     session = s;
     let samples = 0;
     let lastSample = since;
-    // The CPU the main thread gets from here on: computing, it has nearly all of it.
-    let cpuAt = performance.now();
-    let cpuNs = mainThreadCpuNs();
+    // How much the main thread wanted the CPU between samples: measured only over the quiet spans
+    // (after a sample's reply, before the next request), so that the samples' own interrupts —
+    // which wake even a sleeping thread — do not count.
+    let quietFrom = performance.now();
+    let quietNs = mainThreadCpuNs();
+    let cpuShare = -1;
     try {
       while (samples < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
         if (session !== s) break;
+        const beforeNs = mainThreadCpuNs();
+        const before = performance.now();
+        if (quietNs !== null && beforeNs !== null && before - quietFrom > 0.5)
+          cpuShare = Math.max(0, Math.min(1, (beforeNs - quietNs) / 1e6 / (before - quietFrom)));
         const reply = (await post(s, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
           returnByValue: true,
@@ -292,13 +301,6 @@ function run(data: WatchdogData): void {
           line.send(encodeLive(LiveType.Name, task[0], 0, traceTime(t), seq, String(task[1])));
         }
         samples++;
-        const nowNs = mainThreadCpuNs();
-        const cpuShare =
-          cpuNs !== null && nowNs !== null && t - cpuAt > 0.5
-            ? Math.max(0, Math.min(1, (nowNs - cpuNs) / 1e6 / (t - cpuAt)))
-            : -1;
-        cpuNs = nowNs;
-        cpuAt = t;
         const blamed = blamedFrame(frames, ownFiles);
         const report: BlockReport = {
           seq,
@@ -310,6 +312,8 @@ function run(data: WatchdogData): void {
         reports.postMessage(report);
         lastSample = t;
         if (Atomics.load(heartbeat, SEQ) !== seq) break;
+        quietNs = mainThreadCpuNs();
+        quietFrom = performance.now();
         await new Promise((resolve) => setTimeout(resolve, interval));
         if (Atomics.load(heartbeat, SEQ) !== seq) break;
       }
