@@ -77,6 +77,11 @@ export function readTrace(file: string): LoadResult & { summary: Summary } {
   return { ...result, summary: summarize(result.timeline) };
 }
 
+/** `looplens record --quiet --out OUT -- command args...`, run to its end. */
+export function recordQuietly(out: string, command: string, ...args: string[]): Promise<RunResult> {
+  return run(process.execPath, [CLI, 'record', '--quiet', '--out', out, '--', command, ...args]);
+}
+
 /** GET a path; resolves with status and body. */
 export function get(port: number, pathname: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lesson, findLessons } from '../model/lessons';
 import { Timeline } from '../model/timeline';
-import { CLI, FIXTURES, KITCHEN, get, readTrace, recordKitchen, run, sleep, tempDir } from './helpers';
+import { FIXTURES, KITCHEN, get, readTrace, recordKitchen, recordQuietly, sleep, tempDir } from './helpers';
 
 const sources = new Map<string, string[]>();
 function sourceLine(file: string, line: number): string | undefined {
@@ -164,16 +164,7 @@ describe('lessons at the lines that cause them', function () {
   it('awaits that use an earlier result, calls on one object, or one await in a loop are no lesson', async () => {
     const out = path.join(dir, 'awaits.looplens');
     const program = path.join(FIXTURES, 'programs', 'awaits.js');
-    const result = await run(process.execPath, [
-      CLI,
-      'record',
-      '--quiet',
-      '--out',
-      out,
-      '--',
-      process.execPath,
-      program,
-    ]);
+    const result = await recordQuietly(out, process.execPath, program);
     assert.equal(result.code, 0, result.stderr);
     const found = findLessons(readTrace(out).timeline, { sourceLine });
     const source = fs.readFileSync(program, 'utf8').split('\n');
@@ -198,16 +189,7 @@ describe('lessons at the lines that cause them', function () {
     if (process.platform !== 'linux') this.skip(); // the thread's CPU time comes from /proc
     const out = path.join(dir, 'waitOrCompute.looplens');
     const program = path.join(FIXTURES, 'programs', 'waitOrCompute.js');
-    const result = await run(process.execPath, [
-      CLI,
-      'record',
-      '--quiet',
-      '--out',
-      out,
-      '--',
-      process.execPath,
-      program,
-    ]);
+    const result = await recordQuietly(out, process.execPath, program);
     assert.equal(result.code, 0, result.stderr);
     const { timeline } = readTrace(out);
     const source = fs.readFileSync(program, 'utf8').split('\n');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
 import { TaskFlags } from '../protocol/format';
-import { CLI, FIXTURES, readTrace, run, tempDir, waitFor } from './helpers';
+import { CLI, FIXTURES, readTrace, recordQuietly, run, tempDir, waitFor } from './helpers';
 
 const PYTHON = 'python3';
 const hasPython = spawnSync(PYTHON, ['-c', 'import sys; assert sys.version_info >= (3, 11)']).status === 0;
@@ -46,16 +46,7 @@ describe('the Python asyncio tracer', function () {
   it('records gather members as tasks, and tells a block that computes from one that sleeps', async () => {
     const program = path.join(DIR, 'kitchen.py');
     const out = path.join(dir, 'kitchen.looplens');
-    const result = await run(process.execPath, [
-      CLI,
-      'record',
-      '--quiet',
-      '--out',
-      out,
-      '--',
-      PYTHON,
-      program,
-    ]);
+    const result = await recordQuietly(out, PYTHON, program);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'served 3\n', 'the program prints what it prints untraced');
     const { timeline, summary } = readTrace(out);
