@@ -371,7 +371,12 @@ class Tracer:
                 break
             code = frame.f_code
             filename = code.co_filename
-            if not filename.startswith(_ASYNCIO_DIR) and "-packages" not in filename and not filename.startswith("<"):
+            if (
+                not filename.startswith(_ASYNCIO_DIR)
+                and "-packages" not in filename
+                and not filename.startswith("<")
+                and filename != __file__  # the ASGI wrapper: the tracer's own, never the program's
+            ):
                 frames.append((code.co_qualname, filename, frame.f_lineno, 1))
             coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
             if coro is None:

@@ -193,6 +193,15 @@ describe('the FastAPI kitchen, traced', function () {
       sequential.related.map((r) => r.location.line),
       [lineOf('stock = await fetch_stock()'), lineOf('prices = await fetch_prices()')],
     );
+    // BackgroundTasks' work after the response: in send_email, and nothing pointing elsewhere
+    // (the tracer's own ASGI wrapper is on that await chain too).
+    const late = lessons.find((l) => l.kind === 'lateBackground');
+    assert.ok(late !== undefined, seen);
+    assert.equal(late.taskName, 'GET /background');
+    assert.ok(late.durationMs >= 200, `ran ${late.durationMs} ms after the response`);
+    const sendEmail = lineOf('async def send_email');
+    assert.ok(late.location.line > sendEmail && late.location.line <= sendEmail + 2, seen);
+    for (const r of late.related) assert.equal(r.location.file, APP, seen);
     // Nothing in the routes that behave: the thread ones, gather, the plain awaits.
     const quiet = ['def sync_endpoint', 'async def cpu_thread', 'async def parallel', 'async def simmer'].map(
       lineOf,
