@@ -11,8 +11,9 @@
  * first line; and a burst of continuations for raw capture speed. Writes JSON to bench/results/.
  *
  * Options: --rounds N (default 3), --duration S (seconds per load run, default 5),
- * --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async (default all; FastAPI under
- * uvicorn, traced by the Python tracer), --mode fast|full (default fast),
+ * --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async,fastapi-uvloop/,
+ * fastapi-uvloop/async (default all; FastAPI under uvicorn, traced by the Python tracer, on asyncio's
+ * loop and on uvloop's), --mode fast|full (default fast),
  * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js),
  * --floor (also measure what the mechanism itself costs on this Node, in the same rounds: V8's promise
  * hooks doing nothing, and hooks that only tag each promise with its task and read the clock around
@@ -136,9 +137,31 @@ CASES.push(
     env: async () => ({}),
   },
 );
+/** The same on uvloop (Debian's python3-uvloop), reported apart: uvicorn's default where installed. */
+const missingUvloop = (): string | null => {
+  const fastapi = missingFastapi();
+  if (fastapi !== null) return fastapi;
+  try {
+    execFileSync(PYTHON!, ['-c', 'import uvloop'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'needs uvloop for that python3 (apt install python3-uvloop)';
+  }
+};
+for (const route of ['/', '/async'])
+  CASES.push({
+    name: `fastapi+uvloop ${route}`,
+    script: path.join(__dirname, 'fastapiServer.py'),
+    route,
+    missing: missingUvloop,
+    python: true,
+    env: async () => ({ BENCH_LOOP: 'uvloop' }),
+  });
 const CASE_KEYS: Record<string, string> = {
   'fastapi/': 'fastapi /',
   'fastapi/async': 'fastapi /async',
+  'fastapi-uvloop/': 'fastapi+uvloop /',
+  'fastapi-uvloop/async': 'fastapi+uvloop /async',
   'fastify/': 'fastify /',
   'fastify/async': 'fastify /async',
   'express-pg': 'express+pg /items/:id',

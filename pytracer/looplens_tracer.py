@@ -11,10 +11,16 @@ A watchdog thread wakes a few times per block threshold; when a stint has run pa
 threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
 the time the thread was on the CPU: the block's line, and whether it computed or waited (time.sleep
 in a coroutine waits). Under uvicorn (any ASGI app) each HTTP request is a task of kind request,
-named by its route, ended when its response is sent (later work is its background). Not yet: the
-live socket, lag, work sent to threads as lanes of their own. Standard library only. It must never change what the program does: every hook
-falls back to the original on any error, bad options leave it inert, and it writes nothing but its
-own trace file.
+named by its route, ended when its response is sent (later work is its background).
+
+uvloop runs its callbacks in C, past Handle._run: when the program (or uvicorn) imports uvloop, its
+Loop class gets the same create_task patch, and call_soon / call_later / call_at hand the loop a
+wrapper that runs the callback as a stint (what a C Task schedules goes through them too). What
+uvloop calls on its own (a protocol's data_received) runs as no stint.
+
+Not yet: work sent to threads as lanes of their own. Standard library only. It must never change
+what the program does: every hook falls back to the original on any error, bad options leave it
+inert, and it writes nothing but its own trace file (or its reader's socket).
 """
 
 import asyncio
@@ -22,6 +28,7 @@ import asyncio.events
 import asyncio.base_events
 import atexit
 import collections
+import importlib.util
 import json
 import os
 import platform
@@ -264,6 +271,8 @@ class Tracer:
         self.lag_due = 0.0
         self.lag_samples = []
         self.lag_since = 0.0
+        # The probe's callback, one bound method (the patched loops know it by identity).
+        self.lag_cb = self.lag_probe
         t = self.now()
         self.stint_start = t
         writer.task(t, 1, KIND_MAIN, 0, name, 0, script, 1 if script else 0, 1 if script else 0)
@@ -286,11 +295,14 @@ class Tracer:
         file, line, concurrent, internal = self._creator()
         if code is not None and file is None:
             file, line = code.co_filename, code.co_firstlineno
-        # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the program's.
-        if code is not None and code.co_filename.startswith(_ASYNCIO_DIR):
+        # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the program's;
+        # so are compiled ones (no code object: uvloop's shutdown steps, a Cython driver's).
+        if code is None or code.co_filename.startswith(_ASYNCIO_DIR):
             internal = True
         flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
-        self.w.task(self.now(), ident, KIND_OTHER, self.current, name, flags, file or "", line or 0, 1)
+        # Made outside any stint (uvloop's own protocol callbacks): nobody's.
+        parent = self.current if self.in_stint else 0
+        self.w.task(self.now(), ident, KIND_OTHER, parent, name, flags, file or "", line or 0, 1)
 
     def _creator(self):
         """Where the program made the task: the first frame outside asyncio and this file; whether
@@ -391,7 +403,16 @@ class Tracer:
         self.lag_loop = loop
         self.lag_since = self.now()
         self.lag_due = self.now() + LAG_PROBE_S * 1000
-        loop.call_later(LAG_PROBE_S, self.lag_probe)
+        loop.call_later(LAG_PROBE_S, self.lag_cb)
+
+    def watch_loop(self, loop):
+        """The lag probe runs on the first loop seen, or on a new one after the last closed
+        (asyncio.run twice)."""
+        try:
+            if self.lag_loop is None or self.lag_loop.is_closed():
+                self.start_lag_probe(loop)
+        except Exception:
+            pass
 
     def lag_probe(self):
         """How late the tracer's own timer ran: the loop's delay, as Node's event-loop delay is."""
@@ -404,7 +425,7 @@ class Tracer:
         try:
             if not self.lag_loop.is_closed():
                 self.lag_due = self.now() + LAG_PROBE_S * 1000
-                self.lag_loop.call_later(LAG_PROBE_S, self.lag_probe)
+                self.lag_loop.call_later(LAG_PROBE_S, self.lag_cb)
         except Exception:
             pass
 
@@ -419,18 +440,36 @@ class Tracer:
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
     def run_handle(self, original, handle):
-        if getattr(handle, "_callback", None) == self.lag_probe:
+        """The standard loop runs `handle` (Handle._run): a stint of the task it belongs to."""
+        if getattr(handle, "_callback", None) is self.lag_cb:
             return original(handle)  # the tracer's own timer is no stint of the program
         loop = getattr(handle, "_loop", None)
         if loop is not self.lag_loop and loop is not None:
-            # The first loop, or a new one after the last closed (asyncio.run twice).
-            try:
-                if self.lag_loop is None or self.lag_loop.is_closed():
-                    self.start_lag_probe(loop)
-            except Exception:
-                pass
+            self.watch_loop(loop)
         try:
             task, reason, owner = self.task_of(handle)
+        except Exception:
+            return original(handle)  # the callback runs whatever the tracer's trouble
+        return self.stint(task, reason, owner, original, (handle,))
+
+    def run_scheduled(self, callback, scheduler, reason, args):
+        """uvloop runs a callback handed to a patched call_soon / call_later / call_at: as in
+        task_of, a task's own step is that task's, anything else the scheduler's."""
+        try:
+            owner = getattr(callback, "__self__", None)
+            if owner is not None and isinstance(owner, asyncio.Future):
+                ident = self.task_ids.get(owner)
+                if ident is not None:
+                    return self.stint(ident, REASON_PROMISE, owner, callback, args)
+        except Exception:
+            return callback(*args)
+        if scheduler == 0:
+            return self.stint(0, REASON_IO, None, callback, args)
+        return self.stint(scheduler, reason, None, callback, args)
+
+    def stint(self, task, reason, owner, fn, args):
+        """Runs fn(*args) as a stint of `task`; after it, where `owner` (a task) suspended."""
+        try:
             before = self.current
             t = self.now()
             self.w.run(t, task, reason)
@@ -440,9 +479,9 @@ class Tracer:
             self.seq += 1
             self.in_stint = True
         except Exception:
-            return original(handle)  # the callback runs whatever the tracer's trouble
+            return fn(*args)
         try:
-            return original(handle)
+            return fn(*args)
         finally:
             try:
                 if owner is not None and not owner.done():
@@ -501,7 +540,7 @@ class Watchdog(threading.Thread):
         first = frame
         while frame is not None:
             filename = frame.f_code.co_filename
-            if not filename.startswith(_ASYNCIO_DIR) and "site-packages" not in filename and not filename.startswith("<"):
+            if not filename.startswith(_ASYNCIO_DIR) and "-packages" not in filename and not filename.startswith("<"):
                 return frame.f_code.co_qualname, filename, frame.f_lineno
             frame = frame.f_back
         if first is None:
@@ -630,19 +669,8 @@ _tracer = None
 _uvicorn_done = False
 
 
-def _install(tracer):
-    """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
-    handle_run = asyncio.events.Handle._run
-
-    def _run(self):
-        if _tracer is None or _tracer.ended:
-            return handle_run(self)
-        return _tracer.run_handle(handle_run, self)
-
-    asyncio.events.Handle._run = _run
-
-    loop_cls = asyncio.base_events.BaseEventLoop
-    create_task = loop_cls.create_task
+def _patched_create_task(create_task):
+    """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first)."""
 
     def patched_create_task(self, coro, *args, **kwargs):
         global _uvicorn_done
@@ -660,7 +688,107 @@ def _install(tracer):
             pass  # never disturb the program
         return task
 
-    loop_cls.create_task = patched_create_task
+    return patched_create_task
+
+
+def _scheduled(callback, scheduler, reason, *args):
+    """What a patched uvloop call_soon hands the loop instead of `callback`: runs it as a stint."""
+    tracer = _tracer
+    if tracer is None or tracer.ended:
+        return callback(*args)
+    return tracer.run_scheduled(callback, scheduler, reason, args)
+
+
+def _uvloop_call(original, reason, timed):
+    """uvloop's call_soon (timed=False) or call_later / call_at (timed: a delay or time first)."""
+
+    def hand(tracer, loop):
+        if loop is not tracer.lag_loop:
+            tracer.watch_loop(loop)
+        return tracer.current if tracer.in_stint else 0
+
+    if timed:
+
+        def call(self, when, callback, *args, context=None):
+            tracer = _tracer
+            if tracer is None or tracer.ended or callback is tracer.lag_cb:
+                return original(self, when, callback, *args, context=context)
+            try:
+                scheduler = hand(tracer, self)
+            except Exception:
+                return original(self, when, callback, *args, context=context)
+            return original(self, when, _scheduled, callback, scheduler, reason, *args, context=context)
+
+    else:
+
+        def call(self, callback, *args, context=None):
+            tracer = _tracer
+            if tracer is None or tracer.ended or callback is tracer.lag_cb:
+                return original(self, callback, *args, context=context)
+            try:
+                scheduler = hand(tracer, self)
+            except Exception:
+                return original(self, callback, *args, context=context)
+            return original(self, _scheduled, callback, scheduler, reason, *args, context=context)
+
+    return call
+
+
+def _patch_uvloop(module):
+    """uvloop.Loop (a Python subclass of its C loop): the same tasks and stints as the standard loop."""
+    loop_cls = getattr(module, "Loop", None)
+    if not isinstance(loop_cls, type) or loop_cls.__dict__.get("_looplens_patched", False):
+        return
+    loop_cls.create_task = _patched_create_task(loop_cls.create_task)
+    loop_cls.call_soon = _uvloop_call(loop_cls.call_soon, REASON_RESUME, False)
+    loop_cls.call_later = _uvloop_call(loop_cls.call_later, REASON_TIMER, True)
+    loop_cls.call_at = _uvloop_call(loop_cls.call_at, REASON_TIMER, True)
+    loop_cls._looplens_patched = True
+
+
+class _UvloopFinder:
+    """Patches uvloop as it is imported (by the program or by uvicorn's loop set-up)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "uvloop":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        try:
+            spec = importlib.util.find_spec(name)
+            loader = spec.loader if spec is not None else None
+            if loader is None or not hasattr(loader, "exec_module"):
+                return spec
+            exec_module = loader.exec_module
+
+            def exec_and_patch(module):
+                exec_module(module)
+                try:
+                    _patch_uvloop(module)
+                except Exception:
+                    pass
+
+            loader.exec_module = exec_and_patch
+            return spec
+        except Exception:
+            return None
+
+
+def _install(tracer):
+    """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
+    handle_run = asyncio.events.Handle._run
+
+    def _run(self):
+        if _tracer is None or _tracer.ended:
+            return handle_run(self)
+        return _tracer.run_handle(handle_run, self)
+
+    asyncio.events.Handle._run = _run
+
+    loop_cls = asyncio.base_events.BaseEventLoop
+    loop_cls.create_task = _patched_create_task(loop_cls.create_task)
 
     for name in ("call_soon", "call_later", "call_at"):
         original = getattr(loop_cls, name)
@@ -678,6 +806,11 @@ def _install(tracer):
             return patched
 
         setattr(loop_cls, name, make(original))
+
+    if "uvloop" in sys.modules:
+        _patch_uvloop(sys.modules["uvloop"])
+    else:
+        sys.meta_path.insert(0, _UvloopFinder())
 
     hook = sys.excepthook
 

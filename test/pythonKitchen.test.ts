@@ -20,6 +20,15 @@ const PYTHON = ['/usr/bin/python3', 'python3'].find(
   (p) => spawnSync(p, ['-c', 'import fastapi, uvicorn']).status === 0,
 );
 
+/**
+ * The loops uvicorn may run on: asyncio's own, and uvloop where it is installed (uvicorn picks it by
+ * default then; the tracer patches uvloop's loop as it is imported).
+ */
+const LOOPS = [
+  'asyncio',
+  ...(PYTHON !== undefined && spawnSync(PYTHON, ['-c', 'import uvloop']).status === 0 ? ['uvloop'] : []),
+];
+
 function lineOf(marker: string): number {
   const index = fs
     .readFileSync(APP, 'utf8')
@@ -40,176 +49,182 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('the FastAPI kitchen, traced', function () {
-  this.timeout(120_000);
-  const dir = tempDir();
-  let timeline: Timeline;
-  let exitCode: number | null = null;
-
-  before(async function () {
-    if (PYTHON === undefined) this.skip();
+for (const loop of LOOPS) {
+  describe(`the FastAPI kitchen, traced (${loop} loop)`, function () {
     this.timeout(120_000);
-    const out = path.join(dir, 'kitchen-fastapi.looplens');
-    const port = await freePort();
-    const child: ChildProcess = spawn(
-      PYTHON!,
-      ['-m', 'uvicorn', 'app:app', '--port', String(port), '--app-dir', APP_DIR],
-      {
-        env: {
-          ...process.env,
-          PYTHONPATH: path.join(path.dirname(CLI), 'python'),
-          LOOPLENS_OPTIONS: JSON.stringify({ out }),
+    const dir = tempDir();
+    let timeline: Timeline;
+    let exitCode: number | null = null;
+
+    before(async function () {
+      if (PYTHON === undefined) this.skip();
+      this.timeout(120_000);
+      const out = path.join(dir, 'kitchen-fastapi.looplens');
+      const port = await freePort();
+      const child: ChildProcess = spawn(
+        PYTHON!,
+        ['-m', 'uvicorn', 'app:app', '--port', String(port), '--app-dir', APP_DIR, '--loop', loop],
+        {
+          env: {
+            ...process.env,
+            PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+            LOOPLENS_OPTIONS: JSON.stringify({ out }),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let log = '';
-    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      for (let i = 0; ; i++) {
-        try {
-          await get(port, '/async');
-          break;
-        } catch {
-          if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
-          await sleep(50);
-        }
-      }
-      // Dishes that simmer while a blocking one holds the chef; then one route at a time.
-      await Promise.all([
-        get(port, '/async'),
-        get(port, '/async'),
-        sleep(20).then(() => get(port, '/blocking')),
-      ]);
-      for (const route of ['/cpu', '/sync', '/cpu-thread', '/parallel', '/sequential', '/background']) {
-        const reply = await get(port, route);
-        assert.equal(reply.status, 200, `${route}: ${reply.body}`);
-      }
-      await sleep(400); // the background dish finishes cooking
-    } finally {
-      child.kill('SIGINT');
-      exitCode = await exited;
-    }
-    timeline = readTrace(out).timeline;
-  });
-
-  const requests = (name: string): TimelineTask[] =>
-    timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
-  const blocksOf = (task: TimelineTask) => timeline.blocks.filter((b) => b.task === task.index);
-  const share = (b: { cpuMs: number; cpuKnownMs: number }) => b.cpuMs / Math.max(b.cpuKnownMs, 1e-9);
-
-  it('stops as uvicorn does untraced (exit 0 on Ctrl+C), its trace ended', () => {
-    assert.equal(exitCode, 0);
-    assert.equal(timeline.endInfo?.cause, 'exit');
-  });
-
-  it('time.sleep in async def: the request blocks the chef at that line, waiting, not computing', () => {
-    const [req] = requests('GET /blocking');
-    assert.ok(req, JSON.stringify(timeline.tasks.map((t) => t.name)));
-    const [block] = blocksOf(req);
-    assert.ok(
-      block !== undefined && block.durationMs >= 280,
-      `a 300 ms block: ${JSON.stringify(blocksOf(req))}`,
-    );
-    assert.ok(block.frames.some((f) => f.location?.line === lineOf('time.sleep in async def')));
-    if (process.platform === 'linux') assert.ok(share(block) < 0.25, `waiting: ${share(block)}`);
-    // /async dishes whose 100 ms simmer ended while the chef was held: ready, run only after it.
-    // (On a loaded machine a request may arrive late; those that simmered through the block count.)
-    const end = block.start + block.durationMs;
-    for (const r of requests('GET /async').filter(
-      (x) => x.createdAt < block.start && x.createdAt + 100 > block.start + 5 && x.createdAt + 100 < end - 20,
-    )) {
-      const last = r.stints[r.stints.length - 1];
-      assert.ok(timeline.stints.start[last] >= end - 1, `${r.id} waited for the chef`);
-    }
-  });
-
-  it('CPU work in async def blocks at its line, computing; sent to a thread, it blocks nothing', () => {
-    const [cpu] = requests('GET /cpu');
-    const [block] = blocksOf(cpu);
-    assert.ok(block !== undefined && block.durationMs >= 280);
-    assert.ok(block.frames.some((f) => f.location?.line === lineOf('the chef stands here')));
-    if (process.platform === 'linux') assert.ok(share(block) > 0.3, `computing: ${share(block)}`);
-    const [thread] = requests('GET /cpu-thread');
-    assert.deepEqual(blocksOf(thread), [], 'run_in_executor keeps the chef free');
-  });
-
-  it('a def endpoint runs in a thread: its request waits 300 ms without holding the chef', () => {
-    const [sync] = requests('GET /sync');
-    assert.deepEqual(blocksOf(sync), []);
-    assert.ok(timeline.waitMs(sync) >= 250, `waited ${timeline.waitMs(sync)} ms`);
-  });
-
-  it('gather: three dishes of their own under the request, cooking together (200 ms, not 600)', () => {
-    const [req] = requests('GET /parallel');
-    const members = timeline.tasks.filter((t) => t.parent === req.index);
-    assert.deepEqual(members.map((t) => t.name).sort(), ['fetch_menu', 'fetch_prices', 'fetch_stock']);
-    for (const m of members) assert.ok((m.flags & TaskFlags.Concurrent) !== 0, `${m.name} concurrent`);
-    const life = (t: TimelineTask) =>
-      (t.endedAt ?? timeline.stintEnd(t.stints[t.stints.length - 1])) - t.createdAt;
-    assert.ok(life(req) < 450, `the request took ${life(req)} ms`);
-    const [seq] = requests('GET /sequential');
-    assert.ok(life(seq) >= 590, `one after another: ${life(seq)} ms`);
-  });
-
-  it('BackgroundTasks: the work after the response is the request’s background, at its line', () => {
-    const [req] = requests('GET /background');
-    const bg = timeline.tasks.find((t) => t.kind === 'background' && t.parent === req.index);
-    assert.ok(bg !== undefined, 'a background task');
-    assert.ok(
-      req.endedAt !== null && bg.stints.every((s) => timeline.stints.start[s] >= req.endedAt!),
-      'after the response',
-    );
-    const [block] = blocksOf(bg);
-    assert.ok(
-      block !== undefined && block.frames.some((f) => f.location?.line === lineOf('the chef stands here')),
-      `a block at the line: ${JSON.stringify(blocksOf(bg).map((b) => [b.durationMs, b.frames.map((f) => f.location?.line)]))}`,
-    );
-  });
-
-  it('lessons at the lines: time.sleep in async def with what to await instead, CPU work on the loop, none elsewhere', () => {
-    const source = fs.readFileSync(APP, 'utf8').split('\n');
-    const lessons = findLessons(timeline, {
-      sourceLine: (file, line) => (file === APP ? source[line - 1] : undefined),
-    });
-    const seen = JSON.stringify(lessons.map((l) => [l.kind, l.location.line, l.message]));
-    const sleep = lessons.find(
-      (l) => l.kind === 'blockingCall' && l.location.line === lineOf('time.sleep in async def'),
-    );
-    assert.ok(sleep !== undefined, seen);
-    assert.match(sleep.message, /^time\.sleep blocked the event loop for \d+ ms in GET \/blocking/);
-    assert.match(sleep.detail, /await asyncio\.sleep/);
-    assert.ok(
-      lessons.some((l) => l.kind === 'cpuOnLoop' && l.location.line === lineOf('the chef stands here')),
-      seen,
-    );
-    // Three awaits in a row that do not use each other: the lesson at the first, the others related.
-    const sequential = lessons.find((l) => l.kind === 'sequentialAwaits');
-    assert.ok(sequential !== undefined, seen);
-    assert.equal(sequential.location.line, lineOf('menu = await fetch_menu()'));
-    assert.deepEqual(
-      sequential.related.map((r) => r.location.line),
-      [lineOf('stock = await fetch_stock()'), lineOf('prices = await fetch_prices()')],
-    );
-    // BackgroundTasks' work after the response: in send_email, and nothing pointing elsewhere
-    // (the tracer's own ASGI wrapper is on that await chain too).
-    const late = lessons.find((l) => l.kind === 'lateBackground');
-    assert.ok(late !== undefined, seen);
-    assert.equal(late.taskName, 'GET /background');
-    assert.ok(late.durationMs >= 200, `ran ${late.durationMs} ms after the response`);
-    const sendEmail = lineOf('async def send_email');
-    assert.ok(late.location.line > sendEmail && late.location.line <= sendEmail + 2, seen);
-    for (const r of late.related) assert.equal(r.location.file, APP, seen);
-    // Nothing in the routes that behave: the thread ones, gather, the plain awaits.
-    const quiet = ['def sync_endpoint', 'async def cpu_thread', 'async def parallel', 'async def simmer'].map(
-      lineOf,
-    );
-    for (const l of lessons)
-      assert.ok(
-        !quiet.some((q) => l.location.line >= q && l.location.line <= q + 4),
-        `no lesson there: ${seen}`,
       );
+      let log = '';
+      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        for (let i = 0; ; i++) {
+          try {
+            await get(port, '/async');
+            break;
+          } catch {
+            if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
+            await sleep(50);
+          }
+        }
+        // Dishes that simmer while a blocking one holds the chef; then one route at a time.
+        await Promise.all([
+          get(port, '/async'),
+          get(port, '/async'),
+          sleep(20).then(() => get(port, '/blocking')),
+        ]);
+        for (const route of ['/cpu', '/sync', '/cpu-thread', '/parallel', '/sequential', '/background']) {
+          const reply = await get(port, route);
+          assert.equal(reply.status, 200, `${route}: ${reply.body}`);
+        }
+        await sleep(400); // the background dish finishes cooking
+      } finally {
+        child.kill('SIGINT');
+        exitCode = await exited;
+      }
+      timeline = readTrace(out).timeline;
+    });
+
+    const requests = (name: string): TimelineTask[] =>
+      timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
+    const blocksOf = (task: TimelineTask) => timeline.blocks.filter((b) => b.task === task.index);
+    const share = (b: { cpuMs: number; cpuKnownMs: number }) => b.cpuMs / Math.max(b.cpuKnownMs, 1e-9);
+
+    it('stops as uvicorn does untraced (exit 0 on Ctrl+C), its trace ended', () => {
+      assert.equal(exitCode, 0);
+      assert.equal(timeline.endInfo?.cause, 'exit');
+    });
+
+    it('time.sleep in async def: the request blocks the chef at that line, waiting, not computing', () => {
+      const [req] = requests('GET /blocking');
+      assert.ok(req, JSON.stringify(timeline.tasks.map((t) => t.name)));
+      const [block] = blocksOf(req);
+      assert.ok(
+        block !== undefined && block.durationMs >= 280,
+        `a 300 ms block: ${JSON.stringify(blocksOf(req))}`,
+      );
+      assert.ok(block.frames.some((f) => f.location?.line === lineOf('time.sleep in async def')));
+      if (process.platform === 'linux') assert.ok(share(block) < 0.25, `waiting: ${share(block)}`);
+      // /async dishes whose 100 ms simmer ended while the chef was held: ready, run only after it.
+      // (On a loaded machine a request may arrive late; those that simmered through the block count.)
+      const end = block.start + block.durationMs;
+      for (const r of requests('GET /async').filter(
+        (x) =>
+          x.createdAt < block.start && x.createdAt + 100 > block.start + 5 && x.createdAt + 100 < end - 20,
+      )) {
+        const last = r.stints[r.stints.length - 1];
+        assert.ok(timeline.stints.start[last] >= end - 1, `${r.id} waited for the chef`);
+      }
+    });
+
+    it('CPU work in async def blocks at its line, computing; sent to a thread, it blocks nothing', () => {
+      const [cpu] = requests('GET /cpu');
+      const [block] = blocksOf(cpu);
+      assert.ok(block !== undefined && block.durationMs >= 280);
+      assert.ok(block.frames.some((f) => f.location?.line === lineOf('the chef stands here')));
+      if (process.platform === 'linux') assert.ok(share(block) > 0.3, `computing: ${share(block)}`);
+      const [thread] = requests('GET /cpu-thread');
+      assert.deepEqual(blocksOf(thread), [], 'run_in_executor keeps the chef free');
+    });
+
+    it('a def endpoint runs in a thread: its request waits 300 ms without holding the chef', () => {
+      const [sync] = requests('GET /sync');
+      assert.deepEqual(blocksOf(sync), []);
+      assert.ok(timeline.waitMs(sync) >= 250, `waited ${timeline.waitMs(sync)} ms`);
+    });
+
+    it('gather: three dishes of their own under the request, cooking together (200 ms, not 600)', () => {
+      const [req] = requests('GET /parallel');
+      const members = timeline.tasks.filter((t) => t.parent === req.index);
+      assert.deepEqual(members.map((t) => t.name).sort(), ['fetch_menu', 'fetch_prices', 'fetch_stock']);
+      for (const m of members) assert.ok((m.flags & TaskFlags.Concurrent) !== 0, `${m.name} concurrent`);
+      const life = (t: TimelineTask) =>
+        (t.endedAt ?? timeline.stintEnd(t.stints[t.stints.length - 1])) - t.createdAt;
+      assert.ok(life(req) < 450, `the request took ${life(req)} ms`);
+      const [seq] = requests('GET /sequential');
+      assert.ok(life(seq) >= 590, `one after another: ${life(seq)} ms`);
+    });
+
+    it('BackgroundTasks: the work after the response is the request’s background, at its line', () => {
+      const [req] = requests('GET /background');
+      const bg = timeline.tasks.find((t) => t.kind === 'background' && t.parent === req.index);
+      assert.ok(bg !== undefined, 'a background task');
+      assert.ok(
+        req.endedAt !== null && bg.stints.every((s) => timeline.stints.start[s] >= req.endedAt!),
+        'after the response',
+      );
+      const [block] = blocksOf(bg);
+      assert.ok(
+        block !== undefined && block.frames.some((f) => f.location?.line === lineOf('the chef stands here')),
+        `a block at the line: ${JSON.stringify(blocksOf(bg).map((b) => [b.durationMs, b.frames.map((f) => f.location?.line)]))}`,
+      );
+    });
+
+    it('lessons at the lines: time.sleep in async def with what to await instead, CPU work on the loop, none elsewhere', () => {
+      const source = fs.readFileSync(APP, 'utf8').split('\n');
+      const lessons = findLessons(timeline, {
+        sourceLine: (file, line) => (file === APP ? source[line - 1] : undefined),
+      });
+      const seen = JSON.stringify(lessons.map((l) => [l.kind, l.location.line, l.message]));
+      const sleep = lessons.find(
+        (l) => l.kind === 'blockingCall' && l.location.line === lineOf('time.sleep in async def'),
+      );
+      assert.ok(sleep !== undefined, seen);
+      assert.match(sleep.message, /^time\.sleep blocked the event loop for \d+ ms in GET \/blocking/);
+      assert.match(sleep.detail, /await asyncio\.sleep/);
+      assert.ok(
+        lessons.some((l) => l.kind === 'cpuOnLoop' && l.location.line === lineOf('the chef stands here')),
+        seen,
+      );
+      // Three awaits in a row that do not use each other: the lesson at the first, the others related.
+      const sequential = lessons.find((l) => l.kind === 'sequentialAwaits');
+      assert.ok(sequential !== undefined, seen);
+      assert.equal(sequential.location.line, lineOf('menu = await fetch_menu()'));
+      assert.deepEqual(
+        sequential.related.map((r) => r.location.line),
+        [lineOf('stock = await fetch_stock()'), lineOf('prices = await fetch_prices()')],
+      );
+      // BackgroundTasks' work after the response: in send_email, and nothing pointing elsewhere
+      // (the tracer's own ASGI wrapper is on that await chain too).
+      const late = lessons.find((l) => l.kind === 'lateBackground');
+      assert.ok(late !== undefined, seen);
+      assert.equal(late.taskName, 'GET /background');
+      assert.ok(late.durationMs >= 200, `ran ${late.durationMs} ms after the response`);
+      const sendEmail = lineOf('async def send_email');
+      assert.ok(late.location.line > sendEmail && late.location.line <= sendEmail + 2, seen);
+      for (const r of late.related) assert.equal(r.location.file, APP, seen);
+      // Nothing in the routes that behave: the thread ones, gather, the plain awaits.
+      const quiet = [
+        'def sync_endpoint',
+        'async def cpu_thread',
+        'async def parallel',
+        'async def simmer',
+      ].map(lineOf);
+      for (const l of lessons)
+        assert.ok(
+          !quiet.some((q) => l.location.line >= q && l.location.line <= q + 4),
+          `no lesson there: ${seen}`,
+        );
+    });
   });
-});
+}

@@ -44,9 +44,22 @@ describe('the Python asyncio tracer', function () {
   });
 
   it('records gather members as tasks, and tells a block that computes from one that sleeps', async () => {
+    await recordsTheKitchen(PYTHON, []);
+  });
+
+  it('records the same on uvloop, whose loop runs its callbacks in C', async function () {
+    // Debian's python3-uvloop (.ci/run installs it) is for Debian's python3.
+    const python = ['/usr/bin/python3', PYTHON].find(
+      (p) => spawnSync(p, ['-c', 'import uvloop']).status === 0,
+    );
+    if (python === undefined) this.skip();
+    await recordsTheKitchen(python!, ['--uvloop']);
+  });
+
+  async function recordsTheKitchen(python: string, args: string[]): Promise<void> {
     const program = path.join(DIR, 'kitchen.py');
-    const out = path.join(dir, 'kitchen.looplens');
-    const result = await recordQuietly(out, PYTHON, program);
+    const out = path.join(dir, `kitchen${args.join('')}.looplens`);
+    const result = await recordQuietly(out, python, program, ...args);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'served 3\n', 'the program prints what it prints untraced');
     const { timeline, summary } = readTrace(out);
@@ -98,7 +111,7 @@ describe('the Python asyncio tracer', function () {
       assert.ok(computing.cpuMs / computing.cpuKnownMs > 0.3, `computing: ${seen}`);
       assert.ok(sleeping.cpuMs / sleeping.cpuKnownMs < 0.25, `sleeping: ${seen}`);
     }
-  });
+  }
 
   it('changes neither output nor exit code, and ends its trace with the exit', async () => {
     const program = path.join(DIR, 'exits.py');

@@ -7,10 +7,11 @@
 #   postgresql, redis-server - real databases behind the real-server tests and `npm run bench:tracer`
 #                  (the tests start private instances of their own; no system service is used)
 #   python3-fastapi, python3-uvicorn - the FastAPI kitchen the Python tracer's tests run
+#   python3-uvloop - the same kitchen on uvloop's loop (uvicorn's default where it is installed)
 # Needs root (CI and the dev machines run as root); uses sudo when it is not root and sudo exists.
 set -euo pipefail
 
-packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server python3-fastapi python3-uvicorn)
+packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server python3-fastapi python3-uvicorn python3-uvloop)
 
 missing=()
 for pkg in "${packages[@]}"; do
