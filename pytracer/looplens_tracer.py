@@ -64,8 +64,27 @@ FLUSH_EVERY_MS = 50
 # The lag probe: a timer of the tracer's own this often, its lateness summed up every LAG_EVERY_MS.
 LAG_PROBE_S = 0.02
 LAG_EVERY_MS = 1000
+# Where a task suspends is read from its coroutine chain (AWAIT records): a walk of every coroutine
+# the task awaits through, ~20 deep under FastAPI. Tasks whose awaits are read: as many as come, up
+# to AWAIT_TASKS_PER_S a second (a burst of AWAIT_TASKS_BURST); past that, a busy server's other
+# tasks go without (all of a task's awaits or none: the lessons read them in a row).
+AWAIT_TASKS_PER_S = 200
+AWAIT_TASKS_BURST = 200
+MAX_AWAIT_TASKS = 50000
 
 _UNIT0 = struct.Struct("<BBBBId")
+_pack0 = _UNIT0.pack
+_perf_counter = time.perf_counter
+
+
+async def _probe_coroutine():
+    pass
+
+
+_probe = _probe_coroutine()
+_COROUTINE = type(_probe)  # the type of a coroutine object (its frame and what it awaits are slots)
+_probe.close()
+del _probe
 _TASK_UNITS = struct.Struct("<IIIIIIII")
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 
@@ -166,11 +185,19 @@ class Writer:
 
     def await_at(self, t, task, frames):
         """Where task `task` awaits, innermost frame first: (name, file, line, column) each."""
+        count, units = self.await_units(frames)
+        self.await_encoded(t, task, count, units)
+
+    def await_units(self, frames):
+        """An AWAIT record's frames, encoded (their strings written now): (count, bytes)."""
         units = [
             struct.pack("<IIII", self.string(n) if n else 0, self.string(f), line, column)
             for n, f, line, column in frames
         ]
-        self.buf += self._unit0(AWAIT, 1 + len(units), len(units), task, t) + b"".join(units)
+        return len(units), b"".join(units)
+
+    def await_encoded(self, t, task, count, units):
+        self.buf += _pack0(AWAIT, 1 + count, count, 0, task & 0xFFFFFFFF, t) + units
 
     def lag(self, t, p50_us, p99_us, max_us, samples):
         self.buf += self._unit0(LAG, 2, 0, 0, t) + struct.pack(
@@ -259,6 +286,13 @@ class Tracer:
         self.current = 1  # the task whose code runs now (1: the script)
         self.task_ids = weakref.WeakKeyDictionary()  # asyncio Task -> task id
         self.scheduled = weakref.WeakKeyDictionary()  # Handle -> task id that scheduled it
+        # Await chains seen, as (code, line, code, line, ...) from the task's coroutine inward -> the
+        # AWAIT record's frames, encoded: a server suspends at the same few places over and over.
+        self.await_cache = {}
+        # The tasks whose awaits are read (ids; see AWAIT_TASKS_PER_S), and the budget for more.
+        self.await_tasks = set()
+        self.await_tokens = float(AWAIT_TASKS_BURST)
+        self.await_refilled = self.now()
         self.ended = False
         # What the watchdog reads (plain attributes: a stale read costs one poll at most).
         self.seq = 0
@@ -290,6 +324,7 @@ class Tracer:
         ident = self.next_id
         self.next_id += 1
         self.task_ids[task] = ident
+        self.budget_awaits(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
         file, line, concurrent, internal = self._creator()
@@ -337,6 +372,8 @@ class Tracer:
         # The server's task for this request was the request's work all along (its parsing too).
         if server_task is not None:
             self.w.fold(t, server_task, ident)
+            if server_task in self.await_tasks:
+                self.await_tasks.add(ident)
         self.task_ids[task] = ident
         self.current = ident
         self.stint_task = ident
@@ -359,29 +396,55 @@ class Tracer:
     def request_closed(self, ident):
         self.w.task_end(self.now(), ident, END_ABORTED)
 
-    def task_of(self, handle):
-        """The task a loop callback runs as: the task whose step it is (and that task), else the one
-        that scheduled it."""
-        callback = getattr(handle, "_callback", None)
-        owner = getattr(callback, "__self__", None)
-        if owner is not None and isinstance(owner, asyncio.Future):
-            ident = self.task_ids.get(owner)
-            if ident is not None:
-                return ident, REASON_PROMISE, owner
-        ident = self.scheduled.get(handle)
-        if ident is not None:
-            return ident, REASON_TIMER if isinstance(handle, asyncio.TimerHandle) else REASON_RESUME, None
-        return 0, REASON_IO, None
+    def budget_awaits(self, ident):
+        """Whether task `ident`'s awaits are read: while the budget lasts (see AWAIT_TASKS_PER_S)."""
+        if self.await_tokens < 1.0:
+            t = self.now()
+            self.await_tokens = min(
+                float(AWAIT_TASKS_BURST), self.await_tokens + (t - self.await_refilled) * AWAIT_TASKS_PER_S / 1000.0
+            )
+            self.await_refilled = t
+            if self.await_tokens < 1.0:
+                return
+        self.await_tokens -= 1.0
+        if len(self.await_tasks) >= MAX_AWAIT_TASKS:
+            self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
+        self.await_tasks.add(ident)
 
     def note_await(self, ident, task, start):
         """A step of `task` has ended suspended: where (the chain of coroutines it awaits through)."""
         coro = task.get_coro()
-        frames = []
+        key = []
         for _ in range(32):
-            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if type(coro) is _COROUTINE:
+                frame = coro.cr_frame
+                inner = coro.cr_await
+            else:
+                frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+                inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
             if frame is None:
                 break
-            code = frame.f_code
+            key.append(frame.f_code)
+            key.append(frame.f_lineno)
+            coro = inner
+            if coro is None:
+                break
+        key = tuple(key)
+        encoded = self.await_cache.get(key)
+        if encoded is None:
+            encoded = self.w.await_units(self.await_frames(key))
+            if len(self.await_cache) >= 4096:
+                self.await_cache.clear()
+            self.await_cache[key] = encoded
+        if encoded[0]:
+            self.w.await_encoded(start, ident, encoded[0], encoded[1])
+
+    @staticmethod
+    def await_frames(key):
+        """The program's frames of an await chain (see note_await), innermost first."""
+        frames = []
+        for i in range(0, len(key), 2):
+            code = key[i]
             filename = code.co_filename
             if (
                 not filename.startswith(_ASYNCIO_DIR)
@@ -389,13 +452,9 @@ class Tracer:
                 and not filename.startswith("<")
                 and filename != __file__  # the ASGI wrapper: the tracer's own, never the program's
             ):
-                frames.append((code.co_qualname, filename, frame.f_lineno, 1))
-            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-            if coro is None:
-                break
-        if frames:
-            frames.reverse()  # innermost first
-            self.w.await_at(start, ident, frames[:MAX_AWAIT_FRAMES])
+                frames.append((code.co_qualname, filename, key[i + 1], 1))
+        frames.reverse()
+        return frames[:MAX_AWAIT_FRAMES]
 
     # ---------------------------------------------------------------- stints
 
@@ -440,21 +499,33 @@ class Tracer:
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
     def run_handle(self, original, handle):
-        """The standard loop runs `handle` (Handle._run): a stint of the task it belongs to."""
-        if getattr(handle, "_callback", None) is self.lag_cb:
-            return original(handle)  # the tracer's own timer is no stint of the program
-        loop = getattr(handle, "_loop", None)
-        if loop is not self.lag_loop and loop is not None:
-            self.watch_loop(loop)
+        """The standard loop runs `handle` (Handle._run): a stint of the task whose step it is (and
+        where that task then suspends), else of the task that scheduled it."""
         try:
-            task, reason, owner = self.task_of(handle)
+            callback = handle._callback
+            if callback is self.lag_cb:
+                return original(handle)  # the tracer's own timer is no stint of the program
+            loop = handle._loop
+            if loop is not self.lag_loop and loop is not None:
+                self.watch_loop(loop)
+            owner = getattr(callback, "__self__", None)
+            task = self.task_ids.get(owner) if isinstance(owner, asyncio.Future) else None
+            if task is not None:
+                reason = REASON_PROMISE
+            else:
+                owner = None
+                task = self.scheduled.get(handle)
+                if task is not None:
+                    reason = REASON_TIMER if isinstance(handle, asyncio.TimerHandle) else REASON_RESUME
+                else:
+                    task, reason = 0, REASON_IO
         except Exception:
             return original(handle)  # the callback runs whatever the tracer's trouble
         return self.stint(task, reason, owner, original, (handle,))
 
     def run_scheduled(self, callback, scheduler, reason, args):
         """uvloop runs a callback handed to a patched call_soon / call_later / call_at: as in
-        task_of, a task's own step is that task's, anything else the scheduler's."""
+        run_handle, a task's own step is that task's, anything else the scheduler's."""
         try:
             owner = getattr(callback, "__self__", None)
             if owner is not None and isinstance(owner, asyncio.Future):
@@ -471,8 +542,9 @@ class Tracer:
         """Runs fn(*args) as a stint of `task`; after it, where `owner` (a task) suspended."""
         try:
             before = self.current
-            t = self.now()
-            self.w.run(t, task, reason)
+            t = _perf_counter() * 1000.0
+            w = self.w
+            w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
             self.current = task
             self.stint_start = t
             self.stint_task = task
@@ -484,12 +556,14 @@ class Tracer:
             return fn(*args)
         finally:
             try:
-                if owner is not None and not owner.done():
+                if owner is not None and task in self.await_tasks and not owner.done():
                     self.note_await(task, owner, t)
                 self.current = before
                 self.in_stint = False
                 self.seq += 1
-                self.w.idle(self.now())
+                w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
+                if len(w.buf) >= FLUSH_BYTES:
+                    w.flush()
                 if self.samples:
                     self.write_samples()
             except Exception:
@@ -797,8 +871,14 @@ def _install(tracer):
             def patched(self, *args, **kwargs):
                 handle = original(self, *args, **kwargs)
                 try:
-                    if _tracer is not None and _tracer.current != 0:
-                        _tracer.scheduled[handle] = _tracer.current
+                    tracer = _tracer
+                    # A task's own step is known by its callback (run_handle): nothing to keep for it.
+                    if (
+                        tracer is not None
+                        and tracer.current != 0
+                        and not isinstance(getattr(handle._callback, "__self__", None), asyncio.Task)
+                    ):
+                        tracer.scheduled[handle] = tracer.current
                 except Exception:
                     pass
                 return handle

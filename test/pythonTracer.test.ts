@@ -113,6 +113,28 @@ describe('the Python asyncio tracer', function () {
     }
   }
 
+  it('reads where tasks await for a budget of tasks a second: all of a task’s awaits or none', async () => {
+    const program = path.join(DIR, 'many_tasks.py');
+    const out = path.join(dir, 'many.looplens');
+    const result = await recordQuietly(out, PYTHON, program);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `total ${5 * ((399 * 400) / 2)}\n`);
+    const { timeline } = readTrace(out);
+    const steps = timeline.tasks.filter((t) => t.name === 'step');
+    assert.equal(steps.length, 2000);
+    const lines = new Map<number, number[]>();
+    for (const a of timeline.awaits) {
+      const line = a.frames[0]?.location?.line;
+      if (line !== undefined) lines.set(a.task, [...(lines.get(a.task) ?? []), line]);
+    }
+    const read = steps.filter((t) => lines.has(t.index));
+    // The burst (200) and what a second adds while they run; never the 2,000.
+    assert.ok(read.length >= 100 && read.length <= 600, `${read.length} tasks with awaits`);
+    const first = lineOf(program, 'first await');
+    const second = lineOf(program, 'second await');
+    for (const t of read) assert.deepEqual(lines.get(t.index), [first, second], `task ${t.id}`);
+  });
+
   it('changes neither output nor exit code, and ends its trace with the exit', async () => {
     const program = path.join(DIR, 'exits.py');
     const out = path.join(dir, 'exits.looplens');
