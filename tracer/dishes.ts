@@ -136,7 +136,7 @@ function taskSeed(task: Task): number {
  */
 export function willRun(o: object): void {
   const stamped = (o as Logged)[kIdx];
-  nextSeed = stamped !== undefined ? stamped >>> PLACE_SHIFT : 0;
+  nextSeed = stamped !== undefined ? stamped : 0;
 }
 function begin(entry: StintEntry): void {
   if (depth < MAX_NESTING) {
@@ -159,8 +159,12 @@ function begin(entry: StintEntry): void {
   foreignSettle = -1;
   how = entry;
   // The seed is hashed when the first record comes: most stints (a tick, a callback) log none.
-  seed = nextSeed;
-  makerShape = seed >>> MAKER_BITS;
+  // The place's 19 bits alone collide (two awaits of one stint, 1 in 1024 shapes): with the
+  // record's position in its stint, a place verdict learnt for one resumed function is not read
+  // for another (seed 924: a `new Promise` taken for an async call).
+  const place = nextSeed >>> PLACE_SHIFT;
+  seed = nextSeed === 0 ? 0 : mix(place, nextSeed & (LOG_MASK | ROOT_BIT)) | 1;
+  makerShape = place >>> MAKER_BITS;
   nextSeed = 0;
   hashed = false;
 }
@@ -315,23 +319,39 @@ function unwrap(w: number): void {
 }
 
 /**
- * What the stack said at a place, by place (a small table: a collision costs a look, 0 is "not
- * known"): one stack per place, and a server soon knows them all.
+ * What the stack said at a place, by place: one stack per place, and a server soon knows them all.
+ * A small open-addressed table (0 is "not known"): a key looks in PLACE_PROBES slots from its own,
+ * so places that share a slot are both kept — one pushed out costs a stack to learn again, and with
+ * the stacks rationed out a dish goes unseen (seed 957: an `afterGate()` call forgotten that way).
  */
-const PLACE_SLOTS = 1023;
+const PLACE_SLOTS = 4095;
+const PLACE_PROBES = 4;
 class PlaceVerdicts {
-  private readonly keys = new Int32Array(PLACE_SLOTS + 1);
-  private readonly verdicts = new Uint8Array(PLACE_SLOTS + 1);
+  private readonly keys = new Int32Array(PLACE_SLOTS + PLACE_PROBES);
+  private readonly verdicts = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
 
   get(key: number): number {
     const slot = key & PLACE_SLOTS;
-    return this.keys[slot] === key ? this.verdicts[slot] : 0;
+    for (let s = slot; s < slot + PLACE_PROBES; s++) {
+      const k = this.keys[s];
+      if (k === key) return this.verdicts[s];
+      if (k === 0) return 0;
+    }
+    return 0;
   }
 
   set<V extends number>(key: number, verdict: V): V {
     const slot = key & PLACE_SLOTS;
-    this.keys[slot] = key;
-    this.verdicts[slot] = verdict;
+    let at = slot + ((key >>> 12) & (PLACE_PROBES - 1)); // all full: one of them gives way
+    for (let s = slot; s < slot + PLACE_PROBES; s++) {
+      const k = this.keys[s];
+      if (k === key || k === 0) {
+        at = s;
+        break;
+      }
+    }
+    this.keys[at] = key;
+    this.verdicts[at] = verdict;
     return verdict;
   }
 }

@@ -127,9 +127,16 @@ function* smaller(program: Program): Generator<Program> {
 
 /**
  * The smallest program (by removing statements one at a time) that still fails in `mode`. Runs at
- * most `budget` programs.
+ * most `budget` programs. A failure that comes and goes with timing needs `tries` > 1: a candidate
+ * then fails if any of that many runs fails.
  */
-export async function shrink(program: Program, mode: Mode, dir: string, budget = 150): Promise<Program> {
+export async function shrink(
+  program: Program,
+  mode: Mode,
+  dir: string,
+  budget = 150,
+  tries = 1,
+): Promise<Program> {
   let best = program;
   let runs = 0;
   let progress = true;
@@ -137,13 +144,14 @@ export async function shrink(program: Program, mode: Mode, dir: string, budget =
     progress = false;
     for (const candidate of smaller(best)) {
       if (runs++ >= budget) break;
-      let result: TruthRun;
+      let fails = false;
       try {
-        result = await runTruth(candidate, mode, dir);
+        for (let t = 0; t < tries && !fails; t++)
+          fails = !isTrue((await runTruth(candidate, mode, dir)).comparison);
       } catch {
         continue; // a program that no longer runs is not a smaller failure
       }
-      if (!isTrue(result.comparison)) {
+      if (fails) {
         best = candidate;
         progress = true;
         break;
