@@ -528,15 +528,18 @@ class Tracer:
         run_handle, a task's own step is that task's, anything else the scheduler's."""
         try:
             owner = getattr(callback, "__self__", None)
-            if owner is not None and isinstance(owner, asyncio.Future):
-                ident = self.task_ids.get(owner)
-                if ident is not None:
-                    return self.stint(ident, REASON_PROMISE, owner, callback, args)
+            task = self.task_ids.get(owner) if isinstance(owner, asyncio.Future) else None
+            if task is not None:
+                reason = REASON_PROMISE
+            else:
+                owner = None
+                task = scheduler
+                if scheduler == 0:
+                    reason = REASON_IO
         except Exception:
-            return callback(*args)
-        if scheduler == 0:
-            return self.stint(0, REASON_IO, None, callback, args)
-        return self.stint(scheduler, reason, None, callback, args)
+            return callback(*args)  # the callback runs whatever the tracer's trouble
+        # Outside the try: an exception of the callback's own is the loop's to report, once.
+        return self.stint(task, reason, owner, callback, args)
 
     def stint(self, task, reason, owner, fn, args):
         """Runs fn(*args) as a stint of `task`; after it, where `owner` (a task) suspended."""
