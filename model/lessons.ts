@@ -144,6 +144,13 @@ function blockingCallLesson(
   };
 }
 
+/** Whether `task` is a request or the work of one (its descendant). */
+function underRequest(t: Timeline, task: Timeline['tasks'][number]): boolean {
+  for (let p: Timeline['tasks'][number] | undefined = task; p !== undefined; p = t.tasks[p.parent])
+    if (p.kind === 'request') return true;
+  return false;
+}
+
 function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: LessonOptions): void {
   const python = t.meta?.runtime.startsWith('python') === true;
   for (const block of t.blocks) {
@@ -184,6 +191,9 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     const where = blockLocation(block, task);
     if (where === null || !isUserFile(where.file)) continue;
     const hot = block.frames.find((f) => f.location !== null && f.location.line === where.line);
+    // Python runs a module's top level in the task that imports it (uvicorn loads the app inside its
+    // server's task): outside any request, that is start-up, as the main script's is.
+    if (python && hot?.name === '<module>' && !underRequest(t, task)) continue;
     const fn = hot !== undefined && hot.name !== '' && hot.name !== '(anonymous)' ? ` (in ${hot.name})` : '';
     const dur = fmt(block.durationMs);
     add(keyOf('cpuOnLoop', where), {

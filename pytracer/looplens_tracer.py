@@ -617,7 +617,12 @@ class Watchdog(threading.Thread):
         first = frame
         while frame is not None:
             filename = frame.f_code.co_filename
-            if not filename.startswith(_ASYNCIO_DIR) and "-packages" not in filename and not filename.startswith("<"):
+            if (
+                not filename.startswith(_ASYNCIO_DIR)
+                and "-packages" not in filename
+                and not filename.startswith("<")
+                and filename != __file__  # the tracer's own hooks, around the program's code
+            ):
                 return frame.f_code.co_qualname, filename, frame.f_lineno
             frame = frame.f_back
         if first is None:

@@ -213,6 +213,9 @@ for (const loop of LOOPS) {
       const sendEmail = lineOf('async def send_email');
       assert.ok(late.location.line > sendEmail && late.location.line <= sendEmail + 2, seen);
       for (const r of late.related) assert.equal(r.location.file, APP, seen);
+      // uvicorn imports the app (FastAPI's import alone takes a few hundred ms) in its server's task:
+      // start-up, no lesson.
+      assert.ok(!lessons.some((l) => l.location.line < lineOf('app = FastAPI()')), seen);
       // Nothing in the routes that behave: the thread ones, gather, the plain awaits.
       const quiet = [
         'def sync_endpoint',
