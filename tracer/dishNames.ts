@@ -37,7 +37,7 @@ export const verdicts = new Map<number, Verdict>();
 /** Verdicts remembered before the table starts over. */
 const MAX_VERDICTS = 4096;
 
-function remember(key: number, verdict: Verdict): void {
+export function remember(key: number, verdict: Verdict): void {
   if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
   verdicts.set(key, verdict);
   armed[key & ARM_MASK] = 0;
@@ -66,7 +66,16 @@ function isHookDispatch(file: string): boolean {
  * being made (`new Promise` shows as the runtime's frame first). Whose code that is — the user's,
  * named, or a library's — is the verdict for every dish made there.
  */
-export function learnAtCreation(key: number): void {
+/**
+ * What the stack said of a root when it was made (learnAtCreation), by its index in the stint's log:
+ * it holds for that root only; settle (dishSort.ts) remembers it for the dish's place if the root
+ * turns out to make one. (Two places can start alike — two functions' `for await` over the same
+ * stream, resumed by the stream's own promises in one task, seed 521 — so what is learnt when a
+ * root is made at a place is not yet the place's.)
+ */
+export const learntAt = new Map<number, Verdict>();
+
+export function learnAtCreation(key: number, index: number): void {
   armed[key & ARM_MASK] = 0;
   const frames = captureChain(learnAtCreation);
   if (frames === null) return;
@@ -78,7 +87,7 @@ export function learnAtCreation(key: number): void {
   const maker = frames[i];
   if (maker === undefined) return;
   const ownCode = !maker.internal && !maker.library;
-  remember(key, ownCode ? maker.fn : LIBRARY);
+  learntAt.set(index, ownCode ? maker.fn : LIBRARY);
 }
 
 interface Naming {

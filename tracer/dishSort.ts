@@ -6,7 +6,7 @@
  * Runs inside hooks: no I/O, no throwing (dishes.ts catches).
  */
 import { TaskFlags, TaskKind } from '../protocol/format';
-import { CombinatorCall, LIBRARY, arm, verdicts, wantName } from './dishNames';
+import { CombinatorCall, LIBRARY, arm, learntAt, remember, verdicts, wantName } from './dishNames';
 import { Task, now } from './engine';
 import { newTask, reparentTask } from './tasks';
 import { Logged, Slot, kDish, kTag, mix } from './marks';
@@ -28,6 +28,8 @@ export interface Segment {
   start: number;
   end: number;
   shape: number;
+  /** The place hash after its last record (see dishes.ts). */
+  hash: number;
   how: StintEntry;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
@@ -97,18 +99,27 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   };
   for (const d of dishes) {
     const call = d.comb !== -1 ? (logParent[at + d.comb] as CombinatorCall) : null;
-    const key = logHash[at + d.origin];
-    const verdict = verdicts.get(key);
+    // A dish's place: where its call was made and what the call did before it returned (the hash
+    // at its extent's end). Two places that start alike (seed 521) are told apart by the calls.
+    const first = at + d.origin;
+    const key = mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
+    let verdict = verdicts.get(key);
+    const learnt = learntAt.get(first);
+    if (verdict === undefined && learnt !== undefined) {
+      verdict = learnt;
+      remember(key, learnt);
+    }
     if (verdict === LIBRARY && call === null) {
       made.push(null);
       continue;
     }
     const parent = d.parent === -1 ? task : around(d.parent);
-    const known = typeof verdict === 'string' && verdict !== '';
+    const name = typeof verdict === 'string' && verdict !== '' ? verdict : null;
+    const known = name !== null;
     const dish = newTask(
       TaskKind.Other,
       parent,
-      known ? verdict : call !== null ? `${call.name}[${d.index}]` : 'async call',
+      name !== null ? name : call !== null ? `${call.name}[${d.index}]` : 'async call',
       call !== null
         ? // A member of a library's combinator is the program's only once named after its function.
           TaskFlags.Concurrent | (call.byLibrary && !known ? TaskFlags.Provisional : 0)
@@ -121,7 +132,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
     if (verdict === undefined) {
       wantName(dish, call, key);
-      arm(key);
+      arm(logHash[first]);
     }
   }
   for (let i = at; i < seg.end; i++) {

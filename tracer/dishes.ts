@@ -16,6 +16,7 @@ import {
   countTries,
   forget,
   learnAtCreation,
+  learntAt,
   triedCount,
 } from './dishNames';
 import { Segment, settle } from './dishSort';
@@ -171,7 +172,7 @@ function begin(entry: StintEntry): void {
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, how, indexOf };
+  return { start: segStart, end: n, shape, hash, how, indexOf };
 }
 
 function end(task: Task): void {
@@ -199,6 +200,7 @@ function end(task: Task): void {
     logObj[i] = undefined;
     logParent[i] = undefined;
   }
+  if (learntAt.size > 0) for (const i of learntAt.keys()) if (i >= segStart) learntAt.delete(i);
   n = segStart;
   restore();
 }
@@ -237,6 +239,7 @@ export function resetLog(): void {
     logObj[i] = undefined;
     logParent[i] = undefined;
   }
+  learntAt.clear();
   n = 0;
   segStart = 0;
   open = 0;
@@ -262,7 +265,7 @@ export function logRoot(p: object): number {
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is.
-  if (armed[hash & ARM_MASK] === (hash | 1)) learnAtCreation(hash);
+  if (armed[hash & ARM_MASK] === (hash | 1)) learnAtCreation(hash, n);
   advance(LogKind.Root);
   n++;
   open++;

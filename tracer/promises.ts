@@ -54,7 +54,11 @@ const ENTERED = 1;
 const JOB = 2;
 /** Thenable jobs open now. */
 let jobs = 0;
-/** The stint now open was entered by a continuation (not by a callback the runtime called). */
+/**
+ * The stint now open was entered by a continuation (not by a callback the runtime called) of the
+ * task's own work: one tagged with the task itself, not with a dish folded into it (a library's
+ * call nobody awaited, whose code — a stream driving the program's generator — names nothing).
+ */
 let inContinuation = false;
 /** The promise whose reaction runs now. */
 let running: Promise<unknown> | null = null;
@@ -139,7 +143,7 @@ function before(promise: Promise<unknown>): void {
   willRun(p);
   enter(task, continuationReason(time), true, time);
   if (flags === JOB) jobs++;
-  inContinuation = true;
+  inContinuation = record!.task === task;
   running = promise;
   entered[opened++] = ENTERED | flags;
 }
