@@ -322,70 +322,104 @@ function unwrap(w: number): void {
 }
 
 /**
- * What the stack said at a place, by place: one stack per place, and a server soon knows them all.
- * A small open-addressed table (0 is "not known"): a key looks in PLACE_PROBES slots from its own,
- * so places that share a slot are both kept — one pushed out costs a stack to learn again, and with
- * the stacks rationed out a dish goes unseen (seed 957: an `afterGate()` call forgotten that way).
+ * What the stack said at a place, by place: a server runs the same code paths over and over, so a
+ * few stacks per place serve every call made there. A small open-addressed table (0 is "not
+ * known"): a key looks in PLACE_PROBES slots from its own, so places that share a slot are both
+ * kept — one pushed out costs stacks to learn again, and with the stacks rationed out a dish goes
+ * unseen (seed 957: an `afterGate()` call forgotten that way).
+ *
+ * A place is the records logged so far, and what comes next there can still differ with the
+ * program's data: after a `for await` resumes, the loop's body makes the iterator's `new Promise`,
+ * its exit calls a function (seed 1606). So a place's verdict is trusted only once CONFIRMATIONS
+ * stacks agreed on it; one that disagrees makes the place ambiguous, looked at every time (while
+ * stacks last; then, like a place not yet confirmed, it says what it said last, or nothing).
  */
 const PLACE_SLOTS = 4095;
 const PLACE_PROBES = 4;
+const CONFIRMATIONS = 4;
+const AMBIGUOUS = 0xff;
 class PlaceVerdicts {
   private readonly keys = new Int32Array(PLACE_SLOTS + PLACE_PROBES);
   private readonly verdicts = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
+  private readonly agreed = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
 
-  get(key: number): number {
+  private slotOf(key: number): number {
     const slot = key & PLACE_SLOTS;
     for (let s = slot; s < slot + PLACE_PROBES; s++) {
       const k = this.keys[s];
-      if (k === key) return this.verdicts[s];
-      if (k === 0) return 0;
+      if (k === key) return s;
+      if (k === 0) return -1;
     }
-    return 0;
+    return -1;
   }
 
+  /** The verdict at `key` once enough stacks agreed on it; else 0 (take a look). */
+  trusted(key: number): number {
+    const s = this.slotOf(key);
+    return s !== -1 && this.agreed[s] >= CONFIRMATIONS && this.verdicts[s] !== AMBIGUOUS
+      ? this.verdicts[s]
+      : 0;
+  }
+
+  /** The last verdict at `key`, trusted or not (0: none, or the place is ambiguous). */
+  latest(key: number): number {
+    const s = this.slotOf(key);
+    return s !== -1 && this.verdicts[s] !== AMBIGUOUS ? this.verdicts[s] : 0;
+  }
+
+  /** A stack said `verdict` at `key`: it agrees with what was said there before, or not. */
   set<V extends number>(key: number, verdict: V): V {
     const slot = key & PLACE_SLOTS;
     let at = slot + ((key >>> 12) & (PLACE_PROBES - 1)); // all full: one of them gives way
     for (let s = slot; s < slot + PLACE_PROBES; s++) {
       const k = this.keys[s];
-      if (k === key || k === 0) {
+      if (k === key) {
+        if (this.verdicts[s] === verdict) {
+          if (this.agreed[s] < CONFIRMATIONS) this.agreed[s]++;
+        } else {
+          this.verdicts[s] = AMBIGUOUS;
+        }
+        return verdict;
+      }
+      if (k === 0) {
         at = s;
         break;
       }
     }
     this.keys[at] = key;
     this.verdicts[at] = verdict;
+    this.agreed[at] = 1;
     return verdict;
   }
 }
 
 /**
  * How the promise being made from record `j` (unconsumed, of this segment) is made: by an `await`
- * or by a promise method, learnt once per place from the stack (the method shows as the runtime's
+ * or by a promise method, learnt per place from a few stacks (the method shows as the runtime's
  * own frame on top). Unknown when rationed out.
  */
 const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
-  const known = madePlaces.get(key);
+  const known = madePlaces.trusted(key);
   if (known !== 0) return known;
   const method = madeByPromiseMethod(logDerived);
-  if (method === null) return Made.Unknown;
+  if (method === null) return madePlaces.latest(key);
   return madePlaces.set(key, method ? Made.ByMethod : Made.ByAwait);
 }
 
 /**
  * What makes the root being logged now: the runtime (`new Promise`, whose executor returns before
- * its maker goes on) or an async function entered (which runs on) — learnt once per place from the
- * stack, like `madeHow`. Unknown when rationed out.
+ * its maker goes on) or an async function entered (which runs on) — learnt per place from a few
+ * stacks, like `madeHow`. Unknown when rationed out and not yet seen.
  */
 const rootPlaces = new PlaceVerdicts();
 function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
-  const known = rootPlaces.get(key);
+  const known = rootPlaces.trusted(key);
   if (known !== 0) return known;
   const runtime = madeByRuntime(logRoot);
-  if (runtime === null) return Rooted.Unknown;
+  if (runtime === null) return rootPlaces.latest(key);
   return rootPlaces.set(key, runtime ? Rooted.ByRuntime : Rooted.ByCall);
 }
 
@@ -461,7 +495,7 @@ export function logCombinator(
   if (!hashed) startHash();
   const key = mix(hash, LogKind.Comb) | 1;
   const by =
-    byLibrary === null ? combPlaces.get(key) : combPlaces.set(key, byLibrary ? BY_LIBRARY : BY_PROGRAM);
+    byLibrary === null ? combPlaces.latest(key) : combPlaces.set(key, byLibrary ? BY_LIBRARY : BY_PROGRAM);
   const call: CombinatorCall = { name, where, byLibrary: by === BY_LIBRARY };
   logObj[n] = members.slice();
   logParent[n] = call;
