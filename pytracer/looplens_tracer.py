@@ -75,6 +75,11 @@ MAX_AWAIT_TASKS = 50000
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
 _perf_counter = time.perf_counter
+# Read on every callback the loop runs: looked up once. A WeakKeyDictionary's own get() is Python
+# code around a dict of weak references; the hot path reads that dict (`.data`) directly.
+_ref = weakref.ref
+_Future = asyncio.Future
+_TimerHandle = asyncio.TimerHandle
 
 
 async def _probe_coroutine():
@@ -509,14 +514,14 @@ class Tracer:
             if loop is not self.lag_loop and loop is not None:
                 self.watch_loop(loop)
             owner = getattr(callback, "__self__", None)
-            task = self.task_ids.get(owner) if isinstance(owner, asyncio.Future) else None
+            task = self.task_ids.data.get(_ref(owner)) if isinstance(owner, _Future) else None
             if task is not None:
                 reason = REASON_PROMISE
             else:
                 owner = None
-                task = self.scheduled.get(handle)
+                task = self.scheduled.data.get(_ref(handle))
                 if task is not None:
-                    reason = REASON_TIMER if isinstance(handle, asyncio.TimerHandle) else REASON_RESUME
+                    reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
                 else:
                     task, reason = 0, REASON_IO
         except Exception:
@@ -528,7 +533,7 @@ class Tracer:
         run_handle, a task's own step is that task's, anything else the scheduler's."""
         try:
             owner = getattr(callback, "__self__", None)
-            task = self.task_ids.get(owner) if isinstance(owner, asyncio.Future) else None
+            task = self.task_ids.data.get(_ref(owner)) if isinstance(owner, _Future) else None
             if task is not None:
                 reason = REASON_PROMISE
             else:
