@@ -403,8 +403,11 @@ function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
   const known = madePlaces.trusted(key);
   if (known !== 0) return known;
-  const method = madeByPromiseMethod(logDerived);
-  if (method === null) return madePlaces.latest(key);
+  // A place seen before is looked at again on a budget of its own: confirming it never starves a
+  // place seen for the first time.
+  const latest = madePlaces.latest(key);
+  const method = madeByPromiseMethod(logDerived, latest !== 0);
+  if (method === null) return latest;
   return madePlaces.set(key, method ? Made.ByMethod : Made.ByAwait);
 }
 
@@ -418,8 +421,9 @@ function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
   const known = rootPlaces.trusted(key);
   if (known !== 0) return known;
-  const runtime = madeByRuntime(logRoot);
-  if (runtime === null) return rootPlaces.latest(key);
+  const latest = rootPlaces.latest(key);
+  const runtime = madeByRuntime(logRoot, latest !== 0);
+  if (runtime === null) return latest;
   return rootPlaces.set(key, runtime ? Rooted.ByRuntime : Rooted.ByCall);
 }
 

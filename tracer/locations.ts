@@ -132,6 +132,11 @@ const awaitTime = new TimeBudget(AWAIT_MS_PER_SECOND, AWAIT_BURST_MS);
 const methods = new Ration();
 /** Whether a root promise was made by the runtime or by entering an async function: its own budget. */
 const roots = new Ration();
+/**
+ * A second look at a place already seen (dishes.ts confirms what a place's stacks say): a budget of
+ * its own, so that confirming never starves a place seen for the first time, nor waits for one.
+ */
+const confirmations = new Ration();
 
 /** Sets the files to skip (the tracer's own) and the capture rate (creations; awaits get a share). */
 export function configureLocations(ownFile: string, perSecond: number): void {
@@ -141,6 +146,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   chains.set(perSecond * CHAIN_SHARE, perSecond * CHAIN_SHARE * CHAIN_BURST_SECONDS);
   methods.set(perSecond * METHOD_SHARE);
   roots.set(perSecond * METHOD_SHARE);
+  confirmations.set(perSecond * METHOD_SHARE);
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
@@ -277,10 +283,11 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
 /**
  * Whether the promise being made now (in a promise hook called from `skip`) is made by a method of
  * Promise.prototype (`.then`, `.catch`, `.finally`: the runtime's own frame is on top) rather than
- * by an `await` (the awaiting function is on top). Null when rationed out.
+ * by an `await` (the awaiting function is on top). Null when rationed out (`again`: a place seen
+ * before, looked at on the confirmations' budget).
  */
-export function madeByPromiseMethod(skip: (...args: never[]) => unknown): boolean | null {
-  const maker = makerFrame(skip, methods);
+export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again = false): boolean | null {
+  const maker = makerFrame(skip, again ? confirmations : methods);
   if (maker === null) return null;
   if ((frameFile(maker) ?? '') !== '') return false;
   const fn = frameFunctionName(maker);
@@ -291,10 +298,10 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown): boolea
  * Whether the promise being made now (in a promise hook called from `skip`) is made by the runtime
  * — `new Promise` (the Promise constructor's own frame is on top), `Promise.resolve`, a builtin —
  * rather than by entering an async function (the function's own frame is on top: its body runs
- * next). Null when rationed out.
+ * next). Null when rationed out (`again`: as for madeByPromiseMethod).
  */
-export function madeByRuntime(skip: (...args: never[]) => unknown): boolean | null {
-  const maker = makerFrame(skip, roots);
+export function madeByRuntime(skip: (...args: never[]) => unknown, again = false): boolean | null {
+  const maker = makerFrame(skip, again ? confirmations : roots);
   return maker === null ? null : (frameFile(maker) ?? '') === '';
 }
 
