@@ -503,6 +503,15 @@ class Tracer:
         at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
+    def step_of(self, callback):
+        """The task whose own step (or wakeup) a loop callback is, and its id; else (None, None)."""
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, _Future):
+            task = self.task_ids.data.get(_ref(owner))
+            if task is not None:
+                return owner, task
+        return None, None
+
     def run_handle(self, original, handle):
         """The standard loop runs `handle` (Handle._run): a stint of the task whose step it is (and
         where that task then suspends), else of the task that scheduled it."""
@@ -513,12 +522,10 @@ class Tracer:
             loop = handle._loop
             if loop is not self.lag_loop and loop is not None:
                 self.watch_loop(loop)
-            owner = getattr(callback, "__self__", None)
-            task = self.task_ids.data.get(_ref(owner)) if isinstance(owner, _Future) else None
+            owner, task = self.step_of(callback)
             if task is not None:
                 reason = REASON_PROMISE
             else:
-                owner = None
                 task = self.scheduled.data.get(_ref(handle))
                 if task is not None:
                     reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
@@ -532,12 +539,10 @@ class Tracer:
         """uvloop runs a callback handed to a patched call_soon / call_later / call_at: as in
         run_handle, a task's own step is that task's, anything else the scheduler's."""
         try:
-            owner = getattr(callback, "__self__", None)
-            task = self.task_ids.data.get(_ref(owner)) if isinstance(owner, _Future) else None
+            owner, task = self.step_of(callback)
             if task is not None:
                 reason = REASON_PROMISE
             else:
-                owner = None
                 task = scheduler
                 if scheduler == 0:
                     reason = REASON_IO
