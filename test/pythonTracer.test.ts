@@ -26,6 +26,11 @@ function pythonEnv(options: unknown): NodeJS.ProcessEnv {
   };
 }
 
+/** Runs a Python program with the tracer loaded as `looplens record` loads it, given its options. */
+function runTraced(program: string, options: unknown): ReturnType<typeof run> {
+  return run(PYTHON, [program], { env: pythonEnv(options) });
+}
+
 function lineOf(file: string, marker: string): number {
   const index = fs
     .readFileSync(file, 'utf8')
@@ -143,9 +148,7 @@ describe('the Python asyncio tracer', function () {
     const out = path.join(dir, 'exits.looplens');
     const plain = await run(PYTHON, [program]);
     // The preload as `looplens record` sets it, without the command line's own message.
-    const traced = await run(PYTHON, [program], {
-      env: pythonEnv({ out }),
-    });
+    const traced = await runTraced(program, { out });
     assert.equal(plain.code, 3);
     assert.equal(traced.code, 3, traced.stderr);
     assert.equal(traced.stdout, plain.stdout);
@@ -164,9 +167,7 @@ describe('the Python asyncio tracer', function () {
       '{"out": 7}',
       `{"out": "${path.join(dir, 'no', 'such', 'dir', 'x')}"}`,
     ]) {
-      const traced = await run(PYTHON, [program], {
-        env: pythonEnv(options),
-      });
+      const traced = await runTraced(program, options);
       assert.deepEqual(
         [traced.code, traced.stdout, traced.stderr],
         [plain.code, plain.stdout, plain.stderr],
@@ -188,9 +189,7 @@ describe('the Python asyncio tracer', function () {
       visitor: () => timeline,
     });
     try {
-      const result = await run(PYTHON, [program], {
-        env: pythonEnv(server.tracerOptions({})),
-      });
+      const result = await runTraced(program, server.tracerOptions({}));
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'served 3\n');
       await waitFor(() => (timeline.endInfo !== null ? true : undefined), 10_000, 'the END record');
@@ -209,9 +208,7 @@ describe('the Python asyncio tracer', function () {
     const server = await TraceServer.start({ accept: () => false, visitor: () => new Timeline() });
     try {
       const plain = await run(PYTHON, [program]);
-      const traced = await run(PYTHON, [program], {
-        env: pythonEnv(server.tracerOptions({})),
-      });
+      const traced = await runTraced(program, server.tracerOptions({}));
       assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
     } finally {
       await server.close();
@@ -239,9 +236,7 @@ describe('the Python asyncio tracer', function () {
     const program = path.join(DIR, 'forks.py');
     const out = path.join(dir, 'forks.looplens');
     const plain = await run(PYTHON, [program]);
-    const traced = await run(PYTHON, [program], {
-      env: pythonEnv({ out }),
-    });
+    const traced = await runTraced(program, { out });
     assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
     // Whole: a child's bytes in the file would break a chunk (read as unfinished, damaged there).
     const { timeline, unfinished } = readTrace(out);
