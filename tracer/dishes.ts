@@ -112,7 +112,10 @@ function startHash(): void {
   const base = mix(0x811c9dc5, how);
   const task = current;
   shape = task === null ? base : mix(base, taskSeed(task));
-  hash = mix(shape, seed);
+  // The place's 19 bits alone collide (two awaits of one stint, 1 in 1024 shapes): with the
+  // record's position in its stint, a place verdict learnt for one resumed function is not read
+  // for another (seed 924: a `new Promise` taken for an async call).
+  hash = mix(shape, seed === 0 ? 0 : mix(seed >>> PLACE_SHIFT, seed & (LOG_MASK | ROOT_BIT)) | 1);
 }
 
 /**
@@ -159,13 +162,10 @@ function begin(entry: StintEntry): void {
   tails = 0;
   foreignSettle = -1;
   how = entry;
-  // The seed is hashed when the first record comes: most stints (a tick, a callback) log none.
-  // The place's 19 bits alone collide (two awaits of one stint, 1 in 1024 shapes): with the
-  // record's position in its stint, a place verdict learnt for one resumed function is not read
-  // for another (seed 924: a `new Promise` taken for an async call).
-  const place = nextSeed >>> PLACE_SHIFT;
-  seed = nextSeed === 0 ? 0 : mix(place, nextSeed & (LOG_MASK | ROOT_BIT)) | 1;
-  makerShape = place >>> MAKER_BITS;
+  // The seed is hashed when the first record comes (startHash): most stints (a tick, a callback)
+  // log none.
+  seed = nextSeed;
+  makerShape = nextSeed >>> (PLACE_SHIFT + MAKER_BITS);
   nextSeed = 0;
   hashed = false;
 }
@@ -342,6 +342,8 @@ class PlaceVerdicts {
   private readonly keys = new Int32Array(PLACE_SLOTS + PLACE_PROBES);
   private readonly verdicts = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
   private readonly agreed = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
+  /** The verdict once confirmed, else 0: what `trusted` reads (a busy server's every record). */
+  private readonly confirmed = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
 
   private slotOf(key: number): number {
     const slot = key & PLACE_SLOTS;
@@ -355,10 +357,10 @@ class PlaceVerdicts {
 
   /** The verdict at `key` once enough stacks agreed on it; else 0 (take a look). */
   trusted(key: number): number {
+    const slot = key & PLACE_SLOTS;
+    if (this.keys[slot] === key) return this.confirmed[slot];
     const s = this.slotOf(key);
-    return s !== -1 && this.agreed[s] >= CONFIRMATIONS && this.verdicts[s] !== AMBIGUOUS
-      ? this.verdicts[s]
-      : 0;
+    return s === -1 ? 0 : this.confirmed[s];
   }
 
   /** The last verdict at `key`, trusted or not (0: none, or the place is ambiguous). */
@@ -375,9 +377,10 @@ class PlaceVerdicts {
       const k = this.keys[s];
       if (k === key) {
         if (this.verdicts[s] === verdict) {
-          if (this.agreed[s] < CONFIRMATIONS) this.agreed[s]++;
+          if (this.agreed[s] < CONFIRMATIONS && ++this.agreed[s] === CONFIRMATIONS) this.confirmed[s] = verdict;
         } else {
           this.verdicts[s] = AMBIGUOUS;
+          this.confirmed[s] = 0;
         }
         return verdict;
       }
@@ -389,6 +392,7 @@ class PlaceVerdicts {
     this.keys[at] = key;
     this.verdicts[at] = verdict;
     this.agreed[at] = 1;
+    this.confirmed[at] = 0;
     return verdict;
   }
 }

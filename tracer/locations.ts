@@ -56,8 +56,15 @@ const AWAIT_BURST_MS = 20;
 /** Captures that name dishes get this share, and may spend this many seconds of it at once. */
 const CHAIN_SHARE = 0.4;
 const CHAIN_BURST_SECONDS = 5;
-/** Captures that tell an `await` from a promise method (once per place: a server soon knows them all). */
+/**
+ * Captures that tell an `await` from a promise method, or a call from `new Promise` (a few per
+ * place: a server soon knows them all), and how many seconds of them may go at once: a program
+ * that starts, or a task that first runs code (every place a dish's code passes is new to it), sees
+ * hundreds of new places in a few milliseconds, and a place left unknown can cost a dish its lane
+ * (seeds 1895 and 1983: a fire-and-forget call inside a combinator's member, unseen after 200).
+ */
 const METHOD_SHARE = 1;
+const METHOD_BURST_SECONDS = 2;
 
 let tracerFile = '';
 
@@ -144,8 +151,8 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   creations.set(perSecond);
   awaits.set(perSecond * AWAIT_SHARE);
   chains.set(perSecond * CHAIN_SHARE, perSecond * CHAIN_SHARE * CHAIN_BURST_SECONDS);
-  methods.set(perSecond * METHOD_SHARE);
-  roots.set(perSecond * METHOD_SHARE);
+  methods.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
+  roots.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   confirmations.set(perSecond * METHOD_SHARE);
 }
 
