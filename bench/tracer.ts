@@ -17,7 +17,9 @@
  * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js),
  * --floor (also measure what the mechanism itself costs on this Node, in the same rounds: V8's promise
  * hooks doing nothing, and hooks that only tag each promise with its task and read the clock around
- * each continuation — the least any per-task tracer built on them does; bench/floor/)
+ * each continuation — the least any per-task tracer built on them does; bench/floor/),
+ * --against path/to/tracer.js (also measure another build, an earlier commit's say, in the same
+ * rounds and with the same options: "the cost must not rise" compared on one noisy machine at once)
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -47,13 +49,30 @@ const MODE = arg('--mode', 'fast') as 'fast' | 'full';
 /** Another build of the tracer to measure (an earlier commit's, say): --tracer path/to/tracer.js */
 const tracer = path.resolve(arg('--tracer', path.join(root, 'dist', 'tracer.js')));
 const CONNECTIONS = 50;
-/** Preloads that stand for the floor of the mechanism (see --floor), by the name the table prints. */
-const FLOORS: Record<string, string> = process.argv.includes('--floor')
-  ? {
-      'empty promise hooks': path.join(__dirname, 'floor', 'promiseHooks.js'),
-      'tag + clock only': path.join(__dirname, 'floor', 'tagAndClock.js'),
-    }
-  : {};
+/**
+ * Other preloads measured in the same rounds, by the name the table prints: the stand-ins for the
+ * floor of the mechanism (--floor), and another build of the tracer (--against), which gets the
+ * tracer's options.
+ */
+const FLOORS: Record<string, { file: string; tracer: boolean }> = {};
+if (process.argv.includes('--floor')) {
+  FLOORS['floor, empty promise hooks'] = {
+    file: path.join(__dirname, 'floor', 'promiseHooks.js'),
+    tracer: false,
+  };
+  FLOORS['floor, tag + clock only'] = {
+    file: path.join(__dirname, 'floor', 'tagAndClock.js'),
+    tracer: false,
+  };
+}
+const against = arg('--against', '');
+if (against !== '') {
+  if (!fs.existsSync(against)) {
+    process.stderr.write(`bench:tracer: --against ${against}: no such file (give a built tracer.js)\n`);
+    process.exit(2);
+  }
+  FLOORS[`tracer ${path.resolve(against)}`] = { file: path.resolve(against), tracer: true };
+}
 
 /** A server to measure: its script, the route the load asks for, what it needs to run. */
 interface Case {
@@ -329,8 +348,10 @@ async function runOnce(
       delete env.LOOPLENS_OPTIONS;
     }
   } else if (floor !== null) {
-    env.NODE_OPTIONS = `--require ${FLOORS[floor]}`;
-    delete env.LOOPLENS_OPTIONS;
+    env.NODE_OPTIONS = `--require ${FLOORS[floor].file}`;
+    if (FLOORS[floor].tracer)
+      env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50, mode: MODE }));
+    else delete env.LOOPLENS_OPTIONS;
   } else if (traced) {
     env.NODE_OPTIONS = `--require ${tracer}`;
     env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50, mode: MODE }));
@@ -489,7 +510,7 @@ async function main(): Promise<void> {
             `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
         );
       }
-      // The floor stand-ins are Node preloads.
+      // The floor stand-ins and the other build are Node preloads.
       for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
         const r = await runOnce(server, c, false, halfRate, counts, floor);
         floorRuns.push(r);
@@ -548,7 +569,7 @@ async function main(): Promise<void> {
     );
     for (const [floor, f] of Object.entries(floors)) {
       table.push(
-        `${''.padEnd(4)}floor, ${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}`,
+        `${''.padEnd(4)}${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}`,
       );
     }
   }
