@@ -99,6 +99,12 @@ interface Naming {
   tried: boolean;
   /** That stint ran only the runtime's code for the dish (its function awaiting it). */
   quiet: boolean;
+  /**
+   * The dish's call entered a function of the program's own (seen when it was made): a chain whose
+   * outermost function is a library's or Node's is then theirs, run for the dish (a stream's
+   * reader driving the dish's generator), not the dish's function.
+   */
+  program: boolean;
 }
 
 /** Dishes still to be named. */
@@ -115,9 +121,9 @@ const NAME_TRIES = 10;
 const QUIET_TRY = 0.25;
 const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
 
-export function wantName(task: Task, combinator: CombinatorCall | null, key: number): void {
+export function wantName(task: Task, combinator: CombinatorCall | null, key: number, program: boolean): void {
   task.unnamed = true;
-  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false });
+  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program });
 }
 
 export function forget(task: Task): void {
@@ -181,6 +187,10 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   if (frame.fn === '' && naming.combinator === null && !frame.library && !frame.internal) return;
   // A thenable's `then`, called by the runtime in a job of its own, is no dish's function.
   if (frame.fn === 'then' && !frames.some((f) => f.async)) return;
+  if ((frame.library || frame.internal) && naming.program) {
+    naming.quiet = true;
+    return;
+  }
   forget(task);
   const verdict: Verdict = frame.library || frame.internal ? LIBRARY : frame.fn;
   remember(naming.key, verdict);

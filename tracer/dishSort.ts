@@ -20,6 +20,7 @@ import {
   logObj,
   logParent,
   logRooted,
+  Rooted,
 } from './stintLog';
 import { findDishes } from './stintParse';
 
@@ -131,7 +132,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
     if (verdict === undefined) {
-      wantName(dish, call, key);
+      wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);
     }
   }

@@ -8,7 +8,7 @@
  */
 import { Task, current, setSegmentHandlers, taskOf } from './engine';
 import { foldTask } from './tasks';
-import { CodeLocation, madeByPromiseMethod, madeByRuntime } from './locations';
+import { CodeLocation, madeByPromiseMethod, rootMaker } from './locations';
 import {
   ARM_MASK,
   CombinatorCall,
@@ -377,7 +377,8 @@ class PlaceVerdicts {
       const k = this.keys[s];
       if (k === key) {
         if (this.verdicts[s] === verdict) {
-          if (this.agreed[s] < CONFIRMATIONS && ++this.agreed[s] === CONFIRMATIONS) this.confirmed[s] = verdict;
+          if (this.agreed[s] < CONFIRMATIONS && ++this.agreed[s] === CONFIRMATIONS)
+            this.confirmed[s] = verdict;
         } else {
           this.verdicts[s] = AMBIGUOUS;
           this.confirmed[s] = 0;
@@ -417,8 +418,9 @@ function madeHow(j: number): Made {
 
 /**
  * What makes the root being logged now: the runtime (`new Promise`, whose executor returns before
- * its maker goes on) or an async function entered (which runs on) — learnt per place from a few
- * stacks, like `madeHow`. Unknown when rationed out and not yet seen.
+ * its maker goes on), an async function entered (which runs on; the program's, or Node's own), or
+ * the module loader evaluating a module — learnt per place from a few stacks, like `madeHow`.
+ * Unknown when rationed out and not yet seen.
  */
 const rootPlaces = new PlaceVerdicts();
 function rootedHow(): Rooted {
@@ -426,9 +428,9 @@ function rootedHow(): Rooted {
   const known = rootPlaces.trusted(key);
   if (known !== 0) return known;
   const latest = rootPlaces.latest(key);
-  const runtime = madeByRuntime(logRoot, latest !== 0);
-  if (runtime === null) return latest;
-  return rootPlaces.set(key, runtime ? Rooted.ByRuntime : Rooted.ByCall);
+  const maker = rootMaker(logRoot, latest !== 0);
+  if (maker === null) return latest;
+  return rootPlaces.set(key, maker);
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */

@@ -9,6 +9,7 @@
 import * as nodeModule from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
+import { Rooted } from './stintLog';
 
 /** A source location as captured from a stack (file, 1-based line and column), with what the frame said. */
 export interface CodeLocation extends SourceLocation {
@@ -302,14 +303,20 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
 }
 
 /**
- * Whether the promise being made now (in a promise hook called from `skip`) is made by the runtime
+ * What makes the root promise being made now (in a promise hook called from `skip`): the runtime
  * — `new Promise` (the Promise constructor's own frame is on top), `Promise.resolve`, a builtin —
- * rather than by entering an async function (the function's own frame is on top: its body runs
- * next). Null when rationed out (`again`: as for madeByPromiseMethod).
+ * or entering an async function (the function's own frame is on top: its body runs next), the
+ * program's or one of Node's own or a library's; or Node's ES module loader evaluating a module's
+ * body. Null when rationed out (`again`: as for madeByPromiseMethod).
  */
-export function madeByRuntime(skip: (...args: never[]) => unknown, again = false): boolean | null {
+export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
   const maker = makerFrame(skip, again ? confirmations : roots);
-  return maker === null ? null : (frameFile(maker) ?? '') === '';
+  if (maker === null) return null;
+  const file = frameFile(maker) ?? '';
+  if (file === '') return Rooted.ByRuntime;
+  if (file.startsWith('node:'))
+    return file === 'node:internal/modules/esm/module_job' ? Rooted.Module : Rooted.ByLibrary;
+  return isLibrary(file) ? Rooted.ByLibrary : Rooted.ByCall;
 }
 
 /**

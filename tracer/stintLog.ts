@@ -89,6 +89,18 @@ export const enum Rooted {
   ByRuntime = 1,
   /** Entering an async function: its body runs on, in the stint, until its first await or return. */
   ByCall = 2,
+  /**
+   * Entering an async function of Node's own (the ES module loader's, `fs.promises`') or of a
+   * library (in node_modules: got's request, a pool's): parsed as a call, never a dish by itself —
+   * its work is the runtime's or the library's, in the lane of the code that asked for it.
+   */
+  ByLibrary = 3,
+  /**
+   * An ES module's body being evaluated (Node's loader runs it as an async function): parsed as a
+   * call; what it calls at its top level is the script's own work, as at a CommonJS script's top
+   * level (`main();` as a module's last line stays in the script's lane).
+   */
+  Module = 4,
 }
 export const logRooted = new Uint8Array(MAX_LOG);
 /**

@@ -213,7 +213,7 @@ export function parse(
             stack[top] > k &&
             logUsed[stack[top]] === 0 &&
             isOpen[stack[top]] === 1 &&
-            logRooted[stack[top]] !== Rooted.ByCall
+            logRooted[stack[top]] < Rooted.ByCall
           ) {
             const r = stack[top];
             popTo(r, i);
@@ -268,7 +268,7 @@ export function parse(
 function liveCallAbove(j: number, top: number): number {
   for (let s = top; s >= 0 && stack[s] > j; s--) {
     const r = stack[s];
-    if (logRooted[r] === Rooted.ByCall) return r;
+    if (logRooted[r] >= Rooted.ByCall) return r;
     if (logRooted[r] !== Rooted.ByRuntime) return -1;
   }
   return -1;
@@ -280,7 +280,7 @@ function liveCallAbove(j: number, top: number): number {
  */
 function liveAbove(opened: readonly number[], o: number): number {
   for (let q = opened.length - 1; q > o; q--) {
-    if (logRooted[opened[q]] === Rooted.ByCall) return q;
+    if (logRooted[opened[q]] >= Rooted.ByCall) return q;
     if (logRooted[opened[q]] !== Rooted.ByRuntime) return -1;
   }
   return -1;
@@ -424,9 +424,16 @@ export function findDishes(
   // it (the parse is a stack).
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || own[r] === 1 || (logUsed[r] !== 0 && unawaited[r] === 0)) continue;
-    if (how === StintEntry.Script && level[r] === -1) continue;
-    // `new Promise(…)` is no call: what its executor started is its maker's.
-    if (logRooted[r] === Rooted.ByRuntime) continue;
+    // The script's top level (a CommonJS script's, an ES module's body) keeps what it calls, in
+    // the executors of the promises it makes too (a library loaded there can leave one pending,
+    // whose extent the parse cannot close).
+    let around = level[r];
+    while (around !== -1 && logRooted[around] === Rooted.ByRuntime) around = level[around];
+    if (how === StintEntry.Script && around === -1) continue;
+    if (around !== -1 && logRooted[around] === Rooted.Module) continue;
+    // `new Promise(…)` is no call: what its executor started is its maker's; nor is the runtime's
+    // own function (ByLibrary, Module) a dish.
+    if (logRooted[r] !== Rooted.ByCall && logRooted[r] !== Rooted.Unknown) continue;
     const stop = closedAt[r];
     let work = false;
     for (let i = r + 1; i < stop && !work; i++) {
