@@ -35,6 +35,7 @@ Commands:
       Run <command> (node, or npm/npx/yarn/pnpm running a Node.js script) with the event-loop tracer,
       passing its input and output through. Writes the trace (default: looplens-<script>-<time>.looplens
       in the current folder), prints a summary on stderr and exits with the program's exit code.
+      --quiet prints nothing of its own but problems; --children traces child Node.js processes too.
   summary FILE [--json] [--block-ms N] [--partial]
       Print what the loop did: tasks, blocks, switches, lag. --json prints the machine-readable form.
   check FILE --max-block-ms N [--strict] [--partial]
@@ -157,7 +158,7 @@ async function cmdRecord(argv: string[]): Promise<number> {
     }
   }
   if (result.problem !== undefined) tell(`looplens: ${result.problem}\n`);
-  if (result.file !== null) {
+  if (result.file !== null && !quiet) {
     tell(`\nTrace written to ${path.relative(process.cwd(), result.file) || result.file}\n`);
     for (const other of result.others) tell(`  and, for another process, ${other}\n`);
   }

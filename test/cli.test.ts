@@ -114,6 +114,7 @@ describe('the looplens command line', function () {
       );
       assert.match(result.stdout, /app ran/);
       assert.equal(result.code, 4, result.stderr);
+      assert.equal(result.stderr, '', '--quiet adds nothing to what the program writes');
       const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as {
         script: string;
         tasks: Array<{ kind: string }>;

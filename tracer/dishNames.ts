@@ -74,6 +74,14 @@ function isHookDispatch(file: string): boolean {
  * root is made at a place is not yet the place's.)
  */
 export const learntAt = new Map<number, Verdict>();
+/** Where the function learnt of (learntAt) is, when known: the dish's location. */
+export const learntWhere = new Map<number, CodeLocation>();
+
+/** Forgets what was learnt of the roots from index `from` on (their segment ended). */
+export function forgetLearnt(from: number): void {
+  if (learntAt.size > 0) for (const i of learntAt.keys()) if (i >= from) learntAt.delete(i);
+  if (learntWhere.size > 0) for (const i of learntWhere.keys()) if (i >= from) learntWhere.delete(i);
+}
 
 export function learnAtCreation(key: number, index: number): void {
   armed[key & ARM_MASK] = 0;
@@ -88,6 +96,7 @@ export function learnAtCreation(key: number, index: number): void {
   if (maker === undefined) return;
   const ownCode = !maker.internal && !maker.library;
   learntAt.set(index, ownCode ? maker.fn : LIBRARY);
+  if (ownCode) learntWhere.set(index, maker);
 }
 
 interface Naming {
@@ -235,6 +244,13 @@ function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): Cha
   // The function the dish was made by calling: the outermost function awaiting the code that runs
   // (an async frame), else the outermost frame of code that is not the runtime's (the function
   // that resumed, below the runtime's microtask loop).
+  // A member made by a library's function (a limiter's, a retry helper's) is named after the
+  // program's function it runs, when its chain shows one.
+  if (combinator !== null)
+    for (let i = stop - 1; i >= 0; i--) {
+      const f = frames[i];
+      if ((f.async || i === 0) && !f.library && !f.internal) return f;
+    }
   for (let i = stop - 1; i >= 0; i--) if (frames[i].async) return frames[i];
   for (let i = stop - 1; i >= 0; i--) if (!frames[i].internal) return frames[i];
   return null;

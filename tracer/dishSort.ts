@@ -6,7 +6,16 @@
  * Runs inside hooks: no I/O, no throwing (dishes.ts catches).
  */
 import { TaskFlags, TaskKind } from '../protocol/format';
-import { CombinatorCall, LIBRARY, arm, learntAt, remember, verdicts, wantName } from './dishNames';
+import {
+  CombinatorCall,
+  LIBRARY,
+  arm,
+  learntAt,
+  learntWhere,
+  remember,
+  verdicts,
+  wantName,
+} from './dishNames';
 import { Task, now } from './engine';
 import { newTask, reparentTask } from './tasks';
 import { Logged, Slot, kDish, kTag, mix } from './marks';
@@ -125,7 +134,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         ? // A member of a library's combinator is the program's only once named after its function.
           TaskFlags.Concurrent | (call.byLibrary && !known ? TaskFlags.Provisional : 0)
         : TaskFlags.Detached | (verdict === undefined ? TaskFlags.Provisional : 0),
-      call !== null ? call.where : null,
+      call !== null ? call.where : (learntWhere.get(first) ?? null),
       t,
     );
     made.push(dish);

@@ -8,7 +8,7 @@
  */
 import { Task, current, setSegmentHandlers, taskOf } from './engine';
 import { foldTask } from './tasks';
-import { CodeLocation, madeByPromiseMethod, rootMaker } from './locations';
+import { CodeLocation, entered, madeByPromiseMethod, rootMaker } from './locations';
 import {
   ARM_MASK,
   CombinatorCall,
@@ -17,6 +17,8 @@ import {
   forget,
   learnAtCreation,
   learntAt,
+  learntWhere,
+  forgetLearnt,
   triedCount,
 } from './dishNames';
 import { Segment, settle } from './dishSort';
@@ -200,7 +202,7 @@ function end(task: Task): void {
     logObj[i] = undefined;
     logParent[i] = undefined;
   }
-  if (learntAt.size > 0) for (const i of learntAt.keys()) if (i >= segStart) learntAt.delete(i);
+  forgetLearnt(segStart);
   n = segStart;
   restore();
 }
@@ -239,7 +241,7 @@ export function resetLog(): void {
     logObj[i] = undefined;
     logParent[i] = undefined;
   }
-  learntAt.clear();
+  forgetLearnt(0);
   n = 0;
   segStart = 0;
   open = 0;
@@ -336,7 +338,7 @@ function unwrap(w: number): void {
  */
 const PLACE_SLOTS = 4095;
 const PLACE_PROBES = 4;
-const CONFIRMATIONS = 4;
+const CONFIRMATIONS = 16;
 const AMBIGUOUS = 0xff;
 class PlaceVerdicts {
   private readonly keys = new Int32Array(PLACE_SLOTS + PLACE_PROBES);
@@ -430,6 +432,12 @@ function rootedHow(): Rooted {
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
   if (maker === null) return latest;
+  // The function entered is the dish's, should this call make one: its name, at no extra cost
+  // (a combinator member whose chain never shows it, `return Promise.race([work(), …])`).
+  if (entered !== null) {
+    learntAt.set(n, entered.fn);
+    learntWhere.set(n, entered);
+  }
   return rootPlaces.set(key, maker);
 }
 

@@ -310,14 +310,27 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
  * body. Null when rationed out (`again`: as for madeByPromiseMethod).
  */
 export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
+  entered = null;
   const maker = makerFrame(skip, again ? confirmations : roots);
   if (maker === null) return null;
   const file = frameFile(maker) ?? '';
   if (file === '') return Rooted.ByRuntime;
   if (file.startsWith('node:'))
     return file === 'node:internal/modules/esm/module_job' ? Rooted.Module : Rooted.ByLibrary;
-  return isLibrary(file) ? Rooted.ByLibrary : Rooted.ByCall;
+  if (isLibrary(file)) return Rooted.ByLibrary;
+  const fn = frameFunctionName(maker);
+  if (fn !== '')
+    entered = mapThroughSourceMap({
+      file,
+      line: maker.getLineNumber() ?? 0,
+      column: maker.getColumnNumber() ?? 0,
+      fn,
+      library: false,
+    });
+  return Rooted.ByCall;
 }
+/** The program's function rootMaker last saw entered, named (null when none, or anonymous). */
+export let entered: CodeLocation | null = null;
 
 /**
  * The frame that is making the promise now (in a promise hook called from `skip`): the first

@@ -55,9 +55,10 @@ const JOB = 2;
 /** Thenable jobs open now. */
 let jobs = 0;
 /**
- * The stint now open was entered by a continuation (not by a callback the runtime called) of the
- * task's own work: one tagged with the task itself, not with a dish folded into it (a library's
- * call nobody awaited, whose code — a stream driving the program's generator — names nothing).
+ * The stint now open was entered by a continuation (not by a callback the runtime called). It may
+ * run a library's code for the task (a stream driving the program's generator, a limiter running
+ * the program's function): the naming reads such chains for what they show of the program's
+ * functions, and never takes a dish of the program's own function for a library's (dishNames.ts).
  */
 let inContinuation = false;
 /** The promise whose reaction runs now. */
@@ -143,7 +144,7 @@ function before(promise: Promise<unknown>): void {
   willRun(p);
   enter(task, continuationReason(time), true, time);
   if (flags === JOB) jobs++;
-  inContinuation = record!.task === task;
+  inContinuation = true;
   running = promise;
   entered[opened++] = ENTERED | flags;
 }
