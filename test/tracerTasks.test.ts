@@ -146,6 +146,39 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it("makes a raw protocol's connection and an upgraded HTTP connection tasks, each message's async handler a task of it, in both modes", async () => {
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `connections-${mode}.looplens`);
+      const result = await run(process.execPath, [path.join(PROGRAMS, 'connections.js')], {
+        env: tracedEnv(out, { mode }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /talked/);
+      const { summary } = readTrace(out);
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
+      const raw = summary.tasks.find((t) => /^connection :\d+$/.test(t.name));
+      assert.ok(raw, `${mode}: a task for the raw connection (${names})`);
+      const upgraded = summary.tasks.find((t) => t.name === 'GET /chat (websocket)');
+      assert.ok(upgraded, `${mode}: a task for the upgraded connection (${names})`);
+      assert.equal(upgraded.kind, 'request');
+      for (const [connection, handler] of [
+        [raw, 'onData'],
+        [upgraded, 'onMessage'],
+      ] as const) {
+        const messages = summary.tasks.filter((t) => t.name === handler);
+        assert.equal(messages.length, 2, `${mode}: one ${handler} task per message (${names})`);
+        for (const m of messages) {
+          assert.equal(m.parent, connection.id, `${mode}: ${handler} is a task of its connection`);
+          assert.ok(m.runMs >= 25, `${mode}: its 30 ms after its await are its own (${m.runMs})`);
+        }
+        assert.ok(connection.runMs < 25, `${mode}: the connection keeps none of it (${connection.runMs})`);
+      }
+      // HTTP connections are no tasks: the plain request on one is.
+      assert.ok(summary.tasks.some((t) => t.name === 'GET /plain' && t.kind === 'request'));
+      assert.equal(summary.tasks.filter((t) => t.name.startsWith('connection :')).length, 1, names);
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

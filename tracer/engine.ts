@@ -30,6 +30,11 @@ export interface Task {
   folded: boolean;
   /** Its share of the hash that names places in its stints (dishes.ts), 0 until first needed. */
   seed: number;
+  /**
+   * A connection (sources/connections.ts): the listeners the data arriving on it calls, async
+   * functions nobody awaits, are dishes of it — each message its own — not its own work.
+   */
+  dispatches: boolean;
 }
 
 /**
@@ -269,6 +274,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
 
 function entryOf(task: Task, reason: number, continuation: boolean): StintEntry {
   if (continuation) return StintEntry.Resumed;
+  if (task.dispatches && reason === Reason.Io) return StintEntry.Dispatched;
   return task.kind === TaskKind.Main && reason === Reason.Start ? StintEntry.Script : StintEntry.Called;
 }
 

@@ -36,6 +36,11 @@ export const enum StintEntry {
   Called = 1,
   /** The main script's top level: its calls are the script's own work. */
   Script = 2,
+  /**
+   * Data arrived on a connection: the runtime called its listeners, and an async one nobody awaits
+   * (a message handler) is a dish of the connection, not the connection's own work.
+   */
+  Dispatched = 3,
 }
 
 export const enum LogKind {

@@ -32,6 +32,7 @@ export function newTask(
     name,
     folded: false,
     seed: 0,
+    dispatches: false,
   };
   base.task = task;
   writeTask(

@@ -12,6 +12,7 @@ import { kTask, regSlot } from '../dishes';
 import { CodeLocation, captureLocation } from '../locations';
 import { AnyFunction, Owned, bindToSlot, copyProperties, kSlot, kWhere, replace } from './base';
 import { routeOf } from '../frameworks';
+import { onUpgrade } from './connections';
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -57,6 +58,7 @@ export function patchServerEmit(proto: object): void {
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
   function emit(this: unknown, event: unknown, request: unknown) {
     const next = ownEmit ?? parent.emit;
+    if (event === 'upgrade' && enabled) return onUpgrade(this, arguments, next);
     const task = event === 'request' && enabled ? (request as Owned | undefined)?.[kTask] : undefined;
     if (task === undefined) return Reflect.apply(next, this, arguments);
     enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);

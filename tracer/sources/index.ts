@@ -42,6 +42,7 @@ import {
 } from './http';
 import { patchAsyncResource } from './scopes';
 import { patchStreams } from './streams';
+import { patchNetServerEmit } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
 import { patchTimer } from './timers';
@@ -58,6 +59,7 @@ export const subscriptions: Array<[string, (message: unknown) => void]> = [
 export function startSources(): void {
   for (const [name, handler] of subscriptions) dc.channel(name).subscribe(handler);
   patchListen();
+  patchNetServerEmit();
   patchServerEmit(http.Server.prototype);
   if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {
     patchServerEmit(https.Server.prototype);

@@ -1,0 +1,88 @@
+/**
+ * Connections that are tasks of their own: one to a server that speaks no HTTP (a raw `net`
+ * protocol), and one an HTTP server hands over on 'upgrade' (a WebSocket). From the 'connection'
+ * (or 'upgrade') event to its close, the data that arrives on it runs as that task: a message
+ * handler is the connection's work, and one that is an async function nobody awaits is a dish of
+ * it, as a request's fire-and-forget call is of the request. An HTTP connection is no task: each
+ * request on it is one (http.ts), and what serves several requests is no one's.
+ */
+// Required, not imported as namespaces (see index.ts).
+import http = require('node:http');
+import net = require('node:net');
+import tls = require('node:tls');
+import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
+import { Task, enabled, enter, leave } from '../engine';
+import { endTask, newTask } from '../tasks';
+import { Slot, kTask } from '../marks';
+import { AnyFunction, Owned, copyProperties, kWhere, replace } from './base';
+import { requestName } from './http';
+import { Piped, kStream } from './streams';
+
+/** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
+type Connected = net.Socket & Owned & Piped & { _handle?: Owned | null };
+
+/** Makes `socket`'s connection a task named `name`; null when it is one already or is no socket. */
+function startConnection(
+  socket: unknown,
+  kind: TaskKind,
+  name: string,
+  where: Owned[typeof kWhere],
+): Task | null {
+  if (!(socket instanceof net.Socket)) return null;
+  const s = socket as Connected;
+  if (s[kStream] !== undefined) return null;
+  const task = newTask(kind, null, name.length > 200 ? `${name.slice(0, 200)}…` : name, 0, where ?? null);
+  task.dispatches = true;
+  s[kStream] = new Slot(task.base);
+  const handle = s._handle;
+  if (typeof handle === 'object' && handle !== null) handle[kTask] = task;
+  s.once('close', () => {
+    if (task.ended) return;
+    task.ended = true;
+    endTask(task, TaskEnd.Finished);
+  });
+  return task;
+}
+
+/** Runs `next` (the server's own emit) as the connection's first stint. */
+function asStint(task: Task, self: unknown, next: AnyFunction, args: IArguments): unknown {
+  enter(task, Reason.Request);
+  try {
+    return Reflect.apply(next, self, args);
+  } finally {
+    leave();
+  }
+}
+
+/** A plain `net` server's connections (not HTTP's, not TLS's: their sockets are read by others). */
+export function patchNetServerEmit(): void {
+  const proto = net.Server.prototype as unknown as Record<string, unknown>;
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  function emit(this: net.Server & Owned, event: unknown, socket: unknown) {
+    const next = ownEmit ?? parent.emit;
+    if (event !== 'connection' || !enabled || this instanceof http.Server || this instanceof tls.Server)
+      return Reflect.apply(next, this, arguments);
+    const address = this.address();
+    const port = typeof address === 'object' && address !== null ? `:${address.port}` : '';
+    const task = startConnection(socket, TaskKind.Other, `connection ${port || 'to a server'}`, this[kWhere]);
+    return task === null ? Reflect.apply(next, this, arguments) : asStint(task, this, next, arguments);
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto, 'emit', emit as AnyFunction);
+}
+
+/** An HTTP server's 'upgrade': the connection it hands over (a WebSocket) is a request of its own. */
+export function onUpgrade(server: unknown, args: IArguments, next: AnyFunction): unknown {
+  const request = args[1] as http.IncomingMessage;
+  const protocol =
+    typeof request?.headers?.upgrade === 'string' ? request.headers.upgrade.toLowerCase() : 'upgrade';
+  const task = startConnection(
+    args[2],
+    TaskKind.Request,
+    `${requestName(request)} (${protocol})`,
+    (server as Owned)[kWhere],
+  );
+  return task === null ? Reflect.apply(next, server, args) : asStint(task, server, next, args);
+}
