@@ -515,7 +515,7 @@ async function main(): Promise<void> {
         const r = await runOnce(server, c, false, halfRate, counts, floor);
         floorRuns.push(r);
         process.stderr.write(
-          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req\n`,
+          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
         );
       }
     }
@@ -552,12 +552,13 @@ async function main(): Promise<void> {
       const ratios = traced.map((t, i) => f(t) / f(plain[i]));
       return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
     };
-    const floors: Record<string, { rps: number; cpuPerRequest: number }> = {};
+    const floors: Record<string, { rps: number; cpuPerRequest: number; eventsPerRequest: number }> = {};
     for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
       const mine = floorRuns.filter((r) => r.floor === floor);
       floors[floor] = {
         rps: median(mine.map((r) => r.rps)) / summary.untraced.rps,
         cpuPerRequest: median(mine.map((r) => r.cpuPerRequestUs)) / summary.untraced.cpuPerRequestUs,
+        eventsPerRequest: median(mine.map((r) => r.eventsPerRequest)),
       };
     }
     report[c.name] = { ...summary, floors, floorRuns };
@@ -569,7 +570,8 @@ async function main(): Promise<void> {
     );
     for (const [floor, f] of Object.entries(floors)) {
       table.push(
-        `${''.padEnd(4)}${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}`,
+        `${''.padEnd(4)}${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}` +
+          (FLOORS[floor].tracer ? `   ${f.eventsPerRequest.toFixed(1)} events/req` : ''),
       );
     }
   }

@@ -179,6 +179,32 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `esm-${mode}.looplens`);
+      const result = await run(process.execPath, [path.join(PROGRAMS, 'esm', 'main.mjs')], {
+        env: tracedEnv(out, { mode }),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /done/);
+      const { summary } = readTrace(out);
+      const names = summary.tasks
+        .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''})`)
+        .join(', ');
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      assert.ok(main.runMs >= 25, `${mode}: main()'s 30 ms are the script's (${main.runMs}; ${names})`);
+      const others = summary.tasks.filter((t) => t.id !== '0' && t.kind !== 'main');
+      assert.deepEqual(
+        others.map((t) => t.name).sort(),
+        ['timeout', 'work'],
+        `${mode}: no lane but the race's members, named after their functions (${names})`,
+      );
+      const work = others.find((t) => t.name === 'work')!;
+      assert.equal(work.parent, main.id);
+      assert.ok(work.runMs >= 15, `${mode}: work's 20 ms are its own (${work.runMs})`);
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');
