@@ -420,7 +420,7 @@ function madeHow(j: number): Made {
 
 /**
  * What makes the root being logged now: the runtime (`new Promise`, whose executor returns before
- * its maker goes on), an async function entered (which runs on; the program's, or Node's own), or
+ * its maker goes on), an async function entered (which runs on; the program's, a library's or Node's), or
  * the module loader evaluating a module — learnt per place from a few stacks, like `madeHow`.
  * Unknown when rationed out and not yet seen.
  */
