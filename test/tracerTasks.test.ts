@@ -17,6 +17,18 @@ describe('tasks the tracer finds in real programs', function () {
   this.timeout(30_000);
   const dir = tempDir();
 
+  /** Runs `program` traced in fast mode, then in full mode: each run's output and summary. */
+  async function inBothModes(program: string) {
+    const runs = [];
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `${path.basename(program)}-${mode}.looplens`);
+      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
+      assert.equal(result.code, 0, result.stderr);
+      runs.push({ mode, result, summary: readTrace(out).summary });
+    }
+    return runs;
+  }
+
   it('makes new AsyncResource("looplens:<name>") a task <name>, with the work it starts', async () => {
     const out = path.join(dir, 'scopes.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'scopes.js')], { env: tracedEnv(out) });
@@ -36,13 +48,7 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it('makes a call nobody awaits a task when its first await is a value, a thenable or a query builder', async () => {
-    for (const mode of ['fast', 'full']) {
-      const out = path.join(dir, `awaitValues-${mode}.looplens`);
-      const result = await run(process.execPath, [path.join(PROGRAMS, 'awaitValues.js')], {
-        env: tracedEnv(out, { mode }),
-      });
-      assert.equal(result.code, 0, result.stderr);
-      const { summary } = readTrace(out);
+    for (const { mode, summary } of await inBothModes(path.join(PROGRAMS, 'awaitValues.js'))) {
       const main = summary.tasks.find((t) => t.kind === 'main')!;
       for (const name of ['refreshCache', 'syncProfile', 'loadReport']) {
         const task = summary.tasks.find((t) => t.name === name);
@@ -58,14 +64,8 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it('makes a call a task when its first await is a promise made before it (`await ready`), in both modes', async () => {
-    for (const mode of ['fast', 'full']) {
-      const out = path.join(dir, `gates-${mode}.looplens`);
-      const result = await run(process.execPath, [path.join(PROGRAMS, 'gates.js')], {
-        env: tracedEnv(out, { mode }),
-      });
-      assert.equal(result.code, 0, result.stderr);
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'gates.js'))) {
       assert.equal(result.stdout, 'parts [ 1, 2 ]\n');
-      const { summary } = readTrace(out);
       const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
       const warm = summary.tasks.find((t) => t.name === 'warmCache');
       assert.ok(warm, `${mode}: a task warmCache (${names})`);
@@ -78,13 +78,7 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it('keeps dishes made by the same statements at two places apart, each named after its function, in both modes', async () => {
-    for (const mode of ['fast', 'full']) {
-      const out = path.join(dir, `samePlaces-${mode}.looplens`);
-      const result = await run(process.execPath, [path.join(PROGRAMS, 'samePlaces.js')], {
-        env: tracedEnv(out, { mode }),
-      });
-      assert.equal(result.code, 0, result.stderr);
-      const { summary } = readTrace(out);
+    for (const { mode, summary } of await inBothModes(path.join(PROGRAMS, 'samePlaces.js'))) {
       const main = summary.tasks.find((t) => t.kind === 'main')!;
       const dishes = summary.tasks
         .filter((t) => t.kind === 'other' && t.id !== '0')
@@ -147,14 +141,8 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it("makes a raw protocol's connection and an upgraded HTTP connection tasks, each message's async handler a task of it, in both modes", async () => {
-    for (const mode of ['fast', 'full']) {
-      const out = path.join(dir, `connections-${mode}.looplens`);
-      const result = await run(process.execPath, [path.join(PROGRAMS, 'connections.js')], {
-        env: tracedEnv(out, { mode }),
-      });
-      assert.equal(result.code, 0, result.stderr);
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'connections.js'))) {
       assert.match(result.stdout, /talked/);
-      const { summary } = readTrace(out);
       const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
       const raw = summary.tasks.find((t) => /^connection :\d+$/.test(t.name));
       assert.ok(raw, `${mode}: a task for the raw connection (${names})`);
@@ -180,14 +168,8 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
-    for (const mode of ['fast', 'full']) {
-      const out = path.join(dir, `esm-${mode}.looplens`);
-      const result = await run(process.execPath, [path.join(PROGRAMS, 'esm', 'main.mjs')], {
-        env: tracedEnv(out, { mode }),
-      });
-      assert.equal(result.code, 0, result.stderr);
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'esm', 'main.mjs'))) {
       assert.match(result.stdout, /done/);
-      const { summary } = readTrace(out);
       const names = summary.tasks
         .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''})`)
         .join(', ');
