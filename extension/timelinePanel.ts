@@ -33,6 +33,8 @@ export class TimelinePanel implements vscode.Disposable {
   /** How many frames the webview reported drawing (for tests: a reset draws again). */
   renders = 0;
   private ready = false;
+  /** Where the webview's scripts and styles are (to load it again when its start stalls). */
+  private readonly assets: vscode.Uri;
   private pending: Uint8Array[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
@@ -56,6 +58,7 @@ export class TimelinePanel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.assets = assets;
     panel.webview.options = { enableScripts: true, localResourceRoots: [assets] };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html(panel.webview, assets);
@@ -228,6 +231,10 @@ export class TimelinePanel implements vscode.Disposable {
   private async whenReady(): Promise<void> {
     if (!this.panel.visible) this.panel.reveal(undefined, true);
     if (this.ready && this.panel.visible) return;
+    // Someone waits for it: a start that stalls is loaded again, as when the panel is first shown
+    // (a panel left not ready without a change of view, never watched, kept a CodeLens's "show on
+    // the timeline" waiting its whole deadline).
+    if (this.startTimer === null) this.watchStart(this.assets);
     await this.withDeadline(
       new Promise<void>((resolve) => this.readyWaiters.push(resolve)),
       'the timeline did not start',
