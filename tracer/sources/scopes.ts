@@ -51,9 +51,7 @@ export function patchAsyncResource(): void {
       }
       enter(task, Reason.Scope);
       try {
-        return arguments.length <= 3
-          ? callWith(run, this, arguments.length, fn, thisArg, a)
-          : Reflect.apply(run, this, arguments);
+        return Reflect.apply(run, this, arguments);
       } finally {
         leave();
       }
