@@ -157,9 +157,11 @@ describe('tasks the tracer finds in real programs', function () {
         assert.equal(messages.length, 2, `${mode}: one ${handler} task per message (${names})`);
         for (const m of messages) {
           assert.equal(m.parent, connection.id, `${mode}: ${handler} is a task of its connection`);
-          assert.ok(m.runMs >= 25, `${mode}: its 30 ms after its await are its own (${m.runMs})`);
+          assert.ok(m.runMs >= 110, `${mode}: its 120 ms after its await are its own (${m.runMs})`);
         }
-        assert.ok(connection.runMs < 25, `${mode}: the connection keeps none of it (${connection.runMs})`);
+        // Wide apart, so that a loaded machine (stints stretched by preemption, busy gaps estimated
+        // before the connection's own short stints) cannot blur them: it once kept 39 ms of its own.
+        assert.ok(connection.runMs < 60, `${mode}: the connection keeps none of it (${connection.runMs})`);
       }
       // HTTP connections are no tasks: the plain request on one is.
       assert.ok(summary.tasks.some((t) => t.name === 'GET /plain' && t.kind === 'request'));
