@@ -402,6 +402,8 @@ export async function openWorkbench(server, options = {}) {
  *   screenshot    PNG path of a page screenshot taken when the suite has ended (also on timeout)
  *   beforeScreenshot  async (page) => {} to bring the page into the state to photograph
  *   timeoutMs     for the whole suite once the workbench is up (default 120 s)
+ *   extensionLogs where the user-data folder's logs (the extension host's, each output channel's)
+ *                 are copied when the run ends
  *   mochaDir, testTimeoutMs, grep, headless, keepTemp, log
  * Returns { results, resultsFile, screenshot, timings }; throws (after cleaning up) when no results
  * file came. A failing suite is not an exception: look at results.ok.
@@ -507,6 +509,16 @@ export async function runSuite(options) {
     const stopping = Date.now();
     if (browser) await browser.close();
     if (server) await server.stop();
+    // The extensions' own logs (the Loop Lens channel says when a panel's start stalled and was
+    // loaded again), kept before the temp folder goes.
+    if (options.extensionLogs && server) {
+      try {
+        fs.rmSync(options.extensionLogs, { recursive: true, force: true });
+        fs.cpSync(path.join(server.userDataDir, 'logs'), options.extensionLogs, { recursive: true });
+      } catch {
+        // no logs written
+      }
+    }
     if (!options.keepTemp) fs.rmSync(tempRoot, { recursive: true, force: true });
     else log(`kept ${tempRoot}`);
     forgetTemp();

@@ -37,6 +37,7 @@ const { results, screenshot } = await runSuite({
   results: path.join(out, 'results.json'),
   screenshot: path.join(out, 'screenshot.png'),
   browserLog: path.join(out, 'browser-console.log'),
+  extensionLogs: path.join(out, 'logs'),
   env: { LOOPLENS_ROOT: root, LOOPLENS_TRACER_LOG_DIR: out },
   timeoutMs: 10 * 60 * 1000,
   testTimeoutMs: 120_000,
