@@ -37,9 +37,10 @@ function leaveQueued(tick: boolean): void {
 /** A microtask callback, bound to the slot of the code that queued it. */
 export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
   return function (this: unknown) {
-    if (!enterQueued(slot, false)) return Reflect.apply(fn, this, arguments);
+    if (!enterQueued(slot, false))
+      return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
     try {
-      return Reflect.apply(fn, this, arguments);
+      return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
     } finally {
       leaveQueued(false);
     }
@@ -47,51 +48,53 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
 }
 
 /**
- * Ticks queued through the patched `process.nextTick`, oldest first: Node runs its tick queue first
- * in, first out, so the one runner every such tick is queued with takes the oldest entry — no
- * closure per tick. (Microtasks keep a closure each: a function of the main context queued from
- * another context may run from another queue.)
+ * A tick queued through the patched `process.nextTick` is queued as one of these runners, with the
+ * callback and its slot put before its arguments: Node keeps them with its own tick and passes them
+ * back, so nothing is allocated per tick beyond what Node allocates, and nothing of the program's is
+ * stored in the tracer's long-lived arrays (each such store costs a write barrier). One runner per
+ * arity up to three (IncomingMessage queues three per request), so the callback gets exactly the
+ * arguments it was queued with.
  */
-let queuedFns: (AnyFunction | null)[] = new Array(64).fill(null);
-let queuedSlots: (Slot | null)[] = new Array(64).fill(null);
-let head = 0;
-let count = 0;
-
-function push(slot: Slot, fn: AnyFunction): void {
-  const size = queuedFns.length;
-  if (count === size) {
-    // Full: unroll into a ring twice the size, oldest first.
-    const fns = new Array<AnyFunction | null>(size * 2).fill(null);
-    const slots = new Array<Slot | null>(size * 2).fill(null);
-    for (let i = 0; i < count; i++) {
-      fns[i] = queuedFns[(head + i) & (size - 1)];
-      slots[i] = queuedSlots[(head + i) & (size - 1)];
-    }
-    queuedFns = fns;
-    queuedSlots = slots;
-    head = 0;
+function tick0(fn: AnyFunction, slot: Slot): unknown {
+  if (!enterQueued(slot, true)) return fn();
+  try {
+    return fn();
+  } finally {
+    leaveQueued(true);
   }
-  const at = (head + count) & (queuedFns.length - 1);
-  queuedFns[at] = fn;
-  queuedSlots[at] = slot;
-  count++;
 }
 
-/** Runs the oldest tick queued through the patched nextTick, as the task of its slot. */
-function runTick(this: unknown, a: unknown, b: unknown): unknown {
-  if (count === 0) return undefined; // cannot happen: every call was queued with an entry
-  const fn = queuedFns[head]!;
-  const slot = queuedSlots[head]!;
-  queuedFns[head] = null;
-  queuedSlots[head] = null;
-  head = (head + 1) & (queuedFns.length - 1);
-  count--;
-  if (!enterQueued(slot, true)) return Reflect.apply(fn, this, arguments);
+function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
+  if (!enterQueued(slot, true)) return fn(a);
   try {
-    // Without an arguments copy for the common arities: a busy server runs many ticks.
-    return arguments.length <= 2
-      ? callWith(fn, this, arguments.length, a, b)
-      : Reflect.apply(fn, this, arguments);
+    return fn(a);
+  } finally {
+    leaveQueued(true);
+  }
+}
+
+function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
+  if (!enterQueued(slot, true)) return fn(a, b);
+  try {
+    return fn(a, b);
+  } finally {
+    leaveQueued(true);
+  }
+}
+
+function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown): unknown {
+  if (!enterQueued(slot, true)) return fn(a, b, c);
+  try {
+    return fn(a, b, c);
+  } finally {
+    leaveQueued(true);
+  }
+}
+
+function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
+  if (!enterQueued(slot, true)) return Reflect.apply(fn, undefined, args);
+  try {
+    return Reflect.apply(fn, undefined, args);
   } finally {
     leaveQueued(true);
   }
@@ -102,22 +105,25 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
   if (typeof fn !== 'function') return;
   const tick = key === 'nextTick';
   const patched = {
-    [key](this: unknown, callback: unknown, a: unknown, b: unknown) {
+    [key](this: unknown, callback: unknown, a: unknown, b: unknown, c: unknown) {
+      // Passed on with its exact arity, without an arguments object: Reflect.apply with one made
+      // every tick of an untraced moment cost several times what Node's own nextTick does.
       if (current === null || !enabled || typeof callback !== 'function')
-        return Reflect.apply(fn, this, arguments);
+        return arguments.length <= 3
+          ? callWith(fn, this, arguments.length, callback, a, b)
+          : arguments.length === 4
+            ? fn.call(this, callback, a, b, c)
+            : Reflect.apply(fn, this, arguments);
       const slot = regSlot()!;
       if (!tick) return callWith(fn, this, 1, bindMicrotask(slot, callback as AnyFunction));
-      // The entry goes in once Node has queued the runner (the runner cannot run before this
-      // returns; a throw queues nothing). Without Reflect.apply and an arguments copy for the
-      // common arities: streams tick a lot.
+      // Counted once Node has queued it (a throw queues nothing).
       let result: unknown;
-      if (arguments.length <= 3) result = callWith(fn, this, arguments.length, runTick, a, b);
-      else {
-        const args = Array.prototype.slice.call(arguments);
-        args[0] = runTick;
-        result = Reflect.apply(fn, this, args);
-      }
-      push(slot, callback as AnyFunction);
+      const n = arguments.length;
+      if (n === 1) result = fn.call(this, tick0, callback, slot);
+      else if (n === 2) result = fn.call(this, tick1, callback, slot, a);
+      else if (n === 3) result = fn.call(this, tick2, callback, slot, a, b);
+      else if (n === 4) result = fn.call(this, tick3, callback, slot, a, b, c);
+      else result = fn.call(this, tickN, callback, slot, Array.prototype.slice.call(arguments, 1));
       ticksQueued++;
       return result;
     },
