@@ -116,7 +116,14 @@ function patchFindMyWay(exported: unknown): void {
     const pattern = typeof args[5] === 'string' ? args[5] : args[1];
     if (typeof handler === 'function' && typeof pattern === 'string' && pattern !== '*' && pattern !== '/*') {
       const route = handler as AnyFunction;
-      const routed = function (this: unknown, req: unknown) {
+      const routed = function (
+        this: unknown,
+        req: unknown,
+        res: unknown,
+        params: unknown,
+        store: unknown,
+        query: unknown,
+      ) {
         if (typeof req === 'object' && req !== null) {
           try {
             (req as WithContext)[kRoute] = pattern;
@@ -124,7 +131,10 @@ function patchFindMyWay(exported: unknown): void {
             // a frozen request: no route name
           }
         }
-        return Reflect.apply(route, this, arguments);
+        // As find-my-way calls it, without an arguments object (every request of the server).
+        return arguments.length === 5
+          ? route.call(this, req, res, params, store, query)
+          : Reflect.apply(route, this, arguments);
       };
       Object.defineProperties(routed, Object.getOwnPropertyDescriptors(route));
       args[3] = routed;

@@ -175,7 +175,9 @@ function patchCombinator(name: Combinator): void {
           // never disturb the program
         }
       }
-      return Reflect.apply(original, this, arguments);
+      return arguments.length === 1
+        ? original.call(this, iterable)
+        : Reflect.apply(original, this, arguments);
     },
   }[name];
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));

@@ -79,8 +79,10 @@ export function copyProperties(target: AnyFunction, source: AnyFunction): void {
 }
 
 /**
- * Calls `fn` on `self` with the first `count` (at most 3) of `a`, `b`, `c`: the hot paths (ticks,
- * scopes) pass their arguments on without materialising an arguments object.
+ * Calls `fn` on `self` with the first `count` (at most 3) of `a`, `b`, `c`: the hot paths pass
+ * their arguments on without materialising an arguments object. (`Reflect.apply(fn, this,
+ * arguments)` makes one: in a wrapper the program calls all the time, process.nextTick say, it
+ * cost more than the wrapped function.)
  */
 export function callWith(
   fn: AnyFunction,
@@ -104,16 +106,21 @@ export function callWith(
 
 /** A function that runs `fn` as a stint of the task of `slot` (dishes.ts may re-point it). */
 export function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunction {
-  return function (this: unknown) {
+  return function (this: unknown, a: unknown, b: unknown, c: unknown) {
     // A tick runs after the callback that queued it but before the microtask that ends that
     // callback's stint: the stint is over, and must be sorted before the tick's work runs.
     if (macroOpen) closeMacro();
     const task = enabled ? taskOf(slot.r) : null;
-    if (task === null) return Reflect.apply(fn, this, arguments);
+    if (task === null)
+      return arguments.length <= 3
+        ? callWith(fn, this, arguments.length, a, b, c)
+        : Reflect.apply(fn, this, arguments);
     willRun(slot);
     enter(task, reason);
     try {
-      return Reflect.apply(fn, this, arguments);
+      return arguments.length <= 3
+        ? callWith(fn, this, arguments.length, a, b, c)
+        : Reflect.apply(fn, this, arguments);
     } finally {
       leave();
     }

@@ -63,7 +63,7 @@ export function patchNetServerEmit(): void {
   function emit(this: net.Server & Owned, event: unknown, socket: unknown) {
     const next = ownEmit ?? parent.emit;
     if (event !== 'connection' || !enabled || this instanceof http.Server || this instanceof tls.Server)
-      return Reflect.apply(next, this, arguments);
+      return arguments.length === 2 ? next.call(this, event, socket) : Reflect.apply(next, this, arguments);
     const address = this.address();
     const port = typeof address === 'object' && address !== null ? `:${address.port}` : '';
     const task = startConnection(socket, TaskKind.Other, `connection ${port || 'to a server'}`, this[kWhere]);

@@ -10,7 +10,7 @@ import { Task, current, enabled, enter, leave, now, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { kTask, regSlot } from '../dishes';
 import { CodeLocation, captureLocation } from '../locations';
-import { AnyFunction, Owned, bindToSlot, copyProperties, kSlot, kWhere, replace } from './base';
+import { AnyFunction, Owned, bindToSlot, callWith, copyProperties, kSlot, kWhere, replace } from './base';
 import { routeOf } from '../frameworks';
 import { onUpgrade } from './connections';
 
@@ -56,15 +56,20 @@ export function patchServerEmit(proto: object): void {
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
-  function emit(this: unknown, event: unknown, request: unknown) {
+  function emit(this: unknown, event: unknown, request: unknown, response: unknown) {
     const next = ownEmit ?? parent.emit;
     if (event === 'upgrade' && enabled) return onUpgrade(this, arguments, next);
     const task = event === 'request' && enabled ? (request as Owned | undefined)?.[kTask] : undefined;
-    if (task === undefined) return Reflect.apply(next, this, arguments);
+    if (task === undefined)
+      return arguments.length <= 3
+        ? callWith(next, this, arguments.length, event, request, response)
+        : Reflect.apply(next, this, arguments);
     enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);
     startedTask = null;
     try {
-      return Reflect.apply(next, this, arguments);
+      return arguments.length === 3
+        ? next.call(this, event, request, response)
+        : Reflect.apply(next, this, arguments);
     } finally {
       leave();
     }
@@ -199,18 +204,21 @@ export function patchListeners(
           typeof listener !== 'function' ||
           !events.has(event as string)
         ) {
-          return Reflect.apply(originalAdd, this, arguments);
+          return arguments.length === 2
+            ? originalAdd.call(this, event, listener)
+            : Reflect.apply(originalAdd, this, arguments);
         }
         const inner = listener as AnyFunction;
         const owner: Owned = { [kTask]: this[kTask], [kSlot]: this[kSlot] };
-        const wrapped = function (this: Owned) {
+        const wrapped = function (this: Owned, a: unknown, b: unknown) {
           if (onEvent !== undefined) onEvent(this, event, arguments);
           const task = ownerOf(owner);
+          const n = arguments.length;
           if (!enabled || task === undefined || task.ended || task === current)
-            return Reflect.apply(inner, this, arguments);
+            return n <= 2 ? callWith(inner, this, n, a, b) : Reflect.apply(inner, this, arguments);
           enter(task, reason);
           try {
-            return Reflect.apply(inner, this, arguments);
+            return n <= 2 ? callWith(inner, this, n, a, b) : Reflect.apply(inner, this, arguments);
           } finally {
             leave();
           }

@@ -51,7 +51,9 @@ export function patchAsyncResource(): void {
       }
       enter(task, Reason.Scope);
       try {
-        return Reflect.apply(run, this, arguments);
+        return arguments.length <= 3
+          ? callWith(run, this, arguments.length, fn, thisArg, a)
+          : Reflect.apply(run, this, arguments);
       } finally {
         leave();
       }

@@ -6,7 +6,7 @@ import stream = require('node:stream');
 import { Reason } from '../../protocol/format';
 import { current, enabled, enter, leave, taskOf } from '../engine';
 import { Slot, regSlot } from '../dishes';
-import { AnyFunction, copyProperties, replace } from './base';
+import { AnyFunction, callWith, copyProperties, replace } from './base';
 
 // ---------------------------------------------------------------------------------------------
 // Streams piped by a task (a file through gzip into a response) are its work: the data flows from
@@ -35,16 +35,20 @@ export function patchStreams(): void {
     },
   }.pipe;
   const patchedPush = {
-    push(this: Piped, chunk: unknown) {
+    push(this: Piped, chunk: unknown, encoding: unknown) {
       const slot = this[kStream];
       if (slot === undefined || current !== null || !enabled) {
-        return arguments.length === 1 ? push.call(this, chunk) : Reflect.apply(push, this, arguments);
+        return arguments.length <= 2
+          ? callWith(push, this, arguments.length, chunk, encoding)
+          : Reflect.apply(push, this, arguments);
       }
       const task = taskOf(slot.r);
-      if (task === null || task.ended) return Reflect.apply(push, this, arguments);
+      const n = arguments.length;
+      if (task === null || task.ended)
+        return n <= 2 ? callWith(push, this, n, chunk, encoding) : Reflect.apply(push, this, arguments);
       enter(task, Reason.Io);
       try {
-        return Reflect.apply(push, this, arguments);
+        return n <= 2 ? callWith(push, this, n, chunk, encoding) : Reflect.apply(push, this, arguments);
       } finally {
         leave();
       }

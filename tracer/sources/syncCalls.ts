@@ -9,7 +9,7 @@ import fs = require('node:fs');
 import zlib = require('node:zlib');
 import { current, enabled, now } from '../engine';
 import { captureLocation } from '../locations';
-import { AnyFunction, copyProperties, replace } from './base';
+import { AnyFunction, callWith, copyProperties, replace } from './base';
 import { writeBlockSample } from '../blockSamples';
 
 // ---------------------------------------------------------------------------------------------
@@ -35,7 +35,10 @@ export function patchSyncApi(
   const originalFn = fn as AnyFunction;
   const patched = {
     [key](this: unknown, a: unknown, b: unknown) {
-      if (!enabled || (worth !== undefined && !worth(a))) return Reflect.apply(originalFn, this, arguments);
+      if (!enabled || (worth !== undefined && !worth(a)))
+        return arguments.length <= 2
+          ? callWith(originalFn, this, arguments.length, a, b)
+          : Reflect.apply(originalFn, this, arguments);
       const started = now();
       try {
         // Without Reflect.apply for the common arities: JSON.parse is on every request's path.

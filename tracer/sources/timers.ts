@@ -9,7 +9,7 @@ import { Task, current, enabled, lateMs, now, taskOf } from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, regSlot, willRun } from '../dishes';
 import { captureLocation } from '../locations';
-import { AnyFunction, copyProperties, openMacro, replace, topLevel } from './base';
+import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
 // ---------------------------------------------------------------------------------------------
 // Timers and immediates
@@ -116,8 +116,11 @@ export function patchTimer(
   const repeat = name === 'setInterval';
   const key = kind === TaskKind.Timer ? TIMER_ARGS.timer : TIMER_ARGS.immediate;
   const patched = {
-    [name](this: unknown, callback: unknown, delay?: unknown) {
-      const handle: unknown = Reflect.apply(fn, this, arguments);
+    [name](this: unknown, callback: unknown, delay?: unknown, arg?: unknown) {
+      const handle: unknown =
+        arguments.length <= 3
+          ? callWith(fn, this, arguments.length, callback, delay, arg)
+          : Reflect.apply(fn, this, arguments);
       if (enabled && typeof callback === 'function' && typeof handle === 'object' && handle !== null) {
         const slot = timerSlot(kind, callback as AnyFunction, patched);
         if (slot !== null) {
