@@ -570,14 +570,22 @@ describe('Loop Lens in VS Code', function () {
           x.session.name.startsWith('Kitchen') && x.session.state === 'running' && x.panelColumn !== null,
       ),
     );
-    const focusGroup = (column: number | null) =>
-      vscode.commands.executeCommand(
+    // The extension host learns which group is active a moment after the focus command returns
+    // (later still on a busy machine): wait until it sees the timeline's group active, as it
+    // would for someone who clicks the timeline and then opens the palette.
+    const focusGroup = async (column: number | null) => {
+      const target = Math.min(3, Math.max(1, column ?? 1));
+      await vscode.commands.executeCommand(
         [
           'workbench.action.focusFirstEditorGroup',
           'workbench.action.focusSecondEditorGroup',
           'workbench.action.focusThirdEditorGroup',
-        ][Math.min(2, Math.max(0, (column ?? 1) - 1))],
+        ][target - 1],
       );
+      await waitFor(`group ${target} active in the extension host`, async () =>
+        vscode.window.tabGroups.activeTabGroup.viewColumn === target ? true : undefined,
+      );
+    };
     await focusGroup(kitchen.panelColumn);
     await vscode.commands.executeCommand(
       'workbench.action.openWalkthrough',
