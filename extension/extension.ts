@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       rendered: panels.get(session.id)?.lastRendered ?? null,
       panelVisible: panels.get(session.id)?.panel.visible ?? false,
       renders: panels.get(session.id)?.renders ?? 0,
+      panelsOpened: panels.get(session.id)?.opened ?? 0,
       step: panels.get(session.id)?.lastStep ?? null,
       stepMark: stepDecoration.current,
       panelColumn: panels.get(session.id)?.panel.viewColumn ?? null,

@@ -22,7 +22,10 @@ import { TraceSession, TraceSessions } from './traceSessions';
 
 /** Live data is sent in batches at most this often, ms (the webview draws once per frame). */
 const BATCH_MS = 50;
-/** A shown webview that has not started after this long is loaded again, at most START_ATTEMPTS times. */
+/**
+ * A shown webview that has not started after this long is opened again in a new panel, at most
+ * START_ATTEMPTS times.
+ */
 const START_MS = 5000;
 const START_ATTEMPTS = 3;
 /** How long a request to the webview (a step, an image) may take before it is given up, ms. */
@@ -50,27 +53,24 @@ export class TimelinePanel implements vscode.Disposable {
   private nextRequest = 1;
   private startTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
+  /** The listeners of the panel now shown (a stalled one is replaced, see watchStart). */
+  private readonly panelListeners: vscode.Disposable[] = [];
+  private readonly icon: vscode.Uri;
+  /** How many webview panels have shown this timeline (more than one when a start stalled). */
+  opened = 0;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    /** The webview panel now showing the timeline (a new one replaces a panel whose start stalled). */
+    public panel: vscode.WebviewPanel,
     readonly session: TraceSession,
     extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    const assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.assets = assets;
-    panel.webview.options = { enableScripts: true, localResourceRoots: [assets] };
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    panel.webview.html = this.html(panel.webview, assets);
-    this.watchStart(assets);
+    this.assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.icon = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    this.attach(panel);
+    this.watchStart();
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => this.received(message)),
-      panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => {
-        // A hidden webview is let go (its state is rebuilt from the host's data when shown again).
-        if (!panel.visible) this.ready = false;
-        else this.watchStart(assets);
-      }),
       session.onDidAppend((bytes) => this.queue(bytes)),
       session.onDidReset(() => {
         if (!this.ready) return;
@@ -89,27 +89,73 @@ export class TimelinePanel implements vscode.Disposable {
     );
   }
 
+  /** Shows the timeline in `panel` and listens to it. */
+  private attach(panel: vscode.WebviewPanel): void {
+    panel.webview.options = { enableScripts: true, localResourceRoots: [this.assets] };
+    panel.iconPath = this.icon;
+    this.opened++;
+    // The VS Code tests stall the first panel of one session on purpose, to see it replaced.
+    const stall = this.opened === 1 && process.env.LOOPLENS_TEST_STALL_TIMELINE === this.session.name;
+    panel.webview.html = this.html(panel.webview, this.assets, stall);
+    this.panelListeners.push(
+      panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => this.received(message)),
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is let go (its state is rebuilt from the host's data when shown again).
+        if (!panel.visible) this.ready = false;
+        else this.watchStart();
+      }),
+    );
+  }
+
   /**
-   * A webview that is shown but has not said `ready` within a few seconds is loaded again (the
-   * browser can stall a webview's start, for example on its service worker); the user would
-   * otherwise look at an empty panel.
+   * A webview that is shown but has not said `ready` within a few seconds is opened again in a new
+   * panel where the old one was: the browser can stall a webview's start for good (seen in
+   * code-server under load: its frame waits for a service worker that never takes it over, and
+   * setting its HTML again does not help), and the user would otherwise look at an empty panel.
    */
-  private watchStart(assets: vscode.Uri, attempt = 1): void {
+  private watchStart(attempt = 1): void {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     this.startTimer = setTimeout(() => {
       this.startTimer = null;
       if (this.ready || !this.panel.visible || this.disposed) return;
       if (attempt > START_ATTEMPTS) {
         this.log.error(`the timeline of "${this.session.name}" did not start; close it and open it again`);
+        void vscode.window.showErrorMessage(
+          `Loop Lens: the timeline of "${this.session.name}" did not start. Close it and run Loop Lens: Open Timeline.`,
+        );
         return;
       }
-      this.log.warn(`the timeline of "${this.session.name}" did not start; loading it again (${attempt})`);
-      this.panel.webview.html = this.html(this.panel.webview, assets);
-      this.watchStart(assets, attempt + 1);
+      this.log.warn(`the timeline of "${this.session.name}" did not start; opening it again (${attempt})`);
+      this.replacePanel();
+      this.watchStart(attempt + 1);
     }, START_MS);
   }
 
-  private html(webview: vscode.Webview, assets: vscode.Uri): string {
+  /** Opens the timeline in a new panel in the old one's place, and closes the old one. */
+  private replacePanel(): void {
+    const old = this.panel;
+    let fresh: vscode.WebviewPanel;
+    try {
+      fresh = vscode.window.createWebviewPanel(
+        VIEW_TYPES.timeline,
+        old.title,
+        { viewColumn: old.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: !old.active },
+        { enableScripts: true, retainContextWhenHidden: false },
+      );
+    } catch (error) {
+      this.log.error(`could not open the timeline again: ${(error as Error).message}`);
+      return;
+    }
+    // The old panel's listeners go first: its disposal is no closing of the timeline.
+    for (const d of this.panelListeners.splice(0)) d.dispose();
+    this.ready = false;
+    this.panel = fresh;
+    this.attach(fresh);
+    old.dispose();
+  }
+
+  private html(webview: vscode.Webview, assets: vscode.Uri, stall = false): string {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(assets, 'main.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(assets, 'main.css'));
@@ -130,7 +176,7 @@ export class TimelinePanel implements vscode.Disposable {
 <title>Loop Lens</title>
 </head>
 <body data-session="${encodeURIComponent(JSON.stringify(state))}">
-<script nonce="${nonce}" src="${script.toString()}"></script>
+${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
 </body>
 </html>`;
   }
@@ -234,7 +280,7 @@ export class TimelinePanel implements vscode.Disposable {
     // Someone waits for it: a start that stalls is loaded again, as when the panel is first shown
     // (a panel left not ready without a change of view, never watched, kept a CodeLens's "show on
     // the timeline" waiting its whole deadline).
-    if (this.startTimer === null) this.watchStart(this.assets);
+    if (this.startTimer === null) this.watchStart();
     await this.withDeadline(
       new Promise<void>((resolve) => this.readyWaiters.push(resolve)),
       'the timeline did not start',
@@ -292,6 +338,7 @@ export class TimelinePanel implements vscode.Disposable {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
+    for (const d of this.panelListeners.splice(0)) d.dispose();
     this.closed.fire();
     this.closed.dispose();
     this.stepped.dispose();

@@ -340,6 +340,19 @@ describe('Loop Lens in VS Code', function () {
       );
     });
     assert.ok(drawn.rendered!.stints >= 1);
+    // Its first panel was made to stall (the runner sets LOOPLENS_TEST_STALL_TIMELINE): the
+    // timeline was opened again in a new panel, and the stalled one is gone.
+    if (process.env.LOOPLENS_TEST_STALL_TIMELINE === 'microtasks') {
+      assert.equal(
+        (drawn as unknown as { panelsOpened: number }).panelsOpened,
+        2,
+        'one new panel after the stall',
+      );
+      const tabs = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.label === 'Loop Lens: microtasks');
+      assert.equal(tabs.length, 1, 'the stalled panel was closed');
+    }
   });
 
   it('an invalid trace file is refused with a clear error, and nothing breaks', async () => {
