@@ -23,11 +23,14 @@ import { TraceSession, TraceSessions } from './traceSessions';
 /** Live data is sent in batches at most this often, ms (the webview draws once per frame). */
 const BATCH_MS = 50;
 /**
- * A shown webview that has not started after this long is opened again in a new panel, at most
- * START_ATTEMPTS times.
+ * A shown webview that has not started after this long is opened again in a new panel, then after
+ * twice and four times as long (START_ATTEMPTS in all): a stalled start can last as long as the
+ * webview service worker's 30 s timeout for a resource request that was never answered.
  */
 const START_MS = 5000;
 const START_ATTEMPTS = 3;
+/** How long a command waits for the timeline to start (all its attempts), ms. */
+const START_WAIT_MS = START_MS * (2 ** START_ATTEMPTS - 1) + 5000;
 /** How long a request to the webview (a step, an image) may take before it is given up, ms. */
 const REPLY_MS = 15_000;
 
@@ -52,6 +55,8 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly snapshotWaiters = new Map<number, (reply: { data?: string; error?: string }) => void>();
   private nextRequest = 1;
   private startTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How many times the start was found stalled since the timeline last started (see watchStart). */
+  private stalls = 0;
   private disposed = false;
   /** The listeners of the panel now shown (a stalled one is replaced, see watchStart). */
   private readonly panelListeners: vscode.Disposable[] = [];
@@ -114,22 +119,26 @@ export class TimelinePanel implements vscode.Disposable {
    * code-server under load: its frame waits for a service worker that never takes it over, and
    * setting its HTML again does not help), and the user would otherwise look at an empty panel.
    */
-  private watchStart(attempt = 1): void {
+  private watchStart(): void {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
-    this.startTimer = setTimeout(() => {
-      this.startTimer = null;
-      if (this.ready || !this.panel.visible || this.disposed) return;
-      if (attempt > START_ATTEMPTS) {
-        this.log.error(`the timeline of "${this.session.name}" did not start; close it and open it again`);
-        void vscode.window.showErrorMessage(
-          `Loop Lens: the timeline of "${this.session.name}" did not start. Close it and run Loop Lens: Open Timeline.`,
-        );
-        return;
-      }
-      this.log.warn(`the timeline of "${this.session.name}" did not start; opening it again (${attempt})`);
-      this.replacePanel();
-      this.watchStart(attempt + 1);
-    }, START_MS);
+    this.startTimer = setTimeout(
+      () => {
+        this.startTimer = null;
+        if (this.ready || !this.panel.visible || this.disposed) return;
+        const attempt = ++this.stalls;
+        if (attempt > START_ATTEMPTS) {
+          this.log.error(`the timeline of "${this.session.name}" did not start; close it and open it again`);
+          void vscode.window.showErrorMessage(
+            `Loop Lens: the timeline of "${this.session.name}" did not start. Close it and run Loop Lens: Open Timeline.`,
+          );
+          return;
+        }
+        this.log.warn(`the timeline of "${this.session.name}" did not start; opening it again (${attempt})`);
+        this.replacePanel();
+        this.watchStart();
+      },
+      START_MS * 2 ** Math.min(this.stalls, START_ATTEMPTS - 1),
+    );
   }
 
   /** Opens the timeline in a new panel in the old one's place, and closes the old one. */
@@ -185,6 +194,7 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
     switch (message?.type) {
       case 'ready':
         this.ready = true;
+        this.stalls = 0;
         this.pending = [];
         // A panel built again shows the trace afresh: what the old one showed is gone.
         this.lastRendered = null;
@@ -284,13 +294,14 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
     await this.withDeadline(
       new Promise<void>((resolve) => this.readyWaiters.push(resolve)),
       'the timeline did not start',
+      START_WAIT_MS,
     );
   }
 
-  private async withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  private async withDeadline<T>(promise: Promise<T>, what: string, ms = REPLY_MS): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} within ${REPLY_MS / 1000} s`)), REPLY_MS);
+      timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
     });
     try {
       return await Promise.race([promise, deadline]);

@@ -330,10 +330,14 @@ describe('Loop Lens in VS Code', function () {
     });
     assert.equal(ended.session.problem, null, 'no "ended without finishing" for a program that simply ended');
     assert.ok(ended.session.events > 0, 'events from the spilled trace');
-    const drawn = await waitFor('the panel to draw it', async () => {
-      const s = await latest('microtasks');
-      return s.rendered?.lanes.some((l) => l.name === 'microtasks.js') ? s : undefined;
-    }).catch(async (error: Error) => {
+    const drawn = await waitFor(
+      'the panel to draw it',
+      async () => {
+        const s = await latest('microtasks');
+        return s.rendered?.lanes.some((l) => l.name === 'microtasks.js') ? s : undefined;
+      },
+      45_000,
+    ).catch(async (error: Error) => {
       const s = await latest('microtasks');
       throw new Error(
         `${error.message}: ${JSON.stringify({ visible: s.panelVisible, renders: (s as unknown as { renders: number }).renders, rendered: s.rendered, session: s.session })}`,
@@ -433,6 +437,8 @@ describe('Loop Lens in VS Code', function () {
           ? s
           : undefined;
       },
+      // A panel whose start stalls is opened again after 5 s, then 10 s (timelinePanel.ts).
+      45_000,
     );
     assert.equal(live.session.state, 'running');
     assert.ok(live.panelVisible, 'the timeline panel is visible');
