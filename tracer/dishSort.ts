@@ -41,6 +41,8 @@ export interface Segment {
   /** The place hash after its last record (see dishes.ts). */
   hash: number;
   how: StintEntry;
+  /** It handed the runtime a callback before its first record (dishes.ts queueSlot). */
+  lead: boolean;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
 }
@@ -61,7 +63,7 @@ const MAX_PARSES = 4096;
 function parsed(seg: Segment, returned: boolean): Parsed | null {
   const { start, end, shape, how } = seg;
   const length = end - start;
-  let key = mix(mix(mix(shape, how), returned ? 1 : 2), length);
+  let key = mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2);
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key.
   for (let i = start; i < end; i++) {
     const kind = logKind[i];
@@ -70,7 +72,7 @@ function parsed(seg: Segment, returned: boolean): Parsed | null {
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner } = findDishes(start, end, seg.indexOf, how, returned);
+  const { dishes, owner } = findDishes(start, end, seg.indexOf, how, returned, seg.lead);
   known =
     dishes.length === 0
       ? null

@@ -76,6 +76,11 @@ let foreignSettle = -1;
 /** How the segment's stint began. */
 let how: StintEntry = StintEntry.Resumed;
 /**
+ * The segment handed the runtime a callback before it logged anything (see `queueSlot`): then its
+ * first record, even a root, is not the first thing the stint's function did.
+ */
+let lead = false;
+/**
  * A hash of the records logged so far in this segment (their kinds, and where each derived one's
  * parent is): it names a place in a stint of a given shape. `logHash[i]` is its value before
  * record i. A server runs the same code paths over and over, so a place seen once comes again.
@@ -103,7 +108,7 @@ let nextSeed = 0;
 let seed = 0;
 let hashed = true;
 /** The state of the segments a nested stint interrupted, SAVED_FIELDS numbers each. */
-const SAVED_FIELDS = 9;
+const SAVED_FIELDS = 10;
 const MAX_NESTING = 256;
 const saved = new Int32Array(SAVED_FIELDS * MAX_NESTING);
 let depth = 0;
@@ -156,6 +161,7 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
+    saved[o + 9] = lead ? 1 : 0;
   }
   depth++;
   segStart = n;
@@ -164,6 +170,7 @@ function begin(entry: StintEntry): void {
   tails = 0;
   foreignSettle = -1;
   how = entry;
+  lead = false;
   // The seed is hashed when the first record comes (startHash): most stints (a tick, a callback)
   // log none.
   seed = nextSeed;
@@ -174,7 +181,7 @@ function begin(entry: StintEntry): void {
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, indexOf };
+  return { start: segStart, end: n, shape, hash, how, lead, indexOf };
 }
 
 function end(task: Task): void {
@@ -222,6 +229,7 @@ function restore(): void {
     hash = saved[o + 6];
     shape = saved[o + 7];
     makerShape = saved[o + 8];
+    lead = saved[o + 9] === 1;
   } else {
     segStart = 0;
     open = 0;
@@ -232,6 +240,7 @@ function restore(): void {
     hash = 0;
     shape = 0;
     makerShape = 0;
+    lead = false;
   }
 }
 
@@ -482,6 +491,34 @@ export function regSlot(): Slot | null {
   }
   return slot;
 }
+
+/**
+ * A callback handed to the runtime to run as it is (a tick, a microtask, an I/O callback): its
+ * slot. Before the stint has logged anything, no call of it is open, so the callback is no dish's
+ * work whatever the rest of the stint does (a dish's work starts at its call's first record): it
+ * is not logged, and one slot serves every such callback of the task at that place — most of a
+ * busy server's ticks are queued that way, by Node's own streams, and cost no allocation.
+ */
+export function queueSlot(): Slot | null {
+  const task = current;
+  if (task === null) return null;
+  if (n !== segStart) return regSlot();
+  if (!hashed) startHash();
+  if (!lead) {
+    // Once per segment: what the stint did first is part of its shape (the parse reads it).
+    lead = true;
+    advance(LogKind.Reg);
+  }
+  const place = stamp(n);
+  if (sharedSlot !== null && sharedPlace === place && sharedSlot.r === task.base) return sharedSlot;
+  sharedSlot = new Slot(task.base);
+  sharedSlot[kIdx] = place;
+  sharedPlace = place;
+  return sharedSlot;
+}
+/** The last slot `queueSlot` made, never logged (so never re-pointed), and its place. */
+let sharedSlot: Slot | null = null;
+let sharedPlace = -1;
 
 /** An object whose callbacks run as the task running now (full mode's resources): logged like a slot. */
 export function logResource(resource: object): void {

@@ -286,9 +286,13 @@ function entryOf(task: Task, reason: number, continuation: boolean): StintEntry 
 export function enterAgain(task: Task, reason: number): void {
   if (current === null && pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
+    // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
+    // the trace (no record between them) and for the heartbeat, which still shows it with its
+    // start and task. (The trace's reader keeps a stint's first await, which is all promises.ts
+    // looks for in one.)
+    if (pendingIdle !== SOON) beat(stintTime, task.id, true);
     pendingIdle = NONE;
     current = task;
-    beat(stintTime, task.id, true);
     segments.begin(StintEntry.Called);
     return;
   }

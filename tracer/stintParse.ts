@@ -62,6 +62,7 @@ export function parse(
   indexOf: IndexOf,
   how: StintEntry,
   returned = false,
+  lead = false,
 ): { level: Int32Array; closedAt: Int32Array; entry: number } {
   // Who consumes what, which roots are combinator members, which settle.
   for (let i = start; i < end; i++) {
@@ -96,7 +97,10 @@ export function parse(
   // runtime's own resources may come before it).
   let first = start;
   while (first < end && logKind[first] === LogKind.Resource) first++;
-  const entry = how === StintEntry.Called && first < end && logKind[first] === LogKind.Root ? first : -1;
+  // (Not when the stint handed the runtime a callback before it: then the function it called did
+  // that first, and the root is a call of that function's.)
+  const entry =
+    how === StintEntry.Called && !lead && first < end && logKind[first] === LogKind.Root ? first : -1;
   entryRoot = entry;
 
   let top = -1; // stack depth - 1
@@ -359,8 +363,9 @@ export function findDishes(
   indexOf: IndexOf,
   how: StintEntry,
   returned = false,
+  lead = false,
 ): { dishes: FoundDish[]; owner: Int32Array } {
-  const { level, entry } = parse(start, end, indexOf, how, returned);
+  const { level, entry } = parse(start, end, indexOf, how, returned, lead);
   const dishes: FoundDish[] = [];
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a

@@ -4,7 +4,7 @@
 // Required, not imported as namespaces (see index.ts).
 import { Reason } from '../../protocol/format';
 import { current, enabled, endSoon, enterAgain, leave, leaveSoon, taskOf } from '../engine';
-import { Slot, regSlot, willRun } from '../dishes';
+import { Slot, queueSlot, willRun } from '../dishes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
 
 /** Ticks queued through the patched nextTick and not run yet. */
@@ -114,7 +114,7 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
           : arguments.length === 4
             ? fn.call(this, callback, a, b, c)
             : Reflect.apply(fn, this, arguments);
-      const slot = regSlot()!;
+      const slot = queueSlot()!;
       if (!tick) return callWith(fn, this, 1, bindMicrotask(slot, callback as AnyFunction));
       // Counted once Node has queued it (a throw queues nothing).
       let result: unknown;
