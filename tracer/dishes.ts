@@ -150,7 +150,9 @@ export function willRun(o: object): void {
   nextSeed = stamped !== undefined ? stamped : 0;
 }
 function begin(entry: StintEntry): void {
-  if (depth < MAX_NESTING) {
+  // A segment that interrupts another saves that one's state; an outermost one has none to save
+  // (most stints: a tick, a continuation, run straight from the loop).
+  if (depth > 0 && depth < MAX_NESTING) {
     const o = depth * SAVED_FIELDS;
     saved[o] = segStart;
     saved[o + 1] = open;
@@ -214,10 +216,14 @@ function end(task: Task): void {
   restore();
 }
 
-/** Back to the segment the one ending interrupted (or to none). */
+/**
+ * Back to the segment the one ending interrupted, or to none: nothing reads the state outside a
+ * segment (no task runs there, and nothing is logged), so it is left as it was.
+ */
 function restore(): void {
   hashed = true;
   if (depth > 0) depth--;
+  if (depth === 0) return;
   if (depth < MAX_NESTING) {
     const o = depth * SAVED_FIELDS;
     segStart = saved[o];
