@@ -641,13 +641,18 @@ describe('Loop Lens in VS Code', function () {
     const moved = (await inspect()).find((x) => x.session.id === kitchen.session.id)!;
     await focusGroup(moved.panelColumn);
     await vscode.commands.executeCommand('looplens.openWalkthrough');
-    await waitFor('the walkthrough beside the visible timeline', async () => {
-      const panel = (await inspect()).find((x) => x.session.id === kitchen.session.id);
-      const opened = vscode.window.tabGroups.all.some(
-        (g) => g.activeTab?.input === undefined && g.viewColumn !== panel?.panelColumn,
-      );
-      return panel?.panelVisible === true && opened ? true : undefined;
-    });
+    const tabsNow = () =>
+      JSON.stringify(vscode.window.tabGroups.all.map((g) => [g.viewColumn, g.isActive, g.activeTab?.label]));
+    await waitFor(
+      () => `the walkthrough beside the visible timeline: ${tabsNow()}`,
+      async () => {
+        const panel = (await inspect()).find((x) => x.session.id === kitchen.session.id);
+        const opened = vscode.window.tabGroups.all.some(
+          (g) => g.activeTab?.input === undefined && g.viewColumn !== panel?.panelColumn,
+        );
+        return panel?.panelVisible === true && opened ? true : undefined;
+      },
+    );
     await closeWalkthrough();
     await sleep(1500);
     await send('/async', '/async', '/parallel', '/cpu-worker');
