@@ -347,11 +347,9 @@ describe('Loop Lens in VS Code', function () {
     // Its first panel was made to stall (the runner sets LOOPLENS_TEST_STALL_TIMELINE): the
     // timeline was opened again in a new panel, and the stalled one is gone.
     if (process.env.LOOPLENS_TEST_STALL_TIMELINE === 'microtasks') {
-      assert.equal(
-        (drawn as unknown as { panelsOpened: number }).panelsOpened,
-        2,
-        'one new panel after the stall',
-      );
+      // (At least one: on a loaded machine a new panel's start can stall too, and is replaced again.)
+      const opened = (drawn as unknown as { panelsOpened: number }).panelsOpened;
+      assert.ok(opened >= 2, `a new panel after the stall (${opened} panels)`);
       const tabs = vscode.window.tabGroups.all
         .flatMap((g) => g.tabs)
         .filter((t) => t.label === 'Loop Lens: microtasks');
