@@ -134,12 +134,20 @@ function startHash(): void {
  */
 function taskSeed(task: Task): number {
   if (task.seed !== 0) return task.seed;
-  let h = mix(0x2f, task.kind);
   const name = task.name;
+  if (name === lastSeedName && task.kind === lastSeedKind) return (task.seed = lastSeed);
+  let h = mix(0x2f, task.kind);
   for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
   task.seed = h | 1;
+  lastSeedName = name;
+  lastSeedKind = task.kind;
+  lastSeed = task.seed;
   return task.seed;
 }
+/** The last seed worked out, and for which name and kind (a busy route's requests share them). */
+let lastSeedName = '';
+let lastSeedKind = -1;
+let lastSeed = 0;
 
 /**
  * The promise or slot whose work runs next: the place it was made at seeds the hash of the stint

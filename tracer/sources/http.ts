@@ -19,7 +19,22 @@ import { onUpgrade } from './connections';
 
 export function requestName(req: http.IncomingMessage): string {
   const method = typeof req.method === 'string' ? req.method : 'REQUEST';
-  let path = typeof req.url === 'string' ? req.url : '/';
+  const url = typeof req.url === 'string' ? req.url : '/';
+  // A busy route asks for the same name again and again: the same string then, whose hash the
+  // trace's string table (and the stint log's task seed) has already worked out.
+  if (url === lastUrl && method === lastMethod) return lastName;
+  const name = nameOf(method, url);
+  lastUrl = url;
+  lastMethod = method;
+  lastName = name;
+  return name;
+}
+let lastUrl = '';
+let lastMethod = '';
+let lastName = '';
+
+function nameOf(method: string, url: string): string {
+  let path = url;
   const query = path.indexOf('?');
   if (query >= 0) path = path.slice(0, query);
   const fragment = path.indexOf('#');
