@@ -126,8 +126,9 @@ describe('tasks the tracer finds in real programs', function () {
       request.stints >= 5,
       `each callback of the chain is a stint of the request (${request.stints})`,
     );
-    const blocks = summary.blocks.filter((b) => b.task === request.id);
-    assert.equal(blocks.length, 1, 'the busy timer callback is a block of the request');
+    // (Over 150 ms: a loaded machine can stall any stint for tens of milliseconds.)
+    const blocks = summary.blocks.filter((b) => b.task === request.id && b.durationMs >= 150);
+    assert.equal(blocks.length, 1, 'the busy timer callback (200 ms) is a block of the request');
     const source = fs.readFileSync(path.join(PROGRAMS, 'callbacks.js'), 'utf8').split('\n');
     assert.equal(
       blocks[0].location?.line,
