@@ -507,8 +507,7 @@ export function regSlot(): Slot | null {
 }
 
 /**
- * A callback handed to the runtime to run as it is (a tick, a microtask, an I/O callback): its
- * slot. Before the stint has logged anything, no call of it is open, so the callback is no dish's
+ * A tick or microtask queued now: the slot it runs through. Before the stint has logged anything, no call of it is open, so the callback is no dish's
  * work whatever the rest of the stint does (a dish's work starts at its call's first record): it
  * is not logged, and one slot serves every such callback of the task at that place — most of a
  * busy server's ticks are queued that way, by Node's own streams, and cost no allocation.
