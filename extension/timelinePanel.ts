@@ -24,8 +24,9 @@ import { TraceSession, TraceSessions } from './traceSessions';
 const BATCH_MS = 50;
 /**
  * A shown webview that has not started after this long is opened again in a new panel, then after
- * twice and four times as long (START_ATTEMPTS in all): a stalled start can last as long as the
- * webview service worker's 30 s timeout for a resource request that was never answered.
+ * twice and four times as long (START_ATTEMPTS in all): stalls seen in code-server under load
+ * outlasted 20 s (the webview's service worker gives up on an unanswered resource request only
+ * after 30 s, which may be what they wait for).
  */
 const START_MS = 5000;
 const START_ATTEMPTS = 3;
