@@ -37,7 +37,7 @@ import { original, setSlowCallThreshold, startMain, startSources, stopSources } 
 import { drainWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
-const { appendFileSync, rmSync } = fs;
+const { appendFileSync, unlinkSync } = fs;
 
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
@@ -134,7 +134,11 @@ function claim(options: TracerOptions): boolean {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
       const holder = Number(fs.readFileSync(file, 'utf8'));
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return false;
-      fs.rmSync(file, { force: true });
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // gone already: try again
+      }
     }
   }
   return false;
@@ -246,7 +250,8 @@ function shutDown(exiting: boolean): void {
   flushTimer = null;
   if (claimFile !== null) {
     try {
-      rmSync(claimFile, { force: true });
+      // unlink, not rm: fs.rmSync loads a module of its own, at exit, for one file.
+      unlinkSync(claimFile);
     } catch {
       // a claim left behind is stale once this process is gone
     }

@@ -29,13 +29,27 @@ export class Recorder {
   private readonly strings = new Map<string, number>();
   private nextString = 1;
 
+  /** Chunks made so far, and the most there may be (the buffer's size). */
+  private made = 1;
+  private readonly most: number;
+
   constructor(
     bufferBytes: number,
     private readonly now: () => number,
   ) {
-    const count = Math.max(2, Math.floor(bufferBytes / (CHUNK_UNITS * 16)));
-    for (let i = 0; i < count; i++) this.free.push(new ChunkWriter(CHUNK_UNITS));
-    this.w = this.free.pop()!;
+    // Chunks are made as they are needed, up to the buffer's size: making all of them at start
+    // (8 MiB by default, zeroed) took a traced program's start-up 20 ms or more, and most programs
+    // never have more than a few in use.
+    this.most = Math.max(2, Math.floor(bufferBytes / (CHUNK_UNITS * 16)));
+    this.w = new ChunkWriter(CHUNK_UNITS);
+  }
+
+  /** A free chunk, or a new one while the buffer has room for it; null when every chunk is in use. */
+  private spare(): ChunkWriter | null {
+    if (this.free.length > 0) return this.free.pop()!;
+    if (this.made >= this.most) return null;
+    this.made++;
+    return new ChunkWriter(CHUNK_UNITS);
   }
 
   /**
@@ -50,10 +64,12 @@ export class Recorder {
   private slowRoom(units: number): ChunkWriter | null {
     if (this.w.free < units + 2) {
       // Keep two units spare so that a DROPPED record always fits after a loss.
-      if (this.free.length === 0) return this.drop();
-      if (this.w.used > 0) this.ready.push(this.w);
-      else this.free.push(this.w);
-      this.w = this.free.pop()!;
+      if (this.w.used > 0) {
+        const next = this.spare();
+        if (next === null) return this.drop();
+        this.ready.push(this.w);
+        this.w = next;
+      }
       if (this.onFull !== null) this.onFull();
     }
     if (this.lost > 0) {
@@ -77,9 +93,11 @@ export class Recorder {
 
   /** Finishes the current chunk if it holds anything, so the sink can take it. */
   seal(): void {
-    if (this.w.used === 0 || this.free.length === 0) return;
+    if (this.w.used === 0) return;
+    const next = this.spare();
+    if (next === null) return;
     this.ready.push(this.w);
-    this.w = this.free.pop()!;
+    this.w = next;
   }
 
   /** The sink gives a written chunk back. */
