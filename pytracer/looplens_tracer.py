@@ -71,6 +71,8 @@ LAG_EVERY_MS = 1000
 AWAIT_TASKS_PER_S = 200
 AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
+# Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them.
+MAX_SCHEDULED = 100000
 
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
@@ -290,7 +292,9 @@ class Tracer:
         self.next_id = 2
         self.current = 1  # the task whose code runs now (1: the script)
         self.task_ids = weakref.WeakKeyDictionary()  # asyncio Task -> task id
-        self.scheduled = weakref.WeakKeyDictionary()  # Handle -> task id that scheduled it
+        # id(Handle) -> the task that scheduled it, until the handle runs or is cancelled (a weak
+        # dictionary made a weak reference with a callback per callback scheduled).
+        self.scheduled = {}
         # Await chains seen, as (code, line, code, line, ...) from the task's coroutine inward -> the
         # AWAIT record's frames, encoded: a server suspends at the same few places over and over.
         self.await_cache = {}
@@ -474,6 +478,8 @@ class Tracer:
         (asyncio.run twice)."""
         try:
             if self.lag_loop is None or self.lag_loop.is_closed():
+                # What a closed loop left scheduled never runs (and its ids may be reused).
+                self.scheduled.clear()
                 self.start_lag_probe(loop)
         except Exception:
             pass
@@ -526,7 +532,7 @@ class Tracer:
             if task is not None:
                 reason = REASON_PROMISE
             else:
-                task = self.scheduled.data.get(_ref(handle))
+                task = self.scheduled.pop(id(handle), None)
                 if task is not None:
                     reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
                 else:
@@ -708,7 +714,9 @@ def _wrap_asgi(app):
             return await app(scope, receive, send)
         responded = False
 
-        async def traced_send(message):
+        # A plain function that hands back what `send` returns, not a coroutine of its own: one
+        # coroutine less per message (the app awaits `send`'s directly).
+        def traced_send(message):
             nonlocal responded
             try:
                 if (
@@ -721,7 +729,7 @@ def _wrap_asgi(app):
                     tracer.request_responded(request, scope)
             except Exception:
                 pass
-            return await send(message)
+            return send(message)
 
         try:
             return await app(scope, receive, traced_send)
@@ -781,6 +789,18 @@ def _patched_create_task(create_task):
         return task
 
     return patched_create_task
+
+
+def _note_scheduled(tracer, handle, callback):
+    """`handle` runs as the task running now (run_handle), unless it is a task's own step."""
+    try:
+        if not isinstance(getattr(callback, "__self__", None), asyncio.Task):
+            scheduled = tracer.scheduled
+            if len(scheduled) >= MAX_SCHEDULED:
+                scheduled.clear()  # bounded: callbacks left by a loop nobody runs any more
+            scheduled[id(handle)] = tracer.current
+    except Exception:
+        pass  # never disturb the program
 
 
 def _scheduled(callback, scheduler, reason, *args):
@@ -882,28 +902,39 @@ def _install(tracer):
     loop_cls = asyncio.base_events.BaseEventLoop
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
 
-    for name in ("call_soon", "call_later", "call_at"):
-        original = getattr(loop_cls, name)
+    # What each callback the program schedules runs as: the task that scheduled it. call_later
+    # goes through call_at. The signatures are the originals' (no **kwargs dict per call).
+    call_soon = loop_cls.call_soon
+    call_at = loop_cls.call_at
 
-        def make(original):
-            def patched(self, *args, **kwargs):
-                handle = original(self, *args, **kwargs)
-                try:
-                    tracer = _tracer
-                    # A task's own step is known by its callback (run_handle): nothing to keep for it.
-                    if (
-                        tracer is not None
-                        and tracer.current != 0
-                        and not isinstance(getattr(handle._callback, "__self__", None), asyncio.Task)
-                    ):
-                        tracer.scheduled[handle] = tracer.current
-                except Exception:
-                    pass
-                return handle
+    def patched_call_soon(self, callback, *args, context=None):
+        handle = call_soon(self, callback, *args, context=context)
+        tracer = _tracer
+        if tracer is not None and tracer.current != 0:
+            _note_scheduled(tracer, handle, callback)
+        return handle
 
-            return patched
+    def patched_call_at(self, when, callback, *args, context=None):
+        handle = call_at(self, when, callback, *args, context=context)
+        tracer = _tracer
+        if tracer is not None and tracer.current != 0:
+            _note_scheduled(tracer, handle, callback)
+        return handle
 
-        setattr(loop_cls, name, make(original))
+    patched_call_soon.__name__ = patched_call_soon.__qualname__ = "call_soon"
+    patched_call_at.__name__ = patched_call_at.__qualname__ = "call_at"
+    loop_cls.call_soon = patched_call_soon
+    loop_cls.call_at = patched_call_at
+
+    handle_cancel = asyncio.events.Handle.cancel
+
+    def cancel(self):
+        tracer = _tracer
+        if tracer is not None:
+            tracer.scheduled.pop(id(self), None)
+        return handle_cancel(self)
+
+    asyncio.events.Handle.cancel = cancel
 
     if "uvloop" in sys.modules:
         _patch_uvloop(sys.modules["uvloop"])
