@@ -73,12 +73,13 @@ AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
 # Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them.
 MAX_SCHEDULED = 100000
+# Tasks kept with their ids (see Tracer.task_ids).
+MAX_TASK_IDS = 100000
 
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
 _perf_counter = time.perf_counter
-# Read on every callback the loop runs: looked up once. A WeakKeyDictionary's own get() is Python
-# code around a dict of weak references; the hot path reads that dict (`.data`) directly.
+# Read on every callback the loop runs: looked up once (see Tracer.task_ids).
 _ref = weakref.ref
 _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
@@ -291,7 +292,11 @@ class Tracer:
         self.w = writer
         self.next_id = 2
         self.current = 1  # the task whose code runs now (1: the script)
-        self.task_ids = weakref.WeakKeyDictionary()  # asyncio Task -> task id
+        # weakref.ref(task) -> task id. The key is the task's plain weak reference, which Python
+        # shares: while it is a key here, weakref.ref(task) hands back that very object, so a lookup
+        # allocates nothing (a WeakKeyDictionary made a new reference per lookup, and a callback per
+        # task). An entry goes when its task's last step has run; a dead reference equals no other.
+        self.task_ids = {}
         # id(Handle) -> the task that scheduled it, until the handle runs or is cancelled (a weak
         # dictionary made a weak reference with a callback per callback scheduled).
         self.scheduled = {}
@@ -328,11 +333,12 @@ class Tracer:
     # ---------------------------------------------------------------- tasks
 
     def task_created(self, task, coro):
-        if task in self.task_ids:
+        key = _ref(task)
+        if key in self.task_ids:
             return
         ident = self.next_id
         self.next_id += 1
-        self.task_ids[task] = ident
+        self.keep_task(key, ident)
         self.budget_awaits(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
@@ -347,6 +353,15 @@ class Tracer:
         # Made outside any stint (uvloop's own protocol callbacks): nobody's.
         parent = self.current if self.in_stint else 0
         self.w.task(self.now(), ident, KIND_OTHER, parent, name, flags, file or "", line or 0, 1)
+
+    def keep_task(self, key, ident):
+        task_ids = self.task_ids
+        if len(task_ids) >= MAX_TASK_IDS:
+            # Tasks that never finished (destroyed while pending) leave their entries: drop the dead.
+            self.task_ids = task_ids = {k: v for k, v in task_ids.items() if k() is not None}
+            if len(task_ids) >= MAX_TASK_IDS:
+                task_ids.clear()
+        task_ids[key] = ident
 
     def _creator(self):
         """Where the program made the task: the first frame outside asyncio and this file; whether
@@ -371,7 +386,8 @@ class Tracer:
         task = asyncio.current_task()
         if task is None:
             return None
-        server_task = self.task_ids.get(task)
+        key = _ref(task)
+        server_task = self.task_ids.get(key)
         ident = self.next_id
         self.next_id += 1
         method = scope.get("method") or "HTTP"
@@ -383,7 +399,7 @@ class Tracer:
             self.w.fold(t, server_task, ident)
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
-        self.task_ids[task] = ident
+        self.keep_task(key, ident)
         self.current = ident
         self.stint_task = ident
         return ident
@@ -513,7 +529,7 @@ class Tracer:
         """The task whose own step (or wakeup) a loop callback is, and its id; else (None, None)."""
         owner = getattr(callback, "__self__", None)
         if isinstance(owner, _Future):
-            task = self.task_ids.data.get(_ref(owner))
+            task = self.task_ids.get(_ref(owner))
             if task is not None:
                 return owner, task
         return None, None
@@ -575,8 +591,11 @@ class Tracer:
             return fn(*args)
         finally:
             try:
-                if owner is not None and task in self.await_tasks and not owner.done():
-                    self.note_await(task, owner, t)
+                if owner is not None:
+                    if owner.done():
+                        self.task_ids.pop(_ref(owner), None)  # its last step
+                    elif task in self.await_tasks:
+                        self.note_await(task, owner, t)
                 self.current = before
                 self.in_stint = False
                 self.seq += 1
