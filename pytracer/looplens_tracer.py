@@ -75,6 +75,8 @@ MAX_AWAIT_TASKS = 50000
 MAX_SCHEDULED = 100000
 # Tasks kept with their ids (see Tracer.task_ids).
 MAX_TASK_IDS = 100000
+# (code, instruction offset) -> line, of the places tasks are made at (see Tracer._creator).
+_creator_lines = {}
 
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
@@ -93,7 +95,10 @@ _probe = _probe_coroutine()
 _COROUTINE = type(_probe)  # the type of a coroutine object (its frame and what it awaits are slots)
 _probe.close()
 del _probe
-_TASK_UNITS = struct.Struct("<IIIIIIII")
+# Whole records in one pack each: unit 0 (kind, units, arg, 0, id, time) and the units after it.
+_TASK = struct.Struct("<BBBBIdIIIIIIII").pack
+_UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
+_IIII = struct.Struct("<IIII").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 
 
@@ -148,20 +153,24 @@ class Writer:
         return sid
 
     def run(self, t, task, reason):
-        self.buf += self._unit0(RUN, 1, reason, task, t)
-        self._maybe_flush()
+        self.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        if len(self.buf) >= FLUSH_BYTES:
+            self.flush()
 
     def idle(self, t):
-        self.buf += self._unit0(IDLE, 1, 0, 0, t)
-        self._maybe_flush()
+        self.buf += _pack0(IDLE, 1, 0, 0, 0, t)
+        if len(self.buf) >= FLUSH_BYTES:
+            self.flush()
 
     def task(self, t, ident, kind, parent, name, flags, file, line, column):
-        name_id = self.string(name) if name else 0
-        file_id = self.string(file) if file else 0
-        self.buf += self._unit0(TASK, 3, kind, ident, t) + _TASK_UNITS.pack(
-            parent, name_id, flags, 0, file_id, line, column, 0
+        strings = self.strings
+        name_id = (strings.get(name) or self.string(name)) if name else 0
+        file_id = (strings.get(file) or self.string(file)) if file else 0
+        self.buf += _TASK(
+            TASK, 3, kind, 0, ident & 0xFFFFFFFF, t, parent, name_id, flags, 0, file_id, line, column, 0
         )
-        self._maybe_flush()
+        if len(self.buf) >= FLUSH_BYTES:
+            self.flush()
 
     def block_sample(self, t, task, observed_ms, cpu_ms, frames, observations=1):
         """What was seen of a block: frames (name, file, line, column, weight µs), heaviest first."""
@@ -178,18 +187,19 @@ class Writer:
         )
 
     def ready(self, t, task):
-        self.buf += self._unit0(READY, 1, 0, task, t)
+        self.buf += _pack0(READY, 1, 0, 0, task & 0xFFFFFFFF, t)
 
     def task_end(self, t, task, how):
-        self.buf += self._unit0(TASK_END, 1, how, task, t)
+        self.buf += _pack0(TASK_END, 1, how, 0, task & 0xFFFFFFFF, t)
 
     def task_info(self, t, task, name, file, line, column):
-        name_id = self.string(name) if name else 0
-        file_id = self.string(file) if file else 0
-        self.buf += self._unit0(TASK_INFO, 2, 0, task, t) + struct.pack("<IIII", name_id, file_id, line, column)
+        strings = self.strings
+        name_id = (strings.get(name) or self.string(name)) if name else 0
+        file_id = (strings.get(file) or self.string(file)) if file else 0
+        self.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, task & 0xFFFFFFFF, t, name_id, file_id, line, column)
 
     def fold(self, t, task, into):
-        self.buf += self._unit0(FOLD, 2, 0, task, t) + struct.pack("<IIII", into, 0, 0, 0)
+        self.buf += _UNIT0_IIII(FOLD, 2, 0, 0, task & 0xFFFFFFFF, t, into, 0, 0, 0)
 
     def await_at(self, t, task, frames):
         """Where task `task` awaits, innermost frame first: (name, file, line, column) each."""
@@ -214,10 +224,6 @@ class Writer:
 
     def end(self, t, cause, code):
         self.buf += self._unit0(END, 1, cause, code, t)
-
-    def _maybe_flush(self):
-        if len(self.buf) >= FLUSH_BYTES:
-            self.flush()
 
     def _send(self, data):
         if self.broken:
@@ -375,8 +381,16 @@ class Tracer:
                     concurrent = True
                 frame = frame.f_back
                 continue
+            # Reading a frame's line walks its code's line table: a task is made at the same few
+            # places over and over (a server's task per request), so each place is read once.
+            place = (frame.f_code, frame.f_lasti)
+            line = _creator_lines.get(place)
+            if line is None:
+                if len(_creator_lines) >= 4096:
+                    _creator_lines.clear()
+                line = _creator_lines[place] = frame.f_lineno
             internal = "site-packages" in filename or "dist-packages" in filename
-            return filename, frame.f_lineno, concurrent, internal
+            return filename, line, concurrent, internal
         return None, None, concurrent, False
 
     # ---------------------------------------------------------------- requests (ASGI)
@@ -534,32 +548,9 @@ class Tracer:
                 return owner, task
         return None, None
 
-    def run_handle(self, original, handle):
-        """The standard loop runs `handle` (Handle._run): a stint of the task whose step it is (and
-        where that task then suspends), else of the task that scheduled it."""
-        try:
-            callback = handle._callback
-            if callback is self.lag_cb:
-                return original(handle)  # the tracer's own timer is no stint of the program
-            loop = handle._loop
-            if loop is not self.lag_loop and loop is not None:
-                self.watch_loop(loop)
-            owner, task = self.step_of(callback)
-            if task is not None:
-                reason = REASON_PROMISE
-            else:
-                task = self.scheduled.pop(id(handle), None)
-                if task is not None:
-                    reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
-                else:
-                    task, reason = 0, REASON_IO
-        except Exception:
-            return original(handle)  # the callback runs whatever the tracer's trouble
-        return self.stint(task, reason, owner, original, (handle,))
-
     def run_scheduled(self, callback, scheduler, reason, args):
         """uvloop runs a callback handed to a patched call_soon / call_later / call_at: as in
-        run_handle, a task's own step is that task's, anything else the scheduler's."""
+        _run_handle, a task's own step is that task's, anything else the scheduler's."""
         try:
             owner, task = self.step_of(callback)
             if task is not None:
@@ -574,7 +565,8 @@ class Tracer:
         return self.stint(task, reason, owner, callback, args)
 
     def stint(self, task, reason, owner, fn, args):
-        """Runs fn(*args) as a stint of `task`; after it, where `owner` (a task) suspended."""
+        """Runs fn(*args) as a stint of `task`; after it, where `owner` (a task) suspended. (The
+        standard loop's callbacks run through _run_handle, which does the same inline.)"""
         try:
             before = self.current
             t = _perf_counter() * 1000.0
@@ -590,22 +582,26 @@ class Tracer:
         try:
             return fn(*args)
         finally:
-            try:
-                if owner is not None:
-                    if owner.done():
-                        self.task_ids.pop(_ref(owner), None)  # its last step
-                    elif task in self.await_tasks:
-                        self.note_await(task, owner, t)
-                self.current = before
-                self.in_stint = False
-                self.seq += 1
-                w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
-                if len(w.buf) >= FLUSH_BYTES:
-                    w.flush()
-                if self.samples:
-                    self.write_samples()
-            except Exception:
-                pass
+            self.end_stint(before, task, owner, t, w)
+
+    def end_stint(self, before, task, owner, t, w):
+        """A stint of `task` (begun at `t`) has ended; `before` runs again."""
+        try:
+            if owner is not None:
+                if owner.done():
+                    self.task_ids.pop(_ref(owner), None)  # its last step
+                elif task in self.await_tasks:
+                    self.note_await(task, owner, t)
+            self.current = before
+            self.in_stint = False
+            self.seq += 1
+            w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
+            if len(w.buf) >= FLUSH_BYTES:
+                w.flush()
+            if self.samples:
+                self.write_samples()
+        except Exception:
+            pass
 
     def write_samples(self):
         while self.samples:
@@ -811,7 +807,7 @@ def _patched_create_task(create_task):
 
 
 def _note_scheduled(tracer, handle, callback):
-    """`handle` runs as the task running now (run_handle), unless it is a task's own step."""
+    """`handle` runs as the task running now (_run_handle), unless it is a task's own step."""
     try:
         if not isinstance(getattr(callback, "__self__", None), asyncio.Task):
             scheduled = tracer.scheduled
@@ -820,6 +816,51 @@ def _note_scheduled(tracer, handle, callback):
             scheduled[id(handle)] = tracer.current
     except Exception:
         pass  # never disturb the program
+
+
+_handle_run = None
+
+
+def _run_handle(handle):
+    """asyncio's Handle._run, patched: the standard loop runs `handle` as a stint of the task whose
+    step it is (and where that task then suspends), else of the task that scheduled it. One
+    function, the stint's start inline: it runs for every callback of the loop."""
+    tracer = _tracer
+    if tracer is None or tracer.ended:
+        return _handle_run(handle)
+    try:
+        callback = handle._callback
+        if callback is tracer.lag_cb:
+            return _handle_run(handle)  # the tracer's own timer is no stint of the program
+        loop = handle._loop
+        if loop is not tracer.lag_loop and loop is not None:
+            tracer.watch_loop(loop)
+        owner = getattr(callback, "__self__", None)
+        task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+        if task is not None:
+            reason = REASON_PROMISE
+        else:
+            owner = None
+            task = tracer.scheduled.pop(id(handle), None)
+            if task is not None:
+                reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
+            else:
+                task, reason = 0, REASON_IO
+        before = tracer.current
+        t = _perf_counter() * 1000.0
+        w = tracer.w
+        w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        tracer.current = task
+        tracer.stint_start = t
+        tracer.stint_task = task
+        tracer.seq += 1
+        tracer.in_stint = True
+    except Exception:
+        return _handle_run(handle)  # the callback runs whatever the tracer's trouble
+    try:
+        return _handle_run(handle)
+    finally:
+        tracer.end_stint(before, task, owner, t, w)
 
 
 def _scheduled(callback, scheduler, reason, *args):
@@ -909,14 +950,10 @@ class _UvloopFinder:
 
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
-    handle_run = asyncio.events.Handle._run
-
-    def _run(self):
-        if _tracer is None or _tracer.ended:
-            return handle_run(self)
-        return _tracer.run_handle(handle_run, self)
-
-    asyncio.events.Handle._run = _run
+    global _handle_run
+    if asyncio.events.Handle._run is not _run_handle:
+        _handle_run = asyncio.events.Handle._run
+        asyncio.events.Handle._run = _run_handle
 
     loop_cls = asyncio.base_events.BaseEventLoop
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
