@@ -317,6 +317,9 @@ class Tracer:
         # What the watchdog reads (plain attributes: a stale read costs one poll at most).
         self.seq = 0
         self.in_stint = True
+        # The asyncio task whose step runs now, when it is one the tracer knows (else None):
+        # asyncio.current_task() asks the OS for the process id on every call (a system call).
+        self.running = None
         self.stint_start = 0.0
         self.stint_task = 1
         self.samples = collections.deque()
@@ -397,9 +400,11 @@ class Tracer:
 
     def request_started(self, scope):
         """An HTTP request reached the app, in the server's task for it: that task is the request."""
-        task = asyncio.current_task()
+        task = self.running
         if task is None:
-            return None
+            task = asyncio.current_task()
+            if task is None:
+                return None
         key = _ref(task)
         server_task = self.task_ids.get(key)
         ident = self.next_id
@@ -573,6 +578,7 @@ class Tracer:
             w = self.w
             w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
             self.current = task
+            self.running = owner
             self.stint_start = t
             self.stint_task = task
             self.seq += 1
@@ -593,6 +599,7 @@ class Tracer:
                 elif task in self.await_tasks:
                     self.note_await(task, owner, t)
             self.current = before
+            self.running = None
             self.in_stint = False
             self.seq += 1
             w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
@@ -851,6 +858,7 @@ def _run_handle(handle):
         w = tracer.w
         w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
         tracer.current = task
+        tracer.running = owner
         tracer.stint_start = t
         tracer.stint_task = task
         tracer.seq += 1
