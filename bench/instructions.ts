@@ -1,0 +1,247 @@
+/**
+ * `npm run bench:instructions`: what the tracer adds to a request, counted in instructions of the
+ * server's main thread by valgrind's callgrind. Deterministic to about ±1% where wall-clock figures
+ * on these shared machines move by ±30% between rounds, so it shows a change of a few per cent that
+ * `bench:tracer` cannot.
+ *
+ * Each case's server runs under callgrind; autocannon sends it requests one at a time: a warm-up,
+ * then the counters are zeroed, then the measured requests, then a dump. The collector's share
+ * (V8's or Python's garbage collection) is printed apart: under valgrind it moves with the run's
+ * timing, while a real run's collections per request are the same traced and untraced.
+ *
+ * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
+ * switched off here, since a 30-times slower run would ration them 30 times harder), system calls
+ * (`strace -c` counts those), and anything that depends on when V8 compiles what (a slower run
+ * tiers up at other moments: a slow path that one build hits and another does not can be an
+ * artefact — check it in a real run before believing it). Work done per unit of time (the tracer's
+ * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
+ * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
+ *
+ * Options: --cases fastify/,fastify/async,fastapi/ (default all three), --requests N (default
+ * 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another
+ * build of the Node tracer, counted the same way). Needs valgrind (apt install valgrind). Writes
+ * JSON to bench/results/.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const autocannonBin = path.join(root, 'node_modules', 'autocannon', 'autocannon.js');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+const REQUESTS = Number(arg('--requests', '2000'));
+const WARM = arg('--warm', '');
+const against = arg('--against', '');
+
+interface Case {
+  name: string;
+  python: boolean;
+  script: string;
+  route: string;
+}
+const CASES: Case[] = [
+  { name: 'fastify /', python: false, script: path.join(__dirname, 'fastifyServer.mjs'), route: '/' },
+  {
+    name: 'fastify /async',
+    python: false,
+    script: path.join(__dirname, 'fastifyServer.mjs'),
+    route: '/async',
+  },
+  { name: 'fastapi /', python: true, script: path.join(__dirname, 'fastapiServer.py'), route: '/' },
+];
+const wanted = arg('--cases', '')
+  .split(',')
+  .filter((s) => s !== '');
+const cases = wanted.length === 0 ? CASES : CASES.filter((c) => wanted.includes(c.name.replace(' ', '')));
+
+/** The builds a case is counted with: untraced, the tracer, and another build if asked for. */
+interface Build {
+  name: string;
+  /** Node: the preload; Python: the folder put first on PYTHONPATH; null: untraced. */
+  tracer: string | null;
+}
+function buildsFor(c: Case): Build[] {
+  if (c.python)
+    return [
+      { name: 'untraced', tracer: null },
+      { name: 'traced', tracer: path.join(root, 'dist', 'python') },
+    ];
+  const builds: Build[] = [
+    { name: 'untraced', tracer: null },
+    { name: 'traced', tracer: path.join(root, 'dist', 'tracer.js') },
+  ];
+  if (against !== '')
+    builds.push({ name: `against ${path.resolve(against)}`, tracer: path.resolve(against) });
+  return builds;
+}
+
+/** Functions of the collectors, V8's and CPython's. */
+const COLLECTOR =
+  /Scaveng|Heap::|IterateObjectCache|MarkCompact|Marking|Sweep|Evacuat|RecordWrite|RememberedSet|SlotSet|Worklist|gc_collect|deduce_unreachable|move_unreachable|visit_reachable|subtract_refs|update_refs/;
+
+interface Count {
+  perRequest: number;
+  collectorPerRequest: number;
+}
+
+/** Self cost by function of a callgrind dump: its total, and the part spent in the collector. */
+function readDump(file: string): { total: number; collector: number } {
+  const names = new Map<string, string>();
+  let total = 0;
+  let collector = 0;
+  let inCollector = false;
+  let afterCall = false;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const fn = /^(c?)fn=\((\d+)\)(?: (.*))?$/.exec(line);
+    if (fn !== null) {
+      if (fn[3] !== undefined) names.set(fn[2], fn[3]);
+      if (fn[1] === '') inCollector = COLLECTOR.test(names.get(fn[2]) ?? '');
+      continue;
+    }
+    if (line.startsWith('calls=')) {
+      afterCall = true; // the next cost line is the call's inclusive cost, not this function's own
+      continue;
+    }
+    const cost = /^[+\-*\d]\S*\s+(\d+)/.exec(line);
+    if (cost === null) continue;
+    if (afterCall) {
+      afterCall = false;
+      continue;
+    }
+    const n = Number(cost[1]);
+    total += n;
+    if (inCollector) collector += n;
+  }
+  return { total, collector };
+}
+
+function autocannon(port: number, route: string, requests: number): void {
+  execFileSync(
+    process.execPath,
+    [autocannonBin, '-c', '1', '-a', String(requests), `http://127.0.0.1:${port}${route}`],
+    {
+      stdio: 'ignore',
+    },
+  );
+}
+
+async function count(c: Case, build: Build): Promise<Count> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-instr-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_OPTIONS;
+    delete env.LOOPLENS_OPTIONS;
+    delete env.PYTHONPATH;
+    if (build.tracer !== null) {
+      const out = path.join(dir, 'trace-{pid}.looplens');
+      // Nothing rationed by time: a slower run would ration it harder (see the header).
+      env.LOOPLENS_OPTIONS = JSON.stringify(
+        c.python ? { out } : { out, locations: 'off', blockSampler: false },
+      );
+      if (c.python) env.PYTHONPATH = build.tracer;
+      else env.NODE_OPTIONS = `--require ${build.tracer}`;
+    }
+    const command = c.python ? '/usr/bin/python3' : process.execPath;
+    const child = spawn(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--separate-threads=yes',
+        `--callgrind-out-file=${path.join(dir, 'cg.%p')}`,
+        command,
+        c.script,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const found = /"port":\s*(\d+)/.exec(text)?.[1];
+        if (found !== undefined) resolve(Number(found));
+      });
+      void exited.then(() =>
+        reject(new Error(`${c.name}: the server exited under valgrind before it listened`)),
+      );
+    });
+    try {
+      autocannon(port, c.route, Number(WARM !== '' ? WARM : c.python ? 500 : 6000));
+      execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+      autocannon(port, c.route, REQUESTS);
+      execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+    } finally {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // The first dump (".1"), the main thread ("-01").
+    const dump = fs.readdirSync(dir).find((f) => /^cg\.\d+\.1-01$/.test(f));
+    if (dump === undefined) throw new Error(`${c.name}: callgrind wrote no dump of the main thread`);
+    const { total, collector } = readDump(path.join(dir, dump));
+    return { perRequest: total / REQUESTS, collectorPerRequest: collector / REQUESTS };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_control', ['-h']).error) {
+    process.stderr.write('bench:instructions needs valgrind (apt install valgrind)\n');
+    process.exit(2);
+  }
+  if (against !== '' && !fs.existsSync(against)) {
+    process.stderr.write(`bench:instructions: --against ${against}: no such file (give a built tracer.js)\n`);
+    process.exit(2);
+  }
+  const report: Record<string, Record<string, Count>> = {};
+  for (const c of cases) {
+    if (c.python && spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn']).status !== 0) {
+      process.stderr.write(
+        `${c.name}: skipped, needs python3 with FastAPI and uvicorn (apt install python3-fastapi python3-uvicorn)\n`,
+      );
+      continue;
+    }
+    report[c.name] = {};
+    for (const build of buildsFor(c)) {
+      process.stderr.write(`${c.name}, ${build.name}: ${REQUESTS} requests under callgrind...\n`);
+      report[c.name][build.name] = await count(c, build);
+    }
+  }
+  const k = (n: number): string => `${(n / 1000).toFixed(1)} k`;
+  let text = `Instructions a request, main thread (callgrind; ${REQUESTS} requests after a warm-up):\n`;
+  for (const [name, builds] of Object.entries(report)) {
+    const base = builds.untraced;
+    for (const [build, n] of Object.entries(builds)) {
+      const rest = n.perRequest - n.collectorPerRequest;
+      const ratio =
+        build === 'untraced'
+          ? ''
+          : `   ×${(rest / (base.perRequest - base.collectorPerRequest)).toFixed(3)} without the collector`;
+      text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}${ratio}\n`;
+    }
+  }
+  const outDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, requests: REQUESTS, report },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`${text}results saved to ${path.relative(root, file)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:instructions: ${(error as Error).message}\n`);
+  process.exit(1);
+});
