@@ -98,7 +98,6 @@ del _probe
 # Whole records in one pack each: unit 0 (kind, units, arg, 0, id, time) and the units after it.
 _TASK = struct.Struct("<BBBBIdIIIIIIII").pack
 _UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
-_IIII = struct.Struct("<IIII").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 
 
