@@ -585,14 +585,23 @@ function parseArgs(argv) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const { results } = await runSuite(options);
-  for (const test of results.tests) {
+  printResults(results);
+  process.exitCode = results.ok ? 0 : 1;
+}
+
+/** Prints each test's outcome, a failure with its stack, and the totals to stdout. */
+export function printResults(results) {
+  for (const test of results.tests ?? []) {
     const mark = { passed: 'ok  ', failed: 'FAIL', pending: 'skip' }[test.state] ?? test.state;
-    process.stdout.write(`${mark} ${test.fullTitle}${test.error ? `\n       ${test.error.message}` : ''}\n`);
+    process.stdout.write(`${mark} ${test.fullTitle}\n`);
+    const error = test.error?.stack ?? test.error?.message;
+    if (error) process.stdout.write(`       ${error.split('\n').join('\n       ')}\n`);
   }
   if (results.error) process.stdout.write(`suite error: ${results.error.stack ?? results.error.message}\n`);
-  const { passes, failures, pending } = results.stats;
-  process.stdout.write(`vscode: ${passes} passed, ${failures} failed, ${pending} skipped\n`);
-  process.exitCode = results.ok ? 0 : 1;
+  if (results.stats) {
+    const { passes, failures, pending } = results.stats;
+    process.stdout.write(`vscode: ${passes} passed, ${failures} failed, ${pending} skipped\n`);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSuite } from './bundle.mjs';
-import { defaultCodeServerBin, runSuite } from './codeServer.mjs';
+import { defaultCodeServerBin, printResults, runSuite } from './codeServer.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = path.join(root, 'out', 'vscode');
@@ -65,5 +65,7 @@ const { results, screenshot } = await runSuite({
     }
   },
 });
+// Say what passed and what failed here too: CI keeps only this output, not out/vscode/.
+printResults(results);
 if (screenshot) console.log(`screenshot: ${path.relative(process.cwd(), screenshot)}`);
 process.exit(results.ok ? 0 : 1);
