@@ -47,9 +47,12 @@ const { results, screenshot } = await runSuite({
   beforeScreenshot: async (page) => {
     for (let i = 0; i < 50; i++) {
       for (const frame of page.frames()) {
-        // eslint-disable-next-line no-undef -- runs in the page
-        const text = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
-        if (text.includes('Follow live')) return;
+        // (its label, not its text: beside an editor the button shows only its short label)
+        const drawn = await frame
+          // eslint-disable-next-line no-undef -- runs in the page
+          .evaluate(() => document.querySelector('button[aria-label="Follow live"]') !== null)
+          .catch(() => false);
+        if (drawn) return;
       }
       await page.waitForTimeout(100);
     }

@@ -454,37 +454,38 @@ describe('Loop Lens in VS Code', function () {
       `the block points at the busy-wait line: ${JSON.stringify(block)}`,
     );
 
-    // While a 2.5 s block is still running, the status bar and the panel say so; the trace itself
-    // cannot yet (the program's thread is the one that is blocked).
+    // While a 6 s block is still running, the status bar and the panel say so; the trace itself
+    // cannot yet (the program's thread is the one that is blocked). (6 s, not less: on a loaded
+    // machine the request, the watchdog's report and the panel's frame all take their time.)
     const slowLine =
       fs
         .readFileSync(KITCHEN, 'utf8')
         .split('\n')
         .findIndex((l) => l.includes('the chef stands here')) + 1;
-    const longBlock = get(port, '/blocking?ms=2500');
+    const longBlock = get(port, '/blocking?ms=6000');
     const during = await waitFor(
       'the live block indicator',
       async () => {
         const s = await latest('Kitchen (traced by Loop Lens)');
         return s.session.liveBlock !== null && s.rendered?.liveBlock != null ? s : undefined;
       },
-      2400,
+      5800,
     );
     assert.equal(
       during.session.liveBlock!.taskName,
       'GET /blocking',
       'names the request that holds the loop',
     );
-    assert.ok(during.session.liveBlock!.durationMs < 2500, 'seen before the block ended');
+    assert.ok(during.session.liveBlock!.durationMs < 6000, 'seen before the block ended');
     assert.ok(
-      !during.summary.blocks.some((b) => b.durationMs >= 2000),
+      !during.summary.blocks.some((b) => b.durationMs >= 5000),
       'the trace does not have the block yet: only the watchdog could tell',
     );
     assert.match(during.statusBar, /blocked now .* in GET \/blocking/);
     await longBlock;
     const after = await waitFor('the block to land in the trace with its line', async () => {
       const s = await latest('Kitchen (traced by Loop Lens)');
-      const b = s.summary.blocks.find((x) => x.durationMs >= 2400);
+      const b = s.summary.blocks.find((x) => x.durationMs >= 5900);
       return b !== undefined && s.session.liveBlock === null ? { s, b } : undefined;
     });
     assert.equal(after.b.location?.line, slowLine, 'the block, once over, gets its line');
@@ -940,23 +941,31 @@ describe('Loop Lens in VS Code', function () {
     });
     assert.ok(id !== undefined, 'a session started');
     try {
-      const s = await waitFor('the Python program on its timeline', async () => {
-        const found = (await inspect()).find((x) => x.session.id === id);
-        return found !== undefined &&
-          found.summary.blocks.length >= 2 &&
-          found.summary.tasks.some((t) => t.name === 'fetch_stock')
-          ? found
-          : undefined;
-      });
+      const source = fs.readFileSync(program, 'utf8').split('\n');
+      const lineOf = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+      const wanted = [lineOf('computes here'), lineOf('sleeps here')];
+      // Wait for both blocks by their lines, not for a count of blocks: on a loaded machine the
+      // program's first step may itself pass the block threshold, before the other two come.
+      let seen = 'no session yet';
+      const s = await waitFor(
+        () =>
+          `the Python program on its timeline, with blocks at lines ${wanted.join(' and ')} (seen: ${seen})`,
+        async () => {
+          const found = (await inspect()).find((x) => x.session.id === id);
+          if (found === undefined) return undefined;
+          const lines = found.summary.blocks.map((b) => b.location?.line);
+          seen = `blocks at ${lines.join(', ')}; tasks ${found.summary.tasks.map((t) => t.name).join(', ')}`;
+          return wanted.every((l) => lines.includes(l)) &&
+            found.summary.tasks.some((t) => t.name === 'fetch_stock')
+            ? found
+            : undefined;
+        },
+        60_000,
+      );
       assert.match(s.session.name, /^Python: kitchen\.py$/);
       const names = s.summary.tasks.map((t) => t.name);
       for (const name of ['kitchen.py', 'main', 'fetch_menu', 'fetch_stock'])
         assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
-      const source = fs.readFileSync(program, 'utf8').split('\n');
-      const lineOf = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
-      const lines = s.summary.blocks.map((b) => b.location?.line);
-      assert.ok(lines.includes(lineOf('computes here')), `the computing block's line: ${lines.join(', ')}`);
-      assert.ok(lines.includes(lineOf('sleeps here')), `the sleeping block's line: ${lines.join(', ')}`);
       await waitFor('its timeline drawn', async () => {
         const found = (await inspect()).find((x) => x.session.id === id);
         return found?.panelVisible === true && found.rendered?.lanes.some((l) => l.name === 'fetch_menu')
