@@ -41,7 +41,9 @@ export function addSample(block: BlockInfo, sample: PendingSample): void {
   block.observedMs += sample.observedMs;
   block.observations += sample.observations;
   if (sample.cpuMs >= 0) {
-    block.cpuMs += Math.min(sample.cpuMs, sample.observedMs);
+    // Not clipped here: a tracer that reads CPU-time counters (which move at the kernel's ticks)
+    // may put one span's time in the next; the share clips the block's sum (cpuShare).
+    block.cpuMs += sample.cpuMs;
     block.cpuKnownMs += sample.observedMs;
   }
 }

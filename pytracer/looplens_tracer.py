@@ -699,17 +699,17 @@ class Watchdog(threading.Thread):
                     where = self.blamed()
                     t = Tracer.now()
                     now_cpu = self.cpu_ns()
-                    share = -1.0
+                    # Not clipped to the span: the counters move at the kernel's ticks, so one span
+                    # may get the next one's time; the block's share adds them all up (the reader
+                    # clips the sum), and that is right to a tick over the whole block.
+                    cpu_ms = -1.0
                     if cpu is not None and now_cpu is not None and t - cpu_at > 0.5:
-                        share = max(0.0, min(1.0, (now_cpu - cpu) / 1e6 / (t - cpu_at)))
+                        cpu_ms = max(0.0, (now_cpu - cpu) / 1e6)
                     cpu, cpu_at = now_cpu, t
                     if tracer.seq != seq:
                         break
                     if where is not None:
-                        observed = t - last
-                        tracer.samples.append(
-                            (start, task, observed, share * observed if share >= 0 else -1.0) + tuple(where)
-                        )
+                        tracer.samples.append((start, task, t - last, cpu_ms) + tuple(where))
                     last = t
                     time.sleep(interval)
                 while tracer.seq == seq and not tracer.ended:

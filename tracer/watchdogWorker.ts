@@ -91,26 +91,33 @@ const SAMPLE_EXPRESSION = `(() => {
 })()`;
 
 /**
- * How long the main thread has wanted the CPU so far, ns — on it, or ready to run and waiting for
- * it (a busy machine) — or null where the system does not say: Linux's per-thread scheduler
- * statistics (the main thread's id is the process id). A thread that computes wants the CPU all the
- * time, however busy the machine; one asleep in a blocking call does not. Read from this thread, a
- * few microseconds, only while a block is being watched.
+ * Whether the main thread wants the CPU right now — on it, or ready to run and waiting for it (a
+ * busy machine) — or null where the system does not say: the state in Linux's per-thread `stat`
+ * (the main thread's id is the process id), `R` against a sleep (`S`, `D`). A thread that computes
+ * is `R` however busy the machine; one asleep in a blocking call is not. The state is right when
+ * read, where the thread's CPU-time counters are brought up to date only at the kernel's ticks and
+ * leave out the time a virtual machine's host holds the CPU back: over the few milliseconds between
+ * two samples they said "asleep" of a busy loop on a loaded machine. Read from this thread, a few
+ * microseconds, only while a block is being watched.
  */
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-let schedstatWorks = process.platform === 'linux';
-function mainThreadCpuNs(): number | null {
-  if (!schedstatWorks) return null;
+const STAT = `/proc/self/task/${process.pid}/stat`;
+let statWorks = process.platform === 'linux';
+function mainThreadWantsCpu(): boolean | null {
+  if (!statWorks) return null;
   try {
-    const [onCpu, waiting] = fs.readFileSync(SCHEDSTAT, 'latin1').split(' ');
-    const ns = Number(onCpu) + Number(waiting);
-    if (Number.isFinite(ns) && ns >= 0) return ns;
+    const text = fs.readFileSync(STAT, 'latin1');
+    // "pid (name) S ...": the name may hold spaces and parentheses; the state follows the last ')'.
+    const state = text.charAt(text.lastIndexOf(')') + 2);
+    if (state !== '') return state === 'R';
   } catch {
-    // no such file (a kernel without schedstats): stop asking
+    // no such file: stop asking
   }
-  schedstatWorks = false;
+  statWorks = false;
   return null;
 }
+
+/** Readings of mainThreadWantsCpu, this often while the watchdog waits between samples, ms. */
+const STATE_EVERY_MS = 1;
 
 function toPath(url: string): string {
   try {
@@ -266,19 +273,24 @@ function run(data: WatchdogData): void {
     session = s;
     let samples = 0;
     let lastSample = since;
-    // How much the main thread wanted the CPU between samples: measured only over the quiet spans
-    // (after a sample's reply, before the next request), so that the samples' own interrupts —
-    // which wake even a sleeping thread — do not count.
-    let quietFrom = performance.now();
-    let quietNs = mainThreadCpuNs();
-    let cpuShare = -1;
+    // How much the main thread wanted the CPU between samples: its state read now and then over the
+    // quiet spans (after a sample's reply, before the next request), so that the samples' own
+    // interrupts — which wake even a sleeping thread — do not count.
+    let readings = 0;
+    let wanting = 0;
+    const look = (): void => {
+      const wants = mainThreadWantsCpu();
+      if (wants === null) return;
+      readings++;
+      if (wants) wanting++;
+    };
     try {
       while (samples < MAX_SAMPLES && performance.now() - since < MAX_WATCH_MS) {
         if (session !== s) break;
-        const beforeNs = mainThreadCpuNs();
-        const before = performance.now();
-        if (quietNs !== null && beforeNs !== null && before - quietFrom > 0.5)
-          cpuShare = Math.max(0, Math.min(1, (beforeNs - quietNs) / 1e6 / (before - quietFrom)));
+        // (Not known for the first sample, the span before it not watched.)
+        const cpuShare = readings > 0 ? wanting / readings : -1;
+        readings = 0;
+        wanting = 0;
         const reply = (await post(s, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
           returnByValue: true,
@@ -312,9 +324,14 @@ function run(data: WatchdogData): void {
         reports.postMessage(report);
         lastSample = t;
         if (Atomics.load(heartbeat, SEQ) !== seq) break;
-        quietNs = mainThreadCpuNs();
-        quietFrom = performance.now();
-        await new Promise((resolve) => setTimeout(resolve, interval));
+        const until = performance.now() + interval;
+        for (;;) {
+          const left = until - performance.now();
+          if (left <= 0) break;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(STATE_EVERY_MS, left)));
+          if (Atomics.load(heartbeat, SEQ) !== seq) break;
+          look();
+        }
         if (Atomics.load(heartbeat, SEQ) !== seq) break;
       }
     } finally {
