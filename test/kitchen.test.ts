@@ -75,8 +75,12 @@ describe('kitchen lessons, recorded for real', function () {
     const run = tasks.reduce((sum, t) => sum + t.runMs, 0);
     assert.ok(window >= 95, `they take the 100 ms they wait (${window})`);
     // Wall-clock stints: a loaded machine that preempts the server stretches them (10 ms quiet, up
-    // to 36 ms beside two CPU hogs), while the 100 ms they wait stays 100 ms.
-    assert.ok(run < window / 2, `the chef works for them ${run.toFixed(1)} ms of ${window.toFixed(0)} ms`);
+    // to 36 ms beside two CPU hogs, 77 ms with more load than that), while the 100 ms they wait
+    // stays 100 ms. Each dish spends most of its life simmering, and the chef is idle for a part
+    // of the window however busy the machine.
+    const lives = tasks.reduce((sum, t) => sum + (t.endMs! - t.startMs), 0);
+    assert.ok(run < lives / 3, `the dishes cook ${run.toFixed(1)} ms of their ${lives.toFixed(0)} ms`);
+    assert.ok(run < window * 0.75, `the chef works for them ${run.toFixed(1)} ms of ${window.toFixed(0)} ms`);
     assert.equal(summary.blocks.filter((b) => tasks.some((t) => t.id === b.task)).length, 0, 'no block');
   });
 
