@@ -141,6 +141,37 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it('finds the block of a loop that awaits a value each round, at its line, in both modes; a chunked read is none', async () => {
+    const program = path.join(PROGRAMS, 'awaitLoop.js');
+    const line =
+      fs
+        .readFileSync(program, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('the chef stands here')) + 1;
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `awaitLoop-${mode}.looplens`);
+      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
+      assert.equal(result.code, 0, result.stderr);
+      const { summary } = readTrace(out);
+      const crunch = summary.tasks.find((t) => t.name === 'GET /crunch');
+      const read = summary.tasks.find((t) => t.name === 'GET /read');
+      assert.ok(crunch !== undefined && read !== undefined, `${mode}: both requests`);
+      const seen = JSON.stringify({ crunch, blocks: summary.blocks });
+      // Thousands of continuations, one block: the loop never waited for events meanwhile (a
+      // loaded machine may still cut it where the loop got to wait, as a long collection would).
+      const blocks = summary.blocks.filter((b) => b.task === crunch!.id);
+      assert.ok(blocks.length >= 1 && blocks.length <= 3, `${mode}: ${seen}`);
+      const longest = blocks.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+      assert.ok(longest.durationMs >= 100, `${mode}: ${seen}`);
+      assert.equal(longest.location?.line, line, `${mode}: the block is at the line that computes: ${seen}`);
+      assert.equal(
+        summary.blocks.filter((b) => b.task === read!.id).length,
+        0,
+        `${mode}: a read in chunks lets the loop wait between them: ${JSON.stringify(summary.blocks)}`,
+      );
+    }
+  });
+
   it("makes a raw protocol's connection and an upgraded HTTP connection tasks, each message's async handler a task of it, in both modes", async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'connections.js'))) {
       assert.match(result.stdout, /talked/);

@@ -55,7 +55,10 @@ export let recorder: Recorder;
 export let enabled = false;
 /** The task whose code runs now; null when the loop runs untracked code or is idle. */
 export let current: Task | null = null;
-/** Counts outermost stints (and flush ticks): the watchdog's heartbeat. */
+/**
+ * Counts outermost stints as the trace has them (continuations merged into one are one) and flush
+ * ticks: the watchdog's heartbeat.
+ */
 export let stintSeq = 0;
 /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
 export let stintTime = 0;
@@ -150,6 +153,23 @@ function beat(time: number, task: number, inStint: boolean): void {
   }
 }
 
+/**
+ * The stint that just ended may go on (the same task again within MERGE_MS, or a tick of its own:
+ * one stint in the trace): the heartbeat says the loop is between stints but keeps the stint's
+ * number, so that the watchdog, which names a block by that number, sees a long run of such
+ * continuations (`for (…) await x`) as the one stint it is.
+ */
+function pause(time: number): void {
+  stintTime = time;
+  if (heartbeat !== null) heartbeat[1] = 0;
+}
+
+/** The stint that paused goes on (see pause). */
+function resume(time: number): void {
+  stintTime = time;
+  if (heartbeat !== null) heartbeat[1] = 1;
+}
+
 /** A flush tick is a heartbeat too: the loop is alive. */
 export function tick(spentMs: number): void {
   selfBusy += spentMs;
@@ -236,23 +256,30 @@ export function enter(task: Task, reason: number, continuation = false, time = -
       if (task === pendingTask) {
         pendingIdle = NONE;
         current = task;
-        beat(t, task.id, true);
+        resume(t);
         segments.begin(entryOf(task, reason, continuation));
         return;
       }
       pendingIdle = t;
       lastEnd = t;
-    } else if (task === pendingTask && t - pendingIdle <= MERGE_MS) {
-      // The same task again after a moment: one stint, not two (and two records saved).
+    } else if (
+      task === pendingTask &&
+      (t - pendingIdle <= MERGE_MS || (continuation && turnIdle >= 0 && safeIdle() === turnIdle))
+    ) {
+      // The same task again after a moment: one stint, not two (and two records saved). Or later,
+      // but a continuation while the loop has not idled since its last stint began: the dish held
+      // the loop all along (a long `for (…) await x` that the machine preempted, or a collection
+      // cut), and the block it is is one stint.
       pendingIdle = NONE;
       current = task;
-      beat(t, task.id, true);
+      resume(t);
       segments.begin(entryOf(task, reason, continuation));
       return;
     }
     writePendingIdle();
   }
   if (current === null) {
+    turnIdle = continuation ? safeIdle() : -1;
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);
@@ -290,7 +317,7 @@ export function enterAgain(task: Task, reason: number): void {
     // the trace (no record between them) and for the heartbeat, which still shows it with its
     // start and task. (The trace's reader keeps a stint's first await, which is all promises.ts
     // looks for in one.)
-    if (pendingIdle !== SOON) beat(stintTime, task.id, true);
+    if (pendingIdle !== SOON) resume(stintTime);
     pendingIdle = NONE;
     current = task;
     segments.begin(StintEntry.Called);
@@ -313,7 +340,7 @@ export function leave(): void {
     lastEnd = t;
     lastWasContinuation = outerContinuation;
     lastReason = outerReason;
-    beat(t, 0, false);
+    pause(t);
   } else {
     const w = recorder.room(1);
     if (w !== null) w.run(t, prev.id, Reason.Resume);
@@ -348,8 +375,14 @@ export function endSoon(): void {
   const t = now();
   pendingIdle = t;
   lastEnd = t;
-  beat(t, 0, false);
+  pause(t);
 }
+
+/**
+ * The loop's idle time (nodeTiming.idleTime, which moves only when the loop waits for events) when
+ * the last outermost stint began, if that stint was a continuation; else -1. See enter().
+ */
+let turnIdle = -1;
 
 /**
  * Stints of one task separated by less than this are one stint (ms): a continuation that runs right

@@ -257,15 +257,28 @@ function run(data: WatchdogData): void {
   /** This thread's performance.now() as trace clock. */
   const traceTime = (t: number): number => t + origin;
   /** The block reported live: its heartbeat, task and start; when it was last reported, and whether it had passed the threshold then. */
-  let live: { seq: number; task: number; since: number; at: number; over: boolean } | null = null;
+  let live: { seq: number; task: number; since: number; at: number; over: boolean; inStint: boolean } | null =
+    null;
 
   const post = (session: inspector.Session, method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => {
       session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
     });
 
+  /**
+   * Whether the block at heartbeat `seq` is over: the heartbeat moved, or (a stint's block) the
+   * stint ended. A stint that pauses for a moment and goes on (continuations merged into one, see
+   * engine.ts) is still the same: the pause is looked at again a moment later.
+   */
+  const over = async (seq: number, inStint: boolean): Promise<boolean> => {
+    if (Atomics.load(heartbeat, SEQ) !== seq) return true;
+    if (!inStint || Atomics.load(heartbeat, IN_STINT) !== 0) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return Atomics.load(heartbeat, SEQ) !== seq || Atomics.load(heartbeat, IN_STINT) === 0;
+  };
+
   /** Samples the block that began at heartbeat `seq` until it ends; then reports it. */
-  const watch = async (seq: number, since: number): Promise<void> => {
+  const watch = async (seq: number, since: number, inStint: boolean): Promise<void> => {
     if (Atomics.load(heartbeat, EXITING) !== 0) return;
     Atomics.store(heartbeat, SESSION_OPEN, 1);
     const s = new inspector.Session();
@@ -323,7 +336,7 @@ function run(data: WatchdogData): void {
         };
         reports.postMessage(report);
         lastSample = t;
-        if (Atomics.load(heartbeat, SEQ) !== seq) break;
+        if (await over(seq, inStint)) break;
         const until = performance.now() + interval;
         for (;;) {
           const left = until - performance.now();
@@ -332,7 +345,7 @@ function run(data: WatchdogData): void {
           if (Atomics.load(heartbeat, SEQ) !== seq) break;
           look();
         }
-        if (Atomics.load(heartbeat, SEQ) !== seq) break;
+        if (await over(seq, inStint)) break;
       }
     } finally {
       if (session === s) {
@@ -343,27 +356,37 @@ function run(data: WatchdogData): void {
     }
   };
 
+  /** When this thread last saw the loop leave a stint (between stints, the untracked margin counts from there). */
+  let lastLeft = lastChange;
+  /** Polls in a row that saw the loop between stints with the heartbeat unchanged. */
+  let outside = 0;
   setInterval(() => {
     const seq = Atomics.load(heartbeat, SEQ);
     const t = performance.now();
-    if (seq !== lastSeq) {
+    const inStint = Atomics.load(heartbeat, IN_STINT) !== 0;
+    // A stint ended and nothing followed: over for the live reader too (seen twice, as a stint
+    // whose continuations merge pauses for a moment between them).
+    outside = seq === lastSeq && !inStint ? outside + 1 : 0;
+    if (outside === 1) lastLeft = t;
+    if (seq !== lastSeq || (outside === 2 && live !== null && live.inStint)) {
       lastSeq = seq;
       lastChange = t;
+      lastLeft = t;
       if (live !== null && line !== null) {
         line.send(encodeLive(LiveType.Resumed, live.task, live.since, traceTime(t), live.seq));
         live = null;
       }
       return;
     }
-    const inStint = Atomics.load(heartbeat, IN_STINT) !== 0;
-    const blocked = t - lastChange >= (inStint ? tracked : untracked);
+    const blocked = inStint ? t - lastChange >= tracked : t - Math.max(lastChange, lastLeft) >= untracked;
     // Said at once when the block passes the threshold (that is when the reader shows it), then
     // again every liveEvery.
     const crossed = live !== null && !live.over && traceTime(t) - live.since >= data.blockMs;
     if (blocked && line !== null && (live === null || crossed || t - live.at >= liveEvery)) {
       if (live === null) {
-        const since = inStint ? startTimes[0] : traceTime(lastChange);
-        live = { seq, task: inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0, since, at: t, over: false };
+        const since = inStint ? startTimes[0] : traceTime(Math.max(lastChange, lastLeft));
+        const task = inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0;
+        live = { seq, task, since, at: t, over: false, inStint };
       }
       const now = Math.max(live.since, traceTime(t));
       live.at = t;
@@ -373,7 +396,7 @@ function run(data: WatchdogData): void {
     if (watching) return;
     if (blocked) {
       watching = true;
-      watch(seq, lastChange)
+      watch(seq, inStint ? lastChange : Math.max(lastChange, lastLeft), inStint)
         .catch((error: unknown) => {
           // The main thread is going away, or has no inspector: say so in the tracer's log.
           reports.postMessage({
