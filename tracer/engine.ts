@@ -140,6 +140,7 @@ export function recentStint(seq: number): { start: number; task: number } | null
 function beat(time: number, task: number, inStint: boolean): void {
   const seq = ++stintSeq;
   stintTime = time;
+  if (inStint) openStart = time;
   const i = seq & (RECENT - 1);
   recentStart[i] = time;
   recentTask[i] = task;
@@ -161,6 +162,10 @@ function beat(time: number, task: number, inStint: boolean): void {
  */
 function pause(time: number): void {
   stintTime = time;
+  // Only a stint that ran a while can be part of a block: the loop's idle time is read for it
+  // alone (a call into the runtime), to tell whether a continuation that follows began in the
+  // same turn of the loop (see enter).
+  turnIdle = time - openStart >= TURN_MS ? safeIdle() : -1;
   if (heartbeat !== null) heartbeat[1] = 0;
 }
 
@@ -279,7 +284,6 @@ export function enter(task: Task, reason: number, continuation = false, time = -
     writePendingIdle();
   }
   if (current === null) {
-    turnIdle = continuation ? safeIdle() : -1;
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);
@@ -380,9 +384,13 @@ export function endSoon(): void {
 
 /**
  * The loop's idle time (nodeTiming.idleTime, which moves only when the loop waits for events) when
- * the last outermost stint began, if that stint was a continuation; else -1. See enter().
+ * the last outermost stint ended, if it lasted TURN_MS or more; else -1. See enter() and pause().
  */
 let turnIdle = -1;
+/** When the open (or last) outermost stint began, as the trace has it. */
+let openStart = 0;
+/** A stint shorter than this is not looked at for a block made of continuations (ms). */
+const TURN_MS = 0.5;
 
 /**
  * Stints of one task separated by less than this are one stint (ms): a continuation that runs right
