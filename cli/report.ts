@@ -125,7 +125,10 @@ export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]
         `  ${ms(b.durationMs).padStart(9)}  ${pad(b.taskName, 28)} at ${ms(b.startMs).padEnd(8)}  ${where(b.location, cwd)}` +
           (b.cpuShare !== null && b.cpuShare < WAITING_SHARE
             ? `  (asleep ${100 - Math.round(b.cpuShare * 100)}% of it: waiting, not computing)`
-            : ''),
+            : '') +
+          // No stack sample (a block shorter than the sampler's first look, or a starved watchdog):
+          // the line is where the task began, not where it was busy.
+          (b.frames.length === 0 && b.location !== null ? '  (not sampled: where the task began)' : ''),
       );
     }
     if (longest.length > MAX_BLOCKS) lines.push(`  … and ${longest.length - MAX_BLOCKS} more`);

@@ -196,13 +196,20 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     if (python && hot?.name === '<module>' && !underRequest(t, task)) continue;
     const fn = hot !== undefined && hot.name !== '' && hot.name !== '(anonymous)' ? ` (in ${hot.name})` : '';
     const dur = fmt(block.durationMs);
+    // Not sampled (shorter than the sampler's first look, or a starved watchdog): the line is where
+    // the task began, and nothing says it computed rather than waited. Said so, not claimed.
+    const sampled = block.frames.some((f) => f.location !== null);
     add(keyOf('cpuOnLoop', where), {
       kind: 'cpuOnLoop',
       location: where,
       related: [],
-      message: `CPU-heavy work${fn} held the event loop for ${dur} in ${task.name}: every other request waited.`,
+      message: sampled
+        ? `CPU-heavy work${fn} held the event loop for ${dur} in ${task.name}: every other request waited.`
+        : `${task.name}, started here, held the event loop for ${dur}: every other request waited. The line it was busy at was not sampled.`,
       detail:
-        `The chef spent ${dur} computing here and served no other dish meanwhile. ` +
+        (sampled
+          ? `The chef spent ${dur} computing here and served no other dish meanwhile. `
+          : `The chef spent ${dur} on this dish and served no other meanwhile; the block sampler did not see where (a block just over the threshold, or a machine too busy to look in time). Record it again to find the line. `) +
         (python
           ? 'Send this work to a process pool (await loop.run_in_executor(pool, …) with a ProcessPoolExecutor), '
           : "Move this work to a worker_threads pool (the loop then only waits for the answer, as in the kitchen's /cpu-worker), ") +

@@ -8,7 +8,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lesson, findLessons } from '../model/lessons';
 import { Timeline } from '../model/timeline';
-import { FIXTURES, KITCHEN, get, readTrace, recordKitchen, recordQuietly, sleep, tempDir } from './helpers';
+import {
+  CLI,
+  FIXTURES,
+  KITCHEN,
+  get,
+  plainEnv,
+  readTrace,
+  recordKitchen,
+  recordQuietly,
+  run,
+  sleep,
+  tempDir,
+  tracedEnv,
+} from './helpers';
 
 const sources = new Map<string, string[]>();
 function sourceLine(file: string, line: number): string | undefined {
@@ -222,5 +235,25 @@ describe('lessons at the lines that cause them', function () {
       [['cpuOnLoop', at('computes here')]],
       describeAll(found),
     );
+  });
+
+  it('a block nobody sampled says where its task began, and claims no line it was busy at', async () => {
+    // The block sampler off: every block is unsampled, as a block just over the threshold or one on
+    // a machine too busy for the watchdog to look in time.
+    const program = path.join(FIXTURES, 'programs', 'awaitLoop.js');
+    const out = path.join(dir, 'unsampled.looplens');
+    const result = await run(process.execPath, [program], { env: tracedEnv(out, { blockSampler: false }) });
+    assert.equal(result.code, 0, result.stderr);
+    const { timeline } = readTrace(out);
+    const crunch = timeline.tasks.find((t) => t.name === 'GET /crunch')!;
+    const block = timeline.blocks.find((b) => b.task === crunch.index);
+    assert.ok(block !== undefined && block.frames.length === 0, 'an unsampled block of the request');
+    const lesson = findLessons(timeline, { sourceLine }).find((l) => l.kind === 'cpuOnLoop');
+    assert.ok(lesson !== undefined, describeAll(findLessons(timeline, { sourceLine })));
+    assert.equal(lesson.location.line, crunch.location?.line, 'at the line the request began');
+    assert.match(lesson.message, /GET \/crunch, started here, held the event loop .* not sampled/);
+    assert.doesNotMatch(lesson.message, /CPU-heavy/);
+    const summary = await run(process.execPath, [CLI, 'summary', out], { env: plainEnv() });
+    assert.match(summary.stdout, /GET \/crunch .*\(not sampled: where the task began\)/);
   });
 });
