@@ -143,11 +143,11 @@ describe('tasks the tracer finds in real programs', function () {
 
   it('finds the block of a loop that awaits a value each round, at its line, in both modes; a chunked read is none', async () => {
     const program = path.join(PROGRAMS, 'awaitLoop.js');
-    const line =
-      fs
-        .readFileSync(program, 'utf8')
-        .split('\n')
-        .findIndex((l) => l.includes('the chef stands here')) + 1;
+    // The loop's lines: its condition (a clock read each round) and its body.
+    const source = fs.readFileSync(program, 'utf8').split('\n');
+    const first = source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1;
+    const loop = [first, first + 1, first + 2];
+    assert.match(source[first], /the chef stands here/);
     for (const mode of ['fast', 'full']) {
       const out = path.join(dir, `awaitLoop-${mode}.looplens`);
       const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
@@ -163,7 +163,10 @@ describe('tasks the tracer finds in real programs', function () {
       assert.ok(blocks.length >= 1 && blocks.length <= 3, `${mode}: ${seen}`);
       const longest = blocks.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
       assert.ok(longest.durationMs >= 100, `${mode}: ${seen}`);
-      assert.equal(longest.location?.line, line, `${mode}: the block is at the line that computes: ${seen}`);
+      assert.ok(
+        loop.includes(longest.location?.line ?? -1),
+        `${mode}: the block is in the loop that computes (lines ${loop.join(', ')}): ${seen}`,
+      );
       assert.equal(
         summary.blocks.filter((b) => b.task === read!.id).length,
         0,

@@ -78,6 +78,9 @@ const SAMPLE_EXPRESSION = `(() => {
     const sites = holder.stack;
     const frames = [];
     for (const site of sites) {
+      // An async frame is the caller an await returns to, not where the thread is: a sample taken
+      // between two continuations would blame the caller's await (a loop that awaits each round).
+      if (typeof site.isAsync === 'function' && site.isAsync()) continue;
       frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0]);
     }
     const task = guard && typeof guard.task === 'function' ? guard.task() : null;
