@@ -162,10 +162,14 @@ function beat(time: number, task: number, inStint: boolean): void {
  */
 function pause(time: number): void {
   stintTime = time;
-  // Only a stint that ran a while can be part of a block: the loop's idle time is read for it
-  // alone (a call into the runtime), to tell whether a continuation that follows began in the
-  // same turn of the loop (see enter).
-  turnIdle = time - openStart >= TURN_MS ? safeIdle() : -1;
+  // Only a stint that ran a while can be part of a block: for it alone, a microtask of the
+  // tracer's own is queued behind whatever the stint queued, to tell whether a continuation that
+  // follows runs in the same drain of the microtask queue — the loop never waited for events
+  // between them (see enter).
+  if (time - openStart >= TURN_MS && queueMark !== null && marks < MAX_MARKS) {
+    marks++;
+    queueMark(markPassed);
+  }
   if (heartbeat !== null) heartbeat[1] = 0;
 }
 
@@ -267,14 +271,12 @@ export function enter(task: Task, reason: number, continuation = false, time = -
       }
       pendingIdle = t;
       lastEnd = t;
-    } else if (
-      task === pendingTask &&
-      (t - pendingIdle <= MERGE_MS || (continuation && turnIdle >= 0 && safeIdle() === turnIdle))
-    ) {
+    } else if (task === pendingTask && (t - pendingIdle <= MERGE_MS || (continuation && marks > 0))) {
       // The same task again after a moment: one stint, not two (and two records saved). Or later,
-      // but a continuation while the loop has not idled since its last stint began: the dish held
-      // the loop all along (a long `for (…) await x` that the machine preempted, or a collection
-      // cut), and the block it is is one stint.
+      // but a continuation queued before its last stint ended (the mark queued then has not run):
+      // the same drain, the loop never waited for events between them — the dish held the loop
+      // all along (a long `for (…) await x` that the machine preempted, or a collection cut), and
+      // the block it is is one stint.
       pendingIdle = NONE;
       current = task;
       resume(t);
@@ -383,10 +385,19 @@ export function endSoon(): void {
 }
 
 /**
- * The loop's idle time (nodeTiming.idleTime, which moves only when the loop waits for events) when
- * the last outermost stint ended, if it lasted TURN_MS or more; else -1. See enter() and pause().
+ * Marks queued (see pause) that have not run yet: while one has not, the microtask queue is still
+ * being drained where the stint that queued it ended.
  */
-let turnIdle = -1;
+let marks = 0;
+const MAX_MARKS = 64;
+function markPassed(): void {
+  if (marks > 0) marks--;
+}
+/** Queues a microtask of the tracer's own (set at start: not traced in full mode). */
+let queueMark: ((callback: () => void) => void) | null = null;
+export function setMarkQueue(queue: (callback: () => void) => void): void {
+  queueMark = queue;
+}
 /** When the open (or last) outermost stint began, as the trace has it. */
 let openStart = 0;
 /** A stint shorter than this is not looked at for a block made of continuations (ms). */

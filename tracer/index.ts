@@ -18,6 +18,7 @@ import {
   now,
   recorder,
   settle,
+  setMarkQueue,
   settleEnd,
   startEngine,
   stopEngine,
@@ -331,6 +332,7 @@ function start(options: TracerOptions): void {
   startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
   setSlowCallThreshold(options.blockMs);
   startSources();
+  setMarkQueue((callback) => asOwnWork(() => original.queueMicrotask(callback)));
   startFrameworks();
   startPromises();
   lastLag = now();
