@@ -155,20 +155,28 @@ describe('tasks the tracer finds in real programs', function () {
       const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
       assert.equal(result.code, 0, result.stderr);
       const { summary } = readTrace(out);
-      const crunch = summary.tasks.find((t) => t.name === 'GET /crunch');
+      const crunches = summary.tasks.filter((t) => t.name === 'GET /crunch');
       const read = summary.tasks.find((t) => t.name === 'GET /read');
-      assert.ok(crunch !== undefined && read !== undefined, `${mode}: both requests`);
-      const seen = JSON.stringify({ crunch, blocks: summary.blocks });
-      // Thousands of continuations, one block: the loop never waited for events meanwhile (a
-      // loaded machine may still cut it where the loop got to wait, as a long collection would).
-      const blocks = summary.blocks.filter((b) => b.task === crunch!.id);
-      assert.ok(blocks.length >= 1 && blocks.length <= 3, `${mode}: ${seen}`);
-      const longest = blocks.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
-      assert.ok(longest.durationMs >= 100, `${mode}: ${seen}`);
-      assert.ok(
-        loop.includes(longest.location?.line ?? -1),
-        `${mode}: the block is in the function that computes (lines ${first}-${last}): ${seen}`,
+      assert.ok(crunches.length === 3 && read !== undefined, `${mode}: all requests`);
+      const seen = JSON.stringify({ crunches, blocks: summary.blocks });
+      // Thousands of continuations, one block each: the loop never waited for events meanwhile (a
+      // loaded machine may still cut one where the loop got to wait, as a long collection would).
+      for (const crunch of crunches) {
+        const blocks = summary.blocks.filter((b) => b.task === crunch.id);
+        assert.ok(blocks.length >= 1 && blocks.length <= 3, `${mode}: ${seen}`);
+        assert.ok(Math.max(...blocks.map((b) => b.durationMs)) >= 100, `${mode}: ${seen}`);
+      }
+      // Where the sampler looked (on a loaded machine its thread may start too late for the first),
+      // the block is in the function that computes.
+      const sampled = summary.blocks.filter(
+        (b) => crunches.some((c) => c.id === b.task) && b.frames.length > 0,
       );
+      assert.ok(sampled.length >= 1, `${mode}: a crunch block sampled: ${seen}`);
+      for (const b of sampled)
+        assert.ok(
+          loop.includes(b.location?.line ?? -1),
+          `${mode}: the block is in the function that computes (lines ${first}-${last}): ${seen}`,
+        );
       assert.equal(
         summary.blocks.filter((b) => b.task === read!.id).length,
         0,
