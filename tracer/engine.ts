@@ -166,9 +166,11 @@ function pause(time: number): void {
   // tracer's own is queued behind whatever the stint queued, to tell whether a continuation that
   // follows runs in the same drain of the microtask queue — the loop never waited for events
   // between them (see enter).
-  if (time - openStart >= TURN_MS && queueMark !== null && marks < MAX_MARKS) {
+  if (time - openStart >= TURN_MS && marks < MAX_MARKS) {
     marks++;
-    queueMark(markPassed);
+    // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
+    // while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
+    promiseThen.call(settledPromise, markPassed);
   }
   if (heartbeat !== null) heartbeat[1] = 0;
 }
@@ -346,11 +348,12 @@ export function leave(): void {
     lastEnd = t;
     lastWasContinuation = outerContinuation;
     lastReason = outerReason;
+    current = null;
     pause(t);
-  } else {
-    const w = recorder.room(1);
-    if (w !== null) w.run(t, prev.id, Reason.Resume);
+    return;
   }
+  const w = recorder.room(1);
+  if (w !== null) w.run(t, prev.id, Reason.Resume);
   current = prev;
 }
 
@@ -393,11 +396,9 @@ const MAX_MARKS = 64;
 function markPassed(): void {
   if (marks > 0) marks--;
 }
-/** Queues a microtask of the tracer's own (set at start: not traced in full mode). */
-let queueMark: ((callback: () => void) => void) | null = null;
-export function setMarkQueue(queue: (callback: () => void) => void): void {
-  queueMark = queue;
-}
+/** Taken before the program can replace them. */
+const promiseThen = Promise.prototype.then;
+const settledPromise = Promise.resolve();
 /** When the open (or last) outermost stint began, as the trace has it. */
 let openStart = 0;
 /** A stint shorter than this is not looked at for a block made of continuations (ms). */

@@ -18,7 +18,6 @@ import {
   now,
   recorder,
   settle,
-  setMarkQueue,
   settleEnd,
   startEngine,
   stopEngine,
@@ -332,7 +331,6 @@ function start(options: TracerOptions): void {
   startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
   setSlowCallThreshold(options.blockMs);
   startSources();
-  setMarkQueue((callback) => asOwnWork(() => original.queueMicrotask(callback)));
   startFrameworks();
   startPromises();
   lastLag = now();
