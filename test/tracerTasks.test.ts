@@ -251,6 +251,23 @@ describe('tasks the tracer finds in real programs', function () {
     assert.deepEqual(poll.location, { file: program, line: 2, column: 11 });
   });
 
+  it('shows no loop lag while the program idles', async () => {
+    // The probe is the flush timer (every 25 ms). It once skipped a tick that came a fraction of
+    // a millisecond early by the performance clock, and counted the next as a whole period late:
+    // an idle program showed 25 ms of lag in 4 windows of 10.
+    const out = path.join(dir, 'idle-lag.looplens');
+    const program = path.join(dir, 'idle.js');
+    fs.writeFileSync(program, 'setTimeout(() => {}, 1500);\n');
+    const result = await run(process.execPath, [program], { env: tracedEnv(out, { lagMs: 100 }) });
+    assert.equal(result.code, 0);
+    const { timeline } = readTrace(out);
+    const windows = timeline.lagPoints.filter((p) => p.samples > 0);
+    assert.ok(windows.length >= 10, `${windows.length} lag windows`);
+    // A loaded machine may really be late now and then; a probe error would be late often.
+    const late = windows.filter((p) => p.maxMs >= 15);
+    assert.ok(late.length <= 2, `lag windows (max ms): ${windows.map((p) => p.maxMs.toFixed(1)).join(' ')}`);
+  });
+
   it('records the main thread of a program that uses workers, with the worker as a task', async () => {
     const out = path.join(dir, 'threads.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'threads.js')], { env: tracedEnv(out) });

@@ -168,19 +168,23 @@ function writeLag(t: number): void {
   lastLag = t;
 }
 
-/** One lag sample per flush: how late the flush timer ran, in microseconds. */
+/**
+ * One lag sample per tick of the flush timer: how late it ran, in microseconds. Only the timer's
+ * own ticks are samples: an extra flush between two would shift the reference point, and a tick
+ * that comes a little early by the performance clock (Node schedules on the loop's millisecond
+ * clock) must count as on time, not be skipped and make the next one a whole period late.
+ */
 function sampleLag(started: number): void {
   const late = Math.max(0, started - lastFlushStart - flushMs);
   lagSamples.push(Math.round(late * 1000));
   lastFlushStart = started;
 }
 
-function flush(final: boolean): void {
+function flush(final: boolean, timerTick = false): void {
   const started = performance.now();
   try {
     if (!final && closeStrayStints()) problem('closed a stint that was left open (see closeStrayStints)');
-    // Lag is measured on the flush timer's own ticks, not on the extra flushes.
-    if (!final && started - lastFlushStart >= flushMs) {
+    if (timerTick) {
       sampleLag(started);
       if (started - lastLag >= lagMs) writeLag(started);
     }
@@ -336,7 +340,7 @@ function start(options: TracerOptions): void {
   lastLag = now();
   lastFlushStart = lastLag;
   asOwnWork(() => {
-    flushTimer = original.setInterval(() => asOwnWork(() => flush(false)), options.flushMs);
+    flushTimer = original.setInterval(() => asOwnWork(() => flush(false, true)), options.flushMs);
     flushTimer.unref();
     if (options.blockSampler) {
       try {
