@@ -30,7 +30,9 @@
  *  - Background work: a stint of a request after its response that lasts more than WRAP_UP_MS
  *    (and is not a tick it queued) belongs to a task of kind `background`, child of the request,
  *    created on first need; shorter ones are its wrap-up. A sub-task of a request (a fire-and-forget
- *    call, a Promise.all member) that runs after the response becomes `background`.
+ *    call, a Promise.all member) that runs after the response becomes `background`. The tracer
+ *    makes a timer or immediate the program's own code sets after ending a response a task of kind
+ *    `background` itself, child of the request, however short (tracer/sources/timers.ts).
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).

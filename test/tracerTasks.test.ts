@@ -251,6 +251,69 @@ describe('tasks the tracer finds in real programs', function () {
     assert.deepEqual(poll.location, { file: program, line: 2, column: 11 });
   });
 
+  it("makes a timer the program sets after the response background work of the request, however short, and a library's not, in both modes", async () => {
+    const app = path.join(dir, 'afterResponse');
+    fs.mkdirSync(path.join(app, 'node_modules', 'minipool'), { recursive: true });
+    // A library that tidies up on a timer when the request gives its client back.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'minipool', 'index.js'),
+      'exports.release = function release() {\n  setTimeout(function reap() {\n    const end = performance.now() + 1;\n    while (performance.now() < end);\n  }, 20);\n};\n',
+    );
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const pool = require('minipool');",
+        'const server = http.createServer((req, res) => {',
+        "  res.end('ok');",
+        "  if (req.url === '/audit') setTimeout(function audit() {",
+        '    const end = performance.now() + 1;',
+        '    while (performance.now() < end);',
+        '  }, 20);',
+        '  else pool.release();',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const { port } = server.address();',
+        "  for (const p of ['/audit', '/tidy', '/audit', '/tidy'])",
+        '    await new Promise((resolve, reject) =>',
+        "      http.get({ host: '127.0.0.1', port, path: p, agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '    );',
+        '  setTimeout(() => server.close(), 60);',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        ['GET /audit', 'GET /tidy', 'GET /audit', 'GET /tidy'],
+        mode,
+      );
+      const children = (id: string) =>
+        summary.tasks.filter((t) => t.parent === id && !t.internal).map((t) => [t.name, t.kind]);
+      for (const r of requests) {
+        assert.deepEqual(
+          children(r.id),
+          r.name === 'GET /audit' ? [['audit', 'background']] : [],
+          `${mode}: ${r.name} (${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))})`,
+        );
+      }
+      const audits = summary.tasks.filter((t) => t.name === 'audit');
+      for (const a of audits) {
+        assert.equal(a.stints, 1, `${mode}: the audit ran once`);
+        assert.equal(a.location?.line, 5, `${mode}: made where the program set the timer`);
+        assert.ok(a.runMs >= 0.9, `${mode}: and did its 1 ms of work (${a.runMs} ms)`);
+      }
+      assert.equal(
+        summary.tasks.filter((t) => t.name === 'reap' || t.kind === 'timer').length,
+        0,
+        `${mode}: the library's timer is no task`,
+      );
+    }
+  });
+
   it('shows no loop lag while the program idles', async () => {
     // The probe is the flush timer (every 25 ms). It once skipped a tick that came a fraction of
     // a millisecond early by the performance clock, and counted the next as a whole period late:

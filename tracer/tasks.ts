@@ -28,6 +28,7 @@ export function newTask(
     base,
     unnamed: false,
     ended: false,
+    responded: false,
     located: where !== null,
     name,
     folded: false,

@@ -93,6 +93,29 @@ export function patchServerEmit(proto: object): void {
   replace(proto, 'emit', emit as AnyFunction);
 }
 
+/**
+ * The program ending a response (`res.end()`, which every framework calls): the request has
+ * responded, though the response may not be sent yet (see timers.ts afterResponse).
+ */
+export function patchResponseEnd(): void {
+  const proto = http.ServerResponse.prototype as unknown as { end: AnyFunction };
+  const end = proto.end;
+  if (typeof end !== 'function') return;
+  const patched = {
+    end(this: unknown, a?: unknown, b?: unknown, c?: unknown) {
+      if (enabled) {
+        const task = (this as { [kTask]?: Task } | null)?.[kTask];
+        if (task !== undefined) task.responded = true;
+      }
+      return arguments.length <= 3
+        ? callWith(end, this, arguments.length, a, b, c)
+        : Reflect.apply(end, this, arguments);
+    },
+  }.end;
+  copyProperties(patched, end);
+  replace(proto, 'end', patched);
+}
+
 export function finishRequest(response: Owned, how: TaskEnd): void {
   const task = response[kTask];
   if (task === undefined || task.ended) return;

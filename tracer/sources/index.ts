@@ -36,6 +36,7 @@ import {
   onRequestStart,
   onResponseFinish,
   patchListen,
+  patchResponseEnd,
   patchListeners,
   patchProcessSignals,
   patchServerEmit,
@@ -61,6 +62,7 @@ export function startSources(): void {
   patchListen();
   patchNetServerEmit();
   patchServerEmit(http.Server.prototype);
+  patchResponseEnd();
   if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {
     patchServerEmit(https.Server.prototype);
   }

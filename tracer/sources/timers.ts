@@ -8,7 +8,7 @@ import { TaskKind } from '../../protocol/format';
 import { Task, current, enabled, lateMs, now, taskOf } from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, regSlot, willRun } from '../dishes';
-import { captureLocation } from '../locations';
+import { captureCall, captureLocation } from '../locations';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
 // ---------------------------------------------------------------------------------------------
@@ -25,11 +25,35 @@ import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } f
  */
 export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot | null {
   const slot = regSlot();
-  if (slot === null || !topLevel || current!.kind !== TaskKind.Main || isNative(callback)) return slot;
+  if (slot === null) return slot;
+  const task = current!;
+  if ((task.responded || task.ended) && task.kind === TaskKind.Request)
+    return afterResponse(slot, kind, callback, skip);
+  if (!topLevel || task.kind !== TaskKind.Main || isNative(callback)) return slot;
   slot.lazy = {
     kind,
     name: callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate',
     where: captureLocation(skip),
+    time: now(),
+  };
+  return slot;
+}
+
+/**
+ * A timer or immediate the program's own code sets in a request after ending its response
+ * (`res.end(); setTimeout(audit, 50)`) is work it left for later: a background task of the
+ * request, made when it first fires, however short it turns out. One a library sets then (a pool
+ * returning a client, a framework's clean-up) stays the request's wrap-up, and so does one whose
+ * setter is not known (the location budget spent): the model's duration rule decides those.
+ */
+function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot {
+  if (isNative(callback)) return slot;
+  const call = captureCall(skip);
+  if (call === null || call.byLibrary || call.where === null || call.where.library) return slot;
+  slot.lazy = {
+    kind: TaskKind.Background,
+    name: callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate',
+    where: call.where,
     time: now(),
   };
   return slot;
