@@ -314,6 +314,51 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("does not count a quiet program's housekeeping as work", async () => {
+    // Busy time between stints that the tracer does not see is put before the next stint, as
+    // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's
+    // flush) count as busy too, and were added up over a quiet stretch: 15 ms of "untracked code"
+    // before the timer that ended 3 s of quiet (a 50 ms block after 12 s). Each flush tick now
+    // closes the gap so far: no piece can gather more than a flush period's worth.
+    const out = path.join(dir, 'quiet.looplens');
+    const program = path.join(dir, 'quiet.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const server = http.createServer((req, res) => res.end('ok'));",
+        "const get = (port) => new Promise((resolve) => http.get({ host: '127.0.0.1', port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const { port } = server.address();',
+        '  await get(port);',
+        '  await new Promise((resolve) => setTimeout(resolve, 6000));',
+        '  await get(port);',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    const { timeline } = readTrace(out);
+    const requests = timeline.tasks.filter((t) => t.kind === 'request');
+    assert.equal(requests.length, 2);
+    const [first, second] = requests;
+    const s = timeline.stints;
+    // What the quiet left as work: untracked pieces, and the part of the second request's first
+    // stint before it arrived. (A loaded machine that preempts the loop between two flushes
+    // makes real-looking pieces of a few ms: the flush period, 25 ms, is the most one can hold.)
+    const pieces: number[] = [second.createdAt - s.start[second.stints[0]]];
+    for (let i = 0; i < s.length; i++) {
+      if (s.task[i] === 0 && s.start[i] >= first.endedAt! && s.end[i] <= second.createdAt)
+        pieces.push(s.end[i] - s.start[i]);
+    }
+    assert.ok(
+      Math.max(...pieces) < 20,
+      `work in 6 s of quiet, ms: ${pieces.map((p) => p.toFixed(1)).join(' ')}`,
+    );
+  });
+
   it('shows no loop lag while the program idles', async () => {
     // The probe is the flush timer (every 25 ms). It once skipped a tick that came a fraction of
     // a millisecond early by the performance clock, and counted the next as a whole period late:

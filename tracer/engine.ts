@@ -22,6 +22,8 @@ export interface Task {
   unnamed: boolean;
   /** Its work is finished (a request whose response was sent): later events on it are not its work. */
   ended: boolean;
+  /** A request whose response the program has ended (`res.end()`), sent or not yet. */
+  responded: boolean;
   /** Its creation location is known. */
   located: boolean;
   /** Its name as last written (for the watchdog, which names a block before the trace can). */
@@ -184,8 +186,28 @@ function resume(time: number): void {
 /** A flush tick is a heartbeat too: the loop is alive. */
 export function tick(spentMs: number): void {
   selfBusy += spentMs;
-  if (current === null) beat(now(), 0, false);
+  if (current !== null) return;
+  const t = now();
+  beat(t, 0, false);
+  if (pendingIdle === NONE && estimateGaps) restartGap(t);
 }
+
+/**
+ * Busy time between stints is what the loop did beyond waiting and the tracer's own work (see
+ * accountGap); that includes the loop's own housekeeping each time it wakes (to run a timer, the
+ * flush's own), which libuv does not count as idle. Over a long quiet stretch that adds up (10 ms
+ * over 2.5 s of an idle server), and was put right before the next stint as if the request had
+ * been parsed for 10 ms before it arrived. Each flush tick between stints closes the gap so far:
+ * busy enough, it is recorded as untracked code; either way the next gap starts here.
+ */
+function restartGap(t: number): void {
+  accountGap(t, null, false);
+  idleRef = safeIdle();
+  selfBusy = 0;
+  gapStart = t;
+}
+/** Where the gap before the next stint began, when a flush tick restarted it (see restartGap). */
+let gapStart = 0;
 
 /**
  * The flush timer runs straight from the event loop, where no stint can be open: every stint
@@ -229,7 +251,7 @@ function safeIdle(): number {
  * does not show an idle loop that was in fact busy. The placement within the gap is an estimate.
  */
 function accountGap(t: number, task: Task | null, continuation: boolean, reason = Reason.Unknown): boolean {
-  const gap = t - lastEnd;
+  const gap = t - Math.max(lastEnd, gapStart);
   if (gap < untrackedMinMs) return false;
   const idle = safeIdle();
   const busy = gap - (idle - idleRef) - selfBusy;
