@@ -17,7 +17,8 @@
  * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
- * Options: --cases fastify/,fastify/async,fastapi/ (default all three), --requests N (default
+ * Options: --cases fastify/,fastify/async,koa-redis,fastapi/ (default all four; koa + ioredis on a
+ * real redis, started here, when redis-server is installed), --requests N (default
  * 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another
  * build of the Node tracer, counted the same way). Needs valgrind (apt install valgrind). Writes
  * JSON to bench/results/.
@@ -26,6 +27,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Service, missingRedis, startRedis } from '../test/services/databases';
 
 const root = path.resolve(__dirname, '..');
 const autocannonBin = path.join(root, 'node_modules', 'autocannon', 'autocannon.js');
@@ -43,7 +45,11 @@ interface Case {
   python: boolean;
   script: string;
   route: string;
+  /** What the server needs (a database started here): its environment, or why it cannot run. */
+  env?: () => Promise<Record<string, string>>;
+  missing?: () => string | null;
 }
+let redis: Service | null = null;
 const CASES: Case[] = [
   { name: 'fastify /', python: false, script: path.join(__dirname, 'fastifyServer.mjs'), route: '/' },
   {
@@ -52,12 +58,24 @@ const CASES: Case[] = [
     script: path.join(__dirname, 'fastifyServer.mjs'),
     route: '/async',
   },
+  {
+    name: 'koa+redis /cache/:key',
+    python: false,
+    script: path.join(root, 'test', 'fixtures', 'servers', 'koaRedis.js'),
+    route: '/cache/a',
+    missing: missingRedis,
+    env: async () => {
+      redis ??= await startRedis();
+      return { REDIS_PORT: String(redis.port) };
+    },
+  },
   { name: 'fastapi /', python: true, script: path.join(__dirname, 'fastapiServer.py'), route: '/' },
 ];
 const wanted = arg('--cases', '')
   .split(',')
   .filter((s) => s !== '');
-const cases = wanted.length === 0 ? CASES : CASES.filter((c) => wanted.includes(c.name.replace(' ', '')));
+const key = (c: Case): string => c.name.replace(' ', '').replace(/^koa\+redis.*/, 'koa-redis');
+const cases = wanted.length === 0 ? CASES : CASES.filter((c) => wanted.includes(key(c)));
 
 /** The builds a case is counted with: untraced, the tracer, and another build if asked for. */
 interface Build {
@@ -133,7 +151,7 @@ function autocannon(port: number, route: string, requests: number): void {
 async function count(c: Case, build: Build): Promise<Count> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-instr-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...(c.env !== undefined ? await c.env() : {}) };
     delete env.NODE_OPTIONS;
     delete env.LOOPLENS_OPTIONS;
     delete env.PYTHONPATH;
@@ -163,7 +181,7 @@ async function count(c: Case, build: Build): Promise<Count> {
       let text = '';
       child.stdout!.on('data', (d: Buffer) => {
         text += d.toString();
-        const found = /"port":\s*(\d+)/.exec(text)?.[1];
+        const found = (/"port":\s*(\d+)/.exec(text) ?? /listening at http:\/\/[^:]+:(\d+)/.exec(text))?.[1];
         if (found !== undefined) resolve(Number(found));
       });
       void exited.then(() =>
@@ -208,6 +226,11 @@ async function main(): Promise<void> {
       );
       continue;
     }
+    const missing = c.missing?.() ?? null;
+    if (missing !== null) {
+      process.stderr.write(`${c.name}: skipped, ${missing}\n`);
+      continue;
+    }
     report[c.name] = {};
     for (const build of buildsFor(c)) {
       process.stderr.write(`${c.name}, ${build.name}: ${REQUESTS} requests under callgrind...\n`);
@@ -241,7 +264,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${text}results saved to ${path.relative(root, file)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:instructions: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench:instructions: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => redis?.stop());

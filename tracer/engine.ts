@@ -263,8 +263,10 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   const from = t - Math.min(busy, gap);
   // Busy right before a continuation: the I/O callback that resolved what it awaited (a driver
   // reading its reply) ran for it — the code that asked for the I/O. Right before a request: the
-  // socket's callback parsing it.
-  if (task !== null && (continuation || reason === Reason.Request)) {
+  // socket's callback parsing it. Not for a request that has responded: what its socket does then
+  // (the response written out, keep-alive) is nobody's, and the estimate, stretched by a loaded
+  // machine, made its wrap-up look like work after the response.
+  if (task !== null && (continuation || reason === Reason.Request) && !task.responded && !task.ended) {
     // Why the stint runs is still why the task runs: a request arrived (its parsing included).
     w.run(from, task.id, continuation ? Reason.Io : reason);
     return true;
