@@ -11,7 +11,7 @@
  * marked while it makes them and never traced.
  */
 import asyncHooks = require('node:async_hooks');
-import { Reason } from '../protocol/format';
+import { Reason, TaskKind } from '../protocol/format';
 import { kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, leave, taskOf } from './engine';
 
@@ -89,7 +89,15 @@ function before(): void {
   const record = r[kTag];
   const task: Task | null = own !== undefined ? own : record !== undefined ? taskOf(record) : null;
   const reason = r[kReason] ?? Reason.Io;
-  if (task === null || ((reason & CONNECTION) !== 0 && task.ended)) {
+  // After a request's response, what its resources do (a keep-alive socket's timer, a pool's
+  // idle check) is the library's business, nobody's work: the program's own later work comes
+  // through the callbacks and timers the sources bind (a timer set after the response is a task
+  // of its own, sources/timers.ts), as in fast mode.
+  if (
+    task === null ||
+    ((reason & CONNECTION) !== 0 && task.ended) ||
+    (task.kind === TaskKind.Request && (task.ended || task.responded))
+  ) {
     entered.push(false);
     return;
   }
