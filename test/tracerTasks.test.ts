@@ -456,6 +456,45 @@ describe('full mode', function () {
       .split('\n')
       .findIndex((l) => l.includes('DRIVER BLOCK')) + 1;
 
+  it("gives a request no stint from its keep-alive socket's timer long after its response", async () => {
+    // The request's outgoing keep-alive socket times out after it responded: in full mode the
+    // socket's timer, made in the request, ran as a tiny stint of it 200 ms later.
+    const file = path.join(dir, 'keepAlive.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const http = require('node:http');",
+        'const agent = new http.Agent({ keepAlive: true, timeout: 200 });',
+        "const upstream = http.createServer((req, res) => res.end('up'));",
+        'const server = http.createServer((req, res) => {',
+        '  http.get({ host: "127.0.0.1", port: upstream.address().port, agent }, (r) => {',
+        "    r.resume().on('end', () => res.end('ok'));",
+        '  });',
+        '});',
+        "upstream.listen(0, '127.0.0.1', () => server.listen(0, '127.0.0.1', async () => {",
+        '  for (let i = 0; i < 3; i++)',
+        '    await new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)),",
+        '    );',
+        '  setTimeout(() => { server.close(); upstream.close(); agent.destroy(); }, 600);',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'keepAlive.looplens');
+    const result = await run(process.execPath, [file], { env: tracedEnv(out, { mode: 'full' }) });
+    assert.equal(result.code, 0, result.stderr);
+    const { timeline } = readTrace(out);
+    const requests = timeline.tasks.filter((t) => t.kind === 'request');
+    assert.equal(requests.length, 6, 'three requests and their three upstream requests');
+    for (const r of requests) {
+      for (const i of r.stints) {
+        const after = timeline.stints.start[i] - r.endedAt!;
+        assert.ok(after < 100, `${r.name}: a stint ${after.toFixed(0)} ms after its response`);
+      }
+    }
+  });
+
   it('attributes work in any callback to the task that started it, where fast mode only sees untracked code', async () => {
     const results: Record<string, ReturnType<typeof readTrace>> = {};
     for (const mode of ['fast', 'full']) {
