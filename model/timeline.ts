@@ -30,9 +30,10 @@
  *  - Background work: a stint of a request after its response that lasts more than WRAP_UP_MS
  *    (and is not a tick it queued) belongs to a task of kind `background`, child of the request,
  *    created on first need; shorter ones are its wrap-up. A sub-task of a request (a fire-and-forget
- *    call, a Promise.all member) that runs after the response becomes `background`. The tracer
- *    makes a timer or immediate the program's own code sets after ending a response a task of kind
- *    `background` itself, child of the request, however short (tracer/sources/timers.ts).
+ *    call, a Promise.all member) that runs after the response becomes `background`. A timer or
+ *    immediate the program's own code sets after ending a response comes as a task of kind
+ *    `background` (tracer/sources/timers.ts): its work is the request's after-response part,
+ *    however short.
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
@@ -190,6 +191,19 @@ export class Timeline implements EventVisitor {
   ): void {
     this.see(time);
     const parentIndex = parent !== 0 ? (this.table.known(parent) ?? -1) : -1;
+    if (
+      kind === TaskKind.Background &&
+      parentIndex !== -1 &&
+      this.tasks[parentIndex].kind === 'request' &&
+      this.table.known(id) === undefined
+    ) {
+      // The program's own work after a request's response (a timer it set then): the request's
+      // after-response part, however short.
+      this.table.alias(id, this.table.backgroundOf(parentIndex, time));
+      this.structureVersion++;
+      this.version++;
+      return;
+    }
     this.table.announce(id, kind, parentIndex, name ?? `task ${id}`, flags, location, time);
     this.version++;
     if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVERY) this.checkBudget();

@@ -40,7 +40,9 @@ export function newTask(
     task,
     parent,
     name,
-    flags | (where !== null && where.library ? TaskFlags.Internal : 0),
+    // A request is the program's work wherever its server was started (fastify starts its own
+    // from inside the library): only other tasks made in a library's code are the library's.
+    flags | (where !== null && where.library && kind !== TaskKind.Request ? TaskFlags.Internal : 0),
     where,
     time,
   );
