@@ -438,7 +438,7 @@ function madeHow(j: number): Made {
   const latest = madePlaces.latest(key);
   const method = madeByPromiseMethod(logDerived, latest !== 0);
   if (method === null) return latest;
-  return madePlaces.set(key, method ? Made.ByMethod : Made.ByAwait);
+  return madePlaces.set(key, method);
 }
 
 /**

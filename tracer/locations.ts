@@ -9,7 +9,7 @@
 import * as nodeModule from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
-import { Rooted } from './stintLog';
+import { Made, Rooted } from './stintLog';
 
 /** A source location as captured from a stack (file, 1-based line and column), with what the frame said. */
 export interface CodeLocation extends SourceLocation {
@@ -294,11 +294,28 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
  * by an `await` (the awaiting function is on top). Null when rationed out (`again`: a place seen
  * before, looked at on the confirmations' budget).
  */
-export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again = false): boolean | null {
-  const maker = makerFrame(skip, again ? confirmations : methods);
-  if (maker === null) return null;
-  if ((frameFile(maker) ?? '') !== '') return false;
-  const fn = frameFunctionName(maker);
+export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again = false): Made | null {
+  if (!(again ? confirmations : methods).take()) return null;
+  const frames = captureFrames(skip, 8);
+  if (frames === null) return null;
+  let i = 0;
+  while (i < frames.length && isHookFrame(frameFile(frames[i]) ?? '')) i++;
+  if (i >= frames.length) return null;
+  if (!isMethodFrame(frames[i])) return Made.ByAwait;
+  // Who called the method (`.finally` calls `.then` itself): a library's or Node's code consuming
+  // the chain, or the program's. Not seen: the program's, as before this was looked at.
+  while (i < frames.length && isMethodFrame(frames[i])) i++;
+  const file = i < frames.length ? (frameFile(frames[i]) ?? '') : '';
+  return file !== '' && (file.startsWith('node:') || isLibrary(file)) ? Made.ByLibraryMethod : Made.ByMethod;
+}
+
+function isHookFrame(file: string): boolean {
+  return file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks';
+}
+
+function isMethodFrame(frame: CallSiteLike): boolean {
+  if ((frameFile(frame) ?? '') !== '') return false;
+  const fn = frameFunctionName(frame);
   return fn === 'then' || fn === 'catch' || fn === 'finally';
 }
 

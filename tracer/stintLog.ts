@@ -81,6 +81,12 @@ export const enum Made {
   ByAwait = 1,
   /** By `.then`, `.catch` or `.finally`: a link of a chain, never a suspension by itself. */
   ByMethod = 2,
+  /**
+   * By `.then`, `.catch` or `.finally` that a library's or Node's code called: a link too, and the
+   * library consuming the chain (fastify's `handler(req).then(send, onError)`, express 5's
+   * `.then(null, next)`) waits for the call — which is then no call nobody awaited.
+   */
+  ByLibraryMethod = 3,
 }
 export const logMade = new Uint8Array(MAX_LOG);
 

@@ -236,7 +236,7 @@ export function parse(
         else if (at === -1)
           suspends =
             how === StintEntry.Script ||
-            (how === StintEntry.Resumed && !returned && logMade[i] !== Made.ByMethod && !goesOn(i, -1, end));
+            (how === StintEntry.Resumed && !returned && !byMethod(i) && !goesOn(i, -1, end));
         else suspends = !goesOn(i, at, end);
         if (suspends) {
           if (top >= 0) popTo(stack[top], i + 1);
@@ -251,7 +251,8 @@ export function parse(
             k = p;
             awaited = member[k] === 1;
           }
-          if (!awaited && logKind[k] === LogKind.Root) unawaited[k] = 1;
+          // A library's code that chains the call's promise waits for it (see Made.ByLibraryMethod).
+          if (!awaited && logKind[k] === LogKind.Root && logMade[i] !== Made.ByLibraryMethod) unawaited[k] = 1;
         }
         break;
       }
@@ -261,6 +262,11 @@ export function parse(
   }
   while (top >= 0) isOpen[stack[top--]] = 0;
   return { level, closedAt, entry };
+}
+
+/** Whether DERIVED `i` is a link a promise method made (the program's or a library's). */
+function byMethod(i: number): boolean {
+  return logMade[i] === Made.ByMethod || logMade[i] === Made.ByLibraryMethod;
 }
 
 /**
@@ -307,7 +313,7 @@ function goesOn(tail: number, at: number, end: number): boolean {
   const stop = at === -1 ? end : consumer[at] !== -1 ? consumer[at] : at === entryRoot ? end : -1;
   // Of a call nobody consumed, what follows may be its caller's: a chain statement goes on (its
   // call's awaits come later) and anything else is taken for its await.
-  if (stop === -1) return logMade[tail] === Made.ByMethod;
+  if (stop === -1) return byMethod(tail);
   let depth = 0;
   const opened: number[] = [];
   for (let k = tail + 1; k < stop && k < end; k++) {
@@ -344,7 +350,7 @@ function goesOn(tail: number, at: number, end: number): boolean {
       }
       if (logUsed[k] !== 0) continue;
       // A chain statement (`started.catch(noop);`) suspends nobody.
-      if (logMade[k] === Made.ByMethod) continue;
+      if (byMethod(k)) continue;
       if (depth === 0) return true;
       opened.pop();
       depth--;
