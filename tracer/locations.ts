@@ -310,7 +310,9 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
 }
 
 function isHookFrame(file: string): boolean {
-  return file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks';
+  return (
+    file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks'
+  );
 }
 
 function isMethodFrame(frame: CallSiteLike): boolean {

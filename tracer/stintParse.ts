@@ -252,7 +252,8 @@ export function parse(
             awaited = member[k] === 1;
           }
           // A library's code that chains the call's promise waits for it (see Made.ByLibraryMethod).
-          if (!awaited && logKind[k] === LogKind.Root && logMade[i] !== Made.ByLibraryMethod) unawaited[k] = 1;
+          if (!awaited && logKind[k] === LogKind.Root && logMade[i] !== Made.ByLibraryMethod)
+            unawaited[k] = 1;
         }
         break;
       }
