@@ -199,18 +199,28 @@ export class TaskTable {
       // After the response: the request's, until the stint turns out to last (closeOpen).
       return index;
     }
-    if (t.kind === 'other' && index !== 0) {
-      let p = t.parent;
-      for (let depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH; depth++) {
-        const parent = this.list[p];
-        if (parent.kind === 'request') {
-          if (parent.endedAt !== null && start >= parent.endedAt) t.kind = 'background';
-          break;
-        }
-        p = parent.parent;
-      }
-    }
+    // A member of a combinator may run a moment after the response (a library's tail: fetch's
+    // socket, a file handle closed) when it finished before: it is background only once such a
+    // stint turns out to be work (closeOpen, as for the request's own stints).
+    if (
+      t.kind === 'other' &&
+      index !== 0 &&
+      (t.flags & TaskFlags.Concurrent) === 0 &&
+      this.afterResponse(index, start)
+    )
+      t.kind = 'background';
     return index;
+  }
+
+  /** Whether `start` is after the response of the request task `index` is (part of) the work of. */
+  afterResponse(index: number, start: number): boolean {
+    let p = this.list[index].parent;
+    for (let depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH; depth++) {
+      const parent = this.list[p];
+      if (parent.kind === 'request') return parent.endedAt !== null && start >= parent.endedAt;
+      p = parent.parent;
+    }
+    return false;
   }
 
   /** The task holding a request's after-response work, created on first need. */

@@ -30,7 +30,9 @@
  *  - Background work: a stint of a request after its response that lasts more than WRAP_UP_MS
  *    (and is not a tick it queued) belongs to a task of kind `background`, child of the request,
  *    created on first need; shorter ones are its wrap-up. A sub-task of a request (a fire-and-forget
- *    call, a Promise.all member) that runs after the response becomes `background`. A timer or
+ *    call) that runs after the response becomes `background`; a combinator's member does once a
+ *    stint of it after the response lasts more than WRAP_UP_MS (a race's loser still at work),
+ *    not for a library's tail (fetch's socket, a file handle closed after the member finished). A timer or
  *    immediate the program's own code sets after ending a response comes as a task of kind
  *    `background` (tracer/sources/timers.ts): its work is the request's after-response part,
  *    however short.
@@ -363,6 +365,17 @@ export class Timeline implements EventVisitor {
       s.task[i] = bg;
       t = this.tasks[bg];
       t.stints.push(i);
+    }
+    if (
+      t.kind === 'other' &&
+      (t.flags & TaskFlags.Concurrent) !== 0 &&
+      s.reason[i] !== Reason.Resume &&
+      end - s.start[i] > WRAP_UP_MS &&
+      this.table.afterResponse(t.index, s.start[i])
+    ) {
+      // A member still at work after its request's response (a race's loser): background work.
+      t.kind = 'background';
+      this.structureVersion++;
     }
     t.runMs += end - s.start[i];
     this.open = -1;

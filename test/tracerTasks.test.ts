@@ -314,6 +314,59 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps combinator members that finished before the response out of background work, and makes a race's loser still at work after it background, in both modes", async () => {
+    // fetch's members leave a moment of the library's work (its socket) after the response.
+    const file = path.join(dir, 'members.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const http = require('node:http');",
+        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"x":1}\'), 15));',
+        'const url = () => `http://127.0.0.1:${upstream.address().port}/`;',
+        'async function fetchA() { const r = await fetch(url()); return r.json(); }',
+        'async function fetchB() { const r = await fetch(url()); return r.json(); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'async function quick() { await sleep(1); return 1; }',
+        'async function slow() {',
+        '  await sleep(30);',
+        '  const end = performance.now() + 15;',
+        '  while (performance.now() < end);',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        "  if (req.url === '/all') await Promise.allSettled([fetchA(), fetchB()]);",
+        '  else await Promise.race([quick(), slow()]);',
+        "  res.end('ok');",
+        '});',
+        "upstream.listen(0, '127.0.0.1', () => server.listen(0, '127.0.0.1', async () => {",
+        "  for (const p of ['/all', '/all', '/all', '/race', '/all'])",
+        '    await new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, path: p }, (r) => r.resume().on('end', resolve)),",
+        '    );',
+        '  setTimeout(() => process.exit(0), 100);',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(file)) {
+      const kinds = (name: string) =>
+        summary.tasks
+          .filter((t) => t.kind === 'request' && t.name === name)
+          .map((r) =>
+            summary.tasks.filter((t) => t.parent === r.id && !t.internal).map((t) => `${t.name}:${t.kind}`),
+          );
+      assert.deepEqual(
+        kinds('GET /all'),
+        Array(4).fill(['fetchA:other', 'fetchB:other']),
+        `${mode}: the members finished before the response`,
+      );
+      assert.deepEqual(
+        kinds('GET /race'),
+        [['quick:other', 'slow:background']],
+        `${mode}: the loser worked on after it`,
+      );
+    }
+  });
+
   it("does not count a quiet program's housekeeping as work", async () => {
     // Busy time between stints that the tracer does not see is put before the next stint, as
     // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's
