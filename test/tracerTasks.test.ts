@@ -371,7 +371,7 @@ describe('tasks the tracer finds in real programs', function () {
     // Busy time between stints that the tracer does not see is put before the next stint, as
     // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's
     // flush) count as busy too, and were added up over a quiet stretch: 15 ms of "untracked code"
-    // before the timer that ended 3 s of quiet (a 50 ms block after 12 s). Each flush tick now
+    // before the timer that ended 3 s of quiet (a 61 ms block after 12 s). Each flush tick now
     // closes the gap so far: no piece can gather more than a flush period's worth.
     const out = path.join(dir, 'quiet.looplens');
     const program = path.join(dir, 'quiet.js');
