@@ -5,7 +5,7 @@
 // Required, not imported as namespaces (see index.ts).
 import timers = require('node:timers');
 import { TaskKind } from '../../protocol/format';
-import { Task, current, enabled, lateMs, now, taskOf } from '../engine';
+import { Strand, Task, current, enabled, lateMs, now, taskOf } from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, regSlot, willRun } from '../dishes';
 import { captureCall, captureLocation } from '../locations';
@@ -42,14 +42,20 @@ export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFuncti
 /**
  * A timer or immediate the program's own code sets in a request after ending its response
  * (`res.end(); setTimeout(audit, 50)`) is work it left for later: a background task of the
- * request, made when it first fires, however short it turns out. One a library sets then (a pool
- * returning a client, a framework's clean-up) stays the request's wrap-up, and so does one whose
- * setter is not known (the location budget spent): the model's duration rule decides those.
+ * request, made when it first fires, however short it turns out (the model makes it the request's
+ * after-response part). One a library or Node sets then (a pool returning a client, a framework's
+ * clean-up) is the library's business, nobody's work, as the request's resources are after its
+ * response in full mode. One whose setter is not known (the location budget spent) stays the
+ * request's: the model's duration rule decides it.
  */
 function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot {
   if (isNative(callback)) return slot;
   const call = captureCall(skip);
-  if (call === null || call.byLibrary || call.where === null || call.where.library) return slot;
+  if (call === null) return slot;
+  if (call.byLibrary || call.where === null || call.where.library) {
+    slot.r = NOBODY;
+    return slot;
+  }
   slot.lazy = {
     kind: TaskKind.Background,
     name: callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate',
@@ -58,6 +64,9 @@ function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: 
   };
   return slot;
 }
+
+/** What a slot runs as when its callback is nobody's work. */
+const NOBODY: Strand = { task: null, prev: null };
 
 /** The task a slot's callback runs as, making the lazy task of a script's timer the first time. */
 export function slotTask(slot: Slot): Task | null {
