@@ -714,7 +714,10 @@ describe('Loop Lens in VS Code', function () {
         l.range.start.line + 1 === lineOf('the chef stands here'),
     );
     assert.ok(lens, `a CodeLens on the busy line: ${JSON.stringify(lenses.map((l) => l.command?.title))}`);
-    assert.match(lens.command!.title, /CPU work held the loop 3\d\d ms in GET \/blocking/);
+    // The route computes for 300 ms; a loaded machine can only make the block longer (400 ms was
+    // seen beside two CPU hogs: the stint begins with the request's parsing, preempted too).
+    const held = /CPU work held the loop (\d+) ms in GET \/blocking/.exec(lens.command!.title);
+    assert.ok(held !== null && Number(held[1]) >= 300 && Number(held[1]) < 3000, lens.command!.title);
     const args = lens.command!.arguments![0] as { sessionId: string; time: number; durationMs: number };
     // The same from the light bulb (and Problems), for people who turn CodeLenses off.
     const busy = lineOf('the chef stands here') - 1;
@@ -860,10 +863,18 @@ describe('Loop Lens in VS Code', function () {
       const svg = (await exportAs('svg')).toString('utf8');
       assert.match(svg, /^<\?xml[^>]*>\s*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       assert.match(svg, />GET \/blocking</);
-      // The route computes for 300 ms; a loaded machine can only make the block longer.
+      // The route computes for 300 ms; a loaded machine can only make the block longer. (A block
+      // narrower than its label is drawn without it: on a loaded machine the trace is longer and
+      // the picture at this zoom may leave every label out; then the summary must hold the block.)
       const blocks = [...svg.matchAll(/>block (\d+) ms</g)].map((m) => Number(m[1]));
       assert.ok(
-        blocks.some((ms) => ms >= 300),
+        blocks.some((ms) => ms >= 300) ||
+          (blocks.length === 0 &&
+            kitchen.summary.blocks.some(
+              (b) =>
+                b.durationMs >= 300 &&
+                kitchen.summary.tasks.find((t) => t.id === b.task)?.name === 'GET /blocking',
+            )),
         `the 300 ms block is drawn with its length (${blocks.join(', ')} ms)`,
       );
       const html = (await exportAs('html')).toString('utf8');
