@@ -314,7 +314,7 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("keeps combinator members that finished before the response out of background work, and makes a race's loser still at work after it background, in both modes", async () => {
+  it("keeps combinator members that finished before the response out of background work and their lanes within their work, and makes a race's loser still at work after it background, in both modes", async () => {
     // fetch's members leave a moment of the library's work (its socket) after the response.
     const file = path.join(dir, 'members.js');
     fs.writeFileSync(
@@ -338,11 +338,15 @@ describe('tasks the tracer finds in real programs', function () {
         "  res.end('ok');",
         '});',
         "upstream.listen(0, '127.0.0.1', () => server.listen(0, '127.0.0.1', async () => {",
-        "  for (const p of ['/all', '/all', '/all', '/race', '/all'])",
+        "  for (const p of ['/all', '/all', '/all', '/race', '/all']) {",
+        // A pause: the last members reuse the first ones' keep-alive sockets, and undici's clock
+        // for connection timeouts, started by the first fetch, ticks (every 500 ms).
+        "    if (p === '/race') await sleep(300);",
         '    await new Promise((resolve) =>',
         "      http.get({ host: '127.0.0.1', port: server.address().port, path: p }, (r) => r.resume().on('end', resolve)),",
         '    );',
-        '  setTimeout(() => process.exit(0), 100);',
+        '  }',
+        '  setTimeout(() => process.exit(0), 300);',
         '}));',
         '',
       ].join('\n'),
@@ -359,6 +363,16 @@ describe('tasks the tracer finds in real programs', function () {
         Array(4).fill(['fetchA:other', 'fetchB:other']),
         `${mode}: the members finished before the response`,
       );
+      // The members' lanes end with their work: the connections and the timers of the library
+      // that served them are nobody's afterwards (the first members' lanes went on 300-500 ms).
+      for (const request of summary.tasks.filter((t) => t.name === 'GET /all')) {
+        for (const member of summary.tasks.filter((t) => t.parent === request.id && t.kind === 'other')) {
+          assert.ok(
+            member.endMs < request.endMs + 150,
+            `${mode}: ${member.name} of the request at ${request.startMs} ms ran until ${member.endMs} ms, its request until ${request.endMs} ms`,
+          );
+        }
+      }
       assert.deepEqual(
         kinds('GET /race'),
         [['quick:other', 'slow:background']],

@@ -14,10 +14,17 @@ import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
 import { kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, leave, taskOf } from './engine';
+import { kHousekeeping } from './sources/timers';
 
 const kOwn = Symbol('looplens.own');
 
-type Resource = { [kTag]?: Strand; [kOwn]?: true; [kTask]?: Task; [kReason]?: number };
+type Resource = {
+  [kTag]?: Strand;
+  [kOwn]?: true;
+  [kTask]?: Task;
+  [kReason]?: number;
+  [kHousekeeping]?: true;
+};
 
 /** Whether each open before() entered a stint. */
 const entered: boolean[] = [];
@@ -92,10 +99,12 @@ function before(): void {
   // After a request's response, what its resources do (a keep-alive socket's timer, a pool's
   // idle check) is the library's business, nobody's work: the program's own later work comes
   // through the callbacks and timers the sources bind (a timer set after the response is a task
-  // of its own, sources/timers.ts), as in fast mode.
+  // of its own, sources/timers.ts), as in fast mode. A library's housekeeping timer (one it
+  // unrefs, sources/timers.ts) is nobody's work whoever started it.
   if (
     task === null ||
-    ((reason & CONNECTION) !== 0 && task.ended) ||
+    r[kHousekeeping] === true ||
+    ((reason & CONNECTION) !== 0 && openerDone(task)) ||
     (task.kind === TaskKind.Request && (task.ended || task.responded))
   ) {
     entered.push(false);
@@ -104,6 +113,18 @@ function before(): void {
   willRun(r);
   enter(task, reason & 0xff);
   entered.push(true);
+}
+
+/**
+ * Whether the work that opened a connection is over: the task has ended, or a request it is part of
+ * has (a `Promise.all` member's fetch opened the keep-alive socket that later requests' members use).
+ */
+function openerDone(task: Task): boolean {
+  for (let r: Strand | null = task.base; r !== null; r = r.prev) {
+    const t = r.task;
+    if (t !== null && (t.ended || (t.kind === TaskKind.Request && t.responded))) return true;
+  }
+  return false;
 }
 
 function after(): void {

@@ -121,7 +121,7 @@ export function watchFiring(
     configurable: true,
     enumerable: descriptor.enumerable,
     get() {
-      if (enabled) fired(slot, due, reason);
+      if (enabled && (handle as Housekeeping)[kHousekeeping] !== true) fired(slot, due, reason);
       if (repeat && due >= 0) due = now() + delay;
       return args;
     },
@@ -155,6 +155,7 @@ export function patchTimer(
           ? callWith(fn, this, arguments.length, callback, delay, arg)
           : Reflect.apply(fn, this, arguments);
       if (enabled && typeof callback === 'function' && typeof handle === 'object' && handle !== null) {
+        if (!unrefPatched && kind === TaskKind.Timer) patchUnref(handle);
         const slot = timerSlot(kind, callback as AnyFunction, patched);
         if (slot !== null) {
           watchFiring(handle, key, slot, kind === TaskKind.Timer ? timerDelay(delay) : -1, repeat, reason);
@@ -166,4 +167,52 @@ export function patchTimer(
   copyProperties(patched, fn);
   replace(globalThis, name, patched);
   replace(timers, name, patched);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A library's housekeeping timers
+
+/** Set on a timer that is a library's or Node's housekeeping (see patchUnref). */
+export const kHousekeeping = Symbol('looplens.housekeeping');
+type Housekeeping = { [kHousekeeping]?: true };
+let unrefPatched = false;
+/** Whether the code that unrefs a timer running this callback is a library's, by callback. */
+const unrefByLibrary = new WeakMap<object, boolean>();
+
+/**
+ * A timer that a library or Node's own code sets and unrefs (so that it never keeps the process
+ * alive) is the library's housekeeping: undici's clock for its connections' timeouts, which the
+ * first `fetch` of a process starts and which then ticks every half second for as long as any
+ * connection lives; a parser's keep-alive timeout. It serves whoever uses the library later, as a
+ * pool's connection does, so it is nobody's work — not a lane of the task that happened to start
+ * it. The program's own unref'd timers stay its tasks' work. Who unrefs is read from one rationed
+ * stack per callback (a library's callbacks are the same few functions).
+ */
+function patchUnref(handle: object): void {
+  unrefPatched = true;
+  const proto = Object.getPrototypeOf(handle) as { unref?: AnyFunction } | null;
+  const unref = proto?.unref;
+  if (proto === null || typeof unref !== 'function') return;
+  const patched = {
+    unref(this: unknown) {
+      if (enabled && current !== null && typeof this === 'object' && this !== null)
+        markHousekeeping(this, patched);
+      return callWith(unref, this, 0);
+    },
+  }.unref;
+  copyProperties(patched, unref);
+  replace(proto, 'unref', patched);
+}
+
+function markHousekeeping(handle: object, skip: AnyFunction): void {
+  const callback = (handle as { _onTimeout?: unknown })._onTimeout;
+  if (typeof callback !== 'function') return;
+  let byLibrary = unrefByLibrary.get(callback);
+  if (byLibrary === undefined) {
+    const call = captureCall(skip);
+    if (call === null) return;
+    byLibrary = call.byLibrary || call.where === null || call.where.library;
+    unrefByLibrary.set(callback, byLibrary);
+  }
+  if (byLibrary) (handle as Housekeeping)[kHousekeeping] = true;
 }
