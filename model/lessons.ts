@@ -411,11 +411,15 @@ function backgroundLessons(t: Timeline, lateMs: number, add: Add): void {
     const lastStint = task.stints[task.stints.length - 1];
     const after = t.stintEnd(lastStint) - request.endedAt;
     if (after < lateMs) continue;
-    // Where the work began: the request's last await before its response (the call that started
-    // it is on that stack), else the background task's own location.
+    // Where the work began: the line that set it off when the trace says (a timer set after the
+    // response), else the request's last await before its response (the call that started it is
+    // on that stack), else the request's location.
     let frames: (typeof t.awaits)[number]['frames'] | null = null;
-    for (const a of awaitsOf(request.index)) {
-      if (t.stints.start[a.stint] <= request.endedAt) frames = a.frames;
+    // (The request's own after-response part has the request's location unless a timer set it off.)
+    if (task.index !== request.background || task.location === request.location) {
+      for (const a of awaitsOf(request.index)) {
+        if (t.stints.start[a.stint] <= request.endedAt) frames = a.frames;
+      }
     }
     const user = frames?.filter((f) => isUserFile(f.location.file)) ?? [];
     const location = user[0]?.location ?? task.location;

@@ -223,21 +223,28 @@ export class TaskTable {
     return false;
   }
 
-  /** The task holding a request's after-response work, created on first need. */
-  backgroundOf(index: number, start: number): number {
+  /**
+   * The task holding a request's after-response work, created on first need. `where`: the line
+   * that started that work, when known (a timer the program set after the response); else it is
+   * placed where the request is.
+   */
+  backgroundOf(index: number, start: number, where: SourceLocation | null = null): number {
     const t = this.list[index];
-    if (t.background === -1) {
-      t.background = this.add(
-        t.wireId,
-        TaskKind.Background,
-        index,
-        `${t.name} (after response)`,
-        t.flags & TaskFlags.Internal,
-        t.location,
-        start,
-        `${t.id}b`,
-      );
+    if (t.background !== -1) {
+      const bg = this.list[t.background];
+      if (where !== null && bg.location === t.location) bg.location = where;
+      return t.background;
     }
+    t.background = this.add(
+      t.wireId,
+      TaskKind.Background,
+      index,
+      `${t.name} (after response)`,
+      t.flags & TaskFlags.Internal,
+      where ?? t.location,
+      start,
+      `${t.id}b`,
+    );
     return t.background;
   }
 }

@@ -201,7 +201,7 @@ export class Timeline implements EventVisitor {
     ) {
       // The program's own work after a request's response (a timer it set then): the request's
       // after-response part, however short.
-      this.table.alias(id, this.table.backgroundOf(parentIndex, time));
+      this.table.alias(id, this.table.backgroundOf(parentIndex, time, location));
       this.structureVersion++;
       this.version++;
       return;
