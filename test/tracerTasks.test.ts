@@ -234,6 +234,87 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes each HTTP/2 stream a request task, in the compatibility API and the stream API, in both modes', async () => {
+    const file = path.join(dir, 'http2.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const http2 = require('node:http2');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'async function loadA() { await sleep(10); return 1; }',
+        'async function loadB() { await sleep(20); return 2; }',
+        'async function audit() { await sleep(150); }',
+        'function crunch() {',
+        '  const end = performance.now() + 60;',
+        '  while (performance.now() < end); // the hot line',
+        '}',
+        'async function handle(path) {',
+        "  if (path === '/all') await Promise.all([loadA(), loadB()]);",
+        "  else if (path === '/cpu') crunch();",
+        '  else { audit(); await sleep(5); }',
+        '}',
+        'const compat = http2.createServer(async (req, res) => {',
+        '  await handle(req.url);',
+        "  res.end('ok');",
+        '});',
+        'const streams = http2.createServer();',
+        "streams.on('stream', async (stream, headers) => {",
+        "  await handle(headers[':path']);",
+        "  stream.respond({ ':status': 200 });",
+        "  stream.end('ok');",
+        '});',
+        'const get = (session, path) => new Promise((resolve) => {',
+        "  const r = session.request({ ':path': path });",
+        "  r.resume().on('end', resolve);",
+        '  r.end();',
+        '});',
+        "compat.listen(0, '127.0.0.1', () => streams.listen(0, '127.0.0.1', async () => {",
+        // The block sampler's thread is up by then.
+        '  await sleep(300);',
+        '  for (const server of [compat, streams]) {',
+        '    const session = http2.connect(`http://127.0.0.1:${server.address().port}`);',
+        "    await Promise.all([get(session, '/all'), get(session, '/ff'), get(session, '/cpu')]);",
+        '    session.close();',
+        '    server.close();',
+        '  }',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(file)) {
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name).sort(),
+        ['GET /all', 'GET /all', 'GET /cpu', 'GET /cpu', 'GET /ff', 'GET /ff'],
+        `${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`,
+      );
+      for (const r of requests) {
+        assert.equal(r.outcome, 'finished', `${mode}: ${r.name}`);
+        const children = summary.tasks
+          .filter((t) => t.parent === r.id && !t.internal)
+          .map((t) => `${t.name}:${t.kind}`)
+          .sort();
+        const expected =
+          { 'GET /all': ['loadA:other', 'loadB:other'], 'GET /ff': ['audit:background'] }[r.name] ?? [];
+        assert.deepEqual(children, expected, `${mode}: ${r.name}'s dishes`);
+      }
+      const cpu = requests.filter((r) => r.name === 'GET /cpu').map((r) => r.id);
+      const blocks = summary.blocks.filter((b) => cpu.includes(b.task));
+      assert.equal(
+        blocks.length,
+        2,
+        `${mode}: each /cpu request's block (${JSON.stringify(summary.blocks)})`,
+      );
+      for (const b of blocks)
+        assert.equal(b.location?.line, 8, `${mode}: at the hot line (${JSON.stringify(blocks)})`);
+      assert.equal(
+        summary.tasks.filter((t) => t.name.startsWith('connection')).length,
+        0,
+        `${mode}: no connection task`,
+      );
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

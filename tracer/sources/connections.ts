@@ -17,6 +17,7 @@ import { Slot, kTask } from '../marks';
 import { AnyFunction, Owned, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
 import { Piped, kStream } from './streams';
+import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
 type Connected = net.Socket & Owned & Piped & { _handle?: Owned | null };
@@ -62,6 +63,16 @@ export function patchNetServerEmit(): void {
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
   function emit(this: net.Server & Owned, event: unknown, socket: unknown) {
     const next = ownEmit ?? parent.emit;
+    if (
+      enabled &&
+      (event === 'stream' || event === 'request' || event === 'connection') &&
+      !(this instanceof http.Server) &&
+      isHttp2Server(this)
+    ) {
+      // HTTP/2: each stream is a request (http2.ts); the connection serves them all, no one's.
+      if (event === 'connection') return Reflect.apply(next, this, arguments);
+      return onHttp2ServerEvent(this, arguments, next);
+    }
     if (event !== 'connection' || !enabled || this instanceof http.Server || this instanceof tls.Server)
       return arguments.length === 2 ? next.call(this, event, socket) : Reflect.apply(next, this, arguments);
     const address = this.address();

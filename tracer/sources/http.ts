@@ -18,8 +18,14 @@ import { onUpgrade } from './connections';
 // HTTP
 
 export function requestName(req: http.IncomingMessage): string {
-  const method = typeof req.method === 'string' ? req.method : 'REQUEST';
-  const url = typeof req.url === 'string' ? req.url : '/';
+  return requestNameOf(
+    typeof req.method === 'string' ? req.method : 'REQUEST',
+    typeof req.url === 'string' ? req.url : '/',
+  );
+}
+
+/** A request's name from its method and URL: `GET /items/1` (the query left out). */
+export function requestNameOf(method: string, url: string): string {
   // A busy route asks for the same name again and again: the same string then, whose hash the
   // trace's string table (and the stint log's task seed) has already worked out.
   if (url === lastUrl && method === lastMethod) return lastName;
@@ -79,18 +85,23 @@ export function patchServerEmit(proto: object): void {
       return arguments.length <= 3
         ? callWith(next, this, arguments.length, event, request, response)
         : Reflect.apply(next, this, arguments);
-    enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);
-    startedTask = null;
-    try {
-      return arguments.length === 3
-        ? next.call(this, event, request, response)
-        : Reflect.apply(next, this, arguments);
-    } finally {
-      leave();
-    }
+    return asRequestStint(task, this, next, arguments);
   }
   if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
   replace(proto, 'emit', emit as AnyFunction);
+}
+
+/** Runs a server's 'request' event (`next` is its emit) as the request's first stint. */
+export function asRequestStint(task: Task, server: unknown, next: AnyFunction, args: IArguments): unknown {
+  enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);
+  startedTask = null;
+  try {
+    return args.length === 3
+      ? next.call(server, args[0], args[1], args[2])
+      : Reflect.apply(next, server, args);
+  } finally {
+    leave();
+  }
 }
 
 /**

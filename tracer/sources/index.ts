@@ -6,6 +6,8 @@
  *  - incoming HTTP requests (http.ts): diagnostics_channel `http.server.request.start` and
  *    `...response.finish` (every framework on node:http is covered, and nothing runs when nobody
  *    subscribes);
+ *  - HTTP/2 streams (http2.ts): the server's 'stream' event, and the stream's class, patched when
+ *    the first one arrives;
  *  - later events on a request or response (body data, 'finish'), on an outgoing request and on a
  *    worker: their `emit`, patched on the prototype;
  *  - timers and immediates (timers.ts): the global functions, wrapping the callback;
