@@ -315,6 +315,45 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes the calls a timer's synchronous callback leaves unawaited tasks of the timer, set in a CommonJS script or an ES module's body, in both modes", async () => {
+    const body = [
+      'async function first() { await sleep(10); await sleep(5); }',
+      'async function second() { await sleep(20); await sleep(5); }',
+      'async function third() { await sleep(30); await sleep(5); }',
+      'async function fourth() { await sleep(40); await sleep(5); }',
+      'setTimeout(function kick() { first(); second(); third(); fourth(); }, 20);',
+      '',
+    ];
+    const cjs = path.join(dir, 'kick.js');
+    fs.writeFileSync(
+      cjs,
+      ["const { setTimeout: sleep } = require('node:timers/promises');", ...body].join('\n'),
+    );
+    const esm = path.join(dir, 'kick.mjs');
+    fs.writeFileSync(
+      esm,
+      ["import { setTimeout as sleep } from 'node:timers/promises';", ...body].join('\n'),
+    );
+    for (const file of [cjs, esm]) {
+      for (const { mode, summary } of await inBothModes(file)) {
+        const kick = summary.tasks.filter((t) => t.name === 'kick');
+        assert.deepEqual(
+          kick.map((t) => t.kind),
+          ['timer'],
+          `${path.basename(file)} ${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`,
+        );
+        // The callback is no async function: the first call is no promise of its own. The last call
+        // holds the callback's last await and stays its work (README, limits).
+        const jobs = summary.tasks.filter((t) => t.parent === kick[0].id);
+        assert.deepEqual(
+          jobs.map((t) => t.name).sort(),
+          ['first', 'second', 'third'],
+          `${path.basename(file)} ${mode}: the calls, but the one that holds the last await`,
+        );
+      }
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

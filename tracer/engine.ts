@@ -281,7 +281,7 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
  * was running before. `continuation`: it resumes work that awaited (a promise continuation) rather
  * than calling a function (an event listener, a timer's callback).
  */
-export function enter(task: Task, reason: number, continuation = false, time = -1): void {
+export function enter(task: Task, reason: number, continuation = false, time = -1, sync = false): void {
   savedTask.push(current);
   if (task === current) return;
   const t = time >= 0 ? time : now();
@@ -292,7 +292,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
         pendingIdle = NONE;
         current = task;
         resume(t);
-        segments.begin(entryOf(task, reason, continuation));
+        segments.begin(entryOf(task, reason, continuation, sync));
         return;
       }
       pendingIdle = t;
@@ -306,7 +306,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
       pendingIdle = NONE;
       current = task;
       resume(t);
-      segments.begin(entryOf(task, reason, continuation));
+      segments.begin(entryOf(task, reason, continuation, sync));
       return;
     }
     writePendingIdle();
@@ -318,7 +318,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
       outerReason = reason;
       outerContinuation = continuation;
       current = task;
-      segments.begin(entryOf(task, reason, continuation));
+      segments.begin(entryOf(task, reason, continuation, sync));
       return;
     }
     beat(t, task.id, true);
@@ -328,13 +328,20 @@ export function enter(task: Task, reason: number, continuation = false, time = -
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
   current = task;
-  segments.begin(entryOf(task, reason, continuation));
+  segments.begin(entryOf(task, reason, continuation, sync));
 }
 
-function entryOf(task: Task, reason: number, continuation: boolean): StintEntry {
+function entryOf(task: Task, reason: number, continuation: boolean, sync: boolean): StintEntry {
   if (continuation) return StintEntry.Resumed;
   if (task.dispatches && reason === Reason.Io) return StintEntry.Dispatched;
-  return task.kind === TaskKind.Main && reason === Reason.Start ? StintEntry.Script : StintEntry.Called;
+  if (task.kind === TaskKind.Main && reason === Reason.Start) return StintEntry.Script;
+  return sync ? StintEntry.CalledSync : StintEntry.Called;
+}
+
+const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {}) as object;
+/** Whether calling `fn` cannot itself return an async function's promise (see StintEntry.CalledSync). */
+export function isSyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && Object.getPrototypeOf(fn) !== AsyncFunctionPrototype;
 }
 
 /**
@@ -483,7 +490,7 @@ export function depth(): number {
  * Makes `task` the running task without opening a nested stint: the code that runs now belongs to
  * it until the enclosing stint ends (used when an incoming request is dispatched inside a callback).
  */
-export function switchTo(task: Task, reason: number): void {
+export function switchTo(task: Task, reason: number, sync = false): void {
   if (task === current) return;
   endSoon();
   if (pendingIdle >= 0 && current === null) writePendingIdle();
@@ -492,7 +499,7 @@ export function switchTo(task: Task, reason: number): void {
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
   current = task;
-  segments.begin(StintEntry.Called);
+  segments.begin(sync ? StintEntry.CalledSync : StintEntry.Called);
 }
 
 /**

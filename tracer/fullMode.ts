@@ -13,12 +13,14 @@
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
 import { kTag, kTask, logResource, willRun } from './dishes';
-import { Strand, Task, current, enter, leave, taskOf } from './engine';
+import { Strand, Task, current, enter, isSyncFunction, leave, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
 
 const kOwn = Symbol('looplens.own');
 
 type Resource = {
+  _onTimeout?: unknown;
+  _onImmediate?: unknown;
   [kTag]?: Strand;
   [kOwn]?: true;
   [kTask]?: Task;
@@ -111,7 +113,10 @@ function before(): void {
     return;
   }
   willRun(r);
-  enter(task, reason & 0xff);
+  // A timer's or an immediate's callback that is no async function (see StintEntry.CalledSync).
+  const callback =
+    reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
+  enter(task, reason & 0xff, false, -1, callback !== undefined && isSyncFunction(callback));
   entered.push(true);
 }
 

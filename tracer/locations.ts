@@ -198,6 +198,19 @@ export function captureLocation(skip: (...args: never[]) => unknown, force = fal
 }
 
 /**
+ * Whether the code running now is an ES module's body in its first, synchronous run (Node's module
+ * loader evaluating it is on the stack): the script's top level, as a CommonJS script's first
+ * stint is. False when rationed out.
+ */
+export function inModuleBody(skip: (...args: never[]) => unknown): boolean {
+  if (!allowCapture()) return false;
+  const frames = captureFrames(skip, STACK_DEPTH * 2);
+  if (frames === null) return false;
+  for (const frame of frames) if (frameFile(frame) === 'node:internal/modules/esm/module_job') return true;
+  return false;
+}
+
+/**
  * Where a call is made (as captureLocation) and whether the code making it directly is a library's
  * or the runtime's rather than the program's; null when rationed out.
  */

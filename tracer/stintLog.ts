@@ -41,6 +41,11 @@ export const enum StintEntry {
    * (a message handler) is a dish of the connection, not the connection's own work.
    */
   Dispatched = 3,
+  /**
+   * The runtime called a function known not to be an async function (a timer's or a callback's
+   * arrow that calls async functions without awaiting them): no promise of its own comes first.
+   */
+  CalledSync = 4,
 }
 
 export const enum LogKind {

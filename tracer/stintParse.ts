@@ -376,11 +376,12 @@ export function findDishes(
   const dishes: FoundDish[] = [];
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a
-  // timer's callback) rather than resuming one: the root made first, and the outermost root nobody
-  // consumed that holds the stint's last await. Calls it made without awaiting them are dishes,
+  // timer's callback) rather than resuming one: the root made first (unless the function is known
+  // not to be async: CalledSync), and the outermost root nobody consumed that holds the stint's
+  // last await. Calls it made without awaiting them are dishes,
   // even when one of them made the last await (a handler that ends `sendEmail(x);`).
   if (entry !== -1) own[entry] = 1;
-  for (let i = end - 1; how === StintEntry.Called && i >= start; i--) {
+  for (let i = end - 1; (how === StintEntry.Called || how === StintEntry.CalledSync) && i >= start; i--) {
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
     let outermost = -1;
     for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0) outermost = r;

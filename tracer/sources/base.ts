@@ -6,7 +6,7 @@
 // Required, not imported as namespaces (see index.ts).
 import workerThreads = require('node:worker_threads');
 import { Reason, TaskKind } from '../../protocol/format';
-import { Task, depth, enabled, enter, leave, switchTo, taskOf } from '../engine';
+import { Task, depth, enabled, enter, isSyncFunction, leave, switchTo, taskOf } from '../engine';
 import { newTask } from '../tasks';
 import { Slot, kTask, willRun } from '../dishes';
 import { CodeLocation } from '../locations';
@@ -42,12 +42,12 @@ export let macroOpen = false;
 /** The main script's first stint (its top level) is still running. */
 export let topLevel = false;
 
-export function openMacro(task: Task, reason: number, time = -1): void {
+export function openMacro(task: Task, reason: number, time = -1, sync = false): void {
   if (depth() > 0) {
-    switchTo(task, reason);
+    switchTo(task, reason, sync);
     return;
   }
-  enter(task, reason, false, time);
+  enter(task, reason, false, time, sync);
   macroOpen = true;
   original.queueMicrotask(closeMacro);
 }
@@ -116,7 +116,7 @@ export function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunc
         ? callWith(fn, this, arguments.length, a, b, c)
         : Reflect.apply(fn, this, arguments);
     willRun(slot);
-    enter(task, reason);
+    enter(task, reason, false, -1, isSyncFunction(fn));
     try {
       return arguments.length <= 3
         ? callWith(fn, this, arguments.length, a, b, c)

@@ -5,10 +5,10 @@
 // Required, not imported as namespaces (see index.ts).
 import timers = require('node:timers');
 import { TaskKind } from '../../protocol/format';
-import { Strand, Task, current, enabled, lateMs, now, taskOf } from '../engine';
+import { Strand, Task, current, enabled, isSyncFunction, lateMs, now, taskOf } from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, regSlot, willRun } from '../dishes';
-import { captureCall, captureLocation } from '../locations';
+import { captureCall, captureLocation, inModuleBody } from '../locations';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
 // ---------------------------------------------------------------------------------------------
@@ -16,7 +16,8 @@ import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } f
 
 /**
  * The slot a new timer's callback runs through. A timer belongs to the task that set it — except
- * one the script's top level sets (the module's own code, before its first await): the script
+ * one the script's top level sets (the module's own code, before its first await; an ES module's
+ * body, known by one rationed stack): the script
  * has ended by the time it fires, so it is a job of its own, named after its callback and made
  * when it first fires (a timer cleared before it fires makes no lane). Not when the code that set
  * it turns out to be a dish's (see dishes.ts), nor when the callback is a promise's own resolve
@@ -29,7 +30,7 @@ export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFuncti
   const task = current!;
   if ((task.responded || task.ended) && task.kind === TaskKind.Request)
     return afterResponse(slot, kind, callback, skip);
-  if (!topLevel || task.kind !== TaskKind.Main || isNative(callback)) return slot;
+  if (task.kind !== TaskKind.Main || isNative(callback) || !(topLevel || inModuleBody(skip))) return slot;
   slot.lazy = {
     kind,
     name: callback.name !== '' ? callback.name : kind === TaskKind.Timer ? 'timer' : 'immediate',
@@ -112,6 +113,7 @@ export function watchFiring(
   delay: number,
   repeat: boolean,
   reason: number,
+  sync: boolean,
 ): void {
   let args = (handle as Record<string, unknown>)[key];
   let due = delay >= 0 ? now() + delay : -1;
@@ -121,7 +123,7 @@ export function watchFiring(
     configurable: true,
     enumerable: descriptor.enumerable,
     get() {
-      if (enabled && (handle as Housekeeping)[kHousekeeping] !== true) fired(slot, due, reason);
+      if (enabled && (handle as Housekeeping)[kHousekeeping] !== true) fired(slot, due, reason, sync);
       if (repeat && due >= 0) due = now() + delay;
       return args;
     },
@@ -131,13 +133,13 @@ export function watchFiring(
   });
 }
 
-export function fired(slot: Slot, due: number, reason: number): void {
+export function fired(slot: Slot, due: number, reason: number, sync: boolean): void {
   const task = slotTask(slot);
   if (task === null) return;
   const t = now();
   if (due >= 0 && t - due > lateMs) markReady(task, due);
   willRun(slot);
-  openMacro(task, reason, t);
+  openMacro(task, reason, t, sync);
 }
 
 export function patchTimer(
@@ -158,7 +160,15 @@ export function patchTimer(
         if (!unrefPatched && kind === TaskKind.Timer) patchUnref(handle);
         const slot = timerSlot(kind, callback as AnyFunction, patched);
         if (slot !== null) {
-          watchFiring(handle, key, slot, kind === TaskKind.Timer ? timerDelay(delay) : -1, repeat, reason);
+          watchFiring(
+            handle,
+            key,
+            slot,
+            kind === TaskKind.Timer ? timerDelay(delay) : -1,
+            repeat,
+            reason,
+            isSyncFunction(callback),
+          );
         }
       }
       return handle;
