@@ -37,15 +37,25 @@ export const verdicts = new Map<number, Verdict>();
 /** Verdicts remembered before the table starts over. */
 const MAX_VERDICTS = 4096;
 
-export function remember(key: number, verdict: Verdict): void {
-  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+/**
+ * Where the function of a place's dishes is (the frame that named them), so that a dish named from
+ * the table, without a stack, is placed too (with the stacks rationed, most of a busy server's are).
+ */
+export const verdictWhere = new Map<number, CodeLocation>();
+
+export function remember(key: number, verdict: Verdict, where: CodeLocation | null = null): void {
+  if (verdicts.size >= MAX_VERDICTS) {
+    verdicts.clear();
+    verdictWhere.clear();
+  }
   verdicts.set(key, verdict);
+  if (where !== null && verdict !== LIBRARY) verdictWhere.set(key, where);
   armed[key & ARM_MASK] = 0;
   // Dishes made at the same place that wait for their names get it now.
   for (const [task, naming] of pending) {
     if (naming.key !== key) continue;
     forget(task);
-    apply(task, naming, verdict, null);
+    apply(task, naming, verdict, where);
   }
 }
 
@@ -175,7 +185,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   const known = verdicts.get(naming.key);
   if (known !== undefined) {
     forget(task);
-    apply(task, naming, known, null);
+    apply(task, naming, known, verdictWhere.get(naming.key) ?? null);
     return;
   }
   if (naming.tried || !continuation) return;
@@ -202,7 +212,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   }
   forget(task);
   const verdict: Verdict = frame.library || frame.internal ? LIBRARY : frame.fn;
-  remember(naming.key, verdict);
+  remember(naming.key, verdict, frame);
   apply(task, naming, verdict, frame);
 }
 

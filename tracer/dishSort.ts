@@ -13,6 +13,7 @@ import {
   learntAt,
   learntWhere,
   remember,
+  verdictWhere,
   verdicts,
   wantName,
 } from './dishNames';
@@ -119,7 +120,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const learnt = learntAt.get(first);
     if (verdict === undefined && learnt !== undefined) {
       verdict = learnt;
-      remember(key, learnt);
+      remember(key, learnt, learntWhere.get(first) ?? null);
     }
     if (verdict === LIBRARY && call === null) {
       made.push(null);
@@ -136,7 +137,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         ? // A member of a library's combinator is the program's only once named after its function.
           TaskFlags.Concurrent | (call.byLibrary && !known ? TaskFlags.Provisional : 0)
         : TaskFlags.Detached | (verdict === undefined ? TaskFlags.Provisional : 0),
-      call !== null ? call.where : (learntWhere.get(first) ?? null),
+      call !== null ? call.where : (learntWhere.get(first) ?? verdictWhere.get(key) ?? null),
       t,
     );
     made.push(dish);
