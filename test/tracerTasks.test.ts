@@ -551,6 +551,37 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it("does not count the runtime's own wait before the process exits as work or lag", async () => {
+    // After the first fetch, Node waits for V8 to finish compiling undici's WebAssembly parser
+    // before the process exits: 150-200 ms with the main thread outside the loop's wait. It read
+    // as a block of "(untracked code)" and as loop lag at the end.
+    const out = path.join(dir, 'fetchExit.looplens');
+    const program = path.join(dir, 'fetchExit.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        'const server = http.createServer((req, res) => res.end(\'{"ok":1}\'));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const r = await fetch(`http://127.0.0.1:${server.address().port}/`);',
+        '  await r.json();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    const untracked = summary.tasks.find((t) => t.id === '0')?.runMs ?? 0;
+    assert.ok(untracked < 30, `untracked code: ${untracked} ms`);
+    assert.deepEqual(
+      summary.blocks.filter((b) => b.task === '0'),
+      [],
+      'no block of untracked code',
+    );
+  });
+
   it('shows no loop lag while the program idles', async () => {
     // The probe is the flush timer (every 25 ms). It once skipped a tick that came a fraction of
     // a millisecond early by the performance clock, and counted the next as a whole period late:

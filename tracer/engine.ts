@@ -483,6 +483,23 @@ export function settle(): void {
   if (pendingIdle >= 0 && current === null) writePendingIdle();
 }
 
+/**
+ * The loop has drained (the process's 'beforeExit'): before that, Node waited for the runtime's
+ * background work — V8 finishing a WebAssembly module's compilation, 150-200 ms after the first
+ * `fetch` — with the main thread outside the loop's wait, which the gap estimate would count as
+ * busy. None of it is the program's work: the gap so far is dropped, not estimated (it loses at
+ * most what ran since the last flush tick).
+ */
+export function drained(): void {
+  if (current !== null) return;
+  settle();
+  const t = now();
+  idleRef = safeIdle();
+  cpuRef = cpuMs();
+  selfBusy = 0;
+  gapStart = t;
+}
+
 /** At the end: busy time since the last tracked stint went to untracked code (see accountGap). */
 export function settleEnd(): void {
   if (current !== null) return;

@@ -19,6 +19,7 @@ import {
   recorder,
   settle,
   settleEnd,
+  drained,
   startEngine,
   stopEngine,
   tick,
@@ -185,6 +186,7 @@ function flush(final: boolean, timerTick = false): void {
   try {
     if (!final && closeStrayStints()) problem('closed a stint that was left open (see closeStrayStints)');
     if (timerTick) {
+      drainedAt = -1;
       sampleLag(started);
       if (started - lastLag >= lagMs) writeLag(started);
     }
@@ -216,8 +218,9 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
   drainWatchdog();
   settleEnd();
-  // The end counts as a flush tick: a loop blocked until the end shows as lag.
-  sampleLag(now());
+  // The end counts as a flush tick: a loop blocked until the end shows as lag — unless the loop
+  // had drained: then the runtime's own wait before exit came in between (see drained).
+  if (drainedAt < 0) sampleLag(now());
   writeLag(now());
   const w = recorder.room(1);
   if (w !== null) w.end(now(), cause, code);
@@ -260,6 +263,19 @@ function shutDown(exiting: boolean): void {
       // a claim left behind is stale once this process is gone
     }
     claimFile = null;
+  }
+}
+
+/** When the loop drained ('beforeExit'), unless a flush tick came since (see drained). */
+let drainedAt = -1;
+
+function onBeforeExit(): void {
+  try {
+    if (!enabled) return;
+    drainedAt = now();
+    drained();
+  } catch {
+    // never disturb the exit
   }
 }
 
@@ -354,6 +370,7 @@ function start(options: TracerOptions): void {
       }
     }
   });
+  process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
   process.on('uncaughtExceptionMonitor', onUncaught);
 }
