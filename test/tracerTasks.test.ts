@@ -357,6 +357,66 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes a library's query builders given to Promise.all members, with the work their `then` starts, in both modes", async () => {
+    const app = path.join(dir, 'builders');
+    fs.mkdirSync(path.join(app, 'node_modules', 'minidb'), { recursive: true });
+    // A query builder as knex's and the ORMs' are: a thenable whose `then` runs the query.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'minidb', 'index.js'),
+      [
+        'class Query {',
+        '  constructor(ms) { this.ms = ms; }',
+        '  async run() {',
+        '    await new Promise((resolve) => setTimeout(resolve, this.ms));',
+        '    const end = performance.now() + 2;',
+        '    while (performance.now() < end);',
+        '    return this.ms;',
+        '  }',
+        '  then(resolve, reject) { return this.run().then(resolve, reject); }',
+        '}',
+        'exports.query = (ms) => new Query(ms);',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const db = require('minidb');",
+        'const server = http.createServer(async (req, res) => {',
+        '  const [a, b] = await Promise.all([db.query(10), db.query(30)]);',
+        '  res.end(String(a + b));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, mode);
+      for (const r of requests) {
+        const members = summary.tasks.filter((t) => t.parent === r.id);
+        assert.deepEqual(
+          members.map((m) => [m.kind, m.internal, m.location?.line]),
+          [
+            ['other', false, 4],
+            ['other', false, 4],
+          ],
+          `${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`,
+        );
+        // Each ran its query's 2 ms of work, and the second waited about 30 ms.
+        for (const m of members) assert.ok(m.runMs >= 1.8, `${mode}: ${m.name} ran ${m.runMs} ms`);
+        assert.ok(members[1].endMs! - members[1].startMs >= 25, `${mode}: the second member waited`);
+      }
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

@@ -169,8 +169,10 @@ function patchCombinator(name: Combinator): void {
     [name](this: unknown, iterable: unknown): unknown {
       if (enabled && current !== null && Array.isArray(iterable) && iterable.length > 0) {
         try {
+          const members = this === NativePromise ? asPromises(iterable) : iterable;
           const call = captureCall(patched);
-          logCombinator(iterable, name, call?.where ?? null, call?.byLibrary ?? null);
+          logCombinator(members, name, call?.where ?? null, call?.byLibrary ?? null);
+          if (members !== iterable) return original.call(this, members);
         } catch {
           // never disturb the program
         }
@@ -187,6 +189,31 @@ function patchCombinator(name: Combinator): void {
     configurable: true,
     enumerable: false,
   });
+}
+
+const NativePromise = Promise;
+const nativeResolve = Promise.resolve;
+
+/**
+ * A combinator's members that are objects but no promises — a query builder (knex's, an ORM's),
+ * any thenable — are made promises the way the combinator itself would (`Promise.resolve`, which
+ * reads `then` once and calls it in a job of its own) but now, in the code that called the
+ * combinator: each is then a promise that code made, a member with a lane, and the work its `then`
+ * starts runs as that member. The same ticks, the same order of settling; the array handed on is a
+ * copy (the program's is not touched). Left alone when the program replaced `Promise.resolve`,
+ * which the combinator would call.
+ */
+function asPromises(members: unknown[]): unknown[] {
+  if (Promise.resolve !== nativeResolve) return members;
+  let out: unknown[] | null = null;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i];
+    if ((typeof m !== 'object' && typeof m !== 'function') || m === null || m instanceof NativePromise)
+      continue;
+    if (out === null) out = members.slice();
+    out[i] = nativeResolve.call(NativePromise, m);
+  }
+  return out ?? members;
 }
 
 export function startPromises(): void {
