@@ -417,6 +417,43 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a response's 'drain' listeners as its request: a response written in pieces under back-pressure, in both modes", async () => {
+    const file = path.join(dir, 'drain.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const http = require('node:http');",
+        'const chunk = Buffer.alloc(64 * 1024, 120);',
+        'const server = http.createServer((req, res) => {',
+        '  let left = 200;',
+        '  const more = () => {',
+        '    while (left > 0) {',
+        '      left--;',
+        '      const end = performance.now() + 0.3; // a little work per piece',
+        '      while (performance.now() < end);',
+        "      if (!res.write(chunk)) return void res.once('drain', more);",
+        '    }',
+        '    res.end();',
+        '  };',
+        '  more();',
+        '});',
+        "server.listen(0, '127.0.0.1', () => {",
+        "  http.get({ host: '127.0.0.1', port: server.address().port }, (res) => {",
+        "    res.on('data', () => { res.pause(); setTimeout(() => res.resume(), 2); });",
+        "    res.on('end', () => server.close());",
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(file)) {
+      const [request] = summary.tasks.filter((t) => t.kind === 'request');
+      // 200 pieces of 0.3 ms: about 60 ms of the request's own work, most of it after a 'drain'.
+      assert.ok(request.runMs >= 50, `${mode}: the request ran ${request.runMs} ms`);
+      assert.ok(request.stints >= 3, `${mode}: in ${request.stints} stints`);
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

@@ -227,6 +227,11 @@ export function patchEmit(
  */
 export const BODY_EVENTS: ReadonlySet<string> = new Set(['data', 'end', 'readable', 'error']);
 export const RESPONSE_EVENTS: ReadonlySet<string> = new Set(['response', 'error', 'timeout']);
+/**
+ * A response's 'drain': a response written in pieces that respects back-pressure
+ * (`if (!res.write(chunk)) res.once('drain', more)`) does the rest of its work there.
+ */
+export const DRAIN_EVENTS: ReadonlySet<string> = new Set(['drain']);
 export const LISTEN_METHODS = [
   'on',
   'addListener',

@@ -33,6 +33,7 @@ import { Owned, kSlot } from './base';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
 import {
   BODY_EVENTS,
+  DRAIN_EVENTS,
   RESPONSE_EVENTS,
   onClientRequestStart,
   onRequestStart,
@@ -69,6 +70,7 @@ export function startSources(): void {
     patchServerEmit(https.Server.prototype);
   }
   patchListeners(http.IncomingMessage.prototype, BODY_EVENTS, Reason.Event);
+  patchListeners(http.ServerResponse.prototype, DRAIN_EVENTS, Reason.Event);
   patchListeners(http.ClientRequest.prototype, RESPONSE_EVENTS, Reason.Io, (self, event, args) => {
     if (event === 'response' && typeof args[0] === 'object' && args[0] !== null)
       (args[0] as Owned)[kSlot] = self[kSlot];
