@@ -454,6 +454,63 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes the members of a library's combinator that run the program's functions the program's tasks, placed at those functions, in both modes", async () => {
+    const app = path.join(dir, 'resolvers');
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniql'), { recursive: true });
+    // An executor as GraphQL's is: it runs the program's resolvers together, from its own code
+    // (no frame of the program's on the stack when it calls Promise.all).
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniql', 'index.js'),
+      [
+        'exports.execute = (resolvers) =>',
+        '  new Promise((resolve) => setImmediate(function run() {',
+        '    resolve(Promise.all(Object.values(resolvers).map((resolver) => resolver())));',
+        '  }));',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { execute } = require('miniql');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'async function user() { await sleep(5); return 1; }',
+        'async function weather() { await sleep(10); return 2; }',
+        'const server = http.createServer(async (req, res) => {',
+        '  res.end(JSON.stringify(await execute({ user, weather })));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 30; i++) await get();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 30, mode);
+      // The first requests' members may keep their provisional names (no stack has named the place
+      // yet); from then on each request shows the two resolvers as the program's.
+      for (const r of requests.slice(10)) {
+        const members = summary.tasks
+          .filter((t) => t.parent === r.id)
+          .map((m) => [m.name, m.internal, m.location?.file === program, m.location?.line]);
+        assert.deepEqual(
+          members,
+          [
+            ['user', false, true, 4],
+            ['weather', false, true, 5],
+          ],
+          `${mode}: ${JSON.stringify(members)}`,
+        );
+      }
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

@@ -129,17 +129,23 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const parent = d.parent === -1 ? task : around(d.parent);
     const name = typeof verdict === 'string' && verdict !== '' ? verdict : null;
     const known = name !== null;
+    // A member of a library's combinator (a GraphQL executor's resolvers, a framework's parameter
+    // pipes) is the program's only once named after its function, and is placed there, not at the
+    // library's call: until then it is provisional, and the library's place makes it no more so.
+    const libraryMember = call !== null && call.byLibrary;
+    const placed = learntWhere.get(first) ?? verdictWhere.get(key) ?? null;
     const dish = newTask(
       TaskKind.Other,
       parent,
       name !== null ? name : call !== null ? `${call.name}[${d.index}]` : 'async call',
       call !== null
-        ? // A member of a library's combinator is the program's only once named after its function.
-          TaskFlags.Concurrent | (call.byLibrary && !known ? TaskFlags.Provisional : 0)
+        ? TaskFlags.Concurrent | (libraryMember && !known ? TaskFlags.Provisional : 0)
         : TaskFlags.Detached | (verdict === undefined ? TaskFlags.Provisional : 0),
-      call !== null ? call.where : (learntWhere.get(first) ?? verdictWhere.get(key) ?? null),
+      call === null ? placed : libraryMember && known ? (placed ?? call.where) : call.where,
       t,
+      !libraryMember,
     );
+    if (libraryMember && !known) dish.located = false;
     made.push(dish);
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;

@@ -18,6 +18,8 @@ export function newTask(
   flags: number,
   where: CodeLocation | null,
   time = now(),
+  /** Whether a place in a library's code makes the task the library's (TaskFlags.Internal). */
+  internalByPlace = true,
 ): Task {
   const id = nextTaskId++;
   if (nextTaskId > 0xfffffff0) nextTaskId = 1;
@@ -42,7 +44,10 @@ export function newTask(
     name,
     // A request is the program's work wherever its server was started (fastify starts its own
     // from inside the library): only other tasks made in a library's code are the library's.
-    flags | (where !== null && where.library && kind !== TaskKind.Request ? TaskFlags.Internal : 0),
+    flags |
+      (internalByPlace && where !== null && where.library && kind !== TaskKind.Request
+        ? TaskFlags.Internal
+        : 0),
     where,
     time,
   );
