@@ -833,6 +833,37 @@ describe('full mode', function () {
       .split('\n')
       .findIndex((l) => l.includes('DRIVER BLOCK')) + 1;
 
+  it('gives the script no stints from the connections of the server it started', async () => {
+    // A listening server serves everyone: its connections' callbacks (accepting, reading) ran as
+    // the script that called listen(), one tiny stint each (66 for 40 requests). The client runs
+    // in a process of its own (untraced).
+    const file = path.join(dir, 'serverMain.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const http = require('node:http');",
+        "const { spawn } = require('node:child_process');",
+        "const server = http.createServer((req, res) => setTimeout(() => res.end('ok'), 1));",
+        "server.listen(0, '127.0.0.1', () => {",
+        "  const client = `const http = require('node:http');",
+        '    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });',
+        "    const get = () => new Promise((resolve) => http.get({ host: '127.0.0.1', port: ${server.address().port}, agent }, (r) => r.resume().on('end', resolve)));",
+        '    (async () => { for (let i = 0; i < 10; i++) await Promise.all([get(), get(), get(), get()]); agent.destroy(); })();`;',
+        "  spawn(process.execPath, ['-e', client], { stdio: 'inherit' }).on('exit', () => server.close());",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'serverMain.looplens');
+    const result = await run(process.execPath, [file], { env: tracedEnv(out, { mode: 'full' }) });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    assert.equal(summary.tasks.filter((t) => t.kind === 'request').length, 40);
+    const main = summary.tasks.find((t) => t.kind === 'main')!;
+    // Its own: the top level, the listen callback, the child's exit.
+    assert.ok(main.stints <= 10, `the script ran ${main.stints} stints`);
+  });
+
   it("gives a request no stint from its keep-alive socket's timer long after its response", async () => {
     // The request's outgoing keep-alive socket times out after it responded: in full mode the
     // socket's timer, made in the request, ran as a tiny stint of it 200 ms later.

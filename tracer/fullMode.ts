@@ -74,7 +74,10 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     r[kOwn] = true;
     return;
   }
-  if (current === null) return;
+  // A listening server serves everyone: its connections' arrivals are nobody's work (an HTTP
+  // request, a raw connection are tasks of their own, made by the sources), not the work of the
+  // code that called listen() — the script's lane got every connection's callbacks.
+  if (current === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
   r[kTag] = current.base;
   r[kReason] = CONNECTIONS.has(type)
