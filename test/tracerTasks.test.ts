@@ -511,6 +511,28 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("samples a block in the script's first stint, which began before the block sampler did", async () => {
+    const file = path.join(dir, 'topBlock.js');
+    fs.writeFileSync(
+      file,
+      [
+        'const end = Date.now() + 400;',
+        'let x = 0;',
+        'function spin() {',
+        '  while (Date.now() < end) x += Math.sqrt(x + 1); // the hot line',
+        '}',
+        'spin();',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'topBlock.looplens');
+    const result = await run(process.execPath, [file], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    assert.equal(summary.blocks.length, 1, JSON.stringify(summary.blocks));
+    assert.equal(summary.blocks[0].location?.line, 4, `sampled: ${JSON.stringify(summary.blocks[0])}`);
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');

@@ -131,6 +131,14 @@ export function currentTask(): [number, string] | null {
 export function setHeartbeat(shared: Int32Array): void {
   heartbeat = shared;
   heartbeatStart = new Float64Array(shared.buffer, 24, 1);
+  // The stint open now (the script's top level, which began before the watchdog started) is
+  // announced too: a block in it is sampled like any other.
+  if (current !== null) {
+    heartbeatStart[0] = openStart;
+    heartbeat[5] = current.id;
+    heartbeat[1] = 1;
+    heartbeat[0] = stintSeq;
+  }
 }
 
 /** The start time and task id of the stint numbered `seq`, if it is recent enough to be known. */
