@@ -109,9 +109,14 @@ export function asRequestStint(task: Task, server: unknown, next: AnyFunction, a
  * responded, though the response may not be sent yet (see timers.ts afterResponse).
  */
 export function patchResponseEnd(): void {
-  const proto = http.ServerResponse.prototype as unknown as { end: AnyFunction };
-  const end = proto.end;
+  patchEnd(http.ServerResponse.prototype);
+}
+
+/** Patches `end` on a prototype whose objects carry their request's task (a response, an HTTP/2 stream). */
+export function patchEnd(proto: object): void {
+  const end = (proto as { end?: unknown }).end;
   if (typeof end !== 'function') return;
+  const original = end as AnyFunction;
   const patched = {
     end(this: unknown, a?: unknown, b?: unknown, c?: unknown) {
       if (enabled) {
@@ -119,11 +124,11 @@ export function patchResponseEnd(): void {
         if (task !== undefined) task.responded = true;
       }
       return arguments.length <= 3
-        ? callWith(end, this, arguments.length, a, b, c)
-        : Reflect.apply(end, this, arguments);
+        ? callWith(original, this, arguments.length, a, b, c)
+        : Reflect.apply(original, this, arguments);
     },
   }.end;
-  copyProperties(patched, end);
+  copyProperties(patched, original);
   replace(proto, 'end', patched);
 }
 

@@ -12,7 +12,7 @@ import { Task, current, enabled, enter, leave } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { kTask } from '../marks';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
-import { asRequestStint, hasListeners, nameByRoute, requestNameOf } from './http';
+import { asRequestStint, hasListeners, nameByRoute, patchEnd, requestNameOf } from './http';
 
 type Stream = Owned & { [kRequest]?: object; aborted?: unknown };
 /** The compatibility API's request object of a stream, for its route name (http.ts nameByRoute). */
@@ -102,7 +102,6 @@ function patchStream(stream: object): void {
   const proto = Object.getPrototypeOf(stream) as Record<string, unknown> | null;
   if (proto === null) return;
   const emitOf = proto.emit;
-  const endOf = proto.end;
   if (typeof emitOf === 'function') {
     const original = emitOf as AnyFunction;
     const patched = {
@@ -130,18 +129,5 @@ function patchStream(stream: object): void {
     copyProperties(patched, original);
     replace(proto, 'emit', patched);
   }
-  if (typeof endOf === 'function') {
-    const original = endOf as AnyFunction;
-    const patched = {
-      end(this: Stream, a?: unknown, b?: unknown, c?: unknown) {
-        const task = this?.[kTask];
-        if (task !== undefined && enabled) task.responded = true;
-        return arguments.length <= 3
-          ? callWith(original, this, arguments.length, a, b, c)
-          : Reflect.apply(original, this, arguments);
-      },
-    }.end;
-    copyProperties(patched, original);
-    replace(proto, 'end', patched);
-  }
+  patchEnd(proto);
 }
