@@ -13,6 +13,17 @@ const TS_APP = path.join(FIXTURES, 'ts', 'app.ts');
 const TS_SOURCE = fs.readFileSync(TS_APP, 'utf8').split('\n');
 const HOT_LINE = TS_SOURCE.findIndex((l) => l.includes('HOT LINE')) + 1;
 
+/**
+ * Runs `program` traced (options as the tracer's), its trace written in `dir`, checks that it
+ * exited cleanly, and reads the trace.
+ */
+async function traced(dir: string, program: string, options: Record<string, unknown> = {}) {
+  const out = path.join(dir, `${path.basename(program)}-${String(options.mode ?? 'fast')}.looplens`);
+  const result = await run(process.execPath, [program], { env: tracedEnv(out, options) });
+  assert.equal(result.code, 0, result.stderr);
+  return readTrace(out);
+}
+
 describe('tasks the tracer finds in real programs', function () {
   this.timeout(30_000);
   const dir = tempDir();
@@ -154,10 +165,7 @@ describe('tasks the tracer finds in real programs', function () {
     const loop = Array.from({ length: last - first + 1 }, (_, i) => first + i);
     assert.ok(source.slice(first - 1, last).some((l) => l.includes('the chef stands here')));
     for (const mode of ['fast', 'full']) {
-      const out = path.join(dir, `awaitLoop-${mode}.looplens`);
-      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
-      assert.equal(result.code, 0, result.stderr);
-      const { summary } = readTrace(out);
+      const { summary } = await traced(dir, program, { mode });
       const crunches = summary.tasks.filter((t) => t.name === 'GET /crunch');
       const read = summary.tasks.find((t) => t.name === 'GET /read');
       assert.ok(crunches.length === 3 && read !== undefined, `${mode}: all requests`);
@@ -525,24 +533,18 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const out = path.join(dir, 'topBlock.looplens');
-    const result = await run(process.execPath, [file], { env: tracedEnv(out) });
-    assert.equal(result.code, 0, result.stderr);
-    const { summary } = readTrace(out);
+    const { summary } = await traced(dir, file);
     assert.equal(summary.blocks.length, 1, JSON.stringify(summary.blocks));
     assert.equal(summary.blocks[0].location?.line, 4, `sampled: ${JSON.stringify(summary.blocks[0])}`);
   });
 
   it('makes an interval set by the script a timer task named after its callback', async () => {
-    const out = path.join(dir, 'signal-interval.looplens');
     const program = path.join(dir, 'interval.js');
     fs.writeFileSync(
       program,
       'let n = 0;\nconst t = setInterval(function poll() {\n  if (++n === 5) clearInterval(t);\n}, 5);\n',
     );
-    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
-    assert.equal(result.code, 0);
-    const { summary } = readTrace(out);
+    const { summary } = await traced(dir, program);
     const poll = summary.tasks.find((t) => t.name === 'poll');
     assert.ok(poll);
     assert.equal(poll.kind, 'timer');
@@ -688,7 +690,6 @@ describe('tasks the tracer finds in real programs', function () {
     // flush) count as busy too, and were added up over a quiet stretch: 15 ms of "untracked code"
     // before the timer that ended 3 s of quiet (a 61 ms block after 12 s). Each flush tick now
     // closes the gap so far: no piece can gather more than a flush period's worth.
-    const out = path.join(dir, 'quiet.looplens');
     const program = path.join(dir, 'quiet.js');
     fs.writeFileSync(
       program,
@@ -706,9 +707,7 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
-    assert.equal(result.code, 0, result.stderr);
-    const { timeline } = readTrace(out);
+    const { timeline } = await traced(dir, program);
     const requests = timeline.tasks.filter((t) => t.kind === 'request');
     assert.equal(requests.length, 2);
     const [first, second] = requests;
@@ -731,7 +730,6 @@ describe('tasks the tracer finds in real programs', function () {
     // After the first fetch, Node waits for V8 to finish compiling undici's WebAssembly parser
     // before the process exits: 150-200 ms with the main thread outside the loop's wait. It read
     // as a block of "(untracked code)" and as loop lag at the end.
-    const out = path.join(dir, 'fetchExit.looplens');
     const program = path.join(dir, 'fetchExit.js');
     fs.writeFileSync(
       program,
@@ -746,9 +744,7 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
-    assert.equal(result.code, 0, result.stderr);
-    const { summary } = readTrace(out);
+    const { summary } = await traced(dir, program);
     const untracked = summary.tasks.find((t) => t.id === '0')?.runMs ?? 0;
     assert.ok(untracked < 30, `untracked code: ${untracked} ms`);
     assert.deepEqual(
@@ -762,12 +758,9 @@ describe('tasks the tracer finds in real programs', function () {
     // The probe is the flush timer (every 25 ms). It once skipped a tick that came a fraction of
     // a millisecond early by the performance clock, and counted the next as a whole period late:
     // an idle program showed 25 ms of lag in 4 windows of 10.
-    const out = path.join(dir, 'idle-lag.looplens');
     const program = path.join(dir, 'idle.js');
     fs.writeFileSync(program, 'setTimeout(() => {}, 1500);\n');
-    const result = await run(process.execPath, [program], { env: tracedEnv(out, { lagMs: 100 }) });
-    assert.equal(result.code, 0);
-    const { timeline } = readTrace(out);
+    const { timeline } = await traced(dir, program, { lagMs: 100 });
     const windows = timeline.lagPoints.filter((p) => p.samples > 0);
     assert.ok(windows.length >= 10, `${windows.length} lag windows`);
     // A loaded machine may really be late now and then; a probe error would be late often.
@@ -876,10 +869,7 @@ describe('full mode', function () {
         '',
       ].join('\n'),
     );
-    const out = path.join(dir, 'serverMain.looplens');
-    const result = await run(process.execPath, [file], { env: tracedEnv(out, { mode: 'full' }) });
-    assert.equal(result.code, 0, result.stderr);
-    const { summary } = readTrace(out);
+    const { summary } = await traced(dir, file, { mode: 'full' });
     assert.equal(summary.tasks.filter((t) => t.kind === 'request').length, 40);
     const main = summary.tasks.find((t) => t.kind === 'main')!;
     // Its own: the top level, the listen callback, the child's exit.
@@ -911,10 +901,7 @@ describe('full mode', function () {
         '',
       ].join('\n'),
     );
-    const out = path.join(dir, 'keepAlive.looplens');
-    const result = await run(process.execPath, [file], { env: tracedEnv(out, { mode: 'full' }) });
-    assert.equal(result.code, 0, result.stderr);
-    const { timeline } = readTrace(out);
+    const { timeline } = await traced(dir, file, { mode: 'full' });
     const requests = timeline.tasks.filter((t) => t.kind === 'request');
     assert.equal(requests.length, 6, 'three requests and their three upstream requests');
     for (const r of requests) {
