@@ -684,6 +684,55 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes no dish of a Promise.all member that returned at once (a cache hit), and ends every member, in both modes', async () => {
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, path.join(PROGRAMS, 'cacheHits.js'), { mode });
+      const children = (route: string) => {
+        const request = summary.tasks.find((t) => t.kind === 'request' && t.name === `GET ${route}`);
+        assert.ok(request, `${mode}: a request GET ${route}`);
+        return summary.tasks.filter((t) => t.parent === request.id);
+      };
+      const shown = (route: string) =>
+        `${mode} ${route}: ${children(route).map((t) => `${t.name} ${t.stints} stints, ${t.startMs}-${t.endMs}`).join('; ')}`;
+      assert.equal(children('/hit').length, 0, shown('/hit'));
+      assert.equal(children('/some').length, 2, shown('/some'));
+      assert.equal(children('/miss').length, 3, shown('/miss'));
+      for (const member of [...children('/some'), ...children('/miss')]) {
+        assert.equal(member.name, 'lookup', shown('/miss'));
+        assert.ok(member.stints >= 1 && member.endMs !== null, shown('/miss'));
+        assert.ok(member.endMs - member.startMs >= 15, `${mode}: each waiting member's lane spans its 20 ms wait: ${shown('/miss')}`);
+      }
+    }
+  });
+
+  it('keeps an http.get member of Promise.all at work until its response is read, over a keep-alive agent, in both modes', async () => {
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, path.join(PROGRAMS, 'keepAliveClient.js'), { mode });
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const members = summary.tasks.filter((t) => t.parent === main.id && /^all\[/.test(t.name));
+      const shown = `${mode}: ${summary.tasks.map((t) => `${t.name} ${t.startMs}-${t.endMs}`).join('; ')}`;
+      assert.equal(members.length, 4, shown);
+      for (const [wave, group] of [
+        ['a', members.slice(0, 2)],
+        ['b', members.slice(2)],
+      ] as const) {
+        const served = summary.tasks.filter((t) => t.kind === 'request' && t.name.startsWith(`GET /${wave}`));
+        assert.equal(served.length, 2, shown);
+        // A member's response is read after the server sent it: its lane cannot end before.
+        const firstSent = Math.min(...served.map((t) => t.endMs!));
+        const lastSent = Math.max(...served.map((t) => t.endMs!));
+        for (const member of group) {
+          assert.ok(member.endMs !== null && member.endMs >= firstSent, `wave ${wave}: ${shown}`);
+          // Fast mode: nothing of the member's after its response (full mode: see the README's limits).
+          if (mode === 'fast') assert.ok(member.endMs! <= lastSent + 25, `wave ${wave}: ${shown}`);
+        }
+      }
+      // The script's own requests are the script's: no member's lane reaches them.
+      const c0 = summary.tasks.find((t) => t.name === 'GET /c0')!;
+      if (mode === 'fast') for (const member of members) assert.ok(member.endMs! < c0.startMs, shown);
+    }
+  });
+
   it("does not count a quiet program's housekeeping as work", async () => {
     // Busy time between stints that the tracer does not see is put before the next stint, as
     // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's

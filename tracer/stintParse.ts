@@ -265,6 +265,15 @@ export function parse(
   return { level, closedAt, entry };
 }
 
+/** Whether records (root, stop) hold work that runs later: a link, a callback, a resource. */
+function leftWork(root: number, stop: number): boolean {
+  for (let i = root + 1; i < stop; i++) {
+    const k = logKind[i];
+    if (k === LogKind.Derived || k === LogKind.Reg || k === LogKind.Resource) return true;
+  }
+  return false;
+}
+
 /** Whether DERIVED `i` is a link a promise method made (the program's or a library's). */
 function byMethod(i: number): boolean {
   return logMade[i] === Made.ByMethod || logMade[i] === Made.ByLibraryMethod;
@@ -419,6 +428,9 @@ export function findDishes(
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
       const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+      // A call that returned before the combinator had it, leaving nothing behind (a cache hit,
+      // `Promise.resolve(x)`), did all its work in this stint: there is no dish to cook later.
+      if (logKind[origin] === LogKind.Root && settledAt[origin] !== -1 && !leftWork(origin, stop)) continue;
       dishes.push({
         origin,
         start: origin,
@@ -448,12 +460,7 @@ export function findDishes(
     // own function (ByLibrary, Module) a dish.
     if (logRooted[r] !== Rooted.ByCall && logRooted[r] !== Rooted.Unknown) continue;
     const stop = closedAt[r];
-    let work = false;
-    for (let i = r + 1; i < stop && !work; i++) {
-      const k = logKind[i];
-      work = k === LogKind.Derived || k === LogKind.Reg || k === LogKind.Resource;
-    }
-    if (!work) continue;
+    if (!leftWork(r, stop)) continue;
     let inAwaited = false;
     for (let p = level[r]; p !== -1 && !inAwaited; p = level[p])
       inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
