@@ -20,7 +20,8 @@
  * Options: --cases fastify/,fastify/async,koa-redis,fastapi/ (default all four; koa + ioredis on a
  * real redis, started here, when redis-server is installed), --requests N (default
  * 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another
- * build of the Node tracer, counted the same way). Needs valgrind (apt install valgrind). Writes
+ * build of the Node tracer, counted the same way; for the Python case, a folder holding another
+ * build's looplens_tracer.py). Needs valgrind (apt install valgrind). Writes
  * JSON to bench/results/.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -84,11 +85,16 @@ interface Build {
   tracer: string | null;
 }
 function buildsFor(c: Case): Build[] {
-  if (c.python)
-    return [
+  if (c.python) {
+    const builds: Build[] = [
       { name: 'untraced', tracer: null },
       { name: 'traced', tracer: path.join(root, 'dist', 'python') },
     ];
+    // --against a folder holding another build's looplens_tracer.py (a copy of dist/python).
+    if (against !== '' && fs.existsSync(path.join(against, 'looplens_tracer.py')))
+      builds.push({ name: `against ${path.resolve(against)}`, tracer: path.resolve(against) });
+    return builds;
+  }
   const builds: Build[] = [
     { name: 'untraced', tracer: null },
     { name: 'traced', tracer: path.join(root, 'dist', 'tracer.js') },

@@ -157,8 +157,12 @@ export function nameByRoute(task: Task, request: unknown): void {
 
 export function onClientRequestStart(message: unknown): void {
   if (!enabled || current === null) return;
+  const request = (message as { request: Owned }).request;
+  // Made by a task that listened for its answer already (see patchListeners' `adopt`): that
+  // task's, however late the request starts (a keep-alive socket freed in another task's turn).
+  if (request[kSlot] !== undefined) return;
   const slot = regSlot();
-  if (slot !== null) (message as { request: Owned }).request[kSlot] = slot;
+  if (slot !== null) request[kSlot] = slot;
 }
 
 /** The task an object's events run as: its own (an incoming request), or its maker's (an outgoing one). */
@@ -250,6 +254,7 @@ export function patchListeners(
   events: ReadonlySet<string>,
   reason: number,
   onEvent?: (self: Owned, event: unknown, args: IArguments) => void,
+  adopt = false,
 ): void {
   for (const method of LISTEN_METHODS) {
     const add = (proto as Record<string, unknown>)[method];
@@ -257,6 +262,21 @@ export function patchListeners(
     const originalAdd = add as AnyFunction;
     const patched = {
       [method](this: Owned, event: unknown, listener: unknown) {
+        // `adopt`: an object nobody owns yet (an outgoing request, whose `http.get(url, callback)`
+        // adds its 'response' listener as it is made) becomes the running task's work, as a
+        // callback handed to the runtime does.
+        if (
+          adopt &&
+          this[kTask] === undefined &&
+          this[kSlot] === undefined &&
+          enabled &&
+          current !== null &&
+          typeof listener === 'function' &&
+          events.has(event as string)
+        ) {
+          const slot = regSlot();
+          if (slot !== null) this[kSlot] = slot;
+        }
         if (
           (this[kTask] === undefined && this[kSlot] === undefined) ||
           !enabled ||

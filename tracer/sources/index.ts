@@ -71,10 +71,16 @@ export function startSources(): void {
   }
   patchListeners(http.IncomingMessage.prototype, BODY_EVENTS, Reason.Event);
   patchListeners(http.ServerResponse.prototype, DRAIN_EVENTS, Reason.Event);
-  patchListeners(http.ClientRequest.prototype, RESPONSE_EVENTS, Reason.Io, (self, event, args) => {
-    if (event === 'response' && typeof args[0] === 'object' && args[0] !== null)
-      (args[0] as Owned)[kSlot] = self[kSlot];
-  });
+  patchListeners(
+    http.ClientRequest.prototype,
+    RESPONSE_EVENTS,
+    Reason.Io,
+    (self, event, args) => {
+      if (event === 'response' && typeof args[0] === 'object' && args[0] !== null)
+        (args[0] as Owned)[kSlot] = self[kSlot];
+    },
+    true,
+  );
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
   patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);
