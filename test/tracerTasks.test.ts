@@ -733,6 +733,23 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a subscriber connection's messages as the script that opened it and its replies as the request that awaits them, in both modes", async () => {
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, path.join(PROGRAMS, 'subscriber.js'), { mode });
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const shown = `${mode}: ${summary.blocks.map((b) => `${b.durationMs} ms on ${b.taskName}`).join('; ')}`;
+      // Three messages, each read by two subscribers: six handlers of 60 ms, each its own block.
+      const handlers = summary.blocks.filter((b) => b.durationMs >= 50 && b.durationMs < 100);
+      assert.equal(handlers.length, 6, shown);
+      for (const block of handlers) assert.equal(block.task, main.id, shown);
+      // The requests only published: no handler's time is theirs (it ran just before their reply).
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, shown);
+      for (const request of requests) assert.ok(request.runMs < 40, `${mode}: ${request.name} ran ${request.runMs} ms`);
+      assert.ok(summary.untrackedMs < 0.1 * summary.busyMs, `${mode}: untracked ${summary.untrackedMs} of ${summary.busyMs} ms`);
+    }
+  });
+
   it("does not count a quiet program's housekeeping as work", async () => {
     // Busy time between stints that the tracer does not see is put before the next stint, as
     // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's
@@ -961,7 +978,7 @@ describe('full mode', function () {
     }
   });
 
-  it('attributes work in any callback to the task that started it, where fast mode only sees untracked code', async () => {
+  it("attributes work in a callback-style driver's socket callback to the request that opened the socket, in both modes", async () => {
     const results: Record<string, ReturnType<typeof readTrace>> = {};
     for (const mode of ['fast', 'full']) {
       const out = path.join(dir, `${mode}.looplens`);
@@ -974,10 +991,11 @@ describe('full mode', function () {
     const blockOf = (mode: string) =>
       results[mode].summary.blocks.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
 
-    assert.equal(blockOf('fast').task, '0', 'fast mode: the block is in untracked code');
-    assert.equal(blockOf('full').task, request('full').id, 'full mode: the block belongs to the request');
-    assert.equal(blockOf('full').location?.line, blockLine, 'at the busy line');
-    assert.ok(blockOf('fast').durationMs >= 150 && blockOf('full').durationMs >= 150, 'the driver block');
-    assert.ok(request('full').runMs >= 150);
+    for (const mode of ['fast', 'full']) {
+      assert.equal(blockOf(mode).task, request(mode).id, `${mode} mode: the block belongs to the request`);
+      assert.equal(blockOf(mode).location?.line, blockLine, `${mode} mode: at the busy line`);
+      assert.ok(blockOf(mode).durationMs >= 150, `${mode} mode: the driver block`);
+      assert.ok(request(mode).runMs >= 150, `${mode} mode: the request's run time holds it`);
+    }
   });
 });

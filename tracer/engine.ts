@@ -585,3 +585,78 @@ function restate(): void {
   const w = recorder.room(1);
   if (w !== null) w.run(now(), current.id, Reason.Resume);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A connection's reads. Data arriving on a connection the program opened (a database's, a
+// broker's, an outgoing request's socket) comes in callbacks the runtime makes for nobody. When it
+// answers someone's wait (a reply resolves the promise a request awaits), its time goes to that
+// continuation (accountGap). When it answers nobody — a subscriber's message handler, a driver
+// setting up the connection — it is the work of the code that opened the connection, while that
+// code's work goes on. The read runs as a probe: no stint unless it makes work of its own (a
+// promise: an async handler), or turns out to have taken a while without settling anyone else's
+// promise; then it is a stint of the opener, from the read's start.
+
+/** The opener of the connection whose read runs now, with no stint open (see above); else null. */
+export let probing: Task | null = null;
+let probeStart = 0;
+let probeSeq = 0;
+/** The read settled a promise of another task's: it was a reply, not the opener's work. */
+let probeAnswered = false;
+/** The probe became a stint (probeEnter). */
+let probeEntered = false;
+
+/**
+ * Whether the work that opened a connection is over: the task has ended, or a request it is part of
+ * has (a `Promise.all` member's fetch opened the keep-alive socket that later requests' members use).
+ */
+export function openerDone(task: Task): boolean {
+  for (let r: Strand | null = task.base; r !== null; r = r.prev) {
+    const t = r.task;
+    if (t !== null && (t.ended || (t.kind === TaskKind.Request && t.responded))) return true;
+  }
+  return false;
+}
+
+/** A read of a connection `opener` opened begins, no stint open. False: run it plainly. */
+export function startProbe(opener: Task): boolean {
+  if (probing !== null || current !== null || openerDone(opener)) return false;
+  probing = opener;
+  probeStart = now();
+  probeAnswered = false;
+  probeEntered = false;
+  // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
+  // a stint, it begins at this very time, as the block's sample says).
+  beat(probeStart, opener.id, true);
+  probeSeq = stintSeq;
+  return true;
+}
+
+/** The read makes work of its own (a promise, as no stint runs): from now on it is the opener's stint. */
+export function probeEnter(): boolean {
+  const task = probing;
+  if (task === null || probeAnswered || probeEntered || stintSeq !== probeSeq) return false;
+  probeEntered = true;
+  enter(task, Reason.Io, false, probeStart);
+  return true;
+}
+
+/** A promise settled during the read, no stint open: a reply, unless it is the opener's own. */
+export function probeSettled(tag: Strand | undefined): void {
+  if (probing !== null && (tag === undefined || taskOf(tag) !== probing)) probeAnswered = true;
+}
+
+/** The read is over: its stint ends, or it becomes one if it ran a while for nobody else. */
+export function endProbe(): void {
+  const task = probing;
+  probing = null;
+  if (task === null) return;
+  if (probeEntered) {
+    leave();
+    return;
+  }
+  if (stintSeq === probeSeq && heartbeat !== null) heartbeat[1] = 0;
+  if (probeAnswered || stintSeq !== probeSeq || current !== null) return;
+  if (now() - probeStart < untrackedMinMs) return;
+  enter(task, Reason.Io, false, probeStart);
+  leave();
+}

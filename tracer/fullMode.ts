@@ -13,7 +13,7 @@
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
 import { kTag, kTask, logResource, willRun } from './dishes';
-import { Strand, Task, current, enter, isSyncFunction, leave, taskOf } from './engine';
+import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
 
 const kOwn = Symbol('looplens.own');
@@ -121,18 +121,6 @@ function before(): void {
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
   enter(task, reason & 0xff, false, -1, callback !== undefined && isSyncFunction(callback));
   entered.push(true);
-}
-
-/**
- * Whether the work that opened a connection is over: the task has ended, or a request it is part of
- * has (a `Promise.all` member's fetch opened the keep-alive socket that later requests' members use).
- */
-function openerDone(task: Task): boolean {
-  for (let r: Strand | null = task.base; r !== null; r = r.prev) {
-    const t = r.task;
-    if (t !== null && (t.ended || (t.kind === TaskKind.Request && t.responded))) return true;
-  }
-  return false;
 }
 
 function after(): void {

@@ -19,6 +19,9 @@ import {
   enter,
   leave,
   now,
+  probeEnter,
+  probeSettled,
+  probing,
   recorder,
   setStrayHandler,
   stintSeq,
@@ -66,8 +69,12 @@ let running: Promise<unknown> | null = null;
 let stopHooks: (() => void) | null = null;
 
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
-  const task = current;
-  if (task === null) return;
+  let task = current;
+  if (task === null) {
+    // A connection's read making work of its own: its opener's stint (engine.ts, probeEnter).
+    if (probing === null || !probeEnter()) return;
+    task = current!;
+  }
   const p = promise as Tagged;
   // Always these two stores, in this order (see kTag).
   p[kTag] = task.base;
@@ -83,7 +90,10 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 
 function settled(promise: Promise<unknown>): void {
   const task = current;
-  if (task === null) return;
+  if (task === null) {
+    if (probing !== null) probeSettled((promise as Tagged)[kTag]);
+    return;
+  }
   // The promise whose reaction runs now settles when it is done: that says nothing.
   if (promise !== running) logSettled(promise);
   // A "resolve with a thenable" job runs the thenable's `then`, not the dish's code.

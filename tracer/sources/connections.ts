@@ -4,19 +4,21 @@
  * (or 'upgrade') event to its close, the data that arrives on it runs as that task: a message
  * handler is the connection's work, and one that is an async function nobody awaits is a dish of
  * it, as a request's fire-and-forget call is of the request. An HTTP connection is no task: each
- * request on it is one (http.ts), and what serves several requests is no one's.
+ * request on it is one (http.ts), and what serves several requests is no one's. A connection the
+ * program opens is the opener's while the opener's work goes on (patchSocketConnect).
  */
 // Required, not imported as namespaces (see index.ts).
 import http = require('node:http');
 import net = require('node:net');
 import tls = require('node:tls');
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, enabled, enter, leave } from '../engine';
+import { Task, current, enabled, enter, leave } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { Slot, kTask } from '../marks';
+import { regSlot } from '../dishes';
 import { AnyFunction, Owned, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kStream } from './streams';
+import { Piped, kConn, kStream } from './streams';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -96,4 +98,25 @@ export function onUpgrade(server: unknown, args: IArguments, next: AnyFunction):
     (server as Owned)[kWhere],
   );
   return task === null ? Reflect.apply(next, server, args) : asStint(task, server, next, args);
+}
+
+/**
+ * A socket the program connects (a database's, a broker's, an outgoing request's) is the connecting
+ * task's: what arrives on it for nobody else is that task's work (engine.ts, startProbe).
+ */
+export function patchSocketConnect(): void {
+  const proto = net.Socket.prototype as unknown as Record<string, unknown>;
+  const connect = proto.connect;
+  if (typeof connect !== 'function') return;
+  const patched = {
+    connect(this: Connected) {
+      if (enabled && current !== null && this[kConn] === undefined && this[kStream] === undefined) {
+        const slot = regSlot();
+        if (slot !== null) this[kConn] = slot;
+      }
+      return Reflect.apply(connect as AnyFunction, this, arguments);
+    },
+  }.connect;
+  copyProperties(patched as AnyFunction, connect as AnyFunction);
+  replace(proto, 'connect', patched as AnyFunction);
 }

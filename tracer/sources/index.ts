@@ -46,7 +46,7 @@ import {
 } from './http';
 import { patchAsyncResource } from './scopes';
 import { patchStreams } from './streams';
-import { patchNetServerEmit } from './connections';
+import { patchNetServerEmit, patchSocketConnect } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
 import { patchTimer } from './timers';
@@ -64,6 +64,7 @@ export function startSources(): void {
   for (const [name, handler] of subscriptions) dc.channel(name).subscribe(handler);
   patchListen();
   patchNetServerEmit();
+  patchSocketConnect();
   patchServerEmit(http.Server.prototype);
   patchResponseEnd();
   if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {

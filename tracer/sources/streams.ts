@@ -4,7 +4,7 @@
 // Required, not imported as namespaces (see index.ts).
 import stream = require('node:stream');
 import { Reason } from '../../protocol/format';
-import { current, enabled, enter, leave, taskOf } from '../engine';
+import { current, enabled, endProbe, enter, leave, startProbe, taskOf } from '../engine';
 import { Slot, regSlot } from '../dishes';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -14,7 +14,9 @@ import { AnyFunction, callWith, copyProperties, replace } from './base';
 // A push into a stream of the pipe, from code that runs for no task, runs as the task that piped.
 
 export const kStream = Symbol('looplens.stream');
-export type Piped = { [kStream]?: Slot };
+/** A connection the program opened: the task that opened it (see engine.ts, startProbe). */
+export const kConn = Symbol('looplens.conn');
+export type Piped = { [kStream]?: Slot; [kConn]?: Slot };
 
 export function patchStreams(): void {
   const proto = stream.Readable.prototype as unknown as Record<string, AnyFunction>;
@@ -38,6 +40,8 @@ export function patchStreams(): void {
     push(this: Piped, chunk: unknown, encoding: unknown) {
       const slot = this[kStream];
       if (slot === undefined || current !== null || !enabled) {
+        const conn = slot === undefined && current === null ? this[kConn] : undefined;
+        if (conn !== undefined && enabled) return probePush(this, conn, push, arguments);
         return arguments.length <= 2
           ? callWith(push, this, arguments.length, chunk, encoding)
           : Reflect.apply(push, this, arguments);
@@ -58,4 +62,15 @@ export function patchStreams(): void {
   copyProperties(patchedPush as AnyFunction, push);
   replace(proto, 'pipe', patchedPipe as AnyFunction);
   replace(proto, 'push', patchedPush as AnyFunction);
+}
+
+/** A read of a connection the program opened, as a probe of its opener (engine.ts, startProbe). */
+function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArguments): unknown {
+  const opener = taskOf(conn.r);
+  if (opener === null || opener.ended || !startProbe(opener)) return Reflect.apply(push, stream, args);
+  try {
+    return Reflect.apply(push, stream, args);
+  } finally {
+    endProbe();
+  }
 }

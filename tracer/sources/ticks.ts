@@ -3,7 +3,7 @@
  */
 // Required, not imported as namespaces (see index.ts).
 import { Reason } from '../../protocol/format';
-import { current, enabled, endSoon, enterAgain, leave, leaveSoon, taskOf } from '../engine';
+import { Task, current, enabled, endProbe, endSoon, enterAgain, leave, leaveSoon, probing, startProbe, taskOf } from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
 
@@ -100,6 +100,19 @@ function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
   }
 }
 
+/**
+ * A tick a connection's read queued with no stint open (a socket with a 'readable' listener hands
+ * its data on in a tick): a read of that connection too (engine.ts, startProbe).
+ */
+function probeTick(fn: AnyFunction, opener: Task, args: unknown[]): unknown {
+  if (!enabled || !startProbe(opener)) return Reflect.apply(fn, undefined, args);
+  try {
+    return Reflect.apply(fn, undefined, args);
+  } finally {
+    endProbe();
+  }
+}
+
 export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
   const fn = (target as Record<string, unknown>)[key] as AnyFunction;
   if (typeof fn !== 'function') return;
@@ -108,12 +121,15 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
     [key](this: unknown, callback: unknown, a: unknown, b: unknown, c: unknown) {
       // Passed on with its exact arity, without an arguments object: Reflect.apply with one made
       // every tick of an untraced moment cost several times what Node's own nextTick does.
-      if (current === null || !enabled || typeof callback !== 'function')
+      if (current === null || !enabled || typeof callback !== 'function') {
+        if (probing !== null && tick && current === null && enabled && typeof callback === 'function')
+          return fn.call(this, probeTick, callback, probing, Array.prototype.slice.call(arguments, 1));
         return arguments.length <= 3
           ? callWith(fn, this, arguments.length, callback, a, b)
           : arguments.length === 4
             ? fn.call(this, callback, a, b, c)
             : Reflect.apply(fn, this, arguments);
+      }
       const slot = queueSlot()!;
       if (!tick) return callWith(fn, this, 1, bindMicrotask(slot, callback as AnyFunction));
       // Counted once Node has queued it (a throw queues nothing).
