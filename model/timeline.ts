@@ -355,6 +355,27 @@ export class Timeline implements EventVisitor {
     if (
       t.kind === 'request' &&
       t.endedAt !== null &&
+      s.start[i] < t.endedAt &&
+      end - t.endedAt > WRAP_UP_MS
+    ) {
+      // The stint went on long after the response was sent (work the framework runs right after
+      // sending it, in the same step: FastAPI's BackgroundTasks): that part is background work.
+      const sent = t.endedAt;
+      s.end[i] = sent;
+      t.runMs += sent - s.start[i];
+      this.judge.check(i);
+      const bg = this.table.backgroundOf(t.index, sent);
+      const rest = this.stints.push(sent, bg, s.reason[i], NaN);
+      s.end[rest] = end;
+      this.tasks[bg].stints.push(rest);
+      this.tasks[bg].runMs += end - sent;
+      this.open = -1;
+      this.judge.check(rest);
+      return end;
+    }
+    if (
+      t.kind === 'request' &&
+      t.endedAt !== null &&
       s.start[i] >= t.endedAt &&
       s.reason[i] !== Reason.Resume &&
       end - s.start[i] > WRAP_UP_MS
@@ -500,6 +521,17 @@ export class Timeline implements EventVisitor {
   waitMs(task: TimelineTask): number {
     if (task.stints.length === 0) return 0;
     const first = Math.min(task.createdAt, this.stints.start[task.stints[0]]);
+    if (task.kind === 'request' && task.endedAt !== null) {
+      // A request's life ends with its response: its wrap-up after it (short stints, however late
+      // they come: after work the framework ran once the response was sent) is no waiting.
+      let ran = 0;
+      for (const i of task.stints) {
+        const start = this.stints.start[i];
+        if (start >= task.endedAt) break;
+        ran += Math.min(this.stintEnd(i), task.endedAt) - start;
+      }
+      return Math.max(0, task.endedAt - first - ran);
+    }
     const lastEnd = this.stintEnd(task.stints[task.stints.length - 1]);
     const lifeEnd = Math.max(lastEnd, task.endedAt ?? lastEnd);
     return Math.max(0, lifeEnd - first - task.runMs);

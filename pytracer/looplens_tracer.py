@@ -32,6 +32,7 @@ import importlib.util
 import json
 import os
 import platform
+import signal
 import struct
 import sys
 import threading
@@ -56,7 +57,7 @@ REASON_START, REASON_REQUEST, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RE
 KIND_REQUEST, KIND_MAIN, KIND_OTHER = 1, 5, 8
 END_FINISHED, END_ABORTED = 0, 1
 FLAG_INTERNAL, FLAG_CONCURRENT, FLAG_DETACHED = 1, 2, 4
-END_EXIT, END_UNCAUGHT = 1, 2
+END_EXIT, END_UNCAUGHT, END_SIGNAL = 1, 2, 4
 
 # Flush the buffer to the file past this many bytes (and at exit); a live trace also this often.
 FLUSH_BYTES = 256 * 1024
@@ -310,6 +311,8 @@ class Tracer:
         self.await_cache = {}
         # The tasks whose awaits are read (ids; see AWAIT_TASKS_PER_S), and the budget for more.
         self.await_tasks = set()
+        # Requests (ids) whose response has not been sent yet (see _wrap_asgi).
+        self.unanswered = set()
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.ended = False
@@ -420,10 +423,14 @@ class Tracer:
         self.keep_task(key, ident)
         self.current = ident
         self.stint_task = ident
+        if len(self.unanswered) >= MAX_TASK_IDS:
+            self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
+        self.unanswered.add(ident)
         return ident
 
     def request_responded(self, ident, scope):
         """The response is sent: later work of the request is its background work."""
+        self.unanswered.discard(ident)
         t = self.now()
         route = scope.get("route")
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
@@ -595,6 +602,10 @@ class Tracer:
             if owner is not None:
                 if owner.done():
                     self.task_ids.pop(_ref(owner), None)  # its last step
+                    if task in self.unanswered:
+                        # A request's server task finished without sending a response.
+                        self.unanswered.discard(task)
+                        self.request_closed(task)
                 elif task in self.await_tasks:
                     self.note_await(task, owner, t)
             self.current = before
@@ -723,7 +734,11 @@ def _wrap_asgi(app):
     if getattr(app, "_looplens_wrapped", False):
         return app
 
-    async def looplens_asgi(scope, receive, send):
+    # A plain function that hands back the app's own coroutine, not a coroutine of its own: no frame
+    # of the tracer's is on the stack while the app runs (the traceback a server logs for a 500 is
+    # the untraced one), and no step of the request passes through one. A request whose server task
+    # finishes without a response is closed when that task's last step ends (Tracer.end_stint).
+    def looplens_asgi(scope, receive, send):
         tracer = _tracer
         request = None
         try:
@@ -732,34 +747,23 @@ def _wrap_asgi(app):
         except Exception:
             request = None
         if request is None:
-            return await app(scope, receive, send)
-        responded = False
+            return app(scope, receive, send)
 
-        # A plain function that hands back what `send` returns, not a coroutine of its own: one
-        # coroutine less per message (the app awaits `send`'s directly).
+        # Likewise a plain function that hands back what `send` returns.
         def traced_send(message):
-            nonlocal responded
             try:
                 if (
-                    not responded
-                    and isinstance(message, dict)
+                    isinstance(message, dict)
                     and message.get("type") == "http.response.body"
                     and not message.get("more_body", False)
+                    and request in tracer.unanswered
                 ):
-                    responded = True
                     tracer.request_responded(request, scope)
             except Exception:
                 pass
             return send(message)
 
-        try:
-            return await app(scope, receive, traced_send)
-        finally:
-            if not responded:
-                try:
-                    tracer.request_closed(request)
-                except Exception:
-                    pass
+        return app(scope, receive, traced_send)
 
     looplens_asgi._looplens_wrapped = True
     return looplens_asgi
@@ -1009,7 +1013,11 @@ def _install(tracer):
     def excepthook(kind, value, tb):
         try:
             if _tracer is not None:
-                _tracer.finish(END_UNCAUGHT, 1)
+                if issubclass(kind, KeyboardInterrupt):
+                    # Python ends the process with SIGINT after reporting it (exit status 130).
+                    _tracer.finish(END_SIGNAL, int(signal.SIGINT))
+                else:
+                    _tracer.finish(END_UNCAUGHT, 1)
         except Exception:
             pass
         return hook(kind, value, tb)

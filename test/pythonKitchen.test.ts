@@ -231,3 +231,85 @@ for (const loop of LOOPS) {
     });
   });
 }
+
+describe('FastAPI at the edges of a request, traced (asyncio loop)', function () {
+  this.timeout(120_000);
+  const dir = tempDir();
+  const EDGES = path.resolve(__dirname, 'fixtures', 'python');
+
+  /** Serves the edge routes under uvicorn (traced when `out` is given): its log and exit code. */
+  async function serve(out: string | null): Promise<{ log: string; code: number | null }> {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.PYTHONPATH;
+    delete env.LOOPLENS_OPTIONS;
+    if (out !== null) {
+      env.PYTHONPATH = path.join(path.dirname(CLI), 'python');
+      env.LOOPLENS_OPTIONS = JSON.stringify({ out });
+    }
+    const child = spawn(
+      PYTHON!,
+      ['-m', 'uvicorn', 'fastapi_edges:app', '--port', String(port), '--app-dir', EDGES, '--loop', 'asyncio'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; ; i++) {
+        try {
+          await get(port, '/bg-now');
+          break;
+        } catch {
+          if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
+          await sleep(50);
+        }
+      }
+      assert.equal((await get(port, '/crash')).status, 500);
+      assert.equal((await get(port, '/bg-now')).status, 200);
+      await sleep(300);
+    } finally {
+      child.kill('SIGINT');
+    }
+    return { log, code: await exited };
+  }
+
+  /** The traceback uvicorn logs for the failing route, without what differs between runs. */
+  const traceback = (log: string) =>
+    log
+      .split('\n')
+      .filter((l) => /^(Traceback|  File |RuntimeError)/.test(l))
+      .join('\n');
+
+  it("logs a failing route's traceback as it does untraced, and makes the work run right after a response its background", async function () {
+    if (PYTHON === undefined) this.skip();
+    const out = path.join(dir, 'edges.looplens');
+    const plain = await serve(null);
+    const traced = await serve(out);
+    assert.equal(traced.code, plain.code);
+    assert.match(traceback(plain.log), /kitchen fire/);
+    assert.equal(traceback(traced.log), traceback(plain.log));
+
+    const { timeline, summary } = readTrace(out);
+    const shown = summary.tasks.map((t) => `${t.name} (${t.kind}) run ${t.runMs} wait ${t.waitMs}`).join('; ');
+    const served = timeline.tasks.filter((t) => t.kind === 'request' && t.name === 'GET /bg-now');
+    assert.equal(served.length, 2, shown);
+    const tidyLine =
+      fs
+        .readFileSync(path.join(EDGES, 'fastapi_edges.py'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('TIDY UP')) + 1;
+    for (const request of served) {
+      // The response went out before the 120 ms of tidying up: the request itself was quick.
+      assert.ok(request.runMs < 60 && timeline.waitMs(request) < 60, shown);
+      const background = timeline.tasks.find((t) => t.kind === 'background' && t.parent === request.index);
+      assert.ok(background !== undefined && background.runMs >= 100, shown);
+      const block = timeline.blocks.find((b) => b.task === background.index);
+      assert.ok(block !== undefined, `a block after the response: ${shown}`);
+      assert.equal(block.frames[0]?.location?.line, tidyLine, shown);
+    }
+    const crashed = timeline.tasks.find((t) => t.name === 'GET /crash');
+    assert.ok(crashed !== undefined && crashed.endedAt !== null, shown);
+  });
+});
