@@ -79,6 +79,11 @@ MAX_TASK_IDS = 100000
 # (code, instruction offset) -> line, of the places tasks are made at (see Tracer._creator).
 _creator_lines = {}
 
+
+def _library_file(filename):
+    """Whether code of this file is an installed library's (or the runtime's), not the program's."""
+    return "-packages" in filename or filename.startswith(_ASYNCIO_DIR) or filename.startswith("<")
+
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
 _perf_counter = time.perf_counter
@@ -311,8 +316,12 @@ class Tracer:
         self.await_cache = {}
         # The tasks whose awaits are read (ids; see AWAIT_TASKS_PER_S), and the budget for more.
         self.await_tasks = set()
-        # Requests (ids) whose response has not been sent yet (see _wrap_asgi).
-        self.unanswered = set()
+        # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
+        # task has not finished yet.
+        self.unanswered = {}  # id -> [scope, whether its response has begun]
+        # Tasks (ids) whose work is a live request's -> that request: the request's own server task
+        # until it finishes, and a library's tasks inside it (see task_created).
+        self.live_requests = {}
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.ended = False
@@ -353,17 +362,34 @@ class Tracer:
         self.budget_awaits(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
-        file, line, concurrent, internal = self._creator()
-        if code is not None and file is None:
-            file, line = code.co_filename, code.co_firstlineno
-        # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the program's;
-        # so are compiled ones (no code object: uvloop's shutdown steps, a Cython driver's).
-        if code is None or code.co_filename.startswith(_ASYNCIO_DIR):
+        own = code is not None and not _library_file(code.co_filename)
+        file, line, concurrent, internal = self._creator(own)
+        if own:
+            # The program's coroutine is the program's task, whoever started it (anyio's task group).
+            internal = False
+            if file is None:
+                file, line = code.co_filename, code.co_firstlineno
+        elif code is None or code.co_filename.startswith(_ASYNCIO_DIR) or file is None:
+            # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the
+            # program's; so are compiled ones (no code object: uvloop's shutdown steps, a Cython
+            # driver's), and a library's that no code of the program's started.
             internal = True
+        # (A library's coroutine the program started — `gather(client.get(a), client.get(b))` — is
+        # the program's task; one a library started is the library's: `internal` from its maker.)
         flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
         # Made outside any stint (uvloop's own protocol callbacks): nobody's.
         parent = self.current if self.in_stint else 0
-        self.w.task(self.now(), ident, KIND_OTHER, parent, name, flags, file or "", line or 0, 1)
+        t = self.now()
+        self.w.task(t, ident, KIND_OTHER, parent, name, flags, file or "", line or 0, 1)
+        if internal:
+            request = self.live_requests.get(parent)
+            if request is not None:
+                # A library's task inside a request (Starlette's middleware running the route, a
+                # streaming response's body, one inside the other) is that request's work: its
+                # lane is the request's.
+                self.w.fold(t, ident, request)
+                if len(self.live_requests) < MAX_TASK_IDS:
+                    self.live_requests[ident] = request
 
     def keep_task(self, key, ident):
         task_ids = self.task_ids
@@ -374,29 +400,49 @@ class Tracer:
                 task_ids.clear()
         task_ids[key] = ident
 
-    def _creator(self):
-        """Where the program made the task: the first frame outside asyncio and this file; whether
-        asyncio.gather made it (its members run concurrently); whether library code made it."""
+    def _creator(self, own=False):
+        """Where the program made the task: the first frame outside asyncio and this file (for the
+        program's own coroutine, the first of the program's frames: a library may have started it);
+        whether asyncio.gather made it (its members run concurrently); whether library code made it.
+        A task made by a loop's callback (a server's connection handler) has no maker of the
+        program's: the frames below the loop are whoever started the loop."""
         frame = sys._getframe(2)
         concurrent = False
-        while frame is not None:
-            filename = frame.f_code.co_filename
+        library = None
+        for _ in range(64):
+            if frame is None:
+                break
+            code = frame.f_code
+            filename = code.co_filename
             if filename.startswith(_ASYNCIO_DIR) or filename == __file__:
-                if frame.f_code.co_name == "gather":
+                name = code.co_name
+                if name == "gather":
                     concurrent = True
+                elif name == "_run_once" or name == "_run_handle":
+                    break
                 frame = frame.f_back
                 continue
-            # Reading a frame's line walks its code's line table: a task is made at the same few
-            # places over and over (a server's task per request), so each place is read once.
-            place = (frame.f_code, frame.f_lasti)
-            line = _creator_lines.get(place)
-            if line is None:
-                if len(_creator_lines) >= 4096:
-                    _creator_lines.clear()
-                line = _creator_lines[place] = frame.f_lineno
-            internal = "site-packages" in filename or "dist-packages" in filename
-            return filename, line, concurrent, internal
+            if own and _library_file(filename):
+                if library is None:
+                    library = frame
+                frame = frame.f_back
+                continue
+            return filename, self._line(frame), concurrent, _library_file(filename)
+        if library is not None:
+            return library.f_code.co_filename, self._line(library), concurrent, True
         return None, None, concurrent, False
+
+    @staticmethod
+    def _line(frame):
+        # Reading a frame's line walks its code's line table: a task is made at the same few places
+        # over and over (a server's task per request), so each place is read once.
+        place = (frame.f_code, frame.f_lasti)
+        line = _creator_lines.get(place)
+        if line is None:
+            if len(_creator_lines) >= 4096:
+                _creator_lines.clear()
+            line = _creator_lines[place] = frame.f_lineno
+        return line
 
     # ---------------------------------------------------------------- requests (ASGI)
 
@@ -425,12 +471,15 @@ class Tracer:
         self.stint_task = ident
         if len(self.unanswered) >= MAX_TASK_IDS:
             self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
-        self.unanswered.add(ident)
+        self.unanswered[ident] = [scope, False]
+        if len(self.live_requests) >= MAX_TASK_IDS:
+            self.live_requests.clear()
+        self.live_requests[ident] = ident
         return ident
 
     def request_responded(self, ident, scope):
         """The response is sent: later work of the request is its background work."""
-        self.unanswered.discard(ident)
+        self.unanswered.pop(ident, None)
         t = self.now()
         route = scope.get("route")
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
@@ -602,10 +651,16 @@ class Tracer:
             if owner is not None:
                 if owner.done():
                     self.task_ids.pop(_ref(owner), None)  # its last step
-                    if task in self.unanswered:
-                        # A request's server task finished without sending a response.
-                        self.unanswered.discard(task)
-                        self.request_closed(task)
+                    self.live_requests.pop(task, None)
+                    pending = self.unanswered.pop(task, None)
+                    if pending is not None:
+                        # A request's server task finished before its response's last message: a
+                        # response begun was sent as far as the app got (Starlette's middleware can
+                        # be cancelled before its final empty message); none begun, it was aborted.
+                        if pending[1]:
+                            self.request_responded(task, pending[0])
+                        else:
+                            self.request_closed(task)
                 elif task in self.await_tasks:
                     self.note_await(task, owner, t)
             self.current = before
@@ -752,13 +807,13 @@ def _wrap_asgi(app):
         # Likewise a plain function that hands back what `send` returns.
         def traced_send(message):
             try:
-                if (
-                    isinstance(message, dict)
-                    and message.get("type") == "http.response.body"
-                    and not message.get("more_body", False)
-                    and request in tracer.unanswered
-                ):
-                    tracer.request_responded(request, scope)
+                pending = tracer.unanswered.get(request) if isinstance(message, dict) else None
+                if pending is not None:
+                    kind = message.get("type")
+                    if kind == "http.response.body" and not message.get("more_body", False):
+                        tracer.request_responded(request, scope)
+                    elif kind == "http.response.start":
+                        pending[1] = True
             except Exception:
                 pass
             return send(message)

@@ -237,8 +237,15 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
   const dir = tempDir();
   const EDGES = path.resolve(__dirname, 'fixtures', 'python');
 
-  /** Serves the edge routes under uvicorn (traced when `out` is given): its log and exit code. */
-  async function serve(out: string | null): Promise<{ log: string; code: number | null }> {
+  /** Serves `module`'s app under uvicorn (traced when `out` is given), asks `routes`: its log and exit code. */
+  async function serve(
+    out: string | null,
+    module = 'fastapi_edges',
+    routes: Array<[string, number]> = [
+      ['/crash', 500],
+      ['/bg-now', 200],
+    ],
+  ): Promise<{ log: string; code: number | null }> {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.PYTHONPATH;
@@ -249,7 +256,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     }
     const child = spawn(
       PYTHON!,
-      ['-m', 'uvicorn', 'fastapi_edges:app', '--port', String(port), '--app-dir', EDGES, '--loop', 'asyncio'],
+      ['-m', 'uvicorn', `${module}:app`, '--port', String(port), '--app-dir', EDGES, '--loop', 'asyncio'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';
@@ -259,15 +266,14 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     try {
       for (let i = 0; ; i++) {
         try {
-          await get(port, '/bg-now');
+          await get(port, '/nothing-here');
           break;
         } catch {
           if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
           await sleep(50);
         }
       }
-      assert.equal((await get(port, '/crash')).status, 500);
-      assert.equal((await get(port, '/bg-now')).status, 200);
+      for (const [route, status] of routes) assert.equal((await get(port, route)).status, status, route);
       await sleep(300);
     } finally {
       child.kill('SIGINT');
@@ -294,7 +300,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     const { timeline, summary } = readTrace(out);
     const shown = summary.tasks.map((t) => `${t.name} (${t.kind}) run ${t.runMs} wait ${t.waitMs}`).join('; ');
     const served = timeline.tasks.filter((t) => t.kind === 'request' && t.name === 'GET /bg-now');
-    assert.equal(served.length, 2, shown);
+    assert.equal(served.length, 1, shown);
     const tidyLine =
       fs
         .readFileSync(path.join(EDGES, 'fastapi_edges.py'), 'utf8')
@@ -311,5 +317,45 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     }
     const crashed = timeline.tasks.find((t) => t.name === 'GET /crash');
     assert.ok(crashed !== undefined && crashed.endedAt !== null, shown);
+  });
+
+  it("keeps a route run by Starlette's middleware, a streaming body and anyio tasks the request's, at the program's lines", async function () {
+    if (PYTHON === undefined) this.skip();
+    const out = path.join(dir, 'middleware.looplens');
+    const traced = await serve(out, 'fastapi_middleware', [
+      ['/work', 200],
+      ['/stream', 200],
+      ['/group', 200],
+    ]);
+    assert.equal(traced.code, 0, traced.log);
+    const { timeline, summary } = readTrace(out);
+    const source = fs.readFileSync(path.join(EDGES, 'fastapi_middleware.py'), 'utf8').split('\n');
+    const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    const shown = summary.tasks.map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''})`).join('; ');
+    const request = (name: string) => {
+      const found = timeline.tasks.find((t) => t.kind === 'request' && t.name === name);
+      assert.ok(found !== undefined, `${name}: ${shown}`);
+      return found;
+    };
+    for (const [name, marker] of [
+      ['GET /work', 'ROUTE BLOCK'],
+      ['GET /stream', 'BODY BLOCK'],
+    ]) {
+      const r = request(name);
+      assert.equal(r.endHow, 'finished', name);
+      const blocks = timeline.blocks.filter((b) => b.task === r.index);
+      assert.equal(blocks.length, 1, `${name}'s block is its own: ${shown}`);
+      assert.equal(blocks[0].frames[0]?.location?.line, line(marker), name);
+    }
+    // anyio's task group started the route's own coroutines: tasks of the request's, made at the
+    // program's line, not anyio's.
+    const group = request('GET /group');
+    const fetches = timeline.tasks.filter((t) => t.name === 'fetch');
+    assert.equal(fetches.length, 3, shown);
+    for (const f of fetches) {
+      assert.equal(f.internal, false, shown);
+      assert.equal(f.location?.line, line('START SOON'), shown);
+      assert.equal(timeline.tasks[f.parent].kind === 'request' ? f.parent : timeline.tasks[f.parent].parent, group.index);
+    }
   });
 });
