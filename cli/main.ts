@@ -145,9 +145,14 @@ async function cmdRecord(argv: string[]): Promise<number> {
   });
   const quiet = parsed.flags.has('--quiet');
   if (result.file === null) {
+    const command = parsed.rest.join(' ');
     tell(
-      `looplens: no Node.js process of "${parsed.rest.join(' ')}" was traced, so no trace was written.\n` +
-        '  Is it a Node.js program? Programs that clear NODE_OPTIONS for their children cannot be traced this way.\n',
+      /^(python[\d.]*|uvicorn|gunicorn|hypercorn|fastapi)$/.test(path.basename(parsed.rest[0]))
+        ? `looplens: no Python process of "${command}" was traced, so no trace was written.\n` +
+            '  The tracer starts from PYTHONPATH: a Python run with -E or -I ignores it, and a program that\n' +
+            '  ends through os._exit() or a signal before its first flush (50 ms) leaves nothing to read.\n'
+        : `looplens: no Node.js process of "${command}" was traced, so no trace was written.\n` +
+            '  Is it a Node.js program? Programs that clear NODE_OPTIONS for their children cannot be traced this way.\n',
     );
   } else if (!quiet) {
     try {

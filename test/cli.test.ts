@@ -164,6 +164,14 @@ describe('the looplens command line', function () {
       assert.match(result.stderr, /no Node\.js process .* was traced/);
     });
 
+    it('says why when a Python run left no trace (python3 -E ignores the PYTHONPATH the tracer starts from)', async () => {
+      const result = await cli(['record', '--', 'python3', '-E', '-c', 'import sys; sys.exit(4)']);
+      assert.equal(result.code, 4);
+      assert.match(result.stderr, /no Python process .* was traced/);
+      assert.match(result.stderr, /-E or -I/);
+      assert.doesNotMatch(result.stderr, /Node\.js/);
+    });
+
     it('asks for "--" before the command', async () => {
       const result = await cli(['record', 'node', 'app.js']);
       assert.equal(result.code, 2);
