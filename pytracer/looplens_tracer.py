@@ -574,6 +574,13 @@ class Tracer:
         except Exception:
             pass
 
+    def traces(self, loop):
+        """Whether `loop`'s work is traced: the loop the tracer watches (the first to run, or a new one
+        once it closed), not another thread's loop running beside it — the tracer's state is the
+        watched loop's thread's; a second loop's callbacks would be read as that thread's stints."""
+        watched = self.lag_loop
+        return watched is None or watched is loop or watched.is_closed()
+
     def lag_probe(self):
         """How late the tracer's own timer ran: the loop's delay, as Node's event-loop delay is."""
         if self.ended:
@@ -862,7 +869,7 @@ def _patched_create_task(create_task):
                 _uvicorn_done = True
         task = create_task(self, coro, *args, **kwargs)
         try:
-            if _tracer is not None and not _tracer.ended:
+            if _tracer is not None and not _tracer.ended and _tracer.traces(self):
                 _tracer.task_created(task, coro)
         except Exception:
             pass  # never disturb the program
@@ -900,6 +907,8 @@ def _run_handle(handle):
         loop = handle._loop
         if loop is not tracer.lag_loop and loop is not None:
             tracer.watch_loop(loop)
+            if loop is not tracer.lag_loop:
+                return _handle_run(handle)  # another thread's loop (see Tracer.traces)
         owner = getattr(callback, "__self__", None)
         task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
         if task is not None:
@@ -943,6 +952,8 @@ def _uvloop_call(original, reason, timed):
     def hand(tracer, loop):
         if loop is not tracer.lag_loop:
             tracer.watch_loop(loop)
+            if loop is not tracer.lag_loop:
+                return None  # another thread's loop (see Tracer.traces)
         return tracer.current if tracer.in_stint else 0
 
     if timed:
@@ -954,6 +965,8 @@ def _uvloop_call(original, reason, timed):
             try:
                 scheduler = hand(tracer, self)
             except Exception:
+                scheduler = None
+            if scheduler is None:
                 return original(self, when, callback, *args, context=context)
             return original(self, when, _scheduled, callback, scheduler, reason, *args, context=context)
 
@@ -966,6 +979,8 @@ def _uvloop_call(original, reason, timed):
             try:
                 scheduler = hand(tracer, self)
             except Exception:
+                scheduler = None
+            if scheduler is None:
                 return original(self, callback, *args, context=context)
             return original(self, _scheduled, callback, scheduler, reason, *args, context=context)
 
@@ -1032,14 +1047,14 @@ def _install(tracer):
     def patched_call_soon(self, callback, *args, context=None):
         handle = call_soon(self, callback, *args, context=context)
         tracer = _tracer
-        if tracer is not None and tracer.current != 0:
+        if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             _note_scheduled(tracer, handle, callback)
         return handle
 
     def patched_call_at(self, when, callback, *args, context=None):
         handle = call_at(self, when, callback, *args, context=context)
         tracer = _tracer
-        if tracer is not None and tracer.current != 0:
+        if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             _note_scheduled(tracer, handle, callback)
         return handle
 

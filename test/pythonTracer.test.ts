@@ -143,6 +143,20 @@ describe('the Python asyncio tracer', function () {
     for (const t of read) assert.deepEqual(lines.get(t.index), [first, second], `task ${t.id}`);
   });
 
+  it("traces the loop it watches, not a second loop running in another thread beside it", async () => {
+    const out = path.join(dir, 'thread_loop.looplens');
+    const traced = await runTraced(path.join(DIR, 'thread_loop.py'), { out });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, 'done\n');
+    const { summary } = readTrace(out);
+    const names = summary.tasks.map((t) => t.name);
+    assert.equal(names.filter((n) => n === 'main_job').length, 60, names.join(', '));
+    assert.ok(!names.includes('side_job'), names.join(', '));
+    // The side loop's 240 ms of sleeping in its own thread is none of the main loop's busy time.
+    assert.ok(summary.busyMs < 150, `busy ${summary.busyMs} ms`);
+    assert.deepEqual(summary.blocks, []);
+  });
+
   it('changes neither output nor exit code, and ends its trace with the exit', async () => {
     const program = path.join(DIR, 'exits.py');
     const out = path.join(dir, 'exits.looplens');
