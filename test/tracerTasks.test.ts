@@ -750,6 +750,24 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a connection's 'close' as the connection and a spawned child's 'exit' as its spawner, in both modes", async () => {
+    const program = path.join(PROGRAMS, 'closeAndExit.js');
+    const source = fs.readFileSync(program, 'utf8').split('\n');
+    const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, program, { mode });
+      const shown = `${mode}: ${summary.blocks.map((b) => `${b.durationMs} ms on ${b.taskName} at ${b.location?.line}`).join('; ')}`;
+      const closed = summary.blocks.find((b) => b.durationMs >= 80 && b.durationMs < 150);
+      const exited = summary.blocks.find((b) => b.durationMs >= 60 && b.durationMs < 80);
+      assert.ok(closed !== undefined && exited !== undefined, shown);
+      assert.match(closed.taskName, /^connection :\d+$/, shown);
+      assert.equal(exited.taskName, 'closeAndExit.js', shown);
+      // The spawner's block is sampled (the connection's may come before the sampler watches).
+      assert.equal(exited.location?.line, line('SPIN'), shown);
+      assert.ok(summary.untrackedMs < 30, `${mode}: untracked ${summary.untrackedMs} ms`);
+    }
+  });
+
   it("does not count a quiet program's housekeeping as work", async () => {
     // Busy time between stints that the tracer does not see is put before the next stint, as
     // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's

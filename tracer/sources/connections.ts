@@ -9,10 +9,11 @@
  */
 // Required, not imported as namespaces (see index.ts).
 import http = require('node:http');
+import childProcess = require('node:child_process');
 import net = require('node:net');
 import tls = require('node:tls');
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, enter, leave } from '../engine';
+import { Task, current, enabled, endProbe, enter, leave, probeEnter, probing, startProbe, taskOf } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { Slot, kTask } from '../marks';
 import { regSlot } from '../dishes';
@@ -110,6 +111,7 @@ export function patchSocketConnect(): void {
   if (typeof connect !== 'function') return;
   const patched = {
     connect(this: Connected) {
+      if (enabled && current === null && probing !== null) probeEnter();
       if (enabled && current !== null && this[kConn] === undefined && this[kStream] === undefined) {
         const slot = regSlot();
         if (slot !== null) this[kConn] = slot;
@@ -119,4 +121,63 @@ export function patchSocketConnect(): void {
   }.connect;
   copyProperties(patched as AnyFunction, connect as AnyFunction);
   replace(proto, 'connect', patched as AnyFunction);
+}
+
+/**
+ * The events of a socket or a child process the program opened that come with no stint open (a
+ * socket's 'close' after its handle closed, a child's 'exit'): what their listeners do for nobody
+ * else is the opener's work, as a read of the connection is (engine.ts, startProbe). A connection
+ * task's socket (one a server accepted) runs them as that task the same way.
+ */
+function patchOpenedEmit(proto: object): void {
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  function emit(this: Connected, event: unknown, a: unknown) {
+    const next = ownEmit ?? parent.emit;
+    const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
+    if (slot === undefined)
+      return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
+    const opener = taskOf(slot.r);
+    if (opener === null || !startProbe(opener)) return Reflect.apply(next, this, arguments);
+    try {
+      return Reflect.apply(next, this, arguments);
+    } finally {
+      endProbe();
+    }
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto as Record<string, unknown>, 'emit', emit as AnyFunction);
+}
+
+/**
+ * A child process the program spawns is the spawning task's, as a connection it opens is: its
+ * 'exit' and what its pipes bring for nobody else (patchOpenedEmit, streams.ts probePush).
+ */
+export function patchChildProcesses(): void {
+  const proto = childProcess.ChildProcess.prototype as unknown as Record<string, unknown>;
+  const spawn = proto.spawn;
+  if (typeof spawn === 'function') {
+    const patched = {
+      spawn(this: childProcess.ChildProcess & Piped) {
+        const result = Reflect.apply(spawn as AnyFunction, this, arguments);
+        // Spawned by a connection's read (a socket's 'close' listener): that read is its opener's stint.
+        if (enabled && current === null && probing !== null) probeEnter();
+        if (enabled && current !== null && this[kConn] === undefined) {
+          const slot = regSlot();
+          if (slot !== null) {
+            this[kConn] = slot;
+            for (const pipe of this.stdio ?? [])
+              if (pipe instanceof net.Socket && (pipe as Connected)[kConn] === undefined)
+                (pipe as Connected)[kConn] = slot;
+          }
+        }
+        return result;
+      },
+    }.spawn;
+    copyProperties(patched as AnyFunction, spawn as AnyFunction);
+    replace(proto, 'spawn', patched as AnyFunction);
+  }
+  patchOpenedEmit(childProcess.ChildProcess.prototype);
+  patchOpenedEmit(net.Socket.prototype);
 }

@@ -46,7 +46,7 @@ import {
 } from './http';
 import { patchAsyncResource } from './scopes';
 import { patchStreams } from './streams';
-import { patchNetServerEmit, patchSocketConnect } from './connections';
+import { patchChildProcesses, patchNetServerEmit, patchSocketConnect } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
 import { patchTimer } from './timers';
@@ -65,6 +65,7 @@ export function startSources(): void {
   patchListen();
   patchNetServerEmit();
   patchSocketConnect();
+  patchChildProcesses();
   patchServerEmit(http.Server.prototype);
   patchResponseEnd();
   if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {
