@@ -356,10 +356,11 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] < t.endedAt &&
-      end - t.endedAt > WRAP_UP_MS
+      end - t.endedAt >= Math.max(WRAP_UP_MS, this.blockMs)
     ) {
-      // The stint went on long after the response was sent (work the framework runs right after
-      // sending it, in the same step: FastAPI's BackgroundTasks): that part is background work.
+      // The stint went on after the response was sent for as long as a block (work the framework
+      // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
+      // background work. (Less is the request's wrap-up, however a loaded machine stretched it.)
       const sent = t.endedAt;
       s.end[i] = sent;
       t.runMs += sent - s.start[i];

@@ -768,6 +768,25 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a driver's own promises given to Promise.all at work until their replies come, on connections opened and reused, in both modes", async () => {
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, path.join(PROGRAMS, 'rawDriverMembers.js'), { mode });
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      const shown = `${mode}: ${summary.tasks.map((t) => `${t.name} ${t.startMs}-${t.endMs} (${t.stints})`).join('; ')}`;
+      assert.equal(requests.length, 3, shown);
+      for (const request of requests) {
+        const members = summary.tasks.filter((t) => t.parent === request.id);
+        assert.equal(members.length, 3, shown);
+        for (const member of members) {
+          // Each query waits 30 ms for its rows: the member's lane holds the wait, ending with the reply.
+          assert.ok(member.stints >= 1 && member.endMs !== null, shown);
+          assert.ok(member.endMs! - member.startMs >= 25, `a member's lane spans its query: ${shown}`);
+          assert.ok(member.endMs! <= request.endMs!, shown);
+        }
+      }
+    }
+  });
+
   it("does not count a quiet program's housekeeping as work", async () => {
     // Busy time between stints that the tracer does not see is put before the next stint, as
     // untracked code or as the request it parsed. The loop's own wake-ups (timers, the tracer's

@@ -589,19 +589,24 @@ function restate(): void {
 // ---------------------------------------------------------------------------------------------
 // A connection's reads. Data arriving on a connection the program opened (a database's, a
 // broker's, an outgoing request's socket) comes in callbacks the runtime makes for nobody. When it
-// answers someone's wait (a reply resolves the promise a request awaits), its time goes to that
-// continuation (accountGap). When it answers nobody — a subscriber's message handler, a driver
+// answers someone's wait (a reply settles the promise a request, or a Promise.all member, awaits),
+// its time is the waiter's: the read is a stint of the task whose promise it settled, right before
+// the continuation it leads to. When it answers nobody — a subscriber's message handler, a driver
 // setting up the connection — it is the work of the code that opened the connection, while that
-// code's work goes on. The read runs as a probe: no stint unless it makes work of its own (a
-// promise: an async handler), or turns out to have taken a while without settling anyone else's
-// promise; then it is a stint of the opener, from the read's start.
+// code's work goes on. The read runs as a probe: no stint while it runs, unless it makes work of
+// its own (a promise: an async handler) for a live opener; when it is over, a stint of the waiter
+// it answered, or of the live opener if it took a while.
 
 /** The opener of the connection whose read runs now, with no stint open (see above); else null. */
 export let probing: Task | null = null;
 let probeStart = 0;
 let probeSeq = 0;
-/** The read settled a promise of another task's: it was a reply, not the opener's work. */
-let probeAnswered = false;
+/** The opener's work goes on: what the read does for nobody else is its. */
+let probeLive = false;
+/** The first task whose promise the read settled (null: none yet); the read was its reply. */
+let probeAnswered: Task | null = null;
+/** The read settled a promise of nobody's or of several tasks': not one waiter's reply. */
+let probeMixed = false;
 /** The probe became a stint (probeEnter). */
 let probeEntered = false;
 
@@ -619,14 +624,16 @@ export function openerDone(task: Task): boolean {
 
 /** A read of a connection `opener` opened begins, no stint open. False: run it plainly. */
 export function startProbe(opener: Task): boolean {
-  if (probing !== null || current !== null || openerDone(opener)) return false;
+  if (probing !== null || current !== null) return false;
   probing = opener;
   probeStart = now();
-  probeAnswered = false;
+  probeAnswered = null;
+  probeMixed = false;
   probeEntered = false;
+  probeLive = !openerDone(opener);
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
-  beat(probeStart, opener.id, true);
+  if (probeLive) beat(probeStart, opener.id, true);
   probeSeq = stintSeq;
   return true;
 }
@@ -634,29 +641,51 @@ export function startProbe(opener: Task): boolean {
 /** The read makes work of its own (a promise, as no stint runs): from now on it is the opener's stint. */
 export function probeEnter(): boolean {
   const task = probing;
-  if (task === null || probeAnswered || probeEntered || stintSeq !== probeSeq) return false;
+  if (
+    task === null ||
+    !probeLive ||
+    (probeAnswered !== null && probeAnswered !== task) ||
+    probeMixed ||
+    probeEntered ||
+    stintSeq !== probeSeq
+  )
+    return false;
   probeEntered = true;
   enter(task, Reason.Io, false, probeStart);
   return true;
 }
 
-/** A promise settled during the read, no stint open: a reply, unless it is the opener's own. */
+/** A promise settled during the read, no stint open: a reply to its task, unless that is the opener. */
 export function probeSettled(tag: Strand | undefined): void {
-  if (probing !== null && (tag === undefined || taskOf(tag) !== probing)) probeAnswered = true;
+  if (probing === null) return;
+  const task = tag === undefined ? null : taskOf(tag);
+  if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
+  else probeAnswered = task;
 }
 
-/** The read is over: its stint ends, or it becomes one if it ran a while for nobody else. */
+/** The read is over: its stint ends, or it becomes one, its waiter's or its opener's. */
 export function endProbe(): void {
-  const task = probing;
+  const opener = probing;
   probing = null;
-  if (task === null) return;
+  if (opener === null) return;
   if (probeEntered) {
     leave();
     return;
   }
-  if (stintSeq === probeSeq && heartbeat !== null) heartbeat[1] = 0;
-  if (probeAnswered || stintSeq !== probeSeq || current !== null) return;
-  if (now() - probeStart < untrackedMinMs) return;
-  enter(task, Reason.Io, false, probeStart);
+  if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
+  if (stintSeq !== probeSeq || current !== null) return;
+  const waiter = probeAnswered;
+  if (waiter !== null || probeMixed) {
+    // A reply: its waiter's stint, right before the continuation it leads to (that continuation
+    // alone would have been charged the gap, accountGap, not a member of Promise.all whose own
+    // promise the reply settled). Several waiters, or nobody's: the gap, as before.
+    if (probeMixed || waiter === null || waiter.ended || (waiter.kind === TaskKind.Request && waiter.responded))
+      return;
+    enter(waiter, Reason.Io, true, probeStart);
+    leave();
+    return;
+  }
+  if (!probeLive || now() - probeStart < untrackedMinMs) return;
+  enter(opener, Reason.Io, false, probeStart);
   leave();
 }

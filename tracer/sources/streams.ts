@@ -67,7 +67,7 @@ export function patchStreams(): void {
 /** A read of a connection the program opened, as a probe of its opener (engine.ts, startProbe). */
 function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArguments): unknown {
   const opener = taskOf(conn.r);
-  if (opener === null || opener.ended || !startProbe(opener)) return Reflect.apply(push, stream, args);
+  if (opener === null || !startProbe(opener)) return Reflect.apply(push, stream, args);
   try {
     return Reflect.apply(push, stream, args);
   } finally {
