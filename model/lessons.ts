@@ -8,7 +8,8 @@
  *    known by the line's text), in a task that is not the program's start-up;
  *  - cpuOnLoop: any other block outside start-up: JavaScript that computes on the loop;
  *  - sequentialAwaits: consecutive waits of one task, awaited at increasing lines of one function,
- *    none of which (as far as the source tells) uses an earlier one's result — they could overlap;
+ *    none of which (as far as the source tells) uses an earlier one's result, awaits an event or
+ *    awaits work already started — they could overlap;
  *  - lateBackground: work a request started that still ran long after its response was sent.
  *
  * Each finding is grouped by where it points: the same lines found in many requests make one
@@ -239,6 +240,11 @@ function declaredNames(text: string): string[] {
 }
 
 /** The object an awaited call is made on: `await db.query(...)` → "db", `await this.load()` → "this". */
+/** An await of an event: `once(emitter, 'x')`, `emitter.once(…)` in a promise, Python's `event.wait()`. */
+const EVENT_WAIT = /\bawait\b.*(\bonce\s*\(|\.wait\s*\(\s*\))/;
+/** An await of a value, not a call: work started before (`await first`, `await self.task`). */
+const STARTED_WAIT = /\bawait\s+[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*\s*(;|\)|,|$|\s*(\/\/|#))/;
+
 function awaitedReceiver(text: string): string | null {
   const m = /\bawait\s+([A-Za-z_$][\w$]*)\s*(?:\?\.|\.)\s*[A-Za-z_$][\w$]*\s*\(/.exec(text);
   return m === null ? null : m[1];
@@ -339,6 +345,20 @@ function report(
   // Cut the chain where an await uses what an earlier one returned, or calls on the same object
   // (`await tx.begin(); await tx.insert()`: the order may matter) — when the source says so.
   const read = options.sourceLine;
+  if (read !== undefined) {
+    // An await of an event (`await once(db, 'open')`: what follows may need it to have happened) or
+    // of work already started (`await first`, a task made earlier: it runs beside the rest already)
+    // is no step that could start together with the others: the chain breaks there.
+    const at = chain.findIndex((step) => {
+      const text = read(step.location!.file, step.location!.line);
+      return text !== undefined && (EVENT_WAIT.test(text) || STARTED_WAIT.test(text));
+    });
+    if (at !== -1) {
+      report(t, task, chain.slice(0, at), minSaving, options, add);
+      report(t, task, chain.slice(at + 1), minSaving, options, add);
+      return;
+    }
+  }
   let end = chain.length;
   if (read !== undefined) {
     const names: string[] = [];

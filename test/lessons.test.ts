@@ -174,7 +174,7 @@ describe('lessons at the lines that cause them', function () {
     );
   });
 
-  it('awaits that use an earlier result, calls on one object, or one await in a loop are no lesson', async () => {
+  it('awaits that use an earlier result, calls on one object, an event, work already started, or one await in a loop are no lesson', async () => {
     const out = path.join(dir, 'awaits.looplens');
     const program = path.join(FIXTURES, 'programs', 'awaits.js');
     const result = await recordQuietly(out, process.execPath, program);
