@@ -105,6 +105,8 @@ del _probe
 _TASK = struct.Struct("<BBBBIdIIIIIIII").pack
 _UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+# The standard library's own folder (its pure-Python modules: copy, json, multiprocessing).
+_STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
 
 
 class Writer:
@@ -728,7 +730,7 @@ class Watchdog(threading.Thread):
         while frame is not None:
             filename = frame.f_code.co_filename
             if (
-                not filename.startswith(_ASYNCIO_DIR)
+                not filename.startswith(_STDLIB_DIR)  # asyncio's, copy.deepcopy's: the caller's line
                 and "-packages" not in filename
                 and not filename.startswith("<")
                 and filename != __file__  # the tracer's own hooks, around the program's code

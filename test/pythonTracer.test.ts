@@ -143,6 +143,21 @@ describe('the Python asyncio tracer', function () {
     for (const t of read) assert.deepEqual(lines.get(t.index), [first, second], `task ${t.id}`);
   });
 
+  it("places a block spent inside the standard library's Python code at the program's line that called it", async () => {
+    const program = path.join(DIR, 'stdlib_block.py');
+    const out = path.join(dir, 'stdlib_block.looplens');
+    const traced = await runTraced(program, { out });
+    assert.equal(traced.code, 0, traced.stderr);
+    const { timeline } = readTrace(out);
+    const snapshot = timeline.tasks.find((t) => t.name === 'snapshot')!;
+    const blocks = timeline.blocks.filter((b) => b.task === snapshot.index);
+    assert.equal(blocks.length, 1, 'the copy is one block');
+    assert.deepEqual(
+      [blocks[0].frames[0]?.location?.file, blocks[0].frames[0]?.location?.line],
+      [program, lineOf(program, 'DEEP COPY')],
+    );
+  });
+
   it("traces the loop it watches, not a second loop running in another thread beside it", async () => {
     const out = path.join(dir, 'thread_loop.looplens');
     const traced = await runTraced(path.join(DIR, 'thread_loop.py'), { out });
