@@ -565,6 +565,26 @@ class Tracer:
         self.lag_due = self.now() + LAG_PROBE_S * 1000
         loop.call_later(LAG_PROBE_S, self.lag_cb)
 
+    def loop_starts(self):
+        """A loop starts running (asyncio.run): the script's own stint ends; the loop's callbacks follow."""
+        if self.in_stint and self.current == 1 and self.running is None:
+            t = self.now()
+            self.w.idle(t)
+            self.in_stint = False
+            self.seq += 1
+
+    def loop_stopped(self):
+        """A loop stopped running: the script's own code goes on (and may block, or run another loop)."""
+        if not self.in_stint and not self.ended:
+            t = self.now()
+            self.w.run(t, 1, REASON_RESUME)
+            self.current = 1
+            self.running = None
+            self.stint_start = t
+            self.stint_task = 1
+            self.in_stint = True
+            self.seq += 1
+
     def watch_loop(self, loop):
         """The lag probe runs on the first loop seen, or on a new one after the last closed
         (asyncio.run twice)."""
@@ -989,12 +1009,37 @@ def _uvloop_call(original, reason, timed):
     return call
 
 
+def _patched_run_forever(run_forever):
+    """A loop's run_forever that tells the tracer when the script's own code stops and goes on."""
+
+    def patched_run_forever(self, *args, **kwargs):
+        tracer = _tracer
+        if tracer is None or tracer.ended or not tracer.traces(self):
+            return run_forever(self, *args, **kwargs)
+        try:
+            tracer.loop_starts()
+        except Exception:
+            pass
+        try:
+            return run_forever(self, *args, **kwargs)
+        finally:
+            try:
+                if _tracer is not None:
+                    _tracer.loop_stopped()
+            except Exception:
+                pass
+
+    patched_run_forever.__name__ = patched_run_forever.__qualname__ = "run_forever"
+    return patched_run_forever
+
+
 def _patch_uvloop(module):
     """uvloop.Loop (a Python subclass of its C loop): the same tasks and stints as the standard loop."""
     loop_cls = getattr(module, "Loop", None)
     if not isinstance(loop_cls, type) or loop_cls.__dict__.get("_looplens_patched", False):
         return
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
+    loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
     loop_cls.call_soon = _uvloop_call(loop_cls.call_soon, REASON_RESUME, False)
     loop_cls.call_later = _uvloop_call(loop_cls.call_later, REASON_TIMER, True)
     loop_cls.call_at = _uvloop_call(loop_cls.call_at, REASON_TIMER, True)
@@ -1040,6 +1085,7 @@ def _install(tracer):
 
     loop_cls = asyncio.base_events.BaseEventLoop
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
+    loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
 
     # What each callback the program schedules runs as: the task that scheduled it. call_later
     # goes through call_at. The signatures are the originals' (no **kwargs dict per call).

@@ -158,6 +158,22 @@ describe('the Python asyncio tracer', function () {
     );
   });
 
+  it("runs the script again when its loop stops: its work between two asyncio.run calls, the second loop's task its", async () => {
+    const program = path.join(DIR, 'two_runs.py');
+    const out = path.join(dir, 'two_runs.looplens');
+    const traced = await runTraced(program, { out });
+    assert.equal(traced.code, 0, traced.stderr);
+    const { timeline } = readTrace(out);
+    const script = timeline.tasks.find((t) => t.kind === 'main')!;
+    for (const name of ['first', 'second']) {
+      const task = timeline.tasks.find((t) => t.name === name);
+      assert.equal(task?.parent, script.index, `${name} is the script's`);
+    }
+    const between = timeline.blocks.filter((b) => b.task === script.index && b.durationMs >= 70);
+    assert.equal(between.length, 1, 'the sleep between the runs is the script holding the loop');
+    assert.equal(between[0].frames[0]?.location?.line, lineOf(program, 'BETWEEN RUNS'));
+  });
+
   it("traces the loop it watches, not a second loop running in another thread beside it", async () => {
     const out = path.join(dir, 'thread_loop.looplens');
     const traced = await runTraced(path.join(DIR, 'thread_loop.py'), { out });
