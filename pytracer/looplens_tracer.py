@@ -80,6 +80,21 @@ MAX_TASK_IDS = 100000
 _creator_lines = {}
 
 
+_AIOHTTP_REQUEST_CODES = set()
+
+
+def _is_aiohttp_request(code):
+    """Whether `code` is aiohttp's RequestHandler._handle_request (one coroutine per request)."""
+    if code in _AIOHTTP_REQUEST_CODES:
+        return True
+    if code.co_qualname == "RequestHandler._handle_request" and code.co_filename.endswith(
+        os.path.join("aiohttp", "web_protocol.py")
+    ):
+        _AIOHTTP_REQUEST_CODES.add(code)
+        return True
+    return False
+
+
 def _library_file(filename):
     """Whether code of this file is an installed library's (or the runtime's), not the program's."""
     return "-packages" in filename or filename.startswith(_ASYNCIO_DIR) or filename.startswith("<")
@@ -363,6 +378,9 @@ class Tracer:
         self.keep_task(key, ident)
         self.budget_awaits(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
+            self.aiohttp_request(ident, coro)
+            return
         name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
         own = code is not None and not _library_file(code.co_filename)
         file, line, concurrent, internal = self._creator(own)
@@ -392,6 +410,21 @@ class Tracer:
                 self.w.fold(t, ident, request)
                 if len(self.live_requests) < MAX_TASK_IDS:
                     self.live_requests[ident] = request
+
+    def aiohttp_request(self, ident, coro):
+        """aiohttp's server runs each request in a task of its own (RequestHandler._handle_request):
+        that task is the request, named by its path now and by its route when it is done (its
+        response written out, Tracer.end_stint)."""
+        request = coro.cr_frame.f_locals.get("request") if coro.cr_frame is not None else None
+        method = getattr(request, "method", None) or "HTTP"
+        path = getattr(request, "path", None) or "/"
+        self.w.task(self.now(), ident, KIND_REQUEST, 0, "%s %s" % (method, path), 0, "", 0, 0)
+        if request is not None:
+            if len(self.unanswered) >= MAX_TASK_IDS:
+                self.unanswered.clear()
+            self.unanswered[ident] = [request, True]
+        if len(self.live_requests) < MAX_TASK_IDS:
+            self.live_requests[ident] = ident
 
     def keep_task(self, key, ident):
         task_ids = self.task_ids
@@ -483,6 +516,19 @@ class Tracer:
         """The response is sent: later work of the request is its background work."""
         self.unanswered.pop(ident, None)
         t = self.now()
+        if not isinstance(scope, dict):
+            # aiohttp's request (see aiohttp_request): its route and handler, now that it has run.
+            info = getattr(scope, "match_info", None)
+            resource = getattr(getattr(info, "route", None), "resource", None)
+            pattern = getattr(resource, "canonical", None)
+            code = getattr(getattr(info, "handler", None), "__code__", None)
+            name = "%s %s" % (getattr(scope, "method", "HTTP"), pattern) if isinstance(pattern, str) else ""
+            if name or code is not None:
+                self.w.task_info(
+                    t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1
+                )
+            self.w.task_end(t, ident, END_FINISHED)
+            return
         route = scope.get("route")
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
         endpoint = scope.get("endpoint")

@@ -359,3 +359,61 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     }
   });
 });
+
+describe('an aiohttp server, traced (its own server, no uvicorn)', function () {
+  this.timeout(120_000);
+  const dir = tempDir();
+  const APP_FILE = path.resolve(__dirname, 'fixtures', 'python', 'aiohttp_app.py');
+  const hasAiohttp = PYTHON !== undefined && spawnSync(PYTHON, ['-c', 'import aiohttp']).status === 0;
+
+  it('makes each request a task named by its route, its blocks and its background work its own', async function () {
+    if (!hasAiohttp) this.skip(); // .ci/run installs Debian's python3-aiohttp
+    const out = path.join(dir, 'aiohttp.looplens');
+    const port = await freePort();
+    const child = spawn(PYTHON!, [APP_FILE, String(port)], {
+      env: {
+        ...process.env,
+        PYTHONPATH: path.join(path.dirname(CLI), 'python'),
+        LOOPLENS_OPTIONS: JSON.stringify({ out }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; ; i++) {
+        try {
+          await get(port, '/items/0');
+          break;
+        } catch {
+          if (i > 1200) throw new Error(`aiohttp did not start in a minute: ${log}`);
+          await sleep(50);
+        }
+      }
+      await Promise.all([get(port, '/items/1'), get(port, '/items/2'), get(port, '/block')]);
+      assert.equal((await get(port, '/spawn')).status, 200);
+      await sleep(300); // the audit finishes
+    } finally {
+      child.kill('SIGINT');
+    }
+    await exited;
+    const { timeline, summary } = readTrace(out);
+    const source = fs.readFileSync(APP_FILE, 'utf8').split('\n');
+    const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    const shown = summary.tasks.map((t) => `${t.name} (${t.kind})`).join('; ');
+    const requests = timeline.tasks.filter((t) => t.kind === 'request');
+    assert.equal(requests.filter((t) => t.name === 'GET /items/{id}').length, 3, shown);
+    for (const r of requests) assert.equal(r.endHow, 'finished', `${r.name}: ${shown}`);
+    const blocked = requests.find((t) => t.name === 'GET /block');
+    assert.ok(blocked !== undefined, shown);
+    const blocks = timeline.blocks.filter((b) => b.task === blocked.index);
+    assert.equal(blocks.length, 1, shown);
+    assert.equal(blocks[0].frames[0]?.location?.line, line('HANDLER BLOCK'));
+    const spawned = requests.find((t) => t.name === 'GET /spawn')!;
+    const audit = timeline.tasks.find((t) => t.name === 'audit');
+    assert.ok(audit !== undefined && audit.parent === spawned.index && audit.kind === 'background', shown);
+    const auditBlock = timeline.blocks.find((b) => b.task === audit.index);
+    assert.equal(auditBlock?.frames[0]?.location?.line, line('AUDIT BLOCK'), shown);
+  });
+});

@@ -11,7 +11,7 @@
 # Needs root (CI and the dev machines run as root); uses sudo when it is not root and sudo exists.
 set -euo pipefail
 
-packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server python3-fastapi python3-uvicorn python3-uvloop)
+packages=(chromium libkrb5-dev ripgrep python3 make g++ ca-certificates postgresql redis-server python3-fastapi python3-uvicorn python3-uvloop python3-aiohttp)
 
 missing=()
 for pkg in "${packages[@]}"; do
