@@ -531,6 +531,14 @@ class Tracer:
             return
         route = scope.get("route")
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
+        if isinstance(pattern, str):
+            # A route of a mounted app (Starlette's Mount, `app.mount("/v2", sub)`) is relative to
+            # where it is mounted: the router adds that to root_path, past the app's own.
+            mounted = scope.get("root_path")
+            base = scope.get("app_root_path", "")
+            if isinstance(mounted, str) and isinstance(base, str) and len(mounted) > len(base):
+                if mounted.startswith(base):
+                    pattern = mounted[len(base) :] + pattern
         endpoint = scope.get("endpoint")
         code = getattr(endpoint, "__code__", None)
         name = "%s %s" % (scope.get("method") or "HTTP", pattern) if isinstance(pattern, str) else ""

@@ -319,13 +319,14 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     assert.ok(crashed !== undefined && crashed.endedAt !== null, shown);
   });
 
-  it("keeps a route run by Starlette's middleware, a streaming body and anyio tasks the request's, at the program's lines", async function () {
+  it("keeps a route run by Starlette's middleware, a streaming body and anyio tasks the request's, at the program's lines; names a mounted app's routes from their mount", async function () {
     if (PYTHON === undefined) this.skip();
     const out = path.join(dir, 'middleware.looplens');
     const traced = await serve(out, 'fastapi_middleware', [
       ['/work', 200],
       ['/stream', 200],
       ['/group', 200],
+      ['/v2/items/3', 200],
     ]);
     assert.equal(traced.code, 0, traced.log);
     const { timeline, summary } = readTrace(out);
@@ -347,6 +348,8 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
       assert.equal(blocks.length, 1, `${name}'s block is its own: ${shown}`);
       assert.equal(blocks[0].frames[0]?.location?.line, line(marker), name);
     }
+    // A mounted app's route, named from where it is mounted.
+    request('GET /v2/items/{item_id}');
     // anyio's task group started the route's own coroutines: tasks of the request's, made at the
     // program's line, not anyio's.
     const group = request('GET /group');
