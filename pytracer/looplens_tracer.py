@@ -36,6 +36,7 @@ import signal
 import struct
 import sys
 import threading
+import _thread
 import time
 import weakref
 
@@ -776,11 +777,12 @@ class Tracer:
         self.w.close()
 
 
-class Watchdog(threading.Thread):
-    """Samples the main thread's stack while a stint runs past half the block threshold."""
+class Watchdog:
+    """Samples the main thread's stack while a stint runs past half the block threshold. A thread of
+    the interpreter's, not a `threading.Thread`: the program's `threading.enumerate()` does not list
+    it (and nothing of the program's waits for it at exit)."""
 
     def __init__(self, tracer, block_ms):
-        super().__init__(name="Loop Lens watchdog", daemon=True)
         self.tracer = tracer
         self.block_ms = block_ms
         self.main = threading.main_thread()
@@ -816,6 +818,12 @@ class Watchdog(threading.Thread):
         return first.f_code.co_qualname, first.f_code.co_filename, first.f_lineno
 
     def run(self):
+        try:
+            self.watch()
+        except BaseException:
+            pass  # never print from the tracer's thread, whatever happens at the interpreter's exit
+
+    def watch(self):
         tracer = self.tracer
         poll = min(0.1, max(0.01, self.block_ms / 4000.0))
         interval = min(0.05, max(0.005, self.block_ms / 5000.0))
@@ -932,6 +940,16 @@ _tracer = None
 _uvicorn_done = False
 
 
+def _named(patched, original):
+    """`patched` under `original`'s names, so that what the program reads of the method is unchanged."""
+    for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+        try:
+            setattr(patched, attr, getattr(original, attr))
+        except (AttributeError, TypeError):
+            pass
+    return patched
+
+
 def _patched_create_task(create_task):
     """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first)."""
 
@@ -951,7 +969,7 @@ def _patched_create_task(create_task):
             pass  # never disturb the program
         return task
 
-    return patched_create_task
+    return _named(patched_create_task, create_task)
 
 
 def _note_scheduled(tracer, handle, callback):
@@ -1083,8 +1101,7 @@ def _patched_run_forever(run_forever):
             except Exception:
                 pass
 
-    patched_run_forever.__name__ = patched_run_forever.__qualname__ = "run_forever"
-    return patched_run_forever
+    return _named(patched_run_forever, run_forever)
 
 
 def _patch_uvloop(module):
@@ -1135,7 +1152,7 @@ def _install(tracer):
     global _handle_run
     if asyncio.events.Handle._run is not _run_handle:
         _handle_run = asyncio.events.Handle._run
-        asyncio.events.Handle._run = _run_handle
+        asyncio.events.Handle._run = _named(_run_handle, _handle_run)
 
     loop_cls = asyncio.base_events.BaseEventLoop
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
@@ -1160,8 +1177,8 @@ def _install(tracer):
             _note_scheduled(tracer, handle, callback)
         return handle
 
-    patched_call_soon.__name__ = patched_call_soon.__qualname__ = "call_soon"
-    patched_call_at.__name__ = patched_call_at.__qualname__ = "call_at"
+    _named(patched_call_soon, call_soon)
+    _named(patched_call_at, call_at)
     loop_cls.call_soon = patched_call_soon
     loop_cls.call_at = patched_call_at
 
@@ -1173,29 +1190,29 @@ def _install(tracer):
             tracer.scheduled.pop(id(self), None)
         return handle_cancel(self)
 
-    asyncio.events.Handle.cancel = cancel
+    asyncio.events.Handle.cancel = _named(cancel, handle_cancel)
 
     if "uvloop" in sys.modules:
         _patch_uvloop(sys.modules["uvloop"])
     else:
         sys.meta_path.insert(0, _UvloopFinder())
 
-    hook = sys.excepthook
+    def at_exit():
+        # How the program ended, read once it has: Python keeps an uncaught exception it reported
+        # in sys.last_type (no excepthook of the tracer's is installed: sys.excepthook stays the
+        # program's). KeyboardInterrupt ends the process with SIGINT after it is reported.
+        tracer = _tracer
+        if tracer is None:
+            return
+        kind = getattr(sys, "last_type", None)
+        if isinstance(kind, type) and issubclass(kind, KeyboardInterrupt):
+            tracer.finish(END_SIGNAL, int(signal.SIGINT))
+        elif isinstance(kind, type) and issubclass(kind, BaseException):
+            tracer.finish(END_UNCAUGHT, 1)
+        else:
+            tracer.finish()
 
-    def excepthook(kind, value, tb):
-        try:
-            if _tracer is not None:
-                if issubclass(kind, KeyboardInterrupt):
-                    # Python ends the process with SIGINT after reporting it (exit status 130).
-                    _tracer.finish(END_SIGNAL, int(signal.SIGINT))
-                else:
-                    _tracer.finish(END_UNCAUGHT, 1)
-        except Exception:
-            pass
-        return hook(kind, value, tb)
-
-    sys.excepthook = excepthook
-    atexit.register(lambda: _tracer is not None and _tracer.finish())
+    atexit.register(at_exit)
 
     def forked():
         # A forked child (multiprocessing's fork, a process pool) is not the traced program: it must
@@ -1266,6 +1283,6 @@ def start():
         tracer = Tracer(writer, script, name)
         _install(tracer)
         _tracer = tracer
-        Watchdog(tracer, block_ms).start()
+        _thread.start_new_thread(Watchdog(tracer, block_ms).run, ())
     except Exception:
         _tracer = None  # bad options or an unwritable file: the program runs untraced

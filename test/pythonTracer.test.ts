@@ -203,6 +203,25 @@ describe('the Python asyncio tracer', function () {
     assert.ok(timeline.tasks.some((t) => t.name === 'main' && t.stints.length >= 2));
   });
 
+  it("leaves what a program reads of its runtime as it was (threads, excepthook, the loop's methods); a Ctrl+C ends the trace as SIGINT", async () => {
+    const program = path.join(DIR, 'introspect.py');
+    const plain = await run(PYTHON, [program]);
+    const out = path.join(dir, 'introspect.looplens');
+    const traced = await runTraced(program, { out });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
+    assert.match(plain.stdout, /excepthook untouched: True/);
+    const interrupted = path.join(dir, 'interrupted.looplens');
+    const stopped = await run(PYTHON, [program, 'interrupt'], { env: pythonEnv({ out: interrupted }) });
+    const stoppedPlain = await run(PYTHON, [program, 'interrupt']);
+    // Python ends itself with SIGINT after reporting the KeyboardInterrupt: killed by a signal.
+    assert.deepEqual([stopped.code, stopped.stderr], [stoppedPlain.code, stoppedPlain.stderr]);
+    assert.deepEqual(
+      [readTrace(interrupted).timeline.endInfo?.cause, readTrace(interrupted).timeline.endInfo?.code],
+      ['signal', 2],
+    );
+  });
+
   it('is inert with garbage options or an unwritable file: same output, same exit code, no trace', async () => {
     const program = path.join(DIR, 'exits.py');
     const plain = await run(PYTHON, [program]);
