@@ -96,6 +96,17 @@ def _is_aiohttp_request(code):
     return False
 
 
+def _content_length(headers):
+    """The Content-Length an ASGI response declares (None when it streams without one)."""
+    try:
+        for name, value in headers or ():
+            if name.lower() == b"content-length":
+                return int(value)
+    except (TypeError, ValueError, AttributeError):
+        pass
+    return None
+
+
 def _library_file(filename):
     """Whether code of this file is an installed library's (or the runtime's), not the program's."""
     return "-packages" in filename or filename.startswith(_ASYNCIO_DIR) or filename.startswith("<")
@@ -343,6 +354,7 @@ class Tracer:
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.ended = False
+        self.loop_thread = None
         # What the watchdog reads (plain attributes: a stale read costs one poll at most).
         self.seq = 0
         self.in_stint = True
@@ -423,7 +435,7 @@ class Tracer:
         if request is not None:
             if len(self.unanswered) >= MAX_TASK_IDS:
                 self.unanswered.clear()
-            self.unanswered[ident] = [request, True]
+            self.unanswered[ident] = [request, True, None]
         if len(self.live_requests) < MAX_TASK_IDS:
             self.live_requests[ident] = ident
 
@@ -507,7 +519,7 @@ class Tracer:
         self.stint_task = ident
         if len(self.unanswered) >= MAX_TASK_IDS:
             self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
-        self.unanswered[ident] = [scope, False]
+        self.unanswered[ident] = [scope, False, None]
         if len(self.live_requests) >= MAX_TASK_IDS:
             self.live_requests.clear()
         self.live_requests[ident] = ident
@@ -616,6 +628,9 @@ class Tracer:
 
     def start_lag_probe(self, loop):
         self.lag_loop = loop
+        # The thread that runs the watched loop (most often the main one): the one the watchdog
+        # samples. (Called from a callback of that loop, in its thread.)
+        self.loop_thread = (threading.get_ident(), threading.get_native_id())
         self.lag_since = self.now()
         self.lag_due = self.now() + LAG_PROBE_S * 1000
         loop.call_later(LAG_PROBE_S, self.lag_cb)
@@ -786,7 +801,16 @@ class Watchdog:
         self.tracer = tracer
         self.block_ms = block_ms
         self.main = threading.main_thread()
+        self.thread = None  # (ident, native id) of the thread sampled
         self.schedstat = "/proc/self/task/%d/schedstat" % (self.main.native_id or os.getpid())
+
+    def follow(self):
+        """Samples the thread of the loop the tracer watches, once one runs (the main thread's, or the
+        one thread a program runs its loop in)."""
+        thread = self.tracer.loop_thread
+        if thread is not None and thread != self.thread:
+            self.thread = thread
+            self.schedstat = "/proc/self/task/%d/schedstat" % thread[1]
 
     def cpu_ns(self):
         """How long the main thread has wanted the CPU, ns: on it, or ready and waiting for it."""
@@ -798,7 +822,7 @@ class Watchdog:
             return None
 
     def blamed(self):
-        frame = sys._current_frames().get(self.main.ident)
+        frame = sys._current_frames().get(self.thread[0] if self.thread is not None else self.main.ident)
         while frame is not None and (frame.f_code.co_filename == __file__):
             frame = frame.f_back
         # The innermost frame of the program's own code, else the innermost of any code.
@@ -842,6 +866,7 @@ class Watchdog:
                 except Exception:
                     return
             try:
+                self.follow()
                 seq = tracer.seq
                 if not tracer.in_stint or Tracer.now() - tracer.stint_start < self.block_ms / 2:
                     continue
@@ -901,10 +926,19 @@ def _wrap_asgi(app):
                 pending = tracer.unanswered.get(request) if isinstance(message, dict) else None
                 if pending is not None:
                     kind = message.get("type")
-                    if kind == "http.response.body" and not message.get("more_body", False):
-                        tracer.request_responded(request, scope)
+                    if kind == "http.response.body":
+                        if not message.get("more_body", False):
+                            tracer.request_responded(request, scope)
+                        elif pending[2] is not None:
+                            # The client has the whole response once its declared length is sent,
+                            # however long the app takes to say so (Starlette's middleware streams
+                            # the route's response, and says it is done after its background tasks).
+                            pending[2] -= len(message.get("body", b"") or b"")
+                            if pending[2] <= 0:
+                                tracer.request_responded(request, scope)
                     elif kind == "http.response.start":
                         pending[1] = True
+                        pending[2] = _content_length(message.get("headers"))
             except Exception:
                 pass
             return send(message)

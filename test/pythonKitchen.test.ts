@@ -327,6 +327,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
       ['/stream', 200],
       ['/group', 200],
       ['/v2/items/3', 200],
+      ['/bg', 200],
     ]);
     assert.equal(traced.code, 0, traced.log);
     const { timeline, summary } = readTrace(out);
@@ -350,6 +351,14 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     }
     // A mounted app's route, named from where it is mounted.
     request('GET /v2/items/{item_id}');
+    // Behind the middleware, the response is whole once its declared length is sent; the
+    // background task after it (which the middleware waits for) is the request's background.
+    const bg = request('GET /bg');
+    assert.ok(bg.endedAt !== null && bg.endedAt - bg.createdAt < 80, `GET /bg lasted ${bg.endedAt! - bg.createdAt} ms`);
+    const late = timeline.tasks.find((t) => t.kind === 'background' && t.parent === bg.index);
+    assert.ok(late !== undefined, shown);
+    const lateBlock = timeline.blocks.find((b) => b.task === late.index);
+    assert.equal(lateBlock?.frames[0]?.location?.line, line('LATE WORK'), shown);
     // anyio's task group started the route's own coroutines: tasks of the request's, made at the
     // program's line, not anyio's.
     const group = request('GET /group');

@@ -174,6 +174,17 @@ describe('the Python asyncio tracer', function () {
     assert.equal(between[0].frames[0]?.location?.line, lineOf(program, 'BETWEEN RUNS'));
   });
 
+  it('samples the blocks of a loop that runs in a thread of its own, in that thread', async () => {
+    const program = path.join(DIR, 'thread_only.py');
+    const out = path.join(dir, 'thread_only.looplens');
+    const traced = await runTraced(program, { out });
+    assert.equal(traced.code, 0, traced.stderr);
+    const { timeline } = readTrace(out);
+    const blocks = timeline.blocks.filter((b) => timeline.tasks[b.task].name === 'job');
+    assert.equal(blocks.length, 3, 'three blocks of the loop');
+    for (const b of blocks) assert.equal(b.frames[0]?.location?.line, lineOf(program, 'LOOP THREAD BLOCK'));
+  });
+
   it("traces the loop it watches, not a second loop running in another thread beside it", async () => {
     const out = path.join(dir, 'thread_loop.looplens');
     const traced = await runTraced(path.join(DIR, 'thread_loop.py'), { out });

@@ -15,6 +15,7 @@ import { Reason, TaskKind } from '../protocol/format';
 import { kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
+import { Piped, kConn } from './sources/streams';
 
 const kOwn = Symbol('looplens.own');
 
@@ -109,7 +110,7 @@ function before(): void {
   if (
     task === null ||
     r[kHousekeeping] === true ||
-    ((reason & CONNECTION) !== 0 && openerDone(task)) ||
+    ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||
     (task.kind === TaskKind.Request && (task.ended || task.responded))
   ) {
     entered.push(false);
@@ -121,6 +122,29 @@ function before(): void {
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
   enter(task, reason & 0xff, false, -1, callback !== undefined && isSyncFunction(callback));
   entered.push(true);
+}
+
+/** The socket a connection's handle belongs to (Node keeps it under a symbol of its own). */
+let ownerSymbol: symbol | null | undefined;
+function socketOf(handle: object): Piped | null {
+  if (ownerSymbol === undefined) {
+    ownerSymbol = null;
+    for (const key of Object.getOwnPropertySymbols(handle))
+      if (key.description === 'owner_symbol') ownerSymbol = key;
+  }
+  if (ownerSymbol === null) return null;
+  const owner = (handle as Record<symbol, unknown>)[ownerSymbol];
+  return typeof owner === 'object' && owner !== null ? (owner as Piped) : null;
+}
+
+/**
+ * A connection the program opened is read as fast mode reads it (sources/streams.ts probePush): its
+ * reads are the asker's or the waiter's, which the handle's maker (the opener) need not be — a
+ * pool's connection serves whoever queries it. Its other callbacks stay the opener's.
+ */
+function readByProbe(handle: object): boolean {
+  const socket = socketOf(handle);
+  return socket !== null && socket[kConn] !== undefined;
 }
 
 function after(): void {

@@ -17,9 +17,9 @@ import { Task, current, enabled, endProbe, enter, leave, probeEnter, probing, st
 import { endTask, newTask } from '../tasks';
 import { Slot, kTask } from '../marks';
 import { regSlot } from '../dishes';
-import { AnyFunction, Owned, copyProperties, kWhere, replace } from './base';
+import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kConn, kStream } from './streams';
+import { Piped, kAsker, kConn, kStream } from './streams';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -107,6 +107,24 @@ export function onUpgrade(server: unknown, args: IArguments, next: AnyFunction):
  */
 export function patchSocketConnect(): void {
   const proto = net.Socket.prototype as unknown as Record<string, unknown>;
+  // Who asked last: a pooled connection serves whoever writes to it (a query), and what comes back
+  // for nobody else yet (the first reads of a long reply) is that asker's, not the opener's.
+  const write = proto.write;
+  if (typeof write === 'function' && !Object.prototype.hasOwnProperty.call(proto, 'write')) {
+    const patchedWrite = {
+      write(this: Connected, a: unknown, b: unknown, c: unknown) {
+        if (current !== null && this[kConn] !== undefined && enabled) {
+          const slot = regSlot();
+          if (slot !== null) this[kAsker] = slot;
+        }
+        return arguments.length <= 3
+          ? callWith(write as AnyFunction, this, arguments.length, a, b, c)
+          : Reflect.apply(write as AnyFunction, this, arguments);
+      },
+    }.write;
+    copyProperties(patchedWrite as AnyFunction, write as AnyFunction);
+    replace(proto, 'write', patchedWrite as AnyFunction);
+  }
   const connect = proto.connect;
   if (typeof connect !== 'function') return;
   const patched = {

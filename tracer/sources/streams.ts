@@ -4,7 +4,7 @@
 // Required, not imported as namespaces (see index.ts).
 import stream = require('node:stream');
 import { Reason } from '../../protocol/format';
-import { current, enabled, endProbe, enter, leave, startProbe, taskOf } from '../engine';
+import { current, enabled, endProbe, enter, leave, openerDone, startProbe, taskOf } from '../engine';
 import { Slot, regSlot } from '../dishes';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -16,7 +16,9 @@ import { AnyFunction, callWith, copyProperties, replace } from './base';
 export const kStream = Symbol('looplens.stream');
 /** A connection the program opened: the task that opened it (see engine.ts, startProbe). */
 export const kConn = Symbol('looplens.conn');
-export type Piped = { [kStream]?: Slot; [kConn]?: Slot };
+/** Of such a connection: the task that wrote to it last (asked for something: a query, a command). */
+export const kAsker = Symbol('looplens.asker');
+export type Piped = { [kStream]?: Slot; [kConn]?: Slot; [kAsker]?: Slot };
 
 export function patchStreams(): void {
   const proto = stream.Readable.prototype as unknown as Record<string, AnyFunction>;
@@ -66,7 +68,11 @@ export function patchStreams(): void {
 
 /** A read of a connection the program opened, as a probe of its opener (engine.ts, startProbe). */
 function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArguments): unknown {
-  const opener = taskOf(conn.r);
+  // What comes back is for whoever asked last (a pool's connection serves one request, then
+  // another), or for the opener who never wrote (a subscriber's connection, once subscribed).
+  const asker = stream[kAsker];
+  let opener = asker !== undefined ? taskOf(asker.r) : null;
+  if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
   if (opener === null || !startProbe(opener)) return Reflect.apply(push, stream, args);
   try {
     return Reflect.apply(push, stream, args);
