@@ -285,7 +285,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
   const traceback = (log: string) =>
     log
       .split('\n')
-      .filter((l) => /^(Traceback|  File |RuntimeError)/.test(l))
+      .filter((l) => /^(Traceback| {2}File |RuntimeError)/.test(l))
       .join('\n');
 
   it("logs a failing route's traceback as it does untraced, and makes the work run right after a response its background", async function () {
@@ -298,7 +298,9 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     assert.equal(traceback(traced.log), traceback(plain.log));
 
     const { timeline, summary } = readTrace(out);
-    const shown = summary.tasks.map((t) => `${t.name} (${t.kind}) run ${t.runMs} wait ${t.waitMs}`).join('; ');
+    const shown = summary.tasks
+      .map((t) => `${t.name} (${t.kind}) run ${t.runMs} wait ${t.waitMs}`)
+      .join('; ');
     const served = timeline.tasks.filter((t) => t.kind === 'request' && t.name === 'GET /bg-now');
     assert.equal(served.length, 1, shown);
     const tidyLine =
@@ -333,7 +335,9 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     const { timeline, summary } = readTrace(out);
     const source = fs.readFileSync(path.join(EDGES, 'fastapi_middleware.py'), 'utf8').split('\n');
     const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
-    const shown = summary.tasks.map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''})`).join('; ');
+    const shown = summary.tasks
+      .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''})`)
+      .join('; ');
     const request = (name: string) => {
       const found = timeline.tasks.find((t) => t.kind === 'request' && t.name === name);
       assert.ok(found !== undefined, `${name}: ${shown}`);
@@ -354,7 +358,10 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     // Behind the middleware, the response is whole once its declared length is sent; the
     // background task after it (which the middleware waits for) is the request's background.
     const bg = request('GET /bg');
-    assert.ok(bg.endedAt !== null && bg.endedAt - bg.createdAt < 80, `GET /bg lasted ${bg.endedAt! - bg.createdAt} ms`);
+    assert.ok(
+      bg.endedAt !== null && bg.endedAt - bg.createdAt < 80,
+      `GET /bg lasted ${bg.endedAt! - bg.createdAt} ms`,
+    );
     const late = timeline.tasks.find((t) => t.kind === 'background' && t.parent === bg.index);
     assert.ok(late !== undefined, shown);
     const lateBlock = timeline.blocks.find((b) => b.task === late.index);
@@ -367,7 +374,10 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
     for (const f of fetches) {
       assert.equal(f.internal, false, shown);
       assert.equal(f.location?.line, line('START SOON'), shown);
-      assert.equal(timeline.tasks[f.parent].kind === 'request' ? f.parent : timeline.tasks[f.parent].parent, group.index);
+      assert.equal(
+        timeline.tasks[f.parent].kind === 'request' ? f.parent : timeline.tasks[f.parent].parent,
+        group.index,
+      );
     }
   });
 });

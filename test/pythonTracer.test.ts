@@ -185,7 +185,7 @@ describe('the Python asyncio tracer', function () {
     for (const b of blocks) assert.equal(b.frames[0]?.location?.line, lineOf(program, 'LOOP THREAD BLOCK'));
   });
 
-  it("traces the loop it watches, not a second loop running in another thread beside it", async () => {
+  it('traces the loop it watches, not a second loop running in another thread beside it', async () => {
     const out = path.join(dir, 'thread_loop.looplens');
     const traced = await runTraced(path.join(DIR, 'thread_loop.py'), { out });
     assert.equal(traced.code, 0, traced.stderr);

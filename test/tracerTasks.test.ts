@@ -693,7 +693,9 @@ describe('tasks the tracer finds in real programs', function () {
         return summary.tasks.filter((t) => t.parent === request.id);
       };
       const shown = (route: string) =>
-        `${mode} ${route}: ${children(route).map((t) => `${t.name} ${t.stints} stints, ${t.startMs}-${t.endMs}`).join('; ')}`;
+        `${mode} ${route}: ${children(route)
+          .map((t) => `${t.name} ${t.stints} stints, ${t.startMs}-${t.endMs}`)
+          .join('; ')}`;
       assert.equal(children('/hit').length, 0, shown('/hit'));
       assert.equal(children('/some').length, 2, shown('/some'));
       assert.equal(children('/miss').length, 3, shown('/miss'));
@@ -703,7 +705,10 @@ describe('tasks the tracer finds in real programs', function () {
           assert.equal(member.name, 'lookup', shown(route));
           assert.ok(member.stints >= 1 && member.endMs !== null, shown(route));
           // Its 20 ms timer was set after the request began: the lane lasts until it fired.
-          assert.ok(member.endMs! - request.startMs >= 18, `${mode}: a waiting member's lane holds its wait: ${shown(route)}`);
+          assert.ok(
+            member.endMs! - request.startMs >= 18,
+            `${mode}: a waiting member's lane holds its wait: ${shown(route)}`,
+          );
         }
       }
     }
@@ -749,8 +754,12 @@ describe('tasks the tracer finds in real programs', function () {
       // The requests only published: no handler's time is theirs (it ran just before their reply).
       const requests = summary.tasks.filter((t) => t.kind === 'request');
       assert.equal(requests.length, 3, shown);
-      for (const request of requests) assert.ok(request.runMs < 40, `${mode}: ${request.name} ran ${request.runMs} ms`);
-      assert.ok(summary.untrackedMs < 0.1 * summary.busyMs, `${mode}: untracked ${summary.untrackedMs} of ${summary.busyMs} ms`);
+      for (const request of requests)
+        assert.ok(request.runMs < 40, `${mode}: ${request.name} ran ${request.runMs} ms`);
+      assert.ok(
+        summary.untrackedMs < 0.1 * summary.busyMs,
+        `${mode}: untracked ${summary.untrackedMs} of ${summary.busyMs} ms`,
+      );
     }
   });
 

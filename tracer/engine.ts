@@ -679,7 +679,12 @@ export function endProbe(): void {
     // A reply: its waiter's stint, right before the continuation it leads to (that continuation
     // alone would have been charged the gap, accountGap, not a member of Promise.all whose own
     // promise the reply settled). Several waiters, or nobody's: the gap, as before.
-    if (probeMixed || waiter === null || waiter.ended || (waiter.kind === TaskKind.Request && waiter.responded))
+    if (
+      probeMixed ||
+      waiter === null ||
+      waiter.ended ||
+      (waiter.kind === TaskKind.Request && waiter.responded)
+    )
       return;
     enter(waiter, Reason.Io, true, probeStart);
     leave();

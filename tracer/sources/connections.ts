@@ -13,7 +13,18 @@ import childProcess = require('node:child_process');
 import net = require('node:net');
 import tls = require('node:tls');
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, endProbe, enter, leave, probeEnter, probing, startProbe, taskOf } from '../engine';
+import {
+  Task,
+  current,
+  enabled,
+  endProbe,
+  enter,
+  leave,
+  probeEnter,
+  probing,
+  startProbe,
+  taskOf,
+} from '../engine';
 import { endTask, newTask } from '../tasks';
 import { Slot, kTask } from '../marks';
 import { regSlot } from '../dishes';

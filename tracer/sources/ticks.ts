@@ -3,7 +3,19 @@
  */
 // Required, not imported as namespaces (see index.ts).
 import { Reason } from '../../protocol/format';
-import { Task, current, enabled, endProbe, endSoon, enterAgain, leave, leaveSoon, probing, startProbe, taskOf } from '../engine';
+import {
+  Task,
+  current,
+  enabled,
+  endProbe,
+  endSoon,
+  enterAgain,
+  leave,
+  leaveSoon,
+  probing,
+  startProbe,
+  taskOf,
+} from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
 
