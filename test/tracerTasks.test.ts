@@ -770,11 +770,16 @@ describe('tasks the tracer finds in real programs', function () {
     for (const mode of ['fast', 'full']) {
       const { summary } = await traced(dir, program, { mode });
       const shown = `${mode}: ${summary.blocks.map((b) => `${b.durationMs} ms on ${b.taskName} at ${b.location?.line}`).join('; ')}`;
-      const closed = summary.blocks.find((b) => b.durationMs >= 80 && b.durationMs < 150);
-      const exited = summary.blocks.find((b) => b.durationMs >= 60 && b.durationMs < 80);
+      // The 90 ms close and the 70 ms exit, each on its own task (a loaded machine stretches both).
+      const closed = summary.blocks.find((b) => /^connection :\d+$/.test(b.taskName) && b.durationMs >= 80);
+      const exited = summary.blocks.find(
+        (b) => b.taskName === 'closeAndExit.js' && b.durationMs >= 60 && b.startMs > 100,
+      );
       assert.ok(closed !== undefined && exited !== undefined, shown);
-      assert.match(closed.taskName, /^connection :\d+$/, shown);
-      assert.equal(exited.taskName, 'closeAndExit.js', shown);
+      assert.ok(
+        !summary.blocks.some((b) => b.taskName === '(untracked code)' && b.durationMs >= 60),
+        `${mode}: neither is untracked: ${shown}`,
+      );
       // The spawner's block is sampled (the connection's may come before the sampler watches).
       assert.equal(exited.location?.line, line('SPIN'), shown);
       assert.ok(summary.untrackedMs < 30, `${mode}: untracked ${summary.untrackedMs} ms`);
