@@ -49,6 +49,47 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Runs a Python server (the interpreter's arguments for its port; traced into `out` unless it is
+ * null), waits until it answers `readyPath`, drives it, then stops it as Ctrl+C would: its log (both
+ * streams) and its exit code.
+ */
+async function serveAndStop(
+  args: (port: number) => string[],
+  out: string | null,
+  readyPath: string,
+  drive: (port: number) => Promise<void>,
+): Promise<{ log: string; code: number | null }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.PYTHONPATH;
+  delete env.LOOPLENS_OPTIONS;
+  if (out !== null) {
+    env.PYTHONPATH = path.join(path.dirname(CLI), 'python');
+    env.LOOPLENS_OPTIONS = JSON.stringify({ out });
+  }
+  const child: ChildProcess = spawn(PYTHON!, args(port), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await get(port, readyPath);
+        break;
+      } catch {
+        if (i > 1200) throw new Error(`the server did not start in a minute: ${log}`);
+        await sleep(50);
+      }
+    }
+    await drive(port);
+  } finally {
+    child.kill('SIGINT');
+  }
+  return { log, code: await exited };
+}
+
 for (const loop of LOOPS) {
   describe(`the FastAPI kitchen, traced (${loop} loop)`, function () {
     this.timeout(120_000);
@@ -60,48 +101,25 @@ for (const loop of LOOPS) {
       if (PYTHON === undefined) this.skip();
       this.timeout(120_000);
       const out = path.join(dir, 'kitchen-fastapi.looplens');
-      const port = await freePort();
-      const child: ChildProcess = spawn(
-        PYTHON!,
-        ['-m', 'uvicorn', 'app:app', '--port', String(port), '--app-dir', APP_DIR, '--loop', loop],
-        {
-          env: {
-            ...process.env,
-            PYTHONPATH: path.join(path.dirname(CLI), 'python'),
-            LOOPLENS_OPTIONS: JSON.stringify({ out }),
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
+      const served = await serveAndStop(
+        (port) => ['-m', 'uvicorn', 'app:app', '--port', String(port), '--app-dir', APP_DIR, '--loop', loop],
+        out,
+        '/async',
+        async (port) => {
+          // Dishes that simmer while a blocking one holds the chef; then one route at a time.
+          await Promise.all([
+            get(port, '/async'),
+            get(port, '/async'),
+            sleep(20).then(() => get(port, '/blocking')),
+          ]);
+          for (const route of ['/cpu', '/sync', '/cpu-thread', '/parallel', '/sequential', '/background']) {
+            const reply = await get(port, route);
+            assert.equal(reply.status, 200, `${route}: ${reply.body}`);
+          }
+          await sleep(400); // the background dish finishes cooking
         },
       );
-      let log = '';
-      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      try {
-        for (let i = 0; ; i++) {
-          try {
-            await get(port, '/async');
-            break;
-          } catch {
-            if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
-            await sleep(50);
-          }
-        }
-        // Dishes that simmer while a blocking one holds the chef; then one route at a time.
-        await Promise.all([
-          get(port, '/async'),
-          get(port, '/async'),
-          sleep(20).then(() => get(port, '/blocking')),
-        ]);
-        for (const route of ['/cpu', '/sync', '/cpu-thread', '/parallel', '/sequential', '/background']) {
-          const reply = await get(port, route);
-          assert.equal(reply.status, 200, `${route}: ${reply.body}`);
-        }
-        await sleep(400); // the background dish finishes cooking
-      } finally {
-        child.kill('SIGINT');
-        exitCode = await exited;
-      }
+      exitCode = served.code;
       timeline = readTrace(out).timeline;
     });
 
@@ -246,39 +264,25 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
       ['/bg-now', 200],
     ],
   ): Promise<{ log: string; code: number | null }> {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.PYTHONPATH;
-    delete env.LOOPLENS_OPTIONS;
-    if (out !== null) {
-      env.PYTHONPATH = path.join(path.dirname(CLI), 'python');
-      env.LOOPLENS_OPTIONS = JSON.stringify({ out });
-    }
-    const child = spawn(
-      PYTHON!,
-      ['-m', 'uvicorn', `${module}:app`, '--port', String(port), '--app-dir', EDGES, '--loop', 'asyncio'],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    return serveAndStop(
+      (port) => [
+        '-m',
+        'uvicorn',
+        `${module}:app`,
+        '--port',
+        String(port),
+        '--app-dir',
+        EDGES,
+        '--loop',
+        'asyncio',
+      ],
+      out,
+      '/nothing-here',
+      async (port) => {
+        for (const [route, status] of routes) assert.equal((await get(port, route)).status, status, route);
+        await sleep(300);
+      },
     );
-    let log = '';
-    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      for (let i = 0; ; i++) {
-        try {
-          await get(port, '/nothing-here');
-          break;
-        } catch {
-          if (i > 1200) throw new Error(`uvicorn did not start in a minute: ${log}`);
-          await sleep(50);
-        }
-      }
-      for (const [route, status] of routes) assert.equal((await get(port, route)).status, status, route);
-      await sleep(300);
-    } finally {
-      child.kill('SIGINT');
-    }
-    return { log, code: await exited };
   }
 
   /** The traceback uvicorn logs for the failing route, without what differs between runs. */
@@ -391,35 +395,16 @@ describe('an aiohttp server, traced (its own server, no uvicorn)', function () {
   it('makes each request a task named by its route, its blocks and its background work its own', async function () {
     if (!hasAiohttp) this.skip(); // .ci/run installs Debian's python3-aiohttp
     const out = path.join(dir, 'aiohttp.looplens');
-    const port = await freePort();
-    const child = spawn(PYTHON!, [APP_FILE, String(port)], {
-      env: {
-        ...process.env,
-        PYTHONPATH: path.join(path.dirname(CLI), 'python'),
-        LOOPLENS_OPTIONS: JSON.stringify({ out }),
+    await serveAndStop(
+      (port) => [APP_FILE, String(port)],
+      out,
+      '/items/0',
+      async (port) => {
+        await Promise.all([get(port, '/items/1'), get(port, '/items/2'), get(port, '/block')]);
+        assert.equal((await get(port, '/spawn')).status, 200);
+        await sleep(300); // the audit finishes
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      for (let i = 0; ; i++) {
-        try {
-          await get(port, '/items/0');
-          break;
-        } catch {
-          if (i > 1200) throw new Error(`aiohttp did not start in a minute: ${log}`);
-          await sleep(50);
-        }
-      }
-      await Promise.all([get(port, '/items/1'), get(port, '/items/2'), get(port, '/block')]);
-      assert.equal((await get(port, '/spawn')).status, 200);
-      await sleep(300); // the audit finishes
-    } finally {
-      child.kill('SIGINT');
-    }
-    await exited;
+    );
     const { timeline, summary } = readTrace(out);
     const source = fs.readFileSync(APP_FILE, 'utf8').split('\n');
     const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;

@@ -31,6 +31,15 @@ function runTraced(program: string, options: unknown): ReturnType<typeof run> {
   return run(PYTHON, [program], { env: pythonEnv(options) });
 }
 
+/** Runs the fixture `name` traced (its trace in `dir`), checks that it exited cleanly, and reads the trace. */
+async function traceFixture(dir: string, name: string) {
+  const program = path.join(DIR, name);
+  const out = path.join(dir, name.replace(/\.py$/, '.looplens'));
+  const traced = await runTraced(program, { out });
+  assert.equal(traced.code, 0, traced.stderr);
+  return { program, stdout: traced.stdout, ...readTrace(out) };
+}
+
 function lineOf(file: string, marker: string): number {
   const index = fs
     .readFileSync(file, 'utf8')
@@ -144,11 +153,7 @@ describe('the Python asyncio tracer', function () {
   });
 
   it("places a block spent inside the standard library's Python code at the program's line that called it", async () => {
-    const program = path.join(DIR, 'stdlib_block.py');
-    const out = path.join(dir, 'stdlib_block.looplens');
-    const traced = await runTraced(program, { out });
-    assert.equal(traced.code, 0, traced.stderr);
-    const { timeline } = readTrace(out);
+    const { program, timeline } = await traceFixture(dir, 'stdlib_block.py');
     const snapshot = timeline.tasks.find((t) => t.name === 'snapshot')!;
     const blocks = timeline.blocks.filter((b) => b.task === snapshot.index);
     assert.equal(blocks.length, 1, 'the copy is one block');
@@ -159,11 +164,7 @@ describe('the Python asyncio tracer', function () {
   });
 
   it("runs the script again when its loop stops: its work between two asyncio.run calls, the second loop's task its", async () => {
-    const program = path.join(DIR, 'two_runs.py');
-    const out = path.join(dir, 'two_runs.looplens');
-    const traced = await runTraced(program, { out });
-    assert.equal(traced.code, 0, traced.stderr);
-    const { timeline } = readTrace(out);
+    const { program, timeline } = await traceFixture(dir, 'two_runs.py');
     const script = timeline.tasks.find((t) => t.kind === 'main')!;
     for (const name of ['first', 'second']) {
       const task = timeline.tasks.find((t) => t.name === name);
@@ -175,22 +176,15 @@ describe('the Python asyncio tracer', function () {
   });
 
   it('samples the blocks of a loop that runs in a thread of its own, in that thread', async () => {
-    const program = path.join(DIR, 'thread_only.py');
-    const out = path.join(dir, 'thread_only.looplens');
-    const traced = await runTraced(program, { out });
-    assert.equal(traced.code, 0, traced.stderr);
-    const { timeline } = readTrace(out);
+    const { program, timeline } = await traceFixture(dir, 'thread_only.py');
     const blocks = timeline.blocks.filter((b) => timeline.tasks[b.task].name === 'job');
     assert.equal(blocks.length, 3, 'three blocks of the loop');
     for (const b of blocks) assert.equal(b.frames[0]?.location?.line, lineOf(program, 'LOOP THREAD BLOCK'));
   });
 
   it('traces the loop it watches, not a second loop running in another thread beside it', async () => {
-    const out = path.join(dir, 'thread_loop.looplens');
-    const traced = await runTraced(path.join(DIR, 'thread_loop.py'), { out });
-    assert.equal(traced.code, 0, traced.stderr);
-    assert.equal(traced.stdout, 'done\n');
-    const { summary } = readTrace(out);
+    const { stdout, summary } = await traceFixture(dir, 'thread_loop.py');
+    assert.equal(stdout, 'done\n');
     const names = summary.tasks.map((t) => t.name);
     assert.equal(names.filter((n) => n === 'main_job').length, 60, names.join(', '));
     assert.ok(!names.includes('side_job'), names.join(', '));
