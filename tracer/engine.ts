@@ -675,6 +675,10 @@ export function endProbe(): void {
   if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
   if (stintSeq !== probeSeq || current !== null) return;
   const waiter = probeAnswered;
+  // What the block sampler saw of the read is the waiter's (the heartbeat named the opener while
+  // nobody knew), or nobody's if the read answered several or none of the program's tasks.
+  if (probeLive && (waiter !== null || probeMixed))
+    recentTask[probeSeq & (RECENT - 1)] = waiter !== null && !probeMixed ? waiter.id : 0;
   if (waiter !== null || probeMixed) {
     // A reply: its waiter's stint, right before the continuation it leads to (that continuation
     // alone would have been charged the gap, accountGap, not a member of Promise.all whose own
