@@ -854,14 +854,15 @@ describe('tasks the tracer finds in real programs', function () {
     const s = timeline.stints;
     // What the quiet left as work: untracked pieces, and the part of the second request's first
     // stint before it arrived. (A loaded machine that preempts the loop between two flushes
-    // makes real-looking pieces of a few ms: the flush period, 25 ms, is the most one can hold.)
+    // makes real-looking pieces of a few ms: the flush period, 25 ms, is the most one can hold.
+    // Before each flush tick closed the gap, 3 s of quiet gathered 15 ms; this test waits 6 s.)
     const pieces: number[] = [second.createdAt - s.start[second.stints[0]]];
     for (let i = 0; i < s.length; i++) {
       if (s.task[i] === 0 && s.start[i] >= first.endedAt! && s.end[i] <= second.createdAt)
         pieces.push(s.end[i] - s.start[i]);
     }
     assert.ok(
-      Math.max(...pieces) < 20,
+      Math.max(...pieces) < 25,
       `work in 6 s of quiet, ms: ${pieces.map((p) => p.toFixed(1)).join(' ')}`,
     );
   });
