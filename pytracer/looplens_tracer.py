@@ -698,52 +698,6 @@ class Tracer:
         at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
-    def step_of(self, callback):
-        """The task whose own step (or wakeup) a loop callback is, and its id; else (None, None)."""
-        owner = getattr(callback, "__self__", None)
-        if isinstance(owner, _Future):
-            task = self.task_ids.get(_ref(owner))
-            if task is not None:
-                return owner, task
-        return None, None
-
-    def run_scheduled(self, callback, scheduler, reason, args):
-        """uvloop runs a callback handed to a patched call_soon / call_later / call_at: as in
-        _run_handle, a task's own step is that task's, anything else the scheduler's."""
-        try:
-            owner, task = self.step_of(callback)
-            if task is not None:
-                reason = REASON_PROMISE
-            else:
-                task = scheduler
-                if scheduler == 0:
-                    reason = REASON_IO
-        except Exception:
-            return callback(*args)  # the callback runs whatever the tracer's trouble
-        # Outside the try: an exception of the callback's own is the loop's to report, once.
-        return self.stint(task, reason, owner, callback, args)
-
-    def stint(self, task, reason, owner, fn, args):
-        """Runs fn(*args) as a stint of `task`; after it, where `owner` (a task) suspended. (The
-        standard loop's callbacks run through _run_handle, which does the same inline.)"""
-        try:
-            before = self.current
-            t = _perf_counter() * 1000.0
-            w = self.w
-            w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
-            self.current = task
-            self.running = owner
-            self.stint_start = t
-            self.stint_task = task
-            self.seq += 1
-            self.in_stint = True
-        except Exception:
-            return fn(*args)
-        try:
-            return fn(*args)
-        finally:
-            self.end_stint(before, task, owner, t, w)
-
     def end_stint(self, before, task, owner, t, w):
         """A stint of `task` (begun at `t`) has ended; `before` runs again."""
         try:
@@ -1066,12 +1020,60 @@ def _run_handle(handle):
         tracer.end_stint(before, task, owner, t, w)
 
 
-def _scheduled(callback, scheduler, reason, *args):
-    """What a patched uvloop call_soon hands the loop instead of `callback`: runs it as a stint."""
-    tracer = _tracer
-    if tracer is None or tracer.ended:
-        return callback(*args)
-    return tracer.run_scheduled(callback, scheduler, reason, args)
+class _Scheduled:
+    """What a patched uvloop call_soon / call_later / call_at hands the loop instead of `callback`:
+    runs it as a stint — as in _run_handle, a task's own step is that task's, anything else the
+    scheduler's. It passes for the callback where uvloop names it (a handle's repr, "Exception in
+    callback ..."), and adds one frame, this __call__, to the traceback of the callback's error:
+    uvloop runs callbacks in C, so nothing else is called around them."""
+
+    __slots__ = ("callback", "scheduler", "reason")
+
+    def __init__(self, callback, scheduler, reason):
+        self.callback = callback
+        self.scheduler = scheduler
+        self.reason = reason
+
+    def __getattr__(self, name):
+        # Only for what instances lack: the callback's names (none where the callback has none).
+        if name == "__qualname__" or name == "__name__":
+            return getattr(self.callback, name)
+        raise AttributeError(name)
+
+    def __repr__(self):
+        return repr(self.callback)
+
+    def __call__(self, *args):
+        callback = self.callback
+        tracer = _tracer
+        if tracer is None or tracer.ended:
+            return callback(*args)
+        try:
+            owner = getattr(callback, "__self__", None)
+            task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+            if task is not None:
+                reason = REASON_PROMISE
+            else:
+                owner = None
+                task = self.scheduler
+                reason = REASON_IO if task == 0 else self.reason
+            before = tracer.current
+            t = _perf_counter() * 1000.0
+            w = tracer.w
+            w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+            tracer.current = task
+            tracer.running = owner
+            tracer.stint_start = t
+            tracer.stint_task = task
+            tracer.seq += 1
+            tracer.in_stint = True
+        except Exception:
+            return callback(*args)  # the callback runs whatever the tracer's trouble
+        # Outside the try: an exception of the callback's own is the loop's to report, once.
+        try:
+            return callback(*args)
+        finally:
+            tracer.end_stint(before, task, owner, t, w)
 
 
 def _uvloop_call(original, reason, timed):
@@ -1096,7 +1098,7 @@ def _uvloop_call(original, reason, timed):
                 scheduler = None
             if scheduler is None:
                 return original(self, when, callback, *args, context=context)
-            return original(self, when, _scheduled, callback, scheduler, reason, *args, context=context)
+            return original(self, when, _Scheduled(callback, scheduler, reason), *args, context=context)
 
     else:
 
@@ -1110,7 +1112,7 @@ def _uvloop_call(original, reason, timed):
                 scheduler = None
             if scheduler is None:
                 return original(self, callback, *args, context=context)
-            return original(self, _scheduled, callback, scheduler, reason, *args, context=context)
+            return original(self, _Scheduled(callback, scheduler, reason), *args, context=context)
 
     return call
 

@@ -70,6 +70,30 @@ describe('the Python asyncio tracer', function () {
     await recordsTheKitchen(python!, ['--uvloop']);
   });
 
+  it("names the program's callbacks on uvloop where the loop reports their errors, with one tracer frame in the traceback", async function () {
+    const python = ['/usr/bin/python3', PYTHON].find(
+      (p) => spawnSync(p, ['-c', 'import uvloop']).status === 0,
+    );
+    if (python === undefined) this.skip();
+    const program = path.join(DIR, 'uvloop_errors.py');
+    const out = path.join(dir, 'uvloop_errors.looplens');
+    const plain = await run(python!, [program]);
+    const traced = await run(python!, [program], { env: pythonEnv({ out }) });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, plain.stdout);
+    assert.match(plain.stdout, /soon: <Handle boom>\nlater: <TimerHandle boom>\nobject: <Handle Named\(\)>/);
+    // The tracer's one frame (file, line, and the line's marker under it), and addresses, aside.
+    const own = /^ {2}File "[^"]*looplens_tracer\.py", line \d+, in __call__\n.*\n(?: +\^+\n)?/gm;
+    const frames = traced.stderr.match(own) ?? [];
+    assert.equal(frames.length, 3, traced.stderr);
+    const bare = (text: string) => text.replace(own, '').replace(/ at 0x[0-9a-f]+/g, '');
+    assert.equal(bare(traced.stderr), bare(plain.stderr));
+    assert.equal((plain.stderr.match(/Exception in callback/g) ?? []).length, 3, plain.stderr);
+    const { timeline } = readTrace(out);
+    assert.ok(timeline.tasks.some((t) => t.name === 'main'), 'a trace of the run');
+  });
+
   async function recordsTheKitchen(python: string, args: string[]): Promise<void> {
     const program = path.join(DIR, 'kitchen.py');
     const out = path.join(dir, `kitchen${args.join('')}.looplens`);
