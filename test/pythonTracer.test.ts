@@ -91,7 +91,10 @@ describe('the Python asyncio tracer', function () {
     assert.equal(bare(traced.stderr), bare(plain.stderr));
     assert.equal((plain.stderr.match(/Exception in callback/g) ?? []).length, 3, plain.stderr);
     const { timeline } = readTrace(out);
-    assert.ok(timeline.tasks.some((t) => t.name === 'main'), 'a trace of the run');
+    assert.ok(
+      timeline.tasks.some((t) => t.name === 'main'),
+      'a trace of the run',
+    );
   });
 
   async function recordsTheKitchen(python: string, args: string[]): Promise<void> {
