@@ -953,11 +953,62 @@ def _patched_create_task(create_task):
         try:
             if _tracer is not None and not _tracer.ended and _tracer.traces(self):
                 _tracer.task_created(task, coro)
+            if getattr(task, "_source_traceback", None):
+                _scrub_source(task)
         except Exception:
             pass  # never disturb the program
         return task
 
     return _named(patched_create_task, create_task)
+
+
+def _scrub_source(future):
+    """In asyncio's debug mode, where a C task or future was made ("created at", a traceback) as
+    untraced: without the tracer's frames. C futures take the whole stack (the standard library's
+    `traceback.extract_stack`), so leaving the tracer's frames out gives what an untraced run has."""
+    stack = future._source_traceback
+    if any(f.filename == __file__ for f in stack):
+        stack[:] = [f for f in stack if f.filename != __file__]
+
+
+def _scrub_futures(loop_cls):
+    """A loop in debug mode: the futures it makes (C futures, which take the whole stack) say where
+    they were made as untraced (see _scrub_source). Patched only then: create_future is hot."""
+    create_future = loop_cls.create_future
+    if getattr(create_future, "_looplens", False):
+        return
+
+    def patched_create_future(self):
+        future = create_future(self)
+        try:
+            if getattr(future, "_source_traceback", None):
+                _scrub_source(future)
+        except Exception:
+            pass  # never disturb the program
+        return future
+
+    _named(patched_create_future, create_future)
+    patched_create_future._looplens = True
+    loop_cls.create_future = patched_create_future
+
+
+def _patched_extract_stack(extract_stack):
+    """asyncio's debug-mode stack of where a handle (or a Python future) was made, skipping the
+    tracer's frames: it keeps only the innermost few frames (DEBUG_STACK_DEPTH) and then drops as
+    many innermost as asyncio's own calls put there, so the tracer's frames must not count."""
+    import traceback
+
+    def patched_extract_stack(f=None, limit=None):
+        if f is None:
+            f = sys._getframe().f_back
+        if limit is None:
+            limit = asyncio.constants.DEBUG_STACK_DEPTH
+        frames = ((frame, line) for frame, line in traceback.walk_stack(f) if frame.f_code.co_filename != __file__)
+        stack = traceback.StackSummary.extract(frames, limit=limit, lookup_lines=False)
+        stack.reverse()
+        return stack
+
+    return _named(patched_extract_stack, extract_stack)
 
 
 def _note_scheduled(tracer, handle, callback):
@@ -1126,6 +1177,8 @@ def _patched_run_forever(run_forever):
             return run_forever(self, *args, **kwargs)
         try:
             tracer.loop_starts()
+            if self.get_debug():
+                _scrub_futures(type(self))
         except Exception:
             pass
         try:
@@ -1192,6 +1245,8 @@ def _install(tracer):
 
     loop_cls = asyncio.base_events.BaseEventLoop
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
+    helpers = asyncio.format_helpers
+    helpers.extract_stack = _patched_extract_stack(helpers.extract_stack)
     loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
 
     # What each callback the program schedules runs as: the task that scheduled it. call_later

@@ -97,6 +97,23 @@ describe('the Python asyncio tracer', function () {
     );
   });
 
+  it("leaves asyncio's debug mode saying where tasks and callbacks were made, as untraced", async () => {
+    const program = path.join(DIR, 'debug_mode.py');
+    const out = path.join(dir, 'debug_mode.looplens');
+    const plain = await run(PYTHON, [program]);
+    const traced = await runTraced(program, { out });
+    assert.equal(traced.code, plain.code, traced.stderr);
+    // A timer's due time and objects' addresses differ from run to run.
+    const bare = (text: string) => text.replace(/when=[\d.]+/g, 'when=').replace(/ at 0x[0-9a-f]+/g, '');
+    assert.equal(bare(traced.stderr), bare(plain.stderr));
+    assert.match(plain.stderr, /created at .*debug_mode\.py:\d+>/);
+    assert.match(plain.stderr, /Task exception was never retrieved/);
+    assert.ok(
+      readTrace(out).timeline.tasks.some((t) => t.name === 'fail'),
+      'a trace of the run',
+    );
+  });
+
   async function recordsTheKitchen(python: string, args: string[]): Promise<void> {
     const program = path.join(DIR, 'kitchen.py');
     const out = path.join(dir, `kitchen${args.join('')}.looplens`);
