@@ -638,6 +638,24 @@ export function startProbe(opener: Task): boolean {
   return true;
 }
 
+/**
+ * Calls `fn` on `self` with `args` as a read of a connection `opener` opened (see startProbe), or
+ * plainly when no read can begin (a stint is open, a read runs already, the tracer has stopped).
+ */
+export function asProbe(
+  opener: Task | null,
+  fn: (...args: unknown[]) => unknown,
+  self: unknown,
+  args: ArrayLike<unknown>,
+): unknown {
+  if (opener === null || !enabled || !startProbe(opener)) return Reflect.apply(fn, self, args);
+  try {
+    return Reflect.apply(fn, self, args);
+  } finally {
+    endProbe();
+  }
+}
+
 /** The read makes work of its own (a promise, as no stint runs): from now on it is the opener's stint. */
 export function probeEnter(): boolean {
   const task = probing;

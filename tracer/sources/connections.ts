@@ -13,18 +13,7 @@ import childProcess = require('node:child_process');
 import net = require('node:net');
 import tls = require('node:tls');
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import {
-  Task,
-  current,
-  enabled,
-  endProbe,
-  enter,
-  leave,
-  probeEnter,
-  probing,
-  startProbe,
-  taskOf,
-} from '../engine';
+import { Task, asProbe, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { Slot, kTask } from '../marks';
 import { regSlot } from '../dishes';
@@ -167,13 +156,7 @@ function patchOpenedEmit(proto: object): void {
     const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
     if (slot === undefined)
       return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
-    const opener = taskOf(slot.r);
-    if (opener === null || !startProbe(opener)) return Reflect.apply(next, this, arguments);
-    try {
-      return Reflect.apply(next, this, arguments);
-    } finally {
-      endProbe();
-    }
+    return asProbe(taskOf(slot.r), next, this, arguments);
   }
   if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
   replace(proto as Record<string, unknown>, 'emit', emit as AnyFunction);

@@ -4,7 +4,7 @@
 // Required, not imported as namespaces (see index.ts).
 import stream = require('node:stream');
 import { Reason } from '../../protocol/format';
-import { current, enabled, endProbe, enter, leave, openerDone, startProbe, taskOf } from '../engine';
+import { asProbe, current, enabled, enter, leave, openerDone, taskOf } from '../engine';
 import { Slot, regSlot } from '../dishes';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -73,10 +73,5 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   const asker = stream[kAsker];
   let opener = asker !== undefined ? taskOf(asker.r) : null;
   if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
-  if (opener === null || !startProbe(opener)) return Reflect.apply(push, stream, args);
-  try {
-    return Reflect.apply(push, stream, args);
-  } finally {
-    endProbe();
-  }
+  return asProbe(opener, push, stream, args);
 }

@@ -5,15 +5,14 @@
 import { Reason } from '../../protocol/format';
 import {
   Task,
+  asProbe,
   current,
   enabled,
-  endProbe,
   endSoon,
   enterAgain,
   leave,
   leaveSoon,
   probing,
-  startProbe,
   taskOf,
 } from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
@@ -117,12 +116,7 @@ function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
  * its data on in a tick): a read of that connection too (engine.ts, startProbe).
  */
 function probeTick(fn: AnyFunction, opener: Task, args: unknown[]): unknown {
-  if (!enabled || !startProbe(opener)) return Reflect.apply(fn, undefined, args);
-  try {
-    return Reflect.apply(fn, undefined, args);
-  } finally {
-    endProbe();
-  }
+  return asProbe(opener, fn, undefined, args);
 }
 
 export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
