@@ -5,7 +5,8 @@
  * The tracer writes its trace file itself (a file survives a program that ends abruptly better than
  * a socket that may not have connected yet) into a private folder; every Node.js process of the
  * command inherits the preload, package-manager wrappers stay inert, and the first process that runs
- * user code claims the trace. When the program dies by a signal, the trace gets its END record here.
+ * user code claims the trace. When the program dies by a signal, the trace gets its END record here;
+ * when it exits with a code its tracer could not see (Python's SystemExit), the code is set here.
  */
 import type { TracerOptions } from '../tracer/options';
 import { spawn } from 'node:child_process';
@@ -13,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChunkWriter } from '../protocol/chunkWriter';
-import { EndCause } from '../protocol/format';
+import { CHUNK_HEADER_BYTES, EndCause, EventType, HEADER_FIXED_BYTES, UNIT_BYTES } from '../protocol/format';
 import { TraceReader } from '../protocol/reader';
 import { withPreload } from '../host/preload';
 import { CliError } from './traceFile';
@@ -92,11 +93,12 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
       PYTHONPATH: prepend(process.env.PYTHONPATH, pythonTracerDir()),
       LOOPLENS_OPTIONS: JSON.stringify(tracerOptions),
     };
-    const { exitCode, signal } = await run(options.command, options.args, env);
+    const { exitCode, signal, pid } = await run(options.command, options.args, env);
     const traces = collect(privateDir);
     if (traces.length === 0) return { file: null, others: [], exitCode, signal };
     const [main, ...rest] = traces;
     if (signal !== null) addEnd(main, signal);
+    else if (exitCode !== null) settleExitCode(main, exitCode, pid);
     const problems: string[] = [];
     const file = deliver(main, out, problems);
     const others = rest.map((trace) => {
@@ -157,7 +159,7 @@ function run(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }> {
+): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; pid: number | undefined }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => () => {
@@ -185,7 +187,7 @@ function run(
     });
     child.on('exit', (exitCode, signal) => {
       cleanUp();
-      resolve({ exitCode, signal });
+      resolve({ exitCode, signal, pid: child.pid });
     });
   });
 }
@@ -250,4 +252,55 @@ function addEnd(file: string, signal: NodeJS.Signals): void {
   const w = new ChunkWriter(1);
   w.end(Math.max(last, reader.meta.startTime), EndCause.Signal, os.constants.signals[signal] ?? 0);
   fs.appendFileSync(file, w.bytes());
+}
+
+/**
+ * The exit code of a program that exited normally, into its trace's END record when the process
+ * traced is the one this command ran (not a wrapper's child, whose code is not the command's).
+ * Python hands no exit code to the code that runs at exit: `sys.exit(3)` and `raise SystemExit(3)`
+ * end the interpreter with 3, but its tracer, which writes its END record from `atexit`, sees a
+ * normal exit and writes 0. The record is patched in place (its `id` is the code), so the trace
+ * still holds one END record.
+ */
+function settleExitCode(file: string, exitCode: number, pid: number | undefined): void {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    return;
+  }
+  if (data.length < HEADER_FIXED_BYTES) return;
+  let at = HEADER_FIXED_BYTES + data.readUInt32LE(12);
+  const reader = new TraceReader(NO_VISITOR);
+  reader.push(data.subarray(0, Math.min(data.length, at)));
+  if (reader.meta === null || pid === undefined || reader.meta.pid !== pid) return;
+  // The last END record: walk the chunks, then their events by their sizes.
+  let end = -1;
+  while (at + CHUNK_HEADER_BYTES <= data.length) {
+    const bytes = data.readUInt32LE(at + 4);
+    let e = at + CHUNK_HEADER_BYTES;
+    const stop = Math.min(data.length, e + bytes);
+    while (e + UNIT_BYTES <= stop) {
+      const units = data[e + 1];
+      if (units === 0) return; // not a trace this command can read: left as it is
+      if (data[e] === EventType.End) end = e;
+      e += units * UNIT_BYTES;
+    }
+    at += CHUNK_HEADER_BYTES + bytes;
+  }
+  // Only a normal exit's code is settled: a signal, an uncaught exception and a detached tracer
+  // said how the program ended themselves.
+  if (end === -1 || data[end + 2] !== EndCause.Exit || data.readUInt32LE(end + 4) === exitCode) return;
+  try {
+    const fd = fs.openSync(file, 'r+');
+    try {
+      const code = Buffer.alloc(4);
+      code.writeUInt32LE(exitCode);
+      fs.writeSync(fd, code, 0, 4, end + 4);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // the trace stays as the tracer wrote it
+  }
 }

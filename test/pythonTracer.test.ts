@@ -252,6 +252,26 @@ describe('the Python asyncio tracer', function () {
     assert.ok(timeline.tasks.some((t) => t.name === 'main' && t.stints.length >= 2));
   });
 
+  it('ends the trace `looplens record` writes with the exit code, which Python hands no code of its own (SystemExit)', async () => {
+    const program = path.join(DIR, 'exits.py');
+    for (const [mode, code, cause] of [
+      ['in-loop', 3, 'exit'], // sys.exit(3) in a coroutine
+      ['top', 4, 'exit'], // raise SystemExit(4) at the top level
+      ['crash', 1, 'uncaught-exception'],
+    ] as const) {
+      const out = path.join(dir, `exits-${mode}.looplens`);
+      const plain = await run(PYTHON, [program, mode]);
+      const recorded = await recordQuietly(out, PYTHON, program, mode);
+      assert.deepEqual(
+        [recorded.code, recorded.stdout, recorded.stderr],
+        [plain.code, plain.stdout, plain.stderr],
+        mode,
+      );
+      const { endInfo } = readTrace(out).timeline;
+      assert.deepEqual([endInfo?.cause, endInfo?.code], [cause, code], mode);
+    }
+  });
+
   it("leaves what a program reads of its runtime as it was (threads, excepthook, the loop's methods); a Ctrl+C ends the trace as SIGINT", async () => {
     const program = path.join(DIR, 'introspect.py');
     const plain = await run(PYTHON, [program]);
