@@ -107,6 +107,49 @@ def _content_length(headers):
     return None
 
 
+def _request_name(scope, path):
+    """A request's name: its method and path (or route); a WebSocket session's, as the Node tracer
+    names an upgraded connection, its handshake's (`GET /chat (websocket)`)."""
+    if scope.get("type") == "websocket":
+        return "GET %s (websocket)" % path
+    return "%s %s" % (scope.get("method") or "HTTP", path)
+
+
+def _client_gone(send):
+    """Whether the server says the client of a request has gone: uvicorn's cycle for the request
+    (what `send` is a method of) sets `disconnected` when the connection is lost, and from then on
+    drops what the app sends."""
+    return getattr(getattr(send, "__self__", None), "disconnected", False) is True
+
+
+def _matched_route(scope):
+    """The route a Starlette router matched, when the scope does not say (FastAPI's routes put
+    themselves in it; Starlette's own put only their endpoint): the router's route, through its
+    mounts, whose endpoint is the scope's and whose pattern matches the path (one endpoint may serve
+    several routes). Read-only, and only once a request is done."""
+    endpoint = scope.get("endpoint")
+    router = scope.get("router")
+    path = scope.get("path")
+    if endpoint is None or router is None or not isinstance(path, str):
+        return None
+    todo = [getattr(router, "routes", None)]
+    seen = 0
+    while todo and seen < 2000:
+        routes = todo.pop()
+        if not isinstance(routes, list):
+            continue
+        for route in routes:
+            seen += 1
+            if getattr(route, "endpoint", None) is endpoint:
+                regex = getattr(route, "path_regex", None)
+                if regex is not None and regex.match(path):
+                    return route
+            inner = getattr(route, "routes", None)  # a Mount's (the path is relative to it, too)
+            if inner is not None and inner is not routes:
+                todo.append(inner)
+    return None
+
+
 def _library_file(filename):
     """Whether code of this file is an installed library's (or the runtime's), not the program's."""
     return "-packages" in filename or filename.startswith(_ASYNCIO_DIR) or filename.startswith("<")
@@ -347,7 +390,7 @@ class Tracer:
         self.await_tasks = set()
         # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
         # task has not finished yet.
-        self.unanswered = {}  # id -> [scope, whether its response has begun]
+        self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go, send]
         # Tasks (ids) whose work is a live request's -> that request: the request's own server task
         # until it finishes, and a library's tasks inside it (see task_created).
         self.live_requests = {}
@@ -435,7 +478,7 @@ class Tracer:
         if request is not None:
             if len(self.unanswered) >= MAX_TASK_IDS:
                 self.unanswered.clear()
-            self.unanswered[ident] = [request, True, None]
+            self.unanswered[ident] = [request, True, None, None]
         if len(self.live_requests) < MAX_TASK_IDS:
             self.live_requests[ident] = ident
 
@@ -494,7 +537,7 @@ class Tracer:
 
     # ---------------------------------------------------------------- requests (ASGI)
 
-    def request_started(self, scope):
+    def request_started(self, scope, send=None):
         """An HTTP request reached the app, in the server's task for it: that task is the request."""
         task = self.running
         if task is None:
@@ -505,10 +548,9 @@ class Tracer:
         server_task = self.task_ids.get(key)
         ident = self.next_id
         self.next_id += 1
-        method = scope.get("method") or "HTTP"
         path = scope.get("path") or "/"
         t = self.now()
-        self.w.task(t, ident, KIND_REQUEST, 0, "%s %s" % (method, path), 0, "", 0, 0)
+        self.w.task(t, ident, KIND_REQUEST, 0, _request_name(scope, path), 0, "", 0, 0)
         # The server's task for this request was the request's work all along (its parsing too).
         if server_task is not None:
             self.w.fold(t, server_task, ident)
@@ -519,14 +561,17 @@ class Tracer:
         self.stint_task = ident
         if len(self.unanswered) >= MAX_TASK_IDS:
             self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
-        self.unanswered[ident] = [scope, False, None]
+        # A WebSocket session has no response: it lasts as long as its server task, and ends when
+        # that does (end_stint), as a request whose response began.
+        self.unanswered[ident] = [scope, scope.get("type") == "websocket", None, send]
         if len(self.live_requests) >= MAX_TASK_IDS:
             self.live_requests.clear()
         self.live_requests[ident] = ident
         return ident
 
-    def request_responded(self, ident, scope):
-        """The response is sent: later work of the request is its background work."""
+    def request_responded(self, ident, scope, how=END_FINISHED):
+        """The response is sent (END_ABORTED: the client left first): later work of the request is its
+        background work. Either way the request is named by its route, now that it is known."""
         self.unanswered.pop(ident, None)
         t = self.now()
         if not isinstance(scope, dict):
@@ -540,9 +585,9 @@ class Tracer:
                 self.w.task_info(
                     t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1
                 )
-            self.w.task_end(t, ident, END_FINISHED)
+            self.w.task_end(t, ident, how)
             return
-        route = scope.get("route")
+        route = scope.get("route") or _matched_route(scope)
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
         if isinstance(pattern, str):
             # A route of a mounted app (Starlette's Mount, `app.mount("/v2", sub)`) is relative to
@@ -554,15 +599,37 @@ class Tracer:
                     pattern = mounted[len(base) :] + pattern
         endpoint = scope.get("endpoint")
         code = getattr(endpoint, "__code__", None)
-        name = "%s %s" % (scope.get("method") or "HTTP", pattern) if isinstance(pattern, str) else ""
+        name = _request_name(scope, pattern) if isinstance(pattern, str) else ""
         if name or code is not None:
             self.w.task_info(
                 t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1
             )
-        self.w.task_end(t, ident, END_FINISHED)
+        self.w.task_end(t, ident, how)
 
-    def request_closed(self, ident):
-        self.w.task_end(self.now(), ident, END_ABORTED)
+    def response_sent(self, ident, scope, send):
+        """The app has sent its response's last bytes: the request is answered, unless the client
+        had gone by then (the server dropped them): then it was aborted."""
+        self.request_responded(ident, scope, END_ABORTED if _client_gone(send) else END_FINISHED)
+
+    @staticmethod
+    def client_left(owner, pending):
+        """Whether the client of a request whose server task `owner` has just finished left before
+        its response was out: the server cancelled the task (aiohttp 3.9 on, when the connection is
+        lost), aiohttp's task failed or says the client disconnected while the response was written
+        (its `_handle_request` returns (response, reset)), or uvicorn says the connection was lost."""
+        if owner.cancelled():
+            return True
+        if not isinstance(pending[0], dict):
+            # Read as they are kept: result() and exception() would mark a failure as retrieved, and
+            # asyncio would no longer log one nobody awaited. A task that failed wrote no response
+            # (a write to the closed connection: aiohttp's start() takes its ConnectionError as the
+            # client gone).
+            if getattr(owner, "_exception", None) is not None:
+                return True
+            result = getattr(owner, "_result", None)
+            return type(result) is tuple and len(result) == 2 and result[1] is True
+        # A WebSocket session ends when either side closes it: the client leaving is its end.
+        return pending[0].get("type") != "websocket" and _client_gone(pending[3])
 
     def budget_awaits(self, ident):
         """Whether task `ident`'s awaits are read: while the budget lasts (see AWAIT_TASKS_PER_S)."""
@@ -709,11 +776,10 @@ class Tracer:
                     if pending is not None:
                         # A request's server task finished before its response's last message: a
                         # response begun was sent as far as the app got (Starlette's middleware can
-                        # be cancelled before its final empty message); none begun, it was aborted.
-                        if pending[1]:
-                            self.request_responded(task, pending[0])
-                        else:
-                            self.request_closed(task)
+                        # be cancelled before its final empty message); none begun, or the client
+                        # gone before it had it all, it was aborted.
+                        answered = pending[1] and not self.client_left(owner, pending)
+                        self.request_responded(task, pending[0], END_FINISHED if answered else END_ABORTED)
                 elif task in self.await_tasks:
                     self.note_await(task, owner, t)
             self.current = before
@@ -867,8 +933,13 @@ def _wrap_asgi(app):
         tracer = _tracer
         request = None
         try:
-            if tracer is not None and not tracer.ended and isinstance(scope, dict) and scope.get("type") == "http":
-                request = tracer.request_started(scope)
+            if (
+                tracer is not None
+                and not tracer.ended
+                and isinstance(scope, dict)
+                and scope.get("type") in ("http", "websocket")
+            ):
+                request = tracer.request_started(scope, send)
         except Exception:
             request = None
         if request is None:
@@ -882,14 +953,14 @@ def _wrap_asgi(app):
                     kind = message.get("type")
                     if kind == "http.response.body":
                         if not message.get("more_body", False):
-                            tracer.request_responded(request, scope)
+                            tracer.response_sent(request, scope, send)
                         elif pending[2] is not None:
                             # The client has the whole response once its declared length is sent,
                             # however long the app takes to say so (Starlette's middleware streams
                             # the route's response, and says it is done after its background tasks).
                             pending[2] -= len(message.get("body", b"") or b"")
                             if pending[2] <= 0:
-                                tracer.request_responded(request, scope)
+                                tracer.response_sent(request, scope, send)
                     elif kind == "http.response.start":
                         pending[1] = True
                         pending[2] = _content_length(message.get("headers"))

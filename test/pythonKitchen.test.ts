@@ -386,13 +386,29 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
   });
 });
 
+/** Asks `route` over a connection of its own and leaves: once the first bytes of the response come, or at once. */
+function leave(port: number, route: string, when: 'at the first bytes' | 'at once'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`GET ${route} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      if (when === 'at once') setTimeout(gone, 50);
+    });
+    const gone = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.on('error', reject);
+    if (when === 'at the first bytes') socket.once('data', gone);
+  });
+}
+
 describe('an aiohttp server, traced (its own server, no uvicorn)', function () {
   this.timeout(120_000);
   const dir = tempDir();
   const APP_FILE = path.resolve(__dirname, 'fixtures', 'python', 'aiohttp_app.py');
   const hasAiohttp = PYTHON !== undefined && spawnSync(PYTHON, ['-c', 'import aiohttp']).status === 0;
 
-  it('makes each request a task named by its route, its blocks and its background work its own', async function () {
+  it('makes each request a task named by its route, its blocks and its background work its own; a client that left, aborted', async function () {
     if (!hasAiohttp) this.skip(); // .ci/run installs Debian's python3-aiohttp
     const out = path.join(dir, 'aiohttp.looplens');
     await serveAndStop(
@@ -402,16 +418,22 @@ describe('an aiohttp server, traced (its own server, no uvicorn)', function () {
       async (port) => {
         await Promise.all([get(port, '/items/1'), get(port, '/items/2'), get(port, '/block')]);
         assert.equal((await get(port, '/spawn')).status, 200);
-        await sleep(300); // the audit finishes
+        await leave(port, '/slow', 'at once'); // before the response
+        await leave(port, '/drip', 'at the first bytes'); // in the middle of it
+        await sleep(400); // the audit finishes; the slow route answers nobody
       },
     );
     const { timeline, summary } = readTrace(out);
     const source = fs.readFileSync(APP_FILE, 'utf8').split('\n');
     const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
-    const shown = summary.tasks.map((t) => `${t.name} (${t.kind})`).join('; ');
+    const shown = summary.tasks.map((t) => `${t.name} (${t.kind}, ${t.outcome})`).join('; ');
     const requests = timeline.tasks.filter((t) => t.kind === 'request');
     assert.equal(requests.filter((t) => t.name === 'GET /items/{id}').length, 3, shown);
-    for (const r of requests) assert.equal(r.endHow, 'finished', `${r.name}: ${shown}`);
+    // A client that left before its response was out: aborted (aiohttp's task says so), not finished.
+    const left = ['GET /slow', 'GET /drip'];
+    for (const r of requests)
+      assert.equal(r.endHow, left.includes(r.name) ? 'aborted' : 'finished', `${r.name}: ${shown}`);
+    assert.deepEqual(requests.filter((r) => left.includes(r.name)).length, 2, shown);
     const blocked = requests.find((t) => t.name === 'GET /block');
     assert.ok(blocked !== undefined, shown);
     const blocks = timeline.blocks.filter((b) => b.task === blocked.index);
@@ -422,5 +444,95 @@ describe('an aiohttp server, traced (its own server, no uvicorn)', function () {
     assert.ok(audit !== undefined && audit.parent === spawned.index && audit.kind === 'background', shown);
     const auditBlock = timeline.blocks.find((b) => b.task === audit.index);
     assert.equal(auditBlock?.frames[0]?.location?.line, line('AUDIT BLOCK'), shown);
+  });
+});
+
+describe('a Starlette app under uvicorn, traced (no FastAPI)', function () {
+  this.timeout(120_000);
+  const dir = tempDir();
+  const FIXTURE_DIR = path.resolve(__dirname, 'fixtures', 'python');
+  const hasStarlette = PYTHON !== undefined && spawnSync(PYTHON, ['-c', 'import starlette']).status === 0;
+  // uvicorn serves WebSockets with the websockets package (Debian's python3-websockets, which
+  // python3-uvicorn recommends); the test's client is the same package.
+  const hasWebsockets = hasStarlette && spawnSync(PYTHON!, ['-c', 'import websockets']).status === 0;
+  const WS_CLIENT = [
+    'import asyncio, sys, websockets',
+    'async def main():',
+    '    async with websockets.connect("ws://127.0.0.1:%s/rooms/blue" % sys.argv[1]) as w:',
+    '        for m in ("a", "b"):',
+    '            await w.send(m)',
+    '            print(await w.recv())',
+    'asyncio.run(main())',
+  ].join('\n');
+
+  it('names requests by their routes, makes a WebSocket session a request, and ends a request whose client left as aborted', async function () {
+    if (!hasStarlette) this.skip();
+    const serve = (out: string | null) =>
+      serveAndStop(
+        (port) => [
+          '-m',
+          'uvicorn',
+          'starlette_app:app',
+          '--port',
+          String(port),
+          '--app-dir',
+          FIXTURE_DIR,
+          '--loop',
+          'asyncio',
+        ],
+        out,
+        '/users/ready',
+        async (port) => {
+          assert.equal((await get(port, '/users/ann')).status, 200);
+          await leave(port, '/slow', 'at once'); // before the response
+          await leave(port, '/drip', 'at the first bytes'); // in the middle of it
+          assert.equal((await get(port, '/drip')).status, 200);
+          if (hasWebsockets) {
+            const talk = spawnSync(PYTHON!, ['-c', WS_CLIENT, String(port)], { encoding: 'utf8' });
+            assert.equal(talk.stdout, 'blue: a\nblue: b\n', talk.stderr);
+          }
+          await sleep(400); // the slow route answers nobody
+        },
+      );
+    // The log, but for what differs from run to run (ports, the process id) and the order in which
+    // concurrent requests were logged.
+    const lines = (log: string) => log.replace(/\d+/g, 'N').split('\n').sort().join('\n');
+    const plain = await serve(null);
+    const out = path.join(dir, 'starlette.looplens');
+    const traced = await serve(out);
+    assert.deepEqual([traced.code, lines(traced.log)], [plain.code, lines(plain.log)]);
+
+    const { timeline, summary } = readTrace(out);
+    const source = fs.readFileSync(path.join(FIXTURE_DIR, 'starlette_app.py'), 'utf8').split('\n');
+    const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    const shown = summary.tasks
+      .filter((t) => t.kind === 'request')
+      .map((t) => `${t.name} (${t.outcome})`)
+      .join('; ');
+    const requests = (name: string) => timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
+    // Starlette's route says only its endpoint: the request is named by the route, not its path.
+    const users = requests('GET /users/{name}');
+    assert.equal(users.length, 2, shown); // the wait for the server to start, and ann
+    assert.ok(
+      users.every((r) => r.endHow === 'finished'),
+      shown,
+    );
+    // A client that left before the response was out: the request was aborted, not finished.
+    assert.deepEqual(
+      requests('GET /slow').map((r) => r.endHow),
+      ['aborted'],
+      shown,
+    );
+    assert.deepEqual(
+      requests('GET /drip').map((r) => r.endHow),
+      ['aborted', 'finished'],
+      shown,
+    );
+    if (hasWebsockets) {
+      const [session] = requests('GET /rooms/{room} (websocket)');
+      assert.ok(session !== undefined && session.endHow === 'finished', shown);
+      assert.equal(session.location?.line, line('async def echo'), shown);
+      assert.ok(session.stints.length >= 4, `its sends and receives are its stints: ${shown}`);
+    }
   });
 });
