@@ -770,7 +770,9 @@ class Tracer:
         try:
             if owner is not None:
                 if owner.done():
-                    self.task_ids.pop(_ref(owner), None)  # its last step
+                    # Its last step. A request that began in this very step (an app that answers a
+                    # WebSocket with a refusal, without a pause) is the task's id since.
+                    task = self.task_ids.pop(_ref(owner), None) or task
                     self.live_requests.pop(task, None)
                     pending = self.unanswered.pop(task, None)
                     if pending is not None:

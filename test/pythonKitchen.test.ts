@@ -462,6 +462,10 @@ describe('a Starlette app under uvicorn, traced (no FastAPI)', function () {
     '        for m in ("a", "b"):',
     '            await w.send(m)',
     '            print(await w.recv())',
+    '    try:',
+    '        await websockets.connect("ws://127.0.0.1:%s/closed" % sys.argv[1])',
+    '    except websockets.InvalidStatusCode as refused:',
+    '        print(refused.status_code)',
     'asyncio.run(main())',
   ].join('\n');
 
@@ -489,7 +493,7 @@ describe('a Starlette app under uvicorn, traced (no FastAPI)', function () {
           assert.equal((await get(port, '/drip')).status, 200);
           if (hasWebsockets) {
             const talk = spawnSync(PYTHON!, ['-c', WS_CLIENT, String(port)], { encoding: 'utf8' });
-            assert.equal(talk.stdout, 'blue: a\nblue: b\n', talk.stderr);
+            assert.equal(talk.stdout, 'blue: a\nblue: b\n403\n', talk.stderr);
           }
           await sleep(400); // the slow route answers nobody
         },
@@ -533,6 +537,9 @@ describe('a Starlette app under uvicorn, traced (no FastAPI)', function () {
       assert.ok(session !== undefined && session.endHow === 'finished', shown);
       assert.equal(session.location?.line, line('async def echo'), shown);
       assert.ok(session.stints.length >= 4, `its sends and receives are its stints: ${shown}`);
+      // Refused in the step it began in: it ends all the same.
+      const [refused] = requests('GET /closed (websocket)');
+      assert.ok(refused !== undefined && refused.endHow === 'finished', shown);
     }
   });
 });
