@@ -11,7 +11,8 @@ A watchdog thread wakes a few times per block threshold; when a stint has run pa
 threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
 the time the thread was on the CPU: the block's line, and whether it computed or waited (time.sleep
 in a coroutine waits). Under uvicorn (any ASGI app) each HTTP request is a task of kind request,
-named by its route, ended when its response is sent (later work is its background).
+named by its route, ended when its response is sent (later work is its background), or aborted when
+its client left first; a WebSocket session is one too, until it closes.
 
 uvloop runs its callbacks in C, past Handle._run: when the program (or uvicorn) imports uvloop, its
 Loop class gets the same create_task patch, and call_soon / call_later / call_at hand the loop a
@@ -538,7 +539,8 @@ class Tracer:
     # ---------------------------------------------------------------- requests (ASGI)
 
     def request_started(self, scope, send=None):
-        """An HTTP request reached the app, in the server's task for it: that task is the request."""
+        """An HTTP request (or a WebSocket session) reached the app, in the server's task for it: that
+        task is the request. `send` is the server's, for what it says of the client (_client_gone)."""
         task = self.running
         if task is None:
             task = asyncio.current_task()
@@ -923,7 +925,8 @@ class Watchdog:
 
 
 def _wrap_asgi(app):
-    """The ASGI app, wrapped: each HTTP request a task of kind request, ended when its response is sent."""
+    """The ASGI app, wrapped: each HTTP request (and WebSocket session) a task of kind request, ended
+    when its response is sent (or its session is over)."""
     if getattr(app, "_looplens_wrapped", False):
         return app
 
