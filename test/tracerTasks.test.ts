@@ -225,6 +225,36 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each message a task of its connection when the read hands it on in a tick (socket.io's way) or to an anonymous listener, in both modes", async () => {
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'tickDispatch.js'))) {
+      assert.match(result.stdout, /talked/);
+      const names = summary.tasks
+        .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''}, parent ${t.parent})`)
+        .join(', ');
+      const connections = summary.tasks.filter((t) => /^connection :\d+$/.test(t.name));
+      assert.equal(connections.length, 2, `${mode}: a task per connection (${names})`);
+      // The first connection is the one whose messages a tick emits (talked to first).
+      const [events, anonymous] = connections.sort((a, b) => a.startMs - b.startMs);
+      for (const [connection, handler] of [
+        [events, 'onJob'],
+        [anonymous, 'async call'],
+      ] as const) {
+        const messages = summary.tasks.filter((t) => t.parent === connection.id);
+        assert.deepEqual(
+          messages.map((m) => m.name),
+          [handler, handler],
+          `${mode}: one ${handler} task per message, of its connection (${names})`,
+        );
+        for (const m of messages) {
+          assert.ok(m.runMs >= 110, `${mode}: its 120 ms after its await are its own (${m.runMs})`);
+          // Folded with the library's tasks, the first message's lane was out of sight.
+          assert.equal(m.internal, false, `${mode}: the program's own handler (${names})`);
+        }
+        assert.ok(connection.runMs < 60, `${mode}: the connection keeps none of it (${connection.runMs})`);
+      }
+    }
+  });
+
   it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'esm', 'main.mjs'))) {
       assert.match(result.stdout, /done/);

@@ -229,8 +229,11 @@ function apply(task: Task, naming: Naming, verdict: Verdict, frame: CodeLocation
     }
     return;
   }
-  if (verdict !== '' || (frame !== null && !task.located))
-    renameTask(task, verdict, task.located ? null : frame);
+  // The program's anonymous function (verdict ''): the dish keeps its name, stated again all the
+  // same, for a dish made before its place was known is provisional and the reader takes a dish
+  // named for the program's (a message handler `async (data) => …`: the first messages' dishes
+  // stayed folded with the library's tasks).
+  renameTask(task, verdict !== '' ? verdict : task.name, task.located ? null : frame);
 }
 
 function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {

@@ -515,7 +515,12 @@ export function regSlot(): Slot | null {
 export function queueSlot(): Slot | null {
   const task = current;
   if (task === null) return null;
-  if (n !== segStart) return regSlot();
+  const dispatch = how === StintEntry.Dispatched;
+  if (n !== segStart) {
+    const slot = regSlot();
+    if (slot !== null) slot.dispatch = dispatch;
+    return slot;
+  }
   if (!hashed) startHash();
   if (!lead) {
     // Once per segment: what the stint did first is part of its shape (the parse reads it).
@@ -523,15 +528,31 @@ export function queueSlot(): Slot | null {
     advance(LogKind.Reg);
   }
   const place = stamp(n);
-  if (sharedSlot !== null && sharedPlace === place && sharedSlot.r === task.base) return sharedSlot;
+  if (
+    sharedSlot !== null &&
+    sharedPlace === place &&
+    sharedSlot.r === task.base &&
+    sharedSlot.dispatch === dispatch
+  )
+    return sharedSlot;
   sharedSlot = new Slot(task.base);
   sharedSlot[kIdx] = place;
+  sharedSlot.dispatch = dispatch;
   sharedPlace = place;
   return sharedSlot;
 }
+
 /** The last slot `queueSlot` made, never logged (so never re-pointed), and its place. */
 let sharedSlot: Slot | null = null;
 let sharedPlace = -1;
+
+/**
+ * Whether the running stint is a connection's read handing its data on to listeners
+ * (StintEntry.Dispatched): a tick or microtask it queues carries the hand-over on (see Slot.dispatch).
+ */
+export function dispatching(): boolean {
+  return depth > 0 && how === StintEntry.Dispatched;
+}
 
 /** An object whose callbacks run as the task running now (full mode's resources): logged like a slot. */
 export function logResource(resource: object): void {

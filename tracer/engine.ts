@@ -311,7 +311,14 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
  * was running before. `continuation`: it resumes work that awaited (a promise continuation) rather
  * than calling a function (an event listener, a timer's callback).
  */
-export function enter(task: Task, reason: number, continuation = false, time = -1, sync = false): void {
+export function enter(
+  task: Task,
+  reason: number,
+  continuation = false,
+  time = -1,
+  sync = false,
+  dispatch = false,
+): void {
   savedTask.push(current);
   if (task === current) return;
   const t = time >= 0 ? time : now();
@@ -322,7 +329,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
         pendingIdle = NONE;
         current = task;
         resume(t);
-        segments.begin(entryOf(task, reason, continuation, sync));
+        segments.begin(entryOf(task, reason, continuation, sync, dispatch));
         return;
       }
       pendingIdle = t;
@@ -336,7 +343,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
       pendingIdle = NONE;
       current = task;
       resume(t);
-      segments.begin(entryOf(task, reason, continuation, sync));
+      segments.begin(entryOf(task, reason, continuation, sync, dispatch));
       return;
     }
     writePendingIdle();
@@ -348,7 +355,7 @@ export function enter(task: Task, reason: number, continuation = false, time = -
       outerReason = reason;
       outerContinuation = continuation;
       current = task;
-      segments.begin(entryOf(task, reason, continuation, sync));
+      segments.begin(entryOf(task, reason, continuation, sync, dispatch));
       return;
     }
     beat(t, task.id, true);
@@ -358,12 +365,22 @@ export function enter(task: Task, reason: number, continuation = false, time = -
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
   current = task;
-  segments.begin(entryOf(task, reason, continuation, sync));
+  segments.begin(entryOf(task, reason, continuation, sync, dispatch));
 }
 
-function entryOf(task: Task, reason: number, continuation: boolean, sync: boolean): StintEntry {
+/**
+ * `dispatch`: the stint runs a tick or microtask a connection's read queued (Slot.dispatch) — the
+ * read's hand-over to its listeners, deferred — so it dispatches as the read does.
+ */
+function entryOf(
+  task: Task,
+  reason: number,
+  continuation: boolean,
+  sync: boolean,
+  dispatch: boolean,
+): StintEntry {
   if (continuation) return StintEntry.Resumed;
-  if (task.dispatches && reason === Reason.Io) return StintEntry.Dispatched;
+  if (task.dispatches && (reason === Reason.Io || dispatch)) return StintEntry.Dispatched;
   if (task.kind === TaskKind.Main && reason === Reason.Start) return StintEntry.Script;
   return sync ? StintEntry.CalledSync : StintEntry.Called;
 }
@@ -379,7 +396,7 @@ export function isSyncFunction(fn: unknown): boolean {
  * follows a stint of the same task with nothing in between, it continues that stint — no clock
  * read, no record.
  */
-export function enterAgain(task: Task, reason: number): void {
+export function enterAgain(task: Task, reason: number, dispatch = false): void {
   if (current === null && pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
@@ -389,10 +406,10 @@ export function enterAgain(task: Task, reason: number): void {
     if (pendingIdle !== SOON) resume(stintTime);
     pendingIdle = NONE;
     current = task;
-    segments.begin(StintEntry.Called);
+    segments.begin(task.dispatches && dispatch ? StintEntry.Dispatched : StintEntry.Called);
     return;
   }
-  enter(task, reason);
+  enter(task, reason, false, -1, false, dispatch);
 }
 
 export function leave(): void {

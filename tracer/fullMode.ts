@@ -12,7 +12,7 @@
  */
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
-import { kTag, kTask, logResource, willRun } from './dishes';
+import { dispatching, kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
 import { Piped, kConn } from './sources/streams';
@@ -66,6 +66,8 @@ const CONNECTIONS: ReadonlySet<string> = new Set([
   'HTTP2SESSION',
 ]);
 const CONNECTION = 0x100;
+/** A tick a connection's read queued: the read's hand-over, deferred (Slot.dispatch). */
+const DISPATCH = 0x200;
 const AsyncResourceClass = asyncHooks.AsyncResource;
 
 function init(_id: number, type: string, _trigger: number, resource: object): void {
@@ -81,9 +83,11 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   if (current === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
   r[kTag] = current.base;
-  r[kReason] = CONNECTIONS.has(type)
-    ? Reason.Io | CONNECTION
-    : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io));
+  r[kReason] =
+    (CONNECTIONS.has(type)
+      ? Reason.Io | CONNECTION
+      : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io))) |
+    (type === 'TickObject' && dispatching() ? DISPATCH : 0);
   logResource(r);
 }
 
@@ -120,7 +124,14 @@ function before(): void {
   // A timer's or an immediate's callback that is no async function (see StintEntry.CalledSync).
   const callback =
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
-  enter(task, reason & 0xff, false, -1, callback !== undefined && isSyncFunction(callback));
+  enter(
+    task,
+    reason & 0xff,
+    false,
+    -1,
+    callback !== undefined && isSyncFunction(callback),
+    (reason & DISPATCH) !== 0,
+  );
   entered.push(true);
 }
 

@@ -35,7 +35,7 @@ function enterQueued(slot: Slot, tick: boolean): boolean {
   }
   if (task === null) return false;
   willRun(slot);
-  enterAgain(task, Reason.Resume);
+  enterAgain(task, Reason.Resume, slot.dispatch);
   return true;
 }
 
