@@ -520,7 +520,10 @@ export class Timeline implements EventVisitor {
    * life (a request's response, else its last stint).
    */
   waitMs(task: TimelineTask): number {
-    if (task.stints.length === 0) return 0;
+    // A dish that never ran but ended (its promise settled by others' code: a DataLoader load)
+    // waited all its life.
+    if (task.stints.length === 0)
+      return task.endedAt !== null ? Math.max(0, task.endedAt - task.createdAt) : 0;
     const first = Math.min(task.createdAt, this.stints.start[task.stints[0]]);
     if (task.kind === 'request' && task.endedAt !== null) {
       // A request's life ends with its response: its wrap-up after it (short stints, however late
@@ -538,10 +541,12 @@ export class Timeline implements EventVisitor {
     return Math.max(0, lifeEnd - first - task.runMs);
   }
 
-  /** When a task's life ends: a request's response, else its last stint; null if not known yet. */
+  /**
+   * When a task's life ends: a request's response, else its last stint (or, for one that never
+   * ran, its recorded end: a dish settled by others' code); null if not known yet.
+   */
   taskEndTime(task: TimelineTask): number | null {
-    if (task.kind === 'request') return task.endedAt;
-    if (task.stints.length === 0) return null;
+    if (task.kind === 'request' || task.stints.length === 0) return task.endedAt;
     return this.stintEnd(task.stints[task.stints.length - 1]);
   }
 

@@ -255,6 +255,27 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("ends the members of Promise.all that a batch settles (DataLoader's loads) when it settles them, in both modes", async () => {
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'batchLoads.js'))) {
+      assert.match(result.stdout, /loaded 2/);
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind}, end ${t.endMs})`).join(', ');
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const loads = summary.tasks.filter((t) => /^all\[\d\]$/.test(t.name));
+      assert.equal(loads.length, 2, `${mode}: a member per load (${names})`);
+      for (const load of loads) {
+        assert.equal(load.parent, main.id);
+        // It waited for the batch (60 ms asleep, 40 ms computing) and ended when it was settled,
+        // not with the trace (a lane that never ends).
+        assert.ok(load.endMs !== null, `${mode}: the load ends (${names})`);
+        assert.ok(load.endMs - load.startMs >= 90, `${mode}: after the batch (${names})`);
+        assert.ok(load.waitMs >= 90, `${mode}: waiting all along (${load.waitMs})`);
+        assert.ok(load.endMs <= main.endMs!, `${mode}: before the code that awaited them went on (${names})`);
+      }
+      // The batch is the loader's business, run by the code that called it.
+      assert.ok(main.runMs >= 45, `${mode}: the batch's 40 ms are the caller's (${main.runMs})`);
+    }
+  });
+
   it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'esm', 'main.mjs'))) {
       assert.match(result.stdout, /done/);

@@ -149,6 +149,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     made.push(dish);
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
+    // The member the combinator was given is the call's own promise, not a chain on it that runs
+    // on once that settles: settled by others (a batch), it is over.
+    if (call !== null && (logObj[at + d.comb] as unknown[]).includes(origin)) dish.endsWhenSettled = true;
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);

@@ -7,7 +7,8 @@
  * stores each.
  */
 import { Task, current, setSegmentHandlers, taskOf } from './engine';
-import { foldTask } from './tasks';
+import { TaskEnd } from '../protocol/format';
+import { endTask, foldTask } from './tasks';
 import { CodeLocation, entered, madeByPromiseMethod, rootMaker } from './locations';
 import {
   ARM_MASK,
@@ -466,10 +467,12 @@ function rootedHow(): Rooted {
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */
 export function logSettled(p: object): void {
-  if (n >= MAX_LOG) return;
   const stamped = (p as Logged)[kIdx];
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;
-  if (j < segStart || j >= n || logObj[j] !== p) {
+  const ours = j >= segStart && j < n && logObj[j] === p;
+  if (!ours && stamped !== undefined && (stamped & ROOT_BIT) !== 0) endIfSettledByOthers(p as Logged);
+  if (n >= MAX_LOG) return;
+  if (!ours) {
     foreignSettle = n;
     return;
   }
@@ -488,6 +491,20 @@ export function logSettled(p: object): void {
   advance(LogKind.Settle);
   advance(n - j);
   n++;
+}
+
+/**
+ * A member's promise settled by code that is not the member's: the call is over though it may
+ * never have run — a member of `Promise.all` that is `loader.load(id)` (DataLoader's `new Promise`,
+ * resolved by the batch another call's code runs), or a promise resolved by an event. Its end is
+ * recorded then (a dish that runs ends with its last stint; this one had none, and its lane waited
+ * with no end); what the settling code does is still that code's own work.
+ */
+function endIfSettledByOthers(p: Logged): void {
+  const dish = p[kDish];
+  if (dish === undefined || !dish.endsWhenSettled || dish === current || dish.ended || dish.folded) return;
+  dish.ended = true;
+  endTask(dish, TaskEnd.Finished);
 }
 
 /** A callback handed to the runtime now: the slot it runs through. Null when no task runs. */

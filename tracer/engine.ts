@@ -37,6 +37,11 @@ export interface Task {
    * functions nobody awaits, are dishes of it — each message its own — not its own work.
    */
   dispatches: boolean;
+  /**
+   * A combinator's member that is the promise its call returned (`loader.load(id)`, not
+   * `load(id).then(f)`): once another task's code settles it, the member is over (dishes.ts).
+   */
+  endsWhenSettled: boolean;
 }
 
 /**

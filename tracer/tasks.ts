@@ -36,6 +36,7 @@ export function newTask(
     folded: false,
     seed: 0,
     dispatches: false,
+    endsWhenSettled: false,
   };
   base.task = task;
   writeTask(
