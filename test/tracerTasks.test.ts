@@ -570,6 +570,61 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a library combinator's member that runs the program's function the program's in full mode as in fast (a resolver that returns a chain)", async () => {
+    const app = path.join(dir, 'chainedResolvers');
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniexec'), { recursive: true });
+    // An executor as GraphQL's is: a field's value that is a promise is completed in a `.then` of
+    // the executor's own (an object's fields resolved in turn), the fields gathered by Promise.all.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniexec', 'index.js'),
+      [
+        'exports.execute = function execute(root) {',
+        '  return Promise.all(Object.values(root).map((resolve) => {',
+        '    const value = resolve();',
+        "    return value && typeof value.then === 'function' ? value.then(complete) : value;",
+        '  }));',
+        '};',
+        "const complete = (value) => (value && typeof value.fields === 'object' ? exports.execute(value.fields) : value);",
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { execute } = require('miniexec');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'function busy(ms) {',
+        '  const end = performance.now() + ms;',
+        '  while (performance.now() < end);',
+        '}',
+        'async function name() { busy(4); await sleep(2); return "n"; }',
+        // No async function: its field is a chain on a promise (a loader's), completed by the executor.
+        'const user = () => sleep(2).then(() => ({ fields: { name } }));',
+        'async function main() {',
+        '  for (let i = 0; i < 12; i++) await execute({ user });',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    const seen: Record<string, string[]> = {};
+    for (const { mode, summary } of await inBothModes(program)) {
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      // Each round's member for `user` runs name()'s first 4 ms (before its first await): the
+      // program's code, whose lane is not folded with the library's.
+      const members = summary.tasks.filter((t) => t.parent === main.id && t.kind === 'other');
+      const shown = `${mode}: ${JSON.stringify(members.map((m) => [m.name, m.internal, m.runMs]))}`;
+      assert.equal(members.length, 12, shown);
+      for (const m of members.slice(2)) {
+        assert.ok(m.runMs >= 3.5, shown);
+        assert.equal(m.internal, false, shown);
+      }
+      seen[mode] = members.slice(2).map((m) => m.name);
+    }
+    assert.deepEqual(seen.full, seen.fast, 'named alike in both modes');
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

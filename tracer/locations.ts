@@ -272,7 +272,14 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
   const frames = captureFrames(skip, CHAIN_DEPTH);
   if (frames === null) return null;
   const out: ChainFrame[] = [];
-  for (const frame of frames) {
+  // Node's dispatch of the promise hooks when async_hooks are on too (full mode) calls the hook:
+  // no frame of the chain. Left in, it was the chain's innermost frame, and a combinator's member
+  // named after the program's function its chain runs (dishNames.ts dishFrame) was named in fast
+  // mode and taken for the library's in full mode (a graphql resolver's field).
+  let start = 0;
+  while (start < frames.length && isHookFrame(frameFile(frames[start]) ?? '')) start++;
+  for (let i = start; i < frames.length; i++) {
+    const frame = frames[i];
     const file = frameFile(frame) ?? '';
     let isAsync = false;
     try {
