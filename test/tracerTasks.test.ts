@@ -225,18 +225,19 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("makes each message a task of its connection when the read hands it on in a tick (socket.io's way) or to an anonymous listener, in both modes", async () => {
+  it("makes each message a task of its connection when the read hands it on in a tick (socket.io's way), in an immediate (ws's) or to an anonymous listener, in both modes", async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'tickDispatch.js'))) {
       assert.match(result.stdout, /talked/);
       const names = summary.tasks
         .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''}, parent ${t.parent})`)
         .join(', ');
       const connections = summary.tasks.filter((t) => /^connection :\d+$/.test(t.name));
-      assert.equal(connections.length, 2, `${mode}: a task per connection (${names})`);
-      // The first connection is the one whose messages a tick emits (talked to first).
-      const [events, anonymous] = connections.sort((a, b) => a.startMs - b.startMs);
+      assert.equal(connections.length, 3, `${mode}: a task per connection (${names})`);
+      // In the order they were talked to.
+      const [events, deferred, anonymous] = connections.sort((a, b) => a.startMs - b.startMs);
       for (const [connection, handler] of [
         [events, 'onJob'],
+        [deferred, 'onMessage'],
         [anonymous, 'async call'],
       ] as const) {
         const messages = summary.tasks.filter((t) => t.parent === connection.id);

@@ -559,7 +559,7 @@ export function depth(): number {
  * Makes `task` the running task without opening a nested stint: the code that runs now belongs to
  * it until the enclosing stint ends (used when an incoming request is dispatched inside a callback).
  */
-export function switchTo(task: Task, reason: number, sync = false): void {
+export function switchTo(task: Task, reason: number, sync = false, dispatch = false): void {
   if (task === current) return;
   endSoon();
   if (pendingIdle >= 0 && current === null) writePendingIdle();
@@ -568,7 +568,9 @@ export function switchTo(task: Task, reason: number, sync = false): void {
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
   current = task;
-  segments.begin(sync ? StintEntry.CalledSync : StintEntry.Called);
+  segments.begin(
+    dispatch && task.dispatches ? StintEntry.Dispatched : sync ? StintEntry.CalledSync : StintEntry.Called,
+  );
 }
 
 /**

@@ -66,7 +66,7 @@ const CONNECTIONS: ReadonlySet<string> = new Set([
   'HTTP2SESSION',
 ]);
 const CONNECTION = 0x100;
-/** A tick a connection's read queued: the read's hand-over, deferred (Slot.dispatch). */
+/** A tick or immediate a connection's read queued: the read's hand-over, deferred (Slot.dispatch). */
 const DISPATCH = 0x200;
 const AsyncResourceClass = asyncHooks.AsyncResource;
 
@@ -87,7 +87,7 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     (CONNECTIONS.has(type)
       ? Reason.Io | CONNECTION
       : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io))) |
-    (type === 'TickObject' && dispatching() ? DISPATCH : 0);
+    ((type === 'TickObject' || type === 'Immediate') && dispatching() ? DISPATCH : 0);
   logResource(r);
 }
 

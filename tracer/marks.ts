@@ -45,8 +45,9 @@ export class Slot {
   /** A task made in the stint (a named scope, a worker) whose parent is whoever owns this slot. */
   child: Task | null = null;
   /**
-   * A tick or microtask queued while a connection's read handed its data on (StintEntry.Dispatched):
-   * the hand-over, deferred (socket.io emits each event from a tick), so it dispatches too.
+   * A tick, microtask or immediate queued while a connection's read handed its data on
+   * (StintEntry.Dispatched): the hand-over, deferred (socket.io emits each event from a tick, ws
+   * without synchronous events each message from an immediate), so it dispatches too.
    */
   dispatch = false;
   constructor(public r: Strand) {}

@@ -42,12 +42,12 @@ export let macroOpen = false;
 /** The main script's first stint (its top level) is still running. */
 export let topLevel = false;
 
-export function openMacro(task: Task, reason: number, time = -1, sync = false): void {
+export function openMacro(task: Task, reason: number, time = -1, sync = false, dispatch = false): void {
   if (depth() > 0) {
-    switchTo(task, reason, sync);
+    switchTo(task, reason, sync, dispatch);
     return;
   }
-  enter(task, reason, false, time, sync);
+  enter(task, reason, false, time, sync, dispatch);
   macroOpen = true;
   original.queueMicrotask(closeMacro);
 }

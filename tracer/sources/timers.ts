@@ -7,7 +7,7 @@ import timers = require('node:timers');
 import { TaskKind } from '../../protocol/format';
 import { Strand, Task, current, enabled, isSyncFunction, lateMs, now, taskOf } from '../engine';
 import { markReady, newTask } from '../tasks';
-import { Slot, regSlot, willRun } from '../dishes';
+import { Slot, dispatching, regSlot, willRun } from '../dishes';
 import { captureCall, captureLocation, inModuleBody } from '../locations';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
@@ -27,6 +27,9 @@ import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } f
 export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot | null {
   const slot = regSlot();
   if (slot === null) return slot;
+  // An immediate a connection's read sets hands its data on later (ws, unless it may emit messages
+  // synchronously, emits each one from an immediate): it dispatches as the read does.
+  if (kind === TaskKind.Immediate) slot.dispatch = dispatching();
   const task = current!;
   if ((task.responded || task.ended) && task.kind === TaskKind.Request)
     return afterResponse(slot, kind, callback, skip);
@@ -139,7 +142,7 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean): v
   const t = now();
   if (due >= 0 && t - due > lateMs) markReady(task, due);
   willRun(slot);
-  openMacro(task, reason, t, sync);
+  openMacro(task, reason, t, sync, slot.dispatch);
 }
 
 export function patchTimer(
