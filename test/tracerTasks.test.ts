@@ -626,6 +626,86 @@ describe('tasks the tracer finds in real programs', function () {
     assert.deepEqual(seen.full, seen.fast, 'named alike in both modes');
   });
 
+  it("makes each job a queue library runs for the program a task of the code that added it, the next job's work not the one's before it, in both modes", async () => {
+    const app = path.join(dir, 'queue');
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniqueue'), { recursive: true });
+    // A queue as p-queue is: `add` an async function nobody awaits, whose `run` (a call nobody
+    // awaits either) awaits the job; the next job starts from the finished one's continuation.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniqueue', 'index.js'),
+      [
+        'class Queue {',
+        '  constructor(concurrency) { this.concurrency = concurrency; this.pending = 0; this.waiting = []; this.idle = []; }',
+        '  async add(job) {',
+        '    return new Promise((resolve, reject) => {',
+        '      const run = async () => {',
+        '        this.pending++;',
+        '        try { resolve(await job()); } catch (error) { reject(error); } finally { this.pending--; this.next(); }',
+        '      };',
+        '      this.waiting.push(run);',
+        '      this.next();',
+        '    });',
+        '  }',
+        '  next() {',
+        '    while (this.pending < this.concurrency && this.waiting.length > 0) this.waiting.shift()();',
+        '    if (this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();',
+        '  }',
+        '  onIdle() { return new Promise((resolve) => this.idle.push(resolve)); }',
+        '}',
+        'exports.Queue = Queue;',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'jobs.js');
+    const job = (name: string, ms: number) =>
+      `async function ${name}() { busy(${ms}); await sleep(10); busy(${ms}); await sleep(10); busy(${ms}); }`;
+    fs.writeFileSync(
+      program,
+      [
+        "const { Queue } = require('miniqueue');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'function busy(ms) { const end = performance.now() + ms; while (performance.now() < end); }',
+        job('resize', 5),
+        job('encode', 10),
+        job('upload', 15),
+        job('notify', 20),
+        'async function enqueueAll() {',
+        '  await sleep(5);',
+        '  const queue = new Queue(2);',
+        '  for (const job of [resize, encode, upload, notify]) queue.add(job);',
+        '  await queue.onIdle();',
+        '}',
+        'enqueueAll();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent, t.runMs]));
+      for (const [name, ms, line] of [
+        ['resize', 5, 4],
+        ['encode', 10, 5],
+        ['upload', 15, 6],
+        ['notify', 20, 7],
+      ] as const) {
+        const task = summary.tasks.find((t) => t.name === name);
+        assert.ok(task, `${mode}: a task ${name} (${all})`);
+        assert.deepEqual(
+          [task.kind, task.parent, task.internal, task.location?.file, task.location?.line],
+          ['other', main.id, false, program, line],
+          `${mode}: ${name} is the program's, added by the script (${all})`,
+        );
+        // Its work after its first await is its own (before it, it runs in its starter's stint),
+        // and holds no other job's: the smallest is 5 ms a stretch.
+        assert.ok(task.stints >= 2, `${mode}: ${name} runs its continuations (${all})`);
+        assert.ok(
+          task.runMs >= 2 * ms - 0.5 && task.runMs < 2 * ms + 4,
+          `${mode}: ${name} ran ${task.runMs} ms, ${2 * ms} of them its own (${all})`,
+        );
+      }
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

@@ -475,6 +475,39 @@ export function findDishes(
       inAwaited,
     });
   }
+
+  // A function of the program's that a library's call nobody awaited runs and waits for (a job
+  // queue's `add(job)` calling `run`, which awaits `job()`; the next job started from the finished
+  // one's continuation): the library's call is no dish, its business is the library's, but the
+  // program's function it runs is work the program handed off and did not wait for — a dish, as
+  // the program's own call nobody awaited is. Only a call the library made itself: one made by a
+  // function of the program's inside it is that function's business.
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    if (logUsed[r] === 0 || unawaited[r] === 1) continue; // a call nobody awaited: found above
+    let runner = false;
+    let p = level[r];
+    for (; p !== -1 && logRooted[p] === Rooted.ByRuntime; p = level[p]);
+    if (p === -1 || logRooted[p] !== Rooted.ByLibrary) continue;
+    for (; p !== -1 && !runner; p = level[p]) {
+      const rooted = logRooted[p];
+      if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
+      runner = rooted === Rooted.ByLibrary && (logUsed[p] === 0 || unawaited[p] === 1);
+    }
+    if (!runner) continue;
+    const stop = closedAt[r];
+    if (!leftWork(r, stop)) continue;
+    dishes.push({
+      origin: r,
+      start: r,
+      end: stop,
+      combinator: null,
+      index: 0,
+      comb: -1,
+      parent: -1,
+      inAwaited: false,
+    });
+  }
   for (let i = start; i < end; i++) own[i] = 0;
 
   // Each record belongs to the innermost dish whose extent holds it; a dish's parent is the
