@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { CLI, FIXTURES, ROOT, plainEnv, readTrace, run, tempDir, tracedEnv } from './helpers';
+import { Summary } from '../model/summary';
+import { Timeline } from '../model/timeline';
+import { TimelineTask } from '../model/timelineTypes';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
 const TS_APP = path.join(FIXTURES, 'ts', 'app.ts');
@@ -35,7 +38,8 @@ describe('tasks the tracer finds in real programs', function () {
       const out = path.join(dir, `${path.basename(program)}-${mode}.looplens`);
       const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
       assert.equal(result.code, 0, result.stderr);
-      runs.push({ mode, result, summary: readTrace(out).summary });
+      const { summary, timeline } = readTrace(out);
+      runs.push({ mode, result, summary, timeline });
     }
     return runs;
   }
@@ -626,6 +630,58 @@ describe('tasks the tracer finds in real programs', function () {
     assert.deepEqual(seen.full, seen.fast, 'named alike in both modes');
   });
 
+  /**
+   * The lines of a program whose jobs (`job(name, ms)` makes one) each run three stretches of `ms`
+   * with awaits between, and print at exit when the two after the first await ran (what the job's
+   * task must hold: before it, a job runs in its starter's stint).
+   */
+  const JOB_LINES = [
+    "const { setTimeout: sleep } = require('node:timers/promises');",
+    'const stretches = [];',
+    'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+    'function job(name, ms) {',
+    '  return { async [name]() { busy(ms); await sleep(10); stretches.push([name, ...busy(ms)]); await sleep(10); stretches.push([name, ...busy(ms)]); } }[name];',
+    '}',
+    "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+  ];
+
+  /**
+   * The jobs `names` ran as tasks of the program's named `task` (by default, each its own name),
+   * children of `parent`, placed at `line`: each stretch a job ran after its first await is in a
+   * stint of its own task — none in the job's before it, nor in the library's or the starter's lane.
+   */
+  function assertJobs(
+    mode: string,
+    stdout: string,
+    { summary, timeline }: { summary: Summary; timeline: Timeline },
+    names: string[],
+    parent: string,
+    line: number,
+    task?: string,
+  ) {
+    const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent, t.runMs]));
+    const expected = names.map((n) => task ?? n);
+    const jobs = summary.tasks.filter((t) => expected.includes(t.name));
+    assert.deepEqual(
+      jobs.map((t) => [t.name, t.kind, t.parent, t.internal, t.location?.line]).sort(),
+      expected.map((n) => [n, 'other', parent, false, line]).sort(),
+      `${mode}: a task of the program's for each job (${all})`,
+    );
+    const s = timeline.stints;
+    const ranAs = new Map<string, TimelineTask>();
+    for (const [name, start, end] of JSON.parse(stdout) as Array<[string, number, number]>) {
+      const at = (start + end) / 2;
+      let ran: TimelineTask | null = null;
+      for (let i = 0; i < s.length; i++)
+        if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+      const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
+      assert.equal(ran?.name, task ?? name, where);
+      assert.equal(ranAs.get(name) ?? ran, ran, `${where}: all its stretches in one task`);
+      ranAs.set(name, ran!);
+    }
+    assert.equal(new Set(ranAs.values()).size, names.length, `${mode}: each job a task of its own (${all})`);
+  }
+
   it("makes each job a queue library runs for the program a task of the code that added it, the next job's work not the one's before it, in both modes", async () => {
     const app = path.join(dir, 'queue');
     fs.mkdirSync(path.join(app, 'node_modules', 'miniqueue'), { recursive: true });
@@ -657,52 +713,77 @@ describe('tasks the tracer finds in real programs', function () {
       ].join('\n'),
     );
     const program = path.join(app, 'jobs.js');
-    const job = (name: string, ms: number) =>
-      `async function ${name}() { busy(${ms}); await sleep(10); busy(${ms}); await sleep(10); busy(${ms}); }`;
     fs.writeFileSync(
       program,
       [
         "const { Queue } = require('miniqueue');",
-        "const { setTimeout: sleep } = require('node:timers/promises');",
-        'function busy(ms) { const end = performance.now() + ms; while (performance.now() < end); }',
-        job('resize', 5),
-        job('encode', 10),
-        job('upload', 15),
-        job('notify', 20),
+        ...JOB_LINES,
         'async function enqueueAll() {',
         '  await sleep(5);',
         '  const queue = new Queue(2);',
-        '  for (const job of [resize, encode, upload, notify]) queue.add(job);',
+        "  for (const [name, ms] of [['resize', 5], ['encode', 10], ['upload', 15], ['notify', 20]]) queue.add(job(name, ms));",
         '  await queue.onIdle();',
         '}',
         'enqueueAll();',
         '',
       ].join('\n'),
     );
-    for (const { mode, summary } of await inBothModes(program)) {
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
       const main = summary.tasks.find((t) => t.kind === 'main')!;
-      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent, t.runMs]));
-      for (const [name, ms, line] of [
-        ['resize', 5, 4],
-        ['encode', 10, 5],
-        ['upload', 15, 6],
-        ['notify', 20, 7],
-      ] as const) {
-        const task = summary.tasks.find((t) => t.name === name);
-        assert.ok(task, `${mode}: a task ${name} (${all})`);
-        assert.deepEqual(
-          [task.kind, task.parent, task.internal, task.location?.file, task.location?.line],
-          ['other', main.id, false, program, line],
-          `${mode}: ${name} is the program's, added by the script (${all})`,
-        );
-        // Its work after its first await is its own (before it, it runs in its starter's stint),
-        // and holds no other job's: the smallest is 5 ms a stretch.
-        assert.ok(task.stints >= 2, `${mode}: ${name} runs its continuations (${all})`);
-        assert.ok(
-          task.runMs >= 2 * ms - 0.5 && task.runMs < 2 * ms + 4,
-          `${mode}: ${name} ran ${task.runMs} ms, ${2 * ms} of them its own (${all})`,
-        );
-      }
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], main.id, 6);
+    }
+  });
+
+  it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
+    const app = path.join(dir, 'worker');
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniworker'), { recursive: true });
+    // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call
+    // that processes it to its set of jobs in progress, which chains it and leaves the chain.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniworker', 'index.js'),
+      [
+        'class Worker {',
+        '  constructor(jobs, processor, concurrency) {',
+        '    Object.assign(this, { jobs, processor, concurrency, active: new Set() });',
+        '    this.run();',
+        '  }',
+        '  async run() {',
+        '    while (this.jobs.length > 0) {',
+        '      const job = await new Promise((resolve) => setTimeout(() => resolve(this.jobs.shift()), 1));',
+        '      this.track(this.process(job));',
+        '      while (this.active.size >= this.concurrency) await Promise.race(this.active);',
+        '    }',
+        '  }',
+        '  async process(job) { return await this.processor(job); }',
+        '  track(running) {',
+        '    this.active.add(running);',
+        '    running.then(() => this.active.delete(running)).catch(() => {});',
+        '  }',
+        '}',
+        'exports.Worker = Worker;',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'worker.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Worker } = require('miniworker');",
+        ...JOB_LINES,
+        'async function transcode(run) { await run(); }',
+        'async function start() {',
+        '  await sleep(5);',
+        "  new Worker([job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)], transcode, 2);",
+        '}',
+        'start();',
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], main.id, 9, 'transcode');
     }
   });
 

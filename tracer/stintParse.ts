@@ -251,8 +251,14 @@ export function parse(
             k = p;
             awaited = member[k] === 1;
           }
-          // A library's code that chains the call's promise waits for it (see Made.ByLibraryMethod).
-          if (!awaited && logKind[k] === LogKind.Root && logMade[i] !== Made.ByLibraryMethod)
+          // A library's code that chains the call's promise waits for it (see Made.ByLibraryMethod)
+          // — for the program's call; its own call that it chains and leaves (a worker's
+          // `jobs.add(this.processJob(job))`, the chain a `.then` statement) nobody awaits.
+          if (
+            !awaited &&
+            logKind[k] === LogKind.Root &&
+            (logMade[i] !== Made.ByLibraryMethod || logRooted[k] === Rooted.ByLibrary)
+          )
             unawaited[k] = 1;
         }
         break;
