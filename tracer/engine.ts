@@ -225,6 +225,30 @@ function restartGap(t: number): void {
 let gapStart = 0;
 
 /**
+ * A callback the tracer knows to be nobody's work is about to run: a library's housekeeping timer
+ * (OpenTelemetry's BatchSpanProcessor exporting a batch, undici's clock), a timer a library sets
+ * after a request's response. It runs as no stint, so its time is a gap, and the gap's estimate
+ * put it before the next continuation as the I/O callback that led to it (accountGap): the batch
+ * exported from a timer was charged to whichever request's database reply was read next (8 ms of
+ * export each, in a request of 1 ms). A microtask of the tracer's own, queued now, runs right after
+ * the callback returns (Node drains the microtasks after each timer); it closes the gap there, as
+ * a flush tick does: the callback's time is untracked code, and the next gap starts after it.
+ */
+export function nobodysCallback(): void {
+  if (current !== null || !estimateGaps) return;
+  // Made while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
+  promiseThen.call(settledPromise, closeNobodysCallback);
+}
+
+function closeNobodysCallback(): void {
+  if (!enabled || current !== null) return;
+  // A stint that ended right before the callback is written first, with its own end.
+  endSoon();
+  if (pendingIdle >= 0) writePendingIdle();
+  restartGap(now());
+}
+
+/**
  * The flush timer runs straight from the event loop, where no stint can be open: every stint
  * closes in a `finally` or in the microtask checkpoint after its callback, and those run before the
  * next timer. A stint still open here was left open by something that should not happen (code run

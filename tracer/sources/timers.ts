@@ -5,7 +5,17 @@
 // Required, not imported as namespaces (see index.ts).
 import timers = require('node:timers');
 import { TaskKind } from '../../protocol/format';
-import { Strand, Task, current, enabled, isSyncFunction, lateMs, now, taskOf } from '../engine';
+import {
+  Strand,
+  Task,
+  current,
+  enabled,
+  isSyncFunction,
+  lateMs,
+  nobodysCallback,
+  now,
+  taskOf,
+} from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, dispatching, regSlot, willRun } from '../dishes';
 import { captureCall, captureLocation, inModuleBody } from '../locations';
@@ -126,7 +136,12 @@ export function watchFiring(
     configurable: true,
     enumerable: descriptor.enumerable,
     get() {
-      if (enabled && (handle as Housekeeping)[kHousekeeping] !== true) fired(slot, due, reason, sync);
+      if (enabled) {
+        // A library's housekeeping is nobody's work: no stint, and its time no one's (see
+        // nobodysCallback).
+        if ((handle as Housekeeping)[kHousekeeping] !== true) fired(slot, due, reason, sync);
+        else nobodysCallback();
+      }
       if (repeat && due >= 0) due = now() + delay;
       return args;
     },
@@ -138,7 +153,11 @@ export function watchFiring(
 
 export function fired(slot: Slot, due: number, reason: number, sync: boolean): void {
   const task = slotTask(slot);
-  if (task === null) return;
+  if (task === null) {
+    // A library's timer after a request's response (afterResponse): nobody's work.
+    if (slot.r === NOBODY) nobodysCallback();
+    return;
+  }
   const t = now();
   if (due >= 0 && t - due > lateMs) markReady(task, due);
   willRun(slot);
@@ -208,8 +227,10 @@ function patchUnref(handle: object): void {
   if (proto === null || typeof unref !== 'function') return;
   const patched = {
     unref(this: unknown) {
-      if (enabled && current !== null && typeof this === 'object' && this !== null)
-        markHousekeeping(this, patched);
+      if (enabled && typeof this === 'object' && this !== null) {
+        if (current !== null) markHousekeeping(this, patched);
+        else watchNobodys(this);
+      }
       return callWith(unref, this, 0);
     },
   }.unref;
@@ -227,5 +248,34 @@ function markHousekeeping(handle: object, skip: AnyFunction): void {
     byLibrary = call.byLibrary || call.where === null || call.where.library;
     unrefByLibrary.set(callback, byLibrary);
   }
-  if (byLibrary) (handle as Housekeeping)[kHousekeeping] = true;
+  if (!byLibrary) return;
+  (handle as Housekeeping)[kHousekeeping] = true;
+  // Set by code that ran as no task, it has no watch of its own yet.
+  watchNobodys(handle);
+}
+
+/**
+ * A timer unref'd by code that runs as no task: set there too (a library's callback that the
+ * tracer does not see — OpenTelemetry's BatchSpanProcessor starts its export timer when a span
+ * ends, in the database driver's socket callback), it has no slot and runs as untracked code. It is
+ * housekeeping by the same token as one a library sets in a task, and nobody's work: its time must
+ * not become the next continuation's (nobodysCallback). A timer a task set keeps its own watch
+ * (watchFiring), where its mark decides.
+ */
+function watchNobodys(handle: object): void {
+  const key = TIMER_ARGS.timer;
+  const descriptor = Object.getOwnPropertyDescriptor(handle, key);
+  if (descriptor === undefined || !descriptor.configurable || descriptor.get !== undefined) return;
+  let args = descriptor.value as unknown;
+  Object.defineProperty(handle, key, {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      if (enabled) nobodysCallback();
+      return args;
+    },
+    set(value: unknown) {
+      args = value;
+    },
+  });
 }
