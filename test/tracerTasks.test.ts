@@ -1179,6 +1179,28 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('gives a Promise.all member no stint from the pool closing its idle connection after the response, in both modes', async () => {
+    // pg-pool closes a client idle for idleTimeoutMillis; the close settles a promise pg's client
+    // made when the member connected, and that read was taken for the member's reply: its lane
+    // reached 150 ms past its request's response (express + pg, both modes).
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'idleClose.js'))) {
+      assert.equal(result.stdout, 'closed 2 of 2\n', mode);
+      const request = summary.tasks.find((t) => t.kind === 'request');
+      assert.ok(request, mode);
+      const members = summary.tasks.filter((t) => t.parent === request.id && !t.internal);
+      assert.deepEqual(
+        members.map((m) => m.name),
+        ['all[0]', 'all[1]'],
+        mode,
+      );
+      for (const m of members)
+        assert.ok(
+          m.endMs! <= request.endMs! + 1,
+          `${mode}: ${m.name} ends at ${m.endMs} ms, its request at ${request.endMs} ms`,
+        );
+    }
+  });
+
   it("does not count the runtime's own wait before the process exits as work or lag", async () => {
     // After the first fetch, Node waits for V8 to finish compiling undici's WebAssembly parser
     // before the process exits: 150-200 ms with the main thread outside the loop's wait. It read

@@ -748,14 +748,13 @@ export function endProbe(): void {
   if (waiter !== null || probeMixed) {
     // A reply: its waiter's stint, right before the continuation it leads to (that continuation
     // alone would have been charged the gap, accountGap, not a member of Promise.all whose own
-    // promise the reply settled). Several waiters, or nobody's: the gap, as before.
-    if (
-      probeMixed ||
-      waiter === null ||
-      waiter.ended ||
-      (waiter.kind === TaskKind.Request && waiter.responded)
-    )
-      return;
+    // promise the reply settled). Several waiters, or nobody's: the gap, as before. Nor a waiter
+    // whose work is over, a member of a request that has responded included: what settles then
+    // is a promise it left on the connection it opened (pg's client has one that its connection's
+    // end settles), and the pool that closes the idle connection long after the response does it
+    // for nobody — a member's lane reached 150 ms past its request's. A continuation of its that
+    // does run (a race's loser, still at work) is charged the read by the gap, as before.
+    if (probeMixed || waiter === null || openerDone(waiter)) return;
     enter(waiter, Reason.Io, true, probeStart);
     leave();
     return;
