@@ -1201,6 +1201,25 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('ends a request whose client went away when its handler ends the response, aborted, in both modes', async () => {
+    // Its response never finishes: the request stayed open to the end of the trace, named by its
+    // path, not its route (express under autocannon: every request in flight when it stopped).
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'clientGone.js'))) {
+      assert.equal(result.stdout, 'kept 200\n', mode);
+      const byName = new Map(summary.tasks.filter((t) => t.kind === 'request').map((t) => [t.name, t]));
+      const gone = byName.get('GET /gone');
+      const kept = byName.get('GET /kept');
+      assert.ok(gone && kept, `${mode}: ${[...byName.keys()].join(', ')}`);
+      assert.equal(kept.outcome, 'finished', mode);
+      assert.equal(gone.outcome, 'aborted', mode);
+      assert.ok(gone.endMs !== null, `${mode}: the request ends`);
+      assert.ok(
+        gone.endMs - gone.startMs >= 45,
+        `${mode}: after its handler's 50 ms wait (${(gone.endMs - gone.startMs).toFixed(1)} ms)`,
+      );
+    }
+  });
+
   it("does not count the runtime's own wait before the process exits as work or lag", async () => {
     // After the first fetch, Node waits for V8 to finish compiling undici's WebAssembly parser
     // before the process exits: 150-200 ms with the main thread outside the loop's wait. It read

@@ -106,7 +106,11 @@ export function asRequestStint(task: Task, server: unknown, next: AnyFunction, a
 
 /**
  * The program ending a response (`res.end()`, which every framework calls): the request has
- * responded, though the response may not be sent yet (see timers.ts afterResponse).
+ * responded, though the response may not be sent yet (see timers.ts afterResponse). A response
+ * whose client went away first (its connection closed: a load test stopping with requests in
+ * flight, a client's timeout) is destroyed and never finishes: the request ends here, aborted,
+ * named by its route as a finished one is. It stayed open to the end of the trace, named by its
+ * path (express + OpenTelemetry under autocannon: the 15 requests in flight when it stopped).
  */
 export function patchResponseEnd(): void {
   patchEnd(http.ServerResponse.prototype);
@@ -119,13 +123,18 @@ export function patchEnd(proto: object): void {
   const original = end as AnyFunction;
   const patched = {
     end(this: unknown, a?: unknown, b?: unknown, c?: unknown) {
+      let task: Task | undefined;
       if (enabled) {
-        const task = (this as { [kTask]?: Task } | null)?.[kTask];
+        task = (this as { [kTask]?: Task } | null)?.[kTask];
         if (task !== undefined) task.responded = true;
       }
-      return arguments.length <= 3
-        ? callWith(original, this, arguments.length, a, b, c)
-        : Reflect.apply(original, this, arguments);
+      const result =
+        arguments.length <= 3
+          ? callWith(original, this, arguments.length, a, b, c)
+          : Reflect.apply(original, this, arguments);
+      if (task !== undefined && !task.ended && (this as { destroyed?: unknown }).destroyed === true)
+        finishRequest(this as Owned, TaskEnd.Aborted);
+      return result;
     },
   }.end;
   copyProperties(patched, original);
