@@ -787,6 +787,107 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a framework's guard and handler in the request they serve when its router chains the framework's calls (Nest on express 5), in both modes", async () => {
+    const app = path.join(dir, 'framework');
+    fs.mkdirSync(path.join(app, 'node_modules', 'minirouter'), { recursive: true });
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniframe'), { recursive: true });
+    // A router as express 5's is: it calls the route's handler and chains what it returns.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'minirouter', 'index.js'),
+      [
+        'exports.router = (handle) => (req, res) => {',
+        '  const fail = (error) => { res.statusCode = 500; res.end(String(error)); };',
+        '  const ret = handle(req, res, fail);',
+        "  if (ret !== null && typeof ret === 'object' && typeof ret.then === 'function') ret.then(null, fail);",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    // A framework as Nest is: its route handler (an async function of its own, which the router
+    // chains and leaves) awaits the program's guard through a helper, then calls an async function
+    // of its own that awaits the program's handler, chains that call when the result is wanted
+    // and leaves the chain (Nest's interceptors' `next().then(…).catch(…)`).
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniframe', 'index.js'),
+      [
+        'async function pick(result) { return await result; }',
+        'async function tryActivate(guard, req) { const result = guard(req); return await pick(result); }',
+        'function deferred(next) {',
+        '  const nextPromise = next();',
+        '  return (done) => { nextPromise.then((value) => done(null, value)).catch(done); };',
+        '}',
+        'exports.route = (guard, handler) => async (req, res) => {',
+        '  if (!(await tryActivate(guard, req))) { res.statusCode = 403; res.end(); return; }',
+        '  const subscribe = deferred(async () => { const result = handler(req); return await result; });',
+        '  let settle;',
+        '  subscribe((error, v) => settle(error, v));',
+        '  const value = await new Promise((resolve, reject) => { settle = (error, v) => (error ? reject(error) : resolve(v)); });',
+        '  res.end(JSON.stringify(value));',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { router } = require('minirouter');",
+        "const { route } = require('miniframe');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function canActivate(req) { busy(`${req.url} guard`, 2); await sleep(2); busy(`${req.url} guard`, 2); return true; }',
+        'async function part(req, ms) { await sleep(ms); busy(`${req.url} part`, 2); }',
+        'async function show(req) {',
+        '  busy(`${req.url} handler`, 2);',
+        '  await sleep(2);',
+        '  busy(`${req.url} handler`, 2);',
+        '  await Promise.all([part(req, 2), part(req, 4)]);',
+        '  busy(`${req.url} handler`, 2);',
+        '  return { ok: true };',
+        '}',
+        'const server = http.createServer(router(route(canActivate, show)));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (i) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 4; i++) await get(i);',
+        '  await Promise.all([get(4), get(5), get(6)]);',
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 7, `${mode}: ${all}`);
+      // The guard's and the handler's work, before their first await and after it, is the request's;
+      // each member of the handler's Promise.all is a task of the request.
+      const s = timeline.stints;
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const [url, part] = name.split(' ');
+        const at = (start + end) / 2;
+        let ran: TimelineTask | null = null;
+        for (let i = 0; i < s.length; i++)
+          if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        const request = `GET ${url}`;
+        if (part === 'part') {
+          assert.equal(ran?.name, 'part', where);
+          assert.equal(timeline.tasks[ran!.parent]?.name, request, where);
+        } else assert.equal(ran?.name, request, where);
+      }
+      const lanes = summary.tasks.filter((t) => !t.internal && requests.some((r) => r.id === t.parent));
+      assert.deepEqual(
+        [...new Set(lanes.map((t) => t.name))],
+        ['part'],
+        `${mode}: no lane in a request for the guard or the handler (${all})`,
+      );
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

@@ -61,10 +61,10 @@ interface Parsed {
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
 
-function parsed(seg: Segment, returned: boolean): Parsed | null {
+function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | null {
   const { start, end, shape, how } = seg;
   const length = end - start;
-  let key = mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2);
+  let key = mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2);
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key.
   for (let i = start; i < end; i++) {
     const kind = logKind[i];
@@ -73,7 +73,7 @@ function parsed(seg: Segment, returned: boolean): Parsed | null {
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner } = findDishes(start, end, seg.indexOf, how, returned, seg.lead);
+  const { dishes, owner } = findDishes(start, end, seg.indexOf, how, returned, seg.lead, serving);
   known =
     dishes.length === 0
       ? null
@@ -98,7 +98,10 @@ function parsed(seg: Segment, returned: boolean): Parsed | null {
  * work each dish left behind (its promises, its callbacks' slots) at it.
  */
 export function settle(task: Task, returned: boolean, seg: Segment): void {
-  const found = parsed(seg, returned);
+  // A request not yet answered: a framework's code chaining its own calls there waits for the
+  // program's handler (see parse).
+  const serving = task.kind === TaskKind.Request && !task.responded && !task.ended;
+  const found = parsed(seg, returned, serving);
   if (found === null) return;
   const { dishes, owner } = found;
   const at = seg.start;

@@ -63,6 +63,7 @@ export function parse(
   how: StintEntry,
   returned = false,
   lead = false,
+  serving = false,
 ): { level: Int32Array; closedAt: Int32Array; entry: number } {
   // Who consumes what, which roots are combinator members, which settle.
   for (let i = start; i < end; i++) {
@@ -253,11 +254,16 @@ export function parse(
           }
           // A library's code that chains the call's promise waits for it (see Made.ByLibraryMethod)
           // — for the program's call; its own call that it chains and leaves (a worker's
-          // `jobs.add(this.processJob(job))`, the chain a `.then` statement) nobody awaits.
+          // `jobs.add(this.processJob(job))`, the chain a `.then` statement) nobody awaits. Not
+          // while the stint serves a request that has not responded: there a framework's own call
+          // it chains is its way of waiting for the program's handler (Nest under express 5's
+          // router, `handle(req, res, next).then(null, next)`, and Nest's own `next().then(…)`
+          // that carries the handler's result on to the response) — the request's work, which
+          // the response waits for, not a job handed off.
           if (
             !awaited &&
             logKind[k] === LogKind.Root &&
-            (logMade[i] !== Made.ByLibraryMethod || logRooted[k] === Rooted.ByLibrary)
+            (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
           )
             unawaited[k] = 1;
         }
@@ -386,8 +392,9 @@ export function findDishes(
   how: StintEntry,
   returned = false,
   lead = false,
+  serving = false,
 ): { dishes: FoundDish[]; owner: Int32Array } {
-  const { level, entry } = parse(start, end, indexOf, how, returned, lead);
+  const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving);
   const dishes: FoundDish[] = [];
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a
