@@ -888,6 +888,74 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a call whose promise a library takes and chains later, before it runs on, in the request (rxjs's from(promise) a framework subscribes), in both modes", async () => {
+    const app = path.join(dir, 'observable');
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniobs'), { recursive: true });
+    fs.mkdirSync(path.join(app, 'node_modules', 'miniroute'), { recursive: true });
+    // rxjs's `from(promise)`: the promise is chained when the Observable is subscribed, not before.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniobs', 'index.js'),
+      'exports.from = (promise) => ({ subscribe(next, error) { promise.then(next, error); } });\n',
+    );
+    // A framework as Nest is: it calls the route's handler, and subscribes to the Observable it
+    // returns a few ticks later, to send what it emits.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'miniroute', 'index.js'),
+      [
+        'exports.route = (handler) => async (req, res) => {',
+        '  const result = handler(req);',
+        '  await null;',
+        '  await null;',
+        '  const value = await new Promise((resolve, reject) => result.subscribe(resolve, reject));',
+        '  res.end(JSON.stringify(value));',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { from } = require('miniobs');",
+        "const { route } = require('miniroute');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function find(req) { await sleep(2); busy(req.url, 2); await sleep(2); busy(req.url, 2); return { ok: true }; }',
+        // The program's own subscribe, chaining later: a call started now and awaited later.
+        'const own = (promise) => ({ subscribe(next, error) { promise.then(next, error); } });',
+        "const handle = route((req) => (req.url.startsWith('/own') ? own(find(req)) : from(find(req))));",
+        'const server = http.createServer(handle);',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (p) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 4; i++) await get(`/lib${i}`);',
+        "  await Promise.all([get('/lib4'), get('/lib5'), get('/own0')]);",
+        "  await get('/own1');",
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const s = timeline.stints;
+      for (const [url, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const at = (start + end) / 2;
+        let ran: TimelineTask | null = null;
+        for (let i = 0; i < s.length; i++)
+          if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+        const where = `${mode}: ${url}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        if (url.startsWith('/own')) {
+          assert.equal(ran?.name, 'find', where);
+          assert.equal(timeline.tasks[ran!.parent]?.name, `GET ${url}`, where);
+        } else assert.equal(ran?.name, `GET ${url}`, where);
+      }
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

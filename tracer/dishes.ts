@@ -299,13 +299,17 @@ export function logRoot(p: object): number {
 }
 
 /** Logs a promise derived from `parent`; returns the stamp its maker stores on it (see kIdx). */
-export function logDerived(p: object, parent: object): number {
+export function logDerived(p: object, parent: object, inJob = false): number {
   if (n >= MAX_LOG) return UNLOGGED;
   if (!hashed) startHash();
   const parentStamp = (parent as Logged)[kIdx];
   const j = parentStamp !== undefined ? parentStamp & LOG_MASK : -1;
   let made: Made = Made.Unknown;
   const ours = j >= segStart && j < n && logObj[j] === parent;
+  // A call's own promise, made in an earlier stint, chained now (a resolve-with-thenable job's
+  // `then` is foldIfReturned's): perhaps a dish a library takes on after all.
+  if (!ours && !inJob && parentStamp !== undefined && (parentStamp & ROOT_BIT) !== 0)
+    foldIfChainedLater(parent);
   if (ours && logUsed[j] === 0) {
     if (
       j === n - 1 &&
@@ -648,3 +652,34 @@ export function foldIfReturned(parent: object): void {
   forget(dish);
   foldTask(dish, into);
 }
+
+/**
+ * A library's code chained a dish's promise in a later stint than the one that made the call,
+ * before the dish ran a stint of its own, in the lane of the code that made the call: rxjs's
+ * `from(promise)`, which chains the promise it was given when the Observable is subscribed — a
+ * framework taking the Observable a route handler returned (Nest's `return from(this.cats.find(id))`)
+ * and waiting for it to send the response. The library waits for the call as one that chains it at
+ * once does (Made.ByLibraryMethod), and nothing ran beside it meanwhile: it is the work of the
+ * code that made it. (The program's own `.then` or `await` later leaves it a dish: a call started
+ * now and awaited later.)
+ */
+function foldIfChainedLater(parent: object): void {
+  const dish = (parent as Logged)[kDish];
+  if (dish === undefined || dish.folded || dish.ran) return;
+  const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
+  if (into === null || into !== current) return;
+  // Who chains it, known per place as madeHow knows it (a server takes this path per request).
+  const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
+  let made = latePlaces.trusted(key);
+  if (made === 0) {
+    const latest = latePlaces.latest(key);
+    const method = madeByPromiseMethod(logDerived, latest !== 0);
+    made = method === null ? latest : latePlaces.set(key, method);
+  }
+  if (made !== Made.ByLibraryMethod) return;
+  forget(dish);
+  foldTask(dish, into);
+}
+/** What chains a dish's promise in a later stint, by place; LATE_CHAIN sets its keys apart. */
+const latePlaces = new PlaceVerdicts();
+const LATE_CHAIN = 0x7ffe;

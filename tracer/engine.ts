@@ -42,6 +42,8 @@ export interface Task {
    * `load(id).then(f)`): once another task's code settles it, the member is over (dishes.ts).
    */
   endsWhenSettled: boolean;
+  /** It has run a stint (set as one begins): a dish that has not has done nothing yet on its own. */
+  ran: boolean;
 }
 
 /**
@@ -350,6 +352,7 @@ export function enter(
 ): void {
   savedTask.push(current);
   if (task === current) return;
+  task.ran = true;
   const t = time >= 0 ? time : now();
   if (current === null && pendingIdle !== NONE) {
     if (pendingIdle === SOON) {
@@ -585,6 +588,7 @@ export function depth(): number {
  */
 export function switchTo(task: Task, reason: number, sync = false, dispatch = false): void {
   if (task === current) return;
+  task.ran = true;
   endSoon();
   if (pendingIdle >= 0 && current === null) writePendingIdle();
   if (current !== null) segments.end(current);

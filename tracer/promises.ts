@@ -81,7 +81,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   if (parent === undefined) {
     p[kIdx] = logRoot(p);
   } else {
-    p[kIdx] = logDerived(p, parent);
+    p[kIdx] = logDerived(p, parent, jobs > 0);
     if (jobs > 0) foldIfReturned(parent);
     if (awaitDone !== stintSeq && stintTime >= awaitRetryAt && task.id !== 0) noteAwait(task);
   }
