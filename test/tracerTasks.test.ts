@@ -956,6 +956,106 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each job a library runs side by side from its own synchronous code a task of the code that added it, and one it runs alone or a router's layer its caller's work, in both modes", async () => {
+    const app = path.join(dir, 'pool');
+    fs.mkdirSync(path.join(app, 'node_modules', 'minipool'), { recursive: true });
+    // A queue as async's is (and bottleneck's, p-limit's): `push` defers the work to a microtask,
+    // whose synchronous code calls each job and chains it with `.then`, two at a time; the next job
+    // starts from that callback. And a helper that runs one function from a callback of its own and
+    // waits for it, as a framework runs a route's handler: the same shape, one at a time.
+    fs.writeFileSync(
+      path.join(app, 'node_modules', 'minipool', 'index.js'),
+      [
+        'exports.queue = function queue(concurrency) {',
+        '  const waiting = [];',
+        '  const idle = [];',
+        '  let running = 0;',
+        '  let scheduled = false;',
+        '  const q = {',
+        '    push(job) {',
+        '      waiting.push(job);',
+        '      if (scheduled) return;',
+        '      scheduled = true;',
+        '      queueMicrotask(() => { scheduled = false; q.process(); });',
+        '    },',
+        '    process() {',
+        '      while (running < concurrency && waiting.length > 0) {',
+        '        running++;',
+        '        waiting.shift()().then(() => {',
+        '          running--;',
+        '          q.process();',
+        '          if (running === 0 && waiting.length === 0) for (const resolve of idle.splice(0)) resolve();',
+        '        });',
+        '      }',
+        '    },',
+        '    drain() { return new Promise((resolve) => idle.push(resolve)); },',
+        '  };',
+        '  return q;',
+        '};',
+        'exports.attempt = function attempt(fn) {',
+        '  return new Promise((resolve, reject) => setImmediate(() => fn().then(resolve, reject)));',
+        '};',
+        // A router as express's is: each layer gets `next`, which calls the next layer and chains it.
+        'exports.handle = function handle(layers) {',
+        '  return new Promise((resolve) => {',
+        '    let i = 0;',
+        '    const next = () => {',
+        '      const layer = layers[i++];',
+        '      layer(next).then(() => { if (i === layers.length) resolve(); }, () => {});',
+        '    };',
+        '    setImmediate(next);',
+        '  });',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'pool.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { queue, attempt, handle } = require('minipool');",
+        ...JOB_LINES,
+        'async function gate(next) { await sleep(5); next(); await sleep(5); }',
+        'async function check(next) { await sleep(2); next(); }',
+        'async function enqueueAll() {',
+        '  await sleep(5);',
+        '  const q = queue(2);',
+        "  for (const [name, ms] of [['resize', 5], ['encode', 10], ['upload', 15], ['notify', 20]]) q.push(job(name, ms));",
+        '  await q.drain();',
+        "  await attempt(job('verify', 5));",
+        "  await handle([gate, check, job('serve', 5)]);",
+        '}',
+        'enqueueAll();',
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary, timeline } = run;
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const stretches = JSON.parse(result.stdout) as Array<[string, number, number]>;
+      const alone = ['verify', 'serve'];
+      const jobs = JSON.stringify(stretches.filter(([name]) => !alone.includes(name)));
+      assertJobs(mode, jobs, run, ['resize', 'encode', 'upload', 'notify'], main.id, 6);
+      // The helper's one function, run alone and waited for, is its caller's work; so are the
+      // router's layers, each reached through the one before (which may still be running).
+      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent, t.runMs]));
+      for (const name of [...alone, 'gate', 'check'])
+        assert.ok(!summary.tasks.some((t) => t.name === name), `${mode}: ${name} is no task (${all})`);
+      const s = timeline.stints;
+      for (const [name, start, end] of stretches.filter(([name]) => alone.includes(name))) {
+        const at = (start + end) / 2;
+        let ran: TimelineTask | null = null;
+        for (let i = 0; i < s.length; i++)
+          if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+        assert.equal(
+          ran?.id,
+          main.id,
+          `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`,
+        );
+      }
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

@@ -88,7 +88,11 @@ export const learntAt = new Map<number, Verdict>();
 export const learntWhere = new Map<number, CodeLocation>();
 
 /** Forgets what was learnt of the roots from index `from` on (their segment ended). */
+/** The library's line that called it, when the stack showed one (see locations.ts enteredFrom). */
+export const learntFrom = new Map<number, string>();
+
 export function forgetLearnt(from: number): void {
+  if (learntFrom.size > 0) for (const i of learntFrom.keys()) if (i >= from) learntFrom.delete(i);
   if (learntAt.size > 0) for (const i of learntAt.keys()) if (i >= from) learntAt.delete(i);
   if (learntWhere.size > 0) for (const i of learntWhere.keys()) if (i >= from) learntWhere.delete(i);
 }

@@ -11,6 +11,7 @@ import {
   LIBRARY,
   arm,
   learntAt,
+  learntFrom,
   learntWhere,
   remember,
   verdictWhere,
@@ -19,11 +20,12 @@ import {
 } from './dishNames';
 import { Task, now } from './engine';
 import { newTask, reparentTask } from './tasks';
-import { Logged, Slot, kDish, kTag, mix } from './marks';
+import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
 import {
   FoundDish,
   LogKind,
   StintEntry,
+  logFrom,
   logHash,
   logKind,
   logMade,
@@ -69,7 +71,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
   for (let i = start; i < end; i++) {
     const kind = logKind[i];
     if (kind === LogKind.Derived) key = mix(key, logMade[i]);
-    else if (kind === LogKind.Root) key = mix(key, logRooted[i]);
+    else if (kind === LogKind.Root) key = mix(key, logRooted[i] | (logFrom[i] << 4));
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
@@ -106,6 +108,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   const { dishes, owner } = found;
   const at = seg.start;
   const t = now();
+  // Calls a library's code made and chains (see FoundDish.sideBySide): dishes when, with those of
+  // the task still running, there are two or more — the library runs them side by side.
+  let candidates = 0;
+  for (const d of dishes) if (d.sideBySide) candidates++;
+  const sides = candidates > 0 ? sidesOf(task) : null;
+  const together = sides !== null && candidates + sides.running >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
   const made: Array<Task | null> = [];
@@ -129,8 +137,18 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       made.push(null);
       continue;
     }
+    const from = d.sideBySide ? learntFrom.get(first) : undefined;
+    if (d.sideBySide && !together && !sidePlaces.has(key) && (from === undefined || !sidePlaces.has(from))) {
+      // Alone: the task's own work for now (a framework's handler), kept in case another comes —
+      // unless its place ran such calls side by side before (a queue's last job, run alone).
+      made.push(null);
+      continue;
+    }
     const parent = d.parent === -1 ? task : around(d.parent);
-    const name = typeof verdict === 'string' && verdict !== '' ? verdict : null;
+    // The stack read at this very call speaks for it: a library calls different functions of the
+    // program's at one place (a queue's jobs), which the place's verdict would name alike.
+    const said = d.sideBySide && typeof learnt === 'string' ? learnt : verdict;
+    const name = typeof said === 'string' && said !== '' ? said : null;
     const known = name !== null;
     // A member of a library's combinator (a GraphQL executor's resolvers, a framework's parameter
     // pipes) is the program's only once named after its function, and is placed there, not at the
@@ -150,6 +168,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     );
     if (libraryMember && !known) dish.located = false;
     made.push(dish);
+    if (d.forLibrary) forLibrary.add(dish);
+    if (call !== null) members.add(dish);
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
     // The member the combinator was given is the call's own promise, not a chain on it that runs
@@ -160,28 +180,155 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       arm(logHash[first]);
     }
   }
+  if (sides !== null) {
+    // The one running alone so far has a companion: it becomes a dish too.
+    if (together && sides.lone !== null) {
+      if (!sides.lone.settled) sideBySideAt(sides.lone.key, sides.lone.from);
+      promote(sides.lone);
+    }
+    for (let o = 0; o < dishes.length; o++) {
+      const d = dishes[o];
+      if (!d.sideBySide) continue;
+      const origin = logObj[at + d.origin] as Logged;
+      const dish = made[o];
+      const first = at + d.origin;
+      const key = mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
+      const learnt = learntAt.get(first);
+      const verdict = typeof learnt === 'string' ? learnt : verdicts.get(key);
+      if (dish === null && verdict === LIBRARY) continue;
+      const from = learntFrom.get(first);
+      if (dish !== null && together) sideBySideAt(key, from ?? null);
+      const run: SideRun = {
+        task,
+        settled: false,
+        dish,
+        objs: null,
+        kinds: null,
+        children: null,
+        name: typeof verdict === 'string' && verdict !== '' ? verdict : null,
+        where: learntWhere.get(first) ?? verdictWhere.get(key) ?? null,
+        key,
+        from: from ?? null,
+        armed: logHash[first],
+      };
+      if (dish === null) {
+        // What it left behind, to re-point should it become a dish before that work runs.
+        run.objs = [];
+        run.kinds = [];
+        for (let i = at + d.start; i < at + d.end; i++) {
+          const w = owner[i - at];
+          if (w === o) {
+            run.objs.push(logObj[i]);
+            run.kinds.push(logKind[i]);
+          } else if (w !== -1 && made[w] !== null && dishes[w].parent === o) {
+            (run.children ??= []).push(made[w]!);
+          }
+        }
+        sides.lone = run;
+      }
+      sides.running++;
+      origin[kSide] = run;
+    }
+  }
   for (let i = at; i < seg.end; i++) {
     const o = owner[i - at];
     if (o === -1) continue;
     const dish = made[o] ?? (dishes[o].parent === -1 ? null : around(dishes[o].parent));
     if (dish === null || dish === task) continue;
-    const record = dish.base;
-    const obj = logObj[i] as Logged;
-    switch (logKind[i]) {
-      case LogKind.Root:
-      case LogKind.Derived:
-        obj[kTag] = record;
-        break;
-      case LogKind.Reg:
-      case LogKind.Resource:
-        if (obj instanceof Slot) {
-          obj.r = record;
-          obj.lazy = null;
-          if (obj.child !== null) reparentTask(obj.child, dish);
-        } else {
-          obj[kTag] = record;
-        }
-        break;
-    }
+    repoint(logObj[i] as Logged, logKind[i], dish);
   }
+}
+
+/**
+ * Dishes a library's call nobody awaited returns (FoundDish.forLibrary): not folded for that into
+ * the code that added them — only into a combinator's member whose call the library's is (p-limit's
+ * `limit(job)` given to `Promise.all`: the member is the job, named after it).
+ */
+const forLibrary = new WeakSet<Task>();
+const members = new WeakSet<Task>();
+export function returnedToLibrary(dish: Task, into: Task): boolean {
+  return forLibrary.has(dish) && !members.has(into);
+}
+
+/** Re-points work a stint left behind (a record of kind `kind`) at `dish`. */
+function repoint(obj: Logged, kind: number, dish: Task): void {
+  const record = dish.base;
+  switch (kind) {
+    case LogKind.Root:
+    case LogKind.Derived:
+      obj[kTag] = record;
+      break;
+    case LogKind.Reg:
+    case LogKind.Resource:
+      if (obj instanceof Slot) {
+        obj.r = record;
+        obj.lazy = null;
+        if (obj.child !== null) reparentTask(obj.child, dish);
+      } else {
+        obj[kTag] = record;
+      }
+      break;
+  }
+}
+
+/**
+ * Places (FoundDish keys) where a library's calls ran side by side, and the library's lines that
+ * made them: a queue's or a limiter's. A call made there later is a dish even when it runs alone
+ * (the last job, started once the others ended, from another code path of the library's).
+ */
+const sidePlaces = new Set<number | string>();
+const MAX_SIDE_PLACES = 4096;
+function sideBySideAt(key: number, from: string | null): void {
+  if (sidePlaces.size >= MAX_SIDE_PLACES) sidePlaces.clear();
+  sidePlaces.add(key);
+  if (from !== null) sidePlaces.add(from);
+}
+
+/** A task's calls that a library's code made and chains, still running; the one not a dish. */
+interface Sides {
+  running: number;
+  lone: SideRun | null;
+}
+const sidesByTask = new WeakMap<Task, Sides>();
+function sidesOf(task: Task): Sides {
+  let sides = sidesByTask.get(task);
+  if (sides === undefined) sidesByTask.set(task, (sides = { running: 0, lone: null }));
+  return sides;
+}
+
+/**
+ * A call that ran alone becomes a dish, now that another runs beside it: what it left behind in
+ * the stint that made it runs as the dish from now on (a job's first continuation has not run yet
+ * when the library starts the next job in the next tick; what already ran stays the task's).
+ */
+function promote(run: SideRun): void {
+  const sides = sidesOf(run.task);
+  sides.lone = null;
+  if (run.settled || run.dish !== null || run.task.ended || run.task.folded) return;
+  const named = run.name !== null;
+  const dish = newTask(
+    TaskKind.Other,
+    run.task,
+    named ? run.name! : 'async call',
+    TaskFlags.Detached | (named ? 0 : TaskFlags.Provisional),
+    run.where,
+  );
+  run.dish = dish;
+  for (let i = 0; i < run.objs!.length; i++) repoint(run.objs![i] as Logged, run.kinds![i], dish);
+  if (run.children !== null) for (const child of run.children) reparentTask(child, dish);
+  run.objs = run.kinds = run.children = null;
+  if (!named) {
+    wantName(dish, null, run.key, true);
+    arm(run.armed);
+  }
+}
+
+/** The promise of a call a library's code made and chains settled: it no longer runs. */
+export function sideSettled(run: SideRun): void {
+  if (run.settled) return;
+  run.settled = true;
+  const sides = sidesOf(run.task);
+  sides.running--;
+  if (sides.lone === run) sides.lone = null;
+  run.objs = run.kinds = run.children = null;
 }

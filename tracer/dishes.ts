@@ -9,7 +9,7 @@
 import { Task, current, setSegmentHandlers, taskOf } from './engine';
 import { TaskEnd } from '../protocol/format';
 import { endTask, foldTask } from './tasks';
-import { CodeLocation, entered, madeByPromiseMethod, rootMaker } from './locations';
+import { CodeLocation, entered, enteredFrom, madeByPromiseMethod, rootMaker } from './locations';
 import {
   ARM_MASK,
   CombinatorCall,
@@ -18,19 +18,22 @@ import {
   forget,
   learnAtCreation,
   learntAt,
+  learntFrom,
   learntWhere,
   forgetLearnt,
   triedCount,
 } from './dishNames';
-import { Segment, settle } from './dishSort';
-import { Logged, Slot, kDish, kIdx, mix } from './marks';
+import { Segment, returnedToLibrary, settle, sideSettled } from './dishSort';
+import { Logged, Slot, kDish, kIdx, kSide, mix } from './marks';
 import {
+  CalledFrom,
   LogKind,
   MAX_LOG,
   StintEntry,
   Made,
   Rooted,
   logHash,
+  logFrom,
   logKind,
   logMade,
   logRooted,
@@ -288,6 +291,7 @@ export function logRoot(p: object): number {
   logKind[n] = LogKind.Root;
   logUsed[n] = 0;
   logRooted[n] = rootedHow();
+  logFrom[n] = rootFrom;
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is.
@@ -456,17 +460,46 @@ const rootPlaces = new PlaceVerdicts();
 function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
   const known = rootPlaces.trusted(key);
-  if (known !== 0) return known;
+  rootFrom = CalledFrom.Unknown;
+  if (known !== 0) {
+    if (known === Rooted.ByCall) fromPlace(key);
+    return known;
+  }
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
-  if (maker === null) return latest;
+  if (maker === null) {
+    if (latest === Rooted.ByCall) fromPlace(key);
+    return latest;
+  }
+  if (maker === Rooted.ByCall) {
+    rootFrom =
+      enteredFrom === null
+        ? CalledFrom.Program
+        : enteredFrom === ''
+          ? CalledFrom.ProgramThroughLibrary
+          : CalledFrom.Library;
+    if (fromPlaces.size >= MAX_FROM_PLACES) fromPlaces.clear();
+    fromPlaces.set(key, rootFrom);
+  }
   // The function entered is the dish's, should this call make one: its name, at no extra cost
   // (a combinator member whose chain never shows it, `return Promise.race([work(), …])`).
   if (entered !== null) {
     learntAt.set(n, entered.fn);
     learntWhere.set(n, entered);
   }
+  if (enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
   return rootPlaces.set(key, maker);
+}
+
+/**
+ * Who called the program's function whose root is being logged (see CalledFrom): read from the
+ * stack when one is taken, else what the last stack at the same place said.
+ */
+let rootFrom: CalledFrom = CalledFrom.Unknown;
+const fromPlaces = new Map<number, CalledFrom>();
+const MAX_FROM_PLACES = 4096;
+function fromPlace(key: number): void {
+  rootFrom = fromPlaces.get(key) ?? CalledFrom.Unknown;
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */
@@ -474,7 +507,11 @@ export function logSettled(p: object): void {
   const stamped = (p as Logged)[kIdx];
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;
   const ours = j >= segStart && j < n && logObj[j] === p;
-  if (!ours && stamped !== undefined && (stamped & ROOT_BIT) !== 0) endIfSettledByOthers(p as Logged);
+  if (!ours && stamped !== undefined && (stamped & ROOT_BIT) !== 0) {
+    endIfSettledByOthers(p as Logged);
+    const run = (p as Logged)[kSide];
+    if (run !== undefined) sideSettled(run);
+  }
   if (n >= MAX_LOG) return;
   if (!ours) {
     foreignSettle = n;
@@ -648,7 +685,7 @@ export function foldIfReturned(parent: object): void {
   const dish = (parent as Logged)[kDish];
   if (dish === undefined || dish.folded) return;
   const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
-  if (into === null) return;
+  if (into === null || returnedToLibrary(dish, into)) return;
   forget(dish);
   foldTask(dish, into);
 }

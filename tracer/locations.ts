@@ -46,6 +46,8 @@ const STACK_DEPTH = 24;
  * when the program is busy, more with more frames).
  */
 const AWAIT_STACK_DEPTH = 12;
+/** Frames read for what makes a promise (rootMaker: the maker and the code below it). */
+const MAKER_STACK_DEPTH = 16;
 /** Await captures get this share of the capture rate... */
 const AWAIT_SHARE = 0.2;
 /**
@@ -350,6 +352,7 @@ function isMethodFrame(frame: CallSiteLike): boolean {
  */
 export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
   entered = null;
+  enteredFrom = null;
   const maker = makerFrame(skip, again ? confirmations : roots);
   if (maker === null) return null;
   const file = frameFile(maker) ?? '';
@@ -357,6 +360,19 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
   if (file.startsWith('node:'))
     return file === 'node:internal/modules/esm/module_job' ? Rooted.Module : Rooted.ByLibrary;
   if (isLibrary(file)) return Rooted.ByLibrary;
+  // Where it was called from: a library's line that calls the program's functions from its own code
+  // (a queue's callback), or from code a function of the program's called (a middleware's `next()`
+  // running the handler): then '' (dishSort.ts, stintParse.ts).
+  const caller = makerBelow < makerFrames.length ? makerFrames[makerBelow] : null;
+  const from = caller !== null ? (frameFile(caller) ?? '') : '';
+  if (from !== '' && isLibrary(from)) {
+    let program = false;
+    for (let k = makerBelow + 1; k < makerFrames.length && !program; k++) {
+      const file = frameFile(makerFrames[k]) ?? '';
+      program = !isInternal(file) && !isLibrary(file);
+    }
+    enteredFrom = program ? '' : `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
+  }
   const fn = frameFunctionName(maker);
   if (fn !== '')
     entered = mapThroughSourceMap({
@@ -370,6 +386,14 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
 }
 /** The program's function rootMaker last saw entered, named (null when none, or anonymous). */
 export let entered: CodeLocation | null = null;
+/**
+ * The library's line it was called from (`file:line:column`) when no function of the program's is
+ * below it on the stack; '' when one is; null when the program called it, or unknown.
+ */
+export let enteredFrom: string | null = null;
+/** The frames makerFrame last read, and the index of the one below the frame it returned. */
+let makerFrames: CallSiteLike[] = [];
+let makerBelow = 0;
 
 /**
  * The frame that is making the promise now (in a promise hook called from `skip`): the first
@@ -377,13 +401,17 @@ export let entered: CodeLocation | null = null;
  */
 function makerFrame(skip: (...args: never[]) => unknown, ration: Ration): CallSiteLike | null {
   if (!ration.take()) return null;
-  const frames = captureFrames(skip, 6);
+  makerFrames = [];
+  // Deep enough to see past a library's own frames to the program's code that called it, if any.
+  const frames = captureFrames(skip, MAKER_STACK_DEPTH);
   if (frames === null) return null;
-  for (const frame of frames) {
-    const file = frameFile(frame) ?? '';
+  for (let i = 0; i < frames.length; i++) {
+    const file = frameFile(frames[i]) ?? '';
     if (file === tracerFile || file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks')
       continue;
-    return frame;
+    makerFrames = frames;
+    makerBelow = i + 1;
+    return frames[i];
   }
   return null;
 }

@@ -29,7 +29,36 @@ export const kTag = Symbol('looplens.tag');
  */
 export const kTask = Symbol('looplens.task');
 
-export type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task };
+/**
+ * On the promise of a call a library's code made and chains (dishSort.ts, side by side): the run
+ * it is, counted as running in its task until the promise settles.
+ */
+export const kSide = Symbol('looplens.side');
+
+export type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task; [kSide]?: SideRun };
+
+/**
+ * A function of the program's that a library's code called and chains, in `task`: a dish when the
+ * library runs another at the same time (dishSort.ts). Until then its work stays the task's, and
+ * what it left behind in the stint that called it (`objs`, `kinds`) is kept, to be re-pointed at
+ * its dish should it become one before that work runs.
+ */
+export interface SideRun {
+  task: Task;
+  settled: boolean;
+  dish: Task | null;
+  objs: unknown[] | null;
+  kinds: number[] | null;
+  /** Dishes made inside it before its first await (their parent, should it become a dish). */
+  children: Task[] | null;
+  /** Its name and place when known, and its place's keys (dishSort.ts) to learn them from. */
+  name: string | null;
+  where: CodeLocation | null;
+  key: number;
+  /** The library's line that called it, when known. */
+  from: string | null;
+  armed: number;
+}
 
 /**
  * A callback handed to the runtime in a stint (a timer, an I/O callback, a tick): it runs as the

@@ -119,6 +119,18 @@ export const enum Rooted {
   Module = 4,
 }
 export const logRooted = new Uint8Array(MAX_LOG);
+
+/** For a ROOT the program's function entered (Rooted.ByCall): who called it, when known. */
+export const enum CalledFrom {
+  Unknown = 0,
+  /** The program's code, directly. */
+  Program = 1,
+  /** A library's code that no function of the program's called (a queue's callback, a framework's). */
+  Library = 2,
+  /** A library's code that a function of the program's called (a middleware's `next()`). */
+  ProgramThroughLibrary = 3,
+}
+export const logFrom = new Uint8Array(MAX_LOG);
 /**
  * For a DERIVED: the index of its parent's record in this stint's log, or -1 (made elsewhere). An
  * index, not the parent itself: storing a new object in a long-lived array costs V8 a write barrier,
@@ -147,6 +159,18 @@ export interface FoundDish {
    * library's own business, as opposed to the stint's own code or a dish's).
    */
   inAwaited: boolean;
+  /**
+   * A function of the program's that a library's own code called and chains (its promise consumed
+   * by the library's `.then`): a dish only when the library runs such calls side by side in the
+   * task (dishSort.ts); else the task's own work, as a framework's route handler is its request's.
+   */
+  sideBySide: boolean;
+  /**
+   * For a call nobody awaited: it was made inside a library's call that nobody awaited either (p-limit's
+   * `run` → `(async () => job())()`), which returns it: the library, not the program, waits for it,
+   * so its being returned does not fold it (dishes.ts foldIfReturned).
+   */
+  forLibrary: boolean;
 }
 
 /** The index of the record for `p` in [start, end), or -1 (read from the promise by the caller). */

@@ -4,6 +4,7 @@
  * code; tested on its own with synthetic logs (test/stintLog.test.ts).
  */
 import {
+  CalledFrom,
   FoundDish,
   IndexOf,
   LogKind,
@@ -11,6 +12,7 @@ import {
   Made,
   Rooted,
   StintEntry,
+  logFrom,
   logKind,
   logMade,
   logObj,
@@ -34,6 +36,8 @@ const member = new Uint8Array(MAX_LOG);
 const settledAt = new Int32Array(MAX_LOG);
 /** The entry root of the stint being parsed (see parse). */
 let entryRoot = -1;
+/** The code the stint ran outside any call it made (its own function) awaits at its end. */
+let topSuspends = false;
 
 /**
  * Reads the bracket structure of records [start, end): for each record the call it was made in
@@ -100,9 +104,19 @@ export function parse(
   while (first < end && logKind[first] === LogKind.Resource) first++;
   // (Not when the stint handed the runtime a callback before it: then the function it called did
   // that first, and the root is a call of that function's.)
+  // (Nor when the stint's code chains that root with a library's promise method: the runtime that
+  // called the function never chains its promise, so the function was a library's synchronous one
+  // — async's deferred `() => fn(...args)` — and the root a call it made, the program's job.)
   const entry =
-    how === StintEntry.Called && !lead && first < end && logKind[first] === LogKind.Root ? first : -1;
+    how === StintEntry.Called &&
+    !lead &&
+    first < end &&
+    logKind[first] === LogKind.Root &&
+    !(consumer[first] !== -1 && logMade[consumer[first]] === Made.ByLibraryMethod)
+      ? first
+      : -1;
   entryRoot = entry;
+  topSuspends = false;
 
   let top = -1; // stack depth - 1
   const current = () => (top >= 0 ? stack[top] : -1);
@@ -240,6 +254,7 @@ export function parse(
             (how === StintEntry.Resumed && !returned && !byMethod(i) && !goesOn(i, -1, end));
         else suspends = !goesOn(i, at, end);
         if (suspends) {
+          if (at === -1) topSuspends = true;
           if (top >= 0) popTo(stack[top], i + 1);
         } else {
           // A statement: the chain it ends was not awaited (unless a combinator awaits a link of
@@ -453,6 +468,8 @@ export function findDishes(
         comb: c,
         parent: -1,
         inAwaited: false,
+        sideBySide: false,
+        forLibrary: false,
       });
     }
   }
@@ -477,6 +494,13 @@ export function findDishes(
     let inAwaited = false;
     for (let p = level[r]; p !== -1 && !inAwaited; p = level[p])
       inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
+    // Inside the library's calls, up to one nobody awaited (see FoundDish.forLibrary).
+    let forLibrary = false;
+    for (let p = around; p !== -1 && !forLibrary; p = level[p]) {
+      const rooted = logRooted[p];
+      if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
+      forLibrary = rooted === Rooted.ByLibrary && (logUsed[p] === 0 || unawaited[p] === 1);
+    }
     dishes.push({
       origin: r,
       start: r,
@@ -486,6 +510,8 @@ export function findDishes(
       comb: -1,
       parent: -1,
       inAwaited,
+      sideBySide: false,
+      forLibrary: logRooted[r] === Rooted.ByCall && forLibrary,
     });
   }
 
@@ -519,6 +545,62 @@ export function findDishes(
       comb: -1,
       parent: -1,
       inAwaited: false,
+      sideBySide: false,
+      forLibrary: false,
+    });
+  }
+
+  // A function of the program's that a library's own code calls and chains with `.then` (async's
+  // queue and mapLimit, a limiter's `schedule`, fastify's route handler): from one stint a queue's
+  // job and a framework's handler look alike — the library's code, entered from a callback of its
+  // own, calls the program's function and waits for it. What tells them apart is what a dish is:
+  // work that runs side by side with other work of the task. A framework runs one handler of a
+  // request at a time (a hook, then the handler, each once the one before settled); a queue or a
+  // limiter runs its jobs side by side. So such a call is a candidate, and dishSort.ts makes it a
+  // dish only when another candidate of the task runs at the same time. Only a call the library
+  // made from its own code: one made inside a function of the program's (a middleware calling
+  // `next()` that runs the handler) is that function's business, and so is one made by a function
+  // the stint resumed that awaits again (still running: it may be the program's), unless the
+  // library made several side by side there. A `.then` callback (the library's, on the job before)
+  // has no await of its own; a function that returned is over.
+  const candidates: number[] = [];
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || own[r] === 1) continue;
+    if (logUsed[r] === 0 || unawaited[r] === 1) continue;
+    const c = consumer[r];
+    if (c === -1 || logKind[c] !== LogKind.Derived || logMade[c] !== Made.ByLibraryMethod) continue;
+    let p = level[r];
+    for (
+      ;
+      p !== -1 && (logRooted[p] === Rooted.ByLibrary || logRooted[p] === Rooted.ByRuntime);
+      p = level[p]
+    );
+    if (p !== -1) continue;
+    if (how === StintEntry.Script) continue;
+    // (One that returned in the stint runs no more.)
+    if (settledAt[r] !== -1) continue;
+    const stop = closedAt[r];
+    if (!leftWork(r, stop)) continue;
+    candidates.push(r);
+  }
+  // Reached from a function of the program's (a function the stint resumed that is still running,
+  // or one below the library's code on the stack: express's `next()`), only calls the library made
+  // side by side in this very stint (async's `mapLimit` starting its first jobs inside the
+  // program's `await mapLimit(…)`): they are no handler that function reached through the library.
+  for (const r of candidates) {
+    if (candidates.length < 2 && (topSuspends || logFrom[r] === CalledFrom.ProgramThroughLibrary)) continue;
+    const stop = closedAt[r];
+    dishes.push({
+      origin: r,
+      start: r,
+      end: stop,
+      combinator: null,
+      index: 0,
+      comb: -1,
+      parent: -1,
+      inAwaited: false,
+      sideBySide: true,
+      forLibrary: false,
     });
   }
   for (let i = start; i < end; i++) own[i] = 0;
