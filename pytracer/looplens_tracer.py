@@ -767,6 +767,21 @@ class Tracer:
         at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
+    def begin_stint(self, task, reason, owner):
+        """A stint of `task` begins (why: `reason`; `owner`: the asyncio task whose own step it is,
+        else None). Returns what end_stint needs: what ran before, when it began, the writer."""
+        before = self.current
+        t = _perf_counter() * 1000.0
+        w = self.w
+        w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        self.current = task
+        self.running = owner
+        self.stint_start = t
+        self.stint_task = task
+        self.seq += 1
+        self.in_stint = True
+        return before, t, w
+
     def end_stint(self, before, task, owner, t, w):
         """A stint of `task` (begun at `t`) has ended; `before` runs again."""
         try:
@@ -1104,8 +1119,7 @@ _handle_run = None
 
 def _run_handle(handle):
     """asyncio's Handle._run, patched: the standard loop runs `handle` as a stint of the task whose
-    step it is (and where that task then suspends), else of the task that scheduled it. One
-    function, the stint's start inline: it runs for every callback of the loop."""
+    step it is (and where that task then suspends), else of the task that scheduled it."""
     tracer = _tracer
     if tracer is None or tracer.ended:
         return _handle_run(handle)
@@ -1129,16 +1143,7 @@ def _run_handle(handle):
                 reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
             else:
                 task, reason = 0, REASON_IO
-        before = tracer.current
-        t = _perf_counter() * 1000.0
-        w = tracer.w
-        w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
-        tracer.current = task
-        tracer.running = owner
-        tracer.stint_start = t
-        tracer.stint_task = task
-        tracer.seq += 1
-        tracer.in_stint = True
+        before, t, w = tracer.begin_stint(task, reason, owner)
     except Exception:
         return _handle_run(handle)  # the callback runs whatever the tracer's trouble
     try:
@@ -1184,16 +1189,7 @@ class _Scheduled:
                 owner = None
                 task = self.scheduler
                 reason = REASON_IO if task == 0 else self.reason
-            before = tracer.current
-            t = _perf_counter() * 1000.0
-            w = tracer.w
-            w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
-            tracer.current = task
-            tracer.running = owner
-            tracer.stint_start = t
-            tracer.stint_task = task
-            tracer.seq += 1
-            tracer.in_stint = True
+            before, t, w = tracer.begin_stint(task, reason, owner)
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
         # Outside the try: an exception of the callback's own is the loop's to report, once.
