@@ -292,6 +292,28 @@ export function parse(
   return { level, closedAt, entry };
 }
 
+/** A dish that is a call (not a combinator's member), records [root, stop) of the log. */
+function callDish(
+  root: number,
+  stop: number,
+  inAwaited: boolean,
+  sideBySide: boolean,
+  forLibrary: boolean,
+): FoundDish {
+  return {
+    origin: root,
+    start: root,
+    end: stop,
+    combinator: null,
+    index: 0,
+    comb: -1,
+    parent: -1,
+    inAwaited,
+    sideBySide,
+    forLibrary,
+  };
+}
+
 /** Whether records (root, stop) hold work that runs later: a link, a callback, a resource. */
 function leftWork(root: number, stop: number): boolean {
   for (let i = root + 1; i < stop; i++) {
@@ -501,18 +523,7 @@ export function findDishes(
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       forLibrary = rooted === Rooted.ByLibrary && (logUsed[p] === 0 || unawaited[p] === 1);
     }
-    dishes.push({
-      origin: r,
-      start: r,
-      end: stop,
-      combinator: null,
-      index: 0,
-      comb: -1,
-      parent: -1,
-      inAwaited,
-      sideBySide: false,
-      forLibrary: logRooted[r] === Rooted.ByCall && forLibrary,
-    });
+    dishes.push(callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && forLibrary));
   }
 
   // A function of the program's that a library's call nobody awaited runs and waits for (a job
@@ -536,18 +547,7 @@ export function findDishes(
     if (!runner) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
-    dishes.push({
-      origin: r,
-      start: r,
-      end: stop,
-      combinator: null,
-      index: 0,
-      comb: -1,
-      parent: -1,
-      inAwaited: false,
-      sideBySide: false,
-      forLibrary: false,
-    });
+    dishes.push(callDish(r, stop, false, false, false));
   }
 
   // A function of the program's that a library's own code calls and chains with `.then` (async's
@@ -590,18 +590,7 @@ export function findDishes(
   for (const r of candidates) {
     if (candidates.length < 2 && (topSuspends || logFrom[r] === CalledFrom.ProgramThroughLibrary)) continue;
     const stop = closedAt[r];
-    dishes.push({
-      origin: r,
-      start: r,
-      end: stop,
-      combinator: null,
-      index: 0,
-      comb: -1,
-      parent: -1,
-      inAwaited: false,
-      sideBySide: true,
-      forLibrary: false,
-    });
+    dishes.push(callDish(r, stop, false, true, false));
   }
   for (let i = start; i < end; i++) own[i] = 0;
 
