@@ -27,6 +27,16 @@ async function traced(dir: string, program: string, options: Record<string, unkn
   return readTrace(out);
 }
 
+/** The task whose stint holds the middle of [start, end] (a stretch the program timed itself), or null. */
+function ranAt(timeline: Timeline, start: number, end: number): TimelineTask | null {
+  const at = (start + end) / 2;
+  const s = timeline.stints;
+  let ran: TimelineTask | null = null;
+  for (let i = 0; i < s.length; i++)
+    if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+  return ran;
+}
+
 describe('tasks the tracer finds in real programs', function () {
   this.timeout(30_000);
   const dir = tempDir();
@@ -667,13 +677,9 @@ describe('tasks the tracer finds in real programs', function () {
       expected.map((n) => [n, 'other', parent, false, line]).sort(),
       `${mode}: a task of the program's for each job (${all})`,
     );
-    const s = timeline.stints;
     const ranAs = new Map<string, TimelineTask>();
     for (const [name, start, end] of JSON.parse(stdout) as Array<[string, number, number]>) {
-      const at = (start + end) / 2;
-      let ran: TimelineTask | null = null;
-      for (let i = 0; i < s.length; i++)
-        if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+      const ran = ranAt(timeline, start, end);
       const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
       assert.equal(ran?.name, task ?? name, where);
       assert.equal(ranAs.get(name) ?? ran, ran, `${where}: all its stretches in one task`);
@@ -865,13 +871,9 @@ describe('tasks the tracer finds in real programs', function () {
       assert.equal(requests.length, 7, `${mode}: ${all}`);
       // The guard's and the handler's work, before their first await and after it, is the request's;
       // each member of the handler's Promise.all is a task of the request.
-      const s = timeline.stints;
       for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
         const [url, part] = name.split(' ');
-        const at = (start + end) / 2;
-        let ran: TimelineTask | null = null;
-        for (let i = 0; i < s.length; i++)
-          if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+        const ran = ranAt(timeline, start, end);
         const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
         const request = `GET ${url}`;
         if (part === 'part') {
@@ -941,12 +943,8 @@ describe('tasks the tracer finds in real programs', function () {
     );
     for (const { mode, result, summary, timeline } of await inBothModes(program)) {
       const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
-      const s = timeline.stints;
       for (const [url, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
-        const at = (start + end) / 2;
-        let ran: TimelineTask | null = null;
-        for (let i = 0; i < s.length; i++)
-          if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+        const ran = ranAt(timeline, start, end);
         const where = `${mode}: ${url}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
         if (url.startsWith('/own')) {
           assert.equal(ran?.name, 'find', where);
@@ -1041,12 +1039,8 @@ describe('tasks the tracer finds in real programs', function () {
       const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent, t.runMs]));
       for (const name of [...alone, 'gate', 'check'])
         assert.ok(!summary.tasks.some((t) => t.name === name), `${mode}: ${name} is no task (${all})`);
-      const s = timeline.stints;
       for (const [name, start, end] of stretches.filter(([name]) => alone.includes(name))) {
-        const at = (start + end) / 2;
-        let ran: TimelineTask | null = null;
-        for (let i = 0; i < s.length; i++)
-          if (s.start[i] <= at && at <= timeline.stintEnd(i)) ran = timeline.tasks[s.task[i]];
+        const ran = ranAt(timeline, start, end);
         assert.equal(
           ran?.id,
           main.id,
