@@ -27,6 +27,12 @@ async function traced(dir: string, program: string, options: Record<string, unkn
   return readTrace(out);
 }
 
+/** Writes a stand-in library `name` (its index.js: `lines`) into the node_modules of `app`. */
+function writeLibrary(app: string, name: string, lines: string[]): void {
+  fs.mkdirSync(path.join(app, 'node_modules', name), { recursive: true });
+  fs.writeFileSync(path.join(app, 'node_modules', name, 'index.js'), lines.join('\n'));
+}
+
 /** The task whose stint holds the middle of [start, end] (a stretch the program timed itself), or null. */
 function ranAt(timeline: Timeline, start: number, end: number): TimelineTask | null {
   const at = (start + end) / 2;
@@ -433,25 +439,21 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("makes a library's query builders given to Promise.all members, with the work their `then` starts, in both modes", async () => {
     const app = path.join(dir, 'builders');
-    fs.mkdirSync(path.join(app, 'node_modules', 'minidb'), { recursive: true });
     // A query builder as knex's and the ORMs' are: a thenable whose `then` runs the query.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'minidb', 'index.js'),
-      [
-        'class Query {',
-        '  constructor(ms) { this.ms = ms; }',
-        '  async run() {',
-        '    await new Promise((resolve) => setTimeout(resolve, this.ms));',
-        '    const end = performance.now() + 2;',
-        '    while (performance.now() < end);',
-        '    return this.ms;',
-        '  }',
-        '  then(resolve, reject) { return this.run().then(resolve, reject); }',
-        '}',
-        'exports.query = (ms) => new Query(ms);',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'minidb', [
+      'class Query {',
+      '  constructor(ms) { this.ms = ms; }',
+      '  async run() {',
+      '    await new Promise((resolve) => setTimeout(resolve, this.ms));',
+      '    const end = performance.now() + 2;',
+      '    while (performance.now() < end);',
+      '    return this.ms;',
+      '  }',
+      '  then(resolve, reject) { return this.run().then(resolve, reject); }',
+      '}',
+      'exports.query = (ms) => new Query(ms);',
+      '',
+    ]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -530,19 +532,15 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("makes the members of a library's combinator that run the program's functions the program's tasks, placed at those functions, in both modes", async () => {
     const app = path.join(dir, 'resolvers');
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniql'), { recursive: true });
     // An executor as GraphQL's is: it runs the program's resolvers together, from its own code
     // (no frame of the program's on the stack when it calls Promise.all).
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniql', 'index.js'),
-      [
-        'exports.execute = (resolvers) =>',
-        '  new Promise((resolve) => setImmediate(function run() {',
-        '    resolve(Promise.all(Object.values(resolvers).map((resolver) => resolver())));',
-        '  }));',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'miniql', [
+      'exports.execute = (resolvers) =>',
+      '  new Promise((resolve) => setImmediate(function run() {',
+      '    resolve(Promise.all(Object.values(resolvers).map((resolver) => resolver())));',
+      '  }));',
+      '',
+    ]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -587,22 +585,18 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("keeps a library combinator's member that runs the program's function the program's in full mode as in fast (a resolver that returns a chain)", async () => {
     const app = path.join(dir, 'chainedResolvers');
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniexec'), { recursive: true });
     // An executor as GraphQL's is: a field's value that is a promise is completed in a `.then` of
     // the executor's own (an object's fields resolved in turn), the fields gathered by Promise.all.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniexec', 'index.js'),
-      [
-        'exports.execute = function execute(root) {',
-        '  return Promise.all(Object.values(root).map((resolve) => {',
-        '    const value = resolve();',
-        "    return value && typeof value.then === 'function' ? value.then(complete) : value;",
-        '  }));',
-        '};',
-        "const complete = (value) => (value && typeof value.fields === 'object' ? exports.execute(value.fields) : value);",
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'miniexec', [
+      'exports.execute = function execute(root) {',
+      '  return Promise.all(Object.values(root).map((resolve) => {',
+      '    const value = resolve();',
+      "    return value && typeof value.then === 'function' ? value.then(complete) : value;",
+      '  }));',
+      '};',
+      "const complete = (value) => (value && typeof value.fields === 'object' ? exports.execute(value.fields) : value);",
+      '',
+    ]);
     const program = path.join(app, 'main.js');
     fs.writeFileSync(
       program,
@@ -690,34 +684,30 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("makes each job a queue library runs for the program a task of the code that added it, the next job's work not the one's before it, in both modes", async () => {
     const app = path.join(dir, 'queue');
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniqueue'), { recursive: true });
     // A queue as p-queue is: `add` an async function nobody awaits, whose `run` (a call nobody
     // awaits either) awaits the job; the next job starts from the finished one's continuation.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniqueue', 'index.js'),
-      [
-        'class Queue {',
-        '  constructor(concurrency) { this.concurrency = concurrency; this.pending = 0; this.waiting = []; this.idle = []; }',
-        '  async add(job) {',
-        '    return new Promise((resolve, reject) => {',
-        '      const run = async () => {',
-        '        this.pending++;',
-        '        try { resolve(await job()); } catch (error) { reject(error); } finally { this.pending--; this.next(); }',
-        '      };',
-        '      this.waiting.push(run);',
-        '      this.next();',
-        '    });',
-        '  }',
-        '  next() {',
-        '    while (this.pending < this.concurrency && this.waiting.length > 0) this.waiting.shift()();',
-        '    if (this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();',
-        '  }',
-        '  onIdle() { return new Promise((resolve) => this.idle.push(resolve)); }',
-        '}',
-        'exports.Queue = Queue;',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'miniqueue', [
+      'class Queue {',
+      '  constructor(concurrency) { this.concurrency = concurrency; this.pending = 0; this.waiting = []; this.idle = []; }',
+      '  async add(job) {',
+      '    return new Promise((resolve, reject) => {',
+      '      const run = async () => {',
+      '        this.pending++;',
+      '        try { resolve(await job()); } catch (error) { reject(error); } finally { this.pending--; this.next(); }',
+      '      };',
+      '      this.waiting.push(run);',
+      '      this.next();',
+      '    });',
+      '  }',
+      '  next() {',
+      '    while (this.pending < this.concurrency && this.waiting.length > 0) this.waiting.shift()();',
+      '    if (this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();',
+      '  }',
+      '  onIdle() { return new Promise((resolve) => this.idle.push(resolve)); }',
+      '}',
+      'exports.Queue = Queue;',
+      '',
+    ]);
     const program = path.join(app, 'jobs.js');
     fs.writeFileSync(
       program,
@@ -743,34 +733,30 @@ describe('tasks the tracer finds in real programs', function () {
 
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniworker'), { recursive: true });
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call
     // that processes it to its set of jobs in progress, which chains it and leaves the chain.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniworker', 'index.js'),
-      [
-        'class Worker {',
-        '  constructor(jobs, processor, concurrency) {',
-        '    Object.assign(this, { jobs, processor, concurrency, active: new Set() });',
-        '    this.run();',
-        '  }',
-        '  async run() {',
-        '    while (this.jobs.length > 0) {',
-        '      const job = await new Promise((resolve) => setTimeout(() => resolve(this.jobs.shift()), 1));',
-        '      this.track(this.process(job));',
-        '      while (this.active.size >= this.concurrency) await Promise.race(this.active);',
-        '    }',
-        '  }',
-        '  async process(job) { return await this.processor(job); }',
-        '  track(running) {',
-        '    this.active.add(running);',
-        '    running.then(() => this.active.delete(running)).catch(() => {});',
-        '  }',
-        '}',
-        'exports.Worker = Worker;',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'miniworker', [
+      'class Worker {',
+      '  constructor(jobs, processor, concurrency) {',
+      '    Object.assign(this, { jobs, processor, concurrency, active: new Set() });',
+      '    this.run();',
+      '  }',
+      '  async run() {',
+      '    while (this.jobs.length > 0) {',
+      '      const job = await new Promise((resolve) => setTimeout(() => resolve(this.jobs.shift()), 1));',
+      '      this.track(this.process(job));',
+      '      while (this.active.size >= this.concurrency) await Promise.race(this.active);',
+      '    }',
+      '  }',
+      '  async process(job) { return await this.processor(job); }',
+      '  track(running) {',
+      '    this.active.add(running);',
+      '    running.then(() => this.active.delete(running)).catch(() => {});',
+      '  }',
+      '}',
+      'exports.Worker = Worker;',
+      '',
+    ]);
     const program = path.join(app, 'worker.js');
     fs.writeFileSync(
       program,
@@ -795,44 +781,36 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("keeps a framework's guard and handler in the request they serve when its router chains the framework's calls (Nest on express 5), in both modes", async () => {
     const app = path.join(dir, 'framework');
-    fs.mkdirSync(path.join(app, 'node_modules', 'minirouter'), { recursive: true });
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniframe'), { recursive: true });
     // A router as express 5's is: it calls the route's handler and chains what it returns.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'minirouter', 'index.js'),
-      [
-        'exports.router = (handle) => (req, res) => {',
-        '  const fail = (error) => { res.statusCode = 500; res.end(String(error)); };',
-        '  const ret = handle(req, res, fail);',
-        "  if (ret !== null && typeof ret === 'object' && typeof ret.then === 'function') ret.then(null, fail);",
-        '};',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'minirouter', [
+      'exports.router = (handle) => (req, res) => {',
+      '  const fail = (error) => { res.statusCode = 500; res.end(String(error)); };',
+      '  const ret = handle(req, res, fail);',
+      "  if (ret !== null && typeof ret === 'object' && typeof ret.then === 'function') ret.then(null, fail);",
+      '};',
+      '',
+    ]);
     // A framework as Nest is: its route handler (an async function of its own, which the router
     // chains and leaves) awaits the program's guard through a helper, then calls an async function
     // of its own that awaits the program's handler, chains that call when the result is wanted
     // and leaves the chain (Nest's interceptors' `next().then(…).catch(…)`).
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniframe', 'index.js'),
-      [
-        'async function pick(result) { return await result; }',
-        'async function tryActivate(guard, req) { const result = guard(req); return await pick(result); }',
-        'function deferred(next) {',
-        '  const nextPromise = next();',
-        '  return (done) => { nextPromise.then((value) => done(null, value)).catch(done); };',
-        '}',
-        'exports.route = (guard, handler) => async (req, res) => {',
-        '  if (!(await tryActivate(guard, req))) { res.statusCode = 403; res.end(); return; }',
-        '  const subscribe = deferred(async () => { const result = handler(req); return await result; });',
-        '  let settle;',
-        '  subscribe((error, v) => settle(error, v));',
-        '  const value = await new Promise((resolve, reject) => { settle = (error, v) => (error ? reject(error) : resolve(v)); });',
-        '  res.end(JSON.stringify(value));',
-        '};',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'miniframe', [
+      'async function pick(result) { return await result; }',
+      'async function tryActivate(guard, req) { const result = guard(req); return await pick(result); }',
+      'function deferred(next) {',
+      '  const nextPromise = next();',
+      '  return (done) => { nextPromise.then((value) => done(null, value)).catch(done); };',
+      '}',
+      'exports.route = (guard, handler) => async (req, res) => {',
+      '  if (!(await tryActivate(guard, req))) { res.statusCode = 403; res.end(); return; }',
+      '  const subscribe = deferred(async () => { const result = handler(req); return await result; });',
+      '  let settle;',
+      '  subscribe((error, v) => settle(error, v));',
+      '  const value = await new Promise((resolve, reject) => { settle = (error, v) => (error ? reject(error) : resolve(v)); });',
+      '  res.end(JSON.stringify(value));',
+      '};',
+      '',
+    ]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -892,28 +870,22 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("keeps a call whose promise a library takes and chains later, before it runs on, in the request (rxjs's from(promise) a framework subscribes), in both modes", async () => {
     const app = path.join(dir, 'observable');
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniobs'), { recursive: true });
-    fs.mkdirSync(path.join(app, 'node_modules', 'miniroute'), { recursive: true });
     // rxjs's `from(promise)`: the promise is chained when the Observable is subscribed, not before.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniobs', 'index.js'),
+    writeLibrary(app, 'miniobs', [
       'exports.from = (promise) => ({ subscribe(next, error) { promise.then(next, error); } });\n',
-    );
+    ]);
     // A framework as Nest is: it calls the route's handler, and subscribes to the Observable it
     // returns a few ticks later, to send what it emits.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'miniroute', 'index.js'),
-      [
-        'exports.route = (handler) => async (req, res) => {',
-        '  const result = handler(req);',
-        '  await null;',
-        '  await null;',
-        '  const value = await new Promise((resolve, reject) => result.subscribe(resolve, reject));',
-        '  res.end(JSON.stringify(value));',
-        '};',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'miniroute', [
+      'exports.route = (handler) => async (req, res) => {',
+      '  const result = handler(req);',
+      '  await null;',
+      '  await null;',
+      '  const value = await new Promise((resolve, reject) => result.subscribe(resolve, reject));',
+      '  res.end(JSON.stringify(value));',
+      '};',
+      '',
+    ]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -956,57 +928,53 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("makes each job a library runs side by side from its own synchronous code a task of the code that added it, and one it runs alone or a router's layer its caller's work, in both modes", async () => {
     const app = path.join(dir, 'pool');
-    fs.mkdirSync(path.join(app, 'node_modules', 'minipool'), { recursive: true });
     // A queue as async's is (and bottleneck's, p-limit's): `push` defers the work to a microtask,
     // whose synchronous code calls each job and chains it with `.then`, two at a time; the next job
     // starts from that callback. And a helper that runs one function from a callback of its own and
     // waits for it, as a framework runs a route's handler: the same shape, one at a time.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'minipool', 'index.js'),
-      [
-        'exports.queue = function queue(concurrency) {',
-        '  const waiting = [];',
-        '  const idle = [];',
-        '  let running = 0;',
-        '  let scheduled = false;',
-        '  const q = {',
-        '    push(job) {',
-        '      waiting.push(job);',
-        '      if (scheduled) return;',
-        '      scheduled = true;',
-        '      queueMicrotask(() => { scheduled = false; q.process(); });',
-        '    },',
-        '    process() {',
-        '      while (running < concurrency && waiting.length > 0) {',
-        '        running++;',
-        '        waiting.shift()().then(() => {',
-        '          running--;',
-        '          q.process();',
-        '          if (running === 0 && waiting.length === 0) for (const resolve of idle.splice(0)) resolve();',
-        '        });',
-        '      }',
-        '    },',
-        '    drain() { return new Promise((resolve) => idle.push(resolve)); },',
-        '  };',
-        '  return q;',
-        '};',
-        'exports.attempt = function attempt(fn) {',
-        '  return new Promise((resolve, reject) => setImmediate(() => fn().then(resolve, reject)));',
-        '};',
-        // A router as express's is: each layer gets `next`, which calls the next layer and chains it.
-        'exports.handle = function handle(layers) {',
-        '  return new Promise((resolve) => {',
-        '    let i = 0;',
-        '    const next = () => {',
-        '      const layer = layers[i++];',
-        '      layer(next).then(() => { if (i === layers.length) resolve(); }, () => {});',
-        '    };',
-        '    setImmediate(next);',
-        '  });',
-        '};',
-        '',
-      ].join('\n'),
-    );
+    writeLibrary(app, 'minipool', [
+      'exports.queue = function queue(concurrency) {',
+      '  const waiting = [];',
+      '  const idle = [];',
+      '  let running = 0;',
+      '  let scheduled = false;',
+      '  const q = {',
+      '    push(job) {',
+      '      waiting.push(job);',
+      '      if (scheduled) return;',
+      '      scheduled = true;',
+      '      queueMicrotask(() => { scheduled = false; q.process(); });',
+      '    },',
+      '    process() {',
+      '      while (running < concurrency && waiting.length > 0) {',
+      '        running++;',
+      '        waiting.shift()().then(() => {',
+      '          running--;',
+      '          q.process();',
+      '          if (running === 0 && waiting.length === 0) for (const resolve of idle.splice(0)) resolve();',
+      '        });',
+      '      }',
+      '    },',
+      '    drain() { return new Promise((resolve) => idle.push(resolve)); },',
+      '  };',
+      '  return q;',
+      '};',
+      'exports.attempt = function attempt(fn) {',
+      '  return new Promise((resolve, reject) => setImmediate(() => fn().then(resolve, reject)));',
+      '};',
+      // A router as express's is: each layer gets `next`, which calls the next layer and chains it.
+      'exports.handle = function handle(layers) {',
+      '  return new Promise((resolve) => {',
+      '    let i = 0;',
+      '    const next = () => {',
+      '      const layer = layers[i++];',
+      '      layer(next).then(() => { if (i === layers.length) resolve(); }, () => {});',
+      '    };',
+      '    setImmediate(next);',
+      '  });',
+      '};',
+      '',
+    ]);
     const program = path.join(app, 'pool.js');
     fs.writeFileSync(
       program,
@@ -1085,12 +1053,10 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("makes a timer the program sets after the response the request's background work, however short, and a library's not, in both modes", async () => {
     const app = path.join(dir, 'afterResponse');
-    fs.mkdirSync(path.join(app, 'node_modules', 'minipool'), { recursive: true });
     // A library that tidies up on a timer when the request gives its client back.
-    fs.writeFileSync(
-      path.join(app, 'node_modules', 'minipool', 'index.js'),
+    writeLibrary(app, 'minipool', [
       'exports.release = function release() {\n  setTimeout(function reap() {\n    const end = performance.now() + 1;\n    while (performance.now() < end);\n  }, 20);\n};\n',
-    );
+    ]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
