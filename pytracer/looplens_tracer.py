@@ -767,6 +767,15 @@ class Tracer:
         at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
+    def step_of(self, callback):
+        """The asyncio task whose own step (or wakeup) a loop callback is, and its id; else (None, None)."""
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, _Future):
+            task = self.task_ids.get(_ref(owner))
+            if task is not None:
+                return owner, task
+        return None, None
+
     def begin_stint(self, task, reason, owner):
         """A stint of `task` begins (why: `reason`; `owner`: the asyncio task whose own step it is,
         else None). Returns what end_stint needs: what ran before, when it began, the writer."""
@@ -1132,12 +1141,10 @@ def _run_handle(handle):
             tracer.watch_loop(loop)
             if loop is not tracer.lag_loop:
                 return _handle_run(handle)  # another thread's loop (see Tracer.traces)
-        owner = getattr(callback, "__self__", None)
-        task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+        owner, task = tracer.step_of(callback)
         if task is not None:
             reason = REASON_PROMISE
         else:
-            owner = None
             task = tracer.scheduled.pop(id(handle), None)
             if task is not None:
                 reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
@@ -1181,12 +1188,10 @@ class _Scheduled:
         if tracer is None or tracer.ended:
             return callback(*args)
         try:
-            owner = getattr(callback, "__self__", None)
-            task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+            owner, task = tracer.step_of(callback)
             if task is not None:
                 reason = REASON_PROMISE
             else:
-                owner = None
                 task = self.scheduler
                 reason = REASON_IO if task == 0 else self.reason
             before, t, w = tracer.begin_stint(task, reason, owner)
