@@ -83,10 +83,13 @@ function countKinds(tasks: SummaryTask[]): string {
   const counts = new Map<string, number>();
   for (const t of tasks) if (t.id !== '0') counts.set(t.kind, (counts.get(t.kind) ?? 0) + 1);
   const order = ['request', 'background', 'timer', 'immediate', 'main', 'user', 'worker', 'other'];
-  return order
+  const kinds = order
     .filter((k) => counts.has(k))
     .map((k) => `${counts.get(k)} ${k}`)
     .join(', ');
+  // Requests whose connection closed before their response was out (a client that gave up).
+  const aborted = tasks.filter((t) => t.outcome === 'aborted').length;
+  return aborted > 0 ? `${kinds}; ${aborted} request${aborted > 1 ? 's' : ''} aborted` : kinds;
 }
 
 export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]): string {
@@ -142,7 +145,8 @@ export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]
     );
     for (const t of busiest) {
       lines.push(
-        `  ${ms(t.runMs).padStart(9)} ${ms(t.waitMs).padStart(9)} ${String(t.stints).padStart(6)}  ${pad(t.name, 28)} ${pad(t.kind, 11)} ${where(t.location, cwd)}`,
+        `  ${ms(t.runMs).padStart(9)} ${ms(t.waitMs).padStart(9)} ${String(t.stints).padStart(6)}  ${pad(t.name, 28)} ${pad(t.kind, 11)} ${where(t.location, cwd)}` +
+          (t.outcome === 'aborted' ? '  (aborted: its connection closed before the response was out)' : ''),
       );
     }
   }

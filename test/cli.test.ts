@@ -191,6 +191,28 @@ describe('the looplens command line', function () {
       assert.match(result.stdout, /\d[\d.]* ms {2}GET \/callbacks .*callbacks\.js:13:/);
     });
 
+    it('says which requests were aborted: their connection closed before the response was out', async () => {
+      const out = path.join(dir, 'clientGone.looplens');
+      const recorded = await cli([
+        'record',
+        '--quiet',
+        '--out',
+        out,
+        '--',
+        process.execPath,
+        path.join(PROGRAMS, 'clientGone.js'),
+      ]);
+      assert.equal(recorded.code, 0, recorded.stderr);
+      const result = await cli(['summary', out]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Tasks: \d+ \(2 request, [^)]*; 1 request aborted\)/);
+      assert.match(
+        result.stdout,
+        /GET \/gone .*\(aborted: its connection closed before the response was out\)/,
+      );
+      assert.doesNotMatch(result.stdout, /GET \/kept .*aborted/);
+    });
+
     it('prints the documented JSON shape with --json', async () => {
       const result = await cli(['summary', trace, '--json']);
       assert.equal(result.code, 0, result.stderr);
