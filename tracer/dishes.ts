@@ -139,19 +139,25 @@ function startHash(): void {
 function taskSeed(task: Task): number {
   if (task.seed !== 0) return task.seed;
   const name = task.name;
-  if (name === lastSeedName && task.kind === lastSeedKind) return (task.seed = lastSeed);
-  let h = mix(0x2f, task.kind);
-  for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
-  task.seed = h | 1;
-  lastSeedName = name;
-  lastSeedKind = task.kind;
-  lastSeed = task.seed;
-  return task.seed;
+  let seeds = seedsByKind[task.kind];
+  if (seeds === undefined) seeds = seedsByKind[task.kind] = new Map();
+  let h = seeds.get(name);
+  if (h === undefined) {
+    h = mix(0x2f, task.kind);
+    for (let i = 0; i < name.length && i < 64; i++) h = mix(h, name.charCodeAt(i));
+    h |= 1;
+    if (seeds.size >= MAX_SEEDS) seeds.clear();
+    seeds.set(name, h);
+  }
+  return (task.seed = h);
 }
-/** The last seed worked out, and for which name and kind (a busy route's requests share them). */
-let lastSeedName = '';
-let lastSeedKind = -1;
-let lastSeed = 0;
+/**
+ * Seeds worked out, by kind and name: a request is named twice (by its path, then by its route),
+ * and a busy server's requests share a few names. (Reading a name's characters costs more than the
+ * lookup: names are strings of several shapes, so `charCodeAt` is looked up the slow way each time.)
+ */
+const seedsByKind: (Map<string, number> | undefined)[] = [];
+const MAX_SEEDS = 512;
 
 /**
  * The promise or slot whose work runs next: the place it was made at seeds the hash of the stint
