@@ -553,9 +553,21 @@ class Tracer:
         path = scope.get("path") or "/"
         t = self.now()
         self.w.task(t, ident, KIND_REQUEST, 0, _request_name(scope, path), 0, "", 0, 0)
-        # The server's task for this request was the request's work all along (its parsing too).
-        if server_task is not None:
+        # The server's task for this request was the request's work all along (its parsing too)...
+        elsewhere = self.live_requests.pop(server_task, None) if server_task is not None else None
+        if server_task is not None and elsewhere is None:
             self.w.fold(t, server_task, ident)
+            if server_task in self.await_tasks:
+                self.await_tasks.add(ident)
+        elif elsewhere is not None:
+            # ...unless it was made inside another request, and folded into it already: uvicorn
+            # starts the next request of a keep-alive connection from the last `send` of the one
+            # before. Folding it again would merge the two requests; the request begins here, a
+            # stint of its own.
+            self.w.run(t, ident, REASON_REQUEST)
+            self.stint_start = t
+            self.stint_task = ident
+            self.seq += 1
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
         self.keep_task(key, ident)
@@ -808,8 +820,9 @@ class Tracer:
                         # gone before it had it all, it was aborted.
                         answered = pending[1] and not self.client_left(owner, pending)
                         self.request_responded(task, pending[0], END_FINISHED if answered else END_ABORTED)
-                elif task in self.await_tasks:
-                    self.note_await(task, owner, t)
+                elif self.stint_task in self.await_tasks:
+                    # (The stint's task since request_started, which may have begun a new stint.)
+                    self.note_await(self.stint_task, owner, self.stint_start)
             self.current = before
             self.running = None
             self.in_stint = False

@@ -543,3 +543,74 @@ describe('a Starlette app under uvicorn, traced (no FastAPI)', function () {
     }
   });
 });
+
+/** Asks `paths` one after another on one keep-alive connection, each once the one before is whole (its declared length in). */
+function askInTurn(port: number, paths: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let next = 0;
+    let received = '';
+    const ask = () => socket.write(`GET ${paths[next]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    socket.on('connect', ask);
+    socket.on('data', (d: Buffer) => {
+      received += d.toString();
+      const head = received.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(received)?.[1];
+      if (head < 0 || length === undefined || received.length < head + 4 + Number(length)) return;
+      received = received.slice(head + 4 + Number(length));
+      if (++next < paths.length) ask();
+      else socket.end(resolve);
+    });
+    socket.on('error', reject);
+  });
+}
+
+for (const loop of LOOPS) {
+  describe(`requests in turn on one keep-alive connection under uvicorn, traced (${loop} loop)`, function () {
+    this.timeout(120_000);
+    const dir = tempDir();
+    const FIXTURE_DIR = path.resolve(__dirname, 'fixtures', 'python');
+
+    it('keeps each request a task of its own with its own block, when uvicorn starts the next from the last send of the one before', async function () {
+      if (PYTHON === undefined) this.skip();
+      const out = path.join(dir, `keepalive-${loop}.looplens`);
+      const paths = ['/one', '/two', '/three'];
+      const served = await serveAndStop(
+        (port) => [
+          '-m',
+          'uvicorn',
+          'keepalive_app:app',
+          '--port',
+          String(port),
+          '--app-dir',
+          FIXTURE_DIR,
+          '--loop',
+          loop,
+        ],
+        out,
+        '/ready',
+        (port) => askInTurn(port, paths),
+      );
+      assert.equal(served.code, 0, served.log);
+      const { timeline, summary } = readTrace(out);
+      const shown = summary.tasks.map((t) => `${t.name} (${t.kind}, run ${t.runMs})`).join('; ');
+      const blockLine =
+        fs
+          .readFileSync(path.join(FIXTURE_DIR, 'keepalive_app.py'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('REQUEST BLOCK')) + 1;
+      for (const name of paths.map((p) => `GET ${p}`)) {
+        const found = timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
+        assert.equal(found.length, 1, `${name}: ${shown}`);
+        assert.equal(found[0].endHow, 'finished', name);
+        // Each request's block is its own: none merged into another request's lane.
+        const blocks = timeline.blocks.filter((b) => b.task === found[0].index);
+        assert.deepEqual(
+          blocks.map((b) => b.frames[0]?.location?.line),
+          [blockLine],
+          `${name}: ${shown}`,
+        );
+      }
+    });
+  });
+}
