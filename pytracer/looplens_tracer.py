@@ -395,6 +395,10 @@ class Tracer:
         # Tasks (ids) whose work is a live request's -> that request: the request's own server task
         # until it finishes, and a library's tasks inside it (see task_created).
         self.live_requests = {}
+        # Tasks (ids) of the program's own coroutines (a gather member, an anyio group's member, a
+        # consumer started at start-up) -> the task whose lane they are: itself, and a library's tasks
+        # made in its lane (see task_created).
+        self.own_lanes = {}
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.ended = False
@@ -467,6 +471,18 @@ class Tracer:
                 self.w.fold(t, ident, request)
                 if len(self.live_requests) < MAX_TASK_IDS:
                     self.live_requests[ident] = request
+                return
+            lane = self.own_lanes.get(parent)
+            if lane is not None:
+                # Likewise inside a task of the program's own (a driver's connection attempts, made
+                # by httpx in a gather member): the library works for that task, in its lane.
+                self.w.fold(t, ident, lane)
+                if len(self.own_lanes) < MAX_TASK_IDS:
+                    self.own_lanes[ident] = lane
+        elif own:
+            if len(self.own_lanes) >= MAX_TASK_IDS:
+                self.own_lanes.clear()  # bounded: tasks destroyed while pending leave their entries
+            self.own_lanes[ident] = ident
 
     def aiohttp_request(self, ident, coro):
         """aiohttp's server runs each request in a task of its own (RequestHandler._handle_request):
@@ -554,7 +570,11 @@ class Tracer:
         t = self.now()
         self.w.task(t, ident, KIND_REQUEST, 0, _request_name(scope, path), 0, "", 0, 0)
         # The server's task for this request was the request's work all along (its parsing too)...
-        elsewhere = self.live_requests.pop(server_task, None) if server_task is not None else None
+        elsewhere = None
+        if server_task is not None:
+            elsewhere = self.live_requests.pop(server_task, None)
+            if elsewhere is None and self.own_lanes.get(server_task, server_task) != server_task:
+                elsewhere = self.own_lanes.pop(server_task)
         if server_task is not None and elsewhere is None:
             self.w.fold(t, server_task, ident)
             if server_task in self.await_tasks:
@@ -812,6 +832,7 @@ class Tracer:
                     # WebSocket with a refusal, without a pause) is the task's id since.
                     task = self.task_ids.pop(_ref(owner), None) or task
                     self.live_requests.pop(task, None)
+                    self.own_lanes.pop(task, None)
                     pending = self.unanswered.pop(task, None)
                     if pending is not None:
                         # A request's server task finished before its response's last message: a

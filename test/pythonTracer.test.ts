@@ -207,6 +207,23 @@ describe('the Python asyncio tracer', function () {
     );
   });
 
+  it("puts a library's own task in the lane of the program's task that called the library (gather's members, a queue's consumer)", async () => {
+    const { stdout, timeline, summary } = await traceFixture(dir, 'library_tasks.py');
+    assert.equal(stdout, '[1, 2]\n');
+    const shown = summary.tasks.map((t) => `${t.name} (${t.internal ? 'internal' : t.kind})`).join('; ');
+    const callers = timeline.tasks.filter((t) => t.name === 'member' || t.name === 'consumer');
+    assert.equal(callers.length, 3, shown);
+    // The driver's 60 ms in its own task: one block in each caller's lane, none in a hidden task.
+    const blocks = timeline.blocks.filter((b) => b.durationMs >= 50);
+    assert.deepEqual(
+      blocks.map((b) => timeline.tasks[b.task].name).sort(),
+      ['consumer', 'member', 'member'],
+      shown,
+    );
+    for (const caller of callers)
+      assert.equal(blocks.filter((b) => b.task === caller.index).length, 1, `${caller.name}: ${shown}`);
+  });
+
   it("runs the script again when its loop stops: its work between two asyncio.run calls, the second loop's task its", async () => {
     const { program, timeline } = await traceFixture(dir, 'two_runs.py');
     const script = timeline.tasks.find((t) => t.kind === 'main')!;
