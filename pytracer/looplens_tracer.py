@@ -907,10 +907,15 @@ class Watchdog:
         frame = sys._current_frames().get(self.thread[0] if self.thread is not None else self.main.ident)
         while frame is not None and (frame.f_code.co_filename == __file__):
             frame = frame.f_back
-        # The innermost frame of the program's own code, else the innermost of any code.
+        # The innermost frame of the program's own code, else the innermost of any code. Not past the
+        # tracer's frame that runs the loop's callback (_run_handle, _Scheduled.__call__): below it
+        # are the loop and whoever started it (the script's `asyncio.run` line), not what blocks.
         first = frame
         while frame is not None:
-            filename = frame.f_code.co_filename
+            code = frame.f_code
+            if code is _RUN_HANDLE_CODE or code is _SCHEDULED_CALL_CODE:
+                break
+            filename = code.co_filename
             if (
                 not filename.startswith(_STDLIB_DIR)  # asyncio's, copy.deepcopy's: the caller's line
                 and "-packages" not in filename
@@ -1236,6 +1241,11 @@ class _Scheduled:
             return callback(*args)
         finally:
             tracer.end_stint(before, task, owner, t, w)
+
+
+# The tracer's frames that run a loop callback as a stint (see Watchdog.blamed).
+_RUN_HANDLE_CODE = _run_handle.__code__
+_SCHEDULED_CALL_CODE = _Scheduled.__call__.__code__
 
 
 def _uvloop_call(original, reason, timed):

@@ -224,6 +224,18 @@ describe('the Python asyncio tracer', function () {
       assert.equal(blocks.filter((b) => b.task === caller.index).length, 1, `${caller.name}: ${shown}`);
   });
 
+  it("places a block in a library's code that no code of the program's called on the stack at the library's line, not at the script's asyncio.run", async () => {
+    const { timeline } = await traceFixture(dir, 'library_tasks.py');
+    const driver = path.join(DIR, 'site-packages', 'standin_driver.py');
+    const blocks = timeline.blocks.filter((b) => b.durationMs >= 50);
+    assert.equal(blocks.length, 3);
+    for (const b of blocks)
+      assert.deepEqual(
+        [b.frames[0]?.location?.file, b.frames[0]?.location?.line],
+        [driver, lineOf(driver, 'DRIVER BLOCK')],
+      );
+  });
+
   it("runs the script again when its loop stops: its work between two asyncio.run calls, the second loop's task its", async () => {
     const { program, timeline } = await traceFixture(dir, 'two_runs.py');
     const script = timeline.tasks.find((t) => t.kind === 'main')!;
