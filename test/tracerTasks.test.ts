@@ -868,6 +868,90 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps the route handler in its request when the framework's request listener is an async function of its own (hono's node adapter, h3's toNodeListener), in both modes", async () => {
+    const app = path.join(dir, 'asyncListener');
+    // Two frameworks whose listener, which the server's 'request' event calls and nobody awaits,
+    // is an async function of their own: one (as @hono/node-server is) calls the handler and hands
+    // its promise to an async function of its own that awaits it and sends the response; the other
+    // (as h3 is) awaits its app's handler, an async function that calls the route's handler and
+    // chains it with `.then`.
+    writeLibrary(app, 'minifetch', [
+      'async function respond(result, res) { const value = await result; res.end(JSON.stringify(value)); }',
+      'exports.listener = (handler) => async (req, res) => {',
+      '  const result = handler(req).then((value) => value ?? null);',
+      '  return await respond(result, res);',
+      '};',
+      '',
+    ]);
+    writeLibrary(app, 'minih3', [
+      'async function appHandler(route, event) { const value = await Promise.resolve(route(event)).then((v) => v); return value; }',
+      'exports.toNodeListener = (route) => async function nodeHandle(req, res) {',
+      '  const value = await appHandler(route, { req });',
+      '  res.end(JSON.stringify(value));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('minifetch');",
+        "const { toNodeListener } = require('minih3');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function part(url, ms) { await sleep(ms); busy(`${url} part`, 2); }',
+        'async function show(url) {',
+        '  busy(`${url} handler`, 2);',
+        '  await sleep(2);',
+        '  busy(`${url} handler`, 2);',
+        '  await Promise.all([part(url, 2), part(url, 4)]);',
+        '  busy(`${url} handler`, 2);',
+        '  return { ok: true };',
+        '}',
+        'const servers = [',
+        '  http.createServer(listener((req) => show(req.url))),',
+        '  http.createServer(toNodeListener((event) => show(event.req.url))),',
+        '];',
+        'async function load(server, prefix) {',
+        "  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));",
+        '  const get = (i) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/${prefix}${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get(i);',
+        '  await Promise.all([get(3), get(4), get(5)]);',
+        '  server.close();',
+        '}',
+        "load(servers[0], 'hono').then(() => load(servers[1], 'h3'));",
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 12, `${mode}: ${all}`);
+      // The handler's work, before its first await and after each, is the request's; each member
+      // of its Promise.all is a task of the request.
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const [url, part] = name.split(' ');
+        const ran = ranAt(timeline, start, end);
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        const request = `GET ${url}`;
+        if (part === 'part') {
+          assert.equal(ran?.name, 'part', where);
+          assert.equal(timeline.tasks[ran!.parent]?.name, request, where);
+        } else assert.equal(ran?.name, request, where);
+      }
+      const lanes = summary.tasks.filter((t) => requests.some((r) => r.id === t.parent));
+      assert.deepEqual(
+        [...new Set(lanes.map((t) => t.name))],
+        ['part'],
+        `${mode}: no task in a request for the handler or the framework's call of it (${all})`,
+      );
+    }
+  });
+
   it("keeps a call whose promise a library takes and chains later, before it runs on, in the request (rxjs's from(promise) a framework subscribes), in both modes", async () => {
     const app = path.join(dir, 'observable');
     // rxjs's `from(promise)`: the promise is chained when the Observable is subscribed, not before.

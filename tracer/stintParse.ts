@@ -531,7 +531,10 @@ export function findDishes(
   // one's continuation): the library's call is no dish, its business is the library's, but the
   // program's function it runs is work the program handed off and did not wait for — a dish, as
   // the program's own call nobody awaited is. Only a call the library made itself: one made by a
-  // function of the program's inside it is that function's business.
+  // function of the program's inside it is that function's business. And not the stint's own
+  // function (the runtime called it, and drops its promise): a framework's async request listener
+  // (@hono/node-server's, h3's toNodeListener) that awaits the route's handler is the request
+  // running, no call anybody handed off.
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
     if (logUsed[r] === 0 || unawaited[r] === 1) continue; // a call nobody awaited: found above
@@ -542,7 +545,7 @@ export function findDishes(
     for (; p !== -1 && !runner; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
-      runner = rooted === Rooted.ByLibrary && (logUsed[p] === 0 || unawaited[p] === 1);
+      runner = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
     }
     if (!runner) continue;
     const stop = closedAt[r];
