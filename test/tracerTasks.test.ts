@@ -868,13 +868,13 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("keeps the route handler in its request when the framework's request listener is an async function of its own (hono's node adapter, h3's toNodeListener), in both modes", async () => {
+  it("keeps the route handler in its request when the framework's request listener is an async function of its own that awaits or returns it (hono's node adapter, h3's toNodeListener), in both modes", async () => {
     const app = path.join(dir, 'asyncListener');
     // Two frameworks whose listener, which the server's 'request' event calls and nobody awaits,
     // is an async function of their own: one (as @hono/node-server is) calls the handler and hands
     // its promise to an async function of its own that awaits it and sends the response; the other
     // (as h3 is) awaits its app's handler, an async function that calls the route's handler and
-    // chains it with `.then`.
+    // chains it with `.then`; a third returns the handler's promise.
     writeLibrary(app, 'minifetch', [
       'async function respond(result, res) { const value = await result; res.end(JSON.stringify(value)); }',
       'exports.listener = (handler) => async (req, res) => {',
@@ -891,6 +891,10 @@ describe('tasks the tracer finds in real programs', function () {
       '};',
       '',
     ]);
+    writeLibrary(app, 'minipass', [
+      'exports.listener = (handler) => async (req, res) => handler(req, res);',
+      '',
+    ]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -898,6 +902,7 @@ describe('tasks the tracer finds in real programs', function () {
         "const http = require('node:http');",
         "const { listener } = require('minifetch');",
         "const { toNodeListener } = require('minih3');",
+        "const passes = require('minipass');",
         "const { setTimeout: sleep } = require('node:timers/promises');",
         'const stretches = [];',
         'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
@@ -913,6 +918,7 @@ describe('tasks the tracer finds in real programs', function () {
         'const servers = [',
         '  http.createServer(listener((req) => show(req.url))),',
         '  http.createServer(toNodeListener((event) => show(event.req.url))),',
+        '  http.createServer(passes.listener(async (req, res) => res.end(JSON.stringify(await show(req.url))))),',
         '];',
         'async function load(server, prefix) {',
         "  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));",
@@ -922,7 +928,7 @@ describe('tasks the tracer finds in real programs', function () {
         '  await Promise.all([get(3), get(4), get(5)]);',
         '  server.close();',
         '}',
-        "load(servers[0], 'hono').then(() => load(servers[1], 'h3'));",
+        "load(servers[0], 'hono').then(() => load(servers[1], 'h3')).then(() => load(servers[2], 'passed'));",
         "process.on('exit', () => console.log(JSON.stringify(stretches)));",
         '',
       ].join('\n'),
@@ -930,7 +936,7 @@ describe('tasks the tracer finds in real programs', function () {
     for (const { mode, result, summary, timeline } of await inBothModes(program)) {
       const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
       const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.equal(requests.length, 12, `${mode}: ${all}`);
+      assert.equal(requests.length, 18, `${mode}: ${all}`);
       // The handler's work, before its first await and after each, is the request's; each member
       // of its Promise.all is a task of the request.
       for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {

@@ -516,12 +516,15 @@ export function findDishes(
     let inAwaited = false;
     for (let p = level[r]; p !== -1 && !inAwaited; p = level[p])
       inAwaited = logUsed[p] !== 0 && unawaited[p] === 0;
-    // Inside the library's calls, up to one nobody awaited (see FoundDish.forLibrary).
+    // Inside the library's calls, up to one nobody awaited (see FoundDish.forLibrary) — not the
+    // stint's own function, which the runtime called: a framework's async request listener that
+    // returns the handler's promise (`async (req, res) => handler(req, res)`) is the request
+    // running, and the handler it returns is folded into the request as any returned call is.
     let forLibrary = false;
     for (let p = around; p !== -1 && !forLibrary; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
-      forLibrary = rooted === Rooted.ByLibrary && (logUsed[p] === 0 || unawaited[p] === 1);
+      forLibrary = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
     }
     dishes.push(callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && forLibrary));
   }
