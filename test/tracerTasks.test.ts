@@ -958,6 +958,77 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each resolver a GraphQL executor runs side by side one task of the request, whose promise the library both chains and gives Promise.all (Apollo's instrumentation on graphql), in both modes", async () => {
+    const app = path.join(dir, 'executor');
+    // An executor as graphql's under Apollo is: each field's resolver is called, its promise
+    // chained by the instrumentation (which leaves the chain) and by the executor, whose chain
+    // goes to `Promise.all`.
+    writeLibrary(app, 'miniql', [
+      'const noop = () => {};',
+      'async function execute(resolvers, req) {',
+      '  const results = Object.values(resolvers).map((resolve) => {',
+      '    const result = resolve(req);',
+      '    result.then(noop, noop);',
+      '    return result.then((value) => value);',
+      '  });',
+      '  return await Promise.all(results);',
+      '}',
+      'exports.listener = (resolvers) => async (req, res) => {',
+      '  const values = await execute(resolvers, req);',
+      '  res.end(JSON.stringify(values));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('miniql');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function user(req) { await sleep(2); busy(`${req.url} user`, 2); await sleep(2); return 1; }',
+        'async function orders(req) { await sleep(3); busy(`${req.url} orders`, 2); await sleep(1); return 2; }',
+        'const server = http.createServer(listener({ user, orders }));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (i) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/q${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 4; i++) await get(i);',
+        '  await Promise.all([get(4), get(5), get(6)]);',
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 7, `${mode}: ${all}`);
+      for (const request of requests) {
+        const children = summary.tasks.filter((t) => t.parent === request.id && !t.internal);
+        assert.deepEqual(
+          children.map((t) => t.name).sort(),
+          ['orders', 'user'],
+          `${mode}: ${request.name} (${all})`,
+        );
+        for (const child of children)
+          assert.ok(
+            !summary.tasks.some((t) => t.parent === child.id),
+            `${mode}: one task per resolver (${all})`,
+          );
+      }
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const [url, resolver] = name.split(' ');
+        const ran = ranAt(timeline, start, end);
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        assert.equal(ran?.name, resolver, where);
+        assert.equal(timeline.tasks[ran!.parent]?.name, `GET ${url}`, where);
+      }
+    }
+  });
+
   it("keeps a call whose promise a library takes and chains later, before it runs on, in the request (rxjs's from(promise) a framework subscribes), in both modes", async () => {
     const app = path.join(dir, 'observable');
     // rxjs's `from(promise)`: the promise is chained when the Observable is subscribed, not before.

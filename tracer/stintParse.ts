@@ -587,6 +587,10 @@ export function findDishes(
     if (settledAt[r] !== -1) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
+    // A call a combinator was given (through the chain the library made on it: a GraphQL
+    // executor's resolver, which Apollo's instrumentation chains and graphql's `Promise.all`
+    // awaits) is a dish already, as that member: one call, one dish.
+    if (dishes.some((d) => d.comb !== -1 && d.origin === r)) continue;
     candidates.push(r);
   }
   // Reached from a function of the program's (a function the stint resumed that is still running,
