@@ -123,6 +123,28 @@ describe('the looplens command line', function () {
       assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
     });
 
+    it('traces the process that runs the tests behind node --test, not the runner', async () => {
+      const tests = path.join(dir, 'pid.test.js');
+      fs.writeFileSync(
+        tests,
+        [
+          "const test = require('node:test');",
+          "const fs = require('node:fs');",
+          "test('notes where it runs', async () => {",
+          `  fs.writeFileSync(${JSON.stringify(path.join(dir, 'tests-pid'))}, String(process.pid));`,
+          '  await new Promise((resolve) => setTimeout(resolve, 5));',
+          '});',
+        ].join('\n'),
+      );
+      const out = path.join(dir, 'node-test.looplens');
+      const result = await cli(['record', '--quiet', '--out', out, '--', process.execPath, '--test', tests]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /pass 1/, "the runner's report passes through");
+      const summary = JSON.parse((await cli(['summary', out, '--json'])).stdout) as { pid: number };
+      const testsPid = Number(fs.readFileSync(path.join(dir, 'tests-pid'), 'utf8'));
+      assert.equal(summary.pid, testsPid, 'the trace is of the process that ran the test');
+    });
+
     it('ends by the signal that ended the program, and still writes how it ended', async () => {
       const out = path.join(dir, 'signal.looplens');
       const child = spawn(

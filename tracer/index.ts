@@ -78,6 +78,25 @@ export function isWrapper(script: string | undefined): boolean {
   });
 }
 
+/**
+ * `node --test` runs each test file in a child process of its own and only reports on them: the
+ * child (NODE_TEST_CONTEXT in its environment, no `--test` among its flags) runs the tests and is
+ * the one traced. Not when the tests run in the runner's own process (`--test-isolation=none`,
+ * Node 22.8 on, `--experimental-` before 23.6).
+ * https://nodejs.org/api/test.html#process-isolation
+ */
+export function isTestRunner(execArgv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  if (env.NODE_TEST_CONTEXT !== undefined || !execArgv.includes('--test')) return false;
+  let isolation = 'process';
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i];
+    const name = flag.split('=')[0];
+    if (name !== '--test-isolation' && name !== '--experimental-test-isolation') continue;
+    isolation = flag.includes('=') ? flag.slice(name.length + 1) : (execArgv[i + 1] ?? isolation);
+  }
+  return isolation !== 'none';
+}
+
 let sink: Sink | null = null;
 /** Live tracing: the file a program that ends before its reader took the connection writes to. */
 let spillPath: string | null = null;
@@ -390,7 +409,7 @@ function boot(): void {
   if (!isMainThread) return;
   const parsed = parseOptions(process.env[OPTIONS_ENV]);
   if (!parsed.ok) return;
-  if (isWrapper(process.argv[1])) return;
+  if (isWrapper(process.argv[1]) || isTestRunner(process.execArgv, process.env)) return;
   if (!claim(parsed.options)) return;
   try {
     start(parsed.options);
