@@ -731,6 +731,56 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes each job a mapping library runs after an await of its own a task of the code that called it, in both modes', async () => {
+    const app = path.join(dir, 'map');
+    // A mapper as p-map's is: each runner is an async call the library chains and leaves, whose
+    // first await (the item, a value) comes before it calls the program's function; the next
+    // runner starts from the finished one's continuation.
+    writeLibrary(app, 'minimap', [
+      'module.exports = function mapLimit(items, mapper, limit) {',
+      '  return new Promise((resolve) => {',
+      '    const results = [];',
+      '    let next = 0;',
+      '    let done = 0;',
+      '    const start = async () => {',
+      '      if (next >= items.length) return;',
+      '      const index = next++;',
+      '      const runner = (async () => {',
+      '        const item = await items[index];',
+      '        results[index] = await mapper(item, index);',
+      '        if (++done === items.length) resolve(results);',
+      '        await start();',
+      '      })();',
+      '      runner.then(() => {}, () => {});',
+      '    };',
+      '    (async () => {',
+      '      for (let i = 0; i < limit; i++) await start();',
+      '    })();',
+      '  });',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'map.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const mapLimit = require('minimap');",
+        ...JOB_LINES,
+        'async function mapAll() {',
+        '  await sleep(5);',
+        "  await mapLimit([job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)], (run) => run(), 2);",
+        '}',
+        'mapAll();',
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], main.id, 6);
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

@@ -46,6 +46,8 @@ export interface Segment {
   how: StintEntry;
   /** It handed the runtime a callback before its first record (dishes.ts queueSlot). */
   lead: boolean;
+  /** It resumes a library's call nobody awaited (see stintParse.ts findDishes). */
+  runner: boolean;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
 }
@@ -59,6 +61,8 @@ export interface Segment {
 interface Parsed {
   dishes: FoundDish[];
   owner: Int16Array;
+  /** The awaits whose continuation resumes a library's call nobody awaited. */
+  runs: number[];
 }
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
@@ -66,7 +70,10 @@ const MAX_PARSES = 4096;
 function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | null {
   const { start, end, shape, how } = seg;
   const length = end - start;
-  let key = mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2);
+  let key = mix(
+    mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
+    seg.runner ? 1 : 2,
+  );
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key.
   for (let i = start; i < end; i++) {
     const kind = logKind[i];
@@ -75,9 +82,18 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner } = findDishes(start, end, seg.indexOf, how, returned, seg.lead, serving);
+  const { dishes, owner, runs } = findDishes(
+    start,
+    end,
+    seg.indexOf,
+    how,
+    returned,
+    seg.lead,
+    serving,
+    seg.runner,
+  );
   known =
-    dishes.length === 0
+    dishes.length === 0 && runs.length === 0
       ? null
       : {
           dishes: dishes.map((d) => ({
@@ -88,6 +104,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
             comb: d.comb === -1 ? -1 : d.comb - start,
           })),
           owner: Int16Array.from(owner.subarray(start, end)),
+          runs: runs.map((i) => i - start),
         };
   if (parses.size >= MAX_PARSES) parses.clear();
   parses.set(key, known);
@@ -105,8 +122,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   const serving = task.kind === TaskKind.Request && !task.responded && !task.ended;
   const found = parsed(seg, returned, serving);
   if (found === null) return;
-  const { dishes, owner } = found;
+  const { dishes, owner, runs } = found;
   const at = seg.start;
+  for (const i of runs) resumesRunner(logObj[at + i]);
   const t = now();
   // Calls a library's code made and chains (see FoundDish.sideBySide): dishes when, with those of
   // the task still running, there are two or more — the library runs them side by side.
@@ -147,7 +165,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const parent = d.parent === -1 ? task : around(d.parent);
     // The stack read at this very call speaks for it: a library calls different functions of the
     // program's at one place (a queue's jobs), which the place's verdict would name alike.
-    const said = d.sideBySide && typeof learnt === 'string' ? learnt : verdict;
+    const said = (d.sideBySide || d.job) && typeof learnt === 'string' ? learnt : verdict;
     const name = typeof said === 'string' && said !== '' ? said : null;
     const known = name !== null;
     // A member of a library's combinator (a GraphQL executor's resolvers, a framework's parameter
@@ -237,6 +255,22 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (dish === null || dish === task) continue;
     repoint(logObj[i] as Logged, logKind[i], dish);
   }
+}
+
+/**
+ * The promises whose continuation resumes a library's call nobody awaited (a queue's job runner
+ * after its first await): the stint it runs in reads the program's function it calls as a job.
+ */
+const runnerAwaits = new WeakSet<object>();
+let anyRunner = false;
+function resumesRunner(p: unknown): void {
+  if (typeof p !== 'object' || p === null) return;
+  runnerAwaits.add(p);
+  anyRunner = true;
+}
+/** Whether the continuation of `p` resumes a library's call nobody awaited. */
+export function runsRunner(p: object): boolean {
+  return anyRunner && runnerAwaits.has(p);
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   forgetLearnt,
   triedCount,
 } from './dishNames';
-import { Segment, returnedToLibrary, settle, sideSettled } from './dishSort';
+import { Segment, returnedToLibrary, runsRunner, settle, sideSettled } from './dishSort';
 import { Logged, Slot, kDish, kIdx, kSide, mix } from './marks';
 import {
   CalledFrom,
@@ -166,7 +166,12 @@ const MAX_SEEDS = 512;
 export function willRun(o: object): void {
   const stamped = (o as Logged)[kIdx];
   nextSeed = stamped !== undefined ? stamped : 0;
+  nextRunner = runsRunner(o);
 }
+/** The work about to run resumes a library's call nobody awaited (dishSort.ts runsRunner). */
+let nextRunner = false;
+/** This segment does (see Segment.runner). */
+let runner = false;
 function begin(entry: StintEntry): void {
   // A segment that interrupts another saves that one's state; an outermost one has none to save
   // (most stints: a tick, a continuation, run straight from the loop).
@@ -181,7 +186,7 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
-    saved[o + 9] = lead ? 1 : 0;
+    saved[o + 9] = (lead ? 1 : 0) | (runner ? 2 : 0);
   }
   depth++;
   segStart = n;
@@ -196,12 +201,14 @@ function begin(entry: StintEntry): void {
   seed = nextSeed;
   makerShape = nextSeed >>> (PLACE_SHIFT + MAKER_BITS);
   nextSeed = 0;
+  runner = nextRunner;
+  nextRunner = false;
   hashed = false;
 }
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, lead, indexOf };
+  return { start: segStart, end: n, shape, hash, how, lead, runner, indexOf };
 }
 
 function end(task: Task): void {
@@ -218,7 +225,10 @@ function end(task: Task): void {
     if (
       task.id !== 0 &&
       n > segStart &&
-      (open > 0 || combs > 0 || tails > 1 || (tails === 1 && (how !== StintEntry.Resumed || returned)))
+      (open > 0 ||
+        combs > 0 ||
+        tails > 1 ||
+        (tails === 1 && (how !== StintEntry.Resumed || returned || runner)))
     )
       settle(task, returned, segment());
     if (triedCount > 0) countTries();
@@ -253,7 +263,8 @@ function restore(): void {
     hash = saved[o + 6];
     shape = saved[o + 7];
     makerShape = saved[o + 8];
-    lead = saved[o + 9] === 1;
+    lead = (saved[o + 9] & 1) !== 0;
+    runner = (saved[o + 9] & 2) !== 0;
   } else {
     segStart = 0;
     open = 0;
@@ -265,6 +276,7 @@ function restore(): void {
     shape = 0;
     makerShape = 0;
     lead = false;
+    runner = false;
   }
 }
 

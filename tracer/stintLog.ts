@@ -171,6 +171,12 @@ export interface FoundDish {
    * so its being returned does not fold it (dishes.ts foldIfReturned).
    */
   forLibrary: boolean;
+  /**
+   * A function of the program's that a library's call nobody awaited runs (a queue's job, a
+   * mapper's): the library may call a different function of the program's at the same place each
+   * time, so it is named by the stack read at its own call while the place's stacks last.
+   */
+  job: boolean;
 }
 
 /** The index of the record for `p` in [start, end), or -1 (read from the promise by the caller). */

@@ -38,6 +38,11 @@ const settledAt = new Int32Array(MAX_LOG);
 let entryRoot = -1;
 /** The code the stint ran outside any call it made (its own function) awaits at its end. */
 let topSuspends = false;
+/**
+ * The awaits that suspend a call (its root, or -1 for the stint's own function) found by the parse,
+ * as pairs: the DERIVED record whose continuation resumes the call, and the call.
+ */
+const suspensions: number[] = [];
 
 /**
  * Reads the bracket structure of records [start, end): for each record the call it was made in
@@ -117,6 +122,7 @@ export function parse(
       : -1;
   entryRoot = entry;
   topSuspends = false;
+  suspensions.length = 0;
 
   let top = -1; // stack depth - 1
   const current = () => (top >= 0 ? stack[top] : -1);
@@ -182,6 +188,7 @@ export function parse(
           level[i] = j;
           level[i + 1] = j;
           popTo(j, i + 2);
+          suspensions.push(i + 1, j);
           i++;
           break;
         }
@@ -255,6 +262,7 @@ export function parse(
         else suspends = !goesOn(i, at, end);
         if (suspends) {
           if (at === -1) topSuspends = true;
+          suspensions.push(i, at);
           if (top >= 0) popTo(stack[top], i + 1);
         } else {
           // A statement: the chain it ends was not awaited (unless a combinator awaits a link of
@@ -299,6 +307,7 @@ function callDish(
   inAwaited: boolean,
   sideBySide: boolean,
   forLibrary: boolean,
+  job = false,
 ): FoundDish {
   return {
     origin: root,
@@ -311,6 +320,7 @@ function callDish(
     inAwaited,
     sideBySide,
     forLibrary,
+    job,
   };
 }
 
@@ -418,9 +428,16 @@ function goesOn(tail: number, at: number, end: number): boolean {
   return false;
 }
 
+/** Whether the call of root `r` is a library's that nobody awaited (p-queue's job runner, p-map's). */
+function libraryUnawaited(r: number): boolean {
+  return logRooted[r] === Rooted.ByLibrary && (logUsed[r] === 0 || unawaited[r] === 1);
+}
+
 /**
  * The dishes the stint of records [start, end) started, with each record's dish (`owner`: index in
- * the returned list, -1 for the stint's own task), given how the stint began.
+ * the returned list, -1 for the stint's own task), given how the stint began; and `runs`: the
+ * awaits (records) whose continuation resumes a library's call nobody awaited — `runner` says
+ * the stint is such a continuation itself (see the runner rule below).
  */
 export function findDishes(
   start: number,
@@ -430,9 +447,16 @@ export function findDishes(
   returned = false,
   lead = false,
   serving = false,
-): { dishes: FoundDish[]; owner: Int32Array } {
+  runner = false,
+): { dishes: FoundDish[]; owner: Int32Array; runs: number[] } {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving);
   const dishes: FoundDish[] = [];
+  const resumesRunner = runner && how === StintEntry.Resumed;
+  const runs: number[] = [];
+  for (let s = 0; s < suspensions.length; s += 2) {
+    const at = suspensions[s + 1];
+    if (at === -1 ? resumesRunner : libraryUnawaited(at)) runs.push(suspensions[s]);
+  }
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a
   // timer's callback) rather than resuming one: the root made first (unless the function is known
@@ -492,6 +516,7 @@ export function findDishes(
         inAwaited: false,
         sideBySide: false,
         forLibrary: false,
+        job: false,
       });
     }
   }
@@ -538,22 +563,29 @@ export function findDishes(
   // function (the runtime called it, and drops its promise): a framework's async request listener
   // (@hono/node-server's, h3's toNodeListener) that awaits the route's handler is the request
   // running, no call anybody handed off.
+
+  // function of the program's inside it is that function's business. The library's call may run
+  // it after an await of its own (p-map's runner awaits the item first): then the stint resumes
+  // the library's call (`runner`), and the program's function is called by the stint's own code.
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
     if (logUsed[r] === 0 || unawaited[r] === 1) continue; // a call nobody awaited: found above
-    let runner = false;
+    let found = false;
     let p = level[r];
     for (; p !== -1 && logRooted[p] === Rooted.ByRuntime; p = level[p]);
-    if (p === -1 || logRooted[p] !== Rooted.ByLibrary) continue;
-    for (; p !== -1 && !runner; p = level[p]) {
+    if (p === -1 ? !resumesRunner : logRooted[p] !== Rooted.ByLibrary) continue;
+    found = p === -1;
+    for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       runner = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
+
+      found = libraryUnawaited(p);
     }
-    if (!runner) continue;
+    if (!found) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
-    dishes.push(callDish(r, stop, false, false, false));
+    dishes.push(callDish(r, stop, false, false, false, true));
   }
 
   // A function of the program's that a library's own code calls and chains with `.then` (async's
@@ -615,5 +647,5 @@ export function findDishes(
     if (dish.parent !== -1) dish.end = Math.min(dish.end, dishes[dish.parent].end);
     for (let i = dish.start; i < dish.end; i++) owner[i] = d;
   }
-  return { dishes, owner };
+  return { dishes, owner, runs };
 }

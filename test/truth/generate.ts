@@ -35,6 +35,12 @@ export interface GenerateOptions {
   mainStatements?: number;
   /** Make an HTTP server with concurrent requests. */
   server?: boolean;
+  /**
+   * Add the constructs added since the generator's first set (mapLimit), each from a random stream
+   * of its own (default true). False keeps a seed's program as it was before them: the regressions
+   * named by seed.
+   */
+  added?: boolean;
 }
 
 const NAMES = [
@@ -238,5 +244,20 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const requests = Array.from({ length: int(2, 4) }, () => `${pick(routes).path}?q=${int(1, 9)}`);
     server = { routes, requests };
   }
-  return { seed, fns, main: body(-1, 0, options.mainStatements ?? int(2, 5), false), server };
+  const main = body(-1, 0, options.mainStatements ?? int(2, 5), false);
+  // Constructs added since: drawn from a stream of their own, so that a seed's program is the one
+  // it was before, unless one is added to it.
+  const later = random(seed ^ 0x9e3779b9);
+  if ((options.added ?? true) && later() < 0.3) {
+    const at = Math.floor(later() * (fns.length + 1)) - 1; // -1: the main script
+    const jobs = callable(at, false);
+    if (jobs.length > 0) {
+      const target = at === -1 ? main : fns[at].body;
+      const count = 2 + Math.floor(later() * 3);
+      const pickJob = () => jobs[Math.floor(later() * jobs.length)];
+      const stmt: Stmt = { k: 'mapLimit', fns: Array.from({ length: count }, pickJob), limit: 2 };
+      target.splice(Math.floor(later() * (target.length + 1)), 0, stmt);
+    }
+  }
+  return { seed, fns, main, server };
 }

@@ -62,7 +62,43 @@ export type Stmt =
    * A promise made first (`new Promise` on a timer), then calls whose first await is that promise:
    * one nobody awaits, or the members of a Promise.all (`await ready` as a function's first line).
    */
-  | { k: 'gate'; ms: number; workMs: number; style: 'forget' | 'all' };
+  | { k: 'gate'; ms: number; workMs: number; style: 'forget' | 'all' }
+  /**
+   * `await mapLimit(fns, limit, mapper)` of a library (LIBRARIES, p-map's shape): its runners are
+   * calls it leaves running, each awaiting the item before it calls the program's mapper; each
+   * function the mapper calls is a dish, a child of the caller's.
+   */
+  | { k: 'mapLimit'; fns: string[]; limit: number };
+
+/**
+ * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
+ * code is a library's to the tracer, as any package's is.
+ */
+export const LIBRARIES: Record<string, string> = {
+  'truth-map': `'use strict';
+module.exports = function mapLimit(items, limit, mapper) {
+  return new Promise((resolve) => {
+    const results = [];
+    let next = 0;
+    let done = 0;
+    const start = async () => {
+      if (next >= items.length) return;
+      const index = next++;
+      const runner = (async () => {
+        const item = await items[index];
+        results[index] = await mapper(item, index);
+        if (++done === items.length) resolve(results);
+        await start();
+      })();
+      runner.then(() => {}, () => {});
+    };
+    (async () => {
+      for (let i = 0; i < limit; i++) await start();
+    })();
+  });
+};
+`,
+};
 
 export interface FnDef {
   name: string;
@@ -192,6 +228,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'pipeline',
   'io',
   'tryFail',
+  'mapLimit',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -417,6 +454,13 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       w.block(`try {`, () => w.line(`await ${s.fn}(${d});`), '} catch {');
       w.line(`  __work(${d}, ${ms(s.workMs)});`);
       w.line('}');
+      return;
+    case 'mapLimit':
+      // The mapper runs in a stint of the caller's dish (the library's runner is its work), so the
+      // function's code before its first await is the caller's.
+      w.line(
+        `await require('truth-map')(${JSON.stringify(s.fns)}, ${s.limit}, (name) => { __running = ${d}; return __fns[name](__dish(name, ${d}, 'other')); });`,
+      );
       return;
     case 'gate': {
       const g = w.fresh('gate');

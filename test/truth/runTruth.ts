@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTrace } from '../../model/load';
 import { Comparison, compare } from './compare';
-import { AWAITING, FnDef, Program, Stmt, Truth, render } from './program';
+import { AWAITING, FnDef, LIBRARIES, Program, Stmt, Truth, render } from './program';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TRACER = path.join(ROOT, 'dist', 'tracer.js');
@@ -42,6 +42,12 @@ export async function runTruth(program: Program, mode: Mode, dir: string): Promi
   const file = `${base}.js`;
   const source = render(program);
   fs.writeFileSync(file, source);
+  for (const [name, code] of Object.entries(LIBRARIES)) {
+    const index = path.join(dir, 'node_modules', name, 'index.js');
+    if (fs.existsSync(index)) continue;
+    fs.mkdirSync(path.dirname(index), { recursive: true });
+    fs.writeFileSync(index, code);
+  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_OPTIONS: `--require ${TRACER}`,
