@@ -452,11 +452,6 @@ export function findDishes(
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner && how === StintEntry.Resumed;
-  const runs: number[] = [];
-  for (let s = 0; s < suspensions.length; s += 2) {
-    const at = suspensions[s + 1];
-    if (at === -1 ? resumesRunner : libraryUnawaited(at)) runs.push(suspensions[s]);
-  }
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a
   // timer's callback) rather than resuming one: the root made first (unless the function is known
@@ -478,6 +473,13 @@ export function findDishes(
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
     for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
     break;
+  }
+  // The awaits whose continuation resumes a library's call nobody awaited (not the stint's own
+  // function: see the job rule below).
+  const runs: number[] = [];
+  for (let s = 0; s < suspensions.length; s += 2) {
+    const at = suspensions[s + 1];
+    if (at === -1 ? resumesRunner : libraryUnawaited(at) && own[at] === 0) runs.push(suspensions[s]);
   }
 
   // Combinator members: each member's work runs from the first record of the call that made it to
@@ -562,11 +564,9 @@ export function findDishes(
   // function of the program's inside it is that function's business. And not the stint's own
   // function (the runtime called it, and drops its promise): a framework's async request listener
   // (@hono/node-server's, h3's toNodeListener) that awaits the route's handler is the request
-  // running, no call anybody handed off.
-
-  // function of the program's inside it is that function's business. The library's call may run
-  // it after an await of its own (p-map's runner awaits the item first): then the stint resumes
-  // the library's call (`runner`), and the program's function is called by the stint's own code.
+  // running, no call anybody handed off. The library's call may run the program's function after
+  // an await of its own (p-map's runner awaits the item first): then the stint resumes the
+  // library's call (`runner`), and the program's function is called by the stint's own code.
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
     if (logUsed[r] === 0 || unawaited[r] === 1) continue; // a call nobody awaited: found above
@@ -578,9 +578,7 @@ export function findDishes(
     for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
-      runner = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
-
-      found = libraryUnawaited(p);
+      found = libraryUnawaited(p) && own[p] === 0;
     }
     if (!found) continue;
     const stop = closedAt[r];
