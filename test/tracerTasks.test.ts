@@ -493,6 +493,74 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes a library's queries that are promises of a subclass of Promise (postgres.js's) given to Promise.all members, with the work their `then` starts, in both modes", async () => {
+    const app = path.join(dir, 'subclassQueries');
+    // A query as postgres.js's is: a Promise of its own class, whose `then` starts the query (in
+    // an async method, after a tick) and whose reply settles it from a callback of the driver's.
+    writeLibrary(app, 'minisql', [
+      'class Query extends Promise {',
+      '  constructor(ms) {',
+      '    let settle;',
+      '    super((resolve) => { settle = resolve; });',
+      '    this.settle = settle;',
+      '    this.ms = ms;',
+      '    this.started = false;',
+      '  }',
+      '  static get [Symbol.species]() { return Promise; }',
+      '  async start() {',
+      '    if (this.started) return;',
+      '    this.started = true;',
+      '    await 1;',
+      '    setTimeout(() => {',
+      '      const end = performance.now() + 2;',
+      '      while (performance.now() < end);',
+      '      this.settle(this.ms);',
+      '    }, this.ms);',
+      '  }',
+      '  then(...args) { this.start(); return super.then(...args); }',
+      '}',
+      'exports.sql = (ms) => new Query(ms);',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { sql } = require('minisql');",
+        'const server = http.createServer(async (req, res) => {',
+        '  const [a, b] = await Promise.all([sql(10), sql(30)]);',
+        '  res.end(String(a + b));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, mode);
+      for (const r of requests) {
+        const members = summary.tasks.filter((t) => t.parent === r.id);
+        assert.deepEqual(
+          members.map((m) => [m.kind, m.internal, m.location?.line]),
+          [
+            ['other', false, 4],
+            ['other', false, 4],
+          ],
+          `${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`,
+        );
+        // Each ran its reply's 2 ms, and the second waited about 30 ms.
+        for (const m of members) assert.ok(m.runMs >= 1.8, `${mode}: ${m.name} ran ${m.runMs} ms`);
+        assert.ok(members[1].endMs! - members[1].startMs >= 25, `${mode}: the second member waited`);
+      }
+    }
+  });
+
   it("runs a response's 'drain' listeners as its request: a response written in pieces under back-pressure, in both modes", async () => {
     const file = path.join(dir, 'drain.js');
     fs.writeFileSync(

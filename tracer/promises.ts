@@ -212,13 +212,23 @@ const nativeResolve = Promise.resolve;
  * starts runs as that member. The same ticks, the same order of settling; the array handed on is a
  * copy (the program's is not touched). Left alone when the program replaced `Promise.resolve`,
  * which the combinator would call.
+ *
+ * A promise of a subclass of Promise (postgres.js's query, which starts its work in its own `then`)
+ * is such a thenable to the combinator: `Promise.resolve` takes as it is only a promise whose
+ * `constructor` is Promise, and wraps any other, calling its `then` in a job of its own. Left as
+ * it is, that job would run in the lane of the code that called the combinator and seem to
+ * return the member's promise to it (dishes.ts `foldIfReturned`).
  */
 function asPromises(members: unknown[]): unknown[] {
   if (Promise.resolve !== nativeResolve) return members;
   let out: unknown[] | null = null;
   for (let i = 0; i < members.length; i++) {
     const m = members[i];
-    if ((typeof m !== 'object' && typeof m !== 'function') || m === null || m instanceof NativePromise)
+    if (
+      (typeof m !== 'object' && typeof m !== 'function') ||
+      m === null ||
+      (m instanceof NativePromise && Object.getPrototypeOf(m) === NativePromise.prototype)
+    )
       continue;
     if (out === null) out = members.slice();
     out[i] = nativeResolve.call(NativePromise, m);
