@@ -561,6 +561,71 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a transaction a library races against its connection's close (postgres.js's `sql.begin`) in the lane of the code running it, in both modes", async () => {
+    const app = path.join(dir, 'transactions');
+    // As postgres.js's `begin` is: the library's async function awaits BEGIN, then races its scope
+    // (which runs the program's callback and commits) against a promise that only the connection's
+    // close would settle.
+    writeLibrary(app, 'minitx', [
+      'const query = (ms) => new Promise((resolve) => setTimeout(resolve, ms, ms));',
+      'const closing = [];',
+      'async function scope(fn) {',
+      '  const result = await new Promise((resolve, reject) => {',
+      '    const x = fn(query);',
+      '    Promise.resolve(x).then(resolve, reject);',
+      '  });',
+      '  await query(1);',
+      '  return result;',
+      '}',
+      'exports.begin = async function begin(fn) {',
+      '  await query(1);',
+      '  return await Promise.race([scope(fn), new Promise((_, reject) => closing.push(reject))]);',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { begin } = require('minitx');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'const server = http.createServer(async (req, res) => {',
+        '  const total = await begin(async (tx) => {',
+        '    const a = await tx(3);',
+        '    busy(req.url, 3);',
+        '    const b = await tx(3);',
+        '    busy(req.url, 3);',
+        '    return a + b;',
+        '  });',
+        '  res.end(String(total));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (p) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get(`/tx${i}`);',
+        "  await Promise.all([get('/tx3'), get('/tx4')]);",
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const stretches = JSON.parse(result.stdout) as Array<[string, number, number]>;
+      assert.equal(stretches.length, 10, mode);
+      for (const [url, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(ran?.name, `GET ${url}`, `${mode}: ${url}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`);
+      }
+      const requests = summary.tasks.filter((t) => t.kind === 'request').map((t) => t.id);
+      const children = summary.tasks.filter((t) => t.parent !== null && requests.includes(t.parent));
+      assert.deepEqual(children, [], `${mode}: no request has a lane under it (${all})`);
+    }
+  });
+
   it("runs a response's 'drain' listeners as its request: a response written in pieces under back-pressure, in both modes", async () => {
     const file = path.join(dir, 'drain.js');
     fs.writeFileSync(

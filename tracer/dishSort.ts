@@ -74,11 +74,13 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
     mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
     seg.runner ? 1 : 2,
   );
-  // What the stacks told (or, rationed out, did not) reads into the parse: part of the key.
+  // What the stacks told (or, rationed out, did not) reads into the parse: part of the key (and
+  // who called a combinator, the program or a library).
   for (let i = start; i < end; i++) {
     const kind = logKind[i];
     if (kind === LogKind.Derived) key = mix(key, logMade[i]);
     else if (kind === LogKind.Root) key = mix(key, logRooted[i] | (logFrom[i] << 4));
+    else if (kind === LogKind.Comb) key = mix(key, (logParent[i] as CombinatorCall).byLibrary ? 1 : 2);
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;

@@ -501,6 +501,17 @@ export function findDishes(
       origins.push([j, m]);
     }
     origins.sort((a, b) => a[0] - b[0]);
+    // A library's combinator runs side by side only members that each left work: one that races a
+    // single call against a promise that does nothing of its own (postgres.js's `sql.begin`, the
+    // transaction against the connection's close) runs nothing beside it, and that call is the
+    // library's business, in the lane of the code that asked for it (with the program's function
+    // it runs: the transaction's callback).
+    if ((logParent[c] as { byLibrary: boolean }).byLibrary) {
+      let working = 0;
+      for (let k = 0; k < origins.length; k++)
+        if (leftWork(origins[k][0], k + 1 < origins.length ? origins[k + 1][0] : c)) working++;
+      if (working < 2) continue;
+    }
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
       const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
