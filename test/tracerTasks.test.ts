@@ -1610,6 +1610,69 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each message's async handler on a subscriber connection the script opened a task of the script, alone in its read or not, in both modes", async () => {
+    const app = path.join(dir, 'subscriberHandlers');
+    // A client as node-redis's is: it reads the connection through 'data' and calls the listeners
+    // of each message it parses, there and then.
+    writeLibrary(app, 'minisub', [
+      "const net = require('node:net');",
+      'exports.subscribe = (port, listener) => new Promise((resolve) => {',
+      "  const socket = net.connect(port, '127.0.0.1', () => { socket.write('SUB\\n'); resolve(socket); });",
+      "  let rest = '';",
+      "  socket.setEncoding('utf8');",
+      "  socket.on('data', (text) => {",
+      "    const lines = (rest + text).split('\\n');",
+      '    rest = lines.pop();',
+      '    for (const line of lines) listener(line);',
+      '  });',
+      '});',
+      '',
+    ]);
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const net = require('node:net');",
+        "const { subscribe } = require('minisub');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'let subscriber = null;',
+        'const broker = net.createServer((socket) => { socket.once("data", () => { subscriber = socket; }); });',
+        "broker.listen(0, '127.0.0.1', async () => {",
+        '  const socket = await subscribe(broker.address().port, async function onMessage(message) {',
+        '    await sleep(1);',
+        '    busy(message, 2);',
+        '  });',
+        '  while (subscriber === null) await sleep(5);',
+        // Three messages alone in their reads, then three written at once (one read, most likely).
+        "  for (const m of ['m1', 'm2', 'm3']) { subscriber.write(`${m}\\n`); await sleep(40); }",
+        "  subscriber.write('m4\\nm5\\nm6\\n');",
+        '  await sleep(60);',
+        '  socket.destroy();',
+        '  broker.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const stretches = JSON.parse(result.stdout) as Array<[string, number, number]>;
+      assert.deepEqual(stretches.map(([m]) => m), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'], mode);
+      const ran = new Set<string>();
+      for (const [message, start, end] of stretches) {
+        const task = ranAt(timeline, start, end);
+        const where = `${mode}: ${message}'s handler ran as ${task?.id} ${task?.name} (${all})`;
+        assert.equal(task?.name, 'onMessage', where);
+        assert.equal(timeline.tasks[task.parent]?.id, main.id, where);
+        ran.add(task.id);
+      }
+      assert.equal(ran.size, 6, `${mode}: each message's handler is a task of its own (${all})`);
+    }
+  });
+
   it("runs a connection's 'close' as the connection and a spawned child's 'exit' as its spawner, in both modes", async () => {
     const program = path.join(PROGRAMS, 'closeAndExit.js');
     const source = fs.readFileSync(program, 'utf8').split('\n');

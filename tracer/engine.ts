@@ -412,7 +412,11 @@ function entryOf(
   dispatch: boolean,
 ): StintEntry {
   if (continuation) return StintEntry.Resumed;
-  if (task.dispatches && (reason === Reason.Io || dispatch)) return StintEntry.Dispatched;
+  // A read of data on a connection the program opened, made the opener's stint (probeEnter),
+  // hands it on to listeners as a connection task's read does: an async listener nobody awaits (a
+  // subscriber's message handler) is a dish of the opener, each message its own.
+  if ((task.dispatches || (probing === task && probeReads)) && (reason === Reason.Io || dispatch))
+    return StintEntry.Dispatched;
   if (task.kind === TaskKind.Main && reason === Reason.Start) return StintEntry.Script;
   return sync ? StintEntry.CalledSync : StintEntry.Called;
 }
@@ -661,6 +665,11 @@ let probeAnswered: Task | null = null;
 let probeMixed = false;
 /** The probe became a stint (probeEnter). */
 let probeEntered = false;
+/**
+ * The probe reads data (not an event with none: a socket's 'close', a child's 'exit'), which it
+ * hands on to listeners: a stint it becomes is StintEntry.Dispatched (entryOf).
+ */
+let probeReads = false;
 
 /**
  * Whether the work that opened a connection is over: the task has ended, or a request it is part of
@@ -674,10 +683,14 @@ export function openerDone(task: Task): boolean {
   return false;
 }
 
-/** A read of a connection `opener` opened begins, no stint open. False: run it plainly. */
-export function startProbe(opener: Task): boolean {
+/**
+ * A read of a connection `opener` opened begins, no stint open (`reads`: it brings data, see
+ * probeReads). False: run it plainly.
+ */
+export function startProbe(opener: Task, reads: boolean): boolean {
   if (probing !== null || current !== null) return false;
   probing = opener;
+  probeReads = reads;
   probeStart = now();
   probeAnswered = null;
   probeMixed = false;
@@ -699,8 +712,9 @@ export function asProbe(
   fn: (...args: unknown[]) => unknown,
   self: unknown,
   args: ArrayLike<unknown>,
+  reads: boolean,
 ): unknown {
-  if (opener === null || !enabled || !startProbe(opener)) return Reflect.apply(fn, self, args);
+  if (opener === null || !enabled || !startProbe(opener, reads)) return Reflect.apply(fn, self, args);
   try {
     return Reflect.apply(fn, self, args);
   } finally {

@@ -156,7 +156,7 @@ function patchOpenedEmit(proto: object): void {
     const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
     if (slot === undefined)
       return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
-    return asProbe(taskOf(slot.r), next, this, arguments);
+    return asProbe(taskOf(slot.r), next, this, arguments, false);
   }
   if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
   replace(proto as Record<string, unknown>, 'emit', emit as AnyFunction);

@@ -73,5 +73,5 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   const asker = stream[kAsker];
   let opener = asker !== undefined ? taskOf(asker.r) : null;
   if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
-  return asProbe(opener, push, stream, args);
+  return asProbe(opener, push, stream, args, true);
 }

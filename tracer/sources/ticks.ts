@@ -116,7 +116,7 @@ function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
  * its data on in a tick): a read of that connection too (engine.ts, startProbe).
  */
 function probeTick(fn: AnyFunction, opener: Task, args: unknown[]): unknown {
-  return asProbe(opener, fn, undefined, args);
+  return asProbe(opener, fn, undefined, args, true);
 }
 
 export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
