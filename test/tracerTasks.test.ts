@@ -618,7 +618,11 @@ describe('tasks the tracer finds in real programs', function () {
       assert.equal(stretches.length, 10, mode);
       for (const [url, start, end] of stretches) {
         const ran = ranAt(timeline, start, end);
-        assert.equal(ran?.name, `GET ${url}`, `${mode}: ${url}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`);
+        assert.equal(
+          ran?.name,
+          `GET ${url}`,
+          `${mode}: ${url}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`,
+        );
       }
       const requests = summary.tasks.filter((t) => t.kind === 'request').map((t) => t.id);
       const children = summary.tasks.filter((t) => t.parent !== null && requests.includes(t.parent));
@@ -1660,7 +1664,11 @@ describe('tasks the tracer finds in real programs', function () {
       const main = summary.tasks.find((t) => t.kind === 'main')!;
       const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
       const stretches = JSON.parse(result.stdout) as Array<[string, number, number]>;
-      assert.deepEqual(stretches.map(([m]) => m), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'], mode);
+      assert.deepEqual(
+        stretches.map(([m]) => m),
+        ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'],
+        mode,
+      );
       const ran = new Set<string>();
       for (const [message, start, end] of stretches) {
         const task = ranAt(timeline, start, end);
