@@ -502,11 +502,12 @@ export function findDishes(
     }
     origins.sort((a, b) => a[0] - b[0]);
     // A library's combinator runs side by side only members that each left work: one that races a
-    // single call against a promise that does nothing of its own (postgres.js's `sql.begin`, the
+    // single call against promises that do nothing of their own (postgres.js's `sql.begin`, the
     // transaction against the connection's close) runs nothing beside it, and that call is the
     // library's business, in the lane of the code that asked for it (with the program's function
-    // it runs: the transaction's callback).
-    if ((logParent[c] as { byLibrary: boolean }).byLibrary) {
+    // it runs: the transaction's callback). A combinator given one member (a GraphQL executor's
+    // object of one field) makes it a member as before.
+    if ((logParent[c] as { byLibrary: boolean }).byLibrary && origins.length >= 2) {
       let working = 0;
       for (let k = 0; k < origins.length; k++)
         if (leftWork(origins[k][0], k + 1 < origins.length ? origins[k + 1][0] : c)) working++;
