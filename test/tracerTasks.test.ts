@@ -1587,6 +1587,85 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("leaves what a pool's connection brings after the Promise.all member that opened it returned to nobody, in a script, in both modes", async () => {
+    const app = path.join(dir, 'memberPool');
+    // A pool as a driver's is: a query opens a connection of its own the first time, and the
+    // connection's notices (a server's message for nobody) are parsed by the pool's own listener.
+    writeLibrary(app, 'minipool', [
+      "const net = require('node:net');",
+      'exports.notices = [];',
+      'exports.pool = (port) => ({',
+      '  sockets: [],',
+      '  query() {',
+      '    return new Promise((resolve) => {',
+      "      const socket = net.connect(port, '127.0.0.1', () => socket.write('Q\\n'));",
+      '      this.sockets.push(socket);',
+      "      socket.setEncoding('utf8');",
+      "      socket.on('data', (text) => {",
+      "        if (text.startsWith('R')) return resolve(text);",
+      '        const start = performance.now();',
+      '        while (performance.now() - start < 4);',
+      '        exports.notices.push([start, performance.now()]);',
+      '      });',
+      '    });',
+      '  },',
+      '  end() { for (const s of this.sockets) s.destroy(); },',
+      '});',
+      '',
+    ]);
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const net = require('node:net');",
+        "const { pool, notices } = require('minipool');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const clients = [];',
+        "const server = net.createServer((c) => { clients.push(c); c.on('data', () => c.write('R\\n')); });",
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const db = pool(server.address().port);',
+        '  async function load() { await db.query(); const end = performance.now() + 2; while (performance.now() < end); }',
+        '  await Promise.all([load(), load()]);',
+        '  await sleep(20);',
+        '  const marked = performance.now();',
+        '  for (let round = 0; round < 3; round++) {',
+        "    for (const c of clients) c.write('NOTICE\\n');",
+        '    await sleep(30);',
+        '  }',
+        '  db.end();',
+        '  server.close();',
+        '  console.log(JSON.stringify({ marked, notices }));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.endMs]));
+      const { marked, notices } = JSON.parse(result.stdout) as {
+        marked: number;
+        notices: Array<[number, number]>;
+      };
+      assert.equal(notices.length, 6, mode);
+      assert.equal(summary.tasks.filter((t) => t.name === 'load').length, 2, `${mode}: ${all}`);
+      // No stint of a member after it returned (the script's clock: the timeline's).
+      const s = timeline.stints;
+      for (let i = 0; i < s.length; i++)
+        if (timeline.tasks[s.task[i]].name === 'load')
+          assert.ok(
+            s.start[i] < marked,
+            `${mode}: a stint of a member at ${s.start[i].toFixed(1)} ms (${all})`,
+          );
+      for (const [start, end] of notices) {
+        const ran = ranAt(timeline, start, end);
+        assert.notEqual(
+          ran?.name,
+          'load',
+          `${mode}: a notice at ${start.toFixed(1)} ran as ${ran?.id} (${all})`,
+        );
+      }
+    }
+  });
+
   it("runs a subscriber connection's messages as the script that opened it and its replies as the request that awaits them, in both modes", async () => {
     for (const mode of ['fast', 'full']) {
       const { summary } = await traced(dir, path.join(PROGRAMS, 'subscriber.js'), { mode });

@@ -526,7 +526,7 @@ export function logSettled(p: object): void {
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;
   const ours = j >= segStart && j < n && logObj[j] === p;
   if (!ours && stamped !== undefined && (stamped & ROOT_BIT) !== 0) {
-    endIfSettledByOthers(p as Logged);
+    memberSettled(p as Logged);
     const run = (p as Logged)[kSide];
     if (run !== undefined) sideSettled(run);
   }
@@ -553,15 +553,19 @@ export function logSettled(p: object): void {
 }
 
 /**
- * A member's promise settled by code that is not the member's: the call is over though it may
- * never have run — a member of `Promise.all` that is `loader.load(id)` (DataLoader's `new Promise`,
+ * A member's promise settled. By the member's own code: its call returned (engine.ts, openerDone).
+ * By code that is not the member's: the call is over though it may never have run — a member of `Promise.all` that is `loader.load(id)` (DataLoader's `new Promise`,
  * resolved by the batch another call's code runs), or a promise resolved by an event. Its end is
  * recorded then (a dish that runs ends with its last stint; this one had none, and its lane waited
  * with no end); what the settling code does is still that code's own work.
  */
-function endIfSettledByOthers(p: Logged): void {
+function memberSettled(p: Logged): void {
   const dish = p[kDish];
-  if (dish === undefined || !dish.endsWhenSettled || dish === current || dish.ended || dish.folded) return;
+  if (dish === undefined || !dish.endsWhenSettled || dish.ended || dish.folded) return;
+  if (dish === current) {
+    dish.returned = true;
+    return;
+  }
   dish.ended = true;
   endTask(dish, TaskEnd.Finished);
 }

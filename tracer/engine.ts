@@ -42,6 +42,12 @@ export interface Task {
    * `load(id).then(f)`): once another task's code settles it, the member is over (dishes.ts).
    */
   endsWhenSettled: boolean;
+  /**
+   * Such a member whose own code settled that promise: its call returned, its work is over. What a
+   * connection it opened brings later for nobody (a pool's connection closing at the end of the
+   * script) is no longer its (openerDone).
+   */
+  returned: boolean;
   /** It has run a stint (set as one begins): a dish that has not has done nothing yet on its own. */
   ran: boolean;
 }
@@ -672,13 +678,14 @@ let probeEntered = false;
 let probeReads = false;
 
 /**
- * Whether the work that opened a connection is over: the task has ended, or a request it is part of
- * has (a `Promise.all` member's fetch opened the keep-alive socket that later requests' members use).
+ * Whether the work that opened a connection is over: the task has ended or, a combinator's member,
+ * returned; or a request it is part of has (a `Promise.all` member's fetch opened the keep-alive
+ * socket that later requests' members use).
  */
 export function openerDone(task: Task): boolean {
   for (let r: Strand | null = task.base; r !== null; r = r.prev) {
     const t = r.task;
-    if (t !== null && (t.ended || (t.kind === TaskKind.Request && t.responded))) return true;
+    if (t !== null && (t.ended || t.returned || (t.kind === TaskKind.Request && t.responded))) return true;
   }
   return false;
 }

@@ -37,6 +37,7 @@ export function newTask(
     seed: 0,
     dispatches: false,
     endsWhenSettled: false,
+    returned: false,
     ran: false,
   };
   base.task = task;
