@@ -1371,7 +1371,8 @@ describe('tasks the tracer finds in real programs', function () {
     fs.writeFileSync(
       file,
       [
-        'const end = Date.now() + 400;',
+        // Long enough for the sampler's thread to start while it runs (300-400 ms on a loaded machine).
+        'const end = Date.now() + 1500;',
         'let x = 0;',
         'function spin() {',
         '  while (Date.now() < end) x += Math.sqrt(x + 1); // the hot line',
