@@ -507,7 +507,9 @@ describe('tasks the tracer finds in real programs', function () {
       const requests = summary.tasks.filter((t) => t.kind === 'request');
       assert.equal(requests.length, 3, mode);
       for (const r of requests) {
-        const members = summary.tasks.filter((t) => t.parent === r.id);
+        // Its members (not its wrap-up after the response, which a loaded machine can stretch past
+        // the 10 ms that make it background work).
+        const members = summary.tasks.filter((t) => t.parent === r.id && t.kind !== 'background');
         assert.deepEqual(
           members.map((m) => [m.kind, m.internal, m.location?.line]),
           [
@@ -575,7 +577,8 @@ describe('tasks the tracer finds in real programs', function () {
       const requests = summary.tasks.filter((t) => t.kind === 'request');
       assert.equal(requests.length, 3, mode);
       for (const r of requests) {
-        const members = summary.tasks.filter((t) => t.parent === r.id);
+        // Its members (not a wrap-up stretched past 10 ms on a loaded machine: background work).
+        const members = summary.tasks.filter((t) => t.parent === r.id && t.kind !== 'background');
         assert.deepEqual(
           members.map((m) => [m.kind, m.internal, m.location?.line]),
           [
