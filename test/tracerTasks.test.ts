@@ -1608,16 +1608,19 @@ describe('tasks the tracer finds in real programs', function () {
         assert.equal(served.length, 2, shown);
         // A member's response is read after the server sent it: its lane cannot end before.
         const firstSent = Math.min(...served.map((t) => t.endMs!));
-        const lastSent = Math.max(...served.map((t) => t.endMs!));
+        // What the script does next: the second wave's members, then its own requests.
+        const next =
+          wave === 'a'
+            ? Math.min(...members.slice(2).map((m) => m.startMs))
+            : summary.tasks.find((t) => t.name === 'GET /c0')!.startMs;
         for (const member of group) {
           assert.ok(member.endMs !== null && member.endMs >= firstSent, `wave ${wave}: ${shown}`);
-          // Fast mode: nothing of the member's after its response (full mode: see the README's limits).
-          if (mode === 'fast') assert.ok(member.endMs! <= lastSent + 25, `wave ${wave}: ${shown}`);
+          // Fast mode: nothing of the member's after its response is read, when the script goes on
+          // (full mode: see the README's limits). (Not a time after the response was sent: a
+          // loaded machine reads it 30 ms later.)
+          if (mode === 'fast') assert.ok(member.endMs! <= next, `wave ${wave}: ${shown}`);
         }
       }
-      // The script's own requests are the script's: no member's lane reaches them.
-      const c0 = summary.tasks.find((t) => t.name === 'GET /c0')!;
-      if (mode === 'fast') for (const member of members) assert.ok(member.endMs! < c0.startMs, shown);
     }
   });
 
