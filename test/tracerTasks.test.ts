@@ -951,6 +951,60 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes each job a mapping library runs side by side inside a request handler a task of the request, its runners chained and left while the request waits, in both modes', async () => {
+    const app = path.join(dir, 'mapInRequest');
+    // The mapper of the test above, whose runners the library chains and leaves (`runner.then(…)`),
+    // called by a request's handler: while a request waits for its response, a library's call it
+    // chains and leaves is also how a framework waits for the handler (Nest under express 5), so
+    // the functions such runners call are jobs only once two run side by side.
+    writeLibrary(app, 'minimap', [
+      'module.exports = function mapLimit(items, mapper, limit) {',
+      '  return new Promise((resolve) => {',
+      '    const results = [];',
+      '    let next = 0;',
+      '    let done = 0;',
+      '    const start = async () => {',
+      '      if (next >= items.length) return;',
+      '      const index = next++;',
+      '      const runner = (async () => {',
+      '        const item = await items[index];',
+      '        results[index] = await mapper(item, index);',
+      '        if (++done === items.length) resolve(results);',
+      '        await start();',
+      '      })();',
+      '      runner.then(() => {}, () => {});',
+      '    };',
+      '    (async () => {',
+      '      for (let i = 0; i < limit; i++) await start();',
+      '    })();',
+      '  });',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const mapLimit = require('minimap');",
+        ...JOB_LINES,
+        'const server = http.createServer(async (req, res) => {',
+        "  await mapLimit([job('resize', 5), job('encode', 10), job('upload', 15)], (run) => run(), 2);",
+        "  res.end('ok');",
+        '});',
+        "server.listen(0, '127.0.0.1', () =>",
+        "  http.get({ host: '127.0.0.1', port: server.address().port, path: '/thumbs', agent: false }, (r) =>",
+        "    r.resume().on('end', () => server.close())));",
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const request = summary.tasks.find((t) => t.kind === 'request')!;
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload'], request.id, 7);
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

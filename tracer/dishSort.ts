@@ -33,6 +33,7 @@ import {
   logParent,
   logRooted,
   Rooted,
+  Runner,
 } from './stintLog';
 import { findDishes } from './stintParse';
 
@@ -46,8 +47,8 @@ export interface Segment {
   how: StintEntry;
   /** It handed the runtime a callback before its first record (dishes.ts queueSlot). */
   lead: boolean;
-  /** It resumes a library's call nobody awaited (see stintParse.ts findDishes). */
-  runner: boolean;
+  /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
+  runner: Runner;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
 }
@@ -61,8 +62,10 @@ export interface Segment {
 interface Parsed {
   dishes: FoundDish[];
   owner: Int16Array;
-  /** The awaits whose continuation resumes a library's call nobody awaited. */
+  /** The awaits whose continuation resumes a library's call nobody awaited (Runner.Job). */
   runs: number[];
+  /** The awaits whose continuation resumes a runner the library chained and left (Runner.SideBySide). */
+  sideRuns: number[];
 }
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
@@ -72,7 +75,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
   const length = end - start;
   let key = mix(
     mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
-    seg.runner ? 1 : 2,
+    seg.runner + 1,
   );
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key (and
   // who called a combinator, the program or a library).
@@ -84,7 +87,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner, runs } = findDishes(
+  const { dishes, owner, runs, sideRuns } = findDishes(
     start,
     end,
     seg.indexOf,
@@ -95,7 +98,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
     seg.runner,
   );
   known =
-    dishes.length === 0 && runs.length === 0
+    dishes.length === 0 && runs.length === 0 && sideRuns.length === 0
       ? null
       : {
           dishes: dishes.map((d) => ({
@@ -107,6 +110,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
           })),
           owner: Int16Array.from(owner.subarray(start, end)),
           runs: runs.map((i) => i - start),
+          sideRuns: sideRuns.map((i) => i - start),
         };
   if (parses.size >= MAX_PARSES) parses.clear();
   parses.set(key, known);
@@ -124,9 +128,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   const serving = task.kind === TaskKind.Request && !task.responded && !task.ended;
   const found = parsed(seg, returned, serving);
   if (found === null) return;
-  const { dishes, owner, runs } = found;
+  const { dishes, owner, runs, sideRuns } = found;
   const at = seg.start;
-  for (const i of runs) resumesRunner(logObj[at + i]);
+  for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
+  for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
   const t = now();
   // Calls a library's code made and chains (see FoundDish.sideBySide): dishes when, with those of
   // the task still running, there are two or more — the library runs them side by side.
@@ -260,19 +265,19 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
 }
 
 /**
- * The promises whose continuation resumes a library's call nobody awaited (a queue's job runner
- * after its first await): the stint it runs in reads the program's function it calls as a job.
+ * The promises whose continuation resumes a library's runner of jobs (a queue's job runner after
+ * its first await): the stint it runs in reads the program's function it calls as a job (Runner).
  */
-const runnerAwaits = new WeakSet<object>();
+const runnerAwaits = new WeakMap<object, Runner>();
 let anyRunner = false;
-function resumesRunner(p: unknown): void {
+function resumesRunner(p: unknown, kind: Runner): void {
   if (typeof p !== 'object' || p === null) return;
-  runnerAwaits.add(p);
+  runnerAwaits.set(p, kind);
   anyRunner = true;
 }
-/** Whether the continuation of `p` resumes a library's call nobody awaited. */
-export function runsRunner(p: object): boolean {
-  return anyRunner && runnerAwaits.has(p);
+/** Whether the continuation of `p` resumes a library's runner of jobs, and which kind. */
+export function runsRunner(p: object): Runner {
+  return anyRunner ? (runnerAwaits.get(p) ?? Runner.None) : Runner.None;
 }
 
 /**

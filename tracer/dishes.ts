@@ -32,6 +32,7 @@ import {
   StintEntry,
   Made,
   Rooted,
+  Runner,
   logHash,
   logFrom,
   logKind,
@@ -168,10 +169,10 @@ export function willRun(o: object): void {
   nextSeed = stamped !== undefined ? stamped : 0;
   nextRunner = runsRunner(o);
 }
-/** The work about to run resumes a library's call nobody awaited (dishSort.ts runsRunner). */
-let nextRunner = false;
+/** The work about to run resumes a library's runner of jobs (dishSort.ts runsRunner). */
+let nextRunner: Runner = Runner.None;
 /** This segment does (see Segment.runner). */
-let runner = false;
+let runner: Runner = Runner.None;
 function begin(entry: StintEntry): void {
   // A segment that interrupts another saves that one's state; an outermost one has none to save
   // (most stints: a tick, a continuation, run straight from the loop).
@@ -186,7 +187,7 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
-    saved[o + 9] = (lead ? 1 : 0) | (runner ? 2 : 0);
+    saved[o + 9] = (lead ? 1 : 0) | (runner << 1);
   }
   depth++;
   segStart = n;
@@ -202,7 +203,7 @@ function begin(entry: StintEntry): void {
   makerShape = nextSeed >>> (PLACE_SHIFT + MAKER_BITS);
   nextSeed = 0;
   runner = nextRunner;
-  nextRunner = false;
+  nextRunner = Runner.None;
   hashed = false;
 }
 
@@ -264,7 +265,7 @@ function restore(): void {
     shape = saved[o + 7];
     makerShape = saved[o + 8];
     lead = (saved[o + 9] & 1) !== 0;
-    runner = (saved[o + 9] & 2) !== 0;
+    runner = (saved[o + 9] >> 1) as Runner;
   } else {
     segStart = 0;
     open = 0;
@@ -276,7 +277,7 @@ function restore(): void {
     shape = 0;
     makerShape = 0;
     lead = false;
-    runner = false;
+    runner = Runner.None;
   }
 }
 

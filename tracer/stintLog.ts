@@ -48,6 +48,20 @@ export const enum StintEntry {
   CalledSync = 4,
 }
 
+/** What a stint that resumed a library's call runs (see stintParse.ts findDishes, the job rule). */
+export const enum Runner {
+  None = 0,
+  /** A library's call nobody awaited (p-map's runner): the program's function it calls is a job. */
+  Job = 1,
+  /**
+   * A library's own call that it chained and left while a request waited for its response: a
+   * framework's way of waiting for the handler (Nest under express 5), or a limiter's runner
+   * inside the handler. The program's function it calls is a job only when such calls run side
+   * by side in the task (FoundDish.sideBySide).
+   */
+  SideBySide = 2,
+}
+
 export const enum LogKind {
   Root = 1,
   Derived = 2,

@@ -11,6 +11,7 @@ import {
   MAX_LOG,
   Made,
   Rooted,
+  Runner,
   StintEntry,
   logFrom,
   logKind,
@@ -32,6 +33,11 @@ const stack = new Int32Array(MAX_LOG);
 const owner = new Int32Array(MAX_LOG);
 const consumer = new Int32Array(MAX_LOG);
 const unawaited = new Uint8Array(MAX_LOG);
+/**
+ * 1 for a library's root that the library chained and left while the stint served a request not
+ * yet answered (see the rule in parse): not a call nobody awaited, but a runner of side-by-side jobs.
+ */
+const leftServing = new Uint8Array(MAX_LOG);
 const member = new Uint8Array(MAX_LOG);
 const settledAt = new Int32Array(MAX_LOG);
 /** The entry root of the stint being parsed (see parse). */
@@ -78,6 +84,7 @@ export function parse(
   for (let i = start; i < end; i++) {
     consumer[i] = -1;
     unawaited[i] = 0;
+    leftServing[i] = 0;
     member[i] = 0;
     settledAt[i] = -1;
   }
@@ -283,12 +290,12 @@ export function parse(
           // router, `handle(req, res, next).then(null, next)`, and Nest's own `next().then(…)`
           // that carries the handler's result on to the response) — the request's work, which
           // the response waits for, not a job handed off.
-          if (
-            !awaited &&
-            logKind[k] === LogKind.Root &&
-            (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
-          )
-            unawaited[k] = 1;
+          // (A limiter's runner it chains and leaves there runs jobs side by side: Runner.SideBySide.)
+          if (!awaited && logKind[k] === LogKind.Root) {
+            if (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
+              unawaited[k] = 1;
+            else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
+          }
         }
         break;
       }
@@ -447,11 +454,11 @@ export function findDishes(
   returned = false,
   lead = false,
   serving = false,
-  runner = false,
-): { dishes: FoundDish[]; owner: Int32Array; runs: number[] } {
+  runner: Runner = Runner.None,
+): { dishes: FoundDish[]; owner: Int32Array; runs: number[]; sideRuns: number[] } {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving);
   const dishes: FoundDish[] = [];
-  const resumesRunner = runner && how === StintEntry.Resumed;
+  const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
 
   // The stint's own function, when the stint called one (a request handler that `emit` called, a
   // timer's callback) rather than resuming one: the root made first (unless the function is known
@@ -477,9 +484,23 @@ export function findDishes(
   // The awaits whose continuation resumes a library's call nobody awaited (not the stint's own
   // function: see the job rule below).
   const runs: number[] = [];
+  const sideRuns: number[] = [];
   for (let s = 0; s < suspensions.length; s += 2) {
     const at = suspensions[s + 1];
-    if (at === -1 ? resumesRunner : libraryUnawaited(at) && own[at] === 0) runs.push(suspensions[s]);
+    const kind =
+      at === -1
+        ? resumesRunner
+          ? runner
+          : Runner.None
+        : own[at] === 1
+          ? Runner.None
+          : libraryUnawaited(at)
+            ? Runner.Job
+            : leftServing[at] === 1
+              ? Runner.SideBySide
+              : Runner.None;
+    if (kind === Runner.Job) runs.push(suspensions[s]);
+    else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
   }
 
   // Combinator members: each member's work runs from the first record of the call that made it to
@@ -586,7 +607,9 @@ export function findDishes(
     let p = level[r];
     for (; p !== -1 && logRooted[p] === Rooted.ByRuntime; p = level[p]);
     if (p === -1 ? !resumesRunner : logRooted[p] !== Rooted.ByLibrary) continue;
-    found = p === -1;
+    // Called by the stint's own code, which resumed a library's runner (see Runner).
+    const resumed = p === -1;
+    found = resumed;
     for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
@@ -595,7 +618,9 @@ export function findDishes(
     if (!found) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
-    dishes.push(callDish(r, stop, false, false, false, true));
+    // Run by a framework's or a limiter's call while a request waits: a job only side by side.
+    const side = resumed && runner === Runner.SideBySide;
+    dishes.push(callDish(r, stop, false, side, false, !side));
   }
 
   // A function of the program's that a library's own code calls and chains with `.then` (async's
@@ -657,5 +682,5 @@ export function findDishes(
     if (dish.parent !== -1) dish.end = Math.min(dish.end, dishes[dish.parent].end);
     for (let i = dish.start; i < dish.end; i++) owner[i] = d;
   }
-  return { dishes, owner, runs };
+  return { dishes, owner, runs, sideRuns };
 }
