@@ -1453,6 +1453,114 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes each test node:test runs in the process (and each subtest) a task named after it, with its awaits, timers and CPU, in both modes', async () => {
+    const program = path.join(dir, 'orders.test.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const test = require('node:test');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        "process.on('exit', () => console.error('STRETCHES ' + JSON.stringify(stretches)));",
+        "test('fetches the user', async () => {",
+        "  await sleep(5); busy('fetches the user', 30); await sleep(5); busy('fetches the user', 30);",
+        '});',
+        "test('computes the report', async (t) => {",
+        "  await t.test('first part', async () => { await sleep(5); busy('first part', 30); });",
+        "  await t.test('second part', async () => { await sleep(5); busy('second part', 30); });",
+        '});',
+        "test('callback style', (t, done) => {",
+        "  setTimeout(() => { busy('callback style', 30); done(); }, 5);",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const lines: Record<string, number> = {
+      'fetches the user': 6,
+      'computes the report': 9,
+      'first part': 10,
+      'second part': 11,
+      'callback style': 13,
+    };
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
+      const byName = new Map(summary.tasks.map((t) => [t.name, t]));
+      for (const [name, line] of Object.entries(lines)) {
+        const task = byName.get(name);
+        assert.ok(task, `${mode}: a task for the test '${name}' (${all})`);
+        assert.deepEqual(
+          [task.kind, task.internal, task.location?.line],
+          ['user', false, line],
+          `${mode}: ${all}`,
+        );
+      }
+      const report = byName.get('computes the report')!.id;
+      assert.equal(
+        byName.get('first part')!.parent,
+        report,
+        `${mode}: a subtest is a task of its test (${all})`,
+      );
+      assert.equal(byName.get('second part')!.parent, report, `${mode}: ${all}`);
+      const line = result.stderr.split('\n').find((l) => l.startsWith('STRETCHES '))!;
+      const stretches = JSON.parse(line.slice('STRETCHES '.length)) as Array<[string, number, number]>;
+      assert.equal(stretches.length, 5);
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(
+          ran?.name,
+          name,
+          `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`,
+        );
+      }
+    }
+  });
+
+  it("runs a message a channel's port delivers as the task waiting for it, the one that posted the job (a worker pool's result), in both modes", async () => {
+    const program = path.join(dir, 'pool.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Worker, MessageChannel } = require('node:worker_threads');",
+        'const stretches = [];',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '// A pool as piscina is: one channel to its worker, each job posted on it, each result back on it.',
+        'const worker = new Worker("const { parentPort } = require(\'node:worker_threads\');" +',
+        "  \"parentPort.once('message', ({ port }) => port.on('message', (job) => port.postMessage(job)));\", { eval: true });",
+        'const { port1, port2 } = new MessageChannel();',
+        'worker.postMessage({ port: port2 }, [port2]);',
+        'const waiting = new Map();',
+        'let next = 0;',
+        "port1.on('message', ({ id, name }) => { stretches.push([name, ...busy(30)]); waiting.get(id)(); waiting.delete(id); });",
+        'function run(name) { return new Promise((resolve) => { const id = next++; waiting.set(id, resolve); port1.postMessage({ id, name }); }); }',
+        "async function resize() { await run('resize'); }",
+        "async function encode() { await run('encode'); }",
+        'async function main() {',
+        '  await Promise.all([resize(), encode()]);',
+        "  await run('pool.js');",
+        '  port1.close();',
+        '  await worker.terminate();',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
+      const stretches = JSON.parse(result.stdout) as Array<[string, number, number]>;
+      assert.equal(stretches.length, 3);
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(
+          ran?.name,
+          name,
+          `${mode}: the result for ${name} at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`,
+        );
+      }
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

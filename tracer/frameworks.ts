@@ -17,7 +17,9 @@
  */
 import nodeModule = require('node:module');
 import http = require('node:http');
+import url = require('node:url');
 import { enabled } from './engine';
+import { CodeLocation } from './locations';
 
 const kContext = Symbol('looplens.koaContext');
 const kRoute = Symbol('looplens.route');
@@ -164,4 +166,46 @@ export function startFrameworks(): void {
   };
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(load));
   M._load = patched;
+}
+
+/**
+ * A test runner's test: node:test makes each test (and each suite) an AsyncResource of a class of
+ * its own (`Test`, `Suite`) that keeps the test's function as `fn`, its name as `name` and where
+ * `test()` was called as `loc`, and runs the function in the resource's scope
+ * (`runInAsyncScope(this.fn, …)`): that call is the test running, a task named after the test.
+ * The root test, which holds the file's tests, and hooks (`TestHook`, a `Test` too) are left out: a `beforeEach` is the setup of the code that
+ * runs it. Null for any other scope.
+ */
+export function testOf(resource: object, fn: unknown): { name: string; where: CodeLocation } | null {
+  const test = resource as {
+    fn?: unknown;
+    name?: unknown;
+    parent?: unknown;
+    loc?: { file?: unknown; line?: unknown; column?: unknown };
+  };
+  // (The root, which has no parent, holds the file's tests: the script's own work.)
+  if (typeof fn !== 'function' || test.fn !== fn || typeof test.name !== 'string' || !test.parent)
+    return null;
+  const kind = (Object.getPrototypeOf(resource) as { constructor?: { name?: unknown } } | null)?.constructor
+    ?.name;
+  if (kind !== 'Test' && kind !== 'Suite') return null;
+  const loc = test.loc;
+  let file = typeof loc?.file === 'string' ? loc.file : '';
+  if (file.startsWith('file://')) {
+    try {
+      file = url.fileURLToPath(file);
+    } catch {
+      // keep the URL
+    }
+  }
+  return {
+    name: test.name,
+    where: {
+      file,
+      line: typeof loc?.line === 'number' ? loc.line : 0,
+      column: typeof loc?.column === 'number' ? loc.column : 0,
+      fn: typeof (fn as { name?: unknown }).name === 'string' ? (fn as { name: string }).name : '',
+      library: false,
+    },
+  };
 }

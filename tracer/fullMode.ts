@@ -13,7 +13,7 @@
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
 import { dispatching, kTag, kTask, logResource, willRun } from './dishes';
-import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, taskOf } from './engine';
+import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, probing, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
 import { Piped, kConn } from './sources/streams';
 
@@ -111,8 +111,14 @@ function before(): void {
   // through the callbacks and timers the sources bind (a timer set after the response is a task
   // of its own, sources/timers.ts), as in fast mode. A library's housekeeping timer (one it
   // unrefs, sources/timers.ts) is nobody's work whoever started it.
+  // A message channel's port the program made is a connection read as fast mode reads it
+  // (sources/workers.ts), and so is a library's AsyncResource run during such a read with no stint
+  // open (piscina settling the job's promise in the scope of the code that posted it): the read is
+  // the waiter's it answers (engine.ts startProbe), as in fast mode (sources/scopes.ts).
   if (
     task === null ||
+    (r as Piped)[kConn] !== undefined ||
+    (own === undefined && probing !== null && current === null && r instanceof AsyncResourceClass) ||
     r[kHousekeeping] === true ||
     ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||
     (task.kind === TaskKind.Request && (task.ended || task.responded))
@@ -165,6 +171,11 @@ function after(): void {
 export function startFullMode(): void {
   hook = asyncHooks.createHook({ init, before, after });
   hook.enable();
+}
+
+/** Whether full mode's hooks run (then they, not sources/scopes.ts, tag and enter AsyncResources). */
+export function fullModeOn(): boolean {
+  return hook !== null;
 }
 
 export function stopFullMode(): void {

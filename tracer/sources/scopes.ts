@@ -4,15 +4,75 @@
 // Required, not imported as namespaces (see index.ts).
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../../protocol/format';
-import { enabled, enter, leave } from '../engine';
-import { kTask } from '../dishes';
+import { Strand, Task, current, enabled, enter, leave, probing, taskOf } from '../engine';
+import { kTag, kTask, logResource, willRun } from '../dishes';
 import { captureLocation } from '../locations';
+import { testOf } from '../frameworks';
+import { fullModeOn } from '../fullMode';
 import { AnyFunction, Owned, callWith, copyProperties, replace } from './base';
 import { childTask } from './http';
 
 // ---------------------------------------------------------------------------------------------
 // User-named scopes: new AsyncResource('looplens:<name>') is a task <name>; runInAsyncScope (and
 // resource.bind) run as it.
+//
+// Any other AsyncResource runs its scope as the task whose code made it, as async_hooks say it
+// does (full mode's init hook tags it so). Node's own modules took the class before the tracer
+// loaded — its `queueMicrotask` (node:test starts its tests from it), node:test's tests, the
+// worker pools' and HTTP clients' resources a library made from a class it extends — so the
+// subclass below never sees them made. What every AsyncResource's constructor does see is the
+// prototype chain: it stores its trigger id under a symbol of Node's, and a setter for that symbol
+// on the base class's prototype is called for every resource made, whoever's class made it; it
+// stores the id as the constructor would have (an own property, the same attributes) and tags the
+// resource with the running task. `runInAsyncScope`, which Node's code calls through the prototype,
+// then runs as that task.
+
+type Scoped = Owned & { [kTag]?: Strand };
+
+/**
+ * Set while the patched `queueMicrotask` queues a callback (sources/ticks.ts binds it itself): its
+ * resource needs no tag of its own.
+ */
+let quiet = false;
+export function quietResources(on: boolean): void {
+  quiet = on;
+}
+
+/** Tags each AsyncResource with the task that makes it (fast mode; full mode's init does it). */
+function tagResources(Base: typeof asyncHooks.AsyncResource): void {
+  let key: symbol | undefined;
+  const sample = new Base('looplens', { requireManualDestroy: true });
+  for (const own of Object.getOwnPropertySymbols(sample))
+    if (own.description === 'trigger_async_id_symbol') key = own;
+  const proto = Base.prototype as unknown as Record<symbol, unknown>;
+  if (key === undefined || Object.getOwnPropertyDescriptor(proto, key) !== undefined) return;
+  const trigger = key;
+  Object.defineProperty(proto, trigger, {
+    configurable: true,
+    enumerable: false,
+    get: () => undefined,
+    set(this: Scoped, value: unknown) {
+      Object.defineProperty(this, trigger, { value, writable: true, enumerable: true, configurable: true });
+      if (current === null || quiet || !enabled || fullModeOn()) return;
+      this[kTag] = current.base;
+      logResource(this);
+    },
+  });
+}
+
+/**
+ * The task a resource's scope runs as, in fast mode: its maker's. None after a request's response
+ * (a pool's resource made by a request that is over runs for others, as full mode has it), nor
+ * during a connection's read that no stint holds (its time goes to whoever it answers,
+ * engine.ts startProbe).
+ */
+function makerOf(resource: Scoped): Task | null {
+  const tag = resource[kTag];
+  if (tag === undefined || !enabled || fullModeOn() || (probing !== null && current === null)) return null;
+  const task = taskOf(tag);
+  if (task === null || (task.kind === TaskKind.Request && (task.ended || task.responded))) return null;
+  return task;
+}
 
 export const SCOPE_PREFIX = 'looplens:';
 
@@ -41,13 +101,29 @@ export function patchAsyncResource(): void {
   Object.defineProperty(AsyncResource, 'length', { value: Base.length });
   const run = Base.prototype.runInAsyncScope as AnyFunction;
   const patched = {
-    runInAsyncScope(this: Owned, fn: unknown, thisArg: unknown, a: unknown) {
-      const task = this[kTask];
+    runInAsyncScope(this: Scoped, fn: unknown, thisArg: unknown, a: unknown) {
+      let task = this[kTask];
+      if (task === undefined && enabled) {
+        const test = testOf(this, fn);
+        if (test !== null) task = this[kTask] = childTask(TaskKind.User, test.name, test.where);
+      }
       if (task === undefined || !enabled) {
-        // Without an arguments copy for the common arities (on-finished runs one per request).
-        return arguments.length <= 3
-          ? callWith(run, this, arguments.length, fn, thisArg, a)
-          : Reflect.apply(run, this, arguments);
+        const maker = makerOf(this);
+        if (maker === null) {
+          // Without an arguments copy for the common arities (on-finished runs one per request).
+          return arguments.length <= 3
+            ? callWith(run, this, arguments.length, fn, thisArg, a)
+            : Reflect.apply(run, this, arguments);
+        }
+        willRun(this);
+        enter(maker, Reason.Resume);
+        try {
+          return arguments.length <= 3
+            ? callWith(run, this, arguments.length, fn, thisArg, a)
+            : Reflect.apply(run, this, arguments);
+        } finally {
+          leave();
+        }
       }
       enter(task, Reason.Scope);
       try {
@@ -61,5 +137,6 @@ export function patchAsyncResource(): void {
   }.runInAsyncScope;
   copyProperties(patched, run);
   replace(Base.prototype, 'runInAsyncScope', patched);
+  tagResources(Base);
   replace(asyncHooks, 'AsyncResource', AsyncResource as unknown as AnyFunction);
 }

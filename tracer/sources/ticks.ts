@@ -16,6 +16,7 @@ import {
   taskOf,
 } from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
+import { quietResources } from './scopes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
 
 /** Ticks queued through the patched nextTick and not run yet. */
@@ -137,7 +138,15 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
             : Reflect.apply(fn, this, arguments);
       }
       const slot = queueSlot()!;
-      if (!tick) return callWith(fn, this, 1, bindMicrotask(slot, callback as AnyFunction));
+      if (!tick) {
+        // Bound here: the resource Node makes for it needs no tag (sources/scopes.ts).
+        quietResources(true);
+        try {
+          return callWith(fn, this, 1, bindMicrotask(slot, callback as AnyFunction));
+        } finally {
+          quietResources(false);
+        }
+      }
       // Counted once Node has queued it (a throw queues nothing).
       let result: unknown;
       const n = arguments.length;
