@@ -103,7 +103,7 @@ function patchPorts(): void {
     const asker = this[kAsker];
     let opener = asker !== undefined ? taskOf(asker.r) : null;
     if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
-    return asProbe(opener, dispatch as AnyFunction, this, arguments);
+    return asProbe(opener, dispatch as AnyFunction, this, arguments, true);
   };
   copyProperties(delivered as AnyFunction, dispatch as AnyFunction);
   Object.defineProperty(proto, kHybridDispatch, {
