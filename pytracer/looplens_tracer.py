@@ -1167,7 +1167,8 @@ _handle_run = None
 
 def _run_handle(handle):
     """asyncio's Handle._run, patched: the standard loop runs `handle` as a stint of the task whose
-    step it is (and where that task then suspends), else of the task that scheduled it."""
+    step it is (and where that task then suspends), else of the task that scheduled it. Runs for
+    every callback of the loop: Tracer.step_of, begin_stint and end_stint's common case, inline."""
     tracer = _tracer
     if tracer is None or tracer.ended:
         return _handle_run(handle)
@@ -1180,22 +1181,50 @@ def _run_handle(handle):
             tracer.watch_loop(loop)
             if loop is not tracer.lag_loop:
                 return _handle_run(handle)  # another thread's loop (see Tracer.traces)
-        owner, task = tracer.step_of(callback)
+        # A task's own step (or wakeup): a method of the task (Tracer.step_of).
+        owner = getattr(callback, "__self__", None)
+        task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
         if task is not None:
             reason = REASON_PROMISE
         else:
+            owner = None
             task = tracer.scheduled.pop(id(handle), None)
             if task is not None:
                 reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
             else:
                 task, reason = 0, REASON_IO
-        before, t, w = tracer.begin_stint(task, reason, owner)
+        # Tracer.begin_stint
+        before = tracer.current
+        t = _perf_counter() * 1000.0
+        w = tracer.w
+        w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        tracer.current = task
+        tracer.running = owner
+        tracer.stint_start = t
+        tracer.stint_task = task
+        tracer.seq += 1
+        tracer.in_stint = True
     except Exception:
         return _handle_run(handle)  # the callback runs whatever the tracer's trouble
     try:
         return _handle_run(handle)
     finally:
-        tracer.end_stint(before, task, owner, t, w)
+        if owner is None:
+            # Tracer.end_stint of a callback that is no task's step.
+            try:
+                tracer.current = before
+                tracer.running = None
+                tracer.in_stint = False
+                tracer.seq += 1
+                w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
+                if len(w.buf) >= FLUSH_BYTES:
+                    w.flush()
+                if tracer.samples:
+                    tracer.write_samples()
+            except Exception:
+                pass
+        else:
+            tracer.end_stint(before, task, owner, t, w)
 
 
 class _Scheduled:
