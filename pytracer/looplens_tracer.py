@@ -162,6 +162,7 @@ _perf_counter = time.perf_counter
 _ref = weakref.ref
 _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
+_Task = asyncio.Task
 
 
 async def _probe_coroutine():
@@ -1088,7 +1089,8 @@ def _patched_create_task(create_task):
                 _uvicorn_done = _patch_uvicorn()
             except Exception:
                 _uvicorn_done = True
-        task = create_task(self, coro, *args, **kwargs)
+        # (Without `*args, **kwargs` when there are none: see patched_call_soon.)
+        task = create_task(self, coro, *args, **kwargs) if args or kwargs else create_task(self, coro)
         try:
             if _tracer is not None and not _tracer.ended and _tracer.traces(self):
                 _tracer.task_created(task, coro)
@@ -1153,7 +1155,7 @@ def _patched_extract_stack(extract_stack):
 def _note_scheduled(tracer, handle, callback):
     """`handle` runs as the task running now (_run_handle), unless it is a task's own step."""
     try:
-        if not isinstance(getattr(callback, "__self__", None), asyncio.Task):
+        if not isinstance(getattr(callback, "__self__", None), _Task):
             scheduled = tracer.scheduled
             if len(scheduled) >= MAX_SCHEDULED:
                 scheduled.clear()  # bounded: callbacks left by a loop nobody runs any more
@@ -1404,17 +1406,39 @@ def _install(tracer):
     call_soon = loop_cls.call_soon
     call_at = loop_cls.call_at
 
+    # Called for every callback scheduled: _note_scheduled inline, and the original called without
+    # `*args` when there are none (a call with `*args` is not inlined by the interpreter: it costs
+    # a tuple and a C-level call per callback).
     def patched_call_soon(self, callback, *args, context=None):
-        handle = call_soon(self, callback, *args, context=context)
+        if args:
+            handle = call_soon(self, callback, *args, context=context)
+        else:
+            handle = call_soon(self, callback, context=context)
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
-            _note_scheduled(tracer, handle, callback)
+            try:
+                if not isinstance(getattr(callback, "__self__", None), _Task):
+                    scheduled = tracer.scheduled
+                    if len(scheduled) >= MAX_SCHEDULED:
+                        scheduled.clear()  # bounded: callbacks left by a loop nobody runs any more
+                    scheduled[id(handle)] = tracer.current
+            except Exception:
+                pass  # never disturb the program
         return handle
 
     def patched_call_at(self, when, callback, *args, context=None):
-        handle = call_at(self, when, callback, *args, context=context)
+        if args:
+            handle = call_at(self, when, callback, *args, context=context)
+        else:
+            handle = call_at(self, when, callback, context=context)
         tracer = _tracer
-        if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
+        # (Not the tracer's own timer: _run_handle runs it as no stint, and never takes its entry.)
+        if (
+            tracer is not None
+            and tracer.current != 0
+            and callback is not tracer.lag_cb
+            and (self is tracer.lag_loop or tracer.traces(self))
+        ):
             _note_scheduled(tracer, handle, callback)
         return handle
 
