@@ -779,14 +779,17 @@ class Tracer:
         """How late the tracer's own timer ran: the loop's delay, as Node's event-loop delay is."""
         if self.ended:
             return
-        t = self.now()
-        self.lag_samples.append(max(0.0, t - self.lag_due))
+        t = _perf_counter() * 1000.0
+        late = t - self.lag_due
+        self.lag_samples.append(late if late > 0.0 else 0.0)
         if t - self.lag_since >= LAG_EVERY_MS:
             self.write_lag(t)
+            t = _perf_counter() * 1000.0
         try:
-            if not self.lag_loop.is_closed():
-                self.lag_due = self.now() + LAG_PROBE_S * 1000
-                self.lag_loop.call_later(LAG_PROBE_S, self.lag_cb)
+            loop = self.lag_loop
+            if not loop.is_closed():
+                self.lag_due = t + LAG_PROBE_S * 1000
+                loop.call_later(LAG_PROBE_S, self.lag_cb)
         except Exception:
             pass
 
