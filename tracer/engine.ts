@@ -75,10 +75,36 @@ export let current: Task | null = null;
  * ticks: the watchdog's heartbeat.
  */
 export let stintSeq = 0;
+/**
+ * The clock readings (ms) the hot paths keep from one call to the next, as fields of one object: a
+ * number stored in a module variable is boxed afresh each time it is not a small integer, and
+ * storing that new box in the module's long-lived scope costs a write barrier — a few per stint,
+ * 60 per request of a koa server. A field holding a double is updated in place.
+ */
+const times = {
+  /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
+  stint: 0,
+  /** When the last outermost stint ended (trace clock). */
+  lastEnd: 0,
+  /** When the open (or last) outermost stint began, as the trace has it. */
+  openStart: 0,
+  /** The end of the last stint, not yet written (or NONE, or SOON; see enter). */
+  pendingIdle: -1, // NONE
+  /** When the read of a connection now running began (see startProbe). */
+  probeStart: 0,
+  /** Where the gap before the next stint began, when a flush tick restarted it (see restartGap). */
+  gapStart: 0,
+  /** The loop's idle time at the last gap's estimate, to estimate busy time in code the tracer does not see. */
+  idleRef: 0,
+  /** The process's CPU time at the last gap's estimate (see accountGap). */
+  cpuRef: 0,
+  /** Time spent in the tracer's own flush since the last estimate (never counted as the program's). */
+  selfBusy: 0,
+};
 /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
-export let stintTime = 0;
-/** When the last outermost stint ended (trace clock, ms). */
-let lastEnd = 0;
+export function stintTime(): number {
+  return times.stint;
+}
 /** The kind of the last outermost stint and, for macrotasks, why it ran. */
 let lastWasContinuation = false;
 let lastReason: number = Reason.Unknown;
@@ -86,13 +112,9 @@ let lastReason: number = Reason.Unknown;
 let outerContinuation = false;
 let outerReason: number = Reason.Unknown;
 
-/** Tracks the loop's idle time to estimate busy time in code the tracer does not see. */
-let idleRef = 0;
 let untrackedMinMs = 1;
 /** A timer that runs this much after it was due is shown as ready but not running, ms. */
 export let lateMs = 2;
-/** Time spent in the tracer's own flush since the last estimate, ms (never counted as the program's). */
-let selfBusy = 0;
 
 /** Set by the watchdog: a shared heartbeat it reads from another thread (layout in watchdog.ts). */
 let heartbeat: Int32Array | null = null;
@@ -121,9 +143,9 @@ export function startEngine(rec: Recorder, blockMs: number): void {
   // Gaps shorter than this are not worth estimating; a fiftieth of the threshold, at least 0.5 ms.
   untrackedMinMs = Math.max(0.5, blockMs / 50);
   lateMs = Math.max(2, blockMs / 25);
-  idleRef = safeIdle();
-  cpuRef = cpuMs();
-  lastEnd = now();
+  times.idleRef = safeIdle();
+  times.cpuRef = cpuMs();
+  times.lastEnd = now();
   rec.onResume = restate;
 }
 
@@ -147,7 +169,7 @@ export function setHeartbeat(shared: Int32Array): void {
   // The stint open now (the script's top level, which began before the watchdog started) is
   // announced too: a block in it is sampled like any other.
   if (current !== null) {
-    heartbeatStart[0] = openStart;
+    heartbeatStart[0] = times.openStart;
     heartbeat[5] = current.id;
     heartbeat[1] = 1;
     heartbeat[0] = stintSeq;
@@ -163,8 +185,8 @@ export function recentStint(seq: number): { start: number; task: number } | null
 
 function beat(time: number, task: number, inStint: boolean): void {
   const seq = ++stintSeq;
-  stintTime = time;
-  if (inStint) openStart = time;
+  times.stint = time;
+  if (inStint) times.openStart = time;
   const i = seq & (RECENT - 1);
   recentStart[i] = time;
   recentTask[i] = task;
@@ -185,12 +207,12 @@ function beat(time: number, task: number, inStint: boolean): void {
  * continuations (`for (…) await x`) as the one stint it is.
  */
 function pause(time: number): void {
-  stintTime = time;
+  times.stint = time;
   // Only a stint that ran a while can be part of a block: for it alone, a microtask of the
   // tracer's own is queued behind whatever the stint queued, to tell whether a continuation that
   // follows runs in the same drain of the microtask queue — the loop never waited for events
   // between them (see enter).
-  if (time - openStart >= TURN_MS && marks < MAX_MARKS) {
+  if (time - times.openStart >= TURN_MS && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
     // while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
@@ -201,17 +223,17 @@ function pause(time: number): void {
 
 /** The stint that paused goes on (see pause). */
 function resume(time: number): void {
-  stintTime = time;
+  times.stint = time;
   if (heartbeat !== null) heartbeat[1] = 1;
 }
 
 /** A flush tick is a heartbeat too: the loop is alive. */
 export function tick(spentMs: number): void {
-  selfBusy += spentMs;
+  times.selfBusy += spentMs;
   if (current !== null) return;
   const t = now();
   beat(t, 0, false);
-  if (pendingIdle === NONE && estimateGaps) restartGap(t);
+  if (times.pendingIdle === NONE && estimateGaps) restartGap(t);
 }
 
 /**
@@ -224,13 +246,11 @@ export function tick(spentMs: number): void {
  */
 function restartGap(t: number): void {
   accountGap(t, null, false);
-  cpuRef = cpuMs();
-  idleRef = safeIdle();
-  selfBusy = 0;
-  gapStart = t;
+  times.cpuRef = cpuMs();
+  times.idleRef = safeIdle();
+  times.selfBusy = 0;
+  times.gapStart = t;
 }
-/** Where the gap before the next stint began, when a flush tick restarted it (see restartGap). */
-let gapStart = 0;
 
 /**
  * A callback the tracer knows to be nobody's work is about to run: a library's housekeeping timer
@@ -252,7 +272,7 @@ function closeNobodysCallback(): void {
   if (!enabled || current !== null) return;
   // A stint that ended right before the callback is written first, with its own end.
   endSoon();
-  if (pendingIdle >= 0) writePendingIdle();
+  if (times.pendingIdle >= 0) writePendingIdle();
   restartGap(now());
 }
 
@@ -270,9 +290,9 @@ export function closeStrayStints(): boolean {
   if (w !== null) w.idle(t);
   savedTask.length = 0;
   current = null;
-  pendingIdle = NONE;
+  times.pendingIdle = NONE;
   pendingTask = null;
-  lastEnd = t;
+  times.lastEnd = t;
   beat(t, 0, false);
   if (onStray !== null) onStray();
   return true;
@@ -283,8 +303,6 @@ export function setStrayHandler(handler: () => void): void {
   onStray = handler;
 }
 
-/** The process's CPU time at the last gap's estimate (see accountGap), ms. */
-let cpuRef = 0;
 const cpuUsage = process.cpuUsage.bind(process);
 function cpuMs(): number {
   try {
@@ -310,20 +328,20 @@ function safeIdle(): number {
  * does not show an idle loop that was in fact busy. The placement within the gap is an estimate.
  */
 function accountGap(t: number, task: Task | null, continuation: boolean, reason = Reason.Unknown): boolean {
-  const gap = t - Math.max(lastEnd, gapStart);
+  const gap = t - Math.max(times.lastEnd, times.gapStart);
   if (gap < untrackedMinMs) return false;
   const idle = safeIdle();
-  let busy = gap - (idle - idleRef) - selfBusy;
-  idleRef = idle;
-  selfBusy = 0;
+  let busy = gap - (idle - times.idleRef) - times.selfBusy;
+  times.idleRef = idle;
+  times.selfBusy = 0;
   if (busy < untrackedMinMs) return false;
   // Time the loop was not waiting for events is busy only if the process ran: on a loaded machine
   // the OS may hold it back for tens of milliseconds (a timer's wake-up, a signal's delivery). The
   // CPU time it used since the last reading bounds the estimate (loosely: it counts every thread's,
   // and the stints since then).
   const cpu = cpuMs();
-  if (cpu - cpuRef < busy) busy = cpu - cpuRef;
-  cpuRef = cpu;
+  if (cpu - times.cpuRef < busy) busy = cpu - times.cpuRef;
+  times.cpuRef = cpu;
   if (busy < untrackedMinMs) return false;
   const w = recorder.room(2);
   if (w === null) return false;
@@ -360,25 +378,25 @@ export function enter(
   if (task === current) return;
   task.ran = true;
   const t = time >= 0 ? time : now();
-  if (current === null && pendingIdle !== NONE) {
-    if (pendingIdle === SOON) {
+  if (current === null && times.pendingIdle !== NONE) {
+    if (times.pendingIdle === SOON) {
       // The last stint ended right before this one, in the same drain (see leaveSoon).
       if (task === pendingTask) {
-        pendingIdle = NONE;
+        times.pendingIdle = NONE;
         current = task;
         resume(t);
         segments.begin(entryOf(task, reason, continuation, sync, dispatch));
         return;
       }
-      pendingIdle = t;
-      lastEnd = t;
-    } else if (task === pendingTask && (t - pendingIdle <= MERGE_MS || (continuation && marks > 0))) {
+      times.pendingIdle = t;
+      times.lastEnd = t;
+    } else if (task === pendingTask && (t - times.pendingIdle <= MERGE_MS || (continuation && marks > 0))) {
       // The same task again after a moment: one stint, not two (and two records saved). Or later,
       // but a continuation queued before its last stint ended (the mark queued then has not run):
       // the same drain, the loop never waited for events between them — the dish held the loop
       // all along (a long `for (…) await x` that the machine preempted, or a collection cut), and
       // the block it is is one stint.
-      pendingIdle = NONE;
+      times.pendingIdle = NONE;
       current = task;
       resume(t);
       segments.begin(entryOf(task, reason, continuation, sync, dispatch));
@@ -439,14 +457,14 @@ export function isSyncFunction(fn: unknown): boolean {
  * read, no record.
  */
 export function enterAgain(task: Task, reason: number, dispatch = false): void {
-  if (current === null && pendingIdle !== NONE && task === pendingTask) {
+  if (current === null && times.pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
     // the trace (no record between them) and for the heartbeat, which still shows it with its
     // start and task. (The trace's reader keeps a stint's first await, which is all promises.ts
     // looks for in one.)
-    if (pendingIdle !== SOON) resume(stintTime);
-    pendingIdle = NONE;
+    if (times.pendingIdle !== SOON) resume(times.stint);
+    times.pendingIdle = NONE;
     current = task;
     segments.begin(task.dispatches && dispatch ? StintEntry.Dispatched : StintEntry.Called);
     return;
@@ -463,9 +481,9 @@ export function leave(): void {
   const t = now();
   if (prev === null) {
     // Written later, unless the same task runs again within MERGE_MS (see enter).
-    pendingIdle = t;
+    times.pendingIdle = t;
     pendingTask = current;
-    lastEnd = t;
+    times.lastEnd = t;
     lastWasContinuation = outerContinuation;
     lastReason = outerReason;
     current = null;
@@ -491,7 +509,7 @@ export function leaveSoon(): void {
   }
   savedTask.pop();
   segments.end(current);
-  pendingIdle = SOON;
+  times.pendingIdle = SOON;
   pendingTask = current;
   lastWasContinuation = outerContinuation;
   lastReason = outerReason;
@@ -500,10 +518,10 @@ export function leaveSoon(): void {
 
 /** Reads the clock for a stint end taken from what runs next (see leaveSoon), when nothing did. */
 export function endSoon(): void {
-  if (pendingIdle !== SOON || current !== null) return;
+  if (times.pendingIdle !== SOON || current !== null) return;
   const t = now();
-  pendingIdle = t;
-  lastEnd = t;
+  times.pendingIdle = t;
+  times.lastEnd = t;
   pause(t);
 }
 
@@ -519,8 +537,6 @@ function markPassed(): void {
 /** Taken before the program can replace them. */
 const promiseThen = Promise.prototype.then;
 const settledPromise = Promise.resolve();
-/** When the open (or last) outermost stint began, as the trace has it. */
-let openStart = 0;
 /** A stint shorter than this is not looked at for a block made of continuations (ms). */
 const TURN_MS = 0.5;
 
@@ -529,25 +545,23 @@ const TURN_MS = 0.5;
  * after the callback that resolved it, a 'finish' event right after the write that caused it.
  */
 const MERGE_MS = 0.02;
-/** pendingIdle: nothing pending. */
+/** times.pendingIdle: nothing pending. */
 const NONE = -1;
-/** pendingIdle: the stint ended right before whatever runs next (see leaveSoon). */
+/** times.pendingIdle: the stint ended right before whatever runs next (see leaveSoon). */
 const SOON = -2;
-/** The end of the last stint, not yet written (or NONE, or SOON). */
-let pendingIdle = NONE;
 let pendingTask: Task | null = null;
 
 function writePendingIdle(): void {
   const w = recorder.room(1);
-  if (w !== null) w.idle(pendingIdle);
-  pendingIdle = NONE;
+  if (w !== null) w.idle(times.pendingIdle);
+  times.pendingIdle = NONE;
   pendingTask = null;
 }
 
 /** Writes what is held back, before a flush. */
 export function settle(): void {
   endSoon();
-  if (pendingIdle >= 0 && current === null) writePendingIdle();
+  if (times.pendingIdle >= 0 && current === null) writePendingIdle();
 }
 
 /**
@@ -561,10 +575,10 @@ export function drained(): void {
   if (current !== null) return;
   settle();
   const t = now();
-  idleRef = safeIdle();
-  cpuRef = cpuMs();
-  selfBusy = 0;
-  gapStart = t;
+  times.idleRef = safeIdle();
+  times.cpuRef = cpuMs();
+  times.selfBusy = 0;
+  times.gapStart = t;
 }
 
 /** At the end: busy time since the last tracked stint went to untracked code (see accountGap). */
@@ -600,7 +614,7 @@ export function switchTo(task: Task, reason: number, sync = false, dispatch = fa
   if (task === current) return;
   task.ran = true;
   endSoon();
-  if (pendingIdle >= 0 && current === null) writePendingIdle();
+  if (times.pendingIdle >= 0 && current === null) writePendingIdle();
   if (current !== null) segments.end(current);
   const t = now();
   const w = recorder.room(1);
@@ -618,7 +632,7 @@ export function switchTo(task: Task, reason: number, sync = false, dispatch = fa
  * tracer does not see (a socket or file callback).
  */
 export function continuationReason(time: number): number {
-  if (pendingIdle !== SOON && time - lastEnd > CHAIN_GAP_MS) return Reason.Io;
+  if (times.pendingIdle !== SOON && time - times.lastEnd > CHAIN_GAP_MS) return Reason.Io;
   if (lastWasContinuation) return Reason.Promise;
   return lastReason === Reason.Unknown ? Reason.Io : lastReason;
 }
@@ -661,7 +675,6 @@ function restate(): void {
 
 /** The opener of the connection whose read runs now, with no stint open (see above); else null. */
 export let probing: Task | null = null;
-let probeStart = 0;
 let probeSeq = 0;
 /** The opener's work goes on: what the read does for nobody else is its. */
 let probeLive = false;
@@ -698,14 +711,14 @@ export function startProbe(opener: Task, reads: boolean): boolean {
   if (probing !== null || current !== null) return false;
   probing = opener;
   probeReads = reads;
-  probeStart = now();
+  times.probeStart = now();
   probeAnswered = null;
   probeMixed = false;
   probeEntered = false;
   probeLive = !openerDone(opener);
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
-  if (probeLive) beat(probeStart, opener.id, true);
+  if (probeLive) beat(times.probeStart, opener.id, true);
   probeSeq = stintSeq;
   return true;
 }
@@ -742,7 +755,7 @@ export function probeEnter(): boolean {
   )
     return false;
   probeEntered = true;
-  enter(task, Reason.Io, false, probeStart);
+  enter(task, Reason.Io, false, times.probeStart);
   return true;
 }
 
@@ -780,11 +793,11 @@ export function endProbe(): void {
     // for nobody — a member's lane reached 150 ms past its request's. A continuation of its that
     // does run (a race's loser, still at work) is charged the read by the gap, as before.
     if (probeMixed || waiter === null || openerDone(waiter)) return;
-    enter(waiter, Reason.Io, true, probeStart);
+    enter(waiter, Reason.Io, true, times.probeStart);
     leave();
     return;
   }
-  if (!probeLive || now() - probeStart < untrackedMinMs) return;
-  enter(opener, Reason.Io, false, probeStart);
+  if (!probeLive || now() - times.probeStart < untrackedMinMs) return;
+  enter(opener, Reason.Io, false, times.probeStart);
   leave();
 }

@@ -83,7 +83,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
     if (jobs > 0) foldIfReturned(parent);
-    if (awaitDone !== stintSeq && stintTime >= awaitRetryAt && task.id !== 0) noteAwait(task);
+    if (awaitDone !== stintSeq && stintTime() >= awaitRetryAt && task.id !== 0) noteAwait(task);
   }
   if (task.unnamed) nameRunning(task, init, inContinuation && jobs === 0);
 }
@@ -119,11 +119,11 @@ function noteAwait(task: Task): void {
     awaitTries = 0;
   }
   if (++awaitTries >= AWAIT_TRIES) awaitDone = stintSeq;
-  const frames = captureUserFrames(init, MAX_AWAIT_FRAMES, stintTime);
+  const frames = captureUserFrames(init, MAX_AWAIT_FRAMES, stintTime());
   if (frames === null) {
     // Rationed out: not this stint, nor any before a token is back (no work at all meanwhile).
     awaitDone = stintSeq;
-    awaitRetryAt = stintTime + awaitRetryMs();
+    awaitRetryAt = stintTime() + awaitRetryMs();
     return;
   }
   if (frames.length === 0) return;
