@@ -7,12 +7,14 @@ import {
   Task,
   asProbe,
   current,
+  endProbe,
   enabled,
   endSoon,
   enterAgain,
   leave,
   leaveSoon,
   probing,
+  startProbe,
   taskOf,
 } from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
@@ -114,10 +116,47 @@ function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
 
 /**
  * A tick a connection's read queued with no stint open (a socket with a 'readable' listener hands
- * its data on in a tick): a read of that connection too (engine.ts, startProbe).
+ * its data on in a tick): a read of that connection too (engine.ts, startProbe). Queued like the
+ * runners above, one per arity, with the opener in the slot's place.
  */
-function probeTick(fn: AnyFunction, opener: Task, args: unknown[]): unknown {
+function probeTick0(fn: AnyFunction, opener: Task): unknown {
+  if (!enabled || !startProbe(opener, true)) return fn();
+  try {
+    return fn();
+  } finally {
+    endProbe();
+  }
+}
+
+function probeTick1(fn: AnyFunction, opener: Task, a: unknown): unknown {
+  if (!enabled || !startProbe(opener, true)) return fn(a);
+  try {
+    return fn(a);
+  } finally {
+    endProbe();
+  }
+}
+
+function probeTick2(fn: AnyFunction, opener: Task, a: unknown, b: unknown): unknown {
+  if (!enabled || !startProbe(opener, true)) return fn(a, b);
+  try {
+    return fn(a, b);
+  } finally {
+    endProbe();
+  }
+}
+
+function probeTickN(fn: AnyFunction, opener: Task, args: unknown[]): unknown {
   return asProbe(opener, fn, undefined, args, true);
+}
+
+/**
+ * The arguments after the first, as an array. Called with `Reflect.apply(rest, undefined,
+ * arguments)`: V8 then passes a wrapper's arguments straight on, where `Array.prototype.slice.call(
+ * arguments, 1)` made the wrapper build an arguments object on every call, whichever way it went.
+ */
+function rest(_first: unknown, ...others: unknown[]): unknown[] {
+  return others;
 }
 
 export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
@@ -126,14 +165,21 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
   const tick = key === 'nextTick';
   const patched = {
     [key](this: unknown, callback: unknown, a: unknown, b: unknown, c: unknown) {
-      // Passed on with its exact arity, without an arguments object: Reflect.apply with one made
-      // every tick of an untraced moment cost several times what Node's own nextTick does.
+      // Passed on with its exact arity, and `arguments` read only for its length or passed whole to
+      // Reflect.apply: V8 then makes no arguments object (any other use made one on every call, which
+      // cost as much as Node's own nextTick).
+      const n = arguments.length;
       if (current === null || !enabled || typeof callback !== 'function') {
-        if (probing !== null && tick && current === null && enabled && typeof callback === 'function')
-          return fn.call(this, probeTick, callback, probing, Array.prototype.slice.call(arguments, 1));
-        return arguments.length <= 3
-          ? callWith(fn, this, arguments.length, callback, a, b)
-          : arguments.length === 4
+        if (probing !== null && tick && current === null && enabled && typeof callback === 'function') {
+          const opener = probing;
+          if (n === 1) return fn.call(this, probeTick0, callback, opener);
+          if (n === 2) return fn.call(this, probeTick1, callback, opener, a);
+          if (n === 3) return fn.call(this, probeTick2, callback, opener, a, b);
+          return fn.call(this, probeTickN, callback, opener, Reflect.apply(rest, undefined, arguments));
+        }
+        return n <= 3
+          ? callWith(fn, this, n, callback, a, b)
+          : n === 4
             ? fn.call(this, callback, a, b, c)
             : Reflect.apply(fn, this, arguments);
       }
@@ -149,12 +195,11 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
       }
       // Counted once Node has queued it (a throw queues nothing).
       let result: unknown;
-      const n = arguments.length;
       if (n === 1) result = fn.call(this, tick0, callback, slot);
       else if (n === 2) result = fn.call(this, tick1, callback, slot, a);
       else if (n === 3) result = fn.call(this, tick2, callback, slot, a, b);
       else if (n === 4) result = fn.call(this, tick3, callback, slot, a, b, c);
-      else result = fn.call(this, tickN, callback, slot, Array.prototype.slice.call(arguments, 1));
+      else result = fn.call(this, tickN, callback, slot, Reflect.apply(rest, undefined, arguments));
       ticksQueued++;
       return result;
     },
