@@ -467,31 +467,20 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("makes a library's query builders given to Promise.all members, with the work their `then` starts, in both modes", async () => {
-    const app = path.join(dir, 'builders');
-    // A query builder as knex's and the ORMs' are: a thenable whose `then` runs the query.
-    writeLibrary(app, 'minidb', [
-      'class Query {',
-      '  constructor(ms) { this.ms = ms; }',
-      '  async run() {',
-      '    await new Promise((resolve) => setTimeout(resolve, this.ms));',
-      '    const end = performance.now() + 2;',
-      '    while (performance.now() < end);',
-      '    return this.ms;',
-      '  }',
-      '  then(resolve, reject) { return this.run().then(resolve, reject); }',
-      '}',
-      'exports.query = (ms) => new Query(ms);',
-      '',
-    ]);
+  /**
+   * A server whose handler awaits `Promise.all([${members}])` of two queries (10 and 30 ms, each 2 ms
+   * of work when its reply comes) from the library `required` loads, asked three times: each request
+   * has the two as members, the program's, placed at the handler's line, each with its work.
+   */
+  async function assertTwoMembers(app: string, required: string, members: string) {
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
       [
         "const http = require('node:http');",
-        "const db = require('minidb');",
+        required,
         'const server = http.createServer(async (req, res) => {',
-        '  const [a, b] = await Promise.all([db.query(10), db.query(30)]);',
+        `  const [a, b] = await Promise.all([${members}]);`,
         '  res.end(String(a + b));',
         '});',
         "server.listen(0, '127.0.0.1', async () => {",
@@ -509,9 +498,9 @@ describe('tasks the tracer finds in real programs', function () {
       for (const r of requests) {
         // Its members (not its wrap-up after the response, which a loaded machine can stretch past
         // the 10 ms that make it background work).
-        const members = summary.tasks.filter((t) => t.parent === r.id && t.kind !== 'background');
+        const found = summary.tasks.filter((t) => t.parent === r.id && t.kind !== 'background');
         assert.deepEqual(
-          members.map((m) => [m.kind, m.internal, m.location?.line]),
+          found.map((m) => [m.kind, m.internal, m.location?.line]),
           [
             ['other', false, 4],
             ['other', false, 4],
@@ -519,10 +508,30 @@ describe('tasks the tracer finds in real programs', function () {
           `${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`,
         );
         // Each ran its query's 2 ms of work, and the second waited about 30 ms.
-        for (const m of members) assert.ok(m.runMs >= 1.8, `${mode}: ${m.name} ran ${m.runMs} ms`);
-        assert.ok(members[1].endMs! - members[1].startMs >= 25, `${mode}: the second member waited`);
+        for (const m of found) assert.ok(m.runMs >= 1.8, `${mode}: ${m.name} ran ${m.runMs} ms`);
+        assert.ok(found[1].endMs! - found[1].startMs >= 25, `${mode}: the second member waited`);
       }
     }
+  }
+
+  it("makes a library's query builders given to Promise.all members, with the work their `then` starts, in both modes", async () => {
+    const app = path.join(dir, 'builders');
+    // A query builder as knex's and the ORMs' are: a thenable whose `then` runs the query.
+    writeLibrary(app, 'minidb', [
+      'class Query {',
+      '  constructor(ms) { this.ms = ms; }',
+      '  async run() {',
+      '    await new Promise((resolve) => setTimeout(resolve, this.ms));',
+      '    const end = performance.now() + 2;',
+      '    while (performance.now() < end);',
+      '    return this.ms;',
+      '  }',
+      '  then(resolve, reject) { return this.run().then(resolve, reject); }',
+      '}',
+      'exports.query = (ms) => new Query(ms);',
+      '',
+    ]);
+    await assertTwoMembers(app, "const db = require('minidb');", 'db.query(10), db.query(30)');
   });
 
   it("makes a library's queries that are promises of a subclass of Promise (postgres.js's) given to Promise.all members, with the work their `then` starts, in both modes", async () => {
@@ -554,44 +563,7 @@ describe('tasks the tracer finds in real programs', function () {
       'exports.sql = (ms) => new Query(ms);',
       '',
     ]);
-    const program = path.join(app, 'server.js');
-    fs.writeFileSync(
-      program,
-      [
-        "const http = require('node:http');",
-        "const { sql } = require('minisql');",
-        'const server = http.createServer(async (req, res) => {',
-        '  const [a, b] = await Promise.all([sql(10), sql(30)]);',
-        '  res.end(String(a + b));',
-        '});',
-        "server.listen(0, '127.0.0.1', async () => {",
-        '  const get = () => new Promise((resolve) =>',
-        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
-        '  for (let i = 0; i < 3; i++) await get();',
-        '  server.close();',
-        '});',
-        '',
-      ].join('\n'),
-    );
-    for (const { mode, summary } of await inBothModes(program)) {
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.equal(requests.length, 3, mode);
-      for (const r of requests) {
-        // Its members (not a wrap-up stretched past 10 ms on a loaded machine: background work).
-        const members = summary.tasks.filter((t) => t.parent === r.id && t.kind !== 'background');
-        assert.deepEqual(
-          members.map((m) => [m.kind, m.internal, m.location?.line]),
-          [
-            ['other', false, 4],
-            ['other', false, 4],
-          ],
-          `${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`,
-        );
-        // Each ran its reply's 2 ms, and the second waited about 30 ms.
-        for (const m of members) assert.ok(m.runMs >= 1.8, `${mode}: ${m.name} ran ${m.runMs} ms`);
-        assert.ok(members[1].endMs! - members[1].startMs >= 25, `${mode}: the second member waited`);
-      }
-    }
+    await assertTwoMembers(app, "const { sql } = require('minisql');", 'sql(10), sql(30)');
   });
 
   it("keeps a transaction a library races against its connection's close (postgres.js's `sql.begin`) in the lane of the code running it, in both modes", async () => {
