@@ -107,25 +107,20 @@ export function patchAsyncResource(): void {
         const test = testOf(this, fn);
         if (test !== null) task = this[kTask] = childTask(TaskKind.User, test.name, test.where);
       }
+      let reason = Reason.Scope;
       if (task === undefined || !enabled) {
-        const maker = makerOf(this);
-        if (maker === null) {
+        // No scope of its own: its maker's, if it runs as one (makerOf), else nobody's.
+        task = makerOf(this) ?? undefined;
+        reason = Reason.Resume;
+        if (task === undefined) {
           // Without an arguments copy for the common arities (on-finished runs one per request).
           return arguments.length <= 3
             ? callWith(run, this, arguments.length, fn, thisArg, a)
             : Reflect.apply(run, this, arguments);
         }
         willRun(this);
-        enter(maker, Reason.Resume);
-        try {
-          return arguments.length <= 3
-            ? callWith(run, this, arguments.length, fn, thisArg, a)
-            : Reflect.apply(run, this, arguments);
-        } finally {
-          leave();
-        }
       }
-      enter(task, Reason.Scope);
+      enter(task, reason);
       try {
         return arguments.length <= 3
           ? callWith(run, this, arguments.length, fn, thisArg, a)
