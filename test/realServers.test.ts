@@ -143,7 +143,14 @@ function requestsOf(s: Summary, route: string, expected: number, what: string): 
   // An internal task is hidden in the panel by default: a request never is one, even when the
   // framework started its server from its own code (fastify).
   assert.equal(tasks.filter((t) => t.internal).length, 0, `no ${what} is marked internal`);
-  const withChildren = tasks.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+  // (Save the request's own last stint split at its response: a wrap-up that a loaded machine
+  // stretched to a block's length past it is background work from the very moment the response was
+  // sent. Work the request's connection brings later, for nobody, starts after that.)
+  const stretchedWrapUp = (t: SummaryTask, c: SummaryTask) =>
+    c.kind === 'background' && t.endMs !== null && Math.abs(c.startMs - t.endMs) < 0.002;
+  const withChildren = tasks.filter((t) =>
+    childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c)),
+  );
   assert.equal(
     withChildren.length,
     0,
