@@ -1204,6 +1204,89 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a function of the program's that a library calls and drops, then waits for its callback (passport's deserializeUser under a session store), in the request, in both modes", async () => {
+    const app = path.join(dir, 'callbackApi');
+    // A session store as connect-redis's is: an async `get` that awaits its lookup, then calls back.
+    // An authenticator as passport's is: it calls the program's deserializer with a callback and
+    // drops the promise the async function returns; the request goes on from that callback, to the
+    // route's handler, which the router calls and chains (as express 5's does).
+    writeLibrary(app, 'minisession', [
+      "const { setTimeout: sleep } = require('node:timers/promises');",
+      'class Store { async get(sid, cb) { await sleep(1); cb(null, { user: sid }); } }',
+      'exports.session = (store, deserialize, handler) => (req, res) => {',
+      '  const fail = (error) => { res.statusCode = 500; res.end(String(error)); };',
+      '  store.get(req.url, (error, data) => {',
+      '    if (error) return fail(error);',
+      '    deserialize(data.user, (err, user) => {',
+      '      if (err) return fail(err);',
+      '      req.user = user;',
+      '      const ret = handler(req, res);',
+      "      if (ret !== null && typeof ret === 'object' && typeof ret.then === 'function') ret.then(null, fail);",
+      '    });',
+      '  });',
+      '};',
+      'exports.Store = Store;',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { session, Store } = require('minisession');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function deserializeUser(id, done) {',
+        '  busy(`${id} deserialize`, 2);',
+        '  await sleep(2);',
+        '  busy(`${id} deserialize`, 2);',
+        '  done(null, { id });',
+        '}',
+        'async function part(req, ms) { await sleep(ms); busy(`${req.url} part`, 2); }',
+        'async function show(req, res) {',
+        '  busy(`${req.url} handler`, 2);',
+        '  await Promise.all([part(req, 2), part(req, 4)]);',
+        '  busy(`${req.url} handler`, 2);',
+        '  res.end(JSON.stringify(req.user));',
+        '}',
+        'const server = http.createServer(session(new Store(), deserializeUser, show));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (i) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 4; i++) await get(i);',
+        '  await Promise.all([get(4), get(5), get(6)]);',
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 7, `${mode}: ${all}`);
+      // The deserializer's work, before its first await and after it, and the handler it goes on
+      // to are the request's; each member of the handler's Promise.all is a task of the request.
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const [url, part] = name.split(' ');
+        const ran = ranAt(timeline, start, end);
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        const request = `GET ${url}`;
+        if (part === 'part') {
+          assert.equal(ran?.name, 'part', where);
+          assert.equal(timeline.tasks[ran!.parent]?.name, request, where);
+        } else assert.equal(ran?.name, request, where);
+      }
+      const lanes = summary.tasks.filter((t) => !t.internal && requests.some((r) => r.id === t.parent));
+      assert.deepEqual(
+        [...new Set(lanes.map((t) => t.name))],
+        ['part'],
+        `${mode}: no lane in a request for the deserializer (${all})`,
+      );
+    }
+  });
+
   it("makes each resolver a GraphQL executor runs side by side one task of the request, whose promise the library both chains and gives Promise.all (Apollo's instrumentation on graphql), in both modes", async () => {
     const app = path.join(dir, 'executor');
     // An executor as graphql's under Apollo is: each field's resolver is called, its promise

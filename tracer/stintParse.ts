@@ -435,6 +435,17 @@ function goesOn(tail: number, at: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Whether root `r` is a function of the program's that a library's own code called (no function of
+ * the program's below it on the stack) and whose promise nothing consumed, while the stint serves
+ * a request: a callback API (passport's `deserializeUser(id, done)`, a strategy's verify) that waits
+ * for the callback, not the promise. Like a call the library chains, it is the request's work unless
+ * the library runs such calls side by side in the task.
+ */
+function droppedByLibrary(r: number, serving: boolean): boolean {
+  return serving && logRooted[r] === Rooted.ByCall && logFrom[r] === CalledFrom.Library && logUsed[r] === 0;
+}
+
 /** Whether the call of root `r` is a library's that nobody awaited (p-queue's job runner, p-map's). */
 function libraryUnawaited(r: number): boolean {
   return logRooted[r] === Rooted.ByLibrary && (logUsed[r] === 0 || unawaited[r] === 1);
@@ -571,6 +582,10 @@ export function findDishes(
     // `new Promise(…)` is no call: what its executor started is its maker's; nor is the runtime's
     // own function (ByLibrary, Module) a dish.
     if (logRooted[r] !== Rooted.ByCall && logRooted[r] !== Rooted.Unknown) continue;
+    // A function of the program's that a library's own code calls and drops while a request waits
+    // (passport's `deserializeUser(id, done)`, a callback API that waits for `done`): a candidate
+    // below, as a call the library chains is.
+    if (droppedByLibrary(r, serving)) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
     let inAwaited = false;
@@ -639,9 +654,11 @@ export function findDishes(
   const candidates: number[] = [];
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || own[r] === 1) continue;
-    if (logUsed[r] === 0 || unawaited[r] === 1) continue;
-    const c = consumer[r];
-    if (c === -1 || logKind[c] !== LogKind.Derived || logMade[c] !== Made.ByLibraryMethod) continue;
+    if (!droppedByLibrary(r, serving)) {
+      if (logUsed[r] === 0 || unawaited[r] === 1) continue;
+      const c = consumer[r];
+      if (c === -1 || logKind[c] !== LogKind.Derived || logMade[c] !== Made.ByLibraryMethod) continue;
+    }
     let p = level[r];
     for (
       ;
