@@ -1287,6 +1287,118 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("ends a Promise.all member whose promise Node's own timer settles with no stint of its own (timers/promises' sleep in a request), in both modes", async () => {
+    const program = path.join(dir, 'sleepMembers.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const server = http.createServer(async (req, res) => {',
+        '  await Promise.all([sleep(30), sleep(10)]);',
+        "  res.end('ok');",
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 2; i++) await get();',
+        '  await Promise.all([get(), get()]);',
+        // Long after the members settled: a member left open would run on to here.
+        '  await sleep(300);',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(
+        summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.startMs, t.endMs]),
+      );
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 4, `${mode}: ${all}`);
+      for (const r of requests) {
+        const members = summary.tasks.filter((t) => t.parent === r.id && !t.internal);
+        assert.deepEqual(members.map((t) => t.name).sort(), ['all[0]', 'all[1]'], `${mode}: ${all}`);
+        // Each member ends when its sleep settles, before its request does.
+        for (const m of members) {
+          assert.notEqual(m.endMs, null, `${mode}: ${m.name} of request ${r.id} has an end (${all})`);
+          assert.ok(
+            m.endMs! <= r.endMs!,
+            `${mode}: ${m.name} of request ${r.id} ends by its request's end (${all})`,
+          );
+        }
+      }
+    }
+  });
+
+  it('ends Promise.all members whose replies come together in one read of a shared connection (pipelined redis commands), in both modes', async () => {
+    const program = path.join(dir, 'pipelinedMembers.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        // A server that answers the queries it got in the last 15 ms in one write, as redis answers
+        // pipelined commands; a client that keeps one connection and settles waiters in order.
+        'const database = net.createServer((socket) => {',
+        '  let pending = [];',
+        "  socket.on('data', (data) => {",
+        "    if (pending.length === 0) setTimeout(() => { socket.write(pending.join('')); pending = []; }, 15);",
+        "    for (const q of String(data).split('\\n')) if (q !== '') pending.push(`rows for ${q}\\n`);",
+        '  });',
+        '});',
+        'let connection = null;',
+        'const waiters = [];',
+        'function query(text) {',
+        '  return new Promise((resolve) => { waiters.push(resolve); connection.write(`${text}\\n`); });',
+        '}',
+        "database.listen(0, '127.0.0.1', () => {",
+        "  connection = net.connect(database.address().port, '127.0.0.1');",
+        '  let rest = "";',
+        "  connection.on('data', (data) => {",
+        "    const lines = (rest + data).split('\\n');",
+        '    rest = lines.pop();',
+        '    for (const line of lines) waiters.shift()(line);',
+        '  });',
+        '  const server = http.createServer(async (req, res) => {',
+        "    const rows = await Promise.all([query('a'), query('b')]);",
+        '    res.end(rows.join());',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    const get = () => new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '    for (let i = 0; i < 2; i++) await get();',
+        '    await Promise.all([get(), get(), get()]);',
+        // Long after the members settled: a member left open would run on to here.
+        '    await new Promise((resolve) => setTimeout(resolve, 300));',
+        '    connection.destroy();',
+        '    server.close();',
+        '    database.close();',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(
+        summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.startMs, t.endMs]),
+      );
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 5, `${mode}: ${all}`);
+      for (const r of requests) {
+        const members = summary.tasks.filter((t) => t.parent === r.id && !t.internal);
+        assert.equal(members.length, 2, `${mode}: ${all}`);
+        for (const m of members) {
+          assert.notEqual(m.endMs, null, `${mode}: ${m.name} of request ${r.id} has an end (${all})`);
+          assert.ok(
+            m.endMs! <= r.endMs!,
+            `${mode}: ${m.name} of request ${r.id} ends by its request's end (${all})`,
+          );
+        }
+      }
+    }
+  });
+
   it("makes each resolver a GraphQL executor runs side by side one task of the request, whose promise the library both chains and gives Promise.all (Apollo's instrumentation on graphql), in both modes", async () => {
     const app = path.join(dir, 'executor');
     // An executor as graphql's under Apollo is: each field's resolver is called, its promise

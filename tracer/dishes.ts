@@ -6,7 +6,7 @@
  * Everything here runs inside hooks: no I/O, no throwing; the logging functions are a handful of
  * stores each.
  */
-import { Task, current, setSegmentHandlers, taskOf } from './engine';
+import { Task, current, setProbeSettlesHandler, setSegmentHandlers, taskOf } from './engine';
 import { TaskEnd } from '../protocol/format';
 import { endTask, foldTask } from './tasks';
 import { CodeLocation, entered, enteredFrom, madeByPromiseMethod, rootMaker } from './locations';
@@ -552,6 +552,32 @@ export function logSettled(p: object): void {
   advance(n - j);
   n++;
 }
+
+/**
+ * A promise settled while no task runs (a timer Node's own `timers/promises` set, which fast mode
+ * sees no callback of): a member's promise settled so ends the member, as one settled by another
+ * task's code does.
+ */
+export function settledOutside(p: object): void {
+  const stamped = (p as Logged)[kIdx];
+  if (stamped !== undefined && (stamped & ROOT_BIT) !== 0) memberSettled(p as Logged);
+}
+
+/**
+ * Promises a connection's read settled before it became a stint, or with none (engine.ts): a
+ * member whose promise the read settled ends with it — unless the read became that member's own
+ * stint, whose end is its lane's (its call returned). Replies to several tasks' waits in one read
+ * (pipelined redis commands) run as nobody's, and their members end there.
+ */
+setProbeSettlesHandler((settled, ranAs) => {
+  for (const p of settled) {
+    const dish = (p as Logged)[kDish];
+    if (dish === undefined) continue;
+    if (dish === ranAs) {
+      if (dish.endsWhenSettled) dish.returned = true;
+    } else settledOutside(p);
+  }
+});
 
 /**
  * A member's promise settled. By the member's own code: its call returned (engine.ts, openerDone).

@@ -767,17 +767,41 @@ export function probeSettled(tag: Strand | undefined): void {
   else probeAnswered = task;
 }
 
+/**
+ * Promises the read settled while no task ran (see probeSettledPromise), and who is told of them
+ * once the read is over, with the task whose stint the read became (null: nobody's).
+ */
+const probeSettles: object[] = [];
+const MAX_PROBE_SETTLES = 64;
+let onProbeSettles: ((settled: object[], ranAs: Task | null) => void) | null = null;
+export function setProbeSettlesHandler(handler: (settled: object[], ranAs: Task | null) => void): void {
+  onProbeSettles = handler;
+}
+/** A promise the read being probed settled, no stint open (a waiter's reply). */
+export function probeSettledPromise(p: object): void {
+  if (probing !== null && probeSettles.length < MAX_PROBE_SETTLES) probeSettles.push(p);
+}
+
 /** The read is over: its stint ends, or it becomes one, its waiter's or its opener's. */
 export function endProbe(): void {
+  const ranAs = endProbeRead();
+  if (probeSettles.length === 0) return;
+  if (onProbeSettles !== null) onProbeSettles(probeSettles, ranAs);
+  probeSettles.length = 0;
+}
+
+/** endProbe's read: the task whose stint it became, or null. */
+function endProbeRead(): Task | null {
   const opener = probing;
   probing = null;
-  if (opener === null) return;
+  if (opener === null) return null;
   if (probeEntered) {
+    const ran = current;
     leave();
-    return;
+    return ran;
   }
   if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
-  if (stintSeq !== probeSeq || current !== null) return;
+  if (stintSeq !== probeSeq || current !== null) return null;
   const waiter = probeAnswered;
   // What the block sampler saw of the read is the waiter's (the heartbeat named the opener while
   // nobody knew), or nobody's if the read answered several or none of the program's tasks.
@@ -792,12 +816,13 @@ export function endProbe(): void {
     // end settles), and the pool that closes the idle connection long after the response does it
     // for nobody — a member's lane reached 150 ms past its request's. A continuation of its that
     // does run (a race's loser, still at work) is charged the read by the gap, as before.
-    if (probeMixed || waiter === null || openerDone(waiter)) return;
+    if (probeMixed || waiter === null || openerDone(waiter)) return null;
     enter(waiter, Reason.Io, true, times.probeStart);
     leave();
-    return;
+    return waiter;
   }
-  if (!probeLive || now() - times.probeStart < untrackedMinMs) return;
+  if (!probeLive || now() - times.probeStart < untrackedMinMs) return null;
   enter(opener, Reason.Io, false, times.probeStart);
   leave();
+  return opener;
 }

@@ -21,6 +21,7 @@ import {
   now,
   probeEnter,
   probeSettled,
+  probeSettledPromise,
   probing,
   recorder,
   setStrayHandler,
@@ -38,6 +39,7 @@ import {
   logRoot,
   logSettled,
   resetLog,
+  settledOutside,
   willRun,
 } from './dishes';
 import { nameRunning } from './dishNames';
@@ -91,7 +93,12 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 function settled(promise: Promise<unknown>): void {
   const task = current;
   if (task === null) {
-    if (probing !== null) probeSettled((promise as Tagged)[kTag]);
+    // A connection's read settles its waiters as the probe decides (engine.ts); anything else
+    // that runs with no task (a timer Node's `timers/promises` set) ends a member it settles.
+    if (probing !== null) {
+      probeSettled((promise as Tagged)[kTag]);
+      probeSettledPromise(promise);
+    } else settledOutside(promise);
     return;
   }
   // The promise whose reaction runs now settles when it is done: that says nothing.
