@@ -1025,6 +1025,45 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  /**
+   * What a server whose handler runs `part`s in Promise.all asks of itself: four requests one after
+   * another, then three at once (each busy stretch the program ran is printed at exit).
+   */
+  const PARTS_CLIENT = [
+    "server.listen(0, '127.0.0.1', async () => {",
+    '  const get = (i) => new Promise((resolve) =>',
+    "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+    '  for (let i = 0; i < 4; i++) await get(i);',
+    '  await Promise.all([get(4), get(5), get(6)]);',
+    '  server.close();',
+    '});',
+    "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+  ];
+
+  /**
+   * Each of the seven requests' busy stretches (`/rN what`) ran as the request, but a `part`'s, which
+   * ran as a `part` task of it; no lane under a request but the parts (`lanes`: what else would be one).
+   */
+  async function assertPartsOnly(program: string, lanes: string) {
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 7, `${mode}: ${all}`);
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const [url, part] = name.split(' ');
+        const ran = ranAt(timeline, start, end);
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        const request = `GET ${url}`;
+        if (part === 'part') {
+          assert.equal(ran?.name, 'part', where);
+          assert.equal(timeline.tasks[ran!.parent]?.name, request, where);
+        } else assert.equal(ran?.name, request, where);
+      }
+      const found = summary.tasks.filter((t) => !t.internal && requests.some((r) => r.id === t.parent));
+      assert.deepEqual([...new Set(found.map((t) => t.name))], ['part'], `${mode}: ${lanes} (${all})`);
+    }
+  }
+
   it("keeps a framework's guard and handler in the request they serve when its router chains the framework's calls (Nest on express 5), in both modes", async () => {
     const app = path.join(dir, 'framework');
     // A router as express 5's is: it calls the route's handler and chains what it returns.
@@ -1078,40 +1117,13 @@ describe('tasks the tracer finds in real programs', function () {
         '  return { ok: true };',
         '}',
         'const server = http.createServer(router(route(canActivate, show)));',
-        "server.listen(0, '127.0.0.1', async () => {",
-        '  const get = (i) => new Promise((resolve) =>',
-        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
-        '  for (let i = 0; i < 4; i++) await get(i);',
-        '  await Promise.all([get(4), get(5), get(6)]);',
-        '  server.close();',
-        '});',
-        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        ...PARTS_CLIENT,
         '',
       ].join('\n'),
     );
-    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
-      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.equal(requests.length, 7, `${mode}: ${all}`);
-      // The guard's and the handler's work, before their first await and after it, is the request's;
-      // each member of the handler's Promise.all is a task of the request.
-      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
-        const [url, part] = name.split(' ');
-        const ran = ranAt(timeline, start, end);
-        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
-        const request = `GET ${url}`;
-        if (part === 'part') {
-          assert.equal(ran?.name, 'part', where);
-          assert.equal(timeline.tasks[ran!.parent]?.name, request, where);
-        } else assert.equal(ran?.name, request, where);
-      }
-      const lanes = summary.tasks.filter((t) => !t.internal && requests.some((r) => r.id === t.parent));
-      assert.deepEqual(
-        [...new Set(lanes.map((t) => t.name))],
-        ['part'],
-        `${mode}: no lane in a request for the guard or the handler (${all})`,
-      );
-    }
+    // The guard's and the handler's work, before their first await and after it, is the request's;
+    // each member of the handler's Promise.all is a task of the request.
+    await assertPartsOnly(program, 'no lane in a request for the guard or the handler');
   });
 
   it("keeps the route handler in its request when the framework's request listener is an async function of its own that awaits or returns it (hono's node adapter, h3's toNodeListener), in both modes", async () => {
@@ -1251,40 +1263,13 @@ describe('tasks the tracer finds in real programs', function () {
         '  res.end(JSON.stringify(req.user));',
         '}',
         'const server = http.createServer(session(new Store(), deserializeUser, show));',
-        "server.listen(0, '127.0.0.1', async () => {",
-        '  const get = (i) => new Promise((resolve) =>',
-        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
-        '  for (let i = 0; i < 4; i++) await get(i);',
-        '  await Promise.all([get(4), get(5), get(6)]);',
-        '  server.close();',
-        '});',
-        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        ...PARTS_CLIENT,
         '',
       ].join('\n'),
     );
-    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
-      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.equal(requests.length, 7, `${mode}: ${all}`);
-      // The deserializer's work, before its first await and after it, and the handler it goes on
-      // to are the request's; each member of the handler's Promise.all is a task of the request.
-      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
-        const [url, part] = name.split(' ');
-        const ran = ranAt(timeline, start, end);
-        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
-        const request = `GET ${url}`;
-        if (part === 'part') {
-          assert.equal(ran?.name, 'part', where);
-          assert.equal(timeline.tasks[ran!.parent]?.name, request, where);
-        } else assert.equal(ran?.name, request, where);
-      }
-      const lanes = summary.tasks.filter((t) => !t.internal && requests.some((r) => r.id === t.parent));
-      assert.deepEqual(
-        [...new Set(lanes.map((t) => t.name))],
-        ['part'],
-        `${mode}: no lane in a request for the deserializer (${all})`,
-      );
-    }
+    // The deserializer's work, before its first await and after it, and the handler it goes on to
+    // are the request's; each member of the handler's Promise.all is a task of the request.
+    await assertPartsOnly(program, 'no lane in a request for the deserializer');
   });
 
   it("ends a Promise.all member whose promise Node's own timer settles with no stint of its own (timers/promises' sleep in a request), in both modes", async () => {
