@@ -873,35 +873,39 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  /**
+   * A mapper as p-map's is: each runner is an async call the library chains and leaves, whose first
+   * await (the item, a value) comes before it calls the program's function; the next runner starts
+   * from the finished one's continuation.
+   */
+  const MINIMAP = [
+    'module.exports = function mapLimit(items, mapper, limit) {',
+    '  return new Promise((resolve) => {',
+    '    const results = [];',
+    '    let next = 0;',
+    '    let done = 0;',
+    '    const start = async () => {',
+    '      if (next >= items.length) return;',
+    '      const index = next++;',
+    '      const runner = (async () => {',
+    '        const item = await items[index];',
+    '        results[index] = await mapper(item, index);',
+    '        if (++done === items.length) resolve(results);',
+    '        await start();',
+    '      })();',
+    '      runner.then(() => {}, () => {});',
+    '    };',
+    '    (async () => {',
+    '      for (let i = 0; i < limit; i++) await start();',
+    '    })();',
+    '  });',
+    '};',
+    '',
+  ];
+
   it('makes each job a mapping library runs after an await of its own a task of the code that called it, in both modes', async () => {
     const app = path.join(dir, 'map');
-    // A mapper as p-map's is: each runner is an async call the library chains and leaves, whose
-    // first await (the item, a value) comes before it calls the program's function; the next
-    // runner starts from the finished one's continuation.
-    writeLibrary(app, 'minimap', [
-      'module.exports = function mapLimit(items, mapper, limit) {',
-      '  return new Promise((resolve) => {',
-      '    const results = [];',
-      '    let next = 0;',
-      '    let done = 0;',
-      '    const start = async () => {',
-      '      if (next >= items.length) return;',
-      '      const index = next++;',
-      '      const runner = (async () => {',
-      '        const item = await items[index];',
-      '        results[index] = await mapper(item, index);',
-      '        if (++done === items.length) resolve(results);',
-      '        await start();',
-      '      })();',
-      '      runner.then(() => {}, () => {});',
-      '    };',
-      '    (async () => {',
-      '      for (let i = 0; i < limit; i++) await start();',
-      '    })();',
-      '  });',
-      '};',
-      '',
-    ]);
+    writeLibrary(app, 'minimap', MINIMAP);
     const program = path.join(app, 'map.js');
     fs.writeFileSync(
       program,
@@ -929,30 +933,7 @@ describe('tasks the tracer finds in real programs', function () {
     // called by a request's handler: while a request waits for its response, a library's call it
     // chains and leaves is also how a framework waits for the handler (Nest under express 5), so
     // the functions such runners call are jobs only once two run side by side.
-    writeLibrary(app, 'minimap', [
-      'module.exports = function mapLimit(items, mapper, limit) {',
-      '  return new Promise((resolve) => {',
-      '    const results = [];',
-      '    let next = 0;',
-      '    let done = 0;',
-      '    const start = async () => {',
-      '      if (next >= items.length) return;',
-      '      const index = next++;',
-      '      const runner = (async () => {',
-      '        const item = await items[index];',
-      '        results[index] = await mapper(item, index);',
-      '        if (++done === items.length) resolve(results);',
-      '        await start();',
-      '      })();',
-      '      runner.then(() => {}, () => {});',
-      '    };',
-      '    (async () => {',
-      '      for (let i = 0; i < limit; i++) await start();',
-      '    })();',
-      '  });',
-      '};',
-      '',
-    ]);
+    writeLibrary(app, 'minimap', MINIMAP);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
