@@ -188,6 +188,29 @@ const CONSTRUCTS: Array<{
       requests: ['/quote?i=1', '/quote?i=2', '/plain', '/quote?i=3'],
     },
   },
+  {
+    title:
+      "each function a library's runner calls is a dish of the member that called the library, when the member is a request's",
+    // The members call the mapper in their first stretch, which runs in the request's stint while
+    // the request waits for its response; the runners the mapper chains and leaves there are the
+    // member's, as those it starts later in the member's own stints are.
+    fns: [
+      fn('persist', [{ k: 'mapLimit', fns: ['compress', 'checksum', 'compress'], limit: 2 }]),
+      fn('compress', [sleep(2), work(), sleep(2), work(0.8)]),
+      fn('checksum', [sleep(3), work()]),
+    ],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/save',
+          before: [{ k: 'combinator', kind: 'all', fns: ['persist', 'persist'], style: 'map' }, work()],
+          after: [],
+        },
+      ],
+      requests: ['/save?i=1', '/save?i=2'],
+    },
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

@@ -452,6 +452,21 @@ function libraryUnawaited(r: number): boolean {
 }
 
 /**
+ * Records [from, to) are the work of a dish the parse found (a combinator's member, a call nobody
+ * awaited, a job): the request the stint serves waits for none of it through a library's call there.
+ * A runner a library chains and leaves in that extent (a mapper called in a member's first stretch,
+ * which runs in the request's stint) is the dish's, nobody awaits it, as the runners the library
+ * starts later in the dish's own stints are: `serving` (see parse) is the request's own work only.
+ */
+function ownedByDish(from: number, to: number): void {
+  for (let k = from; k < to; k++)
+    if (leftServing[k] === 1) {
+      leftServing[k] = 0;
+      unawaited[k] = 1;
+    }
+}
+
+/**
  * The dishes the stint of records [start, end) started, with each record's dish (`owner`: index in
  * the returned list, -1 for the stint's own task), given how the stint began; and `runs`: the
  * awaits (records) whose continuation resumes a library's call nobody awaited — `runner` says
@@ -492,28 +507,6 @@ export function findDishes(
     for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
     break;
   }
-  // The awaits whose continuation resumes a library's call nobody awaited (not the stint's own
-  // function: see the job rule below).
-  const runs: number[] = [];
-  const sideRuns: number[] = [];
-  for (let s = 0; s < suspensions.length; s += 2) {
-    const at = suspensions[s + 1];
-    const kind =
-      at === -1
-        ? resumesRunner
-          ? runner
-          : Runner.None
-        : own[at] === 1
-          ? Runner.None
-          : libraryUnawaited(at)
-            ? Runner.Job
-            : leftServing[at] === 1
-              ? Runner.SideBySide
-              : Runner.None;
-    if (kind === Runner.Job) runs.push(suspensions[s]);
-    else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
-  }
-
   // Combinator members: each member's work runs from the first record of the call that made it to
   // the first record of the next member's.
   for (let c = start; c < end; c++) {
@@ -564,6 +557,7 @@ export function findDishes(
         forLibrary: false,
         job: false,
       });
+      ownedByDish(origin, stop);
     }
   }
 
@@ -602,6 +596,7 @@ export function findDishes(
       forLibrary = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
     }
     dishes.push(callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && forLibrary));
+    ownedByDish(r, stop);
   }
 
   // A function of the program's that a library's call nobody awaited runs and waits for (a job
@@ -636,6 +631,29 @@ export function findDishes(
     // Run by a framework's or a limiter's call while a request waits: a job only side by side.
     const side = resumed && runner === Runner.SideBySide;
     dishes.push(callDish(r, stop, false, side, false, !side));
+    if (!side) ownedByDish(r, stop);
+  }
+
+  // The awaits whose continuation resumes a library's call nobody awaited (not the stint's own
+  // function: see the job rule above), read once the dishes that hold some of them are known.
+  const runs: number[] = [];
+  const sideRuns: number[] = [];
+  for (let s = 0; s < suspensions.length; s += 2) {
+    const at = suspensions[s + 1];
+    const kind =
+      at === -1
+        ? resumesRunner
+          ? runner
+          : Runner.None
+        : own[at] === 1
+          ? Runner.None
+          : libraryUnawaited(at)
+            ? Runner.Job
+            : leftServing[at] === 1
+              ? Runner.SideBySide
+              : Runner.None;
+    if (kind === Runner.Job) runs.push(suspensions[s]);
+    else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
   }
 
   // A function of the program's that a library's own code calls and chains with `.then` (async's
