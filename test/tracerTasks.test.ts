@@ -958,6 +958,66 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each job a mapping library runs inside a request's side-by-side job a task of that job, not the request's, in both modes", async () => {
+    const app = path.join(dir, 'mapInJob');
+    // A request's handler hands two batches to a limiter that calls them side by side from its own
+    // synchronous code (async's `parallel`); each batch calls the mapper first thing, still in the
+    // request's stint, so the mapper's first runner is chained and left while the request waits.
+    // It resumes as the batch, whose own stints never serve the request: what it maps is the
+    // batch's job, as what the mapper's later runners map is.
+    writeLibrary(app, 'minimap', MINIMAP);
+    writeLibrary(app, 'miniparallel', [
+      'exports.parallel = function parallel(tasks) {',
+      '  return new Promise((resolve) => {',
+      '    let done = 0;',
+      '    queueMicrotask(() => {',
+      '      for (const task of tasks) task().then(() => { if (++done === tasks.length) resolve(); });',
+      '    });',
+      '  });',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const mapLimit = require('minimap');",
+        "const { parallel } = require('miniparallel');",
+        ...JOB_LINES,
+        'function batch(name, jobs) {',
+        '  return { async [name]() { await mapLimit(jobs, (run) => run(), 2); } }[name];',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        '  await parallel([',
+        "    batch('thumbs', [job('resize', 5), job('encode', 10)]),",
+        "    batch('videos', [job('transcode', 5), job('upload', 10)]),",
+        '  ]);',
+        "  res.end('ok');",
+        '});',
+        "server.listen(0, '127.0.0.1', () =>",
+        "  http.get({ host: '127.0.0.1', port: server.address().port, path: '/media', agent: false }, (r) =>",
+        "    r.resume().on('end', () => server.close())));",
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const request = summary.tasks.find((t) => t.kind === 'request')!;
+      const stretches = JSON.parse(result.stdout) as Array<[string, number, number]>;
+      for (const [name, jobs] of [
+        ['thumbs', ['resize', 'encode']],
+        ['videos', ['transcode', 'upload']],
+      ] satisfies Array<[string, string[]]>) {
+        const group = summary.tasks.find((t) => t.name === name);
+        assert.equal(group?.parent, request.id, `${mode}: ${name} is a task of the request (${all})`);
+        const own = JSON.stringify(stretches.filter(([job]) => jobs.includes(job)));
+        assertJobs(mode, own, run, [...jobs], group.id, 8);
+      }
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

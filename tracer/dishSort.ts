@@ -70,12 +70,12 @@ interface Parsed {
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
 
-function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | null {
+function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runner): Parsed | null {
   const { start, end, shape, how } = seg;
   const length = end - start;
   let key = mix(
     mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
-    seg.runner + 1,
+    runner + 1,
   );
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key (and
   // who called a combinator, the program or a library).
@@ -95,7 +95,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean): Parsed | nul
     returned,
     seg.lead,
     serving,
-    seg.runner,
+    runner,
   );
   known =
     dishes.length === 0 && runs.length === 0 && sideRuns.length === 0
@@ -126,7 +126,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A request not yet answered: a framework's code chaining its own calls there waits for the
   // program's handler (see parse).
   const serving = task.kind === TaskKind.Request && !task.responded && !task.ended;
-  const found = parsed(seg, returned, serving);
+  // A runner a library chained and left while a request waited (Runner.SideBySide), resumed as a
+  // task of the request's (a member, a job: its work was re-pointed there): that task's own stints
+  // never serve the request, and the runners the library starts in them are calls nobody awaits,
+  // so this one's functions are that task's jobs too, as theirs are.
+  const runner = seg.runner === Runner.SideBySide && task.kind !== TaskKind.Request ? Runner.Job : seg.runner;
+  const found = parsed(seg, returned, serving, runner);
   if (found === null) return;
   const { dishes, owner, runs, sideRuns } = found;
   const at = seg.start;

@@ -57,7 +57,8 @@ export const enum Runner {
    * A library's own call that it chained and left while a request waited for its response: a
    * framework's way of waiting for the handler (Nest under express 5), or a limiter's runner
    * inside the handler. The program's function it calls is a job only when such calls run side
-   * by side in the task (FoundDish.sideBySide).
+   * by side in the task (FoundDish.sideBySide). Made inside a task of the request's (a member's
+   * first stretch), or resumed as one, it is a Job: that task's own stints never serve the request.
    */
   SideBySide = 2,
 }
