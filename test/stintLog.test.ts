@@ -9,6 +9,7 @@ import {
   StintEntry,
   Made,
   Rooted,
+  Runner,
   logKind,
   logMade,
   logRooted,
@@ -66,6 +67,13 @@ class Log {
     return this;
   }
 
+  /** A library's own async function entered (its promise), known to be one. */
+  libraryCall(name: string): this {
+    this.root(name);
+    logRooted[this.n - 1] = Rooted.ByLibrary;
+    return this;
+  }
+
   /** A derived promise: an `await` (or `.then`) on `parent`. */
   derived(name: string, parent: string): this {
     const p = this.p(parent);
@@ -89,6 +97,13 @@ class Log {
     return this.derived(name, `${name}.wrap`);
   }
 
+  /** A link made by `.then`, `.catch` or `.finally` that a library's code called on `parent`. */
+  libraryLink(name: string, parent: string): this {
+    this.derived(name, parent);
+    logMade[this.n - 1] = Made.ByLibraryMethod;
+    return this;
+  }
+
   /** A callback handed to the runtime (a timer, a tick). */
   reg(name: string): this {
     return this.add(LogKind.Reg, name, { name });
@@ -106,14 +121,21 @@ class Log {
     return this.add(LogKind.Comb, name, ps, { name, where: null });
   }
 
+  /** A combinator over `members` that a library's code called. */
+  libraryComb(name: string, members: string[]): this {
+    this.comb(name, members);
+    (logParent[this.n - 1] as { byLibrary: boolean }).byLibrary = true;
+    return this;
+  }
+
   p(name: string): unknown {
     for (const [obj, i] of this.index) if (this.names[i] === name) return obj;
     throw new Error(`no record ${name} in this log`);
   }
 
   /** The dishes found, as `name[parent]: records` strings, and who owns each named record. */
-  dishes(how: StintEntry, returned = false): string[] {
-    const { dishes, owner } = findDishes(0, this.n, (p) => this.index.get(p) ?? -1, how, returned);
+  dishes(how: StintEntry, returned = false, runner = Runner.None): string[] {
+    const { dishes, owner } = this.find(how, returned, runner);
     return dishes.map((d) => {
       const own = [];
       for (let i = d.start; i < d.end; i++) if (owner[i] === dishes.indexOf(d)) own.push(this.names[i]);
@@ -121,6 +143,15 @@ class Log {
       const parent = d.parent === -1 ? '' : ` in ${this.names[dishes[d.parent].origin]}`;
       return `${kind} ${this.names[d.origin]}${parent}: ${own.join(' ')}`;
     });
+  }
+
+  /** The records whose work carries a library's loop on (Runner.Loop). */
+  loops(how: StintEntry, returned = false, runner = Runner.None): string[] {
+    return this.find(how, returned, runner).loops.map((i) => this.names[i]);
+  }
+
+  private find(how: StintEntry, returned: boolean, runner: Runner) {
+    return findDishes(0, this.n, (p) => this.index.get(p) ?? -1, how, returned, false, false, runner);
   }
 }
 
@@ -492,6 +523,62 @@ describe("the rule that sorts a stint's work into dishes", () => {
       .settle('helper')
       .derived('caller.await', 'helper');
     assert.deepEqual(log.dishes(StintEntry.Resumed), ['call audit: audit audit.sleep audit.await']);
+  });
+
+  it("keeps a library's worker loops given to its own Promise.all in the task, and carries them on (Bull 4's `run`)", () => {
+    // a library's `.then` callback: while (n--) loops.push(new Promise((resolve) => this.loop(n, resolve)));
+    // return Promise.all(loops); — each loop queues a tick that fetches a job
+    const log = new Log()
+      .promise('loop0')
+      .reg('tick0')
+      .promise('loop1')
+      .reg('tick1')
+      .libraryComb('all', ['loop0', 'loop1']);
+    assert.deepEqual(log.dishes(StintEntry.Resumed, true), []);
+    assert.deepEqual(log.loops(StintEntry.Resumed, true), ['loop0', 'tick0', 'loop1', 'tick1']);
+  });
+
+  it("makes the program's function a library's loop calls a job, whatever the library does with its promise, and carries the loop on", () => {
+    // a stint of the loop, a library's `.then` callback: const running = handler(job);
+    // return running.then(completed).catch(failed); — handler is the program's: await query()
+    const log = new Log()
+      .call('handler')
+      .promise('query')
+      .derived('handler.await', 'query')
+      .libraryLink('completed', 'handler')
+      .libraryLink('failed', 'completed');
+    assert.deepEqual(log.dishes(StintEntry.Resumed, false, Runner.Loop), [
+      'call handler: handler query handler.await',
+    ]);
+    assert.deepEqual(log.loops(StintEntry.Resumed, false, Runner.Loop), ['completed', 'failed']);
+    // A worker loop of the library's own, an async function given to its Promise.all, that calls
+    // the program's function before its first await: a job of the loop in the stint that started it.
+    const pool = new Log()
+      .libraryCall('worker0')
+      .call('fn0')
+      .promise('fn0.query')
+      .derived('fn0.await', 'fn0.query')
+      .derived('worker0.await', 'fn0')
+      .libraryCall('worker1')
+      .call('fn1')
+      .promise('fn1.query')
+      .derived('fn1.await', 'fn1.query')
+      .derived('worker1.await', 'fn1')
+      .libraryComb('all', ['worker0', 'worker1'])
+      .promise('all.result')
+      .derived('all.then0', 'worker0')
+      .derived('all.then1', 'worker1')
+      .derived('map.await', 'all.result');
+    assert.deepEqual(pool.dishes(StintEntry.Resumed), [
+      'call fn0: fn0 fn0.query fn0.await',
+      'call fn1: fn1 fn1.query fn1.await',
+    ]);
+    assert.deepEqual(pool.loops(StintEntry.Resumed), [
+      'worker0',
+      'worker0.await',
+      'worker1',
+      'worker1.await',
+    ]);
   });
 
   it('makes a call the stint started and awaits in a later one a dish (`const p = f(); await x; await p`)', () => {

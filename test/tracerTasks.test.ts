@@ -1067,6 +1067,85 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   /**
+   * A queue as Bull 4's is: `process` gives its own Promise.all one `new Promise` per worker loop,
+   * each loop a tick that fetches a job (a timer here; a blocking redis command in Bull), hands it
+   * to the program's function through a `.then` of its own, and starts itself again once the job
+   * is done — long-lived loops, each running many jobs, that settle only when the queue is empty.
+   */
+  const MINIBULL = [
+    'class Queue {',
+    '  constructor(jobs) { this.jobs = jobs; this.processing = []; }',
+    '  process(concurrency, handler) {',
+    '    this.handler = (job) => { try { return Promise.resolve(handler(job)); } catch (error) { return Promise.reject(error); } };',
+    '    return new Promise((resolve) => setTimeout(resolve, 1)).then(() => this.run(concurrency));',
+    '  }',
+    '  run(concurrency) {',
+    '    const loops = [];',
+    '    while (concurrency--) loops.push(new Promise((resolve) => this.loop(concurrency, resolve)));',
+    '    return Promise.all(loops);',
+    '  }',
+    '  loop(index, resolve, job) {',
+    '    const next = this.loop.bind(this, index, resolve);',
+    '    process.nextTick(() => {',
+    '      if (!job && this.jobs.length === 0) return resolve();',
+    '      Promise.resolve()',
+    '        .then(() => {',
+    '          const getting = job ? Promise.resolve(job) : this.fetch();',
+    '          return (this.processing[index] = getting.then(this.processJob).then(next, () => next()));',
+    '        })',
+    '        .catch(() => {});',
+    '    });',
+    '  }',
+    '  async fetch() {',
+    '    return await new Promise((resolve) => setTimeout(() => resolve(this.jobs.shift()), 1));',
+    '  }',
+    '  processJob = (job) => {',
+    '    if (!job) return Promise.resolve();',
+    '    return this.handler(job).then(() => this.complete()).catch(() => null).finally(() => {});',
+    '  };',
+    // As Bull's `moveToCompleted` does, finishing a job fetches the next one, if there is one.
+    '  complete() {',
+    '    return new Promise((resolve) => setTimeout(resolve, 1)).then(() => this.jobs.shift() ?? null);',
+    '  }',
+    '}',
+    'exports.Queue = Queue;',
+    '',
+  ];
+
+  it("makes each job a library's long-lived worker loops run a task of the code that started them, not one lane per loop (Bull 4's Promise.all of loops), in both modes", async () => {
+    const app = path.join(dir, 'loops');
+    writeLibrary(app, 'minibull', MINIBULL);
+    const names = ['resize', 'encode', 'upload', 'notify', 'index'];
+    for (const concurrency of [2, 1]) {
+      const program = path.join(app, `loops${concurrency}.js`);
+      fs.writeFileSync(
+        program,
+        [
+          "const { Queue } = require('minibull');",
+          ...JOB_LINES,
+          'async function transcode(run) { await run(); }',
+          `const queue = new Queue(${JSON.stringify(names)}.map((name, i) => job(name, 3 + 2 * i)));`,
+          `queue.process(${concurrency}, transcode);`,
+          '',
+        ].join('\n'),
+      );
+      for (const run of await inBothModes(program)) {
+        const { mode, result, summary } = run;
+        const main = summary.tasks.find((t) => t.kind === 'main')!;
+        assertJobs(`${mode}, concurrency ${concurrency}`, result.stdout, run, names, main.id, 9, 'transcode');
+        // The loops, their fetching and their ticks are the library's, in the lane of the code that
+        // started them: no lane of their own, shown or hidden.
+        const others = summary.tasks.filter((t) => t.parent === main.id && t.name !== 'transcode');
+        assert.deepEqual(
+          others.map((t) => [t.name, t.internal]),
+          [],
+          `${mode}, concurrency ${concurrency}: no lane for a loop`,
+        );
+      }
+    }
+  });
+
+  /**
    * What a server whose handler runs `part`s in Promise.all asks of itself: four requests one after
    * another, then three at once (each busy stretch the program ran is printed at exit).
    */

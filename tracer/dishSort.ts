@@ -66,6 +66,8 @@ interface Parsed {
   runs: number[];
   /** The awaits whose continuation resumes a runner the library chained and left (Runner.SideBySide). */
   sideRuns: number[];
+  /** The records whose work carries a library's loop on (Runner.Loop). */
+  loops: number[];
 }
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
@@ -87,7 +89,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner, runs, sideRuns } = findDishes(
+  const { dishes, owner, runs, sideRuns, loops } = findDishes(
     start,
     end,
     seg.indexOf,
@@ -98,7 +100,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
     runner,
   );
   known =
-    dishes.length === 0 && runs.length === 0 && sideRuns.length === 0
+    dishes.length === 0 && runs.length === 0 && sideRuns.length === 0 && loops.length === 0
       ? null
       : {
           dishes: dishes.map((d) => ({
@@ -111,6 +113,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
           owner: Int16Array.from(owner.subarray(start, end)),
           runs: runs.map((i) => i - start),
           sideRuns: sideRuns.map((i) => i - start),
+          loops: loops.map((i) => i - start),
         };
   if (parses.size >= MAX_PARSES) parses.clear();
   parses.set(key, known);
@@ -133,10 +136,16 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   const runner = seg.runner === Runner.SideBySide && task.kind !== TaskKind.Request ? Runner.Job : seg.runner;
   const found = parsed(seg, returned, serving, runner);
   if (found === null) return;
-  const { dishes, owner, runs, sideRuns } = found;
+  const { dishes, owner, runs, sideRuns, loops } = found;
   const at = seg.start;
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
+  for (const i of loops) {
+    const obj = logObj[at + i];
+    resumesRunner(obj, Runner.Loop);
+    // A timer a loop sets in the script's first run is the loop's, not one of the script's own.
+    if (obj instanceof Slot) obj.lazy = null;
+  }
   const t = now();
   // Calls a library's code made and chains (see FoundDish.sideBySide): dishes when, with those of
   // the task still running, there are two or more — the library runs them side by side.
@@ -271,7 +280,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
 
 /**
  * The promises whose continuation resumes a library's runner of jobs (a queue's job runner after
- * its first await): the stint it runs in reads the program's function it calls as a job (Runner).
+ * its first await), and the callbacks and promises whose work carries a library's loop on: the
+ * stint it runs in reads the program's function it calls as a job (Runner).
  */
 const runnerAwaits = new WeakMap<object, Runner>();
 let anyRunner = false;

@@ -220,7 +220,8 @@ function end(task: Task): void {
   }
   try {
     // Only a stint that left a call unconsumed, called a combinator or made a statement chain
-    // (more than one tail, or one in code that cannot await) can have started a dish.
+    // (more than one tail, or one in code that cannot await) can have started a dish; and a
+    // stint of a library's loop leaves work that carries the loop on, whatever it is.
     const returned = foreignSettle === n;
     // Untracked code (full mode's stints of no task) starts no dishes: its work is no one's.
     if (
@@ -229,6 +230,7 @@ function end(task: Task): void {
       (open > 0 ||
         combs > 0 ||
         tails > 1 ||
+        runner === Runner.Loop ||
         (tails === 1 && (how !== StintEntry.Resumed || returned || runner)))
     )
       settle(task, returned, segment());
@@ -623,7 +625,8 @@ export function queueSlot(): Slot | null {
   const task = current;
   if (task === null) return null;
   const dispatch = how === StintEntry.Dispatched;
-  if (n !== segStart) {
+  // (A stint of a library's loop logs it: the tick carries the loop on, Runner.Loop.)
+  if (n !== segStart || runner === Runner.Loop) {
     const slot = regSlot();
     if (slot !== null) slot.dispatch = dispatch;
     return slot;
@@ -753,7 +756,9 @@ function foldIfChainedLater(parent: object): void {
   const dish = (parent as Logged)[kDish];
   if (dish === undefined || dish.folded || dish.ran) return;
   const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
-  if (into === null || into !== current) return;
+  // (A job the library returned to its own chain — a loop's `.then((job) => handler(job))`, which
+  // the runtime chains in a job of its own — is the library waiting for its job: still a job.)
+  if (into === null || into !== current || returnedToLibrary(dish, into)) return;
   // Who chains it, known per place as madeHow knows it (a server takes this path per request).
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
   let made = latePlaces.trusted(key);

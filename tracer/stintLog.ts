@@ -61,6 +61,14 @@ export const enum Runner {
    * first stretch), or resumed as one, it is a Job: that task's own stints never serve the request.
    */
   SideBySide = 2,
+  /**
+   * A library's loop: a member of the library's own combinator that is no call of the program's
+   * (Bull 4's `Promise.all` of `new Promise` worker loops). The loop is the library's business,
+   * in the lane of the code that started it, and every function of the program's it calls, in any
+   * stint of its work, is a job. Everything the library's code leaves in such a stint carries the
+   * loop on (its ticks, its chains, its commands' replies): FoundDish's `loops`.
+   */
+  Loop = 3,
 }
 
 export const enum LogKind {

@@ -39,6 +39,10 @@ const unawaited = new Uint8Array(MAX_LOG);
  */
 const leftServing = new Uint8Array(MAX_LOG);
 const member = new Uint8Array(MAX_LOG);
+/** 1 for the root of a library's loop (see Runner.Loop), found by findDishes. */
+const loopRoot = new Uint8Array(MAX_LOG);
+/** 1 for a call of the program's found a job of a library's loop (one call, one dish). */
+const loopJob = new Uint8Array(MAX_LOG);
 const settledAt = new Int32Array(MAX_LOG);
 /** The entry root of the stint being parsed (see parse). */
 let entryRoot = -1;
@@ -470,7 +474,8 @@ function ownedByDish(from: number, to: number): void {
  * The dishes the stint of records [start, end) started, with each record's dish (`owner`: index in
  * the returned list, -1 for the stint's own task), given how the stint began; and `runs`: the
  * awaits (records) whose continuation resumes a library's call nobody awaited — `runner` says
- * the stint is such a continuation itself (see the runner rule below).
+ * the stint is such a continuation itself (see the runner rule below); `loops`: the records whose
+ * work carries a library's loop on (Runner.Loop).
  */
 export function findDishes(
   start: number,
@@ -481,7 +486,7 @@ export function findDishes(
   lead = false,
   serving = false,
   runner: Runner = Runner.None,
-): { dishes: FoundDish[]; owner: Int32Array; runs: number[]; sideRuns: number[] } {
+): { dishes: FoundDish[]; owner: Int32Array; runs: number[]; sideRuns: number[]; loops: number[] } {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
@@ -507,6 +512,8 @@ export function findDishes(
     for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
     break;
   }
+  // The extents of a library's loops found in this stint (see Runner.Loop), as pairs [root, stop).
+  const loops: number[] = [];
   // Combinator members: each member's work runs from the first record of the call that made it to
   // the first record of the next member's.
   for (let c = start; c < end; c++) {
@@ -532,7 +539,8 @@ export function findDishes(
     // library's business, in the lane of the code that asked for it (with the program's function
     // it runs: the transaction's callback). A combinator given one member (a GraphQL executor's
     // object of one field) makes it a member as before.
-    if ((logParent[c] as { byLibrary: boolean }).byLibrary && origins.length >= 2) {
+    const byLibrary = (logParent[c] as { byLibrary: boolean }).byLibrary;
+    if (byLibrary && origins.length >= 2) {
       let working = 0;
       for (let k = 0; k < origins.length; k++)
         if (leftWork(origins[k][0], k + 1 < origins.length ? origins[k + 1][0] : c)) working++;
@@ -541,6 +549,24 @@ export function findDishes(
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
       const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+      // A library's own work given as it is to its own combinator — a promise the runtime made
+      // (`new Promise` around a loop of callbacks, Bull 4's worker loops) or a call of the
+      // library's (a pool's worker loop) — is no dish: no function of the program's is what the
+      // combinator waits for. It is the library's loop (Runner.Loop), in the lane of the code that
+      // asked the library; the program's functions it runs, now or in any later stint of its
+      // work, are its jobs. (Not a chain the library hangs on a promise to complete a value — a
+      // GraphQL executor's `.then` on what a resolver returned: that member is the resolver's.)
+      if (
+        byLibrary &&
+        logKind[origin] === LogKind.Root &&
+        (logRooted[origin] === Rooted.ByRuntime || logRooted[origin] === Rooted.ByLibrary) &&
+        members.includes(logObj[origin]) &&
+        leftWork(origin, stop)
+      ) {
+        loopRoot[origin] = 1;
+        loops.push(origin, stop);
+        continue;
+      }
       // A call that returned before the combinator had it, leaving nothing behind (a cache hit,
       // `Promise.resolve(x)`), did all its work in this stint: there is no dish to cook later.
       if (logKind[origin] === LogKind.Root && settledAt[origin] !== -1 && !leftWork(origin, stop)) continue;
@@ -561,11 +587,41 @@ export function findDishes(
     }
   }
 
+  // A function of the program's that a library's loop calls (Runner.Loop), from the library's own
+  // code: in the stint that started the loop, inside its extent; in a stint of its work (the
+  // stint's own code is the library's: a tick, a `.then` callback, a resumed function of the
+  // library's), anywhere the library's code made the call — its own function too, should the
+  // runtime call the program's for the loop. A job, whatever the library does with its promise:
+  // awaits it, chains it (Bull's `handler(job).then(completed)`), returns it or drops it; and a
+  // dish the library waits for (FoundDish.forLibrary): returned to the library's chain, it is not
+  // folded into the loop's lane. Not one the program's own code calls (a function of the
+  // program's on the stack below it).
+  const inLoop = runner === Runner.Loop && how !== StintEntry.Script;
+  for (let r = start; r < end; r++) {
+    loopJob[r] = 0;
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    if (own[r] === 1 && !inLoop) continue;
+    let p = level[r];
+    let found = false;
+    for (; p !== -1 && !found; p = level[p]) {
+      if (logRooted[p] !== Rooted.ByLibrary && logRooted[p] !== Rooted.ByRuntime) break;
+      found = loopRoot[p] === 1;
+    }
+    if (!found && !(p === -1 && inLoop)) continue;
+    if (dishes.some((d) => d.comb !== -1 && d.origin === r)) continue;
+    const stop = closedAt[r];
+    if (!leftWork(r, stop)) continue;
+    loopJob[r] = 1;
+    dishes.push(callDish(r, stop, false, false, true, true));
+    ownedByDish(r, stop);
+  }
+
   // Calls nobody awaited (their promise not consumed, or consumed by a chain nobody awaited) that
   // left work behind in their extent: everything logged while the call was open was made inside
   // it (the parse is a stack).
   for (let r = start; r < end; r++) {
-    if (logKind[r] !== LogKind.Root || own[r] === 1 || (logUsed[r] !== 0 && unawaited[r] === 0)) continue;
+    if (logKind[r] !== LogKind.Root || own[r] === 1 || loopJob[r] === 1) continue;
+    if (logUsed[r] !== 0 && unawaited[r] === 0) continue;
     // The script's top level (a CommonJS script's, an ES module's body) keeps what it calls, in
     // the executors of the promises it makes too (a library loaded there can leave one pending,
     // whose extent the parse cannot close).
@@ -611,7 +667,7 @@ export function findDishes(
   // an await of its own (p-map's runner awaits the item first): then the stint resumes the
   // library's call (`runner`), and the program's function is called by the stint's own code.
   for (let r = start; r < end; r++) {
-    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || loopJob[r] === 1) continue;
     if (logUsed[r] === 0 || unawaited[r] === 1) continue; // a call nobody awaited: found above
     let found = false;
     let p = level[r];
@@ -671,7 +727,8 @@ export function findDishes(
   // has no await of its own; a function that returned is over.
   const candidates: number[] = [];
   for (let r = start; r < end; r++) {
-    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || own[r] === 1) continue;
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || own[r] === 1 || loopJob[r] === 1)
+      continue;
     if (!droppedByLibrary(r, serving)) {
       if (logUsed[r] === 0 || unawaited[r] === 1) continue;
       const c = consumer[r];
@@ -717,5 +774,32 @@ export function findDishes(
     if (dish.parent !== -1) dish.end = Math.min(dish.end, dishes[dish.parent].end);
     for (let i = dish.start; i < dish.end; i++) owner[i] = d;
   }
-  return { dishes, owner, runs, sideRuns };
+  // What a library's loop leaves (see Runner.Loop): in the stint that started it, its extent; in a
+  // stint of its work, all the stint's own work — but for what a dish or a function of the
+  // program's made.
+  const loopWork: number[] = [];
+  for (let l = 0; l < loops.length; l += 2) {
+    const root = loops[l];
+    for (let i = root; i < loops[l + 1]; i++) if (owner[i] === -1 && byLibraryCode(i, root)) loopWork.push(i);
+    loopRoot[root] = 0;
+  }
+  if (inLoop) for (let i = start; i < end; i++) if (owner[i] === -1 && byLibraryCode(i, -1)) loopWork.push(i);
+  return { dishes, owner, runs, sideRuns, loops: loopWork };
+}
+
+/**
+ * Whether record `i` was made by the library's or the runtime's code up to root `top` (-1: the
+ * stint's own code): no call of the program's, nor one not known to be the library's, around it.
+ */
+function byLibraryCode(i: number, top: number): boolean {
+  if (logKind[i] === LogKind.Root && i !== top && !byLibraryRoot(i)) return false;
+  for (let p = level[i]; p !== -1 && i !== top; p = level[p]) {
+    if (!byLibraryRoot(p)) return false;
+    if (p === top) return true;
+  }
+  return true;
+}
+
+function byLibraryRoot(r: number): boolean {
+  return logRooted[r] === Rooted.ByLibrary || logRooted[r] === Rooted.ByRuntime;
 }
