@@ -24,6 +24,8 @@ import { Postgres, Service, startPostgres, startRedis } from './services/databas
  */
 const UNTRACKED_MAX = 0.12;
 const SERVERS = path.join(FIXTURES, 'servers');
+/** Jobs the Bull worker runs: four rounds of its three loops. */
+const BULL_JOBS = 12;
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 /** Load from another process (autocannon, 8 connections): how many requests were answered. */
@@ -431,6 +433,82 @@ describe('real servers, traced under load', function () {
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it('Bull 4 + pg: each job one task named after the process function, its query its wait, its step a block at its line, its lane ending with its work, the worker loops no lane', async () => {
+        const file = path.join(SERVERS, 'bullWorker.js');
+        const queue = `looplens-${mode}-${process.pid}-${Date.now()}`;
+        const env = {
+          ...process.env,
+          PG_URL: pg.url,
+          REDIS_PORT: String(redis.port),
+          QUEUE: queue,
+          JOBS: String(BULL_JOBS),
+          BUSY_MS: '150',
+        };
+        // The jobs wait in redis before the worker starts (added by Bull itself, untraced).
+        const added = await run(
+          process.execPath,
+          [
+            '-e',
+            `const Queue = require('bull');
+            const q = new Queue(process.env.QUEUE, { redis: { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) } });
+            (async () => { for (let n = 0; n < ${BULL_JOBS}; n++) await q.add({ n }); await q.close(); })();`,
+          ],
+          { env, cwd: ROOT },
+        );
+        assert.equal(added.code, 0, added.stderr);
+        const out = path.join(dir, `bullWorker-${mode}.looplens`);
+        const result = await run(
+          process.execPath,
+          [CLI, 'record', '--quiet', '--mode', mode, '--out', out, '--', process.execPath, file],
+          { env },
+        );
+        assert.equal(result.code, 0, result.stderr);
+        const { summary: s, timeline } = readTrace(out);
+        const lines = result.stdout.trim().split('\n');
+        const steps = JSON.parse(lines[lines.length - 1]) as Array<[number, number, number]>;
+        assert.equal(steps.length, BULL_JOBS, 'every job ran');
+        const main = s.tasks.find((t) => t.kind === 'main')!;
+        const all = describe_(
+          s,
+          s.tasks.filter((t) => t.parent === main.id),
+        );
+        const busyLine = lineOf(file, 'BULL BUSY LINE');
+        const jobs = new Set<string>();
+        for (const [n, start, end] of steps) {
+          const ran = timeline.tasks.find((t) =>
+            t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
+          );
+          const job = s.tasks.find((t) => t.id === ran?.id);
+          const where = `job ${n}'s step ran as ${job?.name} (${all})`;
+          assert.ok(
+            job !== undefined && job.name === 'processJob' && job.parent === main.id && !job.internal,
+            where,
+          );
+          assert.equal(
+            job.location?.line,
+            lineOf(file, 'async function processJob'),
+            `${where}: placed at it`,
+          );
+          assert.ok(!jobs.has(job.id), `${where}: a task of its own`);
+          jobs.add(job.id);
+          // Its lane ends with its work: the pool it shares with the next jobs (closed at the end)
+          // is no longer its.
+          const after = ran!.stints.filter((i) => timeline.stints.start[i] > end);
+          assert.deepEqual(after, [], `${where}: no stint after its function returned`);
+          assert.ok(job.waitMs > 0, `${where}: its query is its wait`);
+          const block = s.blocks.find((b) => b.task === job.id);
+          assert.ok(block, `${where}: its step is a block on it`);
+          assert.equal(block.location?.line, busyLine, `${where}: at its busy line`);
+        }
+        // The worker loops, their blocking fetches and the queue's own promises are the library's, in
+        // the script's lane.
+        assertNoOtherLanes(
+          s,
+          s.tasks.filter((t) => jobs.has(t.id)),
+          "no other lanes: the worker loops are nobody's dish",
         );
       });
     });

@@ -214,6 +214,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // The member the combinator was given is the call's own promise, not a chain on it that runs
     // on once that settles: settled by others (a batch), it is over.
     if (call !== null && (logObj[at + d.comb] as unknown[]).includes(origin)) dish.endsWhenSettled = true;
+    // So is a job, its function's own promise: once the function has returned, what a connection
+    // it opened brings for nobody (the pool it shares with the next jobs, closing at the end) is
+    // no longer its (engine.ts openerDone); its lane ended with its work.
+    if (d.job) dish.endsWhenSettled = true;
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);
