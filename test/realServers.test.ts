@@ -1,11 +1,13 @@
 /**
  * Real servers nobody here wrote the frameworks of, traced under real load: express 5 + pg on a
  * real PostgreSQL, koa + ioredis on a real redis, a plain server that calls an upstream with fetch
- * (undici, keep-alive) and pipes a file through gzip. The databases are started by the tests
+ * (undici, keep-alive) and pipes a file through gzip; and a Bull 4 worker on the real redis whose
+ * jobs query the real PostgreSQL. The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
- * synchronous step a block at its line, its work after the response a dish of its own — and no
- * connection, pool or keep-alive socket shown as anyone's work.
+ * synchronous step a block at its line, its work after the response a dish of its own; each job one
+ * task named after its function — and no connection, pool, keep-alive socket or worker loop shown
+ * as anyone's work.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
