@@ -1575,6 +1575,80 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each resolver one task of the request when the framework's handler returns the executor's promise unawaited (mercurius on graphql), in both modes", async () => {
+    const app = path.join(dir, 'returnedExecutor');
+    // An executor as graphql's is under mercurius: the route's async handler returns the executor's
+    // promise without awaiting it (a library's call nobody consumed in the stint, as a job queue's
+    // runner is); the executor calls each field's resolver, chains it with `.then`s of its own and
+    // gives the chains to `Promise.all`. Each resolver was a member and, inside it, a job too: two
+    // nested tasks of one call.
+    writeLibrary(app, 'minigql', [
+      'function executeField(resolve, req) {',
+      '  const completed = resolve(req).then((value) => ({ value }));',
+      '  return completed.then(undefined, (error) => ({ error: String(error) }));',
+      '}',
+      'async function execute(resolvers, req) {',
+      '  const fields = Object.values(resolvers).map((resolve) => executeField(resolve, req));',
+      '  return await Promise.all(fields).then((values) => values);',
+      '}',
+      'async function handle(resolvers, req) {',
+      '  return execute(resolvers, req);',
+      '}',
+      'exports.listener = (resolvers) => (req, res) => {',
+      '  handle(resolvers, req).then((values) => res.end(JSON.stringify(values)));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('minigql');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function user(req) { await sleep(2); busy(`${req.url} user`, 2); await sleep(2); return 1; }',
+        'async function orders(req) { await sleep(3); busy(`${req.url} orders`, 2); await sleep(1); return 2; }',
+        'const server = http.createServer(listener({ user, orders }));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (i) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/q${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 4; i++) await get(i);',
+        '  await Promise.all([get(4), get(5), get(6)]);',
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 7, `${mode}: ${all}`);
+      for (const request of requests) {
+        const children = summary.tasks.filter((t) => t.parent === request.id && !t.internal);
+        assert.deepEqual(
+          children.map((t) => t.name).sort(),
+          ['orders', 'user'],
+          `${mode}: ${request.name} (${all})`,
+        );
+        for (const child of children)
+          assert.ok(
+            !summary.tasks.some((t) => t.parent === child.id),
+            `${mode}: one task per resolver, none inside it (${all})`,
+          );
+      }
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const [url, resolver] = name.split(' ');
+        const ran = ranAt(timeline, start, end);
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        assert.equal(ran?.name, resolver, where);
+        assert.equal(timeline.tasks[ran!.parent]?.name, `GET ${url}`, where);
+      }
+    }
+  });
+
   it("keeps a call whose promise a library takes and chains later, before it runs on, in the request (rxjs's from(promise) a framework subscribes), in both modes", async () => {
     const app = path.join(dir, 'observable');
     // rxjs's `from(promise)`: the promise is chained when the Observable is subscribed, not before.

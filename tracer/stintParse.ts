@@ -450,6 +450,11 @@ function droppedByLibrary(r: number, serving: boolean): boolean {
   return serving && logRooted[r] === Rooted.ByCall && logFrom[r] === CalledFrom.Library && logUsed[r] === 0;
 }
 
+/** Whether root `r` is the call of one of `dishes` that is a combinator's member. */
+function isMember(dishes: readonly FoundDish[], r: number): boolean {
+  return dishes.some((d) => d.comb !== -1 && d.origin === r);
+}
+
 /** Whether the call of root `r` is a library's that nobody awaited (p-queue's job runner, p-map's). */
 function libraryUnawaited(r: number): boolean {
   return logRooted[r] === Rooted.ByLibrary && (logUsed[r] === 0 || unawaited[r] === 1);
@@ -684,6 +689,10 @@ export function findDishes(
     if (!found) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
+    // A call a combinator was given (through the chain the library made on it: graphql's resolver,
+    // its `.then`s given to `Promise.all`, inside mercurius's handler that returns the executor's
+    // promise unawaited) is a dish already, as that member: one call, one dish.
+    if (isMember(dishes, r)) continue;
     // Run by a framework's or a limiter's call while a request waits: a job only side by side.
     const side = resumed && runner === Runner.SideBySide;
     dishes.push(callDish(r, stop, false, side, false, !side));
@@ -749,7 +758,7 @@ export function findDishes(
     // A call a combinator was given (through the chain the library made on it: a GraphQL
     // executor's resolver, which Apollo's instrumentation chains and graphql's `Promise.all`
     // awaits) is a dish already, as that member: one call, one dish.
-    if (dishes.some((d) => d.comb !== -1 && d.origin === r)) continue;
+    if (isMember(dishes, r)) continue;
     candidates.push(r);
   }
   // Reached from a function of the program's (a function the stint resumed that is still running,
