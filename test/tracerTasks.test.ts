@@ -2508,6 +2508,65 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('ends a response under way whose client left (Server-Sent Events written from a timer), aborted, with its writes in its lane, in both modes', async () => {
+    // The program never ends the response of a client that left: it stops its timer when the
+    // request closes. The request's lane ran on to the end of the trace.
+    const program = path.join(dir, 'events.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const server = http.createServer((req, res) => {',
+        "  res.writeHead(200, { 'content-type': 'text/event-stream' });",
+        '  let n = 0;',
+        '  const timer = setInterval(() => {',
+        '    res.write(`data: ${++n}\\n\\n`);',
+        "    if (n === 20 && req.url === '/stay') { clearInterval(timer); res.end(); }",
+        '  }, 5);',
+        "  req.on('close', () => clearInterval(timer));",
+        '});',
+        '/** Reads `path` until its end, or until `leaveAfter` events came (then it leaves). */',
+        'const read = (path, leaveAfter) => new Promise((resolve) => {',
+        '  http.get({ host: "127.0.0.1", port: server.address().port, path, agent: false }, (res) => {',
+        '    let events = 0;',
+        "    res.on('data', (d) => {",
+        "      events += String(d).split('\\n\\n').length - 1;",
+        '      if (events >= leaveAfter) { res.destroy(); resolve(performance.now()); }',
+        '    });',
+        "    res.on('end', () => resolve(performance.now()));",
+        '  });',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        "  const [left] = await Promise.all([read('/leave', 12), read('/stay', Infinity)]);",
+        '  await sleep(500);',
+        '  console.log(JSON.stringify([left, performance.now()]));',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const [left, later] = JSON.parse(result.stdout) as [number, number];
+      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.outcome, t.stints]));
+      const byName = new Map(summary.tasks.filter((t) => t.kind === 'request').map((t) => [t.name, t]));
+      const leave = byName.get('GET /leave');
+      const stay = byName.get('GET /stay');
+      assert.ok(leave && stay, `${mode}: ${all}`);
+      assert.equal(stay.outcome, 'finished', `${mode}: ${all}`);
+      assert.equal(leave.outcome, 'aborted', `${mode}: ${all}`);
+      // It ended when its client left, not with the trace (the program went on for 500 ms).
+      const ended = timeline.tasks.find((t) => t.id === leave.id)!.endedAt;
+      assert.ok(
+        ended !== null && ended >= left && ended < later,
+        `${mode}: ended at ${ended}, its client left at ${left}, the program went on to ${later}`,
+      );
+      // Each write of the timer is a stint of the request: no task of its own.
+      assert.ok(leave.stints >= 10 && stay.stints >= 18, `${mode}: ${all}`);
+      assert.equal(summary.tasks.filter((t) => t.kind === 'timer').length, 0, `${mode}: ${all}`);
+    }
+  });
+
   it("does not count the runtime's own wait before the process exits as work or lag", async () => {
     // After the first fetch, Node waits for V8 to finish compiling undici's WebAssembly parser
     // before the process exits: 150-200 ms with the main thread outside the loop's wait. It read

@@ -141,6 +141,38 @@ export function patchEnd(proto: object): void {
   replace(proto, 'end', patched);
 }
 
+/**
+ * A response under way (its headers out: Server-Sent Events written from a timer, a stream piped
+ * out) whose connection closes before it finished: the client left, and nothing more of it can go
+ * out. The request ends there, aborted — its program often never ends such a response (it stops
+ * its timer in a 'close' listener), and its lane ran on to the end of the trace. A response not
+ * begun yet ends when the handler ends it (patchEnd): the handler is still at work for it.
+ * ServerResponse has no `emit` of its own; this one looks at 'close' only, and leaves the response's
+ * listeners alone (they are frameworks' bookkeeping, see patchListeners).
+ */
+export function patchResponseClose(): void {
+  const proto = http.ServerResponse.prototype;
+  const own = Object.getOwnPropertyDescriptor(proto, 'emit');
+  const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
+  const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
+  function emit(this: Owned, event: unknown, a?: unknown, b?: unknown) {
+    if (event === 'close' && enabled) closedUnderWay(this);
+    const next = ownEmit ?? parent.emit;
+    return arguments.length <= 3
+      ? callWith(next, this, arguments.length, event, a, b)
+      : Reflect.apply(next, this, arguments);
+  }
+  if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
+  replace(proto, 'emit', emit as AnyFunction);
+}
+
+function closedUnderWay(response: Owned): void {
+  const task = response[kTask];
+  if (task === undefined || task.ended || (response as { headersSent?: unknown }).headersSent !== true)
+    return;
+  finishRequest(response, TaskEnd.Aborted);
+}
+
 export function finishRequest(response: Owned, how: TaskEnd): void {
   const task = response[kTask];
   if (task === undefined || task.ended) return;

@@ -39,6 +39,7 @@ import {
   onRequestStart,
   onResponseFinish,
   patchListen,
+  patchResponseClose,
   patchResponseEnd,
   patchListeners,
   patchProcessSignals,
@@ -68,6 +69,7 @@ export function startSources(): void {
   patchChildProcesses();
   patchServerEmit(http.Server.prototype);
   patchResponseEnd();
+  patchResponseClose();
   if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {
     patchServerEmit(https.Server.prototype);
   }
