@@ -1649,6 +1649,73 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps resolvers an executor runs one after another in the request when the framework's handler returns the executor's promise unawaited (a mutation under mercurius), in both modes", async () => {
+    const app = path.join(dir, 'serialExecutor');
+    // An executor as graphql's is for a mutation, under mercurius: the route's async handler returns
+    // the executor's promise without awaiting it; the executor calls the first field's resolver
+    // from its own code and the next one once that settled (graphql's `promiseReduce`), then
+    // awaits the result. One resolver at a time, as a framework runs a request's handlers: the
+    // request's own work. The first one was taken for a job of a library's call nobody awaited
+    // (the executor's, whose promise nobody consumed in the stint): a task, the next one not.
+    writeLibrary(app, 'minimutation', [
+      'function executeSerially(resolvers, req) {',
+      '  return Object.values(resolvers).reduce(',
+      '    (done, resolve) => done.then((values) => resolve(req).then((value) => [...values, value])),',
+      '    { then: (next) => next([]) },',
+      '  );',
+      '}',
+      'async function execute(resolvers, req) {',
+      '  return await executeSerially(resolvers, req);',
+      '}',
+      'async function handle(resolvers, req) {',
+      '  return execute(resolvers, req);',
+      '}',
+      'exports.listener = (resolvers) => (req, res) => {',
+      '  handle(resolvers, req).then((values) => res.end(JSON.stringify(values)));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('minimutation');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'async function addUser(req) { await sleep(2); busy(`${req.url} addUser`, 2); await sleep(2); return 1; }',
+        'async function addOrder(req) { await sleep(3); busy(`${req.url} addOrder`, 2); await sleep(1); return 2; }',
+        'const server = http.createServer(listener({ addUser, addOrder }));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (i) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: `/m${i}`, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 4; i++) await get(i);',
+        '  await Promise.all([get(4), get(5), get(6)]);',
+        '  server.close();',
+        '});',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 7, `${mode}: ${all}`);
+      for (const request of requests)
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === request.id && !t.internal).map((t) => t.name),
+          [],
+          `${mode}: ${request.name} (${all})`,
+        );
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>) {
+        const ran = ranAt(timeline, start, end);
+        const where = `${mode}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.id} ${ran?.name} (${all})`;
+        assert.equal(ran?.name, `GET ${name.split(' ')[0]}`, where);
+      }
+    }
+  });
+
   it("keeps a call whose promise a library takes and chains later, before it runs on, in the request (rxjs's from(promise) a framework subscribes), in both modes", async () => {
     const app = path.join(dir, 'observable');
     // rxjs's `from(promise)`: the promise is chained when the Observable is subscribed, not before.

@@ -457,7 +457,36 @@ function isMember(dishes: readonly FoundDish[], r: number): boolean {
 
 /** Whether the call of root `r` is a library's that nobody awaited (p-queue's job runner, p-map's). */
 function libraryUnawaited(r: number): boolean {
-  return logRooted[r] === Rooted.ByLibrary && (logUsed[r] === 0 || unawaited[r] === 1);
+  if (logRooted[r] !== Rooted.ByLibrary) return false;
+  if (unawaited[r] === 1) return true;
+  return logUsed[r] === 0 && !awaitedThroughReturn(r);
+}
+
+/**
+ * Whether root `b`, a call nobody consumed in the stint, is the promise the async function around
+ * it returned (`return execute(…)`, no await: mercurius's handler returning graphql's executor,
+ * which runs the program's resolvers): the caller of that function waits for it, through it. The
+ * function around it neither settled (it returned no value) nor suspended in the stint, and did
+ * nothing after the call (their extents end together). Up such returns to a call its caller
+ * consumed (not by a chain nobody awaited), or to the stint's own function.
+ */
+function awaitedThroughReturn(b: number): boolean {
+  for (let n = 0; n < MAX_LOG; n++) {
+    const a = level[b];
+    if (a === -1 || logKind[a] !== LogKind.Root) return false;
+    if (logRooted[a] !== Rooted.ByCall && logRooted[a] !== Rooted.ByLibrary) return false;
+    if (settledAt[a] !== -1 || closedAt[a] !== closedAt[b] || suspends(a)) return false;
+    if (own[a] === 1 || (logUsed[a] !== 0 && unawaited[a] === 0)) return true;
+    if (logUsed[a] !== 0) return false;
+    b = a;
+  }
+  return false;
+}
+
+/** Whether the call of root `r` suspended in the stint (an await of its own was found). */
+function suspends(r: number): boolean {
+  for (let s = 1; s < suspensions.length; s += 2) if (suspensions[s] === r) return true;
+  return false;
 }
 
 /**
