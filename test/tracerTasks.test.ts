@@ -873,6 +873,100 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {
+    const app = path.join(dir, 'promiseWorker');
+    // A worker as bee-queue is: each loop turn is a call of the library's nobody awaits (p-finally's
+    // `finally_(next().then((job) => run(job)), () => setImmediate(tick))`), waiting for a chain of
+    // its own whose `.then` callback — once the job arrives (a reply; here a timer) — calls the
+    // handler inside a `new Promise` of the library's (promise-callbacks' `wrapAsync`: the executor
+    // resolves with the handler's promise) and returns the chain on it.
+    writeLibrary(app, 'miniworker', [
+      'const settleThen = async (promise, after) => { try { return await promise; } finally { await after(); } };',
+      'class Queue {',
+      '  constructor(jobs) { this.jobs = jobs; }',
+      '  next() { return new Promise((resolve) => setTimeout(() => resolve(this.jobs.shift()), 1)); }',
+      '  run(job) {',
+      '    const handled = new Promise((resolve) => { resolve(this.handler(job)); });',
+      '    return settleThen(handled.then((value) => value, (error) => error), () => {});',
+      '  }',
+      '  process(concurrency, handler) {',
+      '    Object.assign(this, { handler, running: 0, queued: 1 });',
+      '    const tick = () => {',
+      '      if (this.jobs.length === 0) return;',
+      '      settleThen(this.next().then((job) => {',
+      '        this.running++;',
+      '        this.queued--;',
+      '        if (this.running + this.queued < concurrency) { this.queued++; setImmediate(tick); }',
+      '        if (job === undefined) return;',
+      '        return this.run(job).then(() => { this.running--; this.queued++; });',
+      '      }), () => setImmediate(tick)).catch(() => {});',
+      '    };',
+      '    Promise.resolve().then(tick);',
+      '  }',
+      '}',
+      'exports.Queue = Queue;',
+      '',
+    ]);
+    const program = path.join(app, 'worker.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Queue } = require('miniworker');",
+        ...JOB_LINES,
+        'async function handleJob(run) { await run(); }',
+        "new Queue([job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)]).process(2, handleJob);",
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], main.id, 9, 'handleJob');
+    }
+  });
+
+  it('makes each run of the function a scheduler reaches through helpers it awaits, inside its call nobody awaited, a task of the code that scheduled it, in both modes', async () => {
+    const app = path.join(dir, 'heartbeat');
+    // A scheduler as node-cron is: each beat of its timer starts a call of its own nobody awaits
+    // (an async executor), which awaits a helper, which awaits another, which awaits a value
+    // before it awaits a third that calls the program's function.
+    writeLibrary(app, 'minicron', [
+      'exports.schedule = (ms, times, fn) => {',
+      '  let left = times;',
+      '  const execute = async () => { await fn(); };',
+      '  const runTask = async () => { await true; await execute(); };',
+      '  const coordinated = async (run) => { await run(); };',
+      '  const beat = async () => {',
+      '    if (--left > 0) setTimeout(beat, ms);',
+      '    new Promise(async (resolve) => { await coordinated(() => runTask()); resolve(); }).catch(() => {});',
+      '  };',
+      '  setTimeout(beat, ms);',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'cron.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { schedule } = require('minicron');",
+        ...JOB_LINES,
+        "const jobs = [job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)];",
+        'async function tick() { await jobs.shift()(); }',
+        'async function start() {',
+        '  await sleep(5);',
+        '  schedule(120, 4, tick);',
+        '}',
+        'start();',
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], main.id, 10, 'tick');
+    }
+  });
+
   /**
    * A mapper as p-map's is: each runner is an async call the library chains and leaves, whose first
    * await (the item, a value) comes before it calls the program's function; the next runner starts

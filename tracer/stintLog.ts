@@ -51,7 +51,10 @@ export const enum StintEntry {
 /** What a stint that resumed a library's call runs (see stintParse.ts findDishes, the job rule). */
 export const enum Runner {
   None = 0,
-  /** A library's call nobody awaited (p-map's runner): the program's function it calls is a job. */
+  /**
+   * A library's call nobody awaited (p-map's runner), a helper of the library's it awaits, or a
+   * link of the library's chain it awaits: the program's function it calls is a job.
+   */
   Job = 1,
   /**
    * A library's own call that it chained and left while a request waited for its response: a

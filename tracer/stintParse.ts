@@ -505,6 +505,29 @@ function ownedByDish(from: number, to: number): void {
 }
 
 /**
+ * Whether root `r`, a library's call, serves a library's call nobody awaited (a job runner): it is
+ * one, or the library's call it was made in awaits it (or chains it, the chain awaited) and that
+ * one serves one — up to the stint's own code, which serves one when the stint resumed a job
+ * runner (`job`). A runner may reach the program's function through helpers of its own that it
+ * awaits (node-cron's unawaited executor awaits `runCoordinated`, which awaits `runTask`, which
+ * awaits `execute`, which calls yours): each helper's wait is the runner's. A combinator's member
+ * is not followed: the library runs it beside others (a worker's loops, each its own).
+ */
+function servesJobRunner(r: number, job: boolean): boolean {
+  for (let n = 0; n < MAX_LOG; n++) {
+    if (own[r] === 1 || logRooted[r] !== Rooted.ByLibrary) return false;
+    if (libraryUnawaited(r)) return true;
+    const c = consumer[r];
+    if (c === -1 || logKind[c] !== LogKind.Derived) return false;
+    let up = level[r];
+    while (up !== -1 && logRooted[up] === Rooted.ByRuntime) up = level[up];
+    if (up === -1) return job;
+    r = up;
+  }
+  return false;
+}
+
+/**
  * The dishes the stint of records [start, end) started, with each record's dish (`owner`: index in
  * the returned list, -1 for the stint's own task), given how the stint began; and `runs`: the
  * awaits (records) whose continuation resumes a library's call nobody awaited — `runner` says
@@ -546,6 +569,7 @@ export function findDishes(
     for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
     break;
   }
+  const resumesJob = resumesRunner && runner === Runner.Job;
   // The extents of a library's loops found in this stint (see Runner.Loop), as pairs [root, stop).
   const loops: number[] = [];
   // Combinator members: each member's work runs from the first record of the call that made it to
@@ -680,12 +704,20 @@ export function findDishes(
     // returns the handler's promise (`async (req, res) => handler(req, res)`) is the request
     // running, and the handler it returns is folded into the request as any returned call is.
     let forLibrary = false;
-    for (let p = around; p !== -1 && !forLibrary; p = level[p]) {
+    let p = around;
+    for (; p !== -1 && !forLibrary; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       forLibrary = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
     }
-    dishes.push(callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && forLibrary));
+    // Called by the code of a stint that resumed a job runner, with no function of the program's
+    // between (bee-queue's `.then` callback calling your handler through promise-callbacks'
+    // `new Promise`, whose executor resolves with the handler's promise): a job, which the library
+    // waits for however it takes its promise.
+    const job = !forLibrary && p === -1 && resumesJob && logRooted[r] === Rooted.ByCall;
+    dishes.push(
+      callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && (forLibrary || job), job),
+    );
     ownedByDish(r, stop);
   }
 
@@ -715,6 +747,9 @@ export function findDishes(
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       found = libraryUnawaited(p) && own[p] === 0;
     }
+    // Reached through the library's helpers that the stint's own code awaits, in a stint that
+    // resumed a job runner (see servesJobRunner).
+    if (!found && p === -1 && resumesJob) found = true;
     if (!found) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
@@ -745,9 +780,24 @@ export function findDishes(
             ? Runner.Job
             : leftServing[at] === 1
               ? Runner.SideBySide
-              : Runner.None;
-    if (kind === Runner.Job) runs.push(suspensions[s]);
-    else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
+              : servesJobRunner(at, resumesJob)
+                ? Runner.Job
+                : Runner.None;
+    if (kind === Runner.Job) {
+      runs.push(suspensions[s]);
+      // A chain of the library's own links that the runner awaits (bee-queue's
+      // `finally_(this._getNextJob().then((job) => …))`): each link's callback is the library's
+      // code, run for the runner — the program's function it calls is a job.
+      for (
+        let k = logParentAt[suspensions[s]];
+        k >= start &&
+        logKind[k] === LogKind.Derived &&
+        logMade[k] === Made.ByLibraryMethod &&
+        logWrapper[k] === 0;
+        k = logParentAt[k]
+      )
+        runs.push(k);
+    } else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
   }
 
   // A function of the program's that a library's own code calls and chains with `.then` (async's
