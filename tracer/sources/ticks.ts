@@ -11,6 +11,7 @@ import {
   enabled,
   endSoon,
   enterAgain,
+  isSyncFunction,
   leave,
   leaveSoon,
   probing,
@@ -27,9 +28,12 @@ export let ticksQueued = 0;
 /**
  * Opens the stint of a tick or microtask queued by the code of `slot`'s task, if a task is there.
  * It runs in the same turn as that code, most often right after the stint that queued it: then it
- * continues that stint (engine.ts enterAgain) without a clock read or a record.
+ * continues that stint (engine.ts enterAgain) without a clock read or a record. A callback `fn`
+ * that is no async function makes no promise of its own first (StintEntry.CalledSync): a queue
+ * that starts its next job from a microtask (p-queue's `queueMicrotask(() => this.#next())`) calls
+ * its runner there, a library's call nobody awaited.
  */
-function enterQueued(slot: Slot, tick: boolean): boolean {
+function enterQueued(slot: Slot, tick: boolean, fn: AnyFunction): boolean {
   if (macroOpen) closeMacro();
   const task = enabled ? taskOf(slot.r) : null;
   if (tick && --ticksQueued <= 0) {
@@ -38,7 +42,7 @@ function enterQueued(slot: Slot, tick: boolean): boolean {
   }
   if (task === null) return false;
   willRun(slot);
-  enterAgain(task, Reason.Resume, slot.dispatch);
+  enterAgain(task, Reason.Resume, slot.dispatch, isSyncFunction(fn));
   return true;
 }
 
@@ -48,10 +52,16 @@ function leaveQueued(tick: boolean): void {
   else leave();
 }
 
+/**
+ * Set on a bound microtask callback whose own callback is an async function: full mode's resource
+ * hook, which begins the stint, sees only the bound one (fullMode.ts).
+ */
+export const kAsyncCallback = Symbol('looplens.asyncCallback');
+
 /** A microtask callback, bound to the slot of the code that queued it. */
 export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
-  return function (this: unknown) {
-    if (!enterQueued(slot, false))
+  const bound = function (this: unknown) {
+    if (!enterQueued(slot, false, fn))
       return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
     try {
       return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
@@ -59,6 +69,8 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
       leaveQueued(false);
     }
   };
+  if (!isSyncFunction(fn)) (bound as { [kAsyncCallback]?: true })[kAsyncCallback] = true;
+  return bound;
 }
 
 /**
@@ -70,7 +82,7 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
  * arguments it was queued with.
  */
 function tick0(fn: AnyFunction, slot: Slot): unknown {
-  if (!enterQueued(slot, true)) return fn();
+  if (!enterQueued(slot, true, fn)) return fn();
   try {
     return fn();
   } finally {
@@ -79,7 +91,7 @@ function tick0(fn: AnyFunction, slot: Slot): unknown {
 }
 
 function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
-  if (!enterQueued(slot, true)) return fn(a);
+  if (!enterQueued(slot, true, fn)) return fn(a);
   try {
     return fn(a);
   } finally {
@@ -88,7 +100,7 @@ function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
 }
 
 function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
-  if (!enterQueued(slot, true)) return fn(a, b);
+  if (!enterQueued(slot, true, fn)) return fn(a, b);
   try {
     return fn(a, b);
   } finally {
@@ -97,7 +109,7 @@ function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
 }
 
 function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown): unknown {
-  if (!enterQueued(slot, true)) return fn(a, b, c);
+  if (!enterQueued(slot, true, fn)) return fn(a, b, c);
   try {
     return fn(a, b, c);
   } finally {
@@ -106,7 +118,7 @@ function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown):
 }
 
 function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
-  if (!enterQueued(slot, true)) return Reflect.apply(fn, undefined, args);
+  if (!enterQueued(slot, true, fn)) return Reflect.apply(fn, undefined, args);
   try {
     return Reflect.apply(fn, undefined, args);
   } finally {
