@@ -21,7 +21,7 @@
  * real redis, started here, when redis-server is installed), --requests N (default
  * 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another
  * build of the Node tracer, counted the same way; for the Python case, a folder holding another
- * build's looplens_tracer.py). Needs valgrind (apt install valgrind). Writes
+ * build's looplens_tracer.py; may be given more than once). Needs valgrind (apt install valgrind). Writes
  * JSON to bench/results/.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -39,7 +39,11 @@ function arg(name: string, fallback: string): string {
 }
 const REQUESTS = Number(arg('--requests', '2000'));
 const WARM = arg('--warm', '');
-const against = arg('--against', '');
+/** Every `--against` given: other builds, each counted the same way. */
+const againstAll = process.argv.flatMap((a, i) =>
+  a === '--against' && process.argv[i + 1] !== undefined ? [process.argv[i + 1]] : [],
+);
+const against = againstAll[0] ?? '';
 
 interface Case {
   name: string;
@@ -99,8 +103,8 @@ function buildsFor(c: Case): Build[] {
     { name: 'untraced', tracer: null },
     { name: 'traced', tracer: path.join(root, 'dist', 'tracer.js') },
   ];
-  if (against !== '')
-    builds.push({ name: `against ${path.resolve(against)}`, tracer: path.resolve(against) });
+  for (const other of againstAll)
+    builds.push({ name: `against ${path.resolve(other)}`, tracer: path.resolve(other) });
   return builds;
 }
 
@@ -220,10 +224,11 @@ async function main(): Promise<void> {
     process.stderr.write('bench:instructions needs valgrind (apt install valgrind)\n');
     process.exit(2);
   }
-  if (against !== '' && !fs.existsSync(against)) {
-    process.stderr.write(`bench:instructions: --against ${against}: no such file (give a built tracer.js)\n`);
-    process.exit(2);
-  }
+  for (const other of againstAll)
+    if (!fs.existsSync(other)) {
+      process.stderr.write(`bench:instructions: --against ${other}: no such file (give a built tracer.js)\n`);
+      process.exit(2);
+    }
   const report: Record<string, Record<string, Count>> = {};
   for (const c of cases) {
     if (c.python && spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn']).status !== 0) {
