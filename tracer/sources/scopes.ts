@@ -101,7 +101,9 @@ export function patchAsyncResource(): void {
   Object.defineProperty(AsyncResource, 'length', { value: Base.length });
   const run = Base.prototype.runInAsyncScope as AnyFunction;
   const patched = {
-    runInAsyncScope(this: Scoped, fn: unknown, thisArg: unknown, a: unknown) {
+    // `a` has a default so that the wrapper's length is the original's (2) and copyProperties
+    // leaves it alone: Function.prototype.bind stays on V8's fast path (on-finished binds it).
+    runInAsyncScope(this: Scoped, fn: unknown, thisArg: unknown, a: unknown = undefined) {
       let task = this[kTask];
       if (task === undefined && enabled) {
         const test = testOf(this, fn);

@@ -176,7 +176,14 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
   if (typeof fn !== 'function') return;
   const tick = key === 'nextTick';
   const patched = {
-    [key](this: unknown, callback: unknown, a: unknown, b: unknown, c: unknown) {
+    // Defaults keep the wrapper's length the original's (1): see copyProperties.
+    [key](
+      this: unknown,
+      callback: unknown,
+      a: unknown = undefined,
+      b: unknown = undefined,
+      c: unknown = undefined,
+    ) {
       // Passed on with its exact arity, and `arguments` read only for its length or passed whole to
       // Reflect.apply: V8 then makes no arguments object (any other use made one on every call, which
       // cost as much as Node's own nextTick).
