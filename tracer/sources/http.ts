@@ -192,9 +192,25 @@ export function nameByRoute(task: Task, request: unknown): void {
   const route = routeOf(request as http.IncomingMessage);
   if (route === null) return;
   const method = (request as http.IncomingMessage).method;
-  const name = `${typeof method === 'string' ? method : 'REQUEST'} ${route}`;
-  if (name !== task.name) renameTask(task, name.length > 200 ? `${name.slice(0, 200)}…` : name, null);
+  const name = routeName(typeof method === 'string' ? method : 'REQUEST', route);
+  if (name !== task.name) renameTask(task, name, null);
 }
+
+/**
+ * A request's name from its route, the same string for the same route as requestNameOf's: a new
+ * string each request cost its hash in the trace's string table and a comparison of its characters.
+ */
+function routeName(method: string, route: string): string {
+  if (route === lastRoute && method === lastRouteMethod) return lastRouteName;
+  const name = `${method} ${route}`;
+  lastRoute = route;
+  lastRouteMethod = method;
+  lastRouteName = name.length > 200 ? `${name.slice(0, 200)}…` : name;
+  return lastRouteName;
+}
+let lastRoute = '';
+let lastRouteMethod = '';
+let lastRouteName = '';
 
 export function onClientRequestStart(message: unknown): void {
   if (!enabled || current === null) return;
