@@ -85,6 +85,19 @@ export function patchNetServerEmit(): void {
   }
   if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
   replace(proto, 'emit', emit as AnyFunction);
+  netServerEmit = emit as AnyFunction;
+  netServerNext = () => ownEmit ?? parent.emit;
+}
+let netServerEmit: AnyFunction | null = null;
+let netServerNext: (() => AnyFunction) | null = null;
+
+/**
+ * What an HTTP or HTTPS server's emit calls next, `next`, or, when that is the patched emit of
+ * `net.Server` above, what that one would call: for such a server it only passes the event on
+ * (its work is for plain net and HTTP/2 servers), and an HTTP server emits on every request.
+ */
+export function pastNetServerEmit(next: AnyFunction): AnyFunction {
+  return next === netServerEmit && netServerNext !== null ? netServerNext() : next;
 }
 
 /** An HTTP server's 'upgrade': the connection it hands over (a WebSocket) is a request of its own. */

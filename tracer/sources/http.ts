@@ -12,7 +12,7 @@ import { kTask, regSlot } from '../dishes';
 import { CodeLocation, captureLocation } from '../locations';
 import { AnyFunction, Owned, bindToSlot, callWith, copyProperties, kSlot, kWhere, replace } from './base';
 import { routeOf } from '../frameworks';
-import { onUpgrade } from './connections';
+import { onUpgrade, pastNetServerEmit } from './connections';
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -78,7 +78,8 @@ export function patchServerEmit(proto: object): void {
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
   function emit(this: unknown, event: unknown, request: unknown, response: unknown) {
-    const next = ownEmit ?? parent.emit;
+    // (An HTTP or HTTPS server: the net server's patched emit would only pass the event on.)
+    const next = pastNetServerEmit(ownEmit ?? parent.emit);
     if (event === 'upgrade' && enabled) return onUpgrade(this, arguments, next);
     const task = event === 'request' && enabled ? (request as Owned | undefined)?.[kTask] : undefined;
     if (task === undefined)
