@@ -1,28 +1,37 @@
 /**
  * `npm run bench:instructions`: what the tracer adds to a request, counted in instructions of the
- * server's main thread by valgrind's callgrind. Deterministic to about ±1% where wall-clock figures
- * on these shared machines move by ±30% between rounds, so it shows a change of a few per cent that
- * `bench:tracer` cannot.
+ * server's main thread by valgrind's callgrind. Two runs of one build agree to about 0.2% (see
+ * below) where wall-clock figures on these shared machines move by ±30% between rounds, so it shows
+ * a change of a per cent that `bench:tracer` cannot.
  *
  * Each case's server runs under callgrind; autocannon sends it requests one at a time: a warm-up,
  * then the counters are zeroed, then the measured requests, then a dump. The collector's share
  * (V8's or Python's garbage collection) is printed apart: under valgrind it moves with the run's
  * timing, while a real run's collections per request are the same traced and untraced.
  *
+ * V8 compiles on threads of its own, and when a compilation lands moves with the run's timing: a
+ * function deoptimized and optimized again (Node's HTTP code does so every thousand requests or so,
+ * traced or not) runs its slower code for longer or shorter, and the same build's counts moved by
+ * 5% between runs on a busy machine (untraced koa + redis 252 k and 267 k; a traced fastify `/`
+ * 184 k and 220 k). So Node runs with V8's `--single-threaded` (each compilation on the main thread,
+ * at the same point of every run), and the compiler's share (the runtime's compile and deoptimize
+ * entry points, inclusive) is left out like the collector's: two runs of one build then agree to
+ * 0.2%. `--concurrent` runs V8 as usual.
+ *
  * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
  * switched off here, since a 30-times slower run would ration them 30 times harder), system calls
- * (`strace -c` counts those), and anything that depends on when V8 compiles what (a slower run
- * tiers up at other moments: a slow path that one build hits and another does not can be an
+ * (`strace -c` counts those), and anything that depends on when V8 compiles what (with `--concurrent`, a slower
+ * run tiers up at other moments: a slow path that one build hits and another does not can be an
  * artefact — check it in a real run before believing it). Work done per unit of time (the tracer's
  * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
  * Options: --cases fastify/,fastify/async,koa-redis,fastapi/ (default all four; koa + ioredis on a
- * real redis, started here, when redis-server is installed), --requests N (default
- * 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another
- * build of the Node tracer, counted the same way; for the Python case, a folder holding another
- * build's looplens_tracer.py; may be given more than once). Needs valgrind (apt install valgrind). Writes
- * JSON to bench/results/.
+ * real redis, started here, when redis-server is installed), --requests N (default 2000), --warm N
+ * (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another build of the Node
+ * tracer, counted the same way; for the Python case, a folder holding another build's
+ * looplens_tracer.py; may be given more than once), --concurrent (see above). Needs valgrind (apt
+ * install valgrind). Writes JSON to bench/results/.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -38,6 +47,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 const REQUESTS = Number(arg('--requests', '2000'));
+/** V8 compiles on its own threads, as it does in a real run (see the header). */
+const CONCURRENT = process.argv.includes('--concurrent');
 const WARM = arg('--warm', '');
 /** Every `--against` given: other builds, each counted the same way. */
 const againstAll = process.argv.flatMap((a, i) =>
@@ -115,20 +126,38 @@ const COLLECTOR =
 interface Count {
   perRequest: number;
   collectorPerRequest: number;
+  compilerPerRequest: number;
 }
 
-/** Self cost by function of a callgrind dump: its total, and the part spent in the collector. */
-function readDump(file: string): { total: number; collector: number } {
+/**
+ * The runtime's entry points into V8's compilers and deoptimizer: their calls' inclusive cost is
+ * the compiler's share (with `--single-threaded`, every compilation runs inside one of them).
+ */
+const COMPILER =
+  /Runtime_CompileOptimized|Runtime_CompileLazy|Runtime_CompileBaseline|Runtime_CompileTurbofan|Runtime_BytecodeBudgetInterrupt|Runtime_InstallBaselineCode|Runtime_InstallSFICode|Runtime_HealOptimizedCodeSlot|Runtime_FunctionFirstExecution|Runtime_NotifyDeoptimized|Runtime_DeoptimizeNow/;
+
+/**
+ * Self cost by function of a callgrind dump: its total, the part spent in the collector, and the
+ * inclusive cost of calls into the compiler from outside it.
+ */
+function readDump(file: string): { total: number; collector: number; compiler: number } {
   const names = new Map<string, string>();
   let total = 0;
   let collector = 0;
+  let compiler = 0;
   let inCollector = false;
+  let inCompiler = false;
+  let intoCompiler = false;
   let afterCall = false;
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const fn = /^(c?)fn=\((\d+)\)(?: (.*))?$/.exec(line);
     if (fn !== null) {
       if (fn[3] !== undefined) names.set(fn[2], fn[3]);
-      if (fn[1] === '') inCollector = COLLECTOR.test(names.get(fn[2]) ?? '');
+      const name = names.get(fn[2]) ?? '';
+      if (fn[1] === '') {
+        inCollector = COLLECTOR.test(name);
+        inCompiler = COMPILER.test(name);
+      } else intoCompiler = COMPILER.test(name);
       continue;
     }
     if (line.startsWith('calls=')) {
@@ -137,15 +166,16 @@ function readDump(file: string): { total: number; collector: number } {
     }
     const cost = /^[+\-*\d]\S*\s+(\d+)/.exec(line);
     if (cost === null) continue;
+    const n = Number(cost[1]);
     if (afterCall) {
       afterCall = false;
+      if (intoCompiler && !inCompiler) compiler += n;
       continue;
     }
-    const n = Number(cost[1]);
     total += n;
     if (inCollector) collector += n;
   }
-  return { total, collector };
+  return { total, collector, compiler };
 }
 
 function autocannon(port: number, route: string, requests: number): void {
@@ -182,6 +212,7 @@ async function count(c: Case, build: Build): Promise<Count> {
         '--separate-threads=yes',
         `--callgrind-out-file=${path.join(dir, 'cg.%p')}`,
         command,
+        ...(c.python || CONCURRENT ? [] : ['--single-threaded']),
         c.script,
       ],
       { env, stdio: ['ignore', 'pipe', 'ignore'] },
@@ -212,8 +243,12 @@ async function count(c: Case, build: Build): Promise<Count> {
     // The first dump (".1"), the main thread ("-01").
     const dump = fs.readdirSync(dir).find((f) => /^cg\.\d+\.1-01$/.test(f));
     if (dump === undefined) throw new Error(`${c.name}: callgrind wrote no dump of the main thread`);
-    const { total, collector } = readDump(path.join(dir, dump));
-    return { perRequest: total / REQUESTS, collectorPerRequest: collector / REQUESTS };
+    const { total, collector, compiler } = readDump(path.join(dir, dump));
+    return {
+      perRequest: total / REQUESTS,
+      collectorPerRequest: collector / REQUESTS,
+      compilerPerRequest: compiler / REQUESTS,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -249,18 +284,16 @@ async function main(): Promise<void> {
     }
   }
   const k = (n: number): string => `${(n / 1000).toFixed(1)} k`;
-  let text = `Instructions a request, main thread (callgrind; ${REQUESTS} requests after a warm-up):\n`;
+  let text = `Instructions a request, main thread (callgrind; ${REQUESTS} requests after a warm-up${CONCURRENT ? '' : '; V8 single-threaded'}):\n`;
+  const rest = (n: Count): number => n.perRequest - n.collectorPerRequest - n.compilerPerRequest;
   for (const [name, builds] of Object.entries(report)) {
     const base = builds.untraced;
     for (const [build, n] of Object.entries(builds)) {
-      const rest = n.perRequest - n.collectorPerRequest;
-      const ratio =
-        build === 'untraced'
-          ? ''
-          : `   ×${(rest / (base.perRequest - base.collectorPerRequest)).toFixed(3)} without the collector`;
-      text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}${ratio}\n`;
+      const ratio = build === 'untraced' ? '' : `   ×${(rest(n) / rest(base)).toFixed(3)}`;
+      text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}${ratio}\n`;
     }
   }
+  text += 'The ratio is of the rest: without the collector and the compiler.\n';
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
