@@ -484,7 +484,10 @@ export function leave(): void {
   if (prev === null) {
     // Written later, unless the same task runs again within MERGE_MS (see enter).
     times.pendingIdle = t;
-    pendingTask = current;
+    // (Stored only when it changes: a task is a young object, and each store of one into the
+    // tracer's long-lived state is a write barrier, about 50 instructions. A run of ticks or
+    // continuations of one task stores it once.)
+    if (pendingTask !== current) pendingTask = current;
     times.lastEnd = t;
     lastWasContinuation = outerContinuation;
     lastReason = outerReason;
@@ -512,7 +515,7 @@ export function leaveSoon(): void {
   savedTask.pop();
   segments.end(current);
   times.pendingIdle = SOON;
-  pendingTask = current;
+  if (pendingTask !== current) pendingTask = current; // (see leave)
   lastWasContinuation = outerContinuation;
   lastReason = outerReason;
   current = null;
@@ -557,7 +560,7 @@ function writePendingIdle(): void {
   const w = recorder.room(1);
   if (w !== null) w.idle(times.pendingIdle);
   times.pendingIdle = NONE;
-  pendingTask = null;
+  // pendingTask is left as it is: it is read only while a stint is pending (see leave).
 }
 
 /** Writes what is held back, before a flush. */
