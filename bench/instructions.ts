@@ -26,12 +26,12 @@
  * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
- * Options: --cases fastify/,fastify/async,koa-redis,fastapi/ (default all four; koa + ioredis on a
- * real redis, started here, when redis-server is installed), --requests N (default 2000), --warm N
- * (default 6000 for Node, 500 for Python), --against path/to/tracer.js (another build of the Node
- * tracer, counted the same way; for the Python case, a folder holding another build's
- * looplens_tracer.py; may be given more than once), --concurrent (see above). Needs valgrind (apt
- * install valgrind). Writes JSON to bench/results/.
+ * Options: --cases fastify/,fastify/async,koa-redis,fastapi/,fastapi/async (default all five;
+ * koa + ioredis on a real redis, started here, when redis-server is installed), --requests N
+ * (default 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js
+ * (another build of the Node tracer, counted the same way; for the Python cases, a folder holding
+ * another build's looplens_tracer.py; may be given more than once), --concurrent (see above).
+ * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -86,6 +86,12 @@ const CASES: Case[] = [
     },
   },
   { name: 'fastapi /', python: true, script: path.join(__dirname, 'fastapiServer.py'), route: '/' },
+  {
+    name: 'fastapi /async',
+    python: true,
+    script: path.join(__dirname, 'fastapiServer.py'),
+    route: '/async',
+  },
 ];
 const wanted = arg('--cases', '')
   .split(',')
