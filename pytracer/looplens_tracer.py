@@ -385,8 +385,9 @@ class Tracer:
         # id(Handle) -> the task that scheduled it, until the handle runs or is cancelled (a weak
         # dictionary made a weak reference with a callback per callback scheduled).
         self.scheduled = {}
-        # Await chains seen, as (code, line, code, line, ...) from the task's coroutine inward -> the
-        # AWAIT record's frames, encoded: a server suspends at the same few places over and over.
+        # Await chains seen, as (id(code), instruction offset, ...) from the task's coroutine inward
+        # -> the AWAIT record's frames, encoded, and the codes (kept alive: their ids stay theirs
+        # while the entry lasts). A server suspends at the same few places over and over.
         self.await_cache = {}
         # The tasks whose awaits are read (ids; see AWAIT_TASKS_PER_S), and the budget for more.
         self.await_tasks = set()
@@ -682,9 +683,13 @@ class Tracer:
         self.await_tasks.add(ident)
 
     def note_await(self, ident, task, start):
-        """A step of `task` has ended suspended: where (the chain of coroutines it awaits through)."""
+        """A step of `task` has ended suspended: where (the chain of coroutines it awaits through).
+        Each frame is known by its code and instruction offset; its line is read only for a chain
+        not seen before (reading a frame's line walks its code's line table: for a chain ~20 deep
+        under FastAPI, more than the rest of the tracer's work for a request)."""
         coro = task.get_coro()
         key = []
+        frames = []
         for _ in range(32):
             if type(coro) is _COROUTINE:
                 frame = coro.cr_frame
@@ -694,15 +699,17 @@ class Tracer:
                 inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
             if frame is None:
                 break
-            key.append(frame.f_code)
-            key.append(frame.f_lineno)
+            frames.append(frame)
+            key.append(id(frame.f_code))
+            key.append(frame.f_lasti)
             coro = inner
             if coro is None:
                 break
         key = tuple(key)
         encoded = self.await_cache.get(key)
         if encoded is None:
-            encoded = self.w.await_units(self.await_frames(key))
+            chain = [(frame.f_code, frame.f_lineno) for frame in frames]
+            encoded = self.w.await_units(self.await_frames(chain)) + (chain,)
             if len(self.await_cache) >= 4096:
                 self.await_cache.clear()
             self.await_cache[key] = encoded
@@ -710,11 +717,11 @@ class Tracer:
             self.w.await_encoded(start, ident, encoded[0], encoded[1])
 
     @staticmethod
-    def await_frames(key):
-        """The program's frames of an await chain (see note_await), innermost first."""
+    def await_frames(chain):
+        """The program's frames of an await chain ((code, line) from the task's coroutine inward),
+        innermost first."""
         frames = []
-        for i in range(0, len(key), 2):
-            code = key[i]
+        for code, line in chain:
             filename = code.co_filename
             if (
                 not filename.startswith(_ASYNCIO_DIR)
@@ -722,7 +729,7 @@ class Tracer:
                 and not filename.startswith("<")
                 and filename != __file__  # the ASGI wrapper: the tracer's own, never the program's
             ):
-                frames.append((code.co_qualname, filename, key[i + 1], 1))
+                frames.append((code.co_qualname, filename, line, 1))
         frames.reverse()
         return frames[:MAX_AWAIT_FRAMES]
 
