@@ -78,7 +78,8 @@ MAX_AWAIT_TASKS = 50000
 MAX_SCHEDULED = 100000
 # Tasks kept with their ids (see Tracer.task_ids).
 MAX_TASK_IDS = 100000
-# (code, instruction offset) -> line, of the places tasks are made at (see Tracer._creator).
+# (id(code), instruction offset) -> (line, code), of the places tasks are made at (see Tracer._line;
+# the code kept alive: its id stays its own while the entry lasts).
 _creator_lines = {}
 
 
@@ -545,14 +546,16 @@ class Tracer:
     @staticmethod
     def _line(frame):
         # Reading a frame's line walks its code's line table: a task is made at the same few places
-        # over and over (a server's task per request), so each place is read once.
-        place = (frame.f_code, frame.f_lasti)
-        line = _creator_lines.get(place)
-        if line is None:
+        # over and over (a server's task per request), so each place is read once. Known by its
+        # code's id: hashing a code object hashes its constants, nested functions' codes too.
+        code = frame.f_code
+        place = (id(code), frame.f_lasti)
+        known = _creator_lines.get(place)
+        if known is None:
             if len(_creator_lines) >= 4096:
                 _creator_lines.clear()
-            line = _creator_lines[place] = frame.f_lineno
-        return line
+            known = _creator_lines[place] = (frame.f_lineno, code)
+        return known[0]
 
     # ---------------------------------------------------------------- requests (ASGI)
 
