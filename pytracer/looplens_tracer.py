@@ -692,32 +692,48 @@ class Tracer:
         under FastAPI, more than the rest of the tracer's work for a request)."""
         coro = task.get_coro()
         key = []
-        frames = []
         for _ in range(32):
             if type(coro) is _COROUTINE:
                 frame = coro.cr_frame
-                inner = coro.cr_await
+                if frame is None:
+                    break
+                key.append(id(coro.cr_code))
+                key.append(frame.f_lasti)
+                coro = coro.cr_await
             else:
                 frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-                inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-            if frame is None:
-                break
-            frames.append(frame)
-            key.append(id(frame.f_code))
-            key.append(frame.f_lasti)
-            coro = inner
+                if frame is None:
+                    break
+                key.append(id(frame.f_code))
+                key.append(frame.f_lasti)
+                coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
             if coro is None:
                 break
         key = tuple(key)
         encoded = self.await_cache.get(key)
         if encoded is None:
-            chain = [(frame.f_code, frame.f_lineno) for frame in frames]
+            chain = self.await_chain(task.get_coro())
             encoded = self.w.await_units(self.await_frames(chain)) + (chain,)
             if len(self.await_cache) >= 4096:
                 self.await_cache.clear()
             self.await_cache[key] = encoded
         if encoded[0]:
             self.w.await_encoded(start, ident, encoded[0], encoded[1])
+
+    @staticmethod
+    def await_chain(coro):
+        """The (code, line) of each frame of an await chain, from `coro` inward (as note_await
+        walks it)."""
+        chain = []
+        for _ in range(32):
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is None:
+                break
+            chain.append((frame.f_code, frame.f_lineno))
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+            if coro is None:
+                break
+        return chain
 
     @staticmethod
     def await_frames(chain):
