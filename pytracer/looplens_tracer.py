@@ -158,6 +158,15 @@ def _library_file(filename):
 
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
+# A one-unit record whose bytes 2-3 are known in advance (RUN with its reason, IDLE), packed as its
+# first four bytes in one number, its id and its time: three fields where _pack0 converts six.
+_pack_unit = struct.Struct("<IId").pack
+_RUN_HEAD = RUN | 1 << 8  # (its reason in byte 2: | reason << 16)
+_RUN_PROMISE = _RUN_HEAD | REASON_PROMISE << 16
+_RUN_TIMER = _RUN_HEAD | REASON_TIMER << 16
+_RUN_RESUME = _RUN_HEAD | REASON_RESUME << 16
+_RUN_IO = _RUN_HEAD | REASON_IO << 16
+_IDLE_HEAD = IDLE | 1 << 8
 _perf_counter = time.perf_counter
 # Read on every callback the loop runs: looked up once (see Tracer.task_ids).
 _ref = weakref.ref
@@ -233,12 +242,12 @@ class Writer:
         return sid
 
     def run(self, t, task, reason):
-        self.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        self.buf += _pack_unit(_RUN_HEAD | reason << 16, task, t)
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
     def idle(self, t):
-        self.buf += _pack0(IDLE, 1, 0, 0, 0, t)
+        self.buf += _pack_unit(_IDLE_HEAD, 0, t)
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
@@ -438,7 +447,7 @@ class Tracer:
         if key in self.task_ids:
             return
         ident = self.next_id
-        self.next_id += 1
+        self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
         self.keep_task(key, ident)
         self.budget_awaits(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
@@ -570,7 +579,7 @@ class Tracer:
         key = _ref(task)
         server_task = self.task_ids.get(key)
         ident = self.next_id
-        self.next_id += 1
+        self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
         path = scope.get("path") or "/"
         t = self.now()
         self.w.task(t, ident, KIND_REQUEST, 0, _request_name(scope, path), 0, "", 0, 0)
@@ -844,7 +853,7 @@ class Tracer:
         before = self.current
         t = _perf_counter() * 1000.0
         w = self.w
-        w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        w.buf += _pack_unit(_RUN_HEAD | reason << 16, task, t)
         self.current = task
         self.running = owner
         self.stint_start = t
@@ -878,7 +887,7 @@ class Tracer:
             self.running = None
             self.in_stint = False
             self.seq += 1
-            w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
+            w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
             if len(w.buf) >= FLUSH_BYTES:
                 w.flush()
             if self.samples:
@@ -1216,19 +1225,19 @@ def _run_handle(handle):
         owner = getattr(callback, "__self__", None)
         task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
         if task is not None:
-            reason = REASON_PROMISE
+            head = _RUN_PROMISE
         else:
             owner = None
             task = tracer.scheduled.pop(id(handle), None)
             if task is not None:
-                reason = REASON_TIMER if isinstance(handle, _TimerHandle) else REASON_RESUME
+                head = _RUN_TIMER if isinstance(handle, _TimerHandle) else _RUN_RESUME
             else:
-                task, reason = 0, REASON_IO
+                task, head = 0, _RUN_IO
         # Tracer.begin_stint
         before = tracer.current
         t = _perf_counter() * 1000.0
         w = tracer.w
-        w.buf += _pack0(RUN, 1, reason, 0, task & 0xFFFFFFFF, t)
+        w.buf += _pack_unit(head, task, t)
         tracer.current = task
         tracer.running = owner
         tracer.stint_start = t
@@ -1247,7 +1256,7 @@ def _run_handle(handle):
                 tracer.running = None
                 tracer.in_stint = False
                 tracer.seq += 1
-                w.buf += _pack0(IDLE, 1, 0, 0, 0, _perf_counter() * 1000.0)
+                w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
                 if len(w.buf) >= FLUSH_BYTES:
                     w.flush()
                 if tracer.samples:
