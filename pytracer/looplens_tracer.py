@@ -415,8 +415,9 @@ class Tracer:
         self.await_refilled = self.now()
         self.ended = False
         self.loop_thread = None
-        # What the watchdog reads (plain attributes: a stale read costs one poll at most).
-        self.seq = 0
+        # What the watchdog reads (plain attributes: a stale read costs one poll at most): whether a
+        # stint runs, when it began and whose it is. A stint is the same one while it runs and its
+        # start is the very object the watchdog read (each stint's start is a float of its own).
         self.in_stint = True
         # The asyncio task whose step runs now, when it is one the tracer knows (else None):
         # asyncio.current_task() asks the OS for the process id on every call (a system call).
@@ -601,7 +602,6 @@ class Tracer:
             self.w.run(t, ident, REASON_REQUEST)
             self.stint_start = t
             self.stint_task = ident
-            self.seq += 1
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
         self.keep_task(key, ident)
@@ -778,7 +778,6 @@ class Tracer:
             t = self.now()
             self.w.idle(t)
             self.in_stint = False
-            self.seq += 1
 
     def loop_stopped(self):
         """A loop stopped running: the script's own code goes on (and may block, or run another loop)."""
@@ -790,7 +789,6 @@ class Tracer:
             self.stint_start = t
             self.stint_task = 1
             self.in_stint = True
-            self.seq += 1
 
     def watch_loop(self, loop):
         """The lag probe runs on the first loop seen, or on a new one after the last closed
@@ -858,7 +856,6 @@ class Tracer:
         self.running = owner
         self.stint_start = t
         self.stint_task = task
-        self.seq += 1
         self.in_stint = True
         return before, t, w
 
@@ -886,7 +883,6 @@ class Tracer:
             self.current = before
             self.running = None
             self.in_stint = False
-            self.seq += 1
             w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
             if len(w.buf) >= FLUSH_BYTES:
                 w.flush()
@@ -993,16 +989,21 @@ class Watchdog:
                     return
             try:
                 self.follow()
-                seq = tracer.seq
-                if not tracer.in_stint or Tracer.now() - tracer.stint_start < self.block_ms / 2:
+                start = tracer.stint_start
+                if not tracer.in_stint or Tracer.now() - start < self.block_ms / 2:
                     continue
-                start, task = tracer.stint_start, tracer.stint_task
+                task = tracer.stint_task
+
+                def same():
+                    # Still the stint read above (another one begins with a start of its own).
+                    return tracer.in_stint and tracer.stint_start is start and not tracer.ended
+
                 last = start
                 # The first sample at once (the block's line, however short it turns out); the CPU
                 # share is known from the second on.
                 cpu_at, cpu = Tracer.now(), self.cpu_ns()
                 for _ in range(60):
-                    if tracer.seq != seq or tracer.ended:
+                    if not same():
                         break
                     where = self.blamed()
                     t = Tracer.now()
@@ -1014,13 +1015,13 @@ class Watchdog:
                     if cpu is not None and now_cpu is not None and t - cpu_at > 0.5:
                         cpu_ms = max(0.0, (now_cpu - cpu) / 1e6)
                     cpu, cpu_at = now_cpu, t
-                    if tracer.seq != seq:
+                    if not same():
                         break
                     if where is not None:
                         tracer.samples.append((start, task, t - last, cpu_ms) + tuple(where))
                     last = t
                     time.sleep(interval)
-                while tracer.seq == seq and not tracer.ended:
+                while same():
                     time.sleep(poll)
             except Exception:
                 return  # never disturb the program: no more samples
@@ -1242,7 +1243,6 @@ def _run_handle(handle):
         tracer.running = owner
         tracer.stint_start = t
         tracer.stint_task = task
-        tracer.seq += 1
         tracer.in_stint = True
     except Exception:
         return _handle_run(handle)  # the callback runs whatever the tracer's trouble
@@ -1255,7 +1255,6 @@ def _run_handle(handle):
                 tracer.current = before
                 tracer.running = None
                 tracer.in_stint = False
-                tracer.seq += 1
                 w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
                 if len(w.buf) >= FLUSH_BYTES:
                     w.flush()
