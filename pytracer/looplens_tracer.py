@@ -404,6 +404,8 @@ class Tracer:
         # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
         # task has not finished yet.
         self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go, send]
+        # What requests on a route are named and where their endpoint is (see request_responded).
+        self.route_infos = {}
         # Tasks (ids) whose work is a live request's -> that request: the request's own server task
         # until it finishes, and a library's tasks inside it (see task_created).
         self.live_requests = {}
@@ -635,7 +637,41 @@ class Tracer:
                 )
             self.w.task_end(t, ident, how)
             return
-        route = scope.get("route") or _matched_route(scope)
+        route = scope.get("route")
+        endpoint = scope.get("endpoint")
+        if route is not None:
+            # FastAPI's routes put themselves in the scope: what a request is named and where its
+            # endpoint is are read once per route, endpoint, method and mount (see route_info).
+            key = (
+                id(route),
+                id(endpoint),
+                scope.get("type"),
+                scope.get("method"),
+                scope.get("root_path"),
+                scope.get("app_root_path", ""),
+            )
+            try:
+                known = self.route_infos.get(key)
+            except TypeError:
+                key = known = None  # a server's scope with values of other kinds than the ASGI spec's
+            if known is None:
+                # (The route and endpoint kept alive: their ids stay theirs while the entry lasts.)
+                known = (self.route_info(scope, route, endpoint), route, endpoint)
+                if key is not None:
+                    if len(self.route_infos) >= 4096:
+                        self.route_infos.clear()
+                    self.route_infos[key] = known
+            info = known[0]
+        else:
+            info = self.route_info(scope, _matched_route(scope), endpoint)
+        if info is not None:
+            self.w.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, ident, t, info[0], info[1], info[2], 1)
+        self.w.task_end(t, ident, how)
+
+    def route_info(self, scope, route, endpoint):
+        """A request's name (its method and route's pattern) and its endpoint's file and line: their
+        TASK_INFO fields (name string id, file string id, line), 0 for what is not known; None when
+        neither is known."""
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
         if isinstance(pattern, str):
             # A route of a mounted app (Starlette's Mount, `app.mount("/v2", sub)`) is relative to
@@ -645,14 +681,16 @@ class Tracer:
             if isinstance(mounted, str) and isinstance(base, str) and len(mounted) > len(base):
                 if mounted.startswith(base):
                     pattern = mounted[len(base) :] + pattern
-        endpoint = scope.get("endpoint")
         code = getattr(endpoint, "__code__", None)
         name = _request_name(scope, pattern) if isinstance(pattern, str) else ""
-        if name or code is not None:
-            self.w.task_info(
-                t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1
-            )
-        self.w.task_end(t, ident, how)
+        if not name and code is None:
+            return None
+        w = self.w
+        return (
+            w.string(name) if name else 0,
+            w.string(code.co_filename) if code is not None and code.co_filename else 0,
+            code.co_firstlineno if code is not None else 0,
+        )
 
     def response_sent(self, ident, scope, send):
         """The app has sent its response's last bytes: the request is answered, unless the client
