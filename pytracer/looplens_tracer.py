@@ -74,7 +74,8 @@ LAG_EVERY_MS = 1000
 AWAIT_TASKS_PER_S = 200
 AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
-# Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them.
+# Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them (checked
+# by the lag probe: past this many, all are dropped).
 MAX_SCHEDULED = 100000
 # Tasks kept with their ids (see Tracer.task_ids).
 MAX_TASK_IDS = 100000
@@ -856,6 +857,10 @@ class Tracer:
         if t - self.lag_since >= LAG_EVERY_MS:
             self.write_lag(t)
             t = _perf_counter() * 1000.0
+        if len(self.scheduled) >= MAX_SCHEDULED:
+            # Bounded here, not per callback scheduled: callbacks left by a loop that stopped, or
+            # far more scheduled at once than the loop runs.
+            self.scheduled.clear()
         try:
             loop = self.lag_loop
             if not loop.is_closed():
@@ -1233,10 +1238,7 @@ def _note_scheduled(tracer, handle, callback):
     """`handle` runs as the task running now (_run_handle), unless it is a task's own step."""
     try:
         if not isinstance(getattr(callback, "__self__", None), _Task):
-            scheduled = tracer.scheduled
-            if len(scheduled) >= MAX_SCHEDULED:
-                scheduled.clear()  # bounded: callbacks left by a loop nobody runs any more
-            scheduled[id(handle)] = tracer.current
+            tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
     except Exception:
         pass  # never disturb the program
 
@@ -1253,8 +1255,6 @@ def _run_handle(handle):
         return _handle_run(handle)
     try:
         callback = handle._callback
-        if callback is tracer.lag_cb:
-            return _handle_run(handle)  # the tracer's own timer is no stint of the program
         loop = handle._loop
         if loop is not tracer.lag_loop and loop is not None:
             tracer.watch_loop(loop)
@@ -1270,6 +1270,8 @@ def _run_handle(handle):
             task = tracer.scheduled.pop(id(handle), None)
             if task is not None:
                 head = _RUN_TIMER if isinstance(handle, _TimerHandle) else _RUN_RESUME
+            elif callback is tracer.lag_cb:
+                return _handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
             else:
                 task, head = 0, _RUN_IO
         # Tracer.begin_stint
@@ -1288,10 +1290,9 @@ def _run_handle(handle):
         return _handle_run(handle)
     finally:
         if owner is None:
-            # Tracer.end_stint of a callback that is no task's step.
+            # Tracer.end_stint of a callback that is no task's step (`running` is None since it began).
             try:
                 tracer.current = before
-                tracer.running = None
                 tracer.in_stint = False
                 w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
                 if len(w.buf) >= FLUSH_BYTES:
@@ -1493,10 +1494,7 @@ def _install(tracer):
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
                 if not isinstance(getattr(callback, "__self__", None), _Task):
-                    scheduled = tracer.scheduled
-                    if len(scheduled) >= MAX_SCHEDULED:
-                        scheduled.clear()  # bounded: callbacks left by a loop nobody runs any more
-                    scheduled[id(handle)] = tracer.current
+                    tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
             except Exception:
                 pass  # never disturb the program
         return handle
