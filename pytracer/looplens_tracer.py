@@ -452,7 +452,10 @@ class Tracer:
             return
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
-        self.keep_task(key, ident)
+        if len(self.task_ids) < MAX_TASK_IDS:
+            self.task_ids[key] = ident
+        else:
+            self.keep_task(key, ident)
         self.budget_awaits(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
@@ -476,7 +479,7 @@ class Tracer:
         flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
         # Made outside any stint (uvloop's own protocol callbacks): nobody's.
         parent = self.current if self.in_stint else 0
-        t = self.now()
+        t = _perf_counter() * 1000.0
         self.w.task(t, ident, KIND_OTHER, parent, name, flags, file or "", line or 0, 1)
         if internal:
             request = self.live_requests.get(parent)
@@ -516,6 +519,8 @@ class Tracer:
             self.live_requests[ident] = ident
 
     def keep_task(self, key, ident):
+        """Task `key` (its weak reference) is `ident` from now on (callers store it themselves while
+        the map is below its bound)."""
         task_ids = self.task_ids
         if len(task_ids) >= MAX_TASK_IDS:
             # Tasks that never finished (destroyed while pending) leave their entries: drop the dead.
@@ -585,7 +590,7 @@ class Tracer:
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
         path = scope.get("path") or "/"
-        t = self.now()
+        t = _perf_counter() * 1000.0
         self.w.task(t, ident, KIND_REQUEST, 0, _request_name(scope, path), 0, "", 0, 0)
         # The server's task for this request was the request's work all along (its parsing too)...
         elsewhere = None
@@ -607,7 +612,10 @@ class Tracer:
             self.stint_task = ident
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
-        self.keep_task(key, ident)
+        if len(self.task_ids) < MAX_TASK_IDS:
+            self.task_ids[key] = ident
+        else:
+            self.keep_task(key, ident)
         self.current = ident
         self.stint_task = ident
         if len(self.unanswered) >= MAX_TASK_IDS:
@@ -624,7 +632,7 @@ class Tracer:
         """The response is sent (END_ABORTED: the client left first): later work of the request is its
         background work. Either way the request is named by its route, now that it is known."""
         self.unanswered.pop(ident, None)
-        t = self.now()
+        t = _perf_counter() * 1000.0
         if not isinstance(scope, dict):
             # aiohttp's request (see aiohttp_request): its route and handler, now that it has run.
             info = getattr(scope, "match_info", None)
@@ -721,7 +729,7 @@ class Tracer:
     def budget_awaits(self, ident):
         """Whether task `ident`'s awaits are read: while the budget lasts (see AWAIT_TASKS_PER_S)."""
         if self.await_tokens < 1.0:
-            t = self.now()
+            t = _perf_counter() * 1000.0
             self.await_tokens = min(
                 float(AWAIT_TASKS_BURST), self.await_tokens + (t - self.await_refilled) * AWAIT_TASKS_PER_S / 1000.0
             )
