@@ -19,9 +19,12 @@
  * 0.2%. `--concurrent` runs V8 as usual.
  *
  * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
- * switched off here, since a 30-times slower run would ration them 30 times harder), system calls
- * (`strace -c` counts those), and anything that depends on when V8 compiles what (with `--concurrent`, a slower
- * run tiers up at other moments: a slow path that one build hits and another does not can be an
+ * switched off here, since a 30-times slower run would ration them 30 times harder; the Python
+ * tracer's lag probe, every 20 ms, and the tasks whose awaits it reads, 200 a second — under
+ * valgrind that is every request's, at full speed a fraction of them), system calls
+ * (`strace -c` counts those), and anything that depends on when V8 compiles what (with
+ * `--concurrent`, a slower run tiers up at other moments: a slow path that one build hits and
+ * another does not can be an
  * artefact — check it in a real run before believing it). Work done per unit of time (the tracer's
  * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
@@ -203,9 +206,11 @@ async function count(c: Case, build: Build): Promise<Count> {
     delete env.PYTHONPATH;
     if (build.tracer !== null) {
       const out = path.join(dir, 'trace-{pid}.looplens');
-      // Nothing rationed by time: a slower run would ration it harder (see the header).
+      // Nothing rationed by time: a slower run would ration it harder (see the header). The Python
+      // tracer's block sampler is off with a threshold no stint reaches (under valgrind a request's
+      // stints pass the default 50 ms's half, and each block sample is work of the main thread's).
       env.LOOPLENS_OPTIONS = JSON.stringify(
-        c.python ? { out } : { out, locations: 'off', blockSampler: false },
+        c.python ? { out, blockMs: 1e9 } : { out, locations: 'off', blockSampler: false },
       );
       if (c.python) env.PYTHONPATH = build.tracer;
       else env.NODE_OPTIONS = `--require ${build.tracer}`;
