@@ -1257,7 +1257,7 @@ _handle_run = None
 def _run_handle(handle):
     """asyncio's Handle._run, patched: the standard loop runs `handle` as a stint of the task whose
     step it is (and where that task then suspends), else of the task that scheduled it. Runs for
-    every callback of the loop: Tracer.step_of, begin_stint and end_stint's common case, inline."""
+    every callback of the loop: Tracer.step_of, begin_stint and end_stint's common cases, inline."""
     tracer = _tracer
     if tracer is None or tracer.ended:
         return _handle_run(handle)
@@ -1297,10 +1297,15 @@ def _run_handle(handle):
     try:
         return _handle_run(handle)
     finally:
-        if owner is None:
-            # Tracer.end_stint of a callback that is no task's step (`running` is None since it began).
+        if owner is not None and (owner.done() or tracer.current in tracer.await_tasks):
+            # A task's last step, or one whose awaits are read (its task since request_started).
+            tracer.end_stint(before, task, owner, t, w)
+        else:
+            # Tracer.end_stint's common case: a callback that is no task's step, or a task's step that
+            # suspended.
             try:
                 tracer.current = before
+                tracer.running = None
                 tracer.in_stint = False
                 w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
                 if len(w.buf) >= FLUSH_BYTES:
@@ -1309,8 +1314,6 @@ def _run_handle(handle):
                     tracer.write_samples()
             except Exception:
                 pass
-        else:
-            tracer.end_stint(before, task, owner, t, w)
 
 
 class _Scheduled:
