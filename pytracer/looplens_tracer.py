@@ -419,14 +419,14 @@ class Tracer:
         self.ended = False
         self.loop_thread = None
         # What the watchdog reads (plain attributes: a stale read costs one poll at most): whether a
-        # stint runs, when it began and whose it is. A stint is the same one while it runs and its
-        # start is the very object the watchdog read (each stint's start is a float of its own).
+        # stint runs, when it began and whose it is (`current`, while one runs). A stint is the same
+        # one while it runs and its start is the very object the watchdog read (each stint's start
+        # is a float of its own).
         self.in_stint = True
         # The asyncio task whose step runs now, when it is one the tracer knows (else None):
         # asyncio.current_task() asks the OS for the process id on every call (a system call).
         self.running = None
         self.stint_start = 0.0
-        self.stint_task = 1
         self.samples = collections.deque()
         # The lag probe (see LAG_PROBE_S): the loop it runs on, its lateness samples since the last record.
         self.lag_loop = None
@@ -609,7 +609,6 @@ class Tracer:
             # stint of its own.
             self.w.run(t, ident, REASON_REQUEST)
             self.stint_start = t
-            self.stint_task = ident
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
         if len(self.task_ids) < MAX_TASK_IDS:
@@ -617,7 +616,6 @@ class Tracer:
         else:
             self.keep_task(key, ident)
         self.current = ident
-        self.stint_task = ident
         if len(self.unanswered) >= MAX_TASK_IDS:
             self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
         # A WebSocket session has no response: it lasts as long as its server task, and ends when
@@ -834,7 +832,6 @@ class Tracer:
             self.current = 1
             self.running = None
             self.stint_start = t
-            self.stint_task = 1
             self.in_stint = True
 
     def watch_loop(self, loop):
@@ -906,7 +903,6 @@ class Tracer:
         self.current = task
         self.running = owner
         self.stint_start = t
-        self.stint_task = task
         self.in_stint = True
         return before, t, w
 
@@ -928,9 +924,9 @@ class Tracer:
                         # gone before it had it all, it was aborted.
                         answered = pending[1] and not self.client_left(owner, pending)
                         self.request_responded(task, pending[0], END_FINISHED if answered else END_ABORTED)
-                elif self.stint_task in self.await_tasks:
+                elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
-                    self.note_await(self.stint_task, owner, self.stint_start)
+                    self.note_await(self.current, owner, self.stint_start)
             self.current = before
             self.running = None
             self.in_stint = False
@@ -1043,7 +1039,7 @@ class Watchdog:
                 start = tracer.stint_start
                 if not tracer.in_stint or Tracer.now() - start < self.block_ms / 2:
                     continue
-                task = tracer.stint_task
+                task = tracer.current
 
                 def same():
                     # Still the stint read above (another one begins with a start of its own).
@@ -1290,7 +1286,6 @@ def _run_handle(handle):
         tracer.current = task
         tracer.running = owner
         tracer.stint_start = t
-        tracer.stint_task = task
         tracer.in_stint = True
     except Exception:
         return _handle_run(handle)  # the callback runs whatever the tracer's trouble
