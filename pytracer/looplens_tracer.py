@@ -168,6 +168,7 @@ _RUN_TIMER = _RUN_HEAD | REASON_TIMER << 16
 _RUN_RESUME = _RUN_HEAD | REASON_RESUME << 16
 _RUN_IO = _RUN_HEAD | REASON_IO << 16
 _IDLE_HEAD = IDLE | 1 << 8
+_TASK_END_HEAD = TASK_END | 1 << 8  # (how it ended in byte 2)
 _perf_counter = time.perf_counter
 # Read on every callback the loop runs: looked up once (see Tracer.task_ids).
 _ref = weakref.ref
@@ -591,7 +592,11 @@ class Tracer:
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
         path = scope.get("path") or "/"
         t = _perf_counter() * 1000.0
-        self.w.task(t, ident, KIND_REQUEST, 0, _request_name(scope, path), 0, "", 0, 0)
+        # Writer.task, inline: the request's TASK record (no parent, no place yet).
+        w = self.w
+        name = _request_name(scope, path)
+        name_id = w.strings.get(name) or w.string(name)
+        w.buf += _TASK(TASK, 3, KIND_REQUEST, 0, ident, t, 0, name_id, 0, 0, 0, 0, 0, 0)
         # The server's task for this request was the request's work all along (its parsing too)...
         elsewhere = None
         if server_task is not None:
@@ -599,7 +604,7 @@ class Tracer:
             if elsewhere is None and self.own_lanes.get(server_task, server_task) != server_task:
                 elsewhere = self.own_lanes.pop(server_task)
         if server_task is not None and elsewhere is None:
-            self.w.fold(t, server_task, ident)
+            w.buf += _UNIT0_IIII(FOLD, 2, 0, 0, server_task, t, ident, 0, 0, 0)  # Writer.fold
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
         elif elsewhere is not None:
@@ -671,9 +676,10 @@ class Tracer:
             info = known[0]
         else:
             info = self.route_info(scope, _matched_route(scope), endpoint)
+        w = self.w
         if info is not None:
-            self.w.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, ident, t, info[0], info[1], info[2], 1)
-        self.w.task_end(t, ident, how)
+            w.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, ident, t, info[0], info[1], info[2], 1)
+        w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
 
     def route_info(self, scope, route, endpoint):
         """A request's name (its method and route's pattern) and its endpoint's file and line: their
