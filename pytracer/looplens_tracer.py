@@ -1175,8 +1175,9 @@ def _patched_create_task(create_task):
 
     def patched_create_task(self, coro, *args, **kwargs):
         global _uvicorn_done
-        if not _uvicorn_done:
-            # uvicorn, if it runs this program, is imported by the time its server task is made.
+        if not _uvicorn_done and "uvicorn.config" in sys.modules:
+            # uvicorn, if it runs this program, is imported by the time its server task is made
+            # (looked for in sys.modules first: a program without it makes tasks all its life).
             try:
                 _uvicorn_done = _patch_uvicorn()
             except Exception:
