@@ -153,9 +153,18 @@ def _matched_route(scope):
     return None
 
 
+# filename -> whether it is a library's (_library_file), read for every task made: looked up where
+# it is read (a dict lookup, not a Python call), _library_file called for a file not seen yet.
+_library_files = {}
+
+
 def _library_file(filename):
     """Whether code of this file is an installed library's (or the runtime's), not the program's."""
-    return "-packages" in filename or filename.startswith(_ASYNCIO_DIR) or filename.startswith("<")
+    library = "-packages" in filename or filename.startswith(_ASYNCIO_DIR) or filename.startswith("<")
+    if len(_library_files) >= 4096:
+        _library_files.clear()
+    _library_files[filename] = library
+    return library
 
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
@@ -463,7 +472,10 @@ class Tracer:
             self.aiohttp_request(ident, coro)
             return
         name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
-        own = code is not None and not _library_file(code.co_filename)
+        own = False
+        if code is not None:
+            library = _library_files.get(code.co_filename)
+            own = not (_library_file(code.co_filename) if library is None else library)
         file, line, concurrent, internal = self._creator(own)
         if own:
             # The program's coroutine is the program's task, whoever started it (anyio's task group).
@@ -552,12 +564,15 @@ class Tracer:
                     break
                 frame = frame.f_back
                 continue
-            if own and _library_file(filename):
+            library_file = _library_files.get(filename)
+            if library_file is None:
+                library_file = _library_file(filename)
+            if own and library_file:
                 if library is None:
                     library = frame
                 frame = frame.f_back
                 continue
-            return filename, self._line(frame), concurrent, _library_file(filename)
+            return filename, self._line(frame), concurrent, library_file
         if library is not None:
             return library.f_code.co_filename, self._line(library), concurrent, True
         return None, None, concurrent, False
