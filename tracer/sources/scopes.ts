@@ -45,7 +45,7 @@ class ReturnsItsArgument {
   }
 }
 /** The type of Node's trigger id symbol, found at run time (a class field's key must be a unique symbol). */
-declare const triggerKey: unique symbol;
+declare const _triggerKey: unique symbol;
 
 /**
  * Tags each AsyncResource with the task that makes it (fast mode; full mode's init does it).
@@ -58,7 +58,7 @@ function tagResources(Base: typeof asyncHooks.AsyncResource): symbol | null {
     if (own.description === 'trigger_async_id_symbol') key = own;
   const proto = Base.prototype as unknown as Record<symbol, unknown>;
   if (key === undefined || Object.getOwnPropertyDescriptor(proto, key) !== undefined) return null;
-  const trigger = key as typeof triggerKey;
+  const trigger = key as typeof _triggerKey;
   // The id is stored as the constructor's assignment would have stored it, an own data property
   // (writable, enumerable, configurable), by a class field's definition, which no setter sees:
   // one inline cache, where Object.defineProperty took V8's runtime (2.4 k instructions a
