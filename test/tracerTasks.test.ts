@@ -989,45 +989,6 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("makes each call of the program's function that a scheduler's timer, set at the script's top level, makes and chains without waiting a task of the timer, in both modes", async () => {
-    const app = path.join(dir, 'interval');
-    // A scheduler as toad-scheduler and cron are: its interval's callback calls the program's
-    // function each time it fires and chains it (`task().catch(…).finally(…)`), waiting for nothing;
-    // each run is over before the next begins.
-    writeLibrary(app, 'miniinterval', [
-      'function run(task) { task().catch(() => {}).finally(() => {}); }',
-      'exports.every = (ms, times, task) => {',
-      '  let left = times;',
-      '  const timer = setInterval(() => {',
-      '    if (--left === 0) clearInterval(timer);',
-      '    run(task);',
-      '  }, ms);',
-      '};',
-      '',
-    ]);
-    const program = path.join(app, 'interval.js');
-    fs.writeFileSync(
-      program,
-      [
-        "const { every } = require('miniinterval');",
-        ...JOB_LINES,
-        "const jobs = [job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)];",
-        'async function tick() { await jobs.shift()(); }',
-        'every(120, 4, tick);',
-        '',
-      ].join('\n'),
-    );
-    for (const run of await inBothModes(program)) {
-      const { mode, result, summary } = run;
-      const timer = summary.tasks.find((t) => t.kind === 'timer');
-      assert.ok(
-        timer,
-        `${mode}: the interval is a timer task (${summary.tasks.map((t) => t.name).join(', ')})`,
-      );
-      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], timer.id, 10, 'tick');
-    }
-  });
-
   /**
    * A mapper as p-map's is: each runner is an async call the library chains and leaves, whose first
    * await (the item, a value) comes before it calls the program's function; the next runner starts

@@ -171,15 +171,6 @@ export function willRun(o: object): void {
 }
 /** The work about to run resumes a library's runner of jobs (dishSort.ts runsRunner). */
 let nextRunner: Runner = Runner.None;
-/**
- * The work about to run is a timer task's timer firing (a timer the script's top level set, or one
- * its firings set again): a scheduler's (node-cron's heartbeat, cron's, toad-scheduler's) runs
- * the program's function each time it fires and waits for nobody, as a library's call nobody
- * awaited runs a job (stintParse.ts findDishes). Called right after `willRun`.
- */
-export function firesTimer(): void {
-  nextRunner = Runner.Job;
-}
 /** This segment does (see Segment.runner). */
 let runner: Runner = Runner.None;
 function begin(entry: StintEntry): void {

@@ -12,7 +12,7 @@
  */
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
-import { dispatching, firesTimer, kTag, kTask, logResource, willRun } from './dishes';
+import { dispatching, kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, probing, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
 import { kAsyncCallback } from './sources/ticks';
@@ -134,7 +134,6 @@ function before(): void {
     return;
   }
   willRun(r);
-  if (reason === Reason.Timer && task.kind === TaskKind.Timer) firesTimer();
   // A timer's, an immediate's or a microtask's callback that is no async function (see
   // StintEntry.CalledSync).
   const callback: unknown =

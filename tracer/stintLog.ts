@@ -54,8 +54,7 @@ export const enum Runner {
   None = 0,
   /**
    * A library's call nobody awaited (p-map's runner), a helper of the library's it awaits, or a
-   * link of the library's chain it awaits; or a timer task's timer firing (a scheduler's, when the
-   * stint was called rather than resumed): the program's function it calls is a job.
+   * link of the library's chain it awaits: the program's function it calls is a job.
    */
   Job = 1,
   /**

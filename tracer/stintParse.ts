@@ -511,13 +511,11 @@ function ownedByDish(from: number, to: number): void {
  * runner (`job`). A runner may reach the program's function through helpers of its own that it
  * awaits (node-cron's unawaited executor awaits `runCoordinated`, which awaits `runTask`, which
  * awaits `execute`, which calls yours): each helper's wait is the runner's. A combinator's member
- * is not followed: the library runs it beside others (a worker's loops, each its own). The
- * stint's own function, a library's, serves one when `entry` (a scheduler's timer firing).
+ * is not followed: the library runs it beside others (a worker's loops, each its own).
  */
-function servesJobRunner(r: number, job: boolean, entry: boolean): boolean {
+function servesJobRunner(r: number, job: boolean): boolean {
   for (let n = 0; n < MAX_LOG; n++) {
-    if (logRooted[r] !== Rooted.ByLibrary) return false;
-    if (own[r] === 1) return entry;
+    if (own[r] === 1 || logRooted[r] !== Rooted.ByLibrary) return false;
     if (libraryUnawaited(r)) return true;
     const c = consumer[r];
     if (c === -1 || logKind[c] !== LogKind.Derived) return false;
@@ -576,11 +574,6 @@ export function findDishes(
     break;
   }
   const resumesJob = resumesRunner && runner === Runner.Job;
-  // A timer task's timer firing (dishes.ts firesTimer): the library's code it runs (a scheduler's:
-  // node-cron's heartbeat, cron's and toad-scheduler's callbacks) runs the program's function
-  // each time and waits for nobody — the program's function it calls is a job, as one a library's
-  // call nobody awaited runs. The program's own callback and what it calls are the timer's work.
-  const firesJobs = runner === Runner.Job && (how === StintEntry.Called || how === StintEntry.CalledSync);
   // The extents of a library's loops found in this stint (see Runner.Loop), as pairs [root, stop).
   const loops: number[] = [];
   // Combinator members: each member's work runs from the first record of the call that made it to
@@ -725,11 +718,7 @@ export function findDishes(
     // between (bee-queue's `.then` callback calling your handler through promise-callbacks'
     // `new Promise`, whose executor resolves with the handler's promise): a job, which the library
     // waits for however it takes its promise.
-    const job =
-      !forLibrary &&
-      p === -1 &&
-      (resumesJob || (firesJobs && logFrom[r] === CalledFrom.Library)) &&
-      logRooted[r] === Rooted.ByCall;
+    const job = !forLibrary && p === -1 && resumesJob && logRooted[r] === Rooted.ByCall;
     dishes.push(
       callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && (forLibrary || job), job),
     );
@@ -753,19 +742,18 @@ export function findDishes(
     let found = false;
     let p = level[r];
     for (; p !== -1 && logRooted[p] === Rooted.ByRuntime; p = level[p]);
-    if (p === -1 ? !resumesRunner && !firesJobs : logRooted[p] !== Rooted.ByLibrary) continue;
-    // Called by the stint's own code, which resumed a library's runner (see Runner), or by a
-    // library's code that a scheduler's timer runs (no function of the program's on the stack).
+    if (p === -1 ? !resumesRunner : logRooted[p] !== Rooted.ByLibrary) continue;
+    // Called by the stint's own code, which resumed a library's runner (see Runner).
     const resumed = p === -1;
-    found = resumed && (resumesRunner || logFrom[r] === CalledFrom.Library);
+    found = resumed;
     for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       found = libraryUnawaited(p) && own[p] === 0;
     }
     // Reached through the library's helpers that the stint's own code awaits, in a stint that
-    // resumed a job runner or a scheduler's timer runs (see servesJobRunner).
-    if (!found && p === -1 && (resumesJob || (firesJobs && logFrom[r] === CalledFrom.Library))) found = true;
+    // resumed a job runner (see servesJobRunner).
+    if (!found && p === -1 && resumesJob) found = true;
     if (!found) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
@@ -774,13 +762,13 @@ export function findDishes(
     // promise unawaited) is a dish already, as that member: one call, one dish.
     if (isMember(dishes, r)) continue;
     // Run by a framework's or a limiter's call while a request waits: a job only side by side.
-    const side = resumed && resumesRunner && runner === Runner.SideBySide;
+    const side = resumed && runner === Runner.SideBySide;
     dishes.push(callDish(r, stop, false, side, false, !side));
     if (!side) ownedByDish(r, stop);
   }
 
-  // The awaits whose continuation resumes a library's call nobody awaited, or a helper of the
-  // library's such a call awaits (not the stint's own function: see the job rule above), read once the dishes that hold some of them are known.
+  // The awaits whose continuation resumes a library's call nobody awaited (not the stint's own
+  // function: see the job rule above), read once the dishes that hold some of them are known.
   const runs: number[] = [];
   const sideRuns: number[] = [];
   for (let s = 0; s < suspensions.length; s += 2) {
@@ -791,14 +779,12 @@ export function findDishes(
           ? runner
           : Runner.None
         : own[at] === 1
-          ? firesJobs && logRooted[at] === Rooted.ByLibrary
-            ? Runner.Job
-            : Runner.None
+          ? Runner.None
           : libraryUnawaited(at)
             ? Runner.Job
             : leftServing[at] === 1
               ? Runner.SideBySide
-              : servesJobRunner(at, resumesJob, firesJobs)
+              : servesJobRunner(at, resumesJob)
                 ? Runner.Job
                 : Runner.None;
     if (kind === Runner.Job) {
@@ -856,8 +842,6 @@ export function findDishes(
     // executor's resolver, which Apollo's instrumentation chains and graphql's `Promise.all`
     // awaits) is a dish already, as that member: one call, one dish.
     if (isMember(dishes, r)) continue;
-    // Nor one found a job above (a library's `.then` on a job a scheduler's timer runs).
-    if (dishes.some((d) => d.job && d.origin === r)) continue;
     candidates.push(r);
   }
   // Reached from a function of the program's (a function the stint resumed that is still running,
