@@ -884,17 +884,6 @@ describe('tasks the tracer finds in real programs', function () {
     ]);
   });
 
-  it('makes each job a queue library runs a task when it starts the next job from a microtask of its own, in both modes', async () => {
-    const app = path.join(dir, 'microtaskQueue');
-    // The queue of the test above, but as p-queue 9 is: a finished job starts the next one from a
-    // microtask the library queues (`queueMicrotask(() => this.next())`), whose callback is no
-    // async function and calls the next job's runner, a call nobody awaits.
-    await queueJobs(app, [
-      '        try { resolve(await job()); } catch (error) { reject(error); }',
-      '        finally { queueMicrotask(() => { this.pending--; this.next(); }); }',
-    ]);
-  });
-
   it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {
     const app = path.join(dir, 'promiseWorker');
     // A worker as bee-queue is: each loop turn is a call of the library's nobody awaits (p-finally's

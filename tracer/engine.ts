@@ -456,7 +456,7 @@ export function isSyncFunction(fn: unknown): boolean {
  * follows a stint of the same task with nothing in between, it continues that stint — no clock
  * read, no record.
  */
-export function enterAgain(task: Task, reason: number, dispatch = false, sync = false): void {
+export function enterAgain(task: Task, reason: number, dispatch = false): void {
   if (current === null && times.pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
@@ -466,12 +466,10 @@ export function enterAgain(task: Task, reason: number, dispatch = false, sync = 
     if (times.pendingIdle !== SOON) resume(times.stint);
     times.pendingIdle = NONE;
     current = task;
-    segments.begin(
-      task.dispatches && dispatch ? StintEntry.Dispatched : sync ? StintEntry.CalledSync : StintEntry.Called,
-    );
+    segments.begin(task.dispatches && dispatch ? StintEntry.Dispatched : StintEntry.Called);
     return;
   }
-  enter(task, reason, false, -1, sync, dispatch);
+  enter(task, reason, false, -1, false, dispatch);
 }
 
 export function leave(): void {

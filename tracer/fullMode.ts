@@ -15,19 +15,13 @@ import { Reason, TaskKind } from '../protocol/format';
 import { dispatching, kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, probing, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
-import { kAsyncCallback } from './sources/ticks';
 import { Piped, kConn } from './sources/streams';
 
 const kOwn = Symbol('looplens.own');
-/** Set on the resource Node's `queueMicrotask` makes for a callback. */
-const kMicrotask = Symbol('looplens.microtask');
 
 type Resource = {
   _onTimeout?: unknown;
   _onImmediate?: unknown;
-  /** A `queueMicrotask` resource's callback (Node keeps it there; sources/ticks.ts bound it). */
-  callback?: unknown;
-  [kMicrotask]?: true;
   [kTag]?: Strand;
   [kOwn]?: true;
   [kTask]?: Task;
@@ -94,7 +88,6 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
       ? Reason.Io | CONNECTION
       : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io))) |
     ((type === 'TickObject' || type === 'Immediate') && dispatching() ? DISPATCH : 0);
-  if (type === 'Microtask') r[kMicrotask] = true;
   logResource(r);
 }
 
@@ -134,22 +127,15 @@ function before(): void {
     return;
   }
   willRun(r);
-  // A timer's, an immediate's or a microtask's callback that is no async function (see
-  // StintEntry.CalledSync).
-  const callback: unknown =
-    reason === Reason.Timer
-      ? r._onTimeout
-      : reason === Reason.Immediate
-        ? r._onImmediate
-        : r[kMicrotask] === true
-          ? r.callback
-          : undefined;
+  // A timer's or an immediate's callback that is no async function (see StintEntry.CalledSync).
+  const callback =
+    reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
   enter(
     task,
     reason & 0xff,
     false,
     -1,
-    isSyncFunction(callback) && (callback as { [kAsyncCallback]?: true })[kAsyncCallback] !== true,
+    callback !== undefined && isSyncFunction(callback),
     (reason & DISPATCH) !== 0,
   );
   entered.push(true);

@@ -42,9 +42,8 @@ export const enum StintEntry {
    */
   Dispatched = 3,
   /**
-   * The runtime called a function known not to be an async function (a timer's, a tick's, a
-   * microtask's or a callback's arrow that calls async functions without awaiting them): no
-   * promise of its own comes first.
+   * The runtime called a function known not to be an async function (a timer's or a callback's
+   * arrow that calls async functions without awaiting them): no promise of its own comes first.
    */
   CalledSync = 4,
 }

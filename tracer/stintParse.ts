@@ -558,11 +558,7 @@ export function findDishes(
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
     let outermost = -1;
     for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0) outermost = r;
-    // (A library's call that a function known not to be async made and dropped is no function the
-    // runtime called: a library's call nobody awaited — p-queue's job runner, started from the
-    // library's microtask.)
-    if (outermost !== -1 && !(how === StintEntry.CalledSync && logRooted[outermost] === Rooted.ByLibrary))
-      own[outermost] = 1;
+    if (outermost !== -1) own[outermost] = 1;
     break;
   }
   // A stint that resumed a function which did not return ends with that function's await: a root

@@ -11,7 +11,6 @@ import {
   enabled,
   endSoon,
   enterAgain,
-  isSyncFunction,
   leave,
   leaveSoon,
   probing,
@@ -28,12 +27,9 @@ export let ticksQueued = 0;
 /**
  * Opens the stint of a tick or microtask queued by the code of `slot`'s task, if a task is there.
  * It runs in the same turn as that code, most often right after the stint that queued it: then it
- * continues that stint (engine.ts enterAgain) without a clock read or a record. A callback `fn`
- * that is no async function makes no promise of its own first (StintEntry.CalledSync): a queue
- * that starts its next job from a microtask (p-queue's `queueMicrotask(() => this.#next())`) calls
- * its runner there, a library's call nobody awaited.
+ * continues that stint (engine.ts enterAgain) without a clock read or a record.
  */
-function enterQueued(slot: Slot, tick: boolean, fn: AnyFunction): boolean {
+function enterQueued(slot: Slot, tick: boolean): boolean {
   if (macroOpen) closeMacro();
   const task = enabled ? taskOf(slot.r) : null;
   if (tick && --ticksQueued <= 0) {
@@ -42,7 +38,7 @@ function enterQueued(slot: Slot, tick: boolean, fn: AnyFunction): boolean {
   }
   if (task === null) return false;
   willRun(slot);
-  enterAgain(task, Reason.Resume, slot.dispatch, isSyncFunction(fn));
+  enterAgain(task, Reason.Resume, slot.dispatch);
   return true;
 }
 
@@ -52,16 +48,10 @@ function leaveQueued(tick: boolean): void {
   else leave();
 }
 
-/**
- * Set on a bound microtask callback whose own callback is an async function: full mode's resource
- * hook, which begins the stint, sees only the bound one (fullMode.ts).
- */
-export const kAsyncCallback = Symbol('looplens.asyncCallback');
-
 /** A microtask callback, bound to the slot of the code that queued it. */
 export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
-  const bound = function (this: unknown) {
-    if (!enterQueued(slot, false, fn))
+  return function (this: unknown) {
+    if (!enterQueued(slot, false))
       return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
     try {
       return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
@@ -69,8 +59,6 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
       leaveQueued(false);
     }
   };
-  if (!isSyncFunction(fn)) (bound as { [kAsyncCallback]?: true })[kAsyncCallback] = true;
-  return bound;
 }
 
 /**
@@ -82,7 +70,7 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
  * arguments it was queued with.
  */
 function tick0(fn: AnyFunction, slot: Slot): unknown {
-  if (!enterQueued(slot, true, fn)) return fn();
+  if (!enterQueued(slot, true)) return fn();
   try {
     return fn();
   } finally {
@@ -91,7 +79,7 @@ function tick0(fn: AnyFunction, slot: Slot): unknown {
 }
 
 function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
-  if (!enterQueued(slot, true, fn)) return fn(a);
+  if (!enterQueued(slot, true)) return fn(a);
   try {
     return fn(a);
   } finally {
@@ -100,7 +88,7 @@ function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
 }
 
 function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
-  if (!enterQueued(slot, true, fn)) return fn(a, b);
+  if (!enterQueued(slot, true)) return fn(a, b);
   try {
     return fn(a, b);
   } finally {
@@ -109,7 +97,7 @@ function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
 }
 
 function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown): unknown {
-  if (!enterQueued(slot, true, fn)) return fn(a, b, c);
+  if (!enterQueued(slot, true)) return fn(a, b, c);
   try {
     return fn(a, b, c);
   } finally {
@@ -118,7 +106,7 @@ function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown):
 }
 
 function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
-  if (!enterQueued(slot, true, fn)) return Reflect.apply(fn, undefined, args);
+  if (!enterQueued(slot, true)) return Reflect.apply(fn, undefined, args);
   try {
     return Reflect.apply(fn, undefined, args);
   } finally {
