@@ -211,6 +211,28 @@ const CONSTRUCTS: Array<{
       requests: ['/save?i=1', '/save?i=2'],
     },
   },
+  {
+    title:
+      'nested mappers in a request: each job of the outer mapper is a dish of the request, and the functions its own mapper runs are its dishes, from the first request on',
+    // The outer mapper starts its first job alone (the next runner starts a tick later): the inner
+    // mapper that job runs is no companion of it, it holds the job's own jobs (dist0: the first
+    // request's two first `leaf` dishes had the request as their parent).
+    fns: [
+      fn('outer', [{ k: 'mapLimit', fns: ['leaf', 'leaf', 'leaf'], limit: 2 }, work()]),
+      fn('leaf', [sleep(2), work(), sleep(2), work(0.8)]),
+    ],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/nest',
+          before: [{ k: 'mapLimit', fns: ['outer', 'outer', 'outer'], limit: 2 }, work()],
+          after: [],
+        },
+      ],
+      requests: ['/nest?i=1', '/nest?i=2'],
+    },
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

@@ -49,6 +49,11 @@ export interface Segment {
   lead: boolean;
   /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
   runner: Runner;
+  /**
+   * The call held back alone (a SideRun, not a dish yet) whose work the runner it resumes is, or
+   * null: its task is the held call's (heldRun).
+   */
+  held: SideRun | null;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
 }
@@ -135,9 +140,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // so this one's functions are that task's jobs too, as theirs are.
   const runner = seg.runner === Runner.SideBySide && task.kind !== TaskKind.Request ? Runner.Job : seg.runner;
   const found = parsed(seg, returned, serving, runner);
+  const at = seg.start;
+  // A stint running the work of a call held back alone (see heldRun): what it leaves outside any
+  // dish is that call's, to be re-pointed should it become a dish.
+  const held = seg.held !== null && seg.held.objs !== null && seg.held.dish === null ? seg.held : null;
+  if (held !== null)
+    for (let i = at; i < seg.end; i++)
+      if (found === null || found.owner[i - at] === -1) hold(held, logObj[i], logKind[i]);
   if (found === null) return;
   const { dishes, owner, runs, sideRuns, loops } = found;
-  const at = seg.start;
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
   for (const i of loops) {
@@ -151,7 +162,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // the task still running, there are two or more — the library runs them side by side.
   let candidates = 0;
   for (const d of dishes) if (d.sideBySide) candidates++;
-  const sides = candidates > 0 ? sidesOf(task) : null;
+  // Those a call held back alone runs (its own `await pMap(…)`) run side by side with one another,
+  // not beside it: they are counted apart, among its own.
+  const sides = candidates > 0 ? sidesOf(held ?? task) : null;
   const together = sides !== null && candidates + sides.running >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
@@ -207,6 +220,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     );
     if (libraryMember && !known) dish.located = false;
     made.push(dish);
+    // Made by a call held back alone: its child, should it become a dish.
+    if (held !== null && d.parent === -1) (held.children ??= []).push(dish);
     if (d.forLibrary) forLibrary.add(dish);
     if (call !== null) members.add(dish);
     const origin = logObj[at + d.origin];
@@ -253,6 +268,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         key,
         from: from ?? null,
         armed: logHash[first],
+        within: held,
       };
       if (dish === null) {
         // What it left behind, to re-point should it become a dish before that work runs.
@@ -261,8 +277,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         for (let i = at + d.start; i < at + d.end; i++) {
           const w = owner[i - at];
           if (w === o) {
-            run.objs.push(logObj[i]);
-            run.kinds.push(logKind[i]);
+            hold(run, logObj[i], logKind[i]);
           } else if (w !== -1 && made[w] !== null && dishes[w].parent === o) {
             (run.children ??= []).push(made[w]!);
           }
@@ -344,16 +359,41 @@ function sideBySideAt(key: number, from: string | null): void {
   if (from !== null) sidePlaces.add(from);
 }
 
-/** A task's calls that a library's code made and chains, still running; the one not a dish. */
+/**
+ * A task's calls that a library's code made and chains, still running; the one not a dish. Kept
+ * by task, or by the call held back alone whose own code made them (SideRun.within).
+ */
 interface Sides {
   running: number;
   lone: SideRun | null;
 }
-const sidesByTask = new WeakMap<Task, Sides>();
-function sidesOf(task: Task): Sides {
-  let sides = sidesByTask.get(task);
-  if (sides === undefined) sidesByTask.set(task, (sides = { running: 0, lone: null }));
+const sidesByTask = new WeakMap<Task | SideRun, Sides>();
+function sidesOf(group: Task | SideRun): Sides {
+  let sides = sidesByTask.get(group);
+  if (sides === undefined) sidesByTask.set(group, (sides = { running: 0, lone: null }));
   return sides;
+}
+
+/**
+ * Work a call held back alone left behind (SideRun.objs), by the promise or slot: a stint that
+ * resumes a runner of the library's there (p-map's, inside the held call's `await pMap(…)`) runs
+ * the held call's code, though in its task's lane for now. A call held back alone is no companion
+ * of the calls its own code runs side by side: it holds them. Those are counted among its own
+ * (Sides by SideRun), are tasks of the task around it while it stays that task's work (a
+ * framework's handler running a mapper: the mapper's jobs are the request's), and move under it,
+ * with the one its library ran alone so far, once it becomes a dish (a mapper's job that maps
+ * again, nested mappers). Looked up only for a stint that resumes a runner (dishes.ts willRun).
+ */
+const heldBy = new WeakMap<object, SideRun>();
+function hold(run: SideRun, obj: unknown, kind: number): void {
+  run.objs!.push(obj);
+  run.kinds!.push(kind);
+  if (typeof obj === 'object' && obj !== null) heldBy.set(obj, run);
+}
+/** The call held back alone, not a dish (yet) and still running, whose work `o` is; else null. */
+export function heldRun(o: object): SideRun | null {
+  const run = heldBy.get(o);
+  return run !== undefined && run.objs !== null && run.dish === null ? run : null;
 }
 
 /**
@@ -362,13 +402,15 @@ function sidesOf(task: Task): Sides {
  * when the library starts the next job in the next tick; what already ran stays the task's).
  */
 function promote(run: SideRun): void {
-  const sides = sidesOf(run.task);
+  const sides = sidesOf(run.within ?? run.task);
   sides.lone = null;
   if (run.settled || run.dish !== null || run.task.ended || run.task.folded) return;
   const named = run.name !== null;
+  // Made by a call held back alone: under it once it is a dish, else its child should it become one.
+  const within = run.within;
   const dish = newTask(
     TaskKind.Other,
-    run.task,
+    within !== null && within.dish !== null ? within.dish : run.task,
     named ? run.name! : 'async call',
     TaskFlags.Detached | (named ? 0 : TaskFlags.Provisional),
     run.where,
@@ -377,17 +419,22 @@ function promote(run: SideRun): void {
   for (let i = 0; i < run.objs!.length; i++) repoint(run.objs![i] as Logged, run.kinds![i], dish);
   if (run.children !== null) for (const child of run.children) reparentTask(child, dish);
   run.objs = run.kinds = run.children = null;
+  if (within !== null && within.dish === null && within.objs !== null) (within.children ??= []).push(dish);
   if (!named) {
     wantName(dish, null, run.key, true);
     arm(run.armed);
   }
+  // The one its own code's library ran alone so far: under a dish, each function a runner calls is
+  // a job (Runner.Job), as the ones after it will be.
+  const inner = sidesByTask.get(run);
+  if (inner !== undefined && inner.lone !== null) promote(inner.lone);
 }
 
 /** The promise of a call a library's code made and chains settled: it no longer runs. */
 export function sideSettled(run: SideRun): void {
   if (run.settled) return;
   run.settled = true;
-  const sides = sidesOf(run.task);
+  const sides = sidesOf(run.within ?? run.task);
   sides.running--;
   if (sides.lone === run) sides.lone = null;
   run.objs = run.kinds = run.children = null;

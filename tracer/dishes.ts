@@ -23,8 +23,8 @@ import {
   forgetLearnt,
   triedCount,
 } from './dishNames';
-import { Segment, returnedToLibrary, runsRunner, settle, sideSettled } from './dishSort';
-import { Logged, Slot, kDish, kIdx, kSide, mix } from './marks';
+import { Segment, heldRun, returnedToLibrary, runsRunner, settle, sideSettled } from './dishSort';
+import { Logged, SideRun, Slot, kDish, kIdx, kSide, mix } from './marks';
 import {
   CalledFrom,
   LogKind,
@@ -168,11 +168,17 @@ export function willRun(o: object): void {
   const stamped = (o as Logged)[kIdx];
   nextSeed = stamped !== undefined ? stamped : 0;
   nextRunner = runsRunner(o);
+  nextHeld = nextRunner !== Runner.None ? heldRun(o) : null;
 }
 /** The work about to run resumes a library's runner of jobs (dishSort.ts runsRunner). */
 let nextRunner: Runner = Runner.None;
 /** This segment does (see Segment.runner). */
 let runner: Runner = Runner.None;
+/** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
+let nextHeld: SideRun | null = null;
+let held: SideRun | null = null;
+/** The held calls of the segments a nested stint interrupted (see `saved`). */
+const savedHeld: (SideRun | null)[] = [];
 function begin(entry: StintEntry): void {
   // A segment that interrupts another saves that one's state; an outermost one has none to save
   // (most stints: a tick, a continuation, run straight from the loop).
@@ -188,6 +194,7 @@ function begin(entry: StintEntry): void {
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
     saved[o + 9] = (lead ? 1 : 0) | (runner << 1);
+    savedHeld[depth] = held;
   }
   depth++;
   segStart = n;
@@ -204,12 +211,14 @@ function begin(entry: StintEntry): void {
   nextSeed = 0;
   runner = nextRunner;
   nextRunner = Runner.None;
+  held = nextHeld;
+  nextHeld = null;
   hashed = false;
 }
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, lead, runner, indexOf };
+  return { start: segStart, end: n, shape, hash, how, lead, runner, held, indexOf };
 }
 
 function end(task: Task): void {
@@ -268,6 +277,8 @@ function restore(): void {
     makerShape = saved[o + 8];
     lead = (saved[o + 9] & 1) !== 0;
     runner = (saved[o + 9] >> 1) as Runner;
+    held = savedHeld[depth];
+    savedHeld[depth] = null;
   } else {
     segStart = 0;
     open = 0;
@@ -280,6 +291,7 @@ function restore(): void {
     makerShape = 0;
     lead = false;
     runner = Runner.None;
+    held = null;
   }
 }
 
@@ -295,6 +307,7 @@ export function resetLog(): void {
   open = 0;
   combs = 0;
   depth = 0;
+  held = null;
 }
 
 export function startDishes(): void {

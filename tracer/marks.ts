@@ -58,6 +58,11 @@ export interface SideRun {
   /** The library's line that called it, when known. */
   from: string | null;
   armed: number;
+  /**
+   * The call held back alone whose code made this one, or null: the calls a held-back call's own
+   * code runs side by side are counted among its own (dishSort.ts Segment.held), not beside it.
+   */
+  within: SideRun | null;
 }
 
 /**

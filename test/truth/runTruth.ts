@@ -10,7 +10,8 @@ import { Comparison, compare } from './compare';
 import { AWAITING, FnDef, LIBRARIES, Program, Stmt, Truth, render } from './program';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TRACER = path.join(ROOT, 'dist', 'tracer.js');
+/** The tracer under test; TRUTH_TRACER points a run at another build (a test shown failing on an older one). */
+const TRACER = process.env.TRUTH_TRACER ?? path.join(ROOT, 'dist', 'tracer.js');
 
 export type Mode = 'fast' | 'full';
 
