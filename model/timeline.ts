@@ -12,7 +12,10 @@
  *    Promise.all/allSettled/any/race; a call nobody awaited (not awaited, even through a then/catch
  *    chain, nor given to a combinator, in the synchronous run that made it); a scope named with
  *    AsyncResource('looplens:<name>'); a timer or immediate the script's top level set; the main
- *    script; a worker.
+ *    script; a worker; a job: a function of the program's that a library runs and nobody waits
+ *    for — through a call of the library's nobody awaited (also one the library's own callback
+ *    makes: a microtask's, a timer's), a loop of its own, or each firing of a scheduler's timer
+ *    task (README, "Which work is which task"). A library is code in a node_modules folder.
  *  - Everything else is the work of the code that asked for it: what runs later on behalf of some
  *    code (a continuation, a callback, a stream's data it piped) belongs to the task whose code made
  *    it — an awaited helper, a `.then` chain, a library's own promises and callbacks, a pool's

@@ -884,6 +884,17 @@ describe('tasks the tracer finds in real programs', function () {
     ]);
   });
 
+  it('makes each job a queue library runs a task when it starts the next job from a microtask of its own (p-queue 9), in both modes', async () => {
+    const app = path.join(dir, 'microtaskQueue');
+    // The queue of the test above, but as p-queue 9 is: a finished job starts the next one from a
+    // microtask the library queues (`queueMicrotask(() => this.#next())`), whose callback is no
+    // async function and calls the next job's runner, a call nobody awaits.
+    await queueJobs(app, [
+      '        try { resolve(await job()); } catch (error) { reject(error); }',
+      '        finally { queueMicrotask(() => { this.pending--; this.next(); }); }',
+    ]);
+  });
+
   it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {
     const app = path.join(dir, 'promiseWorker');
     // A worker as bee-queue is: each loop turn is a call of the library's nobody awaits (p-finally's
@@ -975,6 +986,114 @@ describe('tasks the tracer finds in real programs', function () {
       const { mode, result, summary } = run;
       const main = summary.tasks.find((t) => t.kind === 'main')!;
       assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], main.id, 10, 'tick');
+    }
+  });
+
+  /**
+   * Writes a scheduler library `name` (`lines`, exporting `every(ms, times, task)`), a program that
+   * has it run `tick` — which runs the next of four jobs — four times from the script's top level,
+   * 120 ms apart, and checks each run is a task `tick` of the scheduler's timer.
+   */
+  async function schedulerJobs(app: string, name: string, lines: string[]): Promise<void> {
+    writeLibrary(app, name, lines);
+    const program = path.join(app, 'schedule.js');
+    fs.writeFileSync(
+      program,
+      [
+        `const { every } = require('${name}');`,
+        ...JOB_LINES,
+        "const jobs = [job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)];",
+        'async function tick() { await jobs.shift()(); }',
+        'every(120, 4, tick);',
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const timer = summary.tasks.find((t) => t.kind === 'timer');
+      assert.ok(
+        timer,
+        `${mode}: the scheduler's timer is a timer task (${summary.tasks.map((t) => t.name).join(', ')})`,
+      );
+      assertJobs(mode, result.stdout, run, ['resize', 'encode', 'upload', 'notify'], timer.id, 10, 'tick');
+    }
+  }
+
+  it("makes each call of the program's function that a scheduler's timer, set at the script's top level, makes and chains without waiting a task of the timer, in both modes", async () => {
+    // A scheduler as toad-scheduler is: its interval's callback calls the program's function each
+    // time it fires and chains it (`task().catch(…).finally(…)`), waiting for nothing; each run is
+    // over before the next begins.
+    await schedulerJobs(path.join(dir, 'interval'), 'miniinterval', [
+      'function run(task) { task().catch(() => {}).finally(() => {}); }',
+      'exports.every = (ms, times, task) => {',
+      '  let left = times;',
+      '  const timer = setInterval(() => {',
+      '    if (--left === 0) clearInterval(timer);',
+      '    run(task);',
+      '  }, ms);',
+      '};',
+      '',
+    ]);
+  });
+
+  it("makes each run of the program's function that a scheduler's timer starts through an async call of its own nobody awaits a task of the timer, in both modes", async () => {
+    // A scheduler as cron (npm `cron`) is: each firing sets the next timeout, then calls
+    // `void this.fireOnTick()`, an async method of its own that awaits the program's function.
+    await schedulerJobs(path.join(dir, 'timeouts'), 'minitimeouts', [
+      'class Job {',
+      '  constructor(ms, times, task) { Object.assign(this, { ms, left: times, callbacks: [task] }); }',
+      // (cron skips a firing while the one before runs: left out, so that a loaded machine that
+      // stretches a job past the next firing still runs all four.)
+      '  async fireOnTick() {',
+      '    try {',
+      '      for (const callback of this.callbacks) await callback.call(this);',
+      '    } catch (error) {',
+      '      console.error(error);',
+      '    }',
+      '  }',
+      '  start() {',
+      '    const callbackWrapper = () => {',
+      '      if (--this.left > 0) this.start();',
+      '      void this.fireOnTick();',
+      '    };',
+      '    this.timeout = setTimeout(callbackWrapper, this.ms);',
+      '  }',
+      '}',
+      'exports.every = (ms, times, task) => new Job(ms, times, task).start();',
+      '',
+    ]);
+  });
+
+  it("keeps what the program's own timer callback calls, each time it fires, the timer's work, in both modes", async () => {
+    // The program's interval, no library's: `tick()` holds the callback's last await (README, limits).
+    const program = path.join(dir, 'ownInterval.js');
+    fs.writeFileSync(
+      program,
+      [
+        ...JOB_LINES,
+        "const jobs = [job('resize', 5), job('encode', 10), job('upload', 15), job('notify', 20)];",
+        'async function tick() { await jobs.shift()(); }',
+        'let left = 4;',
+        'const timer = setInterval(function poll() {',
+        '  if (--left === 0) clearInterval(timer);',
+        '  tick();',
+        '}, 120);',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]));
+      assert.deepEqual(
+        summary.tasks.filter((t) => t.parent !== null).map((t) => [t.name, t.kind]),
+        [['poll', 'timer']],
+        `${mode}: the interval alone (${all})`,
+      );
+      for (const [name, start, end] of JSON.parse(result.stdout) as Array<[string, number, number]>)
+        assert.equal(
+          ranAt(timeline, start, end)?.name,
+          'poll',
+          `${mode}: ${name} at ${start.toFixed(1)} ms (${all})`,
+        );
     }
   });
 

@@ -172,6 +172,15 @@ export function willRun(o: object): void {
 }
 /** The work about to run resumes a library's runner of jobs (dishSort.ts runsRunner). */
 let nextRunner: Runner = Runner.None;
+/**
+ * The work about to run is a timer task's timer firing (a timer the script's top level set, or one
+ * its firings set again): a scheduler's (node-cron's heartbeat, cron's, toad-scheduler's) runs
+ * the program's function each time it fires and waits for nobody, as a library's call nobody
+ * awaited runs a job (stintParse.ts findDishes). Called right after `willRun`.
+ */
+export function firesTimer(): void {
+  nextRunner = Runner.Job;
+}
 /** This segment does (see Segment.runner). */
 let runner: Runner = Runner.None;
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
@@ -496,16 +505,16 @@ function rootedHow(): Rooted {
   const known = rootPlaces.trusted(key);
   rootFrom = CalledFrom.Unknown;
   if (known !== 0) {
-    if (known === Rooted.ByCall) fromPlace(key);
+    if (known === Rooted.ByCall || known === Rooted.ByLibrary) fromPlace(key);
     return known;
   }
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
   if (maker === null) {
-    if (latest === Rooted.ByCall) fromPlace(key);
+    if (latest === Rooted.ByCall || latest === Rooted.ByLibrary) fromPlace(key);
     return latest;
   }
-  if (maker === Rooted.ByCall) {
+  if (maker === Rooted.ByCall || maker === Rooted.ByLibrary) {
     rootFrom =
       enteredFrom === null
         ? CalledFrom.Program
@@ -521,13 +530,13 @@ function rootedHow(): Rooted {
     learntAt.set(n, entered.fn);
     learntWhere.set(n, entered);
   }
-  if (enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
+  if (maker === Rooted.ByCall && enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
   return rootPlaces.set(key, maker);
 }
 
 /**
- * Who called the program's function whose root is being logged (see CalledFrom): read from the
- * stack when one is taken, else what the last stack at the same place said.
+ * Who called the program's or the library's function whose root is being logged (see CalledFrom):
+ * read from the stack when one is taken, else what the last stack at the same place said.
  */
 let rootFrom: CalledFrom = CalledFrom.Unknown;
 const fromPlaces = new Map<number, CalledFrom>();

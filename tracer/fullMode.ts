@@ -12,7 +12,7 @@
  */
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
-import { dispatching, kTag, kTask, logResource, willRun } from './dishes';
+import { dispatching, firesTimer, kTag, kTask, logResource, willRun } from './dishes';
 import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, probing, taskOf } from './engine';
 import { kHousekeeping } from './sources/timers';
 import { Piped, kConn } from './sources/streams';
@@ -127,6 +127,7 @@ function before(): void {
     return;
   }
   willRun(r);
+  if (reason === Reason.Timer && task.kind === TaskKind.Timer) firesTimer();
   // A timer's or an immediate's callback that is no async function (see StintEntry.CalledSync).
   const callback =
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;

@@ -359,20 +359,13 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
   if (file === '') return Rooted.ByRuntime;
   if (file.startsWith('node:'))
     return file === 'node:internal/modules/esm/module_job' ? Rooted.Module : Rooted.ByLibrary;
-  if (isLibrary(file)) return Rooted.ByLibrary;
   // Where it was called from: a library's line that calls the program's functions from its own code
   // (a queue's callback), or from code a function of the program's called (a middleware's `next()`
-  // running the handler): then '' (dishSort.ts, stintParse.ts).
-  const caller = makerBelow < makerFrames.length ? makerFrames[makerBelow] : null;
-  const from = caller !== null ? (frameFile(caller) ?? '') : '';
-  if (from !== '' && isLibrary(from)) {
-    let program = false;
-    for (let k = makerBelow + 1; k < makerFrames.length && !program; k++) {
-      const file = frameFile(makerFrames[k]) ?? '';
-      program = !isInternal(file) && !isLibrary(file);
-    }
-    enteredFrom = program ? '' : `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
-  }
+  // running the handler): then '' (dishSort.ts, stintParse.ts). A library's own async function is
+  // told the same way: called by the library's code from a callback of its own (p-queue's microtask
+  // calling its job runner), it is no function the runtime called (stintParse.ts, calledByLibrary).
+  enteredFrom = calledFrom();
+  if (isLibrary(file)) return Rooted.ByLibrary;
   const fn = frameFunctionName(maker);
   if (fn !== '')
     entered = mapThroughSourceMap({
@@ -384,11 +377,27 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
     });
   return Rooted.ByCall;
 }
+/**
+ * Who called the function whose frame makerFrame last returned: a library's line (`file:line:column`)
+ * when that line is a library's and no function of the program's is below it on the stack; '' when
+ * one is; null when the program's code or the runtime called it directly.
+ */
+function calledFrom(): string | null {
+  const caller = makerBelow < makerFrames.length ? makerFrames[makerBelow] : null;
+  const from = caller !== null ? (frameFile(caller) ?? '') : '';
+  if (from === '' || !isLibrary(from)) return null;
+  for (let k = makerBelow + 1; k < makerFrames.length; k++) {
+    const file = frameFile(makerFrames[k]) ?? '';
+    if (!isInternal(file) && !isLibrary(file)) return '';
+  }
+  return `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
+}
 /** The program's function rootMaker last saw entered, named (null when none, or anonymous). */
 export let entered: CodeLocation | null = null;
 /**
- * The library's line it was called from (`file:line:column`) when no function of the program's is
- * below it on the stack; '' when one is; null when the program called it, or unknown.
+ * For the async function rootMaker last saw entered (the program's or a library's): the library's
+ * line it was called from (`file:line:column`) when no function of the program's is below it on the
+ * stack; '' when one is; null when the program called it (or the runtime), or unknown.
  */
 export let enteredFrom: string | null = null;
 /** The frames makerFrame last read, and the index of the one below the frame it returned. */

@@ -20,7 +20,10 @@
  *    (its first root) up to the next member's;
  *  - a root nobody consumed, made by a call that left work behind in its own extent, is a call
  *    nobody awaited: a dish — unless it holds the stint's last await (then it is the stint's own
- *    function, entered without being awaited: a request handler called by `emit`);
+ *    function, entered without being awaited: a request handler called by `emit`). A library's
+ *    async function that the library's own code called (a stack says so, once per place) is never
+ *    the stint's own: the runtime called a synchronous callback of the library's, and the call is
+ *    the library's nobody awaited, whose run of the program's function is a job;
  *  - everything else stays with the stint's task.
  *
  * The log is bounded: a stint that makes more than MAX_LOG records keeps the rest with its task.
@@ -53,7 +56,8 @@ export const enum Runner {
   None = 0,
   /**
    * A library's call nobody awaited (p-map's runner), a helper of the library's it awaits, or a
-   * link of the library's chain it awaits: the program's function it calls is a job.
+   * link of the library's chain it awaits; or a timer task's timer firing (a scheduler's, when the
+   * stint was called rather than resumed): the program's function it calls is a job.
    */
   Job = 1,
   /**
@@ -146,12 +150,18 @@ export const enum Rooted {
 }
 export const logRooted = new Uint8Array(MAX_LOG);
 
-/** For a ROOT the program's function entered (Rooted.ByCall): who called it, when known. */
+/**
+ * For a ROOT the program's function entered (Rooted.ByCall), or a library's (Rooted.ByLibrary): who
+ * called it, when known.
+ */
 export const enum CalledFrom {
   Unknown = 0,
-  /** The program's code, directly. */
+  /** The program's code, directly (or, for a library's function, the runtime: a callback it runs). */
   Program = 1,
-  /** A library's code that no function of the program's called (a queue's callback, a framework's). */
+  /**
+   * A library's code that no function of the program's called (a queue's callback, a framework's;
+   * for a library's function, its own synchronous callback that calls it: p-queue's microtask).
+   */
   Library = 2,
   /** A library's code that a function of the program's called (a middleware's `next()`). */
   ProgramThroughLibrary = 3,

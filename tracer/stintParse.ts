@@ -123,12 +123,15 @@ export function parse(
   // (Nor when the stint's code chains that root with a library's promise method: the runtime that
   // called the function never chains its promise, so the function was a library's synchronous one
   // — async's deferred `() => fn(...args)` — and the root a call it made, the program's job.)
+  // (Nor when it is a library's async function that the library's own code called: see
+  // calledByLibrary.)
   const entry =
     how === StintEntry.Called &&
     !lead &&
     first < end &&
     logKind[first] === LogKind.Root &&
-    !(consumer[first] !== -1 && logMade[consumer[first]] === Made.ByLibraryMethod)
+    !(consumer[first] !== -1 && logMade[consumer[first]] === Made.ByLibraryMethod) &&
+    !calledByLibrary(first, serving)
       ? first
       : -1;
   entryRoot = entry;
@@ -450,6 +453,25 @@ function droppedByLibrary(r: number, serving: boolean): boolean {
   return serving && logRooted[r] === Rooted.ByCall && logFrom[r] === CalledFrom.Library && logUsed[r] === 0;
 }
 
+/**
+ * Whether root `r` is a library's async function that the library's own code called, with no
+ * function of the program's below it on the stack (CalledFrom.Library): the runtime called a
+ * synchronous function of the library's (a microtask's, a tick's, a timer's callback: p-queue 9's
+ * `queueMicrotask(() => this.#next())` starting the next job's runner, cron's timer calling `void
+ * this.fireOnTick()`), and this is a call that function made. So it is never the stint's own
+ * function, even when it is the root made first or holds the stint's last await: left unconsumed,
+ * it is a library's call nobody awaited, and the program's function it runs and waits for is a job
+ * (findDishes). A library's callback that is itself an async function is entered by the runtime
+ * (Node's frames, or the tracer's, below it) and stays the stint's own; so does a library's call the
+ * program's own callback makes (a function of the program's below it: `setInterval(() =>
+ * queue.add(job))`), and a program's function a library's callback calls and chains (DataLoader's
+ * batch, in a tick of its own). Not while the stint serves a request that has not responded: there
+ * a framework's call it makes and drops is the request running (see droppedByLibrary).
+ */
+function calledByLibrary(r: number, serving: boolean): boolean {
+  return !serving && logRooted[r] === Rooted.ByLibrary && logFrom[r] === CalledFrom.Library;
+}
+
 /** Whether root `r` is the call of one of `dishes` that is a combinator's member. */
 function isMember(dishes: readonly FoundDish[], r: number): boolean {
   return dishes.some((d) => d.comb !== -1 && d.origin === r);
@@ -511,11 +533,13 @@ function ownedByDish(from: number, to: number): void {
  * runner (`job`). A runner may reach the program's function through helpers of its own that it
  * awaits (node-cron's unawaited executor awaits `runCoordinated`, which awaits `runTask`, which
  * awaits `execute`, which calls yours): each helper's wait is the runner's. A combinator's member
- * is not followed: the library runs it beside others (a worker's loops, each its own).
+ * is not followed: the library runs it beside others (a worker's loops, each its own). The
+ * stint's own function, a library's, serves one when `entry` (a scheduler's timer firing).
  */
-function servesJobRunner(r: number, job: boolean): boolean {
+function servesJobRunner(r: number, job: boolean, entry: boolean): boolean {
   for (let n = 0; n < MAX_LOG; n++) {
-    if (own[r] === 1 || logRooted[r] !== Rooted.ByLibrary) return false;
+    if (logRooted[r] !== Rooted.ByLibrary) return false;
+    if (own[r] === 1) return entry;
     if (libraryUnawaited(r)) return true;
     const c = consumer[r];
     if (c === -1 || logKind[c] !== LogKind.Derived) return false;
@@ -557,7 +581,8 @@ export function findDishes(
   for (let i = end - 1; (how === StintEntry.Called || how === StintEntry.CalledSync) && i >= start; i--) {
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
     let outermost = -1;
-    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0) outermost = r;
+    for (let r = level[i]; r !== -1; r = level[r])
+      if (logUsed[r] === 0 && !calledByLibrary(r, serving)) outermost = r;
     if (outermost !== -1) own[outermost] = 1;
     break;
   }
@@ -570,6 +595,11 @@ export function findDishes(
     break;
   }
   const resumesJob = resumesRunner && runner === Runner.Job;
+  // A timer task's timer firing (dishes.ts firesTimer): the library's code it runs (a scheduler's:
+  // node-cron's heartbeat, cron's and toad-scheduler's callbacks) runs the program's function
+  // each time and waits for nobody — the program's function it calls is a job, as one a library's
+  // call nobody awaited runs. The program's own callback and what it calls are the timer's work.
+  const firesJobs = runner === Runner.Job && (how === StintEntry.Called || how === StintEntry.CalledSync);
   // The extents of a library's loops found in this stint (see Runner.Loop), as pairs [root, stop).
   const loops: number[] = [];
   // Combinator members: each member's work runs from the first record of the call that made it to
@@ -714,7 +744,11 @@ export function findDishes(
     // between (bee-queue's `.then` callback calling your handler through promise-callbacks'
     // `new Promise`, whose executor resolves with the handler's promise): a job, which the library
     // waits for however it takes its promise.
-    const job = !forLibrary && p === -1 && resumesJob && logRooted[r] === Rooted.ByCall;
+    const job =
+      !forLibrary &&
+      p === -1 &&
+      (resumesJob || (firesJobs && logFrom[r] === CalledFrom.Library)) &&
+      logRooted[r] === Rooted.ByCall;
     dishes.push(
       callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && (forLibrary || job), job),
     );
@@ -738,18 +772,19 @@ export function findDishes(
     let found = false;
     let p = level[r];
     for (; p !== -1 && logRooted[p] === Rooted.ByRuntime; p = level[p]);
-    if (p === -1 ? !resumesRunner : logRooted[p] !== Rooted.ByLibrary) continue;
-    // Called by the stint's own code, which resumed a library's runner (see Runner).
+    if (p === -1 ? !resumesRunner && !firesJobs : logRooted[p] !== Rooted.ByLibrary) continue;
+    // Called by the stint's own code, which resumed a library's runner (see Runner), or by a
+    // library's code that a scheduler's timer runs (no function of the program's on the stack).
     const resumed = p === -1;
-    found = resumed;
+    found = resumed && (resumesRunner || logFrom[r] === CalledFrom.Library);
     for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       found = libraryUnawaited(p) && own[p] === 0;
     }
     // Reached through the library's helpers that the stint's own code awaits, in a stint that
-    // resumed a job runner (see servesJobRunner).
-    if (!found && p === -1 && resumesJob) found = true;
+    // resumed a job runner or a scheduler's timer runs (see servesJobRunner).
+    if (!found && p === -1 && (resumesJob || (firesJobs && logFrom[r] === CalledFrom.Library))) found = true;
     if (!found) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
@@ -758,13 +793,13 @@ export function findDishes(
     // promise unawaited) is a dish already, as that member: one call, one dish.
     if (isMember(dishes, r)) continue;
     // Run by a framework's or a limiter's call while a request waits: a job only side by side.
-    const side = resumed && runner === Runner.SideBySide;
+    const side = resumed && resumesRunner && runner === Runner.SideBySide;
     dishes.push(callDish(r, stop, false, side, false, !side));
     if (!side) ownedByDish(r, stop);
   }
 
-  // The awaits whose continuation resumes a library's call nobody awaited (not the stint's own
-  // function: see the job rule above), read once the dishes that hold some of them are known.
+  // The awaits whose continuation resumes a library's call nobody awaited, or a helper of the
+  // library's such a call awaits (not the stint's own function: see the job rule above), read once the dishes that hold some of them are known.
   const runs: number[] = [];
   const sideRuns: number[] = [];
   for (let s = 0; s < suspensions.length; s += 2) {
@@ -775,12 +810,14 @@ export function findDishes(
           ? runner
           : Runner.None
         : own[at] === 1
-          ? Runner.None
+          ? firesJobs && logRooted[at] === Rooted.ByLibrary
+            ? Runner.Job
+            : Runner.None
           : libraryUnawaited(at)
             ? Runner.Job
             : leftServing[at] === 1
               ? Runner.SideBySide
-              : servesJobRunner(at, resumesJob)
+              : servesJobRunner(at, resumesJob, firesJobs)
                 ? Runner.Job
                 : Runner.None;
     if (kind === Runner.Job) {
@@ -838,6 +875,8 @@ export function findDishes(
     // executor's resolver, which Apollo's instrumentation chains and graphql's `Promise.all`
     // awaits) is a dish already, as that member: one call, one dish.
     if (isMember(dishes, r)) continue;
+    // Nor one found a job above (a library's `.then` on a job a scheduler's timer runs).
+    if (dishes.some((d) => d.job && d.origin === r)) continue;
     candidates.push(r);
   }
   // Reached from a function of the program's (a function the stint resumed that is still running,

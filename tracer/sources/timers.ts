@@ -4,7 +4,7 @@
  */
 // Required, not imported as namespaces (see index.ts).
 import timers = require('node:timers');
-import { TaskKind } from '../../protocol/format';
+import { Reason, TaskKind } from '../../protocol/format';
 import {
   Strand,
   Task,
@@ -17,7 +17,7 @@ import {
   taskOf,
 } from '../engine';
 import { markReady, newTask } from '../tasks';
-import { Slot, dispatching, regSlot, willRun } from '../dishes';
+import { Slot, dispatching, firesTimer, regSlot, willRun } from '../dishes';
 import { captureCall, captureLocation, inModuleBody } from '../locations';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
@@ -161,6 +161,8 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean): v
   const t = now();
   if (due >= 0 && t - due > lateMs) markReady(task, due);
   willRun(slot);
+  // (In full mode the timer's resource began the stint already, as this task: fullMode.ts.)
+  if (task.kind === TaskKind.Timer && reason === Reason.Timer && task !== current) firesTimer();
   openMacro(task, reason, t, sync, slot.dispatch);
 }
 
