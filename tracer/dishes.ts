@@ -500,21 +500,35 @@ function madeHow(j: number): Made {
  * Unknown when rationed out and not yet seen.
  */
 const rootPlaces = new PlaceVerdicts();
+/**
+ * The verdict kept for a place where a library's async function is entered from the library's own
+ * code (Rooted.ByLibrary with CalledFrom.Library, see stintParse.ts calledByLibrary): in the
+ * verdict itself, so that a library's roots cost no lookup of who called them (a busy server makes
+ * many; the program's roots look theirs up in `fromPlaces`).
+ */
+const BY_LIBRARY_FROM_LIBRARY = 0x10 | Rooted.ByLibrary;
 function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
   const known = rootPlaces.trusted(key);
   rootFrom = CalledFrom.Unknown;
   if (known !== 0) {
-    if (known === Rooted.ByCall || known === Rooted.ByLibrary) fromPlace(key);
+    if (known === Rooted.ByCall) fromPlace(key);
+    else if (known === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
     return known;
   }
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
   if (maker === null) {
-    if (latest === Rooted.ByCall || latest === Rooted.ByLibrary) fromPlace(key);
+    if (latest === Rooted.ByCall) fromPlace(key);
+    else if (latest === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
     return latest;
   }
-  if (maker === Rooted.ByCall || maker === Rooted.ByLibrary) {
+  if (maker === Rooted.ByLibrary) {
+    if (enteredFrom === null || enteredFrom === '') return rootPlaces.set(key, maker);
+    rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
+    return libraryFromLibrary();
+  }
+  if (maker === Rooted.ByCall) {
     rootFrom =
       enteredFrom === null
         ? CalledFrom.Program
@@ -530,8 +544,13 @@ function rootedHow(): Rooted {
     learntAt.set(n, entered.fn);
     learntWhere.set(n, entered);
   }
-  if (maker === Rooted.ByCall && enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
+  if (enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
   return rootPlaces.set(key, maker);
+}
+
+function libraryFromLibrary(): Rooted {
+  rootFrom = CalledFrom.Library;
+  return Rooted.ByLibrary;
 }
 
 /**
