@@ -13,7 +13,8 @@ import { Summary, summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const TRACER = path.join(ROOT, 'dist', 'tracer.js');
+/** The tracer under test; LOOPLENS_TEST_TRACER points the tests at another build (to show a test failing on it). */
+export const TRACER = process.env.LOOPLENS_TEST_TRACER ?? path.join(ROOT, 'dist', 'tracer.js');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const KITCHEN = path.join(ROOT, 'examples', 'kitchen', 'server.js');

@@ -1268,6 +1268,37 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each job p-map runs inside an express 5 route a task of the request, and each job of a nested p-map a task of its outer job, the route's handler no task (real express and p-map), in both modes", async () => {
+    // express 5's router calls the route's handler and chains it: held back alone, the request's
+    // own work. p-map's runners, chained and left inside it, call the program's functions after an
+    // await of their own: those are no companions of the handler (dist0: the handler became an
+    // `async call` task holding the jobs, in every request after the first).
+    const program = path.join(PROGRAMS, 'expressPMap.mjs');
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((t) => t.name),
+        ['GET /nest/:id', 'GET /nest/:id'],
+        `${mode}: two requests named by their route (${all})`,
+      );
+      for (const request of requests) {
+        const jobs = summary.tasks.filter((t) => t.parent === request.id);
+        assert.deepEqual(
+          jobs.map((t) => t.name),
+          ['outer', 'outer', 'outer'],
+          `${mode}: each outer job a task of the request, nothing else (${all})`,
+        );
+        for (const job of jobs)
+          assert.deepEqual(
+            summary.tasks.filter((t) => t.parent === job.id).map((t) => t.name),
+            ['leaf', 'leaf', 'leaf'],
+            `${mode}: each leaf a task of its outer job (${all})`,
+          );
+      }
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

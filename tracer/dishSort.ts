@@ -239,8 +239,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     }
   }
   if (sides !== null) {
-    // The one running alone so far has a companion: it becomes a dish too.
-    if (together && sides.lone !== null) {
+    // The one running alone so far has a companion: it becomes a dish too — a companion is a call
+    // made the same way, by the same line of the library's where both are known. A framework's
+    // handler held back alone (express 5's router chaining the route's handler, from its own code)
+    // is no companion of the jobs a mapper's runners run inside it (`await pMap(…)`): it stays the
+    // request's work, and they are the request's tasks.
+    if (together && sides.lone !== null && companions(sides.lone, dishes, at)) {
       if (!sides.lone.settled) sideBySideAt(sides.lone.key, sides.lone.from);
       promote(sides.lone);
     }
@@ -269,6 +273,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         from: from ?? null,
         armed: logHash[first],
         within: held,
+        byRunner: d.byRunner === true,
       };
       if (dish === null) {
         // What it left behind, to re-point should it become a dish before that work runs.
@@ -357,6 +362,20 @@ function sideBySideAt(key: number, from: string | null): void {
   if (sidePlaces.size >= MAX_SIDE_PLACES) sidePlaces.clear();
   sidePlaces.add(key);
   if (from !== null) sidePlaces.add(from);
+}
+
+/**
+ * Whether a call of `dishes` (side by side, made by a library's code) runs beside `lone`, the one
+ * held back alone: called the same way (by a runner the library chained and left, or by the
+ * library's synchronous code) and, where both lines are known, by the same line of the library's.
+ */
+function companions(lone: SideRun, dishes: FoundDish[], at: number): boolean {
+  for (const d of dishes) {
+    if (!d.sideBySide || (d.byRunner === true) !== lone.byRunner) continue;
+    const from = learntFrom.get(at + d.origin);
+    if (from === undefined || lone.from === null || from === lone.from) return true;
+  }
+  return false;
 }
 
 /**

@@ -63,6 +63,8 @@ export interface SideRun {
    * code runs side by side are counted among its own (dishSort.ts Segment.held), not beside it.
    */
   within: SideRun | null;
+  /** Called by a runner the library chained and left (FoundDish.byRunner). */
+  byRunner: boolean;
 }
 
 /**

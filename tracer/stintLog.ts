@@ -202,6 +202,13 @@ export interface FoundDish {
    */
   sideBySide: boolean;
   /**
+   * Side by side: called by the stint's own code, which resumed a runner the library chained and
+   * left (p-map's, after its first await), not by the library's synchronous code (a router calling
+   * the route's handler, async's `mapLimit`). Calls made the one way are no companions of those made
+   * the other (dishSort.ts companions).
+   */
+  byRunner?: boolean;
+  /**
    * For a call nobody awaited: it was made inside a library's call that nobody awaited either (p-limit's
    * `run` → `(async () => job())()`), which returns it: the library, not the program, waits for it,
    * so its being returned does not fold it (dishes.ts foldIfReturned).

@@ -794,7 +794,9 @@ export function findDishes(
     if (isMember(dishes, r)) continue;
     // Run by a framework's or a limiter's call while a request waits: a job only side by side.
     const side = resumed && resumesRunner && runner === Runner.SideBySide;
-    dishes.push(callDish(r, stop, false, side, false, !side));
+    const dish = callDish(r, stop, false, side, false, !side);
+    if (side) dish.byRunner = true;
+    dishes.push(dish);
     if (!side) ownedByDish(r, stop);
   }
 
