@@ -13,9 +13,10 @@ import { Summary, summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
 
 export const ROOT = path.resolve(__dirname, '..');
-/** The tracer under test; LOOPLENS_TEST_TRACER points the tests at another build (to show a test failing on it). */
-export const TRACER = process.env.LOOPLENS_TEST_TRACER ?? path.join(ROOT, 'dist', 'tracer.js');
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
+/** The build under test; LOOPLENS_TEST_DIST points the tests at another one (to show a test failing on it). */
+const DIST = process.env.LOOPLENS_TEST_DIST ?? path.join(ROOT, 'dist');
+export const TRACER = path.join(DIST, 'tracer.js');
+export const CLI = path.join(DIST, 'cli.js');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const KITCHEN = path.join(ROOT, 'examples', 'kitchen', 'server.js');
 

@@ -388,6 +388,11 @@ describe('real servers, traced under load', function () {
           const block = s.blocks.find((b) => b.task === busy.id);
           assert.ok(block, 'the synchronous step is a block on the request');
           assert.equal(block.location?.line, lineOf(file, router.busyLine));
+          // Placed at the program's line that started the server, or made it when the framework
+          // calls `listen` from its own code later (fastify's `app.listen()`): never the framework's.
+          const places = new Set(products.map((t) => `${t.location?.file}:${t.location?.line}`));
+          assert.equal(places.size, 1, `every request at one place (${[...places].join(', ')})`);
+          assert.equal(products[0].location?.file, file, `at the program's line (${[...places].join(', ')})`);
           assert.equal(named(s, router.files).length, 1, 'a wildcard route by its pattern');
           assert.equal(named(s, 'GET /nowhere/3').length, 1, 'an unknown route by its path');
           assertNoOtherLanes(s, [...products, busy], 'no other lanes', true);

@@ -4,6 +4,7 @@
  */
 // Required, not imported as namespaces (see index.ts).
 import http = require('node:http');
+import https = require('node:https');
 import net = require('node:net');
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, current, enabled, enter, leave, now, taskOf } from '../engine';
@@ -369,12 +370,46 @@ export function patchListeners(
   }
 }
 
+/**
+ * Where the program made a server (`http.createServer`, `https.createServer`), kept on it: the
+ * place of its requests when the program's line that starts it is not known — a framework calling
+ * `listen` itself, later, from its own code (fastify's `app.listen()` once its plugins are loaded,
+ * hapi's `server.start()`): then its requests are placed at the program's `Fastify()` or
+ * `Hapi.server()` line, which made the server, not at the framework's `listen` line.
+ */
+const kMadeAt = Symbol('looplens.madeAt');
+type Made = Owned & { [kMadeAt]?: CodeLocation };
+function patchCreateServer(mod: { createServer: unknown }): void {
+  const create = mod.createServer as AnyFunction;
+  if (typeof create !== 'function') return;
+  const patched = function createServer(this: unknown) {
+    const server = Reflect.apply(create, this, arguments) as Made;
+    if (!enabled) return server;
+    try {
+      const at = captureLocation(patched, true);
+      if (at !== null && !at.library && typeof server === 'object' && server !== null) server[kMadeAt] = at;
+    } catch {
+      // no place: the listen line's, as before
+    }
+    return server;
+  };
+  copyProperties(patched, create);
+  replace(mod, 'createServer', patched);
+}
+
 export function patchListen(): void {
+  patchCreateServer(http);
+  patchCreateServer(https);
   const listen = net.Server.prototype.listen as unknown as AnyFunction;
-  const patched = function listenWithLocation(this: net.Server & Owned) {
+  const patched = function listenWithLocation(this: net.Server & Made) {
     if (!enabled) return Reflect.apply(listen, this, arguments);
     if (arguments.length === 0) return Reflect.apply(listen, this, arguments);
-    if (this[kWhere] === undefined) this[kWhere] = captureLocation(patched, true);
+    if (this[kWhere] === undefined) {
+      const at = captureLocation(patched, true);
+      const made = this[kMadeAt];
+      // Started by the program's line: there. By a framework's own code: where the program made it.
+      this[kWhere] = (at === null || at.library) && made !== undefined ? made : at;
+    }
     const last = arguments.length - 1;
     if (current === null || last < 0 || typeof arguments[last] !== 'function') {
       return Reflect.apply(listen, this, arguments);
