@@ -1299,6 +1299,28 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each job p-map runs in a NestJS service a task of the request, the controller's handler no task (real Nest 11 on express 5 and p-map 7), in both modes", async () => {
+    // Nest's router chains its route handler and leaves it while the request waits: held back
+    // alone, the request's own work; p-map's runners inside the service are no companions of it
+    // (dist0: the first request's `batch` handler became a task with no stint and no end).
+    const program = path.join(PROGRAMS, 'nestPMap.js');
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((t) => t.name),
+        ['GET /users/batch', 'GET /users/batch', 'GET /users/batch'],
+        `${mode}: three requests named by their route (${all})`,
+      );
+      for (const request of requests)
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === request.id).map((t) => t.name),
+          ['find', 'find', 'find', 'find'],
+          `${mode}: each job a task of the request, nothing else (${all})`,
+        );
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call
