@@ -144,10 +144,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A stint running the work of a call held back alone (see heldRun): what it leaves outside any
   // dish is that call's, to be re-pointed should it become a dish.
   const held = seg.held !== null && seg.held.objs !== null && seg.held.dish === null ? seg.held : null;
-  if (held !== null)
-    for (let i = at; i < seg.end; i++)
-      if (found === null || found.owner[i - at] === -1) hold(held, logObj[i], logKind[i]);
-  if (found === null) return;
+  if (found === null) {
+    if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
+    return;
+  }
   const { dishes, owner, runs, sideRuns, loops } = found;
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
@@ -157,6 +157,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // A timer a loop sets in the script's first run is the loop's, not one of the script's own.
     if (obj instanceof Slot) obj.lazy = null;
   }
+  if (held !== null)
+    for (let i = at; i < seg.end; i++) if (owner[i - at] === -1) hold(held, logObj[i], logKind[i]);
   const t = now();
   // Calls a library's code made and chains (see FoundDish.sideBySide): dishes when, with those of
   // the task still running, there are two or more — the library runs them side by side.
@@ -407,7 +409,9 @@ const heldBy = new WeakMap<object, SideRun>();
 function hold(run: SideRun, obj: unknown, kind: number): void {
   run.objs!.push(obj);
   run.kinds!.push(kind);
-  if (typeof obj === 'object' && obj !== null) heldBy.set(obj, run);
+  // Only what resumes a runner is looked up (dishes.ts willRun): a framework's handler, held back
+  // alone in every request, pays no map entry for the rest.
+  if (anyRunner && typeof obj === 'object' && obj !== null && runnerAwaits.has(obj)) heldBy.set(obj, run);
 }
 /** The call held back alone, not a dish (yet) and still running, whose work `o` is; else null. */
 export function heldRun(o: object): SideRun | null {
