@@ -130,6 +130,15 @@ function toPath(url: string): string {
   }
 }
 
+/**
+ * WebAssembly compiled from bytes (`wasm://wasm/<hash>`: llhttp, the HTTP parser of Node's own
+ * undici under every `fetch`) has no source anyone can open: a sample blames the JavaScript that
+ * runs it (the program's line, else a library's), as it does for Node's own code.
+ */
+function isWasm(file: string): boolean {
+  return file.startsWith('wasm://');
+}
+
 function isUserFile(file: string): boolean {
   return (
     file !== '' &&
@@ -141,7 +150,7 @@ function isUserFile(file: string): boolean {
 }
 
 function isCodeFile(file: string): boolean {
-  return file !== '' && !file.startsWith('node:') && !file.startsWith('internal/');
+  return file !== '' && !file.startsWith('node:') && !file.startsWith('internal/') && !isWasm(file);
 }
 
 /**
