@@ -257,6 +257,21 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
       const pickJob = () => jobs[Math.floor(later() * jobs.length)];
       const stmt: Stmt = { k: 'mapLimit', fns: Array.from({ length: count }, pickJob), limit: 2 };
       target.splice(Math.floor(later() * (target.length + 1)), 0, stmt);
+      // Nested mappers: a job that maps items of its own with the mapper (drawn last, so that a
+      // seed's program is the one it was unless it gets one).
+      const outer = names.indexOf(stmt.fns[0]);
+      const leaves = callable(outer, false);
+      if (later() < 0.3 && leaves.length > 0 && !fns[outer].body.some((s) => s.k === 'mapLimit')) {
+        const inner: Stmt = {
+          k: 'mapLimit',
+          fns: Array.from(
+            { length: 2 + Math.floor(later() * 2) },
+            () => leaves[Math.floor(later() * leaves.length)],
+          ),
+          limit: 2,
+        };
+        fns[outer].body.splice(Math.floor(later() * (fns[outer].body.length + 1)), 0, inner);
+      }
     }
   }
   return { seed, fns, main, server };
