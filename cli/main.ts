@@ -31,7 +31,7 @@ const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
 const USAGE = `Usage: looplens <command> [options]
 
 Commands:
-  record [--out FILE] [--block-ms N] [--mode fast|full] [--children] [--quiet] -- <command> [args...]
+  record [--out|-o FILE] [--block-ms N] [--mode fast|full] [--children] [--quiet] -- <command> [args...]
       Run <command> (node, or npm/npx/yarn/pnpm running a Node.js script) with the event-loop tracer,
       passing its input and output through. Writes the trace (default: looplens-<script>-<time>.looplens
       in the current folder), prints a summary on stderr and exits with the program's exit code.
@@ -69,11 +69,15 @@ const FLAGS: Record<string, Record<string, boolean>> = {
   export: { '--format': true, '--out': true, '--partial': false, '--block-ms': true },
 };
 
+/** Short forms of flags, for the commands that take the long one (`-o` as in most tools). */
+const SHORT: Record<string, string> = { '-o': '--out' };
+
 function parse(command: string, argv: string[]): Parsed {
   const allowed = FLAGS[command];
   const parsed: Parsed = { positional: [], flags: new Map(), rest: null };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const short = SHORT[argv[i]];
+    const arg = short !== undefined && short in allowed ? short : argv[i];
     if (arg === '--') {
       parsed.rest = argv.slice(i + 1);
       break;

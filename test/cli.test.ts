@@ -57,6 +57,25 @@ describe('the looplens command line', function () {
       assert.ok(fs.existsSync(path.join(dir, name)), 'the trace is in the current folder');
     });
 
+    it('takes -o as --out, as most tools do', async () => {
+      const target = path.join(dir, 'short.looplens');
+      const result = await cli([
+        'record',
+        '-o',
+        target,
+        '--',
+        process.execPath,
+        path.join(PROGRAMS, 'exit.js'),
+      ]);
+      assert.equal(result.code, 3, result.stderr);
+      assert.ok(fs.existsSync(target), 'the trace is where -o says');
+      assert.match(
+        (await cli(['summary', '-o', target])).stderr,
+        /unknown option -o/,
+        'summary, which writes nothing, still refuses it',
+      );
+    });
+
     it('writes into a folder given as --out, and keeps the trace and the exit code when it cannot write', async () => {
       const folder = path.join(dir, 'traces');
       fs.mkdirSync(folder);
