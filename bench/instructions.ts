@@ -38,6 +38,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Service, missingRedis, startRedis } from '../test/services/databases';
@@ -57,7 +58,6 @@ const WARM = arg('--warm', '');
 const againstAll = process.argv.flatMap((a, i) =>
   a === '--against' && process.argv[i + 1] !== undefined ? [process.argv[i + 1]] : [],
 );
-const against = againstAll[0] ?? '';
 
 interface Case {
   name: string;
@@ -115,8 +115,9 @@ function buildsFor(c: Case): Build[] {
       { name: 'traced', tracer: path.join(root, 'dist', 'python') },
     ];
     // --against a folder holding another build's looplens_tracer.py (a copy of dist/python).
-    if (against !== '' && fs.existsSync(path.join(against, 'looplens_tracer.py')))
-      builds.push({ name: `against ${path.resolve(against)}`, tracer: path.resolve(against) });
+    for (const other of againstAll)
+      if (fs.existsSync(path.join(other, 'looplens_tracer.py')))
+        builds.push({ name: `against ${path.resolve(other)}`, tracer: path.resolve(other) });
     return builds;
   }
   const builds: Build[] = [
@@ -197,6 +198,27 @@ function autocannon(port: number, route: string, requests: number): void {
   );
 }
 
+/**
+ * Until the server answers `route`: the Python server prints its port once its socket is bound,
+ * before uvicorn listens on it (under valgrind, seconds later); requests sent before that fail at
+ * once, and a warm-up of failed requests leaves the measured ones to the server's start.
+ */
+async function answered(port: number, route: string): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: route }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(true));
+      });
+      req.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the server on port ${port} never answered ${route}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function count(c: Case, build: Build): Promise<Count> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-instr-'));
   try {
@@ -241,6 +263,7 @@ async function count(c: Case, build: Build): Promise<Count> {
       );
     });
     try {
+      await answered(port, c.route);
       autocannon(port, c.route, Number(WARM !== '' ? WARM : c.python ? 500 : 6000));
       execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
       autocannon(port, c.route, REQUESTS);
