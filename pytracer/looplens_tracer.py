@@ -166,6 +166,27 @@ def _library_file(filename):
     _library_files[filename] = library
     return library
 
+# filename -> whether frames of its code are the program's where a task awaits (_await_own), read
+# for every frame of an await chain walked.
+_await_files = {}
+
+
+def _await_own(filename):
+    """Whether frames of code of this file are the program's where a task awaits (an AWAIT
+    record's): not asyncio's, an installed library's, compiled code's, nor the tracer's own (the
+    ASGI wrapper)."""
+    own = not (
+        filename.startswith(_ASYNCIO_DIR)
+        or "-packages" in filename
+        or filename.startswith("<")
+        or filename == __file__
+    )
+    if len(_await_files) >= 4096:
+        _await_files.clear()
+    _await_files[filename] = own
+    return own
+
+
 _UNIT0 = struct.Struct("<BBBBId")
 _pack0 = _UNIT0.pack
 # A one-unit record whose bytes 2-3 are known in advance (RUN with its reason, IDLE), packed as its
@@ -762,25 +783,34 @@ class Tracer:
 
     def note_await(self, ident, task, start):
         """A step of `task` has ended suspended: where (the chain of coroutines it awaits through).
-        Each frame is known by its code and instruction offset; its line is read only for a chain
-        not seen before (reading a frame's line walks its code's line table: for a chain ~20 deep
-        under FastAPI, more than the rest of the tracer's work for a request)."""
+        The record holds the program's frames only, so the chain is known by those: each by its code
+        and instruction offset (a library's or asyncio's frame is passed through by what it awaits,
+        its frame and offset unread: ~20 of them under FastAPI, 2 of the program's). A line is read
+        only for a chain not seen before (reading a frame's line walks its code's line table: for a
+        chain ~20 deep under FastAPI, more than the rest of the tracer's work for a request)."""
         coro = task.get_coro()
         key = []
+        files = _await_files
         for _ in range(32):
             if type(coro) is _COROUTINE:
-                frame = coro.cr_frame
-                if frame is None:
-                    break
-                key.append(id(coro.cr_code))
-                key.append(frame.f_lasti)
+                code = coro.cr_code
+                own = files.get(code.co_filename)
+                if own or own is None and _await_own(code.co_filename):
+                    frame = coro.cr_frame
+                    if frame is None:
+                        break
+                    key.append(id(code))
+                    key.append(frame.f_lasti)
                 coro = coro.cr_await
             else:
                 frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
                 if frame is None:
                     break
-                key.append(id(frame.f_code))
-                key.append(frame.f_lasti)
+                code = frame.f_code
+                own = files.get(code.co_filename)
+                if own or own is None and _await_own(code.co_filename):
+                    key.append(id(code))
+                    key.append(frame.f_lasti)
                 coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
             if coro is None:
                 break
@@ -816,14 +846,8 @@ class Tracer:
         innermost first."""
         frames = []
         for code, line in chain:
-            filename = code.co_filename
-            if (
-                not filename.startswith(_ASYNCIO_DIR)
-                and "-packages" not in filename
-                and not filename.startswith("<")
-                and filename != __file__  # the ASGI wrapper: the tracer's own, never the program's
-            ):
-                frames.append((code.co_qualname, filename, line, 1))
+            if _await_own(code.co_filename):
+                frames.append((code.co_qualname, code.co_filename, line, 1))
         frames.reverse()
         return frames[:MAX_AWAIT_FRAMES]
 
