@@ -35,7 +35,9 @@
  * koa + ioredis on a real redis, started here, when redis-server is installed), --requests N
  * (default 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js
  * (another build of the Node tracer, counted the same way; for the Python cases, a folder holding
- * another build's looplens_tracer.py; may be given more than once), --concurrent (see above).
+ * another build's looplens_tracer.py; may be given more than once), --concurrent (see above),
+ * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
+ * perf map, so that V8's JIT code is named in the dumps).
  * BENCH_LOOP=uvloop in the environment serves the Python cases on uvloop.
  * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
@@ -61,6 +63,10 @@ const WARM = arg('--warm', '');
 const againstAll = process.argv.flatMap((a, i) =>
   a === '--against' && process.argv[i + 1] !== undefined ? [process.argv[i + 1]] : [],
 );
+/** `--keep DIR`: the main thread's dumps are copied there (to read with callgrind_annotate). */
+const KEEP = arg('--keep', '');
+/** `--perf-map`: Node writes its perf map (V8's JIT code named in the dumps; a little slower). */
+const PERF_MAP = process.argv.includes('--perf-map');
 
 interface Case {
   name: string;
@@ -249,6 +255,7 @@ async function count(c: Case, build: Build): Promise<Count> {
         `--callgrind-out-file=${path.join(dir, 'cg.%p')}`,
         command,
         ...(c.python || CONCURRENT ? [] : ['--single-threaded']),
+        ...(!c.python && PERF_MAP ? ['--perf-basic-prof'] : []),
         c.script,
       ],
       { env, stdio: ['ignore', 'pipe', 'ignore'] },
@@ -281,6 +288,11 @@ async function count(c: Case, build: Build): Promise<Count> {
     const dump = fs.readdirSync(dir).find((f) => /^cg\.\d+\.1-01$/.test(f));
     if (dump === undefined) throw new Error(`${c.name}: callgrind wrote no dump of the main thread`);
     const { total, collector, compiler } = readDump(path.join(dir, dump));
+    if (KEEP !== '') {
+      fs.mkdirSync(KEEP, { recursive: true });
+      const name = `${c.name}-${build.name}`.replace(/[^A-Za-z0-9.-]+/g, '_');
+      fs.copyFileSync(path.join(dir, dump), path.join(KEEP, `cg.${name}`));
+    }
     return {
       perRequest: total / REQUESTS,
       collectorPerRequest: collector / REQUESTS,
