@@ -7,8 +7,10 @@
  * catches every error of its own, never prints, never keeps the process alive, and never changes
  * the program's output, exit code or signal handling.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// Required, not imported as namespaces: a bundled `import * as` copies every export of the module
+// into an object of getters at load, before the program's first line.
+import fs = require('node:fs');
+import path = require('node:path');
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { EndCause, FORMAT_VERSION, TraceMeta } from '../protocol/format';

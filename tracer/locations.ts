@@ -6,7 +6,7 @@
  * mapped back through Node's own source-map cache when the program has source maps enabled; the
  * readers map the rest from the .map files on disk.
  */
-import * as nodeModule from 'node:module';
+import nodeModule = require('node:module');
 import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
 import { Made, Rooted } from './stintLog';

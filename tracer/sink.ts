@@ -4,8 +4,8 @@
  * writes come up short, the chunks stay queued, the buffer pool fills and the recorder drops and
  * counts. Nothing here ever waits for the reader, except briefly at exit.
  */
-import * as fs from 'node:fs';
-import * as net from 'node:net';
+import fs = require('node:fs');
+import net = require('node:net');
 import { performance } from 'node:perf_hooks';
 import { encodeHello, REPLY_ACCEPT } from '../protocol/handshake';
 

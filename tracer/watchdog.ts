@@ -2,7 +2,7 @@
  * The main thread's side of the block sampler (see watchdogWorker.ts): starts the watchdog thread,
  * shares the heartbeat with it and turns its reports into BLOCK_SAMPLE records.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { performance } from 'node:perf_hooks';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';

@@ -14,9 +14,9 @@
  *
  * Nothing here runs on the main thread while no stint is long, and no session stays connected.
  */
-import * as fs from 'node:fs';
-import * as inspector from 'node:inspector';
-import * as net from 'node:net';
+import fs = require('node:fs');
+import inspector = require('node:inspector');
+import net = require('node:net');
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MessagePort, workerData } from 'node:worker_threads';
