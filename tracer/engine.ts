@@ -540,6 +540,19 @@ function markPassed(): void {
 /** Taken before the program can replace them. */
 const promiseThen = Promise.prototype.then;
 const settledPromise = Promise.resolve();
+const nodeQueueMicrotask = globalThis.queueMicrotask;
+
+/**
+ * Queues a microtask of the tracer's own (`fn` must not throw). While no task runs and no
+ * connection's read is being probed, it is a reaction to a settled promise of the tracer's own,
+ * which the promise hooks pass by in both modes: Node's `queueMicrotask` makes an async resource
+ * each time (and its first call, at start, compiles Node's AsyncResource: 1–3 M instructions
+ * before the program's first line). Otherwise Node's, which no promise hook sees.
+ */
+export function queueOwnMicrotask(fn: () => void): void {
+  if (current === null && probing === null) promiseThen.call(settledPromise, fn);
+  else nodeQueueMicrotask(fn);
+}
 /** A stint shorter than this is not looked at for a block made of continuations (ms). */
 const TURN_MS = 0.5;
 

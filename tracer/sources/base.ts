@@ -6,7 +6,17 @@
 // Required, not imported as namespaces (see index.ts).
 import workerThreads = require('node:worker_threads');
 import { Reason, TaskKind } from '../../protocol/format';
-import { Task, depth, enabled, enter, isSyncFunction, leave, switchTo, taskOf } from '../engine';
+import {
+  Task,
+  depth,
+  enabled,
+  enter,
+  isSyncFunction,
+  leave,
+  queueOwnMicrotask,
+  switchTo,
+  taskOf,
+} from '../engine';
 import { newTask } from '../tasks';
 import { Slot, kTask, willRun } from '../dishes';
 import { CodeLocation } from '../locations';
@@ -47,9 +57,11 @@ export function openMacro(task: Task, reason: number, time = -1, sync = false, d
     switchTo(task, reason, sync, dispatch);
     return;
   }
+  // Queued before the stint begins, while no task runs: the tracer's own microtask is no promise
+  // of the task's (engine.ts queueOwnMicrotask).
+  queueOwnMicrotask(closeMacro);
   enter(task, reason, false, time, sync, dispatch);
   macroOpen = true;
-  original.queueMicrotask(closeMacro);
 }
 
 export function closeMacro(): void {
