@@ -1,11 +1,24 @@
 // Builds every bundle into dist/ with esbuild. Type checking runs apart (`npm run typecheck`).
 //   tracer      — the preload, loaded into the user's program: Node built-ins only, oldest Node we support
+//                 (dist/tracerCore.js, run by its loader dist/tracer.js with V8's code cache of it)
 //   watchdog    — the tracer's block-sampler thread
 //   cli         — the `looplens` command line
 //   extension   — the VS Code extension host side (`vscode` is provided by VS Code)
 //   webview     — the timeline drawn in the browser
 import { build } from 'esbuild';
-import { existsSync, readFileSync, chmodSync, rmSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  readFileSync,
+  chmodSync,
+  rmSync,
+  mkdirSync,
+  mkdtempSync,
+  copyFileSync,
+  readdirSync,
+} from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -26,16 +39,29 @@ const common = {
   absWorkingDir: root,
 };
 
+/** This build's id: the tracer's code cache is named after it, so no build reads another's. */
+const BUILD = randomBytes(6).toString('hex');
+
 const bundles = [
   // No source map for the tracer: its frames must keep the bundle's own file name in any stack
   // trace, so that it can scrub them from errors that pass through it (see tracer/scrub.ts).
   {
     entryPoints: ['tracer/index.ts'],
+    outfile: 'dist/tracerCore.js',
+    platform: 'node',
+    format: 'cjs',
+    target: NODE_TARGET,
+    sourcemap: false,
+  },
+  // The preload itself: runs the tracer under its own name, with the code cache (tracer/load.ts).
+  {
+    entryPoints: ['tracer/load.ts'],
     outfile: 'dist/tracer.js',
     platform: 'node',
     format: 'cjs',
     target: NODE_TARGET,
     sourcemap: false,
+    define: { ...common.define, LOOPLENS_BUILD: JSON.stringify(BUILD) },
   },
   {
     entryPoints: ['tracer/watchdogWorker.ts'],
@@ -74,6 +100,7 @@ const bundles = [
 if (!watch) rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 await Promise.all(bundles.map((b) => build({ ...common, ...b })));
 if (existsSync(path.join(root, 'dist/cli.js'))) chmodSync(path.join(root, 'dist/cli.js'), 0o755);
+if (!watch) tracerCache();
 // Files the extension ships as they are: the kitchen demo and the walkthrough's pages.
 const copies = [
   ['examples/kitchen', 'dist/kitchen', ['server.js', 'fibWorker.js']],
@@ -88,3 +115,35 @@ for (const [from, to, names] of copies) {
     copyFileSync(path.join(source, name), path.join(root, to, name));
 }
 if (!watch) console.log(`built ${bundles.map((b) => b.outfile).join(', ')}`);
+
+/**
+ * V8's code cache of the tracer, made by this Node (scripts/tracerCache.cjs: the tracer started as
+ * `looplens record` starts it), then checked the way a traced program loads it. Another Node
+ * version rejects it and compiles the tracer from source, as it did before the cache.
+ */
+function tracerCache() {
+  const dist = path.join(root, 'dist');
+  const cache = `tracerCore-${BUILD}.cache`;
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'looplens-build-'));
+  try {
+    const env = {
+      ...process.env,
+      LOOPLENS_OPTIONS: JSON.stringify({ out: path.join(scratch, 'trace-{pid}.looplens') }),
+    };
+    delete env.NODE_OPTIONS;
+    const made = spawnSync(process.execPath, [path.join(root, 'scripts', 'tracerCache.cjs'), dist, cache], {
+      env,
+      encoding: 'utf8',
+    });
+    if (made.status !== 0) throw new Error(`the tracer's code cache: ${made.stderr}`);
+    const probe = 'process.stdout.write(String(globalThis[Symbol.for("looplens.tracer")]?.codeCache))';
+    const used = spawnSync(process.execPath, ['--require', path.join(dist, 'tracer.js'), '-e', probe], {
+      env,
+      encoding: 'utf8',
+    });
+    if (used.stdout !== 'used')
+      throw new Error(`the tracer's code cache was not used: ${used.stdout} ${used.stderr}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -243,6 +243,44 @@ describe('the tracer never changes the program it traces', function () {
     assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
   });
 
+  it("starts from V8's code cache of it, and from its source when V8 rejects the cache or it is gone", async () => {
+    // The cache is the build's (scripts/tracerCache.cjs): a copy of the build whose cache is
+    // garbage, or missing, must trace the same program the same way, compiled from source.
+    const fs = await import('node:fs');
+    const probe = [
+      'const guard = globalThis[Symbol.for("looplens.tracer")];',
+      'process.stdout.write(String(guard && guard.codeCache));',
+      'setTimeout(function later() {}, 5);',
+    ].join('\n');
+    const program = path.join(dir, 'codeCache.js');
+    fs.writeFileSync(program, probe);
+    const dist = path.dirname(TRACER);
+    const cache = fs.readdirSync(dist).find((f) => /^tracerCore-[0-9a-f]+\.cache$/.test(f));
+    assert.ok(cache !== undefined, `no code cache in ${dist}: ${fs.readdirSync(dist).join(' ')}`);
+    const copies = { rejected: path.join(dir, 'garbled'), none: path.join(dir, 'uncached') };
+    for (const [kind, copy] of Object.entries(copies)) {
+      fs.mkdirSync(copy);
+      for (const f of ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'])
+        fs.copyFileSync(path.join(dist, f), path.join(copy, f));
+      if (kind === 'rejected') fs.writeFileSync(path.join(copy, cache), Buffer.alloc(4096, 7));
+    }
+    for (const [expected, tracer] of [
+      ['used', TRACER],
+      ['rejected', path.join(copies.rejected, 'tracer.js')],
+      ['none', path.join(copies.none, 'tracer.js')],
+    ]) {
+      const out = path.join(dir, `codeCache-${expected}.looplens`);
+      const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${tracer}` };
+      const result = await run(process.execPath, [program], { env });
+      assert.equal(result.stdout, expected, result.stderr);
+      assert.equal(result.code, 0);
+      const { summary } = readTrace(out);
+      assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1, expected);
+      const later = summary.tasks.find((t) => t.name === 'later');
+      assert.equal(later?.kind, 'timer', `${expected}: ${JSON.stringify(summary.tasks.map((t) => t.name))}`);
+    }
+  });
+
   it('keeps memory bounded when its reader falls behind, and the count of what it dropped reaches the trace', async function () {
     this.timeout(60_000);
     const timeline = new Timeline();

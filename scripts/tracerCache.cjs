@@ -1,0 +1,19 @@
+// Makes V8's code cache of the tracer (dist/tracerCore.js) for its loader (tracer/load.ts), run by
+// the build as a program of its own: `node scripts/tracerCache.cjs <dist> <cache file name>`, with
+// LOOPLENS_OPTIONS set. It compiles the tracer as the loader does, runs it (so that it starts, as a
+// preload does before a program's first line), then writes the code V8 has compiled so far: the
+// functions the start needs, not the hot paths, which compile later as they would anyway.
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+
+const [dist, cacheName] = process.argv.slice(2);
+const loader = path.join(dist, 'tracer.js');
+const source = fs.readFileSync(path.join(dist, 'tracerCore.js'), 'utf8');
+// The same text as the loader's (tracer/load.ts WRAPPER).
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
+const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: loader });
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, require, mod, loader, dist);
+if (globalThis[Symbol.for('looplens.tracer')] === undefined) throw new Error('the tracer did not load');
+fs.writeFileSync(path.join(dist, cacheName), script.createCachedData());
