@@ -258,7 +258,8 @@ async function count(c: Case, build: Build): Promise<Count> {
         ...(!c.python && PERF_MAP ? ['--perf-basic-prof'] : []),
         c.script,
       ],
-      { env, stdio: ['ignore', 'pipe', 'ignore'] },
+      // With the perf map, V8 also writes a code log into the working folder: the scratch folder.
+      { env, stdio: ['ignore', 'pipe', 'ignore'], ...(PERF_MAP ? { cwd: dir } : {}) },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const port = await new Promise<number>((resolve, reject) => {
