@@ -21,10 +21,10 @@ const BLOCK_MS = 30;
 
 /**
  * Opt-in (LOOPLENS_BUSY_TEST=1) for now: on this project's shared 2-core machines, with other work
- * beside the test's busy loop, 1 run in 3 still shows one or two stints of a few ms of code as
- * blocks of 45-115 ms (time the loop thread spent neither on a CPU nor on a run queue: asleep,
+ * beside the test's busy loop, most runs still showed one to eight stints of a few ms of code as
+ * blocks of 100-400 ms (time the loop thread spent neither on a CPU nor on a run queue: asleep,
  * waiting on the runtime's or the tracer's own starved threads, it seems — not yet understood),
- * where the build before STINT_CPU shows 6-13 in every run, and an `(after response)` lane.
+ * where the build before this change showed 8-13 in every run.
  */
 const optedIn = process.env.LOOPLENS_BUSY_TEST === '1';
 
