@@ -404,6 +404,23 @@ function run(data: WatchdogData): void {
     }
   };
 
+  /**
+   * Whether the stint open at heartbeat `seq` has so far been held up by the machine, not by its
+   * code: the main thread wants the CPU (it is not asleep in a blocking call) but has run less than
+   * the sampler's margin on one since the stint began (the OS gave the CPU to other work). Sampling
+   * it now would only add to the wait: an inspector's interrupt needs both threads on a CPU. Looked
+   * at again at the next poll. (The part of the stint before this thread's first reading in it
+   * counts as run: never less sampling than before for a stint that computes.)
+   */
+  const busyMachine = (seq: number): boolean => {
+    if (cpuReading === null || Atomics.load(heartbeat, CPU_SEQ) !== seq) return false;
+    if (mainThreadWantsCpu() !== true) return false;
+    const counters = mainThreadSchedstat();
+    if (counters === null) return false;
+    const ran = (counters[0] - cpuReading[1]) / 1e6 + Math.max(0, cpuReading[0] - startTimes[0]);
+    return ran < tracked;
+  };
+
   /** When this thread last saw the loop leave a stint (between stints, the untracked margin counts from there). */
   let lastLeft = lastChange;
   /** Polls in a row that saw the loop between stints with the heartbeat unchanged. */
@@ -468,6 +485,7 @@ function run(data: WatchdogData): void {
       line.send(encodeLive(LiveType.Blocking, live.task, live.since, now, live.seq));
     }
     if (watching) return;
+    if (blocked && inStint && busyMachine(seq)) return;
     if (blocked) {
       watching = true;
       watch(seq, inStint ? lastChange : Math.max(lastChange, lastLeft), inStint)
