@@ -101,7 +101,8 @@ export class Stepper {
 
   /**
    * Moves to the next or previous switch: from the cursor, else from the time range `view` (the
-   * first switch in it, or the last before its end). Null when there is none that way.
+   * first switch in it, or the last before its end; failing that, from the whole trace). Null when
+   * there is none.
    */
   move(direction: 'next' | 'previous', view: [number, number]): SwitchInfo | null {
     this.follow();
@@ -116,6 +117,10 @@ export class Stepper {
         direction === 'next'
           ? t.switchAfter(t.firstStintStartingAt(view[0]) - 1)
           : t.switchBefore(t.firstStintStartingAt(view[1]));
+      // None from there (a run followed live ends showing its last seconds, often one long block
+      // with nothing after it): from the trace's start (or, stepping back, its end), as a search
+      // wraps around, rather than "no switch" while the trace has some.
+      if (found === null) found = direction === 'next' ? t.switchAfter(-1) : t.switchBefore(t.stintCount);
       index = found === null ? 0 : this.countBefore(found.toStint) + 1;
     }
     if (found === null) return null;

@@ -414,6 +414,16 @@ describe('stepping through task switches (model/steps.ts)', () => {
     assert.equal(stepper.moveTo(3), false, 'no switch at 3 ms');
   });
 
+  it('steps from the whole trace when the view holds no switch to step to (a run that ended in view of its last seconds)', () => {
+    const t = kitchen();
+    const ahead = new Stepper(t, (ms) => `${ms} ms`);
+    assert.equal(ahead.move('next', [8.5, 9])?.time, 2, 'nothing after the view: the first switch');
+    assert.equal(ahead.describe(false)!.index, 1);
+    const back = new Stepper(t, (ms) => `${ms} ms`);
+    assert.equal(back.move('previous', [0, 1])?.time, 8, 'nothing before the view: the last switch');
+    assert.equal(back.describe(false)!.index, 4);
+  });
+
   it('keeps its switch when the model drops its oldest part, and lets go when the switch went', () => {
     const t = kitchen();
     const stepper = new Stepper(t, String);

@@ -788,7 +788,10 @@ describe('Loop Lens in VS Code', function () {
     };
     const next = () => vscode.commands.executeCommand<Step | null>('looplens.stepNext', { sessionId });
     let step = await next();
-    assert.ok(step !== null && step.index === 1, `the first switch (${JSON.stringify(step)})`);
+    assert.ok(
+      step !== null && step.index === 1,
+      `the first switch (${JSON.stringify(step)}; view ${JSON.stringify((kitchen.rendered as { view?: unknown } | null)?.view)})`,
+    );
     for (let i = 0; i < 200 && step !== null && step.to.name !== 'GET /blocking'; i++) step = await next();
     assert.ok(step !== null, 'stepping reaches the blocking request');
     assert.equal(step.reason, 'request');
