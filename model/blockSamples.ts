@@ -66,21 +66,12 @@ export const WAITING_SHARE = 0.25;
 
 /** How a block used the CPU, in short lines (for tooltips), or none when not known. */
 export function cpuWords(block: BlockInfo): string[] {
-  const lines: string[] = [];
-  if (block.cpuWaitMs >= 1)
-    lines.push(
-      `waited for a CPU: ${Math.round(block.cpuWaitMs)} ms`,
-      '(the machine was busy, not your code)',
-    );
   const share = cpuShare(block);
-  if (share === null) return lines;
+  if (share === null) return [];
   const pct = Math.round(share * 100);
-  lines.push(
-    ...(share < WAITING_SHARE
-      ? [`asleep ${100 - pct}% of it: not computing`, '(waiting in a blocking call)']
-      : [`wanting the CPU ${pct}% of it: computing`]),
-  );
-  return lines;
+  return share < WAITING_SHARE
+    ? [`asleep ${100 - pct}% of it: not computing`, '(waiting in a blocking call)']
+    : [`wanting the CPU ${pct}% of it: computing`];
 }
 
 /** Whether a block was, as far as the tracer could tell, not computing (see WAITING_SHARE). */

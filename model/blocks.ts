@@ -20,9 +20,6 @@ export interface BlockSource {
   readonly stints: StintColumns;
   readonly tasks: readonly TimelineTask[];
   readonly blockMs: number;
-  /** How long a stint held the loop: its wall time less its wait for a CPU (see Timeline.heldMs). */
-  heldMs(stint: number, end: number): number;
-  cpuWaitMs(stint: number): number;
 }
 
 export type Pauses = ReadonlyArray<{ start: number; end: number | null }>;
@@ -40,17 +37,11 @@ export class Blocks {
 
   constructor(private readonly source: BlockSource) {}
 
-  /**
-   * Judges stint `stint`, just closed: a block if it held the loop for the threshold and was not
-   * paused. Held, not merely lasted: time its thread waited for a CPU while the machine ran other
-   * work (a loaded machine preempting the program) is not time the program's code took, and a line
-   * is never blamed for the machine's load.
-   */
+  /** Judges stint `stint`, just closed: a block if it lasted the threshold and was not paused. */
   check(stint: number): void {
     const s = this.source.stints;
     const duration = s.end[stint] - s.start[stint];
     if (duration < this.source.blockMs) return;
-    if (this.source.heldMs(stint, s.end[stint]) < this.source.blockMs) return;
     // A stint the debugger held is paused, not blocked: when within it the program stopped is known
     // only up to the debugger's latency, so the whole stint is taken as paused.
     if (this.pauses.length > 0 && this.pausedWithin(s.start[stint], s.end[stint]) > 0) return;
@@ -64,7 +55,6 @@ export class Blocks {
       observations: 0,
       cpuMs: 0,
       cpuKnownMs: 0,
-      cpuWaitMs: this.source.cpuWaitMs(stint),
     };
     this.list.push(block);
     // Samples that found no block before can only belong to this new one.

@@ -39,10 +39,6 @@
  *    immediate the program's own code sets after ending a response comes as a task of kind
  *    `background` (tracer/sources/timers.ts): its work is the request's after-response part,
  *    however short.
- *  - A stint's length, where it is judged (a block; a request's wrap-up against background work),
- *    is the time it held the loop: its wall time less the time its thread waited for a CPU, when
- *    the tracer could tell (STINT_CPU: a busy machine preempting the program is not the program's
- *    doing). The timeline still draws the stint's wall-time extent.
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
@@ -83,8 +79,6 @@ const UNTRACKED = 0;
  * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room.
  */
 const WRAP_UP_MS = 10;
-/** A STINT_CPU record names its stint by the start the tracer knows, which may be later than the stint's (ms). */
-const STINT_CPU_SLACK_MS = 1;
 
 export class Timeline implements EventVisitor {
   meta: TraceMeta | null = null;
@@ -111,8 +105,6 @@ export class Timeline implements EventVisitor {
   /** Where stints awaited (rationed by the tracer: not every stint has one), in stint order. */
   readonly awaits: Array<{ stint: number; task: number; frames: AwaitFrame[] }> = [];
   private readonly awaitOfStint = new Map<number, AwaitFrame[]>();
-  /** How long a stint's thread waited for a CPU, ms, where the tracer said (STINT_CPU): long stints only. */
-  private readonly cpuWaits = new Map<number, number>();
 
   /** Stint now open (-1: none). */
   private open = -1;
@@ -329,38 +321,6 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
-  stintCpu(time: number, task: number, until: number, waitMs: number): void {
-    this.see(until);
-    // Written while the stint is still open (or right after it closed: then its judgement is
-    // made again). The record covers the stint so far; a later one for the same stint replaces it.
-    const t = this.taskForWireId(task);
-    if (t === undefined || !(waitMs > 0)) return;
-    const s = this.stints;
-    const i = this.open !== -1 ? this.open : s.length - 1;
-    if (i < 0 || s.task[i] !== t.index || s.start[i] > time + STINT_CPU_SLACK_MS) return;
-    this.cpuWaits.set(i, Math.min(waitMs, until - time));
-    if (i !== this.open) {
-      const at = this.blocks.findIndex((b) => b.stint === i);
-      if (at !== -1 && this.heldMs(i, s.end[i]) < this.blockMs) this.blocks.splice(at, 1);
-    }
-    this.version++;
-  }
-
-  /**
-   * How long stint `i` (ending at `end`) held the loop, ms: its wall time less the time its thread
-   * waited for a CPU while the machine ran other work, where the tracer could tell.
-   */
-  heldMs(i: number, end: number): number {
-    const wall = end - this.stints.start[i];
-    const waited = this.cpuWaits.get(i);
-    return waited === undefined ? wall : Math.max(0, wall - waited);
-  }
-
-  /** How long stint `i`'s thread waited for a CPU (the machine busy with other work), ms; 0 if not known. */
-  cpuWaitMs(i: number): number {
-    return this.cpuWaits.get(i) ?? 0;
-  }
-
   awaitAt(time: number, task: number, frames: AwaitFrame[]): void {
     this.see(time);
     // The record is written inside the stint it describes: the last one that began by `time`
@@ -399,7 +359,7 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] < t.endedAt &&
-      end - t.endedAt - this.cpuWaitMs(i) >= Math.max(WRAP_UP_MS, this.blockMs)
+      end - t.endedAt >= Math.max(WRAP_UP_MS, this.blockMs)
     ) {
       // The stint went on after the response was sent for as long as a block (work the framework
       // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
@@ -422,7 +382,7 @@ export class Timeline implements EventVisitor {
       t.endedAt !== null &&
       s.start[i] >= t.endedAt &&
       s.reason[i] !== Reason.Resume &&
-      this.heldMs(i, end) > WRAP_UP_MS
+      end - s.start[i] > WRAP_UP_MS
     ) {
       // It looked like the request finishing up, but it went on: background work after all.
       t.stints.pop();
@@ -435,7 +395,7 @@ export class Timeline implements EventVisitor {
       t.kind === 'other' &&
       (t.flags & TaskFlags.Concurrent) !== 0 &&
       s.reason[i] !== Reason.Resume &&
-      this.heldMs(i, end) > WRAP_UP_MS &&
+      end - s.start[i] > WRAP_UP_MS &&
       this.table.afterResponse(t.index, s.start[i])
     ) {
       // A member still at work after its request's response (a race's loser): background work.
@@ -525,9 +485,6 @@ export class Timeline implements EventVisitor {
     };
     moved(this.blocks);
     moved(this.awaits);
-    const waits = [...this.cpuWaits].filter(([stint]) => stint >= keep);
-    this.cpuWaits.clear();
-    for (const [stint, ms] of waits) this.cpuWaits.set(stint - keep, ms);
     this.awaitOfStint.clear();
     for (const a of this.awaits)
       if (!this.awaitOfStint.has(a.stint)) this.awaitOfStint.set(a.stint, a.frames);

@@ -55,11 +55,6 @@ export interface BlockInfo {
    */
   cpuMs: number;
   cpuKnownMs: number;
-  /**
-   * Of `durationMs`, how long the thread waited for a CPU, ms (0: none, or not known): the machine
-   * was busy with other work, not the program's code. The block held the loop for the rest.
-   */
-  cpuWaitMs: number;
 }
 
 export interface SwitchInfo {

@@ -99,52 +99,6 @@ describe('timeline model', () => {
     assert.equal(s.blocks[0].frames[0].share, 1);
   });
 
-  it('judges a stint by the time it held the loop: less the time its thread waited for a CPU (STINT_CPU)', () => {
-    const t = timeline(50);
-    t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, at('/app.js', 3));
-    // 120 ms of wall time, 110 of them waiting for a CPU: 10 ms of code, no block.
-    t.run(10, 1, Reason.Timer);
-    t.stintCpu(10, 1, 130, 110);
-    t.idle(130);
-    // 120 ms, 30 of them waiting: 90 ms held the loop, a block that says how long it waited.
-    t.run(200, 1, Reason.Timer);
-    t.stintCpu(200, 1, 320, 30);
-    t.idle(320);
-    // No record (another system, an older trace): wall time, as before.
-    t.run(400, 1, Reason.Timer);
-    t.idle(460);
-    const s = summarize(t);
-    assert.deepEqual(
-      s.blocks.map((b) => [b.startMs, b.durationMs, b.cpuWaitMs]),
-      [
-        [200, 120, 30],
-        [400, 60, 0],
-      ],
-    );
-  });
-
-  it('keeps a request’s wrap-up that a busy machine stretched out of background work, and takes back a block a late STINT_CPU shows was the machine’s', () => {
-    const t = timeline(50);
-    t.task(0, 1, TaskKind.Request, 0, 'GET /x', 0, at('/app.js', 3));
-    t.run(10, 1, Reason.Request);
-    t.idle(12);
-    t.taskEnd(12, 1, TaskEnd.Finished);
-    // After the response: 40 ms of wall time, 38 of them waiting for a CPU.
-    t.run(20, 1, Reason.Promise);
-    t.stintCpu(20, 1, 60, 38);
-    t.idle(60);
-    assert.deepEqual(
-      t.tasks.filter((task) => task.kind === 'background').map((task) => task.name),
-      [],
-    );
-    t.task(100, 2, TaskKind.Timer, 0, 'tick', 0, at('/app.js', 9));
-    t.run(100, 2, Reason.Timer);
-    t.idle(200);
-    assert.equal(t.blocks.length, 1);
-    t.stintCpu(100, 2, 200, 95);
-    assert.equal(t.blocks.length, 0);
-  });
-
   it('falls back to where the blocked task was created when nothing was sampled', () => {
     const t = timeline(10);
     t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, at('/job.js', 4));
