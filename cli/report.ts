@@ -129,6 +129,7 @@ export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]
           (b.cpuShare !== null && b.cpuShare < WAITING_SHARE
             ? `  (asleep ${100 - Math.round(b.cpuShare * 100)}% of it: waiting, not computing)`
             : '') +
+          (b.cpuWaitMs >= 1 ? `  (of it, ${ms(b.cpuWaitMs)} waiting for a CPU: the machine was busy)` : '') +
           // No stack sample (a block shorter than the sampler's first look, or a starved watchdog):
           // the line is where the task began, not where it was busy.
           (b.frames.length === 0 && b.location !== null ? '  (not sampled: where the task began)' : ''),

@@ -66,12 +66,21 @@ export const WAITING_SHARE = 0.25;
 
 /** How a block used the CPU, in short lines (for tooltips), or none when not known. */
 export function cpuWords(block: BlockInfo): string[] {
+  const lines: string[] = [];
+  if (block.cpuWaitMs >= 1)
+    lines.push(
+      `of it, ${Math.round(block.cpuWaitMs)} ms waiting for a CPU`,
+      '(the machine was busy with other work)',
+    );
   const share = cpuShare(block);
-  if (share === null) return [];
+  if (share === null) return lines;
   const pct = Math.round(share * 100);
-  return share < WAITING_SHARE
-    ? [`asleep ${100 - pct}% of it: not computing`, '(waiting in a blocking call)']
-    : [`wanting the CPU ${pct}% of it: computing`];
+  lines.push(
+    ...(share < WAITING_SHARE
+      ? [`asleep ${100 - pct}% of it: not computing`, '(waiting in a blocking call)']
+      : [`wanting the CPU ${pct}% of it: computing`]),
+  );
+  return lines;
 }
 
 /** Whether a block was, as far as the tracer could tell, not computing (see WAITING_SHARE). */

@@ -20,6 +20,8 @@ export interface BlockSource {
   readonly stints: StintColumns;
   readonly tasks: readonly TimelineTask[];
   readonly blockMs: number;
+  /** How long a stint's thread waited for a CPU, ms (see Timeline.cpuWaitMs); 0 if not known. */
+  cpuWaitMs(stint: number): number;
 }
 
 export type Pauses = ReadonlyArray<{ start: number; end: number | null }>;
@@ -37,7 +39,12 @@ export class Blocks {
 
   constructor(private readonly source: BlockSource) {}
 
-  /** Judges stint `stint`, just closed: a block if it lasted the threshold and was not paused. */
+  /**
+   * Judges stint `stint`, just closed: a block if it lasted the threshold and was not paused. By
+   * its wall time, also where its thread waited for a CPU (a busy machine): the loop was held for
+   * all of it either way, and a wait on the clock (`while (Date.now() < end)`) would have lasted as
+   * long on an idle machine. The wait is told with the block (cpuWaitMs), never subtracted.
+   */
   check(stint: number): void {
     const s = this.source.stints;
     const duration = s.end[stint] - s.start[stint];
@@ -55,6 +62,7 @@ export class Blocks {
       observations: 0,
       cpuMs: 0,
       cpuKnownMs: 0,
+      cpuWaitMs: Math.min(this.source.cpuWaitMs(stint), duration),
     };
     this.list.push(block);
     // Samples that found no block before can only belong to this new one.

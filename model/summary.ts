@@ -47,6 +47,11 @@ export interface SummaryBlock {
    * to 1; null: not known). Low: it was not computing but asleep in a blocking call.
    */
   cpuShare: number | null;
+  /**
+   * Extra: of `durationMs`, how long the thread waited for a CPU while the machine ran other work,
+   * ms (0: none or not known). Information: the block is judged by its whole wall time.
+   */
+  cpuWaitMs: number;
 }
 
 export interface Summary {
@@ -130,6 +135,7 @@ export function summarize(timeline: Timeline): Summary {
         share: total > 0 ? Math.round((f.weightUs / total) * 1000) / 1000 : 0,
       })),
       cpuShare: ((share) => (share === null ? null : Math.round(share * 100) / 100))(cpuShare(b)),
+      cpuWaitMs: round(b.cpuWaitMs),
     };
   });
   return {

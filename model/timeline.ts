@@ -39,6 +39,10 @@
  *    immediate the program's own code sets after ending a response comes as a task of kind
  *    `background` (tracer/sources/timers.ts): its work is the request's after-response part,
  *    however short.
+ *  - A stint's length, where it is judged (a block; a request's wrap-up against background work),
+ *    is its wall time. Where the tracer could tell how long of it the thread waited for a CPU
+ *    (STINT_CPU: a busy machine preempting the program), a block says so; it stays a block (the
+ *    loop was held, and a wait on the clock would have been as long on an idle machine).
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
@@ -79,6 +83,8 @@ const UNTRACKED = 0;
  * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room.
  */
 const WRAP_UP_MS = 10;
+/** A STINT_CPU record names its stint by the start the tracer knows, which may be later than the stint's (ms). */
+const STINT_CPU_SLACK_MS = 1;
 
 export class Timeline implements EventVisitor {
   meta: TraceMeta | null = null;
@@ -105,6 +111,8 @@ export class Timeline implements EventVisitor {
   /** Where stints awaited (rationed by the tracer: not every stint has one), in stint order. */
   readonly awaits: Array<{ stint: number; task: number; frames: AwaitFrame[] }> = [];
   private readonly awaitOfStint = new Map<number, AwaitFrame[]>();
+  /** How long a stint's thread waited for a CPU, ms, where the tracer said (STINT_CPU): long stints only. */
+  private readonly cpuWaits = new Map<number, number>();
 
   /** Stint now open (-1: none). */
   private open = -1;
@@ -321,6 +329,30 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
+  stintCpu(time: number, task: number, until: number, waitMs: number): void {
+    this.see(until);
+    // Written while the stint is still open, or right after it closed. The record covers the stint
+    // so far; a later one for the same stint replaces it.
+    const t = this.taskForWireId(task);
+    if (t === undefined || !(waitMs > 0)) return;
+    const s = this.stints;
+    const i = this.open !== -1 ? this.open : s.length - 1;
+    if (i < 0 || s.task[i] !== t.index || s.start[i] > time + STINT_CPU_SLACK_MS) return;
+    const waited = Math.min(waitMs, until - time);
+    this.cpuWaits.set(i, waited);
+    if (i !== this.open) {
+      // Written right after the stint closed: a block already judged learns its wait.
+      const block = this.blocks.find((b) => b.stint === i);
+      if (block !== undefined) block.cpuWaitMs = Math.min(waited, s.end[i] - s.start[i]);
+    }
+    this.version++;
+  }
+
+  /** How long stint `i`'s thread waited for a CPU (the machine busy with other work), ms; 0 if not known. */
+  cpuWaitMs(i: number): number {
+    return this.cpuWaits.get(i) ?? 0;
+  }
+
   awaitAt(time: number, task: number, frames: AwaitFrame[]): void {
     this.see(time);
     // The record is written inside the stint it describes: the last one that began by `time`
@@ -485,6 +517,9 @@ export class Timeline implements EventVisitor {
     };
     moved(this.blocks);
     moved(this.awaits);
+    const waits = [...this.cpuWaits].filter(([stint]) => stint >= keep);
+    this.cpuWaits.clear();
+    for (const [stint, ms] of waits) this.cpuWaits.set(stint - keep, ms);
     this.awaitOfStint.clear();
     for (const a of this.awaits)
       if (!this.awaitOfStint.has(a.stint)) this.awaitOfStint.set(a.stint, a.frames);

@@ -55,6 +55,11 @@ export interface BlockInfo {
    */
   cpuMs: number;
   cpuKnownMs: number;
+  /**
+   * Of `durationMs`, how long the thread waited for a CPU, ms (0: none, or not known): the machine
+   * was busy with other work. Information only: the loop was held for all of `durationMs`.
+   */
+  cpuWaitMs: number;
 }
 
 export interface SwitchInfo {

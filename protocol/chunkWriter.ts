@@ -104,6 +104,14 @@ export class ChunkWriter {
     this.u32[b + 7] = 0;
   }
 
+  /** Writes a STINT_CPU record: the stint of `id` that began at `time` waited `waitUs` for a CPU until `until`. */
+  stintCpu(time: number, id: number, until: number, waitUs: number, cpuUs: number): void {
+    const b = this.head(EventType.StintCpu, 2, 0, id, time);
+    this.f64[(b >> 1) + 2] = until;
+    this.u32[b + 6] = Math.max(0, Math.min(0xffffffff, Math.round(waitUs)));
+    this.u32[b + 7] = Math.max(0, Math.min(0xffffffff, Math.round(cpuUs)));
+  }
+
   /** Writes a TASK_INFO record: 2 units, or 3 with a new parent (`parent` ≠ 0). */
   taskInfo(
     time: number,

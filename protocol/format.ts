@@ -149,7 +149,28 @@ export const enum EventType {
    *   unit 1: u32 into task id, 12 bytes reserved
    */
   Fold = 13,
+  /**
+   * How much of a long stint the machine, not the program, took: task `id` ran the stint that began
+   * at `time` (trace clock) and, from then until `until`, its thread waited `waitUs` on the OS's run
+   * queue — ready to run, held off the CPU by other work (a loaded machine preempting the program) —
+   * and ran `cpuUs` on a CPU. Written only for stints whose wall time is long enough to matter (see
+   * CPU_CHECK_MS), by a tracer that can read per-thread scheduler statistics (Linux's
+   * /proc/<pid>/task/<tid>/schedstat); a stint may have several (each covers the stint so far: the
+   * last one counts). Both figures are lower bounds: the part of the stint before the tracer's first
+   * reading of the counters counts as neither. 2 units:
+   *   unit 1: f64 until (trace clock, ms), u32 waitUs, u32 cpuUs (0: not known)
+   * Readers judge a block, and a request's wrap-up against background work, by the stint's wall time
+   * less `waitUs`: a stint of 5 ms of code that a busy machine stretched to 120 ms is no block.
+   */
+  StintCpu = 14,
 }
+
+/**
+ * A stint whose wall time reaches this is looked at for time the machine took from it (STINT_CPU),
+ * ms — or the block threshold, if lower. The shortest length the readers judge by (WRAP_UP_MS in
+ * model/timeline.ts); shorter stints are never read for it, so the hot path pays nothing.
+ */
+export const CPU_CHECK_MS = 10;
 
 /** Frames an AWAIT record holds at most. */
 export const MAX_AWAIT_FRAMES = 4;
@@ -236,6 +257,7 @@ export const UNITS = {
   taskInfo: 2,
   ready: 1,
   fold: 2,
+  stintCpu: 2,
 } as const;
 
 export const KIND_NAMES = [

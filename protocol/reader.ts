@@ -84,6 +84,11 @@ export interface EventVisitor {
   awaitAt?(time: number, task: number, frames: AwaitFrame[]): void;
   /** Task `id` is part of task `into`'s work, from its start. */
   fold?(time: number, id: number, into: number): void;
+  /**
+   * The stint of task `task` that began at `time` waited `waitMs` for a CPU (held off it by other
+   * work on the machine) and ran `cpuMs` on one, from its start until `until` (STINT_CPU).
+   */
+  stintCpu?(time: number, task: number, until: number, waitMs: number, cpuMs: number): void;
 }
 
 export interface AwaitFrame {
@@ -412,6 +417,17 @@ export class TraceReader {
             break;
           }
           v.fold?.(time, id, into);
+          break;
+        }
+        case EventType.StintCpu: {
+          const until = units >= 2 ? view.getFloat64(at + 16, true) : NaN;
+          if (!timeOk || !(Math.abs(until) <= MAX_ABS_TIME) || until < time) {
+            this.stats.invalidEvents++;
+            break;
+          }
+          const waitUs = view.getUint32(at + 24, true);
+          const cpuUs = view.getUint32(at + 28, true);
+          v.stintCpu?.(time, id, until, waitUs / 1000, cpuUs / 1000);
           break;
         }
         default:

@@ -5,6 +5,8 @@ import { decodeMappings, SourceMapper } from '../model/sourceMaps';
 import { Stepper } from '../model/steps';
 import { summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
+import { cpuWords } from '../model/blockSamples';
+import { formatSummary } from '../cli/report';
 
 function timeline(blockMs = 50): Timeline {
   const t = new Timeline();
@@ -97,6 +99,41 @@ describe('timeline model', () => {
     assert.equal(s.blocks[0].durationMs, 60);
     assert.deepEqual(s.blocks[0].location, at('/app.js', 9));
     assert.equal(s.blocks[0].frames[0].share, 1);
+  });
+
+  it('tells how long of a block its thread waited for a CPU (STINT_CPU), judging it by its wall time', () => {
+    const t = timeline(50);
+    t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, at('/app.js', 3));
+    // 120 ms of wall time, 110 of them waiting for a CPU: still a block (the loop was held; a
+    // wait on the clock would have lasted as long on an idle machine), which says so.
+    t.run(10, 1, Reason.Timer);
+    t.stintCpu(10, 1, 130, 110);
+    t.idle(130);
+    // A short stint stays no block, whatever it waited.
+    t.run(200, 1, Reason.Timer);
+    t.stintCpu(200, 1, 240, 30);
+    t.idle(240);
+    // No record (another system, an older trace): nothing said.
+    t.run(400, 1, Reason.Timer);
+    t.idle(460);
+    // The record written right after its stint closed still reaches the block.
+    t.run(500, 1, Reason.Timer);
+    t.idle(600);
+    t.stintCpu(500, 1, 600, 70);
+    const s = summarize(t);
+    assert.deepEqual(
+      s.blocks.map((b) => [b.startMs, b.durationMs, b.cpuWaitMs]),
+      [
+        [10, 120, 110],
+        [400, 60, 0],
+        [500, 100, 70],
+      ],
+    );
+    assert.match(formatSummary(s), /of it, 110 ms waiting for a CPU: the machine was busy/);
+    assert.deepEqual(cpuWords(t.blocks[0]).slice(0, 2), [
+      'of it, 110 ms waiting for a CPU',
+      '(the machine was busy with other work)',
+    ]);
   });
 
   it('falls back to where the blocked task was created when nothing was sampled', () => {

@@ -31,6 +31,7 @@ function recorder(): { visitor: EventVisitor; log: Logged[] } {
     dropped: (...a) => log.push(['dropped', ...a]),
     end: (...a) => log.push(['end', ...a]),
     blockSample: (...a) => log.push(['blockSample', ...a]),
+    stintCpu: (...a) => log.push(['stintCpu', ...a]),
     fold: (...a) => log.push(['fold', ...a]),
   };
   return { visitor, log };
@@ -49,6 +50,7 @@ function sampleTrace(): Uint8Array {
   w.task(14, 8, 8, 7, 1, 12, 0, 0, 0);
   w.taskInfo(14.5, 8, 0, 0, 0, 0, 7);
   w.fold(15, 8, 7);
+  w.stintCpu(11.5, 7, 131.5, 110_000, 8_250);
   w.lag(100, 250, 9000, 12000, 4);
   w.dropped(200, 17, 210);
   w.blockSample(11.5, 7, 80, 9, [{ name: 1, file: 2, line: 30, column: 4, weightUs: 75_000 }], 61.25);
@@ -81,6 +83,7 @@ describe('trace format', () => {
       ['task', 14, 8, 8, 7, 'GET /orders', 12, null],
       ['taskInfo', 14.5, 8, null, null, 7],
       ['fold', 15, 8, 7],
+      ['stintCpu', 11.5, 7, 131.5, 110, 8.25],
       ['lag', 100, 250, 9000, 12000, 4],
       ['dropped', 200, 17, 210],
       [

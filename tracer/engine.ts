@@ -7,8 +7,9 @@
  * Everything here runs inside the user's program, often inside hook callbacks: no I/O, no throwing,
  * no allocation on the common paths.
  */
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Reason, TaskKind } from '../protocol/format';
+import { CPU_CHECK_MS, Reason, TaskKind } from '../protocol/format';
 import { Recorder } from './recorder';
 import { StintEntry } from './stintLog';
 
@@ -100,6 +101,13 @@ const times = {
   cpuRef: 0,
   /** Time spent in the tracer's own flush since the last estimate (never counted as the program's). */
   selfBusy: 0,
+  /** The loop thread's wait for a CPU (ns) as it last read it, and when (see stintCpu). */
+  waitRef: Infinity,
+  waitRefAt: 0,
+  /** The start of the stint that reading was made in (or at the start of). */
+  waitRefStint: -1,
+  /** The wait found in the stint last looked at, ns (a lower bound). */
+  waitFound: 0,
 };
 /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
 export function stintTime(): number {
@@ -119,8 +127,18 @@ export let lateMs = 2;
 /** Set by the watchdog: a shared heartbeat it reads from another thread (layout in watchdog.ts). */
 let heartbeat: Int32Array | null = null;
 let heartbeatStart: Float64Array | null = null;
+/**
+ * The main thread's scheduler counters as the watchdog read them while a stint was open (layout in
+ * watchdog.ts): [trace time of the reading, ns on a CPU, ns waiting on a run queue], its first
+ * reading in the stint then its last one before; the stint's heartbeat number in heartbeat[CPU_SEQ]
+ * (written last).
+ */
+let heartbeatCpu: Float64Array | null = null;
+const CPU_SEQ = 20;
 /** Ring of the start time and task of recent stints, indexed by stintSeq, for block samples (a power of 2). */
 const RECENT = 256;
+/** The task of the stint open since times.openStart (a flush tick between its pieces beats with none). */
+let openTask = 0;
 const recentStart = new Float64Array(RECENT);
 const recentTask = new Uint32Array(RECENT);
 
@@ -143,6 +161,7 @@ export function startEngine(rec: Recorder, blockMs: number): void {
   // Gaps shorter than this are not worth estimating; a fiftieth of the threshold, at least 0.5 ms.
   untrackedMinMs = Math.max(0.5, blockMs / 50);
   lateMs = Math.max(2, blockMs / 25);
+  cpuCheckMs = Math.min(CPU_CHECK_MS, blockMs);
   times.idleRef = safeIdle();
   times.cpuRef = cpuMs();
   times.lastEnd = now();
@@ -166,6 +185,7 @@ export function currentTask(): [number, string] | null {
 export function setHeartbeat(shared: Int32Array): void {
   heartbeat = shared;
   heartbeatStart = new Float64Array(shared.buffer, 24, 1);
+  if (shared.byteLength >= (CPU_SEQ + 1) * 4) heartbeatCpu = new Float64Array(shared.buffer, 32, 6);
   // The stint open now (the script's top level, which began before the watchdog started) is
   // announced too: a block in it is sampled like any other.
   if (current !== null) {
@@ -186,7 +206,10 @@ export function recentStint(seq: number): { start: number; task: number } | null
 function beat(time: number, task: number, inStint: boolean): void {
   const seq = ++stintSeq;
   times.stint = time;
-  if (inStint) times.openStart = time;
+  if (inStint) {
+    times.openStart = time;
+    openTask = task;
+  }
   const i = seq & (RECENT - 1);
   recentStart[i] = time;
   recentTask[i] = task;
@@ -212,13 +235,121 @@ function pause(time: number): void {
   // tracer's own is queued behind whatever the stint queued, to tell whether a continuation that
   // follows runs in the same drain of the microtask queue — the loop never waited for events
   // between them (see enter).
-  if (time - times.openStart >= TURN_MS && marks < MAX_MARKS) {
+  const wall = time - times.openStart;
+  // A stint long enough to be judged (a block, a request's work after its response) is looked at
+  // for time the machine took from it; the rest pay this one comparison.
+  if (wall >= cpuCheckMs && schedFd !== -1) stintCpu(time);
+  if (wall >= TURN_MS && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
     // while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
     promiseThen.call(settledPromise, markPassed);
   }
   if (heartbeat !== null) heartbeat[1] = 0;
+}
+
+/**
+ * A stint of this wall time or more is looked at for time the machine took from it (see stintCpu):
+ * CPU_CHECK_MS, or the block threshold if lower.
+ */
+let cpuCheckMs = CPU_CHECK_MS;
+
+/**
+ * The main thread's scheduler counters, where Linux gives them: /proc/self/task/<tid>/schedstat
+ * holds ns on a CPU, ns ready to run but waiting for one (the run queue), timeslices; the main
+ * thread's tid is the process id. Null where there is no such file (other systems): stints are
+ * judged by their wall time, as before.
+ */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+const { openSync: fsOpen, readSync: fsRead } = fs;
+let schedFd = process.platform === 'linux' ? -2 : -1; // -2: not opened yet; -1: none
+const schedBuf = Buffer.alloc(96);
+const SPACE = 0x20;
+const ZERO = 0x30;
+/** Reads the main thread's [ns on a CPU, ns waiting for one]; null if not known. Never throws. */
+export function readSchedstat(): [number, number] | null {
+  try {
+    if (schedFd === -2) schedFd = fsOpen(SCHEDSTAT, 'r');
+    if (schedFd < 0) return null;
+    const n = fsRead(schedFd, schedBuf, 0, schedBuf.length, 0);
+    // "<ns on a CPU> <ns waiting> <timeslices>\n", read as digits (no strings made).
+    let i = 0;
+    let cpu = 0;
+    for (; i < n && schedBuf[i] !== SPACE; i++) cpu = cpu * 10 + (schedBuf[i] - ZERO);
+    let wait = 0;
+    for (i++; i < n && schedBuf[i] !== SPACE; i++) wait = wait * 10 + (schedBuf[i] - ZERO);
+    if (i < n && Number.isFinite(cpu) && Number.isFinite(wait)) return [cpu, wait];
+  } catch {
+    // no such file: stop asking
+  }
+  schedFd = -1;
+  return null;
+}
+
+/**
+ * The stint open since times.openStart has run long (see pause): how much of it the main thread
+ * waited for a CPU — the OS ran other work, the machine was busy — goes in a STINT_CPU record, so
+ * that readers judge the stint by the time it held the loop, not by the time the machine took.
+ * The wait is counted from a reading of the counters near the stint's start: this thread's own
+ * (at the end of the stint it last looked at, or at this stint's start after a long gap: see
+ * cpuBaseline) or the watchdog's (its first reading in the stint, or its last before it made while
+ * this thread slept). Every bound is a lower one: time that may have been waiting before the stint
+ * is never counted. Without a usable reading, nothing is written (wall time, as before).
+ */
+function stintCpu(time: number): void {
+  const counters = readSchedstat();
+  if (counters === null) return;
+  const wait = counters[1];
+  // Lower bounds of the wait within the stint, the best one counts. From this thread's own last
+  // reading (the end of the last stint it looked at: it was running, so every wait it had was
+  // counted), less all the time from then to this stint's start (which may have been spent
+  // waiting too: a thread woken for the stint's event waits for a CPU first).
+  // The same stint looked at again (continuations merged into it): what was found then, and since.
+  let waitNs =
+    times.waitRefStint === times.openStart
+      ? times.waitFound + wait - times.waitRef
+      : wait - times.waitRef - Math.max(0, times.openStart - times.waitRefAt) * 1e6;
+  let cpuNs = -1;
+  const hb = heartbeat;
+  const r = heartbeatCpu;
+  const seq = stintSeq;
+  if (hb !== null && r !== null && Atomics.load(hb, CPU_SEQ) === seq) {
+    const since = r[0];
+    const cpu0 = r[1];
+    const wait0 = r[2];
+    const before = r[3];
+    const waitBefore = r[5];
+    // The watchdog writes the numbers, then the stint's number: still the same, they belong together.
+    if (Atomics.load(hb, CPU_SEQ) === seq && since >= times.openStart && since <= time) {
+      // From the watchdog's first reading in the stint; from its last one before it, made while
+      // this thread slept, less the time between (as above).
+      waitNs = Math.max(
+        waitNs,
+        wait - wait0,
+        wait - waitBefore - Math.max(0, times.openStart - before) * 1e6,
+      );
+      cpuNs = counters[0] - cpu0;
+    }
+  }
+  times.waitRef = wait;
+  times.waitRefAt = time;
+  times.waitRefStint = times.openStart;
+  times.waitFound = Math.max(0, waitNs);
+  if (waitNs <= 0) return;
+  const w = recorder.room(2);
+  if (w === null) return;
+  w.stintCpu(times.openStart, openTask, time, waitNs / 1000, Math.max(0, cpuNs) / 1000);
+}
+
+/** Reads the counters where a stint begins at `time` (see stintCpu). */
+function cpuBaseline(time: number): void {
+  const counters = readSchedstat();
+  if (counters === null) return;
+  times.waitRef = counters[1];
+  times.waitRefAt = time;
+  // (The stint about to begin: it opens at `time`.)
+  times.waitRefStint = time;
+  times.waitFound = 0;
 }
 
 /** The stint that paused goes on (see pause). */
@@ -390,6 +521,8 @@ export function enter(
       }
       times.pendingIdle = t;
       times.lastEnd = t;
+      // (It ends here, read from no clock of its own: looked at as pause() does.)
+      if (t - times.openStart >= cpuCheckMs && schedFd !== -1) stintCpu(t);
     } else if (task === pendingTask && (t - times.pendingIdle <= MERGE_MS || (continuation && marks > 0))) {
       // The same task again after a moment: one stint, not two (and two records saved). Or later,
       // but a continuation queued before its last stint ended (the mark queued then has not run):
@@ -405,6 +538,9 @@ export function enter(
     writePendingIdle();
   }
   if (current === null) {
+    // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
+    // the stint begins: the exact start for its wait should it run long (see stintCpu).
+    if (t - times.lastEnd >= cpuCheckMs && schedFd !== -1) cpuBaseline(t);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);

@@ -17,9 +17,13 @@ const WATCHDOG_HEAP_MB = 32;
  * Heartbeat slots (Int32): 0 stint sequence number, 1 whether a stint is open, 5 the open stint's
  * task (written by the main thread on its hot path); 2 the watchdog has an inspector session open,
  * 3 the program is exiting, 4 the watchdog has let go of its session. Then one Float64 (bytes
- * 24–31): when the open stint began, trace clock.
+ * 24–31): when the open stint began, trace clock. Then six Float64 (bytes 32–79), written by the
+ * watchdog once per stint it sees open: when it read the main thread's scheduler counters (trace
+ * clock), ns on a CPU, ns waiting for one — its first reading in the stint, then its last one before
+ * it; and Int32 slot 20 (bytes 80–83): the stint's sequence number, written after them (see
+ * stintCpu in engine.ts).
  */
-const HEARTBEAT_BYTES = 32;
+const HEARTBEAT_BYTES = 88;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;

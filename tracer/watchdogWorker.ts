@@ -119,6 +119,31 @@ function mainThreadWantsCpu(): boolean | null {
   return null;
 }
 
+/**
+ * The main thread's scheduler counters (see readSchedstat in engine.ts): ns on a CPU, ns ready to
+ * run and waiting for one. Read here once for each stint seen open, so that the main thread, when
+ * a stint turns out long, can tell how much of it the machine took (a run queue's wait); the main
+ * thread pays nothing for stints that stay short.
+ */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+let schedFd = process.platform === 'linux' ? -2 : -1;
+const schedBuf = Buffer.alloc(96);
+function mainThreadSchedstat(): [number, number] | null {
+  try {
+    if (schedFd === -2) schedFd = fs.openSync(SCHEDSTAT, 'r');
+    if (schedFd < 0) return null;
+    const n = fs.readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
+    const fields = schedBuf.toString('latin1', 0, n).split(' ');
+    const cpu = Number(fields[0]);
+    const wait = Number(fields[1]);
+    if (Number.isFinite(cpu) && Number.isFinite(wait)) return [cpu, wait];
+  } catch {
+    // no such file: stop asking
+  }
+  schedFd = -1;
+  return null;
+}
+
 /** Readings of mainThreadWantsCpu, this often while the watchdog waits between samples, ms. */
 const STATE_EVERY_MS = 1;
 
@@ -178,6 +203,13 @@ const EXIT_ACK = 4;
 const TASK = 5;
 /** Float64 slot (after the Int32 ones): when the open stint began, trace clock. */
 const START = 3;
+/**
+ * Float64 slots 4–9: the main thread's scheduler counters (trace time, ns on a CPU, ns waiting for
+ * one) as first read in the open stint, then as read last before it; Int32 slot 20: the stint's
+ * number, written after them.
+ */
+const CPU_AT = 4;
+const CPU_SEQ = 20;
 /** While blocked, "still blocked" goes to the reader this often at most, ms (more often for small thresholds). */
 const LIVE_EVERY_MS = 100;
 /** Records that wait for the live connection to open, at most. */
@@ -264,6 +296,10 @@ function run(data: WatchdogData): void {
   let lastChange = performance.now();
   let watching = false;
   const startTimes = new Float64Array(data.heartbeat, START * 8, 1);
+  const cpuReading =
+    data.heartbeat.byteLength >= (CPU_SEQ + 1) * 4 ? new Float64Array(data.heartbeat, CPU_AT * 8, 6) : null;
+  /** This thread's last reading of the main thread's counters: trace time, ns on a CPU, ns waiting. */
+  const lastReading = [-Infinity, 0, 0];
   const line = data.live !== null ? new LiveLine(data.live) : null;
   const origin = performance.timeOrigin - data.timeOrigin;
   /** This thread's performance.now() as trace clock. */
@@ -379,6 +415,32 @@ function run(data: WatchdogData): void {
     // A stint ended and nothing followed: over for the live reader too (seen twice, as a stint
     // whose continuations merge pauses for a moment between them).
     outside = seq === lastSeq && !inStint ? outside + 1 : 0;
+    if (cpuReading !== null && schedFd !== -1) {
+      // The main thread's scheduler counters, read at every poll: the first reading in a stint
+      // (slots 0–2) and the one before it (slots 3–5) bracket the stint's start (see stintCpu in
+      // engine.ts).
+      const first = inStint && Atomics.load(heartbeat, CPU_SEQ) !== seq;
+      // Between stints, a reading counts only while the main thread sleeps (waits for events): a
+      // wait for a CPU in progress is added to the counters only when it ends, and one that began
+      // before the reading would be taken for part of the next stint.
+      const counters = first || (!inStint && mainThreadWantsCpu() === false) ? mainThreadSchedstat() : null;
+      if (counters !== null) {
+        const at = traceTime(t);
+        if (first) {
+          cpuReading[3] = lastReading[0];
+          cpuReading[4] = lastReading[1];
+          cpuReading[5] = lastReading[2];
+          cpuReading[0] = at;
+          cpuReading[1] = counters[0];
+          cpuReading[2] = counters[1];
+          Atomics.store(heartbeat, CPU_SEQ, seq);
+        } else {
+          lastReading[0] = at;
+          lastReading[1] = counters[0];
+          lastReading[2] = counters[1];
+        }
+      }
+    }
     if (outside === 1) lastLeft = t;
     if (seq !== lastSeq || (outside === 2 && live !== null && live.inStint)) {
       lastSeq = seq;
