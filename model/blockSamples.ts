@@ -3,6 +3,7 @@
  * observed, sometimes before that stint has closed, and observations of one line add up.
  */
 import { SampledFrame } from '../protocol/reader';
+import { formatDuration } from './duration';
 import { BlockInfo } from './timelineTypes';
 
 /** Block samples kept waiting for their stint to close. */
@@ -69,7 +70,7 @@ export function cpuWords(block: BlockInfo): string[] {
   const lines: string[] = [];
   if (block.cpuWaitMs >= 1)
     lines.push(
-      `of it, ${Math.round(block.cpuWaitMs)} ms waiting for a CPU`,
+      `of it, ${formatDuration(Math.min(block.cpuWaitMs, block.durationMs))} waiting for a CPU`,
       '(the machine was busy with other work)',
     );
   const share = cpuShare(block);

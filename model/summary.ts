@@ -135,7 +135,7 @@ export function summarize(timeline: Timeline): Summary {
         share: total > 0 ? Math.round((f.weightUs / total) * 1000) / 1000 : 0,
       })),
       cpuShare: ((share) => (share === null ? null : Math.round(share * 100) / 100))(cpuShare(b)),
-      cpuWaitMs: round(b.cpuWaitMs),
+      cpuWaitMs: round(Math.min(b.cpuWaitMs, b.durationMs)),
     };
   });
   return {
