@@ -10,6 +10,7 @@ import { TraceServer } from '../host/traceServer';
 import { Timeline } from '../model/timeline';
 import {
   FIXTURES,
+  ROOT,
   RunResult,
   TRACER,
   plainEnv,
@@ -244,8 +245,10 @@ describe('the tracer never changes the program it traces', function () {
   });
 
   it("starts from V8's code cache of it, and from its source when V8 rejects the cache or it is gone", async () => {
-    // The cache is the build's (scripts/tracerCache.cjs): a copy of the build whose cache is
-    // garbage, or missing, must trace the same program the same way, compiled from source.
+    // The cache is made as the build makes it (scripts/tracerCache.cjs), here by the Node running
+    // the tests (the build's Node may be another: its cache is then rejected, which is the second
+    // case): a copy of the build with such a cache starts from it; one whose cache is garbage, or
+    // missing, must trace the same program the same way, compiled from source.
     const fs = await import('node:fs');
     const probe = [
       'const guard = globalThis[Symbol.for("looplens.tracer")];',
@@ -257,18 +260,32 @@ describe('the tracer never changes the program it traces', function () {
     const dist = path.dirname(TRACER);
     const cache = fs.readdirSync(dist).find((f) => /^tracerCore-[0-9a-f]+\.cache$/.test(f));
     assert.ok(cache !== undefined, `no code cache in ${dist}: ${fs.readdirSync(dist).join(' ')}`);
-    const copies = { rejected: path.join(dir, 'garbled'), none: path.join(dir, 'uncached') };
+    const copies = {
+      used: path.join(dir, 'cached'),
+      rejected: path.join(dir, 'garbled'),
+      none: path.join(dir, 'uncached'),
+    };
     for (const [kind, copy] of Object.entries(copies)) {
       fs.mkdirSync(copy);
       for (const f of ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'])
         fs.copyFileSync(path.join(dist, f), path.join(copy, f));
       if (kind === 'rejected') fs.writeFileSync(path.join(copy, cache), Buffer.alloc(4096, 7));
+      if (kind === 'used') {
+        const made = await run(
+          process.execPath,
+          [path.join(ROOT, 'scripts', 'tracerCache.cjs'), copy, cache],
+          {
+            env: {
+              ...plainEnv(),
+              LOOPLENS_OPTIONS: JSON.stringify({ out: path.join(dir, 'making.looplens') }),
+            },
+          },
+        );
+        assert.equal(made.code, 0, made.stderr);
+      }
     }
-    for (const [expected, tracer] of [
-      ['used', TRACER],
-      ['rejected', path.join(copies.rejected, 'tracer.js')],
-      ['none', path.join(copies.none, 'tracer.js')],
-    ]) {
+    for (const [expected, copy] of Object.entries(copies)) {
+      const tracer = path.join(copy, 'tracer.js');
       const out = path.join(dir, `codeCache-${expected}.looplens`);
       const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${tracer}` };
       const result = await run(process.execPath, [program], { env });
