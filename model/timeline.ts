@@ -39,10 +39,12 @@
  *    immediate the program's own code sets after ending a response comes as a task of kind
  *    `background` (tracer/sources/timers.ts): its work is the request's after-response part,
  *    however short.
- *  - A stint's length, where it is judged (a block; a request's wrap-up against background work),
- *    is its wall time. Where the tracer could tell how long of it the thread waited for a CPU
- *    (STINT_CPU: a busy machine preempting the program), a block says so; it stays a block (the
- *    loop was held, and a wait on the clock would have been as long on an idle machine).
+ *  - A block is judged by its stint's wall time: the loop was held for all of it. Where the tracer
+ *    could tell how long of it the thread waited for a CPU (STINT_CPU: a busy machine preempting
+ *    the program), the block says so, and stays a block (a wait on the clock would have lasted as
+ *    long on an idle machine). A request's wrap-up against background work is judged by the time
+ *    the stint held the loop: its wall time less that wait (work after the response is work by
+ *    what it computed; the machine's load does not make a wrap-up of the request's into work).
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
@@ -348,6 +350,16 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
+  /**
+   * How long stint `i` (ending at `end`) held the loop, ms: its wall time less the time its thread
+   * waited for a CPU while the machine ran other work, where the tracer could tell.
+   */
+  heldMs(i: number, end: number): number {
+    const wall = end - this.stints.start[i];
+    const waited = this.cpuWaits.get(i);
+    return waited === undefined ? wall : Math.max(0, wall - waited);
+  }
+
   /** How long stint `i`'s thread waited for a CPU (the machine busy with other work), ms; 0 if not known. */
   cpuWaitMs(i: number): number {
     return this.cpuWaits.get(i) ?? 0;
@@ -391,7 +403,7 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] < t.endedAt &&
-      end - t.endedAt >= Math.max(WRAP_UP_MS, this.blockMs)
+      end - t.endedAt - this.cpuWaitMs(i) >= Math.max(WRAP_UP_MS, this.blockMs)
     ) {
       // The stint went on after the response was sent for as long as a block (work the framework
       // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
@@ -414,7 +426,7 @@ export class Timeline implements EventVisitor {
       t.endedAt !== null &&
       s.start[i] >= t.endedAt &&
       s.reason[i] !== Reason.Resume &&
-      end - s.start[i] > WRAP_UP_MS
+      this.heldMs(i, end) > WRAP_UP_MS
     ) {
       // It looked like the request finishing up, but it went on: background work after all.
       t.stints.pop();
@@ -427,7 +439,7 @@ export class Timeline implements EventVisitor {
       t.kind === 'other' &&
       (t.flags & TaskFlags.Concurrent) !== 0 &&
       s.reason[i] !== Reason.Resume &&
-      end - s.start[i] > WRAP_UP_MS &&
+      this.heldMs(i, end) > WRAP_UP_MS &&
       this.table.afterResponse(t.index, s.start[i])
     ) {
       // A member still at work after its request's response (a race's loser): background work.

@@ -136,6 +136,30 @@ describe('timeline model', () => {
     ]);
   });
 
+  it('keeps a request’s wrap-up that a busy machine stretched out of background work: judged by the time it held the loop', () => {
+    const t = timeline(50);
+    t.task(0, 1, TaskKind.Request, 0, 'GET /x', 0, at('/app.js', 3));
+    t.run(10, 1, Reason.Request);
+    t.idle(12);
+    t.taskEnd(12, 1, TaskEnd.Finished);
+    // After the response: 40 ms of wall time, 38 of them waiting for a CPU.
+    t.run(20, 1, Reason.Promise);
+    t.stintCpu(20, 1, 60, 38);
+    t.idle(60);
+    assert.deepEqual(
+      t.tasks.filter((task) => task.kind === 'background').map((task) => task.name),
+      [],
+    );
+    // 40 ms, 5 of them waiting: 35 ms of work after the response, background work.
+    t.run(100, 1, Reason.Promise);
+    t.stintCpu(100, 1, 140, 5);
+    t.idle(140);
+    assert.deepEqual(
+      t.tasks.filter((task) => task.kind === 'background').map((task) => task.name),
+      ['GET /x (after response)'],
+    );
+  });
+
   it('falls back to where the blocked task was created when nothing was sampled', () => {
     const t = timeline(10);
     t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, at('/job.js', 4));
