@@ -298,6 +298,47 @@ describe('the tracer never changes the program it traces', function () {
     }
   });
 
+  it("names dishes the same from a copy of the build in another folder, V8's code cache used (an installed extension's)", async () => {
+    // Code compiled from V8's cache keeps the name of the script the cache was made from: the
+    // build's folder. A copy elsewhere took its own promise hooks' frames for the program's code
+    // (dist0: every dish named `init2`, placed in tracer.js).
+    const fs = await import('node:fs');
+    const program = path.join(dir, 'copiedBuild.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const guard = globalThis[Symbol.for("looplens.tracer")];',
+        'async function resize(n) { await sleep(5 * n); return n; }',
+        'async function audit() { await sleep(3); }',
+        'async function main() {',
+        '  audit();',
+        '  const got = await Promise.all([resize(1), resize(2), resize(3)]);',
+        '  process.stdout.write(`${guard && guard.codeCache} ${got.join(" ")}`);',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    const dist = path.dirname(TRACER);
+    const copy = path.join(dir, 'installed', 'dist');
+    fs.mkdirSync(copy, { recursive: true });
+    for (const f of fs.readdirSync(dist))
+      if (/^tracer.*\.(js|cache)$/.test(f)) fs.copyFileSync(path.join(dist, f), path.join(copy, f));
+    const out = path.join(dir, 'copiedBuild.looplens');
+    const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+    const result = await run(process.execPath, [program], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'used 1 2 3');
+    const { summary } = readTrace(out);
+    const main = summary.tasks.find((t) => t.kind === 'main')!;
+    const dishes = summary.tasks.filter((t) => t.parent === main.id);
+    assert.deepEqual(
+      dishes.map((t) => `${t.name} ${path.basename(t.location?.file ?? '')}`),
+      ['audit copiedBuild.js', 'resize copiedBuild.js', 'resize copiedBuild.js', 'resize copiedBuild.js'],
+    );
+  });
+
   it('keeps memory bounded when its reader falls behind, and the count of what it dropped reaches the trace', async function () {
     this.timeout(60_000);
     const timeline = new Timeline();

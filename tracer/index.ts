@@ -28,13 +28,13 @@ import {
   closeStrayStints,
 } from './engine';
 import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
-import { configureLocations } from './locations';
+import { configureLocations, ownScriptFile } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
 import { startDishes } from './dishes';
 import { startFrameworks } from './frameworks';
 import { startPromises, stopPromises } from './promises';
 import { Recorder } from './recorder';
-import { scrub } from './scrub';
+import { scrub, setOwnFile } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
 import { drainWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
@@ -322,7 +322,9 @@ function start(options: TracerOptions): void {
   logFile = options.logFile;
   lagMs = options.lagMs;
   flushMs = options.flushMs;
-  configureLocations(__filename, options.locations === 'off' ? 0 : options.locationsPerSecond);
+  const own = ownScriptFile(__filename);
+  setOwnFile(own);
+  configureLocations(own, options.locations === 'off' ? 0 : options.locationsPerSecond);
   const rec = new Recorder(options.bufferMiB * MIB, now);
   const script = process.argv[1];
   const meta: TraceMeta = {

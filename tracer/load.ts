@@ -8,8 +8,10 @@
  * The cache fits one V8 version and set of V8 flags: on any other Node, or with flags that change
  * the code (`--single-threaded`, `--perf-basic-prof`), V8 rejects it and compiles the source, as
  * Node would have. Its name carries the build's id, so a cache never meets another build's source.
- * The tracer runs under this file's name (`dist/tracer.js`): its frames in stack traces, which it
- * recognises and scrubs by that name, are the same either way.
+ * The tracer runs under this file's name (`dist/tracer.js`) — but code V8 takes from the cache keeps
+ * the name of the script the cache was made from, the build's `dist/tracer.js`, wherever the build
+ * was copied or installed to since. The tracer recognises and scrubs its frames by the name they
+ * show, read from a frame of its own when it starts (locations.ts ownScriptFile), not by this path.
  */
 import fs = require('node:fs');
 import path = require('node:path');

@@ -148,6 +148,25 @@ const roots = new Ration();
  */
 const confirmations = new Ration();
 
+/**
+ * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
+ * from its stack; `fallback` when none can be read. It is not always the file the tracer was loaded
+ * from: the loader compiles it with V8's code cache (load.ts), and code from a cache keeps the name
+ * of the script the cache was made from — the build's folder, not the folder the tracer was copied
+ * or installed to (an installed extension's). Taken for the program's code, the tracer's own promise
+ * hook became the function of every dish (all named `init2`, the first placed in `tracer.js`).
+ */
+export function ownScriptFile(fallback: string): string {
+  const frames = captureFrames(ownScriptFile, 1);
+  const file = frames !== null && frames.length > 0 ? frameFile(frames[0]) : null;
+  return file !== null && file !== '' ? file : fallback;
+}
+
+/** The tracer's own file, as its frames name it (see ownScriptFile). */
+export function ownFile(): string {
+  return tracerFile;
+}
+
 /** Sets the files to skip (the tracer's own) and the capture rate (creations; awaits get a share). */
 export function configureLocations(ownFile: string, perSecond: number): void {
   tracerFile = ownFile;

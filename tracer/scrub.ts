@@ -8,16 +8,24 @@
  *
  * Timer and immediate callbacks are not called through a tracer frame at all (see sources/timers.ts).
  */
-const OWN_FILE = __filename;
+let ownFile = __filename;
+
+/**
+ * The file the tracer's frames name (locations.ts ownScriptFile): code compiled from V8's code cache
+ * keeps the name of the build's folder, wherever the tracer was loaded from.
+ */
+export function setOwnFile(file: string): void {
+  ownFile = file;
+}
 
 export function scrub(error: unknown): void {
   if (typeof error !== 'object' || error === null) return;
   try {
     const stack = (error as { stack?: unknown }).stack;
-    if (typeof stack !== 'string' || !stack.includes(OWN_FILE)) return;
+    if (typeof stack !== 'string' || !stack.includes(ownFile)) return;
     (error as { stack: string }).stack = stack
       .split('\n')
-      .filter((line) => !line.includes(OWN_FILE))
+      .filter((line) => !line.includes(ownFile))
       .join('\n');
   } catch {
     // a frozen error, or a stack that cannot be read: leave it as it is

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
 import { currentTask, enabled, recentStint, setHeartbeat } from './engine';
+import { ownFile } from './locations';
 import { original } from './sources';
 import type { BlockReport, WatchdogData } from './watchdogWorker';
 
@@ -57,7 +58,8 @@ export function startWatchdog(
     heartbeat: shared,
     blockMs,
     flushMs,
-    ownFiles: [path.join(__dirname, 'tracer.js')],
+    // Its frames' name too, when it differs (code from V8's cache: locations.ts ownScriptFile).
+    ownFiles: [path.join(__dirname, 'tracer.js'), ownFile()],
     reports: channel.port2,
     live,
     timeOrigin: performance.timeOrigin,
