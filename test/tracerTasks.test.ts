@@ -1321,6 +1321,88 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("names a dish of an anonymous function given with options (p-map's `pMap(items, async (x) => …, { concurrency })`, a worker's `new Worker(name, async (job) => …, { connection })`) as anonymous, not by the option's key, and keeps a method's name, in both modes", async () => {
+    // V8 makes up a name for an anonymous function from the keys of an object literal after it
+    // among a call's arguments: `pMap.concurrency`, `Worker.connection.connection` (dist0 named the
+    // dishes so). A function assigned to a property (`Jobs.prototype.resize = async function…`) is
+    // called by that name, and keeps it.
+    const app = path.join(dir, 'anonymous');
+    // A worker as bullmq's is: it keeps the processor in a property of its own and calls it there.
+    writeLibrary(app, 'optworker', [
+      'class Worker {',
+      '  constructor(name, processor, opts) {',
+      '    Object.assign(this, { name, processFn: processor, opts, left: 3 });',
+      '    this.run();',
+      '  }',
+      '  async run() {',
+      '    while (this.left-- > 0) {',
+      '      const job = await new Promise((resolve) => setTimeout(() => resolve({ id: this.left }), 1));',
+      '      this.track(this.processJob(job));',
+      '    }',
+      '  }',
+      "  async processJob(job) { return await this.processFn(job, 'token'); }",
+      '  track(running) { running.catch(() => {}); }',
+      '}',
+      'exports.Worker = Worker;',
+      '',
+    ]);
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-map'), path.join(app, 'node_modules', 'p-map'));
+    const program = path.join(app, 'anonymous.mjs');
+    const lines = [
+      "import pMap from 'p-map';",
+      "import { Worker } from 'optworker';",
+      "import { setTimeout as sleep } from 'node:timers/promises';",
+      'function Jobs() {}',
+      'Jobs.prototype.resize = async function () { await sleep(5); return 1; };',
+      'Jobs.prototype.encode = async function () { await sleep(8); return 2; };',
+      'const jobs = new Jobs();',
+      'await Promise.all([jobs.resize(), jobs.encode()]);',
+      'const doubled = await pMap([1, 2, 3, 4], async (n) => { // MAPPER',
+      '  await sleep(4 * n);',
+      '  return n * 2;',
+      '}, { concurrency: 2 });',
+      'const connection = { host: "127.0.0.1" };',
+      'let done = 0;',
+      'await new Promise((resolve) => {',
+      "  new Worker('mail', async (job) => { // PROCESSOR",
+      '    await sleep(3);',
+      '    if (++done === 3) resolve();',
+      '  }, { connection, concurrency: 1 });',
+      '});',
+      'console.log(doubled.join(" "), done);',
+      '',
+    ];
+    fs.writeFileSync(program, lines.join('\n'));
+    const mapperLine = lines.findIndex((l) => l.includes('MAPPER')) + 1;
+    const processorLine = lines.findIndex((l) => l.includes('PROCESSOR')) + 1;
+    for (const { mode, result, summary } of await inBothModes(program)) {
+      assert.equal(result.stdout.trim(), '2 4 6 8 3');
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.parent, t.location?.line]));
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const dishes = summary.tasks.filter((t) => t.parent === main.id && !t.internal);
+      const at = (line: number) => dishes.filter((t) => t.location?.line === line).map((t) => t.name);
+      assert.deepEqual(
+        at(mapperLine),
+        Array(4).fill('(anonymous)'),
+        `${mode}: each item p-map maps a task, anonymous (${all})`,
+      );
+      assert.deepEqual(
+        at(processorLine),
+        Array(3).fill('(anonymous)'),
+        `${mode}: each job the worker runs a task, anonymous (${all})`,
+      );
+      assert.deepEqual(
+        dishes.filter((t) => t.name.startsWith('Jobs.')).map((t) => t.name),
+        ['Jobs.resize', 'Jobs.encode'],
+        `${mode}: the members keep their methods' names (${all})`,
+      );
+      assert.ok(
+        !summary.tasks.some((t) => /concurrency|connection/.test(t.name)),
+        `${mode}: no option's key names a dish (${all})`,
+      );
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

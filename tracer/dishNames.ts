@@ -5,12 +5,15 @@
  * holds for every dish made at the same place (a server runs the same code paths over and over), so
  * most dishes are named from a table, without a stack. A call nobody awaited whose function is
  * library or runtime code is no dish of the user's: it folds into its parent.
+ * A function's name is the one the program gave it: V8's made-up name for an anonymous function
+ * (`pMap.concurrency`, from the options after it among a call's arguments) is `(anonymous)`
+ * unless the code calling it calls it by that name (locations.ts ownName).
  *
  * Runs inside hooks: no I/O, no throwing.
  */
 import { Task, taskOf } from './engine';
 import { foldTask, renameTask } from './tasks';
-import { ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
+import { ANONYMOUS, ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
 
 /** What a combinator call tells the naming of its members. */
 export interface CombinatorCall {
@@ -253,7 +256,12 @@ function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): Cha
     }
     // The caller's frame (an anonymous function's is told by its line: `await Promise.race([…])`).
     const at = combinator?.where ?? null;
-    if (at !== null && f.fn === at.fn && f.file === at.file && (f.fn !== '' || f.line === at.line)) {
+    if (
+      at !== null &&
+      f.fn === at.fn &&
+      f.file === at.file &&
+      ((f.fn !== '' && f.fn !== ANONYMOUS) || f.line === at.line)
+    ) {
       stop = i;
       break;
     }

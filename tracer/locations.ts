@@ -491,10 +491,40 @@ function frameFile(frame: CallSiteLike): string | null {
 function frameFunctionName(frame: CallSiteLike): string {
   try {
     const name = frame.getFunctionName() ?? frame.getMethodName?.() ?? '';
-    return name ?? '';
+    return ownName(name ?? '', frame);
   } catch {
     return '';
   }
+}
+
+/**
+ * The name the program gave a function, or '' for an anonymous one. For an anonymous function V8
+ * makes up a name from the code around it, for its stack traces, and puts dots in it: from what it
+ * was assigned to (`Foo.prototype.bar = function…` reads `Foo.bar`, `exports.handler = async …`
+ * `exports.handler`) — but also from the keys of an object literal that follows it among a call's
+ * arguments, the way many libraries take a function and then their options: `new Worker('mail',
+ * async (job) => …, { connection })` (bullmq) reads `Worker.connection.connection`, `pMap(sites,
+ * async (site) => …, { concurrency: 2 })` reads `pMap.concurrency`. A name the language gives has
+ * no dot (but a symbol's, `[Symbol.asyncIterator]`), so a dotted one was made up; it is the
+ * function's name only when the code calling it calls it by that name (`foo.bar()`,
+ * `mod.handler()`: the frame's method name is the name's last part). A library that calls your
+ * function through a property of its own (`this.processFn(job)`) or plainly (`mapper(item)`) did
+ * not: the function is anonymous. It keeps a name all the same, `(anonymous)`, as DevTools writes one:
+ * what the tracer does with a named function's dishes (a program's function, known as such from its
+ * first call) it goes on doing with these, only their name no longer says what is not so.
+ */
+export const ANONYMOUS = '(anonymous)';
+
+function ownName(name: string, frame: CallSiteLike): string {
+  const dot = name.lastIndexOf('.');
+  if (dot === -1 || name.charCodeAt(0) === 0x5b /* '[' */) return name;
+  let method: string | null | undefined = null;
+  try {
+    method = frame.getMethodName?.();
+  } catch {
+    // an exotic frame: no method name
+  }
+  return method === name.slice(dot + 1) ? name : ANONYMOUS;
 }
 
 /** Paths of the file URLs seen (an ES module's frames name it by URL: parsed once, not per frame). */
