@@ -306,6 +306,70 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("places each message's anonymous async handler as the program's task of its connection when one read brings several messages, in both modes", async () => {
+    // A protocol library hands each message of a read to the listeners in turn (ws, here a line
+    // protocol): three handler calls in one stint, each at a place of its own. dist0 placed the
+    // dish of an anonymous function only from a second call at its place: these were three
+    // unplaced `async call`s folded with the library's tasks, one of them holding a block.
+    const app = path.join(dir, 'lines');
+    writeLibrary(app, 'lineproto', [
+      "const { EventEmitter } = require('node:events');",
+      'exports.attach = (socket) => {',
+      '  const messages = new EventEmitter();',
+      "  socket.on('data', (buffer) => {",
+      "    for (const line of buffer.toString().split('\\n')) if (line !== '') messages.emit('message', line);",
+      '  });',
+      '  return messages;',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'lines.js');
+    const lines = [
+      "const net = require('node:net');",
+      "const { attach } = require('lineproto');",
+      "const { setTimeout: sleep } = require('node:timers/promises');",
+      'const busy = (ms) => { const end = Date.now() + ms; while (Date.now() < end); };',
+      'let handled = 0;',
+      'const server = net.createServer((socket) => {',
+      "  attach(socket).on('message', async (line) => { // HANDLER",
+      '    await sleep(5);',
+      '    busy(30);',
+      "    socket.write(line + '\\n');",
+      '    if (++handled === 3) socket.end();',
+      '  });',
+      '});',
+      'server.listen(0, () => {',
+      '  const client = net.connect(server.address().port);',
+      "  client.write('a\\nb\\nc\\n');",
+      "  client.on('data', () => {});",
+      "  client.on('end', () => { server.close(); console.log('handled', handled); });",
+      '});',
+      '',
+    ];
+    fs.writeFileSync(program, lines.join('\n'));
+    const handlerLine = lines.findIndex((l) => l.includes('HANDLER')) + 1;
+    for (const { mode, result, summary } of await inBothModes(program)) {
+      assert.match(result.stdout, /handled 3/);
+      const all = JSON.stringify(
+        summary.tasks.map((t) => [t.id, t.name, t.parent, t.internal, t.location?.line]),
+      );
+      const connection = summary.tasks.find((t) => /^connection :\d+$/.test(t.name));
+      assert.ok(connection !== undefined, `${mode}: the connection is a task (${all})`);
+      const handlers = summary.tasks.filter((t) => t.parent === connection.id);
+      assert.deepEqual(
+        handlers.map((t) => [t.internal, t.location?.line]),
+        [
+          [false, handlerLine],
+          [false, handlerLine],
+          [false, handlerLine],
+        ],
+        `${mode}: each message's handler the program's task, at its line (${all})`,
+      );
+      for (const h of handlers)
+        assert.ok(h.runMs >= 25, `${mode}: its 30 ms after its await are its own (${all})`);
+    }
+  });
+
   /** The members a batch settles end when it settles them; the batch is the work of its caller. */
   async function assertBatchLoads(program: string): Promise<void> {
     for (const { mode, result, summary } of await inBothModes(program)) {

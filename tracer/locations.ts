@@ -385,15 +385,14 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
   // calling its job runner), it is no function the runtime called (stintParse.ts, calledByLibrary).
   enteredFrom = calledFrom();
   if (isLibrary(file)) return Rooted.ByLibrary;
-  const fn = frameFunctionName(maker);
-  if (fn !== '')
-    entered = mapThroughSourceMap({
-      file,
-      line: maker.getLineNumber() ?? 0,
-      column: maker.getColumnNumber() ?? 0,
-      fn,
-      library: false,
-    });
+  // An anonymous one too (its name ''): it is the program's, and where it is places its dish.
+  entered = mapThroughSourceMap({
+    file,
+    line: maker.getLineNumber() ?? 0,
+    column: maker.getColumnNumber() ?? 0,
+    fn: frameFunctionName(maker),
+    library: false,
+  });
   return Rooted.ByCall;
 }
 /**
@@ -411,7 +410,7 @@ function calledFrom(): string | null {
   }
   return `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
 }
-/** The program's function rootMaker last saw entered, named (null when none, or anonymous). */
+/** The program's function rootMaker last saw entered (null when none; its `fn` '' when anonymous). */
 export let entered: CodeLocation | null = null;
 /**
  * For the async function rootMaker last saw entered (the program's or a library's): the library's
