@@ -437,6 +437,45 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('loads none of the built-ins it patches before the program does (http, https, net, tls, child_process, crypto, zlib, dns)', async () => {
+    const program = path.join(dir, 'loadList.js');
+    fs.writeFileSync(program, 'process.stdout.write(JSON.stringify(process.moduleLoadList));\n');
+    const out = path.join(dir, 'loadList.looplens');
+    const untraced = await run(process.execPath, [program], { env: plainEnv() });
+    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    const loaded = (stdout: string) =>
+      (JSON.parse(stdout) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+    const before = new Set(loaded(untraced.stdout));
+    const patched = ['http', 'https', 'net', 'tls', 'child_process', 'crypto', 'zlib', 'dns'];
+    assert.deepEqual(
+      patched.filter((name) => loaded(result.stdout).includes(name) && !before.has(name)),
+      [],
+      'loaded by the tracer before the first line',
+    );
+    const { summary } = readTrace(out);
+    assert.ok(
+      summary.tasks.some((t) => t.kind === 'main'),
+      'the program is traced',
+    );
+  });
+
+  it("patches the built-ins an ES module imports as it imports them: node:http's and node:crypto's named imports, node:zlib imported dynamically, in both modes", async () => {
+    const program = path.join(PROGRAMS, 'esmBuiltins.mjs');
+    for (const { mode, result, summary } of await inBothModes(program)) {
+      assert.match(result.stdout, /done 200/);
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind}, ${t.runMs} ms)`).join(', ');
+      const request = summary.tasks.find((t) => t.name === 'GET /esm');
+      assert.ok(request, `${mode}: a request task (${names})`);
+      assert.equal(request.kind, 'request');
+      // Each callback spins 20 ms: node:crypto's and node:zlib's callbacks run as the request.
+      assert.ok(request.runMs >= 35, `${mode}: the callbacks' 40 ms are the request's (${names})`);
+      // Placed at the program's listen line: node:net's listen is patched (node:http loads it).
+      assert.equal(request.location?.file, program, `${mode}: placed in the program`);
+      assert.equal(request.location?.line, 22, `${mode}: at server.listen`);
+    }
+  });
+
   it('makes each HTTP/2 stream a request task, in the compatibility API and the stream API, in both modes', async () => {
     const file = path.join(dir, 'http2.js');
     fs.writeFileSync(

@@ -16,7 +16,7 @@
  * Anything else keeps the raw path.
  */
 import nodeModule = require('node:module');
-import http = require('node:http');
+import type * as http from 'node:http';
 import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';

@@ -5,9 +5,10 @@
  * counts. Nothing here ever waits for the reader, except briefly at exit.
  */
 import fs = require('node:fs');
-import net = require('node:net');
+import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encodeHello, REPLY_ACCEPT } from '../protocol/handshake';
+import { loadBuiltin } from './sources/builtins';
 
 export type SinkState = 'connecting' | 'open' | 'closed';
 
@@ -107,7 +108,8 @@ export class SocketSink implements Sink {
     private readonly onClosed: (reason: string) => void,
   ) {
     const hello = encodeHello(token, process.pid);
-    this.socket = net.createConnection(path);
+    // node:net only for a live session: a program that never loads it does not load it for a file.
+    this.socket = (loadBuiltin('net') as typeof net).createConnection(path);
     this.socket.unref();
     this.socket.on('connect', () => {
       const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;

@@ -2,12 +2,6 @@
  * Callback APIs of fs, dns, zlib, crypto and child_process: the callback (the last argument) runs
  * as the task that made the call.
  */
-// Required, not imported as namespaces (see index.ts).
-import childProcess = require('node:child_process');
-import crypto = require('node:crypto');
-import dns = require('node:dns');
-import fs = require('node:fs');
-import zlib = require('node:zlib');
 import { Reason } from '../../protocol/format';
 import { current, enabled } from '../engine';
 import { regSlot } from '../dishes';
@@ -35,9 +29,10 @@ export function patchCallbackApi(target: object, key: string): void {
   replace(target, key, patched);
 }
 
-export const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> = [
+/** By module (its name without `node:`): patched when it is loaded (builtins.ts). */
+export const CALLBACK_APIS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [
-    fs,
+    'fs',
     [
       'access',
       'appendFile',
@@ -82,7 +77,7 @@ export const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> 
     ],
   ],
   [
-    dns,
+    'dns',
     [
       'lookup',
       'lookupService',
@@ -99,7 +94,7 @@ export const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> 
     ],
   ],
   [
-    zlib,
+    'zlib',
     [
       'deflate',
       'deflateRaw',
@@ -113,7 +108,7 @@ export const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> 
     ],
   ],
   [
-    crypto,
+    'crypto',
     [
       'randomBytes',
       'randomFill',
@@ -125,5 +120,5 @@ export const CALLBACK_APIS: ReadonlyArray<readonly [object, readonly string[]]> 
       'randomInt',
     ],
   ],
-  [childProcess, ['exec', 'execFile']],
+  ['child_process', ['exec', 'execFile']],
 ];

@@ -7,11 +7,11 @@
  * request on it is one (http.ts), and what serves several requests is no one's. A connection the
  * program opens is the opener's while the opener's work goes on (patchSocketConnect).
  */
-// Required, not imported as namespaces (see index.ts).
-import http = require('node:http');
-import childProcess = require('node:child_process');
-import net = require('node:net');
-import tls = require('node:tls');
+// Types only: the modules are patched when the program loads them, and their exports come then
+// (builtins.ts).
+import type * as http from 'node:http';
+import type * as childProcess from 'node:child_process';
+import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, asProbe, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
 import { endTask, newTask } from '../tasks';
@@ -25,6 +25,21 @@ import { isHttp2Server, onHttp2ServerEvent } from './http2';
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
 type Connected = net.Socket & Owned & Piped & { _handle?: Owned | null };
 
+/** The classes this file tells servers and sockets apart by, once their modules are loaded. */
+let NetSocket: typeof net.Socket | null = null;
+let HttpServer: (abstract new (...args: never[]) => unknown) | null = null;
+let TlsServer: (abstract new (...args: never[]) => unknown) | null = null;
+
+/** node:http's server class, once node:http is loaded (a server can only be one after that). */
+export function knowHttpServer(Server: abstract new (...args: never[]) => unknown): void {
+  HttpServer = Server;
+}
+
+/** node:tls's server class, once node:tls is loaded. */
+export function knowTlsServer(Server: abstract new (...args: never[]) => unknown): void {
+  TlsServer = Server;
+}
+
 /** Makes `socket`'s connection a task named `name`; null when it is one already or is no socket. */
 function startConnection(
   socket: unknown,
@@ -32,7 +47,7 @@ function startConnection(
   name: string,
   where: Owned[typeof kWhere],
 ): Task | null {
-  if (!(socket instanceof net.Socket)) return null;
+  if (NetSocket === null || !(socket instanceof NetSocket)) return null;
   const s = socket as Connected;
   if (s[kStream] !== undefined) return null;
   const task = newTask(kind, null, name.length > 200 ? `${name.slice(0, 200)}…` : name, 0, where ?? null);
@@ -59,7 +74,7 @@ function asStint(task: Task, self: unknown, next: AnyFunction, args: IArguments)
 }
 
 /** A plain `net` server's connections (not HTTP's, not TLS's: their sockets are read by others). */
-export function patchNetServerEmit(): void {
+export function patchNetServerEmit(net: typeof import('node:net')): void {
   const proto = net.Server.prototype as unknown as Record<string, unknown>;
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
@@ -69,14 +84,19 @@ export function patchNetServerEmit(): void {
     if (
       enabled &&
       (event === 'stream' || event === 'request' || event === 'connection') &&
-      !(this instanceof http.Server) &&
+      !(HttpServer !== null && this instanceof HttpServer) &&
       isHttp2Server(this)
     ) {
       // HTTP/2: each stream is a request (http2.ts); the connection serves them all, no one's.
       if (event === 'connection') return Reflect.apply(next, this, arguments);
       return onHttp2ServerEvent(this, arguments, next);
     }
-    if (event !== 'connection' || !enabled || this instanceof http.Server || this instanceof tls.Server)
+    if (
+      event !== 'connection' ||
+      !enabled ||
+      (HttpServer !== null && this instanceof HttpServer) ||
+      (TlsServer !== null && this instanceof TlsServer)
+    )
       return arguments.length === 2 ? next.call(this, event, socket) : Reflect.apply(next, this, arguments);
     const address = this.address();
     const port = typeof address === 'object' && address !== null ? `:${address.port}` : '';
@@ -118,7 +138,9 @@ export function onUpgrade(server: unknown, args: IArguments, next: AnyFunction):
  * A socket the program connects (a database's, a broker's, an outgoing request's) is the connecting
  * task's: what arrives on it for nobody else is that task's work (engine.ts, startProbe).
  */
-export function patchSocketConnect(): void {
+export function patchSocketConnect(net: typeof import('node:net')): void {
+  NetSocket = net.Socket;
+  patchOpenedEmit(net.Socket.prototype);
   const proto = net.Socket.prototype as unknown as Record<string, unknown>;
   // Who asked last: a pooled connection serves whoever writes to it (a query), and what comes back
   // for nobody else yet (the first reads of a long reply) is that asker's, not the opener's.
@@ -179,7 +201,7 @@ function patchOpenedEmit(proto: object): void {
  * A child process the program spawns is the spawning task's, as a connection it opens is: its
  * 'exit' and what its pipes bring for nobody else (patchOpenedEmit, streams.ts probePush).
  */
-export function patchChildProcesses(): void {
+export function patchChildProcesses(childProcess: typeof import('node:child_process')): void {
   const proto = childProcess.ChildProcess.prototype as unknown as Record<string, unknown>;
   const spawn = proto.spawn;
   if (typeof spawn === 'function') {
@@ -193,7 +215,7 @@ export function patchChildProcesses(): void {
           if (slot !== null) {
             this[kConn] = slot;
             for (const pipe of this.stdio ?? [])
-              if (pipe instanceof net.Socket && (pipe as Connected)[kConn] === undefined)
+              if (NetSocket !== null && pipe instanceof NetSocket && (pipe as Connected)[kConn] === undefined)
                 (pipe as Connected)[kConn] = slot;
           }
         }
@@ -204,5 +226,4 @@ export function patchChildProcesses(): void {
     replace(proto, 'spawn', patched as AnyFunction);
   }
   patchOpenedEmit(childProcess.ChildProcess.prototype);
-  patchOpenedEmit(net.Socket.prototype);
 }

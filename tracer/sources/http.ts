@@ -2,10 +2,10 @@
  * HTTP: incoming requests (diagnostics_channel), later events on requests, responses and outgoing
  * requests, the server's listen, and signals.
  */
-// Required, not imported as namespaces (see index.ts).
-import http = require('node:http');
-import https = require('node:https');
-import net = require('node:net');
+// Types only: the modules are patched when the program loads them, and their exports come then
+// (builtins.ts).
+import type * as http from 'node:http';
+import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, current, enabled, enter, leave, now, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
@@ -114,7 +114,7 @@ export function asRequestStint(task: Task, server: unknown, next: AnyFunction, a
  * named by its route as a finished one is. It stayed open to the end of the trace, named by its
  * path (express + OpenTelemetry under autocannon: the 15 requests in flight when it stopped).
  */
-export function patchResponseEnd(): void {
+export function patchResponseEnd(http: { ServerResponse: typeof import('node:http').ServerResponse }): void {
   patchEnd(http.ServerResponse.prototype);
 }
 
@@ -152,7 +152,9 @@ export function patchEnd(proto: object): void {
  * ServerResponse has no `emit` of its own; this one looks at 'close' only, and leaves the response's
  * listeners alone (they are frameworks' bookkeeping, see patchListeners).
  */
-export function patchResponseClose(): void {
+export function patchResponseClose(http: {
+  ServerResponse: typeof import('node:http').ServerResponse;
+}): void {
   const proto = http.ServerResponse.prototype;
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
@@ -379,7 +381,7 @@ export function patchListeners(
  */
 const kMadeAt = Symbol('looplens.madeAt');
 type Made = Owned & { [kMadeAt]?: CodeLocation };
-function patchCreateServer(mod: { createServer: unknown }): void {
+export function patchCreateServer(mod: { createServer: unknown }): void {
   const create = mod.createServer as AnyFunction;
   if (typeof create !== 'function') return;
   const patched = function createServer(this: unknown) {
@@ -397,9 +399,7 @@ function patchCreateServer(mod: { createServer: unknown }): void {
   replace(mod, 'createServer', patched);
 }
 
-export function patchListen(): void {
-  patchCreateServer(http);
-  patchCreateServer(https);
+export function patchListen(net: typeof import('node:net')): void {
   const listen = net.Server.prototype.listen as unknown as AnyFunction;
   const patched = function listenWithLocation(this: net.Server & Made) {
     if (!enabled) return Reflect.apply(listen, this, arguments);

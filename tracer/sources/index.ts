@@ -22,14 +22,12 @@
  * `util.promisify.custom`), passes `this` and all arguments through, and goes straight to the
  * original once the tracer is disabled.
  */
-// The modules are required, not imported as namespaces: a bundled `import * as` is a copy, and the
-// patches must land on the objects the program itself gets from require() and import.
-import dc = require('node:diagnostics_channel');
-import http = require('node:http');
-import https = require('node:https');
+// The modules the tracer patches come to it as the program loads them (builtins.ts), and the
+// patches land on the objects the program itself gets from require() and import.
 import nodeModule = require('node:module');
 import { Reason, TaskKind } from '../../protocol/format';
 import { Owned, kSlot } from './base';
+import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
 import {
   BODY_EVENTS,
@@ -38,6 +36,7 @@ import {
   onClientRequestStart,
   onRequestStart,
   onResponseFinish,
+  patchCreateServer,
   patchListen,
   patchResponseClose,
   patchResponseEnd,
@@ -47,7 +46,13 @@ import {
 } from './http';
 import { patchAsyncResource } from './scopes';
 import { patchStreams } from './streams';
-import { patchChildProcesses, patchNetServerEmit, patchSocketConnect } from './connections';
+import {
+  knowHttpServer,
+  knowTlsServer,
+  patchChildProcesses,
+  patchNetServerEmit,
+  patchSocketConnect,
+} from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
 import { patchTimer } from './timers';
@@ -61,18 +66,28 @@ export const subscriptions: Array<[string, (message: unknown) => void]> = [
   ['http.client.request.start', onClientRequestStart],
 ];
 
-export function startSources(): void {
-  for (const [name, handler] of subscriptions) dc.channel(name).subscribe(handler);
-  patchListen();
-  patchNetServerEmit();
-  patchSocketConnect();
-  patchChildProcesses();
+type Http = typeof import('node:http');
+type Channels = typeof import('node:diagnostics_channel');
+/** node:diagnostics_channel, once loaded (node:http loads it before it can publish anything). */
+let channels: Channels | null = null;
+
+/** node:http's classes: what its requests, responses and servers are made of. */
+interface HttpClasses {
+  Server: Http['Server'];
+  ServerResponse: Http['ServerResponse'];
+  IncomingMessage: Http['IncomingMessage'];
+  ClientRequest: Http['ClientRequest'];
+}
+let httpPatched = false;
+
+/** Patches node:http's classes, once: node:https runs on them too. */
+function patchHttp(http: HttpClasses): void {
+  if (httpPatched) return;
+  httpPatched = true;
+  knowHttpServer(http.Server);
   patchServerEmit(http.Server.prototype);
-  patchResponseEnd();
-  patchResponseClose();
-  if (https.Server.prototype !== http.Server.prototype && !(https.Server.prototype instanceof http.Server)) {
-    patchServerEmit(https.Server.prototype);
-  }
+  patchResponseEnd(http);
+  patchResponseClose(http);
   patchListeners(http.IncomingMessage.prototype, BODY_EVENTS, Reason.Event);
   patchListeners(http.ServerResponse.prototype, DRAIN_EVENTS, Reason.Event);
   patchListeners(
@@ -85,26 +100,86 @@ export function startSources(): void {
     },
     true,
   );
+}
+
+/**
+ * node:https does not load node:http: its servers, requests and responses are made by the modules
+ * node:http is made of (`_http_server`, `_http_incoming`, `_http_client`), loaded by then, and the
+ * classes come from them. (Loading node:http itself here would compile it inside Node's loader; see
+ * builtins.ts.)
+ */
+function httpClassesUnder(): HttpClasses | null {
+  if (!['_http_server', '_http_incoming', '_http_client'].every(isLoaded)) return null;
+  const server = loadBuiltin('_http_server') as Pick<HttpClasses, 'Server' | 'ServerResponse'>;
+  const incoming = loadBuiltin('_http_incoming') as Pick<HttpClasses, 'IncomingMessage'>;
+  const client = loadBuiltin('_http_client') as Pick<HttpClasses, 'ClientRequest'>;
+  return {
+    Server: server.Server,
+    ServerResponse: server.ServerResponse,
+    IncomingMessage: incoming.IncomingMessage,
+    ClientRequest: client.ClientRequest,
+  };
+}
+
+/**
+ * Patches each built-in the tracer needs when the program loads it (builtins.ts), the ones loaded
+ * already (fs, timers, streams, ...) at once.
+ */
+export function startSources(): void {
+  whenLoaded('diagnostics_channel', (dc) => {
+    channels = dc as Channels;
+    for (const [name, handler] of subscriptions) channels.channel(name).subscribe(handler);
+  });
+  whenLoaded('net', (net) => {
+    const n = net as typeof import('node:net');
+    patchListen(n);
+    patchNetServerEmit(n);
+    patchSocketConnect(n);
+  });
+  whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
+  whenLoaded('child_process', (cp) => patchChildProcesses(cp as typeof import('node:child_process')));
+  whenLoaded('http', (http) => {
+    patchCreateServer(http as Http);
+    patchHttp(http as Http);
+  });
+  whenLoaded('https', (https) => {
+    const h = https as typeof import('node:https');
+    patchCreateServer(h);
+    const http = httpClassesUnder();
+    if (http === null) return;
+    patchHttp(http);
+    if (h.Server.prototype !== http.Server.prototype && !(h.Server.prototype instanceof http.Server)) {
+      patchServerEmit(h.Server.prototype);
+    }
+  });
+  for (const [name, keys] of CALLBACK_APIS)
+    whenLoaded(name, (mod) => {
+      for (const key of keys) patchCallbackApi(mod as object, key);
+    });
+  for (const [name, keys] of SYNC_APIS)
+    whenLoaded(name, (mod) => {
+      for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
+    });
+  whenLoaded('stream', (stream) => patchStreams(stream as typeof import('node:stream')));
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
   patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);
-  for (const [target, keys] of CALLBACK_APIS) for (const key of keys) patchCallbackApi(target, key);
-  for (const [target, label, keys] of SYNC_APIS)
-    for (const key of keys) patchSyncApi(target, key, `${label}.${key}`);
   patchWorker();
   patchAsyncResource();
   patchQueue(process, 'nextTick');
-  patchStreams();
   patchProcessSignals();
   patchQueue(globalThis, 'queueMicrotask');
-  // ES modules that import these names get the patched functions too.
+  watchBuiltins();
+  // ES modules that import these names get the patched functions too. (A module loaded later is
+  // patched before Node makes the names an ES module imports of it.)
   nodeModule.syncBuiltinESMExports();
 }
 
 export function stopSources(): void {
+  if (channels === null) return;
   for (const [name, handler] of subscriptions) {
     try {
-      dc.channel(name).unsubscribe(handler);
+      channels.channel(name).unsubscribe(handler);
     } catch {
       // already gone
     }

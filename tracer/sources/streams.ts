@@ -1,8 +1,6 @@
 /**
  * Streams piped by a task are its work.
  */
-// Required, not imported as namespaces (see index.ts).
-import stream = require('node:stream');
 import { Reason } from '../../protocol/format';
 import { asProbe, current, enabled, enter, leave, openerDone, taskOf } from '../engine';
 import { Slot, regSlot } from '../dishes';
@@ -20,7 +18,7 @@ export const kConn = Symbol('looplens.conn');
 export const kAsker = Symbol('looplens.asker');
 export type Piped = { [kStream]?: Slot; [kConn]?: Slot; [kAsker]?: Slot };
 
-export function patchStreams(): void {
+export function patchStreams(stream: typeof import('node:stream')): void {
   const proto = stream.Readable.prototype as unknown as Record<string, AnyFunction>;
   const pipe = proto.pipe;
   const push = proto.push;

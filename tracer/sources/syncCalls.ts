@@ -2,11 +2,6 @@
  * Slow synchronous calls, timed by the tracer itself: time inside one native call cannot be
  * sampled.
  */
-// Required, not imported as namespaces (see index.ts).
-import childProcess = require('node:child_process');
-import crypto = require('node:crypto');
-import fs = require('node:fs');
-import zlib = require('node:zlib');
 import { current, enabled, now } from '../engine';
 import { captureLocation } from '../locations';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
@@ -68,9 +63,9 @@ export function reportSlowCall(label: string, started: number, took: number, ski
   writeBlockSample(started, current !== null ? current.id : 0, took, 1, [frame]);
 }
 
-export const SYNC_APIS: ReadonlyArray<readonly [object, string, readonly string[]]> = [
+/** By module (its name without `node:`, also the label): patched when it is loaded (builtins.ts). */
+export const SYNC_APIS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [
-    fs,
     'fs',
     [
       'readFileSync',
@@ -91,12 +86,10 @@ export const SYNC_APIS: ReadonlyArray<readonly [object, string, readonly string[
     ],
   ],
   [
-    crypto,
     'crypto',
     ['pbkdf2Sync', 'scryptSync', 'randomFillSync', 'generateKeyPairSync', 'generatePrimeSync', 'hkdfSync'],
   ],
   [
-    zlib,
     'zlib',
     [
       'deflateSync',
@@ -110,7 +103,7 @@ export const SYNC_APIS: ReadonlyArray<readonly [object, string, readonly string[
       'brotliDecompressSync',
     ],
   ],
-  [childProcess, 'child_process', ['execSync', 'execFileSync', 'spawnSync']],
+  ['child_process', ['execSync', 'execFileSync', 'spawnSync']],
 ];
 
 /**
