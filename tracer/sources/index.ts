@@ -20,7 +20,10 @@
  *
  * Every patched function keeps the original's name, length and other own properties (such as
  * `util.promisify.custom`), passes `this` and all arguments through, and goes straight to the
- * original once the tracer is disabled.
+ * original once the tracer is disabled. A built-in module's patches run when the program loads the
+ * module (by require or import), or at the start if it is loaded already (builtins.ts): the tracer
+ * loads none of them before the program's first line (but node:net in a live session, for its
+ * socket to the reader).
  */
 // The modules the tracer patches come to it as the program loads them (builtins.ts), and the
 // patches land on the objects the program itself gets from require() and import.
