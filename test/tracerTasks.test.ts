@@ -3156,7 +3156,9 @@ describe('tasks the tracer finds in real programs', function () {
     );
     const { summary } = await traced(dir, program);
     const untracked = summary.tasks.find((t) => t.id === '0')?.runMs ?? 0;
-    assert.ok(untracked < 30, `untracked code: ${untracked} ms`);
+    // (The wait was 150-200 ms; a loaded machine stretches the runtime's own start-up and exit,
+    // untracked too, to 30-50 ms.)
+    assert.ok(untracked < 100, `untracked code: ${untracked} ms`);
     assert.deepEqual(
       summary.blocks.filter((b) => b.task === '0'),
       [],
