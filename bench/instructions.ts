@@ -31,11 +31,13 @@
  * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
- * Options: --cases fastify/,fastify/async,koa-redis,fastapi/,fastapi/async (default all five;
- * koa + ioredis on a real redis, started here, when redis-server is installed), --requests N
+ * Options: --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async (default all
+ * six; express 5 + pg on a real PostgreSQL and koa + ioredis on a real redis, started here, when
+ * they are installed), --requests N
  * (default 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js
  * (another build of the Node tracer, counted the same way; for the Python cases, a folder holding
- * another build's looplens_tracer.py; may be given more than once), --concurrent (see above),
+ * another build's looplens_tracer.py; may be given more than once), --only-against (count only
+ * the --against builds of the Node cases: a build against figures of an earlier run), --concurrent (see above),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
  * perf map, so that V8's JIT code is named in the dumps).
  * BENCH_LOOP=uvloop in the environment serves the Python cases on uvloop.
@@ -46,7 +48,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Service, missingRedis, startRedis } from '../test/services/databases';
+import {
+  Postgres,
+  Service,
+  missingPostgres,
+  missingRedis,
+  startPostgres,
+  startRedis,
+} from '../test/services/databases';
 
 const root = path.resolve(__dirname, '..');
 const autocannonBin = path.join(root, 'node_modules', 'autocannon', 'autocannon.js');
@@ -63,6 +72,8 @@ const WARM = arg('--warm', '');
 const againstAll = process.argv.flatMap((a, i) =>
   a === '--against' && process.argv[i + 1] !== undefined ? [process.argv[i + 1]] : [],
 );
+/** `--only-against`: only the `--against` builds are counted (Node cases). */
+const ONLY_AGAINST = process.argv.includes('--only-against');
 /** `--keep DIR`: the main thread's dumps are copied there (to read with callgrind_annotate). */
 const KEEP = arg('--keep', '');
 /** `--perf-map`: Node writes its perf map (V8's JIT code named in the dumps; a little slower). */
@@ -78,6 +89,7 @@ interface Case {
   missing?: () => string | null;
 }
 let redis: Service | null = null;
+let pg: Postgres | null = null;
 const CASES: Case[] = [
   { name: 'fastify /', python: false, script: path.join(__dirname, 'fastifyServer.mjs'), route: '/' },
   {
@@ -85,6 +97,17 @@ const CASES: Case[] = [
     python: false,
     script: path.join(__dirname, 'fastifyServer.mjs'),
     route: '/async',
+  },
+  {
+    name: 'express+pg /items/:id',
+    python: false,
+    script: path.join(root, 'test', 'fixtures', 'servers', 'expressPg.js'),
+    route: '/items/7',
+    missing: missingPostgres,
+    env: async () => {
+      pg ??= await startPostgres();
+      return { PG_URL: pg.url };
+    },
   },
   {
     name: 'koa+redis /cache/:key',
@@ -108,7 +131,11 @@ const CASES: Case[] = [
 const wanted = arg('--cases', '')
   .split(',')
   .filter((s) => s !== '');
-const key = (c: Case): string => c.name.replace(' ', '').replace(/^koa\+redis.*/, 'koa-redis');
+const key = (c: Case): string =>
+  c.name
+    .replace(' ', '')
+    .replace(/^koa\+redis.*/, 'koa-redis')
+    .replace(/^express\+pg.*/, 'express-pg');
 const cases = wanted.length === 0 ? CASES : CASES.filter((c) => wanted.includes(key(c)));
 
 /** The builds a case is counted with: untraced, the tracer, and another build if asked for. */
@@ -129,10 +156,12 @@ function buildsFor(c: Case): Build[] {
         builds.push({ name: `against ${path.resolve(other)}`, tracer: path.resolve(other) });
     return builds;
   }
-  const builds: Build[] = [
-    { name: 'untraced', tracer: null },
-    { name: 'traced', tracer: path.join(root, 'dist', 'tracer.js') },
-  ];
+  const builds: Build[] = ONLY_AGAINST
+    ? []
+    : [
+        { name: 'untraced', tracer: null },
+        { name: 'traced', tracer: path.join(root, 'dist', 'tracer.js') },
+      ];
   for (const other of againstAll)
     builds.push({ name: `against ${path.resolve(other)}`, tracer: path.resolve(other) });
   return builds;
@@ -339,7 +368,8 @@ async function main(): Promise<void> {
   for (const [name, builds] of Object.entries(report)) {
     const base = builds.untraced;
     for (const [build, n] of Object.entries(builds)) {
-      const ratio = build === 'untraced' ? '' : `   ×${(rest(n) / rest(base)).toFixed(3)}`;
+      const ratio =
+        build === 'untraced' || base === undefined ? '' : `   ×${(rest(n) / rest(base)).toFixed(3)}`;
       text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}${ratio}\n`;
     }
   }
@@ -363,4 +393,4 @@ main()
     process.stderr.write(`bench:instructions: ${(error as Error).message}\n`);
     process.exitCode = 1;
   })
-  .finally(() => redis?.stop());
+  .finally(() => Promise.all([redis?.stop(), pg?.stop()]));
