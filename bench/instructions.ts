@@ -16,7 +16,10 @@
  * 184 k and 220 k). So Node runs with V8's `--single-threaded` (each compilation on the main thread,
  * at the same point of every run), and the compiler's share (the runtime's compile and deoptimize
  * entry points, inclusive) is left out like the collector's: two runs of one build then agree to
- * 0.2%. `--concurrent` runs V8 as usual.
+ * 0.2%. Not in short runs: with --requests 300 (2026-12-03), one build counted twice in one run
+ * differed by 4-8%, the compiler's share being 74-339 k a request, and which of Node's functions
+ * ran optimized (its tick loop, in particular) differing between the dumps; the tracer's own
+ * functions' self costs (--keep, --perf-map) differed by 0-7%. `--concurrent` runs V8 as usual.
  *
  * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
  * switched off here, since a 30-times slower run would ration them 30 times harder; the Python
