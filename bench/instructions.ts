@@ -22,11 +22,13 @@
  * functions' self costs (--keep, --perf-map) differed by 0-7%. `--concurrent` runs V8 as usual.
  *
  * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
- * switched off here, since a 30-times slower run would ration them 30 times harder; the Python
- * tracer's lag probe, every 20 ms, and the tasks whose awaits it reads, 200 a second — under
- * valgrind that is every request's, at full speed a fraction of them; on FastAPI in 2026-12, with
- * a request taking 50-70 ms under valgrind, the probe was 70-85 k of a traced request's count and
- * the awaits 66 k of the two-await route's, against 750-830 k untraced), system calls
+ * switched off here, since a 30-times slower run would ration them 30 times harder). The Python
+ * tracer's lag probe (every 20 ms) and the tasks whose awaits it reads (200 a second) are slowed
+ * instead by `--slowdown` (default 60, as callgrind slows FastAPI hello world), so that they weigh
+ * on a request about as at full speed: left at their real rates, with a request taking 50-70 ms
+ * under valgrind, the probe was 70-85 k of a traced request's count and the awaits (every task's,
+ * where at full speed a fraction of them) 66 k of the two-await route's, against 750-830 k
+ * untraced (`--slowdown 1` counts them so). Also not shown: system calls
  * (`strace -c` counts those), and anything that depends on when V8 compiles what (with
  * `--concurrent`, a slower run tiers up at other moments: a slow path that one build hits and
  * another does not can be an
@@ -42,7 +44,7 @@
  * another build's looplens_tracer.py; may be given more than once), --only-against (count only
  * the --against builds of the Node cases: a build against figures of an earlier run), --concurrent (see above),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
- * perf map, so that V8's JIT code is named in the dumps).
+ * perf map, so that V8's JIT code is named in the dumps), --slowdown N (above).
  * BENCH_LOOP=uvloop in the environment serves the Python cases on uvloop.
  * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
@@ -81,6 +83,15 @@ const ONLY_AGAINST = process.argv.includes('--only-against');
 const KEEP = arg('--keep', '');
 /** `--perf-map`: Node writes its perf map (V8's JIT code named in the dumps; a little slower). */
 const PERF_MAP = process.argv.includes('--perf-map');
+/**
+ * `--slowdown N`: how many times slower the Python server runs under callgrind than at full speed
+ * (default 60: FastAPI hello world, one request at a time, 0.6-0.8 ms a request at full speed on the
+ * development machine, 40-60 ms under callgrind). What the Python tracer does per unit of time is
+ * slowed as much (its lag probe every 20 ms × N, awaits read for 200 ÷ N tasks a second), so that
+ * it weighs on a request as at full speed; 1 leaves it as a real run has it (the counts before
+ * 2026-12-03 evening).
+ */
+const SLOWDOWN = Number(arg('--slowdown', '60'));
 
 interface Case {
   name: string;
@@ -176,6 +187,8 @@ const COLLECTOR =
 
 interface Count {
   perRequest: number;
+  /** Wall time of a measured request under callgrind (to compare with a real run's: --slowdown). */
+  msPerRequest: number;
   collectorPerRequest: number;
   compilerPerRequest: number;
 }
@@ -272,8 +285,12 @@ async function count(c: Case, build: Build): Promise<Count> {
       // Nothing rationed by time: a slower run would ration it harder (see the header). The Python
       // tracer's block sampler is off with a threshold no stint reaches (under valgrind a request's
       // stints pass the default 50 ms's half, and each block sample is work of the main thread's).
+      // The Python tracer's lag probe (every 20 ms) and the tasks whose awaits it reads (200 a
+      // second) are slowed by SLOWDOWN, as valgrind slows the server (see the header).
       env.LOOPLENS_OPTIONS = JSON.stringify(
-        c.python ? { out, blockMs: 1e9 } : { out, locations: 'off', blockSampler: false },
+        c.python
+          ? { out, blockMs: 1e9, lagProbeMs: 20 * SLOWDOWN, awaitTasksPerSecond: 200 / SLOWDOWN }
+          : { out, locations: 'off', blockSampler: false },
       );
       if (c.python) env.PYTHONPATH = build.tracer;
       else env.NODE_OPTIONS = `--require ${build.tracer}`;
@@ -294,6 +311,7 @@ async function count(c: Case, build: Build): Promise<Count> {
       { env, stdio: ['ignore', 'pipe', 'ignore'], ...(PERF_MAP ? { cwd: dir } : {}) },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let msPerRequest = 0;
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -309,7 +327,9 @@ async function count(c: Case, build: Build): Promise<Count> {
       await answered(port, c.route);
       autocannon(port, c.route, Number(WARM !== '' ? WARM : c.python ? 500 : 6000));
       execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+      const began = Date.now();
       autocannon(port, c.route, REQUESTS);
+      msPerRequest = (Date.now() - began) / REQUESTS;
       execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
     } finally {
       child.kill('SIGINT');
@@ -328,6 +348,7 @@ async function count(c: Case, build: Build): Promise<Count> {
     }
     return {
       perRequest: total / REQUESTS,
+      msPerRequest,
       collectorPerRequest: collector / REQUESTS,
       compilerPerRequest: compiler / REQUESTS,
     };
@@ -373,10 +394,12 @@ async function main(): Promise<void> {
     for (const [build, n] of Object.entries(builds)) {
       const ratio =
         build === 'untraced' || base === undefined ? '' : `   ×${(rest(n) / rest(base)).toFixed(3)}`;
-      text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}${ratio}\n`;
+      text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}   ${n.msPerRequest.toFixed(0).padStart(3)} ms${ratio}\n`;
     }
   }
   text += 'The ratio is of the rest: without the collector and the compiler.\n';
+  if (Object.values(report).some((b) => Object.keys(b).length > 0) && cases.some((c) => c.python))
+    text += `Python: its lag probe every ${20 * SLOWDOWN} ms and awaits read for ${(200 / SLOWDOWN).toFixed(1)} tasks a second (--slowdown ${SLOWDOWN}; ms: a request's wall time under callgrind).\n`;
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -1651,6 +1651,16 @@ def start():
         block_ms = options.get("blockMs", DEFAULT_BLOCK_MS)
         if not isinstance(block_ms, (int, float)) or isinstance(block_ms, bool) or not block_ms > 0:
             block_ms = DEFAULT_BLOCK_MS
+        # What the tracer rations by time, for bench/instructions.ts (under valgrind a program runs
+        # ~50 times slower, so a probe every 20 ms would be ~50 times more of each request's work
+        # than at full speed): the lag probe's period and the tasks whose awaits are read a second.
+        global LAG_PROBE_S, AWAIT_TASKS_PER_S
+        probe_ms = options.get("lagProbeMs")
+        if isinstance(probe_ms, (int, float)) and not isinstance(probe_ms, bool) and 1 <= probe_ms <= 60000:
+            LAG_PROBE_S = probe_ms / 1000.0
+        per_s = options.get("awaitTasksPerSecond")
+        if isinstance(per_s, (int, float)) and not isinstance(per_s, bool) and 0 < per_s <= 1e6:
+            AWAIT_TASKS_PER_S = per_s
         script, name = _program()
         now = time.perf_counter() * 1000.0
         meta = {
