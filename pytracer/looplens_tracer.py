@@ -487,7 +487,14 @@ class Tracer:
             self.task_ids[key] = ident
         else:
             self.keep_task(key, ident)
-        self.budget_awaits(ident)
+        # One clock reading: the TASK record's time and the awaits budget's refill.
+        t = _perf_counter() * 1000.0
+        # Tracer.budget_awaits, inline.
+        if self.await_tokens >= 1.0 or self.refill_awaits(t):
+            self.await_tokens -= 1.0
+            if len(self.await_tasks) >= MAX_AWAIT_TASKS:
+                self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
+            self.await_tasks.add(ident)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
             self.aiohttp_request(ident, coro)
@@ -513,8 +520,12 @@ class Tracer:
         flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
         # Made outside any stint (uvloop's own protocol callbacks): nobody's.
         parent = self.current if self.in_stint else 0
-        t = _perf_counter() * 1000.0
-        self.w.task(t, ident, KIND_OTHER, parent, name, flags, file or "", line or 0, 1)
+        # Writer.task, inline.
+        w = self.w
+        strings = w.strings
+        name_id = (strings.get(name) or w.string(name)) if name else 0
+        file_id = (strings.get(file) or w.string(file)) if file else 0
+        w.buf += _TASK(TASK, 3, KIND_OTHER, 0, ident, t, parent, name_id, flags, 0, file_id, line or 0, 1, 0)
         if internal:
             request = self.live_requests.get(parent)
             if request is not None:
@@ -569,7 +580,7 @@ class Tracer:
         whether asyncio.gather made it (its members run concurrently); whether library code made it.
         A task made by a loop's callback (a server's connection handler) has no maker of the
         program's: the frames below the loop are whoever started the loop."""
-        frame = sys._getframe(2)
+        frame = sys._getframe(2).f_back  # (past patched_create_task: its caller)
         concurrent = False
         library = None
         for _ in range(64):
@@ -766,20 +777,14 @@ class Tracer:
         # A WebSocket session ends when either side closes it: the client leaving is its end.
         return pending[0].get("type") != "websocket" and _client_gone(pending[3])
 
-    def budget_awaits(self, ident):
-        """Whether task `ident`'s awaits are read: while the budget lasts (see AWAIT_TASKS_PER_S)."""
-        if self.await_tokens < 1.0:
-            t = _perf_counter() * 1000.0
-            self.await_tokens = min(
-                float(AWAIT_TASKS_BURST), self.await_tokens + (t - self.await_refilled) * AWAIT_TASKS_PER_S / 1000.0
-            )
-            self.await_refilled = t
-            if self.await_tokens < 1.0:
-                return
-        self.await_tokens -= 1.0
-        if len(self.await_tasks) >= MAX_AWAIT_TASKS:
-            self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
-        self.await_tasks.add(ident)
+    def refill_awaits(self, t):
+        """The awaits budget (see AWAIT_TASKS_PER_S), refilled for the time since the last refill:
+        whether it holds a task's now (read by task_created, which takes it)."""
+        self.await_tokens = min(
+            float(AWAIT_TASKS_BURST), self.await_tokens + (t - self.await_refilled) * AWAIT_TASKS_PER_S / 1000.0
+        )
+        self.await_refilled = t
+        return self.await_tokens >= 1.0
 
     def note_await(self, ident, task, start):
         """A step of `task` has ended suspended: where (the chain of coroutines it awaits through).
