@@ -438,6 +438,8 @@ class Tracer:
         self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go, send]
         # What requests on a route are named and where their endpoint is (see request_responded).
         self.route_infos = {}
+        # A request's name (see _request_name) as a string id, by its type, method and path.
+        self.request_names = {}
         # Tasks (ids) whose work is a live request's -> that request: the request's own server task
         # until it finishes, and a library's tasks inside it (see task_created).
         self.live_requests = {}
@@ -637,12 +639,24 @@ class Tracer:
         server_task = self.task_ids.get(key)
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
+        kind = scope.get("type")
         path = scope.get("path") or "/"
         t = _perf_counter() * 1000.0
-        # Writer.task, inline: the request's TASK record (no parent, no place yet).
+        # Writer.task, inline: the request's TASK record (no parent, no place yet), its name's string
+        # id kept by type, method and path (not made and looked up again for every request).
         w = self.w
-        name = _request_name(scope, path)
-        name_id = w.strings.get(name) or w.string(name)
+        names = self.request_names
+        try:
+            name_key = (kind, scope.get("method"), path)
+            name_id = names.get(name_key)
+        except TypeError:
+            name_key = name_id = None  # a server's scope with values of other kinds than the ASGI spec's
+        if name_id is None:
+            name_id = w.string(_request_name(scope, path))
+            if name_key is not None:
+                if len(names) >= 4096:
+                    names.clear()
+                names[name_key] = name_id
         w.buf += _TASK(TASK, 3, KIND_REQUEST, 0, ident, t, 0, name_id, 0, 0, 0, 0, 0, 0)
         # The server's task for this request was the request's work all along (its parsing too)...
         elsewhere = None
@@ -672,7 +686,7 @@ class Tracer:
             self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
         # A WebSocket session has no response: it lasts as long as its server task, and ends when
         # that does (end_stint), as a request whose response began.
-        self.unanswered[ident] = [scope, scope.get("type") == "websocket", None, send]
+        self.unanswered[ident] = [scope, kind == "websocket", None, send]
         if len(self.live_requests) >= MAX_TASK_IDS:
             self.live_requests.clear()
         self.live_requests[ident] = ident
