@@ -1303,15 +1303,6 @@ def _patched_extract_stack(extract_stack):
     return _named(patched_extract_stack, extract_stack)
 
 
-def _note_scheduled(tracer, handle, callback):
-    """`handle` runs as the task running now (_run_handle), unless it is a task's own step."""
-    try:
-        if not isinstance(getattr(callback, "__self__", None), _Task):
-            tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
-    except Exception:
-        pass  # never disturb the program
-
-
 _handle_run = None
 
 
@@ -1553,7 +1544,8 @@ def _install(tracer):
     call_soon = loop_cls.call_soon
     call_at = loop_cls.call_at
 
-    # Called for every callback scheduled: _note_scheduled inline, and the original called without
+    # Called for every callback scheduled: a handle runs as the task running now (_run_handle), unless
+    # it is a task's own step; the original is called without
     # `*args` when there are none (a call with `*args` is not inlined by the interpreter: it costs
     # a tuple and a C-level call per callback).
     def patched_call_soon(self, callback, *args, context=None):
@@ -1583,7 +1575,11 @@ def _install(tracer):
             and callback is not tracer.lag_cb
             and (self is tracer.lag_loop or tracer.traces(self))
         ):
-            _note_scheduled(tracer, handle, callback)
+            try:  # (as in patched_call_soon)
+                if not isinstance(getattr(callback, "__self__", None), _Task):
+                    tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+            except Exception:
+                pass  # never disturb the program
         return handle
 
     _named(patched_call_soon, call_soon)
