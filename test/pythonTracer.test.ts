@@ -365,6 +365,21 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
+  it('probes the loop as often as lagProbeMs says (bench:instructions slows it as valgrind slows the program)', async () => {
+    const program = path.join(dir, 'idle.py');
+    fs.writeFileSync(program, 'import asyncio\nasyncio.run(asyncio.sleep(1.2))\n');
+    const count = async (options: object, out: string): Promise<number> => {
+      const traced = await runTraced(program, { out, ...options });
+      assert.equal(traced.code, 0, traced.stderr);
+      return readTrace(out).timeline.lagPoints.reduce((sum, p) => sum + p.samples, 0);
+    };
+    // A probe every 20 ms by default: about 60 in 1.2 s; every 400 ms: 3 at most.
+    const every20 = await count({}, path.join(dir, 'idle-20.looplens'));
+    const every400 = await count({ lagProbeMs: 400 }, path.join(dir, 'idle-400.looplens'));
+    assert.ok(every20 >= 10, `probes at 20 ms: ${every20}`);
+    assert.ok(every400 >= 1 && every400 <= 3, `probes at 400 ms: ${every400}`);
+  });
+
   it('goes on untraced when the reader declines it', async () => {
     const program = path.join(DIR, 'exits.py');
     const server = await TraceServer.start({ accept: () => false, visitor: () => new Timeline() });
