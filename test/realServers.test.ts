@@ -484,6 +484,7 @@ describe('real servers, traced under load', function () {
         );
         const busyLine = lineOf(file, 'BULL BUSY LINE');
         const jobs = new Set<string>();
+        let sampled = 0;
         for (const [n, start, end] of steps) {
           const ran = timeline.tasks.find((t) =>
             t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
@@ -508,8 +509,16 @@ describe('real servers, traced under load', function () {
           assert.ok(job.waitMs > 0, `${where}: its query is its wait`);
           const block = s.blocks.find((b) => b.task === job.id);
           assert.ok(block, `${where}: its step is a block on it`);
-          assert.equal(block.location?.line, busyLine, `${where}: at its busy line`);
+          // Unsampled (the sampler's thread got no CPU before the block ended, on a busy machine):
+          // placed where the job began, as the README says; sampled ones at the busy line.
+          if (block.frames.length === 0)
+            assert.deepEqual(block.location, job.location, `${where}: unsampled, at the job's start`);
+          else {
+            assert.equal(block.location?.line, busyLine, `${where}: at its busy line`);
+            sampled++;
+          }
         }
+        assert.ok(sampled > 0, "a job's block sampled at its busy line");
         // The worker loops, their blocking fetches and the queue's own promises are the library's, in
         // the script's lane. The script's own `completed` handler, an anonymous async function, is a
         // task of the script's at its line (its last call awaits the queue's close).
