@@ -123,7 +123,17 @@ describe('lessons at the lines that cause them', function () {
   it("CPU-heavy work on the loop: the busy line and the hot function, not the handler's first line", () => {
     const found = lessons.filter((l) => l.kind === 'cpuOnLoop');
     const lines = found.map((l) => l.location.line);
-    assert.ok(lines.includes(lineOf('the chef stands here')), describeAll(found));
+    // A clock spin on a machine so busy that the main thread waited for a CPU through much of it
+    // may end before the starved sampler's first look, which then sees the next line; the block
+    // says how long it waited.
+    const blocking = recorded.tasks.find((t) => t.name === 'GET /blocking')!;
+    const block = recorded.blocks.find((b) => b.task === blocking.index)!;
+    const starved = block.cpuWaitMs > block.durationMs / 3;
+    const chef = lineOf('the chef stands here');
+    assert.ok(
+      lines.includes(chef) || (starved && lines.includes(chef + 1)),
+      `${describeAll(found)} ${JSON.stringify(block)}`,
+    );
     const [fibStart] = [lineOf('function fib(')];
     assert.ok(
       found.some(
