@@ -29,6 +29,8 @@ const META = {
 interface Harness {
   server: TraceServer;
   closes: CloseReason[];
+  /** The connection each of `closes` is about. */
+  closed: TraceConnection[];
   accepted: TraceConnection[];
   timelines: Timeline[];
 }
@@ -38,6 +40,7 @@ async function harness(
   helloTimeoutMs = 5000,
 ): Promise<Harness> {
   const closes: CloseReason[] = [];
+  const closed: TraceConnection[] = [];
   const accepted: TraceConnection[] = [];
   const timelines: Timeline[] = [];
   const server = await TraceServer.start({
@@ -48,13 +51,16 @@ async function harness(
     },
     helloTimeoutMs,
     visitor: (c) => {
-      c.once('close', (reason: CloseReason) => closes.push(reason));
+      c.once('close', (reason: CloseReason) => {
+        closes.push(reason);
+        closed.push(c);
+      });
       const t = new Timeline();
       timelines.push(t);
       return t;
     },
   });
-  return { server, closes, accepted, timelines };
+  return { server, closes, closed, accepted, timelines };
 }
 
 /** Connects and sends `bytes`; resolves with what the server answered once it closes the socket. */
@@ -192,8 +198,10 @@ describe('the live trace server', function () {
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(h.accepted.length, 1, 'one process connected');
       assert.equal(h.timelines[0].meta?.script, program, 'and it is the program, not a child');
+      // (The program's own block sampler may open its live line, on a busy machine where the
+      // program's start is a block: this harness declines that role; it is no child.)
       assert.deepEqual(
-        h.closes.filter((c) => c.kind === 'rejected'),
+        h.closes.filter((c, i) => c.kind === 'rejected' && h.closed[i].role !== 'watchdog'),
         [],
         'no child process connected to be declined',
       );

@@ -487,7 +487,8 @@ describe('tasks the tracer finds in real programs', function () {
         "const { setTimeout: sleep } = require('node:timers/promises');",
         'async function loadA() { await sleep(10); return 1; }',
         'async function loadB() { await sleep(20); return 2; }',
-        'async function audit() { await sleep(150); }',
+        // Long enough to outlast the response however busy the machine (the /cpu request's spin runs first).
+        'async function audit() { await sleep(400); }',
         'function crunch() {',
         // 60 ms of CPU, not of the clock: on a busy machine it lasts longer, as real work does.
         '  let u = process.cpuUsage(); const end = u.user + u.system + 60000;',
