@@ -4,7 +4,11 @@
  * a dish was found before, from the stack when the next call there is made. What one stack says
  * holds for every dish made at the same place (a server runs the same code paths over and over), so
  * most dishes are named from a table, without a stack. A call nobody awaited whose function is
- * library or runtime code is no dish of the user's: it folds into its parent.
+ * library or runtime code is no dish of the user's: it folds into its parent. A combinator's member
+ * whose call entered no async function of the program's (`get(path)` returning `new Promise(…)`) is
+ * named after the function the code calling the combinator called, from the stack read when its
+ * promise was made and the one read at the combinator's call (dishSort.ts, locations.ts
+ * calledFunction).
  * A function's name is the one the program gave it: V8's made-up name for an anonymous function
  * (`pMap.concurrency`, from the options after it among a call's arguments) is `(anonymous)`
  * unless the code calling it calls it by that name (locations.ts ownName).
@@ -13,7 +17,15 @@
  */
 import { Task, taskOf } from './engine';
 import { foldTask, renameTask } from './tasks';
-import { ANONYMOUS, ChainFrame, CodeLocation, captureChain, isTracerFile } from './locations';
+import {
+  ANONYMOUS,
+  ChainFrame,
+  CodeLocation,
+  Stack,
+  captureChain,
+  chainStack,
+  isTracerFile,
+} from './locations';
 
 /** What a combinator call tells the naming of its members. */
 export interface CombinatorCall {
@@ -94,7 +106,19 @@ export const learntWhere = new Map<number, CodeLocation>();
 /** The library's line that called it, when the stack showed one (see locations.ts enteredFrom). */
 export const learntFrom = new Map<number, string>();
 
+/**
+ * The stacks read when roots were made (a promise the runtime or a library made: `new Promise`,
+ * `fetch`), and when combinators were called, by index in the stint's log: where a member's root
+ * and its combinator's call both had one, they say which function of the program's the code calling
+ * the combinator called to make it (dishSort.ts, locations.ts calledFunction). Kept only while the
+ * stint runs.
+ */
+export const rootStacks = new Map<number, Stack>();
+export const callStacks = new Map<number, Stack>();
+
 export function forgetLearnt(from: number): void {
+  if (rootStacks.size > 0) for (const i of rootStacks.keys()) if (i >= from) rootStacks.delete(i);
+  if (callStacks.size > 0) for (const i of callStacks.keys()) if (i >= from) callStacks.delete(i);
   if (learntFrom.size > 0) for (const i of learntFrom.keys()) if (i >= from) learntFrom.delete(i);
   if (learntAt.size > 0) for (const i of learntAt.keys()) if (i >= from) learntAt.delete(i);
   if (learntWhere.size > 0) for (const i of learntWhere.keys()) if (i >= from) learntWhere.delete(i);
@@ -104,6 +128,7 @@ export function learnAtCreation(key: number, index: number): void {
   armed[key & ARM_MASK] = 0;
   const frames = captureChain(learnAtCreation);
   if (frames === null) return;
+  rootStacks.set(index, chainStack);
   // Above the tracer's own frames: the runtime's promise constructor if `new Promise` made it,
   // then the function that made it — or the async function being entered, itself.
   let i = 0;

@@ -10,15 +10,18 @@ import {
   CombinatorCall,
   LIBRARY,
   arm,
+  callStacks,
   learntAt,
   learntFrom,
   learntWhere,
   remember,
+  rootStacks,
   verdictWhere,
   verdicts,
   wantName,
 } from './dishNames';
 import { Task, now } from './engine';
+import { CodeLocation, calledFunction } from './locations';
 import { newTask, reparentTask } from './tasks';
 import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
 import {
@@ -187,6 +190,29 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       verdict = learnt;
       remember(key, learnt, learntWhere.get(first) ?? null);
     }
+    // A member made by calling a function of the program's that is not async (`get(path)` that
+    // returns `new Promise(…)`, `fetchJson(q)` that returns `fetch(…).then(…)`): named after that
+    // function, read from the stacks of the member's promise and of the combinator's call (see
+    // calledFunction), once per place — before any other verdict of the place, which these stacks
+    // see past (the innermost function that made the promise, a `.then` callback's chain).
+    let called: CodeLocation | null = null;
+    if (
+      call !== null &&
+      !calledPlaces.has(key) &&
+      !(logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall)
+    ) {
+      const made = rootStacks.get(first);
+      const stack = callStacks.get(at + d.comb);
+      if (made !== undefined && stack !== undefined) {
+        if (calledPlaces.size >= MAX_CALLED_PLACES) calledPlaces.clear();
+        calledPlaces.add(key);
+        called = calledFunction(made, stack);
+        if (called !== null) {
+          verdict = called.fn;
+          remember(key, verdict, called);
+        }
+      } else if (verdict === LIBRARY || verdict === '') arm(logHash[first]);
+    }
     if (verdict === LIBRARY && call === null) {
       made.push(null);
       continue;
@@ -208,7 +234,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // pipes) is the program's only once named after its function, and is placed there, not at the
     // library's call: until then it is provisional, and the library's place makes it no more so.
     const libraryMember = call !== null && call.byLibrary;
-    const placed = learntWhere.get(first) ?? verdictWhere.get(key) ?? null;
+    const placed = called ?? learntWhere.get(first) ?? verdictWhere.get(key) ?? null;
     const dish = newTask(
       TaskKind.Other,
       parent,
@@ -303,6 +329,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     repoint(logObj[i] as Logged, logKind[i], dish);
   }
 }
+
+/** Member places (FoundDish keys) whose function the stacks were read for (see settle). */
+const calledPlaces = new Set<number>();
+const MAX_CALLED_PLACES = 4096;
 
 /**
  * The promises whose continuation resumes a library's runner of jobs (a queue's job runner after

@@ -9,11 +9,20 @@
 import { Task, current, setProbeSettlesHandler, setSegmentHandlers, taskOf } from './engine';
 import { TaskEnd } from '../protocol/format';
 import { endTask, foldTask } from './tasks';
-import { CodeLocation, entered, enteredFrom, madeByPromiseMethod, rootMaker } from './locations';
+import {
+  CodeLocation,
+  Stack,
+  entered,
+  enteredFrom,
+  madeByPromiseMethod,
+  makerStack,
+  rootMaker,
+} from './locations';
 import {
   ARM_MASK,
   CombinatorCall,
   armed,
+  callStacks,
   countTries,
   forget,
   learnAtCreation,
@@ -21,6 +30,7 @@ import {
   learntFrom,
   learntWhere,
   forgetLearnt,
+  rootStacks,
   triedCount,
 } from './dishNames';
 import { Segment, heldRun, returnedToLibrary, runsRunner, settle, sideSettled } from './dishSort';
@@ -518,6 +528,8 @@ function rootedHow(): Rooted {
   }
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
+  // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts).
+  if (makerStack !== null && maker !== Rooted.ByCall) rootStacks.set(n, makerStack);
   if (maker === null) {
     if (latest === Rooted.ByCall) fromPlace(key);
     else if (latest === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
@@ -730,8 +742,10 @@ export function logCombinator(
   name: string,
   where: CodeLocation | null,
   byLibrary: boolean | null,
+  stack: Stack | null = null,
 ): void {
   if (n >= MAX_LOG) return;
+  if (stack !== null) callStacks.set(n, stack);
   if (!hashed) startHash();
   const key = mix(hash, LogKind.Comb) | 1;
   const by =

@@ -30,7 +30,15 @@ interface CallSiteLike {
   isNative?(): boolean;
   isAsync?(): boolean;
   isPromiseAll?(): boolean;
+  getEnclosingLineNumber?(): number | null;
+  getEnclosingColumnNumber?(): number | null;
 }
+
+/**
+ * A stack as it was read, kept only while the stint that read it runs (its frames hold on to the
+ * functions and receivers on it): what calledFunction compares.
+ */
+export type Stack = readonly CallSiteLike[];
 
 /** A frame of a chain of awaits (see captureChain). */
 export interface ChainFrame extends CodeLocation {
@@ -237,7 +245,7 @@ export function inModuleBody(skip: (...args: never[]) => unknown): boolean {
  */
 export function captureCall(
   skip: (...args: never[]) => unknown,
-): { where: CodeLocation | null; byLibrary: boolean } | null {
+): { where: CodeLocation | null; byLibrary: boolean; stack: Stack } | null {
   if (!allowCapture()) return null;
   const frames = captureFrames(skip);
   if (frames === null) return null;
@@ -249,7 +257,7 @@ export function captureCall(
     byLibrary = file.startsWith('node:') || file.startsWith('internal/') || isLibrary(file);
     break;
   }
-  return { where: pickFrame(frames), byLibrary };
+  return { where: pickFrame(frames), byLibrary, stack: frames };
 }
 
 /**
@@ -292,6 +300,7 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
   if (!chains.take()) return null;
   const frames = captureFrames(skip, CHAIN_DEPTH);
   if (frames === null) return null;
+  chainStack = frames;
   const out: ChainFrame[] = [];
   // Node's dispatch of the promise hooks when async_hooks are on too (full mode) calls the hook:
   // no frame of the chain. Left in, it was the chain's innermost frame, and a combinator's member
@@ -328,6 +337,9 @@ export function captureChain(skip: (...args: never[]) => unknown): ChainFrame[] 
   }
   return out;
 }
+
+/** The stack captureChain last read, as it was read (see calledFunction). */
+export let chainStack: Stack = [];
 
 /**
  * Whether the promise being made now (in a promise hook called from `skip`) is made by a method of
@@ -372,8 +384,10 @@ function isMethodFrame(frame: CallSiteLike): boolean {
 export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
   entered = null;
   enteredFrom = null;
+  makerStack = null;
   const maker = makerFrame(skip, again ? confirmations : roots);
   if (maker === null) return null;
+  makerStack = makerFrames;
   const file = frameFile(maker) ?? '';
   if (file === '') return Rooted.ByRuntime;
   if (file.startsWith('node:'))
@@ -410,6 +424,9 @@ function calledFrom(): string | null {
   }
   return `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
 }
+
+/** The stack rootMaker read for the root it was last asked about; null when it read none. */
+export let makerStack: Stack | null = null;
 /** The program's function rootMaker last saw entered (null when none; its `fn` '' when anonymous). */
 export let entered: CodeLocation | null = null;
 /**
@@ -475,6 +492,68 @@ function pickFrame(frames: CallSiteLike[]): CodeLocation | null {
     if (fallback === null) fallback = location;
   }
   return fallback;
+}
+
+/**
+ * The function of the program's that the code calling a combinator called to make one of its
+ * members: `made` is the stack read when the member's promise was made (inside that call), `call`
+ * the stack read when the combinator was called. Below the code that called the combinator the two
+ * stacks are the same frames at the same positions; that code's own frame is the same function at
+ * another position (the member's call, then the combinator's: it may also be a helper of the
+ * program's it called, `all(list)`). Above it on `made` is the member's call: its outermost function
+ * of the program's that has a name — a library's (a retry helper's running the program's
+ * function), Node's (`Array.prototype.map`) and anonymous functions (`ids.map((id) => get(id))`)
+ * are passed through — is the function, placed at its first line. Null when the stacks do not show
+ * one (a library's function called as it is: `pool.query(…)`, `sleep(10)`; an anonymous function
+ * alone; frames past the stacks' depth).
+ */
+export function calledFunction(made: Stack, call: Stack): CodeLocation | null {
+  try {
+    let c0 = 0;
+    while (c0 < call.length && isHookFrame(frameFile(call[c0]) ?? '')) c0++;
+    for (let k = 1; k < made.length; k++) {
+      const start = functionStart(made[k]);
+      if (start === null) continue;
+      for (let j = c0; j < call.length; j++) {
+        if (functionStart(call[j]) !== start) continue;
+        if (k + 1 < made.length && j + 1 < call.length && position(made[k + 1]) !== position(call[j + 1]))
+          continue;
+        for (let i = k - 1; i >= 0; i--) {
+          const file = frameFile(made[i]);
+          if (file === null || isInternal(file) || isLibrary(file)) continue;
+          const fn = frameFunctionName(made[i]);
+          if (fn === '' || fn === ANONYMOUS) continue;
+          const location = mapThroughSourceMap({
+            file,
+            line: made[i].getEnclosingLineNumber?.() ?? made[i].getLineNumber() ?? 0,
+            column: made[i].getEnclosingColumnNumber?.() ?? made[i].getColumnNumber() ?? 0,
+            fn,
+            library: false,
+          });
+          return location.library ? null : location;
+        }
+        return null;
+      }
+    }
+  } catch {
+    // an exotic frame: nothing said
+  }
+  return null;
+}
+
+/** A function's identity on a stack: its file and where it begins (null for the runtime's builtins). */
+function functionStart(frame: CallSiteLike): string | null {
+  const file = frameFile(frame);
+  if (file === null || file === '') return null;
+  const line = frame.getEnclosingLineNumber?.();
+  const column = frame.getEnclosingColumnNumber?.();
+  if (line === null || line === undefined) return null;
+  return `${file}:${line}:${column ?? 0}`;
+}
+
+/** Where a frame is at on a stack: its function, file and position. */
+function position(frame: CallSiteLike): string {
+  return `${frameFile(frame) ?? ''}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}:${frame.getFunctionName() ?? ''}`;
 }
 
 function frameFile(frame: CallSiteLike): string | null {

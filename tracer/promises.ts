@@ -188,7 +188,7 @@ function patchCombinator(name: Combinator): void {
         try {
           const members = this === NativePromise ? asPromises(iterable) : iterable;
           const call = captureCall(patched);
-          logCombinator(members, name, call?.where ?? null, call?.byLibrary ?? null);
+          logCombinator(members, name, call?.where ?? null, call?.byLibrary ?? null, call?.stack ?? null);
           if (members !== iterable) return original.call(this, members);
         } catch {
           // never disturb the program
