@@ -271,6 +271,45 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each event a POST's body carried a task of the POST once the POST has answered (socket.io on long polling), in both modes", async () => {
+    // dist0 ran every handler as the POST, after its response: the POST's background work.
+    const app = path.join(dir, 'polling');
+    const fixture = path.join(PROGRAMS, 'pollingMessages');
+    writeLibrary(app, 'minipoll', [fs.readFileSync(path.join(fixture, 'minipoll.js'), 'utf8')]);
+    fs.copyFileSync(path.join(fixture, 'app.js'), path.join(app, 'app.js'));
+    for (const { mode, result, summary, timeline } of await inBothModes(path.join(app, 'app.js'))) {
+      const names = summary.tasks
+        .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''}, parent ${t.parent})`)
+        .join(', ');
+      const posts = summary.tasks.filter((t) => t.name === 'POST /poll');
+      assert.equal(posts.length, 2, `${mode}: ${names}`);
+      posts.sort((a, b) => a.startMs - b.startMs);
+      // One task per event, named after its handler, a child of the POST that carried it.
+      assert.deepEqual(
+        posts.map(
+          (p) => summary.tasks.filter((t) => t.parent === p.id && t.name === 'order' && !t.internal).length,
+        ),
+        [2, 1],
+        `${mode}: ${names}`,
+      );
+      // What each handler computes after its await runs as its own task (before it, in the POST's
+      // stint that called it, as any call's code before its first await does).
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      const after = stretches.filter(([label]) => label === 'after');
+      assert.equal(after.length, 3, mode);
+      for (const [, start, end] of after) {
+        const ran = ranAt(timeline, start, end);
+        const task = summary.tasks.find((t) => t.id === ran?.id);
+        assert.ok(
+          task?.name === 'order' && posts.some((p) => p.id === task.parent),
+          `${mode}: the stretch at ${start.toFixed(1)} ms ran as ${task?.name} (${names})`,
+        );
+      }
+    }
+  });
+
   it("makes each message a task of its connection when the read hands it on in a tick (socket.io's way), in an immediate (ws's) or to an anonymous listener, in both modes", async () => {
     for (const { mode, result, summary, timeline } of await inBothModes(
       path.join(PROGRAMS, 'tickDispatch.js'),

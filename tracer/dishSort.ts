@@ -50,6 +50,12 @@ export interface Segment {
   how: StintEntry;
   /** It handed the runtime a callback before its first record (dishes.ts queueSlot). */
   lead: boolean;
+  /**
+   * Its task is a request that had answered when the stint began (its response ended): a function of
+   * the program's that a library's code calls there is the library handing on what the request
+   * brought (stintParse.ts handedOn).
+   */
+  answered: boolean;
   /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
   runner: Runner;
   /**
@@ -84,8 +90,11 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   const { start, end, shape, how } = seg;
   const length = end - start;
   let key = mix(
-    mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
-    runner + 1,
+    mix(
+      mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
+      runner + 1,
+    ),
+    seg.answered ? 1 : 2,
   );
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key (and
   // who called a combinator, the program or a library).
@@ -106,6 +115,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
     seg.lead,
     serving,
     runner,
+    seg.answered,
   );
   known =
     dishes.length === 0 && runs.length === 0 && sideRuns.length === 0 && loops.length === 0

@@ -7,12 +7,13 @@
  * stores each.
  */
 import { Task, current, setProbeSettlesHandler, setSegmentHandlers, taskOf } from './engine';
-import { TaskEnd } from '../protocol/format';
+import { TaskEnd, TaskKind } from '../protocol/format';
 import { endTask, foldTask } from './tasks';
 import {
   CodeLocation,
   Stack,
   entered,
+  enteredByEvent,
   enteredFrom,
   madeByPromiseMethod,
   makerStack,
@@ -95,6 +96,11 @@ let how: StintEntry = StintEntry.Resumed;
  * first record, even a root, is not the first thing the stint's function did.
  */
 let lead = false;
+/**
+ * The segment's task is a request that had answered (its response ended) when the stint began (see
+ * Segment.answered).
+ */
+let answered = false;
 /**
  * A hash of the records logged so far in this segment (their kinds, and where each derived one's
  * parent is): it names a place in a stint of a given shape. `logHash[i]` is its value before
@@ -212,7 +218,7 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
-    saved[o + 9] = (lead ? 1 : 0) | (runner << 1);
+    saved[o + 9] = (lead ? 1 : 0) | (answered ? 2 : 0) | (runner << 2);
     savedHeld[depth] = held;
   }
   depth++;
@@ -223,6 +229,8 @@ function begin(entry: StintEntry): void {
   foreignSettle = -1;
   how = entry;
   lead = false;
+  const task = current;
+  answered = task !== null && task.kind === TaskKind.Request && task.responded;
   // The seed is hashed when the first record comes (startHash): most stints (a tick, a callback)
   // log none.
   seed = nextSeed;
@@ -237,7 +245,7 @@ function begin(entry: StintEntry): void {
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, lead, runner, held, indexOf };
+  return { start: segStart, end: n, shape, hash, how, lead, answered, runner, held, indexOf };
 }
 
 function end(task: Task): void {
@@ -295,7 +303,8 @@ function restore(): void {
     shape = saved[o + 7];
     makerShape = saved[o + 8];
     lead = (saved[o + 9] & 1) !== 0;
-    runner = (saved[o + 9] >> 1) as Runner;
+    answered = (saved[o + 9] & 2) !== 0;
+    runner = (saved[o + 9] >> 2) as Runner;
     held = savedHeld[depth];
     savedHeld[depth] = null;
   } else {
@@ -309,6 +318,7 @@ function restore(): void {
     shape = 0;
     makerShape = 0;
     lead = false;
+    answered = false;
     runner = Runner.None;
     held = null;
   }
@@ -543,7 +553,9 @@ function rootedHow(): Rooted {
   if (maker === Rooted.ByCall) {
     rootFrom =
       enteredFrom === null
-        ? CalledFrom.Program
+        ? enteredByEvent
+          ? CalledFrom.LibraryEvent
+          : CalledFrom.Program
         : enteredFrom === ''
           ? CalledFrom.ProgramThroughLibrary
           : CalledFrom.Library;

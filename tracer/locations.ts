@@ -384,6 +384,7 @@ function isMethodFrame(frame: CallSiteLike): boolean {
 export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
   entered = null;
   enteredFrom = null;
+  enteredByEvent = false;
   makerStack = null;
   const maker = makerFrame(skip, again ? confirmations : roots);
   if (maker === null) return null;
@@ -399,6 +400,7 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
   // calling its job runner), it is no function the runtime called (stintParse.ts, calledByLibrary).
   enteredFrom = calledFrom();
   if (isLibrary(file)) return Rooted.ByLibrary;
+  enteredByEvent = enteredFrom === null && emittedByLibrary();
   // An anonymous one too (its name ''): it is the program's, and where it is places its dish.
   entered = mapThroughSourceMap({
     file,
@@ -424,9 +426,33 @@ function calledFrom(): string | null {
   }
   return `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
 }
+/**
+ * Whether the function whose frame makerFrame last returned was called by Node's `emit` for a
+ * library's code (the frame below the events module's is a library's), no function of the program's
+ * below that.
+ */
+function emittedByLibrary(): boolean {
+  let k = makerBelow;
+  while (k < makerFrames.length && frameFile(makerFrames[k]) === EVENTS) k++;
+  if (k === makerBelow || k >= makerFrames.length || !isLibrary(frameFile(makerFrames[k]) ?? ''))
+    return false;
+  for (k++; k < makerFrames.length; k++) {
+    const file = frameFile(makerFrames[k]) ?? '';
+    if (!isInternal(file) && !isLibrary(file)) return false;
+  }
+  return true;
+}
+/** Node's events module, whose `emit` calls listeners. */
+const EVENTS = 'node:events';
 
 /** The stack rootMaker read for the root it was last asked about; null when it read none. */
 export let makerStack: Stack | null = null;
+/**
+ * Whether the program's function rootMaker last saw entered is a listener that Node's
+ * `EventEmitter.prototype.emit` called for a library's code, no function of the program's below it
+ * (see CalledFrom.LibraryEvent).
+ */
+export let enteredByEvent = false;
 /** The program's function rootMaker last saw entered (null when none; its `fn` '' when anonymous). */
 export let entered: CodeLocation | null = null;
 /**

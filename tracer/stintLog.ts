@@ -165,6 +165,13 @@ export const enum CalledFrom {
   Library = 2,
   /** A library's code that a function of the program's called (a middleware's `next()`). */
   ProgramThroughLibrary = 3,
+  /**
+   * For the program's function: a listener of an event that a library's code emitted (Node's
+   * `EventEmitter.prototype.emit` between them), no function of the program's below it — socket.io
+   * emitting a packet's event to `socket.on('order', async …)`. Otherwise as Program (the runtime
+   * emitting, or the program): only a request that has answered reads it (stintParse.ts handedOn).
+   */
+  LibraryEvent = 4,
 }
 export const logFrom = new Uint8Array(MAX_LOG);
 /**

@@ -83,6 +83,7 @@ export function parse(
   returned = false,
   lead = false,
   serving = false,
+  answered = false,
 ): { level: Int32Array; closedAt: Int32Array; entry: number } {
   // Who consumes what, which roots are combinator members, which settle.
   for (let i = start; i < end; i++) {
@@ -124,14 +125,16 @@ export function parse(
   // called the function never chains its promise, so the function was a library's synchronous one
   // — async's deferred `() => fn(...args)` — and the root a call it made, the program's job.)
   // (Nor when it is a library's async function that the library's own code called: see
-  // calledByLibrary.)
+  // calledByLibrary; nor a function of the program's that a library hands on to once the stint's
+  // request has answered: see handedOn.)
   const entry =
     how === StintEntry.Called &&
     !lead &&
     first < end &&
     logKind[first] === LogKind.Root &&
     !(consumer[first] !== -1 && logMade[consumer[first]] === Made.ByLibraryMethod) &&
-    !calledByLibrary(first, serving)
+    !calledByLibrary(first, serving) &&
+    !handedOn(first, answered)
       ? first
       : -1;
   entryRoot = entry;
@@ -472,6 +475,26 @@ function calledByLibrary(r: number, serving: boolean): boolean {
   return !serving && logRooted[r] === Rooted.ByLibrary && logFrom[r] === CalledFrom.Library;
 }
 
+/**
+ * Whether root `r` is a function of the program's that a library's code called — directly, or as
+ * the listener of an event it emitted — in a stint of a request that had answered when the stint
+ * began (`answered`: its response ended). A request's work is over once it answered; what a
+ * library calls then hands on what the request brought, as a connection's read hands on its
+ * messages: socket.io on long polling answers the POST that carried its packets ("ok"), then
+ * emits each packet's event from a tick of the POST's, and each handler nobody awaits is a dish of
+ * the request, each call its own — never the stint's own function, the request's background work.
+ * (Before the answer, the call a library makes and drops is the request running: express 4's
+ * route handler, see droppedByLibrary. A function of the program's that the program's own
+ * callback calls after the answer, `res.on('finish', () => log(req))`, stays that callback's.)
+ */
+function handedOn(r: number, answered: boolean): boolean {
+  return (
+    answered &&
+    logRooted[r] === Rooted.ByCall &&
+    (logFrom[r] === CalledFrom.Library || logFrom[r] === CalledFrom.LibraryEvent)
+  );
+}
+
 /** Whether root `r` is the call of one of `dishes` that is a combinator's member. */
 function isMember(dishes: readonly FoundDish[], r: number): boolean {
   return dishes.some((d) => d.comb !== -1 && d.origin === r);
@@ -567,8 +590,9 @@ export function findDishes(
   lead = false,
   serving = false,
   runner: Runner = Runner.None,
+  answered = false,
 ): { dishes: FoundDish[]; owner: Int32Array; runs: number[]; sideRuns: number[]; loops: number[] } {
-  const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving);
+  const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
 
@@ -582,7 +606,7 @@ export function findDishes(
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
     let outermost = -1;
     for (let r = level[i]; r !== -1; r = level[r])
-      if (logUsed[r] === 0 && !calledByLibrary(r, serving)) outermost = r;
+      if (logUsed[r] === 0 && !calledByLibrary(r, serving) && !handedOn(r, answered)) outermost = r;
     if (outermost !== -1) own[outermost] = 1;
     break;
   }
