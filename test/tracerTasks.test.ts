@@ -862,6 +862,71 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a member's lane to its own call: the fields of an object an executor resolves after it are the request's tasks, not that member's (graphql 16's executeFields), in both modes", async () => {
+    // dist0 ran a member's lane from its call to the next member's, so `users` and `orders`, the
+    // fields of the object `stats` returned, resolved after `user` had awaited, were `user`'s
+    // children (seen on Apollo Server 5.5 with graphql 16.15 on pg, both modes).
+    const app = path.join(dir, 'objectFields');
+    // An executor as graphql 16's is: each field's resolver is called in turn, a promise it returns
+    // chained (`.then(completeValue)`), an object it returns resolved field by field at once, and
+    // each level's promises given to Promise.all.
+    writeLibrary(app, 'minifields', [
+      'function executeFields(fields) {',
+      '  const keys = Object.keys(fields);',
+      '  const values = keys.map((key) => completeValue(fields[key]()));',
+      "  if (!values.some((v) => v !== null && typeof v === 'object' && typeof v.then === 'function')) return values;",
+      '  return Promise.all(values);',
+      '}',
+      'function completeValue(result) {',
+      "  if (result !== null && typeof result === 'object' && typeof result.then === 'function')",
+      '    return result.then((value) => value);',
+      "  if (result !== null && typeof result === 'object') return executeFields(result);",
+      '  return result;',
+      '}',
+      'exports.execute = (fields) => Promise.resolve(executeFields(fields));',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { execute } = require('minifields');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const resolvers = {',
+        '  async user() { await sleep(20); return 1; },',
+        '  stats: () => ({',
+        '    async users() { await sleep(10); return 2; },',
+        '    async orders() { await sleep(10); return 3; },',
+        '  }),',
+        '};',
+        'const server = http.createServer(async (req, res) => {',
+        '  res.end(JSON.stringify(await execute(resolvers)));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  for (let i = 0; i < 3; i++)',
+        '    await new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = summary.tasks.map((t) => `${t.id} ${t.name} (parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, `${mode}: ${all}`);
+      for (const r of requests) {
+        const fields = summary.tasks.filter((t) => t.parent === r.id && !t.internal).map((t) => t.name);
+        assert.deepEqual(
+          fields.sort(),
+          ['orders', 'user', 'users'],
+          `${mode}: request ${r.id}'s fields (${all})`,
+        );
+      }
+    }
+  });
+
   it("makes the members of a library's combinator that run the program's functions the program's tasks, placed at those functions, in both modes", async () => {
     const app = path.join(dir, 'resolvers');
     // An executor as GraphQL's is: it runs the program's resolvers together, from its own code

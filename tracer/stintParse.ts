@@ -660,7 +660,20 @@ export function findDishes(
     }
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
-      const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+      let stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+      // A call of an async function (its extent known: until it awaited, returned or was consumed)
+      // ends there, or with the promise the combinator was given (`a().then(f)`'s link): what the
+      // code calling the combinator did after it, before the next member's call, is that code's
+      // (graphql's executor resolving the next field, and the fields of an object it returned,
+      // whose members are then the request's, not this member's).
+      if (
+        logKind[origin] === LogKind.Root &&
+        (logRooted[origin] === Rooted.ByCall || logRooted[origin] === Rooted.ByLibrary) &&
+        closedAt[origin] < stop
+      ) {
+        const last = Math.max(closedAt[origin], indexOf(members[m]) + 1);
+        if (last < stop) stop = last;
+      }
       // A library's own work given as it is to its own combinator — a promise the runtime made
       // (`new Promise` around a loop of callbacks, Bull 4's worker loops) or a call of the
       // library's (a pool's worker loop) — is no dish: no function of the program's is what the
@@ -734,6 +747,10 @@ export function findDishes(
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || own[r] === 1 || loopJob[r] === 1) continue;
     if (logUsed[r] !== 0 && unawaited[r] === 0) continue;
+    // A combinator awaits the call it was given through a chain, whatever else chains it (Apollo's
+    // `.then` statement on a resolver's promise, taken for a chain nobody awaited before its place
+    // is known): the member is its dish.
+    if (isMember(dishes, r)) continue;
     // The script's top level (a CommonJS script's, an ES module's body) keeps what it calls, in
     // the executors of the promises it makes too (a library loaded there can leave one pending,
     // whose extent the parse cannot close).
