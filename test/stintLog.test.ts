@@ -188,6 +188,35 @@ describe("the rule that sorts a stint's work into dishes", () => {
     ]);
   });
 
+  it("ends a member with its call and the links it was given, not with the next member's call (graphql resolving an object's fields after `user`)", () => {
+    // An executor (a library): user() awaits, its promise chained (`.then(complete)`); stats() is
+    // synchronous and returns an object whose fields users() and orders() are resolved at once and
+    // given to a Promise.all of their own; then the outer Promise.all([user's link, stats' all]).
+    // (Before, user's lane ran to the next member's call, and held users and orders.)
+    const log = new Log()
+      .call('user')
+      .root('user.query')
+      .derived('user.await', 'user.query')
+      .libraryLink('user.complete', 'user')
+      .call('users')
+      .root('users.query')
+      .derived('users.await', 'users.query')
+      .call('orders')
+      .root('orders.query')
+      .derived('orders.await', 'orders.query')
+      .libraryComb('inner', ['users', 'orders'])
+      .root('inner.result')
+      .comb('outer', ['user.complete', 'inner.result'])
+      .root('outer.result')
+      .derived('caller.await', 'outer.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'outer[0] user: user user.query user.await user.complete',
+      'inner[0] users: users users.query users.await',
+      'inner[1] orders: orders orders.query orders.await',
+      'outer[1] inner.result: inner.result',
+    ]);
+  });
+
   it("makes a call nobody awaited a dish, and the awaits after it the task's (`audit(); await q()`)", () => {
     const log = new Log()
       .root('audit')
