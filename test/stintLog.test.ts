@@ -5,11 +5,13 @@
  */
 import { strict as assert } from 'node:assert';
 import {
+  CalledFrom,
   LogKind,
   StintEntry,
   Made,
   Rooted,
   Runner,
+  logFrom,
   logKind,
   logMade,
   logRooted,
@@ -37,6 +39,7 @@ class Log {
     logWrapper[i] = 0;
     logMade[i] = Made.Unknown;
     logRooted[i] = Rooted.Unknown;
+    logFrom[i] = CalledFrom.Unknown;
     // A settle record points at its root and a combinator's at its members: they name nothing.
     if (kind !== LogKind.Settle && kind !== LogKind.Comb) this.index.set(obj, i);
     this.names[i] = name;
@@ -57,6 +60,13 @@ class Log {
   call(name: string): this {
     this.root(name);
     logRooted[this.n - 1] = Rooted.ByCall;
+    return this;
+  }
+
+  /** An async function's own promise, entered as the listener of an event a library emitted. */
+  emittedCall(name: string): this {
+    this.call(name);
+    logFrom[this.n - 1] = CalledFrom.LibraryEvent;
     return this;
   }
 
@@ -134,8 +144,8 @@ class Log {
   }
 
   /** The dishes found, as `name[parent]: records` strings, and who owns each named record. */
-  dishes(how: StintEntry, returned = false, runner = Runner.None): string[] {
-    const { dishes, owner } = this.find(how, returned, runner);
+  dishes(how: StintEntry, returned = false, runner = Runner.None, answered = false): string[] {
+    const { dishes, owner } = this.find(how, returned, runner, answered);
     return dishes.map((d) => {
       const own = [];
       for (let i = d.start; i < d.end; i++) if (owner[i] === dishes.indexOf(d)) own.push(this.names[i]);
@@ -150,8 +160,18 @@ class Log {
     return this.find(how, returned, runner).loops.map((i) => this.names[i]);
   }
 
-  private find(how: StintEntry, returned: boolean, runner: Runner) {
-    return findDishes(0, this.n, (p) => this.index.get(p) ?? -1, how, returned, false, false, runner);
+  private find(how: StintEntry, returned: boolean, runner: Runner, answered = false) {
+    return findDishes(
+      0,
+      this.n,
+      (p) => this.index.get(p) ?? -1,
+      how,
+      returned,
+      false,
+      false,
+      runner,
+      answered,
+    );
   }
 }
 
@@ -215,6 +235,26 @@ describe("the rule that sorts a stint's work into dishes", () => {
       'inner[1] orders: orders orders.query orders.await',
       'outer[1] inner.result: inner.result',
     ]);
+  });
+
+  it("makes a listener a library's event calls after the request answered a dish of it, and before, the request's own (socket.io on long polling)", () => {
+    // A tick of the request (socket.io's dispatch): the library's code emits 'order', whose async
+    // listener awaits sleep().
+    const log = () =>
+      new Log()
+        .emittedCall('order')
+        .promise('order.sleep')
+        .reg('order.timer')
+        .derived('order.await', 'order.sleep');
+    assert.deepEqual(log().dishes(StintEntry.CalledSync, false, Runner.None, true), [
+      'call order: order order.sleep order.timer order.await',
+    ]);
+    assert.deepEqual(log().dishes(StintEntry.Called, false, Runner.None, true), [
+      'call order: order order.sleep order.timer order.await',
+    ]);
+    // Before the answer: the request running (express 4's route handler, called and dropped).
+    assert.deepEqual(log().dishes(StintEntry.CalledSync), []);
+    assert.deepEqual(log().dishes(StintEntry.Called), []);
   });
 
   it("makes a call nobody awaited a dish, and the awaits after it the task's (`audit(); await q()`)", () => {
