@@ -449,6 +449,7 @@ class Tracer:
         self.own_lanes = {}
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
+        self.await_due = 0.0  # when the budget next holds a whole task's (see refill_awaits)
         self.ended = False
         self.loop_thread = None
         # What the watchdog reads (plain attributes: a stale read costs one poll at most): whether a
@@ -491,13 +492,17 @@ class Tracer:
             self.keep_task(key, ident)
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
-        # Tracer.budget_awaits, inline.
-        if self.await_tokens >= 1.0 or self.refill_awaits(t):
+        # Tracer.budget_awaits, inline (refilled only once a whole task's worth is due: a busy
+        # server's tasks past the budget cost one comparison each).
+        if self.await_tokens >= 1.0 or t >= self.await_due and self.refill_awaits(t):
             self.await_tokens -= 1.0
             if len(self.await_tasks) >= MAX_AWAIT_TASKS:
                 self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
             self.await_tasks.add(ident)
-        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        if type(coro) is _COROUTINE:
+            code = coro.cr_code
+        else:
+            code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
             self.aiohttp_request(ident, coro)
             return
@@ -798,7 +803,11 @@ class Tracer:
             float(AWAIT_TASKS_BURST), self.await_tokens + (t - self.await_refilled) * AWAIT_TASKS_PER_S / 1000.0
         )
         self.await_refilled = t
-        return self.await_tokens >= 1.0
+        if self.await_tokens >= 1.0:
+            return True
+        # Not before this is it worth refilling again (the budget grows with time only).
+        self.await_due = t + (1.0 - self.await_tokens) * 1000.0 / AWAIT_TASKS_PER_S
+        return False
 
     def note_await(self, ident, task, start):
         """A step of `task` has ended suspended: where (the chain of coroutines it awaits through).
