@@ -435,7 +435,7 @@ class Tracer:
         self.await_tasks = set()
         # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
         # task has not finished yet.
-        self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go, send]
+        self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send]
         # What requests on a route are named and where their endpoint is (see request_responded).
         self.route_infos = {}
         # A request's name (see _request_name) as a string id, by its type, method and path.
@@ -1186,12 +1186,21 @@ def _wrap_asgi(app):
                             # The client has the whole response once its declared length is sent,
                             # however long the app takes to say so (Starlette's middleware streams
                             # the route's response, and says it is done after its background tasks).
-                            pending[2] -= len(message.get("body", b"") or b"")
-                            if pending[2] <= 0:
-                                tracer.response_sent(request, scope, send)
+                            to_go = pending[2]
+                            if type(to_go) is not int:
+                                to_go = _content_length(to_go)  # (its start's headers, unread so far)
+                            if to_go is None:
+                                pending[2] = None
+                            else:
+                                to_go -= len(message.get("body", b"") or b"")
+                                pending[2] = to_go
+                                if to_go <= 0:
+                                    tracer.response_sent(request, scope, send)
                     elif kind == "http.response.start":
                         pending[1] = True
-                        pending[2] = _content_length(message.get("headers"))
+                        # Its declared length, read only if the body comes in parts (most responses
+                        # come in one message): its headers until then.
+                        pending[2] = message.get("headers")
             except Exception:
                 pass
             return send(message)
