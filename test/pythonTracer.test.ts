@@ -261,8 +261,9 @@ describe('the Python asyncio tracer', function () {
     const names = summary.tasks.map((t) => t.name);
     assert.equal(names.filter((n) => n === 'main_job').length, 60, names.join(', '));
     assert.ok(!names.includes('side_job'), names.join(', '));
-    // The side loop's 240 ms of sleeping in its own thread is none of the main loop's busy time.
-    assert.ok(summary.busyMs < 150, `busy ${summary.busyMs} ms`);
+    // The side loop's three 80 ms sleeps in its own thread are none of the main loop's stints:
+    // each would be a block. (Not timed as busy time: a loaded machine stretches the main loop's
+    // own 60 short steps past any bound that would tell them from the sleeps.)
     assert.deepEqual(summary.blocks, []);
   });
 
