@@ -44,7 +44,10 @@
  * another build's looplens_tracer.py; may be given more than once), --only-against (count only
  * the --against builds of the Node cases: a build against figures of an earlier run), --concurrent (see above),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
- * perf map, so that V8's JIT code is named in the dumps), --slowdown N (above).
+ * perf map, so that V8's JIT code is named in the dumps), --slowdown N (above), --node-flags "..."
+ * (more flags for the Node servers, such as `--no-memory-reducer`: V8's memory reducer takes a
+ * server slowed 30 times by valgrind for an idle one and runs full collections that a loaded
+ * server does not; on Node 24 that was 50 k of the collector's share of a traced fastify request).
  * BENCH_LOOP=uvloop in the environment serves the Python cases on uvloop.
  * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
@@ -83,6 +86,10 @@ const ONLY_AGAINST = process.argv.includes('--only-against');
 const KEEP = arg('--keep', '');
 /** `--perf-map`: Node writes its perf map (V8's JIT code named in the dumps; a little slower). */
 const PERF_MAP = process.argv.includes('--perf-map');
+/** `--node-flags "..."`: more flags for the Node servers (V8's, such as --no-memory-reducer). */
+const NODE_FLAGS = arg('--node-flags', '')
+  .split(' ')
+  .filter((f) => f !== '');
 /**
  * `--slowdown N`: how many times slower the Python server runs under callgrind than at full speed
  * (default 60: FastAPI hello world, one request at a time, 0.6-0.8 ms a request at full speed on the
@@ -195,10 +202,14 @@ interface Count {
 
 /**
  * The runtime's entry points into V8's compilers and deoptimizer: their calls' inclusive cost is
- * the compiler's share (with `--single-threaded`, every compilation runs inside one of them).
+ * the compiler's share (with `--single-threaded`, every compilation runs inside one of them). V8 12
+ * and later (Node 22, 24) compile a function marked for Maglev or TurboFan inside
+ * `Runtime_OptimizeMaglevEager` / `Runtime_OptimizeTurbofanEager`: left out until 2026-12-03, they
+ * were 18.7 k of an untraced and 50 k of a traced fastify `/` request on Node 24 (2,000 requests),
+ * counted as the request's own work.
  */
 const COMPILER =
-  /Runtime_CompileOptimized|Runtime_CompileLazy|Runtime_CompileBaseline|Runtime_CompileTurbofan|Runtime_BytecodeBudgetInterrupt|Runtime_InstallBaselineCode|Runtime_InstallSFICode|Runtime_HealOptimizedCodeSlot|Runtime_FunctionFirstExecution|Runtime_NotifyDeoptimized|Runtime_DeoptimizeNow/;
+  /Runtime_CompileOptimized|Runtime_CompileLazy|Runtime_CompileBaseline|Runtime_CompileTurbofan|Runtime_BytecodeBudgetInterrupt|Runtime_InstallBaselineCode|Runtime_InstallSFICode|Runtime_HealOptimizedCodeSlot|Runtime_FunctionFirstExecution|Runtime_NotifyDeoptimized|Runtime_DeoptimizeNow|Runtime_OptimizeMaglevEager|Runtime_OptimizeTurbofanEager/;
 
 /**
  * Self cost by function of a callgrind dump: its total, the part spent in the collector, and the
@@ -305,6 +316,7 @@ async function count(c: Case, build: Build): Promise<Count> {
         command,
         ...(c.python || CONCURRENT ? [] : ['--single-threaded']),
         ...(!c.python && PERF_MAP ? ['--perf-basic-prof'] : []),
+        ...(c.python ? [] : NODE_FLAGS),
         c.script,
       ],
       // With the perf map, V8 also writes a code log into the working folder: the scratch folder.
