@@ -202,8 +202,8 @@ interface Count {
 
 /**
  * The runtime's entry points into V8's compilers and deoptimizer: their calls' inclusive cost is
- * the compiler's share (with `--single-threaded`, every compilation runs inside one of them). V8 12
- * and later (Node 22, 24) compile a function marked for Maglev or TurboFan inside
+ * the compiler's share (with `--single-threaded`, every compilation runs inside one of them). Node
+ * 24's V8 compiles a function marked for Maglev or TurboFan inside
  * `Runtime_OptimizeMaglevEager` / `Runtime_OptimizeTurbofanEager`: left out until 2026-12-03, they
  * were 18.7 k of an untraced and 50 k of a traced fastify `/` request on Node 24 (2,000 requests),
  * counted as the request's own work.
