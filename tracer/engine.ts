@@ -608,6 +608,25 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
   enter(task, reason, false, -1, false, dispatch);
 }
 
+/**
+ * Like enter(), for a promise continuation (see promises.ts): right after a stint of the same task
+ * that ended within the drain (leaveSoon), it continues that stint with no clock read and no
+ * record, as a tick does (enterAgain); otherwise the clock is read once, for this stint's start and,
+ * after a stint that ended SOON, that one's end.
+ */
+export function enterContinuation(task: Task): void {
+  if (current === null && times.pendingIdle === SOON && task === pendingTask) {
+    savedTask.push(null);
+    task.ran = true;
+    times.pendingIdle = NONE;
+    current = task;
+    segments.begin(StintEntry.Resumed);
+    return;
+  }
+  const time = now();
+  enter(task, continuationReason(time), true, time);
+}
+
 export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
@@ -636,9 +655,11 @@ export function leave(): void {
 
 /**
  * Like leave(), for a stint that another one follows in the same drain (a tick with more of the
- * traced program's ticks queued behind it): the end is not read from the clock but taken from the
- * start of whatever runs next. A drain has no idle time in it, and most ticks are followed by
- * ticks of the same task, which then continue this stint without any clock read.
+ * traced program's ticks queued behind it, or a promise continuation with such ticks queued: they
+ * run right after the microtask drain, before the loop can wait): the end is not read from the
+ * clock but taken from the start of whatever runs next. A drain has no idle time in it, and most
+ * ticks and continuations are followed by ticks or continuations of the same task, which then
+ * continue this stint without any clock read (enterAgain, enterContinuation).
  */
 export function leaveSoon(): void {
   if (savedTask.length === 0) return;

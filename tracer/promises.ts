@@ -13,11 +13,11 @@ import { MAX_AWAIT_FRAMES } from '../protocol/format';
 import {
   Strand,
   Task,
-  continuationReason,
   current,
   enabled,
-  enter,
+  enterContinuation,
   leave,
+  leaveSoon,
   now,
   probeEnter,
   probeSettled,
@@ -44,6 +44,7 @@ import {
 } from './dishes';
 import { nameRunning } from './dishNames';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
+import { ticksQueued } from './sources/ticks';
 
 type Tagged = { [kTag]?: Strand; [kIdx]?: number };
 
@@ -157,9 +158,8 @@ function before(promise: Promise<unknown>): void {
     opened++;
     return;
   }
-  const time = now();
   willRun(p);
-  enter(task, continuationReason(time), true, time);
+  enterContinuation(task);
   if (flags === JOB) jobs++;
   inContinuation = true;
   running = promise;
@@ -172,7 +172,11 @@ function after(): void {
   const flags = opened < MAX_OPEN ? entered[opened] : 0;
   if ((flags & ENTERED) === 0) return;
   if ((flags & JOB) !== 0) jobs--;
-  leave();
+  // With ticks of the program queued, the drain goes on and they run right after it, before the
+  // loop can wait: whatever runs next dates this stint's end (see leaveSoon), and a continuation
+  // or tick of the same task continues it with no clock read at all.
+  if (ticksQueued > 0) leaveSoon();
+  else leave();
   inContinuation = false;
   running = null;
 }
