@@ -3511,15 +3511,24 @@ describe('full mode', function () {
       results[mode] = readTrace(out);
     }
     const request = (mode: string) => results[mode].summary.tasks.find((t) => t.name === 'GET /report')!;
-    // The driver's 200 ms, the longest block (a loaded machine can make start-up a block too).
-    const blockOf = (mode: string) =>
-      results[mode].summary.blocks.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+    // The block at the driver's busy line (200 ms of the process's CPU time). Not the longest block:
+    // a loaded machine makes start-up a block too, one that held the loop longer than the driver's
+    // when the process's other threads took a share of its CPU time.
+    const blockOf = (mode: string) => {
+      const at = results[mode].summary.blocks.filter(
+        (b) => b.location?.file === program && b.location.line === blockLine,
+      );
+      assert.equal(at.length, 1, `${mode} mode: one block at the busy line`);
+      return at[0];
+    };
 
     for (const mode of ['fast', 'full']) {
       assert.equal(blockOf(mode).task, request(mode).id, `${mode} mode: the block belongs to the request`);
-      assert.equal(blockOf(mode).location?.line, blockLine, `${mode} mode: at the busy line`);
-      assert.ok(blockOf(mode).durationMs >= 150, `${mode} mode: the driver block`);
-      assert.ok(request(mode).runMs >= 150, `${mode} mode: the request's run time holds it`);
+      assert.ok(blockOf(mode).durationMs >= 100, `${mode} mode: the driver block`);
+      assert.ok(
+        request(mode).runMs >= blockOf(mode).durationMs,
+        `${mode} mode: the request's run time holds it`,
+      );
     }
   });
 });
