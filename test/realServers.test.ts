@@ -146,7 +146,8 @@ function describe_(s: Summary, tasks: SummaryTask[]): string {
  * The tasks of requests to `route`: at least one per request answered (`expected`), none with a
  * child of its own (a query, a cache hit, a timer is the request waiting, however much load).
  */
-function requestsOf(s: Summary, route: string, expected: number, what: string): SummaryTask[] {
+function requestsOf(run: Run, route: string, expected: number, what: string): SummaryTask[] {
+  const s = run.summary;
   const tasks = named(s, route);
   assert.ok(tasks.length >= expected, `each request is one task named by its route (${tasks.length})`);
   // An internal task is hidden in the panel by default: a request never is one, even when the
@@ -157,8 +158,26 @@ function requestsOf(s: Summary, route: string, expected: number, what: string): 
   // sent. Work the request's connection brings later, for nobody, starts after that.)
   const stretchedWrapUp = (t: SummaryTask, c: SummaryTask) =>
     c.kind === 'background' && t.endMs !== null && Math.abs(c.startMs - t.endMs) < 0.002;
+  // (And save a wrap-up after the response that a loaded machine stretched past 10 ms: the tracer
+  // reads the wait for a CPU as a lower bound, often none for a stint that began soon after another
+  // (README Limits), and a fastify request's promise settling after its response took 10.01 ms of
+  // wall time with none known, beside three busy loops. Excused only when the recording shows the
+  // machine took a block's length from some stint — on a quiet machine it never does — and only
+  // background stints that held the loop less than a block's length; these routes run nothing
+  // after their response.)
+  const timeline = run.timeline;
+  const stints = timeline.stints;
+  let busyMachine = false;
+  for (let i = 0; i < stints.length && !busyMachine; i++)
+    busyMachine = timeline.cpuWaitMs(i) >= timeline.blockMs;
+  const busyWrapUp = (c: SummaryTask) =>
+    busyMachine &&
+    c.kind === 'background' &&
+    timeline.tasks
+      .find((x) => x.id === c.id)!
+      .stints.every((i) => timeline.stintEnd(i) - stints.start[i] - timeline.cpuWaitMs(i) < timeline.blockMs);
   const withChildren = tasks.filter((t) =>
-    childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c)),
+    childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c) && !busyWrapUp(c)),
   );
   assert.equal(
     withChildren.length,
@@ -261,7 +280,7 @@ describe('real servers, traced under load', function () {
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
         // A query is the request waiting: no child task, however much load.
-        const products = requestsOf(s, 'GET /products/:id', run.loaded + 3, 'request of a single query');
+        const products = requestsOf(run, 'GET /products/:id', run.loaded + 3, 'request of a single query');
         assert.ok(
           products.every((t) => t.stints >= 2),
           'each request runs before its query and again after it',
@@ -335,7 +354,7 @@ describe('real servers, traced under load', function () {
         );
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const cache = requestsOf(s, 'GET /cache/:key', run.loaded + 3, 'cache request');
+        const cache = requestsOf(run, 'GET /cache/:key', run.loaded + 3, 'cache request');
 
         const [multi] = named(s, 'GET /multi');
         const gets = childrenOf(s, multi).filter((c) => !c.internal);
@@ -387,7 +406,7 @@ describe('real servers, traced under load', function () {
           );
           const s = run.summary;
           assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-          const products = requestsOf(s, router.products, run.loaded + 2, 'product request');
+          const products = requestsOf(run, router.products, run.loaded + 2, 'product request');
           const [busy] = named(s, router.busy);
           assert.ok(busy, `${router.busy} by its pattern (${describe_(s, lanes(s))})`);
           const block = s.blocks.find((b) => b.task === busy.id);
