@@ -208,6 +208,26 @@ describe("the rule that sorts a stint's work into dishes", () => {
     ]);
   });
 
+  it("makes each chain on a client the first member's call connected a member of its own (`Promise.all([count('a'), count('b')])`, `getClient().then(…)`)", () => {
+    // count(t): return getClient().then((c) => c.query(t)); getClient connects at its first call
+    // (`new Promise` with a timer), later calls return the same promise. (Before, both members'
+    // chains led up to the connection: one member held both, and the second was no dish.)
+    const log = new Log()
+      .promise('connect')
+      .reg('connect.timer')
+      .link('count.a', 'connect')
+      .link('count.b', 'connect')
+      .comb('all', ['count.a', 'count.b'])
+      .root('all.result')
+      .derived('all.then.a', 'count.a')
+      .derived('all.then.b', 'count.b')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'all[0] connect: connect connect.timer count.a',
+      'all[1] count.b: count.b',
+    ]);
+  });
+
   it("ends a member with its call and the links it was given, not with the next member's call (graphql resolving an object's fields after `user`)", () => {
     // An executor (a library): user() awaits, its promise chained (`.then(complete)`); stats() is
     // synchronous and returns an object whose fields users() and orders() are resolved at once and
