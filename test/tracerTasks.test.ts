@@ -2032,6 +2032,75 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("names a Promise.all member after the program's function whose call chained a connection made before (ready.then, a client the first call connected, this.init.then) or that util.promisify wraps, each lane holding its own work and wait, in both modes", async () => {
+    // dist0 named the chains and the promisified function after their places (all[0], all[1], …),
+    // and put the second chain on a client the first member's call connected in the first one's
+    // lane (the first request's count('orders') ran as the task of count('users')).
+    const app = path.join(dir, 'wrappedMembers');
+    const libraries = path.join(FIXTURES, 'libraries');
+    writeLibrary(app, 'p-throttle', [fs.readFileSync(path.join(libraries, 'p-throttle.js'), 'utf8')]);
+    writeLibrary(app, 'query-builder', [fs.readFileSync(path.join(libraries, 'query-builder.js'), 'utf8')]);
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-limit'), path.join(app, 'node_modules', 'p-limit'));
+    const program = path.join(app, 'wrappedMembers.js');
+    fs.copyFileSync(path.join(PROGRAMS, 'wrappedMembers.js'), program);
+    const source = fs.readFileSync(program, 'utf8').split('\n');
+    const lineOf = (text: string) => source.findIndex((l) => l.includes(text)) + 1;
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.name === 'GET /report');
+      assert.equal(requests.length, 3, mode);
+      for (const r of requests) {
+        const members = summary.tasks.filter((t) => t.parent === r.id && !t.internal);
+        const shown = `${mode}: ${members.map((t) => `${t.name} at ${t.location?.line}`).join(', ')}`;
+        // Node's fs.readFile promisified names no function of the program's, nor does the query
+        // builder's thenable, which the program's `findUser` built without leaving anything behind
+        // (README Limits); p-throttle and p-limit ran the program's async functions, named before.
+        assert.deepEqual(
+          members.map((t) => t.name),
+          [
+            ...['q', 'q', 'count', 'count', 'find'],
+            ...['readConfCb', 'readConfCb', 'all[2]'],
+            ...['all[0]', 'all[1]'],
+            ...['fetchUser', 'fetchUser', 'loadOrder', 'loadOrder'],
+          ],
+          shown,
+        );
+        assert.deepEqual(
+          members.map((t) => t.location?.line),
+          [
+            ...Array<number>(5).fill(lineOf('const chains =')),
+            ...Array<number>(3).fill(lineOf('const promisified =')),
+            ...Array<number>(2).fill(lineOf('const users =')),
+            ...Array<number>(4).fill(lineOf('const wrapped =')),
+          ],
+          shown,
+        );
+      }
+      // Each member's own work (the chain's `.then` callback, the promisified function's timer) ran
+      // in its lane, one member's each, and its lane goes on through the query it started.
+      const lines = result.stdout.trim().split('\n');
+      const stretches = JSON.parse(lines[lines.length - 1]) as Array<[string, number, number]>;
+      assert.equal(stretches.length, 3 * 11, mode);
+      const owners = new Set<string>();
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${name} at ${start.toFixed(1)} ms ran as ${ran?.name}`;
+        assert.ok(ran !== null, at);
+        assert.equal(ran.name, name, at);
+        assert.equal(timeline.tasks[ran.parent]?.name, 'GET /report', `${at}: a member of a request`);
+        assert.ok(!owners.has(ran.id), `${at}, which ran another's work too`);
+        owners.add(ran.id);
+        // The query's reply, a timer 10 ms on, settles the member: a stint of its own lane.
+        if (['q', 'count', 'find'].includes(name)) {
+          const s = timeline.stints;
+          let later = 0;
+          for (let i = 0; i < s.length; i++)
+            if (timeline.tasks[s.task[i]] === ran && s.start[i] >= end) later++;
+          assert.ok(later >= 1, `${at}: its lane goes on through the query`);
+        }
+      }
+    }
+  });
+
   it("ends a Promise.all member whose promise Node's own timer settles with no stint of its own (timers/promises' sleep in a request), in both modes", async () => {
     const program = path.join(dir, 'sleepMembers.js');
     fs.writeFileSync(

@@ -7,8 +7,10 @@
  * library or runtime code is no dish of the user's: it folds into its parent. A combinator's member
  * whose call entered no async function of the program's (`get(path)` returning `new Promise(…)`) is
  * named after the function the code calling the combinator called, from the stack read when its
- * promise was made and the one read at the combinator's call (dishSort.ts, locations.ts
- * calledFunction).
+ * promise was made (or the link its call hung on a promise made before: `ready.then(…)`; or, when
+ * Node's or a library's code made it, the call's next record: `util.promisify`'s wrapper calling
+ * the program's function) and the one read at the combinator's call (dishSort.ts, dishes.ts
+ * readChain and readNext, locations.ts calledFunction).
  * A function's name is the one the program gave it: V8's made-up name for an anonymous function
  * (`pMap.concurrency`, from the options after it among a call's arguments) is `(anonymous)`
  * unless the code calling it calls it by that name (locations.ts ownName).
@@ -108,7 +110,9 @@ export const learntFrom = new Map<number, string>();
 
 /**
  * The stacks read when roots were made (a promise the runtime or a library made: `new Promise`,
- * `fetch`), and when combinators were called, by index in the stint's log: where a member's root
+ * `fetch`; a link on a promise made before, and the record after a root Node's or a library's code
+ * made: dishes.ts readChain, readNext), and when combinators were called, by index in the stint's
+ * log: where a member's root
  * and its combinator's call both had one, they say which function of the program's the code calling
  * the combinator called to make it (dishSort.ts, locations.ts calledFunction). Kept only while the
  * stint runs.

@@ -217,6 +217,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         if (calledPlaces.size >= MAX_CALLED_PLACES) calledPlaces.clear();
         calledPlaces.add(key);
         called = calledFunction(made, stack);
+        // Node's or a library's code made the promise, then called the program's function (a
+        // `util.promisify`'d one, a throttle's): the call's next record shows it (dishes.ts readNext).
+        const next = first + 1 < at + d.end ? rootStacks.get(first + 1) : undefined;
+        if (called === null && next !== undefined) called = calledFunction(next, stack, made);
         if (called !== null) {
           verdict = called.fn;
           remember(key, verdict, called);

@@ -16,7 +16,9 @@ import {
   enteredByEvent,
   enteredFrom,
   madeByPromiseMethod,
+  madeByOthers,
   makerStack,
+  memberStack,
   rootMaker,
 } from './locations';
 import {
@@ -238,6 +240,7 @@ function begin(entry: StintEntry): void {
   nextSeed = 0;
   runner = nextRunner;
   nextRunner = Runner.None;
+  stackNext = -1;
   held = nextHeld;
   nextHeld = null;
   hashed = false;
@@ -279,6 +282,7 @@ function end(task: Task): void {
     logParent[i] = undefined;
   }
   forgetLearnt(segStart);
+  stackNext = -1;
   n = segStart;
   restore();
 }
@@ -345,11 +349,51 @@ export function startDishes(): void {
 
 // ------------------------------------------------------------------------------------ logging
 
+/**
+ * Places (the hash before the record) where a chain on a promise made before was looked at
+ * (readChain): a small table, a collision costs a look.
+ */
+const CHAINS_MASK = 4095;
+const chainsSeen = new Int32Array(CHAINS_MASK + 1);
+
+/**
+ * The record being logged is a chain on a promise made in an earlier stint (`ready.then((c) =>
+ * c.query(sql))` inside `q(sql)`, the connection made before): should it be a combinator's member,
+ * no other record of its call says which function of the program's made it. Its stack is read once
+ * per place (a server's every request passes the same places) and kept for the stint (dishSort.ts).
+ */
+function readChain(): void {
+  const stack = memberStack(logDerived);
+  if (stack === null) return;
+  chainsSeen[hash & CHAINS_MASK] = hash | 1;
+  rootStacks.set(n, stack);
+}
+
+/**
+ * The index of the record whose stack is read as it is logged (readNext), or -1: the one after a
+ * root Node's or a library's code made, whose stack was read (rootedHow).
+ */
+let stackNext = -1;
+
+/**
+ * The record being logged comes right after a promise Node's or a library's code made (stackNext):
+ * `util.promisify`'s wrapper makes its `new Promise`, then calls the program's function, whose
+ * first callback or promise is this record. Its stack names that function, should the promise be a
+ * combinator's member (dishSort.ts, locations.ts calledFunction).
+ */
+function readNext(skip: (...args: never[]) => unknown): void {
+  stackNext = -1;
+  if (rootStacks.has(n)) return;
+  const stack = memberStack(skip);
+  if (stack !== null) rootStacks.set(n, stack);
+}
+
 /** Logs a root promise; returns the stamp its maker stores on it (see kIdx). */
 export function logRoot(p: object): number {
   if (n >= MAX_LOG) return ROOT_BIT | UNLOGGED;
   if (!hashed) startHash();
   const stamped = stamp(n) | ROOT_BIT;
+  if (n === stackNext) readNext(logRoot);
   logObj[n] = p;
   logKind[n] = LogKind.Root;
   logUsed[n] = 0;
@@ -377,6 +421,12 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // `then` is foldIfReturned's): perhaps a dish a library takes on after all.
   if (!ours && !inJob && parentStamp !== undefined && (parentStamp & ROOT_BIT) !== 0)
     foldIfChainedLater(parent);
+  // A chain on a promise made before (`ready.then(…)`), or one that another link hangs on already
+  // (a client the first call connected, chained by each): perhaps a combinator's member, begun by
+  // this link. The stack names the function of the program's that made it, once per place
+  // (dishSort.ts).
+  if ((!ours || logUsed[j] !== 0) && !inJob && chainsSeen[hash & CHAINS_MASK] !== (hash | 1)) readChain();
+  else if (n === stackNext) readNext(logDerived);
   if (ours && logUsed[j] === 0) {
     if (
       j === n - 1 &&
@@ -538,8 +588,13 @@ function rootedHow(): Rooted {
   }
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
-  // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts).
-  if (makerStack !== null && maker !== Rooted.ByCall) rootStacks.set(n, makerStack);
+  // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
+  // made by Node's or a library's code, the program's function it calls next shows at the call's
+  // next record (readNext), read at the place's first look.
+  if (makerStack !== null && maker !== Rooted.ByCall) {
+    rootStacks.set(n, makerStack);
+    if (latest === 0 && madeByOthers(makerStack)) stackNext = n + 1;
+  }
   if (maker === null) {
     if (latest === Rooted.ByCall) fromPlace(key);
     else if (latest === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
@@ -670,6 +725,7 @@ export function regSlot(): Slot | null {
   const slot = new Slot(current.base);
   if (n < MAX_LOG) {
     if (!hashed) startHash();
+    if (n === stackNext) readNext(regSlot);
     slot[kIdx] = stamp(n);
     logObj[n] = slot;
     logKind[n] = LogKind.Reg;
@@ -733,6 +789,7 @@ export function dispatching(): boolean {
 export function logResource(resource: object): void {
   if (n >= MAX_LOG) return;
   if (!hashed) startHash();
+  if (n === stackNext) readNext(logResource);
   (resource as Logged)[kIdx] = stamp(n);
   logObj[n] = resource;
   logKind[n] = LogKind.Resource;

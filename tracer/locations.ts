@@ -155,6 +155,13 @@ const roots = new Ration();
  * its own, so that confirming never starves a place seen for the first time, nor waits for one.
  */
 const confirmations = new Ration();
+/**
+ * Stacks read for naming a combinator's member where no other look reads one: a chain on a promise
+ * made in an earlier stint (`ready.then(…)`), and the first thing a call leaves behind after a
+ * promise Node's or a library's code made for it (`util.promisify`'s). A budget of its own, so
+ * that these never starve the looks the lanes depend on (roots, methods).
+ */
+const memberLooks = new Ration();
 
 /**
  * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
@@ -184,6 +191,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   methods.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   roots.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   confirmations.set(perSecond * METHOD_SHARE);
+  memberLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
@@ -531,9 +539,12 @@ function pickFrame(frames: CallSiteLike[]): CodeLocation | null {
  * function), Node's (`Array.prototype.map`) and anonymous functions (`ids.map((id) => get(id))`)
  * are passed through — is the function, placed at its first line. Null when the stacks do not show
  * one (a library's function called as it is: `pool.query(…)`, `sleep(10)`; an anonymous function
- * alone; frames past the stacks' depth).
+ * alone; frames past the stacks' depth). `made` may instead be the stack of a later record of the
+ * same call (Node's or a library's code made the promise, then called the program's function:
+ * `util.promisify`'s wrapper, a throttle's `new Promise`), `within` then the one read when the
+ * promise was made: the record counts only while that call is still on the stack (stillIn).
  */
-export function calledFunction(made: Stack, call: Stack): CodeLocation | null {
+export function calledFunction(made: Stack, call: Stack, within: Stack | null = null): CodeLocation | null {
   try {
     let c0 = 0;
     while (c0 < call.length && isHookFrame(frameFile(call[c0]) ?? '')) c0++;
@@ -544,6 +555,9 @@ export function calledFunction(made: Stack, call: Stack): CodeLocation | null {
         if (functionStart(call[j]) !== start) continue;
         if (k + 1 < made.length && j + 1 < call.length && position(made[k + 1]) !== position(call[j + 1]))
           continue;
+        // Read from a later record of the call (see `within`): only while the call that made the
+        // member's promise is still on the stack, at the same place — not code that ran after it.
+        if (within !== null && !stillIn(made, k, within)) return null;
         for (let i = k - 1; i >= 0; i--) {
           const file = frameFile(made[i]);
           if (file === null || isInternal(file) || isLibrary(file)) continue;
@@ -565,6 +579,49 @@ export function calledFunction(made: Stack, call: Stack): CodeLocation | null {
     // an exotic frame: nothing said
   }
   return null;
+}
+
+/**
+ * The stack above `skip` as it is, for naming a combinator's member (calledFunction): null when
+ * rationed out.
+ */
+export function memberStack(skip: (...args: never[]) => unknown): Stack | null {
+  if (!memberLooks.take()) return null;
+  return captureFrames(skip, MAKER_STACK_DEPTH);
+}
+
+/**
+ * Whether the promise whose making `made` shows was made by Node's or a library's code (its first
+ * frame with a file, past the tracer's, the hook dispatch's and the runtime's builtins such as the
+ * Promise constructor, is not the program's): `util.promisify`'s wrapper, a throttle's `new
+ * Promise`, which go on to call the program's function after making it.
+ */
+export function madeByOthers(made: Stack): boolean {
+  try {
+    for (const frame of made) {
+      const file = frameFile(frame) ?? '';
+      if (file === '' || isHookFrame(file)) continue;
+      return isInternal(file) || isLibrary(file);
+    }
+  } catch {
+    // an exotic frame: nothing said
+  }
+  return false;
+}
+
+/**
+ * Whether stack `within` (the one read when the member's promise was made) shows the same call as
+ * `made` (a later record's): the code calling the combinator at the same place (`made[k]`), and
+ * right above it the same function it called (`made[k - 1]`, perhaps further on in its body), still
+ * running — one synchronous run, so the same call.
+ */
+function stillIn(made: Stack, k: number, within: Stack): boolean {
+  const caller = position(made[k]);
+  const called = functionStart(made[k - 1]) ?? position(made[k - 1]);
+  for (let w = 1; w < within.length; w++)
+    if (position(within[w]) === caller)
+      return (functionStart(within[w - 1]) ?? position(within[w - 1])) === called;
+  return false;
 }
 
 /** A function's identity on a stack: its file and where it begins (null for the runtime's builtins). */
