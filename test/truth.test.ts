@@ -233,6 +233,48 @@ const CONSTRUCTS: Array<{
       requests: ['/nest?i=1', '/nest?i=2'],
     },
   },
+  {
+    title:
+      "members made by a function of the program's that chains a client the first call connects (later calls find it connected, made in an earlier stint) are dishes named after that function, in the script and in requests",
+    // dist0 named them after their places (all[0], …), and in the stint that connected the client
+    // ran the later members' work in the first one's lane.
+    fns: [fn('loadUser', [sleep(2), work()]), fn('loadOrders', [work(0.8), sleep(3), work()])],
+    main: [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadUser', 'loadOrders'] }, work()],
+    server: {
+      routes: [
+        {
+          path: '/q',
+          before: [
+            {
+              k: 'wrappedMembers',
+              kind: 'allSettled',
+              via: 'client',
+              fns: ['loadUser', 'loadOrders', 'loadUser'],
+            },
+            work(),
+          ],
+          after: [],
+        },
+      ],
+      requests: ['/q?i=1', '/q?i=2'],
+    },
+  },
+  {
+    title:
+      "members made by a util.promisify'd callback function of the program's are dishes named after it, its callback's work their own",
+    fns: [],
+    main: [{ k: 'wrappedMembers', kind: 'all', via: 'promisify', count: 2, workMs: 1.2 }, work()],
+    server: {
+      routes: [
+        {
+          path: '/conf',
+          before: [{ k: 'wrappedMembers', kind: 'race', via: 'promisify', count: 3, workMs: 0.8 }, work()],
+          after: [],
+        },
+      ],
+      requests: ['/conf?i=1', '/conf?i=2'],
+    },
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

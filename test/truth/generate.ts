@@ -274,5 +274,34 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
       }
     }
   }
+  // Members made by functions of the program's that are not async and whose promise is not the
+  // first their call makes (a chain on a client the first call connects, a `util.promisify`'d
+  // callback function): a stream of their own, as above.
+  const wrapped = random(seed ^ 0x85ebca6b);
+  if ((options.added ?? true) && wrapped() < 0.3) {
+    const bodies: Array<[number, Stmt[]]> = [[-1, main]];
+    for (let i = 0; i < fns.length; i++) bodies.push([i, fns[i].body]);
+    for (const route of server?.routes ?? []) bodies.push([-1, route.before]);
+    const [from, target] = bodies[Math.floor(wrapped() * bodies.length)];
+    const kind = (['all', 'allSettled', 'race', 'any'] as const)[Math.floor(wrapped() * 4)];
+    const count = 2 + Math.floor(wrapped() * 2);
+    const members = callable(from, false);
+    const stmt: Stmt =
+      wrapped() < 0.5 && members.length > 0
+        ? {
+            k: 'wrappedMembers',
+            kind,
+            via: 'client',
+            fns: Array.from({ length: count }, () => members[Math.floor(wrapped() * members.length)]),
+          }
+        : {
+            k: 'wrappedMembers',
+            kind,
+            via: 'promisify',
+            count,
+            workMs: 0.6 + Math.round(wrapped() * 14) / 10,
+          };
+    target.splice(Math.floor(wrapped() * (target.length + 1)), 0, stmt);
+  }
   return { seed, fns, main, server };
 }

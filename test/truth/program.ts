@@ -68,7 +68,17 @@ export type Stmt =
    * calls it leaves running, each awaiting the item before it calls the program's mapper; each
    * function the mapper calls is a dish, a child of the caller's.
    */
-  | { k: 'mapLimit'; fns: string[]; limit: number };
+  | { k: 'mapLimit'; fns: string[]; limit: number }
+  /**
+   * `await Promise.<kind>([...])` over calls of functions of the program's that are not async and
+   * whose promise is not the first the call makes: `client` — `fnQuery(d)` returning
+   * `__client().then(() => fn(d))`, a chain on a client the first such call connects (later ones
+   * find it connected, made in an earlier stint); `promisify` — a `util.promisify`'d callback
+   * function of the program's whose callback (an fs callback) does its work. Each member is a dish
+   * named after the function the code called (the callback function, for `promisify`).
+   */
+  | { k: 'wrappedMembers'; kind: Combinator; via: 'client'; fns: string[] }
+  | { k: 'wrappedMembers'; kind: Combinator; via: 'promisify'; count: number; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -179,6 +189,11 @@ async function afterGate(d, gate, ms) {
   __running = d;
   __work(d, ms);
 }
+/** A client connected by its first use (a lazily-connected driver's): chained by every query. */
+let __connection = null;
+function __client() {
+  return (__connection ??= Promise.resolve());
+}
 `;
 
 function ms(n: number): string {
@@ -229,6 +244,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'io',
   'tryFail',
   'mapLimit',
+  'wrappedMembers',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -462,6 +478,31 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         `await require('truth-map')(${JSON.stringify(s.fns)}, ${s.limit}, (name) => { __running = ${d}; return __fns[name](__dish(name, ${d}, 'other')); });`,
       );
       return;
+    case 'wrappedMembers': {
+      const calls: string[] = [];
+      if (s.via === 'client') {
+        for (const fn of s.fns) {
+          const wrapper = w.fresh(`${fn}Query`);
+          w.block(`function ${wrapper}(d) {`, () =>
+            w.line(`return __client().then(() => { __running = d; return ${fn}(d); });`),
+          );
+          calls.push(`${wrapper}(__dish(${JSON.stringify(wrapper)}, ${d}, 'other'))`);
+        }
+      } else {
+        const callback = w.fresh('readConf');
+        const promisified = w.fresh('promisified');
+        w.block(`function ${callback}(d, cb) {`, () =>
+          w.line(`fs.stat(__filename, () => { __work(d, ${ms(s.workMs)}); cb(null, 1); });`),
+        );
+        w.line(`const ${promisified} = util.promisify(${callback});`);
+        for (let i = 0; i < s.count; i++)
+          calls.push(`${promisified}(__dish(${JSON.stringify(callback)}, ${d}, 'other'))`);
+      }
+      const call = `Promise.${s.kind}([${calls.join(', ')}])`;
+      if (s.kind === 'allSettled') w.line(`await ${call};`);
+      else w.line(`await ${call}.catch(__noop);`);
+      return;
+    }
     case 'gate': {
       const g = w.fresh('gate');
       w.line(
