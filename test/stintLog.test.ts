@@ -228,6 +228,30 @@ describe("the rule that sorts a stint's work into dishes", () => {
     ]);
   });
 
+  it('makes a call a member through its chain when a statement chained it first (`const p = a(); p.catch(log); await Promise.all([p.then(f), b()])`)', () => {
+    // Only another member's chain stops the walk up a member's chain: a statement's `.catch` on
+    // the call is no member, and the call is the first member's.
+    const log = new Log()
+      .call('a')
+      .promise('a.sleep')
+      .reg('a.timer')
+      .derived('a.await', 'a.sleep')
+      .link('a.catch', 'a')
+      .link('a.then', 'a')
+      .call('b')
+      .promise('b.sleep')
+      .derived('b.await', 'b.sleep')
+      .comb('all', ['a.then', 'b'])
+      .root('all.result')
+      .derived('all.then.a', 'a.then')
+      .derived('all.then.b', 'b')
+      .derived('caller.await', 'all.result');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'all[0] a: a a.sleep a.timer a.await a.catch a.then',
+      'all[1] b: b b.sleep b.await',
+    ]);
+  });
+
   it("ends a member with its call and the links it was given, not with the next member's call (graphql resolving an object's fields after `user`)", () => {
     // An executor (a library): user() awaits, its promise chained (`.then(complete)`); stats() is
     // synchronous and returns an object whose fields users() and orders() are resolved at once and

@@ -632,17 +632,21 @@ export function findDishes(
     if (logKind[c] !== LogKind.Comb) continue;
     const members = logObj[c] as unknown[];
     const origins: Array<[number, number]> = [];
+    /** The records the members before walked up through (see below). */
+    const walked: number[] = [];
     for (let m = 0; m < members.length; m++) {
       let j = indexOf(members[m]);
       if (j < start || j >= c) continue;
       // Up the member's chain (`.then`s, `.catch`s) to the call's root — not past a promise an
-      // earlier link hangs on too: a connection the first member's call made, which each member's
-      // call chains (`getClient().then(…)`, the client connected by the first call), is that
-      // call's; the later members' calls begin with their own link.
+      // earlier member's chain hangs on too: a connection the first member's call made, which each
+      // member's call chains (`getClient().then(…)`, the client connected by the first call), is
+      // that call's; the later members' calls begin with their own link.
+      walked.push(j);
       for (let k = 0; k < MAX_LOG && logKind[j] === LogKind.Derived; k++) {
         const p = logParentAt[j];
-        if (p < start || p >= j || consumer[p] !== j) break;
+        if (p < start || p >= j || walked.includes(p)) break;
         j = p;
+        walked.push(j);
       }
       if (origins.some(([o]) => o === j)) continue;
       origins.push([j, m]);
