@@ -226,6 +226,25 @@ describe("the rule that sorts a stint's work into dishes", () => {
       'all[0] connect: connect connect.timer count.a',
       'all[1] count.b: count.b',
     ]);
+    // A second Promise.all in the same stint over the same client (another call's: seed 70029) —
+    // its members begin with their own links too, not at the first combinator's connection.
+    const twice = new Log()
+      .promise('connect')
+      .link('count.a', 'connect')
+      .link('count.b', 'connect')
+      .comb('first', ['count.a', 'count.b'])
+      .reg('between')
+      .link('count.c', 'connect')
+      .link('count.d', 'connect')
+      .comb('second', ['count.c', 'count.d'])
+      .root('second.result')
+      .derived('caller.await', 'second.result');
+    assert.deepEqual(twice.dishes(StintEntry.Resumed), [
+      'first[0] connect: connect count.a',
+      'first[1] count.b: count.b',
+      'second[0] count.c: count.c',
+      'second[1] count.d: count.d',
+    ]);
   });
 
   it('makes a call a member through its chain when a statement chained it first (`const p = a(); p.catch(log); await Promise.all([p.then(f), b()])`)', () => {

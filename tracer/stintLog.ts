@@ -17,7 +17,7 @@
  * promise. From that structure:
  *
  *  - each member of a combinator is a dish; its work is what was logged from the call that made it
- *    (its first root, or the first link of its chain: never past a promise an earlier member's
+ *    (its first root, or the first link of its chain: never past a promise another member's
  *    chain hangs on too — a client the first member's call connected, chained by each) up to the next
  *    member's, named after the function of the program's the call ran (dishSort.ts, from the
  *    stacks read at its first record and, when Node's or a library's code made that, its next);

@@ -495,6 +495,16 @@ function handedOn(r: number, answered: boolean): boolean {
   );
 }
 
+/** Whether record `k`, or a link of the chain hung on it (first consumers), is a combinator's member. */
+function chainsToMember(k: number): boolean {
+  for (let n = 0; n < MAX_LOG && k !== -1; n++) {
+    if (member[k] === 1 || logKind[k] === LogKind.Comb) return true;
+    if (logKind[k] !== LogKind.Derived) return false;
+    k = consumer[k];
+  }
+  return false;
+}
+
 /** Whether root `r` is the call of one of `dishes` that is a combinator's member. */
 function isMember(dishes: readonly FoundDish[], r: number): boolean {
   return dishes.some((d) => d.comb !== -1 && d.origin === r);
@@ -632,21 +642,18 @@ export function findDishes(
     if (logKind[c] !== LogKind.Comb) continue;
     const members = logObj[c] as unknown[];
     const origins: Array<[number, number]> = [];
-    /** The records the members before walked up through (see below). */
-    const walked: number[] = [];
     for (let m = 0; m < members.length; m++) {
       let j = indexOf(members[m]);
       if (j < start || j >= c) continue;
-      // Up the member's chain (`.then`s, `.catch`s) to the call's root — not past a promise an
-      // earlier member's chain hangs on too: a connection the first member's call made, which each
-      // member's call chains (`getClient().then(…)`, the client connected by the first call), is
-      // that call's; the later members' calls begin with their own link.
-      walked.push(j);
+      // Up the member's chain (`.then`s, `.catch`s) to the call's root — not past a promise another
+      // member's chain hangs on too, in this combinator or an earlier one: a connection the first
+      // member's call made, which each member's call chains (`getClient().then(…)`, the client
+      // connected by the first call), is that call's; the later members' calls begin with their own
+      // link. (A statement's chain on it, `p.catch(log)`, is no member's.)
       for (let k = 0; k < MAX_LOG && logKind[j] === LogKind.Derived; k++) {
         const p = logParentAt[j];
-        if (p < start || p >= j || walked.includes(p)) break;
+        if (p < start || p >= j || (consumer[p] !== j && chainsToMember(consumer[p]))) break;
         j = p;
-        walked.push(j);
       }
       if (origins.some(([o]) => o === j)) continue;
       origins.push([j, m]);
