@@ -3084,6 +3084,35 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes each datagram a UDP socket the script bound brings, and each IPC message of a child it forked, a task of the script named after its async handler, in both modes', async () => {
+    // dist0 saw no datagram in fast mode (its handlers' work was nobody's, its stretches in no
+    // stint) and ran every handler as the script's own work in full mode, the child's messages too.
+    for (const { mode, result, summary, timeline } of await inBothModes(
+      path.join(PROGRAMS, 'datagrams.js'),
+    )) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.deepEqual(
+        stretches.map(([label]) => label).sort(),
+        ['ipc bye', 'ipc hello', 'packet a', 'packet b', 'packet c'],
+        mode,
+      );
+      const ran = new Set<string>();
+      for (const [label, start, end] of stretches) {
+        const task = ranAt(timeline, start, end);
+        const where = `${mode}: ${label}'s stretch ran as ${task?.id} ${task?.name} (${all})`;
+        assert.equal(task?.name, label.startsWith('packet') ? 'onPacket' : 'onChildMessage', where);
+        assert.equal(task.kind, 'other', where);
+        assert.equal(timeline.tasks[task.parent]?.id, main.id, where);
+        ran.add(task.id);
+      }
+      assert.equal(ran.size, 5, `${mode}: each message's handler is a task of its own (${all})`);
+    }
+  });
+
   it("runs a connection's 'close' as the connection and a spawned child's 'exit' as its spawner, in both modes", async () => {
     const program = path.join(PROGRAMS, 'closeAndExit.js');
     const source = fs.readFileSync(program, 'utf8').split('\n');

@@ -188,6 +188,23 @@ export function willRun(o: object): void {
   nextRunner = runsRunner(o);
   nextHeld = nextRunner !== Runner.None ? heldRun(o) : null;
 }
+/**
+ * The work about to run is what arrived on a connection, handed to the listeners of `emitter` (a
+ * UDP socket's datagram, a child's IPC message; sources/connections.ts): a stint it becomes starts
+ * from the emitter's own place, so that two emitters' handlers (a UDP service's, a child's) are two
+ * places, each dish named after its own function, not after the one the other place learnt.
+ */
+export function seedFrom(emitter: object): void {
+  let id = emitterSeeds.get(emitter);
+  if (id === undefined) emitterSeeds.set(emitter, (id = (mix(0x2545f491, ++emitters) & 0x3fffffff) | 1));
+  nextSeed = id;
+}
+/** The read became no stint: the next one's seed is its own again. */
+export function clearSeed(): void {
+  nextSeed = 0;
+}
+const emitterSeeds = new WeakMap<object, number>();
+let emitters = 0;
 /** The work about to run resumes a library's runner of jobs (dishSort.ts runsRunner). */
 let nextRunner: Runner = Runner.None;
 /**

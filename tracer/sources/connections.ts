@@ -5,7 +5,10 @@
  * handler is the connection's work, and one that is an async function nobody awaits is a dish of
  * it, as a request's fire-and-forget call is of the request. An HTTP connection is no task: each
  * request on it is one (http.ts), and what serves several requests is no one's. A connection the
- * program opens is the opener's while the opener's work goes on (patchSocketConnect).
+ * program opens is the opener's while the opener's work goes on (patchSocketConnect): a socket it
+ * connects, a UDP socket it binds (patchDatagrams), a child it spawns and the IPC channel of one it
+ * forks (patchChildProcesses) — the messages these bring are handed to listeners as a read's data
+ * is, an async handler nobody awaits a dish of the opener.
  */
 // Types only: the modules are patched when the program loads them, and their exports come then
 // (builtins.ts).
@@ -16,7 +19,7 @@ import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, asProbe, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { Slot, kTask } from '../marks';
-import { regSlot } from '../dishes';
+import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
 import { Piped, kAsker, kConn, kStream } from './streams';
@@ -164,11 +167,7 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
   if (typeof connect !== 'function') return;
   const patched = {
     connect(this: Connected) {
-      if (enabled && current === null && probing !== null) probeEnter();
-      if (enabled && current !== null && this[kConn] === undefined && this[kStream] === undefined) {
-        const slot = regSlot();
-        if (slot !== null) this[kConn] = slot;
-      }
+      opened(this);
       return Reflect.apply(connect as AnyFunction, this, arguments);
     },
   }.connect;
@@ -176,13 +175,51 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
   replace(proto, 'connect', patched as AnyFunction);
 }
 
+/** The running task opens `target` (a socket it connects or binds): it is the opener's. */
+function opened(target: Piped): void {
+  if (!enabled) return;
+  // Opened by a connection's read (a message's handler): that read is its opener's stint.
+  if (current === null && probing !== null) probeEnter();
+  if (current !== null && target[kConn] === undefined && target[kStream] === undefined) {
+    const slot = regSlot();
+    if (slot !== null) target[kConn] = slot;
+  }
+}
+
+/**
+ * A UDP socket (node:dgram) the program binds — with `bind()`, or the bind its first `send()`
+ * makes — is a connection it opened, whether it serves (a bound port that answers datagrams) or
+ * asks (a client that sends a query and reads the reply): each datagram comes with no stint open,
+ * and is read as a connection's data is (engine.ts, startProbe) — the reply a task waits for is
+ * that waiter's; any other is the opener's while the opener's work goes on, and an async
+ * 'message' handler nobody awaits is a dish of the opener, each datagram its own (a subscriber's
+ * messages are read the same way). Its other events ('listening', 'close') are the opener's.
+ */
+export function patchDatagrams(dgram: typeof import('node:dgram')): void {
+  const proto = dgram.Socket.prototype as unknown as Record<string, unknown>;
+  const bind = proto.bind;
+  if (typeof bind === 'function') {
+    const patched = {
+      bind(this: Piped) {
+        opened(this);
+        return Reflect.apply(bind as AnyFunction, this, arguments);
+      },
+    }.bind;
+    copyProperties(patched as AnyFunction, bind as AnyFunction);
+    replace(proto, 'bind', patched as AnyFunction);
+  }
+  patchOpenedEmit(dgram.Socket.prototype, 'message');
+}
+
 /**
  * The events of a socket or a child process the program opened that come with no stint open (a
  * socket's 'close' after its handle closed, a child's 'exit'): what their listeners do for nobody
  * else is the opener's work, as a read of the connection is (engine.ts, startProbe). A connection
- * task's socket (one a server accepted) runs them as that task the same way.
+ * task's socket (one a server accepted) runs them as that task the same way. `message` names the
+ * event that carries what arrived (a UDP socket's datagram, a child's IPC message): it is handed to
+ * the listeners as a read's data is, so an async listener nobody awaits is a dish, each message its own.
  */
-function patchOpenedEmit(proto: object): void {
+function patchOpenedEmit(proto: object, message: string | null = null): void {
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
@@ -191,7 +228,13 @@ function patchOpenedEmit(proto: object): void {
     const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
     if (slot === undefined)
       return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
-    return asProbe(taskOf(slot.r), next, this, arguments, false);
+    if (message === null || event !== message) return asProbe(taskOf(slot.r), next, this, arguments, false);
+    seedFrom(this);
+    try {
+      return asProbe(taskOf(slot.r), next, this, arguments, true);
+    } finally {
+      clearSeed();
+    }
   }
   if (ownEmit !== null) copyProperties(emit as AnyFunction, ownEmit);
   replace(proto as Record<string, unknown>, 'emit', emit as AnyFunction);
@@ -217,6 +260,9 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
             for (const pipe of this.stdio ?? [])
               if (NetSocket !== null && pipe instanceof NetSocket && (pipe as Connected)[kConn] === undefined)
                 (pipe as Connected)[kConn] = slot;
+            // Its IPC channel (fork's): read as fast mode reads it, in full mode too (fullMode.ts).
+            const channel = channelHandle(this);
+            if (channel !== null) channel[kConn] = slot;
           }
         }
         return result;
@@ -225,5 +271,18 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
     copyProperties(patched as AnyFunction, spawn as AnyFunction);
     replace(proto, 'spawn', patched as AnyFunction);
   }
-  patchOpenedEmit(childProcess.ChildProcess.prototype);
+  patchOpenedEmit(childProcess.ChildProcess.prototype, 'message');
+}
+
+/** The handle of a child's IPC channel (Node keeps it under a symbol of its own), or null. */
+let channelSymbol: symbol | null | undefined;
+function channelHandle(child: object): Piped | null {
+  if (channelSymbol === undefined) {
+    const key = Object.getOwnPropertySymbols(child).find((k) => k.description === 'kChannelHandle');
+    if (key === undefined) return null; // no channel: look again at the next child
+    channelSymbol = key;
+  }
+  if (channelSymbol === null) return null;
+  const handle = (child as Record<symbol, unknown>)[channelSymbol];
+  return typeof handle === 'object' && handle !== null ? (handle as Piped) : null;
 }

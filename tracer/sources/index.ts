@@ -53,6 +53,7 @@ import {
   knowHttpServer,
   knowTlsServer,
   patchChildProcesses,
+  patchDatagrams,
   patchNetServerEmit,
   patchSocketConnect,
 } from './connections';
@@ -140,6 +141,7 @@ export function startSources(): void {
     patchSocketConnect(n);
   });
   whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
+  whenLoaded('dgram', (dgram) => patchDatagrams(dgram as typeof import('node:dgram')));
   whenLoaded('child_process', (cp) => patchChildProcesses(cp as typeof import('node:child_process')));
   whenLoaded('http', (http) => {
     patchCreateServer(http as Http);
