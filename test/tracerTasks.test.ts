@@ -3113,6 +3113,35 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('makes each change a file watcher the script started brings a task of the script named after its async handler (fs.watch), in both modes', async () => {
+    // dist0 saw no change in fast mode (the handlers' work ran in no stint) and ran every handler
+    // as the script's own work in full mode.
+    for (const { mode, result, summary, timeline } of await inBothModes(
+      path.join(PROGRAMS, 'fileWatcher.js'),
+    )) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      // One change or more per file written (Linux reports a new file's `rename` and its `change`).
+      assert.ok(stretches.length >= 3, `${mode}: ${JSON.stringify(stretches)}`);
+      const ran = new Set<string>();
+      for (const [label, start, end] of stretches) {
+        const task = ranAt(timeline, start, end);
+        const where = `${mode}: ${label}'s stretch ran as ${task?.id} ${task?.name} (${all})`;
+        assert.equal(task?.name, 'onChange', where);
+        assert.equal(timeline.tasks[task.parent]?.id, main.id, where);
+        ran.add(task.id);
+      }
+      assert.equal(
+        ran.size,
+        stretches.length,
+        `${mode}: each change's handler is a task of its own (${all})`,
+      );
+    }
+  });
+
   it("runs a connection's 'close' as the connection and a spawned child's 'exit' as its spawner, in both modes", async () => {
     const program = path.join(PROGRAMS, 'closeAndExit.js');
     const source = fs.readFileSync(program, 'utf8').split('\n');

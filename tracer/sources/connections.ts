@@ -6,9 +6,10 @@
  * it, as a request's fire-and-forget call is of the request. An HTTP connection is no task: each
  * request on it is one (http.ts), and what serves several requests is no one's. A connection the
  * program opens is the opener's while the opener's work goes on (patchSocketConnect): a socket it
- * connects, a UDP socket it binds (patchDatagrams), a child it spawns and the IPC channel of one it
- * forks (patchChildProcesses) — the messages these bring are handed to listeners as a read's data
- * is, an async handler nobody awaits a dish of the opener.
+ * connects, a UDP socket it binds (patchDatagrams), a file watcher it starts (patchWatchers), a
+ * child it spawns and the IPC channel of one it forks (patchChildProcesses) — the messages these
+ * bring are handed to listeners as a read's data is, an async handler nobody awaits a dish of the
+ * opener.
  */
 // Types only: the modules are patched when the program loads them, and their exports come then
 // (builtins.ts).
@@ -209,6 +210,46 @@ export function patchDatagrams(dgram: typeof import('node:dgram')): void {
     replace(proto, 'bind', patched as AnyFunction);
   }
   patchOpenedEmit(dgram.Socket.prototype, 'message');
+}
+
+/**
+ * A file watcher the program starts (`fs.watch`) is a connection it opened as a UDP socket is: each
+ * change comes with no stint open, is the opener's while the opener's work goes on, and is handed
+ * to the listeners as a read's data is — an async 'change' handler nobody awaits (a dev tool's
+ * rebuild) is a dish of the opener, each change its own. Its handle is marked too, so that full
+ * mode reads it as fast mode does (fullMode.ts).
+ */
+export function patchWatchers(fs: typeof import('node:fs')): void {
+  const watch = fs.watch as unknown;
+  if (typeof watch !== 'function') return;
+  // Node does not export the watcher's class (fs.FSWatcher is not there on Node 20): its emit is
+  // patched on the prototype of the first watcher made, before anything can reach that watcher.
+  let patchedEmit = false;
+  const patched = {
+    watch(this: unknown) {
+      const watcher = Reflect.apply(watch as AnyFunction, this, arguments) as Piped & {
+        _handle?: Piped | null;
+      };
+      if (enabled && typeof watcher === 'object' && watcher !== null) {
+        try {
+          if (!patchedEmit) {
+            patchedEmit = true;
+            const proto = Object.getPrototypeOf(watcher) as object | null;
+            if (proto !== null && proto !== Object.prototype) patchOpenedEmit(proto, 'change');
+          }
+          opened(watcher);
+          const handle = watcher._handle;
+          if (watcher[kConn] !== undefined && typeof handle === 'object' && handle !== null)
+            handle[kConn] = watcher[kConn];
+        } catch {
+          // never disturb the program
+        }
+      }
+      return watcher;
+    },
+  }.watch;
+  copyProperties(patched as AnyFunction, watch as AnyFunction);
+  replace(fs as unknown as Record<string, unknown>, 'watch', patched as AnyFunction);
 }
 
 /**

@@ -56,6 +56,7 @@ import {
   patchDatagrams,
   patchNetServerEmit,
   patchSocketConnect,
+  patchWatchers,
 } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
@@ -141,6 +142,7 @@ export function startSources(): void {
     patchSocketConnect(n);
   });
   whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
+  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
   whenLoaded('dgram', (dgram) => patchDatagrams(dgram as typeof import('node:dgram')));
   whenLoaded('child_process', (cp) => patchChildProcesses(cp as typeof import('node:child_process')));
   whenLoaded('http', (http) => {
