@@ -213,21 +213,26 @@ export function patchDatagrams(dgram: typeof import('node:dgram')): void {
 }
 
 /**
- * A file watcher the program starts (`fs.watch`) is a connection it opened as a UDP socket is: each
- * change comes with no stint open, is the opener's while the opener's work goes on, and is handed
- * to the listeners as a read's data is — an async 'change' handler nobody awaits (a dev tool's
- * rebuild) is a dish of the opener, each change its own. Its handle is marked too, so that full
- * mode reads it as fast mode does (fullMode.ts).
+ * A file watcher the program starts (`fs.watch`, `fs.watchFile`) is a connection it opened as a UDP
+ * socket is: each change comes with no stint open, is the opener's while the opener's work goes on,
+ * and is handed to the listeners as a read's data is — an async 'change' handler nobody awaits (a
+ * dev tool's rebuild) is a dish of the opener, each change its own. Its handle is marked too, so
+ * that full mode reads it as fast mode does (fullMode.ts).
  */
 export function patchWatchers(fs: typeof import('node:fs')): void {
-  const watch = fs.watch as unknown;
-  if (typeof watch !== 'function') return;
-  // Node does not export the watcher's class (fs.FSWatcher is not there on Node 20): its emit is
+  patchWatcherMaker(fs as unknown as Record<string, unknown>, 'watch');
+  patchWatcherMaker(fs as unknown as Record<string, unknown>, 'watchFile');
+}
+
+function patchWatcherMaker(fs: Record<string, unknown>, key: 'watch' | 'watchFile'): void {
+  const make = fs[key];
+  if (typeof make !== 'function') return;
+  // Node does not export the watchers' classes (fs.FSWatcher is not there on Node 20): the emit is
   // patched on the prototype of the first watcher made, before anything can reach that watcher.
   let patchedEmit = false;
   const patched = {
-    watch(this: unknown) {
-      const watcher = Reflect.apply(watch as AnyFunction, this, arguments) as Piped & {
+    [key](this: unknown) {
+      const watcher = Reflect.apply(make as AnyFunction, this, arguments) as Piped & {
         _handle?: Piped | null;
       };
       if (enabled && typeof watcher === 'object' && watcher !== null) {
@@ -247,9 +252,9 @@ export function patchWatchers(fs: typeof import('node:fs')): void {
       }
       return watcher;
     },
-  }.watch;
-  copyProperties(patched as AnyFunction, watch as AnyFunction);
-  replace(fs as unknown as Record<string, unknown>, 'watch', patched as AnyFunction);
+  }[key];
+  copyProperties(patched as AnyFunction, make as AnyFunction);
+  replace(fs, key, patched as AnyFunction);
 }
 
 /**
