@@ -100,11 +100,8 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     if (signal !== null) addEnd(main, signal);
     else if (exitCode !== null) settleExitCode(main, exitCode, pid);
     const problems: string[] = [];
-    const file = deliver(main, out, problems);
-    const others = rest.map((trace) => {
-      const pid = /trace-(\d+)\.looplens$/.exec(trace)?.[1] ?? 'other';
-      return deliver(trace, out.replace(/(\.looplens)?$/, `-${pid}.looplens`), problems);
-    });
+    const file = deliver(main, outFor(out, main, true), problems);
+    const others = rest.map((trace) => deliver(trace, outFor(out, trace, false), problems));
     return {
       file,
       others,
@@ -115,6 +112,17 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   } finally {
     fs.rmSync(privateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where one traced process's trace goes: `{pid}` in --out is replaced by that process's id (as the
+ * tracer's own `out` option does); without it, the first process's trace is --out itself and each
+ * other's is --out with `-<pid>` before its extension.
+ */
+function outFor(out: string, trace: string, first: boolean): string {
+  const pid = /trace-(\d+)\.looplens$/.exec(trace)?.[1] ?? 'other';
+  if (out.includes('{pid}')) return out.replaceAll('{pid}', pid);
+  return first ? out : out.replace(/(\.looplens)?$/, `-${pid}.looplens`);
 }
 
 function isFolder(file: string): boolean {

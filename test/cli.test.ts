@@ -76,6 +76,25 @@ describe('the looplens command line', function () {
       );
     });
 
+    it('replaces {pid} in --out by the id of the process each trace is of', async () => {
+      const target = path.join(dir, 'pid-{pid}.looplens');
+      const result = await cli([
+        'record',
+        '-o',
+        target,
+        '--',
+        process.execPath,
+        path.join(PROGRAMS, 'exit.js'),
+      ]);
+      assert.equal(result.code, 3, result.stderr);
+      const written = fs.readdirSync(dir).filter((f) => f.startsWith('pid-'));
+      assert.equal(written.length, 1, written.join(', '));
+      const pid = /^pid-(\d+)\.looplens$/.exec(written[0])?.[1];
+      assert.ok(pid !== undefined, written[0]);
+      const summary = await cli(['summary', path.join(dir, written[0]), '--json']);
+      assert.equal((JSON.parse(summary.stdout) as { pid: number }).pid, Number(pid));
+    });
+
     it('writes into a folder given as --out, and keeps the trace and the exit code when it cannot write', async () => {
       const folder = path.join(dir, 'traces');
       fs.mkdirSync(folder);
