@@ -3,7 +3,10 @@
  * under the real tracer in both modes, and reports how many dishes came out true. Writes JSON.
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
- *                          [--shrink [--tries T]]
+ *                          [--shrink [--tries T]] [--keep DIR]
+ *
+ * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
+ * (a failure that comes and goes with timing may not come again).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
   const modeArg = arg('mode', 'both');
   const modes: Mode[] = modeArg === 'both' ? ['fast', 'full'] : [modeArg as Mode];
   const out = arg('out', '');
+  const keepArg = arg('keep', '');
+  const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-truth-'));
   const totals = Object.fromEntries(
@@ -38,7 +43,7 @@ async function main(): Promise<void> {
       if (seed >= from + programs) return;
       const program = generate(seed);
       for (const mode of modes) {
-        const run = await runTruth(program, mode, dir);
+        const run = await runTruth(program, mode, dir, keep);
         const c = run.comparison;
         const t = totals[mode];
         t.dishes += c.judged;

@@ -37,8 +37,12 @@ function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number |
   });
 }
 
-/** Runs `program` traced in `mode` (in folder `dir`) and compares. */
-export async function runTruth(program: Program, mode: Mode, dir: string): Promise<TruthRun> {
+/**
+ * Runs `program` traced in `mode` (in folder `dir`) and compares. With `keep`, a program that does
+ * not come out true leaves its source, trace and truth in that folder (`p<seed>-<mode>-<n>.js`,
+ * `.looplens`, `.truth.json`, with the library it may use beside it), to be read or run again.
+ */
+export async function runTruth(program: Program, mode: Mode, dir: string, keep?: string): Promise<TruthRun> {
   const base = path.join(dir, `p${program.seed}-${mode}`);
   const file = `${base}.js`;
   const source = render(program);
@@ -61,8 +65,18 @@ export async function runTruth(program: Program, mode: Mode, dir: string): Promi
   const truth = JSON.parse(fs.readFileSync(`${base}.truth.json`, 'utf8')) as Truth;
   const { timeline } = loadTrace(fs.readFileSync(`${base}.looplens`), { partial: true });
   const comparison = compare(truth, timeline);
+  if (keep !== undefined && !isTrue(comparison)) keepFailure(dir, base, keep);
   for (const suffix of ['.js', '.looplens', '.truth.json']) fs.rmSync(base + suffix, { force: true });
   return { comparison, source, exitCode: code, stderr };
+}
+
+function keepFailure(dir: string, base: string, keep: string): void {
+  fs.mkdirSync(keep, { recursive: true });
+  fs.cpSync(path.join(dir, 'node_modules'), path.join(keep, 'node_modules'), { recursive: true });
+  let n = 1;
+  while (fs.existsSync(path.join(keep, `${path.basename(base)}-${n}.js`))) n++;
+  for (const suffix of ['.js', '.looplens', '.truth.json'])
+    fs.copyFileSync(base + suffix, path.join(keep, `${path.basename(base)}-${n}${suffix}`));
 }
 
 export function isTrue(c: Comparison): boolean {
