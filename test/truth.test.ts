@@ -275,6 +275,27 @@ const CONSTRUCTS: Array<{
       requests: ['/conf?i=1', '/conf?i=2'],
     },
   },
+  {
+    title:
+      "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
+    // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
+    // the thenable's `then` (its work) before the second job is called. That work ran in the
+    // request's lane, and the job became a dish only from its continuation on. Seed 68002 came out
+    // so beside busy loops, where the machine stretched that stretch (1.1 ms) to 32 ms, more than
+    // the rest of the job: here it is all of the job's work, so the lane is wrong on any machine.
+    fns: [fn('charge', [{ k: 'thenable', workMs: 2 }])],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/pay',
+          before: [{ k: 'mapLimit', fns: ['charge', 'charge'], limit: 2 }, work()],
+          after: [],
+        },
+      ],
+      requests: ['/pay?i=1', '/pay?i=2'],
+    },
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

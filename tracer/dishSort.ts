@@ -22,7 +22,7 @@ import {
 } from './dishNames';
 import { Task, now } from './engine';
 import { CodeLocation, calledFunction } from './locations';
-import { newTask, reparentTask } from './tasks';
+import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
 import {
   FoundDish,
@@ -330,6 +330,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
           }
         }
         sides.lone = run;
+        if (run.byRunner) watch(run);
       }
       sides.running++;
       origin[kSide] = run;
@@ -453,9 +454,47 @@ const heldBy = new WeakMap<object, SideRun>();
 function hold(run: SideRun, obj: unknown, kind: number): void {
   run.objs!.push(obj);
   run.kinds!.push(kind);
-  // Only what resumes a runner is looked up (dishes.ts willRun): a framework's handler, held back
-  // alone in every request, pays no map entry for the rest.
-  if (anyRunner && typeof obj === 'object' && obj !== null && runnerAwaits.has(obj)) heldBy.set(obj, run);
+  // Only what resumes a runner is looked up (dishes.ts willRun), and all that a runner's call left
+  // (claimHeld): a framework's handler, held back alone in every request, pays no map entry for
+  // the rest.
+  if (typeof obj === 'object' && obj !== null && (run.byRunner || (anyRunner && runnerAwaits.has(obj))))
+    heldBy.set(obj, run);
+}
+
+/**
+ * Calls held back alone that a runner the library chained and left made (p-map's, inside a
+ * request: SideRun.byRunner) whose work has not begun to run: while there are any, each promise,
+ * callback and slot about to run is looked up (claimHeld).
+ */
+export let heldWatch = 0;
+function watch(run: SideRun): void {
+  if (run.watched === true) return;
+  run.watched = true;
+  heldWatch++;
+}
+function unwatch(run: SideRun): void {
+  if (run.watched !== true) return;
+  run.watched = false;
+  if (heldWatch > 0) heldWatch--;
+}
+
+/**
+ * Work that a runner's call held back alone left (`o`: its promise, callback or slot) is about to
+ * run, before another call beside it made it a dish: a thenable's `then` it awaits (V8 calls it in
+ * a job of its own), a microtask it queued, its first continuation. That work is the call's — it
+ * runs the call's code, on its behalf — and the library may start the next job only after it (a
+ * mapper's runner starts the next item in a later microtask, a loaded machine later still): run
+ * as the task around the call, it stays there, as work already run does, whatever the call turns
+ * out to be. So the call becomes its dish now, provisional (hidden with the library's tasks), and
+ * runs its work as it: confirmed when a companion comes (promote), folded back into its task when
+ * it settles alone (sideSettled), as a framework's handler or a mapper's single item is its
+ * request's. Called before the task that `o` runs as is read.
+ */
+export function claimHeld(o: unknown): void {
+  if (typeof o !== 'object' || o === null) return;
+  const run = heldBy.get(o);
+  if (run === undefined || !run.byRunner || run.dish !== null || run.objs === null || run.settled) return;
+  promote(run, true);
 }
 /** The call held back alone, not a dish (yet) and still running, whose work `o` is; else null. */
 export function heldRun(o: object): SideRun | null {
@@ -468,10 +507,18 @@ export function heldRun(o: object): SideRun | null {
  * the stint that made it runs as the dish from now on (a job's first continuation has not run yet
  * when the library starts the next job in the next tick; what already ran stays the task's).
  */
-function promote(run: SideRun): void {
+function promote(run: SideRun, tentative = false): void {
   const sides = sidesOf(run.within ?? run.task);
-  sides.lone = null;
+  if (run.tentative === true && run.dish !== null) {
+    // Made when its work began to run (claimHeld); now another runs beside it: it is one.
+    if (sides.lone === run) sides.lone = null;
+    run.tentative = false;
+    confirm(run, run.dish);
+    return;
+  }
+  if (!tentative) sides.lone = null;
   if (run.settled || run.dish !== null || run.task.ended || run.task.folded) return;
+  unwatch(run);
   const named = run.name !== null;
   // Made by a call held back alone: under it once it is a dish, else its child should it become one.
   const within = run.within;
@@ -479,7 +526,7 @@ function promote(run: SideRun): void {
     TaskKind.Other,
     within !== null && within.dish !== null ? within.dish : run.task,
     named ? run.name! : 'async call',
-    TaskFlags.Detached | (named ? 0 : TaskFlags.Provisional),
+    TaskFlags.Detached | (named && !tentative ? 0 : TaskFlags.Provisional),
     run.where,
   );
   run.dish = dish;
@@ -487,9 +534,21 @@ function promote(run: SideRun): void {
   if (run.children !== null) for (const child of run.children) reparentTask(child, dish);
   run.objs = run.kinds = run.children = null;
   if (within !== null && within.dish === null && within.objs !== null) (within.children ??= []).push(dish);
-  if (!named) {
+  if (tentative) {
+    run.tentative = true;
+    return;
+  }
+  confirm(run, dish);
+}
+
+/** `run`'s dish is one: named (or to be named), and the one its own library ran alone too. */
+function confirm(run: SideRun, dish: Task): void {
+  if (run.name === null) {
     wantName(dish, null, run.key, true);
     arm(run.armed);
+  } else if (run.tentative === false) {
+    // Made provisional (claimHeld): its name confirms it.
+    renameTask(dish, run.name, run.where);
   }
   // The one its own code's library ran alone so far: under a dish, each function a runner calls is
   // a job (Runner.Job), as the ones after it will be.
@@ -501,8 +560,15 @@ function promote(run: SideRun): void {
 export function sideSettled(run: SideRun): void {
   if (run.settled) return;
   run.settled = true;
+  unwatch(run);
   const sides = sidesOf(run.within ?? run.task);
   sides.running--;
   if (sides.lone === run) sides.lone = null;
   run.objs = run.kinds = run.children = null;
+  if (run.tentative === true && run.dish !== null) {
+    // It ran alone to its end: its task's work after all (a framework's handler, a mapper's only item).
+    run.tentative = false;
+    const within = run.within;
+    foldTask(run.dish, within !== null && within.dish !== null ? within.dish : run.task);
+  }
 }

@@ -65,6 +65,13 @@ export interface SideRun {
   within: SideRun | null;
   /** Called by a runner the library chained and left (FoundDish.byRunner). */
   byRunner: boolean;
+  /**
+   * Its dish was made when work it left began to run before a companion came (dishSort.ts
+   * claimHeld): provisional until one comes, folded back into its task if none does.
+   */
+  tentative?: boolean;
+  /** Counted in dishSort.ts heldWatch (a runner's call held back alone, its work not yet run). */
+  watched?: boolean;
 }
 
 /**

@@ -43,6 +43,7 @@ import {
   willRun,
 } from './dishes';
 import { nameRunning } from './dishNames';
+import { claimHeld, heldWatch } from './dishSort';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 import { ticksQueued } from './sources/ticks';
 
@@ -148,6 +149,8 @@ function noteAwait(task: Task): void {
 
 function before(promise: Promise<unknown>): void {
   const p = promise as Tagged;
+  // Work a runner's call held back alone left begins: the call's dish, provisional (dishSort.ts).
+  if (heldWatch > 0) claimHeld(p);
   const record = p[kTag];
   // Only a job that resolves a promise with a thenable runs with a root promise: the function
   // that made the root returned another promise (or resolved it with one).

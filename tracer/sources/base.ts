@@ -19,6 +19,7 @@ import {
 } from '../engine';
 import { newTask } from '../tasks';
 import { Slot, kTask, willRun } from '../dishes';
+import { claimHeld, heldWatch } from '../dishSort';
 import { CodeLocation } from '../locations';
 
 export const kWhere = Symbol('looplens.where');
@@ -142,6 +143,7 @@ export function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunc
     // A tick runs after the callback that queued it but before the microtask that ends that
     // callback's stint: the stint is over, and must be sorted before the tick's work runs.
     if (macroOpen) closeMacro();
+    if (heldWatch > 0) claimHeld(slot);
     const task = enabled ? taskOf(slot.r) : null;
     if (task === null)
       return arguments.length <= 3

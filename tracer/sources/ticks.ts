@@ -18,6 +18,7 @@ import {
   taskOf,
 } from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
+import { claimHeld, heldWatch } from '../dishSort';
 import { quietResources } from './scopes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
 
@@ -31,6 +32,7 @@ export let ticksQueued = 0;
  */
 function enterQueued(slot: Slot, tick: boolean): boolean {
   if (macroOpen) closeMacro();
+  if (heldWatch > 0) claimHeld(slot);
   const task = enabled ? taskOf(slot.r) : null;
   if (tick && --ticksQueued <= 0) {
     ticksQueued = 0;

@@ -18,6 +18,7 @@ import {
 } from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, dispatching, firesTimer, regSlot, willRun } from '../dishes';
+import { claimHeld, heldWatch } from '../dishSort';
 import { captureCall, captureLocation, inModuleBody } from '../locations';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
@@ -152,6 +153,7 @@ export function watchFiring(
 }
 
 export function fired(slot: Slot, due: number, reason: number, sync: boolean): void {
+  if (heldWatch > 0) claimHeld(slot);
   const task = slotTask(slot);
   if (task === null) {
     // A library's timer after a request's response (afterResponse): nobody's work.
