@@ -1528,7 +1528,9 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("makes each job p-map runs in a NestJS service a task of the request, the controller's handler no task (real Nest 11 on express 5 and p-map 7), in both modes", async () => {
+  it("makes each job p-map runs in a NestJS service a task of the request, the controller's handler no task (real Nest 11 on express 5 and p-map 7), in both modes", async function () {
+    // Loading Nest takes a second on a quiet machine and 20 s a mode at load 22 on 2 cores.
+    this.timeout(120_000);
     // Nest's router chains its route handler and leaves it while the request waits: held back
     // alone, the request's own work; p-map's runners inside the service are no companions of it
     // (dist0: the first request's `batch` handler became a task with no stint and no end).
@@ -1798,7 +1800,9 @@ describe('tasks the tracer finds in real programs', function () {
     }
   }
 
-  it("keeps a framework's guard and handler in the request they serve when its router chains the framework's calls (Nest on express 5), in both modes", async () => {
+  it("keeps a framework's guard and handler in the request they serve when its router chains the framework's calls (Nest on express 5), in both modes", async function () {
+    // Loading Nest takes a second on a quiet machine and 20 s a mode at load 22 on 2 cores.
+    this.timeout(120_000);
     const app = path.join(dir, 'framework');
     // A router as express 5's is: it calls the route's handler and chains what it returns.
     writeLibrary(app, 'minirouter', [
