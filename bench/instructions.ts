@@ -22,13 +22,17 @@
  * functions' self costs (--keep, --perf-map) differed by 0-7%. `--concurrent` runs V8 as usual.
  *
  * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
- * switched off here, since a 30-times slower run would ration them 30 times harder). The Python
- * tracer's lag probe (every 20 ms) and the tasks whose awaits it reads (200 a second) are slowed
- * instead by `--slowdown` (default 60, as callgrind slows FastAPI hello world), so that they weigh
- * on a request about as at full speed: left at their real rates, with a request taking 50-70 ms
- * under valgrind, the probe was 70-85 k of a traced request's count and the awaits (every task's,
- * where at full speed a fraction of them) 66 k of the two-await route's, against 750-830 k
- * untraced (`--slowdown 1` counts them so). Also not shown: system calls
+ * switched off here, since a 30-times slower run would ration them 30 times harder). What the
+ * Python tracer and server do by time is slowed instead by `--slowdown` (default 60, as callgrind
+ * slows FastAPI hello world), so that it weighs on a request about as at full speed: the tracer's
+ * lag probe (every 20 ms) and its summaries (every second), the tasks whose awaits it reads (200 a
+ * second) and its watchdog's poll (every 0.1 s, each taking the interpreter's lock from the loop's
+ * thread) — its `slowdown` option — and uvicorn's own timer (every 0.1 s; bench/fastapiServer.py).
+ * Left at their real rates, with a request taking 50-70 ms under valgrind, the probe was 70-85 k of
+ * a traced request's count and the awaits (every task's, where at full speed a fraction of them)
+ * 66 k of the two-await route's, against 750-830 k untraced (`--slowdown 1` counts them so); the
+ * watchdog's poll and uvicorn's timer, one each a request at 100 ms a request, are counted apart in
+ * the README. Also not shown: system calls
  * (`strace -c` counts those), and anything that depends on when V8 compiles what (with
  * `--concurrent`, a slower run tiers up at other moments: a slow path that one build hits and
  * another does not can be an
@@ -93,10 +97,11 @@ const NODE_FLAGS = arg('--node-flags', '')
 /**
  * `--slowdown N`: how many times slower the Python server runs under callgrind than at full speed
  * (default 60: FastAPI hello world, one request at a time, 0.6-0.8 ms a request at full speed on the
- * development machine, 40-60 ms under callgrind). What the Python tracer does per unit of time is
- * slowed as much (its lag probe every 20 ms × N, awaits read for 200 ÷ N tasks a second), so that
- * it weighs on a request as at full speed; 1 leaves it as a real run has it (the counts before
- * 2026-12-03 evening).
+ * development machine, 40-60 ms under callgrind). What the Python tracer and server do per unit of
+ * time is slowed as much (the tracer's `slowdown` option: its lag probe every 20 ms × N and its
+ * summaries every N s, awaits read for 200 ÷ N tasks a second, its watchdog's poll every 0.1 × N s;
+ * uvicorn's own timer every 0.1 × N s, BENCH_SLOWDOWN), so that it weighs on a request as at full
+ * speed; 1 leaves it as a real run has it (the counts before 2026-12-03 evening).
  */
 const SLOWDOWN = Number(arg('--slowdown', '60'));
 
@@ -291,6 +296,8 @@ async function count(c: Case, build: Build): Promise<Count> {
     delete env.NODE_OPTIONS;
     delete env.LOOPLENS_OPTIONS;
     delete env.PYTHONPATH;
+    // uvicorn's own timer slowed as the tracer's (bench/fastapiServer.py), untraced too.
+    if (c.python) env.BENCH_SLOWDOWN = String(SLOWDOWN);
     if (build.tracer !== null) {
       const out = path.join(dir, 'trace-{pid}.looplens');
       // Nothing rationed by time: a slower run would ration it harder (see the header). The Python
@@ -300,7 +307,14 @@ async function count(c: Case, build: Build): Promise<Count> {
       // second) are slowed by SLOWDOWN, as valgrind slows the server (see the header).
       env.LOOPLENS_OPTIONS = JSON.stringify(
         c.python
-          ? { out, blockMs: 1e9, lagProbeMs: 20 * SLOWDOWN, awaitTasksPerSecond: 200 / SLOWDOWN }
+          ? {
+              out,
+              blockMs: 1e9,
+              slowdown: SLOWDOWN,
+              // (The same, for a build from before 2026-12-04, which knows only these two.)
+              lagProbeMs: 20 * SLOWDOWN,
+              awaitTasksPerSecond: 200 / SLOWDOWN,
+            }
           : { out, locations: 'off', blockSampler: false },
       );
       if (c.python) env.PYTHONPATH = build.tracer;

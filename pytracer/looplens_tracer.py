@@ -74,6 +74,8 @@ LAG_EVERY_MS = 1000
 AWAIT_TASKS_PER_S = 200
 AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
+# The watchdog's poll (see Watchdog.watch) is this many times its own (the `slowdown` option).
+WATCHDOG_SCALE = 1
 # Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them (checked
 # by the lag probe: past this many, all are dropped).
 MAX_SCHEDULED = 100000
@@ -1091,7 +1093,7 @@ class Watchdog:
 
     def watch(self):
         tracer = self.tracer
-        poll = min(0.1, max(0.01, self.block_ms / 4000.0))
+        poll = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
         interval = min(0.05, max(0.005, self.block_ms / 5000.0))
         live = tracer.w.sock is not None
         flushed = Tracer.now()
@@ -1684,10 +1686,18 @@ def start():
         block_ms = options.get("blockMs", DEFAULT_BLOCK_MS)
         if not isinstance(block_ms, (int, float)) or isinstance(block_ms, bool) or not block_ms > 0:
             block_ms = DEFAULT_BLOCK_MS
-        # What the tracer rations by time, for bench/instructions.ts (under valgrind a program runs
+        # What the tracer does by time, for bench/instructions.ts (under valgrind a program runs
         # ~50 times slower, so a probe every 20 ms would be ~50 times more of each request's work
-        # than at full speed): the lag probe's period and the tasks whose awaits are read a second.
-        global LAG_PROBE_S, AWAIT_TASKS_PER_S
+        # than at full speed): `slowdown` N makes every period of the tracer's own N times longer
+        # and every rate N times lower (the lag probe and its summaries, the awaits read a second,
+        # the watchdog's poll); lagProbeMs and awaitTasksPerSecond set those two on their own.
+        global LAG_PROBE_S, LAG_EVERY_MS, AWAIT_TASKS_PER_S, WATCHDOG_SCALE
+        slowdown = options.get("slowdown")
+        if isinstance(slowdown, (int, float)) and not isinstance(slowdown, bool) and 1 <= slowdown <= 1e6:
+            LAG_PROBE_S *= slowdown
+            LAG_EVERY_MS *= slowdown
+            AWAIT_TASKS_PER_S /= slowdown
+            WATCHDOG_SCALE = slowdown
         probe_ms = options.get("lagProbeMs")
         if isinstance(probe_ms, (int, float)) and not isinstance(probe_ms, bool) and 1 <= probe_ms <= 60000:
             LAG_PROBE_S = probe_ms / 1000.0

@@ -381,6 +381,25 @@ describe('the Python asyncio tracer', function () {
     assert.ok(every400 >= 1 && every400 <= 3, `probes at 400 ms: ${every400}`);
   });
 
+  it('slows every period of its own as the slowdown option says (bench:instructions, as valgrind slows the program)', async () => {
+    const program = path.join(dir, 'idle-slowed.py');
+    fs.writeFileSync(program, 'import asyncio\nasyncio.run(asyncio.sleep(1.2))\n');
+    const read = async (options: object, out: string): Promise<{ probes: number; points: number }> => {
+      const traced = await runTraced(program, { out, ...options });
+      assert.equal(traced.code, 0, traced.stderr);
+      const points = readTrace(out).timeline.lagPoints;
+      return { probes: points.reduce((sum, p) => sum + p.samples, 0), points: points.length };
+    };
+    // At full speed a probe every 20 ms, summed up every second: about 60 probes in 1.2 s, in two
+    // summaries (at one second and at the end). Twenty times slower: a probe every 400 ms, its
+    // summary every 20 s (the one at the end).
+    const plain = await read({}, path.join(dir, 'idle-plain.looplens'));
+    const slowed = await read({ slowdown: 20 }, path.join(dir, 'idle-slowed.looplens'));
+    assert.ok(plain.probes >= 10 && plain.points >= 2, `at full speed: ${JSON.stringify(plain)}`);
+    assert.ok(slowed.probes >= 1 && slowed.probes <= 3, `slowed: ${JSON.stringify(slowed)}`);
+    assert.equal(slowed.points, 1, `slowed: ${JSON.stringify(slowed)}`);
+  });
+
   it('goes on untraced when the reader declines it', async () => {
     const program = path.join(DIR, 'exits.py');
     const server = await TraceServer.start({ accept: () => false, visitor: () => new Timeline() });
