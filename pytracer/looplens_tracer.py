@@ -207,6 +207,7 @@ _ref = weakref.ref
 _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
 _Task = asyncio.Task
+_get_ident = threading.get_ident
 
 
 async def _probe_coroutine():
@@ -1260,7 +1261,7 @@ def _patched_create_task(create_task):
                 _uvicorn_done = _patch_uvicorn()
             except Exception:
                 _uvicorn_done = True
-        # (Without `*args, **kwargs` when there are none: see patched_call_soon.)
+        # (Without `*args, **kwargs` when there are none: a call with `*args` is not inlined.)
         task = create_task(self, coro, *args, **kwargs) if args or kwargs else create_task(self, coro)
         try:
             if _tracer is not None and not _tracer.ended and _tracer.traces(self):
@@ -1559,25 +1560,26 @@ def _install(tracer):
     helpers.extract_stack = _patched_extract_stack(helpers.extract_stack)
     loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
 
-    # What each callback the program schedules runs as: the task that scheduled it. call_later
-    # goes through call_at. The signatures are the originals' (no **kwargs dict per call).
-    call_soon = loop_cls.call_soon
+    # What each callback the program schedules runs as: the task that scheduled it. call_soon and
+    # call_soon_threadsafe go through _call_soon, call_later through call_at. The signatures are the
+    # originals' (no **kwargs dict per call).
+    call_soon = loop_cls._call_soon
     call_at = loop_cls.call_at
 
     # Called for every callback scheduled: a handle runs as the task running now (_run_handle), unless
-    # it is a task's own step; the original is called without
-    # `*args` when there are none (a call with `*args` is not inlined by the interpreter: it costs
-    # a tuple and a C-level call per callback).
-    def patched_call_soon(self, callback, *args, context=None):
-        if args:
-            handle = call_soon(self, callback, *args, context=context)
-        else:
-            handle = call_soon(self, callback, context=context)
+    # it is a task's own step, or another thread scheduled it (call_soon_threadsafe: the task running
+    # now is the loop thread's, not the scheduler's). asyncio's internal _call_soon, not call_soon:
+    # called from call_soon with its arguments as they are (no `*args`, no keyword: a C Task's step
+    # scheduled by call_soon(step, context=...) came through a keyword call, not inlined as well).
+    def patched_call_soon(self, callback, args, context):
+        handle = call_soon(self, callback, args, context)
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
                 if not isinstance(getattr(callback, "__self__", None), _Task):
-                    tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                    thread = self._thread_id  # (None until the loop runs: the loop's thread then)
+                    if thread is None or thread == _get_ident():
+                        tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
             except Exception:
                 pass  # never disturb the program
         return handle
@@ -1604,7 +1606,7 @@ def _install(tracer):
 
     _named(patched_call_soon, call_soon)
     _named(patched_call_at, call_at)
-    loop_cls.call_soon = patched_call_soon
+    loop_cls._call_soon = patched_call_soon
     loop_cls.call_at = patched_call_at
 
     handle_cancel = asyncio.events.Handle.cancel
