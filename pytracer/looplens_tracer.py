@@ -84,6 +84,9 @@ MAX_TASK_IDS = 100000
 # (id(code), instruction offset) -> (line, code), of the places tasks are made at (see Tracer._line;
 # the code kept alive: its id stays its own while the entry lasts).
 _creator_lines = {}
+# (id(code), instruction offset) -> (file, line, whether a library's, code) of the places tasks are
+# made at whose own frame says who made them (see Tracer._creator; the code kept alive likewise).
+_creator_places = {}
 
 
 _AIOHTTP_REQUEST_CODES = set()
@@ -590,7 +593,15 @@ class Tracer:
         whether asyncio.gather made it (its members run concurrently); whether library code made it.
         A task made by a loop's callback (a server's connection handler) has no maker of the
         program's: the frames below the loop are whoever started the loop."""
-        frame = sys._getframe(2).f_back  # (past patched_create_task: its caller)
+        frame = sys._getframe(3)  # (past _creator, task_created and patched_create_task: its caller)
+        # A place seen before whose own frame decides (most: a server's task per request), known by
+        # its code's id and instruction offset: its answer, without the walk.
+        code = frame.f_code
+        place = (id(code), frame.f_lasti)
+        known = _creator_places.get(place)
+        if known is not None and not (own and known[2]):
+            return known[0], known[1], False, known[2]
+        first = frame
         concurrent = False
         library = None
         for _ in range(64):
@@ -614,7 +625,12 @@ class Tracer:
                     library = frame
                 frame = frame.f_back
                 continue
-            return filename, self._line(frame), concurrent, library_file
+            line = self._line(frame)
+            if frame is first:
+                if len(_creator_places) >= 4096:
+                    _creator_places.clear()
+                _creator_places[place] = (filename, line, library_file, code)
+            return filename, line, concurrent, library_file
         if library is not None:
             return library.f_code.co_filename, self._line(library), concurrent, True
         return None, None, concurrent, False
