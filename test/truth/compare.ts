@@ -67,6 +67,8 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
   const reports: DishReport[] = truth.dishes.map((d) => ({ dish: d.id, name: d.name, problems: [] }));
   const work = new Map<number, Map<number, number>>();
   const badStretches = new Map<number, number>();
+  /** Each stretch that lies in one task: its dish and that task. */
+  const placed: Array<[number, number]> = [];
   let untracked = 0;
   let total = 0;
   for (const [dish, start, end] of truth.stretches) {
@@ -86,6 +88,7 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
       }
     }
     if (best <= 0 || bestMs < MIN_COVER * length) badStretches.set(dish, (badStretches.get(dish) ?? 0) + 1);
+    else placed.push([dish, best]);
   }
 
   // Each dish with work stands for the task that holds most of it.
@@ -100,6 +103,15 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
       }
     }
     if (best !== -1) taskOf.set(dish, best);
+  }
+  // A stretch in a task that is not its dish's: the dish's work shown as another's (the task holding
+  // most of the dish's work would hide it otherwise, as long as that stretch was short).
+  const strayStretches = new Map<number, Map<number, number>>();
+  for (const [dish, task] of placed) {
+    if (task === taskOf.get(dish)) continue;
+    const stray = strayStretches.get(dish) ?? new Map<number, number>();
+    strayStretches.set(dish, stray);
+    stray.set(task, (stray.get(task) ?? 0) + 1);
   }
   const dishOfTask = new Map<number, number[]>();
   for (const [dish, task] of taskOf) dishOfTask.set(task, [...(dishOfTask.get(task) ?? []), dish]);
@@ -125,6 +137,11 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
         .map(([t, ms]) => `${t === 0 ? 'untracked' : describe(t)} ${ms.toFixed(1)} ms`)
         .join(', ');
       report.problems.push(`${bad} of its stretches are not in one task (${where})`);
+    }
+    const stray = strayStretches.get(dish.id);
+    if (stray !== undefined) {
+      const where = [...stray.entries()].map(([t, n]) => `${n} in ${describe(t)}`).join(', ');
+      report.problems.push(`some of its stretches ran in another task than its own: ${where}`);
     }
     const sharing = (dishOfTask.get(task) ?? []).filter((d) => d !== dish.id);
     if (sharing.length > 0) {
