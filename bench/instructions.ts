@@ -22,8 +22,15 @@
  * functions' self costs (--keep, --perf-map) differed by 0-7%. `--concurrent` runs V8 as usual.
  *
  * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
- * switched off here, since a 30-times slower run would ration them 30 times harder). What the
- * Python tracer and server do by time is slowed instead by `--slowdown` (default 60, as callgrind
+ * switched off here, since a run hundreds of times slower would ration them as much harder). What
+ * the Node tracer does by the clock — a long stint's CPU wait read at 10 ms, a mark microtask
+ * queued at 0.5 ms, stints 20 µs apart merged, busy gaps estimated from 0.5 ms, its flush (and
+ * heartbeat) every 25 ms and lag report every 100 ms — is slowed by `--node-slowdown` (default 400,
+ * as callgrind slows these servers: koa + ioredis takes 50 µs of CPU a request at full speed,
+ * 20-110 ms under callgrind), through the tracer's `slowdown` option: left at real speed, nearly
+ * every request paid what a real run almost never does (koa, 2026-12-03: about 13 k instructions a
+ * request; `--node-slowdown 1` counts them so). What the Python tracer and server do by time is
+ * slowed instead by `--slowdown` (default 60, as callgrind
  * slows FastAPI hello world), so that it weighs on a request about as at full speed: the tracer's
  * lag probe (every 20 ms) and its summaries (every second), the tasks whose awaits it reads (200 a
  * second) and its watchdog's poll (every 0.1 s, each taking the interpreter's lock from the loop's
@@ -48,10 +55,11 @@
  * another build's looplens_tracer.py; may be given more than once), --only-against (count only
  * the --against builds of the Node cases: a build against figures of an earlier run), --concurrent (see above),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
- * perf map, so that V8's JIT code is named in the dumps), --slowdown N (above), --node-flags "..."
- * (more flags for the Node servers, such as `--no-memory-reducer`: V8's memory reducer takes a
- * server slowed 30 times by valgrind for an idle one and runs full collections that a loaded
- * server does not; on Node 24 that was 50 k of the collector's share of a traced fastify request).
+ * perf map, so that V8's JIT code is named in the dumps), --slowdown N and --node-slowdown N
+ * (above), --node-flags "..." (the Node servers' flags; default `--no-memory-reducer`: V8's memory
+ * reducer takes a server slowed by valgrind for an idle one and runs full collections that a loaded
+ * server does not — on Node 24 that was 50 k of the collector's share of a traced fastify request;
+ * `--node-flags ""` runs without it).
  * BENCH_LOOP=uvloop in the environment serves the Python cases on uvloop.
  * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
@@ -90,8 +98,12 @@ const ONLY_AGAINST = process.argv.includes('--only-against');
 const KEEP = arg('--keep', '');
 /** `--perf-map`: Node writes its perf map (V8's JIT code named in the dumps; a little slower). */
 const PERF_MAP = process.argv.includes('--perf-map');
-/** `--node-flags "..."`: more flags for the Node servers (V8's, such as --no-memory-reducer). */
-const NODE_FLAGS = arg('--node-flags', '')
+/**
+ * `--node-flags "..."`: the V8 and Node flags of the Node servers; by default `--no-memory-reducer`
+ * (V8's memory reducer takes a server slowed by valgrind for an idle one: see the header).
+ * `--node-flags ""` runs them without it, as the counts before 2026-12-04 were made.
+ */
+const NODE_FLAGS = arg('--node-flags', '--no-memory-reducer')
   .split(' ')
   .filter((f) => f !== '');
 /**
@@ -104,6 +116,20 @@ const NODE_FLAGS = arg('--node-flags', '')
  * speed; 1 leaves it as a real run has it (the counts before 2026-12-03 evening).
  */
 const SLOWDOWN = Number(arg('--slowdown', '60'));
+/**
+ * How many times slower a Node server runs under callgrind than at full speed: koa + ioredis used
+ * 50 µs of CPU a request saturated on the development machine (2026-12-04) and took 20-110 ms a
+ * request under callgrind, fastify `/` 22 µs and about 10-40 ms (the lower ends on a quiet machine).
+ */
+const NODE_SLOWDOWN_DEFAULT = '400';
+/**
+ * `--node-slowdown N`: the same for the Node servers (default NODE_SLOWDOWN_DEFAULT): the tracer's `slowdown` option scales
+ * what it does by the clock (options.ts) — under callgrind a request took 20-110 ms, so a stint
+ * passed the lengths at which a real run's rare checks happen (its CPU wait read at 10 ms, a mark
+ * microtask queued at 0.5 ms), stints a moment apart were not merged, and the flush timer and its
+ * heartbeat ran on nearly every request. `--node-slowdown 1` counts them so (before 2026-12-04).
+ */
+const NODE_SLOWDOWN = Number(arg('--node-slowdown', NODE_SLOWDOWN_DEFAULT));
 
 interface Case {
   name: string;
@@ -315,7 +341,7 @@ async function count(c: Case, build: Build): Promise<Count> {
               lagProbeMs: 20 * SLOWDOWN,
               awaitTasksPerSecond: 200 / SLOWDOWN,
             }
-          : { out, locations: 'off', blockSampler: false },
+          : { out, locations: 'off', blockSampler: false, slowdown: NODE_SLOWDOWN },
       );
       if (c.python) env.PYTHONPATH = build.tracer;
       else env.NODE_OPTIONS = `--require ${build.tracer}`;
@@ -424,6 +450,8 @@ async function main(): Promise<void> {
     }
   }
   text += 'The ratio is of the rest: without the collector and the compiler.\n';
+  if (cases.some((c) => !c.python))
+    text += `Node: the tracer's clock-driven work slowed ${NODE_SLOWDOWN} times (--node-slowdown; ms: a request's wall time under callgrind); flags ${NODE_FLAGS.join(' ') || 'none'}.\n`;
   if (Object.values(report).some((b) => Object.keys(b).length > 0) && cases.some((c) => c.python))
     text += `Python: its lag probe every ${20 * SLOWDOWN} ms and awaits read for ${(200 / SLOWDOWN).toFixed(1)} tasks a second (--slowdown ${SLOWDOWN}; ms: a request's wall time under callgrind).\n`;
   const outDir = path.join(root, 'bench', 'results');
@@ -432,7 +460,14 @@ async function main(): Promise<void> {
   fs.writeFileSync(
     file,
     JSON.stringify(
-      { date: new Date().toISOString(), node: process.version, requests: REQUESTS, report },
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        requests: REQUESTS,
+        nodeSlowdown: NODE_SLOWDOWN,
+        nodeFlags: NODE_FLAGS,
+        report,
+      },
       null,
       2,
     ),

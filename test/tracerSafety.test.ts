@@ -204,6 +204,10 @@ describe('the tracer never changes the program it traces', function () {
       ['options that are not JSON', '{not json'],
       ['options that are JSON but not an object', '[1, 2]'],
       ['an out-of-range block threshold', JSON.stringify({ out: '/tmp/x.looplens', blockMs: -5 })],
+      [
+        'a slowdown that is not a number from 1 to 10000',
+        JSON.stringify({ out: '/tmp/x.looplens', slowdown: 0 }),
+      ],
       ['no place to send the trace', JSON.stringify({ blockMs: 50 })],
       [
         'a socket that nobody listens on',

@@ -3493,6 +3493,48 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it('slows what it does by the clock by its slowdown option (for counting under valgrind), not its lanes', async () => {
+    // bench/instructions.ts runs a server hundreds of times slower than at full speed: the tracer's
+    // flushes, lag reports and checks of a stint by its length are slowed as much (options.ts
+    // `slowdown`), so that they weigh on each request as in a real run. Here a program of about a
+    // second: at full speed a lag report every 100 ms; slowed 100 times, every 10 s — none but the
+    // last. The work is the same, and so are its lanes.
+    const program = path.join(dir, 'slowed.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'async function round(i) {',
+        '  await sleep(20);',
+        '  return i;',
+        '}',
+        'setTimeout(async function rounds() {',
+        '  let sum = 0;',
+        '  for (let i = 0; i < 40; i++) sum += await round(i);',
+        '  console.log(sum);',
+        '}, 1);',
+        '',
+      ].join('\n'),
+    );
+    const windows = (timeline: Timeline): number => timeline.lagPoints.filter((p) => p.samples > 0).length;
+    // (Busy gaps are estimated from half a millisecond, slowed too: the untracked code's lane may
+    // come and go.)
+    const lanes = (tasks: { kind: string; name: string }[]): string =>
+      tasks
+        .filter((t) => t.name !== '(untracked code)')
+        .map((t) => `${t.kind} ${t.name}`)
+        .sort()
+        .join(', ');
+    const full = await traced(dir, program);
+    const fullWindows = windows(full.timeline);
+    const fullLanes = lanes(full.summary.tasks);
+    const slowed = await traced(dir, program, { slowdown: 100 });
+    assert.equal(slowed.result.stdout, full.result.stdout);
+    assert.ok(fullWindows >= 4, `${fullWindows} lag reports at full speed`);
+    assert.ok(windows(slowed.timeline) <= 1, `${windows(slowed.timeline)} lag reports slowed 100 times`);
+    assert.equal(lanes(slowed.summary.tasks), fullLanes);
+  });
+
   it('records the main thread of a program that uses workers, with the worker as a task', async () => {
     const out = path.join(dir, 'threads.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'threads.js')], { env: tracedEnv(out) });

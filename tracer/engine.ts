@@ -155,13 +155,21 @@ const estimateGaps = true;
 /** The loop's total idle time so far, ms (read without allocating, unlike eventLoopUtilization()). */
 const nodeTiming = performance.nodeTiming as unknown as { idleTime?: number };
 
-export function startEngine(rec: Recorder, blockMs: number): void {
+/**
+ * `blockMs`: the block threshold the tracer acts on; `slowdown`: how many times slower than at full
+ * speed the program runs under a measuring tool (options.ts), by which every time below is scaled
+ * (`blockMs` is already).
+ */
+export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void {
   recorder = rec;
   enabled = true;
   // Gaps shorter than this are not worth estimating; a fiftieth of the threshold, at least 0.5 ms.
-  untrackedMinMs = Math.max(0.5, blockMs / 50);
-  lateMs = Math.max(2, blockMs / 25);
-  cpuCheckMs = Math.min(CPU_CHECK_MS, blockMs);
+  untrackedMinMs = Math.max(0.5 * slowdown, blockMs / 50);
+  lateMs = Math.max(2 * slowdown, blockMs / 25);
+  cpuCheckMs = Math.min(CPU_CHECK_MS * slowdown, blockMs);
+  turnMs = TURN_MS * slowdown;
+  mergeMs = MERGE_MS * slowdown;
+  chainGapMs = CHAIN_GAP_MS * slowdown;
   times.idleRef = safeIdle();
   times.cpuRef = cpuMs();
   times.lastEnd = now();
@@ -239,7 +247,7 @@ function pause(time: number): void {
   // A stint long enough to be judged (a block, a request's work after its response) is looked at
   // for time the machine took from it; the rest pay this one comparison.
   if (wall >= cpuCheckMs && schedFd !== -1) stintCpu(time);
-  if (wall >= TURN_MS && marks < MAX_MARKS) {
+  if (wall >= turnMs && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
     // while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
@@ -523,7 +531,7 @@ export function enter(
       times.lastEnd = t;
       // (It ends here, read from no clock of its own: looked at as pause() does.)
       if (t - times.openStart >= cpuCheckMs && schedFd !== -1) stintCpu(t);
-    } else if (task === pendingTask && (t - times.pendingIdle <= MERGE_MS || (continuation && marks > 0))) {
+    } else if (task === pendingTask && (t - times.pendingIdle <= mergeMs || (continuation && marks > 0))) {
       // The same task again after a moment: one stint, not two (and two records saved). Or later,
       // but a continuation queued before its last stint ended (the mark queued then has not run):
       // the same drain, the loop never waited for events between them — the dish held the loop
@@ -805,7 +813,7 @@ export function switchTo(task: Task, reason: number, sync = false, dispatch = fa
  * tracer does not see (a socket or file callback).
  */
 export function continuationReason(time: number): number {
-  if (times.pendingIdle !== SOON && time - times.lastEnd > CHAIN_GAP_MS) return Reason.Io;
+  if (times.pendingIdle !== SOON && time - times.lastEnd > chainGapMs) return Reason.Io;
   if (lastWasContinuation) return Reason.Promise;
   return lastReason === Reason.Unknown ? Reason.Io : lastReason;
 }
@@ -815,6 +823,10 @@ export function continuationReason(time: number): number {
  * polled in between would be exact but costs a native call per stint.)
  */
 const CHAIN_GAP_MS = 0.2;
+/** TURN_MS, MERGE_MS and CHAIN_GAP_MS as the tracer uses them: scaled by the slowdown (startEngine). */
+let turnMs = TURN_MS;
+let mergeMs = MERGE_MS;
+let chainGapMs = CHAIN_GAP_MS;
 
 /**
  * The task a strand record stands for: the first record with a task, walking `prev`. Records

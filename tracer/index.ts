@@ -320,8 +320,12 @@ function onUncaught(error: unknown, origin: string): void {
 
 function start(options: TracerOptions): void {
   logFile = options.logFile;
-  lagMs = options.lagMs;
-  flushMs = options.flushMs;
+  // Under a tool that slows the program (options.slowdown), what the tracer does by the clock is
+  // slowed as much: it weighs on each piece of the program's work as at full speed.
+  const slow = options.slowdown;
+  lagMs = options.lagMs * slow;
+  flushMs = options.flushMs * slow;
+  const blockMs = options.blockMs * slow;
   const own = ownScriptFile(__filename);
   setOwnFile(own);
   configureLocations(own, options.locations === 'off' ? 0 : options.locationsPerSecond);
@@ -356,7 +360,7 @@ function start(options: TracerOptions): void {
       sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
     }
   });
-  startEngine(rec, options.blockMs);
+  startEngine(rec, blockMs, slow);
   // Before the main task's first stint begins: its log is sorted like every other stint's.
   startDishes();
   // A burst of events fills chunks faster than the flush timer takes them: a full chunk asks for a
@@ -372,14 +376,14 @@ function start(options: TracerOptions): void {
   };
   const name = script !== undefined ? path.basename(script) : 'main';
   startMain(script !== undefined ? { file: script, line: 1, column: 1, fn: '', library: false } : null, name);
-  setSlowCallThreshold(options.blockMs);
+  setSlowCallThreshold(blockMs);
   startSources();
   startFrameworks();
   startPromises();
   lastLag = now();
   lastFlushStart = lastLag;
   asOwnWork(() => {
-    flushTimer = original.setInterval(() => asOwnWork(() => flush(false, true)), options.flushMs);
+    flushTimer = original.setInterval(() => asOwnWork(() => flush(false, true)), flushMs);
     flushTimer.unref();
     if (options.blockSampler) {
       try {
@@ -387,7 +391,7 @@ function start(options: TracerOptions): void {
           options.socket !== undefined && options.token !== undefined
             ? { socket: options.socket, token: options.token, pid: process.pid }
             : null;
-        startWatchdog(options.blockMs, options.flushMs, live, problem);
+        startWatchdog(blockMs, flushMs, live, problem);
       } catch (error) {
         problem(`no block sampler: ${(error as Error).message}`);
       }

@@ -61,6 +61,16 @@ export interface TracerOptions {
   lagMs: number;
   /** Append the tracer's own problems to this file (off by default: the tracer never prints). */
   logFile?: string;
+  /**
+   * How many times slower than at full speed the program runs (1–10000; default 1): a tool that
+   * counts its instructions (valgrind's callgrind) slows a Node server hundreds of times. What the
+   * tracer does by the clock — its flushes and lag reports, its checks of a stint by length (a long
+   * stint's CPU wait, the mark of a turn that ran long), merging stints a moment apart, estimating
+   * busy gaps, the block threshold it acts on — is scaled by it, so that it weighs on each piece of
+   * the program's work about as it does at full speed. For benchmarks (bench/instructions.ts); the
+   * trace's times are still the slowed clock's, and its header's block threshold the one given.
+   */
+  slowdown: number;
 }
 
 export const DEFAULTS: Omit<TracerOptions, 'socket' | 'token' | 'spill' | 'out' | 'logFile'> = {
@@ -73,6 +83,7 @@ export const DEFAULTS: Omit<TracerOptions, 'socket' | 'token' | 'spill' | 'out' 
   bufferMiB: 8,
   flushMs: 25,
   lagMs: 100,
+  slowdown: 1,
 };
 
 export type ParseResult = { ok: true; options: TracerOptions } | { ok: false; error: string };
@@ -106,7 +117,7 @@ export function parseOptions(text: string | undefined): ParseResult {
     }
   };
   const num = (
-    key: 'blockMs' | 'locationsPerSecond' | 'bufferMiB' | 'flushMs' | 'lagMs',
+    key: 'blockMs' | 'locationsPerSecond' | 'bufferMiB' | 'flushMs' | 'lagMs' | 'slowdown',
     min: number,
     max: number,
   ): void => {
@@ -144,6 +155,7 @@ export function parseOptions(text: string | undefined): ParseResult {
   num('bufferMiB', 1, 64);
   num('flushMs', 5, 1000);
   num('lagMs', 20, 10_000);
+  num('slowdown', 1, 10_000);
   bool('blockSampler');
   bool('children');
   choice('mode', ['fast', 'full']);
