@@ -93,6 +93,8 @@ const times = {
   pendingIdle: -1, // NONE
   /** When the read of a connection now running began (see startProbe). */
   probeStart: 0,
+  /** When the last read of a connection ended, as read from the clock (see queuedStart). */
+  readEnd: 0,
   /** Where the gap before the next stint began, when a flush tick restarted it (see restartGap). */
   gapStart: 0,
   /** The loop's idle time at the last gap's estimate, to estimate busy time in code the tracer does not see. */
@@ -890,13 +892,15 @@ export function openerDone(task: Task): boolean {
 
 /**
  * A read of a connection `opener` opened begins, no stint open (`reads`: it brings data, see
- * probeReads). False: run it plainly.
+ * probeReads). False: run it plainly. `queued`: it is a tick a read queued (sources/ticks.ts),
+ * which runs right after that read and the ticks queued before it, before the loop can wait: it
+ * begins where that read ended, with no clock reading of its own when it can (see queuedStart).
  */
-export function startProbe(opener: Task, reads: boolean): boolean {
+export function startProbe(opener: Task, reads: boolean, queued = false): boolean {
   if (probing !== null || current !== null) return false;
   probing = opener;
   probeReads = reads;
-  times.probeStart = now();
+  times.probeStart = queued ? queuedStart() : now();
   probeAnswered = null;
   probeMixed = false;
   probeEntered = false;
@@ -906,6 +910,24 @@ export function startProbe(opener: Task, reads: boolean): boolean {
   if (probeLive) beat(times.probeStart, opener.id, true);
   probeSeq = stintSeq;
   return true;
+}
+
+/**
+ * When a tick a read queued begins (see startProbe): where the last read ended, when its end was
+ * read from the clock (endProbeRead: the read was a stint, or its length was looked at) and no
+ * stint has begun since; otherwise, a clock reading. What ran in between with no stint (Node's own
+ * code between the read and its ticks, ticks of nobody's) is counted in the tick's. A redis reply
+ * read by ioredis queues two such ticks (Node's stream housekeeping, which hands data on only to a
+ * 'readable' listener): each read the clock at its start and at its end, now at its end only.
+ */
+function queuedStart(): number {
+  return times.pendingIdle !== SOON && readEndSeq === stintSeq ? times.readEnd : now();
+}
+/** The last read's end, read from the clock, and the stint number then (see queuedStart). */
+let readEndSeq = -1;
+function readEnded(t: number): void {
+  times.readEnd = t;
+  readEndSeq = stintSeq;
 }
 
 /**
@@ -983,6 +1005,7 @@ function endProbeRead(): Task | null {
   if (probeEntered) {
     const ran = current;
     leave();
+    if (current === null) readEnded(times.lastEnd);
     return ran;
   }
   if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
@@ -1004,10 +1027,17 @@ function endProbeRead(): Task | null {
     if (probeMixed || waiter === null || openerDone(waiter)) return null;
     enter(waiter, Reason.Io, true, times.probeStart);
     leave();
+    readEnded(times.lastEnd);
     return waiter;
   }
-  if (!probeLive || now() - times.probeStart < untrackedMinMs) return null;
+  if (!probeLive) return null;
+  const end = now();
+  if (end - times.probeStart < untrackedMinMs) {
+    readEnded(end);
+    return null;
+  }
   enter(opener, Reason.Io, false, times.probeStart);
   leave();
+  readEnded(times.lastEnd);
   return opener;
 }

@@ -122,7 +122,7 @@ function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
  * runners above, one per arity, with the opener in the slot's place.
  */
 function probeTick0(fn: AnyFunction, opener: Task): unknown {
-  if (!enabled || !startProbe(opener, true)) return fn();
+  if (!enabled || !startProbe(opener, true, true)) return fn();
   try {
     return fn();
   } finally {
@@ -131,7 +131,7 @@ function probeTick0(fn: AnyFunction, opener: Task): unknown {
 }
 
 function probeTick1(fn: AnyFunction, opener: Task, a: unknown): unknown {
-  if (!enabled || !startProbe(opener, true)) return fn(a);
+  if (!enabled || !startProbe(opener, true, true)) return fn(a);
   try {
     return fn(a);
   } finally {
@@ -140,7 +140,7 @@ function probeTick1(fn: AnyFunction, opener: Task, a: unknown): unknown {
 }
 
 function probeTick2(fn: AnyFunction, opener: Task, a: unknown, b: unknown): unknown {
-  if (!enabled || !startProbe(opener, true)) return fn(a, b);
+  if (!enabled || !startProbe(opener, true, true)) return fn(a, b);
   try {
     return fn(a, b);
   } finally {
