@@ -1,6 +1,6 @@
 /** Shared helpers for tests that run real processes with the real tracer. */
 import { strict as assert } from 'node:assert';
-import { spawn, SpawnOptions } from 'node:child_process';
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -35,6 +35,16 @@ export function tempDir(prefix = 'looplens-test-'): string {
 }
 
 /** Runs a command to completion and collects its output. */
+/**
+ * Processes `run` started that have not ended. A test that timed out leaves its program running
+ * (one that waits forever, say): each is killed after RUN_LIMIT_MS, and when the test process exits.
+ */
+const running = new Set<ChildProcess>();
+const RUN_LIMIT_MS = 600_000;
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function run(
   command: string,
   args: string[],
@@ -42,12 +52,23 @@ export function run(
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child);
+    const limit = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
+    limit.unref();
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
+    child.on('error', (error) => {
+      running.delete(child);
+      clearTimeout(limit);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      clearTimeout(limit);
+      resolve({ stdout, stderr, code, signal });
+    });
     if (options.input !== undefined) child.stdin!.end(options.input);
     else child.stdin!.end();
   });
