@@ -164,16 +164,21 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
     copyProperties(patchedWrite as AnyFunction, write as AnyFunction);
     replace(proto, 'write', patchedWrite as AnyFunction);
   }
-  const connect = proto.connect;
-  if (typeof connect !== 'function') return;
+  opensTarget(proto, 'connect');
+}
+
+/** `proto[name]` (a socket's `connect`, `bind`) opens what it is called on, for the running task. */
+function opensTarget(proto: Record<string, unknown>, name: string): void {
+  const original = proto[name];
+  if (typeof original !== 'function') return;
   const patched = {
-    connect(this: Connected) {
+    [name](this: Piped) {
       opened(this);
-      return Reflect.apply(connect as AnyFunction, this, arguments);
+      return Reflect.apply(original as AnyFunction, this, arguments);
     },
-  }.connect;
-  copyProperties(patched as AnyFunction, connect as AnyFunction);
-  replace(proto, 'connect', patched as AnyFunction);
+  }[name];
+  copyProperties(patched as AnyFunction, original as AnyFunction);
+  replace(proto, name, patched as AnyFunction);
 }
 
 /** The running task opens `target` (a socket it connects or binds): it is the opener's. */
@@ -198,17 +203,7 @@ function opened(target: Piped): void {
  */
 export function patchDatagrams(dgram: typeof import('node:dgram')): void {
   const proto = dgram.Socket.prototype as unknown as Record<string, unknown>;
-  const bind = proto.bind;
-  if (typeof bind === 'function') {
-    const patched = {
-      bind(this: Piped) {
-        opened(this);
-        return Reflect.apply(bind as AnyFunction, this, arguments);
-      },
-    }.bind;
-    copyProperties(patched as AnyFunction, bind as AnyFunction);
-    replace(proto, 'bind', patched as AnyFunction);
-  }
+  opensTarget(proto, 'bind');
   patchOpenedEmit(dgram.Socket.prototype, 'message');
 }
 
