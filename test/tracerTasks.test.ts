@@ -756,6 +756,41 @@ describe('tasks the tracer finds in real programs', function () {
     await assertTwoMembers(app, "const { sql } = require('minisql');", 'sql(10), sql(30)');
   });
 
+  it('places every member of a busy Promise.all at its line once the stacks are rationed out, in both modes', async () => {
+    const app = path.join(dir, 'busyMembers');
+    // A driver's query as pg's, node-redis's and postgres.js's are: a promise of the library's.
+    writeLibrary(app, 'minidriver', [
+      'exports.query = (ms) => new Promise((resolve) => setTimeout(resolve, ms, ms));',
+      '',
+    ]);
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const db = require('minidriver');",
+        'async function main() {',
+        '  for (let i = 0; i < 150; i++) {',
+        '    await Promise.all([db.query(1), db.query(1)]); // ALL LINE',
+        '  }',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    // A busy server's rate of combinators, past the stacks a second (here 10): most calls read none.
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(app, program, { mode, locationsPerSecond: 10 });
+      const members = summary.tasks.filter((t) => t.kind === 'other' && !t.internal);
+      assert.equal(members.length, 300, `${mode}: each call a member`);
+      const unplaced = members.filter((t) => t.location?.line !== 4);
+      assert.deepEqual(
+        unplaced.slice(0, 5).map((t) => [t.name, t.location?.line]),
+        [],
+        `${mode}: ${unplaced.length} of 300 members not at the Promise.all line`,
+      );
+    }
+  });
+
   it("keeps a transaction a library races against its connection's close (postgres.js's `sql.begin`) in the lane of the code running it, in both modes", async () => {
     const app = path.join(dir, 'transactions');
     // As postgres.js's `begin` is: the library's async function awaits BEGIN, then races its scope

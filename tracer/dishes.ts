@@ -822,6 +822,25 @@ export function logResource(resource: object): void {
 const combPlaces = new PlaceVerdicts();
 const BY_PROGRAM = 1;
 const BY_LIBRARY = 2;
+/**
+ * Where the combinator at a place is called, kept for when the stacks are rationed out: its members
+ * are placed there (a busy server's `Promise.all` in a route, past the first second of load, read
+ * no stack at most calls, and its members' lanes had no line).
+ */
+const combWheres = new Map<number, CodeLocation | null>();
+const MAX_COMB_WHERES = 4096;
+/** Where the combinator at place `key` is called, said by a stack now: null once two stacks disagree. */
+function combWhereAt(key: number, where: CodeLocation): void {
+  const known = combWheres.get(key);
+  if (known === undefined) {
+    if (combWheres.size >= MAX_COMB_WHERES) combWheres.clear();
+    combWheres.set(key, where);
+  } else if (
+    known !== null &&
+    (known.line !== where.line || known.column !== where.column || known.file !== where.file)
+  )
+    combWheres.set(key, null);
+}
 
 export function logCombinator(
   members: unknown[],
@@ -836,7 +855,9 @@ export function logCombinator(
   const key = mix(hash, LogKind.Comb) | 1;
   const by =
     byLibrary === null ? combPlaces.latest(key) : combPlaces.set(key, byLibrary ? BY_LIBRARY : BY_PROGRAM);
-  const call: CombinatorCall = { name, where, byLibrary: by === BY_LIBRARY };
+  if (where !== null) combWhereAt(key, where);
+  const at = where ?? (by !== 0 ? (combWheres.get(key) ?? null) : null);
+  const call: CombinatorCall = { name, where: at, byLibrary: by === BY_LIBRARY };
   logObj[n] = members.slice();
   logParent[n] = call;
   logKind[n] = LogKind.Comb;
