@@ -791,6 +791,90 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a pool's timer that fires once the request or member that set it is done (sequelize-pool's idle reaper) as nobody's work, in both modes", async () => {
+    const app = path.join(dir, 'poolReaper');
+    // A pool as sequelize-pool is: releasing a connection schedules a check of the idle ones
+    // (a plain timer, not unref'd), which schedules itself again while some are idle.
+    writeLibrary(app, 'minipool', [
+      'class Pool {',
+      '  constructor() { this.idle = []; this.reaping = false; this.closed = false; }',
+      '  async acquire() { await null; return this.idle.pop() ?? {}; }',
+      '  release(c) { this.idle.push(c); this.scheduleReap(); }',
+      '  scheduleReap() {',
+      '    if (this.reaping || this.closed) return;',
+      '    this.reaping = true;',
+      '    this.timer = setTimeout(() => {',
+      '      this.reaping = false;',
+      '      const end = performance.now() + 3;',
+      '      while (performance.now() < end);',
+      '      if (this.idle.length > 0) this.scheduleReap();',
+      '    }, 100);',
+      '  }',
+      '  async query(ms) {',
+      '    const c = await this.acquire();',
+      '    await new Promise((resolve) => setTimeout(resolve, ms));',
+      '    this.release(c);',
+      '    return ms;',
+      '  }',
+      '  close() { this.closed = true; clearTimeout(this.timer); }',
+      '}',
+      'exports.Pool = Pool;',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { Pool } = require('minipool');",
+        'const pool = new Pool();',
+        'const server = http.createServer(async (req, res) => {',
+        "  if (req.url === '/both') {",
+        '    const [a, b] = await Promise.all([pool.query(5), pool.query(10)]);',
+        '    res.end(String(a + b));',
+        '  } else res.end(String(await pool.query(5)));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = (p) => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        "  for (const p of ['/both', '/one', '/both', '/one']) {",
+        '    await get(p);',
+        '    await sleep(250);',
+        '  }',
+        '  pool.close();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary, timeline } of await inBothModes(program)) {
+      const requests = timeline.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 4, mode);
+      const members = summary.tasks.filter((t) => t.kind === 'other' && !t.internal);
+      assert.equal(members.length, 4, `${mode}: two members of each /both`);
+      // The reaper fires 100 ms after the last query's release, 90 ms and more after the response.
+      const late: string[] = [];
+      for (const r of requests) {
+        const lanes = timeline.tasks.filter(
+          (t) => t === r || (t.parent === r.index && t.kind !== 'background'),
+        );
+        for (const t of lanes)
+          for (const i of t.stints)
+            if (timeline.stints.start[i] > r.endedAt! + 50)
+              late.push(`${t.name} +${(timeline.stints.start[i] - r.endedAt!).toFixed(0)} ms`);
+      }
+      assert.deepEqual(late, [], `${mode}: no request or member runs the pool's reaper after its response`);
+      // Nor is it anyone's background work.
+      const background = summary.tasks.filter((t) => t.kind === 'background');
+      assert.deepEqual(
+        background.map((t) => t.name),
+        [],
+        mode,
+      );
+    }
+  });
+
   it("keeps a transaction a library races against its connection's close (postgres.js's `sql.begin`) in the lane of the code running it, in both modes", async () => {
     const app = path.join(dir, 'transactions');
     // As postgres.js's `begin` is: the library's async function awaits BEGIN, then races its scope

@@ -12,6 +12,7 @@ import { endTask, foldTask } from './tasks';
 import {
   CodeLocation,
   Stack,
+  calledByLibrary,
   entered,
   enteredByEvent,
   enteredFrom,
@@ -813,6 +814,24 @@ export function logResource(resource: object): void {
   logHash[n] = hash;
   advance(LogKind.Resource);
   n++;
+}
+
+/**
+ * Who sets a timer at a place (the program or a library), by place like `madeHow`: read from a
+ * stack a few times per place, kept for when the stacks are rationed out (not known: the program).
+ * Called right after the timer's slot was logged (regSlot), whose record the place is.
+ */
+const timerPlaces = new PlaceVerdicts();
+const SET_BY_PROGRAM = 1;
+const SET_BY_LIBRARY = 2;
+export function timerSetByLibrary(skip: (...args: never[]) => unknown): boolean {
+  const key = mix(hash, LogKind.Reg + 0x40) | 1;
+  const known = timerPlaces.trusted(key);
+  if (known !== 0) return known === SET_BY_LIBRARY;
+  const latest = timerPlaces.latest(key);
+  const byLibrary = calledByLibrary(skip);
+  if (byLibrary === null) return latest === SET_BY_LIBRARY;
+  return timerPlaces.set(key, byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM) === SET_BY_LIBRARY;
 }
 
 /**

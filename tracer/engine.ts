@@ -878,6 +878,15 @@ let probeEntered = false;
 let probeReads = false;
 
 /**
+ * Whether `task`'s own work is over: it has ended; a combinator's member or a job, its call has
+ * returned; a request, it has ended its response. (Not its parent's: a member of a request that has
+ * answered — a race's loser — is still at work. See openerDone for a connection's opener.)
+ */
+export function workOver(task: Task): boolean {
+  return task.ended || task.returned || (task.kind === TaskKind.Request && task.responded);
+}
+
+/**
  * Whether the work that opened a connection is over: the task has ended or, a combinator's member,
  * returned; or a request it is part of has (a `Promise.all` member's fetch opened the keep-alive
  * socket that later requests' members use).

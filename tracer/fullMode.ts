@@ -13,8 +13,19 @@
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
 import { dispatching, firesTimer, kTag, kTask, logResource, willRun } from './dishes';
-import { Strand, Task, current, enter, isSyncFunction, leave, openerDone, probing, taskOf } from './engine';
-import { kHousekeeping } from './sources/timers';
+import {
+  Strand,
+  Task,
+  current,
+  enter,
+  isSyncFunction,
+  leave,
+  openerDone,
+  probing,
+  taskOf,
+  workOver,
+} from './engine';
+import { kHousekeeping, libraryTimerDone } from './sources/timers';
 import { Piped, kConn } from './sources/streams';
 
 const kOwn = Symbol('looplens.own');
@@ -120,6 +131,7 @@ function before(): void {
     (r as Piped)[kConn] !== undefined ||
     (own === undefined && probing !== null && current === null && r instanceof AsyncResourceClass) ||
     r[kHousekeeping] === true ||
+    (reason === Reason.Timer && libraryTimerDone(r, null) && workOver(task)) ||
     ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||
     (task.kind === TaskKind.Request && (task.ended || task.responded))
   ) {

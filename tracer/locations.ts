@@ -162,6 +162,11 @@ const confirmations = new Ration();
  * that these never starve the looks the lanes depend on (roots, methods).
  */
 const memberLooks = new Ration();
+/**
+ * Stacks read for who sets a timer at a place (calledByLibrary): a budget of its own, so that the
+ * timers a driver sets for every query never starve the looks that place and name dishes.
+ */
+const setterLooks = new Ration();
 
 /**
  * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
@@ -192,6 +197,7 @@ export function configureLocations(ownFile: string, perSecond: number): void {
   roots.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   confirmations.set(perSecond * METHOD_SHARE);
   memberLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
+  setterLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
@@ -368,6 +374,23 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
   while (i < frames.length && isMethodFrame(frames[i])) i++;
   const file = i < frames.length ? (frameFile(frames[i]) ?? '') : '';
   return file !== '' && (file.startsWith('node:') || isLibrary(file)) ? Made.ByLibraryMethod : Made.ByMethod;
+}
+
+/**
+ * Whether the code that called `skip` (the tracer's patch of `setTimeout`) is a library's or Node's
+ * rather than the program's. Null when rationed out (a budget of its own: setterLooks).
+ */
+export function calledByLibrary(skip: (...args: never[]) => unknown): boolean | null {
+  if (!setterLooks.take()) return null;
+  const frames = captureFrames(skip, 4);
+  if (frames === null) return null;
+  for (const frame of frames) {
+    const file = frameFile(frame);
+    if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<'))
+      continue;
+    return file.startsWith('node:') || file.startsWith('internal/') || isLibrary(file);
+  }
+  return null;
 }
 
 function isHookFrame(file: string): boolean {

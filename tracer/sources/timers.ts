@@ -15,9 +15,10 @@ import {
   nobodysCallback,
   now,
   taskOf,
+  workOver,
 } from '../engine';
 import { markReady, newTask } from '../tasks';
-import { Slot, dispatching, firesTimer, regSlot, willRun } from '../dishes';
+import { Slot, dispatching, firesTimer, regSlot, timerSetByLibrary, willRun } from '../dishes';
 import { claimHeld, heldWatch } from '../dishSort';
 import { captureCall, captureLocation, inModuleBody } from '../locations';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
@@ -139,8 +140,10 @@ export function watchFiring(
     get() {
       if (enabled) {
         // A library's housekeeping is nobody's work: no stint, and its time no one's (see
-        // nobodysCallback).
-        if ((handle as Housekeeping)[kHousekeeping] !== true) fired(slot, due, reason, sync);
+        // nobodysCallback). So is a library's timer that fires once the work of the task that set
+        // it is over (see libraryTimerDone).
+        if ((handle as Housekeeping)[kHousekeeping] !== true && !libraryTimerDone(handle, slot))
+          fired(slot, due, reason, sync);
         else nobodysCallback();
       }
       if (repeat && due >= 0) due = now() + delay;
@@ -186,6 +189,13 @@ export function patchTimer(
         if (!unrefPatched && kind === TaskKind.Timer) patchUnref(handle);
         const slot = timerSlot(kind, callback as AnyFunction, patched);
         if (slot !== null) {
+          if (
+            kind === TaskKind.Timer &&
+            slot.lazy === null &&
+            slot.r !== NOBODY &&
+            timerSetByLibrary(patched)
+          )
+            (handle as Housekeeping)[kSetByLibrary] = true;
           watchFiring(
             handle,
             key,
@@ -210,7 +220,27 @@ export function patchTimer(
 
 /** Set on a timer that is a library's or Node's housekeeping (see patchUnref). */
 export const kHousekeeping = Symbol('looplens.housekeeping');
-type Housekeeping = { [kHousekeeping]?: true };
+/** Set on a timer a library's or Node's code set while a task ran (see libraryTimerDone). */
+export const kSetByLibrary = Symbol('looplens.setByLibrary');
+type Housekeeping = { [kHousekeeping]?: true; [kSetByLibrary]?: true };
+
+/**
+ * A timer a library sets while a task runs, which fires once that task's own work is over — a
+ * combinator's member has returned, a request has answered — is the library's business, nobody's
+ * work, as a pool's connection is once its opener's work is over: a pool's idle reaper
+ * (sequelize-pool's, every second, set when a query releases its connection), a driver's timer
+ * left behind. It served the task no longer; run as it, a member's lane reached a second past its
+ * request's end, and a request showed the pool's work a second after its response. A timer the
+ * program's own code sets stays the task's work (after a response: background work, see
+ * afterResponse), and so does one whose task's work goes on. Who set it is read per place
+ * (dishes.ts timerSetByLibrary). In full mode the timer's resource is passed by too (fullMode.ts).
+ */
+export function libraryTimerDone(handle: object, slot: Slot | null): boolean {
+  if ((handle as Housekeeping)[kSetByLibrary] !== true) return false;
+  if (slot === null) return true;
+  const task = slot.lazy === null ? taskOf(slot.r) : null;
+  return task !== null && workOver(task);
+}
 let unrefPatched = false;
 /** Whether the code that unrefs a timer running this callback is a library's, by callback. */
 const unrefByLibrary = new WeakMap<object, boolean>();
