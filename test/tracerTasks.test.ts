@@ -875,6 +875,83 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("reads a connection opened with `onread` (postgres.js's) as the request whose query it answers, in both modes", async () => {
+    const app = path.join(dir, 'userReads');
+    // A driver as postgres.js 4 is on Node: its socket reads into a buffer of its own
+    // (`net.connect({ onread })`), and Node calls its callback with what it read — no 'data' event —
+    // where it parses each part of the reply as it comes (a large result comes in many reads: here
+    // 60 ms each of three, or two should a busy machine join two) and settles the query with the last.
+    writeLibrary(app, 'minireader', [
+      "const net = require('node:net');",
+      'exports.connect = (port, stretches) => {',
+      '  const waiting = [];',
+      '  const buffer = Buffer.alloc(65536);',
+      '  function callback(n, buf) {',
+      '    const start = performance.now();',
+      '    while (performance.now() - start < 60);',
+      '    stretches.push([start, performance.now()]);',
+      "    if (buf.toString('latin1', 0, n).endsWith('.')) waiting.shift()?.('done');",
+      '  }',
+      "  const socket = net.connect({ port, host: '127.0.0.1', onread: { buffer, callback } });",
+      '  return { query: (q) => new Promise((resolve) => { waiting.push(resolve); socket.write(q); }), end: () => socket.end() };',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        "const { connect } = require('minireader');",
+        'const stretches = [];',
+        '// The database: answers a query in three parts, 100 ms apart.',
+        'const db = net.createServer((socket) =>',
+        "  socket.on('data', () => {",
+        "    socket.write('a');",
+        "    setTimeout(() => socket.write('b'), 100);",
+        "    setTimeout(() => socket.write('c.'), 200);",
+        '  }),',
+        ');',
+        'let conn = null;',
+        'const server = http.createServer(async (req, res) => {',
+        '  conn ??= connect(db.address().port, stretches);',
+        "  res.end(await conn.query('q'));",
+        '});',
+        "db.listen(0, '127.0.0.1', () => server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get();',
+        '  conn.end();',
+        '  server.close();',
+        '  db.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = JSON.parse(result.stdout.trim()) as Array<[number, number]>;
+      assert.ok(stretches.length >= 6, `${mode}: ${stretches.length} reads`);
+      const ran = stretches.map(([start, end]) => {
+        const t = ranAt(timeline, start, end);
+        return t === null ? 'no stint' : `${t.kind} ${t.name}`;
+      });
+      assert.deepEqual(
+        ran,
+        stretches.map(() => 'request GET /'),
+        `${mode}: each part of a reply is parsed in its request's lane`,
+      );
+      // And a block of it, not of untracked code.
+      const requests = new Set(summary.tasks.filter((t) => t.kind === 'request').map((t) => t.id));
+      const blocks = summary.blocks.filter((b) => b.durationMs >= 55);
+      assert.ok(
+        blocks.length >= 6 && blocks.every((b) => requests.has(b.task)),
+        `${mode}: the parsing blocks are the requests' (${JSON.stringify(blocks.map((b) => b.task))})`,
+      );
+    }
+  });
+
   it("keeps a transaction a library races against its connection's close (postgres.js's `sql.begin`) in the lane of the code running it, in both modes", async () => {
     const app = path.join(dir, 'transactions');
     // As postgres.js's `begin` is: the library's async function awaits BEGIN, then races its scope

@@ -23,7 +23,7 @@ import { Slot, kTask } from '../marks';
 import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kAsker, kConn, kStream } from './streams';
+import { Piped, kAsker, kConn, kStream, probeUserReads } from './streams';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -188,7 +188,10 @@ function opened(target: Piped): void {
   if (current === null && probing !== null) probeEnter();
   if (current !== null && target[kConn] === undefined && target[kStream] === undefined) {
     const slot = regSlot();
-    if (slot !== null) target[kConn] = slot;
+    if (slot !== null) {
+      target[kConn] = slot;
+      if (NetSocket !== null && target instanceof NetSocket) probeUserReads(target);
+    }
   }
 }
 

@@ -73,3 +73,40 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
   return asProbe(opener, push, stream, args, true);
 }
+
+/**
+ * A socket made with `onread` (a buffer of the program's own, `net.connect({ onread: { buffer,
+ * callback } })`: postgres.js 4 reads its connections so) hands what it reads straight to the
+ * callback, from Node's read with no stint open — no `push`, no 'data' event. Such a read of a
+ * connection the program opened is probed as a pushed one is: its time is the waiter's it answers,
+ * else the asker's or the opener's while their work goes on. Before, it ran as untracked code in
+ * both modes (a large result's parsing, 640 ms, was blocks of nobody's instead of the request's).
+ * Node keeps the callback under a symbol of its own, read from the first socket opened.
+ */
+let bufferCbSymbol: symbol | null | undefined;
+export function probeUserReads(socket: object): void {
+  if (bufferCbSymbol === undefined) {
+    bufferCbSymbol = null;
+    for (const key of Object.getOwnPropertySymbols(socket))
+      if (key.description === 'kBufferCb') bufferCbSymbol = key;
+  }
+  if (bufferCbSymbol === null) return;
+  const holder = socket as Record<symbol, unknown>;
+  const callback = holder[bufferCbSymbol];
+  if (typeof callback !== 'function' || (callback as Probed)[kProbed] === true) return;
+  const read = callback as AnyFunction;
+  const probed = {
+    onread(this: Piped, bytes: unknown, buffer: unknown) {
+      const conn = this[kConn];
+      if (conn === undefined || current !== null || !enabled || this[kStream] !== undefined)
+        return arguments.length === 2
+          ? callWith(read, this, 2, bytes, buffer)
+          : Reflect.apply(read, this, arguments);
+      return probePush(this, conn, read, arguments);
+    },
+  }.onread;
+  (probed as Probed)[kProbed] = true;
+  holder[bufferCbSymbol] = probed;
+}
+const kProbed = Symbol('looplens.probed');
+type Probed = { [kProbed]?: true };
