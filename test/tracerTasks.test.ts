@@ -943,8 +943,10 @@ describe('tasks the tracer finds in real programs', function () {
         `${mode}: each part of a reply is parsed in its request's lane`,
       );
       // And a block of it, not of untracked code.
+      // (Not the script's start-up, which a busy machine may stretch past 55 ms.)
       const requests = new Set(summary.tasks.filter((t) => t.kind === 'request').map((t) => t.id));
-      const blocks = summary.blocks.filter((b) => b.durationMs >= 55);
+      const script = new Set(summary.tasks.filter((t) => t.kind === 'main').map((t) => t.id));
+      const blocks = summary.blocks.filter((b) => b.durationMs >= 55 && !script.has(b.task));
       assert.ok(
         blocks.length >= 6 && blocks.every((b) => requests.has(b.task)),
         `${mode}: the parsing blocks are the requests' (${JSON.stringify(blocks.map((b) => b.task))})`,
