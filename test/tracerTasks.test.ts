@@ -875,6 +875,64 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a function of yours that a library's debounce runs after the response the request's work, in both modes", async () => {
+    const app = path.join(dir, 'libraryDebounce');
+    // A library's timer that runs the program's function: set because the handler called the
+    // library right then, not on the library's own account (a pool's reaper is, see above).
+    writeLibrary(app, 'minidebounce', [
+      'module.exports = (fn, ms) => {',
+      '  let timer = null;',
+      '  return (...args) => {',
+      '    clearTimeout(timer);',
+      '    timer = setTimeout(() => fn(...args), ms);',
+      '  };',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const debounce = require('minidebounce');",
+        'const stretches = [];',
+        'function save() {',
+        '  const start = performance.now();',
+        '  while (performance.now() - start < 15);',
+        '  stretches.push([start, performance.now()]);',
+        '}',
+        'const saveSoon = debounce(save, 20);',
+        'const server = http.createServer(async (req, res) => {',
+        '  await new Promise((resolve) => setTimeout(resolve, 2));',
+        '  saveSoon();',
+        "  res.end('ok');",
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 2; i++) {',
+        '    await get();',
+        '    await new Promise((resolve) => setTimeout(resolve, 100));',
+        '  }',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const stretches = JSON.parse(result.stdout.trim()) as Array<[number, number]>;
+      assert.equal(stretches.length, 2, mode);
+      const ran = stretches.map(([start, end]) => {
+        const t = ranAt(timeline, start, end);
+        // The request, or its part after the response.
+        const request = t !== null && t.kind === 'background' && t.parent >= 0 ? timeline.tasks[t.parent] : t;
+        return request === null ? 'no stint' : `${request.kind} ${request.name}`;
+      });
+      assert.deepEqual(ran, ['request GET /', 'request GET /'], `${mode}: save ran as its request`);
+    }
+  });
+
   it("reads a connection opened with `onread` (postgres.js's) as the request whose query it answers, in both modes", async () => {
     const app = path.join(dir, 'userReads');
     // A driver as postgres.js 4 is on Node: its socket reads into a buffer of its own

@@ -378,19 +378,27 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
 
 /**
  * Whether the code that called `skip` (the tracer's patch of `setTimeout`) is a library's or Node's
- * rather than the program's. Null when rationed out (a budget of its own: setterLooks).
+ * own, with no frame of the program's below it: the library set the timer on its own account (a
+ * pool's reaper, set as its code releases a connection after a reply), not because the program
+ * called it right then (a library's debounce the program's handler calls, whose timer runs the
+ * program's function). Null when rationed out (a budget of its own: setterLooks).
  */
 export function calledByLibrary(skip: (...args: never[]) => unknown): boolean | null {
   if (!setterLooks.take()) return null;
-  const frames = captureFrames(skip, 4);
+  const frames = captureFrames(skip, MAKER_STACK_DEPTH);
   if (frames === null) return null;
+  let library: boolean | null = null;
   for (const frame of frames) {
+    // Only the code that runs now: V8's async frames are the functions awaiting it (the program's
+    // handler awaiting a query whose continuation releases the connection).
+    if (frame.isAsync?.() === true) break;
     const file = frameFile(frame);
     if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<'))
       continue;
-    return file.startsWith('node:') || file.startsWith('internal/') || isLibrary(file);
+    if (!file.startsWith('node:') && !file.startsWith('internal/') && !isLibrary(file)) return false;
+    library = true;
   }
-  return null;
+  return library;
 }
 
 function isHookFrame(file: string): boolean {

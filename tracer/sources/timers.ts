@@ -232,7 +232,9 @@ type Housekeeping = { [kHousekeeping]?: true; [kSetByLibrary]?: true };
  * left behind. It served the task no longer; run as it, a member's lane reached a second past its
  * request's end, and a request showed the pool's work a second after its response. A timer the
  * program's own code sets stays the task's work (after a response: background work, see
- * afterResponse), and so does one whose task's work goes on. Who set it is read per place
+ * afterResponse), and so does one a library sets because the program called it right then (a
+ * debounce: the program's function is on the stack, see locations.ts calledByLibrary), and one whose
+ * task's work goes on. Who set it is read per place
  * (dishes.ts timerSetByLibrary). In full mode the timer's resource is passed by too (fullMode.ts).
  */
 export function libraryTimerDone(handle: object, slot: Slot | null): boolean {
