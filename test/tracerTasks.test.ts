@@ -927,6 +927,87 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a member's lane to its own call when its resolver is no async function but returns a chain on `new Promise`: the fields of a plain object the executor resolves after it are the request's tasks, in both modes", async () => {
+    // dist0 ran such a member's lane to the next member's call (its `new Promise`'s executor could
+    // not be told from what the executor did after the call), so `users` and `orders`, the fields
+    // of the object `stats` returned, were `user`'s children: seen with graphql 16.15 on
+    // node:http, resolvers `({ id }) => db.get(id).then(…)` beside a field returning plain objects
+    // whose fields return promises (each of those a child of the first field, in both modes).
+    const app = path.join(dir, 'chainFields');
+    // An executor as graphql 16's is (as in the test before): a promise a resolver returns chained
+    // by the executor's own `.then`, an object resolved field by field at once, Promise.all.
+    writeLibrary(app, 'minifields', [
+      'function executeFields(fields) {',
+      '  const keys = Object.keys(fields);',
+      '  const values = keys.map((key) => completeValue(fields[key]()));',
+      "  if (!values.some((v) => v !== null && typeof v === 'object' && typeof v.then === 'function')) return values;",
+      '  return Promise.all(values);',
+      '}',
+      'function completeValue(result) {',
+      "  if (result !== null && typeof result === 'object' && typeof result.then === 'function')",
+      '    return result.then((value) => value);',
+      "  if (result !== null && typeof result === 'object') return executeFields(result);",
+      '  return result;',
+      '}',
+      'exports.execute = (fields) => Promise.resolve(executeFields(fields));',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { execute } = require('minifields');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        // No async function: each resolver returns a chain on a promise the runtime made.
+        'const resolvers = {',
+        '  user: () => sleep(20).then(() => 1),',
+        '  stats: () => ({',
+        '    users: () => sleep(10).then(() => 2),',
+        '    orders: () => sleep(10).then(() => 3),',
+        '  }),',
+        '};',
+        'const server = http.createServer(async (req, res) => {',
+        '  res.end(JSON.stringify(await execute(resolvers)));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  for (let i = 0; i < 3; i++)',
+        '    await new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = summary.tasks.map((t) => `${t.id} ${t.name} (parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, `${mode}: ${all}`);
+      for (const r of requests) {
+        const fields = summary.tasks.filter((t) => t.parent === r.id && !t.internal);
+        assert.equal(fields.length, 3, `${mode}: request ${r.id}'s fields (${all})`);
+        // Each field's lane holds its own call only: none is a child of another.
+        for (const f of fields)
+          assert.equal(
+            summary.tasks.filter((t) => t.parent === f.id && !t.internal).length,
+            0,
+            `${mode}: ${f.name} has no field of another as its child (${all})`,
+          );
+      }
+      // Named after the resolvers once their places are known (the first request's may keep
+      // their places' names while stacks are rationed).
+      const last = requests[requests.length - 1];
+      assert.deepEqual(
+        summary.tasks
+          .filter((t) => t.parent === last.id && !t.internal)
+          .map((t) => t.name)
+          .sort(),
+        ['orders', 'user', 'users'],
+        `${mode}: ${all}`,
+      );
+    }
+  });
+
   it("makes the members of a library's combinator that run the program's functions the program's tasks, placed at those functions, in both modes", async () => {
     const app = path.join(dir, 'resolvers');
     // An executor as GraphQL's is: it runs the program's resolvers together, from its own code

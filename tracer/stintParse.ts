@@ -688,6 +688,24 @@ export function findDishes(
         const last = Math.max(closedAt[origin], indexOf(members[m]) + 1);
         if (last < stop) stop = last;
       }
+      // A call whose first record is a promise the runtime made (a function that is not async,
+      // returning a chain on `new Promise`) has no extent of its own: its work runs to the next
+      // member's call. But when the promise the combinator was given is a link a library's code hung
+      // on the call's chain (a GraphQL executor's `.then` completing what a resolver returned), the
+      // call had returned by then, and its executor before the chain's first link: what the code
+      // calling the combinator did after that link — the executor resolving the next field, and the
+      // fields of a plain object or list that field returned, whose members are the request's — is
+      // that code's, not this member's.
+      if (logKind[origin] === LogKind.Root && logRooted[origin] === Rooted.ByRuntime) {
+        const given = indexOf(members[m]);
+        if (
+          given > origin &&
+          given + 1 < stop &&
+          logKind[given] === LogKind.Derived &&
+          logMade[given] === Made.ByLibraryMethod
+        )
+          stop = given + 1;
+      }
       // A library's own work given as it is to its own combinator — a promise the runtime made
       // (`new Promise` around a loop of callbacks, Bull 4's worker loops) or a call of the
       // library's (a pool's worker loop) — is no dish: no function of the program's is what the
