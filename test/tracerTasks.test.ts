@@ -2997,6 +2997,41 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a call started now and awaited later the request's task, not its background work, when fetch finishes its body after the response, in both modes", async () => {
+    // dist0 made such a call (a task of its own: nobody awaited it in the run that made it) the
+    // request's after-response work as soon as anything ran in its lane after the response — fetch
+    // (undici, Node's own or the package's Pool) finishing the body it read, a moment after the call
+    // returned: every `getJson` of a request was `background`, in both modes.
+    const program = path.join(PROGRAMS, 'awaitedLater.js');
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /q'));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests) {
+        const calls = summary.tasks.filter((t) => t.parent === r.id && t.name === 'getJson');
+        assert.equal(calls.length, 1, `${mode}: one getJson task of request ${r.id} (${names})`);
+        assert.equal(
+          calls[0].kind,
+          'other',
+          `${mode}: request ${r.id}'s getJson is no background work (${names})`,
+        );
+      }
+      // A call nobody awaits that is still at work after the response is background work, as before.
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.equal(stretches.length, 6, mode);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const task = summary.tasks.find((t) => t.id === ran?.id);
+        assert.ok(
+          task?.name === 'audit' && task.kind === 'background' && requests.some((r) => r.id === task.parent),
+          `${mode}: the audit at ${start.toFixed(1)} ms ran as ${task?.name} (${task?.kind}) (${names})`,
+        );
+      }
+    }
+  });
+
   it("leaves what a pool's connection brings after the Promise.all member that opened it returned to nobody, in a script, in both modes", async () => {
     const app = path.join(dir, 'memberPool');
     // A pool as a driver's is: a query opens a connection of its own the first time, and the

@@ -275,6 +275,14 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // it opened brings for nobody (the pool it shares with the next jobs, closing at the end) is
     // no longer its (engine.ts openerDone); its lane ended with its work.
     if (d.job) dish.endsWhenSettled = true;
+    // And a call nobody awaited, its async function's own promise: once it has returned, its work
+    // is over (a call started now and awaited later: fetch finishing the body it read after the
+    // request that awaited it answered is no work of the call after the response). Its end is
+    // recorded then.
+    if (call === null && logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall) {
+      dish.endsWhenSettled = true;
+      dish.endsOnReturn = true;
+    }
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);
