@@ -3032,6 +3032,35 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps the rest of a handler the request's own when it calls an async function that returns a promise without awaiting it (`return fetch(…)`), in both modes", async () => {
+    // dist0 took such a call (no hook says when it returns) to run on until the handler's next
+    // await: the calls the handler made after it were its children, and the handler's own await
+    // its — the rest of the handler, and its 15 ms of work, ran in `logAccess`'s lane (seen with
+    // got's `async (p) => got(p).json()`, both modes).
+    const program = path.join(PROGRAMS, 'returnedPromise.js');
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests)
+        for (const call of ['logAccess', 'notify', 'price']) {
+          const found = summary.tasks.filter((t) => t.name === call && t.parent === r.id);
+          assert.equal(found.length, 1, `${mode}: ${call} is a task of request ${r.id} (${names})`);
+        }
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.equal(stretches.length, 6, mode);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.ok(
+          ran !== null && requests.some((r) => r.id === ran.id),
+          `${mode}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name} (${names})`,
+        );
+      }
+    }
+  });
+
   it("leaves what a pool's connection brings after the Promise.all member that opened it returned to nobody, in a script, in both modes", async () => {
     const app = path.join(dir, 'memberPool');
     // A pool as a driver's is: a query opens a connection of its own the first time, and the

@@ -317,6 +317,24 @@ export function parse(
   return { level, closedAt, entry };
 }
 
+/**
+ * The promises the async function of root `r` made and left at its own level before `stop`, each
+ * with the end of its work (a call's extent; a link's own record): an async function that returns
+ * a promise without awaiting it (`return db.insert(…)`) gives no sign of returning, and its extent
+ * ran on into its caller's work — which a "resolve with a thenable" job, consuming the promise it
+ * returned, shows later (FoundDish.cuts).
+ */
+function returnCuts(r: number, stop: number): number[] | undefined {
+  let cuts: number[] | undefined;
+  for (let i = r + 1; i < stop; i++) {
+    if (level[i] !== r || logUsed[i] !== 0) continue;
+    if (logKind[i] !== LogKind.Root && logKind[i] !== LogKind.Derived) continue;
+    const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], i + 1) : i + 1;
+    if (cut < stop) (cuts ??= []).push(i, cut);
+  }
+  return cuts;
+}
+
 /** A dish that is a call (not a combinator's member), records [root, stop) of the log. */
 function callDish(
   root: number,
@@ -822,9 +840,16 @@ export function findDishes(
       p === -1 &&
       (resumesJob || (firesJobs && logFrom[r] === CalledFrom.Library)) &&
       logRooted[r] === Rooted.ByCall;
-    dishes.push(
-      callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && (forLibrary || job), job),
+    const dish = callDish(
+      r,
+      stop,
+      inAwaited,
+      false,
+      logRooted[r] === Rooted.ByCall && (forLibrary || job),
+      job,
     );
+    if (logRooted[r] === Rooted.ByCall) dish.cuts = returnCuts(r, stop);
+    dishes.push(dish);
     ownedByDish(r, stop);
   }
 
