@@ -362,7 +362,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (dish === null || !dish.endsOnReturn || d.comb !== -1 || cuts === undefined) continue;
     let from = d.end;
     for (let c = 1; c < cuts.length; c += 2) if (cuts[c] < from) from = cuts[c];
-    const cut: ReturnCut = { dish, objs: [], kinds: [], at: [], stale: false };
+    const cut: ReturnCut = { dish, objs: [], kinds: [], at: [], ran: -1 };
     for (let i = at + from; i < at + d.end; i++) {
       const o = owner[i - at];
       if (o === -1) continue;
@@ -371,13 +371,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         cut.objs.push(obj);
         cut.kinds.push(logKind[i]);
         cut.at.push(i - at);
-        // Its continuation running before the job would mean the call went on after all.
+        // Its continuation running before the job would mean the call went on after it.
         if (
           typeof obj === 'object' &&
           obj !== null &&
           (logKind[i] === LogKind.Root || logKind[i] === LogKind.Derived)
-        )
-          (obj as { [kCut]?: ReturnCut })[kCut] = cut;
+        ) {
+          (obj as CutMarked)[kCut] = cut;
+          (obj as CutMarked)[kCutAt] = cut.objs.length - 1;
+        }
       } else if (made[o] !== null && dishes[o].parent === k && dishes[o].origin === i - at) {
         cut.objs.push(made[o]);
         cut.kinds.push(NESTED_DISH);
@@ -404,10 +406,15 @@ interface ReturnCut {
   kinds: number[];
   /** Where each was in the stint's log (relative to its segment). */
   at: number[];
-  /** Some of that work ran before any job showed the call had returned: it went on after all. */
-  stale: boolean;
+  /**
+   * The last of that work (its position) that ran before a job showed where the call returned:
+   * the call went on past any promise before it (-1: none ran).
+   */
+  ran: number;
 }
 const kCut = Symbol('looplens.cut');
+const kCutAt = Symbol('looplens.cutAt');
+type CutMarked = { [kCut]?: ReturnCut; [kCutAt]?: number };
 /** A dish made inside the extent (`ReturnCut.kinds`): reparented rather than re-pointed. */
 const NESTED_DISH = -1;
 const returnCuts = new WeakMap<object, { cut: ReturnCut; from: number }>();
@@ -415,8 +422,8 @@ export let anyCuts = false;
 
 /** The continuation of `p` runs: a cut it is part of comes too late (see cutAtReturn). */
 export function cutWorkRuns(p: object): void {
-  const cut = (p as { [kCut]?: ReturnCut })[kCut];
-  if (cut !== undefined) cut.stale = true;
+  const cut = (p as CutMarked)[kCut];
+  if (cut !== undefined) cut.ran = Math.max(cut.ran, (p as CutMarked)[kCutAt] ?? 0);
 }
 
 /**
@@ -427,7 +434,7 @@ export function cutWorkRuns(p: object): void {
  * caller's next await; but what its extent held after that promise was its caller's — the calls
  * the caller made next, and the caller's own await, whose continuation would have run as the call
  * (the rest of a request handler in the lane of `logAccess`). Runs in the job, which V8 runs in
- * the same microtask drain, before any of that work — unless some of it ran first (`stale`): then
+ * the same microtask drain, before any of that work — unless some of it ran first (`ran`): then
  * the call went on after that promise, and returned it later.
  */
 export function cutAtReturn(root: unknown, returned: object): void {
@@ -437,7 +444,8 @@ export function cutAtReturn(root: unknown, returned: object): void {
   returnCuts.delete(returned);
   const { cut, from } = at;
   const dish = cut.dish;
-  if (cut.stale || typeof root !== 'object' || root === null || (root as Logged)[kDish] !== dish) return;
+  if (cut.ran >= from || typeof root !== 'object' || root === null || (root as Logged)[kDish] !== dish)
+    return;
   if (dish.folded || dish.base.prev === null) return;
   const into = taskOf(dish.base.prev);
   if (into === null) return;
