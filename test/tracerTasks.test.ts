@@ -3061,6 +3061,113 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps the rest of a handler the request's own when an async function of its returns got's `.json()` without awaiting it, in both modes", async () => {
+    // The build before took such a call to run on until the handler's next await, as it did for any
+    // returned promise before (test above): got's `.json()` is an async function's promise made
+    // inside the `new Promise` of got's thenable, not at the level of the function returning it
+    // (seen with got 14.6, both modes).
+    const app = path.join(dir, 'returnedGot');
+    writeLibrary(app, 'minigot', [
+      "// got 14's shape: its promise is a cancelable thenable (p-cancelable) around a promise whose",
+      "// executor starts the request; `.json()` is an async function's promise that awaits that thenable.",
+      "const http = require('node:http');",
+      'class Cancelable {',
+      '  constructor(executor) {',
+      '    this.inner = new Promise((resolve, reject) => executor(resolve, reject));',
+      '  }',
+      '  then(onFulfilled, onRejected) {',
+      '    return this.inner.then(onFulfilled, onRejected);',
+      '  }',
+      '}',
+      'async function flush(url, resolve, reject) {',
+      '  await null;',
+      '  http',
+      '    .get(url, (res) => {',
+      "      let body = '';",
+      "      res.on('data', (d) => (body += d));",
+      "      res.on('end', () => resolve(body));",
+      '    })',
+      "    .on('error', reject);",
+      '}',
+      'module.exports = function got(url) {',
+      '  const promise = new Cancelable((resolve, reject) => {',
+      '    void flush(url, resolve, reject);',
+      '  });',
+      '  promise.json = () =>',
+      '    (async () => {',
+      '      const body = await promise;',
+      '      return JSON.parse(body);',
+      '    })();',
+      '  return promise;',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { performance } = require('node:perf_hooks');",
+        "const got = require('minigot');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stretches = [];',
+        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"price":42}\'), 3));',
+        "upstream.listen(0, '127.0.0.1', () => {",
+        '  const base = `http://127.0.0.1:${upstream.address().port}`;',
+        '  async function viaGot(path) {',
+        '    return got(base + path).json(); // returned, not awaited',
+        '  }',
+        '  async function load() {',
+        '    await sleep(3);',
+        "    return 'data';",
+        '  }',
+        '  const server = http.createServer(async (req, res) => {',
+        "    const quote = viaGot('/price'); // started now, awaited later",
+        '    const data = await load();',
+        '    const start = performance.now();',
+        '    while (performance.now() - start < 15);',
+        "    stretches.push(['handler', start, performance.now()]);",
+        '    res.end(`${data} ${(await quote).price}`);',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    for (let i = 0; i < 6; i++)',
+        '      await new Promise((resolve) =>',
+        "        http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) =>",
+        "          r.resume().on('end', resolve),",
+        '        ),',
+        '      );',
+        '    server.close();',
+        '    upstream.close();',
+        '    console.log(JSON.stringify(stretches));',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests)
+        assert.equal(
+          summary.tasks.filter((t) => t.name === 'viaGot' && t.parent === r.id).length,
+          1,
+          `${mode}: viaGot is a task of request ${r.id} (${names})`,
+        );
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.equal(stretches.length, 6, mode);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.ok(
+          ran !== null && requests.some((r) => r.id === ran.id),
+          `${mode}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name} (${names})`,
+        );
+      }
+    }
+  });
+
   it("leaves what a pool's connection brings after the Promise.all member that opened it returned to nobody, in a script, in both modes", async () => {
     const app = path.join(dir, 'memberPool');
     // A pool as a driver's is: a query opens a connection of its own the first time, and the

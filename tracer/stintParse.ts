@@ -327,7 +327,12 @@ export function parse(
 function returnCuts(r: number, stop: number): number[] | undefined {
   let cuts: number[] | undefined;
   for (let i = r + 1; i < stop; i++) {
-    if (level[i] !== r || logUsed[i] !== 0) continue;
+    if (logUsed[i] !== 0) continue;
+    // At the function's own level: inside no call of its, but perhaps inside a `new Promise` a
+    // library's function it called made (got's, whose executor starts the request).
+    let up = level[i];
+    while (up > r && logRooted[up] === Rooted.ByRuntime) up = level[up];
+    if (up !== r) continue;
     if (logKind[i] !== LogKind.Root && logKind[i] !== LogKind.Derived) continue;
     const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], i + 1) : i + 1;
     if (cut < stop) (cuts ??= []).push(i, cut);
