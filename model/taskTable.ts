@@ -202,14 +202,35 @@ export class TaskTable {
     // A member of a combinator may run a moment after the response (a library's tail: fetch's
     // socket, a file handle closed) when it finished before: it is background only once such a
     // stint turns out to be work (closeOpen, as for the request's own stints).
+    // So may a call nobody awaited whose own function returned before the response (a call
+    // started now and awaited later, `const p = getJson(url); …; await p`: fetch finishing the body
+    // it read a moment later).
     if (
       t.kind === 'other' &&
       index !== 0 &&
       (t.flags & TaskFlags.Concurrent) === 0 &&
-      this.afterResponse(index, start)
+      this.afterResponse(index, start) &&
+      !this.returnedBeforeResponse(index)
     )
       t.kind = 'background';
     return index;
+  }
+
+  /**
+   * Whether task `index` — a call nobody awaited, which the tracer ends when its own function
+   * returns — ended no later than the response of the request it is (part of) the work of: what it
+   * runs after the response is a library's tail, background only once it turns out to be work.
+   */
+  returnedBeforeResponse(index: number): boolean {
+    const ended = this.list[index].endedAt;
+    if (ended === null) return false;
+    let p = this.list[index].parent;
+    for (let depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH; depth++) {
+      const parent = this.list[p];
+      if (parent.kind === 'request') return parent.endedAt !== null && ended <= parent.endedAt;
+      p = parent.parent;
+    }
+    return false;
   }
 
   /** Whether `start` is after the response of the request task `index` is (part of) the work of. */

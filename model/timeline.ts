@@ -35,7 +35,9 @@
  *    created on first need; shorter ones are its wrap-up. A sub-task of a request (a fire-and-forget
  *    call) that runs after the response becomes `background`; a combinator's member does once a
  *    stint of it after the response lasts more than WRAP_UP_MS (a race's loser still at work),
- *    not for a library's tail (fetch's socket, a file handle closed after the member finished). A timer or
+ *    not for a library's tail (fetch's socket, a file handle closed after the member finished), and
+ *    so does a call nobody awaited that ended (its function returned: TASK_END) before the
+ *    response (`const p = getJson(url); …; await p`). A timer or
  *    immediate the program's own code sets after ending a response comes as a task of kind
  *    `background` (tracer/sources/timers.ts): its work is the request's after-response part,
  *    however short.
@@ -437,12 +439,13 @@ export class Timeline implements EventVisitor {
     }
     if (
       t.kind === 'other' &&
-      (t.flags & TaskFlags.Concurrent) !== 0 &&
+      ((t.flags & TaskFlags.Concurrent) !== 0 || this.table.returnedBeforeResponse(t.index)) &&
       s.reason[i] !== Reason.Resume &&
       this.heldMs(i, end) > WRAP_UP_MS &&
       this.table.afterResponse(t.index, s.start[i])
     ) {
-      // A member still at work after its request's response (a race's loser): background work.
+      // A member still at work after its request's response (a race's loser), or a call started
+      // before it and awaited that holds the loop after it: background work.
       t.kind = 'background';
       this.structureVersion++;
     }

@@ -81,7 +81,10 @@ export const enum EventType {
   /**
    * Task `id` has finished its work at `time`: an incoming request's response has been sent (arg
    * TaskEnd.Finished) or its connection closed first (TaskEnd.Aborted). Code that still runs for
-   * the task afterwards is background work. 1 unit.
+   * the task afterwards is background work. For another task (a combinator's member another task's
+   * code settled, a call nobody awaited whose function returned): its work is over; what still runs
+   * in its lane after its request's response is background work only once it lasts (see
+   * model/timeline.ts). 1 unit.
    */
   TaskEnd = 4,
   /**

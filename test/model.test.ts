@@ -226,6 +226,30 @@ describe('timeline model', () => {
     assert.equal(email.parent, '1');
   });
 
+  it("keeps a sub-task that ended before the response out of the background for a library's short tail after it", () => {
+    // A call started now and awaited later (`const p = getJson(url); …; await p`): the tracer ends
+    // it when its function returns; fetch finishing its body a moment after the response is no work.
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'GET /', 0, null);
+    t.task(0.5, 2, TaskKind.Other, 1, 'getJson', 0, null);
+    t.task(0.5, 3, TaskKind.Other, 1, 'slowJson', 0, null);
+    t.run(0, 1, Reason.Request);
+    t.run(0.5, 2, Reason.Promise);
+    t.taskEnd(0.8, 2, TaskEnd.Finished);
+    t.run(0.9, 3, Reason.Promise);
+    t.taskEnd(0.95, 3, TaskEnd.Finished);
+    t.run(1, 1, Reason.Promise);
+    t.taskEnd(1.2, 1, TaskEnd.Finished);
+    t.run(1.3, 2, Reason.Promise);
+    t.idle(1.35);
+    // Its tail turns out to be work: background after all.
+    t.run(2, 3, Reason.Io);
+    t.idle(20);
+    const s = summarize(t);
+    assert.equal(s.tasks.find((x) => x.name === 'getJson')!.kind, 'other');
+    assert.equal(s.tasks.find((x) => x.name === 'slowJson')!.kind, 'background');
+  });
+
   it('counts switches between different tasks only, skipping untracked code', () => {
     const t = timeline();
     t.task(0, 1, TaskKind.Request, 0, 'A', 0, null);

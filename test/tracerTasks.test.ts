@@ -1183,6 +1183,87 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a member's lane to its own call when its resolver is no async function but returns a chain on `new Promise`: the fields of a plain object the executor resolves after it are the request's tasks, in both modes", async () => {
+    // dist0 ran such a member's lane to the next member's call (its `new Promise`'s executor could
+    // not be told from what the executor did after the call), so `users` and `orders`, the fields
+    // of the object `stats` returned, were `user`'s children: seen with graphql 16.15 on
+    // node:http, resolvers `({ id }) => db.get(id).then(…)` beside a field returning plain objects
+    // whose fields return promises (each of those a child of the first field, in both modes).
+    const app = path.join(dir, 'chainFields');
+    // An executor as graphql 16's is (as in the test before): a promise a resolver returns chained
+    // by the executor's own `.then`, an object resolved field by field at once, Promise.all.
+    writeLibrary(app, 'minifields', [
+      'function executeFields(fields) {',
+      '  const keys = Object.keys(fields);',
+      '  const values = keys.map((key) => completeValue(fields[key]()));',
+      "  if (!values.some((v) => v !== null && typeof v === 'object' && typeof v.then === 'function')) return values;",
+      '  return Promise.all(values);',
+      '}',
+      'function completeValue(result) {',
+      "  if (result !== null && typeof result === 'object' && typeof result.then === 'function')",
+      '    return result.then((value) => value);',
+      "  if (result !== null && typeof result === 'object') return executeFields(result);",
+      '  return result;',
+      '}',
+      'exports.execute = (fields) => Promise.resolve(executeFields(fields));',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { execute } = require('minifields');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        // No async function: each resolver returns a chain on a promise the runtime made.
+        'const resolvers = {',
+        '  user: () => sleep(20).then(() => 1),',
+        '  stats: () => ({',
+        '    users: () => sleep(10).then(() => 2),',
+        '    orders: () => sleep(10).then(() => 3),',
+        '  }),',
+        '};',
+        'const server = http.createServer(async (req, res) => {',
+        '  res.end(JSON.stringify(await execute(resolvers)));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  for (let i = 0; i < 3; i++)',
+        '    await new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = summary.tasks.map((t) => `${t.id} ${t.name} (parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, `${mode}: ${all}`);
+      for (const r of requests) {
+        const fields = summary.tasks.filter((t) => t.parent === r.id && !t.internal);
+        assert.equal(fields.length, 3, `${mode}: request ${r.id}'s fields (${all})`);
+        // Each field's lane holds its own call only: none is a child of another.
+        for (const f of fields)
+          assert.equal(
+            summary.tasks.filter((t) => t.parent === f.id && !t.internal).length,
+            0,
+            `${mode}: ${f.name} has no field of another as its child (${all})`,
+          );
+      }
+      // Named after the resolvers once their places are known (the first request's may keep
+      // their places' names while stacks are rationed).
+      const last = requests[requests.length - 1];
+      assert.deepEqual(
+        summary.tasks
+          .filter((t) => t.parent === last.id && !t.internal)
+          .map((t) => t.name)
+          .sort(),
+        ['orders', 'user', 'users'],
+        `${mode}: ${all}`,
+      );
+    }
+  });
+
   it("makes the members of a library's combinator that run the program's functions the program's tasks, placed at those functions, in both modes", async () => {
     const app = path.join(dir, 'resolvers');
     // An executor as GraphQL's is: it runs the program's resolvers together, from its own code
@@ -3168,6 +3249,177 @@ describe('tasks the tracer finds in real programs', function () {
           // loaded machine reads it 30 ms later.)
           if (mode === 'fast') assert.ok(member.endMs! <= next, `wave ${wave}: ${shown}`);
         }
+      }
+    }
+  });
+
+  it("keeps a call started now and awaited later the request's task, not its background work, when fetch finishes its body after the response, in both modes", async () => {
+    // dist0 made such a call (a task of its own: nobody awaited it in the run that made it) the
+    // request's after-response work as soon as anything ran in its lane after the response — fetch
+    // (undici, Node's own or the package's Pool) finishing the body it read, a moment after the call
+    // returned: every `getJson` of a request was `background`, in both modes.
+    const program = path.join(PROGRAMS, 'awaitedLater.js');
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /q'));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests) {
+        const calls = summary.tasks.filter((t) => t.parent === r.id && t.name === 'getJson');
+        assert.equal(calls.length, 1, `${mode}: one getJson task of request ${r.id} (${names})`);
+        assert.equal(
+          calls[0].kind,
+          'other',
+          `${mode}: request ${r.id}'s getJson is no background work (${names})`,
+        );
+      }
+      // A call nobody awaits that is still at work after the response is background work, as before.
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.equal(stretches.length, 6, mode);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const task = summary.tasks.find((t) => t.id === ran?.id);
+        assert.ok(
+          task?.name === 'audit' && task.kind === 'background' && requests.some((r) => r.id === task.parent),
+          `${mode}: the audit at ${start.toFixed(1)} ms ran as ${task?.name} (${task?.kind}) (${names})`,
+        );
+      }
+    }
+  });
+
+  it("keeps the rest of a handler the request's own when it calls an async function that returns a promise without awaiting it (`return fetch(…)`), in both modes", async () => {
+    // dist0 took such a call (no hook says when it returns) to run on until the handler's next
+    // await: the calls the handler made after it were its children, and the handler's own await
+    // its — the rest of the handler, and its 15 ms of work, ran in `logAccess`'s lane (seen with
+    // got's `async (p) => got(p).json()`, both modes).
+    const program = path.join(PROGRAMS, 'returnedPromise.js');
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests)
+        for (const call of ['logAccess', 'notify', 'price']) {
+          const found = summary.tasks.filter((t) => t.name === call && t.parent === r.id);
+          assert.equal(found.length, 1, `${mode}: ${call} is a task of request ${r.id} (${names})`);
+        }
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.equal(stretches.length, 6, mode);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.ok(
+          ran !== null && requests.some((r) => r.id === ran.id),
+          `${mode}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name} (${names})`,
+        );
+      }
+    }
+  });
+
+  it("keeps the rest of a handler the request's own when an async function of its returns got's `.json()` without awaiting it, in both modes", async () => {
+    // The build before took such a call to run on until the handler's next await, as it did for any
+    // returned promise before (test above): got's `.json()` is an async function's promise made
+    // inside the `new Promise` of got's thenable, not at the level of the function returning it
+    // (seen with got 14.6, both modes).
+    const app = path.join(dir, 'returnedGot');
+    writeLibrary(app, 'minigot', [
+      "// got 14's shape: its promise is a cancelable thenable (p-cancelable) around a promise whose",
+      "// executor starts the request; `.json()` is an async function's promise that awaits that thenable.",
+      "const http = require('node:http');",
+      'class Cancelable {',
+      '  constructor(executor) {',
+      '    this.inner = new Promise((resolve, reject) => executor(resolve, reject));',
+      '  }',
+      '  then(onFulfilled, onRejected) {',
+      '    return this.inner.then(onFulfilled, onRejected);',
+      '  }',
+      '}',
+      'async function flush(url, resolve, reject) {',
+      '  await null;',
+      '  http',
+      '    .get(url, (res) => {',
+      "      let body = '';",
+      "      res.on('data', (d) => (body += d));",
+      "      res.on('end', () => resolve(body));",
+      '    })',
+      "    .on('error', reject);",
+      '}',
+      'module.exports = function got(url) {',
+      '  const promise = new Cancelable((resolve, reject) => {',
+      '    void flush(url, resolve, reject);',
+      '  });',
+      '  promise.json = () =>',
+      '    (async () => {',
+      '      const body = await promise;',
+      '      return JSON.parse(body);',
+      '    })();',
+      '  return promise;',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { performance } = require('node:perf_hooks');",
+        "const got = require('minigot');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stretches = [];',
+        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"price":42}\'), 3));',
+        "upstream.listen(0, '127.0.0.1', () => {",
+        '  const base = `http://127.0.0.1:${upstream.address().port}`;',
+        '  async function viaGot(path) {',
+        '    return got(base + path).json(); // returned, not awaited',
+        '  }',
+        '  async function load() {',
+        '    await sleep(3);',
+        "    return 'data';",
+        '  }',
+        '  const server = http.createServer(async (req, res) => {',
+        "    const quote = viaGot('/price'); // started now, awaited later",
+        '    const data = await load();',
+        '    const start = performance.now();',
+        '    while (performance.now() - start < 15);',
+        "    stretches.push(['handler', start, performance.now()]);",
+        '    res.end(`${data} ${(await quote).price}`);',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    for (let i = 0; i < 6; i++)',
+        '      await new Promise((resolve) =>',
+        "        http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) =>",
+        "          r.resume().on('end', resolve),",
+        '        ),',
+        '      );',
+        '    server.close();',
+        '    upstream.close();',
+        '    console.log(JSON.stringify(stretches));',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests)
+        assert.equal(
+          summary.tasks.filter((t) => t.name === 'viaGot' && t.parent === r.id).length,
+          1,
+          `${mode}: viaGot is a task of request ${r.id} (${names})`,
+        );
+      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+        [string, number, number]
+      >;
+      assert.equal(stretches.length, 6, mode);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.ok(
+          ran !== null && requests.some((r) => r.id === ran.id),
+          `${mode}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name} (${names})`,
+        );
       }
     }
   });

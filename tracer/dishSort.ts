@@ -20,7 +20,7 @@ import {
   verdicts,
   wantName,
 } from './dishNames';
-import { Task, now } from './engine';
+import { Task, now, taskOf } from './engine';
 import { CodeLocation, calledFunction } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
@@ -127,6 +127,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
             start: d.start - start,
             end: d.end - start,
             comb: d.comb === -1 ? -1 : d.comb - start,
+            cuts: d.cuts?.map((i) => i - start),
           })),
           owner: Int16Array.from(owner.subarray(start, end)),
           runs: runs.map((i) => i - start),
@@ -275,6 +276,14 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // it opened brings for nobody (the pool it shares with the next jobs, closing at the end) is
     // no longer its (engine.ts openerDone); its lane ended with its work.
     if (d.job) dish.endsWhenSettled = true;
+    // And a call nobody awaited, its async function's own promise: once it has returned, its work
+    // is over (a call started now and awaited later: fetch finishing the body it read after the
+    // request that awaited it answered is no work of the call after the response). Its end is
+    // recorded then.
+    if (call === null && logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall) {
+      dish.endsWhenSettled = true;
+      dish.endsOnReturn = true;
+    }
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);
@@ -343,6 +352,110 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (dish === null || dish === task) continue;
     repoint(logObj[i] as Logged, logKind[i], dish);
   }
+  // A call nobody awaited, an async function of the program's, whose extent runs on past a
+  // promise it made and left: perhaps the promise it returned (`return db.insert(…)`, no await),
+  // and what follows its caller's (see cutAtReturn). What would move is kept until then.
+  for (let k = 0; k < dishes.length; k++) {
+    const dish = made[k];
+    const d = dishes[k];
+    const cuts = d.cuts;
+    if (dish === null || !dish.endsOnReturn || d.comb !== -1 || cuts === undefined) continue;
+    let from = d.end;
+    for (let c = 1; c < cuts.length; c += 2) if (cuts[c] < from) from = cuts[c];
+    const cut: ReturnCut = { dish, objs: [], kinds: [], at: [], ran: -1 };
+    for (let i = at + from; i < at + d.end; i++) {
+      const o = owner[i - at];
+      if (o === -1) continue;
+      if ((made[o] ?? (dishes[o].parent === -1 ? null : around(dishes[o].parent))) === dish) {
+        const obj = logObj[i];
+        cut.objs.push(obj);
+        cut.kinds.push(logKind[i]);
+        cut.at.push(i - at);
+        // Its continuation running before the job would mean the call went on after it.
+        if (
+          typeof obj === 'object' &&
+          obj !== null &&
+          (logKind[i] === LogKind.Root || logKind[i] === LogKind.Derived)
+        ) {
+          (obj as CutMarked)[kCut] = cut;
+          (obj as CutMarked)[kCutAt] = cut.objs.length - 1;
+        }
+      } else if (made[o] !== null && dishes[o].parent === k && dishes[o].origin === i - at) {
+        cut.objs.push(made[o]);
+        cut.kinds.push(NESTED_DISH);
+        cut.at.push(i - at);
+      }
+    }
+    if (cut.objs.length === 0) continue;
+    for (let c = 0; c < cuts.length; c += 2) {
+      const obj = logObj[at + cuts[c]];
+      if (typeof obj !== 'object' || obj === null) continue;
+      let first = 0;
+      while (first < cut.at.length && cut.at[first] < cuts[c + 1]) first++;
+      if (first < cut.at.length) returnCuts.set(obj, { cut, from: first });
+    }
+    anyCuts = true;
+  }
+}
+
+/** What moves when a call nobody awaited turns out to have returned a promise it made (cutAtReturn). */
+interface ReturnCut {
+  dish: Task;
+  /** What its extent held after its first promise left, in order: work to re-point, dishes made. */
+  objs: unknown[];
+  kinds: number[];
+  /** Where each was in the stint's log (relative to its segment). */
+  at: number[];
+  /**
+   * The last of that work (its position) that ran before a job showed where the call returned:
+   * the call went on past any promise before it (-1: none ran).
+   */
+  ran: number;
+}
+const kCut = Symbol('looplens.cut');
+const kCutAt = Symbol('looplens.cutAt');
+type CutMarked = { [kCut]?: ReturnCut; [kCutAt]?: number };
+/** A dish made inside the extent (`ReturnCut.kinds`): reparented rather than re-pointed. */
+const NESTED_DISH = -1;
+const returnCuts = new WeakMap<object, { cut: ReturnCut; from: number }>();
+export let anyCuts = false;
+
+/** The continuation of `p` runs: a cut it is part of comes too late (see cutAtReturn). */
+export function cutWorkRuns(p: object): void {
+  const cut = (p as CutMarked)[kCut];
+  if (cut !== undefined) cut.ran = Math.max(cut.ran, (p as CutMarked)[kCutAt] ?? 0);
+}
+
+/**
+ * A "resolve with a thenable" job resolves the promise `root` of a call nobody awaited with
+ * `returned`, a promise the call made and left in the stint that made it (see settle): the call's
+ * async function returned it there (`async function logAccess(req) { return db.insert(…); }`,
+ * no await). No hook says when such a function returns, so the parse took it to run on to the
+ * caller's next await; but what its extent held after that promise was its caller's — the calls
+ * the caller made next, and the caller's own await, whose continuation would have run as the call
+ * (the rest of a request handler in the lane of `logAccess`). Runs in the job, which V8 runs in
+ * the same microtask drain, before any of that work — unless some of it ran first (`ran`): then
+ * the call went on after that promise, and returned it later.
+ */
+export function cutAtReturn(root: unknown, returned: object): void {
+  if (!anyCuts) return;
+  const at = returnCuts.get(returned);
+  if (at === undefined) return;
+  returnCuts.delete(returned);
+  const { cut, from } = at;
+  const dish = cut.dish;
+  if (cut.ran >= from || typeof root !== 'object' || root === null || (root as Logged)[kDish] !== dish)
+    return;
+  if (dish.folded || dish.base.prev === null) return;
+  const into = taskOf(dish.base.prev);
+  if (into === null) return;
+  for (let i = from; i < cut.objs.length; i++) {
+    if (cut.kinds[i] === NESTED_DISH) reparentTask(cut.objs[i] as Task, into);
+    else repoint(cut.objs[i] as Logged, cut.kinds[i], into);
+  }
+  cut.objs.length = from;
+  cut.kinds.length = from;
+  cut.at.length = from;
 }
 
 /** Member places (FoundDish keys) whose function the stacks were read for (see settle). */

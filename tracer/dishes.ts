@@ -714,7 +714,7 @@ setProbeSettlesHandler((settled, ranAs) => {
     const dish = (p as Logged)[kDish];
     if (dish === undefined) continue;
     if (dish === ranAs) {
-      if (dish.endsWhenSettled) dish.returned = true;
+      if (dish.endsWhenSettled) returnedNow(dish);
     } else settledOutside(p);
   }
 });
@@ -730,11 +730,18 @@ function memberSettled(p: Logged): void {
   const dish = p[kDish];
   if (dish === undefined || !dish.endsWhenSettled || dish.ended || dish.folded) return;
   if (dish === current) {
-    dish.returned = true;
+    returnedNow(dish);
     return;
   }
   dish.ended = true;
   endTask(dish, TaskEnd.Finished);
+}
+
+/** A dish's own code settled its promise: its call returned (and a call nobody awaited ends). */
+function returnedNow(dish: Task): void {
+  if (dish.returned) return;
+  dish.returned = true;
+  if (dish.endsOnReturn) endTask(dish, TaskEnd.Finished);
 }
 
 /** A callback handed to the runtime now: the slot it runs through. Null when no task runs. */

@@ -49,6 +49,12 @@ export interface Task {
    * script) is no longer its (openerDone).
    */
   returned: boolean;
+  /**
+   * A call nobody awaited, ended (TASK_END) when its own function returns: what runs in its lane
+   * after that is a library's tail (fetch finishing a body), not the call running on — the model
+   * does not take it for work after its request's response on that account.
+   */
+  endsOnReturn: boolean;
   /** It has run a stint (set as one begins): a dish that has not has done nothing yet on its own. */
   ran: boolean;
 }

@@ -43,7 +43,7 @@ import {
   willRun,
 } from './dishes';
 import { nameRunning } from './dishNames';
-import { claimHeld, heldWatch } from './dishSort';
+import { anyCuts, claimHeld, cutAtReturn, cutWorkRuns, heldWatch } from './dishSort';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 import { ticksQueued } from './sources/ticks';
 
@@ -86,7 +86,10 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     p[kIdx] = logRoot(p);
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
-    if (jobs > 0) foldIfReturned(parent);
+    if (jobs > 0) {
+      foldIfReturned(parent);
+      cutAtReturn(running, parent);
+    }
     if (awaitDone !== stintSeq && stintTime() >= awaitRetryAt && task.id !== 0) noteAwait(task);
   }
   if (task.unnamed) nameRunning(task, init, inContinuation && jobs === 0);
@@ -162,6 +165,7 @@ function before(promise: Promise<unknown>): void {
     return;
   }
   willRun(p);
+  if (anyCuts) cutWorkRuns(p);
   enterContinuation(task);
   if (flags === JOB) jobs++;
   inContinuation = true;

@@ -230,6 +230,13 @@ export interface FoundDish {
    * time, so it is named by the stack read at its own call while the place's stacks last.
    */
   job: boolean;
+  /**
+   * For a call nobody awaited, the program's async function: the promises it made and left at its
+   * own level, each with where its work ends (pairs [record, cut]) — perhaps the promise the
+   * function returned without awaiting it, after which the parse, which cannot see such a return,
+   * went on taking the caller's work for the call's (dishSort.ts cutAtReturn).
+   */
+  cuts?: number[];
 }
 
 /** The index of the record for `p` in [start, end), or -1 (read from the promise by the caller). */

@@ -317,6 +317,29 @@ export function parse(
   return { level, closedAt, entry };
 }
 
+/**
+ * The promises the async function of root `r` made and left at its own level before `stop`, each
+ * with the end of its work (a call's extent; a link's own record): an async function that returns
+ * a promise without awaiting it (`return db.insert(…)`) gives no sign of returning, and its extent
+ * ran on into its caller's work — which a "resolve with a thenable" job, consuming the promise it
+ * returned, shows later (FoundDish.cuts).
+ */
+function returnCuts(r: number, stop: number): number[] | undefined {
+  let cuts: number[] | undefined;
+  for (let i = r + 1; i < stop; i++) {
+    if (logUsed[i] !== 0) continue;
+    // At the function's own level: inside no call of its, but perhaps inside a `new Promise` a
+    // library's function it called made (got's, whose executor starts the request).
+    let up = level[i];
+    while (up > r && logRooted[up] === Rooted.ByRuntime) up = level[up];
+    if (up !== r) continue;
+    if (logKind[i] !== LogKind.Root && logKind[i] !== LogKind.Derived) continue;
+    const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], i + 1) : i + 1;
+    if (cut < stop) (cuts ??= []).push(i, cut);
+  }
+  return cuts;
+}
+
 /** A dish that is a call (not a combinator's member), records [root, stop) of the log. */
 function callDish(
   root: number,
@@ -688,6 +711,24 @@ export function findDishes(
         const last = Math.max(closedAt[origin], indexOf(members[m]) + 1);
         if (last < stop) stop = last;
       }
+      // A call whose first record is a promise the runtime made (a function that is not async,
+      // returning a chain on `new Promise`) has no extent of its own: its work runs to the next
+      // member's call. But when the promise the combinator was given is a link a library's code hung
+      // on the call's chain (a GraphQL executor's `.then` completing what a resolver returned), the
+      // call had returned by then, and its executor before the chain's first link: what the code
+      // calling the combinator did after that link — the executor resolving the next field, and the
+      // fields of a plain object or list that field returned, whose members are the request's — is
+      // that code's, not this member's.
+      if (logKind[origin] === LogKind.Root && logRooted[origin] === Rooted.ByRuntime) {
+        const given = indexOf(members[m]);
+        if (
+          given > origin &&
+          given + 1 < stop &&
+          logKind[given] === LogKind.Derived &&
+          logMade[given] === Made.ByLibraryMethod
+        )
+          stop = given + 1;
+      }
       // A library's own work given as it is to its own combinator — a promise the runtime made
       // (`new Promise` around a loop of callbacks, Bull 4's worker loops) or a call of the
       // library's (a pool's worker loop) — is no dish: no function of the program's is what the
@@ -804,9 +845,16 @@ export function findDishes(
       p === -1 &&
       (resumesJob || (firesJobs && logFrom[r] === CalledFrom.Library)) &&
       logRooted[r] === Rooted.ByCall;
-    dishes.push(
-      callDish(r, stop, inAwaited, false, logRooted[r] === Rooted.ByCall && (forLibrary || job), job),
+    const dish = callDish(
+      r,
+      stop,
+      inAwaited,
+      false,
+      logRooted[r] === Rooted.ByCall && (forLibrary || job),
+      job,
     );
+    if (logRooted[r] === Rooted.ByCall) dish.cuts = returnCuts(r, stop);
+    dishes.push(dish);
     ownedByDish(r, stop);
   }
 

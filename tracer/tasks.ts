@@ -38,6 +38,7 @@ export function newTask(
     dispatches: false,
     endsWhenSettled: false,
     returned: false,
+    endsOnReturn: false,
     ran: false,
   };
   base.task = task;
