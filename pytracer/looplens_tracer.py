@@ -224,6 +224,25 @@ del _probe
 # Whole records in one pack each: unit 0 (kind, units, arg, 0, id, time) and the units after it.
 _TASK = struct.Struct("<BBBBIdIIIIIIII").pack
 _UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
+# Records written for every task made and request served, packed whole with their constant fields
+# folded in (the first four bytes one number, zeros as pad bytes): each field passed costs its
+# conversion, each record packed apart a call and an extension of the buffer.
+# A task's TASK record: head (kind, units, task kind), id, time, parent, name, flags, file, line, column.
+_pack_task = struct.Struct("<IIdIII4xIII4x").pack
+_TASK_OTHER_HEAD = TASK | 3 << 8 | KIND_OTHER << 16
+# A request's TASK record (no parent, flags nor place): head, id, time, name.
+_pack_request = struct.Struct("<IId4xI24x").pack
+_TASK_REQUEST_HEAD = TASK | 3 << 8 | KIND_REQUEST << 16
+# The same and the FOLD of its server's task into it: ..., FOLD's head, the task, time, the request.
+_pack_request_fold = struct.Struct("<IId4xI24xIIdI12x").pack
+_FOLD_HEAD = FOLD | 2 << 8
+# A request's TASK_INFO (head, id, time, its fields as packed in advance: name, file, line, column)
+# and its TASK_END (head, id, time).
+_pack_info_end = struct.Struct("<IId16sIId").pack
+_TASK_INFO_HEAD = TASK_INFO | 2 << 8
+_pack_info_fields = struct.Struct("<IIII").pack
+# IDLE: its head (bytes 0-7, the id 0 included) and its time.
+_pack_idle = struct.Struct("<Qd").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # The standard library's own folder (its pure-Python modules: copy, json, multiprocessing).
 _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
@@ -285,7 +304,7 @@ class Writer:
             self.flush()
 
     def idle(self, t):
-        self.buf += _pack_unit(_IDLE_HEAD, 0, t)
+        self.buf += _pack_idle(_IDLE_HEAD, t)
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
@@ -538,7 +557,7 @@ class Tracer:
         strings = w.strings
         name_id = (strings.get(name) or w.string(name)) if name else 0
         file_id = (strings.get(file) or w.string(file)) if file else 0
-        w.buf += _TASK(TASK, 3, KIND_OTHER, 0, ident, t, parent, name_id, flags, 0, file_id, line or 0, 1, 0)
+        w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, name_id, flags, file_id, line or 0, 1)
         if internal:
             request = self.live_requests.get(parent)
             if request is not None:
@@ -681,7 +700,6 @@ class Tracer:
                 if len(names) >= 4096:
                     names.clear()
                 names[name_key] = name_id
-        w.buf += _TASK(TASK, 3, KIND_REQUEST, 0, ident, t, 0, name_id, 0, 0, 0, 0, 0, 0)
         # The server's task for this request was the request's work all along (its parsing too)...
         elsewhere = None
         if server_task is not None:
@@ -689,10 +707,13 @@ class Tracer:
             if elsewhere is None and self.own_lanes.get(server_task, server_task) != server_task:
                 elsewhere = self.own_lanes.pop(server_task)
         if server_task is not None and elsewhere is None:
-            w.buf += _UNIT0_IIII(FOLD, 2, 0, 0, server_task, t, ident, 0, 0, 0)  # Writer.fold
+            # The request's TASK record (Writer.task) and the server task's FOLD into it (Writer.fold).
+            w.buf += _pack_request_fold(_TASK_REQUEST_HEAD, ident, t, name_id, _FOLD_HEAD, server_task, t, ident)
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
-        elif elsewhere is not None:
+        else:
+            w.buf += _pack_request(_TASK_REQUEST_HEAD, ident, t, name_id)
+        if elsewhere is not None:
             # ...unless it was made inside another request, and folded into it already: uvicorn
             # starts the next request of a keep-alive connection from the last `send` of the one
             # before. Folding it again would merge the two requests; the request begins here, a
@@ -761,15 +782,16 @@ class Tracer:
             info = known[0]
         else:
             info = self.route_info(scope, _matched_route(scope), endpoint)
-        w = self.w
         if info is not None:
-            w.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, ident, t, info[0], info[1], info[2], 1)
-        w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
+            # Writer.task_info and Writer.task_end, in one.
+            self.w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
+        else:
+            self.w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
 
     def route_info(self, scope, route, endpoint):
         """A request's name (its method and route's pattern) and its endpoint's file and line: their
-        TASK_INFO fields (name string id, file string id, line), 0 for what is not known; None when
-        neither is known."""
+        TASK_INFO fields (name string id, file string id, line, column), packed, 0 for what is not
+        known; None when neither is known."""
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
         if isinstance(pattern, str):
             # A route of a mounted app (Starlette's Mount, `app.mount("/v2", sub)`) is relative to
@@ -784,10 +806,11 @@ class Tracer:
         if not name and code is None:
             return None
         w = self.w
-        return (
+        return _pack_info_fields(
             w.string(name) if name else 0,
             w.string(code.co_filename) if code is not None and code.co_filename else 0,
             code.co_firstlineno if code is not None else 0,
+            1,
         )
 
     def response_sent(self, ident, scope, send):
@@ -1022,7 +1045,7 @@ class Tracer:
             self.current = before
             self.running = None
             self.in_stint = False
-            w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
+            w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
             if len(w.buf) >= FLUSH_BYTES:
                 w.flush()
             if self.samples:
@@ -1395,7 +1418,7 @@ def _run_handle(handle):
                 tracer.current = before
                 tracer.running = None
                 tracer.in_stint = False
-                w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
+                w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
                 if len(w.buf) >= FLUSH_BYTES:
                     w.flush()
                 if tracer.samples:
