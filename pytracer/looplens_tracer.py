@@ -460,7 +460,9 @@ class Tracer:
         self.await_tasks = set()
         # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
         # task has not finished yet.
-        self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send]
+        # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send, id];
+        # its scope set to None once it is answered (what _wrap_asgi's send wrapper reads).
+        self.unanswered = {}
         # What requests on a route are named and where their endpoint is (see request_responded).
         self.route_infos = {}
         # A request's name (see _request_name) as a string id, by its type, method and path.
@@ -591,7 +593,7 @@ class Tracer:
         if request is not None:
             if len(self.unanswered) >= MAX_TASK_IDS:
                 self.unanswered.clear()
-            self.unanswered[ident] = [request, True, None, None]
+            self.unanswered[ident] = [request, True, None, None, ident]
         if len(self.live_requests) < MAX_TASK_IDS:
             self.live_requests[ident] = ident
 
@@ -672,7 +674,8 @@ class Tracer:
 
     def request_started(self, scope, send=None):
         """An HTTP request (or a WebSocket session) reached the app, in the server's task for it: that
-        task is the request. `send` is the server's, for what it says of the client (_client_gone)."""
+        task is the request. `send` is the server's, for what it says of the client (_client_gone).
+        Returns the request's entry in `unanswered` (its id last), or None."""
         task = self.running
         if task is None:
             task = asyncio.current_task()
@@ -731,16 +734,18 @@ class Tracer:
             self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
         # A WebSocket session has no response: it lasts as long as its server task, and ends when
         # that does (end_stint), as a request whose response began.
-        self.unanswered[ident] = [scope, kind == "websocket", None, send]
+        pending = self.unanswered[ident] = [scope, kind == "websocket", None, send, ident]
         if len(self.live_requests) >= MAX_TASK_IDS:
             self.live_requests.clear()
         self.live_requests[ident] = ident
-        return ident
+        return pending
 
     def request_responded(self, ident, scope, how=END_FINISHED):
         """The response is sent (END_ABORTED: the client left first): later work of the request is its
         background work. Either way the request is named by its route, now that it is known."""
-        self.unanswered.pop(ident, None)
+        pending = self.unanswered.pop(ident, None)
+        if pending is not None:
+            pending[0] = None  # answered
         t = _perf_counter() * 1000.0
         if not isinstance(scope, dict):
             # aiohttp's request (see aiohttp_request): its route and handler, now that it has run.
@@ -1038,7 +1043,9 @@ class Tracer:
                         # be cancelled before its final empty message); none begun, or the client
                         # gone before it had it all, it was aborted.
                         answered = pending[1] and not self.client_left(owner, pending)
-                        self.request_responded(task, pending[0], END_FINISHED if answered else END_ABORTED)
+                        scope = pending[0]
+                        pending[0] = None  # answered
+                        self.request_responded(task, scope, END_FINISHED if answered else END_ABORTED)
                 elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
                     self.note_await(self.current, owner, self.stint_start)
@@ -1201,7 +1208,7 @@ def _wrap_asgi(app):
     # finishes without a response is closed when that task's last step ends (Tracer.end_stint).
     def looplens_asgi(scope, receive, send):
         tracer = _tracer
-        request = None
+        pending = None
         try:
             if (
                 tracer is not None
@@ -1209,21 +1216,30 @@ def _wrap_asgi(app):
                 and isinstance(scope, dict)
                 and scope.get("type") in ("http", "websocket")
             ):
-                request = tracer.request_started(scope, send)
+                pending = tracer.request_started(scope, send)
         except Exception:
-            request = None
-        if request is None:
+            pending = None
+        if pending is None:
             return app(scope, receive, send)
+        request = pending[4]
 
-        # Likewise a plain function that hands back what `send` returns.
+        # Likewise a plain function that hands back what `send` returns. The request's entry in
+        # tracer.unanswered, held here: its scope is None once it is answered.
         def traced_send(message):
             try:
-                pending = tracer.unanswered.get(request) if isinstance(message, dict) else None
-                if pending is not None:
+                if pending[0] is not None and isinstance(message, dict):
                     kind = message.get("type")
                     if kind == "http.response.body":
                         if not message.get("more_body", False):
-                            tracer.response_sent(request, scope, send)
+                            # Its last bytes: answered, unless the client had gone by then (the
+                            # server dropped them; Tracer.response_sent, inline).
+                            tracer.request_responded(
+                                request,
+                                scope,
+                                END_ABORTED
+                                if getattr(getattr(send, "__self__", None), "disconnected", False) is True
+                                else END_FINISHED,
+                            )
                         elif pending[2] is not None:
                             # The client has the whole response once its declared length is sent,
                             # however long the app takes to say so (Starlette's middleware streams
