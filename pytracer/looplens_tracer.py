@@ -211,6 +211,7 @@ _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
 _Task = asyncio.Task
 _get_ident = threading.get_ident
+_getframe = sys._getframe
 
 
 async def _probe_coroutine():
@@ -528,17 +529,28 @@ class Tracer:
             self.await_tasks.add(ident)
         if type(coro) is _COROUTINE:
             code = coro.cr_code
+            name = coro.__qualname__ or code.co_name
         else:
             code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+            name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
         if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
             self.aiohttp_request(ident, coro)
             return
-        name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
         own = False
         if code is not None:
             library = _library_files.get(code.co_filename)
             own = not (_library_file(code.co_filename) if library is None else library)
-        file, line, concurrent, internal = self._creator(own)
+        # Where the program made it (Tracer._creator): a place seen before whose own frame decides (most:
+        # a server's task per request), known by its code's id and instruction offset, read here.
+        frame = _getframe(2)  # (past task_created and patched_create_task: its caller)
+        known = _creator_places.get((id(frame.f_code), frame.f_lasti))
+        if known is not None and not (own and known[2]):
+            file = known[0]
+            line = known[1]
+            concurrent = False
+            internal = known[2]
+        else:
+            file, line, concurrent, internal = self._creator(frame, own)
         if own:
             # The program's coroutine is the program's task, whoever started it (anyio's task group).
             internal = False
@@ -608,20 +620,16 @@ class Tracer:
                 task_ids.clear()
         task_ids[key] = ident
 
-    def _creator(self, own=False):
-        """Where the program made the task: the first frame outside asyncio and this file (for the
-        program's own coroutine, the first of the program's frames: a library may have started it);
-        whether asyncio.gather made it (its members run concurrently); whether library code made it.
-        A task made by a loop's callback (a server's connection handler) has no maker of the
-        program's: the frames below the loop are whoever started the loop."""
-        frame = sys._getframe(3)  # (past _creator, task_created and patched_create_task: its caller)
-        # A place seen before whose own frame decides (most: a server's task per request), known by
-        # its code's id and instruction offset: its answer, without the walk.
-        code = frame.f_code
-        place = (id(code), frame.f_lasti)
-        known = _creator_places.get(place)
-        if known is not None and not (own and known[2]):
-            return known[0], known[1], False, known[2]
+    def _creator(self, frame, own=False):
+        """Where the program made the task, from `frame` (create_task's caller) out: the first frame
+        outside asyncio and this file (for the program's own coroutine, the first of the program's
+        frames: a library may have started it); whether asyncio.gather made it (its members run
+        concurrently); whether library code made it. A task made by a loop's callback (a server's
+        connection handler) has no maker of the program's: the frames below the loop are whoever
+        started the loop."""
+        # (A place seen before whose own frame decides is known by its code's id and instruction
+        # offset, without the walk: task_created reads _creator_places before it calls this.)
+        place = (id(frame.f_code), frame.f_lasti)
         first = frame
         concurrent = False
         library = None
@@ -1319,8 +1327,10 @@ def _patched_create_task(create_task):
         # (Without `*args, **kwargs` when there are none: a call with `*args` is not inlined.)
         task = create_task(self, coro, *args, **kwargs) if args or kwargs else create_task(self, coro)
         try:
-            if _tracer is not None and not _tracer.ended and _tracer.traces(self):
-                _tracer.task_created(task, coro)
+            tracer = _tracer
+            # (Tracer.traces, its common case inline.)
+            if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
+                tracer.task_created(task, coro)
             if getattr(task, "_source_traceback", None):
                 _scrub_source(task)
         except Exception:
