@@ -214,6 +214,25 @@ _get_ident = threading.get_ident
 _getframe = sys._getframe
 
 
+class _NotYet:
+    """Stands for the type of a C Task's step callbacks until one is seen (see _learn_step)."""
+
+
+# The type of what a C Task schedules to run its next step (asyncio's TaskStepMethWrapper, not
+# importable): the type of most callbacks the loop runs. Told apart by type before anything else,
+# a step is looked up as its task's without a getattr and an isinstance call per callback.
+_task_step = _NotYet
+
+
+def _learn_step(callback):
+    """`callback`, scheduled by call_soon, is a Task's: if it is a C Task's step, its type is
+    _task_step from now on."""
+    global _task_step
+    kind = type(callback)
+    if kind.__name__ == "TaskStepMethWrapper" and isinstance(getattr(callback, "__self__", None), _Task):
+        _task_step = kind
+
+
 async def _probe_coroutine():
     pass
 
@@ -1406,9 +1425,14 @@ def _run_handle(handle):
             tracer.watch_loop(loop)
             if loop is not tracer.lag_loop:
                 return _handle_run(handle)  # another thread's loop (see Tracer.traces)
-        # A task's own step (or wakeup): a method of the task (Tracer.step_of).
-        owner = getattr(callback, "__self__", None)
-        task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+        # A task's own step (or wakeup): a method of the task (Tracer.step_of). A C Task's step
+        # first: the most common callback, and its __self__ a task.
+        if type(callback) is _task_step:
+            owner = callback.__self__
+            task = tracer.task_ids.get(_ref(owner))
+        else:
+            owner = getattr(callback, "__self__", None)
+            task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
         if task is not None:
             head = _RUN_PROMISE
         else:
@@ -1638,6 +1662,8 @@ def _install(tracer):
     # scheduled by call_soon(step, context=...) came through a keyword call, not inlined as well).
     def patched_call_soon(self, callback, args, context):
         handle = call_soon(self, callback, args, context)
+        if type(callback) is _task_step:
+            return handle  # a C Task's step: its task's (_run_handle)
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
@@ -1645,6 +1671,8 @@ def _install(tracer):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
                     if thread is None or thread == _get_ident():
                         tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                elif _task_step is _NotYet:
+                    _learn_step(callback)
             except Exception:
                 pass  # never disturb the program
         return handle
