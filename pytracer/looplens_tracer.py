@@ -87,6 +87,9 @@ _creator_lines = {}
 # (id(code), instruction offset) -> (file, line, whether a library's, code) of the places tasks are
 # made at whose own frame says who made them (see Tracer._creator; the code kept alive likewise).
 _creator_places = {}
+# (id(coroutine's code), its name, id(maker's code), instruction offset) -> what the TASK record of a
+# task made there says past its parent, and its kind (see Tracer.task_kind).
+_task_places = {}
 
 
 _AIOHTTP_REQUEST_CODES = set()
@@ -247,8 +250,10 @@ _UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
 # Records written for every task made and request served, packed whole with their constant fields
 # folded in (the first four bytes one number, zeros as pad bytes): each field passed costs its
 # conversion, each record packed apart a call and an extension of the buffer.
-# A task's TASK record: head (kind, units, task kind), id, time, parent, name, flags, file, line, column.
-_pack_task = struct.Struct("<IIdIII4xIII4x").pack
+# A task's TASK record: head (kind, units, task kind), id, time, parent, and the rest as packed in
+# advance (see Tracer.task_kind): name, flags, 0, file, line, column, 0.
+_pack_task = struct.Struct("<IIdI28s").pack
+_pack_task_fields = struct.Struct("<II4xIII4x").pack
 _TASK_OTHER_HEAD = TASK | 3 << 8 | KIND_OTHER << 16
 # A request's TASK record (no parent, flags nor place): head, id, time, name.
 _pack_request = struct.Struct("<IId4xI24x").pack
@@ -546,51 +551,30 @@ class Tracer:
             if len(self.await_tasks) >= MAX_AWAIT_TASKS:
                 self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
             self.await_tasks.add(ident)
+        frame = _getframe(2)  # (past task_created and patched_create_task: its caller)
         if type(coro) is _COROUTINE:
             code = coro.cr_code
             name = coro.__qualname__ or code.co_name
+            # A task of this coroutine's code made at a place seen before whose own frame decided
+            # who made it (most: a server's task per request, a program's create_task line): its
+            # record's fields and kind as worked out then (see task_kind).
+            place = (id(code), name, id(frame.f_code), frame.f_lasti)
+            made = _task_places.get(place)
+            if made is None:
+                made = self.task_kind(ident, coro, code, name, frame, place)
+                if made is None:
+                    return  # (aiohttp's request: Tracer.aiohttp_request)
         else:
             code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
             name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
-        if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
-            self.aiohttp_request(ident, coro)
-            return
-        own = False
-        if code is not None:
-            library = _library_files.get(code.co_filename)
-            own = not (_library_file(code.co_filename) if library is None else library)
-        # Where the program made it (Tracer._creator): a place seen before whose own frame decides (most:
-        # a server's task per request), known by its code's id and instruction offset, read here.
-        frame = _getframe(2)  # (past task_created and patched_create_task: its caller)
-        known = _creator_places.get((id(frame.f_code), frame.f_lasti))
-        if known is not None and not (own and known[2]):
-            file = known[0]
-            line = known[1]
-            concurrent = False
-            internal = known[2]
-        else:
-            file, line, concurrent, internal = self._creator(frame, own)
-        if own:
-            # The program's coroutine is the program's task, whoever started it (anyio's task group).
-            internal = False
-            if file is None:
-                file, line = code.co_filename, code.co_firstlineno
-        elif code is None or code.co_filename.startswith(_ASYNCIO_DIR) or file is None:
-            # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the
-            # program's; so are compiled ones (no code object: uvloop's shutdown steps, a Cython
-            # driver's), and a library's that no code of the program's started.
-            internal = True
-        # (A library's coroutine the program started — `gather(client.get(a), client.get(b))` — is
-        # the program's task; one a library started is the library's: `internal` from its maker.)
-        flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
+            made = self.task_kind(ident, coro, code, name, frame, None)
+            if made is None:
+                return
+        internal = made[1]
         # Made outside any stint (uvloop's own protocol callbacks): nobody's.
         parent = self.current if self.in_stint else 0
         # Writer.task, inline.
-        w = self.w
-        strings = w.strings
-        name_id = (strings.get(name) or w.string(name)) if name else 0
-        file_id = (strings.get(file) or w.string(file)) if file else 0
-        w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, name_id, flags, file_id, line or 0, 1)
+        self.w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, made[0])
         if internal:
             request = self.live_requests.get(parent)
             if request is not None:
@@ -608,10 +592,59 @@ class Tracer:
                 self.w.fold(t, ident, lane)
                 if len(self.own_lanes) < MAX_TASK_IDS:
                     self.own_lanes[ident] = lane
-        elif own:
+        elif made[2]:
             if len(self.own_lanes) >= MAX_TASK_IDS:
                 self.own_lanes.clear()  # bounded: tasks destroyed while pending leave their entries
             self.own_lanes[ident] = ident
+
+    def task_kind(self, ident, coro, code, name, frame, place):
+        """What a task's TASK record says past its parent (its name, flags and where it was made,
+        packed) and whether it is the runtime's or a library's (internal) or the program's own
+        coroutine: (fields, internal, own, ...), kept in _task_places by `place` when its maker's
+        frame decided it; None for aiohttp's request (see aiohttp_request)."""
+        if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
+            self.aiohttp_request(ident, coro)
+            return None
+        own = False
+        if code is not None:
+            library = _library_files.get(code.co_filename)
+            own = not (_library_file(code.co_filename) if library is None else library)
+        # Where the program made it (Tracer._creator): a place seen before whose own frame decides,
+        # known by its code's id and instruction offset, without the walk.
+        known = _creator_places.get((id(frame.f_code), frame.f_lasti))
+        if known is not None and not (own and known[2]):
+            file, line, concurrent, internal = known[0], known[1], False, known[2]
+        else:
+            file, line, concurrent, internal = self._creator(frame, own)
+            known = _creator_places.get((id(frame.f_code), frame.f_lasti))
+            if known is not None and own and known[2]:
+                known = None
+        if own:
+            # The program's coroutine is the program's task, whoever started it (anyio's task group).
+            internal = False
+            if file is None:
+                file, line = code.co_filename, code.co_firstlineno
+        elif code is None or code.co_filename.startswith(_ASYNCIO_DIR) or file is None:
+            # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the
+            # program's; so are compiled ones (no code object: uvloop's shutdown steps, a Cython
+            # driver's), and a library's that no code of the program's started.
+            internal = True
+        # (A library's coroutine the program started — `gather(client.get(a), client.get(b))` — is
+        # the program's task; one a library started is the library's: `internal` from its maker.)
+        flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
+        w = self.w
+        made = (
+            _pack_task_fields(w.string(name) if name else 0, flags, w.string(file) if file else 0, line or 0, 1),
+            internal,
+            own,
+            code,  # (the codes kept alive: their ids stay theirs while the entry lasts)
+            frame.f_code,
+        )
+        if place is not None and known is not None and not concurrent:
+            if len(_task_places) >= 4096:
+                _task_places.clear()
+            _task_places[place] = made
+        return made
 
     def aiohttp_request(self, ident, coro):
         """aiohttp's server runs each request in a task of its own (RequestHandler._handle_request):
