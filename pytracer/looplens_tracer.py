@@ -575,7 +575,7 @@ class Tracer:
         parent = self.current if self.in_stint else 0
         # Writer.task, inline.
         self.w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, made[0])
-        if internal:
+        if internal and parent:  # (made in no task's stint, or the I/O's: nobody's work)
             request = self.live_requests.get(parent)
             if request is not None:
                 # A library's task inside a request (Starlette's middleware running the route, a
@@ -1364,8 +1364,9 @@ def _named(patched, original):
     return patched
 
 
-def _patched_create_task(create_task):
-    """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first)."""
+def _patched_create_task(create_task, standard=False):
+    """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first).
+    `standard`: asyncio's own loop, whose `_debug` says whether its tasks keep where they were made."""
 
     def patched_create_task(self, coro, *args, **kwargs):
         global _uvicorn_done
@@ -1383,7 +1384,9 @@ def _patched_create_task(create_task):
             # (Tracer.traces, its common case inline.)
             if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
                 tracer.task_created(task, coro)
-            if getattr(task, "_source_traceback", None):
+            # (A task keeps where it was made only in debug mode: asyncio's loop says so in an
+            # attribute, read before the task's.)
+            if (not standard or self._debug) and getattr(task, "_source_traceback", None):
                 _scrub_source(task)
         except Exception:
             pass  # never disturb the program
@@ -1677,7 +1680,7 @@ def _install(tracer):
         asyncio.events.Handle._run = _named(_run_handle, _handle_run)
 
     loop_cls = asyncio.base_events.BaseEventLoop
-    loop_cls.create_task = _patched_create_task(loop_cls.create_task)
+    loop_cls.create_task = _patched_create_task(loop_cls.create_task, standard=True)
     helpers = asyncio.format_helpers
     helpers.extract_stack = _patched_extract_stack(helpers.extract_stack)
     loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
@@ -1736,11 +1739,11 @@ def _install(tracer):
     loop_cls.call_at = patched_call_at
 
     handle_cancel = asyncio.events.Handle.cancel
+    # (The tracer's map, never replaced: after a fork the child's copy, which nothing reads.)
+    scheduled_pop = tracer.scheduled.pop
 
     def cancel(self):
-        tracer = _tracer
-        if tracer is not None:
-            tracer.scheduled.pop(id(self), None)
+        scheduled_pop(id(self), None)
         return handle_cancel(self)
 
     asyncio.events.Handle.cancel = _named(cancel, handle_cancel)
