@@ -538,10 +538,7 @@ class Tracer:
             return
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
-        if len(self.task_ids) < MAX_TASK_IDS:
-            self.task_ids[key] = ident
-        else:
-            self.keep_task(key, ident)
+        self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
         # Tracer.budget_awaits, inline (refilled only once a whole task's worth is due: a busy
@@ -661,16 +658,20 @@ class Tracer:
         if len(self.live_requests) < MAX_TASK_IDS:
             self.live_requests[ident] = ident
 
-    def keep_task(self, key, ident):
-        """Task `key` (its weak reference) is `ident` from now on (callers store it themselves while
-        the map is below its bound)."""
+    def bound_maps(self):
+        """The maps a task made or a request served adds to, bounded (by the lag probe, every
+        LAG_PROBE_S: not on every task and request, where each check is a few hundred instructions
+        of a request's; between two probes a busy server adds a few hundred entries at most)."""
         task_ids = self.task_ids
         if len(task_ids) >= MAX_TASK_IDS:
             # Tasks that never finished (destroyed while pending) leave their entries: drop the dead.
             self.task_ids = task_ids = {k: v for k, v in task_ids.items() if k() is not None}
             if len(task_ids) >= MAX_TASK_IDS:
                 task_ids.clear()
-        task_ids[key] = ident
+        if len(self.unanswered) >= MAX_TASK_IDS:
+            self.unanswered.clear()  # requests whose server task was destroyed while pending
+        if len(self.live_requests) >= MAX_TASK_IDS:
+            self.live_requests.clear()
 
     def _creator(self, frame, own=False):
         """Where the program made the task, from `frame` (create_task's caller) out: the first frame
@@ -737,12 +738,16 @@ class Tracer:
         task is the request. `send` is the server's, for what it says of the client (_client_gone).
         Returns the request's entry in `unanswered` (its id last), or None."""
         task = self.running
-        if task is None:
+        if task is not None:
+            # The task whose step runs: the stint's (its id is Tracer.current, as task_ids has it).
+            server_task = self.current
+            key = _ref(task)
+        else:
             task = asyncio.current_task()
             if task is None:
                 return None
-        key = _ref(task)
-        server_task = self.task_ids.get(key)
+            key = _ref(task)
+            server_task = self.task_ids.get(key)
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
         kind = scope.get("type")
@@ -785,18 +790,12 @@ class Tracer:
             self.stint_start = t
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
-        if len(self.task_ids) < MAX_TASK_IDS:
-            self.task_ids[key] = ident
-        else:
-            self.keep_task(key, ident)
+        # (The maps bounded by the lag probe: Tracer.bound_maps.)
+        self.task_ids[key] = ident
         self.current = ident
-        if len(self.unanswered) >= MAX_TASK_IDS:
-            self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
         # A WebSocket session has no response: it lasts as long as its server task, and ends when
         # that does (end_stint), as a request whose response began.
         pending = self.unanswered[ident] = [scope, kind == "websocket", None, send, ident]
-        if len(self.live_requests) >= MAX_TASK_IDS:
-            self.live_requests.clear()
         self.live_requests[ident] = ident
         return pending
 
@@ -1046,6 +1045,7 @@ class Tracer:
             # Bounded here, not per callback scheduled: callbacks left by a loop that stopped, or
             # far more scheduled at once than the loop runs.
             self.scheduled.clear()
+        self.bound_maps()
         try:
             loop = self.lag_loop
             if not loop.is_closed():
