@@ -1672,6 +1672,45 @@ class _UvloopFinder:
             return None
 
 
+_events = asyncio.events
+
+
+# asyncio's BaseEventLoop._call_soon as Python 3.11 has it (the patched one does its work itself when
+# the running Python's is this very code: see _install).
+def _asyncio_call_soon(self, callback, args, context):
+    handle = events.Handle(callback, args, self, context)  # noqa: F821 (asyncio's module, never run here)
+    if handle._source_traceback:
+        del handle._source_traceback[-1]
+    self._ready.append(handle)
+    return handle
+
+
+def _same_code(function, reference):
+    """Whether `function` is `reference`'s code: the same operations (a method call's attribute
+    read as LOAD_ATTR or LOAD_METHOD alike: the standard library's compiled files say LOAD_ATTR where
+    compiling the same source now says LOAD_METHOD), names, constants and arguments."""
+    try:
+        import opcode
+
+        def operations(code):
+            load_method = opcode.opmap.get("LOAD_METHOD", -1)
+            load_attr = opcode.opmap["LOAD_ATTR"]
+            cache = opcode.opmap.get("CACHE", 0)
+            raw = code.co_code
+            return [load_attr if op == load_method else op for op in raw[::2] if op != cache]
+
+        a, b = function.__code__, reference.__code__
+        return (
+            a.co_names == b.co_names
+            and a.co_consts == b.co_consts
+            and a.co_varnames == b.co_varnames
+            and a.co_argcount == b.co_argcount
+            and operations(a) == operations(b)
+        )
+    except Exception:
+        return False
+
+
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     global _handle_run
@@ -1713,6 +1752,28 @@ def _install(tracer):
                 pass  # never disturb the program
         return handle
 
+    def inline_call_soon(self, callback, args, context):
+        # _call_soon's own work, where it is the code of _asyncio_call_soon (one frame fewer for every
+        # callback scheduled, the most common of them a C Task's step). In debug mode the handle's
+        # stack leaves this frame out already (the patched extract_stack), where _call_soon deletes
+        # its own frame's entry.
+        handle = _events.Handle(callback, args, self, context)
+        self._ready.append(handle)
+        if type(callback) is _task_step:
+            return handle  # a C Task's step: its task's (_run_handle)
+        tracer = _tracer
+        if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
+            try:
+                if not isinstance(getattr(callback, "__self__", None), _Task):
+                    thread = self._thread_id  # (None until the loop runs: the loop's thread then)
+                    if thread is None or thread == _get_ident():
+                        tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                elif _task_step is _NotYet:
+                    _learn_step(callback)
+            except Exception:
+                pass  # never disturb the program
+        return handle
+
     def patched_call_at(self, when, callback, *args, context=None):
         if args:
             handle = call_at(self, when, callback, *args, context=context)
@@ -1733,6 +1794,8 @@ def _install(tracer):
                 pass  # never disturb the program
         return handle
 
+    if _same_code(call_soon, _asyncio_call_soon):
+        patched_call_soon = inline_call_soon
     _named(patched_call_soon, call_soon)
     _named(patched_call_at, call_at)
     loop_cls._call_soon = patched_call_soon
