@@ -87,6 +87,9 @@ _creator_lines = {}
 # (id(code), instruction offset) -> (file, line, whether a library's, code) of the places tasks are
 # made at whose own frame says who made them (see Tracer._creator; the code kept alive likewise).
 _creator_places = {}
+# (id(coroutine's code), its name, id(maker's code), instruction offset) -> what the TASK record of a
+# task made there says past its parent, and its kind (see Tracer.task_kind).
+_task_places = {}
 
 
 _AIOHTTP_REQUEST_CODES = set()
@@ -211,6 +214,26 @@ _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
 _Task = asyncio.Task
 _get_ident = threading.get_ident
+_getframe = sys._getframe
+
+
+class _NotYet:
+    """Stands for the type of a C Task's step callbacks until one is seen (see _learn_step)."""
+
+
+# The type of what a C Task schedules to run its next step (asyncio's TaskStepMethWrapper, not
+# importable): the type of most callbacks the loop runs. Told apart by type before anything else,
+# a step is looked up as its task's without a getattr and an isinstance call per callback.
+_task_step = _NotYet
+
+
+def _learn_step(callback):
+    """`callback`, scheduled by call_soon, is a Task's: if it is a C Task's step, its type is
+    _task_step from now on."""
+    global _task_step
+    kind = type(callback)
+    if kind.__name__ == "TaskStepMethWrapper" and isinstance(getattr(callback, "__self__", None), _Task):
+        _task_step = kind
 
 
 async def _probe_coroutine():
@@ -224,6 +247,27 @@ del _probe
 # Whole records in one pack each: unit 0 (kind, units, arg, 0, id, time) and the units after it.
 _TASK = struct.Struct("<BBBBIdIIIIIIII").pack
 _UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
+# Records written for every task made and request served, packed whole with their constant fields
+# folded in (the first four bytes one number, zeros as pad bytes): each field passed costs its
+# conversion, each record packed apart a call and an extension of the buffer.
+# A task's TASK record: head (kind, units, task kind), id, time, parent, and the rest as packed in
+# advance (see Tracer.task_kind): name, flags, 0, file, line, column, 0.
+_pack_task = struct.Struct("<IIdI28s").pack
+_pack_task_fields = struct.Struct("<II4xIII4x").pack
+_TASK_OTHER_HEAD = TASK | 3 << 8 | KIND_OTHER << 16
+# A request's TASK record (no parent, flags nor place): head, id, time, name.
+_pack_request = struct.Struct("<IId4xI24x").pack
+_TASK_REQUEST_HEAD = TASK | 3 << 8 | KIND_REQUEST << 16
+# The same and the FOLD of its server's task into it: ..., FOLD's head, the task, time, the request.
+_pack_request_fold = struct.Struct("<IId4xI24xIIdI12x").pack
+_FOLD_HEAD = FOLD | 2 << 8
+# A request's TASK_INFO (head, id, time, its fields as packed in advance: name, file, line, column)
+# and its TASK_END (head, id, time).
+_pack_info_end = struct.Struct("<IId16sIId").pack
+_TASK_INFO_HEAD = TASK_INFO | 2 << 8
+_pack_info_fields = struct.Struct("<IIII").pack
+# IDLE: its head (bytes 0-7, the id 0 included) and its time.
+_pack_idle = struct.Struct("<Qd").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # The standard library's own folder (its pure-Python modules: copy, json, multiprocessing).
 _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
@@ -285,7 +329,7 @@ class Writer:
             self.flush()
 
     def idle(self, t):
-        self.buf += _pack_unit(_IDLE_HEAD, 0, t)
+        self.buf += _pack_idle(_IDLE_HEAD, t)
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
@@ -441,7 +485,9 @@ class Tracer:
         self.await_tasks = set()
         # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
         # task has not finished yet.
-        self.unanswered = {}  # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send]
+        # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send, id];
+        # its scope set to None once it is answered (what _wrap_asgi's send wrapper reads).
+        self.unanswered = {}
         # What requests on a route are named and where their endpoint is (see request_responded).
         self.route_infos = {}
         # A request's name (see _request_name) as a string id, by its type, method and path.
@@ -492,10 +538,7 @@ class Tracer:
             return
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
-        if len(self.task_ids) < MAX_TASK_IDS:
-            self.task_ids[key] = ident
-        else:
-            self.keep_task(key, ident)
+        self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
         # Tracer.budget_awaits, inline (refilled only once a whole task's worth is due: a busy
@@ -505,41 +548,31 @@ class Tracer:
             if len(self.await_tasks) >= MAX_AWAIT_TASKS:
                 self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
             self.await_tasks.add(ident)
+        frame = _getframe(2)  # (past task_created and patched_create_task: its caller)
         if type(coro) is _COROUTINE:
             code = coro.cr_code
+            name = coro.__qualname__ or code.co_name
+            # A task of this coroutine's code made at a place seen before whose own frame decided
+            # who made it (most: a server's task per request, a program's create_task line): its
+            # record's fields and kind as worked out then (see task_kind).
+            place = (id(code), name, id(frame.f_code), frame.f_lasti)
+            made = _task_places.get(place)
+            if made is None:
+                made = self.task_kind(ident, coro, code, name, frame, place)
+                if made is None:
+                    return  # (aiohttp's request: Tracer.aiohttp_request)
         else:
             code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-        if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
-            self.aiohttp_request(ident, coro)
-            return
-        name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
-        own = False
-        if code is not None:
-            library = _library_files.get(code.co_filename)
-            own = not (_library_file(code.co_filename) if library is None else library)
-        file, line, concurrent, internal = self._creator(own)
-        if own:
-            # The program's coroutine is the program's task, whoever started it (anyio's task group).
-            internal = False
-            if file is None:
-                file, line = code.co_filename, code.co_firstlineno
-        elif code is None or code.co_filename.startswith(_ASYNCIO_DIR) or file is None:
-            # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the
-            # program's; so are compiled ones (no code object: uvloop's shutdown steps, a Cython
-            # driver's), and a library's that no code of the program's started.
-            internal = True
-        # (A library's coroutine the program started — `gather(client.get(a), client.get(b))` — is
-        # the program's task; one a library started is the library's: `internal` from its maker.)
-        flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
+            name = getattr(coro, "__qualname__", None) or (code.co_name if code else "task")
+            made = self.task_kind(ident, coro, code, name, frame, None)
+            if made is None:
+                return
+        internal = made[1]
         # Made outside any stint (uvloop's own protocol callbacks): nobody's.
         parent = self.current if self.in_stint else 0
         # Writer.task, inline.
-        w = self.w
-        strings = w.strings
-        name_id = (strings.get(name) or w.string(name)) if name else 0
-        file_id = (strings.get(file) or w.string(file)) if file else 0
-        w.buf += _TASK(TASK, 3, KIND_OTHER, 0, ident, t, parent, name_id, flags, 0, file_id, line or 0, 1, 0)
-        if internal:
+        self.w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, made[0])
+        if internal and parent:  # (made in no task's stint, or the I/O's: nobody's work)
             request = self.live_requests.get(parent)
             if request is not None:
                 # A library's task inside a request (Starlette's middleware running the route, a
@@ -556,10 +589,59 @@ class Tracer:
                 self.w.fold(t, ident, lane)
                 if len(self.own_lanes) < MAX_TASK_IDS:
                     self.own_lanes[ident] = lane
-        elif own:
+        elif made[2]:
             if len(self.own_lanes) >= MAX_TASK_IDS:
                 self.own_lanes.clear()  # bounded: tasks destroyed while pending leave their entries
             self.own_lanes[ident] = ident
+
+    def task_kind(self, ident, coro, code, name, frame, place):
+        """What a task's TASK record says past its parent (its name, flags and where it was made,
+        packed) and whether it is the runtime's or a library's (internal) or the program's own
+        coroutine: (fields, internal, own, ...), kept in _task_places by `place` when its maker's
+        frame decided it; None for aiohttp's request (see aiohttp_request)."""
+        if code is not None and code.co_name == "_handle_request" and _is_aiohttp_request(code):
+            self.aiohttp_request(ident, coro)
+            return None
+        own = False
+        if code is not None:
+            library = _library_files.get(code.co_filename)
+            own = not (_library_file(code.co_filename) if library is None else library)
+        # Where the program made it (Tracer._creator): a place seen before whose own frame decides,
+        # known by its code's id and instruction offset, without the walk.
+        known = _creator_places.get((id(frame.f_code), frame.f_lasti))
+        if known is not None and not (own and known[2]):
+            file, line, concurrent, internal = known[0], known[1], False, known[2]
+        else:
+            file, line, concurrent, internal = self._creator(frame, own)
+            known = _creator_places.get((id(frame.f_code), frame.f_lasti))
+            if known is not None and own and known[2]:
+                known = None
+        if own:
+            # The program's coroutine is the program's task, whoever started it (anyio's task group).
+            internal = False
+            if file is None:
+                file, line = code.co_filename, code.co_firstlineno
+        elif code is None or code.co_filename.startswith(_ASYNCIO_DIR) or file is None:
+            # asyncio's own coroutines (asyncio.run's shutdown steps) are the runtime's, not the
+            # program's; so are compiled ones (no code object: uvloop's shutdown steps, a Cython
+            # driver's), and a library's that no code of the program's started.
+            internal = True
+        # (A library's coroutine the program started — `gather(client.get(a), client.get(b))` — is
+        # the program's task; one a library started is the library's: `internal` from its maker.)
+        flags = (FLAG_CONCURRENT if concurrent else 0) | (FLAG_INTERNAL if internal else 0)
+        w = self.w
+        made = (
+            _pack_task_fields(w.string(name) if name else 0, flags, w.string(file) if file else 0, line or 0, 1),
+            internal,
+            own,
+            code,  # (the codes kept alive: their ids stay theirs while the entry lasts)
+            frame.f_code,
+        )
+        if place is not None and known is not None and not concurrent:
+            if len(_task_places) >= 4096:
+                _task_places.clear()
+            _task_places[place] = made
+        return made
 
     def aiohttp_request(self, ident, coro):
         """aiohttp's server runs each request in a task of its own (RequestHandler._handle_request):
@@ -572,35 +654,35 @@ class Tracer:
         if request is not None:
             if len(self.unanswered) >= MAX_TASK_IDS:
                 self.unanswered.clear()
-            self.unanswered[ident] = [request, True, None, None]
+            self.unanswered[ident] = [request, True, None, None, ident]
         if len(self.live_requests) < MAX_TASK_IDS:
             self.live_requests[ident] = ident
 
-    def keep_task(self, key, ident):
-        """Task `key` (its weak reference) is `ident` from now on (callers store it themselves while
-        the map is below its bound)."""
+    def bound_maps(self):
+        """The maps a task made or a request served adds to, bounded (by the lag probe, every
+        LAG_PROBE_S: not on every task and request, where each check is a few hundred instructions
+        of a request's; between two probes a busy server adds a few hundred entries at most)."""
         task_ids = self.task_ids
         if len(task_ids) >= MAX_TASK_IDS:
             # Tasks that never finished (destroyed while pending) leave their entries: drop the dead.
             self.task_ids = task_ids = {k: v for k, v in task_ids.items() if k() is not None}
             if len(task_ids) >= MAX_TASK_IDS:
                 task_ids.clear()
-        task_ids[key] = ident
+        if len(self.unanswered) >= MAX_TASK_IDS:
+            self.unanswered.clear()  # requests whose server task was destroyed while pending
+        if len(self.live_requests) >= MAX_TASK_IDS:
+            self.live_requests.clear()
 
-    def _creator(self, own=False):
-        """Where the program made the task: the first frame outside asyncio and this file (for the
-        program's own coroutine, the first of the program's frames: a library may have started it);
-        whether asyncio.gather made it (its members run concurrently); whether library code made it.
-        A task made by a loop's callback (a server's connection handler) has no maker of the
-        program's: the frames below the loop are whoever started the loop."""
-        frame = sys._getframe(3)  # (past _creator, task_created and patched_create_task: its caller)
-        # A place seen before whose own frame decides (most: a server's task per request), known by
-        # its code's id and instruction offset: its answer, without the walk.
-        code = frame.f_code
-        place = (id(code), frame.f_lasti)
-        known = _creator_places.get(place)
-        if known is not None and not (own and known[2]):
-            return known[0], known[1], False, known[2]
+    def _creator(self, frame, own=False):
+        """Where the program made the task, from `frame` (create_task's caller) out: the first frame
+        outside asyncio and this file (for the program's own coroutine, the first of the program's
+        frames: a library may have started it); whether asyncio.gather made it (its members run
+        concurrently); whether library code made it. A task made by a loop's callback (a server's
+        connection handler) has no maker of the program's: the frames below the loop are whoever
+        started the loop."""
+        # (A place seen before whose own frame decides is known by its code's id and instruction
+        # offset, without the walk: task_created reads _creator_places before it calls this.)
+        place = (id(frame.f_code), frame.f_lasti)
         first = frame
         concurrent = False
         library = None
@@ -653,14 +735,19 @@ class Tracer:
 
     def request_started(self, scope, send=None):
         """An HTTP request (or a WebSocket session) reached the app, in the server's task for it: that
-        task is the request. `send` is the server's, for what it says of the client (_client_gone)."""
+        task is the request. `send` is the server's, for what it says of the client (_client_gone).
+        Returns the request's entry in `unanswered` (its id last), or None."""
         task = self.running
-        if task is None:
+        if task is not None:
+            # The task whose step runs: the stint's (its id is Tracer.current, as task_ids has it).
+            server_task = self.current
+            key = _ref(task)
+        else:
             task = asyncio.current_task()
             if task is None:
                 return None
-        key = _ref(task)
-        server_task = self.task_ids.get(key)
+            key = _ref(task)
+            server_task = self.task_ids.get(key)
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
         kind = scope.get("type")
@@ -681,7 +768,6 @@ class Tracer:
                 if len(names) >= 4096:
                     names.clear()
                 names[name_key] = name_id
-        w.buf += _TASK(TASK, 3, KIND_REQUEST, 0, ident, t, 0, name_id, 0, 0, 0, 0, 0, 0)
         # The server's task for this request was the request's work all along (its parsing too)...
         elsewhere = None
         if server_task is not None:
@@ -689,10 +775,13 @@ class Tracer:
             if elsewhere is None and self.own_lanes.get(server_task, server_task) != server_task:
                 elsewhere = self.own_lanes.pop(server_task)
         if server_task is not None and elsewhere is None:
-            w.buf += _UNIT0_IIII(FOLD, 2, 0, 0, server_task, t, ident, 0, 0, 0)  # Writer.fold
+            # The request's TASK record (Writer.task) and the server task's FOLD into it (Writer.fold).
+            w.buf += _pack_request_fold(_TASK_REQUEST_HEAD, ident, t, name_id, _FOLD_HEAD, server_task, t, ident)
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
-        elif elsewhere is not None:
+        else:
+            w.buf += _pack_request(_TASK_REQUEST_HEAD, ident, t, name_id)
+        if elsewhere is not None:
             # ...unless it was made inside another request, and folded into it already: uvicorn
             # starts the next request of a keep-alive connection from the last `send` of the one
             # before. Folding it again would merge the two requests; the request begins here, a
@@ -701,25 +790,21 @@ class Tracer:
             self.stint_start = t
             if server_task in self.await_tasks:
                 self.await_tasks.add(ident)
-        if len(self.task_ids) < MAX_TASK_IDS:
-            self.task_ids[key] = ident
-        else:
-            self.keep_task(key, ident)
+        # (The maps bounded by the lag probe: Tracer.bound_maps.)
+        self.task_ids[key] = ident
         self.current = ident
-        if len(self.unanswered) >= MAX_TASK_IDS:
-            self.unanswered.clear()  # bounded: requests whose server task was destroyed while pending
         # A WebSocket session has no response: it lasts as long as its server task, and ends when
         # that does (end_stint), as a request whose response began.
-        self.unanswered[ident] = [scope, kind == "websocket", None, send]
-        if len(self.live_requests) >= MAX_TASK_IDS:
-            self.live_requests.clear()
+        pending = self.unanswered[ident] = [scope, kind == "websocket", None, send, ident]
         self.live_requests[ident] = ident
-        return ident
+        return pending
 
     def request_responded(self, ident, scope, how=END_FINISHED):
         """The response is sent (END_ABORTED: the client left first): later work of the request is its
         background work. Either way the request is named by its route, now that it is known."""
-        self.unanswered.pop(ident, None)
+        pending = self.unanswered.pop(ident, None)
+        if pending is not None:
+            pending[0] = None  # answered
         t = _perf_counter() * 1000.0
         if not isinstance(scope, dict):
             # aiohttp's request (see aiohttp_request): its route and handler, now that it has run.
@@ -761,15 +846,16 @@ class Tracer:
             info = known[0]
         else:
             info = self.route_info(scope, _matched_route(scope), endpoint)
-        w = self.w
         if info is not None:
-            w.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, ident, t, info[0], info[1], info[2], 1)
-        w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
+            # Writer.task_info and Writer.task_end, in one.
+            self.w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
+        else:
+            self.w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
 
     def route_info(self, scope, route, endpoint):
         """A request's name (its method and route's pattern) and its endpoint's file and line: their
-        TASK_INFO fields (name string id, file string id, line), 0 for what is not known; None when
-        neither is known."""
+        TASK_INFO fields (name string id, file string id, line, column), packed, 0 for what is not
+        known; None when neither is known."""
         pattern = getattr(route, "path_format", None) or getattr(route, "path", None)
         if isinstance(pattern, str):
             # A route of a mounted app (Starlette's Mount, `app.mount("/v2", sub)`) is relative to
@@ -784,10 +870,11 @@ class Tracer:
         if not name and code is None:
             return None
         w = self.w
-        return (
+        return _pack_info_fields(
             w.string(name) if name else 0,
             w.string(code.co_filename) if code is not None and code.co_filename else 0,
             code.co_firstlineno if code is not None else 0,
+            1,
         )
 
     def response_sent(self, ident, scope, send):
@@ -958,6 +1045,7 @@ class Tracer:
             # Bounded here, not per callback scheduled: callbacks left by a loop that stopped, or
             # far more scheduled at once than the loop runs.
             self.scheduled.clear()
+        self.bound_maps()
         try:
             loop = self.lag_loop
             if not loop.is_closed():
@@ -1015,14 +1103,16 @@ class Tracer:
                         # be cancelled before its final empty message); none begun, or the client
                         # gone before it had it all, it was aborted.
                         answered = pending[1] and not self.client_left(owner, pending)
-                        self.request_responded(task, pending[0], END_FINISHED if answered else END_ABORTED)
+                        scope = pending[0]
+                        pending[0] = None  # answered
+                        self.request_responded(task, scope, END_FINISHED if answered else END_ABORTED)
                 elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
                     self.note_await(self.current, owner, self.stint_start)
             self.current = before
             self.running = None
             self.in_stint = False
-            w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
+            w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
             if len(w.buf) >= FLUSH_BYTES:
                 w.flush()
             if self.samples:
@@ -1178,7 +1268,7 @@ def _wrap_asgi(app):
     # finishes without a response is closed when that task's last step ends (Tracer.end_stint).
     def looplens_asgi(scope, receive, send):
         tracer = _tracer
-        request = None
+        pending = None
         try:
             if (
                 tracer is not None
@@ -1186,21 +1276,30 @@ def _wrap_asgi(app):
                 and isinstance(scope, dict)
                 and scope.get("type") in ("http", "websocket")
             ):
-                request = tracer.request_started(scope, send)
+                pending = tracer.request_started(scope, send)
         except Exception:
-            request = None
-        if request is None:
+            pending = None
+        if pending is None:
             return app(scope, receive, send)
+        request = pending[4]
 
-        # Likewise a plain function that hands back what `send` returns.
+        # Likewise a plain function that hands back what `send` returns. The request's entry in
+        # tracer.unanswered, held here: its scope is None once it is answered.
         def traced_send(message):
             try:
-                pending = tracer.unanswered.get(request) if isinstance(message, dict) else None
-                if pending is not None:
+                if pending[0] is not None and isinstance(message, dict):
                     kind = message.get("type")
                     if kind == "http.response.body":
                         if not message.get("more_body", False):
-                            tracer.response_sent(request, scope, send)
+                            # Its last bytes: answered, unless the client had gone by then (the
+                            # server dropped them; Tracer.response_sent, inline).
+                            tracer.request_responded(
+                                request,
+                                scope,
+                                END_ABORTED
+                                if getattr(getattr(send, "__self__", None), "disconnected", False) is True
+                                else END_FINISHED,
+                            )
                         elif pending[2] is not None:
                             # The client has the whole response once its declared length is sent,
                             # however long the app takes to say so (Starlette's middleware streams
@@ -1265,8 +1364,9 @@ def _named(patched, original):
     return patched
 
 
-def _patched_create_task(create_task):
-    """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first)."""
+def _patched_create_task(create_task, standard=False):
+    """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first).
+    `standard`: asyncio's own loop, whose `_debug` says whether its tasks keep where they were made."""
 
     def patched_create_task(self, coro, *args, **kwargs):
         global _uvicorn_done
@@ -1280,9 +1380,13 @@ def _patched_create_task(create_task):
         # (Without `*args, **kwargs` when there are none: a call with `*args` is not inlined.)
         task = create_task(self, coro, *args, **kwargs) if args or kwargs else create_task(self, coro)
         try:
-            if _tracer is not None and not _tracer.ended and _tracer.traces(self):
-                _tracer.task_created(task, coro)
-            if getattr(task, "_source_traceback", None):
+            tracer = _tracer
+            # (Tracer.traces, its common case inline.)
+            if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
+                tracer.task_created(task, coro)
+            # (A task keeps where it was made only in debug mode: asyncio's loop says so in an
+            # attribute, read before the task's.)
+            if (not standard or self._debug) and getattr(task, "_source_traceback", None):
                 _scrub_source(task)
         except Exception:
             pass  # never disturb the program
@@ -1357,9 +1461,14 @@ def _run_handle(handle):
             tracer.watch_loop(loop)
             if loop is not tracer.lag_loop:
                 return _handle_run(handle)  # another thread's loop (see Tracer.traces)
-        # A task's own step (or wakeup): a method of the task (Tracer.step_of).
-        owner = getattr(callback, "__self__", None)
-        task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+        # A task's own step (or wakeup): a method of the task (Tracer.step_of). A C Task's step
+        # first: the most common callback, and its __self__ a task.
+        if type(callback) is _task_step:
+            owner = callback.__self__
+            task = tracer.task_ids.get(_ref(owner))
+        else:
+            owner = getattr(callback, "__self__", None)
+            task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
         if task is not None:
             head = _RUN_PROMISE
         else:
@@ -1395,7 +1504,7 @@ def _run_handle(handle):
                 tracer.current = before
                 tracer.running = None
                 tracer.in_stint = False
-                w.buf += _pack_unit(_IDLE_HEAD, 0, _perf_counter() * 1000.0)
+                w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
                 if len(w.buf) >= FLUSH_BYTES:
                     w.flush()
                 if tracer.samples:
@@ -1563,6 +1672,45 @@ class _UvloopFinder:
             return None
 
 
+_events = asyncio.events
+
+
+# asyncio's BaseEventLoop._call_soon as Python 3.11 has it (the patched one does its work itself when
+# the running Python's is this very code: see _install).
+def _asyncio_call_soon(self, callback, args, context):
+    handle = events.Handle(callback, args, self, context)  # noqa: F821 (asyncio's module, never run here)
+    if handle._source_traceback:
+        del handle._source_traceback[-1]
+    self._ready.append(handle)
+    return handle
+
+
+def _same_code(function, reference):
+    """Whether `function` is `reference`'s code: the same operations (a method call's attribute
+    read as LOAD_ATTR or LOAD_METHOD alike: the standard library's compiled files say LOAD_ATTR where
+    compiling the same source now says LOAD_METHOD), names, constants and arguments."""
+    try:
+        import opcode
+
+        def operations(code):
+            load_method = opcode.opmap.get("LOAD_METHOD", -1)
+            load_attr = opcode.opmap["LOAD_ATTR"]
+            cache = opcode.opmap.get("CACHE", 0)
+            raw = code.co_code
+            return [load_attr if op == load_method else op for op in raw[::2] if op != cache]
+
+        a, b = function.__code__, reference.__code__
+        return (
+            a.co_names == b.co_names
+            and a.co_consts == b.co_consts
+            and a.co_varnames == b.co_varnames
+            and a.co_argcount == b.co_argcount
+            and operations(a) == operations(b)
+        )
+    except Exception:
+        return False
+
+
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     global _handle_run
@@ -1571,7 +1719,7 @@ def _install(tracer):
         asyncio.events.Handle._run = _named(_run_handle, _handle_run)
 
     loop_cls = asyncio.base_events.BaseEventLoop
-    loop_cls.create_task = _patched_create_task(loop_cls.create_task)
+    loop_cls.create_task = _patched_create_task(loop_cls.create_task, standard=True)
     helpers = asyncio.format_helpers
     helpers.extract_stack = _patched_extract_stack(helpers.extract_stack)
     loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
@@ -1589,6 +1737,8 @@ def _install(tracer):
     # scheduled by call_soon(step, context=...) came through a keyword call, not inlined as well).
     def patched_call_soon(self, callback, args, context):
         handle = call_soon(self, callback, args, context)
+        if type(callback) is _task_step:
+            return handle  # a C Task's step: its task's (_run_handle)
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
@@ -1596,6 +1746,30 @@ def _install(tracer):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
                     if thread is None or thread == _get_ident():
                         tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                elif _task_step is _NotYet:
+                    _learn_step(callback)
+            except Exception:
+                pass  # never disturb the program
+        return handle
+
+    def inline_call_soon(self, callback, args, context):
+        # _call_soon's own work, where it is the code of _asyncio_call_soon (one frame fewer for every
+        # callback scheduled, the most common of them a C Task's step). In debug mode the handle's
+        # stack leaves this frame out already (the patched extract_stack), where _call_soon deletes
+        # its own frame's entry.
+        handle = _events.Handle(callback, args, self, context)
+        self._ready.append(handle)
+        if type(callback) is _task_step:
+            return handle  # a C Task's step: its task's (_run_handle)
+        tracer = _tracer
+        if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
+            try:
+                if not isinstance(getattr(callback, "__self__", None), _Task):
+                    thread = self._thread_id  # (None until the loop runs: the loop's thread then)
+                    if thread is None or thread == _get_ident():
+                        tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                elif _task_step is _NotYet:
+                    _learn_step(callback)
             except Exception:
                 pass  # never disturb the program
         return handle
@@ -1620,17 +1794,19 @@ def _install(tracer):
                 pass  # never disturb the program
         return handle
 
+    if _same_code(call_soon, _asyncio_call_soon):
+        patched_call_soon = inline_call_soon
     _named(patched_call_soon, call_soon)
     _named(patched_call_at, call_at)
     loop_cls._call_soon = patched_call_soon
     loop_cls.call_at = patched_call_at
 
     handle_cancel = asyncio.events.Handle.cancel
+    # (The tracer's map, never replaced: after a fork the child's copy, which nothing reads.)
+    scheduled_pop = tracer.scheduled.pop
 
     def cancel(self):
-        tracer = _tracer
-        if tracer is not None:
-            tracer.scheduled.pop(id(self), None)
+        scheduled_pop(id(self), None)
         return handle_cancel(self)
 
     asyncio.events.Handle.cancel = _named(cancel, handle_cancel)
