@@ -48,6 +48,10 @@ UNIT = 16
 MAX_META_BYTES = 64 * 1024
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
 MAX_STRING_BYTES = 254 * UNIT
+# Strings kept interned, as the Node tracer keeps them: past this the table starts afresh (ids are
+# never given twice, so what the reader has already read keeps its meaning; a string seen again is
+# written again). A server naming each request by its path would grow it by one a distinct path.
+MAX_STRINGS = 20000
 DEFAULT_BLOCK_MS = 50
 
 # Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
@@ -283,6 +287,7 @@ class Writer:
     def __init__(self, meta, path=None, sock=None):
         self.buf = bytearray()
         self.strings = {}
+        self.next_string = 1
         self.sock = sock
         self.broken = False
         # As JavaScript's JSON.stringify writes it (the golden traces compare bytes).
@@ -306,7 +311,10 @@ class Writer:
         sid = self.strings.get(text)
         if sid is not None:
             return sid
-        sid = len(self.strings) + 1
+        if len(self.strings) >= MAX_STRINGS:
+            self.strings.clear()
+        sid = self.next_string
+        self.next_string = sid + 1 if sid < 0xFFFFFFF0 else 1
         data = text.encode("utf-8", "replace")[:MAX_STRING_BYTES]
         # Cut at a character boundary.
         while data and (data[-1] & 0xC0) == 0x80:

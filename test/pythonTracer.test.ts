@@ -417,6 +417,15 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
+  it('keeps its table of written strings bounded, and every name reads right past it (a task named apart each time)', async () => {
+    const { stdout, timeline } = await traceFixture(dir, 'many_names.py');
+    const kept = Number(/strings kept: (\d+)/.exec(stdout)?.[1]);
+    assert.ok(kept > 0 && kept <= 20_000, `strings kept: ${kept}`);
+    const names = new Set(timeline.tasks.map((t) => t.name));
+    for (const i of [0, 1, 19_990, 20_005, 25_999]) assert.ok(names.has(`job-${i}`), `job-${i} named`);
+    assert.equal([...names].filter((n) => n.startsWith('job-')).length, 26_000);
+  });
+
   it('writes the golden trace "server" byte for byte, as the Node writer does', async () => {
     const out = path.join(dir, 'golden-server.looplens');
     const result = await run(PYTHON, [
