@@ -161,8 +161,21 @@ for (const loop of LOOPS) {
       assert.ok(block !== undefined && block.durationMs >= 280);
       assert.ok(block.frames.some((f) => f.location?.line === lineOf('the chef stands here')));
       if (process.platform === 'linux') assert.ok(share(block) > 0.3, `computing: ${share(block)}`);
+      // Sent to a thread, the computing holds no step of the loop's: no block at its line, none as
+      // long as it (on the loop its 200 ms spin on the clock is one step that long, however busy
+      // the machine). The request's own step may still pass the 50 ms threshold on a loaded
+      // machine: the pool's first job starts its thread and waits for it to run, and that thread,
+      // computing, holds the interpreter's lock the step needs back (0.5 ms for later requests;
+      // 6-20 ms for the first at load 4, 51 and 76 ms at load 6-7, unsampled).
       const [thread] = requests('GET /cpu-thread');
-      assert.deepEqual(blocksOf(thread), [], 'run_in_executor keeps the chef free');
+      const held = blocksOf(thread).filter(
+        (b) =>
+          b.durationMs >= 150 ||
+          b.frames.some(
+            (f) => f.location?.file === APP && f.location.line === lineOf('the chef stands here'),
+          ),
+      );
+      assert.deepEqual(held, [], 'run_in_executor keeps the chef free');
     });
 
     it('a def endpoint runs in a thread: its request waits 300 ms without holding the chef', () => {
