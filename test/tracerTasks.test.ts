@@ -115,6 +115,22 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes a call nobody awaits a task, with its util.promisify'd Promise.all members, in a function the script calls with .catch that awaits a combinator after it", async () => {
+    for (const { mode, summary } of await inBothModes(path.join(PROGRAMS, 'forgottenPromisified.js'))) {
+      const names = summary.tasks.map((t) => `${t.name} (${t.id} < ${t.parent})`).join(', ');
+      const calls = summary.tasks.filter((t) => t.name === 'index');
+      assert.equal(calls.length, 2, `${mode}: the call nobody awaited and the Promise.any member (${names})`);
+      const members = summary.tasks.filter((t) => t.name === 'readConf');
+      assert.equal(members.length, 4, `${mode}: ${names}`);
+      for (const call of calls)
+        assert.equal(
+          members.filter((m) => m.parent === call.id).length,
+          2,
+          `${mode}: two members of each call's Promise.all (${names})`,
+        );
+    }
+  });
+
   it('makes a call a task when its first await is a promise made before it (`await ready`), in both modes', async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'gates.js'))) {
       assert.equal(result.stdout, 'parts [ 1, 2 ]\n');

@@ -429,6 +429,15 @@ function goesOn(tail: number, at: number, end: number): boolean {
     if (logKind[k] === LogKind.Root) {
       opened.push(k);
       depth++;
+    } else if (logKind[k] === LogKind.Comb) {
+      // As in the parse: the combinator consumes its members, so calls still open among them have
+      // returned (a util.promisify'd member's `new Promise` stays open otherwise, and the caller's
+      // await after the combinator was taken for that member's).
+      const members = logObj[k] as unknown[];
+      let o = 0;
+      while (o < opened.length && !members.includes(logObj[opened[o]])) o++;
+      opened.length = o;
+      depth = o;
     } else if (logKind[k] === LogKind.Derived) {
       const p = logParentAt[k];
       if (isCombinatorLink(p, k)) continue;
