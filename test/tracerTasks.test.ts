@@ -43,6 +43,29 @@ function ranAt(timeline: Timeline, start: number, end: number): TimelineTask | n
   return ran;
 }
 
+/** The stretches a program timed itself and printed as its last line of output: [label, start, end]. */
+function printedStretches(stdout: string): Array<[string, number, number]> {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Array<[string, number, number]>;
+}
+
+/** Asserts that the `count` stretches each ran as one of the `requests` (the handler's own work). */
+function assertRanAsRequests(
+  stretches: Array<[string, number, number]>,
+  count: number,
+  timeline: Timeline,
+  requests: Array<{ id: string }>,
+  context: string,
+): void {
+  assert.equal(stretches.length, count, context);
+  for (const [, start, end] of stretches) {
+    const ran = ranAt(timeline, start, end);
+    assert.ok(
+      ran !== null && requests.some((r) => r.id === ran.id),
+      `${context}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name}`,
+    );
+  }
+}
+
 /**
  * How many of the busy stretches a program printed (its last line of output: [start, end] pairs)
  * ran as one of the `handlers`, each a task of a connection; throws naming the first that did not.
@@ -310,9 +333,7 @@ describe('tasks the tracer finds in real programs', function () {
       );
       // What each handler computes after its await runs as its own task (before it, in the POST's
       // stint that called it, as any call's code before its first await does).
-      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
-        [string, number, number]
-      >;
+      const stretches = printedStretches(result.stdout);
       const after = stretches.filter(([label]) => label === 'after');
       assert.equal(after.length, 3, mode);
       for (const [, start, end] of after) {
@@ -3289,9 +3310,7 @@ describe('tasks the tracer finds in real programs', function () {
         );
       }
       // A call nobody awaits that is still at work after the response is background work, as before.
-      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
-        [string, number, number]
-      >;
+      const stretches = printedStretches(result.stdout);
       assert.equal(stretches.length, 6, mode);
       for (const [, start, end] of stretches) {
         const ran = ranAt(timeline, start, end);
@@ -3319,17 +3338,7 @@ describe('tasks the tracer finds in real programs', function () {
           const found = summary.tasks.filter((t) => t.name === call && t.parent === r.id);
           assert.equal(found.length, 1, `${mode}: ${call} is a task of request ${r.id} (${names})`);
         }
-      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
-        [string, number, number]
-      >;
-      assert.equal(stretches.length, 6, mode);
-      for (const [, start, end] of stretches) {
-        const ran = ranAt(timeline, start, end);
-        assert.ok(
-          ran !== null && requests.some((r) => r.id === ran.id),
-          `${mode}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name} (${names})`,
-        );
-      }
+      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
     }
   });
 
@@ -3426,17 +3435,7 @@ describe('tasks the tracer finds in real programs', function () {
           1,
           `${mode}: viaGot is a task of request ${r.id} (${names})`,
         );
-      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
-        [string, number, number]
-      >;
-      assert.equal(stretches.length, 6, mode);
-      for (const [, start, end] of stretches) {
-        const ran = ranAt(timeline, start, end);
-        assert.ok(
-          ran !== null && requests.some((r) => r.id === ran.id),
-          `${mode}: the handler's work at ${start.toFixed(1)} ms ran as ${ran?.name} (${names})`,
-        );
-      }
+      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
     }
   });
 
@@ -3620,9 +3619,7 @@ describe('tasks the tracer finds in real programs', function () {
     )) {
       const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
       const main = summary.tasks.find((t) => t.kind === 'main')!;
-      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
-        [string, number, number]
-      >;
+      const stretches = printedStretches(result.stdout);
       assert.deepEqual(
         stretches.map(([label]) => label).sort(),
         ['ipc bye', 'ipc hello', 'packet a', 'packet b', 'packet c'],
@@ -3649,9 +3646,7 @@ describe('tasks the tracer finds in real programs', function () {
     )) {
       const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
       const main = summary.tasks.find((t) => t.kind === 'main')!;
-      const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
-        [string, number, number]
-      >;
+      const stretches = printedStretches(result.stdout);
       // One change or more per file written (Linux reports a new file's `rename` and its `change`),
       // and the settings file's rewrites as fs.watchFile polls them (both in one poll, should a
       // loaded machine run the poll late).
