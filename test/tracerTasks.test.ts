@@ -27,6 +27,28 @@ async function traced(dir: string, program: string, options: Record<string, unkn
   return { ...readTrace(out), result };
 }
 
+/**
+ * An executor as graphql 16's is: each field's resolver called in turn, a promise it returns chained
+ * by the executor's own `.then` (completeValue), an object it returns resolved field by field at
+ * once, each level's promises given to Promise.all (the stand-in library `minifields`).
+ */
+const MINIFIELDS = [
+  'function executeFields(fields) {',
+  '  const keys = Object.keys(fields);',
+  '  const values = keys.map((key) => completeValue(fields[key]()));',
+  "  if (!values.some((v) => v !== null && typeof v === 'object' && typeof v.then === 'function')) return values;",
+  '  return Promise.all(values);',
+  '}',
+  'function completeValue(result) {',
+  "  if (result !== null && typeof result === 'object' && typeof result.then === 'function')",
+  '    return result.then((value) => value);',
+  "  if (result !== null && typeof result === 'object') return executeFields(result);",
+  '  return result;',
+  '}',
+  'exports.execute = (fields) => Promise.resolve(executeFields(fields));',
+  '',
+];
+
 /** Writes a stand-in library `name` (its index.js: `lines`) into the node_modules of `app`. */
 function writeLibrary(app: string, name: string, lines: string[]): void {
   fs.mkdirSync(path.join(app, 'node_modules', name), { recursive: true });
@@ -1160,25 +1182,8 @@ describe('tasks the tracer finds in real programs', function () {
     // fields of the object `stats` returned, resolved after `user` had awaited, were `user`'s
     // children (seen on Apollo Server 5.5 with graphql 16.15 on pg, both modes).
     const app = path.join(dir, 'objectFields');
-    // An executor as graphql 16's is: each field's resolver is called in turn, a promise it returns
-    // chained (`.then(completeValue)`), an object it returns resolved field by field at once, and
-    // each level's promises given to Promise.all.
-    writeLibrary(app, 'minifields', [
-      'function executeFields(fields) {',
-      '  const keys = Object.keys(fields);',
-      '  const values = keys.map((key) => completeValue(fields[key]()));',
-      "  if (!values.some((v) => v !== null && typeof v === 'object' && typeof v.then === 'function')) return values;",
-      '  return Promise.all(values);',
-      '}',
-      'function completeValue(result) {',
-      "  if (result !== null && typeof result === 'object' && typeof result.then === 'function')",
-      '    return result.then((value) => value);',
-      "  if (result !== null && typeof result === 'object') return executeFields(result);",
-      '  return result;',
-      '}',
-      'exports.execute = (fields) => Promise.resolve(executeFields(fields));',
-      '',
-    ]);
+    // An executor as graphql 16's is (MINIFIELDS).
+    writeLibrary(app, 'minifields', MINIFIELDS);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -1227,24 +1232,8 @@ describe('tasks the tracer finds in real programs', function () {
     // node:http, resolvers `({ id }) => db.get(id).then(…)` beside a field returning plain objects
     // whose fields return promises (each of those a child of the first field, in both modes).
     const app = path.join(dir, 'chainFields');
-    // An executor as graphql 16's is (as in the test before): a promise a resolver returns chained
-    // by the executor's own `.then`, an object resolved field by field at once, Promise.all.
-    writeLibrary(app, 'minifields', [
-      'function executeFields(fields) {',
-      '  const keys = Object.keys(fields);',
-      '  const values = keys.map((key) => completeValue(fields[key]()));',
-      "  if (!values.some((v) => v !== null && typeof v === 'object' && typeof v.then === 'function')) return values;",
-      '  return Promise.all(values);',
-      '}',
-      'function completeValue(result) {',
-      "  if (result !== null && typeof result === 'object' && typeof result.then === 'function')",
-      '    return result.then((value) => value);',
-      "  if (result !== null && typeof result === 'object') return executeFields(result);",
-      '  return result;',
-      '}',
-      'exports.execute = (fields) => Promise.resolve(executeFields(fields));',
-      '',
-    ]);
+    // An executor as graphql 16's is (MINIFIELDS).
+    writeLibrary(app, 'minifields', MINIFIELDS);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
