@@ -49,6 +49,28 @@ const MINIFIELDS = [
   '',
 ];
 
+/**
+ * A server whose handler answers with `execute(resolvers)` of the stand-in executor (MINIFIELDS), and
+ * which sends itself three requests and closes: `resolvers` are defined by `lines`.
+ */
+function fieldsServer(lines: string[]): string {
+  return [
+    "const http = require('node:http');",
+    "const { execute } = require('minifields');",
+    ...lines,
+    'const server = http.createServer(async (req, res) => {',
+    '  res.end(JSON.stringify(await execute(resolvers)));',
+    '});',
+    "server.listen(0, '127.0.0.1', async () => {",
+    '  for (let i = 0; i < 3; i++)',
+    '    await new Promise((resolve) =>',
+    "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+    '  server.close();',
+    '});',
+    '',
+  ].join('\n');
+}
+
 /** Writes a stand-in library `name` (its index.js: `lines`) into the node_modules of `app`. */
 function writeLibrary(app: string, name: string, lines: string[]): void {
   fs.mkdirSync(path.join(app, 'node_modules', name), { recursive: true });
@@ -1187,9 +1209,7 @@ describe('tasks the tracer finds in real programs', function () {
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
-      [
-        "const http = require('node:http');",
-        "const { execute } = require('minifields');",
+      fieldsServer([
         "const { setTimeout: sleep } = require('node:timers/promises');",
         'const resolvers = {',
         '  async user() { await sleep(20); return 1; },',
@@ -1198,17 +1218,7 @@ describe('tasks the tracer finds in real programs', function () {
         '    async orders() { await sleep(10); return 3; },',
         '  }),',
         '};',
-        'const server = http.createServer(async (req, res) => {',
-        '  res.end(JSON.stringify(await execute(resolvers)));',
-        '});',
-        "server.listen(0, '127.0.0.1', async () => {",
-        '  for (let i = 0; i < 3; i++)',
-        '    await new Promise((resolve) =>',
-        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
-        '  server.close();',
-        '});',
-        '',
-      ].join('\n'),
+      ]),
     );
     for (const { mode, summary } of await inBothModes(program)) {
       const all = summary.tasks.map((t) => `${t.id} ${t.name} (parent ${t.parent})`).join(', ');
@@ -1237,9 +1247,7 @@ describe('tasks the tracer finds in real programs', function () {
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
-      [
-        "const http = require('node:http');",
-        "const { execute } = require('minifields');",
+      fieldsServer([
         'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
         // No async function: each resolver returns a chain on a promise the runtime made.
         'const resolvers = {',
@@ -1249,17 +1257,7 @@ describe('tasks the tracer finds in real programs', function () {
         '    orders: () => sleep(10).then(() => 3),',
         '  }),',
         '};',
-        'const server = http.createServer(async (req, res) => {',
-        '  res.end(JSON.stringify(await execute(resolvers)));',
-        '});',
-        "server.listen(0, '127.0.0.1', async () => {",
-        '  for (let i = 0; i < 3; i++)',
-        '    await new Promise((resolve) =>',
-        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
-        '  server.close();',
-        '});',
-        '',
-      ].join('\n'),
+      ]),
     );
     for (const { mode, summary } of await inBothModes(program)) {
       const all = summary.tasks.map((t) => `${t.id} ${t.name} (parent ${t.parent})`).join(', ');
