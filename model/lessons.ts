@@ -18,6 +18,7 @@
 import { notComputing } from './blockSamples';
 import { PYTHON_BLOCKING_CALLS, SYNC_CALL, isLibraryFile } from './runtime';
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
+import { NATIVE_BEFORE } from '../protocol/format';
 import { blockLocation } from './summary';
 import type { BlockInfo, Timeline, TimelineTask } from './timeline';
 import { formatRoughDuration } from './duration';
@@ -195,7 +196,13 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     // Python runs a module's top level in the task that imports it (uvicorn loads the app inside its
     // server's task): outside any request, that is start-up, as the main script's is.
     if (python && hot?.name === '<module>' && !underRequest(t, task)) continue;
-    const fn = hot !== undefined && hot.name !== '' && hot.name !== '(anonymous)' ? ` (in ${hot.name})` : '';
+    // Held by native code the sampler cannot look into: the line after it is all it can name.
+    const native = hot?.name === NATIVE_BEFORE;
+    const fn = native
+      ? ' (native code just before this line: a built-in such as JSON.parse of a large text, or a synchronous call)'
+      : hot !== undefined && hot.name !== '' && hot.name !== '(anonymous)'
+        ? ` (in ${hot.name})`
+        : '';
     const dur = fmt(block.durationMs);
     // Not sampled (shorter than the sampler's first look, or a starved watchdog): the line is where
     // the task began, and nothing says it computed rather than waited. Said so, not claimed.

@@ -45,6 +45,12 @@
  * default the tracer, the readers, the command line, the editor and the panel share.
  */
 export const DEFAULT_BLOCK_MS = 50;
+/**
+ * A block sample's function name when the loop was held by native code that serves no interrupt
+ * (JSON.parse of a large text, a synchronous call of an addon): the sample landed on the first line
+ * after it, and its time is put there under this name.
+ */
+export const NATIVE_BEFORE = '(native code just before this line)';
 
 export const MAGIC = 'LOOPLENS';
 export const FORMAT_VERSION = 1;

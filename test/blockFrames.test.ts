@@ -3,9 +3,9 @@
  * blamedFrame): the program's line, else a library's, never code nobody can open.
  */
 import { strict as assert } from 'node:assert';
-import { blamedFrame } from '../tracer/watchdogWorker';
+import { blamedFrame, frameAfterNative } from '../tracer/watchdogWorker';
 
-type Frame = [string, string, number, number];
+type Frame = [string, string, number, number, number?, number?];
 const WASM: Frame = ['', 'wasm://wasm/0002f80e', 1, 2844];
 const UNDICI: Frame = ['execute', 'node:internal/deps/undici/undici', 6100, 20];
 const PROGRAM: Frame = ['quote', '/app/server.js', 3, 10];
@@ -28,5 +28,49 @@ describe('the frame a block is blamed on', () => {
 
   it("blames the program's innermost frame over a library's above it", () => {
     assert.deepEqual(blamedFrame([LIBRARY, PROGRAM], none), PROGRAM);
+  });
+});
+
+describe('the frame a block is blamed on when native code held the sample off', () => {
+  const none = new Set<string>();
+  // The sampling expression's own frames: an evaluated script, no file.
+  const EXPRESSION: Frame[] = [
+    ['', '', 11, 7, 1, 2],
+    ['', '', 28, 3, 1, 1],
+  ];
+  const ENTERED: Frame = ['count', '/app/server.js', 11, 15, 11, 1];
+  const CALLER: Frame = ['parseJob', '/app/server.js', 17, 13, 15, 12];
+  const BUILTIN: Frame = ['sort', '', 0, 0, 0, 0];
+  const COMPARATOR: Frame = ['', '/app/server.js', 10, 56, 10, 56];
+  const TIMERS: Frame = ['setTimeout', 'node:timers', 140, 10, 139, 20];
+  const LOOP: Frame = ['', '/app/server.js', 22, 5, 20, 1];
+
+  it('blames the caller of a function just entered, at the call after the native code', () => {
+    assert.deepEqual(frameAfterNative([...EXPRESSION, ENTERED, CALLER], none), {
+      frame: CALLER,
+      before: true,
+    });
+  });
+
+  it("blames the program's line that called Node's own function just entered (setTimeout)", () => {
+    assert.deepEqual(frameAfterNative([...EXPRESSION, TIMERS, CALLER], none), {
+      frame: CALLER,
+      before: true,
+    });
+  });
+
+  it('blames a loop that checked for interrupts at its back edge, as run just after the native code', () => {
+    assert.deepEqual(frameAfterNative([...EXPRESSION, LOOP, CALLER], none), { frame: LOOP, before: true });
+  });
+
+  it('blames the line that called a built-in that held the sample itself (a sort calling its comparator)', () => {
+    assert.deepEqual(frameAfterNative([...EXPRESSION, COMPARATOR, BUILTIN, CALLER], none), {
+      frame: CALLER,
+      before: false,
+    });
+    assert.deepEqual(frameAfterNative([...EXPRESSION, BUILTIN, CALLER], none), {
+      frame: CALLER,
+      before: false,
+    });
   });
 });

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lesson, findLessons } from '../model/lessons';
 import { Timeline } from '../model/timeline';
+import { NATIVE_BEFORE } from '../protocol/format';
 import {
   CLI,
   FIXTURES,
@@ -245,6 +246,32 @@ describe('lessons at the lines that cause them', function () {
       [['cpuOnLoop', at('computes here')]],
       describeAll(found),
     );
+  });
+
+  it('a block held by native code (JSON.parse of a large text) is on the line after it, not on the function called next', async () => {
+    const out = path.join(dir, 'nativeBlock.looplens');
+    const program = path.join(FIXTURES, 'programs', 'nativeBlock.js');
+    const result = await recordQuietly(out, process.execPath, program);
+    assert.equal(result.code, 0, result.stderr);
+    const { timeline } = readTrace(out);
+    const source = fs.readFileSync(program, 'utf8').split('\n');
+    const at = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+    const job = timeline.tasks.find((t) => t.name === 'parseJob');
+    const block = timeline.blocks.find((b) => b.task === job?.index);
+    const seen = JSON.stringify(
+      timeline.blocks.map((b) => [b.durationMs, b.frames.map((f) => [f.name, f.location?.line, f.weightUs])]),
+    );
+    assert.ok(block !== undefined && block.frames.length > 0, `the parse a sampled block: ${seen}`);
+    // The sampler's request waited for the parse and was served on entering count(): its caller's
+    // line is blamed, as native code run just before it.
+    const [top] = block.frames;
+    assert.deepEqual([top.name, top.location?.line], [NATIVE_BEFORE, at('lands here')], seen);
+    const countLines = [at('function count'), at('the function called next')];
+    assert.ok(!block.frames.some((f) => countLines.includes(f.location?.line ?? 0)), `not count(): ${seen}`);
+    const lesson = findLessons(timeline, { sourceLine }).find((l) => l.kind === 'cpuOnLoop');
+    assert.ok(lesson !== undefined, seen);
+    assert.equal(lesson.location.line, at('lands here'));
+    assert.match(lesson.message, /native code just before this line/);
   });
 
   it('a block nobody sampled says where its task began, and claims no line it was busy at', async () => {

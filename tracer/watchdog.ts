@@ -6,7 +6,7 @@ import path = require('node:path');
 import { performance } from 'node:perf_hooks';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
-import { currentTask, enabled, recentStint, setHeartbeat } from './engine';
+import { currentTask, enabled, now, recentStint, setHeartbeat } from './engine';
 import { ownFile } from './locations';
 import { original } from './sources';
 import type { BlockReport, WatchdogData } from './watchdogWorker';
@@ -47,11 +47,16 @@ export function startWatchdog(
   setHeartbeat(heartbeat);
   // The watchdog's stack samples read the heartbeat through the tracer's (hidden) global.
   const guard = (
-    globalThis as Record<symbol, { heartbeat?: Int32Array; task?: typeof currentTask } | undefined>
+    globalThis as Record<
+      symbol,
+      { heartbeat?: Int32Array; task?: typeof currentTask; now?: typeof now } | undefined
+    >
   )[Symbol.for('looplens.tracer')];
   if (guard !== undefined) {
     guard.heartbeat = heartbeat;
     guard.task = currentTask;
+    // When a sample is taken, on the trace clock: one taken late was held off by native code.
+    guard.now = now;
   }
   const channel = new MessageChannel();
   const data: WatchdogData = {
@@ -148,7 +153,7 @@ export function stopWatchdog(): void {
 }
 
 function writeReport(report: BlockReport): void {
-  if (!enabled || report.frame === null) return;
+  if (!enabled || report.lines.length === 0) return;
   const stint = recentStint(report.seq);
   if (stint === null) return;
   writeBlockSample(
@@ -156,7 +161,7 @@ function writeReport(report: BlockReport): void {
     stint.task,
     report.observedMs,
     1,
-    [{ ...report.frame, weightUs: report.observedMs * 1000 }],
+    report.lines.map(({ weightMs, ...line }) => ({ ...line, weightUs: weightMs * 1000 })),
     report.cpuShare >= 0 ? report.cpuShare * report.observedMs : -1,
   );
 }

@@ -20,6 +20,7 @@ import net = require('node:net');
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MessagePort, workerData } from 'node:worker_threads';
+import { NATIVE_BEFORE } from '../protocol/format';
 import { REPLY_ACCEPT, encodeHello } from '../protocol/handshake';
 import { LiveType, encodeLive } from '../protocol/live';
 
@@ -37,22 +38,40 @@ export interface WatchdogData {
   timeOrigin: number;
 }
 
+/** A line a block's time is put on, with how much of it (ms). */
+export interface SampledLine {
+  name: string;
+  file: string;
+  line: number;
+  column: number;
+  weightMs: number;
+}
+
 /**
  * One stack sample of a block, sent as soon as it is taken (so a program that exits right after a
- * block still has it): the frame it blames and the time since the previous sample.
+ * block still has it): the time since the previous sample and the lines it is put on (see watch).
  */
 export interface BlockReport {
   /** The heartbeat value while the block ran: identifies the stint. */
   seq: number;
   /** Milliseconds of the block this sample stands for. */
   observedMs: number;
-  frame: { name: string; file: string; line: number; column: number } | null;
+  lines: SampledLine[];
   /** The share of the time since the previous sample the main thread was on the CPU (-1: not known). */
   cpuShare: number;
 }
 
-/** One frame of a stack sample: function, file, line, column. */
-type RawFrame = [string, string, number, number];
+/**
+ * A sample served after the main thread computed this long since it was asked for, ms, was held off
+ * by native code (JavaScript serves one within microseconds of its CPU time).
+ */
+const LATE_MS = 10;
+
+/**
+ * One frame of a stack sample: function, file, line, column, and where the frame's function begins
+ * (line, column; 0 where V8 does not say).
+ */
+type RawFrame = [string, string, number, number, number?, number?];
 
 /** Samples taken of one block at most. */
 const MAX_SAMPLES = 60;
@@ -67,6 +86,7 @@ const STACK_DEPTH = 32;
  */
 const SAMPLE_EXPRESSION = `(() => {
   const guard = globalThis[Symbol.for('looplens.tracer')];
+  const at = guard && typeof guard.now === 'function' ? guard.now() : -1;
   const E = Error;
   const prepare = E.prepareStackTrace;
   const limit = E.stackTraceLimit;
@@ -81,10 +101,10 @@ const SAMPLE_EXPRESSION = `(() => {
       // An async frame is the caller an await returns to, not where the thread is: a sample taken
       // between two continuations would blame the caller's await (a loop that awaits each round).
       if (typeof site.isAsync === 'function' && site.isAsync()) continue;
-      frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0]);
+      frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0, typeof site.getEnclosingLineNumber === 'function' ? site.getEnclosingLineNumber() || 0 : 0, typeof site.getEnclosingColumnNumber === 'function' ? site.getEnclosingColumnNumber() || 0 : 0]);
     }
     const task = guard && typeof guard.task === 'function' ? guard.task() : null;
-    return JSON.stringify([guard && guard.heartbeat ? guard.heartbeat[0] : -1, frames, task]);
+    return JSON.stringify([guard && guard.heartbeat ? guard.heartbeat[0] : -1, frames, task, at]);
   } catch (error) {
     return '[-1, []]';
   } finally {
@@ -184,14 +204,44 @@ function isCodeFile(file: string): boolean {
  */
 export function blamedFrame(frames: RawFrame[], ownFiles: ReadonlySet<string>): RawFrame | null {
   const code = frames
-    .map(([name, file, line, column]): RawFrame => [
-      name,
-      file.startsWith('file://') ? toPath(file) : file,
-      line,
-      column,
-    ])
+    .map((frame): RawFrame => {
+      if (!frame[1].startsWith('file://')) return frame;
+      const copy: RawFrame = [...frame];
+      copy[1] = toPath(frame[1]);
+      return copy;
+    })
     .filter(([, file]) => isCodeFile(file) && !ownFiles.has(file));
   return code.find(([, file]) => isUserFile(file)) ?? code[0] ?? null;
+}
+
+/**
+ * Where a sample served late is blamed, and whether the native code that held it off ran before
+ * that place. The sample lands on the first check for interrupts after that native code: inside a
+ * built-in function that checks or calls back (JSON.stringify, a sort's comparator, Array.from's
+ * callback) — then the built-in is that code, at the line that called it — or on JavaScript's own checks, at a loop's
+ * back edge or at the entry of the next function called. Then the native code ran just before, and
+ * a function just entered did none of it: its caller, at the call after the native code, is blamed
+ * instead. Exported for tests.
+ */
+export function frameAfterNative(
+  frames: RawFrame[],
+  ownFiles: ReadonlySet<string>,
+): { frame: RawFrame | null; before: boolean } {
+  // The sampling expression's own frames (an evaluated script: no file, a line) come first.
+  let inner = 0;
+  while (inner < frames.length && frames[inner][1] === '' && frames[inner][2] > 0) inner++;
+  const top = frames[inner];
+  if (top === undefined) return { frame: null, before: false };
+  if (top[1] === '' && top[2] === 0) return { frame: blamedFrame(frames, ownFiles), before: false };
+  const [, , line, , startLine = 0] = top;
+  const entered = startLine > 0 && line === startLine;
+  const caller = frames[inner + 1];
+  // A function a built-in calls (a sort's comparator): the built-in is the native code, at its line.
+  const builtIn = entered && caller !== undefined && caller[1] === '' && caller[2] === 0;
+  return {
+    frame: (entered ? blamedFrame(frames.slice(inner + 1), ownFiles) : null) ?? blamedFrame(frames, ownFiles),
+    before: !builtIn,
+  };
 }
 
 /** Heartbeat slots (see watchdog.ts). */
@@ -334,6 +384,8 @@ function run(data: WatchdogData): void {
     session = s;
     let samples = 0;
     let lastSample = since;
+    /** The line the previous sample was put on: half the time to the next sample is its. */
+    let previous: SampledLine | null = null;
     // How much the main thread wanted the CPU between samples: its state read now and then over the
     // quiet spans (after a sample's reply, before the next request), so that the samples' own
     // interrupts — which wake even a sleeping thread — do not count.
@@ -352,16 +404,20 @@ function run(data: WatchdogData): void {
         const cpuShare = readings > 0 ? wanting / readings : -1;
         readings = 0;
         wanting = 0;
+        const asked = performance.now();
+        const countersAsked = mainThreadSchedstat();
         const reply = (await post(s, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
           returnByValue: true,
           silent: true,
         })) as { result?: { value?: string } };
         const t = performance.now();
-        const [sampleSeq, frames, task] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [
+        const countersNow = countersAsked !== null ? mainThreadSchedstat() : null;
+        const [sampleSeq, frames, task, at] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [
           number,
           RawFrame[],
           [number, string] | null | undefined,
+          number | undefined,
         ];
         if (sampleSeq !== seq) break;
         // Name the block's task for the live reader, which may not have heard of it yet.
@@ -374,16 +430,41 @@ function run(data: WatchdogData): void {
           line.send(encodeLive(LiveType.Name, task[0], 0, traceTime(t), seq, String(task[1])));
         }
         samples++;
-        const blamed = blamedFrame(frames, ownFiles);
-        const report: BlockReport = {
-          seq,
-          observedMs: t - lastSample,
-          frame:
-            blamed === null ? null : { name: blamed[0], file: blamed[1], line: blamed[2], column: blamed[3] },
-          cpuShare,
-        };
+        // When the main thread took the sample (its reply can come much later, on a busy machine).
+        const taken = typeof at === 'number' && at >= 0 ? Math.min(t, Math.max(asked, at - origin)) : t;
+        // Served late with the main thread computing all the while: native code held the interrupt
+        // off until just before where the sample landed. (Late with the thread waiting for a CPU is
+        // a busy machine: JavaScript serves an interrupt within microseconds of its CPU time.)
+        const heldMs = taken - asked;
+        const computedMs =
+          countersAsked !== null && countersNow !== null
+            ? (countersNow[0] - countersAsked[0]) / 1e6 - (t - taken)
+            : heldMs;
+        const late = heldMs >= LATE_MS && computedMs >= LATE_MS;
+        const { frame: blamed, before } = late
+          ? frameAfterNative(frames, ownFiles)
+          : { frame: blamedFrame(frames, ownFiles), before: false };
+        // The time since the previous sample (but a late one's held-off time) is put half on each
+        // of the two samples' lines: either may be where the thread turned from one to the other.
+        const gap = Math.max(0, (late ? asked : taken) - lastSample);
+        const earlier: number = previous !== null ? gap / 2 : 0;
+        const here: SampledLine | null =
+          blamed === null
+            ? null
+            : {
+                name: before ? NATIVE_BEFORE : blamed[0],
+                file: blamed[1],
+                line: blamed[2],
+                column: blamed[3],
+                weightMs: taken - lastSample - earlier,
+              };
+        const lines: SampledLine[] = [];
+        if (here !== null) lines.push(here);
+        if (previous !== null && earlier > 0) lines.push({ ...previous, weightMs: earlier });
+        const report: BlockReport = { seq, observedMs: taken - lastSample, lines, cpuShare };
         reports.postMessage(report);
-        lastSample = t;
+        lastSample = taken;
+        previous = here;
         if (await over(seq, inStint)) break;
         const until = performance.now() + interval;
         for (;;) {
