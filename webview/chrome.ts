@@ -221,6 +221,9 @@ export function placeTooltip(
   }
   tooltip.textContent = lines.join('\n');
   tooltip.style.display = 'block';
-  tooltip.style.left = `${Math.max(0, Math.min(px + 14, width - 320))}px`;
+  // Right of the pointer where it fits, else left of it: measured, as a block's lines run long.
+  const w = tooltip.offsetWidth;
+  const left = px + 14 + w <= width ? px + 14 : px - 14 - w;
+  tooltip.style.left = `${Math.max(0, Math.min(left, width - w))}px`;
   tooltip.style.top = `${py + 40}px`;
 }

@@ -364,6 +364,33 @@ describe('the timeline webview in Chromium', function () {
     assert.deepEqual((open as { location: { file: string; line: number } }).location.line, BUSY_LINE);
   });
 
+  it("a tooltip near the view's right edge opens to the left of the pointer, whole", async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    const block = blockingBlock();
+    await viewer.post({ type: 'reveal', time: block.start, durationMs: block.durationMs });
+    const state = await viewer.rendered('the block revealed', (s) => {
+      return s.view[1] - s.view[0] < block.durationMs * 3;
+    });
+    const g = new Geometry(state);
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /blocking');
+    // The block's last pixels: a tooltip right of the pointer would not fit.
+    const x = g.x(block.start + block.durationMs) - 3;
+    const at = await onPage(viewer, x, g.laneY(lane));
+    await viewer.page.mouse.move(at.x, at.y);
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.match(await tooltip.innerText(), /BLOCK: running/);
+    const box = (await tooltip.boundingBox())!;
+    const canvas = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+    const seen = JSON.stringify([box, canvas, at]);
+    assert.ok(
+      at.x + 14 + box.width > canvas.x + canvas.width,
+      `it would not fit right of the pointer: ${seen}`,
+    );
+    assert.ok(box.x + box.width <= canvas.x + canvas.width + 1, `inside the view: ${seen}`);
+    assert.ok(box.x + box.width <= at.x, 'left of the pointer');
+  });
+
   it('the overview brush shows what is in view, and brushing it zooms there', async () => {
     const state = await viewer.load(trace, { name: 'kitchen' });
     assert.equal(state.brush, null, 'the whole trace is in view: no brush');
