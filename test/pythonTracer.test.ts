@@ -261,15 +261,20 @@ describe('the Python asyncio tracer', function () {
   });
 
   it('traces the loop it watches, not a second loop running in another thread beside it', async () => {
-    const { stdout, summary } = await traceFixture(dir, 'thread_loop.py');
+    const { program, stdout, summary } = await traceFixture(dir, 'thread_loop.py');
     assert.equal(stdout, 'done\n');
     const names = summary.tasks.map((t) => t.name);
     assert.equal(names.filter((n) => n === 'main_job').length, 60, names.join(', '));
     assert.ok(!names.includes('side_job'), names.join(', '));
     // The side loop's three 80 ms sleeps in its own thread are none of the main loop's stints:
     // each would be a block. (Not timed as busy time: a loaded machine stretches the main loop's
-    // own 60 short steps past any bound that would tell them from the sleeps.)
-    assert.deepEqual(summary.blocks, []);
+    // own 60 short steps past any bound that would tell them from the sleeps.) asyncio's own join
+    // of its executor's thread at the end may hold the main loop 50 ms on a loaded machine: not the
+    // program's.
+    assert.deepEqual(
+      summary.blocks.filter((b) => b.location?.file === program),
+      [],
+    );
   });
 
   it('changes neither output nor exit code, and ends its trace with the exit', async () => {
