@@ -471,7 +471,7 @@ describe('real servers, traced under load', function () {
         );
       });
 
-      it('postgres.js 4: requests named by path, tagged-template queries as waits, Promise.all as overlapping children, a large result parsed as the request, the busy step a block at its line', async () => {
+      it('postgres.js 4 (ES module): requests named by path, tagged-template queries as waits, Promise.all as overlapping children, large results each one task, the busy step a block at its line', async () => {
         const file = path.join(SERVERS, 'postgresJs.mjs');
         const run = await record(
           dir,
@@ -484,8 +484,8 @@ describe('real servers, traced under load', function () {
             assert.deepEqual(both, [200, 200]);
             await sleep(100);
           },
-          // The large result under load: its parsing, read from postgres.js's `onread` buffer, is
-          // most of the busy time (untracked code before the tracer read those sockets).
+          // Large results under load, read from postgres.js's `onread` buffer: a read that settles
+          // no query yet is untracked code (README Limits), the one that does the request's.
           '/rows',
           60,
         );
@@ -493,7 +493,7 @@ describe('real servers, traced under load', function () {
         const rows = requestsOf(run, 'GET /rows', run.loaded, 'large result');
         assert.ok(
           rows.every((t) => t.stints >= 2),
-          `each large result is parsed after its query, in the request (${rows.map((t) => t.stints).join(' ')} stints)`,
+          `each large result's request runs again once its query is answered (${rows.map((t) => t.stints).join(' ')} stints)`,
         );
         const users = requestsOf(run, 'GET /users/1', 1, 'single query');
         assert.ok(users[0].waitMs > 0, 'the query is the request waiting');
