@@ -733,7 +733,8 @@ describe('real servers, traced under load', function () {
               assert.equal(await request(port, 'GET', `/axios/${item}`), 200);
               assert.equal(await request(port, 'GET', `/got/${item}`), 200);
             }
-            assert.equal(await request(port, 'GET', '/later/3'), 200);
+            for (const client of ['axios', 'got'])
+              assert.equal(await request(port, 'GET', `/later-${client}/3`), 200);
             await sleep(100);
           },
           '/got/9',
@@ -746,8 +747,8 @@ describe('real servers, traced under load', function () {
           calls.length >= run.loaded + 4,
           `one task per request (${calls.length}, ${run.loaded} under load)`,
         );
-        // One upstream request for each, and for the later route.
-        assert.equal(prices.length, calls.length + 1, "the upstream's requests are tasks of their own");
+        // One upstream request for each, and for each later route.
+        assert.equal(prices.length, calls.length + 2, "the upstream's requests are tasks of their own");
         const withLanes = calls.filter((t) => childrenOf(s, t).some((c) => !c.internal));
         assert.deepEqual(
           describe_(
@@ -757,24 +758,31 @@ describe('real servers, traced under load', function () {
           '',
           'a call awaited at once is the request waiting, no lane of its own',
         );
-        const [later] = named(s, 'GET /later/3');
-        assert.ok(later, 'the later request');
-        assert.deepEqual(
-          childrenOf(s, later)
-            .filter((c) => !c.internal)
-            .map((c) => c.name),
-          ['viaGot'],
-          `the call started first and awaited later is a task of the request (${describe_(s, childrenOf(s, later))})`,
-        );
-        const block = s.blocks.find((b) => b.task === later.id);
-        assert.ok(
-          block,
-          `the handler's step after its await is a block on the request, not on the call (${JSON.stringify(s.blocks.map((b) => [b.task, s.tasks.find((t) => t.id === b.task)?.name]))})`,
-        );
-        assert.equal(block.location?.line, lineOf(file, 'CLIENTS BUSY LINE'), 'at its busy line');
+        const later = [];
+        for (const [client, call] of [
+          ['axios', 'viaAxios'],
+          ['got', 'viaGot'],
+        ]) {
+          const [request] = named(s, `GET /later-${client}/3`);
+          assert.ok(request, `the later ${client} request`);
+          later.push(request);
+          assert.deepEqual(
+            childrenOf(s, request)
+              .filter((c) => !c.internal)
+              .map((c) => c.name),
+            [call],
+            `the call started first and awaited later is a task of the request (${describe_(s, childrenOf(s, request))})`,
+          );
+          const block = s.blocks.find((b) => b.task === request.id);
+          assert.ok(
+            block,
+            `${client}: the handler's step after its await is a block on the request, not on the call (${JSON.stringify(s.blocks.map((b) => [b.task, s.tasks.find((t) => t.id === b.task)?.name]))})`,
+          );
+          assert.equal(block.location?.line, lineOf(file, 'CLIENTS BUSY LINE'), 'at its busy line');
+        }
         assertNoOtherLanes(
           s,
-          [...calls, ...prices, later],
+          [...calls, ...prices, ...later],
           "no other lanes: the keep-alive connection is nobody's dish",
         );
       });
