@@ -1,8 +1,11 @@
 /**
  * Real servers nobody here wrote the frameworks of, traced under real load: express 5 + pg on a
  * real PostgreSQL, koa + ioredis on a real redis, a plain server that calls an upstream with fetch
- * (undici, keep-alive) and pipes a file through gzip; and a Bull 4 worker on the real redis whose
- * jobs query the real PostgreSQL. The databases are started by the tests
+ * (undici, keep-alive) and pipes a file through gzip; a Bull 4 worker on the real redis whose
+ * jobs query the real PostgreSQL; and the libraries the tracer was fixed on, at the exact versions
+ * of package.json: postgres.js 4 (ES module), sequelize 6 (its pool's idle reaper), graphql-js 16
+ * (async resolvers beside `.then` chains), ws 8 (connections and messages), axios 1 and got 14
+ * calling an upstream (a call started first and awaited later). The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
  * synchronous step a block at its line, its work after the response a dish of its own; each job one
@@ -28,15 +31,17 @@ const UNTRACKED_MAX = 0.12;
 const SERVERS = path.join(FIXTURES, 'servers');
 /** Jobs the Bull worker runs: four rounds of its three loops. */
 const BULL_JOBS = 12;
+/** Messages each ws client sends. */
+const WS_MESSAGES = 8;
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 /**
  * Load from another process (autocannon, 8 connections) for two seconds, or until `amount`
  * requests were answered when given (however long a loaded machine takes): how many were answered.
  */
-async function load(url: string, amount?: number): Promise<number> {
+async function load(url: string, amount?: number, args: string[] = []): Promise<number> {
   const until = amount === undefined ? ['-d', '2'] : ['-a', String(amount)];
-  const result = await run(process.execPath, [AUTOCANNON, '-j', '-c', '8', ...until, url]);
+  const result = await run(process.execPath, [AUTOCANNON, '-j', '-c', '8', ...until, ...args, url]);
   assert.equal(result.code, 0, `autocannon ran (${result.stderr})`);
   return (JSON.parse(result.stdout) as { requests: { total: number } }).requests.total;
 }
@@ -62,6 +67,13 @@ function request(port: number, method: string, pathname: string, body?: string):
   });
 }
 
+/** A client script run in another process, untraced, from the project's folder (its packages). */
+async function runClients(script: string): Promise<{ stdout: string; stderr: string }> {
+  const result = await run(process.execPath, ['-e', script], { cwd: ROOT });
+  assert.equal(result.code, 0, `the clients ran (${result.stderr})`);
+  return result;
+}
+
 function lineOf(file: string, marker: string): number {
   return (
     fs
@@ -79,8 +91,10 @@ interface Run {
 }
 
 /**
- * Records `fixture` with `looplens record` in `mode` while `scenario` talks to it, then load on
- * `loadPath`: two seconds of it, or `amount` requests (see load).
+ * Records `fixture` (`name.js`, or a file name with its extension) with `looplens record` in
+ * `mode` while `scenario` talks to it, then load on `loadPath` (none if null): two seconds of it,
+ * or `amount` requests (see load), with autocannon's `args`; then `settleMs` of quiet before the
+ * server is stopped.
  */
 async function record(
   dir: string,
@@ -88,31 +102,22 @@ async function record(
   mode: string,
   env: NodeJS.ProcessEnv,
   scenario: (port: number) => Promise<void>,
-  loadPath: string,
+  loadPath: string | null,
   amount?: number,
+  { args = [], settleMs = 150 }: { args?: string[]; settleMs?: number } = {},
 ): Promise<Run> {
   const out = path.join(dir, `${fixture}-${mode}.looplens`);
+  const script = path.join(SERVERS, fixture.includes('.') ? fixture : `${fixture}.js`);
   const server = await startServer(
     process.execPath,
-    [
-      CLI,
-      'record',
-      '--quiet',
-      '--mode',
-      mode,
-      '--out',
-      out,
-      '--',
-      process.execPath,
-      path.join(SERVERS, `${fixture}.js`),
-    ],
+    [CLI, 'record', '--quiet', '--mode', mode, '--out', out, '--', process.execPath, script],
     { ...process.env, ...env },
   );
   let loaded = 0;
   try {
     await scenario(server.port);
-    loaded = await load(`http://127.0.0.1:${server.port}${loadPath}`, amount);
-    await sleep(150);
+    if (loadPath !== null) loaded = await load(`http://127.0.0.1:${server.port}${loadPath}`, amount, args);
+    await sleep(settleMs);
   } finally {
     const result = await server.stop('SIGINT');
     assert.equal(result.code, 0, `the server stops cleanly (stderr: ${result.stderr})`);
@@ -466,6 +471,322 @@ describe('real servers, traced under load', function () {
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it('postgres.js 4 (ES module): requests named by path, tagged-template queries as waits, Promise.all as overlapping children, large results each one task, the busy step a block at its line', async () => {
+        const file = path.join(SERVERS, 'postgresJs.mjs');
+        const run = await record(
+          dir,
+          'postgresJs.mjs',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/users/${id}`), 200);
+            const both = await Promise.all([request(port, 'GET', '/dash'), request(port, 'GET', '/dash')]);
+            assert.deepEqual(both, [200, 200]);
+            await sleep(100);
+          },
+          // Large results under load, read from postgres.js's `onread` buffer: a read that settles
+          // no query yet is untracked code (README Limits), the one that does the request's.
+          '/rows',
+          60,
+        );
+        const s = run.summary;
+        const rows = requestsOf(run, 'GET /rows', run.loaded, 'large result');
+        assert.ok(
+          rows.every((t) => t.stints >= 2),
+          `each large result's request runs again once its query is answered (${rows.map((t) => t.stints).join(' ')} stints)`,
+        );
+        const users = requestsOf(run, 'GET /users/1', 1, 'single query');
+        assert.ok(users[0].waitMs > 0, 'the query is the request waiting');
+        const dashes = named(s, 'GET /dash');
+        assert.equal(dashes.length, 2, 'each dashboard request one task');
+        for (const dash of dashes) {
+          const queries = childrenOf(s, dash).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+          assert.deepEqual(
+            queries.flatMap((q) => childrenOf(s, q).filter((c) => !c.internal)),
+            [],
+            'a query has no lane of its own inside it',
+          );
+        }
+        const blocked = s.blocks.filter((b) => dashes.some((d) => d.id === b.task));
+        assert.ok(blocked.length >= 1, `the synchronous step is a block on its request (${blocked.length})`);
+        assert.ok(
+          blocked.every((b) => b.location?.line === lineOf(file, 'POSTGRESJS BUSY LINE')),
+          `at its busy line (${blocked.map((b) => b.location?.line).join(', ')})`,
+        );
+        // The onread sockets, their connection set-up and the pool are nobody's lanes; a growing
+        // pool's set-up may run on in the member's lane (README Limits), as a child of a request.
+        assertNoOtherLanes(
+          s,
+          [...rows, ...dashes],
+          "no other lanes: the connections are nobody's dish",
+          true,
+        );
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it("sequelize 6 + pg: each request one task, Promise.all of a model's counts as children, the busy step a block at its line, the pool's idle reaper no one's lane after the responses", async () => {
+        const file = path.join(SERVERS, 'sequelizePool.js');
+        const run = await record(
+          dir,
+          'sequelizePool',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/orders/${id}`), 200);
+            assert.equal(await request(port, 'GET', '/totals'), 200);
+            await sleep(100);
+          },
+          '/orders/1',
+          undefined,
+          // The reaper fires every 200 ms and closes connections idle for 300 ms: a second of quiet
+          // sees it run, and close all four.
+          { settleMs: 1200 },
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 30, `the load ran (${run.loaded} requests)`);
+        const orders = requestsOf(run, 'GET /orders/:id', run.loaded + 2, 'request of a finder');
+        const [totals] = named(s, 'GET /totals');
+        assert.ok(totals, 'the totals request');
+        const counts = childrenOf(s, totals).filter((c) => !c.internal && c.kind !== 'background');
+        assert.equal(
+          counts.length,
+          2,
+          `the two counts of Promise.all are children (${describe_(s, counts)})`,
+        );
+        assert.ok(overlap(counts[0], counts[1]), 'and they overlap');
+        const block = s.blocks.find((b) => b.task === totals.id);
+        assert.ok(block, 'the synchronous step is a block on the request');
+        assert.equal(block.location?.line, lineOf(file, 'SEQUELIZE BUSY LINE'), 'at its busy line');
+        // The reaper, a timer the pool set when a query released its connection, fires after the
+        // request answered (every 200 ms while connections are idle): no stint of a request or a
+        // member is a timer's (the routes set none of their own).
+        const timeline = run.timeline;
+        const served = new Set([...orders, totals, ...counts].map((t) => t.id));
+        const timed = timeline.tasks.filter(
+          (t) =>
+            served.has(t.id) && t.stints.some((i) => REASON_NAMES[timeline.stints.reason[i]] === 'timer'),
+        );
+        assert.deepEqual(
+          describe_(
+            s,
+            s.tasks.filter((t) => timed.some((x) => x.id === t.id)),
+          ),
+          '',
+          "the pool's idle reaper runs in no request's or member's lane",
+        );
+        const members = counts.map((c) => c.id);
+        assertNoOtherLanes(
+          s,
+          [...orders, totals, ...s.tasks.filter((t) => t.parent !== null && members.includes(t.parent))],
+          "no other lanes: the pool and its reaper are nobody's dish",
+        );
+      });
+
+      it("graphql-js 16 + pg: each request one task, its resolvers (async functions and `.then` chains) its children, none a child of another field, a resolver's step a block at its line", async () => {
+        const file = path.join(SERVERS, 'graphqlPg.js');
+        const query = '{ user(id: 1) { id name orders { id } } stats { users sales } }';
+        const body = JSON.stringify({ query });
+        const run = await record(
+          dir,
+          'graphqlPg',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            const post = async (q: string) => {
+              const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ query: q }),
+              });
+              return (await response.json()) as { data?: unknown; errors?: unknown };
+            };
+            for (let i = 0; i < 3; i++) {
+              const result = await post(query);
+              assert.deepEqual(
+                result,
+                {
+                  data: {
+                    user: { id: 1, name: 'ada', orders: [{ id: 1 }, { id: 2 }, { id: 3 }] },
+                    stats: { users: 2, sales: 3 },
+                  },
+                },
+                'the query is answered',
+              );
+            }
+            assert.deepEqual(await post('{ slow }'), { data: { slow: 7 } });
+            await sleep(100);
+          },
+          '/graphql',
+          60,
+          { args: ['-m', 'POST', '-H', 'content-type=application/json', '-b', body] },
+        );
+        const s = run.summary;
+        const requests = named(s, 'POST /graphql');
+        assert.ok(
+          requests.length >= run.loaded + 4,
+          `each request one task (${requests.length}, ${run.loaded} under load)`,
+        );
+        // The top-level fields, and those of the plain object `stats` returned, are the request's:
+        // none is a child of a field resolved before it. A user's orders, resolved by the executor's
+        // completion of that user (a link it hung on the user's promise), are the user's.
+        const ids = new Set(requests.map((r) => r.id));
+        const fields = s.tasks.filter((t) => t.parent !== null && ids.has(t.parent) && !t.internal);
+        const byName = new Map<string, number>();
+        for (const f of fields) byName.set(f.name, (byName.get(f.name) ?? 0) + 1);
+        const all = [...byName].map(([n, c]) => `${n} ${c}`).join(', ');
+        // (The first requests' may keep their places' names while stacks are rationed out.)
+        for (const name of ['user', 'users', 'sales'])
+          assert.ok(
+            (byName.get(name) ?? 0) >= requests.length - 3,
+            `${name} a child of each request (${all})`,
+          );
+        assert.equal(byName.get('orders') ?? 0, 0, `no user's orders a child of the request (${all})`);
+        const users = fields.filter((f) => f.name === 'user');
+        const userIds = new Set(users.map((u) => u.id));
+        const subfields = s.tasks.filter((t) => t.parent !== null && userIds.has(t.parent) && !t.internal);
+        assert.ok(
+          subfields.length >= users.length - 3 && subfields.every((t) => t.name === 'orders'),
+          `each user's orders a child of that user, nothing else (${describe_(s, subfields)})`,
+        );
+        const nested = lanes(s).filter(
+          (t) => t.parent !== null && fields.some((f) => f.id === t.parent) && !userIds.has(t.parent),
+        );
+        assert.deepEqual(describe_(s, nested), '', 'no field is a child of another field of its object');
+        const deeper = lanes(s).filter((t) => t.parent !== null && subfields.some((f) => f.id === t.parent));
+        assert.deepEqual(describe_(s, deeper), '', "an order's list has no lane inside it");
+        // The slow resolver, the one field of its query, is a task of its request (the executor
+        // gives its promise to a combinator), and its step a block in its lane.
+        const slow = fields.filter((f) => f.name === 'slow');
+        assert.equal(slow.length, 1, `the slow field a child of its request (${all})`);
+        const block = s.blocks.find((b) => b.task === slow[0].id);
+        assert.ok(
+          block,
+          `the slow resolver's step is a block on it (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assert.equal(block.location?.line, lineOf(file, 'GRAPHQL BUSY LINE'), 'at its busy line');
+        assertNoOtherLanes(s, [...requests, ...fields], "no other lanes: the pool is nobody's dish");
+      });
+
+      it("ws 8: each connection one task, each message's async handler a task of its connection, no other lane", async () => {
+        const run = await record(
+          dir,
+          'wsChat',
+          mode,
+          {},
+          async (port) => {
+            // Three clients in another process, each sending eight messages in turn and waiting for
+            // its own back (the broadcast brings the others' too).
+            const clients = await runClients(
+              `const WebSocket = require('ws');
+              const client = (c) => new Promise((resolve, reject) => {
+                const ws = new WebSocket('ws://127.0.0.1:${port}/chat');
+                let n = 0;
+                const next = () => (n < ${WS_MESSAGES} ? ws.send(c + ':' + n++) : ws.close());
+                ws.on('open', next);
+                ws.on('message', (data) => { if (String(data) === c + ':' + (n - 1)) next(); });
+                ws.on('close', resolve);
+                ws.on('error', reject);
+              });
+              Promise.all([0, 1, 2].map(client)).then(() => console.log('done'));`,
+            );
+            assert.equal(clients.stdout.trim(), 'done', clients.stderr);
+            await sleep(200);
+          },
+          null,
+        );
+        const s = run.summary;
+        const connections = named(s, 'GET /chat (websocket)');
+        assert.equal(connections.length, 3, `each connection one task (${describe_(s, lanes(s))})`);
+        for (const connection of connections) {
+          const messages = childrenOf(s, connection).filter((c) => !c.internal);
+          assert.deepEqual(
+            messages.map((m) => m.name),
+            Array(WS_MESSAGES).fill('onMessage'),
+            `each message one onMessage task of its connection (${describe_(s, messages)})`,
+          );
+          assert.ok(
+            messages.every((m) => m.waitMs > 0),
+            "each message's wait is its own",
+          );
+        }
+        assertNoOtherLanes(s, connections, 'no other lanes', false);
+      });
+
+      it("axios 1 and got 14 (ES module) calling a local upstream: one task per request, no lane per call, the upstream's requests their own, a call started first a task of the request whose step stays the request's", async () => {
+        const file = path.join(SERVERS, 'httpClients.mjs');
+        const run = await record(
+          dir,
+          'httpClients.mjs',
+          mode,
+          { BUSY_MS: '150' },
+          async (port) => {
+            for (const item of ['1', '2']) {
+              assert.equal(await request(port, 'GET', `/axios/${item}`), 200);
+              assert.equal(await request(port, 'GET', `/got/${item}`), 200);
+            }
+            for (const client of ['axios', 'got'])
+              assert.equal(await request(port, 'GET', `/later-${client}/3`), 200);
+            await sleep(100);
+          },
+          '/got/9',
+          40,
+        );
+        const s = run.summary;
+        const calls = s.tasks.filter((t) => t.kind === 'request' && /^GET \/(axios|got)\//.test(t.name));
+        const prices = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /price/'));
+        assert.ok(
+          calls.length >= run.loaded + 4,
+          `one task per request (${calls.length}, ${run.loaded} under load)`,
+        );
+        // One upstream request for each, and for each later route.
+        assert.equal(prices.length, calls.length + 2, "the upstream's requests are tasks of their own");
+        const withLanes = calls.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        assert.deepEqual(
+          describe_(
+            s,
+            withLanes.flatMap((t) => childrenOf(s, t)),
+          ),
+          '',
+          'a call awaited at once is the request waiting, no lane of its own',
+        );
+        const later = [];
+        for (const [client, call] of [
+          ['axios', 'viaAxios'],
+          ['got', 'viaGot'],
+        ]) {
+          const [request] = named(s, `GET /later-${client}/3`);
+          assert.ok(request, `the later ${client} request`);
+          later.push(request);
+          assert.deepEqual(
+            childrenOf(s, request)
+              .filter((c) => !c.internal)
+              .map((c) => c.name),
+            [call],
+            `the call started first and awaited later is a task of the request (${describe_(s, childrenOf(s, request))})`,
+          );
+          const block = s.blocks.find((b) => b.task === request.id);
+          assert.ok(
+            block,
+            `${client}: the handler's step after its await is a block on the request, not on the call (${JSON.stringify(s.blocks.map((b) => [b.task, s.tasks.find((t) => t.id === b.task)?.name]))})`,
+          );
+          assert.equal(block.location?.line, lineOf(file, 'CLIENTS BUSY LINE'), 'at its busy line');
+        }
+        assertNoOtherLanes(
+          s,
+          [...calls, ...prices, ...later],
+          "no other lanes: the keep-alive connection is nobody's dish",
         );
       });
 

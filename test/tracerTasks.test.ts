@@ -3426,6 +3426,97 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps the rest of a handler the request's own when an async function of its returns a library's async function's promise that function returned unawaited in turn (axios 1.21's `get`), in both modes", async () => {
+    // The build before read the call's end only from a promise it made at its own level: axios
+    // 1.21's `get` is an async function returning `request`'s promise, so `get` looked open to the
+    // stint's end, and the handler's next await and the work after it ran in the call's lane (seen
+    // with axios 1.21, both modes).
+    const app = path.join(dir, 'returnedAxios');
+    writeLibrary(app, 'miniaxios', [
+      "// axios 1.21's shape: `get` is an async function returning `request`'s promise unawaited;",
+      "// `request` awaits `_request`'s chain of `.then` links on `Promise.resolve(config)`.",
+      "const http = require('node:http');",
+      'function dispatch(config) {',
+      '  return new Promise((resolve, reject) => {',
+      '    http',
+      '      .get(config.url, (res) => {',
+      "        let body = '';",
+      "        res.on('data', (d) => (body += d));",
+      "        res.on('end', () => resolve({ data: JSON.parse(body) }));",
+      '      })',
+      "      .on('error', reject);",
+      '  });',
+      '}',
+      'class Axios {',
+      '  async request(config) {',
+      '    return await this._request(config);',
+      '  }',
+      '  _request(config) {',
+      '    return Promise.resolve(config).then(dispatch).then((r) => r);',
+      '  }',
+      '  async get(url) {',
+      '    return this.request({ url });',
+      '  }',
+      '}',
+      'module.exports = new Axios();',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { performance } = require('node:perf_hooks');",
+        "const axios = require('miniaxios');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stretches = [];',
+        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"price":42}\'), 3));',
+        "upstream.listen(0, '127.0.0.1', () => {",
+        '  const base = `http://127.0.0.1:${upstream.address().port}`;',
+        '  async function viaAxios(path) {',
+        '    return axios.get(base + path); // returned, not awaited',
+        '  }',
+        '  async function load() {',
+        '    await sleep(3);',
+        "    return 'data';",
+        '  }',
+        '  const server = http.createServer(async (req, res) => {',
+        "    const quote = viaAxios('/price'); // started now, awaited later",
+        '    const data = await load();',
+        '    const start = performance.now();',
+        '    while (performance.now() - start < 15);',
+        "    stretches.push(['handler', start, performance.now()]);",
+        '    res.end(`${data} ${(await quote).data.price}`);',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    for (let i = 0; i < 6; i++)',
+        '      await new Promise((resolve) =>',
+        "        http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) =>",
+        "          r.resume().on('end', resolve),",
+        '        ),',
+        '      );',
+        '    server.close();',
+        '    upstream.close();',
+        '    console.log(JSON.stringify(stretches));',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests)
+        assert.equal(
+          summary.tasks.filter((t) => t.name === 'viaAxios' && t.parent === r.id).length,
+          1,
+          `${mode}: viaAxios is a task of request ${r.id} (${names})`,
+        );
+      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
+    }
+  });
+
   it("leaves what a pool's connection brings after the Promise.all member that opened it returned to nobody, in a script, in both modes", async () => {
     const app = path.join(dir, 'memberPool');
     // A pool as a driver's is: a query opens a connection of its own the first time, and the

@@ -128,6 +128,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
             end: d.end - start,
             comb: d.comb === -1 ? -1 : d.comb - start,
             cuts: d.cuts?.map((i) => i - start),
+            innerCuts: d.innerCuts?.map((i) => i - start),
           })),
           owner: Int16Array.from(owner.subarray(start, end)),
           runs: runs.map((i) => i - start),
@@ -359,9 +360,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const dish = made[k];
     const d = dishes[k];
     const cuts = d.cuts;
-    if (dish === null || !dish.endsOnReturn || d.comb !== -1 || cuts === undefined) continue;
+    const inner = d.innerCuts;
+    if (dish === null || !dish.endsOnReturn || d.comb !== -1 || (cuts === undefined && inner === undefined))
+      continue;
     let from = d.end;
-    for (let c = 1; c < cuts.length; c += 2) if (cuts[c] < from) from = cuts[c];
+    if (cuts !== undefined) for (let c = 1; c < cuts.length; c += 2) if (cuts[c] < from) from = cuts[c];
+    if (inner !== undefined) for (let c = 1; c < inner.length; c += 3) if (inner[c] < from) from = inner[c];
     const cut: ReturnCut = { dish, objs: [], kinds: [], at: [], ran: -1 };
     for (let i = at + from; i < at + d.end; i++) {
       const o = owner[i - at];
@@ -387,13 +391,23 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       }
     }
     if (cut.objs.length === 0) continue;
-    for (let c = 0; c < cuts.length; c += 2) {
-      const obj = logObj[at + cuts[c]];
-      if (typeof obj !== 'object' || obj === null) continue;
-      let first = 0;
-      while (first < cut.at.length && cut.at[first] < cuts[c + 1]) first++;
-      if (first < cut.at.length) returnCuts.set(obj, { cut, from: first });
-    }
+    if (cuts !== undefined)
+      for (let c = 0; c < cuts.length; c += 2) {
+        const obj = logObj[at + cuts[c]];
+        if (typeof obj !== 'object' || obj === null) continue;
+        let first = 0;
+        while (first < cut.at.length && cut.at[first] < cuts[c + 1]) first++;
+        if (first < cut.at.length) returnCuts.set(obj, { cut, from: first, outer: null });
+      }
+    if (inner !== undefined)
+      for (let c = 0; c < inner.length; c += 3) {
+        const obj = logObj[at + inner[c]];
+        const outer = logObj[at + inner[c + 2]];
+        if (typeof obj !== 'object' || obj === null || typeof outer !== 'object' || outer === null) continue;
+        let first = 0;
+        while (first < cut.at.length && cut.at[first] < inner[c + 1]) first++;
+        if (first < cut.at.length) returnCuts.set(obj, { cut, from: first, outer });
+      }
     anyCuts = true;
   }
 }
@@ -417,7 +431,13 @@ const kCutAt = Symbol('looplens.cutAt');
 type CutMarked = { [kCut]?: ReturnCut; [kCutAt]?: number };
 /** A dish made inside the extent (`ReturnCut.kinds`): reparented rather than re-pointed. */
 const NESTED_DISH = -1;
-const returnCuts = new WeakMap<object, { cut: ReturnCut; from: number }>();
+/**
+ * Where a call's work ends if it returned the promise (the key): the cut, and the first of its
+ * work to move. With `outer`, the promise is one an async function the call made may have returned
+ * (see FoundDish.innerCuts): the job consuming it for `outer` says that function returned there,
+ * and only then is `outer` where the call's work may end.
+ */
+const returnCuts = new WeakMap<object, { cut: ReturnCut; from: number; outer: object | null }>();
 export let anyCuts = false;
 
 /** The continuation of `p` runs: a cut it is part of comes too late (see cutAtReturn). */
@@ -441,6 +461,15 @@ export function cutAtReturn(root: unknown, returned: object): void {
   if (!anyCuts) return;
   const at = returnCuts.get(returned);
   if (at === undefined) return;
+  if (at.outer !== null) {
+    // An async function the call made returned `returned` (axios's `get`, its `request`'s promise):
+    // its work ended there, and the call's does too if the call returned that function's promise —
+    // which the job consuming `outer` for the call, queued after this one, tells.
+    if (root !== at.outer) return;
+    returnCuts.delete(returned);
+    if (!returnCuts.has(root)) returnCuts.set(root, { cut: at.cut, from: at.from, outer: null });
+    return;
+  }
   returnCuts.delete(returned);
   const { cut, from } = at;
   const dish = cut.dish;

@@ -237,6 +237,12 @@ export interface FoundDish {
    * went on taking the caller's work for the call's (dishSort.ts cutAtReturn).
    */
   cuts?: number[];
+  /**
+   * Likewise for an async function the call made that was still open at the stint's end (triples
+   * [record, cut, that function's record]): where that function may have returned what it
+   * returned, and so where the call's work ends if the call returned that function's promise.
+   */
+  innerCuts?: number[];
 }
 
 /** The index of the record for `p` in [start, end), or -1 (read from the promise by the caller). */

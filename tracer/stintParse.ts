@@ -322,22 +322,38 @@ export function parse(
  * with the end of its work (a call's extent; a link's own record): an async function that returns
  * a promise without awaiting it (`return db.insert(…)`) gives no sign of returning, and its extent
  * ran on into its caller's work — which a "resolve with a thenable" job, consuming the promise it
- * returned, shows later (FoundDish.cuts).
+ * returned, shows later (FoundDish.cuts). An async function it called that is still open at `stop`
+ * may be one that returned so itself (axios's `get`, returning its `request`'s promise): the
+ * promises that function left at its own level are the places it may have returned at
+ * (FoundDish.innerCuts), told by the job that consumes what it returned.
  */
-function returnCuts(r: number, stop: number): number[] | undefined {
-  let cuts: number[] | undefined;
+function returnCuts(r: number, stop: number, dish: FoundDish): void {
   for (let i = r + 1; i < stop; i++) {
-    if (logUsed[i] !== 0) continue;
-    // At the function's own level: inside no call of its, but perhaps inside a `new Promise` a
-    // library's function it called made (got's, whose executor starts the request).
-    let up = level[i];
-    while (up > r && logRooted[up] === Rooted.ByRuntime) up = level[up];
-    if (up !== r) continue;
-    if (logKind[i] !== LogKind.Root && logKind[i] !== LogKind.Derived) continue;
+    if (!leftAt(i, r)) continue;
     const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], i + 1) : i + 1;
-    if (cut < stop) (cuts ??= []).push(i, cut);
+    if (cut < stop) (dish.cuts ??= []).push(i, cut);
+    else if (
+      logKind[i] === LogKind.Root &&
+      (logRooted[i] === Rooted.ByCall || logRooted[i] === Rooted.ByLibrary)
+    )
+      for (let j = i + 1; j < stop; j++) {
+        if (!leftAt(j, i)) continue;
+        const inner = logKind[j] === LogKind.Root ? Math.max(closedAt[j], j + 1) : j + 1;
+        if (inner < stop) (dish.innerCuts ??= []).push(j, inner, i);
+      }
   }
-  return cuts;
+}
+
+/**
+ * Whether record `i` is a promise the async function of root `r` made and left (nothing consumed
+ * it in the stint) at its own level: inside no call of its, but perhaps inside a `new Promise` a
+ * library's function it called made (got's, whose executor starts the request).
+ */
+function leftAt(i: number, r: number): boolean {
+  if (logUsed[i] !== 0) return false;
+  let up = level[i];
+  while (up > r && logRooted[up] === Rooted.ByRuntime) up = level[up];
+  return up === r && (logKind[i] === LogKind.Root || logKind[i] === LogKind.Derived);
 }
 
 /** A dish that is a call (not a combinator's member), records [root, stop) of the log. */
@@ -862,7 +878,7 @@ export function findDishes(
       logRooted[r] === Rooted.ByCall && (forLibrary || job),
       job,
     );
-    if (logRooted[r] === Rooted.ByCall) dish.cuts = returnCuts(r, stop);
+    if (logRooted[r] === Rooted.ByCall) returnCuts(r, stop, dish);
     dishes.push(dish);
     ownedByDish(r, stop);
   }
