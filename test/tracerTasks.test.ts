@@ -3767,8 +3767,17 @@ describe('tasks the tracer finds in real programs', function () {
       assert.match(closed?.taskName ?? '', /^connection :\d+$/, shown);
       assert.equal(exited?.taskName, 'closeAndExit.js', shown);
       assert.ok(closed !== undefined && exited !== undefined, shown);
+      // (The runtime's own start and end may be an untracked block on a loaded machine: 102 ms
+      // seen beside valgrind. Not while either spun.)
       assert.ok(
-        !summary.blocks.some((b) => b.taskName === '(untracked code)' && b.durationMs >= 60),
+        !summary.blocks.some(
+          (b) =>
+            b.taskName === '(untracked code)' &&
+            spins.some(([, start, end]) => {
+              const [from, to] = [start - timeline.startTime, end - timeline.startTime];
+              return b.startMs < to && from < b.startMs + b.durationMs;
+            }),
+        ),
         `${mode}: neither is untracked: ${shown}`,
       );
       // The spawner's block is sampled (the connection's may come before the sampler watches).
