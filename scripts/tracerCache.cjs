@@ -13,7 +13,9 @@ const source = fs.readFileSync(path.join(dist, 'tracerCore.js'), 'utf8');
 // The same text as the loader's (tracer/load.ts WRAPPER).
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: loader });
-const mod = { exports: {} };
+// A module object as Node makes one: the tracer finds Node's CommonJS loader as its constructor
+// (tracer/nodeModule.ts), and the cache then holds the code a real start runs.
+const mod = new (require('node:module'))(loader, null);
 script.runInThisContext()(mod.exports, require, mod, loader, dist);
 if (globalThis[Symbol.for('looplens.tracer')] === undefined) throw new Error('the tracer did not load');
 fs.writeFileSync(path.join(dist, cacheName), script.createCachedData());

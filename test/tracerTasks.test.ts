@@ -563,7 +563,7 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it('loads none of the built-ins it patches before the program does (http, https, net, tls, child_process, crypto, zlib, dns)', async () => {
+  it('loads none of the built-ins it patches before the program does (http, https, net, tls, child_process, crypto, zlib, dns), nor node:module', async () => {
     const program = path.join(dir, 'loadList.js');
     fs.writeFileSync(program, 'process.stdout.write(JSON.stringify(process.moduleLoadList));\n');
     const out = path.join(dir, 'loadList.looplens');
@@ -573,7 +573,9 @@ describe('tasks the tracer finds in real programs', function () {
     const loaded = (stdout: string) =>
       (JSON.parse(stdout) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
     const before = new Set(loaded(untraced.stdout));
-    const patched = ['http', 'https', 'net', 'tls', 'child_process', 'crypto', 'zlib', 'dns'];
+    // node:module (Node's ES-module loader and source maps): the tracer takes its CommonJS loader
+    // from its own module object (tracer/nodeModule.ts).
+    const patched = ['http', 'https', 'net', 'tls', 'child_process', 'crypto', 'zlib', 'dns', 'module'];
     assert.deepEqual(
       patched.filter((name) => loaded(result.stdout).includes(name) && !before.has(name)),
       [],

@@ -15,11 +15,11 @@
  *    (hapi's special route for unknown paths keeps the raw path).
  * Anything else keeps the raw path.
  */
-import nodeModule = require('node:module');
 import type * as http from 'node:http';
 import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
+import { moduleClass } from './nodeModule';
 
 const kContext = Symbol('looplens.koaContext');
 const kRoute = Symbol('looplens.route');
@@ -149,7 +149,7 @@ function patchFindMyWay(exported: unknown): void {
 
 /** Watches `require` for the frameworks whose route this needs a hand to read. */
 export function startFrameworks(): void {
-  const M = nodeModule as unknown as { _load?: AnyFunction };
+  const M = moduleClass() as { _load?: AnyFunction };
   const load = M._load;
   if (typeof load !== 'function') return;
   const patched = function (this: unknown, request: unknown, parent: unknown) {

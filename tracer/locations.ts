@@ -6,9 +6,9 @@
  * mapped back through Node's own source-map cache when the program has source maps enabled; the
  * readers map the rest from the .map files on disk.
  */
-import nodeModule = require('node:module');
 import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
+import { moduleFunction } from './nodeModule';
 import { Made, Rooted } from './stintLog';
 
 /** A source location as captured from a stack (file, 1-based line and column), with what the frame said. */
@@ -744,7 +744,22 @@ type FindSourceMap = (path: string) =>
     }
   | undefined;
 
-const findSourceMap = (nodeModule as unknown as { findSourceMap?: FindSourceMap }).findSourceMap;
+/** Node's findSourceMap, once looked up (null: not yet). */
+let sourceMaps: FindSourceMap | undefined | null = null;
+
+/**
+ * Node's findSourceMap, looked up when first needed: it is attached by `node:module`, which the
+ * tracer does not load before the program's first line (nodeModule.ts). While the program runs
+ * without source maps (`process.sourceMapsEnabled` false) Node's cache stays empty: nothing to
+ * look up yet (a loader such as tsx may enable them later).
+ */
+function findSourceMap(): FindSourceMap | undefined {
+  if (sourceMaps === null) {
+    if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === false) return undefined;
+    sourceMaps = moduleFunction('findSourceMap') as FindSourceMap | undefined;
+  }
+  return sourceMaps;
+}
 
 /**
  * Maps a generated position to its source through Node's source-map cache. That cache is filled only
@@ -752,9 +767,11 @@ const findSourceMap = (nodeModule as unknown as { findSourceMap?: FindSourceMap 
  * enables them); it is an in-memory lookup, never I/O.
  */
 function mapThroughSourceMap(location: CodeLocation): CodeLocation {
-  if (findSourceMap === undefined || location.line === 0) return location;
+  if (location.line === 0) return location;
+  const find = findSourceMap();
+  if (find === undefined) return location;
   try {
-    const map = findSourceMap(location.file);
+    const map = find(location.file);
     if (map === undefined) return location;
     const entry = map.findEntry(location.line - 1, location.column - 1) as {
       originalSource?: string;

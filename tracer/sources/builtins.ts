@@ -25,7 +25,7 @@
  * the list (its entries, its length, what the program reads of it) is unchanged. Where that cannot
  * be set up, every patch runs at the start, as before (and loads what it patches).
  */
-import nodeModule = require('node:module');
+import { moduleClass } from '../nodeModule';
 
 /** A module's patches; each gets the module's exports. */
 type Patch = (exports: unknown) => void;
@@ -67,10 +67,11 @@ export function loadBuiltin(name: string): unknown {
 /** Captured at the tracer's start, before the program (or the tracer's frameworks.ts) wraps it. */
 function loader(): (id: string) => unknown {
   if (load === null) {
-    const loadModule = (nodeModule as unknown as { _load?: unknown })._load;
+    const M = moduleClass();
+    const loadModule = M._load;
     load =
       typeof loadModule === 'function'
-        ? (id) => Reflect.apply(loadModule, nodeModule, [id, null, false]) as unknown
+        ? (id) => Reflect.apply(loadModule, M, [id, null, false]) as unknown
         : (id) => module.require(id) as unknown;
   }
   return load;

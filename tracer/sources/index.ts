@@ -27,8 +27,8 @@
  */
 // The modules the tracer patches come to it as the program loads them (builtins.ts), and the
 // patches land on the objects the program itself gets from require() and import.
-import nodeModule = require('node:module');
 import { Reason, TaskKind } from '../../protocol/format';
+import { moduleFunction } from '../nodeModule';
 import { Owned, kSlot } from './base';
 import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
@@ -179,7 +179,7 @@ export function startSources(): void {
   watchBuiltins();
   // ES modules that import these names get the patched functions too. (A module loaded later is
   // patched before Node makes the names an ES module imports of it.)
-  nodeModule.syncBuiltinESMExports();
+  moduleFunction('syncBuiltinESMExports')?.();
 }
 
 export function stopSources(): void {

@@ -1,0 +1,154 @@
+/**
+ * `npx tsx bench/startup.ts`: what the tracer adds to a program's start, to its first line — the
+ * README's Start-up figures (issue 10's goal: within 10 ms of untraced). Two measures, each untraced
+ * and traced (with `looplens record`'s options: a trace file, the block sampler on) and for every
+ * --against build, in one run on one machine:
+ *
+ * - instructions of the main thread to the first line, counted by valgrind's callgrind, of a script
+ *   whose first line ends the process (`process.reallyExit`: no exit handlers, the tracer's own
+ *   included). V8 as usual, not `--single-threaded`: that flag makes V8 reject the tracer's code
+ *   cache. The block sampler's thread is counted apart (its own start runs on the other core).
+ * - CPU time of all threads to the first line (`process.cpuUsage()` read there), alternating
+ *   builds run after run, medians. Not wall time: on a shared machine it moves with the load.
+ *
+ * NODE_EXTRA_CA_CERTS is unset (reading the certificates it names costs every Node start, traced
+ * or not, far more than the tracer). Options: --runs N (callgrind runs per build, default 3),
+ * --cpu-runs N (default 21), --tracer path/to/tracer.js (default dist/tracer.js), --against
+ * path/to/tracer.js (another build, an earlier commit's say; may be given more than once).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+function options(name: string): string[] {
+  const found: string[] = [];
+  process.argv.forEach((arg, i) => {
+    if (arg === name && i + 1 < process.argv.length) found.push(process.argv[i + 1]);
+  });
+  return found;
+}
+
+const RUNS = Number(option('--runs', '3'));
+const CPU_RUNS = Number(option('--cpu-runs', '21'));
+const builds: { name: string; tracer: string | null }[] = [
+  { name: 'untraced', tracer: null },
+  { name: 'this build', tracer: path.resolve(option('--tracer', path.join(root, 'dist', 'tracer.js'))) },
+  ...options('--against').map((t) => ({ name: t, tracer: path.resolve(t) })),
+];
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-'));
+
+function envFor(tracer: string | null): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  delete env.LOOPLENS_OPTIONS;
+  if (tracer !== null) {
+    env.NODE_OPTIONS = `--require ${tracer}`;
+    // As `looplens record` sets them (cli/record.ts), the trace into the scratch folder.
+    env.LOOPLENS_OPTIONS = JSON.stringify({
+      out: path.join(scratch, 'trace-{pid}.looplens'),
+      blockMs: 50,
+      mode: 'fast',
+      children: false,
+    });
+  }
+  return env;
+}
+
+function clean(): void {
+  for (const f of fs.readdirSync(scratch)) fs.rmSync(path.join(scratch, f), { force: true });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** The total of a callgrind dump ("summary:" or "totals:" line). */
+function dumpTotal(file: string): number {
+  const text = fs.readFileSync(file, 'utf8');
+  const m = /^(?:summary|totals):\s*(\d+)/m.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Main-thread instructions (and the other threads' together) of one run to the first line. */
+function countOnce(tracer: string | null): { main: number; others: number } {
+  clean();
+  const script = path.join(scratch, 'first.js');
+  fs.writeFileSync(script, 'process.reallyExit(0);\n');
+  const r = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${path.join(scratch, 'cg.%p')}`,
+      process.execPath,
+      script,
+    ],
+    { env: envFor(tracer), stdio: 'ignore' },
+  );
+  if (r.status !== 0) throw new Error(`valgrind exited with ${r.status}`);
+  const dumps = fs.readdirSync(scratch).filter((f) => /^cg\.\d+-\d+$/.test(f));
+  const mainDump = dumps.find((f) => f.endsWith('-01'));
+  if (mainDump === undefined) throw new Error('callgrind wrote no dump of the main thread');
+  let others = 0;
+  for (const d of dumps) if (d !== mainDump) others += dumpTotal(path.join(scratch, d));
+  return { main: dumpTotal(path.join(scratch, mainDump)), others };
+}
+
+/** CPU time (user + system, all threads) in ms at the first line of `node -e`. */
+function cpuOnce(tracer: string | null): number {
+  clean();
+  const out = execFileSync(
+    process.execPath,
+    ['-e', 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))'],
+    { env: envFor(tracer) },
+  );
+  return Number(out.toString());
+}
+
+const M = (n: number): string => `${(n / 1e6).toFixed(1)} M`;
+
+try {
+  if (RUNS > 0) {
+    if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('needs valgrind');
+    let base = 0;
+    for (const b of builds) {
+      const runs = Array.from({ length: RUNS }, () => countOnce(b.tracer));
+      const main = median(runs.map((r) => r.main));
+      if (b.tracer === null) base = main;
+      process.stdout.write(
+        `${b.name}: main thread, median of ${RUNS}: ${M(main)}` +
+          (b.tracer !== null ? ` (+${M(main - base)})` : '') +
+          ` [${runs.map((r) => M(r.main)).join(', ')}]; other threads ${M(median(runs.map((r) => r.others)))}\n`,
+      );
+    }
+  }
+  const cpu = builds.map(() => [] as number[]);
+  for (let i = 0; i < CPU_RUNS; i++) {
+    const order = builds.map((_, k) => k);
+    if (i % 2 === 1) order.reverse();
+    for (const k of order) cpu[k].push(cpuOnce(builds[k].tracer));
+  }
+  const base = median(cpu[0]);
+  builds.forEach((b, k) => {
+    const m = median(cpu[k]);
+    process.stdout.write(
+      `${b.name}: CPU to the first line, median of ${CPU_RUNS}: ${m.toFixed(1)} ms` +
+        (k > 0 ? ` (+${(m - base).toFixed(1)})` : '') +
+        '\n',
+    );
+  });
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
