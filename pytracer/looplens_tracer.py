@@ -507,6 +507,8 @@ class Tracer:
         # consumer started at start-up) -> the task whose lane they are: itself, and a library's tasks
         # made in its lane (see task_created).
         self.own_lanes = {}
+        # Tasks (ids) the program named -> the name their lane was given (see name_task).
+        self.task_names = {}
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.await_due = 0.0  # when the budget next holds a whole task's (see refill_awaits)
@@ -650,6 +652,30 @@ class Tracer:
                 _task_places.clear()
             _task_places[place] = made
         return made
+
+    def name_task(self, task, ident=None):
+        """A task the program named (create_task's or a TaskGroup's `name=`, set_name) is named so
+        on the timeline (a TASK_INFO record), once its lane is its own: not a request's, nor one
+        folded into another task's lane. asyncio's default name (Task-N) and a name that only says
+        its coroutine's function (anyio's default, module and qualname) leave the function's."""
+        if ident is None:
+            ident = self.task_ids.get(_ref(task))
+            if ident is None:
+                return
+        if ident in self.live_requests or self.own_lanes.get(ident, ident) != ident:
+            return
+        name = task.get_name()
+        if self.task_names.get(ident) == name or not isinstance(name, str) or not name:
+            return
+        if name.startswith("Task-") and name[5:].isdigit():
+            return
+        qualname = getattr(task.get_coro(), "__qualname__", None)
+        if qualname and (name == qualname or name.endswith("." + qualname)):
+            return
+        if len(self.task_names) >= MAX_TASK_IDS:
+            self.task_names.clear()  # bounded: tasks destroyed while pending leave their entries
+        self.task_names[ident] = name
+        self.w.task_info(self.now(), ident, name, None, 0, 0)
 
     def aiohttp_request(self, ident, coro):
         """aiohttp's server runs each request in a task of its own (RequestHandler._handle_request):
@@ -1101,7 +1127,11 @@ class Tracer:
                 if owner.done():
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
-                    task = self.task_ids.pop(_ref(owner), None) or task
+                    task = self.task_ids.get(_ref(owner)) or task
+                    # (Its name last: set_name may have come in any step.)
+                    self.name_task(owner, task)
+                    self.task_ids.pop(_ref(owner), None)
+                    self.task_names.pop(task, None)
                     self.live_requests.pop(task, None)
                     self.own_lanes.pop(task, None)
                     pending = self.unanswered.pop(task, None)
@@ -1117,6 +1147,8 @@ class Tracer:
                 elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
                     self.note_await(self.current, owner, self.stint_start)
+                    # A name set in this step (set_name), while the task's steps are looked at.
+                    self.name_task(owner, task)
             self.current = before
             self.running = None
             self.in_stint = False
@@ -1392,6 +1424,8 @@ def _patched_create_task(create_task, standard=False):
             # (Tracer.traces, its common case inline.)
             if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
                 tracer.task_created(task, coro)
+                if kwargs and kwargs.get("name") is not None:
+                    tracer.name_task(task)  # (the loop's create_task(..., name=))
             # (A task keeps where it was made only in debug mode: asyncio's loop says so in an
             # attribute, read before the task's.)
             if (not standard or self._debug) and getattr(task, "_source_traceback", None):
@@ -1808,6 +1842,24 @@ def _install(tracer):
     _named(patched_call_at, call_at)
     loop_cls._call_soon = patched_call_soon
     loop_cls.call_at = patched_call_at
+
+    # asyncio.create_task and a TaskGroup's name a task made without a name (asyncio's
+    # _set_task_name): the name the program gave it is its lane's (Tracer.name_task).
+    set_task_name = getattr(asyncio.tasks, "_set_task_name", None)
+    if set_task_name is not None:
+
+        def patched_set_task_name(task, name):
+            if name is None:
+                return  # (as the original: nothing to name)
+            set_task_name(task, name)
+            tracer = _tracer
+            if tracer is not None and not tracer.ended:
+                try:
+                    tracer.name_task(task)
+                except Exception:
+                    pass  # never disturb the program
+
+        asyncio.tasks._set_task_name = _named(patched_set_task_name, set_task_name)
 
     handle_cancel = asyncio.events.Handle.cancel
     # (The tracer's map, never replaced: after a fork the child's copy, which nothing reads.)
