@@ -1127,11 +1127,12 @@ class Tracer:
                 if owner.done():
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
-                    task = self.task_ids.get(_ref(owner)) or task
-                    # (Its name last: set_name may have come in any step.)
-                    self.name_task(owner, task)
-                    self.task_ids.pop(_ref(owner), None)
-                    self.task_names.pop(task, None)
+                    task = self.task_ids.pop(_ref(owner), None) or task
+                    if task in self.await_tasks:
+                        # A name set in its last step (set_name), as after its other steps.
+                        self.name_task(owner, task)
+                    if self.task_names:
+                        self.task_names.pop(task, None)
                     self.live_requests.pop(task, None)
                     self.own_lanes.pop(task, None)
                     pending = self.unanswered.pop(task, None)
@@ -1147,7 +1148,8 @@ class Tracer:
                 elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
                     self.note_await(self.current, owner, self.stint_start)
-                    # A name set in this step (set_name), while the task's steps are looked at.
+                    # A name set in this step (set_name): read after the steps of the tasks whose
+                    # awaits are read (a developer's program's, within their budget), not past it.
                     self.name_task(owner, task)
             self.current = before
             self.running = None
@@ -1560,14 +1562,10 @@ class _Scheduled:
     runs it as a stint — as in _run_handle, a task's own step is that task's, anything else the
     scheduler's. It passes for the callback where uvloop names it (a handle's repr, "Exception in
     callback ..."), and adds one frame, this __call__, to the traceback of the callback's error:
-    uvloop runs callbacks in C, so nothing else is called around them."""
+    uvloop runs callbacks in C, so nothing else is called around them. Made without an __init__
+    (_uvloop_call sets its slots: one Python frame fewer for every callback scheduled)."""
 
-    __slots__ = ("callback", "scheduler", "reason")
-
-    def __init__(self, callback, scheduler, reason):
-        self.callback = callback
-        self.scheduler = scheduler
-        self.reason = reason
+    __slots__ = ("callback", "scheduler", "head")
 
     def __getattr__(self, name):
         # Only for what instances lack: the callback's names (none where the callback has none).
@@ -1579,40 +1577,76 @@ class _Scheduled:
         return repr(self.callback)
 
     def __call__(self, *args):
+        """Runs the callback as a stint: Tracer.step_of, begin_stint and end_stint's common cases,
+        inline (as in _run_handle)."""
         callback = self.callback
         tracer = _tracer
         if tracer is None or tracer.ended:
             return callback(*args)
         try:
-            owner, task = tracer.step_of(callback)
-            if task is not None:
-                reason = REASON_PROMISE
+            # A task's own step (or wakeup): a method of the task. A C Task's step first: the most
+            # common callback, and its __self__ a task.
+            if type(callback) is _task_step:
+                owner = callback.__self__
+                task = tracer.task_ids.get(_ref(owner))
             else:
+                owner = getattr(callback, "__self__", None)
+                task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+                if _task_step is _NotYet and task is not None:
+                    _learn_step(callback)
+            if task is not None:
+                head = _RUN_PROMISE
+            else:
+                owner = None
                 task = self.scheduler
-                reason = REASON_IO if task == 0 else self.reason
-            before, t, w = tracer.begin_stint(task, reason, owner)
+                head = _RUN_IO if task == 0 else self.head
+            before = tracer.current
+            t = _perf_counter() * 1000.0
+            w = tracer.w
+            w.buf += _pack_unit(head, task, t)
+            tracer.current = task
+            tracer.running = owner
+            tracer.stint_start = t
+            tracer.in_stint = True
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
         # Outside the try: an exception of the callback's own is the loop's to report, once.
         try:
             return callback(*args)
         finally:
-            tracer.end_stint(before, task, owner, t, w)
+            if owner is not None and (owner.done() or tracer.current in tracer.await_tasks):
+                # A task's last step, or one whose awaits are read.
+                tracer.end_stint(before, task, owner, t, w)
+            else:
+                try:
+                    tracer.current = before
+                    tracer.running = None
+                    tracer.in_stint = False
+                    w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+                    if len(w.buf) >= FLUSH_BYTES:
+                        w.flush()
+                    if tracer.samples:
+                        tracer.write_samples()
+                except Exception:
+                    pass
 
 
 # The tracer's frames that run a loop callback as a stint (see Watchdog.blamed).
 _RUN_HANDLE_CODE = _run_handle.__code__
 _SCHEDULED_CALL_CODE = _Scheduled.__call__.__code__
+_new_scheduled = object.__new__
 
 
 def _uvloop_call(original, reason, timed):
-    """uvloop's call_soon (timed=False) or call_later / call_at (timed: a delay or time first)."""
+    """uvloop's call_soon (timed=False) or call_later / call_at (timed: a delay or time first).
+    Called for every callback scheduled (a C Task's every step): the watched loop's case inline,
+    and no `*args` or keyword dictionary passed on when there are none."""
+    head = _RUN_HEAD | reason << 16
 
     def hand(tracer, loop):
+        tracer.watch_loop(loop)
         if loop is not tracer.lag_loop:
-            tracer.watch_loop(loop)
-            if loop is not tracer.lag_loop:
-                return None  # another thread's loop (see Tracer.traces)
+            return None  # another thread's loop (see Tracer.traces)
         return tracer.current if tracer.in_stint else 0
 
     if timed:
@@ -1621,13 +1655,22 @@ def _uvloop_call(original, reason, timed):
             tracer = _tracer
             if tracer is None or tracer.ended or callback is tracer.lag_cb:
                 return original(self, when, callback, *args, context=context)
-            try:
-                scheduler = hand(tracer, self)
-            except Exception:
-                scheduler = None
-            if scheduler is None:
-                return original(self, when, callback, *args, context=context)
-            return original(self, when, _Scheduled(callback, scheduler, reason), *args, context=context)
+            if self is tracer.lag_loop:
+                scheduler = tracer.current if tracer.in_stint else 0
+            else:
+                try:
+                    scheduler = hand(tracer, self)
+                except Exception:
+                    scheduler = None
+                if scheduler is None:
+                    return original(self, when, callback, *args, context=context)
+            scheduled = _new_scheduled(_Scheduled)
+            scheduled.callback = callback
+            scheduled.scheduler = scheduler
+            scheduled.head = head
+            if args:
+                return original(self, when, scheduled, *args, context=context)
+            return original(self, when, scheduled, context=context)
 
     else:
 
@@ -1635,13 +1678,22 @@ def _uvloop_call(original, reason, timed):
             tracer = _tracer
             if tracer is None or tracer.ended or callback is tracer.lag_cb:
                 return original(self, callback, *args, context=context)
-            try:
-                scheduler = hand(tracer, self)
-            except Exception:
-                scheduler = None
-            if scheduler is None:
-                return original(self, callback, *args, context=context)
-            return original(self, _Scheduled(callback, scheduler, reason), *args, context=context)
+            if self is tracer.lag_loop:
+                scheduler = tracer.current if tracer.in_stint else 0
+            else:
+                try:
+                    scheduler = hand(tracer, self)
+                except Exception:
+                    scheduler = None
+                if scheduler is None:
+                    return original(self, callback, *args, context=context)
+            scheduled = _new_scheduled(_Scheduled)
+            scheduled.callback = callback
+            scheduled.scheduler = scheduler
+            scheduled.head = head
+            if args:
+                return original(self, scheduled, *args, context=context)
+            return original(self, scheduled, context=context)
 
     return call
 
