@@ -3,9 +3,10 @@
 Loaded by the sitecustomize shim next to it when LOOPLENS_OPTIONS is set (`looplens record --
 python3 app.py` sets both). Writes the same binary trace as the Node tracer (protocol/format.ts,
 version 1; runtime "python ..."): the script as the main task; every asyncio Task as a task, named
-after its coroutine's function, its parent the task that created it, members of asyncio.gather
-marked concurrent; each callback the loop runs as a stint of the task it belongs to (a task's own
-step, or the task that scheduled the callback), idle between them.
+as the program named it (name=, set_name) or else after its coroutine's function, its parent the
+task that created it, members of asyncio.gather marked concurrent; each callback the loop runs as a
+stint of the task it belongs to (a task's own step, or the task that scheduled the callback), idle
+between them.
 
 A watchdog thread wakes a few times per block threshold; when a stint has run past half the
 threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
