@@ -47,9 +47,10 @@
  * flushes and lag probe, a server's own clock-driven work) also weighs more per request when valgrind
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
- * Options: --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async (default all
- * six; express 5 + pg on a real PostgreSQL and koa + ioredis on a real redis, started here, when
- * they are installed), --requests N
+ * Options: --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async,
+ * fastapi-uvloop/,fastapi-uvloop/async (default all eight; express 5 + pg on a real PostgreSQL and
+ * koa + ioredis on a real redis, started here, when they are installed; FastAPI on asyncio's loop
+ * and on uvloop's), --requests N
  * (default 2000), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js
  * (another build of the Node tracer, counted the same way; for the Python cases, a folder holding
  * another build's looplens_tracer.py; may be given more than once), --only-against (count only
@@ -60,7 +61,6 @@
  * reducer takes a server slowed by valgrind for an idle one and runs full collections that a loaded
  * server does not — on Node 24 that was 50 k of the collector's share of a traced fastify request;
  * `--node-flags ""` runs without it).
- * BENCH_LOOP=uvloop in the environment serves the Python cases on uvloop.
  * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -179,6 +179,17 @@ const CASES: Case[] = [
     script: path.join(__dirname, 'fastapiServer.py'),
     route: '/async',
   },
+  ...['/', '/async'].map((route): Case => ({
+    name: `fastapi+uvloop ${route}`,
+    python: true,
+    script: path.join(__dirname, 'fastapiServer.py'),
+    route,
+    missing: () =>
+      spawnSync('/usr/bin/python3', ['-c', 'import uvloop']).status === 0
+        ? null
+        : 'needs uvloop for python3 (apt install python3-uvloop)',
+    env: async () => ({ BENCH_LOOP: 'uvloop' }),
+  })),
 ];
 const wanted = arg('--cases', '')
   .split(',')
@@ -187,6 +198,7 @@ const key = (c: Case): string =>
   c.name
     .replace(' ', '')
     .replace(/^koa\+redis.*/, 'koa-redis')
+    .replace(/^fastapi\+uvloop/, 'fastapi-uvloop')
     .replace(/^express\+pg.*/, 'express-pg');
 const cases = wanted.length === 0 ? CASES : CASES.filter((c) => wanted.includes(key(c)));
 
@@ -446,7 +458,7 @@ async function main(): Promise<void> {
     for (const [build, n] of Object.entries(builds)) {
       const ratio =
         build === 'untraced' || base === undefined ? '' : `   ×${(rest(n) / rest(base)).toFixed(3)}`;
-      text += `${name.padEnd(16)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}   ${n.msPerRequest.toFixed(0).padStart(3)} ms${ratio}\n`;
+      text += `${name.padEnd(22)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}   ${n.msPerRequest.toFixed(0).padStart(3)} ms${ratio}\n`;
     }
   }
   text += 'The ratio is of the rest: without the collector and the compiler.\n';

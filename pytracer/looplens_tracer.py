@@ -3,9 +3,10 @@
 Loaded by the sitecustomize shim next to it when LOOPLENS_OPTIONS is set (`looplens record --
 python3 app.py` sets both). Writes the same binary trace as the Node tracer (protocol/format.ts,
 version 1; runtime "python ..."): the script as the main task; every asyncio Task as a task, named
-after its coroutine's function, its parent the task that created it, members of asyncio.gather
-marked concurrent; each callback the loop runs as a stint of the task it belongs to (a task's own
-step, or the task that scheduled the callback), idle between them.
+as the program named it (name=, set_name) or else after its coroutine's function, its parent the
+task that created it, members of asyncio.gather marked concurrent; each callback the loop runs as a
+stint of the task it belongs to (a task's own step, or the task that scheduled the callback), idle
+between them.
 
 A watchdog thread wakes a few times per block threshold; when a stint has run past half the
 threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
@@ -507,6 +508,8 @@ class Tracer:
         # consumer started at start-up) -> the task whose lane they are: itself, and a library's tasks
         # made in its lane (see task_created).
         self.own_lanes = {}
+        # Tasks (ids) the program named -> the name their lane was given (see name_task).
+        self.task_names = {}
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.await_due = 0.0  # when the budget next holds a whole task's (see refill_awaits)
@@ -650,6 +653,30 @@ class Tracer:
                 _task_places.clear()
             _task_places[place] = made
         return made
+
+    def name_task(self, task, ident=None):
+        """A task the program named (create_task's or a TaskGroup's `name=`, set_name) is named so
+        on the timeline (a TASK_INFO record), once its lane is its own: not a request's, nor one
+        folded into another task's lane. asyncio's default name (Task-N) and a name that only says
+        its coroutine's function (anyio's default, module and qualname) leave the function's."""
+        if ident is None:
+            ident = self.task_ids.get(_ref(task))
+            if ident is None:
+                return
+        if ident in self.live_requests or self.own_lanes.get(ident, ident) != ident:
+            return
+        name = task.get_name()
+        if self.task_names.get(ident) == name or not isinstance(name, str) or not name:
+            return
+        if name.startswith("Task-") and name[5:].isdigit():
+            return
+        qualname = getattr(task.get_coro(), "__qualname__", None)
+        if qualname and (name == qualname or name.endswith("." + qualname)):
+            return
+        if len(self.task_names) >= MAX_TASK_IDS:
+            self.task_names.clear()  # bounded: tasks destroyed while pending leave their entries
+        self.task_names[ident] = name
+        self.w.task_info(self.now(), ident, name, None, 0, 0)
 
     def aiohttp_request(self, ident, coro):
         """aiohttp's server runs each request in a task of its own (RequestHandler._handle_request):
@@ -1102,6 +1129,11 @@ class Tracer:
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
                     task = self.task_ids.pop(_ref(owner), None) or task
+                    if task in self.await_tasks:
+                        # A name set in its last step (set_name), as after its other steps.
+                        self.name_task(owner, task)
+                    if self.task_names:
+                        self.task_names.pop(task, None)
                     self.live_requests.pop(task, None)
                     self.own_lanes.pop(task, None)
                     pending = self.unanswered.pop(task, None)
@@ -1117,6 +1149,9 @@ class Tracer:
                 elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
                     self.note_await(self.current, owner, self.stint_start)
+                    # A name set in this step (set_name): read after the steps of the tasks whose
+                    # awaits are read (a developer's program's, within their budget), not past it.
+                    self.name_task(owner, task)
             self.current = before
             self.running = None
             self.in_stint = False
@@ -1392,6 +1427,8 @@ def _patched_create_task(create_task, standard=False):
             # (Tracer.traces, its common case inline.)
             if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
                 tracer.task_created(task, coro)
+                if kwargs and kwargs.get("name") is not None:
+                    tracer.name_task(task)  # (the loop's create_task(..., name=))
             # (A task keeps where it was made only in debug mode: asyncio's loop says so in an
             # attribute, read before the task's.)
             if (not standard or self._debug) and getattr(task, "_source_traceback", None):
@@ -1526,14 +1563,10 @@ class _Scheduled:
     runs it as a stint — as in _run_handle, a task's own step is that task's, anything else the
     scheduler's. It passes for the callback where uvloop names it (a handle's repr, "Exception in
     callback ..."), and adds one frame, this __call__, to the traceback of the callback's error:
-    uvloop runs callbacks in C, so nothing else is called around them."""
+    uvloop runs callbacks in C, so nothing else is called around them. Made without an __init__
+    (_uvloop_call sets its slots: one Python frame fewer for every callback scheduled)."""
 
-    __slots__ = ("callback", "scheduler", "reason")
-
-    def __init__(self, callback, scheduler, reason):
-        self.callback = callback
-        self.scheduler = scheduler
-        self.reason = reason
+    __slots__ = ("callback", "scheduler", "head")
 
     def __getattr__(self, name):
         # Only for what instances lack: the callback's names (none where the callback has none).
@@ -1545,40 +1578,76 @@ class _Scheduled:
         return repr(self.callback)
 
     def __call__(self, *args):
+        """Runs the callback as a stint: Tracer.step_of, begin_stint and end_stint's common cases,
+        inline (as in _run_handle)."""
         callback = self.callback
         tracer = _tracer
         if tracer is None or tracer.ended:
             return callback(*args)
         try:
-            owner, task = tracer.step_of(callback)
-            if task is not None:
-                reason = REASON_PROMISE
+            # A task's own step (or wakeup): a method of the task. A C Task's step first: the most
+            # common callback, and its __self__ a task.
+            if type(callback) is _task_step:
+                owner = callback.__self__
+                task = tracer.task_ids.get(_ref(owner))
             else:
+                owner = getattr(callback, "__self__", None)
+                task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+                if _task_step is _NotYet and task is not None:
+                    _learn_step(callback)
+            if task is not None:
+                head = _RUN_PROMISE
+            else:
+                owner = None
                 task = self.scheduler
-                reason = REASON_IO if task == 0 else self.reason
-            before, t, w = tracer.begin_stint(task, reason, owner)
+                head = _RUN_IO if task == 0 else self.head
+            before = tracer.current
+            t = _perf_counter() * 1000.0
+            w = tracer.w
+            w.buf += _pack_unit(head, task, t)
+            tracer.current = task
+            tracer.running = owner
+            tracer.stint_start = t
+            tracer.in_stint = True
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
         # Outside the try: an exception of the callback's own is the loop's to report, once.
         try:
             return callback(*args)
         finally:
-            tracer.end_stint(before, task, owner, t, w)
+            if owner is not None and (owner.done() or tracer.current in tracer.await_tasks):
+                # A task's last step, or one whose awaits are read.
+                tracer.end_stint(before, task, owner, t, w)
+            else:
+                try:
+                    tracer.current = before
+                    tracer.running = None
+                    tracer.in_stint = False
+                    w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+                    if len(w.buf) >= FLUSH_BYTES:
+                        w.flush()
+                    if tracer.samples:
+                        tracer.write_samples()
+                except Exception:
+                    pass
 
 
 # The tracer's frames that run a loop callback as a stint (see Watchdog.blamed).
 _RUN_HANDLE_CODE = _run_handle.__code__
 _SCHEDULED_CALL_CODE = _Scheduled.__call__.__code__
+_new_scheduled = object.__new__
 
 
 def _uvloop_call(original, reason, timed):
-    """uvloop's call_soon (timed=False) or call_later / call_at (timed: a delay or time first)."""
+    """uvloop's call_soon (timed=False) or call_later / call_at (timed: a delay or time first).
+    Called for every callback scheduled (a C Task's every step): the watched loop's case inline,
+    and no `*args` or keyword dictionary passed on when there are none."""
+    head = _RUN_HEAD | reason << 16
 
     def hand(tracer, loop):
+        tracer.watch_loop(loop)
         if loop is not tracer.lag_loop:
-            tracer.watch_loop(loop)
-            if loop is not tracer.lag_loop:
-                return None  # another thread's loop (see Tracer.traces)
+            return None  # another thread's loop (see Tracer.traces)
         return tracer.current if tracer.in_stint else 0
 
     if timed:
@@ -1587,13 +1656,22 @@ def _uvloop_call(original, reason, timed):
             tracer = _tracer
             if tracer is None or tracer.ended or callback is tracer.lag_cb:
                 return original(self, when, callback, *args, context=context)
-            try:
-                scheduler = hand(tracer, self)
-            except Exception:
-                scheduler = None
-            if scheduler is None:
-                return original(self, when, callback, *args, context=context)
-            return original(self, when, _Scheduled(callback, scheduler, reason), *args, context=context)
+            if self is tracer.lag_loop:
+                scheduler = tracer.current if tracer.in_stint else 0
+            else:
+                try:
+                    scheduler = hand(tracer, self)
+                except Exception:
+                    scheduler = None
+                if scheduler is None:
+                    return original(self, when, callback, *args, context=context)
+            scheduled = _new_scheduled(_Scheduled)
+            scheduled.callback = callback
+            scheduled.scheduler = scheduler
+            scheduled.head = head
+            if args:
+                return original(self, when, scheduled, *args, context=context)
+            return original(self, when, scheduled, context=context)
 
     else:
 
@@ -1601,13 +1679,22 @@ def _uvloop_call(original, reason, timed):
             tracer = _tracer
             if tracer is None or tracer.ended or callback is tracer.lag_cb:
                 return original(self, callback, *args, context=context)
-            try:
-                scheduler = hand(tracer, self)
-            except Exception:
-                scheduler = None
-            if scheduler is None:
-                return original(self, callback, *args, context=context)
-            return original(self, _Scheduled(callback, scheduler, reason), *args, context=context)
+            if self is tracer.lag_loop:
+                scheduler = tracer.current if tracer.in_stint else 0
+            else:
+                try:
+                    scheduler = hand(tracer, self)
+                except Exception:
+                    scheduler = None
+                if scheduler is None:
+                    return original(self, callback, *args, context=context)
+            scheduled = _new_scheduled(_Scheduled)
+            scheduled.callback = callback
+            scheduled.scheduler = scheduler
+            scheduled.head = head
+            if args:
+                return original(self, scheduled, *args, context=context)
+            return original(self, scheduled, context=context)
 
     return call
 
@@ -1808,6 +1895,24 @@ def _install(tracer):
     _named(patched_call_at, call_at)
     loop_cls._call_soon = patched_call_soon
     loop_cls.call_at = patched_call_at
+
+    # asyncio.create_task and a TaskGroup's name a task made without a name (asyncio's
+    # _set_task_name): the name the program gave it is its lane's (Tracer.name_task).
+    set_task_name = getattr(asyncio.tasks, "_set_task_name", None)
+    if set_task_name is not None:
+
+        def patched_set_task_name(task, name):
+            if name is None:
+                return  # (as the original: nothing to name)
+            set_task_name(task, name)
+            tracer = _tracer
+            if tracer is not None and not tracer.ended:
+                try:
+                    tracer.name_task(task)
+                except Exception:
+                    pass  # never disturb the program
+
+        asyncio.tasks._set_task_name = _named(patched_set_task_name, set_task_name)
 
     handle_cancel = asyncio.events.Handle.cancel
     # (The tracer's map, never replaced: after a fork the child's copy, which nothing reads.)

@@ -229,6 +229,43 @@ describe('the Python asyncio tracer', function () {
       assert.equal(blocks.filter((b) => b.task === caller.index).length, 1, `${caller.name}: ${shown}`);
   });
 
+  it("names a lane as the program named its task: create_task, the loop's and a TaskGroup's name=, set_name (asyncio's Task-N and a name saying only the function keep the function's)", async function () {
+    const uvloopPython = ['/usr/bin/python3', PYTHON].find(
+      (p) => spawnSync(p, ['-c', 'import uvloop']).status === 0,
+    );
+    const runs: [string, string[]][] = [[PYTHON, []]];
+    if (uvloopPython !== undefined) runs.push([uvloopPython, ['--uvloop']]);
+    for (const [python, args] of runs) {
+      const program = path.join(DIR, 'task_names.py');
+      const out = path.join(dir, `task-names${args.join('')}.looplens`);
+      const traced = await run(python, [program, ...args], { env: pythonEnv({ out }) });
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, 'refresh-cache poll-feed renamed-later\n');
+      const { timeline } = readTrace(out);
+      const main = timeline.tasks.find((t) => t.name === 'main');
+      assert.ok(main, `main in ${args.join(' ') || 'asyncio'}`);
+      const lanes = timeline.tasks
+        .filter((t) => t.parent === main.index && !t.internal)
+        .map((t) => t.name)
+        .sort();
+      assert.deepEqual(
+        lanes,
+        [
+          'fetch',
+          'fetch-one',
+          'labelled',
+          'plain',
+          'poll-feed',
+          'refresh-cache',
+          'renamed-later',
+          'renamed-midway',
+          'self-named',
+        ],
+        args.join(' ') || 'asyncio',
+      );
+    }
+  });
+
   it("places a block in a library's code that no code of the program's called on the stack at the library's line, not at the script's asyncio.run", async () => {
     const { timeline } = await traceFixture(dir, 'library_tasks.py');
     const driver = path.join(DIR, 'site-packages', 'standin_driver.py');
