@@ -633,7 +633,14 @@ export function findDishes(
   serving = false,
   runner: Runner = Runner.None,
   answered = false,
-): { dishes: FoundDish[]; owner: Int32Array; runs: number[]; sideRuns: number[]; loops: number[] } {
+): {
+  dishes: FoundDish[];
+  owner: Int32Array;
+  runs: number[];
+  sideRuns: number[];
+  loops: number[];
+  libs: number[];
+} {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
@@ -1002,6 +1009,39 @@ export function findDishes(
     const stop = closedAt[r];
     dishes.push(callDish(r, stop, false, true, false));
   }
+  // A library's own call nobody awaited (a pool opening a connection: `this.open().then(release)`,
+  // the chain a statement), outermost: the records its code made (not those of a function of the
+  // program's it reached) carry it on, as pairs (record, the call's root). See engine.ts runsAs.
+  const libWork: number[] = [];
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByLibrary || own[r] === 1 || r === entry)
+      continue;
+    if (loopRoot[r] === 1 || !(libraryUnawaited(r) || leftServing[r] === 1)) continue;
+    // Made by the library's code inside calls the asker awaits (a pool's query, its acquire):
+    // not inside one nobody awaits (p-queue's `add`, whose runners run the program's jobs later,
+    // and a mapper nobody awaits: their own business, in the lane of the code that made them).
+    let caller = level[r];
+    while (caller !== -1 && logRooted[caller] === Rooted.ByRuntime) caller = level[caller];
+    let mine = caller !== -1 && logRooted[caller] === Rooted.ByLibrary;
+    for (let p = level[r]; p !== -1 && mine; p = level[p])
+      mine =
+        logRooted[p] === Rooted.ByRuntime ||
+        own[p] === 1 ||
+        member[p] === 1 ||
+        (logUsed[p] !== 0 && unawaited[p] === 0 && leftServing[p] === 0);
+    if (!mine) continue;
+    const stop = closedAt[r];
+    for (let i = r; i < stop; i++) if (byLibraryCode(i, r)) libWork.push(i, r);
+    // And the links of the chain statement on it (`.then(release)`): their callbacks are its.
+    for (
+      let k = consumer[r], n = 0;
+      k >= stop && k < end && logKind[k] === LogKind.Derived && n < MAX_LOG;
+      n++
+    ) {
+      libWork.push(k, r);
+      k = consumer[k];
+    }
+  }
   for (let i = start; i < end; i++) own[i] = 0;
 
   // Each record belongs to the innermost dish whose extent holds it; a dish's parent is the
@@ -1025,7 +1065,7 @@ export function findDishes(
     loopRoot[root] = 0;
   }
   if (inLoop) for (let i = start; i < end; i++) if (owner[i] === -1 && byLibraryCode(i, -1)) loopWork.push(i);
-  return { dishes, owner, runs, sideRuns, loops: loopWork };
+  return { dishes, owner, runs, sideRuns, loops: loopWork, libs: libWork };
 }
 
 /**
