@@ -126,7 +126,11 @@ export function baseNow(task: Task): Strand {
 export function runsAs(record: Strand): Task | null {
   const task = taskOf(record);
   if (!record.lib || task === null) return task;
-  if (workOver(task)) return null;
+  if (workOver(task)) {
+    // Its time is nobody's, not the next stint's (see accountGap).
+    nobodysCallback();
+    return null;
+  }
   nextStrand = record;
   return task;
 }

@@ -33,6 +33,8 @@ const stack = new Int32Array(MAX_LOG);
 const owner = new Int32Array(MAX_LOG);
 const consumer = new Int32Array(MAX_LOG);
 const unawaited = new Uint8Array(MAX_LOG);
+/** 1 for a root the runtime made (`new Promise`) whose chain the library's code made a statement. */
+const leftByLibrary = new Uint8Array(MAX_LOG);
 /**
  * 1 for a library's root that the library chained and left while the stint served a request not
  * yet answered (see the rule in parse): not a call nobody awaited, but a runner of side-by-side jobs.
@@ -90,6 +92,7 @@ export function parse(
     consumer[i] = -1;
     unawaited[i] = 0;
     leftServing[i] = 0;
+    leftByLibrary[i] = 0;
     member[i] = 0;
     settledAt[i] = -1;
   }
@@ -305,6 +308,9 @@ export function parse(
             if (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
               unawaited[k] = 1;
             else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
+            // A library's `new Promise(…)` that its own code chains and leaves (a pool's
+            // `open().then(release)` whose open is no async function): see findDishes' libWork.
+            else if (logRooted[k] === Rooted.ByRuntime) leftByLibrary[k] = 1;
           }
         }
         break;
@@ -1014,9 +1020,13 @@ export function findDishes(
   // program's it reached) carry it on, as pairs (record, the call's root). See engine.ts runsAs.
   const libWork: number[] = [];
   for (let r = start; r < end; r++) {
-    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByLibrary || own[r] === 1 || r === entry)
+    if (logKind[r] !== LogKind.Root || own[r] === 1 || r === entry || loopRoot[r] === 1) continue;
+    if (
+      logRooted[r] === Rooted.ByLibrary
+        ? !(libraryUnawaited(r) || leftServing[r] === 1)
+        : logRooted[r] !== Rooted.ByRuntime || leftByLibrary[r] === 0
+    )
       continue;
-    if (loopRoot[r] === 1 || !(libraryUnawaited(r) || leftServing[r] === 1)) continue;
     // Made by the library's code inside calls the asker awaits (a pool's query, its acquire):
     // not inside one nobody awaits (p-queue's `add`, whose runners run the program's jobs later,
     // and a mapper nobody awaits: their own business, in the lane of the code that made them).
