@@ -3459,6 +3459,69 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps the rest of a handler the request's own when an async function returns a promise it also chained (`p.catch(log); return p;`), in both modes", async () => {
+    // The build before found the return only for a promise the function made and left: one it also
+    // chained with a statement was passed by, so the handler's next call and its own await were
+    // taken for the function's — the rest of the handler ran in `logAccess`'s lane.
+    const app = path.join(dir, 'returnedChained');
+    writeLibrary(app, 'minifetch', [
+      'exports.get = async function get(ms) {',
+      '  await new Promise((resolve) => setTimeout(resolve, ms));',
+      '  return ms;',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { get } = require('minifetch');",
+        'const stretches = [];',
+        'function spin(label) {',
+        '  const start = performance.now();',
+        '  const end = process.cpuUsage().user + 3000;',
+        '  while (process.cpuUsage().user < end);',
+        '  stretches.push([label, start, performance.now()]);',
+        '}',
+        'async function logAccess(req) {',
+        '  const p = get(20);',
+        '  p.catch((e) => console.error(e));',
+        '  return p;',
+        '}',
+        'async function load() {',
+        '  await new Promise((resolve) => setTimeout(resolve, 5));',
+        "  spin('load');",
+        '  return 1;',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        '  logAccess(req);',
+        '  const data = await load();',
+        "  spin('handler');",
+        '  res.end(String(data));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get();',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, `${mode}: ${names}`);
+      for (const r of requests) {
+        const calls = summary.tasks.filter((t) => t.name === 'logAccess' && t.parent === r.id);
+        assert.equal(calls.length, 1, `${mode}: logAccess is a task of request ${r.id} (${names})`);
+      }
+      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
+    }
+  });
+
   it("keeps the rest of a handler the request's own when an async function of its returns got's `.json()` without awaiting it, in both modes", async () => {
     // The build before took such a call to run on until the handler's next await, as it did for any
     // returned promise before (test above): got's `.json()` is an async function's promise made

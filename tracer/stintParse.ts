@@ -333,14 +333,25 @@ export function parse(
 function returnCuts(r: number, stop: number): number[] | undefined {
   let cuts: number[] | undefined;
   for (let i = r + 1; i < stop; i++) {
-    if (logUsed[i] !== 0) continue;
+    // A promise the function chained with a statement of its own (`p.catch(log); return p;`) may
+    // still be the one it returned: the chain's links, which nothing consumes, are the function's.
+    let last = i;
+    if (logUsed[i] !== 0) {
+      let k = consumer[i];
+      for (let n = 0; n < MAX_LOG && k > last && k < stop && logKind[k] === LogKind.Derived; n++) {
+        last = k;
+        if (logUsed[k] === 0) break;
+        k = consumer[k];
+      }
+      if (last === i || logUsed[last] !== 0 || logWrapper[last] === 1 || level[last] !== r) continue;
+    }
     // At the function's own level: inside no call of its, but perhaps inside a `new Promise` a
     // library's function it called made (got's, whose executor starts the request).
     let up = level[i];
     while (up > r && logRooted[up] === Rooted.ByRuntime) up = level[up];
     if (up !== r) continue;
     if (logKind[i] !== LogKind.Root && logKind[i] !== LogKind.Derived) continue;
-    const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], i + 1) : i + 1;
+    const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], last + 1) : last + 1;
     if (cut < stop) (cuts ??= []).push(i, cut);
   }
   return cuts;
