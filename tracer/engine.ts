@@ -84,18 +84,21 @@ const savedTask: (Task | null)[] = [];
  */
 export let strandNow: Strand | null = null;
 let nextStrand: Strand | null = null;
+/** The task runsAs() chose nextStrand for: only a stint of it takes the strand. */
+let nextStrandTask: Task | null = null;
 /** The strands enter() replaced, and the depth of savedTask each was replaced at (0: none). */
 const savedStrands: Array<Strand | null> = [];
 const strandDepths: number[] = [];
 let strandDepth = 0;
 
 /** Swaps in the strand runsAs() chose, for the stint just entered (savedTask pushed). */
-function swapStrand(): void {
+function swapStrand(task: Task): void {
   savedStrands.push(strandNow);
   strandDepths.push(strandDepth);
   strandDepth = savedTask.length;
-  strandNow = nextStrand;
+  strandNow = nextStrandTask === task ? nextStrand : null;
   nextStrand = null;
+  nextStrandTask = null;
 }
 /** The stint entered at strandDepth has left (savedTask popped): its strand goes back. */
 function restoreStrand(): void {
@@ -109,6 +112,7 @@ function clearStrands(): void {
   strandDepth = 0;
   strandNow = null;
   nextStrand = null;
+  nextStrandTask = null;
 }
 
 /** The strand the work made now is tagged with: a library's call's (strandNow), or the task's own. */
@@ -131,8 +135,18 @@ export function runsAs(record: Strand): Task | null {
     nobodysCallback();
     return null;
   }
-  nextStrand = record;
+  // (A stint of it open already — full mode's resource entered it — has its strand.)
+  if (task !== current) {
+    nextStrand = record;
+    nextStrandTask = task;
+  }
   return task;
+}
+
+/** The stint runsAs() chose a strand for does not begin after all (fullMode.ts). */
+export function dropNextStrand(): void {
+  nextStrand = null;
+  nextStrandTask = null;
 }
 
 export let recorder: Recorder;
@@ -587,7 +601,7 @@ export function enter(
   dispatch = false,
 ): void {
   savedTask.push(current);
-  if (nextStrand !== null || strandNow !== null) swapStrand();
+  if (nextStrand !== null || strandNow !== null) swapStrand(task);
   if (task === current) return;
   task.ran = true;
   const t = time >= 0 ? time : now();
@@ -677,7 +691,7 @@ export function isSyncFunction(fn: unknown): boolean {
 export function enterAgain(task: Task, reason: number, dispatch = false): void {
   if (current === null && times.pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
-    if (nextStrand !== null || strandNow !== null) swapStrand();
+    if (nextStrand !== null || strandNow !== null) swapStrand(task);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
     // the trace (no record between them) and for the heartbeat, which still shows it with its
     // start and task. (The trace's reader keeps a stint's first await, which is all promises.ts
@@ -700,7 +714,7 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
 export function enterContinuation(task: Task): void {
   if (current === null && times.pendingIdle === SOON && task === pendingTask) {
     savedTask.push(null);
-    if (nextStrand !== null || strandNow !== null) swapStrand();
+    if (nextStrand !== null || strandNow !== null) swapStrand(task);
     task.ran = true;
     times.pendingIdle = NONE;
     current = task;
@@ -715,6 +729,7 @@ export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
   if (strandDepth > savedTask.length) restoreStrand();
+  if (nextStrand !== null) dropNextStrand();
   if (prev === current) return;
   // What the stint left behind is sorted out before anything else can run.
   segments.end(current!);

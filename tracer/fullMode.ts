@@ -23,6 +23,7 @@ import {
   leave,
   openerDone,
   probing,
+  dropNextStrand,
   runsAs,
   strandNow,
   workOver,
@@ -137,6 +138,7 @@ function before(): void {
     ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||
     (task.kind === TaskKind.Request && (task.ended || task.responded))
   ) {
+    if (task !== null) dropNextStrand();
     entered.push(false);
     return;
   }

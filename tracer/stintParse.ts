@@ -1044,7 +1044,8 @@ export function findDishes(
     let caller = level[r];
     while (caller !== -1 && logRooted[caller] === Rooted.ByRuntime) caller = level[caller];
     let mine = caller !== -1 && logRooted[caller] === Rooted.ByLibrary;
-    for (let p = level[r]; p !== -1 && mine; p = level[p])
+    // Up to the program's own function around them (the asker's code, a dish or awaited).
+    for (let p = level[r]; p !== -1 && mine && logRooted[p] !== Rooted.ByCall; p = level[p])
       mine =
         logRooted[p] === Rooted.ByRuntime ||
         own[p] === 1 ||
