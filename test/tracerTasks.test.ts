@@ -958,6 +958,136 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a growing pool's connection set-up, which its own code starts and nobody awaits, as the asker's work only while the asker works, in both modes", async () => {
+    const app = path.join(dir, 'growingPool');
+    // A pool as sequelize-pool's or tarn's is: a query that finds no idle connection starts opening
+    // one (`this.open().then(release)`, nobody awaits it) and waits for the next connection
+    // released. The second opening takes longer: the first connection, released by the first
+    // query, serves the second one, and the second opening ends after the request has answered — a
+    // pool's business. Its opening an async function of its own (sequelize's `connect`), or a chain
+    // on a `new Promise` (tarn's creator).
+    const setUp = [
+      '    const start = performance.now();',
+      '    const end = process.cpuUsage().user + 3000;',
+      '    while (process.cpuUsage().user < end);',
+      "    this.openings.push(['open', start, performance.now()]);",
+      '    return { n };',
+    ];
+    const opens: Record<string, string[]> = {
+      async: [
+        '  async open() {',
+        '    const n = this.opened++;',
+        '    await new Promise((resolve) => setTimeout(resolve, 30 + 40 * (n % 2)));',
+        ...setUp,
+        '  }',
+      ],
+      chained: [
+        '  open() {',
+        '    const n = this.opened++;',
+        '    return new Promise((resolve) => setTimeout(resolve, 30 + 40 * (n % 2))).then(() => {',
+        ...setUp.map((line) => `  ${line}`),
+        '    });',
+        '  }',
+      ],
+    };
+    for (const [shape, open] of Object.entries(opens)) {
+      writeLibrary(app, `${shape}pool`, [
+        'class Pool {',
+        '  constructor() { this.waiting = []; this.idle = []; this.opened = 0; this.openings = []; }',
+        ...open,
+        '  release(c) {',
+        '    const w = this.waiting.shift();',
+        '    if (w) w(c);',
+        '    else this.idle.push(c);',
+        '  }',
+        '  acquire() {',
+        '    const c = this.idle.pop();',
+        '    if (c) return Promise.resolve(c);',
+        '    this.open().then((c) => this.release(c));',
+        '    return new Promise((resolve) => this.waiting.push(resolve));',
+        '  }',
+        '  async query(ms) {',
+        '    const c = await this.acquire();',
+        '    await new Promise((resolve) => setTimeout(resolve, ms));',
+        '    this.release(c);',
+        '    return ms;',
+        '  }',
+        '  drain() { this.idle.length = 0; }',
+        '}',
+        'exports.Pool = Pool;',
+        '',
+      ]);
+      const program = path.join(app, `${shape}.js`);
+      fs.writeFileSync(
+        program,
+        [
+          "const http = require('node:http');",
+          `const { Pool } = require('${shape}pool');`,
+          'const pool = new Pool();',
+          'const server = http.createServer(async (req, res) => {',
+          '  const [a, b] = await Promise.all([pool.query(2), pool.query(2)]);',
+          '  res.end(String(a + b));',
+          '});',
+          "server.listen(0, '127.0.0.1', async () => {",
+          '  const get = () => new Promise((resolve) =>',
+          "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+          '  for (let i = 0; i < 3; i++) {',
+          '    await get();',
+          '    await new Promise((resolve) => setTimeout(resolve, 150));',
+          '    pool.drain();',
+          '  }',
+          '  server.close();',
+          '  console.log(JSON.stringify(pool.openings));',
+          '});',
+          '',
+        ].join('\n'),
+      );
+      for (const { mode, result, timeline } of await inBothModes(program)) {
+        const requests = timeline.tasks.filter((t) => t.kind === 'request');
+        assert.equal(requests.length, 3, `${shape}, ${mode}`);
+        const lanes = new Set<number>();
+        for (const r of requests) {
+          const members = timeline.tasks.filter((t) => t.parent === r.index);
+          assert.deepEqual(
+            members.map((t) => [t.name, t.kind]),
+            [
+              ['all[0]', 'other'],
+              ['all[1]', 'other'],
+            ],
+            `${shape}, ${mode}: the request's members`,
+          );
+          lanes.add(r.index);
+          // Each member's lane ends with its own work, before its request answers.
+          for (const t of members) {
+            lanes.add(t.index);
+            const last = Math.max(...t.stints.map((i) => timeline.stintEnd(i)));
+            assert.ok(
+              last <= r.endedAt!,
+              `${shape}, ${mode}: ${t.name} runs until ${last.toFixed(1)} ms, its request ended at ${r.endedAt!.toFixed(1)} ms`,
+            );
+          }
+        }
+        // Six openings, two a request: the one that served nobody ran after the request answered,
+        // as nobody's work; the other, while its asker waited, as the asker's.
+        const openings = printedStretches(result.stdout);
+        assert.equal(openings.length, 6, `${shape}, ${mode}`);
+        const late = openings.filter(([, start, end]) => {
+          const ran = ranAt(timeline, start, end);
+          return (
+            ran !== null &&
+            lanes.has(ran.index) &&
+            requests.some((r) => r.endedAt! < start && (ran === r || ran.parent === r.index))
+          );
+        });
+        assert.deepEqual(
+          late,
+          [],
+          `${shape}, ${mode}: no request or member runs a connection's set-up after the request answered`,
+        );
+      }
+    }
+  });
+
   it("keeps a function of yours that a library's debounce runs after the response the request's work, in both modes", async () => {
     const app = path.join(dir, 'libraryDebounce');
     // A library's timer that runs the program's function: set because the handler called the
@@ -3327,6 +3457,69 @@ describe('tasks the tracer finds in real programs', function () {
           const found = summary.tasks.filter((t) => t.name === call && t.parent === r.id);
           assert.equal(found.length, 1, `${mode}: ${call} is a task of request ${r.id} (${names})`);
         }
+      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
+    }
+  });
+
+  it("keeps the rest of a handler the request's own when an async function returns a promise it also chained (`p.catch(log); return p;`), in both modes", async () => {
+    // The build before found the return only for a promise the function made and left: one it also
+    // chained with a statement was passed by, so the handler's next call and its own await were
+    // taken for the function's — the rest of the handler ran in `logAccess`'s lane.
+    const app = path.join(dir, 'returnedChained');
+    writeLibrary(app, 'minifetch', [
+      'exports.get = async function get(ms) {',
+      '  await new Promise((resolve) => setTimeout(resolve, ms));',
+      '  return ms;',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { get } = require('minifetch');",
+        'const stretches = [];',
+        'function spin(label) {',
+        '  const start = performance.now();',
+        '  const end = process.cpuUsage().user + 3000;',
+        '  while (process.cpuUsage().user < end);',
+        '  stretches.push([label, start, performance.now()]);',
+        '}',
+        'async function logAccess(req) {',
+        '  const p = get(20);',
+        '  p.catch((e) => console.error(e));',
+        '  return p;',
+        '}',
+        'async function load() {',
+        '  await new Promise((resolve) => setTimeout(resolve, 5));',
+        "  spin('load');",
+        '  return 1;',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        '  logAccess(req);',
+        '  const data = await load();',
+        "  spin('handler');",
+        '  res.end(String(data));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const get = () => new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '  for (let i = 0; i < 3; i++) await get();',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, `${mode}: ${names}`);
+      for (const r of requests) {
+        const calls = summary.tasks.filter((t) => t.name === 'logAccess' && t.parent === r.id);
+        assert.equal(calls.length, 1, `${mode}: logAccess is a task of request ${r.id} (${names})`);
+      }
       assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
     }
   });

@@ -296,6 +296,24 @@ const CONSTRUCTS: Array<{
       requests: ['/pay?i=1', '/pay?i=2'],
     },
   },
+  {
+    title:
+      "a growing pool's connection set-up, which the pool's own code chains and leaves, is the work of the member that asked while its call runs, and nobody's once it has returned",
+    // The second opening ends after both members returned (the first connection, released, served
+    // the second query): it ran in the second member's lane, past its request's response.
+    fns: [fn('report', [{ k: 'poolMembers', openMs: [2, 60], setupMs: 2, workMs: 1 }, work()])],
+    main: [{ k: 'await', fn: 'report' }],
+    server: {
+      routes: [
+        {
+          path: '/orders',
+          before: [{ k: 'poolMembers', openMs: [3, 70], setupMs: 2, workMs: 1 }, work()],
+          after: [],
+        },
+      ],
+      requests: ['/orders?i=1', '/orders?i=2'],
+    },
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

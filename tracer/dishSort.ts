@@ -20,7 +20,7 @@ import {
   verdicts,
   wantName,
 } from './dishNames';
-import { Task, now, taskOf } from './engine';
+import { Strand, Task, now, taskOf, workOver } from './engine';
 import { CodeLocation, calledFunction } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
@@ -82,6 +82,8 @@ interface Parsed {
   sideRuns: number[];
   /** The records whose work carries a library's loop on (Runner.Loop). */
   loops: number[];
+  /** Pairs: a record a library's call nobody awaited made, and that call's root (see settle). */
+  libs: number[];
 }
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
@@ -106,7 +108,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner, runs, sideRuns, loops } = findDishes(
+  const { dishes, owner, runs, sideRuns, loops, libs } = findDishes(
     start,
     end,
     seg.indexOf,
@@ -118,7 +120,11 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
     seg.answered,
   );
   known =
-    dishes.length === 0 && runs.length === 0 && sideRuns.length === 0 && loops.length === 0
+    dishes.length === 0 &&
+    runs.length === 0 &&
+    sideRuns.length === 0 &&
+    loops.length === 0 &&
+    libs.length === 0
       ? null
       : {
           dishes: dishes.map((d) => ({
@@ -134,6 +140,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
           runs: runs.map((i) => i - start),
           sideRuns: sideRuns.map((i) => i - start),
           loops: loops.map((i) => i - start),
+          libs: libs.map((i) => i - start),
         };
   if (parses.size >= MAX_PARSES) parses.clear();
   parses.set(key, known);
@@ -163,7 +170,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
     return;
   }
-  const { dishes, owner, runs, sideRuns, loops } = found;
+  const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
   for (const i of loops) {
@@ -186,6 +193,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
   const made: Array<Task | null> = [];
+  // Index in `dishes` → the strand of a library's call nobody awaited (see below), if any.
+  let libs: Strand[] | null = null;
   const around = (d: number): Task => {
     for (let p = d; p !== -1; p = dishes[p].parent) if (made[p] !== null) return made[p]!;
     return task;
@@ -230,6 +239,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       } else if (verdict === LIBRARY || verdict === '') arm(logHash[first]);
     }
     if (verdict === LIBRARY && call === null) {
+      // A library's call nobody awaited: the library's business, in the lane of the code that
+      // asked while that code's work goes on, and nobody's once it is over (engine.ts runsAs).
+      const asker = d.parent === -1 ? task : around(d.parent);
+      if (!workOver(asker)) (libs ??= [])[made.length] = { task: null, prev: asker.base, lib: true };
       made.push(null);
       continue;
     }
@@ -349,9 +362,35 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   for (let i = at; i < seg.end; i++) {
     const o = owner[i - at];
     if (o === -1) continue;
+    if (libs !== null && made[o] === null) {
+      // Work of a library's call nobody awaited (or of a call inside it that is no dish either).
+      let p = o;
+      while (p !== -1 && made[p] === null && libs[p] === undefined) p = dishes[p].parent;
+      if (p !== -1 && made[p] === null) {
+        repointTo(logObj[i] as Logged, logKind[i], libs[p], null);
+        continue;
+      }
+    }
     const dish = made[o] ?? (dishes[o].parent === -1 ? null : around(dishes[o].parent));
     if (dish === null || dish === task) continue;
     repoint(logObj[i] as Logged, logKind[i], dish);
+  }
+  // A library's call nobody awaited: its work is the library's business, in the lane of the code
+  // that asked (the dish or task holding the call) while that code's work goes on, and nobody's
+  // once it is over (engine.ts runsAs): its records carry a strand of their own.
+  let libStrand: Strand | null = null;
+  let libRoot = -1;
+  for (let k = 0; k < libWork.length; k += 2) {
+    const r = libWork[k + 1];
+    if (r !== libRoot) {
+      libRoot = r;
+      const o = owner[r];
+      const asker =
+        o === -1 ? task : (made[o] ?? (dishes[o].parent === -1 ? task : around(dishes[o].parent)));
+      libStrand = workOver(asker) ? null : { task: null, prev: asker.base, lib: true };
+    }
+    if (libStrand !== null)
+      repointTo(logObj[at + libWork[k]] as Logged, logKind[at + libWork[k]], libStrand, null);
   }
   // A call nobody awaited, an async function of the program's, whose extent runs on past a
   // promise it made and left: perhaps the promise it returned (`return db.insert(…)`, no await),
@@ -521,7 +560,11 @@ export function returnedToLibrary(dish: Task, into: Task): boolean {
 
 /** Re-points work a stint left behind (a record of kind `kind`) at `dish`. */
 function repoint(obj: Logged, kind: number, dish: Task): void {
-  const record = dish.base;
+  repointTo(obj, kind, dish.base, dish);
+}
+
+/** Re-points work at the strand `record` (of `dish`, or of a library's call: dish null). */
+function repointTo(obj: Logged, kind: number, record: Strand, dish: Task | null): void {
   switch (kind) {
     case LogKind.Root:
     case LogKind.Derived:
@@ -532,7 +575,7 @@ function repoint(obj: Logged, kind: number, dish: Task): void {
       if (obj instanceof Slot) {
         obj.r = record;
         obj.lazy = null;
-        if (obj.child !== null) reparentTask(obj.child, dish);
+        if (obj.child !== null && dish !== null) reparentTask(obj.child, dish);
       } else {
         obj[kTag] = record;
       }

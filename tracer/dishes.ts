@@ -6,7 +6,15 @@
  * Everything here runs inside hooks: no I/O, no throwing; the logging functions are a handful of
  * stores each.
  */
-import { Task, current, setProbeSettlesHandler, setSegmentHandlers, taskOf } from './engine';
+import {
+  Task,
+  baseNow,
+  current,
+  setProbeSettlesHandler,
+  setSegmentHandlers,
+  strandNow,
+  taskOf,
+} from './engine';
 import { TaskEnd, TaskKind } from '../protocol/format';
 import { endTask, foldTask } from './tasks';
 import {
@@ -747,7 +755,7 @@ function returnedNow(dish: Task): void {
 /** A callback handed to the runtime now: the slot it runs through. Null when no task runs. */
 export function regSlot(): Slot | null {
   if (current === null) return null;
-  const slot = new Slot(current.base);
+  const slot = new Slot(strandNow !== null ? baseNow(current) : current.base);
   if (n < MAX_LOG) {
     if (!hashed) startHash();
     if (n === stackNext) readNext(regSlot);
@@ -784,14 +792,15 @@ export function queueSlot(): Slot | null {
     advance(LogKind.Reg);
   }
   const place = stamp(n);
+  const base = strandNow !== null ? baseNow(task) : task.base;
   if (
     sharedSlot !== null &&
     sharedPlace === place &&
-    sharedSlot.r === task.base &&
+    sharedSlot.r === base &&
     sharedSlot.dispatch === dispatch
   )
     return sharedSlot;
-  sharedSlot = new Slot(task.base);
+  sharedSlot = new Slot(base);
   sharedSlot[kIdx] = place;
   sharedSlot.dispatch = dispatch;
   sharedPlace = place;

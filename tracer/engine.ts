@@ -67,10 +67,87 @@ export interface Task {
 export interface Strand {
   task: Task | null;
   prev: Strand | null;
+  /**
+   * A library's call nobody awaited (a pool's connection set-up, `this.open().then(release)`),
+   * made while the task its `prev` leads to was at work: its work is that task's while the task's
+   * own work goes on, and nobody's once it is over (see runsAs). Work it makes carries it on.
+   */
+  lib: boolean;
 }
 
 /** What was running before each enter(), so that leave() can restore it. */
 const savedTask: (Task | null)[] = [];
+/**
+ * The strand of a library's call (Strand.lib) whose work runs now, or null: the work made now is
+ * tagged with it rather than the task's own (see baseNow). Set by the enter() that follows
+ * runsAs(), undone by the leave() that pairs with it.
+ */
+export let strandNow: Strand | null = null;
+let nextStrand: Strand | null = null;
+/** The task runsAs() chose nextStrand for: only a stint of it takes the strand. */
+let nextStrandTask: Task | null = null;
+/** The strands enter() replaced, and the depth of savedTask each was replaced at (0: none). */
+const savedStrands: Array<Strand | null> = [];
+const strandDepths: number[] = [];
+let strandDepth = 0;
+
+/** Swaps in the strand runsAs() chose, for the stint just entered (savedTask pushed). */
+function swapStrand(task: Task): void {
+  savedStrands.push(strandNow);
+  strandDepths.push(strandDepth);
+  strandDepth = savedTask.length;
+  strandNow = nextStrandTask === task ? nextStrand : null;
+  nextStrand = null;
+  nextStrandTask = null;
+}
+/** The stint entered at strandDepth has left (savedTask popped): its strand goes back. */
+function restoreStrand(): void {
+  strandNow = savedStrands.pop() ?? null;
+  strandDepth = strandDepths.pop() ?? 0;
+}
+
+function clearStrands(): void {
+  savedStrands.length = 0;
+  strandDepths.length = 0;
+  strandDepth = 0;
+  strandNow = null;
+  nextStrand = null;
+  nextStrandTask = null;
+}
+
+/** The strand the work made now is tagged with: a library's call's (strandNow), or the task's own. */
+export function baseNow(task: Task): Strand {
+  return strandNow !== null && strandDepth === savedTask.length ? strandNow : task.base;
+}
+
+/**
+ * The task work tagged with `record` runs as, or null for nobody's: a library's call nobody
+ * awaited (Strand.lib) runs as the task it was made in while that task's work goes on, and as
+ * nobody once it is over (a Promise.all member returned, a request answered) — a pool's connection
+ * opened for a query that a connection released meanwhile served is the pool's business, not the
+ * work of the member or request that asked. The enter() that follows carries the strand on.
+ */
+export function runsAs(record: Strand): Task | null {
+  const task = taskOf(record);
+  if (!record.lib || task === null) return task;
+  if (workOver(task)) {
+    // Its time is nobody's, not the next stint's (see accountGap).
+    nobodysCallback();
+    return null;
+  }
+  // (A stint of it open already — full mode's resource entered it — has its strand.)
+  if (task !== current) {
+    nextStrand = record;
+    nextStrandTask = task;
+  }
+  return task;
+}
+
+/** The stint runsAs() chose a strand for does not begin after all (fullMode.ts). */
+export function dropNextStrand(): void {
+  nextStrand = null;
+  nextStrandTask = null;
+}
 
 export let recorder: Recorder;
 /** False once the tracer has stopped: every hook checks it first. */
@@ -188,6 +265,7 @@ export function stopEngine(): void {
   enabled = false;
   current = null;
   savedTask.length = 0;
+  clearStrands();
 }
 
 /**
@@ -436,6 +514,7 @@ export function closeStrayStints(): boolean {
   const w = recorder.room(1);
   if (w !== null) w.idle(t);
   savedTask.length = 0;
+  clearStrands();
   current = null;
   times.pendingIdle = NONE;
   pendingTask = null;
@@ -522,6 +601,7 @@ export function enter(
   dispatch = false,
 ): void {
   savedTask.push(current);
+  if (nextStrand !== null || strandNow !== null) swapStrand(task);
   if (task === current) return;
   task.ran = true;
   const t = time >= 0 ? time : now();
@@ -611,6 +691,7 @@ export function isSyncFunction(fn: unknown): boolean {
 export function enterAgain(task: Task, reason: number, dispatch = false): void {
   if (current === null && times.pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
+    if (nextStrand !== null || strandNow !== null) swapStrand(task);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
     // the trace (no record between them) and for the heartbeat, which still shows it with its
     // start and task. (The trace's reader keeps a stint's first await, which is all promises.ts
@@ -633,6 +714,7 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
 export function enterContinuation(task: Task): void {
   if (current === null && times.pendingIdle === SOON && task === pendingTask) {
     savedTask.push(null);
+    if (nextStrand !== null || strandNow !== null) swapStrand(task);
     task.ran = true;
     times.pendingIdle = NONE;
     current = task;
@@ -646,6 +728,8 @@ export function enterContinuation(task: Task): void {
 export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
+  if (strandDepth > savedTask.length) restoreStrand();
+  if (nextStrand !== null) dropNextStrand();
   if (prev === current) return;
   // What the stint left behind is sorted out before anything else can run.
   segments.end(current!);
@@ -684,6 +768,7 @@ export function leaveSoon(): void {
     return;
   }
   savedTask.pop();
+  if (strandDepth > savedTask.length) restoreStrand();
   segments.end(current);
   times.pendingIdle = SOON;
   if (pendingTask !== current) pendingTask = current; // (see leave)

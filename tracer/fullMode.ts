@@ -16,13 +16,16 @@ import { dispatching, firesTimer, kTag, kTask, logResource, willRun } from './di
 import {
   Strand,
   Task,
+  baseNow,
   current,
   enter,
   isSyncFunction,
   leave,
   openerDone,
   probing,
-  taskOf,
+  dropNextStrand,
+  runsAs,
+  strandNow,
   workOver,
 } from './engine';
 import { kHousekeeping, libraryTimerDone } from './sources/timers';
@@ -93,7 +96,7 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   // code that called listen() — the script's lane got every connection's callbacks.
   if (current === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
-  r[kTag] = current.base;
+  r[kTag] = strandNow !== null ? baseNow(current) : current.base;
   r[kReason] =
     (CONNECTIONS.has(type)
       ? Reason.Io | CONNECTION
@@ -115,7 +118,7 @@ function before(): void {
   // mode (engine.ts accountGap), else it is untracked.
   const own = r[kTask];
   const record = r[kTag];
-  const task: Task | null = own !== undefined ? own : record !== undefined ? taskOf(record) : null;
+  const task: Task | null = own !== undefined ? own : record !== undefined ? runsAs(record) : null;
   const reason = r[kReason] ?? Reason.Io;
   // After a request's response, what its resources do (a keep-alive socket's timer, a pool's
   // idle check) is the library's business, nobody's work: the program's own later work comes
@@ -135,6 +138,7 @@ function before(): void {
     ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||
     (task.kind === TaskKind.Request && (task.ended || task.responded))
   ) {
+    if (task !== null) dropNextStrand();
     entered.push(false);
     return;
   }

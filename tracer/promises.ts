@@ -13,6 +13,7 @@ import { MAX_AWAIT_FRAMES } from '../protocol/format';
 import {
   Strand,
   Task,
+  baseNow,
   current,
   enabled,
   enterContinuation,
@@ -24,10 +25,11 @@ import {
   probeSettledPromise,
   probing,
   recorder,
+  runsAs,
   setStrayHandler,
   stintSeq,
   stintTime,
-  taskOf,
+  strandNow,
 } from './engine';
 import {
   foldIfReturned,
@@ -81,7 +83,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   }
   const p = promise as Tagged;
   // Always these two stores, in this order (see kTag).
-  p[kTag] = task.base;
+  p[kTag] = strandNow !== null ? baseNow(task) : task.base;
   if (parent === undefined) {
     p[kIdx] = logRoot(p);
   } else {
@@ -158,7 +160,7 @@ function before(promise: Promise<unknown>): void {
   // Only a job that resolves a promise with a thenable runs with a root promise: the function
   // that made the root returned another promise (or resolved it with one).
   const flags = record !== undefined && (p[kIdx]! & ROOT_BIT) !== 0 ? JOB : 0;
-  const task = record !== undefined && enabled && opened < MAX_OPEN ? taskOf(record) : null;
+  const task = record !== undefined && enabled && opened < MAX_OPEN ? runsAs(record) : null;
   if (task === null) {
     if (opened < MAX_OPEN) entered[opened] = 0;
     opened++;

@@ -141,7 +141,9 @@ export const enum Rooted {
   /**
    * Entering an async function of Node's own (the ES module loader's, `fs.promises`') or of a
    * library (in node_modules: got's request, a pool's): parsed as a call, never a dish by itself —
-   * its work is the runtime's or the library's, in the lane of the code that asked for it.
+   * its work is the runtime's or the library's, in the lane of the code that asked for it (one the
+   * library's own code made inside a call that code awaits and left: while that code's work goes
+   * on, see stintParse.ts libWork and engine.ts runsAs).
    */
   ByLibrary = 3,
   /**

@@ -33,6 +33,8 @@ const stack = new Int32Array(MAX_LOG);
 const owner = new Int32Array(MAX_LOG);
 const consumer = new Int32Array(MAX_LOG);
 const unawaited = new Uint8Array(MAX_LOG);
+/** 1 for a root the runtime made (`new Promise`) whose chain the library's code made a statement. */
+const leftByLibrary = new Uint8Array(MAX_LOG);
 /**
  * 1 for a library's root that the library chained and left while the stint served a request not
  * yet answered (see the rule in parse): not a call nobody awaited, but a runner of side-by-side jobs.
@@ -90,6 +92,7 @@ export function parse(
     consumer[i] = -1;
     unawaited[i] = 0;
     leftServing[i] = 0;
+    leftByLibrary[i] = 0;
     member[i] = 0;
     settledAt[i] = -1;
   }
@@ -305,6 +308,9 @@ export function parse(
             if (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
               unawaited[k] = 1;
             else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
+            // A library's `new Promise(…)` that its own code chains and leaves (a pool's
+            // `open().then(release)` whose open is no async function): see findDishes' libWork.
+            else if (logRooted[k] === Rooted.ByRuntime) leftByLibrary[k] = 1;
           }
         }
         break;
@@ -329,15 +335,27 @@ export function parse(
  */
 function returnCuts(r: number, stop: number, dish: FoundDish): void {
   for (let i = r + 1; i < stop; i++) {
-    if (!leftAt(i, r)) continue;
-    const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], i + 1) : i + 1;
+    // A promise the function chained with a statement of its own (`p.catch(log); return p;`) may
+    // still be the one it returned: the chain's links, which nothing consumes, are the function's.
+    let last = i;
+    if (logUsed[i] !== 0) {
+      let k = consumer[i];
+      for (let n = 0; n < MAX_LOG && k > last && k < stop && logKind[k] === LogKind.Derived; n++) {
+        last = k;
+        if (logUsed[k] === 0) break;
+        k = consumer[k];
+      }
+      if (last === i || logUsed[last] !== 0 || logWrapper[last] === 1 || level[last] !== r) continue;
+    }
+    if (!atOwnLevel(i, r)) continue;
+    const cut = logKind[i] === LogKind.Root ? Math.max(closedAt[i], last + 1) : last + 1;
     if (cut < stop) (dish.cuts ??= []).push(i, cut);
     else if (
       logKind[i] === LogKind.Root &&
       (logRooted[i] === Rooted.ByCall || logRooted[i] === Rooted.ByLibrary)
     )
       for (let j = i + 1; j < stop; j++) {
-        if (!leftAt(j, i)) continue;
+        if (logUsed[j] !== 0 || !atOwnLevel(j, i)) continue;
         const inner = logKind[j] === LogKind.Root ? Math.max(closedAt[j], j + 1) : j + 1;
         if (inner < stop) (dish.innerCuts ??= []).push(j, inner, i);
       }
@@ -345,12 +363,11 @@ function returnCuts(r: number, stop: number, dish: FoundDish): void {
 }
 
 /**
- * Whether record `i` is a promise the async function of root `r` made and left (nothing consumed
- * it in the stint) at its own level: inside no call of its, but perhaps inside a `new Promise` a
- * library's function it called made (got's, whose executor starts the request).
+ * Whether record `i` is a promise made at the own level of the async function of root `r`: inside
+ * no call of its, but perhaps inside a `new Promise` a library's function it called made (got's,
+ * whose executor starts the request).
  */
-function leftAt(i: number, r: number): boolean {
-  if (logUsed[i] !== 0) return false;
+function atOwnLevel(i: number, r: number): boolean {
   let up = level[i];
   while (up > r && logRooted[up] === Rooted.ByRuntime) up = level[up];
   return up === r && (logKind[i] === LogKind.Root || logKind[i] === LogKind.Derived);
@@ -649,7 +666,14 @@ export function findDishes(
   serving = false,
   runner: Runner = Runner.None,
   answered = false,
-): { dishes: FoundDish[]; owner: Int32Array; runs: number[]; sideRuns: number[]; loops: number[] } {
+): {
+  dishes: FoundDish[];
+  owner: Int32Array;
+  runs: number[];
+  sideRuns: number[];
+  loops: number[];
+  libs: number[];
+} {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
@@ -1018,6 +1042,44 @@ export function findDishes(
     const stop = closedAt[r];
     dishes.push(callDish(r, stop, false, true, false));
   }
+  // A library's own call nobody awaited (a pool opening a connection: `this.open().then(release)`,
+  // the chain a statement), outermost: the records its code made (not those of a function of the
+  // program's it reached) carry it on, as pairs (record, the call's root). See engine.ts runsAs.
+  const libWork: number[] = [];
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || own[r] === 1 || r === entry || loopRoot[r] === 1) continue;
+    if (
+      logRooted[r] === Rooted.ByLibrary
+        ? !(libraryUnawaited(r) || leftServing[r] === 1)
+        : logRooted[r] !== Rooted.ByRuntime || leftByLibrary[r] === 0
+    )
+      continue;
+    // Made by the library's code inside calls the asker awaits (a pool's query, its acquire):
+    // not inside one nobody awaits (p-queue's `add`, whose runners run the program's jobs later,
+    // and a mapper nobody awaits: their own business, in the lane of the code that made them).
+    let caller = level[r];
+    while (caller !== -1 && logRooted[caller] === Rooted.ByRuntime) caller = level[caller];
+    let mine = caller !== -1 && logRooted[caller] === Rooted.ByLibrary;
+    // Up to the program's own function around them (the asker's code, a dish or awaited).
+    for (let p = level[r]; p !== -1 && mine && logRooted[p] !== Rooted.ByCall; p = level[p])
+      mine =
+        logRooted[p] === Rooted.ByRuntime ||
+        own[p] === 1 ||
+        member[p] === 1 ||
+        (logUsed[p] !== 0 && unawaited[p] === 0 && leftServing[p] === 0);
+    if (!mine) continue;
+    const stop = closedAt[r];
+    for (let i = r; i < stop; i++) if (byLibraryCode(i, r)) libWork.push(i, r);
+    // And the links of the chain statement on it (`.then(release)`): their callbacks are its.
+    for (
+      let k = consumer[r], n = 0;
+      k >= stop && k < end && logKind[k] === LogKind.Derived && n < MAX_LOG;
+      n++
+    ) {
+      libWork.push(k, r);
+      k = consumer[k];
+    }
+  }
   for (let i = start; i < end; i++) own[i] = 0;
 
   // Each record belongs to the innermost dish whose extent holds it; a dish's parent is the
@@ -1041,7 +1103,7 @@ export function findDishes(
     loopRoot[root] = 0;
   }
   if (inLoop) for (let i = start; i < end; i++) if (owner[i] === -1 && byLibraryCode(i, -1)) loopWork.push(i);
-  return { dishes, owner, runs, sideRuns, loops: loopWork };
+  return { dishes, owner, runs, sideRuns, loops: loopWork, libs: libWork };
 }
 
 /**

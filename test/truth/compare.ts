@@ -71,8 +71,20 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
   const placed: Array<[number, number]> = [];
   let untracked = 0;
   let total = 0;
+  /** Stretches of nobody's work (a library's, after the dish `-1 - dish` that asked returned). */
+  const nobodys = new Map<number, string[]>();
   for (const [dish, start, end] of truth.stretches) {
     const got = overlaps(timeline, start, end);
+    if (dish < 0) {
+      for (const [task, overlap] of got) {
+        const t = timeline.tasks[task];
+        if (task === 0 || t.internal || overlap < (1 - MIN_COVER) * (end - start)) continue;
+        const list = nobodys.get(-1 - dish) ?? [];
+        nobodys.set(-1 - dish, list);
+        list.push(`"${t.name}" (${t.kind}, task ${t.id}) ${overlap.toFixed(1)} ms`);
+      }
+      continue;
+    }
     const length = end - start;
     total += length;
     untracked += got.get(0) ?? 0;
@@ -138,6 +150,9 @@ export function compare(truth: Truth, timeline: Timeline): Comparison {
         .join(', ');
       report.problems.push(`${bad} of its stretches are not in one task (${where})`);
     }
+    const late = nobodys.get(dish.id);
+    if (late !== undefined)
+      report.problems.push(`a library's work it asked for ran after it returned in ${late.join(', ')}`);
     const stray = strayStretches.get(dish.id);
     if (stray !== undefined) {
       const where = [...stray.entries()].map(([t, n]) => `${n} in ${describe(t)}`).join(', ');

@@ -303,5 +303,24 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
           };
     target.splice(Math.floor(wrapped() * (target.length + 1)), 0, stmt);
   }
+  // A growing pool's members (a library's connection set-up nobody awaits, which outlives the
+  // member that asked): a stream of its own, as above.
+  const pooled = random(seed ^ 0xc2b2ae35);
+  if ((options.added ?? true) && pooled() < 0.25) {
+    const bodies: Stmt[][] = [
+      main,
+      ...fns.map((f) => f.body),
+      ...(server?.routes ?? []).map((r) => r.before),
+    ];
+    const target = bodies[Math.floor(pooled() * bodies.length)];
+    const first = 1 + Math.floor(pooled() * 4);
+    const stmt: Stmt = {
+      k: 'poolMembers',
+      openMs: [first, first + 40 + Math.floor(pooled() * 20)],
+      setupMs: 0.6 + Math.round(pooled() * 14) / 10,
+      workMs: 0.6 + Math.round(pooled() * 14) / 10,
+    };
+    target.splice(Math.floor(pooled() * (target.length + 1)), 0, stmt);
+  }
   return { seed, fns, main, server };
 }

@@ -78,13 +78,60 @@ export type Stmt =
    * named after the function the code called (the callback function, for `promisify`).
    */
   | { k: 'wrappedMembers'; kind: Combinator; via: 'client'; fns: string[] }
-  | { k: 'wrappedMembers'; kind: Combinator; via: 'promisify'; count: number; workMs: number };
+  | { k: 'wrappedMembers'; kind: Combinator; via: 'promisify'; count: number; workMs: number }
+  /**
+   * `await Promise.all([pool.query(…), pool.query(…)])` on a pool of a library (LIBRARIES,
+   * `truth-pool`: a growing pool's shape) with no connection yet: each query starts opening one,
+   * which the pool's own code chains and leaves, and takes the first connection released. The
+   * first opening (`openMs[0]` of waiting) serves the first query, whose connection, released,
+   * serves the second; the second opening (`openMs[1]`, longer) ends after both returned. Each
+   * member is a dish `all[i]` doing `workMs` in its query; an opening's set-up (`setupMs`) is the
+   * work of the member that asked while that member's call runs, nobody's once it has returned.
+   */
+  | { k: 'poolMembers'; openMs: [number, number]; setupMs: number; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
  * code is a library's to the tracer, as any package's is.
  */
 export const LIBRARIES: Record<string, string> = {
+  'truth-pool': `'use strict';
+module.exports = class Pool {
+  constructor(work, openMs, setupMs) {
+    this.work = work;
+    this.openMs = openMs;
+    this.setupMs = setupMs;
+    this.waiting = [];
+    this.idle = [];
+  }
+  async open(asker) {
+    await new Promise((resolve) => setTimeout(resolve, this.openMs[asker.n]));
+    // The asker's work while its call runs; nobody's (-1 - its dish) once it has returned.
+    this.work(asker.done ? -1 - asker.d : asker.d, this.setupMs);
+    return {};
+  }
+  release(c) {
+    const w = this.waiting.shift();
+    if (w) w(c);
+    else this.idle.push(c);
+  }
+  acquire(asker) {
+    const c = this.idle.pop();
+    if (c) return Promise.resolve(c);
+    this.open(asker).then((c) => this.release(c));
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  async query(d, n, ms) {
+    const asker = { d, n, done: false };
+    const c = await this.acquire(asker);
+    this.work(d, ms);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    this.release(c);
+    asker.done = true;
+    return ms;
+  }
+};
+`,
   'truth-map': `'use strict';
 module.exports = function mapLimit(items, limit, mapper) {
   return new Promise((resolve) => {
@@ -245,6 +292,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'tryFail',
   'mapLimit',
   'wrappedMembers',
+  'poolMembers',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -501,6 +549,17 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       const call = `Promise.${s.kind}([${calls.join(', ')}])`;
       if (s.kind === 'allSettled') w.line(`await ${call};`);
       else w.line(`await ${call}.catch(__noop);`);
+      return;
+    }
+    case 'poolMembers': {
+      const pool = w.fresh('pool');
+      w.line(
+        `const ${pool} = new (require('truth-pool'))(__work, [${s.openMs.join(', ')}], ${ms(s.setupMs)});`,
+      );
+      const calls = [0, 1].map(
+        (i) => `${pool}.query(__dish('all[${i}]', ${d}, 'other'), ${i}, ${ms(s.workMs)})`,
+      );
+      w.line(`await Promise.all([${calls.join(', ')}]);`);
       return;
     }
     case 'gate': {

@@ -15,7 +15,7 @@ import {
   leave,
   queueOwnMicrotask,
   switchTo,
-  taskOf,
+  runsAs,
 } from '../engine';
 import { newTask } from '../tasks';
 import { Slot, kTask, willRun } from '../dishes';
@@ -144,7 +144,7 @@ export function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunc
     // callback's stint: the stint is over, and must be sorted before the tick's work runs.
     if (macroOpen) closeMacro();
     if (heldWatch > 0) claimHeld(slot);
-    const task = enabled ? taskOf(slot.r) : null;
+    const task = enabled ? runsAs(slot.r) : null;
     if (task === null)
       return arguments.length <= 3
         ? callWith(fn, this, arguments.length, a, b, c)

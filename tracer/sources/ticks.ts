@@ -15,7 +15,7 @@ import {
   leaveSoon,
   probing,
   startProbe,
-  taskOf,
+  runsAs,
 } from '../engine';
 import { Slot, queueSlot, willRun } from '../dishes';
 import { claimHeld, heldWatch } from '../dishSort';
@@ -33,7 +33,7 @@ export let ticksQueued = 0;
 function enterQueued(slot: Slot, tick: boolean): boolean {
   if (macroOpen) closeMacro();
   if (heldWatch > 0) claimHeld(slot);
-  const task = enabled ? taskOf(slot.r) : null;
+  const task = enabled ? runsAs(slot.r) : null;
   if (tick && --ticksQueued <= 0) {
     ticksQueued = 0;
     if (task === null) endSoon();

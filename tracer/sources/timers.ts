@@ -14,6 +14,7 @@ import {
   lateMs,
   nobodysCallback,
   now,
+  runsAs,
   taskOf,
   workOver,
 } from '../engine';
@@ -82,7 +83,7 @@ function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: 
 }
 
 /** What a slot runs as when its callback is nobody's work. */
-const NOBODY: Strand = { task: null, prev: null };
+const NOBODY: Strand = { task: null, prev: null, lib: false };
 
 /** The task a slot's callback runs as, making the lazy task of a script's timer the first time. */
 export function slotTask(slot: Slot): Task | null {
@@ -92,7 +93,7 @@ export function slotTask(slot: Slot): Task | null {
     const parent = taskOf(slot.r);
     slot.r = newTask(lazy.kind, parent, lazy.name, 0, lazy.where, lazy.time).base;
   }
-  return taskOf(slot.r);
+  return runsAs(slot.r);
 }
 
 export const functionToString = Function.prototype.toString;
