@@ -22,12 +22,14 @@ const WATCHDOG_HEAP_MB = 32;
  * watchdog once per stint it sees open: when it read the main thread's scheduler counters (trace
  * clock), ns on a CPU, ns waiting for one — its first reading in the stint, then its last one before
  * it; and Int32 slot 20 (bytes 80–83): the stint's sequence number, written after them (see
- * stintCpu in engine.ts).
+ * stintCpu in engine.ts). Int32 slot 21: the watchdog has told the live reader of a block it has
+ * not yet said is over (at exit, it says so).
  */
 const HEARTBEAT_BYTES = 88;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;
+const LIVE_OPEN = 21;
 /** How long an exiting program waits for the watchdog to let go of its session, ms. */
 const EXIT_WAIT_MS = 100;
 
@@ -119,7 +121,7 @@ let reports: MessagePort | null = null;
  */
 export function releaseWatchdog(): void {
   const hb = heartbeatView;
-  if (hb === null || Atomics.load(hb, SESSION_OPEN) === 0) return;
+  if (hb === null || (Atomics.load(hb, SESSION_OPEN) === 0 && Atomics.load(hb, LIVE_OPEN) === 0)) return;
   Atomics.store(hb, EXITING, 1);
   Atomics.notify(hb, EXITING);
   Atomics.wait(hb, EXIT_ACK, 0, EXIT_WAIT_MS);

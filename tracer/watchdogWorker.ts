@@ -260,6 +260,8 @@ const START = 3;
  */
 const CPU_AT = 4;
 const CPU_SEQ = 20;
+/** Int32 slot 21: this thread has told the live reader of a block it has not yet said is over. */
+const LIVE_OPEN = 21;
 /** While blocked, "still blocked" goes to the reader this often at most, ms (more often for small thresholds). */
 const LIVE_EVERY_MS = 100;
 /** Records that wait for the live connection to open, at most. */
@@ -327,6 +329,12 @@ function run(data: WatchdogData): void {
   void Promise.resolve(waitAsync(heartbeat, EXITING, 0).value).then(() => {
     session?.disconnect();
     session = null;
+    // The program ends: a block the live reader was told of is over (a program that exits right
+    // after it, before this thread's next look, would leave the reader with "blocked now").
+    if (live !== null && line !== null) {
+      line.send(encodeLive(LiveType.Resumed, live.task, live.since, traceTime(performance.now()), live.seq));
+      live = null;
+    }
     Atomics.store(heartbeat, SESSION_OPEN, 0);
     Atomics.store(heartbeat, EXIT_ACK, 1);
     Atomics.notify(heartbeat, EXIT_ACK);
@@ -530,6 +538,7 @@ function run(data: WatchdogData): void {
       if (live !== null && line !== null) {
         line.send(encodeLive(LiveType.Resumed, live.task, live.since, traceTime(t), live.seq));
         live = null;
+        Atomics.store(heartbeat, LIVE_OPEN, 0);
       }
       return;
     }
@@ -542,6 +551,7 @@ function run(data: WatchdogData): void {
         const since = inStint ? startTimes[0] : traceTime(Math.max(lastChange, lastLeft));
         const task = inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0;
         live = { seq, task, since, at: t, over: false, inStint };
+        Atomics.store(heartbeat, LIVE_OPEN, 1);
       }
       const now = Math.max(live.since, traceTime(t));
       live.at = t;
