@@ -367,14 +367,18 @@ describe('the timeline webview in Chromium', function () {
   it("a tooltip near the view's right edge opens to the left of the pointer, whole", async () => {
     await viewer.load(trace, { name: 'kitchen' });
     const block = blockingBlock();
-    await viewer.post({ type: 'reveal', time: block.start, durationMs: block.durationMs });
-    const state = await viewer.rendered('the block revealed', (s) => {
-      return s.view[1] - s.view[0] < block.durationMs * 3;
-    });
+    // The middle of the block, 40 ms or so across: the block fills the view, edge to edge.
+    const middle = block.start + block.durationMs / 2;
+    await viewer.post({ type: 'reveal', time: middle, durationMs: 1 });
+    const state = await viewer.rendered(
+      'the middle of the block in view',
+      (s) => s.view[1] - s.view[0] < block.durationMs / 4 && s.view[0] < middle && middle < s.view[1],
+    );
     const g = new Geometry(state);
     const lane = state.lanes.findIndex((l) => l.name === 'GET /blocking');
-    // The block's last pixels: a tooltip right of the pointer would not fit.
-    const x = g.x(block.start + block.durationMs) - 3;
+    // Near the view's right edge, on the block: a tooltip right of the pointer would not fit.
+    const x = state.width - 40;
+    assert.ok(g.x(block.start + block.durationMs) > x, 'the block reaches past the right edge');
     const at = await onPage(viewer, x, g.laneY(lane));
     await viewer.page.mouse.move(at.x, at.y);
     const tooltip = viewer.page.locator('.tooltip');
