@@ -166,31 +166,38 @@ function requestsOf(run: Run, route: string, expected: number, what: string): Su
   // (And save a wrap-up after the response that a loaded machine stretched past 10 ms: the tracer
   // reads the wait for a CPU as a lower bound, often none for a stint that began soon after another
   // (README Limits), and a fastify request's promise settling after its response took 10.01 ms of
-  // wall time with none known, beside three busy loops. Excused only when the recording shows the
-  // machine took a block's length from some stint — on a quiet machine it never does — and only
-  // background stints that held the loop less than a block's length; these routes run nothing
-  // after their response.)
+  // wall time with none known, beside three busy loops; once more in CI on Node 22 with no stint
+  // of the recording showing a known wait of a block's length. Such a lane is short — every stint
+  // held the loop less than a block's length — and rare: excused where the recording shows the
+  // machine took a block's length from some stint (on a quiet machine it never does), else for at
+  // most one request in 50. A rule gone wrong gives such a child to every request, or long ones.
+  // These routes run nothing after their response but their framework's settling.)
   const timeline = run.timeline;
   const stints = timeline.stints;
   let busyMachine = false;
   for (let i = 0; i < stints.length && !busyMachine; i++)
     busyMachine = timeline.cpuWaitMs(i) >= timeline.blockMs;
-  const busyWrapUp = (c: SummaryTask) =>
-    busyMachine &&
+  const shortWrapUp = (c: SummaryTask) =>
     c.kind === 'background' &&
     timeline.tasks
       .find((x) => x.id === c.id)!
       .stints.every((i) => timeline.stintEnd(i) - stints.start[i] - timeline.cpuWaitMs(i) < timeline.blockMs);
-  const withChildren = tasks.filter((t) =>
-    childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c) && !busyWrapUp(c)),
-  );
+  const childrenLeft = (t: SummaryTask) =>
+    childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
+  const withChildren = tasks.filter((t) => childrenLeft(t).length > 0);
+  const onlyShort = withChildren.filter((t) => childrenLeft(t).every(shortWrapUp));
+  const excused =
+    onlyShort.length === withChildren.length &&
+    (busyMachine || withChildren.length <= Math.floor(tasks.length / 50))
+      ? withChildren.length
+      : 0;
   assert.equal(
-    withChildren.length,
+    withChildren.length - excused,
     0,
     `no ${what} has a child (${describe_(
       s,
       withChildren.flatMap((t) => childrenOf(s, t)),
-    )})`,
+    )}; ${onlyShort.length} of ${withChildren.length} only short wrap-ups, of ${tasks.length} requests)`,
   );
   return tasks;
 }
