@@ -148,6 +148,75 @@ describe('tasks the tracer finds in real programs', function () {
     return runs;
   }
 
+  /**
+   * A server whose handler starts `caller` (an async function returning `call`, a library's
+   * promise for a local upstream's JSON, unawaited), awaits something else, spins 15 ms, then awaits
+   * the call and reads `field` of it: in both modes each request is one task with one `caller`
+   * task of its own, and every spin ran as its request.
+   */
+  async function assertCallerPerRequest(
+    app: string,
+    requireLine: string,
+    caller: string,
+    call: string,
+    field: string,
+  ): Promise<void> {
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { performance } = require('node:perf_hooks');",
+        requireLine,
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stretches = [];',
+        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"price":42}\'), 3));',
+        "upstream.listen(0, '127.0.0.1', () => {",
+        '  const base = `http://127.0.0.1:${upstream.address().port}`;',
+        `  async function ${caller}(path) {`,
+        `    return ${call}; // returned, not awaited`,
+        '  }',
+        '  async function load() {',
+        '    await sleep(3);',
+        "    return 'data';",
+        '  }',
+        '  const server = http.createServer(async (req, res) => {',
+        `    const quote = ${caller}('/price'); // started now, awaited later`,
+        '    const data = await load();',
+        '    const start = performance.now();',
+        '    while (performance.now() - start < 15);',
+        "    stretches.push(['handler', start, performance.now()]);",
+        `    res.end(\`\${data} \${(await quote)${field}}\`);`,
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    for (let i = 0; i < 6; i++)',
+        '      await new Promise((resolve) =>',
+        "        http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) =>",
+        "          r.resume().on('end', resolve),",
+        '        ),',
+        '      );',
+        '    server.close();',
+        '    upstream.close();',
+        '    console.log(JSON.stringify(stretches));',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
+      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
+      assert.equal(requests.length, 6, `${mode}: ${names}`);
+      for (const r of requests)
+        assert.equal(
+          summary.tasks.filter((t) => t.name === caller && t.parent === r.id).length,
+          1,
+          `${mode}: ${caller} is a task of request ${r.id} (${names})`,
+        );
+      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
+    }
+  }
+
   it('makes new AsyncResource("looplens:<name>") a task <name>, with the work it starts', async () => {
     const out = path.join(dir, 'scopes.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'scopes.js')], { env: tracedEnv(out) });
@@ -3567,60 +3636,13 @@ describe('tasks the tracer finds in real programs', function () {
       '};',
       '',
     ]);
-    const program = path.join(app, 'server.js');
-    fs.writeFileSync(
-      program,
-      [
-        "const http = require('node:http');",
-        "const { performance } = require('node:perf_hooks');",
-        "const got = require('minigot');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"price":42}\'), 3));',
-        "upstream.listen(0, '127.0.0.1', () => {",
-        '  const base = `http://127.0.0.1:${upstream.address().port}`;',
-        '  async function viaGot(path) {',
-        '    return got(base + path).json(); // returned, not awaited',
-        '  }',
-        '  async function load() {',
-        '    await sleep(3);',
-        "    return 'data';",
-        '  }',
-        '  const server = http.createServer(async (req, res) => {',
-        "    const quote = viaGot('/price'); // started now, awaited later",
-        '    const data = await load();',
-        '    const start = performance.now();',
-        '    while (performance.now() - start < 15);',
-        "    stretches.push(['handler', start, performance.now()]);",
-        '    res.end(`${data} ${(await quote).price}`);',
-        '  });',
-        "  server.listen(0, '127.0.0.1', async () => {",
-        '    for (let i = 0; i < 6; i++)',
-        '      await new Promise((resolve) =>',
-        "        http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) =>",
-        "          r.resume().on('end', resolve),",
-        '        ),',
-        '      );',
-        '    server.close();',
-        '    upstream.close();',
-        '    console.log(JSON.stringify(stretches));',
-        '  });',
-        '});',
-        '',
-      ].join('\n'),
+    await assertCallerPerRequest(
+      app,
+      "const got = require('minigot');",
+      'viaGot',
+      'got(base + path).json()',
+      '.price',
     );
-    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
-      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
-      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
-      assert.equal(requests.length, 6, `${mode}: ${names}`);
-      for (const r of requests)
-        assert.equal(
-          summary.tasks.filter((t) => t.name === 'viaGot' && t.parent === r.id).length,
-          1,
-          `${mode}: viaGot is a task of request ${r.id} (${names})`,
-        );
-      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
-    }
   });
 
   it("keeps the rest of a handler the request's own when an async function of its returns a library's async function's promise that function returned unawaited in turn (axios 1.21's `get`), in both modes", async () => {
@@ -3658,60 +3680,13 @@ describe('tasks the tracer finds in real programs', function () {
       'module.exports = new Axios();',
       '',
     ]);
-    const program = path.join(app, 'server.js');
-    fs.writeFileSync(
-      program,
-      [
-        "const http = require('node:http');",
-        "const { performance } = require('node:perf_hooks');",
-        "const axios = require('miniaxios');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'const upstream = http.createServer((req, res) => setTimeout(() => res.end(\'{"price":42}\'), 3));',
-        "upstream.listen(0, '127.0.0.1', () => {",
-        '  const base = `http://127.0.0.1:${upstream.address().port}`;',
-        '  async function viaAxios(path) {',
-        '    return axios.get(base + path); // returned, not awaited',
-        '  }',
-        '  async function load() {',
-        '    await sleep(3);',
-        "    return 'data';",
-        '  }',
-        '  const server = http.createServer(async (req, res) => {',
-        "    const quote = viaAxios('/price'); // started now, awaited later",
-        '    const data = await load();',
-        '    const start = performance.now();',
-        '    while (performance.now() - start < 15);',
-        "    stretches.push(['handler', start, performance.now()]);",
-        '    res.end(`${data} ${(await quote).data.price}`);',
-        '  });',
-        "  server.listen(0, '127.0.0.1', async () => {",
-        '    for (let i = 0; i < 6; i++)',
-        '      await new Promise((resolve) =>',
-        "        http.get({ host: '127.0.0.1', port: server.address().port, path: `/r${i}`, agent: false }, (r) =>",
-        "          r.resume().on('end', resolve),",
-        '        ),',
-        '      );',
-        '    server.close();',
-        '    upstream.close();',
-        '    console.log(JSON.stringify(stretches));',
-        '  });',
-        '});',
-        '',
-      ].join('\n'),
+    await assertCallerPerRequest(
+      app,
+      "const axios = require('miniaxios');",
+      'viaAxios',
+      'axios.get(base + path)',
+      '.data.price',
     );
-    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
-      const names = summary.tasks.map((t) => `${t.id} ${t.name} (${t.kind}, parent ${t.parent})`).join(', ');
-      const requests = summary.tasks.filter((t) => t.kind === 'request' && /^GET \/r\d$/.test(t.name));
-      assert.equal(requests.length, 6, `${mode}: ${names}`);
-      for (const r of requests)
-        assert.equal(
-          summary.tasks.filter((t) => t.name === 'viaAxios' && t.parent === r.id).length,
-          1,
-          `${mode}: viaAxios is a task of request ${r.id} (${names})`,
-        );
-      assertRanAsRequests(printedStretches(result.stdout), 6, timeline, requests, `${mode} (${names})`);
-    }
   });
 
   it("leaves what a pool's connection brings after the Promise.all member that opened it returned to nobody, in a script, in both modes", async () => {
