@@ -6,7 +6,8 @@
  *  - blockingCall: a block whose time went into a synchronous call that has an asynchronous form
  *    (fs, crypto, zlib, child_process `…Sync`; in Python, `time.sleep`, `requests`, `subprocess`
  *    known by the line's text), in a task that is not the program's start-up;
- *  - cpuOnLoop: any other block outside start-up: JavaScript that computes on the loop;
+ *  - cpuOnLoop: any other block outside start-up: JavaScript that computes on the loop (not one
+ *    that held the loop less than the threshold but for the time its thread waited for a CPU);
  *  - sequentialAwaits: consecutive waits of one task, awaited at increasing lines of one function,
  *    none of which (as far as the source tells) uses an earlier one's result, awaits an event or
  *    awaits work already started — they could overlap;
@@ -190,6 +191,9 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     if (!kinds.has('cpuOnLoop')) continue;
     // The thread was on the CPU for little of it: not CPU work (a wait, or a busy machine).
     if (notComputing(block)) continue;
+    // A block only because the machine kept the thread waiting for a CPU (what it held the loop,
+    // less that wait, under the threshold): the machine's load, not code to move to a worker.
+    if (block.durationMs - block.cpuWaitMs < t.blockMs) continue;
     const where = blockLocation(block, task);
     if (where === null || !isUserFile(where.file)) continue;
     const hot = block.frames.find((f) => f.location !== null && f.location.line === where.line);
