@@ -1165,8 +1165,8 @@ class Tracer:
 
     def write_samples(self):
         while self.samples:
-            start, task, observed_ms, cpu_ms, name, file, line = self.samples.popleft()
-            self.w.block_sample(start, task, observed_ms, cpu_ms, [(name, file, line, 1, observed_ms * 1000)])
+            since, task, observed_ms, cpu_ms, name, file, line = self.samples.popleft()
+            self.w.block_sample(since, task, observed_ms, cpu_ms, [(name, file, line, 1, observed_ms * 1000)])
 
     def finish(self, cause=END_EXIT, code=0):
         if self.ended:
@@ -1290,7 +1290,12 @@ class Watchdog:
                     if not same():
                         break
                     if where is not None:
-                        tracer.samples.append((start, task, t - last, cpu_ms) + tuple(where))
+                        # Dated when this look's span began (the stint's start for the first), not
+                        # the stint's start for every look: a reader places each look where it
+                        # watched, so the work a request's stint ran on with after its response (its
+                        # background, FastAPI's BackgroundTasks) keeps the lines seen in it, however
+                        # long the response took to go out.
+                        tracer.samples.append((last, task, t - last, cpu_ms) + tuple(where))
                     last = t
                     time.sleep(interval)
                 while same():
