@@ -1129,8 +1129,10 @@ class Tracer:
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
                     task = self.task_ids.pop(_ref(owner), None) or task
-                    if task in self.await_tasks:
-                        # A name set in its last step (set_name), as after its other steps.
+                    if task not in self.live_requests:
+                        # A name set in any of its steps (set_name), whatever the awaits budget:
+                        # the lane is named as it ends (a task whose awaits are read, after each
+                        # step too). A C Task's set_name cannot be patched.
                         self.name_task(owner, task)
                     if self.task_names:
                         self.task_names.pop(task, None)
@@ -1172,6 +1174,15 @@ class Tracer:
         if self.ended:
             return
         self.ended = True
+        try:
+            # Tasks that never ended (a loop left running them): named as the program last named
+            # them, as a task is when it ends (end_stint).
+            for key, ident in list(self.task_ids.items()):
+                task = key()
+                if task is not None and ident not in self.live_requests:
+                    self.name_task(task, ident)
+        except Exception:
+            pass
         t = self.now()
         self.w.idle(t)
         self.write_samples()
