@@ -1132,8 +1132,11 @@ class Tracer:
                     if task not in self.live_requests:
                         # A name set in any of its steps (set_name), whatever the awaits budget:
                         # the lane is named as it ends (a task whose awaits are read, after each
-                        # step too). A C Task's set_name cannot be patched.
-                        self.name_task(owner, task)
+                        # step too). A C Task's set_name cannot be patched. asyncio's own name
+                        # (Task-N, most tasks') is passed over here, without name_task's call.
+                        name = owner.get_name()
+                        if name[:5] != "Task-" or not name[5:].isdigit():
+                            self.name_task(owner, task)
                     if self.task_names:
                         self.task_names.pop(task, None)
                     self.live_requests.pop(task, None)
