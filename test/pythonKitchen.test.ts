@@ -333,10 +333,12 @@ describe('FastAPI at the edges of a request, traced (asyncio loop unless said)',
         .split('\n')
         .findIndex((l) => l.includes('TIDY UP')) + 1;
     for (const request of served) {
-      // The response went out before the 120 ms of tidying up: the request itself was quick.
-      assert.ok(request.runMs < 60 && timeline.waitMs(request) < 60, shown);
       const background = timeline.tasks.find((t) => t.kind === 'background' && t.parent === request.index);
       assert.ok(background !== undefined && background.runMs >= 100, shown);
+      // The response went out before the 120 ms of tidying up: the request itself was quick, next
+      // to the tidying up, however much a loaded machine stretched both (its 1 ms to 77 ms at load 30).
+      const quick = background.runMs / 4;
+      assert.ok(request.runMs < quick && timeline.waitMs(request) < quick, shown);
       const block = timeline.blocks.find((b) => b.task === background.index);
       assert.ok(block !== undefined, `a block after the response: ${shown}`);
       assert.equal(block.frames[0]?.location?.line, tidyLine, shown);
