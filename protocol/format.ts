@@ -126,7 +126,10 @@ export const enum EventType {
   TaskInfo = 9,
   /**
    * Where the loop spent the time of a block (or of a slow synchronous call within one): task `id`
-   * ran the stint that contains `time`. `arg` = number of frames F (≤ 8). Units:
+   * ran the stint that contains `time`, watched from `time` for the milliseconds observed. Readers
+   * place it there (a request's stint that ran on past its response is split, each part keeping what
+   * was seen in it), so a writer that looks at a stint more than once dates each look by when its
+   * span began. `arg` = number of frames F (≤ 8). Units:
    *   unit 1:      f64 milliseconds observed, u32 observations (stack samples, or 1 for a timed
    *                call), u32 microseconds of those the traced thread wanted the CPU (on it, or
    *                ready to run and waiting for it), plus one (0: not known; a writer that never

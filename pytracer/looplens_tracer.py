@@ -1129,9 +1129,14 @@ class Tracer:
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
                     task = self.task_ids.pop(_ref(owner), None) or task
-                    if task in self.await_tasks:
-                        # A name set in its last step (set_name), as after its other steps.
-                        self.name_task(owner, task)
+                    if task not in self.live_requests:
+                        # A name set in any of its steps (set_name), whatever the awaits budget:
+                        # the lane is named as it ends (a task whose awaits are read, after each
+                        # step too). A C Task's set_name cannot be patched. asyncio's own name
+                        # (Task-N, most tasks') is passed over here, without name_task's call.
+                        name = owner.get_name()
+                        if name[:5] != "Task-" or not name[5:].isdigit():
+                            self.name_task(owner, task)
                     if self.task_names:
                         self.task_names.pop(task, None)
                     self.live_requests.pop(task, None)
@@ -1165,13 +1170,22 @@ class Tracer:
 
     def write_samples(self):
         while self.samples:
-            start, task, observed_ms, cpu_ms, name, file, line = self.samples.popleft()
-            self.w.block_sample(start, task, observed_ms, cpu_ms, [(name, file, line, 1, observed_ms * 1000)])
+            since, task, observed_ms, cpu_ms, name, file, line = self.samples.popleft()
+            self.w.block_sample(since, task, observed_ms, cpu_ms, [(name, file, line, 1, observed_ms * 1000)])
 
     def finish(self, cause=END_EXIT, code=0):
         if self.ended:
             return
         self.ended = True
+        try:
+            # Tasks that never ended (a loop left running them): named as the program last named
+            # them, as a task is when it ends (end_stint).
+            for key, ident in list(self.task_ids.items()):
+                task = key()
+                if task is not None and ident not in self.live_requests:
+                    self.name_task(task, ident)
+        except Exception:
+            pass
         t = self.now()
         self.w.idle(t)
         self.write_samples()
@@ -1290,7 +1304,12 @@ class Watchdog:
                     if not same():
                         break
                     if where is not None:
-                        tracer.samples.append((start, task, t - last, cpu_ms) + tuple(where))
+                        # Dated when this look's span began (the stint's start for the first), not
+                        # the stint's start for every look: a reader places each look where it
+                        # watched, so the work a request's stint ran on with after its response (its
+                        # background, FastAPI's BackgroundTasks) keeps the lines seen in it, however
+                        # long the response took to go out.
+                        tracer.samples.append((last, task, t - last, cpu_ms) + tuple(where))
                     last = t
                     time.sleep(interval)
                 while same():

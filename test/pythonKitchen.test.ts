@@ -269,7 +269,7 @@ for (const loop of LOOPS) {
   });
 }
 
-describe('FastAPI at the edges of a request, traced (asyncio loop)', function () {
+describe('FastAPI at the edges of a request, traced (asyncio loop unless said)', function () {
   this.timeout(120_000);
   const dir = tempDir();
   const EDGES = path.resolve(__dirname, 'fixtures', 'python');
@@ -282,6 +282,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
       ['/crash', 500],
       ['/bg-now', 200],
     ],
+    loop = 'asyncio',
   ): Promise<{ log: string; code: number | null }> {
     return serveAndStop(
       (port) => [
@@ -293,7 +294,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
         '--app-dir',
         EDGES,
         '--loop',
-        'asyncio',
+        loop,
       ],
       out,
       '/nothing-here',
@@ -332,19 +333,47 @@ describe('FastAPI at the edges of a request, traced (asyncio loop)', function ()
         .split('\n')
         .findIndex((l) => l.includes('TIDY UP')) + 1;
     for (const request of served) {
-      // The response went out before the 120 ms of tidying up: the request itself was quick.
-      assert.ok(request.runMs < 60 && timeline.waitMs(request) < 60, shown);
       const background = timeline.tasks.find((t) => t.kind === 'background' && t.parent === request.index);
       assert.ok(background !== undefined && background.runMs >= 100, shown);
+      // The response went out before the 120 ms of tidying up: the request itself was quick, next
+      // to the tidying up, however much a loaded machine stretched both (its 1 ms to 77 ms at load 30).
+      const quick = background.runMs / 4;
+      assert.ok(request.runMs < quick && timeline.waitMs(request) < quick, shown);
       const block = timeline.blocks.find((b) => b.task === background.index);
       assert.ok(block !== undefined, `a block after the response: ${shown}`);
-      // Where sampled, at the tidy-up line. (Unsampled in about half of the full-suite runs since
-      // 2026-12-04 — never alone: under investigation, see the issue note.)
-      if (block.frames.length > 0) assert.equal(block.frames[0]?.location?.line, tidyLine, shown);
+      assert.equal(block.frames[0]?.location?.line, tidyLine, shown);
     }
     const crashed = timeline.tasks.find((t) => t.name === 'GET /crash');
     assert.ok(crashed !== undefined && crashed.endedAt !== null, shown);
   });
+
+  for (const loop of LOOPS) {
+    it(`names the line a response computed at before it went out, and the background's after it, each in its block (${loop} loop)`, async function () {
+      if (PYTHON === undefined) this.skip();
+      const out = path.join(dir, `slow-${loop}.looplens`);
+      const traced = await serve(out, 'fastapi_edges', [['/slow-then-bg', 200]], loop);
+      assert.equal(traced.code, 0, traced.log);
+      const { timeline } = readTrace(out);
+      const source = fs.readFileSync(path.join(EDGES, 'fastapi_edges.py'), 'utf8').split('\n');
+      const line = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
+      const shown = timeline.blocks
+        .map(
+          (b) =>
+            `${timeline.tasks[b.task].name} ${Math.round(b.durationMs)} ms at ${b.frames[0]?.location?.line}`,
+        )
+        .join('; ');
+      const request = timeline.tasks.find((t) => t.kind === 'request' && t.name === 'GET /slow-then-bg');
+      assert.ok(request !== undefined, shown);
+      const background = timeline.tasks.find((t) => t.kind === 'background' && t.parent === request.index);
+      assert.ok(background !== undefined, shown);
+      // One step ran both: 150 ms of the route's before its response went out, then 120 ms of
+      // tidying up after it. Each part is a block, named by the line the sampler saw in that part.
+      const answered = timeline.blocks.find((b) => b.task === request.index);
+      const tidied = timeline.blocks.find((b) => b.task === background.index);
+      assert.equal(answered?.frames[0]?.location?.line, line('SLOW ANSWER'), shown);
+      assert.equal(tidied?.frames[0]?.location?.line, line('TIDY UP'), shown);
+    });
+  }
 
   it("keeps a route run by Starlette's middleware, a streaming body and anyio tasks the request's, at the program's lines; names a mounted app's routes from their mount", async function () {
     if (PYTHON === undefined) this.skip();

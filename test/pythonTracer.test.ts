@@ -266,6 +266,34 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
+  it('names a lane as the program renamed its task past the budget of tasks whose awaits are read (set_name in a step, the last one, from outside; a task that never ends)', async function () {
+    const uvloopPython = ['/usr/bin/python3', PYTHON].find(
+      (p) => spawnSync(p, ['-c', 'import uvloop']).status === 0,
+    );
+    const runs: [string, string[]][] = [[PYTHON, []]];
+    if (uvloopPython !== undefined) runs.push([uvloopPython, ['--uvloop']]);
+    for (const [python, args] of runs) {
+      const program = path.join(DIR, 'late_names.py');
+      const out = path.join(dir, `late-names${args.join('')}.looplens`);
+      // A budget that never refills: the fixture's first 300 tasks spend its burst.
+      const env = pythonEnv({ out, awaitTasksPerSecond: 0.001 });
+      const traced = await run(python, [program, ...args], { env });
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, 'renamed-outside\nstill-running\n');
+      const { timeline } = readTrace(out);
+      const lanes = timeline.tasks
+        .filter((t) => !t.internal && t.name !== 'filler' && t.kind === 'other')
+        .map((t) => t.name)
+        .sort();
+      assert.deepEqual(
+        lanes,
+        ['main', 'renamed-at-end', 'renamed-midway', 'renamed-outside', 'still-running'],
+        args.join(' ') || 'asyncio',
+      );
+      assert.equal(timeline.tasks.filter((t) => t.name === 'filler').length, 300);
+    }
+  });
+
   it("places a block in a library's code that no code of the program's called on the stack at the library's line, not at the script's asyncio.run", async () => {
     const { timeline } = await traceFixture(dir, 'library_tasks.py');
     const driver = path.join(DIR, 'site-packages', 'standin_driver.py');
