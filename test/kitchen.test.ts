@@ -158,9 +158,13 @@ describe('kitchen lessons, recorded for real', function () {
       fibLines.includes(loopBlocks[0].location!.line),
       `the block points into fib (${JSON.stringify(loopBlocks[0].location)})`,
     );
-    assert.equal(
-      summary.blocks.filter((b) => b.task === inWorker.id).length,
-      0,
+    // (Save a block that held the loop a block's length only with its wait for a CPU: starting the
+    // worker, stretched by a machine loaded 15 times over its cores.)
+    assert.deepEqual(
+      summary.blocks
+        .filter((b) => b.task === inWorker.id && b.durationMs - b.cpuWaitMs >= summary.blockMs)
+        .map((b) => [b.durationMs, b.cpuWaitMs]),
+      [],
       'the worker version has no block',
     );
     assert.ok(
