@@ -90,6 +90,16 @@ let nextStrandTask: Task | null = null;
 const savedStrands: Array<Strand | null> = [];
 const strandDepths: number[] = [];
 let strandDepth = 0;
+/**
+ * Whether any of the above is in play (a strand chosen, swapped in or saved): while none is — a
+ * program with no library call nobody awaited at work, most stints of any program — entering and
+ * leaving a stint test this one flag, not the strands' three variables.
+ */
+let strands = false;
+/** Nothing of the strands is left in play: the flag goes down. */
+function strandsIdle(): void {
+  if (savedStrands.length === 0 && strandNow === null && nextStrand === null) strands = false;
+}
 
 /** Swaps in the strand runsAs() chose, for the stint just entered (savedTask pushed). */
 function swapStrand(task: Task): void {
@@ -104,6 +114,7 @@ function swapStrand(task: Task): void {
 function restoreStrand(): void {
   strandNow = savedStrands.pop() ?? null;
   strandDepth = strandDepths.pop() ?? 0;
+  strandsIdle();
 }
 
 function clearStrands(): void {
@@ -113,6 +124,7 @@ function clearStrands(): void {
   strandNow = null;
   nextStrand = null;
   nextStrandTask = null;
+  strands = false;
 }
 
 /** The strand the work made now is tagged with: a library's call's (strandNow), or the task's own. */
@@ -139,6 +151,7 @@ export function runsAs(record: Strand): Task | null {
   if (task !== current) {
     nextStrand = record;
     nextStrandTask = task;
+    strands = true;
   }
   return task;
 }
@@ -147,6 +160,7 @@ export function runsAs(record: Strand): Task | null {
 export function dropNextStrand(): void {
   nextStrand = null;
   nextStrandTask = null;
+  strandsIdle();
 }
 
 export let recorder: Recorder;
@@ -601,7 +615,7 @@ export function enter(
   dispatch = false,
 ): void {
   savedTask.push(current);
-  if (nextStrand !== null || strandNow !== null) swapStrand(task);
+  if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
   if (task === current) return;
   task.ran = true;
   const t = time >= 0 ? time : now();
@@ -691,7 +705,7 @@ export function isSyncFunction(fn: unknown): boolean {
 export function enterAgain(task: Task, reason: number, dispatch = false): void {
   if (current === null && times.pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
-    if (nextStrand !== null || strandNow !== null) swapStrand(task);
+    if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
     // the trace (no record between them) and for the heartbeat, which still shows it with its
     // start and task. (The trace's reader keeps a stint's first await, which is all promises.ts
@@ -714,7 +728,7 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
 export function enterContinuation(task: Task): void {
   if (current === null && times.pendingIdle === SOON && task === pendingTask) {
     savedTask.push(null);
-    if (nextStrand !== null || strandNow !== null) swapStrand(task);
+    if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
     task.ran = true;
     times.pendingIdle = NONE;
     current = task;
@@ -728,8 +742,10 @@ export function enterContinuation(task: Task): void {
 export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
-  if (strandDepth > savedTask.length) restoreStrand();
-  if (nextStrand !== null) dropNextStrand();
+  if (strands) {
+    if (strandDepth > savedTask.length) restoreStrand();
+    if (nextStrand !== null) dropNextStrand();
+  }
   if (prev === current) return;
   // What the stint left behind is sorted out before anything else can run.
   segments.end(current!);
@@ -768,7 +784,7 @@ export function leaveSoon(): void {
     return;
   }
   savedTask.pop();
-  if (strandDepth > savedTask.length) restoreStrand();
+  if (strands && strandDepth > savedTask.length) restoreStrand();
   segments.end(current);
   times.pendingIdle = SOON;
   if (pendingTask !== current) pendingTask = current; // (see leave)
