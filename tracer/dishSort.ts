@@ -155,10 +155,14 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
  */
 export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A request not yet answered: a framework's code chaining its own calls there waits for the
-  // program's handler (see parse) — unless the stint goes on with a runner of jobs (a queue's, in
-  // the request's lane because the request's job ran there): the runner's calls are jobs.
+  // program's handler (see parse) — unless the stint is a tick or microtask that a runner of jobs
+  // queued (a queue's, in the request's lane because the request's job ran there, starting the
+  // next job: p-queue 9's `queueMicrotask(() => this.#next())`): its calls are the runner's jobs.
   const serving =
-    task.kind === TaskKind.Request && !task.responded && !task.ended && seg.runner !== Runner.Job;
+    task.kind === TaskKind.Request &&
+    !task.responded &&
+    !task.ended &&
+    (seg.runner !== Runner.Job || seg.how === StintEntry.Resumed);
   // A runner a library chained and left while a request waited (Runner.SideBySide), resumed as a
   // task of the request's (a member, a job: its work was re-pointed there): that task's own stints
   // never serve the request, and the runners the library starts in them are calls nobody awaits,
