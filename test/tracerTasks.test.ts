@@ -1785,6 +1785,8 @@ describe('tasks the tracer finds in real programs', function () {
         // The job is a task of its own, a child of the request that added it and waits for it.
         assert.equal(ran?.name, 'job', at);
         assert.equal(parent?.name, `GET /q/${n}`, at);
+        // Work of the request before its response, not background work of another's.
+        assert.equal(ran.kind, 'other', at);
         assert.equal(jobs.get(n) ?? ran.id, ran.id, `${at}: both spins of a job in one task`);
         jobs.set(n, ran.id);
       }
