@@ -262,6 +262,15 @@ export class Timeline implements EventVisitor {
       const p = this.table.known(parent);
       if (p !== undefined && p !== index && !this.table.isAncestor(index, p)) {
         t.parent = p;
+        // A call nobody awaited taken for background work of the request it seemed part of (a
+        // queue's job started from another request's wrap-up, re-parented once its waiter was
+        // known): judged again as work of the one it is part of.
+        if (
+          t.kind === 'background' &&
+          (t.flags & TaskFlags.Detached) !== 0 &&
+          !t.stints.some((i) => this.table.afterResponse(index, this.stints.start[i]))
+        )
+          t.kind = 'other';
         this.structureVersion++;
       }
     }

@@ -1714,6 +1714,137 @@ describe('tasks the tracer finds in real programs', function () {
     ]);
   });
 
+  /**
+   * A server whose handler awaits `queue.add(() => job(n))` of `queueLine`'s queue (concurrency 2)
+   * and spins once more: eight requests arrive together, each job waits for all of them to have
+   * arrived, so six jobs wait in the queue and start when one before them ends — from its runner's
+   * wrap-up, in the lane of the request whose job that was, or in nobody's once that one answered.
+   * Each job's two spins ran as a task named `job`, a child of the request that added it and waits
+   * for it, and the handler's spin as the request itself, in both modes.
+   */
+  async function assertQueuedPerRequest(app: string, queueLine: string): Promise<void> {
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { performance } = require('node:perf_hooks');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stretches = [];',
+        'function spin(label) {',
+        '  const start = performance.now();',
+        '  const cpu = process.cpuUsage();',
+        '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
+        '  stretches.push([label, start, performance.now()]);',
+        '}',
+        'let arrived = 0;',
+        'let allArrived;',
+        'const gate = new Promise((resolve) => { allArrived = resolve; });',
+        'async function job(n) {',
+        '  await gate;',
+        '  await sleep(2);',
+        '  spin(`job ${n}`);',
+        '  await sleep(1);',
+        '  spin(`job ${n}`);',
+        '  return n;',
+        '}',
+        'async function main() {',
+        `  ${queueLine}`,
+        '  const server = http.createServer(async (req, res) => {',
+        '    if (++arrived === 8) allArrived();',
+        '    const n = req.url.slice(3);',
+        '    const r = await queue.add(() => job(n));',
+        '    spin(`handler ${n}`);',
+        '    res.end(String(r));',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    const port = server.address().port;',
+        '    await Promise.all(Array.from({ length: 8 }, (_, i) => new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port, path: `/q/${i}`, agent: false }, (r) => r.resume().on('end', resolve)))));",
+        '    server.close();',
+        '    console.log(JSON.stringify(stretches));',
+        '  });',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 8 * 3, mode);
+      const jobs = new Map<string, string>();
+      for (const [label, start, end] of stretches) {
+        const [what, n] = label.split(' ');
+        const ran = ranAt(timeline, start, end);
+        const parent = ran !== null && ran.parent !== -1 ? timeline.tasks[ran.parent] : undefined;
+        const at = `${mode}: ${label} at ${start.toFixed(1)} ms ran as ${ran?.name} (of ${parent?.name})`;
+        if (what === 'handler') {
+          assert.equal(ran?.name, `GET /q/${n}`, at);
+          continue;
+        }
+        // The job is a task of its own, a child of the request that added it and waits for it.
+        assert.equal(ran?.name, 'job', at);
+        assert.equal(parent?.name, `GET /q/${n}`, at);
+        // Work of the request before its response, not background work of another's.
+        assert.equal(ran.kind, 'other', at);
+        assert.equal(jobs.get(n) ?? ran.id, ran.id, `${at}: both spins of a job in one task`);
+        jobs.set(n, ran.id);
+      }
+      assert.equal(new Set(jobs.values()).size, 8, `${mode}: each job a task of its own`);
+    }
+  }
+
+  /** A job queue as p-queue's, each job's runner starting the next one with `next` (lines of the runner's `finally`). */
+  function writeWaitQueue(app: string, next: string): void {
+    writeLibrary(app, 'waitqueue', [
+      'class Queue {',
+      '  constructor(concurrency) { this.concurrency = concurrency; this.pending = 0; this.waiting = []; }',
+      '  async add(job) {',
+      '    return new Promise((resolve, reject) => {',
+      '      const run = async () => {',
+      '        this.pending++;',
+      '        try { resolve(await job()); } catch (error) { reject(error); }',
+      `        finally { ${next} }`,
+      '      };',
+      '      this.waiting.push(run);',
+      '      this.next();',
+      '    });',
+      '  }',
+      '  next() {',
+      '    while (this.pending < this.concurrency && this.waiting.length > 0) this.waiting.shift()();',
+      '  }',
+      '}',
+      'exports.Queue = Queue;',
+      '',
+    ]);
+  }
+
+  it('makes a job that waited in a queue a task of the request that added it and awaits it, not of the request whose job ended before, nor untracked, in both modes', async () => {
+    // Before: a job a finished job's runner started ran as the request whose job that was (its
+    // `job` task, or the request itself), as that request's background work once it had answered.
+    const app = path.join(dir, 'waitQueue');
+    writeWaitQueue(app, 'this.pending--; this.next();');
+    await assertQueuedPerRequest(app, "const queue = new (require('waitqueue').Queue)(2);");
+  });
+
+  it('makes a job a queue starts from a microtask of its runner (p-queue 9) a task of the request that added it and awaits it, in both modes', async () => {
+    // Before: fast mode lost such a job to untracked code once the request whose job ended before
+    // had answered; full mode ran it as that request.
+    const app = path.join(dir, 'waitQueueMicrotask');
+    writeWaitQueue(app, 'queueMicrotask(() => { this.pending--; this.next(); });');
+    await assertQueuedPerRequest(app, "const queue = new (require('waitqueue').Queue)(2);");
+  });
+
+  it('makes each job of the real p-queue that waited a task of the request that added it and awaits it, in both modes', async () => {
+    const app = path.join(dir, 'pQueueRequests');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-queue'), path.join(app, 'node_modules', 'p-queue'));
+    await assertQueuedPerRequest(
+      app,
+      "const { default: PQueue } = await import('p-queue'); const queue = new PQueue({ concurrency: 2 });",
+    );
+  });
+
   it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {
     const app = path.join(dir, 'promiseWorker');
     // A worker as bee-queue is: each loop turn is a call of the library's nobody awaits (p-finally's

@@ -314,6 +314,24 @@ const CONSTRUCTS: Array<{
       requests: ['/orders?i=1', '/orders?i=2'],
     },
   },
+  {
+    title:
+      'a job that waited in a queue the requests share is a dish of the request that added it and awaits it, not of the one whose job ended before',
+    // Concurrency 1: each job but the first starts from the wrap-up of the job before (a microtask
+    // its runner queues, p-queue 9's shape), in the lane of another request or in nobody's.
+    fns: [fn('render', [sleep(3), work(), sleep(2), work(0.8)])],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/page',
+          before: [work(0.6), { k: 'queued', fn: 'render', limit: 1 }, work()],
+          after: [],
+        },
+      ],
+      requests: ['/page?i=1', '/page?i=2', '/page?i=3', '/page?i=4'],
+    },
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

@@ -34,6 +34,7 @@ import {
   logMade,
   logObj,
   logParent,
+  logParentAt,
   logRooted,
   Rooted,
   Runner,
@@ -154,8 +155,14 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
  */
 export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A request not yet answered: a framework's code chaining its own calls there waits for the
-  // program's handler (see parse).
-  const serving = task.kind === TaskKind.Request && !task.responded && !task.ended;
+  // program's handler (see parse) — unless the stint is a tick or microtask that a runner of jobs
+  // queued (a queue's, in the request's lane because the request's job ran there, starting the
+  // next job: p-queue 9's `queueMicrotask(() => this.#next())`): its calls are the runner's jobs.
+  const serving =
+    task.kind === TaskKind.Request &&
+    !task.responded &&
+    !task.ended &&
+    (seg.runner !== Runner.Job || seg.how === StintEntry.Resumed);
   // A runner a library chained and left while a request waited (Runner.SideBySide), resumed as a
   // task of the request's (a member, a job: its work was re-pointed there): that task's own stints
   // never serve the request, and the runners the library starts in them are calls nobody awaits,
@@ -242,7 +249,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       // A library's call nobody awaited: the library's business, in the lane of the code that
       // asked while that code's work goes on, and nobody's once it is over (engine.ts runsAs).
       const asker = d.parent === -1 ? task : around(d.parent);
-      if (!workOver(asker)) (libs ??= [])[made.length] = { task: null, prev: asker.base, lib: true };
+      if (!workOver(asker))
+        (libs ??= [])[made.length] = { task: null, prev: asker.base, lib: true, job: null };
       made.push(null);
       continue;
     }
@@ -387,7 +395,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const o = owner[r];
       const asker =
         o === -1 ? task : (made[o] ?? (dishes[o].parent === -1 ? task : around(dishes[o].parent)));
-      libStrand = workOver(asker) ? null : { task: null, prev: asker.base, lib: true };
+      libStrand = workOver(asker) ? null : { task: null, prev: asker.base, lib: true, job: null };
     }
     if (libStrand !== null)
       repointTo(logObj[at + libWork[k]] as Logged, logKind[at + libWork[k]], libStrand, null);
@@ -448,6 +456,21 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         if (first < cut.at.length) returnCuts.set(obj, { cut, from: first, outer });
       }
     anyCuts = true;
+  }
+  // The library's own await on a job's promise (a queue's runner, `resolve(await job())`): what
+  // follows it is the runner going on once the job returned, which may settle the wait of the code
+  // the job is really for (engine.ts Strand.job). Its continuation carries a strand that knows the
+  // job, in the lane it had.
+  for (let o = 0; o < dishes.length; o++) {
+    const job = made[o];
+    if (job === null || !dishes[o].job) continue;
+    const origin = at + dishes[o].origin;
+    for (let i = origin + 1; i < seg.end; i++) {
+      if (logKind[i] !== LogKind.Derived || logParentAt[i] !== origin || owner[i - at] === o) continue;
+      const obj = logObj[i] as Logged;
+      const was = obj[kTag];
+      if (was !== undefined) obj[kTag] = { task: null, prev: was, lib: false, job };
+    }
   }
 }
 
@@ -541,6 +564,10 @@ function resumesRunner(p: unknown, kind: Runner): void {
   if (typeof p !== 'object' || p === null) return;
   runnerAwaits.set(p, kind);
   anyRunner = true;
+}
+/** A tick or microtask a stint resuming a runner of jobs queued: it goes on with the runner. */
+export function carriesRunner(slot: Slot): void {
+  resumesRunner(slot, Runner.Job);
 }
 /** Whether the continuation of `p` resumes a library's runner of jobs, and which kind. */
 export function runsRunner(p: object): Runner {

@@ -7,6 +7,7 @@
  * stores each.
  */
 import {
+  Strand,
   Task,
   baseNow,
   current,
@@ -14,9 +15,10 @@ import {
   setSegmentHandlers,
   strandNow,
   taskOf,
+  workOver,
 } from './engine';
 import { TaskEnd, TaskKind } from '../protocol/format';
-import { endTask, foldTask } from './tasks';
+import { endTask, foldTask, reparentTask } from './tasks';
 import {
   CodeLocation,
   Stack,
@@ -45,8 +47,16 @@ import {
   rootStacks,
   triedCount,
 } from './dishNames';
-import { Segment, heldRun, returnedToLibrary, runsRunner, settle, sideSettled } from './dishSort';
-import { Logged, SideRun, Slot, kDish, kIdx, kSide, mix } from './marks';
+import {
+  Segment,
+  carriesRunner,
+  heldRun,
+  returnedToLibrary,
+  runsRunner,
+  settle,
+  sideSettled,
+} from './dishSort';
+import { Logged, SideRun, Slot, kDish, kIdx, kSide, kTag, mix } from './marks';
 import {
   CalledFrom,
   LogKind,
@@ -712,6 +722,29 @@ export function settledOutside(p: object): void {
 }
 
 /**
+ * A library's call nobody awaited that ran a job (a queue's runner, `run = async () => {
+ * resolve(await job()); … }`) settles promise `p`. Made by the code of a task still at work — not
+ * the call's asker, not the job — `p` is that task's wait on the job (the `new Promise` its `add`
+ * made and it awaits): the job is that task's, from its start, and so is what the call does from
+ * now on (the runner starting the next job). The asker was only the code in whose lane the queue
+ * happened to start it: a job that ended before, or nobody.
+ */
+export function jobSettles(strand: Strand, p: object): void {
+  const job = strand.job!;
+  const tag = (p as Logged)[kTag];
+  if (tag === undefined) return;
+  const waiter = taskOf(tag);
+  if (waiter === null || waiter === job || waiter.folded || workOver(waiter)) return;
+  strand.job = null;
+  // Not a task inside the job (its own work), nor the code that asked for the call.
+  for (let r: Strand | null = waiter.base; r !== null; r = r.prev) if (r.task === job) return;
+  const asker = strand.prev !== null ? taskOf(strand.prev) : null;
+  if (waiter === asker) return;
+  reparentTask(job, waiter);
+  strand.prev = waiter.base;
+}
+
+/**
  * Promises a connection's read settled before it became a stint, or with none (engine.ts): a
  * member whose promise the read settled ends with it — unless the read became that member's own
  * stint, whose end is its lane's (its call returned). Replies to several tasks' waits in one read
@@ -779,10 +812,15 @@ export function queueSlot(): Slot | null {
   const task = current;
   if (task === null) return null;
   const dispatch = how === StintEntry.Dispatched;
-  // (A stint of a library's loop logs it: the tick carries the loop on, Runner.Loop.)
-  if (n !== segStart || runner === Runner.Loop) {
+  // (A stint of a library's loop logs it: the tick carries the loop on, Runner.Loop. So does one
+  // that resumes a runner of jobs: a microtask it queues goes on with the runner — p-queue 9's
+  // `queueMicrotask(() => this.#next())` starting the next job.)
+  if (n !== segStart || runner === Runner.Loop || runner === Runner.Job) {
     const slot = regSlot();
-    if (slot !== null) slot.dispatch = dispatch;
+    if (slot !== null) {
+      slot.dispatch = dispatch;
+      if (runner === Runner.Job) carriesRunner(slot);
+    }
     return slot;
   }
   if (!hashed) startHash();

@@ -73,6 +73,12 @@ export interface Strand {
    * own work goes on, and nobody's once it is over (see runsAs). Work it makes carries it on.
    */
   lib: boolean;
+  /**
+   * Such a library's call that runs a function of the program's as a job (a queue's runner): the
+   * job's task, until the call settles a promise that a task still at work made — the one the
+   * waiting task awaits, `resolve(await job())` — which makes the job that task's (see jobSettles).
+   */
+  job: Task | null;
 }
 
 /** What was running before each enter(), so that leave() can restore it. */
@@ -141,8 +147,8 @@ export function baseNow(task: Task): Strand {
  */
 export function runsAs(record: Strand): Task | null {
   const task = taskOf(record);
-  if (!record.lib || task === null) return task;
-  if (workOver(task)) {
+  if (task === null || (!record.lib && record.job === null)) return task;
+  if (record.lib && workOver(task)) {
     // Its time is nobody's, not the next stint's (see accountGap).
     nobodysCallback();
     return null;

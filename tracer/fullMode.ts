@@ -30,6 +30,7 @@ import {
 } from './engine';
 import { kHousekeeping, libraryTimerDone } from './sources/timers';
 import { Piped, kConn } from './sources/streams';
+import { resourcesQuiet } from './sources/scopes';
 
 const kOwn = Symbol('looplens.own');
 
@@ -95,6 +96,9 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   // request, a raw connection are tasks of their own, made by the sources), not the work of the
   // code that called listen() — the script's lane got every connection's callbacks.
   if (current === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
+  // The patched `queueMicrotask`'s own resource: the callback it queued is bound to the task
+  // (sources/ticks.ts), as in fast mode, and carries on what its slot does (a runner of jobs).
+  if (resourcesQuiet()) return;
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
   r[kTag] = strandNow !== null ? baseNow(current) : current.base;
   r[kReason] =

@@ -35,6 +35,7 @@ import {
   foldIfReturned,
   ROOT_BIT,
   kIdx,
+  jobSettles,
   kTag,
   logCombinator,
   logDerived,
@@ -72,6 +73,8 @@ let jobs = 0;
 let inContinuation = false;
 /** The promise whose reaction runs now. */
 let running: Promise<unknown> | null = null;
+/** The strand of the reaction that runs now as nobody's (runsAs: its asker's work is over), if any. */
+let outside: Strand | null = null;
 let stopHooks: (() => void) | null = null;
 
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
@@ -105,11 +108,15 @@ function settled(promise: Promise<unknown>): void {
     if (probing !== null) {
       probeSettled((promise as Tagged)[kTag]);
       probeSettledPromise(promise);
-    } else settledOutside(promise);
+    } else {
+      settledOutside(promise);
+      if (outside !== null && outside.job !== null) jobSettles(outside, promise);
+    }
     return;
   }
   // The promise whose reaction runs now settles when it is done: that says nothing.
   if (promise !== running) logSettled(promise);
+  if (strandNow !== null && strandNow.job !== null) jobSettles(strandNow, promise);
   // A "resolve with a thenable" job runs the thenable's `then`, not the dish's code.
   if (task.unnamed) nameRunning(task, settled, inContinuation && jobs === 0);
 }
@@ -164,6 +171,8 @@ function before(promise: Promise<unknown>): void {
   if (task === null) {
     if (opened < MAX_OPEN) entered[opened] = 0;
     opened++;
+    // Work of a library's call whose asker's work is over runs as nobody: it may settle a wait.
+    if (record !== undefined) outside = record;
     return;
   }
   willRun(p);
@@ -179,7 +188,10 @@ function after(): void {
   if (opened === 0) return;
   opened--;
   const flags = opened < MAX_OPEN ? entered[opened] : 0;
-  if ((flags & ENTERED) === 0) return;
+  if ((flags & ENTERED) === 0) {
+    outside = null;
+    return;
+  }
   if ((flags & JOB) !== 0) jobs--;
   // With ticks of the program queued, the drain goes on and they run right after it, before the
   // loop can wait: whatever runs next dates this stint's end (see leaveSoon), and a continuation

@@ -23,7 +23,7 @@ export function newTask(
 ): Task {
   const id = nextTaskId++;
   if (nextTaskId > 0xfffffff0) nextTaskId = 1;
-  const base: Strand = { task: null, prev: parent !== null ? parent.base : null, lib: false };
+  const base: Strand = { task: null, prev: parent !== null ? parent.base : null, lib: false, job: null };
   const task: Task = {
     id,
     kind,

@@ -322,5 +322,25 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     };
     target.splice(Math.floor(pooled() * (target.length + 1)), 0, stmt);
   }
+  // Jobs of a queue shared by the whole program (a request's wait for its job, which starts from
+  // the wrap-up of whoever's job was before it): a stream of its own, as above. Only functions whose
+  // first statement awaits: what a job runs before that runs in the lane that started it.
+  const queued = random(seed ^ 0x27d4eb2f);
+  if ((options.added ?? true) && queued() < 0.3) {
+    const bodies: Array<[number, Stmt[]]> =
+      server !== null
+        ? server.routes.map((r) => [-1, r.before])
+        : [[-1, main], ...fns.map((f, i): [number, Stmt[]] => [i, f.body])];
+    const [from, target] = bodies[Math.floor(queued() * bodies.length)];
+    const jobs = callable(from).filter((name) => fns[names.indexOf(name)].body[0]?.k === 'sleep');
+    if (jobs.length > 0) {
+      const stmt: Stmt = {
+        k: 'queued',
+        fn: jobs[Math.floor(queued() * jobs.length)],
+        limit: 1 + Math.floor(queued() * 2),
+      };
+      target.splice(Math.floor(queued() * (target.length + 1)), 0, stmt);
+    }
+  }
   return { seed, fns, main, server };
 }

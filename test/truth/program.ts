@@ -88,7 +88,14 @@ export type Stmt =
    * member is a dish `all[i]` doing `workMs` in its query; an opening's set-up (`setupMs`) is the
    * work of the member that asked while that member's call runs, nobody's once it has returned.
    */
-  | { k: 'poolMembers'; openMs: [number, number]; setupMs: number; workMs: number };
+  | { k: 'poolMembers'; openMs: [number, number]; setupMs: number; workMs: number }
+  /**
+   * `await queue.add(() => fn(d))` on the program's one queue of concurrency `limit` (LIBRARIES,
+   * `truth-queue`: p-queue 9's shape), shared by every caller: a job that waits starts from the
+   * wrap-up of the job before, whoever's that was. Each job is a dish, a child of the caller's
+   * (`fn`'s first statement awaits: what it runs before that runs in whichever lane started it).
+   */
+  | { k: 'queued'; fn: string; limit: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -129,6 +136,37 @@ module.exports = class Pool {
     this.release(c);
     asker.done = true;
     return ms;
+  }
+};
+`,
+  'truth-queue': `'use strict';
+module.exports = class Queue {
+  constructor(concurrency) {
+    this.concurrency = concurrency;
+    this.pending = 0;
+    this.waiting = [];
+  }
+  async add(job) {
+    return new Promise((resolve, reject) => {
+      const run = async () => {
+        this.pending++;
+        try {
+          resolve(await job());
+        } catch (error) {
+          reject(error);
+        } finally {
+          queueMicrotask(() => {
+            this.pending--;
+            this.next();
+          });
+        }
+      };
+      this.waiting.push(run);
+      this.next();
+    });
+  }
+  next() {
+    while (this.pending < this.concurrency && this.waiting.length > 0) this.waiting.shift()();
   }
 };
 `,
@@ -236,6 +274,11 @@ async function afterGate(d, gate, ms) {
   __running = d;
   __work(d, ms);
 }
+/** The program's queues, one per concurrency (truth-queue). */
+const __queues = {};
+function __queue(limit) {
+  return (__queues[limit] ??= new (require('truth-queue'))(limit));
+}
 /** A client connected by its first use (a lazily-connected driver's): chained by every query. */
 let __connection = null;
 function __client() {
@@ -293,6 +336,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'mapLimit',
   'wrappedMembers',
   'poolMembers',
+  'queued',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -562,6 +606,9 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       w.line(`await Promise.all([${calls.join(', ')}]);`);
       return;
     }
+    case 'queued':
+      w.line(`await __queue(${s.limit}).add(() => ${dishCall(s.fn, d)}).catch(__noop);`);
+      return;
     case 'gate': {
       const g = w.fresh('gate');
       w.line(

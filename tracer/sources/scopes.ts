@@ -37,6 +37,10 @@ let quiet = false;
 export function quietResources(on: boolean): void {
   quiet = on;
 }
+/** Whether the resource made now is such a one (full mode's init leaves it untagged too). */
+export function resourcesQuiet(): boolean {
+  return quiet;
+}
 
 /** A constructor that gives back its argument: a subclass's fields are then defined on that object. */
 class ReturnsItsArgument {

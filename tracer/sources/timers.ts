@@ -83,7 +83,7 @@ function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: 
 }
 
 /** What a slot runs as when its callback is nobody's work. */
-const NOBODY: Strand = { task: null, prev: null, lib: false };
+const NOBODY: Strand = { task: null, prev: null, lib: false, job: null };
 
 /** The task a slot's callback runs as, making the lazy task of a script's timer the first time. */
 export function slotTask(slot: Slot): Task | null {
