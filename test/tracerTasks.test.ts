@@ -992,8 +992,43 @@ describe('tasks the tracer finds in real programs', function () {
         '  }',
       ],
     };
-    for (const [shape, open] of Object.entries(opens)) {
+    const awaited = [
+      '  async query(ms) {',
+      '    const c = await this.acquire();',
+      '    await new Promise((resolve) => setTimeout(resolve, ms));',
+      '    this.release(c);',
+      '    return ms;',
+      '  }',
+    ];
+    // Or a query that is a promise of the library's own class whose `then` starts it: V8 calls that
+    // `then` in a job of its own when Promise.all takes the query, and the opening starts there, or
+    // in a microtask it queues (postgres.js's).
+    const thenable = [
+      '  query(ms) {',
+      '    let fulfil;',
+      '    const query = new Query((resolve) => (fulfil = resolve));',
+      '    query.start = () => this.acquire().then((c) => setTimeout(() => {',
+      '      this.release(c);',
+      '      fulfil(ms);',
+      '    }, ms));',
+      '    return query;',
+      '  }',
+    ];
+    const shapes: Array<[string, string[], string[], string]> = [
+      ['async', opens.async, awaited, 'this.start()'],
+      ['chained', opens.chained, awaited, 'this.start()'],
+      ['thenable', opens.async, thenable, 'this.start()'],
+      ['microtask', opens.chained, thenable, 'queueMicrotask(this.start)'],
+    ];
+    for (const [shape, open, query, start] of shapes) {
       writeLibrary(app, `${shape}pool`, [
+        'class Query extends Promise {',
+        '  static get [Symbol.species]() { return Promise; }',
+        '  then(f, r) {',
+        `    if (this.start) this.start = void ${start};`,
+        '    return super.then(f, r);',
+        '  }',
+        '}',
         'class Pool {',
         '  constructor() { this.waiting = []; this.idle = []; this.opened = 0; this.openings = []; }',
         ...open,
@@ -1008,12 +1043,7 @@ describe('tasks the tracer finds in real programs', function () {
         '    this.open().then((c) => this.release(c));',
         '    return new Promise((resolve) => this.waiting.push(resolve));',
         '  }',
-        '  async query(ms) {',
-        '    const c = await this.acquire();',
-        '    await new Promise((resolve) => setTimeout(resolve, ms));',
-        '    this.release(c);',
-        '    return ms;',
-        '  }',
+        ...query,
         '  drain() { this.idle.length = 0; }',
         '}',
         'exports.Pool = Pool;',

@@ -227,6 +227,18 @@ export function firesTimer(): void {
 }
 /** This segment does (see Segment.runner). */
 let runner: Runner = Runner.None;
+/**
+ * This segment runs work a thenable's `then` started (Segment.thenable): the "resolve with a
+ * thenable" job itself, or a tick or microtask queued in such a stint.
+ */
+let thenable = false;
+/**
+ * The stint just entered runs such work: its segment, begun now and empty (in full mode a
+ * microtask's stint begins with the runtime's resource for it, before the tracer's own wrapper).
+ */
+export function thenableNow(): void {
+  if (n === segStart && depth > 0) thenable = true;
+}
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -246,7 +258,7 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
-    saved[o + 9] = (lead ? 1 : 0) | (answered ? 2 : 0) | (runner << 2);
+    saved[o + 9] = (lead ? 1 : 0) | (answered ? 2 : 0) | (thenable ? 4 : 0) | (runner << 3);
     savedHeld[depth] = held;
   }
   depth++;
@@ -266,6 +278,7 @@ function begin(entry: StintEntry): void {
   nextSeed = 0;
   runner = nextRunner;
   nextRunner = Runner.None;
+  thenable = false;
   stackNext = -1;
   held = nextHeld;
   nextHeld = null;
@@ -274,7 +287,7 @@ function begin(entry: StintEntry): void {
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, lead, answered, runner, held, indexOf };
+  return { start: segStart, end: n, shape, hash, how, lead, answered, thenable, runner, held, indexOf };
 }
 
 function end(task: Task): void {
@@ -334,7 +347,8 @@ function restore(): void {
     makerShape = saved[o + 8];
     lead = (saved[o + 9] & 1) !== 0;
     answered = (saved[o + 9] & 2) !== 0;
-    runner = (saved[o + 9] >> 2) as Runner;
+    thenable = (saved[o + 9] & 4) !== 0;
+    runner = (saved[o + 9] >> 3) as Runner;
     held = savedHeld[depth];
     savedHeld[depth] = null;
   } else {
@@ -349,6 +363,7 @@ function restore(): void {
     makerShape = 0;
     lead = false;
     answered = false;
+    thenable = false;
     runner = Runner.None;
     held = null;
   }
@@ -782,7 +797,10 @@ export function queueSlot(): Slot | null {
   // (A stint of a library's loop logs it: the tick carries the loop on, Runner.Loop.)
   if (n !== segStart || runner === Runner.Loop) {
     const slot = regSlot();
-    if (slot !== null) slot.dispatch = dispatch;
+    if (slot !== null) {
+      slot.dispatch = dispatch;
+      slot.thenable = thenable;
+    }
     return slot;
   }
   if (!hashed) startHash();
@@ -797,12 +815,14 @@ export function queueSlot(): Slot | null {
     sharedSlot !== null &&
     sharedPlace === place &&
     sharedSlot.r === base &&
-    sharedSlot.dispatch === dispatch
+    sharedSlot.dispatch === dispatch &&
+    sharedSlot.thenable === thenable
   )
     return sharedSlot;
   sharedSlot = new Slot(base);
   sharedSlot[kIdx] = place;
   sharedSlot.dispatch = dispatch;
+  sharedSlot.thenable = thenable;
   sharedPlace = place;
   return sharedSlot;
 }

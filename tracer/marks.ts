@@ -93,6 +93,11 @@ export class Slot {
    * without synchronous events each message from an immediate), so it dispatches too.
    */
   dispatch = false;
+  /**
+   * A tick or microtask queued by work a thenable's `then` started (postgres.js's query, which
+   * starts in a microtask its `then` queues): it carries that on (see Segment.thenable).
+   */
+  thenable = false;
   constructor(public r: Strand) {}
 }
 
