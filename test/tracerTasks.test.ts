@@ -1257,6 +1257,76 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("charges a reply's parts that each read too briefly to be a stint to the request whose query waits for them, not to untracked code, in both modes", async () => {
+    const app = path.join(dir, 'shortReads');
+    // A large result as postgres.js reads it on a loaded pool: many parts, each parsed in a fraction
+    // of a millisecond (under the shortest stint), spread over several of the tracer's flushes.
+    writeLibrary(app, 'minichunks', [
+      "const net = require('node:net');",
+      'exports.connect = (port) => {',
+      '  const waiting = [];',
+      '  function callback(n, buf) {',
+      '    const end = process.cpuUsage().user + 250;',
+      '    while (process.cpuUsage().user < end);',
+      "    if (buf.toString('latin1', 0, n).endsWith('.')) waiting.shift()?.('done');",
+      '  }',
+      "  const socket = net.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(65536), callback } });",
+      '  return { query: (q) => new Promise((resolve) => { waiting.push(resolve); socket.write(q); }), end: () => socket.end() };',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { spawn } = require('node:child_process');",
+        "const { connect } = require('minichunks');",
+        '// The database, in a process of its own (untraced): answers a query in 40 parts, 3 ms apart.',
+        "const db = spawn(process.execPath, ['-e', `",
+        "  const server = require('node:net').createServer((socket) => socket.on('data', () => {",
+        '    let i = 0;',
+        '    const timer = setInterval(() => {',
+        '      if (++i === 40) clearInterval(timer);',
+        "      socket.write(i === 40 ? 'z.' : 'z');",
+        '    }, 3);',
+        '  }));',
+        "  server.listen(0, '127.0.0.1', () => console.log(server.address().port));",
+        "  process.stdin.on('end', () => process.exit(0)).resume();",
+        "`], { env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'inherit'] });",
+        "db.stdout.once('data', (port) => {",
+        '  const conn = connect(Number(port));',
+        '  const server = http.createServer(async (req, res) => res.end(await conn.query(req.url)));',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    const get = () => new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '    for (let i = 0; i < 3; i++) await get();',
+        '    conn.end();',
+        '    server.close();',
+        '    db.stdin.end();',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, timeline } of await inBothModes(program)) {
+      const requests = timeline.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, mode);
+      // The loop's untracked time while each request waits for its parts: 40 parts of 0.25 ms of
+      // CPU each, 30 ms in all, were most of it (each part's read a few hundredths of a ms more).
+      const s = timeline.stints;
+      let untracked = 0;
+      for (const r of requests)
+        for (let i = timeline.firstStintAfter(r.createdAt); i < s.length && s.start[i] < r.endedAt!; i++)
+          if (s.task[i] === 0)
+            untracked += Math.min(r.endedAt!, timeline.stintEnd(i)) - Math.max(r.createdAt, s.start[i]);
+      assert.ok(
+        untracked < 7.5,
+        `${mode}: ${untracked.toFixed(1)} ms of untracked code while the requests waited`,
+      );
+    }
+  });
+
   it("keeps a transaction a library races against its connection's close (postgres.js's `sql.begin`) in the lane of the code running it, in both modes", async () => {
     const app = path.join(dir, 'transactions');
     // As postgres.js's `begin` is: the library's async function awaits BEGIN, then races its scope
