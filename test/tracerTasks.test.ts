@@ -1029,135 +1029,174 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("runs a growing pool's connection set-up, which its own code starts and nobody awaits, as the asker's work only while the asker works, in both modes", async () => {
-    const app = path.join(dir, 'growingPool');
-    // A pool as sequelize-pool's or tarn's is: a query that finds no idle connection starts opening
-    // one (`this.open().then(release)`, nobody awaits it) and waits for the next connection
-    // released. The second opening takes longer: the first connection, released by the first
-    // query, serves the second one, and the second opening ends after the request has answered — a
-    // pool's business. Its opening an async function of its own (sequelize's `connect`), or a chain
-    // on a `new Promise` (tarn's creator).
-    const setUp = [
-      '    const start = performance.now();',
-      '    const end = process.cpuUsage().user + 3000;',
-      '    while (process.cpuUsage().user < end);',
-      "    this.openings.push(['open', start, performance.now()]);",
-      '    return { n };',
-    ];
-    const opens: Record<string, string[]> = {
-      async: [
-        '  async open() {',
-        '    const n = this.opened++;',
-        '    await new Promise((resolve) => setTimeout(resolve, 30 + 40 * (n % 2)));',
-        ...setUp,
-        '  }',
-      ],
-      chained: [
-        '  open() {',
-        '    const n = this.opened++;',
-        '    return new Promise((resolve) => setTimeout(resolve, 30 + 40 * (n % 2))).then(() => {',
-        ...setUp.map((line) => `  ${line}`),
-        '    });',
-        '  }',
-      ],
-    };
-    for (const [shape, open] of Object.entries(opens)) {
-      writeLibrary(app, `${shape}pool`, [
-        'class Pool {',
-        '  constructor() { this.waiting = []; this.idle = []; this.opened = 0; this.openings = []; }',
-        ...open,
-        '  release(c) {',
-        '    const w = this.waiting.shift();',
-        '    if (w) w(c);',
-        '    else this.idle.push(c);',
-        '  }',
-        '  acquire() {',
-        '    const c = this.idle.pop();',
-        '    if (c) return Promise.resolve(c);',
-        '    this.open().then((c) => this.release(c));',
-        '    return new Promise((resolve) => this.waiting.push(resolve));',
-        '  }',
-        '  async query(ms) {',
-        '    const c = await this.acquire();',
-        '    await new Promise((resolve) => setTimeout(resolve, ms));',
-        '    this.release(c);',
-        '    return ms;',
-        '  }',
-        '  drain() { this.idle.length = 0; }',
-        '}',
-        'exports.Pool = Pool;',
-        '',
-      ]);
-      const program = path.join(app, `${shape}.js`);
-      fs.writeFileSync(
-        program,
-        [
-          "const http = require('node:http');",
-          `const { Pool } = require('${shape}pool');`,
-          'const pool = new Pool();',
-          'const server = http.createServer(async (req, res) => {',
-          '  const [a, b] = await Promise.all([pool.query(2), pool.query(2)]);',
-          '  res.end(String(a + b));',
-          '});',
-          "server.listen(0, '127.0.0.1', async () => {",
-          '  const get = () => new Promise((resolve) =>',
-          "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
-          '  for (let i = 0; i < 3; i++) {',
-          '    await get();',
-          '    await new Promise((resolve) => setTimeout(resolve, 150));',
-          '    pool.drain();',
+  // Two tests, each within the suite's time on a loaded machine: the pool's query an async
+  // function, or a thenable (postgres.js's).
+  for (const thenables of [false, true])
+    it(
+      thenables
+        ? "runs a growing pool's connection set-up that a query's `then` starts (postgres.js's thenable query), in a job or a microtask, as the asker's work only while the asker works, in both modes"
+        : "runs a growing pool's connection set-up, which its own code starts and nobody awaits, as the asker's work only while the asker works, in both modes",
+      async () => {
+        const app = path.join(dir, 'growingPool');
+        // A pool as sequelize-pool's or tarn's is: a query that finds no idle connection starts opening
+        // one (`this.open().then(release)`, nobody awaits it) and waits for the next connection
+        // released. The second opening takes longer: the first connection, released by the first
+        // query, serves the second one, and the second opening ends after the request has answered — a
+        // pool's business. Its opening an async function of its own (sequelize's `connect`), or a chain
+        // on a `new Promise` (tarn's creator).
+        const setUp = [
+          '    const start = performance.now();',
+          '    const end = process.cpuUsage().user + 3000;',
+          '    while (process.cpuUsage().user < end);',
+          "    this.openings.push(['open', start, performance.now()]);",
+          '    return { n };',
+        ];
+        const opens: Record<string, string[]> = {
+          async: [
+            '  async open() {',
+            '    const n = this.opened++;',
+            '    await new Promise((resolve) => setTimeout(resolve, 30 + 40 * (n % 2)));',
+            ...setUp,
+            '  }',
+          ],
+          chained: [
+            '  open() {',
+            '    const n = this.opened++;',
+            '    return new Promise((resolve) => setTimeout(resolve, 30 + 40 * (n % 2))).then(() => {',
+            ...setUp.map((line) => `  ${line}`),
+            '    });',
+            '  }',
+          ],
+        };
+        const awaited = [
+          '  async query(ms) {',
+          '    const c = await this.acquire();',
+          '    await new Promise((resolve) => setTimeout(resolve, ms));',
+          '    this.release(c);',
+          '    return ms;',
           '  }',
-          '  server.close();',
-          '  console.log(JSON.stringify(pool.openings));',
-          '});',
-          '',
-        ].join('\n'),
-      );
-      for (const { mode, result, timeline } of await inBothModes(program)) {
-        const requests = timeline.tasks.filter((t) => t.kind === 'request');
-        assert.equal(requests.length, 3, `${shape}, ${mode}`);
-        const lanes = new Set<number>();
-        for (const r of requests) {
-          const members = timeline.tasks.filter((t) => t.parent === r.index);
-          assert.deepEqual(
-            members.map((t) => [t.name, t.kind]),
+        ];
+        // Or a query that is a promise of the library's own class whose `then` starts it: V8 calls that
+        // `then` in a job of its own when Promise.all takes the query, and the opening starts there, or
+        // in a microtask it queues (postgres.js's).
+        const thenable = [
+          '  query(ms) {',
+          '    let fulfil;',
+          '    const query = new Query((resolve) => (fulfil = resolve));',
+          '    query.start = () => this.acquire().then((c) => setTimeout(() => {',
+          '      this.release(c);',
+          '      fulfil(ms);',
+          '    }, ms));',
+          '    return query;',
+          '  }',
+        ];
+        const shapes: Array<[string, string[], string[], string]> = [
+          ['async', opens.async, awaited, 'this.start()'],
+          ['chained', opens.chained, awaited, 'this.start()'],
+          ['thenable', opens.async, thenable, 'this.start()'],
+          ['microtask', opens.chained, thenable, 'queueMicrotask(this.start)'],
+        ];
+        for (const [shape, open, query, start] of shapes) {
+          if ((query === thenable) !== thenables) continue;
+          writeLibrary(app, `${shape}pool`, [
+            'class Query extends Promise {',
+            '  static get [Symbol.species]() { return Promise; }',
+            '  then(f, r) {',
+            `    if (this.start) this.start = void ${start};`,
+            '    return super.then(f, r);',
+            '  }',
+            '}',
+            'class Pool {',
+            '  constructor() { this.waiting = []; this.idle = []; this.opened = 0; this.openings = []; }',
+            ...open,
+            '  release(c) {',
+            '    const w = this.waiting.shift();',
+            '    if (w) w(c);',
+            '    else this.idle.push(c);',
+            '  }',
+            '  acquire() {',
+            '    const c = this.idle.pop();',
+            '    if (c) return Promise.resolve(c);',
+            '    this.open().then((c) => this.release(c));',
+            '    return new Promise((resolve) => this.waiting.push(resolve));',
+            '  }',
+            ...query,
+            '  drain() { this.idle.length = 0; }',
+            '}',
+            'exports.Pool = Pool;',
+            '',
+          ]);
+          const program = path.join(app, `${shape}.js`);
+          fs.writeFileSync(
+            program,
             [
-              ['all[0]', 'other'],
-              ['all[1]', 'other'],
-            ],
-            `${shape}, ${mode}: the request's members`,
+              "const http = require('node:http');",
+              `const { Pool } = require('${shape}pool');`,
+              'const pool = new Pool();',
+              'const server = http.createServer(async (req, res) => {',
+              '  const [a, b] = await Promise.all([pool.query(2), pool.query(2)]);',
+              '  res.end(String(a + b));',
+              '});',
+              "server.listen(0, '127.0.0.1', async () => {",
+              '  const get = () => new Promise((resolve) =>',
+              "    http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+              '  for (let i = 0; i < 3; i++) {',
+              '    await get();',
+              '    await new Promise((resolve) => setTimeout(resolve, 150));',
+              '    pool.drain();',
+              '  }',
+              '  server.close();',
+              '  console.log(JSON.stringify(pool.openings));',
+              '});',
+              '',
+            ].join('\n'),
           );
-          lanes.add(r.index);
-          // Each member's lane ends with its own work, before its request answers.
-          for (const t of members) {
-            lanes.add(t.index);
-            const last = Math.max(...t.stints.map((i) => timeline.stintEnd(i)));
-            assert.ok(
-              last <= r.endedAt!,
-              `${shape}, ${mode}: ${t.name} runs until ${last.toFixed(1)} ms, its request ended at ${r.endedAt!.toFixed(1)} ms`,
+          for (const { mode, result, timeline } of await inBothModes(program)) {
+            const requests = timeline.tasks.filter((t) => t.kind === 'request');
+            assert.equal(requests.length, 3, `${shape}, ${mode}`);
+            const lanes = new Set<number>();
+            for (const r of requests) {
+              const members = timeline.tasks.filter((t) => t.parent === r.index);
+              assert.deepEqual(
+                members.map((t) => [t.name, t.kind]),
+                [
+                  ['all[0]', 'other'],
+                  ['all[1]', 'other'],
+                ],
+                `${shape}, ${mode}: the request's members`,
+              );
+              lanes.add(r.index);
+              // Each member's lane ends with its own work, before its request answers.
+              for (const t of members) {
+                lanes.add(t.index);
+                const last = Math.max(...t.stints.map((i) => timeline.stintEnd(i)));
+                assert.ok(
+                  last <= r.endedAt!,
+                  `${shape}, ${mode}: ${t.name} runs until ${last.toFixed(1)} ms, its request ended at ${r.endedAt!.toFixed(1)} ms`,
+                );
+              }
+            }
+            // Six openings, two a request: the one that served nobody ran after the request answered,
+            // as nobody's work; the other, while its asker waited, as the asker's.
+            const openings = printedStretches(result.stdout);
+            assert.equal(openings.length, 6, `${shape}, ${mode}`);
+            const late = openings.filter(([, start, end]) => {
+              const ran = ranAt(timeline, start, end);
+              return (
+                ran !== null &&
+                lanes.has(ran.index) &&
+                requests.some((r) => r.endedAt! < start && (ran === r || ran.parent === r.index))
+              );
+            });
+            assert.deepEqual(
+              late,
+              [],
+              `${shape}, ${mode}: no request or member runs a connection's set-up after the request answered`,
             );
           }
         }
-        // Six openings, two a request: the one that served nobody ran after the request answered,
-        // as nobody's work; the other, while its asker waited, as the asker's.
-        const openings = printedStretches(result.stdout);
-        assert.equal(openings.length, 6, `${shape}, ${mode}`);
-        const late = openings.filter(([, start, end]) => {
-          const ran = ranAt(timeline, start, end);
-          return (
-            ran !== null &&
-            lanes.has(ran.index) &&
-            requests.some((r) => r.endedAt! < start && (ran === r || ran.parent === r.index))
-          );
-        });
-        assert.deepEqual(
-          late,
-          [],
-          `${shape}, ${mode}: no request or member runs a connection's set-up after the request answered`,
-        );
-      }
-    }
-  });
+      },
+    );
 
   it("keeps a function of yours that a library's debounce runs after the response the request's work, in both modes", async () => {
     const app = path.join(dir, 'libraryDebounce');
@@ -1292,6 +1331,80 @@ describe('tasks the tracer finds in real programs', function () {
       assert.ok(
         blocks.length >= 6 && blocks.every((b) => requests.has(b.task)),
         `${mode}: the parsing blocks are the requests' (${JSON.stringify(blocks.map((b) => b.task))})`,
+      );
+    }
+  });
+
+  it("charges a reply's parts that each read too briefly to be a stint to the request whose query waits for them, not to untracked code, in both modes", async () => {
+    const app = path.join(dir, 'shortReads');
+    // A large result as postgres.js reads it on a loaded pool: many parts, each parsed in a fraction
+    // of a millisecond (under the shortest stint), spread over several of the tracer's flushes.
+    writeLibrary(app, 'minichunks', [
+      "const net = require('node:net');",
+      'exports.connect = (port) => {',
+      '  const waiting = [];',
+      '  function callback(n, buf) {',
+      '    const end = process.cpuUsage().user + 250;',
+      '    while (process.cpuUsage().user < end);',
+      "    if (buf.toString('latin1', 0, n).endsWith('.')) waiting.shift()?.('done');",
+      '  }',
+      "  const socket = net.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(65536), callback } });",
+      '  return { query: (q) => new Promise((resolve) => { waiting.push(resolve); socket.write(q); }), end: () => socket.end() };',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { spawn } = require('node:child_process');",
+        "const { connect } = require('minichunks');",
+        '// The database, in a process of its own (untraced): answers a query in 40 parts, 3 ms apart.',
+        "const db = spawn(process.execPath, ['-e', `",
+        "  const server = require('node:net').createServer((socket) => socket.on('data', () => {",
+        '    let i = 0;',
+        '    const timer = setInterval(() => {',
+        '      if (++i === 40) clearInterval(timer);',
+        "      socket.write(i === 40 ? 'z.' : 'z');",
+        '    }, 3);',
+        '  }));',
+        "  server.listen(0, '127.0.0.1', () => console.log(server.address().port));",
+        "  process.stdin.on('end', () => process.exit(0)).resume();",
+        "`], { env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'inherit'] });",
+        "db.stdout.once('data', (port) => {",
+        '  const conn = connect(Number(port));',
+        '  const server = http.createServer(async (req, res) => res.end(await conn.query(req.url)));',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    const get = () => new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '    for (let i = 0; i < 3; i++) await get();',
+        '    conn.end();',
+        '    server.close();',
+        '    db.stdin.end();',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, timeline } of await inBothModes(program)) {
+      const requests = timeline.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 3, mode);
+      // The loop's untracked time while each request waits for its parts: 40 parts of 0.25 ms of
+      // CPU each, 10 ms a request, were most of it (6-25 ms a request on main). A machine loaded
+      // well past its cores may add some of its own to a request's wait: one of the three is
+      // enough to show it.
+      const s = timeline.stints;
+      const untracked = requests.map((r) => {
+        let ms = 0;
+        for (let i = timeline.firstStintAfter(r.createdAt); i < s.length && s.start[i] < r.endedAt!; i++)
+          if (s.task[i] === 0)
+            ms += Math.min(r.endedAt!, timeline.stintEnd(i)) - Math.max(r.createdAt, s.start[i]);
+        return ms;
+      });
+      assert.ok(
+        Math.min(...untracked) < 2.5,
+        `${mode}: ${untracked.map((ms) => ms.toFixed(1)).join(', ')} ms of untracked code while each request waited`,
       );
     }
   });

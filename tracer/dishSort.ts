@@ -57,6 +57,13 @@ export interface Segment {
    * brought (stintParse.ts handedOn).
    */
   answered: boolean;
+  /**
+   * It runs work a thenable's `then` started: the "resolve with a thenable" job in which the runtime
+   * calls `then` for the code that awaits the thenable or gave it to a combinator, or a tick or
+   * microtask queued in such a stint (postgres.js's query starts in one). See stintParse.ts
+   * findDishes, libWork.
+   */
+  thenable: boolean;
   /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
   runner: Runner;
   /**
@@ -97,7 +104,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
       mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
       runner + 1,
     ),
-    seg.answered ? 1 : 2,
+    (seg.answered ? 1 : 2) | (seg.thenable ? 4 : 0),
   );
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key (and
   // who called a combinator, the program or a library).
@@ -119,6 +126,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
     serving,
     runner,
     seg.answered,
+    seg.thenable,
   );
   known =
     dishes.length === 0 &&

@@ -237,6 +237,18 @@ export function firesTimer(): void {
 }
 /** This segment does (see Segment.runner). */
 let runner: Runner = Runner.None;
+/**
+ * This segment runs work a thenable's `then` started (Segment.thenable): the "resolve with a
+ * thenable" job itself, or a tick or microtask queued in such a stint.
+ */
+let thenable = false;
+/**
+ * The stint just entered runs such work: its segment, begun now and empty (in full mode a
+ * microtask's stint begins with the runtime's resource for it, before the tracer's own wrapper).
+ */
+export function thenableNow(): void {
+  if (n === segStart && depth > 0) thenable = true;
+}
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -256,7 +268,7 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
-    saved[o + 9] = (lead ? 1 : 0) | (answered ? 2 : 0) | (runner << 2);
+    saved[o + 9] = (lead ? 1 : 0) | (answered ? 2 : 0) | (thenable ? 4 : 0) | (runner << 3);
     savedHeld[depth] = held;
   }
   depth++;
@@ -276,6 +288,7 @@ function begin(entry: StintEntry): void {
   nextSeed = 0;
   runner = nextRunner;
   nextRunner = Runner.None;
+  thenable = false;
   stackNext = -1;
   held = nextHeld;
   nextHeld = null;
@@ -284,7 +297,7 @@ function begin(entry: StintEntry): void {
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, lead, answered, runner, held, indexOf };
+  return { start: segStart, end: n, shape, hash, how, lead, answered, thenable, runner, held, indexOf };
 }
 
 function end(task: Task): void {
@@ -344,7 +357,8 @@ function restore(): void {
     makerShape = saved[o + 8];
     lead = (saved[o + 9] & 1) !== 0;
     answered = (saved[o + 9] & 2) !== 0;
-    runner = (saved[o + 9] >> 2) as Runner;
+    thenable = (saved[o + 9] & 4) !== 0;
+    runner = (saved[o + 9] >> 3) as Runner;
     held = savedHeld[depth];
     savedHeld[depth] = null;
   } else {
@@ -359,6 +373,7 @@ function restore(): void {
     makerShape = 0;
     lead = false;
     answered = false;
+    thenable = false;
     runner = Runner.None;
     held = null;
   }
@@ -820,6 +835,7 @@ export function queueSlot(): Slot | null {
     if (slot !== null) {
       slot.dispatch = dispatch;
       if (runner === Runner.Job) carriesRunner(slot);
+      slot.thenable = thenable;
     }
     return slot;
   }
@@ -835,12 +851,14 @@ export function queueSlot(): Slot | null {
     sharedSlot !== null &&
     sharedPlace === place &&
     sharedSlot.r === base &&
-    sharedSlot.dispatch === dispatch
+    sharedSlot.dispatch === dispatch &&
+    sharedSlot.thenable === thenable
   )
     return sharedSlot;
   sharedSlot = new Slot(base);
   sharedSlot[kIdx] = place;
   sharedSlot.dispatch = dispatch;
+  sharedSlot.thenable = thenable;
   sharedPlace = place;
   return sharedSlot;
 }

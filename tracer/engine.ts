@@ -574,7 +574,8 @@ function safeIdle(): number {
  * does not show an idle loop that was in fact busy. The placement within the gap is an estimate.
  */
 function accountGap(t: number, task: Task | null, continuation: boolean, reason = Reason.Unknown): boolean {
-  const gap = t - Math.max(times.lastEnd, times.gapStart);
+  const gapFrom = Math.max(times.lastEnd, times.gapStart);
+  const gap = t - gapFrom;
   if (gap < untrackedMinMs) return false;
   const idle = safeIdle();
   let busy = gap - (idle - times.idleRef) - times.selfBusy;
@@ -597,12 +598,22 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // socket's callback parsing it. Not for a request that has responded: what its socket does then
   // (the response written out, keep-alive) is nobody's, and the estimate, stretched by a loaded
   // machine, made its wrap-up look like work after the response.
-  if (task !== null && (continuation || reason === Reason.Request) && !task.responded && !task.ended) {
+  if (
+    task !== null &&
+    (continuation || reason === Reason.Request || readBegins) &&
+    !task.responded &&
+    !task.ended
+  ) {
     // Why the stint runs is still why the task runs: a request arrived (its parsing included).
     w.run(from, task.id, continuation ? Reason.Io : reason);
     return true;
   }
-  w.run(from, 0, Reason.Io);
+  // Reads of connections ran in the gap, each too short to be a stint of its own, all charged to
+  // one task whose work goes on (the parts of a large result its query is waiting for, read
+  // between two flushes): the busy time is theirs, not untracked code's.
+  const reader = gapReaderFrom === gapFrom && !gapReaderMixed ? gapReader : null;
+  gapReaderFrom = -1;
+  w.run(from, reader !== null && !openerDone(reader) ? reader.id : 0, Reason.Io);
   w.idle(t);
   return false;
 }
@@ -982,6 +993,29 @@ let probeLive = false;
 let probeAnswered: Task | null = null;
 /** The read settled a promise of nobody's or of several tasks': not one waiter's reply. */
 let probeMixed = false;
+/**
+ * Set while a read becomes a stint of the task it is charged to (its opener's, its asker's): the
+ * loop's busy time right before it (Node handing the read over) is that read's, as the time before
+ * a continuation is the I/O callback's that led to it (accountGap).
+ */
+let readBegins = false;
+/**
+ * The reads of connections in the gap since the last stint (see accountGap) that became no stint,
+ * too short each to be one: the one live task they were all charged to, else (`gapReaderMixed`)
+ * several tasks or nobody. `gapReaderFrom`: the start of the gap they ran in.
+ */
+let gapReader: Task | null = null;
+let gapReaderMixed = false;
+let gapReaderFrom = -1;
+/** A read in the gap became no stint: it was `task`'s (null: nobody's, or several tasks'). */
+function readInGap(task: Task | null): void {
+  const from = Math.max(times.lastEnd, times.gapStart);
+  if (gapReaderFrom !== from) {
+    gapReaderFrom = from;
+    gapReader = task;
+    gapReaderMixed = task === null;
+  } else if (gapReader !== task) gapReaderMixed = true;
+}
 /** The probe became a stint (probeEnter). */
 let probeEntered = false;
 /**
@@ -1084,7 +1118,9 @@ export function probeEnter(): boolean {
   )
     return false;
   probeEntered = true;
+  readBegins = true;
   enter(task, Reason.Io, false, times.probeStart);
+  readBegins = false;
   return true;
 }
 
@@ -1146,19 +1182,28 @@ function endProbeRead(): Task | null {
     // end settles), and the pool that closes the idle connection long after the response does it
     // for nobody — a member's lane reached 150 ms past its request's. A continuation of its that
     // does run (a race's loser, still at work) is charged the read by the gap, as before.
-    if (probeMixed || waiter === null || openerDone(waiter)) return null;
+    if (probeMixed || waiter === null || openerDone(waiter)) {
+      readInGap(null);
+      return null;
+    }
     enter(waiter, Reason.Io, true, times.probeStart);
     leave();
     readEnded(times.lastEnd);
     return waiter;
   }
-  if (!probeLive) return null;
+  if (!probeLive) {
+    readInGap(null);
+    return null;
+  }
   const end = now();
   if (end - times.probeStart < untrackedMinMs) {
     readEnded(end);
+    readInGap(opener);
     return null;
   }
+  readBegins = true;
   enter(opener, Reason.Io, false, times.probeStart);
+  readBegins = false;
   leave();
   readEnded(times.lastEnd);
   return opener;

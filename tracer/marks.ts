@@ -99,12 +99,18 @@ export class Slot {
    * without synchronous events each message from an immediate), so it dispatches too.
    */
   declare dispatch: boolean;
+  /**
+   * A tick or microtask queued by work a thenable's `then` started (postgres.js's query, which
+   * starts in a microtask its `then` queues): it carries that on (see Segment.thenable).
+   */
+  declare thenable: boolean;
   constructor(r: Strand) {
     this.r = r;
     this[kIdx] = undefined;
     this.lazy = null;
     this.child = null;
     this.dispatch = false;
+    this.thenable = false;
   }
 }
 

@@ -33,6 +33,7 @@ import {
 } from './engine';
 import {
   foldIfReturned,
+  thenableNow,
   ROOT_BIT,
   kIdx,
   jobSettles,
@@ -178,7 +179,11 @@ function before(promise: Promise<unknown>): void {
   willRun(p);
   if (anyCuts) cutWorkRuns(p);
   enterContinuation(task);
-  if (flags === JOB) jobs++;
+  if (flags === JOB) {
+    // The runtime calls a thenable's `then` (see Segment.thenable).
+    thenableNow();
+    jobs++;
+  }
   inContinuation = true;
   running = promise;
   entered[opened++] = ENTERED | flags;

@@ -666,6 +666,7 @@ export function findDishes(
   serving = false,
   runner: Runner = Runner.None,
   answered = false,
+  thenable = false,
 ): {
   dishes: FoundDish[];
   owner: Int32Array;
@@ -1057,9 +1058,16 @@ export function findDishes(
     // Made by the library's code inside calls the asker awaits (a pool's query, its acquire):
     // not inside one nobody awaits (p-queue's `add`, whose runners run the program's jobs later,
     // and a mapper nobody awaits: their own business, in the lane of the code that made them).
+    // Or, in a stint of work a library's thenable's `then` started (`thenable`: the job in which the
+    // runtime calls `then` for the code that awaits the thenable or gave it to a combinator, or a
+    // microtask it queued — postgres.js's query starts so, and may open a connection there), by
+    // the library's own code at the stint's top level: the thenable is the call the asker awaits.
     let caller = level[r];
     while (caller !== -1 && logRooted[caller] === Rooted.ByRuntime) caller = level[caller];
-    let mine = caller !== -1 && logRooted[caller] === Rooted.ByLibrary;
+    let mine =
+      caller !== -1
+        ? logRooted[caller] === Rooted.ByLibrary
+        : thenable && (logRooted[r] === Rooted.ByRuntime || logFrom[r] === CalledFrom.Library);
     // Up to the program's own function around them (the asker's code, a dish or awaited).
     for (let p = level[r]; p !== -1 && mine && logRooted[p] !== Rooted.ByCall; p = level[p])
       mine =

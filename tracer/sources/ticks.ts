@@ -17,7 +17,7 @@ import {
   startProbe,
   runsAs,
 } from '../engine';
-import { Slot, queueSlot, willRun } from '../dishes';
+import { Slot, queueSlot, thenableNow, willRun } from '../dishes';
 import { claimHeld, heldWatch } from '../dishSort';
 import { quietResources } from './scopes';
 import { AnyFunction, callWith, closeMacro, copyProperties, macroOpen, replace } from './base';
@@ -41,6 +41,8 @@ function enterQueued(slot: Slot, tick: boolean): boolean {
   if (task === null) return false;
   willRun(slot);
   enterAgain(task, Reason.Resume, slot.dispatch);
+  // Work a thenable's `then` started, carried on (see Segment.thenable).
+  if (slot.thenable) thenableNow();
   return true;
 }
 
