@@ -302,9 +302,20 @@ function sequentialLessons(t: Timeline, options: LessonOptions, add: Add): void 
         if (current.frames.length === 0) current.frames = frames;
       } else wakeups.push({ stint, last: stint, frames });
     }
-    for (let k = 0; k + 1 < wakeups.length; k++) {
-      const { stint, last, frames } = wakeups[k];
-      const waitMs = s.start[wakeups[k + 1].stint] - t.stintEnd(last);
+    // A wake-up with no await of the program's between two that have one is the task's other work
+    // (an I/O callback of the script's task in Node's own start-up work after the script): it ends
+    // no wait, the awaits around it are still one after the other, and only its running time comes
+    // off the wait. After the last await, the first such wake-up is the one that resumed it.
+    let lastAwait = -1;
+    for (let k = 0; k < wakeups.length; k++) if (wakeups[k].frames.length > 0) lastAwait = k;
+    const resumed = wakeups.filter((w, k) => k === 0 || w.frames.length > 0 || k === lastAwait + 1);
+    const between = resumed.map(() => 0);
+    for (let k = 1, r = 0; k < wakeups.length; k++)
+      if (resumed[r + 1] === wakeups[k]) r++;
+      else between[r] += t.stintEnd(wakeups[k].last) - s.start[wakeups[k].stint];
+    for (let k = 0; k + 1 < resumed.length; k++) {
+      const { stint, last, frames } = resumed[k];
+      const waitMs = s.start[resumed[k + 1].stint] - t.stintEnd(last) - between[k];
       if (frames.length === 0 || waitMs < MIN_WAIT_MS) {
         flush();
         continue;
