@@ -278,8 +278,9 @@ describe('lessons at the lines that cause them', function () {
   it('teaches no CPU-heavy work where a block held the loop only because the machine kept its thread waiting for a CPU', async function () {
     // The program at a low priority on a core a busy loop holds: its 5 ms of computing take
     // 150 ms or more, nearly all waiting for the CPU (a block threshold of 100 ms leaves room for
-    // the part of the wait the tracer cannot see: 95 ms once, at a load 15 times the cores). A block (the loop was held), said to be the
-    // machine's; the build before taught it as CPU-heavy work to move to a worker.
+    // the part of the wait the tracer cannot see: 95 ms once, at a load 15 times the cores). A
+    // block (the loop was held), said to be the machine's; the build before taught it as CPU-heavy
+    // work to move to a worker.
     if (process.platform !== 'linux') this.skip();
     const program = path.join(FIXTURES, 'programs', 'starvedStint.js');
     const out = path.join(dir, 'starved.looplens');
