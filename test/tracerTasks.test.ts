@@ -2957,6 +2957,117 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("charges each reply's reading to the request that asked for it when a client pipelines several requests' commands on one connection (ioredis), in both modes", async () => {
+    const app = path.join(dir, 'pipelinedReplies');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'ioredis'), path.join(app, 'node_modules', 'ioredis'));
+    // A stand-in redis in a process of its own (untraced): it answers LRANGE once two are pending,
+    // in the order asked, each reply a long list sent in 6 parts 40 ms apart. Every part but a
+    // reply's last settles nothing in the client: the parser only takes in the list's elements.
+    fs.writeFileSync(
+      path.join(app, 'standin.js'),
+      [
+        "const net = require('node:net');",
+        "const list = (n) => `*${n}\\r\\n` + '$4\\r\\nitem\\r\\n'.repeat(n);",
+        'const server = net.createServer((socket) => {',
+        "  let input = '';",
+        '  const pending = [];',
+        '  let answering = false;',
+        '  let started = false;',
+        '  function answer() {',
+        '    if (answering || pending.length < (started ? 1 : 2)) return;',
+        '    started = true;',
+        '    answering = true;',
+        '    const reply = Buffer.from(pending.shift());',
+        '    const parts = 6;',
+        '    let i = 0;',
+        '    const timer = setInterval(() => {',
+        '      const from = Math.floor((reply.length * i) / parts);',
+        '      const to = Math.floor((reply.length * ++i) / parts);',
+        '      socket.write(reply.subarray(from, to));',
+        '      if (i < parts) return;',
+        '      clearInterval(timer);',
+        '      answering = false;',
+        '      answer();',
+        '    }, 40);',
+        '  }',
+        "  socket.on('data', (data) => {",
+        '    input += data;',
+        '    for (;;) {',
+        "      const lines = input.split('\\r\\n');",
+        '      const n = Number(lines[0].slice(1));',
+        '      if (lines.length < 2 * n + 2) break;',
+        '      const args = [];',
+        '      for (let k = 0; k < n; k++) args.push(lines[2 + 2 * k]);',
+        "      input = lines.slice(2 * n + 1).join('\\r\\n');",
+        "      if (args[0].toLowerCase() === 'lrange') pending.push(list(20000));",
+        "      else socket.write('+OK\\r\\n');",
+        '    }',
+        '    answer();',
+        '  });',
+        '});',
+        "server.listen(0, '127.0.0.1', () => console.log(server.address().port));",
+        "process.stdin.on('end', () => process.exit(0)).resume();",
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const path = require('node:path');",
+        "const { spawn } = require('node:child_process');",
+        "const Redis = require('ioredis');",
+        "const db = spawn(process.execPath, [path.join(__dirname, 'standin.js')], { env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'inherit'] });",
+        'const replied = {};',
+        "db.stdout.once('data', (port) => {",
+        "  const redis = new Redis({ port: Number(port), host: '127.0.0.1', enableReadyCheck: false, lazyConnect: true });",
+        '  const server = http.createServer(async (req, res) => {',
+        '    const items = await redis.lrange(req.url.slice(1), 0, -1);',
+        '    replied[req.url] = performance.now();',
+        '    res.end(String(items.length));',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    await redis.connect();',
+        '    const get = (p) => new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+        "    const a = get('/a');",
+        '    await new Promise((resolve) => setTimeout(resolve, 20));',
+        "    await Promise.all([a, get('/b')]);",
+        '    redis.disconnect();',
+        '    server.close();',
+        '    db.stdin.end();',
+        '    console.log(JSON.stringify(replied));',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const replied = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, number>;
+      const a = timeline.tasks.findIndex((t) => t.kind === 'request' && t.name === 'GET /a');
+      const b = timeline.tasks.findIndex((t) => t.kind === 'request' && t.name === 'GET /b');
+      assert.ok(a > 0 && b > 0, `${mode}: ${timeline.tasks.map((t) => t.name).join(', ')}`);
+      // From b's command written (its first stint's end) to a's reply read whole, the connection
+      // brings the first five parts of a's reply: a's reading, none of it b's.
+      const s = timeline.stints;
+      let from = -1;
+      const ran: Record<string, number> = {};
+      for (let i = 0; i < s.length; i++) {
+        if (s.task[i] === b && from < 0) from = timeline.stintEnd(i);
+        else if (from >= 0 && s.start[i] > from && timeline.stintEnd(i) < replied['/a']) {
+          const name = s.task[i] === a ? 'a' : s.task[i] === b ? 'b' : timeline.tasks[s.task[i]].name;
+          ran[name] = (ran[name] ?? 0) + timeline.stintEnd(i) - s.start[i];
+        }
+      }
+      const seen = JSON.stringify(ran);
+      assert.ok(from >= 0, `${mode}: request b ran`);
+      assert.equal(ran.b, undefined, `${mode}: a's reply read in b's lane (ms per lane: ${seen})`);
+      assert.ok((ran.a ?? 0) > 0, `${mode}: a's reply parts read in a's lane (ms per lane: ${seen})`);
+    }
+  });
+
   it('ends Promise.all members whose replies come together in one read of a shared connection (pipelined redis commands), in both modes', async () => {
     const program = path.join(dir, 'pipelinedMembers.js');
     fs.writeFileSync(

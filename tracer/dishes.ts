@@ -695,6 +695,14 @@ function fromPlace(key: number): void {
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */
+/** Whether `p` was made in the segment of the stint now logged (else before it, or not logged). */
+export function madeNow(p: object): boolean {
+  const stamped = (p as Logged)[kIdx];
+  if (stamped === undefined) return false;
+  const j = stamped & LOG_MASK;
+  return j >= segStart && j < n && logObj[j] === p;
+}
+
 export function logSettled(p: object): void {
   const stamped = (p as Logged)[kIdx];
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;

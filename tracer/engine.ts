@@ -57,6 +57,11 @@ export interface Task {
   endsOnReturn: boolean;
   /** It has run a stint (set as one begins): a dish that has not has done nothing yet on its own. */
   ran: boolean;
+  /**
+   * The count of replies (see `replies`) when a connection's read last settled a promise of its:
+   * what it asked of a connection before then has been answered (sources/streams.ts, kAskers).
+   */
+  answered: number;
 }
 
 /**
@@ -1124,10 +1129,23 @@ export function probeEnter(): boolean {
   return true;
 }
 
+/**
+ * How many times a connection's read settled a promise a task was waiting on (a reply): a task's
+ * `answered` is this count as of its last reply.
+ */
+export let replies = 0;
+
+/** A read settled a promise made before it (tagged `tag`): a reply to that promise's task. */
+export function readAnswered(tag: Strand | undefined): void {
+  const task = tag === undefined ? null : taskOf(tag);
+  if (task !== null) task.answered = ++replies;
+}
+
 /** A promise settled during the read, no stint open: a reply to its task, unless that is the opener. */
 export function probeSettled(tag: Strand | undefined): void {
   if (probing === null) return;
   const task = tag === undefined ? null : taskOf(tag);
+  if (task !== null) task.answered = ++replies;
   if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
   else probeAnswered = task;
 }

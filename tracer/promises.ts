@@ -24,6 +24,7 @@ import {
   probeSettled,
   probeSettledPromise,
   probing,
+  readAnswered,
   recorder,
   runsAs,
   setStrayHandler,
@@ -42,6 +43,7 @@ import {
   logDerived,
   logRoot,
   logSettled,
+  madeNow,
   resetLog,
   settledOutside,
   willRun,
@@ -117,6 +119,8 @@ function settled(promise: Promise<unknown>): void {
   }
   // The promise whose reaction runs now settles when it is done: that says nothing.
   if (promise !== running) logSettled(promise);
+  // A connection's read that became a stint settles a promise made before it: a reply (engine.ts).
+  if (probing !== null && !madeNow(promise)) readAnswered((promise as Tagged)[kTag]);
   if (strandNow !== null && strandNow.job !== null) jobSettles(strandNow, promise);
   // A "resolve with a thenable" job runs the thenable's `then`, not the dish's code.
   if (task.unnamed) nameRunning(task, settled, inContinuation && jobs === 0);

@@ -40,6 +40,7 @@ export function newTask(
     returned: false,
     endsOnReturn: false,
     ran: false,
+    answered: 0,
   };
   base.task = task;
   writeTask(

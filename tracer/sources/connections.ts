@@ -23,7 +23,7 @@ import { Slot, kTask } from '../marks';
 import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kAsker, kConn, kStream, probeUserReads } from './streams';
+import { Piped, kConn, kStream, noteAsker, probeUserReads } from './streams';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -146,15 +146,16 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
   NetSocket = net.Socket;
   patchOpenedEmit(net.Socket.prototype);
   const proto = net.Socket.prototype as unknown as Record<string, unknown>;
-  // Who asked last: a pooled connection serves whoever writes to it (a query), and what comes back
-  // for nobody else yet (the first reads of a long reply) is that asker's, not the opener's.
+  // Who asked: a pooled connection serves whoever writes to it (a query), and what comes back for
+  // nobody else yet (the first reads of a long reply) is that asker's, not the opener's — the
+  // oldest still waiting, when a client pipelines several askers' queries (streams.ts, kAskers).
   const write = proto.write;
   if (typeof write === 'function' && !Object.prototype.hasOwnProperty.call(proto, 'write')) {
     const patchedWrite = {
       write(this: Connected, a: unknown, b: unknown, c: unknown) {
         if (current !== null && this[kConn] !== undefined && enabled) {
           const slot = regSlot();
-          if (slot !== null) this[kAsker] = slot;
+          if (slot !== null) noteAsker(this, slot);
         }
         return arguments.length <= 3
           ? callWith(write as AnyFunction, this, arguments.length, a, b, c)

@@ -2,7 +2,7 @@
  * Streams piped by a task are its work.
  */
 import { Reason } from '../../protocol/format';
-import { asProbe, current, enabled, enter, leave, openerDone, taskOf } from '../engine';
+import { Task, asProbe, current, enabled, enter, leave, openerDone, replies, taskOf } from '../engine';
 import { Slot, regSlot } from '../dishes';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -16,7 +16,50 @@ export const kStream = Symbol('looplens.stream');
 export const kConn = Symbol('looplens.conn');
 /** Of such a connection: the task that wrote to it last (asked for something: a query, a command). */
 export const kAsker = Symbol('looplens.asker');
-export type Piped = { [kStream]?: Slot; [kConn]?: Slot; [kAsker]?: Slot };
+/**
+ * Of such a connection: who asked and may still wait, oldest first — for each write from a stint,
+ * its slot and the count of replies (engine.ts, `replies`) then. A client that pipelines writes
+ * several askers' queries before the first reply comes (postgres.js, redis clients), and a
+ * connection answers in the order asked: a read that settles nothing is the oldest asker's that
+ * has had no reply since it wrote (see oldestAsker).
+ */
+export const kAskers = Symbol('looplens.askers');
+export type Piped = { [kStream]?: Slot; [kConn]?: Slot; [kAsker]?: Slot; [kAskers]?: Array<Slot | number> };
+/** The askers a connection remembers (a client that pipelines more than this is read from the 64th on). */
+const MAX_ASKERS = 64;
+
+/** The running task (its slot, `slot`) writes to a connection the program opened: it asks. */
+export function noteAsker(conn: Piped, slot: Slot): void {
+  conn[kAsker] = slot;
+  const askers = conn[kAskers];
+  if (askers === undefined) conn[kAskers] = [slot, replies];
+  else {
+    if (askers.length >= 2 * MAX_ASKERS) askers.splice(0, 2);
+    askers.push(slot, replies);
+  }
+}
+
+/**
+ * The oldest asker still waiting for its reply, or null: askers with a reply since they wrote are
+ * answered, and so is every one before the last of them (replies come in the order asked: one that
+ * wrote and waited for none, or whose reply a stint took in, has had its turn); so is one whose
+ * work is over. Those are forgotten.
+ */
+function oldestAsker(askers: Array<Slot | number>): Task | null {
+  let done = 0;
+  for (let i = 0; i < askers.length; i += 2) {
+    const task = taskOf((askers[i] as Slot).r);
+    if (task !== null && task.answered > (askers[i + 1] as number)) done = i + 2;
+  }
+  let asker: Task | null = null;
+  for (; done < askers.length; done += 2) {
+    asker = taskOf((askers[done] as Slot).r);
+    if (asker !== null && !openerDone(asker)) break;
+    asker = null;
+  }
+  if (done > 0) askers.splice(0, done);
+  return asker;
+}
 
 export function patchStreams(stream: typeof import('node:stream')): void {
   const proto = stream.Readable.prototype as unknown as Record<string, AnyFunction>;
@@ -66,11 +109,16 @@ export function patchStreams(stream: typeof import('node:stream')): void {
 
 /** A read of a connection the program opened, as a probe of its opener (engine.ts, startProbe). */
 function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArguments): unknown {
-  // What comes back is for whoever asked last (a pool's connection serves one request, then
-  // another), or for the opener who never wrote (a subscriber's connection, once subscribed).
-  const asker = stream[kAsker];
-  let opener = asker !== undefined ? taskOf(asker.r) : null;
-  if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
+  // What comes back is for the oldest asker still waiting (a pool's connection serves one request,
+  // then another; a client that pipelines, several at once), else for whoever asked last (a
+  // subscriber, once subscribed), or for the opener who never wrote.
+  const askers = stream[kAskers];
+  let opener = askers !== undefined ? oldestAsker(askers) : null;
+  if (opener === null) {
+    const asker = stream[kAsker];
+    opener = asker !== undefined ? taskOf(asker.r) : null;
+    if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
+  }
   return asProbe(opener, push, stream, args, true);
 }
 
