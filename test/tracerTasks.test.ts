@@ -1958,6 +1958,26 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it("makes each job of the real p-queue with a `timeout` (its runner awaits p-timeout's promise, which the job's settles) a task of the request that added it, in both modes", async () => {
+    const app = path.join(dir, 'pQueueTimeout');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-queue'), path.join(app, 'node_modules', 'p-queue'));
+    await assertQueuedPerRequest(
+      app,
+      "const { default: PQueue } = await import('p-queue'); const queue = new PQueue({ concurrency: 2, timeout: 60000 });",
+    );
+  });
+
+  it("makes each job of the real p-queue added with a `signal` (its runner awaits a race of the job's promise and the abort) a task of the request that added it, in both modes", async () => {
+    const app = path.join(dir, 'pQueueSignal');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-queue'), path.join(app, 'node_modules', 'p-queue'));
+    await assertQueuedPerRequest(
+      app,
+      "const { default: PQueue } = await import('p-queue'); const q = new PQueue({ concurrency: 2 }); const queue = { add: (fn) => q.add(fn, { signal: new AbortController().signal }) };",
+    );
+  });
+
   it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {
     const app = path.join(dir, 'promiseWorker');
     // A worker as bee-queue is: each loop turn is a call of the library's nobody awaits (p-finally's

@@ -468,13 +468,28 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // The library's own await on a job's promise (a queue's runner, `resolve(await job())`): what
   // follows it is the runner going on once the job returned, which may settle the wait of the code
   // the job is really for (engine.ts Strand.job). Its continuation carries a strand that knows the
-  // job, in the lane it had.
+  // job, in the lane it had. So does its await on a wrapper of the job's promise made after the
+  // call, up to the next job's (p-queue with a `timeout` awaits p-timeout's `new Promise`, which a
+  // `.then` on the job's promise settles, through its `.finally`; with a `signal`, a race): links
+  // chained on what the runner made after the job's call, not the work of a dish.
   for (let o = 0; o < dishes.length; o++) {
     const job = made[o];
     if (job === null || !dishes[o].job) continue;
     const origin = at + dishes[o].origin;
-    for (let i = origin + 1; i < seg.end; i++) {
-      if (logKind[i] !== LogKind.Derived || logParentAt[i] !== origin || owner[i - at] === o) continue;
+    let end = seg.end;
+    for (let k = 0; k < dishes.length; k++) {
+      const next = at + dishes[k].origin;
+      if (k !== o && made[k] !== null && next > origin && next < end) end = next;
+    }
+    for (let i = origin + 1; i < end; i++) {
+      if (logKind[i] !== LogKind.Derived || owner[i - at] === o) continue;
+      const parent = logParentAt[i];
+      if (parent !== origin) {
+        const by = owner[i - at];
+        if (parent <= origin || parent >= i || (by !== -1 && made[by] !== null)) continue;
+        const parentBy = owner[parent - at];
+        if (parentBy !== -1 && made[parentBy] !== null) continue;
+      }
       const obj = logObj[i] as Logged;
       const was = obj[kTag];
       if (was !== undefined) obj[kTag] = { task: null, prev: was, lib: false, job };

@@ -755,7 +755,11 @@ export function settledOutside(p: object): void {
 export function jobSettles(strand: Strand, p: object): void {
   const job = strand.job!;
   const tag = (p as Logged)[kTag];
-  if (tag === undefined) return;
+  // A promise of the call's own, or of a library's call nobody awaited made inside it, is no task's
+  // wait on the job: a wrapper the runner hangs on the job's promise and awaits instead (p-queue
+  // with a `timeout` awaits p-timeout's `new Promise`, settled from a `.then` on the job's) says
+  // nothing of who waits; the runner goes on from it to settle the wait (dishSort.ts).
+  if (tag === undefined || tag === strand || tag.lib) return;
   const waiter = taskOf(tag);
   if (waiter === null || waiter === job || waiter.folded || workOver(waiter)) return;
   strand.job = null;
