@@ -481,6 +481,74 @@ describe('real servers, traced under load', function () {
         );
       });
 
+      it("postgres.js 4 pipelining two requests' queries on one connection: the first one's large result read in its own lane, not the second's", async () => {
+        const app = path.join(dir, `pipelined-${mode}`);
+        fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+        if (!fs.existsSync(path.join(app, 'node_modules', 'postgres')))
+          fs.symlinkSync(
+            path.join(ROOT, 'node_modules', 'postgres'),
+            path.join(app, 'node_modules', 'postgres'),
+          );
+        // One connection: b's query is written while a's result (150,000 rows) is still coming.
+        const program = path.join(app, 'server.mjs');
+        fs.writeFileSync(
+          program,
+          [
+            "import http from 'node:http';",
+            "import postgres from 'postgres';",
+            'const sql = postgres(process.env.PG_URL, { max: 1 });',
+            'const replied = {};',
+            'const server = http.createServer(async (req, res) => {',
+            "  const rows = await sql.unsafe(`select repeat('x', 50) as v, g from generate_series(1, 150000) g`);",
+            '  replied[req.url] = performance.now();',
+            '  res.end(String(rows.length));',
+            '});',
+            'await sql`select 1`;',
+            "server.listen(0, '127.0.0.1', async () => {",
+            '  const get = (p) => new Promise((resolve) =>',
+            "    http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+            "  const a = get('/a');",
+            '  await new Promise((resolve) => setTimeout(resolve, 5));',
+            "  await Promise.all([a, get('/b')]);",
+            '  await sql.end();',
+            '  server.close();',
+            '  console.log(JSON.stringify(replied));',
+            '});',
+            '',
+          ].join('\n'),
+        );
+        const out = path.join(app, 'trace.looplens');
+        const result = await run(process.execPath, [program], {
+          env: {
+            ...process.env,
+            PG_URL: pg.url,
+            NODE_OPTIONS: `--require ${path.join(ROOT, 'dist', 'tracer.js')}`,
+            LOOPLENS_OPTIONS: JSON.stringify({ out, mode }),
+          },
+        });
+        assert.equal(result.code, 0, result.stderr);
+        const replied = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, number>;
+        const { timeline } = readTrace(out);
+        const a = timeline.tasks.findIndex((t) => t.name === 'GET /a');
+        const b = timeline.tasks.findIndex((t) => t.name === 'GET /b');
+        assert.ok(a > 0 && b > 0, timeline.tasks.map((t) => t.name).join(', '));
+        // From b's first stint to a's reply read whole, the connection brings a's rows: a's work.
+        // (On the build before, the reads went to b, the last to write: 1.0-1.7 s, a's 0.)
+        const s = timeline.stints;
+        let from = -1;
+        const ran: Record<string, number> = {};
+        for (let i = 0; i < s.length; i++) {
+          if (s.task[i] === b && from < 0) from = timeline.stintEnd(i);
+          else if (from >= 0 && s.start[i] > from && timeline.stintEnd(i) < replied['/a']) {
+            const name = s.task[i] === a ? 'a' : s.task[i] === b ? 'b' : timeline.tasks[s.task[i]].name;
+            ran[name] = (ran[name] ?? 0) + timeline.stintEnd(i) - s.start[i];
+          }
+        }
+        const seen = JSON.stringify(ran);
+        assert.ok(from >= 0, 'request b ran');
+        assert.ok((ran.a ?? 0) > 10 * (ran.b ?? 0), `a's rows read in a's lane (ms per lane: ${seen})`);
+      });
+
       it('postgres.js 4 (ES module): requests named by path, tagged-template queries as waits, Promise.all as overlapping children, large results each one task, the busy step a block at its line', async () => {
         const file = path.join(SERVERS, 'postgresJs.mjs');
         const run = await record(
