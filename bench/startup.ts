@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/startup.ts`: what the tracer adds to a program's start, to its first line — the
- * README's Start-up figures (issue 10's goal: within 10 ms of untraced). Two measures, each untraced
+ * README's Start-up figures (issue 10's goal: within 10 ms of untraced). Three measures, each untraced
  * and traced (with `looplens record`'s options: a trace file, the block sampler on) and for every
  * --against build, in one run on one machine:
  *
@@ -8,13 +8,22 @@
  *   whose first line ends the process (`process.reallyExit`: no exit handlers, the tracer's own
  *   included). V8 as usual, not `--single-threaded`: that flag makes V8 reject the tracer's code
  *   cache. The block sampler's thread is counted apart (its own start runs on the other core).
- * - CPU time of all threads to the first line (`process.cpuUsage()` read there), alternating
- *   builds run after run, medians. Not wall time: on a shared machine it moves with the load.
+ * - CPU time of all threads to the first line (`process.cpuUsage()` read there), and
+ * - wall time from just before the parent spawns the process to its first line (both read the
+ *   system's monotonic clock, `process.hrtime.bigint()`): what a user waits, which on a shared
+ *   machine moves with the load — the block sampler's thread starts on a core the main thread may
+ *   need. Builds alternate run after run; medians, with the 25th–75th percentiles as the spread.
+ *
+ * With --floor, two more preloads without the tracer show what any tracer built like this one pays
+ * before its own code runs: the built-ins its start needs (v8 for the promise hooks, worker_threads,
+ * perf_hooks for the clock and the loop's idle time, vm for the code cache), and the same with a
+ * bare Worker started (the block sampler's thread, which must run before the first line to catch a
+ * block in the program's first turn).
  *
  * NODE_EXTRA_CA_CERTS is unset (reading the certificates it names costs every Node start, traced
  * or not, far more than the tracer). Options: --runs N (callgrind runs per build, default 3),
  * --cpu-runs N (default 21), --tracer path/to/tracer.js (default dist/tracer.js), --against
- * path/to/tracer.js (another build, an earlier commit's say; may be given more than once).
+ * path/to/tracer.js (another build, an earlier commit's say; may be given more than once), --floor.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -38,20 +47,40 @@ function options(name: string): string[] {
 
 const RUNS = Number(option('--runs', '3'));
 const CPU_RUNS = Number(option('--cpu-runs', '21'));
-const builds: { name: string; tracer: string | null }[] = [
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-'));
+
+/** A preload is a tracer build, or (`floor`) a script that only does what any tracer must. */
+const builds: { name: string; tracer: string | null; floor?: boolean }[] = [
   { name: 'untraced', tracer: null },
   { name: 'this build', tracer: path.resolve(option('--tracer', path.join(root, 'dist', 'tracer.js'))) },
   ...options('--against').map((t) => ({ name: t, tracer: path.resolve(t) })),
 ];
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-'));
+if (process.argv.includes('--floor')) {
+  const builtins =
+    "require('node:v8').promiseHooks;\nrequire('node:worker_threads');\nrequire('node:perf_hooks').performance.now();\nrequire('node:vm');\n";
+  const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-floor-'));
+  const alone = path.join(floorDir, 'builtins.js');
+  fs.writeFileSync(alone, builtins);
+  const worker = path.join(floorDir, 'worker.js');
+  fs.writeFileSync(
+    worker,
+    `${builtins}const w = new (require('node:worker_threads').Worker)('0', { eval: true, execArgv: [], env: {}, stdout: true, stderr: true });\nw.unref();\n`,
+  );
+  builds.push(
+    { name: 'floor: the built-ins alone', tracer: alone, floor: true },
+    { name: 'floor: the built-ins and a bare Worker', tracer: worker, floor: true },
+  );
+  process.on('exit', () => fs.rmSync(floorDir, { recursive: true, force: true }));
+}
 
-function envFor(tracer: string | null): NodeJS.ProcessEnv {
+function envFor(tracer: string | null, floor = false): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
   delete env.LOOPLENS_OPTIONS;
-  if (tracer !== null) {
+  if (tracer !== null && floor) env.NODE_OPTIONS = `--require ${tracer}`;
+  else if (tracer !== null) {
     env.NODE_OPTIONS = `--require ${tracer}`;
     // As `looplens record` sets them (cli/record.ts), the trace into the scratch folder.
     env.LOOPLENS_OPTIONS = JSON.stringify({
@@ -74,6 +103,14 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The q-quantile (0–1), interpolated between the two nearest runs. */
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = q * (s.length - 1);
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (at - lo) : s[lo];
+};
+
 /** The total of a callgrind dump ("summary:" or "totals:" line). */
 function dumpTotal(file: string): number {
   const text = fs.readFileSync(file, 'utf8');
@@ -82,7 +119,7 @@ function dumpTotal(file: string): number {
 }
 
 /** Main-thread instructions (and the other threads' together) of one run to the first line. */
-function countOnce(tracer: string | null): { main: number; others: number } {
+function countOnce(tracer: string | null, floor = false): { main: number; others: number } {
   clean();
   const script = path.join(scratch, 'first.js');
   fs.writeFileSync(script, 'process.reallyExit(0);\n');
@@ -95,7 +132,7 @@ function countOnce(tracer: string | null): { main: number; others: number } {
       process.execPath,
       script,
     ],
-    { env: envFor(tracer), stdio: 'ignore' },
+    { env: envFor(tracer, floor), stdio: 'ignore' },
   );
   if (r.status !== 0) throw new Error(`valgrind exited with ${r.status}`);
   const dumps = fs.readdirSync(scratch).filter((f) => /^cg\.\d+-\d+$/.test(f));
@@ -106,15 +143,24 @@ function countOnce(tracer: string | null): { main: number; others: number } {
   return { main: dumpTotal(path.join(scratch, mainDump)), others };
 }
 
-/** CPU time (user + system, all threads) in ms at the first line of `node -e`. */
-function cpuOnce(tracer: string | null): number {
+/**
+ * CPU time (user + system, all threads) at the first line of `node -e`, and the wall time from just
+ * before the spawn to that line, in ms.
+ */
+function cpuOnce(tracer: string | null, floor = false): { cpu: number; wall: number } {
   clean();
+  const env = envFor(tracer, floor);
+  const spawned = process.hrtime.bigint();
   const out = execFileSync(
     process.execPath,
-    ['-e', 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))'],
-    { env: envFor(tracer) },
+    [
+      '-e',
+      'const t = process.hrtime.bigint(); const u = process.cpuUsage(); process.stdout.write(`${(u.user + u.system) / 1000} ${t}`)',
+    ],
+    { env },
   );
-  return Number(out.toString());
+  const [cpu, at] = out.toString().split(' ');
+  return { cpu: Number(cpu), wall: Number(BigInt(at) - spawned) / 1e6 };
 }
 
 const M = (n: number): string => `${(n / 1e6).toFixed(1)} M`;
@@ -124,7 +170,7 @@ try {
     if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('needs valgrind');
     let base = 0;
     for (const b of builds) {
-      const runs = Array.from({ length: RUNS }, () => countOnce(b.tracer));
+      const runs = Array.from({ length: RUNS }, () => countOnce(b.tracer, b.floor));
       const main = median(runs.map((r) => r.main));
       if (b.tracer === null) base = main;
       process.stdout.write(
@@ -135,20 +181,31 @@ try {
     }
   }
   const cpu = builds.map(() => [] as number[]);
+  const wall = builds.map(() => [] as number[]);
   for (let i = 0; i < CPU_RUNS; i++) {
     const order = builds.map((_, k) => k);
     if (i % 2 === 1) order.reverse();
-    for (const k of order) cpu[k].push(cpuOnce(builds[k].tracer));
+    for (const k of order) {
+      const r = cpuOnce(builds[k].tracer, builds[k].floor);
+      cpu[k].push(r.cpu);
+      wall[k].push(r.wall);
+    }
   }
-  const base = median(cpu[0]);
-  builds.forEach((b, k) => {
-    const m = median(cpu[k]);
-    process.stdout.write(
-      `${b.name}: CPU to the first line, median of ${CPU_RUNS}: ${m.toFixed(1)} ms` +
-        (k > 0 ? ` (+${(m - base).toFixed(1)})` : '') +
-        '\n',
-    );
-  });
+  const ms = (n: number): string => n.toFixed(1);
+  for (const [what, runs] of [
+    ['CPU of all threads', cpu],
+    ['wall time', wall],
+  ] as const) {
+    const base = median(runs[0]);
+    builds.forEach((b, k) => {
+      const m = median(runs[k]);
+      process.stdout.write(
+        `${b.name}: ${what} to the first line, median of ${CPU_RUNS}: ${ms(m)} ms` +
+          (k > 0 ? ` (+${ms(m - base)})` : '') +
+          ` [25th–75th percentile ${ms(quantile(runs[k], 0.25))}–${ms(quantile(runs[k], 0.75))}]\n`,
+      );
+    });
+  }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -131,8 +131,10 @@ export function formatSummary(summary: Summary, cwd?: string, lessons?: Lesson[]
             : '') +
           (b.cpuWaitMs >= 1 ? `  (of it, ${ms(b.cpuWaitMs)} waiting for a CPU: the machine was busy)` : '') +
           // No stack sample (a block shorter than the sampler's first look, or a starved watchdog):
-          // the line is where the task began, not where it was busy.
-          (b.frames.length === 0 && b.location !== null ? '  (not sampled: where the task began)' : ''),
+          // the line is where the task resumed or began, not where it was busy.
+          (b.located !== 'sampled' && b.location !== null
+            ? `  (not sampled: where the task ${b.located === 'resumed' ? 'resumed' : 'began'})`
+            : ''),
       );
     }
     if (longest.length > MAX_BLOCKS) lines.push(`  … and ${longest.length - MAX_BLOCKS} more`);

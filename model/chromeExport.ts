@@ -66,7 +66,7 @@ export function* chromeTraceChunks(timeline: Timeline): Generator<string> {
     });
     const block = blockByStint.get(i);
     if (block !== undefined) {
-      const where = blockLocation(block, task);
+      const where = blockLocation(timeline, block);
       batch += event({
         ph: 'X',
         pid,

@@ -20,7 +20,7 @@ import { notComputing } from './blockSamples';
 import { PYTHON_BLOCKING_CALLS, SYNC_CALL, isLibraryFile } from './runtime';
 import type { AwaitFrame, SourceLocation } from '../protocol/reader';
 import { NATIVE_BEFORE } from '../protocol/format';
-import { blockLocation } from './summary';
+import { blockLocation, blockPlace } from './summary';
 import type { BlockInfo, Timeline, TimelineTask } from './timeline';
 import { formatRoughDuration } from './duration';
 
@@ -174,7 +174,7 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
       continue;
     }
     // Python: a blocking call is known by its line (a C function leaves no frame of its own).
-    const hotLine = python ? blockLocation(block, task) : null;
+    const hotLine = python ? blockLocation(t, block) : null;
     const text =
       hotLine !== null && isUserFile(hotLine.file)
         ? options.sourceLine?.(hotLine.file, hotLine.line)
@@ -194,7 +194,7 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
     // A block only because the machine kept the thread waiting for a CPU (what it held the loop,
     // less that wait, under the threshold): the machine's load, not code to move to a worker.
     if (block.durationMs - block.cpuWaitMs < t.blockMs) continue;
-    const where = blockLocation(block, task);
+    const { location: where, located } = blockPlace(t, block);
     if (where === null || !isUserFile(where.file)) continue;
     const hot = block.frames.find((f) => f.location !== null && f.location.line === where.line);
     // Python runs a module's top level in the task that imports it (uvicorn loads the app inside its
@@ -209,15 +209,16 @@ function blockLessons(t: Timeline, kinds: Set<LessonKind>, add: Add, options: Le
         : '';
     const dur = fmt(block.durationMs);
     // Not sampled (shorter than the sampler's first look, or a starved watchdog): the line is where
-    // the task began, and nothing says it computed rather than waited. Said so, not claimed.
-    const sampled = block.frames.some((f) => f.location !== null);
+    // the task resumed (the await the block followed) or began, and nothing says it computed rather
+    // than waited. Said so, not claimed.
+    const sampled = located === 'sampled';
     add(keyOf('cpuOnLoop', where), {
       kind: 'cpuOnLoop',
       location: where,
       related: [],
       message: sampled
         ? `CPU-heavy work${fn} held the event loop for ${dur} in ${task.name}: every other request waited.`
-        : `${task.name}, started here, held the event loop for ${dur}: every other request waited. The line it was busy at was not sampled.`,
+        : `${task.name}, ${located === 'resumed' ? 'resumed here' : 'started here'}, held the event loop for ${dur}: every other request waited. The line it was busy at was not sampled.`,
       detail:
         (sampled
           ? `The chef spent ${dur} computing here and served no other dish meanwhile. `

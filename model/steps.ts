@@ -181,7 +181,7 @@ export class Stepper {
     const block = t.blocks.find((b) => b.stint === sw.toStint);
     const location =
       block !== undefined
-        ? blockLocation(block, to)
+        ? blockLocation(t, block)
         : (t.resumeLocation(sw.toStint) ?? ownAwait(t, sw.toStint) ?? to.location);
     const because = reasonText(sw.reason);
     const starts = to.stints[0] === sw.toStint;

@@ -6,7 +6,7 @@
 import { cpuShare } from './blockSamples';
 import { isLibraryFile } from './runtime';
 import { SampledFrame, SourceLocation } from '../protocol/reader';
-import { BlockInfo, Timeline, TimelineTask } from './timeline';
+import { BlockInfo, Timeline } from './timeline';
 
 export interface SummaryLocation {
   file: string;
@@ -38,6 +38,11 @@ export interface SummaryBlock {
   startMs: number;
   durationMs: number;
   location: SummaryLocation | null;
+  /**
+   * Extra: how `location` was found — from the sampler's stacks, or (not sampled) the line the task
+   * resumed at before the block, or where the task began.
+   */
+  located: BlockLocated;
   /** Extra: name of the blocked task. */
   taskName: string;
   /** Extra: where the time went, hottest first, with each frame's share of the samples. */
@@ -80,18 +85,31 @@ function location(loc: SourceLocation | null): SummaryLocation | null {
   return loc === null ? null : { file: loc.file, line: loc.line, column: loc.column };
 }
 
+/** How a block's line was found: sampled, or (not sampled) where its task resumed or began. */
+export type BlockLocated = 'sampled' | 'resumed' | 'began';
+
 /**
- * Where a block spent its time: the sampler's hottest frame in user code, else its hottest frame,
- * else where the blocked task was created (where its callback began).
+ * Where a block spent its time: the sampler's hottest frame in user code, else its hottest frame.
+ * Not sampled: the line its task resumed at (the await its block followed), else where the task was
+ * created (the block is its first stint: where its callback began).
  */
-export function blockLocation(block: BlockInfo, task: TimelineTask): SourceLocation | null {
+export function blockPlace(
+  t: Timeline,
+  block: BlockInfo,
+): { location: SourceLocation | null; located: BlockLocated } {
   const sampled = block.frames.filter(
     (f): f is SampledFrame & { location: SourceLocation } => f.location !== null,
   );
   const user = sampled.find((f) => !isLibraryFile(f.location.file));
-  if (user !== undefined) return user.location;
-  if (sampled.length > 0) return sampled[0].location;
-  return task.location;
+  if (user !== undefined) return { location: user.location, located: 'sampled' };
+  if (sampled.length > 0) return { location: sampled[0].location, located: 'sampled' };
+  const resumed = t.resumeLocation(block.stint);
+  if (resumed !== null) return { location: resumed, located: 'resumed' };
+  return { location: t.tasks[block.task].location, located: 'began' };
+}
+
+export function blockLocation(t: Timeline, block: BlockInfo): SourceLocation | null {
+  return blockPlace(t, block).location;
 }
 
 export function summarize(timeline: Timeline): Summary {
@@ -123,11 +141,13 @@ export function summarize(timeline: Timeline): Summary {
   const blocks: SummaryBlock[] = timeline.blocks.map((b) => {
     const task = timeline.tasks[b.task];
     const total = b.frames.reduce((sum, f) => sum + f.weightUs, 0);
+    const place = blockPlace(timeline, b);
     return {
       task: task.id,
       startMs: round(b.start - t0),
       durationMs: round(b.durationMs),
-      location: location(blockLocation(b, task)),
+      location: location(place.location),
+      located: place.located,
       taskName: task.name,
       frames: b.frames.map((f) => ({
         function: f.name,

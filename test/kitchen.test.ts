@@ -34,18 +34,23 @@ describe('kitchen lessons, recorded for real', function () {
     const { summary, timeline } = await recordKitchen(dir, 'blocking', async (port) => {
       const waiting = [get(port, '/async'), get(port, '/async'), get(port, '/async')];
       await sleep(30);
-      await Promise.all([get(port, '/blocking'), ...waiting]);
+      // 600 ms: the dishes' 100 ms timers fall inside it however late a loaded machine lets this
+      // process send it (up to 400 ms after them).
+      await Promise.all([get(port, '/blocking?ms=600'), ...waiting]);
     });
     const [blocking] = requests(summary, 'GET /blocking');
     assert.ok(blocking, 'the blocking request is a task named GET /blocking');
     const blocks = summary.blocks.filter((b) => b.task === blocking.id);
     assert.equal(blocks.length, 1, 'one block');
-    assert.ok(blocks[0].durationMs >= 290, `the block lasts the 300 ms (${blocks[0].durationMs})`);
+    assert.ok(blocks[0].durationMs >= 590, `the block lasts the 600 ms (${blocks[0].durationMs})`);
     assert.equal(blocks[0].location?.file, KITCHEN);
-    assert.equal(
-      blocks[0].location?.line,
-      lineOf('the chef stands here'),
-      'the block points at the busy-wait line',
+    // (A clock spin on a machine so busy that the thread waited for a CPU through much of it may
+    // end before the starved sampler's first look, which then sees the next line.)
+    const chef = lineOf('the chef stands here');
+    const starved = blocks[0].cpuWaitMs > blocks[0].durationMs / 3;
+    assert.ok(
+      blocks[0].location?.line === chef || (starved && blocks[0].location?.line === chef + 1),
+      `the block points at the busy-wait line (${JSON.stringify(blocks[0])})`,
     );
 
     const asyncTasks = requests(summary, 'GET /async');
@@ -69,8 +74,24 @@ describe('kitchen lessons, recorded for real', function () {
     });
     const tasks = requests(summary, 'GET /async');
     assert.equal(tasks.length, 5);
-    for (const a of tasks)
-      for (const b of tasks) if (a !== b) assert.ok(overlaps(a, b), 'every pair of requests overlaps');
+    // Each simmers its 100 ms, so any two that arrived less than that apart overlap (a loaded
+    // machine may run the test's five connections more than 100 ms apart).
+    let pairs = 0;
+    for (const a of tasks) {
+      assert.ok(
+        a.endMs! - a.startMs >= 95,
+        `${a.id} lives through its 100 ms wait (${a.endMs! - a.startMs})`,
+      );
+      for (const b of tasks)
+        if (a !== b && Math.abs(a.startMs - b.startMs) < 90) {
+          assert.ok(
+            overlaps(a, b),
+            `requests that arrived ${Math.abs(a.startMs - b.startMs)} ms apart overlap`,
+          );
+          pairs++;
+        }
+    }
+    assert.ok(pairs > 0, `some requests arrived together (${tasks.map((t) => t.startMs).join(', ')})`);
     const window = Math.max(...tasks.map((t) => t.endMs!)) - Math.min(...tasks.map((t) => t.startMs));
     const run = tasks.reduce((sum, t) => sum + t.runMs, 0);
     assert.ok(window >= 95, `they take the 100 ms they wait (${window})`);
@@ -81,7 +102,14 @@ describe('kitchen lessons, recorded for real', function () {
     const lives = tasks.reduce((sum, t) => sum + (t.endMs! - t.startMs), 0);
     assert.ok(run < lives / 3, `the dishes cook ${run.toFixed(1)} ms of their ${lives.toFixed(0)} ms`);
     assert.ok(run < window * 0.75, `the chef works for them ${run.toFixed(1)} ms of ${window.toFixed(0)} ms`);
-    assert.equal(summary.blocks.filter((b) => tasks.some((t) => t.id === b.task)).length, 0, 'no block');
+    // (Save a stint held a block's length only with its wait for a CPU: the machine's, not the code's.)
+    assert.deepEqual(
+      summary.blocks
+        .filter((b) => tasks.some((t) => t.id === b.task) && b.durationMs - b.cpuWaitMs >= summary.blockMs)
+        .map((b) => [b.durationMs, b.cpuWaitMs]),
+      [],
+      'no block',
+    );
   });
 
   it('3. background work after the response runs in its own lane, tied to the request', async () => {
@@ -167,11 +195,14 @@ describe('kitchen lessons, recorded for real', function () {
       [],
       'the worker version has no block',
     );
+    // (The work's own time on the loop: a loaded machine stretches the block by its wait for a CPU,
+    // 1.4 s against 0.7 s of waiting for the worker.)
+    const work = loopBlocks[0].durationMs - loopBlocks[0].cpuWaitMs;
     assert.ok(
-      inWorker.waitMs > loopBlocks[0].durationMs / 2,
-      `it waits for the worker instead (${inWorker.waitMs} ms)`,
+      inWorker.waitMs > work / 2,
+      `it waits for the worker instead (${inWorker.waitMs} ms, ${work} ms of work)`,
     );
-    // Starting the worker takes the loop a few milliseconds (more on a busy machine); the work is not.
+    // Handing the work over takes the loop a little (more on a busy machine); the work does not.
     assert.ok(
       inWorker.runMs < loopBlocks[0].durationMs / 4,
       `and the chef hardly works on it (${inWorker.runMs} ms, against ${loopBlocks[0].durationMs} ms on the loop)`,
@@ -183,8 +214,10 @@ describe('kitchen lessons, recorded for real', function () {
       await get(port, '/async-blocking');
     });
     const [request] = requests(summary, 'GET /async-blocking');
-    const blocks = summary.blocks.filter((b) => b.task === request.id);
-    assert.equal(blocks.length, 1, 'one block in the async handler');
+    // (Save the handler's first stretch, before its await: on a loaded machine the process's first
+    // request, Node compiling its HTTP code, held the loop 128 ms, 58 of it known waiting for a CPU.)
+    const blocks = summary.blocks.filter((b) => b.task === request.id && b.located !== 'began');
+    assert.equal(blocks.length, 1, `one block in the async handler (${JSON.stringify(summary.blocks)})`);
     assert.equal(
       blocks[0].location?.line,
       lineOf('crypto.pbkdf2Sync'),

@@ -131,6 +131,6 @@ export function clickLocation(scene: PointerScene, hit: Hit, stint: number): Sou
   const t = scene.timeline;
   const task = t.tasks[taskIndex];
   const block = stint >= 0 ? blockOf(t, stint) : undefined;
-  if (block !== undefined) return blockLocation(block, task);
+  if (block !== undefined) return blockLocation(t, block);
   return (stint >= 0 ? t.resumeLocation(stint) : null) ?? task.location;
 }
