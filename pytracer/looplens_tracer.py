@@ -1139,8 +1139,9 @@ class Tracer:
                             self.name_task(owner, task)
                     if self.task_names:
                         self.task_names.pop(task, None)
-                    self.live_requests.pop(task, None)
-                    self.own_lanes.pop(task, None)
+                    # (A request's id, or a task's folded into one, has no lane of its own.)
+                    if self.live_requests.pop(task, None) is None:
+                        self.own_lanes.pop(task, None)
                     pending = self.unanswered.pop(task, None)
                     if pending is not None:
                         # A request's server task finished before its response's last message: a
@@ -1349,7 +1350,8 @@ def _wrap_asgi(app):
         # tracer.unanswered, held here: its scope is None once it is answered.
         def traced_send(message):
             try:
-                if pending[0] is not None and isinstance(message, dict):
+                # (A message that is no mapping fails at its `get`: passed on untouched.)
+                if pending[0] is not None:
                     kind = message.get("type")
                     if kind == "http.response.body":
                         if not message.get("more_body", False):
