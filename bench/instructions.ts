@@ -55,6 +55,8 @@
  * (another build of the Node tracer, counted the same way; for the Python cases, a folder holding
  * another build's looplens_tracer.py; may be given more than once), --only-against (count only
  * the --against builds of the Node cases: a build against figures of an earlier run), --concurrent (see above),
+ * --floor (count the stand-ins of bench/floor/ too: empty promise hooks; tags and clock
+ * readings; the same with each tick's task carried in a closure — the mechanism's floor),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
  * perf map, so that V8's JIT code is named in the dumps), --slowdown N and --node-slowdown N
  * (above), --node-flags "..." (the Node servers' flags; default `--no-memory-reducer`: V8's memory
@@ -94,6 +96,8 @@ const againstAll = process.argv.flatMap((a, i) =>
 );
 /** `--only-against`: only the `--against` builds are counted (Node cases). */
 const ONLY_AGAINST = process.argv.includes('--only-against');
+/** `--floor`: the stand-ins of bench/floor/ counted too (Node cases), as bench:tracer's --floor. */
+const FLOOR = process.argv.includes('--floor');
 /** `--keep DIR`: the main thread's dumps are copied there (to read with callgrind_annotate). */
 const KEEP = arg('--keep', '');
 /** `--perf-map`: Node writes its perf map (V8's JIT code named in the dumps; a little slower). */
@@ -228,6 +232,9 @@ function buildsFor(c: Case): Build[] {
       ];
   for (const other of againstAll)
     builds.push({ name: `against ${path.resolve(other)}`, tracer: path.resolve(other) });
+  if (FLOOR)
+    for (const floor of ['promiseHooks', 'tagAndClock', 'tagClockTicks'])
+      builds.push({ name: `floor ${floor}`, tracer: path.join(__dirname, 'floor', `${floor}.js`) });
   return builds;
 }
 

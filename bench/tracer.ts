@@ -19,7 +19,8 @@
  * --tracer path/to/tracer.js (another build to measure; default dist/tracer.js),
  * --floor (also measure what the mechanism itself costs on this Node, in the same rounds: V8's promise
  * hooks doing nothing, and hooks that only tag each promise with its task and read the clock around
- * each continuation — the least any per-task tracer built on them does; bench/floor/),
+ * each continuation — the least any per-task tracer built on them does —, and the same carrying the task
+ * to each `process.nextTick` callback in a closure; bench/floor/),
  * --against path/to/tracer.js (also measure another build, an earlier commit's say, in the same
  * rounds and with the same options: "the cost must not rise" compared on one noisy machine at once)
  */
@@ -64,6 +65,10 @@ if (process.argv.includes('--floor')) {
   };
   FLOORS['floor, tag + clock only'] = {
     file: path.join(__dirname, 'floor', 'tagAndClock.js'),
+    tracer: false,
+  };
+  FLOORS['floor, tag + clock + ticks'] = {
+    file: path.join(__dirname, 'floor', 'tagClockTicks.js'),
     tracer: false,
   };
 }

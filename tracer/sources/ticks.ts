@@ -66,14 +66,51 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
 }
 
 /**
- * A tick queued through the patched `process.nextTick` is queued as one of these runners, with the
- * callback and its slot put before its arguments: Node keeps them with its own tick and passes them
- * back, so nothing is allocated per tick beyond what Node allocates, and nothing of the program's is
- * stored in the tracer's long-lived arrays (each such store costs a write barrier). One runner per
- * arity up to three (IncomingMessage queues three per request), so the callback gets exactly the
- * arguments it was queued with.
+ * A tick queued through the patched `process.nextTick` (with at most three arguments of its own) is
+ * queued as one of these runners, with exactly the program's arguments: Node's `nextTick` does no
+ * more than it would untraced. The callback and its slot wait in `pending`, in the order Node runs
+ * its ticks (first in, first out; only these runners take from it). `pending` is a new array each
+ * time the traced ticks have all run, young while a drain lasts: storing the program's young
+ * callbacks into it costs no write barrier, where a long-lived queue's stores cost more than the
+ * arguments they saved Node (see README, Performance).
  */
-function tick0(fn: AnyFunction, slot: Slot): unknown {
+let pending: unknown[] = [];
+/** The next callback's index in `pending` (its slot follows it). */
+let head = 0;
+/** Past this many taken, a queue that never empties is cut down (a tick that always queues two). */
+const COMPACT_AT = 4096;
+
+function pushPending(callback: unknown, slot: Slot): void {
+  if (head === pending.length) {
+    pending = [callback, slot];
+    head = 0;
+    return;
+  }
+  if (head >= COMPACT_AT) {
+    pending = pending.slice(head);
+    head = 0;
+  }
+  pending.push(callback, slot);
+}
+
+/**
+ * Where the next runner's callback and slot are in `pending`, taken (cleared, the head moved on)
+ * before anything can throw. (Returned as an index, not kept in module variables: a young callback
+ * stored into the module's long-lived scope would be a write barrier.)
+ */
+function take(): number {
+  const h = head;
+  head = h + 2;
+  return h;
+}
+
+function tick0(): unknown {
+  const q = pending;
+  const h = take();
+  const fn = q[h] as AnyFunction;
+  const slot = q[h + 1] as Slot;
+  q[h] = undefined;
+  q[h + 1] = undefined;
   if (!enterQueued(slot, true)) return fn();
   try {
     return fn();
@@ -82,7 +119,13 @@ function tick0(fn: AnyFunction, slot: Slot): unknown {
   }
 }
 
-function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
+function tick1(a: unknown): unknown {
+  const q = pending;
+  const h = take();
+  const fn = q[h] as AnyFunction;
+  const slot = q[h + 1] as Slot;
+  q[h] = undefined;
+  q[h + 1] = undefined;
   if (!enterQueued(slot, true)) return fn(a);
   try {
     return fn(a);
@@ -91,7 +134,13 @@ function tick1(fn: AnyFunction, slot: Slot, a: unknown): unknown {
   }
 }
 
-function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
+function tick2(a: unknown, b: unknown): unknown {
+  const q = pending;
+  const h = take();
+  const fn = q[h] as AnyFunction;
+  const slot = q[h + 1] as Slot;
+  q[h] = undefined;
+  q[h + 1] = undefined;
   if (!enterQueued(slot, true)) return fn(a, b);
   try {
     return fn(a, b);
@@ -100,7 +149,13 @@ function tick2(fn: AnyFunction, slot: Slot, a: unknown, b: unknown): unknown {
   }
 }
 
-function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown): unknown {
+function tick3(a: unknown, b: unknown, c: unknown): unknown {
+  const q = pending;
+  const h = take();
+  const fn = q[h] as AnyFunction;
+  const slot = q[h + 1] as Slot;
+  q[h] = undefined;
+  q[h + 1] = undefined;
   if (!enterQueued(slot, true)) return fn(a, b, c);
   try {
     return fn(a, b, c);
@@ -109,6 +164,7 @@ function tick3(fn: AnyFunction, slot: Slot, a: unknown, b: unknown, c: unknown):
   }
 }
 
+/** More arguments (rare): the callback and slot go before them, Node keeps them with its tick. */
 function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
   if (!enterQueued(slot, true)) return Reflect.apply(fn, undefined, args);
   try {
@@ -204,15 +260,28 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
           quietResources(false);
         }
       }
-      // Counted once Node has queued it (a throw queues nothing).
-      let result: unknown;
-      if (n === 1) result = fn.call(this, tick0, callback, slot);
-      else if (n === 2) result = fn.call(this, tick1, callback, slot, a);
-      else if (n === 3) result = fn.call(this, tick2, callback, slot, a, b);
-      else if (n === 4) result = fn.call(this, tick3, callback, slot, a, b, c);
-      else result = fn.call(this, tickN, callback, slot, Reflect.apply(rest, undefined, arguments));
+      // Counted once Node has queued it (a throw queues nothing). (Once the process is exiting,
+      // Node queues nothing and says nothing: what is left in `pending` then never runs, as no
+      // tick does. Reading `process._exiting` here cost more than the push.)
+      if (n >= 5) {
+        const result = fn.call(this, tickN, callback, slot, Reflect.apply(rest, undefined, arguments));
+        ticksQueued++;
+        return result;
+      }
+      pushPending(callback, slot);
+      const at = pending.length - 2;
+      try {
+        if (n === 1) fn.call(this, tick0);
+        else if (n === 2) fn.call(this, tick1, a);
+        else if (n === 3) fn.call(this, tick2, a, b);
+        else fn.call(this, tick3, a, b, c);
+      } catch (e) {
+        // Not queued (a stack overflow inside Node's nextTick): its entry goes.
+        if (pending.length === at + 2 && pending[at] === callback) pending.length = at;
+        throw e;
+      }
       ticksQueued++;
-      return result;
+      return undefined;
     },
   }[key];
   copyProperties(patched, fn);
