@@ -10,6 +10,7 @@ import { CLI, FIXTURES, ROOT, plainEnv, readTrace, run, tempDir, tracedEnv } fro
 import { Summary } from '../model/summary';
 import { Timeline } from '../model/timeline';
 import { TimelineTask } from '../model/timelineTypes';
+import { REASON_NAMES } from '../protocol/format';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
 const TS_APP = path.join(FIXTURES, 'ts', 'app.ts');
@@ -986,6 +987,71 @@ describe('tasks the tracer finds in real programs', function () {
         unplaced.slice(0, 5).map((t) => [t.name, t.location?.line]),
         [],
         `${mode}: ${unplaced.length} of 300 members not at the Promise.all line`,
+      );
+    }
+  });
+
+  it("runs a socket's idle timeout that a driver arms at a write (memjs's, `socket.setTimeout`) as nobody's work, not the lane of the call whose write armed it, in both modes", async () => {
+    const app = path.join(dir, 'socketTimeout');
+    // A client as memjs is: each write pushes a deadline and, unless one is armed, arms the socket's
+    // idle timeout, whose handler arms it again while deadlines are pending (none here: replies came).
+    writeLibrary(app, 'minicache', [
+      "const net = require('node:net');",
+      'class Client {',
+      '  constructor(port) { this.port = port; this.armed = false; this.waiting = []; this.socket = null; }',
+      '  connect() {',
+      '    if (this.socket !== null) return this.socket;',
+      "    this.socket = net.connect(this.port, '127.0.0.1');",
+      "    this.socket.on('data', () => this.waiting.shift()?.());",
+      '    return this.socket;',
+      '  }',
+      '  set(key) {',
+      '    return new Promise((resolve) => {',
+      '      const s = this.connect();',
+      '      this.waiting.push(resolve);',
+      '      s.write(key);',
+      '      if (!this.armed) {',
+      '        this.armed = true;',
+      '        s.setTimeout(300, () => { this.armed = false; s.setTimeout(0); });',
+      '      }',
+      '    });',
+      '  }',
+      '  close() { this.socket?.destroy(); }',
+      '}',
+      'exports.Client = Client;',
+      '',
+    ]);
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const net = require('node:net');",
+        "const { Client } = require('minicache');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        "const server = net.createServer((c) => c.on('data', () => c.write('ok')));",
+        'async function audit(client) {',
+        "  await client.set('audit');",
+        '}',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const client = new Client(server.address().port);',
+        '  audit(client);',
+        '  await sleep(800);',
+        '  client.close();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
+      const audit = timeline.tasks.find((t) => t.name === 'audit');
+      assert.ok(audit, `${mode}: the call nobody awaited is a task (${names})`);
+      // Its lane ends with its function: the timeout fires 300 ms after the reply, in no lane of it.
+      const reasons = audit.stints.map((i) => REASON_NAMES[timeline.stints.reason[i]]);
+      assert.ok(reasons.length > 0, `${mode}: audit ran after its reply`);
+      assert.ok(
+        !reasons.includes('timer'),
+        `${mode}: no timer stint in audit's lane (${reasons.join(', ')})`,
       );
     }
   });
