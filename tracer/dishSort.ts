@@ -594,19 +594,19 @@ export function cutAtReturn(root: unknown, returned: object): void {
 const leads = new Map<number, number>();
 const MAX_LEADS = 4096;
 
-/** The member of the same combinator call made just before member `k` (its index), or -1. */
+/**
+ * The member of the same combinator call made just before member `k` (its index), or -1: findDishes
+ * lists a combinator's members together, in the order their calls were made.
+ */
 function memberBefore(dishes: readonly FoundDish[], k: number): number {
-  const d = dishes[k];
-  let before = -1;
-  for (let p = 0; p < dishes.length; p++) {
-    const o = dishes[p];
-    if (o.comb !== d.comb || o.origin >= d.origin) continue;
-    if (before === -1 || o.origin > dishes[before].origin) before = p;
-  }
-  return before;
+  return k > 0 && dishes[k - 1].comb === dishes[k].comb ? k - 1 : -1;
 }
 
-/** The records before member `k`'s promise that its call made (see leads); 0 when none or unknown. */
+/**
+ * The records before member `k`'s promise that its call made (see leads): positive when they are
+ * the member's, negative when they are the library's business in the lane of the code calling the
+ * combinator; 0 when none, or not known yet (the stacks rationed out: looked at next time).
+ */
 function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segment): number {
   const d = dishes[k];
   const first = at + d.origin;
@@ -619,25 +619,35 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
   const site = memberSite(own, call);
   const before = memberBefore(dishes, k);
   let lower = at;
-  let lead = 0;
-  if (before !== -1) {
+  if (site !== null && before !== -1) {
     const o = dishes[before];
     const its = rootStacks.get(at + o.origin);
-    // Unknown yet (rationed): looked at again next time.
     if (its === undefined) return 0;
     const members = logObj[at + d.comb] as unknown[];
     lower = Math.max(at + o.origin, seg.indexOf(members[o.index])) + 1;
-    if (site === null || memberSite(its, call)?.site === site.site) lower = first;
+    if (memberSite(its, call)?.site === site.site) lower = first;
   }
+  // From the promise back: each record whose stack shows the member's site is its call's, and so
+  // is all that lies between; one that shows another site ends the call's records. A record read
+  // no stack (rationed, or none is read for its kind) leaves it open, unless one further back says.
+  let lead = 0;
+  let open = false;
   for (let i = first - 1; site !== null && i >= lower; i--) {
     const s = rootStacks.get(i);
-    if (s === undefined) continue;
-    const from = memberSite(s, call);
-    if (from === null) continue;
-    if (from.site !== site.site) break;
+    const from = s !== undefined ? memberSite(s, call) : null;
+    if (from === null) {
+      open = true;
+      continue;
+    }
+    if (from.site !== site.site) {
+      open = false;
+      break;
+    }
     lead = first - i;
+    open = false;
   }
   if (site !== null && !site.inside) lead = -lead;
+  if (open) return lead;
   if (leads.size >= MAX_LEADS) leads.clear();
   leads.set(key, lead);
   return lead;
