@@ -10,6 +10,7 @@ import { CLI, FIXTURES, ROOT, plainEnv, readTrace, run, tempDir, tracedEnv } fro
 import { Summary } from '../model/summary';
 import { Timeline } from '../model/timeline';
 import { TimelineTask } from '../model/timelineTypes';
+import { REASON_NAMES } from '../protocol/format';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
 const TS_APP = path.join(FIXTURES, 'ts', 'app.ts');
@@ -566,7 +567,17 @@ describe('tasks the tracer finds in real programs', function () {
    * member is named `member`: after the program's function the code called (`load`, which is not
    * async: it returns `new Promise`), or, a library's function called as it is, after its place.
    */
-  async function assertBatchLoads(program: string, member: RegExp): Promise<void> {
+  /**
+   * The batch's 40 ms are the work of the call that scheduled it: the first load's when `load` is a
+   * function of the program's (its call chained the resolved promise that queues the batch, before
+   * making the promise it returns), the caller's when it is a library's called as it is (the
+   * library's business, in the lane of the code that called it).
+   */
+  async function assertBatchLoads(
+    program: string,
+    member: RegExp,
+    batchIn: 'first' | 'caller',
+  ): Promise<void> {
     for (const { mode, result, summary } of await inBothModes(program)) {
       assert.match(result.stdout, /loaded 2/);
       const names = summary.tasks.map((t) => `${t.name} (${t.kind}, end ${t.endMs})`).join(', ');
@@ -579,11 +590,17 @@ describe('tasks the tracer finds in real programs', function () {
         // not with the trace (a lane that never ends).
         assert.ok(load.endMs !== null, `${mode}: the load ends (${names})`);
         assert.ok(load.endMs - load.startMs >= 90, `${mode}: after the batch (${names})`);
-        assert.ok(load.waitMs >= 90, `${mode}: waiting all along (${load.waitMs})`);
         assert.ok(load.endMs <= main.endMs!, `${mode}: before the code that awaited them went on (${names})`);
       }
-      // The batch is the loader's business, run by the code that called it.
-      assert.ok(main.runMs >= 45, `${mode}: the batch's 40 ms are the caller's (${main.runMs})`);
+      // The other load waits all along, with no work of its own.
+      const [first, second] = loads;
+      assert.ok(second.waitMs >= 90, `${mode}: the second load waits all along (${second.waitMs})`);
+      if (batchIn === 'first')
+        assert.ok(first.runMs >= 40, `${mode}: the batch is the first load's (${first.runMs})`);
+      else {
+        assert.ok(first.waitMs >= 90, `${mode}: the first load waits all along (${first.waitMs})`);
+        assert.ok(main.runMs >= 45, `${mode}: the batch's 40 ms are the caller's (${main.runMs})`);
+      }
       assert.ok(
         !summary.tasks.some((t) => t.name === 'fetchUsers'),
         `${mode}: no task for the batch (${names})`,
@@ -591,8 +608,8 @@ describe('tasks the tracer finds in real programs', function () {
     }
   }
 
-  it("ends the members of Promise.all that a batch settles (DataLoader's loads) when it settles them, in both modes", async () => {
-    await assertBatchLoads(path.join(PROGRAMS, 'batchLoads.js'), /^load$/);
+  it("ends the members of Promise.all that a batch settles (DataLoader's loads) when it settles them, the batch the first load's work, in both modes", async () => {
+    await assertBatchLoads(path.join(PROGRAMS, 'batchLoads.js'), /^load$/, 'first');
   });
 
   it("keeps a batch a library's own tick runs (DataLoader's, from node_modules) the work of the code whose loads it settles, in both modes", async () => {
@@ -609,7 +626,36 @@ describe('tasks the tracer finds in real programs', function () {
       program,
       ["const { Loader } = require('miniloader');", source.slice(0, from), source.slice(to)].join('\n'),
     );
-    await assertBatchLoads(program, /^all\[\d\]$/);
+    await assertBatchLoads(program, /^all\[\d\]$/, 'caller');
+  });
+
+  it("runs each DataLoader's batch in the lane of the member whose load queued it (graphql-js resolvers, a loader each; two functions in Promise.all), in both modes", async () => {
+    // Before: the parse began each member at the promise it is, so what `load` did before making
+    // it (chaining the resolved promise that queues the batch) was the member's before, or the
+    // caller's: a resolver's batch ran in its neighbour's lane, or as a task of the caller.
+    for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'graphqlLoaders.js'))) {
+      assert.match(result.stdout, /u4 t5/);
+      const names = summary.tasks
+        .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''}, run ${t.runMs.toFixed(1)})`)
+        .join(', ');
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const visible = summary.tasks.filter((t) => !t.internal && t.id !== '0' && t.kind !== 'main');
+      assert.deepEqual(
+        visible.map((t) => t.name),
+        ['user', 'post', 'users', 'post', 'loadUser', 'loadPost'],
+        `${mode}: a member per resolver and per function, no task for a batch (${names})`,
+      );
+      for (const member of visible) {
+        assert.equal(member.parent, main.id, `${mode}: ${member.name} is a member of the script's`);
+        assert.ok(member.runMs >= 55, `${mode}: ${member.name} ran its loader's 60 ms batch (${names})`);
+      }
+      // Each pair overlaps: the two batches wait side by side.
+      for (let i = 0; i < visible.length; i += 2)
+        assert.ok(
+          visible[i].startMs < visible[i + 1].endMs! && visible[i + 1].startMs < visible[i].endMs!,
+          `${mode}: ${visible[i].name} and ${visible[i + 1].name} overlap`,
+        );
+    }
   });
 
   it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
@@ -941,6 +987,71 @@ describe('tasks the tracer finds in real programs', function () {
         unplaced.slice(0, 5).map((t) => [t.name, t.location?.line]),
         [],
         `${mode}: ${unplaced.length} of 300 members not at the Promise.all line`,
+      );
+    }
+  });
+
+  it("runs a socket's idle timeout that a driver arms at a write (memjs's, `socket.setTimeout`) as nobody's work, not the lane of the call whose write armed it, in both modes", async () => {
+    const app = path.join(dir, 'socketTimeout');
+    // A client as memjs is: each write pushes a deadline and, unless one is armed, arms the socket's
+    // idle timeout, whose handler arms it again while deadlines are pending (none here: replies came).
+    writeLibrary(app, 'minicache', [
+      "const net = require('node:net');",
+      'class Client {',
+      '  constructor(port) { this.port = port; this.armed = false; this.waiting = []; this.socket = null; }',
+      '  connect() {',
+      '    if (this.socket !== null) return this.socket;',
+      "    this.socket = net.connect(this.port, '127.0.0.1');",
+      "    this.socket.on('data', () => this.waiting.shift()?.());",
+      '    return this.socket;',
+      '  }',
+      '  set(key) {',
+      '    return new Promise((resolve) => {',
+      '      const s = this.connect();',
+      '      this.waiting.push(resolve);',
+      '      s.write(key);',
+      '      if (!this.armed) {',
+      '        this.armed = true;',
+      '        s.setTimeout(300, () => { this.armed = false; s.setTimeout(0); });',
+      '      }',
+      '    });',
+      '  }',
+      '  close() { this.socket?.destroy(); }',
+      '}',
+      'exports.Client = Client;',
+      '',
+    ]);
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const net = require('node:net');",
+        "const { Client } = require('minicache');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        "const server = net.createServer((c) => c.on('data', () => c.write('ok')));",
+        'async function audit(client) {',
+        "  await client.set('audit');",
+        '}',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const client = new Client(server.address().port);',
+        '  audit(client);',
+        '  await sleep(800);',
+        '  client.close();',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary, timeline } of await inBothModes(program)) {
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind})`).join(', ');
+      const audit = timeline.tasks.find((t) => t.name === 'audit');
+      assert.ok(audit, `${mode}: the call nobody awaited is a task (${names})`);
+      // Its lane ends with its function: the timeout fires 300 ms after the reply, in no lane of it.
+      const reasons = audit.stints.map((i) => REASON_NAMES[timeline.stints.reason[i]]);
+      assert.ok(reasons.length > 0, `${mode}: audit ran after its reply`);
+      assert.ok(
+        !reasons.includes('timer'),
+        `${mode}: no timer stint in audit's lane (${reasons.join(', ')})`,
       );
     }
   });

@@ -21,7 +21,7 @@ import {
   wantName,
 } from './dishNames';
 import { Strand, Task, now, taskOf, workOver } from './engine';
-import { CodeLocation, calledFunction } from './locations';
+import { CodeLocation, calledFunction, memberSite } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
 import {
@@ -391,6 +391,24 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (dish === null || dish === task) continue;
     repoint(logObj[i] as Logged, logKind[i], dish);
   }
+  // A member's call begins with the first record it made, which may come before the promise the
+  // member is (see leadOf): that work is the member's (or, for a library's function called as it
+  // is, the library's business in the lane of the code calling the combinator), not the member's
+  // made before it.
+  for (let k = 0; k < dishes.length; k++) {
+    const dish = made[k];
+    const d = dishes[k];
+    if (dish === null || d.comb === -1) continue;
+    const lead = leadOf(dishes, k, at, seg);
+    if (lead === 0) continue;
+    const first = at + d.origin;
+    const before = memberBefore(dishes, k);
+    const to = lead > 0 ? dish : task;
+    for (let i = first - Math.abs(lead); i < first; i++) {
+      const o = owner[i - at];
+      if (o === -1 ? to !== task : o === before) repoint(logObj[i] as Logged, logKind[i], to);
+    }
+  }
   // A library's call nobody awaited: its work is the library's business, in the lane of the code
   // that asked (the dish or task holding the call) while that code's work goes on, and nobody's
   // once it is over (engine.ts runsAs): its records carry a strand of their own.
@@ -570,6 +588,84 @@ export function cutAtReturn(root: unknown, returned: object): void {
   cut.objs.length = from;
   cut.kinds.length = from;
   cut.at.length = from;
+}
+
+/**
+ * How many records before its promise a member's call made, by the member's place (its FoundDish
+ * key): the parse cannot see where a function that is not async was entered, so it begins a member
+ * with the first promise of its chain and gives what came before to the code calling the combinator
+ * — or, for a later member, to the member before, whose `new Promise`'s executor it may be. A call
+ * can make work before its promise: DataLoader's `load` chains a resolved promise to schedule its
+ * batch, then makes the `new Promise` it returns, so with a loader per member (a resolver's
+ * `ctx.users.load(id)` beside `ctx.posts.load(id)`) each batch ran in the lane of the member
+ * before, the first's in the request's. One look per place at the stacks of the records before the
+ * promise, of the promise and of the combinator's call says which were made by the same call
+ * (locations.ts memberSite): those are the member's when they were made inside a function of the
+ * program's the call entered (negative: a library's function called as it is, whose work is the
+ * library's business in the lane of the code calling the combinator, as for a first member). Only
+ * where that site is the member's alone: members made at one site (`ids.map((id) => get(id))`)
+ * cannot be told apart by it, and keep the rule above.
+ */
+const leads = new Map<number, number>();
+const MAX_LEADS = 4096;
+
+/**
+ * The member of the same combinator call made just before member `k` (its index), or -1: findDishes
+ * lists a combinator's members together, in the order their calls were made.
+ */
+function memberBefore(dishes: readonly FoundDish[], k: number): number {
+  return k > 0 && dishes[k - 1].comb === dishes[k].comb ? k - 1 : -1;
+}
+
+/**
+ * The records before member `k`'s promise that its call made (see leads): positive when they are
+ * the member's, negative when they are the library's business in the lane of the code calling the
+ * combinator; 0 when none, or not known yet (the stacks rationed out: looked at next time).
+ */
+function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segment): number {
+  const d = dishes[k];
+  const first = at + d.origin;
+  const key = mix(mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash), 0x1ead);
+  const known = leads.get(key);
+  if (known !== undefined) return known;
+  const call = callStacks.get(at + d.comb);
+  const own = rootStacks.get(first);
+  if (call === undefined || own === undefined) return 0;
+  const site = memberSite(own, call);
+  const before = memberBefore(dishes, k);
+  let lower = at;
+  if (site !== null && before !== -1) {
+    const o = dishes[before];
+    const its = rootStacks.get(at + o.origin);
+    if (its === undefined) return 0;
+    const members = logObj[at + d.comb] as unknown[];
+    lower = Math.max(at + o.origin, seg.indexOf(members[o.index])) + 1;
+    if (memberSite(its, call)?.site === site.site) lower = first;
+  }
+  // From the promise back: each record whose stack shows the member's site is its call's, and so
+  // is all that lies between; one that shows another site ends the call's records. A record read
+  // no stack (rationed, or none is read for its kind) leaves it open, unless one further back says.
+  let lead = 0;
+  let open = false;
+  for (let i = first - 1; site !== null && i >= lower; i--) {
+    const s = rootStacks.get(i);
+    const from = s !== undefined ? memberSite(s, call) : null;
+    if (from === null) {
+      open = true;
+      continue;
+    }
+    if (from.site !== site.site) {
+      open = false;
+      break;
+    }
+    lead = first - i;
+    open = false;
+  }
+  if (site !== null && !site.inside) lead = -lead;
+  if (open) return lead;
+  if (leads.size >= MAX_LEADS) leads.clear();
+  leads.set(key, lead);
+  return lead;
 }
 
 /** Member places (FoundDish keys) whose function the stacks were read for (see settle). */

@@ -99,6 +99,15 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   // The patched `queueMicrotask`'s own resource: the callback it queued is bound to the task
   // (sources/ticks.ts), as in fast mode, and carries on what its slot does (a runner of jobs).
   if (resourcesQuiet()) return;
+  // A timer Node's own code made unref'd from the start (a socket's idle timeout, which a driver
+  // arms on its connection with `socket.setTimeout`: memjs at each write) is the connection's
+  // housekeeping, nobody's work whoever's write armed it — as in fast mode, which never sees it
+  // (a listener of the 'timeout' event it emits for a task is that task's, sources/http.ts). The
+  // program's own timers are made ref'd, and unref'd later (sources/timers.ts patchUnref).
+  if (type === 'Timeout' && !(resource as { hasRef?: () => boolean }).hasRef?.()) {
+    r[kHousekeeping] = true;
+    return;
+  }
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
   r[kTag] = strandNow !== null ? baseNow(current) : current.base;
   r[kReason] =

@@ -37,7 +37,7 @@ import { Recorder } from './recorder';
 import { scrub, setOwnFile } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
-import { drainWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
+import { drainWatchdog, exitingWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
 const { appendFileSync, unlinkSync } = fs;
@@ -310,6 +310,8 @@ function onBeforeExit(): void {
 
 function onExit(code: number): void {
   try {
+    // The trace's last flush is the tracer's work, no block of the program's to sample.
+    exitingWatchdog();
     finish(endCause, typeof code === 'number' ? code : 0, true);
     releaseWatchdog();
   } catch {

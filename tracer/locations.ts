@@ -613,6 +613,41 @@ export function calledFunction(made: Stack, call: Stack, within: Stack | null = 
 }
 
 /**
+ * Which call of the code calling a combinator (`call`, its stack) made a record (`made`, the
+ * record's stack): the first function of the program's that the call entered above that code's own
+ * frame on `made`, with the position it was called from — `shared` and `user` of
+ * `Promise.all([shared(7), user(2)])`, a GraphQL executor's resolvers (which its loop calls from one
+ * line), `inside` — else that code's own frame, at the call's position in it (a library's function
+ * called as it is: `users.load(1)`). Null when `made` does not show that code (rationed, or made
+ * elsewhere). Records of one site may still be two calls (`ids.map((id) => load(id))`); two sites
+ * are two calls.
+ */
+export function memberSite(made: Stack, call: Stack): { site: string; inside: boolean } | null {
+  try {
+    let c0 = 0;
+    while (c0 < call.length && isHookFrame(frameFile(call[c0]) ?? '')) c0++;
+    for (let k = 1; k < made.length; k++) {
+      const start = functionStart(made[k]);
+      if (start === null) continue;
+      for (let j = c0; j < call.length; j++) {
+        if (functionStart(call[j]) !== start) continue;
+        if (k + 1 < made.length && j + 1 < call.length && position(made[k + 1]) !== position(call[j + 1]))
+          continue;
+        for (let i = k - 1; i >= 0; i--) {
+          const file = frameFile(made[i]);
+          if (file === null || isInternal(file) || isLibrary(file)) continue;
+          return { site: `${functionStart(made[i])}@${position(made[i + 1])}`, inside: true };
+        }
+        return { site: position(made[k]), inside: false };
+      }
+    }
+  } catch {
+    // an exotic frame: nothing said
+  }
+  return null;
+}
+
+/**
  * The stack above `skip` as it is, for naming a combinator's member (calledFunction): null when
  * rationed out.
  */

@@ -121,15 +121,31 @@ let reports: MessagePort | null = null;
  */
 export function releaseWatchdog(): void {
   const hb = heartbeatView;
-  if (hb === null || (Atomics.load(hb, SESSION_OPEN) === 0 && Atomics.load(hb, LIVE_OPEN) === 0)) return;
+  if (hb === null) return;
+  // Said before looking: a watchdog that takes the exit's own work (the trace's last flush) for a
+  // block opens no session once it is said, and one opening a session now shows it (watchdogWorker
+  // watch says it is opening one before it looks).
   Atomics.store(hb, EXITING, 1);
   Atomics.notify(hb, EXITING);
+  if (Atomics.load(hb, SESSION_OPEN) === 0 && Atomics.load(hb, LIVE_OPEN) === 0) return;
   Atomics.wait(hb, EXIT_ACK, 0, EXIT_WAIT_MS);
   for (let i = 0; i < 1000; i++) interruptCheck(i);
 }
 
 function interruptCheck(i: number): number {
   return i + 1;
+}
+
+/**
+ * The program is exiting: the watchdog opens no session from now on — the exit's own work (the
+ * trace's last flush, longer in full mode) taken for a block had it connect one as the program
+ * ended, and Node printed "Waiting for the debugger to disconnect..." (see releaseWatchdog).
+ */
+export function exitingWatchdog(): void {
+  const hb = heartbeatView;
+  if (hb === null) return;
+  Atomics.store(hb, EXITING, 1);
+  Atomics.notify(hb, EXITING);
 }
 
 /** Takes the samples still waiting in the channel (at exit, when no event will deliver them). */

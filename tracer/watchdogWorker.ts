@@ -385,8 +385,13 @@ function run(data: WatchdogData): void {
 
   /** Samples the block that began at heartbeat `seq` until it ends; then reports it. */
   const watch = async (seq: number, since: number, inStint: boolean): Promise<void> => {
-    if (Atomics.load(heartbeat, EXITING) !== 0) return;
+    // Opening, said before looking whether the program exits (releaseWatchdog says that before it
+    // looks whether a session is open): one of the two sees the other.
     Atomics.store(heartbeat, SESSION_OPEN, 1);
+    if (Atomics.load(heartbeat, EXITING) !== 0) {
+      Atomics.store(heartbeat, SESSION_OPEN, 0);
+      return;
+    }
     const s = new inspector.Session();
     s.connectToMainThread();
     session = s;
