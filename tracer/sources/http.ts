@@ -349,10 +349,18 @@ export function patchListeners(
             : Reflect.apply(originalAdd, this, arguments);
         }
         const inner = listener as AnyFunction;
-        const owner: Owned = { [kTask]: this[kTask], [kSlot]: this[kSlot] };
+        // The owner's task and slot as they are now, kept by the closure (an object literal with
+        // symbol keys is built by V8's runtime: about 90 instructions a listener).
+        const ownTask = this[kTask];
+        const ownSlot = this[kSlot];
         const wrapped = function (this: Owned, a: unknown, b: unknown) {
           if (onEvent !== undefined) onEvent(this, event, arguments);
-          const task = ownerOf(owner);
+          const task =
+            ownTask !== undefined
+              ? ownTask
+              : ownSlot !== undefined
+                ? (taskOf(ownSlot.r) ?? undefined)
+                : undefined;
           const n = arguments.length;
           if (!enabled || task === undefined || task.ended || task === current)
             return n <= 2 ? callWith(inner, this, n, a, b) : Reflect.apply(inner, this, arguments);

@@ -22,6 +22,7 @@ import { markReady, newTask } from '../tasks';
 import { Slot, dispatching, firesTimer, regSlot, timerSetByLibrary, willRun } from '../dishes';
 import { claimHeld, heldWatch } from '../dishSort';
 import { captureCall, captureLocation, inModuleBody } from '../locations';
+import { asOwnWork } from '../fullMode';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
 // ---------------------------------------------------------------------------------------------
@@ -122,6 +123,8 @@ export function timerDelay(value: unknown): number {
  */
 export const TIMER_ARGS = { timer: '_timerArgs', immediate: '_argv' } as const;
 
+const noop = (): void => {};
+
 export function watchFiring(
   handle: object,
   key: string,
@@ -131,23 +134,97 @@ export function watchFiring(
   reason: number,
   sync: boolean,
 ): void {
+  const due = delay >= 0 ? now() + delay : -1;
+  const watched = handle as Watched;
+  const watch = watched[kWatch];
+  if (watch === null) {
+    watched[kWatch] = { slot, due, delay, repeat, reason, sync };
+    return;
+  }
+  if (watch === undefined) watchOwn(handle, key, { slot, due, delay, repeat, reason, sync });
+}
+
+/**
+ * How the tracer learns that a watched timer or immediate fires: Node reads its arguments
+ * (`_timerArgs`, `_argv`) once, right before it calls the callback. They are read through an
+ * accessor on the prototype (Timeout's, Immediate's, installed when the timers are patched), the
+ * same two functions for every handle: the constructor's store goes through the setter, which
+ * keeps the arguments and an empty watch under symbols, so every handle made since has one hidden
+ * class, and a watched one gets its watch in that field. An accessor of each handle's own (a
+ * getter per handle) made each watched handle a dictionary-mode object, and Node's timer code
+ * (its list insert, `listOnTimeout`, `clearTimeout`, every socket's timeout) then ran generic
+ * property loads for every timer of the process, a server's keep-alive timeouts among them: in a
+ * loop of set, refresh and clear, 600 → 1,000 ns once 20 such handles had gone through it.
+ */
+const kArgs = Symbol('looplens.args');
+const kWatch = Symbol('looplens.watch');
+interface Watch {
+  /** null: nobody's work (a library's housekeeping set while no task ran: watchNobodys). */
+  slot: Slot | null;
+  due: number;
+  delay: number;
+  repeat: boolean;
+  reason: number;
+  sync: boolean;
+}
+type Watched = Housekeeping & { [kWatch]?: Watch | null; [kArgs]?: unknown };
+const NOBODYS: Watch = { slot: null, due: -1, delay: -1, repeat: false, reason: 0, sync: false };
+
+function readArgs(this: Watched): unknown {
+  const watch = this[kWatch];
+  if (watch !== null && watch !== undefined) fire(this, watch);
+  return this[kArgs];
+}
+function keepArgs(this: Watched, value: unknown): void {
+  // Set once, by the constructor: the watch field first, then the arguments, on every handle.
+  if (this[kWatch] === undefined) this[kWatch] = null;
+  this[kArgs] = value;
+}
+
+function fire(handle: Watched, watch: Watch): void {
+  if (enabled) {
+    const slot = watch.slot;
+    // A library's housekeeping is nobody's work: no stint, and its time no one's (see
+    // nobodysCallback). So is a library's timer that fires once the work of the task that set it
+    // is over (see libraryTimerDone).
+    if (slot !== null && handle[kHousekeeping] !== true && !libraryTimerDone(handle, slot))
+      fired(slot, watch.due, watch.reason, watch.sync);
+    else nobodysCallback();
+  }
+  if (watch.repeat && watch.due >= 0) watch.due = now() + watch.delay;
+}
+
+/**
+ * Installs the accessor of `key` (`_timerArgs`, `_argv`) on the prototype of the handles `make`
+ * returns (it makes one, which `clear` clears: the tracer's own, before the program runs).
+ */
+function watchArgsOf(key: string, make: () => unknown, clear: (handle: unknown) => void): void {
+  try {
+    const probe = asOwnWork(make);
+    clear(probe);
+    const proto = typeof probe === 'object' && probe !== null ? Object.getPrototypeOf(probe) : null;
+    if (proto === null || Object.prototype.hasOwnProperty.call(proto, key)) return;
+    Object.defineProperty(proto, key, {
+      configurable: true,
+      enumerable: false,
+      get: readArgs,
+      set: keepArgs,
+    });
+  } catch {
+    // no accessor: each watched handle gets one of its own (watchOwn)
+  }
+}
+
+/** A handle not made through the prototype's accessor: an accessor of its own (a dictionary then). */
+function watchOwn(handle: object, key: string, watch: Watch): void {
   let args = (handle as Record<string, unknown>)[key];
-  let due = delay >= 0 ? now() + delay : -1;
   const descriptor = Object.getOwnPropertyDescriptor(handle, key);
-  if (descriptor === undefined || !descriptor.configurable) return;
+  if (descriptor === undefined || !descriptor.configurable || descriptor.get !== undefined) return;
   Object.defineProperty(handle, key, {
     configurable: true,
     enumerable: descriptor.enumerable,
     get() {
-      if (enabled) {
-        // A library's housekeeping is nobody's work: no stint, and its time no one's (see
-        // nobodysCallback). So is a library's timer that fires once the work of the task that set
-        // it is over (see libraryTimerDone).
-        if ((handle as Housekeeping)[kHousekeeping] !== true && !libraryTimerDone(handle, slot))
-          fired(slot, due, reason, sync);
-        else nobodysCallback();
-      }
-      if (repeat && due >= 0) due = now() + delay;
+      fire(handle, watch);
       return args;
     },
     set(value: unknown) {
@@ -180,6 +257,18 @@ export function patchTimer(
   const fn = globalThis[name] as unknown as AnyFunction;
   const repeat = name === 'setInterval';
   const key = kind === TaskKind.Timer ? TIMER_ARGS.timer : TIMER_ARGS.immediate;
+  if (name === 'setTimeout')
+    watchArgsOf(
+      key,
+      () => fn(noop, 1),
+      (h) => timers.clearTimeout(h as never),
+    );
+  else if (name === 'setImmediate')
+    watchArgsOf(
+      key,
+      () => fn(noop),
+      (h) => timers.clearImmediate(h as never),
+    );
   const patched = {
     [name](this: unknown, callback: unknown, delay?: unknown, arg?: unknown) {
       const handle: unknown =
@@ -300,19 +389,7 @@ function markHousekeeping(handle: object, skip: AnyFunction): void {
  * (watchFiring), where its mark decides.
  */
 function watchNobodys(handle: object): void {
-  const key = TIMER_ARGS.timer;
-  const descriptor = Object.getOwnPropertyDescriptor(handle, key);
-  if (descriptor === undefined || !descriptor.configurable || descriptor.get !== undefined) return;
-  let args = descriptor.value as unknown;
-  Object.defineProperty(handle, key, {
-    configurable: true,
-    enumerable: descriptor.enumerable,
-    get() {
-      if (enabled) nobodysCallback();
-      return args;
-    },
-    set(value: unknown) {
-      args = value;
-    },
-  });
+  const watched = handle as Watched;
+  if (watched[kWatch] === null) watched[kWatch] = NOBODYS;
+  else if (watched[kWatch] === undefined) watchOwn(handle, TIMER_ARGS.timer, NOBODYS);
 }
