@@ -577,39 +577,50 @@ function pickFrame(frames: CallSiteLike[]): CodeLocation | null {
  */
 export function calledFunction(made: Stack, call: Stack, within: Stack | null = null): CodeLocation | null {
   try {
-    let c0 = 0;
-    while (c0 < call.length && isHookFrame(frameFile(call[c0]) ?? '')) c0++;
-    for (let k = 1; k < made.length; k++) {
-      const start = functionStart(made[k]);
-      if (start === null) continue;
-      for (let j = c0; j < call.length; j++) {
-        if (functionStart(call[j]) !== start) continue;
-        if (k + 1 < made.length && j + 1 < call.length && position(made[k + 1]) !== position(call[j + 1]))
-          continue;
-        // Read from a later record of the call (see `within`): only while the call that made the
-        // member's promise is still on the stack, at the same place — not code that ran after it.
-        if (within !== null && !stillIn(made, k, within)) return null;
-        for (let i = k - 1; i >= 0; i--) {
-          const file = frameFile(made[i]);
-          if (file === null || isInternal(file) || isLibrary(file)) continue;
-          const fn = frameFunctionName(made[i]);
-          if (fn === '' || fn === ANONYMOUS) continue;
-          const location = mapThroughSourceMap({
-            file,
-            line: made[i].getEnclosingLineNumber?.() ?? made[i].getLineNumber() ?? 0,
-            column: made[i].getEnclosingColumnNumber?.() ?? made[i].getColumnNumber() ?? 0,
-            fn,
-            library: false,
-          });
-          return location.library ? null : location;
-        }
-        return null;
-      }
+    const k = meetingFrame(made, call);
+    if (k < 0) return null;
+    // Read from a later record of the call (see `within`): only while the call that made the
+    // member's promise is still on the stack, at the same place — not code that ran after it.
+    if (within !== null && !stillIn(made, k, within)) return null;
+    for (let i = k - 1; i >= 0; i--) {
+      const file = frameFile(made[i]);
+      if (file === null || isInternal(file) || isLibrary(file)) continue;
+      const fn = frameFunctionName(made[i]);
+      if (fn === '' || fn === ANONYMOUS) continue;
+      const location = mapThroughSourceMap({
+        file,
+        line: made[i].getEnclosingLineNumber?.() ?? made[i].getLineNumber() ?? 0,
+        column: made[i].getEnclosingColumnNumber?.() ?? made[i].getColumnNumber() ?? 0,
+        fn,
+        library: false,
+      });
+      return location.library ? null : location;
     }
   } catch {
     // an exotic frame: nothing said
   }
   return null;
+}
+
+/**
+ * Where `made` (a record's stack) meets the code calling a combinator (`call`, its stack, below the
+ * tracer's hook frames): the index on `made` of the first frame whose function is on `call`, called
+ * from the same position as there; -1 when `made` does not show that code.
+ */
+function meetingFrame(made: Stack, call: Stack): number {
+  let c0 = 0;
+  while (c0 < call.length && isHookFrame(frameFile(call[c0]) ?? '')) c0++;
+  for (let k = 1; k < made.length; k++) {
+    const start = functionStart(made[k]);
+    if (start === null) continue;
+    for (let j = c0; j < call.length; j++) {
+      if (functionStart(call[j]) !== start) continue;
+      if (k + 1 < made.length && j + 1 < call.length && position(made[k + 1]) !== position(call[j + 1]))
+        continue;
+      return k;
+    }
+  }
+  return -1;
 }
 
 /**
@@ -624,23 +635,14 @@ export function calledFunction(made: Stack, call: Stack, within: Stack | null = 
  */
 export function memberSite(made: Stack, call: Stack): { site: string; inside: boolean } | null {
   try {
-    let c0 = 0;
-    while (c0 < call.length && isHookFrame(frameFile(call[c0]) ?? '')) c0++;
-    for (let k = 1; k < made.length; k++) {
-      const start = functionStart(made[k]);
-      if (start === null) continue;
-      for (let j = c0; j < call.length; j++) {
-        if (functionStart(call[j]) !== start) continue;
-        if (k + 1 < made.length && j + 1 < call.length && position(made[k + 1]) !== position(call[j + 1]))
-          continue;
-        for (let i = k - 1; i >= 0; i--) {
-          const file = frameFile(made[i]);
-          if (file === null || isInternal(file) || isLibrary(file)) continue;
-          return { site: `${functionStart(made[i])}@${position(made[i + 1])}`, inside: true };
-        }
-        return { site: position(made[k]), inside: false };
-      }
+    const k = meetingFrame(made, call);
+    if (k < 0) return null;
+    for (let i = k - 1; i >= 0; i--) {
+      const file = frameFile(made[i]);
+      if (file === null || isInternal(file) || isLibrary(file)) continue;
+      return { site: `${functionStart(made[i])}@${position(made[i + 1])}`, inside: true };
     }
+    return { site: position(made[k]), inside: false };
   } catch {
     // an exotic frame: nothing said
   }
