@@ -235,3 +235,27 @@ export function handWrittenTrace(w: ChunkWriter, meta: Partial<TraceMeta> = {}):
   out.set(chunk, header.length);
   return out;
 }
+
+/**
+ * Two requests' queries pipelined on one connection, `a` asked first: the ms each lane ran (`a`,
+ * `b`, or another task's name) from the end of `b`'s first stint (its query written) to `until`
+ * (when the client had a's reply whole) — the reading of a's reply; `from` is -1 when b never ran.
+ */
+export function lanesWhileReplying(
+  timeline: Timeline,
+  a: number,
+  b: number,
+  until: number,
+): { from: number; ran: Record<string, number> } {
+  const s = timeline.stints;
+  let from = -1;
+  const ran: Record<string, number> = {};
+  for (let i = 0; i < s.length; i++) {
+    if (s.task[i] === b && from < 0) from = timeline.stintEnd(i);
+    else if (from >= 0 && s.start[i] > from && timeline.stintEnd(i) < until) {
+      const name = s.task[i] === a ? 'a' : s.task[i] === b ? 'b' : timeline.tasks[s.task[i]].name;
+      ran[name] = (ran[name] ?? 0) + timeline.stintEnd(i) - s.start[i];
+    }
+  }
+  return { from, ran };
+}

@@ -19,7 +19,17 @@ import * as path from 'node:path';
 import { Summary, SummaryBlock, SummaryTask } from '../model/summary';
 import { Timeline } from '../model/timeline';
 import { REASON_NAMES } from '../protocol/format';
-import { CLI, FIXTURES, ROOT, readTrace, run, sleep, startServer, tempDir } from './helpers';
+import {
+  CLI,
+  FIXTURES,
+  ROOT,
+  lanesWhileReplying,
+  readTrace,
+  run,
+  sleep,
+  startServer,
+  tempDir,
+} from './helpers';
 import { Postgres, Service, startPostgres, startRedis } from './services/databases';
 
 /**
@@ -569,16 +579,7 @@ describe('real servers, traced under load', function () {
         assert.ok(a > 0 && b > 0, timeline.tasks.map((t) => t.name).join(', '));
         // From b's first stint to a's reply read whole, the connection brings a's rows: a's work.
         // (On the build before, the reads went to b, the last to write: 1.0-1.7 s, a's 0.)
-        const s = timeline.stints;
-        let from = -1;
-        const ran: Record<string, number> = {};
-        for (let i = 0; i < s.length; i++) {
-          if (s.task[i] === b && from < 0) from = timeline.stintEnd(i);
-          else if (from >= 0 && s.start[i] > from && timeline.stintEnd(i) < replied['/a']) {
-            const name = s.task[i] === a ? 'a' : s.task[i] === b ? 'b' : timeline.tasks[s.task[i]].name;
-            ran[name] = (ran[name] ?? 0) + timeline.stintEnd(i) - s.start[i];
-          }
-        }
+        const { from, ran } = lanesWhileReplying(timeline, a, b, replied['/a']);
         const seen = JSON.stringify(ran);
         assert.ok(from >= 0, 'request b ran');
         assert.ok((ran.a ?? 0) > 10 * (ran.b ?? 0), `a's rows read in a's lane (ms per lane: ${seen})`);

@@ -6,7 +6,17 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { CLI, FIXTURES, ROOT, plainEnv, readTrace, run, tempDir, tracedEnv } from './helpers';
+import {
+  CLI,
+  FIXTURES,
+  ROOT,
+  lanesWhileReplying,
+  plainEnv,
+  readTrace,
+  run,
+  tempDir,
+  tracedEnv,
+} from './helpers';
 import { Summary } from '../model/summary';
 import { Timeline } from '../model/timeline';
 import { TimelineTask } from '../model/timelineTypes';
@@ -3182,16 +3192,7 @@ describe('tasks the tracer finds in real programs', function () {
       assert.ok(a > 0 && b > 0, `${mode}: ${timeline.tasks.map((t) => t.name).join(', ')}`);
       // From b's command written (its first stint's end) to a's reply read whole, the connection
       // brings the first five parts of a's reply: a's reading, none of it b's.
-      const s = timeline.stints;
-      let from = -1;
-      const ran: Record<string, number> = {};
-      for (let i = 0; i < s.length; i++) {
-        if (s.task[i] === b && from < 0) from = timeline.stintEnd(i);
-        else if (from >= 0 && s.start[i] > from && timeline.stintEnd(i) < replied['/a']) {
-          const name = s.task[i] === a ? 'a' : s.task[i] === b ? 'b' : timeline.tasks[s.task[i]].name;
-          ran[name] = (ran[name] ?? 0) + timeline.stintEnd(i) - s.start[i];
-        }
-      }
+      const { from, ran } = lanesWhileReplying(timeline, a, b, replied['/a']);
       const seen = JSON.stringify(ran);
       assert.ok(from >= 0, `${mode}: request b ran`);
       assert.equal(ran.b, undefined, `${mode}: a's reply read in b's lane (ms per lane: ${seen})`);
