@@ -89,8 +89,7 @@ class KitchenHands {
   }
 }
 
-// Made with the kitchen, as a server makes its pool: starting a worker is work on the loop too.
-const hands = new KitchenHands(2);
+let hands = null;
 const FIB_N = Number(process.env.KITCHEN_FIB ?? 35);
 
 async function sendEmail(order, ms) {
@@ -143,6 +142,7 @@ const routes = {
   },
 
   '/cpu-worker': async (req, res) => {
+    hands ??= new KitchenHands(2);
     const value = await hands.run(FIB_N); // the loop only waits for the answer
     res.end(`cpu-worker: fib(${FIB_N}) = ${value}\n`);
   },
