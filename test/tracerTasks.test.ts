@@ -2069,10 +2069,15 @@ describe('tasks the tracer finds in real programs', function () {
     await assertQueuedPerRequest(app, "const queue = new (require('waitqueue').Queue)(2);");
   });
 
-  it('makes each job of the real p-queue that waited a task of the request that added it and awaits it, in both modes', async () => {
-    const app = path.join(dir, 'pQueueRequests');
+  /** A folder for a program that imports the real p-queue (the project's). */
+  function withPQueue(app: string): string {
     fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
     fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-queue'), path.join(app, 'node_modules', 'p-queue'));
+    return app;
+  }
+
+  it('makes each job of the real p-queue that waited a task of the request that added it and awaits it, in both modes', async () => {
+    const app = withPQueue(path.join(dir, 'pQueueRequests'));
     await assertQueuedPerRequest(
       app,
       "const { default: PQueue } = await import('p-queue'); const queue = new PQueue({ concurrency: 2 });",
@@ -2080,9 +2085,7 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it("makes each job of the real p-queue with a `timeout` (its runner awaits p-timeout's promise, which the job's settles) a task of the request that added it, in both modes", async () => {
-    const app = path.join(dir, 'pQueueTimeout');
-    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-queue'), path.join(app, 'node_modules', 'p-queue'));
+    const app = withPQueue(path.join(dir, 'pQueueTimeout'));
     await assertQueuedPerRequest(
       app,
       "const { default: PQueue } = await import('p-queue'); const queue = new PQueue({ concurrency: 2, timeout: 60000 });",
@@ -2090,9 +2093,7 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it("makes each job of the real p-queue added with a `signal` (its runner awaits a race of the job's promise and the abort) a task of the request that added it, in both modes", async () => {
-    const app = path.join(dir, 'pQueueSignal');
-    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, 'node_modules', 'p-queue'), path.join(app, 'node_modules', 'p-queue'));
+    const app = withPQueue(path.join(dir, 'pQueueSignal'));
     await assertQueuedPerRequest(
       app,
       "const { default: PQueue } = await import('p-queue'); const q = new PQueue({ concurrency: 2 }); const queue = { add: (fn) => q.add(fn, { signal: new AbortController().signal }) };",
