@@ -11,6 +11,9 @@
  * first line; and a burst of continuations for raw capture speed. Writes JSON to bench/results/.
  * Each run reads how long the server's main thread waited, ready, for its CPU (Linux's schedstat):
  * past a tenth of the run, the table marks the case's req/s not comparable (see HELD_OFF_LIMIT).
+ * CPU per request is the whole process's, and apart its main thread's (schedstat's run time): the
+ * rest is other threads' (the tracer's own, with its live stream and block sampler; the collector's
+ * helpers), which on the server's one core take time from its requests just the same.
  *
  * Options: --rounds N (default 3), --duration S (seconds per load run, default 5),
  * --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async,fastapi-uvloop/,
@@ -348,6 +351,11 @@ interface RunResult {
   rps: number;
   cpuPerRequestUs: number;
   /**
+   * Of that, the main thread's (Linux's schedstat, ns; null elsewhere): the rest is the tracer's
+   * thread (its live stream, its block sampler) and Node's own threads (the collector's helpers).
+   */
+  mainCpuPerRequestUs: number | null;
+  /**
    * Of the measured run's wall time, the share the server's main thread waited, ready, for a CPU
    * that other work held (null: not known).
    */
@@ -410,6 +418,8 @@ async function runOnce(
       floor,
       rps: main.rps,
       cpuPerRequestUs: ((cpu1 - cpu0) * 1000) / main.requests,
+      mainCpuPerRequestUs:
+        sched0 !== null && sched1 !== null ? (sched1.runNs - sched0.runNs) / 1000 / main.requests : null,
       heldOffShare:
         sched0 !== null && sched1 !== null ? (sched1.waitNs - sched0.waitNs) / (seconds * 1e9) : null,
       p99HalfLoadMs: p99,
@@ -423,6 +433,10 @@ async function runOnce(
     await new Promise((r) => child.once('exit', r));
   }
 }
+
+/** ", main thread N µs" when known. */
+const mainOf = (r: RunResult): string =>
+  r.mainCpuPerRequestUs === null ? '' : ` (main thread ${r.mainCpuPerRequestUs.toFixed(1)})`;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -542,7 +556,7 @@ async function main(): Promise<void> {
         runs.push(r);
         process.stderr.write(
           `${c.name} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
-            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req` +
+            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req` +
             `${r.heldOffShare === null ? '' : `, held off its CPU ${(r.heldOffShare * 100).toFixed(0)}% of the time`}\n`,
         );
       }
@@ -551,7 +565,7 @@ async function main(): Promise<void> {
         const r = await runOnce(server, c, false, halfRate, counts, floor);
         floorRuns.push(r);
         process.stderr.write(
-          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
+          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
         );
       }
     }
@@ -561,12 +575,14 @@ async function main(): Promise<void> {
       untraced: {
         rps: pick(false, (r) => r.rps),
         cpuPerRequestUs: pick(false, (r) => r.cpuPerRequestUs),
+        mainCpuPerRequestUs: pick(false, (r) => r.mainCpuPerRequestUs ?? NaN),
         p99HalfLoadMs: pick(false, (r) => r.p99HalfLoadMs),
         rssMiB: pick(false, (r) => r.rssMiB),
       },
       traced: {
         rps: pick(true, (r) => r.rps),
         cpuPerRequestUs: pick(true, (r) => r.cpuPerRequestUs),
+        mainCpuPerRequestUs: pick(true, (r) => r.mainCpuPerRequestUs ?? NaN),
         p99HalfLoadMs: pick(true, (r) => r.p99HalfLoadMs),
         rssMiB: pick(true, (r) => r.rssMiB),
       },
@@ -579,6 +595,7 @@ async function main(): Promise<void> {
     summary.ratios = {
       rps: summary.traced.rps / summary.untraced.rps,
       cpuPerRequest: summary.traced.cpuPerRequestUs / summary.untraced.cpuPerRequestUs,
+      mainCpuPerRequest: summary.traced.mainCpuPerRequestUs / summary.untraced.mainCpuPerRequestUs,
       p99HalfLoad: summary.traced.p99HalfLoadMs / summary.untraced.p99HalfLoadMs,
       tracerMemoryMiB: summary.traced.rssMiB - summary.untraced.rssMiB,
     };
@@ -588,18 +605,24 @@ async function main(): Promise<void> {
       const ratios = traced.map((t, i) => f(t) / f(plain[i]));
       return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
     };
-    const floors: Record<string, { rps: number; cpuPerRequest: number; eventsPerRequest: number }> = {};
+    const floors: Record<
+      string,
+      { rps: number; cpuPerRequest: number; mainCpuPerRequest: number; eventsPerRequest: number }
+    > = {};
     for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
       const mine = floorRuns.filter((r) => r.floor === floor);
       floors[floor] = {
         rps: median(mine.map((r) => r.rps)) / summary.untraced.rps,
         cpuPerRequest: median(mine.map((r) => r.cpuPerRequestUs)) / summary.untraced.cpuPerRequestUs,
+        mainCpuPerRequest:
+          median(mine.map((r) => r.mainCpuPerRequestUs ?? NaN)) / summary.untraced.mainCpuPerRequestUs,
         eventsPerRequest: median(mine.map((r) => r.eventsPerRequest)),
       };
     }
     report[c.name] = { ...summary, floors, floorRuns };
     table.push(
-      `${c.name.padEnd(28)} req/s ×${summary.ratios.rps.toFixed(3)} (${spread((r) => r.rps)})   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)} (${spread((r) => r.cpuPerRequestUs)})   ` +
+      `${c.name.padEnd(28)} req/s ×${summary.ratios.rps.toFixed(3)} (${spread((r) => r.rps)})   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)} (${spread((r) => r.cpuPerRequestUs)}; ` +
+        `main thread ×${summary.ratios.mainCpuPerRequest.toFixed(3)})   ` +
         `p99@half ×${summary.ratios.p99HalfLoad.toFixed(2)} (${summary.untraced.p99HalfLoadMs.toFixed(2)}→${summary.traced.p99HalfLoadMs.toFixed(2)} ms)   ` +
         `${summary.eventsPerRequest.toFixed(1)} events/req   ${(summary.eventsPerSecond / 1e6).toFixed(2)} M events/s   ` +
         `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB`,
@@ -621,6 +644,7 @@ async function main(): Promise<void> {
     for (const [floor, f] of Object.entries(floors)) {
       table.push(
         `${''.padEnd(4)}${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}` +
+          ` (main thread ×${f.mainCpuPerRequest.toFixed(3)})` +
           (FLOORS[floor].tracer ? `   ${f.eventsPerRequest.toFixed(1)} events/req` : ''),
       );
     }
