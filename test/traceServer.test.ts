@@ -169,9 +169,26 @@ describe('the live trace server', function () {
         NODE_OPTIONS: `--require ${TRACER}`,
         LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
       };
-      const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'exit.js')], { env });
+      // A program that lives 2 s, time for its tracer to connect on a loaded machine (exit.js, over
+      // in 30 ms, often ended before: its trace then went to the spill file, the tracer never let in
+      // or turned away).
+      const result = await run(
+        process.execPath,
+        ['-e', 'setInterval(() => {}, 1000); setTimeout(() => process.exit(3), 2000);'],
+        { env },
+      );
       assert.equal(result.code, 3, result.stderr);
-      await waitFor(() => (h.timelines.some((t) => t.endInfo !== null) ? true : undefined), 30_000);
+      // The trace came live, or — when the program exited before it read the reader's answer (a
+      // loaded machine) — to the spill file, as a program that ends before its connection is taken.
+      const spill = h.server.takeSpill(null, 2 ** 30);
+      if (spill !== null)
+        assert.notEqual(loadTrace(spill).timeline.endInfo, null, 'the spilled trace is whole');
+      else
+        await waitFor(
+          () => (h.timelines.some((t) => t.endInfo !== null) ? true : undefined),
+          30_000,
+          `the trace's end (${h.accepted.length} accepted; closes ${JSON.stringify(h.closes.slice(32))})`,
+        );
       assert.equal(h.accepted.length, 1, 'the tracer was let in');
       assert.ok(
         h.closes.some(
