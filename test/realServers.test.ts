@@ -29,6 +29,7 @@ import {
   sleep,
   startServer,
   tempDir,
+  tracedEnv,
 } from './helpers';
 import { Postgres, Service, startPostgres, startRedis } from './services/databases';
 
@@ -841,6 +842,43 @@ describe('real servers, traced under load', function () {
           );
         }
         assertNoOtherLanes(s, connections, 'no other lanes', false);
+      });
+
+      it("mqtt 5 on aedes 1: each message the script's subscriber gets, read through a pipe or in a tick of the read before, an onReading task of the script after its await", async () => {
+        // The stretches the program timed itself (before and after each handler's await) are
+        // found on the timeline: before, mqtt.js's pipe made every read a plain stint of the
+        // script, the handlers its own work; and the second message of a read (handled in a tick
+        // the first one's handling queued) stayed the script's when the first made a dish.
+        const out = path.join(dir, `mqttReadings-${mode}.looplens`);
+        const result = await run(process.execPath, [path.join(SERVERS, 'mqttReadings.js')], {
+          env: tracedEnv(out, { mode }),
+        });
+        assert.equal(result.code, 0, result.stderr);
+        const { summary: s, timeline } = readTrace(out);
+        const stretches = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<
+          [string, number, number]
+        >;
+        const main = s.tasks.find((t) => t.kind === 'main')!;
+        const ranAt = (start: number, end: number): SummaryTask | undefined => {
+          const at = (start + end) / 2;
+          const st = timeline.stints;
+          let ran = -1;
+          for (let i = 0; i < st.length; i++) if (st.start[i] <= at && at <= timeline.stintEnd(i)) ran = i;
+          return ran < 0 ? undefined : s.tasks.find((t) => t.id === timeline.tasks[st.task[ran]].id);
+        };
+        const seen = stretches.map(([label, start, end]) => `${label}: ${ranAt(start, end)?.name ?? 'none'}`);
+        const afters = new Set<string>();
+        for (const [label, start, end] of stretches) {
+          const task = ranAt(start, end);
+          const where = `${label} ran as ${task?.name} (${seen.join('; ')})`;
+          if (label.startsWith('before')) assert.equal(task?.id, main.id, where);
+          else {
+            assert.equal(task?.name, 'onReading', where);
+            assert.equal(task.parent, main.id, where);
+            afters.add(task.id);
+          }
+        }
+        assert.equal(afters.size, 8, `each message its own task (${seen.join('; ')})`);
       });
 
       it("axios 1 and got 14 (ES module) calling a local upstream: one task per request, no lane per call, the upstream's requests their own, a call started first a task of the request whose step stays the request's", async () => {

@@ -730,8 +730,10 @@ function entryOf(
   if (continuation) return StintEntry.Resumed;
   // A read of data on a connection the program opened, made the opener's stint (probeEnter),
   // hands it on to listeners as a connection task's read does: an async listener nobody awaits (a
-  // subscriber's message handler) is a dish of the opener, each message its own.
-  if ((task.dispatches || (probing === task && probeReads)) && (reason === Reason.Io || dispatch))
+  // subscriber's message handler) is a dish of the opener, each message its own. So does a tick,
+  // microtask or immediate either read queued while it handed its data on (`dispatch`: mqtt.js
+  // handles the second message of a read in a tick its first one's handling queued).
+  if (dispatch || ((task.dispatches || (probing === task && probeReads)) && reason === Reason.Io))
     return StintEntry.Dispatched;
   if (task.kind === TaskKind.Main && reason === Reason.Start) return StintEntry.Script;
   return sync ? StintEntry.CalledSync : StintEntry.Called;
@@ -759,7 +761,8 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
     if (times.pendingIdle !== SOON) resume(times.stint);
     times.pendingIdle = NONE;
     current = task;
-    segments.begin(task.dispatches && dispatch ? StintEntry.Dispatched : StintEntry.Called);
+    // Queued while a read handed its data on (a connection task's, or an opener's: entryOf).
+    segments.begin(dispatch ? StintEntry.Dispatched : StintEntry.Called);
     return;
   }
   enter(task, reason, false, -1, false, dispatch);

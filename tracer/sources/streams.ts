@@ -68,7 +68,13 @@ export function patchStreams(stream: typeof import('node:stream')): void {
   if (typeof pipe !== 'function' || typeof push !== 'function') return;
   const patchedPipe = {
     pipe(this: Piped, dest: unknown) {
-      if (enabled && current !== null) {
+      // A connection the program opened, piped into a library's parser (mqtt.js reads its socket
+      // so: `socket.pipe(writable)`, whose `_write` parses and emits each message), is still read
+      // as a connection (probePush): what arrives is its waiter's, asker's or opener's, and an
+      // async message handler nobody awaits is a dish of the opener, however the library reads it.
+      // Marking it (and its destination) piped made every read a plain stint of the task that
+      // piped, the handlers its own work.
+      if (enabled && current !== null && this[kConn] === undefined) {
         const slot = regSlot();
         if (slot !== null) {
           this[kStream] = slot;
