@@ -30,16 +30,16 @@
  * 20-110 ms under callgrind), through the tracer's `slowdown` option: left at real speed, nearly
  * every request paid what a real run almost never does (koa, 2026-12-03: about 13 k instructions a
  * request; `--node-slowdown 1` counts them so). What the Python tracer and server do by time is
- * slowed instead by `--slowdown` (default 60, as callgrind
- * slows FastAPI hello world), so that it weighs on a request about as at full speed: the tracer's
- * lag probe (every 20 ms) and its summaries (every second), the tasks whose awaits it reads (200 a
- * second) and its watchdog's poll (every 0.1 s, each taking the interpreter's lock from the loop's
- * thread) — its `slowdown` option — and uvicorn's own timer (every 0.1 s; bench/fastapiServer.py).
- * Left at their real rates, with a request taking 50-70 ms under valgrind, the probe was 70-85 k of
- * a traced request's count and the awaits (every task's, where at full speed a fraction of them)
- * 66 k of the two-await route's, against 750-830 k untraced (`--slowdown 1` counts them so); the
- * watchdog's poll and uvicorn's timer, one each a request at 100 ms a request, are counted apart in
- * the README. Also not shown: system calls
+ * slowed instead as much as each Python server runs slower under callgrind than a request at full
+ * speed (`--full-speed-ms`, below; or `--slowdown N`), so that it weighs on a request as at full
+ * speed: the tracer's lag probe (every 20 ms) and its summaries (every second), the tasks whose
+ * awaits it reads (200 a second) and its watchdog's poll (every 0.1 s, each taking the
+ * interpreter's lock from the loop's thread) — its `slowdown` option — and uvicorn's own timer
+ * (every 0.1 s; bench/fastapiServer.py). Left at their real rates, with a request taking 50-70 ms
+ * under valgrind, the probe was 70-85 k of a traced request's count and the awaits (every task's,
+ * where at full speed a fraction of them) 66 k of the two-await route's, against 750-830 k untraced
+ * (`--slowdown 1` counts them so); the watchdog's poll and uvicorn's timer, one each a request at
+ * 100 ms a request, are counted apart in the README. Also not shown: system calls
  * (`strace -c` counts those), and anything that depends on when V8 compiles what (with
  * `--concurrent`, a slower run tiers up at other moments: a slow path that one build hits and
  * another does not can be an
@@ -58,8 +58,8 @@
  * --floor (count the stand-ins of bench/floor/ too: empty promise hooks; tags and clock
  * readings; the same with each tick's task carried in a closure — the mechanism's floor),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
- * perf map, so that V8's JIT code is named in the dumps), --slowdown N and --node-slowdown N
- * (above), --node-flags "..." (the Node servers' flags; default `--no-memory-reducer`: V8's memory
+ * perf map, so that V8's JIT code is named in the dumps), --full-speed-ms MS, --slowdown N and
+ * --node-slowdown N (above), --node-flags "..." (the Node servers' flags; default `--no-memory-reducer`: V8's memory
  * reducer takes a server slowed by valgrind for an idle one and runs full collections that a loaded
  * server does not — on Node 24 that was 50 k of the collector's share of a traced fastify request;
  * `--node-flags ""` runs without it).
@@ -111,15 +111,25 @@ const NODE_FLAGS = arg('--node-flags', '--no-memory-reducer')
   .split(' ')
   .filter((f) => f !== '');
 /**
- * `--slowdown N`: how many times slower the Python server runs under callgrind than at full speed
- * (default 60: FastAPI hello world, one request at a time, 0.6-0.8 ms a request at full speed on the
- * development machine, 40-60 ms under callgrind). What the Python tracer and server do per unit of
- * time is slowed as much (the tracer's `slowdown` option: its lag probe every 20 ms × N and its
- * summaries every N s, awaits read for 200 ÷ N tasks a second, its watchdog's poll every 0.1 × N s;
- * uvicorn's own timer every 0.1 × N s, BENCH_SLOWDOWN), so that it weighs on a request as at full
- * speed; 1 leaves it as a real run has it (the counts before 2026-12-03 evening).
+ * How long a request of the Python server takes at full speed, one at a time, ms (`--full-speed-ms`;
+ * default 0.8: FastAPI hello world took 0.6-0.8 ms on the development machine). The Python server's
+ * slowdown is its time a request under callgrind, read at the end of its warm-up (the last
+ * CALIBRATE_REQUESTS), over this: what the Python tracer and server do per unit of time is slowed as
+ * much (the tracer's `slowdown` option: its lag probe every 20 ms × N and its summaries every N s,
+ * awaits read for 200 ÷ N tasks a second, its watchdog's poll every 0.1 × N s; uvicorn's own timer
+ * every 0.1 × N s, BENCH_SLOWDOWN), so that each request pays for it as one of this length would,
+ * however fast valgrind runs on the machine at the time. A fixed slowdown (60 until 2026-12-05) let
+ * it follow the machine's load: a request took 68-264 ms under callgrind at load 20, and the awaits
+ * read (every task's at the slow end, a fifth at the fast one) moved one build's count by up to 46 k.
  */
-const SLOWDOWN = Number(arg('--slowdown', '60'));
+const PYTHON_FULL_SPEED_MS = Number(arg('--full-speed-ms', '0.8'));
+/** Requests timed at the end of the Python server's warm-up (its slowdown derived from them). */
+const CALIBRATE_REQUESTS = 200;
+/**
+ * `--slowdown N`: the Python server's slowdown fixed at N instead (1 leaves what is done by time as
+ * a real run has it: the counts before 2026-12-03 evening; 60: the counts until 2026-12-05).
+ */
+const SLOWDOWN_FIXED = arg('--slowdown', '') === '' ? null : Number(arg('--slowdown', ''));
 /**
  * How many times slower a Node server runs under callgrind than at full speed: koa + ioredis used
  * 50 µs of CPU a request saturated on the development machine (2026-12-04) and took 20-110 ms a
@@ -248,6 +258,8 @@ interface Count {
   msPerRequest: number;
   collectorPerRequest: number;
   compilerPerRequest: number;
+  /** The slowdown the server was counted with (the Python server's: derived, unless fixed). */
+  slowdown: number;
 }
 
 /**
@@ -334,80 +346,156 @@ async function answered(port: number, route: string): Promise<void> {
   }
 }
 
+/** A server under callgrind, listening and answering its route. */
+interface Running {
+  child: ReturnType<typeof spawn>;
+  port: number;
+  exited: Promise<void>;
+}
+
+async function startServer(c: Case, build: Build, dir: string, slowdown: number): Promise<Running> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(c.env !== undefined ? await c.env() : {}) };
+  delete env.NODE_OPTIONS;
+  delete env.LOOPLENS_OPTIONS;
+  delete env.PYTHONPATH;
+  if (c.python) {
+    // uvicorn's own timer slowed as the tracer's (bench/fastapiServer.py), untraced too; the same
+    // hashes in every run (a dictionary's collisions, a set's order).
+    env.BENCH_SLOWDOWN = String(slowdown);
+    env.PYTHONHASHSEED = '0';
+  }
+  if (build.tracer !== null) {
+    const out = path.join(dir, 'trace-{pid}.looplens');
+    // Nothing rationed by time: a slower run would ration it harder (see the header). The Python
+    // tracer's block sampler is off with a threshold no stint reaches (under valgrind a request's
+    // stints pass the default 50 ms's half, and each block sample is work of the main thread's).
+    // The Python tracer's lag probe (every 20 ms) and the tasks whose awaits it reads (200 a
+    // second) are slowed as valgrind slows the server (see the header).
+    env.LOOPLENS_OPTIONS = JSON.stringify(
+      c.python
+        ? {
+            out,
+            blockMs: 1e9,
+            slowdown,
+            // (The same, for a build from before 2026-12-04, which knows only these two.)
+            lagProbeMs: Math.min(60000, 20 * slowdown),
+            awaitTasksPerSecond: 200 / slowdown,
+          }
+        : { out, locations: 'off', blockSampler: false, slowdown: NODE_SLOWDOWN },
+    );
+    if (c.python) env.PYTHONPATH = build.tracer;
+    else env.NODE_OPTIONS = `--require ${build.tracer}`;
+  }
+  const command = c.python ? '/usr/bin/python3' : process.execPath;
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${path.join(dir, 'cg.%p')}`,
+      command,
+      ...(c.python || CONCURRENT ? [] : ['--single-threaded']),
+      ...(!c.python && PERF_MAP ? ['--perf-basic-prof'] : []),
+      ...(c.python ? [] : NODE_FLAGS),
+      c.script,
+    ],
+    // With the perf map, V8 also writes a code log into the working folder: the scratch folder.
+    { env, stdio: ['ignore', 'pipe', 'ignore'], ...(PERF_MAP ? { cwd: dir } : {}) },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const found = (/"port":\s*(\d+)/.exec(text) ?? /listening at http:\/\/[^:]+:(\d+)/.exec(text))?.[1];
+      if (found !== undefined) resolve(Number(found));
+    });
+    void exited.then(() =>
+      reject(new Error(`${c.name}: the server exited under valgrind before it listened`)),
+    );
+  });
+  return { child, port, exited };
+}
+
+async function stopServer(server: Running): Promise<void> {
+  server.child.kill('SIGINT');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+/** Wall time a request, ms, of `requests` sent one at a time. */
+function timed(port: number, route: string, requests: number): number {
+  const began = Date.now();
+  autocannon(port, route, requests);
+  return (Date.now() - began) / requests;
+}
+
+/**
+ * The slowdown a Python build was last counted with (each build's first guess: the one before's,
+ * as the machine's load was a moment ago).
+ */
+let lastSlowdown = 0;
+
 async function count(c: Case, build: Build): Promise<Count> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-instr-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...(c.env !== undefined ? await c.env() : {}) };
-    delete env.NODE_OPTIONS;
-    delete env.LOOPLENS_OPTIONS;
-    delete env.PYTHONPATH;
-    // uvicorn's own timer slowed as the tracer's (bench/fastapiServer.py), untraced too.
-    if (c.python) env.BENCH_SLOWDOWN = String(SLOWDOWN);
-    if (build.tracer !== null) {
-      const out = path.join(dir, 'trace-{pid}.looplens');
-      // Nothing rationed by time: a slower run would ration it harder (see the header). The Python
-      // tracer's block sampler is off with a threshold no stint reaches (under valgrind a request's
-      // stints pass the default 50 ms's half, and each block sample is work of the main thread's).
-      // The Python tracer's lag probe (every 20 ms) and the tasks whose awaits it reads (200 a
-      // second) are slowed by SLOWDOWN, as valgrind slows the server (see the header).
-      env.LOOPLENS_OPTIONS = JSON.stringify(
-        c.python
-          ? {
-              out,
-              blockMs: 1e9,
-              slowdown: SLOWDOWN,
-              // (The same, for a build from before 2026-12-04, which knows only these two.)
-              lagProbeMs: 20 * SLOWDOWN,
-              awaitTasksPerSecond: 200 / SLOWDOWN,
-            }
-          : { out, locations: 'off', blockSampler: false, slowdown: NODE_SLOWDOWN },
-      );
-      if (c.python) env.PYTHONPATH = build.tracer;
-      else env.NODE_OPTIONS = `--require ${build.tracer}`;
-    }
-    const command = c.python ? '/usr/bin/python3' : process.execPath;
-    const child = spawn(
-      'valgrind',
-      [
-        '--tool=callgrind',
-        '--separate-threads=yes',
-        `--callgrind-out-file=${path.join(dir, 'cg.%p')}`,
-        command,
-        ...(c.python || CONCURRENT ? [] : ['--single-threaded']),
-        ...(!c.python && PERF_MAP ? ['--perf-basic-prof'] : []),
-        ...(c.python ? [] : NODE_FLAGS),
-        c.script,
-      ],
-      // With the perf map, V8 also writes a code log into the working folder: the scratch folder.
-      { env, stdio: ['ignore', 'pipe', 'ignore'], ...(PERF_MAP ? { cwd: dir } : {}) },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const warm = Number(WARM !== '' ? WARM : c.python ? 500 : 6000);
+    const derive = SLOWDOWN_FIXED === null && c.python;
+    const clear = (): void => {
+      for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
+    };
+    // The Python server's slowdown: --slowdown's, or derived from this very server's time a request
+    // (see PYTHON_FULL_SPEED_MS): at the end of its warm-up, where a server that ran more than a
+    // quarter faster or slower than its slowdown says is started again with the one derived (twice
+    // at most); and over the measured requests, which are counted again (once) when the machine's
+    // load moved them as far from it.
+    let slowdown = c.python ? (SLOWDOWN_FIXED ?? (lastSlowdown || 60)) : NODE_SLOWDOWN;
     let msPerRequest = 0;
-    const port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        text += d.toString();
-        const found = (/"port":\s*(\d+)/.exec(text) ?? /listening at http:\/\/[^:]+:(\d+)/.exec(text))?.[1];
-        if (found !== undefined) resolve(Number(found));
-      });
-      void exited.then(() =>
-        reject(new Error(`${c.name}: the server exited under valgrind before it listened`)),
-      );
-    });
-    try {
-      await answered(port, c.route);
-      autocannon(port, c.route, Number(WARM !== '' ? WARM : c.python ? 500 : 6000));
-      execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-      const began = Date.now();
-      autocannon(port, c.route, REQUESTS);
-      msPerRequest = (Date.now() - began) / REQUESTS;
-      execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-    } finally {
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+    for (let round = 0; ; round++) {
+      let server: Running | null = null;
+      for (let attempt = 0; server === null; attempt++) {
+        const started = await startServer(c, build, dir, slowdown);
+        let derived = slowdown;
+        try {
+          await answered(started.port, c.route);
+          const tail = c.python ? Math.min(CALIBRATE_REQUESTS, Math.floor(warm / 2)) : 0;
+          autocannon(started.port, c.route, warm - tail);
+          if (tail > 0) derived = timed(started.port, c.route, tail) / PYTHON_FULL_SPEED_MS;
+        } catch (error) {
+          await stopServer(started);
+          throw error;
+        }
+        if (derive && Math.abs(derived / slowdown - 1) > 0.25 && attempt < 2) {
+          process.stderr.write(
+            `  ${(derived * PYTHON_FULL_SPEED_MS).toFixed(0)} ms a request warming up: slowdown ${slowdown.toFixed(0)} -> ${derived.toFixed(0)}, started again\n`,
+          );
+          await stopServer(started);
+          clear();
+          slowdown = derived;
+          continue;
+        }
+        server = started;
+      }
+      try {
+        execFileSync('callgrind_control', ['-z', String(server.child.pid)], { stdio: 'ignore' });
+        msPerRequest = timed(server.port, c.route, REQUESTS);
+        execFileSync('callgrind_control', ['-d', String(server.child.pid)], { stdio: 'ignore' });
+      } finally {
+        await stopServer(server);
+      }
+      const measured = msPerRequest / PYTHON_FULL_SPEED_MS;
+      if (derive && Math.abs(measured / slowdown - 1) > 0.25 && round === 0) {
+        process.stderr.write(
+          `  ${msPerRequest.toFixed(0)} ms a request measured: slowdown ${slowdown.toFixed(0)} -> ${measured.toFixed(0)}, counted again\n`,
+        );
+        clear();
+        slowdown = measured;
+        continue;
+      }
+      break;
     }
+    if (derive) lastSlowdown = slowdown;
     // The first dump (".1"), the main thread ("-01").
     const dump = fs.readdirSync(dir).find((f) => /^cg\.\d+\.1-01$/.test(f));
     if (dump === undefined) throw new Error(`${c.name}: callgrind wrote no dump of the main thread`);
@@ -422,6 +510,7 @@ async function count(c: Case, build: Build): Promise<Count> {
       msPerRequest,
       collectorPerRequest: collector / REQUESTS,
       compilerPerRequest: compiler / REQUESTS,
+      slowdown: c.python ? slowdown : NODE_SLOWDOWN,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -462,17 +551,21 @@ async function main(): Promise<void> {
   const rest = (n: Count): number => n.perRequest - n.collectorPerRequest - n.compilerPerRequest;
   for (const [name, builds] of Object.entries(report)) {
     const base = builds.untraced;
+    const python = CASES.some((c) => c.name === name && c.python);
     for (const [build, n] of Object.entries(builds)) {
       const ratio =
         build === 'untraced' || base === undefined ? '' : `   ×${(rest(n) / rest(base)).toFixed(3)}`;
-      text += `${name.padEnd(22)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}   ${n.msPerRequest.toFixed(0).padStart(3)} ms${ratio}\n`;
+      text += `${name.padEnd(22)} ${build.padEnd(12)} ${k(n.perRequest).padStart(9)}   collector ${k(n.collectorPerRequest).padStart(7)}   compiler ${k(n.compilerPerRequest).padStart(7)}   rest ${k(rest(n)).padStart(9)}   ${n.msPerRequest.toFixed(0).padStart(3)} ms${ratio}${python ? `   slowdown ${n.slowdown.toFixed(0)}` : ''}\n`;
     }
   }
   text += 'The ratio is of the rest: without the collector and the compiler.\n';
   if (cases.some((c) => !c.python))
     text += `Node: the tracer's clock-driven work slowed ${NODE_SLOWDOWN} times (--node-slowdown; ms: a request's wall time under callgrind); flags ${NODE_FLAGS.join(' ') || 'none'}.\n`;
   if (Object.values(report).some((b) => Object.keys(b).length > 0) && cases.some((c) => c.python))
-    text += `Python: its lag probe every ${20 * SLOWDOWN} ms and awaits read for ${(200 / SLOWDOWN).toFixed(1)} tasks a second (--slowdown ${SLOWDOWN}; ms: a request's wall time under callgrind).\n`;
+    text +=
+      SLOWDOWN_FIXED === null
+        ? `Python: what is done by time slowed as much as each server ran slower than ${PYTHON_FULL_SPEED_MS} ms a request at the end of its warm-up (--full-speed-ms; its slowdown at the row's end; ms: a request's wall time under callgrind).\n`
+        : `Python: its lag probe every ${20 * SLOWDOWN_FIXED} ms and awaits read for ${(200 / SLOWDOWN_FIXED).toFixed(1)} tasks a second (--slowdown ${SLOWDOWN_FIXED}; ms: a request's wall time under callgrind).\n`;
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

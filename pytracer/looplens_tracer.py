@@ -220,6 +220,10 @@ _TimerHandle = asyncio.TimerHandle
 _Task = asyncio.Task
 _get_ident = threading.get_ident
 _getframe = sys._getframe
+# asyncio's own create_task functions, which hand the program's coroutine on to the loop's: a task
+# made through them is known by where their caller is (see Tracer.task_created).
+_ASYNCIO_CREATE_TASK = asyncio.tasks.create_task.__code__
+_GROUP_CREATE_TASK = getattr(getattr(getattr(asyncio, "TaskGroup", None), "create_task", None), "__code__", None)
 
 
 class _NotYet:
@@ -525,6 +529,11 @@ class Tracer:
         self.running = None
         self.stint_start = 0.0
         self.samples = collections.deque()
+        # Whether a stint's end has something to do past its record (Tracer.settle): set by the
+        # watchdog when it has block samples to write or the buffer has passed FLUSH_BYTES (it looks
+        # every poll, as the lag probe does), so that a stint's end checks one attribute, not the
+        # buffer's length and the samples both.
+        self.due = False
         # The lag probe (see LAG_PROBE_S): the loop it runs on, its lateness samples since the last record.
         self.lag_loop = None
         self.lag_due = 0.0
@@ -560,6 +569,11 @@ class Tracer:
                 self.await_tasks.clear()  # bounded: long-lived tasks among them lose their later awaits
             self.await_tasks.add(ident)
         frame = _getframe(2)  # (past task_created and patched_create_task: its caller)
+        code = frame.f_code
+        if code is _ASYNCIO_CREATE_TASK or code is _GROUP_CREATE_TASK:
+            # asyncio.create_task or a TaskGroup's: the place is their caller's (its own frame
+            # decides who made the task, so the task is known by it as a loop's create_task is).
+            frame = frame.f_back or frame
         if type(coro) is _COROUTINE:
             code = coro.cr_code
             name = coro.__qualname__ or code.co_name
@@ -768,10 +782,11 @@ class Tracer:
 
     # ---------------------------------------------------------------- requests (ASGI)
 
-    def request_started(self, scope, send=None):
-        """An HTTP request (or a WebSocket session) reached the app, in the server's task for it: that
-        task is the request. `send` is the server's, for what it says of the client (_client_gone).
-        Returns the request's entry in `unanswered` (its id last), or None."""
+    def request_started(self, scope, send, kind):
+        """An HTTP request (or a WebSocket session: `kind`, the scope's type) reached the app, in the
+        server's task for it: that task is the request. `send` is the server's, for what it says of
+        the client (_client_gone). Returns the request's entry in `unanswered` (its id last), or
+        None."""
         task = self.running
         if task is not None:
             # The task whose step runs: the stint's (its id is Tracer.current, as task_ids has it).
@@ -785,7 +800,6 @@ class Tracer:
             server_task = self.task_ids.get(key)
         ident = self.next_id
         self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
-        kind = scope.get("type")
         path = scope.get("path") or "/"
         t = _perf_counter() * 1000.0
         # Writer.task, inline: the request's TASK record (no parent, no place yet), its name's string
@@ -855,32 +869,25 @@ class Tracer:
             self.w.task_end(t, ident, how)
             return
         route = scope.get("route")
-        endpoint = scope.get("endpoint")
         if route is not None:
             # FastAPI's routes put themselves in the scope: what a request is named and where its
-            # endpoint is are read once per route, endpoint, method and mount (see route_info).
-            key = (
-                id(route),
-                id(endpoint),
-                scope.get("type"),
-                scope.get("method"),
-                scope.get("root_path"),
-                scope.get("app_root_path", ""),
-            )
+            # endpoint is are read once per route, method and mount (see route_info). A route
+            # answers one type of scope and puts its own endpoint in it: neither is read again.
+            key = (id(route), scope.get("method"), scope.get("root_path"), scope.get("app_root_path", ""))
             try:
                 known = self.route_infos.get(key)
             except TypeError:
                 key = known = None  # a server's scope with values of other kinds than the ASGI spec's
             if known is None:
-                # (The route and endpoint kept alive: their ids stay theirs while the entry lasts.)
-                known = (self.route_info(scope, route, endpoint), route, endpoint)
+                # (The route kept alive: its id stays its own while the entry lasts.)
+                known = (self.route_info(scope, route, scope.get("endpoint")), route)
                 if key is not None:
                     if len(self.route_infos) >= 4096:
                         self.route_infos.clear()
                     self.route_infos[key] = known
             info = known[0]
         else:
-            info = self.route_info(scope, _matched_route(scope), endpoint)
+            info = self.route_info(scope, _matched_route(scope), scope.get("endpoint"))
         if info is not None:
             # Writer.task_info and Writer.task_end, in one.
             self.w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
@@ -1076,6 +1083,8 @@ class Tracer:
         if t - self.lag_since >= LAG_EVERY_MS:
             self.write_lag(t)
             t = _perf_counter() * 1000.0
+        if len(self.w.buf) >= FLUSH_BYTES:
+            self.due = True  # (as the watchdog sees it: this, should the watchdog have stopped)
         if len(self.scheduled) >= MAX_SCHEDULED:
             # Bounded here, not per callback scheduled: callbacks left by a loop that stopped, or
             # far more scheduled at once than the loop runs.
@@ -1162,12 +1171,19 @@ class Tracer:
             self.running = None
             self.in_stint = False
             w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
-            if len(w.buf) >= FLUSH_BYTES:
-                w.flush()
-            if self.samples:
-                self.write_samples()
+            if self.due:
+                self.settle()
         except Exception:
             pass
+
+    def settle(self):
+        """What a stint's end has to do now and then (see `due`): the buffer flushed once past
+        FLUSH_BYTES, the watchdog's block samples written."""
+        self.due = False
+        if len(self.w.buf) >= FLUSH_BYTES:
+            self.w.flush()
+        if self.samples:
+            self.write_samples()
 
     def write_samples(self):
         while self.samples:
@@ -1267,6 +1283,8 @@ class Watchdog:
             if tracer.w.broken:
                 tracer.ended = True  # the reader went away: the program goes on untraced
                 return
+            if len(tracer.w.buf) >= FLUSH_BYTES:
+                tracer.due = True  # flushed by the loop's thread, at a stint's end (Tracer.settle)
             if live and Tracer.now() - flushed >= FLUSH_EVERY_MS:
                 # What the loop did reaches the reader within a fraction of a second.
                 flushed = Tracer.now()
@@ -1311,6 +1329,7 @@ class Watchdog:
                         # background, FastAPI's BackgroundTasks) keeps the lines seen in it, however
                         # long the response took to go out.
                         tracer.samples.append((last, task, t - last, cpu_ms) + tuple(where))
+                        tracer.due = True
                     last = t
                     time.sleep(interval)
                 while same():
@@ -1333,13 +1352,10 @@ def _wrap_asgi(app):
         tracer = _tracer
         pending = None
         try:
-            if (
-                tracer is not None
-                and not tracer.ended
-                and isinstance(scope, dict)
-                and scope.get("type") in ("http", "websocket")
-            ):
-                pending = tracer.request_started(scope, send)
+            if tracer is not None and not tracer.ended and isinstance(scope, dict):
+                kind = scope.get("type")
+                if kind == "http" or kind == "websocket":
+                    pending = tracer.request_started(scope, send, kind)
         except Exception:
             pending = None
         if pending is None:
@@ -1521,12 +1537,13 @@ def _run_handle(handle):
     if tracer is None or tracer.ended:
         return _handle_run(handle)
     try:
+        if handle._loop is not tracer.lag_loop:
+            loop = handle._loop
+            if loop is not None:
+                tracer.watch_loop(loop)
+                if loop is not tracer.lag_loop:
+                    return _handle_run(handle)  # another thread's loop (see Tracer.traces)
         callback = handle._callback
-        loop = handle._loop
-        if loop is not tracer.lag_loop and loop is not None:
-            tracer.watch_loop(loop)
-            if loop is not tracer.lag_loop:
-                return _handle_run(handle)  # another thread's loop (see Tracer.traces)
         # A task's own step (or wakeup): a method of the task (Tracer.step_of). A C Task's step
         # first: the most common callback, and its __self__ a task.
         if type(callback) is _task_step:
@@ -1571,10 +1588,8 @@ def _run_handle(handle):
                 tracer.running = None
                 tracer.in_stint = False
                 w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
-                if len(w.buf) >= FLUSH_BYTES:
-                    w.flush()
-                if tracer.samples:
-                    tracer.write_samples()
+                if tracer.due:
+                    tracer.settle()
             except Exception:
                 pass
 
@@ -1645,10 +1660,8 @@ class _Scheduled:
                     tracer.running = None
                     tracer.in_stint = False
                     w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
-                    if len(w.buf) >= FLUSH_BYTES:
-                        w.flush()
-                    if tracer.samples:
-                        tracer.write_samples()
+                    if tracer.due:
+                        tracer.settle()
                 except Exception:
                     pass
 

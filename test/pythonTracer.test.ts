@@ -475,6 +475,96 @@ describe('the Python asyncio tracer', function () {
     assert.equal(slowed.points, 1, `slowed: ${JSON.stringify(slowed)}`);
   });
 
+  it('places each task made by asyncio.create_task or a TaskGroup at its own line, every time (a place seen before is known)', async () => {
+    const program = path.join(dir, 'create_places.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio',
+        'async def job(n):',
+        '    await asyncio.sleep(0)',
+        'async def other(n):',
+        '    await asyncio.sleep(0)',
+        'async def main():',
+        '    for i in range(3):',
+        '        await asyncio.create_task(job(i))  # JOB',
+        '    for i in range(3):',
+        '        await asyncio.create_task(other(i))  # OTHER',
+        '    async with asyncio.TaskGroup() as group:',
+        '        for i in range(3):',
+        '            group.create_task(job(i))  # GROUP',
+        '    for i in range(3):',
+        '        await asyncio.get_running_loop().create_task(job(i))  # LOOP',
+        'asyncio.run(main())',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'create-places.looplens');
+    const traced = await runTraced(program, { out });
+    assert.equal(traced.code, 0, traced.stderr);
+    const { timeline } = readTrace(out);
+    const main = timeline.tasks.find((t) => t.name === 'main');
+    assert.ok(main !== undefined);
+    const made = timeline.tasks
+      .filter((t) => t.parent === main.index)
+      .map((t) => `${t.name} ${t.location?.line} ${t.internal} ${(t.flags & TaskFlags.Concurrent) !== 0}`);
+    const at = (name: string, marker: string) => `${name} ${lineOf(program, marker)} false false`;
+    assert.deepEqual(made, [
+      ...Array(3).fill(at('job', '# JOB')),
+      ...Array(3).fill(at('other', '# OTHER')),
+      ...Array(3).fill(at('job', '# GROUP')),
+      ...Array(3).fill(at('job', '# LOOP')),
+    ]);
+  });
+
+  it('writes its trace file while the program runs, past its buffer’s size, not only at its exit', async () => {
+    // A stint's end flushes once the watchdog (or the lag probe) has seen the buffer past 256 KiB:
+    // the program copies its trace as soon as the file holds anything, and goes on.
+    const program = path.join(dir, 'flushes.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, os, shutil',
+        'trace, copy = os.environ["TRACE_FILE"], os.environ["COPY_TO"]',
+        'async def worker(i):',
+        '    await asyncio.sleep(0)',
+        'async def main():',
+        '    for batch in range(4000):',
+        '        await asyncio.gather(*(worker(i) for i in range(100)))',
+        '        if os.path.getsize(trace) > 0:',
+        '            shutil.copyfile(trace, copy)',
+        '            print("copied after batch", batch)',
+        '            return',
+        '    print("nothing written while running")',
+        'asyncio.run(main())',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'flushes.looplens');
+    const copy = path.join(dir, 'flushes-running.looplens');
+    const traced = await run(PYTHON, [program], {
+      env: { ...pythonEnv({ out }), TRACE_FILE: out, COPY_TO: copy },
+    });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.match(traced.stdout, /copied after batch \d+/);
+    // What was on disk while it ran: whole chunks of the program's tasks, gather's members under main.
+    const { timeline } = readTrace(copy);
+    const main = timeline.tasks.find((t) => t.name === 'main');
+    assert.ok(main !== undefined, 'main on the timeline written while running');
+    const workers = timeline.tasks.filter((t) => t.name === 'worker');
+    assert.ok(workers.length >= 1000, `workers written while running: ${workers.length}`);
+    const gatherLine = lineOf(program, 'asyncio.gather(');
+    assert.ok(
+      workers.every(
+        (t) =>
+          t.parent === main.index &&
+          (t.flags & TaskFlags.Concurrent) !== 0 &&
+          t.location?.line === gatherLine,
+      ),
+      'each worker a concurrent member under main, made at the gather',
+    );
+  });
+
   it('goes on untraced when the reader declines it', async () => {
     const program = path.join(DIR, 'exits.py');
     const server = await TraceServer.start({ accept: () => false, visitor: () => new Timeline() });
