@@ -5,6 +5,7 @@
 //   GET /blocking          a handler that burns 300 ms of CPU: every other dish waits
 //                          (/blocking?ms=2000: two seconds, long enough to watch it live)
 //   GET /async             a handler that awaits 100 ms of "I/O": dishes overlap, the chef idles
+//                          (/async?ms=400: 400 ms)
 //   GET /background        answers at once, then keeps cooking after the response
 //                          (/background?ms=1000: the email takes a second to send)
 //   GET /parallel          three 200 ms waits with Promise.all: about 200 ms in all
@@ -115,7 +116,7 @@ const routes = {
   },
 
   '/async': async (req, res) => {
-    await simmer(100); // the dish simmers; the chef serves others meanwhile
+    await simmer(cookingTime(req, 100)); // the dish simmers; the chef serves others meanwhile
     res.end('async: done\n');
   },
 
