@@ -105,7 +105,7 @@ describe('lessons at the lines that cause them', function () {
       lineOf('await Promise.all('),
       'the request itself waits at Promise.all',
     );
-    assert.equal(resumes('GET /async')[0], lineOf('await simmer(100)'));
+    assert.equal(resumes('GET /async')[0], lineOf('await simmer(cookingTime(req, 100))'));
   });
 
   it('a blocking call inside an async function: the synchronous call, with what to use instead', () => {
