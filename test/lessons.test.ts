@@ -105,7 +105,7 @@ describe('lessons at the lines that cause them', function () {
       lineOf('await Promise.all('),
       'the request itself waits at Promise.all',
     );
-    assert.equal(resumes('GET /async')[0], lineOf('await simmer(100)'));
+    assert.equal(resumes('GET /async')[0], lineOf('await simmer(cookingTime(req, 100))'));
   });
 
   it('a blocking call inside an async function: the synchronous call, with what to use instead', () => {
@@ -401,10 +401,13 @@ describe('lessons at the lines that cause them', function () {
       const block = timeline.blocks.find((b) => b.task === late.index);
       assert.ok(block !== undefined && block.frames.length === 0, 'an unsampled block of the request');
       assert.notEqual(late.location?.line, resumedLine, 'the request began elsewhere (its listen line)');
-      const lesson = findLessons(timeline, { sourceLine }).find((l) => l.kind === 'cpuOnLoop');
-      assert.ok(lesson !== undefined, describeAll(findLessons(timeline, { sourceLine })));
+      // (The lesson of the block after the await: on a loaded machine the request's first stretch,
+      // Node compiling its HTTP code, may hold the loop a block's length too — a lesson at the
+      // listen line, where the request began, in full mode at load 25.)
+      const lessons = findLessons(timeline, { sourceLine }).filter((l) => l.kind === 'cpuOnLoop');
+      const lesson = lessons.find((l) => l.location.line === resumedLine);
+      assert.ok(lesson !== undefined, `at the await the block followed: ${describeAll(lessons)}`);
       assert.equal(lesson.location.file, program);
-      assert.equal(lesson.location.line, resumedLine, 'at the await the block followed');
       assert.match(lesson.message, /GET \/late, resumed here, held the event loop .* not sampled/);
       const summary = await run(process.execPath, [CLI, 'summary', out], { env: plainEnv() });
       assert.match(
