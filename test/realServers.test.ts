@@ -3,9 +3,10 @@
  * real PostgreSQL, koa + ioredis on a real redis, a plain server that calls an upstream with fetch
  * (undici, keep-alive) and pipes a file through gzip; a Bull 4 worker on the real redis whose
  * jobs query the real PostgreSQL; and the libraries the tracer was fixed on, at the exact versions
- * of package.json: postgres.js 4 (ES module), sequelize 6 (its pool's idle reaper), graphql-js 16
- * (async resolvers beside `.then` chains), ws 8 (connections and messages), axios 1 and got 14
- * calling an upstream (a call started first and awaited later). The databases are started by the tests
+ * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
+ * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
+ * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
+ * awaited later). The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
  * synchronous step a block at its line, its work after the response a dish of its own; each job one
