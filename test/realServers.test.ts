@@ -3,9 +3,10 @@
  * real PostgreSQL, koa + ioredis on a real redis, a plain server that calls an upstream with fetch
  * (undici, keep-alive) and pipes a file through gzip; a Bull 4 worker on the real redis whose
  * jobs query the real PostgreSQL; and the libraries the tracer was fixed on, at the exact versions
- * of package.json: postgres.js 4 (ES module), sequelize 6 (its pool's idle reaper), graphql-js 16
- * (async resolvers beside `.then` chains), ws 8 (connections and messages), axios 1 and got 14
- * calling an upstream (a call started first and awaited later). The databases are started by the tests
+ * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
+ * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
+ * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
+ * awaited later). The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
  * synchronous step a block at its line, its work after the response a dish of its own; each job one
@@ -531,15 +532,23 @@ describe('real servers, traced under load', function () {
         );
       });
 
-      it("postgres.js 4 pipelining two requests' queries on one connection: the first one's large result read in its own lane, not the second's", async () => {
-        const app = path.join(dir, `pipelined-${mode}`);
+      /**
+       * A server whose route reads 150,000 rows with postgres.js on one connection, and which sends
+       * itself `/a` and `/b` (`b` `afterMs` after `a`; `warm`: one query first, so the connection is
+       * open before them): the program's own trace, and when each request replied.
+       */
+      async function pipelined(
+        name: string,
+        warm: boolean,
+        afterMs: number,
+      ): Promise<{ timeline: Timeline; replied: Record<string, number> }> {
+        const app = path.join(dir, `${name}-${mode}`);
         fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
         if (!fs.existsSync(path.join(app, 'node_modules', 'postgres')))
           fs.symlinkSync(
             path.join(ROOT, 'node_modules', 'postgres'),
             path.join(app, 'node_modules', 'postgres'),
           );
-        // One connection: b's query is written while a's result (150,000 rows) is still coming.
         const program = path.join(app, 'server.mjs');
         fs.writeFileSync(
           program,
@@ -553,12 +562,12 @@ describe('real servers, traced under load', function () {
             '  replied[req.url] = performance.now();',
             '  res.end(String(rows.length));',
             '});',
-            'await sql`select 1`;',
+            warm ? 'await sql`select 1`;' : '',
             "server.listen(0, '127.0.0.1', async () => {",
             '  const get = (p) => new Promise((resolve) =>',
             "    http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
             "  const a = get('/a');",
-            '  await new Promise((resolve) => setTimeout(resolve, 5));',
+            afterMs > 0 ? `  await new Promise((resolve) => setTimeout(resolve, ${afterMs}));` : '',
             "  await Promise.all([a, get('/b')]);",
             '  await sql.end();',
             '  server.close();',
@@ -578,7 +587,12 @@ describe('real servers, traced under load', function () {
         });
         assert.equal(result.code, 0, result.stderr);
         const replied = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, number>;
-        const { timeline } = readTrace(out);
+        return { timeline: readTrace(out).timeline, replied };
+      }
+
+      it("postgres.js 4 pipelining two requests' queries on one connection: the first one's large result read in its own lane, not the second's", async () => {
+        // One connection: b's query is written while a's result (150,000 rows) is still coming.
+        const { timeline, replied } = await pipelined('pipelined', true, 5);
         const a = timeline.tasks.findIndex((t) => t.name === 'GET /a');
         const b = timeline.tasks.findIndex((t) => t.name === 'GET /b');
         assert.ok(a > 0 && b > 0, timeline.tasks.map((t) => t.name).join(', '));
@@ -588,6 +602,40 @@ describe('real servers, traced under load', function () {
         const seen = JSON.stringify(ran);
         assert.ok(from >= 0, 'request b ran');
         assert.ok((ran.a ?? 0) > 10 * (ran.b ?? 0), `a's rows read in a's lane (ms per lane: ${seen})`);
+      });
+
+      it("postgres.js 4 queuing two requests' queries while its connection opens: the second one's large result read in its own lane, though the first one's code wrote it", async () => {
+        // No query before: a's opens the connection, b's waits in the pool's queue, and both are
+        // written at once when the connection is ready, from the read that a's lane runs.
+        const { timeline, replied } = await pipelined('queued', false, 0);
+        const b = timeline.tasks.findIndex((t) => t.name === 'GET /b');
+        assert.ok(b > 0, timeline.tasks.map((t) => t.name).join(', '));
+        // Between the two replies the connection brings b's rows (a's, then b's: in the order
+        // asked). On the build before, they were untracked code (270-310 ms), or a's.
+        const from = Math.min(replied['/a'], replied['/b']);
+        const until = Math.max(replied['/a'], replied['/b']);
+        const ran: Record<string, number> = {};
+        const s = timeline.stints;
+        for (let i = 0; i < s.length; i++) {
+          if (s.start[i] < from || timeline.stintEnd(i) > until) continue;
+          const lane = timeline.tasks[s.task[i]].name;
+          ran[lane] = (ran[lane] ?? 0) + timeline.stintEnd(i) - s.start[i];
+        }
+        const seen = JSON.stringify(ran);
+        const second = replied['/a'] < replied['/b'] ? 'GET /b' : 'GET /a';
+        const others = Object.entries(ran).reduce((sum, [lane, ms]) => sum + (lane === second ? 0 : ms), 0);
+        assert.ok((ran[second] ?? 0) > 100, `the second reply's rows were read (ms per lane: ${seen})`);
+        assert.ok(
+          (ran[second] ?? 0) > 4 * others,
+          `the second reply's rows read in its own lane (ms per lane: ${seen})`,
+        );
+        assert.deepEqual(
+          timeline.tasks
+            .filter((t) => t.name === 'connection reply' && t.stints.length > 0)
+            .map((t) => t.name),
+          [],
+          "no reads left held for nobody's reply",
+        );
       });
 
       it('postgres.js 4 (ES module): requests named by path, tagged-template queries as waits, Promise.all as overlapping children, large results each one task, the busy step a block at its line', async () => {

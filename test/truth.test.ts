@@ -332,6 +332,104 @@ const CONSTRUCTS: Array<{
       requests: ['/page?i=1', '/page?i=2', '/page?i=3', '/page?i=4'],
     },
   },
+  {
+    title:
+      "members whose call queues a batch before it makes its promise (DataLoader's shape): the batch is the work of the member whose load queued it, or of the code calling the combinator for a load called as it is",
+    // Two loaders; each one's batch runs once for its loads of the tick, in a tick the first load
+    // queued (after the promise jobs of that tick), and settles all of them. (Loads of two loaders
+    // called as they are run their batches side by side in the caller's lane: see README Limits.)
+    fns: [
+      fn('resolvePosts', [
+        sleep(2),
+        {
+          k: 'loaderMembers',
+          kind: 'all',
+          style: 'wrapped',
+          loads: [0, 1, 0],
+          batchMs: 1.5,
+          batchAwait: true,
+          afterMs: 1,
+        },
+        work(),
+      ]),
+      fn('resolveUsers', [
+        {
+          k: 'loaderMembers',
+          kind: 'allSettled',
+          style: 'async',
+          loads: [1, 0, 1],
+          batchMs: 1.5,
+          batchAwait: false,
+          afterMs: 1,
+        },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'await', fn: 'resolvePosts' },
+      { k: 'await', fn: 'resolveUsers' },
+      {
+        k: 'loaderMembers',
+        kind: 'all',
+        style: 'direct',
+        loads: [0, 0],
+        batchMs: 1.5,
+        batchAwait: true,
+        afterMs: 1,
+      },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/graphql',
+          before: [
+            {
+              k: 'loaderMembers',
+              kind: 'all',
+              style: 'async',
+              loads: [0, 0, 1],
+              batchMs: 1.5,
+              batchAwait: true,
+              afterMs: 1,
+            },
+            work(),
+          ],
+          after: [],
+        },
+      ],
+      requests: ['/graphql?i=1', '/graphql?i=2'],
+    },
+  },
+  {
+    title:
+      "a member whose call queues a batch, made inside another dish's call before its first await: the batch is that member's, not the outer dish's",
+    // Seed 97005 (both modes): `verify`, a member of a race, runs `Promise.all` of loads through
+    // functions of the program's before its first await; each batch ran in verify's lane, as the
+    // records a member's call makes before its promise went to the code calling the combinator
+    // only when that code was the task's own, not a dish's.
+    fns: [
+      fn('verify', [
+        {
+          k: 'loaderMembers',
+          kind: 'all',
+          style: 'wrapped',
+          loads: [0, 1, 0],
+          batchMs: 1.5,
+          batchAwait: false,
+          afterMs: 1,
+        },
+        sleep(2),
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'combinator', kind: 'race', fns: ['verify', 'verify'], style: 'literal' },
+      { k: 'forget', fn: 'verify', style: 'bare' },
+      sleep(10),
+      work(),
+    ],
+  },
 ];
 
 describe('lanes that tell the truth: programs whose structure is known', function () {

@@ -403,10 +403,14 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (lead === 0) continue;
     const first = at + d.origin;
     const before = memberBefore(dishes, k);
-    const to = lead > 0 ? dish : task;
+    // The code calling the combinator: the task, or the dish whose call it runs in (a member's,
+    // a call nobody awaited, before its first await), which holds those records until now.
+    const caller = d.parent;
+    const callerDish = caller === -1 ? task : around(caller);
+    const to = lead > 0 ? dish : callerDish;
     for (let i = first - Math.abs(lead); i < first; i++) {
       const o = owner[i - at];
-      if (o === -1 ? to !== task : o === before) repoint(logObj[i] as Logged, logKind[i], to);
+      if (o === caller ? to !== callerDish : o === before) repoint(logObj[i] as Logged, logKind[i], to);
     }
   }
   // A library's call nobody awaited: its work is the library's business, in the lane of the code

@@ -62,6 +62,11 @@ export interface Task {
    * what it asked of a connection before then has been answered (sources/streams.ts, kAskers).
    */
   answered: number;
+  /**
+   * It holds the reads of a connection that came when no asker waited (sources/streams.ts,
+   * heldReply): the reply of a waiter the connection has not shown yet, whose reads it is.
+   */
+  holdsReply: boolean;
 }
 
 /**
@@ -1165,16 +1170,37 @@ export let replies = 0;
 /** A read settled a promise made before it (tagged `tag`): a reply to that promise's task. */
 export function readAnswered(tag: Strand | undefined): void {
   const task = tag === undefined ? null : taskOf(tag);
-  if (task !== null) task.answered = ++replies;
+  if (task !== null) {
+    task.answered = ++replies;
+    if (probing !== null && probing.holdsReply) heldAnswered(probing, task);
+  }
 }
 
 /** A promise settled during the read, no stint open: a reply to its task, unless that is the opener. */
 export function probeSettled(tag: Strand | undefined): void {
   if (probing === null) return;
   const task = tag === undefined ? null : taskOf(tag);
-  if (task !== null) task.answered = ++replies;
+  if (task !== null) {
+    task.answered = ++replies;
+    if (probing.holdsReply) heldAnswered(probing, task);
+  }
   if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
   else probeAnswered = task;
+}
+
+/**
+ * A read of the reads a connection held for nobody's asker (sources/streams.ts, heldReply) settled
+ * a promise of `task`'s: the reply they were part of was `task`'s (a connection answers in the
+ * order asked), and so are they, when its work goes on.
+ */
+function heldAnswered(held: Task, task: Task): void {
+  if (task === held || task.holdsReply || onHeldAnswered === null || openerDone(task)) return;
+  held.holdsReply = false;
+  onHeldAnswered(held, task);
+}
+let onHeldAnswered: ((held: Task, by: Task) => void) | null = null;
+export function setHeldAnsweredHandler(handler: (held: Task, by: Task) => void): void {
+  onHeldAnswered = handler;
 }
 
 /**

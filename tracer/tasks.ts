@@ -41,6 +41,7 @@ export function newTask(
     endsOnReturn: false,
     ran: false,
     answered: 0,
+    holdsReply: false,
   };
   base.task = task;
   writeTask(

@@ -342,5 +342,33 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
       target.splice(Math.floor(queued() * (target.length + 1)), 0, stmt);
     }
   }
+  // Members whose call does work before it makes its promise: loads of batching loaders
+  // (DataLoader's shape), called as they are or through functions of the program's: a stream of
+  // its own, as above.
+  const loading = random(seed ^ 0x165667b1);
+  if ((options.added ?? true) && loading() < 0.3) {
+    const bodies: Stmt[][] = [
+      main,
+      ...fns.map((f) => f.body),
+      ...(server?.routes ?? []).map((r) => r.before),
+    ];
+    const target = bodies[Math.floor(loading() * bodies.length)];
+    const count = 2 + Math.floor(loading() * 2);
+    const kind = (['all', 'allSettled', 'race', 'any'] as const)[Math.floor(loading() * 4)];
+    const style = (['direct', 'wrapped', 'async'] as const)[Math.floor(loading() * 3)];
+    // Loads called as they are, of one loader: two loaders' batches run side by side there, and
+    // the tracer makes each a job (README Limits), not the work of the code calling the combinator.
+    const loads = Array.from({ length: count }, () => Math.floor(loading() * 2));
+    const stmt: Stmt = {
+      k: 'loaderMembers',
+      kind,
+      style,
+      loads: style === 'direct' ? loads.map(() => 0) : loads,
+      batchMs: 0.6 + Math.round(loading() * 14) / 10,
+      batchAwait: loading() < 0.4,
+      afterMs: 0.6 + Math.round(loading() * 14) / 10,
+    };
+    target.splice(Math.floor(loading() * (target.length + 1)), 0, stmt);
+  }
   return { seed, fns, main, server };
 }

@@ -95,7 +95,29 @@ export type Stmt =
    * wrap-up of the job before, whoever's that was. Each job is a dish, a child of the caller's
    * (`fn`'s first statement awaits: what it runs before that runs in whichever lane started it).
    */
-  | { k: 'queued'; fn: string; limit: number };
+  | { k: 'queued'; fn: string; limit: number }
+  /**
+   * `await Promise.<kind>([...])` over loads of batching loaders made here (LIBRARIES,
+   * `truth-loader`: DataLoader's shape — `load(key)` queues the loader's batch, once a tick, before
+   * it makes the promise it returns; the batch, the program's async function, runs later for every
+   * load of the tick). Member `i` loads from loader `loads[i]`. `direct`: the members are the
+   * loads themselves (`users.load(k)`, a library's function called as it is: the batch is the work
+   * of the code calling the combinator, each member a dish with no work); `wrapped`: calls of a
+   * function of the program's that is not async and returns the load (`userById(d, k)`); `async`:
+   * of an async function of the program's that awaits the load, then works (`afterMs`). There the
+   * batch is the work of the member whose load queued it (the first of its loader in the tick);
+   * the other members of that loader have none before their promise is settled. The batch works
+   * `batchMs` (and, `batchAwait`, again after a sleep).
+   */
+  | {
+      k: 'loaderMembers';
+      kind: Combinator;
+      style: 'direct' | 'wrapped' | 'async';
+      loads: number[];
+      batchMs: number;
+      batchAwait: boolean;
+      afterMs: number;
+    };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -191,6 +213,30 @@ module.exports = function mapLimit(items, limit, mapper) {
       for (let i = 0; i < limit; i++) await start();
     })();
   });
+};
+`,
+  'truth-loader': `'use strict';
+module.exports = class Loader {
+  constructor(batch) {
+    this.batch = batch;
+    this.pending = null;
+  }
+  load(key) {
+    let pending = this.pending;
+    if (pending === null) {
+      pending = this.pending = [];
+      // Once the promise jobs of this tick have run, in a tick of its own (DataLoader's schedule).
+      Promise.resolve().then(() => process.nextTick(() => this.dispatch(pending)));
+    }
+    return new Promise((resolve, reject) => pending.push({ key, resolve, reject }));
+  }
+  dispatch(pending) {
+    this.pending = null;
+    this.batch(pending.map((p) => p.key)).then(
+      (values) => pending.forEach((p, i) => p.resolve(values[i])),
+      (error) => pending.forEach((p) => p.reject(error)),
+    );
+  }
 };
 `,
 };
@@ -337,6 +383,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'wrappedMembers',
   'poolMembers',
   'queued',
+  'loaderMembers',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -609,6 +656,49 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
     case 'queued':
       w.line(`await __queue(${s.limit}).add(() => ${dishCall(s.fn, d)}).catch(__noop);`);
       return;
+    case 'loaderMembers': {
+      // The batch's work is the dish whose load came first in the tick: the key carries it.
+      const loaders = [...new Set(s.loads)].sort();
+      const names: Record<number, string> = {};
+      for (const l of loaders) {
+        const loader = w.fresh('loader');
+        const batch = w.fresh('batch');
+        names[l] = loader;
+        w.block(
+          `const ${loader} = new (require('truth-loader'))(async function ${batch}(keys) {`,
+          () => {
+            w.line(`__work(keys[0].d, ${ms(s.batchMs)});`);
+            if (s.batchAwait) {
+              w.line(`await new Promise((resolve) => setTimeout(resolve, 2));`);
+              w.line(`__work(keys[0].d, ${ms(s.batchMs)});`);
+            }
+            w.line(`return keys.map((k) => k.id);`);
+          },
+          '});',
+        );
+      }
+      const calls: string[] = [];
+      s.loads.forEach((l, i) => {
+        if (s.style === 'direct') {
+          calls.push(`${names[l]}.load({ d: ${d}, id: ${i} })`);
+          return;
+        }
+        const fn = w.fresh(s.style === 'wrapped' ? 'byId' : 'fetchOne');
+        if (s.style === 'wrapped')
+          w.block(`function ${fn}(d, id) {`, () => w.line(`return ${names[l]}.load({ d, id });`));
+        else
+          w.block(`async function ${fn}(d, id) {`, () => {
+            w.line(`const value = await ${names[l]}.load({ d, id });`);
+            w.line(`__work(d, ${ms(s.afterMs)});`);
+            w.line(`return value;`);
+          });
+        calls.push(`${fn}(__dish(${JSON.stringify(fn)}, ${d}, 'other'), ${i})`);
+      });
+      const call = `Promise.${s.kind}([${calls.join(', ')}])`;
+      if (s.kind === 'allSettled') w.line(`await ${call};`);
+      else w.line(`await ${call}.catch(__noop);`);
+      return;
+    }
     case 'gate': {
       const g = w.fresh('gate');
       w.line(

@@ -23,7 +23,7 @@ import { Slot, kTask } from '../marks';
 import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kConn, kStream, noteAsker, probeUserReads } from './streams';
+import { Piped, kConn, kHeld, kStream, noteAsker, probeUserReads, releaseHeld } from './streams';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -157,6 +157,7 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
           const slot = regSlot();
           if (slot !== null) noteAsker(this, slot);
         }
+        if (this[kHeld] !== undefined) releaseHeld(this);
         return arguments.length <= 3
           ? callWith(write as AnyFunction, this, arguments.length, a, b, c)
           : Reflect.apply(write as AnyFunction, this, arguments);

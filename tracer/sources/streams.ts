@@ -1,9 +1,21 @@
 /**
  * Streams piped by a task are its work.
  */
-import { Reason } from '../../protocol/format';
-import { Task, asProbe, current, enabled, enter, leave, openerDone, replies, taskOf } from '../engine';
+import { Reason, TaskFlags, TaskKind } from '../../protocol/format';
+import {
+  Task,
+  asProbe,
+  current,
+  enabled,
+  enter,
+  leave,
+  openerDone,
+  replies,
+  setHeldAnsweredHandler,
+  taskOf,
+} from '../engine';
 import { Slot, regSlot } from '../dishes';
+import { foldTask, newTask } from '../tasks';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,9 +36,31 @@ export const kAsker = Symbol('looplens.asker');
  * has had no reply since it wrote (see oldestAsker).
  */
 export const kAskers = Symbol('looplens.askers');
-export type Piped = { [kStream]?: Slot; [kConn]?: Slot; [kAsker]?: Slot; [kAskers]?: Array<Slot | number> };
+/**
+ * Of such a connection: the task holding its reads that came while no asker waited (see heldReply),
+ * until a read settles a waiter's promise or the connection is written to again.
+ */
+export const kHeld = Symbol('looplens.held');
+export type Piped = {
+  [kStream]?: Slot;
+  [kConn]?: Slot;
+  [kAsker]?: Slot;
+  [kAskers]?: Array<Slot | number>;
+  [kHeld]?: Task;
+};
 /** The askers a connection remembers (a client that pipelines more than this is read from the 64th on). */
 const MAX_ASKERS = 64;
+
+/**
+ * A connection the program opened is written to: reads it held for nobody's asker (heldReply) were
+ * no part of a reply to what is asked now, nor to anything asked later.
+ */
+export function releaseHeld(conn: Piped): void {
+  const held = conn[kHeld];
+  if (held === undefined) return;
+  held.holdsReply = false;
+  conn[kHeld] = undefined;
+}
 
 /** The running task (its slot, `slot`) writes to a connection the program opened: it asks. */
 export function noteAsker(conn: Piped, slot: Slot): void {
@@ -124,9 +158,38 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
     const asker = stream[kAsker];
     opener = asker !== undefined ? taskOf(asker.r) : null;
     if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
+    if (askers !== undefined && (opener === null || openerDone(opener))) opener = heldReply(stream);
   }
   return asProbe(opener, push, stream, args, true);
 }
+
+/**
+ * The reads of a connection that has been asked something, when every asker has had its reply or
+ * is done, and its opener is done too: more of a reply to someone whose query another task's code
+ * wrote (a client that queues queries while its connection opens, or while it is busy, and writes
+ * them all at once from the code that opened it or from a reply's read: postgres.js's pool), or a
+ * message for nobody (a notification). Which, the reads cannot tell, nor the write that carried the
+ * query (nothing of the query's promise or object is touched there): the read that settles the
+ * query's promise is the first to know. So they run as a task that holds them (the library's, for
+ * now), and when one of them settles the promise of a task whose work goes on, that was its reply
+ * (a connection answers in the order asked) and they are folded into it. A write to the connection
+ * ends the holding (releaseHeld): what comes after answers what was asked before, or then.
+ */
+function heldReply(conn: Piped): Task {
+  const held = conn[kHeld];
+  if (held !== undefined && held.holdsReply) return held;
+  const task = newTask(
+    TaskKind.Other,
+    null,
+    'connection reply',
+    TaskFlags.Internal | TaskFlags.Provisional,
+    null,
+  );
+  task.holdsReply = true;
+  conn[kHeld] = task;
+  return task;
+}
+setHeldAnsweredHandler((held, by) => foldTask(held, by));
 
 /**
  * A socket made with `onread` (a buffer of the program's own, `net.connect({ onread: { buffer,
