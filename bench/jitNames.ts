@@ -52,6 +52,14 @@ function lookup(map: MapEntry[], addr: number): string | null {
   return null;
 }
 
+/**
+ * A function of a build of the tracer named without its folder and line (`JS:*enterQueued
+ * tracer.js`), so that two builds' functions line up.
+ */
+function sameAcrossBuilds(name: string): string {
+  return name.replace(/^(JS:\S+) \S*\/dist\/(tracer\w*\.js):\d+:\d+$/, '$1 $2');
+}
+
 /** Calls made to each function (by name), and with `--callers RE`, calls by caller and callee. */
 const calls = new Map<string, number>();
 const callers = new Map<string, number>();
@@ -81,14 +89,14 @@ function selfCosts(file: string, mapFile: string | null): { costs: Map<string, n
       let name = nameOf(line.slice(3));
       const addr = /^0x([0-9a-f]+)$/.exec(name);
       if (addr !== null) name = lookup(map, parseInt(addr[1], 16)) ?? name;
-      fn = name;
+      fn = sameAcrossBuilds(name);
       continue;
     }
     if (line.startsWith('cfn=')) {
       let callee = nameOf(line.slice(4));
       const addr = /^0x([0-9a-f]+)$/.exec(callee);
       if (addr !== null) callee = lookup(map, parseInt(addr[1], 16)) ?? callee;
-      cfn = callee;
+      cfn = sameAcrossBuilds(callee);
       continue;
     }
     if (line.startsWith('calls=')) {
