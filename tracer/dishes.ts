@@ -864,9 +864,7 @@ export function queueSlot(): Slot | null {
     sharedPlace === place &&
     sharedSlot.r === base &&
     sharedSlot.dispatch === dispatch &&
-    // (Against a constant: two booleans of unknown type compared went through V8's generic
-    // `StrictEqual`, about 40 instructions a tick.)
-    sharedSlot.thenable === (thenable === true)
+    sharedSlot.thenable === thenable
   )
     return sharedSlot;
   sharedSlot = new Slot(base);
