@@ -58,8 +58,10 @@
  * --floor (count the stand-ins of bench/floor/ too: empty promise hooks; tags and clock
  * readings; the same with each tick's task carried in a closure — the mechanism's floor),
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
- * perf map, so that V8's JIT code is named in the dumps), --full-speed-ms MS, --slowdown N and
- * --node-slowdown N (above), --node-flags "..." (the Node servers' flags; default `--no-memory-reducer`: V8's memory
+ * perf map, so that V8's JIT code can be named: `npx tsx bench/jitNames.ts DUMP [DUMP2] --per N`
+ * lists each function's self cost and calls a request, two builds side by side), --full-speed-ms MS,
+ * --slowdown N and --node-slowdown N (above), --node-flags "..." (the Node servers' flags; default
+ * `--no-memory-reducer`: V8's memory
  * reducer takes a server slowed by valgrind for an idle one and runs full collections that a loaded
  * server does not — on Node 24 that was 50 k of the collector's share of a traced fastify request;
  * `--node-flags ""` runs without it).

@@ -172,7 +172,8 @@ function before(promise: Promise<unknown>): void {
   // Only a job that resolves a promise with a thenable runs with a root promise: the function
   // that made the root returned another promise (or resolved it with one).
   const flags = record !== undefined && (p[kIdx]! & ROOT_BIT) !== 0 ? JOB : 0;
-  const task = record !== undefined && enabled && opened < MAX_OPEN ? runsAs(record) : null;
+  // (`=== true`: see enterQueued in sources/ticks.ts.)
+  const task = record !== undefined && enabled === true && opened < MAX_OPEN ? runsAs(record) : null;
   if (task === null) {
     if (opened < MAX_OPEN) entered[opened] = 0;
     opened++;
