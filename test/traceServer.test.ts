@@ -226,12 +226,10 @@ describe('the live trace server', function () {
   });
 
   it('accepts the real tracer with its token, and declines connections the session does not want', async () => {
-    let first = true;
-    const h = await harness(() => {
-      const ok = first;
-      first = false;
-      return ok;
-    });
+    // The session wants the program this test started, not its child. (Taking the first to say
+    // hello instead failed on a loaded machine: the child, started while the program's own hello
+    // was still on its way, said hello first.)
+    const h = await harness((c) => parentOf(c.pid) === process.pid);
     try {
       const env = {
         ...plainEnv(),
@@ -241,17 +239,28 @@ describe('the live trace server', function () {
       // threads.js starts a child process; with children on, it connects too — and is declined.
       const result = await run(process.execPath, [path.join(FIXTURES, 'programs', 'threads.js')], { env });
       assert.equal(result.code, 0, result.stderr);
-      await waitFor(() => (h.closes.length >= 1 && h.timelines[0].endInfo !== null ? true : undefined));
-      assert.equal(h.accepted.length, 1);
-      assert.ok(
-        h.timelines[0].tasks.some((t) => t.kind === 'main'),
-        'the accepted process streamed its trace',
+      const whole = () =>
+        h.timelines.find((t) => t.endInfo !== null && t.tasks.some((x) => x.kind === 'main'));
+      await waitFor(() =>
+        h.closes.some((c) => c.kind === 'rejected' && c.message === 'declined') && whole() ? true : undefined,
       );
+      assert.equal(h.accepted.length, 1);
+      assert.equal(whole()!.meta?.pid, h.accepted[0].pid, 'the accepted process streamed its trace');
     } finally {
       await h.server.close();
     }
   });
 });
+
+/** The parent process of `pid` (Linux's /proc), or null when it is gone. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Runs a program of test/fixtures/programs with one block of `blockMs` (liveBlock.js by default)
