@@ -334,6 +334,26 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      'a job that waited in a shared queue and starts a Promise.all of its own before its first await is a dish of the request that added it, with its members',
+    // Concurrency 1 (seed 99155): each job but the first starts from the wrap-up of the job before;
+    // the members it makes there are inside its call, and the runner's wait on it comes after them.
+    fns: [
+      fn('loadUser', [
+        { k: 'combinator', kind: 'allSettled', fns: ['fetchName', 'fetchRole'], style: 'literal' },
+        sleep(2),
+        work(0.6),
+      ]),
+      fn('fetchName', [sleep(3), work()]),
+      fn('fetchRole', [sleep(4), work()]),
+    ],
+    main: [],
+    server: {
+      routes: [{ path: '/user', before: [{ k: 'queued', fn: 'loadUser', limit: 1 }, work(0.5)], after: [] }],
+      requests: ['/user?i=1', '/user?i=2', '/user?i=3', '/user?i=4'],
+    },
+  },
+  {
+    title:
       "members whose call queues a batch before it makes its promise (DataLoader's shape): the batch is the work of the member whose load queued it, or of the code calling the combinator for a load called as it is",
     // Two loaders; each one's batch runs once for its loads of the tick, in a tick the first load
     // queued (after the promise jobs of that tick), and settles all of them. (Loads of two loaders

@@ -493,15 +493,18 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // job, in the lane it had. So does its await on a wrapper of the job's promise made after the
   // call, up to the next job's (p-queue with a `timeout` awaits p-timeout's `new Promise`, which a
   // `.then` on the job's promise settles, through its `.finally`; with a `signal`, a race): links
-  // chained on what the runner made after the job's call, not the work of a dish.
+  // chained on what the runner made after the job's call, not the work of a dish. (Dishes the
+  // job's own call made before its first await — the members of its `Promise.all` — are inside
+  // its extent: the next job starts after it.)
   for (let o = 0; o < dishes.length; o++) {
     const job = made[o];
     if (job === null || !dishes[o].job) continue;
     const origin = at + dishes[o].origin;
+    const after = at + dishes[o].end;
     let end = seg.end;
     for (let k = 0; k < dishes.length; k++) {
       const next = at + dishes[k].origin;
-      if (k !== o && made[k] !== null && next > origin && next < end) end = next;
+      if (k !== o && made[k] !== null && next >= after && next < end) end = next;
     }
     for (let i = origin + 1; i < end; i++) {
       if (logKind[i] !== LogKind.Derived || owner[i - at] === o) continue;

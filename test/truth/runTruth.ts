@@ -118,6 +118,12 @@ function* smaller(program: Program): Generator<Program> {
   }
   const count = bodies(program).length;
   const fnBodies = new Set(program.fns.map((f) => f.body));
+  // A function a queue runs keeps its first await (the generator queues only those whose first
+  // statement awaits): work before it runs in whichever lane started the job, which the truth's
+  // `__running` cannot know (the lane of the request whose job ended before, not that job's dish).
+  const queued = new Set<string>();
+  for (const b of bodies(program)) for (const s of b) if (s.k === 'queued') queued.add(s.fn);
+  const queuedBodies = new Set(program.fns.filter((f) => queued.has(f.name)).map((f) => f.body));
   for (let b = 0; b < count; b++) {
     const body = bodies(program)[b];
     const length = body.length;
@@ -126,6 +132,7 @@ function* smaller(program: Program): Generator<Program> {
       // dish has no continuation to be named from, which is another program.
       if (fnBodies.has(body) && AWAITING.has(body[i].k) && body.filter((s) => AWAITING.has(s.k)).length === 1)
         continue;
+      if (queuedBodies.has(body) && i === body.findIndex((s) => AWAITING.has(s.k))) continue;
       const p = clone();
       bodies(p)[b].splice(i, 1);
       yield p;
