@@ -7,10 +7,10 @@
  * Everything here runs inside the user's program, often inside hook callbacks: no I/O, no throwing,
  * no allocation on the common paths.
  */
-import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CPU_CHECK_MS, Reason, TaskKind } from '../protocol/format';
 import { Recorder } from './recorder';
+import { Schedstat } from './schedstat';
 import { StintEntry } from './stintLog';
 
 /** A task as the tracer knows it. */
@@ -386,7 +386,7 @@ function pause(time: number): void {
   const wall = time - times.openStart;
   // A stint long enough to be judged (a block, a request's work after its response) is looked at
   // for time the machine took from it; the rest pay this one comparison.
-  if (wall >= cpuCheckMs && schedFd !== -1) stintCpu(time);
+  if (wall >= cpuCheckMs && schedstat.fd !== -1) stintCpu(time);
   if (wall >= turnMs && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
@@ -402,37 +402,8 @@ function pause(time: number): void {
  */
 let cpuCheckMs = CPU_CHECK_MS;
 
-/**
- * The main thread's scheduler counters, where Linux gives them: /proc/self/task/<tid>/schedstat
- * holds ns on a CPU, ns ready to run but waiting for one (the run queue), timeslices; the main
- * thread's tid is the process id. Null where there is no such file (other systems): stints are
- * judged by their wall time, as before.
- */
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-const { openSync: fsOpen, readSync: fsRead } = fs;
-let schedFd = process.platform === 'linux' ? -2 : -1; // -2: not opened yet; -1: none
-const schedBuf = Buffer.alloc(96);
-const SPACE = 0x20;
-const ZERO = 0x30;
-/** Reads the main thread's [ns on a CPU, ns waiting for one]; null if not known. Never throws. */
-export function readSchedstat(): [number, number] | null {
-  try {
-    if (schedFd === -2) schedFd = fsOpen(SCHEDSTAT, 'r');
-    if (schedFd < 0) return null;
-    const n = fsRead(schedFd, schedBuf, 0, schedBuf.length, 0);
-    // "<ns on a CPU> <ns waiting> <timeslices>\n", read as digits (no strings made).
-    let i = 0;
-    let cpu = 0;
-    for (; i < n && schedBuf[i] !== SPACE; i++) cpu = cpu * 10 + (schedBuf[i] - ZERO);
-    let wait = 0;
-    for (i++; i < n && schedBuf[i] !== SPACE; i++) wait = wait * 10 + (schedBuf[i] - ZERO);
-    if (i < n && Number.isFinite(cpu) && Number.isFinite(wait)) return [cpu, wait];
-  } catch {
-    // no such file: stop asking
-  }
-  schedFd = -1;
-  return null;
-}
+/** The main thread's scheduler counters (schedstat.ts); null where the system has none. */
+const schedstat = new Schedstat();
 
 /**
  * The stint open since times.openStart has run long (see pause): how much of it the main thread
@@ -445,7 +416,7 @@ export function readSchedstat(): [number, number] | null {
  * is never counted. Without a usable reading, nothing is written (wall time, as before).
  */
 function stintCpu(time: number): void {
-  const counters = readSchedstat();
+  const counters = schedstat.read();
   if (counters === null) return;
   const wait = counters[1];
   // Lower bounds of the wait within the stint, the best one counts. From this thread's own last
@@ -491,7 +462,7 @@ function stintCpu(time: number): void {
 
 /** Reads the counters where a stint begins at `time` (see stintCpu). */
 function cpuBaseline(time: number): void {
-  const counters = readSchedstat();
+  const counters = schedstat.read();
   if (counters === null) return;
   times.waitRef = counters[1];
   times.waitRefAt = time;
@@ -683,7 +654,7 @@ export function enter(
       times.pendingIdle = t;
       times.lastEnd = t;
       // (It ends here, read from no clock of its own: looked at as pause() does.)
-      if (t - times.openStart >= cpuCheckMs && schedFd !== -1) stintCpu(t);
+      if (t - times.openStart >= cpuCheckMs && schedstat.fd !== -1) stintCpu(t);
     } else if (task === pendingTask && (t - times.pendingIdle <= mergeMs || (continuation && marks > 0))) {
       // The same task again after a moment: one stint, not two (and two records saved). Or later,
       // but a continuation queued before its last stint ended (the mark queued then has not run):
@@ -701,7 +672,7 @@ export function enter(
   if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
     // the stint begins: the exact start for its wait should it run long (see stintCpu).
-    if (t - times.lastEnd >= cpuCheckMs && schedFd !== -1) cpuBaseline(t);
+    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(t);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);

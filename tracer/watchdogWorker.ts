@@ -23,6 +23,7 @@ import { MessagePort, workerData } from 'node:worker_threads';
 import { NATIVE_BEFORE } from '../protocol/format';
 import { REPLY_ACCEPT, encodeHello } from '../protocol/handshake';
 import { LiveType, encodeLive } from '../protocol/live';
+import { Schedstat } from './schedstat';
 
 export interface WatchdogData {
   heartbeat: SharedArrayBuffer;
@@ -153,34 +154,11 @@ function mainThreadWantsCpu(): boolean | null {
 }
 
 /**
- * The main thread's scheduler counters (see readSchedstat in engine.ts): ns on a CPU, ns ready to
- * run and waiting for one. Read here once for each stint seen open, so that the main thread, when
- * a stint turns out long, can tell how much of it the machine took (a run queue's wait); the main
- * thread pays nothing for stints that stay short.
+ * The main thread's scheduler counters (schedstat.ts), read here once for each stint seen open, so
+ * that the main thread, when a stint turns out long, can tell how much of it the machine took (a run
+ * queue's wait); the main thread pays nothing for stints that stay short.
  */
-const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
-let schedFd = process.platform === 'linux' ? -2 : -1;
-const schedBuf = Buffer.alloc(96);
-const SPACE = 0x20;
-const ZERO = 0x30;
-function mainThreadSchedstat(): [number, number] | null {
-  try {
-    if (schedFd === -2) schedFd = fs.openSync(SCHEDSTAT, 'r');
-    if (schedFd < 0) return null;
-    const n = fs.readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
-    // "<ns on a CPU> <ns waiting> <timeslices>\n", read as digits, as engine.ts does (no strings made).
-    let i = 0;
-    let cpu = 0;
-    for (; i < n && schedBuf[i] !== SPACE; i++) cpu = cpu * 10 + (schedBuf[i] - ZERO);
-    let wait = 0;
-    for (i++; i < n && schedBuf[i] !== SPACE; i++) wait = wait * 10 + (schedBuf[i] - ZERO);
-    if (i < n && Number.isFinite(cpu) && Number.isFinite(wait)) return [cpu, wait];
-  } catch {
-    // no such file: stop asking
-  }
-  schedFd = -1;
-  return null;
-}
+const schedstat = new Schedstat();
 
 /** Readings of mainThreadWantsCpu, this often while the watchdog waits between samples, ms. */
 const STATE_EVERY_MS = 1;
@@ -436,14 +414,14 @@ function run(data: WatchdogData): void {
         readings = 0;
         wanting = 0;
         const asked = performance.now();
-        const countersAsked = mainThreadSchedstat();
+        const countersAsked = schedstat.read();
         const reply = (await post(s, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
           returnByValue: true,
           silent: true,
         })) as { result?: { value?: string } };
         const t = performance.now();
-        const countersNow = countersAsked !== null ? mainThreadSchedstat() : null;
+        const countersNow = countersAsked !== null ? schedstat.read() : null;
         const [sampleSeq, frames, task, at] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [
           number,
           RawFrame[],
@@ -527,7 +505,7 @@ function run(data: WatchdogData): void {
     // A stint ended and nothing followed: over for the live reader too (seen twice, as a stint
     // whose continuations merge pauses for a moment between them).
     outside = seq === lastSeq && !inStint ? outside + 1 : 0;
-    if (cpuReading !== null && schedFd !== -1) {
+    if (cpuReading !== null && schedstat.fd !== -1) {
       // The main thread's scheduler counters, read at every poll: the first reading in a stint
       // (slots 0–2) and the one before it (slots 3–5) bracket the stint's start (see stintCpu in
       // engine.ts).
@@ -535,7 +513,7 @@ function run(data: WatchdogData): void {
       // Between stints, a reading counts only while the main thread sleeps (waits for events): a
       // wait for a CPU in progress is added to the counters only when it ends, and one that began
       // before the reading would be taken for part of the next stint.
-      const counters = first || (!inStint && mainThreadWantsCpu() === false) ? mainThreadSchedstat() : null;
+      const counters = first || (!inStint && mainThreadWantsCpu() === false) ? schedstat.read() : null;
       if (counters !== null) {
         const at = traceTime(t);
         if (first) {
