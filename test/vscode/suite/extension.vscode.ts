@@ -314,10 +314,18 @@ describe('Loop Lens in VS Code', function () {
       program: path.join(FIXTURES, 'crash.js'),
       looplens: true,
     });
-    const ended = await waitFor('the session to end', async () => {
-      const s = await latest('crash');
-      return s.session.state === 'ended' ? s : undefined;
-    });
+    // (A minute: under a load of 24-36 the whole debug session, adapter and bootloader included,
+    // took longer than 20 s once; what the session showed is in the message.)
+    let seen = 'no session';
+    const ended = await waitFor(
+      () => `the session to end (last seen: ${seen})`,
+      async () => {
+        const s = await latest('crash');
+        seen = `${s.session.state}, ${s.session.events} events, problem ${JSON.stringify(s.session.problem)}`;
+        return s.session.state === 'ended' ? s : undefined;
+      },
+      60_000,
+    );
     assert.match(ended.session.problem ?? '', /ended without finishing its trace/);
     const requests = ended.summary.tasks.filter((t) => t.kind === 'request').map((t) => t.name);
     assert.deepEqual(requests.sort(), ['GET /work/0', 'GET /work/1', 'GET /work/2']);
