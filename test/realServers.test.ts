@@ -242,13 +242,24 @@ function requestsOf(run: Run, route: string, expected: number, what: string): Su
     (busyMachine || withChildren.length <= Math.floor(tasks.length / 50))
       ? withChildren.length
       : 0;
+  // (Where and when each child ran, against its request's life: what a trace kept with
+  // LOOPLENS_TEST_KEEP would be searched for.)
+  const at = (t: SummaryTask) => {
+    const p = s.tasks.find((x) => x.id === t.parent);
+    const where = t.location ? `${path.basename(t.location.file)}:${t.location.line}` : 'no place';
+    return `${t.id} at ${where}, ${t.startMs}-${t.endMs} ms, ${t.stints} stints; request ${p?.id} ${p?.startMs}-${p?.endMs} ms`;
+  };
   assert.equal(
     withChildren.length - excused,
     0,
     `no ${what} has a child (${describe_(
       s,
       withChildren.flatMap((t) => childrenOf(s, t)),
-    )}; ${onlyShort.length} of ${withChildren.length} only short wrap-ups, of ${tasks.length} requests)`,
+    )}; ${onlyShort.length} of ${withChildren.length} only short wrap-ups, of ${tasks.length} requests; ${withChildren
+      .flatMap((t) => childrenOf(s, t))
+      .slice(0, 3)
+      .map(at)
+      .join('; ')})`,
   );
   return tasks;
 }

@@ -3201,6 +3201,76 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("reads a connection's close for the code that ended it, not as held reads of nobody's reply (postgres.js's `sql.end()` writing its last message after the requests answered), in both modes", async () => {
+    const program = path.join(dir, 'endedConnection.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        'function spin(ms) {',
+        '  const end = process.cpuUsage().user + ms * 1000;',
+        '  while (process.cpuUsage().user < end);',
+        '}',
+        // A database that answers each query; when the client ends its side, it ends its own (a
+        // net server's default), and the client reads the end.
+        'const database = net.createServer((socket) => {',
+        "  socket.on('data', (data) => {",
+        "    for (const q of String(data).split('\\n')) if (q === 'q') socket.write('rows\\n');",
+        '  });',
+        '});',
+        'let connection = null;',
+        'const server = http.createServer(async (req, res) => {',
+        '  if (connection === null) {',
+        '    connection = net.connect(database.address().port, "127.0.0.1");',
+        "    connection.on('end', () => spin(40)); // the client's housekeeping at the close",
+        "    await new Promise((resolve) => connection.once('connect', resolve));",
+        '  }',
+        "  const rows = new Promise((resolve) => connection.once('data', resolve));",
+        "  connection.write('q\\n');",
+        '  await rows;',
+        "  res.end('ok');",
+        '});',
+        "database.listen(0, '127.0.0.1', () => server.listen(0, '127.0.0.1', async () => {",
+        '  await new Promise((resolve) =>',
+        "    http.get({ host: '127.0.0.1', port: server.address().port, path: '/a', agent: false }, (r) => r.resume().on('end', resolve)));",
+        // The request that opened the connection and asked has answered: the script ends the
+        // connection with a last message, and waits for its close.
+        "  connection.end('bye\\n');",
+        "  await new Promise((resolve) => connection.once('close', resolve));",
+        '  server.close();',
+        '  database.close();',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, timeline } of await inBothModes(program)) {
+      const names = timeline.tasks.map((t) => t.name).join(', ');
+      const a = timeline.tasks.find((t) => t.kind === 'request' && t.name === 'GET /a');
+      const script = timeline.tasks.find((t) => t.kind === 'main');
+      assert.ok(a !== undefined && a.endedAt !== null && script !== undefined, `${mode}: ${names}`);
+      // The close's housekeeping (40 ms of CPU) comes after the request answered: the script's
+      // work, which ended the connection and waits for its close. (Before, the end's read was held
+      // as more of a reply for nobody: a 'connection reply' lane with the library's tasks.)
+      const s = timeline.stints;
+      const ran: Record<string, number> = {};
+      for (let i = 0; i < s.length; i++) {
+        if (s.start[i] < a.endedAt!) continue;
+        const lane = timeline.tasks[s.task[i]].name;
+        ran[lane] = (ran[lane] ?? 0) + timeline.stintEnd(i) - s.start[i];
+      }
+      assert.ok(
+        (ran[script.name] ?? 0) >= 40,
+        `${mode}: the close read in the script's lane (ms per lane: ${JSON.stringify(ran)})`,
+      );
+      assert.deepEqual(
+        timeline.tasks.filter((t) => t.name === 'connection reply' && t.stints.length > 0).map((t) => t.name),
+        [],
+        `${mode}: no reads held for nobody's reply`,
+      );
+    }
+  });
+
   it('ends Promise.all members whose replies come together in one read of a shared connection (pipelined redis commands), in both modes', async () => {
     const program = path.join(dir, 'pipelinedMembers.js');
     fs.writeFileSync(

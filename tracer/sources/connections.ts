@@ -166,6 +166,26 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
     copyProperties(patchedWrite as AnyFunction, write as AnyFunction);
     replace(proto, 'write', patchedWrite as AnyFunction);
   }
+  // Ending the connection asks too (Node's `end` writes its last message without `write`): the
+  // close that comes back answers the code that ended it (postgres.js's `sql.end()`, writing its
+  // Terminate once every request had its reply), not more of a reply held for nobody (heldReply).
+  const end = proto.end;
+  if (typeof end === 'function') {
+    const patchedEnd = {
+      end(this: Connected, a: unknown, b: unknown, c: unknown) {
+        if (current !== null && this[kConn] !== undefined && enabled) {
+          const slot = regSlot();
+          if (slot !== null) noteAsker(this, slot);
+        }
+        if (this[kHeld] !== undefined) releaseHeld(this);
+        return arguments.length <= 3
+          ? callWith(end as AnyFunction, this, arguments.length, a, b, c)
+          : Reflect.apply(end as AnyFunction, this, arguments);
+      },
+    }.end;
+    copyProperties(patchedEnd as AnyFunction, end as AnyFunction);
+    replace(proto, 'end', patchedEnd as AnyFunction);
+  }
   opensTarget(proto, 'connect');
 }
 
