@@ -1,0 +1,35 @@
+# A traced asyncio task step's CPU time, in-process (python3 bench/asyncioSteps.py [STEPS_PER_TASK]):
+# 50 tasks each awaiting `asyncio.sleep(0)` in a loop, after 300 tasks that spend the tracer's awaits
+# budget (as a busy server's tasks do), timed with the process's CPU clock. No I/O, no system call a
+# step, no collection (the loop allocates no containers that outlive a step), and the tracer's
+# watchdog asleep (run it with a blockMs no stint reaches): what is left is the Python work of a step,
+# traced or not. Run it untraced and with dist/python on PYTHONPATH (and LOOPLENS_OPTIONS), and under
+# callgrind with two lengths (the difference: instructions a step), to compare what a step costs in
+# time with what it costs in instructions (README, Performance).
+import asyncio
+import sys
+import time
+
+STEPS = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
+TASKS = 50
+
+
+async def nothing():
+    pass
+
+
+async def worker(steps):
+    for _ in range(steps):
+        await asyncio.sleep(0)
+
+
+async def main():
+    for _ in range(300):
+        await asyncio.create_task(nothing())
+    began = time.process_time()
+    await asyncio.gather(*(worker(STEPS) for _ in range(TASKS)))
+    spent = time.process_time() - began
+    print("%.3f us a step (%d steps, %.3f s of CPU)" % (spent / (STEPS * TASKS) * 1e6, STEPS * TASKS, spent))
+
+
+asyncio.run(main())
