@@ -2,10 +2,14 @@
 # 50 tasks each awaiting `asyncio.sleep(0)` in a loop, after 300 tasks that spend the tracer's awaits
 # budget (as a busy server's tasks do), timed with the process's CPU clock. No I/O, no system call a
 # step, no collection (the loop allocates no containers that outlive a step), and the tracer's
-# watchdog asleep (run it with a blockMs no stint reaches): what is left is the Python work of a step,
-# traced or not. Run it untraced and with dist/python on PYTHONPATH (and LOOPLENS_OPTIONS), and under
-# callgrind with two lengths (the difference: instructions a step), to compare what a step costs in
-# time with what it costs in instructions (README, Performance).
+# watchdog asleep: what is left is the Python work of a step, traced or not. Untraced, then traced:
+#   /usr/bin/python3 bench/asyncioSteps.py
+#   PYTHONPATH=dist/python LOOPLENS_OPTIONS='{"out":"/tmp/steps.looplens","blockMs":1e9,
+#     "awaitTasksPerSecond":0.001}' /usr/bin/python3 bench/asyncioSteps.py
+# (blockMs: no block sampling; awaitTasksPerSecond: the budget not refilled for the 50). Alternate
+# the two a few times. Under callgrind with two lengths (100 and 300: the difference over 10,000 is
+# instructions a step) it compares what a step costs in time with what it costs in instructions
+# (README, Performance).
 import asyncio
 import sys
 import time
