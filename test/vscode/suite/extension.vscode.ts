@@ -132,6 +132,26 @@ function outputOf(session: vscode.DebugSession): string {
   return text;
 }
 
+/** Debug sessions that loaded the tracer's watchdog script: js-debug runs each worker in a child session. */
+const watchdogSessions = new Set<vscode.DebugSession>();
+
+/**
+ * Waits (20 s at most, then goes on) until the tracer's watchdog thread of a traced program runs:
+ * js-debug holds every new worker until it has set it up, and the worker's session reports the
+ * watchdog's script as loaded once the thread runs it.
+ */
+async function watchdogRunning(program: vscode.DebugSession): Promise<void> {
+  const within = (s: vscode.DebugSession): boolean => {
+    for (let p: vscode.DebugSession | undefined = s.parentSession; p !== undefined; p = p.parentSession)
+      if (p.id === program.id) return true;
+    return false;
+  };
+  const deadline = Date.now() + 20_000;
+  while (![...watchdogSessions].some(within) && Date.now() < deadline) await sleep(100);
+  // Its first look at the heartbeat comes a poll later.
+  await sleep(500);
+}
+
 /** Starts a debug session and returns it once VS Code reports it started. */
 async function start(config: vscode.DebugConfiguration): Promise<vscode.DebugSession> {
   const started = new Promise<vscode.DebugSession>((resolve) => {
@@ -172,10 +192,20 @@ describe('Loop Lens in VS Code', function () {
   before(async () => {
     tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
       createDebugAdapterTracker: (session) => ({
-        onDidSendMessage: (m: { type?: string; event?: string; body?: { output?: string } }) => {
+        onDidSendMessage: (m: {
+          type?: string;
+          event?: string;
+          body?: { output?: string; source?: { path?: string } };
+        }) => {
           if (m.type === 'event' && m.event === 'output' && m.body?.output !== undefined) {
             output.set(session, (output.get(session) ?? '') + m.body.output);
           }
+          if (
+            m.type === 'event' &&
+            m.event === 'loadedSource' &&
+            /tracerWatchdog\.js$/.test(m.body?.source?.path ?? '')
+          )
+            watchdogSessions.add(session);
         },
       }),
     });
@@ -442,9 +472,10 @@ describe('Loop Lens in VS Code', function () {
     await waitFor('the kitchen to open', () =>
       outputOf(session).includes('Kitchen open') ? true : undefined,
     );
-    // The debugger attaches to the tracer's watchdog thread as it does to any worker, which delays
-    // its start a little; a block before that has no sampled line. Users send requests later.
-    await sleep(1500);
+    // The debugger attaches to the tracer's watchdog thread as it does to any worker and holds it
+    // until it has set it up (8.8 s at load 30, the extension host starved): a block before that has
+    // no sampled line and no "blocked now". Users send requests later; the test waits for it to run.
+    await watchdogRunning(session);
     const waiting = [get(port, '/async'), get(port, '/async'), get(port, '/async')];
     await sleep(30);
     await Promise.all([get(port, '/blocking'), ...waiting]);
@@ -520,7 +551,16 @@ describe('Loop Lens in VS Code', function () {
       !during.summary.blocks.some((b) => b.durationMs >= 5000),
       'the trace does not have the block yet: only the watchdog could tell',
     );
-    assert.match(during.statusBar, /blocked now .* in GET \/blocking/);
+    // The status bar redraws up to 250 ms after the name comes (statusBar.ts): its own snapshot.
+    const bar = await waitFor(
+      'the status bar to name the request while it blocks',
+      async () => {
+        const text = (await latest('Kitchen (traced by Loop Lens)')).statusBar;
+        return /blocked now .* in GET \/blocking/.test(text) ? text : undefined;
+      },
+      5000,
+    );
+    assert.match(bar, /blocked now .* in GET \/blocking/);
     await longBlock;
     const after = await waitFor('the block to land in the trace with its line', async () => {
       const s = await latest('Kitchen (traced by Loop Lens)');
