@@ -150,12 +150,15 @@ let nextSeed = 0;
 let seed = 0;
 let hashed = true;
 /** The state of the segments a nested stint interrupted, SAVED_FIELDS numbers each. */
-const SAVED_FIELDS = 10;
+const SAVED_FIELDS = 11;
 const MAX_NESTING = 256;
 const saved = new Int32Array(SAVED_FIELDS * MAX_NESTING);
 let depth = 0;
 
-/** The segment's hash starts, at its first record: how its stint began, its seed, its task. */
+/**
+ * The segment's hash starts, at its first record: how its stint began, its seed, its task — and
+ * whether it handed the runtime a callback before (`lead`, see queueSlot).
+ */
 function startHash(): void {
   hashed = true;
   const base = mix(0x811c9dc5, how);
@@ -165,6 +168,16 @@ function startHash(): void {
   // record's position in its stint, a place verdict learnt for one resumed function is not read
   // for another (seed 924: a `new Promise` taken for an async call).
   hash = mix(shape, seed === 0 ? 0 : mix(seed >>> PLACE_SHIFT, seed & (LOG_MASK | ROOT_BIT)) | 1);
+  if (lead) advance(LogKind.Reg);
+}
+
+/**
+ * The place of a callback queued before the segment's first record, its hash not started (see
+ * queueSlot): the stamp `startHash` then `stamp(n)` would give, worked out from the shape alone.
+ */
+function leadPlace(task: Task): number {
+  const s = mix(mix(mix(0x811c9dc5, how), taskSeed(task)), LogKind.Reg);
+  return ((((s & SHAPE_MASK) << MAKER_BITS) | (makerShape & MAKER_MASK)) << PLACE_SHIFT) | n;
 }
 
 /**
@@ -268,7 +281,9 @@ function begin(entry: StintEntry): void {
     saved[o + 6] = hash;
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
-    saved[o + 9] = (lead ? 1 : 0) | (answered ? 2 : 0) | (thenable ? 4 : 0) | (runner << 3);
+    saved[o + 9] =
+      (lead ? 1 : 0) | (answered ? 2 : 0) | (thenable ? 4 : 0) | (hashed ? 8 : 0) | (runner << 4);
+    saved[o + 10] = seed;
     savedHeld[depth] = held;
   }
   depth++;
@@ -338,7 +353,9 @@ function end(task: Task): void {
 
 /**
  * Back to the segment the one ending interrupted, or to none: nothing reads the state outside a
- * segment (no task runs there, and nothing is logged), so it is left as it was.
+ * segment (no task runs there, and nothing is logged), so it is left as it was. An interrupted
+ * segment that had logged nothing gets its own seed back and starts its hash at its first record,
+ * as if nothing had interrupted it (its places must not depend on what the nested stint left).
  */
 function restore(): void {
   hashed = true;
@@ -358,7 +375,9 @@ function restore(): void {
     lead = (saved[o + 9] & 1) !== 0;
     answered = (saved[o + 9] & 2) !== 0;
     thenable = (saved[o + 9] & 4) !== 0;
-    runner = (saved[o + 9] >> 3) as Runner;
+    hashed = (saved[o + 9] & 8) !== 0;
+    runner = (saved[o + 9] >> 4) as Runner;
+    seed = saved[o + 10];
     held = savedHeld[depth];
     savedHeld[depth] = null;
   } else {
@@ -851,13 +870,14 @@ export function queueSlot(): Slot | null {
     }
     return slot;
   }
-  if (!hashed) startHash();
   if (!lead) {
-    // Once per segment: what the stint did first is part of its shape (the parse reads it).
+    // Once per segment: what the stint did first is part of its shape (the parse reads it). Its
+    // hash is started only when a record comes (startHash takes `lead` in): most ticks' stints
+    // queue a tick or two and log nothing.
     lead = true;
-    advance(LogKind.Reg);
+    if (hashed) advance(LogKind.Reg);
   }
-  const place = stamp(n);
+  const place = hashed ? stamp(n) : leadPlace(task);
   const base = strandNow !== null ? baseNow(task) : task.base;
   if (
     sharedSlot !== null &&
