@@ -175,9 +175,8 @@ function underMount(req: unknown, pattern: string): string {
 }
 
 /**
- * Wraps a router's method `key` that adds a route: its pattern the argument at `patternAt`
- * (`patternOf` when the router passes it some other way), its handlers the arguments `handlersAt`
- * (one index, or every argument from the index on when `rest`).
+ * Wraps a router's method `key` that adds a route: its pattern what `patternOf` reads from the
+ * arguments, its handler the argument at `handlersFrom` (every argument from there on when `rest`).
  */
 function wrapAdd(
   proto: Record<string, unknown>,
