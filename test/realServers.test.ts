@@ -6,7 +6,9 @@
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
- * awaited later). The databases are started by the tests
+ * awaited later); and the routers whose route patterns name requests (fastify, hapi, Hono on
+ * @hono/node-server, polka, find-my-way and express's `router` alone on Node's http server), with
+ * requests to two paths of one route at once. The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
  * synchronous step a block at its line, its work after the response a dish of its own; each job one
@@ -316,7 +318,45 @@ const ROUTERS = [
     busyLine: 'HAPI BUSY LINE',
     files: 'GET /files/{path*}',
   },
+  {
+    fixture: 'honoRoutes',
+    what: 'Hono on @hono/node-server, behind a middleware, a mounted sub-app, wildcards too',
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'HONO BUSY LINE',
+    files: 'GET /files/*',
+  },
+  {
+    fixture: 'polkaRoutes',
+    what: 'polka, behind a middleware, a mounted sub-app, wildcards too',
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'POLKA BUSY LINE',
+    files: 'GET /files/*',
+  },
+  {
+    fixture: 'findMyWayRoutes',
+    what: "find-my-way alone on Node's http server, wildcards too",
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'FIND-MY-WAY BUSY LINE',
+    files: 'GET /files/*',
+  },
+  {
+    fixture: 'routerRoutes',
+    what: "express's `router` alone on Node's http server, a mounted router, wildcards too",
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'ROUTER BUSY LINE',
+    files: 'GET /files/*path',
+  },
 ];
+/** Requests sent together, to two paths of one route, before the load. */
+const TOGETHER = 16;
 
 describe('real servers, traced under load', function () {
   this.timeout(180_000);
@@ -471,6 +511,11 @@ describe('real servers, traced under load', function () {
             { BUSY_MS: '150' },
             async (port) => {
               for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+              // Two paths of one route at once: each request named by the route, not by its path.
+              const together = Array.from({ length: TOGETHER }, (_, i) =>
+                request(port, 'GET', `/products/${3 + (i % 2)}`),
+              );
+              assert.deepEqual(await Promise.all(together), Array<number>(TOGETHER).fill(200));
               assert.equal(await request(port, 'GET', router.busyPath), 200);
               assert.equal(await request(port, 'GET', '/files/a/b.txt'), 200);
               assert.equal(await request(port, 'GET', '/nowhere/3'), 404);
@@ -480,7 +525,9 @@ describe('real servers, traced under load', function () {
           );
           const s = run.summary;
           assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-          const products = requestsOf(run, router.products, run.loaded + 2, 'product request');
+          const products = requestsOf(run, router.products, run.loaded + 2 + TOGETHER, 'product request');
+          const byPath = lanes(s).filter((t) => t.kind === 'request' && /^GET \/products\/\d/.test(t.name));
+          assert.equal(byPath.length, 0, `no product request named by its path (${describe_(s, byPath)})`);
           const [busy] = named(s, router.busy);
           assert.ok(busy, `${router.busy} by its pattern (${describe_(s, lanes(s))})`);
           const block = s.blocks.find((b) => b.task === busy.id);

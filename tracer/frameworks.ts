@@ -1,19 +1,23 @@
 /**
  * Requests named by their route pattern (`GET /products/:id`) where the framework knows it, read
- * when the response is sent:
- *  - express (4 and 5) keeps the matched route on the request (`req.route.path`, under
- *    `req.baseUrl` for a mounted router);
- *  - koa keeps it on its context (`ctx._matchedRoute`, set by @koa/router and koa-router), which
- *    the request does not reach: koa's `createContext` is wrapped, once koa is required, to leave
- *    the context on the request under a symbol.
- *  - fastify (and anything else routing with find-my-way) registers each route's handler with the
- *    router: the handler is wrapped, once find-my-way is required, to leave the route's pattern on
- *    the request (fastify's catch-all for unknown routes keeps the raw path).
- *  - hapi keeps the matched route on its own request object (`request.route.path`, with hapi's
- *    `{param}` syntax), which the node request does not reach: hapi's `Request.generate` is wrapped,
- *    once hapi requires its request module, to leave its request on the node one under a symbol
- *    (hapi's special route for unknown paths keeps the raw path).
- * Anything else keeps the raw path.
+ * when the response is sent. A framework knows it in one of two ways, and the tracer takes each the
+ * same way whatever the framework:
+ *  - on an object of its own made for each request, which it keeps on the node request or which is
+ *    made from it: express (4 and 5, and the `router` package alone) keeps the matched route on the
+ *    request (`req.route.path`, under `req.baseUrl` for a mounted router); koa keeps it on its
+ *    context (`ctx._matchedRoute`, set by @koa/router and koa-router), hapi on its own request
+ *    (`request.route.path`, with hapi's `{param}` syntax), Hono on its context (the route at
+ *    `c.req.routeIndex` of `c.req.matchedRoutes`). What the node request does not reach (koa's
+ *    context, hapi's request, Hono's context) is left on it under a symbol by wrapping, once the
+ *    framework is required, the function that makes it from the node request (koa's
+ *    `createContext`, hapi's `Request.generate`, Hono's `Context`, which @hono/node-server gives
+ *    the node request as `env.incoming`).
+ *  - in its router, which is given each route's pattern with the route's handlers: find-my-way's
+ *    `_on` (fastify, restify, or find-my-way used alone) and trouter's `add` (polka). Each handler is
+ *    wrapped, once the router is required, to leave its pattern on the request it is called with.
+ * A route that is a bare wildcard (`*`, `/*`: a catch-all for unknown routes, Hono's `app.use('*')`
+ * answering) and anything else keeps the raw path. An ES module (Hono and @hono/node-server
+ * imported) cannot be wrapped: raw path.
  */
 import type * as http from 'node:http';
 import url = require('node:url');
@@ -24,13 +28,18 @@ import { moduleClass } from './nodeModule';
 const kContext = Symbol('looplens.koaContext');
 const kRoute = Symbol('looplens.route');
 const kHapi = Symbol('looplens.hapiRequest');
+const kHono = Symbol('looplens.honoContext');
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type WithContext = http.IncomingMessage & {
   [kContext]?: { _matchedRoute?: unknown };
   [kRoute]?: string;
   [kHapi]?: { route?: { method?: unknown; path?: unknown } };
+  [kHono]?: { req?: { matchedRoutes?: unknown; routeIndex?: unknown } };
 };
+
+/** Whether a route's pattern is a bare wildcard: a catch-all, no route's name. */
+const wildcard = (pattern: string): boolean => pattern === '*' || pattern === '/*';
 
 /** The route pattern of a request whose response is being sent, or null. */
 export function routeOf(req: http.IncomingMessage): string | null {
@@ -47,10 +56,36 @@ export function routeOf(req: http.IncomingMessage): string | null {
     const hapi = (req as WithContext)[kHapi]?.route;
     if (hapi !== undefined && hapi !== null && typeof hapi.path === 'string' && hapi.method !== '_special')
       return hapi.path;
+    const hono = (req as WithContext)[kHono];
+    if (hono !== undefined) return honoRoute(hono);
   } catch {
     // an exotic request object: keep the path
   }
   return null;
+}
+
+/**
+ * The pattern of the route a Hono context answered from: the one at `c.req.routeIndex` (the
+ * handler Hono ran last; 0 when it ran one alone) of the routes the path matched, none when no
+ * route matched (Hono's not-found handler).
+ */
+function honoRoute(context: NonNullable<WithContext[typeof kHono]>): string | null {
+  const request = context.req;
+  const routes = request?.matchedRoutes;
+  const at = request?.routeIndex;
+  if (!Array.isArray(routes) || typeof at !== 'number') return null;
+  const path = (routes[at] as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' && !wildcard(path) ? path : null;
+}
+
+/** Leaves `value` on a request under `symbol`, unless the request is not an object or is frozen. */
+function leave(req: unknown, symbol: symbol, value: unknown): void {
+  if (typeof req !== 'object' || req === null) return;
+  try {
+    (req as Record<symbol, unknown>)[symbol] = value;
+  } catch {
+    // a frozen request: no route name
+  }
 }
 
 let patchedKoa = false;
@@ -66,14 +101,7 @@ function keepOnRequest(owner: Record<string, unknown>, key: string, symbol: symb
   const patched = {
     [key](this: unknown, ...args: unknown[]) {
       const made = Reflect.apply(original, this, args);
-      const req = args[reqAt];
-      if (enabled && typeof req === 'object' && req !== null) {
-        try {
-          (req as Record<symbol, unknown>)[symbol] = made;
-        } catch {
-          // a frozen request: no route name
-        }
-      }
+      if (enabled) leave(args[reqAt], symbol, made);
       return made;
     },
   }[key];
@@ -105,46 +133,130 @@ function isHapiRequestModule(request: unknown, parent: unknown): boolean {
   return typeof from === 'string' && /[\\/]@hapi[\\/]hapi[\\/]lib[\\/][^\\/]+$/.test(from);
 }
 
+/**
+ * A route's handler that leaves the route's `pattern` on the request it is called with (its first
+ * argument), then runs `handler` as it was called: one wrapper per route, made when the route is
+ * added, so the request's cost is a property set. A router mounted under a prefix that it cut from
+ * `req.url`, keeping the URL as it came in `req.originalUrl` (connect's way, polka's sub-apps), has
+ * its patterns under that prefix.
+ */
+function routedHandler(handler: AnyFunction, pattern: string): AnyFunction {
+  const routed = function (this: unknown, req: unknown, res: unknown, a: unknown, b: unknown, c: unknown) {
+    if (enabled) leave(req, kRoute, underMount(req, pattern));
+    // As routers call it, without an arguments object (every request of the server): find-my-way
+    // with five arguments, trouter's users (polka) with three, or two for a lone handler.
+    switch (arguments.length) {
+      case 5:
+        return handler.call(this, req, res, a, b, c);
+      case 3:
+        return handler.call(this, req, res, a);
+      case 2:
+        return handler.call(this, req, res);
+      default:
+        return Reflect.apply(handler, this, arguments);
+    }
+  };
+  Object.defineProperties(routed, Object.getOwnPropertyDescriptors(handler));
+  return routed;
+}
+
+/**
+ * `pattern` under the prefix a mounted router cut from the request's URL, if any (the whole path
+ * when it cut it all, leaving `/`: the mounted router's root route, `/api/` as express names it).
+ */
+function underMount(req: unknown, pattern: string): string {
+  if (typeof req !== 'object' || req === null) return pattern;
+  const { originalUrl, url } = req as { originalUrl?: unknown; url?: unknown };
+  if (typeof originalUrl !== 'string' || originalUrl === url || typeof url !== 'string') return pattern;
+  if (originalUrl.endsWith(url)) return `${originalUrl.slice(0, originalUrl.length - url.length)}${pattern}`;
+  if (url !== '/') return pattern;
+  const query = originalUrl.indexOf('?');
+  return `${query >= 0 ? originalUrl.slice(0, query) : originalUrl}${pattern}`;
+}
+
+/**
+ * Wraps a router's method `key` that adds a route: its pattern what `patternOf` reads from the
+ * arguments, its handler the argument at `handlersFrom` (every argument from there on when `rest`).
+ */
+function wrapAdd(
+  proto: Record<string, unknown>,
+  key: string,
+  patternOf: (args: unknown[]) => unknown,
+  handlersFrom: number,
+  rest: boolean,
+): void {
+  const add = proto[key] as AnyFunction;
+  const patched = {
+    [key](this: unknown, ...args: unknown[]) {
+      const pattern = patternOf(args);
+      if (enabled && typeof pattern === 'string' && !wildcard(pattern)) {
+        const last = rest ? args.length : handlersFrom + 1;
+        for (let i = handlersFrom; i < last; i++)
+          if (typeof args[i] === 'function') args[i] = routedHandler(args[i] as AnyFunction, pattern);
+      }
+      return Reflect.apply(add, this, args);
+    },
+  }[key];
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(add));
+  proto[key] = patched;
+}
+
 let patchedRouter = false;
 
 function patchFindMyWay(exported: unknown): void {
-  const proto = (exported as { prototype?: { _on?: AnyFunction } } | null)?.prototype;
+  const proto = (exported as { prototype?: Record<string, unknown> } | null)?.prototype;
   if (patchedRouter || proto === undefined || typeof proto._on !== 'function') return;
   patchedRouter = true;
-  const on = proto._on;
-  const patched = function _on(this: unknown, ...args: unknown[]) {
-    // (method, path, opts, handler, store, the path as written)
-    const handler = args[3];
-    const pattern = typeof args[5] === 'string' ? args[5] : args[1];
-    if (typeof handler === 'function' && typeof pattern === 'string' && pattern !== '*' && pattern !== '/*') {
-      const route = handler as AnyFunction;
-      const routed = function (
-        this: unknown,
-        req: unknown,
-        res: unknown,
-        params: unknown,
-        store: unknown,
-        query: unknown,
-      ) {
-        if (typeof req === 'object' && req !== null) {
-          try {
-            (req as WithContext)[kRoute] = pattern;
-          } catch {
-            // a frozen request: no route name
-          }
-        }
-        // As find-my-way calls it, without an arguments object (every request of the server).
-        return arguments.length === 5
-          ? route.call(this, req, res, params, store, query)
-          : Reflect.apply(route, this, arguments);
-      };
-      Object.defineProperties(routed, Object.getOwnPropertyDescriptors(route));
-      args[3] = routed;
-    }
-    return Reflect.apply(on, this, args);
-  };
-  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(on));
-  proto._on = patched;
+  // _on(method, path, opts, handler, store, the path as written)
+  wrapAdd(proto, '_on', (args) => (typeof args[5] === 'string' ? args[5] : args[1]), 3, false);
+}
+
+let patchedTrouter = false;
+
+function patchTrouter(exported: unknown): void {
+  // trouter 2 exports its class; later ones export it by name as well.
+  const Trouter = (exported as { Trouter?: unknown } | null)?.Trouter ?? exported;
+  const proto = (Trouter as { prototype?: Record<string, unknown> } | null)?.prototype;
+  if (patchedTrouter || proto === undefined || typeof proto.add !== 'function') return;
+  patchedTrouter = true;
+  // add(method, pattern, ...handlers)
+  wrapAdd(proto, 'add', (args) => args[1], 2, true);
+}
+
+let patchedHono = false;
+
+/**
+ * Hono's context module: its `Context`, made by Hono for each request with the request's bindings
+ * (`env`), becomes a class that leaves each context on the node request @hono/node-server binds as
+ * `env.incoming`. A proxy of the class: the same prototype, name and statics, `instanceof` as before.
+ */
+function patchHono(exported: unknown): void {
+  const module = exported as { Context?: unknown } | null;
+  const Context = module?.Context;
+  if (patchedHono || typeof Context !== 'function') return;
+  patchedHono = true;
+  const proxy = new Proxy(Context, {
+    construct(target, args, newTarget) {
+      const context = Reflect.construct(target, args, newTarget) as object;
+      if (enabled) {
+        const incoming = (args[1] as { env?: { incoming?: unknown } } | null | undefined)?.env?.incoming;
+        leave(incoming, kHono, context);
+      }
+      return context;
+    },
+  });
+  try {
+    (module as { Context: unknown }).Context = proxy;
+  } catch {
+    // an export that cannot be set (a getter): raw paths
+  }
+}
+
+/** Whether a require() of `request` from `parent` is Hono (CommonJS) loading its context module. */
+function isHonoContextModule(request: unknown, parent: unknown): boolean {
+  if ((request !== './context.js' && request !== './context') || patchedHono) return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]hono[\\/]dist[\\/]cjs[\\/][^\\/]+$/.test(from);
 }
 
 /** Watches `require` for the frameworks whose route this needs a hand to read. */
@@ -158,7 +270,9 @@ export function startFrameworks(): void {
     try {
       if (request === 'koa' && !patchedKoa) patchKoa(exported);
       else if (request === 'find-my-way' && !patchedRouter) patchFindMyWay(exported);
+      else if (request === 'trouter' && !patchedTrouter) patchTrouter(exported);
       else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
+      else if (isHonoContextModule(request, parent)) patchHono(exported);
     } catch {
       // never disturb the program
     }
