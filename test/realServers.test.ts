@@ -1080,6 +1080,43 @@ describe('real servers, traced under load', function () {
           "no other lanes: the worker loops are nobody's dish",
         );
       });
+
+      it("pg-boss 10 + express 5: each request one task beside the worker's loop (no route handler read as a job the loop hands off), each fetched job a sendMail task of the script", async () => {
+        const file = path.join(SERVERS, 'pgBossMail.js');
+        const recorded = await record(
+          dir,
+          'pgBossMail',
+          mode,
+          { PG_URL: pg.url },
+          async () => {},
+          '/mail/ada',
+          80,
+          {
+            args: ['-m', 'POST'],
+            settleMs: 300,
+          },
+        );
+        const s = recorded.summary;
+        // The worker's loop queues ticks of its own between polls; a request arriving after one
+        // is the framework calling its route's handler, the request running — not an `async call`
+        // child (before the fix: in full mode, one request in ten or so).
+        const requests = requestsOf(recorded, 'POST /mail/:to', recorded.loaded, 'mail request');
+        const main = s.tasks.find((t) => t.kind === 'main')!;
+        const jobs = named(s, 'sendMail');
+        assert.ok(jobs.length > 0, 'the worker ran jobs');
+        for (const job of jobs) {
+          assert.equal(job.parent, main.id, `each job a task of the script (${describe_(s, [job])})`);
+          assert.equal(job.location?.line, lineOf(file, 'async function sendMail'), 'placed at its function');
+        }
+        assertNoOtherLanes(
+          s,
+          [...requests, ...jobs],
+          "no other lanes: the worker's loop is nobody's dish",
+          true,
+        );
+        const share = untrackedShare(recorded.timeline);
+        assert.ok(share < UNTRACKED_MAX, `untracked ${(share * 100).toFixed(1)}% of the busy time`);
+      });
     });
   }
 });
