@@ -6,7 +6,7 @@
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
- * awaited later). The databases are started by the tests
+ * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests). The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
  * synchronous step a block at its line, its work after the response a dish of its own; each job one
