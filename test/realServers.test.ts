@@ -6,9 +6,10 @@
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
- * awaited later); and the routers whose route patterns name requests (fastify, hapi, Hono on
- * @hono/node-server, polka, find-my-way and express's `router` alone on Node's http server), with
- * requests to two paths of one route at once. The databases are started by the tests
+ * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests); and the routers
+ * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
+ * and express's `router` alone on Node's http server), with requests to two paths of one route at
+ * once. The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
  * synchronous step a block at its line, its work after the response a dish of its own; each job one
@@ -1137,6 +1138,43 @@ describe('real servers, traced under load', function () {
           [...s.tasks.filter((t) => jobs.has(t.id)), ...handler],
           "no other lanes: the worker loops are nobody's dish",
         );
+      });
+
+      it("pg-boss 10 + express 5: each request one task beside the worker's loop (no route handler read as a job the loop hands off), each fetched job a sendMail task of the script", async () => {
+        const file = path.join(SERVERS, 'pgBossMail.js');
+        const recorded = await record(
+          dir,
+          'pgBossMail',
+          mode,
+          { PG_URL: pg.url },
+          async () => {},
+          '/mail/ada',
+          80,
+          {
+            args: ['-m', 'POST'],
+            settleMs: 300,
+          },
+        );
+        const s = recorded.summary;
+        // The worker's loop queues ticks of its own between polls; a request arriving after one
+        // is the framework calling its route's handler, the request running — not an `async call`
+        // child (before the fix: in full mode, one request in ten or so).
+        const requests = requestsOf(recorded, 'POST /mail/:to', recorded.loaded, 'mail request');
+        const main = s.tasks.find((t) => t.kind === 'main')!;
+        const jobs = named(s, 'sendMail');
+        assert.ok(jobs.length > 0, 'the worker ran jobs');
+        for (const job of jobs) {
+          assert.equal(job.parent, main.id, `each job a task of the script (${describe_(s, [job])})`);
+          assert.equal(job.location?.line, lineOf(file, 'async function sendMail'), 'placed at its function');
+        }
+        assertNoOtherLanes(
+          s,
+          [...requests, ...jobs],
+          "no other lanes: the worker's loop is nobody's dish",
+          true,
+        );
+        const share = untrackedShare(recorded.timeline);
+        assert.ok(share < UNTRACKED_MAX, `untracked ${(share * 100).toFixed(1)}% of the busy time`);
       });
     });
   }

@@ -310,6 +310,31 @@ function begin(entry: StintEntry): void {
   hashed = false;
 }
 
+/**
+ * The work willRun announced continues the segment open for its task (engine.ts enter found the
+ * task running). In full mode the runtime's resource for a tick or a timer began that segment just
+ * before the tracer's own wrapper announced its slot: a segment begun for this very work, with
+ * nothing logged yet, takes on what the wrapper knows (where the work was made, the runner of jobs
+ * it carries on, the call held back alone it runs), as fast mode's segment for it would have. In
+ * any case the announcement goes no further: left pending, it would be taken by the next segment
+ * to begin with no announcement of its own — a request's arrival, whose route handler, called by
+ * the framework's code, would read as a job a library's runner hands off (pg-boss's worker loop
+ * queuing a tick beside a server's requests).
+ */
+function stay(): void {
+  if (depth > 0 && n === segStart && !hashed) {
+    if (seed === 0 && nextSeed !== 0) {
+      seed = nextSeed;
+      makerShape = nextSeed >>> (PLACE_SHIFT + MAKER_BITS);
+    }
+    if (runner === Runner.None) runner = nextRunner;
+    if (held === null) held = nextHeld;
+  }
+  nextSeed = 0;
+  nextRunner = Runner.None;
+  nextHeld = null;
+}
+
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
   return { start: segStart, end: n, shape, hash, how, lead, answered, thenable, runner, held, indexOf };
@@ -414,7 +439,7 @@ export function resetLog(): void {
 }
 
 export function startDishes(): void {
-  setSegmentHandlers({ begin, end });
+  setSegmentHandlers({ begin, end, stay });
 }
 
 // ------------------------------------------------------------------------------------ logging

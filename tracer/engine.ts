@@ -638,7 +638,11 @@ export function enter(
 ): void {
   savedTask.push(current);
   if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
-  if (task === current) return;
+  if (task === current) {
+    // No stint begins: the work continues the one open (see SegmentHandlers.stay).
+    segments.stay();
+    return;
+  }
   task.ran = true;
   const t = time >= 0 ? time : now();
   if (current === null && times.pendingIdle !== NONE) {
@@ -910,8 +914,13 @@ export function settleEnd(): void {
 export interface SegmentHandlers {
   begin(how: StintEntry): void;
   end(task: Task): void;
+  /**
+   * Work announced to run next (dishes.ts willRun) continues the stint already open for its task
+   * instead of beginning one: what was announced is that stint's, never a later one's.
+   */
+  stay(): void;
 }
-let segments: SegmentHandlers = { begin() {}, end() {} };
+let segments: SegmentHandlers = { begin() {}, end() {}, stay() {} };
 export function setSegmentHandlers(handlers: SegmentHandlers): void {
   segments = handlers;
 }
