@@ -545,6 +545,62 @@ describe('real servers, traced under load', function () {
         });
       }
 
+      it("polka behind an async middleware that calls `next()` after its await: each route's async handler the request's own work (no child), its busy step a block on the request at its line, a call of the handler's own that nobody awaits still a task of the request", async () => {
+        const fixture = 'polkaAsyncMiddleware';
+        const file = path.join(SERVERS, `${fixture}.js`);
+        const run = await record(
+          dir,
+          fixture,
+          mode,
+          { BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            const together = Array.from({ length: TOGETHER }, (_, i) =>
+              request(port, 'GET', `/products/${3 + (i % 2)}`),
+            );
+            assert.deepEqual(await Promise.all(together), Array<number>(TOGETHER).fill(200));
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/orders/${id}`), 200);
+            assert.equal(await request(port, 'GET', '/report/9'), 200);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        // The handler the middleware's `next()` runs is no call nobody awaited: no child.
+        const products = requestsOf(run, 'GET /products/:id', run.loaded + 2 + TOGETHER, 'product request');
+        assert.ok(
+          products.every((t) => t.stints >= 3),
+          "each request runs its middleware, then again after the middleware's await (the handler), then after the handler's",
+        );
+        const [report] = named(s, 'GET /report/:id');
+        assert.ok(report, `the report request (${describe_(s, lanes(s))})`);
+        assert.deepEqual(
+          describe_(s, childrenOf(s, report)),
+          '',
+          'the report has no child: its handler is the request',
+        );
+        const block = s.blocks.find((b) => b.task === report.id);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, report, file, 'ASYNC MIDDLEWARE BUSY LINE');
+        // The handler's own call nobody awaited stays a task: the rule tells the router's dispatch
+        // (a library's code) from the program's own fire-and-forget call.
+        const orders = named(s, 'GET /orders/:id');
+        assert.equal(orders.length, 2, `each order request one task (${describe_(s, lanes(s))})`);
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => [t.name, t.location?.file, t.location?.line]),
+            [['audit', file, lineOf(file, 'async function audit')]],
+            "the audit nobody awaited is a task of the request's, at its function",
+          );
+        assertNoOtherLanes(s, [...products, report, ...orders], 'no other lanes');
+      });
+
       it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
         const run = await record(
           dir,

@@ -456,10 +456,14 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
  * one is; null when the program's code or the runtime called it directly.
  */
 function calledFrom(): string | null {
-  const caller = makerBelow < makerFrames.length ? makerFrames[makerBelow] : null;
+  // (Past the tracer's own frames: the wrapper it puts around a route's handler to read its pattern,
+  // tracer/frameworks.ts, is no caller of the program's function — the router that calls it is.)
+  let below = makerBelow;
+  while (below < makerFrames.length && frameFile(makerFrames[below]) === tracerFile) below++;
+  const caller = below < makerFrames.length ? makerFrames[below] : null;
   const from = caller !== null ? (frameFile(caller) ?? '') : '';
   if (from === '' || !isLibrary(from)) return null;
-  for (let k = makerBelow + 1; k < makerFrames.length; k++) {
+  for (let k = below + 1; k < makerFrames.length; k++) {
     const file = frameFile(makerFrames[k]) ?? '';
     if (!isInternal(file) && !isLibrary(file)) return '';
   }

@@ -511,14 +511,23 @@ function goesOn(tail: number, at: number, end: number): boolean {
 }
 
 /**
- * Whether root `r` is a function of the program's that a library's own code called (no function of
- * the program's below it on the stack) and whose promise nothing consumed, while the stint serves
- * a request: a callback API (passport's `deserializeUser(id, done)`, a strategy's verify) that waits
- * for the callback, not the promise. Like a call the library chains, it is the request's work unless
- * the library runs such calls side by side in the task.
+ * Whether root `r` is a function of the program's that a library's code called and whose promise
+ * nothing consumed, while the stint serves a request: a callback API (passport's
+ * `deserializeUser(id, done)`, a strategy's verify) that waits for the callback, not the promise,
+ * or a router's dispatch that drops the handler's promise — entered from the library's own code (no
+ * function of the program's below it on the stack), or from a function of the program's that called
+ * the library's synchronous code (a middleware's `next()` after its await running the route's
+ * handler; not a function a library's own async call runs: that is the job rule's). Like a call the
+ * library chains, it is the request's work unless the library runs such calls side by side in the
+ * task.
  */
 function droppedByLibrary(r: number, serving: boolean): boolean {
-  return serving && logRooted[r] === Rooted.ByCall && logFrom[r] === CalledFrom.Library && logUsed[r] === 0;
+  if (!serving || logRooted[r] !== Rooted.ByCall || logUsed[r] !== 0) return false;
+  if (logFrom[r] === CalledFrom.Library) return true;
+  if (logFrom[r] !== CalledFrom.ProgramThroughLibrary) return false;
+  let p = level[r];
+  while (p !== -1 && logRooted[p] === Rooted.ByRuntime) p = level[p];
+  return p === -1 || logRooted[p] !== Rooted.ByLibrary;
 }
 
 /**
