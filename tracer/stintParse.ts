@@ -875,9 +875,10 @@ export function findDishes(
     // `new Promise(…)` is no call: what its executor started is its maker's; nor is the runtime's
     // own function (ByLibrary, Module) a dish.
     if (logRooted[r] !== Rooted.ByCall && logRooted[r] !== Rooted.Unknown) continue;
-    // A function of the program's that a library's own code calls and drops while a request waits
-    // (passport's `deserializeUser(id, done)`, a callback API that waits for `done`): a candidate
-    // below, as a call the library chains is.
+    // A function of the program's that a library's code calls and drops while a request waits
+    // (passport's `deserializeUser(id, done)`, a callback API that waits for `done`; a router's
+    // dispatch from a middleware's `next()` after its await): a candidate below, as a call the
+    // library chains is.
     if (droppedByLibrary(r, serving)) continue;
     const stop = closedAt[r];
     if (!leftWork(r, stop)) continue;
