@@ -299,31 +299,39 @@ describe('lessons at the lines that cause them', function () {
     if (process.platform !== 'linux') this.skip();
     const program = path.join(FIXTURES, 'programs', 'starvedStint.js');
     const out = path.join(dir, 'starved.looplens');
-    const child = spawn('taskset', ['-c', '0', 'nice', '-n', '15', process.execPath, program], {
-      env: tracedEnv(out, { blockMs: 100 }),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.on('exit', () => reject(new Error(`exited before it was ready: ${stderr}`)));
-    });
-    // The busy loop only from here: a whole traced start at that priority took a minute.
-    const hog = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' });
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('answered') && hog.kill('SIGKILL'));
-    try {
-      child.stdin.end('go\n');
-      assert.equal(await exited, 0, stderr);
-    } finally {
-      hog.kill('SIGKILL');
-      child.kill('SIGKILL');
-    }
-    const { timeline } = readTrace(out);
-    const spin = timeline.tasks.find((t) => t.name === 'GET /spin');
-    assert.ok(spin !== undefined, timeline.tasks.map((t) => t.name).join(', '));
-    const block = timeline.blocks.find((b) => b.task === spin.index);
+    const starvedRun = async () => {
+      const child = spawn('taskset', ['-c', '0', 'nice', '-n', '15', process.execPath, program], {
+        env: tracedEnv(out, { blockMs: 100 }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        child.on('exit', () => reject(new Error(`exited before it was ready: ${stderr}`)));
+      });
+      // The busy loop only from here: a whole traced start at that priority took a minute.
+      const hog = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' });
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('answered') && hog.kill('SIGKILL'));
+      try {
+        child.stdin.end('go\n');
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        hog.kill('SIGKILL');
+        child.kill('SIGKILL');
+      }
+      const { timeline } = readTrace(out);
+      const spin = timeline.tasks.find((t) => t.name === 'GET /spin');
+      assert.ok(spin !== undefined, timeline.tasks.map((t) => t.name).join(', '));
+      return { timeline, spin, block: timeline.blocks.find((b) => b.task === spin.index) };
+    };
+    // The starving is the machine's to give: once in a CI run beside another, the request's 5 ms ran
+    // with no block at all (the scheduler let the woken program run first). Up to three runs for one
+    // whose stint the machine stretched; the lesson is checked on that one.
+    let run = await starvedRun();
+    for (let tries = 1; run.block === undefined && tries < 3; tries++) run = await starvedRun();
+    const { timeline, block } = run;
     const seen = JSON.stringify(
       timeline.blocks.map((b) => [timeline.tasks[b.task].name, b.durationMs, b.cpuWaitMs]),
     );
