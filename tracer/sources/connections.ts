@@ -149,44 +149,34 @@ export function patchSocketConnect(net: typeof import('node:net')): void {
   // Who asked: a pooled connection serves whoever writes to it (a query), and what comes back for
   // nobody else yet (the first reads of a long reply) is that asker's, not the opener's — the
   // oldest still waiting, when a client pipelines several askers' queries (streams.ts, kAskers).
-  const write = proto.write;
-  if (typeof write === 'function' && !Object.prototype.hasOwnProperty.call(proto, 'write')) {
-    const patchedWrite = {
-      write(this: Connected, a: unknown, b: unknown, c: unknown) {
-        if (current !== null && this[kConn] !== undefined && enabled) {
-          const slot = regSlot();
-          if (slot !== null) noteAsker(this, slot);
-        }
-        if (this[kHeld] !== undefined) releaseHeld(this);
-        return arguments.length <= 3
-          ? callWith(write as AnyFunction, this, arguments.length, a, b, c)
-          : Reflect.apply(write as AnyFunction, this, arguments);
-      },
-    }.write;
-    copyProperties(patchedWrite as AnyFunction, write as AnyFunction);
-    replace(proto, 'write', patchedWrite as AnyFunction);
-  }
+  // Writing asks (inherited from stream.Writable: patched here unless the prototype has its own).
+  if (!Object.prototype.hasOwnProperty.call(proto, 'write')) askOn(proto, 'write');
   // Ending the connection asks too (Node's `end` writes its last message without `write`): the
   // close that comes back answers the code that ended it (postgres.js's `sql.end()`, writing its
   // Terminate once every request had its reply), not more of a reply held for nobody (heldReply).
-  const end = proto.end;
-  if (typeof end === 'function') {
-    const patchedEnd = {
-      end(this: Connected, a: unknown, b: unknown, c: unknown) {
-        if (current !== null && this[kConn] !== undefined && enabled) {
-          const slot = regSlot();
-          if (slot !== null) noteAsker(this, slot);
-        }
-        if (this[kHeld] !== undefined) releaseHeld(this);
-        return arguments.length <= 3
-          ? callWith(end as AnyFunction, this, arguments.length, a, b, c)
-          : Reflect.apply(end as AnyFunction, this, arguments);
-      },
-    }.end;
-    copyProperties(patchedEnd as AnyFunction, end as AnyFunction);
-    replace(proto, 'end', patchedEnd as AnyFunction);
-  }
+  askOn(proto, 'end');
   opensTarget(proto, 'connect');
+}
+
+/** Patches a way of sending on a connection (`write`, `end`) to note the running task as asking. */
+function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
+  const send = proto[name];
+  if (typeof send !== 'function') return;
+  const patched = {
+    // (A method of this name, so that the patched function keeps the original's name.)
+    [name](this: Connected, a: unknown, b: unknown, c: unknown) {
+      if (current !== null && this[kConn] !== undefined && enabled) {
+        const slot = regSlot();
+        if (slot !== null) noteAsker(this, slot);
+      }
+      if (this[kHeld] !== undefined) releaseHeld(this);
+      return arguments.length <= 3
+        ? callWith(send as AnyFunction, this, arguments.length, a, b, c)
+        : Reflect.apply(send as AnyFunction, this, arguments);
+    },
+  }[name];
+  copyProperties(patched as AnyFunction, send as AnyFunction);
+  replace(proto, name, patched as AnyFunction);
 }
 
 /** `proto[name]` (a socket's `connect`, `bind`) opens what it is called on, for the running task. */
