@@ -84,19 +84,19 @@ function selfCosts(file: string, mapFile: string | null): { costs: Map<string, n
     if (m[2] !== undefined) names.set(m[1], m[2]);
     return names.get(m[1]) ?? spec;
   };
+  /** A function's name in the dump, a JIT address named through the perf map, the same across builds. */
+  const functionOf = (spec: string): string => {
+    const name = nameOf(spec);
+    const addr = /^0x([0-9a-f]+)$/.exec(name);
+    return sameAcrossBuilds(addr !== null ? (lookup(map, parseInt(addr[1], 16)) ?? name) : name);
+  };
   for (const line of text.split('\n')) {
     if (line.startsWith('fn=')) {
-      let name = nameOf(line.slice(3));
-      const addr = /^0x([0-9a-f]+)$/.exec(name);
-      if (addr !== null) name = lookup(map, parseInt(addr[1], 16)) ?? name;
-      fn = sameAcrossBuilds(name);
+      fn = functionOf(line.slice(3));
       continue;
     }
     if (line.startsWith('cfn=')) {
-      let callee = nameOf(line.slice(4));
-      const addr = /^0x([0-9a-f]+)$/.exec(callee);
-      if (addr !== null) callee = lookup(map, parseInt(addr[1], 16)) ?? callee;
-      cfn = sameAcrossBuilds(callee);
+      cfn = functionOf(line.slice(4));
       continue;
     }
     if (line.startsWith('calls=')) {
