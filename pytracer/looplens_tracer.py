@@ -713,10 +713,12 @@ class Tracer:
         of a request's; between two probes a busy server adds a few hundred entries at most)."""
         task_ids = self.task_ids
         if len(task_ids) >= MAX_TASK_IDS:
-            # Tasks that never finished (destroyed while pending) leave their entries: drop the dead.
-            self.task_ids = task_ids = {k: v for k, v in task_ids.items() if k() is not None}
-            if len(task_ids) >= MAX_TASK_IDS:
-                task_ids.clear()
+            # Tasks that never finished (destroyed while pending) leave their entries: drop the dead
+            # (in place: the patched Handle._run holds the map).
+            live = {k: v for k, v in task_ids.items() if k() is not None}
+            task_ids.clear()
+            if len(live) < MAX_TASK_IDS:
+                task_ids.update(live)
         if len(self.unanswered) >= MAX_TASK_IDS:
             self.unanswered.clear()  # requests whose server task was destroyed while pending
         if len(self.live_requests) >= MAX_TASK_IDS:
@@ -1526,72 +1528,83 @@ def _patched_extract_stack(extract_stack):
     return _named(patched_extract_stack, extract_stack)
 
 
-_handle_run = None
+def _stint_runner(tracer, handle_run):
+    """asyncio's Handle._run, patched (`handle_run` the original): the standard loop runs each handle
+    as a stint of the task whose step it is (and where that task then suspends), else of the task
+    that scheduled it. Runs for every callback of the loop, so Tracer.step_of, begin_stint and
+    end_stint's common cases are inline, one frame, and what it reads of the tracer's is bound once,
+    in its cells (the maps and the buffer are never replaced; after a fork the tracer has ended)."""
+    find_task = tracer.task_ids.get
+    scheduled_pop = tracer.scheduled.pop
+    await_tasks = tracer.await_tasks
+    append = tracer.w.buf.extend
+    clock = time.perf_counter
+    pack_unit = _pack_unit
+    pack_idle = _pack_idle
+    ref = weakref.ref
+    future_type = _Future
+    timer_type = _TimerHandle
+    lag_cb = tracer.lag_cb
 
-
-def _run_handle(handle):
-    """asyncio's Handle._run, patched: the standard loop runs `handle` as a stint of the task whose
-    step it is (and where that task then suspends), else of the task that scheduled it. Runs for
-    every callback of the loop: Tracer.step_of, begin_stint and end_stint's common cases, inline."""
-    tracer = _tracer
-    if tracer is None or tracer.ended:
-        return _handle_run(handle)
-    try:
-        if handle._loop is not tracer.lag_loop:
+    def _run_handle(handle):
+        if tracer.ended:
+            return handle_run(handle)
+        try:
             loop = handle._loop
-            if loop is not None:
+            if loop is not tracer.lag_loop and loop is not None:
                 tracer.watch_loop(loop)
                 if loop is not tracer.lag_loop:
-                    return _handle_run(handle)  # another thread's loop (see Tracer.traces)
-        callback = handle._callback
-        # A task's own step (or wakeup): a method of the task (Tracer.step_of). A C Task's step
-        # first: the most common callback, and its __self__ a task.
-        if type(callback) is _task_step:
-            owner = callback.__self__
-            task = tracer.task_ids.get(_ref(owner))
-        else:
-            owner = getattr(callback, "__self__", None)
-            task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
-        if task is not None:
-            head = _RUN_PROMISE
-        else:
-            owner = None
-            task = tracer.scheduled.pop(id(handle), None)
-            if task is not None:
-                head = _RUN_TIMER if isinstance(handle, _TimerHandle) else _RUN_RESUME
-            elif callback is tracer.lag_cb:
-                return _handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
+                    return handle_run(handle)  # another thread's loop (see Tracer.traces)
+            callback = handle._callback
+            # A task's own step (or wakeup): a method of the task (Tracer.step_of). A C Task's step
+            # first: the most common callback, and its __self__ a task.
+            if type(callback) is _task_step:
+                owner = callback.__self__
+                task = find_task(ref(owner))
             else:
-                task, head = 0, _RUN_IO
-        # Tracer.begin_stint
-        before = tracer.current
-        t = _perf_counter() * 1000.0
-        w = tracer.w
-        w.buf += _pack_unit(head, task, t)
-        tracer.current = task
-        tracer.running = owner
-        tracer.stint_start = t
-        tracer.in_stint = True
-    except Exception:
-        return _handle_run(handle)  # the callback runs whatever the tracer's trouble
-    try:
-        return _handle_run(handle)
-    finally:
-        if owner is not None and (owner.done() or tracer.current in tracer.await_tasks):
-            # A task's last step, or one whose awaits are read (its task since request_started).
-            tracer.end_stint(before, task, owner, t, w)
-        else:
-            # Tracer.end_stint's common case: a callback that is no task's step, or a task's step that
-            # suspended.
-            try:
-                tracer.current = before
-                tracer.running = None
-                tracer.in_stint = False
-                w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
-                if tracer.due:
-                    tracer.settle()
-            except Exception:
-                pass
+                owner = getattr(callback, "__self__", None)
+                task = find_task(ref(owner)) if isinstance(owner, future_type) else None
+            if task is not None:
+                head = _RUN_PROMISE
+            else:
+                owner = None
+                task = scheduled_pop(id(handle), None)
+                if task is not None:
+                    head = _RUN_TIMER if isinstance(handle, timer_type) else _RUN_RESUME
+                elif callback is lag_cb:
+                    return handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
+                else:
+                    task, head = 0, _RUN_IO
+            # Tracer.begin_stint
+            before = tracer.current
+            t = clock() * 1000.0
+            append(pack_unit(head, task, t))
+            tracer.current = task
+            tracer.running = owner
+            tracer.stint_start = t
+            tracer.in_stint = True
+        except Exception:
+            return handle_run(handle)  # the callback runs whatever the tracer's trouble
+        try:
+            return handle_run(handle)
+        finally:
+            if owner is not None and (owner.done() or tracer.current in await_tasks):
+                # A task's last step, or one whose awaits are read (its task since request_started).
+                tracer.end_stint(before, task, owner, t, tracer.w)
+            else:
+                # Tracer.end_stint's common case: a callback that is no task's step, or a task's step
+                # that suspended.
+                try:
+                    tracer.current = before
+                    tracer.running = None
+                    tracer.in_stint = False
+                    append(pack_idle(_IDLE_HEAD, clock() * 1000.0))
+                    if tracer.due:
+                        tracer.settle()
+                except Exception:
+                    pass
+
+    return _run_handle
 
 
 class _Scheduled:
@@ -1667,7 +1680,7 @@ class _Scheduled:
 
 
 # The tracer's frames that run a loop callback as a stint (see Watchdog.blamed).
-_RUN_HANDLE_CODE = _run_handle.__code__
+_RUN_HANDLE_CODE = next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_handle")
 _SCHEDULED_CALL_CODE = _Scheduled.__call__.__code__
 _new_scheduled = object.__new__
 
@@ -1842,10 +1855,8 @@ def _same_code(function, reference):
 
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
-    global _handle_run
-    if asyncio.events.Handle._run is not _run_handle:
-        _handle_run = asyncio.events.Handle._run
-        asyncio.events.Handle._run = _named(_run_handle, _handle_run)
+    handle_run = asyncio.events.Handle._run
+    asyncio.events.Handle._run = _named(_stint_runner(tracer, handle_run), handle_run)
 
     loop_cls = asyncio.base_events.BaseEventLoop
     loop_cls.create_task = _patched_create_task(loop_cls.create_task, standard=True)
@@ -2065,8 +2076,10 @@ def start():
         else:
             writer = Writer(meta, path=out.replace("{pid}", str(os.getpid())))
         tracer = Tracer(writer, script, name)
-        _install(tracer)
         _tracer = tracer
+        _install(tracer)
         _thread.start_new_thread(Watchdog(tracer, block_ms).run, ())
     except Exception:
+        if _tracer is not None:
+            _tracer.ended = True  # (the patches installed hold it: they pass every call on)
         _tracer = None  # bad options or an unwritable file: the program runs untraced
