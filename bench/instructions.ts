@@ -57,7 +57,9 @@
  * and on uvloop's), --requests N
  * (default 2000), --connections N (the requests sent N at a time, default 1: FastAPI hello counted
  * ×1.096 one at a time and ×1.095 fifty at a time, 2026-12-05, as bench:tracer loads it — the same
- * three stints and two tasks a request), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js
+ * three stints and two tasks a request; but fastify `/async` ×1.26 one at a time and ×1.37-1.38 at
+ * 50: the tracer adds the same 38 k a request, while an untraced request costs a third less when one
+ * loop turn serves many — count at 50 to predict bench:tracer's ratios), --warm N (default 6000 for Node, 500 for Python), --against path/to/tracer.js
  * (another build of the Node tracer, counted the same way; for the Python cases, a folder holding
  * another build's looplens_tracer.py; may be given more than once), --only-against (count only
  * the --against builds of the Node cases: a build against figures of an earlier run), --concurrent (see above),

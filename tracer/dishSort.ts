@@ -23,7 +23,7 @@ import {
 import { Strand, Task, now, taskOf, workOver } from './engine';
 import { CodeLocation, calledFunction, memberSite } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
-import { Logged, SideRun, Slot, kDish, kSide, kTag, mix } from './marks';
+import { Logged, SideRun, Sides, Slot, kDish, kSide, kTag, mix } from './marks';
 import {
   FoundDish,
   LogKind,
@@ -355,6 +355,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         armed: logHash[first],
         within: held,
         byRunner: d.byRunner === true,
+        sides: null,
       };
       if (dish === null) {
         // What it left behind, to re-point should it become a dish before that work runs.
@@ -763,19 +764,9 @@ function companions(lone: SideRun, dishes: FoundDish[], at: number): boolean {
   return false;
 }
 
-/**
- * A task's calls that a library's code made and chains, still running; the one not a dish. Kept
- * by task, or by the call held back alone whose own code made them (SideRun.within).
- */
-interface Sides {
-  running: number;
-  lone: SideRun | null;
-}
-const sidesByTask = new WeakMap<Task | SideRun, Sides>();
+/** The calls a library's code made and chains that run in `group` (see Sides), made when first needed. */
 function sidesOf(group: Task | SideRun): Sides {
-  let sides = sidesByTask.get(group);
-  if (sides === undefined) sidesByTask.set(group, (sides = { running: 0, lone: null }));
-  return sides;
+  return (group.sides ??= { running: 0, lone: null });
 }
 
 /**
@@ -890,8 +881,8 @@ function confirm(run: SideRun, dish: Task): void {
   }
   // The one its own code's library ran alone so far: under a dish, each function a runner calls is
   // a job (Runner.Job), as the ones after it will be.
-  const inner = sidesByTask.get(run);
-  if (inner !== undefined && inner.lone !== null) promote(inner.lone);
+  const inner = run.sides;
+  if (inner !== null && inner.lone !== null) promote(inner.lone);
 }
 
 /** The promise of a call a library's code made and chains settled: it no longer runs. */

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { CPU_CHECK_MS, Reason, TaskKind } from '../protocol/format';
 import { Recorder } from './recorder';
 import { Schedstat } from './schedstat';
+import type { Sides } from './marks';
 import { StintEntry } from './stintLog';
 
 /** A task as the tracer knows it. */
@@ -67,6 +68,8 @@ export interface Task {
    * heldReply): the reply of a waiter the connection has not shown yet, whose reads it is.
    */
   holdsReply: boolean;
+  /** Calls a library's code made and chains in it, still running (dishSort.ts sidesOf); null until one. */
+  sides: Sides | null;
 }
 
 /**

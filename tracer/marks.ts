@@ -72,6 +72,19 @@ export interface SideRun {
   tentative?: boolean;
   /** Counted in dishSort.ts heldWatch (a runner's call held back alone, its work not yet run). */
   watched?: boolean;
+  /** The calls its own code runs side by side (dishSort.ts sidesOf), once there were any. */
+  sides: Sides | null;
+}
+
+/**
+ * A task's calls that a library's code made and chains, still running; the one not a dish. Kept
+ * on the task, or on the call held back alone whose own code made them (SideRun.within): a field,
+ * not a WeakMap entry — a busy server makes one a request, and each entry of a long-lived WeakMap
+ * is a slow write barrier and work for every young collection (fastify `/async`: 0.8 µs a request).
+ */
+export interface Sides {
+  running: number;
+  lone: SideRun | null;
 }
 
 /**

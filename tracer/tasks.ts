@@ -42,6 +42,7 @@ export function newTask(
     ran: false,
     answered: 0,
     holdsReply: false,
+    sides: null,
   };
   base.task = task;
   writeTask(
