@@ -502,6 +502,71 @@ describe('real servers, traced under load', function () {
         );
       });
 
+      it("express 4 + pg with caolan's async: async handlers and an error middleware, requests named by route, mapLimit's and parallel's async functions side by side as overlapping children, the busy step a block at its line, the audit after the response a dish", async () => {
+        // async runs the first calls of `await async.mapLimit(…)` from its own code inside the
+        // handler's first stint, which express 4's router called: before the fix those ran as the
+        // request's own work (two of the four prices, neither of parallel's two counts a task).
+        const file = path.join(SERVERS, 'express4Async.js');
+        const run = await record(
+          dir,
+          'express4Async',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            assert.equal(await request(port, 'GET', '/fail/3'), 500);
+            assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
+            await sleep(100);
+          },
+          '/prices',
+          60,
+        );
+        const s = run.summary;
+        assert.ok(run.loaded >= 30, `the load ran (${run.loaded} requests)`);
+        const products = requestsOf(run, 'GET /products/:id', 2, 'request of a single query');
+        const prices = named(s, 'GET /prices');
+        assert.ok(prices.length >= run.loaded, `each request one task named by its route (${prices.length})`);
+        for (const request of prices) {
+          const jobs = childrenOf(s, request).filter((c) => !c.internal);
+          assert.deepEqual(
+            jobs.map((t) => t.name),
+            ['fetchPrice', 'fetchPrice', 'fetchPrice', 'fetchPrice'],
+            `each of mapLimit's four calls a task of the request (${describe_(s, jobs)})`,
+          );
+          assert.ok(overlap(jobs[0], jobs[1]), 'the two it starts at once overlap');
+        }
+        for (const request of named(s, 'GET /counts')) {
+          const counts = childrenOf(s, request).filter((c) => !c.internal);
+          assert.deepEqual(
+            counts.map((t) => t.name).sort(),
+            ['orders', 'users'],
+            `parallel's two functions are tasks of the request (${describe_(s, counts)})`,
+          );
+          assert.ok(overlap(counts[0], counts[1]), 'and they overlap');
+        }
+        const [report] = named(s, 'GET /report/:id');
+        const block = s.blocks.find((b) => b.task === report.id);
+        assert.ok(block, 'the synchronous step is a block on the request');
+        assertBlockLine(block, report, file, 'EXPRESS4 BUSY LINE');
+        // The error middleware answers in the request's lane: nothing of its own.
+        const fail = requestsOf(run, 'GET /fail/:id', 1, 'failing request');
+        const [order] = named(s, 'POST /orders');
+        assert.deepEqual(
+          childrenOf(s, order)
+            .filter((c) => !c.internal)
+            .map((t) => [t.name, t.kind]),
+          [['audit', 'background']],
+          'the audit after the response is a dish of the request',
+        );
+        assertNoOtherLanes(
+          s,
+          [...products, ...prices, ...named(s, 'GET /counts'), report, ...fail, order],
+          "no other lanes: async's machinery and the pool are nobody's dishes",
+        );
+      });
+
       for (const router of ROUTERS) {
         it(`${router.fixture}: requests named by route pattern (${router.what}), unknown routes by path, the busy step a block at its line`, async () => {
           const file = path.join(SERVERS, `${router.fixture}.js`);
