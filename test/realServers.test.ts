@@ -6,7 +6,9 @@
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
- * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests); and the routers
+ * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
+ * caolan's async 3 (side by side from a handler's first line), @fastify/websocket 11 (connections
+ * named by route); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
@@ -1072,6 +1074,71 @@ describe('real servers, traced under load', function () {
           );
         }
         assertNoOtherLanes(s, connections, 'no other lanes', false);
+      });
+
+      it('@fastify/websocket 11 on pg: each connection one task named by its route, each message an onMessage task of it with its query a wait and its step a block at its line, no other lane', async () => {
+        // Before, the connections were named by their path (`GET /live/1 (websocket)`), one name
+        // per room, though fastify's router had routed the upgrade as a request to its route.
+        const file = path.join(SERVERS, 'fastifyWebsocket.js');
+        const run = await record(
+          dir,
+          'fastifyWebsocket',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            const clients = await runClients(
+              `const WebSocket = require('ws');
+              const client = (room) => new Promise((resolve, reject) => {
+                const ws = new WebSocket('ws://127.0.0.1:${port}/live/' + room);
+                let n = 0;
+                const send = () => ws.send(room === 1 && n === 3 ? n + ':heavy' : String(n));
+                ws.on('open', send);
+                ws.on('message', () => (++n < ${WS_MESSAGES} ? send() : ws.close()));
+                ws.on('close', resolve);
+                ws.on('error', reject);
+              });
+              Promise.all([1, 2, 3].map(client)).then(() => console.log('done'));`,
+            );
+            assert.equal(clients.stdout.trim(), 'done', clients.stderr);
+            assert.equal(await request(port, 'GET', '/plain/4'), 200);
+            await sleep(200);
+          },
+          null,
+        );
+        const s = run.summary;
+        const connections = named(s, 'GET /live/:room (websocket)');
+        assert.equal(
+          connections.length,
+          3,
+          `each connection one task named by its route (${describe_(s, lanes(s))})`,
+        );
+        const messages = connections.flatMap((connection) => {
+          const own = childrenOf(s, connection).filter((c) => !c.internal);
+          assert.deepEqual(
+            own.map((m) => m.name),
+            Array(WS_MESSAGES).fill('onMessage'),
+            `each message one onMessage task of its connection (${describe_(s, own)})`,
+          );
+          return own;
+        });
+        const waited = messages.filter((m) => m.waitMs > 0).length;
+        assert.ok(
+          waited >= messages.length * 0.9,
+          `each message's query its wait (${waited} of ${messages.length})`,
+        );
+        // (The longest: a loaded machine may stretch another message's short stint past a block's length.)
+        const [heavy] = s.blocks
+          .filter((b) => messages.some((m) => m.id === b.task))
+          .sort((a, b) => b.durationMs - a.durationMs);
+        assert.ok(heavy, `the heavy message's step a block on its task (${JSON.stringify(s.blocks)})`);
+        assertBlockLine(
+          heavy,
+          messages.find((m) => m.id === heavy.task)!,
+          file,
+          'WEBSOCKET BUSY LINE',
+        );
+        const plain = requestsOf(run, 'GET /plain/:id', 1, 'plain request');
+        assertNoOtherLanes(s, [...connections, ...plain], "no other lanes: the pool is nobody's dish");
       });
 
       it("mqtt 5 on aedes 1: each message the script's subscriber gets, read through a pipe or in a tick of the read before, an onReading task of the script after its await", async () => {
