@@ -517,6 +517,7 @@ describe('real servers, traced under load', function () {
           async (port) => {
             for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
             for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/limited'), 200);
             assert.equal(await request(port, 'GET', '/report/7'), 200);
             assert.equal(await request(port, 'GET', '/fail/3'), 500);
             assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
@@ -548,6 +549,19 @@ describe('real servers, traced under load', function () {
           );
           assert.ok(overlap(counts[0], counts[1]), 'and they overlap');
         }
+        // p-limit's three jobs: each a task (the member each call made is its job), the third one
+        // too, which p-limit starts from the wrap-up of the first to end: before, its work ran in
+        // that job's lane.
+        const descendants = (t: SummaryTask): SummaryTask[] =>
+          childrenOf(s, t).flatMap((c) => [c, ...descendants(c)]);
+        for (const request of named(s, 'GET /limited')) {
+          const jobs = descendants(request).filter((c) => !c.internal && c.name === 'loadItem');
+          assert.equal(jobs.length, 3, `each load a loadItem task (${describe_(s, descendants(request))})`);
+          assert.ok(
+            jobs.every((j) => j.waitMs > 0),
+            `each waits for its own query (${jobs.map((j) => j.waitMs).join(', ')})`,
+          );
+        }
         const [report] = named(s, 'GET /report/:id');
         const block = s.blocks.find((b) => b.task === report.id);
         assert.ok(block, 'the synchronous step is a block on the request');
@@ -564,7 +578,15 @@ describe('real servers, traced under load', function () {
         );
         assertNoOtherLanes(
           s,
-          [...products, ...prices, ...named(s, 'GET /counts'), report, ...fail, order],
+          [
+            ...products,
+            ...prices,
+            ...named(s, 'GET /counts'),
+            ...named(s, 'GET /limited').flatMap((t) => [t, ...descendants(t)]),
+            report,
+            ...fail,
+            order,
+          ],
           "no other lanes: async's machinery and the pool are nobody's dishes",
         );
       });
