@@ -7,8 +7,8 @@
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
  * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
- * caolan's async 3 (side by side from a handler's first line), @fastify/websocket 11 (connections
- * named by route); and the routers
+ * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
+ * slot), @fastify/websocket 11 (connections named by route); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
