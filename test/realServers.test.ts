@@ -6,7 +6,9 @@
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
- * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests); and the routers
+ * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
+ * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
+ * slot), @fastify/websocket 11 (connections named by route); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
@@ -499,6 +501,93 @@ describe('real servers, traced under load', function () {
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it("express 4 + pg with caolan's async: async handlers and an error middleware, requests named by route, mapLimit's and parallel's async functions side by side as overlapping children, the busy step a block at its line, the audit after the response a dish", async () => {
+        // async runs the first calls of `await async.mapLimit(…)` from its own code inside the
+        // handler's first stint, which express 4's router called: before the fix those ran as the
+        // request's own work (two of the four prices, neither of parallel's two counts a task).
+        const file = path.join(SERVERS, 'express4Async.js');
+        const run = await record(
+          dir,
+          'express4Async',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/limited'), 200);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            assert.equal(await request(port, 'GET', '/fail/3'), 500);
+            assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
+            await sleep(100);
+          },
+          '/prices',
+          60,
+        );
+        const s = run.summary;
+        assert.ok(run.loaded >= 30, `the load ran (${run.loaded} requests)`);
+        const products = requestsOf(run, 'GET /products/:id', 2, 'request of a single query');
+        const prices = named(s, 'GET /prices');
+        assert.ok(prices.length >= run.loaded, `each request one task named by its route (${prices.length})`);
+        for (const request of prices) {
+          const jobs = childrenOf(s, request).filter((c) => !c.internal);
+          assert.deepEqual(
+            jobs.map((t) => t.name),
+            ['fetchPrice', 'fetchPrice', 'fetchPrice', 'fetchPrice'],
+            `each of mapLimit's four calls a task of the request (${describe_(s, jobs)})`,
+          );
+          assert.ok(overlap(jobs[0], jobs[1]), 'the two it starts at once overlap');
+        }
+        for (const request of named(s, 'GET /counts')) {
+          const counts = childrenOf(s, request).filter((c) => !c.internal);
+          assert.deepEqual(
+            counts.map((t) => t.name).sort(),
+            ['orders', 'users'],
+            `parallel's two functions are tasks of the request (${describe_(s, counts)})`,
+          );
+          assert.ok(overlap(counts[0], counts[1]), 'and they overlap');
+        }
+        // p-limit's three jobs: each a task (the member each call made is its job), the third one
+        // too, which p-limit starts from the wrap-up of the first to end: before, its work ran in
+        // that job's lane.
+        const descendants = (t: SummaryTask): SummaryTask[] =>
+          childrenOf(s, t).flatMap((c) => [c, ...descendants(c)]);
+        for (const request of named(s, 'GET /limited')) {
+          const jobs = descendants(request).filter((c) => !c.internal && c.name === 'loadItem');
+          assert.equal(jobs.length, 3, `each load a loadItem task (${describe_(s, descendants(request))})`);
+          assert.ok(
+            jobs.every((j) => j.waitMs > 0),
+            `each waits for its own query (${jobs.map((j) => j.waitMs).join(', ')})`,
+          );
+        }
+        const [report] = named(s, 'GET /report/:id');
+        const block = s.blocks.find((b) => b.task === report.id);
+        assert.ok(block, 'the synchronous step is a block on the request');
+        assertBlockLine(block, report, file, 'EXPRESS4 BUSY LINE');
+        // The error middleware answers in the request's lane: nothing of its own.
+        const fail = requestsOf(run, 'GET /fail/:id', 1, 'failing request');
+        const [order] = named(s, 'POST /orders');
+        assert.deepEqual(
+          childrenOf(s, order)
+            .filter((c) => !c.internal)
+            .map((t) => [t.name, t.kind]),
+          [['audit', 'background']],
+          'the audit after the response is a dish of the request',
+        );
+        assertNoOtherLanes(
+          s,
+          [
+            ...products,
+            ...prices,
+            ...named(s, 'GET /counts'),
+            ...named(s, 'GET /limited').flatMap((t) => [t, ...descendants(t)]),
+            report,
+            ...fail,
+            order,
+          ],
+          "no other lanes: async's machinery and the pool are nobody's dishes",
         );
       });
 
@@ -1007,6 +1096,71 @@ describe('real servers, traced under load', function () {
           );
         }
         assertNoOtherLanes(s, connections, 'no other lanes', false);
+      });
+
+      it('@fastify/websocket 11 on pg: each connection one task named by its route, each message an onMessage task of it with its query a wait and its step a block at its line, no other lane', async () => {
+        // Before, the connections were named by their path (`GET /live/1 (websocket)`), one name
+        // per room, though fastify's router had routed the upgrade as a request to its route.
+        const file = path.join(SERVERS, 'fastifyWebsocket.js');
+        const run = await record(
+          dir,
+          'fastifyWebsocket',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            const clients = await runClients(
+              `const WebSocket = require('ws');
+              const client = (room) => new Promise((resolve, reject) => {
+                const ws = new WebSocket('ws://127.0.0.1:${port}/live/' + room);
+                let n = 0;
+                const send = () => ws.send(room === 1 && n === 3 ? n + ':heavy' : String(n));
+                ws.on('open', send);
+                ws.on('message', () => (++n < ${WS_MESSAGES} ? send() : ws.close()));
+                ws.on('close', resolve);
+                ws.on('error', reject);
+              });
+              Promise.all([1, 2, 3].map(client)).then(() => console.log('done'));`,
+            );
+            assert.equal(clients.stdout.trim(), 'done', clients.stderr);
+            assert.equal(await request(port, 'GET', '/plain/4'), 200);
+            await sleep(200);
+          },
+          null,
+        );
+        const s = run.summary;
+        const connections = named(s, 'GET /live/:room (websocket)');
+        assert.equal(
+          connections.length,
+          3,
+          `each connection one task named by its route (${describe_(s, lanes(s))})`,
+        );
+        const messages = connections.flatMap((connection) => {
+          const own = childrenOf(s, connection).filter((c) => !c.internal);
+          assert.deepEqual(
+            own.map((m) => m.name),
+            Array(WS_MESSAGES).fill('onMessage'),
+            `each message one onMessage task of its connection (${describe_(s, own)})`,
+          );
+          return own;
+        });
+        const waited = messages.filter((m) => m.waitMs > 0).length;
+        assert.ok(
+          waited >= messages.length * 0.9,
+          `each message's query its wait (${waited} of ${messages.length})`,
+        );
+        // (The longest: a loaded machine may stretch another message's short stint past a block's length.)
+        const [heavy] = s.blocks
+          .filter((b) => messages.some((m) => m.id === b.task))
+          .sort((a, b) => b.durationMs - a.durationMs);
+        assert.ok(heavy, `the heavy message's step a block on its task (${JSON.stringify(s.blocks)})`);
+        assertBlockLine(
+          heavy,
+          messages.find((m) => m.id === heavy.task)!,
+          file,
+          'WEBSOCKET BUSY LINE',
+        );
+        const plain = requestsOf(run, 'GET /plain/:id', 1, 'plain request');
+        assertNoOtherLanes(s, [...connections, ...plain], "no other lanes: the pool is nobody's dish");
       });
 
       it("mqtt 5 on aedes 1: each message the script's subscriber gets, read through a pipe or in a tick of the read before, an onReading task of the script after its await", async () => {

@@ -709,7 +709,17 @@ export function runsRunner(p: object): Runner {
 const forLibrary = new WeakSet<Task>();
 const members = new WeakSet<Task>();
 export function returnedToLibrary(dish: Task, into: Task): boolean {
-  return forLibrary.has(dish) && !members.has(into);
+  return forLibrary.has(dish) && (!members.has(into) || tookJob.has(into));
+}
+/**
+ * Members that took in the job their call's library ran (foldedInto): one member, one job. The
+ * library may start the next job from the wrap-up of one (p-limit's `next()` once a job's function
+ * has returned, in that job's member's lane): that job is not this member's, and stays a task.
+ */
+const tookJob = new WeakSet<Task>();
+/** `dish` was folded into `into`: a job returned to its library, `into` the member it is. */
+export function foldedInto(dish: Task, into: Task): void {
+  if (forLibrary.has(dish) && members.has(into)) tookJob.add(into);
 }
 
 /** Re-points work a stint left behind (a record of kind `kind`) at `dish`. */

@@ -50,6 +50,7 @@ import {
 import {
   Segment,
   carriesRunner,
+  foldedInto,
   heldRun,
   returnedToLibrary,
   runsRunner,
@@ -1051,6 +1052,7 @@ export function foldIfReturned(parent: object): void {
   const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
   if (into === null || returnedToLibrary(dish, into)) return;
   forget(dish);
+  foldedInto(dish, into);
   foldTask(dish, into);
 }
 
@@ -1081,6 +1083,7 @@ function foldIfChainedLater(parent: object): void {
   }
   if (made !== Made.ByLibraryMethod) return;
   forget(dish);
+  foldedInto(dish, into);
   foldTask(dish, into);
 }
 /** What chains a dish's promise in a later stint, by place; LATE_CHAIN sets its keys apart. */

@@ -1016,6 +1016,7 @@ export function findDishes(
   // library made several side by side there. A `.then` callback (the library's, on the job before)
   // has no await of its own; a function that returned is over.
   const candidates: number[] = [];
+  let underOwn = false;
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || own[r] === 1 || loopJob[r] === 1)
       continue;
@@ -1030,7 +1031,11 @@ export function findDishes(
       p !== -1 && (logRooted[p] === Rooted.ByLibrary || logRooted[p] === Rooted.ByRuntime);
       p = level[p]
     );
-    if (p !== -1) continue;
+    // The stint's own function, which the runtime called (an async request listener, express 4's
+    // route handler), is the stint's own code as a function the stint resumed is: calls the library
+    // made side by side inside it, before its first await (`await async.mapLimit(…)` as its first
+    // line), are candidates too.
+    if (p !== -1 && own[p] === 0) continue;
     if (how === StintEntry.Script) continue;
     // (One that returned in the stint runs no more.)
     if (settledAt[r] !== -1) continue;
@@ -1043,13 +1048,16 @@ export function findDishes(
     // Nor one found a job above (a library's `.then` on a job a scheduler's timer runs).
     if (dishes.some((d) => d.job && d.origin === r)) continue;
     candidates.push(r);
+    if (p !== -1) underOwn = true;
   }
-  // Reached from a function of the program's (a function the stint resumed that is still running,
-  // or one below the library's code on the stack: express's `next()`), only calls the library made
-  // side by side in this very stint (async's `mapLimit` starting its first jobs inside the
-  // program's `await mapLimit(…)`): they are no handler that function reached through the library.
+  // Reached from a function of the program's (the stint's own, a function the stint resumed that
+  // is still running, or one below the library's code on the stack: express's `next()`), only
+  // calls the library made side by side in this very stint (async's `mapLimit` starting its first
+  // jobs inside the program's `await mapLimit(…)`): they are no handler that function reached
+  // through the library.
   for (const r of candidates) {
-    if (candidates.length < 2 && (topSuspends || logFrom[r] === CalledFrom.ProgramThroughLibrary)) continue;
+    if (candidates.length < 2 && (topSuspends || underOwn || logFrom[r] === CalledFrom.ProgramThroughLibrary))
+      continue;
     const stop = closedAt[r];
     dishes.push(callDish(r, stop, false, true, false));
   }

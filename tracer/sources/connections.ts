@@ -18,7 +18,8 @@ import type * as childProcess from 'node:child_process';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, asProbe, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
-import { endTask, newTask } from '../tasks';
+import { endTask, newTask, renameTask } from '../tasks';
+import { routeOf } from '../frameworks';
 import { Slot, kTask } from '../marks';
 import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
@@ -50,6 +51,7 @@ function startConnection(
   kind: TaskKind,
   name: string,
   where: Owned[typeof kWhere],
+  closing: ((task: Task) => void) | null = null,
 ): Task | null {
   if (NetSocket === null || !(socket instanceof NetSocket)) return null;
   const s = socket as Connected;
@@ -61,6 +63,7 @@ function startConnection(
   if (typeof handle === 'object' && handle !== null) handle[kTask] = task;
   s.once('close', () => {
     if (task.ended) return;
+    if (closing !== null) closing(task);
     task.ended = true;
     endTask(task, TaskEnd.Finished);
   });
@@ -124,18 +127,35 @@ export function pastNetServerEmit(next: AnyFunction): AnyFunction {
   return next === netServerEmit && netServerNext !== null ? netServerNext() : next;
 }
 
-/** An HTTP server's 'upgrade': the connection it hands over (a WebSocket) is a request of its own. */
+/**
+ * An HTTP server's 'upgrade': the connection it hands over (a WebSocket) is a request of its own,
+ * named by its path, and by its route (`GET /live/:room (websocket)`) where the framework that
+ * takes the upgrade routes it as a request (@fastify/websocket runs fastify's router on it): read
+ * once the server's listeners have run, and again when the connection closes.
+ */
 export function onUpgrade(server: unknown, args: IArguments, next: AnyFunction): unknown {
   const request = args[1] as http.IncomingMessage;
   const protocol =
     typeof request?.headers?.upgrade === 'string' ? request.headers.upgrade.toLowerCase() : 'upgrade';
+  const byRoute = (task: Task): void => {
+    const route = routeOf(request);
+    if (route === null) return;
+    const name = `${typeof request.method === 'string' ? request.method : 'GET'} ${route} (${protocol})`;
+    if (name !== task.name) renameTask(task, name.length > 200 ? `${name.slice(0, 200)}…` : name, null);
+  };
   const task = startConnection(
     args[2],
     TaskKind.Request,
     `${requestName(request)} (${protocol})`,
     (server as Owned)[kWhere],
+    byRoute,
   );
-  return task === null ? Reflect.apply(next, server, args) : asStint(task, server, next, args);
+  if (task === null) return Reflect.apply(next, server, args);
+  try {
+    return asStint(task, server, next, args);
+  } finally {
+    if (!task.ended) byRoute(task);
+  }
 }
 
 /**
