@@ -338,6 +338,8 @@ describe('lessons at the lines that cause them', function () {
   }
 
   it('teaches no CPU-heavy work where a block held the loop only because the machine kept its thread waiting for a CPU', async function () {
+    // (A traced start at that priority took 25 s, and its request 14 s, at load 28: up to three runs.)
+    this.timeout(240_000);
     // The program at a low priority on a core a busy loop holds: its 5 ms of computing take
     // 150 ms or more, nearly all waiting for the CPU (a block threshold of 100 ms leaves room for
     // the part of the wait the tracer cannot see: 95 ms once, at a load 15 times the cores). A
@@ -354,6 +356,7 @@ describe('lessons at the lines that cause them', function () {
   });
 
   it("knows the wait for a CPU between a request's parsing and its handler, where its stint begins", async function () {
+    this.timeout(240_000);
     // The request's first stint begins where Node starts the request (its diagnostics channel),
     // before Node's own code and any other subscriber (an APM agent's) run up to its 'request'
     // event. A thread held off its CPU in there — here by a subscriber's 20 ms of computing, at a
