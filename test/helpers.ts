@@ -157,7 +157,7 @@ export async function startServer(
   const closed = new Promise<RunResult>((resolve) =>
     child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal })),
   );
-  const port = await Promise.race([
+  const listening = Promise.race([
     waitFor(
       () => {
         const match = /http:\/\/[\d.]+:(\d+)\//.exec(stdout);
@@ -172,6 +172,19 @@ export async function startServer(
       throw new Error(`the server exited early (${r.code}): ${r.stderr}`);
     }),
   ]);
+  let port: number;
+  try {
+    port = await listening;
+  } catch (error) {
+    // A server that never listened must not outlive its test: its pipes kept mocha from exiting
+    // after a suite whose sequelize server (under `looplens record`) had not listened in 14 min.
+    // SIGTERM first, which `looplens record` passes on to the program it runs.
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await Promise.race([closed, sleep(10_000)]);
+    clearTimeout(killer);
+    throw error;
+  }
   return {
     port,
     child,
