@@ -344,16 +344,22 @@ describe('tasks the tracer finds in real programs', function () {
       request.stints >= 5,
       `each callback of the chain is a stint of the request (${request.stints})`,
     );
-    // (Holding the loop over 150 ms, less its thread's wait for a CPU: a loaded machine can stall
-    // any stint for tens of milliseconds. The callback spins 200 ms of CPU, not of the clock: a
-    // clock spin ended while a starved thread waited, and the sampler's look, served after it,
-    // put the block on the next line, at load 30.)
-    const blocks = summary.blocks.filter((b) => b.task === request.id && b.durationMs - b.cpuWaitMs >= 150);
-    assert.equal(blocks.length, 1, 'the busy timer callback (200 ms) is a block of the request');
+    // (Over 150 ms: a loaded machine can stall any stint for tens of milliseconds — the request's
+    // first one too, 134 ms at load 35: the busy callback's is the longest.)
+    const blocks = summary.blocks
+      .filter((b) => b.task === request.id && b.durationMs >= 150)
+      .sort((a, b) => b.durationMs - a.durationMs);
+    assert.ok(blocks.length >= 1, 'the busy timer callback (200 ms) is a block of the request');
     const source = fs.readFileSync(path.join(PROGRAMS, 'callbacks.js'), 'utf8').split('\n');
-    assert.equal(
-      blocks[0].location?.line,
-      source.findIndex((l) => l.includes('while (process.cpuUsage().user < end)')) + 1,
+    const spin = source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1;
+    // A spin on the clock (the command line's tests need its 200 ms of wall time) on a machine so
+    // busy that the thread waited for a CPU through much of it may end before the starved sampler's
+    // look is served, which then sees the next line (14 for 13 at load 30); the block says how long
+    // it waited.
+    const [block] = blocks;
+    const starved = block.cpuWaitMs > block.durationMs / 3;
+    assert.ok(
+      block.location?.line === spin || (starved && block.location?.line === spin + 1),
       JSON.stringify(blocks),
     );
     assert.equal(
