@@ -7,6 +7,7 @@ import { diskFiles } from '../host/diskFiles';
 import { MAX_TRACE_BYTES, readTraceBytes, refusal } from '../host/traceFile';
 import { ChunkWriter, utf8Of } from '../protocol/chunkWriter';
 import { Reason, TaskFlags, TaskKind } from '../protocol/format';
+import { SummaryBlock } from '../model/summary';
 import { CLI, FIXTURES, RunResult, handWrittenTrace, plainEnv, run, tempDir, waitFor } from './helpers';
 
 const PROGRAMS = path.join(FIXTURES, 'programs');
@@ -243,14 +244,15 @@ describe('the looplens command line', function () {
     it('prints one screen of what the loop did', async () => {
       const result = await cli(['summary', trace]);
       assert.equal(result.code, 0, result.stderr);
-      // The 200 ms busy loop is the request's one block; on a loaded machine the script's own
-      // stints (its start, its exit) may be blocks too, and nothing else.
+      // The 200 ms busy loop is the request's block; on a loaded machine the request's other
+      // stints and the script's own (its start, its exit) may be blocks too, and nothing else (at
+      // load 30: the request's first stints, 134 and 63 ms, nearly all waiting for a CPU).
       const count = Number(
         /Blocks \(stints of 50\.0 ms or more, longest first\): (\d+)/.exec(result.stdout)?.[1],
       );
       const listed = [...result.stdout.matchAll(/^ +\d[\d.]* [mµ]?s {2}(.+?) {2,}at /gm)].map((m) => m[1]);
       assert.equal(listed.length, count, result.stdout);
-      assert.equal(listed.filter((name) => name === 'GET /callbacks').length, 1, result.stdout);
+      assert.ok(listed.includes('GET /callbacks'), result.stdout);
       assert.ok(
         listed.every((name) => name === 'GET /callbacks' || name === 'callbacks.js'),
         result.stdout,
@@ -302,9 +304,15 @@ describe('the looplens command line', function () {
           ),
         );
       }
-      // The busy loop's block (and the script's own stints, when a loaded machine stretched them).
+      // The busy loop's block (and the request's and the script's other stints, when a loaded
+      // machine stretched them).
       const blocks = s.blocks as Array<Record<string, unknown>>;
-      assert.equal(blocks.filter((b) => b.taskName === 'GET /callbacks').length, 1, JSON.stringify(blocks));
+      assert.ok(
+        blocks.some(
+          (b) => b.taskName === 'GET /callbacks' && (b.location as { line: number } | null)?.line === 13,
+        ),
+        JSON.stringify(blocks),
+      );
       assert.ok(
         blocks.every((b) => b.taskName === 'GET /callbacks' || b.taskName === 'callbacks.js'),
         JSON.stringify(blocks),
@@ -316,8 +324,17 @@ describe('the looplens command line', function () {
     });
 
     it('applies another block threshold with --block-ms', async () => {
-      const result = await cli(['summary', trace, '--json', '--block-ms', '1000']);
-      assert.equal((JSON.parse(result.stdout) as { blocks: unknown[] }).blocks.length, 0);
+      // The blocks of 1 s or more: none on a quiet machine; a loaded one may stretch the script's
+      // start past it (1.09 s at load 30).
+      const blocksOf = async (args: string[]) =>
+        (JSON.parse((await cli(['summary', trace, '--json', ...args])).stdout) as { blocks: SummaryBlock[] })
+          .blocks;
+      const long = (await blocksOf([])).filter((b) => b.durationMs >= 1000);
+      const result = await blocksOf(['--block-ms', '1000']);
+      assert.deepEqual(
+        result.map((b) => b.startMs),
+        long.map((b) => b.startMs),
+      );
     });
 
     it('names the lessons, at their lines, in text and in JSON', async () => {
@@ -436,7 +453,13 @@ describe('the looplens command line', function () {
     });
 
     it('exits 0 when every block is within the limit', async () => {
-      const result = await cli(['check', trace, '--max-block-ms', '500']);
+      // (Above the longest block: on a quiet machine the 200 ms busy loop; a loaded one may stretch
+      // the script's start past 1 s.)
+      const { blocks } = JSON.parse((await cli(['summary', trace, '--json'])).stdout) as {
+        blocks: SummaryBlock[];
+      };
+      const limit = Math.max(500, ...blocks.map((b) => Math.ceil(b.durationMs) + 1));
+      const result = await cli(['check', trace, '--max-block-ms', String(limit)]);
       assert.equal(result.code, 0);
       assert.match(result.stdout, /^ok/);
     });

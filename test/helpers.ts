@@ -157,19 +157,34 @@ export async function startServer(
   const closed = new Promise<RunResult>((resolve) =>
     child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal })),
   );
-  const port = await Promise.race([
+  const listening = Promise.race([
     waitFor(
       () => {
         const match = /http:\/\/[\d.]+:(\d+)\//.exec(stdout);
         return match ? Number(match[1]) : undefined;
       },
-      20_000,
+      // (A traced start that loads sequelize and pg took 1.4 s of CPU, 12 s of wall time at load
+      // 24: past 20 s at load 30.)
+      60_000,
       `the server to listen (stderr: ${stderr})`,
     ),
     closed.then((r) => {
       throw new Error(`the server exited early (${r.code}): ${r.stderr}`);
     }),
   ]);
+  let port: number;
+  try {
+    port = await listening;
+  } catch (error) {
+    // A server that never listened must not outlive its test: its pipes kept mocha from exiting
+    // after a suite whose sequelize server (under `looplens record`) had not listened in 14 min.
+    // SIGTERM first, which `looplens record` passes on to the program it runs.
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await Promise.race([closed, sleep(10_000)]);
+    clearTimeout(killer);
+    throw error;
+  }
   return {
     port,
     child,

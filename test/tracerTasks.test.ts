@@ -344,13 +344,23 @@ describe('tasks the tracer finds in real programs', function () {
       request.stints >= 5,
       `each callback of the chain is a stint of the request (${request.stints})`,
     );
-    // (Over 150 ms: a loaded machine can stall any stint for tens of milliseconds.)
-    const blocks = summary.blocks.filter((b) => b.task === request.id && b.durationMs >= 150);
-    assert.equal(blocks.length, 1, 'the busy timer callback (200 ms) is a block of the request');
+    // (Over 150 ms: a loaded machine can stall any stint for tens of milliseconds — the request's
+    // first one too, 134 ms at load 35: the busy callback's is the longest.)
+    const blocks = summary.blocks
+      .filter((b) => b.task === request.id && b.durationMs >= 150)
+      .sort((a, b) => b.durationMs - a.durationMs);
+    assert.ok(blocks.length >= 1, 'the busy timer callback (200 ms) is a block of the request');
     const source = fs.readFileSync(path.join(PROGRAMS, 'callbacks.js'), 'utf8').split('\n');
-    assert.equal(
-      blocks[0].location?.line,
-      source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1,
+    const spin = source.findIndex((l) => l.includes('while (Date.now() < end)')) + 1;
+    // A spin on the clock (the command line's tests need its 200 ms of wall time) on a machine so
+    // busy that the thread waited for a CPU through much of it may end before the starved sampler's
+    // look is served, which then sees the next line (14 for 13 at load 30); the block says how long
+    // it waited.
+    const [block] = blocks;
+    const starved = block.cpuWaitMs > block.durationMs / 3;
+    assert.ok(
+      block.location?.line === spin || (starved && block.location?.line === spin + 1),
+      JSON.stringify(blocks),
     );
     assert.equal(
       summary.tasks.filter((t) => t.kind === 'timer' || t.kind === 'immediate').length,
@@ -359,7 +369,10 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
-  it('finds the block of a loop that awaits a value each round, at its line, in both modes; a chunked read is none', async () => {
+  it('finds the block of a loop that awaits a value each round, at its line, in both modes; a chunked read is none', async function () {
+    // Two traced runs of 1.3 s of CPU each (1.1 s untraced): 10-11 s of wall time each at load 29,
+    // over the suite's 30 s at load 30-33.
+    this.timeout(120_000);
     const program = path.join(PROGRAMS, 'awaitLoop.js');
     // The function that computes: its loop, or where it resumes after each await (V8 places a
     // frame that is just resuming at the function's own line).
@@ -1448,14 +1461,17 @@ describe('tasks the tracer finds in real programs', function () {
         stretches.map(() => 'request GET /'),
         `${mode}: each part of a reply is parsed in its request's lane`,
       );
-      // And a block of it, not of untracked code.
-      // (Not the script's start-up, which a busy machine may stretch past 55 ms.)
-      const requests = new Set(summary.tasks.filter((t) => t.kind === 'request').map((t) => t.id));
-      const script = new Set(summary.tasks.filter((t) => t.kind === 'main').map((t) => t.id));
-      const blocks = summary.blocks.filter((b) => b.durationMs >= 55 && !script.has(b.task));
-      assert.ok(
-        blocks.length >= 6 && blocks.every((b) => requests.has(b.task)),
-        `${mode}: the parsing blocks are the requests' (${JSON.stringify(blocks.map((b) => b.task))})`,
+      // And a block of it, not of untracked code: the block around each part's parsing.
+      // (Not every block over 55 ms of a task that is not the script: a busy machine may stretch
+      // any stint past it — the script's start-up; at load 31, in full mode, one of another task.)
+      const blocks = stretches.map(([start, end]) => {
+        const b = timeline.blocks.find((x) => x.start <= start && end <= x.start + x.durationMs);
+        return b === undefined ? 'no block' : `${timeline.tasks[b.task].kind} ${timeline.tasks[b.task].name}`;
+      });
+      assert.deepEqual(
+        blocks,
+        stretches.map(() => 'request GET /'),
+        `${mode}: the parsing blocks are the requests' (${JSON.stringify(summary.blocks.map((b) => [b.task, b.durationMs]))})`,
       );
     }
   });

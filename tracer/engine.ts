@@ -474,6 +474,18 @@ function cpuBaseline(time: number): void {
   times.waitFound = 0;
 }
 
+/**
+ * A stint will begin at `time`, just read from the clock, once some code has run first (Node's own
+ * code between a request's parsing and its 'request' event, and the tracer's making of its task):
+ * after a long gap, the counters are read here, with the clock, not when the stint begins (see
+ * enter). A thread held off its CPU in between (on a machine so busy that the OS gives it a slice
+ * every few hundred milliseconds) has waited inside the stint as the trace has it, and a reading
+ * made after that wait would count none of it.
+ */
+export function stintAhead(time: number): void {
+  if (current === null && time - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(time);
+}
+
 /** The stint that paused goes on (see pause). */
 function resume(time: number): void {
   times.stint = time;
@@ -679,7 +691,8 @@ export function enter(
   if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
     // the stint begins: the exact start for its wait should it run long (see stintCpu).
-    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(t);
+    // (Not again when they were read with the clock reading `t` came from: see stintAhead.)
+    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1 && times.waitRefStint !== t) cpuBaseline(t);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);

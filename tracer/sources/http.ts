@@ -7,7 +7,7 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, enter, leave, now, taskOf } from '../engine';
+import { Task, current, enabled, enter, leave, now, stintAhead, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { kTask, regSlot } from '../dishes';
 import { CodeLocation, captureLocation } from '../locations';
@@ -59,6 +59,8 @@ export function onRequestStart(message: unknown): void {
   };
   const where = server?.[kWhere] ?? null;
   const t = now();
+  // (The request's first stint begins at this reading: the CPU counters are read with it.)
+  stintAhead(t);
   const task = newTask(TaskKind.Request, null, requestName(request), 0, where, t);
   request[kTask] = task;
   response[kTask] = task;
