@@ -25,7 +25,9 @@
  * each continuation — the least any per-task tracer built on them does —, and the same carrying the task
  * to each `process.nextTick` callback in a closure; bench/floor/),
  * --against path/to/tracer.js (also measure another build, an earlier commit's say, in the same
- * rounds and with the same options: "the cost must not rise" compared on one noisy machine at once)
+ * rounds and with the same options: "the cost must not rise" compared on one noisy machine at once),
+ * --against-python path/to/dist/python (the same for the Python cases: another build's folder of the
+ * Python tracer, put on PYTHONPATH in place of dist/python)
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,7 +62,7 @@ const CONNECTIONS = 50;
  * floor of the mechanism (--floor), and another build of the tracer (--against), which gets the
  * tracer's options.
  */
-const FLOORS: Record<string, { file: string; tracer: boolean }> = {};
+const FLOORS: Record<string, { file: string; tracer: boolean; python?: boolean }> = {};
 if (process.argv.includes('--floor')) {
   FLOORS['floor, empty promise hooks'] = {
     file: path.join(__dirname, 'floor', 'promiseHooks.js'),
@@ -83,6 +85,24 @@ if (against !== '') {
   }
   FLOORS[`tracer ${path.resolve(against)}`] = { file: path.resolve(against), tracer: true };
 }
+const againstPython = arg('--against-python', '');
+if (againstPython !== '') {
+  if (!fs.existsSync(path.join(againstPython, 'looplens_tracer.py'))) {
+    process.stderr.write(
+      `bench:tracer: --against-python ${againstPython}: no looplens_tracer.py there (give a build's dist/python)\n`,
+    );
+    process.exit(2);
+  }
+  FLOORS[`tracer ${path.resolve(againstPython)}`] = {
+    file: path.resolve(againstPython),
+    tracer: true,
+    python: true,
+  };
+}
+
+/** The other preloads measured with case `c`: the Python ones for a Python server, else the Node ones. */
+const floorsOf = (c: { python?: boolean }): string[] =>
+  Object.keys(FLOORS).filter((f) => (FLOORS[f].python === true) === (c.python === true));
 
 /** A server to measure: its script, the route the load asks for, what it needs to run. */
 interface Case {
@@ -380,8 +400,8 @@ async function runOnce(
   if (c.python === true) {
     // The Python tracer: its sitecustomize shim first on PYTHONPATH, streaming live like the Node one.
     delete env.NODE_OPTIONS;
-    if (traced) {
-      env.PYTHONPATH = path.join(root, 'dist', 'python');
+    if (traced || floor !== null) {
+      env.PYTHONPATH = floor !== null ? FLOORS[floor].file : path.join(root, 'dist', 'python');
       env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50 }));
     } else {
       delete env.LOOPLENS_OPTIONS;
@@ -560,8 +580,8 @@ async function main(): Promise<void> {
             `${r.heldOffShare === null ? '' : `, held off its CPU ${(r.heldOffShare * 100).toFixed(0)}% of the time`}\n`,
         );
       }
-      // The floor stand-ins and the other build are Node preloads.
-      for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
+      // The floor stand-ins and the other build (a Node preload, or a Python tracer's folder).
+      for (const floor of floorsOf(c)) {
         const r = await runOnce(server, c, false, halfRate, counts, floor);
         floorRuns.push(r);
         process.stderr.write(
@@ -607,9 +627,16 @@ async function main(): Promise<void> {
     };
     const floors: Record<
       string,
-      { rps: number; cpuPerRequest: number; mainCpuPerRequest: number; eventsPerRequest: number }
+      {
+        rps: number;
+        cpuPerRequest: number;
+        mainCpuPerRequest: number;
+        eventsPerRequest: number;
+        /** Its req/s over this build's traced req/s, round by round (median, lowest, highest). */
+        rpsOverTraced: [number, number, number];
+      }
     > = {};
-    for (const floor of c.python === true ? [] : Object.keys(FLOORS)) {
+    for (const floor of floorsOf(c)) {
       const mine = floorRuns.filter((r) => r.floor === floor);
       floors[floor] = {
         rps: median(mine.map((r) => r.rps)) / summary.untraced.rps,
@@ -617,6 +644,11 @@ async function main(): Promise<void> {
         mainCpuPerRequest:
           median(mine.map((r) => r.mainCpuPerRequestUs ?? NaN)) / summary.untraced.mainCpuPerRequestUs,
         eventsPerRequest: median(mine.map((r) => r.eventsPerRequest)),
+        rpsOverTraced: ((): [number, number, number] => {
+          const traced = runs.filter((r) => r.traced);
+          const ratios = mine.map((r, i) => r.rps / traced[i].rps);
+          return [median(ratios), Math.min(...ratios), Math.max(...ratios)];
+        })(),
       };
     }
     report[c.name] = { ...summary, floors, floorRuns };
@@ -645,7 +677,10 @@ async function main(): Promise<void> {
       table.push(
         `${''.padEnd(4)}${floor}: req/s ×${f.rps.toFixed(3)}   CPU/req ×${f.cpuPerRequest.toFixed(3)}` +
           ` (main thread ×${f.mainCpuPerRequest.toFixed(3)})` +
-          (FLOORS[floor].tracer ? `   ${f.eventsPerRequest.toFixed(1)} events/req` : ''),
+          (FLOORS[floor].tracer
+            ? `   ${f.eventsPerRequest.toFixed(1)} events/req   its req/s ÷ this build's, round by round: ` +
+              `×${f.rpsOverTraced[0].toFixed(3)} (${f.rpsOverTraced[1].toFixed(2)}–${f.rpsOverTraced[2].toFixed(2)})`
+            : ''),
       );
     }
   }
