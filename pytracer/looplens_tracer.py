@@ -277,6 +277,7 @@ _TASK_INFO_HEAD = TASK_INFO | 2 << 8
 _pack_info_fields = struct.Struct("<IIII").pack
 # IDLE: its head (bytes 0-7, the id 0 included) and its time.
 _pack_idle = struct.Struct("<Qd").pack
+_CHUNK_HEAD = struct.Struct("<II").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # The standard library's own folder (its pure-Python modules: copy, json, multiprocessing).
 _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
@@ -409,14 +410,24 @@ class Writer:
     def end(self, t, cause, code):
         self.buf += self._unit0(END, 1, cause, code, t)
 
-    def _send(self, data):
+    def _send(self, data, more=None):
+        """Writes `data`, then `more` (if given) right after it."""
         if self.broken:
             return
         try:
             if self.sock is not None:
-                self.sock.sendall(data)
+                if more is None:
+                    self.sock.sendall(data)
+                else:
+                    # Both in one system call, neither copied into the other (a live reader gets a
+                    # chunk every FLUSH_EVERY_MS); what a short send left is sent after.
+                    sent = self.sock.sendmsg((data, more))
+                    if sent < len(data) + len(more):
+                        self.sock.sendall((bytes(data) + more)[sent:])
             else:
                 self.file.write(data)
+                if more is not None:
+                    self.file.write(more)
         except Exception:
             # The reader went away, or the disk is full: stop writing, never disturb the program.
             self.broken = True
@@ -428,9 +439,11 @@ class Writer:
                 take = len(self.buf)
                 if take > MAX_CHUNK_BYTES:
                     take = self._cut(MAX_CHUNK_BYTES)
-                chunk = bytes(self.buf[:take])
+                # One copy of the records (a slice is a bytearray of its own; the loop's thread may
+                # append to the buffer meanwhile), sent after its chunk header as it is.
+                chunk = self.buf[:take]
                 del self.buf[:take]
-                self._send(struct.pack("<II", CHUNK_MAGIC, len(chunk)) + chunk)
+                self._send(_CHUNK_HEAD(CHUNK_MAGIC, take), chunk)
             if self.file is not None and not self.broken:
                 try:
                     self.file.flush()
@@ -829,6 +842,8 @@ class Tracer:
             # The request's TASK record (Writer.task) and the server task's FOLD into it (Writer.fold).
             w.buf += _pack_request_fold(_TASK_REQUEST_HEAD, ident, t, name_id, _FOLD_HEAD, server_task, t, ident)
             if server_task in self.await_tasks:
+                # (The server task's steps are the request's since: its own id is no longer read.)
+                self.await_tasks.discard(server_task)
                 self.await_tasks.add(ident)
         else:
             w.buf += _pack_request(_TASK_REQUEST_HEAD, ident, t, name_id)
@@ -1140,6 +1155,8 @@ class Tracer:
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
                     task = self.task_ids.pop(_ref(owner), None) or task
+                    # (Its id is no task's once it ends: the set stays as large as the tasks alive.)
+                    self.await_tasks.discard(task)
                     if task not in self.live_requests:
                         # A name set in any of its steps (set_name), whatever the awaits budget:
                         # the lane is named as it ends (a task whose awaits are read, after each

@@ -586,6 +586,26 @@ describe('the Python asyncio tracer', function () {
     assert.equal([...names].filter((n) => n.startsWith('job-')).length, 26_000);
   });
 
+  it('keeps no task among those whose awaits it reads once the task has ended (3,000 read, none left)', async () => {
+    const program = path.join(DIR, 'awaits_kept.py');
+    const out = path.join(dir, 'awaits_kept.looplens');
+    const traced = await runTraced(program, { out, awaitTasksPerSecond: 1e6 });
+    assert.equal(traced.code, 0, traced.stderr);
+    const kept = Number(/tasks whose awaits are read: (\d+)/.exec(traced.stdout)?.[1]);
+    assert.ok(traced.stdout.startsWith(`total ${(2999 * 3000) / 2},`), traced.stdout);
+    // The script's own task (main, still running) at most.
+    assert.ok(kept <= 1, `tasks whose awaits are read: ${kept}`);
+    // ...and every one of them had its await read, at its line.
+    const { timeline } = readTrace(out);
+    const steps = timeline.tasks.filter((t) => t.name === 'step');
+    assert.equal(steps.length, 3000);
+    const line = lineOf(program, 'the await read');
+    const awaited = new Set(
+      timeline.awaits.filter((a) => a.frames[0]?.location?.line === line).map((a) => a.task),
+    );
+    assert.equal(steps.filter((t) => awaited.has(t.index)).length, 3000);
+  });
+
   it('writes the golden trace "server" byte for byte, as the Node writer does', async () => {
     const out = path.join(dir, 'golden-server.looplens');
     const result = await run(PYTHON, [
