@@ -27,7 +27,8 @@
  * --against path/to/tracer.js (also measure another build, an earlier commit's say, in the same
  * rounds and with the same options: "the cost must not rise" compared on one noisy machine at once),
  * --against-python path/to/dist/python (the same for the Python cases: another build's folder of the
- * Python tracer, put on PYTHONPATH in place of dist/python)
+ * Python tracer, put on PYTHONPATH in place of dist/python),
+ * --malloc-as-is (the Python servers' C allocator left to its own thresholds; see PYTHON_MALLOC)
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -269,6 +270,26 @@ function pinned(cpu: number, command: string, args: string[]): [string, string[]
   return hasTaskset ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
 }
 
+/**
+ * The Python servers' C allocator held to fixed thresholds, traced or not. asyncio reads a socket
+ * with recv(256 KiB): glibc serves that from mmap, or from its heap once a large block freed has
+ * raised its threshold, and which of the two a process does is settled by what it happened to free
+ * early. A server left to mmap pays an mmap, an mremap, a munmap and two page faults a request (on
+ * this VM, loaded, 75–150 µs of system time a request: up to half its req/s), and one started the
+ * same way twice fell either way (2026-12-05: 3 of 6 untraced starts, 1 of 3 traced), so a round's
+ * ratio said which way each server fell, not what the tracer costs. The page faults a request each
+ * run had are printed beside it.
+ */
+const PYTHON_MALLOC: NodeJS.ProcessEnv = process.argv.includes('--malloc-as-is')
+  ? {}
+  : { MALLOC_MMAP_THRESHOLD_: String(1 << 20), MALLOC_TRIM_THRESHOLD_: String(8 << 20) };
+
+/** The process's minor page faults so far (/proc/PID/stat). */
+function pageFaults(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 function cpuMs(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -385,6 +406,8 @@ interface RunResult {
   eventsPerSecond: number;
   dropped: number;
   rssMiB: number;
+  /** Minor page faults a request, the whole process's. */
+  faultsPerRequest: number;
 }
 
 async function runOnce(
@@ -400,6 +423,7 @@ async function runOnce(
   if (c.python === true) {
     // The Python tracer: its sitecustomize shim first on PYTHONPATH, streaming live like the Node one.
     delete env.NODE_OPTIONS;
+    Object.assign(env, PYTHON_MALLOC);
     if (traced || floor !== null) {
       env.PYTHONPATH = floor !== null ? FLOORS[floor].file : path.join(root, 'dist', 'python');
       env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50 }));
@@ -425,11 +449,13 @@ async function runOnce(
     const c = counts.get(pid) ?? { events: 0, runs: 0, dropped: 0, tasks: 0 };
     const events0 = c.events;
     const cpu0 = cpuMs(pid);
+    const faults0 = pageFaults(pid);
     const sched0 = mainThreadSchedstat(pid);
     const started = performance.now();
     const main = await load(port, route, DURATION);
     const seconds = (performance.now() - started) / 1000;
     const cpu1 = cpuMs(pid);
+    const faults1 = pageFaults(pid);
     const sched1 = mainThreadSchedstat(pid);
     const events = (counts.get(pid)?.events ?? 0) - events0;
     const p99 = await latencyAt(port, route, DURATION, Math.min(MAX_LATENCY_RATE, halfRate ?? main.rps / 2));
@@ -447,6 +473,7 @@ async function runOnce(
       eventsPerSecond: events / seconds,
       dropped: counts.get(pid)?.dropped ?? 0,
       rssMiB: rssMiB(pid),
+      faultsPerRequest: (faults1 - faults0) / main.requests,
     };
   } finally {
     child.kill('SIGTERM');
@@ -576,7 +603,7 @@ async function main(): Promise<void> {
         runs.push(r);
         process.stderr.write(
           `${c.name} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
-            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req` +
+            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req, ${r.faultsPerRequest.toFixed(2)} page faults/req` +
             `${r.heldOffShare === null ? '' : `, held off its CPU ${(r.heldOffShare * 100).toFixed(0)}% of the time`}\n`,
         );
       }
@@ -585,7 +612,7 @@ async function main(): Promise<void> {
         const r = await runOnce(server, c, false, halfRate, counts, floor);
         floorRuns.push(r);
         process.stderr.write(
-          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, ${r.eventsPerRequest.toFixed(1)} events/req\n`,
+          `${c.name} ${floor} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, ${r.eventsPerRequest.toFixed(1)} events/req, ${r.faultsPerRequest.toFixed(2)} page faults/req\n`,
         );
       }
     }
@@ -657,7 +684,8 @@ async function main(): Promise<void> {
         `main thread ×${summary.ratios.mainCpuPerRequest.toFixed(3)})   ` +
         `p99@half ×${summary.ratios.p99HalfLoad.toFixed(2)} (${summary.untraced.p99HalfLoadMs.toFixed(2)}→${summary.traced.p99HalfLoadMs.toFixed(2)} ms)   ` +
         `${summary.eventsPerRequest.toFixed(1)} events/req   ${(summary.eventsPerSecond / 1e6).toFixed(2)} M events/s   ` +
-        `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB`,
+        `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB   ` +
+        `page faults/req ${pick(false, (r) => r.faultsPerRequest).toFixed(2)}→${pick(true, (r) => r.faultsPerRequest).toFixed(2)}`,
     );
     // On a core the machine shares, a server gets what the other work leaves it, and that share
     // moves with how the server sleeps and wakes (the tracer adds a thread and timers): FastAPI
