@@ -372,6 +372,8 @@ const ROUTERS = [
 ];
 /** Requests sent together, to two paths of one route, before the load. */
 const TOGETHER = 16;
+/** p-limit's requests sent together (express 4 + async), in each of two rounds. */
+const LIMITED_TOGETHER = 6;
 
 describe('real servers, traced under load', function () {
   this.timeout(180_000);
@@ -529,7 +531,13 @@ describe('real servers, traced under load', function () {
           async (port) => {
             for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
             for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
-            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/limited'), 200);
+            // p-limit's requests side by side (concurrent load), twice.
+            for (let round = 0; round < 2; round++) {
+              const statuses = await Promise.all(
+                Array.from({ length: LIMITED_TOGETHER }, () => request(port, 'GET', '/limited')),
+              );
+              assert.deepEqual(new Set(statuses), new Set([200]));
+            }
             assert.equal(await request(port, 'GET', '/report/7'), 200);
             assert.equal(await request(port, 'GET', '/fail/3'), 500);
             assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
@@ -561,14 +569,28 @@ describe('real servers, traced under load', function () {
           );
           assert.ok(overlap(counts[0], counts[1]), 'and they overlap');
         }
-        // p-limit's three jobs: each a task (the member each call made is its job), the third one
-        // too, which p-limit starts from the wrap-up of the first to end: before, its work ran in
-        // that job's lane.
+        // p-limit's three jobs: each the member its `limit(loadItem, id)` call made, a child of the
+        // request — the third one too, which p-limit starts from the wrap-up of the first to end
+        // and resolves the third member's promise with at once: before, it ran in that job's lane
+        // (until 2026-12-05) and then was a task of that job's member, the third member left with
+        // no work of its own.
         const descendants = (t: SummaryTask): SummaryTask[] =>
           childrenOf(s, t).flatMap((c) => [c, ...descendants(c)]);
-        for (const request of named(s, 'GET /limited')) {
-          const jobs = descendants(request).filter((c) => !c.internal && c.name === 'loadItem');
-          assert.equal(jobs.length, 3, `each load a loadItem task (${describe_(s, descendants(request))})`);
+        const limited = named(s, 'GET /limited');
+        assert.equal(limited.length, 2 * LIMITED_TOGETHER, 'each p-limit request one task');
+        for (const request of limited) {
+          // (Named after the function while a place's stacks last, else by its place: `all[2]`.)
+          const jobs = childrenOf(s, request).filter((c) => !c.internal);
+          assert.deepEqual(
+            jobs.map((j, i) => (j.name === 'loadItem' ? `all[${i}]` : j.name)),
+            ['all[0]', 'all[1]', 'all[2]'],
+            `each load a member of the request (${describe_(s, descendants(request))})`,
+          );
+          assert.deepEqual(
+            jobs.flatMap((j) => childrenOf(s, j).filter((c) => !c.internal)),
+            [],
+            'no job under another',
+          );
           assert.ok(
             jobs.every((j) => j.waitMs > 0),
             `each waits for its own query (${jobs.map((j) => j.waitMs).join(', ')})`,

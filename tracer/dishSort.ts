@@ -721,6 +721,10 @@ const tookJob = new WeakSet<Task>();
 export function foldedInto(dish: Task, into: Task): void {
   if (forLibrary.has(dish) && members.has(into)) tookJob.add(into);
 }
+/** Whether `dish` is a job a library's call returned and `task` a member that took in none yet. */
+export function memberTakes(dish: Task, task: Task): boolean {
+  return forLibrary.has(dish) && members.has(task) && !tookJob.has(task);
+}
 
 /** Re-points work a stint left behind (a record of kind `kind`) at `dish`. */
 function repoint(obj: Logged, kind: number, dish: Task): void {
