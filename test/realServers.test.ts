@@ -372,6 +372,23 @@ const ROUTERS = [
 ];
 /** Requests sent together, to two paths of one route, before the load. */
 const TOGETHER = 16;
+/**
+ * GraphQL queries of async root fields (graphql-js), all sent to one path (requests of one name
+ * share their places): told apart by how many root fields each has, listed by the resolver each
+ * field runs.
+ */
+const SHAPES = [
+  { query: '{ product(id: 1) }', fields: ['product'] },
+  { query: '{ a: report(id: 2) b: report(id: 3) }', fields: ['report', 'report'] },
+  {
+    query: '{ a: product(id: 4) b: report(id: 5) c: report(id: 6) }',
+    fields: ['product', 'report', 'report'],
+  },
+  {
+    query: '{ a: report(id: 7) b: product(id: 8) c: product(id: 9) d: report(id: 1) }',
+    fields: ['report', 'product', 'product', 'report'],
+  },
+];
 /** p-limit's requests sent together (express 4 + async), in each of two rounds. */
 const LIMITED_TOGETHER = 6;
 
@@ -1012,8 +1029,8 @@ describe('real servers, traced under load', function () {
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
-            const post = async (q: string) => {
-              const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+            const post = async (q: string, shape = '') => {
+              const response = await fetch(`http://127.0.0.1:${port}/graphql${shape}`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json' },
                 body: JSON.stringify({ query: q }),
@@ -1034,6 +1051,14 @@ describe('real servers, traced under load', function () {
               );
             }
             assert.deepEqual(await post('{ slow }'), { data: { slow: 7 } });
+            // Root fields whose resolvers the executor calls from one line, mixed in concurrent
+            // requests (each shape to a path of its own, which names its request).
+            for (let round = 0; round < 4; round++)
+              await Promise.all(
+                SHAPES.flatMap(({ query: q }) =>
+                  [0, 1].map(async () => assert.equal((await post(q, '/roots')).errors, undefined)),
+                ),
+              );
             await sleep(100);
           },
           '/graphql',
@@ -1084,7 +1109,36 @@ describe('real servers, traced under load', function () {
           `the slow resolver's step is a block on it (${JSON.stringify(s.blocks.map((b) => b.task))})`,
         );
         assertBlockLine(block, slow[0], file, 'GRAPHQL BUSY LINE');
-        assertNoOtherLanes(s, [...requests, ...fields], "no other lanes: the pool is nobody's dish");
+        // Each root resolver named after the function its request's query ran, never after another
+        // one the executor's line called (the place's name): before, `product` and `report` took
+        // the name of the first async resolver seen there (`slow`), or each other's. While stacks
+        // are rationed out, a field may have no name but its place's index (`all[0]`).
+        const shaped: SummaryTask[] = [];
+        const rightly = new Map<string, number>();
+        const rootRequests = named(s, 'POST /graphql/roots');
+        assert.equal(rootRequests.length, 8 * SHAPES.length, 'each root-field request one task');
+        for (const request of rootRequests) {
+          const roots = childrenOf(s, request).filter((c) => !c.internal);
+          shaped.push(request, ...roots);
+          const shape = SHAPES.find((x) => x.fields.length === roots.length);
+          assert.ok(shape, `one child per root field (${describe_(s, roots)})`);
+          roots.forEach((root, i) => {
+            assert.ok(
+              root.name === shape.fields[i] || root.name === `all[${i}]`,
+              `${shape.query}: each root field named after the resolver it ran (${roots.map((r) => r.name).join(', ')})`,
+            );
+            if (root.name === shape.fields[i]) rightly.set(root.name, (rightly.get(root.name) ?? 0) + 1);
+          });
+        }
+        assert.ok(
+          (rightly.get('product') ?? 0) >= 4 && (rightly.get('report') ?? 0) >= 4,
+          `the root fields named by their resolvers (${[...rightly].join('; ')})`,
+        );
+        assertNoOtherLanes(
+          s,
+          [...requests, ...fields, ...shaped],
+          "no other lanes: the pool is nobody's dish",
+        );
       });
 
       it("ws 8: each connection one task, each message's async handler a task of its connection, no other lane", async () => {
