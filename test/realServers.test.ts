@@ -614,7 +614,7 @@ describe('real servers, traced under load', function () {
           );
         }
         const [report] = named(s, 'GET /report/:id');
-        const block = s.blocks.find((b) => b.task === report.id);
+        const block = stepBlock(s, report);
         assert.ok(block, 'the synchronous step is a block on the request');
         assertBlockLine(block, report, file, 'EXPRESS4 BUSY LINE');
         // The error middleware answers in the request's lane: nothing of its own.
