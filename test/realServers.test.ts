@@ -372,6 +372,25 @@ const ROUTERS = [
 ];
 /** Requests sent together, to two paths of one route, before the load. */
 const TOGETHER = 16;
+/**
+ * GraphQL queries of async root fields (graphql-js), all sent to one path (requests of one name
+ * share their places): told apart by how many root fields each has, listed by the resolver each
+ * field runs.
+ */
+const SHAPES = [
+  { query: '{ product(id: 1) }', fields: ['product'] },
+  { query: '{ a: report(id: 2) b: report(id: 3) }', fields: ['report', 'report'] },
+  {
+    query: '{ a: product(id: 4) b: report(id: 5) c: report(id: 6) }',
+    fields: ['product', 'report', 'report'],
+  },
+  {
+    query: '{ a: report(id: 7) b: product(id: 8) c: product(id: 9) d: report(id: 1) }',
+    fields: ['report', 'product', 'product', 'report'],
+  },
+];
+/** p-limit's requests sent together (express 4 + async), in each of two rounds. */
+const LIMITED_TOGETHER = 6;
 
 describe('real servers, traced under load', function () {
   this.timeout(180_000);
@@ -529,7 +548,13 @@ describe('real servers, traced under load', function () {
           async (port) => {
             for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
             for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
-            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/limited'), 200);
+            // p-limit's requests side by side (concurrent load), twice.
+            for (let round = 0; round < 2; round++) {
+              const statuses = await Promise.all(
+                Array.from({ length: LIMITED_TOGETHER }, () => request(port, 'GET', '/limited')),
+              );
+              assert.deepEqual(new Set(statuses), new Set([200]));
+            }
             assert.equal(await request(port, 'GET', '/report/7'), 200);
             assert.equal(await request(port, 'GET', '/fail/3'), 500);
             assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
@@ -561,21 +586,35 @@ describe('real servers, traced under load', function () {
           );
           assert.ok(overlap(counts[0], counts[1]), 'and they overlap');
         }
-        // p-limit's three jobs: each a task (the member each call made is its job), the third one
-        // too, which p-limit starts from the wrap-up of the first to end: before, its work ran in
-        // that job's lane.
+        // p-limit's three jobs: each the member its `limit(loadItem, id)` call made, a child of the
+        // request — the third one too, which p-limit starts from the wrap-up of the first to end
+        // and resolves the third member's promise with at once: before, it ran in that job's lane
+        // (until 2026-12-05) and then was a task of that job's member, the third member left with
+        // no work of its own.
         const descendants = (t: SummaryTask): SummaryTask[] =>
           childrenOf(s, t).flatMap((c) => [c, ...descendants(c)]);
-        for (const request of named(s, 'GET /limited')) {
-          const jobs = descendants(request).filter((c) => !c.internal && c.name === 'loadItem');
-          assert.equal(jobs.length, 3, `each load a loadItem task (${describe_(s, descendants(request))})`);
+        const limited = named(s, 'GET /limited');
+        assert.equal(limited.length, 2 * LIMITED_TOGETHER, 'each p-limit request one task');
+        for (const request of limited) {
+          // (Named after the function while a place's stacks last, else by its place: `all[2]`.)
+          const jobs = childrenOf(s, request).filter((c) => !c.internal);
+          assert.deepEqual(
+            jobs.map((j, i) => (j.name === 'loadItem' ? `all[${i}]` : j.name)),
+            ['all[0]', 'all[1]', 'all[2]'],
+            `each load a member of the request (${describe_(s, descendants(request))})`,
+          );
+          assert.deepEqual(
+            jobs.flatMap((j) => childrenOf(s, j).filter((c) => !c.internal)),
+            [],
+            'no job under another',
+          );
           assert.ok(
             jobs.every((j) => j.waitMs > 0),
             `each waits for its own query (${jobs.map((j) => j.waitMs).join(', ')})`,
           );
         }
         const [report] = named(s, 'GET /report/:id');
-        const block = s.blocks.find((b) => b.task === report.id);
+        const block = stepBlock(s, report);
         assert.ok(block, 'the synchronous step is a block on the request');
         assertBlockLine(block, report, file, 'EXPRESS4 BUSY LINE');
         // The error middleware answers in the request's lane: nothing of its own.
@@ -990,8 +1029,8 @@ describe('real servers, traced under load', function () {
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
-            const post = async (q: string) => {
-              const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+            const post = async (q: string, shape = '') => {
+              const response = await fetch(`http://127.0.0.1:${port}/graphql${shape}`, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json' },
                 body: JSON.stringify({ query: q }),
@@ -1012,6 +1051,14 @@ describe('real servers, traced under load', function () {
               );
             }
             assert.deepEqual(await post('{ slow }'), { data: { slow: 7 } });
+            // Root fields whose resolvers the executor calls from one line, mixed in concurrent
+            // requests (each shape to a path of its own, which names its request).
+            for (let round = 0; round < 4; round++)
+              await Promise.all(
+                SHAPES.flatMap(({ query: q }) =>
+                  [0, 1].map(async () => assert.equal((await post(q, '/roots')).errors, undefined)),
+                ),
+              );
             await sleep(100);
           },
           '/graphql',
@@ -1062,7 +1109,36 @@ describe('real servers, traced under load', function () {
           `the slow resolver's step is a block on it (${JSON.stringify(s.blocks.map((b) => b.task))})`,
         );
         assertBlockLine(block, slow[0], file, 'GRAPHQL BUSY LINE');
-        assertNoOtherLanes(s, [...requests, ...fields], "no other lanes: the pool is nobody's dish");
+        // Each root resolver named after the function its request's query ran, never after another
+        // one the executor's line called (the place's name): before, `product` and `report` took
+        // the name of the first async resolver seen there (`slow`), or each other's. While stacks
+        // are rationed out, a field may have no name but its place's index (`all[0]`).
+        const shaped: SummaryTask[] = [];
+        const rightly = new Map<string, number>();
+        const rootRequests = named(s, 'POST /graphql/roots');
+        assert.equal(rootRequests.length, 8 * SHAPES.length, 'each root-field request one task');
+        for (const request of rootRequests) {
+          const roots = childrenOf(s, request).filter((c) => !c.internal);
+          shaped.push(request, ...roots);
+          const shape = SHAPES.find((x) => x.fields.length === roots.length);
+          assert.ok(shape, `one child per root field (${describe_(s, roots)})`);
+          roots.forEach((root, i) => {
+            assert.ok(
+              root.name === shape.fields[i] || root.name === `all[${i}]`,
+              `${shape.query}: each root field named after the resolver it ran (${roots.map((r) => r.name).join(', ')})`,
+            );
+            if (root.name === shape.fields[i]) rightly.set(root.name, (rightly.get(root.name) ?? 0) + 1);
+          });
+        }
+        assert.ok(
+          (rightly.get('product') ?? 0) >= 4 && (rightly.get('report') ?? 0) >= 4,
+          `the root fields named by their resolvers (${[...rightly].join('; ')})`,
+        );
+        assertNoOtherLanes(
+          s,
+          [...requests, ...fields, ...shaped],
+          "no other lanes: the pool is nobody's dish",
+        );
       });
 
       it("ws 8: each connection one task, each message's async handler a task of its connection, no other lane", async () => {

@@ -76,6 +76,45 @@ export function remember(key: number, verdict: Verdict, where: CodeLocation | nu
   }
 }
 
+/**
+ * Places of dishes whose calls entered different functions of the program's (two stacks read at
+ * their own calls named two), and the places where their roots are made (see entersSeveral).
+ */
+const severalPlaces = new Set<number>();
+const severalRoots = new Set<number>();
+const MAX_SEVERAL = 1024;
+
+/**
+ * The stack read at a call made at dish place `key` (its root made at root place `root`) says it
+ * entered the program's function `learnt`, and the place's verdict is `verdict`: whether the place
+ * enters several functions (now or before). Such a place names each dish by the stack read at its
+ * own call, and arms its root's place so that each call there is looked at when it is made (as the
+ * stacks last: rationed, 500 a second); a dish with none read there has no name of the place's.
+ * A GraphQL executor calls every root field's resolver from one line, a queue every job from one.
+ */
+export function entersSeveral(
+  key: number,
+  root: number,
+  learnt: string,
+  verdict: Verdict | undefined,
+): boolean {
+  if (severalPlaces.has(key)) return true;
+  if (learnt === '' || typeof verdict !== 'string' || verdict === '' || verdict === learnt) return false;
+  if (severalPlaces.size >= MAX_SEVERAL) {
+    severalPlaces.clear();
+    severalRoots.clear();
+  }
+  severalPlaces.add(key);
+  severalRoots.add(root);
+  arm(root);
+  return true;
+}
+
+/** Whether dish place `key` enters several functions of the program's (see entersSeveral). */
+export function severalAt(key: number): boolean {
+  return severalPlaces.size !== 0 && severalPlaces.has(key);
+}
+
 /** Places whose next call is looked at when it is made (a small table: a collision costs a look). */
 export const ARM_MASK = 1023;
 export const armed = new Int32Array(ARM_MASK + 1);
@@ -129,7 +168,8 @@ export function forgetLearnt(from: number): void {
 }
 
 export function learnAtCreation(key: number, index: number): void {
-  armed[key & ARM_MASK] = 0;
+  // (A place whose calls enter different functions stays armed: each call there is looked at.)
+  armed[key & ARM_MASK] = severalRoots.has(key) ? key | 1 : 0;
   const frames = captureChain(learnAtCreation);
   if (frames === null) return;
   rootStacks.set(index, chainStack);

@@ -15,6 +15,8 @@ import {
   learntFrom,
   learntWhere,
   remember,
+  entersSeveral,
+  severalAt,
   rootStacks,
   verdictWhere,
   verdicts,
@@ -226,6 +228,11 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       verdict = learnt;
       remember(key, learnt, learntWhere.get(first) ?? null);
     }
+    // A place whose calls enter different functions of the program's (a GraphQL executor's line
+    // that calls every root field's resolver): the stack read at this very call names its dish;
+    // with none read, the place's name is no more this dish's than another's (see entersSeveral).
+    const several =
+      typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
     // A member made by calling a function of the program's that is not async (`get(path)` that
     // returns `new Promise(…)`, `fetchJson(q)` that returns `fetch(…).then(…)`): named after that
     // function, read from the stacks of the member's promise and of the combinator's call (see
@@ -272,14 +279,19 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const parent = d.parent === -1 ? task : around(d.parent);
     // The stack read at this very call speaks for it: a library calls different functions of the
     // program's at one place (a queue's jobs), which the place's verdict would name alike.
-    const said = (d.sideBySide || d.job) && typeof learnt === 'string' ? learnt : verdict;
+    const said =
+      (d.sideBySide || d.job || several) && typeof learnt === 'string'
+        ? learnt
+        : several
+          ? undefined
+          : verdict;
     const name = typeof said === 'string' && said !== '' ? said : null;
     const known = name !== null;
     // A member of a library's combinator (a GraphQL executor's resolvers, a framework's parameter
     // pipes) is the program's only once named after its function, and is placed there, not at the
     // library's call: until then it is provisional, and the library's place makes it no more so.
     const libraryMember = call !== null && call.byLibrary;
-    const placed = called ?? learntWhere.get(first) ?? verdictWhere.get(key) ?? null;
+    const placed = called ?? learntWhere.get(first) ?? (several ? null : verdictWhere.get(key)) ?? null;
     const dish = newTask(
       TaskKind.Other,
       parent,
@@ -720,6 +732,10 @@ const tookJob = new WeakSet<Task>();
 /** `dish` was folded into `into`: a job returned to its library, `into` the member it is. */
 export function foldedInto(dish: Task, into: Task): void {
   if (forLibrary.has(dish) && members.has(into)) tookJob.add(into);
+}
+/** Whether `dish` is a job a library's call returned and `task` a member that took in none yet. */
+export function memberTakes(dish: Task, task: Task): boolean {
+  return forLibrary.has(dish) && members.has(task) && !tookJob.has(task);
 }
 
 /** Re-points work a stint left behind (a record of kind `kind`) at `dish`. */

@@ -52,6 +52,7 @@ import {
   carriesRunner,
   foldedInto,
   heldRun,
+  memberTakes,
   returnedToLibrary,
   runsRunner,
   settle,
@@ -1046,15 +1047,55 @@ function indexOf(p: unknown): number {
  * A "resolve with a thenable" job (its caller returned the promise of `dish`'s call, or resolved a
  * promise with it) consumed a dish's promise: the call was awaited after all, through its caller.
  */
-export function foldIfReturned(parent: object): void {
-  const dish = (parent as Logged)[kDish];
+export function foldIfReturned(parent: object, adopter: object | null): void {
+  const dish = (parent as Logged)[kDish] ?? (carrying ? carried.get(parent) : undefined);
   if (dish === undefined || dish.folded) return;
   const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
-  if (into === null || returnedToLibrary(dish, into)) return;
+  if (into === null) return;
+  if (returnedToLibrary(dish, into)) {
+    if (adopter !== null) jobAdopted(dish, into, adopter);
+    return;
+  }
+  if ((parent as Logged)[kDish] !== dish) return;
   forget(dish);
   foldedInto(dish, into);
   foldTask(dish, into);
 }
+
+/**
+ * A library's call resolved `adopter` with the promise of the job it runs (`dish`), or with a
+ * promise of its own that carries it (p-limit's `(async () => fn(...args))()`, which returns the
+ * job's promise). Made by the code of another task still at work, `adopter` is that task's wait on
+ * the job, settled by the job's outcome from the job's start (p-limit's `resolve(result)` right after
+ * calling the job, for the `new Promise` its `limit(job)` made): as when the call settles such a
+ * wait once the job has returned (jobSettles), the job is that task's — the job itself when the
+ * task is a combinator's member whose call ran no job yet (the member is the job its call asked
+ * for), else its child — not the lane of the code in which the library happened to start it
+ * (`asker`: the wrap-up of another job). A promise of the library's or of the asker's lane that
+ * adopts the job's carries it on to whoever adopts that one.
+ */
+function jobAdopted(dish: Task, asker: Task, adopter: object): void {
+  const tag = (adopter as Logged)[kTag];
+  if (tag === undefined) return;
+  const waiter = taskOf(tag);
+  if (waiter === null || waiter === dish) return;
+  if (tag.lib || waiter === asker) {
+    carried.set(adopter, dish);
+    carrying = true;
+    return;
+  }
+  if (waiter.folded || workOver(waiter)) return;
+  for (let r: Strand | null = waiter.base; r !== null; r = r.prev) if (r.task === dish) return;
+  reparentTask(dish, waiter);
+  if (!memberTakes(dish, waiter)) return;
+  forget(dish);
+  foldedInto(dish, waiter);
+  foldTask(dish, waiter);
+}
+/** Promises of a library's that adopted a job's promise: the job they carry (see jobAdopted). */
+const carried = new WeakMap<object, Task>();
+/** Whether any promise carries a job (no lookup before one does). */
+let carrying = false;
 
 /**
  * A library's code chained a dish's promise in a later stint than the one that made the call,

@@ -95,7 +95,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
     if (jobs > 0) {
-      foldIfReturned(parent);
+      foldIfReturned(parent, running);
       cutAtReturn(running, parent);
     }
     if (awaitDone !== stintSeq && stintTime() >= awaitRetryAt && task.id !== 0) noteAwait(task);
