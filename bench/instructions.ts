@@ -25,8 +25,14 @@
  * ran optimized (its tick loop, in particular) differing between the dumps; the tracer's own
  * functions' self costs (--keep, --perf-map) differed by 0-7%. `--concurrent` runs V8 as usual.
  *
- * What the counts do not show: work the tracer rations by time (stack captures, the block sampler:
- * switched off here, since a run hundreds of times slower would ration them as much harder). What
+ * Which await-locations mode a count is of: each traced row of a Node case says it — `traced` (and
+ * `against …`) is the tracer's default, `sampled`, its stack captures a fixed number for the whole
+ * run (see LOCATIONS: learnt in the warm-up, then none), and `traced, off` (`against …, off`) is
+ * `locations: 'off'`, which never reads a stack (before 2026-12-05 only `off` was counted, in rows
+ * named `traced`). What the counts do not show: work the tracer rations by time (the stack
+ * captures a real run goes on taking, at most a few a second per kind once its places are learnt;
+ * the block sampler, switched off here, since a run hundreds of times slower would ration it as
+ * much harder). What
  * the Node tracer does by the clock — a long stint's CPU wait read at 10 ms, a mark microtask
  * queued at 0.5 ms, stints 20 µs apart merged, busy gaps estimated from 0.5 ms, its flush (and
  * heartbeat) every 25 ms and lag report every 100 ms — is slowed by `--node-slowdown` (default 400,
@@ -68,7 +74,8 @@
  * --keep DIR (copy each main-thread dump there, for callgrind_annotate), --perf-map (Node writes its
  * perf map, so that V8's JIT code can be named: `npx tsx bench/jitNames.ts DUMP [DUMP2] --per N`
  * lists each function's self cost and calls a request, two builds side by side), --full-speed-ms MS,
- * --slowdown N and --node-slowdown N (above), --node-flags "..." (the Node servers' flags; default
+ * --slowdown N and --node-slowdown N (above), --locations sampled|off|both (the Node tracer's
+ * await-locations modes counted, default both: see LOCATIONS), --node-flags "..." (the Node servers' flags; default
  * `--no-memory-reducer`: V8's memory
  * reducer takes a server slowed by valgrind for an idle one and runs full collections that a loaded
  * server does not — on Node 24 that was 50 k of the collector's share of a traced fastify request;
@@ -156,6 +163,21 @@ const NODE_SLOWDOWN_DEFAULT = '400';
  * heartbeat ran on nearly every request. `--node-slowdown 1` counts them so (before 2026-12-04).
  */
 const NODE_SLOWDOWN = Number(arg('--node-slowdown', NODE_SLOWDOWN_DEFAULT));
+/**
+ * `--locations sampled|off|both` (default both): the Node tracer's await-locations mode each traced
+ * build is counted with — `sampled`, the tracer's default (row `traced`), and `off` (row `traced,
+ * off`; the only mode counted before 2026-12-05). With `sampled` the stack captures are a fixed
+ * number for the whole run (LOCATIONS_TOTAL of each kind, the tracer's `locationsTotal` option), not
+ * so many a second: a run under callgrind hundreds of times slower would otherwise take a capture
+ * (100-400 k instructions under valgrind) every few requests, as many as the machine's speed
+ * decides; so each run takes the same ones, nearly all of them in the warm-up, where a busy
+ * server's places are learnt. What the count of `sampled` shows is then what the places' verdicts
+ * cost each request once learnt; the captures a real run goes on taking (at most 100 a second
+ * and 2 ms of the loop's time a second for awaits; a few per new place) are a cost a second, not a
+ * request's. A build from before 2026-12-05 knows no `locationsTotal` and rations by the clock.
+ */
+const LOCATIONS = arg('--locations', 'both');
+const LOCATIONS_TOTAL = 2000;
 
 interface Case {
   name: string;
@@ -233,6 +255,18 @@ interface Build {
   name: string;
   /** Node: the preload; Python: the folder put first on PYTHONPATH; null: untraced. */
   tracer: string | null;
+  /** The Node tracer's await-locations mode (see LOCATIONS). */
+  locations?: 'sampled' | 'off';
+}
+/** The Node tracer's modes counted, each build once per mode (`off` named so in its row). */
+const LOCATION_MODES: ('sampled' | 'off')[] =
+  LOCATIONS === 'both' ? ['sampled', 'off'] : LOCATIONS === 'sampled' ? ['sampled'] : ['off'];
+function withModes(name: string, tracer: string): Build[] {
+  return LOCATION_MODES.map((locations) => ({
+    name: locations === 'off' && LOCATION_MODES.length > 1 ? `${name}, off` : name,
+    tracer,
+    locations,
+  }));
 }
 function buildsFor(c: Case): Build[] {
   if (c.python) {
@@ -248,12 +282,9 @@ function buildsFor(c: Case): Build[] {
   }
   const builds: Build[] = ONLY_AGAINST
     ? []
-    : [
-        { name: 'untraced', tracer: null },
-        { name: 'traced', tracer: path.join(root, 'dist', 'tracer.js') },
-      ];
+    : [{ name: 'untraced', tracer: null }, ...withModes('traced', path.join(root, 'dist', 'tracer.js'))];
   for (const other of againstAll)
-    builds.push({ name: `against ${path.resolve(other)}`, tracer: path.resolve(other) });
+    builds.push(...withModes(`against ${path.resolve(other)}`, path.resolve(other)));
   if (FLOOR)
     for (const floor of ['promiseHooks', 'tagAndClock', 'tagClockTicks'])
       builds.push({ name: `floor ${floor}`, tracer: path.join(__dirname, 'floor', `${floor}.js`) });
@@ -402,7 +433,9 @@ async function startServer(c: Case, build: Build, dir: string, slowdown: number)
             lagProbeMs: Math.min(60000, 20 * slowdown),
             awaitTasksPerSecond: 200 / slowdown,
           }
-        : { out, locations: 'off', blockSampler: false, slowdown: NODE_SLOWDOWN },
+        : build.locations === 'sampled'
+          ? { out, locationsTotal: LOCATIONS_TOTAL, blockSampler: false, slowdown: NODE_SLOWDOWN }
+          : { out, locations: 'off', blockSampler: false, slowdown: NODE_SLOWDOWN },
     );
     if (c.python) env.PYTHONPATH = build.tracer;
     else env.NODE_OPTIONS = `--require ${build.tracer}`;
@@ -581,7 +614,7 @@ async function main(): Promise<void> {
   }
   text += 'The ratio is of the rest: without the collector and the compiler.\n';
   if (cases.some((c) => !c.python))
-    text += `Node: the tracer's clock-driven work slowed ${NODE_SLOWDOWN} times (--node-slowdown; ms: a request's wall time under callgrind); flags ${NODE_FLAGS.join(' ') || 'none'}.\n`;
+    text += `Node: the tracer's clock-driven work slowed ${NODE_SLOWDOWN} times (--node-slowdown; ms: a request's wall time under callgrind); flags ${NODE_FLAGS.join(' ') || 'none'}; await locations ${LOCATION_MODES.map((m) => (m === 'sampled' ? `sampled (the default; ${LOCATIONS_TOTAL} captures of each kind in the whole run)` : `off${LOCATION_MODES.length > 1 ? ' (rows ", off")' : ''}`)).join(' and ')}.\n`;
   if (Object.values(report).some((b) => Object.keys(b).length > 0) && cases.some((c) => c.python))
     text +=
       SLOWDOWN_FIXED === null
@@ -599,6 +632,8 @@ async function main(): Promise<void> {
         requests: REQUESTS,
         nodeSlowdown: NODE_SLOWDOWN,
         nodeFlags: NODE_FLAGS,
+        locations: LOCATION_MODES,
+        locationsTotal: LOCATIONS_TOTAL,
         report,
       },
       null,

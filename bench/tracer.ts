@@ -29,6 +29,9 @@
  * --against-python path/to/dist/python (the same for the Python cases: another build's folder of the
  * Python tracer, put on PYTHONPATH in place of dist/python),
  * --malloc-as-is (the Python servers' C allocator left to its own thresholds; see PYTHON_MALLOC)
+ * --locations sampled|off|both (the tracer's await-locations mode, for this build and --against's;
+ * default sampled, the tracer's own default; both: sampled, and `off` in the same rounds, each build
+ * a row `…, locations off` of its own)
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -58,12 +61,22 @@ const MODE = arg('--mode', 'fast') as 'fast' | 'full';
 /** Another build of the tracer to measure (an earlier commit's, say): --tracer path/to/tracer.js */
 const tracer = path.resolve(arg('--tracer', path.join(root, 'dist', 'tracer.js')));
 const CONNECTIONS = 50;
+/** --locations: the await-locations mode of the traced runs (`both`: sampled, and off beside it). */
+const LOCATIONS = arg('--locations', 'sampled');
+if (!['sampled', 'off', 'both'].includes(LOCATIONS)) {
+  process.stderr.write(`bench:tracer: --locations ${LOCATIONS}: give sampled, off or both\n`);
+  process.exit(2);
+}
+const TRACED_LOCATIONS: 'sampled' | 'off' = LOCATIONS === 'off' ? 'off' : 'sampled';
 /**
  * Other preloads measured in the same rounds, by the name the table prints: the stand-ins for the
  * floor of the mechanism (--floor), and another build of the tracer (--against), which gets the
- * tracer's options.
+ * tracer's options (with `locations` its own when given: --locations both).
  */
-const FLOORS: Record<string, { file: string; tracer: boolean; python?: boolean }> = {};
+const FLOORS: Record<
+  string,
+  { file: string; tracer: boolean; python?: boolean; locations?: 'sampled' | 'off' }
+> = {};
 if (process.argv.includes('--floor')) {
   FLOORS['floor, empty promise hooks'] = {
     file: path.join(__dirname, 'floor', 'promiseHooks.js'),
@@ -104,6 +117,15 @@ if (againstPython !== '') {
 /** The other preloads measured with case `c`: the Python ones for a Python server, else the Node ones. */
 const floorsOf = (c: { python?: boolean }): string[] =>
   Object.keys(FLOORS).filter((f) => (FLOORS[f].python === true) === (c.python === true));
+if (LOCATIONS === 'both') {
+  FLOORS['this build, locations off'] = { file: tracer, tracer: true, locations: 'off' };
+  if (against !== '')
+    FLOORS[`tracer ${path.resolve(against)}, locations off`] = {
+      file: path.resolve(against),
+      tracer: true,
+      locations: 'off',
+    };
+}
 
 /** A server to measure: its script, the route the load asks for, what it needs to run. */
 interface Case {
@@ -433,11 +455,19 @@ async function runOnce(
   } else if (floor !== null) {
     env.NODE_OPTIONS = `--require ${FLOORS[floor].file}`;
     if (FLOORS[floor].tracer)
-      env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50, mode: MODE }));
+      env.LOOPLENS_OPTIONS = JSON.stringify(
+        server.tracerOptions({
+          blockMs: 50,
+          mode: MODE,
+          locations: FLOORS[floor].locations ?? TRACED_LOCATIONS,
+        }),
+      );
     else delete env.LOOPLENS_OPTIONS;
   } else if (traced) {
     env.NODE_OPTIONS = `--require ${tracer}`;
-    env.LOOPLENS_OPTIONS = JSON.stringify(server.tracerOptions({ blockMs: 50, mode: MODE }));
+    env.LOOPLENS_OPTIONS = JSON.stringify(
+      server.tracerOptions({ blockMs: 50, mode: MODE, locations: TRACED_LOCATIONS }),
+    );
   } else {
     delete env.NODE_OPTIONS;
     delete env.LOOPLENS_OPTIONS;
@@ -579,6 +609,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     mode: MODE,
+    locations: LOCATIONS,
     cpus: hasTaskset ? 'server on CPU 0; load, reader and databases on CPU 1' : 'not pinned (no taskset)',
     rounds: ROUNDS,
     durationSeconds: DURATION,
@@ -725,7 +756,7 @@ async function main(): Promise<void> {
     `${JSON.stringify(report, (k, v) => (k === 'runs' || k === 'floorRuns' ? undefined : v), 2)}\n\n`,
   );
   process.stdout.write(
-    `Loop Lens tracer (${MODE} mode), traced ÷ untraced (medians of ${ROUNDS} alternating rounds; spread of the rounds in brackets):\n${table.join('\n')}\n`,
+    `Loop Lens tracer (${MODE} mode, await locations ${TRACED_LOCATIONS}), traced ÷ untraced (medians of ${ROUNDS} alternating rounds; spread of the rounds in brackets):\n${table.join('\n')}\n`,
   );
   const b = report.burst as Record<string, number>;
   const st = report.startup as Record<string, number>;

@@ -983,6 +983,55 @@ describe('tasks the tracer finds in real programs', function () {
     await assertTwoMembers(app, "const { sql } = require('minisql');", 'sql(10), sql(30)');
   });
 
+  it("takes `locationsTotal` stacks of a kind in the whole run instead of so many a second (a benchmark's fixed budget, no clock), with the same lanes, in both modes", async () => {
+    const app = path.join(dir, 'locationsTotal');
+    fs.mkdirSync(app, { recursive: true });
+    const program = path.join(app, 'main.js');
+    fs.writeFileSync(
+      program,
+      [
+        'async function audit(i) {',
+        '  await new Promise((resolve) => setImmediate(resolve)); // AUDIT LINE',
+        '}',
+        'async function main() {',
+        '  for (let i = 0; i < 40; i++) {',
+        '    audit(i);',
+        '    await new Promise((resolve) => setImmediate(resolve)); // AWAIT LINE',
+        '  }',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    const lanes = (summary: Summary): string[] =>
+      summary.tasks
+        .filter((t) => !t.internal)
+        .map((t) => `${t.kind} ${t.name}`)
+        .sort();
+    for (const mode of ['fast', 'full']) {
+      // One stack a second (the awaits' share: one token, a fifth refilled a second): one or two of
+      // the 80 stints that await are placed. A total of 1,000 of each kind, whatever the rate and
+      // however long the captures take: every one of them.
+      const rated = await traced(app, program, { mode, locationsPerSecond: 1 });
+      const fixed = await traced(app, program, { mode, locationsPerSecond: 1, locationsTotal: 1000 });
+      const plain = await traced(app, program, { mode });
+      assert.ok(
+        rated.timeline.awaits.length <= 3,
+        `${mode}: ${rated.timeline.awaits.length} awaits placed at 1 a second`,
+      );
+      assert.ok(
+        fixed.timeline.awaits.length >= 40,
+        `${mode}: ${fixed.timeline.awaits.length} awaits placed with a total of 1,000`,
+      );
+      assert.deepEqual(lanes(fixed.summary), lanes(plain.summary), `${mode}: the same tasks as by default`);
+      assert.equal(
+        fixed.summary.tasks.filter((t) => t.name === 'audit').length,
+        40,
+        `${mode}: each audit(i) a task`,
+      );
+    }
+  });
+
   it('places every member of a busy Promise.all at its line once the stacks are rationed out, in both modes', async () => {
     const app = path.join(dir, 'busyMembers');
     // A driver's query as pg's, node-redis's and postgres.js's are: a promise of the library's.

@@ -25,7 +25,7 @@ import {
 import { Strand, Task, now, taskOf, workOver } from './engine';
 import { CodeLocation, calledFunction, memberSite } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
-import { Logged, SideRun, Sides, Slot, kDish, kSide, kTag, mix } from './marks';
+import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
 import {
   FoundDish,
   LogKind,
@@ -223,7 +223,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const first = at + d.origin;
     const key = mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
     let verdict = verdicts.get(key);
-    const learnt = learntAt.get(first);
+    // (Learnt from a stack read in this very stint: none, most stints of a server that knows its
+    // places — no lookup then.)
+    const learnt = learntAt.size !== 0 ? learntAt.get(first) : undefined;
     if (verdict === undefined && learnt !== undefined) {
       verdict = learnt;
       remember(key, learnt, learntWhere.get(first) ?? null);
@@ -269,7 +271,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       made.push(null);
       continue;
     }
-    const from = d.sideBySide ? learntFrom.get(first) : undefined;
+    const from = d.sideBySide && learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
     if (d.sideBySide && !together && !sidePlaces.has(key) && (from === undefined || !sidePlaces.has(from))) {
       // Alone: the task's own work for now (a framework's handler), kept in case another comes —
       // unless its place ran such calls side by side before (a queue's last job, run alone).
@@ -348,10 +350,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const dish = made[o];
       const first = at + d.origin;
       const key = mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
-      const learnt = learntAt.get(first);
+      const learnt = learntAt.size !== 0 ? learntAt.get(first) : undefined;
       const verdict = typeof learnt === 'string' ? learnt : verdicts.get(key);
       if (dish === null && verdict === LIBRARY) continue;
-      const from = learntFrom.get(first);
+      const from = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
       if (dish !== null && together) sideBySideAt(key, from ?? null);
       const run: SideRun = {
         task,
@@ -361,7 +363,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         kinds: null,
         children: null,
         name: typeof verdict === 'string' && verdict !== '' ? verdict : null,
-        where: learntWhere.get(first) ?? verdictWhere.get(key) ?? null,
+        where: (learntWhere.size !== 0 ? learntWhere.get(first) : undefined) ?? verdictWhere.get(key) ?? null,
         key,
         from: from ?? null,
         armed: logHash[first],
@@ -697,12 +699,15 @@ const MAX_CALLED_PLACES = 4096;
  * its first await), and the callbacks and promises whose work carries a library's loop on: the
  * stint it runs in reads the program's function it calls as a job (Runner).
  */
-const runnerAwaits = new WeakMap<object, Runner>();
 let anyRunner = false;
 function resumesRunner(p: unknown, kind: Runner): void {
   if (typeof p !== 'object' || p === null) return;
-  runnerAwaits.set(p, kind);
-  anyRunner = true;
+  try {
+    (p as RunnerMarked)[kRunner] = kind;
+    anyRunner = true;
+  } catch {
+    // a frozen object: its continuation is read as any other's
+  }
 }
 /** A tick or microtask a stint resuming a runner of jobs queued: it goes on with the runner. */
 export function carriesRunner(slot: Slot): void {
@@ -710,7 +715,7 @@ export function carriesRunner(slot: Slot): void {
 }
 /** Whether the continuation of `p` resumes a library's runner of jobs, and which kind. */
 export function runsRunner(p: object): Runner {
-  return anyRunner ? (runnerAwaits.get(p) ?? Runner.None) : Runner.None;
+  return anyRunner ? (((p as RunnerMarked)[kRunner] ?? Runner.None) as Runner) : Runner.None;
 }
 
 /**
@@ -812,7 +817,11 @@ function hold(run: SideRun, obj: unknown, kind: number): void {
   // Only what resumes a runner is looked up (dishes.ts willRun), and all that a runner's call left
   // (claimHeld): a framework's handler, held back alone in every request, pays no map entry for
   // the rest.
-  if (typeof obj === 'object' && obj !== null && (run.byRunner || (anyRunner && runnerAwaits.has(obj))))
+  if (
+    typeof obj === 'object' &&
+    obj !== null &&
+    (run.byRunner || (anyRunner && ((obj as RunnerMarked)[kRunner] ?? Runner.None) !== Runner.None))
+  )
     heldBy.set(obj, run);
 }
 

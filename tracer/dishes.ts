@@ -588,6 +588,26 @@ class PlaceVerdicts {
   private readonly agreed = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
   /** The verdict once confirmed, else 0: what `trusted` reads (a busy server's every record). */
   private readonly confirmed = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
+  /**
+   * A second thing the last stack said at the place, kept beside its verdict (who called the
+   * function a root enters, CalledFrom: rootedHow), 0 when none: read with the verdict, at the
+   * cost of a typed array's element, not a Map lookup a record.
+   */
+  private readonly extras = new Uint8Array(PLACE_SLOTS + PLACE_PROBES);
+
+  /** The second thing said at `key` (see extras); 0 when none, or the place is not kept. */
+  extra(key: number): number {
+    const slot = key & PLACE_SLOTS;
+    if (this.keys[slot] === key) return this.extras[slot];
+    const s = this.slotOf(key);
+    return s === -1 ? 0 : this.extras[s];
+  }
+
+  /** Keeps `value` as the second thing said at `key` (a place `set` keeps). */
+  setExtra(key: number, value: number): void {
+    const s = this.slotOf(key);
+    if (s !== -1) this.extras[s] = value;
+  }
 
   private slotOf(key: number): number {
     const slot = key & PLACE_SLOTS;
@@ -638,6 +658,7 @@ class PlaceVerdicts {
     this.verdicts[at] = verdict;
     this.agreed[at] = 1;
     this.confirmed[at] = 0;
+    this.extras[at] = 0;
     return verdict;
   }
 }
@@ -702,7 +723,7 @@ function rootedHow(): Rooted {
     rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
     return libraryFromLibrary();
   }
-  if (maker === Rooted.ByCall) {
+  if (maker === Rooted.ByCall)
     rootFrom =
       enteredFrom === null
         ? enteredByEvent
@@ -711,9 +732,6 @@ function rootedHow(): Rooted {
         : enteredFrom === ''
           ? CalledFrom.ProgramThroughLibrary
           : CalledFrom.Library;
-    if (fromPlaces.size >= MAX_FROM_PLACES) fromPlaces.clear();
-    fromPlaces.set(key, rootFrom);
-  }
   // The function entered is the dish's, should this call make one: its name, at no extra cost
   // (a combinator member whose chain never shows it, `return Promise.race([work(), …])`).
   if (entered !== null) {
@@ -721,7 +739,9 @@ function rootedHow(): Rooted {
     learntWhere.set(n, entered);
   }
   if (enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
-  return rootPlaces.set(key, maker);
+  rootPlaces.set(key, maker);
+  if (maker === Rooted.ByCall) rootPlaces.setExtra(key, rootFrom);
+  return maker;
 }
 
 function libraryFromLibrary(): Rooted {
@@ -731,13 +751,12 @@ function libraryFromLibrary(): Rooted {
 
 /**
  * Who called the program's or the library's function whose root is being logged (see CalledFrom):
- * read from the stack when one is taken, else what the last stack at the same place said.
+ * read from the stack when one is taken, else what the last stack at the same place said (kept
+ * beside the place's verdict: PlaceVerdicts.extra).
  */
 let rootFrom: CalledFrom = CalledFrom.Unknown;
-const fromPlaces = new Map<number, CalledFrom>();
-const MAX_FROM_PLACES = 4096;
 function fromPlace(key: number): void {
-  rootFrom = fromPlaces.get(key) ?? CalledFrom.Unknown;
+  rootFrom = rootPlaces.extra(key) as CalledFrom;
 }
 
 /** A promise settled: logged when it is a root of this stint (its function returned). */

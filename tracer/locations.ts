@@ -88,12 +88,22 @@ class Ration {
   private capacity = 0;
   private ratePerMs = 0;
   private lastRefill = 0;
+  /** A fixed number of captures for the whole run, none refilled (see configureLocations). */
+  private fixed = false;
 
   set(perSecond: number, burst = Math.min(perSecond, 200)): void {
     this.ratePerMs = perSecond / 1000;
     this.capacity = Math.max(1, burst);
     this.tokens = this.capacity;
     this.lastRefill = performance.now();
+    this.fixed = false;
+  }
+
+  /** `total` captures for the whole run, taken with no clock read. */
+  setTotal(total: number): void {
+    this.tokens = total;
+    this.fixed = true;
+    this.ratePerMs = total > 0 ? 1 : 0;
   }
 
   /** How long until a spent bucket has a token again, ms (Infinity when off). */
@@ -104,6 +114,11 @@ class Ration {
   /** Takes a token if one is left; `at` is the time now if the caller has it (a clock read saved). */
   take(at?: number): boolean {
     if (this.ratePerMs === 0) return false;
+    if (this.fixed) {
+      // Spent: none ever again (and no retry: intervalMs is then Infinity).
+      if (--this.tokens <= 0) this.ratePerMs = 0;
+      return true;
+    }
     const t = at ?? performance.now();
     this.tokens = Math.min(this.capacity, this.tokens + (t - this.lastRefill) * this.ratePerMs);
     this.lastRefill = t;
@@ -117,6 +132,8 @@ class Ration {
 class TimeBudget {
   private left: number;
   private at = 0;
+  /** No budget of time: the captures are a fixed number (see configureLocations). */
+  unbounded = false;
 
   constructor(
     private readonly perSecond: number,
@@ -127,6 +144,7 @@ class TimeBudget {
 
   /** Whether any is left at time `t`. */
   has(t: number): boolean {
+    if (this.unbounded) return true;
     this.left = Math.min(this.burst, this.left + ((t - this.at) * this.perSecond) / 1000);
     this.at = t;
     return this.left > 0;
@@ -187,9 +205,20 @@ export function ownFile(): string {
   return tracerFile;
 }
 
-/** Sets the files to skip (the tracer's own) and the capture rate (creations; awaits get a share). */
-export function configureLocations(ownFile: string, perSecond: number): void {
+/**
+ * Sets the files to skip (the tracer's own) and the capture rate (creations; awaits get a share).
+ * With `total` (the `locationsTotal` option, for benchmarks) each kind of capture may instead be
+ * taken that many times in the whole run, with no clock and no budget of time: under callgrind
+ * the same captures are then taken at the same points of every run, however fast valgrind runs.
+ */
+export function configureLocations(ownFile: string, perSecond: number, total?: number): void {
   tracerFile = ownFile;
+  if (total !== undefined && perSecond > 0) {
+    for (const r of [creations, awaits, chains, methods, roots, confirmations, memberLooks, setterLooks])
+      r.setTotal(total);
+    awaitTime.unbounded = true;
+    return;
+  }
   creations.set(perSecond);
   awaits.set(perSecond * AWAIT_SHARE);
   chains.set(perSecond * CHAIN_SHARE, perSecond * CHAIN_SHARE * CHAIN_BURST_SECONDS);

@@ -35,6 +35,16 @@ export const kTask = Symbol('looplens.task');
  */
 export const kSide = Symbol('looplens.side');
 
+/**
+ * On a promise or callback whose continuation resumes a library's runner of jobs, or carries a
+ * library's loop on (dishSort.ts runsRunner): which (a stintLog.ts Runner). A field of the object,
+ * not a WeakMap entry: every continuation and tick about to run is asked, once any runner was seen
+ * (a framework whose handler is held back alone sees one early), and a WeakMap lookup each time was
+ * about 60 instructions (fastify `/async`: 13 a request). A Slot has it from its constructor.
+ */
+export const kRunner = Symbol('looplens.runner');
+export type RunnerMarked = { [kRunner]?: number };
+
 export type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task; [kSide]?: SideRun };
 
 /**
@@ -117,6 +127,8 @@ export class Slot {
    * starts in a microtask its `then` queues): it carries that on (see Segment.thenable).
    */
   declare thenable: boolean;
+  /** The runner its callback resumes (see kRunner): 0, none, until the end of its stint says. */
+  declare [kRunner]: number;
   constructor(r: Strand) {
     this.r = r;
     this[kIdx] = undefined;
@@ -124,6 +136,7 @@ export class Slot {
     this.child = null;
     this.dispatch = false;
     this.thenable = false;
+    this[kRunner] = 0;
   }
 }
 
