@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { Summary, SummaryTask } from '../model/summary';
-import { KITCHEN, get, recordKitchen, sleep, tempDir } from './helpers';
+import { KITCHEN, get, heldLongest, recordKitchen, sleep, tempDir } from './helpers';
 
 const SOURCE = fs.readFileSync(KITCHEN, 'utf8').split('\n');
 
@@ -41,30 +41,32 @@ describe('kitchen lessons, recorded for real', function () {
     });
     const [blocking] = requests(summary, 'GET /blocking');
     assert.ok(blocking, 'the blocking request is a task named GET /blocking');
-    const blocks = summary.blocks.filter((b) => b.task === blocking.id);
-    assert.equal(blocks.length, 1, 'one block');
-    assert.ok(blocks[0].durationMs >= 1190, `the block lasts the 1.2 s (${blocks[0].durationMs})`);
-    assert.equal(blocks[0].location?.file, KITCHEN);
+    // (The 1.2 s spin, whole: the request's block that held the loop longest. A loaded machine may
+    // stretch another stint of the request past the threshold, mostly waiting for a CPU.)
+    const block = heldLongest(summary.blocks.filter((b) => b.task === blocking.id));
+    assert.ok(block !== undefined, `a block (${JSON.stringify(summary.blocks)})`);
+    assert.ok(block.durationMs >= 1190, `the block lasts the 1.2 s (${block.durationMs})`);
+    assert.equal(block.location?.file, KITCHEN);
     // (A clock spin on a machine so busy that the thread waited for a CPU through much of it may
     // end before the starved sampler's first look, which then sees the next line.)
     const chef = lineOf('the chef stands here');
-    const starved = blocks[0].cpuWaitMs > blocks[0].durationMs / 3;
+    const starved = block.cpuWaitMs > block.durationMs / 3;
     assert.ok(
-      blocks[0].location?.line === chef || (starved && blocks[0].location?.line === chef + 1),
-      `the block points at the busy-wait line (${JSON.stringify(blocks[0])})`,
+      block.location?.line === chef || (starved && block.location?.line === chef + 1),
+      `the block points at the busy-wait line (${JSON.stringify(block)})`,
     );
 
     const asyncTasks = requests(summary, 'GET /async');
     assert.equal(asyncTasks.length, 3);
-    const blockEnd = blocks[0].startMs + blocks[0].durationMs;
+    const blockEnd = block.startMs + block.durationMs;
     const held = asyncTasks.filter((task) => {
       const due = task.startMs + 400;
-      return due > blocks[0].startMs && due < blockEnd - 100;
+      return due > block.startMs && due < blockEnd - 100;
     });
     assert.ok(
       held.length > 0,
       `a dish simmered into the block (dishes from ${JSON.stringify(asyncTasks.map((t) => t.startMs))} ms, ` +
-        `block ${blocks[0].startMs}-${blockEnd} ms)`,
+        `block ${block.startMs}-${blockEnd} ms)`,
     );
     for (const task of held) {
       const t = timeline.tasks.find((x) => x.id === task.id)!;
@@ -196,14 +198,16 @@ describe('kitchen lessons, recorded for real', function () {
     );
     const [onLoop] = requests(summary, 'GET /cpu');
     const [inWorker] = requests(summary, 'GET /cpu-worker');
-    const loopBlocks = summary.blocks.filter((b) => b.task === onLoop.id);
-    assert.equal(loopBlocks.length, 1, 'the CPU work on the loop is a block');
+    // (The request's block that held the loop longest: a loaded machine may stretch another stint of
+    // it past the threshold, mostly waiting for a CPU.)
+    const loopBlock = heldLongest(summary.blocks.filter((b) => b.task === onLoop.id));
+    assert.ok(loopBlock !== undefined, 'the CPU work on the loop is a block');
     // Stack samples land where V8 checks for interrupts: function entries and loop back edges. In a
     // recursive function that is its first line or its body.
     const fibLines = [lineOf('function fib(n) {'), lineOf('return n < 2 ? n : fib(n - 1) + fib(n - 2);')];
     assert.ok(
-      fibLines.includes(loopBlocks[0].location!.line),
-      `the block points into fib (${JSON.stringify(loopBlocks[0].location)})`,
+      fibLines.includes(loopBlock.location!.line),
+      `the block points into fib (${JSON.stringify(loopBlock.location)})`,
     );
     // (Save a block that held the loop a block's length only with its wait for a CPU, and the
     // request's first stretch, where the kitchen starts its two workers: 139 ms at load 21, no wait
@@ -226,15 +230,15 @@ describe('kitchen lessons, recorded for real', function () {
     );
     // (The work's own time on the loop: a loaded machine stretches the block by its wait for a CPU,
     // 1.4 s against 0.7 s of waiting for the worker.)
-    const work = loopBlocks[0].durationMs - loopBlocks[0].cpuWaitMs;
+    const work = loopBlock.durationMs - loopBlock.cpuWaitMs;
     assert.ok(
       inWorker.waitMs > work / 2,
       `it waits for the worker instead (${inWorker.waitMs} ms, ${work} ms of work)`,
     );
     // Handing the work over takes the loop a little (more on a busy machine); the work does not.
     assert.ok(
-      inWorker.runMs < loopBlocks[0].durationMs / 4,
-      `and the chef hardly works on it (${inWorker.runMs} ms, against ${loopBlocks[0].durationMs} ms on the loop)`,
+      inWorker.runMs < loopBlock.durationMs / 4,
+      `and the chef hardly works on it (${inWorker.runMs} ms, against ${loopBlock.durationMs} ms on the loop)`,
     );
   });
 
@@ -245,12 +249,9 @@ describe('kitchen lessons, recorded for real', function () {
     const [request] = requests(summary, 'GET /async-blocking');
     // (Save the handler's first stretch, before its await: on a loaded machine the process's first
     // request, Node compiling its HTTP code, held the loop 128 ms, 58 of it known waiting for a CPU.)
-    const blocks = summary.blocks.filter((b) => b.task === request.id && b.located !== 'began');
-    assert.equal(blocks.length, 1, `one block in the async handler (${JSON.stringify(summary.blocks)})`);
-    assert.equal(
-      blocks[0].location?.line,
-      lineOf('crypto.pbkdf2Sync'),
-      'at the line of the synchronous call',
-    );
+    // (Of the rest, the one that held the loop longest: a loaded machine may stretch another stint.)
+    const block = heldLongest(summary.blocks.filter((b) => b.task === request.id && b.located !== 'began'));
+    assert.ok(block !== undefined, `a block in the async handler (${JSON.stringify(summary.blocks)})`);
+    assert.equal(block.location?.line, lineOf('crypto.pbkdf2Sync'), 'at the line of the synchronous call');
   });
 });

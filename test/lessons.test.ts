@@ -16,6 +16,7 @@ import {
   FIXTURES,
   KITCHEN,
   get,
+  heldLongest,
   plainEnv,
   readTrace,
   recordKitchen,
@@ -130,7 +131,8 @@ describe('lessons at the lines that cause them', function () {
     // may end before the starved sampler's first look, which then sees the next line; the block
     // says how long it waited.
     const blocking = recorded.tasks.find((t) => t.name === 'GET /blocking')!;
-    const block = recorded.blocks.find((b) => b.task === blocking.index)!;
+    // (The spin: the request's block that held the loop longest.)
+    const block = heldLongest(recorded.blocks.filter((b) => b.task === blocking.index))!;
     const starved = block.cpuWaitMs > block.durationMs / 3;
     const chef = lineOf('the chef stands here');
     if (block.durationMs - block.cpuWaitMs < recorded.blockMs) {
@@ -273,7 +275,7 @@ describe('lessons at the lines that cause them', function () {
     const source = fs.readFileSync(program, 'utf8').split('\n');
     const at = (marker: string) => source.findIndex((l) => l.includes(marker)) + 1;
     const job = timeline.tasks.find((t) => t.name === 'parseJob');
-    const block = timeline.blocks.find((b) => b.task === job?.index);
+    const block = heldLongest(timeline.blocks.filter((b) => b.task === job?.index));
     const seen = JSON.stringify(
       timeline.blocks.map((b) => [b.durationMs, b.frames.map((f) => [f.name, f.location?.line, f.weightUs])]),
     );
@@ -301,7 +303,13 @@ describe('lessons at the lines that cause them', function () {
     const program = path.join(FIXTURES, 'programs', 'starvedStint.js');
     const out = path.join(dir, `${name}.looplens`);
     const starvedRun = async () => {
-      const child = spawn('taskset', ['-c', '0', 'nice', '-n', '15', process.execPath, program], {
+      // (V8's garbage collector without helper threads: pinned beside the busy loop at that
+      // priority, they wait for the CPU too, and the main thread asleep waiting for one of them is
+      // not waiting for a CPU as far as its counters say. With the subscriber's 20 ms, 4 runs of 24
+      // at load 20 held 80-210 ms against the program, each with the main thread asleep once in the
+      // stint — a voluntary switch no run without it had.)
+      const node = [process.execPath, '--single-threaded-gc', program];
+      const child = spawn('taskset', ['-c', '0', 'nice', '-n', '15', ...node], {
         env: { ...tracedEnv(out, { blockMs: 100 }), ...env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -325,7 +333,8 @@ describe('lessons at the lines that cause them', function () {
       const { timeline } = readTrace(out);
       const spin = timeline.tasks.find((t) => t.name === 'GET /spin');
       assert.ok(spin !== undefined, timeline.tasks.map((t) => t.name).join(', '));
-      return { timeline, spin, block: timeline.blocks.find((b) => b.task === spin.index) };
+      // (Of the request's blocks, the one that held the loop longest: the strictest to judge.)
+      return { timeline, spin, block: heldLongest(timeline.blocks.filter((b) => b.task === spin.index)) };
     };
     let run = await starvedRun();
     for (let tries = 1; run.block === undefined && tries < 3; tries++) run = await starvedRun();

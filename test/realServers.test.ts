@@ -29,6 +29,7 @@ import {
   CLI,
   FIXTURES,
   ROOT,
+  heldLongest,
   lanesWhileReplying,
   readTrace,
   run,
@@ -122,8 +123,7 @@ function lineOf(file: string, marker: string): number {
  * no wait known): those are blocks too, but not the step's, and their lines are not its.
  */
 function stepBlock(s: Summary, task: SummaryTask): SummaryBlock | undefined {
-  const held = (b: SummaryBlock) => b.durationMs - b.cpuWaitMs;
-  return s.blocks.filter((b) => b.task === task.id).sort((a, b) => held(b) - held(a))[0];
+  return heldLongest(s.blocks.filter((b) => b.task === task.id));
 }
 
 function assertBlockLine(

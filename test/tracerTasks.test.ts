@@ -10,6 +10,7 @@ import {
   CLI,
   FIXTURES,
   ROOT,
+  heldLongest,
   lanesWhileReplying,
   plainEnv,
   readTrace,
@@ -3897,8 +3898,10 @@ describe('tasks the tracer finds in real programs', function () {
       ].join('\n'),
     );
     const { summary } = await traced(dir, file);
-    assert.equal(summary.blocks.length, 1, JSON.stringify(summary.blocks));
-    assert.equal(summary.blocks[0].location?.line, 4, `sampled: ${JSON.stringify(summary.blocks[0])}`);
+    // (The spin: the block that held the loop longest. A loaded machine may stretch another stint.)
+    const block = heldLongest(summary.blocks);
+    assert.ok(block !== undefined, JSON.stringify(summary.blocks));
+    assert.equal(block.location?.line, 4, `sampled: ${JSON.stringify(summary.blocks)}`);
   });
 
   it('makes an interval set by the script a timer task named after its callback', async () => {

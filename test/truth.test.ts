@@ -452,6 +452,13 @@ const CONSTRUCTS: Array<{
   },
 ];
 
+/**
+ * How long one generated program's traced run may take in the tests that run a batch of them: 2-5 s
+ * on a loaded machine, several times that on a busier one (Node 24 at load 30); the batch's timeout
+ * is this times its runs, not the suite's 120 s.
+ */
+const RUN_BUDGET_MS = 15_000;
+
 describe('lanes that tell the truth: programs whose structure is known', function () {
   this.timeout(120_000);
   const dir = tempDir();
@@ -472,9 +479,12 @@ describe('lanes that tell the truth: programs whose structure is known', functio
     });
   }
 
-  it('generated programs: at least 97% of dishes true in each mode, and the modes within 3 points', async () => {
+  it('generated programs: at least 97% of dishes true in each mode, and the modes within 3 points', async function () {
     // A fixed batch; `npm run bench:truth -- --programs 2000 --shrink` is the long run.
     const seeds = Array.from({ length: 16 }, (_, i) => 7000 + i);
+    // (A budget per program run, RUN_BUDGET_MS: the 32 runs took 73 s on Node 24 at load 20, and
+    // reached the suite's 120 s at load 30.)
+    this.timeout(seeds.length * MODES.length * RUN_BUDGET_MS);
     const share: Record<string, number> = {};
     const failures: string[] = [];
     for (const mode of MODES) {
@@ -495,7 +505,7 @@ describe('lanes that tell the truth: programs whose structure is known', functio
     assert.ok(Math.abs(share.fast - share.full) <= 0.03, `the modes disagree\n${report}`);
   });
 
-  it('programs that failed now and then, by a place taken for another: true run after run', async () => {
+  it('programs that failed now and then, by a place taken for another: true run after run', async function () {
     // 924 (full mode, half of its runs): two awaits of one stint left work at places with the same
     // 19 bits, so a `new Promise` was read as the async call learnt at the other. 957 (full, one run
     // in ten): a place's verdict pushed out of its table slot, and with the stacks rationed out the
@@ -511,9 +521,12 @@ describe('lanes that tell the truth: programs whose structure is known', functio
       [521, 'fast'],
       [1606, 'fast'],
     ];
+    const rounds = 3;
+    // (15 runs: 45 s on Node 24 at load 20; see RUN_BUDGET_MS.)
+    this.timeout(cases.length * rounds * RUN_BUDGET_MS);
     const failures: string[] = [];
     for (const [seed, mode] of cases)
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < rounds; round++) {
         const run = await runTruth(generate(seed, { added: false }), mode, dir);
         if (!isTrue(run.comparison))
           failures.push(`seed ${seed} (${mode}), run ${round + 1}:\n${describeFailure(run.comparison)}`);

@@ -309,6 +309,7 @@ export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void 
   untrackedMinMs = Math.max(0.5 * slowdown, blockMs / 50);
   lateMs = Math.max(2 * slowdown, blockMs / 25);
   cpuCheckMs = Math.min(CPU_CHECK_MS * slowdown, blockMs);
+  cpuSlackMs = slowdown;
   turnMs = TURN_MS * slowdown;
   mergeMs = MERGE_MS * slowdown;
   chainGapMs = CHAIN_GAP_MS * slowdown;
@@ -404,6 +405,11 @@ function pause(time: number): void {
  * CPU_CHECK_MS, or the block threshold if lower.
  */
 let cpuCheckMs = CPU_CHECK_MS;
+/**
+ * The CPU the tracer's own code may use between a clock reading and the counters' (a few µs): time
+ * there beyond it was waiting (see cpuBaseline). Scaled by the slowdown.
+ */
+let cpuSlackMs = 1;
 
 /** The main thread's scheduler counters (schedstat.ts); null where the system has none. */
 const schedstat = new Schedstat();
@@ -463,15 +469,34 @@ function stintCpu(time: number): void {
   w.stintCpu(times.openStart, openTask, time, waitNs / 1000, Math.max(0, cpuNs) / 1000);
 }
 
-/** Reads the counters where a stint begins at `time` (see stintCpu). */
-function cpuBaseline(time: number): void {
-  const counters = schedstat.read();
+/**
+ * Reads the counters where a stint begins at `time` (see stintCpu). `fresh`: `time` was just read
+ * from the clock, and only the tracer's own code has run since. A thread held off its CPU between
+ * that reading and the counters' (on a machine so busy that the OS gives a low-priority thread a
+ * slice every few hundred milliseconds, the call into the kernel is where it is often preempted)
+ * waited inside the stint, before the reading: counted from that reading, none of that wait would
+ * be. So the clock is read again: if more than a moment has passed, the counters are read once more,
+ * and the time since `time` counts as wait — less the CPU the thread used between the two readings
+ * and a moment for the tracer's own code before the first (it cannot have slept there).
+ */
+function cpuBaseline(time: number, fresh: boolean): void {
+  let counters = schedstat.read();
   if (counters === null) return;
+  let before = 0;
+  if (fresh) {
+    const held = now() - time;
+    if (held > cpuSlackMs) {
+      const first = counters;
+      counters = schedstat.read();
+      if (counters === null) return;
+      before = Math.max(0, (held - cpuSlackMs) * 1e6 - (counters[0] - first[0]));
+    }
+  }
   times.waitRef = counters[1];
   times.waitRefAt = time;
   // (The stint about to begin: it opens at `time`.)
   times.waitRefStint = time;
-  times.waitFound = 0;
+  times.waitFound = before;
 }
 
 /**
@@ -483,7 +508,7 @@ function cpuBaseline(time: number): void {
  * made after that wait would count none of it.
  */
 export function stintAhead(time: number): void {
-  if (current === null && time - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(time);
+  if (current === null && time - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(time, true);
 }
 
 /** The stint that paused goes on (see pause). */
@@ -692,7 +717,8 @@ export function enter(
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
     // the stint begins: the exact start for its wait should it run long (see stintCpu).
     // (Not again when they were read with the clock reading `t` came from: see stintAhead.)
-    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1 && times.waitRefStint !== t) cpuBaseline(t);
+    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1 && times.waitRefStint !== t)
+      cpuBaseline(t, time < 0);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
       beat(t, task.id, true);
