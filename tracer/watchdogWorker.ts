@@ -122,7 +122,7 @@ const SAMPLE_EXPRESSION = `(() => {
  * read, where the thread's CPU-time counters are brought up to date only at the kernel's ticks and
  * leave out the time a virtual machine's host holds the CPU back: over the few milliseconds between
  * two samples they said "asleep" of a busy loop on a loaded machine. Read from this thread at every
- * poll between stints (see stintCpu in engine.ts) and while a block is being watched: through a
+ * poll between stints while the loop is busy (see stintCpu in engine.ts) and while a block is being watched: through a
  * file kept open and a buffer of its own, its bytes looked at where they are — about 5 µs of this
  * thread's CPU a reading, where opening and decoding the file each time (`readFileSync`) took 30–40.
  */
