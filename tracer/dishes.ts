@@ -336,36 +336,9 @@ function stay(): void {
   nextHeld = null;
 }
 
-/**
- * The segment now ending, for sorting (dishSort.ts): one object filled in for each (settle keeps
- * none of it), not a new one at each stint that may hold dishes — four a fastify request.
- */
-const ending: Segment = {
-  start: 0,
-  end: 0,
-  shape: 0,
-  hash: 0,
-  how: StintEntry.Resumed,
-  lead: false,
-  answered: false,
-  thenable: false,
-  runner: Runner.None,
-  held: null,
-  indexOf,
-};
+/** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  const s = ending;
-  s.start = segStart;
-  s.end = n;
-  s.shape = shape;
-  s.hash = hash;
-  s.how = how;
-  s.lead = lead;
-  s.answered = answered;
-  s.thenable = thenable;
-  s.runner = runner;
-  s.held = held;
-  return s;
+  return { start: segStart, end: n, shape, hash, how, lead, answered, thenable, runner, held, indexOf };
 }
 
 function end(task: Task): void {
@@ -388,14 +361,8 @@ function end(task: Task): void {
         tails > 1 ||
         runner === Runner.Loop ||
         (tails === 1 && (how !== StintEntry.Resumed || returned || runner)))
-    ) {
-      try {
-        settle(task, returned, segment());
-      } finally {
-        // (Not kept alive until the next.)
-        ending.held = null;
-      }
-    }
+    )
+      settle(task, returned, segment());
     if (triedCount > 0) countTries();
   } catch {
     // never disturb the program: the work stays with the task
