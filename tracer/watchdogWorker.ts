@@ -122,7 +122,7 @@ const SAMPLE_EXPRESSION = `(() => {
  * read, where the thread's CPU-time counters are brought up to date only at the kernel's ticks and
  * leave out the time a virtual machine's host holds the CPU back: over the few milliseconds between
  * two samples they said "asleep" of a busy loop on a loaded machine. Read from this thread at every
- * poll between stints (see stintCpu in engine.ts) and while a block is being watched: through a
+ * poll between stints while the loop is busy (see stintCpu in engine.ts) and while a block is being watched: through a
  * file kept open and a buffer of its own, its bytes looked at where they are — about 5 µs of this
  * thread's CPU a reading, where opening and decoding the file each time (`readFileSync`) took 30–40.
  */
@@ -260,6 +260,8 @@ const CPU_SEQ = 20;
 const LIVE_OPEN = 21;
 /** While blocked, "still blocked" goes to the reader this often at most, ms (more often for small thresholds). */
 const LIVE_EVERY_MS = 100;
+/** While nothing needs this thread's event loop, it runs once this often, ms (see run). */
+const SLEEP_TURN_MS = 250;
 /** Records that wait for the live connection to open, at most. */
 const LIVE_QUEUE = 16;
 
@@ -342,6 +344,10 @@ function run(data: WatchdogData): void {
   // wider margin.
   const untracked = Math.max(tracked, data.flushMs * 2);
   const poll = Math.min(50, Math.max(2, data.blockMs / 8));
+  // The loop is idle after no stint for the threshold: the next stint's gap is then long enough for
+  // the main thread to read its own scheduler counters (engine.ts cpuCheckMs is at most blockMs).
+  const idleAfter = data.blockMs;
+  const idlePoll = Math.max(poll, tracked - poll);
   const interval = Math.min(50, Math.max(5, data.blockMs / 5));
   // Often enough that the reader hears of a block soon after it passes the threshold.
   const liveEvery = Math.min(LIVE_EVERY_MS, Math.max(5, data.blockMs / 2));
@@ -498,10 +504,22 @@ function run(data: WatchdogData): void {
   let lastLeft = lastChange;
   /** Polls in a row that saw the loop between stints with the heartbeat unchanged. */
   let outside = 0;
-  setInterval(() => {
+  /** When this thread last looked, and last saw that a stint had run since its previous look. */
+  let lastLook = lastChange;
+  let lastStint = lastChange;
+  /** One look at the heartbeat, every `poll` ms (every `idlePoll` while the loop is idle). */
+  const check = (): void => {
     const seq = Atomics.load(heartbeat, SEQ);
     const t = performance.now();
     const inStint = Atomics.load(heartbeat, IN_STINT) !== 0;
+    // A stint ran since the last look: one is open, or the heartbeat moved for a stint (a task's:
+    // the flush's beats carry none) or more than once (a stint, then a flush).
+    if (inStint || (seq !== lastSeq && (seq - lastSeq !== 1 || Atomics.load(heartbeat, TASK) !== 0))) {
+      lastStint = t;
+    }
+    const idle = t - lastStint >= idleAfter;
+    const previousLook = lastLook;
+    lastLook = t;
     // A stint ended and nothing followed: over for the live reader too (seen twice, as a stint
     // whose continuations merge pauses for a moment between them).
     outside = seq === lastSeq && !inStint ? outside + 1 : 0;
@@ -513,7 +531,11 @@ function run(data: WatchdogData): void {
       // Between stints, a reading counts only while the main thread sleeps (waits for events): a
       // wait for a CPU in progress is added to the counters only when it ends, and one that began
       // before the reading would be taken for part of the next stint.
-      const counters = first || (!inStint && mainThreadWantsCpu() === false) ? schedstat.read() : null;
+      // While the loop is idle, none: the stint that ends it follows a gap long enough for the main
+      // thread to read its own counters at its start (cpuBaseline in engine.ts), which no reading
+      // of this thread's improves on.
+      const counters =
+        first || (!inStint && !idle && mainThreadWantsCpu() === false) ? schedstat.read() : null;
       if (counters !== null) {
         const at = traceTime(t);
         if (first) {
@@ -533,9 +555,12 @@ function run(data: WatchdogData): void {
     }
     if (outside === 1) lastLeft = t;
     if (seq !== lastSeq || (outside === 2 && live !== null && live.inStint)) {
+      // When it moved: the main thread's time of that beat, if after the last look (looks are
+      // further apart while the loop is idle, and the margins count from the move itself).
+      const at = seq !== lastSeq ? startTimes[0] - origin : t;
       lastSeq = seq;
-      lastChange = t;
-      lastLeft = t;
+      lastChange = Math.min(t, Math.max(previousLook, at));
+      lastLeft = lastChange;
       if (live !== null && line !== null) {
         line.send(encodeLive(LiveType.Resumed, live.task, live.since, traceTime(t), live.seq));
         live = null;
@@ -575,7 +600,45 @@ function run(data: WatchdogData): void {
           lastChange = performance.now();
         });
     }
-  }, poll);
+  };
+
+  // Between looks this thread sleeps. A timer of its event loop per look cost 80–140 µs of CPU a
+  // wake on a virtual machine (160 wakes a second at the default threshold); a synchronous
+  // Atomics.wait costs a few. The event loop is needed only while a block is watched or the live
+  // reader has one open (the inspector session, the socket, timers) and at exit: then looks go by
+  // timers as before. Otherwise this thread waits synchronously, on the exit slot (the main thread
+  // notifies it at exit, which ends the wait at once), and lets its event loop run once every
+  // SLEEP_TURN_MS for whatever else it holds (the live line's socket events).
+  const asleep = (): boolean => !watching && live === null && Atomics.load(heartbeat, EXITING) === 0;
+  /**
+   * How long to sleep before the next look. Every `poll` while stints run. While the loop is idle
+   * (no stint seen for `idleAfter`), every `idlePoll`, and at the moment the heartbeat would have
+   * stood still for the untracked margin: a stint that begins in between is seen within half the
+   * threshold and its margin counts from its start (see check), so a block is found as soon as
+   * before.
+   */
+  const nextLook = (): number => {
+    const t = performance.now();
+    if (t - lastStint < idleAfter) return poll;
+    return Math.max(1, Math.min(idlePoll, Math.max(lastChange, lastLeft) + untracked - t));
+  };
+  const next = (): void => {
+    if (asleep()) setImmediate(sleep);
+    else setTimeout(wake, poll);
+  };
+  const wake = (): void => {
+    check();
+    next();
+  };
+  const sleep = (): void => {
+    const until = performance.now() + SLEEP_TURN_MS;
+    do {
+      Atomics.wait(heartbeat, EXITING, 0, nextLook());
+      check();
+    } while (asleep() && performance.now() < until);
+    next();
+  };
+  setTimeout(wake, poll);
 }
 
 if (workerData !== null && typeof workerData === 'object' && 'heartbeat' in workerData) {
