@@ -324,27 +324,33 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
 
       assert.equal(watchdogs.length, 1, 'one watchdog line, opened at the first block');
       assert.equal(watchdogs[0].pid, t.meta!.pid, 'from the traced process');
-      const blocking = records.filter((r) => r.type === 'blocking');
+      // A loaded machine can hold another stint (start-up, the timer after) past blockMs too: that is
+      // another block, with a seq of its own, before or after this one, never inside it.
+      const all = records.filter((r) => r.type === 'blocking');
+      const first = all.find((r) => Math.abs(r.since - block.start) < 1);
+      assert.ok(first, `a word of the 1.5 s block: ${JSON.stringify(all.map((r) => [r.seq, r.since]))}`);
+      const blocking = all.filter((r) => r.seq === first.seq);
+      for (const other of all.filter((r) => r.seq !== first.seq))
+        assert.ok(
+          other.since + 1 < block.start || other.since > block.start + block.durationMs - 1,
+          `another block (${other.since}) is outside this one (${block.start}, ${block.durationMs} ms)`,
+        );
       assert.ok(blocking.length >= 5, `"still blocked" repeats while it lasts (${blocking.length})`);
-      const first = blocking[0];
       // Heard of while it ran: the first word came early in the block, and the trace did not have it.
       assert.ok(first.now - first.since < 750, `first word ${first.now - first.since} ms into the block`);
       assert.equal(first.blocksInTrace, 0, 'the trace could not say it yet');
       assert.ok(Math.abs(first.since - block.start) < 1, 'the same stint as the trace shows');
       assert.equal(t.taskForWireId(first.task)?.index, t.stints.task[block.stint], 'and the same task');
       for (let i = 1; i < blocking.length; i++) {
-        assert.equal(blocking[i].seq, first.seq);
         assert.ok(blocking[i].now >= blocking[i - 1].now, 'it grows');
       }
       const last = blocking[blocking.length - 1];
       assert.ok(last.now - last.since > 1000, 'still reported late in the block');
-      const named = records.find((r) => r.type === 'name');
+      const named = records.find((r) => r.type === 'name' && r.task === first.task);
       assert.ok(named, 'the watchdog names the task, for a reader that has not heard of it yet');
-      assert.equal(named.task, first.task);
       assert.equal(named.name, t.taskForWireId(first.task)?.name);
-      const resumed = records.find((r) => r.type === 'resumed');
+      const resumed = records.find((r) => r.type === 'resumed' && r.seq === first.seq);
       assert.ok(resumed, 'its end is reported');
-      assert.equal(resumed.seq, first.seq);
       assert.ok(
         Math.abs(resumed.now - (block.start + block.durationMs)) < 200,
         `ended about when the trace says (${resumed.now} vs ${block.start + block.durationMs})`,
