@@ -58,9 +58,9 @@
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
  * Options: --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async,
- * fastapi-uvloop/,fastapi-uvloop/async (default all eight; and, only when named, ticks/0,ticks/40,
- * chain/0,chain/40: bench/ticksServer.mjs, the tick path alone — a tick's cost is the difference of
- * two N's over 40; express 5 + pg on a real PostgreSQL and
+ * fastapi-uvloop/,fastapi-uvloop/async (default all eight; and, only when named, ticks/0,ticks/200,
+ * chain/0,chain/200: bench/ticksServer.mjs, the tick path alone — a tick's cost is the difference of
+ * two N's over 200; express 5 + pg on a real PostgreSQL and
  * koa + ioredis on a real redis, started here, when they are installed; FastAPI on asyncio's loop
  * and on uvloop's), --requests N
  * (default 2000), --connections N (the requests sent N at a time, default 1: FastAPI hello counted
