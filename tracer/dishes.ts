@@ -313,6 +313,43 @@ function begin(entry: StintEntry): void {
 }
 
 /**
+ * `willRun(slot)` then `begin(entry)` for a tick or microtask (sources/ticks.ts), with what a
+ * thenable's `then` started carried on (thenableNow): in one call, and for the common case — an
+ * outermost segment, the slot resuming no runner of jobs — with the slot's place read straight
+ * into the segment's seed rather than through the announcement's variables.
+ */
+export function beginQueued(slot: Slot, entry: StintEntry): void {
+  if (depth !== 0 || runsRunner(slot) !== Runner.None) {
+    willRun(slot);
+    begin(entry);
+    if (slot.thenable) thenableNow();
+    return;
+  }
+  depth = 1;
+  segStart = n;
+  open = 0;
+  combs = 0;
+  tails = 0;
+  foreignSettle = -1;
+  how = entry;
+  lead = false;
+  const task = current;
+  answered = task !== null && task.kind === TaskKind.Request && task.responded;
+  const stamped = slot[kIdx];
+  seed = stamped !== undefined ? stamped : 0;
+  makerShape = seed >>> (PLACE_SHIFT + MAKER_BITS);
+  nextSeed = 0;
+  runner = Runner.None;
+  nextRunner = Runner.None;
+  // (`=== true`: see queueSlot.)
+  thenable = slot.thenable === true;
+  stackNext = -1;
+  held = null;
+  nextHeld = null;
+  hashed = false;
+}
+
+/**
  * The work willRun announced continues the segment open for its task (engine.ts enter found the
  * task running). In full mode the runtime's resource for a tick or a timer began that segment just
  * before the tracer's own wrapper announced its slot: a segment begun for this very work, with
@@ -345,7 +382,11 @@ function segment(): Segment {
 function end(task: Task): void {
   if (n === segStart) {
     if (triedCount > 0) countTries();
-    restore();
+    // An outermost segment (most: a tick, a continuation) has none to restore (see restore).
+    if (depth === 1) {
+      hashed = true;
+      depth = 0;
+    } else restore();
     return;
   }
   try {
