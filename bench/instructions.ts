@@ -58,7 +58,9 @@
  * runs slower, as on a busy machine: compare builds within one run, on a quiet machine.
  *
  * Options: --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async,
- * fastapi-uvloop/,fastapi-uvloop/async (default all eight; express 5 + pg on a real PostgreSQL and
+ * fastapi-uvloop/,fastapi-uvloop/async (default all eight; and, only when named, ticks/0,ticks/200,
+ * chain/0,chain/200: bench/ticksServer.mjs, the tick path alone — a tick's cost is the difference of
+ * two N's over 200; express 5 + pg on a real PostgreSQL and
  * koa + ioredis on a real redis, started here, when they are installed; FastAPI on asyncio's loop
  * and on uvloop's), --requests N
  * (default 2000), --connections N (the requests sent N at a time, default 1: FastAPI hello counted
@@ -187,6 +189,8 @@ interface Case {
   /** What the server needs (a database started here): its environment, or why it cannot run. */
   env?: () => Promise<Record<string, string>>;
   missing?: () => string | null;
+  /** Counted only when `--cases` names it. */
+  optional?: boolean;
 }
 let redis: Service | null = null;
 let pg: Postgres | null = null;
@@ -220,6 +224,14 @@ const CASES: Case[] = [
       return { REDIS_PORT: String(redis.port) };
     },
   },
+  // The tick path alone (bench/ticksServer.mjs; counted only when named: --cases ticks/0,ticks/200).
+  ...['/ticks/0', '/ticks/200', '/chain/0', '/chain/200'].map((route): Case => ({
+    name: route.slice(1),
+    python: false,
+    script: path.join(__dirname, 'ticksServer.mjs'),
+    route,
+    optional: true,
+  })),
   { name: 'fastapi /', python: true, script: path.join(__dirname, 'fastapiServer.py'), route: '/' },
   {
     name: 'fastapi /async',
@@ -248,7 +260,10 @@ const key = (c: Case): string =>
     .replace(/^koa\+redis.*/, 'koa-redis')
     .replace(/^fastapi\+uvloop/, 'fastapi-uvloop')
     .replace(/^express\+pg.*/, 'express-pg');
-const cases = wanted.length === 0 ? CASES : CASES.filter((c) => wanted.includes(key(c)));
+const cases =
+  wanted.length === 0
+    ? CASES.filter((c) => c.optional !== true)
+    : CASES.filter((c) => wanted.includes(key(c)));
 
 /** The builds a case is counted with: untraced, the tracer, and another build if asked for. */
 interface Build {

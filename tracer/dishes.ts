@@ -151,6 +151,11 @@ let nextSeed = 0;
 /** This segment's seed, and whether its hash has been started (at its first record). */
 let seed = 0;
 let hashed = true;
+/**
+ * Counts the segments begun, resumed and changed (a small integer: no write barrier): queueSlot
+ * knows by it that the segment is still the one it last gave the shared slot to (leadSeg).
+ */
+let segs = 0;
 /** The state of the segments a nested stint interrupted, SAVED_FIELDS numbers each. */
 const SAVED_FIELDS = 11;
 const MAX_NESTING = 256;
@@ -262,7 +267,10 @@ let thenable = false;
  * microtask's stint begins with the runtime's resource for it, before the tracer's own wrapper).
  */
 export function thenableNow(): void {
-  if (n === segStart && depth > 0) thenable = true;
+  if (n === segStart && depth > 0) {
+    thenable = true;
+    segs++;
+  }
 }
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
@@ -310,6 +318,45 @@ function begin(entry: StintEntry): void {
   held = nextHeld;
   nextHeld = null;
   hashed = false;
+  segs++;
+}
+
+/**
+ * `willRun(slot)` then `begin(entry)` for a tick or microtask (sources/ticks.ts), with what a
+ * thenable's `then` started carried on (thenableNow): in one call, and for the common case — an
+ * outermost segment, the slot resuming no runner of jobs — with the slot's place read straight
+ * into the segment's seed rather than through the announcement's variables.
+ */
+export function beginQueued(slot: Slot, entry: StintEntry): void {
+  if (depth !== 0 || runsRunner(slot) !== Runner.None) {
+    willRun(slot);
+    begin(entry);
+    if (slot.thenable) thenableNow();
+    return;
+  }
+  depth = 1;
+  segStart = n;
+  open = 0;
+  combs = 0;
+  tails = 0;
+  foreignSettle = -1;
+  how = entry;
+  lead = false;
+  const task = current;
+  answered = task !== null && task.kind === TaskKind.Request && task.responded;
+  const stamped = slot[kIdx];
+  seed = stamped !== undefined ? stamped : 0;
+  makerShape = seed >>> (PLACE_SHIFT + MAKER_BITS);
+  nextSeed = 0;
+  runner = Runner.None;
+  nextRunner = Runner.None;
+  // (`=== true`: see queueSlot.)
+  thenable = slot.thenable === true;
+  stackNext = -1;
+  held = null;
+  nextHeld = null;
+  hashed = false;
+  segs++;
 }
 
 /**
@@ -324,6 +371,7 @@ function begin(entry: StintEntry): void {
  * queuing a tick beside a server's requests).
  */
 function stay(): void {
+  segs++;
   if (depth > 0 && n === segStart && !hashed) {
     if (seed === 0 && nextSeed !== 0) {
       seed = nextSeed;
@@ -345,7 +393,12 @@ function segment(): Segment {
 function end(task: Task): void {
   if (n === segStart) {
     if (triedCount > 0) countTries();
-    restore();
+    // An outermost segment (most: a tick, a continuation) has none to restore (see restore).
+    if (depth === 1) {
+      hashed = true;
+      depth = 0;
+      segs++;
+    } else restore();
     return;
   }
   try {
@@ -386,6 +439,7 @@ function end(task: Task): void {
  */
 function restore(): void {
   hashed = true;
+  segs++;
   if (depth > 0) depth--;
   if (depth === 0) return;
   if (depth < MAX_NESTING) {
@@ -427,6 +481,7 @@ function restore(): void {
 
 /** After a stint was closed by force (engine.ts closeStrayStints): start over. */
 export function resetLog(): void {
+  segs++;
   for (let i = 0; i < n; i++) {
     logObj[i] = undefined;
     logParent[i] = undefined;
@@ -916,6 +971,12 @@ export function queueSlot(): Slot | null {
     }
     return slot;
   }
+  // Another callback queued before the segment's first record: the place, and so the slot, are the
+  // ones the first got, unless a strand came in between (the rest cannot change within a segment).
+  if (leadSeg === segs) {
+    const shared = sharedSlot!;
+    if (shared.r === (strandNow !== null ? baseNow(task) : task.base)) return shared;
+  }
   if (!lead) {
     // Once per segment: what the stint did first is part of its shape (the parse reads it). Its
     // hash is started only when a record comes (startHash takes `lead` in): most ticks' stints
@@ -933,19 +994,24 @@ export function queueSlot(): Slot | null {
     // (Against a constant: two booleans of unknown type compared went through V8's generic
     // `StrictEqual`, about 40 instructions a tick.)
     sharedSlot.thenable === (thenable === true)
-  )
+  ) {
+    leadSeg = segs;
     return sharedSlot;
+  }
   sharedSlot = new Slot(base);
   sharedSlot[kIdx] = place;
   sharedSlot.dispatch = dispatch;
   sharedSlot.thenable = thenable;
   sharedPlace = place;
+  leadSeg = segs;
   return sharedSlot;
 }
 
 /** The last slot `queueSlot` made, never logged (so never re-pointed), and its place. */
 let sharedSlot: Slot | null = null;
 let sharedPlace = -1;
+/** The segment (`segs`) that last got `sharedSlot` for a callback queued before its first record. */
+let leadSeg = -1;
 
 /**
  * Whether the running stint is a connection's read handing its data on to listeners

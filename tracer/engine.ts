@@ -791,6 +791,20 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
 }
 
 /**
+ * enterAgain()'s first case alone, for the tick path (sources/ticks.ts): a tick or microtask of
+ * `task` right after a stint of it that ended within the drain (leaveSoon), with no strand in play,
+ * continues that stint — no clock read, no record. The caller begins its segment (dishes.ts
+ * beginQueued). Returns whether it did; when not, nothing was done.
+ */
+export function enterSoon(task: Task): boolean {
+  if (current !== null || times.pendingIdle !== SOON || task !== pendingTask || strands) return false;
+  savedTask.push(null);
+  times.pendingIdle = NONE;
+  current = task;
+  return true;
+}
+
+/**
  * Like enter(), for a promise continuation (see promises.ts): right after a stint of the same task
  * that ended within the drain (leaveSoon), it continues that stint with no clock read and no
  * record, as a tick does (enterAgain); otherwise the clock is read once, for this stint's start and,
