@@ -8,7 +8,9 @@
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
  * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
- * slot), @fastify/websocket 11 (connections named by route); and the routers
+ * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
+ * function, which knex calls and chains while the handler awaits it), @grpc/grpc-js 1 (calls over
+ * HTTP/2); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
@@ -478,6 +480,138 @@ describe('real servers, traced under load', function () {
 
         // Nothing else: connections and the pool are nobody's dishes.
         assertNoOtherLanes(s, [...products, ...named(s, 'GET /summary'), report, order], 'no other lanes');
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it("knex 3 + pg under fastify: requests named by route, builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish", async () => {
+        const file = path.join(SERVERS, 'knexShop.js');
+        const run = await record(
+          dir,
+          'knexShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            // One at a time, then three at once: knex calls each transaction's function from its own
+            // chain, once the transaction's BEGIN is answered, while fastify's handler awaits it.
+            for (let i = 0; i < 4; i++) assert.equal(await request(port, 'POST', '/orders'), 201);
+            for (let i = 0; i < 3; i++)
+              assert.deepEqual(
+                await Promise.all([1, 2, 3].map(() => request(port, 'POST', '/orders'))),
+                [201, 201, 201],
+              );
+            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const products = requestsOf(run, 'GET /products/:id', run.loaded, 'request of a single builder');
+        const summaries = named(s, 'GET /summary');
+        assert.equal(summaries.length, 2, 'each summary request one task');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two builders of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        // The transaction's function is the request's own work, awaited through `knex.transaction`:
+        // its queries the request's waits; after the response, the audit its only dish.
+        const orders = named(s, 'POST /orders');
+        assert.equal(orders.length, 13, 'each order one task');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => [t.name, t.kind]),
+            [['audit', 'background']],
+            `the transaction is the request's work, the audit after the response its dish (${describe_(s, childrenOf(s, order))})`,
+          );
+        const [report] = named(s, 'GET /report/:id');
+        assert.ok(report, 'the report request');
+        const block = stepBlock(s, report);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, report, file, 'KNEX BUSY LINE');
+        // Nothing else: the pool's connections are nobody's dishes.
+        assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it('@grpc/grpc-js 1 + pg (HTTP/2): each call one request task named by its method, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the answer a dish', async () => {
+        const file = path.join(SERVERS, 'grpcShop.js');
+        // The calls come from a grpc-js client in another process, untraced: CALLS rounds of five
+        // calls at once on one HTTP/2 connection, then the report.
+        const CALLS = 40;
+        const run = await record(
+          dir,
+          'grpcShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            await runClients(`
+              const grpc = require('@grpc/grpc-js');
+              const s = (v) => Buffer.from(JSON.stringify(v));
+              const d = (b) => JSON.parse(b.toString());
+              const client = new grpc.Client('127.0.0.1:${port}', grpc.credentials.createInsecure());
+              const call = (name, req) => new Promise((resolve, reject) =>
+                client.makeUnaryRequest('/shop.Shop/' + name, s, d, req, (e, v) => (e ? reject(e) : resolve(v))));
+              (async () => {
+                for (let i = 0; i < ${CALLS}; i++)
+                  await Promise.all([call('GetProduct', { id: i }), call('GetProduct', { id: i + 1 }),
+                    call('Summary', {}), call('GetProduct', { id: 3 }), call('PlaceOrder', { item: 'tea' })]);
+                await call('Report', { id: 7 });
+                client.close();
+              })().catch((e) => { console.error(e); process.exit(1); });`);
+            await sleep(100);
+          },
+          null,
+        );
+        const s = run.summary;
+        const products = requestsOf(run, 'POST /shop.Shop/GetProduct', 3 * CALLS, 'call of a single query');
+        const summaries = named(s, 'POST /shop.Shop/Summary');
+        assert.equal(summaries.length, CALLS, 'each Summary call one task');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const orders = named(s, 'POST /shop.Shop/PlaceOrder');
+        assert.equal(orders.length, CALLS, 'each PlaceOrder call one task');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => [t.name, t.kind]),
+            [['audit', 'background']],
+            `the audit after the answer is a dish of the call (${describe_(s, childrenOf(s, order))})`,
+          );
+        const [report] = named(s, 'POST /shop.Shop/Report');
+        assert.ok(report, 'the report call');
+        const block = stepBlock(s, report);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the call (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, report, file, 'GRPC BUSY LINE');
+        // Nothing else: the HTTP/2 session and the pool are nobody's dishes.
+        assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,

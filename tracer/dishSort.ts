@@ -204,8 +204,18 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   let candidates = 0;
   for (const d of dishes) if (d.sideBySide) candidates++;
   // Those a call held back alone runs (its own `await pMap(…)`) run side by side with one another,
-  // not beside it: they are counted apart, among its own.
-  const sides = candidates > 0 ? sidesOf(held ?? task) : null;
+  // not beside it: they are counted apart, among its own. So are those made while the task's call
+  // held back alone still runs that are no companions of it (another line of the library's, or
+  // made another way), also in a stint that runs no work it left (a reply its await led to): it
+  // holds them — a framework's handler awaiting a library's call, which calls the program's
+  // function and chains it (knex's `transaction(async (trx) => …)`), runs that function alone.
+  let within = held;
+  if (within === null && candidates > 0 && task.sides !== null) {
+    const lone = task.sides.lone;
+    if (lone !== null && !lone.settled && lone.dish === null && !companions(lone, dishes, at, seg))
+      within = lone;
+  }
+  const sides = candidates > 0 ? sidesOf(within ?? task) : null;
   const together = sides !== null && candidates + sides.running >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
@@ -339,7 +349,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // handler held back alone (express 5's router chaining the route's handler, from its own code)
     // is no companion of the jobs a mapper's runners run inside it (`await pMap(…)`): it stays the
     // request's work, and they are the request's tasks.
-    if (together && sides.lone !== null && companions(sides.lone, dishes, at)) {
+    if (together && sides.lone !== null && companions(sides.lone, dishes, at, seg)) {
       if (!sides.lone.settled) sideBySideAt(sides.lone.key, sides.lone.from);
       promote(sides.lone);
     }
@@ -353,7 +363,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const learnt = learntAt.size !== 0 ? learntAt.get(first) : undefined;
       const verdict = typeof learnt === 'string' ? learnt : verdicts.get(key);
       if (dish === null && verdict === LIBRARY) continue;
-      const from = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
+      const read = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
+      if (read !== undefined) learnLine(key, read);
+      const from = read ?? lineAt(key);
       if (dish !== null && together) sideBySideAt(key, from ?? null);
       const run: SideRun = {
         task,
@@ -367,7 +379,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         key,
         from: from ?? null,
         armed: logHash[first],
-        within: held,
+        within,
         byRunner: d.byRunner === true,
         sides: null,
       };
@@ -786,13 +798,33 @@ function sideBySideAt(key: number, from: string | null): void {
  * held back alone: called the same way (by a runner the library chained and left, or by the
  * library's synchronous code) and, where both lines are known, by the same line of the library's.
  */
-function companions(lone: SideRun, dishes: FoundDish[], at: number): boolean {
+function companions(lone: SideRun, dishes: FoundDish[], at: number, seg: Segment): boolean {
   for (const d of dishes) {
     if (!d.sideBySide || (d.byRunner === true) !== lone.byRunner) continue;
-    const from = learntFrom.get(at + d.origin);
+    const from = learntFrom.get(at + d.origin) ?? lineAt(placeKey(d, at, seg));
     if (from === undefined || lone.from === null || from === lone.from) return true;
   }
   return false;
+}
+
+/** A dish's place (see settle): where its call was made, and what the call did before it returned. */
+function placeKey(d: FoundDish, at: number, seg: Segment): number {
+  return mix(logHash[at + d.origin], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
+}
+
+/**
+ * The library's line that made a side-by-side call at each place, once a stack read there showed it:
+ * a place's later calls, whose stacks are rationed out once the place is known, are told apart by
+ * it as their first were (companions).
+ */
+const placeLines = new Map<number, string>();
+const MAX_PLACE_LINES = 4096;
+function lineAt(key: number): string | undefined {
+  return placeLines.size !== 0 ? placeLines.get(key) : undefined;
+}
+function learnLine(key: number, from: string): void {
+  if (placeLines.size >= MAX_PLACE_LINES) placeLines.clear();
+  placeLines.set(key, from);
 }
 
 /** The calls a library's code made and chains that run in `group` (see Sides), made when first needed. */
