@@ -10,7 +10,7 @@
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
  * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
  * function, which knex calls and chains while the handler awaits it), @grpc/grpc-js 1 (calls over
- * HTTP/2); and the routers
+ * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
@@ -612,6 +612,96 @@ describe('real servers, traced under load', function () {
         assertBlockLine(block, report, file, 'GRPC BUSY LINE');
         // Nothing else: the HTTP/2 session and the pool are nobody's dishes.
         assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it("socket.io 4 + pg over a WebSocket: each event's async handler a task of its connection named after its handler, also an event no other message brought before, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the ack a dish", async () => {
+        const file = path.join(SERVERS, 'socketioShop.js');
+        // ROUNDS rounds of events from four sockets at once (`product` most of all), then a `report`
+        // from the third socket alone: its handler is called from the line of socket.io's that
+        // called `getProduct` for that socket's every event before.
+        const ROUNDS = 30;
+        const run = await record(
+          dir,
+          'socketioShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            await runClients(`
+              const { io } = require('socket.io-client');
+              (async () => {
+                const sockets = await Promise.all([0, 1, 2, 3].map(() => new Promise((resolve, reject) => {
+                  const s = io('http://127.0.0.1:${port}', { transports: ['websocket'], forceNew: true });
+                  s.on('connect', () => resolve(s));
+                  s.on('connect_error', reject);
+                })));
+                for (let i = 0; i < ${ROUNDS}; i++)
+                  await Promise.all(sockets.flatMap((s, k) => [
+                    s.emitWithAck('product', i + k),
+                    k === 0 ? s.emitWithAck('summary') : s.emitWithAck('product', 3),
+                    k === 1 ? s.emitWithAck('order', 'tea') : null,
+                  ]));
+                await sockets[2].emitWithAck('report', 7);
+                for (const s of sockets) s.close();
+              })().catch((e) => { console.error(e); process.exit(1); });`);
+            await sleep(100);
+          },
+          null,
+        );
+        const s = run.summary;
+        const connections = named(s, 'GET /socket.io/ (websocket)');
+        assert.equal(connections.length, 4, `each socket one task (${describe_(s, lanes(s))})`);
+        const ids = new Set(connections.map((c) => c.id));
+        const events = (name: string) => named(s, name).filter((t) => t.parent !== null && ids.has(t.parent));
+        assert.equal(
+          events('getProduct').length,
+          7 * ROUNDS,
+          'each product event a getProduct task of its socket',
+        );
+        const summaries = events('summary');
+        assert.equal(summaries.length, ROUNDS, 'each summary event a summary task of its socket');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const orders = events('placeOrder');
+        assert.equal(orders.length, ROUNDS, 'each order event a placeOrder task of its socket');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => t.name),
+            ['audit'],
+            `the audit after the ack is a dish of the event (${describe_(s, childrenOf(s, order))})`,
+          );
+        const reports = events('report');
+        assert.equal(
+          reports.length,
+          1,
+          `the report event a report task, not named after the handler its line called before (${describe_(
+            s,
+            s.blocks.map((b) => s.tasks.find((t) => t.id === b.task)!),
+          )})`,
+        );
+        const block = stepBlock(s, reports[0]);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the report (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, reports[0], file, 'SOCKET.IO BUSY LINE');
+        assertNoOtherLanes(
+          s,
+          [...connections, ...events('getProduct'), ...summaries, ...orders, ...reports],
+          "no other lanes: the pool is nobody's dish",
+        );
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,

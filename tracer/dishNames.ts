@@ -70,7 +70,7 @@ export function remember(key: number, verdict: Verdict, where: CodeLocation | nu
   armed[key & ARM_MASK] = 0;
   // Dishes made at the same place that wait for their names get it now.
   for (const [task, naming] of pending) {
-    if (naming.key !== key) continue;
+    if (naming.key !== key || naming.own) continue;
     forget(task);
     apply(task, naming, verdict, where);
   }
@@ -100,6 +100,23 @@ export function entersSeveral(
 ): boolean {
   if (severalPlaces.has(key)) return true;
   if (learnt === '' || typeof verdict !== 'string' || verdict === '' || verdict === learnt) return false;
+  if (severalPlaces.size >= MAX_SEVERAL) {
+    severalPlaces.clear();
+    severalRoots.clear();
+  }
+  severalPlaces.add(key);
+  severalRoots.add(root);
+  arm(root);
+  return true;
+}
+
+/**
+ * Dish place `key` (its root made at root place `root`) is where a library's code, or an event it
+ * emits, calls the program's function: which one depends on the data, so the place enters several
+ * (see entersSeveral), from its first call. Returns true.
+ */
+export function dispatchedAt(key: number, root: number): boolean {
+  if (severalPlaces.has(key)) return true;
   if (severalPlaces.size >= MAX_SEVERAL) {
     severalPlaces.clear();
     severalRoots.clear();
@@ -200,6 +217,11 @@ interface Naming {
    * reader driving the dish's generator), not the dish's function.
    */
   program: boolean;
+  /**
+   * Named by its own chain only: its place enters several functions (dispatchedAt), so the place's
+   * verdict is not its name, and what its chain says is not the place's.
+   */
+  own: boolean;
 }
 
 /** Dishes still to be named. */
@@ -216,9 +238,15 @@ const NAME_TRIES = 10;
 const QUIET_TRY = 0.25;
 const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
 
-export function wantName(task: Task, combinator: CombinatorCall | null, key: number, program: boolean): void {
+export function wantName(
+  task: Task,
+  combinator: CombinatorCall | null,
+  key: number,
+  program: boolean,
+  own = false,
+): void {
   task.unnamed = true;
-  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program });
+  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program, own });
 }
 
 export function forget(task: Task): void {
@@ -258,7 +286,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
     return;
   }
   // Another dish made at the same place may have been named meanwhile.
-  const known = verdicts.get(naming.key);
+  const known = naming.own ? undefined : verdicts.get(naming.key);
   if (known !== undefined) {
     forget(task);
     apply(task, naming, known, verdictWhere.get(naming.key) ?? null);
@@ -288,7 +316,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   }
   forget(task);
   const verdict: Verdict = frame.library || frame.internal ? LIBRARY : frame.fn;
-  remember(naming.key, verdict, frame);
+  if (!naming.own) remember(naming.key, verdict, frame);
   apply(task, naming, verdict, frame);
 }
 

@@ -15,6 +15,7 @@ import {
   learntFrom,
   learntWhere,
   remember,
+  dispatchedAt,
   entersSeveral,
   severalAt,
   rootStacks,
@@ -28,6 +29,7 @@ import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
 import {
   FoundDish,
+  CalledFrom,
   LogKind,
   StintEntry,
   logFrom,
@@ -243,8 +245,20 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // A place whose calls enter different functions of the program's (a GraphQL executor's line
     // that calls every root field's resolver): the stack read at this very call names its dish;
     // with none read, the place's name is no more this dish's than another's (see entersSeveral).
+    // So is a place where a library's code, or an event a library emits, calls the program's async
+    // function nobody awaits: which function that is depends on the data (the event's name, a
+    // packet's), not on the place — socket.io calling `socket.on('report', …)`'s handler from the
+    // line that called `getProduct` for every message before.
+    const dispatched =
+      call === null &&
+      !d.sideBySide &&
+      !d.job &&
+      logKind[first] === LogKind.Root &&
+      logRooted[first] === Rooted.ByCall &&
+      (logFrom[first] === CalledFrom.LibraryEvent || logFrom[first] === CalledFrom.Library);
     const several =
-      typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
+      (typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key)) ||
+      (dispatched && dispatchedAt(key, logHash[first]));
     // A member made by calling a function of the program's that is not async (`get(path)` that
     // returns `new Promise(…)`, `fetchJson(q)` that returns `fetch(…).then(…)`): named after that
     // function, read from the stacks of the member's promise and of the combinator's call (see
@@ -341,6 +355,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);
+    } else if (several && !known && call === null) {
+      // No stack read at its own call (rationed out): named by the chain of awaits its first
+      // continuations run in, not by the place.
+      wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true);
     }
   }
   if (sides !== null) {
