@@ -770,15 +770,15 @@ describe('real servers, traced under load', function () {
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
-            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
-            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
-            // p-limit's requests side by side (concurrent load), twice.
+            // p-limit's requests side by side (concurrent load), twice, the server's first requests.
             for (let round = 0; round < 2; round++) {
               const statuses = await Promise.all(
                 Array.from({ length: LIMITED_TOGETHER }, () => request(port, 'GET', '/limited')),
               );
               assert.deepEqual(new Set(statuses), new Set([200]));
             }
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
             assert.equal(await request(port, 'GET', '/report/7'), 200);
             assert.equal(await request(port, 'GET', '/fail/3'), 500);
             assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
@@ -820,12 +820,14 @@ describe('real servers, traced under load', function () {
         const limited = named(s, 'GET /limited');
         assert.equal(limited.length, 2 * LIMITED_TOGETHER, 'each p-limit request one task');
         for (const request of limited) {
-          // (Named after the function while a place's stacks last, else by its place: `all[2]`.)
+          // Each member is the job its `limit(loadItem, id)` call ran, named after its function
+          // (before, `all[0]`…`all[2]` when the first requests came at once: the member's place,
+          // p-limit's `new Promise`, was read as the library's).
           const jobs = childrenOf(s, request).filter((c) => !c.internal);
           assert.deepEqual(
-            jobs.map((j, i) => (j.name === 'loadItem' ? `all[${i}]` : j.name)),
-            ['all[0]', 'all[1]', 'all[2]'],
-            `each load a member of the request (${describe_(s, descendants(request))})`,
+            jobs.map((j) => j.name),
+            ['loadItem', 'loadItem', 'loadItem'],
+            `each load a member of the request named after its function (${describe_(s, descendants(request))})`,
           );
           assert.deepEqual(
             jobs.flatMap((j) => childrenOf(s, j).filter((c) => !c.internal)),

@@ -334,7 +334,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // Made by a call held back alone: its child, should it become a dish.
     if (held !== null && d.parent === -1) (held.children ??= []).push(dish);
     if (d.forLibrary) forLibrary.add(dish);
-    if (call !== null) members.add(dish);
+    if (call !== null) {
+      members.add(dish);
+      if (name === null) placeNamed.set(dish, dish.name);
+    }
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
     // The member the combinator was given is the call's own promise, not a chain on it that runs
@@ -764,9 +767,19 @@ export function returnedToLibrary(dish: Task, into: Task): boolean {
  * has returned, in that job's member's lane): that job is not this member's, and stays a task.
  */
 const tookJob = new WeakSet<Task>();
+/**
+ * Members named after their place (`all[1]`), by the name that place gave them: one that takes in
+ * the job its call ran is named after the job's function (see foldedInto).
+ */
+const placeNamed = new WeakMap<Task, string>();
 /** `dish` was folded into `into`: a job returned to its library, `into` the member it is. */
 export function foldedInto(dish: Task, into: Task): void {
-  if (forLibrary.has(dish) && members.has(into)) tookJob.add(into);
+  if (!forLibrary.has(dish) || !members.has(into)) return;
+  tookJob.add(into);
+  // The member is the job, named after its function — also when the member's own place was taken
+  // for the library's (p-limit's `new Promise`, read so when the first requests came at once).
+  if (!dish.unnamed && dish.name !== 'async call' && into.name === placeNamed.get(into))
+    renameTask(into, dish.name, null);
 }
 /** Whether `dish` is a job a library's call returned and `task` a member that took in none yet. */
 export function memberTakes(dish: Task, task: Task): boolean {
