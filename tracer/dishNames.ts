@@ -111,20 +111,18 @@ export function entersSeveral(
 }
 
 /**
- * Dish place `key` (its root made at root place `root`) is where a library's code, or an event it
- * emits, calls the program's function: which one depends on the data, so the place enters several
- * (see entersSeveral), from its first call. Returns true.
+ * Root place `root` is where a library's code, or an event it emits, enters the program's function
+ * for a call nobody awaited: which function depends on the data, so each call made there is looked
+ * at when it is made (as the stacks last), as at a place known to enter several (entersSeveral).
  */
-export function dispatchedAt(key: number, root: number): boolean {
-  if (severalPlaces.has(key)) return true;
-  if (severalPlaces.size >= MAX_SEVERAL) {
+export function watchCalls(root: number): void {
+  if (severalRoots.has(root)) return;
+  if (severalRoots.size >= MAX_SEVERAL) {
     severalPlaces.clear();
     severalRoots.clear();
   }
-  severalPlaces.add(key);
   severalRoots.add(root);
   arm(root);
-  return true;
 }
 
 /** Whether dish place `key` enters several functions of the program's (see entersSeveral). */

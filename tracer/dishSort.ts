@@ -15,12 +15,12 @@ import {
   learntFrom,
   learntWhere,
   remember,
-  dispatchedAt,
   entersSeveral,
   severalAt,
   rootStacks,
   verdictWhere,
   verdicts,
+  watchCalls,
   wantName,
 } from './dishNames';
 import { Strand, Task, now, taskOf, workOver } from './engine';
@@ -245,10 +245,11 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // A place whose calls enter different functions of the program's (a GraphQL executor's line
     // that calls every root field's resolver): the stack read at this very call names its dish;
     // with none read, the place's name is no more this dish's than another's (see entersSeveral).
-    // So is a place where a library's code, or an event a library emits, calls the program's async
-    // function nobody awaits: which function that is depends on the data (the event's name, a
-    // packet's), not on the place — socket.io calling `socket.on('report', …)`'s handler from the
-    // line that called `getProduct` for every message before.
+    // A place where a library's code, or an event a library emits, calls the program's async
+    // function nobody awaits may enter another function at each call: which one depends on the
+    // data (the event's name, a packet's), not on the place — socket.io calling `socket.on('report',
+    // …)`'s handler from the line that called `getProduct` for every message before. Each such
+    // call's stack is read (rationed) and names it; the place's name only when none was read.
     const dispatched =
       call === null &&
       !d.sideBySide &&
@@ -256,9 +257,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       logKind[first] === LogKind.Root &&
       logRooted[first] === Rooted.ByCall &&
       (logFrom[first] === CalledFrom.LibraryEvent || logFrom[first] === CalledFrom.Library);
+    if (dispatched) watchCalls(logHash[first]);
     const several =
-      (typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key)) ||
-      (dispatched && dispatchedAt(key, logHash[first]));
+      typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
     // A member made by calling a function of the program's that is not async (`get(path)` that
     // returns `new Promise(…)`, `fetchJson(q)` that returns `fetch(…).then(…)`): named after that
     // function, read from the stacks of the member's promise and of the combinator's call (see
@@ -306,7 +307,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // The stack read at this very call speaks for it: a library calls different functions of the
     // program's at one place (a queue's jobs), which the place's verdict would name alike.
     const said =
-      (d.sideBySide || d.job || several) && typeof learnt === 'string'
+      (d.sideBySide || d.job || several || dispatched) && typeof learnt === 'string'
         ? learnt
         : several
           ? undefined
