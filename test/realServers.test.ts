@@ -8,7 +8,9 @@
  * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
  * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
- * slot), @fastify/websocket 11 (connections named by route); and the routers
+ * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
+ * function, which knex calls and chains while the handler awaits it), @grpc/grpc-js 1 (calls over
+ * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
@@ -484,6 +486,228 @@ describe('real servers, traced under load', function () {
         );
       });
 
+      it("knex 3 + pg under fastify: requests named by route, builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish", async () => {
+        const file = path.join(SERVERS, 'knexShop.js');
+        const run = await record(
+          dir,
+          'knexShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            // One at a time, then three at once: knex calls each transaction's function from its own
+            // chain, once the transaction's BEGIN is answered, while fastify's handler awaits it.
+            for (let i = 0; i < 4; i++) assert.equal(await request(port, 'POST', '/orders'), 201);
+            for (let i = 0; i < 3; i++)
+              assert.deepEqual(
+                await Promise.all([1, 2, 3].map(() => request(port, 'POST', '/orders'))),
+                [201, 201, 201],
+              );
+            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const products = requestsOf(run, 'GET /products/:id', run.loaded, 'request of a single builder');
+        const summaries = named(s, 'GET /summary');
+        assert.equal(summaries.length, 2, 'each summary request one task');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two builders of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        // The transaction's function is the request's own work, awaited through `knex.transaction`:
+        // its queries the request's waits; after the response, the audit its only dish.
+        const orders = named(s, 'POST /orders');
+        assert.equal(orders.length, 13, 'each order one task');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => [t.name, t.kind]),
+            [['audit', 'background']],
+            `the transaction is the request's work, the audit after the response its dish (${describe_(s, childrenOf(s, order))})`,
+          );
+        const [report] = named(s, 'GET /report/:id');
+        assert.ok(report, 'the report request');
+        const block = stepBlock(s, report);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, report, file, 'KNEX BUSY LINE');
+        // Nothing else: the pool's connections are nobody's dishes.
+        assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it('@grpc/grpc-js 1 + pg (HTTP/2): each call one request task named by its method, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the answer a dish', async () => {
+        const file = path.join(SERVERS, 'grpcShop.js');
+        // The calls come from a grpc-js client in another process, untraced: CALLS rounds of five
+        // calls at once on one HTTP/2 connection, then the report.
+        const CALLS = 40;
+        const run = await record(
+          dir,
+          'grpcShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            await runClients(`
+              const grpc = require('@grpc/grpc-js');
+              const s = (v) => Buffer.from(JSON.stringify(v));
+              const d = (b) => JSON.parse(b.toString());
+              const client = new grpc.Client('127.0.0.1:${port}', grpc.credentials.createInsecure());
+              const call = (name, req) => new Promise((resolve, reject) =>
+                client.makeUnaryRequest('/shop.Shop/' + name, s, d, req, (e, v) => (e ? reject(e) : resolve(v))));
+              (async () => {
+                for (let i = 0; i < ${CALLS}; i++)
+                  await Promise.all([call('GetProduct', { id: i }), call('GetProduct', { id: i + 1 }),
+                    call('Summary', {}), call('GetProduct', { id: 3 }), call('PlaceOrder', { item: 'tea' })]);
+                await call('Report', { id: 7 });
+                client.close();
+              })().catch((e) => { console.error(e); process.exit(1); });`);
+            await sleep(100);
+          },
+          null,
+        );
+        const s = run.summary;
+        const products = requestsOf(run, 'POST /shop.Shop/GetProduct', 3 * CALLS, 'call of a single query');
+        const summaries = named(s, 'POST /shop.Shop/Summary');
+        assert.equal(summaries.length, CALLS, 'each Summary call one task');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const orders = named(s, 'POST /shop.Shop/PlaceOrder');
+        assert.equal(orders.length, CALLS, 'each PlaceOrder call one task');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => [t.name, t.kind]),
+            [['audit', 'background']],
+            `the audit after the answer is a dish of the call (${describe_(s, childrenOf(s, order))})`,
+          );
+        const [report] = named(s, 'POST /shop.Shop/Report');
+        assert.ok(report, 'the report call');
+        const block = stepBlock(s, report);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the call (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, report, file, 'GRPC BUSY LINE');
+        // Nothing else: the HTTP/2 session and the pool are nobody's dishes.
+        assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it("socket.io 4 + pg over a WebSocket: each event's async handler a task of its connection named after its handler, also an event no other message brought before, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the ack a dish", async () => {
+        const file = path.join(SERVERS, 'socketioShop.js');
+        // ROUNDS rounds of events from four sockets at once (`product` most of all), then a `report`
+        // from the third socket alone: its handler is called from the line of socket.io's that
+        // called `getProduct` for that socket's every event before.
+        const ROUNDS = 30;
+        const run = await record(
+          dir,
+          'socketioShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            await runClients(`
+              const { io } = require('socket.io-client');
+              (async () => {
+                const sockets = await Promise.all([0, 1, 2, 3].map(() => new Promise((resolve, reject) => {
+                  const s = io('http://127.0.0.1:${port}', { transports: ['websocket'], forceNew: true });
+                  s.on('connect', () => resolve(s));
+                  s.on('connect_error', reject);
+                })));
+                for (let i = 0; i < ${ROUNDS}; i++)
+                  await Promise.all(sockets.flatMap((s, k) => [
+                    s.emitWithAck('product', i + k),
+                    k === 0 ? s.emitWithAck('summary') : s.emitWithAck('product', 3),
+                    k === 1 ? s.emitWithAck('order', 'tea') : null,
+                  ]));
+                await sockets[2].emitWithAck('report', 7);
+                for (const s of sockets) s.close();
+              })().catch((e) => { console.error(e); process.exit(1); });`);
+            await sleep(100);
+          },
+          null,
+        );
+        const s = run.summary;
+        const connections = named(s, 'GET /socket.io/ (websocket)');
+        assert.equal(connections.length, 4, `each socket one task (${describe_(s, lanes(s))})`);
+        const ids = new Set(connections.map((c) => c.id));
+        const events = (name: string) => named(s, name).filter((t) => t.parent !== null && ids.has(t.parent));
+        assert.equal(
+          events('getProduct').length,
+          7 * ROUNDS,
+          'each product event a getProduct task of its socket',
+        );
+        const summaries = events('summary');
+        assert.equal(summaries.length, ROUNDS, 'each summary event a summary task of its socket');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const orders = events('placeOrder');
+        assert.equal(orders.length, ROUNDS, 'each order event a placeOrder task of its socket');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => t.name),
+            ['audit'],
+            `the audit after the ack is a dish of the event (${describe_(s, childrenOf(s, order))})`,
+          );
+        const reports = events('report');
+        assert.equal(
+          reports.length,
+          1,
+          `the report event a report task, not named after the handler its line called before (${describe_(
+            s,
+            s.blocks.map((b) => s.tasks.find((t) => t.id === b.task)!),
+          )})`,
+        );
+        const block = stepBlock(s, reports[0]);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the report (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, reports[0], file, 'SOCKET.IO BUSY LINE');
+        assertNoOtherLanes(
+          s,
+          [...connections, ...events('getProduct'), ...summaries, ...orders, ...reports],
+          "no other lanes: the pool is nobody's dish",
+        );
+        assert.ok(
+          untrackedShare(run.timeline) < UNTRACKED_MAX,
+          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
       it('koa + ioredis: requests named by route, redis as waits, Promise.all as children, the busy step a block, the write after the response a dish', async () => {
         const file = path.join(SERVERS, 'koaRedis.js');
         const run = await record(
@@ -546,15 +770,15 @@ describe('real servers, traced under load', function () {
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
-            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
-            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
-            // p-limit's requests side by side (concurrent load), twice.
+            // p-limit's requests side by side (concurrent load), twice, the server's first requests.
             for (let round = 0; round < 2; round++) {
               const statuses = await Promise.all(
                 Array.from({ length: LIMITED_TOGETHER }, () => request(port, 'GET', '/limited')),
               );
               assert.deepEqual(new Set(statuses), new Set([200]));
             }
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'GET', '/counts'), 200);
             assert.equal(await request(port, 'GET', '/report/7'), 200);
             assert.equal(await request(port, 'GET', '/fail/3'), 500);
             assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
@@ -596,12 +820,14 @@ describe('real servers, traced under load', function () {
         const limited = named(s, 'GET /limited');
         assert.equal(limited.length, 2 * LIMITED_TOGETHER, 'each p-limit request one task');
         for (const request of limited) {
-          // (Named after the function while a place's stacks last, else by its place: `all[2]`.)
+          // Each member is the job its `limit(loadItem, id)` call ran, named after its function
+          // (before, `all[0]`…`all[2]` when the first requests came at once: the member's place,
+          // p-limit's `new Promise`, was read as the library's).
           const jobs = childrenOf(s, request).filter((c) => !c.internal);
           assert.deepEqual(
-            jobs.map((j, i) => (j.name === 'loadItem' ? `all[${i}]` : j.name)),
-            ['all[0]', 'all[1]', 'all[2]'],
-            `each load a member of the request (${describe_(s, descendants(request))})`,
+            jobs.map((j) => j.name),
+            ['loadItem', 'loadItem', 'loadItem'],
+            `each load a member of the request named after its function (${describe_(s, descendants(request))})`,
           );
           assert.deepEqual(
             jobs.flatMap((j) => childrenOf(s, j).filter((c) => !c.internal)),

@@ -70,7 +70,7 @@ export function remember(key: number, verdict: Verdict, where: CodeLocation | nu
   armed[key & ARM_MASK] = 0;
   // Dishes made at the same place that wait for their names get it now.
   for (const [task, naming] of pending) {
-    if (naming.key !== key) continue;
+    if (naming.key !== key || naming.own) continue;
     forget(task);
     apply(task, naming, verdict, where);
   }
@@ -108,6 +108,21 @@ export function entersSeveral(
   severalRoots.add(root);
   arm(root);
   return true;
+}
+
+/**
+ * Root place `root` is where a library's code, or an event it emits, enters the program's function
+ * for a call nobody awaited: which function depends on the data, so each call made there is looked
+ * at when it is made (as the stacks last), as at a place known to enter several (entersSeveral).
+ */
+export function watchCalls(root: number): void {
+  if (severalRoots.has(root)) return;
+  if (severalRoots.size >= MAX_SEVERAL) {
+    severalPlaces.clear();
+    severalRoots.clear();
+  }
+  severalRoots.add(root);
+  arm(root);
 }
 
 /** Whether dish place `key` enters several functions of the program's (see entersSeveral). */
@@ -200,6 +215,11 @@ interface Naming {
    * reader driving the dish's generator), not the dish's function.
    */
   program: boolean;
+  /**
+   * Named by its own chain only: its place enters several functions (dispatchedAt), so the place's
+   * verdict is not its name, and what its chain says is not the place's.
+   */
+  own: boolean;
 }
 
 /** Dishes still to be named. */
@@ -216,9 +236,15 @@ const NAME_TRIES = 10;
 const QUIET_TRY = 0.25;
 const COMBINATOR_NAMES: ReadonlySet<string> = new Set(['all', 'allSettled', 'any', 'race']);
 
-export function wantName(task: Task, combinator: CombinatorCall | null, key: number, program: boolean): void {
+export function wantName(
+  task: Task,
+  combinator: CombinatorCall | null,
+  key: number,
+  program: boolean,
+  own = false,
+): void {
   task.unnamed = true;
-  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program });
+  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program, own });
 }
 
 export function forget(task: Task): void {
@@ -258,7 +284,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
     return;
   }
   // Another dish made at the same place may have been named meanwhile.
-  const known = verdicts.get(naming.key);
+  const known = naming.own ? undefined : verdicts.get(naming.key);
   if (known !== undefined) {
     forget(task);
     apply(task, naming, known, verdictWhere.get(naming.key) ?? null);
@@ -288,7 +314,7 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   }
   forget(task);
   const verdict: Verdict = frame.library || frame.internal ? LIBRARY : frame.fn;
-  remember(naming.key, verdict, frame);
+  if (!naming.own) remember(naming.key, verdict, frame);
   apply(task, naming, verdict, frame);
 }
 

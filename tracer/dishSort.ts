@@ -20,6 +20,7 @@ import {
   rootStacks,
   verdictWhere,
   verdicts,
+  watchCalls,
   wantName,
 } from './dishNames';
 import { Strand, Task, now, taskOf, workOver } from './engine';
@@ -28,6 +29,7 @@ import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
 import {
   FoundDish,
+  CalledFrom,
   LogKind,
   StintEntry,
   logFrom,
@@ -204,8 +206,18 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   let candidates = 0;
   for (const d of dishes) if (d.sideBySide) candidates++;
   // Those a call held back alone runs (its own `await pMap(…)`) run side by side with one another,
-  // not beside it: they are counted apart, among its own.
-  const sides = candidates > 0 ? sidesOf(held ?? task) : null;
+  // not beside it: they are counted apart, among its own. So are those made while the task's call
+  // held back alone still runs that are no companions of it (another line of the library's, or
+  // made another way), also in a stint that runs no work it left (a reply its await led to): it
+  // holds them — a framework's handler awaiting a library's call, which calls the program's
+  // function and chains it (knex's `transaction(async (trx) => …)`), runs that function alone.
+  let within = held;
+  if (within === null && candidates > 0 && task.sides !== null) {
+    const lone = task.sides.lone;
+    if (lone !== null && !lone.settled && lone.dish === null && !companions(lone, dishes, at, seg))
+      within = lone;
+  }
+  const sides = candidates > 0 ? sidesOf(within ?? task) : null;
   const together = sides !== null && candidates + sides.running >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
@@ -233,6 +245,19 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // A place whose calls enter different functions of the program's (a GraphQL executor's line
     // that calls every root field's resolver): the stack read at this very call names its dish;
     // with none read, the place's name is no more this dish's than another's (see entersSeveral).
+    // A place where a library's code, or an event a library emits, calls the program's async
+    // function nobody awaits may enter another function at each call: which one depends on the
+    // data (the event's name, a packet's), not on the place — socket.io calling `socket.on('report',
+    // …)`'s handler from the line that called `getProduct` for every message before. Each such
+    // call's stack is read (rationed) and names it; the place's name only when none was read.
+    const dispatched =
+      call === null &&
+      !d.sideBySide &&
+      !d.job &&
+      logKind[first] === LogKind.Root &&
+      logRooted[first] === Rooted.ByCall &&
+      (logFrom[first] === CalledFrom.LibraryEvent || logFrom[first] === CalledFrom.Library);
+    if (dispatched) watchCalls(logHash[first]);
     const several =
       typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
     // A member made by calling a function of the program's that is not async (`get(path)` that
@@ -282,7 +307,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // The stack read at this very call speaks for it: a library calls different functions of the
     // program's at one place (a queue's jobs), which the place's verdict would name alike.
     const said =
-      (d.sideBySide || d.job || several) && typeof learnt === 'string'
+      (d.sideBySide || d.job || several || dispatched) && typeof learnt === 'string'
         ? learnt
         : several
           ? undefined
@@ -310,7 +335,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // Made by a call held back alone: its child, should it become a dish.
     if (held !== null && d.parent === -1) (held.children ??= []).push(dish);
     if (d.forLibrary) forLibrary.add(dish);
-    if (call !== null) members.add(dish);
+    if (call !== null) {
+      members.add(dish);
+      if (name === null) placeNamed.set(dish, dish.name);
+    }
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
     // The member the combinator was given is the call's own promise, not a chain on it that runs
@@ -331,6 +359,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
       arm(logHash[first]);
+    } else if (several && !known && call === null) {
+      // No stack read at its own call (rationed out): named by the chain of awaits its first
+      // continuations run in, not by the place.
+      wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true);
     }
   }
   if (sides !== null) {
@@ -339,7 +371,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // handler held back alone (express 5's router chaining the route's handler, from its own code)
     // is no companion of the jobs a mapper's runners run inside it (`await pMap(…)`): it stays the
     // request's work, and they are the request's tasks.
-    if (together && sides.lone !== null && companions(sides.lone, dishes, at)) {
+    if (together && sides.lone !== null && companions(sides.lone, dishes, at, seg)) {
       if (!sides.lone.settled) sideBySideAt(sides.lone.key, sides.lone.from);
       promote(sides.lone);
     }
@@ -353,7 +385,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const learnt = learntAt.size !== 0 ? learntAt.get(first) : undefined;
       const verdict = typeof learnt === 'string' ? learnt : verdicts.get(key);
       if (dish === null && verdict === LIBRARY) continue;
-      const from = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
+      const read = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
+      if (read !== undefined) learnLine(key, read);
+      const from = read ?? lineAt(key);
       if (dish !== null && together) sideBySideAt(key, from ?? null);
       const run: SideRun = {
         task,
@@ -367,7 +401,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         key,
         from: from ?? null,
         armed: logHash[first],
-        within: held,
+        within,
         byRunner: d.byRunner === true,
         sides: null,
       };
@@ -734,9 +768,19 @@ export function returnedToLibrary(dish: Task, into: Task): boolean {
  * has returned, in that job's member's lane): that job is not this member's, and stays a task.
  */
 const tookJob = new WeakSet<Task>();
+/**
+ * Members named after their place (`all[1]`), by the name that place gave them: one that takes in
+ * the job its call ran is named after the job's function (see foldedInto).
+ */
+const placeNamed = new WeakMap<Task, string>();
 /** `dish` was folded into `into`: a job returned to its library, `into` the member it is. */
 export function foldedInto(dish: Task, into: Task): void {
-  if (forLibrary.has(dish) && members.has(into)) tookJob.add(into);
+  if (!forLibrary.has(dish) || !members.has(into)) return;
+  tookJob.add(into);
+  // The member is the job, named after its function — also when the member's own place was taken
+  // for the library's (p-limit's `new Promise`, read so when the first requests came at once).
+  if (!dish.unnamed && dish.name !== 'async call' && into.name === placeNamed.get(into))
+    renameTask(into, dish.name, null);
 }
 /** Whether `dish` is a job a library's call returned and `task` a member that took in none yet. */
 export function memberTakes(dish: Task, task: Task): boolean {
@@ -786,13 +830,33 @@ function sideBySideAt(key: number, from: string | null): void {
  * held back alone: called the same way (by a runner the library chained and left, or by the
  * library's synchronous code) and, where both lines are known, by the same line of the library's.
  */
-function companions(lone: SideRun, dishes: FoundDish[], at: number): boolean {
+function companions(lone: SideRun, dishes: FoundDish[], at: number, seg: Segment): boolean {
   for (const d of dishes) {
     if (!d.sideBySide || (d.byRunner === true) !== lone.byRunner) continue;
-    const from = learntFrom.get(at + d.origin);
+    const from = learntFrom.get(at + d.origin) ?? lineAt(placeKey(d, at, seg));
     if (from === undefined || lone.from === null || from === lone.from) return true;
   }
   return false;
+}
+
+/** A dish's place (see settle): where its call was made, and what the call did before it returned. */
+function placeKey(d: FoundDish, at: number, seg: Segment): number {
+  return mix(logHash[at + d.origin], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
+}
+
+/**
+ * The library's line that made a side-by-side call at each place, once a stack read there showed it:
+ * a place's later calls, whose stacks are rationed out once the place is known, are told apart by
+ * it as their first were (companions).
+ */
+const placeLines = new Map<number, string>();
+const MAX_PLACE_LINES = 4096;
+function lineAt(key: number): string | undefined {
+  return placeLines.size !== 0 ? placeLines.get(key) : undefined;
+}
+function learnLine(key: number, from: string): void {
+  if (placeLines.size >= MAX_PLACE_LINES) placeLines.clear();
+  placeLines.set(key, from);
 }
 
 /** The calls a library's code made and chains that run in `group` (see Sides), made when first needed. */
