@@ -23,7 +23,12 @@
  * NODE_EXTRA_CA_CERTS is unset (reading the certificates it names costs every Node start, traced
  * or not, far more than the tracer). Options: --runs N (callgrind runs per build, default 3),
  * --cpu-runs N (default 21), --tracer path/to/tracer.js (default dist/tracer.js), --against
- * path/to/tracer.js (another build, an earlier commit's say; may be given more than once), --floor.
+ * path/to/tracer.js (another build, an earlier commit's say; may be given more than once), --floor,
+ * --seed N: the callgrind runs with V8's `--random-seed=N` (it seeds the hash seed too), and each
+ * build's code cache remade under that flag in a copy (V8 rejects a cache made under other flags).
+ * The counts then repeat to a few thousand instructions run after run; with the hash seed left
+ * random they spread by ±4 M (the heap's hash tables are rehashed and sized by it), more than most
+ * changes of the tracer's start.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -48,9 +53,12 @@ function options(name: string): string[] {
 const RUNS = Number(option('--runs', '3'));
 const CPU_RUNS = Number(option('--cpu-runs', '21'));
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-'));
+const SEED = option('--seed', '');
+/** The V8 flags of the callgrind runs. */
+const v8Flags = SEED === '' ? [] : [`--random-seed=${Number(SEED)}`];
 
 /** A preload is a tracer build, or (`floor`) a script that only does what any tracer must. */
-const builds: { name: string; tracer: string | null; floor?: boolean }[] = [
+const builds: { name: string; tracer: string | null; floor?: boolean; counted?: string }[] = [
   { name: 'untraced', tracer: null },
   { name: 'this build', tracer: path.resolve(option('--tracer', path.join(root, 'dist', 'tracer.js'))) },
   ...options('--against').map((t) => ({ name: t, tracer: path.resolve(t) })),
@@ -72,6 +80,38 @@ if (process.argv.includes('--floor')) {
     { name: 'floor: the built-ins and a bare Worker', tracer: worker, floor: true },
   );
   process.on('exit', () => fs.rmSync(floorDir, { recursive: true, force: true }));
+}
+
+/**
+ * With --seed: each tracer build copied, its code cache remade under the seeded flags (as the build
+ * makes it, scripts/tracerCache.cjs), for the callgrind runs only.
+ */
+if (v8Flags.length > 0) {
+  const copies = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-seeded-'));
+  process.on('exit', () => fs.rmSync(copies, { recursive: true, force: true }));
+  builds.forEach((b, k) => {
+    if (b.tracer === null || b.floor) return;
+    const from = path.dirname(b.tracer);
+    const to = path.join(copies, String(k));
+    fs.mkdirSync(to);
+    const files = fs.readdirSync(from).filter((f) => /^tracer(Core|Watchdog)?(-\w+\.cache|\.js)$/.test(f));
+    for (const f of files) fs.copyFileSync(path.join(from, f), path.join(to, f));
+    const cache = files.find((f) => f.endsWith('.cache'));
+    if (cache === undefined) throw new Error(`no code cache beside ${b.tracer}`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      LOOPLENS_OPTIONS: JSON.stringify({ out: path.join(to, 'trace-{pid}.looplens') }),
+    };
+    delete env.NODE_OPTIONS;
+    const made = spawnSync(
+      process.execPath,
+      [...v8Flags, path.join(root, 'scripts', 'tracerCache.cjs'), to, cache],
+      { env, encoding: 'utf8' },
+    );
+    if (made.status !== 0) throw new Error(`the code cache under ${v8Flags.join(' ')}: ${made.stderr}`);
+    for (const f of fs.readdirSync(to)) if (/\.(looplens|claim)$/.test(f)) fs.rmSync(path.join(to, f));
+    b.counted = path.join(to, path.basename(b.tracer));
+  });
 }
 
 function envFor(tracer: string | null, floor = false): NodeJS.ProcessEnv {
@@ -130,6 +170,7 @@ function countOnce(tracer: string | null, floor = false): { main: number; others
       '--separate-threads=yes',
       `--callgrind-out-file=${path.join(scratch, 'cg.%p')}`,
       process.execPath,
+      ...v8Flags,
       script,
     ],
     { env: envFor(tracer, floor), stdio: 'ignore' },
@@ -170,7 +211,7 @@ try {
     if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('needs valgrind');
     let base = 0;
     for (const b of builds) {
-      const runs = Array.from({ length: RUNS }, () => countOnce(b.tracer, b.floor));
+      const runs = Array.from({ length: RUNS }, () => countOnce(b.counted ?? b.tracer, b.floor));
       const main = median(runs.map((r) => r.main));
       if (b.tracer === null) base = main;
       process.stdout.write(

@@ -112,7 +112,7 @@ export class ChunkWriter {
     this.u32[b + 7] = Math.max(0, Math.min(0xffffffff, Math.round(cpuUs)));
   }
 
-  /** Writes a TASK_INFO record: 2 units, or 3 with a new parent (`parent` ≠ 0). */
+  /** Writes a TASK_INFO record: 2 units, or 3 with a new parent (`parent` != 0). */
   taskInfo(
     time: number,
     id: number,
@@ -192,7 +192,7 @@ export class ChunkWriter {
     }
   }
 
-  /** Writes an AWAIT record: 1 + frames units (frames ≤ MAX_AWAIT_FRAMES). */
+  /** Writes an AWAIT record: 1 + frames units (frames <= MAX_AWAIT_FRAMES). */
   awaitAt(
     time: number,
     task: number,

@@ -100,6 +100,7 @@ const bundles = [
 if (!watch) rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 await Promise.all(bundles.map((b) => build({ ...common, ...b })));
 if (existsSync(path.join(root, 'dist/cli.js'))) chmodSync(path.join(root, 'dist/cli.js'), 0o755);
+if (!watch) tracerAscii();
 if (!watch) tracerCache();
 // Files the extension ships as they are: the kitchen demo and the walkthrough's pages.
 const copies = [
@@ -115,6 +116,21 @@ for (const [from, to, names] of copies) {
     copyFileSync(path.join(source, name), path.join(root, to, name));
 }
 if (!watch) console.log(`built ${bundles.map((b) => b.outfile).join(', ')}`);
+
+/**
+ * The tracer's bundle must be ASCII: V8 keeps a source with one character beyond it as a two-byte
+ * string, and reading, keeping and scanning the tracer's 230 kB that way cost every traced program's
+ * start about 1 M instructions (two comments esbuild kept, with a `≠` and a `≤`). Strings in the
+ * source are escaped by esbuild; comments it keeps are not.
+ */
+function tracerAscii() {
+  const lines = readFileSync(path.join(root, 'dist', 'tracerCore.js'), 'utf8').split('\n');
+  const at = lines.findIndex((line) => [...line].some((c) => c.charCodeAt(0) > 0x7f));
+  if (at >= 0)
+    throw new Error(
+      `dist/tracerCore.js:${at + 1} is not ASCII (a comment esbuild kept?): ${lines[at].trim()}`,
+    );
+}
 
 /**
  * V8's code cache of the tracer, made by this Node (scripts/tracerCache.cjs: the tracer started as

@@ -40,7 +40,7 @@ import { original, setSlowCallThreshold, startMain, startSources, stopSources } 
 import { drainWatchdog, exitingWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
-const { appendFileSync, unlinkSync } = fs;
+const { appendFileSync, closeSync, openSync, unlinkSync, writeSync } = fs;
 
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
@@ -157,7 +157,15 @@ function claim(options: TracerOptions): boolean {
   const file = `${beside.replace(/\{pid\}/g, 'claim')}.claim`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      // open, write, close as the trace file's sink does (sink.ts), not writeFileSync: Node's
+      // functions under it are compiled once for both (0.4 M instructions of the start).
+      const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+      const fd = openSync(file, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
       claimFile = file;
       return true;
     } catch (error) {
