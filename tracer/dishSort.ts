@@ -204,9 +204,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   let candidates = 0;
   for (const d of dishes) if (d.sideBySide) candidates++;
   // Those a call held back alone runs (its own `await pMap(…)`) run side by side with one another,
-  // not beside it: they are counted apart, among its own.
-  const sides = candidates > 0 ? sidesOf(held ?? task) : null;
-  const together = sides !== null && candidates + sides.running >= 2;
+  // not beside it: they are counted apart, among its own. (The task's: with the one held back as
+  // no record, task.lone, running too.)
+  let running = 0;
+  if (candidates > 0) {
+    const group = held ?? task;
+    if (group.sides !== null) running = group.sides.running;
+    if (held === null && task.lone !== null) running++;
+  }
+  const together = candidates > 0 && candidates + running >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
   const made: Array<Task | null> = [];
@@ -333,15 +339,23 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       arm(logHash[first]);
     }
   }
-  if (sides !== null) {
+  if (candidates > 0) {
     // The one running alone so far has a companion: it becomes a dish too — a companion is a call
     // made the same way, by the same line of the library's where both are known. A framework's
     // handler held back alone (express 5's router chaining the route's handler, from its own code)
     // is no companion of the jobs a mapper's runners run inside it (`await pMap(…)`): it stays the
-    // request's work, and they are the request's tasks.
-    if (together && sides.lone !== null && companions(sides.lone, dishes, at)) {
-      if (!sides.lone.settled) sideBySideAt(sides.lone.key, sides.lone.from);
-      promote(sides.lone);
+    // request's work, and they are the request's tasks. (One held back as no record is made one
+    // now, from what its task kept.)
+    if (together && held === null && task.lone !== null && companions(false, null, dishes, at))
+      recordLone(task);
+    // (Made when first needed: a request whose handler is held back as no record makes none.)
+    let sides = (held ?? task).sides;
+    if (together && sides !== null && sides.lone !== null) {
+      const lone = sides.lone;
+      if (companions(lone.byRunner, lone.from, dishes, at)) {
+        if (!lone.settled) sideBySideAt(lone.key, lone.from);
+        promote(lone);
+      }
     }
     for (let o = 0; o < dishes.length; o++) {
       const d = dishes[o];
@@ -355,6 +369,19 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       if (dish === null && verdict === LIBRARY) continue;
       const from = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
       if (dish !== null && together) sideBySideAt(key, from ?? null);
+      // Alone, the usual case (a framework's handler, each request): no record, if nothing it left
+      // needs one.
+      if (
+        dish === null &&
+        held === null &&
+        from === undefined &&
+        typeof learnt !== 'string' &&
+        (learntWhere.size === 0 || !learntWhere.has(first)) &&
+        d.byRunner !== true &&
+        holdLazily(task, o, found, made, at, key)
+      )
+        continue;
+      sides ??= sidesOf(held ?? task);
       const run: SideRun = {
         task,
         settled: false,
@@ -370,6 +397,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         within: held,
         byRunner: d.byRunner === true,
         sides: null,
+        strand: null,
       };
       if (dish === null) {
         // What it left behind, to re-point should it become a dish before that work runs.
@@ -782,15 +810,16 @@ function sideBySideAt(key: number, from: string | null): void {
 }
 
 /**
- * Whether a call of `dishes` (side by side, made by a library's code) runs beside `lone`, the one
- * held back alone: called the same way (by a runner the library chained and left, or by the
- * library's synchronous code) and, where both lines are known, by the same line of the library's.
+ * Whether a call of `dishes` (side by side, made by a library's code) runs beside the one held back
+ * alone: called the same way (by a runner the library chained and left, `byRunner`, or by the
+ * library's synchronous code) and, where both lines are known (its: `line`), by the same line of
+ * the library's.
  */
-function companions(lone: SideRun, dishes: FoundDish[], at: number): boolean {
+function companions(byRunner: boolean, line: string | null, dishes: FoundDish[], at: number): boolean {
   for (const d of dishes) {
-    if (!d.sideBySide || (d.byRunner === true) !== lone.byRunner) continue;
+    if (!d.sideBySide || (d.byRunner === true) !== byRunner) continue;
     const from = learntFrom.get(at + d.origin);
-    if (from === undefined || lone.from === null || from === lone.from) return true;
+    if (from === undefined || line === null || from === line) return true;
   }
   return false;
 }
@@ -815,14 +844,130 @@ function hold(run: SideRun, obj: unknown, kind: number): void {
   run.objs!.push(obj);
   run.kinds!.push(kind);
   // Only what resumes a runner is looked up (dishes.ts willRun), and all that a runner's call left
-  // (claimHeld): a framework's handler, held back alone in every request, pays no map entry for
-  // the rest.
+  // (claimHeld): no map entry for the rest (a framework's handler, held back alone in every request,
+  // comes here only when its place's stacks were read in its stint: see holdLazily).
   if (
     typeof obj === 'object' &&
     obj !== null &&
     (run.byRunner || (anyRunner && ((obj as RunnerMarked)[kRunner] ?? Runner.None) !== Runner.None))
   )
     heldBy.set(obj, run);
+}
+
+/**
+ * A call held back alone in `task` (dish `o` of the parse, made by the library's own code, not a
+ * runner's; no record of a held call around it) is kept as no record, if nothing it left needs one:
+ * its work — every promise and slot its call left in this stint, tagged with the task's own strand
+ * — is tagged instead with a strand of its own that defers to the task's, and the task keeps that
+ * strand, the call's promise and its place's keys (Task.lone). Should a second call come beside it,
+ * the record is made then (recordLone), and its dish takes that work over by one store to the
+ * strand, as re-pointing each piece would; should its promise settle first (loneSettled), the task
+ * forgets it. A framework's handler, held back alone in every request, so costs one small object,
+ * not a record with two lists. Its work needs the record (false, nothing changed) when a piece of it
+ * resumes a library's runner (looked up by hold), is a slot with a task of its own or made in it,
+ * or runs as a library's call nobody awaited; or when it made dishes (its children), when some of
+ * the stint's work is the library's business or a job's wrap-up (those loops re-point it after
+ * this), or when another call is held so already.
+ */
+function holdLazily(
+  task: Task,
+  o: number,
+  { dishes, owner, libs }: Parsed,
+  made: ReadonlyArray<Task | null>,
+  at: number,
+  key: number,
+): boolean {
+  const d = dishes[o];
+  if (task.lone !== null || d.parent !== -1 || owner[d.origin] !== o) return false;
+  for (const other of dishes) if (other.job) return false;
+  for (let k = 0; k < libs.length; k += 2) if (owner[libs[k]] === o) return false;
+  const base = task.base;
+  for (let i = at + d.start; i < at + d.end; i++) {
+    const w = owner[i - at];
+    if (w !== o) {
+      if (w !== -1 && made[w] !== null && dishes[w].parent === o) return false;
+      continue;
+    }
+    const obj = logObj[i];
+    switch (logKind[i]) {
+      case LogKind.Root:
+      case LogKind.Derived:
+      case LogKind.Reg:
+      case LogKind.Resource: {
+        if (typeof obj !== 'object' || obj === null) return false;
+        if (anyRunner && ((obj as RunnerMarked)[kRunner] ?? Runner.None) !== Runner.None) return false;
+        if (obj instanceof Slot) {
+          if (obj.r !== base || obj.lazy !== null || obj.child !== null) return false;
+        } else if ((obj as Logged)[kTag] !== base) return false;
+        break;
+      }
+    }
+  }
+  const origin = logObj[at + d.origin];
+  if (typeof origin !== 'object' || origin === null) return false;
+  const strand: Strand = { task: null, prev: base, lib: false, job: null };
+  for (let i = at + d.start; i < at + d.end; i++) {
+    if (owner[i - at] !== o) continue;
+    const kind = logKind[i];
+    if (
+      kind === LogKind.Root ||
+      kind === LogKind.Derived ||
+      kind === LogKind.Reg ||
+      kind === LogKind.Resource
+    ) {
+      const obj = logObj[i] as Logged;
+      if (obj instanceof Slot) obj.r = strand;
+      else obj[kTag] = strand;
+    }
+  }
+  task.lone = strand;
+  task.loneOrigin = origin;
+  task.loneKey = key;
+  task.loneArmed = logHash[at + d.origin];
+  return true;
+}
+
+/** A second call comes beside the one `task` holds back as no record (holdLazily): its record, now. */
+function recordLone(task: Task): void {
+  const origin = task.loneOrigin as Logged;
+  const key = task.loneKey;
+  const verdict = verdicts.get(key);
+  const run: SideRun = {
+    task,
+    settled: false,
+    dish: null,
+    objs: [],
+    kinds: [],
+    children: null,
+    name: typeof verdict === 'string' && verdict !== '' ? verdict : null,
+    where: verdictWhere.get(key) ?? null,
+    key,
+    from: null,
+    armed: task.loneArmed,
+    within: null,
+    byRunner: false,
+    sides: null,
+    strand: task.lone,
+  };
+  task.lone = null;
+  task.loneOrigin = null;
+  const sides = sidesOf(task);
+  sides.running++;
+  sides.lone = run;
+  origin[kSide] = run;
+}
+
+/**
+ * A promise made before the stint now running settled (dishes.ts logSettled): if it is that of a
+ * call held back as no record (holdLazily), the call no longer runs.
+ */
+export function loneSettled(p: Logged): void {
+  const strand = p[kTag];
+  if (strand === undefined || strand.task !== null || strand.prev === null) return;
+  const task = strand.prev.task;
+  if (task === null || task.loneOrigin !== p || task.lone !== strand) return;
+  task.lone = null;
+  task.loneOrigin = null;
 }
 
 /**
@@ -895,6 +1040,7 @@ function promote(run: SideRun, tentative = false): void {
   );
   run.dish = dish;
   for (let i = 0; i < run.objs!.length; i++) repoint(run.objs![i] as Logged, run.kinds![i], dish);
+  if (run.strand !== null) run.strand.prev = dish.base;
   if (run.children !== null) for (const child of run.children) reparentTask(child, dish);
   run.objs = run.kinds = run.children = null;
   if (within !== null && within.dish === null && within.objs !== null) (within.children ??= []).push(dish);
