@@ -879,45 +879,46 @@ function holdLazily(
 ): boolean {
   const d = dishes[o];
   if (task.lone !== null || d.parent !== -1 || owner[d.origin] !== o) return false;
-  for (const other of dishes) if (other.job) return false;
+  for (let k = 0; k < dishes.length; k++) if (dishes[k].job) return false;
   for (let k = 0; k < libs.length; k += 2) if (owner[libs[k]] === o) return false;
-  const base = task.base;
-  for (let i = at + d.start; i < at + d.end; i++) {
-    const w = owner[i - at];
-    if (w !== o) {
-      if (w !== -1 && made[w] !== null && dishes[w].parent === o) return false;
-      continue;
-    }
-    const obj = logObj[i];
-    switch (logKind[i]) {
-      case LogKind.Root:
-      case LogKind.Derived:
-      case LogKind.Reg:
-      case LogKind.Resource: {
-        if (typeof obj !== 'object' || obj === null) return false;
-        if (anyRunner && ((obj as RunnerMarked)[kRunner] ?? Runner.None) !== Runner.None) return false;
-        if (obj instanceof Slot) {
-          if (obj.r !== base || obj.lazy !== null || obj.child !== null) return false;
-        } else if ((obj as Logged)[kTag] !== base) return false;
-        break;
-      }
-    }
-  }
   const origin = logObj[at + d.origin];
   if (typeof origin !== 'object' || origin === null) return false;
+  const base = task.base;
   const strand: Strand = { task: null, prev: base, lib: false, job: null };
-  for (let i = at + d.start; i < at + d.end; i++) {
-    if (owner[i - at] !== o) continue;
+  // One pass: each piece is re-tagged as it is found fit; one that is not puts the ones before
+  // back (each was tagged with `base`, or it would not have been taken).
+  const start = at + d.start;
+  const end = at + d.end;
+  for (let i = start; i < end; i++) {
+    const w = owner[i - at];
+    if (w !== o) {
+      if (w !== -1 && made[w] !== null && dishes[w].parent === o) return untag(start, i, o, owner, at, base);
+      continue;
+    }
     const kind = logKind[i];
-    if (
-      kind === LogKind.Root ||
-      kind === LogKind.Derived ||
-      kind === LogKind.Reg ||
-      kind === LogKind.Resource
-    ) {
-      const obj = logObj[i] as Logged;
-      if (obj instanceof Slot) obj.r = strand;
-      else obj[kTag] = strand;
+    if (kind === LogKind.Root || kind === LogKind.Derived) {
+      // A promise.
+      const p = logObj[i] as Logged & RunnerMarked;
+      if (p[kTag] !== base || (anyRunner && (p[kRunner] ?? Runner.None) !== Runner.None))
+        return untag(start, i, o, owner, at, base);
+      p[kTag] = strand;
+    } else if (kind === LogKind.Reg || kind === LogKind.Resource) {
+      const obj = logObj[i];
+      if (obj instanceof Slot) {
+        if (obj.r !== base || obj.lazy !== null || obj.child !== null || obj[kRunner] !== Runner.None)
+          return untag(start, i, o, owner, at, base);
+        obj.r = strand;
+      } else {
+        const r = obj as (Logged & RunnerMarked) | null;
+        if (
+          typeof r !== 'object' ||
+          r === null ||
+          r[kTag] !== base ||
+          (anyRunner && (r[kRunner] ?? Runner.None) !== Runner.None)
+        )
+          return untag(start, i, o, owner, at, base);
+        r[kTag] = strand;
+      }
     }
   }
   task.lone = strand;
@@ -925,6 +926,21 @@ function holdLazily(
   task.loneKey = key;
   task.loneArmed = logHash[at + d.origin];
   return true;
+}
+
+/** holdLazily gives up at `upto`: the pieces of dish `o` it re-tagged before go back to `base`. */
+function untag(start: number, upto: number, o: number, owner: Int16Array, at: number, base: Strand): false {
+  for (let i = start; i < upto; i++) {
+    if (owner[i - at] !== o) continue;
+    const kind = logKind[i];
+    if (kind === LogKind.Root || kind === LogKind.Derived) (logObj[i] as Logged)[kTag] = base;
+    else if (kind === LogKind.Reg || kind === LogKind.Resource) {
+      const obj = logObj[i];
+      if (obj instanceof Slot) obj.r = base;
+      else (obj as Logged)[kTag] = base;
+    }
+  }
+  return false;
 }
 
 /** A second call comes beside the one `task` holds back as no record (holdLazily): its record, now. */
