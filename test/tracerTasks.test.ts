@@ -3774,6 +3774,73 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes a call a library runs alone from its own callback, held back as its caller's work, a task once a second comes beside it, with what it left before then, in both modes and both await-locations modes", async () => {
+    const app = path.join(dir, 'heldThenBeside');
+    // A helper that runs a function from a callback of its own and chains it, as a framework runs a
+    // route's handler: run alone, the call is its caller's work, held back in case another comes
+    // (once its place is known, as no record of its own: dishSort.ts holdLazily). In the last rounds
+    // a second comes while the first waits on the sleep it began in the stint that called it: the
+    // first becomes a task, and that sleep's continuation runs in it. (With locations off, no stack
+    // says a library calls the function: each call is a task from the start.)
+    writeLibrary(app, 'minirun', [
+      'exports.run = function run(fn) {',
+      '  return new Promise((resolve, reject) => setImmediate(() => fn().then(resolve, reject)));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'rounds.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { run } = require('minirun');",
+        ...JOB_LINES,
+        'const ROUNDS = 60;',
+        'async function round(i) {',
+        "  const first = run(job('first', 1));",
+        '  await sleep(1);',
+        "  if (i >= ROUNDS) await run(job('second', 1));",
+        '  await first;',
+        '}',
+        '(async () => {',
+        '  for (let i = 0; i < ROUNDS + 2; i++) await round(i);',
+        '})();',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full'])
+      for (const locations of ['sampled', 'off']) {
+        const out = path.join(dir, `heldThenBeside-${mode}-${locations}.looplens`);
+        const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, locations }) });
+        assert.equal(result.code, 0, result.stderr);
+        const { summary, timeline } = readTrace(out);
+        const main = summary.tasks.find((t) => t.kind === 'main')!;
+        const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+        const stretches = printedStretches(result.stdout);
+        // The rounds with a second call: the last two of each name.
+        const last = (name: string) => stretches.filter(([n]) => n === name).slice(-4);
+        const seconds = last('second');
+        assert.equal(seconds.length, 4, `${mode}, ${locations}: two rounds with a second call`);
+        const firstTasks = new Set<string>();
+        for (const [name, start, end] of [...last('first'), ...seconds]) {
+          const ran = ranAt(timeline, start, end);
+          const where = `${mode}, ${locations}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
+          assert.ok(ran !== null && ran.id !== main.id, `${where}: a task of its own, not the caller's`);
+          // (Under the caller's task; with locations off, under the task the helper's call is.)
+          let up = summary.tasks.find((t) => t.id === ran.id)?.parent;
+          if (locations === 'off') up = summary.tasks.find((t) => t.id === up)?.parent;
+          assert.equal(up, main.id, `${where}: a task of the caller's`);
+          if (locations === 'sampled') assert.equal(ran.name, name, where);
+          if (name === 'first') firstTasks.add(ran.id);
+          else assert.ok(!firstTasks.has(ran.id), `${where}: not the first call's task`);
+        }
+        assert.equal(
+          firstTasks.size,
+          2,
+          `${mode}, ${locations}: one task for each round's first call (${all})`,
+        );
+      }
+  });
+
   it('makes each test node:test runs in the process (and each subtest) a task named after it, with its awaits, timers and CPU, in both modes', async () => {
     const program = path.join(dir, 'orders.test.js');
     fs.writeFileSync(

@@ -211,14 +211,27 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // made another way), also in a stint that runs no work it left (a reply its await led to): it
   // holds them — a framework's handler awaiting a library's call, which calls the program's
   // function and chains it (knex's `transaction(async (trx) => …)`), runs that function alone.
+  // (One held back as no record, task.lone, made by the library's code, is made a record to hold
+  // them; beside them otherwise, it counts as running.)
   let within = held;
-  if (within === null && candidates > 0 && task.sides !== null) {
-    const lone = task.sides.lone;
-    if (lone !== null && !lone.settled && lone.dish === null && !companions(lone, dishes, at, seg))
+  if (within === null && candidates > 0) {
+    if (task.lone !== null && !companions(false, null, dishes, at, seg)) recordLone(task);
+    const lone = task.sides !== null ? task.sides.lone : null;
+    if (
+      lone !== null &&
+      !lone.settled &&
+      lone.dish === null &&
+      !companions(lone.byRunner, lone.from, dishes, at, seg)
+    )
       within = lone;
   }
-  const sides = candidates > 0 ? sidesOf(within ?? task) : null;
-  const together = sides !== null && candidates + sides.running >= 2;
+  let running = 0;
+  if (candidates > 0) {
+    const group = within ?? task;
+    if (group.sides !== null) running = group.sides.running;
+    if (within === null && task.lone !== null) running++;
+  }
+  const together = candidates > 0 && candidates + running >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it).
   const made: Array<Task | null> = [];
@@ -365,15 +378,23 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true);
     }
   }
-  if (sides !== null) {
+  if (candidates > 0) {
     // The one running alone so far has a companion: it becomes a dish too — a companion is a call
     // made the same way, by the same line of the library's where both are known. A framework's
     // handler held back alone (express 5's router chaining the route's handler, from its own code)
     // is no companion of the jobs a mapper's runners run inside it (`await pMap(…)`): it stays the
-    // request's work, and they are the request's tasks.
-    if (together && sides.lone !== null && companions(sides.lone, dishes, at, seg)) {
-      if (!sides.lone.settled) sideBySideAt(sides.lone.key, sides.lone.from);
-      promote(sides.lone);
+    // request's work, and they are the request's tasks. (One held back as no record is made one
+    // now, from what its task kept.)
+    if (together && within === null && task.lone !== null && companions(false, null, dishes, at, seg))
+      recordLone(task);
+    // (Made when first needed: a request whose handler is held back as no record makes none.)
+    let sides = (within ?? task).sides;
+    if (together && sides !== null && sides.lone !== null) {
+      const lone = sides.lone;
+      if (companions(lone.byRunner, lone.from, dishes, at, seg)) {
+        if (!lone.settled) sideBySideAt(lone.key, lone.from);
+        promote(lone);
+      }
     }
     for (let o = 0; o < dishes.length; o++) {
       const d = dishes[o];
@@ -389,6 +410,19 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       if (read !== undefined) learnLine(key, read);
       const from = read ?? lineAt(key);
       if (dish !== null && together) sideBySideAt(key, from ?? null);
+      // Alone, the usual case (a framework's handler, each request): no record, if nothing it left
+      // needs one.
+      if (
+        dish === null &&
+        within === null &&
+        from === undefined &&
+        typeof learnt !== 'string' &&
+        (learntWhere.size === 0 || !learntWhere.has(first)) &&
+        d.byRunner !== true &&
+        holdLazily(task, o, found, made, at, key)
+      )
+        continue;
+      sides ??= sidesOf(within ?? task);
       const run: SideRun = {
         task,
         settled: false,
@@ -404,6 +438,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         within,
         byRunner: d.byRunner === true,
         sides: null,
+        strand: null,
       };
       if (dish === null) {
         // What it left behind, to re-point should it become a dish before that work runs.
@@ -826,15 +861,22 @@ function sideBySideAt(key: number, from: string | null): void {
 }
 
 /**
- * Whether a call of `dishes` (side by side, made by a library's code) runs beside `lone`, the one
- * held back alone: called the same way (by a runner the library chained and left, or by the
- * library's synchronous code) and, where both lines are known, by the same line of the library's.
+ * Whether a call of `dishes` (side by side, made by a library's code) runs beside the one held back
+ * alone: called the same way (by a runner the library chained and left, `byRunner`, or by the
+ * library's synchronous code) and, where both lines are known (its: `line`), by the same line of
+ * the library's.
  */
-function companions(lone: SideRun, dishes: FoundDish[], at: number, seg: Segment): boolean {
+function companions(
+  byRunner: boolean,
+  line: string | null,
+  dishes: FoundDish[],
+  at: number,
+  seg: Segment,
+): boolean {
   for (const d of dishes) {
-    if (!d.sideBySide || (d.byRunner === true) !== lone.byRunner) continue;
+    if (!d.sideBySide || (d.byRunner === true) !== byRunner) continue;
     const from = learntFrom.get(at + d.origin) ?? lineAt(placeKey(d, at, seg));
-    if (from === undefined || lone.from === null || from === lone.from) return true;
+    if (from === undefined || line === null || from === line) return true;
   }
   return false;
 }
@@ -879,14 +921,146 @@ function hold(run: SideRun, obj: unknown, kind: number): void {
   run.objs!.push(obj);
   run.kinds!.push(kind);
   // Only what resumes a runner is looked up (dishes.ts willRun), and all that a runner's call left
-  // (claimHeld): a framework's handler, held back alone in every request, pays no map entry for
-  // the rest.
+  // (claimHeld): no map entry for the rest (a framework's handler, held back alone in every request,
+  // comes here only when its place's stacks were read in its stint: see holdLazily).
   if (
     typeof obj === 'object' &&
     obj !== null &&
     (run.byRunner || (anyRunner && ((obj as RunnerMarked)[kRunner] ?? Runner.None) !== Runner.None))
   )
     heldBy.set(obj, run);
+}
+
+/**
+ * A call held back alone in `task` (dish `o` of the parse, made by the library's own code, not a
+ * runner's; no record of a held call around it) is kept as no record, if nothing it left needs one:
+ * its work — every promise and slot its call left in this stint, tagged with the task's own strand
+ * — is tagged instead with a strand of its own that defers to the task's, and the task keeps that
+ * strand, the call's promise and its place's keys (Task.lone). Should a second call come beside it,
+ * the record is made then (recordLone), and its dish takes that work over by one store to the
+ * strand, as re-pointing each piece would; should its promise settle first (loneSettled), the task
+ * forgets it. A framework's handler, held back alone in every request, so costs one small object,
+ * not a record with two lists. Its work needs the record (false, nothing changed) when a piece of it
+ * resumes a library's runner (looked up by hold), is a slot with a task of its own or made in it,
+ * or runs as a library's call nobody awaited; or when it made dishes (its children), when some of
+ * the stint's work is the library's business or a job's wrap-up (those loops re-point it after
+ * this), or when another call is held so already.
+ */
+function holdLazily(
+  task: Task,
+  o: number,
+  { dishes, owner, libs }: Parsed,
+  made: ReadonlyArray<Task | null>,
+  at: number,
+  key: number,
+): boolean {
+  const d = dishes[o];
+  if (task.lone !== null || d.parent !== -1 || owner[d.origin] !== o) return false;
+  for (let k = 0; k < dishes.length; k++) if (dishes[k].job) return false;
+  for (let k = 0; k < libs.length; k += 2) if (owner[libs[k]] === o) return false;
+  const origin = logObj[at + d.origin];
+  if (typeof origin !== 'object' || origin === null) return false;
+  const base = task.base;
+  const strand: Strand = { task: null, prev: base, lib: false, job: null };
+  // One pass: each piece is re-tagged as it is found fit; one that is not puts the ones before
+  // back (each was tagged with `base`, or it would not have been taken).
+  const start = at + d.start;
+  const end = at + d.end;
+  for (let i = start; i < end; i++) {
+    const w = owner[i - at];
+    if (w !== o) {
+      if (w !== -1 && made[w] !== null && dishes[w].parent === o) return untag(start, i, o, owner, at, base);
+      continue;
+    }
+    const kind = logKind[i];
+    if (kind === LogKind.Root || kind === LogKind.Derived) {
+      // A promise.
+      const p = logObj[i] as Logged & RunnerMarked;
+      if (p[kTag] !== base || (anyRunner && (p[kRunner] ?? Runner.None) !== Runner.None))
+        return untag(start, i, o, owner, at, base);
+      p[kTag] = strand;
+    } else if (kind === LogKind.Reg || kind === LogKind.Resource) {
+      const obj = logObj[i];
+      if (obj instanceof Slot) {
+        if (obj.r !== base || obj.lazy !== null || obj.child !== null || obj[kRunner] !== Runner.None)
+          return untag(start, i, o, owner, at, base);
+        obj.r = strand;
+      } else {
+        const r = obj as (Logged & RunnerMarked) | null;
+        if (
+          typeof r !== 'object' ||
+          r === null ||
+          r[kTag] !== base ||
+          (anyRunner && (r[kRunner] ?? Runner.None) !== Runner.None)
+        )
+          return untag(start, i, o, owner, at, base);
+        r[kTag] = strand;
+      }
+    }
+  }
+  task.lone = strand;
+  task.loneOrigin = origin;
+  task.loneKey = key;
+  task.loneArmed = logHash[at + d.origin];
+  return true;
+}
+
+/** holdLazily gives up at `upto`: the pieces of dish `o` it re-tagged before go back to `base`. */
+function untag(start: number, upto: number, o: number, owner: Int16Array, at: number, base: Strand): false {
+  for (let i = start; i < upto; i++) {
+    if (owner[i - at] !== o) continue;
+    const kind = logKind[i];
+    if (kind === LogKind.Root || kind === LogKind.Derived) (logObj[i] as Logged)[kTag] = base;
+    else if (kind === LogKind.Reg || kind === LogKind.Resource) {
+      const obj = logObj[i];
+      if (obj instanceof Slot) obj.r = base;
+      else (obj as Logged)[kTag] = base;
+    }
+  }
+  return false;
+}
+
+/** A second call comes beside the one `task` holds back as no record (holdLazily): its record, now. */
+function recordLone(task: Task): void {
+  const origin = task.loneOrigin as Logged;
+  const key = task.loneKey;
+  const verdict = verdicts.get(key);
+  const run: SideRun = {
+    task,
+    settled: false,
+    dish: null,
+    objs: [],
+    kinds: [],
+    children: null,
+    name: typeof verdict === 'string' && verdict !== '' ? verdict : null,
+    where: verdictWhere.get(key) ?? null,
+    key,
+    from: null,
+    armed: task.loneArmed,
+    within: null,
+    byRunner: false,
+    sides: null,
+    strand: task.lone,
+  };
+  task.lone = null;
+  task.loneOrigin = null;
+  const sides = sidesOf(task);
+  sides.running++;
+  sides.lone = run;
+  origin[kSide] = run;
+}
+
+/**
+ * A promise made before the stint now running settled (dishes.ts logSettled): if it is that of a
+ * call held back as no record (holdLazily), the call no longer runs.
+ */
+export function loneSettled(p: Logged): void {
+  const strand = p[kTag];
+  if (strand === undefined || strand.task !== null || strand.prev === null) return;
+  const task = strand.prev.task;
+  if (task === null || task.loneOrigin !== p || task.lone !== strand) return;
+  task.lone = null;
+  task.loneOrigin = null;
 }
 
 /**
@@ -959,6 +1133,7 @@ function promote(run: SideRun, tentative = false): void {
   );
   run.dish = dish;
   for (let i = 0; i < run.objs!.length; i++) repoint(run.objs![i] as Logged, run.kinds![i], dish);
+  if (run.strand !== null) run.strand.prev = dish.base;
   if (run.children !== null) for (const child of run.children) reparentTask(child, dish);
   run.objs = run.kinds = run.children = null;
   if (within !== null && within.dish === null && within.objs !== null) (within.children ??= []).push(dish);

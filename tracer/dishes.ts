@@ -52,6 +52,7 @@ import {
   carriesRunner,
   foldedInto,
   heldRun,
+  loneSettled,
   memberTakes,
   returnedToLibrary,
   runsRunner,
@@ -831,6 +832,7 @@ export function logSettled(p: object): void {
     memberSettled(p as Logged);
     const run = (p as Logged)[kSide];
     if (run !== undefined) sideSettled(run);
+    else loneSettled(p as Logged);
   }
   if (n >= MAX_LOG) return;
   if (!ours) {

@@ -70,6 +70,14 @@ export interface Task {
   holdsReply: boolean;
   /** Calls a library's code made and chains in it, still running (dishSort.ts sidesOf); null until one. */
   sides: Sides | null;
+  /**
+   * The call held back alone in it, kept as no record (dishSort.ts holdLazily): the strand its work
+   * carries (null when none), its promise (to see it settle) and its place's keys (SideRun.key, armed).
+   */
+  lone: Strand | null;
+  loneOrigin: object | null;
+  loneKey: number;
+  loneArmed: number;
 }
 
 /**

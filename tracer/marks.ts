@@ -51,7 +51,9 @@ export type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task; [kSide]
  * A function of the program's that a library's code called and chains, in `task`: a dish when the
  * library runs another at the same time (dishSort.ts). Until then its work stays the task's, and
  * what it left behind in the stint that called it (`objs`, `kinds`) is kept, to be re-pointed at
- * its dish should it become one before that work runs.
+ * its dish should it become one before that work runs. One alone whose work needs no lookup (a
+ * framework's handler) gets no such record until a second comes: its task keeps a strand for it
+ * (Task.lone, dishSort.ts holdLazily).
  */
 export interface SideRun {
   task: Task;
@@ -84,6 +86,11 @@ export interface SideRun {
   watched?: boolean;
   /** The calls its own code runs side by side (dishSort.ts sidesOf), once there were any. */
   sides: Sides | null;
+  /**
+   * Held back as no record first (dishSort.ts holdLazily): the strand its work carries, which its
+   * dish's re-points in one store (its `objs` stay empty); else null.
+   */
+  strand: Strand | null;
 }
 
 /**

@@ -43,6 +43,10 @@ export function newTask(
     answered: 0,
     holdsReply: false,
     sides: null,
+    lone: null,
+    loneOrigin: null,
+    loneKey: 0,
+    loneArmed: 0,
   };
   base.task = task;
   writeTask(
