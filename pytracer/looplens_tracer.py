@@ -1215,7 +1215,9 @@ class Tracer:
                     self.note_await(self.current, owner, self.stint_start)
                     # A name set in this step (set_name): read after the steps of the tasks whose
                     # awaits are read (a developer's program's, within their budget), not past it.
-                    self.name_task(owner, task)
+                    # (A request's lane keeps its route's name: name_task's first check, inline.)
+                    if task not in self.live_requests:
+                        self.name_task(owner, task)
             self.current = before
             self.running = None
             self.in_stint = False
