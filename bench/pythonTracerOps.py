@@ -7,10 +7,12 @@
 #   PYTHONPATH=dist/python LOOPLENS_OPTIONS='{"out":"/tmp/ops.looplens","blockMs":1e9,
 #     "awaitTasksPerSecond":0.001,"lagProbeMs":60000}' /usr/bin/python3 bench/pythonTracerOps.py [/async]
 # (blockMs: no block sampling; awaitTasksPerSecond: a busy server's requests, past the awaits
-# budget; lagProbeMs: the probe out of the count.) Options: ROUTE (default /), --requests N (default
-# 1000), --warm N (default 300), --time, --lines (the
-# bytecodes a request of each line, the most first), --plain (nothing counted, traced or not: for
-# callgrind, two lengths, the difference of the loop's thread's instructions; see README).
+# budget; lagProbeMs: the probe out of the count; a count whose calls a request differ, e.g. 15.0
+# and 16.0 on hello world, had timers fire among the requests on a loaded machine: compare bytecodes
+# a call.) Options: ROUTE (default /), --requests N (default 1000), --warm N (default 300), --time,
+# --lines (each line's bytecodes a request, the most first), --plain (nothing counted, traced or
+# not, the collector off: under callgrind (--separate-threads=yes) at two lengths, the difference of
+# the loop's thread's instructions over the difference of requests is a request's; README).
 import asyncio
 import collections
 import http.client
@@ -166,6 +168,10 @@ def report():
 
 
 async def main():
+    if PLAIN:
+        import gc
+
+        gc.disable()  # (what the collector does moves with every object allocated: not counted)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
