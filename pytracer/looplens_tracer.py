@@ -31,6 +31,7 @@ import asyncio.base_events
 import atexit
 import collections
 import importlib.util
+import itertools
 import json
 import os
 import platform
@@ -493,7 +494,9 @@ def _connect(socket_path, token):
 class Tracer:
     def __init__(self, writer, script, name):
         self.w = writer
-        self.next_id = 2
+        # The next task id, 2 to 2**32 - 1 and again (the format's ids are 32-bit): counted in C, one
+        # call where a Python increment and its wrap-around check were a line.
+        self.new_id = itertools.chain.from_iterable(itertools.repeat(range(2, 0x100000000))).__next__
         self.current = 1  # the task whose code runs now (1: the script)
         # weakref.ref(task) -> task id. The key is the task's plain weak reference, which Python
         # shares: while it is a key here, weakref.ref(task) hands back that very object, so a lookup
@@ -509,6 +512,10 @@ class Tracer:
         self.await_cache = {}
         # The tasks whose awaits are read (ids; see AWAIT_TASKS_PER_S), and the budget for more.
         self.await_tasks = set()
+        # Those tasks (ids) -> where their last await chain passed into the program's code: a weak
+        # reference to the last coroutine of a library's it passed before the program's first frame,
+        # and how many levels of the walk were left there (see note_await).
+        self.await_anchors = {}
         # Requests (ids) whose response has not been sent yet (see _wrap_asgi), and those whose server
         # task has not finished yet.
         # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send, id];
@@ -569,8 +576,7 @@ class Tracer:
         key = _ref(task)
         if key in self.task_ids:
             return
-        ident = self.next_id
-        self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
+        ident = self.new_id()
         self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
@@ -736,6 +742,8 @@ class Tracer:
             self.unanswered.clear()  # requests whose server task was destroyed while pending
         if len(self.live_requests) >= MAX_TASK_IDS:
             self.live_requests.clear()
+        if len(self.await_anchors) >= MAX_AWAIT_TASKS:
+            self.await_anchors.clear()  # (tasks destroyed while pending)
 
     def _creator(self, frame, own=False):
         """Where the program made the task, from `frame` (create_task's caller) out: the first frame
@@ -813,8 +821,7 @@ class Tracer:
                 return None
             key = _ref(task)
             server_task = self.task_ids.get(key)
-        ident = self.next_id
-        self.next_id = ident + 1 if ident < 0xFFFFFFFF else 2  # the format's ids are 32-bit
+        ident = self.new_id()
         path = scope.get("path") or "/"
         t = _perf_counter() * 1000.0
         # Writer.task, inline: the request's TASK record (no parent, no place yet), its name's string
@@ -984,16 +991,37 @@ class Tracer:
         coro = task.get_coro()
         key = []
         files = _await_files
-        for _ in range(32):
+        levels = 32
+        # While a coroutine the chain passed is suspended, every frame outside it is where it was
+        # (each waits for the one inside it to return): the walk goes on from the library's last
+        # coroutine before the program's first frame last time (under FastAPI, ~20 levels in), if
+        # it is still suspended — as many levels deep in all as a walk from the task's coroutine.
+        known = self.await_anchors.get(ident)
+        if known is not None:
+            anchor = known[0]()
+            if anchor is not None and anchor.cr_frame is not None:
+                coro = anchor
+                levels = known[1]
+            else:
+                known = None
+        last = None  # (the last library coroutine passed)
+        for level in range(levels):
             if type(coro) is _COROUTINE:
-                code = coro.cr_code
-                own = files.get(code.co_filename)
-                if own or own is None and _await_own(code.co_filename):
+                # (A library's frame, most of them, in the fewest steps.)
+                own = files.get(coro.cr_code.co_filename)
+                if own is False:
+                    last = coro
+                elif own or _await_own(coro.cr_code.co_filename):
                     frame = coro.cr_frame
                     if frame is None:
                         break
-                    key.append(id(code))
+                    if last is not None and not key and known is None and last.cr_await is coro:
+                        # (The program's first frame, right inside a library's coroutine.)
+                        self.await_anchors[ident] = (_ref(last), levels - level + 1)
+                    key.append(id(coro.cr_code))
                     key.append(frame.f_lasti)
+                else:
+                    last = coro
                 coro = coro.cr_await
             else:
                 frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
@@ -1156,7 +1184,9 @@ class Tracer:
                     # WebSocket with a refusal, without a pause) is the task's id since.
                     task = self.task_ids.pop(_ref(owner), None) or task
                     # (Its id is no task's once it ends: the set stays as large as the tasks alive.)
-                    self.await_tasks.discard(task)
+                    if task in self.await_tasks:
+                        self.await_tasks.discard(task)
+                        self.await_anchors.pop(task, None)
                     if task not in self.live_requests:
                         # A name set in any of its steps (set_name), whatever the awaits budget:
                         # the lane is named as it ends (a task whose awaits are read, after each
@@ -1185,7 +1215,9 @@ class Tracer:
                     self.note_await(self.current, owner, self.stint_start)
                     # A name set in this step (set_name): read after the steps of the tasks whose
                     # awaits are read (a developer's program's, within their budget), not past it.
-                    self.name_task(owner, task)
+                    # (A request's lane keeps its route's name: name_task's first check, inline.)
+                    if task not in self.live_requests:
+                        self.name_task(owner, task)
             self.current = before
             self.running = None
             self.in_stint = False
@@ -1379,24 +1411,25 @@ def _wrap_asgi(app):
             pending = None
         if pending is None:
             return app(scope, receive, send)
-        request = pending[4]
 
-        # Likewise a plain function that hands back what `send` returns. The request's entry in
-        # tracer.unanswered, held here: its scope is None once it is answered.
+        # Likewise a plain function that hands back what `send` returns. It holds only the request's
+        # entry in tracer.unanswered (each variable it held more was a cell made per request): its
+        # scope, None once it is answered; the server's `send`; the request's id.
         def traced_send(message):
             try:
                 # (A message that is no mapping fails at its `get`: passed on untouched.)
-                if pending[0] is not None:
+                scope = pending[0]
+                if scope is not None:
                     kind = message.get("type")
                     if kind == "http.response.body":
                         if not message.get("more_body", False):
                             # Its last bytes: answered, unless the client had gone by then (the
                             # server dropped them; Tracer.response_sent, inline).
-                            tracer.request_responded(
-                                request,
+                            _tracer.request_responded(
+                                pending[4],
                                 scope,
                                 END_ABORTED
-                                if getattr(getattr(send, "__self__", None), "disconnected", False) is True
+                                if getattr(getattr(pending[3], "__self__", None), "disconnected", False) is True
                                 else END_FINISHED,
                             )
                         elif pending[2] is not None:
@@ -1412,7 +1445,7 @@ def _wrap_asgi(app):
                                 to_go -= len(message.get("body", b"") or b"")
                                 pending[2] = to_go
                                 if to_go <= 0:
-                                    tracer.response_sent(request, scope, send)
+                                    _tracer.response_sent(pending[4], scope, pending[3])
                     elif kind == "http.response.start":
                         pending[1] = True
                         # Its declared length, read only if the body comes in parts (most responses
@@ -1420,7 +1453,7 @@ def _wrap_asgi(app):
                         pending[2] = message.get("headers")
             except Exception:
                 pass
-            return send(message)
+            return pending[3](message)
 
         return app(scope, receive, traced_send)
 

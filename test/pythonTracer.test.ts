@@ -201,6 +201,30 @@ describe('the Python asyncio tracer', function () {
     for (const t of read) assert.deepEqual(lines.get(t.index), [first, second], `task ${t.id}`);
   });
 
+  it("reads where a library's task suspends in the program's code at every await, through up to 32 coroutines", async () => {
+    // Each handler runs twice in a task whose coroutine is a library's, under 1-31 coroutines of the
+    // library's (kept past their end); the walk that reads each await goes on from where it last
+    // entered the program's code while that coroutine is suspended, and must see what a walk from
+    // the task's coroutine sees, to its 32nd level.
+    const { program, timeline } = await traceFixture(dir, 'awaits_in_library_task.py');
+    const [leaf, first, second, third, fourth] = ['LEAF', 'FIRST', 'SECOND', 'THIRD', 'FOURTH'].map((m) =>
+      lineOf(program, `# ${m}`),
+    );
+    const handlers = [first, second, third, fourth];
+    const seen = timeline.awaits
+      .map((a) => a.frames.filter((f) => f.location?.file === program).map((f) => f.location?.line))
+      .filter((lines) => lines.some((line) => line !== undefined && handlers.includes(line)));
+    const whole = [[first], [leaf, second], [leaf, third], [fourth]];
+    const cut = [[first], [second], [third], [fourth]];
+    assert.deepEqual(seen, [
+      ...[...whole, ...whole], // depth 0, twice
+      ...[...whole, ...whole], // 6
+      ...[...whole, ...whole], // 18
+      ...[...cut, ...cut], // 29: the handler is the 32nd level, its leaf past it
+      // 30: the handler past the 32nd level, none read
+    ]);
+  });
+
   it("places a block spent inside the standard library's Python code at the program's line that called it", async () => {
     const { program, timeline } = await traceFixture(dir, 'stdlib_block.py');
     const snapshot = timeline.tasks.find((t) => t.name === 'snapshot')!;
