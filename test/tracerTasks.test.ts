@@ -382,6 +382,8 @@ describe('tasks the tracer finds in real programs', function () {
     const last = source.findIndex((l) => l.includes('return rounds;')) + 1;
     const loop = Array.from({ length: last - first + 1 }, (_, i) => first + i);
     assert.ok(source.slice(first - 1, last).some((l) => l.includes('the chef stands here')));
+    const caller = source.findIndex((l) => l.includes('await crunch(300)')) + 1;
+    assert.ok(caller > last);
     for (const mode of ['fast', 'full']) {
       const { summary } = await traced(dir, program, { mode });
       const crunches = summary.tasks.filter((t) => t.name === 'GET /crunch');
@@ -403,12 +405,19 @@ describe('tasks the tracer finds in real programs', function () {
       assert.ok(sampled.length >= 1, `${mode}: a crunch block sampled: ${seen}`);
       // (Or in the clock reading that loop calls, when the sampler caught it there most: the loop is
       // then among the block's frames.)
+      const computes = (b: (typeof sampled)[number]): boolean =>
+        loop.includes(b.location?.line ?? -1) ||
+        (b.frames[0]?.function === 'cpuMs' && b.frames.some((f) => loop.includes(f.location?.line ?? -1)));
+      assert.ok(
+        sampled.some(computes),
+        `${mode}: the block is in the function that computes (lines ${first}-${last}): ${seen}`,
+      );
+      // A sampler a loaded machine held back may look only as the loop returns, to the line that
+      // awaited it (a CI run at load 2: the first request's one look, 31 ms of its CPU wait).
       for (const b of sampled)
         assert.ok(
-          loop.includes(b.location?.line ?? -1) ||
-            (b.frames[0]?.function === 'cpuMs' &&
-              b.frames.some((f) => loop.includes(f.location?.line ?? -1))),
-          `${mode}: the block is in the function that computes (lines ${first}-${last}): ${seen}`,
+          computes(b) || b.location?.line === caller,
+          `${mode}: the block is in the function that computes (lines ${first}-${last}) or where it returns to (${caller}): ${seen}`,
         );
       // (A stint that held the loop under the threshold once its wait for a CPU is taken away is
       // the busy machine's doing, not the read's.)
