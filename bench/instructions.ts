@@ -28,8 +28,9 @@
  * Which await-locations mode a count is of: each traced row of a Node case says it — `traced` (and
  * `against …`) is the tracer's default, `sampled`, its stack captures a fixed number for the whole
  * run (see LOCATIONS: learnt in the warm-up, then none), and `traced, off` (`against …, off`) is
- * `locations: 'off'`, which never reads a stack (before 2026-12-05 only `off` was counted, in rows
- * named `traced`). What the counts do not show: work the tracer rations by time (the stack
+ * `locations: 'off'`, which reads no stack for where stints await (before 2026-12-05 it read none
+ * at all, and only `off` was counted, in rows named `traced`; since, it reads the stacks that decide
+ * lanes as `sampled` does, a fixed number for the whole run too). What the counts do not show: work the tracer rations by time (the stack
  * captures a real run goes on taking, at most a few a second per kind once its places are learnt;
  * the block sampler, switched off here, since a run hundreds of times slower would ration it as
  * much harder). What
@@ -450,7 +451,14 @@ async function startServer(c: Case, build: Build, dir: string, slowdown: number)
           }
         : build.locations === 'sampled'
           ? { out, locationsTotal: LOCATIONS_TOTAL, blockSampler: false, slowdown: NODE_SLOWDOWN }
-          : { out, locations: 'off', blockSampler: false, slowdown: NODE_SLOWDOWN },
+          : // (Since 2026-12-05 `off` reads the stacks that decide lanes, rationed as `sampled`'s.)
+            {
+              out,
+              locations: 'off',
+              locationsTotal: LOCATIONS_TOTAL,
+              blockSampler: false,
+              slowdown: NODE_SLOWDOWN,
+            },
     );
     if (c.python) env.PYTHONPATH = build.tracer;
     else env.NODE_OPTIONS = `--require ${build.tracer}`;

@@ -3,7 +3,10 @@
  * under the real tracer in both modes, and reports how many dishes came out true. Writes JSON.
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
- *                          [--shrink [--tries T]] [--keep DIR]
+ *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
+ *
+ * `--locations off` runs the programs with the tracer's await locations off (its `locations`
+ * option), whose lanes must be the same.
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -12,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generate } from '../test/truth/generate';
-import { Mode, describeFailure, isTrue, runTruth, shrink } from '../test/truth/runTruth';
+import { Locations, Mode, describeFailure, isTrue, runTruth, shrink } from '../test/truth/runTruth';
 import { render } from '../test/truth/program';
 
 function arg(name: string, fallback: string): string {
@@ -27,6 +30,8 @@ async function main(): Promise<void> {
   const modeArg = arg('mode', 'both');
   const modes: Mode[] = modeArg === 'both' ? ['fast', 'full'] : [modeArg as Mode];
   const out = arg('out', '');
+  const locations = arg('locations', 'sampled') as Locations;
+  if (locations !== 'sampled' && locations !== 'off') throw new Error('--locations: give sampled or off');
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
@@ -43,7 +48,7 @@ async function main(): Promise<void> {
       if (seed >= from + programs) return;
       const program = generate(seed);
       for (const mode of modes) {
-        const run = await runTruth(program, mode, dir, keep);
+        const run = await runTruth(program, mode, dir, keep, locations);
         const c = run.comparison;
         const t = totals[mode];
         t.dishes += c.judged;
@@ -90,8 +95,8 @@ async function main(): Promise<void> {
     if (process.argv.includes('--shrink')) {
       // A failure that comes and goes with timing: a smaller program counts as failing if one of
       // `--tries` runs fails (default 1).
-      const small = await shrink(generate(f.seed), f.mode, dir, 150, Number(arg('tries', '1')));
-      const again = await runTruth(small, f.mode, dir);
+      const small = await shrink(generate(f.seed), f.mode, dir, 150, Number(arg('tries', '1')), locations);
+      const again = await runTruth(small, f.mode, dir, undefined, locations);
       console.log(
         `shrunk to:\n${render(small)
           .split('\n')

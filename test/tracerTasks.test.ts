@@ -3789,8 +3789,9 @@ describe('tasks the tracer finds in real programs', function () {
     // route's handler: run alone, the call is its caller's work, held back in case another comes
     // (once its place is known, as no record of its own: dishSort.ts holdLazily). In the last rounds
     // a second comes while the first waits on the sleep it began in the stint that called it: the
-    // first becomes a task, and that sleep's continuation runs in it. (With locations off, no stack
-    // says a library calls the function: each call is a task from the start.)
+    // first becomes a task, and that sleep's continuation runs in it. With await locations off the
+    // same: the stacks that say a library calls the function are read all the same (before
+    // 2026-12-05 they were not, and each call was a task of a task made of the helper's call).
     writeLibrary(app, 'minirun', [
       'exports.run = function run(fn) {',
       '  return new Promise((resolve, reject) => setImmediate(() => fn().then(resolve, reject)));',
@@ -3829,16 +3830,24 @@ describe('tasks the tracer finds in real programs', function () {
         const last = (name: string) => stretches.filter(([n]) => n === name).slice(-4);
         const seconds = last('second');
         assert.equal(seconds.length, 4, `${mode}, ${locations}: two rounds with a second call`);
+        // The rounds before: the call ran alone, the caller's own work (but the first round's, whose
+        // immediate the script's top level set: a dish of its own).
+        for (const [name, start, end] of stretches.filter(([n]) => n === 'first').slice(2, -4)) {
+          const ran = ranAt(timeline, start, end);
+          assert.equal(
+            ran?.id,
+            main.id,
+            `${mode}, ${locations}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`,
+          );
+        }
         const firstTasks = new Set<string>();
         for (const [name, start, end] of [...last('first'), ...seconds]) {
           const ran = ranAt(timeline, start, end);
           const where = `${mode}, ${locations}: ${name}'s stretch at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
           assert.ok(ran !== null && ran.id !== main.id, `${where}: a task of its own, not the caller's`);
-          // (Under the caller's task; with locations off, under the task the helper's call is.)
-          let up = summary.tasks.find((t) => t.id === ran.id)?.parent;
-          if (locations === 'off') up = summary.tasks.find((t) => t.id === up)?.parent;
+          const up = summary.tasks.find((t) => t.id === ran.id)?.parent;
           assert.equal(up, main.id, `${where}: a task of the caller's`);
-          if (locations === 'sampled') assert.equal(ran.name, name, where);
+          assert.equal(ran.name, name, where);
           if (name === 'first') firstTasks.add(ran.id);
           else assert.ok(!firstTasks.has(ran.id), `${where}: not the first call's task`);
         }

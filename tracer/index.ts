@@ -346,11 +346,7 @@ function start(options: TracerOptions): void {
   const blockMs = options.blockMs * slow;
   const own = ownScriptFile(__filename);
   setOwnFile(own);
-  configureLocations(
-    own,
-    options.locations === 'off' ? 0 : options.locationsPerSecond,
-    options.locationsTotal,
-  );
+  configureLocations(own, options.locationsPerSecond, options.locationsTotal, options.locations === 'off');
   const rec = new Recorder(options.bufferMiB * MIB, now);
   const script = process.argv[1];
   const meta: TraceMeta = {

@@ -210,17 +210,28 @@ export function ownFile(): string {
  * With `total` (the `locationsTotal` option, for benchmarks) each kind of capture may instead be
  * taken that many times in the whole run, with no clock and no budget of time: under callgrind
  * the same captures are then taken at the same points of every run, however fast valgrind runs.
+ * `awaitsOff` (the `locations: "off"` option) takes no stack for where stints await, the one kind
+ * that only places what the trace shows: the others decide lanes and names too (whether a library's
+ * code made a call, or the runtime a promise; who set a timer), and a place soon has the few it
+ * needs. Without them the two options' lanes differed: a limiter's `run(fn)` called and awaited
+ * later was a call nobody awaited, taking in its caller's code up to its next await.
  */
-export function configureLocations(ownFile: string, perSecond: number, total?: number): void {
+export function configureLocations(
+  ownFile: string,
+  perSecond: number,
+  total?: number,
+  awaitsOff = false,
+): void {
   tracerFile = ownFile;
   if (total !== undefined && perSecond > 0) {
     for (const r of [creations, awaits, chains, methods, roots, confirmations, memberLooks, setterLooks])
       r.setTotal(total);
+    if (awaitsOff) awaits.set(0);
     awaitTime.unbounded = true;
     return;
   }
   creations.set(perSecond);
-  awaits.set(perSecond * AWAIT_SHARE);
+  awaits.set(awaitsOff ? 0 : perSecond * AWAIT_SHARE);
   chains.set(perSecond * CHAIN_SHARE, perSecond * CHAIN_SHARE * CHAIN_BURST_SECONDS);
   methods.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   roots.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);

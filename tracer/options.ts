@@ -37,8 +37,10 @@ export interface TracerOptions {
    */
   mode: 'fast' | 'full';
   /**
-   * Where tasks were created: "sampled" (default) captures a stack for at most `locationsPerSecond`
-   * new tasks per second; "off" never captures stacks.
+   * Where tasks were created and stints await: "sampled" (default) captures a stack for at most
+   * `locationsPerSecond` new tasks per second, and a fifth of that for awaits; "off" captures none
+   * for awaits. The stacks that decide lanes (who made a call, who set a timer) are read in both,
+   * rationed per place, so that the lanes do not depend on this option.
    */
   locations: 'sampled' | 'off';
   /** Upper bound on creation-stack captures per second with locations "sampled" (default 500). */

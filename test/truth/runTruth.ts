@@ -37,13 +37,23 @@ function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number |
   });
 }
 
+/** The tracer's `locations` option: where stints await, read from sampled stacks, or not at all. */
+export type Locations = 'sampled' | 'off';
+
 /**
  * Runs `program` traced in `mode` (in folder `dir`) and compares. With `keep`, a program that does
  * not come out true leaves its source, trace and truth in that folder (`p<seed>-<mode>-<n>.js`,
  * `.looplens`, `.truth.json`, with the library it may use beside it), to be read or run again.
+ * `locations` is the tracer's option of that name: the lanes must not depend on it.
  */
-export async function runTruth(program: Program, mode: Mode, dir: string, keep?: string): Promise<TruthRun> {
-  const base = path.join(dir, `p${program.seed}-${mode}`);
+export async function runTruth(
+  program: Program,
+  mode: Mode,
+  dir: string,
+  keep?: string,
+  locations: Locations = 'sampled',
+): Promise<TruthRun> {
+  const base = path.join(dir, `p${program.seed}-${mode}${locations === 'off' ? '-off' : ''}`);
   const file = `${base}.js`;
   const source = render(program);
   fs.writeFileSync(file, source);
@@ -56,7 +66,7 @@ export async function runTruth(program: Program, mode: Mode, dir: string, keep?:
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_OPTIONS: `--require ${TRACER}`,
-    LOOPLENS_OPTIONS: JSON.stringify({ out: `${base}.looplens`, mode }),
+    LOOPLENS_OPTIONS: JSON.stringify({ out: `${base}.looplens`, mode, locations }),
     TRUTH_OUT: `${base}.truth.json`,
   };
   const { code, stderr } = await runNode(file, env);
@@ -164,6 +174,7 @@ export async function shrink(
   dir: string,
   budget = 150,
   tries = 1,
+  locations: Locations = 'sampled',
 ): Promise<Program> {
   let best = program;
   let runs = 0;
@@ -175,7 +186,7 @@ export async function shrink(
       let fails = false;
       try {
         for (let t = 0; t < tries && !fails; t++)
-          fails = !isTrue((await runTruth(candidate, mode, dir)).comparison);
+          fails = !isTrue((await runTruth(candidate, mode, dir, undefined, locations)).comparison);
       } catch {
         continue; // a program that no longer runs is not a smaller failure
       }
