@@ -2016,6 +2016,56 @@ describe('tasks the tracer finds in real programs', function () {
     ]);
   });
 
+  it("makes each job a queue runs side by side a task of the script also when the script's top level adds them, in both modes and both await-locations modes", async () => {
+    const app = path.join(dir, 'topLevelQueue');
+    // A queue whose `process()` calls each job and chains it (`job().then(…)`), two at a time. The
+    // script's top level adds the jobs: the first two start side by side in the script's own stint
+    // (before 2026-12-05 both were the script's own work there; the later ones, started from the
+    // queue's `.then` callbacks, were tasks).
+    writeLibrary(app, 'thenqueue', [
+      'class Queue {',
+      '  constructor(concurrency) { this.concurrency = concurrency; this.running = 0; this.jobs = []; }',
+      '  add(fn) { this.jobs.push(fn); this.process(); }',
+      '  process() {',
+      '    while (this.running < this.concurrency && this.jobs.length > 0) {',
+      '      const fn = this.jobs.shift();',
+      '      this.running++;',
+      '      fn().then(() => { this.running--; this.process(); });',
+      '    }',
+      '  }',
+      '}',
+      'exports.Queue = Queue;',
+      '',
+    ]);
+    const program = path.join(app, 'jobs.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Queue } = require('thenqueue');",
+        ...JOB_LINES,
+        'const queue = new Queue(2);',
+        "for (const [name, ms] of [['resize', 5], ['encode', 10], ['upload', 15], ['notify', 20]]) queue.add(job(name, ms));",
+        '',
+      ].join('\n'),
+    );
+    for (const locations of ['sampled', 'off'])
+      for (const mode of ['fast', 'full']) {
+        const out = path.join(dir, `topLevelQueue-${mode}-${locations}.looplens`);
+        const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, locations }) });
+        assert.equal(result.code, 0, result.stderr);
+        const trace = readTrace(out);
+        const main = trace.summary.tasks.find((t) => t.kind === 'main')!;
+        assertJobs(
+          `${mode}, ${locations}`,
+          result.stdout,
+          trace,
+          ['resize', 'encode', 'upload', 'notify'],
+          main.id,
+          6,
+        );
+      }
+  });
+
   it('makes each job a queue library runs a task when it starts the next job from a microtask of its own (p-queue 9), in both modes', async () => {
     const app = path.join(dir, 'microtaskQueue');
     // The queue of the test above, but as p-queue 9 is: a finished job starts the next one from a

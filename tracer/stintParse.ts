@@ -1036,7 +1036,6 @@ export function findDishes(
     // made side by side inside it, before its first await (`await async.mapLimit(…)` as its first
     // line), are candidates too.
     if (p !== -1 && own[p] === 0) continue;
-    if (how === StintEntry.Script) continue;
     // (One that returned in the stint runs no more.)
     if (settledAt[r] !== -1) continue;
     const stop = closedAt[r];
