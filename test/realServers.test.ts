@@ -10,7 +10,8 @@
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
  * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
  * function, which knex calls and chains while the handler awaits it), @grpc/grpc-js 1 (calls over
- * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler); and the routers
+ * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler), a bullmq 6 worker
+ * beside express 5 routes that add its jobs (each job a task of the script); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
  * once. The databases are started by the tests
@@ -1700,6 +1701,60 @@ describe('real servers, traced under load', function () {
           s,
           [...requests, ...jobs],
           "no other lanes: the worker's loop is nobody's dish",
+          true,
+        );
+        const share = untrackedShare(recorded.timeline);
+        assert.ok(share < UNTRACKED_MAX, `untracked ${(share * 100).toFixed(1)}% of the busy time`);
+      });
+
+      it("bullmq 6 + express 5 on redis: each request one task that waits for its job's add, each job the worker runs a sendMail task of the script with its redis wait and CPU, never a request's background work", async () => {
+        // By the rule, a job a worker's loop fetches and hands its processor is a task of the code
+        // that started the worker (the script), each job its own — not work of the request whose
+        // handler added it (that request's work is the `add`, a redis round trip it waits for).
+        const file = path.join(SERVERS, 'bullmqMail.js');
+        const recorded = await record(
+          dir,
+          'bullmqMail',
+          mode,
+          { REDIS_PORT: String(redis.port), QUEUE: `looplens-mq-${mode}-${process.pid}-${Date.now()}` },
+          async () => {},
+          '/mail/ada',
+          80,
+          { args: ['-m', 'POST'], settleMs: 1500 },
+        );
+        const s = recorded.summary;
+        const requests = requestsOf(recorded, 'POST /mail/:to', recorded.loaded, 'mail request');
+        for (const request of requests) assert.ok(request.waitMs > 0, "the request waits for its job's add");
+        const main = s.tasks.find((t) => t.kind === 'main')!;
+        const jobs = named(s, 'sendMail');
+        // (Every job added was run before the server stopped: 1.5 s after the load, at most a
+        // few are left at a loaded machine's pace.)
+        assert.ok(
+          jobs.length >= recorded.loaded * 0.8,
+          `the worker ran the jobs (${jobs.length} of ${recorded.loaded})`,
+        );
+        for (const job of jobs) {
+          const where = `each job a task of the script, placed at its function (${describe_(s, [job])})`;
+          assert.equal(job.parent, main.id, where);
+          assert.equal(job.kind, 'other', where);
+          assert.ok(!job.internal, where);
+          assert.equal(job.location?.line, lineOf(file, 'async function sendMail'), where);
+        }
+        // Its step its own CPU (5 ms of the process's CPU: at least that, less the clock's grain),
+        // its redis round trip its wait, for most jobs (a reply may come within its own stint).
+        const ran = jobs.filter((j) => j.runMs >= 4);
+        assert.ok(
+          ran.length >= jobs.length * 0.9,
+          `each job's step its own CPU (${ran.length} of ${jobs.length})`,
+        );
+        assert.ok(
+          jobs.filter((j) => j.waitMs > 0).length >= jobs.length / 2,
+          'its redis round trip its wait',
+        );
+        assertNoOtherLanes(
+          s,
+          [...requests, ...jobs],
+          "no other lanes: the worker's loop, its blocking fetches and the connections are nobody's dish",
           true,
         );
         const share = untrackedShare(recorded.timeline);
