@@ -2016,6 +2016,75 @@ describe('tasks the tracer finds in real programs', function () {
     ]);
   });
 
+  it("names each dish of a factory's functions, which share one line, after its own function, also once a place that called one for a while calls another, in both modes", async () => {
+    const app = path.join(dir, 'factoryNames');
+    // `make(name)` returns a function named `name`, all made at one line: a place (a loop's
+    // fire-and-forget call, a queue's line that runs each job) that called `alpha` 30 times is
+    // trusted to call `alpha`, and called `beta` next. Before 2026-12-05 every `beta` dish there was
+    // named `alpha`, the place's name; now a place named so is looked at again now and then (a few
+    // looks a second, every 8th dish it names), and once a look sees another function each dish
+    // there is named by its own call. (The first few `beta`s, before that look, keep `alpha`.)
+    writeLibrary(app, 'thenqueue', [
+      'class Queue {',
+      '  constructor(concurrency) { this.concurrency = concurrency; this.running = 0; this.jobs = []; }',
+      '  add(fn) { this.jobs.push(fn); this.process(); }',
+      '  process() {',
+      '    while (this.running < this.concurrency && this.jobs.length > 0) {',
+      '      const fn = this.jobs.shift();',
+      '      this.running++;',
+      '      fn().then(() => { this.running--; this.process(); });',
+      '    }',
+      '  }',
+      '}',
+      'exports.Queue = Queue;',
+      '',
+    ]);
+    const program = path.join(app, 'factory.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Queue } = require('thenqueue');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        'const make = (name) => ({ async [name]() { await sleep(2); stretches.push([name, ...busy(1)]); } })[name];',
+        "const [alpha, beta] = [make('alpha'), make('beta')];",
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'async function main() {',
+        '  await sleep(1);',
+        '  const queue = new Queue(2);',
+        '  for (let round = 0; round < 60; round++) {',
+        '    const fn = round < 30 ? alpha : beta;',
+        '    fn();',
+        '    queue.add(fn);',
+        '    queue.add(fn);',
+        '    await sleep(5);',
+        '  }',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      const names = stretches.map(([name, start, end]) => [name, ranAt(timeline, start, end)?.name ?? null]);
+      assert.deepEqual(
+        names.filter(([name]) => name === 'alpha'),
+        names.filter(([name]) => name === 'alpha').map(() => ['alpha', 'alpha']),
+        `${mode}: each alpha dish named alpha`,
+      );
+      const betas = names.filter(([name]) => name === 'beta');
+      assert.equal(betas.length, 90, `${mode}: 90 beta dishes`);
+      // (Every 8th dish named by a place, of any place, looks again, as the looks last: of 90, the
+      // first 15 or so keep `alpha` — a third of the first 45 — and the last half are each named.)
+      const shown = betas.map(([, ran]) => (ran === 'beta' ? 'b' : ran === 'alpha' ? 'A' : '?')).join('');
+      assert.ok(
+        !shown.slice(45).includes('A') && !shown.includes('?'),
+        `${mode}: each later beta dish named beta (${shown})`,
+      );
+    }
+  });
+
   it("makes each job a queue runs side by side a task of the script also when the script's top level adds them, in both modes and both await-locations modes", async () => {
     const app = path.join(dir, 'topLevelQueue');
     // A queue whose `process()` calls each job and chains it (`job().then(…)`), two at a time. The

@@ -27,6 +27,7 @@ import {
   captureChain,
   chainStack,
   isTracerFile,
+  relookAllowed,
 } from './locations';
 
 /** What a combinator call tells the naming of its members. */
@@ -123,6 +124,24 @@ export function watchCalls(root: number): void {
   }
   severalRoots.add(root);
   arm(root);
+}
+
+/** Dishes named from a place's verdict, without a stack of their own, counted (see relook). */
+let namedByPlace = 0;
+/** Every this many such dishes, one may have its root's place looked at again (a power of two). */
+const RELOOK_EVERY = 8;
+
+/**
+ * A dish was named after its place's verdict, with no stack read at its call (the place is
+ * trusted): now and then (every RELOOK_EVERY such dishes, while the rationed looks last, a few a
+ * second) the next call made at its root's place is looked at when it is made, so that a place
+ * that enters another function than the one it was named after is found to enter several
+ * (entersSeveral), and from then on names each dish by its own call. A factory's functions share
+ * one line (`const make = (n) => ({ async [n]() {…} })[n]`): a loop or a queue calling `alpha` 30
+ * times, then `beta`, named every `beta` dish `alpha`.
+ */
+export function relook(root: number): void {
+  if ((++namedByPlace & (RELOOK_EVERY - 1)) === 0 && relookAllowed()) arm(root);
 }
 
 /** Whether dish place `key` enters several functions of the program's (see entersSeveral). */

@@ -14,6 +14,7 @@ import {
   learntAt,
   learntFrom,
   learntWhere,
+  relook,
   remember,
   entersSeveral,
   severalAt,
@@ -273,6 +274,16 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (dispatched) watchCalls(logHash[first]);
     const several =
       typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
+    // Named by its place, no stack of its own: now and then, look again (see relook).
+    if (
+      !several &&
+      learnt === undefined &&
+      typeof verdict === 'string' &&
+      verdict !== '' &&
+      logKind[first] === LogKind.Root &&
+      logRooted[first] === Rooted.ByCall
+    )
+      relook(logHash[first]);
     // A member made by calling a function of the program's that is not async (`get(path)` that
     // returns `new Promise(…)`, `fetchJson(q)` that returns `fetch(…).then(…)`): named after that
     // function, read from the stacks of the member's promise and of the combinator's call (see

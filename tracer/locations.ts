@@ -185,6 +185,13 @@ const memberLooks = new Ration();
  * timers a driver sets for every query never starve the looks that place and name dishes.
  */
 const setterLooks = new Ration();
+/**
+ * Second looks at where a dish's call is made once its place is named (dishNames.ts relook): a
+ * factory's functions (`const make = (n) => ({ async [n]() {…} })[n]`) share one line, so a place
+ * that called one of them 16 times and is trusted may call another next. A few a second.
+ */
+const relooks = new Ration();
+const RELOOK_SHARE = 0.02;
 
 /**
  * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
@@ -224,7 +231,17 @@ export function configureLocations(
 ): void {
   tracerFile = ownFile;
   if (total !== undefined && perSecond > 0) {
-    for (const r of [creations, awaits, chains, methods, roots, confirmations, memberLooks, setterLooks])
+    for (const r of [
+      creations,
+      awaits,
+      chains,
+      methods,
+      roots,
+      confirmations,
+      memberLooks,
+      setterLooks,
+      relooks,
+    ])
       r.setTotal(total);
     if (awaitsOff) awaits.set(0);
     awaitTime.unbounded = true;
@@ -238,6 +255,12 @@ export function configureLocations(
   confirmations.set(perSecond * METHOD_SHARE);
   memberLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   setterLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
+  relooks.set(perSecond * RELOOK_SHARE);
+}
+
+/** Whether a second look at a named place may be taken now (see relooks). */
+export function relookAllowed(): boolean {
+  return relooks.take();
 }
 
 /** After the await captures ran out, how long until the next may be taken, ms. */
