@@ -233,6 +233,21 @@ export class TaskTable {
     return false;
   }
 
+  /**
+   * Whether task `index` was made before the response of the request it is (part of) the work of
+   * (or that request has not answered): a member the request's code was still waiting for.
+   */
+  madeBeforeResponse(index: number): boolean {
+    const created = this.list[index].createdAt;
+    let p = this.list[index].parent;
+    for (let depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH; depth++) {
+      const parent = this.list[p];
+      if (parent.kind === 'request') return parent.endedAt === null || created < parent.endedAt;
+      p = parent.parent;
+    }
+    return true;
+  }
+
   /** Whether `start` is after the response of the request task `index` is (part of) the work of. */
   afterResponse(index: number, start: number): boolean {
     let p = this.list[index].parent;

@@ -451,10 +451,14 @@ export class Timeline implements EventVisitor {
       ((t.flags & TaskFlags.Concurrent) !== 0 || this.table.returnedBeforeResponse(t.index)) &&
       s.reason[i] !== Reason.Resume &&
       this.heldMs(i, end) > WRAP_UP_MS &&
-      this.table.afterResponse(t.index, s.start[i])
+      this.table.afterResponse(t.index, s.start[i]) &&
+      this.table.madeBeforeResponse(t.index)
     ) {
       // A member still at work after its request's response (a race's loser), or a call started
-      // before it and awaited that holds the loop after it: background work.
+      // before it and awaited that holds the loop after it: background work. (Not a member made
+      // after the response, by work that runs after it — an event socket.io hands on once the POST
+      // that carried it answered, whose handler's `Promise.all` members are its own: one of them
+      // whose query's reply a busy machine stretched past 10 ms was background, its sibling not.)
       t.kind = 'background';
       this.structureVersion++;
     }

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { EndCause, FORMAT_VERSION, Reason, TaskEnd, TaskKind } from '../protocol/format';
+import { EndCause, FORMAT_VERSION, Reason, TaskEnd, TaskFlags, TaskKind } from '../protocol/format';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { decodeMappings, SourceMapper } from '../model/sourceMaps';
 import { Stepper } from '../model/steps';
@@ -248,6 +248,36 @@ describe('timeline model', () => {
     const s = summarize(t);
     assert.equal(s.tasks.find((x) => x.name === 'getJson')!.kind, 'other');
     assert.equal(s.tasks.find((x) => x.name === 'slowJson')!.kind, 'background');
+  });
+
+  it('keeps a member made after the response by work that runs after it a member, however long its stint (socket.io on long polling)', () => {
+    // socket.io answers the POST that carried a packet, then runs the event's handler: a task of
+    // the POST made after its response (its background work), whose `Promise.all` members are made
+    // after the response too. A member's stint that a busy machine stretched past 10 ms (a query's
+    // reply read, no resume) made it a background task of its own before — one summary member in
+    // 15 recordings — while its sibling stayed a member: only a member made before the response
+    // (a race's loser) is the request's work going on after it.
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'POST /socket.io/', 0, null);
+    t.run(0, 1, Reason.Request);
+    t.taskEnd(1, 1, TaskEnd.Finished);
+    t.task(1.5, 2, TaskKind.Other, 1, 'summary', 0, null);
+    t.task(1.6, 3, TaskKind.Other, 2, 'all[0]', TaskFlags.Concurrent, null);
+    t.task(1.6, 4, TaskKind.Other, 2, 'all[1]', TaskFlags.Concurrent, null);
+    t.run(1.2, 1, Reason.Promise);
+    t.idle(1.7);
+    t.run(5, 3, Reason.Io);
+    t.idle(20);
+    t.run(21, 4, Reason.Io);
+    t.idle(21.5);
+    t.run(22, 2, Reason.Resume);
+    t.idle(22.5);
+    const s = summarize(t);
+    const kinds = s.tasks.filter((x) => x.name.startsWith('all[')).map((x) => [x.name, x.kind, x.parent]);
+    assert.deepEqual(kinds, [
+      ['all[0]', 'other', '2'],
+      ['all[1]', 'other', '2'],
+    ]);
   });
 
   it('counts switches between different tasks only, skipping untracked code', () => {

@@ -10,7 +10,8 @@
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
  * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
  * function, which knex calls and chains while the handler awaits it), @grpc/grpc-js 1 (calls over
- * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler), a bullmq 6 worker
+ * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler) and over long polling
+ * (each event a task of its POST, its members never background), a bullmq 6 worker
  * beside express 5 routes that add its jobs (each job a task of the script); and the routers
  * whose route patterns name requests (fastify, hapi, Hono on @hono/node-server, polka, find-my-way
  * and express's `router` alone on Node's http server), with requests to two paths of one route at
@@ -706,6 +707,86 @@ describe('real servers, traced under load', function () {
         assert.ok(
           untrackedShare(run.timeline) < UNTRACKED_MAX,
           `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
+        );
+      });
+
+      it("socket.io 4 + pg over long polling: each event a task of the POST that carried it, named after its handler, the summary's two queries its members (never background work of their own)", async () => {
+        // On long polling socket.io answers the POST that carried the packets, then hands each
+        // event to its handler: a task of the POST made after its response. Its `Promise.all`
+        // members are made after the response too, so a member's stint that a loaded machine
+        // stretched past 10 ms is no request's work going on after its response (one summary member
+        // in 15 recordings came out `background` before).
+        const ROUNDS = 15;
+        const run = await record(
+          dir,
+          'socketioShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '20' },
+          async (port) => {
+            await runClients(`
+              const { io } = require('socket.io-client');
+              (async () => {
+                const sockets = await Promise.all([0, 1].map(() => new Promise((resolve, reject) => {
+                  const s = io('http://127.0.0.1:${port}', { transports: ['polling'], forceNew: true });
+                  s.on('connect', () => resolve(s));
+                  s.on('connect_error', reject);
+                })));
+                for (let i = 0; i < ${ROUNDS}; i++)
+                  await Promise.all([
+                    sockets[0].emitWithAck('summary'),
+                    sockets[0].emitWithAck('product', i),
+                    sockets[1].emitWithAck('product', i + 1),
+                    sockets[1].emitWithAck('order', 'tea'),
+                  ]);
+                for (const s of sockets) s.close();
+              })().catch((e) => { console.error(e); process.exit(1); });`);
+            await sleep(100);
+          },
+          null,
+        );
+        const s = run.summary;
+        const posts = new Set(
+          s.tasks
+            .filter((t) => t.kind === 'request' && t.name.startsWith('POST /socket.io/'))
+            .map((t) => t.id),
+        );
+        const events = (name: string) =>
+          named(s, name).filter((t) => !t.internal && t.parent !== null && posts.has(t.parent));
+        assert.equal(
+          events('getProduct').length,
+          2 * ROUNDS,
+          `each product event a getProduct task of its POST (${describe_(s, lanes(s))})`,
+        );
+        const summaries = events('summary');
+        assert.equal(
+          summaries.length,
+          ROUNDS,
+          `each summary event a summary task of its POST (${describe_(s, lanes(s))})`,
+        );
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.deepEqual(
+            queries.map((q) => q.kind),
+            ['other', 'other'],
+            `the two queries of Promise.all are its members (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const orders = events('placeOrder');
+        assert.equal(orders.length, ROUNDS, 'each order event a placeOrder task of its POST');
+        for (const order of orders)
+          assert.deepEqual(
+            childrenOf(s, order)
+              .filter((c) => !c.internal)
+              .map((t) => t.name),
+            ['audit'],
+            `the audit after the ack is a dish of the event (${describe_(s, childrenOf(s, order))})`,
+          );
+        assertNoOtherLanes(
+          s,
+          [...events('getProduct'), ...summaries, ...orders],
+          "no other lanes but the polling requests: the pool is nobody's dish",
+          true,
         );
       });
 
