@@ -2085,12 +2085,14 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("makes each job a queue runs side by side a task of the script also when the script's top level adds them, in both modes and both await-locations modes", async () => {
+  it("makes each job a queue runs side by side a task of the script also when the script's top level adds them, or an awaited helper's first lines do, in both modes and both await-locations modes", async () => {
     const app = path.join(dir, 'topLevelQueue');
     // A queue whose `process()` calls each job and chains it (`job().then(…)`), two at a time. The
     // script's top level adds the jobs: the first two start side by side in the script's own stint
     // (before 2026-12-05 both were the script's own work there; the later ones, started from the
-    // queue's `.then` callbacks, were tasks).
+    // queue's `.then` callbacks, were tasks). The same inside a helper the script awaits, before its
+    // first await: the first two start side by side in the helper's call, in the stint that called
+    // it (before 2026-12-05, its caller's work too).
     writeLibrary(app, 'thenqueue', [
       'class Queue {',
       '  constructor(concurrency) { this.concurrency = concurrency; this.running = 0; this.jobs = []; }',
@@ -2106,33 +2108,44 @@ describe('tasks the tracer finds in real programs', function () {
       'exports.Queue = Queue;',
       '',
     ]);
-    const program = path.join(app, 'jobs.js');
-    fs.writeFileSync(
-      program,
-      [
-        "const { Queue } = require('thenqueue');",
-        ...JOB_LINES,
-        'const queue = new Queue(2);',
-        "for (const [name, ms] of [['resize', 5], ['encode', 10], ['upload', 15], ['notify', 20]]) queue.add(job(name, ms));",
-        '',
-      ].join('\n'),
-    );
-    for (const locations of ['sampled', 'off'])
-      for (const mode of ['fast', 'full']) {
-        const out = path.join(dir, `topLevelQueue-${mode}-${locations}.looplens`);
-        const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, locations }) });
-        assert.equal(result.code, 0, result.stderr);
-        const trace = readTrace(out);
-        const main = trace.summary.tasks.find((t) => t.kind === 'main')!;
-        assertJobs(
-          `${mode}, ${locations}`,
-          result.stdout,
-          trace,
-          ['resize', 'encode', 'upload', 'notify'],
-          main.id,
-          6,
-        );
-      }
+    const adds =
+      "for (const [name, ms] of [['resize', 5], ['encode', 10], ['upload', 15], ['notify', 20]]) queue.add(job(name, ms));";
+    const programs = {
+      top: ['const queue = new Queue(2);', adds],
+      helper: [
+        'async function enqueueAll() {',
+        '  const queue = new Queue(2);',
+        `  ${adds}`,
+        '  await sleep(100);',
+        '}',
+        '(async () => {',
+        '  await sleep(5);',
+        '  await enqueueAll();',
+        '})();',
+      ],
+    };
+    for (const [shape, lines] of Object.entries(programs))
+      for (const locations of ['sampled', 'off'])
+        for (const mode of ['fast', 'full']) {
+          const program = path.join(app, `${shape}.js`);
+          fs.writeFileSync(
+            program,
+            ["const { Queue } = require('thenqueue');", ...JOB_LINES, ...lines, ''].join('\n'),
+          );
+          const out = path.join(dir, `topLevelQueue-${shape}-${mode}-${locations}.looplens`);
+          const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, locations }) });
+          assert.equal(result.code, 0, result.stderr);
+          const trace = readTrace(out);
+          const main = trace.summary.tasks.find((t) => t.kind === 'main')!;
+          assertJobs(
+            `${shape}, ${mode}, ${locations}`,
+            result.stdout,
+            trace,
+            ['resize', 'encode', 'upload', 'notify'],
+            main.id,
+            6,
+          );
+        }
   });
 
   it('makes each job a queue library runs a task when it starts the next job from a microtask of its own (p-queue 9), in both modes', async () => {

@@ -41,6 +41,20 @@ const CONSTRUCTS: Array<{
     main: [{ k: 'await', fn: 'crawl' }, work()],
   },
   {
+    title:
+      "each job a library runs side by side from its own code, chaining it (`job().then(…)`), is a dish of the caller's — from the script's first stint and from an awaited helper's first lines too",
+    fns: [
+      fn('enqueue', [{ k: 'thenQueue', fns: ['resize', 'encode', 'resize'], limit: 2 }, work()]),
+      fn('resize', [sleep(3), work(), sleep(2), work(0.8)]),
+      fn('encode', [sleep(2), work()]),
+    ],
+    main: [
+      { k: 'thenQueue', fns: ['encode', 'resize', 'encode'], limit: 2 },
+      { k: 'await', fn: 'enqueue' },
+      work(),
+    ],
+  },
+  {
     title: 'an async function with several awaits and an awaited helper stays one dish',
     fns: [
       fn('loadUser', [sleep(), work(), { k: 'await', fn: 'lookup' }, work()]),

@@ -46,6 +46,8 @@ const loopRoot = new Uint8Array(MAX_LOG);
 /** 1 for a call of the program's found a job of a library's loop (one call, one dish). */
 const loopJob = new Uint8Array(MAX_LOG);
 const settledAt = new Int32Array(MAX_LOG);
+/** Scratch for findDishes: candidates made inside a function the stint called, with that function. */
+const calledPairs: number[] = [];
 /** The entry root of the stint being parsed (see parse). */
 let entryRoot = -1;
 /** The code the stint ran outside any call it made (its own function) awaits at its end. */
@@ -1017,6 +1019,7 @@ export function findDishes(
   // has no await of its own; a function that returned is over.
   const candidates: number[] = [];
   let underOwn = false;
+  const called = calledPairs;
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || own[r] === 1 || loopJob[r] === 1)
       continue;
@@ -1034,8 +1037,10 @@ export function findDishes(
     // The stint's own function, which the runtime called (an async request listener, express 4's
     // route handler), is the stint's own code as a function the stint resumed is: calls the library
     // made side by side inside it, before its first await (`await async.mapLimit(…)` as its first
-    // line), are candidates too.
-    if (p !== -1 && own[p] === 0) continue;
+    // line), are candidates too. So are those made inside a function of the program's that the
+    // stint called (an awaited helper's first lines: `await helper()` whose `queue.add(job)`s start
+    // two jobs), but only several side by side inside that same function (see below).
+    const inCalled = p !== -1 && own[p] === 0;
     // (One that returned in the stint runs no more.)
     if (settledAt[r] !== -1) continue;
     const stop = closedAt[r];
@@ -1046,9 +1051,25 @@ export function findDishes(
     if (isMember(dishes, r)) continue;
     // Nor one found a job above (a library's `.then` on a job a scheduler's timer runs).
     if (dishes.some((d) => d.job && d.origin === r)) continue;
+    if (inCalled) {
+      called.push(r, p);
+      continue;
+    }
     candidates.push(r);
     if (p !== -1) underOwn = true;
   }
+  // Inside a function of the program's the stint called: only calls the library made side by side
+  // in that very function, not one each in functions nested in one another (a middleware whose
+  // `next()` runs the next one, which runs the handler). Before 2026-12-05 none: the first jobs a
+  // queue started inside an awaited helper were its caller's work, the later ones tasks.
+  for (let i = 0; i < called.length; i += 2) {
+    let beside = 0;
+    for (let j = 0; j < called.length; j += 2) if (called[j + 1] === called[i + 1]) beside++;
+    if (beside < 2) continue;
+    candidates.push(called[i]);
+    underOwn = true;
+  }
+  called.length = 0;
   // Reached from a function of the program's (the stint's own, a function the stint resumed that
   // is still running, or one below the library's code on the stack: express's `next()`), only
   // calls the library made side by side in this very stint (async's `mapLimit` starting its first

@@ -342,6 +342,27 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
       target.splice(Math.floor(queued() * (target.length + 1)), 0, stmt);
     }
   }
+  // Jobs a library runs side by side from its own synchronous code, chaining each (`job().then(…)`):
+  // a stream of its own, as above. Only functions whose first statement awaits, as for the queue.
+  const thenQueued = random(seed ^ 0x3c6ef372);
+  if ((options.added ?? true) && thenQueued() < 0.3) {
+    const bodies: Array<[number, Stmt[]]> = [
+      [-1, main],
+      ...fns.map((f, i): [number, Stmt[]] => [i, f.body]),
+      ...(server?.routes ?? []).map((r): [number, Stmt[]] => [-1, r.before]),
+    ];
+    const [from, target] = bodies[Math.floor(thenQueued() * bodies.length)];
+    const jobs = callable(from, false).filter((name) => fns[names.indexOf(name)].body[0]?.k === 'sleep');
+    if (jobs.length > 0) {
+      const count = 2 + Math.floor(thenQueued() * 3);
+      const stmt: Stmt = {
+        k: 'thenQueue',
+        fns: Array.from({ length: count }, () => jobs[Math.floor(thenQueued() * jobs.length)]),
+        limit: 2,
+      };
+      target.splice(Math.floor(thenQueued() * (target.length + 1)), 0, stmt);
+    }
+  }
   // Members whose call does work before it makes its promise: loads of batching loaders
   // (DataLoader's shape), called as they are or through functions of the program's: a stream of
   // its own, as above.

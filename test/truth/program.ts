@@ -97,6 +97,14 @@ export type Stmt =
    */
   | { k: 'queued'; fn: string; limit: number }
   /**
+   * `await runAll([() => fn(d), …], limit)` of a library (LIBRARIES, `truth-thenqueue`: async's
+   * `queue`, a limiter): its own synchronous code calls each job and chains it (`job().then(…)`),
+   * `limit` (2) at a time, the next from the `.then` callback of the job that ended. The library
+   * runs them side by side: each job is a dish, a child of the caller's (`fn`'s first statement
+   * awaits: what it runs before that runs in whichever lane started it).
+   */
+  | { k: 'thenQueue'; fns: string[]; limit: number }
+  /**
    * `await Promise.<kind>([...])` over loads of batching loaders made here (LIBRARIES,
    * `truth-loader`: DataLoader's shape — `load(key)` queues the loader's batch, once a tick, before
    * it makes the promise it returns; the batch, the program's async function, runs later for every
@@ -190,6 +198,27 @@ module.exports = class Queue {
   next() {
     while (this.pending < this.concurrency && this.waiting.length > 0) this.waiting.shift()();
   }
+};
+`,
+  'truth-thenqueue': `'use strict';
+module.exports = function runAll(jobs, limit) {
+  return new Promise((resolve) => {
+    let next = 0;
+    let running = 0;
+    let done = 0;
+    const process = () => {
+      while (running < limit && next < jobs.length) {
+        const job = jobs[next++];
+        running++;
+        job().then(() => {
+          running--;
+          if (++done === jobs.length) resolve();
+          else process();
+        });
+      }
+    };
+    process();
+  });
 };
 `,
   'truth-map': `'use strict';
@@ -383,6 +412,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'wrappedMembers',
   'poolMembers',
   'queued',
+  'thenQueue',
   'loaderMembers',
 ]);
 
@@ -653,6 +683,11 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       w.line(`await Promise.all([${calls.join(', ')}]);`);
       return;
     }
+    case 'thenQueue':
+      w.line(
+        `await require('truth-thenqueue')([${s.fns.map((fn) => `() => ${dishCall(fn, d)}`).join(', ')}], ${s.limit});`,
+      );
+      return;
     case 'queued':
       w.line(`await __queue(${s.limit}).add(() => ${dishCall(s.fn, d)}).catch(__noop);`);
       return;

@@ -132,7 +132,11 @@ function* smaller(program: Program): Generator<Program> {
   // statement awaits): work before it runs in whichever lane started the job, which the truth's
   // `__running` cannot know (the lane of the request whose job ended before, not that job's dish).
   const queued = new Set<string>();
-  for (const b of bodies(program)) for (const s of b) if (s.k === 'queued') queued.add(s.fn);
+  for (const b of bodies(program))
+    for (const s of b) {
+      if (s.k === 'queued') queued.add(s.fn);
+      if (s.k === 'thenQueue') for (const fn of s.fns) queued.add(fn);
+    }
   const queuedBodies = new Set(program.fns.filter((f) => queued.has(f.name)).map((f) => f.body));
   for (let b = 0; b < count; b++) {
     const body = bodies(program)[b];
