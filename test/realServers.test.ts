@@ -364,6 +364,15 @@ const ROUTERS = [
     files: 'GET /files/*',
   },
   {
+    fixture: 'honoRoutes.mjs',
+    what: 'Hono on @hono/node-server imported as ES modules, behind a middleware, a mounted sub-app, wildcards too',
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'HONO ESM BUSY LINE',
+    files: 'GET /files/*',
+  },
+  {
     fixture: 'polkaRoutes',
     what: 'polka, behind a middleware, a mounted sub-app, wildcards too',
     products: 'GET /products/:id',
@@ -898,7 +907,10 @@ describe('real servers, traced under load', function () {
 
       for (const router of ROUTERS) {
         it(`${router.fixture}: requests named by route pattern (${router.what}), unknown routes by path, the busy step a block at its line`, async () => {
-          const file = path.join(SERVERS, `${router.fixture}.js`);
+          const file = path.join(
+            SERVERS,
+            router.fixture.includes('.') ? router.fixture : `${router.fixture}.js`,
+          );
           const run = await record(
             dir,
             router.fixture,
