@@ -284,19 +284,22 @@ const ES_MODULES: ReadonlyArray<{
 /** Where the statement a module is given finds the tracer's hand (the tracer's hidden global). */
 const GUARD = Symbol.for('looplens.tracer');
 
-/** The source of the ES module at `url` with its entry's statement added, or null if none applies. */
-function esModuleSource(url: unknown, source: unknown): Buffer | null {
-  if (!(url instanceof URL) || url.protocol !== 'file:' || !Buffer.isBuffer(source)) return null;
+/** The entry of ES_MODULES for the module at `url` (a file URL object), or -1. */
+function esModuleAt(url: unknown): number {
+  if (!(url instanceof URL) || url.protocol !== 'file:') return -1;
   const href = url.href;
-  for (let i = 0; i < ES_MODULES.length; i++) {
-    const entry = ES_MODULES[i];
-    if (!href.endsWith(entry.suffix)) continue;
-    const text = source.toString('utf8');
-    if (!entry.expect.test(text)) return null;
-    const hand = `globalThis[Symbol.for(${JSON.stringify(GUARD.description)})]?.esModule?.(${i}, ${entry.binding})`;
-    return Buffer.from(`${text}\n;${entry.binding} = ${hand} ?? ${entry.binding};\n`, 'utf8');
-  }
-  return null;
+  for (let i = 0; i < ES_MODULES.length; i++) if (href.endsWith(ES_MODULES[i].suffix)) return i;
+  return -1;
+}
+
+/** The source of ES_MODULES[`i`] with its statement added, or null if it is not the one expected. */
+function esModuleSource(i: number, source: unknown): Buffer | null {
+  if (!Buffer.isBuffer(source)) return null;
+  const entry = ES_MODULES[i];
+  const text = source.toString('utf8');
+  if (!entry.expect.test(text)) return null;
+  const hand = `globalThis[Symbol.for(${JSON.stringify(GUARD.description)})]?.esModule?.(${i}, ${entry.binding})`;
+  return Buffer.from(`${text}\n;${entry.binding} = ${hand} ?? ${entry.binding};\n`, 'utf8');
 }
 
 /** What the statement an ES module was given calls: its entry's patch of `value`, or nothing. */
@@ -321,8 +324,9 @@ function watchEsModules(): void {
     const patched = {
       readFile(this: unknown, path: unknown) {
         const read = Reflect.apply(original, this, arguments) as Promise<unknown>;
-        if (!(path instanceof URL) || arguments.length !== 1 || !enabled) return read;
-        return read.then((source) => esModuleSource(path, source) ?? source);
+        const i = arguments.length === 1 && enabled ? esModuleAt(path) : -1;
+        if (i < 0) return read;
+        return read.then((source) => esModuleSource(i, source) ?? source);
       },
     }.readFile;
     Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
@@ -332,8 +336,8 @@ function watchEsModules(): void {
   const patchedSync = {
     readFileSync(this: unknown, path: unknown) {
       const source = Reflect.apply(readFileSync, this, arguments);
-      if (!(path instanceof URL) || arguments.length !== 1 || !enabled) return source;
-      return esModuleSource(path, source) ?? source;
+      const i = arguments.length === 1 && enabled ? esModuleAt(path) : -1;
+      return i < 0 ? source : (esModuleSource(i, source) ?? source);
     },
   }.readFileSync;
   Object.defineProperties(patchedSync, Object.getOwnPropertyDescriptors(readFileSync));
