@@ -648,9 +648,10 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   const from = t - Math.min(busy, gap);
   // Busy right before a continuation: the I/O callback that resolved what it awaited (a driver
   // reading its reply) ran for it — the code that asked for the I/O. Right before a request: the
-  // socket's callback parsing it. Not for a request that has responded: what its socket does then
-  // (the response written out, keep-alive) is nobody's, and the estimate, stretched by a loaded
-  // machine, made its wrap-up look like work after the response.
+  // socket's callback parsing it. Right before a read or a write of the task's own (readBegins,
+  // see enterRead): the connection's callback that brought it. Not for a request that has
+  // responded: what its socket does then (the response written out, keep-alive) is nobody's, and
+  // the estimate, stretched by a loaded machine, made its wrap-up look like work after the response.
   if (
     task !== null &&
     (continuation || reason === Reason.Request || readBegins) &&
@@ -773,6 +774,22 @@ const AsyncFunctionPrototype = Object.getPrototypeOf(async () => {}) as object;
 /** Whether calling `fn` cannot itself return an async function's promise (see StintEntry.CalledSync). */
 export function isSyncFunction(fn: unknown): boolean {
   return typeof fn === 'function' && Object.getPrototypeOf(fn) !== AsyncFunctionPrototype;
+}
+
+/**
+ * enter() for a stint that a connection's callback begins with I/O of the task's own, no stint
+ * open: data an HTTP/2 session's read hands a request's stream (its message, its end), a write of
+ * the task's completing. The connection's callback ran for the task right before it (its parsing,
+ * its sending), as a socket's callback does right before the request it parses: the busy time
+ * there is the task's while its work goes on (accountGap), not untracked code.
+ */
+export function enterRead(task: Task, reason: number): void {
+  readBegins = current === null;
+  try {
+    enter(task, reason);
+  } finally {
+    readBegins = false;
+  }
 }
 
 /**

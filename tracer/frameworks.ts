@@ -16,10 +16,11 @@
  *    `_on` (fastify, restify, or find-my-way used alone) and trouter's `add` (polka). Each handler is
  *    wrapped, once the router is required, to leave its pattern on the request it is called with.
  * A route that is a bare wildcard (`*`, `/*`: a catch-all for unknown routes, Hono's `app.use('*')`
- * answering) and anything else keeps the raw path. An ES module (Hono and @hono/node-server
- * imported) cannot be wrapped: raw path.
+ * answering) and anything else keeps the raw path. An ES module (Hono imported) is given a hand in
+ * its source as Node's loader reads it (see ES_MODULES).
  */
 import type * as http from 'node:http';
+import fs = require('node:fs');
 import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
@@ -226,16 +227,12 @@ function patchTrouter(exported: unknown): void {
 let patchedHono = false;
 
 /**
- * Hono's context module: its `Context`, made by Hono for each request with the request's bindings
- * (`env`), becomes a class that leaves each context on the node request @hono/node-server binds as
- * `env.incoming`. A proxy of the class: the same prototype, name and statics, `instanceof` as before.
+ * Hono's `Context`, made by Hono for each request with the request's bindings (`env`), as a class
+ * that leaves each context on the node request @hono/node-server binds as `env.incoming`. A proxy
+ * of the class: the same prototype, name and statics, `instanceof` as before.
  */
-function patchHono(exported: unknown): void {
-  const module = exported as { Context?: unknown } | null;
-  const Context = module?.Context;
-  if (patchedHono || typeof Context !== 'function') return;
-  patchedHono = true;
-  const proxy = new Proxy(Context, {
+function honoContextClass(Context: AnyFunction): AnyFunction {
+  return new Proxy(Context, {
     construct(target, args, newTarget) {
       const context = Reflect.construct(target, args, newTarget) as object;
       if (enabled) {
@@ -245,11 +242,106 @@ function patchHono(exported: unknown): void {
       return context;
     },
   });
+}
+
+/** Hono's context module, required (CommonJS): its `Context` export becomes honoContextClass's. */
+function patchHono(exported: unknown): void {
+  const module = exported as { Context?: unknown } | null;
+  const Context = module?.Context;
+  if (patchedHono || typeof Context !== 'function') return;
+  patchedHono = true;
   try {
-    (module as { Context: unknown }).Context = proxy;
+    (module as { Context: unknown }).Context = honoContextClass(Context as AnyFunction);
   } catch {
     // an export that cannot be set (a getter): raw paths
   }
+}
+
+/**
+ * ES modules a route name needs a hand in, as startFrameworks gives one to CommonJS modules: an ES
+ * module's exports cannot be set from outside, but Node's ES module loader reads each module's
+ * source through `fs` — `fs.promises.readFile(url)` on Node 20, `fs.readFileSync(url)` on 22 and
+ * 24 (a URL object in both) — so the tracer hears the read of a module it knows and adds one
+ * statement after its last line (no line of it moves) that hands the class the module exports to
+ * the tracer and binds what comes back. The module's own code and every importer use the new
+ * class through the live binding. Each entry: the end of the module's file URL, a test that the
+ * source is the one expected (any other version is left as it is: raw paths), the binding, and
+ * what the class becomes. Hono's `dist/context.js` (`var Context = class …`, exported by name).
+ */
+const ES_MODULES: ReadonlyArray<{
+  suffix: string;
+  expect: RegExp;
+  binding: string;
+  patch: (value: AnyFunction) => AnyFunction;
+}> = [
+  {
+    suffix: '/hono/dist/context.js',
+    expect: /^var Context = class\b[\s\S]*^export \{[^}]*\bContext\b/m,
+    binding: 'Context',
+    patch: honoContextClass,
+  },
+];
+/** Where the statement a module is given finds the tracer's hand (the tracer's hidden global). */
+const GUARD = Symbol.for('looplens.tracer');
+
+/** The entry of ES_MODULES for the module at `url` (a file URL object), or -1. */
+function esModuleAt(url: unknown): number {
+  if (!(url instanceof URL) || url.protocol !== 'file:') return -1;
+  const href = url.href;
+  for (let i = 0; i < ES_MODULES.length; i++) if (href.endsWith(ES_MODULES[i].suffix)) return i;
+  return -1;
+}
+
+/** The source of ES_MODULES[`i`] with its statement added, or null if it is not the one expected. */
+function esModuleSource(i: number, source: unknown): Buffer | null {
+  if (!Buffer.isBuffer(source)) return null;
+  const entry = ES_MODULES[i];
+  const text = source.toString('utf8');
+  if (!entry.expect.test(text)) return null;
+  const hand = `globalThis[Symbol.for(${JSON.stringify(GUARD.description)})]?.esModule?.(${i}, ${entry.binding})`;
+  return Buffer.from(`${text}\n;${entry.binding} = ${hand} ?? ${entry.binding};\n`, 'utf8');
+}
+
+/** What the statement an ES module was given calls: its entry's patch of `value`, or nothing. */
+function esModuleHand(index: unknown, value: unknown): unknown {
+  if (!enabled || typeof index !== 'number' || typeof value !== 'function') return undefined;
+  try {
+    return ES_MODULES[index]?.patch(value as AnyFunction);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hears the ES module loader read the modules of ES_MODULES (see there). */
+function watchEsModules(): void {
+  const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[GUARD];
+  if (guard === undefined) return;
+  guard.esModule = esModuleHand;
+  const promises = fs.promises as unknown as Record<string, unknown>;
+  const readFile = promises.readFile;
+  if (typeof readFile === 'function') {
+    const original = readFile as AnyFunction;
+    const patched = {
+      readFile(this: unknown, path: unknown) {
+        const read = Reflect.apply(original, this, arguments) as Promise<unknown>;
+        const i = arguments.length === 1 && enabled ? esModuleAt(path) : -1;
+        if (i < 0) return read;
+        return read.then((source) => esModuleSource(i, source) ?? source);
+      },
+    }.readFile;
+    Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
+    promises.readFile = patched;
+  }
+  const readFileSync = fs.readFileSync as unknown as AnyFunction;
+  const patchedSync = {
+    readFileSync(this: unknown, path: unknown) {
+      const source = Reflect.apply(readFileSync, this, arguments);
+      const i = arguments.length === 1 && enabled ? esModuleAt(path) : -1;
+      return i < 0 ? source : (esModuleSource(i, source) ?? source);
+    },
+  }.readFileSync;
+  Object.defineProperties(patchedSync, Object.getOwnPropertyDescriptors(readFileSync));
+  (fs as unknown as Record<string, unknown>).readFileSync = patchedSync;
 }
 
 /** Whether a require() of `request` from `parent` is Hono (CommonJS) loading its context module. */
@@ -280,6 +372,11 @@ export function startFrameworks(): void {
   };
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(load));
   M._load = patched;
+  try {
+    watchEsModules();
+  } catch {
+    // raw paths for ES modules
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   baseNow,
   current,
   enter,
+  enterRead,
   isSyncFunction,
   leave,
   openerDone,
@@ -83,6 +84,12 @@ const CONNECTIONS: ReadonlySet<string> = new Set([
 const CONNECTION = 0x100;
 /** A tick or immediate a connection's read queued: the read's hand-over, deferred (Slot.dispatch). */
 const DISPATCH = 0x200;
+/**
+ * A write of the task's own completing (a request's response written to its socket, to its HTTP/2
+ * stream): what the connection did right before, sending it, is the task's (engine.ts enterRead).
+ */
+const OWN_WRITE = 0x400;
+const WRITES: ReadonlySet<string> = new Set(['WRITEWRAP', 'SHUTDOWNWRAP']);
 const AsyncResourceClass = asyncHooks.AsyncResource;
 
 function init(_id: number, type: string, _trigger: number, resource: object): void {
@@ -114,7 +121,8 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     (CONNECTIONS.has(type)
       ? Reason.Io | CONNECTION
       : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io))) |
-    ((type === 'TickObject' || type === 'Immediate') && dispatching() ? DISPATCH : 0);
+    ((type === 'TickObject' || type === 'Immediate') && dispatching() ? DISPATCH : 0) |
+    (WRITES.has(type) ? OWN_WRITE : 0);
   logResource(r);
 }
 
@@ -160,14 +168,16 @@ function before(): void {
   // A timer's or an immediate's callback that is no async function (see StintEntry.CalledSync).
   const callback =
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
-  enter(
-    task,
-    reason & 0xff,
-    false,
-    -1,
-    callback !== undefined && isSyncFunction(callback),
-    (reason & DISPATCH) !== 0,
-  );
+  if ((reason & OWN_WRITE) !== 0) enterRead(task, reason & 0xff);
+  else
+    enter(
+      task,
+      reason & 0xff,
+      false,
+      -1,
+      callback !== undefined && isSyncFunction(callback),
+      (reason & DISPATCH) !== 0,
+    );
   entered.push(true);
 }
 

@@ -400,6 +400,18 @@ function callDish(
 }
 
 /** Whether records (root, stop) hold work that runs later: a link, a callback, a resource. */
+/**
+ * Whether a combinator's `members` hold a promise made before the stint that begins at log index
+ * `start` (none of its records are in the stint's log): one that does nothing of its own here.
+ */
+function racesEarlier(members: unknown[], start: number, indexOf: IndexOf): boolean {
+  for (let m = 0; m < members.length; m++) {
+    const p = members[m];
+    if (p instanceof Promise && indexOf(p) < start) return true;
+  }
+  return false;
+}
+
 function leftWork(root: number, stop: number): boolean {
   for (let i = root + 1; i < stop; i++) {
     const k = logKind[i];
@@ -749,13 +761,24 @@ export function findDishes(
     // library's business, in the lane of the code that asked for it (with the program's function
     // it runs: the transaction's callback). A combinator given one member (a GraphQL executor's
     // object of one field) makes it a member as before.
-    const byLibrary = (logParent[c] as { byLibrary: boolean }).byLibrary;
+    const { byLibrary, name } = logParent[c] as { byLibrary: boolean; name: string };
     if (byLibrary && origins.length >= 2) {
       let working = 0;
       for (let k = 0; k < origins.length; k++)
         if (leftWork(origins[k][0], k + 1 < origins.length ? origins[k + 1][0] : c)) working++;
       if (working < 2) continue;
     }
+    // So does a library's race of its one call against a promise it made before this stint, which
+    // does nothing here (catbox's `Promise.race([pending.promise, this._generate(…)])`: the pending
+    // lookup that the generated value, or its timeout, settles): the call, and the program's
+    // function it runs (hapi's cached server method), are the work of the code that asked.
+    if (
+      byLibrary &&
+      origins.length === 1 &&
+      (name === 'race' || name === 'any') &&
+      racesEarlier(members, start, indexOf)
+    )
+      continue;
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
       let stop = k + 1 < origins.length ? origins[k + 1][0] : c;

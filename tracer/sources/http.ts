@@ -120,6 +120,12 @@ export function patchResponseEnd(http: { ServerResponse: typeof import('node:htt
   patchEnd(http.ServerResponse.prototype);
 }
 
+/**
+ * On a response whose `end()` does not end the answer: an HTTP/2 stream that sends trailers after
+ * its data (http2.ts patchTrailers), which marks the request as having responded when it does.
+ */
+export const kAnswersLater = Symbol('looplens.answersLater');
+
 /** Patches `end` on a prototype whose objects carry their request's task (a response, an HTTP/2 stream). */
 export function patchEnd(proto: object): void {
   const end = (proto as { end?: unknown }).end;
@@ -130,7 +136,8 @@ export function patchEnd(proto: object): void {
       let task: Task | undefined;
       if (enabled) {
         task = (this as { [kTask]?: Task } | null)?.[kTask];
-        if (task !== undefined) task.responded = true;
+        if (task !== undefined && (this as { [kAnswersLater]?: true })[kAnswersLater] !== true)
+          task.responded = true;
       }
       const result =
         arguments.length <= 3

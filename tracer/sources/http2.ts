@@ -8,13 +8,13 @@
  * and when it is answered and over. The session and its socket serve many streams: they are no one's.
  */
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, enter, leave } from '../engine';
+import { Task, current, enabled, enter, enterRead, leave } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { kTask } from '../marks';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
-import { asRequestStint, hasListeners, nameByRoute, patchEnd, requestNameOf } from './http';
+import { asRequestStint, hasListeners, kAnswersLater, nameByRoute, patchEnd, requestNameOf } from './http';
 
-type Stream = Owned & { [kRequest]?: object; aborted?: unknown };
+type Stream = Owned & { [kRequest]?: object; [kAnswersLater]?: true; aborted?: unknown };
 /** The compatibility API's request object of a stream, for its route name (http.ts nameByRoute). */
 const kRequest = Symbol('looplens.h2request');
 
@@ -95,7 +95,9 @@ let streamPatched = false;
  * A stream's class (ServerHttp2Stream, which node:http2 does not export), patched once: its
  * 'finish' (all of the response written) or else its 'close' ends the request; other events with
  * listeners (the body's 'data', 'end') run as the request; `end()` — the program answering, in
- * either API — marks it as having responded (timers.ts afterResponse).
+ * either API — marks it as having responded (timers.ts afterResponse), or, for a stream that
+ * answers with trailers (gRPC's status), `sendTrailers()`: the answer is not over before them,
+ * and the session asking for them ('wantTrailers') hands the stream work of its own.
  */
 function patchStream(stream: object): void {
   streamPatched = true;
@@ -118,7 +120,10 @@ function patchStream(stream: object): void {
           );
         if (task.ended || task === current || !hasListeners(this, event))
           return n <= 3 ? callWith(original, this, n, event, a, b) : Reflect.apply(original, this, arguments);
-        enter(task, Reason.Event);
+        // With no stint open, the session's read is handing the stream what it brought (its data,
+        // its end): the read ran for this request (engine.ts enterRead), not for the connection.
+        if (current === null) enterRead(task, Reason.Event);
+        else enter(task, Reason.Event);
         try {
           return n <= 3 ? callWith(original, this, n, event, a, b) : Reflect.apply(original, this, arguments);
         } finally {
@@ -130,4 +135,36 @@ function patchStream(stream: object): void {
     replace(proto, 'emit', patched);
   }
   patchEnd(proto);
+  patchTrailers(proto);
+}
+
+/** `respond()` with `waitForTrailers` defers the answer's end to `sendTrailers()` (see patchStream). */
+function patchTrailers(proto: Record<string, unknown>): void {
+  const respond = proto.respond;
+  const sendTrailers = proto.sendTrailers;
+  if (typeof respond !== 'function' || typeof sendTrailers !== 'function') return;
+  const patched = {
+    respond(this: Stream, headers?: unknown, options?: unknown) {
+      if (
+        enabled &&
+        this[kTask] !== undefined &&
+        (options as { waitForTrailers?: unknown } | null | undefined)?.waitForTrailers === true
+      )
+        this[kAnswersLater] = true;
+      return arguments.length <= 2
+        ? callWith(respond as AnyFunction, this, arguments.length, headers, options)
+        : Reflect.apply(respond as AnyFunction, this, arguments);
+    },
+    sendTrailers(this: Stream, headers?: unknown) {
+      const task = this[kTask];
+      if (task !== undefined && enabled) task.responded = true;
+      return arguments.length <= 1
+        ? callWith(sendTrailers as AnyFunction, this, arguments.length, headers)
+        : Reflect.apply(sendTrailers as AnyFunction, this, arguments);
+    },
+  };
+  for (const key of ['respond', 'sendTrailers'] as const) {
+    copyProperties(patched[key] as AnyFunction, proto[key] as AnyFunction);
+    replace(proto, key, patched[key] as AnyFunction);
+  }
 }
