@@ -80,7 +80,7 @@ LAG_EVERY_MS = 1000
 AWAIT_TASKS_PER_S = 200
 AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
-# The watchdog's poll (see Watchdog.watch) is this many times its own (the `slowdown` option).
+# The watchdog's longest sleep (see Watchdog.watch) is this many times its own (the `slowdown` option).
 WATCHDOG_SCALE = 1
 # Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them (checked
 # by the lag probe: past this many, all are dropped).
@@ -1325,20 +1325,33 @@ class Watchdog:
 
     def watch(self):
         tracer = self.tracer
-        poll = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
+        # Each wake-up takes the interpreter's lock from the loop's thread, and on a server's one core
+        # the CPU too (a few context switches each): it wakes when there is something to do, not on a
+        # fixed poll. A stint is sampled once it has run half the block threshold: the watchdog sleeps
+        # until the stint it saw would be that old (no stint running: half the threshold, as one may
+        # begin at once), and, live, until the next flush if that comes first. A busy server's stints
+        # are short, so it wakes about every half threshold (40 a second at 50 ms, where a poll every
+        # eighth of it and a flush every FLUSH_EVERY_MS made 100) and sees a block at its half (the
+        # poll saw it between its half and five eighths).
+        half = self.block_ms / 2
+        longest = min(0.1, max(0.01, half / 1000.0)) * WATCHDOG_SCALE
         interval = min(0.05, max(0.005, self.block_ms / 5000.0))
         live = tracer.w.sock is not None
         flushed = Tracer.now()
+        wake = longest
         while not tracer.ended:
-            time.sleep(poll)
+            time.sleep(wake)
             if tracer.w.broken:
                 tracer.ended = True  # the reader went away: the program goes on untraced
                 return
             if len(tracer.w.buf) >= FLUSH_BYTES:
                 tracer.due = True  # flushed by the loop's thread, at a stint's end (Tracer.settle)
-            if live and Tracer.now() - flushed >= FLUSH_EVERY_MS:
-                # What the loop did reaches the reader within a fraction of a second.
-                flushed = Tracer.now()
+            now = Tracer.now()
+            if live and now - flushed >= FLUSH_EVERY_MS * 0.75:
+                # What the loop did reaches the reader within a fraction of a second. (Flushed at a
+                # wake-up for a stint's sake too once the flush is nearly due: no wake-up of its own a
+                # few milliseconds later.)
+                flushed = now
                 try:
                     tracer.w.flush()
                 except Exception:
@@ -1346,8 +1359,15 @@ class Watchdog:
             try:
                 self.follow()
                 start = tracer.stint_start
-                if not tracer.in_stint or Tracer.now() - start < self.block_ms / 2:
+                now = Tracer.now()
+                if not tracer.in_stint or now - start < half:
+                    # Until this stint is half a block old (it may end sooner, and another begin).
+                    wake = longest if not tracer.in_stint else min(longest, (start + half - now) / 1000.0)
+                    if live:
+                        wake = min(wake, max(0.0, (flushed + FLUSH_EVERY_MS - now) / 1000.0))
+                    wake = max(wake, 0.001)
                     continue
+                wake = longest
                 task = tracer.current
 
                 def same():
@@ -1384,7 +1404,7 @@ class Watchdog:
                     last = t
                     time.sleep(interval)
                 while same():
-                    time.sleep(poll)
+                    time.sleep(longest)
             except Exception:
                 return  # never disturb the program: no more samples
 
