@@ -1331,10 +1331,13 @@ class Watchdog:
         # watchdog sleeps until the stint it saw would be that old (no stint running: half the
         # threshold, as one may begin at once), and, live, until the next flush if that comes first.
         # A busy server's stints are short, so it wakes about every half threshold (40 a second at
-        # 50 ms, where a poll every eighth of it and a flush every FLUSH_EVERY_MS made 100) and sees
-        # a block at its half (the poll saw it between its half and five eighths).
+        # 50 ms, where a poll every eighth of it and a flush every FLUSH_EVERY_MS made 100). It
+        # never sleeps less than the poll did (a threshold of a few ms, stints of a few hundred µs:
+        # as often as before, not on every stint), so it sees a block between its half and five
+        # eighths, as the poll did, and at its half when the stint it saw was young.
         half = self.block_ms / 2
         longest = min(0.1, max(0.01, half / 1000.0)) * WATCHDOG_SCALE
+        shortest = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
         interval = min(0.05, max(0.005, self.block_ms / 5000.0))
         live = tracer.w.sock is not None
         flushed = Tracer.now()
@@ -1367,7 +1370,7 @@ class Watchdog:
                         wake = min(wake, (start + half - now) / 1000.0)
                     if live:
                         wake = min(wake, max(0.0, (flushed + FLUSH_EVERY_MS - now) / 1000.0))
-                    wake = max(wake, 0.001)
+                    wake = max(wake, shortest)
                     continue
                 wake = longest
                 task = tracer.current
