@@ -210,6 +210,9 @@ async function runOnce(server: TraceServer, traced: boolean, file: string): Prom
 
 async function main(): Promise<void> {
   execFileSync('perf', ['--version'], { stdio: 'ignore' });
+  // This process reads the traced server's live stream (and starts perf): on CPU 1 with the load,
+  // not on the server's CPU (as bench:tracer).
+  execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const dir = KEEP !== '' ? path.resolve(KEEP) : fs.mkdtempSync(path.join(os.tmpdir(), 'perf-python-'));
   fs.mkdirSync(dir, { recursive: true });
   // The trace read and dropped (what bench:tracer's reader does, without counting).

@@ -80,7 +80,7 @@ LAG_EVERY_MS = 1000
 AWAIT_TASKS_PER_S = 200
 AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
-# The watchdog's poll (see Watchdog.watch) is this many times its own (the `slowdown` option).
+# The watchdog's longest sleep (Watchdog.watch) is this many times its own (`slowdown` option).
 WATCHDOG_SCALE = 1
 # Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them (checked
 # by the lag probe: past this many, all are dropped).
@@ -539,10 +539,10 @@ class Tracer:
         self.await_due = 0.0  # when the budget next holds a whole task's (see refill_awaits)
         self.ended = False
         self.loop_thread = None
-        # What the watchdog reads (plain attributes: a stale read costs one poll at most): whether a
-        # stint runs, when it began and whose it is (`current`, while one runs). A stint is the same
-        # one while it runs and its start is the very object the watchdog read (each stint's start
-        # is a float of its own).
+        # What the watchdog reads (plain attributes: a stale read costs one wake-up at most):
+        # whether a stint runs, when it began and whose it is (`current`, while one runs). A stint
+        # is the same one while it runs and its start is the very object the watchdog read (each
+        # stint's start is a float of its own).
         self.in_stint = True
         # The asyncio task whose step runs now, when it is one the tracer knows (else None):
         # asyncio.current_task() asks the OS for the process id on every call (a system call).
@@ -1325,20 +1325,36 @@ class Watchdog:
 
     def watch(self):
         tracer = self.tracer
-        poll = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
+        # Each wake-up takes the interpreter's lock from the loop's thread, and on a server's one
+        # core the CPU too (a few context switches each): it wakes when there is something to do,
+        # not on a fixed poll. A stint is sampled once it has run half the block threshold: the
+        # watchdog sleeps until the stint it saw would be that old (no stint running: half the
+        # threshold, as one may begin at once), and, live, until the next flush if that comes first.
+        # A busy server's stints are short, so it wakes about every half threshold (40 a second at
+        # 50 ms, where a poll every eighth of it and a flush every FLUSH_EVERY_MS made 100). It
+        # never sleeps less than the poll did (a threshold of a few ms, stints of a few hundred µs:
+        # as often as before, not on every stint), so it sees a block between its half and five
+        # eighths, as the poll did, and at its half when the stint it saw was young.
+        half = self.block_ms / 2
+        longest = min(0.1, max(0.01, half / 1000.0)) * WATCHDOG_SCALE
+        shortest = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
         interval = min(0.05, max(0.005, self.block_ms / 5000.0))
         live = tracer.w.sock is not None
         flushed = Tracer.now()
+        wake = longest
         while not tracer.ended:
-            time.sleep(poll)
+            time.sleep(wake)
             if tracer.w.broken:
                 tracer.ended = True  # the reader went away: the program goes on untraced
                 return
             if len(tracer.w.buf) >= FLUSH_BYTES:
                 tracer.due = True  # flushed by the loop's thread, at a stint's end (Tracer.settle)
-            if live and Tracer.now() - flushed >= FLUSH_EVERY_MS:
-                # What the loop did reaches the reader within a fraction of a second.
-                flushed = Tracer.now()
+            now = Tracer.now()
+            if live and now - flushed >= FLUSH_EVERY_MS * 0.75:
+                # What the loop did reaches the reader within a fraction of a second. (Flushed at a
+                # wake-up for a stint's sake too once the flush is nearly due: no wake-up of its own
+                # a few milliseconds later.)
+                flushed = now
                 try:
                     tracer.w.flush()
                 except Exception:
@@ -1346,8 +1362,17 @@ class Watchdog:
             try:
                 self.follow()
                 start = tracer.stint_start
-                if not tracer.in_stint or Tracer.now() - start < self.block_ms / 2:
+                now = Tracer.now()
+                if not tracer.in_stint or now - start < half:
+                    # Until this stint is half a block old (it may end sooner, and another begin).
+                    wake = longest
+                    if tracer.in_stint:
+                        wake = min(wake, (start + half - now) / 1000.0)
+                    if live:
+                        wake = min(wake, max(0.0, (flushed + FLUSH_EVERY_MS - now) / 1000.0))
+                    wake = max(wake, shortest)
                     continue
+                wake = longest
                 task = tracer.current
 
                 def same():
@@ -1384,7 +1409,7 @@ class Watchdog:
                     last = t
                     time.sleep(interval)
                 while same():
-                    time.sleep(poll)
+                    time.sleep(longest)
             except Exception:
                 return  # never disturb the program: no more samples
 
@@ -2088,11 +2113,11 @@ def start():
         block_ms = options.get("blockMs", DEFAULT_BLOCK_MS)
         if not isinstance(block_ms, (int, float)) or isinstance(block_ms, bool) or not block_ms > 0:
             block_ms = DEFAULT_BLOCK_MS
-        # What the tracer does by time, for bench/instructions.ts (under valgrind a program runs
-        # ~50 times slower, so a probe every 20 ms would be ~50 times more of each request's work
-        # than at full speed): `slowdown` N makes every period of the tracer's own N times longer
-        # and every rate N times lower (the lag probe and its summaries, the awaits read a second,
-        # the watchdog's poll); lagProbeMs and awaitTasksPerSecond set those two on their own.
+        # What the tracer does by time, for bench/instructions.ts (under valgrind a program runs ~50
+        # times slower, so a probe every 20 ms would be ~50 times more of each request's work than
+        # at full speed): `slowdown` N makes every period of the tracer's own N times longer and
+        # every rate N times lower (the lag probe and its summaries, the awaits read a second, the
+        # watchdog's longest sleep); lagProbeMs and awaitTasksPerSecond set those two on their own.
         global LAG_PROBE_S, LAG_EVERY_MS, AWAIT_TASKS_PER_S, WATCHDOG_SCALE
         slowdown = options.get("slowdown")
         if isinstance(slowdown, (int, float)) and not isinstance(slowdown, bool) and 1 <= slowdown <= 1e6:

@@ -465,6 +465,52 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
+  it('wakes its watchdog about every half block threshold while the loop runs short stints, not on a poll four times as often', async () => {
+    // Each wake-up of the watchdog's thread takes the interpreter's lock (and, on a server's one
+    // core, the CPU) from the loop's thread. Counted from the program: its calls of time.sleep
+    // from other threads, over 1.2 s of steps a few microseconds long (blockMs 50: a stint is
+    // sampled at 25 ms). A poll every 12.5 ms (and, live, a flush every 50 ms besides) slept 96-120
+    // times; now about every 25 ms, a flush included. A loaded machine makes the sleeps longer, but
+    // may hold the loop's thread off its CPU past half a block inside a step: the watchdog then
+    // samples that stint every 10 ms (blockMs / 5000 s), sleeps not counted here.
+    const program = path.join(dir, 'watchdog-wakes.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, threading, time',
+        'sleep, main, calls = time.sleep, threading.get_ident(), []',
+        'def counted(s):',
+        '    if threading.get_ident() != main and s != 0.01:',
+        '        calls.append(s)',
+        '    return sleep(s)',
+        'time.sleep = counted',
+        'async def spin():',
+        '    end = time.monotonic() + 1.2',
+        '    while time.monotonic() < end:',
+        '        await asyncio.sleep(0)',
+        'asyncio.run(spin())',
+        'print(len(calls))',
+      ].join('\n') + '\n',
+    );
+    const server = await TraceServer.start({ accept: () => true, visitor: () => new Timeline() });
+    try {
+      for (const options of [
+        { out: path.join(dir, 'watchdog-wakes.looplens'), blockMs: 50 },
+        server.tracerOptions({ blockMs: 50 }),
+      ]) {
+        const traced = await runTraced(program, options);
+        assert.equal(traced.code, 0, traced.stderr);
+        const wakes = Number(traced.stdout.trim());
+        assert.ok(
+          wakes >= 1 && wakes <= 60,
+          `the watchdog slept ${wakes} times in 1.2 s (${Object.keys(options)})`,
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('probes the loop as often as lagProbeMs says (bench:instructions slows it as valgrind slows the program)', async () => {
     const program = path.join(dir, 'idle.py');
     fs.writeFileSync(program, 'import asyncio\nasyncio.run(asyncio.sleep(1.2))\n');
