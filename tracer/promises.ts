@@ -28,6 +28,7 @@ import {
   recorder,
   runsAs,
   setStrayHandler,
+  stintClock,
   stintSeq,
   stintTime,
   strandNow,
@@ -98,7 +99,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
       foldIfReturned(parent, running);
       cutAtReturn(running, parent);
     }
-    if (awaitDone !== stintSeq && stintTime() >= awaitRetryAt && task.id !== 0) noteAwait(task);
+    if (awaitDone !== stintSeq && stintClock.stint >= awaitRetryAt && task.id !== 0) noteAwait(task);
   }
   if (task.unnamed) nameRunning(task, init, inContinuation && jobs === 0);
 }
