@@ -413,11 +413,15 @@ describe('tasks the tracer finds in real programs', function () {
         `${mode}: the block is in the function that computes (lines ${first}-${last}): ${seen}`,
       );
       // A sampler a loaded machine held back may look only as the loop returns, to the line that
-      // awaited it (a CI run at load 2: the first request's one look, 31 ms of its CPU wait).
+      // awaited it or the handler's next, which answers (a CI run at load 2: the first request's
+      // one look, 31 ms of its CPU wait; a run at load 8: one look of two at `res.end`, weighing
+      // half the block).
+      const returnsTo = [caller, caller + 1];
+      assert.ok(source[caller].includes('res.end'));
       for (const b of sampled)
         assert.ok(
-          computes(b) || b.location?.line === caller,
-          `${mode}: the block is in the function that computes (lines ${first}-${last}) or where it returns to (${caller}): ${seen}`,
+          computes(b) || returnsTo.includes(b.location?.line ?? -1),
+          `${mode}: the block is in the function that computes (lines ${first}-${last}) or where it returns to (${returnsTo.join(', ')}): ${seen}`,
         );
       // (A stint that held the loop under the threshold once its wait for a CPU is taken away is
       // the busy machine's doing, not the read's.)
