@@ -160,6 +160,44 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   return known;
 }
 
+/** No dish made (holdLazily reads it only for a dish made inside the held one: none here). */
+const NONE_MADE: ReadonlyArray<Task | null> = [];
+
+/**
+ * settle's most common case, taken the short way: the stint's one dish is a call a library's own
+ * code made and chains (a framework's handler: koa's, express 5's, fastify's, once a request),
+ * alone — no other such call in its task, no stack read in this stint, its place neither a
+ * library's nor one that ran calls side by side — and held back as no record (holdLazily). That is
+ * every decision settle's loops would take for it, made with one lookup of the place's verdict and
+ * no clock reading, array or closure: 1.9 k instructions a koa + ioredis request before. False:
+ * nothing was changed, settle goes the long way.
+ */
+function aloneHeldLazily(task: Task, found: Parsed, at: number, seg: Segment): boolean {
+  const { dishes } = found;
+  if (
+    dishes.length !== 1 ||
+    found.runs.length !== 0 ||
+    found.sideRuns.length !== 0 ||
+    found.loops.length !== 0 ||
+    found.libs.length !== 0 ||
+    task.lone !== null ||
+    task.sides !== null ||
+    learntAt.size !== 0 ||
+    learntFrom.size !== 0 ||
+    learntWhere.size !== 0
+  )
+    return false;
+  const d = dishes[0];
+  if (!d.sideBySide || d.comb !== -1 || d.job || d.parent !== -1 || d.byRunner === true) return false;
+  const key = mix(logHash[at + d.origin], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
+  return (
+    verdicts.get(key) !== LIBRARY &&
+    !sidePlaces.has(key) &&
+    lineAt(key) === undefined &&
+    holdLazily(task, 0, found, NONE_MADE, at, key)
+  );
+}
+
 /**
  * Sorts the work of the segment `seg` of a stint of `task` just ended: makes a task for each dish
  * its log holds (named from what is known of its place, else left to be named) and re-points the
@@ -189,6 +227,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
     return;
   }
+  if (held === null && aloneHeldLazily(task, found, at, seg)) return;
   const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
