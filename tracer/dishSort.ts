@@ -161,6 +161,42 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   return known;
 }
 
+/** No dish made (holdLazily reads it only for a dish made inside the held one: none here). */
+const NONE_MADE: ReadonlyArray<Task | null> = [];
+
+/**
+ * settle's most common case, taken the short way: the stint's one dish is a call a library's own
+ * code made and chains (a framework's handler: koa's, express 5's, fastify's, once a request),
+ * alone — no other such call in its task, no stack read in this stint, its place neither a
+ * library's nor one that ran calls side by side — and held back as no record (holdLazily). That is
+ * every decision settle's loops would take for it, made with one lookup of the place's verdict and
+ * no clock reading, array or closure. False: nothing was changed, settle goes the long way.
+ */
+function aloneHeldLazily(task: Task, found: Parsed, at: number, seg: Segment): boolean {
+  const { dishes } = found;
+  if (
+    dishes.length !== 1 ||
+    found.runs.length !== 0 ||
+    found.sideRuns.length !== 0 ||
+    found.loops.length !== 0 ||
+    found.libs.length !== 0 ||
+    task.lone !== null ||
+    task.sides !== null ||
+    learntAt.size !== 0 ||
+    learntFrom.size !== 0 ||
+    learntWhere.size !== 0
+  )
+    return false;
+  const d = dishes[0];
+  if (!d.sideBySide || d.comb !== -1 || d.job || d.parent !== -1 || d.byRunner === true) return false;
+  const key = mix(logHash[at + d.origin], at + d.end < seg.end ? logHash[at + d.end] : seg.hash);
+  return (
+    verdicts.get(key) !== LIBRARY &&
+    !sidePlaces.has(key) &&
+    holdLazily(task, 0, found, NONE_MADE, at, key, lineAt(key) ?? null)
+  );
+}
+
 /**
  * Sorts the work of the segment `seg` of a stint of `task` just ended: makes a task for each dish
  * its log holds (named from what is known of its place, else left to be named) and re-points the
@@ -190,6 +226,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
     return;
   }
+  if (held === null && aloneHeldLazily(task, found, at, seg)) return;
   const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
@@ -218,7 +255,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // them; beside them otherwise, it counts as running.)
   let within = held;
   if (within === null && candidates > 0) {
-    if (task.lone !== null && !companions(false, null, dishes, at, seg)) recordLone(task);
+    if (task.lone !== null && !companions(false, task.loneFrom, dishes, at, seg)) recordLone(task);
     const lone = task.sides !== null ? task.sides.lone : null;
     if (
       lone !== null &&
@@ -400,7 +437,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // is no companion of the jobs a mapper's runners run inside it (`await pMap(…)`): it stays the
     // request's work, and they are the request's tasks. (One held back as no record is made one
     // now, from what its task kept.)
-    if (together && within === null && task.lone !== null && companions(false, null, dishes, at, seg))
+    if (
+      together &&
+      within === null &&
+      task.lone !== null &&
+      companions(false, task.loneFrom, dishes, at, seg)
+    )
       recordLone(task);
     // (Made when first needed: a request whose handler is held back as no record makes none.)
     let sides = (within ?? task).sides;
@@ -430,11 +472,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       if (
         dish === null &&
         within === null &&
-        from === undefined &&
         typeof learnt !== 'string' &&
         (learntWhere.size === 0 || !learntWhere.has(first)) &&
         d.byRunner !== true &&
-        holdLazily(task, o, found, made, at, key)
+        holdLazily(task, o, found, made, at, key, from ?? null)
       )
         continue;
       sides ??= sidesOf(within ?? task);
@@ -951,7 +992,10 @@ function hold(run: SideRun, obj: unknown, kind: number): void {
  * runner's; no record of a held call around it) is kept as no record, if nothing it left needs one:
  * its work — every promise and slot its call left in this stint, tagged with the task's own strand
  * — is tagged instead with a strand of its own that defers to the task's, and the task keeps that
- * strand, the call's promise and its place's keys (Task.lone). Should a second call come beside it,
+ * strand, the call's promise, its place's keys and the library's line that made it, `from`, where a
+ * stack read at the place showed it (Task.lone; the line tells companions apart as the record's
+ * does: until 2026-12-05 a line known sent every such call to the record, and the servers' handlers,
+ * whose line the first requests' stacks show, never came here). Should a second call come beside it,
  * the record is made then (recordLone), and its dish takes that work over by one store to the
  * strand, as re-pointing each piece would; should its promise settle first (loneSettled), the task
  * forgets it. A framework's handler, held back alone in every request, so costs one small object,
@@ -968,6 +1012,7 @@ function holdLazily(
   made: ReadonlyArray<Task | null>,
   at: number,
   key: number,
+  from: string | null,
 ): boolean {
   const d = dishes[o];
   if (task.lone !== null || d.parent !== -1 || owner[d.origin] !== o) return false;
@@ -1017,6 +1062,7 @@ function holdLazily(
   task.loneOrigin = origin;
   task.loneKey = key;
   task.loneArmed = logHash[at + d.origin];
+  task.loneFrom = from;
   return true;
 }
 
@@ -1050,7 +1096,7 @@ function recordLone(task: Task): void {
     name: typeof verdict === 'string' && verdict !== '' ? verdict : null,
     where: verdictWhere.get(key) ?? null,
     key,
-    from: null,
+    from: task.loneFrom,
     armed: task.loneArmed,
     within: null,
     byRunner: false,

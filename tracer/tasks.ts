@@ -47,6 +47,7 @@ export function newTask(
     loneOrigin: null,
     loneKey: 0,
     loneArmed: 0,
+    loneFrom: null,
   };
   base.task = task;
   writeTask(

@@ -50,6 +50,8 @@ export type Piped = {
 };
 /** The askers a connection remembers (a client that pipelines more than this is read from the 64th on). */
 const MAX_ASKERS = 64;
+/** Entries of answered askers forgotten one by one (see oldestAsker); more, at once. */
+const SHIFT_AT_MOST = 8;
 
 /**
  * A connection the program opened is written to: reads it held for nobody's asker (heldReply) were
@@ -91,7 +93,10 @@ function oldestAsker(askers: Array<Slot | number>): Task | null {
     if (asker !== null && !openerDone(asker)) break;
     asker = null;
   }
-  if (done > 0) askers.splice(0, done);
+  // A few are shifted off: `splice` makes an array of what it removes (for one asker, about 750
+  // instructions against 150 for two shifts; a koa + ioredis request's reply forgets one asker).
+  if (done > SHIFT_AT_MOST) askers.splice(0, done);
+  else for (; done > 0; done--) askers.shift();
   return asker;
 }
 
