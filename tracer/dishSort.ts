@@ -255,7 +255,11 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // them; beside them otherwise, it counts as running.)
   let within = held;
   if (within === null && candidates > 0) {
-    if (task.lone !== null && !companions(false, task.loneFrom, dishes, at, seg)) recordLone(task);
+    if (
+      task.lone !== null &&
+      !companions(false, task.loneFrom === '' ? null : task.loneFrom, dishes, at, seg)
+    )
+      recordLone(task);
     const lone = task.sides !== null ? task.sides.lone : null;
     if (
       lone !== null &&
@@ -441,7 +445,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       together &&
       within === null &&
       task.lone !== null &&
-      companions(false, task.loneFrom, dishes, at, seg)
+      companions(false, task.loneFrom === '' ? null : task.loneFrom, dishes, at, seg)
     )
       recordLone(task);
     // (Made when first needed: a request whose handler is held back as no record makes none.)
@@ -1062,7 +1066,7 @@ function holdLazily(
   task.loneOrigin = origin;
   task.loneKey = key;
   task.loneArmed = logHash[at + d.origin];
-  task.loneFrom = from;
+  task.loneFrom = from ?? '';
   return true;
 }
 
@@ -1096,7 +1100,7 @@ function recordLone(task: Task): void {
     name: typeof verdict === 'string' && verdict !== '' ? verdict : null,
     where: verdictWhere.get(key) ?? null,
     key,
-    from: task.loneFrom,
+    from: task.loneFrom === '' ? null : task.loneFrom,
     armed: task.loneArmed,
     within: null,
     byRunner: false,

@@ -73,13 +73,14 @@ export interface Task {
   /**
    * The call held back alone in it, kept as no record (dishSort.ts holdLazily): the strand its work
    * carries (null when none), its promise (to see it settle) and its place's keys (SideRun.key, armed),
-   * and the library's line that made the call where a stack read at its place showed it (SideRun.from).
+   * and the library's line that made the call where a stack read at its place showed it (SideRun.from;
+   * '' when none: a string from the start, so that storing one changes no field's type).
    */
   lone: Strand | null;
   loneOrigin: object | null;
   loneKey: number;
   loneArmed: number;
-  loneFrom: string | null;
+  loneFrom: string;
 }
 
 /**

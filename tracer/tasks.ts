@@ -47,7 +47,7 @@ export function newTask(
     loneOrigin: null,
     loneKey: 0,
     loneArmed: 0,
-    loneFrom: null,
+    loneFrom: '',
   };
   base.task = task;
   writeTask(
