@@ -433,9 +433,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         holdLazily(task, o, found, made, at, key)
       )
         continue;
-      sides ??= sidesOf(within ?? task);
+      // Made inside a dish made in this stint (a call nobody awaited whose first lines start a
+      // queue's jobs): the library's later stints (a job's wrap-up starting the next) run in that
+      // dish's lane, so the calls are counted there, and one held back alone is that dish's work.
+      // Counted on the stint's task, the next job started alone there found none running beside
+      // it and stayed the dish's own work (seed 145287, both modes).
+      const group = within === null && d.parent !== -1 ? around(d.parent) : task;
+      const its = group === task ? (sides ??= sidesOf(within ?? task)) : sidesOf(group);
       const run: SideRun = {
-        task,
+        task: group,
         settled: false,
         dish,
         objs: null,
@@ -463,10 +469,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
             (run.children ??= []).push(made[w]!);
           }
         }
-        sides.lone = run;
+        its.lone = run;
         if (run.byRunner) watch(run);
       }
-      sides.running++;
+      its.running++;
       origin[kSide] = run;
     }
   }
