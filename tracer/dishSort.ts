@@ -722,9 +722,9 @@ const MAX_LEADS = 4096;
  * calling the combinator is an async function's call made in the stint, whose promise keeps none;
  * or a look was rationed out), so a later look may find more. Until one closes the walk, a call at
  * the place that reads no stacks — most do: a place's are read at its first calls — takes the
- * longest lead found. Before, it took none: seed 140327's fourth `Promise.all` member calling
- * `Promise.allSettled` of two loads through functions of the program's ran the first load's batch
- * in its own lane, in both modes.
+ * longest lead found. Before, it took none: in seed 140327, from the third call at one place of a
+ * `Promise.all` member calling `Promise.allSettled` of two loads through functions of the
+ * program's, that member ran the first load's batch in its own lane, in both modes.
  */
 const openLeads = new Map<number, number>();
 
