@@ -699,6 +699,103 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs each batch in the lane of the member whose load queued it round after round, once the place's stacks are no longer read, inside a Promise.all member or an awaited helper, in both modes and both await-locations modes", async () => {
+    // Seed 140327 of the truth generator (both modes): a `Promise.all` member calling
+    // `Promise.allSettled` of two loads through functions of the program's. Which records before
+    // the first load's promise its call made (the resolved promise's `.then` that queues the batch)
+    // is read from their stacks, which are read at a place's first calls only; the look went back
+    // to the promise of the async function calling the combinator, which keeps no stack, and so was
+    // never kept: once the place's stacks were no longer read (trusted after 16 calls), the batch ran
+    // in `render`'s lane, or in the script's for the awaited helper.
+    const app = path.join(dir, 'loadsRounds');
+    // Rounds of each shape: past the 16 calls after which a place's stacks are no longer read.
+    const rounds = 30;
+    writeLibrary(app, 'miniloader', [
+      'class Loader {',
+      '  constructor(batch) {',
+      '    this.batch = batch;',
+      '    this.pending = null;',
+      '  }',
+      '  load(key) {',
+      '    let pending = this.pending;',
+      '    if (pending === null) {',
+      '      pending = this.pending = [];',
+      '      Promise.resolve().then(() => process.nextTick(() => this.dispatch(pending)));',
+      '    }',
+      '    return new Promise((resolve, reject) => pending.push({ key, resolve, reject }));',
+      '  }',
+      '  dispatch(pending) {',
+      '    this.pending = null;',
+      '    this.batch(pending.map((p) => p.key)).then(',
+      '      (values) => pending.forEach((p, i) => p.resolve(values[i])),',
+      '      (error) => pending.forEach((p) => p.reject(error)),',
+      '    );',
+      '  }',
+      '}',
+      'exports.Loader = Loader;',
+      '',
+    ]);
+    const program = path.join(app, 'loads.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Loader } = require('miniloader');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        `const ROUNDS = ${rounds};`,
+        'const stretches = [];',
+        'function spin(label) {',
+        '  const start = performance.now();',
+        '  while (performance.now() < start + 1.5);',
+        '  stretches.push([label, start, performance.now()]);',
+        '}',
+        'async function render(label) {',
+        '  const loader = new Loader(async function batch(keys) {',
+        '    spin(label);',
+        '    await sleep(1);',
+        '    spin(label);',
+        '    return keys;',
+        '  });',
+        '  function byId(id) {',
+        '    return loader.load(id);',
+        '  }',
+        '  function byKey(id) {',
+        '    return loader.load(id);',
+        '  }',
+        '  await Promise.allSettled([byId(1), byKey(2)]);',
+        '}',
+        '(async () => {',
+        "  for (let i = 0; i < ROUNDS; i++) await Promise.all([render('member')]);",
+        "  for (let i = 0; i < ROUNDS; i++) await render('helper');",
+        '  console.log(JSON.stringify(stretches));',
+        '})();',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full'])
+      for (const locations of ['sampled', 'off']) {
+        const out = path.join(dir, `loadsRounds-${mode}-${locations}.looplens`);
+        const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, locations }) });
+        assert.equal(result.code, 0, result.stderr);
+        const { summary, timeline } = readTrace(out);
+        const main = summary.tasks.find((t) => t.kind === 'main')!;
+        const stretches = printedStretches(result.stdout);
+        assert.equal(stretches.length, 4 * rounds, `${mode}, ${locations}`);
+        const byIds = new Set<string>();
+        const wrong: string[] = [];
+        for (const [label, start, end] of stretches) {
+          const ran = ranAt(timeline, start, end);
+          const task = summary.tasks.find((t) => t.id === ran?.id);
+          const parent = summary.tasks.find((t) => t.id === task?.parent);
+          const expected = label === 'member' ? parent?.name === 'render' : parent?.id === main.id;
+          if (task?.name !== 'byId' || !expected)
+            wrong.push(`${label} at ${start.toFixed(1)} ms: ${task?.name} of ${parent?.name}`);
+          else byIds.add(task.id);
+        }
+        assert.deepEqual(wrong, [], `${mode}, ${locations}: each batch is the first load's member's work`);
+        assert.equal(byIds.size, 2 * rounds, `${mode}, ${locations}: one byId task a round`);
+      }
+  });
+
   it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'esm', 'main.mjs'))) {
       assert.match(result.stdout, /done/);

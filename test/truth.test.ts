@@ -464,6 +464,19 @@ const CONSTRUCTS: Array<{
       work(),
     ],
   },
+  {
+    title:
+      "each job a library runs side by side from the first lines of a call nobody awaited is a dish of that call's — also the one it starts later, from the wrap-up of a job that ended, alone",
+    // Seed 145287 (both modes): the calls were counted as running in the stint's task, not in the
+    // call nobody awaited whose lane the library's later stints run in, so the third job, started
+    // there alone, was that call's own work.
+    fns: [
+      fn('enqueue', [{ k: 'thenQueue', fns: ['resize', 'encode', 'resize'], limit: 2 }, work()]),
+      fn('resize', [sleep(3), work(), sleep(2), work(0.8)]),
+      fn('encode', [sleep(2), work()]),
+    ],
+    main: [sleep(2), { k: 'forget', fn: 'enqueue', style: 'catch' }, work(1), sleep(20), work(1)],
+  },
 ];
 
 /**

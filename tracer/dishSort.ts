@@ -482,9 +482,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         holdLazily(task, o, found, made, at, key, from ?? null)
       )
         continue;
-      sides ??= sidesOf(within ?? task);
+      // Made inside a dish made in this stint (a call nobody awaited whose first lines start a
+      // queue's jobs): the library's later stints (a job's wrap-up starting the next) run in that
+      // dish's lane, so the calls are counted there, and one held back alone is that dish's work.
+      // Counted on the stint's task, the next job started alone there found none running beside
+      // it and stayed the dish's own work (seed 145287, both modes).
+      const group = within === null && d.parent !== -1 ? around(d.parent) : task;
+      const its = group === task ? (sides ??= sidesOf(within ?? task)) : sidesOf(group);
       const run: SideRun = {
-        task,
+        task: group,
         settled: false,
         dish,
         objs: null,
@@ -512,10 +518,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
             (run.children ??= []).push(made[w]!);
           }
         }
-        sides.lone = run;
+        its.lone = run;
         if (run.byRunner) watch(run);
       }
-      sides.running++;
+      its.running++;
       origin[kSide] = run;
     }
   }
@@ -759,6 +765,17 @@ export function cutAtReturn(root: unknown, returned: object): void {
  */
 const leads = new Map<number, number>();
 const MAX_LEADS = 4096;
+/**
+ * Leads a look found that it could not close, by the same key (see leadOf): the records whose
+ * stacks showed the member's site are its call's, but one further back read no stack (the code
+ * calling the combinator is an async function's call made in the stint, whose promise keeps none;
+ * or a look was rationed out), so a later look may find more. Until one closes the walk, a call at
+ * the place that reads no stacks — most do: a place's are read at its first calls — takes the
+ * longest lead found. Before, it took none: in seed 140327, from the third call at one place of a
+ * `Promise.all` member calling `Promise.allSettled` of two loads through functions of the
+ * program's, that member ran the first load's batch in its own lane, in both modes.
+ */
+const openLeads = new Map<number, number>();
 
 /**
  * The member of the same combinator call made just before member `k` (its index), or -1: findDishes
@@ -771,7 +788,8 @@ function memberBefore(dishes: readonly FoundDish[], k: number): number {
 /**
  * The records before member `k`'s promise that its call made (see leads): positive when they are
  * the member's, negative when they are the library's business in the lane of the code calling the
- * combinator; 0 when none, or not known yet (the stacks rationed out: looked at next time).
+ * combinator; 0 when none, or not known yet (the stacks rationed out: looked at next time). One
+ * not closed yet is the longest found so far (openLeads).
  */
 function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segment): number {
   const d = dishes[k];
@@ -779,16 +797,19 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
   const key = mix(mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash), 0x1ead);
   const known = leads.get(key);
   if (known !== undefined) return known;
+  const found = openLeads.size !== 0 ? (openLeads.get(key) ?? 0) : 0;
   const call = callStacks.get(at + d.comb);
   const own = rootStacks.get(first);
-  if (call === undefined || own === undefined) return 0;
+  if (call === undefined || own === undefined) return found;
   const site = memberSite(own, call);
   const before = memberBefore(dishes, k);
-  let lower = at;
+  // The code calling the combinator runs in a call made in this stint (a member's, before its first
+  // await): that call's first record, its own promise, is no record of this member's call.
+  let lower = d.parent === -1 ? at : at + dishes[d.parent].origin + 1;
   if (site !== null && before !== -1) {
     const o = dishes[before];
     const its = rootStacks.get(at + o.origin);
-    if (its === undefined) return 0;
+    if (its === undefined) return found;
     const members = logObj[at + d.comb] as unknown[];
     lower = Math.max(at + o.origin, seg.indexOf(members[o.index])) + 1;
     if (memberSite(its, call)?.site === site.site) lower = first;
@@ -813,7 +834,12 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
     open = false;
   }
   if (site !== null && !site.inside) lead = -lead;
-  if (open) return lead;
+  if (open) {
+    if (Math.abs(lead) <= Math.abs(found)) return found;
+    if (openLeads.size >= MAX_LEADS) openLeads.clear();
+    openLeads.set(key, lead);
+    return lead;
+  }
   if (leads.size >= MAX_LEADS) leads.clear();
   leads.set(key, lead);
   return lead;
