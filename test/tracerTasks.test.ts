@@ -4236,6 +4236,32 @@ describe('tasks the tracer finds in real programs', function () {
     assert.deepEqual(poll.location, { file: program, line: 2, column: 11 });
   });
 
+  it('gives each call of an interval a stint of its own, even when a call held up past its period makes the next one due at once, in both modes', async () => {
+    // Each call spins past the period, so the loop finds the interval due again as it comes round,
+    // a few µs after the call's stint ended: the same task again within the merge window (widened
+    // by the slowdown here, as a faster machine's loop turn would shorten the gap). On a loaded
+    // machine a preempted call did this: five calls, four stints (CI, load 14).
+    const program = path.join(dir, 'heldInterval.js');
+    fs.writeFileSync(
+      program,
+      [
+        'let n = 0;',
+        'const t = setInterval(function poll() {',
+        '  const end = performance.now() + 6;',
+        '  while (performance.now() < end);',
+        '  if (++n === 5) clearInterval(t);',
+        '}, 5);',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, program, { mode, slowdown: 10 });
+      const poll = summary.tasks.find((t) => t.name === 'poll');
+      assert.ok(poll, mode);
+      assert.equal(poll.stints, 5, `five calls, five stints (${mode} mode)`);
+    }
+  });
+
   it("makes a timer the program sets after the response the request's background work, however short, and a library's not, in both modes", async () => {
     const app = path.join(dir, 'afterResponse');
     // A library that tidies up on a timer when the request gives its client back.

@@ -706,7 +706,7 @@ export function enter(
   if (current === null && times.pendingIdle !== NONE) {
     if (times.pendingIdle === SOON) {
       // The last stint ended right before this one, in the same drain (see leaveSoon).
-      if (task === pendingTask) {
+      if (task === pendingTask && reason !== Reason.Timer) {
         times.pendingIdle = NONE;
         current = task;
         resume(t);
@@ -717,8 +717,16 @@ export function enter(
       times.lastEnd = t;
       // (It ends here, read from no clock of its own: looked at as pause() does.)
       if (t - times.openStart >= cpuCheckMs && schedstat.fd !== -1) stintCpu(t);
-    } else if (task === pendingTask && (t - times.pendingIdle <= mergeMs || (continuation && marks > 0))) {
-      // The same task again after a moment: one stint, not two (and two records saved). Or later,
+    } else if (
+      task === pendingTask &&
+      reason !== Reason.Timer &&
+      (t - times.pendingIdle <= mergeMs || (continuation && marks > 0))
+    ) {
+      // The same task again after a moment: one stint, not two (and two records saved). But never
+      // a timer's call: the loop makes it in its timers phase, after the task's last stint ended in
+      // an earlier phase or an earlier timer's call — another call, its own stint. (An interval
+      // whose call was held up past its period is due again as the loop comes round, a few µs
+      // later: merged, five calls of it showed as four stints; a request's 1 ms timer likewise.) Or later,
       // but a continuation queued before its last stint ended (the mark queued then has not run):
       // the same drain, the loop never waited for events between them — the dish held the loop
       // all along (a long `for (…) await x` that the machine preempted, or a collection cut), and

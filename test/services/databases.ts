@@ -237,6 +237,27 @@ export async function startRedis(cpu?: number): Promise<Service> {
   return { port, stop: () => stopChild(child, 'SIGTERM', dir, true) };
 }
 
+/**
+ * The integer stored at `key` on the redis-server at `port` (0 when unset), read over a connection of
+ * its own with an inline command: the tests need no client library of their own for it.
+ */
+export function redisInteger(port: number, key: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.once('connect', () => socket.write(`GET ${key}\r\n`));
+    socket.on('data', (d: Buffer) => {
+      reply += d.toString('latin1');
+      // A bulk string ($length, then the value on its own line) or $-1 for none.
+      const m = /^\$(-?\d+)\r\n(?:([^\r]*)\r\n)?/.exec(reply);
+      if (m === null || (m[1] !== '-1' && m[2] === undefined)) return;
+      socket.destroy();
+      resolve(m[1] === '-1' ? 0 : Number(m[2]));
+    });
+    socket.once('error', reject);
+  });
+}
+
 /** Stops a server; `group`: it was started detached, so its whole process group is signalled. */
 function stopChild(
   child: ReturnType<typeof spawn>,
