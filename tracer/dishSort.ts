@@ -437,9 +437,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         holdLazily(task, o, found, made, at, key)
       )
         continue;
-      sides ??= sidesOf(within ?? task);
+      // Made inside a dish of this stint (a member's or a call nobody awaited's first lines: `await
+      // runAll(jobs, 2)` there), it runs side by side with that dish's calls, not the stint's task's:
+      // the library's wrap-up of one (its `.then` on the job, that dish's work) starts the next in
+      // that dish's lane, which must find this one running (before 2026-12-05 it was counted in the
+      // task around, and the next job was taken for the dish's own work: seed 144212).
+      const home = d.parent === -1 ? task : around(d.parent);
+      const group = home !== task ? sidesOf(home) : (sides ??= sidesOf(within ?? task));
       const run: SideRun = {
-        task,
+        task: home,
         settled: false,
         dish,
         objs: null,
@@ -450,7 +456,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         key,
         from: from ?? null,
         armed: logHash[first],
-        within,
+        within: home !== task ? null : within,
         byRunner: d.byRunner === true,
         sides: null,
         strand: null,
@@ -467,10 +473,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
             (run.children ??= []).push(made[w]!);
           }
         }
-        sides.lone = run;
+        group.lone = run;
         if (run.byRunner) watch(run);
       }
-      sides.running++;
+      group.running++;
       origin[kSide] = run;
     }
   }
