@@ -55,6 +55,23 @@ const CONSTRUCTS: Array<{
     ],
   },
   {
+    title:
+      '… and from the first lines of a Promise.allSettled member and of a call nobody awaited: the job the library starts from the wrap-up of one that ended is a dish of that member or call too',
+    fns: [
+      fn('index', [{ k: 'thenQueue', fns: ['compress', 'compress', 'compress'], limit: 2 }, work()]),
+      fn('warm', [{ k: 'thenQueue', fns: ['encode', 'compress', 'encode'], limit: 2 }, work()]),
+      fn('fetchOrders', [sleep(2), work()]),
+      fn('compress', [sleep(3), work(), sleep(2), work(0.8)]),
+      fn('encode', [sleep(2), work()]),
+    ],
+    main: [
+      sleep(2),
+      { k: 'forget', fn: 'warm', style: 'void' },
+      { k: 'combinator', kind: 'allSettled', fns: ['fetchOrders', 'index'], style: 'literal' },
+      work(),
+    ],
+  },
+  {
     title: 'an async function with several awaits and an awaited helper stays one dish',
     fns: [
       fn('loadUser', [sleep(), work(), { k: 'await', fn: 'lookup' }, work()]),
