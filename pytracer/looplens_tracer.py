@@ -1358,9 +1358,12 @@ class Watchdog:
         # threshold, as one may begin at once), and, live, until the next flush if that comes first.
         # A busy server's stints are short, so it wakes about every half threshold (40 a second at
         # 50 ms, where a poll every eighth of it and a flush every FLUSH_EVERY_MS made 100). It
-        # never sleeps less than the poll did (a threshold of a few ms, stints of a few hundred µs:
-        # as often as before, not on every stint), so it sees a block between its half and five
-        # eighths, as the poll did, and at its half when the stint it saw was young.
+        # never sleeps less than the poll did while the stint it saw is younger than a poll (a
+        # threshold of a few ms, stints of a few hundred µs: as often as before, not on every
+        # stint), so it looks at a block when it is half a threshold old (from 40 ms on; below, by a
+        # poll after that), plus how late the OS wakes it. No schedule makes that sure: on a machine
+        # busy enough, the watchdog's thread may get no CPU before a block just over the threshold
+        # ends (the block is then told without its line: model/lessons.ts says so).
         half = self.block_ms / 2
         longest = min(0.1, max(0.01, half / 1000.0)) * WATCHDOG_SCALE
         shortest = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
@@ -1396,7 +1399,14 @@ class Watchdog:
                         wake = min(wake, (start + half - now) / 1000.0)
                     if live:
                         wake = min(wake, max(0.0, (flushed + FLUSH_EVERY_MS - now) / 1000.0))
-                    wake = max(wake, shortest)
+                    # Never less than the poll did while the stint is shorter than it (a busy server's
+                    # stints, a threshold of a few ms: not a wake-up on every stint); a stint already
+                    # that long is looked at when it is half a block old, not up to a poll later (a
+                    # block just over the threshold, on a loaded machine whose every wake-up comes
+                    # late, kept that much more time to be seen in). At most one such wake-up for
+                    # each stint that long.
+                    floor = shortest if not tracer.in_stint or now - start < shortest * 1000.0 else 0.001
+                    wake = max(wake, floor)
                     continue
                 wake = longest
                 task = tracer.current
