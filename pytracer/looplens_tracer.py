@@ -57,8 +57,8 @@ MAX_STRINGS = 20000
 DEFAULT_BLOCK_MS = 50
 
 # Event types, reasons, kinds and flags: the numbers of protocol/format.ts.
-RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, READY, AWAIT, FOLD = (
-    1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13,
+RUN, IDLE, TASK, TASK_END, STRING, LAG, END, TASK_INFO, BLOCK_SAMPLE, READY, AWAIT, FOLD, STINT_CPU = (
+    1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14,
 )
 MAX_AWAIT_FRAMES = 4
 REASON_START, REASON_REQUEST, REASON_TIMER, REASON_IO, REASON_PROMISE, REASON_RESUME = 1, 2, 3, 5, 6, 10
@@ -257,6 +257,8 @@ del _probe
 # Whole records in one pack each: unit 0 (kind, units, arg, 0, id, time) and the units after it.
 _TASK = struct.Struct("<BBBBIdIIIIIIII").pack
 _UNIT0_IIII = struct.Struct("<BBBBIdIIII").pack
+# A STINT_CPU record: unit 0, then the stint's end (f64) and two u32 counts.
+_UNIT0_D_II = struct.Struct("<BBBBIddII").pack
 # Records written for every task made and request served, packed whole with their constant fields
 # folded in (the first four bytes one number, zeros as pad bytes): each field passed costs its
 # conversion, each record packed apart a call and an extension of the buffer.
@@ -370,6 +372,22 @@ class Writer:
             self._unit0(BLOCK_SAMPLE, 2 + 2 * min(len(frames), 8), min(len(frames), 8), task, t)
             + struct.pack("<dII", observed_ms, observations, cpu)
             + units
+        )
+
+    def stint_cpu(self, t, task, until, wait_us, cpu_us):
+        """The stint of `task` begun at `t` waited `wait_us` for a CPU (the machine busy with other
+        work) and ran `cpu_us` on one, until `until` (ms): a reader judges it by the time it held the
+        loop, not by the time the machine took from it."""
+        self.buf += _UNIT0_D_II(
+            STINT_CPU,
+            2,
+            0,
+            0,
+            task & 0xFFFFFFFF,
+            t,
+            until,
+            max(0, min(0xFFFFFFFF, int(round(wait_us)))),
+            max(0, min(0xFFFFFFFF, int(round(cpu_us)))),
         )
 
     def ready(self, t, task):
@@ -549,6 +567,9 @@ class Tracer:
         self.running = None
         self.stint_start = 0.0
         self.samples = collections.deque()
+        # The watchdog's latest reading of how long the stint it samples waited for a CPU, for a
+        # STINT_CPU record written at that stint's end (settle): (start, task, until, wait µs, cpu µs).
+        self.stint_wait = None
         # Whether a stint's end has something to do past its record (Tracer.settle): set by the
         # watchdog when it has block samples to write or the buffer has passed FLUSH_BYTES (it looks
         # every poll, as the lag probe does), so that a stint's end checks one attribute, not the
@@ -1235,6 +1256,11 @@ class Tracer:
             self.w.flush()
         if self.samples:
             self.write_samples()
+        wait = self.stint_wait
+        if wait is not None:
+            # Right after the stint it is about (or a later one: a reader then drops it).
+            self.stint_wait = None
+            self.w.stint_cpu(*wait)
 
     def write_samples(self):
         while self.samples:
@@ -1283,12 +1309,12 @@ class Watchdog:
             self.thread = thread
             self.schedstat = "/proc/self/task/%d/schedstat" % thread[1]
 
-    def cpu_ns(self):
-        """How long the main thread has wanted the CPU, ns: on it, or ready and waiting for it."""
+    def counters(self):
+        """The loop's thread's (ns on a CPU, ns ready to run and waiting for one); None if not known."""
         try:
             with open(self.schedstat, "rb") as f:
                 on_cpu, waiting = f.read().split(b" ")[:2]
-            return int(on_cpu) + int(waiting)
+            return int(on_cpu), int(waiting)
         except Exception:
             return None
 
@@ -1332,9 +1358,12 @@ class Watchdog:
         # threshold, as one may begin at once), and, live, until the next flush if that comes first.
         # A busy server's stints are short, so it wakes about every half threshold (40 a second at
         # 50 ms, where a poll every eighth of it and a flush every FLUSH_EVERY_MS made 100). It
-        # never sleeps less than the poll did (a threshold of a few ms, stints of a few hundred µs:
-        # as often as before, not on every stint), so it sees a block between its half and five
-        # eighths, as the poll did, and at its half when the stint it saw was young.
+        # never sleeps less than the poll did while the stint it saw is younger than a poll (a
+        # threshold of a few ms, stints of a few hundred µs: as often as before, not on every
+        # stint), so it looks at a block when it is half a threshold old (from 40 ms on; below, by a
+        # poll after that), plus how late the OS wakes it. No schedule makes that sure: on a machine
+        # busy enough, the watchdog's thread may get no CPU before a block just over the threshold
+        # ends (the block is then told without its line: model/lessons.ts says so).
         half = self.block_ms / 2
         longest = min(0.1, max(0.01, half / 1000.0)) * WATCHDOG_SCALE
         shortest = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
@@ -1370,7 +1399,14 @@ class Watchdog:
                         wake = min(wake, (start + half - now) / 1000.0)
                     if live:
                         wake = min(wake, max(0.0, (flushed + FLUSH_EVERY_MS - now) / 1000.0))
-                    wake = max(wake, shortest)
+                    # Never less than the poll did while the stint is shorter than it (a busy server's
+                    # stints, a threshold of a few ms: not a wake-up on every stint); a stint already
+                    # that long is looked at when it is half a block old, not up to a poll later (a
+                    # block just over the threshold, on a loaded machine whose every wake-up comes
+                    # late, kept that much more time to be seen in). At most one such wake-up for
+                    # each stint that long.
+                    floor = shortest if not tracer.in_stint or now - start < shortest * 1000.0 else 0.001
+                    wake = max(wake, floor)
                     continue
                 wake = longest
                 task = tracer.current
@@ -1382,13 +1418,15 @@ class Watchdog:
                 last = start
                 # The first sample at once (the block's line, however short it turns out); the CPU
                 # share is known from the second on.
-                cpu_at, cpu = Tracer.now(), self.cpu_ns()
+                cpu_at, first = Tracer.now(), self.counters()
+                cpu = None if first is None else first[0] + first[1]
                 for _ in range(60):
                     if not same():
                         break
                     where = self.blamed()
                     t = Tracer.now()
-                    now_cpu = self.cpu_ns()
+                    counters = self.counters()
+                    now_cpu = None if counters is None else counters[0] + counters[1]
                     # Not clipped to the span: the counters move at the kernel's ticks, so one span
                     # may get the next one's time; the block's share adds them all up (the reader
                     # clips the sum), and that is right to a tick over the whole block.
@@ -1398,6 +1436,19 @@ class Watchdog:
                     cpu, cpu_at = now_cpu, t
                     if not same():
                         break
+                    if first is not None and counters is not None and counters[1] > first[1]:
+                        # Read within the stint (it still runs): the wait for a CPU since the first
+                        # look is the stint's, a lower bound of it (the rule of model/lessons.ts: a
+                        # block that held the loop less than the threshold but for that wait is the
+                        # machine's load, not the program's; the Node tracer's STINT_CPU too).
+                        tracer.stint_wait = (
+                            start,
+                            task,
+                            t,
+                            (counters[1] - first[1]) / 1000.0,
+                            (counters[0] - first[0]) / 1000.0,
+                        )
+                        tracer.due = True
                     if where is not None:
                         # Dated when this look's span began (the stint's start for the first), not
                         # the stint's start for every look: a reader places each look where it

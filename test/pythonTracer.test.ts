@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TraceServer } from '../host/traceServer';
+import { findLessons } from '../model/lessons';
 import { Timeline } from '../model/timeline';
 import { TaskFlags } from '../protocol/format';
 import { CLI, FIXTURES, readTrace, recordQuietly, run, tempDir, waitFor } from './helpers';
@@ -233,6 +234,25 @@ describe('the Python asyncio tracer', function () {
     assert.deepEqual(
       [blocks[0].frames[0]?.location?.file, blocks[0].frames[0]?.location?.line],
       [program, lineOf(program, 'DEEP COPY')],
+    );
+  });
+
+  it('tells how long a block waited for a CPU (STINT_CPU), so that a lesson judges the time it held the loop, not the time the machine took', async () => {
+    const { program, stdout, timeline } = await traceFixture(dir, 'shared_cpu.py');
+    assert.equal(stdout, 'done\n');
+    const line = lineOf(program, 'SHARED CPU');
+    const blocks = timeline.blocks.filter((b) => b.frames.some((f) => f.location?.line === line));
+    const shown = JSON.stringify(blocks.map((b) => [b.durationMs, b.cpuWaitMs]));
+    assert.equal(blocks.length, 1, shown);
+    const [block] = blocks;
+    // Sharing its core with a busy process, the step waited for it, however loaded the machine: a
+    // lower bound read by the watchdog, from its first look on (0 before the tracer wrote it).
+    assert.ok(block.cpuWaitMs >= 1, shown);
+    // It computed 100 ms all the same: less a lower bound of its wait, still a block, and a lesson.
+    assert.ok(block.durationMs - block.cpuWaitMs >= timeline.blockMs, shown);
+    assert.ok(
+      findLessons(timeline).some((l) => l.kind === 'cpuOnLoop' && l.location.line === line),
+      shown,
     );
   });
 
