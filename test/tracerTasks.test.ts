@@ -62,6 +62,26 @@ const MINIFIELDS = [
 ];
 
 /**
+ * A queue whose `process()` calls each job and chains it (`job().then(…)`), `concurrency` at a time
+ * (the stand-in library `thenqueue`).
+ */
+const THENQUEUE = [
+  'class Queue {',
+  '  constructor(concurrency) { this.concurrency = concurrency; this.running = 0; this.jobs = []; }',
+  '  add(fn) { this.jobs.push(fn); this.process(); }',
+  '  process() {',
+  '    while (this.running < this.concurrency && this.jobs.length > 0) {',
+  '      const fn = this.jobs.shift();',
+  '      this.running++;',
+  '      fn().then(() => { this.running--; this.process(); });',
+  '    }',
+  '  }',
+  '}',
+  'exports.Queue = Queue;',
+  '',
+];
+
+/**
  * A server whose handler answers with `execute(resolvers)` of the stand-in executor (MINIFIELDS), and
  * which sends itself three requests and closes: `resolvers` are defined by `lines`.
  */
@@ -2125,21 +2145,7 @@ describe('tasks the tracer finds in real programs', function () {
     // named `alpha`, the place's name; now a place named so is looked at again now and then (a few
     // looks a second, every 8th dish it names), and once a look sees another function each dish
     // there is named by its own call. (The first few `beta`s, before that look, keep `alpha`.)
-    writeLibrary(app, 'thenqueue', [
-      'class Queue {',
-      '  constructor(concurrency) { this.concurrency = concurrency; this.running = 0; this.jobs = []; }',
-      '  add(fn) { this.jobs.push(fn); this.process(); }',
-      '  process() {',
-      '    while (this.running < this.concurrency && this.jobs.length > 0) {',
-      '      const fn = this.jobs.shift();',
-      '      this.running++;',
-      '      fn().then(() => { this.running--; this.process(); });',
-      '    }',
-      '  }',
-      '}',
-      'exports.Queue = Queue;',
-      '',
-    ]);
+    writeLibrary(app, 'thenqueue', THENQUEUE);
     const program = path.join(app, 'factory.js');
     fs.writeFileSync(
       program,
@@ -2194,21 +2200,7 @@ describe('tasks the tracer finds in real programs', function () {
     // queue's `.then` callbacks, were tasks). The same inside a helper the script awaits, before its
     // first await: the first two start side by side in the helper's call, in the stint that called
     // it (before 2026-12-05, its caller's work too).
-    writeLibrary(app, 'thenqueue', [
-      'class Queue {',
-      '  constructor(concurrency) { this.concurrency = concurrency; this.running = 0; this.jobs = []; }',
-      '  add(fn) { this.jobs.push(fn); this.process(); }',
-      '  process() {',
-      '    while (this.running < this.concurrency && this.jobs.length > 0) {',
-      '      const fn = this.jobs.shift();',
-      '      this.running++;',
-      '      fn().then(() => { this.running--; this.process(); });',
-      '    }',
-      '  }',
-      '}',
-      'exports.Queue = Queue;',
-      '',
-    ]);
+    writeLibrary(app, 'thenqueue', THENQUEUE);
     const adds =
       "for (const [name, ms] of [['resize', 5], ['encode', 10], ['upload', 15], ['notify', 20]]) queue.add(job(name, ms));";
     const programs = {
