@@ -102,6 +102,19 @@ async function pixel(viewer: ViewerPage, x: number, y: number): Promise<number[]
   })()`);
 }
 
+/** WCAG's contrast ratio of two CSS colours `rgb(r, g, b)`. */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 /** Canvas coordinates → page coordinates. */
 async function onPage(viewer: ViewerPage, x: number, y: number): Promise<{ x: number; y: number }> {
   const box = (await viewer.page.locator('canvas.canvas').boundingBox())!;
@@ -819,6 +832,49 @@ describe('the timeline webview in Chromium', function () {
       assert.equal(await narrow.page.getByText('paused in debugger').isVisible(), false);
     } finally {
       await narrow.close();
+    }
+  });
+
+  it("in a high-contrast theme with no secondary button colours, the tools' labels stay readable, whatever the system's scheme", async () => {
+    // VS Code's Dark High Contrast theme, as its webviews get it: variables on <html>, a class on
+    // <body>, and no button.secondaryBackground (nor button.background) at all.
+    const hc = {
+      '--vscode-editor-background': '#000000',
+      '--vscode-editor-foreground': '#ffffff',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
+    };
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await ViewerPage.open({ colorScheme });
+      try {
+        await page.page.evaluate(`(() => {
+          for (const [name, value] of Object.entries(${JSON.stringify(hc)}))
+            document.documentElement.style.setProperty(name, value);
+          document.body.className = 'vscode-high-contrast';
+        })()`);
+        await page.load(trace, { name: 'kitchen' });
+        for (const name of ['Fit', 'Switch ▶', 'Hide internal']) {
+          // The text's colour against what is behind it: the button's own background, else the
+          // first ancestor's that is not transparent.
+          const [fg, bg] = await page.page.evaluate<[string, string]>(`(() => {
+            const el = document.querySelector('button[aria-label=${JSON.stringify(name)}]');
+            let at = el;
+            while (at !== null && /rgba\\(.*, 0\\)|transparent/.test(getComputedStyle(at).backgroundColor))
+              at = at.parentElement;
+            return [getComputedStyle(el).color, at === null ? 'rgb(255, 255, 255)' : getComputedStyle(at).backgroundColor];
+          })()`);
+          const ratio = contrast(fg, bg);
+          assert.ok(
+            ratio >= 4.5,
+            `${colorScheme} system scheme: "${name}" is ${fg} on ${bg} (contrast ${ratio.toFixed(2)})`,
+          );
+        }
+      } finally {
+        await page.close();
+      }
     }
   });
 
