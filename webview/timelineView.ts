@@ -143,7 +143,20 @@ export class TimelineView {
       this.requestDraw();
     });
     this.canvas.addEventListener('click', (e) => this.click(e));
-    this.canvas.addEventListener('keydown', (e) => this.key(e));
+    // The keys work wherever the focus is in the panel but in its tools: VS Code focuses the
+    // webview's body when its tab is chosen or its group is focused (Ctrl+2), and a keyboard user
+    // would otherwise have to tab through the whole toolbar before N did anything.
+    document.addEventListener('keydown', (e) => {
+      const target = e.target;
+      if (target === this.canvas || target === document.body || target === document.documentElement)
+        this.key(e);
+    });
+    // Focus coming into the panel from outside (its tab, its group) lands on the timeline itself,
+    // where the focus ring shows that the keys are the timeline's.
+    window.addEventListener('focus', () => {
+      if (document.activeElement === null || document.activeElement === document.body)
+        this.canvas.focus({ preventScroll: true });
+    });
     new ResizeObserver(() => this.resize()).observe(this.canvas.parentElement!);
     this.watchPixelRatio();
     watchTheme(() => {

@@ -335,6 +335,24 @@ describe('the timeline webview in Chromium', function () {
     await viewer.rendered('the cursor cleared', (s) => s.step === null);
   });
 
+  it("the keys work as soon as the panel has the focus, before any part of it was tabbed to (VS Code focuses the webview's body)", async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.page.evaluate('document.activeElement && document.activeElement.blur()');
+    assert.equal(await viewer.page.evaluate('document.activeElement === document.body'), true);
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('n');
+    const [first] = await viewer.waitFor('a step from the body', (m) =>
+      steps(m).length > 0 ? steps(m) : undefined,
+    );
+    assert.equal(first?.index, 1, 'N stepped to the first switch');
+    assert.match(await viewer.page.locator('.stepbar').innerText(), /^Switch 1 of /);
+    // Typing in the filter is typing, not stepping.
+    await viewer.page.keyboard.press('/');
+    await viewer.page.keyboard.type('np');
+    assert.equal(await viewer.page.locator('.search').inputValue(), 'np');
+    assert.equal(steps(await viewer.messages()).length, 1, 'no more steps');
+  });
+
   it('the first step from a fitted view stays inside the trace', async () => {
     // A short trace whose first switch is near its start: centring on it would reach before 0.
     const w = new ChunkWriter(64);
