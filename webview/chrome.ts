@@ -4,6 +4,7 @@
  * fills in the text. Buttons carry their keys in their titles (see keys.ts).
  */
 import { formatDuration } from '../model/duration';
+import type { EndInfo } from '../model/timeline';
 import { SessionInfo } from './protocol';
 
 export interface ChromeActions {
@@ -98,6 +99,26 @@ export function showSession(
   blocked.textContent =
     live === null ? '' : `Loop blocked now: ${formatDuration(live.durationMs)} in ${live.taskName}`;
   blocked.style.display = live === null ? 'none' : 'inline-block';
+}
+
+/**
+ * What the panel says about how the program ended, when it ended badly: an uncaught exception, an
+ * unhandled rejection or a non-zero exit code (null for a clean exit, a signal — stopping a debug
+ * session sends one — or a trace that is not over). `at` is when, from the trace's start (ms).
+ */
+export function endNote(end: EndInfo | null, at: number): string | null {
+  if (end === null) return null;
+  const code = end.code !== 0 ? ` (exit code ${end.code})` : '';
+  const what =
+    end.cause === 'uncaught-exception'
+      ? `an uncaught exception${code}`
+      : end.cause === 'unhandled-rejection'
+        ? `an unhandled promise rejection${code}`
+        : end.cause === 'exit' && end.code !== 0
+          ? `exit code ${end.code}`
+          : null;
+  if (what === null) return null;
+  return `The program ended with ${what} at ${formatDuration(at)}. Its error is in the program's output (the Debug Console when it ran under the debugger); the timeline shows what ran until then.`;
 }
 
 /** Below this width (px) the panel is narrow: short labels, a smaller filter box. */

@@ -5,10 +5,10 @@
  * updates arrive.
  */
 import { Stepper } from '../model/steps';
-import { SwitchInfo, Timeline } from '../model/timeline';
+import { EndInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
-import { NARROW_PX, buildChrome, placeTooltip, showSession } from './chrome';
+import { NARROW_PX, buildChrome, endNote, placeTooltip, showSession } from './chrome';
 import { handleKey, zoomsOrScrolls } from './keys';
 import { OVERVIEW_HEIGHT, Overview } from './overview';
 import { drawPanel, legendEntries } from './panelPicture';
@@ -60,6 +60,8 @@ export class TimelineView {
   /** The step cursor: the switch it stands on, its number (1-based), and what was reported. */
   private stepper: Stepper = new Stepper(this.timeline, formatDuration);
   private stepReport: StepInfo | null = null;
+  /** How the program ended, as the problem bar last said (it says so when it ended badly). */
+  private shownEnd: EndInfo | null = null;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
   private readonly blocked: HTMLElement;
@@ -216,6 +218,8 @@ export class TimelineView {
 
   /** New data arrived in the timeline. */
   changed(): void {
+    // The program's end came in (a live trace's last bytes, or a file read after its session).
+    if (this.timeline.endInfo !== this.shownEnd) this.showProblem();
     this.requestDraw();
   }
 
@@ -327,6 +331,9 @@ export class TimelineView {
     const t = this.timeline;
     const lines: string[] = [];
     if (this.session?.problem != null) lines.push(this.session.problem);
+    this.shownEnd = t.endInfo;
+    const ended = endNote(t.endInfo, t.endInfo !== null ? t.endInfo.time - t.startTime : 0);
+    if (ended !== null) lines.push(ended);
     if (t.droppedBefore !== null)
       lines.push(
         `Trace too large: oldest part dropped. The timeline shows from ${formatDuration(t.droppedBefore - t.startTime)} on, to stay within ${this.session?.timelineMiB ?? '?'} MiB (the looplens.maxTimelineMiB setting); exports keep what was recorded.`,

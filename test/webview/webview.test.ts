@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { snapshotHtml } from '../../host/snapshotHtml';
 import { ChunkWriter, utf8Of } from '../../protocol/chunkWriter';
-import { Reason, TaskEnd, TaskFlags, TaskKind } from '../../protocol/format';
+import { EndCause, Reason, TaskEnd, TaskFlags, TaskKind } from '../../protocol/format';
 import { LANES_TOP, LAYOUT, gutterFor } from '../../webview/layout';
 import type { FromWebviewMessage, RenderedState, StepInfo } from '../../webview/protocol';
 import { Timeline } from '../../model/timeline';
@@ -47,7 +47,10 @@ function near(rgb: number[], expected: number[], slack = 12): boolean {
  * A trace written by hand: the script, a request, two tasks made by library code and untracked
  * code, each with a stint.
  */
-function traceWithInternalTasks(requestName = 'GET /orders'): Uint8Array {
+function traceWithInternalTasks(
+  requestName = 'GET /orders',
+  end = { cause: EndCause.Exit, code: 0 },
+): Uint8Array {
   const w = new ChunkWriter(64);
   const strings = [
     'app.js',
@@ -72,7 +75,7 @@ function traceWithInternalTasks(requestName = 'GET /orders'): Uint8Array {
   w.run(13, 3, Reason.Io);
   w.taskEnd(14, 3, TaskEnd.Finished);
   w.idle(14);
-  w.end(20, 1, 0);
+  w.end(20, end.cause, end.code);
   return handWrittenTrace(w);
 }
 
@@ -682,6 +685,25 @@ describe('the timeline webview in Chromium', function () {
     } finally {
       await bad.close();
     }
+  });
+
+  it('says when the program ended with an uncaught exception or an error exit code, and nothing after a clean exit', async () => {
+    const problem = viewer.page.locator('.problem');
+    await viewer.load(traceWithInternalTasks('GET /orders', { cause: EndCause.UncaughtException, code: 1 }));
+    assert.match(
+      await problem.innerText(),
+      /^The program ended with an uncaught exception \(exit code 1\) at 20\.0 ms\. Its error is in the program's output/,
+    );
+    await viewer.load(traceWithInternalTasks('GET /orders', { cause: EndCause.Exit, code: 3 }));
+    assert.match(await problem.innerText(), /ended with exit code 3 at/);
+    await viewer.load(traceWithInternalTasks());
+    assert.equal(await problem.isVisible(), false, 'a clean exit says nothing');
+    // Live: the end comes in with the last bytes.
+    const trace = traceWithInternalTasks('GET /orders', { cause: EndCause.UnhandledRejection, code: 1 });
+    await viewer.startLive(trace.subarray(0, trace.length - 40));
+    await viewer.post({ type: 'append', bytes: trace.subarray(trace.length - 40) });
+    await problem.waitFor({ state: 'visible' });
+    assert.match(await problem.innerText(), /ended with an unhandled promise rejection \(exit code 1\)/);
   });
 
   it('a hostile trace is refused with a clear message, and the next trace draws as usual', async () => {
