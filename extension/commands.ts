@@ -3,7 +3,6 @@
  * argument, so tests, tasks and keybindings can run it without a dialog.
  */
 import { EXPORT_FORMATS, ExportFormat } from '../host/exportFormats';
-import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
@@ -11,6 +10,8 @@ import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
 import { refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
 import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, VIEW_TYPES, WALKTHROUGH } from './ids';
+import { fileLaunch, runnableFile } from './names';
+import { numberSetting } from './settings';
 import { TimelinePanels } from './timelinePanel';
 import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
@@ -109,22 +110,16 @@ export class Commands implements vscode.Disposable {
   private configForActiveFile(): vscode.DebugConfiguration | undefined {
     const document = vscode.window.activeTextEditor?.document;
     const file = document?.uri.scheme === 'file' ? document.uri.fsPath : undefined;
-    if (file === undefined || !/\.(c|m)?[jt]sx?$/.test(file)) {
+    if (file === undefined || !runnableFile(file)) {
       void vscode.window.showErrorMessage(
         'Loop Lens: open the JavaScript or TypeScript file to run, or add a Node.js launch configuration to launch.json, then start tracing again.',
       );
       return undefined;
     }
-    const config: vscode.DebugConfiguration = {
-      type: 'node',
-      request: 'launch',
-      name: `Loop Lens: ${path.basename(file)}`,
-      program: file,
-      cwd: vscode.workspace.getWorkspaceFolder(document!.uri)?.uri.fsPath ?? path.dirname(file),
-    };
-    // TypeScript runs through tsx (registered with --import), which also enables source maps.
-    if (/\.(c|m)?tsx?$/.test(file)) config.runtimeArgs = ['--import', 'tsx'];
-    return config;
+    return fileLaunch(
+      file,
+      vscode.workspace.getWorkspaceFolder(document!.uri)?.uri.fsPath ?? path.dirname(file),
+    );
   }
 
   private latest(): TraceSession | undefined {
@@ -171,9 +166,7 @@ export class Commands implements vscode.Disposable {
       });
       if (refused !== null) throw new Error(`it ${refused}`);
       const bytes = await vscode.workspace.fs.readFile(uri);
-      const blockMs = vscode.workspace
-        .getConfiguration(SETTINGS.section)
-        .get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
+      const blockMs = numberSetting(SETTINGS.blockThresholdMs);
       const session = this.sessions.openFile(name, bytes, blockMs);
       this.panels.show(session, false);
       return session.id;

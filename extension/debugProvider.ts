@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dotenvValue, withPreload } from '../host/preload';
 import { LAUNCH_ATTRIBUTE, SESSION_MARKER, SETTINGS } from './ids';
+import { choiceSetting } from './settings';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 type Config = vscode.DebugConfiguration & {
@@ -61,9 +62,7 @@ export class TracingConfigurationProvider implements vscode.DebugConfigurationPr
     );
     const options = session.server!.tracerOptions({
       blockMs,
-      mode: vscode.workspace
-        .getConfiguration(SETTINGS.section)
-        .get<'fast' | 'full'>(SETTINGS.tracerMode, 'fast'),
+      mode: choiceSetting(SETTINGS.tracerMode),
     });
     const env = { ...(config.env ?? {}) };
     env.NODE_OPTIONS = withPreload(this.userNodeOptions(config), this.tracerPath);

@@ -10,6 +10,7 @@ import { diskFiles } from '../host/diskFiles';
 import { LESSON_KINDS, Lesson, LessonKind, findLessons } from '../model/lessons';
 import { SourceMapper } from '../model/sourceMaps';
 import { COMMANDS, SETTINGS } from './ids';
+import { numberSetting } from './settings';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 /** While a session runs, its lessons are worked out again at most this often, ms. */
@@ -132,8 +133,8 @@ export class EditorLessons implements vscode.Disposable, vscode.CodeLensProvider
       try {
         found = findLessons(session.timeline, {
           kinds,
-          lateBackgroundMs: config.get<number>(SETTINGS.lessonsLateBackgroundMs, 200),
-          minSavingMs: config.get<number>(SETTINGS.lessonsMinSavingMs, 20),
+          lateBackgroundMs: numberSetting(SETTINGS.lessonsLateBackgroundMs),
+          minSavingMs: numberSetting(SETTINGS.lessonsMinSavingMs),
           sourceLine: (file, line) => sourceLines(texts, file)?.[line - 1],
         });
       } catch (error) {

@@ -18,6 +18,7 @@ import {
 import { diskFiles } from '../host/diskFiles';
 import { SourceMapper } from '../model/sourceMaps';
 import { COMMANDS, CONTEXT_KEYS, VIEW_TYPES } from './ids';
+import { timelineTitle } from './names';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 /** Live data is sent in batches at most this often, ms (the webview draws once per frame). */
@@ -357,7 +358,6 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
   }
 }
 
-/** Opens a source location in the editor column beside the timeline (the panel's column given). */
 /**
  * A location as the editor should show it: compiled JavaScript with a source map on disk (tsc's
  * output, a bundle) maps to its source. Programs run with source maps enabled are mapped by the
@@ -416,7 +416,7 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     }
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPES.timeline,
-      `Loop Lens: ${session.name}`,
+      timelineTitle(session.name),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
       { enableScripts: true, retainContextWhenHidden: false },
     );

@@ -14,8 +14,8 @@ import { readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
 import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
-import { DEFAULT_BLOCK_MS } from '../protocol/format';
 import { SETTINGS } from './ids';
+import { numberSetting } from './settings';
 
 const MIB = 1024 * 1024;
 /**
@@ -409,13 +409,12 @@ export class TraceSessions implements vscode.Disposable {
    * the tracer's options.
    */
   async startConfigured(name: string): Promise<{ session: TraceSession; blockMs: number }> {
-    const settings = vscode.workspace.getConfiguration(SETTINGS.section);
-    const blockMs = settings.get<number>(SETTINGS.blockThresholdMs, DEFAULT_BLOCK_MS);
+    const blockMs = numberSetting(SETTINGS.blockThresholdMs);
     const session = await this.startLive(
       name,
       blockMs,
-      settings.get<number>(SETTINGS.maxTraceMiB, 512),
-      settings.get<number>(SETTINGS.maxTimelineMiB, 256),
+      numberSetting(SETTINGS.maxTraceMiB),
+      numberSetting(SETTINGS.maxTimelineMiB),
     );
     return { session, blockMs };
   }

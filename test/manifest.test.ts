@@ -12,6 +12,8 @@ import {
   VIEW_TYPES,
   WALKTHROUGH,
 } from '../extension/ids';
+import { fileLaunch, timelineTitle } from '../extension/names';
+import { CHOICE_RULES, NUMBER_RULES, checkChoice, checkNumber } from '../extension/settingRules';
 import { ROOT } from './helpers';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -112,5 +114,55 @@ describe('the extension manifest', () => {
       const page = step.media.markdown.replace(/^dist\/walkthrough\//, 'extension/walkthrough/');
       assert.ok(fs.existsSync(path.join(ROOT, page)), `${step.id}: ${page}`);
     }
+  });
+
+  it('holds each number and choice setting to the range, list and default package.json declares', () => {
+    const properties = manifest.contributes.configuration.properties as Record<
+      string,
+      { default: unknown; minimum?: number; maximum?: number; enum?: string[] }
+    >;
+    for (const [name, rule] of Object.entries(NUMBER_RULES)) {
+      const declared = properties[`${SETTINGS.section}.${name}`];
+      assert.deepEqual(
+        { min: declared.minimum, max: declared.maximum, fallback: declared.default },
+        rule,
+        name,
+      );
+    }
+    for (const [name, rule] of Object.entries(CHOICE_RULES)) {
+      const declared = properties[`${SETTINGS.section}.${name}`];
+      assert.deepEqual({ allowed: declared.enum, fallback: declared.default }, rule, name);
+    }
+  });
+
+  it('replaces a setting value of the wrong kind or out of range by its default, saying what it was', () => {
+    const cases: Array<[unknown, number, RegExp | null]> = [
+      [80, 80, null],
+      [undefined, 50, null],
+      ['fifty', 50, /^looplens\.blockThresholdMs is "fifty", not a number from 1 to 60000: using 50$/],
+      [0, 50, /is 0, not a number/],
+      [-5, 50, /is -5,/],
+      [1e9, 50, /is 1000000000,/],
+      [{ ms: 80 }, 50, /is \{"ms":80\},/],
+      ['x'.repeat(200), 50, /is "x{38}…,/],
+    ];
+    for (const [value, expected, problem] of cases) {
+      const checked = checkNumber(SETTINGS.blockThresholdMs, value);
+      assert.equal(checked.value, expected, String(value));
+      if (problem === null) assert.equal(checked.problem, null);
+      else assert.match(checked.problem ?? '', problem);
+    }
+    assert.deepEqual(checkChoice(SETTINGS.tracerMode, 'full'), { value: 'full', problem: null });
+    assert.deepEqual(checkChoice(SETTINGS.tracerMode, 'turbo'), {
+      value: 'fast',
+      problem: 'looplens.tracerMode is "turbo", not one of "fast", "full": using "fast"',
+    });
+  });
+
+  it('titles the timeline of a traced file "Loop Lens: <file>", saying Loop Lens once', () => {
+    assert.equal(timelineTitle(fileLaunch('/work/app/server.js', '/work/app').name), 'Loop Lens: server.js');
+    assert.deepEqual(fileLaunch('/work/app/main.ts', '/work/app').runtimeArgs, ['--import', 'tsx']);
+    assert.equal(timelineTitle('Kitchen (traced by Loop Lens)'), 'Kitchen (traced by Loop Lens)');
+    assert.equal(timelineTitle('microtasks'), 'Loop Lens: microtasks');
   });
 });

@@ -458,6 +458,37 @@ describe('Loop Lens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('a setting with a value of the wrong kind is replaced by its default, and the program is still traced', async () => {
+    // What a hand-edited settings.json can hold: the tracer is inert on a bad option, so these
+    // passed on ran the program untraced, with a timeline waiting for it forever.
+    const config = vscode.workspace.getConfiguration('looplens');
+    await config.update('blockThresholdMs', 'fifty', vscode.ConfigurationTarget.Global);
+    await config.update('tracerMode', 'turbo', vscode.ConfigurationTarget.Global);
+    try {
+      const session = await start({
+        type: 'node',
+        request: 'launch',
+        name: 'bad settings',
+        program: path.join(FIXTURES, 'env.js'),
+        looplens: true,
+      });
+      const line = await waitFor(
+        'the program to report',
+        () => /LOOPLENS-ENV (.*)/.exec(outputOf(session))?.[1],
+      );
+      assert.equal((JSON.parse(line) as { traced: boolean }).traced, true, 'the tracer runs');
+      const ended = await waitFor('its trace', async () => {
+        const s = await latest('bad settings');
+        return s.session.state === 'ended' && s.session.events > 0 ? s : undefined;
+      });
+      assert.equal((ended.session as unknown as { blockMs: number }).blockMs, 50, 'the default threshold');
+    } finally {
+      await config.update('blockThresholdMs', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('tracerMode', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   it('the kitchen, traced: the timeline opens beside the editor and fills live with the requests', async () => {
     const port = await freePort();
     await vscode.window.showTextDocument(vscode.Uri.file(KITCHEN));
