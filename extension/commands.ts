@@ -63,6 +63,9 @@ export class Commands implements vscode.Disposable {
       vscode.commands.registerCommand(COMMANDS.stepPrevious, (args?: StepArgs) =>
         this.step('previous', args),
       ),
+      vscode.window.registerCustomEditorProvider(VIEW_TYPES.traceFile, this.traceFileEditor(), {
+        supportsMultipleEditorsPerDocument: true,
+      }),
     ];
   }
 
@@ -156,6 +159,20 @@ export class Commands implements vscode.Disposable {
       uri = picked?.[0];
       if (uri === undefined) return undefined;
     }
+    const session = await this.readTrace(uri);
+    if (session === undefined) return undefined;
+    this.panels.show(session, false);
+    return session.id;
+  }
+
+  /**
+   * A session of the trace file at `uri`; undefined when it cannot be read (too large, not a trace,
+   * a folder), after saying why. `onRefused` also gets the reason (the file's editor shows it).
+   */
+  private async readTrace(
+    uri: vscode.Uri,
+    onRefused?: (reason: string) => void,
+  ): Promise<TraceSession | undefined> {
     const name = path.basename(uri.path);
     try {
       const stat = await vscode.workspace.fs.stat(uri);
@@ -167,15 +184,31 @@ export class Commands implements vscode.Disposable {
       if (refused !== null) throw new Error(`it ${refused}`);
       const bytes = await vscode.workspace.fs.readFile(uri);
       const blockMs = numberSetting(SETTINGS.blockThresholdMs);
-      const session = this.sessions.openFile(name, bytes, blockMs);
-      this.panels.show(session, false);
-      return session.id;
+      return this.sessions.openFile(name, bytes, blockMs);
     } catch (error) {
       const reason = error instanceof TraceFormatError ? error.message : (error as Error).message;
       void vscode.window.showErrorMessage(`Loop Lens cannot open ${name}: ${reason}`);
       this.log.warn(`open ${uri.toString()}: ${reason}`);
+      onRefused?.(reason);
       return undefined;
     }
+  }
+
+  /**
+   * A `.looplens` file opened in the editor (from the Explorer, Quick Open, a link): its timeline,
+   * in that editor. VS Code would otherwise show it as a binary file it cannot display.
+   */
+  private traceFileEditor(): vscode.CustomReadonlyEditorProvider {
+    return {
+      openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
+      resolveCustomEditor: async (document, panel) => {
+        const session = await this.readTrace(document.uri, (reason) => {
+          panel.webview.options = { enableScripts: false };
+          panel.webview.html = refusedPage(path.basename(document.uri.path), reason);
+        });
+        if (session !== undefined) this.panels.showIn(panel, session);
+      },
+    };
   }
 
   /** Writes the session's trace in a format; returns the file written. */
@@ -399,4 +432,18 @@ async function openWalkthrough(): Promise<void> {
     );
   }
   await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
+}
+
+/** The page a trace file's editor shows when the file cannot be read: why, and what to do. */
+function refusedPage(name: string, reason: string): string {
+  const text = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<style>body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 1em 2em; max-width: 52em; } code { font-family: var(--vscode-editor-font-family); }</style>
+</head><body>
+<h2>Loop Lens cannot open ${text(name)}</h2>
+<p>${text(reason.charAt(0).toUpperCase() + reason.slice(1))}.</p>
+<p>Loop Lens traces are written by <code>looplens record</code>, by <b>Loop Lens: Export Timeline Snapshot…</b> as a Loop Lens trace, and by a traced program that ended before Loop Lens could take its trace. To see this file's bytes, use <b>Reopen Editor With…</b> and choose the text editor.</p>
+</body></html>`;
 }

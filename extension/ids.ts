@@ -63,6 +63,8 @@ export const CONTEXT_KEYS = {
 
 export const VIEW_TYPES = {
   timeline: 'looplens.timeline',
+  /** The editor of `.looplens` files (a custom editor): the file's timeline, where it was opened. */
+  traceFile: 'looplens.traceFile',
 } as const;
 
 /** Debug types whose launches can be traced. */

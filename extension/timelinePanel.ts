@@ -423,6 +423,11 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     return this.adopt(panel, session);
   }
 
+  /** Shows the session's timeline in a panel VS Code made for it (a trace file's editor). */
+  showIn(panel: vscode.WebviewPanel, session: TraceSession): TimelinePanel {
+    return this.adopt(panel, session);
+  }
+
   /**
    * Shows the session's timeline without taking the focus and without covering the active editor
    * (the walkthrough whose button sent the kitchen a request, say): a timeline hidden under it in

@@ -38,13 +38,31 @@ describe('the extension manifest', () => {
     ]) {
       const binding = bindings.find((b) => b.command === command);
       assert.equal(binding?.key, key);
-      const [webview, editor] = binding!.when.split(' || ');
+      const [webview, file, editor] = binding!.when.split(' || ');
       assert.equal(webview, `activeWebviewPanelId == '${VIEW_TYPES.timeline}'`);
+      assert.equal(file, `activeCustomEditorId == '${VIEW_TYPES.traceFile}'`);
       assert.equal(editor, `${CONTEXT_KEYS.timelineOpen} && editorTextFocus && !inlineSuggestionVisible`);
     }
     // The key the editor's binding needs is one the extension sets.
     const source = fs.readFileSync(path.join(ROOT, 'extension', 'timelinePanel.ts'), 'utf8');
     assert.match(source, /setContext', CONTEXT_KEYS\.timelineOpen/);
+  });
+
+  it('opens .looplens files in its own editor, whose title bar has the timeline tools too', () => {
+    const editors = manifest.contributes.customEditors as Array<{
+      viewType: string;
+      selector: Array<{ filenamePattern: string }>;
+      priority: string;
+    }>;
+    assert.deepEqual(
+      editors.map((e) => [e.viewType, e.selector.map((s) => s.filenamePattern), e.priority]),
+      [[VIEW_TYPES.traceFile, ['*.looplens'], 'default']],
+    );
+    for (const item of manifest.contributes.menus['editor/title'] as Array<{ when: string }>)
+      assert.equal(
+        item.when,
+        `activeWebviewPanelId == '${VIEW_TYPES.timeline}' || activeCustomEditorId == '${VIEW_TYPES.traceFile}'`,
+      );
   });
 
   it('contributes every setting the code reads, under the looplens section', () => {

@@ -429,6 +429,44 @@ describe('Loop Lens in VS Code', function () {
     fs.rmSync(file, { force: true });
   });
 
+  it('a .looplens file opened in the editor shows its timeline there; a broken one says why, and no session is made', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-files-'));
+    const good = path.join(dir, 'server.looplens');
+    const broken = path.join(dir, 'broken.looplens');
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'golden', 'server.looplens'), good);
+    fs.writeFileSync(broken, 'this is not a trace\n');
+    const tabOf = (file: string) =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.fsPath === file);
+    try {
+      // What a click in the Explorer runs.
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(broken));
+      await waitFor('the broken file in its editor', () => tabOf(broken));
+      await sleep(500);
+      assert.equal(
+        (await inspect()).filter((x) => x.session.name === 'broken.looplens').length,
+        0,
+        'no session was made of it',
+      );
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good));
+      const shown = await waitFor('its timeline drawn in the editor', async () => {
+        const s = (await inspect()).find((x) => x.session.name === 'server.looplens');
+        return s !== undefined && (s.rendered?.lanes.length ?? 0) > 0 ? s : undefined;
+      });
+      assert.equal(shown.session.state, 'file');
+      assert.equal((tabOf(good)?.input as vscode.TabInputCustom).viewType, 'looplens.traceFile');
+      // Closing the file's editor closes its trace.
+      await vscode.window.tabGroups.close(tabOf(good)!);
+      await waitFor('its trace closed', async () =>
+        (await inspect()).some((x) => x.session.id === shown.session.id) ? undefined : true,
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('"Start Debugging with Event Loop Tracing" traces the configuration it is given', async () => {
     const started = new Promise<vscode.DebugSession>((resolve) => {
       const listener = vscode.debug.onDidStartDebugSession((session) => {
