@@ -439,7 +439,12 @@ export class TimelineView {
   /** Centres the view on a switch, wide enough to show the stints on both sides of it. */
   private centerOn(sw: SwitchInfo): void {
     const t = this.timeline;
-    const around = Math.max(0, t.stintEnd(sw.toStint) - t.stints.start[sw.fromStint]);
+    const fromMs = Math.max(0, t.stintEnd(sw.fromStint) - t.stints.start[sw.fromStint]);
+    const toMs = Math.max(0, t.stintEnd(sw.toStint) - t.stints.start[sw.toStint]);
+    const idleMs = Math.max(0, t.stints.start[sw.toStint] - t.stintEnd(sw.fromStint));
+    // The idle time between the two counts only up to the longer stint: a request that arrives
+    // after ten seconds of quiet is shown with its stint, not inside ten seconds of nothing.
+    const around = fromMs + toMs + Math.min(idleMs, Math.max(fromMs, toMs, STEP_MIN_SPAN_MS));
     this.viewport.centerOn(sw.time, Math.max(around * STEP_SPAN_FACTOR, STEP_MIN_SPAN_MS));
   }
 

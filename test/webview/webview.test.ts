@@ -356,6 +356,28 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(steps(await viewer.messages()).length, 1, 'no more steps');
   });
 
+  it('a step onto a request that arrived after seconds of quiet shows the switch and its stints, not the quiet', async () => {
+    // The script's start-up (5 ms), ten seconds of nothing, then a request (2 ms) and the script again.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /late'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 1, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.idle(5);
+    w.task(10_000, 2, TaskKind.Request, 0, 2, TaskFlags.None, 1, 2, 1);
+    w.run(10_000, 2, Reason.Request);
+    w.run(10_002, 1, Reason.Io);
+    w.idle(10_003);
+    w.end(10_010, 1, 0);
+    await viewer.load(handWrittenTrace(w), { name: 'quiet' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('n');
+    const stepped = await viewer.rendered('the first step drawn', (s) => s.step?.index === 1);
+    assert.equal(stepped.step!.to.name, 'GET /late');
+    const span = stepped.view[1] - stepped.view[0];
+    assert.ok(span < 100, `the view is ${span.toFixed(1)} ms wide around the switch, not the whole quiet`);
+    assert.ok(stepped.view[0] <= 10_000 && 10_002 <= stepped.view[1], "the request's stint is in view");
+  });
+
   it('the first step from a fitted view stays inside the trace', async () => {
     // A short trace whose first switch is near its start: centring on it would reach before 0.
     const w = new ChunkWriter(64);
