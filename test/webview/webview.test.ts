@@ -886,6 +886,13 @@ describe('the timeline webview in Chromium', function () {
       assert.ok(Math.abs(next.y - title.y) < next.height, 'the tools sit on the title row');
       assert.ok(next.x + next.width <= 520, 'and inside the panel');
       assert.equal(await narrow.page.getByRole('button', { name: 'Switch ▶' }).innerText(), '▶');
+      // The state is said whole; the name (which the panel's tab shows too) gives way first.
+      const status = narrow.page.locator('.status');
+      assert.match(await status.innerText(), /^ended · [\d,]+ events$/);
+      const cut = await narrow.page.evaluate(
+        `(() => { const el = document.querySelector('.status'); return [el.scrollWidth, el.clientWidth]; })()`,
+      );
+      assert.ok((cut as number[])[0] <= (cut as number[])[1], `the state is not cut: ${JSON.stringify(cut)}`);
       // The filter's placeholder is one its narrow box shows whole (not cut mid-word).
       const search = narrow.page.locator('.search');
       assert.equal(await search.getAttribute('placeholder'), 'Filter');
