@@ -902,6 +902,25 @@ describe('the timeline webview in Chromium', function () {
     } finally {
       await narrow.close();
     }
+    // A third of a laptop's screen (the walkthrough, the code and the timeline side by side): the
+    // tools wrap rather than run out of the panel, and the state stays whole.
+    const third = await ViewerPage.open({ width: 360, height: 500 });
+    try {
+      await third.load(trace, { name: 'Kitchen (traced by Loop Lens)', state: 'running' });
+      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live']) {
+        const box = (await third.page.getByRole('button', { name }).boundingBox())!;
+        assert.ok(
+          box.x >= 0 && box.x + box.width <= 360,
+          `"${name}" inside the panel: ${JSON.stringify(box)}`,
+        );
+      }
+      const cut = await third.page.evaluate(
+        `(() => { const el = document.querySelector('.status'); return [el.scrollWidth, el.clientWidth]; })()`,
+      );
+      assert.ok((cut as number[])[0] <= (cut as number[])[1], `the state is not cut: ${JSON.stringify(cut)}`);
+    } finally {
+      await third.close();
+    }
   });
 
   it("in a high-contrast theme with no secondary button colours, the tools' labels stay readable, whatever the system's scheme", async () => {
