@@ -3,6 +3,7 @@
  * argument, so tests, tasks and keybindings can run it without a dialog.
  */
 import { EXPORT_FORMATS, ExportFormat } from '../host/exportFormats';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
@@ -437,10 +438,11 @@ async function openWalkthrough(): Promise<void> {
 /** The page a trace file's editor shows when the file cannot be read: why, and what to do. */
 function refusedPage(name: string, reason: string): string {
   const text = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const nonce = randomBytes(16).toString('base64');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 1em 2em; max-width: 52em; } code { font-family: var(--vscode-editor-font-family); }</style>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}'">
+<style nonce="${nonce}">body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 1em 2em; max-width: 52em; } code { font-family: var(--vscode-editor-font-family); }</style>
 </head><body>
 <h2>Loop Lens cannot open ${text(name)}</h2>
 <p>${text(reason.charAt(0).toUpperCase() + reason.slice(1))}.</p>
