@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { COMMANDS } from './ids';
-import { TraceSession, TraceSessions } from './traceSessions';
+import { NOT_CONNECTED_YET, TraceSession, TraceSessions } from './traceSessions';
 import { formatDuration } from '../model/duration';
 
 /** The item refreshes at most this often, ms. */
@@ -86,6 +86,10 @@ export class LoopStatusBar implements vscode.Disposable {
       this.item.text = `$(error) Loop Lens: blocked now ${formatDuration(block.durationMs)} in ${block.taskName}`;
       this.item.tooltip = `${session.name}: the event loop has been held by ${block.taskName} for ${formatDuration(block.durationMs)} and still is — every other task waits. Click to watch it on the timeline; its line shows when it ends.`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (session.state === 'starting' && session.problem === NOT_CONNECTED_YET) {
+      this.item.text = '$(warning) Loop Lens: not connected';
+      this.item.tooltip = `${session.name}: ${NOT_CONNECTED_YET} Click to open the timeline.`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else if (session.state === 'starting') {
       this.item.text = '$(loading~spin) Loop Lens';
       this.item.tooltip = `${session.name}: waiting for the program to connect.`;

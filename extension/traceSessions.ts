@@ -27,6 +27,15 @@ const LIVE_STALE_MS = 1000;
 const LIVE_MIN_GAP_MS = 20;
 /** Task names from the watchdog kept at most. */
 const LIVE_NAMES = 16;
+/**
+ * A live session whose program has not connected after this long says so while it waits, ms: a
+ * launch that runs something other than Node.js (a node-terminal's `bun run dev`) would otherwise
+ * show "waiting for the program" for as long as it runs. Generous: js-debug under load took up to
+ * 9 s to start a program.
+ */
+const CONNECT_WAIT_MS = 15_000;
+/** What a live session says when its program has not connected after CONNECT_WAIT_MS. */
+export const NOT_CONNECTED_YET = `The program has not connected to Loop Lens after ${CONNECT_WAIT_MS / 1000} s. If it is running, it is not traced: is it a Node.js program, started with this launch's environment (NODE_OPTIONS)? A command that runs something else (bun, deno, python), or starts Node.js with a cleared environment, cannot be traced this way.`;
 
 export class TraceSession implements vscode.Disposable {
   readonly id = randomUUID();
@@ -59,6 +68,8 @@ export class TraceSession implements vscode.Disposable {
   /** The loop is blocked right now, as the watchdog last said; null when it is not. */
   liveBlock: LiveBlock | null = null;
   private liveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Says NOT_CONNECTED_YET if the program has not connected by then (live sessions). */
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last "blocked" record was taken (host clock). */
   private liveAt = -Infinity;
   /** Names of blocked tasks, from the watchdog (newest few). */
@@ -82,6 +93,18 @@ export class TraceSession implements vscode.Disposable {
   ) {
     this.timeline = timeline;
     this.stepper = new Stepper(timeline, formatDuration);
+    if (server !== null)
+      this.connectTimer = setTimeout(() => {
+        this.connectTimer = null;
+        if (this.state !== 'starting' || this.problem !== null) return;
+        this.problem = NOT_CONNECTED_YET;
+        this.changed.fire(this);
+      }, CONNECT_WAIT_MS);
+  }
+
+  private stopConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 
   /**
@@ -216,6 +239,9 @@ export class TraceSession implements vscode.Disposable {
   /** Wires a live connection that the trace server accepted. */
   attach(connection: TraceConnection): void {
     this.connection = connection;
+    this.stopConnectTimer();
+    // Connected late (a slow start): the waiting is over.
+    if (this.problem === NOT_CONNECTED_YET) this.problem = null;
     this.setState('running');
     connection.on('data', (data: Buffer) => this.received(data));
     connection.once('close', (reason: CloseReason) => {
@@ -327,6 +353,8 @@ export class TraceSession implements vscode.Disposable {
     const last = this.pauses[this.pauses.length - 1];
     if (last !== undefined && last.end === null) last.end = this.traceNow() ?? last.start;
     this.timeline.setPauses(this.pauses);
+    this.stopConnectTimer();
+    if (this.problem === NOT_CONNECTED_YET) this.problem = null;
     if (this.connection === null && this.receivedBytes === 0 && this.problem === null) {
       this.problem =
         'The program never connected to Loop Lens. Was it a Node.js program? (A program that clears NODE_OPTIONS for itself cannot be traced this way.)';
@@ -339,6 +367,7 @@ export class TraceSession implements vscode.Disposable {
 
   dispose(): void {
     if (this.liveTimer !== null) clearTimeout(this.liveTimer);
+    this.stopConnectTimer();
     void this.server?.close();
     this.changed.dispose();
     this.appended.dispose();

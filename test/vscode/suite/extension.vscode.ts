@@ -467,6 +467,34 @@ describe('Loop Lens in VS Code', function () {
     }
   });
 
+  it('a traced launch whose program never connects says so while it runs, not only once it ends', async function () {
+    // A node-terminal launch whose command is not Node.js: it runs, and nothing can connect.
+    const session = await start({
+      type: 'node-terminal',
+      request: 'launch',
+      name: 'not node',
+      command: 'sleep 40',
+      looplens: true,
+    });
+    try {
+      const waiting = await waitFor(
+        'the timeline to say the program has not connected',
+        async () => {
+          const s = await latest('not node');
+          return /has not connected to Loop Lens after/.test(s.session.problem ?? '') &&
+            /not connected/.test(s.statusBar)
+            ? s
+            : undefined;
+        },
+        40_000,
+      );
+      assert.equal(waiting.session.state, 'starting');
+    } finally {
+      await vscode.debug.stopDebugging(session);
+      for (const t of vscode.window.terminals) if (/not node/.test(t.name)) t.dispose();
+    }
+  });
+
   it('"Start Debugging with Event Loop Tracing" traces the configuration it is given', async () => {
     const started = new Promise<vscode.DebugSession>((resolve) => {
       const listener = vscode.debug.onDidStartDebugSession((session) => {
