@@ -24,7 +24,7 @@ import {
   watchCalls,
   wantName,
 } from './dishNames';
-import { Strand, Task, now, taskOf, workOver } from './engine';
+import { Strand, Task, now, stintSeq, taskOf, workOver } from './engine';
 import { CodeLocation, calledFunction, memberSite } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
@@ -202,6 +202,35 @@ function aloneHeldLazily(task: Task, found: Parsed, at: number, seg: Segment): b
  * its log holds (named from what is known of its place, else left to be named) and re-points the
  * work each dish left behind (its promises, its callbacks' slots) at it.
  */
+/**
+ * An arrival (a request, a connection to a `net` server) whose server hands it to code waiting for
+ * it through the runtime's `events.on` or `events.once` (`for await (const [socket] of
+ * on(server, 'connection'))`): its first stint ran no code of the program's but the runtime's
+ * handler, which settled the waiting code's promise. That code's continuation runs next, in its
+ * own lane (the loop is the script's, or whoever's started it); a call it makes there that nobody
+ * awaits — the handler of what arrived, `serve(socket)` — is the arrival's own work, as the same
+ * call made by a 'connection' or 'request' listener is. Kept for the few stints the runtime runs
+ * between the arrival and that continuation (its ticks), and for a stint of another task only.
+ */
+let arrival: Task | null = null;
+let arrivalSeq = 0;
+/** Stints after the arrival's in which its continuation may come (the arrival's ticks run first). */
+const HANDOVER_STINTS = 3;
+
+/** `task`'s first stint handed it over through `events.on`/`events.once` (sources/connections.ts). */
+export function handedOver(task: Task): void {
+  arrival = task;
+  arrivalSeq = stintSeq;
+}
+
+/** The arrival whose handover the stint of `task` that began `how` takes, if any (see `arrival`). */
+function takeArrival(task: Task, how: StintEntry): Task | null {
+  const a = arrival;
+  if (a === null || a === task) return null;
+  arrival = null;
+  return how === StintEntry.Resumed && stintSeq - arrivalSeq <= HANDOVER_STINTS && !a.ended ? a : null;
+}
+
 export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A request not yet answered: a framework's code chaining its own calls there waits for the
   // program's handler (see parse) — unless the stint is a tick or microtask that a runner of jobs
@@ -228,6 +257,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   }
   if (held === null && aloneHeldLazily(task, found, at, seg)) return;
   const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
+  let handed = takeArrival(task, seg.how);
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
   for (const i of loops) {
@@ -369,6 +399,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       // Alone: the task's own work for now (a framework's handler), kept in case another comes —
       // unless its place ran such calls side by side before (a queue's last job, run alone).
       made[o] = null;
+      continue;
+    }
+    // The handler of what arrived (see `arrival`): the arrival's own work, no dish.
+    if (handed !== null && call === null && d.parent === -1 && !d.sideBySide && !d.job) {
+      made[o] = handed;
+      handed = null;
       continue;
     }
     const parent = d.parent === -1 ? task : around(d.parent);

@@ -22,6 +22,7 @@ import { endTask, newTask, renameTask } from '../tasks';
 import { routeOf } from '../frameworks';
 import { Slot, kTask } from '../marks';
 import { clearSeed, regSlot, seedFrom } from '../dishes';
+import { handedOver } from '../dishSort';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
 import { Piped, kConn, kHeld, kStream, noteAsker, probeUserReads, releaseHeld } from './streams';
@@ -76,7 +77,45 @@ function asStint(task: Task, self: unknown, next: AnyFunction, args: IArguments)
   try {
     return Reflect.apply(next, self, args);
   } finally {
+    if (((self as HandsOver)[kHandsOver] ?? 0) & HANDS_CONNECTIONS) handedOver(task);
     leave();
+  }
+}
+
+/**
+ * On a server whose arrivals the program takes through the runtime's `events.on` or `events.once`
+ * (`for await (const [socket] of on(server, 'connection'))`) rather than a listener of its own:
+ * each arrival's first stint runs the runtime's handler, which hands it to the waiting code, and
+ * the call that code makes with it and does not await is the arrival's work (dishSort.ts arrival).
+ */
+export const kHandsOver = Symbol('looplens.handsOver');
+/** Which arrivals (bits: HANDS_CONNECTIONS, HANDS_REQUESTS). */
+export type HandsOver = { [kHandsOver]?: number };
+export const HANDS_CONNECTIONS = 1;
+export const HANDS_REQUESTS = 2;
+
+/** `events.on` and `events.once`: a server's arrivals taken by waiting code (see kHandsOver). */
+export function patchEventIterators(events: typeof import('node:events')): void {
+  for (const key of ['on', 'once'] as const) {
+    const original = events[key] as unknown as AnyFunction;
+    if (typeof original !== 'function') continue;
+    const patched = {
+      [key](this: unknown, emitter: unknown, event: unknown) {
+        if (
+          enabled &&
+          (event === 'connection' || event === 'request') &&
+          typeof emitter === 'object' &&
+          emitter !== null &&
+          typeof (emitter as { listen?: unknown }).listen === 'function'
+        )
+          (emitter as HandsOver)[kHandsOver] =
+            ((emitter as HandsOver)[kHandsOver] ?? 0) |
+            (event === 'request' ? HANDS_REQUESTS : HANDS_CONNECTIONS);
+        return Reflect.apply(original, this, arguments);
+      },
+    }[key];
+    copyProperties(patched as AnyFunction, original);
+    replace(events, key, patched as AnyFunction);
   }
 }
 

@@ -13,7 +13,8 @@ import { kTask, regSlot } from '../dishes';
 import { CodeLocation, captureLocation } from '../locations';
 import { AnyFunction, Owned, bindToSlot, callWith, copyProperties, kSlot, kWhere, replace } from './base';
 import { routeOf } from '../frameworks';
-import { onUpgrade, pastNetServerEmit } from './connections';
+import { HANDS_REQUESTS, HandsOver, kHandsOver, onUpgrade, pastNetServerEmit } from './connections';
+import { handedOver } from '../dishSort';
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -104,6 +105,7 @@ export function asRequestStint(task: Task, server: unknown, next: AnyFunction, a
       ? next.call(server, args[0], args[1], args[2])
       : Reflect.apply(next, server, args);
   } finally {
+    if (((server as HandsOver)[kHandsOver] ?? 0) & HANDS_REQUESTS) handedOver(task);
     leave();
   }
 }

@@ -54,6 +54,7 @@ import {
   knowTlsServer,
   patchChildProcesses,
   patchDatagrams,
+  patchEventIterators,
   patchNetServerEmit,
   patchSocketConnect,
   patchWatchers,
@@ -141,6 +142,7 @@ export function startSources(): void {
     patchNetServerEmit(n);
     patchSocketConnect(n);
   });
+  whenLoaded('events', (events) => patchEventIterators(events as typeof import('node:events')));
   whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
   whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
   whenLoaded('dgram', (dgram) => patchDatagrams(dgram as typeof import('node:dgram')));
