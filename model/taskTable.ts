@@ -253,7 +253,9 @@ export class TaskTable {
     let p = this.list[index].parent;
     for (let depth = 0; p !== -1 && depth < MAX_PARENT_DEPTH; depth++) {
       const parent = this.list[p];
-      if (parent.kind === 'request') return parent.endedAt !== null && start >= parent.endedAt;
+      // (A request whose client left answered nobody: nothing is after its response.)
+      if (parent.kind === 'request')
+        return parent.endedAt !== null && parent.endHow !== 'aborted' && start >= parent.endedAt;
       p = parent.parent;
     }
     return false;

@@ -231,7 +231,15 @@ export class Timeline implements EventVisitor {
     const index = this.table.known(id);
     if (index === undefined) return;
     const t = this.tasks[index];
-    if (t.endedAt !== null) return;
+    if (t.endedAt !== null) {
+      // A request whose client left before its response began ends then, aborted; its handler may
+      // go on and end the response later (the tracer writes the end again): its lane runs to there.
+      if (t.endHow === 'aborted' && time > t.endedAt) {
+        t.endedAt = time;
+        this.version++;
+      }
+      return;
+    }
     t.endedAt = time;
     t.endHow = how === TaskEnd.Aborted ? 'aborted' : 'finished';
     this.version++;
@@ -410,6 +418,16 @@ export class Timeline implements EventVisitor {
     const end = Math.max(time, s.start[i]);
     s.end[i] = end;
     let t = this.tasks[s.task[i]];
+    if (t.kind === 'request' && t.endHow === 'aborted' && t.endedAt !== null) {
+      // Its client left: no response went out, so nothing it runs is work after its response — a
+      // handler going on after the client left (its last query, its 'close' listener) is the
+      // request's work, and its lane ends with it.
+      if (end > t.endedAt) t.endedAt = end;
+      t.runMs += end - s.start[i];
+      this.open = -1;
+      this.judge.check(i);
+      return end;
+    }
     if (
       t.kind === 'request' &&
       t.endedAt !== null &&

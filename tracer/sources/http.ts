@@ -159,7 +159,7 @@ export function patchEnd(proto: object): void {
  * out) whose connection closes before it finished: the client left, and nothing more of it can go
  * out. The request ends there, aborted — its program often never ends such a response (it stops
  * its timer in a 'close' listener), and its lane ran on to the end of the trace. A response not
- * begun yet ends when the handler ends it (patchEnd): the handler is still at work for it.
+ * begun yet is written as ended too, and again when the handler ends it (see leftBeforeAnswer).
  * ServerResponse has no `emit` of its own; this one looks at 'close' only, and leaves the response's
  * listeners alone (they are frameworks' bookkeeping, see patchListeners).
  */
@@ -183,10 +183,28 @@ export function patchResponseClose(http: {
 
 function closedUnderWay(response: Owned): void {
   const task = response[kTask];
-  if (task === undefined || task.ended || (response as { headersSent?: unknown }).headersSent !== true)
-    return;
-  finishRequest(response, TaskEnd.Aborted);
+  if (task === undefined || task.ended) return;
+  if ((response as { headersSent?: unknown }).headersSent === true) finishRequest(response, TaskEnd.Aborted);
+  else leftBeforeAnswer(task, response);
 }
+
+/**
+ * A response not begun whose connection closed: the client left while the handler was still at
+ * work for it (awaiting an upstream, a long poll's wait). Many handlers then stop (a 'close'
+ * listener clears the long poll's timer) and never end the response, and the request's lane ran on
+ * to the end of the trace. Its end is written now, aborted, but the task is not over for the
+ * tracer: a handler still at work goes on in its lane (its queries its waits, not nobody's), and
+ * when it does end the response the end is written again, later. The model reads an aborted
+ * request's end as where its work ended (model/timeline.ts taskEnd): no response went out, so
+ * nothing it does is work after its response.
+ */
+function leftBeforeAnswer(task: Task, response: Owned): void {
+  if (left.has(task)) return;
+  left.add(task);
+  nameByRoute(task, (response as { req?: unknown }).req);
+  endTask(task, TaskEnd.Aborted);
+}
+const left = new WeakSet<Task>();
 
 export function finishRequest(response: Owned, how: TaskEnd): void {
   const task = response[kTask];
