@@ -1,0 +1,427 @@
+/**
+ * Programs of the kinds users write that the other suites do not cover, each written from scratch
+ * with a truth known by construction (test/fixtures/newPrograms/), recorded with `looplens record`
+ * in both modes while real clients talk to them over real sockets:
+ *
+ * 1. an http server that sends CPU work to a worker_threads pool written by hand, and awaits a
+ *    child process through `util.promisify(execFile)`: work off the loop is the request waiting;
+ * 2. a route streaming a file through `stream/promises`' `pipeline` with an async Transform;
+ * 3. a batch script dispatching each line `readline` reads through a bounded queue written by hand
+ *    (a Set of promises in flight, `await Promise.race(set)` when full);
+ * 4. a route calling a local upstream with `fetch`, reading the body with `for await`, under
+ *    `AbortSignal.timeout` — one call timing out;
+ * 5. servers whose arrivals the script takes with `for await` over `events.on(server, …)`, each
+ *    handled by a call nobody awaits;
+ * 6. a `setInterval` poller that starts an async job each tick, stopped by SIGTERM gracefully.
+ *
+ * Each dish must be one task with the right name and parent, off-loop work its wait, a block at
+ * its line, no false work after a response, little untracked time.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Summary, SummaryBlock, SummaryTask } from '../model/summary';
+import { Timeline } from '../model/timeline';
+import { CLI, FIXTURES, RunResult, heldLongest, readTrace, tempDir, waitFor } from './helpers';
+
+const PROGRAMS = path.join(FIXTURES, 'newPrograms');
+const MODES = ['fast', 'full'];
+/** Most of the loop's busy time while serving is in tasks (see realServers.test.ts UNTRACKED_MAX). */
+const UNTRACKED_MAX = 0.12;
+
+interface Recorded {
+  summary: Summary;
+  timeline: Timeline;
+  stdout: string;
+}
+
+/**
+ * Records `program` with `looplens record` in `mode`: once its stdout matches `ready`, `scenario`
+ * talks to it; then it is stopped with `signal` (null: it ends by itself) and must exit with 0.
+ */
+async function record(
+  dir: string,
+  program: string,
+  mode: string,
+  ready: RegExp | null,
+  scenario: (match: RegExpExecArray | null) => Promise<void>,
+  signal: NodeJS.Signals | null = 'SIGINT',
+): Promise<Recorded> {
+  const out = path.join(dir, `${program}-${mode}.looplens`);
+  const args = [CLI, 'record', '--quiet', '--mode', mode, '--out', out, '--', process.execPath];
+  const child = spawn(process.execPath, [...args, path.join(PROGRAMS, `${program}.js`)], {
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<RunResult>((resolve) =>
+    child.on('close', (code, sig) => resolve({ stdout, stderr, code, signal: sig })),
+  );
+  let result: RunResult;
+  try {
+    const match =
+      ready === null
+        ? null
+        : await waitFor(() => ready.exec(stdout) ?? undefined, 60_000, `${program} to start (${stderr})`);
+    await scenario(match);
+    if (signal !== null) child.kill(signal);
+    result = await closed;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  assert.equal(result.code, 0, `${program} exits cleanly (stderr: ${result.stderr})`);
+  return { ...readTrace(out), stdout: result.stdout };
+}
+
+function get(port: number, pathname: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathname, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Sends `lines` on one connection, one at a time, each once the one before was answered. */
+function talk(port: number, lines: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const answers: string[] = [];
+    let buffer = '';
+    socket.on('connect', () => socket.write(`${lines[0]}\n`));
+    socket.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        answers.push(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+        if (answers.length < lines.length) socket.write(`${lines[answers.length]}\n`);
+        else socket.end();
+      }
+    });
+    socket.on('close', () => resolve(answers));
+    socket.on('error', reject);
+  });
+}
+
+const named = (s: Summary, name: string): SummaryTask[] => s.tasks.filter((t) => t.name === name);
+const childrenOf = (s: Summary, task: SummaryTask): SummaryTask[] =>
+  s.tasks.filter((t) => t.parent === task.id && !t.internal);
+const nameOf = (s: Summary, id: string | null): string => s.tasks.find((t) => t.id === id)?.name ?? '-';
+
+/** The lanes a user sees: not folded with the library's and the runtime's tasks. */
+function lanes(s: Summary): SummaryTask[] {
+  return s.tasks.filter((t) => !t.internal && t.id !== '0');
+}
+
+function describeLanes(s: Summary, tasks = lanes(s)): string {
+  return tasks.map((t) => `${t.name} (${t.kind}, parent ${nameOf(s, t.parent)})`).join('; ');
+}
+
+function lineOf(program: string, marker: string): number {
+  const lines = fs.readFileSync(path.join(PROGRAMS, `${program}.js`), 'utf8').split('\n');
+  return lines.findIndex((l) => l.includes(marker)) + 1;
+}
+
+/**
+ * The block a task's synchronous step made is at the step's line, or at the line that calls the
+ * function holding it (V8 inlines a small busy function into its caller, whose frame the sample
+ * then shows) — or, where the sampler's thread got no CPU in time (a busy machine), where the task
+ * resumed or began (README, Limits).
+ */
+function assertStepBlock(s: Summary, task: SummaryTask, program: string, marker: string, call: string): void {
+  const block: SummaryBlock | undefined = heldLongest(s.blocks.filter((b) => b.task === task.id));
+  assert.ok(block, `${task.name}'s step is a block on it (blocks: ${JSON.stringify(s.blocks)})`);
+  const file = path.join(PROGRAMS, `${program}.js`);
+  const line = block.location?.line ?? 0;
+  const text = fs.readFileSync(file, 'utf8').split('\n')[line - 1] ?? '';
+  const atAwait = block.location?.file === file && /\bawait\b/.test(text);
+  const starved = block.cpuWaitMs > block.durationMs / 3;
+  if (block.located === 'sampled' && !(starved && atAwait)) {
+    assert.ok(
+      line === lineOf(program, marker) || line === lineOf(program, call),
+      `${task.name}'s block at its line (${JSON.stringify(block)})`,
+    );
+    return;
+  }
+  const began = block.located === 'began' && JSON.stringify(block.location) === JSON.stringify(task.location);
+  assert.ok(
+    (atAwait && block.located !== 'began') || began,
+    `${task.name}'s block at its line, or not sampled where it resumed or began (${JSON.stringify(block)})`,
+  );
+}
+
+/** Blocks on `task` that held the loop (not a loaded machine's stretch of a short stint). */
+function heldBlocks(s: Summary, task: SummaryTask): SummaryBlock[] {
+  return s.blocks.filter((b) => b.task === task.id && b.durationMs - b.cpuWaitMs >= 50);
+}
+
+/** Untracked share of the loop's busy time from the first request's arrival to the last's end. */
+function untrackedShare(timeline: Timeline): number {
+  const requests = timeline.tasks.filter((t) => t.kind === 'request' && t.endedAt !== null);
+  const from = Math.min(...requests.map((t) => t.createdAt));
+  const to = Math.max(...requests.map((t) => t.endedAt!));
+  const st = timeline.stints;
+  let busy = 0;
+  let untracked = 0;
+  for (let i = timeline.firstStintAfter(from); i < st.length && st.start[i] < to; i++) {
+    const ms = Math.min(to, timeline.stintEnd(i)) - Math.max(from, st.start[i]);
+    busy += ms;
+    if (st.task[i] === 0) untracked += ms;
+  }
+  return untracked / Math.max(1e-9, busy);
+}
+
+describe('programs nobody here wrote, checked as a new user would', function () {
+  this.timeout(300_000);
+  const dir = process.env.LOOPLENS_TEST_KEEP ?? tempDir();
+
+  for (const mode of MODES) {
+    it(`CPU work sent to a worker pool and a child process awaited are each request waiting, not a block or a task (${mode})`, async () => {
+      const { summary: s } = await record(dir, 'offLoop', mode, /http:\/\/[\d.]+:(\d+)\//, async (m) => {
+        const port = Number(m![1]);
+        const paths = ['/hash', '/child', '/hash', '/block', '/child', '/hash'];
+        const answers = await Promise.all(paths.map((p) => get(port, p)));
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          paths.map(() => 200),
+        );
+      });
+      const workMs = 80;
+      for (const [route, count, offLoopMs] of [
+        ['GET /hash', 3, workMs],
+        ['GET /child', 2, 60],
+      ] as const) {
+        const tasks = named(s, route);
+        assert.equal(tasks.length, count, `each request one task named ${route} (${describeLanes(s)})`);
+        for (const t of tasks) {
+          assert.deepEqual(describeLanes(s, childrenOf(s, t)), '', `${route} has no child`);
+          // The pool's thread spins for workMs, the child waits 60 ms: the request waits that long.
+          assert.ok(
+            t.waitMs >= offLoopMs * 0.9,
+            `${route} waited for the work off the loop (${t.waitMs} ms)`,
+          );
+          assert.deepEqual(heldBlocks(s, t), [], `${route} holds the loop nowhere`);
+        }
+      }
+      const [blocking] = named(s, 'GET /block');
+      assert.ok(blocking, 'the blocking request is one task');
+      assertStepBlock(s, blocking, 'offLoop', 'BLOCK LINE', 'BLOCK CALL');
+      // The pool's threads are the script's workers, nobody else's; nothing else has a lane (the
+      // pool closing its threads at the end is a `Promise.all` of theirs, the script's).
+      const others = lanes(s).filter(
+        (t) => t.kind !== 'main' && t.kind !== 'request' && nameOf(s, t.parent) !== 'offLoop.js',
+      );
+      assert.deepEqual(describeLanes(s, others), '', 'no other lane');
+      assert.equal(s.tasks.filter((t) => t.kind === 'worker').length, 2, 'two threads, one worker task each');
+    });
+
+    it(`a file streamed through pipeline() and an async Transform is its request's work (${mode})`, async () => {
+      const { summary: s, timeline } = await record(
+        dir,
+        'streamPipeline',
+        mode,
+        /http:\/\/[\d.]+:(\d+)\//,
+        async (m) => {
+          const port = Number(m![1]);
+          const answers = await Promise.all([
+            get(port, '/report'),
+            get(port, '/report'),
+            get(port, '/report'),
+          ]);
+          for (const a of answers)
+            assert.ok(a.status === 200 && a.body.length > 40_000, 'the report came whole');
+        },
+      );
+      const tasks = named(s, 'GET /report');
+      assert.equal(tasks.length, 3, `each request one task (${describeLanes(s)})`);
+      for (const t of tasks) {
+        assert.deepEqual(describeLanes(s, childrenOf(s, t)), '', 'no work after the response, no child');
+        // 48 chunks, each a transform awaiting a timer: the request runs between its waits.
+        assert.ok(t.stints >= 20, `the stream's chunks are its stints (${t.stints})`);
+        assert.ok(t.waitMs > 0, 'it waits between them');
+      }
+      assert.deepEqual(
+        describeLanes(
+          s,
+          lanes(s).filter((t) => t.kind !== 'main' && t.kind !== 'request'),
+        ),
+        '',
+        'no other lane',
+      );
+      const share = untrackedShare(timeline);
+      assert.ok(share < UNTRACKED_MAX, `untracked ${(share * 100).toFixed(1)}% of busy time`);
+    });
+
+    it(`each line's job a bounded queue written by hand runs is one task of the script (${mode})`, async () => {
+      const { summary: s, stdout } = await record(dir, 'lineQueue', mode, null, async () => {}, null);
+      assert.match(stdout, /processed 12/);
+      const [main] = s.tasks.filter((t) => t.kind === 'main');
+      const jobs = named(s, 'processLine');
+      assert.equal(jobs.length, 12, `each line's job one task (${describeLanes(s)})`);
+      for (const job of jobs) {
+        assert.equal(job.parent, main.id, 'a task of the script');
+        // Its function awaits a timer (its task is made when the stint that called it ends: a busy
+        // machine's long stint shortens the lane, not the wait).
+        assert.ok(job.endMs !== null && job.waitMs > 0, `it waits, and ends (${JSON.stringify(job)})`);
+      }
+      // The queue keeps at most three in flight, and does keep several: at most three lanes at
+      // once, at some moment more than one.
+      const edges = jobs.flatMap((j) => [
+        [j.startMs, 1],
+        [j.endMs ?? Infinity, -1],
+      ]);
+      edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let now = 0;
+      let most = 0;
+      for (const [, d] of edges) most = Math.max(most, (now += d));
+      assert.ok(most >= 2 && most <= 3, `up to three jobs side by side (${most})`);
+      assert.deepEqual(
+        describeLanes(
+          s,
+          lanes(s).filter((t) => t.kind !== 'main' && t.name !== 'processLine'),
+        ),
+        '',
+        'no other lane',
+      );
+      const step = heldLongest(s.blocks.filter((b) => jobs.some((j) => j.id === b.task)));
+      assert.ok(step, `the job that computes holds the loop (${JSON.stringify(s.blocks)})`);
+      assertStepBlock(
+        s,
+        s.tasks.find((t) => t.id === step.task)!,
+        'lineQueue',
+        'JOB BLOCK',
+        'JOB CALL',
+      );
+    });
+
+    it(`a fetch to an upstream read with for await, one aborted by its timeout, is its request's wait; the upstream's request its client left ends (${mode})`, async () => {
+      const { summary: s } = await record(dir, 'fetchTimeout', mode, /http:\/\/[\d.]+:(\d+)\//, async (m) => {
+        const port = Number(m![1]);
+        const [fast, slow, again] = await Promise.all([
+          get(port, '/quote/30'),
+          get(port, '/quote/4500'),
+          get(port, '/quote/60'),
+        ]);
+        assert.equal(slow.status, 504, 'the slow call timed out');
+        for (const a of [fast, again]) assert.ok(a.status === 200 || a.status === 504, 'the others answered');
+      });
+      for (const ms of [30, 4500, 60]) {
+        const tasks = named(s, `GET /quote/${ms}`);
+        assert.equal(tasks.length, 1, `one task GET /quote/${ms} (${describeLanes(s)})`);
+        assert.deepEqual(
+          describeLanes(s, childrenOf(s, tasks[0])),
+          '',
+          `GET /quote/${ms}: no work after its response`,
+        );
+        assert.equal(tasks[0].outcome, 'finished', `GET /quote/${ms} answered`);
+      }
+      const [slow] = named(s, 'GET /quote/4500');
+      assert.ok(slow.waitMs >= 900, `the request waited for its timeout (${slow.waitMs} ms)`);
+      // The upstream's request the fetch left: it ended then, aborted (its handler stopped writing and
+      // never ended the response: before, its lane ran on to the end of the trace).
+      const [left] = named(s, 'GET /price/4500');
+      assert.ok(left, `the upstream's request is one task (${describeLanes(s)})`);
+      assert.equal(left.outcome, 'aborted', `its client left (${JSON.stringify(left)})`);
+      assert.ok(
+        left.endMs !== null && left.endMs < slow.endMs! + 50,
+        `it ended when its client left (${JSON.stringify(left)})`,
+      );
+      assert.deepEqual(describeLanes(s, childrenOf(s, left)), '', 'no work after its response');
+      const others = lanes(s).filter((t) => t.kind !== 'main' && t.kind !== 'request');
+      assert.deepEqual(describeLanes(s, others), '', 'no other lane');
+    });
+
+    it(`connections and requests a script takes with for await over events.on are one task each (${mode})`, async () => {
+      const { summary: s } = await record(
+        dir,
+        'netEvents',
+        mode,
+        /lines at port (\d+); http at http:\/\/[\d.]+:(\d+)\//,
+        async (m) => {
+          const lines = Number(m![1]);
+          const port = Number(m![2]);
+          const [a, b, x, blocked, y] = await Promise.all([
+            talk(lines, ['a', 'b', 'block']),
+            talk(lines, ['c', 'd']),
+            get(port, '/x'),
+            get(port, '/block'),
+            get(port, '/y'),
+          ]);
+          assert.deepEqual(
+            [a, b],
+            [
+              ['ok a', 'ok b', 'ok block'],
+              ['ok c', 'ok d'],
+            ],
+          );
+          assert.deepEqual(
+            [x.body, blocked.body, y.body],
+            ['answered /x\n', 'answered /block\n', 'answered /y\n'],
+          );
+        },
+      );
+      const main = s.tasks.find((t) => t.kind === 'main')!;
+      const connections = s.tasks.filter((t) => t.name.startsWith('connection :'));
+      assert.equal(connections.length, 2, `each connection one task (${describeLanes(s)})`);
+      for (const c of connections) {
+        assert.deepEqual(describeLanes(s, childrenOf(s, c)), '', 'its handling is its own work');
+        // Three or two lines, each answered after a 15 ms timer: the connection's own waits.
+        assert.ok(c.waitMs >= 25, `the connection waits for its timers (${c.waitMs} ms)`);
+      }
+      for (const route of ['GET /x', 'GET /block', 'GET /y']) {
+        const tasks = named(s, route);
+        assert.equal(tasks.length, 1, `one task ${route} (${describeLanes(s)})`);
+        assert.deepEqual(describeLanes(s, childrenOf(s, tasks[0])), '', `${route} has no child`);
+        assert.ok(tasks[0].waitMs >= 15, `${route} waits for its timer (${tasks[0].waitMs} ms)`);
+      }
+      const busyConnection = connections.find((c) => s.blocks.some((b) => b.task === c.id));
+      assert.ok(busyConnection, `the connection that computes holds the loop (${JSON.stringify(s.blocks)})`);
+      assertStepBlock(s, busyConnection, 'netEvents', 'SERVE BLOCK', 'SERVE CALL BLOCK');
+      assertStepBlock(s, named(s, 'GET /block')[0], 'netEvents', 'SERVE BLOCK', 'ANSWER BLOCK');
+      const others = lanes(s).filter(
+        (t) => t.kind !== 'main' && t.kind !== 'request' && !connections.includes(t) && t.parent !== main.id,
+      );
+      assert.deepEqual(describeLanes(s, others), '', 'no other lane');
+      const calls = lanes(s).filter((t) => t.parent === main.id);
+      assert.deepEqual(describeLanes(s, calls), '', 'no handler apart from what it handles');
+    });
+
+    it(`an interval's async job each tick is the interval's work, and SIGTERM shuts it down gracefully (${mode})`, async () => {
+      const { summary: s, stdout } = await record(
+        dir,
+        'poller',
+        mode,
+        /polled 6 times/,
+        async () => {},
+        'SIGTERM',
+      );
+      assert.match(stdout, /stopped after \d+ ticks/);
+      const main = s.tasks.find((t) => t.kind === 'main')!;
+      const timers = s.tasks.filter((t) => t.kind === 'timer');
+      assert.equal(timers.length, 1, `the interval is one task (${describeLanes(s)})`);
+      const [timer] = timers;
+      assert.equal(timer.parent, main.id, 'set by the script');
+      assert.equal(timer.location?.line, lineOf('poller', 'setInterval('), 'made where the script set it');
+      assert.ok(timer.stints >= 12, `each tick and its job's steps are its stints (${timer.stints})`);
+      assert.deepEqual(
+        describeLanes(
+          s,
+          lanes(s).filter((t) => t.kind !== 'main' && t !== timer),
+        ),
+        '',
+        'no other lane',
+      );
+      assertStepBlock(s, timer, 'poller', 'POLL BLOCK', 'POLL CALL BLOCK');
+    });
+  }
+});
