@@ -210,9 +210,10 @@ function aloneHeldLazily(task: Task, found: Parsed, at: number, seg: Segment): b
  * own lane (the loop is the script's, or whoever's started it); a call it makes there that nobody
  * awaits — the handler of what arrived, `serve(socket)` — is the arrival's own work, as the same
  * call made by a 'connection' or 'request' listener is. Kept for the few stints the runtime runs
- * between the arrival and that continuation (its ticks), and for a stint of another task only.
+ * between the arrival and that continuation (its ticks), and taken by the first stint of another
+ * task that logs work (passArrival): a loop that awaits its handler makes no call to hand over.
  */
-let arrival: Task | null = null;
+export let arrival: Task | null = null;
 let arrivalSeq = 0;
 /** Stints after the arrival's in which its continuation may come (the arrival's ticks run first). */
 const HANDOVER_STINTS = 3;
@@ -221,6 +222,11 @@ const HANDOVER_STINTS = 3;
 export function handedOver(task: Task): void {
   arrival = task;
   arrivalSeq = stintSeq;
+}
+
+/** A segment of `task` that logged work ended: past it, no other stint takes the arrival. */
+export function passArrival(task: Task): void {
+  if (arrival !== task) arrival = null;
 }
 
 /** The arrival whose handover the stint of `task` that began `how` takes, if any (see `arrival`). */

@@ -49,11 +49,13 @@ import {
 } from './dishNames';
 import {
   Segment,
+  arrival,
   carriesRunner,
   foldedInto,
   heldRun,
   loneSettled,
   memberTakes,
+  passArrival,
   returnedToLibrary,
   runsRunner,
   settle,
@@ -418,6 +420,8 @@ function end(task: Task): void {
         (tails === 1 && (how !== StintEntry.Resumed || returned || runner)))
     )
       settle(task, returned, segment());
+    // An arrival handed over is taken by the first stint of another task that makes work, or by none.
+    if (arrival !== null) passArrival(task);
     if (triedCount > 0) countTries();
   } catch {
     // never disturb the program: the work stays with the task
