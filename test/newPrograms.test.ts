@@ -47,7 +47,7 @@ async function record(
   program: string,
   mode: string,
   ready: RegExp | null,
-  scenario: (match: RegExpExecArray | null) => Promise<void>,
+  scenario: (match: RegExpExecArray | null, output: () => string) => Promise<void>,
   signal: NodeJS.Signals | null = 'SIGINT',
 ): Promise<Recorded> {
   const out = path.join(dir, `${program}-${mode}.looplens`);
@@ -69,7 +69,7 @@ async function record(
       ready === null
         ? null
         : await waitFor(() => ready.exec(stdout) ?? undefined, 60_000, `${program} to start (${stderr})`);
-    await scenario(match);
+    await scenario(match, () => stdout);
     if (signal !== null) child.kill(signal);
     result = await closed;
   } finally {
@@ -146,9 +146,12 @@ function assertStepBlock(s: Summary, task: SummaryTask, program: string, marker:
   const text = fs.readFileSync(file, 'utf8').split('\n')[line - 1] ?? '';
   const atAwait = block.location?.file === file && /\bawait\b/.test(text);
   const starved = block.cpuWaitMs > block.durationMs / 3;
+  // (A thread held off its CPU through much of the block is seen by the sampler's few looks only
+  // where it stopped: the await it had just resumed from, or the line after the busy call.)
   if (block.located === 'sampled' && !(starved && atAwait)) {
+    const callLine = lineOf(program, call);
     assert.ok(
-      line === lineOf(program, marker) || line === lineOf(program, call),
+      line === lineOf(program, marker) || line === callLine || (starved && line === callLine + 1),
       `${task.name}'s block at its line (${JSON.stringify(block)})`,
     );
     return;
@@ -160,9 +163,19 @@ function assertStepBlock(s: Summary, task: SummaryTask, program: string, marker:
   );
 }
 
-/** Blocks on `task` that held the loop (not a loaded machine's stretch of a short stint). */
-function heldBlocks(s: Summary, task: SummaryTask): SummaryBlock[] {
-  return s.blocks.filter((b) => b.task === task.id && b.durationMs - b.cpuWaitMs >= 50);
+/**
+ * Blocks on `task` the sampler saw holding the loop at a line of `program` other than `except`'s
+ * (not a loaded machine's stretch of a short stint: one no look saw, or one mostly waiting for a
+ * CPU).
+ */
+function heldBlocks(s: Summary, task: SummaryTask, program: string, except: string): SummaryBlock[] {
+  return s.blocks.filter(
+    (b) =>
+      b.task === task.id &&
+      b.located === 'sampled' &&
+      b.durationMs - b.cpuWaitMs >= 50 &&
+      b.location?.line !== lineOf(program, except),
+  );
 }
 
 /** Untracked share of the loop's busy time from the first request's arrival to the last's end. */
@@ -210,7 +223,8 @@ describe('programs nobody here wrote, checked as a new user would', function () 
             t.waitMs >= offLoopMs * 0.9,
             `${route} waited for the work off the loop (${t.waitMs} ms)`,
           );
-          assert.deepEqual(heldBlocks(s, t), [], `${route} holds the loop nowhere`);
+          // (Spawning the child is synchronous, on the loop: a loaded machine made it a block.)
+          assert.deepEqual(heldBlocks(s, t, 'offLoop', 'CHILD AWAIT'), [], `${route} holds the loop nowhere`);
         }
       }
       const [blocking] = named(s, 'GET /block');
@@ -305,16 +319,29 @@ describe('programs nobody here wrote, checked as a new user would', function () 
     });
 
     it(`a fetch to an upstream read with for await, one aborted by its timeout, is its request's wait; the upstream's request its client left ends (${mode})`, async () => {
-      const { summary: s } = await record(dir, 'fetchTimeout', mode, /http:\/\/[\d.]+:(\d+)\//, async (m) => {
-        const port = Number(m![1]);
-        const [fast, slow, again] = await Promise.all([
-          get(port, '/quote/30'),
-          get(port, '/quote/4500'),
-          get(port, '/quote/60'),
-        ]);
-        assert.equal(slow.status, 504, 'the slow call timed out');
-        for (const a of [fast, again]) assert.ok(a.status === 200 || a.status === 504, 'the others answered');
-      });
+      const { summary: s } = await record(
+        dir,
+        'fetchTimeout',
+        mode,
+        /http:\/\/[\d.]+:(\d+)\//,
+        async (m, output) => {
+          const port = Number(m![1]);
+          const [fast, slow, again] = await Promise.all([
+            get(port, '/quote/30'),
+            get(port, '/quote/4500'),
+            get(port, '/quote/60'),
+          ]);
+          assert.equal(slow.status, 504, 'the slow call timed out');
+          for (const a of [fast, again])
+            assert.ok(a.status === 200 || a.status === 504, 'the others answered');
+          // (The upstream hears its client leave a moment after the 504 went out.)
+          await waitFor(
+            () => /client left \/price\/4500/.test(output()) || undefined,
+            60_000,
+            'the upstream to see its client leave',
+          );
+        },
+      );
       for (const ms of [30, 4500, 60]) {
         const tasks = named(s, `GET /quote/${ms}`);
         assert.equal(tasks.length, 1, `one task GET /quote/${ms} (${describeLanes(s)})`);
@@ -332,8 +359,9 @@ describe('programs nobody here wrote, checked as a new user would', function () 
       const [left] = named(s, 'GET /price/4500');
       assert.ok(left, `the upstream's request is one task (${describeLanes(s)})`);
       assert.equal(left.outcome, 'aborted', `its client left (${JSON.stringify(left)})`);
+      // Its first part was due 1.5 s after it came: it ended before, when its client left.
       assert.ok(
-        left.endMs !== null && left.endMs < slow.endMs! + 50,
+        left.endMs !== null && left.endMs < left.startMs + 1500 && left.stints <= 2,
         `it ended when its client left (${JSON.stringify(left)})`,
       );
       assert.deepEqual(describeLanes(s, childrenOf(s, left)), '', 'no work after its response');
