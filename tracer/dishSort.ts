@@ -198,11 +198,6 @@ function aloneHeldLazily(task: Task, found: Parsed, at: number, seg: Segment): b
 }
 
 /**
- * Sorts the work of the segment `seg` of a stint of `task` just ended: makes a task for each dish
- * its log holds (named from what is known of its place, else left to be named) and re-points the
- * work each dish left behind (its promises, its callbacks' slots) at it.
- */
-/**
  * An arrival (a request, a connection to a `net` server) whose server hands it to code waiting for
  * it through the runtime's `events.on` or `events.once` (`for await (const [socket] of
  * on(server, 'connection'))`): its first stint ran no code of the program's but the runtime's
@@ -237,6 +232,11 @@ function takeArrival(task: Task, how: StintEntry): Task | null {
   return how === StintEntry.Resumed && stintSeq - arrivalSeq <= HANDOVER_STINTS && !a.ended ? a : null;
 }
 
+/**
+ * Sorts the work of the segment `seg` of a stint of `task` just ended: makes a task for each dish
+ * its log holds (named from what is known of its place, else left to be named) and re-points the
+ * work each dish left behind (its promises, its callbacks' slots) at it.
+ */
 export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A request not yet answered: a framework's code chaining its own calls there waits for the
   // program's handler (see parse) — unless the stint is a tick or microtask that a runner of jobs
