@@ -11,7 +11,7 @@
  * 4. a route calling a local upstream with `fetch`, reading the body with `for await`, under
  *    `AbortSignal.timeout` — one call timing out;
  * 5. servers whose arrivals the script takes with `for await` over `events.on(server, …)`, each
- *    handled by a call nobody awaits;
+ *    handled by a call nobody awaits (and one whose loop awaits each handler);
  * 6. a `setInterval` poller that starts an async job each tick, stopped by SIGTERM gracefully.
  *
  * Each dish must be one task with the right name and parent, off-loop work its wait, a block at
@@ -422,6 +422,30 @@ describe('programs nobody here wrote, checked as a new user would', function () 
       assert.deepEqual(describeLanes(s, others), '', 'no other lane');
       const calls = lanes(s).filter((t) => t.parent === main.id);
       assert.deepEqual(describeLanes(s, calls), '', 'no handler apart from what it handles');
+    });
+
+    it(`a loop over events.on that awaits each handler runs it in its own lane, and what the handler does not await is no request's (${mode})`, async () => {
+      const { summary: s } = await record(
+        dir,
+        'awaitedHandler',
+        mode,
+        /http:\/\/[\d.]+:(\d+)\//,
+        async (m) => {
+          const port = Number(m![1]);
+          for (const p of ['/a', '/b', '/c']) assert.equal((await get(port, p)).body, `handled ${p}\n`);
+        },
+      );
+      const main = s.tasks.find((t) => t.kind === 'main')!;
+      const audits = named(s, 'audit');
+      // (Before an arrival handed over was given up at the next stint of another task that made
+      // work, the audit a few stints later was taken for the request's own work, in fast mode.)
+      assert.equal(audits.length, 3, `each audit one task (${describeLanes(s)})`);
+      for (const a of audits) assert.equal(a.parent, main.id, 'a task of the loop');
+      for (const p of ['/a', '/b', '/c']) {
+        const [request] = named(s, `GET ${p}`);
+        assert.ok(request, `GET ${p} is one task`);
+        assert.deepEqual(describeLanes(s, childrenOf(s, request)), '', `GET ${p} has no child`);
+      }
     });
 
     it(`an interval's async job each tick is the interval's work, and SIGTERM shuts it down gracefully (${mode})`, async () => {
