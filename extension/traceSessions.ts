@@ -37,6 +37,10 @@ const CONNECT_WAIT_MS = 15_000;
 /** What a live session says when its program has not connected after CONNECT_WAIT_MS. */
 export const NOT_CONNECTED_YET = `The program has not connected to Loop Lens after ${CONNECT_WAIT_MS / 1000} s. If it is running, it is not traced: is it a Node.js program, started with this launch's environment (NODE_OPTIONS)? A command that runs something else (bun, deno, python), or starts Node.js with a cleared environment, cannot be traced this way.`;
 
+/** What a session says when its program's trace stops without its end record. */
+export const UNFINISHED =
+  'The program ended without finishing its trace (it may have been killed). What it recorded is kept.';
+
 export class TraceSession implements vscode.Disposable {
   readonly id = randomUUID();
   state: SessionState = 'starting';
@@ -62,6 +66,13 @@ export class TraceSession implements vscode.Disposable {
   stopRequested = false;
   /** The debugger said the program terminated (before anyone asked it to stop). */
   adapterEnded = false;
+  /**
+   * The program's connection closed with no events and no end record: UNFINISHED, unless a spill
+   * file holds its trace (decided in end()).
+   */
+  private unfinished = false;
+  /** The trace was taken from the program's spill file (it ended before its connection was taken). */
+  recovered = false;
   private connection: TraceConnection | null = null;
   /** The tracer's watchdog line (live "blocked now" records), once it has connected. */
   private watchdog: TraceConnection | null = null;
@@ -255,8 +266,12 @@ export class TraceSession implements vscode.Disposable {
         // A program the user stopped ends without its end record; that is no crash.
         !this.stopRequested
       ) {
-        this.problem =
-          'The program ended without finishing its trace (it may have been killed). What it recorded is kept.';
+        // A connection that brought no events may have a spill file behind it (a quick program
+        // that ended before its connection was taken): whether the trace was finished is known
+        // only once the session ends and the spill is read (end()). Said now, the Output channel
+        // called a clean quick exit a kill.
+        if (this.server !== null && connection.reader.stats.events === 0) this.unfinished = true;
+        else this.problem = UNFINISHED;
       }
       this.timeline.finish();
       this.changed.fire(this);
@@ -342,7 +357,9 @@ export class TraceSession implements vscode.Disposable {
     this.storedBytes = bytes.length;
     this.receivedBytes = bytes.length;
     this.storeFull = false;
-    if (this.problem?.startsWith('The program ended without finishing its trace')) this.problem = null;
+    if (this.problem === UNFINISHED) this.problem = null;
+    this.unfinished = false;
+    this.recovered = true;
     this.reset.fire(this);
     return true;
   }
@@ -350,6 +367,8 @@ export class TraceSession implements vscode.Disposable {
   /** The debug session ended: no more data will come. */
   end(): void {
     this.recoverSpill();
+    if (this.unfinished && this.timeline.endInfo === null && this.problem === null) this.problem = UNFINISHED;
+    this.unfinished = false;
     const last = this.pauses[this.pauses.length - 1];
     if (last !== undefined && last.end === null) last.end = this.traceNow() ?? last.start;
     this.timeline.setPauses(this.pauses);

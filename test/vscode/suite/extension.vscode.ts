@@ -35,6 +35,8 @@ interface Inspected {
   panelVisible: boolean;
   panelColumn: number | null;
   statusBar: string;
+  /** What the Output channel said about the session. */
+  logged: string[];
   summary: {
     tasks: Array<{ id: string; name: string; kind: string; stints: number }>;
     blocks: Array<{
@@ -357,6 +359,11 @@ describe('Loop Lens in VS Code', function () {
       60_000,
     );
     assert.match(ended.session.problem ?? '', /ended without finishing its trace/);
+    assert.equal(
+      ended.logged.filter((line) => /without finishing/.test(line)).length,
+      1,
+      `said once in the Output channel: ${JSON.stringify(ended.logged)}`,
+    );
     const requests = ended.summary.tasks.filter((t) => t.kind === 'request').map((t) => t.name);
     assert.deepEqual(requests.sort(), ['GET /work/0', 'GET /work/1', 'GET /work/2']);
   });
@@ -375,6 +382,16 @@ describe('Loop Lens in VS Code', function () {
     });
     assert.equal(ended.session.problem, null, 'no "ended without finishing" for a program that simply ended');
     assert.ok(ended.session.events > 0, 'events from the spilled trace');
+    // Nor in the Output channel, where it was said when the connection closed, before the spill
+    // file was read.
+    assert.ok(
+      !ended.logged.some((line) => /without finishing/.test(line)),
+      `the Output channel: ${JSON.stringify(ended.logged)}`,
+    );
+    assert.ok(
+      ended.logged.some((line) => /read from the file it left/.test(line)),
+      `the Output channel says where the trace came from: ${JSON.stringify(ended.logged)}`,
+    );
     // A timeline the user cannot see does not start (a hidden webview is let go): a user who finds
     // it hidden or closed opens it again, and so does the test, after 10 s of not seeing it (the CI
     // saw it hidden once, with nothing drawn, on a loaded machine; why is in the failure's tabs).
