@@ -34,8 +34,17 @@ const LIVE_NAMES = 16;
  * 9 s to start a program.
  */
 const CONNECT_WAIT_MS = 15_000;
-/** What a live session says when its program has not connected after CONNECT_WAIT_MS. */
-export const NOT_CONNECTED_YET = `The program has not connected to Loop Lens after ${CONNECT_WAIT_MS / 1000} s. If it is running, it is not traced: is it a Node.js program, started with this launch's environment (NODE_OPTIONS)? A command that runs something else (bun, deno, python), or starts Node.js with a cleared environment, cannot be traced this way.`;
+/**
+ * The wait before NOT_CONNECTED_YET, ms: CONNECT_WAIT_MS, or what the VS Code test runner sets in
+ * LOOPLENS_TEST_CONNECT_WAIT_MS (the suite, which runs in CI, then need not sit through 15 s).
+ */
+function connectWaitMs(): number {
+  const test = Number(process.env.LOOPLENS_TEST_CONNECT_WAIT_MS);
+  return Number.isInteger(test) && test > 0 ? test : CONNECT_WAIT_MS;
+}
+const connectWait = connectWaitMs();
+/** What a live session says when its program has not connected after the wait (connectWaitMs). */
+export const NOT_CONNECTED_YET = `The program has not connected to Loop Lens after ${connectWait / 1000} s. If it is running, it is not traced: is it a Node.js program, started with this launch's environment (NODE_OPTIONS)? A command that runs something else (bun, deno, python), or starts Node.js with a cleared environment, cannot be traced this way.`;
 
 /** What a session says when its program's trace stops without its end record. */
 export const UNFINISHED =
@@ -79,7 +88,7 @@ export class TraceSession implements vscode.Disposable {
   /** The loop is blocked right now, as the watchdog last said; null when it is not. */
   liveBlock: LiveBlock | null = null;
   private liveTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Says NOT_CONNECTED_YET if the program has not connected by then (live sessions). */
+  /** Says NOT_CONNECTED_YET if the program has not connected in time (live sessions). */
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last "blocked" record was taken (host clock). */
   private liveAt = -Infinity;
@@ -110,7 +119,7 @@ export class TraceSession implements vscode.Disposable {
         if (this.state !== 'starting' || this.problem !== null) return;
         this.problem = NOT_CONNECTED_YET;
         this.changed.fire(this);
-      }, CONNECT_WAIT_MS);
+      }, connectWait);
   }
 
   private stopConnectTimer(): void {
