@@ -10,7 +10,15 @@ import { chromeTraceChunks } from '../model/chromeExport';
 import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
 import { refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
-import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, VIEW_TYPES, WALKTHROUGH } from './ids';
+import {
+  COMMANDS,
+  CONTEXT_KEYS,
+  LAUNCH_ATTRIBUTE,
+  NODE_DEBUG_TYPES,
+  SETTINGS,
+  VIEW_TYPES,
+  WALKTHROUGH,
+} from './ids';
 import { fileLaunch, runnableFile } from './names';
 import { numberSetting } from './settings';
 import { TimelinePanels } from './timelinePanel';
@@ -34,6 +42,8 @@ export interface ExportArgs {
 
 export class Commands implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[];
+  /** The page of a refused trace file, while it is the active editor. */
+  private activeRefused: vscode.WebviewPanel | null = null;
 
   constructor(
     private readonly sessions: TraceSessions,
@@ -206,14 +216,45 @@ export class Commands implements vscode.Disposable {
         const session = await this.readTrace(document.uri, (reason) => {
           panel.webview.options = { enableScripts: false };
           panel.webview.html = refusedPage(path.basename(document.uri.path), reason);
+          this.watchRefused(panel);
         });
         if (session !== undefined) this.panels.showIn(panel, session);
       },
     };
   }
 
+  /**
+   * A refused file's page has no timeline: while it is the active editor, the title bar and the
+   * step keys offer no timeline tools (they acted on the latest other session), and the commands
+   * run from the palette say there is nothing to act on (see refusedActive).
+   */
+  private watchRefused(panel: vscode.WebviewPanel): void {
+    const update = (active: boolean) => {
+      if (active) this.activeRefused = panel;
+      else if (this.activeRefused === panel) this.activeRefused = null;
+      else return;
+      void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.refusedFileActive, active);
+    };
+    update(panel.active);
+    panel.onDidChangeViewState((e) => update(e.webviewPanel.active));
+    panel.onDidDispose(() => update(false));
+  }
+
+  /**
+   * Whether the editor in view is a refused trace file's page, telling the user that there is
+   * nothing there for `what`.
+   */
+  private refusedActive(what: string): boolean {
+    if (this.activeRefused === null || !this.activeRefused.active) return false;
+    void vscode.window.showInformationMessage(
+      `Loop Lens: ${this.activeRefused.title} could not be opened, so there is no timeline here ${what}.`,
+    );
+    return true;
+  }
+
   /** Writes the session's trace in a format; returns the file written. */
   async exportSnapshot(args: ExportArgs = {}): Promise<vscode.Uri | undefined> {
+    if (args.sessionId === undefined && this.refusedActive('to export')) return undefined;
     const session = args.sessionId !== undefined ? this.sessions.get(args.sessionId) : this.latest();
     if (session === undefined) {
       void vscode.window.showInformationMessage('Loop Lens has no timeline to export yet.');
@@ -325,6 +366,7 @@ export class Commands implements vscode.Disposable {
    * line.
    */
   async step(direction: 'next' | 'previous', args: StepArgs = {}): Promise<StepInfo | null> {
+    if (args.sessionId === undefined && this.refusedActive('to step through')) return null;
     const session =
       args.sessionId !== undefined
         ? this.sessions.get(args.sessionId)

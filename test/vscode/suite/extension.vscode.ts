@@ -35,6 +35,8 @@ interface Inspected {
   panelVisible: boolean;
   panelColumn: number | null;
   statusBar: string;
+  /** The step cursor's switch, as the panel last showed it. */
+  step?: unknown;
   /** What the Output channel said about the session. */
   logged: string[];
   summary: {
@@ -466,13 +468,24 @@ describe('Loop Lens in VS Code', function () {
         0,
         'no session was made of it',
       );
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good));
+      // (Not in preview: opening the broken file again would replace it, closing its trace.)
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good), { preview: false });
       const shown = await waitFor('its timeline drawn in the editor', async () => {
         const s = (await inspect()).find((x) => x.session.name === 'server.looplens');
         return s !== undefined && (s.rendered?.lanes.length ?? 0) > 0 ? s : undefined;
       });
       assert.equal(shown.session.state, 'file');
       assert.equal((tabOf(good)?.input as vscode.TabInputCustom).viewType, 'looplens.traceFile');
+      // Back on the broken file's page, the timeline's tools act on nothing (its title bar has
+      // none): stepping there stepped the other file's timeline.
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(broken), { preview: false });
+      await waitFor('the broken file in view again', () => (tabOf(broken)?.isActive ? true : undefined));
+      await sleep(500);
+      assert.equal(await vscode.commands.executeCommand('looplens.stepNext'), null, 'no step on the page');
+      const other = (await inspect()).find((x) => x.session.id === shown.session.id);
+      assert.ok(other !== undefined, 'the other file is still open');
+      assert.equal(other.step ?? null, null, 'the other timeline did not step');
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good));
       // Closing the file's editor closes its trace.
       await vscode.window.tabGroups.close(tabOf(good)!);
       await waitFor('its trace closed', async () =>
