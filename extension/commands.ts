@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
-import { refusal } from '../host/traceFile';
+import { readTraceSteps, refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
 import {
   COMMANDS,
@@ -21,12 +21,18 @@ import {
 } from './ids';
 import { fileLaunch, runnableFile } from './names';
 import { numberSetting } from './settings';
-import { TimelinePanels } from './timelinePanel';
+import { TimelinePanel, TimelinePanels } from './timelinePanel';
 import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
 import type { RevealArgs } from './lessons';
 
-/** Trace files larger than this are refused before they are read. */
+/**
+ * Trace files this large or larger are read with a progress notification (about a second of
+ * reading and drawing on this kind of machine; a smaller one would only flash it).
+ */
+const PROGRESS_BYTES = 8 * 2 ** 20;
+/** How long the notification waits for the webview to draw a large trace, ms. */
+const DRAW_WAIT_MS = 30_000;
 
 export type { ExportFormat };
 
@@ -170,18 +176,20 @@ export class Commands implements vscode.Disposable {
       uri = picked?.[0];
       if (uri === undefined) return undefined;
     }
-    const session = await this.readTrace(uri);
-    if (session === undefined) return undefined;
-    this.panels.show(session, false);
-    return session.id;
+    const session = await this.readTrace(uri, (s) => this.panels.show(s, false));
+    return session?.id;
   }
 
   /**
-   * A session of the trace file at `uri`; undefined when it cannot be read (too large, not a trace,
-   * a folder), after saying why. `onRefused` also gets the reason (the file's editor shows it).
+   * A session of the trace file at `uri`, shown by `show`; undefined when it cannot be read (too
+   * large, not a trace, a folder), after saying why, or when the user cancelled its reading.
+   * `onRefused` also gets the reason (the file's editor shows it). A large file is read with a
+   * notification saying how far it is (cancellable while the file is read), until its timeline is
+   * drawn: tens of MB took seconds with no sign of life.
    */
   private async readTrace(
     uri: vscode.Uri,
+    show: (session: TraceSession) => TimelinePanel,
     onRefused?: (reason: string) => void,
   ): Promise<TraceSession | undefined> {
     const name = path.basename(uri.path);
@@ -193,15 +201,70 @@ export class Commands implements vscode.Disposable {
         size: stat.size,
       });
       if (refused !== null) throw new Error(`it ${refused}`);
-      const bytes = await vscode.workspace.fs.readFile(uri);
       const blockMs = numberSetting(SETTINGS.blockThresholdMs);
-      return this.sessions.openFile(name, bytes, blockMs);
+      if (stat.size < PROGRESS_BYTES) {
+        const session = this.sessions.openFile(name, await vscode.workspace.fs.readFile(uri), blockMs);
+        show(session);
+        return session;
+      }
+      const session = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Loop Lens: opening ${name} (${Math.round(stat.size / 2 ** 20)} MiB)`,
+          cancellable: true,
+        },
+        (progress, cancel) => this.readLarge(uri, name, blockMs, show, progress, cancel),
+      );
+      if (session === undefined) {
+        this.log.info(`open ${uri.toString()}: cancelled`);
+        onRefused?.('its reading was cancelled; open it again to read it');
+      }
+      return session;
     } catch (error) {
       const reason = error instanceof TraceFormatError ? error.message : (error as Error).message;
       void vscode.window.showErrorMessage(`Loop Lens cannot open ${name}: ${reason}`);
       this.log.warn(`open ${uri.toString()}: ${reason}`);
       onRefused?.(reason);
       return undefined;
+    }
+  }
+
+  /** readTrace's reading of a large file, a slice at a time, under a progress notification. */
+  private async readLarge(
+    uri: vscode.Uri,
+    name: string,
+    blockMs: number,
+    show: (session: TraceSession) => TimelinePanel,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+    cancel: vscode.CancellationToken,
+  ): Promise<TraceSession | undefined> {
+    // Shares of the bar: reading the file, modelling it here, drawing it in the webview.
+    const READ = 10;
+    const MODEL = 60;
+    progress.report({ message: 'reading the file' });
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    if (cancel.isCancellationRequested) return undefined;
+    progress.report({ increment: READ, message: 'reading the trace' });
+    const steps = readTraceSteps(bytes, { partial: true, blockMs });
+    let done = 0;
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) {
+        progress.report({ increment: (1 - done) * MODEL, message: 'drawing the timeline' });
+        const session = this.sessions.openFile(name, bytes, blockMs, step.value);
+        // (Cancel now only stops the waiting: the trace is read.)
+        await Promise.race([
+          show(session).drawn(DRAW_WAIT_MS),
+          new Promise<void>((resolve) => cancel.onCancellationRequested(() => resolve())),
+        ]);
+        return session;
+      }
+      // (The message again: a report without one clears it.)
+      progress.report({ increment: (step.value - done) * MODEL, message: 'reading the trace' });
+      done = step.value;
+      // Let the notification draw and the Cancel button be heard.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (cancel.isCancellationRequested) return undefined;
     }
   }
 
@@ -213,12 +276,15 @@ export class Commands implements vscode.Disposable {
     return {
       openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
       resolveCustomEditor: async (document, panel) => {
-        const session = await this.readTrace(document.uri, (reason) => {
-          panel.webview.options = { enableScripts: false };
-          panel.webview.html = refusedPage(path.basename(document.uri.path), reason);
-          this.watchRefused(panel);
-        });
-        if (session !== undefined) this.panels.showIn(panel, session);
+        await this.readTrace(
+          document.uri,
+          (session) => this.panels.showIn(panel, session),
+          (reason) => {
+            panel.webview.options = { enableScripts: false };
+            panel.webview.html = refusedPage(path.basename(document.uri.path), reason);
+            this.watchRefused(panel);
+          },
+        );
       },
     };
   }

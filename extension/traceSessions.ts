@@ -10,7 +10,7 @@ import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
 import { formatDuration } from '../model/duration';
 import { Stepper } from '../model/steps';
 import { Timeline } from '../model/timeline';
-import { readTraceBytes } from '../host/traceFile';
+import { TraceFileResult, readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
 import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
@@ -477,12 +477,16 @@ export class TraceSessions implements vscode.Disposable {
   }
 
   /**
-   * A session that shows a trace file. Throws TraceFormatError (with a message for the user) when
+   * A session that shows a trace file (`read`: its bytes read already, else read here). Throws TraceFormatError (with a message for the user) when
    * the bytes are not a usable trace; a trace cut short is shown up to where it stops.
    */
-  openFile(name: string, bytes: Uint8Array, blockMs: number): TraceSession {
+  openFile(
+    name: string,
+    bytes: Uint8Array,
+    blockMs: number,
     // As the command line reads it (host/traceFile.ts): up to a cut or damage, with a note.
-    const read = readTraceBytes(bytes, { partial: true, blockMs });
+    read: TraceFileResult = readTraceBytes(bytes, { partial: true, blockMs }),
+  ): TraceSession {
     const session = new TraceSession(name, blockMs, Number.MAX_SAFE_INTEGER, null, read.timeline);
     if (read.note !== null) session.problem = `${read.note}.`;
     session.fileEvents = read.stats.events;
