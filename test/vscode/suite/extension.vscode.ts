@@ -497,6 +497,41 @@ describe('Loop Lens in VS Code', function () {
     }
   });
 
+  it("the walkthrough's Open the Kitchen opens the code beside the walkthrough, which stays in view", async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // What a click in the walkthrough runs, with the walkthrough the active editor.
+    await vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      'looplens.looplens#kitchen',
+      false,
+    );
+    const isWalkthrough = (tab: vscode.Tab | undefined) =>
+      tab !== undefined && tab.input === undefined && /walkthrough/i.test(tab.label);
+    await waitFor('the walkthrough active', () =>
+      isWalkthrough(vscode.window.tabGroups.activeTabGroup.activeTab) ? true : undefined,
+    );
+    const tabs = () =>
+      JSON.stringify(vscode.window.tabGroups.all.map((g) => [g.viewColumn, g.activeTab?.label]));
+    try {
+      const file = await vscode.commands.executeCommand<string>('looplens.openKitchen');
+      assert.equal(path.basename(file ?? ''), 'server.js');
+      const code = await waitFor(
+        () => `the kitchen's code in view: ${tabs()}`,
+        () =>
+          vscode.window.tabGroups.all.find(
+            (g) => g.activeTab?.input instanceof vscode.TabInputText && g.activeTab.input.uri.fsPath === file,
+          ),
+      );
+      // Opened over it, in its group, the walkthrough and its next step went out of sight.
+      const walkthrough = vscode.window.tabGroups.all.find((g) => isWalkthrough(g.activeTab));
+      assert.ok(walkthrough !== undefined, `the walkthrough still in view: ${tabs()}`);
+      assert.notEqual(walkthrough.viewColumn, code.viewColumn);
+      assert.ok(walkthrough.isActive, `the walkthrough keeps the focus: ${tabs()}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   it('a traced launch whose program never connects says so while it runs, not only once it ends', async function () {
     // A node-terminal launch whose command is not Node.js: it runs, and nothing can connect.
     const session = await start({
