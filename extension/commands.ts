@@ -8,17 +8,31 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { readViewer, snapshotHtmlParts } from '../host/snapshotHtml';
-import { refusal } from '../host/traceFile';
+import { readTraceSteps, refusal } from '../host/traceFile';
 import { TraceFormatError } from '../protocol/reader';
-import { COMMANDS, LAUNCH_ATTRIBUTE, NODE_DEBUG_TYPES, SETTINGS, VIEW_TYPES, WALKTHROUGH } from './ids';
+import {
+  COMMANDS,
+  CONTEXT_KEYS,
+  LAUNCH_ATTRIBUTE,
+  NODE_DEBUG_TYPES,
+  SETTINGS,
+  VIEW_TYPES,
+  WALKTHROUGH,
+} from './ids';
 import { fileLaunch, runnableFile } from './names';
 import { numberSetting } from './settings';
-import { TimelinePanels } from './timelinePanel';
+import { TimelinePanel, TimelinePanels } from './timelinePanel';
 import { StepInfo } from '../webview/protocol';
 import { TraceSession, TraceSessions } from './traceSessions';
 import type { RevealArgs } from './lessons';
 
-/** Trace files larger than this are refused before they are read. */
+/**
+ * Trace files this large or larger are read with a progress notification (about a second of
+ * reading and drawing on this kind of machine; a smaller one would only flash it).
+ */
+const PROGRESS_BYTES = 8 * 2 ** 20;
+/** How long the notification waits for the webview to draw a large trace, ms. */
+const DRAW_WAIT_MS = 30_000;
 
 export type { ExportFormat };
 
@@ -34,6 +48,8 @@ export interface ExportArgs {
 
 export class Commands implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[];
+  /** The page of a refused trace file, while it is the active editor. */
+  private activeRefused: vscode.WebviewPanel | null = null;
 
   constructor(
     private readonly sessions: TraceSessions,
@@ -160,18 +176,20 @@ export class Commands implements vscode.Disposable {
       uri = picked?.[0];
       if (uri === undefined) return undefined;
     }
-    const session = await this.readTrace(uri);
-    if (session === undefined) return undefined;
-    this.panels.show(session, false);
-    return session.id;
+    const session = await this.readTrace(uri, (s) => this.panels.show(s, false));
+    return session?.id;
   }
 
   /**
-   * A session of the trace file at `uri`; undefined when it cannot be read (too large, not a trace,
-   * a folder), after saying why. `onRefused` also gets the reason (the file's editor shows it).
+   * A session of the trace file at `uri`, shown by `show`; undefined when it cannot be read (too
+   * large, not a trace, a folder), after saying why, or when the user cancelled its reading.
+   * `onRefused` also gets the reason (the file's editor shows it). A large file is read with a
+   * notification saying how far it is (cancellable while the file is read), until its timeline is
+   * drawn: tens of MB took seconds with no sign of life.
    */
   private async readTrace(
     uri: vscode.Uri,
+    show: (session: TraceSession) => TimelinePanel,
     onRefused?: (reason: string) => void,
   ): Promise<TraceSession | undefined> {
     const name = path.basename(uri.path);
@@ -183,15 +201,70 @@ export class Commands implements vscode.Disposable {
         size: stat.size,
       });
       if (refused !== null) throw new Error(`it ${refused}`);
-      const bytes = await vscode.workspace.fs.readFile(uri);
       const blockMs = numberSetting(SETTINGS.blockThresholdMs);
-      return this.sessions.openFile(name, bytes, blockMs);
+      if (stat.size < PROGRESS_BYTES) {
+        const session = this.sessions.openFile(name, await vscode.workspace.fs.readFile(uri), blockMs);
+        show(session);
+        return session;
+      }
+      const session = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Loop Lens: opening ${name} (${Math.round(stat.size / 2 ** 20)} MiB)`,
+          cancellable: true,
+        },
+        (progress, cancel) => this.readLarge(uri, name, blockMs, show, progress, cancel),
+      );
+      if (session === undefined) {
+        this.log.info(`open ${uri.toString()}: cancelled`);
+        onRefused?.('its reading was cancelled; open it again to read it');
+      }
+      return session;
     } catch (error) {
       const reason = error instanceof TraceFormatError ? error.message : (error as Error).message;
       void vscode.window.showErrorMessage(`Loop Lens cannot open ${name}: ${reason}`);
       this.log.warn(`open ${uri.toString()}: ${reason}`);
       onRefused?.(reason);
       return undefined;
+    }
+  }
+
+  /** readTrace's reading of a large file, a slice at a time, under a progress notification. */
+  private async readLarge(
+    uri: vscode.Uri,
+    name: string,
+    blockMs: number,
+    show: (session: TraceSession) => TimelinePanel,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+    cancel: vscode.CancellationToken,
+  ): Promise<TraceSession | undefined> {
+    // Shares of the bar: reading the file, modelling it here, drawing it in the webview.
+    const READ = 10;
+    const MODEL = 60;
+    progress.report({ message: 'reading the file' });
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    if (cancel.isCancellationRequested) return undefined;
+    progress.report({ increment: READ, message: 'reading the trace' });
+    const steps = readTraceSteps(bytes, { partial: true, blockMs });
+    let done = 0;
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) {
+        progress.report({ increment: (1 - done) * MODEL, message: 'drawing the timeline' });
+        const session = this.sessions.openFile(name, bytes, blockMs, step.value);
+        // (Cancel now only stops the waiting: the trace is read.)
+        await Promise.race([
+          show(session).drawn(DRAW_WAIT_MS),
+          new Promise<void>((resolve) => cancel.onCancellationRequested(() => resolve())),
+        ]);
+        return session;
+      }
+      // (The message again: a report without one clears it.)
+      progress.report({ increment: (step.value - done) * MODEL, message: 'reading the trace' });
+      done = step.value;
+      // Let the notification draw and the Cancel button be heard.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (cancel.isCancellationRequested) return undefined;
     }
   }
 
@@ -203,17 +276,51 @@ export class Commands implements vscode.Disposable {
     return {
       openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
       resolveCustomEditor: async (document, panel) => {
-        const session = await this.readTrace(document.uri, (reason) => {
-          panel.webview.options = { enableScripts: false };
-          panel.webview.html = refusedPage(path.basename(document.uri.path), reason);
-        });
-        if (session !== undefined) this.panels.showIn(panel, session);
+        await this.readTrace(
+          document.uri,
+          (session) => this.panels.showIn(panel, session),
+          (reason) => {
+            panel.webview.options = { enableScripts: false };
+            panel.webview.html = refusedPage(path.basename(document.uri.path), reason);
+            this.watchRefused(panel);
+          },
+        );
       },
     };
   }
 
+  /**
+   * A refused file's page has no timeline: while it is the active editor, the title bar and the
+   * step keys offer no timeline tools (they acted on the latest other session), and the commands
+   * run from the palette say there is nothing to act on (see refusedActive).
+   */
+  private watchRefused(panel: vscode.WebviewPanel): void {
+    const update = (active: boolean) => {
+      if (active) this.activeRefused = panel;
+      else if (this.activeRefused === panel) this.activeRefused = null;
+      else return;
+      void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.refusedFileActive, active);
+    };
+    update(panel.active);
+    panel.onDidChangeViewState((e) => update(e.webviewPanel.active));
+    panel.onDidDispose(() => update(false));
+  }
+
+  /**
+   * Whether the editor in view is a refused trace file's page, telling the user that there is
+   * nothing there for `what`.
+   */
+  private refusedActive(what: string): boolean {
+    if (this.activeRefused === null || !this.activeRefused.active) return false;
+    void vscode.window.showInformationMessage(
+      `Loop Lens: ${this.activeRefused.title} could not be opened, so there is no timeline here ${what}.`,
+    );
+    return true;
+  }
+
   /** Writes the session's trace in a format; returns the file written. */
   async exportSnapshot(args: ExportArgs = {}): Promise<vscode.Uri | undefined> {
+    if (args.sessionId === undefined && this.refusedActive('to export')) return undefined;
     const session = args.sessionId !== undefined ? this.sessions.get(args.sessionId) : this.latest();
     if (session === undefined) {
       void vscode.window.showInformationMessage('Loop Lens has no timeline to export yet.');
@@ -325,6 +432,7 @@ export class Commands implements vscode.Disposable {
    * line.
    */
   async step(direction: 'next' | 'previous', args: StepArgs = {}): Promise<StepInfo | null> {
+    if (args.sessionId === undefined && this.refusedActive('to step through')) return null;
     const session =
       args.sessionId !== undefined
         ? this.sessions.get(args.sessionId)

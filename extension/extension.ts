@@ -15,6 +15,7 @@ import { LoopStatusBar } from './statusBar';
 import { StepDecoration } from './stepDecoration';
 import { TimelinePanels } from './timelinePanel';
 import { PythonLaunchProvider, PythonRunner } from './python';
+import { SessionLog } from './sessionLog';
 import { TraceSession, TraceSessions } from './traceSessions';
 
 export interface LoopLensApi {
@@ -27,11 +28,9 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
   const sessions = new TraceSessions();
   const panels = new TimelinePanels(sessions, context.extensionUri, log);
   const tracer = path.join(context.extensionPath, 'dist', 'tracer.js');
+  const sessionLog = new SessionLog(log, sessions);
   const started = (session: TraceSession): void => {
-    log.info(`tracing "${session.name}" (session ${session.id})`);
-    session.onDidChange(() => {
-      if (session.problem !== null) log.warn(`${session.name}: ${session.problem}`);
-    });
+    sessionLog.follow(session);
     if (vscode.workspace.getConfiguration('looplens').get<boolean>('openTimelineOnStart', true))
       panels.show(session);
   };
@@ -56,11 +55,13 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
       clock: { startTime: session.timeline.startTime, now: session.traceNow() },
       statusBar: statusBar.text,
       lessons: lessons.of(session.id),
+      logged: sessionLog.of(session.id),
     }));
 
   context.subscriptions.push(
     log,
     sessions,
+    sessionLog,
     panels,
     debugSync,
     statusBar,

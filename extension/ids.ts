@@ -59,6 +59,11 @@ export const COLORS = {
 export const CONTEXT_KEYS = {
   /** Some timeline panel is open: the step keys work from the source editor too. */
   timelineOpen: 'looplens.timelineOpen',
+  /**
+   * The active editor is a `.looplens` file that could not be read (its page says why): the
+   * timeline's tools and keys, which would act on some other session, are not offered there.
+   */
+  refusedFileActive: 'looplens.refusedFileActive',
 } as const;
 
 export const VIEW_TYPES = {

@@ -104,7 +104,16 @@ export class Kitchen implements vscode.Disposable {
   async open(): Promise<string | undefined> {
     try {
       const file = await this.locate();
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+      // Clicked in the walkthrough (or another workbench page, not a document): the code opens
+      // beside it, which stays in view with its next step (opened over it, in its group, the
+      // walkthrough went out of sight). A traced start then opens the timeline beside the
+      // walkthrough too, in front of the code: walkthrough | timeline, two columns.
+      const active = vscode.window.tabGroups.activeTabGroup.activeTab;
+      const fromPage = active !== undefined && active.input === undefined;
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        preview: false,
+        ...(fromPage ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : {}),
+      });
       return file;
     } catch (error) {
       void vscode.window.showErrorMessage(

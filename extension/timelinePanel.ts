@@ -54,6 +54,8 @@ export class TimelinePanel implements vscode.Disposable {
   /** The step cursor's switch, as the webview last reported it. */
   lastStep: StepInfo | null = null;
   private readonly readyWaiters: Array<() => void> = [];
+  /** Waiting for the webview to draw the trace's lanes (see drawn). */
+  private readonly drawWaiters: Array<() => void> = [];
   private readonly snapshotWaiters = new Map<number, (reply: { data?: string; error?: string }) => void>();
   private nextRequest = 1;
   private startTimer: ReturnType<typeof setTimeout> | null = null;
@@ -230,6 +232,7 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
       case 'rendered':
         this.lastRendered = message.state;
         this.renders++;
+        if (message.state.laneCount > 0) for (const resolve of this.drawWaiters.splice(0)) resolve();
         return;
       case 'openSource':
         void openSource(message.location, this.panel.viewColumn);
@@ -312,6 +315,22 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
     }
   }
 
+  /**
+   * Resolves once the webview has drawn lanes (the whole trace, for a file: it comes in one
+   * reset), or after `ms` (a trace with no lanes, a webview that does not start).
+   */
+  drawn(ms: number): Promise<void> {
+    if (this.ready && (this.lastRendered?.laneCount ?? 0) > 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.drawWaiters.push(done);
+    });
+  }
+
   /** Shows the host's step in the panel: its data first, then the cursor on that switch. */
   async showStep(step: StepInfo): Promise<void> {
     this.lastStep = step;
@@ -352,6 +371,7 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
     for (const d of this.panelListeners.splice(0)) d.dispose();
+    for (const resolve of this.drawWaiters.splice(0)) resolve();
     this.closed.fire();
     this.closed.dispose();
     this.stepped.dispose();

@@ -10,7 +10,7 @@ import { CloseReason, TraceConnection, TraceServer } from '../host/traceServer';
 import { formatDuration } from '../model/duration';
 import { Stepper } from '../model/steps';
 import { Timeline } from '../model/timeline';
-import { readTraceBytes } from '../host/traceFile';
+import { TraceFileResult, readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
 import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
@@ -34,8 +34,21 @@ const LIVE_NAMES = 16;
  * 9 s to start a program.
  */
 const CONNECT_WAIT_MS = 15_000;
-/** What a live session says when its program has not connected after CONNECT_WAIT_MS. */
-export const NOT_CONNECTED_YET = `The program has not connected to Loop Lens after ${CONNECT_WAIT_MS / 1000} s. If it is running, it is not traced: is it a Node.js program, started with this launch's environment (NODE_OPTIONS)? A command that runs something else (bun, deno, python), or starts Node.js with a cleared environment, cannot be traced this way.`;
+/**
+ * The wait before NOT_CONNECTED_YET, ms: CONNECT_WAIT_MS, or what the VS Code test runner sets in
+ * LOOPLENS_TEST_CONNECT_WAIT_MS (the suite, which runs in CI, then need not sit through 15 s).
+ */
+function connectWaitMs(): number {
+  const test = Number(process.env.LOOPLENS_TEST_CONNECT_WAIT_MS);
+  return Number.isInteger(test) && test > 0 ? test : CONNECT_WAIT_MS;
+}
+const connectWait = connectWaitMs();
+/** What a live session says when its program has not connected after the wait (connectWaitMs). */
+export const NOT_CONNECTED_YET = `The program has not connected to Loop Lens after ${connectWait / 1000} s. If it is running, it is not traced: is it a Node.js program, started with this launch's environment (NODE_OPTIONS)? A command that runs something else (bun, deno, python), or starts Node.js with a cleared environment, cannot be traced this way.`;
+
+/** What a session says when its program's trace stops without its end record. */
+export const UNFINISHED =
+  'The program ended without finishing its trace (it may have been killed). What it recorded is kept.';
 
 export class TraceSession implements vscode.Disposable {
   readonly id = randomUUID();
@@ -62,13 +75,20 @@ export class TraceSession implements vscode.Disposable {
   stopRequested = false;
   /** The debugger said the program terminated (before anyone asked it to stop). */
   adapterEnded = false;
+  /**
+   * The program's connection closed with no events and no end record: UNFINISHED, unless a spill
+   * file holds its trace (decided in end()).
+   */
+  private unfinished = false;
+  /** The trace was taken from the program's spill file (it ended before its connection was taken). */
+  recovered = false;
   private connection: TraceConnection | null = null;
   /** The tracer's watchdog line (live "blocked now" records), once it has connected. */
   private watchdog: TraceConnection | null = null;
   /** The loop is blocked right now, as the watchdog last said; null when it is not. */
   liveBlock: LiveBlock | null = null;
   private liveTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Says NOT_CONNECTED_YET if the program has not connected by then (live sessions). */
+  /** Says NOT_CONNECTED_YET if the program has not connected in time (live sessions). */
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last "blocked" record was taken (host clock). */
   private liveAt = -Infinity;
@@ -99,7 +119,7 @@ export class TraceSession implements vscode.Disposable {
         if (this.state !== 'starting' || this.problem !== null) return;
         this.problem = NOT_CONNECTED_YET;
         this.changed.fire(this);
-      }, CONNECT_WAIT_MS);
+      }, connectWait);
   }
 
   private stopConnectTimer(): void {
@@ -255,8 +275,12 @@ export class TraceSession implements vscode.Disposable {
         // A program the user stopped ends without its end record; that is no crash.
         !this.stopRequested
       ) {
-        this.problem =
-          'The program ended without finishing its trace (it may have been killed). What it recorded is kept.';
+        // A connection that brought no events may have a spill file behind it (a quick program
+        // that ended before its connection was taken): whether the trace was finished is known
+        // only once the session ends and the spill is read (end()). Said now, the Output channel
+        // called a clean quick exit a kill.
+        if (this.server !== null && connection.reader.stats.events === 0) this.unfinished = true;
+        else this.problem = UNFINISHED;
       }
       this.timeline.finish();
       this.changed.fire(this);
@@ -342,7 +366,9 @@ export class TraceSession implements vscode.Disposable {
     this.storedBytes = bytes.length;
     this.receivedBytes = bytes.length;
     this.storeFull = false;
-    if (this.problem?.startsWith('The program ended without finishing its trace')) this.problem = null;
+    if (this.problem === UNFINISHED) this.problem = null;
+    this.unfinished = false;
+    this.recovered = true;
     this.reset.fire(this);
     return true;
   }
@@ -350,6 +376,8 @@ export class TraceSession implements vscode.Disposable {
   /** The debug session ended: no more data will come. */
   end(): void {
     this.recoverSpill();
+    if (this.unfinished && this.timeline.endInfo === null && this.problem === null) this.problem = UNFINISHED;
+    this.unfinished = false;
     const last = this.pauses[this.pauses.length - 1];
     if (last !== undefined && last.end === null) last.end = this.traceNow() ?? last.start;
     this.timeline.setPauses(this.pauses);
@@ -449,12 +477,16 @@ export class TraceSessions implements vscode.Disposable {
   }
 
   /**
-   * A session that shows a trace file. Throws TraceFormatError (with a message for the user) when
+   * A session that shows a trace file (`read`: its bytes read already, else read here). Throws TraceFormatError (with a message for the user) when
    * the bytes are not a usable trace; a trace cut short is shown up to where it stops.
    */
-  openFile(name: string, bytes: Uint8Array, blockMs: number): TraceSession {
+  openFile(
+    name: string,
+    bytes: Uint8Array,
+    blockMs: number,
     // As the command line reads it (host/traceFile.ts): up to a cut or damage, with a note.
-    const read = readTraceBytes(bytes, { partial: true, blockMs });
+    read: TraceFileResult = readTraceBytes(bytes, { partial: true, blockMs }),
+  ): TraceSession {
     const session = new TraceSession(name, blockMs, Number.MAX_SAFE_INTEGER, null, read.timeline);
     if (read.note !== null) session.problem = `${read.note}.`;
     session.fileEvents = read.stats.events;

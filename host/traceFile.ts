@@ -4,7 +4,7 @@
  * middle or is damaged there is read up to the break. Reading is linear in the file's size (about
  * 11 s and 2.4 GiB for the largest, see README "Limits").
  */
-import { LoadResult, loadTrace } from '../model/load';
+import { LoadResult, loadTrace, loadTraceSteps } from '../model/load';
 
 /** Trace files larger than this are refused before reading (about 60 M events). */
 export const MAX_TRACE_BYTES = 1024 * 1024 * 1024;
@@ -43,7 +43,22 @@ export function readTraceBytes(
   bytes: Uint8Array,
   options: { partial: boolean; blockMs?: number },
 ): TraceFileResult {
-  const result = loadTrace(bytes, options);
+  return withNote(loadTrace(bytes, options));
+}
+
+/**
+ * readTraceBytes a slice at a time (see loadTraceSteps): yields the share read so far (0..1), for
+ * a reader that shows progress and may stop.
+ */
+export function* readTraceSteps(
+  bytes: Uint8Array,
+  options: { partial: boolean; blockMs?: number },
+  sliceBytes?: number,
+): Generator<number, TraceFileResult, void> {
+  return withNote(yield* loadTraceSteps(bytes, options, sliceBytes));
+}
+
+function withNote(result: LoadResult): TraceFileResult {
   const cut = result.truncated;
   const note =
     cut === null

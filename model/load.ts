@@ -25,11 +25,34 @@ export interface LoadOptions {
 
 /** Reads a whole trace. Throws TraceFormatError for bytes that are not a usable trace. */
 export function loadTrace(bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
+  const steps = loadTraceSteps(bytes, options, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * Reads a whole trace a slice of `sliceBytes` at a time, yielding the share read so far (0..1)
+ * after each slice, so that a caller can show progress, let other work run, or stop (by not
+ * asking for more) — a trace of tens of MB takes a noticeable while. Returns what loadTrace
+ * returns, and throws what it throws.
+ */
+export function* loadTraceSteps(
+  bytes: Uint8Array,
+  options: LoadOptions = {},
+  sliceBytes = LOAD_SLICE_BYTES,
+): Generator<number, LoadResult, void> {
   const timeline = new Timeline(options.blockMs);
   const reader = new TraceReader(timeline);
   let truncated: TraceFormatError | null = null;
   try {
-    reader.push(bytes);
+    for (let at = 0; at < bytes.length;) {
+      const end = Math.min(bytes.length, at + sliceBytes);
+      reader.push(at === 0 && end === bytes.length ? bytes : bytes.subarray(at, end));
+      at = end;
+      if (at < bytes.length) yield at / bytes.length;
+    }
     reader.finish();
   } catch (error) {
     if (!(error instanceof TraceFormatError)) throw error;
@@ -41,6 +64,9 @@ export function loadTrace(bytes: Uint8Array, options: LoadOptions = {}): LoadRes
   timeline.finish();
   return { timeline, stats: reader.stats, truncated, unfinished: !reader.ended };
 }
+
+/** How much of a trace loadTraceSteps reads between two yields: tens of ms of work. */
+export const LOAD_SLICE_BYTES = 4 * 1024 * 1024;
 
 /** A timeline fed from a live stream. */
 export class LiveTrace {

@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTraceBytes, readTraceSteps } from '../host/traceFile';
 import { loadTrace } from '../model/load';
 import { summarize } from '../model/summary';
 import { FIXTURES } from './helpers';
@@ -86,5 +87,44 @@ describe('the golden traces', () => {
     assert.equal(timeline.droppedEvents, 17);
     assert.deepEqual(timeline.drops, [{ start: 1030, end: 1040, count: 17 }]);
     assert.deepEqual(s.end, { cause: 'signal', code: 15 });
+  });
+});
+
+describe('reading a trace a slice at a time (opening a large file with progress)', () => {
+  for (const name of ['server', 'every-record']) {
+    it(`reads ${name} in 48-byte slices exactly as in one piece, saying how far it is`, () => {
+      const bytes = saved(name);
+      const whole = readTraceBytes(bytes, { partial: true });
+      const steps = readTraceSteps(bytes, { partial: true }, 48);
+      const shares: number[] = [];
+      let result;
+      for (;;) {
+        const step = steps.next();
+        if (step.done === true) {
+          result = step.value;
+          break;
+        }
+        shares.push(step.value);
+      }
+      assert.equal(shares.length, Math.ceil(bytes.length / 48) - 1);
+      assert.ok(
+        shares.every((s, i) => s > 0 && s < 1 && (i === 0 || s > shares[i - 1])),
+        `rising shares below 1: ${shares.join(' ')}`,
+      );
+      assert.deepEqual(summarize(result.timeline), summarize(whole.timeline));
+      assert.deepEqual(result.stats, whole.stats);
+      assert.equal(result.note, whole.note);
+    });
+  }
+
+  it('reads a trace cut in the middle up to the cut, with the same note, a slice at a time', () => {
+    const bytes = saved('server').subarray(0, 700);
+    const whole = readTraceBytes(bytes, { partial: true });
+    const steps = readTraceSteps(bytes, { partial: true }, 64);
+    let step = steps.next();
+    while (step.done !== true) step = steps.next();
+    assert.ok(whole.note !== null);
+    assert.equal(step.value.note, whole.note);
+    assert.deepEqual(summarize(step.value.timeline), summarize(whole.timeline));
   });
 });

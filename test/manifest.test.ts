@@ -40,7 +40,10 @@ describe('the extension manifest', () => {
       assert.equal(binding?.key, key);
       const [webview, file, editor] = binding!.when.split(' || ');
       assert.equal(webview, `activeWebviewPanelId == '${VIEW_TYPES.timeline}'`);
-      assert.equal(file, `activeCustomEditorId == '${VIEW_TYPES.traceFile}'`);
+      assert.equal(
+        file,
+        `activeCustomEditorId == '${VIEW_TYPES.traceFile}' && !${CONTEXT_KEYS.refusedFileActive}`,
+      );
       assert.equal(editor, `${CONTEXT_KEYS.timelineOpen} && editorTextFocus && !inlineSuggestionVisible`);
     }
     // The key the editor's binding needs is one the extension sets.
@@ -48,7 +51,7 @@ describe('the extension manifest', () => {
     assert.match(source, /setContext', CONTEXT_KEYS\.timelineOpen/);
   });
 
-  it('opens .looplens files in its own editor, whose title bar has the timeline tools too', () => {
+  it('opens .looplens files in its own editor, whose title bar has the timeline tools too (not on the page of a file it refused)', () => {
     const editors = manifest.contributes.customEditors as Array<{
       viewType: string;
       selector: Array<{ filenamePattern: string }>;
@@ -61,8 +64,11 @@ describe('the extension manifest', () => {
     for (const item of manifest.contributes.menus['editor/title'] as Array<{ when: string }>)
       assert.equal(
         item.when,
-        `activeWebviewPanelId == '${VIEW_TYPES.timeline}' || activeCustomEditorId == '${VIEW_TYPES.traceFile}'`,
+        `activeWebviewPanelId == '${VIEW_TYPES.timeline}' || activeCustomEditorId == '${VIEW_TYPES.traceFile}' && !${CONTEXT_KEYS.refusedFileActive}`,
       );
+    // The key is one the extension sets.
+    const source = fs.readFileSync(path.join(ROOT, 'extension', 'commands.ts'), 'utf8');
+    assert.match(source, /setContext', CONTEXT_KEYS\.refusedFileActive/);
   });
 
   it('contributes every setting the code reads, under the looplens section', () => {

@@ -13,7 +13,7 @@ try {
     vscodeExecutablePath: process.env.VSCODE_EXECUTABLE_PATH || undefined,
     version: process.env.VSCODE_EXECUTABLE_PATH ? undefined : '1.100.3',
     launchArgs: [path.join(root, 'examples', 'kitchen'), '--disable-workspace-trust'],
-    extensionTestsEnv: { LOOPLENS_ROOT: root },
+    extensionTestsEnv: { LOOPLENS_ROOT: root, LOOPLENS_TEST_CONNECT_WAIT_MS: '3000' },
   });
 } catch (error) {
   console.error(

@@ -35,6 +35,10 @@ interface Inspected {
   panelVisible: boolean;
   panelColumn: number | null;
   statusBar: string;
+  /** The step cursor's switch, as the panel last showed it. */
+  step?: unknown;
+  /** What the Output channel said about the session. */
+  logged: string[];
   summary: {
     tasks: Array<{ id: string; name: string; kind: string; stints: number }>;
     blocks: Array<{
@@ -357,6 +361,11 @@ describe('Loop Lens in VS Code', function () {
       60_000,
     );
     assert.match(ended.session.problem ?? '', /ended without finishing its trace/);
+    assert.equal(
+      ended.logged.filter((line) => /without finishing/.test(line)).length,
+      1,
+      `said once in the Output channel: ${JSON.stringify(ended.logged)}`,
+    );
     const requests = ended.summary.tasks.filter((t) => t.kind === 'request').map((t) => t.name);
     assert.deepEqual(requests.sort(), ['GET /work/0', 'GET /work/1', 'GET /work/2']);
   });
@@ -375,6 +384,16 @@ describe('Loop Lens in VS Code', function () {
     });
     assert.equal(ended.session.problem, null, 'no "ended without finishing" for a program that simply ended');
     assert.ok(ended.session.events > 0, 'events from the spilled trace');
+    // Nor in the Output channel, where it was said when the connection closed, before the spill
+    // file was read.
+    assert.ok(
+      !ended.logged.some((line) => /without finishing/.test(line)),
+      `the Output channel: ${JSON.stringify(ended.logged)}`,
+    );
+    assert.ok(
+      ended.logged.some((line) => /read from the file it left/.test(line)),
+      `the Output channel says where the trace came from: ${JSON.stringify(ended.logged)}`,
+    );
     // A timeline the user cannot see does not start (a hidden webview is let go): a user who finds
     // it hidden or closed opens it again, and so does the test, after 10 s of not seeing it (the CI
     // saw it hidden once, with nothing drawn, on a loaded machine; why is in the failure's tabs).
@@ -449,13 +468,24 @@ describe('Loop Lens in VS Code', function () {
         0,
         'no session was made of it',
       );
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good));
+      // (Not in preview: opening the broken file again would replace it, closing its trace.)
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good), { preview: false });
       const shown = await waitFor('its timeline drawn in the editor', async () => {
         const s = (await inspect()).find((x) => x.session.name === 'server.looplens');
         return s !== undefined && (s.rendered?.lanes.length ?? 0) > 0 ? s : undefined;
       });
       assert.equal(shown.session.state, 'file');
       assert.equal((tabOf(good)?.input as vscode.TabInputCustom).viewType, 'looplens.traceFile');
+      // Back on the broken file's page, the timeline's tools act on nothing (its title bar has
+      // none): stepping there stepped the other file's timeline.
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(broken), { preview: false });
+      await waitFor('the broken file in view again', () => (tabOf(broken)?.isActive ? true : undefined));
+      await sleep(500);
+      assert.equal(await vscode.commands.executeCommand('looplens.stepNext'), null, 'no step on the page');
+      const other = (await inspect()).find((x) => x.session.id === shown.session.id);
+      assert.ok(other !== undefined, 'the other file is still open');
+      assert.equal(other.step ?? null, null, 'the other timeline did not step');
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good));
       // Closing the file's editor closes its trace.
       await vscode.window.tabGroups.close(tabOf(good)!);
       await waitFor('its trace closed', async () =>
@@ -464,6 +494,41 @@ describe('Loop Lens in VS Code', function () {
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the walkthrough's Open the Kitchen opens the code beside the walkthrough, which stays in view", async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // What a click in the walkthrough runs, with the walkthrough the active editor.
+    await vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      'looplens.looplens#kitchen',
+      false,
+    );
+    const isWalkthrough = (tab: vscode.Tab | undefined) =>
+      tab !== undefined && tab.input === undefined && /walkthrough/i.test(tab.label);
+    await waitFor('the walkthrough active', () =>
+      isWalkthrough(vscode.window.tabGroups.activeTabGroup.activeTab) ? true : undefined,
+    );
+    const tabs = () =>
+      JSON.stringify(vscode.window.tabGroups.all.map((g) => [g.viewColumn, g.activeTab?.label]));
+    try {
+      const file = await vscode.commands.executeCommand<string>('looplens.openKitchen');
+      assert.equal(path.basename(file ?? ''), 'server.js');
+      const code = await waitFor(
+        () => `the kitchen's code in view: ${tabs()}`,
+        () =>
+          vscode.window.tabGroups.all.find(
+            (g) => g.activeTab?.input instanceof vscode.TabInputText && g.activeTab.input.uri.fsPath === file,
+          ),
+      );
+      // Opened over it, in its group, the walkthrough and its next step went out of sight.
+      const walkthrough = vscode.window.tabGroups.all.find((g) => isWalkthrough(g.activeTab));
+      assert.ok(walkthrough !== undefined, `the walkthrough still in view: ${tabs()}`);
+      assert.notEqual(walkthrough.viewColumn, code.viewColumn);
+      assert.ok(walkthrough.isActive, `the walkthrough keeps the focus: ${tabs()}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }
   });
 
@@ -489,6 +554,10 @@ describe('Loop Lens in VS Code', function () {
         40_000,
       );
       assert.equal(waiting.session.state, 'starting');
+      // After the wait the runner sets (3 s; the users' 15 s when it sets none): the suite, which
+      // runs in CI, does not sit through the users' wait.
+      const waitMs = Number(process.env.LOOPLENS_TEST_CONNECT_WAIT_MS) || 15_000;
+      assert.match(waiting.session.problem ?? '', new RegExp(`after ${waitMs / 1000} s\\.`));
     } finally {
       await vscode.debug.stopDebugging(session);
       for (const t of vscode.window.terminals) if (/not node/.test(t.name)) t.dispose();
