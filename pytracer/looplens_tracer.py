@@ -220,6 +220,10 @@ _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
 _Task = asyncio.Task
 _get_ident = threading.get_ident
+_CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08  # (a code object's flags)
+# The task a loop runs a step of now (asyncio.current_task(loop) without a Python frame, where asyncio
+# keeps them in a dictionary by loop, as 3.11 to 3.13 do).
+_running_task = getattr(getattr(asyncio.tasks, "_current_tasks", None), "get", None) or asyncio.current_task
 _getframe = sys._getframe
 # asyncio's own create_task functions, which hand the program's coroutine on to the loop's: a task
 # made through them is known by where their caller is (see Tracer.task_created).
@@ -557,14 +561,12 @@ class Tracer:
         self.await_due = 0.0  # when the budget next holds a whole task's (see refill_awaits)
         self.ended = False
         self.loop_thread = None
-        # What the watchdog reads (plain attributes: a stale read costs one wake-up at most):
-        # whether a stint runs, when it began and whose it is (`current`, while one runs). A stint
-        # is the same one while it runs and its start is the very object the watchdog read (each
-        # stint's start is a float of its own).
-        self.in_stint = True
-        # The asyncio task whose step runs now, when it is one the tracer knows (else None):
-        # asyncio.current_task() asks the OS for the process id on every call (a system call).
-        self.running = None
+        # What the watchdog reads (plain attributes: a stale read costs one wake-up at most): when
+        # the stint that runs now began (None between stints) and whose it is (`current`: 0 between
+        # stints, as in a stint of nobody's, the I/O's). A stint is the same one while it runs and
+        # its start is the very object the watchdog read (each stint's start is a float of its own).
+        # Two attributes a stint sets and resets, where four were (whether a stint runs, and the
+        # asyncio task whose step it is: request_started asks asyncio, once a request).
         self.stint_start = 0.0
         self.samples = collections.deque()
         # The watchdog's latest reading of how long the stint it samples waited for a CPU, for a
@@ -633,8 +635,8 @@ class Tracer:
             if made is None:
                 return
         internal = made[1]
-        # Made outside any stint (uvloop's own protocol callbacks): nobody's.
-        parent = self.current if self.in_stint else 0
+        # Made outside any stint (uvloop's own protocol callbacks): nobody's (`current` is 0 then).
+        parent = self.current
         # Writer.task, inline.
         self.w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, made[0])
         if internal and parent:  # (made in no task's stint, or the I/O's: nobody's work)
@@ -831,20 +833,24 @@ class Tracer:
         server's task for it: that task is the request. `send` is the server's, for what it says of
         the client (_client_gone). Returns the request's entry in `unanswered` (its id last), or
         None."""
-        task = self.running
-        if task is not None:
-            # The task whose step runs: the stint's (its id is Tracer.current, as task_ids has it).
-            server_task = self.current
-            key = _ref(task)
-        else:
+        # The task whose step runs on the watched loop, asked of asyncio by the loop (without it,
+        # asyncio.current_task() asks the OS for the process id: a system call).
+        loop = self.lag_loop
+        task = _running_task(loop) if loop is not None else None
+        if task is None:
             task = asyncio.current_task()
             if task is None:
                 return None
-            key = _ref(task)
-            server_task = self.task_ids.get(key)
+        key = _ref(task)
+        server_task = self.task_ids.get(key)
         ident = self.new_id()
         path = scope.get("path") or "/"
-        t = _perf_counter() * 1000.0
+        # The request begins with the step it is made in (the server task's: its work all along), at
+        # that stint's start: no clock reading of its own (its TASK and FOLD records are written
+        # first thing in the step, a few µs in).
+        t = self.stint_start
+        if t is None:
+            t = _perf_counter() * 1000.0  # (no stint runs: a loop the tracer does not see)
         # Writer.task, inline: the request's TASK record (no parent, no place yet), its name's string
         # id kept by type, method and path (not made and looked up again for every request).
         w = self.w
@@ -861,12 +867,12 @@ class Tracer:
                     names.clear()
                 names[name_key] = name_id
         # The server's task for this request was the request's work all along (its parsing too)...
-        elsewhere = None
-        if server_task is not None:
-            elsewhere = self.live_requests.pop(server_task, None)
-            if elsewhere is None and self.own_lanes.get(server_task, server_task) != server_task:
-                elsewhere = self.own_lanes.pop(server_task)
-        if server_task is not None and elsewhere is None:
+        # (No task's id is None: an unknown server task is in neither map.)
+        live = self.live_requests
+        elsewhere = live.pop(server_task, None)
+        if elsewhere is None and server_task in self.own_lanes and self.own_lanes[server_task] != server_task:
+            elsewhere = self.own_lanes.pop(server_task)
+        if elsewhere is None and server_task is not None:
             # The request's TASK record (Writer.task) and the server task's FOLD into it (Writer.fold).
             w.buf += _pack_request_fold(_TASK_REQUEST_HEAD, ident, t, name_id, _FOLD_HEAD, server_task, t, ident)
             if server_task in self.await_tasks:
@@ -879,7 +885,8 @@ class Tracer:
             # ...unless it was made inside another request, and folded into it already: uvicorn
             # starts the next request of a keep-alive connection from the last `send` of the one
             # before. Folding it again would merge the two requests; the request begins here, a
-            # stint of its own.
+            # stint of its own (a start of its own: the watchdog tells stints apart by it).
+            t = _perf_counter() * 1000.0
             self.w.run(t, ident, REASON_REQUEST)
             self.stint_start = t
             if server_task in self.await_tasks:
@@ -890,7 +897,7 @@ class Tracer:
         # A WebSocket session has no response: it lasts as long as its server task, and ends when
         # that does (end_stint), as a request whose response began.
         pending = self.unanswered[ident] = [scope, kind == "websocket", None, send, ident]
-        self.live_requests[ident] = ident
+        live[ident] = ident
         return pending
 
     def request_responded(self, ident, scope, how=END_FINISHED):
@@ -1106,20 +1113,19 @@ class Tracer:
 
     def loop_starts(self):
         """A loop starts running (asyncio.run): the script's own stint ends; the loop's callbacks follow."""
-        if self.in_stint and self.current == 1 and self.running is None:
+        if self.stint_start is not None and self.current == 1:
             t = self.now()
             self.w.idle(t)
-            self.in_stint = False
+            self.current = 0
+            self.stint_start = None
 
     def loop_stopped(self):
         """A loop stopped running: the script's own code goes on (and may block, or run another loop)."""
-        if not self.in_stint and not self.ended:
+        if self.stint_start is None and not self.ended:
             t = self.now()
             self.w.run(t, 1, REASON_RESUME)
             self.current = 1
-            self.running = None
             self.stint_start = t
-            self.in_stint = True
 
     def watch_loop(self, loop):
         """The lag probe runs on the first loop seen, or on a new one after the last closed
@@ -1174,30 +1180,10 @@ class Tracer:
         at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
-    def step_of(self, callback):
-        """The asyncio task whose own step (or wakeup) a loop callback is, and its id; else (None, None)."""
-        owner = getattr(callback, "__self__", None)
-        if isinstance(owner, _Future):
-            task = self.task_ids.get(_ref(owner))
-            if task is not None:
-                return owner, task
-        return None, None
-
-    def begin_stint(self, task, reason, owner):
-        """A stint of `task` begins (why: `reason`; `owner`: the asyncio task whose own step it is,
-        else None). Returns what end_stint needs: what ran before, when it began, the writer."""
-        before = self.current
-        t = _perf_counter() * 1000.0
-        w = self.w
-        w.buf += _pack_unit(_RUN_HEAD | reason << 16, task, t)
-        self.current = task
-        self.running = owner
-        self.stint_start = t
-        self.in_stint = True
-        return before, t, w
-
-    def end_stint(self, before, task, owner, t, w):
-        """A stint of `task` (begun at `t`) has ended; `before` runs again."""
+    def end_stint(self, task, owner, t, w):
+        """A stint of `task` (begun at `t`; `owner`: the asyncio task whose own step it was, else
+        None) has ended: its task's last step, or a step of a task whose awaits are read (the common
+        cases are inline in _run_handle and _Scheduled.__call__)."""
         try:
             if owner is not None:
                 if owner.done():
@@ -1208,7 +1194,8 @@ class Tracer:
                     if task in self.await_tasks:
                         self.await_tasks.discard(task)
                         self.await_anchors.pop(task, None)
-                    if task not in self.live_requests:
+                    # (A request's id, or a task's folded into one, has no lane of its own.)
+                    if self.live_requests.pop(task, None) is None:
                         # A name set in any of its steps (set_name), whatever the awaits budget:
                         # the lane is named as it ends (a task whose awaits are read, after each
                         # step too). A C Task's set_name cannot be patched. asyncio's own name
@@ -1216,11 +1203,9 @@ class Tracer:
                         name = owner.get_name()
                         if name[:5] != "Task-" or not name[5:].isdigit():
                             self.name_task(owner, task)
+                        self.own_lanes.pop(task, None)
                     if self.task_names:
                         self.task_names.pop(task, None)
-                    # (A request's id, or a task's folded into one, has no lane of its own.)
-                    if self.live_requests.pop(task, None) is None:
-                        self.own_lanes.pop(task, None)
                     pending = self.unanswered.pop(task, None)
                     if pending is not None:
                         # A request's server task finished before its response's last message: a
@@ -1239,9 +1224,8 @@ class Tracer:
                     # (A request's lane keeps its route's name: name_task's first check, inline.)
                     if task not in self.live_requests:
                         self.name_task(owner, task)
-            self.current = before
-            self.running = None
-            self.in_stint = False
+            self.current = 0
+            self.stint_start = None
             w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
             if self.due:
                 self.settle()
@@ -1392,10 +1376,10 @@ class Watchdog:
                 self.follow()
                 start = tracer.stint_start
                 now = Tracer.now()
-                if not tracer.in_stint or now - start < half:
+                if start is None or now - start < half:
                     # Until this stint is half a block old (it may end sooner, and another begin).
                     wake = longest
-                    if tracer.in_stint:
+                    if start is not None:
                         wake = min(wake, (start + half - now) / 1000.0)
                     if live:
                         wake = min(wake, max(0.0, (flushed + FLUSH_EVERY_MS - now) / 1000.0))
@@ -1405,7 +1389,7 @@ class Watchdog:
                     # block just over the threshold, on a loaded machine whose every wake-up comes
                     # late, kept that much more time to be seen in). At most one such wake-up for
                     # each stint that long.
-                    floor = shortest if not tracer.in_stint or now - start < shortest * 1000.0 else 0.001
+                    floor = shortest if start is None or now - start < shortest * 1000.0 else 0.001
                     wake = max(wake, floor)
                     continue
                 wake = longest
@@ -1413,7 +1397,7 @@ class Watchdog:
 
                 def same():
                     # Still the stint read above (another one begins with a start of its own).
-                    return tracer.in_stint and tracer.stint_start is start and not tracer.ended
+                    return tracer.stint_start is start and not tracer.ended
 
                 last = start
                 # The first sample at once (the block's line, however short it turns out); the CPU
@@ -1589,7 +1573,8 @@ def _patched_create_task(create_task, standard=False):
         task = create_task(self, coro, *args, **kwargs) if args or kwargs else create_task(self, coro)
         try:
             tracer = _tracer
-            # (Tracer.traces, its common case inline.)
+            # (Tracer.traces, its common case inline. Tracer.task_created reads its caller's frame:
+            # called from here, no deeper.)
             if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
                 tracer.task_created(task, coro)
                 if kwargs and kwargs.get("name") is not None:
@@ -1601,6 +1586,39 @@ def _patched_create_task(create_task, standard=False):
         except Exception:
             pass  # never disturb the program
         return task
+
+    code = getattr(create_task, "__code__", None)
+    if (
+        code is not None
+        and code.co_varnames[:4] == ("self", "coro", "name", "context")
+        and code.co_argcount == 2
+        and code.co_kwonlyargcount == 2
+        and not code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS)
+    ):
+        # asyncio's own (3.11, 3.12: `create_task(self, coro, *, name=None, context=None)`): the same
+        # signature, where `**kwargs` made a dictionary for every task made. The same work.
+        def patched_create_task(self, coro, *, name=None, context=None):  # noqa: F811
+            global _uvicorn_done
+            if not _uvicorn_done and "uvicorn.config" in sys.modules:
+                try:
+                    _uvicorn_done = _patch_uvicorn()
+                except Exception:
+                    _uvicorn_done = True
+            if name is None and context is None:
+                task = create_task(self, coro)
+            else:
+                task = create_task(self, coro, name=name, context=context)
+            try:
+                tracer = _tracer
+                if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
+                    tracer.task_created(task, coro)
+                    if name is not None:
+                        tracer.name_task(task)
+                if (not standard or self._debug) and getattr(task, "_source_traceback", None):
+                    _scrub_source(task)
+            except Exception:
+                pass  # never disturb the program
+            return task
 
     return _named(patched_create_task, create_task)
 
@@ -1657,22 +1675,25 @@ def _patched_extract_stack(extract_stack):
 def _stint_runner(tracer, handle_run):
     """asyncio's Handle._run, patched (`handle_run` the original): the standard loop runs each handle
     as a stint of the task whose step it is (and where that task then suspends), else of the task
-    that scheduled it. Runs for every callback of the loop, so Tracer.step_of, begin_stint and
-    end_stint's common cases are inline, one frame, and what it reads of the tracer's is bound once,
-    in its cells (the maps and the buffer are never replaced; after a fork the tracer has ended)."""
+    that scheduled it. Runs for every callback of the loop, so a stint's beginning and end_stint's
+    common cases are inline, one frame, and what it reads of the tracer's is bound once, in its
+    cells (the maps and the buffer are never replaced; after a fork the tracer has ended). (Records
+    added by `+=` or by a bound `extend` cost the same: callgrind, 2026-12-05.)"""
     find_task = tracer.task_ids.get
     scheduled_pop = tracer.scheduled.pop
     await_tasks = tracer.await_tasks
-    append = tracer.w.buf.extend
+    buf = tracer.w.buf
     clock = time.perf_counter
     pack_unit = _pack_unit
     pack_idle = _pack_idle
+    idle_head = _IDLE_HEAD
     ref = weakref.ref
     future_type = _Future
     timer_type = _TimerHandle
     lag_cb = tracer.lag_cb
 
     def _run_handle(handle):
+        nonlocal buf
         if tracer.ended:
             return handle_run(handle)
         try:
@@ -1682,8 +1703,8 @@ def _stint_runner(tracer, handle_run):
                 if loop is not tracer.lag_loop:
                     return handle_run(handle)  # another thread's loop (see Tracer.traces)
             callback = handle._callback
-            # A task's own step (or wakeup): a method of the task (Tracer.step_of). A C Task's step
-            # first: the most common callback, and its __self__ a task.
+            # A task's own step (or wakeup): a method of the task. A C Task's step first: the most
+            # common callback, and its __self__ a task.
             if type(callback) is _task_step:
                 owner = callback.__self__
                 task = find_task(ref(owner))
@@ -1701,14 +1722,11 @@ def _stint_runner(tracer, handle_run):
                     return handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
                 else:
                     task, head = 0, _RUN_IO
-            # Tracer.begin_stint
-            before = tracer.current
+            # The stint begins.
             t = clock() * 1000.0
-            append(pack_unit(head, task, t))
+            buf += pack_unit(head, task, t)
             tracer.current = task
-            tracer.running = owner
             tracer.stint_start = t
-            tracer.in_stint = True
         except Exception:
             return handle_run(handle)  # the callback runs whatever the tracer's trouble
         try:
@@ -1716,15 +1734,14 @@ def _stint_runner(tracer, handle_run):
         finally:
             if owner is not None and (owner.done() or tracer.current in await_tasks):
                 # A task's last step, or one whose awaits are read (its task since request_started).
-                tracer.end_stint(before, task, owner, t, tracer.w)
+                tracer.end_stint(task, owner, t, tracer.w)
             else:
                 # Tracer.end_stint's common case: a callback that is no task's step, or a task's step
                 # that suspended.
                 try:
-                    tracer.current = before
-                    tracer.running = None
-                    tracer.in_stint = False
-                    append(pack_idle(_IDLE_HEAD, clock() * 1000.0))
+                    tracer.current = 0
+                    tracer.stint_start = None
+                    buf += pack_idle(idle_head, clock() * 1000.0)
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -1753,8 +1770,8 @@ class _Scheduled:
         return repr(self.callback)
 
     def __call__(self, *args):
-        """Runs the callback as a stint: Tracer.step_of, begin_stint and end_stint's common cases,
-        inline (as in _run_handle)."""
+        """Runs the callback as a stint: its beginning and end_stint's common cases, inline (as in
+        _run_handle)."""
         callback = self.callback
         tracer = _tracer
         if tracer is None or tracer.ended:
@@ -1776,14 +1793,11 @@ class _Scheduled:
                 owner = None
                 task = self.scheduler
                 head = _RUN_IO if task == 0 else self.head
-            before = tracer.current
             t = _perf_counter() * 1000.0
             w = tracer.w
             w.buf += _pack_unit(head, task, t)
             tracer.current = task
-            tracer.running = owner
             tracer.stint_start = t
-            tracer.in_stint = True
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
         # Outside the try: an exception of the callback's own is the loop's to report, once.
@@ -1792,12 +1806,11 @@ class _Scheduled:
         finally:
             if owner is not None and (owner.done() or tracer.current in tracer.await_tasks):
                 # A task's last step, or one whose awaits are read.
-                tracer.end_stint(before, task, owner, t, w)
+                tracer.end_stint(task, owner, t, w)
             else:
                 try:
-                    tracer.current = before
-                    tracer.running = None
-                    tracer.in_stint = False
+                    tracer.current = 0
+                    tracer.stint_start = None
                     w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
                     if tracer.due:
                         tracer.settle()
@@ -1821,7 +1834,7 @@ def _uvloop_call(original, reason, timed):
         tracer.watch_loop(loop)
         if loop is not tracer.lag_loop:
             return None  # another thread's loop (see Tracer.traces)
-        return tracer.current if tracer.in_stint else 0
+        return tracer.current  # (0 outside a stint)
 
     if timed:
 
@@ -1830,7 +1843,7 @@ def _uvloop_call(original, reason, timed):
             if tracer is None or tracer.ended or callback is tracer.lag_cb:
                 return original(self, when, callback, *args, context=context)
             if self is tracer.lag_loop:
-                scheduler = tracer.current if tracer.in_stint else 0
+                scheduler = tracer.current  # (0 outside a stint)
             else:
                 try:
                     scheduler = hand(tracer, self)
@@ -1853,7 +1866,7 @@ def _uvloop_call(original, reason, timed):
             if tracer is None or tracer.ended or callback is tracer.lag_cb:
                 return original(self, callback, *args, context=context)
             if self is tracer.lag_loop:
-                scheduler = tracer.current if tracer.in_stint else 0
+                scheduler = tracer.current  # (0 outside a stint)
             else:
                 try:
                     scheduler = hand(tracer, self)

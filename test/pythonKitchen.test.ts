@@ -133,6 +133,17 @@ for (const loop of LOOPS) {
       assert.equal(timeline.endInfo?.cause, 'exit');
     });
 
+    it('begins each request with the step uvicorn runs it in: made at that stint’s start, its first stint', () => {
+      const served = timeline.tasks.filter((t) => t.kind === 'request');
+      assert.ok(served.length >= 9, `${served.length} requests`);
+      for (const r of served) {
+        const first = r.stints[0];
+        assert.ok(first !== undefined, r.name);
+        // (The tracer reads no clock of its own for a request: its TASK record takes the step's start.)
+        assert.equal(r.createdAt, timeline.stints.start[first], r.name);
+      }
+    });
+
     it('time.sleep in async def: the request blocks the chef at that line, waiting, not computing', () => {
       const [req] = requests('GET /blocking');
       assert.ok(req, JSON.stringify(timeline.tasks.map((t) => t.name)));

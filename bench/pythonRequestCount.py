@@ -1,0 +1,80 @@
+# A FastAPI request counted in instructions the same way run after run (README, Performance):
+# bench/fastapiServer.py's app on uvicorn's HTTP protocol (h11), one end of a socket pair, the other
+# end written and read by this same thread between turns of the loop that it runs itself
+# (`_run_once`): no client thread, no uvicorn timer, no lag probe or watchdog waking (the options
+# below), so the only thread counted does the same work each time. Under callgrind at two lengths,
+# the difference of the two counts over the difference of requests is a request's:
+#   for n in 100 700; do PYTHONPATH=dist/python:/usr/lib/python3/dist-packages PYTHONHASHSEED=0 \
+#     LOOPLENS_OPTIONS='{"out":"/tmp/count.looplens","blockMs":1e9,"awaitTasksPerSecond":0.001,
+#       "lagProbeMs":60000,"slowdown":1000}' setarch -R valgrind --tool=callgrind \
+#     --callgrind-out-file=/tmp/count-$n python3 bench/pythonRequestCount.py / 300 $n; done
+# (untraced: without the tracer on PYTHONPATH and LOOPLENS_OPTIONS). `setarch -R` (no address
+# randomization) makes the ids the tracer keys its maps by the same in every run: one build counted
+# twice agrees to 0.5 k instructions a request. Usage: ROUTE WARM N.
+import asyncio
+import gc
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import uvicorn  # noqa: E402
+import uvicorn.server  # noqa: E402
+import fastapiServer  # noqa: E402
+
+ROUTE, WARM, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+loop = asyncio.new_event_loop()
+asyncio.set_event_loop(loop)
+asyncio.events._set_running_loop(loop)  # (as run_forever has it, without run_forever's own turns)
+config = uvicorn.Config(fastapiServer.app, log_level="warning", http="h11", lifespan="off")
+config.load()
+state = uvicorn.server.ServerState()
+server_end, client = socket.socketpair()
+server_end.setblocking(False)
+client.setblocking(False)
+protocol = config.http_protocol_class
+
+
+async def accept():
+    await loop.connect_accepted_socket(lambda: protocol(config=config, server_state=state, _loop=loop), sock=server_end)
+
+
+loop.create_task(accept())
+for _ in range(5):
+    if loop._ready:
+        loop._run_once()
+REQUEST = ("GET %s HTTP/1.1\r\nhost: bench\r\n\r\n" % ROUTE).encode()
+
+
+def turn():
+    loop._run_once()
+    try:
+        return client.recv(65536)
+    except BlockingIOError:
+        return b""
+
+
+def one():
+    """One request over the keep-alive connection, its whole response read, then the turns that
+    finish its task (uvicorn's done-callback)."""
+    client.send(REQUEST)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += turn()
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next(int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length"))
+    while len(body) < length:
+        body += turn()
+    for _ in range(3):
+        if loop._ready:
+            loop._run_once()
+
+
+for _ in range(WARM):
+    one()
+gc.collect()
+gc.disable()  # (what the collector does moves with every object allocated: not counted)
+for _ in range(REQUESTS):
+    one()
+os._exit(0)  # (no trace written at exit: nothing but the requests counted)
