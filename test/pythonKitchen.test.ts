@@ -669,12 +669,16 @@ for (const loop of LOOPS) {
         const found = timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
         assert.equal(found.length, 1, `${name}: ${shown}`);
         assert.equal(found[0].endHow, 'finished', name);
-        // Each request's block is its own: none merged into another request's lane.
+        // Each request's block is its own: none merged into another request's lane. It is sampled
+        // at the sleeping line — or, when a loaded machine kept the watchdog off its CPU until the
+        // sleep was over (a 120 ms sleep in a 203 ms stint at load 16), at the next line of the same
+        // stint, where the loop then was: either way in this request's code, once.
         const blocks = timeline.blocks.filter((b) => b.task === found[0].index);
-        assert.deepEqual(
-          blocks.map((b) => b.frames[0]?.location?.line),
-          [blockLine],
-          `${name}: ${shown}`,
+        assert.equal(blocks.length, 1, `${name}: ${shown}`);
+        const line = blocks[0].frames[0]?.location?.line;
+        assert.ok(
+          line === blockLine || line === blockLine + 1,
+          `${name}: block at line ${line}, not ${blockLine}: ${shown}`,
         );
       }
     });
