@@ -2660,6 +2660,62 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("names a mapping library's job of a function new to its line after that function, from the chain its runner awaits, once the line is known for another, in both modes", async () => {
+    const app = path.join(dir, 'mapNewFunction');
+    // The runner's line (`results[i] = await mapper(item)`) called `alpha` 90 times, so its place
+    // is known and its stacks are no longer read; then it calls `beta`, `gamma` and `delta`, each
+    // doing other things before its first await (a place of its own). Each is named from the
+    // chain its first continuations run in, which leads to the library's runner awaiting it: the
+    // function that runner awaits. Before 2026-12-05 such a chain was taken for the library's, and
+    // the job stayed `async call`, folded with the library's tasks, unless a stack happened to be
+    // read at its call (seed 145357: a mapper's `report` after three `billing` jobs, in one run of
+    // two or three).
+    writeLibrary(app, 'minimap', MINIMAP);
+    const program = path.join(app, 'newFunction.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const mapLimit = require('minimap');",
+        "const fs = require('node:fs');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'const stretches = [];',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        "async function alpha() { await sleep(1); stretches.push(['alpha', ...busy(0.5)]); }",
+        "async function beta() { await fs.promises.readFile(__filename); stretches.push(['beta', ...busy(0.5)]); }",
+        "async function gamma() { await new Promise((resolve) => setTimeout(resolve, 1)); stretches.push(['gamma', ...busy(0.5)]); }",
+        'async function audit() { await sleep(1); }',
+        // As seed 145357's `report`: its first continuation calls another function of the program's.
+        "async function delta() { await fs.promises.stat(__filename); void audit(); stretches.push(['delta', ...busy(0.5)]); }",
+        'const fns = { alpha, beta, gamma, delta };',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'async function main() {',
+        "  for (let round = 0; round < 30; round++) await mapLimit(['alpha', 'alpha', 'alpha'], (name) => fns[name](), 2);",
+        "  for (const other of ['beta', 'gamma', 'delta'])",
+        "    await mapLimit(['alpha', 'alpha', 'alpha', other], (name) => fns[name](), 2);",
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const ran = printedStretches(result.stdout)
+        .filter(([name]) => name !== 'alpha')
+        .map(([name, start, end]) => {
+          const task = ranAt(timeline, start, end);
+          return [name, task === null ? null : `${task.name}${task.internal ? ' (folded)' : ''}`];
+        });
+      assert.deepEqual(
+        ran,
+        [
+          ['beta', 'beta'],
+          ['gamma', 'gamma'],
+          ['delta', 'delta'],
+        ],
+        `${mode}: each job new to the line named after its function`,
+      );
+    }
+  });
+
   it('makes each job a mapping library runs side by side inside a request handler a task of the request, its runners chained and left while the request waits, in both modes', async () => {
     const app = path.join(dir, 'mapInRequest');
     // The mapper of the test above, whose runners the library chains and leaves (`runner.then(…)`),

@@ -239,6 +239,12 @@ interface Naming {
    * verdict is not its name, and what its chain says is not the place's.
    */
   own: boolean;
+  /**
+   * A job: a function of the program's that a library's runner called and awaits (a mapper's
+   * `results[i] = await mapper(item)`). Its chain leads to that runner, the library's; the job's
+   * function is the program's frame the runner awaits (see jobFrame).
+   */
+  job: boolean;
 }
 
 /** Dishes still to be named. */
@@ -261,9 +267,10 @@ export function wantName(
   key: number,
   program: boolean,
   own = false,
+  job = false,
 ): void {
   task.unnamed = true;
-  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program, own });
+  pending.set(task, { combinator, key, tries: 0, tried: false, quiet: false, program, own, job });
 }
 
 export function forget(task: Task): void {
@@ -320,8 +327,13 @@ export function nameRunning(task: Task, skip: (...args: never[]) => unknown, con
   const first = frames.find((f) => !f.internal);
   if (first === undefined || first.async) naming.quiet = true;
   if (first === undefined || first.async || first.library) return;
-  const frame = dishFrame(frames, naming.combinator);
+  let frame = dishFrame(frames, naming.combinator);
   if (frame === null) return;
+  // A job's chain leads to the library's runner that awaits it: the job's function is the frame
+  // that runner awaits. (Left to the place's stacks, the first job of a new function at a place
+  // that called another before — a mapper's `report` after its `billing` jobs — read none when
+  // they were rationed out, and stayed `async call`: seed 145357, in one run of two or three.)
+  if ((frame.library || frame.internal) && naming.job) frame = jobFrame(frames) ?? frame;
   // Without a name the frame may be a callback (`.then(() => …)`) rather than the dish's own
   // function; a member's frame is certain (the combinator awaits it), and keeps its place-name.
   if (frame.fn === '' && naming.combinator === null && !frame.library && !frame.internal) return;
@@ -355,6 +367,21 @@ function apply(task: Task, naming: Naming, verdict: Verdict, frame: CodeLocation
   // named for the program's (a message handler `async (data) => …`: the first messages' dishes
   // stayed folded with the library's tasks).
   renameTask(task, verdict !== '' ? verdict : task.name, task.located ? null : frame);
+}
+
+/**
+ * The function of a job that a library's runner awaits: the chain's outermost frames are the
+ * library's (the runner, `await mapper(item)`, an async frame), and the program's frame right inside
+ * them, past the runtime's microtask loop, is the function the runner awaits — awaiting in turn, or
+ * the one that resumed (`report` resuming, and calling `billing` before its first await). Null when
+ * the chain is not so: a stream of Node's driving the program's generator is no runner.
+ */
+function jobFrame(frames: ChainFrame[]): ChainFrame | null {
+  let i = frames.length - 1;
+  while (i >= 0 && frames[i].library) i--;
+  if (i === frames.length - 1 || !frames[i + 1].async) return null;
+  while (i >= 0 && frames[i].internal && !frames[i].async) i--;
+  return i >= 0 && !frames[i].internal && !frames[i].library ? frames[i] : null;
 }
 
 function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): ChainFrame | null {

@@ -468,12 +468,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       dish.endsOnReturn = true;
     }
     if (verdict === undefined) {
-      wantName(dish, call, key, logRooted[first] === Rooted.ByCall);
+      wantName(dish, call, key, logRooted[first] === Rooted.ByCall, false, d.job);
       arm(logHash[first]);
     } else if (several && !known && call === null) {
       // No stack read at its own call (rationed out): named by the chain of awaits its first
       // continuations run in, not by the place.
-      wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true);
+      wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true, d.job);
     }
   }
   if (candidates > 0) {
@@ -1280,7 +1280,7 @@ function promote(run: SideRun, tentative = false): void {
 /** `run`'s dish is one: named (or to be named), and the one its own library ran alone too. */
 function confirm(run: SideRun, dish: Task): void {
   if (run.name === null) {
-    wantName(dish, null, run.key, true);
+    wantName(dish, null, run.key, true, false, run.byRunner);
     arm(run.armed);
   } else if (run.tentative === false) {
     // Made provisional (claimHeld): its name confirms it.
