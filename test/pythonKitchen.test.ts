@@ -777,7 +777,7 @@ for (const loop of LOOPS) {
         assert.ok(!timeline.tasks.some((t) => t.parent === req.index && t.kind === 'background'), shown(req));
         assert.ok(!lessons.some((l) => l.kind === 'lateBackground' && l.taskName === name), lessonsShown);
       }
-      // The program's own callback, set by /later before its response, is that request's
+      // The program’s own callback, set by /later once its response is out, is that request’s
       // background work, 300 ms on.
       const [later] = timeline.tasks.filter((t) => t.kind === 'request' && t.name === 'GET /later');
       assert.ok(later !== undefined && later.endedAt !== null);
