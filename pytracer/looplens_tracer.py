@@ -43,6 +43,7 @@ import sys
 import threading
 import _thread
 import time
+import types
 import weakref
 
 FORMAT_VERSION = 1
@@ -233,6 +234,9 @@ _ASYNCIO_CREATE_TASK = asyncio.tasks.create_task.__code__
 _GROUP_CREATE_TASK = getattr(getattr(getattr(asyncio, "TaskGroup", None), "create_task", None), "__code__", None)
 
 
+_MethodType = types.MethodType
+_FunctionType = types.FunctionType
+_BuiltinMethodType = types.BuiltinMethodType
 # What a connection is made of (a server's or a client's): its protocol and its transport — asyncio's
 # classes, and uvloop's transports (no subclasses of asyncio's: added by _patch_uvloop). A callback
 # bound to one is the connection's work (see Tracer.housekeeping).
@@ -241,14 +245,22 @@ _connection_types = (asyncio.BaseProtocol, asyncio.BaseTransport)
 
 def _library_callback(callback):
     """Whether a scheduled callback is a library's code (or the runtime's), not the program's: a
-    function or method of a library's file, or code compiled to C (a builtin method, uvloop's)."""
-    if isinstance(callback, functools.partial):
+    function or method of a library's file, or code compiled to C (a builtin method, uvloop's).
+    Told by type, not getattr: an attribute a callable lacks costs an exception made and dropped."""
+    kind = type(callback)
+    if kind is functools.partial:
         callback = callback.func
-    code = getattr(getattr(callback, "__func__", callback), "__code__", None)
-    if code is None:
-        return True
-    library = _library_files.get(code.co_filename)
-    return _library_file(code.co_filename) if library is None else library
+        kind = type(callback)
+    if kind is _MethodType:
+        callback = callback.__func__
+        kind = type(callback)
+    if kind is not _FunctionType:
+        callback = getattr(kind, "__call__", None)  # (an object called: its class's method)
+        if type(callback) is not _FunctionType:
+            return True
+    filename = callback.__code__.co_filename
+    library = _library_files.get(filename)
+    return _library_file(filename) if library is None else library
 
 
 class _NotYet:
@@ -987,7 +999,8 @@ class Tracer:
         what a library does for the request's code still running after the response (the timers
         and futures a BackgroundTasks job awaits: no connection's, no finished task's)."""
         try:
-            owner = getattr(callback, "__self__", None)
+            kind = type(callback)
+            owner = callback.__self__ if kind is _MethodType or kind is _BuiltinMethodType else None
             if isinstance(owner, _connection_types):
                 return _library_callback(callback)
             if args and isinstance(args[0], _Task):
