@@ -5,8 +5,9 @@ python3 app.py` sets both). Writes the same binary trace as the Node tracer (pro
 version 1; runtime "python ..."): the script as the main task; every asyncio Task as a task, named
 as the program named it (name=, set_name) or else after its coroutine's function, its parent the
 task that created it, members of asyncio.gather marked concurrent; each callback the loop runs as a
-stint of the task it belongs to (a task's own step, or the task that scheduled the callback), idle
-between them.
+stint of the task it belongs to (a task's own step, or the task that scheduled the callback — but
+what a server schedules for a connection once its request is answered is nobody's: see
+Tracer.housekeeping), idle between them.
 
 A watchdog thread wakes a few times per block threshold; when a stint has run past half the
 threshold it samples the main thread's Python stack (sys._current_frames) and, on Linux, how much of
@@ -30,6 +31,7 @@ import asyncio.events
 import asyncio.base_events
 import atexit
 import collections
+import functools
 import importlib.util
 import itertools
 import json
@@ -41,6 +43,7 @@ import sys
 import threading
 import _thread
 import time
+import types
 import weakref
 
 FORMAT_VERSION = 1
@@ -229,6 +232,35 @@ _getframe = sys._getframe
 # made through them is known by where their caller is (see Tracer.task_created).
 _ASYNCIO_CREATE_TASK = asyncio.tasks.create_task.__code__
 _GROUP_CREATE_TASK = getattr(getattr(getattr(asyncio, "TaskGroup", None), "create_task", None), "__code__", None)
+
+
+_MethodType = types.MethodType
+_FunctionType = types.FunctionType
+_BuiltinMethodType = types.BuiltinMethodType
+# What a connection is made of (a server's or a client's): its protocol and its transport — asyncio's
+# classes, and uvloop's transports (no subclasses of asyncio's: added by _patch_uvloop). A callback
+# bound to one is the connection's work (see Tracer.housekeeping).
+_connection_types = (asyncio.BaseProtocol, asyncio.BaseTransport)
+
+
+def _library_callback(callback):
+    """Whether a scheduled callback is a library's code (or the runtime's), not the program's: a
+    function or method of a library's file, or code compiled to C (a builtin method, uvloop's).
+    Told by type, not getattr: an attribute a callable lacks costs an exception made and dropped."""
+    kind = type(callback)
+    if kind is functools.partial:
+        callback = callback.func
+        kind = type(callback)
+    if kind is _MethodType:
+        callback = callback.__func__
+        kind = type(callback)
+    if kind is not _FunctionType:
+        callback = getattr(kind, "__call__", None)  # (an object called: its class's method)
+        if type(callback) is not _FunctionType:
+            return True
+    filename = callback.__code__.co_filename
+    library = _library_files.get(filename)
+    return _library_file(filename) if library is None else library
 
 
 class _NotYet:
@@ -543,6 +575,9 @@ class Tracer:
         # id -> [scope, whether its response has begun, bytes to go (or its headers, unread), send, id];
         # its scope set to None once it is answered (what _wrap_asgi's send wrapper reads).
         self.unanswered = {}
+        # Requests (ids) answered whose server task still runs (see housekeeping): what a server or
+        # a library schedules in their lanes from then on for their connection is nobody's work.
+        self.answered = set()
         # What requests on a route are named and where their endpoint is (see request_responded).
         self.route_infos = {}
         # A request's name (see _request_name) as a string id, by its type, method and path.
@@ -765,6 +800,8 @@ class Tracer:
             self.unanswered.clear()  # requests whose server task was destroyed while pending
         if len(self.live_requests) >= MAX_TASK_IDS:
             self.live_requests.clear()
+        if len(self.answered) >= MAX_TASK_IDS:
+            self.answered.clear()  # (requests whose server task was destroyed while pending)
         if len(self.await_anchors) >= MAX_AWAIT_TASKS:
             self.await_anchors.clear()  # (tasks destroyed while pending)
 
@@ -906,6 +943,8 @@ class Tracer:
         pending = self.unanswered.pop(ident, None)
         if pending is not None:
             pending[0] = None  # answered
+        if ident in self.live_requests:
+            self.answered.add(ident)  # (until its server task's last step: end_stint)
         t = _perf_counter() * 1000.0
         if not isinstance(scope, dict):
             # aiohttp's request (see aiohttp_request): its route and handler, now that it has run.
@@ -945,6 +984,34 @@ class Tracer:
             self.w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
         else:
             self.w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
+
+    def housekeeping(self, callback, args):
+        """Whether `callback`, scheduled (with `args`) in the lane of a request already answered (see
+        `answered`), is the server's or a library's housekeeping, not the request's work: nobody's.
+        A connection outlives the requests it serves; once a request is answered, what the code of
+        a server or a library schedules for the connection (a callback bound to its protocol or
+        transport: uvicorn's keep-alive timer, set as the response goes out, which closes an idle
+        connection seconds later; a transport's close) or for the request's task as that finishes
+        (its done callbacks: uvicorn dropping the task from its set) is no work of the request's,
+        and drawn in its lane it would be work after the response the program never did (issue 9's
+        rule, as the Node tracer follows it). What the program's own code schedules (a callback of
+        its own, a function it hands a timer) stays the request's background work, and so does
+        what a library does for the request's code still running after the response (the timers
+        and futures a BackgroundTasks job awaits: no connection's, no finished task's)."""
+        try:
+            kind = type(callback)
+            owner = callback.__self__ if kind is _MethodType or kind is _BuiltinMethodType else None
+            if isinstance(owner, _connection_types):
+                return _library_callback(callback)
+            if args and isinstance(args[0], _Task):
+                # A task's done callback, as the task finishes (asyncio hands it the task): the
+                # request's own server task's.
+                task = args[0]
+                if task.done() and self.task_ids.get(_ref(task)) == self.current:
+                    return _library_callback(callback)
+        except Exception:
+            pass
+        return False
 
     def route_info(self, scope, route, endpoint):
         """A request's name (its method and route's pattern) and its endpoint's file and line: their
@@ -1195,7 +1262,9 @@ class Tracer:
                         self.await_tasks.discard(task)
                         self.await_anchors.pop(task, None)
                     # (A request's id, or a task's folded into one, has no lane of its own.)
-                    if self.live_requests.pop(task, None) is None:
+                    if self.live_requests.pop(task, None) is not None:
+                        self.answered.discard(task)  # (see housekeeping)
+                    else:
                         # A name set in any of its steps (set_name), whatever the awaits budget:
                         # the lane is named as it ends (a task whose awaits are read, after each
                         # step too). A C Task's set_name cannot be patched. asyncio's own name
@@ -1844,6 +1913,8 @@ def _uvloop_call(original, reason, timed):
                 return original(self, when, callback, *args, context=context)
             if self is tracer.lag_loop:
                 scheduler = tracer.current  # (0 outside a stint)
+                if scheduler in tracer.answered and tracer.housekeeping(callback, args):
+                    scheduler = 0  # a server's or a library's housekeeping (Tracer.housekeeping)
             else:
                 try:
                     scheduler = hand(tracer, self)
@@ -1867,6 +1938,8 @@ def _uvloop_call(original, reason, timed):
                 return original(self, callback, *args, context=context)
             if self is tracer.lag_loop:
                 scheduler = tracer.current  # (0 outside a stint)
+                if scheduler in tracer.answered and tracer.housekeeping(callback, args):
+                    scheduler = 0  # a server's or a library's housekeeping (Tracer.housekeeping)
             else:
                 try:
                     scheduler = hand(tracer, self)
@@ -1915,6 +1988,11 @@ def _patch_uvloop(module):
     loop_cls = getattr(module, "Loop", None)
     if not isinstance(loop_cls, type) or loop_cls.__dict__.get("_looplens_patched", False):
         return
+    # uvloop's transports are no subclasses of asyncio's: a connection's all the same.
+    global _connection_types
+    transport = getattr(getattr(module, "loop", None), "UVBaseTransport", None)
+    if isinstance(transport, type) and transport not in _connection_types:
+        _connection_types = _connection_types + (transport,)
     loop_cls.create_task = _patched_create_task(loop_cls.create_task)
     loop_cls.run_forever = _patched_run_forever(loop_cls.run_forever)
     loop_cls.call_soon = _uvloop_call(loop_cls.call_soon, REASON_RESUME, False)
@@ -2023,7 +2101,9 @@ def _install(tracer):
             try:
                 if not isinstance(getattr(callback, "__self__", None), _Task):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
-                    if thread is None or thread == _get_ident():
+                    if (thread is None or thread == _get_ident()) and (
+                        tracer.current not in tracer.answered or not tracer.housekeeping(callback, args)
+                    ):
                         tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
@@ -2045,7 +2125,9 @@ def _install(tracer):
             try:
                 if not isinstance(getattr(callback, "__self__", None), _Task):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
-                    if thread is None or thread == _get_ident():
+                    if (thread is None or thread == _get_ident()) and (
+                        tracer.current not in tracer.answered or not tracer.housekeeping(callback, args)
+                    ):
                         tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
@@ -2067,7 +2149,9 @@ def _install(tracer):
             and (self is tracer.lag_loop or tracer.traces(self))
         ):
             try:  # (as in patched_call_soon)
-                if not isinstance(getattr(callback, "__self__", None), _Task):
+                if not isinstance(getattr(callback, "__self__", None), _Task) and (
+                    tracer.current not in tracer.answered or not tracer.housekeeping(callback, args)
+                ):
                     tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
             except Exception:
                 pass  # never disturb the program

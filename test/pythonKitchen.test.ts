@@ -684,3 +684,105 @@ for (const loop of LOOPS) {
     });
   });
 }
+
+/**
+ * Asks `pathname` on a keep-alive connection and then sits on it, idle, until the server closes it:
+ * resolves with how long after the response that was (rejects past `ms`).
+ */
+function askAndIdle(port: number, pathname: string, ms: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let answeredAt = 0;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server kept the idle connection open ${ms} ms`));
+    }, ms);
+    socket.on('connect', () => socket.write(`GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    socket.on('data', (d: Buffer) => {
+      received += d.toString();
+      const head = received.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(received)?.[1];
+      if (
+        answeredAt === 0 &&
+        head >= 0 &&
+        length !== undefined &&
+        received.length >= head + 4 + Number(length)
+      )
+        answeredAt = Date.now();
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      socket.end();
+      if (answeredAt === 0) reject(new Error(`closed before the whole response: ${received}`));
+      else resolve(Date.now() - answeredAt);
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+for (const loop of LOOPS) {
+  describe(`an idle keep-alive connection under uvicorn, traced (${loop} loop)`, function () {
+    this.timeout(120_000);
+    const dir = tempDir();
+    const FIXTURE_DIR = path.resolve(__dirname, 'fixtures', 'python');
+
+    it("ends the request's lane at its response: uvicorn's keep-alive timer and the connection's close are nobody's work, a callback the app set is its background", async function () {
+      if (PYTHON === undefined) this.skip();
+      const out = path.join(dir, `keepalive-idle-${loop}.looplens`);
+      let idleMs = 0;
+      const served = await serveAndStop(
+        (port) => [
+          '-m',
+          'uvicorn',
+          'keepalive_idle_app:app',
+          '--port',
+          String(port),
+          '--app-dir',
+          FIXTURE_DIR,
+          '--loop',
+          loop,
+          '--timeout-keep-alive',
+          '1',
+        ],
+        out,
+        '/ready',
+        async (port) => {
+          // The server closes the idle connection once its keep-alive timer fires (1 s).
+          idleMs = await askAndIdle(port, '/idle', 30_000);
+          const reply = await get(port, '/later');
+          assert.equal(reply.status, 200);
+          await sleep(600); // the callback /later set runs 300 ms after its response
+        },
+      );
+      assert.equal(served.code, 0, served.log);
+      assert.ok(idleMs >= 900, `the server closed the idle connection ${idleMs} ms after the response`);
+      const { timeline } = readTrace(out);
+      const start = (s: number) => timeline.stints.start[s];
+      const shown = (t: TimelineTask) =>
+        `${t.name} ended ${t.endedAt}: stints ${JSON.stringify(t.stints.map((s) => [start(s), timeline.stints.reason[s]]))}; ` +
+        `children ${JSON.stringify(timeline.tasks.filter((c) => c.parent === t.index).map((c) => [c.name, c.kind]))}`;
+      const lessons = findLessons(timeline, {});
+      const lessonsShown = JSON.stringify(lessons.map((l) => [l.kind, l.taskName, l.message]));
+      for (const name of ['GET /idle', 'GET /ready']) {
+        const found = timeline.tasks.filter((t) => t.kind === 'request' && t.name === name);
+        assert.equal(found.length, 1, name);
+        const [req] = found;
+        assert.equal(req.endHow, 'finished', shown(req));
+        // No stint of it after its response, nor any background work of it.
+        assert.ok(req.endedAt !== null && req.stints.every((s) => start(s) < req.endedAt!), shown(req));
+        assert.ok(!timeline.tasks.some((t) => t.parent === req.index && t.kind === 'background'), shown(req));
+        assert.ok(!lessons.some((l) => l.kind === 'lateBackground' && l.taskName === name), lessonsShown);
+      }
+      // The program’s own callback, set by /later once its response is out, is that request’s
+      // background work, 300 ms on.
+      const [later] = timeline.tasks.filter((t) => t.kind === 'request' && t.name === 'GET /later');
+      assert.ok(later !== undefined && later.endedAt !== null);
+      const bg = timeline.tasks.find((t) => t.parent === later.index && t.kind === 'background');
+      assert.ok(bg !== undefined && bg.stints.some((s) => start(s) >= later.endedAt! + 250), shown(later));
+    });
+  });
+}
