@@ -11,6 +11,7 @@ import { FORMAT_VERSION, TraceMeta } from '../protocol/format';
 import { encodeHeader } from '../protocol/header';
 import { Summary, summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
+import { REASON_NAMES } from '../protocol/format';
 
 export const ROOT = path.resolve(__dirname, '..');
 /** The build under test; LOOPLENS_TEST_DIST points the tests at another one (to show a test failing on it). */
@@ -289,4 +290,44 @@ export function heldLongest<B extends { durationMs: number; cpuWaitMs: number }>
   for (const b of blocks)
     if (best === undefined || b.durationMs - b.cpuWaitMs > best.durationMs - best.cpuWaitMs) best = b;
   return best;
+}
+
+/**
+ * Untracked code as a share of the loop's busy time the trace saw while the server served: from
+ * the first request's arrival to the last one's response (start-up and shutdown are not serving).
+ */
+export function untrackedShare(timeline: Timeline): number {
+  return untrackedWhileServing(timeline).share;
+}
+
+/** The share as `untrackedShare`, and the longest untracked stints (when, how long, why they ran). */
+function untrackedWhileServing(timeline: Timeline): { share: number; longest: string[] } {
+  const requests = timeline.tasks.filter((t) => t.kind === 'request' && t.endedAt !== null);
+  const from = Math.min(...requests.map((t) => t.createdAt));
+  const to = Math.max(...requests.map((t) => t.endedAt!));
+  const s = timeline.stints;
+  let busy = 0;
+  let untracked = 0;
+  const found: { at: number; ms: number; reason: number }[] = [];
+  for (let i = timeline.firstStintAfter(from); i < s.length && s.start[i] < to; i++) {
+    const ms = Math.min(to, timeline.stintEnd(i)) - Math.max(from, s.start[i]);
+    busy += ms;
+    if (s.task[i] !== 0) continue;
+    untracked += ms;
+    found.push({ at: s.start[i], ms, reason: s.reason[i] });
+  }
+  const longest = found
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5)
+    .map((u) => `${u.ms.toFixed(2)} ms at ${u.at.toFixed(1)} (${REASON_NAMES[u.reason] ?? u.reason})`);
+  return { share: untracked / Math.max(1e-9, busy), longest };
+}
+
+/** Untracked code under `max` of the busy time while serving; if not, the longest such stints say what it was. */
+export function assertUntrackedUnder(timeline: Timeline, max: number): void {
+  const { share, longest } = untrackedWhileServing(timeline);
+  assert.ok(
+    share < max,
+    `untracked ${(share * 100).toFixed(1)}% of busy time; longest untracked: ${longest.join(', ')}`,
+  );
 }

@@ -25,7 +25,16 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Summary, SummaryBlock, SummaryTask } from '../model/summary';
 import { Timeline } from '../model/timeline';
-import { CLI, FIXTURES, RunResult, heldLongest, readTrace, tempDir, waitFor } from './helpers';
+import {
+  CLI,
+  FIXTURES,
+  RunResult,
+  heldLongest,
+  readTrace,
+  tempDir,
+  untrackedShare,
+  waitFor,
+} from './helpers';
 
 const PROGRAMS = path.join(FIXTURES, 'newPrograms');
 const MODES = ['fast', 'full'];
@@ -176,22 +185,6 @@ function heldBlocks(s: Summary, task: SummaryTask, program: string, except: stri
       b.durationMs - b.cpuWaitMs >= 50 &&
       b.location?.line !== lineOf(program, except),
   );
-}
-
-/** Untracked share of the loop's busy time from the first request's arrival to the last's end. */
-function untrackedShare(timeline: Timeline): number {
-  const requests = timeline.tasks.filter((t) => t.kind === 'request' && t.endedAt !== null);
-  const from = Math.min(...requests.map((t) => t.createdAt));
-  const to = Math.max(...requests.map((t) => t.endedAt!));
-  const st = timeline.stints;
-  let busy = 0;
-  let untracked = 0;
-  for (let i = timeline.firstStintAfter(from); i < st.length && st.start[i] < to; i++) {
-    const ms = Math.min(to, timeline.stintEnd(i)) - Math.max(from, st.start[i]);
-    busy += ms;
-    if (st.task[i] === 0) untracked += ms;
-  }
-  return untracked / Math.max(1e-9, busy);
 }
 
 describe('programs nobody here wrote, checked as a new user would', function () {

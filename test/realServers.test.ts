@@ -34,6 +34,7 @@ import {
   CLI,
   FIXTURES,
   ROOT,
+  assertUntrackedUnder,
   heldLongest,
   lanesWhileReplying,
   readTrace,
@@ -42,6 +43,7 @@ import {
   startServer,
   tempDir,
   tracedEnv,
+  untrackedShare,
 } from './helpers';
 import { Postgres, Service, redisInteger, startPostgres, startRedis } from './services/databases';
 
@@ -305,25 +307,6 @@ function assertNoOtherLanes(s: Summary, known: SummaryTask[], message: string, r
 }
 
 /**
- * Untracked code as a share of the loop's busy time the trace saw while the server served: from
- * the first request's arrival to the last one's response (start-up and shutdown are not serving).
- */
-function untrackedShare(timeline: Timeline): number {
-  const requests = timeline.tasks.filter((t) => t.kind === 'request' && t.endedAt !== null);
-  const from = Math.min(...requests.map((t) => t.createdAt));
-  const to = Math.max(...requests.map((t) => t.endedAt!));
-  const s = timeline.stints;
-  let busy = 0;
-  let untracked = 0;
-  for (let i = timeline.firstStintAfter(from); i < s.length && s.start[i] < to; i++) {
-    const ms = Math.min(to, timeline.stintEnd(i)) - Math.max(from, s.start[i]);
-    busy += ms;
-    if (s.task[i] === 0) untracked += ms;
-  }
-  return untracked / Math.max(1e-9, busy);
-}
-
-/**
  * Untracked stints that end where a request's stint for an event of its own begins (its stream's
  * data, its end), before the request ended: what its connection read for it, left to nobody.
  */
@@ -518,10 +501,7 @@ describe('real servers, traced under load', function () {
 
         // Nothing else: connections and the pool are nobody's dishes.
         assertNoOtherLanes(s, [...products, ...named(s, 'GET /summary'), report, order], 'no other lanes');
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("knex 3 + pg under fastify: requests named by route, builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish", async () => {
@@ -582,10 +562,7 @@ describe('real servers, traced under load', function () {
         assertBlockLine(block, report, file, 'KNEX BUSY LINE');
         // Nothing else: the pool's connections are nobody's dishes.
         assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it('@grpc/grpc-js 1 + pg (HTTP/2): each call one request task named by its method, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the answer a dish', async () => {
@@ -659,10 +636,7 @@ describe('real servers, traced under load', function () {
           0,
           `no untracked code right before a call's stream event (${untrackedBefore.slice(0, 5).join('; ')})`,
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("socket.io 4 + pg over a WebSocket: each event's async handler a task of its connection named after its handler, also an event no other message brought before, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the ack a dish", async () => {
@@ -749,10 +723,7 @@ describe('real servers, traced under load', function () {
           [...connections, ...events('getProduct'), ...summaries, ...orders, ...reports],
           "no other lanes: the pool is nobody's dish",
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("socket.io 4 + pg over long polling: each event a task of the POST that carried it, named after its handler, the summary's two queries its members (never background work of their own)", async () => {
@@ -880,10 +851,7 @@ describe('real servers, traced under load', function () {
           [...cache, multi, slow, visit],
           "no other lanes: the redis connection is nobody's dish",
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("@hapi/hapi 21 with a plugin on pg and redis: requests named by route (`{id}`), an async onPreHandler, a redis cache and a cached server method as the request's waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish, no lane for the pool or the redis connection", async () => {
@@ -958,10 +926,7 @@ describe('real servers, traced under load', function () {
           [...products, ...prices, ...summaries, report, order],
           "no other lanes: hapi's machinery, the pool and the redis connection are nobody's dishes",
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("graphql-http 1.23 on Node's http server, graphql-js 16 on pg: each request one task, its root field's resolver its child, the resolver's Promise.all its overlapping children, a resolver's step a block at its line, a mutation's audit after the response a dish of the request, no lane for the pool", async () => {
@@ -1062,10 +1027,7 @@ describe('real servers, traced under load', function () {
           [...requests, ...resolvers],
           "no other lanes: graphql-http's machinery and the pool are nobody's dishes",
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("express 4 + pg with caolan's async: async handlers and an error middleware, requests named by route, mapLimit's and parallel's async functions side by side as overlapping children, the busy step a block at its line, the audit after the response a dish", async () => {
@@ -1319,10 +1281,7 @@ describe('real servers, traced under load', function () {
           [...quotes, ...prices, file],
           "no other lanes: the keep-alive connection is nobody's dish",
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       /**
@@ -1528,10 +1487,7 @@ describe('real servers, traced under load', function () {
           "no other lanes: the connections are nobody's dish",
           true,
         );
-        assert.ok(
-          untrackedShare(run.timeline) < UNTRACKED_MAX,
-          `untracked ${(untrackedShare(run.timeline) * 100).toFixed(1)}% of busy time`,
-        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("sequelize 6 + pg: each request one task, Promise.all of a model's counts as children, the busy step a block at its line, the pool's idle reaper no one's lane after the responses", async () => {
