@@ -308,6 +308,21 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a util.promisify'd member is named after its function where, in a stint of the same shape, another call entered an async function",
+    // A mapper of two runners: the last job's `index` makes its wrapper's `new Promise` as the
+    // first of its stint's records after the call's own, where `resize`'s `Promise.all` had entered
+    // `index` in stints before. The place had said "an async function entered": its first look
+    // that saw a promise Node's code made read no stack of the call's next record, and the member
+    // was named after the combinator's slot, `all[0]` (seed 150466, both modes, every run).
+    fns: [
+      fn('audit', [{ k: 'mapLimit', fns: ['resize', 'resize', 'resize', 'index'], limit: 2 }]),
+      fn('resize', [{ k: 'combinator', kind: 'all', fns: ['index', 'index'], style: 'literal' }]),
+      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'promisify', count: 2, workMs: 1.6 }]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+  },
+  {
+    title:
       "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
     // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
     // the thenable's `then` (its work) before the second job is called. That work ran in the

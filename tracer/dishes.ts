@@ -755,6 +755,12 @@ const rootPlaces = new PlaceVerdicts();
  * many; the program's roots look theirs up in `fromPlaces`).
  */
 const BY_LIBRARY_FROM_LIBRARY = 0x10 | Rooted.ByLibrary;
+/**
+ * Root places (their key, odd) where a look saw a promise Node's or a library's code made and read
+ * the call's next record (readNext): a small table, a collision costs a look.
+ */
+const NEXT_MASK = 1023;
+const nextSeen = new Int32Array(NEXT_MASK + 1);
 function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
   const known = rootPlaces.trusted(key);
@@ -768,10 +774,17 @@ function rootedHow(): Rooted {
   const maker = rootMaker(logRoot, latest !== 0);
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
   // made by Node's or a library's code, the program's function it calls next shows at the call's
-  // next record (readNext), read at the place's first look.
+  // next record (readNext), read at the place's first look that saw such a promise: its first look
+  // of all, or one after it said something else (a place is the code path two stints deep and the
+  // record's position: a mapper's job that makes a `util.promisify`'d member's promise as its
+  // stint's second record is at the place where, in stints before, the job's `Promise.all` entered
+  // the async function that makes it — seed 150466's `all[0]`, no stack of the call's next record).
   if (makerStack !== null && maker !== Rooted.ByCall) {
     rootStacks.set(n, makerStack);
-    if (latest === 0 && madeByOthers(makerStack)) stackNext = n + 1;
+    if (madeByOthers(makerStack) && (latest === 0 || nextSeen[key & NEXT_MASK] !== key)) {
+      nextSeen[key & NEXT_MASK] = key;
+      stackNext = n + 1;
+    }
   }
   if (maker === null) {
     if (latest === Rooted.ByCall) fromPlace(key);
