@@ -1625,6 +1625,14 @@ def _named(patched, original):
     return patched
 
 
+def _try_patch_uvicorn():
+    """_patch_uvicorn, true (nothing more to try) when it fails: never disturb the program."""
+    try:
+        return _patch_uvicorn()
+    except Exception:
+        return True
+
+
 def _patched_create_task(create_task, standard=False):
     """A loop's create_task that reports each task made (and wraps uvicorn's app, at the first).
     `standard`: asyncio's own loop, whose `_debug` says whether its tasks keep where they were made."""
@@ -1634,10 +1642,7 @@ def _patched_create_task(create_task, standard=False):
         if not _uvicorn_done and "uvicorn.config" in sys.modules:
             # uvicorn, if it runs this program, is imported by the time its server task is made
             # (looked for in sys.modules first: a program without it makes tasks all its life).
-            try:
-                _uvicorn_done = _patch_uvicorn()
-            except Exception:
-                _uvicorn_done = True
+            _uvicorn_done = _try_patch_uvicorn()
         # (Without `*args, **kwargs` when there are none: a call with `*args` is not inlined.)
         task = create_task(self, coro, *args, **kwargs) if args or kwargs else create_task(self, coro)
         try:
@@ -1669,10 +1674,7 @@ def _patched_create_task(create_task, standard=False):
         def patched_create_task(self, coro, *, name=None, context=None):  # noqa: F811
             global _uvicorn_done
             if not _uvicorn_done and "uvicorn.config" in sys.modules:
-                try:
-                    _uvicorn_done = _patch_uvicorn()
-                except Exception:
-                    _uvicorn_done = True
+                _uvicorn_done = _try_patch_uvicorn()
             if name is None and context is None:
                 task = create_task(self, coro)
             else:
