@@ -581,15 +581,45 @@ describe('Loop Lens in VS Code', function () {
     });
     assert.equal(ok, true);
     const session = await started;
-    const line = await waitFor(
-      'the program to report',
-      () => /LOOPLENS-ENV (.*)/.exec(outputOf(session))?.[1],
-    );
-    assert.equal((JSON.parse(line) as { traced: boolean }).traced, true);
-    await waitFor('its session', async () => (await inspect()).find((s) => s.session.name === 'via command'));
-    await waitFor('its end', async () =>
-      (await inspect()).find((s) => s.session.name === 'via command' && s.session.state === 'ended'),
-    );
+    // Which of its debug sessions ended, for the message if the trace's end never comes.
+    const ended = new Set<string>();
+    const terminated = vscode.debug.onDidTerminateDebugSession((s) => {
+      for (let p: vscode.DebugSession | undefined = s; p !== undefined; p = p.parentSession)
+        if (p.id === session.id) ended.add(s === session ? 'the launched session' : `child "${s.name}"`);
+    });
+    try {
+      const line = await waitFor(
+        'the program to report',
+        () => /LOOPLENS-ENV (.*)/.exec(outputOf(session))?.[1],
+      );
+      const report = JSON.parse(line) as { traced: boolean; pid: number };
+      assert.equal(report.traced, true);
+      await waitFor('its session', async () =>
+        (await inspect()).find((s) => s.session.name === 'via command'),
+      );
+      let last: Inspected | undefined;
+      await waitFor(
+        () => {
+          let alive = true;
+          try {
+            process.kill(report.pid, 0);
+          } catch {
+            alive = false;
+          }
+          return (
+            `its end (trace session ${JSON.stringify(last?.session ?? null)}; ` +
+            `program ${report.pid} ${alive ? 'still running' : 'gone'}; ` +
+            `debug sessions ended: ${[...ended].join(', ') || 'none'})`
+          );
+        },
+        async () => {
+          last = (await inspect()).find((s) => s.session.name === 'via command');
+          return last?.session.state === 'ended' ? last : undefined;
+        },
+      );
+    } finally {
+      terminated.dispose();
+    }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
