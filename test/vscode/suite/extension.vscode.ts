@@ -983,16 +983,23 @@ describe('Loop Lens in VS Code', function () {
       'vscode.executeCodeLensProvider',
       uri,
     );
+    // (This trace's: the earlier test's kitchen trace, still open, has a lens on the line too, for
+    // its 6 s block, and which comes first is not settled.)
     const lens = lenses.find(
       (l) =>
         l.command?.command === 'looplens.revealTime' &&
-        l.range.start.line + 1 === lineOf('the chef stands here'),
+        l.range.start.line + 1 === lineOf('the chef stands here') &&
+        (l.command.arguments?.[0] as { sessionId?: string } | undefined)?.sessionId === kitchen.session.id,
     );
-    assert.ok(lens, `a CodeLens on the busy line: ${JSON.stringify(lenses.map((l) => l.command?.title))}`);
+    assert.ok(
+      lens,
+      `a CodeLens on the busy line: ${JSON.stringify(lenses.map((l) => [l.command?.title, l.command?.arguments?.[0]]))}`,
+    );
     // The route computes for 300 ms; a loaded machine can only make the block longer (400 ms was
     // seen beside two CPU hogs: the stint begins with the request's parsing, preempted too).
-    const held = /CPU work held the loop (\d+) ms in GET \/blocking/.exec(lens.command!.title);
-    assert.ok(held !== null && Number(held[1]) >= 300 && Number(held[1]) < 3000, lens.command!.title);
+    const held = /CPU work held the loop (\d+ ms|\d+\.\d s) in GET \/blocking/.exec(lens.command!.title);
+    const heldMs = held === null ? NaN : parseFloat(held[1]) * (held[1].endsWith(' s') ? 1000 : 1);
+    assert.ok(heldMs >= 300 && heldMs < 3000, lens.command!.title);
     const args = lens.command!.arguments![0] as { sessionId: string; time: number; durationMs: number };
     // The same from the light bulb (and Problems), for people who turn CodeLenses off.
     const busy = lineOf('the chef stands here') - 1;
@@ -1001,7 +1008,11 @@ describe('Loop Lens in VS Code', function () {
       uri,
       new vscode.Range(busy, 0, busy, 0),
     );
-    const action = actions.find((a) => a.title === 'Loop Lens: Show on Timeline');
+    const action = actions.find(
+      (a) =>
+        a.title === 'Loop Lens: Show on Timeline' &&
+        (a.command?.arguments?.[0] as { sessionId?: string } | undefined)?.sessionId === kitchen.session.id,
+    );
     assert.ok(action, `a code action on the busy line: ${JSON.stringify(actions.map((a) => a.title))}`);
     assert.deepEqual(action.command?.arguments?.[0], args);
     assert.equal(await vscode.commands.executeCommand('looplens.revealTime', args), true);
