@@ -16,6 +16,8 @@ export interface ChromeActions {
   step(direction: 'next' | 'previous'): void;
   fit(): void;
   toggleFollow(): void;
+  /** The "Follow live again" button over a held live view. */
+  followAgain(): void;
   /** Inside VS Code: the Export… button. */
   exportRequested?: () => void;
 }
@@ -28,6 +30,8 @@ export interface Chrome {
   search: HTMLInputElement;
   internalButton: HTMLButtonElement;
   followButton: HTMLButtonElement;
+  /** Over the chart while a live trace's view is held: back to the newest events. */
+  followAgain: HTMLButtonElement;
   problem: HTMLElement;
   stepBar: HTMLElement;
   canvas: HTMLCanvasElement;
@@ -190,6 +194,13 @@ export function buildChrome(
   );
   const scroller = element('div', 'scroller', chart);
   const spacer = element('div', 'spacer', scroller);
+  const followAgain = element('button', 'tool follow-again', chart);
+  followAgain.type = 'button';
+  followAgain.textContent = 'Follow live again ▸';
+  followAgain.title =
+    'The view holds still while the program runs on: show the newest events again (L)';
+  followAgain.style.display = 'none';
+  followAgain.addEventListener('click', () => actions.followAgain());
   const tooltip = element('div', 'tooltip', root);
   tooltip.setAttribute('role', 'tooltip');
   const legend = element('div', 'legend', root);
@@ -216,6 +227,7 @@ export function buildChrome(
     search,
     internalButton,
     followButton,
+    followAgain,
     problem,
     stepBar,
     canvas,

@@ -870,6 +870,74 @@ describe('the timeline webview in Chromium', function () {
     );
   });
 
+  it("live, watching a lesson's requests: they stay in view while the trace runs on, until the user follows live again", async () => {
+    // The program's script, then (at 1 s) two requests, one blocking the other for 300 ms; a
+    // keep-alive socket made by library code lives on. Then a minute of the program's own ticks.
+    const w = new ChunkWriter(1024);
+    ['app.js', 'GET /blocking', 'GET /async', 'socket', '/srv/app.js'].forEach((text, i) =>
+      w.string(i + 1, utf8Of(text)),
+    );
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 5, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.idle(5);
+    await viewer.startLive(handWrittenTrace(w), { id: 'lesson', name: 'lesson' });
+    await viewer.rendered('the start', (s) => s.sessionId === 'lesson' && s.stints > 0);
+    // The host asks to watch what comes after the newest time it has seen.
+    await viewer.post({ type: 'watch', since: 5 });
+    const lesson = new ChunkWriter(1024);
+    lesson.task(1000, 2, TaskKind.Request, 0, 2, TaskFlags.None, 5, 10, 1);
+    lesson.run(1000, 2, Reason.Request);
+    lesson.task(1010, 3, TaskKind.Request, 0, 3, TaskFlags.None, 5, 20, 1);
+    lesson.ready(1010, 3);
+    lesson.task(1020, 4, TaskKind.Other, 2, 4, TaskFlags.Internal, 5, 30, 1);
+    lesson.taskEnd(1300, 2, TaskEnd.Finished);
+    lesson.run(1300, 3, Reason.Request);
+    lesson.taskEnd(1310, 3, TaskEnd.Finished);
+    lesson.idle(1310);
+    await viewer.post({ type: 'append', bytes: lesson.bytes() });
+    const ticks = new ChunkWriter(8192);
+    for (let t = 2000; t <= 60_000; t += 1000) {
+      ticks.run(t, 1, Reason.Timer);
+      ticks.run(t + 1, 4, Reason.Io);
+      ticks.idle(t + 2);
+    }
+    await viewer.post({ type: 'append', bytes: ticks.bytes() });
+    const watched = await viewer.rendered('a minute on', (s) => s.stints > 100);
+    assert.ok(
+      watched.view[0] < 1000 && watched.view[0] > 900 && watched.view[1] > 1310 && watched.view[1] < 1500,
+      `the two requests fill the view, not the newest seconds: ${JSON.stringify(watched.view)}`,
+    );
+    assert.equal(watched.mode, 'watch');
+    const again = viewer.page.getByRole('button', { name: 'Follow live again' });
+    assert.ok(await again.isVisible(), 'the way back to the newest events is in sight');
+    // A request still at work stretches the view to the newest time.
+    const open = new ChunkWriter(256);
+    open.task(61_000, 5, TaskKind.Request, 0, 2, TaskFlags.None, 5, 10, 1);
+    open.run(61_000, 5, Reason.Request);
+    open.idle(61_005);
+    open.run(62_000, 1, Reason.Timer);
+    open.idle(62_001);
+    await viewer.post({ type: 'append', bytes: open.bytes() });
+    const stretched = await viewer.rendered('the open request', (s) => s.view[1] > 62_000);
+    assert.ok(stretched.view[0] < 1000, JSON.stringify(stretched.view));
+    await again.click();
+    const following = await viewer.rendered('following again', (s) => s.mode === 'follow');
+    assert.ok(
+      Math.abs(following.view[1] - 62_001) < 1 && following.view[1] - following.view[0] <= 5000 + 1,
+      JSON.stringify(following.view),
+    );
+    assert.equal(await again.isVisible(), false, 'following: no need for the way back');
+    // Pointing at something in a live view holds it there.
+    const box = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+    await viewer.page.mouse.click(box.x + box.width - 40, box.y + LANES_TOP + LAYOUT.laneHeight / 2);
+    const held = await viewer.rendered('held by the click', (s) => s.mode === 'fixed');
+    assert.ok(await again.isVisible());
+    assert.ok(Math.abs(held.view[1] - 62_001) < 1);
+    // L follows again too.
+    await viewer.page.keyboard.press('l');
+    await viewer.rendered('following by L', (s) => s.mode === 'follow');
+  });
+
   it('beside an editor (narrow), keeps its tools on one row; a run seen only once it ended is shown whole', async () => {
     const narrow = await ViewerPage.open({ width: 520, height: 500 });
     try {
