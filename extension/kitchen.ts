@@ -49,7 +49,8 @@ export class Kitchen implements vscode.Disposable {
     private readonly storage: vscode.Uri,
     /**
      * Brings the timeline of the kitchen's debug session into view without taking the focus, where
-     * the walkthrough (or whatever is active) does not hide it.
+     * the walkthrough (or whatever is active) does not hide it, holding in view the requests sent
+     * next (following live, a lesson's block left the view while the user read about it).
      */
     private readonly showTimeline: (session: vscode.DebugSession) => void = () => undefined,
   ) {
@@ -197,7 +198,7 @@ export class Kitchen implements vscode.Disposable {
     if (valid.length === 0) return undefined;
     const port = this.port!;
     // The lesson is on the timeline: it must be in view when the requests arrive, not behind the
-    // walkthrough whose button sent them.
+    // walkthrough whose button sent them, and stay there while the user reads about it.
     if (this.session !== null) this.showTimeline(this.session);
     // Together, but a moment apart so that they arrive in the order given (the dishes already
     // simmering when a blocking one comes in are the lesson).

@@ -197,8 +197,7 @@ export function buildChrome(
   const followAgain = element('button', 'tool follow-again', chart);
   followAgain.type = 'button';
   followAgain.textContent = 'Follow live again ▸';
-  followAgain.title =
-    'The view holds still while the program runs on: show the newest events again (L)';
+  followAgain.title = 'The view holds still while the program runs on: show the newest events again (L)';
   followAgain.style.display = 'none';
   followAgain.addEventListener('click', () => actions.followAgain());
   const tooltip = element('div', 'tooltip', root);

@@ -146,8 +146,7 @@ export class TimelineView {
       zoomsOrScrolls(this.scroller),
       () => this.requestDraw(),
       (mode) => this.showMode(mode),
-      () =>
-        this.watchSince === null ? null : watchedRange(this.timeline, this.watchSince, this.liveEnd()),
+      () => (this.watchSince === null ? null : watchedRange(this.timeline, this.watchSince, this.liveEnd())),
     );
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => {
