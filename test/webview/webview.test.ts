@@ -970,15 +970,16 @@ describe('the timeline webview in Chromium', function () {
     } finally {
       await narrow.close();
     }
-    // A third of a laptop's screen (the walkthrough, the code and the timeline side by side): the
-    // tools wrap rather than run out of the panel, and the state stays whole.
-    const third = await ViewerPage.open({ width: 360, height: 500 });
+    // A third of a laptop's screen (the walkthrough, the timeline and the code side by side, in VS
+    // Code, with its Export… button): the tools wrap rather than run out of the panel, and the
+    // state stays whole.
+    const third = await ViewerPage.open({ width: 345, height: 500, inVsCode: true });
     try {
       await third.load(trace, { name: 'Kitchen (traced by Loop Lens)', state: 'running' });
-      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live']) {
+      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live', 'Export…']) {
         const box = (await third.page.getByRole('button', { name }).boundingBox())!;
         assert.ok(
-          box.x >= 0 && box.x + box.width <= 360,
+          box.x >= 0 && box.x + box.width <= 345,
           `"${name}" inside the panel: ${JSON.stringify(box)}`,
         );
       }
