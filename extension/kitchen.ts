@@ -42,6 +42,12 @@ export interface KitchenReply {
 export class Kitchen implements vscode.Disposable {
   private port: number | null = null;
   private session: vscode.DebugSession | null = null;
+  /**
+   * A start under way: the debugger can take many seconds to say the program started (it reads the
+   * program's sources first), while the program already runs and the walkthrough's next lesson is
+   * one click away — whose requests then wait for it instead of saying the kitchen is not running.
+   */
+  private starting: Promise<number | undefined> | null = null;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -132,6 +138,21 @@ export class Kitchen implements vscode.Disposable {
       );
       return this.port;
     }
+    this.starting ??= Promise.resolve(
+      vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: 'Loop Lens: starting the kitchen with tracing…',
+        },
+        () => this.startNow(),
+      ),
+    ).finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startNow(): Promise<number | undefined> {
     const file = await this.open();
     if (file === undefined) return undefined;
     const port = await freePort();
@@ -175,6 +196,7 @@ export class Kitchen implements vscode.Disposable {
    * Without an argument, asks which. Says what came back.
    */
   async request(routes?: string | string[]): Promise<KitchenReply[] | undefined> {
+    if (this.port === null && this.starting !== null) await this.starting;
     if (this.port === null) {
       const start = await vscode.window.showInformationMessage(
         'The kitchen is not running. Start it with tracing first.',

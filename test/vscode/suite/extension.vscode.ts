@@ -1020,6 +1020,32 @@ describe('Loop Lens in VS Code', function () {
     );
   });
 
+  it("the kitchen's lessons sent while it is still starting wait for it, rather than saying that it is not running", async () => {
+    // The walkthrough's next lesson is one click after "Start": the debugger may not have said
+    // that the program started yet (seconds on a busy machine, while it reads the sources).
+    const started = vscode.commands.executeCommand<number>('looplens.startKitchen');
+    const replies = await Promise.race([
+      vscode.commands.executeCommand<Array<{ status: number }>>('looplens.kitchenRequest', ['/async']),
+      // (Before, a notification asked to start the kitchen, and the request waited for a click.)
+      sleep(60_000).then(() => 'no answer in 60 s'),
+    ]);
+    const port = await started;
+    assert.ok(typeof port === 'number' && port > 0, 'the kitchen started');
+    assert.deepEqual(
+      typeof replies === 'string' ? replies : replies?.map((r) => r.status),
+      [200],
+      'the request was answered',
+    );
+    const kitchen = await latest('Kitchen (traced by Loop Lens)');
+    await vscode.commands.executeCommand('looplens.stopTracing', kitchen.session.id);
+    await waitFor('the kitchen to end', async () =>
+      (await inspect()).find((x) => x.session.id === kitchen.session.id)?.session.state === 'ended'
+        ? true
+        : undefined,
+    );
+    assert.equal(await vscode.commands.executeCommand('looplens.closeTrace', kitchen.session.id), true);
+  });
+
   it("steps through the kitchen's task switches, marking the line each task resumes on; exports pictures and a page", async () => {
     const kitchen = (await inspect())
       .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
