@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../model/duration';
 import type { EndInfo } from '../model/timeline';
+import { KEY_HELP } from './keys';
 import { SessionInfo } from './protocol';
 
 export interface ChromeActions {
@@ -18,6 +19,8 @@ export interface ChromeActions {
   toggleFollow(): void;
   /** The "Follow live again" button over a held live view. */
   followAgain(): void;
+  /** The Keys button: show or hide the keys help. */
+  toggleKeys(): void;
   /** Inside VS Code: the Export… button. */
   exportRequested?: () => void;
 }
@@ -32,6 +35,9 @@ export interface Chrome {
   followButton: HTMLButtonElement;
   /** Over the chart while a live trace's view is held: back to the newest events. */
   followAgain: HTMLButtonElement;
+  /** The list of the timeline's keys (shown by `?` or the Keys button). */
+  keysHelp: HTMLElement;
+  keysButton: HTMLButtonElement;
   problem: HTMLElement;
   stepBar: HTMLElement;
   canvas: HTMLCanvasElement;
@@ -169,6 +175,8 @@ export function buildChrome(
   const followButton = button(tools, 'Follow live', 'Live', 'Keep the newest events in view (L)', () =>
     actions.toggleFollow(),
   );
+  const keysButton = button(tools, 'Keys', '?', "The timeline's keys (?)", () => actions.toggleKeys());
+  keysButton.setAttribute('aria-expanded', 'false');
   if (actions.exportRequested !== undefined)
     button(
       tools,
@@ -190,7 +198,7 @@ export function buildChrome(
   canvas.setAttribute('role', 'img');
   canvas.setAttribute(
     'aria-label',
-    'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters.',
+    'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters, ? lists the keys.',
   );
   const scroller = element('div', 'scroller', chart);
   const spacer = element('div', 'spacer', scroller);
@@ -200,6 +208,19 @@ export function buildChrome(
   followAgain.title = 'The view holds still while the program runs on: show the newest events again (L)';
   followAgain.style.display = 'none';
   followAgain.addEventListener('click', () => actions.followAgain());
+  const keysHelp = element('div', 'keys-help', chart);
+  keysHelp.id = 'looplens-keys';
+  keysHelp.setAttribute('role', 'note');
+  keysHelp.setAttribute('aria-label', "The timeline's keys");
+  keysHelp.style.display = 'none';
+  element('div', 'keys-help-title', keysHelp).textContent = 'Keys, when the timeline has the focus';
+  const table = element('table', '', keysHelp);
+  for (const [keys, action] of KEY_HELP) {
+    const row = element('tr', '', table);
+    element('th', '', row).textContent = keys;
+    element('td', '', row).textContent = action;
+  }
+  keysButton.setAttribute('aria-controls', keysHelp.id);
   const tooltip = element('div', 'tooltip', root);
   tooltip.setAttribute('role', 'tooltip');
   const legend = element('div', 'legend', root);
@@ -227,6 +248,8 @@ export function buildChrome(
     internalButton,
     followButton,
     followAgain,
+    keysHelp,
+    keysButton,
     problem,
     stepBar,
     canvas,

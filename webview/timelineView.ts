@@ -75,6 +75,8 @@ export class TimelineView {
   private readonly tooltip: HTMLElement;
   private readonly followButton: HTMLButtonElement;
   private readonly followAgain: HTMLButtonElement;
+  private readonly keysHelp: HTMLElement;
+  private readonly keysButton: HTMLButtonElement;
   /** In the view's `watch` mode: the work since this time (trace clock, ms) is what it shows. */
   private watchSince: number | null = null;
   private readonly internalButton: HTMLButtonElement;
@@ -105,6 +107,7 @@ export class TimelineView {
           this.setFollowing(true);
           this.canvas.focus({ preventScroll: true });
         },
+        toggleKeys: () => this.showKeys(this.keysHelp.style.display === 'none'),
         exportRequested:
           options.inVsCode && callbacks.exportRequested !== undefined
             ? callbacks.exportRequested.bind(callbacks)
@@ -121,6 +124,8 @@ export class TimelineView {
       internalButton: this.internalButton,
       followButton: this.followButton,
       followAgain: this.followAgain,
+      keysHelp: this.keysHelp,
+      keysButton: this.keysButton,
       problem: this.problem,
       stepBar: this.stepBar,
       canvas: this.canvas,
@@ -491,6 +496,12 @@ export class TimelineView {
       this.scroller.scrollTop = Math.max(0, lane.y - visible / 2);
   }
 
+  /** Shows or hides the list of the timeline's keys. */
+  private showKeys(on: boolean): void {
+    this.keysHelp.style.display = on ? '' : 'none';
+    this.keysButton.setAttribute('aria-expanded', String(on));
+  }
+
   // ------------------------------------------------------------------ snapshots
 
   /** The current view as an image: a PNG data: URL, or SVG text. */
@@ -583,6 +594,12 @@ export class TimelineView {
       focusFilter: () => this.search.focus(),
       openStep: () => {
         if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
+      },
+      toggleKeys: () => this.showKeys(this.keysHelp.style.display === 'none'),
+      hideKeys: () => {
+        if (this.keysHelp.style.display === 'none') return false;
+        this.showKeys(false);
+        return true;
       },
       clearStep: () => {
         if (this.stepper.cursor === null) return false;

@@ -356,6 +356,32 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(steps(await viewer.messages()).length, 1, 'no more steps');
   });
 
+  it('? lists every key of the timeline, and so does the Keys button; Esc closes the list before it clears the step', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    const help = viewer.page.getByRole('note', { name: "The timeline's keys" });
+    assert.equal(await help.isVisible(), false, 'not in the way until asked for');
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('n');
+    await viewer.rendered('a step', (s) => s.step?.index === 1);
+    await viewer.page.keyboard.press('?');
+    assert.ok(await help.isVisible(), '? shows the keys');
+    const text = await help.innerText();
+    for (const key of ['N P', 'Enter', 'Esc', 'F', 'L', 'I', '/', '?'])
+      assert.ok(
+        text.split('\n').some((line) => line.startsWith(key)),
+        `${key} is listed: ${text}`,
+      );
+    await viewer.page.keyboard.press('Escape');
+    assert.equal(await help.isVisible(), false, 'Esc closes the list');
+    assert.ok(await viewer.page.locator('.stepbar').isVisible(), 'and leaves the step where it was');
+    const button = viewer.page.getByRole('button', { name: 'Keys' });
+    await button.click();
+    assert.ok(await help.isVisible(), 'the Keys button shows them too');
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    await button.click();
+    assert.equal(await help.isVisible(), false);
+  });
+
   it('a step onto a request that arrived after seconds of quiet shows the switch and its stints, not the quiet', async () => {
     // The script's start-up (5 ms), ten seconds of nothing, then a request (2 ms) and the script again.
     const w = new ChunkWriter(64);
@@ -976,7 +1002,7 @@ describe('the timeline webview in Chromium', function () {
     const third = await ViewerPage.open({ width: 345, height: 500, inVsCode: true });
     try {
       await third.load(trace, { name: 'Kitchen (traced by Loop Lens)', state: 'running' });
-      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live', 'Export…']) {
+      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live', 'Keys', 'Export…']) {
         const box = (await third.page.getByRole('button', { name }).boundingBox())!;
         assert.ok(
           box.x >= 0 && box.x + box.width <= 345,
