@@ -361,6 +361,13 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
     // The newest time the host has seen is no later than the program's clock now: the requests
     // sent next begin after it.
     this.watching = { since: this.session.timeline.endTime, shown: false };
+    // The step cursor (and its line marked in the editor) belongs to what was looked at before;
+    // the webview takes its own away when it watches.
+    if (this.session.stepper.cursor !== null) {
+      this.session.stepper.clear();
+      this.lastStep = null;
+      this.stepped.fire(null);
+    }
     if (this.ready) this.postWatch();
   }
 

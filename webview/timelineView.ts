@@ -253,6 +253,11 @@ export class TimelineView {
    */
   watch(since: number): void {
     this.watchSince = since;
+    // The step cursor belongs to what was looked at before: N steps through the new work.
+    if (this.stepper.cursor !== null) {
+      this.stepper.clear();
+      this.showStep();
+    }
     this.viewport.watch();
   }
 

@@ -936,6 +936,15 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(watched.mode, 'watch');
     const again = viewer.page.getByRole('button', { name: 'Follow live again' });
     assert.ok(await again.isVisible(), 'the way back to the newest events is in sight');
+    // A step holds the view on its switch; the next lesson takes the step cursor away (its switch
+    // is out of the lesson's view) and watches the new work.
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('n');
+    await viewer.rendered('a step', (s) => s.step !== null && s.mode === 'fixed');
+    await viewer.post({ type: 'watch', since: 60_500 });
+    const next = await viewer.rendered('the next lesson', (s) => s.mode === 'watch');
+    assert.equal(next.step, null, 'no step cursor left on the last lesson');
+    assert.equal(await viewer.page.locator('.stepbar').isVisible(), false);
     // A request still at work stretches the view to the newest time.
     const open = new ChunkWriter(256);
     open.task(61_000, 5, TaskKind.Request, 0, 2, TaskFlags.None, 5, 10, 1);
@@ -945,7 +954,7 @@ describe('the timeline webview in Chromium', function () {
     open.idle(62_001);
     await viewer.post({ type: 'append', bytes: open.bytes() });
     const stretched = await viewer.rendered('the open request', (s) => s.view[1] > 62_000);
-    assert.ok(stretched.view[0] < 1000, JSON.stringify(stretched.view));
+    assert.ok(stretched.view[0] > 60_500 && stretched.view[0] < 61_000, JSON.stringify(stretched.view));
     await again.click();
     const following = await viewer.rendered('following again', (s) => s.mode === 'follow');
     assert.ok(
