@@ -35,6 +35,8 @@ export interface Chrome {
   followButton: HTMLButtonElement;
   /** Over the chart while a live trace's view is held: back to the newest events. */
   followAgain: HTMLButtonElement;
+  /** Over the empty chart: what the timeline waits for (a program not started yet), or that it is empty. */
+  empty: HTMLElement;
   /** The list of the timeline's keys (shown by `?` or the Keys button). */
   keysHelp: HTMLElement;
   keysButton: HTMLButtonElement;
@@ -131,6 +133,26 @@ export function endNote(end: EndInfo | null, at: number): string | null {
   return `The program ended with ${what} at ${formatDuration(at)}. Its error is in the program's output (the Debug Console when it ran under the debugger); the timeline shows what ran until then.`;
 }
 
+/**
+ * What the chart says while it has nothing to draw: a program that has not started or sent
+ * anything yet (seconds, on a busy machine or before the debugger lets it run), or a trace with
+ * no work in it; null when there is something to draw. A program that never connects is the
+ * problem bar's to say.
+ */
+export function emptyNote(state: SessionInfo['state'], stints: number): string | null {
+  if (stints > 0) return null;
+  switch (state) {
+    case 'starting':
+      return 'Waiting for the program to start… Its timeline fills in here as it runs.';
+    case 'running':
+    case 'paused':
+      return 'Waiting for the program’s first events…';
+    case 'ended':
+    case 'file':
+      return 'This trace holds no work of the program.';
+  }
+}
+
 /** Below this width (px) the panel is narrow: short labels, a smaller filter box. */
 export const NARROW_PX = 760;
 
@@ -208,6 +230,9 @@ export function buildChrome(
   followAgain.title = 'The view holds still while the program runs on: show the newest events again (L)';
   followAgain.style.display = 'none';
   followAgain.addEventListener('click', () => actions.followAgain());
+  const empty = element('div', 'empty-state', chart);
+  empty.setAttribute('role', 'status');
+  empty.style.display = 'none';
   const keysHelp = element('div', 'keys-help', chart);
   keysHelp.id = 'looplens-keys';
   keysHelp.setAttribute('role', 'note');
@@ -248,6 +273,7 @@ export function buildChrome(
     internalButton,
     followButton,
     followAgain,
+    empty,
     keysHelp,
     keysButton,
     problem,

@@ -8,7 +8,7 @@ import { Stepper } from '../model/steps';
 import { EndInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
-import { NARROW_PX, buildChrome, endNote, placeTooltip, showSession } from './chrome';
+import { NARROW_PX, buildChrome, emptyNote, endNote, placeTooltip, showSession } from './chrome';
 import { handleKey, zoomsOrScrolls } from './keys';
 import { OVERVIEW_HEIGHT, Overview } from './overview';
 import { drawPanel, legendEntries } from './panelPicture';
@@ -76,6 +76,7 @@ export class TimelineView {
   private readonly followButton: HTMLButtonElement;
   private readonly followAgain: HTMLButtonElement;
   private readonly keysHelp: HTMLElement;
+  private readonly empty: HTMLElement;
   private readonly keysButton: HTMLButtonElement;
   /** In the view's `watch` mode: the work since this time (trace clock, ms) is what it shows. */
   private watchSince: number | null = null;
@@ -125,6 +126,7 @@ export class TimelineView {
       followButton: this.followButton,
       followAgain: this.followAgain,
       keysHelp: this.keysHelp,
+      empty: this.empty,
       keysButton: this.keysButton,
       problem: this.problem,
       stepBar: this.stepBar,
@@ -395,6 +397,9 @@ export class TimelineView {
       this.showProblem();
     }
     this.refreshLanes();
+    const note = this.session === null ? null : emptyNote(this.session.state, this.timeline.stintCount);
+    if (this.empty.textContent !== (note ?? '')) this.empty.textContent = note ?? '';
+    this.empty.style.display = note === null ? 'none' : '';
     const ctx = this.canvas.getContext('2d');
     if (ctx === null) return;
     const ratio = window.devicePixelRatio || 1;

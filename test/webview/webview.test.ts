@@ -356,6 +356,34 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(steps(await viewer.messages()).length, 1, 'no more steps');
   });
 
+  it('an empty timeline says what it waits for — a program not started yet — and goes once the program runs', async () => {
+    const header = handWrittenTrace(new ChunkWriter(16));
+    await viewer.startLive(header, { id: 'empty', name: 'empty', state: 'starting' });
+    const note = viewer.page.locator('.empty-state');
+    await note.waitFor({ state: 'visible' });
+    assert.match(await note.innerText(), /^Waiting for the program to start/);
+    await viewer.post({
+      type: 'session',
+      session: {
+        id: 'empty',
+        name: 'empty',
+        state: 'running',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+        liveBlock: null,
+      },
+    });
+    await viewer.page.waitForFunction(
+      `document.querySelector('.empty-state').textContent.startsWith('Waiting for the program’s first events')`,
+    );
+    await viewer.startLive(trace, { id: 'full', name: 'full' });
+    await viewer.rendered('the trace', (s) => s.sessionId === 'full' && s.stints > 0);
+    assert.equal(await note.isVisible(), false, 'nothing to say once it draws');
+  });
+
   it('? lists every key of the timeline, and so does the Keys button; Esc closes the list before it clears the step', async () => {
     await viewer.load(trace, { name: 'kitchen' });
     const help = viewer.page.getByRole('note', { name: "The timeline's keys" });
