@@ -219,8 +219,9 @@ export class TimelineView {
     this.session = { ...session, liveBlock: session.liveBlock ?? null };
     showSession({ title: this.title, status: this.status, blocked: this.blocked }, session);
     this.showProblem();
-    // Following only means something while the program runs (not in a file or a saved page).
-    this.followButton.style.display = wasLive || live(session.state) ? '' : 'none';
+    // Following only means something while the program runs (not once it ended, nor in a file or
+    // a saved page): a Live button left after the end did nothing when pressed.
+    this.followButton.style.display = live(session.state) ? '' : 'none';
     this.showMode(this.viewport.current);
     // A trace that no longer grows is shown whole (a file, a run seen only once it was over), or
     // where it was when it ended (a run followed live).

@@ -999,6 +999,27 @@ describe('the timeline webview in Chromium', function () {
     // L follows again too.
     await viewer.page.keyboard.press('l');
     await viewer.rendered('following by L', (s) => s.mode === 'follow');
+    // Once the program ended there is nothing to follow: no button offers it.
+    await viewer.post({
+      type: 'session',
+      session: {
+        id: 'lesson',
+        name: 'lesson',
+        state: 'ended',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+        liveBlock: null,
+      },
+    });
+    await viewer.rendered('ended', (s) => s.mode === 'fixed');
+    assert.equal(
+      await viewer.page.getByRole('button', { name: 'Follow live', exact: true }).isVisible(),
+      false,
+    );
+    assert.equal(await again.isVisible(), false);
   });
 
   it('beside an editor (narrow), keeps its tools on one row; a run seen only once it ended is shown whole', async () => {
