@@ -1260,8 +1260,9 @@ describe('Loop Lens in VS Code', function () {
       uri: vscode.Uri.file(file),
       sessionId: kitchen.session.id,
     });
+    // (Opened again after it was closed, the walkthrough's tab is the Welcome page's.)
     const isWalkthrough = (tab: vscode.Tab | undefined) =>
-      tab !== undefined && tab.input === undefined && /walkthrough/i.test(tab.label);
+      tab !== undefined && tab.input === undefined && /walkthrough|welcome/i.test(tab.label);
     const tabs = () =>
       JSON.stringify(vscode.window.tabGroups.all.map((g) => [g.viewColumn, g.activeTab?.label]));
     try {
@@ -1272,8 +1273,9 @@ describe('Loop Lens in VS Code', function () {
         'looplens.looplens#kitchen',
         false,
       );
-      await waitFor('the walkthrough active', () =>
-        isWalkthrough(vscode.window.tabGroups.activeTabGroup.activeTab) ? true : undefined,
+      await waitFor(
+        () => `the walkthrough active: ${tabs()}`,
+        () => (isWalkthrough(vscode.window.tabGroups.activeTabGroup.activeTab) ? true : undefined),
       );
       const sessionId = await vscode.commands.executeCommand<string>(
         'looplens.openTrace',
