@@ -440,8 +440,18 @@ export async function openSource(
       preserveFocus: false,
     });
   } catch (error) {
+    // A trace recorded on another machine (or before the file moved) names files that are not
+    // here: say so, rather than the editor's "unable to resolve nonexistent file".
+    const missing =
+      !location.file.includes('://') &&
+      (await vscode.workspace.fs.stat(vscode.Uri.file(location.file)).then(
+        () => false,
+        () => true,
+      ));
     void vscode.window.showWarningMessage(
-      `Loop Lens could not open ${location.file}:${location.line}: ${(error as Error).message}`,
+      missing
+        ? `Loop Lens could not open ${location.file}:${location.line}: there is no such file here. The trace may have been recorded on another machine or before the file moved; open it where its program's files are.`
+        : `Loop Lens could not open ${location.file}:${location.line}: ${(error as Error).message}`,
     );
   }
 }
