@@ -495,7 +495,15 @@ export class Commands implements vscode.Disposable {
       sessionId !== undefined
         ? this.sessions.get(sessionId)
         : (this.panels.current()?.session ?? this.latest());
-    if (session === undefined) return false;
+    if (session === undefined) {
+      // (From the palette, a command that did nothing and said nothing read as broken.)
+      void vscode.window.showInformationMessage(
+        sessionId !== undefined
+          ? 'Loop Lens: that trace is closed already.'
+          : 'Loop Lens has no trace open to close.',
+      );
+      return false;
+    }
     const live = session.state === 'running' || session.state === 'paused' || session.state === 'starting';
     if (live) {
       if (sessionId === undefined) {

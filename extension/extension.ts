@@ -82,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): LoopLensApi {
     new PythonRunner(sessions, path.join(context.extensionPath, 'dist', 'python'), started),
     new Kitchen(context.extensionPath, context.globalStorageUri, (debugSession) => {
       const session = sessions.forDebugSession(debugSession);
-      if (session !== undefined) panels.showUncovered(session);
+      if (session !== undefined) panels.showUncovered(session).watchFromNow();
     }),
   );
   return { inspect };

@@ -42,6 +42,12 @@ export interface KitchenReply {
 export class Kitchen implements vscode.Disposable {
   private port: number | null = null;
   private session: vscode.DebugSession | null = null;
+  /**
+   * A start under way: the debugger can take many seconds to say the program started (it reads the
+   * program's sources first), while the program already runs and the walkthrough's next lesson is
+   * one click away — whose requests then wait for it instead of saying the kitchen is not running.
+   */
+  private starting: Promise<number | undefined> | null = null;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -49,7 +55,8 @@ export class Kitchen implements vscode.Disposable {
     private readonly storage: vscode.Uri,
     /**
      * Brings the timeline of the kitchen's debug session into view without taking the focus, where
-     * the walkthrough (or whatever is active) does not hide it.
+     * the walkthrough (or whatever is active) does not hide it, holding in view the requests sent
+     * next (following live, a lesson's block left the view while the user read about it).
      */
     private readonly showTimeline: (session: vscode.DebugSession) => void = () => undefined,
   ) {
@@ -131,6 +138,21 @@ export class Kitchen implements vscode.Disposable {
       );
       return this.port;
     }
+    this.starting ??= Promise.resolve(
+      vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: 'Loop Lens: starting the kitchen with tracing…',
+        },
+        () => this.startNow(),
+      ),
+    ).finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startNow(): Promise<number | undefined> {
     const file = await this.open();
     if (file === undefined) return undefined;
     const port = await freePort();
@@ -174,6 +196,7 @@ export class Kitchen implements vscode.Disposable {
    * Without an argument, asks which. Says what came back.
    */
   async request(routes?: string | string[]): Promise<KitchenReply[] | undefined> {
+    if (this.port === null && this.starting !== null) await this.starting;
     if (this.port === null) {
       const start = await vscode.window.showInformationMessage(
         'The kitchen is not running. Start it with tracing first.',
@@ -197,7 +220,7 @@ export class Kitchen implements vscode.Disposable {
     if (valid.length === 0) return undefined;
     const port = this.port!;
     // The lesson is on the timeline: it must be in view when the requests arrive, not behind the
-    // walkthrough whose button sent them.
+    // walkthrough whose button sent them, and stay there while the user reads about it.
     if (this.session !== null) this.showTimeline(this.session);
     // Together, but a moment apart so that they arrive in the order given (the dishes already
     // simmering when a blocking one comes in are the lesson).

@@ -1,12 +1,13 @@
 /**
  * Stepping through task switches, in the editor: when a timeline's step cursor moves, the line the
- * resumed task runs is shown in the editor column beside the timeline (focus stays in the panel, so
- * the next step is one key away) and marked with a decoration that says who resumed and why.
+ * resumed task runs is shown in the editor column beside the timeline, never over a walkthrough the
+ * user is reading (focus stays in the panel, so the next step is one key away), and marked with a
+ * decoration that says who resumed and why.
  */
 import * as vscode from 'vscode';
 import { StepInfo } from '../webview/protocol';
 import { COLORS } from './ids';
-import { TimelinePanel, TimelinePanels, besideColumn, sourceLocation } from './timelinePanel';
+import { TimelinePanel, TimelinePanels, sourceColumn, sourceLocation } from './timelinePanel';
 
 export class StepDecoration implements vscode.Disposable {
   private readonly type = vscode.window.createTextEditorDecorationType({
@@ -54,7 +55,7 @@ export class StepDecoration implements vscode.Disposable {
     this.marked = { uri: uri.toString(), line: Math.max(0, location.line - 1) };
     this.label = `  ⟵ ${step.to.name} ${step.starts ? 'starts' : 'resumes'} here: ${step.because}`;
     try {
-      const column = besideColumn(panel.panel.viewColumn);
+      const column = sourceColumn(panel.panel.viewColumn);
       const position = new vscode.Position(this.marked.line, Math.max(0, location.column - 1));
       const editor = await vscode.window.showTextDocument(uri, {
         viewColumn: column,

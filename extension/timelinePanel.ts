@@ -67,6 +67,12 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly icon: vscode.Uri;
   /** How many webview panels have shown this timeline (more than one when a start stalled). */
   opened = 0;
+  /**
+   * The lesson's work the view watches (see watch), kept to ask for again when the webview is
+   * rebuilt; `shown` once the webview reported watching it (a later report of another mode means
+   * the user moved the view: the watch is over).
+   */
+  private watching: { since: number; shown: boolean } | null = null;
 
   constructor(
     /** The webview panel now showing the timeline (a new one replaces a panel whose start stalled). */
@@ -93,6 +99,7 @@ export class TimelinePanel implements vscode.Disposable {
         // A panel built again (it was hidden) shows the cursor where the host left it.
         if (this.session.stepper.cursor !== null)
           this.post({ type: 'cursor', time: this.session.stepper.cursor.time });
+        this.postWatch();
       }),
       session.onDidChange(() => this.schedule()),
     );
@@ -211,6 +218,7 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
         // A panel built again (it was hidden) shows the cursor where the host left it.
         if (this.session.stepper.cursor !== null)
           this.post({ type: 'cursor', time: this.session.stepper.cursor.time });
+        this.postWatch();
         for (const resolve of this.readyWaiters.splice(0)) resolve();
         return;
       case 'stepped':
@@ -232,6 +240,10 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
       case 'rendered':
         this.lastRendered = message.state;
         this.renders++;
+        if (this.watching !== null) {
+          if (message.state.mode === 'watch') this.watching.shown = true;
+          else if (this.watching.shown) this.watching = null;
+        }
         if (message.state.laneCount > 0) for (const resolve of this.drawWaiters.splice(0)) resolve();
         return;
       case 'openSource':
@@ -340,6 +352,31 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
     this.post({ type: 'cursor', time: step.time });
   }
 
+  /**
+   * Shows the work the program begins from now on (the requests a lesson of the walkthrough is
+   * about to send) and keeps it in view while it goes on, instead of following live, until the
+   * user moves the view — also after the webview is rebuilt (it was hidden behind another tab).
+   */
+  watchFromNow(): void {
+    // The newest time the host has seen is no later than the program's clock now: the requests
+    // sent next begin after it.
+    this.watching = { since: this.session.timeline.endTime, shown: false };
+    // The step cursor (and its line marked in the editor) belongs to what was looked at before;
+    // the webview takes its own away when it watches.
+    if (this.session.stepper.cursor !== null) {
+      this.session.stepper.clear();
+      this.lastStep = null;
+      this.stepped.fire(null);
+    }
+    if (this.ready) this.postWatch();
+  }
+
+  private postWatch(): void {
+    if (this.watching === null) return;
+    this.watching.shown = false;
+    this.post({ type: 'watch', since: this.watching.since });
+  }
+
   /** Shows the stretch [time, time + durationMs] (trace clock) in the middle of the view. */
   async revealTime(time: number, durationMs: number): Promise<void> {
     await this.whenReady();
@@ -398,13 +435,23 @@ export async function openSource(
       : vscode.Uri.file(location.file);
     const position = new vscode.Position(Math.max(0, location.line - 1), Math.max(0, location.column - 1));
     await vscode.window.showTextDocument(uri, {
-      viewColumn: besideColumn(panelColumn),
+      viewColumn: sourceColumn(panelColumn),
       selection: new vscode.Range(position, position),
       preserveFocus: false,
     });
   } catch (error) {
+    // A trace recorded on another machine (or before the file moved) names files that are not
+    // here: say so, rather than the editor's "unable to resolve nonexistent file".
+    const missing =
+      !location.file.includes('://') &&
+      (await vscode.workspace.fs.stat(vscode.Uri.file(location.file)).then(
+        () => false,
+        () => true,
+      ));
     void vscode.window.showWarningMessage(
-      `Loop Lens could not open ${location.file}:${location.line}: ${(error as Error).message}`,
+      missing
+        ? `Loop Lens could not open ${location.file}:${location.line}: there is no such file here. The trace may have been recorded on another machine or before the file moved; open it where its program's files are.`
+        : `Loop Lens could not open ${location.file}:${location.line}: ${(error as Error).message}`,
     );
   }
 }
@@ -412,6 +459,31 @@ export async function openSource(
 /** The editor column beside a panel: the first one, unless the panel is in it. */
 export function besideColumn(panelColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
   return panelColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+}
+
+/**
+ * Whether a group shows a workbench page rather than a document or a panel: the walkthrough (its
+ * tab has no input the API can name), the welcome page, the settings editor.
+ */
+function showsPage(group: vscode.TabGroup): boolean {
+  const tab = group.activeTab;
+  return tab !== undefined && tab.input === undefined;
+}
+
+/**
+ * Where a source line opens beside a timeline: the column beside it (besideColumn), unless that
+ * column shows a page the user is reading — the walkthrough whose lesson sent the requests, laid
+ * out walkthrough | timeline — which a step's line opened over, out of sight. Then another group
+ * that is neither the timeline's nor a page's, else a new group to the right of all of them.
+ */
+export function sourceColumn(panelColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
+  const groups = vscode.window.tabGroups.all;
+  const beside = besideColumn(panelColumn);
+  const there = groups.find((g) => g.viewColumn === beside);
+  if (there === undefined || !showsPage(there)) return beside;
+  const free = groups.find((g) => g.viewColumn !== panelColumn && !showsPage(g));
+  if (free !== undefined) return free.viewColumn;
+  return Math.max(...groups.map((g) => g.viewColumn)) + 1;
 }
 
 export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSerializer<WebviewState> {

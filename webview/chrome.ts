@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../model/duration';
 import type { EndInfo } from '../model/timeline';
+import { KEY_HELP } from './keys';
 import { SessionInfo } from './protocol';
 
 export interface ChromeActions {
@@ -16,6 +17,10 @@ export interface ChromeActions {
   step(direction: 'next' | 'previous'): void;
   fit(): void;
   toggleFollow(): void;
+  /** The "Follow live again" button over a held live view. */
+  followAgain(): void;
+  /** The Keys button: show or hide the keys help. */
+  toggleKeys(): void;
   /** Inside VS Code: the Export… button. */
   exportRequested?: () => void;
 }
@@ -28,6 +33,13 @@ export interface Chrome {
   search: HTMLInputElement;
   internalButton: HTMLButtonElement;
   followButton: HTMLButtonElement;
+  /** Over the chart while a live trace's view is held: back to the newest events. */
+  followAgain: HTMLButtonElement;
+  /** Over the empty chart: what the timeline waits for (a program not started yet), or that it is empty. */
+  empty: HTMLElement;
+  /** The list of the timeline's keys (shown by `?` or the Keys button). */
+  keysHelp: HTMLElement;
+  keysButton: HTMLButtonElement;
   problem: HTMLElement;
   stepBar: HTMLElement;
   canvas: HTMLCanvasElement;
@@ -121,6 +133,26 @@ export function endNote(end: EndInfo | null, at: number): string | null {
   return `The program ended with ${what} at ${formatDuration(at)}. Its error is in the program's output (the Debug Console when it ran under the debugger); the timeline shows what ran until then.`;
 }
 
+/**
+ * What the chart says while it has nothing to draw: a program that has not started or sent
+ * anything yet (seconds, on a busy machine or before the debugger lets it run), or a trace with
+ * no work in it; null when there is something to draw. A program that never connects is the
+ * problem bar's to say.
+ */
+export function emptyNote(state: SessionInfo['state'], stints: number): string | null {
+  if (stints > 0) return null;
+  switch (state) {
+    case 'starting':
+      return 'Waiting for the program to start… Its timeline fills in here as it runs.';
+    case 'running':
+    case 'paused':
+      return 'Waiting for the program’s first events…';
+    case 'ended':
+    case 'file':
+      return 'This trace holds no work of the program.';
+  }
+}
+
 /** Below this width (px) the panel is narrow: short labels, a smaller filter box. */
 export const NARROW_PX = 760;
 
@@ -165,6 +197,8 @@ export function buildChrome(
   const followButton = button(tools, 'Follow live', 'Live', 'Keep the newest events in view (L)', () =>
     actions.toggleFollow(),
   );
+  const keysButton = button(tools, 'Keys', '?', "The timeline's keys (?)", () => actions.toggleKeys());
+  keysButton.setAttribute('aria-expanded', 'false');
   if (actions.exportRequested !== undefined)
     button(
       tools,
@@ -186,10 +220,32 @@ export function buildChrome(
   canvas.setAttribute('role', 'img');
   canvas.setAttribute(
     'aria-label',
-    'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters.',
+    'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters, ? lists the keys.',
   );
   const scroller = element('div', 'scroller', chart);
   const spacer = element('div', 'spacer', scroller);
+  const followAgain = element('button', 'tool follow-again', chart);
+  followAgain.type = 'button';
+  followAgain.textContent = 'Follow live again ▸';
+  followAgain.title = 'The view holds still while the program runs on: show the newest events again (L)';
+  followAgain.style.display = 'none';
+  followAgain.addEventListener('click', () => actions.followAgain());
+  const empty = element('div', 'empty-state', chart);
+  empty.setAttribute('role', 'status');
+  empty.style.display = 'none';
+  const keysHelp = element('div', 'keys-help', chart);
+  keysHelp.id = 'looplens-keys';
+  keysHelp.setAttribute('role', 'note');
+  keysHelp.setAttribute('aria-label', "The timeline's keys");
+  keysHelp.style.display = 'none';
+  element('div', 'keys-help-title', keysHelp).textContent = 'Keys, when the timeline has the focus';
+  const table = element('table', '', keysHelp);
+  for (const [keys, action] of KEY_HELP) {
+    const row = element('tr', '', table);
+    element('th', '', row).textContent = keys;
+    element('td', '', row).textContent = action;
+  }
+  keysButton.setAttribute('aria-controls', keysHelp.id);
   const tooltip = element('div', 'tooltip', root);
   tooltip.setAttribute('role', 'tooltip');
   const legend = element('div', 'legend', root);
@@ -216,6 +272,10 @@ export function buildChrome(
     search,
     internalButton,
     followButton,
+    followAgain,
+    empty,
+    keysHelp,
+    keysButton,
     problem,
     stepBar,
     canvas,

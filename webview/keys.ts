@@ -4,6 +4,24 @@
  * VS Code's Alt+]/Alt+[ commands.
  */
 
+/**
+ * Every key of the timeline and what it does, as the keys help (`?`) lists them: the one place a
+ * keyboard user learns them, beside the buttons' titles.
+ */
+export const KEY_HELP: ReadonlyArray<readonly [keys: string, action: string]> = [
+  ['N P', 'next / previous task switch (Alt+] / Alt+[ in the editor too)'],
+  ['Enter', 'open the line of the switch in the editor'],
+  ['Esc', 'clear the step cursor (or close this list)'],
+  ['← →', 'pan earlier / later'],
+  ['+ −', 'zoom in / out'],
+  ['↑ ↓ PgUp PgDn', 'scroll the lanes'],
+  ['F', 'fit the whole trace'],
+  ['L', 'follow live (a live trace), or hold the view'],
+  ['I', 'fold or unfold internal tasks'],
+  ['/', 'filter lanes by name or kind'],
+  ['?', 'show or hide this list'],
+];
+
 /** What a key can ask of the view. */
 export interface KeyTarget {
   /** Zoom about the middle of the drawing area by `factor` (> 1: closer). */
@@ -21,6 +39,10 @@ export interface KeyTarget {
   openStep(): void;
   /** Take the step cursor away; false when there was none. */
   clearStep(): boolean;
+  /** Show or hide the keys help. */
+  toggleKeys(): void;
+  /** Hide the keys help; false when it was not shown. */
+  hideKeys(): boolean;
 }
 
 /** Does what the key asks; returns whether the key was the timeline's (then its default is prevented). */
@@ -83,8 +105,11 @@ export function handleKey(event: KeyboardEvent, view: KeyTarget): boolean {
     case 'Enter':
       view.openStep();
       return true;
+    case '?':
+      view.toggleKeys();
+      return true;
     case 'Escape':
-      return view.clearStep();
+      return view.hideKeys() || view.clearStep();
     default:
       return false;
   }

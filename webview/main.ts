@@ -102,6 +102,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       if (Number.isFinite(message.time) && Number.isFinite(message.durationMs))
         view.reveal(message.time, message.durationMs);
       return;
+    case 'watch':
+      if (Number.isFinite(message.since)) view.watch(message.since);
+      return;
     case 'snapshot':
       void view.snapshot(message.format).then(
         (data) => host.postMessage({ type: 'snapshot', requestId: message.requestId, data }),

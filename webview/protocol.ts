@@ -69,8 +69,22 @@ export type ToWebviewMessage =
   | { type: 'cursor'; time: number }
   /** Show the stretch [time, time + durationMs] (trace clock, ms) with some room around it. */
   | { type: 'reveal'; time: number; durationMs: number }
+  /**
+   * Show the work the program begins at or after `since` (trace clock, ms; the requests a lesson
+   * of the walkthrough just sent) and keep it in view while it goes on, instead of following live
+   * (which moved it out of view while the user read it): the view's `watch` mode, until the user
+   * moves the view or follows live again.
+   */
+  | { type: 'watch'; since: number }
   /** Draw the current view as an image and send it back (`snapshot` reply with the same id). */
   | { type: 'snapshot'; requestId: number; format: ImageFormat };
+
+/**
+ * What decides the view's time range (webview/viewport.ts): the newest seconds of a live trace
+ * (`follow`), the whole trace (`fit`), the work a lesson sent (`watch`), or where the user put it
+ * (`fixed`).
+ */
+export type ViewMode = 'follow' | 'fit' | 'watch' | 'fixed';
 
 /** A step: where the step cursor stands (model/steps.ts). */
 export type { StepInfo, StepTask };
@@ -98,6 +112,8 @@ export interface RenderedState {
   hiddenLanes: number;
   /** The block going on right now, as drawn. */
   liveBlock: { taskName: string; durationMs: number } | null;
+  /** What decides the time range in view. */
+  mode: ViewMode;
 }
 
 export type FromWebviewMessage =

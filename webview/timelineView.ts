@@ -8,7 +8,7 @@ import { Stepper } from '../model/steps';
 import { EndInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
-import { NARROW_PX, buildChrome, endNote, placeTooltip, showSession } from './chrome';
+import { NARROW_PX, buildChrome, emptyNote, endNote, placeTooltip, showSession } from './chrome';
 import { handleKey, zoomsOrScrolls } from './keys';
 import { OVERVIEW_HEIGHT, Overview } from './overview';
 import { drawPanel, legendEntries } from './panelPicture';
@@ -17,7 +17,8 @@ import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInf
 import { Frame, draw, formatDuration } from './renderer';
 import { SvgContext } from './svgContext';
 import { Theme, readTheme, watchTheme } from './theme';
-import { Viewport } from './viewport';
+import { Viewport, ViewMode } from './viewport';
+import { watchedRange } from './watch';
 
 /** A step keeps the switch in a window at least this wide, ms, and this many times its stints. */
 const STEP_MIN_SPAN_MS = 2;
@@ -73,6 +74,12 @@ export class TimelineView {
   private readonly spacer: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly followButton: HTMLButtonElement;
+  private readonly followAgain: HTMLButtonElement;
+  private readonly keysHelp: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly keysButton: HTMLButtonElement;
+  /** In the view's `watch` mode: the work since this time (trace clock, ms) is what it shows. */
+  private watchSince: number | null = null;
   private readonly internalButton: HTMLButtonElement;
   private readonly search: HTMLInputElement;
   private readonly legendHidden: HTMLElement;
@@ -97,6 +104,11 @@ export class TimelineView {
         step: (direction) => void this.step(direction),
         fit: () => this.viewport.fit(),
         toggleFollow: () => this.setFollowing(this.viewport.current !== 'follow'),
+        followAgain: () => {
+          this.setFollowing(true);
+          this.canvas.focus({ preventScroll: true });
+        },
+        toggleKeys: () => this.showKeys(this.keysHelp.style.display === 'none'),
         exportRequested:
           options.inVsCode && callbacks.exportRequested !== undefined
             ? callbacks.exportRequested.bind(callbacks)
@@ -112,6 +124,10 @@ export class TimelineView {
       search: this.search,
       internalButton: this.internalButton,
       followButton: this.followButton,
+      followAgain: this.followAgain,
+      keysHelp: this.keysHelp,
+      empty: this.empty,
+      keysButton: this.keysButton,
       problem: this.problem,
       stepBar: this.stepBar,
       canvas: this.canvas,
@@ -136,7 +152,8 @@ export class TimelineView {
       },
       zoomsOrScrolls(this.scroller),
       () => this.requestDraw(),
-      (mode) => this.followButton.setAttribute('aria-pressed', String(mode === 'follow')),
+      (mode) => this.showMode(mode),
+      () => (this.watchSince === null ? null : watchedRange(this.timeline, this.watchSince, this.liveEnd())),
     );
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => {
@@ -185,6 +202,7 @@ export class TimelineView {
   setTimeline(timeline: Timeline): void {
     this.timeline = timeline;
     this.laneState.invalidate();
+    this.watchSince = null;
     this.viewport.reset();
     this.brushRange = null;
     this.stepper = new Stepper(timeline, formatDuration);
@@ -201,8 +219,10 @@ export class TimelineView {
     this.session = { ...session, liveBlock: session.liveBlock ?? null };
     showSession({ title: this.title, status: this.status, blocked: this.blocked }, session);
     this.showProblem();
-    // Following only means something while the program runs (not in a file or a saved page).
-    this.followButton.style.display = wasLive || live(session.state) ? '' : 'none';
+    // Following only means something while the program runs (not once it ended, nor in a file or
+    // a saved page): a Live button left after the end did nothing when pressed.
+    this.followButton.style.display = live(session.state) ? '' : 'none';
+    this.showMode(this.viewport.current);
     // A trace that no longer grows is shown whole (a file, a run seen only once it was over), or
     // where it was when it ended (a run followed live).
     if (this.viewport.current === 'follow' && (session.state === 'ended' || session.state === 'file'))
@@ -225,8 +245,34 @@ export class TimelineView {
 
   /** Follows a live trace (on), or holds the view where it is (off). */
   private setFollowing(on: boolean): void {
+    const mode = this.viewport.current;
     if (on && this.session !== null && live(this.session.state)) this.viewport.setMode('follow');
-    else if (this.viewport.current === 'follow') this.viewport.setMode('fixed');
+    else if (mode === 'follow' || mode === 'watch') this.viewport.setMode('fixed');
+  }
+
+  /**
+   * Shows the work the program begins from `since` on (trace clock, ms) — the requests a lesson
+   * just sent — and keeps it in view as it goes on, instead of following live (watch.ts).
+   */
+  watch(since: number): void {
+    this.watchSince = since;
+    // The step cursor belongs to what was looked at before: N steps through the new work.
+    if (this.stepper.cursor !== null) {
+      this.stepper.clear();
+      this.showStep();
+    }
+    this.viewport.watch();
+  }
+
+  /**
+   * The Follow button shows whether the view follows; while a live trace's view is held (by the
+   * user, a step, a lesson), a "Follow live again" button over the chart says that the newest
+   * events are not in view and brings them back.
+   */
+  private showMode(mode: ViewMode): void {
+    this.followButton.setAttribute('aria-pressed', String(mode === 'follow'));
+    const held = mode !== 'follow' && this.session !== null && live(this.session.state);
+    this.followAgain.style.display = held ? '' : 'none';
   }
 
   private toggleInternal(): void {
@@ -352,6 +398,9 @@ export class TimelineView {
       this.showProblem();
     }
     this.refreshLanes();
+    const note = this.session === null ? null : emptyNote(this.session.state, this.timeline.stintCount);
+    if (this.empty.textContent !== (note ?? '')) this.empty.textContent = note ?? '';
+    this.empty.style.display = note === null ? 'none' : '';
     const ctx = this.canvas.getContext('2d');
     if (ctx === null) return;
     const ratio = window.devicePixelRatio || 1;
@@ -385,6 +434,7 @@ export class TimelineView {
           this.session.liveBlock === null
             ? null
             : { taskName: this.session.liveBlock.taskName, durationMs: this.session.liveBlock.durationMs },
+        mode: this.viewport.current,
       });
     }
   }
@@ -455,6 +505,12 @@ export class TimelineView {
     const visible = this.height - LANES_TOP;
     if (lane.y < this.scrollTop || lane.y + LAYOUT.laneHeight > this.scrollTop + visible)
       this.scroller.scrollTop = Math.max(0, lane.y - visible / 2);
+  }
+
+  /** Shows or hides the list of the timeline's keys. */
+  private showKeys(on: boolean): void {
+    this.keysHelp.style.display = on ? '' : 'none';
+    this.keysButton.setAttribute('aria-expanded', String(on));
   }
 
   // ------------------------------------------------------------------ snapshots
@@ -529,6 +585,8 @@ export class TimelineView {
     const scene = this.scene();
     const hit = hitAt(scene, event.clientX - rect.left, event.clientY - rect.top);
     const location = clickLocation(scene, hit, stintAt(scene, hit));
+    // The user pointed at something: it stays where it is, not carried off by a live trace.
+    this.setFollowing(false);
     if (location !== null) this.callbacks.openSource(location);
   }
 
@@ -547,6 +605,12 @@ export class TimelineView {
       focusFilter: () => this.search.focus(),
       openStep: () => {
         if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
+      },
+      toggleKeys: () => this.showKeys(this.keysHelp.style.display === 'none'),
+      hideKeys: () => {
+        if (this.keysHelp.style.display === 'none') return false;
+        this.showKeys(false);
+        return true;
       },
       clearStep: () => {
         if (this.stepper.cursor === null) return false;

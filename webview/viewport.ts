@@ -6,16 +6,19 @@
  * 1, whatever the trace holds; d3-zoom's transform rescales it (d3-zoom's idea of a base scale that
  * never changes). So a view the user set — by a step, a drag, the overview brush, the keys — shows
  * the same time range however long a live trace grows, and a drag on the overview lands where it
- * was let go. Three modes:
+ * was let go. Four modes:
  *  - `follow`: the newest FOLLOW_WINDOW_MS of a live trace, moving with it;
  *  - `fit`: the whole trace, growing with it;
+ *  - `watch`: the work a lesson just sent the program (see watch.ts), growing with that work only
+ *    and holding still once it is done — following instead until the work shows up;
  *  - `fixed`: what the user set, until the user sets another.
  */
 import { ScaleLinear, scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { ZoomBehavior, ZoomTransform, zoom, zoomIdentity } from 'd3-zoom';
+import type { ViewMode } from './protocol';
 
-export type ViewMode = 'follow' | 'fit' | 'fixed';
+export type { ViewMode };
 
 /** Trace time across the drawing area at zoom 1, ms. */
 const BASE_SPAN_MS = 1000;
@@ -43,6 +46,8 @@ export class Viewport {
     private readonly changed: () => void,
     /** The mode changed (the Follow button shows it). */
     private readonly modeChanged: (mode: ViewMode) => void,
+    /** In `watch` mode: the range the watched work needs now, or null while none has come. */
+    private readonly watched: () => [number, number] | null = () => null,
   ) {
     this.behavior = zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([MIN_ZOOM, MAX_ZOOM])
@@ -86,8 +91,12 @@ export class Viewport {
   scale(): ScaleLinear<number, number> {
     if (this.mode !== 'fixed') {
       const [first, last] = this.extent();
-      const start = this.mode === 'follow' ? Math.max(first, last - FOLLOW_WINDOW_MS) : first;
-      this.set(this.transformFor(start, last));
+      const range = this.mode === 'watch' ? this.watched() : null;
+      if (range !== null) this.set(this.transformFor(range[0], range[1]));
+      else {
+        const start = this.mode === 'fit' ? first : Math.max(first, last - FOLLOW_WINDOW_MS);
+        this.set(this.transformFor(start, last));
+      }
     }
     return this.transform.rescaleX(this.base());
   }
@@ -125,6 +134,11 @@ export class Viewport {
     else if (lo < start) [lo, hi] = [start, hi + (start - lo)];
     else if (hi > end) [lo, hi] = [lo - (hi - end), end];
     this.show(lo, hi);
+  }
+
+  /** Shows the watched work (the constructor's `watched`), as it grows, until the user moves. */
+  watch(): void {
+    this.setMode('watch');
   }
 
   /** Shows the whole trace, and keeps showing it as it grows. */

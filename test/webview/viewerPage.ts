@@ -46,6 +46,11 @@ export interface PageOptions {
   height?: number;
   deviceScaleFactor?: number;
   colorScheme?: 'dark' | 'light';
+  /**
+   * Host the webview as VS Code does (its `acquireVsCodeApi`, whose messages come back as the
+   * same events): the panel then has its VS Code-only tools (Export…).
+   */
+  inVsCode?: boolean;
 }
 
 type Outbox = FromWebviewMessage[];
@@ -53,6 +58,13 @@ type Outbox = FromWebviewMessage[];
 /** Collects what the webview sends to its host. */
 const OUTBOX = `window.__outbox = [];
 window.addEventListener('looplens-host', (e) => window.__outbox.push(e.detail));`;
+
+/** VS Code's webview API, as far as the webview uses it: its messages reach the outbox too. */
+const VSCODE_API = `window.acquireVsCodeApi = () => ({
+  postMessage: (m) => window.dispatchEvent(new CustomEvent('looplens-host', { detail: m })),
+  getState: () => undefined,
+  setState: () => undefined,
+});`;
 
 export class ViewerPage {
   /** Uncaught errors and console errors of the page: a test checks that there are none. */
@@ -85,7 +97,7 @@ export class ViewerPage {
     const { script, style } = viewerAssets();
     const viewer = new ViewerPage(page);
     await page.setContent(
-      `<!DOCTYPE html><html><head><meta charset="utf-8"><style>${style}</style><script>${OUTBOX}</script></head><body></body></html>`,
+      `<!DOCTYPE html><html><head><meta charset="utf-8"><style>${style}</style><script>${OUTBOX}${options.inVsCode === true ? VSCODE_API : ''}</script></head><body></body></html>`,
     );
     await page.addScriptTag({ content: script });
     await viewer.waitFor('the webview to say it is ready', (m) => m.some((x) => x.type === 'ready'));

@@ -356,6 +356,60 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(steps(await viewer.messages()).length, 1, 'no more steps');
   });
 
+  it('an empty timeline says what it waits for — a program not started yet — and goes once the program runs', async () => {
+    const header = handWrittenTrace(new ChunkWriter(16));
+    await viewer.startLive(header, { id: 'empty', name: 'empty', state: 'starting' });
+    const note = viewer.page.locator('.empty-state');
+    await note.waitFor({ state: 'visible' });
+    assert.match(await note.innerText(), /^Waiting for the program to start/);
+    await viewer.post({
+      type: 'session',
+      session: {
+        id: 'empty',
+        name: 'empty',
+        state: 'running',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+        liveBlock: null,
+      },
+    });
+    await viewer.page.waitForFunction(
+      `document.querySelector('.empty-state').textContent.startsWith('Waiting for the program’s first events')`,
+    );
+    await viewer.startLive(trace, { id: 'full', name: 'full' });
+    await viewer.rendered('the trace', (s) => s.sessionId === 'full' && s.stints > 0);
+    assert.equal(await note.isVisible(), false, 'nothing to say once it draws');
+  });
+
+  it('? lists every key of the timeline, and so does the Keys button; Esc closes the list before it clears the step', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    const help = viewer.page.getByRole('note', { name: "The timeline's keys" });
+    assert.equal(await help.isVisible(), false, 'not in the way until asked for');
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('n');
+    await viewer.rendered('a step', (s) => s.step?.index === 1);
+    await viewer.page.keyboard.press('?');
+    assert.ok(await help.isVisible(), '? shows the keys');
+    const text = await help.innerText();
+    for (const key of ['N P', 'Enter', 'Esc', 'F', 'L', 'I', '/', '?'])
+      assert.ok(
+        text.split('\n').some((line) => line.startsWith(key)),
+        `${key} is listed: ${text}`,
+      );
+    await viewer.page.keyboard.press('Escape');
+    assert.equal(await help.isVisible(), false, 'Esc closes the list');
+    assert.ok(await viewer.page.locator('.stepbar').isVisible(), 'and leaves the step where it was');
+    const button = viewer.page.getByRole('button', { name: 'Keys' });
+    await button.click();
+    assert.ok(await help.isVisible(), 'the Keys button shows them too');
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    await button.click();
+    assert.equal(await help.isVisible(), false);
+  });
+
   it('a step onto a request that arrived after seconds of quiet shows the switch and its stints, not the quiet', async () => {
     // The script's start-up (5 ms), ten seconds of nothing, then a request (2 ms) and the script again.
     const w = new ChunkWriter(64);
@@ -870,6 +924,104 @@ describe('the timeline webview in Chromium', function () {
     );
   });
 
+  it("live, watching a lesson's requests: they stay in view while the trace runs on, until the user follows live again", async () => {
+    // The program's script, then (at 1 s) two requests, one blocking the other for 300 ms; a
+    // keep-alive socket made by library code lives on. Then a minute of the program's own ticks.
+    const w = new ChunkWriter(1024);
+    ['app.js', 'GET /blocking', 'GET /async', 'socket', '/srv/app.js'].forEach((text, i) =>
+      w.string(i + 1, utf8Of(text)),
+    );
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 5, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.idle(5);
+    await viewer.startLive(handWrittenTrace(w), { id: 'lesson', name: 'lesson' });
+    await viewer.rendered('the start', (s) => s.sessionId === 'lesson' && s.stints > 0);
+    // The host asks to watch what comes after the newest time it has seen.
+    await viewer.post({ type: 'watch', since: 5 });
+    const lesson = new ChunkWriter(1024);
+    lesson.task(1000, 2, TaskKind.Request, 0, 2, TaskFlags.None, 5, 10, 1);
+    lesson.run(1000, 2, Reason.Request);
+    lesson.task(1010, 3, TaskKind.Request, 0, 3, TaskFlags.None, 5, 20, 1);
+    lesson.ready(1010, 3);
+    lesson.task(1020, 4, TaskKind.Other, 2, 4, TaskFlags.Internal, 5, 30, 1);
+    lesson.taskEnd(1300, 2, TaskEnd.Finished);
+    lesson.run(1300, 3, Reason.Request);
+    lesson.taskEnd(1310, 3, TaskEnd.Finished);
+    lesson.idle(1310);
+    await viewer.post({ type: 'append', bytes: lesson.bytes() });
+    const ticks = new ChunkWriter(8192);
+    for (let t = 2000; t <= 60_000; t += 1000) {
+      ticks.run(t, 1, Reason.Timer);
+      ticks.run(t + 1, 4, Reason.Io);
+      ticks.idle(t + 2);
+    }
+    await viewer.post({ type: 'append', bytes: ticks.bytes() });
+    const watched = await viewer.rendered('a minute on', (s) => s.stints > 100);
+    assert.ok(
+      watched.view[0] < 1000 && watched.view[0] > 900 && watched.view[1] > 1310 && watched.view[1] < 1500,
+      `the two requests fill the view, not the newest seconds: ${JSON.stringify(watched.view)}`,
+    );
+    assert.equal(watched.mode, 'watch');
+    const again = viewer.page.getByRole('button', { name: 'Follow live again' });
+    assert.ok(await again.isVisible(), 'the way back to the newest events is in sight');
+    // A step holds the view on its switch; the next lesson takes the step cursor away (its switch
+    // is out of the lesson's view) and watches the new work.
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('n');
+    await viewer.rendered('a step', (s) => s.step !== null && s.mode === 'fixed');
+    await viewer.post({ type: 'watch', since: 60_500 });
+    const next = await viewer.rendered('the next lesson', (s) => s.mode === 'watch');
+    assert.equal(next.step, null, 'no step cursor left on the last lesson');
+    assert.equal(await viewer.page.locator('.stepbar').isVisible(), false);
+    // A request still at work stretches the view to the newest time.
+    const open = new ChunkWriter(256);
+    open.task(61_000, 5, TaskKind.Request, 0, 2, TaskFlags.None, 5, 10, 1);
+    open.run(61_000, 5, Reason.Request);
+    open.idle(61_005);
+    open.run(62_000, 1, Reason.Timer);
+    open.idle(62_001);
+    await viewer.post({ type: 'append', bytes: open.bytes() });
+    const stretched = await viewer.rendered('the open request', (s) => s.view[1] > 62_000);
+    assert.ok(stretched.view[0] > 60_500 && stretched.view[0] < 61_000, JSON.stringify(stretched.view));
+    await again.click();
+    const following = await viewer.rendered('following again', (s) => s.mode === 'follow');
+    assert.ok(
+      Math.abs(following.view[1] - 62_001) < 1 && following.view[1] - following.view[0] <= 5000 + 1,
+      JSON.stringify(following.view),
+    );
+    assert.equal(await again.isVisible(), false, 'following: no need for the way back');
+    // Pointing at something in a live view holds it there.
+    const box = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+    await viewer.page.mouse.click(box.x + box.width - 40, box.y + LANES_TOP + LAYOUT.laneHeight / 2);
+    const held = await viewer.rendered('held by the click', (s) => s.mode === 'fixed');
+    assert.ok(await again.isVisible());
+    assert.ok(Math.abs(held.view[1] - 62_001) < 1);
+    // L follows again too.
+    await viewer.page.keyboard.press('l');
+    await viewer.rendered('following by L', (s) => s.mode === 'follow');
+    // Once the program ended there is nothing to follow: no button offers it.
+    await viewer.post({
+      type: 'session',
+      session: {
+        id: 'lesson',
+        name: 'lesson',
+        state: 'ended',
+        problem: null,
+        events: 0,
+        dropped: 0,
+        bytes: 0,
+        blockMs: 50,
+        liveBlock: null,
+      },
+    });
+    await viewer.rendered('ended', (s) => s.mode === 'fixed');
+    assert.equal(
+      await viewer.page.getByRole('button', { name: 'Follow live', exact: true }).isVisible(),
+      false,
+    );
+    assert.equal(await again.isVisible(), false);
+  });
+
   it('beside an editor (narrow), keeps its tools on one row; a run seen only once it ended is shown whole', async () => {
     const narrow = await ViewerPage.open({ width: 520, height: 500 });
     try {
@@ -902,15 +1054,16 @@ describe('the timeline webview in Chromium', function () {
     } finally {
       await narrow.close();
     }
-    // A third of a laptop's screen (the walkthrough, the code and the timeline side by side): the
-    // tools wrap rather than run out of the panel, and the state stays whole.
-    const third = await ViewerPage.open({ width: 360, height: 500 });
+    // A third of a laptop's screen (the walkthrough, the timeline and the code side by side, in VS
+    // Code, with its Export… button): the tools wrap rather than run out of the panel, and the
+    // state stays whole.
+    const third = await ViewerPage.open({ width: 345, height: 500, inVsCode: true });
     try {
       await third.load(trace, { name: 'Kitchen (traced by Loop Lens)', state: 'running' });
-      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live']) {
+      for (const name of ['Hide internal', 'Switch ▶', 'Fit', 'Follow live', 'Keys', 'Export…']) {
         const box = (await third.page.getByRole('button', { name }).boundingBox())!;
         assert.ok(
-          box.x >= 0 && box.x + box.width <= 360,
+          box.x >= 0 && box.x + box.width <= 345,
           `"${name}" inside the panel: ${JSON.stringify(box)}`,
         );
       }

@@ -894,6 +894,11 @@ describe('Loop Lens in VS Code', function () {
     const shown = await waitFor('the timeline in view beside the walkthrough', async () =>
       (await inspect()).find((x) => x.session.id === kitchen.session.id && x.panelVisible),
     );
+    // And it holds the requests in view rather than following live past them while the user reads.
+    await waitFor('the timeline to watch the requests sent', async () => {
+      const s = (await inspect()).find((x) => x.session.id === kitchen.session.id);
+      return (s?.rendered as { mode?: string } | null)?.mode === 'watch' ? true : undefined;
+    });
     const walkthrough = vscode.window.tabGroups.all.find(
       (g) =>
         g.activeTab !== undefined &&
@@ -1054,6 +1059,32 @@ describe('Loop Lens in VS Code', function () {
       ),
       'and so are its CodeLenses',
     );
+  });
+
+  it("the kitchen's lessons sent while it is still starting wait for it, rather than saying that it is not running", async () => {
+    // The walkthrough's next lesson is one click after "Start": the debugger may not have said
+    // that the program started yet (seconds on a busy machine, while it reads the sources).
+    const started = vscode.commands.executeCommand<number>('looplens.startKitchen');
+    const replies = await Promise.race([
+      vscode.commands.executeCommand<Array<{ status: number }>>('looplens.kitchenRequest', ['/async']),
+      // (Before, a notification asked to start the kitchen, and the request waited for a click.)
+      sleep(60_000).then(() => 'no answer in 60 s'),
+    ]);
+    const port = await started;
+    assert.ok(typeof port === 'number' && port > 0, 'the kitchen started');
+    assert.deepEqual(
+      typeof replies === 'string' ? replies : replies?.map((r) => r.status),
+      [200],
+      'the request was answered',
+    );
+    const kitchen = await latest('Kitchen (traced by Loop Lens)');
+    await vscode.commands.executeCommand('looplens.stopTracing', kitchen.session.id);
+    await waitFor('the kitchen to end', async () =>
+      (await inspect()).find((x) => x.session.id === kitchen.session.id)?.session.state === 'ended'
+        ? true
+        : undefined,
+    );
+    assert.equal(await vscode.commands.executeCommand('looplens.closeTrace', kitchen.session.id), true);
   });
 
   it("steps through the kitchen's task switches, marking the line each task resumes on; exports pictures and a page", async () => {
@@ -1257,6 +1288,74 @@ describe('Loop Lens in VS Code', function () {
       await next();
     }
     await sleep(500);
+  });
+
+  it('the kitchen, traced, stepped beside the walkthrough: its lines open in a group of their own, and the walkthrough and the timeline stay in view', async () => {
+    const kitchen = (await inspect())
+      .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
+      .pop();
+    assert.ok(kitchen, 'the kitchen session recorded by the test before');
+    const file = path.join(os.tmpdir(), `looplens-walkthrough-${process.pid}.looplens`);
+    await vscode.commands.executeCommand('looplens.exportSnapshot', {
+      format: 'json',
+      uri: vscode.Uri.file(file),
+      sessionId: kitchen.session.id,
+    });
+    // (Opened again after it was closed, the walkthrough's tab is the Welcome page's.)
+    const isWalkthrough = (tab: vscode.Tab | undefined) =>
+      tab !== undefined && tab.input === undefined && /walkthrough|welcome/i.test(tab.label);
+    const tabs = () =>
+      JSON.stringify(vscode.window.tabGroups.all.map((g) => [g.viewColumn, g.activeTab?.label]));
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      // The walkthrough's layout: the walkthrough, and the timeline beside it.
+      await vscode.commands.executeCommand(
+        'workbench.action.openWalkthrough',
+        'looplens.looplens#kitchen',
+        false,
+      );
+      await waitFor(
+        () => `the walkthrough active: ${tabs()}`,
+        () => (isWalkthrough(vscode.window.tabGroups.activeTabGroup.activeTab) ? true : undefined),
+      );
+      const sessionId = await vscode.commands.executeCommand<string>(
+        'looplens.openTrace',
+        vscode.Uri.file(file),
+      );
+      assert.ok(sessionId !== undefined, 'the trace opened');
+      await waitFor(
+        () => `the timeline beside the walkthrough: ${tabs()}`,
+        async () => {
+          const s = (await inspect()).find((x) => x.session.id === sessionId);
+          return s?.panelVisible && (s.rendered?.lanes.length ?? 0) > 0 ? true : undefined;
+        },
+      );
+      const step = await vscode.commands.executeCommand<{ location: { file: string; line: number } | null }>(
+        'looplens.stepNext',
+        { sessionId },
+      );
+      const line = step?.location?.file === KITCHEN ? step.location.line : null;
+      assert.ok(line !== null, `a step onto the kitchen's code: ${JSON.stringify(step)}`);
+      const code = await waitFor(
+        () => `the step's line in view: ${tabs()}`,
+        () =>
+          vscode.window.visibleTextEditors.find(
+            (e) => e.document.uri.fsPath === KITCHEN && e.selection.active.line === line - 1,
+          ),
+      );
+      // Opened in the group beside the timeline, the line went over the walkthrough.
+      const walkthrough = vscode.window.tabGroups.all.find((g) => isWalkthrough(g.activeTab));
+      assert.ok(walkthrough !== undefined, `the walkthrough still in view: ${tabs()}`);
+      const timeline = (await inspect()).find((x) => x.session.id === sessionId)!;
+      assert.ok(timeline.panelVisible, `the timeline still in view: ${tabs()}`);
+      assert.ok(
+        code.viewColumn !== walkthrough.viewColumn && code.viewColumn !== timeline.panelColumn,
+        `the code in a group of its own: ${tabs()}`,
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('runs a Python file traced in a terminal: its asyncio tasks and blocks on a live timeline', async function () {
