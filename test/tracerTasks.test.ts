@@ -4248,6 +4248,64 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a worker's reply as the task waiting for it and a message nobody asked for as the worker's, with no stint of the script's or the worker's around a reply, in both modes", async () => {
+    const program = path.join(dir, 'workerReplies.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Worker } = require('node:worker_threads');",
+        'const stretches = [];',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '// A pool as one written by hand is: each job posted on the worker itself, its reply its next',
+        "// 'message' (a listener added per job). Before any job, the worker says hello on its own.",
+        'const worker = new Worker("const { parentPort } = require(\'node:worker_threads\');" +',
+        '  "parentPort.postMessage({ hello: true }); parentPort.on(\'message\', (job) => parentPort.postMessage(job));", { eval: true });',
+        'let greeted = false;',
+        "worker.once('message', () => { stretches.push(['worker eval', ...busy(30)]); greeted = true; });",
+        'function run(name) {',
+        '  return new Promise((resolve) => {',
+        "    worker.once('message', (reply) => { stretches.push([reply.name, ...busy(30)]); resolve(reply); });",
+        '    worker.postMessage({ name });',
+        '  });',
+        '}',
+        "async function resize() { await run('resize'); }",
+        "async function encode() { await run('encode'); }",
+        'async function main() {',
+        '  while (!greeted) await new Promise((resolve) => setTimeout(resolve, 10));',
+        '  await resize();',
+        '  await encode();',
+        '  await worker.terminate();',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.internal]));
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 3);
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        // The replies are the work of the awaiting functions, which are no dishes: the script's.
+        const expected = name === 'worker eval' ? 'worker eval' : 'workerReplies.js';
+        assert.equal(
+          ran?.name,
+          expected,
+          `${mode}: the message for ${name} at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`,
+        );
+      }
+      // Before, each reply was a stint of the worker's (and in full mode one of the script's as the
+      // port's maker, then the worker's inside it), and so was each listener added.
+      const worker = timeline.tasks.find((t) => t.kind === 'worker')!;
+      const [, first, last] = stretches;
+      const between = worker.stints.filter(
+        (i) => timeline.stints.start[i] >= first[1] - 5 && timeline.stints.start[i] <= last[1] - 5,
+      );
+      assert.deepEqual(between.length, 0, `${mode}: no stint of the worker's around its replies`);
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

@@ -207,29 +207,67 @@ function aloneHeldLazily(task: Task, found: Parsed, at: number, seg: Segment): b
  * call made by a 'connection' or 'request' listener is. Kept for the few stints the runtime runs
  * between the arrival and that continuation (its ticks), and taken by the first stint of another
  * task that logs work (passArrival): a loop that awaits its handler makes no call to hand over.
+ * Arrivals that come in one tick (two requests pipelined in one read: `events.on` queues the
+ * second, its handler settles nothing) wait in turn, oldest first: the loop takes them one per
+ * continuation, each the next one's, and the task whose continuation took the first one keeps the
+ * others until it makes work without taking one.
  */
 export let arrival: Task | null = null;
-let arrivalSeq = 0;
+/** The arrivals handed over and not taken yet, oldest first (`arrival` is the first), and their stints. */
+const arrivals: Task[] = [];
+const arrivalSeqs: number[] = [];
+/** Arrivals kept at most (a client that pipelines more is handed over from the oldest 8 on). */
+const MAX_ARRIVALS = 8;
+/** The task whose continuation took an arrival while others wait behind it (see `arrival`). */
+let taker: Task | null = null;
+/** The segment ending took an arrival (see passArrival). */
+let took = false;
 /** Stints after the arrival's in which its continuation may come (the arrival's ticks run first). */
 const HANDOVER_STINTS = 3;
 
 /** `task`'s first stint handed it over through `events.on`/`events.once` (sources/connections.ts). */
 export function handedOver(task: Task): void {
-  arrival = task;
-  arrivalSeq = stintSeq;
+  if (arrivals.length >= MAX_ARRIVALS) {
+    arrivals.shift();
+    arrivalSeqs.shift();
+  }
+  arrivals.push(task);
+  arrivalSeqs.push(stintSeq);
+  arrival = arrivals[0];
 }
 
-/** A segment of `task` that logged work ended: past it, no other stint takes the arrival. */
+function dropArrivals(): void {
+  arrivals.length = 0;
+  arrivalSeqs.length = 0;
+  arrival = null;
+  taker = null;
+  took = false;
+}
+
+/** A segment of `task` that logged work ended: past it, no other stint takes the arrivals. */
 export function passArrival(task: Task): void {
-  if (arrival !== task) arrival = null;
+  if (task === taker && took) took = false;
+  else if (!arrivals.includes(task)) dropArrivals();
 }
 
 /** The arrival whose handover the stint of `task` that began `how` takes, if any (see `arrival`). */
 function takeArrival(task: Task, how: StintEntry): Task | null {
   const a = arrival;
-  if (a === null || a === task) return null;
-  arrival = null;
-  return how === StintEntry.Resumed && stintSeq - arrivalSeq <= HANDOVER_STINTS && !a.ended ? a : null;
+  if (a === null || arrivals.includes(task)) return null;
+  if (
+    how !== StintEntry.Resumed ||
+    stintSeq - arrivalSeqs[0] > HANDOVER_STINTS ||
+    (taker !== null && taker !== task)
+  ) {
+    dropArrivals();
+    return null;
+  }
+  arrivals.shift();
+  arrivalSeqs.shift();
+  arrival = arrivals.length > 0 ? arrivals[0] : null;
+  taker = arrival !== null ? task : null;
+  took = taker !== null;
+  return a.ended ? null : a;
 }
 
 /**

@@ -1166,8 +1166,9 @@ export function openerDone(task: Task): boolean {
  * probeReads). False: run it plainly. `queued`: it is a tick a read queued (sources/ticks.ts),
  * which runs right after that read and the ticks queued before it, before the loop can wait: it
  * begins where that read ended, with no clock reading of its own when it can (see queuedStart).
+ * `live`: whether the opener's work goes on (by default, as openerDone says).
  */
-export function startProbe(opener: Task, reads: boolean, queued = false): boolean {
+export function startProbe(opener: Task, reads: boolean, queued = false, live?: boolean): boolean {
   if (probing !== null || current !== null) return false;
   probing = opener;
   probeReads = reads;
@@ -1175,7 +1176,7 @@ export function startProbe(opener: Task, reads: boolean, queued = false): boolea
   probeAnswered = null;
   probeMixed = false;
   probeEntered = false;
-  probeLive = !openerDone(opener);
+  probeLive = live ?? !openerDone(opener);
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
   if (probeLive) beat(times.probeStart, opener.id, true);
@@ -1204,6 +1205,8 @@ function readEnded(t: number): void {
 /**
  * Calls `fn` on `self` with `args` as a read of a connection `opener` opened (see startProbe), or
  * plainly when no read can begin (a stint is open, a read runs already, the tracer has stopped).
+ * `live`: whether the opener's work goes on (by default, as openerDone says; a worker's own port is
+ * its worker task's for as long as the worker runs, whoever made it).
  */
 export function asProbe(
   opener: Task | null,
@@ -1211,8 +1214,10 @@ export function asProbe(
   self: unknown,
   args: ArrayLike<unknown>,
   reads: boolean,
+  live?: boolean,
 ): unknown {
-  if (opener === null || !enabled || !startProbe(opener, reads)) return Reflect.apply(fn, self, args);
+  if (opener === null || !enabled || !startProbe(opener, reads, false, live))
+    return Reflect.apply(fn, self, args);
   try {
     return Reflect.apply(fn, self, args);
   } finally {

@@ -32,6 +32,7 @@ import {
 import { kHousekeeping, libraryTimerDone } from './sources/timers';
 import { Piped, kConn } from './sources/streams';
 import { resourcesQuiet } from './sources/scopes';
+import { made as workerMade } from './sources/workers';
 
 const kOwn = Symbol('looplens.own');
 
@@ -99,6 +100,10 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     r[kOwn] = true;
     return;
   }
+  // Node's own ports and handle for a Worker being made: the worker task's (sources/workers.ts).
+  // (Not the ticks it queues meanwhile: they finish the maker's stint.)
+  if (workerMade !== null && (type === 'MESSAGEPORT' || type === 'WORKER'))
+    workerMade.push(r as Record<symbol, unknown>);
   // A listening server serves everyone: its connections' arrivals are nobody's work (an HTTP
   // request, a raw connection are tasks of their own, made by the sources), not the work of the
   // code that called listen() — the script's lane got every connection's callbacks.

@@ -273,12 +273,14 @@ export function hasListeners(emitter: object, event: unknown): boolean {
 /**
  * Runs an object's events as stints of the task that owns the object, when anything listens to
  * them. `onEvent` sees each event first (to tag a response, to notice an aborted request). Events
- * after the task's work is done (a socket closing after the response) are not the task's work.
+ * after the task's work is done (a socket closing after the response) are not the task's work, nor
+ * are those in `others` (run in whatever stint is open, or in none).
  */
 export function patchEmit(
   proto: object,
   reason: number,
   onEvent?: (self: Owned, args: IArguments) => void,
+  others?: ReadonlySet<unknown>,
 ): void {
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
@@ -302,7 +304,8 @@ export function patchEmit(
     const task = this[kTask];
     if (task === undefined || task === current || !enabled) return forward(this, arguments);
     if (onEvent !== undefined) onEvent(this, arguments);
-    if (task.ended || !hasListeners(this, event)) return forward(this, arguments);
+    if (task.ended || !hasListeners(this, event) || others?.has(event) === true)
+      return forward(this, arguments);
     enter(task, reason);
     try {
       return forward(this, arguments);

@@ -1,24 +1,74 @@
 /**
- * Workers: the main thread's side of a worker is a task; a message channel's ports are connections.
+ * Workers: the main thread's side of a worker is a task; the messages it sends back, and a message
+ * channel's, are reads of a connection (the work of the code waiting for them, or that posted).
  */
 // Required, not imported as namespaces (see index.ts).
 import workerThreads = require('node:worker_threads');
 import { Reason, TaskKind } from '../../protocol/format';
-import { asProbe, current, enabled, openerDone, probeEnter, probing, taskOf } from '../engine';
+import { Task, asProbe, current, enabled, openerDone, probeEnter, probing, taskOf } from '../engine';
 import { kTask, regSlot } from '../dishes';
+import { Slot } from '../marks';
 import { captureLocation } from '../locations';
 import { AnyFunction, Owned, callWith, copyProperties, replace } from './base';
 import { childTask, patchEmit } from './http';
 import { Piped, kAsker, kConn } from './streams';
 
 // ---------------------------------------------------------------------------------------------
-// Workers: the main thread's side of a worker (its messages and events) is a task.
+// Workers: the main thread's side of a worker (its start, its exit, its errors) is a task. What it
+// sends back (its 'message' events) comes on its public port, which is read as a connection the
+// worker task opened: a reply is the work of the task whose wait it settles (the request awaiting
+// the job it posted), else of the code that posted to the worker last while that code's work goes
+// on, else the worker's own (a message nobody asked for: a thread reporting on its own account).
+// Before, every message was a stint of the worker task, and the waiting request's part began only
+// with its continuation: Node handing the message over (and, in full mode, a stint of the code that
+// made the worker, the port's owner) was the worker's, or untracked code.
+
+/** Node's own key for a Worker's public port (lib/internal/worker.js), found on the first worker. */
+let publicPortKey: symbol | null | undefined;
+
+/** A new worker's public port is a connection its task opened (see above). */
+function adopt(worker: Owned, task: Task): void {
+  if (publicPortKey === undefined)
+    publicPortKey = Object.getOwnPropertySymbols(worker).find((k) => k.description === 'kPublicPort') ?? null;
+  const port = publicPortKey !== null ? (worker as unknown as Record<symbol, unknown>)[publicPortKey] : null;
+  if (typeof port !== 'object' || port === null) return;
+  (port as Port)[kConn] = new Slot(task.base);
+  (port as Port)[kWorker] = task;
+}
+
+/**
+ * The async resources (message ports, the thread's handle) Node makes while a Worker is being
+ * constructed, collected by full mode's init hook (fullMode.ts): its internal ports, and the one
+ * Node 20+ keeps for messages posted to the thread by id (internal/worker/messaging.js), run as the
+ * worker task, not as the code that made the worker (a stint of the script's at each of them).
+ */
+export let made: Array<Record<symbol, unknown>> | null = null;
+
+/** Of a worker's public port: its worker task, whose life is its own (see `delivered`). */
+const kWorker = Symbol('looplens.worker');
+
+/** Events a Worker emits that are not its own work: its messages (reads, above), listeners added. */
+const NOT_ITS_OWN: ReadonlySet<unknown> = new Set([
+  'message',
+  'messageerror',
+  'newListener',
+  'removeListener',
+]);
 
 export function patchWorker(): void {
   const Worker = workerThreads.Worker;
   const proxy = new Proxy(Worker, {
     construct(target, args, newTarget) {
-      const worker = Reflect.construct(target, args, newTarget) as Owned;
+      // (Node's own ports for the worker, made as it is: see `made`.)
+      const outer = made;
+      const ports: Array<Record<symbol, unknown>> | null = enabled ? [] : null;
+      made = ports;
+      let worker: Owned;
+      try {
+        worker = Reflect.construct(target, args, newTarget) as Owned;
+      } finally {
+        made = outer;
+      }
       if (enabled) {
         try {
           const file = args[0];
@@ -28,11 +78,14 @@ export function patchWorker(): void {
               : file instanceof URL
                 ? `worker ${file.pathname.split('/').pop()}`
                 : 'worker';
-          worker[kTask] = childTask(
+          const task = childTask(
             TaskKind.Worker,
             name,
             captureLocation(proxy as unknown as AnyFunction, true),
           );
+          worker[kTask] = task;
+          if (ports !== null) for (const r of ports) r[kTask] = task;
+          adopt(worker, task);
         } catch {
           // never disturb the program
         }
@@ -40,7 +93,10 @@ export function patchWorker(): void {
       return worker;
     },
   });
-  patchEmit(Worker.prototype, Reason.Message);
+  // (A listener added or removed is an event the adding code emits, in its own stint; a message
+  // read with no stint open is a read of the public port, see above. One that comes while a stint
+  // is open runs in it.)
+  patchEmit(Worker.prototype, Reason.Message, undefined, NOT_ITS_OWN);
   replace(workerThreads, 'Worker', proxy as unknown as AnyFunction);
   patchPorts();
 }
@@ -50,12 +106,13 @@ export function patchWorker(): void {
 // its workers: piscina sends each job on it and gets the result back on it): a message a port
 // delivers with no stint open is a read of that connection (engine.ts, startProbe) — the time is
 // the task's whose wait it answers (the one that posted the job), else the asker's or the opener's
-// while their work goes on. A Worker's own port (its 'message' events) stays the worker task's.
+// while their work goes on. A Worker's own public port is read so too, its worker task the opener,
+// live until the worker ends, whoever made it (a pool a request started on demand).
 
 /** Node dispatches every message a port receives through this method of the port's (per_context/messageport.js). */
 const kHybridDispatch = Symbol.for('nodejs.internal.kHybridDispatch');
 
-type Port = Piped & Record<symbol, unknown>;
+type Port = Piped & { [kWorker]?: Task } & Record<symbol, unknown>;
 
 function patchPorts(): void {
   const Channel = workerThreads.MessageChannel;
@@ -102,7 +159,12 @@ function patchPorts(): void {
     if (conn === undefined) return Reflect.apply(dispatch as AnyFunction, this, arguments);
     const asker = this[kAsker];
     let opener = asker !== undefined ? taskOf(asker.r) : null;
-    if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
+    if (opener !== null && !openerDone(opener))
+      return asProbe(opener, dispatch as AnyFunction, this, arguments, true, true);
+    const worker = this[kWorker];
+    if (worker !== undefined)
+      return asProbe(worker, dispatch as AnyFunction, this, arguments, true, !worker.ended);
+    opener = taskOf(conn.r);
     return asProbe(opener, dispatch as AnyFunction, this, arguments, true);
   };
   copyProperties(delivered as AnyFunction, dispatch as AnyFunction);
