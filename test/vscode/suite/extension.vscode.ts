@@ -729,11 +729,16 @@ describe('Loop Lens in VS Code', function () {
         .split('\n')
         .findIndex((l) => l.includes('the chef stands here')) + 1;
     const longBlock = get(port, '/blocking?ms=6000');
+    // (Named from the watchdog's first sample of the blocked thread, which a loaded machine may
+    // answer after the first report: until then the block's task is "a task not received yet".)
+    let lastSeen: Inspected | undefined;
     const during = await waitFor(
-      'the live block indicator',
+      () => `the live block indicator naming its request: ${JSON.stringify(lastSeen?.session.liveBlock)}`,
       async () => {
-        const s = await latest('Kitchen (traced by Loop Lens)');
-        return s.session.liveBlock !== null && s.rendered?.liveBlock != null ? s : undefined;
+        const s = (lastSeen = await latest('Kitchen (traced by Loop Lens)'));
+        return s.session.liveBlock?.taskName === 'GET /blocking' && s.rendered?.liveBlock != null
+          ? s
+          : undefined;
       },
       5800,
     );
