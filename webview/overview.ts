@@ -10,8 +10,11 @@ import { select } from 'd3-selection';
 import { Timeline } from '../model/timeline';
 import { Pause } from './protocol';
 import { Theme } from './theme';
+import { axisLabels, axisTicks } from './timeAxis';
 
 export const OVERVIEW_HEIGHT = 30;
+/** About one time label on the strip per this many CSS px. */
+const OVERVIEW_TICK_PX = 140;
 /** Least time between two busy profiles of a growing trace, ms. */
 const PROFILE_EVERY_MS = 250;
 
@@ -129,8 +132,39 @@ export class Overview {
       ctx.fillRect(a, 0, b - a, OVERVIEW_HEIGHT);
     }
     ctx.globalAlpha = 1;
+    this.drawAxis(ctx, timeline.startTime, t0, t1, theme);
     ctx.fillStyle = theme.grid;
     ctx.fillRect(0, OVERVIEW_HEIGHT - 1, width, 1);
+  }
+
+  /**
+   * The whole trace's times along the strip, as the chart's axis writes them (timeAxis.ts): a
+   * tick at the bottom and its label above it, on a halo of the background so that the busy bars
+   * behind do not hide it.
+   */
+  private drawAxis(ctx: CanvasRenderingContext2D, start: number, t0: number, t1: number, theme: Theme): void {
+    const ticks = axisTicks(
+      t0,
+      t1,
+      start,
+      Math.max(2, Math.floor((this.width - this.left) / OVERVIEW_TICK_PX)),
+    );
+    const labels = axisLabels(ticks, start);
+    ctx.font = `10px ${theme.font}`;
+    ctx.textBaseline = 'top';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = theme.background;
+    for (const [k, tick] of ticks.entries()) {
+      const px = Math.round(this.scale(tick)) + 0.5;
+      if (px < this.left || px > this.width) continue;
+      ctx.fillStyle = theme.muted;
+      ctx.fillRect(px - 0.5, OVERVIEW_HEIGHT - 5, 1, 4);
+      const label = labels[k];
+      if (px + 3 + ctx.measureText(label).width > this.width) continue;
+      ctx.strokeText(label, px + 3, 2);
+      ctx.fillText(label, px + 3, 2);
+    }
   }
 
   /** Shows `range` (trace clock ms) as the brush; null clears it (the whole trace is in view). */

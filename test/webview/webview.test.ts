@@ -687,6 +687,47 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(parsed.blockFills >= 1, 'and draws it in the block colour');
   });
 
+  it('the time axis reads in the units a person reads: seconds deep in a long trace, minutes over it, in the view and its SVG', async () => {
+    // Two requests taking turns, a second apart, for two minutes and a half.
+    const w = new ChunkWriter(4096);
+    ['app.js', 'GET /a', 'GET /b'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 1, 1, 1);
+    w.task(0, 2, TaskKind.Request, 0, 2, TaskFlags.None, 1, 2, 1);
+    w.task(0, 3, TaskKind.Request, 0, 3, TaskFlags.None, 1, 3, 1);
+    for (let t = 0; t < 150_000; t += 1000) {
+      w.run(t, t % 2000 === 0 ? 2 : 3, Reason.Io);
+      w.idle(t + 40);
+    }
+    w.end(150_000, EndCause.Exit, 0);
+    await viewer.load(handWrittenTrace(w), { name: 'long' });
+    const axis = async () => {
+      await viewer.clearMessages();
+      await viewer.post({ type: 'snapshot', requestId: 9, format: 'svg' });
+      const svg = (await viewer.waitFor('the SVG', (m) => m.find((x) => x.type === 'snapshot'))) as {
+        data: string;
+      };
+      // The axis's labels: the texts in its row.
+      return viewer.page.evaluate<string[]>(`(() => {
+        const doc = new DOMParser().parseFromString(${JSON.stringify(svg.data)}, 'image/svg+xml');
+        return Array.from(doc.querySelectorAll('text'))
+          .filter((t) => Number(t.getAttribute('y')) < ${LAYOUT.axisHeight})
+          .map((t) => t.textContent);
+      })()`);
+    };
+    const whole = await axis();
+    assert.ok(whole.includes('1 min') && whole.includes('2 min'), `the whole trace in minutes: ${whole}`);
+    // Zoomed in at 2 min 13 s, as a step there says "133.2 s".
+    await viewer.post({ type: 'reveal', time: 133_200, durationMs: 100 });
+    await viewer.rendered('133.2 s in view', (s) => s.view[1] - s.view[0] < 1000 && s.view[0] > 133_000);
+    const deep = await axis();
+    assert.ok(deep.length >= 3, `ticks: ${deep}`);
+    assert.ok(
+      deep.every((label) => /^133\.\d+ s$/.test(label)),
+      `seconds with the decimals the step needs, not ${deep.join(', ')}`,
+    );
+    await viewer.page.screenshot({ path: path.join(dir, '..', 'looplens-axis-deep.png') });
+  });
+
   it('exports SVG that parses whatever a task is named (control characters, lone surrogates)', async () => {
     const name = 'GET /\u001b]0;title\u0007 \u0001\u000b\ud800 & <x>';
     await viewer.load(traceWithInternalTasks(name), { name: 'odd names' });
