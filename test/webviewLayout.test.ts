@@ -122,10 +122,28 @@ describe('the time axis', () => {
       assert.deepEqual(axisLabels(axisTicks(t0 + from, t0 + to, t0, count), t0), labels);
     });
 
+  it('a tick a whole second from the start reads in seconds, whatever the clock read at the start', () => {
+    // At this start, the tick at 1000 ms came back through the trace clock as 999.9999999 ms and
+    // read "1000 ms" beside "900 ms".
+    const t0 = 15_699.150086287971;
+    assert.deepEqual(axisLabels(axisTicks(t0 + 250, t0 + 1000.5, t0, 8), t0), [
+      '0.3 s',
+      '0.4 s',
+      '0.5 s',
+      '0.6 s',
+      '0.7 s',
+      '0.8 s',
+      '0.9 s',
+      '1.0 s',
+    ]);
+  });
+
   it('no label is a raw count of milliseconds past a second, at any zoom over a ten-minute trace', () => {
+    // (A start that is not a round number on the trace clock, as a real trace's never is.)
+    const t0 = 81_234.567891;
     for (let span = 0.01; span <= 600_000; span *= 3)
       for (const at of [0, 999, 1000, 59_999, 133_200, 599_000]) {
-        const labels = axisLabels(axisTicks(at, at + span, 0, 8), 0);
+        const labels = axisLabels(axisTicks(t0 + at, t0 + at + span, t0, 8), t0);
         for (const label of labels) {
           const ms = /^(-?[\d.]+) ms$/.exec(label);
           assert.ok(ms === null || Math.abs(Number(ms[1])) < 1000, `${label} (view ${at} + ${span})`);

@@ -64,9 +64,12 @@ export function axisTicks(v0: number, v1: number, t0: number, count: number): nu
  */
 export function axisLabels(ticks: readonly number[], t0: number): string[] {
   if (ticks.length === 0) return [];
-  const since = ticks.map((t) => t - t0);
+  const raw = ticks.map((t) => t - t0);
   // The step: the ticks' spacing (one tick alone: its own size, so that it reads whole).
-  const step = since.length > 1 ? since[1] - since[0] : Math.abs(since[0]) || 1;
+  const step = raw.length > 1 ? raw[1] - raw[0] : Math.abs(raw[0]) || 1;
+  // Each a whole number of steps again: through the trace clock, 1000 came back as 999.9999999
+  // (and read "1000 ms" where its neighbours read in seconds).
+  const since = raw.length > 1 ? raw.map((ms) => Math.round(ms / step) * step) : raw;
   const span = since[since.length - 1] - since[0];
   const largest = Math.max(...since.map(Math.abs));
   if (span >= MINUTES_FROM_SPAN || (since.length === 1 && largest >= MINUTES_FROM_SPAN))
