@@ -46,7 +46,14 @@ export class Overview {
     box.appendChild(this.canvas);
     this.svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     this.svg.setAttribute('class', 'overview-brush');
-    this.svg.setAttribute('aria-label', 'Overview of the whole trace: drag to choose the part to show');
+    // Focusable, for the keyboard: the timeline's keys move what it shows (← → pan, + − zoom,
+    // Home End, F), and it says what part of the trace that is, as a slider says its value.
+    this.svg.setAttribute('tabindex', '0');
+    this.svg.setAttribute('role', 'slider');
+    this.svg.setAttribute(
+      'aria-label',
+      'Overview of the whole trace: drag, or use ← → + − Home End F, to choose the part to show',
+    );
     box.appendChild(this.svg);
     this.brushGroup = document.createElementNS('http://www.w3.org/2000/svg', 'g');
     this.svg.appendChild(this.brushGroup);
@@ -183,6 +190,23 @@ export class Overview {
     } finally {
       this.moving = false;
     }
+  }
+
+  /** The element that takes the focus (the view's keys work on it). */
+  get element(): Element {
+    return this.svg;
+  }
+
+  /**
+   * Says what part of the trace is in view (for assistive technology): in words, and where its
+   * middle is, in percent of the whole trace.
+   */
+  describe(text: string, middle: number): void {
+    if (this.svg.getAttribute('aria-valuetext') === text) return;
+    this.svg.setAttribute('aria-valuetext', text);
+    this.svg.setAttribute('aria-valuemin', '0');
+    this.svg.setAttribute('aria-valuemax', '100');
+    this.svg.setAttribute('aria-valuenow', String(Math.round(Math.min(100, Math.max(0, middle)))));
   }
 
   /** The strip as drawn, and where its brush is (CSS px), for a picture of the panel. */

@@ -18,6 +18,7 @@ import { formatDuration } from '../../model/duration';
 import {
   FIXTURES,
   KITCHEN,
+  ROOT,
   Recording,
   get,
   handWrittenTrace,
@@ -410,6 +411,21 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(await help.isVisible(), false);
   });
 
+  it("the README's keys table lists the keys the list (?) shows, no more, no fewer", async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('?');
+    const keys = await viewer.page.locator('.keys-help th').allTextContents();
+    const listed = new Set(keys.flatMap((k) => k.split(' ')).map((k) => (k === '−' ? '-' : k)));
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const from = readme.indexOf('| key ');
+    const table = readme.slice(from, readme.indexOf('\n\n', from));
+    const inReadme = new Set(
+      [...table.matchAll(/<kbd>([^<]+)<\/kbd>|\b(PgUp|PgDn)\b/g)].map((m) => m[1] ?? m[2]),
+    );
+    assert.deepEqual([...inReadme].sort(), [...listed].sort());
+  });
+
   it('a step onto a request that arrived after seconds of quiet shows the switch and its stints, not the quiet', async () => {
     // The script's start-up (5 ms), ten seconds of nothing, then a request (2 ms) and the script again.
     const w = new ChunkWriter(64);
@@ -553,6 +569,70 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(closer.brush !== null && Math.abs(closer.brush[0] - closer.view[0]) < slack);
     await viewer.page.keyboard.press('f');
     await viewer.rendered('the whole trace again', (s) => s.brush === null);
+  });
+
+  it('the overview strip works from the keyboard: it takes the focus, says what part it shows, and ← → + − Home End F move it', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    const [first, last] = state.view;
+    const slack = (last - first) * 0.01;
+    const strip = viewer.page.getByRole('slider', { name: /Overview of the whole trace/ });
+    await strip.focus();
+    const said = async () => (await strip.getAttribute('aria-valuetext')) ?? '';
+    assert.match(await said(), /^Showing the whole trace, \d/);
+    await viewer.page.keyboard.press('+');
+    const closer = await viewer.rendered('a closer view', (s) => s.brush !== null);
+    assert.ok(closer.view[1] - closer.view[0] < (last - first) * 0.9);
+    assert.match(await said(), /^Showing [\d.]+ m?s to [\d.]+ m?s of [\d.]+ m?s$/);
+    await viewer.page.keyboard.press('End');
+    const end = await viewer.rendered('the end', (s) => Math.abs(s.view[1] - last) < slack);
+    await viewer.page.keyboard.press('Home');
+    const start = await viewer.rendered('the start', (s) => Math.abs(s.view[0] - first) < slack);
+    assert.ok(
+      Math.abs(end.view[1] - end.view[0] - (start.view[1] - start.view[0])) < slack,
+      'at the span in view',
+    );
+    await viewer.page.keyboard.press('ArrowRight');
+    await viewer.rendered('later', (s) => s.view[0] > start.view[0] + slack);
+    await viewer.page.keyboard.press('f');
+    await viewer.rendered('the whole trace again', (s) => s.brush === null);
+    assert.match(await said(), /^Showing the whole trace/);
+  });
+
+  it('stepping from the keyboard tells what a hover would: the stint that ran, beside it and read out; Esc takes it away', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    const block = blockingBlock();
+    await viewer.page.locator('canvas.canvas').focus();
+    let state: RenderedState | null = null;
+    for (let i = 1; i < 400 && state === null; i++) {
+      await viewer.page.keyboard.press('n');
+      const s = await viewer.rendered(`step ${i}`, (r) => r.step?.index === i);
+      if (s.step!.to.name === 'GET /blocking') state = s;
+    }
+    assert.ok(state !== null, 'a step onto the blocking request');
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    const text = await tooltip.innerText();
+    assert.match(text, /GET \/blocking/);
+    assert.ok(text.includes(`BLOCK: running for ${formatDuration(block.durationMs)}`), text);
+    assert.match(text, new RegExp(`server\\.js:${BUSY_LINE}`));
+    // Read out, in a live region of its own (the step bar says the switch).
+    const details = viewer.page.getByRole('status', { name: 'The switched-to stint' });
+    assert.equal(await details.getAttribute('aria-live'), 'polite');
+    assert.equal((await details.textContent())?.replace(/\s+/g, ' '), text.replace(/\s+/g, ' '));
+    // Beside the stint: below its lane, near the cursor.
+    const g = new Geometry(state);
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /blocking');
+    const canvas = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+    const box = (await tooltip.boundingBox())!;
+    assert.ok(box.y > canvas.y + g.laneY(lane), `below the lane: ${JSON.stringify([box, canvas])}`);
+    const x = canvas.x + g.x(state.step!.time);
+    assert.ok(
+      box.x <= x + 20 && box.x + box.width >= x - 20,
+      `near the cursor at ${x}: ${JSON.stringify(box)}`,
+    );
+    await viewer.page.keyboard.press('Escape');
+    await tooltip.waitFor({ state: 'hidden' });
+    assert.equal(await details.textContent(), '');
   });
 
   it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
