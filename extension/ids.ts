@@ -70,6 +70,8 @@ export const CONTEXT_KEYS = {
    * by other commands) they work whatever it says.
    */
   traceOpen: 'looplens.traceOpen',
+  /** A traced program is running (Stop Tracing is offered in the Command Palette only then). */
+  tracing: 'looplens.tracing',
 } as const;
 
 export const VIEW_TYPES = {
