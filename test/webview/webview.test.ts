@@ -805,7 +805,6 @@ describe('the timeline webview in Chromium', function () {
       deep.every((label) => /^133\.\d+ s$/.test(label)),
       `seconds with the decimals the step needs, not ${deep.join(', ')}`,
     );
-    await viewer.page.screenshot({ path: path.join(dir, '..', 'looplens-axis-deep.png') });
   });
 
   it('exports SVG that parses whatever a task is named (control characters, lone surrogates)', async () => {
