@@ -64,6 +64,14 @@ export const CONTEXT_KEYS = {
    * timeline's tools and keys, which would act on some other session, are not offered there.
    */
   refusedFileActive: 'looplens.refusedFileActive',
+  /**
+   * Some trace is open (a live session or a file): the commands that act on one (Close Trace,
+   * Export, the steps) are offered in the Command Palette only then. Run with arguments (by tests,
+   * by other commands) they work whatever it says.
+   */
+  traceOpen: 'looplens.traceOpen',
+  /** A traced program is running (Stop Tracing is offered in the Command Palette only then). */
+  tracing: 'looplens.tracing',
 } as const;
 
 export const VIEW_TYPES = {

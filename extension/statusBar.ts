@@ -5,7 +5,7 @@
  * it opens the timeline.
  */
 import * as vscode from 'vscode';
-import { COMMANDS } from './ids';
+import { COMMANDS, CONTEXT_KEYS } from './ids';
 import { NOT_CONNECTED_YET, TraceSession, TraceSessions } from './traceSessions';
 import { formatDuration } from '../model/duration';
 
@@ -71,7 +71,7 @@ export class LoopStatusBar implements vscode.Disposable {
 
   refresh(): void {
     const session = this.live();
-    void vscode.commands.executeCommand('setContext', 'looplens.tracing', session !== undefined);
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.tracing, session !== undefined);
     if (session === undefined) {
       this.item.hide();
       return;

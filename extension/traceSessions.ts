@@ -14,7 +14,7 @@ import { TraceFileResult, readTraceBytes } from '../host/traceFile';
 import { LiveRecord } from '../protocol/live';
 import { TraceFormatError, TraceReader } from '../protocol/reader';
 import { LiveBlock, Pause, SessionInfo, SessionState } from '../webview/protocol';
-import { SETTINGS } from './ids';
+import { CONTEXT_KEYS, SETTINGS } from './ids';
 import { numberSetting } from './settings';
 
 const MIB = 1024 * 1024;
@@ -501,13 +501,20 @@ export class TraceSessions implements vscode.Disposable {
     const index = this.sessions.indexOf(session);
     if (index < 0) return;
     this.sessions.splice(index, 1);
+    this.updateContext();
     this.removed.fire(session);
     session.dispose();
   }
 
   private add(session: TraceSession): void {
     this.sessions.push(session);
+    this.updateContext();
     this.added.fire(session);
+  }
+
+  /** Whether a trace is open (the context key CONTEXT_KEYS.traceOpen, for the Command Palette). */
+  private updateContext(): void {
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.traceOpen, this.sessions.length > 0);
   }
 
   dispose(): void {

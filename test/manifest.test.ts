@@ -71,6 +71,27 @@ describe('the extension manifest', () => {
     assert.match(source, /setContext', CONTEXT_KEYS\.refusedFileActive/);
   });
 
+  it('offers the commands that act on a trace in the Command Palette only while one is open (and not on a refused file)', () => {
+    const palette = new Map(
+      (manifest.contributes.menus.commandPalette as Array<{ command: string; when: string }>).map((m) => [
+        m.command,
+        m.when,
+      ]),
+    );
+    assert.equal(palette.get(COMMANDS.closeTrace), CONTEXT_KEYS.traceOpen);
+    assert.equal(palette.get(COMMANDS.stopTracing), CONTEXT_KEYS.tracing);
+    for (const command of [COMMANDS.exportSnapshot, COMMANDS.stepNext, COMMANDS.stepPrevious])
+      assert.equal(palette.get(command), `${CONTEXT_KEYS.traceOpen} && !${CONTEXT_KEYS.refusedFileActive}`);
+    // Those that start something, or say what to do when there is nothing yet, are always there.
+    for (const command of [COMMANDS.startTracing, COMMANDS.openTrace, COMMANDS.openTimeline])
+      assert.equal(palette.get(command), undefined);
+    // The keys are ones the extension sets.
+    const source = fs.readFileSync(path.join(ROOT, 'extension', 'traceSessions.ts'), 'utf8');
+    assert.match(source, /setContext', CONTEXT_KEYS\.traceOpen/);
+    const statusBar = fs.readFileSync(path.join(ROOT, 'extension', 'statusBar.ts'), 'utf8');
+    assert.match(statusBar, /setContext', CONTEXT_KEYS\.tracing/);
+  });
+
   it('contributes every setting the code reads, under the looplens section', () => {
     const properties = Object.keys(manifest.contributes.configuration.properties).sort();
     const read = Object.entries(SETTINGS)

@@ -46,6 +46,8 @@ export interface Chrome {
   scroller: HTMLElement;
   spacer: HTMLElement;
   tooltip: HTMLElement;
+  /** Visually hidden, read out: the details of the stint the step cursor stands on. */
+  details: HTMLElement;
   legendHidden: HTMLElement;
   /** The legend, its items each a swatch and a label. */
   legend: HTMLElement;
@@ -220,7 +222,7 @@ export function buildChrome(
   canvas.setAttribute('role', 'img');
   canvas.setAttribute(
     'aria-label',
-    'Event-loop timeline. N and P step through task switches, Enter opens the line, arrow keys pan, + and - zoom, F fits, L follows live, I folds internal tasks, / filters, ? lists the keys.',
+    'Event-loop timeline. N and P step through task switches and tell about the task that ran, Enter opens the line, arrow keys pan, Home and End go to the start and the end, + and - zoom, F fits, L follows live, I folds internal tasks, / filters, ? lists the keys.',
   );
   const scroller = element('div', 'scroller', chart);
   const spacer = element('div', 'spacer', scroller);
@@ -248,6 +250,10 @@ export function buildChrome(
   keysButton.setAttribute('aria-controls', keysHelp.id);
   const tooltip = element('div', 'tooltip', root);
   tooltip.setAttribute('role', 'tooltip');
+  const details = element('div', 'step-details visually-hidden', root);
+  details.setAttribute('role', 'status');
+  details.setAttribute('aria-live', 'polite');
+  details.setAttribute('aria-label', 'The switched-to stint');
   const legend = element('div', 'legend', root);
   let legendPaused: HTMLElement | null = null;
   for (const [cls, label] of [
@@ -282,19 +288,24 @@ export function buildChrome(
     scroller,
     spacer,
     tooltip,
+    details,
     legendHidden,
     legend,
     legendPaused: legendPaused!,
   };
 }
 
-/** Shows `lines` in the tooltip near the pointer at (`px`, `py`), inside a view `width` px wide. */
+/**
+ * Shows `lines` in the tooltip near the pointer at (`px`, `py`), inside a view `width` px wide;
+ * its top at `top` (px in the panel) when given.
+ */
 export function placeTooltip(
   tooltip: HTMLElement,
   lines: string[],
   px: number,
   py: number,
   width: number,
+  top = py + 40,
 ): void {
   if (lines.length === 0) {
     tooltip.style.display = 'none';
@@ -306,5 +317,5 @@ export function placeTooltip(
   const w = tooltip.offsetWidth;
   const left = px + 14 + w <= width ? px + 14 : px - 14 - w;
   tooltip.style.left = `${Math.max(0, Math.min(left, width - w))}px`;
-  tooltip.style.top = `${py + 40}px`;
+  tooltip.style.top = `${top}px`;
 }

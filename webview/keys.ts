@@ -9,10 +9,11 @@
  * keyboard user learns them, beside the buttons' titles.
  */
 export const KEY_HELP: ReadonlyArray<readonly [keys: string, action: string]> = [
-  ['N P', 'next / previous task switch (Alt+] / Alt+[ in the editor too)'],
+  ['N P', 'next / previous task switch, and what the task that ran did (Alt+] / Alt+[ in the editor too)'],
   ['Enter', 'open the line of the switch in the editor'],
   ['Esc', 'clear the step cursor (or close this list)'],
-  ['← →', 'pan earlier / later'],
+  ['← →', 'pan earlier / later (on the overview strip too)'],
+  ['Home End', 'go to the start / the end of the trace'],
   ['+ −', 'zoom in / out'],
   ['↑ ↓ PgUp PgDn', 'scroll the lanes'],
   ['F', 'fit the whole trace'],
@@ -31,6 +32,8 @@ export interface KeyTarget {
   /** Scroll the lanes by `lanes` lanes, or by `pages` screens of lanes. */
   scroll(lanes: number, pages: number): void;
   fit(): void;
+  /** Show the start or the end of the trace, at the span in view. */
+  toEdge(edge: 'start' | 'end'): void;
   toggleFollow(): void;
   step(direction: 'next' | 'previous'): void;
   toggleInternal(): void;
@@ -78,6 +81,12 @@ export function handleKey(event: KeyboardEvent, view: KeyTarget): boolean {
     case 'f':
     case 'F':
       view.fit();
+      return true;
+    case 'Home':
+      view.toEdge('start');
+      return true;
+    case 'End':
+      view.toEdge('end');
       return true;
     case 'l':
     case 'L':

@@ -8,7 +8,6 @@
  *  - CSS pixels: layout and input (what d3 and mouse events speak);
  *  - device pixels: the canvas's backing store (CSS pixels × devicePixelRatio), only in the renderer.
  */
-import { scaleLinear } from 'd3-scale';
 import { Timeline, TimelineTask } from '../model/timeline';
 
 export const LAYOUT = {
@@ -137,15 +136,4 @@ export function firstAtOrAfter(starts: Float64Array, idx: readonly number[], tim
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * Where the time axis has ticks between `v0` and `v1` (trace clock): on round times since `t0`, the
- * start the labels count from (10 s, 20 s — not 49 s, 99 s where the clock's round values fall).
- */
-export function axisTicks(v0: number, v1: number, t0: number, count: number): number[] {
-  return scaleLinear()
-    .domain([v0 - t0, v1 - t0])
-    .ticks(count)
-    .map((since) => since + t0);
 }

@@ -10,8 +10,11 @@ import { select } from 'd3-selection';
 import { Timeline } from '../model/timeline';
 import { Pause } from './protocol';
 import { Theme } from './theme';
+import { axisLabels, axisTicks } from './timeAxis';
 
 export const OVERVIEW_HEIGHT = 30;
+/** About one time label on the strip per this many CSS px. */
+const OVERVIEW_TICK_PX = 140;
 /** Least time between two busy profiles of a growing trace, ms. */
 const PROFILE_EVERY_MS = 250;
 
@@ -43,7 +46,14 @@ export class Overview {
     box.appendChild(this.canvas);
     this.svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     this.svg.setAttribute('class', 'overview-brush');
-    this.svg.setAttribute('aria-label', 'Overview of the whole trace: drag to choose the part to show');
+    // Focusable, for the keyboard: the timeline's keys move what it shows (← → pan, + − zoom,
+    // Home End, F), and it says what part of the trace that is, as a slider says its value.
+    this.svg.setAttribute('tabindex', '0');
+    this.svg.setAttribute('role', 'slider');
+    this.svg.setAttribute(
+      'aria-label',
+      'Overview of the whole trace: drag, or use ← → + − Home End F, to choose the part to show',
+    );
     box.appendChild(this.svg);
     this.brushGroup = document.createElementNS('http://www.w3.org/2000/svg', 'g');
     this.svg.appendChild(this.brushGroup);
@@ -129,8 +139,39 @@ export class Overview {
       ctx.fillRect(a, 0, b - a, OVERVIEW_HEIGHT);
     }
     ctx.globalAlpha = 1;
+    this.drawAxis(ctx, timeline.startTime, t0, t1, theme);
     ctx.fillStyle = theme.grid;
     ctx.fillRect(0, OVERVIEW_HEIGHT - 1, width, 1);
+  }
+
+  /**
+   * The whole trace's times along the strip, as the chart's axis writes them (timeAxis.ts): a
+   * tick at the bottom and its label above it, on a halo of the background so that the busy bars
+   * behind do not hide it.
+   */
+  private drawAxis(ctx: CanvasRenderingContext2D, start: number, t0: number, t1: number, theme: Theme): void {
+    const ticks = axisTicks(
+      t0,
+      t1,
+      start,
+      Math.max(2, Math.floor((this.width - this.left) / OVERVIEW_TICK_PX)),
+    );
+    const labels = axisLabels(ticks, start);
+    ctx.font = `10px ${theme.font}`;
+    ctx.textBaseline = 'top';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = theme.background;
+    for (const [k, tick] of ticks.entries()) {
+      const px = Math.round(this.scale(tick)) + 0.5;
+      if (px < this.left || px > this.width) continue;
+      ctx.fillStyle = theme.muted;
+      ctx.fillRect(px - 0.5, OVERVIEW_HEIGHT - 5, 1, 4);
+      const label = labels[k];
+      if (px + 3 + ctx.measureText(label).width > this.width) continue;
+      ctx.strokeText(label, px + 3, 2);
+      ctx.fillText(label, px + 3, 2);
+    }
   }
 
   /** Shows `range` (trace clock ms) as the brush; null clears it (the whole trace is in view). */
@@ -149,6 +190,23 @@ export class Overview {
     } finally {
       this.moving = false;
     }
+  }
+
+  /** The element that takes the focus (the view's keys work on it). */
+  get element(): Element {
+    return this.svg;
+  }
+
+  /**
+   * Says what part of the trace is in view (for assistive technology): in words, and where its
+   * middle is, in percent of the whole trace.
+   */
+  describe(text: string, middle: number): void {
+    if (this.svg.getAttribute('aria-valuetext') === text) return;
+    this.svg.setAttribute('aria-valuetext', text);
+    this.svg.setAttribute('aria-valuemin', '0');
+    this.svg.setAttribute('aria-valuemax', '100');
+    this.svg.setAttribute('aria-valuenow', String(Math.round(Math.min(100, Math.max(0, middle)))));
   }
 
   /** The strip as drawn, and where its brush is (CSS px), for a picture of the panel. */

@@ -7,7 +7,8 @@
 import type { ScaleLinear } from 'd3-scale';
 import { Timeline } from '../model/timeline';
 import { Pause } from './protocol';
-import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, axisTicks, firstAtOrAfter, laneAt } from './layout';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, firstAtOrAfter, laneAt } from './layout';
+import { axisLabels, axisTicks } from './timeAxis';
 import { Theme, taskColor } from './theme';
 import { formatDuration } from '../model/duration';
 
@@ -103,8 +104,9 @@ export function draw(f: Frame): void {
   ctx.fillStyle = theme.muted;
   ctx.lineWidth = 1;
   const ticks = axisTicks(v0, v1, t0, Math.max(2, Math.floor((width - left) / 110)));
+  const labels = axisLabels(ticks, t0);
   const span = v1 - v0;
-  for (const tick of ticks) {
+  for (const [k, tick] of ticks.entries()) {
     const px = Math.round(x(tick)) + 0.5;
     if (px < left) continue;
     ctx.globalAlpha = 0.25;
@@ -113,7 +115,7 @@ export function draw(f: Frame): void {
     ctx.lineTo(px, height);
     ctx.stroke();
     ctx.globalAlpha = 1;
-    const label = axisLabel(tick - t0, span);
+    const label = labels[k];
     if (px + 3 + ctx.measureText(label).width <= width) ctx.fillText(label, px + 3, LAYOUT.axisHeight / 2);
   }
 
@@ -407,13 +409,4 @@ function fitText(ctx: CanvasRenderingContext2D, text: string, max: number): stri
     else hi = mid - 1;
   }
   return `${text.slice(0, lo)}…`;
-}
-
-/** An axis label for a time relative to the start, precise enough for the visible span. */
-export function axisLabel(ms: number, span: number): string {
-  if (span >= 20_000) return `${(ms / 1000).toFixed(0)} s`;
-  if (span >= 2000) return `${(ms / 1000).toFixed(1)} s`;
-  if (span >= 20) return `${ms.toFixed(0)} ms`;
-  if (span >= 2) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(3)} ms`;
 }

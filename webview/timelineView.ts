@@ -6,13 +6,13 @@
  */
 import { Stepper } from '../model/steps';
 import { EndInfo, SwitchInfo, Timeline } from '../model/timeline';
-import { LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
 import { NARROW_PX, buildChrome, emptyNote, endNote, placeTooltip, showSession } from './chrome';
 import { handleKey, zoomsOrScrolls } from './keys';
 import { OVERVIEW_HEIGHT, Overview } from './overview';
 import { drawPanel, legendEntries } from './panelPicture';
-import { PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
+import { Hit, PointerScene, clickLocation, hitAt, stintAt, taskOf, tooltipLines } from './pointer';
 import { ImageFormat, Pause, RenderedState, SessionInfo, SourceLocation, StepInfo } from './protocol';
 import { Frame, draw, formatDuration } from './renderer';
 import { SvgContext } from './svgContext';
@@ -73,6 +73,14 @@ export class TimelineView {
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly tooltip: HTMLElement;
+  /** Read out (not shown): what the tooltip says about the stint the step cursor stands on. */
+  private readonly details: HTMLElement;
+  /**
+   * The tooltip tells about the step cursor's stint (what a hover there would say), for a keyboard
+   * user who has no pointer to hover with: from a step until the pointer moves in the chart or the
+   * cursor goes.
+   */
+  private stepDetails = false;
   private readonly followButton: HTMLButtonElement;
   private readonly followAgain: HTMLButtonElement;
   private readonly keysHelp: HTMLElement;
@@ -134,6 +142,7 @@ export class TimelineView {
       scroller: this.scroller,
       spacer: this.spacer,
       tooltip: this.tooltip,
+      details: this.details,
       legendHidden: this.legendHidden,
       legendPaused: this.legendPaused,
       legend: this.legend,
@@ -155,7 +164,10 @@ export class TimelineView {
       (mode) => this.showMode(mode),
       () => (this.watchSince === null ? null : watchedRange(this.timeline, this.watchSince, this.liveEnd())),
     );
-    this.canvas.addEventListener('mousemove', (e) => this.hover(e));
+    this.canvas.addEventListener('mousemove', (e) => {
+      this.stepDetails = false;
+      this.hover(e);
+    });
     this.canvas.addEventListener('mouseleave', () => {
       this.hoverTask = -1;
       this.tooltip.style.display = 'none';
@@ -167,7 +179,12 @@ export class TimelineView {
     // would otherwise have to tab through the whole toolbar before N did anything.
     document.addEventListener('keydown', (e) => {
       const target = e.target;
-      if (target === this.canvas || target === document.body || target === document.documentElement)
+      if (
+        target === this.canvas ||
+        target === document.body ||
+        target === document.documentElement ||
+        target === this.overview.element
+      )
         this.key(e);
     });
     // Focus coming into the panel from outside (its tab, its group) lands on the timeline itself,
@@ -209,6 +226,7 @@ export class TimelineView {
     this.showStep();
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
+    this.stepDetails = false;
     this.tooltip.style.display = 'none';
     this.requestDraw();
   }
@@ -412,6 +430,9 @@ export class TimelineView {
     this.overview.draw(this.timeline, this.pauses, this.theme, this.width, this.gutter, frame.liveBlock);
     this.brushRange = this.viewport.brush();
     this.overview.show(this.brushRange);
+    const [first, last] = [this.timeline.firstTime, Math.max(this.liveEnd(), this.timeline.firstTime + 1)];
+    this.overview.describe(this.shownText(v0, v1), (((v0 + v1) / 2 - first) / (last - first)) * 100);
+    if (this.stepDetails) this.placeStepDetails();
     this.lastDrawMs = performance.now() - started;
     if (this.session !== null) {
       this.callbacks.rendered({
@@ -478,12 +499,78 @@ export class TimelineView {
     if (step === null) {
       this.stepBar.style.display = 'none';
       this.stepBar.textContent = '';
+      if (this.stepDetails) this.tooltip.style.display = 'none';
+      this.stepDetails = false;
+      this.details.textContent = '';
     } else {
       this.stepBar.style.display = 'block';
       this.stepBar.textContent = `Switch ${step.index.toLocaleString()} of ${step.count.toLocaleString()} at ${formatDuration(step.time - this.timeline.startTime)}: ${step.text}`;
       this.stepBar.title = this.stepBar.textContent;
+      this.stepDetails = true;
+      this.hoverTask = -1;
+      // Read out after the step bar (both polite): the details a hover on the stint would show.
+      this.details.textContent = this.stepDetailLines().join('\n');
     }
     this.requestDraw();
+  }
+
+  /** Where the step cursor's stint is drawn: its lane (or the chef lane), its hit, its stint. */
+  private stepTarget(): { hit: Hit; stint: number; laneY: number } | null {
+    const sw = this.stepper.cursor;
+    if (sw === null) return null;
+    const time = this.timeline.stints.start[sw.toStint];
+    const lane =
+      this.lanes.find((l) => l.task === sw.to) ??
+      (this.laneState.foldedStints.includes(sw.toStint)
+        ? this.lanes.find((l) => l.task === FOLDED_LANE)
+        : undefined);
+    const visible =
+      lane !== undefined &&
+      lane.y >= this.scrollTop &&
+      lane.y + LAYOUT.laneHeight <= this.scrollTop + this.height - LANES_TOP;
+    if (lane === undefined || !visible)
+      return { hit: { task: -1, time, lane: 'chef' }, stint: sw.toStint, laneY: LAYOUT.axisHeight };
+    return {
+      hit: { task: lane.task, time, lane: 'dish' },
+      stint: sw.toStint,
+      laneY: LANES_TOP + lane.y - this.scrollTop,
+    };
+  }
+
+  /** What the tooltip says about the step cursor's stint (as a hover on it would). */
+  private stepDetailLines(): string[] {
+    const target = this.stepTarget();
+    return target === null ? [] : tooltipLines(this.scene(), target.hit, target.stint);
+  }
+
+  /** Shows the step cursor's details in the tooltip, just below its stint. */
+  private placeStepDetails(): void {
+    const target = this.stepTarget();
+    if (target === null) {
+      this.tooltip.style.display = 'none';
+      return;
+    }
+    const px = this.xScale()(target.hit.time);
+    const chartTop =
+      this.canvas.getBoundingClientRect().top - this.canvas.closest('.looplens')!.getBoundingClientRect().top;
+    placeTooltip(
+      this.tooltip,
+      tooltipLines(this.scene(), target.hit, target.stint),
+      Math.max(this.gutter, Math.min(px, this.width)),
+      0,
+      this.width,
+      chartTop + target.laneY + LAYOUT.laneHeight + 6,
+    );
+  }
+
+  /** The part of the trace in view, in words (the overview strip's value for assistive technology). */
+  private shownText(v0: number, v1: number): string {
+    const t = this.timeline;
+    const from = (ms: number) => formatDuration(Math.max(0, ms - t.startTime));
+    const whole = formatDuration(Math.max(0, this.liveEnd() - t.startTime));
+    return this.brushRange === null
+      ? `Showing the whole trace, ${whole}`
+      : `Showing ${from(v0)} to ${from(v1)} of ${whole}`;
   }
 
   /** Centres the view on a switch, wide enough to show the stints on both sides of it. */
@@ -599,6 +686,14 @@ export class TimelineView {
         this.scroller.scrollTop += lanes * LAYOUT.laneHeight + pages * (this.height - LANES_TOP);
       },
       fit: () => this.viewport.fit(),
+      toEdge: (edge) => {
+        const [v0, v1] = this.viewport.range();
+        const first = this.timeline.firstTime;
+        const last = Math.max(this.liveEnd(), first + 1);
+        const span = Math.min(v1 - v0, last - first);
+        if (edge === 'start') this.viewport.show(first, first + span);
+        else this.viewport.show(last - span, last);
+      },
       toggleFollow: () => this.setFollowing(this.viewport.current !== 'follow'),
       step: (direction) => void this.step(direction),
       toggleInternal: () => this.toggleInternal(),

@@ -391,6 +391,23 @@ export async function openWorkbench(server, options = {}) {
   }
 }
 
+/**
+ * The text of each element matching `selector`, once two reads 200 ms apart agree (a list that
+ * filters as it is typed into redraws for a while).
+ */
+async function settledTexts(page, selector) {
+  let last = null;
+  for (let i = 0; i < 25; i++) {
+    await page.waitForTimeout(200);
+    const texts = await page
+      .locator(selector)
+      .evaluateAll((elements) => elements.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+    if (last !== null && JSON.stringify(texts) === JSON.stringify(last)) return texts;
+    last = texts;
+  }
+  return last ?? [];
+}
+
 // ---- a whole suite --------------------------------------------------------------------------------
 
 /**
@@ -457,8 +474,10 @@ export async function runSuite(options) {
     timings.workbench = Date.now() - started;
 
     // Keys the suite asks the workbench to receive (it runs in the extension host, which has no
-    // keyboard): it writes `<results>.keys` ({ id, keys }), the runner presses them in the page and
-    // answers in `<results>.keys.done` with the same id.
+    // keyboard): it writes `<results>.keys` ({ id, keys, text?, into?, read? }), the runner presses
+    // the keys in the page, types the text (into the element `into` selects), and answers in `<results>.keys.done` with the same id and,
+    // when asked to `read` (a CSS selector), the text of what matches it once it has settled (what
+    // the workbench shows, which the extension API cannot see: the Command Palette's rows).
     const keysFile = `${resultsFile}.keys`;
     let pressing = false;
     const pressRequested = () => {
@@ -466,10 +485,16 @@ export async function runSuite(options) {
       pressing = true;
       void (async () => {
         try {
-          const { id, keys } = JSON.parse(fs.readFileSync(keysFile, 'utf8'));
+          const { id, keys, text, read, into } = JSON.parse(fs.readFileSync(keysFile, 'utf8'));
           fs.rmSync(keysFile, { force: true });
           for (const key of keys) await browser.page.keyboard.press(key);
-          fs.writeFileSync(`${keysFile}.done`, JSON.stringify({ id }));
+          // Typed into `into` (a selector) once it shows, rather than wherever the focus went.
+          if (typeof into === 'string' && typeof text === 'string')
+            await browser.page.locator(into).pressSequentially(text, { timeout: 10_000 });
+          else if (typeof text === 'string') await browser.page.keyboard.type(text);
+          let texts;
+          if (typeof read === 'string') texts = await settledTexts(browser.page, read);
+          fs.writeFileSync(`${keysFile}.done`, JSON.stringify({ id, texts }));
         } catch (error) {
           log(`could not press the keys asked for: ${error.message}`);
         } finally {

@@ -18,6 +18,7 @@ import { formatDuration } from '../../model/duration';
 import {
   FIXTURES,
   KITCHEN,
+  ROOT,
   Recording,
   get,
   handWrittenTrace,
@@ -410,6 +411,21 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(await help.isVisible(), false);
   });
 
+  it("the README's keys table lists the keys the list (?) shows, no more, no fewer", async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('?');
+    const keys = await viewer.page.locator('.keys-help th').allTextContents();
+    const listed = new Set(keys.flatMap((k) => k.split(' ')).map((k) => (k === '−' ? '-' : k)));
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const from = readme.indexOf('| key ');
+    const table = readme.slice(from, readme.indexOf('\n\n', from));
+    const inReadme = new Set(
+      [...table.matchAll(/<kbd>([^<]+)<\/kbd>|\b(PgUp|PgDn)\b/g)].map((m) => m[1] ?? m[2]),
+    );
+    assert.deepEqual([...inReadme].sort(), [...listed].sort());
+  });
+
   it('a step onto a request that arrived after seconds of quiet shows the switch and its stints, not the quiet', async () => {
     // The script's start-up (5 ms), ten seconds of nothing, then a request (2 ms) and the script again.
     const w = new ChunkWriter(64);
@@ -555,6 +571,70 @@ describe('the timeline webview in Chromium', function () {
     await viewer.rendered('the whole trace again', (s) => s.brush === null);
   });
 
+  it('the overview strip works from the keyboard: it takes the focus, says what part it shows, and ← → + − Home End F move it', async () => {
+    const state = await viewer.load(trace, { name: 'kitchen' });
+    const [first, last] = state.view;
+    const slack = (last - first) * 0.01;
+    const strip = viewer.page.getByRole('slider', { name: /Overview of the whole trace/ });
+    await strip.focus();
+    const said = async () => (await strip.getAttribute('aria-valuetext')) ?? '';
+    assert.match(await said(), /^Showing the whole trace, \d/);
+    await viewer.page.keyboard.press('+');
+    const closer = await viewer.rendered('a closer view', (s) => s.brush !== null);
+    assert.ok(closer.view[1] - closer.view[0] < (last - first) * 0.9);
+    assert.match(await said(), /^Showing [\d.]+ m?s to [\d.]+ m?s of [\d.]+ m?s$/);
+    await viewer.page.keyboard.press('End');
+    const end = await viewer.rendered('the end', (s) => Math.abs(s.view[1] - last) < slack);
+    await viewer.page.keyboard.press('Home');
+    const start = await viewer.rendered('the start', (s) => Math.abs(s.view[0] - first) < slack);
+    assert.ok(
+      Math.abs(end.view[1] - end.view[0] - (start.view[1] - start.view[0])) < slack,
+      'at the span in view',
+    );
+    await viewer.page.keyboard.press('ArrowRight');
+    await viewer.rendered('later', (s) => s.view[0] > start.view[0] + slack);
+    await viewer.page.keyboard.press('f');
+    await viewer.rendered('the whole trace again', (s) => s.brush === null);
+    assert.match(await said(), /^Showing the whole trace/);
+  });
+
+  it('stepping from the keyboard tells what a hover would: the stint that ran, beside it and read out; Esc takes it away', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    const block = blockingBlock();
+    await viewer.page.locator('canvas.canvas').focus();
+    let state: RenderedState | null = null;
+    for (let i = 1; i < 400 && state === null; i++) {
+      await viewer.page.keyboard.press('n');
+      const s = await viewer.rendered(`step ${i}`, (r) => r.step?.index === i);
+      if (s.step!.to.name === 'GET /blocking') state = s;
+    }
+    assert.ok(state !== null, 'a step onto the blocking request');
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    const text = await tooltip.innerText();
+    assert.match(text, /GET \/blocking/);
+    assert.ok(text.includes(`BLOCK: running for ${formatDuration(block.durationMs)}`), text);
+    assert.match(text, new RegExp(`server\\.js:${BUSY_LINE}`));
+    // Read out, in a live region of its own (the step bar says the switch).
+    const details = viewer.page.getByRole('status', { name: 'The switched-to stint' });
+    assert.equal(await details.getAttribute('aria-live'), 'polite');
+    assert.equal((await details.textContent())?.replace(/\s+/g, ' '), text.replace(/\s+/g, ' '));
+    // Beside the stint: below its lane, near the cursor.
+    const g = new Geometry(state);
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /blocking');
+    const canvas = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+    const box = (await tooltip.boundingBox())!;
+    assert.ok(box.y > canvas.y + g.laneY(lane), `below the lane: ${JSON.stringify([box, canvas])}`);
+    const x = canvas.x + g.x(state.step!.time);
+    assert.ok(
+      box.x <= x + 20 && box.x + box.width >= x - 20,
+      `near the cursor at ${x}: ${JSON.stringify(box)}`,
+    );
+    await viewer.page.keyboard.press('Escape');
+    await tooltip.waitFor({ state: 'hidden' });
+    assert.equal(await details.textContent(), '');
+  });
+
   it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
     // Whether a kitchen run has library tasks or untracked code depends on the run (a loaded
     // machine may attribute every gap): the folding is shown on a trace written for it.
@@ -685,6 +765,46 @@ describe('the timeline webview in Chromium', function () {
       'the SVG labels the block',
     );
     assert.ok(parsed.blockFills >= 1, 'and draws it in the block colour');
+  });
+
+  it('the time axis reads in the units a person reads: seconds deep in a long trace, minutes over it, in the view and its SVG', async () => {
+    // Two requests taking turns, a second apart, for two minutes and a half.
+    const w = new ChunkWriter(4096);
+    ['app.js', 'GET /a', 'GET /b'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 1, 1, 1);
+    w.task(0, 2, TaskKind.Request, 0, 2, TaskFlags.None, 1, 2, 1);
+    w.task(0, 3, TaskKind.Request, 0, 3, TaskFlags.None, 1, 3, 1);
+    for (let t = 0; t < 150_000; t += 1000) {
+      w.run(t, t % 2000 === 0 ? 2 : 3, Reason.Io);
+      w.idle(t + 40);
+    }
+    w.end(150_000, EndCause.Exit, 0);
+    await viewer.load(handWrittenTrace(w), { name: 'long' });
+    const axis = async () => {
+      await viewer.clearMessages();
+      await viewer.post({ type: 'snapshot', requestId: 9, format: 'svg' });
+      const svg = (await viewer.waitFor('the SVG', (m) => m.find((x) => x.type === 'snapshot'))) as {
+        data: string;
+      };
+      // The axis's labels: the texts in its row.
+      return viewer.page.evaluate<string[]>(`(() => {
+        const doc = new DOMParser().parseFromString(${JSON.stringify(svg.data)}, 'image/svg+xml');
+        return Array.from(doc.querySelectorAll('text'))
+          .filter((t) => Number(t.getAttribute('y')) < ${LAYOUT.axisHeight})
+          .map((t) => t.textContent);
+      })()`);
+    };
+    const whole = await axis();
+    assert.ok(whole.includes('1 min') && whole.includes('2 min'), `the whole trace in minutes: ${whole}`);
+    // Zoomed in at 2 min 13 s, as a step there says "133.2 s".
+    await viewer.post({ type: 'reveal', time: 133_200, durationMs: 100 });
+    await viewer.rendered('133.2 s in view', (s) => s.view[1] - s.view[0] < 1000 && s.view[0] > 133_000);
+    const deep = await axis();
+    assert.ok(deep.length >= 3, `ticks: ${deep}`);
+    assert.ok(
+      deep.every((label) => /^133\.\d+ s$/.test(label)),
+      `seconds with the decimals the step needs, not ${deep.join(', ')}`,
+    );
   });
 
   it('exports SVG that parses whatever a task is named (control characters, lone surrogates)', async () => {

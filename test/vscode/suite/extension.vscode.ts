@@ -91,6 +91,43 @@ async function pressKeys(keys: string[]): Promise<boolean> {
   return true;
 }
 
+/**
+ * What the Command Palette lists for `query` (the text of its rows), as the workbench shows it;
+ * undefined when the runner cannot read the workbench (the desktop runner). See codeServer.mjs.
+ */
+async function paletteRows(query: string): Promise<string[] | undefined> {
+  const results = process.env.LOOPLENS_TEST_RESULTS;
+  if (process.env.LOOPLENS_TEST_KEYS !== '1' || results === undefined) return undefined;
+  await vscode.commands.executeCommand('workbench.action.showCommands');
+  const id = `${Date.now()}-${Math.random()}`;
+  fs.rmSync(`${results}.keys.done`, { force: true });
+  fs.writeFileSync(
+    `${results}.keys`,
+    JSON.stringify({
+      id,
+      keys: [],
+      text: query,
+      into: '.quick-input-widget .quick-input-box input',
+      read: '.quick-input-widget .monaco-list-row',
+    }),
+  );
+  try {
+    return await waitFor('the runner to read the Command Palette', async () => {
+      try {
+        const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
+          id: string;
+          texts?: string[];
+        };
+        return done.id === id ? (done.texts ?? []) : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  }
+}
+
 async function inspect(): Promise<Inspected[]> {
   return (await vscode.commands.executeCommand('looplens.inspectState')) as Inspected[];
 }
@@ -219,6 +256,65 @@ describe('Loop Lens in VS Code', function () {
   });
 
   after(() => tracker?.dispose());
+
+  it('the Command Palette offers Close Trace, Export and the steps only while a trace is open; run with arguments they work either way', async function () {
+    // The commands that act on a trace, as the palette names them.
+    const acting = [
+      'Loop Lens: Close Trace',
+      'Loop Lens: Export Timeline Snapshot…',
+      'Loop Lens: Next Task Switch',
+      'Loop Lens: Previous Task Switch',
+    ];
+    const offered = async () => {
+      const seen: Record<string, boolean> = {};
+      for (const title of acting) {
+        const rows = await paletteRows(title);
+        if (rows === undefined) return undefined;
+        seen[title] = rows.some((row) => row.includes(title));
+      }
+      return seen;
+    };
+    for (const s of await inspect())
+      await vscode.commands.executeCommand('looplens.closeTrace', s.session.id);
+    const none = await offered();
+    if (none === undefined) this.skip();
+    // (The palette is there and reads: Open Trace File… is always offered.)
+    const open = (await paletteRows('Loop Lens: Open Trace File'))!;
+    assert.ok(
+      open.some((row) => row.includes('Loop Lens: Open Trace File…')),
+      `the palette lists commands: ${JSON.stringify(open)}`,
+    );
+    assert.deepEqual(
+      none,
+      Object.fromEntries(acting.map((t) => [t, false])),
+      'with no trace open, none of them is offered',
+    );
+    // Hidden from the palette, they still run when asked by a test or another command.
+    assert.equal(await vscode.commands.executeCommand('looplens.stepNext', {}), null);
+    assert.equal(await vscode.commands.executeCommand('looplens.closeTrace', 'no-such-session'), false);
+    const id = (await vscode.commands.executeCommand(
+      'looplens.openTrace',
+      path.join(ROOT, 'test', 'fixtures', 'golden', 'server.looplens'),
+    )) as string;
+    assert.ok(id, 'the trace opened');
+    try {
+      await waitFor('its timeline drawn', async () =>
+        (await inspect()).find((s) => s.session.id === id)?.rendered?.lanes.length ? true : undefined,
+      );
+      assert.deepEqual(
+        await offered(),
+        Object.fromEntries(acting.map((t) => [t, true])),
+        'with a trace open, all of them are offered',
+      );
+    } finally {
+      await vscode.commands.executeCommand('looplens.closeTrace', id);
+    }
+    assert.deepEqual(
+      await offered(),
+      Object.fromEntries(acting.map((t) => [t, false])),
+      'once it is closed, none of them again',
+    );
+  });
 
   it('a launch without "looplens" runs untraced and untouched', async () => {
     const session = await start({
