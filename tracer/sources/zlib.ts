@@ -15,7 +15,7 @@
  * lane, which stretched over the connection's whole life.
  */
 import { Reason } from '../../protocol/format';
-import { current, enabled } from '../engine';
+import { enabled } from '../engine';
 import { regSlot } from '../dishes';
 import { AnyFunction, bindToSlot, callWith, copyProperties, replace } from './base';
 import { Piped, kWriter } from './streams';
@@ -50,7 +50,9 @@ export function patchZlib(zlib: typeof import('node:zlib')): void {
   if (typeof transform !== 'function') return;
   const patched = {
     _transform(this: Piped, chunk: unknown, encoding: unknown, cb: unknown) {
-      const slot = enabled && current !== null && typeof cb === 'function' ? regSlot() : null;
+      if (!enabled) return callWith(transform as AnyFunction, this, 3, chunk, encoding, cb);
+      // (regSlot: null when no task runs.)
+      const slot = typeof cb === 'function' ? regSlot() : null;
       this[kWriter] = slot ?? undefined;
       return callWith(
         transform as AnyFunction,
