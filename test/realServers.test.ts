@@ -5,7 +5,8 @@
  * jobs query the real PostgreSQL; and the libraries the tracer was fixed on, at the exact versions
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
- * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
+ * (connections and messages; also compressed with permessage-deflate, each message inflated and
+ * each answer deflated on zlib's thread pool), axios 1 and got 14 calling an upstream (a call started first and
  * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
  * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
