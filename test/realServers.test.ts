@@ -5,7 +5,8 @@
  * jobs query the real PostgreSQL; and the libraries the tracer was fixed on, at the exact versions
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
- * (connections and messages), axios 1 and got 14 calling an upstream (a call started first and
+ * (connections and messages; also compressed with permessage-deflate, each message inflated and
+ * each answer deflated on zlib's thread pool), axios 1 and got 14 calling an upstream (a call started first and
  * awaited later), pg-boss 10 (a worker's loop polling beside express 5's requests), express 4 with
  * caolan's async 3 (side by side from a handler's first line) and p-limit 3 (a job waiting for a
  * slot), @fastify/websocket 11 (connections named by route), knex 3 under fastify (a transaction's
@@ -58,6 +59,8 @@ const SERVERS = path.join(FIXTURES, 'servers');
 const BULL_JOBS = 12;
 /** Messages each ws client sends. */
 const WS_MESSAGES = 8;
+/** Messages each ws client sends to the permessage-deflate server. */
+const WS_DEFLATE_MESSAGES = 6;
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 /**
@@ -1794,6 +1797,90 @@ describe('real servers, traced under load', function () {
         );
         const plain = requestsOf(run, 'GET /plain/:id', 1, 'plain request');
         assertNoOtherLanes(s, [...connections, ...plain], "no other lanes: the pool is nobody's dish");
+      });
+
+      it("ws 8 with permessage-deflate on pg, its own port: each compressed message an onOrder task of its connection, its Promise.all members its children, its step a block at its line, its answer's compression its own (no lane over the connection's life), no untracked code", async () => {
+        // Each message over 1 KiB is inflated, and each answer deflated, on zlib's thread pool:
+        // ws hands the message on from the inflate's callback, which came back with no stint open.
+        // Before, fast mode ran every handler there as untracked code (33% of the busy time), its
+        // continuations in the script's lane and its block nobody's; full mode ran every later
+        // answer's compression as the connection's first message, which made its lane span the
+        // connection's life, over all the others'.
+        const file = path.join(SERVERS, 'wsDeflate.js');
+        const run = await record(
+          dir,
+          'wsDeflate',
+          mode,
+          { PG_URL: pg.url, BUSY_EVERY: String(WS_DEFLATE_MESSAGES), BUSY_MS: '60' },
+          async (port) => {
+            // Four clients in another process, each sending its messages in turn (2 KiB each, the
+            // answers as large), the next once the answer to the last has come.
+            const clients = await runClients(
+              `const WebSocket = require('ws');
+              const pad = 'x'.repeat(2048);
+              const client = (c) => new Promise((resolve, reject) => {
+                const ws = new WebSocket('ws://127.0.0.1:${port}/orders', { perMessageDeflate: true });
+                let n = 0;
+                const next = () => (n < ${WS_DEFLATE_MESSAGES} ? ws.send(JSON.stringify({ id: c * ${WS_DEFLATE_MESSAGES} + n++, pad })) : ws.close());
+                ws.on('open', next);
+                ws.on('message', (data) => (JSON.parse(data).pad === pad ? next() : reject(new Error('bad answer'))));
+                ws.on('close', resolve);
+                ws.on('error', reject);
+              });
+              Promise.all([0, 1, 2, 3].map(client)).then(() => console.log('done'));`,
+            );
+            assert.equal(clients.stdout.trim(), 'done', clients.stderr);
+            await sleep(200);
+          },
+          null,
+        );
+        const s = run.summary;
+        const connections = named(s, 'GET /orders (websocket)');
+        assert.equal(connections.length, 4, `each connection one task (${describe_(s, lanes(s))})`);
+        const orders = connections.flatMap((connection) => {
+          const own = childrenOf(s, connection)
+            .filter((c) => !c.internal)
+            .sort((a, b) => a.startMs - b.startMs);
+          assert.deepEqual(
+            own.map((m) => m.name),
+            Array(WS_DEFLATE_MESSAGES).fill('onOrder'),
+            `each message one onOrder task of its connection (${describe_(s, own)})`,
+          );
+          // Each answer's compression is its message's work: its lane ends before the next message
+          // (sent by the client once it has the answer) begins.
+          for (let i = 1; i < own.length; i++)
+            assert.ok(
+              own[i - 1].endMs !== null && own[i - 1].endMs! <= own[i].startMs,
+              `message ${i - 1}'s lane ends before message ${i}'s begins (${own[i - 1].startMs}-${own[i - 1].endMs} ms, then ${own[i].startMs} ms)`,
+            );
+          return own;
+        });
+        for (const order of orders) {
+          const children = childrenOf(s, order).filter((c) => !c.internal);
+          const members = children.filter((c) => c.name.startsWith('all['));
+          assert.equal(members.length, 2, `its Promise.all members its children (${describe_(s, children)})`);
+          assert.ok(
+            children.every((c) => c.name.startsWith('all[') || c.name === 'audit'),
+            `no other child (${describe_(s, children)})`,
+          );
+        }
+        // The first message of each connection computes: a block on its task at its line.
+        for (const connection of connections) {
+          const first = orders.filter((o) => o.parent === connection.id)[0];
+          const block = stepBlock(s, first);
+          assert.ok(
+            block,
+            `the computing message's block on its task (${JSON.stringify(s.blocks.map((b) => b.taskName))})`,
+          );
+          assertBlockLine(block, first, file, 'WS DEFLATE BUSY LINE');
+        }
+        const ping = named(s, 'ping');
+        assertNoOtherLanes(
+          s,
+          [...connections, ...orders, ...ping],
+          "no other lanes: the pool and zlib's streams are nobody's dish",
+        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("mqtt 5 on aedes 1: each message the script's subscriber gets, read through a pipe or in a tick of the read before, an onReading task of the script after its await", async () => {

@@ -108,6 +108,10 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   // request, a raw connection are tasks of their own, made by the sources), not the work of the
   // code that called listen() — the script's lane got every connection's callbacks.
   if (current === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
+  // A zlib stream's completions are the work of whoever wrote each chunk (sources/zlib.ts), as in
+  // fast mode, not of the code that made the stream: ws makes a connection's compressor at its first
+  // send, and every later message's compression ran in that first message's lane.
+  if (type === 'ZLIB') return;
   // The patched `queueMicrotask`'s own resource: the callback it queued is bound to the task
   // (sources/ticks.ts), as in fast mode, and carries on what its slot does (a runner of jobs).
   if (resourcesQuiet()) return;

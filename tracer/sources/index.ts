@@ -14,8 +14,8 @@
  *  - callback APIs of fs, dns, zlib, crypto and child_process (callbacks.ts): the callback is bound
  *    to the task that made the call (only when a task is running; otherwise the call passes
  *    straight through);
- *  - ticks and microtasks (ticks.ts), piped streams (streams.ts), workers (workers.ts), slow
- *    synchronous calls (syncCalls.ts);
+ *  - ticks and microtasks (ticks.ts), piped streams (streams.ts), zlib's streams written to
+ *    (zlib.ts), workers (workers.ts), slow synchronous calls (syncCalls.ts);
  *  - user-named scopes (scopes.ts): `new AsyncResource('looplens:<name>')` and `runInAsyncScope`.
  *
  * Every patched function keeps the original's name, length and other own properties (such as
@@ -63,6 +63,7 @@ import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
 import { patchTimer } from './timers';
 import { patchWorker } from './workers';
+import { patchZlib } from './zlib';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -170,6 +171,7 @@ export function startSources(): void {
       for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
     });
   whenLoaded('stream', (stream) => patchStreams(stream as typeof import('node:stream')));
+  whenLoaded('zlib', (zlib) => patchZlib(zlib as typeof import('node:zlib')));
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
   patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);

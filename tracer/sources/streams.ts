@@ -11,10 +11,11 @@ import {
   leave,
   openerDone,
   replies,
+  runsAs,
   setHeldAnsweredHandler,
   taskOf,
 } from '../engine';
-import { Slot, regSlot } from '../dishes';
+import { Slot, regSlot, willRun } from '../dishes';
 import { foldTask, newTask } from '../tasks';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -41,8 +42,14 @@ export const kAskers = Symbol('looplens.askers');
  * until a read settles a waiter's promise or the connection is written to again.
  */
 export const kHeld = Symbol('looplens.held');
+/**
+ * On a stream the runtime completes the work of on its own (zlib's, on its thread pool): the slot
+ * of the code that wrote the chunk in progress (sources/zlib.ts). Its output is that code's work.
+ */
+export const kWriter = Symbol('looplens.writer');
 export type Piped = {
   [kStream]?: Slot;
+  [kWriter]?: Slot;
   [kConn]?: Slot;
   [kAsker]?: Slot;
   [kAskers]?: Array<Slot | number>;
@@ -128,8 +135,12 @@ export function patchStreams(stream: typeof import('node:stream')): void {
     push(this: Piped, chunk: unknown, encoding: unknown) {
       const slot = this[kStream];
       if (slot === undefined || current !== null || !enabled) {
-        const conn = slot === undefined && current === null ? this[kConn] : undefined;
-        if (conn !== undefined && enabled) return probePush(this, conn, push, arguments);
+        if (slot === undefined && current === null && enabled) {
+          const conn = this[kConn];
+          if (conn !== undefined) return probePush(this, conn, push, arguments);
+          const writer = this[kWriter];
+          if (writer !== undefined) return writerPush(this, writer, push, arguments);
+        }
         return arguments.length <= 2
           ? callWith(push, this, arguments.length, chunk, encoding)
           : Reflect.apply(push, this, arguments);
@@ -150,6 +161,23 @@ export function patchStreams(stream: typeof import('node:stream')): void {
   copyProperties(patchedPush as AnyFunction, push);
   replace(proto, 'pipe', patchedPipe as AnyFunction);
   replace(proto, 'push', patchedPush as AnyFunction);
+}
+
+/**
+ * The output of a chunk a stream's writer gave it (see kWriter), pushed to its readers with no
+ * stint open (its 'data' listeners, the next stream of a pipe): the writer's work, as the write's
+ * callback after it is (sources/zlib.ts).
+ */
+function writerPush(stream: Piped, writer: Slot, push: AnyFunction, args: IArguments): unknown {
+  const task = runsAs(writer.r);
+  if (task === null) return Reflect.apply(push, stream, args);
+  willRun(writer);
+  enter(task, Reason.Io);
+  try {
+    return Reflect.apply(push, stream, args);
+  } finally {
+    leave();
+  }
 }
 
 /** A read of a connection the program opened, as a probe of its opener (engine.ts, startProbe). */
