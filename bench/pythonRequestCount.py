@@ -27,15 +27,17 @@ loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
 asyncio.events._set_running_loop(loop)  # (as run_forever has it, without run_forever's own turns)
 config = uvicorn.Config(fastapiServer.app, log_level="warning", http="h11", lifespan="off")
-config.load()
 state = uvicorn.server.ServerState()
 server_end, client = socket.socketpair()
 server_end.setblocking(False)
 client.setblocking(False)
-protocol = config.http_protocol_class
 
 
 async def accept():
+    # Loaded in a task, as uvicorn's server loads it in its own: a tracer that wraps the app where
+    # uvicorn loads it (the Python tracer patches Config.load at the first task made) sees it loaded.
+    config.load()
+    protocol = config.http_protocol_class
     await loop.connect_accepted_socket(lambda: protocol(config=config, server_state=state, _loop=loop), sock=server_end)
 
 

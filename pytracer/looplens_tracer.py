@@ -241,6 +241,12 @@ _BuiltinMethodType = types.BuiltinMethodType
 # classes, and uvloop's transports (no subclasses of asyncio's: added by _patch_uvloop). A callback
 # bound to one is the connection's work (see Tracer.housekeeping).
 _connection_types = (asyncio.BaseProtocol, asyncio.BaseTransport)
+# What Tracer.housekeeping says of a callback scheduled in an answered request's lane, past False
+# (the request's work): nobody's (a stint of nobody's), or quiet (run as no stint).
+NOBODY, QUIET = 1, 2
+# The builtin containers whose methods, handed to the loop as a finished task's done callback (a
+# server's set of its tasks: uvicorn's `set.discard`), run as no stint (Tracer.housekeeping).
+_QUIET_OWNERS = (set, dict, list, collections.deque)
 
 
 def _library_callback(callback):
@@ -997,18 +1003,41 @@ class Tracer:
         rule, as the Node tracer follows it). What the program's own code schedules (a callback of
         its own, a function it hands a timer) stays the request's background work, and so does
         what a library does for the request's code still running after the response (the timers
-        and futures a BackgroundTasks job awaits: no connection's, no finished task's)."""
+        and futures a BackgroundTasks job awaits: no connection's, no finished task's).
+        Returns NOBODY (a stint of nobody's), QUIET (no stint at all: see below) or False.
+
+        A finished task's done callback that is a builtin container's method (uvicorn's
+        `set.discard` of its task, once a request) is QUIET: C code that returns at once, run as no
+        stint — its sub-microsecond stint of nobody's was two records and a callback looked at for
+        each request, and the loop is idle but for it."""
         try:
             kind = type(callback)
-            owner = callback.__self__ if kind is _MethodType or kind is _BuiltinMethodType else None
-            if isinstance(owner, _connection_types):
-                return _library_callback(callback)
+            if kind is _BuiltinMethodType:
+                # C code: the runtime's or a library's, whoever hands it to the loop.
+                owner = callback.__self__
+                if isinstance(owner, _connection_types):
+                    return NOBODY
+                if args and isinstance(args[0], _Task):
+                    # A task's done callback, as the task finishes (asyncio hands it the task): the
+                    # request's own server task's.
+                    task = args[0]
+                    if task.done() and self.task_ids.get(_ref(task)) == self.current:
+                        return QUIET if type(owner) in _QUIET_OWNERS else NOBODY
+                return False
+            if kind is _MethodType:
+                owner = callback.__self__
+                if isinstance(owner, _connection_types):
+                    # (_library_callback's common case, inline: a method of the connection's class.)
+                    function = callback.__func__
+                    if type(function) is _FunctionType:
+                        filename = function.__code__.co_filename
+                        library = _library_files.get(filename)
+                        return NOBODY if (_library_file(filename) if library is None else library) else False
+                    return NOBODY if _library_callback(callback) else False
             if args and isinstance(args[0], _Task):
-                # A task's done callback, as the task finishes (asyncio hands it the task): the
-                # request's own server task's.
                 task = args[0]
                 if task.done() and self.task_ids.get(_ref(task)) == self.current:
-                    return _library_callback(callback)
+                    return NOBODY if _library_callback(callback) else False
         except Exception:
             pass
         return False
@@ -1940,8 +1969,12 @@ def _uvloop_call(original, reason, timed):
                 return original(self, callback, *args, context=context)
             if self is tracer.lag_loop:
                 scheduler = tracer.current  # (0 outside a stint)
-                if scheduler in tracer.answered and tracer.housekeeping(callback, args):
-                    scheduler = 0  # a server's or a library's housekeeping (Tracer.housekeeping)
+                if scheduler in tracer.answered:
+                    kept = tracer.housekeeping(callback, args)
+                    if kept == QUIET:
+                        return original(self, callback, *args, context=context)  # (run as no stint)
+                    if kept:
+                        scheduler = 0  # a server's or a library's housekeeping (Tracer.housekeeping)
             else:
                 try:
                     scheduler = hand(tracer, self)
@@ -2072,9 +2105,21 @@ def _same_code(function, reference):
         return False
 
 
+class _QuietHandle(asyncio.events.Handle):
+    """A handle the standard loop runs as no stint (see Tracer.housekeeping's QUIET): asyncio's own
+    Handle._run, not the patched one. What the loop reads of it is a Handle's (its name too)."""
+
+    __slots__ = ()
+
+
+_QuietHandle.__name__ = _QuietHandle.__qualname__ = "Handle"
+_QuietHandle.__module__ = asyncio.events.Handle.__module__
+
+
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     handle_run = asyncio.events.Handle._run
+    _QuietHandle._run = handle_run
     asyncio.events.Handle._run = _named(_stint_runner(tracer, handle_run), handle_run)
 
     loop_cls = asyncio.base_events.BaseEventLoop
@@ -2103,10 +2148,15 @@ def _install(tracer):
             try:
                 if not isinstance(getattr(callback, "__self__", None), _Task):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
-                    if (thread is None or thread == _get_ident()) and (
-                        tracer.current not in tracer.answered or not tracer.housekeeping(callback, args)
-                    ):
-                        tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                    if thread is None or thread == _get_ident():
+                        if tracer.current not in tracer.answered:
+                            tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                        else:
+                            kept = tracer.housekeeping(callback, args)
+                            if not kept:
+                                tracer.scheduled[id(handle)] = tracer.current
+                            elif kept == QUIET:
+                                handle.__class__ = _QuietHandle  # (runs as no stint)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
             except Exception:
@@ -2118,23 +2168,37 @@ def _install(tracer):
         # callback scheduled, the most common of them a C Task's step). In debug mode the handle's
         # stack leaves this frame out already (the patched extract_stack), where _call_soon deletes
         # its own frame's entry.
-        handle = _events.Handle(callback, args, self, context)
-        self._ready.append(handle)
         if type(callback) is _task_step:
+            handle = _events.Handle(callback, args, self, context)
+            self._ready.append(handle)
             return handle  # a C Task's step: its task's (_run_handle)
+        # What the handle runs as is known before it is made: a quiet one is made as such.
+        scheduler = 0
+        kind = _events.Handle
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
                 if not isinstance(getattr(callback, "__self__", None), _Task):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
-                    if (thread is None or thread == _get_ident()) and (
-                        tracer.current not in tracer.answered or not tracer.housekeeping(callback, args)
-                    ):
-                        tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                    if thread is None or thread == _get_ident():
+                        scheduler = tracer.current
+                        if scheduler in tracer.answered:
+                            kept = tracer.housekeeping(callback, args)
+                            if kept:
+                                scheduler = 0
+                                if kept == QUIET:
+                                    kind = _QuietHandle  # (runs as no stint)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
             except Exception:
-                pass  # never disturb the program
+                scheduler, kind = 0, _events.Handle  # never disturb the program
+        handle = kind(callback, args, self, context)
+        self._ready.append(handle)
+        if scheduler:
+            try:
+                tracer.scheduled[id(handle)] = scheduler  # (bounded by the lag probe)
+            except Exception:
+                pass
         return handle
 
     def patched_call_at(self, when, callback, *args, context=None):
