@@ -25,7 +25,7 @@ import {
   wantName,
 } from './dishNames';
 import { Strand, Task, now, stintSeq, taskOf, workOver } from './engine';
-import { CodeLocation, calledFunction, memberSite } from './locations';
+import { CodeLocation, calledFunction, calledThroughOthers, memberSite } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
 import {
@@ -389,6 +389,20 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         if (called !== null) {
           verdict = called.fn;
           remember(key, verdict, called);
+        }
+      } else if (made === undefined && stack !== undefined && logRooted[first] === Rooted.ByRuntime) {
+        // No stack read as its promise was made: its place's verdict, taken without a look, said an
+        // async function was entered there, and the log showed otherwise (dishes.ts disagrees); the
+        // call's next record was read (checkNext) and shows the function the wrapper called.
+        const next = first + 1 < at + d.end ? rootStacks.get(first + 1) : undefined;
+        if (next !== undefined) {
+          if (calledPlaces.size >= MAX_CALLED_PLACES) calledPlaces.clear();
+          calledPlaces.add(key);
+          called = calledThroughOthers(next, stack);
+          if (called !== null) {
+            verdict = called.fn;
+            remember(key, verdict, called);
+          }
         }
       } else if (verdict === LIBRARY || verdict === '') arm(logHash[first]);
     }
