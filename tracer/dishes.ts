@@ -405,6 +405,7 @@ function end(task: Task): void {
     return;
   }
   try {
+    if (unsure !== 0) settleUnsure();
     // Only a stint that left a call unconsumed, called a combinator or made a statement chain
     // (more than one tail, or one in code that cannot await) can have started a dish; and a
     // stint of a library's loop leaves work that carries the loop on, whatever it is.
@@ -492,6 +493,7 @@ export function resetLog(): void {
     logParent[i] = undefined;
   }
   forgetLearnt(0);
+  unsure = 0;
   n = 0;
   segStart = 0;
   open = 0;
@@ -585,6 +587,7 @@ export function logRoot(p: object): number {
   logRooted[n] = rootedHow();
   logFrom[n] = rootFrom;
   rootState[n] = unlooked;
+  if (unlooked === UNLOOKED_ENTERED) unsure++;
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is — and what made its root, which a verdict taken without a look may have said
@@ -632,13 +635,17 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
     made = madeHow(j);
-    // The first link on a root said to enter an async function, without a look: made by its own
-    // `await` (or not known) it says nothing against it; a `.then` on it before its function
-    // awaited or returned shows that no function was entered (see disagrees).
-    if (rootState[j] !== 0) {
-      if (rootState[j] === UNLOOKED_ENTERED && (made === Made.ByMethod || made === Made.ByLibraryMethod))
-        disagrees(j, Rooted.ByRuntime);
+    // The first link on a root said to enter an async function, without a look: its function's
+    // own `await` (or not known). A `.then` on it leaves the question to the segment's end: made
+    // before the function awaited or returned, it shows that none was entered (see unsure).
+    if (
+      rootState[j] === UNLOOKED_ENTERED &&
+      logKind[j] === LogKind.Root &&
+      made !== Made.ByMethod &&
+      made !== Made.ByLibraryMethod
+    ) {
       rootState[j] = 0;
+      unsure--;
     }
   }
   const stamped = stamp(n);
@@ -896,6 +903,27 @@ const UNLOOKED_RUNTIME = 2;
 const rootState = new Uint8Array(MAX_LOG);
 
 /**
+ * Roots logged as an async function entered, on their place's word (UNLOOKED_ENTERED), whose
+ * function the log did not show awaiting or returning: counted, so that a segment with none reads
+ * no records at its end.
+ */
+let unsure = 0;
+
+/**
+ * The segment ends: a root its place said enters an async function, without a look, whose function
+ * neither awaited (a link its `await` made) nor returned (its promise settled) before the stint
+ * ended entered none — the function runs until it does one or the other, and V8 makes the awaiting
+ * function's promise the parent of what its `await` makes. The runtime made it (see disagrees).
+ * (A log that ran out of room may lack the link: left as it is.)
+ */
+function settleUnsure(): void {
+  if (n < MAX_LOG)
+    for (let j = segStart; j < n; j++)
+      if (rootState[j] === UNLOOKED_ENTERED && logKind[j] === LogKind.Root) disagrees(j, Rooted.ByRuntime);
+  if (depth === 1) unsure = 0;
+}
+
+/**
  * Root `j`, whose verdict its place gave without a look, was made by `seen`, as the log or a
  * stack read at its call shows: a root said to enter an async function that the program gives a
  * combinator or chains with `.then` before its function awaited or returned entered none — the
@@ -907,6 +935,7 @@ const rootState = new Uint8Array(MAX_LOG);
  * is looked at (while the stacks last) as at any place where two stacks disagreed.
  */
 function disagrees(j: number, seen: Rooted): void {
+  if (rootState[j] === UNLOOKED_ENTERED && unsure > 0) unsure--;
   rootState[j] = 0;
   if (logRooted[j] === seen) return;
   logRooted[j] = seen;
@@ -971,7 +1000,10 @@ export function logSettled(p: object): void {
     return;
   }
   if (logKind[j] !== LogKind.Root) return;
-  rootState[j] = 0;
+  if (rootState[j] === UNLOOKED_ENTERED) {
+    rootState[j] = 0;
+    unsure--;
+  }
   logObj[n] = p;
   logKind[n] = LogKind.Settle;
   logHash[n] = hash;
@@ -1233,12 +1265,8 @@ export function logCombinator(
     advance(j === -1 ? 0xffff : n - j);
     if (j !== -1 && logUsed[j] === 0) {
       logUsed[j] = 1;
-      if (logKind[j] === LogKind.Root) {
-        open--;
-        // Given to the combinator before its function awaited or returned: no function was
-        // entered (see disagrees).
-        if (rootState[j] === UNLOOKED_ENTERED) disagrees(j, Rooted.ByRuntime);
-      } else tails--;
+      if (logKind[j] === LogKind.Root) open--;
+      else tails--;
     }
   }
   n++;
