@@ -594,7 +594,12 @@ export function logRoot(p: object): number {
   // otherwise (see disagrees).
   if (armed[hash & ARM_MASK] === (hash | 1)) {
     const seen = learnAtCreation(hash, n);
-    if (seen !== Rooted.Unknown && seen !== logRooted[n] && unlooked !== 0) disagrees(n, seen);
+    if (
+      seen !== Rooted.Unknown &&
+      seen !== logRooted[n] &&
+      (unlooked === UNLOOKED_ENTERED || unlooked === UNLOOKED_RUNTIME)
+    )
+      disagrees(n, seen);
   }
   advance(LogKind.Root);
   n++;
@@ -635,18 +640,7 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
     made = madeHow(j);
-    // The first link on a root said to enter an async function, without a look: its function's
-    // own `await` (or not known). A `.then` on it leaves the question to the segment's end: made
-    // before the function awaited or returned, it shows that none was entered (see unsure).
-    if (
-      rootState[j] === UNLOOKED_ENTERED &&
-      logKind[j] === LogKind.Root &&
-      made !== Made.ByMethod &&
-      made !== Made.ByLibraryMethod
-    ) {
-      rootState[j] = 0;
-      unsure--;
-    }
+    if (logKind[j] === LogKind.Root && rootState[j] !== 0) made = firstLink(j, made);
   }
   const stamped = stamp(n);
   logObj[n] = p;
@@ -792,13 +786,46 @@ const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
   const known = madePlaces.trusted(key);
+  madeKey = key;
   if (known !== 0) return known;
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
   // place seen for the first time.
   const latest = madePlaces.latest(key);
   const method = madeByPromiseMethod(logDerived, latest !== 0);
   if (method === null) return latest;
+  madeKey = 0;
   return madePlaces.set(key, method);
+}
+/** The place of the link madeHow last said how it was made without a look, else 0. */
+let madeKey = 0;
+
+/**
+ * The first link on root `j` (of this segment, consumed now) was said to be made as `made`. An async
+ * function's first link is its own `await` (V8 makes the awaiting function's promise the parent of
+ * what its `await` makes), made before the function returns; any other code can chain the promise
+ * only after that. Where the root's maker and the link's were said without a look, by places that
+ * different code reaches (see disagrees), the one said by a look stands against the other: a root
+ * said to enter an async function whose link is said to be a `.then` is left to the segment's end
+ * (settleUnsure); a root a look saw entered, its first link made by its `await`, whatever its place
+ * said — which is trusted no more; a root a look saw the runtime make, its first link no `await`
+ * (which of the methods, its place no longer says: looked at from now on). Returns the link's `made`.
+ */
+function firstLink(j: number, made: Made): Made {
+  const state = rootState[j];
+  rootState[j] = 0;
+  const method = made === Made.ByMethod || made === Made.ByLibraryMethod;
+  if (state === UNLOOKED_ENTERED) {
+    if (!method) unsure--;
+    else rootState[j] = state;
+    return made;
+  }
+  if (madeKey === 0) return made;
+  if (state === LOOKED_ENTERED && method) {
+    madePlaces.doubt(madeKey);
+    return Made.ByAwait;
+  }
+  if (state === LOOKED_RUNTIME && made === Made.ByAwait) madePlaces.doubt(madeKey);
+  return made;
 }
 
 /**
@@ -844,6 +871,7 @@ function rootedHow(): Rooted {
     }
   }
   if (maker === null) return latest === 0 ? Rooted.Unknown : unlookedAt(key, latest);
+  unlooked = maker === Rooted.ByCall ? LOOKED_ENTERED : maker === Rooted.ByRuntime ? LOOKED_RUNTIME : 0;
   if (maker === Rooted.ByLibrary) {
     if (enteredFrom === null || enteredFrom === '') return rootPlaces.set(key, maker);
     rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
@@ -889,17 +917,17 @@ function unlookedAt(key: number, said: number): Rooted {
 }
 
 /**
- * Whether the root being logged took its place's verdict without a look (UNLOOKED_ENTERED: an
- * async function entered; UNLOOKED_RUNTIME: the runtime made it), else 0 — kept per record until
- * the log says something that bears on it (rootState).
+ * How the root being logged got its verdict: its place's, without a look (UNLOOKED_ENTERED: an
+ * async function of the program's entered; UNLOOKED_RUNTIME: the runtime made it), or a look's
+ * (LOOKED_ENTERED, LOOKED_RUNTIME); else 0 — kept per record until the log shows its first link or
+ * its settling (rootState; see firstLink).
  */
 let unlooked = 0;
 const UNLOOKED_ENTERED = 1;
 const UNLOOKED_RUNTIME = 2;
-/**
- * By record: `unlooked` as its root was logged, cleared once the log has shown its function
- * awaiting or returning (its first link, its settling).
- */
+const LOOKED_ENTERED = 3;
+const LOOKED_RUNTIME = 4;
+/** By record: `unlooked` as its root was logged, until its first link or its settling. */
 const rootState = new Uint8Array(MAX_LOG);
 
 /**
@@ -1000,9 +1028,9 @@ export function logSettled(p: object): void {
     return;
   }
   if (logKind[j] !== LogKind.Root) return;
-  if (rootState[j] === UNLOOKED_ENTERED) {
+  if (rootState[j] !== 0) {
+    if (rootState[j] === UNLOOKED_ENTERED) unsure--;
     rootState[j] = 0;
-    unsure--;
   }
   logObj[n] = p;
   logKind[n] = LogKind.Settle;

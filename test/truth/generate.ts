@@ -391,5 +391,35 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     };
     target.splice(Math.floor(loading() * (target.length + 1)), 0, stmt);
   }
+  // A long run of one job before another (a mapper's 16 and more `resize` jobs, then `index`): the
+  // places of the first function's stints are learnt, trusted past 16 stacks or their looks rationed
+  // out, by the time the other function's stints reach them — where its own calls, made at the same
+  // positions, are of another kind (`resize` entering `index` first thing, where an `index` job makes
+  // its first promise). A stream of its own, as above; drawn last.
+  const longRun = random(seed ^ 0x1b873593);
+  if ((options.added ?? true) && longRun() < 0.2) {
+    // The first function calls the second first thing, where one does; else any two.
+    const firstCall = (f: FnDef): string | null => {
+      const s0 = f.body[0] as { fn?: string; fns?: string[] } | undefined;
+      return s0?.fn ?? s0?.fns?.[0] ?? null;
+    };
+    const ok = names.filter((_, i) => !fails[i]);
+    const pairs: Array<[string, string]> = [];
+    for (const f of ok) {
+      const g = firstCall(fns[names.indexOf(f)]);
+      if (g !== null && g !== f && ok.includes(g)) pairs.push([f, g]);
+    }
+    if (pairs.length === 0 && ok.length >= 2) pairs.push([ok[0], ok[1]]);
+    if (pairs.length > 0) {
+      const [f, g] = pairs[Math.floor(longRun() * pairs.length)];
+      // A body from which both can be called: the main script, or a function before both.
+      const before = Math.min(names.indexOf(f), names.indexOf(g));
+      const bodies: Stmt[][] = [main, ...fns.slice(0, Math.max(0, before)).map((fn) => fn.body)];
+      const target = bodies[Math.floor(longRun() * bodies.length)];
+      const count = 17 + Math.floor(longRun() * 6);
+      const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(f), g], limit: 2 };
+      target.splice(Math.floor(longRun() * (target.length + 1)), 0, stmt);
+    }
+  }
   return { seed, fns, main, server };
 }
