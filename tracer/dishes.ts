@@ -405,7 +405,6 @@ function end(task: Task): void {
     return;
   }
   try {
-    if (unsure !== 0) settleUnsure();
     // Only a stint that left a call unconsumed, called a combinator or made a statement chain
     // (more than one tail, or one in code that cannot await) can have started a dish; and a
     // stint of a library's loop leaves work that carries the loop on, whatever it is.
@@ -493,7 +492,6 @@ export function resetLog(): void {
     logParent[i] = undefined;
   }
   forgetLearnt(0);
-  unsure = 0;
   n = 0;
   segStart = 0;
   open = 0;
@@ -587,7 +585,6 @@ export function logRoot(p: object): number {
   logRooted[n] = rootedHow();
   logFrom[n] = rootFrom;
   rootState[n] = unlooked;
-  if (unlooked === UNLOOKED_ENTERED) unsure++;
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is — and what made its root, which a verdict taken without a look may have said
@@ -640,7 +637,7 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
     made = madeHow(j);
-    if (logKind[j] === LogKind.Root && rootState[j] !== 0) made = firstLink(j, made);
+    if (logKind[j] === LogKind.Root && rootState[j] !== 0) firstLink(j, made);
   }
   const stamped = stamp(n);
   logObj[n] = p;
@@ -803,29 +800,24 @@ let madeKey = 0;
  * The first link on root `j` (of this segment, consumed now) was said to be made as `made`. An async
  * function's first link is its own `await` (V8 makes the awaiting function's promise the parent of
  * what its `await` makes), made before the function returns; any other code can chain the promise
- * only after that. Where the root's maker and the link's were said without a look, by places that
- * different code reaches (see disagrees), the one said by a look stands against the other: a root
- * said to enter an async function whose link is said to be a `.then` is left to the segment's end
- * (settleUnsure); a root a look saw entered, its first link made by its `await`, whatever its place
- * said — which is trusted no more; a root a look saw the runtime make, its first link no `await`
- * (which of the methods, its place no longer says: looked at from now on). Returns the link's `made`.
+ * only after that. Where the root's maker or the link's was said without a look, by places that
+ * different code reaches (see disagrees), one said by a look stands against the other: a `.then`
+ * on a root said to enter an async function shows the runtime made it; a link said to be a `.then`
+ * on a root a look saw entered, or an `await` on one a look saw the runtime make, leaves its place
+ * trusted no more — looked at from now on. (That record stays as it was said: a look takes a
+ * promise V8 makes with no frame of its own, `import()`'s, for an async function entered.)
  */
-function firstLink(j: number, made: Made): Made {
+function firstLink(j: number, made: Made): void {
   const state = rootState[j];
   rootState[j] = 0;
   const method = made === Made.ByMethod || made === Made.ByLibraryMethod;
   if (state === UNLOOKED_ENTERED) {
-    if (!method) unsure--;
-    else rootState[j] = state;
-    return made;
-  }
-  if (madeKey === 0) return made;
-  if (state === LOOKED_ENTERED && method) {
+    if (method) disagrees(j, Rooted.ByRuntime);
+  } else if (
+    madeKey !== 0 &&
+    (state === LOOKED_ENTERED ? method : state === LOOKED_RUNTIME && made === Made.ByAwait)
+  )
     madePlaces.doubt(madeKey);
-    return Made.ByAwait;
-  }
-  if (state === LOOKED_RUNTIME && made === Made.ByAwait) madePlaces.doubt(madeKey);
-  return made;
 }
 
 /**
@@ -931,31 +923,10 @@ const LOOKED_RUNTIME = 4;
 const rootState = new Uint8Array(MAX_LOG);
 
 /**
- * Roots logged as an async function entered, on their place's word (UNLOOKED_ENTERED), whose
- * function the log did not show awaiting or returning: counted, so that a segment with none reads
- * no records at its end.
- */
-let unsure = 0;
-
-/**
- * The segment ends: a root its place said enters an async function, without a look, whose function
- * neither awaited (a link its `await` made) nor returned (its promise settled) before the stint
- * ended entered none — the function runs until it does one or the other, and V8 makes the awaiting
- * function's promise the parent of what its `await` makes. The runtime made it (see disagrees).
- * (A log that ran out of room may lack the link: left as it is.)
- */
-function settleUnsure(): void {
-  if (n < MAX_LOG)
-    for (let j = segStart; j < n; j++)
-      if (rootState[j] === UNLOOKED_ENTERED && logKind[j] === LogKind.Root) disagrees(j, Rooted.ByRuntime);
-  if (depth === 1) unsure = 0;
-}
-
-/**
  * Root `j`, whose verdict its place gave without a look, was made by `seen`, as the log or a
- * stack read at its call shows: a root said to enter an async function that the program gives a
- * combinator or chains with `.then` before its function awaited or returned entered none — the
- * runtime made it (`new Promise`) — and a stack read at the call says what it says. A place is
+ * stack read at its call shows: a root said to enter an async function that is given to a
+ * combinator or chained with `.then` before its function awaited or returned entered none — the
+ * runtime made it (`new Promise`; see firstLink) — and a stack read at the call says what it says. A place is
  * the position in stints of a given shape, and different code reaches it (a mapper's jobs calling
  * different functions of the program's: a `resize` job's `Promise.all` enters `index` where an
  * `index` job makes its `util.promisify`'d member's `new Promise`): the record is corrected
@@ -963,7 +934,6 @@ function settleUnsure(): void {
  * is looked at (while the stacks last) as at any place where two stacks disagreed.
  */
 function disagrees(j: number, seen: Rooted): void {
-  if (rootState[j] === UNLOOKED_ENTERED && unsure > 0) unsure--;
   rootState[j] = 0;
   if (logRooted[j] === seen) return;
   logRooted[j] = seen;
@@ -1028,10 +998,7 @@ export function logSettled(p: object): void {
     return;
   }
   if (logKind[j] !== LogKind.Root) return;
-  if (rootState[j] !== 0) {
-    if (rootState[j] === UNLOOKED_ENTERED) unsure--;
-    rootState[j] = 0;
-  }
+  rootState[j] = 0;
   logObj[n] = p;
   logKind[n] = LogKind.Settle;
   logHash[n] = hash;
@@ -1293,8 +1260,11 @@ export function logCombinator(
     advance(j === -1 ? 0xffff : n - j);
     if (j !== -1 && logUsed[j] === 0) {
       logUsed[j] = 1;
-      if (logKind[j] === LogKind.Root) open--;
-      else tails--;
+      if (logKind[j] === LogKind.Root) {
+        open--;
+        // Given to the combinator before its function awaited or returned: none was entered.
+        if (rootState[j] === UNLOOKED_ENTERED) disagrees(j, Rooted.ByRuntime);
+      } else tails--;
     }
   }
   n++;
