@@ -395,31 +395,35 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // places of the first function's stints are learnt, trusted past 16 stacks or their looks rationed
   // out, by the time the other function's stints reach them — where its own calls, made at the same
   // positions, are of another kind (`resize` entering `index` first thing, where an `index` job makes
-  // its first promise). A stream of its own, as above; drawn last.
+  // its first promise: a `util.promisify`'d member's, a sleep's). Two small functions of their own,
+  // so that the run stays short; a stream of its own, as above, drawn last.
   const longRun = random(seed ^ 0x1b873593);
-  if ((options.added ?? true) && longRun() < 0.2) {
-    // The first function calls the second first thing, where one does; else any two.
-    const firstCall = (f: FnDef): string | null => {
-      const s0 = f.body[0] as { fn?: string; fns?: string[] } | undefined;
-      return s0?.fn ?? s0?.fns?.[0] ?? null;
-    };
-    const ok = names.filter((_, i) => !fails[i]);
-    const pairs: Array<[string, string]> = [];
-    for (const f of ok) {
-      const g = firstCall(fns[names.indexOf(f)]);
-      if (g !== null && g !== f && ok.includes(g)) pairs.push([f, g]);
+  const spare = NAMES.filter((name) => !names.includes(name));
+  if ((options.added ?? true) && longRun() < 0.2 && spare.length >= 2) {
+    const first = spare[Math.floor(longRun() * spare.length)];
+    const second = spare.filter((name) => name !== first)[Math.floor(longRun() * (spare.length - 1))];
+    const ms = () => 0.6 + Math.round(longRun() * 14) / 10;
+    const opening: Stmt =
+      longRun() < 0.5
+        ? { k: 'wrappedMembers', kind: 'all', via: 'promisify', count: 2, workMs: ms() }
+        : { k: 'sleep', ms: 1 + Math.floor(longRun() * 3), style: 'resolve' };
+    const call: Stmt =
+      longRun() < 0.5
+        ? { k: 'combinator', kind: 'all', fns: [second, second], style: 'literal' }
+        : { k: 'await', fn: second };
+    for (const [name, stmts] of [
+      [first, [call, { k: 'work', ms: ms() }]],
+      [second, [opening, { k: 'work', ms: ms() }]],
+    ] as Array<[string, Stmt[]]>) {
+      names.push(name);
+      fails.push(false);
+      fns.push({ name, body: stmts, fails: false, returns: null });
     }
-    if (pairs.length === 0 && ok.length >= 2) pairs.push([ok[0], ok[1]]);
-    if (pairs.length > 0) {
-      const [f, g] = pairs[Math.floor(longRun() * pairs.length)];
-      // A body from which both can be called: the main script, or a function before both.
-      const before = Math.min(names.indexOf(f), names.indexOf(g));
-      const bodies: Stmt[][] = [main, ...fns.slice(0, Math.max(0, before)).map((fn) => fn.body)];
-      const target = bodies[Math.floor(longRun() * bodies.length)];
-      const count = 17 + Math.floor(longRun() * 6);
-      const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(f), g], limit: 2 };
-      target.splice(Math.floor(longRun() * (target.length + 1)), 0, stmt);
-    }
+    const bodies: Stmt[][] = [main, ...fns.slice(0, fns.length - 2).map((f) => f.body)];
+    const target = bodies[Math.floor(longRun() * bodies.length)];
+    const count = 17 + Math.floor(longRun() * 6);
+    const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(first), second], limit: 2 };
+    target.splice(Math.floor(longRun() * (target.length + 1)), 0, stmt);
   }
   return { seed, fns, main, server };
 }
