@@ -553,23 +553,25 @@ function readNext(skip: (...args: never[]) => unknown, kind: LogKind): void {
 }
 
 /**
- * The root just logged took its place's verdict without a look — an async function entered (a
- * place trusted, or the stacks rationed out): its call's next record is read (readNext) the first
- * time the stint comes to the place after it with a record of that kind. A place is shared by the
- * code that reaches the same position in stints of the same shape — a mapper's jobs that call
- * different functions of the program's — and where the code after the root is new, the root may
- * be of another kind than the place said: a `util.promisify`'d function's `new Promise`, its
- * promise consumed before it awaited or returned (see disagrees). Its next record then names the
- * function the wrapper called, as readNext's does at a look (seed 150466 with 16 `resize` jobs
- * before `index`, `all[0]`). A server's code paths come back to the same places: one stack each.
+ * The root just logged took its place's verdict without a look — an async function of the
+ * program's entered (the place trusted, or the stacks rationed out): its call's next record is read
+ * (readNext) the first time the stint comes to the place after it with a record of that kind. A
+ * place is shared by the code that reaches the same position in stints of the same shape — a
+ * mapper's jobs that call different functions of the program's — and where the code after the root
+ * is new, the root may be another call than the place said: a `util.promisify`'d function's `new
+ * Promise` where, in other jobs' stints, an async function was entered. Should it be a combinator's
+ * member found at a place of its own, its next record names the function the wrapper called
+ * (dishSort.ts, locations.ts calledThroughOthers), as readNext's does after a look (seed 150466 with
+ * 16 `resize` jobs before `index`: `all[0]`). A server's code paths come back to the same places:
+ * one stack each.
  */
 function checkNext(): void {
   stackNext = n + 1;
   checking = true;
 }
-/** The read announced by stackNext is checkNext's. */
+/** The read announced by stackNext is checkNext's (every setter of stackNext sets it). */
 let checking = false;
-/** Places after an unlooked root whose record was read (checkNext): a small table, a collision costs a look. */
+/** Places after an unlooked root whose record was read (checkNext): a collision costs a look. */
 const CHECKED_MASK = 4095;
 const checked = new Int32Array(CHECKED_MASK + 1);
 
@@ -584,7 +586,6 @@ export function logRoot(p: object): number {
   logUsed[n] = 0;
   logRooted[n] = rootedHow();
   logFrom[n] = rootFrom;
-  rootState[n] = unlooked;
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is — and what made its root, which a verdict taken without a look may have said
@@ -637,7 +638,6 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
     made = madeHow(j);
-    if (logKind[j] === LogKind.Root && rootState[j] !== 0) firstLink(j, made);
   }
   const stamped = stamp(n);
   logObj[n] = p;
@@ -783,41 +783,13 @@ const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
   const known = madePlaces.trusted(key);
-  madeKey = key;
   if (known !== 0) return known;
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
   // place seen for the first time.
   const latest = madePlaces.latest(key);
   const method = madeByPromiseMethod(logDerived, latest !== 0);
   if (method === null) return latest;
-  madeKey = 0;
   return madePlaces.set(key, method);
-}
-/** The place of the link madeHow last said how it was made without a look, else 0. */
-let madeKey = 0;
-
-/**
- * The first link on root `j` (of this segment, consumed now) was said to be made as `made`. An async
- * function's first link is its own `await` (V8 makes the awaiting function's promise the parent of
- * what its `await` makes), made before the function returns; any other code can chain the promise
- * only after that. Where the root's maker or the link's was said without a look, by places that
- * different code reaches (see disagrees), one said by a look stands against the other: a `.then`
- * on a root said to enter an async function shows the runtime made it; a link said to be a `.then`
- * on a root a look saw entered, or an `await` on one a look saw the runtime make, leaves its place
- * trusted no more — looked at from now on. (That record stays as it was said: a look takes a
- * promise V8 makes with no frame of its own, `import()`'s, for an async function entered.)
- */
-function firstLink(j: number, made: Made): void {
-  const state = rootState[j];
-  rootState[j] = 0;
-  const method = made === Made.ByMethod || made === Made.ByLibraryMethod;
-  if (state === UNLOOKED_ENTERED) {
-    if (method) disagrees(j, Rooted.ByRuntime);
-  } else if (
-    madeKey !== 0 &&
-    (state === LOOKED_ENTERED ? method : state === LOOKED_RUNTIME && made === Made.ByAwait)
-  )
-    madePlaces.doubt(madeKey);
 }
 
 /**
@@ -860,10 +832,10 @@ function rootedHow(): Rooted {
     if (madeByOthers(makerStack) && (latest === 0 || nextSeen[key & NEXT_MASK] !== key)) {
       nextSeen[key & NEXT_MASK] = key;
       stackNext = n + 1;
+      checking = false;
     }
   }
   if (maker === null) return latest === 0 ? Rooted.Unknown : unlookedAt(key, latest);
-  unlooked = maker === Rooted.ByCall ? LOOKED_ENTERED : maker === Rooted.ByRuntime ? LOOKED_RUNTIME : 0;
   if (maker === Rooted.ByLibrary) {
     if (enteredFrom === null || enteredFrom === '') return rootPlaces.set(key, maker);
     rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
@@ -909,32 +881,24 @@ function unlookedAt(key: number, said: number): Rooted {
 }
 
 /**
- * How the root being logged got its verdict: its place's, without a look (UNLOOKED_ENTERED: an
- * async function of the program's entered; UNLOOKED_RUNTIME: the runtime made it), or a look's
- * (LOOKED_ENTERED, LOOKED_RUNTIME); else 0 — kept per record until the log shows its first link or
- * its settling (rootState; see firstLink).
+ * Whether the root being logged took its place's verdict without a look (UNLOOKED_ENTERED: an async
+ * function of the program's entered; UNLOOKED_RUNTIME: the runtime made it), else 0.
  */
 let unlooked = 0;
 const UNLOOKED_ENTERED = 1;
 const UNLOOKED_RUNTIME = 2;
-const LOOKED_ENTERED = 3;
-const LOOKED_RUNTIME = 4;
-/** By record: `unlooked` as its root was logged, until its first link or its settling. */
-const rootState = new Uint8Array(MAX_LOG);
 
 /**
- * Root `j`, whose verdict its place gave without a look, was made by `seen`, as the log or a
- * stack read at its call shows: a root said to enter an async function that is given to a
- * combinator or chained with `.then` before its function awaited or returned entered none — the
- * runtime made it (`new Promise`; see firstLink) — and a stack read at the call says what it says. A place is
- * the position in stints of a given shape, and different code reaches it (a mapper's jobs calling
- * different functions of the program's: a `resize` job's `Promise.all` enters `index` where an
- * `index` job makes its `util.promisify`'d member's `new Promise`): the record is corrected
- * before the stint is parsed, and the place, trusted or not, is trusted no more — each call there
- * is looked at (while the stacks last) as at any place where two stacks disagreed.
+ * Root `j`, whose verdict its place gave without a look, was made by `seen`, as a stack read at its
+ * call shows (dishNames.ts learnAtCreation, at a place armed: where a dish was found with no name
+ * of its place's, now and then where dishes are named by their place). A place is the position in
+ * stints of a given shape, and different code reaches it (a mapper's jobs calling different
+ * functions of the program's: a `resize` job's `Promise.all` enters `index` where an `index` job
+ * makes its `util.promisify`'d member's `new Promise`): the record is corrected before the stint is
+ * parsed, and the place, trusted or not, is trusted no more — each call there is looked at (while
+ * the stacks last) as at any place where two stacks disagreed.
  */
 function disagrees(j: number, seen: Rooted): void {
-  rootState[j] = 0;
   if (logRooted[j] === seen) return;
   logRooted[j] = seen;
   logFrom[j] = CalledFrom.Unknown;
@@ -998,7 +962,6 @@ export function logSettled(p: object): void {
     return;
   }
   if (logKind[j] !== LogKind.Root) return;
-  rootState[j] = 0;
   logObj[n] = p;
   logKind[n] = LogKind.Settle;
   logHash[n] = hash;
@@ -1260,11 +1223,8 @@ export function logCombinator(
     advance(j === -1 ? 0xffff : n - j);
     if (j !== -1 && logUsed[j] === 0) {
       logUsed[j] = 1;
-      if (logKind[j] === LogKind.Root) {
-        open--;
-        // Given to the combinator before its function awaited or returned: none was entered.
-        if (rootState[j] === UNLOOKED_ENTERED) disagrees(j, Rooted.ByRuntime);
-      } else tails--;
+      if (logKind[j] === LogKind.Root) open--;
+      else tails--;
     }
   }
   n++;
