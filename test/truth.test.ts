@@ -323,6 +323,20 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "… also after 24 stints of that shape, when the place's verdict is taken without a look (trusted, or the stacks rationed out)",
+    // Past 16 `resize` jobs the place was trusted (16 stacks had agreed that an async function is
+    // entered there) or its looks were rationed out, and it was not looked at again: `index`'s
+    // wrapper's `new Promise` was taken for `index` entered, no stack of the call's next record
+    // was read, and the member was `all[0]` (with 16-20 jobs in either mode, on the build before).
+    fns: [
+      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
+      fn('resize', [{ k: 'combinator', kind: 'all', fns: ['index', 'index'], style: 'literal' }]),
+      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'promisify', count: 2, workMs: 1.6 }]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+  },
+  {
+    title:
       "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
     // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
     // the thenable's `then` (its work) before the second job is called. That work ran in the

@@ -18,6 +18,7 @@
  * Runs inside hooks: no I/O, no throwing.
  */
 import { Task, taskOf } from './engine';
+import { Rooted } from './stintLog';
 import { foldTask, renameTask } from './tasks';
 import {
   ANONYMOUS,
@@ -201,23 +202,35 @@ export function forgetLearnt(from: number): void {
   if (learntWhere.size > 0) for (const i of learntWhere.keys()) if (i >= from) learntWhere.delete(i);
 }
 
-export function learnAtCreation(key: number, index: number): void {
+/**
+ * Reads the stack of the root being made at place `key` (index `index` in the stint's log), and
+ * says what made it — `new Promise` (the runtime), or an async function entered, the program's or
+ * Node's or a library's — for the tracer to set against what its place said without a look
+ * (dishes.ts disagrees). Unknown when rationed out, or when the stack does not say.
+ */
+export function learnAtCreation(key: number, index: number): Rooted {
   // (A place whose calls enter different functions stays armed: each call there is looked at.)
   armed[key & ARM_MASK] = severalRoots.has(key) ? key | 1 : 0;
   const frames = captureChain(learnAtCreation);
-  if (frames === null) return;
+  if (frames === null) return Rooted.Unknown;
   rootStacks.set(index, chainStack);
   // Above the tracer's own frames: the runtime's promise constructor if `new Promise` made it,
   // then the function that made it — or the async function being entered, itself.
   let i = 0;
   while (i < frames.length && (isTracerFile(frames[i].file) || isHookDispatch(frames[i].file))) i++;
-  if (i < frames.length && frames[i].fn === 'Promise' && frames[i].file === '') i++;
+  const byRuntime = i < frames.length && frames[i].fn === 'Promise' && frames[i].file === '';
+  if (byRuntime) i++;
   const maker = frames[i];
-  if (maker === undefined) return;
+  if (maker === undefined) return Rooted.Unknown;
   const ownCode = !maker.internal && !maker.library;
   learntAt.set(index, ownCode ? maker.fn : LIBRARY);
   if (ownCode) learntWhere.set(index, maker);
+  // (A builtin's frame, `Promise.resolve`, or a module's body evaluated: left as the place said.)
+  if (byRuntime) return Rooted.ByRuntime;
+  if (maker.file === '' || maker.file === ESM_MODULE_JOB) return Rooted.Unknown;
+  return ownCode ? Rooted.ByCall : Rooted.ByLibrary;
 }
+const ESM_MODULE_JOB = 'node:internal/modules/esm/module_job';
 
 interface Naming {
   combinator: CombinatorCall | null;

@@ -25,7 +25,7 @@ import {
   wantName,
 } from './dishNames';
 import { Strand, Task, now, stintSeq, taskOf, workOver } from './engine';
-import { CodeLocation, calledFunction, memberSite } from './locations';
+import { CodeLocation, calledFunction, calledThroughOthers, memberSite } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
 import {
@@ -429,6 +429,28 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
           remember(key, verdict, called);
         }
       } else if (verdict === LIBRARY || verdict === '') arm(logHash[first]);
+    } else if (
+      call !== null &&
+      verdict === undefined &&
+      learnt === undefined &&
+      logKind[first] === LogKind.Root &&
+      !calledPlaces.has(key)
+    ) {
+      // A member at a place of its own whose root took its place's word, an async function of the
+      // program's entered, without a look (dishes.ts checkNext): the place is shared with other
+      // code (a mapper's other jobs), and the call may be Node's or a library's wrapper calling the
+      // program's function (`util.promisify`'s `new Promise`), which the call's next record shows.
+      const next = first + 1 < at + d.end ? rootStacks.get(first + 1) : undefined;
+      const stack = callStacks.get(at + d.comb);
+      if (next !== undefined && stack !== undefined) {
+        if (calledPlaces.size >= MAX_CALLED_PLACES) calledPlaces.clear();
+        calledPlaces.add(key);
+        called = calledThroughOthers(next, stack);
+        if (called !== null) {
+          verdict = called.fn;
+          remember(key, verdict, called);
+        }
+      }
     }
     if (verdict === LIBRARY && call === null) {
       // A library's call nobody awaited: the library's business, in the lane of the code that

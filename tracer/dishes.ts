@@ -538,19 +538,49 @@ let stackNext = -1;
  * first callback or promise is this record. Its stack names that function, should the promise be a
  * combinator's member (dishSort.ts, locations.ts calledFunction).
  */
-function readNext(skip: (...args: never[]) => unknown): void {
+function readNext(skip: (...args: never[]) => unknown, kind: LogKind): void {
   stackNext = -1;
+  if (checking) {
+    // After a root whose verdict was taken without a look (see checkNext): once per place.
+    checking = false;
+    const key = mix(hash, kind) | 1;
+    if (checked[key & CHECKED_MASK] === key) return;
+    checked[key & CHECKED_MASK] = key;
+  }
   if (rootStacks.has(n)) return;
   const stack = memberStack(skip);
   if (stack !== null) rootStacks.set(n, stack);
 }
+
+/**
+ * The root just logged took its place's verdict without a look — an async function of the
+ * program's entered (the place trusted, or the stacks rationed out): its call's next record is read
+ * (readNext) the first time the stint comes to the place after it with a record of that kind. A
+ * place is shared by the code that reaches the same position in stints of the same shape — a
+ * mapper's jobs that call different functions of the program's — and where the code after the root
+ * is new, the root may be another call than the place said: a `util.promisify`'d function's `new
+ * Promise` where, in other jobs' stints, an async function was entered. Should it be a combinator's
+ * member found at a place of its own, its next record names the function the wrapper called
+ * (dishSort.ts, locations.ts calledThroughOthers), as readNext's does after a look (seed 150466 with
+ * 16 `resize` jobs before `index`: `all[0]`). A server's code paths come back to the same places:
+ * one stack each.
+ */
+function checkNext(): void {
+  stackNext = n + 1;
+  checking = true;
+}
+/** The read announced by stackNext is checkNext's (every setter of stackNext sets it). */
+let checking = false;
+/** Places after an unlooked root whose record was read (checkNext): a collision costs a look. */
+const CHECKED_MASK = 4095;
+const checked = new Int32Array(CHECKED_MASK + 1);
 
 /** Logs a root promise; returns the stamp its maker stores on it (see kIdx). */
 export function logRoot(p: object): number {
   if (n >= MAX_LOG) return ROOT_BIT | UNLOGGED;
   if (!hashed) startHash();
   const stamped = stamp(n) | ROOT_BIT;
-  if (n === stackNext) readNext(logRoot);
+  if (n === stackNext) readNext(logRoot, LogKind.Root);
   logObj[n] = p;
   logKind[n] = LogKind.Root;
   logUsed[n] = 0;
@@ -558,8 +588,17 @@ export function logRoot(p: object): number {
   logFrom[n] = rootFrom;
   logHash[n] = hash;
   // A place where a dish was found before, not yet told apart: the call being made now shows
-  // whose it is.
-  if (armed[hash & ARM_MASK] === (hash | 1)) learnAtCreation(hash, n);
+  // whose it is — and what made its root, which a verdict taken without a look may have said
+  // otherwise (see disagrees).
+  if (armed[hash & ARM_MASK] === (hash | 1)) {
+    const seen = learnAtCreation(hash, n);
+    if (
+      seen !== Rooted.Unknown &&
+      seen !== logRooted[n] &&
+      (unlooked === UNLOOKED_ENTERED || unlooked === UNLOOKED_RUNTIME)
+    )
+      disagrees(n, seen);
+  }
   advance(LogKind.Root);
   n++;
   open++;
@@ -583,7 +622,7 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // this link. The stack names the function of the program's that made it, once per place
   // (dishSort.ts).
   if ((!ours || logUsed[j] !== 0) && !inJob && chainsSeen[hash & CHAINS_MASK] !== (hash | 1)) readChain();
-  else if (n === stackNext) readNext(logDerived);
+  else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
     if (
       j === n - 1 &&
@@ -693,6 +732,18 @@ class PlaceVerdicts {
     return s !== -1 && this.verdicts[s] !== AMBIGUOUS ? this.verdicts[s] : 0;
   }
 
+  /**
+   * What the log showed of a call made at `key` disagrees with the verdict taken there without a
+   * look (see rootedHow, `disagrees`): the place is ambiguous from now on, trusted no more, each
+   * call there looked at while the stacks last, as when two stacks disagree.
+   */
+  doubt(key: number): void {
+    const s = this.slotOf(key);
+    if (s === -1) return;
+    this.verdicts[s] = AMBIGUOUS;
+    this.confirmed[s] = 0;
+  }
+
   /** A stack said `verdict` at `key`: it agrees with what was said there before, or not. */
   set<V extends number>(key: number, verdict: V): V {
     const slot = key & PLACE_SLOTS;
@@ -765,11 +816,8 @@ function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
   const known = rootPlaces.trusted(key);
   rootFrom = CalledFrom.Unknown;
-  if (known !== 0) {
-    if (known === Rooted.ByCall) fromPlace(key);
-    else if (known === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
-    return known;
-  }
+  unlooked = 0;
+  if (known !== 0) return unlookedAt(key, known);
   const latest = rootPlaces.latest(key);
   const maker = rootMaker(logRoot, latest !== 0);
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
@@ -784,13 +832,10 @@ function rootedHow(): Rooted {
     if (madeByOthers(makerStack) && (latest === 0 || nextSeen[key & NEXT_MASK] !== key)) {
       nextSeen[key & NEXT_MASK] = key;
       stackNext = n + 1;
+      checking = false;
     }
   }
-  if (maker === null) {
-    if (latest === Rooted.ByCall) fromPlace(key);
-    else if (latest === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
-    return latest;
-  }
+  if (maker === null) return latest === 0 ? Rooted.Unknown : unlookedAt(key, latest);
   if (maker === Rooted.ByLibrary) {
     if (enteredFrom === null || enteredFrom === '') return rootPlaces.set(key, maker);
     rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
@@ -815,6 +860,58 @@ function rootedHow(): Rooted {
   rootPlaces.set(key, maker);
   if (maker === Rooted.ByCall) rootPlaces.setExtra(key, rootFrom);
   return maker;
+}
+
+/**
+ * The verdict `said` at place `key`, taken without a look (the place trusted, or the stacks
+ * rationed out): what the log shows next of the call is set against it (see disagrees, checkNext).
+ */
+function unlookedAt(key: number, said: number): Rooted {
+  if (said === Rooted.ByCall) {
+    unlooked = UNLOOKED_ENTERED;
+    fromPlace(key);
+    checkNext();
+    return said;
+  }
+  // (A library's or Node's roots are left as their places say: Node's code makes promises in
+  // ways a stack shows alike, and a program's function never runs there.)
+  unlooked = said === Rooted.ByRuntime ? UNLOOKED_RUNTIME : 0;
+  if (said === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
+  return said as Rooted;
+}
+
+/**
+ * Whether the root being logged took its place's verdict without a look (UNLOOKED_ENTERED: an async
+ * function of the program's entered; UNLOOKED_RUNTIME: the runtime made it), else 0.
+ */
+let unlooked = 0;
+const UNLOOKED_ENTERED = 1;
+const UNLOOKED_RUNTIME = 2;
+
+/**
+ * Root `j`, whose verdict its place gave without a look, was made by `seen`, as a stack read at its
+ * call shows (dishNames.ts learnAtCreation, at a place armed: where a dish was found with no name
+ * of its place's, now and then where dishes are named by their place). A place is the position in
+ * stints of a given shape, and different code reaches it (a mapper's jobs calling different
+ * functions of the program's: a `resize` job's `Promise.all` enters `index` where an `index` job
+ * makes its `util.promisify`'d member's `new Promise`): the record is corrected before the stint is
+ * parsed, and the place, trusted or not, is trusted no more — each call there is looked at (while
+ * the stacks last) as at any place where two stacks disagreed.
+ */
+function disagrees(j: number, seen: Rooted): void {
+  if (logRooted[j] === seen) return;
+  logRooted[j] = seen;
+  logFrom[j] = CalledFrom.Unknown;
+  rootPlaces.doubt(mix(logHash[j], LogKind.Root) | 1);
+  // Read at its very call: made by Node's or a library's code, the program's function it calls
+  // shows at the call's next record (readNext).
+  if (j === n && seen === Rooted.ByRuntime) {
+    const made = rootStacks.get(j);
+    if (made !== undefined && madeByOthers(made)) {
+      stackNext = n + 1;
+      checking = false;
+    }
+  }
 }
 
 function libraryFromLibrary(): Rooted {
@@ -957,7 +1054,7 @@ export function regSlot(): Slot | null {
   const slot = new Slot(strandNow !== null ? baseNow(current) : current.base);
   if (n < MAX_LOG) {
     if (!hashed) startHash();
-    if (n === stackNext) readNext(regSlot);
+    if (n === stackNext) readNext(regSlot, LogKind.Reg);
     slot[kIdx] = stamp(n);
     logObj[n] = slot;
     logKind[n] = LogKind.Reg;
@@ -1044,7 +1141,7 @@ export function dispatching(): boolean {
 export function logResource(resource: object): void {
   if (n >= MAX_LOG) return;
   if (!hashed) startHash();
-  if (n === stackNext) readNext(logResource);
+  if (n === stackNext) readNext(logResource, LogKind.Resource);
   (resource as Logged)[kIdx] = stamp(n);
   logObj[n] = resource;
   logKind[n] = LogKind.Resource;

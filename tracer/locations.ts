@@ -670,6 +670,27 @@ export function calledFunction(made: Stack, call: Stack, within: Stack | null = 
 }
 
 /**
+ * The function of the program's that Node's or a library's code called to make a combinator's
+ * member, read from `next`, the stack of the record after the member's promise when no stack was
+ * read as the promise was made (its place's verdict was taken without a look, and the log showed it
+ * wrong: dishes.ts disagrees). The record counts only while the function the code calling the
+ * combinator called is Node's or a library's, still running (`util.promisify`'s wrapper calling the
+ * program's function, whose first callback the record is): not a function of the program's called
+ * after it. Null otherwise, as for calledFunction.
+ */
+export function calledThroughOthers(next: Stack, call: Stack): CodeLocation | null {
+  try {
+    const k = meetingFrame(next, call);
+    if (k < 1) return null;
+    const file = frameFile(next[k - 1]) ?? '';
+    if (!isInternal(file) && !isLibrary(file)) return null;
+  } catch {
+    return null;
+  }
+  return calledFunction(next, call);
+}
+
+/**
  * Where `made` (a record's stack) meets the code calling a combinator (`call`, its stack, below the
  * tracer's hook frames): the index on `made` of the first frame whose function is on `call`, called
  * from the same position as there; -1 when `made` does not show that code.

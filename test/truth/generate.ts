@@ -391,5 +391,39 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     };
     target.splice(Math.floor(loading() * (target.length + 1)), 0, stmt);
   }
+  // A long run of one job before another (a mapper's 16 and more `resize` jobs, then `index`): the
+  // places of the first function's stints are learnt, trusted past 16 stacks or their looks rationed
+  // out, by the time the other function's stints reach them — where its own calls, made at the same
+  // positions, are of another kind (`resize` entering `index` first thing, where an `index` job makes
+  // its first promise: a `util.promisify`'d member's, a sleep's). Two small functions of their own,
+  // so that the run stays short; a stream of its own, as above, drawn last.
+  const longRun = random(seed ^ 0x1b873593);
+  const spare = NAMES.filter((name) => !names.includes(name));
+  if ((options.added ?? true) && longRun() < 0.2 && spare.length >= 2) {
+    const first = spare[Math.floor(longRun() * spare.length)];
+    const second = spare.filter((name) => name !== first)[Math.floor(longRun() * (spare.length - 1))];
+    const ms = () => 0.6 + Math.round(longRun() * 14) / 10;
+    const opening: Stmt =
+      longRun() < 0.5
+        ? { k: 'wrappedMembers', kind: 'all', via: 'promisify', count: 2, workMs: ms() }
+        : { k: 'sleep', ms: 1 + Math.floor(longRun() * 3), style: 'resolve' };
+    const call: Stmt =
+      longRun() < 0.5
+        ? { k: 'combinator', kind: 'all', fns: [second, second], style: 'literal' }
+        : { k: 'await', fn: second };
+    for (const [name, stmts] of [
+      [first, [call, { k: 'work', ms: ms() }]],
+      [second, [opening, { k: 'work', ms: ms() }]],
+    ] as Array<[string, Stmt[]]>) {
+      names.push(name);
+      fails.push(false);
+      fns.push({ name, body: stmts, fails: false, returns: null });
+    }
+    const bodies: Stmt[][] = [main, ...fns.slice(0, fns.length - 2).map((f) => f.body)];
+    const target = bodies[Math.floor(longRun() * bodies.length)];
+    const count = 17 + Math.floor(longRun() * 6);
+    const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(first), second], limit: 2 };
+    target.splice(Math.floor(longRun() * (target.length + 1)), 0, stmt);
+  }
   return { seed, fns, main, server };
 }
