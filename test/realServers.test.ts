@@ -231,27 +231,41 @@ function describe_(s: Summary, tasks: SummaryTask[]): string {
 }
 
 /**
- * The dishes a request made (its children but the internal ones), save its own wrap-up after the
- * response where a loaded machine stretched it into "work after the response" (see requestsOf):
- * one that began as the response was sent, or, where the recording shows the machine took a
- * block's length from some stint, one whose every stint held the loop less than a block's length.
+ * How a loaded machine stretches a request's own wrap-up into "work after the response" (see
+ * requestsOf): `stretched`, a child that began as the response was sent; `short`, one whose every
+ * stint held the loop less than a block's length; `busyMachine`, whether the recording shows the
+ * machine took a block's length from some stint (on a quiet machine it never does).
  */
-function ownDishes(run: Run, request: SummaryTask): SummaryTask[] {
+function wrapUps(run: Run) {
   const timeline = run.timeline;
   const stints = timeline.stints;
   let busyMachine = false;
   for (let i = 0; i < stints.length && !busyMachine; i++)
     busyMachine = timeline.cpuWaitMs(i) >= timeline.blockMs;
+  return {
+    busyMachine,
+    stretched: (t: SummaryTask, c: SummaryTask) =>
+      c.kind === 'background' && t.endMs !== null && Math.abs(c.startMs - t.endMs) < 0.002,
+    short: (c: SummaryTask) =>
+      c.kind === 'background' &&
+      timeline.tasks
+        .find((x) => x.id === c.id)!
+        .stints.every(
+          (i) => timeline.stintEnd(i) - stints.start[i] - timeline.cpuWaitMs(i) < timeline.blockMs,
+        ),
+  };
+}
+
+/**
+ * The dishes a request made (its children but the internal ones), save its own wrap-up after the
+ * response where a loaded machine stretched it (wrapUps): one that began as the response was sent,
+ * or a short one where the machine shows it took a block's length from some stint.
+ */
+function ownDishes(run: Run, request: SummaryTask): SummaryTask[] {
+  const w = wrapUps(run);
   const wrapUp = (c: SummaryTask) =>
-    c.kind === 'background' &&
     c.name === `${request.name} (after response)` &&
-    ((request.endMs !== null && Math.abs(c.startMs - request.endMs) < 0.002) ||
-      (busyMachine &&
-        timeline.tasks
-          .find((x) => x.id === c.id)!
-          .stints.every(
-            (i) => timeline.stintEnd(i) - stints.start[i] - timeline.cpuWaitMs(i) < timeline.blockMs,
-          )));
+    (w.stretched(request, c) || (w.busyMachine && w.short(c)));
   return childrenOf(run.summary, request).filter((c) => !c.internal && !wrapUp(c));
 }
 
@@ -269,8 +283,6 @@ function requestsOf(run: Run, route: string, expected: number, what: string): Su
   // (Save the request's own last stint split at its response: a wrap-up that a loaded machine
   // stretched to a block's length past it is background work from the very moment the response was
   // sent. Work the request's connection brings later, for nobody, starts after that.)
-  const stretchedWrapUp = (t: SummaryTask, c: SummaryTask) =>
-    c.kind === 'background' && t.endMs !== null && Math.abs(c.startMs - t.endMs) < 0.002;
   // (And save a wrap-up after the response that a loaded machine stretched past 10 ms: the tracer
   // reads the wait for a CPU as a lower bound, often none for a stint that began soon after another
   // (README Limits), and a fastify request's promise settling after its response took 10.01 ms of
@@ -280,16 +292,7 @@ function requestsOf(run: Run, route: string, expected: number, what: string): Su
   // machine took a block's length from some stint (on a quiet machine it never does), else for at
   // most one request in 50. A rule gone wrong gives such a child to every request, or long ones.
   // These routes run nothing after their response but their framework's settling.)
-  const timeline = run.timeline;
-  const stints = timeline.stints;
-  let busyMachine = false;
-  for (let i = 0; i < stints.length && !busyMachine; i++)
-    busyMachine = timeline.cpuWaitMs(i) >= timeline.blockMs;
-  const shortWrapUp = (c: SummaryTask) =>
-    c.kind === 'background' &&
-    timeline.tasks
-      .find((x) => x.id === c.id)!
-      .stints.every((i) => timeline.stintEnd(i) - stints.start[i] - timeline.cpuWaitMs(i) < timeline.blockMs);
+  const { busyMachine, stretched: stretchedWrapUp, short: shortWrapUp } = wrapUps(run);
   const childrenLeft = (t: SummaryTask) =>
     childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
   const withChildren = tasks.filter((t) => childrenLeft(t).length > 0);
