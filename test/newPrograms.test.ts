@@ -169,7 +169,9 @@ function lineOf(program: string, marker: string): number {
  * The block a task's synchronous step made is at the step's line, or at the line that calls the
  * function holding it (V8 inlines a small busy function into its caller, whose frame the sample
  * then shows) — or, where the sampler's thread got no CPU in time (a busy machine), where the task
- * resumed or began (README, Limits).
+ * resumed or began (README, Limits). The steps compute 150 ms: the longest block of the task is
+ * taken for the step's, and a program's first `fs.promises` call (Node loading its module) held the
+ * loop 70 ms at load 25, as long as the steps did when they computed 70.
  */
 function assertStepBlock(s: Summary, task: SummaryTask, program: string, marker: string, call: string): void {
   const block: SummaryBlock | undefined = heldLongest(s.blocks.filter((b) => b.task === task.id));
