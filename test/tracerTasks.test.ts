@@ -164,7 +164,9 @@ function ranByHandlers(stdout: string, summary: Summary, timeline: Timeline, han
 }
 
 describe('tasks the tracer finds in real programs', function () {
-  this.timeout(30_000);
+  // (Most run a program four times, in both modes and both await-locations modes: at load 30 two
+  // of them took more than 30 s.)
+  this.timeout(120_000);
   const dir = tempDir();
 
   /** Runs `program` traced in fast mode, then in full mode: each run's output and summary. */
