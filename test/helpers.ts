@@ -231,6 +231,20 @@ export async function recordKitchen(
   return { timeline, summary, file: out };
 }
 
+/** An empty timeline as a Node trace's header would start it (block threshold `blockMs`). */
+export function emptyTimeline(blockMs = 50): Timeline {
+  const t = new Timeline();
+  t.setMeta({
+    formatVersion: FORMAT_VERSION,
+    runtime: 'node',
+    pid: 1,
+    startTime: 0,
+    clockOriginEpochMs: 0,
+    blockMs,
+  });
+  return t;
+}
+
 /**
  * A trace written by hand: the header of `meta` (by default node v20, pid 1, 50 ms blocks, the
  * clock from 0) and the chunk `w` holds.

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { EndCause, FORMAT_VERSION, Reason, TaskEnd, TaskFlags, TaskKind } from '../protocol/format';
+import { EndCause, Reason, TaskEnd, TaskFlags, TaskKind } from '../protocol/format';
 import { chromeTraceChunks } from '../model/chromeExport';
 import { decodeMappings, SourceMapper } from '../model/sourceMaps';
 import { Stepper } from '../model/steps';
@@ -7,18 +7,10 @@ import { summarize } from '../model/summary';
 import { Timeline } from '../model/timeline';
 import { cpuWords } from '../model/blockSamples';
 import { formatSummary } from '../cli/report';
+import { emptyTimeline } from './helpers';
 
 function timeline(blockMs = 50): Timeline {
-  const t = new Timeline();
-  t.setMeta({
-    formatVersion: FORMAT_VERSION,
-    runtime: 'node test',
-    pid: 1,
-    startTime: 0,
-    clockOriginEpochMs: 0,
-    blockMs,
-  });
-  return t;
+  return emptyTimeline(blockMs);
 }
 
 const at = (file: string, line: number) => ({ file, line, column: 1 });

@@ -1,19 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { FORMAT_VERSION, TaskFlags, TaskKind } from '../protocol/format';
+import { TaskFlags, TaskKind } from '../protocol/format';
 import { Timeline } from '../model/timeline';
+import { emptyTimeline } from './helpers';
 import { FOLDED_LANE, LAYOUT, firstAtOrAfter, laneAt, layoutLanes, layoutView } from '../webview/layout';
 import { axisLabels, axisTicks } from '../webview/timeAxis';
 
 function timeline(): Timeline {
-  const t = new Timeline();
-  t.setMeta({
-    formatVersion: FORMAT_VERSION,
-    runtime: 'node',
-    pid: 1,
-    startTime: 0,
-    clockOriginEpochMs: 0,
-    blockMs: 50,
-  });
+  const t = emptyTimeline();
   t.task(1, 1, TaskKind.Main, 0, 'app.js', 0, null);
   t.task(5, 2, TaskKind.Request, 0, 'GET /b', 0, null);
   t.task(2, 3, TaskKind.Request, 0, 'GET /a', 0, null);

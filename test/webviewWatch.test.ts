@@ -3,21 +3,14 @@
  * requests, and nothing else.
  */
 import { strict as assert } from 'node:assert';
-import { FORMAT_VERSION, Reason, TaskEnd, TaskFlags, TaskKind } from '../protocol/format';
+import { Reason, TaskEnd, TaskFlags, TaskKind } from '../protocol/format';
 import { Timeline } from '../model/timeline';
+import { emptyTimeline } from './helpers';
 import { watchedRange } from '../webview/watch';
 
 /** The script from 0 ms, then (from 1000 ms) a request whose handler starts a job, and a socket of a library's. */
 function timeline(): Timeline {
-  const t = new Timeline();
-  t.setMeta({
-    formatVersion: FORMAT_VERSION,
-    runtime: 'node',
-    pid: 1,
-    startTime: 0,
-    clockOriginEpochMs: 0,
-    blockMs: 50,
-  });
+  const t = emptyTimeline();
   t.task(0, 1, TaskKind.Main, 0, 'app.js', 0, null);
   t.run(0, 1, Reason.Start);
   t.idle(10);
