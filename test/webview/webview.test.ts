@@ -119,6 +119,88 @@ function contrast(a: string, b: string): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
+/** VS Code's Dark High Contrast theme as its webviews get it: variables on <html>, a class on <body>. */
+const HIGH_CONTRAST = `(() => {
+  const theme = {
+    '--vscode-editor-background': '#000000',
+    '--vscode-editor-foreground': '#ffffff',
+    '--vscode-descriptionForeground': '#d6d6d6',
+    '--vscode-focusBorder': '#f38518',
+    '--vscode-contrastBorder': '#6fc3df',
+    '--vscode-contrastActiveBorder': '#f38518',
+    '--vscode-charts-red': '#f14c4c',
+    '--vscode-button-border': '#6fc3df',
+    '--vscode-button-secondaryForeground': '#ffffff',
+  };
+  for (const [name, value] of Object.entries(theme)) document.documentElement.style.setProperty(name, value);
+  document.body.className = 'vscode-high-contrast';
+})()`;
+
+/**
+ * The overview strip's time labels as the screen shows them: each label's text colour (the
+ * theme's muted text, as the strip draws it) and, of the colours round its letters in the box it
+ * takes, the one it reads worst against (colours of a few pixels only — the letters' anti-aliased
+ * edges — left out).
+ */
+async function overviewLabels(
+  viewer: ViewerPage,
+  left: number,
+): Promise<Array<{ x: number; text: string; under: string; contrast: number }>> {
+  const png = (await viewer.page.locator('.overview').screenshot()).toString('base64');
+  const found = await viewer.page.evaluate<
+    Array<{ x: number; text: number[]; colours: number[][] }>
+  >(`(async () => {
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.body).getPropertyValue('--vscode-descriptionForeground').trim() || '#999999';
+    document.body.appendChild(probe);
+    const text = getComputedStyle(probe).color.match(/\\d+/g).slice(0, 3).map(Number);
+    probe.remove();
+    const bitmap = await createImageBitmap(await (await fetch('data:image/png;base64,${png}')).blob());
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const { data, width } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    const at = (x, y) => Array.from(data.slice((y * width + x) * 4, (y * width + x) * 4 + 3));
+    const isText = (p) => p.every((v, i) => Math.abs(v - text[i]) <= 24);
+    // The labels' band (their letters are 10 px high from 2 px down): columns with text in them,
+    // runs of them less than 6 px apart one label. The "whole trace" label, left of the lanes, is not one.
+    const left = ${left};
+    const columns = [];
+    for (let x = left; x < width; x++) {
+      let has = false;
+      for (let y = 2; y < 13 && !has; y++) has = isText(at(x, y));
+      if (has) columns.push(x);
+    }
+    const labels = [];
+    for (const x of columns) {
+      const last = labels[labels.length - 1];
+      if (last !== undefined && x - last.to < 6) last.to = x;
+      else labels.push({ from: x, to: x });
+    }
+    return labels.map(({ from, to }) => {
+      const counts = new Map();
+      let total = 0;
+      for (let x = from - 1; x <= to + 1; x++)
+        for (let y = 1; y <= 13; y++) {
+          const p = at(x, y);
+          if (isText(p)) continue;
+          const key = p.join();
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          total++;
+        }
+      const colours = [...counts].filter(([, n]) => n >= total * 0.08).map(([k]) => k.split(',').map(Number));
+      return { x: from, text, colours };
+    });
+  })()`);
+  return found.map(({ x, text, colours }) => {
+    const css = (rgb: number[]) => `rgb(${rgb.join(', ')})`;
+    const worst = colours
+      .map((rgb) => ({ under: css(rgb), contrast: contrast(css(text), css(rgb)) }))
+      .sort((a, b) => a.contrast - b.contrast)[0] ?? { under: 'nothing', contrast: Infinity };
+    return { x, text: css(text), ...worst };
+  });
+}
+
 /** Canvas coordinates → page coordinates. */
 async function onPage(viewer: ViewerPage, x: number, y: number): Promise<{ x: number; y: number }> {
   const box = (await viewer.page.locator('canvas.canvas').boundingBox())!;
@@ -569,6 +651,36 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(closer.brush !== null && Math.abs(closer.brush[0] - closer.view[0]) < slack);
     await viewer.page.keyboard.press('f');
     await viewer.rendered('the whole trace again', (s) => s.brush === null);
+  });
+
+  it("the overview strip's time labels read against what is under them — a block's red too — in dark, light and high-contrast themes", async () => {
+    // One request holds the loop for almost the whole trace: every label of the strip is over its block.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.idle(2400);
+    w.end(2401, EndCause.Exit, 0);
+    const longBlock = handWrittenTrace(w);
+    for (const theme of ['dark', 'light', 'high contrast'] as const) {
+      const page = await ViewerPage.open({ width: 1400, colorScheme: theme === 'light' ? 'light' : 'dark' });
+      try {
+        if (theme === 'high contrast') await page.page.evaluate(HIGH_CONTRAST);
+        await page.load(longBlock, { name: 'one long block' });
+        const labels = await overviewLabels(page, gutterFor(1400));
+        assert.ok(labels.length >= 4, `${theme}: the strip has its time labels (${labels.length})`);
+        for (const label of labels)
+          assert.ok(
+            label.contrast >= 4.5,
+            `${theme}: the label at x ${label.x} is ${label.text} on ${label.under} (contrast ${label.contrast.toFixed(2)})`,
+          );
+      } finally {
+        await page.close();
+      }
+    }
   });
 
   it('the overview strip works from the keyboard: it takes the focus, says what part it shows, and ← → + − Home End F move it', async () => {
