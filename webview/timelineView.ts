@@ -4,8 +4,9 @@
  * the viewport's (viewport.ts). Drawing happens at most once per animation frame, however many
  * updates arrive.
  */
-import { Stepper } from '../model/steps';
-import { EndInfo, SwitchInfo, Timeline } from '../model/timeline';
+import { Stepper, where } from '../model/steps';
+import { blockLocation } from '../model/summary';
+import { BlockInfo, EndInfo, SwitchInfo, Timeline } from '../model/timeline';
 import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
 import { Lanes } from './lanes';
 import { NARROW_PX, buildChrome, emptyNote, endNote, placeTooltip, showSession } from './chrome';
@@ -23,6 +24,10 @@ import { watchedRange } from './watch';
 /** A step keeps the switch in a window at least this wide, ms, and this many times its stints. */
 const STEP_MIN_SPAN_MS = 2;
 const STEP_SPAN_FACTOR = 4;
+/** B shows a block with this share of its length on each side of it. */
+const BLOCK_PAD = 0.3;
+/** How far below (or above) the pointer the tooltip begins, CSS px: clear of the pointer's arrow. */
+const TOOLTIP_GAP = 20;
 
 export interface ViewCallbacks {
   openSource(location: SourceLocation): void;
@@ -61,6 +66,12 @@ export class TimelineView {
   /** The step cursor: the switch it stands on, its number (1-based), and what was reported. */
   private stepper: Stepper = new Stepper(this.timeline, formatDuration);
   private stepReport: StepInfo | null = null;
+  /**
+   * The block the step cursor stands on (B, Shift+B) when no switch leads into it — a task that
+   * blocks where it resumes after a wait of its own — by its stint; null when none (a block that
+   * begins at a switch is the switch's, on the stepper).
+   */
+  private blockStint: number | null = null;
   /** How the program ended, as the problem bar last said (it says so when it ended badly). */
   private shownEnd: EndInfo | null = null;
   private readonly title: HTMLElement;
@@ -223,6 +234,7 @@ export class TimelineView {
     this.viewport.reset();
     this.brushRange = null;
     this.stepper = new Stepper(timeline, formatDuration);
+    this.blockStint = null;
     this.showStep();
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
@@ -380,7 +392,11 @@ export class TimelineView {
       pauses: this.pauses,
       theme: this.theme,
       hoverTask: this.hoverTask,
-      step: ((c) => (c === null ? null : { time: c.time, from: c.from, to: c.to }))(this.stepper.cursor),
+      step: ((c) => {
+        if (c !== null) return { time: c.time, from: c.from, to: c.to };
+        const b = this.cursorBlock();
+        return b === undefined ? null : { time: b.start, from: b.task, to: b.task };
+      })(this.stepper.cursor),
       folded:
         this.laneState.foldedCount > 0
           ? { stints: this.laneState.foldedStints, tasks: this.laneState.foldedCount }
@@ -411,6 +427,7 @@ export class TimelineView {
     if (this.stepper.follow()) {
       // The model dropped its oldest part: what the view held by stint index moved with it.
       this.hoverTask = -1;
+      this.blockStint = null;
       this.tooltip.style.display = 'none';
       this.showStep();
       this.showProblem();
@@ -464,6 +481,14 @@ export class TimelineView {
 
   /** Moves the step cursor to the next or previous task switch and reports where it stands. */
   step(direction: 'next' | 'previous'): StepInfo | null {
+    if (this.blockStint !== null) {
+      // From a block no switch leads into: the switches from there on (or back).
+      const at = this.timeline.stints.start[this.blockStint];
+      const [v0, v1] = this.viewport.range();
+      this.blockStint = null;
+      if (direction === 'next') this.viewport.show(at, at + (v1 - v0));
+      else this.viewport.show(at - (v1 - v0), at);
+    }
     const found = this.stepper.move(direction, this.viewport.range());
     if (found === null) {
       const growing = this.viewport.current === 'follow' || this.session?.state === 'running';
@@ -491,12 +516,82 @@ export class TimelineView {
     this.revealLane(sw.to);
   }
 
+  /**
+   * Moves the step cursor to the next or previous block after (before) where it stands, else from
+   * the view; shows and reads out what a hover on the block says (its hot lines), as a step does.
+   */
+  stepBlock(direction: 'next' | 'previous'): void {
+    const t = this.timeline;
+    const blocks = [...t.blocks].sort((a, b) => a.start - b.start || a.stint - b.stint);
+    const sw = this.stepper.cursor;
+    const standing = this.cursorBlock();
+    const [v0, v1] = this.viewport.range();
+    const from = standing?.start ?? sw?.time ?? (direction === 'next' ? v0 : v1);
+    const stint = standing?.stint ?? sw?.toStint ?? -1;
+    // After (before) where the cursor stands; from a view, the first block in it (or the last before its end).
+    const inside = standing === undefined && sw === null;
+    const found =
+      direction === 'next'
+        ? blocks.find((b) => b.start > from || (b.start === from && (inside || b.stint > stint)))
+        : [...blocks]
+            .reverse()
+            .find((b) => b.start < from || (b.start === from && (inside || b.stint < stint)));
+    if (found === undefined) {
+      this.stepBar.style.display = 'block';
+      this.stepBar.textContent =
+        blocks.length === 0
+          ? `No block: no stint held the loop ${formatDuration(t.blockMs)} or more.`
+          : `No ${direction === 'next' ? 'later' : 'earlier'} block (${blocks.length.toLocaleString()} in all).`;
+      return;
+    }
+    this.setFollowing(false);
+    if (this.stepper.moveTo(found.start) && this.stepper.cursor?.toStint === found.stint) {
+      // A switch leads into it: the step cursor stands on that switch, and says why the task ran.
+      this.blockStint = null;
+      this.showStep();
+      this.callbacks.stepped(this.stepReport);
+    } else {
+      this.stepper.clear();
+      this.stepReport = null;
+      this.blockStint = found.stint;
+      this.showBlock();
+    }
+    // The block fills the middle of the view, as a brush drawn round it would show it.
+    const pad = found.durationMs * BLOCK_PAD;
+    this.viewport.show(found.start - pad, found.start + found.durationMs + pad);
+    this.revealLane(found.task);
+  }
+
+  /** The block the cursor stands on: the step's, or the one B went to. */
+  private cursorBlock(): BlockInfo | undefined {
+    const stint = this.stepper.cursor?.toStint ?? this.blockStint;
+    return stint === null ? undefined : this.timeline.blocks.find((b) => b.stint === stint);
+  }
+
+  /** The step bar and the tooltip say which block the cursor stands on, as for a switch. */
+  private showBlock(): void {
+    const block = this.cursorBlock();
+    if (block === undefined) return;
+    const t = this.timeline;
+    const order = [...t.blocks].sort((a, b) => a.start - b.start || a.stint - b.stint);
+    const location = blockLocation(t, block);
+    this.stepBar.style.display = 'block';
+    this.stepBar.textContent = `Block ${(order.indexOf(block) + 1).toLocaleString()} of ${order.length.toLocaleString()} at ${formatDuration(block.start - t.startTime)}: ${t.tasks[block.task].name} held the loop ${formatDuration(block.durationMs)}.${location !== null ? ` Runs ${where(location)}.` : ''}`;
+    this.stepBar.title = this.stepBar.textContent;
+    this.stepDetails = true;
+    this.hoverTask = -1;
+    this.details.textContent = this.stepDetailLines().join('\n');
+    this.requestDraw();
+  }
+
   /** The step bar says where the cursor stands (or goes when it stands nowhere). */
   private showStep(): void {
     const finished = this.session?.state === 'ended' || this.session?.state === 'file';
     this.stepReport = this.stepper.describe(finished);
     const step = this.stepReport;
-    if (step === null) {
+    if (step === null && this.blockStint !== null) {
+      this.showBlock();
+    } else if (step === null) {
       this.stepBar.style.display = 'none';
       this.stepBar.textContent = '';
       if (this.stepDetails) this.tooltip.style.display = 'none';
@@ -517,11 +612,14 @@ export class TimelineView {
   /** Where the step cursor's stint is drawn: its lane (or the chef lane), its hit, its stint. */
   private stepTarget(): { hit: Hit; stint: number; laneY: number } | null {
     const sw = this.stepper.cursor;
-    if (sw === null) return null;
-    const time = this.timeline.stints.start[sw.toStint];
+    const block = this.cursorBlock();
+    if (sw === null && block === undefined) return null;
+    const toStint = sw !== null ? sw.toStint : block!.stint;
+    const to = sw !== null ? sw.to : block!.task;
+    const time = this.timeline.stints.start[toStint];
     const lane =
-      this.lanes.find((l) => l.task === sw.to) ??
-      (this.laneState.foldedStints.includes(sw.toStint)
+      this.lanes.find((l) => l.task === to) ??
+      (this.laneState.foldedStints.includes(toStint)
         ? this.lanes.find((l) => l.task === FOLDED_LANE)
         : undefined);
     const visible =
@@ -529,10 +627,10 @@ export class TimelineView {
       lane.y >= this.scrollTop &&
       lane.y + LAYOUT.laneHeight <= this.scrollTop + this.height - LANES_TOP;
     if (lane === undefined || !visible)
-      return { hit: { task: -1, time, lane: 'chef' }, stint: sw.toStint, laneY: LAYOUT.axisHeight };
+      return { hit: { task: -1, time, lane: 'chef' }, stint: toStint, laneY: LAYOUT.axisHeight };
     return {
       hit: { task: lane.task, time, lane: 'dish' },
-      stint: sw.toStint,
+      stint: toStint,
       laneY: LANES_TOP + lane.y - this.scrollTop,
     };
   }
@@ -551,15 +649,21 @@ export class TimelineView {
       return;
     }
     const px = this.xScale()(target.hit.time);
-    const chartTop =
-      this.canvas.getBoundingClientRect().top - this.canvas.closest('.looplens')!.getBoundingClientRect().top;
+    const chartTop = this.chartTop();
     placeTooltip(
       this.tooltip,
       tooltipLines(this.scene(), target.hit, target.stint),
       Math.max(this.gutter, Math.min(px, this.width)),
-      0,
       this.width,
       chartTop + target.laneY + LAYOUT.laneHeight + 6,
+      chartTop + target.laneY - 6,
+    );
+  }
+
+  /** Where the chart begins in the panel (below the header, the bars and the overview), CSS px. */
+  private chartTop(): number {
+    return (
+      this.canvas.getBoundingClientRect().top - this.canvas.closest('.looplens')!.getBoundingClientRect().top
     );
   }
 
@@ -663,7 +767,15 @@ export class TimelineView {
     const stint = stintAt(scene, hit);
     const lines = tooltipLines(scene, hit, stint);
     this.hoverTask = taskOf(scene, hit, stint);
-    placeTooltip(this.tooltip, lines, px, py, this.width);
+    const chartTop = this.chartTop();
+    placeTooltip(
+      this.tooltip,
+      lines,
+      px,
+      this.width,
+      chartTop + py + TOOLTIP_GAP,
+      chartTop + py - TOOLTIP_GAP,
+    );
     this.requestDraw();
   }
 
@@ -696,10 +808,14 @@ export class TimelineView {
       },
       toggleFollow: () => this.setFollowing(this.viewport.current !== 'follow'),
       step: (direction) => void this.step(direction),
+      stepBlock: (direction) => this.stepBlock(direction),
       toggleInternal: () => this.toggleInternal(),
       focusFilter: () => this.search.focus(),
       openStep: () => {
-        if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
+        const block = this.blockStint === null ? undefined : this.cursorBlock();
+        const location =
+          block !== undefined ? blockLocation(this.timeline, block) : this.stepReport?.location;
+        if (location != null) this.callbacks.openSource(location);
       },
       toggleKeys: () => this.showKeys(this.keysHelp.style.display === 'none'),
       hideKeys: () => {
@@ -708,8 +824,9 @@ export class TimelineView {
         return true;
       },
       clearStep: () => {
-        if (this.stepper.cursor === null) return false;
+        if (this.stepper.cursor === null && this.blockStint === null) return false;
         this.stepper.clear();
+        this.blockStint = null;
         this.showStep();
         return true;
       },

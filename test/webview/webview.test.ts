@@ -201,6 +201,38 @@ async function overviewLabels(
   });
 }
 
+/**
+ * What is wrong with the panel's layout as the screen shows it, in words (nothing: []): a part
+ * out of the panel, a part whose text is cut (more to scroll than it shows), two parts of the
+ * header or of the legend on top of each other.
+ */
+async function layoutProblems(viewer: ViewerPage): Promise<string[]> {
+  return viewer.page.evaluate<string[]>(`(() => {
+    const W = innerWidth, H = innerHeight, out = [];
+    const shown = (el) => getComputedStyle(el).display !== 'none' && el.getClientRects().length > 0;
+    const name = (el) => el.className + ' "' + (el.textContent || '').slice(0, 24) + '"';
+    const parts = '.title, .status, .blocked-now, .tools > *, .stepbar, .overview, .chart, .legend-item, .legend-hidden, .keys-help, .tooltip, .follow-again, .problem';
+    for (const el of [...document.querySelectorAll(parts)].filter(shown)) {
+      const r = el.getBoundingClientRect();
+      if (r.left < -0.5 || r.right > W + 0.5 || r.top < -0.5 || r.bottom > H + 0.5)
+        out.push('out of the panel: ' + name(el) + ' ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(' '));
+      // The title may give way (the panel's tab names it too); anything else says all it has.
+      if (!el.matches('.title, .chart') && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
+        out.push('cut: ' + name(el) + ' ' + el.scrollWidth + '×' + el.scrollHeight + ' in ' + el.clientWidth + '×' + el.clientHeight);
+    }
+    for (const group of ['.title, .status, .blocked-now, .tools > *', '.legend-item, .legend-hidden']) {
+      const els = [...document.querySelectorAll(group)].filter(shown);
+      for (let i = 0; i < els.length; i++)
+        for (let j = i + 1; j < els.length; j++) {
+          const a = els[i].getBoundingClientRect(), b = els[j].getBoundingClientRect();
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+            out.push('on top of each other: ' + name(els[i]) + ' and ' + name(els[j]));
+        }
+    }
+    return out;
+  })()`);
+}
+
 /** Canvas coordinates → page coordinates. */
 async function onPage(viewer: ViewerPage, x: number, y: number): Promise<{ x: number; y: number }> {
   const box = (await viewer.page.locator('canvas.canvas').boundingBox())!;
@@ -745,6 +777,80 @@ describe('the timeline webview in Chromium', function () {
     await viewer.page.keyboard.press('Escape');
     await tooltip.waitFor({ state: 'hidden' });
     assert.equal(await details.textContent(), '');
+  });
+
+  it('B and Shift+B take the keyboard to each block and tell what a hover on it would — also a block no task switch leads into — and Enter opens its hot line', async () => {
+    // A request that blocks where it resumes after a wait of its own: the loop was idle between,
+    // so no switch leads into its block, and N / P never reach it.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /report', '/srv/app.js', 'renderReport'].forEach((text, i) =>
+      w.string(i + 1, utf8Of(text)),
+    );
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.idle(3);
+    w.run(10, 2, Reason.Timer);
+    w.blockSample(150, 2, 140, 14, [{ name: 4, file: 3, line: 42, column: 7, weightUs: 140_000 }]);
+    w.idle(200);
+    w.end(260, EndCause.Exit, 0);
+    await viewer.load(handWrittenTrace(w), { name: 'a block after a wait' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('b');
+    const bar = viewer.page.locator('.stepbar');
+    await bar.waitFor({ state: 'visible' });
+    assert.match(
+      await bar.innerText(),
+      /^Block 1 of 1 at 10(\.0)? ms: GET \/report held the loop 190 ms\. Runs app\.js:42\.$/,
+    );
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    const text = await tooltip.innerText();
+    assert.match(text, /GET \/report/);
+    assert.match(text, /BLOCK: running for 190 ms/);
+    assert.match(text, /100% renderReport app\.js:42/);
+    const details = viewer.page.getByRole('status', { name: 'The switched-to stint' });
+    assert.equal((await details.textContent())?.replace(/\s+/g, ' '), text.replace(/\s+/g, ' '));
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('Enter');
+    const opened = await viewer.waitFor("the block's line to be asked for", (m) =>
+      m.find((x) => x.type === 'openSource'),
+    );
+    assert.deepEqual(opened.type === 'openSource' && [opened.location.file, opened.location.line], [
+      '/srv/app.js',
+      42,
+    ]);
+    await viewer.page.keyboard.press('b');
+    assert.match(await bar.innerText(), /^No later block \(1 in all\)\.$/);
+    await viewer.page.keyboard.press('Escape');
+    await tooltip.waitFor({ state: 'hidden' });
+
+    // The kitchen: B from the whole trace reaches the blocking request's block (at its switch,
+    // which the step bar says), and Shift+B goes back to the block before it.
+    await viewer.load(trace, { name: 'kitchen' });
+    const block = blockingBlock();
+    const blocks = [...recording.timeline.blocks].sort((a, b) => a.start - b.start);
+    await viewer.page.locator('canvas.canvas').focus();
+    for (let k = 0; k <= blocks.indexOf(block); k++) await viewer.page.keyboard.press('b');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok((await tooltip.innerText()).includes(`BLOCK: running for ${formatDuration(block.durationMs)}`));
+    assert.match(await tooltip.innerText(), new RegExp(`server\\.js:${BUSY_LINE}`));
+    assert.match(await bar.innerText(), /→ GET \/blocking starts/);
+    const state = await viewer.rendered(
+      'the block in view',
+      (s) => s.view[0] <= block.start && s.view[1] >= block.start + block.durationMs,
+    );
+    assert.equal(state.step?.to.name, 'GET /blocking');
+    if (blocks.indexOf(block) > 0) {
+      await viewer.page.keyboard.press('Shift+B');
+      const before = blocks[blocks.indexOf(block) - 1];
+      assert.ok(
+        (await tooltip.innerText()).includes(`running for ${formatDuration(before.durationMs)}`),
+        await tooltip.innerText(),
+      );
+    }
   });
 
   it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
@@ -1305,6 +1411,77 @@ describe('the timeline webview in Chromium', function () {
       assert.ok((cut as number[])[0] <= (cut as number[])[1], `the state is not cut: ${JSON.stringify(cut)}`);
     } finally {
       await third.close();
+    }
+  });
+
+  it('at 600, 900, 1400 and 1920 px, nothing in the panel is cut off, runs out of it or lies over another part: the header, the step bar, the legend, the keys and the tooltip', async () => {
+    const t = recording.timeline;
+    const task = t.tasks.find((x) => x.name === 'GET /parallel')!;
+    const since = t.endTime + 20;
+    const liveBlock = { task: task.wireId, taskName: task.name, since, now: since + 600, durationMs: 600 };
+    for (const width of [600, 900, 1400, 1920]) {
+      const page = await ViewerPage.open({ width, height: 600, inVsCode: true });
+      try {
+        // Everything the header and the legend can hold at once: a live block, drops, a pause.
+        await page.load(trace, {
+          name: 'Kitchen (traced by Loop Lens)',
+          state: 'running',
+          events: 123_456,
+          dropped: 12,
+          liveBlock,
+        });
+        await page.post({
+          type: 'pauses',
+          pauses: [{ start: t.startTime + 100, end: t.startTime + 200, reason: 'breakpoint' }],
+        });
+        await page.page.locator('canvas.canvas').focus();
+        let state = await page.rendered('the trace');
+        for (let i = 0; i < 60 && state.step?.to.name !== 'GET /blocking'; i++) {
+          await page.page.keyboard.press('n');
+          state = await page.rendered(`step ${i + 1}`, (s) => s.step?.index === i + 1);
+        }
+        assert.equal(state.step?.to.name, 'GET /blocking', 'a step onto the blocking request');
+        await page.page.locator('.tooltip').waitFor({ state: 'visible' });
+        assert.deepEqual(await layoutProblems(page), [], `${width} px, a step shown`);
+        await page.page.keyboard.press('?');
+        await page.page.locator('.keys-help').waitFor({ state: 'visible' });
+        assert.deepEqual(await layoutProblems(page), [], `${width} px, the keys shown`);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
+  it("a tooltip with long lines (a long route, a deep path) wraps inside the panel, whole, even at the panel's bottom", async () => {
+    const w = new ChunkWriter(64);
+    const route = 'GET /api/v1/organisations/:organisationId/projects/:projectId/environments/:environmentId';
+    const file =
+      '/home/someone/work/a-monorepo/packages/the-service-with-a-long-name/src/handlers/environments.js';
+    ['app.js', route, file].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 120, 17);
+    w.idle(1);
+    w.run(10, 2, Reason.Request);
+    w.idle(20);
+    w.end(30, EndCause.Exit, 0);
+    const bytes = handWrittenTrace(w);
+    for (const width of [600, 1400]) {
+      const page = await ViewerPage.open({ width, height: 230 });
+      try {
+        const state = await page.load(bytes, { name: 'long names' });
+        const g = new Geometry(state);
+        const lane = state.lanes.findIndex((l) => l.name === route);
+        // The request's lane is the chart's last row: the tooltip has no room below it.
+        const at = await onPage(page, g.x(15), g.laneY(lane));
+        await page.page.mouse.move(at.x, at.y);
+        const tooltip = page.page.locator('.tooltip');
+        await tooltip.waitFor({ state: 'visible' });
+        assert.match((await tooltip.textContent()) ?? '', /environments\.js:120/);
+        assert.deepEqual(await layoutProblems(page), [], `${width} px`);
+      } finally {
+        await page.close();
+      }
     }
   });
 
