@@ -297,7 +297,7 @@ export function draw(f: Frame): void {
         const long = end - start >= timeline.blockMs;
         rect(batches, long ? theme.block : color, a, y + 2, b, LAYOUT.laneHeight - 4);
         if ((end - start) * pxPerMs < 1) {
-          j = Math.max(j + 1, firstAtOrAfter(s.start, stints, x.invert(a + 1)));
+          j = Math.max(j + 1, nextToDraw(timeline, stints, x.invert(a + 1)));
           continue;
         }
       }
@@ -379,12 +379,24 @@ function drawFolded(f: Frame, batches: Batches, y: number, v0: number, v1: numbe
       const b = Math.min(f.width, Math.max(a + 1, Math.ceil(x(end))));
       rect(batches, theme.untracked, a, y + 4, b, LAYOUT.laneHeight - 8);
       if ((end - start) * pxPerMs < 1) {
-        j = Math.max(j + 1, firstAtOrAfter(s.start, list, x.invert(a + 1)));
+        j = Math.max(j + 1, nextToDraw(timeline, list, x.invert(a + 1)));
         continue;
       }
     }
     j++;
   }
+}
+
+/**
+ * Past a stint narrower than a pixel, the next of a lane's `stints` (sorted by start) to draw: the
+ * first that reaches past `time` (where the next pixel begins). Those that start and end before
+ * it are under the pixel already drawn; but the last to start before it may run on — a block
+ * that begins in the same pixel as a short stint of its task was skipped, and its lane showed no
+ * block (the kitchen's /async-blocking, in a fitted view).
+ */
+function nextToDraw(timeline: Timeline, stints: readonly number[], time: number): number {
+  const k = firstAtOrAfter(timeline.stints.start, stints, time);
+  return k > 0 && timeline.stintEnd(stints[k - 1]) > time ? k - 1 : k;
 }
 
 const textWidths = new Map<string, number>();

@@ -853,6 +853,27 @@ describe('the timeline webview in Chromium', function () {
     }
   });
 
+  it("a block that begins in the pixel of a short stint of its task is drawn in the task's lane", async () => {
+    // The request's timer callback (50 µs), then its block, 0.1 ms later: at 1200 px for 2 s, one
+    // pixel holds both starts.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(1000, 2, Reason.Timer);
+    w.idle(1000.05);
+    w.run(1000.15, 2, Reason.Timer);
+    w.idle(1400);
+    w.end(2000, EndCause.Exit, 0);
+    const state = await viewer.load(handWrittenTrace(w), { name: 'a block after a short stint' });
+    const g = new Geometry(state);
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /report');
+    const inLane = await pixel(viewer, g.x(1200), g.laneY(lane));
+    assert.ok(near(inLane, BLOCK_RGB), `the block's red in its lane: ${inLane.join(', ')}`);
+  });
+
   it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
     // Whether a kitchen run has library tasks or untracked code depends on the run (a loaded
     // machine may attribute every gap): the folding is shown on a trace written for it.
