@@ -874,6 +874,24 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(near(inLane, BLOCK_RGB), `the block's red in its lane: ${inLane.join(', ')}`);
   });
 
+  it('a held view keeps its time range when the panel narrows (the code opening beside it after a step)', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.page.locator('canvas.canvas').focus();
+    let state = await viewer.rendered('the trace');
+    for (let i = 0; i < 60 && state.step?.to.name !== 'GET /blocking'; i++) {
+      await viewer.page.keyboard.press('n');
+      state = await viewer.rendered(`step ${i + 1}`, (s) => s.step?.index === i + 1);
+    }
+    const [v0, v1] = state.view;
+    await viewer.page.setViewportSize({ width: 700, height: 700 });
+    const narrow = await viewer.rendered('the narrow panel', (s) => s.width < WIDTH);
+    const slack = (v1 - v0) * 0.01;
+    assert.ok(
+      Math.abs(narrow.view[0] - v0) < slack && Math.abs(narrow.view[1] - v1) < slack,
+      `the same range: ${narrow.view.map((v) => v - v0)} against 0, ${v1 - v0} (ms from the view's start)`,
+    );
+  });
+
   it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
     // Whether a kitchen run has library tasks or untracked code depends on the run (a loaded
     // machine may attribute every gap): the folding is shown on a trace written for it.
