@@ -250,11 +250,15 @@ export function draw(f: Frame): void {
     }
     // label
     const color = task.index === 0 ? theme.untracked : taskColor(theme, task.id);
-    const indent = 8 + lane.depth * LAYOUT.indent;
+    const indent = LAYOUT.labelLeft + lane.depth * LAYOUT.indent;
     ctx.fillStyle = color;
     ctx.fillRect(indent, mid - 3.5, 7, 7);
     ctx.fillStyle = task.internal ? theme.muted : theme.foreground;
-    ctx.fillText(fitText(ctx, task.name, left - indent - 16), indent + 11, mid);
+    ctx.fillText(
+      fitText(ctx, task.name, left - indent - LAYOUT.labelText - LAYOUT.labelGap),
+      indent + LAYOUT.labelText,
+      mid,
+    );
     // life: waiting from the first moment to the end
     const life0 = Math.max(
       v0,

@@ -7,7 +7,7 @@
 import { Stepper, where } from '../model/steps';
 import { blockLocation } from '../model/summary';
 import { BlockInfo, EndInfo, SwitchInfo, Timeline } from '../model/timeline';
-import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, gutterFor, labelWidth } from './layout';
 import { Lanes } from './lanes';
 import { NARROW_PX, buildChrome, emptyNote, endNote, placeTooltip, showSession } from './chrome';
 import { handleKey, zoomsOrScrolls } from './keys';
@@ -44,6 +44,11 @@ export interface ViewOptions {
   inVsCode: boolean;
 }
 
+/** The lane labels' font size, CSS px (as the renderer draws them). */
+const LABEL_FONT_PX = 11;
+/** Lanes whose labels are measured for their width, at most (the first ones: a trace's own names). */
+const MEASURED_LANES = 2000;
+
 /** Lanes listed in a `rendered` report at most. */
 const MAX_REPORTED_LANES = 1000;
 
@@ -58,6 +63,8 @@ export class TimelineView {
   private width = 0;
   private height = 0;
   private gutter: number = LAYOUT.gutter;
+  /** The widest lane label of this timeline so far, CSS px (labelWidth): it only grows, so lanes do not jump. */
+  private labelPx = 0;
   private scrollTop = 0;
   private frameRequested = false;
   private hoverTask = -1;
@@ -235,6 +242,7 @@ export class TimelineView {
     this.brushRange = null;
     this.stepper = new Stepper(timeline, formatDuration);
     this.blockStint = null;
+    this.labelPx = 0;
     this.showStep();
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
@@ -337,7 +345,7 @@ export class TimelineView {
     const box = this.canvas.parentElement!.getBoundingClientRect();
     this.width = Math.max(100, Math.floor(box.width));
     this.height = Math.max(100, Math.floor(box.height));
-    this.gutter = gutterFor(this.width);
+    this.gutter = gutterFor(this.width, this.labelPx);
     this.viewport.setArea(this.gutter, this.width);
     // Beside an editor the panel is narrow: the tools keep to one row with short labels.
     const narrow = this.width < NARROW_PX;
@@ -369,11 +377,25 @@ export class TimelineView {
     return this.viewport.scale();
   }
 
-  private refreshLanes(): void {
+  private refreshLanes(ctx: CanvasRenderingContext2D): void {
     const lanes = this.laneState;
     if (!lanes.refresh(this.timeline)) return;
     this.spacer.style.height = `${lanes.contentHeight}px`;
     this.legendHidden.textContent = lanes.legend;
+    // The lane labels take the room their widest needs (gutterFor), measured when lanes come.
+    ctx.font = `${LABEL_FONT_PX}px ${this.theme.font}`;
+    const tasks = this.timeline.tasks;
+    for (const lane of this.lanes.slice(0, MEASURED_LANES))
+      if (lane.task >= 0)
+        this.labelPx = Math.max(
+          this.labelPx,
+          labelWidth(lane.depth, ctx.measureText(tasks[lane.task].name).width),
+        );
+    const gutter = gutterFor(this.width, this.labelPx);
+    if (gutter !== this.gutter) {
+      this.gutter = gutter;
+      this.viewport.setArea(gutter, this.width);
+    }
   }
 
   private get lanes(): Lane[] {
@@ -432,12 +454,12 @@ export class TimelineView {
       this.showStep();
       this.showProblem();
     }
-    this.refreshLanes();
+    const ctx = this.canvas.getContext('2d');
+    if (ctx === null) return;
+    this.refreshLanes(ctx);
     const note = this.session === null ? null : emptyNote(this.session.state, this.timeline.stintCount);
     if (this.empty.textContent !== (note ?? '')) this.empty.textContent = note ?? '';
     this.empty.style.display = note === null ? 'none' : '';
-    const ctx = this.canvas.getContext('2d');
-    if (ctx === null) return;
     const ratio = window.devicePixelRatio || 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const frame = this.frame(ctx);
@@ -464,6 +486,7 @@ export class TimelineView {
         view: [v0, v1],
         width: this.width,
         height: this.height,
+        gutter: this.gutter,
         drawMs: this.lastDrawMs,
         brush: this.brushRange,
         step: this.stepReport,

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { snapshotHtml } from '../../host/snapshotHtml';
 import { ChunkWriter, utf8Of } from '../../protocol/chunkWriter';
 import { EndCause, Reason, TaskEnd, TaskFlags, TaskKind } from '../../protocol/format';
-import { LANES_TOP, LAYOUT, gutterFor } from '../../webview/layout';
+import { LANES_TOP, LAYOUT } from '../../webview/layout';
 import type { FromWebviewMessage, RenderedState, StepInfo } from '../../webview/protocol';
 import { Timeline } from '../../model/timeline';
 import { TraceReader } from '../../protocol/reader';
@@ -84,7 +84,7 @@ function traceWithInternalTasks(
 class Geometry {
   readonly gutter: number;
   constructor(readonly state: RenderedState) {
-    this.gutter = gutterFor(state.width);
+    this.gutter = state.gutter;
   }
   x(time: number): number {
     const [v0, v1] = this.state.view;
@@ -658,7 +658,7 @@ describe('the timeline webview in Chromium', function () {
     const state = await viewer.load(trace, { name: 'kitchen' });
     assert.equal(state.brush, null, 'the whole trace is in view: no brush');
     const box = (await viewer.page.locator('.overview').boundingBox())!;
-    const gutter = gutterFor(state.width);
+    const gutter = state.gutter;
     const x0 = box.x + gutter + (box.width - gutter) * 0.4;
     const x1 = box.x + gutter + (box.width - gutter) * 0.6;
     await viewer.page.mouse.move(x0, box.y + box.height / 2);
@@ -701,8 +701,8 @@ describe('the timeline webview in Chromium', function () {
       const page = await ViewerPage.open({ width: 1400, colorScheme: theme === 'light' ? 'light' : 'dark' });
       try {
         if (theme === 'high contrast') await page.page.evaluate(HIGH_CONTRAST);
-        await page.load(longBlock, { name: 'one long block' });
-        const labels = await overviewLabels(page, gutterFor(1400));
+        const drawn = await page.load(longBlock, { name: 'one long block' });
+        const labels = await overviewLabels(page, drawn.gutter);
         assert.ok(labels.length >= 4, `${theme}: the strip has its time labels (${labels.length})`);
         for (const label of labels)
           assert.ok(
@@ -872,6 +872,52 @@ describe('the timeline webview in Chromium', function () {
     const lane = state.lanes.findIndex((l) => l.name === 'GET /report');
     const inLane = await pixel(viewer, g.x(1200), g.laneY(lane));
     assert.ok(near(inLane, BLOCK_RGB), `the block's red in its lane: ${inLane.join(', ')}`);
+  });
+
+  it('the lane labels take the room their longest needs (up to 40% of the panel), so a route is not cut', async () => {
+    const w = new ChunkWriter(64);
+    const route = 'GET /api/orders/:orderId/items';
+    const child = 'fetchInventoryForWarehouse';
+    const huge = `GET /${'very-long-segment/'.repeat(20)}`;
+    ['app.js', route, child, '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 4, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 4, 9, 3);
+    w.task(1, 3, TaskKind.Other, 2, 3, TaskFlags.None, 4, 12, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.run(3, 3, Reason.Io);
+    w.idle(4);
+    w.end(10, EndCause.Exit, 0);
+    const named = handWrittenTrace(w);
+    const page = await ViewerPage.open({ width: 600 });
+    try {
+      const state = await page.load(named, { name: 'long routes' });
+      // Measured as the chart draws them: 11 px of the theme's font, after the swatch and indentation.
+      const needs = await page.page.evaluate<number[]>(`(() => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = '11px ' + getComputedStyle(document.body).getPropertyValue('--vscode-font-family');
+        return [[${JSON.stringify(route)}, 0], [${JSON.stringify(child)}, 1]].map(
+          ([name, depth]) => 8 + depth * 12 + 11 + ctx.measureText(name).width,
+        );
+      })()`);
+      for (const need of needs)
+        assert.ok(need <= state.gutter, `a label ${need} px wide in ${state.gutter} px`);
+      // A label longer than any panel leaves the chart 60% of it.
+      const withHuge = new ChunkWriter(64);
+      ['app.js', huge].forEach((text, i) => withHuge.string(i + 1, utf8Of(text)));
+      withHuge.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 0, 0, 0);
+      withHuge.run(0, 1, Reason.Start);
+      withHuge.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 0, 0, 0);
+      withHuge.idle(1);
+      withHuge.run(2, 2, Reason.Request);
+      withHuge.idle(4);
+      withHuge.end(10, EndCause.Exit, 0);
+      const capped = await page.load(handWrittenTrace(withHuge), { id: 'huge', name: 'a huge route' });
+      assert.equal(capped.gutter, 240, 'at most 40% of 600 px');
+    } finally {
+      await page.close();
+    }
   });
 
   it('a held view keeps its time range when the panel narrows (the code opening beside it after a step)', async () => {
@@ -1267,7 +1313,7 @@ describe('the timeline webview in Chromium', function () {
     // A drag on the overview strip, now over ten minutes, lands where it was let go.
     const last = await viewer.rendered('ten minutes in');
     const box = (await viewer.page.locator('.overview').boundingBox())!;
-    const gutter = gutterFor(last.width);
+    const gutter = last.gutter;
     const at = (f: number) => box.x + gutter + (box.width - gutter) * f;
     await viewer.page.mouse.move(at(0.5), box.y + box.height / 2);
     await viewer.page.mouse.down();
