@@ -106,6 +106,12 @@ export class TimelineView {
   private readonly keysButton: HTMLButtonElement;
   /** In the view's `watch` mode: the work since this time (trace clock, ms) is what it shows. */
   private watchSince: number | null = null;
+  /**
+   * The lanes are to scroll to the first task made since `watchSince` once it comes: a lesson's
+   * requests got lanes below those of the lessons before, out of sight in a short panel, while the
+   * view showed their time — empty lanes at the top.
+   */
+  private watchLanes = false;
   private readonly internalButton: HTMLButtonElement;
   private readonly search: HTMLInputElement;
   private readonly legendHidden: HTMLElement;
@@ -294,6 +300,7 @@ export class TimelineView {
    */
   watch(since: number): void {
     this.watchSince = since;
+    this.watchLanes = true;
     // The step cursor belongs to what was looked at before: N steps through the new work.
     if (this.stepper.cursor !== null) {
       this.stepper.clear();
@@ -457,6 +464,7 @@ export class TimelineView {
     const ctx = this.canvas.getContext('2d');
     if (ctx === null) return;
     this.refreshLanes(ctx);
+    if (this.watchLanes) this.scrollToWatched();
     const note = this.session === null ? null : emptyNote(this.session.state, this.timeline.stintCount);
     if (this.empty.textContent !== (note ?? '')) this.empty.textContent = note ?? '';
     this.empty.style.display = note === null ? 'none' : '';
@@ -719,6 +727,23 @@ export class TimelineView {
     const visible = this.height - LANES_TOP;
     if (lane.y < this.scrollTop || lane.y + LAYOUT.laneHeight > this.scrollTop + visible)
       this.scroller.scrollTop = Math.max(0, lane.y - visible / 2);
+  }
+
+  /** Scrolls the lanes so that the first lane of the watched work is at the top, once it has one. */
+  private scrollToWatched(): void {
+    const since = this.watchSince;
+    if (since === null || this.viewport.current !== 'watch') {
+      this.watchLanes = false;
+      return;
+    }
+    const tasks = this.timeline.tasks;
+    const lane = this.lanes.find((l) => l.task >= 0 && tasks[l.task].createdAt >= since);
+    if (lane === undefined) return;
+    this.watchLanes = false;
+    const visible = this.height - LANES_TOP;
+    if (lane.y >= this.scrollTop && lane.y + LAYOUT.laneHeight <= this.scrollTop + visible) return;
+    this.scroller.scrollTop = lane.y;
+    this.scrollTop = this.scroller.scrollTop;
   }
 
   /** Shows or hides the list of the timeline's keys. */

@@ -1347,6 +1347,45 @@ describe('the timeline webview in Chromium', function () {
     );
   });
 
+  it("live, watching a lesson's requests below the lanes of the lessons before: the lanes scroll to them", async () => {
+    const w = new ChunkWriter(4096);
+    const names = ['app.js', '/srv/app.js', 'GET /parallel'];
+    for (let k = 0; k < 30; k++) names.push(`GET /async ${k}`);
+    names.forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 2, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.idle(1);
+    // Thirty earlier requests: more lanes than a short panel shows.
+    for (let k = 0; k < 30; k++) {
+      w.task(10 + k, 10 + k, TaskKind.Request, 0, 4 + k, TaskFlags.None, 2, 5, 1);
+      w.run(10 + k, 10 + k, Reason.Request);
+      w.taskEnd(10.5 + k, 10 + k, TaskEnd.Finished);
+      w.idle(10.5 + k);
+    }
+    const page = await ViewerPage.open({ width: 900, height: 400 });
+    try {
+      await page.startLive(handWrittenTrace(w), { id: 'lessons', name: 'lessons' });
+      await page.rendered('the lessons before', (s) => s.laneCount >= 31);
+      await page.post({ type: 'watch', since: 100 });
+      const lesson = new ChunkWriter(256);
+      lesson.task(200, 50, TaskKind.Request, 0, 3, TaskFlags.None, 2, 9, 1);
+      lesson.run(200, 50, Reason.Request);
+      lesson.taskEnd(201, 50, TaskEnd.Finished);
+      lesson.idle(201);
+      await page.post({ type: 'append', bytes: lesson.bytes() });
+      const state = await page.rendered('the lesson', (s) => s.lanes.some((l) => l.name === 'GET /parallel'));
+      const index = state.lanes.findIndex((l) => l.name === 'GET /parallel');
+      const y = index * (LAYOUT.laneHeight + LAYOUT.laneGap);
+      const scrollTop = await page.page.locator('.scroller').evaluate((el) => el.scrollTop);
+      assert.ok(
+        y >= scrollTop && y + LAYOUT.laneHeight <= scrollTop + state.height - LANES_TOP,
+        `the lesson's lane (at ${y} px) in view: lanes scrolled ${scrollTop} px, ${state.height - LANES_TOP} px shown`,
+      );
+    } finally {
+      await page.close();
+    }
+  });
+
   it("live, watching a lesson's requests: they stay in view while the trace runs on, until the user follows live again", async () => {
     // The program's script, then (at 1 s) two requests, one blocking the other for 300 ms; a
     // keep-alive socket made by library code lives on. Then a minute of the program's own ticks.
