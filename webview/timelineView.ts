@@ -669,7 +669,11 @@ export class TimelineView {
   /** What the tooltip says about the step cursor's stint (as a hover on it would). */
   private stepDetailLines(): string[] {
     const target = this.stepTarget();
-    return target === null ? [] : tooltipLines(this.scene(), target.hit, target.stint);
+    if (target === null) return [];
+    const scene = this.scene();
+    // And what a hover on the lag track at that moment says: the keyboard has no other way to it.
+    const lag = tooltipLines(scene, { task: -2, time: target.hit.time, lane: 'lag' }, -1);
+    return [...tooltipLines(scene, target.hit, target.stint), ...lag];
   }
 
   /** Shows the step cursor's details in the tooltip, just below its stint. */
@@ -683,7 +687,7 @@ export class TimelineView {
     const chartTop = this.chartTop();
     placeTooltip(
       this.tooltip,
-      tooltipLines(this.scene(), target.hit, target.stint),
+      this.stepDetailLines(),
       Math.max(this.gutter, Math.min(px, this.width)),
       this.width,
       chartTop + target.laneY + LAYOUT.laneHeight + 6,

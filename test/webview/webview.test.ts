@@ -759,6 +759,8 @@ describe('the timeline webview in Chromium', function () {
     assert.match(text, /GET \/blocking/);
     assert.ok(text.includes(`BLOCK: running for ${formatDuration(block.durationMs)}`), text);
     assert.match(text, new RegExp(`server\\.js:${BUSY_LINE}`));
+    // What a hover on the lag track then says, too: the loop's lag at that moment.
+    assert.match(text, /event-loop lag: p50 .+, p99 .+, max .+/);
     // Read out, in a live region of its own (the step bar says the switch).
     const details = viewer.page.getByRole('status', { name: 'The switched-to stint' });
     assert.equal(await details.getAttribute('aria-live'), 'polite');
