@@ -153,6 +153,13 @@ describe('the extension manifest', () => {
         if (args !== undefined)
           assert.ok(Array.isArray(JSON.parse(decodeURIComponent(args))), `${step.id}: JSON arguments`);
       }
+      // A link alone on its line is drawn as a button; two on one line are plain links run
+      // together ("Send GET /cpu Send GET /cpu-worker", seen in code-server 4.100): one a line.
+      for (const line of step.description.split('\n'))
+        assert.ok(
+          line.match(/\]\(command:/g) === null || /^\[[^\]]+\]\(command:[^)]+\)$/.test(line),
+          `${step.id}: a line with a command link holds that link alone: ${line}`,
+        );
       for (const event of step.completionEvents ?? [])
         assert.ok(commands.has(event.replace(/^onCommand:/, '')), `${step.id} completes on ${event}`);
       // The build copies extension/walkthrough into dist/walkthrough.

@@ -222,7 +222,7 @@ export function buildChrome(
   canvas.setAttribute('role', 'img');
   canvas.setAttribute(
     'aria-label',
-    'Event-loop timeline. N and P step through task switches and tell about the task that ran, Enter opens the line, arrow keys pan, Home and End go to the start and the end, + and - zoom, F fits, L follows live, I folds internal tasks, / filters, ? lists the keys.',
+    'Event-loop timeline. N and P step through task switches and tell about the task that ran, B and Shift+B go to the next and previous block, Enter opens the line, arrow keys pan, Home and End go to the start and the end, + and - zoom, F fits, L follows live, I folds internal tasks, / filters, ? lists the keys.',
   );
   const scroller = element('div', 'scroller', chart);
   const spacer = element('div', 'spacer', scroller);
@@ -296,16 +296,17 @@ export function buildChrome(
 }
 
 /**
- * Shows `lines` in the tooltip near the pointer at (`px`, `py`), inside a view `width` px wide;
- * its top at `top` (px in the panel) when given.
+ * Shows `lines` in the tooltip beside the point `px` (CSS px across the view, `width` px wide), its
+ * top at `top` (px in the panel) — or, where it would run out of the panel's bottom, its bottom
+ * at `above` (the top of what it tells about), so that it is whole on screen.
  */
 export function placeTooltip(
   tooltip: HTMLElement,
   lines: string[],
   px: number,
-  py: number,
   width: number,
-  top = py + 40,
+  top: number,
+  above: number,
 ): void {
   if (lines.length === 0) {
     tooltip.style.display = 'none';
@@ -317,5 +318,7 @@ export function placeTooltip(
   const w = tooltip.offsetWidth;
   const left = px + 14 + w <= width ? px + 14 : px - 14 - w;
   tooltip.style.left = `${Math.max(0, Math.min(left, width - w))}px`;
-  tooltip.style.top = `${top}px`;
+  const h = tooltip.offsetHeight;
+  const room = tooltip.parentElement?.clientHeight ?? Infinity;
+  tooltip.style.top = `${top + h <= room ? top : Math.max(0, Math.min(above - h, room - h))}px`;
 }

@@ -10,7 +10,8 @@
  */
 export const KEY_HELP: ReadonlyArray<readonly [keys: string, action: string]> = [
   ['N P', 'next / previous task switch, and what the task that ran did (Alt+] / Alt+[ in the editor too)'],
-  ['Enter', 'open the line of the switch in the editor'],
+  ['B', 'next block (Shift+B: previous), and the lines that held the loop'],
+  ['Enter', 'open the line of the switch (or the block) in the editor'],
   ['Esc', 'clear the step cursor (or close this list)'],
   ['← →', 'pan earlier / later (on the overview strip too)'],
   ['Home End', 'go to the start / the end of the trace'],
@@ -36,6 +37,8 @@ export interface KeyTarget {
   toEdge(edge: 'start' | 'end'): void;
   toggleFollow(): void;
   step(direction: 'next' | 'previous'): void;
+  /** Move the step cursor to the next or previous block (a mouse user hovers its red). */
+  stepBlock(direction: 'next' | 'previous'): void;
   toggleInternal(): void;
   focusFilter(): void;
   /** Open the line the step cursor's task runs. */
@@ -103,6 +106,11 @@ export function handleKey(event: KeyboardEvent, view: KeyTarget): boolean {
     case ',':
       if (modified) return false;
       view.step('previous');
+      return true;
+    case 'b':
+    case 'B':
+      if (modified) return false;
+      view.stepBlock(event.shiftKey ? 'previous' : 'next');
       return true;
     case 'i':
     case 'I':

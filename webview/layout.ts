@@ -17,8 +17,17 @@ export const LAYOUT = {
   lagHeight: 26,
   laneHeight: 18,
   laneGap: 2,
-  /** Width of the lane labels on the left at most, CSS px (see gutterFor). */
+  /** Width of the lane labels on the left when they fit in it, at most, CSS px (see gutterFor). */
   gutter: 210,
+  /** Width of the lane labels, at most, when a label needs more than `gutter`, CSS px. */
+  gutterMax: 320,
+  /** The share of the view the lane labels may take at most, when a label needs more. */
+  gutterShare: 0.4,
+  /** The label's left edge, CSS px, before its depth's indentation, and its text after its swatch. */
+  labelLeft: 8,
+  labelText: 11,
+  /** Room between a label and the drawing area, CSS px. */
+  labelGap: 10,
   /** Indentation of a sub-task's label per level, CSS px. */
   indent: 12,
 } as const;
@@ -26,9 +35,21 @@ export const LAYOUT = {
 /** Where the dish lanes begin, CSS px from the top of the chart. */
 export const LANES_TOP = LAYOUT.axisHeight + LAYOUT.chefHeight + LAYOUT.lagHeight + 6;
 
-/** The lane labels' width for a view `width` CSS px wide: a quarter of it, 120 to 210 px. */
-export function gutterFor(width: number): number {
-  return Math.round(Math.min(LAYOUT.gutter, Math.max(120, width * 0.25)));
+/**
+ * The lane labels' width for a view `width` CSS px wide: a quarter of it, 120 to 210 px — or, where
+ * the widest label (`labelPx`, see labelWidth) needs more, as much as it needs up to 40% of the
+ * view and 320 px: the chart keeps most of the room, and "GET /api/orders/:orderId" is not cut
+ * to "GET /api/orders/:ord…" in a 600 px panel.
+ */
+export function gutterFor(width: number, labelPx = 0): number {
+  const base = Math.min(LAYOUT.gutter, Math.max(120, width * 0.25));
+  const most = Math.max(base, Math.min(LAYOUT.gutterMax, width * LAYOUT.gutterShare));
+  return Math.round(Math.min(most, Math.max(base, labelPx)));
+}
+
+/** The room a lane's label takes whole, CSS px: its indentation, swatch, text (`textPx` wide) and gap. */
+export function labelWidth(depth: number, textPx: number): number {
+  return LAYOUT.labelLeft + depth * LAYOUT.indent + LAYOUT.labelText + textPx + LAYOUT.labelGap;
 }
 
 /** The `task` of the lane that folds every hidden internal task into one line. */

@@ -102,6 +102,8 @@ export interface RenderedState {
   view: [number, number];
   width: number;
   height: number;
+  /** Where the drawing area begins, CSS px from the left: the lane labels' width (layout.ts gutterFor). */
+  gutter: number;
   /** Time the last frame took to draw, ms. */
   drawMs: number;
   /** The overview's brush (trace clock ms), or null when the whole trace is in view. */

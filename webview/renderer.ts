@@ -250,11 +250,15 @@ export function draw(f: Frame): void {
     }
     // label
     const color = task.index === 0 ? theme.untracked : taskColor(theme, task.id);
-    const indent = 8 + lane.depth * LAYOUT.indent;
+    const indent = LAYOUT.labelLeft + lane.depth * LAYOUT.indent;
     ctx.fillStyle = color;
     ctx.fillRect(indent, mid - 3.5, 7, 7);
     ctx.fillStyle = task.internal ? theme.muted : theme.foreground;
-    ctx.fillText(fitText(ctx, task.name, left - indent - 16), indent + 11, mid);
+    ctx.fillText(
+      fitText(ctx, task.name, left - indent - LAYOUT.labelText - LAYOUT.labelGap),
+      indent + LAYOUT.labelText,
+      mid,
+    );
     // life: waiting from the first moment to the end
     const life0 = Math.max(
       v0,
@@ -297,7 +301,7 @@ export function draw(f: Frame): void {
         const long = end - start >= timeline.blockMs;
         rect(batches, long ? theme.block : color, a, y + 2, b, LAYOUT.laneHeight - 4);
         if ((end - start) * pxPerMs < 1) {
-          j = Math.max(j + 1, firstAtOrAfter(s.start, stints, x.invert(a + 1)));
+          j = Math.max(j + 1, nextToDraw(timeline, stints, x.invert(a + 1)));
           continue;
         }
       }
@@ -379,12 +383,24 @@ function drawFolded(f: Frame, batches: Batches, y: number, v0: number, v1: numbe
       const b = Math.min(f.width, Math.max(a + 1, Math.ceil(x(end))));
       rect(batches, theme.untracked, a, y + 4, b, LAYOUT.laneHeight - 8);
       if ((end - start) * pxPerMs < 1) {
-        j = Math.max(j + 1, firstAtOrAfter(s.start, list, x.invert(a + 1)));
+        j = Math.max(j + 1, nextToDraw(timeline, list, x.invert(a + 1)));
         continue;
       }
     }
     j++;
   }
+}
+
+/**
+ * Past a stint narrower than a pixel, the next of a lane's `stints` (sorted by start) to draw: the
+ * first that reaches past `time` (where the next pixel begins). Those that start and end before
+ * it are under the pixel already drawn; but the last to start before it may run on — a block
+ * that begins in the same pixel as a short stint of its task was skipped, and its lane showed no
+ * block (the kitchen's /async-blocking, in a fitted view).
+ */
+function nextToDraw(timeline: Timeline, stints: readonly number[], time: number): number {
+  const k = firstAtOrAfter(timeline.stints.start, stints, time);
+  return k > 0 && timeline.stintEnd(stints[k - 1]) > time ? k - 1 : k;
 }
 
 const textWidths = new Map<string, number>();

@@ -4,9 +4,10 @@
  * the viewport's (viewport.ts). Drawing happens at most once per animation frame, however many
  * updates arrive.
  */
-import { Stepper } from '../model/steps';
-import { EndInfo, SwitchInfo, Timeline } from '../model/timeline';
-import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, gutterFor } from './layout';
+import { Stepper, where } from '../model/steps';
+import { blockLocation } from '../model/summary';
+import { BlockInfo, EndInfo, SwitchInfo, Timeline } from '../model/timeline';
+import { FOLDED_LANE, LANES_TOP, LAYOUT, Lane, gutterFor, labelWidth } from './layout';
 import { Lanes } from './lanes';
 import { NARROW_PX, buildChrome, emptyNote, endNote, placeTooltip, showSession } from './chrome';
 import { handleKey, zoomsOrScrolls } from './keys';
@@ -23,6 +24,10 @@ import { watchedRange } from './watch';
 /** A step keeps the switch in a window at least this wide, ms, and this many times its stints. */
 const STEP_MIN_SPAN_MS = 2;
 const STEP_SPAN_FACTOR = 4;
+/** B shows a block with this share of its length on each side of it. */
+const BLOCK_PAD = 0.3;
+/** How far below (or above) the pointer the tooltip begins, CSS px: clear of the pointer's arrow. */
+const TOOLTIP_GAP = 20;
 
 export interface ViewCallbacks {
   openSource(location: SourceLocation): void;
@@ -39,6 +44,11 @@ export interface ViewOptions {
   inVsCode: boolean;
 }
 
+/** The lane labels' font size, CSS px (as the renderer draws them). */
+const LABEL_FONT_PX = 11;
+/** Lanes whose labels are measured for their width, at most (the first ones: a trace's own names). */
+const MEASURED_LANES = 2000;
+
 /** Lanes listed in a `rendered` report at most. */
 const MAX_REPORTED_LANES = 1000;
 
@@ -53,6 +63,8 @@ export class TimelineView {
   private width = 0;
   private height = 0;
   private gutter: number = LAYOUT.gutter;
+  /** The widest lane label of this timeline so far, CSS px (labelWidth): it only grows, so lanes do not jump. */
+  private labelPx = 0;
   private scrollTop = 0;
   private frameRequested = false;
   private hoverTask = -1;
@@ -61,6 +73,12 @@ export class TimelineView {
   /** The step cursor: the switch it stands on, its number (1-based), and what was reported. */
   private stepper: Stepper = new Stepper(this.timeline, formatDuration);
   private stepReport: StepInfo | null = null;
+  /**
+   * The block the step cursor stands on (B, Shift+B) when no switch leads into it — a task that
+   * blocks where it resumes after a wait of its own — by its stint; null when none (a block that
+   * begins at a switch is the switch's, on the stepper).
+   */
+  private blockStint: number | null = null;
   /** How the program ended, as the problem bar last said (it says so when it ended badly). */
   private shownEnd: EndInfo | null = null;
   private readonly title: HTMLElement;
@@ -88,6 +106,12 @@ export class TimelineView {
   private readonly keysButton: HTMLButtonElement;
   /** In the view's `watch` mode: the work since this time (trace clock, ms) is what it shows. */
   private watchSince: number | null = null;
+  /**
+   * The lanes are to scroll to the first task made since `watchSince` once it comes: a lesson's
+   * requests got lanes below those of the lessons before, out of sight in a short panel, while the
+   * view showed their time — empty lanes at the top.
+   */
+  private watchLanes = false;
   private readonly internalButton: HTMLButtonElement;
   private readonly search: HTMLInputElement;
   private readonly legendHidden: HTMLElement;
@@ -223,6 +247,8 @@ export class TimelineView {
     this.viewport.reset();
     this.brushRange = null;
     this.stepper = new Stepper(timeline, formatDuration);
+    this.blockStint = null;
+    this.labelPx = 0;
     this.showStep();
     // A lane hovered in the last timeline is not a lane of this one.
     this.hoverTask = -1;
@@ -274,6 +300,7 @@ export class TimelineView {
    */
   watch(since: number): void {
     this.watchSince = since;
+    this.watchLanes = true;
     // The step cursor belongs to what was looked at before: N steps through the new work.
     if (this.stepper.cursor !== null) {
       this.stepper.clear();
@@ -325,7 +352,7 @@ export class TimelineView {
     const box = this.canvas.parentElement!.getBoundingClientRect();
     this.width = Math.max(100, Math.floor(box.width));
     this.height = Math.max(100, Math.floor(box.height));
-    this.gutter = gutterFor(this.width);
+    this.gutter = gutterFor(this.width, this.labelPx);
     this.viewport.setArea(this.gutter, this.width);
     // Beside an editor the panel is narrow: the tools keep to one row with short labels.
     const narrow = this.width < NARROW_PX;
@@ -357,11 +384,25 @@ export class TimelineView {
     return this.viewport.scale();
   }
 
-  private refreshLanes(): void {
+  private refreshLanes(ctx: CanvasRenderingContext2D): void {
     const lanes = this.laneState;
     if (!lanes.refresh(this.timeline)) return;
     this.spacer.style.height = `${lanes.contentHeight}px`;
     this.legendHidden.textContent = lanes.legend;
+    // The lane labels take the room their widest needs (gutterFor), measured when lanes come.
+    ctx.font = `${LABEL_FONT_PX}px ${this.theme.font}`;
+    const tasks = this.timeline.tasks;
+    for (const lane of this.lanes.slice(0, MEASURED_LANES))
+      if (lane.task >= 0)
+        this.labelPx = Math.max(
+          this.labelPx,
+          labelWidth(lane.depth, ctx.measureText(tasks[lane.task].name).width),
+        );
+    const gutter = gutterFor(this.width, this.labelPx);
+    if (gutter !== this.gutter) {
+      this.gutter = gutter;
+      this.viewport.setArea(gutter, this.width);
+    }
   }
 
   private get lanes(): Lane[] {
@@ -380,7 +421,11 @@ export class TimelineView {
       pauses: this.pauses,
       theme: this.theme,
       hoverTask: this.hoverTask,
-      step: ((c) => (c === null ? null : { time: c.time, from: c.from, to: c.to }))(this.stepper.cursor),
+      step: ((c) => {
+        if (c !== null) return { time: c.time, from: c.from, to: c.to };
+        const b = this.cursorBlock();
+        return b === undefined ? null : { time: b.start, from: b.task, to: b.task };
+      })(this.stepper.cursor),
       folded:
         this.laneState.foldedCount > 0
           ? { stints: this.laneState.foldedStints, tasks: this.laneState.foldedCount }
@@ -411,16 +456,18 @@ export class TimelineView {
     if (this.stepper.follow()) {
       // The model dropped its oldest part: what the view held by stint index moved with it.
       this.hoverTask = -1;
+      this.blockStint = null;
       this.tooltip.style.display = 'none';
       this.showStep();
       this.showProblem();
     }
-    this.refreshLanes();
+    const ctx = this.canvas.getContext('2d');
+    if (ctx === null) return;
+    this.refreshLanes(ctx);
+    if (this.watchLanes) this.scrollToWatched();
     const note = this.session === null ? null : emptyNote(this.session.state, this.timeline.stintCount);
     if (this.empty.textContent !== (note ?? '')) this.empty.textContent = note ?? '';
     this.empty.style.display = note === null ? 'none' : '';
-    const ctx = this.canvas.getContext('2d');
-    if (ctx === null) return;
     const ratio = window.devicePixelRatio || 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const frame = this.frame(ctx);
@@ -447,6 +494,7 @@ export class TimelineView {
         view: [v0, v1],
         width: this.width,
         height: this.height,
+        gutter: this.gutter,
         drawMs: this.lastDrawMs,
         brush: this.brushRange,
         step: this.stepReport,
@@ -464,6 +512,14 @@ export class TimelineView {
 
   /** Moves the step cursor to the next or previous task switch and reports where it stands. */
   step(direction: 'next' | 'previous'): StepInfo | null {
+    if (this.blockStint !== null) {
+      // From a block no switch leads into: the switches from there on (or back).
+      const at = this.timeline.stints.start[this.blockStint];
+      const [v0, v1] = this.viewport.range();
+      this.blockStint = null;
+      if (direction === 'next') this.viewport.show(at, at + (v1 - v0));
+      else this.viewport.show(at - (v1 - v0), at);
+    }
     const found = this.stepper.move(direction, this.viewport.range());
     if (found === null) {
       const growing = this.viewport.current === 'follow' || this.session?.state === 'running';
@@ -491,12 +547,82 @@ export class TimelineView {
     this.revealLane(sw.to);
   }
 
+  /**
+   * Moves the step cursor to the next or previous block after (before) where it stands, else from
+   * the view; shows and reads out what a hover on the block says (its hot lines), as a step does.
+   */
+  stepBlock(direction: 'next' | 'previous'): void {
+    const t = this.timeline;
+    const blocks = [...t.blocks].sort((a, b) => a.start - b.start || a.stint - b.stint);
+    const sw = this.stepper.cursor;
+    const standing = this.cursorBlock();
+    const [v0, v1] = this.viewport.range();
+    const from = standing?.start ?? sw?.time ?? (direction === 'next' ? v0 : v1);
+    const stint = standing?.stint ?? sw?.toStint ?? -1;
+    // After (before) where the cursor stands; from a view, the first block in it (or the last before its end).
+    const inside = standing === undefined && sw === null;
+    const found =
+      direction === 'next'
+        ? blocks.find((b) => b.start > from || (b.start === from && (inside || b.stint > stint)))
+        : [...blocks]
+            .reverse()
+            .find((b) => b.start < from || (b.start === from && (inside || b.stint < stint)));
+    if (found === undefined) {
+      this.stepBar.style.display = 'block';
+      this.stepBar.textContent =
+        blocks.length === 0
+          ? `No block: no stint held the loop ${formatDuration(t.blockMs)} or more.`
+          : `No ${direction === 'next' ? 'later' : 'earlier'} block (${blocks.length.toLocaleString()} in all).`;
+      return;
+    }
+    this.setFollowing(false);
+    if (this.stepper.moveTo(found.start) && this.stepper.cursor?.toStint === found.stint) {
+      // A switch leads into it: the step cursor stands on that switch, and says why the task ran.
+      this.blockStint = null;
+      this.showStep();
+      this.callbacks.stepped(this.stepReport);
+    } else {
+      this.stepper.clear();
+      this.stepReport = null;
+      this.blockStint = found.stint;
+      this.showBlock();
+    }
+    // The block fills the middle of the view, as a brush drawn round it would show it.
+    const pad = found.durationMs * BLOCK_PAD;
+    this.viewport.show(found.start - pad, found.start + found.durationMs + pad);
+    this.revealLane(found.task);
+  }
+
+  /** The block the cursor stands on: the step's, or the one B went to. */
+  private cursorBlock(): BlockInfo | undefined {
+    const stint = this.stepper.cursor?.toStint ?? this.blockStint;
+    return stint === null ? undefined : this.timeline.blocks.find((b) => b.stint === stint);
+  }
+
+  /** The step bar and the tooltip say which block the cursor stands on, as for a switch. */
+  private showBlock(): void {
+    const block = this.cursorBlock();
+    if (block === undefined) return;
+    const t = this.timeline;
+    const order = [...t.blocks].sort((a, b) => a.start - b.start || a.stint - b.stint);
+    const location = blockLocation(t, block);
+    this.stepBar.style.display = 'block';
+    this.stepBar.textContent = `Block ${(order.indexOf(block) + 1).toLocaleString()} of ${order.length.toLocaleString()} at ${formatDuration(block.start - t.startTime)}: ${t.tasks[block.task].name} held the loop ${formatDuration(block.durationMs)}.${location !== null ? ` Runs ${where(location)}.` : ''}`;
+    this.stepBar.title = this.stepBar.textContent;
+    this.stepDetails = true;
+    this.hoverTask = -1;
+    this.details.textContent = this.stepDetailLines().join('\n');
+    this.requestDraw();
+  }
+
   /** The step bar says where the cursor stands (or goes when it stands nowhere). */
   private showStep(): void {
     const finished = this.session?.state === 'ended' || this.session?.state === 'file';
     this.stepReport = this.stepper.describe(finished);
     const step = this.stepReport;
-    if (step === null) {
+    if (step === null && this.blockStint !== null) {
+      this.showBlock();
+    } else if (step === null) {
       this.stepBar.style.display = 'none';
       this.stepBar.textContent = '';
       if (this.stepDetails) this.tooltip.style.display = 'none';
@@ -517,11 +643,14 @@ export class TimelineView {
   /** Where the step cursor's stint is drawn: its lane (or the chef lane), its hit, its stint. */
   private stepTarget(): { hit: Hit; stint: number; laneY: number } | null {
     const sw = this.stepper.cursor;
-    if (sw === null) return null;
-    const time = this.timeline.stints.start[sw.toStint];
+    const block = this.cursorBlock();
+    if (sw === null && block === undefined) return null;
+    const toStint = sw !== null ? sw.toStint : block!.stint;
+    const to = sw !== null ? sw.to : block!.task;
+    const time = this.timeline.stints.start[toStint];
     const lane =
-      this.lanes.find((l) => l.task === sw.to) ??
-      (this.laneState.foldedStints.includes(sw.toStint)
+      this.lanes.find((l) => l.task === to) ??
+      (this.laneState.foldedStints.includes(toStint)
         ? this.lanes.find((l) => l.task === FOLDED_LANE)
         : undefined);
     const visible =
@@ -529,10 +658,10 @@ export class TimelineView {
       lane.y >= this.scrollTop &&
       lane.y + LAYOUT.laneHeight <= this.scrollTop + this.height - LANES_TOP;
     if (lane === undefined || !visible)
-      return { hit: { task: -1, time, lane: 'chef' }, stint: sw.toStint, laneY: LAYOUT.axisHeight };
+      return { hit: { task: -1, time, lane: 'chef' }, stint: toStint, laneY: LAYOUT.axisHeight };
     return {
       hit: { task: lane.task, time, lane: 'dish' },
-      stint: sw.toStint,
+      stint: toStint,
       laneY: LANES_TOP + lane.y - this.scrollTop,
     };
   }
@@ -540,7 +669,11 @@ export class TimelineView {
   /** What the tooltip says about the step cursor's stint (as a hover on it would). */
   private stepDetailLines(): string[] {
     const target = this.stepTarget();
-    return target === null ? [] : tooltipLines(this.scene(), target.hit, target.stint);
+    if (target === null) return [];
+    const scene = this.scene();
+    // And what a hover on the lag track at that moment says: the keyboard has no other way to it.
+    const lag = tooltipLines(scene, { task: -2, time: target.hit.time, lane: 'lag' }, -1);
+    return [...tooltipLines(scene, target.hit, target.stint), ...lag];
   }
 
   /** Shows the step cursor's details in the tooltip, just below its stint. */
@@ -551,15 +684,21 @@ export class TimelineView {
       return;
     }
     const px = this.xScale()(target.hit.time);
-    const chartTop =
-      this.canvas.getBoundingClientRect().top - this.canvas.closest('.looplens')!.getBoundingClientRect().top;
+    const chartTop = this.chartTop();
     placeTooltip(
       this.tooltip,
-      tooltipLines(this.scene(), target.hit, target.stint),
+      this.stepDetailLines(),
       Math.max(this.gutter, Math.min(px, this.width)),
-      0,
       this.width,
       chartTop + target.laneY + LAYOUT.laneHeight + 6,
+      chartTop + target.laneY - 6,
+    );
+  }
+
+  /** Where the chart begins in the panel (below the header, the bars and the overview), CSS px. */
+  private chartTop(): number {
+    return (
+      this.canvas.getBoundingClientRect().top - this.canvas.closest('.looplens')!.getBoundingClientRect().top
     );
   }
 
@@ -592,6 +731,23 @@ export class TimelineView {
     const visible = this.height - LANES_TOP;
     if (lane.y < this.scrollTop || lane.y + LAYOUT.laneHeight > this.scrollTop + visible)
       this.scroller.scrollTop = Math.max(0, lane.y - visible / 2);
+  }
+
+  /** Scrolls the lanes so that the first lane of the watched work is at the top, once it has one. */
+  private scrollToWatched(): void {
+    const since = this.watchSince;
+    if (since === null || this.viewport.current !== 'watch') {
+      this.watchLanes = false;
+      return;
+    }
+    const tasks = this.timeline.tasks;
+    const lane = this.lanes.find((l) => l.task >= 0 && tasks[l.task].createdAt >= since);
+    if (lane === undefined) return;
+    this.watchLanes = false;
+    const visible = this.height - LANES_TOP;
+    if (lane.y >= this.scrollTop && lane.y + LAYOUT.laneHeight <= this.scrollTop + visible) return;
+    this.scroller.scrollTop = lane.y;
+    this.scrollTop = this.scroller.scrollTop;
   }
 
   /** Shows or hides the list of the timeline's keys. */
@@ -663,7 +819,15 @@ export class TimelineView {
     const stint = stintAt(scene, hit);
     const lines = tooltipLines(scene, hit, stint);
     this.hoverTask = taskOf(scene, hit, stint);
-    placeTooltip(this.tooltip, lines, px, py, this.width);
+    const chartTop = this.chartTop();
+    placeTooltip(
+      this.tooltip,
+      lines,
+      px,
+      this.width,
+      chartTop + py + TOOLTIP_GAP,
+      chartTop + py - TOOLTIP_GAP,
+    );
     this.requestDraw();
   }
 
@@ -696,10 +860,14 @@ export class TimelineView {
       },
       toggleFollow: () => this.setFollowing(this.viewport.current !== 'follow'),
       step: (direction) => void this.step(direction),
+      stepBlock: (direction) => this.stepBlock(direction),
       toggleInternal: () => this.toggleInternal(),
       focusFilter: () => this.search.focus(),
       openStep: () => {
-        if (this.stepReport?.location != null) this.callbacks.openSource(this.stepReport.location);
+        const block = this.blockStint === null ? undefined : this.cursorBlock();
+        const location =
+          block !== undefined ? blockLocation(this.timeline, block) : this.stepReport?.location;
+        if (location != null) this.callbacks.openSource(location);
       },
       toggleKeys: () => this.showKeys(this.keysHelp.style.display === 'none'),
       hideKeys: () => {
@@ -708,8 +876,9 @@ export class TimelineView {
         return true;
       },
       clearStep: () => {
-        if (this.stepper.cursor === null) return false;
+        if (this.stepper.cursor === null && this.blockStint === null) return false;
         this.stepper.clear();
+        this.blockStint = null;
         this.showStep();
         return true;
       },

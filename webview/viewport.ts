@@ -74,10 +74,17 @@ export class Viewport {
     this.changed();
   }
 
-  /** The drawing area, px: from the lane names' gutter to the right edge. */
+  /**
+   * The drawing area, px: from the lane names' gutter to the right edge. A held view keeps its
+   * time range: its transform is in pixels, and kept as it was it showed another part of the trace
+   * at the new width (in VS Code, the first step opened the code beside the timeline, the panel
+   * narrowed, and the view jumped seconds away from the switch the step bar named).
+   */
   setArea(left: number, right: number): void {
+    const held = this.mode === 'fixed' ? this.range() : null;
     this.left = left;
     this.right = Math.max(left + 1, right);
+    if (held !== null) this.set(this.transformFor(held[0], held[1]));
   }
 
   /** Starts over (a new trace): following, until the session says otherwise. */

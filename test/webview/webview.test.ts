@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { snapshotHtml } from '../../host/snapshotHtml';
 import { ChunkWriter, utf8Of } from '../../protocol/chunkWriter';
 import { EndCause, Reason, TaskEnd, TaskFlags, TaskKind } from '../../protocol/format';
-import { LANES_TOP, LAYOUT, gutterFor } from '../../webview/layout';
+import { LANES_TOP, LAYOUT } from '../../webview/layout';
 import type { FromWebviewMessage, RenderedState, StepInfo } from '../../webview/protocol';
 import { Timeline } from '../../model/timeline';
 import { TraceReader } from '../../protocol/reader';
@@ -84,7 +84,7 @@ function traceWithInternalTasks(
 class Geometry {
   readonly gutter: number;
   constructor(readonly state: RenderedState) {
-    this.gutter = gutterFor(state.width);
+    this.gutter = state.gutter;
   }
   x(time: number): number {
     const [v0, v1] = this.state.view;
@@ -117,6 +117,120 @@ function contrast(a: string, b: string): number {
   };
   const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
   return (hi + 0.05) / (lo + 0.05);
+}
+
+/** VS Code's Dark High Contrast theme as its webviews get it: variables on <html>, a class on <body>. */
+const HIGH_CONTRAST = `(() => {
+  const theme = {
+    '--vscode-editor-background': '#000000',
+    '--vscode-editor-foreground': '#ffffff',
+    '--vscode-descriptionForeground': '#d6d6d6',
+    '--vscode-focusBorder': '#f38518',
+    '--vscode-contrastBorder': '#6fc3df',
+    '--vscode-contrastActiveBorder': '#f38518',
+    '--vscode-charts-red': '#f14c4c',
+    '--vscode-button-border': '#6fc3df',
+    '--vscode-button-secondaryForeground': '#ffffff',
+  };
+  for (const [name, value] of Object.entries(theme)) document.documentElement.style.setProperty(name, value);
+  document.body.className = 'vscode-high-contrast';
+})()`;
+
+/**
+ * The overview strip's time labels as the screen shows them: each label's text colour (the
+ * theme's muted text, as the strip draws it) and, of the colours round its letters in the box it
+ * takes, the one it reads worst against (colours of a few pixels only — the letters' anti-aliased
+ * edges — left out).
+ */
+async function overviewLabels(
+  viewer: ViewerPage,
+  left: number,
+): Promise<Array<{ x: number; text: string; under: string; contrast: number }>> {
+  const png = (await viewer.page.locator('.overview').screenshot()).toString('base64');
+  const found = await viewer.page.evaluate<
+    Array<{ x: number; text: number[]; colours: number[][] }>
+  >(`(async () => {
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.body).getPropertyValue('--vscode-descriptionForeground').trim() || '#999999';
+    document.body.appendChild(probe);
+    const text = getComputedStyle(probe).color.match(/\\d+/g).slice(0, 3).map(Number);
+    probe.remove();
+    const bitmap = await createImageBitmap(await (await fetch('data:image/png;base64,${png}')).blob());
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const { data, width } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    const at = (x, y) => Array.from(data.slice((y * width + x) * 4, (y * width + x) * 4 + 3));
+    const isText = (p) => p.every((v, i) => Math.abs(v - text[i]) <= 24);
+    // The labels' band (their letters are 10 px high from 2 px down): columns with text in them,
+    // runs of them less than 6 px apart one label. The "whole trace" label, left of the lanes, is not one.
+    const left = ${left};
+    const columns = [];
+    for (let x = left; x < width; x++) {
+      let has = false;
+      for (let y = 2; y < 13 && !has; y++) has = isText(at(x, y));
+      if (has) columns.push(x);
+    }
+    const labels = [];
+    for (const x of columns) {
+      const last = labels[labels.length - 1];
+      if (last !== undefined && x - last.to < 6) last.to = x;
+      else labels.push({ from: x, to: x });
+    }
+    return labels.map(({ from, to }) => {
+      const counts = new Map();
+      let total = 0;
+      for (let x = from - 1; x <= to + 1; x++)
+        for (let y = 1; y <= 13; y++) {
+          const p = at(x, y);
+          if (isText(p)) continue;
+          const key = p.join();
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          total++;
+        }
+      const colours = [...counts].filter(([, n]) => n >= total * 0.08).map(([k]) => k.split(',').map(Number));
+      return { x: from, text, colours };
+    });
+  })()`);
+  return found.map(({ x, text, colours }) => {
+    const css = (rgb: number[]) => `rgb(${rgb.join(', ')})`;
+    const worst = colours
+      .map((rgb) => ({ under: css(rgb), contrast: contrast(css(text), css(rgb)) }))
+      .sort((a, b) => a.contrast - b.contrast)[0] ?? { under: 'nothing', contrast: Infinity };
+    return { x, text: css(text), ...worst };
+  });
+}
+
+/**
+ * What is wrong with the panel's layout as the screen shows it, in words (nothing: []): a part
+ * out of the panel, a part whose text is cut (more to scroll than it shows), two parts of the
+ * header or of the legend on top of each other.
+ */
+async function layoutProblems(viewer: ViewerPage): Promise<string[]> {
+  return viewer.page.evaluate<string[]>(`(() => {
+    const W = innerWidth, H = innerHeight, out = [];
+    const shown = (el) => getComputedStyle(el).display !== 'none' && el.getClientRects().length > 0;
+    const name = (el) => el.className + ' "' + (el.textContent || '').slice(0, 24) + '"';
+    const parts = '.title, .status, .blocked-now, .tools > *, .stepbar, .overview, .chart, .legend-item, .legend-hidden, .keys-help, .tooltip, .follow-again, .problem';
+    for (const el of [...document.querySelectorAll(parts)].filter(shown)) {
+      const r = el.getBoundingClientRect();
+      if (r.left < -0.5 || r.right > W + 0.5 || r.top < -0.5 || r.bottom > H + 0.5)
+        out.push('out of the panel: ' + name(el) + ' ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(' '));
+      // The title may give way (the panel's tab names it too); anything else says all it has.
+      if (!el.matches('.title, .chart') && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
+        out.push('cut: ' + name(el) + ' ' + el.scrollWidth + '×' + el.scrollHeight + ' in ' + el.clientWidth + '×' + el.clientHeight);
+    }
+    for (const group of ['.title, .status, .blocked-now, .tools > *', '.legend-item, .legend-hidden']) {
+      const els = [...document.querySelectorAll(group)].filter(shown);
+      for (let i = 0; i < els.length; i++)
+        for (let j = i + 1; j < els.length; j++) {
+          const a = els[i].getBoundingClientRect(), b = els[j].getBoundingClientRect();
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+            out.push('on top of each other: ' + name(els[i]) + ' and ' + name(els[j]));
+        }
+    }
+    return out;
+  })()`);
 }
 
 /** Canvas coordinates → page coordinates. */
@@ -544,7 +658,7 @@ describe('the timeline webview in Chromium', function () {
     const state = await viewer.load(trace, { name: 'kitchen' });
     assert.equal(state.brush, null, 'the whole trace is in view: no brush');
     const box = (await viewer.page.locator('.overview').boundingBox())!;
-    const gutter = gutterFor(state.width);
+    const gutter = state.gutter;
     const x0 = box.x + gutter + (box.width - gutter) * 0.4;
     const x1 = box.x + gutter + (box.width - gutter) * 0.6;
     await viewer.page.mouse.move(x0, box.y + box.height / 2);
@@ -569,6 +683,36 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(closer.brush !== null && Math.abs(closer.brush[0] - closer.view[0]) < slack);
     await viewer.page.keyboard.press('f');
     await viewer.rendered('the whole trace again', (s) => s.brush === null);
+  });
+
+  it("the overview strip's time labels read against what is under them — a block's red too — in dark, light and high-contrast themes", async () => {
+    // One request holds the loop for almost the whole trace: every label of the strip is over its block.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.idle(2400);
+    w.end(2401, EndCause.Exit, 0);
+    const longBlock = handWrittenTrace(w);
+    for (const theme of ['dark', 'light', 'high contrast'] as const) {
+      const page = await ViewerPage.open({ width: 1400, colorScheme: theme === 'light' ? 'light' : 'dark' });
+      try {
+        if (theme === 'high contrast') await page.page.evaluate(HIGH_CONTRAST);
+        const drawn = await page.load(longBlock, { name: 'one long block' });
+        const labels = await overviewLabels(page, drawn.gutter);
+        assert.ok(labels.length >= 4, `${theme}: the strip has its time labels (${labels.length})`);
+        for (const label of labels)
+          assert.ok(
+            label.contrast >= 4.5,
+            `${theme}: the label at x ${label.x} is ${label.text} on ${label.under} (contrast ${label.contrast.toFixed(2)})`,
+          );
+      } finally {
+        await page.close();
+      }
+    }
   });
 
   it('the overview strip works from the keyboard: it takes the focus, says what part it shows, and ← → + − Home End F move it', async () => {
@@ -615,6 +759,8 @@ describe('the timeline webview in Chromium', function () {
     assert.match(text, /GET \/blocking/);
     assert.ok(text.includes(`BLOCK: running for ${formatDuration(block.durationMs)}`), text);
     assert.match(text, new RegExp(`server\\.js:${BUSY_LINE}`));
+    // What a hover on the lag track then says, too: the loop's lag at that moment.
+    assert.match(text, /event-loop lag: p50 .+, p99 .+, max .+/);
     // Read out, in a live region of its own (the step bar says the switch).
     const details = viewer.page.getByRole('status', { name: 'The switched-to stint' });
     assert.equal(await details.getAttribute('aria-live'), 'polite');
@@ -633,6 +779,165 @@ describe('the timeline webview in Chromium', function () {
     await viewer.page.keyboard.press('Escape');
     await tooltip.waitFor({ state: 'hidden' });
     assert.equal(await details.textContent(), '');
+  });
+
+  it('B and Shift+B take the keyboard to each block and tell what a hover on it would — also a block no task switch leads into — and Enter opens its hot line', async () => {
+    // A request that blocks where it resumes after a wait of its own: the loop was idle between,
+    // so no switch leads into its block, and N / P never reach it.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /report', '/srv/app.js', 'renderReport'].forEach((text, i) =>
+      w.string(i + 1, utf8Of(text)),
+    );
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.idle(3);
+    w.run(10, 2, Reason.Timer);
+    w.blockSample(150, 2, 140, 14, [{ name: 4, file: 3, line: 42, column: 7, weightUs: 140_000 }]);
+    w.idle(200);
+    w.end(260, EndCause.Exit, 0);
+    await viewer.load(handWrittenTrace(w), { name: 'a block after a wait' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.page.keyboard.press('b');
+    const bar = viewer.page.locator('.stepbar');
+    await bar.waitFor({ state: 'visible' });
+    assert.match(
+      await bar.innerText(),
+      /^Block 1 of 1 at 10(\.0)? ms: GET \/report held the loop 190 ms\. Runs app\.js:42\.$/,
+    );
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    const text = await tooltip.innerText();
+    assert.match(text, /GET \/report/);
+    assert.match(text, /BLOCK: running for 190 ms/);
+    assert.match(text, /100% renderReport app\.js:42/);
+    const details = viewer.page.getByRole('status', { name: 'The switched-to stint' });
+    assert.equal((await details.textContent())?.replace(/\s+/g, ' '), text.replace(/\s+/g, ' '));
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('Enter');
+    const opened = await viewer.waitFor("the block's line to be asked for", (m) =>
+      m.find((x) => x.type === 'openSource'),
+    );
+    assert.deepEqual(opened.type === 'openSource' && [opened.location.file, opened.location.line], [
+      '/srv/app.js',
+      42,
+    ]);
+    await viewer.page.keyboard.press('b');
+    assert.match(await bar.innerText(), /^No later block \(1 in all\)\.$/);
+    await viewer.page.keyboard.press('Escape');
+    await tooltip.waitFor({ state: 'hidden' });
+
+    // The kitchen: B from the whole trace reaches the blocking request's block (at its switch,
+    // which the step bar says), and Shift+B goes back to the block before it.
+    await viewer.load(trace, { name: 'kitchen' });
+    const block = blockingBlock();
+    const blocks = [...recording.timeline.blocks].sort((a, b) => a.start - b.start);
+    await viewer.page.locator('canvas.canvas').focus();
+    for (let k = 0; k <= blocks.indexOf(block); k++) await viewer.page.keyboard.press('b');
+    await tooltip.waitFor({ state: 'visible' });
+    assert.ok((await tooltip.innerText()).includes(`BLOCK: running for ${formatDuration(block.durationMs)}`));
+    assert.match(await tooltip.innerText(), new RegExp(`server\\.js:${BUSY_LINE}`));
+    assert.match(await bar.innerText(), /→ GET \/blocking starts/);
+    const state = await viewer.rendered(
+      'the block in view',
+      (s) => s.view[0] <= block.start && s.view[1] >= block.start + block.durationMs,
+    );
+    assert.equal(state.step?.to.name, 'GET /blocking');
+    if (blocks.indexOf(block) > 0) {
+      await viewer.page.keyboard.press('Shift+B');
+      const before = blocks[blocks.indexOf(block) - 1];
+      assert.ok(
+        (await tooltip.innerText()).includes(`running for ${formatDuration(before.durationMs)}`),
+        await tooltip.innerText(),
+      );
+    }
+  });
+
+  it("a block that begins in the pixel of a short stint of its task is drawn in the task's lane", async () => {
+    // The request's timer callback (50 µs), then its block, 0.1 ms later: at 1200 px for 2 s, one
+    // pixel holds both starts.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(1000, 2, Reason.Timer);
+    w.idle(1000.05);
+    w.run(1000.15, 2, Reason.Timer);
+    w.idle(1400);
+    w.end(2000, EndCause.Exit, 0);
+    const state = await viewer.load(handWrittenTrace(w), { name: 'a block after a short stint' });
+    const g = new Geometry(state);
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /report');
+    const inLane = await pixel(viewer, g.x(1200), g.laneY(lane));
+    assert.ok(near(inLane, BLOCK_RGB), `the block's red in its lane: ${inLane.join(', ')}`);
+  });
+
+  it('the lane labels take the room their longest needs (up to 40% of the panel), so a route is not cut', async () => {
+    const w = new ChunkWriter(64);
+    const route = 'GET /api/orders/:orderId/items';
+    const child = 'fetchInventoryForWarehouse';
+    const huge = `GET /${'very-long-segment/'.repeat(20)}`;
+    ['app.js', route, child, '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 4, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 4, 9, 3);
+    w.task(1, 3, TaskKind.Other, 2, 3, TaskFlags.None, 4, 12, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.run(3, 3, Reason.Io);
+    w.idle(4);
+    w.end(10, EndCause.Exit, 0);
+    const named = handWrittenTrace(w);
+    const page = await ViewerPage.open({ width: 600 });
+    try {
+      const state = await page.load(named, { name: 'long routes' });
+      // Measured as the chart draws them: 11 px of the theme's font, after the swatch and indentation.
+      const needs = await page.page.evaluate<number[]>(`(() => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = '11px ' + getComputedStyle(document.body).getPropertyValue('--vscode-font-family');
+        return [[${JSON.stringify(route)}, 0], [${JSON.stringify(child)}, 1]].map(
+          ([name, depth]) => 8 + depth * 12 + 11 + ctx.measureText(name).width,
+        );
+      })()`);
+      for (const need of needs)
+        assert.ok(need <= state.gutter, `a label ${need} px wide in ${state.gutter} px`);
+      // A label longer than any panel leaves the chart 60% of it.
+      const withHuge = new ChunkWriter(64);
+      ['app.js', huge].forEach((text, i) => withHuge.string(i + 1, utf8Of(text)));
+      withHuge.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 0, 0, 0);
+      withHuge.run(0, 1, Reason.Start);
+      withHuge.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 0, 0, 0);
+      withHuge.idle(1);
+      withHuge.run(2, 2, Reason.Request);
+      withHuge.idle(4);
+      withHuge.end(10, EndCause.Exit, 0);
+      const capped = await page.load(handWrittenTrace(withHuge), { id: 'huge', name: 'a huge route' });
+      assert.equal(capped.gutter, 240, 'at most 40% of 600 px');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a held view keeps its time range when the panel narrows (the code opening beside it after a step)', async () => {
+    await viewer.load(trace, { name: 'kitchen' });
+    await viewer.page.locator('canvas.canvas').focus();
+    let state = await viewer.rendered('the trace');
+    for (let i = 0; i < 60 && state.step?.to.name !== 'GET /blocking'; i++) {
+      await viewer.page.keyboard.press('n');
+      state = await viewer.rendered(`step ${i + 1}`, (s) => s.step?.index === i + 1);
+    }
+    const [v0, v1] = state.view;
+    await viewer.page.setViewportSize({ width: 700, height: 700 });
+    const narrow = await viewer.rendered('the narrow panel', (s) => s.width < WIDTH);
+    const slack = (v1 - v0) * 0.01;
+    assert.ok(
+      Math.abs(narrow.view[0] - v0) < slack && Math.abs(narrow.view[1] - v1) < slack,
+      `the same range: ${narrow.view.map((v) => v - v0)} against 0, ${v1 - v0} (ms from the view's start)`,
+    );
   });
 
   it('folds internal tasks into one line that says how many, and I unfolds them', async () => {
@@ -1010,7 +1315,7 @@ describe('the timeline webview in Chromium', function () {
     // A drag on the overview strip, now over ten minutes, lands where it was let go.
     const last = await viewer.rendered('ten minutes in');
     const box = (await viewer.page.locator('.overview').boundingBox())!;
-    const gutter = gutterFor(last.width);
+    const gutter = last.gutter;
     const at = (f: number) => box.x + gutter + (box.width - gutter) * f;
     await viewer.page.mouse.move(at(0.5), box.y + box.height / 2);
     await viewer.page.mouse.down();
@@ -1042,6 +1347,45 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(
       Math.abs(following.view[1] - (end + 1094)) < 1 && following.view[1] - following.view[0] <= 5000 + 1,
     );
+  });
+
+  it("live, watching a lesson's requests below the lanes of the lessons before: the lanes scroll to them", async () => {
+    const w = new ChunkWriter(4096);
+    const names = ['app.js', '/srv/app.js', 'GET /parallel'];
+    for (let k = 0; k < 30; k++) names.push(`GET /async ${k}`);
+    names.forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 2, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.idle(1);
+    // Thirty earlier requests: more lanes than a short panel shows.
+    for (let k = 0; k < 30; k++) {
+      w.task(10 + k, 10 + k, TaskKind.Request, 0, 4 + k, TaskFlags.None, 2, 5, 1);
+      w.run(10 + k, 10 + k, Reason.Request);
+      w.taskEnd(10.5 + k, 10 + k, TaskEnd.Finished);
+      w.idle(10.5 + k);
+    }
+    const page = await ViewerPage.open({ width: 900, height: 400 });
+    try {
+      await page.startLive(handWrittenTrace(w), { id: 'lessons', name: 'lessons' });
+      await page.rendered('the lessons before', (s) => s.laneCount >= 31);
+      await page.post({ type: 'watch', since: 100 });
+      const lesson = new ChunkWriter(256);
+      lesson.task(200, 50, TaskKind.Request, 0, 3, TaskFlags.None, 2, 9, 1);
+      lesson.run(200, 50, Reason.Request);
+      lesson.taskEnd(201, 50, TaskEnd.Finished);
+      lesson.idle(201);
+      await page.post({ type: 'append', bytes: lesson.bytes() });
+      const state = await page.rendered('the lesson', (s) => s.lanes.some((l) => l.name === 'GET /parallel'));
+      const index = state.lanes.findIndex((l) => l.name === 'GET /parallel');
+      const y = index * (LAYOUT.laneHeight + LAYOUT.laneGap);
+      const scrollTop = await page.page.locator('.scroller').evaluate((el) => el.scrollTop);
+      assert.ok(
+        y >= scrollTop && y + LAYOUT.laneHeight <= scrollTop + state.height - LANES_TOP,
+        `the lesson's lane (at ${y} px) in view: lanes scrolled ${scrollTop} px, ${state.height - LANES_TOP} px shown`,
+      );
+    } finally {
+      await page.close();
+    }
   });
 
   it("live, watching a lesson's requests: they stay in view while the trace runs on, until the user follows live again", async () => {
@@ -1193,6 +1537,77 @@ describe('the timeline webview in Chromium', function () {
       assert.ok((cut as number[])[0] <= (cut as number[])[1], `the state is not cut: ${JSON.stringify(cut)}`);
     } finally {
       await third.close();
+    }
+  });
+
+  it('at 600, 900, 1400 and 1920 px, nothing in the panel is cut off, runs out of it or lies over another part: the header, the step bar, the legend, the keys and the tooltip', async () => {
+    const t = recording.timeline;
+    const task = t.tasks.find((x) => x.name === 'GET /parallel')!;
+    const since = t.endTime + 20;
+    const liveBlock = { task: task.wireId, taskName: task.name, since, now: since + 600, durationMs: 600 };
+    for (const width of [600, 900, 1400, 1920]) {
+      const page = await ViewerPage.open({ width, height: 600, inVsCode: true });
+      try {
+        // Everything the header and the legend can hold at once: a live block, drops, a pause.
+        await page.load(trace, {
+          name: 'Kitchen (traced by Loop Lens)',
+          state: 'running',
+          events: 123_456,
+          dropped: 12,
+          liveBlock,
+        });
+        await page.post({
+          type: 'pauses',
+          pauses: [{ start: t.startTime + 100, end: t.startTime + 200, reason: 'breakpoint' }],
+        });
+        await page.page.locator('canvas.canvas').focus();
+        let state = await page.rendered('the trace');
+        for (let i = 0; i < 60 && state.step?.to.name !== 'GET /blocking'; i++) {
+          await page.page.keyboard.press('n');
+          state = await page.rendered(`step ${i + 1}`, (s) => s.step?.index === i + 1);
+        }
+        assert.equal(state.step?.to.name, 'GET /blocking', 'a step onto the blocking request');
+        await page.page.locator('.tooltip').waitFor({ state: 'visible' });
+        assert.deepEqual(await layoutProblems(page), [], `${width} px, a step shown`);
+        await page.page.keyboard.press('?');
+        await page.page.locator('.keys-help').waitFor({ state: 'visible' });
+        assert.deepEqual(await layoutProblems(page), [], `${width} px, the keys shown`);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
+  it("a tooltip with long lines (a long route, a deep path) wraps inside the panel, whole, even at the panel's bottom", async () => {
+    const w = new ChunkWriter(64);
+    const route = 'GET /api/v1/organisations/:organisationId/projects/:projectId/environments/:environmentId';
+    const file =
+      '/home/someone/work/a-monorepo/packages/the-service-with-a-long-name/src/handlers/environments.js';
+    ['app.js', route, file].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 120, 17);
+    w.idle(1);
+    w.run(10, 2, Reason.Request);
+    w.idle(20);
+    w.end(30, EndCause.Exit, 0);
+    const bytes = handWrittenTrace(w);
+    for (const width of [600, 1400]) {
+      const page = await ViewerPage.open({ width, height: 230 });
+      try {
+        const state = await page.load(bytes, { name: 'long names' });
+        const g = new Geometry(state);
+        const lane = state.lanes.findIndex((l) => l.name === route);
+        // The request's lane is the chart's last row: the tooltip has no room below it.
+        const at = await onPage(page, g.x(15), g.laneY(lane));
+        await page.page.mouse.move(at.x, at.y);
+        const tooltip = page.page.locator('.tooltip');
+        await tooltip.waitFor({ state: 'visible' });
+        assert.match((await tooltip.textContent()) ?? '', /environments\.js:120/);
+        assert.deepEqual(await layoutProblems(page), [], `${width} px`);
+      } finally {
+        await page.close();
+      }
     }
   });
 
