@@ -481,6 +481,12 @@ function stintCpu(time: number): void {
   times.waitRefAt = time;
   times.waitRefStint = times.openStart;
   times.waitFound = Math.max(0, waitNs);
+  // The main thread's CPU time so far bounds the next gap's estimate from here (see accountGap), so
+  // that this stint's own CPU — a long one has plenty — is no part of that bound: a thread preempted
+  // right after a 100 ms computation had its wait before the next stint taken for that stint's
+  // task's I/O callback (a 107 ms block with no wait known). (Read without the process's first, the
+  // counter may lag by up to a tick: a looser bound, never a tighter one.)
+  if (cpuSource === CpuSource.Schedstat && counters[0] / 1e6 > times.cpuRef) times.cpuRef = counters[0] / 1e6;
   if (waitNs <= 0) return;
   const w = recorder.room(2);
   if (w === null) return;
