@@ -973,10 +973,10 @@ describe('tasks the tracer finds in real programs', function () {
       );
       // No other block of theirs: on a quiet machine. On a busy one (a stint of the recording lost
       // a block's length waiting for a CPU), a /cpu request's other stint may hold the loop past the
-      // threshold too — its `res.end` after the await, 60-110 ms with none of it known as a wait
-      // for a CPU, beside crunches that waited 1.5 s (pinned to a core with two busy loops; a probe
-      // around `res.end` read nearly all of its wall time as the thread's wait for a CPU, which the
-      // tracer's reading missed for that stint).
+      // threshold too: blocks are judged by wall time. (Pinned to a core with two busy loops, its
+      // stint after the await held 60-110 ms beside crunches that waited 1.5 s — then with no wait
+      // known: the gap estimate took the thread's wait right after the crunch for the I/O callback
+      // before that stint, as engine.ts's stintCpu says.)
       let busyMachine = false;
       for (let i = 0; i < timeline.stints.length && !busyMachine; i++)
         busyMachine = timeline.cpuWaitMs(i) >= timeline.blockMs;
