@@ -192,6 +192,16 @@ const setterLooks = new Ration();
  */
 const relooks = new Ration();
 const RELOOK_SHARE = 0.02;
+/**
+ * Looks at the calls a library's runner of jobs makes (dishes.ts rootedHow), at places whose word
+ * would be taken without one: which function of the program's a runner calls depends on its data,
+ * not on the place (a mapper's 24 `resize` jobs, then `index`), and what the stint does after it
+ * is new code at the places it passes when the function is another than the place's last. A
+ * budget of its own (50 a second, 100 at once), so that a queue's busy jobs never starve the looks
+ * that place and name dishes.
+ */
+const jobLooks = new Ration();
+const JOB_LOOK_SHARE = 0.1;
 
 /**
  * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
@@ -241,6 +251,7 @@ export function configureLocations(
       memberLooks,
       setterLooks,
       relooks,
+      jobLooks,
     ])
       r.setTotal(total);
     if (awaitsOff) awaits.set(0);
@@ -256,6 +267,7 @@ export function configureLocations(
   memberLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   setterLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   relooks.set(perSecond * RELOOK_SHARE);
+  jobLooks.set(perSecond * JOB_LOOK_SHARE, perSecond * JOB_LOOK_SHARE * METHOD_BURST_SECONDS);
 }
 
 /** Whether a second look at a named place may be taken now (see relooks). */
@@ -481,14 +493,15 @@ function isMethodFrame(frame: CallSiteLike): boolean {
  * — `new Promise` (the Promise constructor's own frame is on top), `Promise.resolve`, a builtin —
  * or entering an async function (the function's own frame is on top: its body runs next), the
  * program's or one of Node's own or a library's; or Node's ES module loader evaluating a module's
- * body. Null when rationed out (`again`: as for madeByPromiseMethod).
+ * body. Null when rationed out (`again`: as for madeByPromiseMethod; `job`: a call a library's runner
+ * makes, at a place whose word would be taken without a look — on jobLooks' budget).
  */
-export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
+export function rootMaker(skip: (...args: never[]) => unknown, again = false, job = false): Rooted | null {
   entered = null;
   enteredFrom = null;
   enteredByEvent = false;
   makerStack = null;
-  const maker = makerFrame(skip, again ? confirmations : roots);
+  const maker = makerFrame(skip, job ? jobLooks : again ? confirmations : roots);
   if (maker === null) return null;
   makerStack = makerFrames;
   const file = frameFile(maker) ?? '';
