@@ -513,6 +513,20 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false, jo
   // running the handler): then '' (dishSort.ts, stintParse.ts). A library's own async function is
   // told the same way: called by the library's code from a callback of its own (p-queue's microtask
   // calling its job runner), it is no function the runtime called (stintParse.ts, calledByLibrary).
+  // A promise V8 makes with no frame of its own at a call in the program's function's body —
+  // `import()`'s — shows that function on top, as if it were entered: but a function entered is
+  // at its own start (the line it begins on; its parameters' `(`), where no call in its body is.
+  // Node's loader makes it: the program's function is no call of its own there (before, an
+  // unawaited `import('./c.mjs')` made the rest of `loadPlugins` a task named after it, and a
+  // `Promise.all` of two `import()`s made a `loadPlugins` member). A function on one line is not
+  // told so (`async () => import('./a.mjs')`).
+  if (!isLibrary(file)) {
+    const start = maker.getEnclosingLineNumber?.();
+    if (typeof start === 'number' && start > 0 && start !== maker.getLineNumber()) {
+      enteredFrom = null;
+      return Rooted.ByLibrary;
+    }
+  }
   enteredFrom = calledFrom();
   if (isLibrary(file)) return Rooted.ByLibrary;
   enteredByEvent = enteredFrom === null && emittedByLibrary();
