@@ -280,7 +280,7 @@ export function thenableNow(): void {
  * it found another function of the program's entered than the last look at that call's place (a
  * mapper's `index` job where 24 `resize` jobs came before, each making the same kinds of records at
  * the same positions). A place's word, trusted after 16 stacks agreed, was said of other code: for
- * the rest of the segment each verdict is looked at again (on the budget for second looks) rather
+ * the rest of the segment each verdict is looked at again (on jobLooks' budget, locations.ts) rather
  * than taken, and one that disagrees makes its place trusted no more (PlaceVerdicts.set). What is
  * read once per place (a chain's stack, the call's next record, a member's function) is read again
  * too. Set by noteEntered; a busy server's places each enter one function, and never set it.
@@ -832,12 +832,12 @@ class PlaceVerdicts {
 const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
-  const known = fresh ? 0 : madePlaces.trusted(key);
-  if (known !== 0) return known;
+  const known = madePlaces.trusted(key);
+  if (known !== 0 && !fresh) return known;
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
-  // place seen for the first time.
-  const latest = madePlaces.latest(key);
-  const method = madeByPromiseMethod(logDerived, latest !== 0);
+  // place seen for the first time (and a trusted one, in new code, on jobLooks').
+  const latest = known !== 0 ? known : madePlaces.latest(key);
+  const method = madeByPromiseMethod(logDerived, latest !== 0, known !== 0);
   if (method === null) return latest;
   return madePlaces.set(key, method);
 }
@@ -869,10 +869,9 @@ function rootedHow(): Rooted {
   unlooked = 0;
   // A trusted place is looked at again in a segment whose code is new to its places (fresh), and
   // where a library's runner calls the program's functions: which one depends on its data.
-  const job = known !== 0 && !fresh && jobLook;
-  if (known !== 0 && !fresh && !job) return unlookedAt(key, known);
+  if (known !== 0 && !fresh && !jobLook) return unlookedAt(key, known);
   const latest = known !== 0 ? known : rootPlaces.latest(key);
-  const maker = rootMaker(logRoot, latest !== 0, job);
+  const maker = rootMaker(logRoot, latest !== 0, known !== 0);
   if (jobLook && (maker === null || entered !== null)) jobLook = false;
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
   // made by Node's or a library's code, the program's function it calls next shows at the call's
@@ -1234,10 +1233,10 @@ const SET_BY_PROGRAM = 1;
 const SET_BY_LIBRARY = 2;
 export function timerSetByLibrary(skip: (...args: never[]) => unknown): boolean {
   const key = mix(hash, LogKind.Reg + 0x40) | 1;
-  const known = fresh ? 0 : timerPlaces.trusted(key);
-  if (known !== 0) return known === SET_BY_LIBRARY;
-  const latest = timerPlaces.latest(key);
-  const byLibrary = calledByLibrary(skip);
+  const known = timerPlaces.trusted(key);
+  if (known !== 0 && !fresh) return known === SET_BY_LIBRARY;
+  const latest = known !== 0 ? known : timerPlaces.latest(key);
+  const byLibrary = calledByLibrary(skip, known !== 0);
   if (byLibrary === null) return latest === SET_BY_LIBRARY;
   return timerPlaces.set(key, byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM) === SET_BY_LIBRARY;
 }
@@ -1391,10 +1390,11 @@ function foldIfChainedLater(parent: object): void {
   if (into === null || into !== current || returnedToLibrary(dish, into)) return;
   // Who chains it, known per place as madeHow knows it (a server takes this path per request).
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
-  let made = fresh ? 0 : latePlaces.trusted(key);
-  if (made === 0) {
-    const latest = latePlaces.latest(key);
-    const method = madeByPromiseMethod(logDerived, latest !== 0);
+  let made = latePlaces.trusted(key);
+  if (made === 0 || fresh) {
+    const anew = made !== 0;
+    const latest = anew ? made : latePlaces.latest(key);
+    const method = madeByPromiseMethod(logDerived, latest !== 0, anew);
     made = method === null ? latest : latePlaces.set(key, method);
   }
   if (made !== Made.ByLibraryMethod) return;

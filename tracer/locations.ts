@@ -196,9 +196,10 @@ const RELOOK_SHARE = 0.02;
  * Looks at the calls a library's runner of jobs makes (dishes.ts rootedHow), at places whose word
  * would be taken without one: which function of the program's a runner calls depends on its data,
  * not on the place (a mapper's 24 `resize` jobs, then `index`), and what the stint does after it
- * is new code at the places it passes when the function is another than the place's last. A
- * budget of its own (50 a second, 100 at once), so that a queue's busy jobs never starve the looks
- * that place and name dishes.
+ * is new code at the places it passes when the function is another than the place's last — whose
+ * trusted verdicts are looked at again on this budget too (`anew`: dishes.ts `fresh`). A budget of
+ * its own (50 a second, 100 at once), so that a queue's busy jobs of many functions never starve
+ * the looks that place and name dishes, nor cost a busy server more than these.
  */
 const jobLooks = new Ration();
 const JOB_LOOK_SHARE = 0.1;
@@ -436,8 +437,12 @@ export let chainStack: Stack = [];
  * by an `await` (the awaiting function is on top). Null when rationed out (`again`: a place seen
  * before, looked at on the confirmations' budget).
  */
-export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again = false): Made | null {
-  if (!(again ? confirmations : methods).take()) return null;
+export function madeByPromiseMethod(
+  skip: (...args: never[]) => unknown,
+  again = false,
+  anew = false,
+): Made | null {
+  if (!(anew ? jobLooks : again ? confirmations : methods).take()) return null;
   const frames = captureFrames(skip, 8);
   if (frames === null) return null;
   let i = 0;
@@ -458,8 +463,8 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
  * called it right then (a library's debounce the program's handler calls, whose timer runs the
  * program's function). Null when rationed out (a budget of its own: setterLooks).
  */
-export function calledByLibrary(skip: (...args: never[]) => unknown): boolean | null {
-  if (!setterLooks.take()) return null;
+export function calledByLibrary(skip: (...args: never[]) => unknown, anew = false): boolean | null {
+  if (!(anew ? jobLooks : setterLooks).take()) return null;
   const frames = captureFrames(skip, MAKER_STACK_DEPTH);
   if (frames === null) return null;
   let library: boolean | null = null;
