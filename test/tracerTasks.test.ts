@@ -2164,6 +2164,66 @@ describe('tasks the tracer finds in real programs', function () {
     ]);
   });
 
+  it("keeps an async function that calls import() in the lane of the code that awaits it, the module's top level and the function's code after the import there too, in both modes", async () => {
+    const app = path.join(dir, 'dynamicImport');
+    // V8 makes `import()`'s promise with no frame of its own: the stack read when it is made shows
+    // the function calling `import()` on top, as when that function is entered. Before 2026-12-05 the
+    // unawaited `import('./c.mjs')` was read as a call of `loadPlugins` nobody awaited: the rest of
+    // `loadPlugins` — the `Promise.all` of two imports and the work after it — ran in a task named
+    // `loadPlugins`, which the script awaited (both modes, every run).
+    fs.mkdirSync(app, { recursive: true });
+    for (const name of ['a', 'b', 'c'])
+      fs.writeFileSync(
+        path.join(app, `${name}.mjs`),
+        [
+          'const start = performance.now();',
+          'while (performance.now() - start < 3);',
+          `globalThis.stretches.push(['${name}', start, performance.now()]);`,
+          'export const loaded = true;',
+          '',
+        ].join('\n'),
+      );
+    const program = path.join(app, 'plugins.js');
+    fs.writeFileSync(
+      program,
+      [
+        'globalThis.stretches = [];',
+        'const { stretches } = globalThis;',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'async function loadPlugins() {',
+        "  import('./c.mjs');",
+        "  stretches.push(['afterC', ...busy(1)]);",
+        "  await Promise.all([import('./a.mjs'), import('./b.mjs')]);",
+        "  stretches.push(['afterAll', ...busy(1)]);",
+        '}',
+        'async function main() {',
+        '  await sleep(1);',
+        '  await loadPlugins();',
+        "  stretches.push(['main', ...busy(1)]);",
+        '  await sleep(20);',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const ran = new Map(
+        printedStretches(result.stdout).map(([name, start, end]) => [name, ranAt(timeline, start, end)]),
+      );
+      assert.deepEqual(
+        timeline.tasks.filter((t) => t.name === 'loadPlugins').map((t) => t.name),
+        [],
+        `${mode}: no task named after the function that calls import()`,
+      );
+      const script = ran.get('main');
+      assert.equal(script?.kind, 'main', `${mode}: the script's own work in its lane`);
+      for (const name of ['afterC', 'c', 'afterAll'])
+        assert.equal(ran.get(name)?.name, script?.name, `${mode}: ${name} in the script's lane`);
+    }
+  });
+
   it("names each dish of a factory's functions, which share one line, after its own function, also once a place that called one for a while calls another, in both modes", async () => {
     const app = path.join(dir, 'factoryNames');
     // `make(name)` returns a function named `name`, all made at one line: a place (a loop's

@@ -337,6 +337,51 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a call left running with a chain statement is a dish of its caller's where, in 24 stints of that shape before, another function awaited the same call",
+    // A mapper's 24 `resize` jobs await `store(d)`; then `index` runs `store(d).catch(…)` and goes
+    // on. Its `.catch` is made at the place of `resize`'s `await`, whose verdict — an await — 16
+    // stacks had agreed on and was taken without a look: `store` was read as awaited, `index` as
+    // returned there, and the `store` dish became a child of the `resize` job before it (both
+    // modes, every run, on the build before). The job's call is looked at now (one stack a job):
+    // it enters another function than the place's last, and the stint's places are looked at again.
+    fns: [
+      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
+      fn('resize', [{ k: 'await', fn: 'store' }, work(0.6)]),
+      fn('index', [{ k: 'forget', fn: 'store', style: 'catch' }, work(0.6)]),
+      fn('store', [sleep(2), work(0.8)]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+  },
+  {
+    title: "… and an awaited call stays its caller's where 24 stints of that shape before left it running",
+    // The other way round: 24 `index` jobs' `.catch`, then `resize`'s `await` at that place, taken
+    // for a chain statement: the `resize` job was named `index` (both modes, every run, before).
+    fns: [
+      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('index'), 'resize'], limit: 2 }]),
+      fn('resize', [{ k: 'await', fn: 'store' }, work(0.6)]),
+      fn('index', [{ k: 'forget', fn: 'store', style: 'catch' }, work(0.6)]),
+      fn('store', [sleep(2), work(0.8)]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+  },
+  {
+    title:
+      "members made by a function of the program's that chains on a client are named after it where, in stints of that shape before, another function made them",
+    // 24 `resize` jobs give `Promise.all` two `loadA(d)` calls, each `__client().then(…)`; then
+    // `index` gives it two `loadB(d)`, made at the same places. The function that made a member at
+    // a place was read once per place and kept: `index`'s members were named `loadAQuery0` and
+    // `…1` (both modes, every run from 6 `resize` jobs on, before).
+    fns: [
+      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
+      fn('resize', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadA', 'loadA'] }]),
+      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadB', 'loadB'] }]),
+      fn('loadA', [sleep(2), work(0.8)]),
+      fn('loadB', [sleep(2), work(0.8)]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+  },
+  {
+    title:
       "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
     // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
     // the thenable's `then` (its work) before the second job is called. That work ran in the

@@ -72,6 +72,11 @@ export interface Segment {
   /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
   runner: Runner;
   /**
+   * Its code became new to the places it passes (dishes.ts `fresh`): what is read once per place
+   * (a member's function, calledPlaces) is read again.
+   */
+  fresh: boolean;
+  /**
    * The call held back alone (a SideRun, not a dish yet) whose work the runner it resumes is, or
    * null: its task is the held call's (heldRun).
    */
@@ -411,7 +416,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     let called: CodeLocation | null = null;
     if (
       call !== null &&
-      !calledPlaces.has(key) &&
+      (seg.fresh || !calledPlaces.has(key)) &&
       !(logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall)
     ) {
       const made = rootStacks.get(first);
@@ -434,7 +439,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       verdict === undefined &&
       learnt === undefined &&
       logKind[first] === LogKind.Root &&
-      !calledPlaces.has(key)
+      (seg.fresh || !calledPlaces.has(key))
     ) {
       // A member at a place of its own whose root took its place's word, an async function of the
       // program's entered, without a look (dishes.ts checkNext): the place is shared with other

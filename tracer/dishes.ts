@@ -275,6 +275,25 @@ export function thenableNow(): void {
     segs++;
   }
 }
+/**
+ * The code this segment runs from here on is new to the places it passes: a look at a call made in
+ * it found another function of the program's entered than the last look at that call's place (a
+ * mapper's `index` job where 24 `resize` jobs came before, each making the same kinds of records at
+ * the same positions). A place's word, trusted after 16 stacks agreed, was said of other code: for
+ * the rest of the segment each verdict is looked at again (on jobLooks' budget, locations.ts) rather
+ * than taken, and one that disagrees makes its place trusted no more (PlaceVerdicts.set). What is
+ * read once per place (a chain's stack, the call's next record, a member's function) is read again
+ * too. Set by noteEntered; a busy server's places each enter one function, and never set it.
+ */
+let fresh = false;
+/**
+ * The segment resumes a library's runner of jobs (Runner.Job) whose call of the program's function
+ * was not looked at yet: its roots are looked at (on jobLooks' budget, locations.ts) even where
+ * their place is trusted, until one shows a function of the program's entered — the job — or the
+ * budget says no. One or two stacks a job: the function is the one thing that tells a new job from
+ * the ones before at the same places.
+ */
+let jobLook = false;
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -295,7 +314,13 @@ function begin(entry: StintEntry): void {
     saved[o + 7] = shape;
     saved[o + 8] = makerShape;
     saved[o + 9] =
-      (lead ? 1 : 0) | (answered ? 2 : 0) | (thenable ? 4 : 0) | (hashed ? 8 : 0) | (runner << 4);
+      (lead ? 1 : 0) |
+      (answered ? 2 : 0) |
+      (thenable ? 4 : 0) |
+      (hashed ? 8 : 0) |
+      (runner << 4) |
+      (fresh ? 0x100 : 0) |
+      (jobLook ? 0x200 : 0);
     saved[o + 10] = seed;
     savedHeld[depth] = held;
   }
@@ -316,6 +341,8 @@ function begin(entry: StintEntry): void {
   nextSeed = 0;
   runner = nextRunner;
   nextRunner = Runner.None;
+  fresh = false;
+  jobLook = runner === Runner.Job;
   thenable = false;
   stackNext = -1;
   held = nextHeld;
@@ -353,6 +380,8 @@ export function beginQueued(slot: Slot, entry: StintEntry): void {
   nextSeed = 0;
   runner = Runner.None;
   nextRunner = Runner.None;
+  fresh = false;
+  jobLook = false;
   // (`=== true`: see queueSlot.)
   thenable = slot.thenable === true;
   stackNext = -1;
@@ -380,7 +409,10 @@ function stay(): void {
       seed = nextSeed;
       makerShape = nextSeed >>> (PLACE_SHIFT + MAKER_BITS);
     }
-    if (runner === Runner.None) runner = nextRunner;
+    if (runner === Runner.None) {
+      runner = nextRunner;
+      jobLook = runner === Runner.Job;
+    }
     if (held === null) held = nextHeld;
   }
   nextSeed = 0;
@@ -390,7 +422,20 @@ function stay(): void {
 
 /** The segment now ending, for sorting (dishSort.ts). */
 function segment(): Segment {
-  return { start: segStart, end: n, shape, hash, how, lead, answered, thenable, runner, held, indexOf };
+  return {
+    start: segStart,
+    end: n,
+    shape,
+    hash,
+    how,
+    lead,
+    answered,
+    thenable,
+    runner,
+    fresh,
+    held,
+    indexOf,
+  };
 }
 
 function end(task: Task): void {
@@ -462,7 +507,9 @@ function restore(): void {
     answered = (saved[o + 9] & 2) !== 0;
     thenable = (saved[o + 9] & 4) !== 0;
     hashed = (saved[o + 9] & 8) !== 0;
-    runner = (saved[o + 9] >> 4) as Runner;
+    runner = ((saved[o + 9] >> 4) & 0xf) as Runner;
+    fresh = (saved[o + 9] & 0x100) !== 0;
+    jobLook = (saved[o + 9] & 0x200) !== 0;
     seed = saved[o + 10];
     held = savedHeld[depth];
     savedHeld[depth] = null;
@@ -480,6 +527,8 @@ function restore(): void {
     answered = false;
     thenable = false;
     runner = Runner.None;
+    fresh = false;
+    jobLook = false;
     held = null;
   }
 }
@@ -544,7 +593,7 @@ function readNext(skip: (...args: never[]) => unknown, kind: LogKind): void {
     // After a root whose verdict was taken without a look (see checkNext): once per place.
     checking = false;
     const key = mix(hash, kind) | 1;
-    if (checked[key & CHECKED_MASK] === key) return;
+    if (checked[key & CHECKED_MASK] === key && !fresh) return;
     checked[key & CHECKED_MASK] = key;
   }
   if (rootStacks.has(n)) return;
@@ -621,7 +670,8 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // (a client the first call connected, chained by each): perhaps a combinator's member, begun by
   // this link. The stack names the function of the program's that made it, once per place
   // (dishSort.ts).
-  if ((!ours || logUsed[j] !== 0) && !inJob && chainsSeen[hash & CHAINS_MASK] !== (hash | 1)) readChain();
+  if ((!ours || logUsed[j] !== 0) && !inJob && (fresh || chainsSeen[hash & CHAINS_MASK] !== (hash | 1)))
+    readChain();
   else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
     if (
@@ -783,11 +833,11 @@ const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
   const known = madePlaces.trusted(key);
-  if (known !== 0) return known;
+  if (known !== 0 && !fresh) return known;
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
-  // place seen for the first time.
-  const latest = madePlaces.latest(key);
-  const method = madeByPromiseMethod(logDerived, latest !== 0);
+  // place seen for the first time (and a trusted one, in new code, on jobLooks').
+  const latest = known !== 0 ? known : madePlaces.latest(key);
+  const method = madeByPromiseMethod(logDerived, latest !== 0, known !== 0);
   if (method === null) return latest;
   return madePlaces.set(key, method);
 }
@@ -817,9 +867,12 @@ function rootedHow(): Rooted {
   const known = rootPlaces.trusted(key);
   rootFrom = CalledFrom.Unknown;
   unlooked = 0;
-  if (known !== 0) return unlookedAt(key, known);
-  const latest = rootPlaces.latest(key);
-  const maker = rootMaker(logRoot, latest !== 0);
+  // A trusted place is looked at again in a segment whose code is new to its places (fresh), and
+  // where a library's runner calls the program's functions: which one depends on its data.
+  if (known !== 0 && !fresh && !jobLook) return unlookedAt(key, known);
+  const latest = known !== 0 ? known : rootPlaces.latest(key);
+  const maker = rootMaker(logRoot, latest !== 0, known !== 0);
+  if (jobLook && (maker === null || entered !== null)) jobLook = false;
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
   // made by Node's or a library's code, the program's function it calls next shows at the call's
   // next record (readNext), read at the place's first look that saw such a promise: its first look
@@ -829,7 +882,7 @@ function rootedHow(): Rooted {
   // the async function that makes it — seed 150466's `all[0]`, no stack of the call's next record).
   if (makerStack !== null && maker !== Rooted.ByCall) {
     rootStacks.set(n, makerStack);
-    if (madeByOthers(makerStack) && (latest === 0 || nextSeen[key & NEXT_MASK] !== key)) {
+    if (madeByOthers(makerStack) && (latest === 0 || fresh || nextSeen[key & NEXT_MASK] !== key)) {
       nextSeen[key & NEXT_MASK] = key;
       stackNext = n + 1;
       checking = false;
@@ -855,6 +908,7 @@ function rootedHow(): Rooted {
   if (entered !== null) {
     learntAt.set(n, entered.fn);
     learntWhere.set(n, entered);
+    noteEntered(key, entered);
   }
   if (enteredFrom !== null && enteredFrom !== '') learntFrom.set(n, enteredFrom);
   rootPlaces.set(key, maker);
@@ -912,6 +966,25 @@ function disagrees(j: number, seen: Rooted): void {
       checking = false;
     }
   }
+}
+
+/**
+ * The function of the program's that the last look at each root place saw entered (a hash of where
+ * it is), by place: a small table, a collision costs a segment's looks.
+ */
+const ENTERED_MASK = 1023;
+const enteredKeys = new Int32Array(ENTERED_MASK + 1);
+const enteredFns = new Int32Array(ENTERED_MASK + 1);
+/**
+ * A look at root place `key` saw `fn` entered: should the place's last look have seen another
+ * function, the code from here on is new to the places this segment passes (see fresh).
+ */
+function noteEntered(key: number, fn: CodeLocation): void {
+  const id = mix(mix(mix(fn.line, fn.column), fn.file.length), fn.fn.length) | 1;
+  const slot = key & ENTERED_MASK;
+  if (enteredKeys[slot] === key && enteredFns[slot] !== id) fresh = true;
+  enteredKeys[slot] = key;
+  enteredFns[slot] = id;
 }
 
 function libraryFromLibrary(): Rooted {
@@ -1161,9 +1234,9 @@ const SET_BY_LIBRARY = 2;
 export function timerSetByLibrary(skip: (...args: never[]) => unknown): boolean {
   const key = mix(hash, LogKind.Reg + 0x40) | 1;
   const known = timerPlaces.trusted(key);
-  if (known !== 0) return known === SET_BY_LIBRARY;
-  const latest = timerPlaces.latest(key);
-  const byLibrary = calledByLibrary(skip);
+  if (known !== 0 && !fresh) return known === SET_BY_LIBRARY;
+  const latest = known !== 0 ? known : timerPlaces.latest(key);
+  const byLibrary = calledByLibrary(skip, known !== 0);
   if (byLibrary === null) return latest === SET_BY_LIBRARY;
   return timerPlaces.set(key, byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM) === SET_BY_LIBRARY;
 }
@@ -1318,9 +1391,10 @@ function foldIfChainedLater(parent: object): void {
   // Who chains it, known per place as madeHow knows it (a server takes this path per request).
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
   let made = latePlaces.trusted(key);
-  if (made === 0) {
-    const latest = latePlaces.latest(key);
-    const method = madeByPromiseMethod(logDerived, latest !== 0);
+  if (made === 0 || fresh) {
+    const anew = made !== 0;
+    const latest = anew ? made : latePlaces.latest(key);
+    const method = madeByPromiseMethod(logDerived, latest !== 0, anew);
     made = method === null ? latest : latePlaces.set(key, method);
   }
   if (made !== Made.ByLibraryMethod) return;

@@ -192,6 +192,21 @@ const setterLooks = new Ration();
  */
 const relooks = new Ration();
 const RELOOK_SHARE = 0.02;
+/**
+ * Looks at the calls a library's runner of jobs makes (dishes.ts rootedHow), at places whose word
+ * would be taken without one: which function of the program's a runner calls depends on its data,
+ * not on the place (a mapper's 24 `resize` jobs, then `index`), and what the stint does after it
+ * is new code at the places it passes when the function is another than the place's last — whose
+ * trusted verdicts are looked at again on this budget too (`anew`: dishes.ts `fresh`). A budget of
+ * its own (200 a second, 1,000 at once: a program that runs a mapper of 20 jobs ten times in its
+ * first seconds, each job a look and those of another function a few more), so that a queue's busy
+ * jobs of many functions never starve the looks that place and name dishes, nor cost a busy server
+ * more than these (at 50 a second, 100 at once, it ran out in generated programs that run such a
+ * mapper several times: members named after the other jobs' function in 2 to 8 of 200 programs).
+ */
+const jobLooks = new Ration();
+const JOB_LOOK_SHARE = 0.4;
+const JOB_LOOK_BURST_SECONDS = 5;
 
 /**
  * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
@@ -241,6 +256,7 @@ export function configureLocations(
       memberLooks,
       setterLooks,
       relooks,
+      jobLooks,
     ])
       r.setTotal(total);
     if (awaitsOff) awaits.set(0);
@@ -256,6 +272,7 @@ export function configureLocations(
   memberLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   setterLooks.set(perSecond * METHOD_SHARE, perSecond * METHOD_SHARE * METHOD_BURST_SECONDS);
   relooks.set(perSecond * RELOOK_SHARE);
+  jobLooks.set(perSecond * JOB_LOOK_SHARE, perSecond * JOB_LOOK_SHARE * JOB_LOOK_BURST_SECONDS);
 }
 
 /** Whether a second look at a named place may be taken now (see relooks). */
@@ -424,8 +441,12 @@ export let chainStack: Stack = [];
  * by an `await` (the awaiting function is on top). Null when rationed out (`again`: a place seen
  * before, looked at on the confirmations' budget).
  */
-export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again = false): Made | null {
-  if (!(again ? confirmations : methods).take()) return null;
+export function madeByPromiseMethod(
+  skip: (...args: never[]) => unknown,
+  again = false,
+  anew = false,
+): Made | null {
+  if (!(anew ? jobLooks : again ? confirmations : methods).take()) return null;
   const frames = captureFrames(skip, 8);
   if (frames === null) return null;
   let i = 0;
@@ -446,8 +467,8 @@ export function madeByPromiseMethod(skip: (...args: never[]) => unknown, again =
  * called it right then (a library's debounce the program's handler calls, whose timer runs the
  * program's function). Null when rationed out (a budget of its own: setterLooks).
  */
-export function calledByLibrary(skip: (...args: never[]) => unknown): boolean | null {
-  if (!setterLooks.take()) return null;
+export function calledByLibrary(skip: (...args: never[]) => unknown, anew = false): boolean | null {
+  if (!(anew ? jobLooks : setterLooks).take()) return null;
   const frames = captureFrames(skip, MAKER_STACK_DEPTH);
   if (frames === null) return null;
   let library: boolean | null = null;
@@ -481,14 +502,15 @@ function isMethodFrame(frame: CallSiteLike): boolean {
  * — `new Promise` (the Promise constructor's own frame is on top), `Promise.resolve`, a builtin —
  * or entering an async function (the function's own frame is on top: its body runs next), the
  * program's or one of Node's own or a library's; or Node's ES module loader evaluating a module's
- * body. Null when rationed out (`again`: as for madeByPromiseMethod).
+ * body. Null when rationed out (`again`: as for madeByPromiseMethod; `job`: a call a library's runner
+ * makes, at a place whose word would be taken without a look — on jobLooks' budget).
  */
-export function rootMaker(skip: (...args: never[]) => unknown, again = false): Rooted | null {
+export function rootMaker(skip: (...args: never[]) => unknown, again = false, job = false): Rooted | null {
   entered = null;
   enteredFrom = null;
   enteredByEvent = false;
   makerStack = null;
-  const maker = makerFrame(skip, again ? confirmations : roots);
+  const maker = makerFrame(skip, job ? jobLooks : again ? confirmations : roots);
   if (maker === null) return null;
   makerStack = makerFrames;
   const file = frameFile(maker) ?? '';
@@ -500,6 +522,20 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false): R
   // running the handler): then '' (dishSort.ts, stintParse.ts). A library's own async function is
   // told the same way: called by the library's code from a callback of its own (p-queue's microtask
   // calling its job runner), it is no function the runtime called (stintParse.ts, calledByLibrary).
+  // A promise V8 makes with no frame of its own at a call in the program's function's body —
+  // `import()`'s — shows that function on top, as if it were entered: but a function entered is
+  // at its own start (the line it begins on; its parameters' `(`), where no call in its body is.
+  // Node's loader makes it: the program's function is no call of its own there (before, an
+  // unawaited `import('./c.mjs')` made the rest of `loadPlugins` a task named after it, and a
+  // `Promise.all` of two `import()`s made a `loadPlugins` member). A function on one line is not
+  // told so (`async () => import('./a.mjs')`).
+  if (!isLibrary(file)) {
+    const start = maker.getEnclosingLineNumber?.();
+    if (typeof start === 'number' && start > 0 && start !== maker.getLineNumber()) {
+      enteredFrom = null;
+      return Rooted.ByLibrary;
+    }
+  }
   enteredFrom = calledFrom();
   if (isLibrary(file)) return Rooted.ByLibrary;
   enteredByEvent = enteredFrom === null && emittedByLibrary();

@@ -425,5 +425,60 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(first), second], limit: 2 };
     target.splice(Math.floor(longRun() * (target.length + 1)), 0, stmt);
   }
+  // A long run of one job before another of the same shape whose code differs where the records do
+  // not (a stream of its own, drawn last): the first awaits a helper where the second leaves it
+  // running with a chain statement (`helper(d).catch(…)`), so that at the same place one promise is
+  // an `await`'s and the other a `.catch`'s; or each gives `Promise.all` calls of a function of its
+  // own that chains on a client (`__client().then(…)`), so that the members are made at the same
+  // places and only the stacks tell which function made them. Either way round: the long run may
+  // be the chain's or the await's.
+  const sameShape = random(seed ^ 0x85ebca6b);
+  const free = NAMES.filter((name) => !names.includes(name));
+  if ((options.added ?? true) && sameShape() < 0.2 && free.length >= 4) {
+    const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
+    const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
+    const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
+    const leaf = (): Stmt[] => [
+      { k: 'sleep', ms: 1 + Math.floor(sameShape() * 3), style: 'resolve' },
+      { k: 'work', ms: ms() },
+    ];
+    const defs: Array<[string, Stmt[]]> =
+      sameShape() < 0.5
+        ? [
+            [
+              first,
+              [
+                { k: 'await', fn: helper },
+                { k: 'work', ms: ms() },
+              ],
+            ],
+            [
+              second,
+              [
+                { k: 'forget', fn: helper, style: 'catch' },
+                { k: 'work', ms: ms() },
+              ],
+            ],
+            [helper, leaf()],
+          ]
+        : [
+            [first, [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: [helper, helper] }]],
+            [second, [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: [other, other] }]],
+            [helper, leaf()],
+            [other, leaf()],
+          ];
+    const start = fns.length;
+    for (const [name, stmts] of defs) {
+      names.push(name);
+      fails.push(false);
+      fns.push({ name, body: stmts, fails: false, returns: null });
+    }
+    const [long, last] = sameShape() < 0.5 ? [first, second] : [second, first];
+    const bodies: Stmt[][] = [main, ...fns.slice(0, start).map((f) => f.body)];
+    const target = bodies[Math.floor(sameShape() * bodies.length)];
+    const count = 17 + Math.floor(sameShape() * 6);
+    const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
+    target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
+  }
   return { seed, fns, main, server };
 }
