@@ -4,9 +4,13 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
+ *                          [--generator 1|2]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
+ *
+ * `--generator 1` makes the programs the generator made before its second set of constructs (the
+ * figures before 2026-12-05's evening); 2, the default, adds them (test/truth/generate.ts, `version`).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -35,6 +39,9 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
+  const versionArg = Number(arg('generator', '2'));
+  if (versionArg !== 1 && versionArg !== 2) throw new Error('--generator: give 1 or 2');
+  const version: 1 | 2 = versionArg;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-truth-'));
   const totals = Object.fromEntries(
     modes.map((m) => [m, { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0 }]),
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
     for (;;) {
       const seed = next++;
       if (seed >= from + programs) return;
-      const program = generate(seed);
+      const program = generate(seed, { version });
       for (const mode of modes) {
         const run = await runTruth(program, mode, dir, keep, locations);
         const c = run.comparison;
@@ -95,7 +102,14 @@ async function main(): Promise<void> {
     if (process.argv.includes('--shrink')) {
       // A failure that comes and goes with timing: a smaller program counts as failing if one of
       // `--tries` runs fails (default 1).
-      const small = await shrink(generate(f.seed), f.mode, dir, 150, Number(arg('tries', '1')), locations);
+      const small = await shrink(
+        generate(f.seed, { version }),
+        f.mode,
+        dir,
+        150,
+        Number(arg('tries', '1')),
+        locations,
+      );
       const again = await runTruth(small, f.mode, dir, undefined, locations);
       console.log(
         `shrunk to:\n${render(small)
