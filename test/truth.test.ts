@@ -523,6 +523,62 @@ const CONSTRUCTS: Array<{
     ],
     main: [sleep(2), { k: 'forget', fn: 'enqueue', style: 'catch' }, work(1), sleep(20), work(1)],
   },
+  {
+    title:
+      'a member whose first await is a timers/promises sleep given an abort signal (AbortSignal.timeout, or a controller a timer aborts) is a dish, its catch its own',
+    // Node wraps such a sleep in `SafePromisePrototypeFinally`: its own `.then` on the sleep, then
+    // two promises of a Promise subclass that nothing consumes in the stint. The member's await
+    // came after them, and Node's `.then` was taken for it: the member returned there, and its
+    // catch and the rest of it ran in the script's lane (both modes, until 2026-12-05).
+    fns: [
+      fn('loadUser', [{ k: 'abort', via: 'timeout', ms: 3, workMs: 1 }, work()]),
+      fn('refresh', [work(0.8), { k: 'abort', via: 'timer', ms: 2, workMs: 1 }, work()]),
+    ],
+    main: [
+      sleep(1),
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'refresh'], style: 'literal' },
+      work(),
+    ],
+  },
+  {
+    title:
+      "the generator's second set of constructs keep the dish that uses them: async generators, iterators of timers and of events, EventTarget, MessageChannel, Readable.from, execFile, a net pair, readline, methods, IIFEs, recursion, withResolvers, await of a value, a shared memo",
+    fns: [
+      fn('loadUser', [
+        work(0.8),
+        { k: 'asyncGen', consume: 'forAwait', items: 2, workMs: 0.8 },
+        { k: 'iterate', source: 'eventsOn', ms: 2, times: 2, workMs: 0.8 },
+        { k: 'eventTarget', from: 'now', workMs: 0.8 },
+        { k: 'messagePort', workMs: 0.8 },
+        { k: 'memo', key: 0, workMs: 1 },
+        { k: 'methods', use: 'all', workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(2),
+        { k: 'asyncGen', consume: 'next', items: 2, workMs: 0.8 },
+        { k: 'iterate', source: 'interval', ms: 2, times: 2, workMs: 0.8 },
+        { k: 'webStream', style: 'readableFrom', items: 2, workMs: 0.8 },
+        { k: 'memo', key: 0, workMs: 1 },
+        { k: 'recurse', use: 'all', depth: 2, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'eventTarget', from: 'immediate', workMs: 0.8 },
+      { k: 'iife', named: false, awaited: false, body: [work(), sleep(2), work()] },
+      { k: 'iife', named: true, awaited: false, body: [work(), { k: 'awaitValue', workMs: 0.8 }] },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'netPair', serverMs: 1, workMs: 1 },
+      { k: 'readline', lines: 3, workMs: 0.8 },
+      { k: 'execFile', workMs: 1 },
+      { k: 'withResolvers', ms: 2, workMs: 1 },
+      { k: 'recurse', use: 'forget', depth: 1, workMs: 0.8 },
+      { k: 'methods', use: 'forget', workMs: 0.8 },
+      sleep(10),
+      work(),
+    ],
+  },
 ];
 
 /**

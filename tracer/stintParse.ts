@@ -50,6 +50,8 @@ const settledAt = new Int32Array(MAX_LOG);
 const calledPairs: number[] = [];
 /** The entry root of the stint being parsed (see parse). */
 let entryRoot = -1;
+/** The first record of the stint being parsed (see parse). */
+let parseStart = 0;
 /** The code the stint ran outside any call it made (its own function) awaits at its end. */
 let topSuspends = false;
 /**
@@ -143,6 +145,7 @@ export function parse(
       ? first
       : -1;
   entryRoot = entry;
+  parseStart = start;
   topSuspends = false;
   suspensions.length = 0;
 
@@ -511,6 +514,26 @@ function goesOn(tail: number, at: number, end: number): boolean {
         } else {
           opened.length = o;
         }
+        depth = opened.length;
+      } else if (p >= parseStart && p < k) {
+        // As in the parse: a chain made before the calls opened since, consumed now, is consumed by
+        // none of the runtime's promises among them that nothing consumes (`new Promise`s whose
+        // executors had returned: Node's `SafePromisePrototypeFinally` around a `timers/promises`
+        // sleep given a signal makes two such, of a subclass, after its own chain on the sleep):
+        // they leave, and an await on the chain is the function's own.
+        let root = k;
+        for (let n = 0; n < MAX_LOG && logKind[root] === LogKind.Derived; n++) {
+          const up = logParentAt[root];
+          if (up < parseStart || up >= root) break;
+          root = up;
+        }
+        while (
+          opened.length > 0 &&
+          opened[opened.length - 1] > root &&
+          logUsed[opened[opened.length - 1]] === 0 &&
+          logRooted[opened[opened.length - 1]] < Rooted.ByCall
+        )
+          opened.pop();
         depth = opened.length;
       }
       if (logUsed[k] !== 0) continue;
