@@ -542,6 +542,23 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a web ReadableStream's async pull is the work of the code that reads the stream, in the script and in members",
+    // Node calls `pull` through an async function of its own (`invokePromiseCallback`, which
+    // returns pull's promise) that its stream code chains: that was read as a library's call
+    // nobody awaited, and each pull a job of its own, a `pull` task (both modes, until 2026-12-05).
+    fns: [
+      fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
+      fn('index', [sleep(2), { k: 'webStream', style: 'pull', items: 2, workMs: 1 }, work()]),
+    ],
+    main: [
+      sleep(1),
+      { k: 'webStream', style: 'pull', items: 2, workMs: 1 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      work(),
+    ],
+  },
+  {
+    title:
       "the generator's second set of constructs keep the dish that uses them: async generators, iterators of timers and of events, EventTarget, MessageChannel, Readable.from, execFile, a net pair, readline, methods, IIFEs, recursion, withResolvers, await of a value, a shared memo",
     fns: [
       fn('loadUser', [

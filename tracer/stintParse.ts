@@ -310,7 +310,12 @@ export function parse(
           // the response waits for, not a job handed off.
           // (A limiter's runner it chains and leaves there runs jobs side by side: Runner.SideBySide.)
           if (!awaited && logKind[k] === LogKind.Root) {
-            if (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
+            // (An async function of Node's own that Node's code chains waits for the code that asked:
+            // CalledFrom.Runtime.)
+            if (
+              logMade[i] !== Made.ByLibraryMethod ||
+              (logRooted[k] === Rooted.ByLibrary && !serving && logFrom[k] !== CalledFrom.Runtime)
+            )
               unawaited[k] = 1;
             else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
             // A library's `new Promise(…)` that its own code chains and leaves (a pool's
