@@ -186,8 +186,11 @@ export type Stmt =
   /**
    * Methods of a class of the program's that return promises: an async instance method, an
    * async static method and a getter that returns the instance method's promise, awaited (the
-   * dish's own work) or given to a `Promise.all` (each a dish named after the method the code
-   * called: `load`, `create`, and the getter's name).
+   * dish's own work) or given to a `Promise.all` (each a dish named after the function it runs:
+   * `load`, `create`, and `load` again for the getter — the getter is no async function, and the
+   * promise it returns is `load`'s own, made as `load` is entered: the dish runs `load`, as a
+   * member made by `function wrapper() { return loadIt(); }` runs `loadIt`. README: "A dish is named
+   * after the function it runs").
    */
   | { k: 'methods'; use: 'await' | 'all' | 'forget'; workMs: number }
   /**
@@ -1045,7 +1048,7 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`await new ${cls}(${d}).pending;`);
       } else if (s.use === 'all') {
         w.line(
-          `await Promise.all([new ${cls}(${d}).load(__dish('load', ${d}, 'other')), ${cls}.create(__dish('create', ${d}, 'other')), new ${cls}(__dish('pending', ${d}, 'other')).pending]);`,
+          `await Promise.all([new ${cls}(${d}).load(__dish('load', ${d}, 'other')), ${cls}.create(__dish('create', ${d}, 'other')), new ${cls}(__dish('load', ${d}, 'other')).pending]);`,
         );
       } else {
         w.line(`new ${cls}(${d}).load(__dish('load', ${d}, 'other'));`);
