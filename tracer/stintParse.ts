@@ -310,11 +310,11 @@ export function parse(
           // the response waits for, not a job handed off.
           // (A limiter's runner it chains and leaves there runs jobs side by side: Runner.SideBySide.)
           if (!awaited && logKind[k] === LogKind.Root) {
-            // (An async function of Node's own that Node's code chains waits for the code that asked:
-            // CalledFrom.Runtime.)
+            // (An async function of Node's own that calls the program's function, chained by Node's
+            // code, waits for it for the code that asked: CalledFrom.Runtime, runtimeCallback.)
             if (
               logMade[i] !== Made.ByLibraryMethod ||
-              (logRooted[k] === Rooted.ByLibrary && !serving && logFrom[k] !== CalledFrom.Runtime)
+              (logRooted[k] === Rooted.ByLibrary && !serving && !runtimeCallback(k, i))
             )
               unawaited[k] = 1;
             else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
@@ -331,6 +331,26 @@ export function parse(
   }
   while (top >= 0) isOpen[stack[top--]] = 0;
   return { level, closedAt, entry };
+}
+
+/**
+ * Whether root `k` is an async function of Node's own (CalledFrom.Runtime) that called a function of
+ * the program's, before record `i`: web streams' `invokePromiseCallback`, which calls a stream's
+ * `pull` (a sink's `write`, a transformer's `transform`) and returns its promise. Node's code that
+ * chains it waits for the program's function for the code that asked (the reader), one call at a
+ * time, as the runtime's own promise would: no library's call nobody awaited, whose function of the
+ * program's would be a job. Node's async functions that call none of the program's (undici's, under
+ * `fetch`) stay as a library's are.
+ */
+function runtimeCallback(k: number, i: number): boolean {
+  if (logFrom[k] !== CalledFrom.Runtime) return false;
+  for (let r = k + 1; r < i; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    let up = level[r];
+    while (up > k && logRooted[up] === Rooted.ByRuntime) up = level[up];
+    if (up === k) return true;
+  }
+  return false;
 }
 
 /**
