@@ -4,9 +4,13 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
+ *                          [--generator 1|2]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
+ *
+ * `--generator 1` makes the programs the generator made before its second set of constructs (the
+ * figures before 2026-12-05's evening); 2, the default, adds them (test/truth/generate.ts, `version`).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -35,9 +39,15 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
+  const versionArg = Number(arg('generator', '2'));
+  if (versionArg !== 1 && versionArg !== 2) throw new Error('--generator: give 1 or 2');
+  const version: 1 | 2 = versionArg;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-truth-'));
   const totals = Object.fromEntries(
-    modes.map((m) => [m, { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0 }]),
+    modes.map((m) => [
+      m,
+      { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0, errors: 0 },
+    ]),
   );
   const failures: Array<{ seed: number; mode: Mode; text: string }> = [];
   const problemCounts = new Map<string, number>();
@@ -46,11 +56,20 @@ async function main(): Promise<void> {
     for (;;) {
       const seed = next++;
       if (seed >= from + programs) return;
-      const program = generate(seed);
+      const program = generate(seed, { version });
       for (const mode of modes) {
-        const run = await runTruth(program, mode, dir, keep, locations);
-        const c = run.comparison;
         const t = totals[mode];
+        let run;
+        try {
+          run = await runTruth(program, mode, dir, keep, locations);
+        } catch (error) {
+          // A program that did not finish (killed after a minute on a machine loaded past 30, or
+          // one that failed): counted apart, and the run goes on.
+          t.errors++;
+          failures.push({ seed, mode, text: `  did not finish: ${String(error).split('\n')[0]}` });
+          continue;
+        }
+        const c = run.comparison;
         t.dishes += c.judged;
         t.trueDishes += c.trueDishes;
         t.programs++;
@@ -81,7 +100,8 @@ async function main(): Promise<void> {
     console.log(
       `${mode}: ${t.trueDishes}/${t.dishes} dishes true (${((100 * t.trueDishes) / Math.max(1, t.dishes)).toFixed(1)}%), ` +
         `${t.truePrograms}/${t.programs} programs wholly true, ${t.extra} extra lanes, ` +
-        `untracked ${((100 * t.untracked) / Math.max(1, t.programs)).toFixed(2)}% of user work`,
+        `untracked ${((100 * t.untracked) / Math.max(1, t.programs)).toFixed(2)}% of user work` +
+        (t.errors > 0 ? `, ${t.errors} did not finish` : ''),
     );
   }
   const top = [...problemCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
@@ -92,10 +112,17 @@ async function main(): Promise<void> {
   failures.sort((a, b) => a.seed - b.seed);
   for (const f of failures.slice(0, showFailures)) {
     console.log(`\n--- seed ${f.seed} (${f.mode}) fails:\n${f.text}`);
-    if (process.argv.includes('--shrink')) {
+    if (process.argv.includes('--shrink') && !f.text.startsWith('  did not finish')) {
       // A failure that comes and goes with timing: a smaller program counts as failing if one of
       // `--tries` runs fails (default 1).
-      const small = await shrink(generate(f.seed), f.mode, dir, 150, Number(arg('tries', '1')), locations);
+      const small = await shrink(
+        generate(f.seed, { version }),
+        f.mode,
+        dir,
+        150,
+        Number(arg('tries', '1')),
+        locations,
+      );
       const again = await runTruth(small, f.mode, dir, undefined, locations);
       console.log(
         `shrunk to:\n${render(small)

@@ -26,6 +26,7 @@ import {
   entered,
   enteredByEvent,
   enteredFrom,
+  enteredNode,
   madeByPromiseMethod,
   madeByOthers,
   makerStack,
@@ -856,6 +857,8 @@ const rootPlaces = new PlaceVerdicts();
  * many; the program's roots look theirs up in `fromPlaces`).
  */
 const BY_LIBRARY_FROM_LIBRARY = 0x10 | Rooted.ByLibrary;
+/** A place's verdict: an async function of Node's own entered (CalledFrom.Runtime). */
+const BY_NODE = 0x20 | Rooted.ByLibrary;
 /**
  * Root places (their key, odd) where a look saw a promise Node's or a library's code made and read
  * the call's next record (readNext): a small table, a collision costs a look.
@@ -890,6 +893,10 @@ function rootedHow(): Rooted {
   }
   if (maker === null) return latest === 0 ? Rooted.Unknown : unlookedAt(key, latest);
   if (maker === Rooted.ByLibrary) {
+    if (enteredNode) {
+      rootPlaces.set(key, BY_NODE);
+      return nodeFunction();
+    }
     if (enteredFrom === null || enteredFrom === '') return rootPlaces.set(key, maker);
     rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
     return libraryFromLibrary();
@@ -931,6 +938,7 @@ function unlookedAt(key: number, said: number): Rooted {
   // ways a stack shows alike, and a program's function never runs there.)
   unlooked = said === Rooted.ByRuntime ? UNLOOKED_RUNTIME : 0;
   if (said === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
+  if (said === BY_NODE) return nodeFunction();
   return said as Rooted;
 }
 
@@ -985,6 +993,12 @@ function noteEntered(key: number, fn: CodeLocation): void {
   if (enteredKeys[slot] === key && enteredFns[slot] !== id) fresh = true;
   enteredKeys[slot] = key;
   enteredFns[slot] = id;
+}
+
+/** An async function of Node's own (see CalledFrom.Runtime). */
+function nodeFunction(): Rooted {
+  rootFrom = CalledFrom.Runtime;
+  return Rooted.ByLibrary;
 }
 
 function libraryFromLibrary(): Rooted {

@@ -509,14 +509,18 @@ export function rootMaker(skip: (...args: never[]) => unknown, again = false, jo
   entered = null;
   enteredFrom = null;
   enteredByEvent = false;
+  enteredNode = false;
   makerStack = null;
   const maker = makerFrame(skip, job ? jobLooks : again ? confirmations : roots);
   if (maker === null) return null;
   makerStack = makerFrames;
   const file = frameFile(maker) ?? '';
   if (file === '') return Rooted.ByRuntime;
-  if (file.startsWith('node:'))
-    return file === 'node:internal/modules/esm/module_job' ? Rooted.Module : Rooted.ByLibrary;
+  if (file.startsWith('node:')) {
+    if (file === 'node:internal/modules/esm/module_job') return Rooted.Module;
+    enteredNode = true;
+    return Rooted.ByLibrary;
+  }
   // Where it was called from: a library's line that calls the program's functions from its own code
   // (a queue's callback), or from code a function of the program's called (a middleware's `next()`
   // running the handler): then '' (dishSort.ts, stintParse.ts). A library's own async function is
@@ -603,6 +607,8 @@ export let entered: CodeLocation | null = null;
  * stack; '' when one is; null when the program called it (or the runtime), or unknown.
  */
 export let enteredFrom: string | null = null;
+/** Whether the async function rootMaker last saw entered is one of Node's own (a `node:` file). */
+export let enteredNode = false;
 /** The frames makerFrame last read, and the index of the one below the frame it returned. */
 let makerFrames: CallSiteLike[] = [];
 let makerBelow = 0;

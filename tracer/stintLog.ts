@@ -177,6 +177,14 @@ export const enum CalledFrom {
    * emitting, or the program): only a request that has answered reads it (stintParse.ts handedOn).
    */
   LibraryEvent = 4,
+  /**
+   * For a library's function (Rooted.ByLibrary): an async function of Node's own (a `node:` file),
+   * which Node's code calls and chains — web streams' `invokePromiseCallback`, which calls a
+   * stream's `pull` and returns its promise. Node's code chaining it waits for it for the code that
+   * asked (a reader's read), as the runtime's own promise would: it is no library's call nobody
+   * awaited, and the program's function it returns is no job (stintParse.ts parse).
+   */
+  Runtime = 5,
 }
 export const logFrom = new Uint8Array(MAX_LOG);
 /**

@@ -50,6 +50,8 @@ const settledAt = new Int32Array(MAX_LOG);
 const calledPairs: number[] = [];
 /** The entry root of the stint being parsed (see parse). */
 let entryRoot = -1;
+/** The first record of the stint being parsed (see parse). */
+let parseStart = 0;
 /** The code the stint ran outside any call it made (its own function) awaits at its end. */
 let topSuspends = false;
 /**
@@ -143,6 +145,7 @@ export function parse(
       ? first
       : -1;
   entryRoot = entry;
+  parseStart = start;
   topSuspends = false;
   suspensions.length = 0;
 
@@ -307,7 +310,12 @@ export function parse(
           // the response waits for, not a job handed off.
           // (A limiter's runner it chains and leaves there runs jobs side by side: Runner.SideBySide.)
           if (!awaited && logKind[k] === LogKind.Root) {
-            if (logMade[i] !== Made.ByLibraryMethod || (logRooted[k] === Rooted.ByLibrary && !serving))
+            // (An async function of Node's own that calls the program's function, chained by Node's
+            // code, waits for it for the code that asked: CalledFrom.Runtime, runtimeCallback.)
+            if (
+              logMade[i] !== Made.ByLibraryMethod ||
+              (logRooted[k] === Rooted.ByLibrary && !serving && !runtimeCallback(k, i))
+            )
               unawaited[k] = 1;
             else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
             // A library's `new Promise(…)` that its own code chains and leaves (a pool's
@@ -323,6 +331,26 @@ export function parse(
   }
   while (top >= 0) isOpen[stack[top--]] = 0;
   return { level, closedAt, entry };
+}
+
+/**
+ * Whether root `k` is an async function of Node's own (CalledFrom.Runtime) that called a function of
+ * the program's, before record `i`: web streams' `invokePromiseCallback`, which calls a stream's
+ * `pull` (a sink's `write`, a transformer's `transform`) and returns its promise. Node's code that
+ * chains it waits for the program's function for the code that asked (the reader), one call at a
+ * time, as the runtime's own promise would: no library's call nobody awaited, whose function of the
+ * program's would be a job. Node's async functions that call none of the program's (undici's, under
+ * `fetch`) stay as a library's are.
+ */
+function runtimeCallback(k: number, i: number): boolean {
+  if (logFrom[k] !== CalledFrom.Runtime) return false;
+  for (let r = k + 1; r < i; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    let up = level[r];
+    while (up > k && logRooted[up] === Rooted.ByRuntime) up = level[up];
+    if (up === k) return true;
+  }
+  return false;
 }
 
 /**
@@ -511,6 +539,26 @@ function goesOn(tail: number, at: number, end: number): boolean {
         } else {
           opened.length = o;
         }
+        depth = opened.length;
+      } else if (p >= parseStart && p < k) {
+        // As in the parse: a chain made before the calls opened since, consumed now, is consumed by
+        // none of the runtime's promises among them that nothing consumes (`new Promise`s whose
+        // executors had returned: Node's `SafePromisePrototypeFinally` around a `timers/promises`
+        // sleep given a signal makes two such, of a subclass, after its own chain on the sleep):
+        // they leave, and an await on the chain is the function's own.
+        let root = k;
+        for (let n = 0; n < MAX_LOG && logKind[root] === LogKind.Derived; n++) {
+          const up = logParentAt[root];
+          if (up < parseStart || up >= root) break;
+          root = up;
+        }
+        while (
+          opened.length > 0 &&
+          opened[opened.length - 1] > root &&
+          logUsed[opened[opened.length - 1]] === 0 &&
+          logRooted[opened[opened.length - 1]] < Rooted.ByCall
+        )
+          opened.pop();
         depth = opened.length;
       }
       if (logUsed[k] !== 0) continue;

@@ -41,6 +41,15 @@ export interface GenerateOptions {
    * named by seed.
    */
   added?: boolean;
+  /**
+   * The generator's version: 1 makes the programs it made before its second set of constructs
+   * (user-written async generators, `timers/promises` and `events.on` iterators, abort signals,
+   * `EventTarget`, `MessageChannel`, web streams, `execFile`, a `net` pair, `readline`, class
+   * methods and getters, async IIFEs, recursion, `Promise.withResolvers`, `await` of a value, a
+   * shared memo); 2 (the default) adds them, from a random stream of their own drawn last, so a
+   * seed's program is its version-1 program with some of them added (or none: about half).
+   */
+  version?: 1 | 2;
 }
 
 const NAMES = [
@@ -397,6 +406,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // positions, are of another kind (`resize` entering `index` first thing, where an `index` job makes
   // its first promise: a `util.promisify`'d member's, a sleep's). Two small functions of their own,
   // so that the run stays short; a stream of its own, as above, drawn last.
+  const longRunFrom = fns.length;
   const longRun = random(seed ^ 0x1b873593);
   const spare = NAMES.filter((name) => !names.includes(name));
   if ((options.added ?? true) && longRun() < 0.2 && spare.length >= 2) {
@@ -434,7 +444,8 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // be the chain's or the await's.
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
-  if ((options.added ?? true) && sameShape() < 0.2 && free.length >= 4) {
+  // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
+  if ((options.added ?? true) && (options.version ?? 2) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -480,5 +491,115 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
+  if ((options.added ?? true) && (options.version ?? 2) >= 2)
+    addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
+}
+
+/**
+ * The generator's second set of constructs (program.ts, after `loaderMembers`): from a stream of
+ * their own, drawn after every other, into the bodies of the script, of the functions (never
+ * before a function's first statement: a queue's job must await first) and of the routes, before
+ * and after their responses. The long run's two functions keep their shape.
+ */
+function addSecondSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const rnd = random(seed ^ 0x4cf5ad43);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
+  const work = () => 0.6 + Math.round(rnd() * 14) / 10;
+  if (rnd() >= 0.5) return;
+  const bodies: Array<{ stmts: Stmt[]; from: number }> = [
+    { stmts: main, from: 0 },
+    ...fns.map((f) => ({ stmts: f.body, from: 1 })),
+    ...(server?.routes ?? []).flatMap((r) => [
+      { stmts: r.before, from: 0 },
+      { stmts: r.after, from: 0 },
+    ]),
+  ];
+  const insert = (stmt: Stmt, body = pick(bodies)) =>
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  /** A short body of work and awaits, at least one of them an await. */
+  const small = (): Stmt[] => {
+    const out: Stmt[] = [{ k: 'work', ms: work() }];
+    out.push(
+      rnd() < 0.7 ? { k: 'sleep', ms: int(1, 6), style: 'resolve' } : { k: 'awaitValue', workMs: work() },
+    );
+    if (rnd() < 0.6) out.push({ k: 'work', ms: work() });
+    return out;
+  };
+  const makers: Array<[number, () => Stmt]> = [
+    [
+      2,
+      () => ({
+        k: 'asyncGen',
+        consume: pick(['forAwait', 'next'] as const),
+        items: int(2, 3),
+        workMs: work(),
+      }),
+    ],
+    [
+      2,
+      () => ({
+        k: 'iterate',
+        source: pick(['interval', 'eventsOn'] as const),
+        ms: int(1, 5),
+        times: int(2, 3),
+        workMs: work(),
+      }),
+    ],
+    [
+      2,
+      () => ({
+        k: 'abort',
+        via: pick(['timeout', 'timer', 'fsRead'] as const),
+        ms: int(1, 6),
+        workMs: work(),
+      }),
+    ],
+    [1, () => ({ k: 'eventTarget', from: pick(['now', 'immediate'] as const), workMs: work() })],
+    [1, () => ({ k: 'messagePort', workMs: work() })],
+    [
+      2,
+      () => ({
+        k: 'webStream',
+        style: pick(['pull', 'readableFrom'] as const),
+        items: int(2, 3),
+        workMs: work(),
+      }),
+    ],
+    [0.5, () => ({ k: 'execFile', workMs: work() })],
+    [1, () => ({ k: 'netPair', serverMs: work(), workMs: work() })],
+    [1, () => ({ k: 'readline', lines: int(2, 4), workMs: work() })],
+    [2, () => ({ k: 'methods', use: pick(['await', 'all', 'forget'] as const), workMs: work() })],
+    [2, () => ({ k: 'iife', named: rnd() < 0.5, awaited: rnd() < 0.4, body: small() })],
+    [
+      2,
+      () => ({
+        k: 'recurse',
+        use: pick(['await', 'forget', 'all'] as const),
+        depth: int(1, 3),
+        workMs: work(),
+      }),
+    ],
+    [1, () => ({ k: 'withResolvers', ms: int(1, 6), workMs: work() })],
+    [1, () => ({ k: 'awaitValue', workMs: work() })],
+  ];
+  const total = makers.reduce((sum, [w]) => sum + w, 0);
+  const count = int(1, 3);
+  for (let i = 0; i < count; i++) {
+    let r = rnd() * total;
+    for (const [weight, make] of makers) {
+      r -= weight;
+      if (r <= 0) {
+        insert(make());
+        break;
+      }
+    }
+  }
+  // A memo the program shares: awaited in two places, by whichever dishes get there.
+  if (rnd() < 0.35) {
+    const key = int(0, 1);
+    insert({ k: 'memo', key, workMs: work() });
+    insert({ k: 'memo', key, workMs: work() });
+  }
 }

@@ -125,7 +125,100 @@ export type Stmt =
       batchMs: number;
       batchAwait: boolean;
       afterMs: number;
-    };
+    }
+  /*
+   * Constructs of the generator's second set (generate.ts, `version` 2). Where the truth of each is
+   * not plain, the comment says which part of the rule decides it (README, "Which work is which
+   * task").
+   */
+  /**
+   * An async generator of the program's with an await and work between its yields, consumed by
+   * `for await` or by calling `.next()` by hand. The generator's body runs when its consumer asks
+   * for the next item, as an awaited helper: all of it is the consumer's dish.
+   */
+  | { k: 'asyncGen'; consume: 'forAwait' | 'next'; items: number; workMs: number }
+  /**
+   * A `timers/promises` `setInterval` iterator, or an `events.on` iterator over an emitter that a
+   * timer feeds, read with `for await` until `times` items came: the loop's body is the
+   * continuation of an await, the dish's work. (The timer the emitter's feeder is set on is a dish
+   * of its own when the script's top level sets it, with no work.)
+   */
+  | { k: 'iterate'; source: 'interval' | 'eventsOn'; ms: number; times: number; workMs: number }
+  /**
+   * A wait cancelled by an abort signal, the rejection caught and followed by work:
+   * `AbortSignal.timeout(ms)` on a `timers/promises` sleep, an `AbortController` aborted by a timer
+   * of the program's (a dish of its own when the script's top level sets it, with no work), or one
+   * aborted at once under an `fs.promises.readFile`. The catch is the awaiting code's continuation:
+   * the dish's work.
+   */
+  | { k: 'abort'; via: 'timeout' | 'timer' | 'fsRead'; ms: number; workMs: number }
+  /**
+   * An `EventTarget`'s listener, dispatched at once (`dispatchEvent` runs the listener then: the
+   * work of the code running) or from an immediate of the program's (that immediate's work, as an
+   * emitter's listener is).
+   */
+  | { k: 'eventTarget'; from: 'now' | 'immediate'; workMs: number }
+  /**
+   * A `MessageChannel` the dish makes and posts one message on, awaiting the listener that takes
+   * it: the message is the work of the task whose wait it answers, the dish's (README, "A
+   * `MessageChannel` your code makes is a connection it opened").
+   */
+  | { k: 'messagePort'; workMs: number }
+  /**
+   * A web `ReadableStream` whose async `pull` awaits, then works and enqueues, read with `for
+   * await`; or `stream.Readable.from` over an async generator of the program's that works between
+   * its yields. Node's stream code calls `pull` (and the generator's `next`) one at a time when the
+   * reader asks: a function of yours a library's code calls and chains, alone in the task, is the
+   * work of the code that asked — the reader's dish.
+   */
+  | { k: 'webStream'; style: 'pull' | 'readableFrom'; items: number; workMs: number }
+  /** `await execFile(node, ['-e', …])` (promisified), then work: a wait of the dish's. */
+  | { k: 'execFile'; workMs: number }
+  /**
+   * A `net` server and a client the dish connects to it, writing one line and awaiting the
+   * answer. The server's connection is a task of its own (`connection :<port>`, no parent; README:
+   * "a connection to a server that speaks no HTTP") whose data handler works; the answer that
+   * settles the client's wait, then the client's work, are the dish's.
+   */
+  | { k: 'netPair'; serverMs: number; workMs: number }
+  /** `readline` over a stream of lines, read with `for await`: each line's work the dish's. */
+  | { k: 'readline'; lines: number; workMs: number }
+  /**
+   * Methods of a class of the program's that return promises: an async instance method, an
+   * async static method and a getter that returns the instance method's promise, awaited (the
+   * dish's own work) or given to a `Promise.all` (each a dish named after the function it runs:
+   * `load`, `create`, and `load` again for the getter — the getter is no async function, and the
+   * promise it returns is `load`'s own, made as `load` is entered: the dish runs `load`, as a
+   * member made by `function wrapper() { return loadIt(); }` runs `loadIt`. README: "A dish is named
+   * after the function it runs").
+   */
+  | { k: 'methods'; use: 'await' | 'all' | 'forget'; workMs: number }
+  /**
+   * An async IIFE, named or an anonymous arrow: awaited, part of the dish; not awaited, a dish of
+   * its own (a call nobody awaited), named after its function or `async call`. Its code before
+   * its first await runs in the caller's stint.
+   */
+  | { k: 'iife'; named: boolean; awaited: boolean; body: Stmt[] }
+  /**
+   * An async function that awaits itself `depth` times, each level awaiting a sleep, then working:
+   * awaited (the dish's), not awaited or given to `Promise.all` (each call from outside a dish
+   * named after it, its own recursion inside).
+   */
+  | { k: 'recurse'; use: 'await' | 'forget' | 'all'; depth: number; workMs: number }
+  /**
+   * `Promise.withResolvers()` (or its equivalent where the Node has none) resolved by a timer of
+   * the program's: awaited, then work — the dish's.
+   */
+  | { k: 'withResolvers'; ms: number; workMs: number }
+  /** `await` of a value that is no promise, then work: the dish's. */
+  | { k: 'awaitValue'; workMs: number }
+  /**
+   * `await settings(d, key)`: a memo the whole program shares — its first caller's call makes the
+   * promise (`loadSettings`, which sleeps, then works), later callers await that same promise. The
+   * loading is an awaited helper of the first caller: its work is that caller's dish (as concurrent
+   * fetches of one key wait for the first's, docs/lanes.md); a later caller only waits.
+   */
+  | { k: 'memo'; key: number; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -343,6 +436,24 @@ const util = require('node:util');
 const __gzip = util.promisify(zlib.gzip);
 const __randomBytes = util.promisify(crypto.randomBytes);
 const __noop = () => {};
+/** The program's memo (the \`memo\` statement): one promise per key, made by its first caller. */
+const __memo = {};
+async function loadSettings(d, ms) {
+  await new Promise((resolve) => setTimeout(resolve, 3));
+  __work(d, ms);
+  return 1;
+}
+function settings(d, key, ms) {
+  return (__memo[key] ??= loadSettings(d, ms));
+}
+/** Promise.withResolvers where the Node has it (22 and later), else the same made by hand. */
+function __withResolvers() {
+  if (typeof Promise.withResolvers === 'function') return Promise.withResolvers();
+  let resolve;
+  let reject;
+  const promise = new Promise((a, b) => { resolve = a; reject = b; });
+  return { promise, resolve, reject };
+}
 /** A function whose first await is a promise made before it was called. */
 async function afterGate(d, gate, ms) {
   await gate;
@@ -414,13 +525,31 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'queued',
   'thenQueue',
   'loaderMembers',
+  'asyncGen',
+  'iterate',
+  'abort',
+  'messagePort',
+  'webStream',
+  'execFile',
+  'netPair',
+  'readline',
+  'withResolvers',
+  'awaitValue',
+  'memo',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
   for (const s of body) {
     renderStmt(w, s, d);
     // A gate's Promise.all awaits; the call nobody awaits does not.
-    if (AWAITING.has(s.k) || (s.k === 'scope' && s.awaited) || (s.k === 'gate' && s.style === 'all'))
+    if (
+      AWAITING.has(s.k) ||
+      (s.k === 'scope' && s.awaited) ||
+      (s.k === 'gate' && s.style === 'all') ||
+      (s.k === 'methods' && s.use !== 'forget') ||
+      (s.k === 'recurse' && s.use !== 'forget') ||
+      (s.k === 'iife' && s.awaited)
+    )
       w.line(`__running = ${d};`);
   }
 }
@@ -734,6 +863,247 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       else w.line(`await ${call}.catch(__noop);`);
       return;
     }
+    case 'asyncGen': {
+      const g = w.fresh('pages');
+      w.block(`async function* ${g}(d) {`, () => {
+        w.line(`for (let i = 0; i < ${s.items}; i++) {`);
+        w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`  __work(d, ${ms(s.workMs)});`);
+        w.line(`  yield i;`);
+        w.line(`}`);
+      });
+      if (s.consume === 'forAwait')
+        w.line(`for await (const page of ${g}(${d})) __work(${d}, ${ms(s.workMs)});`);
+      else {
+        const it = w.fresh('it');
+        const r = w.fresh('r');
+        w.line(`const ${it} = ${g}(${d});`);
+        w.line(`let ${r} = await ${it}.next();`);
+        w.block(`while (!${r}.done) {`, () => {
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          w.line(`${r} = await ${it}.next();`);
+        });
+      }
+      return;
+    }
+    case 'iterate': {
+      const n = w.fresh('n');
+      w.line(`let ${n} = 0;`);
+      if (s.source === 'interval') {
+        w.block(`for await (const _ of timersPromises.setInterval(${s.ms})) {`, () => {
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          w.line(`if (++${n} === ${s.times}) break;`);
+        });
+      } else {
+        const e = w.fresh('ticker');
+        w.line(`const ${e} = new EventEmitter();`);
+        // A timer the script's top level sets is a dish of its own: this one only emits.
+        w.line(`__timerDish(${d}, 'feed', 'timer');`);
+        w.line(
+          `setTimeout(function feed() { for (let i = 0; i < ${s.times}; i++) ${e}.emit('tick', i); }, ${s.ms});`,
+        );
+        w.block(`for await (const [tick] of require('node:events').on(${e}, 'tick')) {`, () => {
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          w.line(`if (++${n} === ${s.times}) break;`);
+        });
+      }
+      return;
+    }
+    case 'abort': {
+      const body = `__work(${d}, ${ms(s.workMs)});`;
+      if (s.via === 'timeout') {
+        w.line(
+          `try { await timersPromises.setTimeout(5000, undefined, { signal: AbortSignal.timeout(${s.ms}) }); } catch { ${body} }`,
+        );
+      } else if (s.via === 'timer') {
+        const c = w.fresh('controller');
+        w.line(`const ${c} = new AbortController();`);
+        w.line(`__timerDish(${d}, 'cancel', 'timer');`);
+        w.line(`setTimeout(function cancel() { ${c}.abort(); }, ${s.ms});`);
+        w.line(
+          `try { await timersPromises.setTimeout(5000, undefined, { signal: ${c}.signal }); } catch { ${body} }`,
+        );
+      } else {
+        const c = w.fresh('controller');
+        const p = w.fresh('reading');
+        w.line(`const ${c} = new AbortController();`);
+        w.line(`const ${p} = fs.promises.readFile(__filename, { signal: ${c}.signal });`);
+        w.line(`${c}.abort();`);
+        w.line(`try { await ${p}; } catch { ${body} }`);
+      }
+      return;
+    }
+    case 'eventTarget': {
+      const t = w.fresh('target');
+      w.line(`const ${t} = new EventTarget();`);
+      if (s.from === 'now') {
+        // Dispatched at once: the listener runs in the stint of the code dispatching.
+        w.line(`${t}.addEventListener('ping', () => __work(__running, ${ms(s.workMs)}));`);
+        w.line(`${t}.dispatchEvent(new Event('ping'));`);
+      } else {
+        const dd = w.fresh('t');
+        w.line(`const ${dd} = __timerDish(${d}, 'ring', 'immediate');`);
+        w.line(`${t}.addEventListener('ping', () => __work(${dd}, ${ms(s.workMs)}));`);
+        w.line(`setImmediate(function ring() { ${t}.dispatchEvent(new Event('ping')); });`);
+      }
+      return;
+    }
+    case 'messagePort': {
+      const c = w.fresh('channel');
+      w.line(`const ${c} = new MessageChannel();`);
+      w.line(
+        `await new Promise((resolve) => { ${c}.port2.once('message', () => { __work(${d}, ${ms(s.workMs)}); resolve(); }); ${c}.port1.postMessage(1); });`,
+      );
+      w.line(`${c}.port1.close();`);
+      return;
+    }
+    case 'webStream': {
+      if (s.style === 'pull') {
+        const st = w.fresh('stream');
+        const i = w.fresh('i');
+        w.line(`let ${i} = 0;`);
+        w.block(
+          `const ${st} = new ReadableStream({`,
+          () => {
+            w.block(`async pull(controller) {`, () => {
+              w.line(`await new Promise((r) => setTimeout(r, 1));`);
+              w.line(`__work(${d}, ${ms(s.workMs)});`);
+              w.line(`if (${i}++ < ${s.items}) controller.enqueue(${i}); else controller.close();`);
+            });
+          },
+          '});',
+        );
+        w.line(`for await (const chunk of ${st}) __work(${d}, ${ms(s.workMs)});`);
+      } else {
+        const g = w.fresh('rows');
+        w.block(`async function* ${g}(d) {`, () => {
+          w.line(`for (let i = 0; i < ${s.items}; i++) {`);
+          w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`  __work(d, ${ms(s.workMs)});`);
+          w.line(`  yield String(i);`);
+          w.line(`}`);
+        });
+        w.line(`for await (const row of Readable.from(${g}(${d}))) __work(${d}, ${ms(s.workMs)});`);
+      }
+      return;
+    }
+    case 'execFile':
+      w.line(
+        `await util.promisify(require('node:child_process').execFile)(process.execPath, ['-e', 'process.stdout.write("1")']);`,
+      );
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    case 'netPair': {
+      const srv = w.fresh('echo');
+      const conn = w.fresh('c');
+      const sock = w.fresh('socket');
+      const net = `require('node:net')`;
+      // The server's connection is a task of its own, no parent, named by the server's port.
+      w.line(`let ${conn} = -1;`);
+      w.block(
+        `const ${srv} = ${net}.createServer((socket) => {`,
+        () => {
+          w.line(`${conn} = __dish('connection :' + ${srv}.address().port, -1, 'other');`);
+          w.line(`socket.on('data', (b) => { __work(${conn}, ${ms(s.serverMs)}); socket.end(b); });`);
+        },
+        '});',
+      );
+      w.line(`await new Promise((r) => ${srv}.listen(0, '127.0.0.1', r));`);
+      w.line(`const ${sock} = ${net}.connect(${srv}.address().port, '127.0.0.1');`);
+      w.line(`${sock}.write('ping\\n');`);
+      w.line(`await once(${sock}, 'data');`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      w.line(`${sock}.destroy();`);
+      w.line(`${srv}.close();`);
+      return;
+    }
+    case 'readline': {
+      const rl = w.fresh('lines');
+      w.line(
+        `const ${rl} = require('node:readline').createInterface({ input: Readable.from([${JSON.stringify(
+          Array.from({ length: s.lines }, (_, i) => `line ${i}\n`).join(''),
+        )}]), crlfDelay: Infinity });`,
+      );
+      w.line(`for await (const line of ${rl}) __work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'methods': {
+      const cls = w.fresh('Store');
+      w.block(`class ${cls} {`, () => {
+        w.line(`constructor(d) { this.d = d; }`);
+        w.block(`async load(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 2));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+        w.block(`static async create(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+          w.line(`return new ${cls}(d);`);
+        });
+        // A getter that returns the promise of the instance's async method.
+        w.line(`get pending() { return this.load(this.d); }`);
+      });
+      if (s.use === 'await') {
+        w.line(`await (await ${cls}.create(${d})).load(${d});`);
+        w.line(`await new ${cls}(${d}).pending;`);
+      } else if (s.use === 'all') {
+        w.line(
+          `await Promise.all([new ${cls}(${d}).load(__dish('load', ${d}, 'other')), ${cls}.create(__dish('create', ${d}, 'other')), new ${cls}(__dish('load', ${d}, 'other')).pending]);`,
+        );
+      } else {
+        w.line(`new ${cls}(${d}).load(__dish('load', ${d}, 'other'));`);
+        w.line(`${cls}.create(__dish('create', ${d}, 'other')).catch(__noop);`);
+      }
+      return;
+    }
+    case 'iife': {
+      const dd = w.fresh('f');
+      const was = w.fresh('was');
+      const name = s.named ? w.fresh('warm') : '';
+      // Not awaited: a dish of its own, named after its function (`async call` for an arrow). Its
+      // code before its first await runs in the caller's stint.
+      w.line(
+        s.awaited
+          ? `const ${dd} = ${d};`
+          : `const ${dd} = __dish(${JSON.stringify(name || 'async call')}, ${d}, 'other');`,
+      );
+      w.line(`const ${was} = __running;`);
+      const open = s.named ? `async function ${name}() {` : `async () => {`;
+      const close = s.named ? '})();' : '})();';
+      w.block(`${s.awaited ? 'await ' : ''}(${open}`, () => renderStmts(w, s.body, dd), close);
+      w.line(`__running = ${was};`);
+      return;
+    }
+    case 'recurse': {
+      const fn = w.fresh('walk');
+      w.block(`async function ${fn}(d, n) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+        w.line(`if (n > 0) await ${fn}(d, n - 1);`);
+      });
+      const dish = `__dish(${JSON.stringify(fn)}, ${d}, 'other')`;
+      if (s.use === 'await') w.line(`await ${fn}(${d}, ${s.depth});`);
+      else if (s.use === 'forget') w.line(`${fn}(${dish}, ${s.depth});`);
+      else w.line(`await Promise.all([${fn}(${dish}, ${s.depth}), ${fn}(${dish}, ${s.depth})]);`);
+      return;
+    }
+    case 'withResolvers': {
+      const r = w.fresh('settled');
+      w.line(`const ${r} = __withResolvers();`);
+      w.line(`__timerDish(${d}, 'settle', 'timer');`);
+      w.line(`setTimeout(function settle() { ${r}.resolve(1); }, ${s.ms});`);
+      w.line(`await ${r}.promise;`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'awaitValue':
+      w.line(`await ${Math.round(s.workMs * 10)};`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    case 'memo':
+      w.line(`await settings(${d}, ${s.key}, ${ms(s.workMs)});`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
     case 'gate': {
       const g = w.fresh('gate');
       w.line(

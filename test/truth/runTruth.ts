@@ -109,7 +109,7 @@ function* smaller(program: Program): Generator<Program> {
     if (p.server !== null) for (const r of p.server.routes) out.push(r.before, r.after);
     const walk = (list: Stmt[]): void => {
       for (const s of list) {
-        if (s.k === 'scope') {
+        if (s.k === 'scope' || s.k === 'iife') {
           out.push(s.body);
           walk(s.body);
         } else if (s.k === 'startLater') {
