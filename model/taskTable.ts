@@ -21,6 +21,11 @@ export class TaskTable {
   /** Tasks made for ids whose creation the trace did not record, and the one they share past the cap. */
   private unrecorded = 0;
   private unrecordedShared = -1;
+  /**
+   * Wire ids of those tasks (each its own, not the shared one) that a TASK record may still complete
+   * (`announce`).
+   */
+  private readonly unannounced = new Set<number>();
   /** What is remembered of tasks dropped with the oldest part, should their ids come back. */
   readonly forgotten = new ForgottenTasks();
 
@@ -68,6 +73,25 @@ export class TaskTable {
     time: number,
   ): number {
     this.forgotten.take(wireId);
+    if (this.unannounced.delete(wireId)) {
+      const was = this.byWireId.get(wireId);
+      const t = was === undefined ? undefined : this.list[was];
+      if (t !== undefined && t.wireId === wireId && t.mergedInto === -1 && t.index !== 0) {
+        // Records named the task before its TASK record: a tracer that learns what a task is only
+        // in its first stint (the Python tracer: a server's task that turns out to run a request,
+        // its TASK written in that stint, at its start) — or one whose record came late. The record
+        // completes the task: what was recorded for the id so far is the task it announces.
+        this.unrecorded--;
+        t.kind = KIND_NAMES[kind] ?? 'other';
+        t.name = name;
+        t.parent = parent !== -1 && !this.isAncestor(t.index, parent) ? parent : -1;
+        t.flags = flags;
+        t.internal = (flags & (TaskFlags.Internal | TaskFlags.Provisional)) !== 0;
+        t.location = location;
+        t.createdAt = time;
+        return t.index;
+      }
+    }
     const index = this.add(wireId, kind, parent, name, flags, location, time);
     this.byWireId.set(wireId, index);
     return index;
@@ -105,6 +129,7 @@ export class TaskTable {
       return this.unrecordedShared;
     }
     this.unrecorded++;
+    this.unannounced.add(wireId);
     const index = this.add(
       wireId,
       TaskKind.Other,

@@ -24,7 +24,9 @@
  *  The tracer may learn late that a task it made was its parent's work after all (a call whose
  *  promise its caller returned): a FOLD record moves everything the task recorded to the parent
  *  (`fold`). A task made on evidence not yet confirmed (TaskFlags.Provisional) counts as internal
- *  until a TASK_INFO names it.
+ *  until a TASK_INFO names it. A tracer may also learn what a task is only in its first stint (the
+ *  Python tracer: the server's task for a request is that request) and write its TASK record there,
+ *  after the RUN that opened the stint: the record completes the task its earlier records named.
  *
  * Choices the vocabulary leaves open, made here once:
  *  - A stint is a maximal interval in which the loop runs code for one task: RUN opens it, the next
@@ -221,7 +223,10 @@ export class Timeline implements EventVisitor {
       this.version++;
       return;
     }
+    const before = this.tasks.length;
     this.table.announce(id, kind, parentIndex, name ?? `task ${id}`, flags, location, time);
+    // (A task its earlier records named, completed in place: its kind and parent may change.)
+    if (this.tasks.length === before) this.structureVersion++;
     this.version++;
     if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVERY) this.checkBudget();
   }

@@ -82,6 +82,10 @@ export const enum EventType {
    *           u32 flags (TaskFlags), u32 reserved
    *   unit 2: Location (u32 file string id, u32 line (1-based), u32 column (1-based), u32 reserved)
    *           where the task was created; file 0 = unknown
+   * It comes before any record naming the task, but for a tracer that learns what a task is only in
+   * its first stint: then it comes in that stint (the Python tracer names a server's task for a
+   * request at that stint's start, after its RUN), and readers give the task it announces what
+   * earlier records named by its id.
    */
   Task = 3,
   /**

@@ -223,7 +223,7 @@ _Future = asyncio.Future
 _TimerHandle = asyncio.TimerHandle
 _Task = asyncio.Task
 _get_ident = threading.get_ident
-_CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08  # (a code object's flags)
+_CO_VARARGS, _CO_VARKEYWORDS, _CO_COROUTINE = 0x04, 0x08, 0x80  # (a code object's flags)
 # The task a loop runs a step of now (asyncio.current_task(loop) without a Python frame, where asyncio
 # keeps them in a dictionary by loop, as 3.11 to 3.13 do).
 _running_task = getattr(getattr(asyncio.tasks, "_current_tasks", None), "get", None) or asyncio.current_task
@@ -597,6 +597,13 @@ class Tracer:
         self.own_lanes = {}
         # Tasks (ids) the program named -> the name their lane was given (see name_task).
         self.task_names = {}
+        # uvicorn's tasks for a request (ids) not yet begun -> (their weak reference, the start of the
+        # stint that made them, that stint's task, their coroutine's code): a request is its server
+        # task, known to be one only in that task's first step (request_started), so its TASK
+        # record is written there, and none before it. What no request claims in its first step
+        # (the app it ran was not the wrapped one: uvicorn's 503 past limit_concurrency) is
+        # announced as it would have been at its making, after its first step (announce_late).
+        self.deferred = {}
         self.await_tokens = float(AWAIT_TASKS_BURST)
         self.await_refilled = self.now()
         self.await_due = 0.0  # when the budget next holds a whole task's (see refill_awaits)
@@ -642,6 +649,16 @@ class Tracer:
             return
         ident = self.new_id()
         self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
+        coroutine = type(coro) is _COROUTINE
+        if coroutine and coro.cr_code is _uvicorn_cycle:
+            # uvicorn's task for one HTTP request (a task a request, on a keep-alive connection
+            # too), whose first step calls the app: that task is the request, from the start of that
+            # step (request_started), under its own id. Nothing is written now: no clock reading
+            # (the awaits budget is asked at the request's start), and where it is made is not read
+            # (see `deferred`; the stint that makes it dates it, should no request claim it).
+            # (Bounded by the lag probe: Tracer.announce_begun.)
+            self.deferred[ident] = (key, self.stint_start, self.current, coro.cr_code)
+            return
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
         # Tracer.budget_awaits, inline (refilled only once a whole task's worth is due: a busy
@@ -657,7 +674,7 @@ class Tracer:
             # asyncio.create_task or a TaskGroup's: the place is their caller's (its own frame
             # decides who made the task, so the task is known by it as a loop's create_task is).
             frame = frame.f_back or frame
-        if type(coro) is _COROUTINE:
+        if coroutine:
             code = coro.cr_code
             name = coro.__qualname__ or code.co_name
             # A task of this coroutine's code made at a place seen before whose own frame decided
@@ -750,6 +767,45 @@ class Tracer:
                 _task_places.clear()
             _task_places[place] = made
         return made
+
+    def announce_late(self, ident):
+        """uvicorn's task for a request that began no request in its first step (see `deferred`),
+        announced as task_created would have at its making: its TASK record, after the records of
+        its steps (a reader completes the task they named), and its place in a lane. A library's
+        task, dated by the start of the stint that made it (no clock is read as uvicorn makes one)
+        and placed where its coroutine is defined, not at the line that made it (that frame is not
+        read for uvicorn's tasks); its awaits are not read."""
+        key, t, parent, code = self.deferred.pop(ident)
+        if t is None:
+            t = _perf_counter() * 1000.0  # (made in no stint: dated now)
+        w = self.w
+        fields = _pack_task_fields(
+            w.string(code.co_qualname), FLAG_INTERNAL, w.string(code.co_filename), code.co_firstlineno, 1
+        )
+        w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, fields)
+        if parent:
+            # (As task_created, for a library's task made in a stint.)
+            request = self.live_requests.get(parent)
+            if request is not None:
+                w.fold(t, ident, request)
+                if len(self.live_requests) < MAX_TASK_IDS:
+                    self.live_requests[ident] = request
+                return
+            lane = self.own_lanes.get(parent)
+            if lane is not None:
+                w.fold(t, ident, lane)
+                if len(self.own_lanes) < MAX_TASK_IDS:
+                    self.own_lanes[ident] = lane
+
+    def announce_begun(self):
+        """uvicorn's tasks for a request whose first step has run without beginning one (or that are
+        gone), announced (announce_late): looked at by the lag probe, and most often there are none
+        (a request claims its task in that step)."""
+        for ident, (key, t, parent, code) in list(self.deferred.items()):
+            task = key()
+            coro = task.get_coro() if task is not None else None
+            if coro is None or coro.cr_frame is None or coro.cr_suspended or coro.cr_running:
+                self.announce_late(ident)
 
     def name_task(self, task, ident=None):
         """A task the program named (create_task's or a TaskGroup's `name=`, set_name) is named so
@@ -876,26 +932,9 @@ class Tracer:
         server's task for it: that task is the request. `send` is the server's, for what it says of
         the client (_client_gone). Returns the request's entry in `unanswered` (its id last), or
         None."""
-        # The task whose step runs on the watched loop, asked of asyncio by the loop (without it,
-        # asyncio.current_task() asks the OS for the process id: a system call).
-        loop = self.lag_loop
-        task = _running_task(loop) if loop is not None else None
-        if task is None:
-            task = asyncio.current_task()
-            if task is None:
-                return None
-        key = _ref(task)
-        server_task = self.task_ids.get(key)
-        ident = self.new_id()
         path = scope.get("path") or "/"
-        # The request begins with the step it is made in (the server task's: its work all along), at
-        # that stint's start: no clock reading of its own (its TASK and FOLD records are written
-        # first thing in the step, a few µs in).
-        t = self.stint_start
-        if t is None:
-            t = _perf_counter() * 1000.0  # (no stint runs: a loop the tracer does not see)
-        # Writer.task, inline: the request's TASK record (no parent, no place yet), its name's string
-        # id kept by type, method and path (not made and looked up again for every request).
+        # The request's name as a string id, kept by type, method and path (not made and looked up
+        # again for every request).
         w = self.w
         names = self.request_names
         try:
@@ -909,9 +948,46 @@ class Tracer:
                 if len(names) >= 4096:
                     names.clear()
                 names[name_key] = name_id
+        ident = self.current
+        if self.deferred.pop(ident, None) is not None:
+            # The stint that runs is the first step of uvicorn's task for this request (task_created;
+            # its RUN named it): the request is that task, under its id, from that stint's start —
+            # no clock reading of its own, no task of its own, no fold. Its TASK record (no parent,
+            # no place yet: Writer.task, inline) follows the RUN: a reader completes the task the
+            # RUN named.
+            t = self.stint_start
+            w.buf += _pack_request(_TASK_REQUEST_HEAD, ident, t, name_id)
+            # The awaits budget (as task_created asks it for other tasks), at the request's start.
+            if self.await_tokens >= 1.0 or t >= self.await_due and self.refill_awaits(t):
+                self.await_tokens -= 1.0
+                if len(self.await_tasks) >= MAX_AWAIT_TASKS:
+                    self.await_tasks.clear()
+                self.await_tasks.add(ident)
+            pending = self.unanswered[ident] = [scope, kind == "websocket", None, send, ident]
+            self.live_requests[ident] = ident
+            return pending
+        # Another server's task (or one the tracer did not see made): the request is a task of its
+        # own, the server task folded into it. The task whose step runs on the watched loop, asked
+        # of asyncio by the loop (without it, asyncio.current_task() asks the OS for the process id:
+        # a system call).
+        loop = self.lag_loop
+        task = _running_task(loop) if loop is not None else None
+        if task is None:
+            task = asyncio.current_task()
+            if task is None:
+                return None
+        key = _ref(task)
+        server_task = self.task_ids.get(key)
+        # The request begins with the step it is made in (the server task's: its work all along), at
+        # that stint's start: no clock reading of its own (its TASK and FOLD records are written
+        # first thing in the step, a few µs in).
+        t = self.stint_start
+        if t is None:
+            t = _perf_counter() * 1000.0  # (no stint runs: a loop the tracer does not see)
+        live = self.live_requests
+        ident = self.new_id()
         # The server's task for this request was the request's work all along (its parsing too)...
         # (No task's id is None: an unknown server task is in neither map.)
-        live = self.live_requests
         elsewhere = live.pop(server_task, None)
         if elsewhere is None and server_task in self.own_lanes and self.own_lanes[server_task] != server_task:
             elsewhere = self.own_lanes.pop(server_task)
@@ -1258,6 +1334,8 @@ class Tracer:
             # far more scheduled at once than the loop runs.
             self.scheduled.clear()
         self.bound_maps()
+        if self.deferred:
+            self.announce_begun()
         try:
             loop = self.lag_loop
             if not loop.is_closed():
@@ -1298,6 +1376,8 @@ class Tracer:
                         # the lane is named as it ends (a task whose awaits are read, after each
                         # step too). A C Task's set_name cannot be patched. asyncio's own name
                         # (Task-N, most tasks') is passed over here, without name_task's call.
+                        if task in self.deferred:
+                            self.announce_late(task)  # (its first step was its last)
                         name = owner.get_name()
                         if name[:5] != "Task-" or not name[5:].isdigit():
                             self.name_task(owner, task)
@@ -1360,6 +1440,8 @@ class Tracer:
                 task = key()
                 if task is not None and ident not in self.live_requests:
                     self.name_task(task, ident)
+            for ident in list(self.deferred):
+                self.announce_late(ident)
         except Exception:
             pass
         t = self.now()
@@ -1619,6 +1701,19 @@ def _wrap_asgi(app):
     return looplens_asgi
 
 
+def _cycle_code(protocol):
+    """The code of the coroutine uvicorn's HTTP protocol class `protocol` runs a request in (its
+    module's RequestResponseCycle.run_asgi: h11's, httptools'), or None for a protocol of another's."""
+    module = sys.modules.get(getattr(protocol, "__module__", None) or "")
+    run = getattr(getattr(module, "RequestResponseCycle", None), "run_asgi", None)
+    code = getattr(run, "__code__", None)
+    if code is None or not code.co_flags & _CO_COROUTINE:
+        return None
+    if os.path.join("uvicorn", "protocols", "http", "") not in code.co_filename:
+        return None
+    return code
+
+
 def _patch_uvicorn():
     """uvicorn loads its app in Config.load: the app it serves is wrapped there (any ASGI framework)."""
     config_module = sys.modules.get("uvicorn.config")
@@ -1628,9 +1723,11 @@ def _patch_uvicorn():
     load = config_cls.load
 
     def patched_load(self, *args, **kwargs):
+        global _uvicorn_cycle
         result = load(self, *args, **kwargs)
         try:
             self.loaded_app = _wrap_asgi(self.loaded_app)
+            _uvicorn_cycle = _cycle_code(self.http_protocol_class) or _uvicorn_cycle
         except Exception:
             pass
         return result
@@ -1642,6 +1739,10 @@ def _patch_uvicorn():
 
 _tracer = None
 _uvicorn_done = False
+# The code of uvicorn's HTTP request cycle's coroutine (RequestResponseCycle.run_asgi, one task a
+# request, that calls the app in its first step) for the protocol of the app it loaded: a task of it
+# is a request (Tracer.task_created, Tracer.request_started).
+_uvicorn_cycle = None
 
 
 def _named(patched, original):

@@ -347,6 +347,45 @@ describe('timeline model', () => {
     assert.match(task.name, /not recorded/);
   });
 
+  it('completes a task that records named before its TASK record: the stint and children so far are the task it announces', () => {
+    const t = timeline();
+    // A server's task whose first stint turns out to run a request (the Python tracer's TASK record
+    // comes in that stint, at its start), a library's task made in it before the record.
+    t.run(10, 7, Reason.Promise);
+    t.task(10, 7, TaskKind.Request, 0, 'GET /a', 0, null);
+    t.task(11, 8, TaskKind.Other, 7, 'middleware', TaskFlags.Internal, null);
+    t.idle(12);
+    t.taskEnd(12, 7, TaskEnd.Finished);
+    // One whose record came only after its stint, dated when it was made.
+    t.run(20, 9, Reason.Promise);
+    t.idle(21);
+    t.task(
+      15,
+      9,
+      TaskKind.Other,
+      0,
+      'RequestResponseCycle.run_asgi',
+      TaskFlags.Internal,
+      at('/h11_impl.py', 364),
+    );
+    t.finish();
+    assert.ok(!t.tasks.some((x) => /not recorded/.test(x.name)), t.tasks.map((x) => x.name).join(', '));
+    const [request] = t.tasks.filter((x) => x.wireId === 7);
+    assert.equal(t.tasks.filter((x) => x.wireId === 7).length, 1);
+    assert.equal(request.kind, 'request');
+    assert.equal(request.name, 'GET /a');
+    assert.equal(request.createdAt, 10);
+    assert.equal(request.internal, false);
+    assert.deepEqual(request.stints, [0]);
+    assert.equal(request.runMs, 2);
+    assert.equal(t.tasks.find((x) => x.wireId === 8)?.parent, request.index);
+    const [late] = t.tasks.filter((x) => x.wireId === 9);
+    assert.equal(late.internal, true);
+    assert.equal(late.createdAt, 15);
+    assert.equal(late.stints.length, 1);
+    assert.equal(late.location?.line, 364);
+  });
+
   it('closes the running stint where events were lost and counts them', () => {
     const t = timeline();
     t.task(0, 1, TaskKind.Main, 0, 'main', 0, null);

@@ -142,6 +142,14 @@ for (const loop of LOOPS) {
         // (The tracer reads no clock of its own for a request: its TASK record takes the step's start.)
         assert.equal(r.createdAt, timeline.stints.start[first], r.name);
       }
+      // The request is uvicorn's task for it, under that task's id: no task of its own with the
+      // server's task folded into it.
+      const folded = timeline.tasks.filter((t) => t.name === 'RequestResponseCycle.run_asgi');
+      assert.deepEqual(
+        folded.map((t) => t.wireId),
+        [],
+        'no task of uvicorn’s folded into a request',
+      );
     });
 
     it('time.sleep in async def: the request blocks the chef at that line, waiting, not computing', () => {
@@ -318,6 +326,47 @@ describe('FastAPI at the edges of a request, traced (asyncio loop unless said)',
       },
     );
   }
+
+  it("shows uvicorn's task for a request its app never saw (a 503 past --limit-concurrency) as uvicorn's own task, none unnamed", async function () {
+    if (PYTHON === undefined) this.skip();
+    const out = path.join(dir, 'refused.looplens');
+    // Past one connection at a time uvicorn answers 503 itself, without the app (unwrapped): its
+    // task for the request begins no request in its first step.
+    const served = await serveAndStop(
+      (port) => [
+        '-m',
+        'uvicorn',
+        'fastapi_edges:app',
+        '--port',
+        String(port),
+        '--app-dir',
+        EDGES,
+        '--loop',
+        'asyncio',
+        '--limit-concurrency',
+        '1',
+      ],
+      out,
+      '/nothing-here',
+      async (port) => {
+        for (let i = 0; i < 3; i++) assert.equal((await get(port, '/bg-now')).status, 503);
+      },
+    );
+    assert.equal(served.code, 0, served.log);
+    const { timeline } = readTrace(out);
+    const names = timeline.tasks
+      .map((t) => `${t.name} (${t.kind}${t.internal ? ', internal' : ''})`)
+      .join('; ');
+    assert.ok(!timeline.tasks.some((t) => /not recorded/.test(t.name)), names);
+    assert.ok(!timeline.tasks.some((t) => t.kind === 'request'), names);
+    const cycles = timeline.tasks.filter((t) => t.name === 'RequestResponseCycle.run_asgi');
+    assert.ok(cycles.length >= 4, names);
+    for (const c of cycles) {
+      assert.equal(c.internal, true, names);
+      assert.ok(c.stints.length >= 1 && c.createdAt <= timeline.stints.start[c.stints[0]], names);
+      assert.match(c.location?.file ?? '', /uvicorn/, names);
+    }
+  });
 
   /** The traceback uvicorn logs for the failing route, without what differs between runs. */
   const traceback = (log: string) =>
