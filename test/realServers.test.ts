@@ -15,8 +15,9 @@
  * (each event a task of its POST, its members never background), a bullmq 6 worker beside express 5
  * routes that add its jobs (each job a task of the script), @hapi/hapi 21 with a plugin of the
  * program's on pg and redis, graphql-http 1.23 on Node's http server; and the routers whose route
- * patterns name requests (fastify, hapi, Hono on @hono/node-server — required, and imported as ES
- * modules — polka, find-my-way and express's `router` alone on Node's http server), with requests
+ * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
+ * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
+ * Node's http server), with requests
  * to two paths of one route at once. The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
@@ -393,6 +394,24 @@ const ROUTERS = [
     busy: 'GET /api/orders/:orderId',
     busyLine: 'HONO ESM BUSY LINE',
     files: 'GET /files/*',
+  },
+  {
+    fixture: 'h3Routes',
+    what: "h3 on Node's http server, behind a middleware, a router mounted with useBase, wildcards too",
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'H3 BUSY LINE',
+    files: 'GET /files/**',
+  },
+  {
+    fixture: 'h3Routes.mjs',
+    what: "h3 on Node's http server imported as an ES module, behind a middleware, a router mounted with useBase, wildcards too",
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'H3 ESM BUSY LINE',
+    files: 'GET /files/**',
   },
   {
     fixture: 'polkaRoutes',
