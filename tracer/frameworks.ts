@@ -17,8 +17,8 @@
  *    wrapped, once the router is required, to leave its pattern on the request it is called with;
  *    h3's routers (`createRouter`, whose `add` every route goes through) call their handlers with an
  *    event that carries the node request as `event.node.req`, where the pattern is left.
- * A route that is a bare wildcard (`*`, `/*`: a catch-all for unknown routes, Hono's `app.use('*')`
- * answering) and anything else keeps the raw path. An ES module (Hono imported) is given a hand in
+ * A route that is a bare wildcard (`*`, `/*`, h3's `/**`: a catch-all for unknown routes, Hono's `app.use('*')`
+ * answering) and anything else keeps the raw path. An ES module (Hono or h3 imported) is given a hand in
  * its source as Node's loader reads it (see ES_MODULES).
  */
 import type * as http from 'node:http';
