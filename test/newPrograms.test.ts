@@ -12,7 +12,9 @@
  *    `AbortSignal.timeout` — one call timing out;
  * 5. servers whose arrivals the script takes with `for await` over `events.on(server, …)`, each
  *    handled by a call nobody awaits (and one whose loop awaits each handler);
- * 6. a `setInterval` poller that starts an async job each tick, stopped by SIGTERM gracefully.
+ * 6. a `setInterval` poller that starts an async job each tick, stopped by SIGTERM gracefully;
+ * 7. route handlers (express 4 and 5) that log, arm a deadline or read the body, then call their
+ *    async function and chain it (`.catch(next)`) rather than await it: the request's own work.
  *
  * Each dish must be one task with the right name and parent, off-loop work its wait, a block at
  * its line, no false work after a response, little untracked time.
@@ -499,6 +501,51 @@ describe('programs nobody here wrote, checked as a new user would', function () 
         'no other lane',
       );
       assertStepBlock(s, timer, 'poller', 'POLL BLOCK', 'POLL CALL BLOCK');
+    });
+
+    it(`a route handler that logs, arms a deadline or reads the body and then chains its async function is the request's own work, on express 4 and 5 (${mode})`, async () => {
+      const ROUTES = ['logged', 'deadline', 'body'];
+      const { summary: s } = await record(
+        dir,
+        'chainedHandlers',
+        mode,
+        /listening on (\d+) (\d+)/,
+        async (match) => {
+          for (const port of [Number(match![1]), Number(match![2])]) {
+            for (const route of ROUTES) {
+              assert.equal((await get(port, `/${route}/1`)).status, 200);
+              const together = await Promise.all([2, 3, 4].map((id) => get(port, `/${route}/${id}`)));
+              assert.deepEqual(
+                together.map((r) => r.status),
+                [200, 200, 200],
+              );
+            }
+            assert.equal((await get(port, '/report/7')).status, 200);
+          }
+        },
+      );
+      for (const route of ROUTES) {
+        const requests = named(s, `GET /${route}/:id`);
+        assert.equal(
+          requests.length,
+          8,
+          `each ${route} request one task named by its route (${describeLanes(s)})`,
+        );
+        assert.deepEqual(
+          describeLanes(
+            s,
+            requests.flatMap((r) => childrenOf(s, r)),
+          ),
+          '',
+          `the function each ${route} handler chained is the request's own work, no task of it`,
+        );
+      }
+      const reports = named(s, 'GET /report/:id');
+      assert.equal(reports.length, 2, `each report one task (${describeLanes(s)})`);
+      for (const report of reports) {
+        assert.deepEqual(describeLanes(s, childrenOf(s, report)), '', 'the report has no task of its own');
+        assertStepBlock(s, report, 'chainedHandlers', 'CHAINED BUSY LINE', "busy(150); // the report's step");
+      }
     });
   }
 });

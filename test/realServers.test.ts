@@ -15,8 +15,9 @@
  * (each event a task of its POST, its members never background), a bullmq 6 worker beside express 5
  * routes that add its jobs (each job a task of the script), @hapi/hapi 21 with a plugin of the
  * program's on pg and redis, graphql-http 1.23 on Node's http server; and the routers whose route
- * patterns name requests (fastify, hapi, Hono on @hono/node-server — required, and imported as ES
- * modules — polka, find-my-way and express's `router` alone on Node's http server), with requests
+ * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
+ * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
+ * Node's http server), with requests
  * to two paths of one route at once. The databases are started by the tests
  * (test/services/databases.ts; `bash .ci/run` installs them). In both modes, each request must be
  * one task named by its route, its waits its own, its Promise.all queries overlapping children, its
@@ -395,6 +396,24 @@ const ROUTERS = [
     files: 'GET /files/*',
   },
   {
+    fixture: 'h3Routes',
+    what: "h3 on Node's http server, behind a middleware, a router mounted with useBase, wildcards too",
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'H3 BUSY LINE',
+    files: 'GET /files/**',
+  },
+  {
+    fixture: 'h3Routes.mjs',
+    what: "h3 on Node's http server imported as an ES module, behind a middleware, a router mounted with useBase, wildcards too",
+    products: 'GET /products/:id',
+    busyPath: '/api/orders/9',
+    busy: 'GET /api/orders/:orderId',
+    busyLine: 'H3 ESM BUSY LINE',
+    files: 'GET /files/**',
+  },
+  {
     fixture: 'polkaRoutes',
     what: 'polka, behind a middleware, a mounted sub-app, wildcards too',
     products: 'GET /products/:id',
@@ -532,6 +551,76 @@ describe('real servers, traced under load', function () {
 
         // Nothing else: connections and the pool are nobody's dishes.
         assertNoOtherLanes(s, [...products, ...named(s, 'GET /summary'), report, order], 'no other lanes');
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      });
+
+      it("Node's http server + pg, a synchronous listener that drains the body or arms a deadline and chains its route's async function (`.catch`, `.finally`, `.then`): each request one task with no child, queries as waits, Promise.all as overlapping children, the busy step a block on the request at its line, the audit after the response a dish", async () => {
+        const file = path.join(SERVERS, 'plainListener.js');
+        const run = await record(
+          dir,
+          'plainListener',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            for (let i = 0; i < 3; i++) assert.equal(await request(port, 'POST', '/orders', '{}'), 201);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        // No router: each request is named by its path. The function its listener called and
+        // chained is the request's own work (the listener's call, as a bare call is), not a task
+        // of the request named after that function, whatever the listener did before the call.
+        const products = requestsOf(run, 'GET /products/5', run.loaded, 'request of a single query');
+        const summaries = named(s, 'GET /summary');
+        assert.equal(summaries.length, 2, 'each summary request one task');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.deepEqual(
+            queries.map((q) => q.kind),
+            ['other', 'other'],
+            `the two queries of Promise.all are its only children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const [report] = named(s, 'GET /report/7');
+        assert.ok(report, `the report request (${describe_(s, lanes(s))})`);
+        assert.deepEqual(
+          ownDishes(run, report),
+          [],
+          `the report has no child (${describe_(s, childrenOf(s, report))})`,
+        );
+        const block = stepBlock(s, report);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => [b.taskName, b.durationMs]))})`,
+        );
+        assertBlockLine(block, report, file, 'PLAIN BUSY LINE');
+        const orders = named(s, 'POST /orders');
+        assert.equal(orders.length, 3, 'each order one task');
+        for (const order of orders)
+          assert.deepEqual(
+            ownDishes(run, order).map((t) => [t.name, t.kind]),
+            [['audit', 'background']],
+            `the audit after the response is the order's only dish (${describe_(s, childrenOf(s, order))})`,
+          );
+        assertNoOtherLanes(
+          s,
+          [
+            ...products,
+            ...named(s, 'GET /products/1'),
+            ...named(s, 'GET /products/2'),
+            ...named(s, 'GET /products/3'),
+            ...summaries,
+            report,
+            ...orders,
+          ],
+          'no other lanes',
+        );
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 

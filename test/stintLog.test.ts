@@ -464,6 +464,46 @@ describe("the rule that sorts a stint's work into dishes", () => {
     ]);
   });
 
+  it('keeps the call a synchronous listener chains last as its own work, as a bare call (`req.resume(); handle(req, res).catch(next)`)', () => {
+    // (req, res) => { req.resume(); audit(); handle(req, res).catch(next); }
+    const log = (chain: (l: Log) => Log) =>
+      chain(
+        new Log()
+          .reg('resume.tick')
+          .root('audit')
+          .root('audit.sleep')
+          .derived('audit.await', 'audit.sleep')
+          .root('handle')
+          .root('handle.db')
+          .derived('handle.await', 'handle.db'),
+      );
+    const expected = ['call audit: audit audit.sleep audit.await'];
+    assert.deepEqual(log((l) => l).dishes(StintEntry.Called), expected, 'bare');
+    assert.deepEqual(
+      log((l) => l.link('handle.catch', 'handle')).dishes(StintEntry.Called),
+      expected,
+      '.catch',
+    );
+    assert.deepEqual(
+      log((l) => l.link('handle.then', 'handle').link('handle.finally', 'handle.then')).dishes(
+        StintEntry.CalledSync,
+      ),
+      expected,
+      '.then(…).finally(…)',
+    );
+    // … handle(req, res).catch(next); audit(); — the chained call no longer holds the last await.
+    const after = new Log()
+      .reg('resume.tick')
+      .root('handle')
+      .root('handle.db')
+      .derived('handle.await', 'handle.db')
+      .link('handle.catch', 'handle')
+      .root('audit')
+      .root('audit.sleep')
+      .derived('audit.await', 'audit.sleep');
+    assert.deepEqual(after.dishes(StintEntry.Called), ['call handle: handle handle.db handle.await']);
+  });
+
   it('makes the last call of a handler that returns without awaiting a dish (`res.end(); sendEmail()`)', () => {
     const log = new Log()
       .root('handler')

@@ -14,9 +14,11 @@
  *    the node request as `env.incoming`).
  *  - in its router, which is given each route's pattern with the route's handlers: find-my-way's
  *    `_on` (fastify, restify, or find-my-way used alone) and trouter's `add` (polka). Each handler is
- *    wrapped, once the router is required, to leave its pattern on the request it is called with.
- * A route that is a bare wildcard (`*`, `/*`: a catch-all for unknown routes, Hono's `app.use('*')`
- * answering) and anything else keeps the raw path. An ES module (Hono imported) is given a hand in
+ *    wrapped, once the router is required, to leave its pattern on the request it is called with;
+ *    h3's routers (`createRouter`, whose `add` every route goes through) call their handlers with an
+ *    event that carries the node request as `event.node.req`, where the pattern is left.
+ * A route that is a bare wildcard (`*`, `/*`, h3's `/**`: a catch-all for unknown routes, Hono's `app.use('*')`
+ * answering) and anything else keeps the raw path. An ES module (Hono or h3 imported) is given a hand in
  * its source as Node's loader reads it (see ES_MODULES).
  */
 import type * as http from 'node:http';
@@ -40,7 +42,7 @@ type WithContext = http.IncomingMessage & {
 };
 
 /** Whether a route's pattern is a bare wildcard: a catch-all, no route's name. */
-const wildcard = (pattern: string): boolean => pattern === '*' || pattern === '/*';
+const wildcard = (pattern: string): boolean => pattern === '*' || pattern === '/*' || pattern === '/**';
 
 /** The route pattern of a request whose response is being sent, or null. */
 export function routeOf(req: http.IncomingMessage): string | null {
@@ -257,6 +259,65 @@ function patchHono(exported: unknown): void {
   }
 }
 
+let patchedH3 = false;
+
+/**
+ * h3's `createRouter`, whose routers leave each route's pattern on the node request an event
+ * carries (`event.node.req`) as the route's handler is called: the router is given each route's
+ * pattern with its handler (`router.add(path, handler, method)`, which `router.get(…)` and
+ * `router.use(…)` call) but keeps the match on the event (`event.context.matchedRoute`), which the
+ * node request does not reach. A router's handlers are called with the event alone.
+ */
+function h3CreateRouter(createRouter: AnyFunction): AnyFunction {
+  const patched = function (this: unknown) {
+    const router = Reflect.apply(createRouter, this, arguments) as Record<string, unknown>;
+    try {
+      const add = router.add;
+      if (typeof add === 'function') {
+        const routedAdd = function (this: unknown, path: unknown, handler: unknown, method: unknown) {
+          if (enabled && typeof path === 'string' && !wildcard(path) && typeof handler === 'function')
+            return Reflect.apply(add, this, [path, h3Routed(handler as AnyFunction, path), method]);
+          return Reflect.apply(add, this, arguments);
+        };
+        router.add = routedAdd;
+        if (router.use === add) router.use = routedAdd;
+      }
+    } catch {
+      // a router of another shape: raw paths
+    }
+    return router;
+  };
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(createRouter));
+  return patched;
+}
+
+/** An h3 route's handler that leaves `pattern` on the event's node request, then runs `handler`. */
+function h3Routed(handler: AnyFunction, pattern: string): AnyFunction {
+  const routed = function (this: unknown, event: unknown) {
+    if (enabled) {
+      const req = (event as { node?: { req?: unknown } } | null | undefined)?.node?.req;
+      leave(req, kRoute, underMount(req, pattern));
+    }
+    return arguments.length === 1 ? handler.call(this, event) : Reflect.apply(handler, this, arguments);
+  };
+  // (h3 takes a handler as it is when it carries its marks: `__is_handler__`, `__resolve__`.)
+  Object.defineProperties(routed, Object.getOwnPropertyDescriptors(handler));
+  return routed;
+}
+
+/** h3, required (CommonJS): its `createRouter` export becomes h3CreateRouter's. */
+function patchH3(exported: unknown): void {
+  const module = exported as { createRouter?: unknown } | null;
+  const createRouter = module?.createRouter;
+  if (patchedH3 || typeof createRouter !== 'function') return;
+  patchedH3 = true;
+  try {
+    (module as { createRouter: unknown }).createRouter = h3CreateRouter(createRouter as AnyFunction);
+  } catch {
+    // an export that cannot be set (a getter): raw paths
+  }
+}
+
 /**
  * ES modules a route name needs a hand in, as startFrameworks gives one to CommonJS modules: an ES
  * module's exports cannot be set from outside, but Node's ES module loader reads each module's
@@ -266,7 +327,9 @@ function patchHono(exported: unknown): void {
  * the tracer and binds what comes back. The module's own code and every importer use the new
  * class through the live binding. Each entry: the end of the module's file URL, a test that the
  * source is the one expected (any other version is left as it is: raw paths), the binding, and
- * what the class becomes. Hono's `dist/context.js` (`var Context = class …`, exported by name).
+ * what the class becomes. Hono's `dist/context.js` (`var Context = class …`, exported by name);
+ * h3's `dist/index.mjs` (`function createRouter(…)`: a module's function declaration is a binding
+ * the statement can set, as a `var` is).
  */
 const ES_MODULES: ReadonlyArray<{
   suffix: string;
@@ -279,6 +342,12 @@ const ES_MODULES: ReadonlyArray<{
     expect: /^var Context = class\b[\s\S]*^export \{[^}]*\bContext\b/m,
     binding: 'Context',
     patch: honoContextClass,
+  },
+  {
+    suffix: '/h3/dist/index.mjs',
+    expect: /^function createRouter\(opts = \{\}\) \{[\s\S]*^export \{[^}]*\bcreateRouter\b/m,
+    binding: 'createRouter',
+    patch: h3CreateRouter,
   },
 ];
 /** Where the statement a module is given finds the tracer's hand (the tracer's hidden global). */
@@ -365,6 +434,7 @@ export function startFrameworks(): void {
       else if (request === 'trouter' && !patchedTrouter) patchTrouter(exported);
       else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
       else if (isHonoContextModule(request, parent)) patchHono(exported);
+      else if (request === 'h3' && !patchedH3) patchH3(exported);
     } catch {
       // never disturb the program
     }

@@ -631,6 +631,23 @@ function handedOn(r: number, answered: boolean): boolean {
   );
 }
 
+/**
+ * The call that the chain ending in the link `tail` hangs on (`handle(req, res).catch(next)`'s
+ * `handle`) — a root the stint's own code made, which holds the stint's last await (that await
+ * suspended it, or a call it made) — else -1.
+ */
+function chainedCall(tail: number, start: number): number {
+  let k = tail;
+  for (let n = 0; n < MAX_LOG && logKind[k] === LogKind.Derived; n++) {
+    const p = logParentAt[k];
+    if (p < start || p >= k) return -1;
+    k = p;
+  }
+  if (logKind[k] !== LogKind.Root || level[k] !== -1 || suspensions.length === 0) return -1;
+  for (let r = suspensions[suspensions.length - 1]; r !== -1; r = level[r]) if (r === k) return k;
+  return -1;
+}
+
 /** Whether record `k`, or a link of the chain hung on it (first consumers), is a combinator's member. */
 function chainsToMember(k: number): boolean {
   for (let n = 0; n < MAX_LOG && k !== -1; n++) {
@@ -761,6 +778,15 @@ export function findDishes(
     let outermost = -1;
     for (let r = level[i]; r !== -1; r = level[r])
       if (logUsed[r] === 0 && !calledByLibrary(r, serving) && !handedOn(r, answered)) outermost = r;
+    // A chain statement on a call is a call nobody awaited like a bare call: a synchronous listener
+    // that ends `handle(req, res).catch(next);` holds the stint's last await in `handle` as one
+    // that ends `handle(req, res);` does — also after it handed the runtime a callback (a tick of
+    // `req.resume()`, a deadline's timer), when its call is no longer the root made first.
+    if (outermost === -1 && entry === -1 && level[i] === -1) {
+      const k = chainedCall(i, start);
+      if (k !== -1 && unawaited[k] === 1 && !calledByLibrary(k, serving) && !handedOn(k, answered))
+        outermost = k;
+    }
     if (outermost !== -1) own[outermost] = 1;
     break;
   }
