@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { generate } from './truth/generate';
 import { FnDef, Program, Route, Stmt } from './truth/program';
-import { Mode, describeFailure, isTrue, runTruth } from './truth/runTruth';
+import { Mode, TracerOverrides, describeFailure, isTrue, runTruth } from './truth/runTruth';
 import { tempDir } from './helpers';
 
 const MODES: Mode[] = ['fast', 'full'];
@@ -28,6 +28,8 @@ const CONSTRUCTS: Array<{
   fns: FnDef[];
   main: Stmt[];
   server?: { routes: Route[]; requests: string[] };
+  /** More of the tracer's options (runTruth's TracerOverrides). */
+  tracer?: TracerOverrides;
 }> = [
   {
     title:
@@ -382,6 +384,26 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "… and so are they where the looks at places seen before ran out before the jobs' place was trusted (each kind of look 200 times in the run, whatever the machine's speed)",
+    // The same program with every budget of stacks a fixed count: the second looks (confirmations)
+    // run out while the `resize` jobs' call place has fewer than 16 stacks agreeing, so it is never
+    // trusted. The job's call there was looked at on the confirmations' budget, empty: `index`
+    // went unseen, its segment's code was not known to be new, and its members were named
+    // `loadAQuery0` and `…1` (both modes, every run, before; on a quiet machine the wall-clock
+    // budgets did the same to the test above nearly every run). A job's call at a place seen
+    // before is looked at on the job looks' budget, trusted or not.
+    fns: [
+      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
+      fn('resize', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadA', 'loadA'] }]),
+      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadB', 'loadB'] }]),
+      fn('loadA', [sleep(2), work(0.8)]),
+      fn('loadB', [sleep(2), work(0.8)]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+    tracer: { locationsTotal: 200 },
+  },
+  {
+    title:
       "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
     // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
     // the thenable's `then` (its work) before the second job is called. That work ran in the
@@ -659,7 +681,7 @@ describe('lanes that tell the truth: programs whose structure is known', functio
       CONSTRUCTS.forEach((c, i) => {
         it(c.title, async () => {
           const program: Program = { seed: 1000 + i, fns: c.fns, main: c.main, server: c.server ?? null };
-          const run = await runTruth(program, mode, dir);
+          const run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
           assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');
           assert.ok(
             isTrue(run.comparison),

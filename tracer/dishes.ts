@@ -570,7 +570,7 @@ const chainsSeen = new Int32Array(CHAINS_MASK + 1);
  * per place (a server's every request passes the same places) and kept for the stint (dishSort.ts).
  */
 function readChain(): void {
-  const stack = memberStack(logDerived);
+  const stack = memberStack(logDerived, fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1));
   if (stack === null) return;
   chainsSeen[hash & CHAINS_MASK] = hash | 1;
   rootStacks.set(n, stack);
@@ -581,6 +581,11 @@ function readChain(): void {
  * root Node's or a library's code made, whose stack was read (rootedHow).
  */
 let stackNext = -1;
+/**
+ * The read stackNext announces is at a place whose next record was read before, read again in code
+ * new to it (fresh): on jobLooks' budget, as a trusted place's second look is.
+ */
+let nextAnew = false;
 
 /**
  * The record being logged comes right after a promise Node's or a library's code made (stackNext):
@@ -590,15 +595,21 @@ let stackNext = -1;
  */
 function readNext(skip: (...args: never[]) => unknown, kind: LogKind): void {
   stackNext = -1;
+  // Read before at this place, read again in new code (fresh): on jobLooks' budget.
+  let anew = nextAnew;
+  nextAnew = false;
   if (checking) {
     // After a root whose verdict was taken without a look (see checkNext): once per place.
     checking = false;
     const key = mix(hash, kind) | 1;
-    if (checked[key & CHECKED_MASK] === key && !fresh) return;
+    if (checked[key & CHECKED_MASK] === key) {
+      if (!fresh) return;
+      anew = true;
+    }
     checked[key & CHECKED_MASK] = key;
   }
   if (rootStacks.has(n)) return;
-  const stack = memberStack(skip);
+  const stack = memberStack(skip, anew);
   if (stack !== null) rootStacks.set(n, stack);
 }
 
@@ -617,6 +628,7 @@ function readNext(skip: (...args: never[]) => unknown, kind: LogKind): void {
  */
 function checkNext(): void {
   stackNext = n + 1;
+  nextAnew = false;
   checking = true;
 }
 /** The read announced by stackNext is checkNext's (every setter of stackNext sets it). */
@@ -838,7 +850,7 @@ function madeHow(j: number): Made {
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
   // place seen for the first time (and a trusted one, in new code, on jobLooks').
   const latest = known !== 0 ? known : madePlaces.latest(key);
-  const method = madeByPromiseMethod(logDerived, latest !== 0, known !== 0);
+  const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0);
   if (method === null) return latest;
   return madePlaces.set(key, method);
 }
@@ -871,10 +883,14 @@ function rootedHow(): Rooted {
   rootFrom = CalledFrom.Unknown;
   unlooked = 0;
   // A trusted place is looked at again in a segment whose code is new to its places (fresh), and
-  // where a library's runner calls the program's functions: which one depends on its data.
-  if (known !== 0 && !fresh && !jobLook) return unlookedAt(key, known);
+  // where a library's runner calls the program's functions: which one depends on its data. (Not
+  // where its word is a library's or Node's own async function its own code entered: the runner's
+  // code, the same for every job, before it calls the job — two stacks a job for nothing, which
+  // ran the job looks out in a program whose mapper of 20 jobs runs in dozens of calls.)
+  if (known !== 0 && !fresh && (!jobLook || known === BY_LIBRARY_FROM_LIBRARY || known === BY_NODE))
+    return unlookedAt(key, known);
   const latest = known !== 0 ? known : rootPlaces.latest(key);
-  const maker = rootMaker(logRoot, latest !== 0, known !== 0);
+  const maker = rootMaker(logRoot, latest !== 0, (jobLook || fresh) && latest !== 0);
   if (jobLook && (maker === null || entered !== null)) jobLook = false;
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
   // made by Node's or a library's code, the program's function it calls next shows at the call's
@@ -885,9 +901,11 @@ function rootedHow(): Rooted {
   // the async function that makes it — seed 150466's `all[0]`, no stack of the call's next record).
   if (makerStack !== null && maker !== Rooted.ByCall) {
     rootStacks.set(n, makerStack);
-    if (madeByOthers(makerStack) && (latest === 0 || fresh || nextSeen[key & NEXT_MASK] !== key)) {
+    const seen = latest !== 0 && nextSeen[key & NEXT_MASK] === key;
+    if (madeByOthers(makerStack) && (!seen || fresh)) {
       nextSeen[key & NEXT_MASK] = key;
       stackNext = n + 1;
+      nextAnew = seen;
       checking = false;
     }
   }
@@ -971,6 +989,7 @@ function disagrees(j: number, seen: Rooted): void {
     const made = rootStacks.get(j);
     if (made !== undefined && madeByOthers(made)) {
       stackNext = n + 1;
+      nextAnew = false;
       checking = false;
     }
   }
@@ -1250,7 +1269,7 @@ export function timerSetByLibrary(skip: (...args: never[]) => unknown): boolean 
   const known = timerPlaces.trusted(key);
   if (known !== 0 && !fresh) return known === SET_BY_LIBRARY;
   const latest = known !== 0 ? known : timerPlaces.latest(key);
-  const byLibrary = calledByLibrary(skip, known !== 0);
+  const byLibrary = calledByLibrary(skip, fresh && latest !== 0);
   if (byLibrary === null) return latest === SET_BY_LIBRARY;
   return timerPlaces.set(key, byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM) === SET_BY_LIBRARY;
 }
@@ -1406,9 +1425,8 @@ function foldIfChainedLater(parent: object): void {
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
   let made = latePlaces.trusted(key);
   if (made === 0 || fresh) {
-    const anew = made !== 0;
-    const latest = anew ? made : latePlaces.latest(key);
-    const method = madeByPromiseMethod(logDerived, latest !== 0, anew);
+    const latest = made !== 0 ? made : latePlaces.latest(key);
+    const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0);
     made = method === null ? latest : latePlaces.set(key, method);
   }
   if (made !== Made.ByLibraryMethod) return;

@@ -781,10 +781,10 @@ export function memberSite(made: Stack, call: Stack): { site: string; inside: bo
 
 /**
  * The stack above `skip` as it is, for naming a combinator's member (calledFunction): null when
- * rationed out.
+ * rationed out (`anew`: read again at a place read before, in code new to it — on jobLooks' budget).
  */
-export function memberStack(skip: (...args: never[]) => unknown): Stack | null {
-  if (!memberLooks.take()) return null;
+export function memberStack(skip: (...args: never[]) => unknown, anew = false): Stack | null {
+  if (!(anew ? jobLooks : memberLooks).take()) return null;
   return captureFrames(skip, MAKER_STACK_DEPTH);
 }
 

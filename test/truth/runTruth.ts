@@ -41,6 +41,14 @@ function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number |
 export type Locations = 'sampled' | 'off';
 
 /**
+ * More of the tracer's options for a run: `locationsTotal` (each kind of stack capture that many
+ * times in the whole run, with no clock) makes which looks a run gets independent of its speed.
+ */
+export interface TracerOverrides {
+  locationsTotal?: number;
+}
+
+/**
  * Runs `program` traced in `mode` (in folder `dir`) and compares. With `keep`, a program that does
  * not come out true leaves its source, trace and truth in that folder (`p<seed>-<mode>-<n>.js`,
  * `.looplens`, `.truth.json`, with the library it may use beside it), to be read or run again.
@@ -52,6 +60,7 @@ export async function runTruth(
   dir: string,
   keep?: string,
   locations: Locations = 'sampled',
+  tracerOptions: TracerOverrides = {},
 ): Promise<TruthRun> {
   const base = path.join(dir, `p${program.seed}-${mode}${locations === 'off' ? '-off' : ''}`);
   const file = `${base}.js`;
@@ -66,7 +75,7 @@ export async function runTruth(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_OPTIONS: `--require ${TRACER}`,
-    LOOPLENS_OPTIONS: JSON.stringify({ out: `${base}.looplens`, mode, locations }),
+    LOOPLENS_OPTIONS: JSON.stringify({ ...tracerOptions, out: `${base}.looplens`, mode, locations }),
     TRUTH_OUT: `${base}.truth.json`,
   };
   const { code, stderr } = await runNode(file, env);
