@@ -23,6 +23,18 @@ const fn = (name: string, body: Stmt[], extra: Partial<FnDef> = {}): FnDef => ({
 });
 
 /** One program per construct: its functions, its main script, maybe a server. */
+/**
+ * 24 `resize` jobs of a mapper give `Promise.all` two `loadA(d)` calls, each `__client().then(…)`;
+ * then an `index` job gives it two `loadB(d)`, made at the same places (two tests below).
+ */
+const clientMembersAfterLongRun = (): FnDef[] => [
+  fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
+  fn('resize', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadA', 'loadA'] }]),
+  fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadB', 'loadB'] }]),
+  fn('loadA', [sleep(2), work(0.8)]),
+  fn('loadB', [sleep(2), work(0.8)]),
+];
+
 const CONSTRUCTS: Array<{
   title: string;
   fns: FnDef[];
@@ -373,13 +385,7 @@ const CONSTRUCTS: Array<{
     // `index` gives it two `loadB(d)`, made at the same places. The function that made a member at
     // a place was read once per place and kept: `index`'s members were named `loadAQuery0` and
     // `…1` (both modes, every run from 6 `resize` jobs on, before).
-    fns: [
-      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
-      fn('resize', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadA', 'loadA'] }]),
-      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadB', 'loadB'] }]),
-      fn('loadA', [sleep(2), work(0.8)]),
-      fn('loadB', [sleep(2), work(0.8)]),
-    ],
+    fns: clientMembersAfterLongRun(),
     main: [{ k: 'await', fn: 'audit' }],
   },
   {
@@ -392,13 +398,7 @@ const CONSTRUCTS: Array<{
     // `loadAQuery0` and `…1` (both modes, every run, before; on a quiet machine the wall-clock
     // budgets did the same to the test above nearly every run). A job's call at a place seen
     // before is looked at on the job looks' budget, trusted or not.
-    fns: [
-      fn('audit', [{ k: 'mapLimit', fns: [...Array<string>(24).fill('resize'), 'index'], limit: 2 }]),
-      fn('resize', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadA', 'loadA'] }]),
-      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['loadB', 'loadB'] }]),
-      fn('loadA', [sleep(2), work(0.8)]),
-      fn('loadB', [sleep(2), work(0.8)]),
-    ],
+    fns: clientMembersAfterLongRun(),
     main: [{ k: 'await', fn: 'audit' }],
     tracer: { locationsTotal: 200 },
   },
