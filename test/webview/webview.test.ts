@@ -243,6 +243,17 @@ function steps(messages: FromWebviewMessage[]): Array<StepInfo | null> {
   return messages.filter((m) => m.type === 'stepped').map((m) => (m as { step: StepInfo | null }).step);
 }
 
+/** A hand-written trace begun: the script's first stint (1 ms), and a request task `GET /report`. */
+function reportTrace(): ChunkWriter {
+  const w = new ChunkWriter(64);
+  ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
+  w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+  w.run(0, 1, Reason.Start);
+  w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+  w.idle(1);
+  return w;
+}
+
 describe('the timeline webview in Chromium', function () {
   this.timeout(60_000);
   const dir = tempDir();
@@ -687,12 +698,7 @@ describe('the timeline webview in Chromium', function () {
 
   it("the overview strip's time labels read against what is under them — a block's red too — in dark, light and high-contrast themes", async () => {
     // One request holds the loop for almost the whole trace: every label of the strip is over its block.
-    const w = new ChunkWriter(64);
-    ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
-    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
-    w.run(0, 1, Reason.Start);
-    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
-    w.idle(1);
+    const w = reportTrace();
     w.run(2, 2, Reason.Request);
     w.idle(2400);
     w.end(2401, EndCause.Exit, 0);
@@ -858,12 +864,7 @@ describe('the timeline webview in Chromium', function () {
   it("a block that begins in the pixel of a short stint of its task is drawn in the task's lane", async () => {
     // The request's timer callback (50 µs), then its block, 0.1 ms later: at 1200 px for 2 s, one
     // pixel holds both starts.
-    const w = new ChunkWriter(64);
-    ['app.js', 'GET /report', '/srv/app.js'].forEach((text, i) => w.string(i + 1, utf8Of(text)));
-    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
-    w.run(0, 1, Reason.Start);
-    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
-    w.idle(1);
+    const w = reportTrace();
     w.run(1000, 2, Reason.Timer);
     w.idle(1000.05);
     w.run(1000.15, 2, Reason.Timer);
