@@ -1518,8 +1518,12 @@ describe('real servers, traced under load', function () {
           sampled.length === 15 && sampled.every((t) => t >= from && t <= until),
           `the second reply's rows read between the replies (${where})`,
         );
+        // (Of the samples the trace puts in a stint: a busy machine preempts the thread in the gaps'
+        // reads, and the estimate bounded by the CPU it used covers only part of such a gap — at
+        // load 33 on 2 cores, 4 to 7 of the 15 fell in a stint, on the build before this test too.)
+        const inStint = readIn.filter((lane) => lane !== 'no stint');
         assert.ok(
-          readIn.filter((lane) => lane === second).length > sampled.length / 2 && !readIn.includes(first),
+          inStint.filter((lane) => lane === second).length > inStint.length / 2 && !readIn.includes(first),
           `the second reply's rows read in its own lane, none in the first's (${where})`,
         );
         // (Before the held reads, the second lane got none of them; after, most: 400-750 ms against

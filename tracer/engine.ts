@@ -226,8 +226,10 @@ const times = {
   gapStart: 0,
   /** The loop's idle time at the last gap's estimate, to estimate busy time in code the tracer does not see. */
   idleRef: 0,
-  /** The process's CPU time at the last gap's estimate (see accountGap). */
+  /** The main thread's CPU time at the last gap's estimate (see accountGap). */
   cpuRef: 0,
+  /** Wall time of the stints run since cpuRef was read: their CPU is no part of a gap's (see accountGap). */
+  trackedMs: 0,
   /** Time spent in the tracer's own flush since the last estimate (never counted as the program's). */
   selfBusy: 0,
   /** The loop thread's wait for a CPU (ns) as it last read it, and when (see stintCpu). */
@@ -333,6 +335,7 @@ export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void 
   times.idleRef = safeIdle();
   cpuSource = chooseCpuSource();
   times.cpuRef = cpuMs();
+  times.trackedMs = 0;
   times.lastEnd = now();
   rec.onResume = restate;
 }
@@ -400,6 +403,7 @@ function beat(time: number, task: number, inStint: boolean): void {
  * continuations (`for (…) await x`) as the one stint it is.
  */
 function pause(time: number): void {
+  times.trackedMs += time - times.stint;
   times.stint = time;
   // Only a stint that ran a while can be part of a block: for it alone, a microtask of the
   // tracer's own is queued behind whatever the stint queued, to tell whether a continuation that
@@ -486,7 +490,10 @@ function stintCpu(time: number): void {
   // right after a 100 ms computation had its wait before the next stint taken for that stint's
   // task's I/O callback (a 107 ms block with no wait known). (Read without the process's first, the
   // counter may lag by up to a tick: a looser bound, never a tighter one.)
-  if (cpuSource === CpuSource.Schedstat && counters[0] / 1e6 > times.cpuRef) times.cpuRef = counters[0] / 1e6;
+  if (cpuSource === CpuSource.Schedstat && counters[0] / 1e6 > times.cpuRef) {
+    times.cpuRef = counters[0] / 1e6;
+    times.trackedMs = 0;
+  }
   if (waitNs <= 0) return;
   const w = recorder.room(2);
   if (w === null) return;
@@ -561,6 +568,7 @@ export function tick(spentMs: number): void {
 function restartGap(t: number): void {
   accountGap(t, null, false);
   times.cpuRef = cpuMs();
+  times.trackedMs = 0;
   times.idleRef = safeIdle();
   times.selfBusy = 0;
   times.gapStart = t;
@@ -694,14 +702,17 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // Time the loop was not waiting for events is busy only if its thread ran: on a loaded machine
   // the OS may hold it back for tens of milliseconds (a timer's wake-up, a signal's delivery, the
   // pool's threads or a worker's taking the cores). The CPU time the main thread used since the last
-  // reading bounds the estimate (loosely: the stints since then are in it; see cpuMs).
+  // reading bounds the estimate (see cpuMs) — loosely: the stints run since then are in it.
   const cpu = cpuMs();
-  if (cpu - times.cpuRef < busy) busy = cpu - times.cpuRef;
+  const cpuSince = cpu - times.cpuRef;
+  const tracked = times.trackedMs;
   times.cpuRef = cpu;
+  times.trackedMs = 0;
+  if (cpuSince < busy) busy = cpuSince;
   if (busy < untrackedMinMs) return false;
   const w = recorder.room(2);
   if (w === null) return false;
-  const from = t - Math.min(busy, gap);
+  let from = t - Math.min(busy, gap);
   // Busy right before a continuation: the I/O callback that resolved what it awaited (a driver
   // reading its reply) ran for it — the code that asked for the I/O. Right before a request: the
   // socket's callback parsing it. Right before a read or a write of the task's own (readBegins,
@@ -723,7 +734,19 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // between two flushes): the busy time is theirs, not untracked code's.
   const reader = gapReaderFrom === gapFrom && !gapReaderMixed ? gapReader : null;
   gapReaderFrom = -1;
-  w.run(from, reader !== null && !openerDone(reader) ? reader.id : 0, Reason.Io);
+  const owner = reader !== null && !openerDone(reader) ? reader.id : 0;
+  if (owner === 0) {
+    // Untracked code is said to have run only on the CPU the gap itself can have had: the bound
+    // less the wall time of the stints run since it was read. (A stint the OS preempted took more
+    // wall time than CPU, so this may be short on a loaded machine — never long; the loose bound
+    // let a thread preempted in Node's code between stints, beside a pool's busy threads, show
+    // 1-5 ms of untracked code where it had used 0.03-0.3 ms.) A task's own I/O callback keeps
+    // the loose bound: whose the time is, is known.
+    const own = cpuSince - tracked;
+    if (own < untrackedMinMs) return false;
+    if (own < busy) from = t - Math.min(own, gap);
+  }
+  w.run(from, owner, Reason.Io);
   w.idle(t);
   return false;
 }
@@ -1041,6 +1064,7 @@ export function drained(): void {
   const t = now();
   times.idleRef = safeIdle();
   times.cpuRef = cpuMs();
+  times.trackedMs = 0;
   times.selfBusy = 0;
   times.gapStart = t;
 }
