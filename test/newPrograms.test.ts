@@ -79,7 +79,20 @@ async function record(
     const match =
       ready === null
         ? null
-        : await waitFor(() => ready.exec(stdout) ?? undefined, 60_000, `${program} to start (${stderr})`);
+        : await waitFor(
+            () => {
+              const found = ready.exec(stdout);
+              if (found !== null) return found;
+              // (Ended before it said it listens: why, at once, not a minute later.)
+              if (child.exitCode !== null || child.signalCode !== null)
+                throw new Error(
+                  `${program} ended (${child.exitCode ?? child.signalCode}) before it started: ${stderr}`,
+                );
+              return undefined;
+            },
+            60_000,
+            `${program} to start`,
+          );
     await scenario(match, () => stdout);
     if (signal !== null) child.kill(signal);
     result = await closed;
