@@ -177,6 +177,10 @@ export class Kitchen implements vscode.Disposable {
       looplens: true,
       env: { PORT: String(port) },
       console: 'internalConsole',
+      // The lessons are read in the walkthrough and on the timeline: the Debug Console, opened at
+      // the start, took a third of a 900 px window's height to say "Kitchen open at …" (it is one
+      // click away, and a kitchen that fails to start says so in a notification).
+      internalConsoleOptions: 'neverOpen',
     });
     const session = ok ? await started : undefined;
     if (session === undefined) {

@@ -255,7 +255,7 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
         if (message.state.laneCount > 0) for (const resolve of this.drawWaiters.splice(0)) resolve();
         return;
       case 'openSource':
-        void openSource(message.location, this.panel.viewColumn);
+        void openSource(message.location, () => this.panel.viewColumn);
         return;
       case 'log':
         this.log[message.level === 'error' ? 'error' : message.level === 'warn' ? 'warn' : 'info'](
@@ -437,7 +437,8 @@ export function sourceLocation(location: SourceLocation): SourceLocation {
 
 export async function openSource(
   generated: { file: string; line: number; column: number },
-  panelColumn?: vscode.ViewColumn,
+  /** The column of the timeline it was asked from, read when the line's column is chosen. */
+  panelColumn: () => vscode.ViewColumn | undefined = () => undefined,
 ): Promise<void> {
   const location = sourceLocation(generated);
   try {
@@ -446,7 +447,7 @@ export async function openSource(
       : vscode.Uri.file(location.file);
     const position = new vscode.Position(Math.max(0, location.line - 1), Math.max(0, location.column - 1));
     await vscode.window.showTextDocument(uri, {
-      viewColumn: sourceColumn(panelColumn),
+      viewColumn: await sourceColumn(panelColumn),
       selection: new vscode.Range(position, position),
       preserveFocus: false,
     });
@@ -481,20 +482,76 @@ function showsPage(group: vscode.TabGroup): boolean {
   return tab !== undefined && tab.input === undefined;
 }
 
+/** The commands that focus the first eight editor groups, by view column. */
+const FOCUS_GROUP = [
+  'workbench.action.focusFirstEditorGroup',
+  'workbench.action.focusSecondEditorGroup',
+  'workbench.action.focusThirdEditorGroup',
+  'workbench.action.focusFourthEditorGroup',
+  'workbench.action.focusFifthEditorGroup',
+  'workbench.action.focusSixthEditorGroup',
+  'workbench.action.focusSeventhEditorGroup',
+  'workbench.action.focusEighthEditorGroup',
+];
+
 /**
  * Where a source line opens beside a timeline: the column beside it (besideColumn), unless that
  * column shows a page the user is reading — the walkthrough whose lesson sent the requests, laid
  * out walkthrough | timeline — which a step's line opened over, out of sight. Then another group
- * that is neither the timeline's nor a page's, else a new group to the right of all of them.
+ * that is neither the timeline's nor a page's, else a new group below the page's. Not a new
+ * column to the right: beside the side bar the debugger opens, a 1400 px window then showed four
+ * columns of ~340 px (the walkthrough's buttons out of view, the timeline too narrow to read, the
+ * code cut); under the walkthrough the line keeps the column's width, the timeline its own and
+ * its full height. Creating that group takes the focus; the caller gives it back where it was.
  */
-export function sourceColumn(panelColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
+export function sourceColumn(panelColumn: () => vscode.ViewColumn | undefined): Promise<vscode.ViewColumn> {
+  // One at a time, each with the timeline's column as it is then (a group made for the line
+  // renumbers the columns after it): steps in quick succession (N held down) each made a group.
+  const next = choosing.then(() => chooseSourceColumn(panelColumn()));
+  choosing = next.catch(() => undefined);
+  return next;
+}
+
+/** Resolves once there are not `count` editor groups any more, or after a second. */
+function groupsChange(count: number): Promise<void> {
+  if (vscode.window.tabGroups.all.length !== count) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    const listener = vscode.window.tabGroups.onDidChangeTabGroups(() => {
+      if (vscode.window.tabGroups.all.length !== count) done();
+    });
+  });
+}
+
+/** The choice of a column for a source line in progress (see sourceColumn). */
+let choosing: Promise<unknown> = Promise.resolve();
+
+async function chooseSourceColumn(panelColumn: vscode.ViewColumn | undefined): Promise<vscode.ViewColumn> {
   const groups = vscode.window.tabGroups.all;
   const beside = besideColumn(panelColumn);
   const there = groups.find((g) => g.viewColumn === beside);
   if (there === undefined || !showsPage(there)) return beside;
   const free = groups.find((g) => g.viewColumn !== panelColumn && !showsPage(g));
   if (free !== undefined) return free.viewColumn;
-  return Math.max(...groups.map((g) => g.viewColumn)) + 1;
+  const focus = FOCUS_GROUP[there.viewColumn - 1];
+  if (focus !== undefined) {
+    try {
+      await vscode.commands.executeCommand(focus);
+      await vscode.commands.executeCommand('workbench.action.newGroupBelow');
+      // (The extension host hears of the new group a moment later.)
+      await groupsChange(groups.length);
+      const made = vscode.window.tabGroups.activeTabGroup;
+      if (made.tabs.length === 0) return made.viewColumn;
+    } catch {
+      // (A workbench without these commands: a column to the right, as before.)
+    }
+  }
+  return Math.max(...vscode.window.tabGroups.all.map((g) => g.viewColumn)) + 1;
 }
 
 /** What a timeline restored after a window reload needs of the commands (Commands sets it). */

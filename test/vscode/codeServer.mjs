@@ -440,7 +440,7 @@ async function clickInFrames(page, selector) {
  *   timeoutMs     for the whole suite once the workbench is up (default 120 s)
  *   extensionLogs where the user-data folder's logs (the extension host's, each output channel's)
  *                 are copied when the run ends
- *   mochaDir, testTimeoutMs, grep, headless, keepTemp, log
+ *   mochaDir, testTimeoutMs, grep, headless, viewport ({ width, height }), keepTemp, log
  * Returns { results, resultsFile, screenshot, timings }; throws (after cleaning up) when no results
  * file came. A failing suite is not an exception: look at results.ok.
  */
@@ -491,16 +491,16 @@ export async function runSuite(options) {
       log,
     });
     timings.codeServerStart = Date.now() - started;
-    browser = await openWorkbench(server, { headless: options.headless, log });
+    browser = await openWorkbench(server, { headless: options.headless, viewport: options.viewport, log });
     timings.workbench = Date.now() - started;
 
     // Keys the suite asks the workbench to receive (it runs in the extension host, which has no
-    // keyboard): it writes `<results>.keys` ({ id, keys, click?, text?, into?, read?, frames? }),
+    // keyboard): it writes `<results>.keys` ({ id, keys, click?, text?, into?, read?, frames?, shot? }),
     // the runner presses the keys in the page, clicks what `click` selects (in any frame), types the
     // text (into the element `into` selects), and answers in `<results>.keys.done` with the same id
     // and, when asked to `read` (a CSS selector; with `frames`, in every frame: a webview's content),
     // the text of what matches it once it has settled (what the workbench shows, which the
-    // extension API cannot see: the Command Palette's rows).
+    // extension API cannot see: the Command Palette's rows); with `shot` (a path), a screenshot.
     const keysFile = `${resultsFile}.keys`;
     let pressing = false;
     const pressRequested = () => {
@@ -508,7 +508,9 @@ export async function runSuite(options) {
       pressing = true;
       void (async () => {
         try {
-          const { id, keys, text, read, into, frames, click } = JSON.parse(fs.readFileSync(keysFile, 'utf8'));
+          const { id, keys, text, read, into, frames, click, shot } = JSON.parse(
+            fs.readFileSync(keysFile, 'utf8'),
+          );
           fs.rmSync(keysFile, { force: true });
           for (const key of keys) await browser.page.keyboard.press(key);
           // A click on what `click` selects, in whichever frame of the page has it (a webview's).
@@ -519,6 +521,8 @@ export async function runSuite(options) {
           else if (typeof text === 'string') await browser.page.keyboard.type(text);
           let texts;
           if (typeof read === 'string') texts = await settledTexts(browser.page, read, frames === true);
+          // A picture of the page (a test's evidence, or a look at a layout).
+          if (typeof shot === 'string') await browser.page.screenshot({ path: shot });
           fs.writeFileSync(`${keysFile}.done`, JSON.stringify({ id, texts }));
         } catch (error) {
           log(`could not press the keys asked for: ${error.message}`);

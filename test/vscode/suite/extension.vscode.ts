@@ -1456,7 +1456,7 @@ describe('Loop Lens in VS Code', function () {
     await sleep(500);
   });
 
-  it('the kitchen, traced, stepped beside the walkthrough: its lines open in a group of their own, and the walkthrough and the timeline stay in view', async () => {
+  it('the kitchen, traced, stepped beside the walkthrough: its lines open in a group of their own under the walkthrough, and the walkthrough and the timeline stay in view, the timeline as wide as before', async () => {
     const kitchen = (await inspect())
       .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
       .pop();
@@ -1489,6 +1489,9 @@ describe('Loop Lens in VS Code', function () {
         vscode.Uri.file(file),
       );
       assert.ok(sessionId !== undefined, 'the trace opened');
+      const widthOf = async () =>
+        ((await inspect()).find((x) => x.session.id === sessionId)?.rendered as { width?: number } | null)
+          ?.width ?? 0;
       await waitFor(
         () => `the timeline beside the walkthrough: ${tabs()}`,
         async () => {
@@ -1496,6 +1499,7 @@ describe('Loop Lens in VS Code', function () {
           return s?.panelVisible && (s.rendered?.lanes.length ?? 0) > 0 ? true : undefined;
         },
       );
+      const before = await widthOf();
       const step = await vscode.commands.executeCommand<{ location: { file: string; line: number } | null }>(
         'looplens.stepNext',
         { sessionId },
@@ -1518,6 +1522,27 @@ describe('Loop Lens in VS Code', function () {
         code.viewColumn !== walkthrough.viewColumn && code.viewColumn !== timeline.panelColumn,
         `the code in a group of its own: ${tabs()}`,
       );
+      // Under the walkthrough, not in a third column: the timeline keeps its width (a third column
+      // beside the debugger's side bar left it and the code ~340 px of a 1400 px window). A panel
+      // made narrower draws again: wait a while for that frame, which need not come.
+      const renders = async () =>
+        ((await inspect()).find((x) => x.session.id === sessionId) as { renders?: number } | undefined)
+          ?.renders ?? 0;
+      const drawn = await renders();
+      await waitFor('a frame', async () => ((await renders()) > drawn ? true : undefined), 3000).catch(
+        () => undefined,
+      );
+      await sleep(500);
+      const after = await widthOf();
+      assert.ok(
+        after >= before * 0.9,
+        `the timeline as wide as before the step (${before} px; now ${after} px): ${tabs()}`,
+      );
+      // A second step opens its line in the same group (no group more).
+      const groups = vscode.window.tabGroups.all.length;
+      await vscode.commands.executeCommand('looplens.stepNext', { sessionId });
+      await sleep(1000);
+      assert.equal(vscode.window.tabGroups.all.length, groups, `no new group: ${tabs()}`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       fs.rmSync(file, { force: true });
