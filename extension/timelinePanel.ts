@@ -20,6 +20,7 @@ import {
 import { diskFiles } from '../host/diskFiles';
 import { SourceMapper } from '../model/sourceMaps';
 import { COMMANDS, CONTEXT_KEYS, NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
+import { KITCHEN_SESSION } from './kitchen';
 import { timelineTitle } from './names';
 import { TraceSession, TraceSessions } from './traceSessions';
 
@@ -694,7 +695,8 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
       kind,
       file: file?.scheme === 'file' ? file.fsPath : file?.toString(),
       reason,
-      again,
+      // The walkthrough's kitchen starts again as the walkthrough starts it (on a free port).
+      again: kind === 'live' && state?.name === KITCHEN_SESSION ? 'kitchen' : again ? 'launch' : null,
     });
     for (const d of this.gone.get(panel) ?? []) d.dispose();
     this.gone.set(panel, [
@@ -734,7 +736,10 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
       return;
     }
     // A new run opens a timeline of its own: this one has nothing more to say.
-    const started = await actions.startTracing(action === 'startAgain' ? state?.name : undefined);
+    const started =
+      action === 'startKitchen'
+        ? (await vscode.commands.executeCommand<number | undefined>(COMMANDS.startKitchen)) !== undefined
+        : await actions.startTracing(action === 'startAgain' ? state?.name : undefined);
     if (started) panel.dispose();
   }
 
@@ -777,8 +782,8 @@ function gonePage(page: {
   file: string | undefined;
   /** Why the file, still there, could not be read again; null when it is not there. */
   reason: string | null;
-  /** A launch configuration of the workspace has the run's name. */
-  again: boolean;
+  /** How the run starts again: the kitchen demo, a launch configuration of its name, or as the command does. */
+  again: 'kitchen' | 'launch' | null;
 }): string {
   const text = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const nonce = randomBytes(16).toString('base64');
@@ -792,9 +797,11 @@ function gonePage(page: {
     heading = `"${name}" ended when the window reloaded`;
     body = `Reloading the window ended the debug session this timeline traced, and its trace lived in the window: there is nothing left to show. Start the program again to record a new timeline. (A trace kept with <b>Loop Lens: Export Timeline Snapshot…</b> as a Loop Lens trace opens again after a reload.)`;
     buttons = [
-      page.again
-        ? button('startAgain', `Start "${name}" Again`, true)
-        : button('startTracing', 'Start Debugging with Event Loop Tracing…', true),
+      page.again === 'kitchen'
+        ? button('startKitchen', 'Start the Kitchen Demo with Tracing', true)
+        : page.again === 'launch'
+          ? button('startAgain', `Start "${name}" Again`, true)
+          : button('startTracing', 'Start Debugging with Event Loop Tracing…', true),
       button('openTrace', 'Open Trace File…'),
     ];
   } else if (page.kind === 'file' && page.reason !== null) {

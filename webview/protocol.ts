@@ -136,7 +136,7 @@ export type FromWebviewMessage =
   | { type: 'restoredAction'; action: RestoredAction };
 
 /** What the page of a restored timeline whose trace is gone offers. */
-export type RestoredAction = 'openTrace' | 'startAgain' | 'startTracing';
+export type RestoredAction = 'openTrace' | 'startAgain' | 'startTracing' | 'startKitchen';
 
 /**
  * State the webview keeps across being hidden and a window reload (vscode.setState). After a reload
