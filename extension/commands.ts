@@ -84,6 +84,19 @@ export class Commands implements vscode.Disposable {
         supportsMultipleEditorsPerDocument: true,
       }),
     ];
+    // A timeline restored after a window reload reads its file again, or offers to start tracing.
+    panels.restoreActions = {
+      openInto: async (uri, panel) => {
+        let reason: string | null = null;
+        const session = await this.readTrace(
+          uri,
+          (s) => this.panels.showIn(panel, s),
+          (why) => (reason = why),
+        );
+        return session !== undefined ? null : (reason ?? 'its reading was cancelled');
+      },
+      startTracing: (launchName) => this.startTracing(launchName),
+    };
   }
 
   /**
@@ -204,6 +217,7 @@ export class Commands implements vscode.Disposable {
       const blockMs = numberSetting(SETTINGS.blockThresholdMs);
       if (stat.size < PROGRESS_BYTES) {
         const session = this.sessions.openFile(name, await vscode.workspace.fs.readFile(uri), blockMs);
+        session.source = uri;
         show(session);
         return session;
       }
@@ -252,6 +266,7 @@ export class Commands implements vscode.Disposable {
       if (step.done === true) {
         progress.report({ increment: (1 - done) * MODEL, message: 'drawing the timeline' });
         const session = this.sessions.openFile(name, bytes, blockMs, step.value);
+        session.source = uri;
         // (Cancel now only stops the waiting: the trace is read.)
         await Promise.race([
           show(session).drawn(DRAW_WAIT_MS),

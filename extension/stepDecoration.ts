@@ -55,7 +55,9 @@ export class StepDecoration implements vscode.Disposable {
     this.marked = { uri: uri.toString(), line: Math.max(0, location.line - 1) };
     this.label = `  ⟵ ${step.to.name} ${step.starts ? 'starts' : 'resumes'} here: ${step.because}`;
     try {
-      const column = sourceColumn(panel.panel.viewColumn);
+      const hadFocus = panel.panel.active;
+      const groups = vscode.window.tabGroups.all.length;
+      const column = await sourceColumn(() => panel.panel.viewColumn);
       const position = new vscode.Position(this.marked.line, Math.max(0, location.column - 1));
       const editor = await vscode.window.showTextDocument(uri, {
         viewColumn: column,
@@ -63,6 +65,9 @@ export class StepDecoration implements vscode.Disposable {
         preview: true,
         selection: new vscode.Range(position, position),
       });
+      // A group made for the line took the focus: the timeline gets it back (the next step is one
+      // key away there).
+      if (hadFocus && vscode.window.tabGroups.all.length > groups) panel.panel.reveal(undefined, false);
       editor.revealRange(
         new vscode.Range(position, position),
         vscode.TextEditorRevealType.InCenterIfOutsideViewport,

@@ -6,10 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import {
   FromWebviewMessage,
   ImageFormat,
   RenderedState,
+  RestoredAction,
   SourceLocation,
   StepInfo,
   ToWebviewMessage,
@@ -17,7 +19,8 @@ import {
 } from '../webview/protocol';
 import { diskFiles } from '../host/diskFiles';
 import { SourceMapper } from '../model/sourceMaps';
-import { COMMANDS, CONTEXT_KEYS, VIEW_TYPES } from './ids';
+import { COMMANDS, CONTEXT_KEYS, NODE_DEBUG_TYPES, VIEW_TYPES } from './ids';
+import { KITCHEN_SESSION } from './kitchen';
 import { timelineTitle } from './names';
 import { TraceSession, TraceSessions } from './traceSessions';
 
@@ -185,7 +188,13 @@ export class TimelinePanel implements vscode.Disposable {
       `style-src ${webview.cspSource}`,
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
-    const state: WebviewState = { sessionId: this.session.id };
+    const session = this.session;
+    const state: WebviewState = {
+      sessionId: session.id,
+      name: session.name,
+      kind: session.state === 'file' ? 'file' : 'live',
+      ...(session.source !== undefined ? { file: session.source.toString() } : {}),
+    };
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -247,12 +256,15 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
         if (message.state.laneCount > 0) for (const resolve of this.drawWaiters.splice(0)) resolve();
         return;
       case 'openSource':
-        void openSource(message.location, this.panel.viewColumn);
+        void openSource(message.location, () => this.panel.viewColumn);
         return;
       case 'log':
         this.log[message.level === 'error' ? 'error' : message.level === 'warn' ? 'warn' : 'info'](
           `webview: ${message.message}`,
         );
+        return;
+      case 'restoredAction':
+        // (A restored page's button, clicked just before this panel took the page over.)
         return;
       default:
         this.log.warn(
@@ -426,7 +438,8 @@ export function sourceLocation(location: SourceLocation): SourceLocation {
 
 export async function openSource(
   generated: { file: string; line: number; column: number },
-  panelColumn?: vscode.ViewColumn,
+  /** The column of the timeline it was asked from, read when the line's column is chosen. */
+  panelColumn: () => vscode.ViewColumn | undefined = () => undefined,
 ): Promise<void> {
   const location = sourceLocation(generated);
   try {
@@ -435,7 +448,7 @@ export async function openSource(
       : vscode.Uri.file(location.file);
     const position = new vscode.Position(Math.max(0, location.line - 1), Math.max(0, location.column - 1));
     await vscode.window.showTextDocument(uri, {
-      viewColumn: sourceColumn(panelColumn),
+      viewColumn: await sourceColumn(panelColumn),
       selection: new vscode.Range(position, position),
       preserveFocus: false,
     });
@@ -470,24 +483,95 @@ function showsPage(group: vscode.TabGroup): boolean {
   return tab !== undefined && tab.input === undefined;
 }
 
+/** The commands that focus the first eight editor groups, by view column. */
+const FOCUS_GROUP = [
+  'workbench.action.focusFirstEditorGroup',
+  'workbench.action.focusSecondEditorGroup',
+  'workbench.action.focusThirdEditorGroup',
+  'workbench.action.focusFourthEditorGroup',
+  'workbench.action.focusFifthEditorGroup',
+  'workbench.action.focusSixthEditorGroup',
+  'workbench.action.focusSeventhEditorGroup',
+  'workbench.action.focusEighthEditorGroup',
+];
+
 /**
  * Where a source line opens beside a timeline: the column beside it (besideColumn), unless that
  * column shows a page the user is reading — the walkthrough whose lesson sent the requests, laid
  * out walkthrough | timeline — which a step's line opened over, out of sight. Then another group
- * that is neither the timeline's nor a page's, else a new group to the right of all of them.
+ * that is neither the timeline's nor a page's, else a new group below the page's. Not a new
+ * column to the right: beside the side bar the debugger opens, a 1400 px window then showed four
+ * columns of ~340 px (the walkthrough's buttons out of view, the timeline too narrow to read, the
+ * code cut); under the walkthrough the line keeps the column's width, the timeline its own and
+ * its full height. Creating that group takes the focus; the caller gives it back where it was.
  */
-export function sourceColumn(panelColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
+export function sourceColumn(panelColumn: () => vscode.ViewColumn | undefined): Promise<vscode.ViewColumn> {
+  // One at a time, each with the timeline's column as it is then (a group made for the line
+  // renumbers the columns after it): steps in quick succession (N held down) each made a group.
+  const next = choosing.then(() => chooseSourceColumn(panelColumn()));
+  choosing = next.catch(() => undefined);
+  return next;
+}
+
+/** Resolves once there are not `count` editor groups any more, or after a second. */
+function groupsChange(count: number): Promise<void> {
+  if (vscode.window.tabGroups.all.length !== count) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    const listener = vscode.window.tabGroups.onDidChangeTabGroups(() => {
+      if (vscode.window.tabGroups.all.length !== count) done();
+    });
+  });
+}
+
+/** The choice of a column for a source line in progress (see sourceColumn). */
+let choosing: Promise<unknown> = Promise.resolve();
+
+async function chooseSourceColumn(panelColumn: vscode.ViewColumn | undefined): Promise<vscode.ViewColumn> {
   const groups = vscode.window.tabGroups.all;
   const beside = besideColumn(panelColumn);
   const there = groups.find((g) => g.viewColumn === beside);
   if (there === undefined || !showsPage(there)) return beside;
   const free = groups.find((g) => g.viewColumn !== panelColumn && !showsPage(g));
   if (free !== undefined) return free.viewColumn;
-  return Math.max(...groups.map((g) => g.viewColumn)) + 1;
+  const focus = FOCUS_GROUP[there.viewColumn - 1];
+  if (focus !== undefined) {
+    try {
+      await vscode.commands.executeCommand(focus);
+      await vscode.commands.executeCommand('workbench.action.newGroupBelow');
+      // (The extension host hears of the new group a moment later.)
+      await groupsChange(groups.length);
+      const made = vscode.window.tabGroups.activeTabGroup;
+      if (made.tabs.length === 0) return made.viewColumn;
+    } catch {
+      // (A workbench without these commands: a column to the right, as before.)
+    }
+  }
+  return Math.max(...vscode.window.tabGroups.all.map((g) => g.viewColumn)) + 1;
 }
+
+/** What a timeline restored after a window reload needs of the commands (Commands sets it). */
+export interface RestoreActions {
+  /** Reads the trace file into `panel` as its timeline; the reason when it cannot be read. */
+  openInto(uri: vscode.Uri, panel: vscode.WebviewPanel): Promise<string | null>;
+  /** Starts tracing (a launch configuration's name, else as the command does); whether it started. */
+  startTracing(launchName?: string): Promise<boolean>;
+}
+
+/** The end of a restored timeline's tab title when its trace is gone, by what it showed. */
+const GONE_MARKS = { live: 'ended', file: 'missing', unknown: 'closed' } as const;
 
 export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSerializer<WebviewState> {
   private readonly panels = new Map<string, TimelinePanel>();
+  /** Set by Commands: how a restored panel opens its file again or starts tracing. */
+  restoreActions: RestoreActions | null = null;
+  /** Restored panels that show why their trace is gone (until they show a timeline again). */
+  private readonly gone = new Map<vscode.WebviewPanel, vscode.Disposable[]>();
   private readonly stepped = new vscode.EventEmitter<{ panel: TimelinePanel; step: StepInfo | null }>();
   /** Some panel's step cursor moved. */
   readonly onDidStep = this.stepped.event;
@@ -553,14 +637,110 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     return view;
   }
 
-  /** After a window reload: the panel comes back with its session if the host still has it. */
+  /**
+   * After a window reload: the panel comes back with its session if the host still has it. A
+   * reload ends the extension host, and the sessions with it: a trace file's timeline reads its
+   * file again; one whose file is gone, or a traced run's (the reload ended its debug session),
+   * says what happened and offers what to do, its tab title marked — not an empty panel under the
+   * title it had, beside the new timeline of the same name.
+   */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: WebviewState | undefined): Promise<void> {
-    const session = state !== undefined ? this.sessions.get(state.sessionId) : undefined;
-    if (session === undefined) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p style="font-family: var(--vscode-font-family); padding: 1em">This Loop Lens timeline belonged to a session that ended before the window reloaded. Open a trace file with <b>Loop Lens: Open Trace File…</b> or start a traced debug session.</p></body></html>`;
+    const session = state?.sessionId !== undefined ? this.sessions.get(state.sessionId) : undefined;
+    if (session !== undefined) {
+      this.adopt(panel, session);
       return;
     }
-    this.adopt(panel, session);
+    let reason: string | null = null;
+    if (state?.kind === 'file' && state.file !== undefined) {
+      const uri = vscode.Uri.parse(state.file);
+      const there = await vscode.workspace.fs.stat(uri).then(
+        () => true,
+        () => false,
+      );
+      if (!there) reason = null;
+      else if (this.restoreActions === null) reason = 'Loop Lens was not ready to read it';
+      else {
+        reason = await this.restoreActions.openInto(uri, panel);
+        if (reason === null) {
+          panel.title = timelineTitle(state.name ?? path.basename(uri.path));
+          return;
+        }
+      }
+    }
+    this.showGone(panel, state, reason);
+  }
+
+  /** A restored panel whose trace is gone: what happened and what to do, its title marked. */
+  private showGone(panel: vscode.WebviewPanel, state: WebviewState | undefined, reason: string | null): void {
+    const kind = state?.kind ?? 'unknown';
+    const base =
+      state?.name !== undefined
+        ? timelineTitle(state.name)
+        : panel.title.replace(/ \((?:ended|missing|closed)\)$/, '') || 'Loop Lens';
+    panel.title = `${base} (${GONE_MARKS[kind]})`;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
+    const file = state?.file !== undefined ? vscode.Uri.parse(state.file) : undefined;
+    // A run from a launch configuration of the workspace can be started again by its name.
+    const launches = vscode.workspace
+      .getConfiguration('launch', vscode.workspace.workspaceFolders?.[0])
+      .get<vscode.DebugConfiguration[]>('configurations', []);
+    const again =
+      kind === 'live' &&
+      launches.some(
+        (c) => c.name === state?.name && (NODE_DEBUG_TYPES as readonly string[]).includes(c.type),
+      );
+    panel.webview.options = { enableScripts: true, localResourceRoots: [] };
+    panel.webview.html = gonePage({
+      state: state ?? { sessionId: '' },
+      kind,
+      file: file?.scheme === 'file' ? file.fsPath : file?.toString(),
+      reason,
+      // The walkthrough's kitchen starts again as the walkthrough starts it (on a free port).
+      again: kind === 'live' && state?.name === KITCHEN_SESSION ? 'kitchen' : again ? 'launch' : null,
+    });
+    for (const d of this.gone.get(panel) ?? []) d.dispose();
+    this.gone.set(panel, [
+      panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => {
+        if (message?.type === 'restoredAction') void this.restoredAction(panel, message.action, state, file);
+      }),
+      panel.onDidDispose(() => this.forgetGone(panel)),
+    ]);
+  }
+
+  private forgetGone(panel: vscode.WebviewPanel): void {
+    for (const d of this.gone.get(panel) ?? []) d.dispose();
+    this.gone.delete(panel);
+  }
+
+  /** A button of a restored panel's page: a trace file read into the panel, or a run started. */
+  private async restoredAction(
+    panel: vscode.WebviewPanel,
+    action: RestoredAction,
+    state: WebviewState | undefined,
+    file: vscode.Uri | undefined,
+  ): Promise<void> {
+    const actions = this.restoreActions;
+    if (actions === null) return;
+    if (action === 'openTrace') {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { 'Loop Lens traces': ['looplens'], 'All files': ['*'] },
+        title: 'Open a Loop Lens trace',
+        ...(file !== undefined ? { defaultUri: vscode.Uri.joinPath(file, '..') } : {}),
+      });
+      if (picked?.[0] === undefined) return;
+      this.forgetGone(panel);
+      const reason = await actions.openInto(picked[0], panel);
+      if (reason === null) panel.title = timelineTitle(path.basename(picked[0].path));
+      else this.showGone(panel, state, reason);
+      return;
+    }
+    // A new run opens a timeline of its own: this one has nothing more to say.
+    const started =
+      action === 'startKitchen'
+        ? (await vscode.commands.executeCommand<number | undefined>(COMMANDS.startKitchen)) !== undefined
+        : await actions.startTracing(action === 'startAgain' ? state?.name : undefined);
+    if (started) panel.dispose();
   }
 
   get(sessionId: string): TimelinePanel | undefined {
@@ -587,8 +767,82 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
 
   dispose(): void {
     this.disposing = true;
+    for (const panel of [...this.gone.keys()]) this.forgetGone(panel);
     for (const p of this.panels.values()) p.panel.dispose();
     this.panels.clear();
     this.stepped.dispose();
   }
+}
+
+/** The page of a restored timeline whose trace is gone: what happened, and buttons for what to do. */
+function gonePage(page: {
+  state: WebviewState;
+  kind: 'live' | 'file' | 'unknown';
+  /** The trace file it showed (a path, or a URI elsewhere). */
+  file: string | undefined;
+  /** Why the file, still there, could not be read again; null when it is not there. */
+  reason: string | null;
+  /** How the run starts again: the kitchen demo, a launch configuration of its name, or as the command does. */
+  again: 'kitchen' | 'launch' | null;
+}): string {
+  const text = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const nonce = randomBytes(16).toString('base64');
+  const name = page.state.name ?? '';
+  const button = (action: RestoredAction, label: string, primary = false) =>
+    `<button type="button" data-action="${action}"${primary ? ' class="primary"' : ''}>${text(label)}</button>`;
+  let heading: string;
+  let body: string;
+  let buttons: string[];
+  if (page.kind === 'live') {
+    heading = `"${name}" ended when the window reloaded`;
+    body = `Reloading the window ended the debug session this timeline traced, and its trace lived in the window: there is nothing left to show. Start the program again to record a new timeline. (A trace kept with <b>Loop Lens: Export Timeline Snapshot…</b> as a Loop Lens trace opens again after a reload.)`;
+    buttons = [
+      page.again === 'kitchen'
+        ? button('startKitchen', 'Start the Kitchen Demo with Tracing', true)
+        : page.again === 'launch'
+          ? button('startAgain', `Start "${name}" Again`, true)
+          : button('startTracing', 'Start Debugging with Event Loop Tracing…', true),
+      button('openTrace', 'Open Trace File…'),
+    ];
+  } else if (page.kind === 'file' && page.reason !== null) {
+    heading = `Loop Lens cannot open ${path.basename(page.file ?? name)} again`;
+    body = `${text(page.reason.charAt(0).toUpperCase() + page.reason.slice(1))}. This timeline showed <code>${text(page.file ?? name)}</code>.`;
+    buttons = [button('openTrace', 'Open Trace File…', true)];
+  } else if (page.kind === 'file') {
+    heading = `${path.basename(page.file ?? name)} is no longer there`;
+    body = `This timeline showed <code>${text(page.file ?? name)}</code>, which was deleted or moved before the window reloaded. Open it where it is now, or another trace.`;
+    buttons = [button('openTrace', 'Open Trace File…', true)];
+  } else {
+    heading = 'This timeline’s trace is closed';
+    body =
+      'It belonged to a trace that closed when the window reloaded. Open a trace file, or start a program traced.';
+    buttons = [
+      button('openTrace', 'Open Trace File…', true),
+      button('startTracing', 'Start Debugging with Event Loop Tracing…'),
+    ];
+  }
+  const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>Loop Lens</title>
+<style nonce="${nonce}">
+body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 1em 2em; max-width: 52em; }
+code { font-family: var(--vscode-editor-font-family); }
+button { font: inherit; margin: 0 0.5em 0.5em 0; padding: 4px 12px; border: 1px solid var(--vscode-button-border, transparent); border-radius: 2px; cursor: pointer; color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); }
+button.primary { color: var(--vscode-button-foreground); background: var(--vscode-button-background); }
+button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 2px; }
+</style>
+</head><body class="looplens-gone" data-state="${text(encodeURIComponent(JSON.stringify(page.state)))}">
+<h2>${text(heading)}</h2>
+<p>${body}</p>
+<p>${buttons.join('')}</p>
+<script nonce="${nonce}">
+const vscode = acquireVsCodeApi();
+// Kept for the next reload: this page is made again from it.
+vscode.setState(JSON.parse(decodeURIComponent(document.body.dataset.state)));
+for (const b of document.querySelectorAll('button[data-action]'))
+  b.addEventListener('click', () => vscode.postMessage({ type: 'restoredAction', action: b.dataset.action }));
+</script>
+</body></html>`;
 }

@@ -63,6 +63,8 @@ export class TraceSession implements vscode.Disposable {
   readonly pauses: Pause[] = [];
   /** The debug session being traced, once VS Code has started it. */
   debugSession: vscode.DebugSession | undefined;
+  /** The trace file it was read from (Open Trace File…, a file's editor), to read again after a reload. */
+  source: vscode.Uri | undefined;
   private readonly chunks: Uint8Array[] = [];
   private storedBytes = 0;
   private receivedBytes = 0;

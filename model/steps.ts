@@ -1,5 +1,7 @@
 /**
  * Stepping through task switches: where the step cursor stands, how it moves, and what a step says.
+ * The cursor stops at every switch and also where a task resumes after the loop sat idle with no
+ * other task between (switches.ts: otherwise such a stint is out of the keyboard's reach).
  * Pure code over the timeline model, so that whatever steps — the panel, the editor's commands, a
  * test — finds the same switches and tells them in the same words.
  */
@@ -33,6 +35,11 @@ export interface StepInfo {
   /** How long the resumed task had been waiting, and how much of that it was ready but not run. */
   waitedMs: number;
   readyMs: number;
+  /**
+   * The step is the same task resuming after the loop sat idle this long, ms, with no other task
+   * between (`from` and `to` are the same task); 0 for a switch.
+   */
+  idleMs: number;
   /** The line the resumed task runs: where a block spent its time, else where the task was made. */
   location: SourceLocation | null;
   /** The one-line summary the panel shows. */
@@ -110,17 +117,17 @@ export class Stepper {
     let found: SwitchInfo | null;
     let index: number;
     if (this.cursor !== null && this.cursor.toStint < t.stintCount) {
-      found = direction === 'next' ? t.switchAfter(this.cursor.toStint) : t.switchBefore(this.cursor.toStint);
+      found = direction === 'next' ? t.stepAfter(this.cursor.toStint) : t.stepBefore(this.cursor.toStint);
       index = this.index + (direction === 'next' ? 1 : -1);
     } else {
       found =
         direction === 'next'
-          ? t.switchAfter(t.firstStintStartingAt(view[0]) - 1)
-          : t.switchBefore(t.firstStintStartingAt(view[1]));
+          ? t.stepAfter(t.firstStintStartingAt(view[0]) - 1)
+          : t.stepBefore(t.firstStintStartingAt(view[1]));
       // None from there (a run followed live ends showing its last seconds, often one long block
       // with nothing after it): from the trace's start (or, stepping back, its end), as a search
       // wraps around, rather than "no switch" while the trace has some.
-      if (found === null) found = direction === 'next' ? t.switchAfter(-1) : t.switchBefore(t.stintCount);
+      if (found === null) found = direction === 'next' ? t.stepAfter(-1) : t.stepBefore(t.stintCount);
       index = found === null ? 0 : this.countBefore(found.toStint) + 1;
     }
     if (found === null) return null;
@@ -133,7 +140,7 @@ export class Stepper {
   moveTo(time: number): boolean {
     this.follow();
     const t = this.timeline;
-    const found = t.switchAfter(t.firstStintStartingAt(time) - 1);
+    const found = t.stepAfter(t.firstStintStartingAt(time) - 1);
     if (found === null || found.time !== time) return false;
     this.cursor = found;
     this.index = this.countBefore(found.toStint) + 1;
@@ -145,11 +152,11 @@ export class Stepper {
     this.index = 0;
   }
 
-  /** Switches recorded so far (counted once per change of the model). */
+  /** Steps (switches and resumes after idle) recorded so far (counted once per change of the model). */
   count(): number {
     const t = this.timeline;
     if (this.total.stints !== t.stintCount || this.total.dropped !== t.droppedStints)
-      this.total = { stints: t.stintCount, dropped: t.droppedStints, count: t.switchCount() };
+      this.total = { stints: t.stintCount, dropped: t.droppedStints, count: t.stepCount() };
     return this.total.count;
   }
 
@@ -164,7 +171,7 @@ export class Stepper {
     this.droppedSeen = dropped;
     const cursor = this.cursor;
     if (cursor === null) return true;
-    const moved = cursor.fromStint - count >= 0 ? this.timeline.switchAfter(cursor.fromStint - count) : null;
+    const moved = cursor.fromStint - count >= 0 ? this.timeline.stepAfter(cursor.fromStint - count) : null;
     this.cursor = moved;
     this.index = moved === null ? 0 : this.countBefore(moved.toStint) + 1;
     return true;
@@ -192,7 +199,11 @@ export class Stepper {
       starts || sw.waitedMs <= 0
         ? ''
         : `, after waiting ${fmt(sw.waitedMs)}${sw.readyMs > 0 ? ` (ready but not run for the last ${fmt(sw.readyMs)} of it)` : ''}`;
-    const text = `${from.name} ${fromEnds ? 'ends' : 'yields'} → ${to.name} ${starts ? 'starts' : 'resumes'}: ${because}${waited}.${location !== null ? ` Runs ${where(location)}.` : ''}`;
+    const runs = location !== null ? ` Runs ${where(location)}.` : '';
+    const resumesAlone = sw.from === sw.to;
+    const text = resumesAlone
+      ? `${to.name} resumes after the loop sat idle ${fmt(sw.idleMs)}: ${because}.${runs}`
+      : `${from.name} ${fromEnds ? 'ends' : 'yields'} → ${to.name} ${starts ? 'starts' : 'resumes'}: ${because}${waited}.${runs}`;
     return {
       index: this.index,
       count: Math.max(this.index, this.count()),
@@ -204,6 +215,7 @@ export class Stepper {
       because,
       waitedMs: sw.waitedMs,
       readyMs: sw.readyMs,
+      idleMs: resumesAlone ? sw.idleMs : 0,
       location,
       text,
     };
@@ -212,17 +224,17 @@ export class Stepper {
   /** Why there is no switch that way, in words. */
   none(direction: 'next' | 'previous', growing: boolean): string {
     const total = this.count();
-    if (total === 0) return 'No task switch recorded yet: the loop has run one task at most.';
+    if (total === 0)
+      return 'Nothing to step to yet: the loop has not turned from one task to another, nor back to one after sitting idle.';
     return direction === 'next'
-      ? `No later task switch${growing ? ' recorded yet' : ''} (${total.toLocaleString()} in all).`
-      : `No earlier task switch (${total.toLocaleString()} in all).`;
+      ? `No later step${growing ? ' recorded yet' : ''} (${total.toLocaleString()} in all).`
+      : `No earlier step (${total.toLocaleString()} in all).`;
   }
 
   private countBefore(stint: number): number {
     let count = 0;
     const t = this.timeline;
-    for (let sw = t.switchAfter(-1); sw !== null && sw.toStint < stint; sw = t.switchAfter(sw.toStint))
-      count++;
+    for (let sw = t.stepAfter(-1); sw !== null && sw.toStint < stint; sw = t.stepAfter(sw.toStint)) count++;
     return count;
   }
 }

@@ -75,7 +75,15 @@ import {
 import { StintColumns } from './stints';
 import { TaskTable } from './taskTable';
 import { LagSummary, lagSummary, resumeLocation } from './queries';
-import { allSwitches, countSwitches, switchAfter, switchBefore } from './switches';
+import {
+  allSwitches,
+  countSteps,
+  countSwitches,
+  stepAfter,
+  stepBefore,
+  switchAfter,
+  switchBefore,
+} from './switches';
 import { BlockInfo, DropInfo, EndInfo, LagPoint, SwitchInfo, TimelineTask } from './timelineTypes';
 
 export type { BlockInfo, DropInfo, EndInfo, LagPoint, SwitchInfo, TimelineTask } from './timelineTypes';
@@ -661,6 +669,23 @@ export class Timeline implements EventVisitor {
 
   switchCount(): number {
     return countSwitches(this);
+  }
+
+  /**
+   * The first step into a stint after stint `stint`: a switch, or a task resuming after the loop
+   * sat idle with no other task between (switches.ts), or null.
+   */
+  stepAfter(stint: number): SwitchInfo | null {
+    return stepAfter(this, stint);
+  }
+
+  /** The last step into a stint before stint `stint` (stintCount: from the end), or null. */
+  stepBefore(stint: number): SwitchInfo | null {
+    return stepBefore(this, stint);
+  }
+
+  stepCount(): number {
+    return countSteps(this);
   }
 
   /** Index of the first stint that ends after `time` (stints are in time order). */

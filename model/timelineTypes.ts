@@ -75,6 +75,11 @@ export interface SwitchInfo {
   waitedMs: number;
   /** Of that, how long it was ready to run while the loop was busy with others (0 if not known). */
   readyMs: number;
+  /**
+   * How long the loop sat idle between the stint before and this one, ms. A step where a task
+   * resumes after idle time with no other task between has `from === to` (switches.ts).
+   */
+  idleMs: number;
 }
 
 export interface LagPoint {

@@ -553,11 +553,37 @@ describe('stepping through task switches (model/steps.ts)', () => {
     // GET /a's response went out: its last stint was its last.
     assert.match(stepper.describe(false)!.text, /^GET \/a ends → GET \/b resumes: I\/O completed/);
     assert.equal(stepper.move('next', [0, 0]), null);
-    assert.equal(stepper.none('next', true), 'No later task switch recorded yet (4 in all).');
-    assert.equal(stepper.none('previous', false), 'No earlier task switch (4 in all).');
+    assert.equal(stepper.none('next', true), 'No later step recorded yet (4 in all).');
+    assert.equal(stepper.none('previous', false), 'No earlier step (4 in all).');
     assert.ok(stepper.moveTo(2));
     assert.equal(stepper.describe(true)!.index, 1);
     assert.equal(stepper.moveTo(3), false, 'no switch at 3 ms');
+  });
+
+  it('also stops where a task resumes after the loop sat idle with no other task between, and says so', () => {
+    const t = timeline();
+    t.task(0, 1, TaskKind.Main, 0, 'app.js', 0, at('/app.js', 1));
+    t.task(1, 2, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 5));
+    t.run(0, 1, Reason.Start);
+    t.run(2, 2, Reason.Request);
+    t.idle(3);
+    t.run(10, 2, Reason.Io); // after 7 ms idle: a step
+    t.run(11, 0, 0); // untracked code, no idle between
+    t.run(12, 2, Reason.Io); // GET /a again with no idle: no step
+    t.idle(13);
+    assert.equal(t.switchCount(), 1, 'one switch');
+    assert.equal(t.stepCount(), 2, 'and one resume after idle time');
+    const stepper = new Stepper(t, (ms) => `${ms} ms`);
+    assert.equal(stepper.move('next', [0, 13])?.time, 2);
+    const resumed = stepper.move('next', [0, 0]);
+    assert.deepEqual([resumed?.time, resumed?.from === resumed?.to, resumed?.idleMs], [10, true, 7]);
+    const step = stepper.describe(true)!;
+    assert.deepEqual([step.index, step.count, step.idleMs], [2, 2, 7]);
+    assert.equal(step.text, 'GET /a resumes after the loop sat idle 7 ms: I/O completed. Runs app.js:5.');
+    assert.equal(stepper.move('next', [0, 0]), null);
+    stepper.clear();
+    assert.equal(stepper.move('previous', [0, 13])?.time, 10, 'back from the end: the resume');
+    assert.ok(stepper.moveTo(10), 'another view stepped there');
   });
 
   it('steps from the whole trace when the view holds no switch to step to (a run that ended in view of its last seconds)', () => {

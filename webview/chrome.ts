@@ -191,10 +191,21 @@ export function buildChrome(
     () => actions.toggleInternal(),
   );
   internalButton.setAttribute('aria-pressed', 'true');
-  button(tools, '◀ Switch', '◀', 'Previous task switch (P, or Alt+[ in VS Code)', () =>
-    actions.step('previous'),
+  // (A step is a task switch, or a task resuming after the loop sat idle: model/switches.ts.)
+  button(
+    tools,
+    '◀ Switch',
+    '◀',
+    'Previous step: a task switch, or a task resuming after idle time (P, or Alt+[ in VS Code)',
+    () => actions.step('previous'),
   );
-  button(tools, 'Switch ▶', '▶', 'Next task switch (N, or Alt+] in VS Code)', () => actions.step('next'));
+  button(
+    tools,
+    'Switch ▶',
+    '▶',
+    'Next step: a task switch, or a task resuming after idle time (N, or Alt+] in VS Code)',
+    () => actions.step('next'),
+  );
   button(tools, 'Fit', 'Fit', 'Show the whole trace (F)', () => actions.fit());
   const followButton = button(tools, 'Follow live', 'Live', 'Keep the newest events in view (L)', () =>
     actions.toggleFollow(),

@@ -9,7 +9,10 @@
  * keyboard user learns them, beside the buttons' titles.
  */
 export const KEY_HELP: ReadonlyArray<readonly [keys: string, action: string]> = [
-  ['N P', 'next / previous task switch, and what the task that ran did (Alt+] / Alt+[ in the editor too)'],
+  [
+    'N P',
+    'next / previous task switch (or a task resuming after the loop sat idle), and what the task that ran did (Alt+] / Alt+[ in the editor too)',
+  ],
   ['B', 'next block (Shift+B: previous), and the lines that held the loop'],
   ['Enter', 'open the line of the switch (or the block) in the editor'],
   ['Esc', 'clear the step cursor (or close this list)'],

@@ -128,9 +128,27 @@ export type FromWebviewMessage =
   /** The image asked for: a data: URL for png, SVG text for svg; or why it could not be made. */
   | { type: 'snapshot'; requestId: number; data?: string; error?: string }
   | { type: 'rendered'; state: RenderedState }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /**
+   * A button of the page a timeline restored after a window reload shows when its trace is gone
+   * (the host writes that page; timelinePanel.ts).
+   */
+  | { type: 'restoredAction'; action: RestoredAction };
 
-/** State the webview keeps across being hidden and a window reload (vscode.setState). */
+/** What the page of a restored timeline whose trace is gone offers. */
+export type RestoredAction = 'openTrace' | 'startAgain' | 'startTracing' | 'startKitchen';
+
+/**
+ * State the webview keeps across being hidden and a window reload (vscode.setState). After a reload
+ * the host's sessions are gone; what the panel showed (its name, a live run or a file, which file)
+ * lets it open the file again or say what happened (extension/timelinePanel.ts).
+ */
 export interface WebviewState {
   sessionId: string;
+  /** The session's name (its tab says "Loop Lens: name"). Absent in panels of older versions. */
+  name?: string;
+  /** A traced run (it ends with the window) or a trace file (it can be read again). */
+  kind?: 'live' | 'file';
+  /** The trace file's URI (a string), when it was opened from one. */
+  file?: string;
 }

@@ -630,7 +630,7 @@ export class TimelineView {
       this.details.textContent = '';
     } else {
       this.stepBar.style.display = 'block';
-      this.stepBar.textContent = `Switch ${step.index.toLocaleString()} of ${step.count.toLocaleString()} at ${formatDuration(step.time - this.timeline.startTime)}: ${step.text}`;
+      this.stepBar.textContent = `Step ${step.index.toLocaleString()} of ${step.count.toLocaleString()} at ${formatDuration(step.time - this.timeline.startTime)}: ${step.text}`;
       this.stepBar.title = this.stepBar.textContent;
       this.stepDetails = true;
       this.hoverTask = -1;

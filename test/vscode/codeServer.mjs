@@ -395,17 +395,36 @@ export async function openWorkbench(server, options = {}) {
  * The text of each element matching `selector`, once two reads 200 ms apart agree (a list that
  * filters as it is typed into redraws for a while).
  */
-async function settledTexts(page, selector) {
+async function settledTexts(page, selector, frames = false) {
   let last = null;
+  const read = (where) =>
+    where
+      .locator(selector)
+      .evaluateAll((elements) => elements.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''))
+      .catch(() => []);
   for (let i = 0; i < 25; i++) {
     await page.waitForTimeout(200);
-    const texts = await page
-      .locator(selector)
-      .evaluateAll((elements) => elements.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
+    // With `frames`, in every frame of the page (a webview's content is in frames of its own).
+    const texts = frames
+      ? (await Promise.all(page.frames().map((frame) => read(frame)))).flat()
+      : await read(page);
     if (last !== null && JSON.stringify(texts) === JSON.stringify(last)) return texts;
     last = texts;
   }
   return last ?? [];
+}
+
+/** Clicks the first element `selector` finds in any frame of the page (waiting up to 10 s for one). */
+async function clickInFrames(page, selector) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const found = frame.locator(selector).first();
+      if ((await found.count().catch(() => 0)) > 0) return found.click({ timeout: 5000 });
+    }
+    if (Date.now() > deadline) throw new Error(`nothing in the page's frames matches ${selector}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 // ---- a whole suite --------------------------------------------------------------------------------
@@ -421,7 +440,7 @@ async function settledTexts(page, selector) {
  *   timeoutMs     for the whole suite once the workbench is up (default 120 s)
  *   extensionLogs where the user-data folder's logs (the extension host's, each output channel's)
  *                 are copied when the run ends
- *   mochaDir, testTimeoutMs, grep, headless, keepTemp, log
+ *   mochaDir, testTimeoutMs, grep, headless, viewport ({ width, height }), keepTemp, log
  * Returns { results, resultsFile, screenshot, timings }; throws (after cleaning up) when no results
  * file came. A failing suite is not an exception: look at results.ok.
  */
@@ -449,6 +468,8 @@ export async function runSuite(options) {
   const resultsFile = path.resolve(options.results ?? path.join(tempRoot, 'results.json'));
   fs.rmSync(resultsFile, { force: true }); // never read a previous run's results
   fs.rmSync(`${resultsFile}.log`, { force: true });
+  // (What a run left to go on with after a window reload: never this run's.)
+  fs.rmSync(`${resultsFile}.reload`, { force: true });
 
   let server = null;
   let browser = null;
@@ -470,14 +491,16 @@ export async function runSuite(options) {
       log,
     });
     timings.codeServerStart = Date.now() - started;
-    browser = await openWorkbench(server, { headless: options.headless, log });
+    browser = await openWorkbench(server, { headless: options.headless, viewport: options.viewport, log });
     timings.workbench = Date.now() - started;
 
     // Keys the suite asks the workbench to receive (it runs in the extension host, which has no
-    // keyboard): it writes `<results>.keys` ({ id, keys, text?, into?, read? }), the runner presses
-    // the keys in the page, types the text (into the element `into` selects), and answers in `<results>.keys.done` with the same id and,
-    // when asked to `read` (a CSS selector), the text of what matches it once it has settled (what
-    // the workbench shows, which the extension API cannot see: the Command Palette's rows).
+    // keyboard): it writes `<results>.keys` ({ id, keys, click?, text?, into?, read?, frames?, shot? }),
+    // the runner presses the keys in the page, clicks what `click` selects (in any frame), types the
+    // text (into the element `into` selects), and answers in `<results>.keys.done` with the same id
+    // and, when asked to `read` (a CSS selector; with `frames`, in every frame: a webview's content),
+    // the text of what matches it once it has settled (what the workbench shows, which the
+    // extension API cannot see: the Command Palette's rows); with `shot` (a path), a screenshot.
     const keysFile = `${resultsFile}.keys`;
     let pressing = false;
     const pressRequested = () => {
@@ -485,15 +508,21 @@ export async function runSuite(options) {
       pressing = true;
       void (async () => {
         try {
-          const { id, keys, text, read, into } = JSON.parse(fs.readFileSync(keysFile, 'utf8'));
+          const { id, keys, text, read, into, frames, click, shot } = JSON.parse(
+            fs.readFileSync(keysFile, 'utf8'),
+          );
           fs.rmSync(keysFile, { force: true });
           for (const key of keys) await browser.page.keyboard.press(key);
+          // A click on what `click` selects, in whichever frame of the page has it (a webview's).
+          if (typeof click === 'string') await clickInFrames(browser.page, click);
           // Typed into `into` (a selector) once it shows, rather than wherever the focus went.
           if (typeof into === 'string' && typeof text === 'string')
             await browser.page.locator(into).pressSequentially(text, { timeout: 10_000 });
           else if (typeof text === 'string') await browser.page.keyboard.type(text);
           let texts;
-          if (typeof read === 'string') texts = await settledTexts(browser.page, read);
+          if (typeof read === 'string') texts = await settledTexts(browser.page, read, frames === true);
+          // A picture of the page (a test's evidence, or a look at a layout).
+          if (typeof shot === 'string') await browser.page.screenshot({ path: shot });
           fs.writeFileSync(`${keysFile}.done`, JSON.stringify({ id, texts }));
         } catch (error) {
           log(`could not press the keys asked for: ${error.message}`);

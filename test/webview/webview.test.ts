@@ -411,7 +411,7 @@ describe('the timeline webview in Chromium', function () {
     await viewer.load(trace, { name: 'kitchen' });
     await viewer.page.locator('canvas.canvas').focus();
     await viewer.clearMessages();
-    const total = recording.timeline.switchCount();
+    const total = recording.timeline.stepCount();
     assert.ok(total >= 10, `the kitchen switches tasks (${total})`);
     for (let i = 0; i <= total; i++) await viewer.page.keyboard.press('n');
     const forward = await viewer.waitFor('every step', (m) =>
@@ -425,12 +425,19 @@ describe('the timeline webview in Chromium', function () {
       'steps are numbered one by one',
     );
     for (let i = 1; i < taken.length; i++) assert.ok(taken[i].time >= taken[i - 1].time, 'in time order');
-    assert.ok(taken.every((s) => s.count === total && s.from.id !== s.to.id));
-    const expected = recording.timeline.switches();
+    // A step is a switch, or a task resuming after the loop sat idle with no other task between.
+    assert.ok(taken.every((s) => s.count === total && (s.from.id !== s.to.id || s.idleMs > 0)));
+    const t = recording.timeline;
+    const expected: Array<NonNullable<ReturnType<Timeline['stepAfter']>>> = [];
+    for (let s = t.stepAfter(-1); s !== null; s = t.stepAfter(s.toStint)) expected.push(s);
     assert.deepEqual(
       taken.map((s) => [s.to.name, s.reason]),
-      expected.map((s) => [recording.timeline.tasks[s.to].name, s.reason]),
-      'the steps are the switches of the model',
+      expected.map((s) => [t.tasks[s.to].name, s.reason]),
+      'the steps are the switches of the model and the resumes after idle time',
+    );
+    assert.ok(
+      t.switches().every((sw) => expected.some((s) => s.toStint === sw.toStint)),
+      'every switch is a step',
     );
     // After the block, the requests that were kept waiting resume: each says how long it was ready.
     const block = blockingBlock();
@@ -474,7 +481,7 @@ describe('the timeline webview in Chromium', function () {
       steps(m).length > 0 ? steps(m) : undefined,
     );
     assert.equal(first?.index, 1, 'N stepped to the first switch');
-    assert.match(await viewer.page.locator('.stepbar').innerText(), /^Switch 1 of /);
+    assert.match(await viewer.page.locator('.stepbar').innerText(), /^Step 1 of /);
     // Typing in the filter is typing, not stepping.
     await viewer.page.keyboard.press('/');
     await viewer.page.keyboard.type('np');
@@ -609,7 +616,7 @@ describe('the timeline webview in Chromium', function () {
       steps(m).length === 2 ? steps(m) : undefined,
     );
     assert.equal(none, null, 'nothing before the first switch');
-    assert.match(await viewer.page.locator('.stepbar').innerText(), /No earlier task switch/);
+    assert.match(await viewer.page.locator('.stepbar').innerText(), /No earlier step/);
   });
 
   it('hovering the block names it and its line; clicking it asks the editor to open the line', async () => {
@@ -787,9 +794,83 @@ describe('the timeline webview in Chromium', function () {
     assert.equal(await details.textContent(), '');
   });
 
+  it('a task that resumes after the loop sat idle, with no other task between, is a step of N and P, and a click on it opens the line it resumes at', async () => {
+    // A request awaits its database; nothing else runs until the answer comes 40 ms later. No task
+    // switch leads into its second stint (its own was the last before it), so N never stood on it.
+    const w = new ChunkWriter(64);
+    ['app.js', 'GET /orders', '/srv/app.js', 'listOrders'].forEach((text, i) =>
+      w.string(i + 1, utf8Of(text)),
+    );
+    w.task(0, 1, TaskKind.Main, 0, 1, TaskFlags.None, 3, 1, 1);
+    w.run(0, 1, Reason.Start);
+    w.task(1, 2, TaskKind.Request, 0, 2, TaskFlags.None, 3, 9, 3);
+    w.idle(1);
+    w.run(2, 2, Reason.Request);
+    w.awaitAt(4, 2, [{ name: 4, file: 3, line: 17, column: 5 }]);
+    w.idle(4);
+    w.run(44, 2, Reason.Io);
+    w.taskEnd(49, 2, TaskEnd.Finished);
+    w.idle(49);
+    w.end(60, EndCause.Exit, 0);
+    await viewer.load(handWrittenTrace(w), { name: 'a wait alone' });
+    await viewer.page.locator('canvas.canvas').focus();
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('n');
+    await viewer.page.keyboard.press('n');
+    const [first, second] = await viewer.waitFor('two steps', (m) =>
+      steps(m).length === 2 ? steps(m) : undefined,
+    );
+    assert.equal(first?.to.name, 'GET /orders');
+    assert.ok(second !== null, 'N went on to the request resuming after the idle time');
+    assert.deepEqual(
+      [second.index, second.count, second.time, second.from.name, second.to.name, second.reason],
+      [2, 2, 44, 'GET /orders', 'GET /orders', 'io'],
+    );
+    assert.equal(second.idleMs, 40);
+    const bar = viewer.page.locator('.stepbar');
+    assert.match(
+      await bar.innerText(),
+      /^Step 2 of 2 at 44(\.0)? ms: GET \/orders resumes after the loop sat idle 40(\.0+)? ms: I\/O completed\. Runs app\.js:17\.$/,
+    );
+    // The tooltip beside it says what a hover would, and Enter opens the line it resumes at.
+    const tooltip = viewer.page.locator('.tooltip');
+    await tooltip.waitFor({ state: 'visible' });
+    await viewer.page.waitForFunction(
+      `/resumes after the await at app\\.js:17/.test(document.querySelector('.tooltip')?.textContent ?? '')`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await viewer.clearMessages();
+    await viewer.page.keyboard.press('Enter');
+    const opened = await viewer.waitFor('the line to be asked for', (m) =>
+      m.find((x) => x.type === 'openSource'),
+    );
+    assert.deepEqual(opened.type === 'openSource' && [opened.location.file, opened.location.line], [
+      '/srv/app.js',
+      17,
+    ]);
+    await viewer.page.keyboard.press('p');
+    assert.match(await bar.innerText(), /^Step 1 of 2 /);
+    // The mouse: a click on the stint opens the same line.
+    await viewer.page.keyboard.press('Escape');
+    const state = await viewer.rendered('the trace drawn');
+    const g = new Geometry(state);
+    const lane = state.lanes.findIndex((l) => l.name === 'GET /orders');
+    const canvas = (await viewer.page.locator('canvas.canvas').boundingBox())!;
+    await viewer.clearMessages();
+    await viewer.page.mouse.click(canvas.x + g.x(46), canvas.y + g.laneY(lane));
+    const clicked = await viewer.waitFor('a click to open a line', (m) =>
+      m.find((x) => x.type === 'openSource'),
+    );
+    assert.deepEqual(clicked.type === 'openSource' && [clicked.location.file, clicked.location.line], [
+      '/srv/app.js',
+      17,
+    ]);
+  });
+
   it('B and Shift+B take the keyboard to each block and tell what a hover on it would — also a block no task switch leads into — and Enter opens its hot line', async () => {
     // A request that blocks where it resumes after a wait of its own: the loop was idle between,
-    // so no switch leads into its block, and N / P never reach it.
+    // so no switch leads into its block (the step cursor stands on its resume after idle time).
     const w = new ChunkWriter(64);
     ['app.js', 'GET /report', '/srv/app.js', 'renderReport'].forEach((text, i) =>
       w.string(i + 1, utf8Of(text)),
@@ -811,7 +892,7 @@ describe('the timeline webview in Chromium', function () {
     await bar.waitFor({ state: 'visible' });
     assert.match(
       await bar.innerText(),
-      /^Block 1 of 1 at 10(\.0)? ms: GET \/report held the loop 190 ms\. Runs app\.js:42\.$/,
+      /^Step 2 of 2 at 10(\.0)? ms: GET \/report resumes after the loop sat idle 7(\.0+)? ms: a timer fired\. Runs app\.js:42\.$/,
     );
     const tooltip = viewer.page.locator('.tooltip');
     await tooltip.waitFor({ state: 'visible' });
@@ -1268,9 +1349,9 @@ describe('the timeline webview in Chromium', function () {
     assert.ok(Math.abs(fitted.view[0] - capped.droppedBefore!) < 1, `view ${JSON.stringify(fitted.view)}`);
     await viewer.page.keyboard.press('n');
     const stepped = await viewer.rendered('the first step', (s) => s.step?.index === 1);
-    const first = capped.switchAfter(-1)!;
+    const first = capped.stepAfter(-1)!;
     assert.equal(stepped.step!.time, first.time);
-    assert.equal(stepped.step!.count, capped.switchCount());
+    assert.equal(stepped.step!.count, capped.stepCount());
   });
 
   it('live, not following: a view set by a step or the overview stays on its time range while the trace grows for minutes', async () => {

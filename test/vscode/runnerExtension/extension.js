@@ -7,6 +7,9 @@
 //   LOOPLENS_TEST_MOCHA    mocha's folder (default: the repository's node_modules/mocha)
 //   LOOPLENS_TEST_TIMEOUT  mocha's per-test timeout in ms (default 60000)
 //   LOOPLENS_TEST_GREP     optional mocha grep
+// A test can reload the window (looplensTest.reloadWindow): the run goes on in the new extension
+// host, where that test runs again and reads what it left before the reload
+// (looplensTest.resumed); tests already over are not run again. See "reloads" below.
 // Results: { ok, stats, tests: [{ title, fullTitle, file, state, duration, error }], error }, written
 // once, atomically, at the end; if the host crashes or shuts down first, what was collected is written
 // with the error instead. A log of the run is written beside it (RESULTS.log).
@@ -17,7 +20,11 @@ const path = require('node:path');
 const vscode = require('vscode');
 
 const resultsPath = process.env.LOOPLENS_TEST_RESULTS;
-let state = null; // the run in progress: { results, written }
+let state = null; // the run in progress: { results, written, current }
+/** Where a run that reloads the window leaves what it did so far, for the next extension host. */
+const reloadPath = resultsPath ? `${resultsPath}.reload` : null;
+/** What the test that reloaded the window left for itself: { test, payload } (one run after the reload). */
+let resumed = null;
 
 function log(line) {
   try {
@@ -48,7 +55,7 @@ function safeJson(value) {
 
 // Write once, via a temporary file and rename, so the waiting harness never reads half a file.
 function writeResults(extra) {
-  if (!state || state.written) return;
+  if (!state || state.written || state.reloading) return;
   state.written = true;
   const results = { ...state.results, ...extra, finishedAt: new Date().toISOString() };
   results.stats.tests = results.tests.length; // hook failures included
@@ -101,6 +108,9 @@ function collectingReporter(results) {
       results.tests.push(entry);
       log(`${stateName}: ${entry.fullTitle}${error ? ` -- ${entry.error.message}` : ''}`);
     };
+    runner.on(constants.EVENT_TEST_BEGIN, (test) => {
+      if (state) state.current = test.fullTitle();
+    });
     runner.on(constants.EVENT_TEST_PASS, (test) => {
       results.stats.passes++;
       record(test, 'passed');
@@ -117,8 +127,8 @@ function collectingReporter(results) {
   };
 }
 
-async function runSuite() {
-  const results = {
+async function runSuite(before) {
+  const results = before?.results ?? {
     ok: false,
     startedAt: new Date().toISOString(),
     vscodeVersion: vscode.version,
@@ -127,8 +137,8 @@ async function runSuite() {
     stats: { tests: 0, passes: 0, failures: 0, pending: 0, duration: 0 },
     tests: [],
   };
-  state = { results, written: false };
-  const started = Date.now();
+  state = { results, written: false, current: null, reloading: false };
+  const started = Date.now() - (before?.results.stats.duration ?? 0);
   try {
     const mochaRoot = mochaDir();
     log(`mocha from ${mochaRoot}`);
@@ -146,6 +156,8 @@ async function runSuite() {
     // loadFilesAsync: `require` for CommonJS specs (so `require('vscode')` is served by the host),
     // `import()` for ES modules.
     await mocha.loadFilesAsync();
+    // After a reload: the tests over before it are not run again (their results are kept).
+    if (before) dropTests(mocha.suite, new Set(results.tests.map((t) => t.fullTitle)));
     await new Promise((resolve) => mocha.run(() => resolve()));
     results.stats.duration = Date.now() - started;
     writeResults({});
@@ -191,6 +203,39 @@ function registerDebugpyStandIn(python) {
 
 let standIn = null;
 
+/** Takes the tests whose full titles are in `done` out of the suite and its suites. */
+function dropTests(suite, done) {
+  suite.tests = suite.tests.filter((test) => !done.has(test.fullTitle()));
+  for (const child of suite.suites) dropTests(child, done);
+}
+
+// ---- reloads --------------------------------------------------------------------------------------
+// A test that must see what VS Code does after a window reload (a panel restored by its serializer)
+// asks for one: the results so far, the test's title and what it passes go to RESULTS.reload, and
+// the window reloads. The extension host goes with it; the new one activates this extension again,
+// which finds the file and runs the suite on from that test (looplensTest.resumed gives the test
+// what it passed, once). The harness waits for the results file as before.
+function requestReload(payload) {
+  if (!state || !reloadPath) throw new Error('no run in progress to go on after a reload');
+  state.reloading = true;
+  // The test that asked runs again after the reload: it is not among the tests over.
+  const results = { ...state.results, tests: state.results.tests.slice() };
+  results.stats = { ...results.stats, duration: Date.now() - Date.parse(results.startedAt) };
+  fs.writeFileSync(reloadPath, JSON.stringify({ results, test: state.current, payload: payload ?? null }));
+  log(`reloading the window for: ${state.current}`);
+  void vscode.commands.executeCommand('workbench.action.reloadWindow');
+  // Never settles: the extension host goes away.
+  return new Promise(() => {});
+}
+
+/** The run left before a reload, once (the file is removed), or null. */
+function takeReload() {
+  if (!reloadPath || !fs.existsSync(reloadPath)) return null;
+  const before = JSON.parse(fs.readFileSync(reloadPath, 'utf8'));
+  fs.rmSync(reloadPath, { force: true });
+  return before;
+}
+
 exports.activate = function activate() {
   vscode.commands.registerCommand('looplensTest.debugpyStandIn', (python) => {
     if (standIn !== null) standIn.dispose();
@@ -200,10 +245,20 @@ exports.activate = function activate() {
   vscode.commands.registerCommand('looplensTest.debugpyLaunched', () =>
     standIn ? standIn.launched() : undefined,
   );
+  vscode.commands.registerCommand('looplensTest.reloadWindow', (payload) => requestReload(payload));
+  // What the running test left before it reloaded the window; undefined for any other test.
+  vscode.commands.registerCommand('looplensTest.resumed', () =>
+    resumed !== null && state?.current === resumed.test ? resumed.payload : undefined,
+  );
   if (!resultsPath) return; // inert unless a harness asked for a run
   log(`activated in ${vscode.env.appName} ${vscode.version}, pid ${process.pid}`);
+  const before = takeReload();
+  if (before) {
+    resumed = { test: before.test, payload: before.payload };
+    log(`going on after a reload, from: ${before.test}`);
+  }
   // Not awaited: activation must finish so that VS Code goes on starting the other extensions.
-  setTimeout(() => void runSuite(), 0);
+  setTimeout(() => void runSuite(before ?? undefined), 0);
 };
 
 // The host is going away (window closed, code-server stopped) before the suite ended.

@@ -128,6 +128,35 @@ async function paletteRows(query: string): Promise<string[] | undefined> {
   }
 }
 
+/**
+ * Asks the runner to act in the workbench (codeServer.mjs): press `keys`, click what `click` selects
+ * in any frame (a webview's content), then read the text of what `read` selects (with `frames`, in
+ * every frame). Undefined when the runner cannot (the desktop runner).
+ */
+async function workbench(request: {
+  keys?: string[];
+  click?: string;
+  read?: string;
+  frames?: boolean;
+}): Promise<string[] | undefined> {
+  const results = process.env.LOOPLENS_TEST_RESULTS;
+  if (process.env.LOOPLENS_TEST_KEYS !== '1' || results === undefined) return undefined;
+  const id = `${Date.now()}-${Math.random()}`;
+  fs.rmSync(`${results}.keys.done`, { force: true });
+  fs.writeFileSync(`${results}.keys`, JSON.stringify({ id, keys: [], ...request }));
+  return waitFor('the runner to act in the workbench', async () => {
+    try {
+      const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
+        id: string;
+        texts?: string[];
+      };
+      return done.id === id ? (done.texts ?? []) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
 async function inspect(): Promise<Inspected[]> {
   return (await vscode.commands.executeCommand('looplens.inspectState')) as Inspected[];
 }
@@ -1427,7 +1456,7 @@ describe('Loop Lens in VS Code', function () {
     await sleep(500);
   });
 
-  it('the kitchen, traced, stepped beside the walkthrough: its lines open in a group of their own, and the walkthrough and the timeline stay in view', async () => {
+  it('the kitchen, traced, stepped beside the walkthrough: its lines open in a group of their own under the walkthrough, and the walkthrough and the timeline stay in view, the timeline as wide as before', async () => {
     const kitchen = (await inspect())
       .filter((s) => s.session.name === 'Kitchen (traced by Loop Lens)' && s.session.state === 'ended')
       .pop();
@@ -1460,6 +1489,9 @@ describe('Loop Lens in VS Code', function () {
         vscode.Uri.file(file),
       );
       assert.ok(sessionId !== undefined, 'the trace opened');
+      const widthOf = async () =>
+        ((await inspect()).find((x) => x.session.id === sessionId)?.rendered as { width?: number } | null)
+          ?.width ?? 0;
       await waitFor(
         () => `the timeline beside the walkthrough: ${tabs()}`,
         async () => {
@@ -1467,6 +1499,7 @@ describe('Loop Lens in VS Code', function () {
           return s?.panelVisible && (s.rendered?.lanes.length ?? 0) > 0 ? true : undefined;
         },
       );
+      const before = await widthOf();
       const step = await vscode.commands.executeCommand<{ location: { file: string; line: number } | null }>(
         'looplens.stepNext',
         { sessionId },
@@ -1489,6 +1522,27 @@ describe('Loop Lens in VS Code', function () {
         code.viewColumn !== walkthrough.viewColumn && code.viewColumn !== timeline.panelColumn,
         `the code in a group of its own: ${tabs()}`,
       );
+      // Under the walkthrough, not in a third column: the timeline keeps its width (a third column
+      // beside the debugger's side bar left it and the code ~340 px of a 1400 px window). A panel
+      // made narrower draws again: wait a while for that frame, which need not come.
+      const renders = async () =>
+        ((await inspect()).find((x) => x.session.id === sessionId) as { renders?: number } | undefined)
+          ?.renders ?? 0;
+      const drawn = await renders();
+      await waitFor('a frame', async () => ((await renders()) > drawn ? true : undefined), 3000).catch(
+        () => undefined,
+      );
+      await sleep(500);
+      const after = await widthOf();
+      assert.ok(
+        after >= before * 0.9,
+        `the timeline as wide as before the step (${before} px; now ${after} px): ${tabs()}`,
+      );
+      // A second step opens its line in the same group (no group more).
+      const groups = vscode.window.tabGroups.all.length;
+      await vscode.commands.executeCommand('looplens.stepNext', { sessionId });
+      await sleep(1000);
+      assert.equal(vscode.window.tabGroups.all.length, groups, `no new group: ${tabs()}`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       fs.rmSync(file, { force: true });
@@ -1589,6 +1643,125 @@ describe('Loop Lens in VS Code', function () {
       assert.ok('socket' in JSON.parse(env.LOOPLENS_OPTIONS), 'live: the session socket and token');
     } finally {
       await vscode.commands.executeCommand('looplensTest.debugpyStandIn', null);
+    }
+  });
+
+  it("after a window reload, a trace file's timeline reads its file again; one whose file is gone, or whose traced run ended, says so in a marked tab, with a way on", async function () {
+    type Left = { dir: string };
+    // (Only the code-server runner reloads a window and goes on: the desktop runner has no such command.)
+    if (!(await vscode.commands.getCommands(true)).includes('looplensTest.reloadWindow')) this.skip();
+    const left = await vscode.commands.executeCommand<Left | undefined>('looplensTest.resumed');
+    const timelineTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs.map((tab) => ({ tab, group: g })))
+        .filter(
+          ({ tab }) =>
+            tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('looplens.timeline'),
+        );
+    if (left === undefined) {
+      // Before the reload: two trace files open, and a traced program running.
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-reload-'));
+      const kept = path.join(dir, 'kept.looplens');
+      const gone = path.join(dir, 'gone.looplens');
+      const ticker = path.join(dir, 'ticker.js');
+      for (const file of [kept, gone])
+        fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'golden', 'server.looplens'), file);
+      // (It ends by itself: the reload may leave it running without its debugger.)
+      fs.writeFileSync(ticker, 'setInterval(() => {}, 50);\nsetTimeout(() => process.exit(0), 60_000);\n');
+      for (const file of [kept, gone])
+        assert.ok(await vscode.commands.executeCommand('looplens.openTrace', vscode.Uri.file(file)));
+      await start({ type: 'node', request: 'launch', name: 'ticker', program: ticker, looplens: true });
+      await waitFor('three timelines drawn', async () => {
+        const drawn = (await inspect()).filter(
+          (x) =>
+            ['kept.looplens', 'gone.looplens', 'ticker'].includes(x.session.name) &&
+            (x.rendered?.lanes.length ?? 0) > 0,
+        );
+        return drawn.length === 3 ? true : undefined;
+      });
+      fs.rmSync(gone);
+      await vscode.commands.executeCommand('looplensTest.reloadWindow', { dir } satisfies Left);
+      return;
+    }
+    // After the reload. VS Code restores a hidden webview's tab only when it is shown: show each.
+    try {
+      await waitFor(
+        "the three timelines' tabs back",
+        () => (timelineTabs().length >= 3 ? true : undefined),
+        60_000,
+      );
+      const pages: string[] = [];
+      for (const { tab, group } of timelineTabs()) {
+        await vscode.commands.executeCommand(
+          [
+            'workbench.action.focusFirstEditorGroup',
+            'workbench.action.focusSecondEditorGroup',
+            'workbench.action.focusThirdEditorGroup',
+            'workbench.action.focusFourthEditorGroup',
+          ][group.viewColumn - 1],
+        );
+        await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', group.tabs.indexOf(tab));
+        await waitFor(`the tab ${tab.label} shown`, () =>
+          timelineTabs().find(
+            (t) => t.tab.label.startsWith(tab.label.replace(/ \(.*\)$/, '')) && t.tab.isActive,
+          )
+            ? true
+            : undefined,
+        );
+        const texts = await workbench({ read: 'body.looplens-gone', frames: true });
+        if (texts === undefined) this.skip();
+        pages.push(...texts);
+      }
+      const labels = timelineTabs()
+        .map(({ tab }) => tab.label)
+        .sort();
+      assert.deepEqual(
+        labels,
+        // (A file's name says Loop Lens already: timelineTitle.)
+        ['Loop Lens: ticker (ended)', 'gone.looplens (missing)', 'kept.looplens'],
+        'the tabs say which trace is gone',
+      );
+      // The file still there is read again and drawn.
+      await waitFor('kept.looplens drawn again', async () =>
+        (await inspect()).find(
+          (x) => x.session.name === 'kept.looplens' && (x.rendered?.lanes.length ?? 0) > 0,
+        ),
+      );
+      const page = (words: RegExp) => pages.map((p) => p.replace(/\s+/g, ' ')).find((p) => words.test(p));
+      const missing = page(/gone\.looplens is no longer there/);
+      assert.ok(missing, `the deleted file's page: ${JSON.stringify(pages)}`);
+      assert.ok(missing.includes(path.join(left.dir, 'gone.looplens')), missing);
+      assert.match(missing, /Open Trace File…/);
+      const ended = page(/"ticker" ended when the window reloaded/);
+      assert.ok(ended, `the run's page: ${JSON.stringify(pages)}`);
+      assert.match(ended, /Start Debugging with Event Loop Tracing…/);
+      // Its button starts tracing as the command does: here, by asking which launch configuration.
+      const tickerTab = timelineTabs().find(({ tab }) => tab.label === 'Loop Lens: ticker (ended)')!;
+      await vscode.commands.executeCommand(
+        [
+          'workbench.action.focusFirstEditorGroup',
+          'workbench.action.focusSecondEditorGroup',
+          'workbench.action.focusThirdEditorGroup',
+          'workbench.action.focusFourthEditorGroup',
+        ][tickerTab.group.viewColumn - 1],
+      );
+      await vscode.commands.executeCommand(
+        'workbench.action.openEditorAtIndex',
+        tickerTab.group.tabs.indexOf(tickerTab.tab),
+      );
+      const rows = await workbench({
+        click: 'button[data-action="startTracing"]',
+        read: '.quick-input-widget .monaco-list-row',
+      });
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      assert.ok(
+        rows?.some((r) => r.includes('Kitchen (traced by Loop Lens)')),
+        `the launch configurations offered: ${JSON.stringify(rows)}`,
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(left.dir, { recursive: true, force: true });
     }
   });
 });
