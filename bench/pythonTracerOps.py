@@ -12,7 +12,10 @@
 # a call.) Options: ROUTE (default /), --requests N (default 1000), --warm N (default 300), --time,
 # --lines (each line's bytecodes a request, the most first), --plain (nothing counted, traced or
 # not, the collector off: under callgrind (--separate-threads=yes) at two lengths, the difference of
-# the loop's thread's instructions over the difference of requests is a request's; README).
+# the loop's thread's instructions over the difference of requests is a request's; README),
+# --every-file (every function's bytecodes on the loop's thread, asyncio's and the server's too, traced
+# or not: what the tracer adds a request, its patches doing asyncio's work included), --uvloop
+# (uvicorn served on uvloop's loop).
 import asyncio
 import collections
 import http.client
@@ -34,13 +37,16 @@ WARM = int(args[args.index("--warm") + 1]) if "--warm" in args else 300
 TIME = "--time" in args
 LINES = "--lines" in args
 PLAIN = "--plain" in args
+EVERY_FILE = "--every-file" in args
+UVLOOP = "--uvloop" in args
 
 try:
     import looplens_tracer
 
     TRACER_FILE = looplens_tracer.__file__
 except ImportError:
-    if not PLAIN:
+    TRACER_FILE = None
+    if not PLAIN and not EVERY_FILE:
         sys.exit("run it with the tracer (see the header)")
 
 calls = collections.Counter()
@@ -58,7 +64,7 @@ def local(frame, event, arg):
 
 
 def global_trace(frame, event, arg):
-    if frame.f_code.co_filename == TRACER_FILE:
+    if EVERY_FILE or frame.f_code.co_filename == TRACER_FILE:
         calls[frame.f_code] += 1
         frame.f_trace_opcodes = True
         return local
@@ -156,7 +162,8 @@ def report():
         print("%-44s %10s %10.2f" % ("all", "", total / REQUESTS * 1e6))
         return
     total = sum(ops.values())
-    print("route %s, %d requests; the tracer's functions on the loop's thread:" % (ROUTE, REQUESTS))
+    whose = "every function's" if EVERY_FILE else "the tracer's functions"
+    print("route %s, %d requests; %s bytecodes on the loop's thread:" % (ROUTE, REQUESTS, whose))
     print("%-44s %10s %10s %7s" % ("function", "calls/req", "ops/req", "share"))
     for code, n in ops.most_common():
         print("%-44s %10.2f %10.1f %6.1f%%" % (name(code), calls[code] / REQUESTS, n / REQUESTS, 100 * n / total))
@@ -184,4 +191,8 @@ async def main():
     report()
 
 
+if UVLOOP:
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 asyncio.run(main())

@@ -32,6 +32,7 @@ import asyncio.base_events
 import atexit
 import collections
 import functools
+import heapq
 import importlib.util
 import itertools
 import json
@@ -1021,26 +1022,13 @@ class Tracer:
 
     def request_responded(self, ident, scope, how=END_FINISHED):
         """The response is sent (END_ABORTED: the client left first): later work of the request is its
-        background work. Either way the request is named by its route, now that it is known."""
-        pending = self.unanswered.pop(ident, None)
-        if pending is not None:
-            pending[0] = None  # answered
+        background work. Either way the request is named by its route, now that it is known. `scope`:
+        the ASGI scope (aiohttp's request: aiohttp_responded). The caller has marked the request's
+        entry in `unanswered` answered (its scope set to None); the entry itself goes at its server
+        task's last step (end_stint), which pops it anyway."""
         if ident in self.live_requests:
             self.answered.add(ident)  # (until its server task's last step: end_stint)
         t = _perf_counter() * 1000.0
-        if not isinstance(scope, dict):
-            # aiohttp's request (see aiohttp_request): its route and handler, now that it has run.
-            info = getattr(scope, "match_info", None)
-            resource = getattr(getattr(info, "route", None), "resource", None)
-            pattern = getattr(resource, "canonical", None)
-            code = getattr(getattr(info, "handler", None), "__code__", None)
-            name = "%s %s" % (getattr(scope, "method", "HTTP"), pattern) if isinstance(pattern, str) else ""
-            if name or code is not None:
-                self.w.task_info(
-                    t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1
-                )
-            self.w.task_end(t, ident, how)
-            return
         route = scope.get("route")
         if route is not None:
             # FastAPI's routes put themselves in the scope: what a request is named and where its
@@ -1066,6 +1054,21 @@ class Tracer:
             self.w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
         else:
             self.w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
+
+    def aiohttp_responded(self, ident, request, how):
+        """aiohttp's request (see aiohttp_request) is answered: named by its route and handler, now
+        that it has run (its server task's last step: end_stint)."""
+        if ident in self.live_requests:
+            self.answered.add(ident)  # (until its server task's last step: end_stint)
+        t = _perf_counter() * 1000.0
+        info = getattr(request, "match_info", None)
+        resource = getattr(getattr(info, "route", None), "resource", None)
+        pattern = getattr(resource, "canonical", None)
+        code = getattr(getattr(info, "handler", None), "__code__", None)
+        name = "%s %s" % (getattr(request, "method", "HTTP"), pattern) if isinstance(pattern, str) else ""
+        if name or code is not None:
+            self.w.task_info(t, ident, name, code.co_filename if code else "", code.co_firstlineno if code else 0, 1)
+        self.w.task_end(t, ident, how)
 
     def housekeeping(self, callback, args):
         """Whether `callback`, scheduled (with `args`) in the lane of a request already answered (see
@@ -1117,6 +1120,14 @@ class Tracer:
         except Exception:
             pass
         return False
+
+    def deferred_housekeeping(self, scheduler, callback):
+        """A timer set with no arguments in the lane of a request already answered runs (the patched
+        call_at left its verdict until now, as `-scheduler`): the id of the task it runs as, that
+        request's (`scheduler`), or 0 (nobody's) if it is a server's or a library's housekeeping.
+        Housekeeping's verdict on a callback without arguments is its callable's alone (its type,
+        its owner's type and its code's file): the same when it runs as when it was set."""
+        return 0 if self.housekeeping(callback, ()) else -scheduler
 
     def route_info(self, scope, route, endpoint):
         """A request's name (its method and route's pattern) and its endpoint's file and line: their
@@ -1385,7 +1396,7 @@ class Tracer:
                     if self.task_names:
                         self.task_names.pop(task, None)
                     pending = self.unanswered.pop(task, None)
-                    if pending is not None:
+                    if pending is not None and pending[0] is not None:
                         # A request's server task finished before its response's last message: a
                         # response begun was sent as far as the app got (Starlette's middleware can
                         # be cancelled before its final empty message); none begun, or the client
@@ -1393,7 +1404,11 @@ class Tracer:
                         answered = pending[1] and not self.client_left(owner, pending)
                         scope = pending[0]
                         pending[0] = None  # answered
-                        self.request_responded(task, scope, END_FINISHED if answered else END_ABORTED)
+                        how = END_FINISHED if answered else END_ABORTED
+                        if isinstance(scope, dict):
+                            self.request_responded(task, scope, how)
+                        else:
+                            self.aiohttp_responded(task, scope, how)
                 elif self.current in self.await_tasks:
                     # (The stint's task since request_started, which may have begun a new stint.)
                     self.note_await(self.current, owner, self.stint_start)
@@ -1665,6 +1680,7 @@ def _wrap_asgi(app):
                         if not message.get("more_body", False):
                             # Its last bytes: answered, unless the client had gone by then (the
                             # server dropped them; Tracer.response_sent, inline).
+                            pending[0] = None
                             _tracer.request_responded(
                                 pending[4],
                                 scope,
@@ -1685,6 +1701,7 @@ def _wrap_asgi(app):
                                 to_go -= len(message.get("body", b"") or b"")
                                 pending[2] = to_go
                                 if to_go <= 0:
+                                    pending[0] = None
                                     _tracer.response_sent(pending[4], scope, pending[3])
                     elif kind == "http.response.start":
                         pending[1] = True
@@ -1919,6 +1936,12 @@ def _stint_runner(tracer, handle_run):
                 task = scheduled_pop(id(handle), None)
                 if task is not None:
                     head = _RUN_TIMER if isinstance(handle, timer_type) else _RUN_RESUME
+                    if task < 0:
+                        # Scheduled in an answered request's lane, its verdict left until now
+                        # (Tracer.deferred_housekeeping): the request's work, or nobody's.
+                        task = tracer.deferred_housekeeping(task, callback)
+                        if task == 0:
+                            head = _RUN_IO
                 elif callback is lag_cb:
                     return handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
                 else:
@@ -1993,7 +2016,15 @@ class _Scheduled:
             else:
                 owner = None
                 task = self.scheduler
-                head = _RUN_IO if task == 0 else self.head
+                if task > 0:
+                    head = self.head
+                else:
+                    head = _RUN_IO
+                    if task < 0:
+                        # A timer's verdict left until it runs (Tracer.deferred_housekeeping).
+                        task = tracer.deferred_housekeeping(task, callback)
+                        if task:
+                            head = self.head
             t = _perf_counter() * 1000.0
             w = tracer.w
             w.buf += _pack_unit(head, task, t)
@@ -2045,8 +2076,13 @@ def _uvloop_call(original, reason, timed):
                 return original(self, when, callback, *args, context=context)
             if self is tracer.lag_loop:
                 scheduler = tracer.current  # (0 outside a stint)
-                if scheduler in tracer.answered and tracer.housekeeping(callback, args):
-                    scheduler = 0  # a server's or a library's housekeeping (Tracer.housekeeping)
+                if scheduler in tracer.answered:
+                    if not args:
+                        # Whether it is housekeeping is asked if it runs, not now (as the standard
+                        # loop's patched call_at: Tracer.deferred_housekeeping).
+                        scheduler = -scheduler
+                    elif tracer.housekeeping(callback, args):
+                        scheduler = 0  # a server's or a library's housekeeping (Tracer.housekeeping)
             else:
                 try:
                     scheduler = hand(tracer, self)
@@ -2180,6 +2216,42 @@ def _asyncio_call_soon(self, callback, args, context):
     return handle
 
 
+# asyncio's BaseEventLoop.call_soon, call_at and _check_closed as Python 3.11 to 3.13 have them (the
+# patched call_soon and call_at do their work themselves when the running Python's are this very
+# code: see _install). (Their docstrings are not compared.)
+def _asyncio_call_soon_public(self, callback, *args, context=None):
+    """asyncio's call_soon."""
+    self._check_closed()
+    if self._debug:
+        self._check_thread()
+        self._check_callback(callback, "call_soon")
+    handle = self._call_soon(callback, args, context)
+    if handle._source_traceback:
+        del handle._source_traceback[-1]
+    return handle
+
+
+def _asyncio_call_at(self, when, callback, *args, context=None):
+    """asyncio's call_at."""
+    if when is None:
+        raise TypeError("when cannot be None")
+    self._check_closed()
+    if self._debug:
+        self._check_thread()
+        self._check_callback(callback, "call_at")
+    timer = events.TimerHandle(when, callback, args, self, context)  # noqa: F821 (asyncio's module)
+    if timer._source_traceback:
+        del timer._source_traceback[-1]
+    heapq.heappush(self._scheduled, timer)  # noqa: F821 (asyncio's module)
+    timer._scheduled = True
+    return timer
+
+
+def _asyncio_check_closed(self):
+    if self._closed:
+        raise RuntimeError("Event loop is closed")
+
+
 def _same_code(function, reference):
     """Whether `function` is `reference`'s code: the same operations (a method call's attribute
     read as LOAD_ATTR or LOAD_METHOD alike: the standard library's compiled files say LOAD_ATTR where
@@ -2195,9 +2267,16 @@ def _same_code(function, reference):
             return [load_attr if op == load_method else op for op in raw[::2] if op != cache]
 
         a, b = function.__code__, reference.__code__
+        consts, reference_consts = a.co_consts, b.co_consts
+        doc, reference_doc = function.__doc__, reference.__doc__
+        if doc is not None and reference_doc is not None:
+            if consts[:1] == (doc,) and reference_consts[:1] == (reference_doc,):
+                consts, reference_consts = consts[1:], reference_consts[1:]  # (their docstrings)
         return (
             a.co_names == b.co_names
-            and a.co_consts == b.co_consts
+            and consts == reference_consts
+            and a.co_kwonlyargcount == b.co_kwonlyargcount
+            and a.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) == b.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS)
             and a.co_varnames == b.co_varnames
             and a.co_argcount == b.co_argcount
             and operations(a) == operations(b)
@@ -2284,11 +2363,25 @@ def _install(tracer):
                     if thread is None or thread == _get_ident():
                         scheduler = tracer.current
                         if scheduler in tracer.answered:
-                            kept = tracer.housekeeping(callback, args)
-                            if kept:
+                            if (
+                                type(callback) is _BuiltinMethodType
+                                and type(callback.__self__) in _QUIET_OWNERS
+                                and args
+                                and isinstance(args[0], _Task)
+                                and args[0].done()
+                                and tracer.task_ids.get(_ref(args[0])) == scheduler
+                            ):
+                                # The request's finished task's done callback, a builtin container's
+                                # method (uvicorn's `set.discard`, once a request): Tracer.housekeeping's
+                                # QUIET, inline (no container is a connection).
                                 scheduler = 0
-                                if kept == QUIET:
-                                    kind = _QuietHandle  # (runs as no stint)
+                                kind = _QuietHandle  # (runs as no stint)
+                            else:
+                                kept = tracer.housekeeping(callback, args)
+                                if kept:
+                                    scheduler = 0
+                                    if kept == QUIET:
+                                        kind = _QuietHandle  # (runs as no stint)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
             except Exception:
@@ -2302,8 +2395,38 @@ def _install(tracer):
                 pass
         return handle
 
+    check_closed = loop_cls._check_closed
+    # Loop classes whose _check_closed and _call_soon are asyncio's own (and the patch's): the patched
+    # call_soon and call_at do asyncio's work themselves only for those (a subclass of the program's
+    # may have its own, which asyncio's call_soon and call_at call).
+    plain_loops = set()
+
+    def plain_loop(cls):
+        if cls._check_closed is check_closed and cls._call_soon is loop_cls._call_soon:
+            if len(plain_loops) < 64:
+                plain_loops.add(cls)
+            return True
+        return False
+
+    # asyncio's call_at, done by the patch itself (one frame where asyncio's runs two: call_at and
+    # _check_closed) where it is the code the tracer knows; in debug mode, on a closed loop (its
+    # error raised by asyncio's own code) or a loop of another kind, asyncio's.
+    inline_at = _same_code(call_at, _asyncio_call_at) and _same_code(check_closed, _asyncio_check_closed)
+    timer_handle = _events.TimerHandle
+    heappush = heapq.heappush
+
     def patched_call_at(self, when, callback, *args, context=None):
-        if args:
+        if (
+            inline_at
+            and when is not None
+            and not self._closed
+            and not self._debug
+            and (type(self) in plain_loops or plain_loop(type(self)))
+        ):
+            handle = timer_handle(when, callback, args, self, context)
+            heappush(self._scheduled, handle)
+            handle._scheduled = True
+        elif args:
             handle = call_at(self, when, callback, *args, context=context)
         else:
             handle = call_at(self, when, callback, context=context)
@@ -2316,10 +2439,18 @@ def _install(tracer):
             and (self is tracer.lag_loop or tracer.traces(self))
         ):
             try:  # (as in patched_call_soon)
-                if not isinstance(getattr(callback, "__self__", None), _Task) and (
-                    tracer.current not in tracer.answered or not tracer.housekeeping(callback, args)
-                ):
-                    tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                if not isinstance(getattr(callback, "__self__", None), _Task):
+                    scheduler = tracer.current
+                    if scheduler in tracer.answered:
+                        if not args:
+                            # A timer in an answered request's lane (uvicorn's keep-alive timer, once
+                            # a request, most often cancelled by the next request before it fires):
+                            # whether it is housekeeping is asked if it runs (see
+                            # Tracer.deferred_housekeeping), not now.
+                            scheduler = -scheduler
+                        elif tracer.housekeeping(callback, args):
+                            return handle
+                    tracer.scheduled[id(handle)] = scheduler  # (bounded by the lag probe)
             except Exception:
                 pass  # never disturb the program
         return handle
@@ -2330,6 +2461,27 @@ def _install(tracer):
     _named(patched_call_at, call_at)
     loop_cls._call_soon = patched_call_soon
     loop_cls.call_at = patched_call_at
+    public_call_soon = loop_cls.call_soon
+
+    def inline_public_call_soon(self, callback, *args, context=None):
+        # asyncio's call_soon and the _call_soon it calls, in one frame where asyncio runs three
+        # (call_soon, _check_closed, _call_soon): a C Task schedules every step of its own through
+        # it. In debug mode, on a closed loop (its error raised by asyncio's own code) or a loop
+        # whose _check_closed or _call_soon is not asyncio's, asyncio's call_soon.
+        if self._closed or self._debug or type(self) not in plain_loops and not plain_loop(type(self)):
+            return public_call_soon(self, callback, *args, context=context)
+        if type(callback) is _task_step:
+            handle = _events.Handle(callback, args, self, context)
+            self._ready.append(handle)
+            return handle  # a C Task's step: its task's (_run_handle)
+        return inline_call_soon(self, callback, args, context)
+
+    if (
+        patched_call_soon is inline_call_soon
+        and _same_code(public_call_soon, _asyncio_call_soon_public)
+        and _same_code(check_closed, _asyncio_check_closed)
+    ):
+        loop_cls.call_soon = _named(inline_public_call_soon, public_call_soon)
 
     # asyncio.create_task and a TaskGroup's name a task made without a name (asyncio's
     # _set_task_name): the name the program gave it is its lane's (Tracer.name_task).

@@ -462,6 +462,16 @@ describe('the Python asyncio tracer', function () {
     );
   });
 
+  it("calls a loop class's own _call_soon and _check_closed, and a closed loop raises as asyncio does (the patched call_soon and call_at do asyncio's work themselves only on its own loops)", async () => {
+    const program = path.join(DIR, 'loop_overrides.py');
+    const plain = await run(PYTHON, [program]);
+    const traced = await runTraced(program, { out: path.join(dir, 'loop-overrides.looplens') });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /CountingLoop fired: call_soon 1/);
+    assert.match(plain.stdout, /call_later RuntimeError Event loop is closed raised in _check_closed/);
+    assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
+  });
+
   it('is inert with garbage options or an unwritable file: same output, same exit code, no trace', async () => {
     const program = path.join(DIR, 'exits.py');
     const plain = await run(PYTHON, [program]);
