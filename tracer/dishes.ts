@@ -38,6 +38,7 @@ import {
   CombinatorCall,
   armed,
   callStacks,
+  eachCall,
   countTries,
   forget,
   learnAtCreation,
@@ -660,6 +661,7 @@ export function logRoot(p: object): number {
       (unlooked === UNLOOKED_ENTERED || unlooked === UNLOOKED_RUNTIME)
     )
       disagrees(n, seen);
+    else if (seen === Rooted.ByRuntime && eachCall[hash & ARM_MASK] === (hash | 1)) readNextOf(n);
   }
   advance(LogKind.Root);
   n++;
@@ -683,7 +685,11 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // (a client the first call connected, chained by each): perhaps a combinator's member, begun by
   // this link. The stack names the function of the program's that made it, once per place
   // (dishSort.ts).
-  if ((!ours || logUsed[j] !== 0) && !inJob && (fresh || chainsSeen[hash & CHAINS_MASK] !== (hash | 1)))
+  if (
+    (!ours || logUsed[j] !== 0) &&
+    !inJob &&
+    (fresh || chainsSeen[hash & CHAINS_MASK] !== (hash | 1) || eachCall[hash & ARM_MASK] === (hash | 1))
+  )
     readChain();
   else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
@@ -985,13 +991,20 @@ function disagrees(j: number, seen: Rooted): void {
   rootPlaces.doubt(mix(logHash[j], LogKind.Root) | 1);
   // Read at its very call: made by Node's or a library's code, the program's function it calls
   // shows at the call's next record (readNext).
-  if (j === n && seen === Rooted.ByRuntime) {
-    const made = rootStacks.get(j);
-    if (made !== undefined && madeByOthers(made)) {
-      stackNext = n + 1;
-      nextAnew = false;
-      checking = false;
-    }
+  if (j === n && seen === Rooted.ByRuntime) readNextOf(j);
+}
+
+/**
+ * Root `j`, being logged, had its stack read at its very call (learnAtCreation): made by Node's or a
+ * library's code, the program's function it calls shows at the call's next record, read then
+ * (readNext).
+ */
+function readNextOf(j: number): void {
+  const made = rootStacks.get(j);
+  if (made !== undefined && madeByOthers(made)) {
+    stackNext = j + 1;
+    nextAnew = false;
+    checking = false;
   }
 }
 
