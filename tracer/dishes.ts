@@ -13,6 +13,7 @@ import {
   current,
   setProbeSettlesHandler,
   setSegmentHandlers,
+  stintClock,
   strandNow,
   taskOf,
   workOver,
@@ -23,6 +24,7 @@ import {
   CodeLocation,
   Stack,
   calledByLibrary,
+  doubtAllowed,
   entered,
   enteredByEvent,
   enteredFrom,
@@ -852,13 +854,27 @@ const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
   const known = madePlaces.trusted(key);
-  if (known !== 0 && !fresh) return known;
+  if (known !== 0 && !fresh && !doubtAllowed(stintClock.stint)) return known;
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
-  // place seen for the first time (and a trusted one, in new code, on jobLooks').
+  // place seen for the first time (and a trusted one, in new code, on jobLooks'; else on the
+  // doubts' budget, see doubted).
   const latest = known !== 0 ? known : madePlaces.latest(key);
-  const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0);
+  const doubt = known !== 0 && !fresh;
+  const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0, doubt);
   if (method === null) return latest;
+  if (doubt) doubted(known, method);
   return madePlaces.set(key, method);
+}
+
+/**
+ * A trusted place was looked at again (the doubts' budget, locations.ts) and the look said `said`
+ * where the place said `known`: the code reaching it is not the code that taught it (a program's
+ * function called where a library's was, 23 times before), so the rest of the segment is new code
+ * (fresh) — its other verdicts are looked at again too — and the place, whose `set` follows, is
+ * trusted no more.
+ */
+function doubted(known: number, said: number): void {
+  if (said !== known) fresh = true;
 }
 
 /**
@@ -893,11 +909,23 @@ function rootedHow(): Rooted {
   // where its word is a library's or Node's own async function its own code entered: the runner's
   // code, the same for every job, before it calls the job — two stacks a job for nothing, which
   // ran the job looks out in a program whose mapper of 20 jobs runs in dozens of calls.)
-  if (known !== 0 && !fresh && (!jobLook || known === BY_LIBRARY_FROM_LIBRARY || known === BY_NODE))
-    return unlookedAt(key, known);
+  // (And, as every trusted place, now and then on the doubts' budget: see doubted.)
+  const doubt = known !== 0 && !fresh && (!jobLook || known === BY_LIBRARY_FROM_LIBRARY || known === BY_NODE);
+  if (doubt && !doubtAllowed(stintClock.stint)) return unlookedAt(key, known);
   const latest = known !== 0 ? known : rootPlaces.latest(key);
-  const maker = rootMaker(logRoot, latest !== 0, (jobLook || fresh) && latest !== 0);
+  const maker = rootMaker(logRoot, latest !== 0, (jobLook || fresh) && latest !== 0, doubt);
   if (jobLook && (maker === null || entered !== null)) jobLook = false;
+  if (doubt && maker !== null)
+    doubted(
+      known,
+      maker !== Rooted.ByLibrary
+        ? maker
+        : enteredNode
+          ? BY_NODE
+          : enteredFrom === null || enteredFrom === ''
+            ? maker
+            : BY_LIBRARY_FROM_LIBRARY,
+    );
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
   // made by Node's or a library's code, the program's function it calls next shows at the call's
   // next record (readNext), read at the place's first look that saw such a promise: its first look
@@ -1280,11 +1308,14 @@ const SET_BY_LIBRARY = 2;
 export function timerSetByLibrary(skip: (...args: never[]) => unknown): boolean {
   const key = mix(hash, LogKind.Reg + 0x40) | 1;
   const known = timerPlaces.trusted(key);
-  if (known !== 0 && !fresh) return known === SET_BY_LIBRARY;
+  if (known !== 0 && !fresh && !doubtAllowed(stintClock.stint)) return known === SET_BY_LIBRARY;
   const latest = known !== 0 ? known : timerPlaces.latest(key);
-  const byLibrary = calledByLibrary(skip, fresh && latest !== 0);
+  const doubt = known !== 0 && !fresh;
+  const byLibrary = calledByLibrary(skip, fresh && latest !== 0, doubt);
   if (byLibrary === null) return latest === SET_BY_LIBRARY;
-  return timerPlaces.set(key, byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM) === SET_BY_LIBRARY;
+  const by = byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM;
+  if (doubt) doubted(known, by);
+  return timerPlaces.set(key, by) === SET_BY_LIBRARY;
 }
 
 /**
@@ -1437,9 +1468,11 @@ function foldIfChainedLater(parent: object): void {
   // Who chains it, known per place as madeHow knows it (a server takes this path per request).
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
   let made = latePlaces.trusted(key);
-  if (made === 0 || fresh) {
+  if (made === 0 || fresh || doubtAllowed(stintClock.stint)) {
     const latest = made !== 0 ? made : latePlaces.latest(key);
-    const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0);
+    const doubt = made !== 0 && !fresh;
+    const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0, doubt);
+    if (method !== null && doubt) doubted(made, method);
     made = method === null ? latest : latePlaces.set(key, method);
   }
   if (made !== Made.ByLibraryMethod) return;
