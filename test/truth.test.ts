@@ -427,6 +427,31 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a mapper's last job of another function inside each of three concurrent requests, after 22 jobs of one function at the same places, is named after its own function, its members after theirs",
+    // The mapper's runners, chained and left while the request waits (Runner.SideBySide), call the
+    // jobs: their calls were not looked at (only a runner nobody awaited's were), so `index` after
+    // 22 `fetchOrders` had its members named after `fetchOrders`' (`sendEmailQuery0`) — fast mode
+    // every run, full mode now and then, on the build before (seed 160191, both modes).
+    fns: [
+      fn('persist', [
+        { k: 'mapLimit', fns: [...Array<string>(22).fill('fetchOrders'), 'index'], limit: 2 },
+        work(),
+      ]),
+      fn('fetchOrders', [
+        { k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['sendEmail', 'sendEmail'] },
+      ]),
+      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['audit', 'audit'] }]),
+      fn('sendEmail', [sleep(2), work(0.8)]),
+      fn('audit', [sleep(1), work(0.8)]),
+    ],
+    main: [],
+    server: {
+      routes: [{ path: '/r0', before: [{ k: 'await', fn: 'persist' }, work()], after: [] }],
+      requests: ['/r0?q=1', '/r0?q=2', '/r0?q=3'],
+    },
+  },
+  {
+    title:
       "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
     // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
     // the thenable's `then` (its work) before the second job is called. That work ran in the

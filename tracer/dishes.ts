@@ -295,9 +295,20 @@ let fresh = false;
  * was not looked at yet: its roots are looked at (on jobLooks' budget, locations.ts) even where
  * their place is trusted, until one shows a function of the program's entered — the job — or the
  * budget says no. One or two stacks a job: the function is the one thing that tells a new job from
- * the ones before at the same places.
+ * the ones before at the same places. So too a runner the library chained and left while a request
+ * waits (Runner.SideBySide: a mapper's runners inside a request's handler, whose functions are jobs
+ * once they run side by side): before 2026-12-05 (night) its calls were not looked at, and a
+ * mapper's `index` job after 22 `fetchOrders` jobs, in each of three concurrent requests, was named
+ * `fetchOrders` by its place, its members after `fetchOrders`' and under the job before it (truth
+ * seed 160191, both modes, every run; 160293 and 160365 so too: a job `async call`). Calls a
+ * request's framework makes so (Nest's handler under express 5) are looked at too, one stack a
+ * request while the budget lasts.
  */
 let jobLook = false;
+/** Whether a segment resuming runner `r` looks at its job's call (see jobLook). */
+function looksAtJob(r: Runner): boolean {
+  return r === Runner.Job || r === Runner.SideBySide;
+}
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -346,7 +357,7 @@ function begin(entry: StintEntry): void {
   runner = nextRunner;
   nextRunner = Runner.None;
   fresh = false;
-  jobLook = runner === Runner.Job;
+  jobLook = looksAtJob(runner);
   thenable = false;
   stackNext = -1;
   held = nextHeld;
@@ -415,7 +426,7 @@ function stay(): void {
     }
     if (runner === Runner.None) {
       runner = nextRunner;
-      jobLook = runner === Runner.Job;
+      jobLook = looksAtJob(runner);
     }
     if (held === null) held = nextHeld;
   }
