@@ -225,7 +225,8 @@ const JOB_LOOK_BURST_SECONDS = 5;
  * program's on a call made before, where a library chained it). A look that disagrees makes its
  * place trusted no more. A budget of its own (50 a second, 500 at once): a program's first seconds,
  * and a busy server's places a few times a second each, not its every call — past it a trusted
- * place's word is taken as before (50 stacks a second cost a server well under a millisecond).
+ * place's word is taken as before (50 stacks a second cost a server about 0.6 ms of CPU a second: a
+ * 16-frame stack read with its frames' names took 12 µs, measured at load 30 on 2 cores).
  */
 const doubts = new Ration();
 const DOUBT_SHARE = 0.1;
