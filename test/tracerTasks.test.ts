@@ -1374,6 +1374,140 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  /**
+   * A program whose function `member` (a `Promise.all` member) or main script calls a library's
+   * function at some place 23 times, then one of its own that reaches the same places, in both
+   * modes: the stretch `mine` it times itself runs in `expected`'s lane (a task's name). Each
+   * verdict a place gives is trusted once 16 stacks agreed on it: until 2026-12-05 the program's
+   * call was taken for the library's (see the three tests below).
+   */
+  async function assertOwnAfterLibrary(
+    name: string,
+    library: string[],
+    program: string[],
+    expected: string,
+  ): Promise<void> {
+    const app = path.join(dir, name);
+    writeLibrary(app, 'housekeep', ["'use strict';", ...library, '']);
+    const file = path.join(app, 'app.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const lib = require('housekeep');",
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stretches = [];',
+        'function busy(ms) {',
+        '  const start = performance.now();',
+        '  while (performance.now() - start < ms);',
+        '  return [start, performance.now()];',
+        '}',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        // 23 calls of the library's, then the program's: past the 16 a place is trusted after.
+        'const N = 24;',
+        ...program,
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(file)) {
+      const stretches = printedStretches(result.stdout).filter(([label]) => label === 'mine');
+      assert.equal(stretches.length, 1, mode);
+      const [[, start, end]] = stretches;
+      const ran = ranAt(timeline, start, end);
+      assert.equal(ran?.name ?? 'nobody', expected, `${mode}: the program's own work runs in its lane`);
+    }
+  }
+
+  it("runs the program's own timer as its task's work where a library set a timer of its own, 23 times before, at the same place, in both modes", async () => {
+    // `member` awaits the library's `thing` 23 times — each sets a timer on the library's own
+    // account after an await of its own — then the program's `mine`, which sets its own timer at
+    // the same place of stints of the same shape. The timer fires after the member has returned:
+    // the library's is nobody's work then, the program's is the member's. The place's word, taken
+    // without a look, said "the library's": `mine`'s timer ran in no lane (both modes, every run).
+    await assertOwnAfterLibrary(
+      'timerAfterLibrary',
+      [
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'exports.thing = async function thing() {',
+        '  await sleep(1);',
+        '  setTimeout(() => {}, 40);',
+        '};',
+      ],
+      [
+        'async function mine() {',
+        '  await sleep(1);',
+        "  setTimeout(() => stretches.push(['mine', ...busy(2)]), 40);",
+        '}',
+        'async function member() {',
+        '  for (let k = 0; k < N; k++) await (k < N - 1 ? lib.thing : mine)();',
+        '}',
+        'async function main() {',
+        '  await sleep(1);',
+        '  await Promise.all([member(), sleep(1)]);',
+        '  await sleep(100);',
+        '}',
+        'main();',
+      ],
+      'member',
+    );
+  });
+
+  it("makes the program's call nobody awaited a task where a library's call nobody awaited was made, 23 times before, at the same place, in both modes", async () => {
+    // A library's async function left running is the library's business, in the asker's lane; the
+    // program's is a task named after it. Taken without a look, the place said "a library's
+    // function entered": `mine` ran in the script's lane (both modes, every run).
+    await assertOwnAfterLibrary(
+      'callAfterLibrary',
+      [
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'exports.refresh = async function refresh() {',
+        '  await sleep(1);',
+        '};',
+      ],
+      [
+        'async function mine() {',
+        '  await sleep(1);',
+        "  stretches.push(['mine', ...busy(2)]);",
+        '}',
+        'async function main() {',
+        '  for (let k = 0; k < N; k++) {',
+        '    (k < N - 1 ? lib.refresh : mine)();',
+        '    await sleep(3);',
+        '  }',
+        '}',
+        'main();',
+      ],
+      'mine',
+    );
+  });
+
+  it('keeps a call the program chains itself later a task where a library chained such calls, 23 times before, at the same place, in both modes', async () => {
+    // A call a library's code chains in a later stint, before it ran (rxjs's `from(promise)`), is
+    // the library waiting for it: the caller's work. One the program's own `.then` chains later is
+    // a call started now and awaited later: a task. Taken without a look, the place said "a
+    // library's `.then`": the last `job` ran in the script's lane (both modes, every run).
+    await assertOwnAfterLibrary(
+      'chainAfterLibrary',
+      ['exports.consume = function consume(p) {', '  return p.then(() => {}, () => {});', '};'],
+      [
+        'async function job(k) {',
+        '  await sleep(3);',
+        "  if (k === N - 1) stretches.push(['mine', ...busy(2)]);",
+        '}',
+        'async function main() {',
+        '  for (let k = 0; k < N; k++) {',
+        '    const p = job(k);',
+        '    await null;',
+        '    if (k < N - 1) lib.consume(p);',
+        '    else p.then(() => {});',
+        '    await sleep(6);',
+        '  }',
+        '}',
+        'main();',
+      ],
+      'job',
+    );
+  });
+
   // Two tests, each within the suite's time on a loaded machine: the pool's query an async
   // function, or a thenable (postgres.js's).
   for (const thenables of [false, true])

@@ -404,6 +404,54 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      'members made at one place by functions that differ from job to job (a mapper of ten `notify` jobs and a `warmUp`, run eight times) are each named after their own, also once the job looks ran out (each kind of look 200 times in the run)',
+    // Each `notify` gives `Promise.all` two `verifyQuery` members, `warmUp` two `indexQuery` ones,
+    // made at the same places. A member's function was read at a place once (or again where a job's
+    // call, looked at, entered another function than the place's last: new code), and the place
+    // named the members after: once the job looks ran out, a `warmUp`'s members were named after
+    // `notify`'s (both modes, every run, on the build before; seed 156050's `notify` members after
+    // a `warmUp`'s). A place whose members two functions made reads each member's at its own call.
+    fns: [
+      fn(
+        'audit',
+        Array.from({ length: 8 }, (): Stmt => ({ k: 'await', fn: 'resize' })),
+      ),
+      fn('resize', [{ k: 'mapLimit', fns: [...Array<string>(10).fill('notify'), 'warmUp'], limit: 2 }]),
+      fn('notify', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['verify', 'verify'] }]),
+      fn('warmUp', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['index', 'index'] }]),
+      fn('verify', [sleep(2), work(0.8)]),
+      fn('index', [sleep(1), work(0.8)]),
+    ],
+    main: [{ k: 'await', fn: 'audit' }],
+    tracer: { locationsTotal: 200 },
+  },
+  {
+    title:
+      "a mapper's last job of another function inside each of three concurrent requests, after 22 jobs of one function at the same places, is named after its own function, its members after theirs",
+    // The mapper's runners, chained and left while the request waits (Runner.SideBySide), call the
+    // jobs: their calls were not looked at (only a runner nobody awaited's were), so `index` after
+    // 22 `fetchOrders` had its members named after `fetchOrders`' (`sendEmailQuery0`) — fast mode
+    // every run, full mode now and then, on the build before (seed 160191, both modes).
+    fns: [
+      fn('persist', [
+        { k: 'mapLimit', fns: [...Array<string>(22).fill('fetchOrders'), 'index'], limit: 2 },
+        work(),
+      ]),
+      fn('fetchOrders', [
+        { k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['sendEmail', 'sendEmail'] },
+      ]),
+      fn('index', [{ k: 'wrappedMembers', kind: 'all', via: 'client', fns: ['audit', 'audit'] }]),
+      fn('sendEmail', [sleep(2), work(0.8)]),
+      fn('audit', [sleep(1), work(0.8)]),
+    ],
+    main: [],
+    server: {
+      routes: [{ path: '/r0', before: [{ k: 'await', fn: 'persist' }, work()], after: [] }],
+      requests: ['/r0?q=1', '/r0?q=2', '/r0?q=3'],
+    },
+  },
+  {
+    title:
       "a mapper's first job inside a request is its dish from its first work on, a thenable's `then` it awaits included, though the second job starts after it",
     // The mapper's runners start one microtask apart: the first job's `await thenable` has V8 call
     // the thenable's `then` (its work) before the second job is called. That work ran in the

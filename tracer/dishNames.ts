@@ -127,6 +127,31 @@ export function watchCalls(root: number): void {
   arm(root);
 }
 
+/**
+ * The stacks read at a member's own call (its promise's, its combinator's: dishSort.ts,
+ * locations.ts calledFunction) say another function of the program's made it than the one its
+ * place was named after: dish place `key` makes members of several functions (a mapper's jobs that
+ * each give `Promise.all` members made by functions of their own, at the same positions of stints
+ * of one shape — 19 `notify` jobs' `verifyQuery10(d)`, then a `warmUp` job's `indexQuery8(d)`,
+ * seed 156050). As where calls enter several functions (entersSeveral), each member there is named
+ * by the stacks read at its own call, read at each call made at `record` (its first record's place;
+ * rationed, the member looks' budget), and one with none by its index (`all[0]`), not by another's
+ * name. A root there (`root`: a promise Node's or a library's code made, `util.promisify`'s) is
+ * looked at as it is made, so that its call's next record is read too (dishes.ts logRoot).
+ */
+export function calledSeveral(key: number, record: number, root: boolean): void {
+  if (severalPlaces.size >= MAX_SEVERAL) {
+    severalPlaces.clear();
+    severalRoots.clear();
+  }
+  severalPlaces.add(key);
+  eachCall[record & ARM_MASK] = record | 1;
+  if (root) {
+    severalRoots.add(record);
+    arm(record);
+  }
+}
+
 /** Dishes named from a place's verdict, without a stack of their own, counted (see relook). */
 let namedByPlace = 0;
 /** Every this many such dishes, one may have its root's place looked at again (a power of two). */
@@ -152,10 +177,19 @@ export function severalAt(key: number): boolean {
 
 /** Places whose next call is looked at when it is made (a small table: a collision costs a look). */
 export const ARM_MASK = 1023;
-export const armed = new Int32Array(ARM_MASK + 1);
+const ARM_MASK_SIZE = ARM_MASK + 1;
+export const armed = new Int32Array(ARM_MASK_SIZE);
 export function arm(key: number): void {
   armed[key & ARM_MASK] = key | 1;
 }
+
+/**
+ * Record places (the hash before the record) whose calls are read at each call, as they are made: the
+ * first record of members made at a place by several functions of the program's (see calledSeveral)
+ * — a chain on a promise made before is read there each time (dishes.ts readChain), not once per
+ * place. A small table: a collision costs a look.
+ */
+export const eachCall = new Int32Array(ARM_MASK_SIZE);
 
 /** Node's own code that calls the promise hooks when several are set (async_hooks and these). */
 function isHookDispatch(file: string): boolean {

@@ -11,6 +11,7 @@ import {
   LIBRARY,
   arm,
   callStacks,
+  calledSeveral,
   learntAt,
   learntFrom,
   learntWhere,
@@ -396,7 +397,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       logRooted[first] === Rooted.ByCall &&
       (logFrom[first] === CalledFrom.LibraryEvent || logFrom[first] === CalledFrom.Library);
     if (dispatched) watchCalls(logHash[first]);
-    const several =
+    let several =
       typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
     // Named by its place, no stack of its own: now and then, look again (see relook).
     if (
@@ -413,10 +414,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // function, read from the stacks of the member's promise and of the combinator's call (see
     // calledFunction), once per place — before any other verdict of the place, which these stacks
     // see past (the innermost function that made the promise, a `.then` callback's chain).
+    // A place whose members were made by different functions of the program's (see calledSeveral)
+    // reads them at each call, as a place whose calls enter several does.
     let called: CodeLocation | null = null;
     if (
       call !== null &&
-      (seg.fresh || !calledPlaces.has(key)) &&
+      (seg.fresh || several || !calledPlaces.has(key)) &&
       !(logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall)
     ) {
       const made = rootStacks.get(first);
@@ -430,16 +433,17 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         const next = first + 1 < at + d.end ? rootStacks.get(first + 1) : undefined;
         if (called === null && next !== undefined) called = calledFunction(next, stack, made);
         if (called !== null) {
+          several = madeBySeveral(key, first, called.fn, verdict, several);
           verdict = called.fn;
-          remember(key, verdict, called);
+          if (!several) remember(key, verdict, called);
         }
-      } else if (verdict === LIBRARY || verdict === '') arm(logHash[first]);
+      } else if (verdict === LIBRARY || verdict === '' || several) arm(logHash[first]);
     } else if (
       call !== null &&
-      verdict === undefined &&
+      (verdict === undefined || several) &&
       learnt === undefined &&
       logKind[first] === LogKind.Root &&
-      (seg.fresh || !calledPlaces.has(key))
+      (seg.fresh || several || !calledPlaces.has(key))
     ) {
       // A member at a place of its own whose root took its place's word, an async function of the
       // program's entered, without a look (dishes.ts checkNext): the place is shared with other
@@ -452,8 +456,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         calledPlaces.add(key);
         called = calledThroughOthers(next, stack);
         if (called !== null) {
+          several = madeBySeveral(key, first, called.fn, verdict, several);
           verdict = called.fn;
-          remember(key, verdict, called);
+          if (!several) remember(key, verdict, called);
         }
       }
     }
@@ -482,11 +487,13 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // The stack read at this very call speaks for it: a library calls different functions of the
     // program's at one place (a queue's jobs), which the place's verdict would name alike.
     const said =
-      (d.sideBySide || d.job || several || dispatched) && typeof learnt === 'string'
-        ? learnt
-        : several
-          ? undefined
-          : verdict;
+      called !== null
+        ? called.fn
+        : (d.sideBySide || d.job || several || dispatched) && typeof learnt === 'string'
+          ? learnt
+          : several
+            ? undefined
+            : verdict;
     const name = typeof said === 'string' && said !== '' ? said : null;
     const known = name !== null;
     // A member of a library's combinator (a GraphQL executor's resolvers, a framework's parameter
@@ -950,6 +957,25 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
   if (leads.size >= MAX_LEADS) leads.clear();
   leads.set(key, lead);
   return lead;
+}
+
+/**
+ * The stacks read at a member's own call say function `fn` of the program's made it (settle), at dish
+ * place `key` whose first record is `first` and whose verdict is `verdict`: whether the place makes
+ * members of several functions (known before, `several`, or now: the place was named after another
+ * function) — then each member there is named by its own call's stacks, read at each call
+ * (dishNames.ts calledSeveral), and the place's verdict names none.
+ */
+function madeBySeveral(
+  key: number,
+  first: number,
+  fn: string,
+  verdict: string | typeof LIBRARY | undefined,
+  several: boolean,
+): boolean {
+  if (!several && (typeof verdict !== 'string' || verdict === '' || verdict === fn)) return false;
+  calledSeveral(key, logHash[first], logKind[first] === LogKind.Root);
+  return true;
 }
 
 /** Member places (FoundDish keys) whose function the stacks were read for (see settle). */

@@ -13,6 +13,7 @@ import {
   current,
   setProbeSettlesHandler,
   setSegmentHandlers,
+  stintClock,
   strandNow,
   taskOf,
   workOver,
@@ -23,6 +24,7 @@ import {
   CodeLocation,
   Stack,
   calledByLibrary,
+  doubtAllowed,
   entered,
   enteredByEvent,
   enteredFrom,
@@ -38,6 +40,7 @@ import {
   CombinatorCall,
   armed,
   callStacks,
+  eachCall,
   countTries,
   forget,
   learnAtCreation,
@@ -292,9 +295,20 @@ let fresh = false;
  * was not looked at yet: its roots are looked at (on jobLooks' budget, locations.ts) even where
  * their place is trusted, until one shows a function of the program's entered — the job — or the
  * budget says no. One or two stacks a job: the function is the one thing that tells a new job from
- * the ones before at the same places.
+ * the ones before at the same places. So too a runner the library chained and left while a request
+ * waits (Runner.SideBySide: a mapper's runners inside a request's handler, whose functions are jobs
+ * once they run side by side): before 2026-12-05 (night) its calls were not looked at, and a
+ * mapper's `index` job after 22 `fetchOrders` jobs, in each of three concurrent requests, was named
+ * `fetchOrders` by its place, its members after `fetchOrders`' and under the job before it (truth
+ * seed 160191, both modes, every run; 160293 and 160365 so too: a job `async call`). Calls a
+ * request's framework makes so (Nest's handler under express 5) are looked at too, one stack a
+ * request while the budget lasts.
  */
 let jobLook = false;
+/** Whether a segment resuming runner `r` looks at its job's call (see jobLook). */
+function looksAtJob(r: Runner): boolean {
+  return r === Runner.Job || r === Runner.SideBySide;
+}
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -343,7 +357,7 @@ function begin(entry: StintEntry): void {
   runner = nextRunner;
   nextRunner = Runner.None;
   fresh = false;
-  jobLook = runner === Runner.Job;
+  jobLook = looksAtJob(runner);
   thenable = false;
   stackNext = -1;
   held = nextHeld;
@@ -412,7 +426,7 @@ function stay(): void {
     }
     if (runner === Runner.None) {
       runner = nextRunner;
-      jobLook = runner === Runner.Job;
+      jobLook = looksAtJob(runner);
     }
     if (held === null) held = nextHeld;
   }
@@ -660,6 +674,7 @@ export function logRoot(p: object): number {
       (unlooked === UNLOOKED_ENTERED || unlooked === UNLOOKED_RUNTIME)
     )
       disagrees(n, seen);
+    else if (seen === Rooted.ByRuntime && eachCall[hash & ARM_MASK] === (hash | 1)) readNextOf(n);
   }
   advance(LogKind.Root);
   n++;
@@ -683,7 +698,11 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // (a client the first call connected, chained by each): perhaps a combinator's member, begun by
   // this link. The stack names the function of the program's that made it, once per place
   // (dishSort.ts).
-  if ((!ours || logUsed[j] !== 0) && !inJob && (fresh || chainsSeen[hash & CHAINS_MASK] !== (hash | 1)))
+  if (
+    (!ours || logUsed[j] !== 0) &&
+    !inJob &&
+    (fresh || chainsSeen[hash & CHAINS_MASK] !== (hash | 1) || eachCall[hash & ARM_MASK] === (hash | 1))
+  )
     readChain();
   else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
@@ -846,13 +865,27 @@ const madePlaces = new PlaceVerdicts();
 function madeHow(j: number): Made {
   const key = mix(mix(hash, LogKind.Derived), n - j) | 1;
   const known = madePlaces.trusted(key);
-  if (known !== 0 && !fresh) return known;
+  if (known !== 0 && !fresh && !doubtAllowed(stintClock.stint)) return known;
   // A place seen before is looked at again on a budget of its own: confirming it never starves a
-  // place seen for the first time (and a trusted one, in new code, on jobLooks').
+  // place seen for the first time (and a trusted one, in new code, on jobLooks'; else on the
+  // doubts' budget, see doubted).
   const latest = known !== 0 ? known : madePlaces.latest(key);
-  const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0);
+  const doubt = known !== 0 && !fresh;
+  const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0, doubt);
   if (method === null) return latest;
+  if (doubt) doubted(known, method);
   return madePlaces.set(key, method);
+}
+
+/**
+ * A trusted place was looked at again (the doubts' budget, locations.ts) and the look said `said`
+ * where the place said `known`: the code reaching it is not the code that taught it (a program's
+ * function called where a library's was, 23 times before), so the rest of the segment is new code
+ * (fresh) — its other verdicts are looked at again too — and the place, whose `set` follows, is
+ * trusted no more.
+ */
+function doubted(known: number, said: number): void {
+  if (said !== known) fresh = true;
 }
 
 /**
@@ -887,11 +920,23 @@ function rootedHow(): Rooted {
   // where its word is a library's or Node's own async function its own code entered: the runner's
   // code, the same for every job, before it calls the job — two stacks a job for nothing, which
   // ran the job looks out in a program whose mapper of 20 jobs runs in dozens of calls.)
-  if (known !== 0 && !fresh && (!jobLook || known === BY_LIBRARY_FROM_LIBRARY || known === BY_NODE))
-    return unlookedAt(key, known);
+  // (And, as every trusted place, now and then on the doubts' budget: see doubted.)
+  const doubt = known !== 0 && !fresh && (!jobLook || known === BY_LIBRARY_FROM_LIBRARY || known === BY_NODE);
+  if (doubt && !doubtAllowed(stintClock.stint)) return unlookedAt(key, known);
   const latest = known !== 0 ? known : rootPlaces.latest(key);
-  const maker = rootMaker(logRoot, latest !== 0, (jobLook || fresh) && latest !== 0);
+  const maker = rootMaker(logRoot, latest !== 0, (jobLook || fresh) && latest !== 0, doubt);
   if (jobLook && (maker === null || entered !== null)) jobLook = false;
+  if (doubt && maker !== null)
+    doubted(
+      known,
+      maker !== Rooted.ByLibrary
+        ? maker
+        : enteredNode
+          ? BY_NODE
+          : enteredFrom === null || enteredFrom === ''
+            ? maker
+            : BY_LIBRARY_FROM_LIBRARY,
+    );
   // The stack of a promise the runtime or a library made, should it be a member's (dishSort.ts);
   // made by Node's or a library's code, the program's function it calls next shows at the call's
   // next record (readNext), read at the place's first look that saw such a promise: its first look
@@ -985,13 +1030,20 @@ function disagrees(j: number, seen: Rooted): void {
   rootPlaces.doubt(mix(logHash[j], LogKind.Root) | 1);
   // Read at its very call: made by Node's or a library's code, the program's function it calls
   // shows at the call's next record (readNext).
-  if (j === n && seen === Rooted.ByRuntime) {
-    const made = rootStacks.get(j);
-    if (made !== undefined && madeByOthers(made)) {
-      stackNext = n + 1;
-      nextAnew = false;
-      checking = false;
-    }
+  if (j === n && seen === Rooted.ByRuntime) readNextOf(j);
+}
+
+/**
+ * Root `j`, being logged, had its stack read at its very call (learnAtCreation): made by Node's or a
+ * library's code, the program's function it calls shows at the call's next record, read then
+ * (readNext).
+ */
+function readNextOf(j: number): void {
+  const made = rootStacks.get(j);
+  if (made !== undefined && madeByOthers(made)) {
+    stackNext = j + 1;
+    nextAnew = false;
+    checking = false;
   }
 }
 
@@ -1267,11 +1319,14 @@ const SET_BY_LIBRARY = 2;
 export function timerSetByLibrary(skip: (...args: never[]) => unknown): boolean {
   const key = mix(hash, LogKind.Reg + 0x40) | 1;
   const known = timerPlaces.trusted(key);
-  if (known !== 0 && !fresh) return known === SET_BY_LIBRARY;
+  if (known !== 0 && !fresh && !doubtAllowed(stintClock.stint)) return known === SET_BY_LIBRARY;
   const latest = known !== 0 ? known : timerPlaces.latest(key);
-  const byLibrary = calledByLibrary(skip, fresh && latest !== 0);
+  const doubt = known !== 0 && !fresh;
+  const byLibrary = calledByLibrary(skip, fresh && latest !== 0, doubt);
   if (byLibrary === null) return latest === SET_BY_LIBRARY;
-  return timerPlaces.set(key, byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM) === SET_BY_LIBRARY;
+  const by = byLibrary ? SET_BY_LIBRARY : SET_BY_PROGRAM;
+  if (doubt) doubted(known, by);
+  return timerPlaces.set(key, by) === SET_BY_LIBRARY;
 }
 
 /**
@@ -1424,9 +1479,11 @@ function foldIfChainedLater(parent: object): void {
   // Who chains it, known per place as madeHow knows it (a server takes this path per request).
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
   let made = latePlaces.trusted(key);
-  if (made === 0 || fresh) {
+  if (made === 0 || fresh || doubtAllowed(stintClock.stint)) {
     const latest = made !== 0 ? made : latePlaces.latest(key);
-    const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0);
+    const doubt = made !== 0 && !fresh;
+    const method = madeByPromiseMethod(logDerived, latest !== 0, fresh && latest !== 0, doubt);
+    if (method !== null && doubt) doubted(made, method);
     made = method === null ? latest : latePlaces.set(key, method);
   }
   if (made !== Made.ByLibraryMethod) return;
