@@ -914,6 +914,31 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('gives an ES module the patched functions of the built-ins loaded before the tracer started (node:fs, node:timers), named imports and namespaces alike', async () => {
+    const program = path.join(dir, 'esmLoadedBuiltins.mjs');
+    fs.writeFileSync(
+      program,
+      [
+        "import { stat, readFileSync } from 'node:fs';",
+        "import * as fsSpace from 'node:fs';",
+        "import { setTimeout as later, setImmediate as soon } from 'node:timers';",
+        "import { createRequire } from 'node:module';",
+        'const require = createRequire(import.meta.url);',
+        "const fs = require('node:fs');",
+        'console.log(JSON.stringify([stat === fs.stat, readFileSync === fs.readFileSync, fsSpace.stat === fs.stat, later === globalThis.setTimeout, soon === globalThis.setImmediate]));',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'esmLoadedBuiltins.looplens');
+    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    // (The tracer patched them after their facades were made: a stale facade would hand out Node's.)
+    assert.deepEqual(
+      JSON.parse(result.stdout),
+      [true, true, true, true, true],
+      'the same functions as require() gives',
+    );
+  });
+
   it('makes each HTTP/2 stream a request task, in the compatibility API and the stream API, in both modes', async () => {
     const file = path.join(dir, 'http2.js');
     fs.writeFileSync(
