@@ -856,11 +856,46 @@ describe('tasks the tracer finds in real programs', function () {
       [],
       'loaded by the tracer before the first line',
     );
+    // fs.promises (and fs's Dir, its watchers and readline's Interface, which it loads) and
+    // fs.opendir's Dir are made when the program reads them: each is patched then (5.5 M and 1.4 M
+    // instructions of the start when the tracer read them).
+    const lazy = ['internal/fs/promises', 'internal/fs/dir', 'internal/readline/interface'];
+    assert.deepEqual(
+      lazy.filter((name) => loaded(result.stdout).includes(name) && !before.has(name)),
+      [],
+      'made by the tracer before the first line',
+    );
     const { summary } = readTrace(out);
     assert.ok(
       summary.tasks.some((t) => t.kind === 'main'),
       'the program is traced',
     );
+  });
+
+  it("keeps fs.opendir's callback in the request that called it, the function patched when the program first reads it, in both modes", async () => {
+    const program = path.join(dir, 'opendir.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const fs = require('node:fs');",
+        // 40 ms of the process's CPU, not of the clock (a busy machine stretches it as real work).
+        'function spin(ms) { const end = process.cpuUsage().user + ms * 1000; while (process.cpuUsage().user < end); }',
+        'const server = http.createServer((req, res) => {',
+        '  fs.opendir(__dirname, (error, found) => { spin(40); found.closeSync(); res.end(String(!error)); });',
+        '});',
+        'server.listen(0, () => {',
+        "  http.get(`http://127.0.0.1:${server.address().port}/dir`, (r) => { r.resume(); r.on('end', () => server.close()); });",
+        '});',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary } of await inBothModes(program)) {
+      assert.equal(result.code, 0, result.stderr);
+      const names = summary.tasks.map((t) => `${t.name} (${t.kind}, ${t.runMs} ms)`).join(', ');
+      const request = summary.tasks.find((t) => t.name === 'GET /dir');
+      assert.ok(request, `${mode}: a request task (${names})`);
+      assert.ok(request.runMs >= 35, `${mode}: the callback's 40 ms are the request's (${names})`);
+    }
   });
 
   it("patches the built-ins an ES module imports as it imports them: node:http's and node:crypto's named imports, node:zlib imported dynamically, in both modes", async () => {
@@ -877,6 +912,31 @@ describe('tasks the tracer finds in real programs', function () {
       assert.equal(request.location?.file, program, `${mode}: placed in the program`);
       assert.equal(request.location?.line, 22, `${mode}: at server.listen`);
     }
+  });
+
+  it('gives an ES module the patched functions of the built-ins loaded before the tracer started (node:fs, node:timers), named imports and namespaces alike', async () => {
+    const program = path.join(dir, 'esmLoadedBuiltins.mjs');
+    fs.writeFileSync(
+      program,
+      [
+        "import { stat, readFileSync } from 'node:fs';",
+        "import * as fsSpace from 'node:fs';",
+        "import { setTimeout as later, setImmediate as soon } from 'node:timers';",
+        "import { createRequire } from 'node:module';",
+        'const require = createRequire(import.meta.url);',
+        "const fs = require('node:fs');",
+        'console.log(JSON.stringify([stat === fs.stat, readFileSync === fs.readFileSync, fsSpace.stat === fs.stat, later === globalThis.setTimeout, soon === globalThis.setImmediate]));',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'esmLoadedBuiltins.looplens');
+    const result = await run(process.execPath, [program], { env: tracedEnv(out) });
+    assert.equal(result.code, 0, result.stderr);
+    // (The tracer patched them after their facades were made: a stale facade would hand out Node's.)
+    assert.deepEqual(
+      JSON.parse(result.stdout),
+      [true, true, true, true, true],
+      'the same functions as require() gives',
+    );
   });
 
   it('makes each HTTP/2 stream a request task, in the compatibility API and the stream API, in both modes', async () => {

@@ -27,6 +27,7 @@ import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
+import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
 const kRoute = Symbol('looplens.route');
@@ -381,26 +382,18 @@ function esModuleHand(index: unknown, value: unknown): unknown {
   }
 }
 
-/** Hears the ES module loader read the modules of ES_MODULES (see there). */
+/**
+ * Hears the ES module loader read the modules of ES_MODULES (see there). Node 20's loader reads
+ * through `fs.promises`, which is made (internal/fs/promises, and the modules it loads: fs's `Dir`,
+ * its watchers, readline's `Interface`) only when the first ES module is read or the program asks
+ * for it: reading it at the start cost 5.5 M instructions before the program's first line. Its
+ * `readFile` is patched the moment it is made (builtins.ts), before anyone can call it.
+ */
 function watchEsModules(): void {
   const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[GUARD];
   if (guard === undefined) return;
   guard.esModule = esModuleHand;
-  const promises = fs.promises as unknown as Record<string, unknown>;
-  const readFile = promises.readFile;
-  if (typeof readFile === 'function') {
-    const original = readFile as AnyFunction;
-    const patched = {
-      readFile(this: unknown, path: unknown) {
-        const read = Reflect.apply(original, this, arguments) as Promise<unknown>;
-        const i = arguments.length === 1 && enabled ? esModuleAt(path) : -1;
-        if (i < 0) return read;
-        return read.then((source) => esModuleSource(i, source) ?? source);
-      },
-    }.readFile;
-    Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
-    promises.readFile = patched;
-  }
+  whenLoaded('internal/fs/promises', patchPromisesReadFile);
   const readFileSync = fs.readFileSync as unknown as AnyFunction;
   const patchedSync = {
     readFileSync(this: unknown, path: unknown) {
@@ -411,6 +404,24 @@ function watchEsModules(): void {
   }.readFileSync;
   Object.defineProperties(patchedSync, Object.getOwnPropertyDescriptors(readFileSync));
   (fs as unknown as Record<string, unknown>).readFileSync = patchedSync;
+}
+
+/** `fs.promises.readFile`, patched to hear the ES module loader of Node 20 read ES_MODULES. */
+function patchPromisesReadFile(): void {
+  const promises = fs.promises as unknown as Record<string, unknown>;
+  const readFile = promises.readFile;
+  if (typeof readFile !== 'function') return;
+  const original = readFile as AnyFunction;
+  const patched = {
+    readFile(this: unknown, path: unknown) {
+      const read = Reflect.apply(original, this, arguments) as Promise<unknown>;
+      const i = arguments.length === 1 && enabled ? esModuleAt(path) : -1;
+      if (i < 0) return read;
+      return read.then((source) => esModuleSource(i, source) ?? source);
+    },
+  }.readFile;
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
+  promises.readFile = patched;
 }
 
 /** Whether a require() of `request` from `parent` is Hono (CommonJS) loading its context module. */

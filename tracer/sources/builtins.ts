@@ -33,6 +33,8 @@ type Patch = (exports: unknown) => void;
 /** Patches waiting for their module, by its name without `node:`. */
 const waiting = new Map<string, Patch[]>();
 const PREFIX = 'NativeModule ';
+/** The names of Node's internal modules: heard as they load, never loaded by the tracer. */
+const INTERNAL = 'internal/';
 /**
  * Node's own loader of modules, as it was when the tracer started: the program's hooks on
  * `require` (an APM agent's) never see the tracer fetch a module's exports.
@@ -42,7 +44,11 @@ let load: ((id: string) => unknown) | null = null;
 let started = false;
 let watching = false;
 
-/** Runs `patch` with `name`'s exports now if it is loaded, or as soon as it is. */
+/**
+ * Runs `patch` with `name`'s exports now if it is loaded, or as soon as it is. An internal module's
+ * patch (`internal/…`) gets no exports: it reads them through the public module that hands them out,
+ * loaded by then (an internal module runs only when one that needs it does).
+ */
 export function whenLoaded(name: string, patch: Patch): void {
   if (started && (!watching || isLoaded(name))) {
     run(name, [patch]);
@@ -94,7 +100,9 @@ export function watchBuiltins(): void {
 function run(name: string, patches: Patch[]): void {
   let exports: unknown;
   try {
-    exports = loadBuiltin(name);
+    // An internal module (`internal/…`) cannot be loaded by name from outside Node: its patch gets
+    // nothing and reads what it patches through the public module that hands it out.
+    exports = name.startsWith(INTERNAL) ? undefined : loadBuiltin(name);
   } catch {
     return;
   }

@@ -11,9 +11,53 @@ import { AnyFunction, bindToSlot, copyProperties, replace } from './base';
 // Callback APIs: the callback (the last argument) runs as the task that made the call.
 
 export function patchCallbackApi(target: object, key: string): void {
+  const own = Reflect.getOwnPropertyDescriptor(target, key);
+  if (own?.get !== undefined && own.configurable === true) {
+    patchLazyApi(target, key, own);
+    return;
+  }
   const fn = (target as Record<string, unknown>)[key];
   if (typeof fn !== 'function') return;
-  const originalFn = fn as AnyFunction;
+  const patched = wrapCallbackApi(fn as AnyFunction, key);
+  replace(target, key, patched);
+}
+
+/**
+ * An API whose getter loads its module at the first read (fs.opendir's loads fs's `Dir`,
+ * internal/fs/dir: 1.4 M instructions before the program's first line when the start read it):
+ * its getter is wrapped instead, and hands out the function it returns wrapped, made when the
+ * program first reads it (and again if the program set another). The setter stays the original's.
+ */
+function patchLazyApi(target: object, key: string, own: PropertyDescriptor): void {
+  const read = own.get!;
+  let from: unknown;
+  let made: unknown;
+  const getter = Reflect.getOwnPropertyDescriptor(
+    {
+      get [key]() {
+        const fn: unknown = Reflect.apply(read, this, []);
+        if (fn !== from) {
+          from = fn;
+          made = typeof fn === 'function' ? wrapCallbackApi(fn as AnyFunction, key) : fn;
+        }
+        return made;
+      },
+    },
+    key,
+  )!.get!;
+  try {
+    Object.defineProperty(target, key, {
+      get: getter,
+      set: own.set,
+      enumerable: own.enumerable,
+      configurable: true,
+    });
+  } catch {
+    // not replaceable: leave it alone
+  }
+}
+
+function wrapCallbackApi(originalFn: AnyFunction, key: string): AnyFunction {
   const patched = {
     [key](this: unknown) {
       const last = arguments.length - 1;
@@ -26,7 +70,7 @@ export function patchCallbackApi(target: object, key: string): void {
     },
   }[key];
   copyProperties(patched, originalFn);
-  replace(target, key, patched);
+  return patched;
 }
 
 /** By module (its name without `node:`): patched when it is loaded (builtins.ts). */
