@@ -292,9 +292,19 @@ let fresh = false;
  * was not looked at yet: its roots are looked at (on jobLooks' budget, locations.ts) even where
  * their place is trusted, until one shows a function of the program's entered — the job — or the
  * budget says no. One or two stacks a job: the function is the one thing that tells a new job from
- * the ones before at the same places.
+ * the ones before at the same places. So too a runner the library chained and left while a request
+ * waits (Runner.SideBySide: a mapper's runners inside a request's handler), whose calls are jobs
+ * once they run side by side: which function it calls depends on its data as much. (Before, a
+ * request's mapper of 20 `resize` jobs, then a `sendEmail` job at a place whose word 16 stacks had
+ * agreed on, took the word: no stack named `sendEmail`, and it stayed `async call`, folded with the
+ * library's tasks — seeds 159137 and 159144, both modes. The script's were looked at: a runner
+ * resumed outside a request is a Job.)
  */
 let jobLook = false;
+/** Whether a segment resuming `runner` looks at its job's call (see jobLook). */
+function looksAtJob(runner: Runner): boolean {
+  return runner === Runner.Job || runner === Runner.SideBySide;
+}
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -343,7 +353,7 @@ function begin(entry: StintEntry): void {
   runner = nextRunner;
   nextRunner = Runner.None;
   fresh = false;
-  jobLook = runner === Runner.Job;
+  jobLook = looksAtJob(runner);
   thenable = false;
   stackNext = -1;
   held = nextHeld;
@@ -412,7 +422,7 @@ function stay(): void {
     }
     if (runner === Runner.None) {
       runner = nextRunner;
-      jobLook = runner === Runner.Job;
+      jobLook = looksAtJob(runner);
     }
     if (held === null) held = nextHeld;
   }
