@@ -2418,6 +2418,83 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs the top level of each module a Promise.all of import()s or a one-line function's import() loads in the lane of the code that asks for it, and an async one-line function's unawaited call as a task of its own that ends with its import, in both modes", async () => {
+    const app = path.join(dir, 'dynamicImports');
+    // Node's loader is the runtime's code: a module's top level belongs to whoever awaited its
+    // import. Before, given to `Promise.all`, each import was a member, `all[0]` and `all[1]`, and
+    // the second module's top level ran in the first's (Node's loader begins it before `import()`'s
+    // own promise is made, inside the first member's extent); and `import()` called by a function
+    // on one line (`const load = (name) => import(name)`), whose stack shows that function at the
+    // line it begins on, was read as that function entered: an unawaited `load('./d.mjs')` took
+    // in the rest of `loadPlugins`, in a `load` task. An async function on one line that returns
+    // `import()`'s promise (`loadLater`), called and not awaited, is a task by the rule, its
+    // module's top level its own — and nothing after the call: it ran on into the rest of
+    // `loadPlugins`, the `Promise.all` and all (Node's function that begins the import, which
+    // returns a promise without awaiting, was left open around `import()`'s promise, and the job
+    // that takes that promise on for `loadLater` found no return there).
+    fs.mkdirSync(app, { recursive: true });
+    for (const name of ['a', 'b', 'c', 'd', 'e'])
+      fs.writeFileSync(
+        path.join(app, `${name}.mjs`),
+        [
+          'const start = performance.now();',
+          'while (performance.now() - start < 3);',
+          `globalThis.stretches.push(['${name}', start, performance.now()]);`,
+          'export const loaded = true;',
+          '',
+        ].join('\n'),
+      );
+    const program = path.join(app, 'plugins.js');
+    fs.writeFileSync(
+      program,
+      [
+        'globalThis.stretches = [];',
+        'const { stretches } = globalThis;',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'const load = (name) => import(name);',
+        'const loadLater = async (name) => import(name);',
+        'async function loadPlugins() {',
+        "  load('./d.mjs');",
+        "  stretches.push(['afterLoadD', ...busy(1)]);",
+        "  loadLater('./e.mjs');",
+        "  stretches.push(['afterLoadE', ...busy(1)]);",
+        "  await Promise.all([import('./a.mjs'), import('./b.mjs')]);",
+        "  stretches.push(['afterAll', ...busy(1)]);",
+        "  await load('./c.mjs');",
+        "  stretches.push(['afterLoad', ...busy(1)]);",
+        '  await sleep(10);',
+        '}',
+        'async function main() {',
+        '  await sleep(1);',
+        '  await loadPlugins();',
+        "  stretches.push(['main', ...busy(1)]);",
+        '  await sleep(20);',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      const ran = new Map(
+        printedStretches(result.stdout).map(([name, start, end]) => [name, ranAt(timeline, start, end)]),
+      );
+      const script = ran.get('main');
+      assert.equal(script?.kind, 'main', `${mode}: the script's own work in its lane`);
+      const lanes = [...ran].map(([name, task]) => `${name}: ${task?.name ?? 'none'}`).join(', ');
+      const others = timeline.tasks.filter((t) => t.kind !== 'main' && t.id !== '0');
+      assert.deepEqual(
+        others.map((t) => `${t.name} of ${timeline.tasks[t.parent]?.name}`),
+        [`loadLater of ${script?.name}`],
+        `${mode}: one task but the script's (${lanes})`,
+      );
+      for (const name of ['a', 'b', 'afterAll', 'c', 'afterLoad', 'd', 'afterLoadD', 'afterLoadE'])
+        assert.equal(ran.get(name)?.name, script?.name, `${mode}: ${name} in the script's lane (${lanes})`);
+      assert.equal(ran.get('e')?.name, 'loadLater', `${mode}: e in loadLater's lane (${lanes})`);
+    }
+  });
+
   it("names each dish of a factory's functions, which share one line, after its own function, also once a place that called one for a while calls another, in both modes", async () => {
     const app = path.join(dir, 'factoryNames');
     // `make(name)` returns a function named `name`, all made at one line: a place (a loop's

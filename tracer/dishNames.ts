@@ -29,6 +29,7 @@ import {
   chainStack,
   isTracerFile,
   relookAllowed,
+  stackCallsImport,
 } from './locations';
 
 /** What a combinator call tells the naming of its members. */
@@ -245,6 +246,7 @@ export function forgetLearnt(from: number): void {
 export function learnAtCreation(key: number, index: number): Rooted {
   // (A place whose calls enter different functions stays armed: each call there is looked at.)
   armed[key & ARM_MASK] = severalRoots.has(key) ? key | 1 : 0;
+  learntImport = false;
   const frames = captureChain(learnAtCreation);
   if (frames === null) return Rooted.Unknown;
   rootStacks.set(index, chainStack);
@@ -257,6 +259,14 @@ export function learnAtCreation(key: number, index: number): Rooted {
   const maker = frames[i];
   if (maker === undefined) return Rooted.Unknown;
   const ownCode = !maker.internal && !maker.library;
+  // `import()`'s promise, with the function calling it on top (locations.ts callsImport): no
+  // function entered, as rootMaker says of it — Node's loader's (before, a place armed here read it
+  // as the program's function entered, and corrected the record so).
+  if (stackCallsImport(chainStack) && ownCode && !byRuntime) {
+    learntAt.set(index, LIBRARY);
+    learntImport = true;
+    return Rooted.ByLibrary;
+  }
   learntAt.set(index, ownCode ? maker.fn : LIBRARY);
   if (ownCode) learntWhere.set(index, maker);
   // (A builtin's frame, `Promise.resolve`, or a module's body evaluated: left as the place said.)
@@ -265,6 +275,8 @@ export function learnAtCreation(key: number, index: number): Rooted {
   return ownCode ? Rooted.ByCall : Rooted.ByLibrary;
 }
 const ESM_MODULE_JOB = 'node:internal/modules/esm/module_job';
+/** Whether learnAtCreation last found `import()`'s promise (CalledFrom.Import). */
+export let learntImport = false;
 
 interface Naming {
   combinator: CombinatorCall | null;

@@ -29,6 +29,7 @@ import {
   enteredByEvent,
   enteredFrom,
   enteredNode,
+  madeByImport,
   madeByPromiseMethod,
   madeByOthers,
   makerStack,
@@ -44,6 +45,7 @@ import {
   countTries,
   forget,
   learnAtCreation,
+  learntImport,
   learntAt,
   learntFrom,
   learntWhere,
@@ -302,7 +304,8 @@ let fresh = false;
  * `fetchOrders` by its place, its members after `fetchOrders`' and under the job before it (truth
  * seed 160191, both modes, every run; 160293 and 160365 so too: a job `async call`). Calls a
  * request's framework makes so (Nest's handler under express 5) are looked at too, one stack a
- * request while the budget lasts.
+ * request while the budget lasts. (A request's mapper of 20 `resize` jobs, then a `sendEmail` job,
+ * took the place's word so: `sendEmail` stayed `async call` — seeds 159137 and 159144.)
  */
 let jobLook = false;
 /** Whether a segment resuming runner `r` looks at its job's call (see jobLook). */
@@ -673,7 +676,7 @@ export function logRoot(p: object): number {
       seen !== logRooted[n] &&
       (unlooked === UNLOOKED_ENTERED || unlooked === UNLOOKED_RUNTIME)
     )
-      disagrees(n, seen);
+      disagrees(n, seen, learntImport ? CalledFrom.Import : CalledFrom.Unknown);
     else if (seen === Rooted.ByRuntime && eachCall[hash & ARM_MASK] === (hash | 1)) readNextOf(n);
   }
   advance(LogKind.Root);
@@ -904,6 +907,8 @@ const rootPlaces = new PlaceVerdicts();
 const BY_LIBRARY_FROM_LIBRARY = 0x10 | Rooted.ByLibrary;
 /** A place's verdict: an async function of Node's own entered (CalledFrom.Runtime). */
 const BY_NODE = 0x20 | Rooted.ByLibrary;
+/** A place's verdict: `import()`'s promise (CalledFrom.Import). */
+const BY_IMPORT = 0x30 | Rooted.ByLibrary;
 /**
  * Root places (their key, odd) where a look saw a promise Node's or a library's code made and read
  * the call's next record (readNext): a small table, a collision costs a look.
@@ -960,6 +965,10 @@ function rootedHow(): Rooted {
       rootPlaces.set(key, BY_NODE);
       return nodeFunction();
     }
+    if (madeByImport) {
+      rootPlaces.set(key, BY_IMPORT);
+      return importPromise();
+    }
     if (enteredFrom === null || enteredFrom === '') return rootPlaces.set(key, maker);
     rootPlaces.set(key, BY_LIBRARY_FROM_LIBRARY);
     return libraryFromLibrary();
@@ -1002,6 +1011,7 @@ function unlookedAt(key: number, said: number): Rooted {
   unlooked = said === Rooted.ByRuntime ? UNLOOKED_RUNTIME : 0;
   if (said === BY_LIBRARY_FROM_LIBRARY) return libraryFromLibrary();
   if (said === BY_NODE) return nodeFunction();
+  if (said === BY_IMPORT) return importPromise();
   return said as Rooted;
 }
 
@@ -1023,10 +1033,10 @@ const UNLOOKED_RUNTIME = 2;
  * parsed, and the place, trusted or not, is trusted no more — each call there is looked at (while
  * the stacks last) as at any place where two stacks disagreed.
  */
-function disagrees(j: number, seen: Rooted): void {
+function disagrees(j: number, seen: Rooted, from: CalledFrom): void {
   if (logRooted[j] === seen) return;
   logRooted[j] = seen;
-  logFrom[j] = CalledFrom.Unknown;
+  logFrom[j] = from;
   rootPlaces.doubt(mix(logHash[j], LogKind.Root) | 1);
   // Read at its very call: made by Node's or a library's code, the program's function it calls
   // shows at the call's next record (readNext).
@@ -1069,6 +1079,12 @@ function noteEntered(key: number, fn: CodeLocation): void {
 /** An async function of Node's own (see CalledFrom.Runtime). */
 function nodeFunction(): Rooted {
   rootFrom = CalledFrom.Runtime;
+  return Rooted.ByLibrary;
+}
+
+/** `import()`'s promise (see CalledFrom.Import). */
+function importPromise(): Rooted {
+  rootFrom = CalledFrom.Import;
   return Rooted.ByLibrary;
 }
 

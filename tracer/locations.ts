@@ -557,6 +557,7 @@ export function rootMaker(
   enteredFrom = null;
   enteredByEvent = false;
   enteredNode = false;
+  madeByImport = false;
   makerStack = null;
   const maker = makerFrame(skip, doubt ? doubts : job ? jobLooks : again ? confirmations : roots);
   if (maker === null) return null;
@@ -565,6 +566,7 @@ export function rootMaker(
   if (file === '') return Rooted.ByRuntime;
   if (file.startsWith('node:')) {
     if (file === 'node:internal/modules/esm/module_job') return Rooted.Module;
+    if (file === ESM_UTILS) noteImportSite(makerFrames, makerBelow - 1);
     enteredNode = true;
     return Rooted.ByLibrary;
   }
@@ -573,19 +575,12 @@ export function rootMaker(
   // running the handler): then '' (dishSort.ts, stintParse.ts). A library's own async function is
   // told the same way: called by the library's code from a callback of its own (p-queue's microtask
   // calling its job runner), it is no function the runtime called (stintParse.ts, calledByLibrary).
-  // A promise V8 makes with no frame of its own at a call in the program's function's body —
-  // `import()`'s — shows that function on top, as if it were entered: but a function entered is
-  // at its own start (the line it begins on; its parameters' `(`), where no call in its body is.
-  // Node's loader makes it: the program's function is no call of its own there (before, an
-  // unawaited `import('./c.mjs')` made the rest of `loadPlugins` a task named after it, and a
-  // `Promise.all` of two `import()`s made a `loadPlugins` member). A function on one line is not
-  // told so (`async () => import('./a.mjs')`).
-  if (!isLibrary(file)) {
-    const start = maker.getEnclosingLineNumber?.();
-    if (typeof start === 'number' && start > 0 && start !== maker.getLineNumber()) {
-      enteredFrom = null;
-      return Rooted.ByLibrary;
-    }
+  // `import()`'s promise shows the function calling it on top, as if it were entered (see
+  // callsImport): Node's loader makes it, and the program's function is no call of its own there.
+  if (!isLibrary(file) && callsImport(maker)) {
+    enteredFrom = null;
+    madeByImport = true;
+    return Rooted.ByLibrary;
   }
   enteredFrom = calledFrom();
   if (isLibrary(file)) return Rooted.ByLibrary;
@@ -656,6 +651,77 @@ export let entered: CodeLocation | null = null;
 export let enteredFrom: string | null = null;
 /** Whether the async function rootMaker last saw entered is one of Node's own (a `node:` file). */
 export let enteredNode = false;
+/** Whether the root rootMaker last looked at is `import()`'s promise (see callsImport). */
+export let madeByImport = false;
+
+/**
+ * Whether `frame`, the program's function on top of the stack read as a root promise is made, is
+ * calling `import()` rather than being entered. V8 makes `import()`'s promise with no frame of its
+ * own, so the stack shows the function that calls it on top, as it shows an async function being
+ * entered; but a function entered is at its own start (the line it begins on; its parameters'
+ * `(`), and `import()` is a call in its body: at another line (before 2026-12-05, an unawaited
+ * `import('./c.mjs')` made the rest of `loadPlugins` a task named after it), or — a function on one
+ * line, `const load = (m) => import(m)`, whose call and start share a line — at a place where the
+ * program was seen calling `import()`: Node's loader begins each with an async function of its own
+ * (importModuleDynamicallyCallback) that the call calls, whose promise comes first, its caller's
+ * frame at the very position of the `import()` (Node 20, 22 and 24; noteImportSite). Before that,
+ * such a call was read as `load` entered again, a call nobody awaited that took in the rest of
+ * its caller.
+ */
+export function callsImport(frame: CallSiteLike): boolean {
+  const start = frame.getEnclosingLineNumber?.();
+  if (typeof start === 'number' && start > 0 && start !== frame.getLineNumber()) return true;
+  if (importSitesSeen === 0) return false;
+  const key = siteKey(frame);
+  return importSites[key & IMPORT_MASK] === key;
+}
+
+/**
+ * Whether the root whose stack `stack` is (read as it was made, past the hooks' and the tracer's
+ * own frames) is `import()`'s promise made by a function of the program's (see callsImport); a
+ * stack of Node's loader beginning an `import()` notes where it is called.
+ */
+export function stackCallsImport(stack: Stack): boolean {
+  let i = 0;
+  while (i < stack.length) {
+    const file = frameFile(stack[i]) ?? '';
+    if (file !== tracerFile && file !== 'node:internal/promise_hooks' && file !== 'node:internal/async_hooks')
+      break;
+    i++;
+  }
+  if (i >= stack.length) return false;
+  const file = frameFile(stack[i]) ?? '';
+  if (file === ESM_UTILS) {
+    noteImportSite(stack, i);
+    return false;
+  }
+  return file !== '' && !isInternal(file) && !isLibrary(file) && callsImport(stack[i]);
+}
+
+/** Node's file whose async function begins each `import()` (IMPORT_CALLBACK). */
+const ESM_UTILS = 'node:internal/modules/esm/utils';
+const IMPORT_CALLBACK = 'importModuleDynamicallyCallback';
+/** Where the program calls `import()`: a small table of hashed positions (a collision costs a look). */
+const IMPORT_MASK = 255;
+const importSites = new Int32Array(IMPORT_MASK + 1);
+let importSitesSeen = 0;
+function siteKey(frame: CallSiteLike): number {
+  const file = frameFile(frame) ?? '';
+  // (FNV-1a's prime, as the places' hashes: marks.ts mix.)
+  let h = Math.imul((frame.getLineNumber() ?? 0) ^ ((frame.getColumnNumber() ?? 0) << 16), 0x01000193);
+  for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193);
+  return h | 1;
+}
+/** Frame `at` of `frames` is Node's loader beginning an `import()`: the frame below it calls it. */
+function noteImportSite(frames: Stack, at: number): void {
+  if (frameFunctionName(frames[at]) !== IMPORT_CALLBACK) return;
+  let below = at + 1;
+  while (below < frames.length && frameFile(frames[below]) === tracerFile) below++;
+  if (below >= frames.length) return;
+  const key = siteKey(frames[below]);
+  importSites[key & IMPORT_MASK] = key;
+  importSitesSeen++;
+}
 /** The frames makerFrame last read, and the index of the one below the frame it returned. */
 let makerFrames: CallSiteLike[] = [];
 let makerBelow = 0;

@@ -185,6 +185,14 @@ export const enum CalledFrom {
    * awaited, and the program's function it returns is no job (stintParse.ts parse).
    */
   Runtime = 5,
+  /**
+   * For a library's function (Rooted.ByLibrary): no function at all but `import()`'s promise, which
+   * V8 makes with the program's function that calls it on top of the stack (locations.ts
+   * callsImport). Node's loader is the runtime's code: given to a combinator as it is, it is no
+   * member of the program's (stintParse.ts), and the module's loading and top level are the work of
+   * the code that awaits the combinator.
+   */
+  Import = 6,
 }
 export const logFrom = new Uint8Array(MAX_LOG);
 /**

@@ -172,6 +172,27 @@ export function parse(
     switch (logKind[i]) {
       case LogKind.Root:
         level[i] = current();
+        // `import()`'s promise is no function's: V8 makes it once Node's loader has begun the
+        // import, and no code runs inside it. (Left open, it held the rest of an async function
+        // that returns it, `async (m) => import(m)`, whose return the job taking it on shows: see
+        // returnCuts.)
+        if (logRooted[i] === Rooted.ByLibrary && logFrom[i] === CalledFrom.Import) {
+          // Node's loader began the import from a function of its own that returned a promise
+          // without awaiting (importModuleDynamicallyCallback): V8 had it back before making this
+          // one, so that function and the calls it left open (Node's, and the runtime's promises
+          // inside them) have returned. The promise is the program's function's, at its level.
+          let s = -1;
+          for (let u = top; u >= 0; u--) {
+            const r = stack[u];
+            if (logRooted[r] === Rooted.ByLibrary && logFrom[r] === CalledFrom.Runtime) s = u;
+            else if (logRooted[r] !== Rooted.ByRuntime) break;
+          }
+          if (s !== -1) popTo(stack[s], i);
+          level[i] = current();
+          closedAt[i] = i + 1;
+          isOpen[i] = 0;
+          break;
+        }
         closedAt[i] = end;
         isOpen[i] = 1;
         stack[++top] = i;
@@ -855,6 +876,17 @@ export function findDishes(
       continue;
     for (let k = 0; k < origins.length; k++) {
       const [origin, m] = origins[k];
+      // `import()`'s promise given as it is (`Promise.all([import('./a.mjs'), import('./b.mjs')])`):
+      // no call of the program's — Node's loader's, the runtime's code. The module's loading and
+      // its top level are the work of the code that awaits the combinator, as they are of the code
+      // that awaits one `import()` (before, each was a member, `all[0]`, and the second module's
+      // loader, which begins before `import()`'s own promise is made, ran in the first's lane).
+      if (
+        logKind[origin] === LogKind.Root &&
+        logRooted[origin] === Rooted.ByLibrary &&
+        logFrom[origin] === CalledFrom.Import
+      )
+        continue;
       let stop = k + 1 < origins.length ? origins[k + 1][0] : c;
       // A call of an async function (its extent known: until it awaited, returned or was consumed)
       // ends there, or with the promise the combinator was given (`a().then(f)`'s link): what the
