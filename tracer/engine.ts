@@ -64,6 +64,14 @@ export interface Task {
    */
   answered: number;
   /**
+   * The count of replies (see `replies`) when it asked a connection something after its own work
+   * was over by openerDone's word (a request's work after its response: `res.end()`, then `await
+   * sql\`…\``, or a port's message awaited), or -1: until a reply of its comes, it waits for that
+   * answer, and what the connection brings is its work (see waitsLate; set from the ask once its
+   * stint has been sorted, sources/streams.ts `lateAsk`).
+   */
+  askedLate: number;
+  /**
    * It holds the reads of a connection that came when no asker waited (sources/streams.ts,
    * heldReply): the reply of a waiter the connection has not shown yet, whose reads it is.
    */
@@ -723,7 +731,7 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // between two flushes): the busy time is theirs, not untracked code's.
   const reader = gapReaderFrom === gapFrom && !gapReaderMixed ? gapReader : null;
   gapReaderFrom = -1;
-  w.run(from, reader !== null && !openerDone(reader) ? reader.id : 0, Reason.Io);
+  w.run(from, reader !== null && readsFor(reader) ? reader.id : 0, Reason.Io);
   w.idle(t);
   return false;
 }
@@ -1209,6 +1217,25 @@ export function openerDone(task: Task): boolean {
 }
 
 /**
+ * Whether `task` asked a connection something after its own work was over by openerDone's word and
+ * has had no reply since (Task.askedLate): its work goes on, waiting for that answer — a request's
+ * after its response that awaits a query, a port's message. Before, what the connection brought
+ * for it was the connection's opener's (the script that opened a pool's connection: a large
+ * result read after a response ran in the script's lane) or untracked code.
+ */
+export function waitsLate(task: Task): boolean {
+  return task.askedLate >= task.answered;
+}
+
+/**
+ * Whether what a connection brings for `task` (its opener, asker or waiter) is its work: its work
+ * goes on (openerDone), or it waits for an answer it asked for after that (waitsLate).
+ */
+export function readsFor(task: Task): boolean {
+  return !openerDone(task) || waitsLate(task);
+}
+
+/**
  * A read of a connection `opener` opened begins, no stint open (`reads`: it brings data, see
  * probeReads). False: run it plainly. `queued`: it is a tick a read queued (sources/ticks.ts),
  * which runs right after that read and the ticks queued before it, before the loop can wait: it
@@ -1221,9 +1248,10 @@ export function startProbe(opener: Task, reads: boolean, queued = false, live?: 
   probeReads = reads;
   times.probeStart = queued ? queuedStart() : now();
   probeAnswered = null;
+  probeLate = null;
   probeMixed = false;
   probeEntered = false;
-  probeLive = live ?? !openerDone(opener);
+  probeLive = live ?? readsFor(opener);
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
   if (probeLive) beat(times.probeStart, opener.id, true);
@@ -1301,8 +1329,9 @@ export let replies = 0;
 export function readAnswered(tag: Strand | undefined): void {
   const task = tag === undefined ? null : taskOf(tag);
   if (task !== null) {
+    const late = waitsLate(task);
     task.answered = ++replies;
-    if (probing !== null && probing.holdsReply) heldAnswered(probing, task);
+    if (probing !== null && probing.holdsReply) heldAnswered(probing, task, late);
   }
 }
 
@@ -1311,20 +1340,24 @@ export function probeSettled(tag: Strand | undefined): void {
   if (probing === null) return;
   const task = tag === undefined ? null : taskOf(tag);
   if (task !== null) {
+    // (Whether this answers what it asked after its work was over: read before the count moves.)
+    if (waitsLate(task)) probeLate = task;
     task.answered = ++replies;
-    if (probing.holdsReply) heldAnswered(probing, task);
+    if (probing.holdsReply) heldAnswered(probing, task, probeLate === task);
   }
   if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
   else probeAnswered = task;
 }
+/** A task a promise the probe settled is of, which waited for an answer it asked late (waitsLate). */
+let probeLate: Task | null = null;
 
 /**
  * A read of the reads a connection held for nobody's asker (sources/streams.ts, heldReply) settled
  * a promise of `task`'s: the reply they were part of was `task`'s (a connection answers in the
  * order asked), and so are they, when its work goes on.
  */
-function heldAnswered(held: Task, task: Task): void {
-  if (task === held || task.holdsReply || onHeldAnswered === null || openerDone(task)) return;
+function heldAnswered(held: Task, task: Task, late: boolean): void {
+  if (task === held || task.holdsReply || onHeldAnswered === null || (openerDone(task) && !late)) return;
   held.holdsReply = false;
   onHeldAnswered(held, task);
 }
@@ -1383,7 +1416,10 @@ function endProbeRead(): Task | null {
     // end settles), and the pool that closes the idle connection long after the response does it
     // for nobody — a member's lane reached 150 ms past its request's. A continuation of its that
     // does run (a race's loser, still at work) is charged the read by the gap, as before.
-    if (probeMixed || waiter === null || openerDone(waiter)) {
+    // (But not a waiter whose work, over by that word, goes on waiting for this very answer, asked
+    // after it was over: a request's work after its response that awaits a query or a port's
+    // message — see waitsLate.)
+    if (probeMixed || waiter === null || (openerDone(waiter) && probeLate !== waiter)) {
       readInGap(null);
       return null;
     }
