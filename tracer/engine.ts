@@ -716,11 +716,12 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // see enterRead): the connection's callback that brought it. Not for a request that has
   // responded: what its socket does then (the response written out, keep-alive) is nobody's, and
   // the estimate, stretched by a loaded machine, made its wrap-up look like work after the response.
+  // (But for a read of what the request asked after its response, which it waits for: that
+  // work goes on, see waitsLate.)
   if (
     task !== null &&
     (continuation || reason === Reason.Request || readBegins) &&
-    !task.responded &&
-    !task.ended
+    ((!task.responded && !task.ended) || readsLate)
   ) {
     // Why the stint runs is still why the task runs: a request arrived (its parsing included).
     w.run(from, task.id, continuation ? Reason.Io : reason);
@@ -1170,6 +1171,11 @@ let probeMixed = false;
  */
 let readBegins = false;
 /**
+ * Set while a read becomes a stint of a task that asked for it after its own work was over and
+ * waits for it (waitsLate): the time before it is that read's too, though the task has responded.
+ */
+let readsLate = false;
+/**
  * The reads of connections in the gap since the last stint (see accountGap) that became no stint,
  * too short each to be one: the one live task they were all charged to, else (`gapReaderMixed`)
  * several tasks or nobody. `gapReaderFrom`: the start of the gap they ran in.
@@ -1314,8 +1320,10 @@ export function probeEnter(): boolean {
     return false;
   probeEntered = true;
   readBegins = true;
+  readsLate = waitsLate(task);
   enter(task, Reason.Io, false, times.probeStart);
   readBegins = false;
+  readsLate = false;
   return true;
 }
 
@@ -1423,7 +1431,9 @@ function endProbeRead(): Task | null {
       readInGap(null);
       return null;
     }
+    readsLate = probeLate === waiter;
     enter(waiter, Reason.Io, true, times.probeStart);
+    readsLate = false;
     leave();
     readEnded(times.lastEnd);
     return waiter;
@@ -1439,8 +1449,10 @@ function endProbeRead(): Task | null {
     return null;
   }
   readBegins = true;
+  readsLate = waitsLate(opener);
   enter(opener, Reason.Io, false, times.probeStart);
   readBegins = false;
+  readsLate = false;
   leave();
   readEnded(times.lastEnd);
   return opener;
