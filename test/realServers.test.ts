@@ -1,7 +1,8 @@
 /**
  * Real servers nobody here wrote the frameworks of, traced under real load: express 5 + pg on a
  * real PostgreSQL, koa + ioredis on a real redis, a plain server that calls an upstream with fetch
- * (undici, keep-alive) and pipes a file through gzip; a Bull 4 worker on the real redis whose
+ * (undici, keep-alive) and pipes a file through gzip, one that calls an upstream answering gzip
+ * with fetch and undici's `request`; express 5 + postgres.js 4 (an export read after its response); a Bull 4 worker on the real redis whose
  * jobs query the real PostgreSQL; and the libraries the tracer was fixed on, at the exact versions
  * of package.json: postgres.js 4 (ES module; queries pipelined, or queued while it connects),
  * sequelize 6 (its pool's idle reaper), graphql-js 16 (async resolvers beside `.then` chains), ws 8
@@ -102,6 +103,19 @@ function request(port: number, method: string, pathname: string, body?: string):
     );
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** How many exports the express + postgres.js server has finished (its `/exported`). */
+function exported(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/exported', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve((JSON.parse(body) as { exported: number }).exported));
+      })
+      .on('error', reject);
   });
 }
 
@@ -1394,6 +1408,102 @@ describe('real servers, traced under load', function () {
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
+      it("fetch and undici's request (its decompress interceptor) of an upstream that answers gzip: one task per request, the decompression its work, Promise.all of the two as overlapping children, the busy step a block at its line, a body relayed as read the request's, no lane for the connection", async () => {
+        const file = path.join(SERVERS, 'fetchGzip.js');
+        const run = await record(
+          dir,
+          'fetchGzip',
+          mode,
+          { BUSY_MS: '150' },
+          async (port) => {
+            for (const item of ['1', '2', '3'])
+              assert.equal(await request(port, 'GET', `/quote/${item}`), 200);
+            for (const item of ['1', '2']) assert.equal(await request(port, 'GET', `/stock/${item}`), 200);
+            assert.equal(await request(port, 'GET', '/relay/3'), 200);
+            const baskets = await Promise.all([
+              request(port, 'GET', '/basket/4'),
+              request(port, 'GET', '/basket/5'),
+            ]);
+            assert.deepEqual(baskets, [200, 200]);
+            // undici's request, eight at once: its pool's connections, each answer inflated.
+            const stocks = await Promise.all(
+              [10, 11, 12, 13, 14, 15, 16, 17].map((i) => request(port, 'GET', `/stock/${i}`)),
+            );
+            assert.ok(stocks.every((c) => c === 200));
+            await sleep(100);
+          },
+          '/quote/9',
+          40,
+        );
+        const s = run.summary;
+        const ours = s.tasks.filter((t) => t.kind === 'request' && !t.name.startsWith('GET /up/'));
+        const upstream = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /up/'));
+        const quotes = ours.filter((t) => t.name.startsWith('GET /quote/'));
+        assert.ok(
+          quotes.length >= run.loaded + 3 && run.loaded >= 40,
+          `one task per request (${quotes.length}, ${run.loaded} under load)`,
+        );
+        assert.equal(
+          ours.filter((t) => t.name.startsWith('GET /stock/')).length,
+          10,
+          'each stock request one task',
+        );
+        // One upstream request for each quote, stock and relay, two for each basket.
+        assert.equal(upstream.length, ours.length + 2, "the upstream's requests are tasks of their own");
+        const single = ours.filter((t) => !t.name.startsWith('GET /basket/'));
+        const withLanes = single.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        assert.equal(
+          withLanes.length,
+          0,
+          `a call awaited at once, its body inflated, is the request waiting (${describe_(
+            s,
+            withLanes.flatMap((t) => childrenOf(s, t)),
+          )})`,
+        );
+        const [relay] = named(s, 'GET /relay/3');
+        assert.ok(
+          relay.stints >= 3,
+          `the relayed body is the request's work as it is read (${relay.stints} stints)`,
+        );
+        const baskets = named(s, 'GET /basket/4').concat(named(s, 'GET /basket/5'));
+        for (const basket of baskets) {
+          const members = childrenOf(s, basket).filter((c) => !c.internal);
+          assert.deepEqual(
+            members.map((c) => c.name).sort(),
+            ['price', 'stock'],
+            `fetch's and undici's calls in Promise.all are children (${describe_(s, members)})`,
+          );
+          assert.ok(overlap(members[0], members[1]), 'and they overlap');
+          const block = stepBlock(s, basket);
+          assert.ok(
+            block,
+            `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+          );
+          assertBlockLine(block, basket, file, 'FETCH GZIP BUSY LINE');
+        }
+        // The inflating is no lane's of its own: what undici leaves running for a request and the
+        // library folds hold (nearly) none of the loop's time.
+        const timeline = run.timeline;
+        const internal = new Set(s.tasks.filter((t) => t.internal && t.id !== '0').map((t) => t.id));
+        let folded = 0;
+        let busy = 0;
+        for (let i = 0; i < timeline.stints.length; i++) {
+          const ms = timeline.stintEnd(i) - timeline.stints.start[i] - timeline.cpuWaitMs(i);
+          busy += Math.max(0, ms);
+          if (internal.has(timeline.tasks[timeline.stints.task[i]].id)) folded += Math.max(0, ms);
+        }
+        assert.ok(
+          folded < busy * 0.02,
+          `the library's folded tasks held ${folded.toFixed(1)} of ${busy.toFixed(1)} ms`,
+        );
+        assertNoOtherLanes(
+          s,
+          [...ours, ...upstream],
+          "no other lanes: the keep-alive connections are nobody's dish",
+        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      });
+
       /**
        * A server whose route reads 150,000 rows with postgres.js on one connection, and which sends
        * itself `/a` and `/b` (`b` `afterMs` after `a`; `warm`: one query first, so the connection is
@@ -1601,6 +1711,108 @@ describe('real servers, traced under load', function () {
           [...rows, ...dashes],
           "no other lanes: the connections are nobody's dish",
           true,
+        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      });
+
+      it("express 5 + postgres.js 4 (ES modules): requests named by route, queries as waits, Promise.all as overlapping children, a transaction the request's own work, the busy step a block at its line, the audit after the response a dish, an export read after the response the request's own work", async () => {
+        const file = path.join(SERVERS, 'expressPostgresJs.mjs');
+        // The export reads 20,000 rows after its response: how far its request's lanes reach.
+        let exportEnd = 0;
+        const run = await record(
+          dir,
+          'expressPostgresJs.mjs',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/users/${id}`), 200);
+            const both = await Promise.all([request(port, 'GET', '/dash'), request(port, 'GET', '/dash')]);
+            assert.deepEqual(both, [200, 200]);
+            assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
+            assert.equal(await request(port, 'POST', '/export', '{}'), 202);
+            // Until the export's work after its response is done (a bound, not a pace).
+            const until = Date.now() + JOBS_DONE_MS;
+            while (Date.now() < until && (await exported(port)) < 1) await sleep(20);
+            await sleep(100);
+          },
+          '/users/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const users = requestsOf(run, 'GET /users/:id', run.loaded + 3, 'request of a single query');
+        const waited = users.filter((t) => t.stints >= 2 && t.waitMs > 0).length;
+        assert.ok(
+          waited >= users.length * 0.9,
+          `requests run before their query and again after it, waiting between (${waited} of ${users.length})`,
+        );
+        const dashes = named(s, 'GET /dash');
+        assert.equal(dashes.length, 2, 'each dashboard request one task');
+        for (const dash of dashes) {
+          const queries = childrenOf(s, dash).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two queries of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const blocked = s.blocks.filter((b) => dashes.some((d) => d.id === b.task));
+        assert.ok(blocked.length >= 1, `the synchronous step is a block on its request (${blocked.length})`);
+        const step = heldLongest(blocked)!;
+        assertBlockLine(
+          step,
+          dashes.find((d) => d.id === step.task)!,
+          file,
+          'EXPRESS POSTGRESJS BUSY LINE',
+        );
+
+        // sql.begin's function is the request's own work; the audit it leaves running, its dish.
+        const [order] = named(s, 'POST /orders');
+        assert.deepEqual(
+          ownDishes(run, order).map((t) => [t.name, t.kind]),
+          [['audit', 'background']],
+          'the audit after the response is a dish of the request, the transaction no lane',
+        );
+
+        // The export's rows, read after its response, are its work after its response: in its
+        // lanes (the request's, its "(after response)"), not the script's that opened the pool's
+        // first connection, nor untracked code. (On the build before: 152 ms in the script's
+        // lane against 183 ms in the request's, beside busy loops.)
+        const [exporter] = named(s, 'POST /export');
+        assert.ok(exporter, 'the export request');
+        const own = new Set([exporter.id, ...childrenOf(s, exporter).map((c) => c.id)]);
+        const timeline = run.timeline;
+        const st = timeline.stints;
+        const exportFrom = timeline.tasks.find((t) => t.id === exporter.id)!.createdAt;
+        const nobodys = new Set(['0', ...s.tasks.filter((t) => t.internal).map((t) => t.id)]);
+        const ms: Record<string, number> = {};
+        let mine = 0;
+        let others = 0;
+        for (let i = 0; i < st.length; i++) {
+          if (st.start[i] < exportFrom) continue;
+          const task = timeline.tasks[st.task[i]];
+          if (own.has(task.id)) exportEnd = Math.max(exportEnd, timeline.stintEnd(i));
+        }
+        for (let i = 0; i < st.length && st.start[i] < exportEnd; i++) {
+          if (st.start[i] < exportFrom) continue;
+          const task = timeline.tasks[st.task[i]];
+          // (Less the time a loaded machine kept the loop's thread from its CPU.)
+          const held = Math.max(0, timeline.stintEnd(i) - st.start[i] - timeline.cpuWaitMs(i));
+          ms[task.name] = (ms[task.name] ?? 0) + held;
+          // (Against nobody's: the script's, untracked code, the library's — other requests and
+          // their dishes, the polls of /exported and the order's audit, are their own work.)
+          if (own.has(task.id)) mine += held;
+          else if (task.kind === 'main' || nobodys.has(task.id)) others += held;
+        }
+        assert.ok(
+          others < mine * 0.15,
+          `the export's rows read in its own lanes (ms of CPU per lane: ${JSON.stringify(ms)})`,
+        );
+
+        assertNoOtherLanes(
+          s,
+          [...users, ...dashes, order, exporter, ...named(s, 'GET /exported')],
+          "no other lanes: the connections and the pool are nobody's dish",
         );
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });

@@ -258,6 +258,29 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a request's work after its response that awaits a MessageChannel's message or a socket's answer it asked for then: the message's and the answer's work the request's, not untracked code",
+    // The request has answered: its work goes on, and what it asked of a connection then (a port
+    // it posted to, a socket it wrote to) comes back for it. On the build before, the listener's
+    // work was untracked code (a waiter whose response was sent was nobody's): seed 159191.
+    fns: [],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/ship',
+          before: [work()],
+          after: [
+            { k: 'messagePort', workMs: 3 },
+            { k: 'netPair', serverMs: 1, workMs: 2 },
+            { k: 'messagePort', workMs: 2 },
+          ],
+        },
+      ],
+      requests: ['/ship?i=1', '/ship?i=2'],
+    },
+  },
+  {
+    title:
       'nested mappers in a request: each job of the outer mapper is a dish of the request, and the functions its own mapper runs are its dishes, from the first request on',
     // The outer mapper starts its first job alone (the next runner starts a tick later): the inner
     // mapper that job runs is no companion of it, it holds the job's own jobs (dist0: the first

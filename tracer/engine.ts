@@ -64,6 +64,14 @@ export interface Task {
    */
   answered: number;
   /**
+   * The count of replies (see `replies`) when it asked a connection something after its own work
+   * was over by openerDone's word (a request's work after its response: `res.end()`, then `await
+   * sql\`…\``, or a port's message awaited), or -1: until a reply of its comes, it waits for that
+   * answer, and what the connection brings is its work (see waitsLate; set from the ask once its
+   * stint has been sorted, sources/streams.ts `lateAsk`).
+   */
+  askedLate: number;
+  /**
    * It holds the reads of a connection that came when no asker waited (sources/streams.ts,
    * heldReply): the reply of a waiter the connection has not shown yet, whose reads it is.
    */
@@ -719,11 +727,12 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // see enterRead): the connection's callback that brought it. Not for a request that has
   // responded: what its socket does then (the response written out, keep-alive) is nobody's, and
   // the estimate, stretched by a loaded machine, made its wrap-up look like work after the response.
+  // (But for a read of what the request asked after its response, which it waits for: that
+  // work goes on, see waitsLate.)
   if (
     task !== null &&
     (continuation || reason === Reason.Request || readBegins) &&
-    !task.responded &&
-    !task.ended
+    ((!task.responded && !task.ended) || readsLate)
   ) {
     // Why the stint runs is still why the task runs: a request arrived (its parsing included).
     w.run(from, task.id, continuation ? Reason.Io : reason);
@@ -734,7 +743,7 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // between two flushes): the busy time is theirs, not untracked code's.
   const reader = gapReaderFrom === gapFrom && !gapReaderMixed ? gapReader : null;
   gapReaderFrom = -1;
-  const owner = reader !== null && !openerDone(reader) ? reader.id : 0;
+  const owner = reader !== null && readsFor(reader) ? reader.id : 0;
   if (owner === 0) {
     // Untracked code is said to have run only on the CPU the gap itself can have had: the bound
     // less the wall time of the stints run since it was read. (A stint the OS preempted took more
@@ -1186,6 +1195,11 @@ let probeMixed = false;
  */
 let readBegins = false;
 /**
+ * Set while a read becomes a stint of a task that asked for it after its own work was over and
+ * waits for it (waitsLate): the time before it is that read's too, though the task has responded.
+ */
+let readsLate = false;
+/**
  * The reads of connections in the gap since the last stint (see accountGap) that became no stint,
  * too short each to be one: the one live task they were all charged to, else (`gapReaderMixed`)
  * several tasks or nobody. `gapReaderFrom`: the start of the gap they ran in.
@@ -1233,6 +1247,25 @@ export function openerDone(task: Task): boolean {
 }
 
 /**
+ * Whether `task` asked a connection something after its own work was over by openerDone's word and
+ * has had no reply since (Task.askedLate): its work goes on, waiting for that answer — a request's
+ * after its response that awaits a query, a port's message. Before, what the connection brought
+ * for it was the connection's opener's (the script that opened a pool's connection: a large
+ * result read after a response ran in the script's lane) or untracked code.
+ */
+export function waitsLate(task: Task): boolean {
+  return task.askedLate >= task.answered;
+}
+
+/**
+ * Whether what a connection brings for `task` (its opener, asker or waiter) is its work: its work
+ * goes on (openerDone), or it waits for an answer it asked for after that (waitsLate).
+ */
+export function readsFor(task: Task): boolean {
+  return !openerDone(task) || waitsLate(task);
+}
+
+/**
  * A read of a connection `opener` opened begins, no stint open (`reads`: it brings data, see
  * probeReads). False: run it plainly. `queued`: it is a tick a read queued (sources/ticks.ts),
  * which runs right after that read and the ticks queued before it, before the loop can wait: it
@@ -1245,9 +1278,10 @@ export function startProbe(opener: Task, reads: boolean, queued = false, live?: 
   probeReads = reads;
   times.probeStart = queued ? queuedStart() : now();
   probeAnswered = null;
+  probeLate = null;
   probeMixed = false;
   probeEntered = false;
-  probeLive = live ?? !openerDone(opener);
+  probeLive = live ?? readsFor(opener);
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
   if (probeLive) beat(times.probeStart, opener.id, true);
@@ -1310,8 +1344,10 @@ export function probeEnter(): boolean {
     return false;
   probeEntered = true;
   readBegins = true;
+  readsLate = waitsLate(task);
   enter(task, Reason.Io, false, times.probeStart);
   readBegins = false;
+  readsLate = false;
   return true;
 }
 
@@ -1325,8 +1361,9 @@ export let replies = 0;
 export function readAnswered(tag: Strand | undefined): void {
   const task = tag === undefined ? null : taskOf(tag);
   if (task !== null) {
+    const late = waitsLate(task);
     task.answered = ++replies;
-    if (probing !== null && probing.holdsReply) heldAnswered(probing, task);
+    if (probing !== null && probing.holdsReply) heldAnswered(probing, task, late);
   }
 }
 
@@ -1335,20 +1372,24 @@ export function probeSettled(tag: Strand | undefined): void {
   if (probing === null) return;
   const task = tag === undefined ? null : taskOf(tag);
   if (task !== null) {
+    // (Whether this answers what it asked after its work was over: read before the count moves.)
+    if (waitsLate(task)) probeLate = task;
     task.answered = ++replies;
-    if (probing.holdsReply) heldAnswered(probing, task);
+    if (probing.holdsReply) heldAnswered(probing, task, probeLate === task);
   }
   if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
   else probeAnswered = task;
 }
+/** A task a promise the probe settled is of, which waited for an answer it asked late (waitsLate). */
+let probeLate: Task | null = null;
 
 /**
  * A read of the reads a connection held for nobody's asker (sources/streams.ts, heldReply) settled
  * a promise of `task`'s: the reply they were part of was `task`'s (a connection answers in the
  * order asked), and so are they, when its work goes on.
  */
-function heldAnswered(held: Task, task: Task): void {
-  if (task === held || task.holdsReply || onHeldAnswered === null || openerDone(task)) return;
+function heldAnswered(held: Task, task: Task, late: boolean): void {
+  if (task === held || task.holdsReply || onHeldAnswered === null || (openerDone(task) && !late)) return;
   held.holdsReply = false;
   onHeldAnswered(held, task);
 }
@@ -1407,11 +1448,16 @@ function endProbeRead(): Task | null {
     // end settles), and the pool that closes the idle connection long after the response does it
     // for nobody — a member's lane reached 150 ms past its request's. A continuation of its that
     // does run (a race's loser, still at work) is charged the read by the gap, as before.
-    if (probeMixed || waiter === null || openerDone(waiter)) {
+    // (But not a waiter whose work, over by that word, goes on waiting for this very answer, asked
+    // after it was over: a request's work after its response that awaits a query or a port's
+    // message — see waitsLate.)
+    if (probeMixed || waiter === null || (openerDone(waiter) && probeLate !== waiter)) {
       readInGap(null);
       return null;
     }
+    readsLate = probeLate === waiter;
     enter(waiter, Reason.Io, true, times.probeStart);
+    readsLate = false;
     leave();
     readEnded(times.lastEnd);
     return waiter;
@@ -1427,8 +1473,10 @@ function endProbeRead(): Task | null {
     return null;
   }
   readBegins = true;
+  readsLate = waitsLate(opener);
   enter(opener, Reason.Io, false, times.probeStart);
   readBegins = false;
+  readsLate = false;
   leave();
   readEnded(times.lastEnd);
   return opener;

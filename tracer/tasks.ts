@@ -41,6 +41,7 @@ export function newTask(
     endsOnReturn: false,
     ran: false,
     answered: 0,
+    askedLate: -1,
     holdsReply: false,
     sides: null,
     lone: null,

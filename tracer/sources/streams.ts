@@ -10,6 +10,7 @@ import {
   enter,
   leave,
   openerDone,
+  readsFor,
   replies,
   runsAs,
   setHeldAnsweredHandler,
@@ -47,7 +48,15 @@ export const kHeld = Symbol('looplens.held');
  * of the code that wrote the chunk in progress (sources/zlib.ts). Its output is that code's work.
  */
 export const kWriter = Symbol('looplens.writer');
+/**
+ * Of such a connection: the last ask made by code whose task's work was over by openerDone's word
+ * (a request's after its response), its slot and the count of replies then — resolved to the task
+ * it turned out to be (the stint that asked sorted: a call nobody awaited that asked is a dish of
+ * its own) by the next read (lateAsk).
+ */
+export const kLate = Symbol('looplens.late');
 export type Piped = {
+  [kLate]?: [Slot, number];
   [kStream]?: Slot;
   [kWriter]?: Slot;
   [kConn]?: Slot;
@@ -74,12 +83,25 @@ export function releaseHeld(conn: Piped): void {
 /** The running task (its slot, `slot`) writes to a connection the program opened: it asks. */
 export function noteAsker(conn: Piped, slot: Slot): void {
   conn[kAsker] = slot;
+  if (current !== null && openerDone(current)) conn[kLate] = [slot, replies];
   const askers = conn[kAskers];
   if (askers === undefined) conn[kAskers] = [slot, replies];
   else {
     if (askers.length >= 2 * MAX_ASKERS) askers.splice(0, 2);
     askers.push(slot, replies);
   }
+}
+
+/**
+ * A read of `conn` begins: an ask made there after its asker's work was over (kLate) is now its
+ * task's (the stint that asked has been sorted), which waits for the answer (engine.ts waitsLate).
+ */
+export function lateAsk(conn: Piped): void {
+  const late = conn[kLate];
+  if (late === undefined) return;
+  conn[kLate] = undefined;
+  const task = taskOf(late[0].r);
+  if (task !== null && task.askedLate < late[1]) task.askedLate = late[1];
 }
 
 /**
@@ -97,7 +119,7 @@ function oldestAsker(askers: Array<Slot | number>): Task | null {
   let asker: Task | null = null;
   for (; done < askers.length; done += 2) {
     asker = taskOf((askers[done] as Slot).r);
-    if (asker !== null && !openerDone(asker)) break;
+    if (asker !== null && readsFor(asker)) break;
     asker = null;
   }
   // A few are shifted off: `splice` makes an array of what it removes (for one asker, about 750
@@ -185,13 +207,14 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   // What comes back is for the oldest asker still waiting (a pool's connection serves one request,
   // then another; a client that pipelines, several at once), else for whoever asked last (a
   // subscriber, once subscribed), or for the opener who never wrote.
+  if (stream[kLate] !== undefined) lateAsk(stream);
   const askers = stream[kAskers];
   let opener = askers !== undefined ? oldestAsker(askers) : null;
   if (opener === null) {
     const asker = stream[kAsker];
     opener = asker !== undefined ? taskOf(asker.r) : null;
-    if (opener === null || openerDone(opener)) opener = taskOf(conn.r);
-    if (askers !== undefined && (opener === null || openerDone(opener))) opener = heldReply(stream);
+    if (opener === null || !readsFor(opener)) opener = taskOf(conn.r);
+    if (askers !== undefined && (opener === null || !readsFor(opener))) opener = heldReply(stream);
   }
   return asProbe(opener, push, stream, args, true);
 }

@@ -5,13 +5,24 @@
 // Required, not imported as namespaces (see index.ts).
 import workerThreads = require('node:worker_threads');
 import { Reason, TaskKind } from '../../protocol/format';
-import { Task, asProbe, current, enabled, openerDone, probeEnter, probing, taskOf } from '../engine';
+import {
+  Task,
+  asProbe,
+  current,
+  enabled,
+  openerDone,
+  probeEnter,
+  probing,
+  readsFor,
+  replies,
+  taskOf,
+} from '../engine';
 import { kTask, regSlot } from '../dishes';
 import { Slot } from '../marks';
 import { captureLocation } from '../locations';
 import { AnyFunction, Owned, callWith, copyProperties, replace } from './base';
 import { childTask, patchEmit } from './http';
-import { Piped, kAsker, kConn } from './streams';
+import { Piped, kAsker, kConn, kLate, lateAsk } from './streams';
 
 // ---------------------------------------------------------------------------------------------
 // Workers: the main thread's side of a worker (its start, its exit, its errors) is a task. What it
@@ -112,7 +123,10 @@ export function patchWorker(): void {
 /** Node dispatches every message a port receives through this method of the port's (per_context/messageport.js). */
 const kHybridDispatch = Symbol.for('nodejs.internal.kHybridDispatch');
 
-type Port = Piped & { [kWorker]?: Task } & Record<symbol, unknown>;
+/** Of a port of a channel the program made: the channel's other port. */
+const kPeer = Symbol('looplens.peer');
+
+type Port = Piped & { [kWorker]?: Task; [kPeer]?: Port } & Record<symbol, unknown>;
 
 function patchPorts(): void {
   const Channel = workerThreads.MessageChannel;
@@ -133,6 +147,8 @@ function patchPorts(): void {
           if (slot !== null && made.port1 !== undefined && made.port2 !== undefined) {
             made.port1[kConn] = slot;
             made.port2[kConn] = slot;
+            made.port1[kPeer] = made.port2;
+            made.port2[kPeer] = made.port1;
           }
         } catch {
           // never disturb the program
@@ -146,7 +162,18 @@ function patchPorts(): void {
       // Who asked last: what comes back on the port answers them (see streams.ts probePush).
       if (current !== null && this[kConn] !== undefined && enabled) {
         const slot = regSlot();
-        if (slot !== null) this[kAsker] = slot;
+        if (slot !== null) {
+          this[kAsker] = slot;
+          // (Posted after its task's work was over: a request's after its response, awaiting the
+          // answer — see streams.ts lateAsk.)
+          if (openerDone(current)) {
+            const late: [Slot, number] = [slot, replies];
+            this[kLate] = late;
+            // (Both ends of a channel in this thread: the message comes on the other.)
+            const peer = this[kPeer];
+            if (peer !== undefined) peer[kLate] = late;
+          }
+        }
       }
       return arguments.length <= 2
         ? callWith(post as AnyFunction, this, arguments.length, message, transfer)
@@ -157,9 +184,10 @@ function patchPorts(): void {
   const delivered = function (this: Port) {
     const conn = current === null && probing === null && enabled ? this[kConn] : undefined;
     if (conn === undefined) return Reflect.apply(dispatch as AnyFunction, this, arguments);
+    if (this[kLate] !== undefined) lateAsk(this);
     const asker = this[kAsker];
     let opener = asker !== undefined ? taskOf(asker.r) : null;
-    if (opener !== null && !openerDone(opener))
+    if (opener !== null && readsFor(opener))
       return asProbe(opener, dispatch as AnyFunction, this, arguments, true, true);
     const worker = this[kWorker];
     if (worker !== undefined)
