@@ -3031,6 +3031,74 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("names a dish after the name the program gave its function though V8's name for it has dots — a method or a property keyed by a string or computed key (moleculer's `async 'order.placed'(ctx)`), a class's static method in quotes, a function assigned to a property (`exports.x = async () =>`, `o['a.b'] =`, a prototype's) — when a library calls it plainly; an argument followed by options stays anonymous, in both modes", async () => {
+    // V8's name for a function is the one the program gave it, or one it made up from the code
+    // around it, with dots; a name given by a string key can have dots too. Before, every dotted
+    // name a library did not call as a method of that name was `(anonymous)` (moleculer's event
+    // handlers all were).
+    const app = path.join(dir, 'dottedNames');
+    // An event bus as moleculer's is: it keeps the handlers and calls each plainly, nobody awaiting.
+    writeLibrary(app, 'bus', [
+      "'use strict';",
+      'const handlers = [];',
+      'exports.on = (handler, options) => { handlers.push(handler); };',
+      'exports.onAll = (object) => { for (const key of Object.keys(object)) handlers.push(object[key]); };',
+      'exports.emit = (payload) => { for (const handler of handlers) handler(payload).catch(() => {}); };',
+      '',
+    ]);
+    const program = path.join(app, 'dottedNames.js');
+    const body = '{ await sleep(3); spin(2); await sleep(3); }';
+    const lines = [
+      "'use strict';",
+      "const bus = require('bus');",
+      "const { setTimeout: sleep } = require('node:timers/promises');",
+      'function spin(ms) { const end = performance.now() + ms; while (performance.now() < end); }',
+      'bus.onAll({',
+      `  async 'order.placed'(ctx) ${body},`,
+      `  async ['user' + '.created'](ctx) ${body},`,
+      `  'cart.emptied': async (ctx) => ${body},`,
+      `  async plain(ctx) ${body},`,
+      '});',
+      `class Audit { static async 'audit.write'(ctx) ${body} }`,
+      "bus.on(Audit['audit.write']);",
+      `exports.onExport = async (ctx) => ${body};`,
+      'bus.on(exports.onExport);',
+      'const handlers = {};',
+      `handlers['stock.low'] = async function (ctx) ${body};`,
+      "bus.on(handlers['stock.low']);",
+      'function Mailer() {}',
+      `Mailer.prototype.send = async function (ctx) ${body};`,
+      'bus.on(Mailer.prototype.send);',
+      `bus.on(async (ctx) => ${body}, { retries: 2 });`,
+      'setTimeout(() => bus.emit(1), 5);',
+      'setTimeout(() => bus.emit(2), 60);',
+      '',
+    ];
+    fs.writeFileSync(program, lines.join('\n'));
+    const expected = [
+      'order.placed',
+      'user.created',
+      'cart.emptied',
+      'plain',
+      'audit.write',
+      'exports.onExport',
+      'handlers.stock.low',
+      'Mailer.send',
+      '(anonymous)',
+    ];
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.parent, t.location?.line]));
+      const timers = summary.tasks.filter((t) => t.kind === 'timer');
+      assert.equal(timers.length, 2, `${mode}: ${all}`);
+      for (const timer of timers)
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === timer.id && !t.internal).map((t) => t.name),
+          expected,
+          `${mode}: each handler the bus calls a task of the emit, named as the program named it (${all})`,
+        );
+    }
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

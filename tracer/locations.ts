@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
 import { moduleFunction } from './nodeModule';
+import { Verdict, nameInSource } from './sourceNames';
 import { Made, Rooted } from './stintLog';
 
 /** A source location as captured from a stack (file, 1-based line and column), with what the frame said. */
@@ -883,7 +884,22 @@ function ownName(name: string, frame: CallSiteLike): string {
   } catch {
     // an exotic frame: no method name
   }
-  return method === name.slice(dot + 1) ? name : ANONYMOUS;
+  if (method === name.slice(dot + 1)) return name;
+  // Called otherwise: the program's source says whether the name is its own (sourceNames.ts).
+  return sourceSaysOwn(name, frame) ? name : ANONYMOUS;
+}
+
+/**
+ * Whether the source of the program's own function on `frame` (not a library's: their names are
+ * not shown, and their files are many) gives it the dotted `name` (see sourceNames.ts).
+ */
+function sourceSaysOwn(name: string, frame: CallSiteLike): boolean {
+  const file = frameFile(frame);
+  if (file === null || isInternal(file) || isLibrary(file)) return false;
+  const line = frame.getEnclosingLineNumber?.();
+  const column = frame.getEnclosingColumnNumber?.();
+  if (typeof line !== 'number' || typeof column !== 'number') return false;
+  return nameInSource(file, line, column, name) === Verdict.Own;
 }
 
 /** Paths of the file URLs seen (an ES module's frames name it by URL: parsed once, not per frame). */
