@@ -3031,7 +3031,7 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("names a dish after the name the program gave its function though V8's name for it has dots — a method or a property keyed by a string or computed key (moleculer's `async 'order.placed'(ctx)`), a class's static method in quotes, a function assigned to a property (`exports.x = async () =>`, `o['a.b'] =`, a prototype's) — when a library calls it plainly; an argument followed by options stays anonymous, in both modes", async () => {
+  it("names a dish after the name the program gave its function though V8's name for it has dots — a method or a property keyed by a string or computed key (moleculer's `async 'order.placed'(ctx)`), a class's static method in quotes, a function assigned to a property (`exports.x = async () =>`, `o['a.b'] =`, a prototype's) — when a library calls it plainly; an argument followed by options, or one a library calls through a property of its own (node-cron's `this._execution(now)`), has no name of the program's, in both modes", async () => {
     // V8's name for a function is the one the program gave it, or one it made up from the code
     // around it, with dots; a name given by a string key can have dots too. Before, every dotted
     // name a library did not call as a method of that name was `(anonymous)` (moleculer's event
@@ -3044,6 +3044,11 @@ describe('tasks the tracer finds in real programs', function () {
       'exports.on = (handler, options) => { handlers.push(handler); };',
       'exports.onAll = (object) => { for (const key of Object.keys(object)) handlers.push(object[key]); };',
       'exports.emit = (payload) => { for (const handler of handlers) handler(payload).catch(() => {}); };',
+      // A task as node-cron's: it keeps the function in a property of its own and calls it there.
+      'class Task { constructor(execution) { this._execution = execution; } execute(now) { this._execution(now).catch(() => {}); } }',
+      'const tasks = [];',
+      'exports.schedule = (execution) => { tasks.push(new Task(execution)); };',
+      'exports.tick = () => { for (const task of tasks) task.execute(Date.now()); };',
       '',
     ]);
     const program = path.join(app, 'dottedNames.js');
@@ -3070,10 +3075,12 @@ describe('tasks the tracer finds in real programs', function () {
       `Mailer.prototype.send = async function (ctx) ${body};`,
       'bus.on(Mailer.prototype.send);',
       `bus.on(async (ctx) => ${body}, { retries: 2 });`,
-      'setTimeout(() => bus.emit(1), 5);',
-      'setTimeout(() => bus.emit(2), 60);',
+      `bus.schedule(async () => ${body}); // SCHEDULED`,
+      'setTimeout(() => { bus.emit(1); bus.tick(); }, 5);',
+      'setTimeout(() => { bus.emit(2); bus.tick(); }, 60);',
       '',
     ];
+    const scheduledLine = lines.findIndex((l) => l.includes('SCHEDULED')) + 1;
     fs.writeFileSync(program, lines.join('\n'));
     const expected = [
       'order.placed',
@@ -3090,12 +3097,22 @@ describe('tasks the tracer finds in real programs', function () {
       const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.parent, t.location?.line]));
       const timers = summary.tasks.filter((t) => t.kind === 'timer');
       assert.equal(timers.length, 2, `${mode}: ${all}`);
-      for (const timer of timers)
+      for (const timer of timers) {
+        const dishes = summary.tasks.filter((t) => t.parent === timer.id && !t.internal);
         assert.deepEqual(
-          summary.tasks.filter((t) => t.parent === timer.id && !t.internal).map((t) => t.name),
+          dishes.slice(0, expected.length).map((t) => t.name),
           expected,
           `${mode}: each handler the bus calls a task of the emit, named as the program named it (${all})`,
         );
+        // The scheduled function has no name of the program's: not the library's property's.
+        const scheduled = dishes.slice(expected.length);
+        assert.deepEqual(
+          scheduled.map((t) => t.location?.line),
+          [scheduledLine],
+          `${mode}: the scheduled function a task of the tick (${all})`,
+        );
+        assert.notEqual(scheduled[0].name, '_execution', `${mode}: ${all}`);
+      }
     }
   });
 

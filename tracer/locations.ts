@@ -850,8 +850,13 @@ function frameFile(frame: CallSiteLike): string | null {
 
 function frameFunctionName(frame: CallSiteLike): string {
   try {
-    const name = frame.getFunctionName() ?? frame.getMethodName?.() ?? '';
-    return ownName(name ?? '', frame);
+    const name = frame.getFunctionName();
+    if (name !== null && name !== '') return ownName(name, frame);
+    // An anonymous function called as a method: the property's name names it — unless the
+    // function is an argument the program gave a library, which calls it through a property of
+    // its own (node-cron's `this._execution(now)`): not a name the program gave.
+    const method = frame.getMethodName?.() ?? '';
+    return method === '' || sourceSaysArgument(frame) ? '' : method;
   } catch {
     return '';
   }
@@ -869,7 +874,9 @@ function frameFunctionName(frame: CallSiteLike): string {
  * function's name only when the code calling it calls it by that name (`foo.bar()`,
  * `mod.handler()`: the frame's method name is the name's last part). A library that calls your
  * function through a property of its own (`this.processFn(job)`) or plainly (`mapper(item)`) did
- * not: the function is anonymous. It keeps a name all the same, `(anonymous)`, as DevTools writes one:
+ * not: the function is anonymous — unless the program's source says it gave the function that name
+ * (sourceNames.ts: a string key, `async 'order.placed'(ctx)`, or an assignment, `exports.handler =
+ * async …`). It keeps a name all the same, `(anonymous)`, as DevTools writes one:
  * what the tracer does with a named function's dishes (a program's function, known as such from its
  * first call) it goes on doing with these, only their name no longer says what is not so.
  */
@@ -894,12 +901,21 @@ function ownName(name: string, frame: CallSiteLike): string {
  * not shown, and their files are many) gives it the dotted `name` (see sourceNames.ts).
  */
 function sourceSaysOwn(name: string, frame: CallSiteLike): boolean {
+  return sourceSays(name, frame) === Verdict.Own;
+}
+
+/** Whether the program's own function on `frame` is an argument of a call (see sourceNames.ts). */
+function sourceSaysArgument(frame: CallSiteLike): boolean {
+  return sourceSays('', frame) === Verdict.MadeUp;
+}
+
+function sourceSays(name: string, frame: CallSiteLike): Verdict {
   const file = frameFile(frame);
-  if (file === null || isInternal(file) || isLibrary(file)) return false;
+  if (file === null || isInternal(file) || isLibrary(file)) return Verdict.Unknown;
   const line = frame.getEnclosingLineNumber?.();
   const column = frame.getEnclosingColumnNumber?.();
-  if (typeof line !== 'number' || typeof column !== 'number') return false;
-  return nameInSource(file, line, column, name) === Verdict.Own;
+  if (typeof line !== 'number' || typeof column !== 'number') return Verdict.Unknown;
+  return nameInSource(file, line, column, name);
 }
 
 /** Paths of the file URLs seen (an ES module's frames name it by URL: parsed once, not per frame). */

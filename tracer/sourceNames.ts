@@ -70,7 +70,8 @@ function linesOf(file: string): string[] | null {
 
 /**
  * What the source of `file` says of the function that begins at `line`:`column` (1-based) and
- * that V8 names `name` (which has a dot).
+ * that V8 names `name` (which has a dot) — or, for `name` '', whether it is an argument of a call
+ * (`MadeUp`: a name the code calling it gives it is not the program's).
  */
 export function nameInSource(file: string, line: number, column: number, name: string): Verdict {
   const key = `${file}:${line}:${column}:${name}`;
@@ -115,6 +116,11 @@ const METHOD_KEY = /^(?:async\s+)?(?:(?:get|set)\s+)?(?:\*\s*)?(?:(['"`])((?:(?!
 const PRECEDED = /([^\s])\s*$/;
 
 function judge(at: string, prior: string, name: string): Verdict {
+  // (No name: whether the function is an argument, all that is asked.)
+  if (name === '')
+    return /^(?:async\b|function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(at) && /[(,[]\s*$/.test(prior)
+      ? Verdict.MadeUp
+      : Verdict.Unknown;
   const bare = name.startsWith('get ') || name.startsWith('set ') ? name.slice(4) : name;
   const method = METHOD_KEY.exec(at);
   if (method !== null) {
