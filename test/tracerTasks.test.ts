@@ -3114,6 +3114,27 @@ describe('tasks the tracer finds in real programs', function () {
         assert.notEqual(scheduled[0].name, '_execution', `${mode}: ${all}`);
       }
     }
+    // The same program in TypeScript run with tsx: V8's positions are the compiled code's, read
+    // where the source map says they come from.
+    const typed = path.join(app, 'dottedNames.ts');
+    fs.writeFileSync(typed, lines.join('\n'));
+    const out = path.join(dir, 'dottedNames-ts.looplens');
+    const result = await run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [typed], {
+      env: tracedEnv(out, {}, plainEnv()),
+      cwd: app,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.parent, t.location?.line]));
+    for (const timer of summary.tasks.filter((t) => t.kind === 'timer'))
+      assert.deepEqual(
+        summary.tasks
+          .filter((t) => t.parent === timer.id && !t.internal)
+          .slice(0, expected.length)
+          .map((t) => t.name),
+        expected,
+        `tsx: named as the program named them (${all})`,
+      );
   });
 
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {

@@ -915,7 +915,9 @@ function sourceSays(name: string, frame: CallSiteLike): Verdict {
   const line = frame.getEnclosingLineNumber?.();
   const column = frame.getEnclosingColumnNumber?.();
   if (typeof line !== 'number' || typeof column !== 'number') return Verdict.Unknown;
-  return nameInSource(file, line, column, name);
+  // (Code compiled with a source map — TypeScript through tsx — is read where its source is.)
+  const at = mapThroughSourceMap({ file, line, column, fn: '', library: false });
+  return nameInSource(at.file, at.line, at.column, name);
 }
 
 /** Paths of the file URLs seen (an ES module's frames name it by URL: parsed once, not per frame). */

@@ -16,8 +16,9 @@
  * The file is read once (synchronously, at most SOURCE_MAX_BYTES; a few files kept) the first time
  * one of its functions has a dotted name no method call explains, which is rare: most names have no
  * dot. What the source says of each function is kept. Where the source does not say so plainly —
- * no file (`node -e`), another text than the one running (TypeScript run through a loader, a file
- * changed since), a shape not listed — nothing is concluded, and the caller keeps its own rule.
+ * no file (`node -e`), another text than the one running (compiled code whose source map is not in
+ * force, a file changed since), a shape not listed — nothing is concluded, and the caller keeps its
+ * own rule. (The caller maps compiled code's positions through its source map first: locations.ts.)
  *
  * Runs inside hooks: never throws.
  */
@@ -104,9 +105,11 @@ function before(lines: string[], line: number, column: number): string {
 /**
  * A method whose key is a string or computed (`async 'a.b'(…)`, `get 'a.b'()`, `*['a' + '.b']()`):
  * what the function's start shows, with the string's text when it is one. No function expression
- * begins with a quote or a bracket.
+ * begins with a quote or a bracket. (V8 begins a static method after `static`; a source map may
+ * point at it.)
  */
-const METHOD_KEY = /^(?:async\s+)?(?:(?:get|set)\s+)?(?:\*\s*)?(?:(['"`])((?:(?!\1)[^\\])*)\1|\[)/;
+const METHOD_KEY =
+  /^(?:static\s+)?(?:async\s+)?(?:(?:get|set)\s+)?(?:\*\s*)?(?:(['"`])((?:(?!\1)[^\\])*)\1|\[)/;
 
 /**
  * What precedes a function expression: an assignment or a class field (`… = `, not `==`, `=>`,
