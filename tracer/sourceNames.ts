@@ -13,9 +13,9 @@
  * position): a method begins with its key, a function expression follows `=`, `:` or an
  * argument's `(` / `,`.
  *
- * The file is read once (synchronously, at most SOURCE_MAX_BYTES; a few files kept) the first time
- * one of its functions has a dotted name no method call explains, which is rare: most names have no
- * dot. What the source says of each function is kept. Where the source does not say so plainly —
+ * The file is read once (synchronously; at most SOURCE_MAX_BYTES, and a few files, MAX_KEPT_BYTES in
+ * all, kept) the first time one of its functions has a dotted name no method call explains, which is
+ * rare: most names have no dot. What the source says of each function is kept. Where the source does not say so plainly —
  * no file (`node -e`), another text than the one running (compiled code whose source map is not in
  * force, a file changed since), a shape not listed — nothing is concluded, and the caller keeps its
  * own rule. (The caller maps compiled code's positions through its source map first: locations.ts.)
@@ -24,10 +24,13 @@
  */
 import * as fs from 'node:fs';
 
-/** Files larger than this are not read (a bundle's functions keep the caller's rule). */
-const SOURCE_MAX_BYTES = 4 * 1024 * 1024;
-/** Files whose lines are kept at once; then the table starts over. */
+/** Files larger than this are not read (a large bundle's functions keep the caller's rule). */
+const SOURCE_MAX_BYTES = 2 * 1024 * 1024;
+/** Files whose lines are kept at once, and their bytes in all; past either the table starts over. */
 const MAX_FILES = 8;
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+/** Bytes of the files whose lines are kept. */
+let keptBytes = 0;
 /** Functions whose verdict is kept; then the table starts over. */
 const MAX_VERDICTS = 2048;
 
@@ -55,17 +58,24 @@ function linesOf(file: string): string[] | null {
   let lines = files.get(file);
   if (lines !== undefined) return lines;
   lines = null;
+  let size = 0;
   try {
     if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file)) {
       const stat = statSync(file, { throwIfNoEntry: false });
-      if (stat !== undefined && stat.isFile() && stat.size <= SOURCE_MAX_BYTES)
+      if (stat !== undefined && stat.isFile() && stat.size <= SOURCE_MAX_BYTES) {
+        size = stat.size;
         lines = readFileSync(file, 'utf8').split('\n');
+      }
     }
   } catch {
     lines = null;
   }
-  if (files.size >= MAX_FILES) files.clear();
+  if (files.size >= MAX_FILES || keptBytes + size > MAX_KEPT_BYTES) {
+    files.clear();
+    keptBytes = 0;
+  }
   files.set(file, lines);
+  keptBytes += lines === null ? 0 : size;
   return lines;
 }
 
