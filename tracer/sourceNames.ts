@@ -128,12 +128,13 @@ const METHOD_KEY =
  */
 const PRECEDED = /([^\s])\s*$/;
 
+/** How a function expression begins: `async`, `function`, an arrow's parameters. */
+const FUNCTION_START = /^(?:async\b|function\b|\(|[A-Za-z_$][\w$]*\s*=>)/;
+
 function judge(at: string, prior: string, name: string): Verdict {
   // (No name: whether the function is an argument, all that is asked.)
   if (name === '')
-    return /^(?:async\b|function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(at) && /[(,[]\s*$/.test(prior)
-      ? Verdict.MadeUp
-      : Verdict.Unknown;
+    return FUNCTION_START.test(at) && /[(,[]\s*$/.test(prior) ? Verdict.MadeUp : Verdict.Unknown;
   const bare = name.startsWith('get ') || name.startsWith('set ') ? name.slice(4) : name;
   const method = METHOD_KEY.exec(at);
   if (method !== null) {
@@ -141,7 +142,7 @@ function judge(at: string, prior: string, name: string): Verdict {
     // one cannot be read, but only a method begins with a bracket.
     return method[1] === undefined || method[2] === bare ? Verdict.Own : Verdict.Unknown;
   }
-  if (!/^(?:async\b|function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(at)) return Verdict.Unknown;
+  if (!FUNCTION_START.test(at)) return Verdict.Unknown;
   const last = PRECEDED.exec(prior);
   if (last === null) return Verdict.Unknown;
   const rest = prior.slice(0, last.index).trimEnd();
