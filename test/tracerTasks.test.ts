@@ -3302,6 +3302,112 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("names a dish after the name the program gave its function though V8's name for it has dots — a method or a property keyed by a string or computed key (moleculer's `async 'order.placed'(ctx)`), a class's static method in quotes, a function assigned to a property (`exports.x = async () =>`, `o['a.b'] =`, a prototype's) — when a library calls it plainly; an argument followed by options, or one a library calls through a property of its own (node-cron's `this._execution(now)`), has no name of the program's, in both modes", async () => {
+    // V8's name for a function is the one the program gave it, or one it made up from the code
+    // around it, with dots; a name given by a string key can have dots too. Before, every dotted
+    // name a library did not call as a method of that name was `(anonymous)` (moleculer's event
+    // handlers all were).
+    const app = path.join(dir, 'dottedNames');
+    // An event bus as moleculer's is: it keeps the handlers and calls each plainly, nobody awaiting.
+    writeLibrary(app, 'bus', [
+      "'use strict';",
+      'const handlers = [];',
+      'exports.on = (handler, options) => { handlers.push(handler); };',
+      'exports.onAll = (object) => { for (const key of Object.keys(object)) handlers.push(object[key]); };',
+      'exports.emit = (payload) => { for (const handler of handlers) handler(payload).catch(() => {}); };',
+      // A task as node-cron's: it keeps the function in a property of its own and calls it there.
+      'class Task { constructor(execution) { this._execution = execution; } execute(now) { this._execution(now).catch(() => {}); } }',
+      'const tasks = [];',
+      'exports.schedule = (execution) => { tasks.push(new Task(execution)); };',
+      'exports.tick = () => { for (const task of tasks) task.execute(Date.now()); };',
+      '',
+    ]);
+    const program = path.join(app, 'dottedNames.js');
+    const body = '{ await sleep(3); spin(2); await sleep(3); }';
+    const lines = [
+      "'use strict';",
+      "const bus = require('bus');",
+      "const { setTimeout: sleep } = require('node:timers/promises');",
+      'function spin(ms) { const end = performance.now() + ms; while (performance.now() < end); }',
+      'bus.onAll({',
+      `  async 'order.placed'(ctx) ${body},`,
+      `  async ['user' + '.created'](ctx) ${body},`,
+      `  'cart.emptied': async (ctx) => ${body},`,
+      `  async plain(ctx) ${body},`,
+      '});',
+      `class Audit { static async 'audit.write'(ctx) ${body} }`,
+      "bus.on(Audit['audit.write']);",
+      `exports.onExport = async (ctx) => ${body};`,
+      'bus.on(exports.onExport);',
+      'const handlers = {};',
+      `handlers['stock.low'] = async function (ctx) ${body};`,
+      "bus.on(handlers['stock.low']);",
+      'function Mailer() {}',
+      `Mailer.prototype.send = async function (ctx) ${body};`,
+      'bus.on(Mailer.prototype.send);',
+      `bus.on(async (ctx) => ${body}, { retries: 2 });`,
+      `bus.schedule(async () => ${body}); // SCHEDULED`,
+      'setTimeout(() => { bus.emit(1); bus.tick(); }, 5);',
+      'setTimeout(() => { bus.emit(2); bus.tick(); }, 60);',
+      '',
+    ];
+    const scheduledLine = lines.findIndex((l) => l.includes('SCHEDULED')) + 1;
+    fs.writeFileSync(program, lines.join('\n'));
+    const expected = [
+      'order.placed',
+      'user.created',
+      'cart.emptied',
+      'plain',
+      'audit.write',
+      'exports.onExport',
+      'handlers.stock.low',
+      'Mailer.send',
+      '(anonymous)',
+    ];
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.parent, t.location?.line]));
+      const timers = summary.tasks.filter((t) => t.kind === 'timer');
+      assert.equal(timers.length, 2, `${mode}: ${all}`);
+      for (const timer of timers) {
+        const dishes = summary.tasks.filter((t) => t.parent === timer.id && !t.internal);
+        assert.deepEqual(
+          dishes.slice(0, expected.length).map((t) => t.name),
+          expected,
+          `${mode}: each handler the bus calls a task of the emit, named as the program named it (${all})`,
+        );
+        // The scheduled function has no name of the program's: not the library's property's.
+        const scheduled = dishes.slice(expected.length);
+        assert.deepEqual(
+          scheduled.map((t) => t.location?.line),
+          [scheduledLine],
+          `${mode}: the scheduled function a task of the tick (${all})`,
+        );
+        assert.notEqual(scheduled[0].name, '_execution', `${mode}: ${all}`);
+      }
+    }
+    // The same program in TypeScript run with tsx: V8's positions are the compiled code's, read
+    // where the source map says they come from.
+    const typed = path.join(app, 'dottedNames.ts');
+    fs.writeFileSync(typed, lines.join('\n'));
+    const out = path.join(dir, 'dottedNames-ts.looplens');
+    const result = await run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [typed], {
+      env: tracedEnv(out, {}, plainEnv()),
+      cwd: app,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary } = readTrace(out);
+    const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.parent, t.location?.line]));
+    for (const timer of summary.tasks.filter((t) => t.kind === 'timer'))
+      assert.deepEqual(
+        summary.tasks
+          .filter((t) => t.parent === timer.id && !t.internal)
+          .slice(0, expected.length)
+          .map((t) => t.name),
+        expected,
+        `tsx: named as the program named them (${all})`,
+      );
+  });
+
   it('makes each job a worker library fetches and runs for the program a task of the code that started the worker, in both modes', async () => {
     const app = path.join(dir, 'worker');
     // A worker as bullmq's is: its loop fetches each job (a reply; here a timer) and hands the call

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
 import { moduleFunction } from './nodeModule';
+import { Verdict, nameInSource } from './sourceNames';
 import { Made, Rooted } from './stintLog';
 
 /** A source location as captured from a stack (file, 1-based line and column), with what the frame said. */
@@ -962,8 +963,13 @@ function frameFile(frame: CallSiteLike): string | null {
 
 function frameFunctionName(frame: CallSiteLike): string {
   try {
-    const name = frame.getFunctionName() ?? frame.getMethodName?.() ?? '';
-    return ownName(name ?? '', frame);
+    const name = frame.getFunctionName();
+    if (name !== null && name !== '') return ownName(name, frame);
+    // An anonymous function called as a method: the property's name names it — unless the
+    // function is an argument the program gave a library, which calls it through a property of
+    // its own (node-cron's `this._execution(now)`): not a name the program gave.
+    const method = frame.getMethodName?.() ?? '';
+    return method === '' || sourceSaysArgument(frame) ? '' : method;
   } catch {
     return '';
   }
@@ -981,7 +987,9 @@ function frameFunctionName(frame: CallSiteLike): string {
  * function's name only when the code calling it calls it by that name (`foo.bar()`,
  * `mod.handler()`: the frame's method name is the name's last part). A library that calls your
  * function through a property of its own (`this.processFn(job)`) or plainly (`mapper(item)`) did
- * not: the function is anonymous. It keeps a name all the same, `(anonymous)`, as DevTools writes one:
+ * not: the function is anonymous — unless the program's source says it gave the function that name
+ * (sourceNames.ts: a string key, `async 'order.placed'(ctx)`, or an assignment, `exports.handler =
+ * async …`). It keeps a name all the same, `(anonymous)`, as DevTools writes one:
  * what the tracer does with a named function's dishes (a program's function, known as such from its
  * first call) it goes on doing with these, only their name no longer says what is not so.
  */
@@ -996,7 +1004,33 @@ function ownName(name: string, frame: CallSiteLike): string {
   } catch {
     // an exotic frame: no method name
   }
-  return method === name.slice(dot + 1) ? name : ANONYMOUS;
+  if (method === name.slice(dot + 1)) return name;
+  // Called otherwise: the program's source says whether the name is its own (sourceNames.ts).
+  return sourceSaysOwn(name, frame) ? name : ANONYMOUS;
+}
+
+/**
+ * Whether the source of the program's own function on `frame` (not a library's: their names are
+ * not shown, and their files are many) gives it the dotted `name` (see sourceNames.ts).
+ */
+function sourceSaysOwn(name: string, frame: CallSiteLike): boolean {
+  return sourceSays(name, frame) === Verdict.Own;
+}
+
+/** Whether the program's own function on `frame` is an argument of a call (see sourceNames.ts). */
+function sourceSaysArgument(frame: CallSiteLike): boolean {
+  return sourceSays('', frame) === Verdict.MadeUp;
+}
+
+function sourceSays(name: string, frame: CallSiteLike): Verdict {
+  const file = frameFile(frame);
+  if (file === null || isInternal(file) || isLibrary(file)) return Verdict.Unknown;
+  const line = frame.getEnclosingLineNumber?.();
+  const column = frame.getEnclosingColumnNumber?.();
+  if (typeof line !== 'number' || typeof column !== 'number') return Verdict.Unknown;
+  // (Code compiled with a source map — TypeScript through tsx — is read where its source is.)
+  const at = mapThroughSourceMap({ file, line, column, fn: '', library: false });
+  return nameInSource(at.file, at.line, at.column, name);
 }
 
 /** Paths of the file URLs seen (an ES module's frames name it by URL: parsed once, not per frame). */
