@@ -109,6 +109,33 @@ function writeLibrary(app: string, name: string, lines: string[]): void {
   fs.writeFileSync(path.join(app, 'node_modules', name, 'index.js'), lines.join('\n'));
 }
 
+/**
+ * Writes ES modules `names` into `app`, each spinning 3 ms at its top level and noting that stretch
+ * (name, start, end) in `globalThis.stretches`; returns the first lines of a program that loads
+ * them: the stretches made, printed at exit, and its `busy` and `sleep`.
+ */
+function writeTimedModules(app: string, names: string[]): string[] {
+  fs.mkdirSync(app, { recursive: true });
+  for (const name of names)
+    fs.writeFileSync(
+      path.join(app, `${name}.mjs`),
+      [
+        'const start = performance.now();',
+        'while (performance.now() - start < 3);',
+        `globalThis.stretches.push(['${name}', start, performance.now()]);`,
+        'export const loaded = true;',
+        '',
+      ].join('\n'),
+    );
+  return [
+    'globalThis.stretches = [];',
+    'const { stretches } = globalThis;',
+    'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+    'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+    "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+  ];
+}
+
 /** The task whose stint holds the middle of [start, end] (a stretch the program timed itself), or null. */
 function ranAt(timeline: Timeline, start: number, end: number): TimelineTask | null {
   const at = (start + end) / 2;
@@ -2365,27 +2392,12 @@ describe('tasks the tracer finds in real programs', function () {
     // unawaited `import('./c.mjs')` was read as a call of `loadPlugins` nobody awaited: the rest of
     // `loadPlugins` — the `Promise.all` of two imports and the work after it — ran in a task named
     // `loadPlugins`, which the script awaited (both modes, every run).
-    fs.mkdirSync(app, { recursive: true });
-    for (const name of ['a', 'b', 'c'])
-      fs.writeFileSync(
-        path.join(app, `${name}.mjs`),
-        [
-          'const start = performance.now();',
-          'while (performance.now() - start < 3);',
-          `globalThis.stretches.push(['${name}', start, performance.now()]);`,
-          'export const loaded = true;',
-          '',
-        ].join('\n'),
-      );
+    const prelude = writeTimedModules(app, ['a', 'b', 'c']);
     const program = path.join(app, 'plugins.js');
     fs.writeFileSync(
       program,
       [
-        'globalThis.stretches = [];',
-        'const { stretches } = globalThis;',
-        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        ...prelude,
         'async function loadPlugins() {',
         "  import('./c.mjs');",
         "  stretches.push(['afterC', ...busy(1)]);",
@@ -2432,27 +2444,12 @@ describe('tasks the tracer finds in real programs', function () {
     // `loadPlugins`, the `Promise.all` and all (Node's function that begins the import, which
     // returns a promise without awaiting, was left open around `import()`'s promise, and the job
     // that takes that promise on for `loadLater` found no return there).
-    fs.mkdirSync(app, { recursive: true });
-    for (const name of ['a', 'b', 'c', 'd', 'e'])
-      fs.writeFileSync(
-        path.join(app, `${name}.mjs`),
-        [
-          'const start = performance.now();',
-          'while (performance.now() - start < 3);',
-          `globalThis.stretches.push(['${name}', start, performance.now()]);`,
-          'export const loaded = true;',
-          '',
-        ].join('\n'),
-      );
+    const prelude = writeTimedModules(app, ['a', 'b', 'c', 'd', 'e']);
     const program = path.join(app, 'plugins.js');
     fs.writeFileSync(
       program,
       [
-        'globalThis.stretches = [];',
-        'const { stretches } = globalThis;',
-        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        ...prelude,
         'const load = (name) => import(name);',
         'const loadLater = async (name) => import(name);',
         'async function loadPlugins() {',
