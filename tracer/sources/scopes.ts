@@ -183,4 +183,29 @@ export function patchAsyncResource(): void {
   copyProperties(patched, run);
   replace(Base.prototype, 'runInAsyncScope', patched);
   replace(asyncHooks, 'AsyncResource', AsyncResource as unknown as AnyFunction);
+  keepMicrotaskResources();
+}
+
+/**
+ * Node's own `queueMicrotask` (the one its modules took before the tracer loaded: web streams call
+ * a source's `start` and `pull` from it, undici, Blob, `events.addAbortListener`) runs its callback
+ * through an AsyncResource, whose maker's task the callback then runs as (see tagResources). Node
+ * 24 skips the resource when no AsyncLocalStorage holds a value in the running async context frame
+ * and no async hook is enabled — fast mode, in a program with no AsyncLocalStorage — and queues the
+ * bare callback: it ran in no stint, and so did everything it started (a web stream's first `pull`,
+ * then each later one through the promise it chains; pull's work after its await, a gap of
+ * untracked time). A store of the tracer's own in the frame the program starts in, which every
+ * continuation, timer, tick and I/O callback made from there carries on, keeps Node on the path
+ * that makes the resource, as Node 20 and 22 always are. Only where AsyncLocalStorage is built on
+ * those frames (Node 24 by default): the other kind (24 with `--no-async-context-frame`) would enable
+ * an async hook for it, which costs what full mode costs — and there Node's `queueMicrotask`
+ * skips the resource all the same: a limit (docs/lanes.md). Node 20 and 22 always make it.
+ */
+function keepMicrotaskResources(): void {
+  // (Not read before 24: on 22 the getter loads a module, at the start, for nothing.)
+  if (Number(process.versions.node.split('.')[0]) < 24) return;
+  const Storage = asyncHooks.AsyncLocalStorage;
+  // The async-hooks kind propagates its store from a hook (`_propagate`); the frame kind has none.
+  if (typeof Storage !== 'function' || '_propagate' in Storage.prototype) return;
+  new Storage<boolean>().enterWith(true);
 }
