@@ -169,9 +169,11 @@ export type Stmt =
    * await`; or `stream.Readable.from` over an async generator of the program's that works between
    * its yields. Node's stream code calls `pull` (and the generator's `next`) one at a time when the
    * reader asks: a function of yours a library's code calls and chains, alone in the task, is the
-   * work of the code that asked — the reader's dish.
+   * work of the code that asked — the reader's dish. `pullFirst` (no generator draws it: seeds make
+   * the programs they made) works in `pull` before its await too: Node 24 makes the first call from
+   * its own `queueMicrotask`, right after the stint that made the stream.
    */
-  | { k: 'webStream'; style: 'pull' | 'readableFrom'; items: number; workMs: number }
+  | { k: 'webStream'; style: 'pull' | 'pullFirst' | 'readableFrom'; items: number; workMs: number }
   /** `await execFile(node, ['-e', …])` (promisified), then work: a wait of the dish's. */
   | { k: 'execFile'; workMs: number }
   /**
@@ -958,7 +960,7 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       return;
     }
     case 'webStream': {
-      if (s.style === 'pull') {
+      if (s.style === 'pull' || s.style === 'pullFirst') {
         const st = w.fresh('stream');
         const i = w.fresh('i');
         w.line(`let ${i} = 0;`);
@@ -966,6 +968,7 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
           `const ${st} = new ReadableStream({`,
           () => {
             w.block(`async pull(controller) {`, () => {
+              if (s.style === 'pullFirst') w.line(`__work(${d}, ${ms(s.workMs)});`);
               w.line(`await new Promise((r) => setTimeout(r, 1));`);
               w.line(`__work(${d}, ${ms(s.workMs)});`);
               w.line(`if (${i}++ < ${s.items}) controller.enqueue(${i}); else controller.close();`);
