@@ -701,7 +701,7 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
-      "a web ReadableStream's async pull is the work of the code that reads the stream, in the script and in members",
+      "a web ReadableStream's async pull is the work of the code that reads the stream, in the script, in members and in a request after its response",
     // Node 20 and 22 call `pull` through an async function of their own (`invokePromiseCallback`,
     // which returns pull's promise) that their stream code chains: that was read as a library's call
     // nobody awaited, and each pull a job of its own, a `pull` task (both modes, until 2026-12-05).
@@ -709,6 +709,8 @@ const CONSTRUCTS: Array<{
     // the callback with no resource: that pull ran in no stint, and every later one through the
     // promise it chains — the work before its await (`pullFirst`) and after its timer untracked, or
     // put at the end of the gap (fast mode on Node 24, every run with `pullFirst`; until 2026-12-06).
+    // A request reading one after its response: Node's microtask for it was nobody's (a resource
+    // of a request that has responded), in both modes on Node 24 (seed 164166).
     fns: [
       fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
       fn('index', [sleep(2), { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()]),
@@ -719,6 +721,16 @@ const CONSTRUCTS: Array<{
       { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
       work(),
     ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [work()],
+          after: [{ k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()],
+        },
+      ],
+      requests: ['/feed?i=1', '/feed?i=2'],
+    },
   },
   {
     title:

@@ -91,6 +91,12 @@ const DISPATCH = 0x200;
  */
 const OWN_WRITE = 0x400;
 const WRITES: ReadonlySet<string> = new Set(['WRITEWRAP', 'SHUTDOWNWRAP']);
+/**
+ * Node's own `queueMicrotask`'s resource: it runs once, in the drain it was queued in, for the code
+ * that queued it — after a request's response too (a web stream the request reads then calls `pull`
+ * from one), as fast mode has it (sources/scopes.ts makerOf).
+ */
+const ONCE = 0x800;
 const AsyncResourceClass = asyncHooks.AsyncResource;
 
 function init(_id: number, type: string, _trigger: number, resource: object): void {
@@ -131,7 +137,8 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
       ? Reason.Io | CONNECTION
       : (REASONS[type] ?? (resource instanceof AsyncResourceClass ? Reason.Resume : Reason.Io))) |
     ((type === 'TickObject' || type === 'Immediate') && dispatching() ? DISPATCH : 0) |
-    (WRITES.has(type) ? OWN_WRITE : 0);
+    (WRITES.has(type) ? OWN_WRITE : 0) |
+    (type === 'Microtask' ? ONCE : 0);
   logResource(r);
 }
 
@@ -166,7 +173,7 @@ function before(): void {
     r[kHousekeeping] === true ||
     (reason === Reason.Timer && libraryTimerDone(r, null) && workOver(task)) ||
     ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||
-    (task.kind === TaskKind.Request && (task.ended || task.responded))
+    (task.kind === TaskKind.Request && (task.ended || task.responded) && (reason & ONCE) === 0)
   ) {
     if (task !== null) dropNextStrand();
     entered.push(false);

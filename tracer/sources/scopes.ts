@@ -94,16 +94,33 @@ function tagResource(resource: Scoped): void {
 
 /**
  * The task a resource's scope runs as, in fast mode: its maker's. None after a request's response
- * (a pool's resource made by a request that is over runs for others, as full mode has it), nor
- * during a connection's read that no stint holds (its time goes to whoever it answers,
- * engine.ts startProbe).
+ * (a pool's resource made by a request that is over runs for others, as full mode has it) — but
+ * for Node's own microtask's (isNodeMicrotask), which runs once, in the drain it was
+ * queued in, for the code that queued it, as a microtask the program queues does (sources/ticks.ts):
+ * a web stream a request reads after its response calls `pull` from one. Nor during a connection's
+ * read that no stint holds (its time goes to whoever it answers, engine.ts startProbe).
  */
-function makerOf(resource: Scoped): Task | null {
+function makerOf(resource: Scoped, base: object): Task | null {
   const tag = resource[kTag];
   if (tag === undefined || !enabled || fullModeOn() || (probing !== null && current === null)) return null;
   const task = taskOf(tag);
-  if (task === null || (task.kind === TaskKind.Request && (task.ended || task.responded))) return null;
+  if (task === null) return null;
+  if (task.kind === TaskKind.Request && (task.ended || task.responded) && !isNodeMicrotask(resource, base))
+    return null;
   return task;
+}
+
+/**
+ * Whether `resource` is the one Node's own `queueMicrotask` makes for a callback: of Node's class
+ * itself (the program's `new AsyncResource` makes the tracer's subclass, and a library's class
+ * extends it), with the callback Node keeps on it (`resource.callback`). Node's other resources of
+ * its class (an HTTP agent's queued request, `stream.finished`'s bound callback) keep none.
+ */
+function isNodeMicrotask(resource: Scoped, base: object): boolean {
+  return (
+    Object.getPrototypeOf(resource) === base &&
+    typeof (resource as { callback?: unknown }).callback === 'function'
+  );
 }
 
 export const SCOPE_PREFIX = 'looplens:';
@@ -160,7 +177,7 @@ export function patchAsyncResource(): void {
       let reason = Reason.Scope;
       if (task === undefined || !enabled) {
         // No scope of its own: its maker's, if it runs as one (makerOf), else nobody's.
-        task = makerOf(this) ?? undefined;
+        task = makerOf(this, Base.prototype) ?? undefined;
         reason = Reason.Resume;
         if (task === undefined) {
           // Without an arguments copy for the common arities (on-finished runs one per request).
