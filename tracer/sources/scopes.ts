@@ -205,7 +205,7 @@ export function patchAsyncResource(): void {
 
 /**
  * Node's own `queueMicrotask` (the one its modules took before the tracer loaded: web streams call
- * a source's `start` and `pull` from it, undici, Blob, `events.addAbortListener`) runs its callback
+ * a source's first `pull` from it, Blob, `events.addAbortListener`) runs its callback
  * through an AsyncResource, whose maker's task the callback then runs as (see tagResources). Node
  * 24 skips the resource when no AsyncLocalStorage holds a value in the running async context frame
  * and no async hook is enabled — fast mode, in a program with no AsyncLocalStorage — and queues the
