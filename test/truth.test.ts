@@ -674,6 +674,30 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a call nobody awaited that awaits a MessageChannel's message reads it as its own work after the member that made it returned and its request responded",
+    // Seed 161383 (full mode, most runs at load 20-40): `void compress()` in a member of
+    // Promise.any; by the time the message came the member had returned (and the request had
+    // responded), so the port's read was taken for nobody's, its listener's work ran in no stint
+    // and went to the gap before compress's next continuation, placed at that gap's end — on a
+    // loaded machine partly outside it.
+    fns: [
+      fn('fetchOrders', [{ k: 'forget', fn: 'compress', style: 'void' }, sleep(1)]),
+      fn('compress', [sleep(6), { k: 'messagePort', workMs: 1.2 }, work(0.5)]),
+    ],
+    main: [{ k: 'combinator', kind: 'all', fns: ['fetchOrders'], style: 'literal' }, sleep(20)],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [{ k: 'combinator', kind: 'any', fns: ['fetchOrders'], style: 'literal' }, work(1)],
+          after: [],
+        },
+      ],
+      requests: Array.from({ length: 10 }, (_, i) => `/r0?q=${i}`),
+    },
+  },
+  {
+    title:
       "a member whose call queues a batch, made inside another dish's call before its first await: the batch is that member's, not the outer dish's",
     // Seed 97005 (both modes): `verify`, a member of a race, runs `Promise.all` of loads through
     // functions of the program's before its first await; each batch ran in verify's lane, as the
