@@ -482,7 +482,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       )
     ) {
       // Alone: the task's own work for now (a framework's handler), kept in case another comes —
-      // unless its place ran such calls side by side before (a queue's last job, run alone).
+      // unless its place ran such calls side by side before (a queue's last job, run alone), or
+      // a runner's call where runners ran them side by side (see runnersRanTogether).
       made[o] = null;
       continue;
     }
