@@ -642,6 +642,60 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a request's mapper job called alone once the jobs beside it returned is a dish as they were, and the batch its member's load queued is that member's",
+    // Seed 161157 (both modes, every run): each `score` job gives `Promise.all` two loads of a
+    // batching loader of its own; both jobs' batches run in one drain of the tick queue, so both
+    // jobs return before the mapper's runner calls the third, alone, at a place new to it (its
+    // runner started by the wrap-up of the first job): it ran in the request's lane, its members
+    // the request's children. And the first job, alone at its call, held the records its member's
+    // load made before its promise (the batch's tick) and took them back when the second came: the
+    // first request's first batch ran in the job's lane, not the member's.
+    fns: [
+      fn('warmUp', [{ k: 'mapLimit', fns: ['score', 'score', 'score'], limit: 2 }]),
+      fn('score', [
+        {
+          k: 'loaderMembers',
+          kind: 'all',
+          style: 'wrapped',
+          loads: [0, 0],
+          batchMs: 1.4,
+          batchAwait: false,
+          afterMs: 1,
+        },
+      ]),
+    ],
+    main: [],
+    server: {
+      routes: [{ path: '/r1', before: [{ k: 'await', fn: 'warmUp' }, work(1)], after: [] }],
+      requests: ['/r1?q=5', '/r1?q=3'],
+    },
+  },
+  {
+    title:
+      "a call nobody awaited that awaits a MessageChannel's message reads it as its own work after the member that made it returned and its request responded",
+    // Seed 161383 (full mode, most runs at load 20-40): `void compress()` in a member of
+    // Promise.any; by the time the message came the member had returned (and the request had
+    // responded), so the port's read was taken for nobody's, its listener's work ran in no stint
+    // and went to the gap before compress's next continuation, placed at that gap's end — on a
+    // loaded machine partly outside it.
+    fns: [
+      fn('fetchOrders', [{ k: 'forget', fn: 'compress', style: 'void' }, sleep(1)]),
+      fn('compress', [sleep(6), { k: 'messagePort', workMs: 1.2 }, work(0.5)]),
+    ],
+    main: [{ k: 'combinator', kind: 'all', fns: ['fetchOrders'], style: 'literal' }, sleep(20)],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [{ k: 'combinator', kind: 'any', fns: ['fetchOrders'], style: 'literal' }, work(1)],
+          after: [],
+        },
+      ],
+      requests: Array.from({ length: 10 }, (_, i) => `/r0?q=${i}`),
+    },
+  },
+  {
+    title:
       "a member whose call queues a batch, made inside another dish's call before its first await: the batch is that member's, not the outer dish's",
     // Seed 97005 (both modes): `verify`, a member of a race, runs `Promise.all` of loads through
     // functions of the program's before its first await; each batch ran in verify's lane, as the

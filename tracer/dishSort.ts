@@ -471,9 +471,19 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       continue;
     }
     const from = d.sideBySide && learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
-    if (d.sideBySide && !together && !sidePlaces.has(key) && (from === undefined || !sidePlaces.has(from))) {
+    if (
+      d.sideBySide &&
+      !together &&
+      !sidePlaces.has(key) &&
+      (from === undefined || !sidePlaces.has(from)) &&
+      !(
+        d.byRunner === true &&
+        runnersRanTogether(within ?? (d.parent === -1 ? task : around(d.parent)), from ?? null)
+      )
+    ) {
       // Alone: the task's own work for now (a framework's handler), kept in case another comes —
-      // unless its place ran such calls side by side before (a queue's last job, run alone).
+      // unless its place ran such calls side by side before (a queue's last job, run alone), or
+      // a runner's call where runners ran them side by side (see runnersRanTogether).
       made[o] = null;
       continue;
     }
@@ -627,7 +637,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         for (let i = at + d.start; i < at + d.end; i++) {
           const w = owner[i - at];
           if (w === o) {
-            hold(run, logObj[i], logKind[i]);
+            // (Not what a member's call made before its promise, re-pointed at the member below:
+            // held, it went back to this call's dish should it become one — a DataLoader's
+            // load queueing its batch, seed 161157.)
+            if (!leadTakes(dishes, made, o, i, at, seg)) hold(run, logObj[i], logKind[i]);
           } else if (w !== -1 && made[w] !== null && dishes[w].parent === o) {
             (run.children ??= []).push(made[w]!);
           }
@@ -636,6 +649,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         if (run.byRunner) watch(run);
       }
       its.running++;
+      if (dish !== null && together && run.byRunner) {
+        its.runnersTogether = true;
+        if (run.from !== null) its.runnersLine = run.from;
+      }
       origin[kSide] = run;
     }
   }
@@ -900,6 +917,29 @@ function memberBefore(dishes: readonly FoundDish[], k: number): number {
 }
 
 /**
+ * Whether log record `i` (absolute) is one a member made inside dish `o` takes as its call's own,
+ * made before its promise (leadOf, positive): re-pointed at the member by settle, not `o`'s.
+ */
+function leadTakes(
+  dishes: readonly FoundDish[],
+  made: ReadonlyArray<Task | null>,
+  o: number,
+  i: number,
+  at: number,
+  seg: Segment,
+): boolean {
+  for (let k = o + 1; k < dishes.length; k++) {
+    const d = dishes[k];
+    if (d.parent !== o || d.comb === -1 || made[k] === null) continue;
+    const first = at + d.origin;
+    if (i >= first) continue;
+    const lead = leadOf(dishes, k, at, seg);
+    if (lead > 0 && i >= first - lead) return true;
+  }
+  return false;
+}
+
+/**
  * The records before member `k`'s promise that its call made (see leads): positive when they are
  * the member's, negative when they are the library's business in the lane of the code calling the
  * combinator; 0 when none, or not known yet (the stacks rationed out: looked at next time). One
@@ -1120,9 +1160,27 @@ function learnLine(key: number, from: string): void {
   placeLines.set(key, from);
 }
 
+/**
+ * Whether runners a library chained and left ran the program's functions side by side in `group`
+ * (a mapper's, inside a request's handler). Such a runner's next job, called once the others
+ * have returned, is called alone: it is a job as they were, though its place is new — its runner
+ * was started by the wrap-up of the job before, two stints deep another path than the first
+ * runners' (seed 161157: a job whose members' batch settles it in a tick, so the other job ended
+ * in the same drain; it ran in the request's lane).
+ */
+function runnersRanTogether(group: Task | SideRun, line: string | null): boolean {
+  const sides = group.sides;
+  // (Where both lines are known, the same line of the library's, as companions are.)
+  return (
+    sides !== null &&
+    sides.runnersTogether &&
+    (line === null || sides.runnersLine === null || line === sides.runnersLine)
+  );
+}
+
 /** The calls a library's code made and chains that run in `group` (see Sides), made when first needed. */
 function sidesOf(group: Task | SideRun): Sides {
-  return (group.sides ??= { running: 0, lone: null });
+  return (group.sides ??= { running: 0, lone: null, runnersTogether: false, runnersLine: null });
 }
 
 /**

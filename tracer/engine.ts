@@ -1236,12 +1236,20 @@ export function workOver(task: Task): boolean {
 /**
  * Whether the work that opened a connection is over: the task has ended or, a combinator's member,
  * returned; or a request it is part of has (a `Promise.all` member's fetch opened the keep-alive
- * socket that later requests' members use).
+ * socket that later requests' members use) — unless a call nobody awaited comes first, its own
+ * work still going on.
  */
 export function openerDone(task: Task): boolean {
   for (let r: Strand | null = task.base; r !== null; r = r.prev) {
     const t = r.task;
-    if (t !== null && (t.ended || t.returned || (t.kind === TaskKind.Request && t.responded))) return true;
+    if (t === null) continue;
+    if (t.ended || t.returned || (t.kind === TaskKind.Request && t.responded)) return true;
+    // A call nobody awaited that has not returned: its work goes on whatever the code that made
+    // it has done since — `void compress()` in a member that has returned, in a request that has
+    // responded, awaiting a message on a channel it made (seed 161383: the message, delivered
+    // after the member returned on a loaded machine, was read as nobody's, and its listener's
+    // work went to the gap before the call's next continuation, at that gap's end).
+    if (t.endsOnReturn) return false;
   }
   return false;
 }

@@ -102,6 +102,13 @@ export interface SideRun {
 export interface Sides {
   running: number;
   lone: SideRun | null;
+  /**
+   * Runners the library chained and left ran the program's functions side by side here once
+   * (FoundDish.byRunner): a later one, called alone, is a job too (dishSort.ts settle).
+   */
+  runnersTogether: boolean;
+  /** The library's line that called them, where a stack showed it (SideRun.from). */
+  runnersLine: string | null;
 }
 
 /**
