@@ -411,7 +411,11 @@ describe('the Python asyncio tracer', function () {
     const { program, timeline } = await traceFixture(dir, 'thread_only.py');
     const blocks = timeline.blocks.filter((b) => timeline.tasks[b.task].name === 'job');
     assert.equal(blocks.length, 3, 'three blocks of the loop');
-    for (const b of blocks) assert.equal(b.frames[0]?.location?.line, lineOf(program, 'LOOP THREAD BLOCK'));
+    // Each at its line where sampled; one the watchdog's thread got no CPU for (a loaded machine)
+    // is excused only where the loop's thread waited for a CPU a third of it (as pythonKitchen's).
+    for (const b of blocks)
+      if (b.frames.length > 0 || b.cpuWaitMs <= b.durationMs / 3)
+        assert.equal(b.frames[0]?.location?.line, lineOf(program, 'LOOP THREAD BLOCK'), JSON.stringify(b));
   });
 
   it('traces the loop it watches, not a second loop running in another thread beside it', async () => {
