@@ -86,6 +86,9 @@ AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
 # The watchdog's longest sleep (Watchdog.watch) is this many times its own (`slowdown` option).
 WATCHDOG_SCALE = 1
+# A stint whose wall time reaches this (ms; or the block threshold, if lower) is looked at, where it
+# ends, for how long its thread waited for a CPU (Tracer.long_stint): protocol/format.ts CPU_CHECK_MS.
+CPU_CHECK_MS = 10
 # Callbacks scheduled and not yet run or cancelled, kept with the task that scheduled them (checked
 # by the lag probe: past this many, all are dropped).
 MAX_SCHEDULED = 100000
@@ -552,8 +555,19 @@ def _connect(socket_path, token):
         raise
 
 
+def _sched_counters(path):
+    """A thread's scheduler counters from its `schedstat` file (Linux): (ns on a CPU, ns ready to run
+    and waiting for one); None where the system has none."""
+    try:
+        with open(path, "rb") as f:
+            on_cpu, waiting = f.read().split(b" ")[:2]
+        return int(on_cpu), int(waiting)
+    except Exception:
+        return None
+
+
 class Tracer:
-    def __init__(self, writer, script, name):
+    def __init__(self, writer, script, name, block_ms=DEFAULT_BLOCK_MS):
         self.w = writer
         # The next task id, 2 to 2**32 - 1 and again (the format's ids are 32-bit): counted in C, one
         # call where a Python increment and its wrap-around check were a line.
@@ -621,6 +635,21 @@ class Tracer:
         # The watchdog's latest reading of how long the stint it samples waited for a CPU, for a
         # STINT_CPU record written at that stint's end (settle): (start, task, until, wait µs, cpu µs).
         self.stint_wait = None
+        # Where a long stint ends, its wait for a CPU is read (long_stint): stints of at least this
+        # many ms; the loop's thread's counters (its schedstat file); the latest reading of them
+        # known, (ns waiting, the clock read before them, ms) or None, the loop's thread's own (at the
+        # start, at a stint's start after a gap, at each long stint's end): another thread's reading
+        # leaves out a wait still going on (the kernel adds it when the thread gets a CPU), so one made
+        # while the loop's thread stood in the run queue, woken for the stint, counted that wait as
+        # the stint's (15 ms more than the stint's wall time less its CPU, at load 50); and what the last
+        # STINT_CPU record written said, (the stint's start, µs waiting).
+        self.cpu_check_ms = min(CPU_CHECK_MS, block_ms)
+        self.schedstat = "/proc/self/task/%d/schedstat" % threading.get_native_id()
+        self.wait_ref = None
+        self.wait_written = None
+        # When the last stint ended (ms): a stint that begins a long gap after it reads the counters
+        # as it begins (cpu_baseline), as the Node tracer does.
+        self.last_end = 0.0
         # Whether a stint's end has something to do past its record (Tracer.settle): set by the
         # watchdog when it has block samples to write or the buffer has passed FLUSH_BYTES (it looks
         # every poll, as the lag probe does), so that a stint's end checks one attribute, not the
@@ -635,12 +664,60 @@ class Tracer:
         self.lag_cb = self.lag_probe
         t = self.now()
         self.stint_start = t
+        self.cpu_baseline(t)
         writer.task(t, 1, KIND_MAIN, 0, name, 0, script, 1 if script else 0, 1 if script else 0)
         writer.run(t, 1, REASON_START)
 
     @staticmethod
     def now():
         return time.perf_counter() * 1000.0
+
+    # ---------------------------------------------------------------- the machine's share of a stint
+
+    def cpu_baseline(self, t):
+        """Reads the loop's thread's counters, the clock having read `t` just before: the reference a
+        long stint's wait is counted from (long_stint)."""
+        counters = _sched_counters(self.schedstat)
+        if counters is not None:
+            self.wait_ref = (counters[1], t)
+
+    def long_stint(self, end):
+        """The stint that runs now (its start and task are the tracer's `stint_start` and `current`)
+        ends at `end` (ms, just read), having run at least cpu_check_ms: how long of it the loop's
+        thread waited for a CPU (the OS ran other work: a loaded machine) goes in a STINT_CPU record,
+        so that a reader judges it by the time it held the loop, as it does a Node program's
+        (protocol/format.ts). Without this, only the watchdog told that wait, from its first look on;
+        on a machine busy enough its thread gets no CPU before a stint ends: at load 20-35 on 2 cores
+        a gather member's first step (0.5 ms of CPU) stood 40-470 ms in the run queue, a block with no
+        wait known (test/pythonTracer.test.ts, "puts a library's own task ...").
+
+        Every bound is a lower one (as the Node tracer's, tracer/engine.ts stintCpu): from the latest
+        reading before the stint, the wait since then less all the time from that reading to the
+        stint's start (which may have been waiting too) and from `end` to this reading; from the
+        watchdog's first look within the stint, what it found. Nothing written if neither says
+        anything."""
+        start = self.stint_start
+        task = self.current
+        ref = self.wait_ref
+        counters = _sched_counters(self.schedstat)
+        if start is None or counters is None:
+            return
+        after = _perf_counter() * 1000.0
+        wait_us = -1.0
+        if ref is not None:
+            wait_us = (counters[1] - ref[0]) / 1000.0 - (max(0.0, start - ref[1]) + (after - end)) * 1000.0
+        self.wait_ref = (counters[1], end)
+        cpu_us = 0.0
+        seen = self.stint_wait
+        if seen is not None and seen[0] is start:
+            self.stint_wait = None
+            cpu_us = seen[4]
+            if seen[3] > wait_us:
+                wait_us = seen[3]
+        if wait_us <= 0.0:
+            return
+        self.wait_written = (start, wait_us)
+        self.w.stint_cpu(start, task, end, wait_us, cpu_us)
 
     # ---------------------------------------------------------------- tasks
 
@@ -1290,6 +1367,11 @@ class Tracer:
         # The thread that runs the watched loop (most often the main one): the one the watchdog
         # samples. (Called from a callback of that loop, in its thread.)
         self.loop_thread = (threading.get_ident(), threading.get_native_id())
+        schedstat = "/proc/self/task/%d/schedstat" % self.loop_thread[1]
+        if schedstat != self.schedstat:
+            self.schedstat = schedstat
+            self.wait_ref = None
+            self.cpu_baseline(self.now())
         self.lag_since = self.now()
         self.lag_due = self.now() + LAG_PROBE_S * 1000
         loop.call_later(LAG_PROBE_S, self.lag_cb)
@@ -1298,6 +1380,9 @@ class Tracer:
         """A loop starts running (asyncio.run): the script's own stint ends; the loop's callbacks follow."""
         if self.stint_start is not None and self.current == 1:
             t = self.now()
+            if t - self.stint_start >= self.cpu_check_ms:
+                self.long_stint(t)
+            self.last_end = t
             self.w.idle(t)
             self.current = 0
             self.stint_start = None
@@ -1417,9 +1502,13 @@ class Tracer:
                     # (A request's lane keeps its route's name: name_task's first check, inline.)
                     if task not in self.live_requests:
                         self.name_task(owner, task)
+            end = _perf_counter() * 1000.0
+            if end - t >= self.cpu_check_ms:
+                self.long_stint(end)
             self.current = 0
             self.stint_start = None
-            w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+            self.last_end = end
+            w.buf += _pack_idle(_IDLE_HEAD, end)
             if self.due:
                 self.settle()
         except Exception:
@@ -1435,9 +1524,12 @@ class Tracer:
             self.write_samples()
         wait = self.stint_wait
         if wait is not None:
-            # Right after the stint it is about (or a later one: a reader then drops it).
+            # Right after the stint it is about (or a later one: a reader then drops it). Not one
+            # that says less than long_stint wrote for that stint (the last record counts).
             self.stint_wait = None
-            self.w.stint_cpu(*wait)
+            written = self.wait_written
+            if written is None or written[0] is not wait[0] or written[1] < wait[3]:
+                self.w.stint_cpu(*wait)
 
     def write_samples(self):
         while self.samples:
@@ -1490,12 +1582,7 @@ class Watchdog:
 
     def counters(self):
         """The loop's thread's (ns on a CPU, ns ready to run and waiting for one); None if not known."""
-        try:
-            with open(self.schedstat, "rb") as f:
-                on_cpu, waiting = f.read().split(b" ")[:2]
-            return int(on_cpu), int(waiting)
-        except Exception:
-            return None
+        return _sched_counters(self.schedstat)
 
     def blamed(self):
         frame = sys._current_frames().get(self.thread[0] if self.thread is not None else self.main.ident)
@@ -1951,6 +2038,8 @@ def _stint_runner(tracer, handle_run):
             buf += pack_unit(head, task, t)
             tracer.current = task
             tracer.stint_start = t
+            if t - tracer.last_end >= tracer.cpu_check_ms:
+                tracer.cpu_baseline(t)  # (after a gap: the counters a long stint's wait is counted from)
         except Exception:
             return handle_run(handle)  # the callback runs whatever the tracer's trouble
         try:
@@ -1963,9 +2052,13 @@ def _stint_runner(tracer, handle_run):
                 # Tracer.end_stint's common case: a callback that is no task's step, or a task's step
                 # that suspended.
                 try:
+                    end = clock() * 1000.0
+                    if end - t >= tracer.cpu_check_ms:
+                        tracer.long_stint(end)
                     tracer.current = 0
                     tracer.stint_start = None
-                    buf += pack_idle(idle_head, clock() * 1000.0)
+                    tracer.last_end = end
+                    buf += pack_idle(idle_head, end)
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -2030,6 +2123,8 @@ class _Scheduled:
             w.buf += _pack_unit(head, task, t)
             tracer.current = task
             tracer.stint_start = t
+            if t - tracer.last_end >= tracer.cpu_check_ms:
+                tracer.cpu_baseline(t)  # (as in _run_handle)
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
         # Outside the try: an exception of the callback's own is the loop's to report, once.
@@ -2041,9 +2136,13 @@ class _Scheduled:
                 tracer.end_stint(task, owner, t, w)
             else:
                 try:
+                    end = _perf_counter() * 1000.0
+                    if end - t >= tracer.cpu_check_ms:
+                        tracer.long_stint(end)
                     tracer.current = 0
                     tracer.stint_start = None
-                    w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+                    tracer.last_end = end
+                    w.buf += _pack_idle(_IDLE_HEAD, end)
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -2617,7 +2716,7 @@ def start():
             writer = Writer(meta, sock=_connect(socket_path, token))
         else:
             writer = Writer(meta, path=out.replace("{pid}", str(os.getpid())))
-        tracer = Tracer(writer, script, name)
+        tracer = Tracer(writer, script, name, block_ms)
         _tracer = tracer
         _install(tracer)
         _thread.start_new_thread(Watchdog(tracer, block_ms).run, ())

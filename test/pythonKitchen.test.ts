@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { TaskFlags } from '../protocol/format';
 import { findLessons } from '../model/lessons';
-import { Timeline, TimelineTask } from '../model/timeline';
+import { BlockInfo, Timeline, TimelineTask } from '../model/timeline';
 import { CLI, get, readTrace, sleep, tempDir } from './helpers';
 
 const APP_DIR = path.resolve(__dirname, '..', 'examples', 'kitchen-fastapi');
@@ -37,6 +37,25 @@ function lineOf(marker: string): number {
   assert.ok(index >= 0, marker);
   return index + 1;
 }
+
+/**
+ * Whether a block's line is `line`: the first frame the watchdog sampled — or, on a machine so busy
+ * that the watchdog's thread got no CPU before the block ended, no sample at all, where the loop's
+ * thread waited for a CPU a third of the block or more (told where the block ended): every block
+ * left unsampled at load 35-48 had waited 89-99% of it (50-204 ms of 52-229 ms). On a quiet
+ * machine a block without its line fails.
+ */
+function sampledAt(block: BlockInfo | undefined, line: number): boolean {
+  if (block === undefined) return false;
+  if (block.frames.length > 0) return block.frames[0].location?.line === line;
+  return block.cpuWaitMs > block.durationMs / 3;
+}
+
+/** A block's length, its wait for a CPU and its line, for a failure's message. */
+const told = (b: BlockInfo | undefined) =>
+  b === undefined
+    ? 'none'
+    : `${Math.round(b.durationMs)} ms (${Math.round(b.cpuWaitMs)} waiting) at ${b.frames[0]?.location?.line}`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -404,7 +423,7 @@ describe('FastAPI at the edges of a request, traced (asyncio loop unless said)',
       assert.ok(request.runMs < quick && timeline.waitMs(request) < quick, shown);
       const block = timeline.blocks.find((b) => b.task === background.index);
       assert.ok(block !== undefined, `a block after the response: ${shown}`);
-      assert.equal(block.frames[0]?.location?.line, tidyLine, shown);
+      assert.ok(sampledAt(block, tidyLine), `${told(block)}, not ${tidyLine}: ${shown}`);
     }
     const crashed = timeline.tasks.find((t) => t.name === 'GET /crash');
     assert.ok(crashed !== undefined && crashed.endedAt !== null, shown);
@@ -433,13 +452,12 @@ describe('FastAPI at the edges of a request, traced (asyncio loop unless said)',
       // tidying up after it. Each part is a block, named by the line the sampler saw in that part.
       const answered = timeline.blocks.find((b) => b.task === request.index);
       const tidied = timeline.blocks.find((b) => b.task === background.index);
-      assert.equal(answered?.frames[0]?.location?.line, line('SLOW ANSWER'), shown);
+      assert.ok(sampledAt(answered, line('SLOW ANSWER')), shown);
       assert.ok(tidied !== undefined && tidied.durationMs >= 100, shown);
       // Once in a CI run (uvloop, load about 5) the after-response part came out with no look of
       // its own and no line — perhaps a look dated before the response (looks are dated when each
       // began) spanning it; not understood. Unsampled is excused on uvloop; a line must be right.
-      if (tidied.frames.length > 0 || loop !== 'uvloop')
-        assert.equal(tidied.frames[0]?.location?.line, line('TIDY UP'), shown);
+      if (tidied.frames.length > 0 || loop !== 'uvloop') assert.ok(sampledAt(tidied, line('TIDY UP')), shown);
     });
   }
 
@@ -471,23 +489,32 @@ describe('FastAPI at the edges of a request, traced (asyncio loop unless said)',
     ]) {
       const r = request(name);
       assert.equal(r.endHow, 'finished', name);
-      const blocks = timeline.blocks.filter((b) => b.task === r.index);
-      assert.equal(blocks.length, 1, `${name}'s block is its own: ${shown}`);
-      assert.equal(blocks[0].frames[0]?.location?.line, line(marker), name);
+      // Not a block the machine made: a step of uvicorn's (its access log) that waited for a CPU
+      // 65-81 of its 66-88 ms (load 35-48) held the loop less than a block's length; the route's
+      // sleep held it whatever its wait.
+      const all = timeline.blocks.filter((b) => b.task === r.index);
+      const blocks = all.filter((b) => b.durationMs - b.cpuWaitMs >= timeline.blockMs);
+      assert.equal(blocks.length, 1, `${name}'s block is its own (${all.map(told).join('; ')}): ${shown}`);
+      assert.ok(sampledAt(blocks[0], line(marker)), `${name}: ${told(blocks[0])}, not ${line(marker)}`);
     }
     // A mounted app's route, named from where it is mounted.
     request('GET /v2/items/{item_id}');
     // Behind the middleware, the response is whole once its declared length is sent; the
     // background task after it (which the middleware waits for) is the request's background.
     const bg = request('GET /bg');
-    assert.ok(
-      bg.endedAt !== null && bg.endedAt - bg.createdAt < 80,
-      `GET /bg lasted ${bg.endedAt! - bg.createdAt} ms`,
-    );
     const late = timeline.tasks.find((t) => t.kind === 'background' && t.parent === bg.index);
     assert.ok(late !== undefined, shown);
     const lateBlock = timeline.blocks.find((b) => b.task === late.index);
-    assert.equal(lateBlock?.frames[0]?.location?.line, line('LATE WORK'), shown);
+    assert.ok(
+      sampledAt(lateBlock, line('LATE WORK')),
+      `${told(lateBlock)}, not ${line('LATE WORK')}: ${shown}`,
+    );
+    // Ended before that work began, not when the middleware returned after it (a loaded machine
+    // stretches the request itself: 92 ms at load 36, where the test once asked under 80 ms).
+    assert.ok(
+      bg.endedAt !== null && bg.endedAt <= lateBlock!.start,
+      `GET /bg ended at ${bg.endedAt}, its late work began at ${lateBlock!.start}`,
+    );
     // anyio's task group started the route's own coroutines: tasks of the request's, made at the
     // program's line, not anyio's.
     const group = request('GET /group');
@@ -554,14 +581,17 @@ describe('an aiohttp server, traced (its own server, no uvicorn)', function () {
     assert.deepEqual(requests.filter((r) => left.includes(r.name)).length, 2, shown);
     const blocked = requests.find((t) => t.name === 'GET /block');
     assert.ok(blocked !== undefined, shown);
-    const blocks = timeline.blocks.filter((b) => b.task === blocked.index);
+    // (Not a block the machine made: see "keeps a route run by Starlette's middleware".)
+    const blocks = timeline.blocks.filter(
+      (b) => b.task === blocked.index && b.durationMs - b.cpuWaitMs >= timeline.blockMs,
+    );
     assert.equal(blocks.length, 1, shown);
-    assert.equal(blocks[0].frames[0]?.location?.line, line('HANDLER BLOCK'));
+    assert.ok(sampledAt(blocks[0], line('HANDLER BLOCK')), told(blocks[0]));
     const spawned = requests.find((t) => t.name === 'GET /spawn')!;
     const audit = timeline.tasks.find((t) => t.name === 'audit');
     assert.ok(audit !== undefined && audit.parent === spawned.index && audit.kind === 'background', shown);
     const auditBlock = timeline.blocks.find((b) => b.task === audit.index);
-    assert.equal(auditBlock?.frames[0]?.location?.line, line('AUDIT BLOCK'), shown);
+    assert.ok(sampledAt(auditBlock, line('AUDIT BLOCK')), `${told(auditBlock)}: ${shown}`);
   });
 });
 
