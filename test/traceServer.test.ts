@@ -273,9 +273,11 @@ async function runLiveBlock(
   trace: () => Timeline | null,
   program = 'liveBlock.js',
   output = 'done\n',
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Timeline> {
   const env = {
     ...plainEnv(),
+    ...extraEnv,
     BLOCK_MS: String(blockMs),
     NODE_OPTIONS: `--require ${TRACER}`,
     LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
@@ -355,6 +357,68 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         Math.abs(resumed.now - (block.start + block.durationMs)) < 200,
         `ended about when the trace says (${resumed.now} vs ${block.start + block.durationMs})`,
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends a block to the live reader with the samples taken of it, and taking them is no stint of the program', async () => {
+    // The samples came in port events after the flush that sent the block: for a flush, a live
+    // timeline had the block with no line (the kitchen's VS Code test read it so on a loaded
+    // machine); each event was a stint of the program's main task, and after 256 of them the rest
+    // of a long block's samples were dropped. 6 s: about 500 samples, unless the machine is so busy
+    // that the watchdog takes fewer. In an I/O callback, as a request's handler: see liveBlock.js.
+    const BLOCK = 6000;
+    const slowLine =
+      fs
+        .readFileSync(path.join(FIXTURES, 'programs', 'liveBlock.js'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('// the slow line')) + 1;
+    let timeline: Timeline | null = null;
+    /** The long block as the reader first had it: the lines it was put on, then. */
+    let first: { lines: number[]; observedMs: number } | null = null;
+    const server = await TraceServer.start({
+      accept: (c) => {
+        c.on('data', () => {
+          const block = timeline?.blocks.find((b) => b.durationMs >= BLOCK - 100);
+          if (block !== undefined && first === null)
+            first = {
+              lines: block.frames.map((f) => f.location?.line ?? 0),
+              observedMs: block.observedMs,
+            };
+        });
+        return true;
+      },
+      visitor: () => {
+        const made = new Timeline();
+        if (timeline === null) timeline = made;
+        return made;
+      },
+    });
+    try {
+      const t = await runLiveBlock(server, BLOCK, () => timeline, undefined, undefined, {
+        BLOCK_IN: 'io',
+      });
+      const block = t.blocks.find((b) => b.durationMs >= BLOCK - 100);
+      assert.ok(block, `the trace has the block: ${JSON.stringify(t.blocks.map((b) => b.durationMs))}`);
+      assert.ok(first !== null, 'the reader saw it come');
+      const seen = first as { lines: number[]; observedMs: number };
+      assert.equal(seen.lines[0], slowLine, `it came with its line: ${JSON.stringify(seen)}`);
+      assert.ok(
+        block.observedMs >= 0.8 * block.durationMs,
+        `no sample of it was dropped: ${Math.round(block.observedMs)} ms of ${Math.round(block.durationMs)} observed`,
+      );
+      // The program's next stint is its timer, 200 ms after the block.
+      const end = block.start + block.durationMs;
+      const after: string[] = [];
+      for (let i = 0; i < t.stintCount; i++) {
+        const start = t.stints.start[i];
+        if (start > end && start < end + 150)
+          after.push(
+            `${t.tasks[t.stints.task[i]].name} (${t.tasks[t.stints.task[i]].kind}) at +${(start - end).toFixed(1)} ms for ${(t.stintEnd(i) - start).toFixed(2)} ms`,
+          );
+      }
+      assert.deepEqual(after, [], 'nothing ran right after the block');
     } finally {
       await server.close();
     }

@@ -37,7 +37,7 @@ import { Recorder } from './recorder';
 import { scrub, setOwnFile } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
-import { drainWatchdog, exitingWatchdog, releaseWatchdog, startWatchdog, stopWatchdog } from './watchdog';
+import { exitingWatchdog, releaseWatchdog, startWatchdog, stopWatchdog, takeReports } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
 const { appendFileSync, closeSync, openSync, unlinkSync, writeSync } = fs;
@@ -228,6 +228,9 @@ function flush(final: boolean, timerTick = false): void {
       if (started - lastLag >= lagMs) writeLag(started);
     }
     settle();
+    // What the watchdog saw of a block goes out with the block, after its end (settle writes a
+    // stint's end held back for merging: a reader attaches samples to a closed block at once).
+    takeReports();
     recorder.seal();
     const deadline = started + EXIT_FLUSH_MS;
     while (sink !== null && recorder.ready.length > 0) {
@@ -253,8 +256,8 @@ function flush(final: boolean, timerTick = false): void {
 /** Writes the END record and everything still buffered. Runs once, at exit or at detach. */
 function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
-  drainWatchdog();
   settleEnd();
+  takeReports();
   // The end counts as a flush tick: a loop blocked until the end shows as lag — unless the loop
   // had drained: then the runtime's own wait before exit came in between (see drained).
   if (drainedAt < 0) sampleLag(now());

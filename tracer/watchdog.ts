@@ -93,26 +93,23 @@ export function startWatchdog(
   } finally {
     process.nextTick = nextTick;
   }
-  channel.port1.on('message', (report: BlockReport | { problem: string }) => {
-    try {
-      if ('problem' in report) {
-        onProblem(report.problem);
-        return;
-      }
-      writeReport(report);
-    } catch (error) {
-      onProblem(`block report failed: ${(error as Error).message}`);
-    }
-  });
+  // No 'message' listener: the reports are taken at each flush (takeReports). Delivered as events,
+  // they came after the flush that sent the block to the reader (after a block the overdue flush
+  // timer runs first; port messages come in the poll phase after it), and a live timeline showed the
+  // block, for a flush, where its task began instead of at its line. Each event was also a stint of
+  // the program's main task (the tracer's own work charged to the program) that moved the heartbeat
+  // on: after 256 of them the block's stint had left recentStint's ring, and the rest of a long
+  // block's reports were dropped.
   w.on('error', (error) => onProblem(`watchdog failed: ${error.message}`));
-  // Last: a 'message' listener refs a port again, and the watchdog must never keep the program alive.
   channel.port1.unref();
   w.unref();
   worker = w;
   reports = channel.port1;
+  problemSink = onProblem;
 }
 
 let reports: MessagePort | null = null;
+let problemSink: ((message: string) => void) | null = null;
 
 /**
  * At exit: if the watchdog holds an inspector session on this thread, has it let go first, and
@@ -148,8 +145,12 @@ export function exitingWatchdog(): void {
   Atomics.notify(hb, EXITING);
 }
 
-/** Takes the samples still waiting in the channel (at exit, when no event will deliver them). */
-export function drainWatchdog(): void {
+/**
+ * Writes the watchdog's reports waiting in the channel: at each flush, before it seals what it sends
+ * (so that a block reaches the reader with every sample the watchdog had sent of it when the block
+ * ended), and at exit. One call to an empty port when there are none.
+ */
+export function takeReports(): void {
   if (reports === null) return;
   for (
     let message = receiveMessageOnPort(reports);
@@ -158,9 +159,10 @@ export function drainWatchdog(): void {
   ) {
     try {
       const report = message.message as BlockReport | { problem: string };
-      if (!('problem' in report)) writeReport(report);
-    } catch {
-      // nothing more to do at exit
+      if ('problem' in report) problemSink?.(report.problem);
+      else writeReport(report);
+    } catch (error) {
+      problemSink?.(`block report failed: ${(error as Error).message}`);
     }
   }
 }

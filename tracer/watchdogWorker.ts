@@ -31,7 +31,7 @@ export interface WatchdogData {
   flushMs: number;
   /** Files of the tracer's own code, never reported as where a block spent its time. */
   ownFiles: string[];
-  /** Where samples go: the main thread can also drain this port synchronously, at exit. */
+  /** Where samples go: the main thread takes them synchronously, at each flush and at exit. */
   reports: MessagePort;
   /** Live tracing: the reader's socket and token, to say "blocked now" while the main thread cannot. */
   live: { socket: string; token: string; pid: number } | null;
