@@ -888,6 +888,9 @@ describe('Loop Lens in VS Code', function () {
     );
     assert.match(bar, /blocked now .* in GET \/blocking/);
     await longBlock;
+    // The first state that has the block has its line: the tracer sends a block together with the
+    // samples its watchdog took of it (they came a flush later, and on a loaded machine this read
+    // the block where its request began: line 175, the server's listen call).
     const after = await waitFor('the block to land in the trace with its line', async () => {
       const s = await latest('Kitchen (traced by Loop Lens)');
       // (The request's: under js-debug on a loaded machine the kitchen's start-up can hold the loop
@@ -1492,12 +1495,17 @@ describe('Loop Lens in VS Code', function () {
       const widthOf = async () =>
         ((await inspect()).find((x) => x.session.id === sessionId)?.rendered as { width?: number } | null)
           ?.width ?? 0;
+      let shown = 'no panel yet';
       await waitFor(
-        () => `the timeline beside the walkthrough: ${tabs()}`,
+        () => `the timeline beside the walkthrough (${shown}): ${tabs()}`,
         async () => {
           const s = (await inspect()).find((x) => x.session.id === sessionId);
+          shown = `panel ${s?.panelVisible ? 'visible' : 'hidden'}, ${s?.rendered?.lanes.length ?? 'no'} lanes drawn`;
           return s?.panelVisible && (s.rendered?.lanes.length ?? 0) > 0 ? true : undefined;
         },
+        // A webview whose start stalls is opened again after 5 s, then 10 s, then 20 s
+        // (timelinePanel.ts): the 20 s this waited ran out at load 45-67.
+        45_000,
       );
       const before = await widthOf();
       const step = await vscode.commands.executeCommand<{ location: { file: string; line: number } | null }>(
