@@ -367,7 +367,7 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
     // timeline had the block with no line (the kitchen's VS Code test read it so on a loaded
     // machine); each event was a stint of the program's main task, and after 256 of them the rest
     // of a long block's samples were dropped. 6 s: about 500 samples, unless the machine is so busy
-    // that the watchdog takes fewer. In an I/O callback, as a request's handler: see liveBlock.js.
+    // that the watchdog takes fewer. In a socket's callback, as a request's handler: see liveBlock.js.
     const BLOCK = 6000;
     const slowLine =
       fs
@@ -397,7 +397,7 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
     });
     try {
       const t = await runLiveBlock(server, BLOCK, () => timeline, undefined, undefined, {
-        BLOCK_IN: 'io',
+        BLOCK_IN: 'socket',
       });
       const block = t.blocks.find((b) => b.durationMs >= BLOCK - 100);
       assert.ok(block, `the trace has the block: ${JSON.stringify(t.blocks.map((b) => b.durationMs))}`);
