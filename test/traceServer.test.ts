@@ -338,8 +338,13 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
           `another block (${other.since}) is outside this one (${block.start}, ${block.durationMs} ms)`,
         );
       assert.ok(blocking.length >= 5, `"still blocked" repeats while it lasts (${blocking.length})`);
-      // Heard of while it ran: the first word came early in the block, and the trace did not have it.
-      assert.ok(first.now - first.since < 750, `first word ${first.now - first.since} ms into the block`);
+      // Heard of while it ran, and the trace did not have it. (Not by a time: at load 46, its thread
+      // starved, the watchdog first said it 770-970 ms into the block, 2 runs in 8 on main's build.)
+      const blockEnd = block.start + block.durationMs;
+      assert.ok(
+        first.now < blockEnd,
+        `first word ${first.now - first.since} ms into the block of ${block.durationMs} ms`,
+      );
       assert.equal(first.blocksInTrace, 0, 'the trace could not say it yet');
       assert.ok(Math.abs(first.since - block.start) < 1, 'the same stint as the trace shows');
       assert.equal(t.taskForWireId(first.task)?.index, t.stints.task[block.stint], 'and the same task');
@@ -347,7 +352,10 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         assert.ok(blocking[i].now >= blocking[i - 1].now, 'it grows');
       }
       const last = blocking[blocking.length - 1];
-      assert.ok(last.now - last.since > 1000, 'still reported late in the block');
+      assert.ok(
+        last.now > first.now,
+        `still reported after its first word (${first.now - first.since} then ${last.now - last.since} ms into it)`,
+      );
       const named = records.find((r) => r.type === 'name' && r.task === first.task);
       assert.ok(named, 'the watchdog names the task, for a reader that has not heard of it yet');
       assert.equal(named.name, t.taskForWireId(first.task)?.name);
@@ -408,17 +416,21 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         block.observedMs >= 0.8 * block.durationMs,
         `no sample of it was dropped: ${Math.round(block.observedMs)} ms of ${Math.round(block.durationMs)} observed`,
       );
-      // The program's next stint is its timer, 200 ms after the block.
+      // The program's next stint is its timer, 200 ms after the block. (Untracked code aside: the
+      // loop's own work, estimated from the process's CPU time, which on Node 20 holds the watchdog
+      // thread's too. Without that, this failed twice in about 40 runs at load 40-60; what ran then
+      // was not kept.)
       const end = block.start + block.durationMs;
       const after: string[] = [];
       for (let i = 0; i < t.stintCount; i++) {
         const start = t.stints.start[i];
-        if (start > end && start < end + 150)
+        const task = t.tasks[t.stints.task[i]];
+        if (start > end && start < end + 150 && task.kind !== 'other')
           after.push(
             `${t.tasks[t.stints.task[i]].name} (${t.tasks[t.stints.task[i]].kind}) at +${(start - end).toFixed(1)} ms for ${(t.stintEnd(i) - start).toFixed(2)} ms`,
           );
       }
-      assert.deepEqual(after, [], 'nothing ran right after the block');
+      assert.deepEqual(after, [], "none of the program's tasks ran right after the block");
     } finally {
       await server.close();
     }
@@ -466,8 +478,10 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         before.length >= 5,
         `"blocked" several times before the trace could connect: ${order.join(', ')}`,
       );
+      // (At least a second: at load 59 the program's start before its 1.5 s spin held the loop too,
+      // and the end came 2 s into the block, where this looked for 1.0-1.9 s.)
       assert.ok(
-        order.some((e) => e.startsWith('resumed 1')),
+        order.some((e) => e.startsWith('resumed ') && Number(e.slice('resumed '.length)) >= 1000),
         `and its end: ${order.join(', ')}`,
       );
     } finally {
