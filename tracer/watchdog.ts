@@ -174,7 +174,12 @@ export function stopWatchdog(): void {
 
 function writeReport(report: BlockReport): void {
   if (!enabled || report.lines.length === 0) return;
-  const stint = recentStint(report.seq);
+  // (The stint the heartbeat named when the watch began, where this thread has let go of it.)
+  const stint =
+    recentStint(report.seq) ??
+    (Number.isFinite(report.start) && Number.isFinite(report.task)
+      ? { start: report.start, task: report.task }
+      : null);
   if (stint === null) return;
   writeBlockSample(
     stint.start,

@@ -55,6 +55,13 @@ export interface SampledLine {
 export interface BlockReport {
   /** The heartbeat value while the block ran: identifies the stint. */
   seq: number;
+  /**
+   * That beat's time (trace clock) and task, as the heartbeat said when the watch began (NaN: not
+   * known): the stint when the main thread no longer remembers `seq` (more than 256 stints between
+   * the block's end and the flush that takes the report).
+   */
+  start: number;
+  task: number;
   /** Milliseconds of the block this sample stands for. */
   observedMs: number;
   lines: SampledLine[];
@@ -394,6 +401,13 @@ function run(data: WatchdogData): void {
       Atomics.store(heartbeat, SESSION_OPEN, 0);
       return;
     }
+    // The beat's time and task, read between two reads of its number (the main thread writes them
+    // before the number, and nothing beats while the block lasts).
+    const beatStart = startTimes[0];
+    const beatTask = Atomics.load(heartbeat, TASK) >>> 0;
+    const known = Atomics.load(heartbeat, SEQ) === seq;
+    const stintStart = known ? beatStart : NaN;
+    const stintTask = known ? beatTask : NaN;
     const s = new inspector.Session();
     s.connectToMainThread();
     session = s;
@@ -476,7 +490,14 @@ function run(data: WatchdogData): void {
         const lines: SampledLine[] = [];
         if (here !== null) lines.push(here);
         if (previous !== null && earlier > 0) lines.push({ ...previous, weightMs: earlier });
-        const report: BlockReport = { seq, observedMs: taken - lastSample, lines, cpuShare };
+        const report: BlockReport = {
+          seq,
+          start: stintStart,
+          task: stintTask,
+          observedMs: taken - lastSample,
+          lines,
+          cpuShare,
+        };
         reports.postMessage(report);
         lastSample = taken;
         previous = here;
