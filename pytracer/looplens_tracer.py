@@ -2057,7 +2057,9 @@ def _stint_runner(tracer, handle_run):
                     return handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
                 else:
                     task, head = 0, _RUN_IO
-                    if type(handle) is plain_handle and not isinstance(getattr(callback, "__self__", None), future_type):
+                    if type(handle) is plain_handle and not isinstance(
+                        getattr(callback, "__self__", None), future_type
+                    ):
                         # Nobody's, and so whenever it runs again: a reader's or writer's handle
                         # (add_reader makes one for every readiness of its file) runs through
                         # _run_io from now on, without these lookups (see _IOHandle).
@@ -2177,7 +2179,7 @@ class _Scheduled:
                             head = self.head
             t = _perf_counter() * 1000.0
             w = tracer.w
-            w.buf += _pack_unit(head, task, t)
+            w.run_head = head  # (its RUN written with its next record: Writer.open)
             tracer.current = task
             tracer.stint_start = t
         except Exception:
@@ -2191,9 +2193,14 @@ class _Scheduled:
                 tracer.end_stint(task, owner, t, w)
             else:
                 try:
+                    tracer.stint_start = None  # (first: Writer.open)
                     tracer.current = 0
-                    tracer.stint_start = None
-                    w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+                    head = w.run_head
+                    if head:
+                        w.run_head = 0
+                        w.buf += _pack_run_idle(head, task, t, _IDLE_HEAD, _perf_counter() * 1000.0)
+                    else:
+                        w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -2533,13 +2540,16 @@ def _install(tracer):
                                 type(callback) is _BuiltinMethodType
                                 and type(callback.__self__) in _QUIET_OWNERS
                                 and args
-                                and isinstance(args[0], _Task)
+                                and args[0] is _running_task(self)
                                 and args[0].done()
-                                and tracer.task_ids.get(_ref(args[0])) == scheduler
                             ):
                                 # The request's finished task's done callback, a builtin container's
                                 # method (uvicorn's `set.discard`, once a request): Tracer.housekeeping's
-                                # QUIET, inline (no container is a connection).
+                                # QUIET, inline (no container is a connection). The task that finished
+                                # is the one whose step runs (a task finishes in its own step; asyncio
+                                # names it by the loop, without a weak reference made and looked up),
+                                # and in an answered request's lane that is the request's own task,
+                                # whose id the stint runs as: housekeeping's `task_ids` check.
                                 scheduler = 0
                                 kind = _QuietHandle  # (runs as no stint)
                             else:
