@@ -718,14 +718,16 @@ class Tracer:
         ident = self.new_id()
         self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
         coroutine = type(coro) is _COROUTINE
-        if coroutine and coro.cr_code is _uvicorn_cycle:
+        # (A coroutine's cr_code read once: each read is an "object.__getattr__" audit event.)
+        coro_code = coro.cr_code if coroutine else None
+        if coro_code is _uvicorn_cycle and coroutine:
             # uvicorn's task for one HTTP request (a task a request, on a keep-alive connection
             # too), whose first step calls the app: that task is the request, from the start of that
             # step (request_started), under its own id. Nothing is written now: no clock reading
             # (the awaits budget is asked at the request's start), and where it is made is not read
             # (see `deferred`; the stint that makes it dates it, should no request claim it).
             # (Bounded by the lag probe: Tracer.announce_begun.)
-            self.deferred[ident] = (key, self.stint_start, self.current, coro.cr_code)
+            self.deferred[ident] = (key, self.stint_start, self.current, coro_code)
             return
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
@@ -743,7 +745,7 @@ class Tracer:
             # decides who made the task, so the task is known by it as a loop's create_task is).
             frame = frame.f_back or frame
         if coroutine:
-            code = coro.cr_code
+            code = coro_code
             name = coro.__qualname__ or code.co_name
             # A task of this coroutine's code made at a place seen before whose own frame decided
             # who made it (most: a server's task per request, a program's create_task line): its
@@ -1320,18 +1322,20 @@ class Tracer:
         last = None  # (the last library coroutine passed)
         for level in range(levels):
             if type(coro) is _COROUTINE:
-                # (A library's frame, most of them, in the fewest steps.)
-                own = files.get(coro.cr_code.co_filename)
+                # (A library's frame, most of them, in the fewest steps. Its cr_code read once: each
+                # read is an "object.__getattr__" audit event.)
+                code = coro.cr_code
+                own = files.get(code.co_filename)
                 if own is False:
                     last = coro
-                elif own or _await_own(coro.cr_code.co_filename):
+                elif own or _await_own(code.co_filename):
                     frame = coro.cr_frame
                     if frame is None:
                         break
                     if last is not None and not key and known is None and last.cr_await is coro:
                         # (The program's first frame, right inside a library's coroutine.)
                         self.await_anchors[ident] = (_ref(last), levels - level + 1)
-                    key.append(id(coro.cr_code))
+                    key.append(id(code))
                     key.append(frame.f_lasti)
                 else:
                     last = coro
