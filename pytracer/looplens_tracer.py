@@ -323,11 +323,6 @@ _TASK_INFO_HEAD = TASK_INFO | 2 << 8
 _pack_info_fields = struct.Struct("<IIII").pack
 # IDLE: its head (bytes 0-7, the id 0 included) and its time.
 _pack_idle = struct.Struct("<Qd").pack
-# A stint's RUN (head, id, time) and its IDLE in one pack, when nothing else was written in the
-# stint (see Writer.open); and a RUN with the request's TASK record that follows it (_pack_request).
-_pack_run_idle = struct.Struct("<IIdQd").pack
-_pack_run_request = struct.Struct("<IIdIId4xI24x").pack
-_pack_run_info_end = struct.Struct("<IIdIId16sIId").pack
 _CHUNK_HEAD = struct.Struct("<II").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # The standard library's own folder (its pure-Python modules: copy, json, multiprocessing).
@@ -339,21 +334,10 @@ class Writer:
 
     Each record is appended to the buffer in one step (one bytearray extension, atomic under the
     GIL), so the watchdog thread can flush whole records while the main thread writes more.
-
-    A stint's RUN record is written with the stint's next record, not on its own as the stint
-    begins: most stints write nothing else, and their RUN and IDLE are then one pack and one
-    extension of the buffer, not two (a record packed is a call, its fields' conversions and a bytes
-    object, ~1.1 k instructions with its extension). `run_head` holds the pending RUN's head (0:
-    none), its task and time are the tracer's `current` and `stint_start`; every record written
-    in the stint writes it first (open), so the records and their order are those of a RUN
-    written at the stint's start.
     """
 
     def __init__(self, meta, path=None, sock=None):
         self.buf = bytearray()
-        # The RUN pending (see above) and the tracer whose stint it opens (set by Tracer).
-        self.run_head = 0
-        self.tracer = None
         self.strings = {}
         self.next_string = 1
         self.sock = sock
@@ -375,34 +359,10 @@ class Writer:
     def _unit0(kind, units, arg, ident, t):
         return _UNIT0.pack(kind, units, arg, 0, ident & 0xFFFFFFFF, t)
 
-    def open(self):
-        """Writes the stint's pending RUN (see run_head) now, ahead of whatever comes next. From the
-        loop's thread (before a record of the stint) or the watchdog's (before a live flush: a
-        reader sees a stint that runs, a block too, as it did when its RUN was written first). The
-        RUN is packed first; then, with no call in between (no other thread runs there under the
-        GIL), it is written only if it is still pending for the same stint (its start, a float of
-        its own, the very object read): the other thread cannot have written it, and will not.
-        The loop's thread sets run_head, then current, then stint_start as a stint begins, and
-        resets stint_start first as it ends: these are read in the other order."""
-        tracer = self.tracer
-        if tracer is None:
-            return
-        t = tracer.stint_start
-        task = tracer.current
-        head = self.run_head
-        if not head or t is None:
-            return
-        data = _pack_unit(head, task, t)
-        if self.run_head is head and tracer.stint_start is t:
-            self.run_head = 0
-            self.buf += data
-
     def string(self, text):
         sid = self.strings.get(text)
         if sid is not None:
             return sid
-        if self.run_head:
-            self.open()
         if len(self.strings) >= MAX_STRINGS:
             self.strings.clear()
         sid = self.next_string
@@ -424,22 +384,16 @@ class Writer:
         return sid
 
     def run(self, t, task, reason):
-        if self.run_head:
-            self.open()
         self.buf += _pack_unit(_RUN_HEAD | reason << 16, task, t)
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
     def idle(self, t):
-        if self.run_head:
-            self.open()
         self.buf += _pack_idle(_IDLE_HEAD, t)
         if len(self.buf) >= FLUSH_BYTES:
             self.flush()
 
     def task(self, t, ident, kind, parent, name, flags, file, line, column):
-        if self.run_head:
-            self.open()
         strings = self.strings
         name_id = (strings.get(name) or self.string(name)) if name else 0
         file_id = (strings.get(file) or self.string(file)) if file else 0
@@ -451,8 +405,6 @@ class Writer:
 
     def block_sample(self, t, task, observed_ms, cpu_ms, frames, observations=1):
         """What was seen of a block: frames (name, file, line, column, weight µs), heaviest first."""
-        if self.run_head:
-            self.open()
         cpu = 0 if cpu_ms < 0 else min(0xFFFFFFFE, int(round(cpu_ms * 1000))) + 1
         units = b"".join(
             struct.pack("<IIII", self.string(n) if n else 0, self.string(f) if f else 0, line, column)
@@ -469,8 +421,6 @@ class Writer:
         """The stint of `task` begun at `t` waited `wait_us` for a CPU (the machine busy with other
         work) and ran `cpu_us` on one, until `until` (ms): a reader judges it by the time it held the
         loop, not by the time the machine took from it."""
-        if self.run_head:
-            self.open()
         self.buf += _UNIT0_D_II(
             STINT_CPU,
             2,
@@ -484,26 +434,18 @@ class Writer:
         )
 
     def ready(self, t, task):
-        if self.run_head:
-            self.open()
         self.buf += _pack0(READY, 1, 0, 0, task & 0xFFFFFFFF, t)
 
     def task_end(self, t, task, how):
-        if self.run_head:
-            self.open()
         self.buf += _pack0(TASK_END, 1, how, 0, task & 0xFFFFFFFF, t)
 
     def task_info(self, t, task, name, file, line, column):
-        if self.run_head:
-            self.open()
         strings = self.strings
         name_id = (strings.get(name) or self.string(name)) if name else 0
         file_id = (strings.get(file) or self.string(file)) if file else 0
         self.buf += _UNIT0_IIII(TASK_INFO, 2, 0, 0, task & 0xFFFFFFFF, t, name_id, file_id, line, column)
 
     def fold(self, t, task, into):
-        if self.run_head:
-            self.open()
         self.buf += _UNIT0_IIII(FOLD, 2, 0, 0, task & 0xFFFFFFFF, t, into, 0, 0, 0)
 
     def await_at(self, t, task, frames):
@@ -520,20 +462,14 @@ class Writer:
         return len(units), b"".join(units)
 
     def await_encoded(self, t, task, count, units):
-        if self.run_head:
-            self.open()
         self.buf += _pack0(AWAIT, 1 + count, count, 0, task & 0xFFFFFFFF, t) + units
 
     def lag(self, t, p50_us, p99_us, max_us, samples):
-        if self.run_head:
-            self.open()
         self.buf += self._unit0(LAG, 2, 0, 0, t) + struct.pack(
             "<IIII", min(p50_us, 0xFFFFFFFF), min(p99_us, 0xFFFFFFFF), min(max_us, 0xFFFFFFFF), samples
         )
 
     def end(self, t, cause, code):
-        if self.run_head:
-            self.open()
         self.buf += self._unit0(END, 1, cause, code, t)
 
     def _send(self, data, more=None):
@@ -559,8 +495,6 @@ class Writer:
             self.broken = True
 
     def flush(self):
-        if self.run_head:
-            self.open()  # (a stint that runs: its RUN goes out with what came before it)
         with self.lock:
             while self.buf:
                 # Whole events only: a chunk is cut at an event boundary.
@@ -703,7 +637,6 @@ class Tracer:
         self.stint_start = t
         writer.task(t, 1, KIND_MAIN, 0, name, 0, script, 1 if script else 0, 1 if script else 0)
         writer.run(t, 1, REASON_START)
-        writer.tracer = self  # (whose stint a pending RUN opens: Writer.open)
 
     @staticmethod
     def now():
@@ -765,11 +698,8 @@ class Tracer:
         internal = made[1]
         # Made outside any stint (uvloop's own protocol callbacks): nobody's (`current` is 0 then).
         parent = self.current
-        # Writer.task, inline (after the stint's RUN: Writer.open).
-        w = self.w
-        if w.run_head:
-            w.open()
-        w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, made[0])
+        # Writer.task, inline.
+        self.w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, made[0])
         if internal and parent:  # (made in no task's stint, or the I/O's: nobody's work)
             request = self.live_requests.get(parent)
             if request is not None:
@@ -855,8 +785,6 @@ class Tracer:
         fields = _pack_task_fields(
             w.string(code.co_qualname), FLAG_INTERNAL, w.string(code.co_filename), code.co_firstlineno, 1
         )
-        if w.run_head:
-            w.open()
         w.buf += _pack_task(_TASK_OTHER_HEAD, ident, t, parent, fields)
         if parent:
             # (As task_created, for a library's task made in a stint.)
@@ -1031,18 +959,7 @@ class Tracer:
             # no place yet: Writer.task, inline) follows the RUN: a reader completes the task the
             # RUN named.
             t = self.stint_start
-            head = w.run_head
-            if head:
-                # The stint's RUN still pending (Writer.open): the two records in one pack, the RUN
-                # written unless the watchdog's thread has written it since it was read.
-                data = _pack_run_request(head, ident, t, _TASK_REQUEST_HEAD, ident, t, name_id)
-                if w.run_head is head and self.stint_start is t:
-                    w.run_head = 0
-                    w.buf += data
-                else:
-                    w.buf += data[UNIT:]
-            else:
-                w.buf += _pack_request(_TASK_REQUEST_HEAD, ident, t, name_id)
+            w.buf += _pack_request(_TASK_REQUEST_HEAD, ident, t, name_id)
             # The awaits budget (as task_created asks it for other tasks), at the request's start.
             if self.await_tokens >= 1.0 or t >= self.await_due and self.refill_awaits(t):
                 self.await_tokens -= 1.0
@@ -1072,8 +989,6 @@ class Tracer:
             t = _perf_counter() * 1000.0  # (no stint runs: a loop the tracer does not see)
         live = self.live_requests
         ident = self.new_id()
-        if w.run_head:
-            w.open()
         # The server's task for this request was the request's work all along (its parsing too)...
         # (No task's id is None: an unknown server task is in neither map.)
         elsewhere = live.pop(server_task, None)
@@ -1136,28 +1051,11 @@ class Tracer:
             info = known[0]
         else:
             info = self.route_info(scope, _matched_route(scope), scope.get("endpoint"))
-        w = self.w
         if info is not None:
-            head = w.run_head
-            if head:
-                # The stint's RUN still pending (Writer.open; in a request's last step): the three
-                # records in one pack, the RUN written unless the watchdog's thread has since.
-                start = self.stint_start
-                data = _pack_run_info_end(
-                    head, self.current, start, _TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t
-                )
-                if w.run_head is head and self.stint_start is start and start is not None:
-                    w.run_head = 0
-                    w.buf += data
-                else:
-                    w.buf += data[UNIT:]
-                return
             # Writer.task_info and Writer.task_end, in one.
-            w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
+            self.w.buf += _pack_info_end(_TASK_INFO_HEAD, ident, t, info, _TASK_END_HEAD | how << 16, ident, t)
         else:
-            if w.run_head:
-                w.open()
-            w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
+            self.w.buf += _pack_unit(_TASK_END_HEAD | how << 16, ident, t)  # Writer.task_end
 
     def aiohttp_responded(self, ident, request, how):
         """aiohttp's request (see aiohttp_request) is answered: named by its route and handler, now
@@ -1475,7 +1373,6 @@ class Tracer:
         """A stint of `task` (begun at `t`; `owner`: the asyncio task whose own step it was, else
         None) has ended: its task's last step, or a step of a task whose awaits are read (the common
         cases are inline in _run_handle and _Scheduled.__call__)."""
-        stint_task = task  # (a RUN still pending names it: Writer.open)
         try:
             if owner is not None:
                 if owner.done():
@@ -1524,15 +1421,9 @@ class Tracer:
                     # (A request's lane keeps its route's name: name_task's first check, inline.)
                     if task not in self.live_requests:
                         self.name_task(owner, task)
-            # (stint_start first: the watchdog's thread no longer writes a pending RUN: Writer.open.)
-            self.stint_start = None
             self.current = 0
-            head = w.run_head
-            if head:
-                w.run_head = 0
-                w.buf += _pack_run_idle(head, stint_task, t, _IDLE_HEAD, _perf_counter() * 1000.0)
-            else:
-                w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+            self.stint_start = None
+            w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
             if self.due:
                 self.settle()
         except Exception:
@@ -1615,7 +1506,7 @@ class Watchdog:
         while frame is not None and (frame.f_code.co_filename == __file__):
             frame = frame.f_back
         # The innermost frame of the program's own code, else the innermost of any code. Not past the
-        # tracer's frame that runs the loop's callback (_run_handle, _Scheduled.__call__): below it
+        # tracer's frame that runs the loop's callback (_run_handle, _run_io, _Scheduled.__call__): below it
         # are the loop and whoever started it (the script's `asyncio.run` line), not what blocks.
         first = frame
         while frame is not None:
@@ -2013,10 +1904,9 @@ def _stint_runner(tracer, handle_run):
     find_task = tracer.task_ids.get
     scheduled_pop = tracer.scheduled.pop
     await_tasks = tracer.await_tasks
-    writer = tracer.w
-    buf = writer.buf
+    buf = tracer.w.buf
     clock = time.perf_counter
-    pack_run_idle = _pack_run_idle
+    pack_unit = _pack_unit
     pack_idle = _pack_idle
     idle_head = _IDLE_HEAD
     ref = weakref.ref
@@ -2068,10 +1958,9 @@ def _stint_runner(tracer, handle_run):
                         # (add_reader makes one for every readiness of its file) runs through
                         # _run_io from now on, without these lookups (see _IOHandle).
                         handle.__class__ = _IOHandle
-            # The stint begins. Its RUN is written with its next record (Writer.open): in that
-            # order, run_head, current and stint_start.
+            # The stint begins.
             t = clock() * 1000.0
-            writer.run_head = head
+            buf += pack_unit(head, task, t)
             tracer.current = task
             tracer.stint_start = t
         except Exception:
@@ -2084,17 +1973,11 @@ def _stint_runner(tracer, handle_run):
                 tracer.end_stint(task, owner, t, tracer.w)
             else:
                 # Tracer.end_stint's common case: a callback that is no task's step, or a task's step
-                # that suspended. Its RUN, if nothing else was written in it, goes with its IDLE
-                # (stint_start reset first: the watchdog's thread no longer writes it, Writer.open).
+                # that suspended.
                 try:
-                    tracer.stint_start = None
                     tracer.current = 0
-                    head = writer.run_head
-                    if head:
-                        writer.run_head = 0
-                        buf += pack_run_idle(head, task, t, idle_head, clock() * 1000.0)
-                    else:
-                        buf += pack_idle(idle_head, clock() * 1000.0)
+                    tracer.stint_start = None
+                    buf += pack_idle(idle_head, clock() * 1000.0)
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -2106,20 +1989,16 @@ def _stint_runner(tracer, handle_run):
         if tracer.ended or handle._loop is not tracer.lag_loop:
             return _run_handle(handle)
         t = clock() * 1000.0
-        writer.run_head = io_head  # (as in _run_handle: run_head, current, stint_start)
+        buf += pack_unit(io_head, 0, t)
         tracer.current = 0
         tracer.stint_start = t
         try:
             return handle_run(handle)
         finally:
             try:
+                tracer.current = 0
                 tracer.stint_start = None
-                head = writer.run_head
-                if head:
-                    writer.run_head = 0
-                    buf += pack_run_idle(head, 0, t, idle_head, clock() * 1000.0)
-                else:
-                    buf += pack_idle(idle_head, clock() * 1000.0)
+                buf += pack_idle(idle_head, clock() * 1000.0)
                 if tracer.due:
                     tracer.settle()
             except Exception:
@@ -2183,7 +2062,7 @@ class _Scheduled:
                             head = self.head
             t = _perf_counter() * 1000.0
             w = tracer.w
-            w.run_head = head  # (its RUN written with its next record: Writer.open)
+            w.buf += _pack_unit(head, task, t)
             tracer.current = task
             tracer.stint_start = t
         except Exception:
@@ -2197,14 +2076,9 @@ class _Scheduled:
                 tracer.end_stint(task, owner, t, w)
             else:
                 try:
-                    tracer.stint_start = None  # (first: Writer.open)
                     tracer.current = 0
-                    head = w.run_head
-                    if head:
-                        w.run_head = 0
-                        w.buf += _pack_run_idle(head, task, t, _IDLE_HEAD, _perf_counter() * 1000.0)
-                    else:
-                        w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
+                    tracer.stint_start = None
+                    w.buf += _pack_idle(_IDLE_HEAD, _perf_counter() * 1000.0)
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -2462,9 +2336,9 @@ class _IOHandle(asyncio.events.Handle):
     """A handle the standard loop runs as a stint of nobody's whenever it runs (its _run set by
     _stint_runner): one _run_handle found nobody's and whose callback no task owns, most often a
     reader's — asyncio makes one handle per add_reader, queued at every readiness of its file (a
-    connection's every read) — where _run_handle looked its callback's owner up, and a scheduler
-    that a handle never queued by call_soon or call_at has not, each time (~1 k instructions).
-    What the loop and the program read of it is a Handle's."""
+    connection's every read) — where _run_handle looked up its callback's owner, and the scheduler
+    of a handle that call_soon and call_at never queued, each time (~1 k instructions a read). What
+    the loop and the program read of it is a Handle's."""
 
     __slots__ = ()
 

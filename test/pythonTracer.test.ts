@@ -517,12 +517,13 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
-  it('streams a stint to a live reader while it still runs (its RUN written by the live flush)', async () => {
-    // A stint's RUN record is written with the stint's next record (most stints write no other),
-    // so the watchdog's live flush writes the RUN of a stint that runs: a reader sees the loop busy
-    // with it, as when the RUN was written as the stint began. The program holds the loop until
-    // the reader has that stint (no time limit of its own, on however loaded a machine); blockMs is
-    // past the hold, so the watchdog flushes about every 50 ms and never samples.
+  it('streams a stint to a live reader while it still runs (its RUN in the live flush)', async () => {
+    // The watchdog's live flush, about every 50 ms, carries what the loop has written, a stint
+    // that runs included: a reader sees the loop busy with it before it ends. (A tracer that
+    // writes a stint's RUN only with its next record, to pack the two at once, must write it at
+    // that flush: tried and counted, docs/performance.md; without it this fails.) The program holds
+    // the loop until the reader has that stint (no time limit of its own, on however loaded a
+    // machine); blockMs is past the hold, so the watchdog flushes and never samples.
     const release = path.join(dir, 'hold-release');
     const program = path.join(dir, 'hold.py');
     fs.writeFileSync(
