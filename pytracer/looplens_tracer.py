@@ -728,14 +728,16 @@ class Tracer:
         ident = self.new_id()
         self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
         coroutine = type(coro) is _COROUTINE
-        if coroutine and coro.cr_code is _uvicorn_cycle:
+        # (A coroutine's cr_code read once: each read is an "object.__getattr__" audit event.)
+        coro_code = coro.cr_code if coroutine else None
+        if coro_code is _uvicorn_cycle and coroutine:
             # uvicorn's task for one HTTP request (a task a request, on a keep-alive connection
             # too), whose first step calls the app: that task is the request, from the start of that
             # step (request_started), under its own id. Nothing is written now: no clock reading
             # (the awaits budget is asked at the request's start), and where it is made is not read
             # (see `deferred`; the stint that makes it dates it, should no request claim it).
             # (Bounded by the lag probe: Tracer.announce_begun.)
-            self.deferred[ident] = (key, self.stint_start, self.current, coro.cr_code)
+            self.deferred[ident] = (key, self.stint_start, self.current, coro_code)
             return
         # One clock reading: the TASK record's time and the awaits budget's refill.
         t = _perf_counter() * 1000.0
@@ -753,7 +755,7 @@ class Tracer:
             # decides who made the task, so the task is known by it as a loop's create_task is).
             frame = frame.f_back or frame
         if coroutine:
-            code = coro.cr_code
+            code = coro_code
             name = coro.__qualname__ or code.co_name
             # A task of this coroutine's code made at a place seen before whose own frame decided
             # who made it (most: a server's task per request, a program's create_task line): its
@@ -1295,18 +1297,20 @@ class Tracer:
         last = None  # (the last library coroutine passed)
         for level in range(levels):
             if type(coro) is _COROUTINE:
-                # (A library's frame, most of them, in the fewest steps.)
-                own = files.get(coro.cr_code.co_filename)
+                # (A library's frame, most of them, in the fewest steps. Its cr_code read once: each
+                # read is an "object.__getattr__" audit event.)
+                code = coro.cr_code
+                own = files.get(code.co_filename)
                 if own is False:
                     last = coro
-                elif own or _await_own(coro.cr_code.co_filename):
+                elif own or _await_own(code.co_filename):
                     frame = coro.cr_frame
                     if frame is None:
                         break
                     if last is not None and not key and known is None and last.cr_await is coro:
                         # (The program's first frame, right inside a library's coroutine.)
                         self.await_anchors[ident] = (_ref(last), levels - level + 1)
-                    key.append(id(coro.cr_code))
+                    key.append(id(code))
                     key.append(frame.f_lasti)
                 else:
                     last = coro
@@ -1589,12 +1593,12 @@ class Watchdog:
         while frame is not None and (frame.f_code.co_filename == __file__):
             frame = frame.f_back
         # The innermost frame of the program's own code, else the innermost of any code. Not past the
-        # tracer's frame that runs the loop's callback (_run_handle, _Scheduled.__call__): below it
+        # tracer's frame that runs the loop's callback (_run_handle, _run_io, _Scheduled.__call__): below it
         # are the loop and whoever started it (the script's `asyncio.run` line), not what blocks.
         first = frame
         while frame is not None:
             code = frame.f_code
-            if code is _RUN_HANDLE_CODE or code is _SCHEDULED_CALL_CODE:
+            if code is _RUN_HANDLE_CODE or code is _RUN_IO_CODE or code is _SCHEDULED_CALL_CODE:
                 break
             filename = code.co_filename
             if (
@@ -1996,6 +2000,7 @@ def _stint_runner(tracer, handle_run):
     future_type = _Future
     timer_type = _TimerHandle
     lag_cb = tracer.lag_cb
+    plain_handle = asyncio.events.Handle
 
     def _run_handle(handle):
         nonlocal buf
@@ -2033,6 +2038,13 @@ def _stint_runner(tracer, handle_run):
                     return handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
                 else:
                     task, head = 0, _RUN_IO
+                    if type(handle) is plain_handle and not isinstance(
+                        getattr(callback, "__self__", None), future_type
+                    ):
+                        # Nobody's, and so whenever it runs again: a reader's or writer's handle
+                        # (add_reader makes one for every readiness of its file) runs through
+                        # _run_io from now on, without these lookups (see _IOHandle).
+                        handle.__class__ = _IOHandle
             # The stint begins.
             t = clock() * 1000.0
             buf += pack_unit(head, task, t)
@@ -2064,6 +2076,29 @@ def _stint_runner(tracer, handle_run):
                 except Exception:
                     pass
 
+    def _run_io(handle):
+        """_IOHandle's _run: a stint of nobody's (the I/O's), _run_handle's without its lookups."""
+        nonlocal buf
+        if tracer.ended or handle._loop is not tracer.lag_loop:
+            return _run_handle(handle)
+        t = clock() * 1000.0
+        buf += pack_unit(io_head, 0, t)
+        tracer.current = 0
+        tracer.stint_start = t
+        try:
+            return handle_run(handle)
+        finally:
+            try:
+                tracer.current = 0
+                tracer.stint_start = None
+                buf += pack_idle(idle_head, clock() * 1000.0)
+                if tracer.due:
+                    tracer.settle()
+            except Exception:
+                pass
+
+    io_head = _RUN_IO
+    _IOHandle._run = _named(_run_io, handle_run)
     return _run_handle
 
 
@@ -2151,6 +2186,7 @@ class _Scheduled:
 
 # The tracer's frames that run a loop callback as a stint (see Watchdog.blamed).
 _RUN_HANDLE_CODE = next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_handle")
+_RUN_IO_CODE = next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_io")
 _SCHEDULED_CALL_CODE = _Scheduled.__call__.__code__
 _new_scheduled = object.__new__
 
@@ -2395,6 +2431,21 @@ _QuietHandle.__name__ = _QuietHandle.__qualname__ = "Handle"
 _QuietHandle.__module__ = asyncio.events.Handle.__module__
 
 
+class _IOHandle(asyncio.events.Handle):
+    """A handle the standard loop runs as a stint of nobody's whenever it runs (its _run set by
+    _stint_runner): one _run_handle found nobody's and whose callback no task owns, most often a
+    reader's — asyncio makes one handle per add_reader, queued at every readiness of its file (a
+    connection's every read) — where _run_handle looked up its callback's owner, and the scheduler
+    of a handle that call_soon and call_at never queued, each time (~1 k instructions a read). What
+    the loop and the program read of it is a Handle's."""
+
+    __slots__ = ()
+
+
+_IOHandle.__name__ = _IOHandle.__qualname__ = "Handle"
+_IOHandle.__module__ = asyncio.events.Handle.__module__
+
+
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     handle_run = asyncio.events.Handle._run
@@ -2466,13 +2517,16 @@ def _install(tracer):
                                 type(callback) is _BuiltinMethodType
                                 and type(callback.__self__) in _QUIET_OWNERS
                                 and args
-                                and isinstance(args[0], _Task)
+                                and args[0] is _running_task(self)
                                 and args[0].done()
-                                and tracer.task_ids.get(_ref(args[0])) == scheduler
                             ):
                                 # The request's finished task's done callback, a builtin container's
                                 # method (uvicorn's `set.discard`, once a request): Tracer.housekeeping's
-                                # QUIET, inline (no container is a connection).
+                                # QUIET, inline (no container is a connection). The task that finished
+                                # is the one whose step runs (a task finishes in its own step; asyncio
+                                # names it by the loop, without a weak reference made and looked up),
+                                # and in an answered request's lane that is the request's own task,
+                                # whose id the stint runs as: housekeeping's `task_ids` check.
                                 scheduler = 0
                                 kind = _QuietHandle  # (runs as no stint)
                             else:
