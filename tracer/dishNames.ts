@@ -153,6 +153,23 @@ export function calledSeveral(key: number, record: number, root: boolean): void 
   }
 }
 
+/**
+ * Record place `record` (the hash before the record) is read at each call, as it is made: a record
+ * before a member's promise at a place whose calls made different records of their own before it
+ * (dishSort.ts varyingLeads), or that promise (`root`: looked at as it is made).
+ */
+export function readEachCall(record: number, root: boolean): void {
+  eachCall[record & ARM_MASK] = record | 1;
+  if (root) {
+    if (severalRoots.size >= MAX_SEVERAL) {
+      severalPlaces.clear();
+      severalRoots.clear();
+    }
+    severalRoots.add(record);
+    arm(record);
+  }
+}
+
 /** Dishes named from a place's verdict, without a stack of their own, counted (see relook). */
 let namedByPlace = 0;
 /** Every this many such dishes, one may have its root's place looked at again (a power of two). */
