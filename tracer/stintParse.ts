@@ -813,10 +813,21 @@ export function findDishes(
   }
   // A stint that resumed a function which did not return ends with that function's await: a root
   // nobody consumed that holds it only seems to (a library's `new Promise` whose extent the parse
-  // could not close) and is no call of the function's.
+  // could not close) and is no call of the function's. But for an async function of the program's
+  // entered there: its extent stays open only when it returned a promise without awaiting it
+  // (`readLater(name)` of `async (name) => fsp.readFile(name)`: no await, no settle) — a call
+  // nobody awaited, a dish, whose extent ends with V8's job that takes on the promise it returned
+  // (dishSort.ts cutAtReturn), as in a stint that called its function. (Before, the call was taken
+  // for the resumed function's own code: no dish at all, its work the caller's.)
   for (let i = end - 1; how === StintEntry.Resumed && !returned && i >= start; i--) {
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
-    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
+    for (let r = level[i]; r !== -1; r = level[r])
+      if (
+        logUsed[r] === 0 &&
+        unawaited[r] === 0 &&
+        !(logKind[r] === LogKind.Root && logRooted[r] === Rooted.ByCall && logFrom[r] === CalledFrom.Program)
+      )
+        own[r] = 1;
     break;
   }
   const resumesJob = resumesRunner && runner === Runner.Job;
