@@ -209,6 +209,14 @@ export function arm(key: number): void {
  */
 export const eachCall = new Int32Array(ARM_MASK_SIZE);
 
+/**
+ * Record places (the hash before the record) whose stacks a look at a member's lead read (the records
+ * before its promise: dishSort.ts leadOf): a chain there is read again on the doubts' budget, so that
+ * the place's lead can be looked at again (dishes.ts readChain). Only there: a busy server's chains on
+ * promises made before (a pool's connection) would spend that budget for nothing. A small table.
+ */
+export const leadRecords = new Int32Array(ARM_MASK_SIZE);
+
 /** Node's own code that calls the promise hooks when several are set (async_hooks and these). */
 function isHookDispatch(file: string): boolean {
   return file === 'node:internal/promise_hooks' || file === 'node:internal/async_hooks';

@@ -7,6 +7,7 @@
  */
 import { TaskFlags, TaskKind } from '../protocol/format';
 import {
+  ARM_MASK,
   CombinatorCall,
   LIBRARY,
   arm,
@@ -14,6 +15,7 @@ import {
   calledSeveral,
   learntAt,
   learntFrom,
+  leadRecords,
   learntWhere,
   readEachCall,
   relook,
@@ -1005,6 +1007,7 @@ function lookLead(
   let open = false;
   for (let i = first - 1; site !== null && i >= lower; i--) {
     const s = rootStacks.get(i);
+    if (s !== undefined) leadRecords[logHash[i] & ARM_MASK] = logHash[i] | 1;
     const from = s !== undefined ? memberSite(s, call) : null;
     if (from === null) {
       open = true;

@@ -42,6 +42,7 @@ import {
   armed,
   callStacks,
   eachCall,
+  leadRecords,
   countTries,
   forget,
   learnAtCreation,
@@ -700,16 +701,16 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // A chain on a promise made before (`ready.then(…)`), or one that another link hangs on already
   // (a client the first call connected, chained by each): perhaps a combinator's member, begun by
   // this link. The stack names the function of the program's that made it, once per place
-  // (dishSort.ts) — and again, at a place seen, while the doubts' budget lasts: what the place's
-  // first stacks said of a member there (its function, which records before its promise its call
-  // made: dishSort.ts leadOf) holds only while the same code reaches it.
+  // (dishSort.ts) — and again, where a look at a member's lead read it before, while the doubts'
+  // budget lasts: which records before a member's promise its call made (dishSort.ts leadOf) holds
+  // only while the same code reaches the place.
   if (
     (!ours || logUsed[j] !== 0) &&
     !inJob &&
     (fresh ||
       chainsSeen[hash & CHAINS_MASK] !== (hash | 1) ||
       eachCall[hash & ARM_MASK] === (hash | 1) ||
-      doubtAllowed(stintClock.stint))
+      (leadRecords[hash & ARM_MASK] === (hash | 1) && doubtAllowed(stintClock.stint)))
   )
     readChain(
       !fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1) && eachCall[hash & ARM_MASK] !== (hash | 1),
