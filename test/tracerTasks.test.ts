@@ -2567,57 +2567,6 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("makes an async function that returns a promise without awaiting it, called and not awaited after its caller's first await, a task of its own that ends with its call, in both modes", async () => {
-    // `readLater(name)` of `async (name) => fsp.readFile(name)`, called in a stint that resumed
-    // `loadPlugins`: its extent shows no await and no settle (V8 takes on the promise it returned in
-    // a job of its own, later), so it seemed to hold `loadPlugins`' own await — and a call that holds
-    // the resumed function's await was taken for that function's code: no task at all, its read
-    // the script's work (both modes, every run; a limit in docs/lanes.md before).
-    const program = path.join(dir, 'returnedLater.js');
-    fs.writeFileSync(
-      program,
-      [
-        "const fsp = require('node:fs/promises');",
-        'const stretches = [];',
-        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
-        'const readLater = async (name) => fsp.readFile(name);',
-        'async function loadPlugins() {',
-        '  await sleep(2);',
-        '  readLater(__filename);',
-        "  stretches.push(['afterRead', ...busy(1)]);",
-        '  await sleep(10);',
-        "  stretches.push(['afterSleep', ...busy(1)]);",
-        '}',
-        'async function main() {',
-        '  await sleep(1);',
-        '  await loadPlugins();',
-        "  stretches.push(['main', ...busy(1)]);",
-        '  await sleep(20);',
-        '}',
-        'main();',
-        '',
-      ].join('\n'),
-    );
-    for (const { mode, result, timeline } of await inBothModes(program)) {
-      const ran = new Map(
-        printedStretches(result.stdout).map(([name, start, end]) => [name, ranAt(timeline, start, end)]),
-      );
-      const script = ran.get('main');
-      assert.equal(script?.kind, 'main', `${mode}: the script's own work in its lane`);
-      const lanes = [...ran].map(([name, task]) => `${name}: ${task?.name ?? 'none'}`).join(', ');
-      const others = timeline.tasks.filter((t) => t.kind !== 'main' && t.id !== '0');
-      assert.deepEqual(
-        others.map((t) => `${t.name} of ${timeline.tasks[t.parent]?.name}`),
-        [`readLater of ${script?.name}`],
-        `${mode}: one task but the script's (${lanes})`,
-      );
-      for (const name of ['afterRead', 'afterSleep'])
-        assert.equal(ran.get(name)?.name, script?.name, `${mode}: ${name} in the script's lane (${lanes})`);
-    }
-  });
-
   it("names each dish of a factory's functions, which share one line, after its own function, also once a place that called one for a while calls another, in both modes", async () => {
     const app = path.join(dir, 'factoryNames');
     // `make(name)` returns a function named `name`, all made at one line: a place (a loop's

@@ -762,24 +762,6 @@ const CONSTRUCTS: Array<{
       work(),
     ],
   },
-  {
-    title:
-      "a call nobody awaited of an async function that returns a helper's promise without awaiting it is a dish, before and after its caller's first await",
-    fns: [
-      fn('logLater', [], { returns: 'store' }),
-      fn('store', [sleep(3), work()]),
-      fn('run', [
-        { k: 'forget', fn: 'logLater', style: 'bare' },
-        work(),
-        sleep(2),
-        { k: 'forget', fn: 'logLater', style: 'bare' },
-        work(),
-        sleep(6),
-        work(),
-      ]),
-    ],
-    main: [{ k: 'await', fn: 'run' }, work(), sleep(20)],
-  },
 ];
 
 /**

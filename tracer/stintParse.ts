@@ -712,19 +712,6 @@ function awaitedThroughReturn(b: number): boolean {
   return false;
 }
 
-/**
- * Whether root `r`, an async function of the program's entered, left a call's promise unconsumed
- * before record `i` (a tail it seems to hold): a call made in it whose promise nothing consumed in
- * the stint — the promise it returned, perhaps, without awaiting it.
- */
-function returnsLeft(r: number, i: number): boolean {
-  if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall || logFrom[r] !== CalledFrom.Program)
-    return false;
-  for (let k = r + 1; k < i; k++)
-    if (level[k] === r && logKind[k] === LogKind.Root && logUsed[k] === 0) return true;
-  return false;
-}
-
 /** Whether the call of root `r` suspended in the stint (an await of its own was found). */
 function suspends(r: number): boolean {
   for (let s = 1; s < suspensions.length; s += 2) if (suspensions[s] === r) return true;
@@ -826,18 +813,10 @@ export function findDishes(
   }
   // A stint that resumed a function which did not return ends with that function's await: a root
   // nobody consumed that holds it only seems to (a library's `new Promise` whose extent the parse
-  // could not close) and is no call of the function's. But for an async function of the program's
-  // entered there that left a call's promise unconsumed before that await: its extent stays open
-  // so when it returned that promise without awaiting it (`readLater(name)` of `async (name) =>
-  // fsp.readFile(name)`: no await, no settle) — a call nobody awaited, a dish, whose extent ends
-  // with V8's job that takes on the promise it returned (dishSort.ts cutAtReturn), as in a stint
-  // that called its function. (Before, the call was taken for the resumed function's own code: no
-  // dish at all, its work the caller's.) One whose own await it is (a `.then` callback's
-  // `return send(d)`, send awaiting a promise it made) stays the resumed code's, as before.
+  // could not close) and is no call of the function's.
   for (let i = end - 1; how === StintEntry.Resumed && !returned && i >= start; i--) {
     if (logKind[i] !== LogKind.Derived || logUsed[i] !== 0) continue;
-    for (let r = level[i]; r !== -1; r = level[r])
-      if (logUsed[r] === 0 && unawaited[r] === 0 && !returnsLeft(r, i)) own[r] = 1;
+    for (let r = level[i]; r !== -1; r = level[r]) if (logUsed[r] === 0 && unawaited[r] === 0) own[r] = 1;
     break;
   }
   const resumesJob = resumesRunner && runner === Runner.Job;
