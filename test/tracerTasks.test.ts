@@ -845,6 +845,81 @@ describe('tasks the tracer finds in real programs', function () {
       }
   });
 
+  it("reads a member place's function and the records its call made before its promise again when other code reaches the place (a function's two branches at one Promise.all), in both modes and either order", async () => {
+    // Read once per place before: the branch run first taught the place its member's function and
+    // its lead (which records before the member's promise its call made). With `b` first, the
+    // caller's own `ready.then(…)` in `a` was taken for the member's call (its work in the `plain`
+    // member's lane) and every `plain` member was named `load`; with `a` first, each loader's
+    // batch ran in the caller's lane and every `load` member was named `plain` — both modes.
+    const program = path.join(dir, 'branchMembers.js');
+    const rounds = 30;
+    fs.writeFileSync(
+      program,
+      [
+        'const stretches = [];',
+        'function spin(label, ms) {',
+        '  const start = performance.now();',
+        '  while (performance.now() - start < ms);',
+        '  stretches.push([label, start, performance.now()]);',
+        '}',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const ready = Promise.resolve();',
+        '// A loader: it queues its batch on a promise made before, then makes the promise it returns.',
+        'function load(id) {',
+        "  ready.then(() => spin('batch', 1));",
+        '  return new Promise((resolve) => setTimeout(resolve, 3, id));',
+        '}',
+        'function plain(id) {',
+        '  return new Promise((resolve) => setTimeout(resolve, 3, id));',
+        '}',
+        'async function other() {',
+        '  await sleep(2);',
+        '}',
+        'async function handle(a) {',
+        '  await sleep(1);',
+        '  if (a) {',
+        "    ready.then(() => spin('mine', 1));",
+        '    await Promise.all([plain(1), other()]);',
+        '  } else {',
+        '    await Promise.all([load(1), other()]);',
+        '  }',
+        '}',
+        '(async () => {',
+        `  for (let i = 0; i < ${rounds}; i++) for (const o of process.argv[2]) await handle(o === 'a');`,
+        '  console.log(JSON.stringify(stretches));',
+        '})();',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full'])
+      for (const order of ['ab', 'ba']) {
+        const out = path.join(dir, `branchMembers-${mode}-${order}.looplens`);
+        const result = await run(process.execPath, [program, order], { env: tracedEnv(out, { mode }) });
+        assert.equal(result.code, 0, result.stderr);
+        const { summary, timeline } = readTrace(out);
+        const main = summary.tasks.find((t) => t.kind === 'main')!;
+        for (const name of ['load', 'plain'])
+          assert.equal(
+            summary.tasks.filter((t) => t.name === name && t.parent === main.id).length,
+            rounds,
+            `${mode}, ${order}: ${rounds} ${name} members`,
+          );
+        const stretches = printedStretches(result.stdout);
+        assert.equal(stretches.length, 2 * rounds, `${mode}, ${order}`);
+        const wrong: string[] = [];
+        for (const [label, start, end] of stretches) {
+          const ran = ranAt(timeline, start, end);
+          const ok = label === 'batch' ? ran?.name === 'load' : ran?.id === main.id;
+          if (!ok) wrong.push(`${label} at ${start.toFixed(1)} ms ran as ${ran?.name}`);
+        }
+        assert.deepEqual(
+          wrong,
+          [],
+          `${mode}, ${order}: each batch the load member's, the caller's .then its own`,
+        );
+      }
+  });
+
   it("keeps an ES module's body in the script's lane, the loader's work too, in both modes", async () => {
     for (const { mode, result, summary } of await inBothModes(path.join(PROGRAMS, 'esm', 'main.mjs'))) {
       assert.match(result.stdout, /done/);

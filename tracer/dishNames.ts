@@ -153,6 +153,23 @@ export function calledSeveral(key: number, record: number, root: boolean): void 
   }
 }
 
+/**
+ * Record place `record` (the hash before the record) is read at each call, as it is made: a record
+ * before a member's promise at a place whose calls made different records of their own before it
+ * (dishSort.ts varyingLeads), or that promise (`root`: looked at as it is made).
+ */
+export function readEachCall(record: number, root: boolean): void {
+  eachCall[record & ARM_MASK] = record | 1;
+  if (root) {
+    if (severalRoots.size >= MAX_SEVERAL) {
+      severalPlaces.clear();
+      severalRoots.clear();
+    }
+    severalRoots.add(record);
+    arm(record);
+  }
+}
+
 /** Dishes named from a place's verdict, without a stack of their own, counted (see relook). */
 let namedByPlace = 0;
 /** Every this many such dishes, one may have its root's place looked at again (a power of two). */
@@ -191,6 +208,14 @@ export function arm(key: number): void {
  * place. A small table: a collision costs a look.
  */
 export const eachCall = new Int32Array(ARM_MASK_SIZE);
+
+/**
+ * Record places (the hash before the record) whose stacks a look at a member's lead read (the records
+ * before its promise: dishSort.ts leadOf): a chain there is read again on the doubts' budget, so that
+ * the place's lead can be looked at again (dishes.ts readChain). Only there: a busy server's chains on
+ * promises made before (a pool's connection) would spend that budget for nothing. A small table.
+ */
+export const leadRecords = new Int32Array(ARM_MASK_SIZE);
 
 /** Node's own code that calls the promise hooks when several are set (async_hooks and these). */
 function isHookDispatch(file: string): boolean {

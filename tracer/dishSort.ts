@@ -7,6 +7,7 @@
  */
 import { TaskFlags, TaskKind } from '../protocol/format';
 import {
+  ARM_MASK,
   CombinatorCall,
   LIBRARY,
   arm,
@@ -14,7 +15,9 @@ import {
   calledSeveral,
   learntAt,
   learntFrom,
+  leadRecords,
   learntWhere,
+  readEachCall,
   relook,
   remember,
   entersSeveral,
@@ -26,7 +29,7 @@ import {
   wantName,
 } from './dishNames';
 import { Strand, Task, now, stintSeq, taskOf, workOver } from './engine';
-import { CodeLocation, calledFunction, calledThroughOthers, memberSite } from './locations';
+import { CodeLocation, calledFunction, calledThroughOthers, memberSite, takeDoubt } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
 import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
 import {
@@ -416,11 +419,17 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // see past (the innermost function that made the promise, a `.then` callback's chain).
     // A place whose members were made by different functions of the program's (see calledSeveral)
     // reads them at each call, as a place whose calls enter several does.
+    // A place read before is read again where this call's stacks were read anyway, on the doubts'
+    // budget: two functions of the program's can make members at one place (a function's branches
+    // reaching its `Promise.all` with the same records before it), and the first read named both.
     let called: CodeLocation | null = null;
     if (
       call !== null &&
-      (seg.fresh || several || !calledPlaces.has(key)) &&
-      !(logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall)
+      !(logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall) &&
+      (seg.fresh ||
+        several ||
+        !calledPlaces.has(key) ||
+        (rootStacks.has(first) && callStacks.has(at + d.comb) && takeDoubt()))
     ) {
       const made = rootStacks.get(first);
       const stack = callStacks.get(at + d.comb);
@@ -950,11 +959,74 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
   const first = at + d.origin;
   const key = mix(mix(logHash[first], at + d.end < seg.end ? logHash[at + d.end] : seg.hash), 0x1ead);
   const known = leads.get(key);
-  if (known !== undefined) return known;
-  const found = openLeads.size !== 0 ? (openLeads.get(key) ?? 0) : 0;
   const call = callStacks.get(at + d.comb);
   const own = rootStacks.get(first);
+  if (known !== undefined) {
+    // Trusted — but what the place's first look found holds only while the same code reaches it:
+    // a function whose branches reach its `Promise.all` with records of the same kinds before it,
+    // made by the code calling it in one (`ready.then(log)`) and by the member's call in the other
+    // (a loader's `.then` queueing its batch), gave each branch's work the other's lane. Looked at
+    // again where this call's stacks were read anyway, on the doubts' budget; one that disagrees
+    // makes the place's lead one of each call's (varyingLeads).
+    if (call === undefined || own === undefined || first === 0 || !rootStacks.has(first - 1) || !takeDoubt())
+      return known;
+    const again = lookLead(dishes, k, at, seg, call, own);
+    if (again === null || again.open || again.lead === known) return known;
+    leads.delete(key);
+    varies(key, first, Math.max(Math.abs(known), Math.abs(again.lead)));
+    return again.lead;
+  }
+  if (varyingLeads.size !== 0 && varyingLeads.has(key)) {
+    // Each call's own: read at each call (dishNames.ts readEachCall); one read short (rationed)
+    // keeps the rule without a look (none).
+    if (call === undefined || own === undefined) return 0;
+    const look = lookLead(dishes, k, at, seg, call, own);
+    return look === null ? 0 : look.lead;
+  }
+  const found = openLeads.size !== 0 ? (openLeads.get(key) ?? 0) : 0;
   if (call === undefined || own === undefined) return found;
+  const look = lookLead(dishes, k, at, seg, call, own);
+  if (look === null) return found;
+  const { lead, open } = look;
+  if (open) {
+    if (Math.abs(lead) <= Math.abs(found)) return found;
+    if (openLeads.size >= MAX_LEADS) openLeads.clear();
+    openLeads.set(key, lead);
+    return lead;
+  }
+  if (leads.size >= MAX_LEADS) leads.clear();
+  leads.set(key, lead);
+  return lead;
+}
+
+/**
+ * Member places (their lead key, see leadOf) whose looks found different leads: each call's is read
+ * from its own stacks — the records before the member's promise, and the promise, read at each
+ * call (dishNames.ts readEachCall, on the member looks' budget).
+ */
+const varyingLeads = new Set<number>();
+function varies(key: number, first: number, span: number): void {
+  if (varyingLeads.size >= MAX_LEADS) varyingLeads.clear();
+  varyingLeads.add(key);
+  for (let i = Math.max(0, first - span); i <= first; i++)
+    readEachCall(logHash[i], logKind[i] === LogKind.Root);
+}
+
+/**
+ * What the stacks read at this call say of member `k`'s lead (see leads): null where they cannot
+ * say (the member before read none); `open` where a record further back read none, which a later
+ * look may close.
+ */
+function lookLead(
+  dishes: readonly FoundDish[],
+  k: number,
+  at: number,
+  seg: Segment,
+  call: NonNullable<ReturnType<typeof callStacks.get>>,
+  own: NonNullable<ReturnType<typeof rootStacks.get>>,
+): { lead: number; open: boolean } | null {
+  const d = dishes[k];
+  const first = at + d.origin;
   const site = memberSite(own, call);
   const before = memberBefore(dishes, k);
   // The code calling the combinator runs in a call made in this stint (a member's, before its first
@@ -963,7 +1035,7 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
   if (site !== null && before !== -1) {
     const o = dishes[before];
     const its = rootStacks.get(at + o.origin);
-    if (its === undefined) return found;
+    if (its === undefined) return null;
     const members = logObj[at + d.comb] as unknown[];
     lower = Math.max(at + o.origin, seg.indexOf(members[o.index])) + 1;
     if (memberSite(its, call)?.site === site.site) lower = first;
@@ -975,6 +1047,7 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
   let open = false;
   for (let i = first - 1; site !== null && i >= lower; i--) {
     const s = rootStacks.get(i);
+    if (s !== undefined) leadRecords[logHash[i] & ARM_MASK] = logHash[i] | 1;
     const from = s !== undefined ? memberSite(s, call) : null;
     if (from === null) {
       open = true;
@@ -988,15 +1061,7 @@ function leadOf(dishes: readonly FoundDish[], k: number, at: number, seg: Segmen
     open = false;
   }
   if (site !== null && !site.inside) lead = -lead;
-  if (open) {
-    if (Math.abs(lead) <= Math.abs(found)) return found;
-    if (openLeads.size >= MAX_LEADS) openLeads.clear();
-    openLeads.set(key, lead);
-    return lead;
-  }
-  if (leads.size >= MAX_LEADS) leads.clear();
-  leads.set(key, lead);
-  return lead;
+  return { lead, open };
 }
 
 /**

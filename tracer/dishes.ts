@@ -42,6 +42,7 @@ import {
   armed,
   callStacks,
   eachCall,
+  leadRecords,
   countTries,
   forget,
   learnAtCreation,
@@ -586,8 +587,8 @@ const chainsSeen = new Int32Array(CHAINS_MASK + 1);
  * no other record of its call says which function of the program's made it. Its stack is read once
  * per place (a server's every request passes the same places) and kept for the stint (dishSort.ts).
  */
-function readChain(): void {
-  const stack = memberStack(logDerived, fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1));
+function readChain(doubt: boolean): void {
+  const stack = memberStack(logDerived, fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1), doubt);
   if (stack === null) return;
   chainsSeen[hash & CHAINS_MASK] = hash | 1;
   rootStacks.set(n, stack);
@@ -700,13 +701,20 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   // A chain on a promise made before (`ready.then(…)`), or one that another link hangs on already
   // (a client the first call connected, chained by each): perhaps a combinator's member, begun by
   // this link. The stack names the function of the program's that made it, once per place
-  // (dishSort.ts).
+  // (dishSort.ts) — and again, where a look at a member's lead read it before, while the doubts'
+  // budget lasts: which records before a member's promise its call made (dishSort.ts leadOf) holds
+  // only while the same code reaches the place.
   if (
     (!ours || logUsed[j] !== 0) &&
     !inJob &&
-    (fresh || chainsSeen[hash & CHAINS_MASK] !== (hash | 1) || eachCall[hash & ARM_MASK] === (hash | 1))
+    (fresh ||
+      chainsSeen[hash & CHAINS_MASK] !== (hash | 1) ||
+      eachCall[hash & ARM_MASK] === (hash | 1) ||
+      (leadRecords[hash & ARM_MASK] === (hash | 1) && doubtAllowed(stintClock.stint)))
   )
-    readChain();
+    readChain(
+      !fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1) && eachCall[hash & ARM_MASK] !== (hash | 1),
+    );
   else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
     if (

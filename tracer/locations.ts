@@ -310,6 +310,15 @@ export function doubtAllowed(at: number): boolean {
   return doubts.open(at);
 }
 
+/**
+ * Takes a token of the doubts' budget for a look that reads no stack of its own: what a place
+ * learnt once from the stacks read at its first calls (a member's function, the records before its
+ * promise that its call made: dishSort.ts), set again against stacks this call read anyway.
+ */
+export function takeDoubt(at?: number): boolean {
+  return doubts.take(at);
+}
+
 /** Whether a second look at a named place may be taken now (see relooks). */
 export function relookAllowed(): boolean {
   return relooks.take();
@@ -897,8 +906,8 @@ export function memberSite(made: Stack, call: Stack): { site: string; inside: bo
  * The stack above `skip` as it is, for naming a combinator's member (calledFunction): null when
  * rationed out (`anew`: read again at a place read before, in code new to it — on jobLooks' budget).
  */
-export function memberStack(skip: (...args: never[]) => unknown, anew = false): Stack | null {
-  if (!(anew ? jobLooks : memberLooks).take()) return null;
+export function memberStack(skip: (...args: never[]) => unknown, anew = false, doubt = false): Stack | null {
+  if (!(doubt ? doubts : anew ? jobLooks : memberLooks).take()) return null;
   return captureFrames(skip, MAKER_STACK_DEPTH);
 }
 
