@@ -103,6 +103,11 @@ const CASES: Case[] = [
     end: { cause: 'exit', code: 0 },
   },
   {
+    title: 'promises it froze, sealed or made non-extensible, then awaited and chained',
+    file: 'frozenPromises.js',
+    end: { cause: 'exit', code: 0 },
+  },
+  {
     title: 'an exit right after a block the sampler was watching',
     file: 'blockThenExit.js',
     end: { cause: 'exit', code: 0 },

@@ -296,6 +296,58 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it('ends a continuation that returns to the function awaiting it in the stint that function goes on in, and one whose promise nobody awaits where its own work ends, in both modes', async () => {
+    // Both continuations settle their function's promise. The awaited one's reaction runs in the
+    // same drain and dates the stint's end (or goes on in it); the other's, with no reaction, must
+    // end at its own end, not at what runs next — a timer 500 ms later (the flush, whose tick would
+    // date it too, every 25 ms by default, waits 1 s here).
+    const app = path.join(dir, 'handBack');
+    fs.mkdirSync(app, { recursive: true });
+    const program = path.join(app, 'handBack.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { performance } = require('node:perf_hooks');",
+        'const stretches = [];',
+        'function busy(label) { const start = performance.now(); while (performance.now() - start < 3); stretches.push([label, start, performance.now()]); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        "async function handsBack() { await sleep(5); busy('inner'); return 1; }",
+        "async function awaits() { await handsBack(); busy('outer'); }",
+        "async function alone() { await sleep(5); busy('alone'); }",
+        'setTimeout(() => { awaits(); }, 1);',
+        'setTimeout(() => { alone(); }, 100);',
+        'setTimeout(() => {}, 600);',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `handBack-${mode}.looplens`);
+      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, flushMs: 1000 }) });
+      assert.equal(result.code, 0, result.stderr);
+      const { timeline } = readTrace(out);
+      const stretches = new Map(
+        printedStretches(result.stdout).map(([label, start, end]) => [label, [start, end]]),
+      );
+      const stintAt = (label: string): number => {
+        const [start, end] = stretches.get(label)!;
+        const at = (start + end) / 2;
+        const s = timeline.stints;
+        for (let i = 0; i < s.length; i++) if (s.start[i] <= at && at <= timeline.stintEnd(i)) return i;
+        return -1;
+      };
+      const inner = stintAt('inner');
+      assert.ok(inner !== -1 && inner === stintAt('outer'), `${mode}: the hand-over is one stint`);
+      const alone = stintAt('alone');
+      assert.ok(alone !== -1, `${mode}: alone's work is in a stint`);
+      const over = timeline.stintEnd(alone) - stretches.get('alone')![1];
+      assert.ok(
+        over < 200,
+        `${mode}: alone's stint ends ${over.toFixed(1)} ms after its work, not at the next timer`,
+      );
+    }
+  });
+
   it('makes a call nobody awaits a task when its first await is a value, a thenable or a query builder', async () => {
     for (const { mode, summary } of await inBothModes(path.join(PROGRAMS, 'awaitValues.js'))) {
       const main = summary.tasks.find((t) => t.kind === 'main')!;

@@ -105,6 +105,14 @@ const SHAPE_BITS = 10;
 const MAKER_BITS = 30 - PLACE_SHIFT - SHAPE_BITS;
 const SHAPE_MASK = (1 << SHAPE_BITS) - 1;
 const MAKER_MASK = (1 << MAKER_BITS) - 1;
+/**
+ * In a promise's stamp, above its place: another promise was made from it (an `await` of it, a
+ * `.then`) while a task ran, so its settling queues a reaction — a microtask that runs in the same
+ * drain (promises.ts, `after`). Set by the init hook on the parent; no part of the place.
+ */
+export const CHAINED_BIT = 1 << 30;
+/** A stamp without CHAINED_BIT: its place and index. */
+const STAMP_MASK = CHAINED_BIT - 1;
 function stamp(index: number): number {
   return ((((shape & SHAPE_MASK) << MAKER_BITS) | (makerShape & MAKER_MASK)) << PLACE_SHIFT) | index;
 }
@@ -233,7 +241,7 @@ const MAX_SEEDS = 512;
  */
 export function willRun(o: object): void {
   const stamped = (o as Logged)[kIdx];
-  nextSeed = stamped !== undefined ? stamped : 0;
+  nextSeed = stamped !== undefined ? stamped & STAMP_MASK : 0;
   nextRunner = runsRunner(o);
   nextHeld = nextRunner !== Runner.None ? heldRun(o) : null;
 }

@@ -794,7 +794,8 @@ export function enter(
       }
       times.pendingIdle = t;
       times.lastEnd = t;
-      // (It ends here, read from no clock of its own: looked at as pause() does.)
+      // (It ends here, read from no clock of its own: counted and looked at as pause() does.)
+      times.trackedMs += t - times.stint;
       if (t - times.openStart >= cpuCheckMs && schedstat.fd !== -1) stintCpu(t);
     } else if (
       task === pendingTask &&

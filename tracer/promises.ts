@@ -16,6 +16,7 @@ import {
   baseNow,
   current,
   enabled,
+  endSoon,
   enterContinuation,
   leave,
   leaveSoon,
@@ -34,6 +35,7 @@ import {
   strandNow,
 } from './engine';
 import {
+  CHAINED_BIT,
   foldIfReturned,
   thenableNow,
   ROOT_BIT,
@@ -80,6 +82,15 @@ let running: Promise<unknown> | null = null;
 /** The strand of the reaction that runs now as nobody's (runsAs: its asker's work is over), if any. */
 let outside: Strand | null = null;
 let stopHooks: (() => void) | null = null;
+/**
+ * A promise settled in the continuation now running that another was made from while a task ran
+ * (CHAINED_BIT: an `await` of it, a `.then`): its reaction is queued, and runs in this drain of the
+ * microtask queue before the loop can wait. So the continuation ends as a tick with more ticks
+ * queued does (leaveSoon): what runs next dates its end — most often the reaction itself, a
+ * continuation of the same task (an async function returned to the one that awaits it), which then
+ * continues this stint with no clock read at all. Two readings saved at each such hand-over.
+ */
+let reacts = false;
 
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   let task = current;
@@ -95,6 +106,15 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     p[kIdx] = logRoot(p);
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
+    // Its settling will queue this one's reaction (see `reacts`): said on the parent, once.
+    const chained = (parent as Tagged)[kIdx];
+    if (chained !== undefined && (chained & CHAINED_BIT) === 0) {
+      try {
+        (parent as Tagged)[kIdx] = chained | CHAINED_BIT;
+      } catch {
+        // a frozen promise: its reaction's end is read from the clock
+      }
+    }
     if (jobs > 0) {
       foldIfReturned(parent, running);
       cutAtReturn(running, parent);
@@ -118,6 +138,9 @@ function settled(promise: Promise<unknown>): void {
     }
     return;
   }
+  // Its reactions are queued now, to run in this drain (see `reacts`).
+  const stamped = (promise as Tagged)[kIdx];
+  if (stamped !== undefined && (stamped & CHAINED_BIT) !== 0) reacts = true;
   // The promise whose reaction runs now settles when it is done: that says nothing.
   if (promise !== running) logSettled(promise);
   // A connection's read that became a stint settles a promise made before it: a reply (engine.ts).
@@ -180,8 +203,11 @@ function before(promise: Promise<unknown>): void {
     opened++;
     // Work of a library's call whose asker's work is over runs as nobody: it may settle a wait.
     if (record !== undefined) outside = record;
+    // A stint that ended as this was queued (see `reacts`) ends here, read from the clock.
+    endSoon();
     return;
   }
+  reacts = false;
   willRun(p);
   if (anyCuts) cutWorkRuns(p);
   enterContinuation(task);
@@ -207,8 +233,10 @@ function after(): void {
   // With ticks of the program queued, the drain goes on and they run right after it, before the
   // loop can wait: whatever runs next dates this stint's end (see leaveSoon), and a continuation
   // or tick of the same task continues it with no clock read at all.
-  if (ticksQueued > 0) leaveSoon();
+  // So too when what it settled queued a reaction (see `reacts`).
+  if (ticksQueued > 0 || reacts) leaveSoon();
   else leave();
+  reacts = false;
   inContinuation = false;
   running = null;
 }

@@ -92,8 +92,12 @@ function writeTask(
   );
 }
 
-/** Gives a task a better name and location once they are known. */
-export function renameTask(task: Task, name: string, where: CodeLocation | null): void {
+/**
+ * Gives a task a better name and location once they are known. `time`: a clock reading of the
+ * moment, when the caller has one (a request named by its route as it ends: one reading for both
+ * records).
+ */
+export function renameTask(task: Task, name: string, where: CodeLocation | null, time = -1): void {
   if (name !== '' && name !== task.name) {
     task.name = name;
     task.seed = 0; // its share of the places it runs (dishes.ts taskSeed) follows the name
@@ -103,7 +107,7 @@ export function renameTask(task: Task, name: string, where: CodeLocation | null)
   const w = recorder.room(2);
   if (w === null) return;
   w.taskInfo(
-    now(),
+    time >= 0 ? time : now(),
     task.id,
     nameId,
     fileId,
@@ -138,7 +142,8 @@ export function markReady(task: Task, since: number): void {
   if (w !== null) w.ready(since, task.id);
 }
 
-export function endTask(task: Task, how: number): void {
+/** `time`: a clock reading of the moment, when the caller has one (see renameTask). */
+export function endTask(task: Task, how: number, time = -1): void {
   const w = recorder.room(1);
-  if (w !== null) w.taskEnd(now(), task.id, how);
+  if (w !== null) w.taskEnd(time >= 0 ? time : now(), task.id, how);
 }

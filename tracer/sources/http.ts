@@ -201,17 +201,20 @@ function closedUnderWay(response: Owned): void {
 function leftBeforeAnswer(task: Task, response: Owned): void {
   if (left.has(task)) return;
   left.add(task);
-  nameByRoute(task, (response as { req?: unknown }).req);
-  endTask(task, TaskEnd.Aborted);
+  const t = now();
+  nameByRoute(task, (response as { req?: unknown }).req, t);
+  endTask(task, TaskEnd.Aborted, t);
 }
 const left = new WeakSet<Task>();
 
 export function finishRequest(response: Owned, how: TaskEnd): void {
   const task = response[kTask];
   if (task === undefined || task.ended) return;
-  nameByRoute(task, (response as { req?: unknown }).req);
+  // One clock reading for the name and the end.
+  const t = now();
+  nameByRoute(task, (response as { req?: unknown }).req, t);
   task.ended = true;
-  endTask(task, how);
+  endTask(task, how, t);
 }
 
 export function onResponseFinish(message: unknown): void {
@@ -219,14 +222,17 @@ export function onResponseFinish(message: unknown): void {
   finishRequest((message as { response: Owned }).response, TaskEnd.Finished);
 }
 
-/** Names a request by its route where the framework knows it (`GET /products/:id`). */
-export function nameByRoute(task: Task, request: unknown): void {
+/**
+ * Names a request by its route where the framework knows it (`GET /products/:id`); `time`, a clock
+ * reading of the moment when the caller has one.
+ */
+export function nameByRoute(task: Task, request: unknown, time = -1): void {
   if (typeof request !== 'object' || request === null) return;
   const route = routeOf(request as http.IncomingMessage);
   if (route === null) return;
   const method = (request as http.IncomingMessage).method;
   const name = routeName(typeof method === 'string' ? method : 'REQUEST', route);
-  if (name !== task.name) renameTask(task, name, null);
+  if (name !== task.name) renameTask(task, name, null, time);
 }
 
 /**

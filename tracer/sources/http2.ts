@@ -8,7 +8,7 @@
  * and when it is answered and over. The session and its socket serve many streams: they are no one's.
  */
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, enter, enterRead, leave } from '../engine';
+import { Task, current, enabled, enter, enterRead, leave, now } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { kTask } from '../marks';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
@@ -83,10 +83,11 @@ export function onHttp2ServerEvent(server: object, args: IArguments, next: AnyFu
 function finishStream(stream: Stream, task: Task, how: TaskEnd): void {
   if (task.ended) return;
   const request = stream[kRequest];
-  if (request !== undefined) nameByRoute(task, request);
+  const t = now();
+  if (request !== undefined) nameByRoute(task, request, t);
   task.responded = true;
   task.ended = true;
-  endTask(task, how);
+  endTask(task, how, t);
 }
 
 let streamPatched = false;
