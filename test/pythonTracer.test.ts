@@ -28,8 +28,8 @@ function pythonEnv(options: unknown): NodeJS.ProcessEnv {
 }
 
 /** Runs a Python program with the tracer loaded as `looplens record` loads it, given its options. */
-function runTraced(program: string, options: unknown): ReturnType<typeof run> {
-  return run(PYTHON, [program], { env: pythonEnv(options) });
+function runTraced(program: string, options: unknown, args: string[] = []): ReturnType<typeof run> {
+  return run(PYTHON, [program, ...args], { env: pythonEnv(options) });
 }
 
 /** Runs the fixture `name` traced (its trace in `dir`), checks that it exited cleanly, and reads the trace. */
@@ -257,10 +257,10 @@ describe('the Python asyncio tracer', function () {
   });
 
   it('tells how long a step waited for a CPU where it ends, though the watchdog never looked at it (a step shorter than half the block threshold)', async () => {
-    const program = path.join(DIR, 'unwatched_wait.py');
+    const program = path.join(DIR, 'shared_cpu.py');
     const out = path.join(dir, 'unwatched_wait.looplens');
-    // A threshold of a minute: the watchdog's first look at a step comes 30 s into it.
-    const traced = await runTraced(program, { out, blockMs: 60_000 });
+    // A threshold of a minute: the watchdog's first look at a step comes 30 s into it. A 30 ms step.
+    const traced = await runTraced(program, { out, blockMs: 60_000 }, ['0.03']);
     assert.equal(traced.code, 0, traced.stderr);
     assert.equal(traced.stdout, 'done\n');
     const { timeline } = readTrace(out);
