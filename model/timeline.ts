@@ -392,6 +392,16 @@ export class Timeline implements EventVisitor {
     return waited === undefined ? wall : Math.max(0, wall - waited);
   }
 
+  /**
+   * The share of stint `i`'s wait for a CPU that fell in [from, end]: the stint says only how long it
+   * waited in all, so the wait is spread over it evenly (a stint that ran on after its request's
+   * response, all its wait taken off the part after, never came out as background on a busy machine).
+   */
+  private waitAfter(i: number, from: number, end: number): number {
+    const length = end - this.stints.start[i];
+    return length > 0 ? (this.cpuWaitMs(i) * (end - from)) / length : 0;
+  }
+
   /** How long stint `i`'s thread waited for a CPU (the machine busy with other work), ms; 0 if not known. */
   cpuWaitMs(i: number): number {
     return this.cpuWaits.get(i) ?? 0;
@@ -445,7 +455,7 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] < t.endedAt &&
-      end - t.endedAt - this.cpuWaitMs(i) >= Math.max(WRAP_UP_MS, this.blockMs)
+      end - t.endedAt - this.waitAfter(i, t.endedAt, end) >= Math.max(WRAP_UP_MS, this.blockMs)
     ) {
       // The stint went on after the response was sent for as long as a block (work the framework
       // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
