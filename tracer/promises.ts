@@ -91,6 +91,29 @@ let stopHooks: (() => void) | null = null;
  * continues this stint with no clock read at all. Two readings saved at each such hand-over.
  */
 let reacts = false;
+/**
+ * The promise whose init last set CHAINED_BIT on its parent, and that parent. V8 makes promises
+ * with a parent that queue no reaction on it: `await v` of a value that is no native promise wraps
+ * v in a promise whose parent is the awaiting function's own (a plain value: settled at once; a
+ * thenable: the throwaway promise of the await made from it next). That function's promise, its
+ * bit set so, would end the stint that settles it as a hand-over with nothing to take it over in
+ * the drain: the stint ran on until whatever ran next, after the loop's wait (a fire-and-forget
+ * `async` call's 10 µs stint took 0-27 ms; a request's reply read a wait of none). So the bit is
+ * taken back where the promise that set it settles at once or is chained from right away: its
+ * parent never awaited it, or was chained `.then(a).then(b)` (a clock read more, no harm).
+ */
+let chainedBy: object | null = null;
+let chainedOn: Tagged | null = null;
+
+function unchain(): void {
+  const on = chainedOn!;
+  chainedBy = chainedOn = null;
+  try {
+    on[kIdx] = on[kIdx]! & ~CHAINED_BIT;
+  } catch {
+    // frozen since: its bit stays (a stint read to the next one's start, as before)
+  }
+}
 
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   let task = current;
@@ -106,11 +129,15 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     p[kIdx] = logRoot(p);
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
+    // (The promise that set a bit, chained from right away: see `chainedBy`.)
+    if (parent === chainedBy) unchain();
     // Its settling will queue this one's reaction (see `reacts`): said on the parent, once.
     const chained = (parent as Tagged)[kIdx];
     if (chained !== undefined && (chained & CHAINED_BIT) === 0) {
       try {
         (parent as Tagged)[kIdx] = chained | CHAINED_BIT;
+        chainedBy = p;
+        chainedOn = parent as Tagged;
       } catch {
         // a frozen promise: its reaction's end is read from the clock
       }
@@ -125,6 +152,8 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 }
 
 function settled(promise: Promise<unknown>): void {
+  // (The promise that set a bit, settled at once: see `chainedBy`.)
+  if (promise === chainedBy) unchain();
   const task = current;
   if (task === null) {
     // A connection's read settles its waiters as the probe decides (engine.ts); anything else
