@@ -15,7 +15,10 @@
  * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler) and over long polling
  * (each event a task of its POST, its members never background), a bullmq 6 worker beside express 5
  * routes that add its jobs (each job a task of the script), @hapi/hapi 21 with a plugin of the
- * program's on pg and redis, graphql-http 1.23 on Node's http server; and the routers whose route
+ * program's on pg and redis, graphql-http 1.23 on Node's http server, express 5 with node-redis 6
+ * (the `redis` package: pipelined commands, a MULTI), kysely 0.28 on pg under fastify (a
+ * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
+ * wait, the same CPU on the loop a block; results it takes in one read); and the routers whose route
  * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
  * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
  * Node's http server), with requests
