@@ -15,7 +15,10 @@
  * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler) and over long polling
  * (each event a task of its POST, its members never background), a bullmq 6 worker beside express 5
  * routes that add its jobs (each job a task of the script), @hapi/hapi 21 with a plugin of the
- * program's on pg and redis, graphql-http 1.23 on Node's http server; and the routers whose route
+ * program's on pg and redis, graphql-http 1.23 on Node's http server, express 5 with node-redis 6
+ * (the `redis` package: pipelined commands, a MULTI), kysely 0.28 on pg under fastify (a
+ * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
+ * wait, the same CPU on the loop a block; results it takes in one read); and the routers whose route
  * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
  * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
  * Node's http server), with requests
@@ -697,6 +700,67 @@ describe('real servers, traced under load', function () {
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
+      it("kysely 0.28 on pg under fastify: requests named by route, executed builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish, no lane for the pool", async () => {
+        const file = path.join(SERVERS, 'kyselyShop.js');
+        const run = await record(
+          dir,
+          'kyselyShop',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            // One at a time, then three at once: kysely's transaction takes a connection of its own
+            // from the pool and calls the function once its BEGIN is answered.
+            for (let i = 0; i < 4; i++) assert.equal(await request(port, 'POST', '/orders'), 201);
+            for (let i = 0; i < 3; i++)
+              assert.deepEqual(
+                await Promise.all([1, 2, 3].map(() => request(port, 'POST', '/orders'))),
+                [201, 201, 201],
+              );
+            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
+            assert.equal(await request(port, 'GET', '/report/7'), 200);
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const products = requestsOf(run, 'GET /products/:id', run.loaded, 'request of a single query');
+        const waited = products.filter((t) => t.waitMs > 0).length;
+        assert.ok(
+          waited >= products.length * 0.9,
+          `requests wait for their query between stints (${waited} of ${products.length})`,
+        );
+        const summaries = named(s, 'GET /summary');
+        assert.equal(summaries.length, 2, 'each summary request one task');
+        for (const summary of summaries) {
+          const queries = childrenOf(s, summary).filter((c) => !c.internal);
+          assert.equal(
+            queries.length,
+            2,
+            `the two builders of Promise.all are children (${describe_(s, queries)})`,
+          );
+          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+        }
+        const orders = named(s, 'POST /orders');
+        assert.equal(orders.length, 13, 'each order one task');
+        for (const order of orders)
+          assert.deepEqual(
+            ownDishes(run, order).map((t) => [t.name, t.kind]),
+            [['audit', 'background']],
+            `the transaction is the request's work, the audit after the response its dish (${describe_(s, childrenOf(s, order))})`,
+          );
+        const [report] = named(s, 'GET /report/:id');
+        assert.ok(report, 'the report request');
+        const block = stepBlock(s, report);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, report, file, 'KYSELY BUSY LINE');
+        assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      });
+
       it('@grpc/grpc-js 1 + pg (HTTP/2): each call one request task named by its method, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the answer a dish', async () => {
         const file = path.join(SERVERS, 'grpcShop.js');
         // The calls come from a grpc-js client in another process, untraced: CALLS rounds of five
@@ -978,6 +1042,64 @@ describe('real servers, traced under load', function () {
           s,
           [...cache, multi, slow, visit],
           "no other lanes: the redis connection is nobody's dish",
+        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      });
+
+      it("express 5 + node-redis 6 (the `redis` package): requests named by route, commands as waits, Promise.all of three pipelined commands as overlapping children, a MULTI's exec the request's wait, the busy step a block at its line, the write after the response a dish, no lane for the connection", async () => {
+        const file = path.join(SERVERS, 'expressNodeRedis.js');
+        const run = await record(
+          dir,
+          'expressNodeRedis',
+          mode,
+          { REDIS_PORT: String(redis.port), BUSY_MS: '150' },
+          async (port) => {
+            for (const key of ['a', 'b', 'a']) assert.equal(await request(port, 'GET', `/cache/${key}`), 200);
+            await Promise.all([request(port, 'GET', '/multi'), request(port, 'GET', '/multi')]);
+            for (const id of [1, 2]) assert.equal(await request(port, 'POST', `/carts/${id}`), 201);
+            assert.equal(await request(port, 'GET', '/slow/a'), 200);
+            assert.equal(await request(port, 'POST', '/visit/z'), 202);
+            await sleep(100);
+          },
+          '/cache/a',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const cache = requestsOf(run, 'GET /cache/:key', run.loaded + 3, 'cache request');
+        const waited = cache.filter((t) => t.waitMs > 0).length;
+        assert.ok(waited >= cache.length * 0.9, `requests wait for redis (${waited} of ${cache.length})`);
+        const multis = named(s, 'GET /multi');
+        assert.equal(multis.length, 2, 'each multi request one task');
+        for (const multi of multis) {
+          const commands = childrenOf(s, multi).filter((c) => !c.internal);
+          assert.equal(
+            commands.length,
+            3,
+            `the three commands of Promise.all are children (${describe_(s, commands)})`,
+          );
+          assert.ok(overlap(commands[0], commands[2]), 'and they overlap');
+        }
+        // The transaction's builder and exec are the request's work: no child, its round trip a wait.
+        const carts = requestsOf(run, 'POST /carts/:id', 2, 'MULTI request');
+        assert.equal(carts.length, 2, 'each cart request one task');
+        const [slow] = named(s, 'GET /slow/:key');
+        assert.ok(slow, `the slow request (${describe_(s, lanes(s))})`);
+        const block = stepBlock(s, slow);
+        assert.ok(
+          block,
+          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, slow, file, 'NODE-REDIS BUSY LINE');
+        const [visit] = named(s, 'POST /visit/:key');
+        assert.deepEqual(
+          ownDishes(run, visit).map((t) => [t.name, t.kind]),
+          [['remember', 'background']],
+          `the write after the response is a dish of the request (${describe_(s, childrenOf(s, visit))})`,
+        );
+        assertNoOtherLanes(
+          s,
+          [...cache, ...multis, ...carts, slow, visit],
+          "no other lanes: node-redis's connection and its queue are nobody's dish",
         );
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
@@ -2482,6 +2604,88 @@ describe('real servers, traced under load', function () {
         );
         const share = untrackedShare(recorded.timeline);
         assert.ok(share < UNTRACKED_MAX, `untracked ${(share * 100).toFixed(1)}% of the busy time`);
+      });
+
+      it("piscina 5 (a worker_threads pool) from express 5 routes: each request one task that waits for its pool run, Promise.all of two runs overlapping children, CPU sent to the pool a wait where the same CPU on the loop is a block at its line, a run after the response a dish, the pool's threads no request's work", async () => {
+        const file = path.join(SERVERS, 'piscinaPool.js');
+        const run = await record(
+          dir,
+          'piscinaPool',
+          mode,
+          { BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/hash/${id}`), 200);
+            await Promise.all([request(port, 'GET', '/both'), request(port, 'GET', '/both')]);
+            assert.equal(await request(port, 'GET', '/offloaded'), 200);
+            assert.equal(await request(port, 'GET', '/onloop'), 200);
+            for (const id of [1, 2]) assert.equal(await request(port, 'POST', `/photos/${id}`), 202);
+            await sleep(200);
+          },
+          '/hash/5',
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const hashes = requestsOf(run, 'GET /hash/:id', run.loaded + 3, 'request of one pool run');
+        const waited = hashes.filter((t) => t.waitMs > 0).length;
+        assert.ok(
+          waited >= hashes.length * 0.9,
+          `requests wait for their pool run between stints (${waited} of ${hashes.length})`,
+        );
+        const boths = named(s, 'GET /both');
+        assert.equal(boths.length, 2, 'each /both request one task');
+        for (const both of boths) {
+          const runs = childrenOf(s, both).filter((c) => !c.internal);
+          assert.equal(runs.length, 2, `the two runs of Promise.all are children (${describe_(s, runs)})`);
+          assert.ok(overlap(runs[0], runs[1]), 'and they overlap');
+          // Each thread spends 60 ms of the clock on its run, from about where the run was made: its
+          // lane lasts until its result came, however the pool took the results in (piscina takes
+          // the other threads' results in the read of one: before, such members' lanes ended where
+          // they were made, under a millisecond later). (Half of it: a loaded machine may hold the
+          // request's stint off its CPU between posting the run and making the member.)
+          for (const r of runs)
+            assert.ok(
+              r.endMs! - r.startMs >= 30,
+              `each run's lane lasts until its result (${describe_(s, [r])}: ${r.startMs}-${r.endMs} ms)`,
+            );
+        }
+        // The pool's thread spends 150 ms of the clock on the work: the request waits for it (from
+        // where its first stint posted the job: the pool's first moments overlap that stint).
+        const [offloaded] = named(s, 'GET /offloaded');
+        assert.ok(offloaded, `the offloaded request (${describe_(s, lanes(s))})`);
+        assert.deepEqual(ownDishes(run, offloaded), [], 'the offloaded request has no child');
+        assert.ok(
+          offloaded.waitMs >= 75 && offloaded.endMs! - offloaded.startMs >= 150,
+          `CPU sent to the pool is the request waiting (${offloaded.waitMs} ms of ${offloaded.endMs! - offloaded.startMs} ms)`,
+        );
+        const [onloop] = named(s, 'GET /onloop');
+        assert.ok(onloop, 'the on-loop request');
+        const block = stepBlock(s, onloop);
+        assert.ok(
+          block,
+          `the same CPU on the loop is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+        );
+        assertBlockLine(block, onloop, file, 'PISCINA BUSY LINE');
+        const photos = named(s, 'POST /photos/:id');
+        assert.equal(photos.length, 2, 'each photo request one task');
+        for (const photo of photos)
+          assert.deepEqual(
+            ownDishes(run, photo).map((t) => [t.name, t.kind]),
+            [['thumbnail', 'background']],
+            `the run after the response is a dish of the request (${describe_(s, childrenOf(s, photo))})`,
+          );
+        // The pool's threads are the script's (made as the pool was), never a request's.
+        const main = s.tasks.find((t) => t.kind === 'main')!;
+        const threads = lanes(s).filter((t) => t.kind === 'worker');
+        assert.ok(
+          threads.every((t) => t.parent === main.id),
+          `the pool's threads are the script's (${describe_(s, threads)})`,
+        );
+        assertNoOtherLanes(
+          s,
+          [...hashes, ...boths, offloaded, onloop, ...photos, ...threads],
+          "no other lanes: the pool's threads and their ports are nobody's dish",
+        );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
     });
   }

@@ -4910,6 +4910,84 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs each result a worker pool takes in one read (the other threads' too, by receiveMessageOnPort) as the member whose run it settles, its lane lasting until then, in both modes", async () => {
+    // A pool as piscina is: a channel per thread, each job posted on its thread's port; handed one
+    // result, it takes the results the other threads have queued before it returns. The script's
+    // stint waits until both threads have posted theirs, so the read of the first takes both.
+    const app = path.join(dir, 'drainingPool');
+    writeLibrary(app, 'drainpool', [
+      "const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');",
+      'const posted = new Int32Array(new SharedArrayBuffer(4));',
+      'const code = "const { workerData } = require(\'node:worker_threads\');" +',
+      '  "workerData.port.on(\'message\', (job) => { const end = performance.now() + 20; while (performance.now() < end);" +',
+      '  "workerData.port.postMessage(job); Atomics.add(workerData.posted, 0, 1); Atomics.notify(workerData.posted, 0); });";',
+      'const threads = [0, 1].map(() => {',
+      '  const { port1, port2 } = new MessageChannel();',
+      '  const worker = new Worker(code, { eval: true, workerData: { port: port2, posted }, transferList: [port2] });',
+      '  const thread = { worker, port: port1, waiting: null };',
+      "  port1.on('message', (job) => { done(thread, job); for (const t of threads) drain(t); });",
+      '  return thread;',
+      '});',
+      "// (As piscina does: the run settled, then the pool's own work on the result.)",
+      'function done(thread, job) { const w = thread.waiting; thread.waiting = null; w(job); exports.onResult(job); }',
+      'function drain(thread) {',
+      '  if (thread.waiting === null) return;',
+      '  const m = receiveMessageOnPort(thread.port);',
+      '  if (m !== undefined) done(thread, m.message);',
+      '}',
+      'exports.run = function run(job) {',
+      '  const thread = threads.find((t) => t.waiting === null);',
+      '  return new Promise((resolve) => { thread.waiting = resolve; thread.port.postMessage(job); });',
+      '};',
+      '/** Until both threads have posted their results. */',
+      'exports.waitPosted = (n) => { while (Atomics.load(posted, 0) < n) Atomics.wait(posted, 0, Atomics.load(posted, 0), 50); };',
+      'exports.close = () => Promise.all(threads.map((t) => t.worker.terminate()));',
+      '',
+    ]);
+    const program = path.join(app, 'pool.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const pool = require('drainpool');",
+        'const stretches = [];',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'pool.onResult = (job) => stretches.push([job.name, ...busy(15)]);',
+        'async function main() {',
+        "  const both = Promise.all([pool.run({ name: 'resize' }), pool.run({ name: 'encode' })]);",
+        '  pool.waitPosted(2);',
+        '  await both;',
+        '  await pool.close();',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent, t.stints]));
+      const stretches = printedStretches(result.stdout);
+      assert.deepEqual(
+        stretches.map((s) => s[0]),
+        ['resize', 'encode'],
+        `${mode}: the two results, in the order they came`,
+      );
+      const members = summary.tasks.filter((t) => /^all\[\d\]$/.test(t.name));
+      assert.equal(members.length, 2, `${mode}: the two runs are members (${all})`);
+      stretches.forEach(([name, start, end], i) => {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(
+          ran?.id,
+          members[i].id,
+          `${mode}: the result of ${name} at ${start.toFixed(1)} ms ran as ${ran?.name} ${ran?.id} (${all})`,
+        );
+        assert.ok(
+          members[i].endMs! >= end - timeline.startTime - 0.01,
+          `${mode}: ${members[i].name}'s lane lasts until its result (${members[i].endMs} ms)`,
+        );
+      });
+    }
+  });
+
   it("samples a block in the script's first stint, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(

@@ -1380,14 +1380,64 @@ export function readAnswered(tag: Strand | undefined): void {
 export function probeSettled(tag: Strand | undefined): void {
   if (probing === null) return;
   const task = tag === undefined ? null : taskOf(tag);
+  // (A reply to another task than the one the read answered so far, both still waiting: see
+  // replyAgain. Judged before this settling moves the counts.)
+  const again =
+    task !== null &&
+    probeAnswered !== null &&
+    probeAnswered !== task &&
+    !probeMixed &&
+    answersWaiter(task, waitsLate(task));
+  const firstLate = probeAnswered !== null && probeLate === probeAnswered;
   if (task !== null) {
     // (Whether this answers what it asked after its work was over: read before the count moves.)
     if (waitsLate(task)) probeLate = task;
     task.answered = ++replies;
     if (probing.holdsReply) heldAnswered(probing, task, probeLate === task);
   }
+  if (again && replyAgain(task!, firstLate)) return;
   if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
   else probeAnswered = task;
+}
+
+/**
+ * Whether a reply to `waiter` is its stint (endProbeRead): its work goes on, or it waits for this
+ * very answer, asked after its work was over (`late`).
+ */
+function answersWaiter(waiter: Task, late: boolean): boolean {
+  return !openerDone(waiter) || late;
+}
+
+/**
+ * One read answers a second waiter (`next`) after the first: a worker pool that, handed one
+ * thread's result, takes the results the other threads have queued on their ports
+ * (`receiveMessageOnPort`) before it returns — piscina does. Each reply is a stint of the task
+ * whose wait it settles, so the read so far becomes the first waiter's stint, and what follows is
+ * read for `next`, as a read of its own would be. Before, a read that settled two tasks' waits was
+ * nobody's: the members of a `Promise.all` of two pool runs had no stint at their results, and
+ * their lanes ended where they were made, 20 ms before their results came. False, and the read
+ * stays as before (mixed), when it already became a stint, or the first waiter's work is over.
+ * `firstLate`: the first waiter waits for an answer it asked after its work was over (waitsLate).
+ */
+function replyAgain(next: Task, firstLate: boolean): boolean {
+  const first = probeAnswered!;
+  if (probeEntered || stintSeq !== probeSeq || current !== null || !answersWaiter(first, firstLate))
+    return false;
+  readsLate = firstLate;
+  enter(first, Reason.Io, true, times.probeStart);
+  readsLate = false;
+  leave();
+  readEnded(times.lastEnd);
+  // The promises settled so far were the first waiter's reply (see endProbe).
+  if (probeSettles.length > 0) {
+    if (onProbeSettles !== null) onProbeSettles(probeSettles, first);
+    probeSettles.length = 0;
+  }
+  times.probeStart = times.lastEnd;
+  probeSeq = stintSeq;
+  probeAnswered = next;
+  if (probeLate !== next) probeLate = null;
+  return true;
 }
 /** A task a promise the probe settled is of, which waited for an answer it asked late (waitsLate). */
 let probeLate: Task | null = null;
