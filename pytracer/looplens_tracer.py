@@ -1729,8 +1729,19 @@ class Watchdog:
                         tracer.due = True
                     last = t
                     time.sleep(interval)
+                    if live and Tracer.now() - flushed >= FLUSH_EVERY_MS * 0.75:
+                        # Live, what the loop wrote (the block's RUN) reaches the reader while it
+                        # blocks, not once it ends; its samples come with its end (Tracer.settle).
+                        flushed = Tracer.now()
+                        tracer.w.flush()
                 while same():
-                    time.sleep(longest)
+                    if live:
+                        time.sleep(max(0.001, min(longest, (flushed + FLUSH_EVERY_MS - Tracer.now()) / 1000.0)))
+                        if same() and Tracer.now() - flushed >= FLUSH_EVERY_MS * 0.75:
+                            flushed = Tracer.now()
+                            tracer.w.flush()
+                    else:
+                        time.sleep(longest)
             except Exception:
                 return  # never disturb the program: no more samples
 
