@@ -2749,13 +2749,18 @@ def start():
         # at full speed): `slowdown` N makes every period of the tracer's own N times longer and
         # every rate N times lower (the lag probe and its summaries, the awaits read a second, the
         # watchdog's longest sleep); lagProbeMs and awaitTasksPerSecond set those two on their own.
-        global LAG_PROBE_S, LAG_EVERY_MS, AWAIT_TASKS_PER_S, WATCHDOG_SCALE
+        global LAG_PROBE_S, LAG_EVERY_MS, AWAIT_TASKS_PER_S, WATCHDOG_SCALE, CPU_CHECK_MS
         slowdown = options.get("slowdown")
         if isinstance(slowdown, (int, float)) and not isinstance(slowdown, bool) and 1 <= slowdown <= 1e6:
             LAG_PROBE_S *= slowdown
             LAG_EVERY_MS *= slowdown
             AWAIT_TASKS_PER_S /= slowdown
             WATCHDOG_SCALE = slowdown
+            # A stint's wait for a CPU is read where a stint (or the gap before one) reaches this:
+            # under valgrind every stint and every gap would (a schedstat read, ~10 µs, twice a
+            # stint), where at full speed a busy server's are far shorter (the Node tracer's
+            # cpuCheckMs likewise).
+            CPU_CHECK_MS *= slowdown
         probe_ms = options.get("lagProbeMs")
         if isinstance(probe_ms, (int, float)) and not isinstance(probe_ms, bool) and 1 <= probe_ms <= 60000:
             LAG_PROBE_S = probe_ms / 1000.0
