@@ -2519,33 +2519,33 @@ def _install(tracer):
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
-                if not isinstance(getattr(callback, "__self__", None), _Task):
+                if (
+                    type(callback) is _BuiltinMethodType
+                    and args
+                    and args[0] is _running_task(self)
+                    and type(callback.__self__) in _QUIET_OWNERS
+                    and tracer.current in tracer.answered
+                    and args[0].done()
+                ):
+                    # The request's finished task's done callback, a builtin container's method
+                    # (uvicorn's `set.discard`, once a request), asked first: Tracer.housekeeping's
+                    # QUIET, inline (no container is a connection, nor a task). The task that
+                    # finished is the one whose step runs (a task finishes in its own step; asyncio
+                    # names it by the loop, without a weak reference made and looked up), and in an
+                    # answered request's lane that is the request's own task, whose id the stint
+                    # runs as: housekeeping's `task_ids` check. (It is the loop's thread that
+                    # schedules it: another thread's call finds the loop's task running, not done.)
+                    kind = _QuietHandle  # (runs as no stint)
+                elif not isinstance(getattr(callback, "__self__", None), _Task):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
                     if thread is None or thread == _get_ident():
                         scheduler = tracer.current
                         if scheduler in tracer.answered:
-                            if (
-                                type(callback) is _BuiltinMethodType
-                                and type(callback.__self__) in _QUIET_OWNERS
-                                and args
-                                and args[0] is _running_task(self)
-                                and args[0].done()
-                            ):
-                                # The request's finished task's done callback, a builtin container's
-                                # method (uvicorn's `set.discard`, once a request): Tracer.housekeeping's
-                                # QUIET, inline (no container is a connection). The task that finished
-                                # is the one whose step runs (a task finishes in its own step; asyncio
-                                # names it by the loop, without a weak reference made and looked up),
-                                # and in an answered request's lane that is the request's own task,
-                                # whose id the stint runs as: housekeeping's `task_ids` check.
+                            kept = tracer.housekeeping(callback, args)
+                            if kept:
                                 scheduler = 0
-                                kind = _QuietHandle  # (runs as no stint)
-                            else:
-                                kept = tracer.housekeeping(callback, args)
-                                if kept:
-                                    scheduler = 0
-                                    if kept == QUIET:
-                                        kind = _QuietHandle  # (runs as no stint)
+                                if kept == QUIET:
+                                    kind = _QuietHandle  # (runs as no stint)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
             except Exception:
