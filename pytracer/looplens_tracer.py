@@ -86,6 +86,10 @@ AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
 # The watchdog's longest sleep (Watchdog.watch) is this many times its own (`slowdown` option).
 WATCHDOG_SCALE = 1
+# Looks at one long stint (Watchdog.watch): the first FIRST_LOOKS a few ms apart, then one every
+# longest sleep, MAX_LOOKS in all (at a 50 ms threshold, about 15 s of a block looked at).
+FIRST_LOOKS = 60
+MAX_LOOKS = 600
 # A stint whose wall time reaches this (ms; or the block threshold, if lower) is looked at, where it
 # ends, for how long its thread waited for a CPU (Tracer.long_stint): protocol/format.ts CPU_CHECK_MS.
 CPU_CHECK_MS = 10
@@ -1690,7 +1694,7 @@ class Watchdog:
                 # share is known from the second on.
                 cpu_at, first = Tracer.now(), self.counters()
                 cpu = None if first is None else first[0] + first[1]
-                for _ in range(60):
+                for look in range(MAX_LOOKS):
                     if not same():
                         break
                     where = self.blamed()
@@ -1728,7 +1732,13 @@ class Watchdog:
                         tracer.samples.append((last, task, t - last, cpu_ms) + tuple(where))
                         tracer.due = True
                     last = t
-                    time.sleep(interval)
+                    # The first looks close together (the block's line, however short it turns out);
+                    # past them, a long block is looked at every `longest` till its end, not left
+                    # unlooked: one step that answers a request and then works on after the response
+                    # (FastAPI's BackgroundTasks) needs looks in both parts, and on a loaded machine
+                    # (load 30) the first 60 looks were all over before the response went out, its
+                    # after-response part a block with no line (test/pythonKitchen.test.ts).
+                    time.sleep(interval if look < FIRST_LOOKS else longest)
                     if live and Tracer.now() - flushed >= FLUSH_EVERY_MS * 0.75:
                         # Live, what the loop wrote (the block's RUN) reaches the reader while it
                         # blocks, not once it ends; its samples come with its end (Tracer.settle).
