@@ -86,6 +86,10 @@ AWAIT_TASKS_BURST = 200
 MAX_AWAIT_TASKS = 50000
 # The watchdog's longest sleep (Watchdog.watch) is this many times its own (`slowdown` option).
 WATCHDOG_SCALE = 1
+# Looks at one long stint (Watchdog.watch): the first FIRST_LOOKS a few ms apart, then one every
+# longest sleep, MAX_LOOKS in all (at a 50 ms threshold, about 15 s of a block looked at).
+FIRST_LOOKS = 60
+MAX_LOOKS = 600
 # A stint whose wall time reaches this (ms; or the block threshold, if lower) is looked at, where it
 # ends, for how long its thread waited for a CPU (Tracer.long_stint): protocol/format.ts CPU_CHECK_MS.
 CPU_CHECK_MS = 10
@@ -1690,7 +1694,7 @@ class Watchdog:
                 # share is known from the second on.
                 cpu_at, first = Tracer.now(), self.counters()
                 cpu = None if first is None else first[0] + first[1]
-                for _ in range(60):
+                for look in range(MAX_LOOKS):
                     if not same():
                         break
                     where = self.blamed()
@@ -1728,9 +1732,26 @@ class Watchdog:
                         tracer.samples.append((last, task, t - last, cpu_ms) + tuple(where))
                         tracer.due = True
                     last = t
-                    time.sleep(interval)
+                    # The first looks close together (the block's line, however short it turns out);
+                    # past them, a long block is looked at every `longest` till its end, not left
+                    # unlooked: one step that answers a request and then works on after the response
+                    # (FastAPI's BackgroundTasks) needs looks in both parts, and on a loaded machine
+                    # (load 30) the first 60 looks were all over before the response went out, its
+                    # after-response part a block with no line (test/pythonKitchen.test.ts).
+                    time.sleep(interval if look < FIRST_LOOKS else longest)
+                    if live and Tracer.now() - flushed >= FLUSH_EVERY_MS * 0.75:
+                        # Live, what the loop wrote (the block's RUN) reaches the reader while it
+                        # blocks, not once it ends; its samples come with its end (Tracer.settle).
+                        flushed = Tracer.now()
+                        tracer.w.flush()
                 while same():
-                    time.sleep(longest)
+                    if live:
+                        time.sleep(max(0.001, min(longest, (flushed + FLUSH_EVERY_MS - Tracer.now()) / 1000.0)))
+                        if same() and Tracer.now() - flushed >= FLUSH_EVERY_MS * 0.75:
+                            flushed = Tracer.now()
+                            tracer.w.flush()
+                    else:
+                        time.sleep(longest)
             except Exception:
                 return  # never disturb the program: no more samples
 
@@ -2508,33 +2529,33 @@ def _install(tracer):
         tracer = _tracer
         if tracer is not None and tracer.current != 0 and (self is tracer.lag_loop or tracer.traces(self)):
             try:
-                if not isinstance(getattr(callback, "__self__", None), _Task):
+                if (
+                    type(callback) is _BuiltinMethodType
+                    and args
+                    and args[0] is _running_task(self)
+                    and type(callback.__self__) in _QUIET_OWNERS
+                    and tracer.current in tracer.answered
+                    and args[0].done()
+                ):
+                    # The request's finished task's done callback, a builtin container's method
+                    # (uvicorn's `set.discard`, once a request), asked first: Tracer.housekeeping's
+                    # QUIET, inline (no container is a connection, nor a task). The task that
+                    # finished is the one whose step runs (a task finishes in its own step; asyncio
+                    # names it by the loop, without a weak reference made and looked up), and in an
+                    # answered request's lane that is the request's own task, whose id the stint
+                    # runs as: housekeeping's `task_ids` check. (It is the loop's thread that
+                    # schedules it: another thread's call finds the loop's task running, not done.)
+                    kind = _QuietHandle  # (runs as no stint)
+                elif not isinstance(getattr(callback, "__self__", None), _Task):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
                     if thread is None or thread == _get_ident():
                         scheduler = tracer.current
                         if scheduler in tracer.answered:
-                            if (
-                                type(callback) is _BuiltinMethodType
-                                and type(callback.__self__) in _QUIET_OWNERS
-                                and args
-                                and args[0] is _running_task(self)
-                                and args[0].done()
-                            ):
-                                # The request's finished task's done callback, a builtin container's
-                                # method (uvicorn's `set.discard`, once a request): Tracer.housekeeping's
-                                # QUIET, inline (no container is a connection). The task that finished
-                                # is the one whose step runs (a task finishes in its own step; asyncio
-                                # names it by the loop, without a weak reference made and looked up),
-                                # and in an answered request's lane that is the request's own task,
-                                # whose id the stint runs as: housekeeping's `task_ids` check.
+                            kept = tracer.housekeeping(callback, args)
+                            if kept:
                                 scheduler = 0
-                                kind = _QuietHandle  # (runs as no stint)
-                            else:
-                                kept = tracer.housekeeping(callback, args)
-                                if kept:
-                                    scheduler = 0
-                                    if kept == QUIET:
-                                        kind = _QuietHandle  # (runs as no stint)
+                                if kept == QUIET:
+                                    kind = _QuietHandle  # (runs as no stint)
                 elif _task_step is _NotYet:
                     _learn_step(callback)
             except Exception:
@@ -2738,13 +2759,18 @@ def start():
         # at full speed): `slowdown` N makes every period of the tracer's own N times longer and
         # every rate N times lower (the lag probe and its summaries, the awaits read a second, the
         # watchdog's longest sleep); lagProbeMs and awaitTasksPerSecond set those two on their own.
-        global LAG_PROBE_S, LAG_EVERY_MS, AWAIT_TASKS_PER_S, WATCHDOG_SCALE
+        global LAG_PROBE_S, LAG_EVERY_MS, AWAIT_TASKS_PER_S, WATCHDOG_SCALE, CPU_CHECK_MS
         slowdown = options.get("slowdown")
         if isinstance(slowdown, (int, float)) and not isinstance(slowdown, bool) and 1 <= slowdown <= 1e6:
             LAG_PROBE_S *= slowdown
             LAG_EVERY_MS *= slowdown
             AWAIT_TASKS_PER_S /= slowdown
             WATCHDOG_SCALE = slowdown
+            # A stint's wait for a CPU is read where a stint (or the gap before one) reaches this:
+            # under valgrind every stint and every gap would (a schedstat read, ~10 µs, twice a
+            # stint), where at full speed a busy server's are far shorter (the Node tracer's
+            # cpuCheckMs likewise).
+            CPU_CHECK_MS *= slowdown
         probe_ms = options.get("lagProbeMs")
         if isinstance(probe_ms, (int, float)) and not isinstance(probe_ms, bool) and 1 <= probe_ms <= 60000:
             LAG_PROBE_S = probe_ms / 1000.0

@@ -590,6 +590,46 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
+  it('streams a stint to a live reader while its watchdog samples it as a block', async () => {
+    // Once a stint is half a block old the watchdog samples it, every few milliseconds, for as long
+    // as it runs; it flushed nothing meanwhile, so a live reader saw nothing of the loop until the
+    // block ended (its RUN waited in the buffer). The program holds the loop until the reader has
+    // that stint (no time limit of its own, on however loaded a machine); blockMs 50: sampled from
+    // 25 ms on.
+    const release = path.join(dir, 'hold-sampled-release');
+    const program = path.join(dir, 'hold_sampled.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, os, time',
+        'async def hold():',
+        `    while not os.path.exists(${JSON.stringify(release)}):`,
+        '        time.sleep(0.01)',
+        'asyncio.run(hold())',
+        "print('released')",
+      ].join('\n') + '\n',
+    );
+    const timeline = new Timeline();
+    const server = await TraceServer.start({ accept: () => true, visitor: () => timeline });
+    try {
+      const traced = runTraced(program, server.tracerOptions({ blockMs: 50 }));
+      const last = () => {
+        const i = timeline.stints.length - 1;
+        return i >= 0 ? timeline.tasks[timeline.stints.task[i]] : undefined;
+      };
+      await waitFor(() => (last()?.name === 'hold' ? true : undefined), 30_000, "hold's stint, live");
+      assert.equal(timeline.endInfo, null, 'seen while the program runs');
+      fs.writeFileSync(release, '');
+      const result = await traced;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'released\n');
+      await waitFor(() => (timeline.endInfo !== null ? true : undefined), 10_000, 'the END record');
+    } finally {
+      fs.writeFileSync(release, '');
+      await server.close();
+    }
+  });
+
   it('wakes its watchdog about every half block threshold while the loop runs short stints, not on a poll four times as often', async () => {
     // Each wake-up of the watchdog's thread takes the interpreter's lock (and, on a server's one
     // core, the CPU) from the loop's thread. Counted from the program: its calls of time.sleep
