@@ -455,13 +455,18 @@ describe('the Python asyncio tracer', function () {
     assert.ok(timeline.tasks.some((t) => t.name === 'main' && t.stints.length >= 2));
   });
 
-  it('ends the trace `looplens record` writes with the exit code, which Python hands no code of its own (SystemExit)', async () => {
+  it('ends the trace `looplens record` writes with the exit code, which Python hands no code of its own (SystemExit)', async function () {
     const program = path.join(DIR, 'exits.py');
-    for (const [mode, code, cause] of [
+    const ways = [
       ['in-loop', 3, 'exit'], // sys.exit(3) in a coroutine
       ['top', 4, 'exit'], // raise SystemExit(4) at the top level
       ['crash', 1, 'uncaught-exception'],
-    ] as const) {
+    ] as const;
+    // The suite's 60 s for each way out, not for the three: a Python start that computes for 0.1 s
+    // took 2.5-5 s at load 23 (it waits on the machine some 90 times), and a way out is three
+    // starts (Python, then `looplens record` and the Python it runs: 8.5 s there).
+    this.timeout(ways.length * 60_000);
+    for (const [mode, code, cause] of ways) {
       const out = path.join(dir, `exits-${mode}.looplens`);
       const plain = await run(PYTHON, [program, mode]);
       const recorded = await recordQuietly(out, PYTHON, program, mode);

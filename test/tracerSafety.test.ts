@@ -362,12 +362,20 @@ describe('the tracer never changes the program it traces', function () {
   it('keeps memory bounded when its reader falls behind, and the count of what it dropped reaches the trace', async function () {
     this.timeout(60_000);
     const timeline = new Timeline();
+    const fs = await import('node:fs');
+    const burstOver = path.join(dir, 'burstOver');
     const server = await TraceServer.start({
       accept: (connection) => {
-        // A reader that falls behind: it reads nothing for a while, then catches up.
+        // A reader that falls behind: it reads nothing until the program's burst is over, then
+        // catches up while the program idles. (It read again after 700 ms before: at load 18 the
+        // burst took 5 s, and the ~1.5 MiB made meanwhile fitted in the buffer and the socket's, 2
+        // runs in 3: nothing was dropped.)
         connection.once('accepted', () => {
           connection.socket.pause();
-          setTimeout(() => connection.socket.resume(), 700);
+          void waitFor(() => (fs.existsSync(burstOver) ? true : undefined), 60_000, 'the burst to end').then(
+            () => connection.socket.resume(),
+            () => connection.socket.resume(),
+          );
         });
         return true;
       },
@@ -380,9 +388,13 @@ describe('the tracer never changes the program it traces', function () {
         LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions({ bufferMiB: 1 })),
       };
       // 200,000 alternating continuations per task: about 800,000 events, 12 MiB, against 1 MiB.
-      const result = await run(process.execPath, [path.join(FIXTURES, 'busyServer.js'), '200000', '2000'], {
-        env,
-      });
+      const result = await run(
+        process.execPath,
+        [path.join(FIXTURES, 'busyServer.js'), '200000', '2000', burstOver],
+        {
+          env,
+        },
+      );
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as { rssGrowthMiB: number };
       assert.ok(report.rssGrowthMiB < 48, `memory grew by ${report.rssGrowthMiB.toFixed(1)} MiB`);

@@ -23,12 +23,18 @@ export interface TruthRun {
   stderr: string;
 }
 
+/** A program's run past this is taken to hang and killed, ms (the slowest took 13 s at load 20). */
+export const RUN_LIMIT_MS = 60_000;
+
 function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => {
+      stderr += `\n(killed: still running after ${RUN_LIMIT_MS} ms)`;
+      child.kill('SIGKILL');
+    }, RUN_LIMIT_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
