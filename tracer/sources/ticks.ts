@@ -242,7 +242,7 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
 /**
  * (`fn` and `tick` are parameters, not constants of patchQueue: a constant the wrapper reads from
  * its closure is checked for its temporal dead zone at every read: 9 such checks in the optimized
- * wrapper, 1 left; its code 3,060 → 2,184 bytes.)
+ * wrapper, 1 left.)
  */
 function wrapQueue(target: object, key: 'nextTick' | 'queueMicrotask', fn: AnyFunction, tick: boolean): void {
   const patched = {
