@@ -1108,7 +1108,7 @@ export function carriesRunner(slot: Slot): void {
 }
 /** Whether the continuation of `p` resumes a library's runner of jobs, and which kind. */
 export function runsRunner(p: object): Runner {
-  return anyRunner ? (((p as RunnerMarked)[kRunner] ?? Runner.None) as Runner) : Runner.None;
+  return anyRunner === true ? (((p as RunnerMarked)[kRunner] ?? Runner.None) as Runner) : Runner.None;
 }
 
 /**

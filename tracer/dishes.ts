@@ -1283,14 +1283,15 @@ export function queueSlot(): Slot | null {
     const shared = sharedSlot!;
     if (shared.r === (strandNow !== null ? baseNow(task) : task.base)) return shared;
   }
-  if (!lead) {
+  // (`=== true` on these flags: see sources/ticks.ts enterQueued.)
+  if (lead !== true) {
     // Once per segment: what the stint did first is part of its shape (the parse reads it). Its
     // hash is started only when a record comes (startHash takes `lead` in): most ticks' stints
     // queue a tick or two and log nothing.
     lead = true;
-    if (hashed) advance(LogKind.Reg);
+    if (hashed === true) advance(LogKind.Reg);
   }
-  const place = hashed ? stamp(n) : leadPlace(task);
+  const place = hashed === true ? stamp(n) : leadPlace(task);
   const base = strandNow !== null ? baseNow(task) : task.base;
   if (
     sharedSlot !== null &&

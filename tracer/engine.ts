@@ -919,7 +919,8 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
  * beginQueued). Returns whether it did; when not, nothing was done.
  */
 export function enterSoon(task: Task): boolean {
-  if (current !== null || times.pendingIdle !== SOON || task !== pendingTask || strands) return false;
+  if (current !== null || times.pendingIdle !== SOON || task !== pendingTask || strands === true)
+    return false;
   savedTask.push(null);
   times.pendingIdle = NONE;
   current = task;
@@ -935,7 +936,7 @@ export function enterSoon(task: Task): boolean {
 export function enterContinuation(task: Task): void {
   if (current === null && times.pendingIdle === SOON && task === pendingTask) {
     savedTask.push(null);
-    if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
+    if (strands === true && (nextStrand !== null || strandNow !== null)) swapStrand(task);
     task.ran = true;
     times.pendingIdle = NONE;
     current = task;
@@ -949,7 +950,7 @@ export function enterContinuation(task: Task): void {
 export function leave(): void {
   if (savedTask.length === 0) return;
   const prev = savedTask.pop()!;
-  if (strands) {
+  if (strands === true) {
     if (strandDepth > savedTask.length) restoreStrand();
     if (nextStrand !== null) dropNextStrand();
   }
@@ -991,7 +992,7 @@ export function leaveSoon(): void {
     return;
   }
   savedTask.pop();
-  if (strands && strandDepth > savedTask.length) restoreStrand();
+  if (strands === true && strandDepth > savedTask.length) restoreStrand();
   segments.end(current);
   times.pendingIdle = SOON;
   if (pendingTask !== current) pendingTask = current; // (see leave)

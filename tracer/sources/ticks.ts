@@ -33,15 +33,18 @@ export let ticksQueued = 0;
  * continues that stint (engine.ts enterAgain) without a clock read or a record.
  */
 function enterQueued(slot: Slot, tick: boolean): boolean {
-  if (macroOpen) closeMacro();
+  // (Flags tested against `true`, here and on the rest of the tick path: a boolean V8 has not typed
+  // as one — a module variable, a field — otherwise takes its generic truth test, checked against
+  // false, '', undetectable objects, numbers and bigints: 12 instructions when it is true.)
+  if (macroOpen === true) closeMacro();
   if (heldWatch > 0) claimHeld(slot);
   // Most ticks: the slot's own task (no library's call nobody awaited: runsAs would return it as
   // it is), right after a stint of it that ended in this drain (engine.ts enterSoon).
   const r = slot.r;
   const own = r.task;
-  if (own !== null && !r.lib && r.job === null && enabled === true && enterSoon(own)) {
+  if (own !== null && r.lib !== true && r.job === null && enabled === true && enterSoon(own)) {
     if (tick && --ticksQueued < 0) ticksQueued = 0;
-    beginQueued(slot, slot.dispatch ? StintEntry.Dispatched : StintEntry.Called);
+    beginQueued(slot, slot.dispatch === true ? StintEntry.Dispatched : StintEntry.Called);
     return true;
   }
   // (`=== true`: a module variable's truth tested as such takes V8's generic test, ten instructions.)
@@ -54,7 +57,7 @@ function enterQueued(slot: Slot, tick: boolean): boolean {
   willRun(slot);
   enterAgain(task, Reason.Resume, slot.dispatch);
   // Work a thenable's `then` started, carried on (see Segment.thenable).
-  if (slot.thenable) thenableNow();
+  if (slot.thenable === true) thenableNow();
   return true;
 }
 
@@ -192,7 +195,7 @@ function tickN(fn: AnyFunction, slot: Slot, args: unknown[]): unknown {
  * runners above, one per arity, with the opener in the slot's place.
  */
 function probeTick0(fn: AnyFunction, opener: Task): unknown {
-  if (!enabled || !startProbe(opener, true, true)) return fn();
+  if (enabled !== true || !startProbe(opener, true, true)) return fn();
   try {
     return fn();
   } finally {
@@ -201,7 +204,7 @@ function probeTick0(fn: AnyFunction, opener: Task): unknown {
 }
 
 function probeTick1(fn: AnyFunction, opener: Task, a: unknown): unknown {
-  if (!enabled || !startProbe(opener, true, true)) return fn(a);
+  if (enabled !== true || !startProbe(opener, true, true)) return fn(a);
   try {
     return fn(a);
   } finally {
@@ -210,7 +213,7 @@ function probeTick1(fn: AnyFunction, opener: Task, a: unknown): unknown {
 }
 
 function probeTick2(fn: AnyFunction, opener: Task, a: unknown, b: unknown): unknown {
-  if (!enabled || !startProbe(opener, true, true)) return fn(a, b);
+  if (enabled !== true || !startProbe(opener, true, true)) return fn(a, b);
   try {
     return fn(a, b);
   } finally {
@@ -233,8 +236,15 @@ function rest(_first: unknown, ...others: unknown[]): unknown[] {
 
 export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): void {
   const fn = (target as Record<string, unknown>)[key] as AnyFunction;
-  if (typeof fn !== 'function') return;
-  const tick = key === 'nextTick';
+  if (typeof fn === 'function') wrapQueue(target, key, fn, key === 'nextTick');
+}
+
+/**
+ * (`fn` and `tick` are parameters, not constants of patchQueue: a constant the wrapper reads from
+ * its closure is checked for its temporal dead zone at every read: 9 such checks in the optimized
+ * wrapper, 1 left.)
+ */
+function wrapQueue(target: object, key: 'nextTick' | 'queueMicrotask', fn: AnyFunction, tick: boolean): void {
   const patched = {
     // Defaults keep the wrapper's length the original's (1): see copyProperties.
     [key](
@@ -249,7 +259,13 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
       // cost as much as Node's own nextTick).
       const n = arguments.length;
       if (current === null || enabled !== true || typeof callback !== 'function') {
-        if (probing !== null && tick && current === null && enabled && typeof callback === 'function') {
+        if (
+          probing !== null &&
+          tick === true &&
+          current === null &&
+          enabled === true &&
+          typeof callback === 'function'
+        ) {
           const opener = probing;
           if (n === 1) return fn.call(this, probeTick0, callback, opener);
           if (n === 2) return fn.call(this, probeTick1, callback, opener, a);
@@ -263,7 +279,7 @@ export function patchQueue(target: object, key: 'nextTick' | 'queueMicrotask'): 
             : Reflect.apply(fn, this, arguments);
       }
       const slot = queueSlot()!;
-      if (!tick) {
+      if (tick !== true) {
         // Bound here: the resource Node makes for it needs no tag (sources/scopes.ts).
         quietResources(true);
         try {
