@@ -42,6 +42,8 @@ const CONSTRUCTS: Array<{
   server?: { routes: Route[]; requests: string[] };
   /** More of the tracer's options (runTruth's TracerOverrides). */
   tracer?: TracerOverrides;
+  /** Where the case means nothing (a Node flag this Node does not know): skipped. */
+  skip?: () => boolean;
 }> = [
   {
     title:
@@ -788,6 +790,37 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a web ReadableStream's async pull is the reader's work also on Node 24 run with --no-async-context-frame, whose AsyncLocalStorage is built on async hooks",
+    // There Node's own `queueMicrotask` (the first `pull`'s) skips its resource unless an async hook
+    // is enabled, and the tracer's store in the frame (above) is no help: in fast mode the first
+    // pull, and every later one, ran in no stint (until 2026-12-06: `pullFirst`'s work untracked or
+    // placed at the gap's end, 4 runs of 5 on the build before). Where Node knows no such flag
+    // (20, 22), skipped.
+    skip: () => !process.allowedNodeEnvironmentFlags.has('--no-async-context-frame'),
+    tracer: { nodeArgs: ['--no-async-context-frame'] },
+    fns: [
+      fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
+      fn('index', [sleep(2), { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()]),
+    ],
+    main: [
+      sleep(1),
+      { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [work()],
+          after: [{ k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()],
+        },
+      ],
+      requests: ['/feed?i=1', '/feed?i=2'],
+    },
+  },
+  {
+    title:
       "the generator's second set of constructs keep the dish that uses them: async generators, iterators of timers and of events, EventTarget, MessageChannel, Readable.from, execFile, a net pair, readline, methods, IIFEs, recursion, withResolvers, await of a value, a shared memo",
     fns: [
       fn('loadUser', [
@@ -841,7 +874,8 @@ describe('lanes that tell the truth: programs whose structure is known', functio
   for (const mode of MODES) {
     describe(`${mode} mode`, () => {
       CONSTRUCTS.forEach((c, i) => {
-        it(c.title, async () => {
+        it(c.title, async function () {
+          if (c.skip?.() === true) this.skip();
           const program: Program = { seed: 1000 + i, fns: c.fns, main: c.main, server: c.server ?? null };
           const run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
           assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');
