@@ -790,6 +790,32 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a queue's job that its library's wrap-up of a job starts alone is a dish, when the jobs before it returned in one drain (a memo they share), also inside a member in a named scope",
+    // Two at a time (`job().then(next)`): both first jobs await the memo the first made, return in
+    // the same drain of microtasks, and the wrap-up of the first then calls the third with no job
+    // running — which was taken for a framework's handler, called alone: the caller's work, in its
+    // lane (seed 165131, both modes, every run, until 2026-12-06).
+    fns: [
+      fn('refreshCache', [{ k: 'thenQueue', fns: ['billing', 'billing', 'billing'], limit: 2 }]),
+      fn('syncCache', [{ k: 'thenQueue', fns: ['invoice', 'invoice', 'invoice'], limit: 2 }]),
+      fn('billing', [sleep(7), { k: 'memo', key: 1, workMs: 1.7 }, work(1.7)]),
+      fn('invoice', [sleep(7), { k: 'memo', key: 2, workMs: 1.7 }, work(1.7)]),
+      fn('index', [sleep(2), work(1.2)]),
+    ],
+    main: [
+      { k: 'await', fn: 'refreshCache' },
+      {
+        k: 'scope',
+        name: 'job0',
+        style: 'bind',
+        awaited: true,
+        body: [{ k: 'combinator', kind: 'all', fns: ['index', 'syncCache'], style: 'literal' }],
+      },
+      work(),
+    ],
+  },
+  {
+    title:
       "a web ReadableStream's async pull is the reader's work also on Node 24 run with --no-async-context-frame, whose AsyncLocalStorage is built on async hooks",
     // There Node's own `queueMicrotask` (the first `pull`'s) skips its resource unless an async hook
     // is enabled, and the tracer's store in the frame (above) is no help: in fast mode the first
