@@ -698,6 +698,33 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a race's member that lost reads the message of a channel it posted to before its request responded as its own work",
+    // Seeds 165330 and 165461 (fast mode, Node 24, most runs at load 30): a member of `Promise.any`
+    // that another member beat goes on after its request has responded; whether the port's read
+    // was its work walked from the member up its makers and found the request over, so the
+    // listener's work ran in no stint (untracked; here 4 of 6 mode-runs on the build before). A
+    // member whose call has not returned ends the walk, as a call nobody awaited does.
+    fns: [
+      fn('fetchOrders', [work(0.5), { k: 'messagePort', workMs: 1.2 }, work(0.5)]),
+      fn('loadUser', [work(0.5)]),
+    ],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [
+            { k: 'combinator', kind: 'any', fns: ['fetchOrders', 'loadUser'], style: 'literal' },
+            work(1),
+          ],
+          after: [],
+        },
+      ],
+      requests: Array.from({ length: 10 }, (_, i) => `/r0?q=${i}`),
+    },
+  },
+  {
+    title:
       "a member whose call queues a batch, made inside another dish's call before its first await: the batch is that member's, not the outer dish's",
     // Seed 97005 (both modes): `verify`, a member of a race, runs `Promise.all` of loads through
     // functions of the program's before its first await; each batch ran in verify's lane, as the
