@@ -4,10 +4,13 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2]
+ *                          [--generator 1|2] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
+ *
+ * `--node-args` gives the Node that runs each program flags of its own, space-separated
+ * (`--node-args --no-async-context-frame` on Node 24); not used while shrinking.
  *
  * `--generator 1` makes the programs the generator made before its second set of constructs (the
  * figures before 2026-12-05's evening); 2, the default, adds them (test/truth/generate.ts, `version`).
@@ -42,6 +45,9 @@ async function main(): Promise<void> {
   const versionArg = Number(arg('generator', '2'));
   if (versionArg !== 1 && versionArg !== 2) throw new Error('--generator: give 1 or 2');
   const version: 1 | 2 = versionArg;
+  const nodeArgs = arg('node-args', '')
+    .split(' ')
+    .filter((a) => a !== '');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-truth-'));
   const totals = Object.fromEntries(
     modes.map((m) => [
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
         const t = totals[mode];
         let run;
         try {
-          run = await runTruth(program, mode, dir, keep, locations);
+          run = await runTruth(program, mode, dir, keep, locations, { nodeArgs });
         } catch (error) {
           // A program that did not finish (killed after a minute on a machine loaded past 30, or
           // one that failed): counted apart, and the run goes on.

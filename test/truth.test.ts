@@ -42,6 +42,8 @@ const CONSTRUCTS: Array<{
   server?: { routes: Route[]; requests: string[] };
   /** More of the tracer's options (runTruth's TracerOverrides). */
   tracer?: TracerOverrides;
+  /** Where the case means nothing (a Node flag this Node does not know): skipped. */
+  skip?: () => boolean;
 }> = [
   {
     title:
@@ -696,6 +698,33 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a race's member that lost reads the message of a channel it posted to before its request responded as its own work",
+    // Seeds 165330 and 165461 (fast mode, Node 24, most runs at load 30): a member of `Promise.any`
+    // that another member beat goes on after its request has responded; whether the port's read
+    // was its work walked from the member up its makers and found the request over, so the
+    // listener's work ran in no stint (untracked; here 4 of 6 mode-runs on the build before). A
+    // member whose call has not returned ends the walk, as a call nobody awaited does.
+    fns: [
+      fn('fetchOrders', [work(0.5), { k: 'messagePort', workMs: 1.2 }, work(0.5)]),
+      fn('loadUser', [work(0.5)]),
+    ],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [
+            { k: 'combinator', kind: 'any', fns: ['fetchOrders', 'loadUser'], style: 'literal' },
+            work(1),
+          ],
+          after: [],
+        },
+      ],
+      requests: Array.from({ length: 10 }, (_, i) => `/r0?q=${i}`),
+    },
+  },
+  {
+    title:
       "a member whose call queues a batch, made inside another dish's call before its first await: the batch is that member's, not the outer dish's",
     // Seed 97005 (both modes): `verify`, a member of a race, runs `Promise.all` of loads through
     // functions of the program's before its first await; each batch ran in verify's lane, as the
@@ -788,6 +817,63 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a queue's job that its library's wrap-up of a job starts alone is a dish, when the jobs before it returned in one drain (a memo they share), also inside a member in a named scope",
+    // Two at a time (`job().then(next)`): both first jobs await the memo the first made, return in
+    // the same drain of microtasks, and the wrap-up of the first then calls the third with no job
+    // running — which was taken for a framework's handler, called alone: the caller's work, in its
+    // lane (seed 165131, both modes, every run, until 2026-12-06).
+    fns: [
+      fn('refreshCache', [{ k: 'thenQueue', fns: ['billing', 'billing', 'billing'], limit: 2 }]),
+      fn('syncCache', [{ k: 'thenQueue', fns: ['invoice', 'invoice', 'invoice'], limit: 2 }]),
+      fn('billing', [sleep(7), { k: 'memo', key: 1, workMs: 1.7 }, work(1.7)]),
+      fn('invoice', [sleep(7), { k: 'memo', key: 2, workMs: 1.7 }, work(1.7)]),
+      fn('index', [sleep(2), work(1.2)]),
+    ],
+    main: [
+      { k: 'await', fn: 'refreshCache' },
+      {
+        k: 'scope',
+        name: 'job0',
+        style: 'bind',
+        awaited: true,
+        body: [{ k: 'combinator', kind: 'all', fns: ['index', 'syncCache'], style: 'literal' }],
+      },
+      work(),
+    ],
+  },
+  {
+    title:
+      "a web ReadableStream's async pull is the reader's work also on Node 24 run with --no-async-context-frame, whose AsyncLocalStorage is built on async hooks",
+    // There Node's own `queueMicrotask` (the first `pull`'s) skips its resource unless an async hook
+    // is enabled, and the tracer's store in the frame (above) is no help: in fast mode the first
+    // pull, and every later one, ran in no stint (until 2026-12-06: `pullFirst`'s work untracked or
+    // placed at the gap's end, 4 runs of 5 on the build before). Where Node knows no such flag
+    // (20, 22), skipped.
+    skip: () => !process.allowedNodeEnvironmentFlags.has('--no-async-context-frame'),
+    tracer: { nodeArgs: ['--no-async-context-frame'] },
+    fns: [
+      fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
+      fn('index', [sleep(2), { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()]),
+    ],
+    main: [
+      sleep(1),
+      { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [work()],
+          after: [{ k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()],
+        },
+      ],
+      requests: ['/feed?i=1', '/feed?i=2'],
+    },
+  },
+  {
+    title:
       "the generator's second set of constructs keep the dish that uses them: async generators, iterators of timers and of events, EventTarget, MessageChannel, Readable.from, execFile, a net pair, readline, methods, IIFEs, recursion, withResolvers, await of a value, a shared memo",
     fns: [
       fn('loadUser', [
@@ -844,7 +930,8 @@ describe('lanes that tell the truth: programs whose structure is known', functio
   for (const mode of MODES) {
     describe(`${mode} mode`, () => {
       CONSTRUCTS.forEach((c, i) => {
-        it(c.title, async () => {
+        it(c.title, async function () {
+          if (c.skip?.() === true) this.skip();
           const program: Program = { seed: 1000 + i, fns: c.fns, main: c.main, server: c.server ?? null };
           const run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
           assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');

@@ -31,7 +31,20 @@ import {
 import { Strand, Task, now, stintSeq, taskOf, workOver } from './engine';
 import { CodeLocation, calledFunction, calledThroughOthers, memberSite, takeDoubt } from './locations';
 import { foldTask, newTask, reparentTask, renameTask } from './tasks';
-import { Logged, RunnerMarked, SideRun, Sides, Slot, kDish, kRunner, kSide, kTag, mix } from './marks';
+import {
+  Logged,
+  RunnerMarked,
+  SideRun,
+  Sides,
+  Slot,
+  WrapUpMarked,
+  kDish,
+  kRunner,
+  kSide,
+  kTag,
+  kWrapUp,
+  mix,
+} from './marks';
 import {
   FoundDish,
   CalledFrom,
@@ -75,6 +88,11 @@ export interface Segment {
   thenable: boolean;
   /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
   runner: Runner;
+  /**
+   * It runs the library's wrap-up of a job that ran side by side (its `.then` on the job's promise,
+   * see wrapsUpJob): a call of the program's function the library makes there alone is a job too.
+   */
+  wrapUp: boolean;
   /**
    * Its code became new to the places it passes (dishes.ts `fresh`): what is read once per place
    * (a member's function, calledPlaces) is read again.
@@ -156,6 +174,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
             start: d.start - start,
             end: d.end - start,
             comb: d.comb === -1 ? -1 : d.comb - start,
+            link: d.link === undefined || d.link === -1 ? d.link : d.link - start,
             cuts: d.cuts?.map((i) => i - start),
             innerCuts: d.innerCuts?.map((i) => i - start),
           })),
@@ -483,6 +502,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (
       d.sideBySide &&
       !together &&
+      !(seg.wrapUp && d.byRunner !== true) &&
       !sidePlaces.has(key) &&
       (from === undefined || !sidePlaces.has(from)) &&
       !(
@@ -492,7 +512,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     ) {
       // Alone: the task's own work for now (a framework's handler), kept in case another comes —
       // unless its place ran such calls side by side before (a queue's last job, run alone), or
-      // a runner's call where runners ran them side by side (see runnersRanTogether).
+      // a runner's call where runners ran them side by side (see runnersRanTogether), or the
+      // library's code calls it from its wrap-up of a job that ran side by side (see wrapsUpJob).
       made[o] = null;
       continue;
     }
@@ -603,7 +624,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const read = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
       if (read !== undefined) learnLine(key, read);
       const from = read ?? lineAt(key);
-      if (dish !== null && together) sideBySideAt(key, from ?? null);
+      if (dish !== null && together) {
+        sideBySideAt(key, from ?? null);
+        if (d.link !== undefined && d.link !== -1) wrapsUp(logObj[at + d.link]);
+      }
       // Alone, the usual case (a framework's handler, each request): no record, if nothing it left
       // needs one.
       if (
@@ -1102,6 +1126,31 @@ function resumesRunner(p: unknown, kind: Runner): void {
     // a frozen object: its continuation is read as any other's
   }
 }
+/**
+ * The library's `.then` on the promise of a call it made side by side with another, both dishes (a
+ * queue's jobs, `job().then(next)`): its reaction is the library's wrap-up of that job, which calls
+ * the next job. That call is a job as the ones before were, though it may run alone: the other jobs
+ * may have returned in the same drain of microtasks (a promise the jobs all await, made by the first
+ * of them: a shared memo), before the wrap-up runs; and its place is new, the library's callback and
+ * not its first loop (seed 165131: the third `billing` job of a two-at-a-time queue ran in its
+ * caller's lane, both modes, every run). A framework's handler, called alone from its wrap-up of the
+ * hook before (which was no dish), stays its request's work.
+ */
+let anyWrapUp = false;
+function wrapsUp(p: unknown): void {
+  if (typeof p !== 'object' || p === null) return;
+  try {
+    (p as WrapUpMarked)[kWrapUp] = true;
+    anyWrapUp = true;
+  } catch {
+    // a frozen object: its reaction is read as any other's
+  }
+}
+/** Whether the reaction of `p` is a library's wrap-up of a job that ran side by side (see wrapsUp). */
+export function wrapsUpJob(p: object): boolean {
+  return anyWrapUp && (p as WrapUpMarked)[kWrapUp] === true;
+}
+
 /** A tick or microtask a stint resuming a runner of jobs queued: it goes on with the runner. */
 export function carriesRunner(slot: Slot): void {
   resumesRunner(slot, Runner.Job);

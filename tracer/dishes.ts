@@ -65,6 +65,7 @@ import {
   passArrival,
   returnedToLibrary,
   runsRunner,
+  wrapsUpJob,
   settle,
   sideSettled,
 } from './dishSort';
@@ -244,6 +245,7 @@ export function willRun(o: object): void {
   nextSeed = stamped !== undefined ? stamped & STAMP_MASK : 0;
   nextRunner = runsRunner(o);
   nextHeld = nextRunner !== Runner.None ? heldRun(o) : null;
+  nextWrapUp = wrapsUpJob(o);
 }
 /**
  * The work about to run is what arrived on a connection, handed to the listeners of `emitter` (a
@@ -275,6 +277,9 @@ export function firesTimer(): void {
 }
 /** This segment does (see Segment.runner). */
 let runner: Runner = Runner.None;
+/** The work about to run / this segment is a library's wrap-up of a job (Segment.wrapUp). */
+let nextWrapUp = false;
+let wrapUp = false;
 /**
  * This segment runs work a thenable's `then` started (Segment.thenable): the "resolve with a
  * thenable" job itself, or a tick or microtask queued in such a stint.
@@ -347,7 +352,8 @@ function begin(entry: StintEntry): void {
       (hashed ? 8 : 0) |
       (runner << 4) |
       (fresh ? 0x100 : 0) |
-      (jobLook ? 0x200 : 0);
+      (jobLook ? 0x200 : 0) |
+      (wrapUp ? 0x400 : 0);
     saved[o + 10] = seed;
     savedHeld[depth] = held;
   }
@@ -368,6 +374,8 @@ function begin(entry: StintEntry): void {
   nextSeed = 0;
   runner = nextRunner;
   nextRunner = Runner.None;
+  wrapUp = nextWrapUp;
+  nextWrapUp = false;
   fresh = false;
   jobLook = looksAtJob(runner);
   thenable = false;
@@ -407,6 +415,8 @@ export function beginQueued(slot: Slot, entry: StintEntry): void {
   nextSeed = 0;
   runner = Runner.None;
   nextRunner = Runner.None;
+  wrapUp = false;
+  nextWrapUp = false;
   fresh = false;
   jobLook = false;
   // (`=== true`: see queueSlot.)
@@ -441,10 +451,12 @@ function stay(): void {
       jobLook = looksAtJob(runner);
     }
     if (held === null) held = nextHeld;
+    if (!wrapUp) wrapUp = nextWrapUp;
   }
   nextSeed = 0;
   nextRunner = Runner.None;
   nextHeld = null;
+  nextWrapUp = false;
 }
 
 /** The segment now ending, for sorting (dishSort.ts). */
@@ -459,6 +471,7 @@ function segment(): Segment {
     answered,
     thenable,
     runner,
+    wrapUp,
     fresh,
     held,
     indexOf,
@@ -537,6 +550,7 @@ function restore(): void {
     runner = ((saved[o + 9] >> 4) & 0xf) as Runner;
     fresh = (saved[o + 9] & 0x100) !== 0;
     jobLook = (saved[o + 9] & 0x200) !== 0;
+    wrapUp = (saved[o + 9] & 0x400) !== 0;
     seed = saved[o + 10];
     held = savedHeld[depth];
     savedHeld[depth] = null;
@@ -554,6 +568,7 @@ function restore(): void {
     answered = false;
     thenable = false;
     runner = Runner.None;
+    wrapUp = false;
     fresh = false;
     jobLook = false;
     held = null;

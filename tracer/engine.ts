@@ -1238,8 +1238,9 @@ export function workOver(task: Task): boolean {
 /**
  * Whether the work that opened a connection is over: the task has ended or, a combinator's member,
  * returned; or a request it is part of has (a `Promise.all` member's fetch opened the keep-alive
- * socket that later requests' members use) — unless a call nobody awaited comes first, its own
- * work still going on.
+ * socket that later requests' members use) — unless a call whose own promise is its end (a call
+ * nobody awaited, a member given its call's promise, a job) comes first, its own work still going
+ * on.
  */
 export function openerDone(task: Task): boolean {
   for (let r: Strand | null = task.base; r !== null; r = r.prev) {
@@ -1252,6 +1253,10 @@ export function openerDone(task: Task): boolean {
     // after the member returned on a loaded machine, was read as nobody's, and its listener's
     // work went to the gap before the call's next continuation, at that gap's end).
     if (t.endsOnReturn) return false;
+    // So is such a member or job: a race's member that lost goes on after its request responded,
+    // and a message on a channel it posted to before that is its work (seeds 165330 and 165461,
+    // Node 24 fast mode, most runs at load 30: the listener's work ran in no stint).
+    if (t.endsWhenSettled) return false;
   }
   return false;
 }

@@ -45,6 +45,14 @@ export const kSide = Symbol('looplens.side');
 export const kRunner = Symbol('looplens.runner');
 export type RunnerMarked = { [kRunner]?: number };
 
+/**
+ * On the library's `.then` on the promise of a call it made side by side with another that became a
+ * dish (a queue's job): its reaction is the library's wrap-up of that job, which may call the next
+ * (dishSort.ts wrapsUpJob).
+ */
+export const kWrapUp = Symbol('looplens.wrapUp');
+export type WrapUpMarked = { [kWrapUp]?: boolean };
+
 export type Logged = { [kIdx]?: number; [kTag]?: Strand; [kDish]?: Task; [kSide]?: SideRun };
 
 /**

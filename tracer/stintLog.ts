@@ -237,6 +237,11 @@ export interface FoundDish {
    */
   byRunner?: boolean;
   /**
+   * Side by side, called by the library's synchronous code: the library's `.then` on the call's
+   * promise (its wrap-up of the call, which may call the next job: dishSort.ts wrapsUpJob), or -1.
+   */
+  link?: number;
+  /**
    * For a call nobody awaited: it was made inside a library's call that nobody awaited either (p-limit's
    * `run` → `(async () => job())()`), which returns it: the library, not the program, waits for it,
    * so its being returned does not fold it (dishes.ts foldIfReturned).

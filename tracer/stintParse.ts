@@ -1208,7 +1208,10 @@ export function findDishes(
     if (candidates.length < 2 && (topSuspends || underOwn || logFrom[r] === CalledFrom.ProgramThroughLibrary))
       continue;
     const stop = closedAt[r];
-    dishes.push(callDish(r, stop, false, true, false));
+    const dish = callDish(r, stop, false, true, false);
+    const c = consumer[r];
+    dish.link = c !== -1 && logKind[c] === LogKind.Derived && logMade[c] === Made.ByLibraryMethod ? c : -1;
+    dishes.push(dish);
   }
   // A library's own call nobody awaited (a pool opening a connection: `this.open().then(release)`,
   // the chain a statement), outermost: the records its code made (not those of a function of the

@@ -26,9 +26,13 @@ export interface TruthRun {
 /** A program's run past this is taken to hang and killed, ms (the slowest took 13 s at load 20). */
 export const RUN_LIMIT_MS = 60_000;
 
-function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+function runNode(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[],
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
@@ -48,10 +52,13 @@ export type Locations = 'sampled' | 'off';
 
 /**
  * More of the tracer's options for a run: `locationsTotal` (each kind of stack capture that many
- * times in the whole run, with no clock) makes which looks a run gets independent of its speed.
+ * times in the whole run, with no clock) makes which looks a run gets independent of its speed;
+ * and the flags of the Node that runs the program.
  */
 export interface TracerOverrides {
   locationsTotal?: number;
+  /** Node's own flags for the program's process (`--no-async-context-frame`), not the tracer's. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -78,13 +85,14 @@ export async function runTruth(
     fs.mkdirSync(path.dirname(index), { recursive: true });
     fs.writeFileSync(index, code);
   }
+  const { nodeArgs = [], ...options } = tracerOptions;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_OPTIONS: `--require ${TRACER}`,
-    LOOPLENS_OPTIONS: JSON.stringify({ ...tracerOptions, out: `${base}.looplens`, mode, locations }),
+    LOOPLENS_OPTIONS: JSON.stringify({ ...options, out: `${base}.looplens`, mode, locations }),
     TRUTH_OUT: `${base}.truth.json`,
   };
-  const { code, stderr } = await runNode(file, env);
+  const { code, stderr } = await runNode(file, env, nodeArgs);
   if (code !== 0)
     throw new Error(`program ${program.seed} (${mode}) exited with ${code}: ${stderr}\n${source}`);
   const truth = JSON.parse(fs.readFileSync(`${base}.truth.json`, 'utf8')) as Truth;

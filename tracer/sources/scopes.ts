@@ -214,15 +214,38 @@ export function patchAsyncResource(): void {
  * untracked time). A store of the tracer's own in the frame the program starts in, which every
  * continuation, timer, tick and I/O callback made from there carries on, keeps Node on the path
  * that makes the resource, as Node 20 and 22 always are. Only where AsyncLocalStorage is built on
- * those frames (Node 24 by default): the other kind (24 with `--no-async-context-frame`) would enable
- * an async hook for it, which costs what full mode costs — and there Node's `queueMicrotask`
- * skips the resource all the same: a limit (docs/lanes.md). Node 20 and 22 always make it.
+ * those frames (Node 24 by default). The other kind (24 with `--no-async-context-frame`) would enable
+ * an async hook with promise hooks for the store, which costs what full mode costs; but Node's test
+ * is only whether a hook is enabled, not what it does: an empty one that tracks no promises
+ * (`trackPromises: false`, which Node 24.22 reads) is one, and turns on nothing else — no native
+ * callbacks, no promise hooks (its counters of init, before, after and destroy callbacks stay 0).
+ * Where Node ignores `trackPromises` (a 24 before it was read), an empty hook would install
+ * promise hooks, so none is enabled there and Node's `queueMicrotask` skips the resource: a limit
+ * (docs/lanes.md). Node 20 and 22 always make it.
  */
 function keepMicrotaskResources(): void {
   // (Not read before 24: on 22 the getter loads a module, at the start, for nothing.)
   if (Number(process.versions.node.split('.')[0]) < 24) return;
   const Storage = asyncHooks.AsyncLocalStorage;
   // The async-hooks kind propagates its store from a hook (`_propagate`); the frame kind has none.
-  if (typeof Storage !== 'function' || '_propagate' in Storage.prototype) return;
-  new Storage<boolean>().enterWith(true);
+  if (typeof Storage !== 'function') return;
+  if (!('_propagate' in Storage.prototype)) {
+    new Storage<boolean>().enterWith(true);
+    return;
+  }
+  if (readsTrackPromises())
+    asyncHooks.createHook({ trackPromises: false } as asyncHooks.HookCallbacks).enable();
+}
+
+/**
+ * Whether this Node reads `createHook`'s `trackPromises` (one that ignores it would give an empty
+ * hook promise hooks): one that reads it checks it is a boolean.
+ */
+function readsTrackPromises(): boolean {
+  try {
+    asyncHooks.createHook({ trackPromises: 0 } as unknown as asyncHooks.HookCallbacks);
+    return false;
+  } catch {
+    return true;
+  }
 }
