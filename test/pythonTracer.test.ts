@@ -554,15 +554,14 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
-  it('streams a stint to a live reader while it still runs (its RUN in the live flush)', async () => {
-    // The watchdog's live flush, about every 50 ms, carries what the loop has written, a stint
-    // that runs included: a reader sees the loop busy with it before it ends. (A tracer that
-    // writes a stint's RUN only with its next record, to pack the two at once, must write it at
-    // that flush: tried and counted, docs/performance.md; without it this fails.) The program holds
-    // the loop until the reader has that stint (no time limit of its own, on however loaded a
-    // machine); blockMs is past the hold, so the watchdog flushes and never samples.
-    const release = path.join(dir, 'hold-release');
-    const program = path.join(dir, 'hold.py');
+  /**
+   * A program holding its loop in one stint until a file appears, traced live with `blockMs`: the
+   * test waits until the reader has that stint (no time limit of the program's own, on however
+   * loaded a machine), then lets it go; its output, exit and END as untraced.
+   */
+  async function holdSeenLive(name: string, blockMs: number): Promise<void> {
+    const release = path.join(dir, `${name}-release`);
+    const program = path.join(dir, `${name}.py`);
     fs.writeFileSync(
       program,
       [
@@ -577,7 +576,7 @@ describe('the Python asyncio tracer', function () {
     const timeline = new Timeline();
     const server = await TraceServer.start({ accept: () => true, visitor: () => timeline });
     try {
-      const traced = runTraced(program, server.tracerOptions({ blockMs: 1e6 }));
+      const traced = runTraced(program, server.tracerOptions({ blockMs }));
       const last = () => {
         const i = timeline.stints.length - 1;
         return i >= 0 ? timeline.tasks[timeline.stints.task[i]] : undefined;
@@ -593,6 +592,16 @@ describe('the Python asyncio tracer', function () {
       fs.writeFileSync(release, '');
       await server.close();
     }
+  }
+
+  it('streams a stint to a live reader while it still runs (its RUN in the live flush)', async () => {
+    // The watchdog's live flush, about every 50 ms, carries what the loop has written, a stint
+    // that runs included: a reader sees the loop busy with it before it ends. (A tracer that
+    // writes a stint's RUN only with its next record, to pack the two at once, must write it at
+    // that flush: tried and counted, docs/performance.md; without it this fails.) The program holds
+    // the loop until the reader has that stint (no time limit of its own, on however loaded a
+    // machine); blockMs is past the hold, so the watchdog flushes and never samples.
+    await holdSeenLive('hold', 1e6);
   });
 
   it('streams a stint to a live reader while its watchdog samples it as a block', async () => {
@@ -601,38 +610,7 @@ describe('the Python asyncio tracer', function () {
     // block ended (its RUN waited in the buffer). The program holds the loop until the reader has
     // that stint (no time limit of its own, on however loaded a machine); blockMs 50: sampled from
     // 25 ms on.
-    const release = path.join(dir, 'hold-sampled-release');
-    const program = path.join(dir, 'hold_sampled.py');
-    fs.writeFileSync(
-      program,
-      [
-        'import asyncio, os, time',
-        'async def hold():',
-        `    while not os.path.exists(${JSON.stringify(release)}):`,
-        '        time.sleep(0.01)',
-        'asyncio.run(hold())',
-        "print('released')",
-      ].join('\n') + '\n',
-    );
-    const timeline = new Timeline();
-    const server = await TraceServer.start({ accept: () => true, visitor: () => timeline });
-    try {
-      const traced = runTraced(program, server.tracerOptions({ blockMs: 50 }));
-      const last = () => {
-        const i = timeline.stints.length - 1;
-        return i >= 0 ? timeline.tasks[timeline.stints.task[i]] : undefined;
-      };
-      await waitFor(() => (last()?.name === 'hold' ? true : undefined), 30_000, "hold's stint, live");
-      assert.equal(timeline.endInfo, null, 'seen while the program runs');
-      fs.writeFileSync(release, '');
-      const result = await traced;
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stdout, 'released\n');
-      await waitFor(() => (timeline.endInfo !== null ? true : undefined), 10_000, 'the END record');
-    } finally {
-      fs.writeFileSync(release, '');
-      await server.close();
-    }
+    await holdSeenLive('hold_sampled', 50);
   });
 
   it('wakes its watchdog about every half block threshold while the loop runs short stints, not on a poll four times as often', async () => {

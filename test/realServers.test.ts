@@ -641,16 +641,18 @@ describe('real servers, traced under load', function () {
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
-      it("knex 3 + pg under fastify: requests named by route, builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish", async () => {
-        const file = path.join(SERVERS, 'knexShop.js');
+      // A shop on a query builder under fastify (knex's, kysely's): one at a time, then three at once,
+      // POST /orders runs a transaction (the builder calls its function once its BEGIN is answered,
+      // on a connection of its own, while fastify's handler awaits it), GET /summary a Promise.all of
+      // two builders, GET /report/7 a busy step at the line marked BUSY; GET /products/:id the load.
+      async function builderShop(server: string, busy: string): Promise<void> {
+        const file = path.join(SERVERS, `${server}.js`);
         const run = await record(
           dir,
-          'knexShop',
+          server,
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
-            // One at a time, then three at once: knex calls each transaction's function from its own
-            // chain, once the transaction's BEGIN is answered, while fastify's handler awaits it.
             for (let i = 0; i < 4; i++) assert.equal(await request(port, 'POST', '/orders'), 201);
             for (let i = 0; i < 3; i++)
               assert.deepEqual(
@@ -666,65 +668,6 @@ describe('real servers, traced under load', function () {
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
         const products = requestsOf(run, 'GET /products/:id', run.loaded, 'request of a single builder');
-        const summaries = named(s, 'GET /summary');
-        assert.equal(summaries.length, 2, 'each summary request one task');
-        for (const summary of summaries) {
-          const queries = childrenOf(s, summary).filter((c) => !c.internal);
-          assert.equal(
-            queries.length,
-            2,
-            `the two builders of Promise.all are children (${describe_(s, queries)})`,
-          );
-          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
-        }
-        // The transaction's function is the request's own work, awaited through `knex.transaction`:
-        // its queries the request's waits; after the response, the audit its only dish.
-        const orders = named(s, 'POST /orders');
-        assert.equal(orders.length, 13, 'each order one task');
-        for (const order of orders)
-          assert.deepEqual(
-            ownDishes(run, order).map((t) => [t.name, t.kind]),
-            [['audit', 'background']],
-            `the transaction is the request's work, the audit after the response its dish (${describe_(s, childrenOf(s, order))})`,
-          );
-        const [report] = named(s, 'GET /report/:id');
-        assert.ok(report, 'the report request');
-        const block = stepBlock(s, report);
-        assert.ok(
-          block,
-          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
-        );
-        assertBlockLine(block, report, file, 'KNEX BUSY LINE');
-        // Nothing else: the pool's connections are nobody's dishes.
-        assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
-        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
-      });
-
-      it("kysely 0.28 on pg under fastify: requests named by route, executed builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish, no lane for the pool", async () => {
-        const file = path.join(SERVERS, 'kyselyShop.js');
-        const run = await record(
-          dir,
-          'kyselyShop',
-          mode,
-          { PG_URL: pg.url, BUSY_MS: '150' },
-          async (port) => {
-            // One at a time, then three at once: kysely's transaction takes a connection of its own
-            // from the pool and calls the function once its BEGIN is answered.
-            for (let i = 0; i < 4; i++) assert.equal(await request(port, 'POST', '/orders'), 201);
-            for (let i = 0; i < 3; i++)
-              assert.deepEqual(
-                await Promise.all([1, 2, 3].map(() => request(port, 'POST', '/orders'))),
-                [201, 201, 201],
-              );
-            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
-            assert.equal(await request(port, 'GET', '/report/7'), 200);
-            await sleep(100);
-          },
-          '/products/5',
-        );
-        const s = run.summary;
-        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const products = requestsOf(run, 'GET /products/:id', run.loaded, 'request of a single query');
         const waited = products.filter((t) => t.waitMs > 0).length;
         assert.ok(
           waited >= products.length * 0.9,
@@ -741,6 +684,8 @@ describe('real servers, traced under load', function () {
           );
           assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
         }
+        // The transaction's function is the request's own work, awaited through the builder's
+        // transaction: its queries the request's waits; after the response, the audit its only dish.
         const orders = named(s, 'POST /orders');
         assert.equal(orders.length, 13, 'each order one task');
         for (const order of orders)
@@ -756,9 +701,18 @@ describe('real servers, traced under load', function () {
           block,
           `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
         );
-        assertBlockLine(block, report, file, 'KYSELY BUSY LINE');
+        assertBlockLine(block, report, file, busy);
+        // Nothing else: the pool's connections are nobody's dishes.
         assertNoOtherLanes(s, [...products, ...summaries, ...orders, report], 'no other lanes');
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      }
+
+      it("knex 3 + pg under fastify: requests named by route, builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish", async () => {
+        await builderShop('knexShop', 'KNEX BUSY LINE');
+      });
+
+      it("kysely 0.28 on pg under fastify: requests named by route, executed builders as waits, Promise.all of two builders as overlapping children, a transaction's function the request's own work, the busy step a block at its line, the audit after the response a dish, no lane for the pool", async () => {
+        await builderShop('kyselyShop', 'KYSELY BUSY LINE');
       });
 
       it('@grpc/grpc-js 1 + pg (HTTP/2): each call one request task named by its method, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the answer a dish', async () => {

@@ -35,6 +35,34 @@ const clientMembersAfterLongRun = (): FnDef[] => [
   fn('loadB', [sleep(2), work(0.8)]),
 ];
 
+/** Web streams read in the script, in members and in a request after its response (two cases). */
+const webStreamReads = (): {
+  fns: FnDef[];
+  main: Stmt[];
+  server: { routes: Route[]; requests: string[] };
+} => ({
+  fns: [
+    fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
+    fn('index', [sleep(2), { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()]),
+  ],
+  main: [
+    sleep(1),
+    { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 },
+    { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+    work(),
+  ],
+  server: {
+    routes: [
+      {
+        path: '/feed',
+        before: [work()],
+        after: [{ k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()],
+      },
+    ],
+    requests: ['/feed?i=1', '/feed?i=2'],
+  },
+});
+
 const CONSTRUCTS: Array<{
   title: string;
   fns: FnDef[];
@@ -794,26 +822,7 @@ const CONSTRUCTS: Array<{
     // put at the end of the gap (fast mode on Node 24, every run with `pullFirst`; until 2026-12-06).
     // A request reading one after its response: Node's microtask for it was nobody's (a resource
     // of a request that has responded), in both modes on Node 24 (seed 164166).
-    fns: [
-      fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
-      fn('index', [sleep(2), { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()]),
-    ],
-    main: [
-      sleep(1),
-      { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 },
-      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
-      work(),
-    ],
-    server: {
-      routes: [
-        {
-          path: '/feed',
-          before: [work()],
-          after: [{ k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()],
-        },
-      ],
-      requests: ['/feed?i=1', '/feed?i=2'],
-    },
+    ...webStreamReads(),
   },
   {
     title:
@@ -851,26 +860,7 @@ const CONSTRUCTS: Array<{
     // (20, 22), skipped.
     skip: () => !process.allowedNodeEnvironmentFlags.has('--no-async-context-frame'),
     tracer: { nodeArgs: ['--no-async-context-frame'] },
-    fns: [
-      fn('loadUser', [work(0.8), { k: 'webStream', style: 'pull', items: 3, workMs: 1 }, work()]),
-      fn('index', [sleep(2), { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()]),
-    ],
-    main: [
-      sleep(1),
-      { k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 },
-      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
-      work(),
-    ],
-    server: {
-      routes: [
-        {
-          path: '/feed',
-          before: [work()],
-          after: [{ k: 'webStream', style: 'pullFirst', items: 2, workMs: 1 }, work()],
-        },
-      ],
-      requests: ['/feed?i=1', '/feed?i=2'],
-    },
+    ...webStreamReads(),
   },
   {
     title:
