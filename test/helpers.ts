@@ -270,6 +270,8 @@ export function handWrittenTrace(w: ChunkWriter, meta: Partial<TraceMeta> = {}):
  * Two requests' queries pipelined on one connection, `a` asked first: the ms each lane ran (`a`,
  * `b`, or another task's name) from the end of `b`'s first stint (its query written) to `until`
  * (when the client had a's reply whole) — the reading of a's reply; `from` is -1 when b never ran.
+ * A stint's ms are its wall time less its thread's wait for a CPU: on a loaded machine a stint of
+ * b's own (a second stretch of its request's start) waits tens of ms for a CPU it then uses for one.
  */
 export function lanesWhileReplying(
   timeline: Timeline,
@@ -284,7 +286,8 @@ export function lanesWhileReplying(
     if (s.task[i] === b && from < 0) from = timeline.stintEnd(i);
     else if (from >= 0 && s.start[i] > from && timeline.stintEnd(i) < until) {
       const name = s.task[i] === a ? 'a' : s.task[i] === b ? 'b' : timeline.tasks[s.task[i]].name;
-      ran[name] = (ran[name] ?? 0) + timeline.stintEnd(i) - s.start[i];
+      const ms = timeline.stintEnd(i) - s.start[i] - timeline.cpuWaitMs(i);
+      ran[name] = (ran[name] ?? 0) + Math.max(0, ms);
     }
   }
   return { from, ran };
