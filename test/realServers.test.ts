@@ -18,7 +18,10 @@
  * program's on pg and redis, graphql-http 1.23 on Node's http server, express 5 with node-redis 6
  * (the `redis` package: pipelined commands, a MULTI), kysely 0.28 on pg under fastify (a
  * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
- * wait, the same CPU on the loop a block; results it takes in one read); and the routers whose route
+ * wait, the same CPU on the loop a block; results it takes in one read); express 5 + mysql2 3 on a
+ * real MariaDB (prepared statements, a transaction on a pooled connection), NestJS 11 on pg (a
+ * controller's plain method returning its service's call) and Hono 4 on @hono/node-server with
+ * mysql2, each the shop of expressPg.js (assertShopLanes); and the routers whose route
  * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
  * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
  * Node's http server), with requests
@@ -51,7 +54,15 @@ import {
   tracedEnv,
   untrackedShare,
 } from './helpers';
-import { Postgres, Service, redisInteger, startPostgres, startRedis } from './services/databases';
+import {
+  Mariadb,
+  Postgres,
+  Service,
+  redisInteger,
+  startMariadb,
+  startPostgres,
+  startRedis,
+} from './services/databases';
 
 /**
  * Most of the loop's busy time is in tasks: at most this share is untracked code. The share is
@@ -355,6 +366,115 @@ function assertNoOtherLanes(s: Summary, known: SummaryTask[], message: string, r
   assert.deepEqual(describe_(s, others), '', message);
 }
 
+/** The routes of a shop on a database (expressPg.js and the stacks after it), as one server names them. */
+interface ShopRoutes {
+  /** One query a request: the route the load hits. */
+  products: string;
+  /** Promise.all of two queries. */
+  summary: string;
+  /** A query, then the synchronous step at the line marked `busyLine`. */
+  report: string;
+  busyLine: string;
+  /** The route whose handler starts work it does not await after (or as) it answers, and that work's name. */
+  after: string;
+  afterDish: string;
+  /** Other requests of the scenario, with no dish of their own (a transaction: its waits the request's). */
+  plain?: string[];
+}
+
+/**
+ * What a shop on a database must show (see expressPg.js, which the scenario `shopScenario` talks to):
+ * each request one task named by its route, its query its wait; Promise.all of two queries two
+ * overlapping children; the synchronous step a block on the request at its line; the work after
+ * the response a dish of the request; no other lane (the pool and its connections nobody's), little
+ * untracked time. Returns the requests to the route the load hit.
+ */
+function assertShopLanes(run: Run, file: string, routes: ShopRoutes): SummaryTask[] {
+  const s = run.summary;
+  assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+  // A query is the request waiting: no child task, however much load.
+  const products = requestsOf(run, routes.products, run.loaded + 3, 'request of a single query');
+  assert.ok(
+    products.every((t) => t.stints >= 2),
+    'each request runs before its query and again after it',
+  );
+  // The wait shows between the two, unless the answer came while the request still ran (a
+  // stint a loaded machine stretched past the database's reply): rare, never the rule.
+  const waited = products.filter((t) => t.waitMs > 0).length;
+  assert.ok(
+    waited >= products.length * 0.9,
+    `requests wait for their query between stints (${waited} of ${products.length})`,
+  );
+  // However much of the socket's parsing the first stint took in, it runs because the request came.
+  const firstReasons = new Set(
+    products.map((p) => {
+      const t = run.timeline.tasks.find((x) => x.id === p.id)!;
+      return REASON_NAMES[run.timeline.stints.reason[t.stints[0]]];
+    }),
+  );
+  assert.deepEqual([...firstReasons], ['request'], 'each request first runs because it arrived');
+
+  const summaries = named(s, routes.summary);
+  assert.equal(summaries.length, 2, `each ${routes.summary} request one task (${describe_(s, lanes(s))})`);
+  for (const summaryTask of summaries) {
+    const queries = childrenOf(s, summaryTask).filter((c) => !c.internal);
+    assert.equal(queries.length, 2, `the two queries of Promise.all are children (${describe_(s, queries)})`);
+    assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
+  }
+
+  const [report] = named(s, routes.report);
+  assert.ok(report, `the report request (${describe_(s, lanes(s))})`);
+  assert.deepEqual(
+    ownDishes(run, report),
+    [],
+    `the report request has no child (${describe_(s, childrenOf(s, report))})`,
+  );
+  const block = stepBlock(s, report);
+  assert.ok(
+    block,
+    `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+  );
+  assertBlockLine(block, report, file, routes.busyLine);
+
+  const afters = named(s, routes.after);
+  assert.ok(afters.length > 0, `the ${routes.after} requests (${describe_(s, lanes(s))})`);
+  for (const after of afters)
+    assert.deepEqual(
+      ownDishes(run, after).map((t) => [t.name, t.kind]),
+      [[routes.afterDish, 'background']],
+      `the work after the response is a dish of the request, run after it (${describe_(s, childrenOf(s, after))})`,
+    );
+  const plain = (routes.plain ?? []).flatMap((route) => named(s, route));
+  for (const request of plain) {
+    assert.deepEqual(
+      ownDishes(run, request),
+      [],
+      `${request.name} has no child (${describe_(s, childrenOf(s, request))})`,
+    );
+    assert.ok(request.waitMs > 0, `${request.name} waits for its queries`);
+  }
+  assert.equal(plain.length, routes.plain?.length ?? 0, 'each of the other requests one task');
+
+  // Nothing else: connections and the pool are nobody's dishes.
+  assertNoOtherLanes(s, [...products, ...summaries, report, ...afters, ...plain], 'no other lanes');
+  assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+  return products;
+}
+
+/**
+ * The scenario of a shop on a database: three products, two summaries at once, a report, then
+ * `posts` (each a path and perhaps a JSON body, answered with `status`), then a moment for the work after them.
+ */
+function shopScenario(posts: Array<[string, string?]>, status: number): (port: number) => Promise<void> {
+  return async (port) => {
+    for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+    await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
+    assert.equal(await request(port, 'GET', '/report/7'), 200);
+    for (const [post, body] of posts) assert.equal(await request(port, 'POST', post, body), status, post);
+    await sleep(100);
+  };
+}
+
 /**
  * Untracked stints that end where a request's stint for an event of its own begins (its stream's
  * data, its end), before the request ended: what its connection read for it, left to nobody.
@@ -486,13 +606,14 @@ describe('real servers, traced under load', function () {
   this.timeout(180_000);
   const dir = process.env.LOOPLENS_TEST_KEEP ?? tempDir();
   let pg: Postgres;
+  let mariadb: Mariadb;
   let redis: Service;
 
   before(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    [pg, mariadb, redis] = await Promise.all([startPostgres(), startMariadb(), startRedis()]);
   });
   after(async () => {
-    await Promise.all([pg?.stop(), redis?.stop()]);
+    await Promise.all([pg?.stop(), mariadb?.stop(), redis?.stop()]);
   });
 
   // Each server's synchronous step runs 150 ms: long enough for the block sampler to see its line
@@ -500,75 +621,83 @@ describe('real servers, traced under load', function () {
   for (const mode of ['fast', 'full']) {
     describe(`${mode} mode`, () => {
       it('express 5 + pg: requests named by route, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish', async () => {
-        const file = path.join(SERVERS, 'expressPg.js');
         const run = await record(
           dir,
           'expressPg',
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
-          async (port) => {
-            for (const id of [1, 2, 3]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
-            await Promise.all([request(port, 'GET', '/summary'), request(port, 'GET', '/summary')]);
-            assert.equal(await request(port, 'GET', '/report/7'), 200);
-            assert.equal(await request(port, 'POST', '/orders', '{"item":"tea"}'), 201);
-            await sleep(100);
-          },
+          shopScenario([['/orders', '{"item":"tea"}']], 201),
           '/products/5',
         );
-        const s = run.summary;
-        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        // A query is the request waiting: no child task, however much load.
-        const products = requestsOf(run, 'GET /products/:id', run.loaded + 3, 'request of a single query');
-        assert.ok(
-          products.every((t) => t.stints >= 2),
-          'each request runs before its query and again after it',
-        );
-        // The wait shows between the two, unless the answer came while the request still ran (a
-        // stint a loaded machine stretched past the database's reply): rare, never the rule.
-        const waited = products.filter((t) => t.waitMs > 0).length;
-        assert.ok(
-          waited >= products.length * 0.9,
-          `requests wait for their query between stints (${waited} of ${products.length})`,
-        );
-        // However much of the socket's parsing the first stint took in, it runs because the request came.
-        const firstReasons = new Set(
-          products.map((p) => {
-            const t = run.timeline.tasks.find((x) => x.id === p.id)!;
-            return REASON_NAMES[run.timeline.stints.reason[t.stints[0]]];
-          }),
-        );
-        assert.deepEqual([...firstReasons], ['request'], 'each request first runs because it arrived');
+        assertShopLanes(run, path.join(SERVERS, 'expressPg.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'EXPRESS BUSY LINE',
+          after: 'POST /orders',
+          afterDish: 'audit',
+        });
+      });
 
-        for (const summaryTask of named(s, 'GET /summary')) {
-          const queries = childrenOf(s, summaryTask).filter((c) => !c.internal);
-          assert.equal(
-            queries.length,
-            2,
-            `the two queries of Promise.all are children (${describe_(s, queries)})`,
-          );
-          assert.ok(overlap(queries[0], queries[1]), 'and they overlap');
-        }
-
-        const [report] = named(s, 'GET /report/:id');
-        assert.ok(report, 'the report request');
-        const block = stepBlock(s, report);
-        assert.ok(
-          block,
-          `the synchronous step is a block on the request (${JSON.stringify(s.blocks.map((b) => b.task))})`,
+      it("express 5 + mysql2 3 on MariaDB: requests named by route, prepared statements and queries as waits, Promise.all as overlapping children, a transaction on a pooled connection the request's own waits, the busy step a block at its line, the audit after the response a dish", async () => {
+        const run = await record(
+          dir,
+          'expressMysql',
+          mode,
+          { MYSQL_URL: mariadb.url, BUSY_MS: '150' },
+          shopScenario([['/orders', '{"item":"tea"}'], ['/transfer'], ['/orders']], 201),
+          '/products/5',
         );
-        assertBlockLine(block, report, file, 'EXPRESS BUSY LINE');
+        assertShopLanes(run, path.join(SERVERS, 'expressMysql.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'MYSQL BUSY LINE',
+          after: 'POST /orders',
+          afterDish: 'audit',
+          plain: ['POST /transfer'],
+        });
+      });
 
-        const [order] = named(s, 'POST /orders');
-        const audit = ownDishes(run, order);
-        assert.deepEqual(
-          audit.map((t) => [t.name, t.kind]),
-          [['audit', 'background']],
-          'the audit after the response is a dish of the request, run after it',
+      it("NestJS 11 (express 5) + pg: requests named by route, a controller's plain method returning its service's call the request's own work, queries as waits, a service's Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish", async () => {
+        // Nest's controllers as `nest generate` writes them: `summary() { return this.shop.summary(); }`
+        // (before the fix, where no parameter pipe ran first, the service's call became a task of the
+        // request and its queries its children).
+        const run = await record(
+          dir,
+          'nestPg',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          shopScenario([['/orders/tea'], ['/orders/milk']], 201),
+          '/products/5',
         );
+        assertShopLanes(run, path.join(SERVERS, 'nestPg.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'NEST BUSY LINE',
+          after: 'POST /orders/:item',
+          afterDish: 'audit',
+        });
+      });
 
-        // Nothing else: connections and the pool are nobody's dishes.
-        assertNoOtherLanes(s, [...products, ...named(s, 'GET /summary'), report, order], 'no other lanes');
-        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      it('Hono 4 on @hono/node-server + mysql2 3 on MariaDB: requests named by route behind a middleware, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the insert after the response a dish', async () => {
+        const run = await record(
+          dir,
+          'honoMysql',
+          mode,
+          { MYSQL_URL: mariadb.url, BUSY_MS: '150' },
+          shopScenario([['/visit/a'], ['/visit/b']], 202),
+          '/products/5',
+        );
+        assertShopLanes(run, path.join(SERVERS, 'honoMysql.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'HONO MYSQL BUSY LINE',
+          after: 'POST /visit/:key',
+          afterDish: 'remember',
+        });
       });
 
       it("Node's http server + pg, a synchronous listener that drains the body or arms a deadline and chains its route's async function (`.catch`, `.finally`, `.then`): each request one task with no child, queries as waits, Promise.all as overlapping children, the busy step a block on the request at its line, the audit after the response a dish", async () => {

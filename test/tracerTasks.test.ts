@@ -3360,6 +3360,79 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a service's async call that a route's plain handler returns to a library, which returns it unawaited to its own awaiting code (Nest's `summary() { return this.shop.summary(); }`), the request's own work: its Promise.all members the request's children, in both modes", async () => {
+    // A library's async helper that returns a call without awaiting it is awaited through the
+    // helper by the code that awaits the helper (the rule's `return execute(…)`): it is no library's
+    // call nobody awaited, and what the program's function returned through it is no job the
+    // library waits for (before: the service's `summary` a task of the request, named after it, and
+    // its members its children; `one` a task with no child — one for every request to such a route
+    // in a Nest app with no parameter pipe before the handler).
+    const app = path.join(dir, 'returnedThroughLibrary');
+    writeLibrary(app, 'minidispatch', [
+      '// As Nest dispatches: its async listener awaits a helper that returns, unawaited, the call of',
+      '// an async arrow of its own, which calls the route handler and returns what that returned.',
+      'async function dispatch(handler, req) {',
+      '  return invoke(handler, req);',
+      '}',
+      'const invoke = async (handler, req) => {',
+      '  const result = handler(req);',
+      '  return result;',
+      '};',
+      'exports.listener = (handler) => async (req, res) => {',
+      '  const value = await dispatch(handler, req);',
+      '  res.end(JSON.stringify(value));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('minidispatch');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'async function load(ms) {',
+        '  await sleep(ms);',
+        '  return ms;',
+        '}',
+        'class Shop {',
+        '  async one() {',
+        '    const n = await load(3);',
+        '    return n + 1;',
+        '  }',
+        '  async summary() {',
+        '    const [a, b] = await Promise.all([load(5), load(8)]);',
+        '    return a + b;',
+        '  }',
+        '}',
+        'const shop = new Shop();',
+        "const routes = { '/one': () => shop.one(), '/summary': () => shop.summary() };",
+        'const server = http.createServer(listener((req) => routes[req.url]()));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const base = `http://127.0.0.1:${server.address().port}`;',
+        "  for (const p of ['/one', '/summary', '/one', '/summary']) await fetch(base + p).then((r) => r.text());",
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((t) => t.name),
+        ['GET /one', 'GET /summary', 'GET /one', 'GET /summary'],
+        `${mode}: four requests (${all})`,
+      );
+      for (const request of requests)
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === request.id).map((t) => t.name),
+          request.name === 'GET /one' ? [] : ['load', 'load'],
+          `${mode}: ${request.name}: the service's call the request's own work, its members its children (${all})`,
+        );
+    }
+  });
+
   it("names a dish of an anonymous function given with options (p-map's `pMap(items, async (x) => …, { concurrency })`, a worker's `new Worker(name, async (job) => …, { connection })`) as anonymous, not by the option's key, and keeps a method's name, in both modes", async () => {
     // V8 makes up a name for an anonymous function from the keys of an object literal after it
     // among a call's arguments: `pMap.concurrency`, `Worker.connection.connection` (dist0 named the

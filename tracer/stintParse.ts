@@ -1019,13 +1019,17 @@ export function findDishes(
     // Inside the library's calls, up to one nobody awaited (see FoundDish.forLibrary) — not the
     // stint's own function, which the runtime called: a framework's async request listener that
     // returns the handler's promise (`async (req, res) => handler(req, res)`) is the request
-    // running, and the handler it returns is folded into the request as any returned call is.
+    // running, and the handler it returns is folded into the request as any returned call is. Nor
+    // a library's call that a helper of its returns unawaited to code that awaits the helper
+    // (awaitedThroughReturn: Nest's `handler` arrow, which `intercept` returns to the route's
+    // listener): the library waits for it, and the program's call it returns — a service's call
+    // that the route's plain handler returned — folds as a returned call.
     let forLibrary = false;
     let p = around;
     for (; p !== -1 && !forLibrary; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
-      forLibrary = rooted === Rooted.ByLibrary && own[p] === 0 && (logUsed[p] === 0 || unawaited[p] === 1);
+      forLibrary = rooted === Rooted.ByLibrary && own[p] === 0 && libraryUnawaited(p);
     }
     // Called by the code of a stint that resumed a job runner, with no function of the program's
     // between (bee-queue's `.then` callback calling your handler through promise-callbacks'

@@ -1,6 +1,6 @@
 /**
- * Real database servers for tests and benchmarks: a private PostgreSQL cluster and a private
- * redis-server, each in a fresh temporary folder, listening on loopback on a free port, stopped and
+ * Real database servers for tests and benchmarks: a private PostgreSQL cluster, a private MariaDB
+ * server and a private redis-server, each in a fresh temporary folder, listening on loopback on a free port, stopped and
  * removed afterwards. Nothing here touches a system-wide database.
  *
  * PostgreSQL refuses to run as root; as root (CI, these machines) the cluster is made and run as
@@ -28,6 +28,12 @@ export interface Postgres extends Service {
 export function missingPostgres(): string | null {
   return findPostgresBin() === null
     ? 'PostgreSQL is not installed (Debian: apt-get install postgresql; `bash .ci/run` does it)'
+    : null;
+}
+
+export function missingMariadb(): string | null {
+  return findMariadbd() === null || which('mariadb-install-db') === null
+    ? 'MariaDB is not installed (Debian: apt-get install mariadb-server; `bash .ci/run` does it)'
     : null;
 }
 
@@ -66,6 +72,13 @@ function findPostgresBin(): string | null {
     if (fs.existsSync(path.join(bin, 'initdb'))) return bin;
   }
   return null;
+}
+
+/** The MariaDB server: Debian keeps it in /usr/sbin, out of a user's PATH. */
+function findMariadbd(): string | null {
+  const onPath = which('mariadbd');
+  if (onPath !== null) return onPath;
+  return fs.existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : null;
 }
 
 export function freePort(): Promise<number> {
@@ -200,6 +213,98 @@ export async function startPostgres(cpu?: number): Promise<Postgres> {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/looplens`,
     stop: () => stopChild(child, 'SIGINT', dir, true),
+  };
+}
+
+export interface Mariadb extends Service {
+  /** A connection string for the `looplens` database (user root, no password). */
+  url: string;
+}
+
+/**
+ * Starts a private MariaDB server with a `looplens` database, durability off (the data is thrown
+ * away afterwards), on CPU `cpu` if given. As root it runs as the `mysql` user that Debian's package
+ * creates (mariadbd refuses root).
+ */
+export async function startMariadb(cpu?: number): Promise<Mariadb> {
+  const exe = findMariadbd();
+  if (exe === null || which('mariadb-install-db') === null) throw new Error(missingMariadb()!);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-mariadb-'));
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data, { mode: 0o700 });
+  const asUser = isRoot ? ['--user=mysql'] : [];
+  if (isRoot) {
+    fs.chmodSync(dir, 0o755);
+    spawnSync('chown', ['-R', 'mysql:mysql', dir]);
+  }
+  // Small redo log and buffer pool: the default redo log alone is 96 MiB of disk.
+  const sizes = ['--innodb-log-file-size=8M', '--innodb-buffer-pool-size=32M'];
+  const init = spawnSync(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      ...asUser,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...sizes,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (init.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`mariadb-install-db failed: ${init.stderr || init.stdout || init.error?.message}`);
+  }
+  const port = await freePort();
+  const [cmd, args] = onCpu(cpu, exe, [
+    '--no-defaults',
+    `--datadir=${data}`,
+    ...asUser,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--socket=${path.join(dir, 'mariadb.sock')}`,
+    `--pid-file=${path.join(dir, 'mariadb.pid')}`,
+    '--skip-name-resolve',
+    '--skip-log-bin',
+    '--innodb-flush-log-at-trx-commit=0',
+    '--innodb-doublewrite=0',
+    '--max-connections=50',
+    ...sizes,
+  ]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  let exit: string | null = null;
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.on('exit', (code, signal) => (exit = `code ${code ?? signal}: ${stderr}`));
+  try {
+    await waitForPort(port, 30_000, 'MariaDB', () => exit);
+    // The server listens once it accepts connections; its own client makes the database.
+    const created = spawnSync(
+      'mariadb',
+      [
+        '--no-defaults',
+        '-h',
+        '127.0.0.1',
+        '-P',
+        String(port),
+        '-u',
+        'root',
+        '-e',
+        'create database looplens',
+      ],
+      { encoding: 'utf8' },
+    );
+    if (created.status !== 0)
+      throw new Error(`create database failed: ${created.stderr || created.error?.message}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    port,
+    url: `mysql://root@127.0.0.1:${port}/looplens`,
+    stop: () => stopChild(child, 'SIGTERM', dir, true),
   };
 }
 
