@@ -233,10 +233,12 @@ try {
     }
   }
   const ms = (n: number): string => n.toFixed(1);
-  for (const [what, runs] of [
+  const measures = [
     ['CPU of all threads', cpu],
     ['wall time', wall],
-  ] as const) {
+  ] as const;
+  // (--cpu-runs 0: the instructions alone.)
+  for (const [what, runs] of CPU_RUNS > 0 ? measures : []) {
     const base = median(runs[0]);
     builds.forEach((b, k) => {
       const m = median(runs[k]);
