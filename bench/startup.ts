@@ -24,6 +24,7 @@
  * or not, far more than the tracer). Options: --runs N (callgrind runs per build, default 3),
  * --cpu-runs N (default 21), --tracer path/to/tracer.js (default dist/tracer.js), --against
  * path/to/tracer.js (another build, an earlier commit's say; may be given more than once), --floor,
+ * --live: a live session's options instead of a trace file's (a socket the bench listens on),
  * --seed N: the callgrind runs with V8's `--random-seed=N` (it seeds the hash seed too), and each
  * build's code cache remade under that flag in a copy (V8 rejects a cache made under other flags).
  * The counts then repeat to a few thousand instructions run after run; with the hash seed left
@@ -32,6 +33,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -114,6 +116,24 @@ if (v8Flags.length > 0) {
   });
 }
 
+/**
+ * With --live: the options of a live session as the trace server gives them (host/traceServer.ts
+ * tracerOptions: a socket, a token, a spill file; `bench:tracer`'s start-up figure is of one), and
+ * a listener on that socket in a private folder of its own. The runs are synchronous, so the
+ * listener takes no connection while one runs: a tracer that connects before the first line
+ * finds the connection made (it waits in the socket's backlog), as when the reader is busy.
+ */
+const LIVE = process.argv.includes('--live');
+let liveSocket = '';
+if (LIVE) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-live-'));
+  liveSocket = path.join(dir, 'live.sock');
+  const listener = net.createServer((c) => c.destroy());
+  listener.listen(liveSocket);
+  listener.unref();
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
 function envFor(tracer: string | null, floor = false): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
@@ -122,13 +142,18 @@ function envFor(tracer: string | null, floor = false): NodeJS.ProcessEnv {
   if (tracer !== null && floor) env.NODE_OPTIONS = `--require ${tracer}`;
   else if (tracer !== null) {
     env.NODE_OPTIONS = `--require ${tracer}`;
-    // As `looplens record` sets them (cli/record.ts), the trace into the scratch folder.
-    env.LOOPLENS_OPTIONS = JSON.stringify({
-      out: path.join(scratch, 'trace-{pid}.looplens'),
-      blockMs: 50,
-      mode: 'fast',
-      children: false,
-    });
+    // As `looplens record` sets them (cli/record.ts), the trace into the scratch folder; or live.
+    env.LOOPLENS_OPTIONS = JSON.stringify(
+      LIVE
+        ? {
+            socket: liveSocket,
+            token: 'bench',
+            spill: path.join(scratch, 'spill-{pid}.looplens'),
+            blockMs: 50,
+            mode: 'fast',
+          }
+        : { out: path.join(scratch, 'trace-{pid}.looplens'), blockMs: 50, mode: 'fast', children: false },
+    );
   }
   return env;
 }
@@ -233,10 +258,12 @@ try {
     }
   }
   const ms = (n: number): string => n.toFixed(1);
-  for (const [what, runs] of [
+  const measures = [
     ['CPU of all threads', cpu],
     ['wall time', wall],
-  ] as const) {
+  ] as const;
+  // (--cpu-runs 0: the instructions alone.)
+  for (const [what, runs] of CPU_RUNS > 0 ? measures : []) {
     const base = median(runs[0]);
     builds.forEach((b, k) => {
       const m = median(runs[k]);

@@ -197,6 +197,45 @@ describe('the live trace server', function () {
     }
   });
 
+  it('streams the trace of a program whose first stint outlasts the wait for its hello', async function () {
+    this.timeout(90_000);
+    // The reader waits 300 ms for a hello; the program's first stint (its loading, say) takes
+    // 1.5 s. A connection opened before the first line was dropped unheard during it, and the
+    // session lost: the tracer connects after the first stint instead.
+    const h = await harness(undefined, 300);
+    try {
+      const env = {
+        ...plainEnv(),
+        NODE_OPTIONS: `--require ${TRACER}`,
+        LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
+      };
+      // The program lives until the tracer is let in, then exits with 3 (as above).
+      const program =
+        'const end = Date.now() + 1500; while (Date.now() < end); process.stdin.on("end", () => process.exit(3)).resume();';
+      const child = spawn(process.execPath, ['-e', program], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        await waitFor(() => (h.accepted.length >= 1 ? true : undefined), 30_000);
+      } finally {
+        child.stdin.end();
+      }
+      assert.equal(await exited, 3, stderr);
+      const whole = () => h.timelines.find((t) => t.endInfo !== null);
+      await waitFor(() => whole(), 30_000);
+      assert.equal(h.accepted.length, 1, 'the tracer was let in');
+      const { cause, code } = whole()!.endInfo!;
+      assert.deepEqual({ cause, code }, { cause: 'exit', code: 3 });
+      assert.ok(
+        whole()!.blocks.some((b) => b.durationMs >= 1400),
+        'the first stint is in the trace, as one block',
+      );
+    } finally {
+      await h.server.close();
+    }
+  });
+
   it('hears only from the program, not from the child processes it starts, unless children are asked for', async () => {
     const h = await harness();
     try {

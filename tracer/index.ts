@@ -108,6 +108,12 @@ export function isTestRunner(execArgv: readonly string[], env: NodeJS.ProcessEnv
 }
 
 let sink: Sink | null = null;
+/**
+ * Live tracing: the connection to the reader is opened after the program's first turn, not before
+ * its first line (openLive). Until then there is no sink and chunks wait in the pool, as they wait
+ * for the reader's answer on a connection that is open. Null once opened, or when there is none.
+ */
+let liveSoon: ReturnType<typeof setImmediate> | null = null;
 /** Live tracing: the file a program that ends before its reader took the connection writes to. */
 let spillPath: string | null = null;
 let headerBytes: Uint8Array | null = null;
@@ -266,12 +272,13 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (w !== null) w.end(now(), cause, code);
   // A program that ends before the live reader took the connection: the trace goes to the spill
   // file instead (never when the reader declined or went away: then it wants nothing).
-  if (exiting && sink !== null && sink.state === 'connecting' && spillPath !== null && headerBytes !== null) {
+  const waiting = sink !== null ? sink.state === 'connecting' : liveSoon !== null;
+  if (exiting && waiting && spillPath !== null && headerBytes !== null) {
     const path = spillPath;
     const header = headerBytes;
     asOwnWork(() => {
       try {
-        sink!.close();
+        sink?.close();
         sink = new FileSink(path, header);
         headOffset = 0;
       } catch (error) {
@@ -295,6 +302,8 @@ function shutDown(exiting: boolean): void {
   if (!exiting) stopWatchdog();
   if (flushTimer !== null) original.clearInterval(flushTimer);
   flushTimer = null;
+  if (liveSoon !== null) original.clearImmediate(liveSoon);
+  liveSoon = null;
   if (claimFile !== null) {
     try {
       // unlink, not rm: fs.rmSync loads a module of its own, at exit, for one file.
@@ -371,16 +380,10 @@ function start(options: TracerOptions): void {
   if (options.mode === 'full') startFullMode();
   headerBytes = header;
   spillPath = options.spill !== undefined ? options.spill.replace(/\{pid\}/g, String(process.pid)) : null;
-  asOwnWork(() => {
-    if (options.socket !== undefined) {
-      sink = new SocketSink(options.socket, options.token ?? '', header, (reason) => {
-        problem(reason);
-        if (enabled) finish(EndCause.Detached, 0, false);
-      });
-    } else {
+  if (options.socket === undefined)
+    asOwnWork(() => {
       sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
-    }
-  });
+    });
   startEngine(rec, blockMs, slow);
   // Before the main task's first stint begins: its log is sorted like every other stint's.
   startDishes();
@@ -406,6 +409,18 @@ function start(options: TracerOptions): void {
   asOwnWork(() => {
     flushTimer = original.setInterval(() => asOwnWork(() => flush(false, true)), flushMs);
     flushTimer.unref();
+    // Made here, after the timers' patches, as the flush timer is: an immediate made before them
+    // would be a second shape in Node's immediate code.
+    if (options.socket !== undefined) {
+      const socket = options.socket;
+      const token = options.token ?? '';
+      liveSoon = original.setImmediate(() => {
+        liveSoon = null;
+        asOwnWork(() => openLive(socket, token, header));
+      });
+      // Not what keeps a program alive: one over in its first turn spills its trace (finish).
+      liveSoon.unref();
+    }
     if (options.blockSampler) {
       try {
         const live =
@@ -421,6 +436,27 @@ function start(options: TracerOptions): void {
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
   process.on('uncaughtExceptionMonitor', onUncaught);
+}
+
+/**
+ * Connects to the live reader: at the check phase of the loop's first turn, after the program's
+ * first stint. Made before the first line (until 2026-12-06), the connection loaded node:net and
+ * patched it for a program that may never use it, and made its socket and stream, about 2.5 ms of
+ * every traced start; and it won nothing: a Unix socket's connect is heard, and the hello written,
+ * in the loop, after the first stint either way. A first stint longer than the reader's wait for
+ * the hello (5 s) lost the session then; now the connection begins after it.
+ */
+function openLive(socket: string, token: string, header: Uint8Array): void {
+  if (!enabled) return;
+  try {
+    sink = new SocketSink(socket, token, header, (reason) => {
+      problem(reason);
+      if (enabled) finish(EndCause.Detached, 0, false);
+    });
+  } catch (error) {
+    problem(`no live connection: ${(error as Error).message}`);
+    finish(EndCause.Detached, 0, false);
+  }
 }
 
 function safeCwd(): string | undefined {

@@ -36,6 +36,7 @@ export const original = {
   setInterval: globalThis.setInterval,
   clearInterval: globalThis.clearInterval,
   setImmediate: globalThis.setImmediate,
+  clearImmediate: globalThis.clearImmediate,
   queueMicrotask: globalThis.queueMicrotask,
   nextTick: process.nextTick,
   Worker: workerThreads.Worker,
