@@ -2102,7 +2102,11 @@ def _stint_runner(tracer, handle_run):
                     pass
 
     def _run_io(handle):
-        """_IOHandle's _run: a stint of nobody's (the I/O's), _run_handle's without its lookups."""
+        """_IOHandle's _run: a stint of nobody's (the I/O's), _run_handle's without its lookups. Its
+        machine's share read as any stint's (a protocol's data_received may compute for long: a
+        block, or a stint a busy machine stretched): the counters at its start after a gap, its
+        wait for a CPU at its end if it was long, and its end kept (test/pythonTracer.test.ts,
+        "tells how long a reader's callback waited ...")."""
         nonlocal buf
         if tracer.ended or handle._loop is not tracer.lag_loop:
             return _run_handle(handle)
@@ -2110,13 +2114,19 @@ def _stint_runner(tracer, handle_run):
         buf += pack_unit(io_head, 0, t)
         tracer.current = 0
         tracer.stint_start = t
+        if t - tracer.last_end >= tracer.cpu_check_ms:
+            tracer.cpu_baseline(t)  # (as in _run_handle)
         try:
             return handle_run(handle)
         finally:
             try:
+                end = clock() * 1000.0
+                if end - t >= tracer.cpu_check_ms:
+                    tracer.long_stint(end)
                 tracer.current = 0
                 tracer.stint_start = None
-                buf += pack_idle(idle_head, clock() * 1000.0)
+                tracer.last_end = end
+                buf += pack_idle(idle_head, end)
                 if tracer.due:
                     tracer.settle()
             except Exception:

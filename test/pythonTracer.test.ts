@@ -279,6 +279,32 @@ describe('the Python asyncio tracer', function () {
     assert.ok(timeline.stintEnd(step) - s.start[step] - timeline.cpuWaitMs(step) >= 30, shown);
   });
 
+  it("tells how long a reader's callback waited for a CPU where it ends, as a task's step (loop.add_reader, a protocol's data_received: stints of nobody's)", async () => {
+    const program = path.join(DIR, 'reader_cpu.py');
+    const out = path.join(dir, 'reader_cpu.looplens');
+    // A threshold of a minute: the watchdog never looks at a 30 ms callback; the loop's thread
+    // reads its wait where it ends, or nobody does.
+    const traced = await runTraced(program, { out, blockMs: 60_000 });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, 'done\n');
+    const { timeline } = readTrace(out);
+    const s = timeline.stints;
+    const nobodys = timeline.tasks[0].stints;
+    const shown = JSON.stringify(
+      nobodys.map((i) => [timeline.stintEnd(i) - s.start[i], timeline.cpuWaitMs(i)]),
+    );
+    // The two callbacks' 30 ms of CPU, each in one stint of nobody's (the I/O's) — the add_reader
+    // callback's, then data_received's — each run by the reader handle's second readiness.
+    const computing = nobodys.filter((i) => timeline.stintEnd(i) - s.start[i] >= 30);
+    assert.equal(computing.length, 2, shown);
+    for (const i of computing) {
+      // Sharing its core with a busy process, each waited for it (0 where nobody read it)...
+      assert.ok(timeline.cpuWaitMs(i) >= 1, shown);
+      // ...a lower bound of that wait: each ran its 30 ms of CPU besides.
+      assert.ok(timeline.stintEnd(i) - s.start[i] - timeline.cpuWaitMs(i) >= 30, shown);
+    }
+  });
+
   it("puts a library's own task in the lane of the program's task that called the library (gather's members, a queue's consumer)", async () => {
     const { stdout, timeline, summary } = await traceFixture(dir, 'library_tasks.py');
     assert.equal(stdout, '[1, 2]\n');
