@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { TraceServer } from '../host/traceServer';
 import { findLessons } from '../model/lessons';
 import { Timeline } from '../model/timeline';
-import { TaskFlags } from '../protocol/format';
+import { Reason, TaskFlags } from '../protocol/format';
 import { CLI, FIXTURES, readTrace, recordQuietly, run, tempDir, waitFor } from './helpers';
 
 const PYTHON = 'python3';
@@ -302,6 +302,30 @@ describe('the Python asyncio tracer', function () {
       assert.ok(timeline.cpuWaitMs(i) >= 1, shown);
       // ...a lower bound of that wait: each ran its 30 ms of CPU besides.
       assert.ok(timeline.stintEnd(i) - s.start[i] - timeline.cpuWaitMs(i) >= 30, shown);
+    }
+  });
+
+  it('runs the callbacks a task schedules (call_later, call_soon) in its lane, in debug mode too', async () => {
+    const program = path.join(DIR, 'scheduled_lanes.py');
+    for (const args of [[], ['debug']]) {
+      const out = path.join(dir, `scheduled_lanes${args.join('')}.looplens`);
+      const traced = await runTraced(program, { out }, args);
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, 'done\n');
+      const { timeline } = readTrace(out);
+      const worker = timeline.tasks.find((t) => t.name === 'worker');
+      assert.ok(worker, `${args}: ${timeline.tasks.map((t) => t.name)}`);
+      const s = timeline.stints;
+      const long: number[] = [];
+      for (let i = 0; i < s.length; i++) if (timeline.stintEnd(i) - s.start[i] >= 60) long.push(i);
+      const shown = JSON.stringify(long.map((i) => [timeline.tasks[s.task[i]].name, s.reason[i]]));
+      // Each callback's 60 ms is a stint of the worker's, run as its timer fired and as what it
+      // scheduled resumed it: not nobody's, nor another task's.
+      for (const reason of [Reason.Timer, Reason.Resume]) {
+        const theirs = long.filter((i) => s.reason[i] === reason);
+        assert.ok(theirs.length >= 1, `${args}: ${shown}`);
+        for (const i of theirs) assert.equal(s.task[i], worker.index, `${args}: ${shown}`);
+      }
     }
   });
 
