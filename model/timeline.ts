@@ -366,8 +366,9 @@ export class Timeline implements EventVisitor {
   stintCpu(time: number, task: number, until: number, waitMs: number): void {
     this.see(until);
     // Written while the stint is still open, or right after it closed. The record covers the stint
-    // so far; a later one for the same stint replaces it.
-    const t = this.taskForWireId(task);
+    // so far; a later one for the same stint replaces it. Untracked code's stints too: the Python
+    // tracer opens one for each of the loop's reader callbacks (a protocol's data_received).
+    const t = task === UNTRACKED ? this.tasks[0] : this.taskForWireId(task);
     if (t === undefined || !(waitMs > 0)) return;
     const s = this.stints;
     const i = this.open !== -1 ? this.open : s.length - 1;

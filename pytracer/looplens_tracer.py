@@ -583,7 +583,12 @@ class Tracer:
         # task). An entry goes when its task's last step has run; a dead reference equals no other.
         self.task_ids = {}
         # id(Handle) -> the task that scheduled it, until the handle runs or is cancelled (a weak
-        # dictionary made a weak reference with a callback per callback scheduled).
+        # dictionary made a weak reference with a callback per callback scheduled), for a handle
+        # asyncio's own code made: on the standard loop the patched call_soon and call_at make the
+        # handles themselves, and one scheduled in a task's stint carries its scheduler
+        # (_OwnedHandle, _OwnedTimerHandle), so this stays empty (and Handle.cancel unpatched:
+        # note_scheduled, in _install) but where asyncio's code schedules (a loop in debug mode, a
+        # loop class of the program's).
         self.scheduled = {}
         # Await chains seen, as (id(code), instruction offset, ...) from the task's coroutine inward
         # -> the AWAIT record's frames, encoded, and the codes (kept alive: their ids stay theirs
@@ -2014,7 +2019,8 @@ def _stint_runner(tracer, handle_run):
     cells (the maps and the buffer are never replaced; after a fork the tracer has ended). (Records
     added by `+=` or by a bound `extend` cost the same: callgrind, 2026-12-05.)"""
     find_task = tracer.task_ids.get
-    scheduled_pop = tracer.scheduled.pop
+    scheduled = tracer.scheduled
+    scheduled_pop = scheduled.pop
     await_tasks = tracer.await_tasks
     buf = tracer.w.buf
     clock = time.perf_counter
@@ -2026,6 +2032,9 @@ def _stint_runner(tracer, handle_run):
     timer_type = _TimerHandle
     lag_cb = tracer.lag_cb
     plain_handle = asyncio.events.Handle
+    owned_handle = _OwnedHandle
+    owned_timer = _OwnedTimerHandle
+    check_ms = tracer.cpu_check_ms  # (set once, before the tracer is installed)
 
     def _run_handle(handle):
         nonlocal buf
@@ -2050,9 +2059,17 @@ def _stint_runner(tracer, handle_run):
                 head = _RUN_PROMISE
             else:
                 owner = None
-                task = scheduled_pop(id(handle), None)
-                if task is not None:
+                kind = type(handle)
+                if kind is owned_timer:
+                    task, head = handle._looplens_by, _RUN_TIMER
+                elif kind is owned_handle:
+                    task, head = handle._looplens_by, _RUN_RESUME
+                elif scheduled:
+                    task = scheduled_pop(id(handle), None)
                     head = _RUN_TIMER if isinstance(handle, timer_type) else _RUN_RESUME
+                else:
+                    task = None
+                if task is not None:
                     if task < 0:
                         # Scheduled in an answered request's lane, its verdict left until now
                         # (Tracer.deferred_housekeeping): the request's work, or nobody's.
@@ -2063,7 +2080,7 @@ def _stint_runner(tracer, handle_run):
                     return handle_run(handle)  # the tracer's own timer (never scheduled) is no stint
                 else:
                     task, head = 0, _RUN_IO
-                    if type(handle) is plain_handle and not isinstance(
+                    if kind is plain_handle and not isinstance(
                         getattr(callback, "__self__", None), future_type
                     ):
                         # Nobody's, and so whenever it runs again: a reader's or writer's handle
@@ -2075,7 +2092,7 @@ def _stint_runner(tracer, handle_run):
             buf += pack_unit(head, task, t)
             tracer.current = task
             tracer.stint_start = t
-            if t - tracer.last_end >= tracer.cpu_check_ms:
+            if t - tracer.last_end >= check_ms:
                 tracer.cpu_baseline(t)  # (after a gap: the counters a long stint's wait is counted from)
         except Exception:
             return handle_run(handle)  # the callback runs whatever the tracer's trouble
@@ -2090,7 +2107,7 @@ def _stint_runner(tracer, handle_run):
                 # that suspended.
                 try:
                     end = clock() * 1000.0
-                    if end - t >= tracer.cpu_check_ms:
+                    if end - t >= check_ms:
                         tracer.long_stint(end)
                     tracer.current = 0
                     tracer.stint_start = None
@@ -2102,7 +2119,11 @@ def _stint_runner(tracer, handle_run):
                     pass
 
     def _run_io(handle):
-        """_IOHandle's _run: a stint of nobody's (the I/O's), _run_handle's without its lookups."""
+        """_IOHandle's _run: a stint of nobody's (the I/O's), _run_handle's without its lookups. Its
+        machine's share read as any stint's (a protocol's data_received may compute for long: a
+        block, or a stint a busy machine stretched): the counters at its start after a gap, its
+        wait for a CPU at its end if it was long, and its end kept (test/pythonTracer.test.ts,
+        "tells how long a reader's callback waited ...")."""
         nonlocal buf
         if tracer.ended or handle._loop is not tracer.lag_loop:
             return _run_handle(handle)
@@ -2110,13 +2131,19 @@ def _stint_runner(tracer, handle_run):
         buf += pack_unit(io_head, 0, t)
         tracer.current = 0
         tracer.stint_start = t
+        if t - tracer.last_end >= check_ms:
+            tracer.cpu_baseline(t)  # (as in _run_handle)
         try:
             return handle_run(handle)
         finally:
             try:
+                end = clock() * 1000.0
+                if end - t >= check_ms:
+                    tracer.long_stint(end)
                 tracer.current = 0
                 tracer.stint_start = None
-                buf += pack_idle(idle_head, clock() * 1000.0)
+                tracer.last_end = end
+                buf += pack_idle(idle_head, end)
                 if tracer.due:
                     tracer.settle()
             except Exception:
@@ -2471,6 +2498,29 @@ _IOHandle.__name__ = _IOHandle.__qualname__ = "Handle"
 _IOHandle.__module__ = asyncio.events.Handle.__module__
 
 
+class _OwnedHandle(asyncio.events.Handle):
+    """A handle the patched call_soon made in a task's stint, carrying the task that scheduled it
+    (`_looplens_by`: its id; see Tracer.scheduled): _run_handle reads it there, where a handle
+    asyncio's code made is looked up by its id in the tracer's map — an id made, an entry made and
+    popped, and a patched Handle.cancel dropping it (uvicorn's keep-alive timer, set and cancelled
+    once a request). What the loop and the program read of it is a Handle's."""
+
+    __slots__ = ("_looplens_by",)
+
+
+class _OwnedTimerHandle(asyncio.events.TimerHandle):
+    """_OwnedHandle's timer: a TimerHandle the patched call_at made in a task's stint (a negative
+    `_looplens_by`: its verdict left until it runs, Tracer.deferred_housekeeping)."""
+
+    __slots__ = ("_looplens_by",)
+
+
+_OwnedHandle.__name__ = _OwnedHandle.__qualname__ = "Handle"
+_OwnedHandle.__module__ = asyncio.events.Handle.__module__
+_OwnedTimerHandle.__name__ = _OwnedTimerHandle.__qualname__ = "TimerHandle"
+_OwnedTimerHandle.__module__ = asyncio.events.TimerHandle.__module__
+
+
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     handle_run = asyncio.events.Handle._run
@@ -2488,6 +2538,27 @@ def _install(tracer):
     # originals' (no **kwargs dict per call).
     call_soon = loop_cls._call_soon
     call_at = loop_cls.call_at
+    owned_handle = _OwnedHandle
+    owned_timer = _OwnedTimerHandle
+
+    # A handle asyncio's code made (a fallback of the patches below) is noted in the tracer's map by
+    # its id until it runs or is cancelled; Handle.cancel is patched to drop its entry once the first
+    # is noted — on the standard loop, in debug mode or a loop class of the program's only.
+    handle_cancel = asyncio.events.Handle.cancel
+    # (The tracer's map, never replaced: after a fork the child's copy, which nothing reads.)
+    scheduled = tracer.scheduled
+    scheduled_pop = scheduled.pop
+
+    def cancel(self):
+        scheduled_pop(id(self), None)
+        return handle_cancel(self)
+
+    _named(cancel, handle_cancel)
+
+    def note_scheduled(handle, scheduler):
+        if asyncio.events.Handle.cancel is handle_cancel:
+            asyncio.events.Handle.cancel = cancel
+        scheduled[id(handle)] = scheduler  # (bounded by the lag probe)
 
     # Called for every callback scheduled: a handle runs as the task running now (_run_handle), unless
     # it is a task's own step, or another thread scheduled it (call_soon_threadsafe: the task running
@@ -2505,11 +2576,11 @@ def _install(tracer):
                     thread = self._thread_id  # (None until the loop runs: the loop's thread then)
                     if thread is None or thread == _get_ident():
                         if tracer.current not in tracer.answered:
-                            tracer.scheduled[id(handle)] = tracer.current  # (bounded by the lag probe)
+                            note_scheduled(handle, tracer.current)  # (bounded by the lag probe)
                         else:
                             kept = tracer.housekeeping(callback, args)
                             if not kept:
-                                tracer.scheduled[id(handle)] = tracer.current
+                                note_scheduled(handle, tracer.current)
                             elif kept == QUIET:
                                 handle.__class__ = _QuietHandle  # (runs as no stint)
                 elif _task_step is _NotYet:
@@ -2564,13 +2635,14 @@ def _install(tracer):
                     _learn_step(callback)
             except Exception:
                 scheduler, kind = 0, _events.Handle  # never disturb the program
-        handle = kind(callback, args, self, context)
-        self._ready.append(handle)
         if scheduler:
-            try:
-                tracer.scheduled[id(handle)] = scheduler  # (bounded by the lag probe)
-            except Exception:
-                pass
+            # The handle carries its scheduler (_run_handle reads it): no map entry to make, pop
+            # or drop when it is cancelled.
+            handle = owned_handle(callback, args, self, context)
+            handle._looplens_by = scheduler
+        else:
+            handle = kind(callback, args, self, context)
+        self._ready.append(handle)
         return handle
 
     check_closed = loop_cls._check_closed
@@ -2594,22 +2666,10 @@ def _install(tracer):
     heappush = heapq.heappush
 
     def patched_call_at(self, when, callback, *args, context=None):
-        if (
-            inline_at
-            and when is not None
-            and not self._closed
-            and not self._debug
-            and (type(self) in plain_loops or plain_loop(type(self)))
-        ):
-            handle = timer_handle(when, callback, args, self, context)
-            heappush(self._scheduled, handle)
-            handle._scheduled = True
-        elif args:
-            handle = call_at(self, when, callback, *args, context=context)
-        else:
-            handle = call_at(self, when, callback, context=context)
+        # Who scheduled it, known before the handle is made: a handle made here carries it.
+        scheduler = 0
         tracer = _tracer
-        # (Not the tracer's own timer: _run_handle runs it as no stint, and never takes its entry.)
+        # (Not the tracer's own timer: _run_handle runs it as no stint.)
         if (
             tracer is not None
             and tracer.current != 0
@@ -2627,10 +2687,33 @@ def _install(tracer):
                             # Tracer.deferred_housekeeping), not now.
                             scheduler = -scheduler
                         elif tracer.housekeeping(callback, args):
-                            return handle
-                    tracer.scheduled[id(handle)] = scheduler  # (bounded by the lag probe)
+                            scheduler = 0
             except Exception:
-                pass  # never disturb the program
+                scheduler = 0  # never disturb the program
+        if (
+            inline_at
+            and when is not None
+            and not self._closed
+            and not self._debug
+            and (type(self) in plain_loops or plain_loop(type(self)))
+        ):
+            if scheduler:
+                handle = owned_timer(when, callback, args, self, context)
+                handle._looplens_by = scheduler
+            else:
+                handle = timer_handle(when, callback, args, self, context)
+            heappush(self._scheduled, handle)
+            handle._scheduled = True
+            return handle
+        if args:
+            handle = call_at(self, when, callback, *args, context=context)
+        else:
+            handle = call_at(self, when, callback, context=context)
+        if scheduler:
+            try:
+                note_scheduled(handle, scheduler)  # (asyncio's handle: the map)
+            except Exception:
+                pass
         return handle
 
     if _same_code(call_soon, _asyncio_call_soon):
@@ -2679,15 +2762,6 @@ def _install(tracer):
 
         asyncio.tasks._set_task_name = _named(patched_set_task_name, set_task_name)
 
-    handle_cancel = asyncio.events.Handle.cancel
-    # (The tracer's map, never replaced: after a fork the child's copy, which nothing reads.)
-    scheduled_pop = tracer.scheduled.pop
-
-    def cancel(self):
-        scheduled_pop(id(self), None)
-        return handle_cancel(self)
-
-    asyncio.events.Handle.cancel = _named(cancel, handle_cancel)
 
     if "uvloop" in sys.modules:
         _patch_uvloop(sys.modules["uvloop"])

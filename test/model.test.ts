@@ -112,6 +112,10 @@ describe('timeline model', () => {
     t.run(500, 1, Reason.Timer);
     t.idle(600);
     t.stintCpu(500, 1, 600, 70);
+    // Untracked code's (the Python tracer's stint for a reader callback of the loop): the same.
+    t.run(700, 0, Reason.Io);
+    t.stintCpu(700, 0, 790, 80);
+    t.idle(790);
     const s = summarize(t);
     assert.deepEqual(
       s.blocks.map((b) => [b.startMs, b.durationMs, b.cpuWaitMs]),
@@ -119,6 +123,7 @@ describe('timeline model', () => {
         [10, 120, 110],
         [400, 60, 0],
         [500, 100, 70],
+        [700, 90, 80],
       ],
     );
     assert.match(formatSummary(s), /of it, 110 ms waiting for a CPU: the machine was busy/);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { TraceServer } from '../host/traceServer';
 import { findLessons } from '../model/lessons';
 import { Timeline } from '../model/timeline';
-import { TaskFlags } from '../protocol/format';
+import { Reason, TaskFlags } from '../protocol/format';
 import { CLI, FIXTURES, readTrace, recordQuietly, run, tempDir, waitFor } from './helpers';
 
 const PYTHON = 'python3';
@@ -277,6 +277,56 @@ describe('the Python asyncio tracer', function () {
     assert.ok(timeline.cpuWaitMs(step) >= 1, shown);
     // ...and a lower bound of that wait: the step ran its 30 ms of CPU besides.
     assert.ok(timeline.stintEnd(step) - s.start[step] - timeline.cpuWaitMs(step) >= 30, shown);
+  });
+
+  it("tells how long a reader's callback waited for a CPU where it ends, as a task's step (loop.add_reader, a protocol's data_received: stints of nobody's)", async () => {
+    const program = path.join(DIR, 'reader_cpu.py');
+    const out = path.join(dir, 'reader_cpu.looplens');
+    // A threshold of a minute: the watchdog never looks at a 30 ms callback; the loop's thread
+    // reads its wait where it ends, or nobody does.
+    const traced = await runTraced(program, { out, blockMs: 60_000 });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, 'done\n');
+    const { timeline } = readTrace(out);
+    const s = timeline.stints;
+    const nobodys = timeline.tasks[0].stints;
+    const shown = JSON.stringify(
+      nobodys.map((i) => [timeline.stintEnd(i) - s.start[i], timeline.cpuWaitMs(i)]),
+    );
+    // The two callbacks' 30 ms of CPU, each in one stint of nobody's (the I/O's) — the add_reader
+    // callback's, then data_received's — each run by the reader handle's second readiness.
+    const computing = nobodys.filter((i) => timeline.stintEnd(i) - s.start[i] >= 30);
+    assert.equal(computing.length, 2, shown);
+    for (const i of computing) {
+      // Sharing its core with a busy process, each waited for it (0 where nobody read it)...
+      assert.ok(timeline.cpuWaitMs(i) >= 1, shown);
+      // ...a lower bound of that wait: each ran its 30 ms of CPU besides.
+      assert.ok(timeline.stintEnd(i) - s.start[i] - timeline.cpuWaitMs(i) >= 30, shown);
+    }
+  });
+
+  it('runs the callbacks a task schedules (call_later, call_soon) in its lane, in debug mode too', async () => {
+    const program = path.join(DIR, 'scheduled_lanes.py');
+    for (const args of [[], ['debug']]) {
+      const out = path.join(dir, `scheduled_lanes${args.join('')}.looplens`);
+      const traced = await runTraced(program, { out }, args);
+      assert.equal(traced.code, 0, traced.stderr);
+      assert.equal(traced.stdout, 'done\n');
+      const { timeline } = readTrace(out);
+      const worker = timeline.tasks.find((t) => t.name === 'worker');
+      assert.ok(worker, `${args}: ${timeline.tasks.map((t) => t.name)}`);
+      const s = timeline.stints;
+      const long: number[] = [];
+      for (let i = 0; i < s.length; i++) if (timeline.stintEnd(i) - s.start[i] >= 60) long.push(i);
+      const shown = JSON.stringify(long.map((i) => [timeline.tasks[s.task[i]].name, s.reason[i]]));
+      // Each callback's 60 ms is a stint of the worker's, run as its timer fired and as what it
+      // scheduled resumed it: not nobody's, nor another task's.
+      for (const reason of [Reason.Timer, Reason.Resume]) {
+        const theirs = long.filter((i) => s.reason[i] === reason);
+        assert.ok(theirs.length >= 1, `${args}: ${shown}`);
+        for (const i of theirs) assert.equal(s.task[i], worker.index, `${args}: ${shown}`);
+      }
+    }
   });
 
   it("puts a library's own task in the lane of the program's task that called the library (gather's members, a queue's consumer)", async () => {
