@@ -1212,18 +1212,29 @@ describe('real servers, traced under load', function () {
           );
           assert.ok(overlap(members[0], members[1]), 'and they overlap');
         }
-        // (A resolver a loaded machine held off its CPU for as long is no block of the program's: a
-        // CI run at load 10 had a product's resolver 112 ms long, 108 ms of it waiting for a CPU.)
-        const blocked = resolvers.filter((r) => {
-          const b = stepBlock(s, r);
-          return b !== undefined && b.durationMs >= 100 && b.durationMs - b.cpuWaitMs >= 30;
-        });
-        assert.equal(
-          blocked.length,
-          1,
+        // The report is the request sent after the summaries and before the mutation (the scenario
+        // awaits each). Its resolver is not told from the others by the length of its block: a
+        // loaded machine stretches any resolver's stint past 100 ms, and the wait for a CPU the
+        // tracer knows is a lower bound (a CI run at load 10 had a product's resolver 112 ms long,
+        // 108 ms of it waiting; one at load 23 a product's query call 102 ms long, 61 ms known).
+        const report = queries
+          .filter((t) => t.startMs < orders[0].startMs)
+          .reduce<SummaryTask | undefined>(
+            (a, t) => (a === undefined || t.startMs > a.startMs ? t : a),
+            undefined,
+          );
+        assert.ok(
+          report &&
+            withMembers.every((r) => s.tasks.find((t) => t.id === r.parent)!.startMs < report.startMs),
+          'the report is the request sent after the summaries, before the mutation',
+        );
+        const [reportResolver] = ownChildren(report);
+        const block = stepBlock(s, reportResolver);
+        assert.ok(
+          block && block.durationMs >= 100,
           `the report's step a block on its resolver (${JSON.stringify(s.blocks)})`,
         );
-        assertBlockLine(stepBlock(s, blocked[0])!, blocked[0], file, 'GRAPHQL-HTTP BUSY LINE');
+        assertBlockLine(block, reportResolver, file, 'GRAPHQL-HTTP BUSY LINE');
         assertNoOtherLanes(
           s,
           [...requests, ...resolvers],
