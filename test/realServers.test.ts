@@ -288,6 +288,25 @@ function ownDishes(run: Run, request: SummaryTask): SummaryTask[] {
 }
 
 /**
+ * Whether `child` is nothing but `request`'s own wrap-up that a loaded machine stretched: the part
+ * of the stint that sent the response that ran on past it for a block's length, split off there as
+ * work after the response, and no later stint (what a connection the request opened brings later,
+ * for nobody, is not excused). Seen at loads of 23-25 on graphql-http (fast mode) and a plain
+ * server's `res.end` after its fetch (Node 22, full mode): 122-136 ms past the response with 31-55 ms
+ * known waiting for a CPU and 1-2 ms of CPU from the watchdog's first look (README Limits: a thread
+ * asleep, as for another thread of its process, holds the loop as far as the tracer can tell).
+ */
+function stretchedWrapUp(request: SummaryTask, child: SummaryTask): boolean {
+  return (
+    child.name === `${request.name} (after response)` &&
+    child.kind === 'background' &&
+    child.stints === 1 &&
+    request.endMs !== null &&
+    Math.abs(child.startMs - request.endMs) < 0.002
+  );
+}
+
+/**
  * The tasks of requests to `route`: at least one per request answered (`expected`), none with a
  * child of its own (a query, a cache hit, a timer is the request waiting, however much load).
  */
@@ -1173,7 +1192,8 @@ describe('real servers, traced under load', function () {
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
         const requests = named(s, 'POST /graphql');
         assert.ok(requests.length >= run.loaded + 6, `each request one task (${requests.length})`);
-        const ownChildren = (t: SummaryTask) => childrenOf(s, t).filter((c) => !c.internal);
+        const ownChildren = (t: SummaryTask) =>
+          childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
         // A query's root field: graphql's executor runs its resolver as a member of the object's
         // fields (README: graphql-js), a child of the request; a mutation's fields run one by one,
         // the request's own work, and what its resolver left unawaited is the request's dish.
@@ -1476,7 +1496,9 @@ describe('real servers, traced under load', function () {
           `one task per request (${quotes.length}, ${run.loaded} under load)`,
         );
         assert.equal(prices.length, quotes.length, "the upstream's requests are tasks of their own");
-        const withLanes = quotes.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        const withLanes = quotes.filter((t) =>
+          childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c)),
+        );
         assert.equal(
           withLanes.length,
           0,
