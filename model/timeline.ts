@@ -462,12 +462,18 @@ export class Timeline implements EventVisitor {
       // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
       // background work. (Less is the request's wrap-up, however a loaded machine stretched it.)
       const sent = t.endedAt;
+      // Each part keeps its share of the stint's wait for a CPU (as judged above): a block of the
+      // part after, which the wait made longer, says so.
+      const waited = this.cpuWaits.get(i);
+      const waitedAfter = this.waitAfter(i, sent, end);
       s.end[i] = sent;
+      if (waited !== undefined) this.cpuWaits.set(i, waited - waitedAfter);
       t.runMs += sent - s.start[i];
       this.judge.check(i);
       const bg = this.table.backgroundOf(t.index, sent);
       const rest = this.stints.push(sent, bg, s.reason[i], NaN);
       s.end[rest] = end;
+      if (waited !== undefined) this.cpuWaits.set(rest, waitedAfter);
       this.tasks[bg].stints.push(rest);
       this.tasks[bg].runMs += end - sent;
       this.open = -1;

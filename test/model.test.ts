@@ -157,6 +157,30 @@ describe('timeline model', () => {
     );
   });
 
+  it('splits a stint that ran on past its response by a block’s length, each part with its share of the wait for a CPU', () => {
+    const t = timeline(50);
+    t.task(0, 1, TaskKind.Request, 0, 'GET /x', 0, at('/app.js', 3));
+    // 120 ms of wall time, the response sent 2 ms in; 60 ms of the stint waiting for a CPU, spread
+    // over it: 59 ms of the 118 after the response, which still held the loop a block's length.
+    t.run(10, 1, Reason.Request);
+    t.taskEnd(12, 1, TaskEnd.Finished);
+    t.stintCpu(10, 1, 130, 60);
+    t.idle(130);
+    const s = summarize(t);
+    assert.deepEqual(
+      s.tasks.filter((task) => task.kind === 'background').map((task) => [task.name, task.startMs]),
+      [['GET /x (after response)', 12]],
+    );
+    assert.deepEqual(
+      s.blocks.map((b) => [b.taskName, b.durationMs, b.cpuWaitMs]),
+      [['GET /x (after response)', 118, 59]],
+    );
+    assert.deepEqual(
+      [0, 1].map((i) => t.cpuWaitMs(i)),
+      [1, 59],
+    );
+  });
+
   it('falls back to where the blocked task was created when nothing was sampled', () => {
     const t = timeline(10);
     t.task(0, 1, TaskKind.Timer, 0, 'tick', 0, at('/job.js', 4));

@@ -299,6 +299,25 @@ function ownDishes(run: Run, request: SummaryTask): SummaryTask[] {
 }
 
 /**
+ * Whether `child` is nothing but `request`'s own wrap-up that a loaded machine stretched: the part
+ * of the stint that sent the response that ran on past it for a block's length, split off there as
+ * work after the response, and no later stint (what a connection the request opened brings later,
+ * for nobody, is not excused). Seen at loads of 23-25 on graphql-http (fast mode) and a plain
+ * server's `res.end` after its fetch (Node 22, full mode): 122-136 ms past the response with 31-55 ms
+ * known waiting for a CPU and 1-2 ms of CPU from the watchdog's first look (README Limits: a thread
+ * asleep, as for another thread of its process, holds the loop as far as the tracer can tell).
+ */
+function stretchedWrapUp(request: SummaryTask, child: SummaryTask): boolean {
+  return (
+    child.name === `${request.name} (after response)` &&
+    child.kind === 'background' &&
+    child.stints === 1 &&
+    request.endMs !== null &&
+    Math.abs(child.startMs - request.endMs) < 0.002
+  );
+}
+
+/**
  * The tasks of requests to `route`: at least one per request answered (`expected`), none with a
  * child of its own (a query, a cache hit, a timer is the request waiting, however much load).
  */
@@ -1302,7 +1321,8 @@ describe('real servers, traced under load', function () {
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
         const requests = named(s, 'POST /graphql');
         assert.ok(requests.length >= run.loaded + 6, `each request one task (${requests.length})`);
-        const ownChildren = (t: SummaryTask) => childrenOf(s, t).filter((c) => !c.internal);
+        const ownChildren = (t: SummaryTask) =>
+          childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
         // A query's root field: graphql's executor runs its resolver as a member of the object's
         // fields (README: graphql-js), a child of the request; a mutation's fields run one by one,
         // the request's own work, and what its resolver left unawaited is the request's dish.
@@ -1341,18 +1361,29 @@ describe('real servers, traced under load', function () {
           );
           assert.ok(overlap(members[0], members[1]), 'and they overlap');
         }
-        // (A resolver a loaded machine held off its CPU for as long is no block of the program's: a
-        // CI run at load 10 had a product's resolver 112 ms long, 108 ms of it waiting for a CPU.)
-        const blocked = resolvers.filter((r) => {
-          const b = stepBlock(s, r);
-          return b !== undefined && b.durationMs >= 100 && b.durationMs - b.cpuWaitMs >= 30;
-        });
-        assert.equal(
-          blocked.length,
-          1,
+        // The report is the request sent after the summaries and before the mutation (the scenario
+        // awaits each). Its resolver is not told from the others by the length of its block: a
+        // loaded machine stretches any resolver's stint past 100 ms, and the wait for a CPU the
+        // tracer knows is a lower bound (a CI run at load 10 had a product's resolver 112 ms long,
+        // 108 ms of it waiting; one at load 23 a product's query call 102 ms long, 61 ms known).
+        const report = queries
+          .filter((t) => t.startMs < orders[0].startMs)
+          .reduce<SummaryTask | undefined>(
+            (a, t) => (a === undefined || t.startMs > a.startMs ? t : a),
+            undefined,
+          );
+        assert.ok(
+          report &&
+            withMembers.every((r) => s.tasks.find((t) => t.id === r.parent)!.startMs < report.startMs),
+          'the report is the request sent after the summaries, before the mutation',
+        );
+        const [reportResolver] = ownChildren(report);
+        const block = stepBlock(s, reportResolver);
+        assert.ok(
+          block && block.durationMs >= 100,
           `the report's step a block on its resolver (${JSON.stringify(s.blocks)})`,
         );
-        assertBlockLine(stepBlock(s, blocked[0])!, blocked[0], file, 'GRAPHQL-HTTP BUSY LINE');
+        assertBlockLine(block, reportResolver, file, 'GRAPHQL-HTTP BUSY LINE');
         assertNoOtherLanes(
           s,
           [...requests, ...resolvers],
@@ -1594,7 +1625,9 @@ describe('real servers, traced under load', function () {
           `one task per request (${quotes.length}, ${run.loaded} under load)`,
         );
         assert.equal(prices.length, quotes.length, "the upstream's requests are tasks of their own");
-        const withLanes = quotes.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        const withLanes = quotes.filter((t) =>
+          childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c)),
+        );
         assert.equal(
           withLanes.length,
           0,
