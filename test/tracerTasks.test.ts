@@ -3360,6 +3360,26 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  /**
+   * A library that dispatches as Nest does: its async listener awaits a helper that returns,
+   * unawaited, the call of an async arrow of its own, which calls the route handler and returns
+   * what that returned.
+   */
+  const NEST_LIKE_DISPATCH = [
+    'async function dispatch(handler, req) {',
+    '  return invoke(handler, req);',
+    '}',
+    'const invoke = async (handler, req) => {',
+    '  const result = handler(req);',
+    '  return result;',
+    '};',
+    'exports.listener = (handler) => async (req, res) => {',
+    '  const value = await dispatch(handler, req);',
+    '  res.end(JSON.stringify(value));',
+    '};',
+    '',
+  ];
+
   it("keeps a service's async call that a route's plain handler returns to a library, which returns it unawaited to its own awaiting code (Nest's `summary() { return this.shop.summary(); }`), the request's own work: its Promise.all members the request's children, in both modes", async () => {
     // A library's async helper that returns a call without awaiting it is awaited through the
     // helper by the code that awaits the helper (the rule's `return execute(…)`): it is no library's
@@ -3368,22 +3388,7 @@ describe('tasks the tracer finds in real programs', function () {
     // its members its children; `one` a task with no child — one for every request to such a route
     // in a Nest app with no parameter pipe before the handler).
     const app = path.join(dir, 'returnedThroughLibrary');
-    writeLibrary(app, 'minidispatch', [
-      '// As Nest dispatches: its async listener awaits a helper that returns, unawaited, the call of',
-      '// an async arrow of its own, which calls the route handler and returns what that returned.',
-      'async function dispatch(handler, req) {',
-      '  return invoke(handler, req);',
-      '}',
-      'const invoke = async (handler, req) => {',
-      '  const result = handler(req);',
-      '  return result;',
-      '};',
-      'exports.listener = (handler) => async (req, res) => {',
-      '  const value = await dispatch(handler, req);',
-      '  res.end(JSON.stringify(value));',
-      '};',
-      '',
-    ]);
+    writeLibrary(app, 'minidispatch', NEST_LIKE_DISPATCH);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
@@ -3441,21 +3446,7 @@ describe('tasks the tracer finds in real programs', function () {
     // library's helpers only (the program's own awaiting listener had it right), for `/later` (the
     // function resumed after its await) in any app.
     const app = path.join(dir, 'chainReturnedThroughLibrary');
-    writeLibrary(app, 'minidispatch', [
-      '// As Nest dispatches (see the test above).',
-      'async function dispatch(handler, req) {',
-      '  return invoke(handler, req);',
-      '}',
-      'const invoke = async (handler, req) => {',
-      '  const result = handler(req);',
-      '  return result;',
-      '};',
-      'exports.listener = (handler) => async (req, res) => {',
-      '  const value = await dispatch(handler, req);',
-      '  res.end(JSON.stringify(value));',
-      '};',
-      '',
-    ]);
+    writeLibrary(app, 'minidispatch', NEST_LIKE_DISPATCH);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
