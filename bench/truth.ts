@@ -71,8 +71,8 @@ async function main(): Promise<void> {
   );
   const failures: Array<{ seed: number; mode: Mode; text: string }> = [];
   const problemCounts = new Map<string, number>();
-  /** Each run's idle excess (see compare.ts, `idleRunOn`) and clock bracket: [seed, mode, ms, clock ms]. */
-  const excesses: Array<[number, Mode, number, number]> = [];
+  /** Each run's idle excess (compare.ts, `idleRunOn`), clock bracket and most of a stretch outside its dish's task: [seed, mode, ms, ms, ms]. */
+  const excesses: Array<[number, Mode, number, number, number]> = [];
   let next = from;
   async function worker(): Promise<void> {
     for (;;) {
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
         )
           t.idlePrograms++;
         t.idleExcessMs = Math.max(t.idleExcessMs, c.idleExcessMs);
-        excesses.push([seed, mode, c.idleExcessMs, c.clockMs]);
+        excesses.push([seed, mode, c.idleExcessMs, c.clockMs, c.outsideMs]);
         if (isTrue(c)) t.truePrograms++;
         else {
           failures.push({ seed, mode, text: describeFailure(c) });
