@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generate } from '../test/truth/generate';
+import { IDLE_PROBLEM } from '../test/truth/compare';
 import { Locations, Mode, describeFailure, isTrue, runTruth, shrink } from '../test/truth/runTruth';
 import { render } from '../test/truth/program';
 
@@ -52,11 +53,26 @@ async function main(): Promise<void> {
   const totals = Object.fromEntries(
     modes.map((m) => [
       m,
-      { dishes: 0, trueDishes: 0, programs: 0, truePrograms: 0, extra: 0, untracked: 0, errors: 0 },
+      {
+        dishes: 0,
+        trueDishes: 0,
+        programs: 0,
+        truePrograms: 0,
+        extra: 0,
+        untracked: 0,
+        errors: 0,
+        // Dishes true but for stints run on while the loop sat idle (true before that check), and
+        // programs with such stints; the most any run's stints covered beyond its busy time, ms.
+        trueButIdle: 0,
+        idlePrograms: 0,
+        idleExcessMs: -Infinity,
+      },
     ]),
   );
   const failures: Array<{ seed: number; mode: Mode; text: string }> = [];
   const problemCounts = new Map<string, number>();
+  /** Each run's idle excess (compare.ts, `idleRunOn`), clock bracket and most of a stretch outside its dish's task: [seed, mode, ms, ms, ms]. */
+  const excesses: Array<[number, Mode, number, number, number]> = [];
   let next = from;
   async function worker(): Promise<void> {
     for (;;) {
@@ -81,6 +97,17 @@ async function main(): Promise<void> {
         t.programs++;
         t.extra += c.extraTasks.length;
         t.untracked += c.untrackedShare;
+        const idleOnly = c.dishes.filter(
+          (d) => d.problems.length > 0 && d.problems.every((p) => p.startsWith(IDLE_PROBLEM)),
+        ).length;
+        t.trueButIdle += idleOnly;
+        if (
+          c.idleStints.length > 0 ||
+          c.dishes.some((d) => d.problems.some((p) => p.startsWith(IDLE_PROBLEM)))
+        )
+          t.idlePrograms++;
+        t.idleExcessMs = Math.max(t.idleExcessMs, c.idleExcessMs);
+        excesses.push([seed, mode, c.idleExcessMs, c.clockMs, c.outsideMs]);
         if (isTrue(c)) t.truePrograms++;
         else {
           failures.push({ seed, mode, text: describeFailure(c) });
@@ -93,6 +120,11 @@ async function main(): Promise<void> {
                 .replace(/\d+ of/, 'N of')}`;
               problemCounts.set(key, (problemCounts.get(key) ?? 0) + 1);
             }
+          if (c.idleStints.length > 0)
+            problemCounts.set(
+              `${mode}: stints of no dish ran on while the loop sat idle`,
+              (problemCounts.get(`${mode}: stints of no dish ran on while the loop sat idle`) ?? 0) + 1,
+            );
           if (c.extraTasks.length > 0)
             problemCounts.set(`${mode}: extra lanes`, (problemCounts.get(`${mode}: extra lanes`) ?? 0) + 1);
         }
@@ -107,7 +139,9 @@ async function main(): Promise<void> {
       `${mode}: ${t.trueDishes}/${t.dishes} dishes true (${((100 * t.trueDishes) / Math.max(1, t.dishes)).toFixed(1)}%), ` +
         `${t.truePrograms}/${t.programs} programs wholly true, ${t.extra} extra lanes, ` +
         `untracked ${((100 * t.untracked) / Math.max(1, t.programs)).toFixed(2)}% of user work` +
-        (t.errors > 0 ? `, ${t.errors} did not finish` : ''),
+        (t.errors > 0 ? `, ${t.errors} did not finish` : '') +
+        `; ${t.idlePrograms} programs with stints run on while the loop sat idle ` +
+        `(${t.trueDishes + t.trueButIdle} dishes true without that check; most run on ${t.idleExcessMs.toFixed(3)} ms)`,
     );
   }
   const top = [...problemCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
@@ -142,7 +176,7 @@ async function main(): Promise<void> {
   if (out !== '')
     fs.writeFileSync(
       out,
-      JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts) }, null, 2),
+      JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts), excesses }, null, 2),
     );
   fs.rmSync(dir, { recursive: true, force: true });
 }

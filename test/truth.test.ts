@@ -72,6 +72,8 @@ const CONSTRUCTS: Array<{
   tracer?: TracerOverrides;
   /** Where the case means nothing (a Node flag this Node does not know): skipped. */
   skip?: () => boolean;
+  /** The loop must sit idle between the program's stretches: the idle check is what it tests. */
+  seesIdle?: true;
 }> = [
   {
     title:
@@ -901,6 +903,37 @@ const CONSTRUCTS: Array<{
       work(),
     ],
   },
+  {
+    // (Last: a case's seed is 1000 + its index and its file is named after it; the tracer's place
+    // hashes take in the task's name, the file's for the script, and with each seed after this
+    // one moved up by one, "members made at one place by functions that differ…" failed in one
+    // mode every run on main's build: see docs/lanes.md.)
+    // Each function's last stint settles its promise with no reaction to take over: on c6053f1^'s
+    // build the tracer took the promise V8 wraps the awaited value in for one, and dated that stint's
+    // end by what ran next after the loop's wait (a flush up to 25 ms later, or the next timer).
+    // Every stretch still lay in its dish's task; only the idle check (compare.ts, `idleRunOn`)
+    // sees it. The calls are made after a first sleep, so their timers count from a fresh loop
+    // time, 100 ms apart: the loop sits idle after each call's work even when a loaded machine
+    // stretches that work tens of times. A flush each second (not each 25 ms), else the clock it
+    // reads ends such a stint soon after its work at times (the bug seen in 5 runs of 8, not 8).
+    title:
+      "a call nobody awaited whose last await was of a value or a thenable stops running where its work ends, not after the loop's wait",
+    fns: [
+      fn('audit', [sleep(2), { k: 'thenable', workMs: 0.5 }]),
+      fn('notify', [sleep(100), { k: 'awaitValue', workMs: 0.5 }]),
+      fn('store', [sleep(200), { k: 'thenable', workMs: 0.5 }, { k: 'awaitValue', workMs: 0.5 }]),
+    ],
+    main: [
+      sleep(1),
+      { k: 'forget', fn: 'audit', style: 'bare' },
+      { k: 'forget', fn: 'notify', style: 'void' },
+      { k: 'forget', fn: 'store', style: 'bare' },
+      sleep(300),
+      work(),
+    ],
+    tracer: { flushMs: 1000 },
+    seesIdle: true,
+  },
 ];
 
 /**
@@ -925,6 +958,11 @@ describe('lanes that tell the truth: programs whose structure is known', functio
           const program: Program = { seed: 1000 + i, fns: c.fns, main: c.main, server: c.server ?? null };
           const run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
           assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');
+          if (c.seesIdle === true)
+            assert.ok(
+              run.comparison.idleExcessMs > -Infinity,
+              'the loop sat idle between two of its stretches (else the idle check had nothing to see)',
+            );
           assert.ok(
             isTrue(run.comparison),
             `not every dish is true:\n${describeFailure(run.comparison)}\n\n${run.source}`,

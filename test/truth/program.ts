@@ -401,11 +401,28 @@ function __dish(name, parent, kind) {
   __truth.dishes.push({ id: __truth.dishes.length, name, parent, kind });
   return __truth.dishes.length - 1;
 }
+/** The loop's idle time so far, ms (libuv's: the time it waited for events; none while code runs). */
+const __idle = () => performance.eventLoopUtilization().idle;
 function __work(d, ms) {
   const start = performance.now();
+  const idle = __idle();
   while (performance.now() - start < ms);
-  __truth.stretches.push([d, start, performance.now()]);
+  __truth.stretches.push([d, start, performance.now(), idle]);
 }
+/**
+ * How far the tracer's clock may be from performance.now(): it reads process.hrtime() and takes the
+ * offset from the narrowest of 8 brackets of performance.now() around one (tracer/engine.ts, 'The
+ * clock'); the same brackets, taken here, measure that width.
+ */
+__truth.clockMs = (() => {
+  let width = Infinity;
+  for (let i = 0; i < 8; i++) {
+    const before = performance.now();
+    process.hrtime();
+    width = Math.min(width, performance.now() - before);
+  }
+  return width;
+})();
 /**
  * The dish whose stint runs now. A function's code before its first await runs in its caller's
  * stint (the call is made there), so a call that makes a dish runs its first stretch as the caller;
@@ -413,6 +430,7 @@ function __work(d, ms) {
  */
 let __running = 0;
 process.on('exit', () => {
+  __truth.end = [performance.now(), __idle()];
   if (process.env.TRUTH_OUT) require('node:fs').writeFileSync(process.env.TRUTH_OUT, JSON.stringify(__truth));
 });
 const __main = __dish(require('node:path').basename(__filename), -1, 'main');
@@ -1176,6 +1194,13 @@ export function render(p: Program): string {
 /** What a program recorded about itself. */
 export interface Truth {
   dishes: Array<{ id: number; name: string; parent: number; kind: string }>;
-  /** [dish, start, end] on the trace clock. */
-  stretches: Array<[number, number, number]>;
+  /**
+   * [dish, start, end, idle] on the trace clock; idle: the loop's idle time so far (libuv's, as
+   * `performance.eventLoopUtilization()` reads it), the same at the stretch's end.
+   */
+  stretches: Array<[number, number, number, number?]>;
+  /** [time, idle so far] as the program exited. */
+  end?: [number, number];
+  /** The narrowest bracket of performance.now() around a process.hrtime() reading, ms. */
+  clockMs?: number;
 }

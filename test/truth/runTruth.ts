@@ -57,6 +57,8 @@ export type Locations = 'sampled' | 'off';
  */
 export interface TracerOverrides {
   locationsTotal?: number;
+  /** How often the tracer flushes, ms: each flush reads the clock, which bounds how late a stint's end can be read. */
+  flushMs?: number;
   /** Node's own flags for the program's process (`--no-async-context-frame`), not the tracer's. */
   nodeArgs?: string[];
 }
@@ -113,7 +115,7 @@ function keepFailure(dir: string, base: string, keep: string): void {
 }
 
 export function isTrue(c: Comparison): boolean {
-  return c.trueDishes === c.judged && c.extraTasks.length === 0;
+  return c.trueDishes === c.judged && c.extraTasks.length === 0 && c.idleStints.length === 0;
 }
 
 /** What went wrong, one line per problem. */
@@ -121,6 +123,7 @@ export function describeFailure(c: Comparison): string {
   const lines: string[] = [];
   for (const d of c.dishes) for (const p of d.problems) lines.push(`  dish "${d.name}": ${p}`);
   for (const e of c.extraTasks) lines.push(`  extra lane ${e}`);
+  for (const e of c.idleStints) lines.push(`  ran on while the loop sat idle: ${e}`);
   return lines.join('\n');
 }
 
