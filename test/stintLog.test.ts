@@ -107,6 +107,13 @@ class Log {
     return this.derived(name, `${name}.wrap`);
   }
 
+  /** An `await` on `parent`, known to be one (no promise method on the stack). */
+  awaits(name: string, parent: string): this {
+    this.derived(name, parent);
+    logMade[this.n - 1] = Made.ByAwait;
+    return this;
+  }
+
   /** A link made by `.then`, `.catch` or `.finally` that a library's code called on `parent`. */
   libraryLink(name: string, parent: string): this {
     this.derived(name, parent);
@@ -462,6 +469,35 @@ describe("the rule that sorts a stint's work into dishes", () => {
     assert.deepEqual(log.dishes(StintEntry.Called), [
       'call sendEmail: sendEmail sendEmail.smtp sendEmail.socket sendEmail.await',
     ]);
+  });
+
+  it("takes a handler's await for its own, not for a `new Promise` it left pending, after a call nobody awaited (`sync().catch(noop); new ReadableStream(…); await sleep()`)", () => {
+    // async (req, res) => { sync().catch(noop); res.end(); const s = new ReadableStream(…); await
+    // sleep(); } — the stream's promises stay pending; an executor cannot await, so the handler's
+    // await is the handler's. (Before, it was taken for the pending promise's, the `.catch`
+    // statement for the handler's await, and `sync` for a call it awaited: seed 165883.)
+    const log = (gate: (l: Log) => Log) =>
+      gate(
+        new Log()
+          .call('handler')
+          .call('sync')
+          .promise('sync.sleep')
+          .awaits('sync.await', 'sync.sleep')
+          .link('sync.catch', 'sync')
+          .reg('res.end.tick'),
+      )
+        .promise('handler.sleep')
+        .reg('handler.timer')
+        .awaits('handler.await', 'handler.sleep');
+    const expected = ['call sync: sync sync.sleep sync.await'];
+    assert.deepEqual(log((l) => l.promise('gate')).dishes(StintEntry.Called), expected, 'new Promise');
+    assert.deepEqual(
+      log((l) =>
+        l.promise('closed').promise('started').settle('started').libraryLink('started.then', 'started'),
+      ).dishes(StintEntry.Called),
+      expected,
+      'new ReadableStream',
+    );
   });
 
   it('keeps the call a synchronous listener chains last as its own work, as a bare call (`req.resume(); handle(req, res).catch(next)`)', () => {

@@ -901,6 +901,26 @@ const CONSTRUCTS: Array<{
       work(),
     ],
   },
+  {
+    title:
+      'a call nobody awaited, chained with `.catch`, is a dish when the code then makes a web stream (promises left pending) before its first await: in the script and in a request (seed 165883)',
+    fns: [fn('sync', [sleep(7), work(1.5)])],
+    main: [
+      { k: 'forget', fn: 'sync', style: 'catch' },
+      { k: 'webStream', style: 'pull', items: 2, workMs: 1 },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/r2',
+          before: [{ k: 'forget', fn: 'sync', style: 'catch' }],
+          after: [{ k: 'webStream', style: 'pull', items: 2, workMs: 1 }, work()],
+        },
+      ],
+      requests: ['/r2?q=1', '/r2?q=2'],
+    },
+  },
 ];
 
 /**
