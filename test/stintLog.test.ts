@@ -500,6 +500,34 @@ describe("the rule that sorts a stint's work into dishes", () => {
     );
   });
 
+  it("keeps an async generator's `next()` promise open while its body awaits (`for await (const x of Readable.from(gen()))` in a call nobody awaited)", () => {
+    // main() { audit(); } with audit: for await (… of Readable.from(source())) — the generator's
+    // next() is a promise the runtime makes whose body then runs, and awaits, inside it: it is
+    // consumed (the loop awaits it) and stays open. (Taking every `new Promise` open at an await
+    // for one whose executor had returned ended it there: seed 166071.)
+    const log = new Log()
+      .call('main')
+      .call('audit')
+      .promise('audit.next')
+      .reg('from.tick')
+      .libraryCall('from.next');
+    logFrom[4] = CalledFrom.Runtime;
+    log
+      .promise('from.read')
+      .promise('source.sleep')
+      .reg('source.timer')
+      .awaits('source.await', 'source.sleep')
+      .awaits('from.await', 'from.read')
+      .promise('iter.wait')
+      .awaits('iter.await', 'iter.wait')
+      .awaits('audit.await', 'audit.next')
+      .settle('main')
+      .link('main.catch', 'main');
+    assert.deepEqual(log.dishes(StintEntry.Script), [
+      'call audit: audit audit.next from.tick from.next from.read source.sleep source.timer source.await from.await iter.wait iter.await audit.await',
+    ]);
+  });
+
   it('keeps the call a synchronous listener chains last as its own work, as a bare call (`req.resume(); handle(req, res).catch(next)`)', () => {
     // (req, res) => { req.resume(); audit(); handle(req, res).catch(next); }
     const log = (chain: (l: Log) => Log) =>

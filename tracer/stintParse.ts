@@ -79,8 +79,9 @@ const suspensions: number[] = [];
  *    marks the wrapper (it settles at once, or it was made by an await, not by a promise method);
  *  - a combinator's own `.then`s on its members consume nothing of anyone's, and a link made by a
  *    promise method is never an await by itself;
- *  - a promise the runtime made (`new Promise`), left pending, ends at the latest at the next
- *    `await` of the function it was made in: an executor is synchronous and cannot await.
+ *  - a promise the runtime made (`new Promise`) that nothing in the stint consumes ends at the
+ *    latest at the next `await` of the function it was made in: an executor is synchronous and
+ *    cannot await (an async generator's `next()`, whose body can, is consumed by its loop).
  * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
  */
 export function parse(
@@ -295,12 +296,14 @@ export function parse(
         }
         // An `await` is made by an async function that runs now; a `new Promise`'s executor is
         // synchronous and has returned: the runtime's roots still open above the innermost
-        // function left (a `new ReadableStream`'s pending promises, a gate `new Promise` kept for
-        // later — else the function's own await was taken for theirs, and a statement before it,
-        // `audit().catch(log)`, for its await: seed 165883).
+        // function, that nothing in the stint consumed, leave (a `new ReadableStream`'s pending
+        // promises, a gate `new Promise` kept for later — else the function's own await was taken
+        // for theirs, and a statement before it, `audit().catch(log)`, for its await: seed
+        // 165883). One something consumed may be an async generator's `next()`, whose body runs
+        // and awaits inside it (the `for await` that awaits it: seed 166071): it stays.
         if (logMade[i] === Made.ByAwait) {
           let s = top;
-          while (s >= 0 && logRooted[stack[s]] === Rooted.ByRuntime) s--;
+          while (s >= 0 && logRooted[stack[s]] === Rooted.ByRuntime && logUsed[stack[s]] === 0) s--;
           // (Down to a function known to be running, or to the stint's own, resumed after an
           // await; a root not known to be either keeps what is above it.)
           if (s < top && (s >= 0 ? logRooted[stack[s]] >= Rooted.ByCall : how === StintEntry.Resumed))
@@ -600,7 +603,7 @@ function goesOn(tail: number, at: number, end: number): boolean {
       // As in the parse: an `await` is a running function's, never a `new Promise` executor's.
       if (logMade[k] === Made.ByAwait) {
         let q = opened.length - 1;
-        while (q >= 0 && logRooted[opened[q]] === Rooted.ByRuntime) q--;
+        while (q >= 0 && logRooted[opened[q]] === Rooted.ByRuntime && logUsed[opened[q]] === 0) q--;
         if (
           q < opened.length - 1 &&
           (q >= 0 ? logRooted[opened[q]] : at === -1 ? Rooted.ByCall : logRooted[at]) >= Rooted.ByCall
