@@ -84,6 +84,13 @@ class Log {
     return this;
   }
 
+  /** An async function of Node's own entered (its promise): web streams', `Readable.from`'s. */
+  runtimeCall(name: string): this {
+    this.libraryCall(name);
+    logFrom[this.n - 1] = CalledFrom.Runtime;
+    return this;
+  }
+
   /** A derived promise: an `await` (or `.then`) on `parent`. */
   derived(name: string, parent: string): this {
     const p = this.p(parent);
@@ -510,9 +517,7 @@ describe("the rule that sorts a stint's work into dishes", () => {
       .call('audit')
       .promise('audit.next')
       .reg('from.tick')
-      .libraryCall('from.next');
-    logFrom[4] = CalledFrom.Runtime;
-    log
+      .runtimeCall('from.next')
       .promise('from.read')
       .promise('source.sleep')
       .reg('source.timer')
