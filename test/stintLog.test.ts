@@ -84,6 +84,13 @@ class Log {
     return this;
   }
 
+  /** An async function of Node's own entered (its promise): web streams', `Readable.from`'s. */
+  runtimeCall(name: string): this {
+    this.libraryCall(name);
+    logFrom[this.n - 1] = CalledFrom.Runtime;
+    return this;
+  }
+
   /** A derived promise: an `await` (or `.then`) on `parent`. */
   derived(name: string, parent: string): this {
     const p = this.p(parent);
@@ -105,6 +112,13 @@ class Log {
     // The wrapper consumes nothing: the function suspends (the tracer takes the use back).
     logUsed[this.index.get(this.p(fn))!] = 0;
     return this.derived(name, `${name}.wrap`);
+  }
+
+  /** An `await` on `parent`, known to be one (no promise method on the stack). */
+  awaits(name: string, parent: string): this {
+    this.derived(name, parent);
+    logMade[this.n - 1] = Made.ByAwait;
+    return this;
   }
 
   /** A link made by `.then`, `.catch` or `.finally` that a library's code called on `parent`. */
@@ -461,6 +475,61 @@ describe("the rule that sorts a stint's work into dishes", () => {
       .derived('handler.await', 'db');
     assert.deepEqual(log.dishes(StintEntry.Called), [
       'call sendEmail: sendEmail sendEmail.smtp sendEmail.socket sendEmail.await',
+    ]);
+  });
+
+  it("takes a handler's await for its own, not for a `new Promise` it left pending, after a call nobody awaited (`sync().catch(noop); new ReadableStream(…); await sleep()`)", () => {
+    // async (req, res) => { sync().catch(noop); res.end(); const s = new ReadableStream(…); await
+    // sleep(); } — the stream's promises stay pending; an executor cannot await, so the handler's
+    // await is the handler's. (Before, it was taken for the pending promise's, the `.catch`
+    // statement for the handler's await, and `sync` for a call it awaited: seed 165883.)
+    const log = (gate: (l: Log) => Log) =>
+      gate(
+        new Log()
+          .call('handler')
+          .call('sync')
+          .promise('sync.sleep')
+          .awaits('sync.await', 'sync.sleep')
+          .link('sync.catch', 'sync')
+          .reg('res.end.tick'),
+      )
+        .promise('handler.sleep')
+        .reg('handler.timer')
+        .awaits('handler.await', 'handler.sleep');
+    const expected = ['call sync: sync sync.sleep sync.await'];
+    assert.deepEqual(log((l) => l.promise('gate')).dishes(StintEntry.Called), expected, 'new Promise');
+    assert.deepEqual(
+      log((l) =>
+        l.promise('closed').promise('started').settle('started').libraryLink('started.then', 'started'),
+      ).dishes(StintEntry.Called),
+      expected,
+      'new ReadableStream',
+    );
+  });
+
+  it("keeps an async generator's `next()` promise open while its body awaits (`for await (const x of Readable.from(gen()))` in a call nobody awaited)", () => {
+    // main() { audit(); } with audit: for await (… of Readable.from(source())) — the generator's
+    // next() is a promise the runtime makes whose body then runs, and awaits, inside it: it is
+    // consumed (the loop awaits it) and stays open. (Taking every `new Promise` open at an await
+    // for one whose executor had returned ended it there: seed 166071.)
+    const log = new Log()
+      .call('main')
+      .call('audit')
+      .promise('audit.next')
+      .reg('from.tick')
+      .runtimeCall('from.next')
+      .promise('from.read')
+      .promise('source.sleep')
+      .reg('source.timer')
+      .awaits('source.await', 'source.sleep')
+      .awaits('from.await', 'from.read')
+      .promise('iter.wait')
+      .awaits('iter.await', 'iter.wait')
+      .awaits('audit.await', 'audit.next')
+      .settle('main')
+      .link('main.catch', 'main');
+    assert.deepEqual(log.dishes(StintEntry.Script), [
+      'call audit: audit audit.next from.tick from.next from.read source.sleep source.timer source.await from.await iter.wait iter.await audit.await',
     ]);
   });
 

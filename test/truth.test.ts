@@ -904,7 +904,7 @@ const CONSTRUCTS: Array<{
     ],
   },
   {
-    // (Last: a case's seed is 1000 + its index and its file is named after it; the tracer's place
+    // (A case's seed is 1000 + its index and its file is named after it; the tracer's place
     // hashes take in the task's name, the file's for the script, and with each seed after this
     // one moved up by one, "members made at one place by functions that differ…" failed in one
     // mode every run on main's build: see docs/lanes.md.)
@@ -933,6 +933,26 @@ const CONSTRUCTS: Array<{
     ],
     tracer: { flushMs: 1000 },
     seesIdle: true,
+  },
+  {
+    title:
+      'a call nobody awaited, chained with `.catch`, is a dish when the code then makes a web stream (promises left pending) before its first await: in the script and in a request (seed 165883)',
+    fns: [fn('sync', [sleep(7), work(1.5)])],
+    main: [
+      { k: 'forget', fn: 'sync', style: 'catch' },
+      { k: 'webStream', style: 'pull', items: 2, workMs: 1 },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/r2',
+          before: [{ k: 'forget', fn: 'sync', style: 'catch' }],
+          after: [{ k: 'webStream', style: 'pull', items: 2, workMs: 1 }, work()],
+        },
+      ],
+      requests: ['/r2?q=1', '/r2?q=2'],
+    },
   },
 ];
 

@@ -83,7 +83,10 @@ const pendingLeft: number[] = [];
  *    promise and awaits the wrapper, two records in a row: the function suspends. The tracer
  *    marks the wrapper (it settles at once, or it was made by an await, not by a promise method);
  *  - a combinator's own `.then`s on its members consume nothing of anyone's, and a link made by a
- *    promise method is never an await by itself.
+ *    promise method is never an await by itself;
+ *  - a promise the runtime made (`new Promise`) that nothing in the stint consumes ends at the
+ *    latest at the next `await` of the function it was made in: an executor is synchronous and
+ *    cannot await (an async generator's `next()`, whose body can, is consumed by its loop).
  * A chain that ends in a statement tail is a call nobody awaited, like a bare call — unless the
  * function it was made in returned it, to code awaiting that function (see returnedChain).
  */
@@ -296,6 +299,21 @@ export function parse(
             const r = stack[top];
             popTo(r, i);
           }
+        }
+        // An `await` is made by an async function that runs now; a `new Promise`'s executor is
+        // synchronous and has returned: the runtime's roots still open above the innermost
+        // function, that nothing in the stint consumed, leave (a `new ReadableStream`'s pending
+        // promises, a gate `new Promise` kept for later — else the function's own await was taken
+        // for theirs, and a statement before it, `audit().catch(log)`, for its await: seed
+        // 165883). One something consumed may be an async generator's `next()`, whose body runs
+        // and awaits inside it (the `for await` that awaits it: seed 166071): it stays.
+        if (logMade[i] === Made.ByAwait) {
+          let s = top;
+          while (s >= 0 && logRooted[stack[s]] === Rooted.ByRuntime && logUsed[stack[s]] === 0) s--;
+          // (Down to a function known to be running, or to the stint's own, resumed after an
+          // await; a root not known to be either keeps what is above it.)
+          if (s < top && (s >= 0 ? logRooted[stack[s]] >= Rooted.ByCall : how === StintEntry.Resumed))
+            popTo(stack[s + 1], i);
         }
         const at = current();
         level[i] = at;
@@ -633,6 +651,18 @@ function goesOn(tail: number, at: number, end: number): boolean {
         )
           opened.pop();
         depth = opened.length;
+      }
+      // As in the parse: an `await` is a running function's, never a `new Promise` executor's.
+      if (logMade[k] === Made.ByAwait) {
+        let q = opened.length - 1;
+        while (q >= 0 && logRooted[opened[q]] === Rooted.ByRuntime && logUsed[opened[q]] === 0) q--;
+        if (
+          q < opened.length - 1 &&
+          (q >= 0 ? logRooted[opened[q]] : at === -1 ? Rooted.ByCall : logRooted[at]) >= Rooted.ByCall
+        ) {
+          opened.length = q + 1;
+          depth = opened.length;
+        }
       }
       if (logUsed[k] !== 0) continue;
       // A chain statement (`started.catch(noop);`) suspends nobody.
