@@ -2519,11 +2519,15 @@ describe('real servers, traced under load', function () {
         );
         // One upstream request for each, and for each later route.
         assert.equal(prices.length, calls.length + 2, "the upstream's requests are tasks of their own");
-        const withLanes = calls.filter((t) => childrenOf(s, t).some((c) => !c.internal));
+        // (Save a wrap-up a loaded machine stretched past the response, as stretchedWrapUp says:
+        // `GET /got/9 (after response)` once in full mode at load 25.)
+        const lanesOf = (t: SummaryTask) =>
+          childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
+        const withLanes = calls.filter((t) => lanesOf(t).length > 0);
         assert.deepEqual(
           describe_(
             s,
-            withLanes.flatMap((t) => childrenOf(s, t)),
+            withLanes.flatMap((t) => lanesOf(t)),
           ),
           '',
           'a call awaited at once is the request waiting, no lane of its own',
