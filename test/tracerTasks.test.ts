@@ -4171,10 +4171,10 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   it("names util.promisify'd Promise.any and Promise.all members after their function in the stint after a `for await` loop on events.on that ends with `break`, each member's work in its lane, in both modes", async () => {
-    // The loop's stints and the one after its `break` have the same shape, and the first member's
-    // `new Promise` (util.promisify's) came where the iterator's `next()` promise had, both made by
-    // Node's code: the next record's stack, read once per place, was not read again, and the first
-    // member was named after its place (any[0], all[0]; seed 166530).
+    // The stint of the loop's `break` and the one after it have the same shape, and the first
+    // member's `new Promise` (util.promisify's) came where the iterator's `return()` promise had,
+    // both made by Node's code: the next record's stack, read once per place, was not read again,
+    // and the first member was named after its place (any[0], all[0]; seed 166530).
     const program = path.join(dir, 'promisifyAfterBreak.js');
     fs.writeFileSync(
       program,

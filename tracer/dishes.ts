@@ -985,8 +985,9 @@ function rootedHow(): Rooted {
   // the async function that makes it — seed 150466's `all[0]`, no stack of the call's next record).
   // A look that sees other code of Node's or a library's make the promise than the one whose next
   // record was read (a place is a position in stints of a shape, and different code reaches it:
-  // `events.on`'s iterator's `next()` in a `for await` loop's stints, a `util.promisify`'d member's
-  // `new Promise` in the stint after the loop's `break`, seed 166530's `any[0]`): the code from here
+  // `events.on`'s iterator's `return()` promise in the stint of a `for await` loop's `break`, a
+  // `util.promisify`'d member's `new Promise` in the stint after it, which resumes the loop's await
+  // as that one did and has its shape — seed 166530's `any[0]`): the code from here
   // on is new to the places this segment passes (see fresh, noteEntered), and this call's next
   // record is read again.
   if (makerStack !== null && maker !== Rooted.ByCall) {

@@ -934,8 +934,8 @@ export function madeByOthers(made: Stack): boolean {
  * The code of Node's or a library's that made the promise whose making `made` shows (see
  * madeByOthers): that first frame and the one that called it, where each is at. Two such promises
  * at one place (dishes.ts rootedHow) are two calls when it differs: `events.on`'s iterator's
- * `next()` in a `for await` loop's stints, then, in the stint after its `break` (the same shape), a
- * `util.promisify`'d function's `new Promise`. '' when the stack shows none.
+ * `return()` promise in the stint of a `for await` loop's `break`, then, in the stint after it (the
+ * same shape), a `util.promisify`'d function's `new Promise`. '' when the stack shows none.
  */
 export function othersMaker(made: Stack): string {
   try {
