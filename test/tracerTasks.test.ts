@@ -4170,6 +4170,76 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("names util.promisify'd Promise.any and Promise.all members after their function in the stint after a `for await` loop on events.on that ends with `break`, each member's work in its lane, in both modes", async () => {
+    // The stint of the loop's `break` and the one after it have the same shape, and the first
+    // member's `new Promise` (util.promisify's) came where the iterator's `return()` promise had,
+    // both made by Node's code: the next record's stack, read once per place, was not read again,
+    // and the first member was named after its place (any[0], all[0]; seed 166530).
+    const program = path.join(dir, 'promisifyAfterBreak.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { EventEmitter, on } = require('node:events');",
+        "const fs = require('node:fs');",
+        "const util = require('node:util');",
+        'const stretches = [];',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'function busy(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        "function readConf(cb) { fs.stat(__filename, () => { busy('readConf', 2); cb(null, 1); }); }",
+        "function readKey(cb) { fs.stat(__filename, () => { busy('readKey', 2); cb(null, 1); }); }",
+        'const conf = util.promisify(readConf);',
+        'const key = util.promisify(readKey);',
+        'async function verify() {',
+        '  let n = 0;',
+        '  const ticker = new EventEmitter();',
+        "  setTimeout(() => { for (let i = 0; i < 3; i++) ticker.emit('tick', i); }, 4);",
+        "  for await (const [tick] of on(ticker, 'tick')) if (++n === 3) break;",
+        '  await Promise.any([conf(), conf(), conf()]);',
+        '}',
+        'async function check() {',
+        '  let n = 0;',
+        '  const ticker = new EventEmitter();',
+        "  setTimeout(() => { for (let i = 0; i < 3; i++) ticker.emit('tick', i); }, 4);",
+        "  for await (const [tick] of on(ticker, 'tick')) if (++n === 3) break;",
+        '  await Promise.all([key(), key(), key()]);',
+        '}',
+        'async function main() {',
+        '  await Promise.all([verify()]);',
+        '  await Promise.all([check()]);',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      for (const [caller, member] of [
+        ['verify', 'readConf'],
+        ['check', 'readKey'],
+      ]) {
+        const callers = summary.tasks.filter((t) => t.name === caller);
+        assert.equal(callers.length, 1, `${mode}: ${caller}`);
+        const members = summary.tasks.filter((t) => t.parent === callers[0].id && !t.internal);
+        assert.deepEqual(
+          members.map((t) => t.name),
+          [member, member, member],
+          `${mode}: ${caller}'s members ${members.map((t) => t.name).join(', ')}`,
+        );
+      }
+      // Each member's callback ran in its own lane, one member's each.
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 6, mode);
+      const owners = new Set<string>();
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${name} at ${start.toFixed(1)} ms ran as ${ran?.name}`;
+        assert.ok(ran !== null, at);
+        assert.equal(ran.name, name, at);
+        assert.ok(!owners.has(ran.id), `${at}, which ran another's work too`);
+        owners.add(ran.id);
+      }
+    }
+  });
+
   it("ends a Promise.all member whose promise Node's own timer settles with no stint of its own (timers/promises' sleep in a request), in both modes", async () => {
     const program = path.join(dir, 'sleepMembers.js');
     fs.writeFileSync(

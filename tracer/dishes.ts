@@ -33,6 +33,7 @@ import {
   madeByPromiseMethod,
   madeByOthers,
   makerStack,
+  othersMaker,
   memberStack,
   rootMaker,
 } from './locations';
@@ -946,6 +947,8 @@ const BY_IMPORT = 0x30 | Rooted.ByLibrary;
  */
 const NEXT_MASK = 1023;
 const nextSeen = new Int32Array(NEXT_MASK + 1);
+/** For each place of nextSeen, the code that made the promise whose next record was read (othersMaker). */
+const nextMakers: string[] = new Array<string>(NEXT_MASK + 1).fill('');
 function rootedHow(): Rooted {
   const key = mix(hash, LogKind.Root) | 1;
   const known = rootPlaces.trusted(key);
@@ -980,14 +983,27 @@ function rootedHow(): Rooted {
   // record's position: a mapper's job that makes a `util.promisify`'d member's promise as its
   // stint's second record is at the place where, in stints before, the job's `Promise.all` entered
   // the async function that makes it — seed 150466's `all[0]`, no stack of the call's next record).
+  // A look that sees other code of Node's or a library's make the promise than the one whose next
+  // record was read (a place is a position in stints of a shape, and different code reaches it:
+  // `events.on`'s iterator's `return()` promise in the stint of a `for await` loop's `break`, a
+  // `util.promisify`'d member's `new Promise` in the stint after it, which resumes the loop's await
+  // as that one did and has its shape — seed 166530's `any[0]`): the code from here
+  // on is new to the places this segment passes (see fresh, noteEntered), and this call's next
+  // record is read again.
   if (makerStack !== null && maker !== Rooted.ByCall) {
     rootStacks.set(n, makerStack);
-    const seen = latest !== 0 && nextSeen[key & NEXT_MASK] === key;
-    if (madeByOthers(makerStack) && (!seen || fresh)) {
-      nextSeen[key & NEXT_MASK] = key;
-      stackNext = n + 1;
-      nextAnew = seen;
-      checking = false;
+    const slot = key & NEXT_MASK;
+    const seen = latest !== 0 && nextSeen[slot] === key;
+    if (madeByOthers(makerStack)) {
+      const by = othersMaker(makerStack);
+      if (seen && nextMakers[slot] !== by) fresh = true;
+      if (!seen || fresh) {
+        nextSeen[slot] = key;
+        nextMakers[slot] = by;
+        stackNext = n + 1;
+        nextAnew = seen;
+        checking = false;
+      }
     }
   }
   if (maker === null) return latest === 0 ? Rooted.Unknown : unlookedAt(key, latest);

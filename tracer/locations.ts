@@ -931,6 +931,26 @@ export function madeByOthers(made: Stack): boolean {
 }
 
 /**
+ * The code of Node's or a library's that made the promise whose making `made` shows (see
+ * madeByOthers): that first frame and the one that called it, where each is at. Two such promises
+ * at one place (dishes.ts rootedHow) are two calls when it differs: `events.on`'s iterator's
+ * `return()` promise in the stint of a `for await` loop's `break`, then, in the stint after it (the
+ * same shape), a `util.promisify`'d function's `new Promise`. '' when the stack shows none.
+ */
+export function othersMaker(made: Stack): string {
+  try {
+    for (let k = 0; k < made.length; k++) {
+      const file = frameFile(made[k]) ?? '';
+      if (file === '' || isHookFrame(file)) continue;
+      return k + 1 < made.length ? `${position(made[k])} ${position(made[k + 1])}` : position(made[k]);
+    }
+  } catch {
+    // an exotic frame: nothing said
+  }
+  return '';
+}
+
+/**
  * Whether stack `within` (the one read when the member's promise was made) shows the same call as
  * `made` (a later record's): the code calling the combinator at the same place (`made[k]`), and
  * right above it the same function it called (`made[k - 1]`, perhaps further on in its body), still
