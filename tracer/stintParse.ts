@@ -59,11 +59,6 @@ let topSuspends = false;
  * as pairs: the DERIVED record whose continuation resumes the call, and the call.
  */
 const suspensions: number[] = [];
-/**
- * Chain statements in calls nobody consumed, judged once the parse ends (see returnedChain), as
- * quads: the tail, its call, the chain's root and how the root was left (see leave).
- */
-const pendingLeft: number[] = [];
 
 /**
  * Reads the bracket structure of records [start, end): for each record the call it was made in
@@ -87,8 +82,7 @@ const pendingLeft: number[] = [];
  *  - a promise the runtime made (`new Promise`) that nothing in the stint consumes ends at the
  *    latest at the next `await` of the function it was made in: an executor is synchronous and
  *    cannot await (an async generator's `next()`, whose body can, is consumed by its loop).
- * A chain that ends in a statement tail is a call nobody awaited, like a bare call — unless the
- * function it was made in returned it, to code awaiting that function (see returnedChain).
+ * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
  */
 export function parse(
   start: number,
@@ -357,27 +351,15 @@ export function parse(
           if (!awaited && logKind[k] === LogKind.Root) {
             // (An async function of Node's own that calls the program's function, chained by Node's
             // code, waits for it for the code that asked: CalledFrom.Runtime, runtimeCallback.)
-            let left = 0;
             if (
               logMade[i] !== Made.ByLibraryMethod ||
               (logRooted[k] === Rooted.ByLibrary && !serving && !runtimeCallback(k, i))
             )
-              left = 1;
-            else if (logRooted[k] === Rooted.ByLibrary) left = 2;
+              unawaited[k] = 1;
+            else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
             // A library's `new Promise(…)` that its own code chains and leaves (a pool's
             // `open().then(release)` whose open is no async function): see findDishes' libWork.
-            else if (logRooted[k] === Rooted.ByRuntime) left = 3;
-            // In a call nobody consumed in the stint (goesOn took the chain for a statement), the
-            // chain may be what the call returned (`return load(x).then(f)`, no await): known once
-            // the parse has closed the call's extent (see returnedChain).
-            if (
-              left !== 0 &&
-              (at !== -1
-                ? consumer[at] === -1 && at !== entryRoot
-                : how === StintEntry.Resumed && !returned && logMade[i] === Made.ByMethod)
-            )
-              pendingLeft.push(i, at, k, left);
-            else leave(k, left);
+            else if (logRooted[k] === Rooted.ByRuntime) leftByLibrary[k] = 1;
           }
         }
         break;
@@ -387,41 +369,7 @@ export function parse(
     }
   }
   while (top >= 0) isOpen[stack[top--]] = 0;
-  for (let q = 0; q < pendingLeft.length; q += 4)
-    if (!returnedChain(pendingLeft[q], pendingLeft[q + 1], end))
-      leave(pendingLeft[q + 2], pendingLeft[q + 3]);
-  pendingLeft.length = 0;
   return { level, closedAt, entry };
-}
-
-/** Marks root `k`, the root of a chain a statement left: 1 unawaited, 2 leftServing, 3 leftByLibrary. */
-function leave(k: number, left: number): void {
-  if (left === 1) unawaited[k] = 1;
-  else if (left === 2) leftServing[k] = 1;
-  else if (left === 3) leftByLibrary[k] = 1;
-}
-
-/**
- * Whether the chain ending in the tail `tail`, made in the call of root `at` that nobody consumed in
- * the stint, is what that call returned (an async function's `return load(x).then(f)`, or a plain
- * function's inside it, no await) to a caller that waits for it: the call neither settled (it was
- * resolved with the chain, which settles later) nor suspended, made nothing after the tail, and its
- * caller awaits it, through returns (awaitedThroughReturn). Then the chain is awaited, as the call
- * returned to an `await` is, and it is no statement. `at` -1: the function the stint resumed (which
- * did not return a value), which awaited nothing after the tail and made nothing: it returned the
- * chain to whoever awaited it before, as it returns a call (`return load(x)`, the stint's own) — a
- * chain the program's code made (a library's that its resumed code returns stays a statement).
- */
-function returnedChain(tail: number, at: number, end: number): boolean {
-  if (at === -1) {
-    if (topSuspends) return false;
-    for (let k = tail + 1; k < end; k++) if (level[k] === -1) return false;
-    return true;
-  }
-  if (logRooted[at] !== Rooted.ByCall && logRooted[at] !== Rooted.ByLibrary) return false;
-  if (settledAt[at] !== -1 || suspends(at)) return false;
-  for (let k = tail + 1; k < closedAt[at]; k++) if (level[k] === at) return false;
-  return awaitedThroughReturn(at);
 }
 
 /**
@@ -582,7 +530,7 @@ function isCombinatorLink(p: number, i: number): boolean {
  * code and the function it called) it awaits again — a tail that is not inside a call made after
  * `tail`. A function suspends once per stint, so a second await means the first tail was no await.
  * Of a call nobody consumed, the first tail is taken for its await, unless it is known to be a link
- * made by a promise method (then judged once the parse ends: returnedChain).
+ * made by a promise method.
  */
 function goesOn(tail: number, at: number, end: number): boolean {
   const stop = at === -1 ? end : consumer[at] !== -1 ? consumer[at] : at === entryRoot ? end : -1;
@@ -787,7 +735,7 @@ function awaitedThroughReturn(b: number): boolean {
     if (a === -1 || logKind[a] !== LogKind.Root) return false;
     if (logRooted[a] !== Rooted.ByCall && logRooted[a] !== Rooted.ByLibrary) return false;
     if (settledAt[a] !== -1 || closedAt[a] !== closedAt[b] || suspends(a)) return false;
-    if (own[a] === 1 || a === entryRoot || (logUsed[a] !== 0 && unawaited[a] === 0)) return true;
+    if (own[a] === 1 || (logUsed[a] !== 0 && unawaited[a] === 0)) return true;
     if (logUsed[a] !== 0) return false;
     b = a;
   }
