@@ -476,7 +476,7 @@ const CONSTRUCTS: Array<{
     // 1026, in fast mode, a slot of the table of the function each root place last entered was
     // taken from the `warmUp` job's place, whose other function was then not seen as new code (its
     // members `verifyQuery0`, `…1`); under 1034 two chain places shared a slot, each read again at
-    // every pass, and the looks ran out (`all[0]`): 2 of the 140 names 1000-1039 and 2000-2099, on
+    // every pass, and the looks ran out (`all[0]`): 3 of the 230 names 1000-1139 and 2000-2099, on
     // the build before, every run. The table is a Map now, the chains' two slots a place.
     seeds: [1025, 1026, 1034],
     fns: [
