@@ -600,10 +600,27 @@ export function startDishes(): void {
 
 /**
  * Places (the hash before the record) where a chain on a promise made before was looked at
- * (readChain): a small table, a collision costs a look.
+ * (readChain): a small table, a collision costs a look. Each place has two slots (its hash's low
+ * bits and its high ones): with one, two places of a stint that shared it were each read again at
+ * every pass, and the looks ran out before the reads that name members (seed 1034 of truth.test.ts's
+ * member case: 125 reads at one slot of 200 looks, `verifyQuery0` named `all[0]`) — which places
+ * shared a slot depended on the hashes, which take in the script's name.
  */
 const CHAINS_MASK = 4095;
 const chainsSeen = new Int32Array(CHAINS_MASK + 1);
+/** Whether chain place `key` (odd) was read (see chainsSeen). */
+function chainSeen(key: number): boolean {
+  return chainsSeen[key & CHAINS_MASK] === key || chainsSeen[(key >>> 16) & CHAINS_MASK] === key;
+}
+/** Whether chain place `key` may have been read, its slots since taken by others. */
+function chainForgotten(key: number): boolean {
+  return chainsSeen[key & CHAINS_MASK] !== 0 && chainsSeen[(key >>> 16) & CHAINS_MASK] !== 0;
+}
+function noteChain(key: number): void {
+  if (chainSeen(key)) return;
+  const b = (key >>> 16) & CHAINS_MASK;
+  chainsSeen[chainsSeen[key & CHAINS_MASK] !== 0 && chainsSeen[b] === 0 ? b : key & CHAINS_MASK] = key;
+}
 
 /**
  * The record being logged is a chain on a promise made in an earlier stint (`ready.then((c) =>
@@ -612,9 +629,13 @@ const chainsSeen = new Int32Array(CHAINS_MASK + 1);
  * per place (a server's every request passes the same places) and kept for the stint (dishSort.ts).
  */
 function readChain(doubt: boolean): void {
-  const stack = memberStack(logDerived, fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1), doubt);
+  // In new code (fresh) a place read before is read again on the job looks' budget; one whose slots
+  // other places took since cannot be told from it, and is read on that budget too (not on the
+  // member looks', which may be spent).
+  const key = hash | 1;
+  const stack = memberStack(logDerived, fresh && (chainSeen(key) || chainForgotten(key)), doubt);
   if (stack === null) return;
-  chainsSeen[hash & CHAINS_MASK] = hash | 1;
+  noteChain(key);
   rootStacks.set(n, stack);
 }
 
@@ -647,7 +668,7 @@ function readNext(skip: (...args: never[]) => unknown, kind: LogKind): void {
     if (checked[key & CHECKED_MASK] === key) {
       if (!fresh) return;
       anew = true;
-    }
+    } else if (fresh && checked[key & CHECKED_MASK] !== 0) anew = true; // perhaps read before: see readChain
     checked[key & CHECKED_MASK] = key;
   }
   if (rootStacks.has(n)) return;
@@ -732,13 +753,11 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     (!ours || logUsed[j] !== 0) &&
     !inJob &&
     (fresh ||
-      chainsSeen[hash & CHAINS_MASK] !== (hash | 1) ||
+      !chainSeen(hash | 1) ||
       eachCall[hash & ARM_MASK] === (hash | 1) ||
       (leadRecords[hash & ARM_MASK] === (hash | 1) && doubtAllowed(stintClock.stint)))
   )
-    readChain(
-      !fresh && chainsSeen[hash & CHAINS_MASK] === (hash | 1) && eachCall[hash & ARM_MASK] !== (hash | 1),
-    );
+    readChain(!fresh && chainSeen(hash | 1) && eachCall[hash & ARM_MASK] !== (hash | 1));
   else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
     if (
@@ -998,10 +1017,11 @@ function rootedHow(): Rooted {
       const by = othersMaker(makerStack);
       if (seen && nextMakers[slot] !== by) fresh = true;
       if (!seen || fresh) {
+        // In new code, a place whose slot another took since is perhaps read before: see readChain.
+        nextAnew = seen || (fresh && latest !== 0 && nextSeen[slot] !== 0);
         nextSeen[slot] = key;
         nextMakers[slot] = by;
         stackNext = n + 1;
-        nextAnew = seen;
         checking = false;
       }
     }
@@ -1106,21 +1126,24 @@ function readNextOf(j: number): void {
 
 /**
  * The function of the program's that the last look at each root place saw entered (a hash of where
- * it is), by place: a small table, a collision costs a segment's looks.
+ * it is), by place. Not a small table of slots: a place whose slot another took since would seem
+ * seen for the first time, and the other function it enters now would not make the code new
+ * (fresh) — which place shared a slot depended on the hashes, which take in the script's name (a
+ * mapper's `warmUp` job named after the `notify` jobs before it in one program of 40 alike but for
+ * the file's name). Looks are rationed, and this is noted after one: a Map, emptied when full.
  */
-const ENTERED_MASK = 1023;
-const enteredKeys = new Int32Array(ENTERED_MASK + 1);
-const enteredFns = new Int32Array(ENTERED_MASK + 1);
+const MAX_ENTERED = 16384;
+const enteredFns = new Map<number, number>();
 /**
  * A look at root place `key` saw `fn` entered: should the place's last look have seen another
  * function, the code from here on is new to the places this segment passes (see fresh).
  */
 function noteEntered(key: number, fn: CodeLocation): void {
   const id = mix(mix(mix(fn.line, fn.column), fn.file.length), fn.fn.length) | 1;
-  const slot = key & ENTERED_MASK;
-  if (enteredKeys[slot] === key && enteredFns[slot] !== id) fresh = true;
-  enteredKeys[slot] = key;
-  enteredFns[slot] = id;
+  const last = enteredFns.get(key);
+  if (last !== undefined && last !== id) fresh = true;
+  if (last === undefined && enteredFns.size >= MAX_ENTERED) enteredFns.clear();
+  enteredFns.set(key, id);
 }
 
 /** An async function of Node's own (see CalledFrom.Runtime). */
