@@ -1602,12 +1602,14 @@ describe('real servers, traced under load', function () {
       });
 
       it("fetch to an upstream over keep-alive, and a file piped through gzip: one task per request, the upstream's requests their own, no lane for the connection", async () => {
+        let port_ = 0;
         const run = await record(
           dir,
           'fetchUpstream',
           mode,
           {},
           async (port) => {
+            port_ = port;
             for (const item of ['1', '2', '3'])
               assert.equal(await request(port, 'GET', `/quote/${item}`), 200);
             assert.equal(await request(port, 'GET', '/file'), 200);
@@ -1616,6 +1618,15 @@ describe('real servers, traced under load', function () {
           '/quote/9',
           // A number of requests, not two seconds: beside busy loops two seconds were 16 requests.
           40,
+          {
+            // The upstream closes its idle connections: each socket fetch opened reads its end,
+            // long after the response of the request that opened it — the connection's work, for
+            // nobody.
+            settled: async () => {
+              assert.equal(await request(port_, 'GET', '/upstream/close'), 200);
+              await sleep(100);
+            },
+          },
         );
         const s = run.summary;
         const quotes = s.tasks.filter((t) => t.kind === 'request' && t.name.startsWith('GET /quote/'));
@@ -1625,6 +1636,19 @@ describe('real servers, traced under load', function () {
           `one task per request (${quotes.length}, ${run.loaded} under load)`,
         );
         assert.equal(prices.length, quotes.length, "the upstream's requests are tasks of their own");
+        // What a connection a quote's fetch opened does after that quote's response (its end read
+        // once the upstream closed it, later requests' reads) is nobody's: no quote runs after its
+        // response. (Its own wrap-up, however short, would be part of the stint that sent it.)
+        const lateRuns = quotes.flatMap((q) => {
+          const t = run.timeline.tasks.find((x) => x.id === q.id)!;
+          return t.stints
+            .filter((i) => t.endedAt !== null && run.timeline.stints.start[i] >= t.endedAt)
+            .map(
+              (i) =>
+                `${q.id} ${(run.timeline.stints.start[i] - t.endedAt!).toFixed(1)} ms after its response`,
+            );
+        });
+        assert.deepEqual(lateRuns, [], "a quote's connection after its response is nobody's work");
         const withLanes = quotes.filter((t) =>
           childrenOf(s, t).some((c) => !c.internal && !stretchedWrapUp(t, c)),
         );
@@ -1640,7 +1664,7 @@ describe('real servers, traced under load', function () {
         assert.ok(file.stints >= 2, `the piped file is the request's work (${file.stints} stints)`);
         assertNoOtherLanes(
           s,
-          [...quotes, ...prices, file],
+          [...quotes, ...prices, file, ...named(s, 'GET /upstream/close')],
           "no other lanes: the keep-alive connection is nobody's dish",
         );
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
