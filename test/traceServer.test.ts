@@ -64,6 +64,28 @@ async function harness(
   return { server, closes, closed, accepted, timelines };
 }
 
+/**
+ * Runs `program` (`node -e`) traced live into `h`'s server until the tracer is let in, then ends its
+ * stdin (the programs exit on its end); resolves with its exit code and stderr.
+ */
+async function runUntilLetIn(h: Harness, program: string): Promise<{ code: number | null; stderr: string }> {
+  const env = {
+    ...plainEnv(),
+    NODE_OPTIONS: `--require ${TRACER}`,
+    LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
+  };
+  const child = spawn(process.execPath, ['-e', program], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  try {
+    await waitFor(() => (h.accepted.length >= 1 ? true : undefined), 30_000);
+  } finally {
+    child.stdin.end();
+  }
+  return { code: await exited, stderr };
+}
+
 /** Connects and sends `bytes`; resolves with what the server answered once it closes the socket. */
 function client(socketPath: string, bytes: Uint8Array[], keepOpen = false): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -165,25 +187,12 @@ describe('the live trace server', function () {
       }
       // (Forty connections and a traced start: 10 s was not enough at load 21.)
       await waitFor(() => (h.closes.length >= 32 ? true : undefined), 30_000);
-      const env = {
-        ...plainEnv(),
-        NODE_OPTIONS: `--require ${TRACER}`,
-        LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
-      };
       // The program lives until the tracer is let in, then exits with 3 amid pending work. (One that
       // exits on a timer of its own may end before its tracer's hello is read, on a loaded machine:
       // then its trace goes to the spill file, and nobody was let in — 30 ms at load 25, 4 runs of 4.)
       const program = 'setInterval(() => {}, 1000); process.stdin.on("end", () => process.exit(3)).resume();';
-      const child = spawn(process.execPath, ['-e', program], { env, stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      try {
-        await waitFor(() => (h.accepted.length >= 1 ? true : undefined), 30_000);
-      } finally {
-        child.stdin.end();
-      }
-      assert.equal(await exited, 3, stderr);
+      const { code, stderr } = await runUntilLetIn(h, program);
+      assert.equal(code, 3, stderr);
       await waitFor(() => (h.timelines.some((t) => t.endInfo !== null) ? true : undefined), 30_000);
       assert.equal(h.accepted.length, 1, 'the tracer was let in');
       assert.ok(
@@ -204,24 +213,11 @@ describe('the live trace server', function () {
     // session lost: the tracer connects after the first stint instead.
     const h = await harness(undefined, 300);
     try {
-      const env = {
-        ...plainEnv(),
-        NODE_OPTIONS: `--require ${TRACER}`,
-        LOOPLENS_OPTIONS: JSON.stringify(h.server.tracerOptions()),
-      };
       // The program lives until the tracer is let in, then exits with 3 (as above).
       const program =
         'const end = Date.now() + 1500; while (Date.now() < end); process.stdin.on("end", () => process.exit(3)).resume();';
-      const child = spawn(process.execPath, ['-e', program], { env, stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      try {
-        await waitFor(() => (h.accepted.length >= 1 ? true : undefined), 30_000);
-      } finally {
-        child.stdin.end();
-      }
-      assert.equal(await exited, 3, stderr);
+      const exited = await runUntilLetIn(h, program);
+      assert.equal(exited.code, 3, exited.stderr);
       const whole = () => h.timelines.find((t) => t.endInfo !== null);
       await waitFor(() => whole(), 30_000);
       assert.equal(h.accepted.length, 1, 'the tracer was let in');
