@@ -87,7 +87,9 @@ const suspensions: number[] = [];
  *  - a promise the runtime made (`new Promise`) that nothing in the stint consumes ends at the
  *    latest at the next `await` of the function it was made in: an executor is synchronous and
  *    cannot await (an async generator's `next()`, whose body can, is consumed by its loop).
- * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
+ * A chain that ends in a statement tail is a call nobody awaited, like a bare call — unless the
+ * function it was made in returned it (`return load(x).then(f)`), which the log cannot show: the
+ * dish keeps the tail (FoundDish.tail) for the job that shows it (dishes.ts foldIfReturned).
  */
 export function parse(
   start: number,
