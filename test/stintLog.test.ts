@@ -169,6 +169,13 @@ class Log {
     });
   }
 
+  /** For each dish found, the tail of the chain a statement left on its call (FoundDish.tail), or null. */
+  tails(how: StintEntry, returned = false): Array<string | null> {
+    return this.find(how, returned, Runner.None).dishes.map((d) =>
+      d.tail === undefined ? null : this.names[d.tail],
+    );
+  }
+
   /** The records whose work carries a library's loop on (Runner.Loop). */
   loops(how: StintEntry, returned = false, runner = Runner.None): string[] {
     return this.find(how, returned, runner).loops.map((i) => this.names[i]);
@@ -742,6 +749,26 @@ describe("the rule that sorts a stint's work into dishes", () => {
     assert.deepEqual(log.dishes(StintEntry.Resumed), [
       'call loadUser: loadUser loadUser.sleep loadUser.await',
     ]);
+  });
+
+  it("gives a call nobody awaited through a chain statement the chain's tail, which its function may have returned, and a bare call none (`audit(); load().then(f).catch(g)` after an await)", () => {
+    // Whether the resumed function returned `load().then(f).catch(g)` or left it and returned
+    // something else (fastify's `return reply`) the log cannot show: the tail is what the job
+    // resolving the function's promise would chain (dishes.ts foldIfReturned).
+    const log = new Log()
+      .call('audit')
+      .root('audit.sleep')
+      .awaits('audit.await', 'audit.sleep')
+      .call('load')
+      .root('load.sleep')
+      .awaits('load.await', 'load.sleep')
+      .link('load.then', 'load')
+      .link('load.catch', 'load.then');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), [
+      'call audit: audit audit.sleep audit.await',
+      'call load: load load.sleep load.await',
+    ]);
+    assert.deepEqual(log.tails(StintEntry.Resumed), [null, 'load.catch']);
   });
 
   it("keeps what the script's top level starts in the script (module loading calls inside the runtime)", () => {

@@ -3438,6 +3438,127 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a `.then` chain on a call that a function returns unawaited to code awaiting it — through a library's helpers as Nest returns a service's call, after an await of its own, or a link of it kept in a variable — the request's own work, and a chain left as a statement before returning something else (a thenable as fastify's `return reply`, another promise) a task, in both modes", async () => {
+    // A function that returns `load(x).then(f)` without awaiting it is resolved with the chain,
+    // which its caller awaits through it as it awaits a returned call: `load` is no call nobody
+    // awaited. The stint's log cannot tell that from `load(x).catch(f); return reply;` (fastify's
+    // audit after the response, a thenable returned: s40-thenret took it for a returned chain and
+    // was reverted, b5f60af); the job that resolves the function's promise with the chain, calling
+    // its `then`, tells. Before: `load` a task of every request here but `/fire`'s, `/audit`'s
+    // and `/other`'s, where it is one — for `/then`, `/plain` and `/direct` through the library's
+    // helpers only (the program's own awaiting listener had it right), for `/later` and `/link`
+    // (the function resumed after its await) in any app.
+    const app = path.join(dir, 'chainReturnedThroughLibrary');
+    writeLibrary(app, 'minidispatch', [
+      '// As Nest dispatches (see the test above).',
+      'async function dispatch(handler, req) {',
+      '  return invoke(handler, req);',
+      '}',
+      'const invoke = async (handler, req) => {',
+      '  const result = handler(req);',
+      '  return result;',
+      '};',
+      'exports.listener = (handler) => async (req, res) => {',
+      '  const value = await dispatch(handler, req);',
+      '  res.end(JSON.stringify(value));',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('minidispatch');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'async function load(ms) {',
+        '  await sleep(ms);',
+        '  return ms;',
+        '}',
+        'class Shop {',
+        '  async then() {',
+        '    return load(3).then((n) => n + 1);',
+        '  }',
+        '  plain() {',
+        '    return load(4).then((n) => n + 1);',
+        '  }',
+        '  async later() {',
+        '    await sleep(1);',
+        '    return load(5).then((n) => n + 1);',
+        '  }',
+        '  async fire() {',
+        '    load(6).then((n) => n + 1);',
+        '    return 1;',
+        '  }',
+        '  async link() {',
+        '    await sleep(1);',
+        '    const p = load(10).then((n) => n + 1);',
+        '    p.catch(() => {});',
+        '    return p;',
+        '  }',
+        "  // fastify's `audit(…).catch(…); return reply;`: a thenable returned, not the chain.",
+        '  async audit() {',
+        '    await sleep(1);',
+        '    load(8).catch(() => {});',
+        '    return reply;',
+        '  }',
+        '  async other() {',
+        '    await sleep(1);',
+        '    load(9).then((n) => n + 1);',
+        '    return sleep(2);',
+        '  }',
+        '}',
+        'const reply = { then(resolve) { resolve(2); } };',
+        'const shop = new Shop();',
+        'const routes = {',
+        "  '/then': () => shop.then(),",
+        "  '/plain': () => shop.plain(),",
+        "  '/direct': () => load(7).then((n) => n + 1),",
+        "  '/later': () => shop.later(),",
+        "  '/link': () => shop.link(),",
+        "  '/fire': () => shop.fire(),",
+        "  '/audit': () => shop.audit(),",
+        "  '/other': () => shop.other(),",
+        '};',
+        'const server = http.createServer(listener((req) => routes[req.url]()));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const base = `http://127.0.0.1:${server.address().port}`;',
+        '  for (let n = 0; n < 2; n++)',
+        '    for (const p of Object.keys(routes)) await fetch(base + p).then((r) => r.text());',
+        '  await sleep(20);',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const routes = [
+      'GET /then',
+      'GET /plain',
+      'GET /direct',
+      'GET /later',
+      'GET /link',
+      'GET /fire',
+      'GET /audit',
+      'GET /other',
+    ];
+    const statements = new Set(['GET /fire', 'GET /audit', 'GET /other']);
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((t) => t.name),
+        [...routes, ...routes],
+        `${mode}: 16 requests (${all})`,
+      );
+      for (const request of requests)
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === request.id).map((t) => t.name),
+          statements.has(request.name) ? ['load'] : [],
+          `${mode}: ${request.name}: a returned chain the request's own work, a chain statement's call a task (${all})`,
+        );
+    }
+  });
+
   it("names a dish of an anonymous function given with options (p-map's `pMap(items, async (x) => …, { concurrency })`, a worker's `new Worker(name, async (job) => …, { connection })`) as anonymous, not by the option's key, and keeps a method's name, in both modes", async () => {
     // V8 makes up a name for an anonymous function from the keys of an object literal after it
     // among a call's arguments: `pMap.concurrency`, `Worker.connection.connection` (dist0 named the

@@ -968,6 +968,36 @@ const CONSTRUCTS: Array<{
       requests: ['/r2?q=1', '/r2?q=2'],
     },
   },
+  {
+    // A returned chain was a statement that left `load` a call nobody awaited (a task of its own)
+    // after an await of the function's own (`later`), in both modes, on the build before; `direct`
+    // returns its chain before any await. `fire` leaves a chain as a statement and returns another
+    // call's promise (fastify's `audit(…).catch(…); return reply;`): `audit` stays a dish.
+    title:
+      "a `.then` chain a function returns unawaited (`return load(d).then(…)`) is awaited with the function, its call and links the caller's work; a chain left as a statement before returning another call's promise is a dish: in the script and in a request",
+    fns: [
+      fn('later', [sleep(2), work()], { returns: 'load', returnLinks: ['then'] }),
+      fn('direct', [work(0.8)], { returns: 'load', returnLinks: ['then', 'catch'] }),
+      fn('fire', [sleep(1), { k: 'forget', fn: 'audit', style: 'then' }, work(0.8)], { returns: 'store' }),
+      fn('load', [sleep(3), work()]),
+      fn('store', [sleep(2), work(0.8)]),
+      fn('audit', [sleep(4), work()]),
+    ],
+    main: [{ k: 'await', fn: 'later' }, { k: 'await', fn: 'direct' }, { k: 'await', fn: 'fire' }, work()],
+    server: {
+      routes: [
+        {
+          path: '/order',
+          before: [
+            { k: 'await', fn: 'later' },
+            { k: 'await', fn: 'direct' },
+          ],
+          after: [{ k: 'await', fn: 'fire' }, work()],
+        },
+      ],
+      requests: ['/order?n=1', '/order?n=2'],
+    },
+  },
 ];
 
 /**

@@ -49,6 +49,7 @@ import {
   FoundDish,
   CalledFrom,
   LogKind,
+  MAX_LOG,
   StintEntry,
   logFrom,
   logHash,
@@ -175,6 +176,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
             end: d.end - start,
             comb: d.comb === -1 ? -1 : d.comb - start,
             link: d.link === undefined || d.link === -1 ? d.link : d.link - start,
+            tail: d.tail === undefined ? undefined : d.tail - start,
             cuts: d.cuts?.map((i) => i - start),
             innerCuts: d.innerCuts?.map((i) => i - start),
           })),
@@ -564,6 +566,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     }
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
+    // The chain a statement left on the call, which its function may have returned, or any link
+    // of it (`const p = load(x).then(f); p.catch(log); return p;`): see chainOf.
+    if (d.tail !== undefined)
+      for (let j = at + d.tail, n = 0; j > first && n < MAX_LOG; j = logParentAt[j], n++) {
+        if (logKind[j] !== LogKind.Derived) break;
+        const link = logObj[j];
+        if (typeof link === 'object' && link !== null) chainLinks.set(link, dish);
+        anyChainLinks = true;
+      }
     // The member the combinator was given is the call's own promise, not a chain on it that runs
     // on once that settles: settled by others (a batch), it is over.
     if (call !== null && (logObj[at + d.comb] as unknown[]).includes(origin)) dish.endsWhenSettled = true;
@@ -1167,6 +1178,24 @@ export function runsRunner(p: object): Runner {
  */
 const forLibrary = new WeakSet<Task>();
 const members = new WeakSet<Task>();
+/**
+ * The links of chains left as statements on calls nobody awaited (`load(x).then(f)`), each with
+ * the call's dish. Whether the function that made such a chain returned it (`return
+ * load(x).then(f)`, no await) is no part of the stint's log: a chain left before `return reply`
+ * (fastify's `audit(…).catch(…)`, another thenable returned) looks the same there. The runtime
+ * shows it next: it resolves the function's promise with the chain in a job of its own that calls
+ * the chain's `then` — a promise whose parent is the link returned, made in that job (promises.ts;
+ * dishes.ts foldIfReturned). (V8 skips that call for a native promise, linking the two directly,
+ * only while no promise hook is on: PromiseResolveThenableJob in
+ * https://github.com/v8/v8/blob/main/src/builtins/promise-jobs.tq.)
+ */
+const chainLinks = new WeakMap<object, Task>();
+let anyChainLinks = false;
+/** The dish of the call on which a statement left a chain that `p` is a link of, if any (see chainLinks). */
+export function chainOf(p: object): Task | undefined {
+  return anyChainLinks ? chainLinks.get(p) : undefined;
+}
+
 export function returnedToLibrary(dish: Task, into: Task): boolean {
   return forLibrary.has(dish) && (!members.has(into) || tookJob.has(into));
 }

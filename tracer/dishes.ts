@@ -59,6 +59,7 @@ import {
   Segment,
   arrival,
   carriesRunner,
+  chainOf,
   foldedInto,
   heldRun,
   loneSettled,
@@ -1497,7 +1498,11 @@ function indexOf(p: unknown): number {
  * promise with it) consumed a dish's promise: the call was awaited after all, through its caller.
  */
 export function foldIfReturned(parent: object, adopter: object | null): void {
-  const dish = (parent as Logged)[kDish] ?? (carrying ? carried.get(parent) : undefined);
+  const own = (parent as Logged)[kDish];
+  // (Or the tail of a chain a statement left on a dish's call, which the function that made it
+  // returned after all: `return load(x).then(f)`, no await — see dishSort.ts chainOf.)
+  const chained = own === undefined ? chainOf(parent) : undefined;
+  const dish = own ?? chained ?? (carrying ? carried.get(parent) : undefined);
   if (dish === undefined || dish.folded) return;
   const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
   if (into === null) return;
@@ -1505,7 +1510,7 @@ export function foldIfReturned(parent: object, adopter: object | null): void {
     if (adopter !== null) jobAdopted(dish, into, adopter);
     return;
   }
-  if ((parent as Logged)[kDish] !== dish) return;
+  if (own !== dish && chained !== dish) return;
   forget(dish);
   foldedInto(dish, into);
   foldTask(dish, into);

@@ -261,6 +261,15 @@ export interface FoundDish {
    */
   cuts?: number[];
   /**
+   * For a call nobody awaited because a chain on it was left as a statement (`load(x).then(f)` not
+   * awaited in the stint): the chain's tail. It is no statement if the function it was made in
+   * returned it to code that awaits that function (`return load(x).then(f)`, no await): the
+   * runtime then resolves the function's promise with it in a job of its own, which chains it
+   * (dishes.ts foldIfReturned) — something the log of the stint cannot show, as a chain left
+   * before `return reply` (another thenable) looks the same.
+   */
+  tail?: number;
+  /**
    * Likewise for an async function the call made that was still open at the stint's end (triples
    * [record, cut, that function's record]): where that function may have returned what it
    * returned, and so where the call's work ends if the call returned that function's promise.

@@ -33,6 +33,11 @@ const stack = new Int32Array(MAX_LOG);
 const owner = new Int32Array(MAX_LOG);
 const consumer = new Int32Array(MAX_LOG);
 const unawaited = new Uint8Array(MAX_LOG);
+/**
+ * For a root whose chain a statement left (unawaited): that statement's tail, else -1. A function
+ * may return that tail to code that awaits it (`return load(x).then(f)`): see FoundDish.tail.
+ */
+const chainTail = new Int32Array(MAX_LOG);
 /** 1 for a root the runtime made (`new Promise`) whose chain the library's code made a statement. */
 const leftByLibrary = new Uint8Array(MAX_LOG);
 /**
@@ -82,7 +87,9 @@ const suspensions: number[] = [];
  *  - a promise the runtime made (`new Promise`) that nothing in the stint consumes ends at the
  *    latest at the next `await` of the function it was made in: an executor is synchronous and
  *    cannot await (an async generator's `next()`, whose body can, is consumed by its loop).
- * A chain that ends in a statement tail is a call nobody awaited, like a bare call.
+ * A chain that ends in a statement tail is a call nobody awaited, like a bare call — unless the
+ * function it was made in returned it (`return load(x).then(f)`), which the log cannot show: the
+ * dish keeps the tail (FoundDish.tail) for the job that shows it (dishes.ts foldIfReturned).
  */
 export function parse(
   start: number,
@@ -98,6 +105,7 @@ export function parse(
   for (let i = start; i < end; i++) {
     consumer[i] = -1;
     unawaited[i] = 0;
+    chainTail[i] = -1;
     leftServing[i] = 0;
     leftByLibrary[i] = 0;
     member[i] = 0;
@@ -354,9 +362,10 @@ export function parse(
             if (
               logMade[i] !== Made.ByLibraryMethod ||
               (logRooted[k] === Rooted.ByLibrary && !serving && !runtimeCallback(k, i))
-            )
+            ) {
               unawaited[k] = 1;
-            else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
+              if (k !== i) chainTail[k] = i;
+            } else if (logRooted[k] === Rooted.ByLibrary) leftServing[k] = 1;
             // A library's `new Promise(…)` that its own code chains and leaves (a pool's
             // `open().then(release)` whose open is no async function): see findDishes' libWork.
             else if (logRooted[k] === Rooted.ByRuntime) leftByLibrary[k] = 1;
@@ -1079,6 +1088,7 @@ export function findDishes(
       job,
     );
     if (logRooted[r] === Rooted.ByCall) returnCuts(r, stop, dish);
+    if (chainTail[r] !== -1) dish.tail = chainTail[r];
     dishes.push(dish);
     ownedByDish(r, stop);
   }

@@ -375,6 +375,12 @@ export interface FnDef {
    * stays part of this function's dish).
    */
   returns: string | null;
+  /**
+   * With `returns`: links on the helper's promise, the chain returned unawaited
+   * (`return other(d).then(…)`): the caller awaits the chain through the return, so the helper and
+   * the links' work stay this function's dish, as in a `chain` statement that is awaited.
+   */
+  returnLinks?: ChainLink[];
 }
 
 export interface Route {
@@ -601,16 +607,9 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
     case 'await':
       w.line(`await ${s.fn}(${d});`);
       return;
-    case 'chain': {
-      let expr = `${s.fn}(${d})`;
-      for (const link of s.links) {
-        if (link === 'then') expr += `.then((v) => { __work(${d}, ${ms(s.workMs)}); return v; })`;
-        else if (link === 'catch') expr += `.catch(() => { __work(${d}, ${ms(s.workMs)}); })`;
-        else expr += `.finally(() => { __work(${d}, ${ms(s.workMs)}); })`;
-      }
-      w.line(`await ${expr};`);
+    case 'chain':
+      w.line(`await ${chained(`${s.fn}(${d})`, s.links, d, s.workMs)};`);
       return;
-    }
     case 'combinator': {
       const calls =
         s.style === 'literal'
@@ -1138,11 +1137,26 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
   }
 }
 
+/** `call` with `.then`/`.catch`/`.finally` links, each working `workMs` for dish `d`. */
+function chained(call: string, links: ChainLink[], d: string, workMs: number): string {
+  let expr = call;
+  for (const link of links) {
+    if (link === 'then') expr += `.then((v) => { __work(${d}, ${ms(workMs)}); return v; })`;
+    else if (link === 'catch') expr += `.catch(() => { __work(${d}, ${ms(workMs)}); })`;
+    else expr += `.finally(() => { __work(${d}, ${ms(workMs)}); })`;
+  }
+  return expr;
+}
+
+/** The work of each link of a chain a function returns (FnDef.returnLinks). */
+const RETURN_LINK_MS = 0.8;
+
 function renderFn(w: Writer, fn: FnDef): void {
   w.block(`async function ${fn.name}(d) {`, () => {
     renderStmts(w, fn.body, 'd');
     if (fn.fails) w.line(`throw new Error(${JSON.stringify(`${fn.name} failed`)});`);
-    else if (fn.returns !== null) w.line(`return ${fn.returns}(d);`);
+    else if (fn.returns !== null)
+      w.line(`return ${chained(`${fn.returns}(d)`, fn.returnLinks ?? [], 'd', RETURN_LINK_MS)};`);
   });
 }
 
