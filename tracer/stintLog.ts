@@ -193,6 +193,13 @@ export const enum CalledFrom {
    * the code that awaits the combinator.
    */
   Import = 6,
+  /**
+   * For the program's function: called by the program's own synchronous code (an arrow, `() =>
+   * job(d)`), which a library's code called, which a function of the program's called — a queue's
+   * synchronous `add(() => job(d))` calling the arrow it was given. As ProgramThroughLibrary, one
+   * function of the program's further up (stintParse.ts throughLibrary).
+   */
+  ProgramViaLibrary = 7,
 }
 export const logFrom = new Uint8Array(MAX_LOG);
 /**
