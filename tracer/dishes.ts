@@ -29,6 +29,7 @@ import {
   enteredByEvent,
   enteredFrom,
   enteredViaLibrary,
+  enteredInPromise,
   enteredNode,
   madeByImport,
   madeByPromiseMethod,
@@ -1062,11 +1063,13 @@ function rootedHow(): Rooted {
       enteredFrom === null
         ? enteredByEvent
           ? CalledFrom.LibraryEvent
-          : enteredViaLibrary
+          : enteredViaLibrary && !enteredInPromise
             ? CalledFrom.ProgramViaLibrary
             : CalledFrom.Program
         : enteredFrom === ''
-          ? CalledFrom.ProgramThroughLibrary
+          ? enteredInPromise
+            ? CalledFrom.ProgramThroughLibraryPromise
+            : CalledFrom.ProgramThroughLibrary
           : CalledFrom.Library;
   // The function entered is the dish's, should this call make one: its name, at no extra cost
   // (a combinator member whose chain never shows it, `return Promise.race([work(), …])`).

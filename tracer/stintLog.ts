@@ -200,6 +200,12 @@ export const enum CalledFrom {
    * function of the program's further up (stintParse.ts throughLibrary).
    */
   ProgramViaLibrary = 7,
+  /**
+   * As ProgramThroughLibrary, the library's code calling it inside a `new Promise` executor of its
+   * own (async's `mapLimit`, which returns that promise for the program to await): the library's
+   * call makes a promise of the call, so it is not the synchronous `add` nobody waits for.
+   */
+  ProgramThroughLibraryPromise = 8,
 }
 export const logFrom = new Uint8Array(MAX_LOG);
 /**

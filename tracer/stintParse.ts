@@ -643,10 +643,17 @@ function goesOn(tail: number, at: number, end: number): boolean {
 function droppedByLibrary(r: number, serving: boolean): boolean {
   if (!serving || logRooted[r] !== Rooted.ByCall || logUsed[r] !== 0) return false;
   if (logFrom[r] === CalledFrom.Library) return true;
-  if (logFrom[r] !== CalledFrom.ProgramThroughLibrary) return false;
+  if (!throughLibrary(r)) return false;
   let p = level[r];
   while (p !== -1 && logRooted[p] === Rooted.ByRuntime) p = level[p];
   return p === -1 || logRooted[p] !== Rooted.ByLibrary;
+}
+
+/** Whether root `r` is a function of the program's that a library's code called for the program's. */
+function throughLibrary(r: number): boolean {
+  return (
+    logFrom[r] === CalledFrom.ProgramThroughLibrary || logFrom[r] === CalledFrom.ProgramThroughLibraryPromise
+  );
 }
 
 /**
@@ -1279,8 +1286,7 @@ export function findDishes(
   // jobs inside the program's `await mapLimit(…)`): they are no handler that function reached
   // through the library.
   for (const r of candidates) {
-    if (candidates.length < 2 && (topSuspends || underOwn || logFrom[r] === CalledFrom.ProgramThroughLibrary))
-      continue;
+    if (candidates.length < 2 && (topSuspends || underOwn || throughLibrary(r))) continue;
     const stop = closedAt[r];
     const dish = callDish(r, stop, false, true, false);
     const c = consumer[r];
