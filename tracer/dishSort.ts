@@ -199,6 +199,17 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   return known;
 }
 
+/** Whether the parse found nothing but the awaits of layers (Parsed.layers). */
+function onlyLayers(found: Parsed): boolean {
+  return (
+    found.dishes.length === 0 &&
+    found.runs.length === 0 &&
+    found.sideRuns.length === 0 &&
+    found.loops.length === 0 &&
+    found.libs.length === 0
+  );
+}
+
 /** No dish made (holdLazily reads it only for a dish made inside the held one: none here). */
 const NONE_MADE: ReadonlyArray<Task | null> = [];
 
@@ -333,11 +344,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A stint running the work of a call held back alone (see heldRun): what it leaves outside any
   // dish is that call's, to be re-pointed should it become a dish.
   const held = seg.held !== null && seg.held.objs !== null && seg.held.dish === null ? seg.held : null;
-  if (found === null) {
+  // (A stint that only resumes or leaves a layer found nothing else: as one that found nothing.)
+  if (found !== null) for (const i of found.layers) markLayer(logObj[at + i]);
+  if (found === null || onlyLayers(found)) {
     if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
     return;
   }
-  for (const i of found.layers) markLayer(logObj[at + i]);
   if (held === null && aloneHeldLazily(task, found, at, seg)) return;
   const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
   let handed = takeArrival(task, seg.how);
