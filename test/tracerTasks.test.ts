@@ -4937,6 +4937,50 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes each job a queue's synchronous add() calls and chains a task of the code that added it, added at two different times, in both modes", async () => {
+    const app = path.join(dir, 'syncAdd');
+    // A queue whose `add` is no async function: its synchronous code calls the job it was given and
+    // chains it (`job().then(…)`), and the program does not wait for it — a job handed off, as one
+    // an async `add` (p-queue's) runs is. Before 2026-12-06 each was the work of the code that
+    // added it (the first ran alone in the script's stint, the second in a stint of `main` that
+    // goes on), in both modes.
+    writeLibrary(app, 'syncqueue', [
+      'class Queue {',
+      '  constructor() { this.running = 0; this.idle = []; }',
+      '  add(fn) {',
+      '    this.running++;',
+      '    fn().then(() => { if (--this.running === 0) for (const r of this.idle.splice(0)) r(); });',
+      '  }',
+      '  onIdle() { return this.running === 0 ? Promise.resolve() : new Promise((r) => this.idle.push(r)); }',
+      '}',
+      'module.exports = { Queue };',
+      '',
+    ]);
+    const program = path.join(app, 'adds.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Queue } = require('syncqueue');",
+        ...JOB_LINES,
+        'async function main() {',
+        '  const q = new Queue();',
+        // The job itself, and an arrow of the program's that calls it.
+        "  q.add(job('resize', 5));",
+        '  await sleep(8);',
+        "  q.add(() => job('encode', 5)());",
+        '  await q.onIdle();',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const run of await inBothModes(program)) {
+      const { mode, result, summary } = run;
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      assertJobs(mode, result.stdout, run, ['resize', 'encode'], main.id, 6);
+    }
+  });
+
   it("makes a call a library runs alone from its own callback, held back as its caller's work, a task once a second comes beside it, with what it left before then, in both modes and both await-locations modes", async () => {
     const app = path.join(dir, 'heldThenBeside');
     // A helper that runs a function from a callback of its own and chains it, as a framework runs a

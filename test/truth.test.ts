@@ -998,6 +998,21 @@ const CONSTRUCTS: Array<{
       requests: ['/order?n=1', '/order?n=2'],
     },
   },
+  {
+    title:
+      "jobs a queue's synchronous add() calls and chains, added at different times by code that does not wait for them, are dishes of the code that added them: given as arrows, in the script, and as the functions themselves, in a helper",
+    // Each job was the work of the code that added it before 2026-12-06, in both modes.
+    fns: [
+      fn('enqueue', [sleep(1), { k: 'syncAdd', fns: ['resize', 'encode'], gapMs: 4, form: 'bind' }, work()]),
+      fn('resize', [sleep(6), work(), sleep(3), work()]),
+      fn('encode', [sleep(2), work()]),
+    ],
+    main: [
+      { k: 'syncAdd', fns: ['encode', 'resize', 'encode'], gapMs: 3, form: 'arrow' },
+      { k: 'await', fn: 'enqueue' },
+      work(),
+    ],
+  },
 ];
 
 /**

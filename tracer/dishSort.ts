@@ -90,6 +90,11 @@ export interface Segment {
   /** It resumes a library's runner of jobs, and which kind (see stintParse.ts findDishes). */
   runner: Runner;
   /**
+   * It resumes a layer: a function of the program's that a library's code calls and chains one at a
+   * time, as a router runs its layers (stintParse.ts layerAt, isLayer).
+   */
+  layer: boolean;
+  /**
    * It runs the library's wrap-up of a job that ran side by side (its `.then` on the job's promise,
    * see wrapsUpJob): a call of the program's function the library makes there alone is a job too.
    */
@@ -125,6 +130,8 @@ interface Parsed {
   loops: number[];
   /** Pairs: a record a library's call nobody awaited made, and that call's root (see settle). */
   libs: number[];
+  /** The awaits whose continuation resumes a layer (see Segment.layer). */
+  layers: number[];
 }
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
@@ -137,7 +144,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
       mix(mix(mix(mix(mix(shape, how), returned ? 1 : 2), length), seg.lead ? 1 : 2), serving ? 1 : 2),
       runner + 1,
     ),
-    (seg.answered ? 1 : 2) | (seg.thenable ? 4 : 0),
+    (seg.answered ? 1 : 2) | (seg.thenable ? 4 : 0) | (seg.layer ? 8 : 0),
   );
   // What the stacks told (or, rationed out, did not) reads into the parse: part of the key (and
   // who called a combinator, the program or a library).
@@ -149,7 +156,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner, runs, sideRuns, loops, libs } = findDishes(
+  const { dishes, owner, runs, sideRuns, loops, libs, layers } = findDishes(
     start,
     end,
     seg.indexOf,
@@ -160,13 +167,15 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
     runner,
     seg.answered,
     seg.thenable,
+    seg.layer,
   );
   known =
     dishes.length === 0 &&
     runs.length === 0 &&
     sideRuns.length === 0 &&
     loops.length === 0 &&
-    libs.length === 0
+    libs.length === 0 &&
+    layers.length === 0
       ? null
       : {
           dishes: dishes.map((d) => ({
@@ -185,10 +194,22 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
           sideRuns: sideRuns.map((i) => i - start),
           loops: loops.map((i) => i - start),
           libs: libs.map((i) => i - start),
+          layers: layers.map((i) => i - start),
         };
   if (parses.size >= MAX_PARSES) parses.clear();
   parses.set(key, known);
   return known;
+}
+
+/** Whether the parse found nothing but the awaits of layers (Parsed.layers). */
+function onlyLayers(found: Parsed): boolean {
+  return (
+    found.dishes.length === 0 &&
+    found.runs.length === 0 &&
+    found.sideRuns.length === 0 &&
+    found.loops.length === 0 &&
+    found.libs.length === 0
+  );
 }
 
 /** No dish made (holdLazily reads it only for a dish made inside the held one: none here). */
@@ -325,7 +346,9 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // A stint running the work of a call held back alone (see heldRun): what it leaves outside any
   // dish is that call's, to be re-pointed should it become a dish.
   const held = seg.held !== null && seg.held.objs !== null && seg.held.dish === null ? seg.held : null;
-  if (found === null) {
+  // (A stint that only resumes or leaves a layer found nothing else: as one that found nothing.)
+  if (found !== null) for (const i of found.layers) markLayer(logObj[at + i]);
+  if (found === null || onlyLayers(found)) {
     if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
     return;
   }
@@ -1160,6 +1183,24 @@ function wrapsUp(p: unknown): void {
 /** Whether the reaction of `p` is a library's wrap-up of a job that ran side by side (see wrapsUp). */
 export function wrapsUpJob(p: object): boolean {
   return anyWrapUp && (p as WrapUpMarked)[kWrapUp] === true;
+}
+
+/**
+ * Continuations that resume a layer (Segment.layer): a function of the program's that a library's
+ * code calls and chains one at a time, as a router runs its layers. Marked only outside a request
+ * waiting for its response (there the framework's calls are the request running anyway), so a
+ * server's hot path never looks one up.
+ */
+const layerMarks = new WeakSet<object>();
+export let anyLayer = false;
+function markLayer(o: unknown): void {
+  if (typeof o !== 'object' || o === null) return;
+  layerMarks.add(o);
+  anyLayer = true;
+}
+/** Whether the continuation of `o` resumes a layer (see markLayer). */
+export function isLayer(o: object): boolean {
+  return layerMarks.has(o);
 }
 
 /** A tick or microtask a stint resuming a runner of jobs queued: it goes on with the runner. */

@@ -28,6 +28,8 @@ import {
   entered,
   enteredByEvent,
   enteredFrom,
+  enteredViaLibrary,
+  enteredInPromise,
   enteredNode,
   madeByImport,
   madeByPromiseMethod,
@@ -62,6 +64,8 @@ import {
   chainOf,
   foldedInto,
   heldRun,
+  anyLayer,
+  isLayer,
   loneSettled,
   memberTakes,
   passArrival,
@@ -248,6 +252,7 @@ export function willRun(o: object): void {
   nextRunner = runsRunner(o);
   nextHeld = nextRunner !== Runner.None ? heldRun(o) : null;
   nextWrapUp = wrapsUpJob(o);
+  nextLayer = anyLayer && isLayer(o);
 }
 /**
  * The work about to run is what arrived on a connection, handed to the listeners of `emitter` (a
@@ -328,6 +333,9 @@ let jobLook = false;
 function looksAtJob(r: Runner): boolean {
   return r === Runner.Job || r === Runner.SideBySide;
 }
+/** The work about to run / this segment resumes a layer (Segment.layer). */
+let nextLayer = false;
+let layer = false;
 /** The call held back alone whose work the runner about to run / this segment's is (Segment.held). */
 let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
@@ -355,7 +363,8 @@ function begin(entry: StintEntry): void {
       (runner << 4) |
       (fresh ? 0x100 : 0) |
       (jobLook ? 0x200 : 0) |
-      (wrapUp ? 0x400 : 0);
+      (wrapUp ? 0x400 : 0) |
+      (layer ? 0x800 : 0);
     saved[o + 10] = seed;
     savedHeld[depth] = held;
   }
@@ -384,6 +393,8 @@ function begin(entry: StintEntry): void {
   stackNext = -1;
   held = nextHeld;
   nextHeld = null;
+  layer = nextLayer;
+  nextLayer = false;
   hashed = false;
   segs++;
 }
@@ -426,6 +437,8 @@ export function beginQueued(slot: Slot, entry: StintEntry): void {
   stackNext = -1;
   held = null;
   nextHeld = null;
+  layer = false;
+  nextLayer = false;
   hashed = false;
   segs++;
 }
@@ -454,11 +467,13 @@ function stay(): void {
     }
     if (held === null) held = nextHeld;
     if (!wrapUp) wrapUp = nextWrapUp;
+    if (!layer) layer = nextLayer;
   }
   nextSeed = 0;
   nextRunner = Runner.None;
   nextHeld = null;
   nextWrapUp = false;
+  nextLayer = false;
 }
 
 /** The segment now ending, for sorting (dishSort.ts). */
@@ -473,6 +488,7 @@ function segment(): Segment {
     answered,
     thenable,
     runner,
+    layer,
     wrapUp,
     fresh,
     held,
@@ -553,6 +569,7 @@ function restore(): void {
     fresh = (saved[o + 9] & 0x100) !== 0;
     jobLook = (saved[o + 9] & 0x200) !== 0;
     wrapUp = (saved[o + 9] & 0x400) !== 0;
+    layer = (saved[o + 9] & 0x800) !== 0;
     seed = saved[o + 10];
     held = savedHeld[depth];
     savedHeld[depth] = null;
@@ -571,6 +588,7 @@ function restore(): void {
     thenable = false;
     runner = Runner.None;
     wrapUp = false;
+    layer = false;
     fresh = false;
     jobLook = false;
     held = null;
@@ -1046,9 +1064,13 @@ function rootedHow(): Rooted {
       enteredFrom === null
         ? enteredByEvent
           ? CalledFrom.LibraryEvent
-          : CalledFrom.Program
+          : enteredViaLibrary && !enteredInPromise
+            ? CalledFrom.ProgramViaLibrary
+            : CalledFrom.Program
         : enteredFrom === ''
-          ? CalledFrom.ProgramThroughLibrary
+          ? enteredInPromise
+            ? CalledFrom.ProgramThroughLibraryPromise
+            : CalledFrom.ProgramThroughLibrary
           : CalledFrom.Library;
   // The function entered is the dish's, should this call make one: its name, at no extra cost
   // (a combinator member whose chain never shows it, `return Promise.race([work(), …])`).

@@ -566,6 +566,8 @@ export function rootMaker(
   entered = null;
   enteredFrom = null;
   enteredByEvent = false;
+  enteredViaLibrary = false;
+  enteredInPromise = false;
   enteredNode = false;
   madeByImport = false;
   makerStack = null;
@@ -595,6 +597,8 @@ export function rootMaker(
   enteredFrom = calledFrom();
   if (isLibrary(file)) return Rooted.ByLibrary;
   enteredByEvent = enteredFrom === null && emittedByLibrary();
+  enteredViaLibrary = enteredFrom === null && !enteredByEvent && viaLibrary();
+  enteredInPromise = (enteredFrom === '' || enteredViaLibrary) && inLibraryPromise();
   // An anonymous one too (its name ''): it is the program's, and where it is places its dish.
   entered = mapThroughSourceMap({
     file,
@@ -625,6 +629,57 @@ function calledFrom(): string | null {
   return `${from}:${caller!.getLineNumber() ?? 0}:${caller!.getColumnNumber() ?? 0}`;
 }
 /**
+ * Whether the function whose frame makerFrame last returned was called by the program's own
+ * synchronous code (frames of the program's files only, up to the first that is not) that a
+ * library's code called, with a function of the program's below that: a queue's synchronous
+ * `add(() => job(d))` calling the arrow it was given, which calls `job` (CalledFrom.ProgramViaLibrary).
+ */
+function viaLibrary(): boolean {
+  let k = makerBelow;
+  while (k < makerFrames.length && frameFile(makerFrames[k]) === tracerFile) k++;
+  // The program's frames right below (the arrow): at least one, else calledFrom saw the library.
+  let own = 0;
+  for (; k < makerFrames.length; k++) {
+    const file = frameFile(makerFrames[k]) ?? '';
+    if (isInternal(file) || isLibrary(file)) break;
+    own++;
+  }
+  if (own === 0 || k >= makerFrames.length || !isLibrary(frameFile(makerFrames[k]) ?? '')) return false;
+  for (k++; k < makerFrames.length; k++) {
+    const file = frameFile(makerFrames[k]) ?? '';
+    if (!isInternal(file) && !isLibrary(file)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the library's code that called the function whose frame makerFrame last returned (through
+ * the program's synchronous code, for viaLibrary) did so inside a `new Promise` executor of its own,
+ * before a function of the program's below: the library's call makes a promise for that call, which
+ * it returns to the program (async's `await mapLimit(…)`, truth-thenqueue's `runAll`).
+ */
+function inLibraryPromise(): boolean {
+  let k = makerBelow;
+  // Past the tracer's frames and the program's own synchronous code (the arrow of viaLibrary).
+  while (k < makerFrames.length && !isLibrary(frameFile(makerFrames[k]) ?? '')) k++;
+  for (; k < makerFrames.length; k++) {
+    const frame = makerFrames[k];
+    const file = frameFile(frame) ?? '';
+    if (isLibrary(file)) continue;
+    if (file === '' && isPromiseConstructor(frame)) return true;
+    if (!isInternal(file)) return false;
+  }
+  return false;
+}
+function isPromiseConstructor(frame: CallSiteLike): boolean {
+  try {
+    return frame.getFunctionName() === 'Promise';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether the function whose frame makerFrame last returned was called by Node's `emit` for a
  * library's code (the frame below the events module's is a library's), no function of the program's
  * below that.
@@ -651,6 +706,16 @@ export let makerStack: Stack | null = null;
  * (see CalledFrom.LibraryEvent).
  */
 export let enteredByEvent = false;
+/**
+ * Whether the program's function rootMaker last saw entered was called by the program's own
+ * synchronous code that a library's code called for a function of the program's (see viaLibrary).
+ */
+export let enteredViaLibrary = false;
+/**
+ * Whether the library's code that called the program's function rootMaker last saw entered, for a
+ * function of the program's below it, did so inside a `new Promise` of its own (inLibraryPromise).
+ */
+export let enteredInPromise = false;
 /** The program's function rootMaker last saw entered (null when none; its `fn` '' when anonymous). */
 export let entered: CodeLocation | null = null;
 /**

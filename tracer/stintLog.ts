@@ -193,6 +193,19 @@ export const enum CalledFrom {
    * the code that awaits the combinator.
    */
   Import = 6,
+  /**
+   * For the program's function: called by the program's own synchronous code (an arrow, `() =>
+   * job(d)`), which a library's code called, which a function of the program's called — a queue's
+   * synchronous `add(() => job(d))` calling the arrow it was given. As ProgramThroughLibrary, one
+   * function of the program's further up (stintParse.ts throughLibrary).
+   */
+  ProgramViaLibrary = 7,
+  /**
+   * As ProgramThroughLibrary, the library's code calling it inside a `new Promise` executor of its
+   * own (async's `mapLimit`, which returns that promise for the program to await): the library's
+   * call makes a promise of the call, so it is not the synchronous `add` nobody waits for.
+   */
+  ProgramThroughLibraryPromise = 8,
 }
 export const logFrom = new Uint8Array(MAX_LOG);
 /**

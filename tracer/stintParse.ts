@@ -51,6 +51,12 @@ const loopRoot = new Uint8Array(MAX_LOG);
 /** 1 for a call of the program's found a job of a library's loop (one call, one dish). */
 const loopJob = new Uint8Array(MAX_LOG);
 const settledAt = new Int32Array(MAX_LOG);
+/**
+ * A function of the program's that a library's code calls and chains one at a time, as a router
+ * runs its layers (see findDishes, layers): what the library's synchronous code it calls in turn
+ * runs (`next()` running the next layer) is its business, not a job.
+ */
+const layerAt = new Uint8Array(MAX_LOG);
 /** Scratch for findDishes: candidates made inside a function the stint called, with that function. */
 const calledPairs: number[] = [];
 /** The entry root of the stint being parsed (see parse). */
@@ -646,10 +652,17 @@ function goesOn(tail: number, at: number, end: number): boolean {
 function droppedByLibrary(r: number, serving: boolean): boolean {
   if (!serving || logRooted[r] !== Rooted.ByCall || logUsed[r] !== 0) return false;
   if (logFrom[r] === CalledFrom.Library) return true;
-  if (logFrom[r] !== CalledFrom.ProgramThroughLibrary) return false;
+  if (!throughLibrary(r)) return false;
   let p = level[r];
   while (p !== -1 && logRooted[p] === Rooted.ByRuntime) p = level[p];
   return p === -1 || logRooted[p] !== Rooted.ByLibrary;
+}
+
+/** Whether root `r` is a function of the program's that a library's code called for the program's. */
+function throughLibrary(r: number): boolean {
+  return (
+    logFrom[r] === CalledFrom.ProgramThroughLibrary || logFrom[r] === CalledFrom.ProgramThroughLibraryPromise
+  );
 }
 
 /**
@@ -815,6 +828,7 @@ export function findDishes(
   runner: Runner = Runner.None,
   answered = false,
   thenable = false,
+  layer = false,
 ): {
   dishes: FoundDish[];
   owner: Int32Array;
@@ -822,6 +836,7 @@ export function findDishes(
   sideRuns: number[];
   loops: number[];
   libs: number[];
+  layers: number[];
 } {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
@@ -1201,12 +1216,22 @@ export function findDishes(
       const c = consumer[r];
       if (c === -1 || logKind[c] !== LogKind.Derived || logMade[c] !== Made.ByLibraryMethod) continue;
     }
+    // Whether a library's call that the code calling it waits for holds it (a `new Promise` of the
+    // library's that the program awaits: async's `await mapLimit(…)`), up to the program's code.
+    let waited = false;
     let p = level[r];
-    for (
-      ;
-      p !== -1 && (logRooted[p] === Rooted.ByLibrary || logRooted[p] === Rooted.ByRuntime);
-      p = level[p]
-    );
+    for (; p !== -1 && (logRooted[p] === Rooted.ByLibrary || logRooted[p] === Rooted.ByRuntime); p = level[p])
+      if (logUsed[p] !== 0 && unawaited[p] === 0) waited = true;
+    // Reached through the library's synchronous code that a function of the program's called
+    // (`queue.add(job)`, a router's `next()`), with nothing between that the caller waits for.
+    const through =
+      !serving &&
+      !waited &&
+      (logFrom[r] === CalledFrom.ProgramThroughLibrary || logFrom[r] === CalledFrom.ProgramViaLibrary);
+    // A layer: a function the library calls from its own code and chains (a router's first layer, a
+    // helper's one function, a framework's handler), or one it reaches through the `next()` a layer
+    // calls — from the layer's first lines (p), or from a stint that resumed a layer (`layer`).
+    const inLayer = p === -1 ? layer && how === StintEntry.Resumed : layerAt[p] === 1;
     // The stint's own function, which the runtime called (an async request listener, express 4's
     // route handler), is the stint's own code as a function the stint resumed is: calls the library
     // made side by side inside it, before its first await (`await async.mapLimit(…)` as its first
@@ -1224,6 +1249,18 @@ export function findDishes(
     if (isMember(dishes, r)) continue;
     // Nor one found a job above (a library's `.then` on a job a scheduler's timer runs).
     if (dishes.some((d) => d.job && d.origin === r)) continue;
+    // A function of the program's that a library's synchronous code calls and chains inside a call
+    // of the library's that the program's code made and does not wait for — a queue's synchronous
+    // `add(job)` that calls `job().then(…)` — is a job of its own from its start, as one an async
+    // `add` runs is, a child of the task that added it: the program handed it off. Not while a
+    // request waits for its response (a framework's `next()` there is the request running), nor
+    // inside a layer (a router's `next()` calling the next layer: the layers run one at a time).
+    if (through && !inLayer) {
+      dishes.push(callDish(r, stop, false, false, false, true));
+      ownedByDish(r, stop);
+      continue;
+    }
+    if (!serving) layerAt[r] = 1;
     if (inCalled) {
       called.push(r, p);
       continue;
@@ -1243,14 +1280,23 @@ export function findDishes(
     underOwn = true;
   }
   called.length = 0;
+  // Several side by side are the library's jobs, not layers run one at a time.
+  if (candidates.length >= 2) for (const r of candidates) layerAt[r] = 0;
+  // The awaits whose continuation resumes a layer (see layerAt), marked for the stint that resumes
+  // it (Segment.layer): the layer's own, and those of a function it reached through the library.
+  const layers: number[] = [];
+  for (let s = 0; !serving && s < suspensions.length; s += 2) {
+    const at = suspensions[s + 1];
+    if (at === -1 ? layer && how === StintEntry.Resumed : layerAt[at] === 1) layers.push(suspensions[s]);
+  }
+  for (let i = start; i < end; i++) layerAt[i] = 0;
   // Reached from a function of the program's (the stint's own, a function the stint resumed that
   // is still running, or one below the library's code on the stack: express's `next()`), only
   // calls the library made side by side in this very stint (async's `mapLimit` starting its first
   // jobs inside the program's `await mapLimit(…)`): they are no handler that function reached
   // through the library.
   for (const r of candidates) {
-    if (candidates.length < 2 && (topSuspends || underOwn || logFrom[r] === CalledFrom.ProgramThroughLibrary))
-      continue;
+    if (candidates.length < 2 && (topSuspends || underOwn || throughLibrary(r))) continue;
     const stop = closedAt[r];
     const dish = callDish(r, stop, false, true, false);
     const c = consumer[r];
@@ -1325,7 +1371,7 @@ export function findDishes(
     loopRoot[root] = 0;
   }
   if (inLoop) for (let i = start; i < end; i++) if (owner[i] === -1 && byLibraryCode(i, -1)) loopWork.push(i);
-  return { dishes, owner, runs, sideRuns, loops: loopWork, libs: libWork };
+  return { dishes, owner, runs, sideRuns, loops: loopWork, libs: libWork, layers };
 }
 
 /**

@@ -493,6 +493,32 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   }
   if ((options.added ?? true) && (options.version ?? 2) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
+  // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
+  // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
+  // program is the one it made before, or that with this added). Only in programs with no server
+  // (in a request's lane before its response, a library's call chained so is the request running),
+  // and only functions whose first statement awaits, as for the queues above.
+  const syncAdded = random(seed ^ 0x6a09e667);
+  if ((options.added ?? true) && (options.version ?? 2) >= 2 && server === null && syncAdded() < 0.25) {
+    const bodies: Array<[number, Stmt[]]> = [
+      [-1, main],
+      ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
+    ];
+    const [from, target] = bodies[Math.floor(syncAdded() * bodies.length)];
+    const jobs = callable(from, false).filter((name) => fns[names.indexOf(name)].body[0]?.k === 'sleep');
+    if (jobs.length > 0) {
+      const count = 2 + Math.floor(syncAdded() * 2);
+      const stmt: Stmt = {
+        k: 'syncAdd',
+        fns: Array.from({ length: count }, () => jobs[Math.floor(syncAdded() * jobs.length)]),
+        gapMs: 1 + Math.floor(syncAdded() * 6),
+        form: syncAdded() < 0.5 ? 'arrow' : 'bind',
+      };
+      // Never before a function's first statement: a job must await first.
+      const lo = from === -1 ? 0 : 1;
+      target.splice(lo + Math.floor(syncAdded() * (target.length + 1 - lo)), 0, stmt);
+    }
+  }
   return { seed, fns, main, server };
 }
 

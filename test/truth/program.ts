@@ -105,6 +105,18 @@ export type Stmt =
    */
   | { k: 'thenQueue'; fns: string[]; limit: number }
   /**
+   * A queue of a library's (LIBRARIES, `truth-syncqueue`) whose `add` is no async function: its
+   * synchronous code calls the job it was given and chains it (`job().then(done, done)`), and the
+   * code that adds does not wait for it. The code adds `fns[0]`, then each next one `gapMs` later
+   * (so a job is added while the one before runs), as an arrow of its own (`add(() => fn(d))`) or
+   * the function itself (`add(fn.bind(null, d))`), then awaits the queue's `onIdle()`. Each job is a
+   * dish from its start, a child of the code that added it, as a job an async `add` runs is (README,
+   * "a function of yours that a library's synchronous code calls and chains…"); `fn`'s first
+   * statement awaits. Not in a request's lane before its response (the generator makes it only in
+   * programs with no server): there a library's call chained so is the request running.
+   */
+  | { k: 'syncAdd'; fns: string[]; gapMs: number; form: 'arrow' | 'bind' }
+  /**
    * `await Promise.<kind>([...])` over loads of batching loaders made here (LIBRARIES,
    * `truth-loader`: DataLoader's shape — `load(key)` queues the loader's batch, once a tick, before
    * it makes the promise it returns; the batch, the program's async function, runs later for every
@@ -314,6 +326,24 @@ module.exports = function runAll(jobs, limit) {
     };
     process();
   });
+};
+`,
+  'truth-syncqueue': `'use strict';
+module.exports = class SyncQueue {
+  constructor() {
+    this.running = 0;
+    this.idle = [];
+  }
+  add(job) {
+    this.running++;
+    const done = () => {
+      if (--this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+    };
+    job().then(done, done);
+  }
+  onIdle() {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
 };
 `,
   'truth-map': `'use strict';
@@ -550,6 +580,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'poolMembers',
   'queued',
   'thenQueue',
+  'syncAdd',
   'loaderMembers',
   'asyncGen',
   'iterate',
@@ -839,6 +870,19 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
     case 'queued':
       w.line(`await __queue(${s.limit}).add(() => ${dishCall(s.fn, d)}).catch(__noop);`);
       return;
+    case 'syncAdd': {
+      const q = w.fresh('adds');
+      w.line(`const ${q} = new (require('truth-syncqueue'))();`);
+      s.fns.forEach((fn, i) => {
+        if (i > 0) w.line(`await new Promise((resolve) => setTimeout(resolve, ${s.gapMs}));`);
+        const dish = `__dish(${JSON.stringify(fn)}, ${d}, 'other')`;
+        w.line(
+          s.form === 'arrow' ? `${q}.add(() => ${fn}(${dish}));` : `${q}.add(${fn}.bind(null, ${dish}));`,
+        );
+      });
+      w.line(`await ${q}.onIdle();`);
+      return;
+    }
     case 'loaderMembers': {
       // The batch's work is the dish whose load came first in the tick: the key carries it.
       const loaders = [...new Set(s.loads)].sort();

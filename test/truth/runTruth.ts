@@ -161,7 +161,7 @@ function* smaller(program: Program): Generator<Program> {
   for (const b of bodies(program))
     for (const s of b) {
       if (s.k === 'queued') queued.add(s.fn);
-      if (s.k === 'thenQueue') for (const fn of s.fns) queued.add(fn);
+      if (s.k === 'thenQueue' || s.k === 'syncAdd') for (const fn of s.fns) queued.add(fn);
     }
   const queuedBodies = new Set(program.fns.filter((f) => queued.has(f.name)).map((f) => f.body));
   for (let b = 0; b < count; b++) {
