@@ -12,7 +12,8 @@
  * - wall time from just before the parent spawns the process to its first line (both read the
  *   system's monotonic clock, `process.hrtime.bigint()`): what a user waits, which on a shared
  *   machine moves with the load — the block sampler's thread starts on a core the main thread may
- *   need. Builds alternate run after run; medians, with the 25th–75th percentiles as the spread.
+ *   need. Builds alternate run after run; medians, with the 25th–75th percentiles as the spread,
+ *   and minima.
  *
  * With --floor, two more preloads without the tracer show what any tracer built like this one pays
  * before its own code runs: the built-ins its start needs (v8 for the promise hooks, worker_threads,
@@ -270,7 +271,9 @@ try {
       process.stdout.write(
         `${b.name}: ${what} to the first line, median of ${CPU_RUNS}: ${ms(m)} ms` +
           (k > 0 ? ` (+${ms(m - base)})` : '') +
-          ` [25th–75th percentile ${ms(quantile(runs[k], 0.25))}–${ms(quantile(runs[k], 0.75))}]\n`,
+          ` [25th–75th percentile ${ms(quantile(runs[k], 0.25))}–${ms(quantile(runs[k], 0.75))}; min ${ms(Math.min(...runs[k]))}` +
+          (k > 0 ? ` (+${ms(Math.min(...runs[k]) - Math.min(...runs[0]))})` : '') +
+          ']\n',
       );
     });
   }
