@@ -12,12 +12,14 @@
  * - wall time from just before the parent spawns the process to its first line (both read the
  *   system's monotonic clock, `process.hrtime.bigint()`): what a user waits, which on a shared
  *   machine moves with the load — the block sampler's thread starts on a core the main thread may
- *   need. Builds alternate run after run; medians, with the 25th–75th percentiles as the spread.
+ *   need. Builds alternate run after run; medians, with the 25th–75th percentiles as the spread,
+ *   and minima.
  *
  * With --floor, two more preloads without the tracer show what any tracer built like this one pays
  * before its own code runs: the built-ins its start needs (v8 for the promise hooks, worker_threads,
- * perf_hooks for the clock and the loop's idle time, vm for the code cache), and the same with a
- * bare Worker started (the block sampler's thread, which must run before the first line to catch a
+ * vm for the code cache; not perf_hooks since 2026-12-06: the clock's origin is read from an
+ * Event's time stamp and the loop's idle time after the first stint), and the same with a bare
+ * Worker started (the block sampler's thread, which must run before the first line to catch a
  * block in the program's first turn).
  *
  * NODE_EXTRA_CA_CERTS is unset (reading the certificates it names costs every Node start, traced
@@ -67,8 +69,7 @@ const builds: { name: string; tracer: string | null; floor?: boolean; counted?: 
 ];
 
 if (process.argv.includes('--floor')) {
-  const builtins =
-    "require('node:v8').promiseHooks;\nrequire('node:worker_threads');\nrequire('node:perf_hooks').performance.now();\nrequire('node:vm');\n";
+  const builtins = "require('node:v8').promiseHooks;\nrequire('node:worker_threads');\nrequire('node:vm');\n";
   const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-floor-'));
   const alone = path.join(floorDir, 'builtins.js');
   fs.writeFileSync(alone, builtins);
@@ -270,7 +271,9 @@ try {
       process.stdout.write(
         `${b.name}: ${what} to the first line, median of ${CPU_RUNS}: ${ms(m)} ms` +
           (k > 0 ? ` (+${ms(m - base)})` : '') +
-          ` [25th–75th percentile ${ms(quantile(runs[k], 0.25))}–${ms(quantile(runs[k], 0.75))}]\n`,
+          ` [25th–75th percentile ${ms(quantile(runs[k], 0.25))}–${ms(quantile(runs[k], 0.75))}; min ${ms(Math.min(...runs[k]))}` +
+          (k > 0 ? ` (+${ms(Math.min(...runs[k]) - Math.min(...runs[0]))})` : '') +
+          ']\n',
       );
     });
   }

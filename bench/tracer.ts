@@ -523,10 +523,13 @@ const median = (values: number[]): number => {
 
 /**
  * How long a program takes to reach its first line, untraced and traced (the preload's own
- * start-up): medians of alternating runs of a script that prints the time it started at.
+ * start-up): medians of alternating runs of a script that prints the time it started at, read from
+ * the system's monotonic clock by both processes (`process.hrtime.bigint()`). Not by the script's
+ * `performance` (until 2026-12-06): its first read loads node:perf_hooks, which the untraced run
+ * then paid before its reading and a tracer that had loaded it already did not.
  */
 function startup(server: TraceServer): Record<string, number> {
-  const script = 'process.stdout.write(String(performance.timeOrigin + performance.now()))';
+  const script = 'process.stdout.write(String(process.hrtime.bigint()))';
   const times = { untraced: [] as number[], traced: [] as number[] };
   for (let i = 0; i < 16; i++) {
     for (const traced of i % 2 === 0 ? [false, true] : [true, false]) {
@@ -538,9 +541,9 @@ function startup(server: TraceServer): Record<string, number> {
         delete env.NODE_OPTIONS;
         delete env.LOOPLENS_OPTIONS;
       }
-      const before = Date.now();
-      const firstLine = Number(execFileSync(process.execPath, ['-e', script], { env }).toString());
-      (traced ? times.traced : times.untraced).push(firstLine - before);
+      const before = process.hrtime.bigint();
+      const firstLine = BigInt(execFileSync(process.execPath, ['-e', script], { env }).toString());
+      (traced ? times.traced : times.untraced).push(Number(firstLine - before) / 1e6);
     }
   }
   const untraced = median(times.untraced);

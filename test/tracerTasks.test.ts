@@ -1036,6 +1036,43 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it("loads node:perf_hooks after the program's first line, its clock still performance.now()'s (the main stint holds the first line's reading) and its origin performance.timeOrigin's", async () => {
+    const program = path.join(dir, 'perfHooks.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const before = process.moduleLoadList.includes('NativeModule perf_hooks');",
+        "const { performance } = require('node:perf_hooks');",
+        'const at = performance.now();',
+        'function spin(ms) { const end = process.cpuUsage().user + ms * 1000; while (process.cpuUsage().user < end); }',
+        'spin(20);',
+        'process.stdout.write(JSON.stringify({ before, at, origin: performance.timeOrigin }));',
+      ].join('\n'),
+    );
+    const untraced = await run(process.execPath, [program], { env: plainEnv() });
+    assert.equal(JSON.parse(untraced.stdout).before, false, 'untraced, Node loads no perf_hooks before it');
+    for (const mode of ['fast', 'full'] as const) {
+      const out = path.join(dir, `perfHooks-${mode}.looplens`);
+      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode }) });
+      assert.equal(result.code, 0, result.stderr);
+      const seen = JSON.parse(result.stdout) as { before: boolean; at: number; origin: number };
+      assert.equal(seen.before, false, `${mode}: node:perf_hooks loaded by the tracer before the first line`);
+      const { timeline } = readTrace(out);
+      const main = timeline.tasks.find((t) => t.kind === 'main')!;
+      const first = main.stints[0];
+      const { start, end } = timeline.stints;
+      assert.ok(
+        start[first] <= seen.at && seen.at <= end[first],
+        `${mode}: the first line's performance.now() ${seen.at} in the main task's first stint ${start[first]}–${end[first]}`,
+      );
+      const origin = timeline.meta!.clockOriginEpochMs;
+      assert.ok(
+        Math.abs(origin - seen.origin) <= 2,
+        `${mode}: the trace's origin ${origin} is performance.timeOrigin ${seen.origin} to the millisecond`,
+      );
+    }
+  });
+
   it("keeps fs.opendir's callback in the request that called it, the function patched when the program first reads it, in both modes", async () => {
     const program = path.join(dir, 'opendir.js');
     fs.writeFileSync(

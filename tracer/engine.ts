@@ -7,9 +7,10 @@
  * Everything here runs inside the user's program, often inside hook callbacks: no I/O, no throwing,
  * no allocation on the common paths.
  */
-import { performance } from 'node:perf_hooks';
 import { CPU_CHECK_MS, Reason, TaskKind } from '../protocol/format';
 import { Recorder } from './recorder';
+import { now, originMs } from './traceClock';
+import { loadBuiltin } from './sources/builtins';
 import { Schedstat } from './schedstat';
 import type { Sides } from './marks';
 import { StintEntry } from './stintLog';
@@ -287,33 +288,7 @@ let openTask = 0;
 const recentStart = new Float64Array(RECENT);
 const recentTask = new Uint32Array(RECENT);
 
-/**
- * The clock: ms since `performance.timeOrigin`, what `performance.now()` reads, from the same
- * source (libuv's hrtime) through `process.hrtime()`, taken once (the program may replace either:
- * fake timers do). Node 20's `performance.now()` checks its receiver's brand (a `hasOwnProperty`
- * call) before its binding's: 220 instructions a reading, against 127 for `process.hrtime()` with
- * the pair it makes. The offset between the two is read once, between two readings of the other.
- */
-const hrtime = process.hrtime;
-const originMs = ((): number => {
-  let origin = 0;
-  let width = Infinity;
-  // The narrowest of a few brackets (the first calls are slow ones).
-  for (let i = 0; i < 8; i++) {
-    const before = performance.now();
-    const t = hrtime();
-    const after = performance.now();
-    if (after - before < width) {
-      width = after - before;
-      origin = t[0] * 1e3 + t[1] / 1e6 - (before + after) / 2;
-    }
-  }
-  return origin;
-})();
-export const now = (): number => {
-  const t = hrtime();
-  return t[0] * 1e3 - originMs + t[1] / 1e6;
-};
+export { now, originMs };
 
 /**
  * Busy time between stints is estimated (see accountGap) in both modes: full mode's exact stints of
@@ -321,8 +296,38 @@ export const now = (): number => {
  */
 const estimateGaps = true;
 
-/** The loop's total idle time so far, ms (read without allocating, unlike eventLoopUtilization()). */
-const nodeTiming = performance.nodeTiming as unknown as { idleTime?: number };
+/**
+ * The loop's total idle time so far, ms (read without allocating, unlike eventLoopUtilization()),
+ * from node:perf_hooks — loaded after the program's first stint, not before its first line
+ * (loadIdleClock). Until the loop first waits, its idle time is 0.
+ */
+let nodeTiming: { idleTime?: number } | null = null;
+/** The tracer is starting: the loop has not run, its idle time is 0 (see startEngine, loopAhead). */
+let beforeLoop = false;
+
+/** The tracer's start is over: from now on the loop may wait, and its idle time is read. */
+export function loopAhead(): void {
+  beforeLoop = false;
+}
+
+/**
+ * Loads node:perf_hooks for the loop's idle time: at the check phase of the loop's first turn, as the
+ * tracer's own work (index.ts), or at the first reading of it, whichever comes first.
+ */
+export function loadIdleClock(): void {
+  if (nodeTiming !== null) return;
+  try {
+    const { performance } = loadBuiltin('perf_hooks') as typeof import('node:perf_hooks');
+    nodeTiming = performance.nodeTiming as unknown as { idleTime?: number };
+  } catch {
+    nodeTiming = {};
+  }
+}
+
+/** Trace clock 0 on the wall clock (ms since the epoch), to the millisecond. */
+export function epochOriginMs(): number {
+  return Date.now() - now();
+}
 
 /**
  * `blockMs`: the block threshold the tracer acts on; `slowdown`: how many times slower than at full
@@ -340,7 +345,10 @@ export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void 
   turnMs = TURN_MS * slowdown;
   mergeMs = MERGE_MS * slowdown;
   chainGapMs = CHAIN_GAP_MS * slowdown;
-  times.idleRef = safeIdle();
+  // Before the program's first line the loop has not waited yet (and node:perf_hooks is not loaded:
+  // a gap the tracer's own start makes, before the main task's first stint, reads 0 too).
+  beforeLoop = true;
+  times.idleRef = 0;
   cpuSource = chooseCpuSource();
   times.cpuRef = cpuMs();
   times.trackedMs = 0;
@@ -686,7 +694,11 @@ function cpuMs(): number {
 
 function safeIdle(): number {
   try {
-    return nodeTiming.idleTime ?? 0;
+    if (nodeTiming === null) {
+      if (beforeLoop) return 0;
+      loadIdleClock();
+    }
+    return nodeTiming!.idleTime ?? 0;
   } catch {
     return 0;
   }

@@ -6,8 +6,8 @@
  * mapped back through Node's own source-map cache when the program has source maps enabled; the
  * readers map the rest from the .map files on disk.
  */
-import { performance } from 'node:perf_hooks';
 import type { SourceLocation } from '../protocol/format';
+import { now } from './traceClock';
 import { moduleFunction } from './nodeModule';
 import { Verdict, nameInSource } from './sourceNames';
 import { Made, Rooted } from './stintLog';
@@ -96,7 +96,7 @@ class Ration {
     this.ratePerMs = perSecond / 1000;
     this.capacity = Math.max(1, burst);
     this.tokens = this.capacity;
-    this.lastRefill = performance.now();
+    this.lastRefill = now();
     this.fixed = false;
   }
 
@@ -129,7 +129,7 @@ class Ration {
       if (--this.tokens <= 0) this.ratePerMs = 0;
       return true;
     }
-    const t = at ?? performance.now();
+    const t = at ?? now();
     this.tokens = Math.min(this.capacity, this.tokens + (t - this.lastRefill) * this.ratePerMs);
     this.lastRefill = t;
     if (this.tokens < 1) return false;
@@ -408,7 +408,7 @@ export function captureUserFrames(
   at: number,
 ): CodeLocation[] | null {
   if (!awaitTime.has(at) || !awaits.take(at)) return null;
-  const start = performance.now();
+  const start = now();
   const frames = captureFrames(skip, AWAIT_STACK_DEPTH);
   if (frames === null) return null;
   const out: CodeLocation[] = [];
@@ -426,7 +426,7 @@ export function captureUserFrames(
     out.push(where);
     if (out.length >= max) break;
   }
-  awaitTime.spend(performance.now() - start);
+  awaitTime.spend(now() - start);
   return out;
 }
 

@@ -6,8 +6,8 @@
  */
 import fs = require('node:fs');
 import type * as net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { encodeHello, REPLY_ACCEPT } from '../protocol/handshake';
+import { now } from './traceClock';
 import { loadBuiltin } from './sources/builtins';
 
 export type SinkState = 'connecting' | 'open' | 'closed';
@@ -16,7 +16,7 @@ export interface Sink {
   readonly state: SinkState;
   /** Writes as much of `bytes` as it can now; returns how many bytes it wrote. */
   write(bytes: Uint8Array): number;
-  /** Like write, but may wait up to `deadline` (performance.now() time) for a slow reader. */
+  /** Like write, but may wait up to `deadline` (trace clock, engine.ts now) for a slow reader. */
   writeFinal(bytes: Uint8Array, deadline: number): number;
   close(): void;
 }
@@ -46,7 +46,7 @@ function writeFd(fd: number, bytes: Uint8Array): number {
 
 function writeFdUntil(fd: number, bytes: Uint8Array, deadline: number): number {
   let done = writeFd(fd, bytes);
-  while (done < bytes.length && performance.now() < deadline) {
+  while (done < bytes.length && now() < deadline) {
     pause(1);
     done += writeFd(fd, bytes.subarray(done));
   }
@@ -123,7 +123,7 @@ export class SocketSink implements Sink {
       }
       // Written the same way as the chunks that follow, so nothing can overtake it.
       try {
-        if (writeFdUntil(this.fd, first, performance.now() + CONNECT_WRITE_MS) < first.length) {
+        if (writeFdUntil(this.fd, first, now() + CONNECT_WRITE_MS) < first.length) {
           this.fail('the reader does not read');
         }
       } catch (error) {

@@ -3,10 +3,9 @@
  * shares the heartbeat with it and turns its reports into BLOCK_SAMPLE records.
  */
 import path = require('node:path');
-import { performance } from 'node:perf_hooks';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
-import { currentTask, enabled, now, recentStint, setHeartbeat } from './engine';
+import { currentTask, enabled, now, originMs, recentStint, setHeartbeat } from './engine';
 import { ownFile } from './locations';
 import { original } from './sources';
 import type { BlockReport, WatchdogData } from './watchdogWorker';
@@ -69,7 +68,7 @@ export function startWatchdog(
     ownFiles: [path.join(__dirname, 'tracer.js'), ownFile()],
     reports: channel.port2,
     live,
-    timeOrigin: performance.timeOrigin,
+    traceOriginMs: originMs,
   };
   // A new Worker queues a tick that announces it with process.emit('worker'). The watchdog is not
   // the program's worker: it is not announced, and no tick is left pending (a pending tick makes

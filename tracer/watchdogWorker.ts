@@ -23,6 +23,7 @@ import { MessagePort, workerData } from 'node:worker_threads';
 import { NATIVE_BEFORE } from '../protocol/format';
 import { REPLY_ACCEPT, encodeHello } from '../protocol/handshake';
 import { LiveType, encodeLive } from '../protocol/live';
+import { hrOrigin } from './clock';
 import { Schedstat } from './schedstat';
 
 export interface WatchdogData {
@@ -35,8 +36,8 @@ export interface WatchdogData {
   reports: MessagePort;
   /** Live tracing: the reader's socket and token, to say "blocked now" while the main thread cannot. */
   live: { socket: string; token: string; pid: number } | null;
-  /** The main thread's performance.timeOrigin: trace clock 0. */
-  timeOrigin: number;
+  /** Trace clock 0 on process.hrtime()'s scale, ms (the main thread's; clock.ts). */
+  traceOriginMs: number;
 }
 
 /** A line a block's time is put on, with how much of it (ms). */
@@ -368,7 +369,8 @@ function run(data: WatchdogData): void {
   /** This thread's last reading of the main thread's counters: trace time, ns on a CPU, ns waiting. */
   const lastReading = [-Infinity, 0, 0];
   const line = data.live !== null ? new LiveLine(data.live) : null;
-  const origin = performance.timeOrigin - data.timeOrigin;
+  // Where this thread's performance.now() starts, against the trace clock's 0: both on hrtime's scale.
+  const origin = hrOrigin(() => performance.now()) - data.traceOriginMs;
   /** This thread's performance.now() as trace clock. */
   const traceTime = (t: number): number => t + origin;
   /** The block reported live: its heartbeat, task and start; when it was last reported, and whether it had passed the threshold then. */
