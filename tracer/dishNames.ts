@@ -70,7 +70,9 @@ export function remember(key: number, verdict: Verdict, where: CodeLocation | nu
   }
   verdicts.set(key, verdict);
   if (where !== null && verdict !== LIBRARY) verdictWhere.set(key, where);
-  armed[key & ARM_MASK] = 0;
+  // (The place armed to name it is a root's, not this dish's key: its look disarms it,
+  // learnAtCreation. Emptying the slot of this key here emptied another place's: one whose every
+  // call is looked at, severalRoots, was then never looked at again.)
   // Dishes made at the same place that wait for their names get it now.
   for (const [task, naming] of pending) {
     if (naming.key !== key || naming.own) continue;
@@ -146,7 +148,7 @@ export function calledSeveral(key: number, record: number, root: boolean): void 
     severalRoots.clear();
   }
   severalPlaces.add(key);
-  eachCall[record & ARM_MASK] = record | 1;
+  addPlace(eachCall, record);
   if (root) {
     severalRoots.add(record);
     arm(record);
@@ -159,7 +161,7 @@ export function calledSeveral(key: number, record: number, root: boolean): void 
  * (dishSort.ts varyingLeads), or that promise (`root`: looked at as it is made).
  */
 export function readEachCall(record: number, root: boolean): void {
-  eachCall[record & ARM_MASK] = record | 1;
+  addPlace(eachCall, record);
   if (root) {
     if (severalRoots.size >= MAX_SEVERAL) {
       severalPlaces.clear();
@@ -193,29 +195,79 @@ export function severalAt(key: number): boolean {
   return severalPlaces.size !== 0 && severalPlaces.has(key);
 }
 
-/** Places whose next call is looked at when it is made (a small table: a collision costs a look). */
-export const ARM_MASK = 1023;
-const ARM_MASK_SIZE = ARM_MASK + 1;
-export const armed = new Int32Array(ARM_MASK_SIZE);
+/**
+ * A set of places (hashes; a place is kept as `hash | 1`, never 0): a small table of slots, read at
+ * every record, and the places that came when their slot held another's, kept apart. A table of slots
+ * alone dropped a place whenever another took its slot — which places share one depends on the
+ * hashes, which take in the script's name, so a dish's name depended on what its file was called. A
+ * place not in the set mostly finds its slot empty and costs one read, as before; the places kept
+ * apart are read only where the slot holds another's. Kept apart until MAX_APART, then those start
+ * over (a long-running program's places: those in slots stay).
+ */
+export interface PlaceSet {
+  slots: Int32Array;
+  /** Places whose slot held another's when they came (each one's slot is not 0 while it is here). */
+  apart: Set<number>;
+}
+const PLACE_SLOTS = 1024;
+const PLACE_MASK = PLACE_SLOTS - 1;
+/** What a slot holds once its place left while others were kept apart (even: never a place). */
+const LEFT = 2;
+/** Places kept apart before they start over. */
+const MAX_APART = 4096;
+
+function placeSet(): PlaceSet {
+  return { slots: new Int32Array(PLACE_SLOTS), apart: new Set() };
+}
+/** Whether place `hash` is in `set`. */
+export function hasPlace(set: PlaceSet, hash: number): boolean {
+  const held = set.slots[hash & PLACE_MASK];
+  return held === (hash | 1) || (held !== 0 && set.apart.size !== 0 && set.apart.has(hash | 1));
+}
+export function addPlace(set: PlaceSet, hash: number): void {
+  const key = hash | 1;
+  const slot = hash & PLACE_MASK;
+  const held = set.slots[slot];
+  if (held === key) return;
+  if (held === 0 || held === LEFT) set.slots[slot] = key;
+  else if (!set.apart.has(key)) {
+    if (set.apart.size >= MAX_APART) set.apart.clear();
+    set.apart.add(key);
+  }
+}
+export function removePlace(set: PlaceSet, hash: number): void {
+  const key = hash | 1;
+  const slot = hash & PLACE_MASK;
+  if (set.apart.size === 0) {
+    if (set.slots[slot] === key) set.slots[slot] = 0;
+    return;
+  }
+  set.apart.delete(key);
+  // A place kept apart for this slot must still find it taken.
+  if (set.slots[slot] === key) set.slots[slot] = set.apart.size === 0 ? 0 : LEFT;
+}
+
+/** Places whose next call is looked at when it is made. */
+export const armed = placeSet();
 export function arm(key: number): void {
-  armed[key & ARM_MASK] = key | 1;
+  addPlace(armed, key);
 }
 
 /**
  * Record places (the hash before the record) whose calls are read at each call, as they are made: the
  * first record of members made at a place by several functions of the program's (see calledSeveral)
  * — a chain on a promise made before is read there each time (dishes.ts readChain), not once per
- * place. A small table: a collision costs a look.
+ * place.
  */
-export const eachCall = new Int32Array(ARM_MASK_SIZE);
+export const eachCall = placeSet();
 
 /**
  * Record places (the hash before the record) whose stacks a look at a member's lead read (the records
  * before its promise: dishSort.ts leadOf): a chain there is read again on the doubts' budget, so that
  * the place's lead can be looked at again (dishes.ts readChain). Only there: a busy server's chains on
- * promises made before (a pool's connection) would spend that budget for nothing. A small table.
+ * promises made before (a pool's connection) would spend that budget for nothing.
  */
-export const leadRecords = new Int32Array(ARM_MASK_SIZE);
+export const leadRecords = placeSet();
 
 /** Node's own code that calls the promise hooks when several are set (async_hooks and these). */
 function isHookDispatch(file: string): boolean {
@@ -270,7 +322,7 @@ export function forgetLearnt(from: number): void {
  */
 export function learnAtCreation(key: number, index: number): Rooted {
   // (A place whose calls enter different functions stays armed: each call there is looked at.)
-  armed[key & ARM_MASK] = severalRoots.has(key) ? key | 1 : 0;
+  if (!severalRoots.has(key)) removePlace(armed, key);
   learntImport = false;
   const frames = captureChain(learnAtCreation);
   if (frames === null) return Rooted.Unknown;

@@ -7,7 +7,7 @@
  */
 import { TaskFlags, TaskKind } from '../protocol/format';
 import {
-  ARM_MASK,
+  addPlace,
   CombinatorCall,
   LIBRARY,
   arm,
@@ -1105,7 +1105,7 @@ function lookLead(
   let open = false;
   for (let i = first - 1; site !== null && i >= lower; i--) {
     const s = rootStacks.get(i);
-    if (s !== undefined) leadRecords[logHash[i] & ARM_MASK] = logHash[i] | 1;
+    if (s !== undefined) addPlace(leadRecords, logHash[i]);
     const from = s !== undefined ? memberSite(s, call) : null;
     if (from === null) {
       open = true;

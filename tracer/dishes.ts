@@ -40,7 +40,6 @@ import {
   rootMaker,
 } from './locations';
 import {
-  ARM_MASK,
   CombinatorCall,
   armed,
   callStacks,
@@ -48,6 +47,7 @@ import {
   leadRecords,
   countTries,
   forget,
+  hasPlace,
   learnAtCreation,
   learntImport,
   learntAt,
@@ -734,7 +734,7 @@ export function logRoot(p: object): number {
   // A place where a dish was found before, not yet told apart: the call being made now shows
   // whose it is — and what made its root, which a verdict taken without a look may have said
   // otherwise (see disagrees).
-  if (armed[hash & ARM_MASK] === (hash | 1)) {
+  if (hasPlace(armed, hash)) {
     const seen = learnAtCreation(hash, n);
     if (
       seen !== Rooted.Unknown &&
@@ -742,7 +742,7 @@ export function logRoot(p: object): number {
       (unlooked === UNLOOKED_ENTERED || unlooked === UNLOOKED_RUNTIME)
     )
       disagrees(n, seen, learntImport ? CalledFrom.Import : CalledFrom.Unknown);
-    else if (seen === Rooted.ByRuntime && eachCall[hash & ARM_MASK] === (hash | 1)) readNextOf(n);
+    else if (seen === Rooted.ByRuntime && hasPlace(eachCall, hash)) readNextOf(n);
   }
   advance(LogKind.Root);
   n++;
@@ -773,10 +773,10 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     !inJob &&
     (fresh ||
       !chainSeen(hash | 1) ||
-      eachCall[hash & ARM_MASK] === (hash | 1) ||
-      (leadRecords[hash & ARM_MASK] === (hash | 1) && doubtAllowed(stintClock.stint)))
+      hasPlace(eachCall, hash) ||
+      (hasPlace(leadRecords, hash) && doubtAllowed(stintClock.stint)))
   )
-    readChain(!fresh && chainSeen(hash | 1) && eachCall[hash & ARM_MASK] !== (hash | 1));
+    readChain(!fresh && chainSeen(hash | 1) && !hasPlace(eachCall, hash));
   else if (n === stackNext) readNext(logDerived, LogKind.Derived);
   if (ours && logUsed[j] === 0) {
     if (
