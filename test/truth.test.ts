@@ -1013,6 +1013,31 @@ const CONSTRUCTS: Array<{
       work(),
     ],
   },
+  {
+    title:
+      "members chained on a client connected before (`__client().then(…)`) keep their functions' names where the call making them is a `Promise.race` member in one stint and awaited in the next (seed 168000)",
+    fns: [
+      fn('billing', [
+        { k: 'sleep', ms: 10, style: 'timersPromises' },
+        { k: 'combinator', kind: 'race', fns: ['warmUp', 'refreshCache'], style: 'literal' },
+        { k: 'await', fn: 'refreshCache' },
+        work(2),
+      ]),
+      fn('refreshCache', [
+        {
+          k: 'scope',
+          name: 'job1',
+          style: 'run',
+          awaited: true,
+          body: [{ k: 'await', fn: 'resize' }, work(0.8)],
+        },
+        work(1.6),
+      ]),
+      fn('resize', [{ k: 'wrappedMembers', kind: 'any', via: 'client', fns: ['warmUp', 'warmUp'] }]),
+      fn('warmUp', [sleep(10), work(1.3)]),
+    ],
+    main: [{ k: 'combinator', kind: 'all', fns: ['billing', 'billing'], style: 'literal' }],
+  },
 ];
 
 /**

@@ -803,7 +803,13 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   logMade[n] = made;
   logHash[n] = hash;
   advance(LogKind.Derived);
-  advance(j >= segStart && j < n ? n - j : 0xffff);
+  // The place takes in how far back its parent was made in this segment — not the index stamped on
+  // a promise of an earlier stint (a client connected before, chained by every query), which can
+  // fall inside this segment's range or not with what the earlier stint logged: one member's link
+  // at one line then made two places, and the place where no stack was read (read once per place,
+  // readChain) named it after the function its callback called (seed 168000: `warmUp` for
+  // `warmUpQuery18`, in a call awaited after a stint that gave the same call to `Promise.race`).
+  advance(ours ? n - j : 0xffff);
   n++;
   tails++;
   return stamped;
