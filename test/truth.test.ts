@@ -1061,12 +1061,17 @@ describe('lanes that tell the truth: programs whose structure is known', functio
           if (c.skip?.() === true) this.skip();
           for (const seed of c.seeds ?? [1000 + i]) {
             const program: Program = { seed, fns: c.fns, main: c.main, server: c.server ?? null };
-            const run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
+            let run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
+            // A case about the idle check needs a run whose loop sat idle between two of its
+            // stretches: a machine too loaded to let it (full mode, once at load 35) is run again.
+            const sawNoIdle = () => c.seesIdle === true && run.comparison.idleExcessMs === -Infinity;
+            for (let runs = 1; sawNoIdle() && runs < 3; runs++)
+              run = await runTruth(program, mode, dir, undefined, 'sampled', c.tracer);
             assert.ok(run.comparison.judged > 0, 'the program recorded dishes with work');
             if (c.seesIdle === true)
               assert.ok(
                 run.comparison.idleExcessMs > -Infinity,
-                'the loop sat idle between two of its stretches (else the idle check had nothing to see)',
+                'the loop sat idle between two of its stretches in one of three runs (else the idle check had nothing to see)',
               );
             assert.ok(
               isTrue(run.comparison),
