@@ -209,7 +209,8 @@ describe('the tracer never changes the program it traces', function () {
         'the inspector',
       );
       const holder = run(process.execPath, [
-        '--experimental-websocket',
+        // (Node.js 20 has its WebSocket client behind a flag.)
+        ...('WebSocket' in globalThis ? [] : ['--experimental-websocket']),
         path.join(FIXTURES, 'debugger', 'holdWorkers.mjs'),
         url,
         '2000',
