@@ -39,7 +39,14 @@ import { Recorder } from './recorder';
 import { scrub, setOwnFile } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
-import { exitingWatchdog, releaseWatchdog, startWatchdog, stopWatchdog, takeReports } from './watchdog';
+import {
+  exitingWatchdog,
+  releaseHeldWatchdog,
+  releaseWatchdog,
+  startWatchdog,
+  stopWatchdog,
+  takeReports,
+} from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
 const { appendFileSync, closeSync, openSync, unlinkSync, writeSync } = fs;
@@ -336,6 +343,7 @@ function onExit(code: number): void {
     // The trace's last flush is the tracer's work, no block of the program's to sample.
     exitingWatchdog();
     finish(endCause, typeof code === 'number' ? code : 0, true);
+    releaseHeldWatchdog();
     releaseWatchdog();
   } catch {
     // never disturb the exit

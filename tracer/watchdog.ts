@@ -2,12 +2,14 @@
  * The main thread's side of the block sampler (see watchdogWorker.ts): starts the watchdog thread,
  * shares the heartbeat with it and turns its reports into BLOCK_SAMPLE records.
  */
+import type * as inspector from 'node:inspector';
 import path = require('node:path');
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
 import { currentTask, enabled, now, originMs, recentStint, setHeartbeat } from './engine';
 import { ownFile } from './locations';
 import { original } from './sources';
+import { loadBuiltin } from './sources/builtins';
 import type { BlockReport, WatchdogData } from './watchdogWorker';
 
 const WATCHDOG_FILE = 'tracerWatchdog.js';
@@ -22,15 +24,22 @@ const WATCHDOG_HEAP_MB = 32;
  * clock), ns on a CPU, ns waiting for one — its first reading in the stint, then its last one before
  * it; and Int32 slot 20 (bytes 80–83): the stint's sequence number, written after them (see
  * stintCpu in engine.ts). Int32 slot 21: the watchdog has told the live reader of a block it has
- * not yet said is over (at exit, it says so).
+ * not yet said is over (at exit, it says so). Int32 slot 22: the watchdog's thread runs its code.
  */
-const HEARTBEAT_BYTES = 88;
+const HEARTBEAT_BYTES = 92;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;
 const LIVE_OPEN = 21;
+const RUNNING = 22;
 /** How long an exiting program waits for the watchdog to let go of its session, ms. */
 const EXIT_WAIT_MS = 100;
+/**
+ * How long an exiting program waits for a debugger to let the watchdog's thread run, ms (see
+ * releaseHeldWatchdog). js-debug held it for 8.8 s at load 30, the extension host starved; it
+ * usually lets it go within a second.
+ */
+const HELD_EXIT_WAIT_MS = 10_000;
 
 let heartbeatView: Int32Array | null = null;
 
@@ -126,6 +135,39 @@ export function releaseWatchdog(): void {
   if (Atomics.load(hb, SESSION_OPEN) === 0 && Atomics.load(hb, LIVE_OPEN) === 0) return;
   Atomics.wait(hb, EXIT_ACK, 0, EXIT_WAIT_MS);
   for (let i = 0; i < 1000; i++) interruptCheck(i);
+}
+
+/**
+ * At exit: a debugger that holds the watchdog's thread before its first line (js-debug stops every
+ * new worker until it has set it up, and under load that took seconds) must let it go before this
+ * thread ends. Node's exit joins the program's threads: with the watchdog still stopped in the
+ * debugger, the debugger's word to it (which this thread passes on) never came, and the program
+ * hung at its exit for good, its debug session with it (a program that ends 200 ms in, under VS
+ * Code's debugger: 2 runs in 120 at load 35). Waiting in Atomics.wait, this thread still passes the debugger's
+ * messages on (V8 serves the inspector's interrupts in a wait). Without an inspector, nobody holds
+ * the thread and nothing waits.
+ */
+export function releaseHeldWatchdog(): void {
+  const hb = heartbeatView;
+  if (hb === null || worker === null || Atomics.load(hb, RUNNING) !== 0 || !inspectorLikely()) return;
+  let open = false;
+  try {
+    open = (loadBuiltin('inspector') as typeof inspector).url() !== undefined;
+  } catch {
+    // no inspector in this Node.js: nothing can hold the thread
+  }
+  if (open) Atomics.wait(hb, RUNNING, 0, HELD_EXIT_WAIT_MS);
+}
+
+/**
+ * Whether an inspector may be open, without loading node:inspector (1.5 ms at the exit of every
+ * program over before its watchdog ran): started by a flag, or opened by code that loaded the
+ * module (js-debug's bootloader opens it so).
+ */
+function inspectorLikely(): boolean {
+  const list = (process as unknown as { moduleLoadList?: unknown }).moduleLoadList;
+  if (Array.isArray(list) && list.includes('NativeModule inspector')) return true;
+  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) => flag.includes('--inspect'));
 }
 
 function interruptCheck(i: number): number {

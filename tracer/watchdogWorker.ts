@@ -266,6 +266,8 @@ const CPU_AT = 4;
 const CPU_SEQ = 20;
 /** Int32 slot 21: this thread has told the live reader of a block it has not yet said is over. */
 const LIVE_OPEN = 21;
+/** Int32 slot 22: this thread runs its code (a debugger may hold a new thread before it: see watchdog.ts). */
+const RUNNING = 22;
 /** While blocked, "still blocked" goes to the reader this often at most, ms (more often for small thresholds). */
 const LIVE_EVERY_MS = 100;
 /** While nothing needs this thread's event loop, it runs once this often, ms (see run). */
@@ -324,6 +326,10 @@ class LiveLine {
 
 function run(data: WatchdogData): void {
   const heartbeat = new Int32Array(data.heartbeat);
+  if (heartbeat.length > RUNNING) {
+    Atomics.store(heartbeat, RUNNING, 1);
+    Atomics.notify(heartbeat, RUNNING);
+  }
   let session: inspector.Session | null = null;
   // When the program exits, a session still connected to its main thread would make Node print
   // "Waiting for the debugger to disconnect...": the main thread asks, this thread lets go at once.
