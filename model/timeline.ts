@@ -14,15 +14,17 @@
  *    AsyncResource('looplens:<name>'); a timer or immediate the script's top level set; the main
  *    script; a worker; a job: a function of the program's that a library runs and nobody waits
  *    for — through a call of the library's nobody awaited (also one the library's own callback
- *    makes: a microtask's, a timer's), a loop of its own, or each firing of a scheduler's timer
- *    task (README, "Which work is which task"). A library is code in a node_modules folder.
+ *    makes: a microtask's, a timer's; also a queue's synchronous add() that calls and chains it),
+ *    a loop of its own, or each firing of a scheduler's timer task (README, "Which work is which
+ *    task"); but a router's layer (its next() runs the next) and a call the library makes inside a
+ *    promise it hands back are the caller's work. A library is code in a node_modules folder.
  *  - Everything else is the work of the code that asked for it: what runs later on behalf of some
  *    code (a continuation, a callback, a stream's data it piped) belongs to the task whose code made
  *    it — an awaited helper, a `.then` chain, a library's own promises and callbacks, a pool's
  *    connection included. What a call runs before its first await runs in its caller's stint.
  *  - A connection outlives its opener: after a request's response its callbacks are nobody's.
  *  The tracer may learn late that a task it made was its parent's work after all (a call whose
- *  promise its caller returned): a FOLD record moves everything the task recorded to the parent
+ *  promise, or a `.then` chain on it, its caller returned): a FOLD record moves everything the task recorded to the parent
  *  (`fold`). A task made on evidence not yet confirmed (TaskFlags.Provisional) counts as internal
  *  until a TASK_INFO names it. A tracer may also learn what a task is only in its first stint (the
  *  Python tracer: the server's task for a request is that request) and write its TASK record there,
