@@ -3486,21 +3486,7 @@ describe('tasks the tracer finds in real programs', function () {
     // helpers only (the program's own awaiting listener had it right), for `/later` and `/link`
     // (the function resumed after its await) in any app.
     const app = path.join(dir, 'chainReturnedThroughLibrary');
-    writeLibrary(app, 'minidispatch', [
-      '// As Nest dispatches (see the test above).',
-      'async function dispatch(handler, req) {',
-      '  return invoke(handler, req);',
-      '}',
-      'const invoke = async (handler, req) => {',
-      '  const result = handler(req);',
-      '  return result;',
-      '};',
-      'exports.listener = (handler) => async (req, res) => {',
-      '  const value = await dispatch(handler, req);',
-      '  res.end(JSON.stringify(value));',
-      '};',
-      '',
-    ]);
+    writeLibrary(app, 'minidispatch', ['// As Nest dispatches (see the test above).', ...NEST_LIKE_DISPATCH]);
     const program = path.join(app, 'server.js');
     fs.writeFileSync(
       program,
