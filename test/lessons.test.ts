@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Lesson, findLessons } from '../model/lessons';
 import { blockLocation } from '../model/summary';
@@ -240,14 +241,23 @@ describe('lessons at the lines that cause them', function () {
       timeline.blocks.find((b) => b.frames.some((f) => f.location?.line === line));
     const computing = blockAt(at('computes here'));
     const sleeping = blockAt(at('sleeps here'));
-    const seen = JSON.stringify(
-      timeline.blocks.map((b) => [
+    // Each block's time, CPU readings (cpuMs of cpuKnownMs), how long the sampler watched and how
+    // often it looked (observedMs, observations: one look has no reading, the span before it not
+    // watched), its wait for a CPU, and its lines; then the machine's load. (Once failed twice in a
+    // grouped run with no CPU readings, passing alone — 12 runs alone at load 21-36 passed: with
+    // these, a failure tells a starved sampler, few looks, from readings that never came.)
+    const seen = JSON.stringify({
+      blocks: timeline.blocks.map((b) => [
         b.durationMs,
         b.cpuMs,
         b.cpuKnownMs,
+        b.observedMs,
+        b.observations,
+        b.cpuWaitMs,
         b.frames.map((f) => f.location?.line),
       ]),
-    );
+      load: os.loadavg(),
+    });
     assert.ok(
       computing !== undefined && sleeping !== undefined,
       `both blocks sampled at their lines: ${seen}`,

@@ -345,7 +345,34 @@ describe('tasks the tracer finds in real programs', function () {
         return -1;
       };
       const inner = stintAt('inner');
-      assert.ok(inner !== -1 && inner === stintAt('outer'), `${mode}: the hand-over is one stint`);
+      // What a failure needs to be told apart (once in a whole-file run at load ~35, not seen since):
+      // the two stretches, and the stints from the one before the inner stretch to the one after
+      // the outer — their times, tasks and reasons, and how long the loop sat between them.
+      const around = (): string => {
+        const s = timeline.stints;
+        const [from] = stretches.get('inner')!;
+        const [, to] = stretches.get('outer')!;
+        const rows: string[] = [];
+        for (let i = 0; i < s.length; i++) {
+          if (timeline.stintEnd(i) < from - 50 || s.start[i] > to + 50) continue;
+          const gap = i > 0 ? (s.start[i] - timeline.stintEnd(i - 1)).toFixed(3) : '-';
+          rows.push(
+            `#${i} ${s.start[i].toFixed(3)}-${timeline.stintEnd(i).toFixed(3)} ` +
+              `task ${timeline.tasks[s.task[i]].name} reason ${s.reason[i]} gap ${gap}`,
+          );
+        }
+        const at = (label: string) =>
+          stretches
+            .get(label)!
+            .map((t) => t.toFixed(3))
+            .join('-');
+        const blocks = timeline.blocks
+          .filter((b) => b.start + b.durationMs >= from - 50 && b.start <= to + 50)
+          .map((b) => `${b.start.toFixed(3)}+${b.durationMs.toFixed(1)} (${b.cpuWaitMs.toFixed(1)} waiting)`);
+        return `inner ${at('inner')} in #${inner}, outer ${at('outer')} in #${stintAt('outer')}; ${rows.join('; ')}; blocks ${blocks.join(', ')}`;
+      };
+      const oneStint = inner !== -1 && inner === stintAt('outer');
+      assert.ok(oneStint, `${mode}: the hand-over is one stint (${oneStint ? '' : around()})`);
       for (const label of ['alone', 'plain', 'thenable']) {
         const alone = stintAt(label);
         assert.ok(alone !== -1, `${mode}: ${label}'s work is in a stint`);
