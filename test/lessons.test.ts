@@ -330,8 +330,19 @@ describe('lessons at the lines that cause them', function () {
         child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
         child.on('exit', () => reject(new Error(`exited before it was ready: ${stderr}`)));
       });
-      // The busy loop only from here: a whole traced start at that priority took a minute.
-      const hog = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' });
+      // The busy loop only from here: a whole traced start at that priority took a minute. The
+      // request is sent once the loop spins: sent at once, it ran its 5 ms while the busy loop's
+      // Node was still starting, with no block at all (three runs in a row, a fresh CI clone on a
+      // quiet machine). (A pipe's write is synchronous on Linux: the line is out before the loop.)
+      const hog = spawn(
+        'taskset',
+        ['-c', '0', process.execPath, '-e', "process.stdout.write('spinning\\n'); for (;;);"],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      await new Promise<void>((resolve) => {
+        hog.stdout.on('data', (d: Buffer) => d.toString().includes('spinning') && resolve());
+        hog.on('exit', () => resolve());
+      });
       child.stdout.on('data', (d: Buffer) => d.toString().includes('answered') && hog.kill('SIGKILL'));
       try {
         child.stdin.end('go\n');
