@@ -14,7 +14,9 @@
  * function, which knex calls and chains while the handler awaits it), @grpc/grpc-js 1 (calls over
  * HTTP/2), socket.io 4 over a WebSocket (each event named by its own handler) and over long polling
  * (each event a task of its POST, its members never background), a bullmq 6 worker beside express 5
- * routes that add its jobs (each job a task of the script), @hapi/hapi 21 with a plugin of the
+ * routes that add its jobs (each job a task of the script), fastq 1's promise API and lru-cache
+ * 10's `fetch` in express 5 routes (a member whose call runs the program's function at once is that
+ * job), @hapi/hapi 21 with a plugin of the
  * program's on pg and redis, graphql-http 1.23 on Node's http server, express 5 with node-redis 6
  * (the `redis` package: pipelined commands, a MULTI), kysely 0.28 on pg under fastify (a
  * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
@@ -2802,6 +2804,93 @@ describe('real servers, traced under load', function () {
         );
         const share = untrackedShare(recorded.timeline);
         assert.ok(share < UNTRACKED_MAX, `untracked ${(share * 100).toFixed(1)}% of the busy time`);
+      });
+
+      it("fastq 1's promise API and lru-cache 10's fetch in express 5 on pg: each `push` given to Promise.all one `price` task of its request, also a job another request's job started; each fetch that runs `fetchMethod` one task named after it, never a job under a member", async () => {
+        // Both libraries call the program's async function from inside the promise they return and
+        // chain it (`worker(arg).then(done)`): the member is the job, as p-limit's is. fastq runs two
+        // jobs at a time for all requests, so most jobs start from the wrap-up of another's job —
+        // often another request's — and are the job of the member whose wait they settle.
+        const stepsFile = path.join(dir, `fastqPrices-${mode}.json`);
+        const recorded = await record(
+          dir,
+          'fastqPrices',
+          mode,
+          { PG_URL: pg.url, STEPS_FILE: stepsFile },
+          async (port) => {
+            for (let id = 0; id < 6; id++) assert.equal(await request(port, 'GET', `/product/${id}`), 200);
+          },
+          '/basket',
+          40,
+        );
+        const { summary: s, timeline } = recorded;
+        const steps = JSON.parse(fs.readFileSync(stepsFile, 'utf8')) as Array<
+          [string, number, number, number]
+        >;
+        const ranIn = (start: number, end: number): SummaryTask | undefined => {
+          const ran = timeline.tasks.find((t) =>
+            t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
+          );
+          return s.tasks.find((t) => t.id === ran?.id);
+        };
+        const parentOf = (t: SummaryTask | undefined) => s.tasks.find((p) => p.id === t?.parent);
+        const shown = (t: SummaryTask | undefined) =>
+          t === undefined ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'}#${t.parent})`;
+        const requests = new Map<number, SummaryTask>();
+        for (const [what, n, start, end] of steps) {
+          if (what !== 'request') continue;
+          const task = ranIn(start, end);
+          assert.ok(
+            task?.name === 'GET /basket' && task.kind === 'request',
+            `request ${n}'s step ran in ${shown(task)}`,
+          );
+          requests.set(n, task);
+        }
+        assert.ok(
+          requests.size >= recorded.loaded,
+          `every request's step (${requests.size} of ${recorded.loaded})`,
+        );
+        const jobs = new Map<number, Set<string>>();
+        for (const [what, n, start, end] of steps) {
+          if (what !== 'price') continue;
+          const task = ranIn(start, end);
+          const request = requests.get(n)!;
+          assert.ok(
+            task?.name === 'price' && task.parent === request.id && !task.internal,
+            `a job of request ${n} (${request.name}#${request.id}) ran in ${shown(task)}: a price task of its request`,
+          );
+          if (!jobs.has(n)) jobs.set(n, new Set());
+          jobs.get(n)!.add(task.id);
+        }
+        for (const [n, request] of requests)
+          assert.equal(
+            jobs.get(n)?.size,
+            3,
+            `request ${n}'s three jobs three price tasks (${describe_(s, childrenOf(s, request))})`,
+          );
+        let fetched = 0;
+        for (const [what, , start, end] of steps) {
+          if (what !== 'fetchMethod') continue;
+          fetched++;
+          const task = ranIn(start, end);
+          assert.ok(
+            task?.name === 'fetchMethod' && parentOf(task)?.name === 'GET /product/:id' && !task.internal,
+            `a fetchMethod ran in ${shown(task)}: the member of the request that fetched it`,
+          );
+        }
+        assert.ok(fetched >= 6, `the cache fetched (${fetched})`);
+        // No job or fetch a lane under a member, nor a member left with no work of its own beside it.
+        for (const t of s.tasks)
+          if (t.name === 'price' || t.name === 'fetchMethod')
+            assert.equal(parentOf(t)?.kind, 'request', `${shown(t)}: a task of its request`);
+        for (const request of requests.values())
+          assert.deepEqual(
+            childrenOf(s, request)
+              .filter((c) => !c.internal && c.name !== 'price')
+              .map((c) => c.name),
+            [],
+            `${request.name}#${request.id}: its members are its jobs`,
+          );
       });
 
       it("piscina 5 (a worker_threads pool) from express 5 routes: each request one task that waits for its pool run, Promise.all of two runs overlapping children, CPU sent to the pool a wait where the same CPU on the loop is a block at its line, a run after the response a dish, the pool's threads no request's work", async () => {

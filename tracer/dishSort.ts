@@ -370,8 +370,31 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   let t = -1;
   // Calls a library's code made and chains (see FoundDish.sideBySide): dishes when, with those of
   // the task still running, there are two or more — the library runs them side by side.
+  // Those a combinator's member's call runs (its first lines, before the promise it returns — fastq's
+  // `push`, whose `new Promise` calls the worker and chains it; lru-cache's `fetch` calling its
+  // `fetchMethod`) run in that member's task, not beside the calls other members run: they are
+  // counted apart, one group per member. Alone in it, such a call is the member's own work (the
+  // member is then the job: `Promise.all(ids.map((id) => queue.push(id)))` gives one task per job,
+  // not a member with the job a task under it).
   let candidates = 0;
-  for (const d of dishes) if (d.sideBySide) candidates++;
+  let inMember: Int32Array | null = null;
+  let perMember: Int32Array | null = null;
+  for (let o = 0; o < dishes.length; o++) {
+    const d = dishes[o];
+    if (!d.sideBySide) continue;
+    let p = d.parent;
+    while (p !== -1 && dishes[p].comb === -1) p = dishes[p].parent;
+    if (p === -1) {
+      candidates++;
+      continue;
+    }
+    if (inMember === null) {
+      inMember = new Int32Array(dishes.length).fill(-1);
+      perMember = new Int32Array(dishes.length);
+    }
+    inMember[o] = p;
+    perMember![p]++;
+  }
   // Those a call held back alone runs (its own `await pMap(…)`) run side by side with one another,
   // not beside it: they are counted apart, among its own. So are those made while the task's call
   // held back alone still runs that are no companions of it (another line of the library's, or
@@ -403,12 +426,16 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (within === null && task.lone !== null) running++;
   }
   const together = candidates > 0 && candidates + running >= 2;
+  const togetherAt = (o: number): boolean =>
+    inMember === null || inMember[o] === -1 ? together : perMember![inMember[o]] >= 2;
   // Index in `dishes` → the task made for it (null: no dish after all, its work stays with the
   // dish or task around it). Sized at once: grown from empty by a push, it cost V8's elements
   // growth (136 instructions) each time, twice a fastify `/async` request.
   const made: Array<Task | null> = dishes.length === 1 ? [null] : new Array<Task | null>(dishes.length);
   // Index in `dishes` → the strand of a library's call nobody awaited (see below), if any.
   let libs: Strand[] | null = null;
+  // Jobs a library started alone in the lane of a call that had returned (see below), by index.
+  let afterJob: number[] | null = null;
   const around = (d: number): Task => {
     for (let p = d; p !== -1; p = dishes[p].parent) if (made[p] !== null) return made[p]!;
     return task;
@@ -526,7 +553,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     const from = d.sideBySide && learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
     if (
       d.sideBySide &&
-      !together &&
+      !togetherAt(o) &&
+      !(d.parent === -1 && within === null && task.returned) &&
       !(seg.wrapUp && d.byRunner !== true) &&
       !sidePlaces.has(key) &&
       (from === undefined || !sidePlaces.has(from)) &&
@@ -542,6 +570,21 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       made[o] = null;
       continue;
     }
+    // Made alone in the lane of a call that has returned (a member, a job): the library started it
+    // from its wrap-up of that call (fastq's `release` starting the next queued job once a job's
+    // `.then` has settled the member that pushed it). That call's work is over: this is a job, a
+    // task of its own, and the library's wrap-up of it (its `.then`) is the library's call that
+    // runs it, which makes it the job of the task whose wait it settles (see afterJob).
+    if (
+      d.sideBySide &&
+      d.parent === -1 &&
+      within === null &&
+      task.returned &&
+      !togetherAt(o) &&
+      d.link !== undefined &&
+      d.link !== -1
+    )
+      (afterJob ??= []).push(o);
     // The handler of what arrived (see `arrival`): the arrival's own work, no dish.
     if (handed !== null && call === null && d.parent === -1 && !d.sideBySide && !d.job) {
       made[o] = handed;
@@ -622,7 +665,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true, d.job);
     }
   }
-  if (candidates > 0) {
+  if (candidates > 0 || inMember !== null) {
     // The one running alone so far has a companion: it becomes a dish too — a companion is a call
     // made the same way, by the same line of the library's where both are known. A framework's
     // handler held back alone (express 5's router chaining the route's handler, from its own code)
@@ -658,7 +701,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const read = learntFrom.size !== 0 ? learntFrom.get(first) : undefined;
       if (read !== undefined) learnLine(key, read);
       const from = read ?? lineAt(key);
-      if (dish !== null && together) {
+      if (dish !== null && togetherAt(o)) {
         sideBySideAt(key, from ?? null);
         if (d.link !== undefined && d.link !== -1) wrapsUp(logObj[at + d.link]);
       }
@@ -678,7 +721,10 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       // dish's lane, so the calls are counted there, and one held back alone is that dish's work.
       // Counted on the stint's task, the next job started alone there found none running beside
       // it and stayed the dish's own work (seed 145287, both modes).
-      const group = within === null && d.parent !== -1 ? around(d.parent) : task;
+      const group =
+        (within === null || (inMember !== null && inMember[o] !== -1)) && d.parent !== -1
+          ? around(d.parent)
+          : task;
       const its = group === task ? (sides ??= sidesOf(within ?? task)) : sidesOf(group);
       const run: SideRun = {
         task: group,
@@ -716,7 +762,7 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         if (run.byRunner) watch(run);
       }
       its.running++;
-      if (dish !== null && together && run.byRunner) {
+      if (dish !== null && togetherAt(o) && run.byRunner) {
         its.runnersTogether = true;
         if (run.from !== null) its.runnersLine = run.from;
       }
@@ -739,6 +785,20 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (dish === null || dish === task) continue;
     repoint(logObj[i] as Logged, logKind[i], dish);
   }
+  // The library's `.then` on such a job's promise, its wrap-up, runs in the job's lane as the
+  // library's call that runs the job (Strand.job): should it settle a wait of a task still at work
+  // (the member whose `push` queued the job), the job is that task's (dishes.ts jobSettles). (Not
+  // as the library's call of Strand.lib, nobody's once its asker's work is over: the job it starts
+  // next — the queue's — would run in no lane.)
+  if (afterJob !== null)
+    for (const o of afterJob) {
+      const job = made[o];
+      const link = at + dishes[o].link!;
+      if (job === null || logKind[link] !== LogKind.Derived) continue;
+      const obj = logObj[link];
+      if (typeof obj === 'object' && obj !== null)
+        repointTo(obj as Logged, LogKind.Derived, { task: null, prev: job.base, lib: false, job }, null);
+    }
   // A member's call begins with the first record it made, which may come before the promise the
   // member is (see leadOf): that work is the member's (or, for a library's function called as it
   // is, the library's business in the lane of the code calling the combinator), not the member's
@@ -1259,6 +1319,16 @@ export function foldedInto(dish: Task, into: Task): void {
   // for the library's (p-limit's `new Promise`, read so when the first requests came at once).
   if (!dish.unnamed && dish.name !== 'async call' && into.name === placeNamed.get(into))
     renameTask(into, dish.name, null);
+}
+/** Whether `task` is a combinator's member that took in no job yet (see jobSettles). */
+export function memberTakesJob(task: Task): boolean {
+  return members.has(task) && !tookJob.has(task);
+}
+/** `job`, settling the wait of `member` (memberTakesJob), was folded into it: the member is the job. */
+export function tookJobOf(job: Task, member: Task): void {
+  tookJob.add(member);
+  if (!job.unnamed && job.name !== 'async call' && member.name === placeNamed.get(member))
+    renameTask(member, job.name, null);
 }
 /** Whether `dish` is a job a library's call returned and `task` a member that took in none yet. */
 export function memberTakes(dish: Task, task: Task): boolean {

@@ -63,6 +63,8 @@ import {
   carriesRunner,
   chainOf,
   foldedInto,
+  memberTakesJob,
+  tookJobOf,
   heldRun,
   anyLayer,
   isLayer,
@@ -1270,7 +1272,9 @@ export function jobSettles(strand: Strand, p: object): void {
   // nothing of who waits; the runner goes on from it to settle the wait (dishSort.ts).
   if (tag === undefined || tag === strand || tag.lib) return;
   const waiter = taskOf(tag);
-  if (waiter === null || waiter === job || waiter.folded || workOver(waiter)) return;
+  // (A member whose own promise this is ended as it settled, just now: its wait was the job.)
+  const own = (p as Logged)[kDish] === waiter;
+  if (waiter === null || waiter === job || waiter.folded || (workOver(waiter) && !own)) return;
   strand.job = null;
   // Not a task inside the job (its own work), nor the code that asked for the call.
   for (let r: Strand | null = waiter.base; r !== null; r = r.prev) if (r.task === job) return;
@@ -1278,6 +1282,13 @@ export function jobSettles(strand: Strand, p: object): void {
   if (waiter === asker) return;
   reparentTask(job, waiter);
   strand.prev = waiter.base;
+  // A combinator's member whose own promise the job settles, its call having run no job yet, is the
+  // job its call asked for (as when the library adopts the job's promise: jobAdopted) — fastq's
+  // `push` given to `Promise.all`, its job started later from another job's wrap-up.
+  if (!own || !memberTakesJob(waiter)) return;
+  forget(job);
+  foldTask(job, waiter);
+  tookJobOf(job, waiter);
 }
 
 /**
