@@ -16,11 +16,11 @@
  *   and minima.
  *
  * With --floor, two more preloads without the tracer show what any tracer built like this one pays
- * before its own code runs: the built-ins its start needs (v8 for the promise hooks, worker_threads,
- * vm for the code cache; not perf_hooks since 2026-12-06: the clock's origin is read from an
- * Event's time stamp and the loop's idle time after the first stint), and the same with a bare
- * Worker started (the block sampler's thread, which must run before the first line to catch a
- * block in the program's first turn).
+ * before its own code runs: the built-ins its start needs (v8 for the promise hooks, vm for the code
+ * cache; not perf_hooks since 2026-12-06: the clock's origin is read from an Event's time stamp and
+ * the loop's idle time after the first stint; not worker_threads since the same day: the block
+ * sampler starts after the first line), and the same with worker_threads and a bare Worker started
+ * (what the block sampler's thread cost when it started before the first line).
  *
  * NODE_EXTRA_CA_CERTS is unset (reading the certificates it names costs every Node start, traced
  * or not, far more than the tracer). Options: --runs N (callgrind runs per build, default 3),
@@ -69,7 +69,7 @@ const builds: { name: string; tracer: string | null; floor?: boolean; counted?: 
 ];
 
 if (process.argv.includes('--floor')) {
-  const builtins = "require('node:v8').promiseHooks;\nrequire('node:worker_threads');\nrequire('node:vm');\n";
+  const builtins = "require('node:v8').promiseHooks;\nrequire('node:vm');\n";
   const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-startup-floor-'));
   const alone = path.join(floorDir, 'builtins.js');
   fs.writeFileSync(alone, builtins);
@@ -80,7 +80,7 @@ if (process.argv.includes('--floor')) {
   );
   builds.push(
     { name: 'floor: the built-ins alone', tracer: alone, floor: true },
-    { name: 'floor: the built-ins and a bare Worker', tracer: worker, floor: true },
+    { name: 'floor: the built-ins, worker_threads and a bare Worker', tracer: worker, floor: true },
   );
   process.on('exit', () => fs.rmSync(floorDir, { recursive: true, force: true }));
 }

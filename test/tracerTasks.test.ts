@@ -5355,14 +5355,16 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("samples a block in the script's first stint, which began before the block sampler did", async () => {
+  it("samples a block in the script's first stint after its first require, which began before the block sampler did", async () => {
     const file = path.join(dir, 'topBlock.js');
     fs.writeFileSync(
       file,
       [
+        // The block sampler starts here (after the program's first line, at its first require).
+        "const os = require('node:os');",
         // Long enough for the sampler's thread to start while it runs (300-400 ms on a loaded machine).
         'const end = Date.now() + 1500;',
-        'let x = 0;',
+        'let x = os.cpus.length;',
         'function spin() {',
         '  while (Date.now() < end) x += Math.sqrt(x + 1); // the hot line',
         '}',
@@ -5374,7 +5376,62 @@ describe('tasks the tracer finds in real programs', function () {
     // (The spin: the block that held the loop longest. A loaded machine may stretch another stint.)
     const block = heldLongest(summary.blocks);
     assert.ok(block !== undefined, JSON.stringify(summary.blocks));
-    assert.equal(block.location?.line, 4, `sampled: ${JSON.stringify(summary.blocks)}`);
+    assert.equal(block.location?.line, 5, `sampled: ${JSON.stringify(summary.blocks)}`);
+  });
+
+  it("starts the block sampler after the program's first line, records a block of the script's first stint before any require, and samples the blocks after it, in both modes", async () => {
+    // The sampler's thread (and node:worker_threads) cost a fifth of the tracer's start before the
+    // first line: it starts at the first require or as the first stint ends (index.ts startSampler).
+    const file = path.join(dir, 'lateSampler.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const guard = globalThis[Symbol.for('looplens.tracer')];",
+        'const first = {',
+        '  sampler: guard.heartbeat !== undefined,',
+        "  workerThreads: process.moduleLoadList.includes('NativeModule worker_threads'),",
+        '};',
+        'let end = Date.now() + 300;',
+        'while (Date.now() < end); // the first stint spins',
+        // Once the sampler's thread runs its code (watchdog.ts RUNNING), a timer spins: sampled.
+        'const poll = setInterval(() => {',
+        '  if (guard.heartbeat === undefined || Atomics.load(guard.heartbeat, 22) === 0) return;',
+        '  clearInterval(poll);',
+        '  setTimeout(function later() {',
+        '    end = Date.now() + 300;',
+        '    while (Date.now() < end); // the timer spins',
+        '    process.stdout.write(JSON.stringify(first));',
+        '  }, 1);',
+        '}, 5);',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, result } = await traced(dir, file, { mode });
+      assert.deepEqual(
+        JSON.parse(result.stdout),
+        { sampler: false, workerThreads: false },
+        `${mode}: at the first line, no sampler and no node:worker_threads`,
+      );
+      const all = JSON.stringify(summary.blocks);
+      const main = summary.tasks.find((t) => t.kind === 'main');
+      const top = summary.blocks.find((b) => b.task === main?.id && b.durationMs >= 300);
+      assert.ok(top !== undefined, `${mode}: the first stint's spin is a block of the main task (${all})`);
+      assert.equal(top.location?.line, 1, `${mode}: not sampled, placed where the script began (${all})`);
+      const later = summary.blocks.find((b) => b.task !== main?.id && b.durationMs >= 300);
+      assert.ok(later !== undefined, `${mode}: the timer's spin is a block (${all})`);
+      assert.equal(later.location?.line, 13, `${mode}: the timer's spin sampled at its line (${all})`);
+    }
+    // `node -e`: Node's wrapper of the code requires before the code runs; that is not the program's.
+    const evaluated = await run(
+      process.execPath,
+      [
+        '-e',
+        "process.stdout.write(String(globalThis[Symbol.for('looplens.tracer')].heartbeat !== undefined))",
+      ],
+      { env: tracedEnv(path.join(dir, 'lateSampler-eval.looplens')) },
+    );
+    assert.equal(evaluated.stdout, 'false', `node -e: no sampler at the first line (${evaluated.stderr})`);
   });
 
   it('makes an interval set by the script a timer task named after its callback', async () => {

@@ -431,12 +431,47 @@ function isHonoContextModule(request: unknown, parent: unknown): boolean {
   return typeof from === 'string' && /[\\/]hono[\\/]dist[\\/]cjs[\\/][^\\/]+$/.test(from);
 }
 
+/**
+ * Run once, at the program's first `require()` after its main module began to load (not at the
+ * main module's own load, which comes before its first line): see onFirstRequire.
+ */
+let firstRequire: (() => void) | null = null;
+
+/**
+ * The module `node -e` runs its own wrapper in, which requires before the program's code runs
+ * (lib/internal/process/execution.js evalScript; the program's code is `[eval]`'s, Node 20 to 24).
+ */
+const EVAL_WRAPPER = '<eval>';
+
+/**
+ * Has `fn` run at the program's first `require()` (of anything, a built-in too) after its main
+ * module began, before the module asked for loads; null: not any more. The block sampler starts
+ * there if the script's first stint has not ended before (index.ts).
+ */
+export function onFirstRequire(fn: (() => void) | null): void {
+  firstRequire = fn;
+}
+
 /** Watches `require` for the frameworks whose route this needs a hand to read. */
 export function startFrameworks(): void {
   const M = moduleClass() as { _load?: AnyFunction };
   const load = M._load;
   if (typeof load !== 'function') return;
   const patched = function (this: unknown, request: unknown, parent: unknown) {
+    // (Module._load's third argument: whether this is the main module's load.)
+    if (
+      firstRequire !== null &&
+      arguments[2] !== true &&
+      (parent as { id?: unknown } | null | undefined)?.id !== EVAL_WRAPPER
+    ) {
+      const first = firstRequire;
+      firstRequire = null;
+      try {
+        first();
+      } catch {
+        // never disturb the program
+      }
+    }
     const exported = Reflect.apply(load, this, arguments);
     if (!enabled) return exported;
     try {

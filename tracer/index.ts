@@ -11,7 +11,6 @@
 // into an object of getters at load, before the program's first line.
 import fs = require('node:fs');
 import path = require('node:path');
-import { isMainThread } from 'node:worker_threads';
 import { EndCause, FORMAT_VERSION, TraceMeta } from '../protocol/format';
 import { encodeHeader } from '../protocol/header';
 import {
@@ -20,6 +19,7 @@ import {
   loadIdleClock,
   loopAhead,
   now,
+  queueOwnMicrotask,
   recorder,
   settle,
   settleEnd,
@@ -33,12 +33,13 @@ import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations, ownScriptFile } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
 import { startDishes } from './dishes';
-import { startFrameworks } from './frameworks';
+import { onFirstRequire, startFrameworks } from './frameworks';
 import { startPromises, stopPromises } from './promises';
 import { Recorder } from './recorder';
 import { scrub, setOwnFile } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
 import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
+import { loadBuiltin } from './sources/builtins';
 import {
   exitingWatchdog,
   releaseHeldWatchdog,
@@ -309,6 +310,8 @@ function shutDown(exiting: boolean): void {
   stopSources();
   // At exit the watchdog goes down with the process: terminating it here, while it may hold an
   // inspector session, would make Node print a debugger message into the program's output.
+  samplerStart = null;
+  onFirstRequire(null);
   if (!exiting) stopWatchdog();
   if (flushTimer !== null) original.clearInterval(flushTimer);
   flushTimer = null;
@@ -439,21 +442,57 @@ function start(options: TracerOptions): void {
     // Not what keeps a program alive: one over in its first turn spills its trace (finish).
     firstTurn.unref();
     if (options.blockSampler) {
-      try {
-        const live =
-          options.socket !== undefined && options.token !== undefined
-            ? { socket: options.socket, token: options.token, pid: process.pid }
-            : null;
-        startWatchdog(blockMs, flushMs, live, problem);
-      } catch (error) {
-        problem(`no block sampler: ${(error as Error).message}`);
-      }
+      const live =
+        options.socket !== undefined && options.token !== undefined
+          ? { socket: options.socket, token: options.token, pid: process.pid }
+          : null;
+      samplerStart = () => startWatchdog(blockMs, flushMs, live, problem);
+      onFirstRequire(startSampler);
+      // Queued in the script's first stint, after the microtask that ends it (base.ts openMacro):
+      // runs as that stint ends, the tracer's own work between two stints.
+      queueOwnMicrotask(() => {
+        const began = now();
+        if (startSampler()) tick(now() - began);
+      });
+    } else {
+      // No sampler's start to load node:worker_threads: patched now (the global MessageChannel with
+      // it, which a program may use without loading the module), as before the sampler waited.
+      loadBuiltin('worker_threads');
     }
   });
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
   process.on('uncaughtExceptionMonitor', onUncaught);
   loopAhead();
+}
+
+/**
+ * The block sampler's start (watchdog.ts startWatchdog), after the program's first line: its Worker
+ * made before it was 8.3 M instructions of the tracer's 46 M before a program's first line (Node's
+ * Worker code compiled at its first use, the thread's streams and ports), node:worker_threads 2.5 M
+ * more, and its thread's start took a core beside the main thread's (docs/performance.md). It
+ * starts at the program's first `require()` after its main module began (frameworks.ts
+ * onFirstRequire), so that a block in the rest of the script's top level is sampled, as it was, once
+ * the thread runs (which takes tens of milliseconds, hundreds on a loaded machine, either way) — or,
+ * in a script that requires nothing, as its first stint ends. A top-level block before any require
+ * is recorded as a block of the main task's first stint, without samples. Null once started.
+ */
+let samplerStart: (() => void) | null = null;
+
+/** Starts the block sampler if it waits to start; whether it did. */
+function startSampler(): boolean {
+  const run = samplerStart;
+  samplerStart = null;
+  onFirstRequire(null);
+  if (run === null || !enabled) return false;
+  asOwnWork(() => {
+    try {
+      run();
+    } catch (error) {
+      problem(`no block sampler: ${(error as Error).message}`);
+    }
+  });
+  return true;
 }
 
 /**
@@ -485,11 +524,30 @@ function safeCwd(): string | undefined {
   }
 }
 
+/**
+ * Whether this is the process's main thread, without loading node:worker_threads before the
+ * program's first line where nothing has (its modules, stream's among them, were 2.5 M instructions
+ * beside node:v8's): a worker thread's bootstrap loads internal/worker/io, its port to the parent,
+ * before the thread's preloads run (lib/internal/main/worker_thread.js, Node 12 to 24; and
+ * node:worker_threads itself, Node 20 to 24), so a thread that has loaded neither is the main one.
+ * Where either is loaded, node:worker_threads says.
+ */
+function isMainThread(): boolean {
+  const list = (process as { moduleLoadList?: unknown }).moduleLoadList;
+  if (
+    Array.isArray(list) &&
+    !list.includes('NativeModule internal/worker/io') &&
+    !list.includes('NativeModule worker_threads')
+  )
+    return true;
+  return (loadBuiltin('worker_threads') as typeof import('node:worker_threads')).isMainThread;
+}
+
 function boot(): void {
   const global = globalThis as Record<symbol, unknown>;
   if (global[GUARD] !== undefined) return;
   Object.defineProperty(global, GUARD, { value: { version: VERSION }, enumerable: false });
-  if (!isMainThread) return;
+  if (!isMainThread()) return;
   const parsed = parseOptions(process.env[OPTIONS_ENV]);
   if (!parsed.ok) return;
   if (isWrapper(process.argv[1]) || isTestRunner(process.execArgv, process.env)) return;

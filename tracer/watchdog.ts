@@ -4,7 +4,7 @@
  */
 import type * as inspector from 'node:inspector';
 import path = require('node:path');
-import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
 import { writeBlockSample } from './blockSamples';
 import { currentTask, enabled, now, originMs, recentStint, setHeartbeat } from './engine';
 import { ownFile } from './locations';
@@ -43,7 +43,9 @@ const HELD_EXIT_WAIT_MS = 10_000;
 
 let heartbeatView: Int32Array | null = null;
 
-let worker: Worker | null = null;
+let worker: WorkerThreads.Worker | null = null;
+/** node:worker_threads' receiveMessageOnPort, once the watchdog has started. */
+let receive: typeof WorkerThreads.receiveMessageOnPort | null = null;
 
 export function startWatchdog(
   blockMs: number,
@@ -68,7 +70,13 @@ export function startWatchdog(
     // When a sample is taken, on the trace clock: one taken late was held off by native code.
     guard.now = now;
   }
-  const channel = new MessageChannel();
+  // Loaded here, not before the program's first line (2.5 M instructions beside node:v8, which loads
+  // stream's modules for both); loading it patches it (sources/workers.ts), which keeps Node's own
+  // classes in `original`.
+  const workerThreads = loadBuiltin('worker_threads') as typeof WorkerThreads;
+  const Channel = original.MessageChannel ?? workerThreads.MessageChannel;
+  const Thread = original.Worker ?? workerThreads.Worker;
+  const channel = new Channel();
   const data: WatchdogData = {
     heartbeat: shared,
     blockMs,
@@ -84,9 +92,9 @@ export function startWatchdog(
   // Node run the next microtasks from a JavaScript frame that would show in stack traces).
   const nextTick = process.nextTick;
   process.nextTick = (() => {}) as typeof process.nextTick;
-  let w: Worker;
+  let w: WorkerThreads.Worker;
   try {
-    w = new original.Worker(path.join(__dirname, WATCHDOG_FILE), {
+    w = new Thread(path.join(__dirname, WATCHDOG_FILE), {
       workerData: data,
       transferList: [channel.port2],
       // The tracer's preload must not load again inside its own thread.
@@ -112,11 +120,12 @@ export function startWatchdog(
   channel.port1.unref();
   w.unref();
   worker = w;
+  receive = workerThreads.receiveMessageOnPort;
   reports = channel.port1;
   problemSink = onProblem;
 }
 
-let reports: MessagePort | null = null;
+let reports: WorkerThreads.MessagePort | null = null;
 let problemSink: ((message: string) => void) | null = null;
 
 /**
@@ -192,12 +201,10 @@ export function exitingWatchdog(): void {
  * ended), and at exit. One call to an empty port when there are none.
  */
 export function takeReports(): void {
-  if (reports === null) return;
-  for (
-    let message = receiveMessageOnPort(reports);
-    message !== undefined;
-    message = receiveMessageOnPort(reports)
-  ) {
+  const port = reports;
+  const take = receive;
+  if (port === null || take === null) return;
+  for (let message = take(port); message !== undefined; message = take(port)) {
     try {
       const report = message.message as BlockReport | { problem: string };
       if ('problem' in report) problemSink?.(report.problem);

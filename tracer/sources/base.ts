@@ -3,8 +3,7 @@
  * callback the tracer does not wrap (the main script's top level), and the helpers that wrap a
  * function without changing what the program sees of it.
  */
-// Required, not imported as namespaces (see index.ts).
-import workerThreads = require('node:worker_threads');
+import type * as workerThreads from 'node:worker_threads';
 import { Reason, TaskKind } from '../../protocol/format';
 import {
   Task,
@@ -39,7 +38,10 @@ export const original = {
   clearImmediate: globalThis.clearImmediate,
   queueMicrotask: globalThis.queueMicrotask,
   nextTick: process.nextTick,
-  Worker: workerThreads.Worker,
+  // node:worker_threads' own, set as it is patched (workers.ts) when it loads: by the program, or
+  // by the block sampler's start (watchdog.ts), not before the program's first line.
+  Worker: null as typeof workerThreads.Worker | null,
+  MessageChannel: null as typeof workerThreads.MessageChannel | null,
 };
 
 // ---------------------------------------------------------------------------------------------

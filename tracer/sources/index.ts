@@ -174,7 +174,7 @@ export function startSources(): void {
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
   patchTimer('setInterval', TaskKind.Timer, Reason.Timer);
   patchTimer('setImmediate', TaskKind.Immediate, Reason.Immediate);
-  patchWorker();
+  whenLoaded('worker_threads', (wt) => patchWorker(wt as typeof import('node:worker_threads')));
   patchAsyncResource();
   patchQueue(process, 'nextTick');
   patchProcessSignals();

@@ -2,8 +2,7 @@
  * Workers: the main thread's side of a worker is a task; the messages it sends back, and a message
  * channel's, are reads of a connection (the work of the code waiting for them, or that posted).
  */
-// Required, not imported as namespaces (see index.ts).
-import workerThreads = require('node:worker_threads');
+import type * as WorkerThreads from 'node:worker_threads';
 import { Reason, TaskKind } from '../../protocol/format';
 import {
   Task,
@@ -20,7 +19,7 @@ import {
 import { kTask, regSlot } from '../dishes';
 import { Slot } from '../marks';
 import { captureLocation } from '../locations';
-import { AnyFunction, Owned, callWith, copyProperties, replace } from './base';
+import { AnyFunction, Owned, callWith, copyProperties, original, replace } from './base';
 import { childTask, patchEmit } from './http';
 import { Piped, kAsker, kConn, kLate, lateAsk } from './streams';
 
@@ -66,8 +65,11 @@ const NOT_ITS_OWN: ReadonlySet<unknown> = new Set([
   'removeListener',
 ]);
 
-export function patchWorker(): void {
+/** Patches node:worker_threads when it loads (builtins.ts): not before the program's first line. */
+export function patchWorker(workerThreads: typeof WorkerThreads): void {
   const Worker = workerThreads.Worker;
+  original.Worker = Worker;
+  original.MessageChannel = workerThreads.MessageChannel;
   const proxy = new Proxy(Worker, {
     construct(target, args, newTarget) {
       // (Node's own ports for the worker, made as it is: see `made`.)
@@ -109,7 +111,7 @@ export function patchWorker(): void {
   // is open runs in it.)
   patchEmit(Worker.prototype, Reason.Message, undefined, NOT_ITS_OWN);
   replace(workerThreads, 'Worker', proxy as unknown as AnyFunction);
-  patchPorts();
+  patchPorts(workerThreads);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,7 +130,7 @@ const kPeer = Symbol('looplens.peer');
 
 type Port = Piped & { [kWorker]?: Task; [kPeer]?: Port } & Record<symbol, unknown>;
 
-function patchPorts(): void {
+function patchPorts(workerThreads: typeof WorkerThreads): void {
   const Channel = workerThreads.MessageChannel;
   const Port = workerThreads.MessagePort;
   if (typeof Channel !== 'function' || typeof Port !== 'function') return;
