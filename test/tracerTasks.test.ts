@@ -278,6 +278,49 @@ describe('tasks the tracer finds in real programs', function () {
     }
   }
 
+  it("begins each request's first stint at the clock reading that made its task, never after it, also after a request whose task ran no 'request' event", async () => {
+    // The request's task is made as Node publishes its start; its 'request' event follows at once
+    // and begins its first stint at that same reading (earlier only when the gap before it was
+    // busy: the socket's parsing is the request's). A reading of its own would start it later.
+    // The third request expects a 100-continue: a 'checkContinue' listener takes it, and no
+    // 'request' event of its own follows its task's start.
+    const program = path.join(dir, 'firstStint.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        'const server = http.createServer((req, res) => res.end(req.url));',
+        "server.on('checkContinue', (req, res) => { res.writeContinue(); req.resume().on('end', () => res.end('continued')); });",
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const port = server.address().port;',
+        '  for (let i = 0; i < 8; i++)',
+        '    await new Promise((resolve) => {',
+        "      const headers = i === 2 ? { expect: '100-continue', 'content-length': 2 } : {};",
+        "      const req = http.request({ host: '127.0.0.1', port, path: `/r${i}`, method: i === 2 ? 'POST' : 'GET', headers, agent: false }, (r) =>",
+        "        r.resume().on('end', resolve),",
+        '      );',
+        "      if (i === 2) req.on('continue', () => req.end('ok'));",
+        '      else req.end();',
+        '    });',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const { timeline } = await traced(dir, program);
+    const requests = timeline.tasks.filter((t) => t.kind === 'request' && /^(GET|POST) \/r\d$/.test(t.name));
+    assert.equal(requests.length, 8, timeline.tasks.map((t) => `${t.name} (${t.kind})`).join(', '));
+    // (The continued POST's handler is the 'checkContinue' listener's: not the case looked at.)
+    for (const r of requests.filter((t) => t.name !== 'POST /r2')) {
+      assert.ok(r.stints.length > 0, `${r.name} ran`);
+      const first = timeline.stints.start[r.stints[0]];
+      assert.ok(
+        first <= r.createdAt,
+        `${r.name}: its first stint began at ${first} ms, ${(first - r.createdAt) * 1000} µs after its task was made at ${r.createdAt} ms`,
+      );
+    }
+  });
+
   it('makes new AsyncResource("looplens:<name>") a task <name>, with the work it starts', async () => {
     const out = path.join(dir, 'scopes.looplens');
     const result = await run(process.execPath, [path.join(PROGRAMS, 'scopes.js')], { env: tracedEnv(out) });

@@ -67,11 +67,16 @@ export function onRequestStart(message: unknown): void {
   response[kTask] = task;
   // Its first stint is the server's 'request' event, which follows at once (see patchServerEmit):
   // it begins at the same clock reading.
-  startedTask = task;
-  startedAt = t;
+  started.id = task.id;
+  started.at = t;
 }
-export let startedTask: Task | null = null;
-export let startedAt = -1;
+/**
+ * The request whose task was made last (its id) and when: its 'request' event begins its first
+ * stint at that reading. Numbers, as fields of one object: the task itself stored into the module's
+ * long-lived scope was a write barrier a request, and a clock reading in a module variable a new
+ * heap number and another (cost, 2026-12-06).
+ */
+const started = { id: 0, at: 0 };
 
 /**
  * The handlers of an incoming request run inside the server's emit('request'): that call is the
@@ -98,8 +103,8 @@ export function patchServerEmit(proto: object): void {
 
 /** Runs a server's 'request' event (`next` is its emit) as the request's first stint. */
 export function asRequestStint(task: Task, server: unknown, next: AnyFunction, args: IArguments): unknown {
-  enter(task, Reason.Request, false, task === startedTask ? startedAt : -1);
-  startedTask = null;
+  enter(task, Reason.Request, false, task.id === started.id ? started.at : -1);
+  started.id = 0;
   try {
     return args.length === 3
       ? next.call(server, args[0], args[1], args[2])
