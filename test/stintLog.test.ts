@@ -176,6 +176,13 @@ class Log {
     );
   }
 
+  /** For each dish found, the await its function suspended at after the call (FoundDish.resumes), or null. */
+  resumes(how: StintEntry, returned = false): Array<string | null> {
+    return this.find(how, returned, Runner.None).dishes.map((d) =>
+      d.resumes === undefined ? null : this.names[d.resumes],
+    );
+  }
+
   /** The records whose work carries a library's loop on (Runner.Loop). */
   loops(how: StintEntry, returned = false, runner = Runner.None): string[] {
     return this.find(how, returned, runner).loops.map((i) => this.names[i]);
@@ -769,6 +776,36 @@ describe("the rule that sorts a stint's work into dishes", () => {
       'call load: load load.sleep load.await',
     ]);
     assert.deepEqual(log.tails(StintEntry.Resumed), [null, 'load.catch']);
+  });
+
+  it('gives a call nobody awaited the await its function makes after it in the stint (`const p = load().then(f); await y; return p;`), and none to a call it may return in the stint', () => {
+    // A function called in the stint keeps `load(1).then(f)` over its own await: it can return it
+    // only once it resumes there (dishes.ts foldIfReturned leaves it then). The stint's own function
+    // leaves `store()` and awaits; `audit()` after its last await may be what it returns now.
+    const log = new Log()
+      .call('held')
+      .call('load')
+      .root('load.sleep')
+      .awaits('load.await', 'load.sleep')
+      .link('load.then', 'load')
+      .root('held.sleep')
+      .awaits('held.await', 'held.sleep')
+      .awaits('caller.await', 'held');
+    assert.deepEqual(log.dishes(StintEntry.Resumed), ['call load: load load.sleep load.await']);
+    assert.deepEqual(log.resumes(StintEntry.Resumed), ['held.await']);
+    const own = new Log()
+      .call('store')
+      .root('store.sleep')
+      .awaits('store.await', 'store.sleep')
+      .root('top.sleep')
+      .awaits('top.await', 'top.sleep');
+    assert.deepEqual(own.resumes(StintEntry.Resumed), ['top.await']);
+    const returned = new Log()
+      .call('audit')
+      .root('audit.sleep')
+      .awaits('audit.await', 'audit.sleep')
+      .link('audit.then', 'audit');
+    assert.deepEqual(returned.resumes(StintEntry.Resumed), [null]);
   });
 
   it("keeps what the script's top level starts in the script (module loading calls inside the runtime)", () => {

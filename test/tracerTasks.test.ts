@@ -3652,6 +3652,79 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps a call a function starts, keeps over an await of its own and returns in a later stint (`const p = load(x).then(f); await y; return p;`, a chain or the call itself) a task of the request — started now, awaited later — while one it returns in the stint that made it stays the request's own work, in both modes", async () => {
+    // The job that resolves the function's promise with what it returned shows the return, not the
+    // stint it came from: before, the chain `/held` kept and the call `/kept` kept were folded into
+    // the request as `/now`'s is, in both modes (no `load` lane).
+    const app = path.join(dir, 'chainReturnedLater');
+    writeLibrary(app, 'minidispatch', [
+      '// As Nest dispatches (see the tests above).',
+      ...NEST_LIKE_DISPATCH,
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { listener } = require('minidispatch');",
+        "const { setTimeout: sleep } = require('node:timers/promises');",
+        'async function load(ms) {',
+        '  await sleep(ms);',
+        '  return ms;',
+        '}',
+        'class Shop {',
+        '  async held() {',
+        '    const p = load(6).then((n) => n + 1);',
+        '    await sleep(2);',
+        '    return p;',
+        '  }',
+        '  async kept() {',
+        '    await sleep(1);',
+        '    const p = load(5);',
+        '    await sleep(2);',
+        '    return p;',
+        '  }',
+        '  async now() {',
+        '    await sleep(1);',
+        '    const p = load(4).then((n) => n + 1);',
+        '    return p;',
+        '  }',
+        '}',
+        'const shop = new Shop();',
+        'const routes = {',
+        "  '/held': () => shop.held(),",
+        "  '/kept': () => shop.kept(),",
+        "  '/now': () => shop.now(),",
+        '};',
+        'const server = http.createServer(listener((req) => routes[req.url]()));',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const base = `http://127.0.0.1:${server.address().port}`;',
+        '  for (let n = 0; n < 2; n++)',
+        '    for (const p of Object.keys(routes)) await fetch(base + p).then((r) => r.text());',
+        '  await sleep(20);',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const routes = ['GET /held', 'GET /kept', 'GET /now'];
+    for (const { mode, summary } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((t) => t.name),
+        [...routes, ...routes],
+        `${mode}: 6 requests (${all})`,
+      );
+      for (const request of requests)
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === request.id).map((t) => t.name),
+          request.name === 'GET /now' ? [] : ['load'],
+          `${mode}: ${request.name}: a call returned in a later stint a task, one returned in its own stint the request's work (${all})`,
+        );
+    }
+  });
+
   it("names a dish of an anonymous function given with options (p-map's `pMap(items, async (x) => …, { concurrency })`, a worker's `new Worker(name, async (job) => …, { connection })`) as anonymous, not by the option's key, and keeps a method's name, in both modes", async () => {
     // V8 makes up a name for an anonymous function from the keys of an object literal after it
     // among a call's arguments: `pMap.concurrency`, `Worker.connection.connection` (dist0 named the

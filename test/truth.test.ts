@@ -1038,6 +1038,37 @@ const CONSTRUCTS: Array<{
     ],
     main: [{ k: 'combinator', kind: 'all', fns: ['billing', 'billing'], style: 'literal' }],
   },
+  {
+    // `held`'s chain and `kept`'s call were folded into the code awaiting the function (the
+    // returned-chain rule) in both modes before 2026-12-06's evening: `load` and `store` had no lane.
+    title:
+      "a call a function starts, keeps over an await of its own and returns in a later stint (`const p = load(d).then(…); await …; return p;`, with links or none) is a dish of its own, started now and awaited later; a chain returned in the stint that made it is still the function's work: in the script and in a request, before and after its response",
+    fns: [
+      fn('held', [sleep(2), work()], {
+        returns: 'load',
+        returnLinks: ['then'],
+        returnHeld: [sleep(2), work(0.8)],
+      }),
+      fn('kept', [work(0.8)], { returns: 'store', returnLinks: [], returnHeld: [sleep(1)] }),
+      fn('direct', [sleep(1), work()], { returns: 'load', returnLinks: ['then', 'catch'] }),
+      fn('load', [sleep(3), work()]),
+      fn('store', [sleep(2), work(0.8)]),
+    ],
+    main: [{ k: 'await', fn: 'held' }, { k: 'await', fn: 'kept' }, { k: 'await', fn: 'direct' }, work()],
+    server: {
+      routes: [
+        {
+          path: '/order',
+          before: [
+            { k: 'await', fn: 'held' },
+            { k: 'await', fn: 'direct' },
+          ],
+          after: [{ k: 'await', fn: 'kept' }, work()],
+        },
+      ],
+      requests: ['/order?n=1', '/order?n=2'],
+    },
+  },
 ];
 
 /**

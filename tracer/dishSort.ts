@@ -186,6 +186,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
             comb: d.comb === -1 ? -1 : d.comb - start,
             link: d.link === undefined || d.link === -1 ? d.link : d.link - start,
             tail: d.tail === undefined ? undefined : d.tail - start,
+            resumes: d.resumes === undefined ? undefined : d.resumes - start,
             cuts: d.cuts?.map((i) => i - start),
             innerCuts: d.innerCuts?.map((i) => i - start),
           })),
@@ -641,6 +642,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
         if (typeof link === 'object' && link !== null) chainLinks.set(link, dish);
         anyChainLinks = true;
       }
+    // The function that made the call awaited after it: once it resumes, its call was not returned
+    // in the stint that made it (see heldResumes).
+    if (d.resumes !== undefined && call === null) {
+      const resumes = logObj[at + d.resumes];
+      if (typeof resumes === 'object' && resumes !== null) {
+        (resumes as HeldMarked)[kHeld] = dish;
+        anyHeld = true;
+      }
+    }
     // The member the combinator was given is the call's own promise, not a chain on it that runs
     // on once that settles: settled by others (a batch), it is over.
     if (call !== null && (logObj[at + d.comb] as unknown[]).includes(origin)) dish.endsWhenSettled = true;
@@ -1295,6 +1305,29 @@ let anyChainLinks = false;
 /** The dish of the call on which a statement left a chain that `p` is a link of, if any (see chainLinks). */
 export function chainOf(p: object): Task | undefined {
   return anyChainLinks ? chainLinks.get(p) : undefined;
+}
+
+/**
+ * Calls nobody awaited whose function resumed after an await it made later in the stint that made
+ * the call (FoundDish.resumes): what that function returns now comes from a later stint than the
+ * call — a call started now and awaited later (README, "a call nobody awaited"), which stays a dish
+ * when the function returns its promise or a chain on it (`const p = load(x).then(f); await y;
+ * return p;`): foldIfReturned leaves it. The job that shows a return made in the stint that made
+ * the call runs in that stint's drain, before this continuation can.
+ */
+const resumedSince = new WeakSet<Task>();
+const kHeld = Symbol('looplens.held');
+type HeldMarked = { [kHeld]?: Task };
+/** Whether any promise is marked (no lookup before one is). */
+export let anyHeld = false;
+/** The continuation of `p` runs: a function that made a call nobody awaited before it resumes. */
+export function heldResumes(p: object): void {
+  const dish = (p as HeldMarked)[kHeld];
+  if (dish !== undefined) resumedSince.add(dish);
+}
+/** Whether the function that made `dish`'s call has resumed since (see heldResumes). */
+export function resumedAfterCall(dish: Task): boolean {
+  return anyHeld && resumedSince.has(dish);
 }
 
 export function returnedToLibrary(dish: Task, into: Task): boolean {

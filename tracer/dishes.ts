@@ -62,6 +62,7 @@ import {
   arrival,
   carriesRunner,
   chainOf,
+  resumedAfterCall,
   foldedInto,
   memberTakesJob,
   tookJobOf,
@@ -1550,6 +1551,8 @@ export function foldIfReturned(parent: object, adopter: object | null): void {
     return;
   }
   if (own !== dish && chained !== dish) return;
+  // Returned in a later stint than the one that made the call: started now, awaited later.
+  if (resumedAfterCall(dish)) return;
   forget(dish);
   foldedInto(dish, into);
   foldTask(dish, into);

@@ -52,7 +52,7 @@ import {
   willRun,
 } from './dishes';
 import { nameRunning } from './dishNames';
-import { anyCuts, claimHeld, cutAtReturn, cutWorkRuns, heldWatch } from './dishSort';
+import { anyCuts, anyHeld, claimHeld, cutAtReturn, cutWorkRuns, heldResumes, heldWatch } from './dishSort';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 import { ticksQueued } from './sources/ticks';
 
@@ -239,6 +239,7 @@ function before(promise: Promise<unknown>): void {
   reacts = false;
   willRun(p);
   if (anyCuts) cutWorkRuns(p);
+  if (anyHeld) heldResumes(p);
   enterContinuation(task);
   if (flags === JOB) {
     // The runtime calls a thenable's `then` (see Segment.thenable).

@@ -283,6 +283,16 @@ export interface FoundDish {
    */
   tail?: number;
   /**
+   * For a call nobody awaited: the await (its DERIVED record) at which the function that made the
+   * call — or left the chain on it — suspended later in the same stint. That function can return
+   * the call's promise (or the chain) only in a later stint, once this continuation has run: a call
+   * started now and awaited later (`const p = load(x).then(f); await y; return p;`), a dish, not one
+   * its function returned (dishes.ts foldIfReturned, dishSort.ts heldResumes). The job that takes a
+   * promise returned in the stint runs before any such continuation: an `await` the parse took for
+   * that function's, which was its caller's (the function returned without a sign), changes nothing.
+   */
+  resumes?: number;
+  /**
    * Likewise for an async function the call made that was still open at the stint's end (triples
    * [record, cut, that function's record]): where that function may have returned what it
    * returned, and so where the call's work ends if the call returned that function's promise.

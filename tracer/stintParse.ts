@@ -481,6 +481,22 @@ function callDish(
   };
 }
 
+/**
+ * The first await after record `i` (a call's root, or the tail of a chain a statement left on it) of
+ * the function `i` was made in, found by the parse (see `suspensions`), or -1: see
+ * FoundDish.resumes. A `new Promise`'s executor cannot await: its maker is the function.
+ */
+function awaitsAfter(i: number): number {
+  const of = (r: number): number => {
+    while (r !== -1 && logRooted[r] === Rooted.ByRuntime) r = level[r];
+    return r;
+  };
+  const fn = of(level[i]);
+  for (let s = 0; s < suspensions.length; s += 2)
+    if (suspensions[s] > i && of(suspensions[s + 1]) === fn) return suspensions[s];
+  return -1;
+}
+
 /** Whether records (root, stop) hold work that runs later: a link, a callback, a resource. */
 /**
  * Whether a combinator's `members` hold a promise made before the stint that begins at log index
@@ -1104,6 +1120,8 @@ export function findDishes(
     );
     if (logRooted[r] === Rooted.ByCall) returnCuts(r, stop, dish);
     if (chainTail[r] !== -1) dish.tail = chainTail[r];
+    const resumes = awaitsAfter(chainTail[r] !== -1 ? chainTail[r] : r);
+    if (resumes !== -1) dish.resumes = resumes;
     dishes.push(dish);
     ownedByDish(r, stop);
   }

@@ -519,6 +519,29 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
       target.splice(lo + Math.floor(syncAdded() * (target.length + 1 - lo)), 0, stmt);
     }
   }
+  // Chains a function returns unawaited (version 2 on; a stream of its own, drawn after every
+  // other): made in the stint that returns them (`return other(d).then(…)`: the caller awaits the
+  // chain, `other` is this function's work), or made, kept over an await and returned in a later
+  // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
+  // awaited later, a dish of its own). Only functions that do not fail and have one to call.
+  const returned = random(seed ^ 0x3c6ef372);
+  if ((options.added ?? true) && (options.version ?? 2) >= 2)
+    for (let i = 0; i < longRunFrom; i++) {
+      const f = fns[i];
+      const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
+      const r = returned();
+      if (f.fails || targets.length === 0 || r >= 0.3) continue;
+      f.returns ??= targets[Math.floor(returned() * targets.length)];
+      const links: ChainLink[] = ['then', 'catch', 'finally'];
+      f.returnLinks = Array.from(
+        { length: Math.floor(returned() * 3) },
+        () => links[Math.floor(returned() * links.length)],
+      );
+      if (r < 0.18) {
+        f.returnHeld = [{ k: 'sleep', ms: 1 + Math.floor(returned() * 4), style: 'resolve' }];
+        if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
+      }
+    }
   return { seed, fns, main, server };
 }
 

@@ -411,6 +411,14 @@ export interface FnDef {
    * the links' work stay this function's dish, as in a `chain` statement that is awaited.
    */
   returnLinks?: ChainLink[];
+  /**
+   * With `returns`: the chain (`other(…)` with `returnLinks`, perhaps none) is made first and kept
+   * (`const held = other(dish).then(…)`), then these statements run (the first awaits), then it is
+   * returned — in a later stint than the one that made it: a call started now and awaited later
+   * (README, "a call nobody awaited"), so `other` is a dish of its own, a child of this function's,
+   * whatever awaits this function's promise; the links are this function's code, its dish's work.
+   */
+  returnHeld?: Stmt[];
 }
 
 export interface Route {
@@ -1199,7 +1207,14 @@ function renderFn(w: Writer, fn: FnDef): void {
   w.block(`async function ${fn.name}(d) {`, () => {
     renderStmts(w, fn.body, 'd');
     if (fn.fails) w.line(`throw new Error(${JSON.stringify(`${fn.name} failed`)});`);
-    else if (fn.returns !== null)
+    else if (fn.returns !== null && fn.returnHeld !== undefined) {
+      const held = w.fresh('held');
+      w.line(
+        `const ${held} = ${chained(dishCall(fn.returns, 'd'), fn.returnLinks ?? [], 'd', RETURN_LINK_MS)};`,
+      );
+      renderStmts(w, fn.returnHeld, 'd');
+      w.line(`return ${held};`);
+    } else if (fn.returns !== null)
       w.line(`return ${chained(`${fn.returns}(d)`, fn.returnLinks ?? [], 'd', RETURN_LINK_MS)};`);
   });
 }

@@ -185,9 +185,16 @@ function* smaller(program: Program): Generator<Program> {
     }
   }
   for (let f = 0; f < program.fns.length; f++) {
+    if (program.fns[f].returnHeld !== undefined) {
+      const p = clone();
+      delete p.fns[f].returnHeld;
+      yield p;
+    }
     if (program.fns[f].returns !== null) {
       const p = clone();
       p.fns[f].returns = null;
+      delete p.fns[f].returnLinks;
+      delete p.fns[f].returnHeld;
       yield p;
     }
   }
