@@ -1810,14 +1810,20 @@ describe('Loop Lens in VS Code', function () {
       for (const file of [kept, gone])
         assert.ok(await vscode.commands.executeCommand('looplens.openTrace', vscode.Uri.file(file)));
       await start({ type: 'node', request: 'launch', name: 'ticker', program: ticker, looplens: true });
-      await waitFor('three timelines drawn', async () => {
-        const drawn = (await inspect()).filter(
-          (x) =>
-            ['kept.looplens', 'gone.looplens', 'ticker'].includes(x.session.name) &&
-            (x.rendered?.lanes.length ?? 0) > 0,
-        );
-        return drawn.length === 3 ? true : undefined;
-      });
+      await waitFor(
+        'three timelines drawn',
+        async () => {
+          const drawn = (await inspect()).filter(
+            (x) =>
+              ['kept.looplens', 'gone.looplens', 'ticker'].includes(x.session.name) &&
+              (x.rendered?.lanes.length ?? 0) > 0,
+          );
+          return drawn.length === 3 ? true : undefined;
+        },
+        // A webview whose start stalls is opened again after 5 s, then 10 s, then 20 s
+        // (timelinePanel.ts): all three stalled twice at load 20, and the 20 s this waited ran out.
+        45_000,
+      );
       fs.rmSync(gone);
       await vscode.commands.executeCommand('looplensTest.reloadWindow', { dir } satisfies Left);
       return;
