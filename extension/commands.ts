@@ -567,9 +567,9 @@ async function openWalkthrough(): Promise<void> {
     await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
     return;
   }
-  // Kept: a timeline VS Code shows as a preview (its title in italics, as after it was revealed beside
-  // the walkthrough) is closed by the next preview opened in its group, the walkthrough should it
-  // land there (see below).
+  // Kept: a timeline VS Code shows as a preview (its title in italics: a trace file single-clicked in
+  // the Explorer opens its editor as one) is closed by the next preview opened in its group, the
+  // walkthrough should it land there (see below).
   await vscode.commands.executeCommand('workbench.action.keepEditor');
   const alone = vscode.window.tabGroups.all.length === 1;
   // The timeline's column once the walkthrough's group is there (a new group left of it moves it).

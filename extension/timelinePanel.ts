@@ -155,15 +155,35 @@ export class TimelinePanel implements vscode.Disposable {
     );
   }
 
-  /** Opens the timeline in a new panel in the old one's place, and closes the old one. */
-  private replacePanel(): void {
+  /**
+   * Moves the hidden timeline beside the active editor, without taking the focus: in a new panel
+   * there, not by revealing this one there. VS Code opens a webview panel revealed in another group
+   * as a preview tab (its title in italics; createWebviewPanel pins the panels it makes, reveal
+   * does not), and the next preview opened in that group — a file single-clicked in the Explorer, a
+   * step's line — closed it, and the live timeline with it. A hidden panel's webview is let go
+   * anyway: the new one is built from the host's data as the old one would have been.
+   */
+  moveBeside(): void {
+    if (this.panel.visible) return;
+    this.replacePanel(vscode.ViewColumn.Beside, true);
+    this.watchStart();
+  }
+
+  /**
+   * Opens the timeline in a new panel (pinned) in the old one's place, or in `column`, and closes
+   * the old one.
+   */
+  private replacePanel(column?: vscode.ViewColumn, preserveFocus?: boolean): void {
     const old = this.panel;
     let fresh: vscode.WebviewPanel;
     try {
       fresh = vscode.window.createWebviewPanel(
         VIEW_TYPES.timeline,
         old.title,
-        { viewColumn: old.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: !old.active },
+        {
+          viewColumn: column ?? old.viewColumn ?? vscode.ViewColumn.Beside,
+          preserveFocus: preserveFocus ?? !old.active,
+        },
         { enableScripts: true, retainContextWhenHidden: false },
       );
     } catch (error) {
@@ -607,14 +627,15 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   /**
    * Shows the session's timeline without taking the focus and without covering the active editor
    * (the walkthrough whose button sent the kitchen a request, say): a timeline hidden under it in
-   * the same group moves beside it.
+   * the same group moves beside it (a kept tab there, see TimelinePanel.moveBeside).
    */
   showUncovered(session: TraceSession): TimelinePanel {
     const open = this.panels.get(session.id);
     if (open === undefined) return this.show(session, true);
     if (!open.panel.visible) {
       const sameGroup = open.panel.viewColumn === vscode.window.tabGroups.activeTabGroup.viewColumn;
-      open.panel.reveal(sameGroup ? vscode.ViewColumn.Beside : undefined, true);
+      if (sameGroup) open.moveBeside();
+      else open.panel.reveal(undefined, true);
     }
     return open;
   }

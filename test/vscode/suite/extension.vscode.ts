@@ -138,6 +138,8 @@ async function workbench(request: {
   click?: string;
   read?: string;
   frames?: boolean;
+  /** A screenshot of the page to this path. */
+  shot?: string;
 }): Promise<string[] | undefined> {
   const results = process.env.LOOPLENS_TEST_RESULTS;
   if (process.env.LOOPLENS_TEST_KEYS !== '1' || results === undefined) return undefined;
@@ -1557,6 +1559,137 @@ describe('Loop Lens in VS Code', function () {
     }
   });
 
+  it('a timeline moved beside the walkthrough stays open when a file is previewed in its group', async () => {
+    // The walkthrough covers the kitchen's timeline in its group; a request from the walkthrough
+    // brings the timeline back beside it. Moved there, it must be a kept tab, not a preview (its
+    // title in italics): the next preview opened in its group (a file single-clicked in the
+    // Explorer, a step's line) would close it, and the live timeline with it.
+    const timelineTab = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find(
+          (t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('looplens.timeline'),
+        );
+    const tabs = () =>
+      JSON.stringify(
+        vscode.window.tabGroups.all.map((g) => [
+          g.viewColumn,
+          g.tabs.map((t) => `${t.label}${t.isPreview ? ' (preview)' : ''}${t.isActive ? ' *' : ''}`),
+        ]),
+      );
+    // (What earlier tests left open stays: closing an ended trace's timeline closes the trace.)
+    const port = await vscode.commands.executeCommand<number>('looplens.startKitchen');
+    assert.ok(typeof port === 'number' && port > 0, 'the kitchen started');
+    const kitchen = await waitFor('the kitchen timeline', async () =>
+      (await inspect()).find(
+        (x) =>
+          x.session.name.startsWith('Kitchen') && x.session.state === 'running' && x.panelColumn !== null,
+      ),
+    );
+    try {
+      const column = Math.min(3, Math.max(1, kitchen.panelColumn ?? 1));
+      await vscode.commands.executeCommand(
+        [
+          'workbench.action.focusFirstEditorGroup',
+          'workbench.action.focusSecondEditorGroup',
+          'workbench.action.focusThirdEditorGroup',
+        ][column - 1],
+      );
+      await waitFor(`group ${column} active in the extension host`, async () =>
+        vscode.window.tabGroups.activeTabGroup.viewColumn === column ? true : undefined,
+      );
+      await vscode.commands.executeCommand(
+        'workbench.action.openWalkthrough',
+        'looplens.looplens#kitchen',
+        false,
+      );
+      await waitFor(
+        () => `the walkthrough over the timeline: ${tabs()}`,
+        async () => (await inspect()).find((x) => x.session.id === kitchen.session.id && !x.panelVisible),
+      );
+      const replies = await vscode.commands.executeCommand<Array<{ status: number }>>(
+        'looplens.kitchenRequest',
+        ['/async'],
+      );
+      assert.deepEqual(
+        replies?.map((r) => r.status),
+        [200],
+        'the request was answered',
+      );
+      // (In a group of its own: a panel the extension host has just asked for says the column it was
+      // asked for, ViewColumn.Beside, until VS Code says where it is.)
+      const shown = await waitFor(
+        () => `the timeline in view beside the walkthrough: ${tabs()}`,
+        async () =>
+          (await inspect()).find(
+            (x) =>
+              x.session.id === kitchen.session.id &&
+              x.panelVisible &&
+              (x.panelColumn ?? 0) > 0 &&
+              x.panelColumn !== column,
+          ),
+        45_000,
+      );
+      const beside = shown.panelColumn!;
+      // A file previewed in the timeline's group (as a single click in the Explorer opens one there).
+      const other = path.join(path.dirname(KITCHEN), 'fibWorker.js');
+      await vscode.window.showTextDocument(vscode.Uri.file(other), {
+        viewColumn: beside,
+        preview: true,
+        preserveFocus: true,
+      });
+      await waitFor(
+        () => `the file previewed in the timeline's group: ${tabs()}`,
+        () =>
+          vscode.window.tabGroups.all
+            .find((g) => g.viewColumn === beside)
+            ?.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === other)
+            ? true
+            : undefined,
+      );
+      await sleep(500);
+      await workbench({
+        shot: path.join(process.env.LOOPLENS_TRACER_LOG_DIR ?? os.tmpdir(), 'timeline-kept.png'),
+      });
+      const after = (await inspect()).find((x) => x.session.id === kitchen.session.id);
+      assert.equal(after?.panelColumn, beside, `the timeline still open in its group: ${tabs()}`);
+      const tab = timelineTab();
+      assert.ok(tab !== undefined && !tab.isPreview, `the timeline a kept tab, not a preview: ${tabs()}`);
+      // And the live timeline shows the request sent.
+      await vscode.window.tabGroups.close(
+        vscode.window.tabGroups.all
+          .find((g) => g.viewColumn === beside)!
+          .tabs.filter((t) => t.input instanceof vscode.TabInputText),
+      );
+      await waitFor(
+        () => `the timeline to draw the request: ${tabs()}`,
+        async () => {
+          const s = (await inspect()).find((x) => x.session.id === kitchen.session.id);
+          return s?.panelVisible && s.rendered?.lanes.some((l) => l.name === 'GET /async') ? true : undefined;
+        },
+        45_000,
+      );
+    } finally {
+      await vscode.commands.executeCommand('looplens.stopTracing', kitchen.session.id);
+      await waitFor('the kitchen to end', async () =>
+        (await inspect()).find((x) => x.session.id === kitchen.session.id)?.session.state === 'ended'
+          ? true
+          : undefined,
+      );
+      await vscode.commands.executeCommand('looplens.closeTrace', kitchen.session.id);
+      // (All at once: a tab closed alone can close its group, and the tabs of the groups after it
+      // are then no longer found.)
+      const opened = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter(
+          (tab) =>
+            (tab.input === undefined && /welcome|walkthrough/i.test(tab.label)) ||
+            (tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath.endsWith('fibWorker.js')),
+        );
+      await vscode.window.tabGroups.close(opened).then(undefined, () => undefined);
+    }
+  });
+
   it('runs a Python file traced in a terminal: its asyncio tasks and blocks on a live timeline', async function () {
     // The path that needs no Python extension: a terminal running the file with the tracer.
     const { spawnSync } = await import('node:child_process');
@@ -1680,14 +1813,20 @@ describe('Loop Lens in VS Code', function () {
       for (const file of [kept, gone])
         assert.ok(await vscode.commands.executeCommand('looplens.openTrace', vscode.Uri.file(file)));
       await start({ type: 'node', request: 'launch', name: 'ticker', program: ticker, looplens: true });
-      await waitFor('three timelines drawn', async () => {
-        const drawn = (await inspect()).filter(
-          (x) =>
-            ['kept.looplens', 'gone.looplens', 'ticker'].includes(x.session.name) &&
-            (x.rendered?.lanes.length ?? 0) > 0,
-        );
-        return drawn.length === 3 ? true : undefined;
-      });
+      await waitFor(
+        'three timelines drawn',
+        async () => {
+          const drawn = (await inspect()).filter(
+            (x) =>
+              ['kept.looplens', 'gone.looplens', 'ticker'].includes(x.session.name) &&
+              (x.rendered?.lanes.length ?? 0) > 0,
+          );
+          return drawn.length === 3 ? true : undefined;
+        },
+        // A webview whose start stalls is opened again after 5 s, then 10 s, then 20 s
+        // (timelinePanel.ts): all three stalled twice at load 20, and the 20 s this waited ran out.
+        45_000,
+      );
       fs.rmSync(gone);
       await vscode.commands.executeCommand('looplensTest.reloadWindow', { dir } satisfies Left);
       return;
