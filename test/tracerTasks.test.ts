@@ -428,6 +428,59 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('keeps a timer call that ran long, the continuation it resolved and the one its return hands over to in one stint, in both modes', async () => {
+    // A call that runs 0.5 ms or more (TURN_MS) queues a microtask of the tracer's own behind the
+    // continuation it resolved: it runs between that continuation and the one its function's return
+    // hands over to, ending the first's stint from the clock. The next was then refused as a timer's
+    // call (its reason taken from the call before it): the hand-over in two stints (the hand-over
+    // test above, a 3 ms wait preempted at load 25-30: 1 in 40 alone, 4 in 60 in full mode beside a
+    // busy loop), or the call cut from its continuation. Here the call computes 2 ms itself, as a
+    // loaded machine stretches any call: two or three stints on the build before, every run.
+    const program = path.join(dir, 'longCall.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { performance } = require('node:perf_hooks');",
+        'const stretches = [];',
+        'function busy(label, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([label, start, performance.now()]); }',
+        "const sleep = (ms) => new Promise((resolve) => setTimeout(() => { busy('call', 2); resolve(); }, ms));",
+        "async function handsBack() { await sleep(5); busy('inner', 3); return 1; }",
+        "async function awaits() { await handsBack(); busy('outer', 3); }",
+        'setTimeout(() => { awaits(); }, 1);',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const out = path.join(dir, `longCall-${mode}.looplens`);
+      const result = await run(process.execPath, [program], { env: tracedEnv(out, { mode, flushMs: 1000 }) });
+      assert.equal(result.code, 0, result.stderr);
+      const { timeline } = readTrace(out);
+      const s = timeline.stints;
+      const stintOf = ([, start, end]: [string, number, number]): number => {
+        const at = (start + end) / 2;
+        for (let i = 0; i < s.length; i++) if (s.start[i] <= at && at <= timeline.stintEnd(i)) return i;
+        return -1;
+      };
+      const stretches = printedStretches(result.stdout);
+      const stints = stretches.map(stintOf);
+      const seen = stretches.map(([label], i) => {
+        const k = stints[i];
+        const where = k === -1 ? 'none' : `#${k} ${s.start[k].toFixed(3)}-${timeline.stintEnd(k).toFixed(3)}`;
+        return `${label} in ${where}`;
+      });
+      assert.deepEqual(
+        stretches.map(([label]) => label),
+        ['call', 'inner', 'outer'],
+        result.stdout,
+      );
+      assert.ok(
+        stints[0] !== -1 && stints.every((k) => k === stints[0]),
+        `${mode}: one stint (${seen.join(', ')})`,
+      );
+    }
+  });
+
   it('makes a call nobody awaits a task when its first await is a value, a thenable or a query builder', async () => {
     for (const { mode, summary } of await inBothModes(path.join(PROGRAMS, 'awaitValues.js'))) {
       const main = summary.tasks.find((t) => t.kind === 'main')!;

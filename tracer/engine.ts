@@ -811,14 +811,19 @@ export function enter(
       if (t - times.openStart >= cpuCheckMs && schedstat.fd !== -1) stintCpu(t);
     } else if (
       task === pendingTask &&
-      reason !== Reason.Timer &&
+      (continuation || reason !== Reason.Timer) &&
       (t - times.pendingIdle <= mergeMs || (continuation && marks > 0))
     ) {
       // The same task again after a moment: one stint, not two (and two records saved). But never
       // a timer's call: the loop makes it in its timers phase, after the task's last stint ended in
       // an earlier phase or an earlier timer's call — another call, its own stint. (An interval
       // whose call was held up past its period is due again as the loop comes round, a few µs
-      // later: merged, five calls of it showed as four stints; a request's 1 ms timer likewise.) Or later,
+      // later: merged, five calls of it showed as four stints; a request's 1 ms timer likewise.)
+      // A continuation is no timer's call, whatever reason it takes from the call before it
+      // (continuationReason): a timer's call that ran long (a loaded machine held it) queues a
+      // mark behind the continuation it resolved (pause), and that mark, run between two of the
+      // task's continuations in the same drain, ends the first (endSoon) — refused as a timer's,
+      // the next (an async function's return handed over) began a stint of its own. Or later,
       // but a continuation queued before its last stint ended (the mark queued then has not run):
       // the same drain, the loop never waited for events between them — the dish held the loop
       // all along (a long `for (…) await x` that the machine preempted, or a collection cut), and
