@@ -1194,22 +1194,32 @@ export function findDishes(
     } else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
   }
   // A library's deferral nobody awaits: a chain its code hangs on a promise the runtime made
-  // settled (`Promise.resolve().then(() => this.execute(fn)).then(resolve)`, cockatiel's bulkhead
-  // starting a queued job from the wrap-up of the one before) and leaves. Each link's callback is
-  // the library's code run for nobody that waits here, as a runner's: the program's function it
-  // calls and waits for is a job — the work of the task whose wait the chain then settles (the
-  // member whose call queued it: dishes.ts jobSettles), not of the code in whose lane the library
-  // happened to start it. (A pending `new Promise` of the library's it chains so — a pool's
-  // `open().then(release)` — is the library's business: libWork below.)
+  // settled and leaves, a link of which hands its callback's outcome on to the next link
+  // (`Promise.resolve().then(() => this.execute(fn)).then(resolve)`, cockatiel's bulkhead starting
+  // a queued job from the wrap-up of the one before). Such a link's callback is the library's code
+  // run for nobody that waits here, as a runner's: the program's function it calls and waits for
+  // is a job — the work of the task whose wait the next link then settles (the member whose call
+  // queued it: dishes.ts jobSettles), not of the code in whose lane the library happened to start
+  // it. (A link whose outcome nobody takes is the library scheduling its own business in that
+  // lane: DataLoader's `resolved.then(() => process.nextTick(dispatch))`, whose batch is the work
+  // of the member whose `load` queued it; web streams' `.then` on a stream's start calling its
+  // `pull`, the reader's. A pending `new Promise` of the library's it chains so — a pool's
+  // `open().then(release)` — is the library's business too: libWork below.)
   const defers: number[] = [];
   for (let r = start; r < end; r++) {
     if (logKind[r] !== LogKind.Root || leftByLibrary[r] === 0 || settledAt[r] === -1) continue;
     if (!byLibraryCode(r, -1)) continue;
     for (let k = consumer[r], n = 0; k > r && k < end && logKind[k] === LogKind.Derived && n < MAX_LOG; n++) {
-      if (logMade[k] !== Made.ByLibraryMethod) break;
-      runs.push(k);
       const next = consumer[k];
-      if (next > k && next < end && logKind[next] === LogKind.Derived) defers.push(k, next);
+      if (
+        logMade[k] !== Made.ByLibraryMethod ||
+        next <= k ||
+        next >= end ||
+        logKind[next] !== LogKind.Derived
+      )
+        break;
+      runs.push(k);
+      defers.push(k, next);
       k = next;
     }
   }
