@@ -4437,6 +4437,117 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("cockatiel 3's bulkhead: a job it queued and starts from the wrap-up of another's (`Promise.resolve().then(() => this.execute(fn)).then(resolve)`) is the work of the member or request whose wait it settles, not of the lane it started in, in both modes", async () => {
+    // Before, the third `stock.execute` given to Promise.all (two at a time) ran its job in the first
+    // member's lane (that member's `finally` starts it) and `all[2]` showed no work; a request's job
+    // queued behind another request's ran in that other request's lane.
+    const app = path.join(dir, 'bulkhead');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'cockatiel'), path.join(app, 'node_modules', 'cockatiel'));
+    const program = path.join(app, 'bulkhead.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { bulkhead } = require('cockatiel');",
+        'const stretches = [];',
+        'function spin(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const stock = bulkhead(2, 10);',
+        'const shared = bulkhead(1, 10);',
+        'async function loadStock(id) {',
+        '  await sleep(5);',
+        '  spin(`stock ${id}`, 2);',
+        '  await sleep(5);',
+        '  spin(`stock ${id}`, 2);',
+        '  return id;',
+        '}',
+        'async function price(n) {',
+        '  await sleep(5);',
+        '  spin(`price ${n}`, 2);',
+        '  return n;',
+        '}',
+        // The three price requests call the shared bulkhead together, once all have arrived.
+        'let arrived = 0;',
+        'let allIn;',
+        'const gate = new Promise((resolve) => (allIn = resolve));',
+        'const server = http.createServer(async (req, res) => {',
+        "  if (req.url === '/stock') {",
+        '    const all = await Promise.all([1, 2, 3].map((id) => stock.execute(() => loadStock(id))));',
+        '    res.end(String(all.length));',
+        '    return;',
+        '  }',
+        "  const n = Number(req.url.split('/')[2]);",
+        '  spin(`request ${n}`, 1);',
+        '  if (++arrived === 3) allIn();',
+        '  await gate;',
+        '  const value = await shared.execute(() => price(n));',
+        '  res.end(String(value));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const base = `http://127.0.0.1:${server.address().port}`;',
+        '  for (let i = 0; i < 3; i++) await fetch(`${base}/stock`).then((r) => r.text());',
+        '  await Promise.all([1, 2, 3].map((n) => fetch(`${base}/price/${n}`).then((r) => r.text())));',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      const parentOf = (t: TimelineTask) => timeline.tasks[t.parent] as TimelineTask | undefined;
+      const shown = (t: TimelineTask | null) =>
+        t === null ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'})`;
+      // Each request's three members: three loadStock lanes, each holding its own job's work.
+      const stockRequests = summary.tasks.filter((t) => t.name === 'GET /stock');
+      assert.equal(stockRequests.length, 3, mode);
+      const laneOf = new Map<string, string>();
+      for (const [name, start, end] of stretches) {
+        if (!name.startsWith('stock ')) continue;
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${name} at ${start.toFixed(1)} ms ran in ${shown(ran)}`;
+        assert.ok(ran !== null && ran.name === 'loadStock', at);
+        assert.equal(parentOf(ran)?.name, 'GET /stock', `${at}: a member of its request`);
+        const key = `${parentOf(ran)!.id} ${name}`;
+        assert.ok((laneOf.get(key) ?? ran.id) === ran.id, `${at}: its job's work in one lane`);
+        laneOf.set(key, ran.id);
+      }
+      assert.equal(laneOf.size, 9, `${mode}: three jobs in each of three requests`);
+      for (const r of stockRequests) {
+        const lanes = [1, 2, 3].map((id) => laneOf.get(`${r.id} stock ${id}`));
+        assert.equal(new Set(lanes).size, 3, `${mode}: ${r.name}#${r.id}'s three jobs, three lanes`);
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === r.id && !t.internal).map((t) => t.name),
+          ['loadStock', 'loadStock', 'loadStock'],
+          `${mode}: ${r.name}#${r.id}'s members are its jobs`,
+        );
+      }
+      // Each price request's job is its own work (the request, or a task of it), not another's.
+      const requestOf = new Map<string, string>();
+      for (const [name, start, end] of stretches) {
+        if (!name.startsWith('request ')) continue;
+        const ran = ranAt(timeline, start, end);
+        assert.ok(
+          ran !== null && ran.name.startsWith('GET /price/'),
+          `${mode}: ${name} ran in ${shown(ran)}`,
+        );
+        requestOf.set(name.slice(8), ran.id);
+      }
+      assert.equal(requestOf.size, 3, mode);
+      for (const [name, start, end] of stretches) {
+        if (!name.startsWith('price ')) continue;
+        const ran = ranAt(timeline, start, end);
+        const request = ran === null ? undefined : ran.name.startsWith('GET /') ? ran.id : parentOf(ran)?.id;
+        assert.equal(
+          request,
+          requestOf.get(name.slice(6)),
+          `${mode}: ${name} ran in ${shown(ran)}: the work of the request that asked for it`,
+        );
+      }
+    }
+  });
+
   it("names util.promisify'd Promise.any and Promise.all members after their function in the stint after a `for await` loop on events.on that ends with `break`, each member's work in its lane, in both modes", async () => {
     // The stint of the loop's `break` and the one after it have the same shape, and the first
     // member's `new Promise` (util.promisify's) came where the iterator's `return()` promise had,

@@ -109,6 +109,11 @@ export interface Segment {
    * null: its task is the held call's (heldRun).
    */
   held: SideRun | null;
+  /**
+   * It runs a link of a library's deferral nobody awaits (`Promise.resolve().then(run).then(resolve)`):
+   * the next link, whose callback the job it starts carries on to (deferredNext), or null.
+   */
+  deferred: object | null;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
 }
@@ -132,6 +137,8 @@ interface Parsed {
   libs: number[];
   /** The awaits whose continuation resumes a layer (see Segment.layer). */
   layers: number[];
+  /** Pairs: a link of a library's deferral nobody awaits, and the next link (see deferredNext). */
+  defers: number[];
 }
 const parses = new Map<number, Parsed | null>();
 const MAX_PARSES = 4096;
@@ -156,7 +163,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
   }
   let known = parses.get(key);
   if (known !== undefined && (known === null || known.owner.length === length)) return known;
-  const { dishes, owner, runs, sideRuns, loops, libs, layers } = findDishes(
+  const { dishes, owner, runs, sideRuns, loops, libs, layers, defers } = findDishes(
     start,
     end,
     seg.indexOf,
@@ -196,6 +203,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
           loops: loops.map((i) => i - start),
           libs: libs.map((i) => i - start),
           layers: layers.map((i) => i - start),
+          defers: defers.map((i) => i - start),
         };
   if (parses.size >= MAX_PARSES) parses.clear();
   parses.set(key, known);
@@ -357,6 +365,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
   let handed = takeArrival(task, seg.how);
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
+  for (let k = 0; k < found.defers.length; k += 2) {
+    const link = logObj[at + found.defers[k]];
+    const next = logObj[at + found.defers[k + 1]];
+    if (typeof link === 'object' && link !== null && typeof next === 'object' && next !== null)
+      deferrals.set(link, next);
+  }
   for (const i of sideRuns) resumesRunner(logObj[at + i], Runner.SideBySide);
   for (const i of loops) {
     const obj = logObj[at + i];
@@ -808,6 +822,24 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const obj = logObj[link];
       if (typeof obj === 'object' && obj !== null)
         repointTo(obj as Logged, LogKind.Derived, { task: null, prev: job.base, lib: false, job }, null);
+    }
+  // A job the library's deferral started (cockatiel's bulkhead: `Promise.resolve().then(() =>
+  // this.execute(fn)).then(resolve)`, from the wrap-up of the job before, in its lane): the next
+  // link, which settles the wait of the code that queued the job (the `new Promise` its call made
+  // and returned), runs as the library's call that runs the job (Strand.job), as its `.then` on a
+  // job's promise does above — the job is the task's whose wait it settles (dishes.ts jobSettles),
+  // not the lane's the library started it in.
+  if (seg.deferred !== null)
+    for (let o = 0; o < dishes.length; o++) {
+      const job = made[o];
+      if (job === null || !dishes[o].job || dishes[o].parent !== -1) continue;
+      repointTo(
+        seg.deferred as Logged,
+        LogKind.Derived,
+        { task: null, prev: job.base, lib: false, job },
+        null,
+      );
+      break;
     }
   // A member's call begins with the first record it made, which may come before the promise the
   // member is (see leadOf): that work is the member's (or, for a library's function called as it
@@ -1271,6 +1303,16 @@ function markLayer(o: unknown): void {
 /** Whether the continuation of `o` resumes a layer (see markLayer). */
 export function isLayer(o: object): boolean {
   return layerMarks.has(o);
+}
+
+/**
+ * The links of a library's deferral nobody awaits (stintParse.ts findDishes, `defers`): each link's
+ * next one, which its callback's outcome settles — a job its callback starts is carried on to it.
+ */
+const deferrals = new WeakMap<object, object>();
+/** The next link of the deferral whose link `o` is, or null (see deferrals). */
+export function deferredNext(o: object): object | null {
+  return deferrals.get(o) ?? null;
 }
 
 /** A tick or microtask a stint resuming a runner of jobs queued: it goes on with the runner. */

@@ -67,6 +67,7 @@ import {
   memberTakesJob,
   tookJobOf,
   heldRun,
+  deferredNext,
   anyLayer,
   isLayer,
   loneSettled,
@@ -254,6 +255,7 @@ export function willRun(o: object): void {
   nextSeed = stamped !== undefined ? stamped & STAMP_MASK : 0;
   nextRunner = runsRunner(o);
   nextHeld = nextRunner !== Runner.None ? heldRun(o) : null;
+  nextDeferred = nextRunner === Runner.Job ? deferredNext(o) : null;
   nextWrapUp = wrapsUpJob(o);
   nextLayer = anyLayer && isLayer(o);
 }
@@ -344,6 +346,11 @@ let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
 /** The held calls of the segments a nested stint interrupted (see `saved`). */
 const savedHeld: (SideRun | null)[] = [];
+/** The next link of the library's deferral the work about to run / this segment runs (Segment.deferred). */
+let nextDeferred: object | null = null;
+let deferred: object | null = null;
+/** Those of the segments a nested stint interrupted (see `saved`). */
+const savedDeferred: (object | null)[] = [];
 function begin(entry: StintEntry): void {
   // A segment that interrupts another saves that one's state; an outermost one has none to save
   // (most stints: a tick, a continuation, run straight from the loop).
@@ -370,6 +377,7 @@ function begin(entry: StintEntry): void {
       (layer ? 0x800 : 0);
     saved[o + 10] = seed;
     savedHeld[depth] = held;
+    savedDeferred[depth] = deferred;
   }
   depth++;
   segStart = n;
@@ -396,6 +404,8 @@ function begin(entry: StintEntry): void {
   stackNext = -1;
   held = nextHeld;
   nextHeld = null;
+  deferred = nextDeferred;
+  nextDeferred = null;
   layer = nextLayer;
   nextLayer = false;
   hashed = false;
@@ -440,6 +450,8 @@ export function beginQueued(slot: Slot, entry: StintEntry): void {
   stackNext = -1;
   held = null;
   nextHeld = null;
+  deferred = null;
+  nextDeferred = null;
   layer = false;
   nextLayer = false;
   hashed = false;
@@ -469,12 +481,14 @@ function stay(): void {
       jobLook = looksAtJob(runner);
     }
     if (held === null) held = nextHeld;
+    if (deferred === null) deferred = nextDeferred;
     if (!wrapUp) wrapUp = nextWrapUp;
     if (!layer) layer = nextLayer;
   }
   nextSeed = 0;
   nextRunner = Runner.None;
   nextHeld = null;
+  nextDeferred = null;
   nextWrapUp = false;
   nextLayer = false;
 }
@@ -495,6 +509,7 @@ function segment(): Segment {
     wrapUp,
     fresh,
     held,
+    deferred,
     indexOf,
   };
 }
@@ -576,6 +591,8 @@ function restore(): void {
     seed = saved[o + 10];
     held = savedHeld[depth];
     savedHeld[depth] = null;
+    deferred = savedDeferred[depth] ?? null;
+    savedDeferred[depth] = null;
   } else {
     segStart = 0;
     open = 0;
@@ -595,6 +612,7 @@ function restore(): void {
     fresh = false;
     jobLook = false;
     held = null;
+    deferred = null;
   }
 }
 
@@ -612,6 +630,7 @@ export function resetLog(): void {
   combs = 0;
   depth = 0;
   held = null;
+  deferred = null;
 }
 
 export function startDishes(): void {
@@ -1273,8 +1292,9 @@ export function jobSettles(strand: Strand, p: object): void {
   // nothing of who waits; the runner goes on from it to settle the wait (dishSort.ts).
   if (tag === undefined || tag === strand || tag.lib) return;
   const waiter = taskOf(tag);
-  // (A member whose own promise this is ended as it settled, just now: its wait was the job.)
-  const own = (p as Logged)[kDish] === waiter;
+  // (A member whose own promise this is ended as it settled, just now: its wait was the job. So
+  // did one whose call returned this promise, its wait: memberWaits.)
+  const own = (p as Logged)[kDish] === waiter || (anyMemberWaits && memberWaits.get(p) === waiter);
   if (waiter === null || waiter === job || waiter.folded || (workOver(waiter) && !own)) return;
   strand.job = null;
   // Not a task inside the job (its own work), nor the code that asked for the call.
@@ -1291,6 +1311,27 @@ export function jobSettles(strand: Strand, p: object): void {
   foldTask(job, waiter);
   tookJobOf(job, waiter);
 }
+
+/**
+ * A "resolve with a thenable" job: a combinator's member's own promise (`adopter`) takes on
+ * `parent`, a promise made in the member's lane — its call returned a promise it made, whose
+ * outcome is the member's (cockatiel's bulkhead: `execute`, an async function of the library's
+ * given to `Promise.all` as it is, returns the `new Promise` it queued the job with). That promise
+ * is the member's own wait: a job the library later starts in another's lane and that settles it
+ * is the member's, as for a member that is that promise (see jobSettles).
+ */
+export function memberAdopts(parent: object, adopter: object | null): void {
+  if (adopter === null) return;
+  const member = (adopter as Logged)[kDish];
+  if (member === undefined || !member.endsWhenSettled || member.ended || member.folded) return;
+  const tag = (parent as Logged)[kTag];
+  if (tag === undefined || tag.lib || tag.job !== null || taskOf(tag) !== member) return;
+  memberWaits.set(parent, member);
+  anyMemberWaits = true;
+}
+/** Promises a member's call returned and its own promise took on (see memberAdopts). */
+const memberWaits = new WeakMap<object, Task>();
+let anyMemberWaits = false;
 
 /**
  * Promises a connection's read settled before it became a stint, or with none (engine.ts): a

@@ -37,6 +37,7 @@ import {
 import {
   CHAINED_BIT,
   foldIfReturned,
+  memberAdopts,
   thenableNow,
   ROOT_BIT,
   kIdx,
@@ -144,6 +145,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     }
     if (jobs > 0) {
       foldIfReturned(parent, running);
+      memberAdopts(parent, running);
       cutAtReturn(running, parent);
     }
     if (awaitDone !== stintSeq && stintClock.stint >= awaitRetryAt && task.id !== 0) noteAwait(task);

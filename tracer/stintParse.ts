@@ -831,7 +831,8 @@ function servesJobRunner(r: number, job: boolean, entry: boolean): boolean {
  * the returned list, -1 for the stint's own task), given how the stint began; and `runs`: the
  * awaits (records) whose continuation resumes a library's call nobody awaited — `runner` says
  * the stint is such a continuation itself (see the runner rule below); `loops`: the records whose
- * work carries a library's loop on (Runner.Loop).
+ * work carries a library's loop on (Runner.Loop); `defers`: pairs of a link of a library's deferral
+ * nobody awaits and its next link (see the deferral rule below).
  */
 export function findDishes(
   start: number,
@@ -853,6 +854,7 @@ export function findDishes(
   loops: number[];
   libs: number[];
   layers: number[];
+  defers: number[];
 } {
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
@@ -1209,6 +1211,36 @@ export function findDishes(
         runs.push(k);
     } else if (kind === Runner.SideBySide) sideRuns.push(suspensions[s]);
   }
+  // A library's deferral nobody awaits: a chain its code hangs on a promise the runtime made
+  // settled and leaves, a link of which hands its callback's outcome on to the next link
+  // (`Promise.resolve().then(() => this.execute(fn)).then(resolve)`, cockatiel's bulkhead starting
+  // a queued job from the wrap-up of the one before). Such a link's callback is the library's code
+  // run for nobody that waits here, as a runner's: the program's function it calls and waits for
+  // is a job — the work of the task whose wait the next link then settles (the member whose call
+  // queued it: dishes.ts jobSettles), not of the code in whose lane the library happened to start
+  // it. (A link whose outcome nobody takes is the library scheduling its own business in that
+  // lane: DataLoader's `resolved.then(() => process.nextTick(dispatch))`, whose batch is the work
+  // of the member whose `load` queued it; web streams' `.then` on a stream's start calling its
+  // `pull`, the reader's. A pending `new Promise` of the library's it chains so — a pool's
+  // `open().then(release)` — is the library's business too: libWork below.)
+  const defers: number[] = [];
+  for (let r = start; r < end; r++) {
+    if (logKind[r] !== LogKind.Root || leftByLibrary[r] === 0 || settledAt[r] === -1) continue;
+    if (!byLibraryCode(r, -1)) continue;
+    for (let k = consumer[r], n = 0; k > r && k < end && logKind[k] === LogKind.Derived && n < MAX_LOG; n++) {
+      const next = consumer[k];
+      if (
+        logMade[k] !== Made.ByLibraryMethod ||
+        next <= k ||
+        next >= end ||
+        logKind[next] !== LogKind.Derived
+      )
+        break;
+      runs.push(k);
+      defers.push(k, next);
+      k = next;
+    }
+  }
 
   // A function of the program's that a library's own code calls and chains with `.then` (async's
   // queue and mapLimit, a limiter's `schedule`, fastify's route handler): from one stint a queue's
@@ -1389,7 +1421,7 @@ export function findDishes(
     loopRoot[root] = 0;
   }
   if (inLoop) for (let i = start; i < end; i++) if (owner[i] === -1 && byLibraryCode(i, -1)) loopWork.push(i);
-  return { dishes, owner, runs, sideRuns, loops: loopWork, libs: libWork, layers };
+  return { dishes, owner, runs, sideRuns, loops: loopWork, libs: libWork, layers, defers };
 }
 
 /**
