@@ -90,6 +90,9 @@ WATCHDOG_SCALE = 1
 # longest sleep, MAX_LOOKS in all (at a 50 ms threshold, about 15 s of a block looked at).
 FIRST_LOOKS = 60
 MAX_LOOKS = 600
+# The longest the watchdog stays parked while the loop is idle (Watchdog.watch), in seconds (times
+# its `slowdown`): the first stint after the gap wakes it sooner.
+PARK_S = 1.0
 # A stint whose wall time reaches this (ms; or the block threshold, if lower) is looked at, where it
 # ends, for how long its thread waited for a CPU (Tracer.long_stint): protocol/format.ts CPU_CHECK_MS.
 CPU_CHECK_MS = 10
@@ -664,6 +667,13 @@ class Tracer:
         # every poll, as the lag probe does), so that a stint's end checks one attribute, not the
         # buffer's length and the samples both.
         self.due = False
+        # Whether the watchdog is parked (the loop idle since at least cpu_check_ms: Watchdog.watch),
+        # and the lock it waits on, held but while the loop's thread lets it go (unpark): by the
+        # first stint after such a gap, which reads the counters anyway (cpu_baseline), by a stint
+        # of the script's own once a loop stopped, and, live, by a lag record to send.
+        self.parked = False
+        self.park_lock = _thread.allocate_lock()
+        self.park_lock.acquire()
         # The lag probe (see LAG_PROBE_S): the loop it runs on, its lateness samples since the last record.
         self.lag_loop = None
         self.lag_due = 0.0
@@ -680,6 +690,16 @@ class Tracer:
     @staticmethod
     def now():
         return time.perf_counter() * 1000.0
+
+    def unpark(self):
+        """Wakes the watchdog parked while the loop was idle (a stint begins after the gap: it may
+        block). Called where `parked` is seen set; a second release, before the watchdog took the
+        first, is dropped."""
+        self.parked = False
+        try:
+            self.park_lock.release()
+        except Exception:
+            pass
 
     # ---------------------------------------------------------------- the machine's share of a stint
 
@@ -1411,6 +1431,8 @@ class Tracer:
             self.w.run(t, 1, REASON_RESUME)
             self.current = 1
             self.stint_start = t
+            if self.parked:
+                self.unpark()  # (the script's code may block: the watchdog looks at it)
 
     def watch_loop(self, loop):
         """The lag probe runs on the first loop seen, or on a new one after the last closed
@@ -1461,6 +1483,8 @@ class Tracer:
         samples = sorted(self.lag_samples)
         self.lag_samples = []
         self.lag_since = t
+        if self.parked and self.w.sock is not None:
+            self.unpark()  # live: the record reaches the reader now, as one a busy loop writes
         if not samples:
             self.w.lag(t, 0, 0, 0, 0)
             return
@@ -1654,8 +1678,13 @@ class Watchdog:
         live = tracer.w.sock is not None
         flushed = Tracer.now()
         wake = longest
+        # Parked while the loop is idle (below): a stint that begins after a gap this long wakes it.
+        gap = tracer.cpu_check_ms
+        park = tracer.park_lock.acquire
+        park_s = PARK_S * WATCHDOG_SCALE
         while not tracer.ended:
-            time.sleep(wake)
+            if wake:
+                time.sleep(wake)
             if tracer.w.broken:
                 tracer.ended = True  # the reader went away: the program goes on untraced
                 return
@@ -1675,6 +1704,19 @@ class Watchdog:
                 self.follow()
                 start = tracer.stint_start
                 now = Tracer.now()
+                if start is None and now - tracer.last_end >= gap and not tracer.ended:
+                    # The loop idle since at least `gap`: parked until a stint begins (the first after
+                    # such a gap wakes it: Tracer.unpark), not woken every half threshold to find it
+                    # idle (each wake-up of a thread cost 40-50 µs of CPU on a loaded VM, 2026-12-06:
+                    # an idle server's watchdog woke 37-39 times a second). Parked first, then
+                    # checked again: a stint that begins after the check sees `parked` (its start is
+                    # at least `gap` after the last end); one that began before it, the check sees.
+                    tracer.parked = True
+                    if tracer.stint_start is None and Tracer.now() - tracer.last_end >= gap:
+                        park(True, park_s)
+                    tracer.parked = False
+                    wake = 0.0
+                    continue
                 if start is None or now - start < half:
                     # Until this stint is half a block old (it may end sooner, and another begin).
                     wake = longest
@@ -2093,7 +2135,11 @@ def _stint_runner(tracer, handle_run):
             tracer.current = task
             tracer.stint_start = t
             if t - tracer.last_end >= check_ms:
-                tracer.cpu_baseline(t)  # (after a gap: the counters a long stint's wait is counted from)
+                # After a gap: the watchdog, parked if it saw the gap (Watchdog.watch), woken for this
+                # stint; the counters a long stint's wait is counted from.
+                if tracer.parked:
+                    tracer.unpark()
+                tracer.cpu_baseline(t)
         except Exception:
             return handle_run(handle)  # the callback runs whatever the tracer's trouble
         try:
@@ -2132,7 +2178,9 @@ def _stint_runner(tracer, handle_run):
         tracer.current = 0
         tracer.stint_start = t
         if t - tracer.last_end >= check_ms:
-            tracer.cpu_baseline(t)  # (as in _run_handle)
+            if tracer.parked:
+                tracer.unpark()  # (as in _run_handle)
+            tracer.cpu_baseline(t)
         try:
             return handle_run(handle)
         finally:
@@ -2211,7 +2259,9 @@ class _Scheduled:
             tracer.current = task
             tracer.stint_start = t
             if t - tracer.last_end >= tracer.cpu_check_ms:
-                tracer.cpu_baseline(t)  # (as in _run_handle)
+                if tracer.parked:
+                    tracer.unpark()  # (as in _run_handle)
+                tracer.cpu_baseline(t)
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
         # Outside the try: an exception of the callback's own is the loop's to report, once.

@@ -724,6 +724,69 @@ describe('the Python asyncio tracer', function () {
     }
   });
 
+  it('parks its watchdog while the loop is idle, and still samples the block that follows the idle, and the script’s after the loop', async function () {
+    // A thread's wake-up cost 40-50 µs of CPU on a loaded VM: an idle server's watchdog woke 37-39
+    // times a second to find the loop idle. Parked, it is woken by the first stint after the gap.
+    // Counted from the program: the context switches of its other threads (the watchdog's) over
+    // 1.2 s of an idle loop — about 48 when it woke every 25 ms (blockMs 50), 2-4 parked.
+    if (process.platform !== 'linux') this.skip(); // (/proc's switch counts)
+    const program = path.join(dir, 'watchdog-parks.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, os, threading, time',
+        'main = threading.get_native_id()',
+        'def switches():',
+        '    total = 0',
+        '    for tid in os.listdir("/proc/self/task"):',
+        '        if int(tid) != main:',
+        '            for line in open("/proc/self/task/%s/status" % tid):',
+        '                if "ctxt_switches" in line:',
+        '                    total += int(line.split(":")[1])',
+        '    return total',
+        'async def idle_then_block():',
+        '    before = switches()',
+        '    await asyncio.sleep(1.2)',
+        '    woke = switches() - before',
+        '    time.sleep(0.15)  # blocks after the idle',
+        '    return woke',
+        'woke = asyncio.run(idle_then_block())',
+        'time.sleep(0.15)  # the script blocks after the loop',
+        'print(woke)',
+      ].join('\n') + '\n',
+    );
+    const server = await TraceServer.start({ accept: () => true, visitor: () => new Timeline() });
+    try {
+      const out = path.join(dir, 'watchdog-parks.looplens');
+      for (const options of [{ out, blockMs: 50 }, server.tracerOptions({ blockMs: 50 })]) {
+        const traced = await runTraced(program, options);
+        assert.equal(traced.code, 0, traced.stderr);
+        const woke = Number(traced.stdout.trim());
+        assert.ok(
+          woke >= 0 && woke <= 12,
+          `the watchdog switched ${woke} times in 1.2 s idle (${Object.keys(options)})`,
+        );
+        if ('out' in options) {
+          const { timeline } = readTrace(out);
+          const lines = JSON.stringify(
+            timeline.blocks.map((b) => [b.durationMs, b.frames.map((f) => f.location?.line)]),
+          );
+          for (const marker of ['blocks after the idle', 'the script blocks after the loop']) {
+            const line = lineOf(program, marker);
+            assert.ok(
+              timeline.blocks.some(
+                (b) => b.durationMs >= 100 && b.frames.some((f) => f.location?.line === line),
+              ),
+              `a block at line ${line} (${marker}): ${lines}`,
+            );
+          }
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('probes the loop as often as lagProbeMs says (bench:instructions slows it as valgrind slows the program)', async () => {
     const program = path.join(dir, 'idle.py');
     fs.writeFileSync(program, 'import asyncio\nasyncio.run(asyncio.sleep(1.2))\n');
