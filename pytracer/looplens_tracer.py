@@ -77,6 +77,11 @@ FLUSH_EVERY_MS = 50
 # The lag probe: a timer of the tracer's own this often, its lateness summed up every LAG_EVERY_MS.
 LAG_PROBE_S = 0.02
 LAG_EVERY_MS = 1000
+# While the loop is idle the probe rests: each probe that finds the loop idle since at least the
+# CPU-check length doubles its period, up to this many LAG_PROBE_S, and stands for the probes it
+# left out (Tracer.lag_probe); the first stint after the gap sets it back (Tracer.lag_wake).
+LAG_REST = 8
+_ZEROS = [0.0] * LAG_REST
 # Where a task suspends is read from its coroutine chain (AWAIT records): a walk of every coroutine
 # the task awaits through, ~20 deep under FastAPI. Tasks whose awaits are read: as many as come, up
 # to AWAIT_TASKS_PER_S a second (a burst of AWAIT_TASKS_BURST); past that, a busy server's other
@@ -679,6 +684,12 @@ class Tracer:
         self.lag_due = 0.0
         self.lag_samples = []
         self.lag_since = 0.0
+        # The probe's timer (its handle), its period now (ms: LAG_PROBE_S's, or longer while the
+        # loop is idle), when it last ran, and whether it rests (a longer period).
+        self.lag_handle = None
+        self.lag_period = LAG_PROBE_S * 1000.0
+        self.lag_last = 0.0
+        self.lag_resting = False
         # The probe's callback, one bound method (the patched loops know it by identity).
         self.lag_cb = self.lag_probe
         t = self.now()
@@ -1410,8 +1421,11 @@ class Tracer:
             self.wait_ref = None
             self.cpu_baseline(self.now())
         self.lag_since = self.now()
-        self.lag_due = self.now() + LAG_PROBE_S * 1000
-        loop.call_later(LAG_PROBE_S, self.lag_cb)
+        self.lag_last = self.now()
+        self.lag_period = LAG_PROBE_S * 1000.0
+        self.lag_resting = False
+        self.lag_due = self.lag_last + self.lag_period
+        self.lag_handle = loop.call_later(LAG_PROBE_S, self.lag_cb)
 
     def loop_starts(self):
         """A loop starts running (asyncio.run): the script's own stint ends; the loop's callbacks follow."""
@@ -1458,7 +1472,28 @@ class Tracer:
             return
         t = _perf_counter() * 1000.0
         late = t - self.lag_due
-        self.lag_samples.append(late if late > 0.0 else 0.0)
+        if late < 0.0:
+            late = 0.0
+        nominal = LAG_PROBE_S * 1000.0
+        if self.lag_resting:
+            # A resting probe stands for the probes its longer period left out, each due while the
+            # loop was idle (a stint after the gap would have set it back, lag_wake, were one of them
+            # due after that stint's start): counted as on time, nothing of the program's holding
+            # the loop; this one as late as it is. (Not as late as a probe measured: each would
+            # have been late by the OS's wake-up alone, and on a loaded machine one that slept 160 ms
+            # waited 0.4-7 ms for a CPU where one that slept 20 ms waited 0.2-0.4, 2026-12-06 — one
+            # draw counted eight times moved the second's median by milliseconds.)
+            left_out = int(self.lag_period / nominal + 0.5) - 1
+            if left_out > 0:
+                self.lag_samples.extend(_ZEROS[:left_out])
+        self.lag_samples.append(late)
+        # Idle since at least the CPU-check length (so that the next stint, whenever it begins, is
+        # one after a gap and sets the probe back: lag_wake), the probe rests: its period doubled.
+        if self.stint_start is None and t - self.last_end >= self.cpu_check_ms:
+            self.lag_period = min(self.lag_period * 2.0, nominal * LAG_REST)
+        else:
+            self.lag_period = nominal
+        self.lag_resting = self.lag_period > nominal
         if t - self.lag_since >= LAG_EVERY_MS:
             self.write_lag(t)
             t = _perf_counter() * 1000.0
@@ -1474,8 +1509,34 @@ class Tracer:
         try:
             loop = self.lag_loop
             if not loop.is_closed():
-                self.lag_due = t + LAG_PROBE_S * 1000
-                loop.call_later(LAG_PROBE_S, self.lag_cb)
+                self.lag_last = t
+                self.lag_due = t + self.lag_period
+                self.lag_handle = loop.call_later(self.lag_period / 1000.0, self.lag_cb)
+        except Exception:
+            pass
+
+    def lag_wake(self, t):
+        """A stint begins (at `t`) after a gap while the probe rests: the probe runs every LAG_PROBE_S
+        again, on the schedule it would have kept (the next probe due after `t`), so that a block
+        beginning here is probed as a busy loop's is; the probes due meanwhile, the loop idle, are
+        counted as on time (see lag_probe). Called from the stint runners, where a stint begins
+        after a gap (rare on a busy loop, whose probe never rests)."""
+        nominal = LAG_PROBE_S * 1000.0
+        try:
+            missed = int((t - self.lag_last) / nominal)
+            due = self.lag_last + (missed + 1) * nominal
+            handle = self.lag_handle
+            loop = self.lag_loop
+            # (Due by then anyway: it runs as it is, standing for the probes it left out.)
+            if due < self.lag_due and handle is not None and loop is not None and not loop.is_closed():
+                handle.cancel()
+                if missed > 0:
+                    self.lag_samples.extend(_ZEROS[:missed])
+                self.lag_resting = False
+                self.lag_period = nominal
+                self.lag_last = due - nominal
+                self.lag_due = due
+                self.lag_handle = loop.call_at(loop.time() + (due - t) / 1000.0, self.lag_cb)
         except Exception:
             pass
 
@@ -2139,6 +2200,8 @@ def _stint_runner(tracer, handle_run):
                 # stint; the counters a long stint's wait is counted from.
                 if tracer.parked:
                     tracer.unpark()
+                if tracer.lag_resting:
+                    tracer.lag_wake(t)
                 tracer.cpu_baseline(t)
         except Exception:
             return handle_run(handle)  # the callback runs whatever the tracer's trouble
@@ -2180,6 +2243,8 @@ def _stint_runner(tracer, handle_run):
         if t - tracer.last_end >= check_ms:
             if tracer.parked:
                 tracer.unpark()  # (as in _run_handle)
+            if tracer.lag_resting:
+                tracer.lag_wake(t)
             tracer.cpu_baseline(t)
         try:
             return handle_run(handle)
@@ -2261,6 +2326,8 @@ class _Scheduled:
             if t - tracer.last_end >= tracer.cpu_check_ms:
                 if tracer.parked:
                     tracer.unpark()  # (as in _run_handle)
+                if tracer.lag_resting:
+                    tracer.lag_wake(t)
                 tracer.cpu_baseline(t)
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble

@@ -802,6 +802,45 @@ describe('the Python asyncio tracer', function () {
     assert.ok(every400 >= 1 && every400 <= 3, `probes at 400 ms: ${every400}`);
   });
 
+  it('rests its lag probe while the loop is idle, and probes a block that follows the idle as a busy loop’s', async function () {
+    // Each probe of an idle loop wakes its thread (about 0.1 ms of CPU on a loaded machine): 50 a
+    // second. Resting, a probe that finds the loop idle doubles its period (up to 160 ms) and stands
+    // for the probes it left out; the first stint after the gap sets it back. Counted from the
+    // program: the loop's thread's context switches over 1.2 s idle — 55-60 with a probe every
+    // 20 ms, about 10 resting.
+    if (process.platform !== 'linux') this.skip(); // (/proc's switch counts)
+    const program = path.join(dir, 'lag-rests.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, time',
+        'def switches():',
+        '    with open("/proc/thread-self/status") as f:',
+        '        return sum(int(line.split(":")[1]) for line in f if "ctxt_switches" in line)',
+        'async def idle_then_block():',
+        '    before = switches()',
+        '    await asyncio.sleep(1.2)',
+        '    woke = switches() - before',
+        '    time.sleep(0.3)  # blocks after the idle',
+        '    await asyncio.sleep(0.1)',
+        '    return woke',
+        'print(asyncio.run(idle_then_block()))',
+      ].join('\n') + '\n',
+    );
+    const out = path.join(dir, 'lag-rests.looplens');
+    const traced = await runTraced(program, { out, blockMs: 50 });
+    assert.equal(traced.code, 0, traced.stderr);
+    const woke = Number(traced.stdout.trim());
+    const { timeline } = readTrace(out);
+    const points = JSON.stringify(timeline.lagPoints);
+    assert.ok(woke >= 0 && woke <= 30, `the loop's thread switched ${woke} times in 1.2 s idle`);
+    // As many probes counted as at 20 ms (about 80 in 1.6 s), the block's lag as a busy loop's.
+    const samples = timeline.lagPoints.reduce((sum, p) => sum + p.samples, 0);
+    assert.ok(samples >= 40, `${samples} probes: ${points}`);
+    const lag = timeline.lagSummary();
+    assert.ok(lag !== null && lag.maxMs >= 250, `the 300 ms block's lag: ${points}`);
+  });
+
   it('slows every period of its own as the slowdown option says (bench:instructions, as valgrind slows the program)', async () => {
     const program = path.join(dir, 'idle-slowed.py');
     fs.writeFileSync(program, 'import asyncio\nasyncio.run(asyncio.sleep(1.2))\n');
