@@ -690,6 +690,7 @@ class Tracer:
         self.lag_period = LAG_PROBE_S * 1000.0
         self.lag_last = 0.0
         self.lag_resting = False
+        self.lag_rested = 0.0  # (the period it rested at before a stint set it back: lag_probe)
         # The probe's callback, one bound method (the patched loops know it by identity).
         self.lag_cb = self.lag_probe
         t = self.now()
@@ -1489,10 +1490,16 @@ class Tracer:
         self.lag_samples.append(late)
         # Idle since at least the CPU-check length (so that the next stint, whenever it begins, is
         # one after a gap and sets the probe back: lag_wake), the probe rests: its period doubled.
+        # A probe set back by a short stint after a gap (uvicorn's tick, every 0.1 s) that finds the
+        # loop idle again rests as long as it rested before, not doubling from the usual period.
         if self.stint_start is None and t - self.last_end >= self.cpu_check_ms:
-            self.lag_period = min(self.lag_period * 2.0, nominal * LAG_REST)
+            period = self.lag_period * 2.0
+            if period < self.lag_rested:
+                period = self.lag_rested
+            self.lag_period = min(period, nominal * LAG_REST)
         else:
             self.lag_period = nominal
+        self.lag_rested = self.lag_period
         self.lag_resting = self.lag_period > nominal
         if t - self.lag_since >= LAG_EVERY_MS:
             self.write_lag(t)
