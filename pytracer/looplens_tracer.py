@@ -567,15 +567,39 @@ def _connect(socket_path, token):
         raise
 
 
+# schedstat paths -> a descriptor of the file kept open (see _sched_counters).
+_sched_fds = {}
+
+
 def _sched_counters(path):
     """A thread's scheduler counters from its `schedstat` file (Linux): (ns on a CPU, ns ready to run
-    and waiting for one); None where the system has none."""
+    and waiting for one); None where the system has none.
+
+    Read by `pread` from a descriptor kept open: 1.9 µs, where an `open`, a `read` and a `close` took
+    17-26 µs (load 20, 2026-12-06) — read at a stint's start after a gap and at a long stint's end,
+    which on a loaded machine is a stint stretched past 10 ms by a wait for a CPU: 190 reads in 3,000
+    FastAPI requests. (Opened without inheritance, as Python opens any file; the file's position is
+    never moved.) What it reads must look like schedstat's three numbers, or the descriptor is
+    forgotten (never closed: a program that closed it may have been given its number since) and the
+    file opened again."""
+    fd = _sched_fds.get(path)
     try:
-        with open(path, "rb") as f:
-            on_cpu, waiting = f.read().split(b" ")[:2]
-        return int(on_cpu), int(waiting)
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY)
+            _sched_fds[path] = fd
+        fields = os.pread(fd, 128, 0).split(b" ")
+        if len(fields) != 3 or not fields[2].endswith(b"\n"):
+            raise ValueError(path)
+        return int(fields[0]), int(fields[1])
     except Exception:
-        return None
+        if fd is not None:
+            _sched_fds.pop(path, None)
+        try:
+            with open(path, "rb") as f:
+                on_cpu, waiting = f.read().split(b" ")[:2]
+            return int(on_cpu), int(waiting)
+        except Exception:
+            return None
 
 
 class Tracer:
