@@ -6589,6 +6589,84 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("shows a block where a library's housekeeping timer runs the program's listener (a cache's unref'd check timer expiring a key), in no lane of the program's, in both modes", async () => {
+    // node-cache checks its keys from a timer it unrefs and emits 'expired' to the program's
+    // listeners there. A library's housekeeping timer is nobody's work, and it ran as no stint: its
+    // time was a gap, estimated from the CPU the thread used, and never a block — a listener that
+    // spun 80 ms left no block and 4.5 ms of untracked code (node-cache 5.1, both modes). The
+    // stand-in library `ttlcache` does what node-cache does.
+    const app = path.join(dir, 'housekeepingBlock');
+    writeLibrary(app, 'ttlcache', [
+      "const { EventEmitter } = require('node:events');",
+      'class Cache extends EventEmitter {',
+      '  constructor(ttlMs, checkMs) {',
+      '    super();',
+      '    this.ttlMs = ttlMs;',
+      '    this.checkMs = checkMs;',
+      '    this.data = new Map();',
+      '    this.check = this.check.bind(this);',
+      '    this.check();',
+      '  }',
+      '  set(key, value) { this.data.set(key, { value, until: Date.now() + this.ttlMs }); }',
+      '  check() {',
+      '    const now = Date.now();',
+      '    for (const [key, entry] of this.data)',
+      "      if (entry.until <= now) { this.data.delete(key); this.emit('expired', key, entry.value); }",
+      '    this.timer = setTimeout(this.check, this.checkMs);',
+      '    this.timer.unref();',
+      '  }',
+      '  close() { clearTimeout(this.timer); }',
+      '}',
+      'exports.Cache = Cache;',
+      '',
+    ]);
+    const program = path.join(app, 'expiring.js');
+    const source = [
+      "const { Cache } = require('ttlcache');",
+      'const stretches = [];',
+      "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+      'const cache = new Cache(20, 50);',
+      "cache.on('expired', async function onExpired(key) {",
+      '  const start = performance.now();',
+      '  while (performance.now() - start < 150); // EXPIRED LINE',
+      '  stretches.push([key, start, performance.now()]);',
+      '});',
+      'async function main() {',
+      "  cache.set('a', 1);",
+      '  await new Promise((resolve) => setTimeout(resolve, 600));',
+      '  cache.close();',
+      '}',
+      'main();',
+      '',
+    ];
+    fs.writeFileSync(program, source.join('\n'));
+    const line = source.findIndex((l) => l.includes('EXPIRED LINE')) + 1;
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 1, `${mode}: the key expired once`);
+      const [[, start, end]] = stretches;
+      const at = (start + end) / 2 - timeline.startTime;
+      const block = summary.blocks.find((b) => b.startMs <= at && at <= b.startMs + b.durationMs);
+      const seen = `${mode}: ${JSON.stringify(summary.blocks)}`;
+      assert.ok(block, `${seen}: the listener's 150 ms is a block`);
+      // A stint the tracer ran and watched, not the estimate of a gap (untracked code, task 0:
+      // on an idle machine the gap's CPU can reach a block's length, with no line).
+      assert.notEqual(block.task, '0', `${seen}: a stint's block, not a gap's`);
+      // Sampled, it is in the listener: at its loop, or at the line after it, where a sample taken
+      // as the loop ends is served (a loaded machine may leave it unsampled).
+      if (block.frames.length > 0)
+        assert.ok([line, line + 1].includes(block.location?.line ?? -1), `${seen}: at its line`);
+      // Nobody's work still: not the script's, nor any lane of the program's.
+      const ran = ranAt(timeline, start, end);
+      assert.ok(ran !== null && ran.internal, `${mode}: it ran in the library's lane (${ran?.name})`);
+      assert.notEqual(
+        block.task,
+        summary.tasks.find((t) => t.kind === 'main')?.id,
+        `${mode}: not the script's`,
+      );
+    }
+  });
+
   it('gives a Promise.all member no stint from the pool closing its idle connection after the response, in both modes', async () => {
     // pg-pool closes a client idle for idleTimeoutMillis; the close settles a promise pg's client
     // made when the member connected, and that read was taken for the member's reply: its lane
