@@ -1069,6 +1069,32 @@ const CONSTRUCTS: Array<{
       requests: ['/order?n=1', '/order?n=2'],
     },
   },
+  {
+    // On the build before, in both modes every run: the queue's runner settled the script's wait
+    // on its job, and the script's code went on in a strand of the runner's that still knew the
+    // job; the timer that code set settled the members' deferreds there, which took the job for
+    // the first member's: `notify` a child of `waitReply`, the script's work after the
+    // `Promise.all` in that member's lane.
+    title:
+      "after the code awaited a queue's job, a timer it sets that settles deferreds kept in a `Map`, awaited by `Promise.all` members, leaves the job the code's and the code after the `Promise.all` its own (seed 169858)",
+    fns: [
+      fn('notify', [sleep(8), work()]),
+      fn('sync', [
+        {
+          k: 'deferred',
+          by: 'timer',
+          use: 'all',
+          count: 3,
+          ms: 3,
+          resolverMs: 1.7,
+          workMs: 0.9,
+          reverse: false,
+        },
+        work(),
+      ]),
+    ],
+    main: [{ k: 'queued', fn: 'notify', limit: 1 }, { k: 'await', fn: 'sync' }, work()],
+  },
 ];
 
 /**
