@@ -1095,6 +1095,85 @@ const CONSTRUCTS: Array<{
     ],
     main: [{ k: 'queued', fn: 'notify', limit: 1 }, { k: 'await', fn: 'sync' }, work()],
   },
+  {
+    // The generator's third set (generate.ts, `version` 3), each form once: true on the build
+    // before too.
+    title:
+      'deferreds kept in a `Map` and settled by a timer or by another task, awaited or by `Promise.all` members, and `for await` that breaks early over a generator whose `finally` works, over `Readable.from` of it and over `readline`: in the script and in a request, before and after its response',
+    fns: [
+      fn('rpc', [
+        sleep(1),
+        {
+          k: 'deferred',
+          by: 'task',
+          use: 'all',
+          count: 3,
+          ms: 2,
+          resolverMs: 1,
+          workMs: 0.8,
+          reverse: true,
+        },
+        work(),
+      ]),
+      fn('scan', [
+        sleep(1),
+        { k: 'earlyBreak', source: 'gen', items: 4, take: 2, workMs: 0.8 },
+        { k: 'earlyBreak', source: 'readable', items: 4, take: 1, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      {
+        k: 'deferred',
+        by: 'timer',
+        use: 'await',
+        count: 2,
+        ms: 2,
+        resolverMs: 0.8,
+        workMs: 1,
+        reverse: false,
+      },
+      { k: 'await', fn: 'rpc' },
+      { k: 'combinator', kind: 'all', fns: ['scan', 'rpc'], style: 'literal' },
+      { k: 'earlyBreak', source: 'readline', items: 4, take: 2, workMs: 0.8 },
+      { k: 'forget', fn: 'scan', style: 'bare' },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/call',
+          before: [
+            {
+              k: 'deferred',
+              by: 'task',
+              use: 'await',
+              count: 2,
+              ms: 2,
+              resolverMs: 0.8,
+              workMs: 1,
+              reverse: false,
+            },
+            { k: 'earlyBreak', source: 'readable', items: 3, take: 2, workMs: 0.8 },
+          ],
+          after: [
+            {
+              k: 'deferred',
+              by: 'timer',
+              use: 'all',
+              count: 2,
+              ms: 2,
+              resolverMs: 0.8,
+              workMs: 0.8,
+              reverse: true,
+            },
+            { k: 'earlyBreak', source: 'gen', items: 3, take: 1, workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/call?n=1', '/call?n=2'],
+    },
+  },
 ];
 
 /**
