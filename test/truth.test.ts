@@ -1069,6 +1069,111 @@ const CONSTRUCTS: Array<{
       requests: ['/order?n=1', '/order?n=2'],
     },
   },
+  {
+    // On the build before, in both modes every run: the queue's runner settled the script's wait
+    // on its job, and the script's code went on in a strand of the runner's that still knew the
+    // job; the timer that code set settled the members' deferreds there, which took the job for
+    // the first member's: `notify` a child of `waitReply`, the script's work after the
+    // `Promise.all` in that member's lane.
+    title:
+      "after the code awaited a queue's job, a timer it sets that settles deferreds kept in a `Map`, awaited by `Promise.all` members, leaves the job the code's and the code after the `Promise.all` its own (seed 169858)",
+    fns: [
+      fn('notify', [sleep(8), work()]),
+      fn('sync', [
+        {
+          k: 'deferred',
+          by: 'timer',
+          use: 'all',
+          count: 3,
+          ms: 3,
+          resolverMs: 1.7,
+          workMs: 0.9,
+          reverse: false,
+        },
+        work(),
+      ]),
+    ],
+    main: [{ k: 'queued', fn: 'notify', limit: 1 }, { k: 'await', fn: 'sync' }, work()],
+  },
+  {
+    // The generator's third set (generate.ts, `version` 3), each form once: true on the build
+    // before too.
+    title:
+      'deferreds kept in a `Map` and settled by a timer or by another task, awaited or by `Promise.all` members, and `for await` that breaks early over a generator whose `finally` works, over `Readable.from` of it and over `readline`: in the script and in a request, before and after its response',
+    fns: [
+      fn('rpc', [
+        sleep(1),
+        {
+          k: 'deferred',
+          by: 'task',
+          use: 'all',
+          count: 3,
+          ms: 2,
+          resolverMs: 1,
+          workMs: 0.8,
+          reverse: true,
+        },
+        work(),
+      ]),
+      fn('scan', [
+        sleep(1),
+        { k: 'earlyBreak', source: 'gen', items: 4, take: 2, workMs: 0.8 },
+        { k: 'earlyBreak', source: 'readable', items: 4, take: 1, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      {
+        k: 'deferred',
+        by: 'timer',
+        use: 'await',
+        count: 2,
+        ms: 2,
+        resolverMs: 0.8,
+        workMs: 1,
+        reverse: false,
+      },
+      { k: 'await', fn: 'rpc' },
+      { k: 'combinator', kind: 'all', fns: ['scan', 'rpc'], style: 'literal' },
+      { k: 'earlyBreak', source: 'readline', items: 4, take: 2, workMs: 0.8 },
+      { k: 'forget', fn: 'scan', style: 'bare' },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/call',
+          before: [
+            {
+              k: 'deferred',
+              by: 'task',
+              use: 'await',
+              count: 2,
+              ms: 2,
+              resolverMs: 0.8,
+              workMs: 1,
+              reverse: false,
+            },
+            { k: 'earlyBreak', source: 'readable', items: 3, take: 2, workMs: 0.8 },
+          ],
+          after: [
+            {
+              k: 'deferred',
+              by: 'timer',
+              use: 'all',
+              count: 2,
+              ms: 2,
+              resolverMs: 0.8,
+              workMs: 0.8,
+              reverse: true,
+            },
+            { k: 'earlyBreak', source: 'gen', items: 3, take: 1, workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/call?n=1', '/call?n=2'],
+    },
+  },
 ];
 
 /**

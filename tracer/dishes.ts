@@ -1285,6 +1285,16 @@ export function settledOutside(p: object): void {
  */
 export function jobSettles(strand: Strand, p: object): void {
   const job = strand.job!;
+  // A job settles one wait. Once the runner has settled it (one of the job's strands — its await on
+  // the job, its `.then` on it, links it made after the call — has passed below), the others say no
+  // more of whose the job is: the code that waited goes on in such a strand, and what it settles
+  // later (a timer it sets resolving deferreds that `Promise.all` members await) is its own doing,
+  // not the runner's (seed 169858: the members' parent became a queue's job's, and the code after
+  // the `Promise.all` ran in a member's lane).
+  if (jobsPlaced.has(job)) {
+    strand.job = null;
+    return;
+  }
   const tag = (p as Logged)[kTag];
   // A promise of the call's own, or of a library's call nobody awaited made inside it, is no task's
   // wait on the job: a wrapper the runner hangs on the job's promise and awaits instead (p-queue
@@ -1297,6 +1307,7 @@ export function jobSettles(strand: Strand, p: object): void {
   const own = (p as Logged)[kDish] === waiter || (anyMemberWaits && memberWaits.get(p) === waiter);
   if (waiter === null || waiter === job || waiter.folded || (workOver(waiter) && !own)) return;
   strand.job = null;
+  jobsPlaced.add(job);
   // Not a task inside the job (its own work), nor the code that asked for the call.
   for (let r: Strand | null = waiter.base; r !== null; r = r.prev) if (r.task === job) return;
   const asker = strand.prev !== null ? taskOf(strand.prev) : null;
@@ -1311,6 +1322,9 @@ export function jobSettles(strand: Strand, p: object): void {
   foldTask(job, waiter);
   tookJobOf(job, waiter);
 }
+
+/** Jobs whose runner has settled the wait they were for (see jobSettles). */
+const jobsPlaced = new WeakSet<Task>();
 
 /**
  * A "resolve with a thenable" job: a combinator's member's own promise (`adopter`) takes on

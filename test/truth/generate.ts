@@ -46,10 +46,13 @@ export interface GenerateOptions {
    * (user-written async generators, `timers/promises` and `events.on` iterators, abort signals,
    * `EventTarget`, `MessageChannel`, web streams, `execFile`, a `net` pair, `readline`, class
    * methods and getters, async IIFEs, recursion, `Promise.withResolvers`, `await` of a value, a
-   * shared memo); 2 (the default) adds them, from a random stream of their own drawn last, so a
-   * seed's program is its version-1 program with some of them added (or none: about half).
+   * shared memo); 2 adds them, from a random stream of their own drawn last, so a
+   * seed's program is its version-1 program with some of them added (or none: about half); 3 (the
+   * default) adds the third set (deferreds kept in a `Map` and settled by another task, `for await`
+   * that breaks early), from a stream of its own drawn after every other: a seed's program is its
+   * version-2 program with one or two of them added (or none: about half).
    */
-  version?: 1 | 2;
+  version?: 1 | 2 | 3;
 }
 
 const NAMES = [
@@ -445,7 +448,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 2) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 3) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -491,7 +494,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 2) >= 2)
+  if ((options.added ?? true) && (options.version ?? 3) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -499,7 +502,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 2) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 3) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -525,7 +528,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 2) >= 2)
+  if ((options.added ?? true) && (options.version ?? 3) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -542,7 +545,57 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
+  if ((options.added ?? true) && (options.version ?? 3) >= 3)
+    addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
+}
+
+/**
+ * The generator's third set of constructs (program.ts, after `memo`): from a stream of their own,
+ * drawn after every other (so that a seed's program is its version-2 program, with these added or
+ * not), into the same bodies as the second set.
+ */
+function addThirdSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const rnd = random(seed ^ 0x510e527f);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
+  const work = () => 0.6 + Math.round(rnd() * 14) / 10;
+  if (rnd() >= 0.5) return;
+  const bodies: Array<{ stmts: Stmt[]; from: number }> = [
+    { stmts: main, from: 0 },
+    ...fns.map((f) => ({ stmts: f.body, from: 1 })),
+    ...(server?.routes ?? []).flatMap((r) => [
+      { stmts: r.before, from: 0 },
+      { stmts: r.after, from: 0 },
+    ]),
+  ];
+  const count = int(1, 2);
+  for (let i = 0; i < count; i++) {
+    let stmt: Stmt;
+    if (rnd() < 0.5) {
+      stmt = {
+        k: 'deferred',
+        by: pick(['timer', 'task'] as const),
+        use: pick(['await', 'all'] as const),
+        count: int(2, 3),
+        ms: int(1, 6),
+        resolverMs: work(),
+        workMs: work(),
+        reverse: rnd() < 0.5,
+      };
+    } else {
+      const items = int(3, 5);
+      stmt = {
+        k: 'earlyBreak',
+        source: pick(['gen', 'readable', 'readline'] as const),
+        items,
+        take: int(1, items - 1),
+        workMs: work(),
+      };
+    }
+    const body = pick(bodies);
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
 }
 
 /**

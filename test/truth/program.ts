@@ -232,7 +232,49 @@ export type Stmt =
    * loading is an awaited helper of the first caller: its work is that caller's dish (as concurrent
    * fetches of one key wait for the first's, docs/lanes.md); a later caller only waits.
    */
-  | { k: 'memo'; key: number; workMs: number };
+  | { k: 'memo'; key: number; workMs: number }
+  /*
+   * Constructs of the generator's third set (generate.ts, `version` 3).
+   */
+  /**
+   * Deferreds kept in a `Map` by id (an RPC client's pending replies): a function that is not
+   * async makes each (`Promise.withResolvers`, by hand where the Node has none), keeps it under its
+   * id and returns its promise; another task settles them, each from the `Map` — `timer`: a timer
+   * of the program's whose callback works, then resolves every pending one (the dish's own work,
+   * or a dish of its own when the script's top level sets it); `task`: an async function of the
+   * program's nobody awaits (`respond`, a dish of its own, a child of the dish's), which sleeps,
+   * works, then resolves them. Awaited by the dish itself (`await`: one deferred, then the dish's
+   * work) or by `count` members of a `Promise.all`, calls of an async function of the program's
+   * (`waitReply`) that awaits its deferred, then works: each a dish named after it, a child of the
+   * dish's. The code after a wait is the waiter's, whoever settled the promise (README, "Which work
+   * is which task": a continuation belongs to the code that awaits). `reverse`: the replies come in
+   * the other order.
+   */
+  | {
+      k: 'deferred';
+      by: 'timer' | 'task';
+      use: 'await' | 'all';
+      count: number;
+      ms: number;
+      resolverMs: number;
+      workMs: number;
+      reverse: boolean;
+    }
+  /**
+   * `for await` that stops early (`break` after `take` of `items`): over an async generator of the
+   * program's whose `finally` works (its clean-up, run as the loop's `break` calls its `return`),
+   * over `Readable.from` of such a generator (the stream destroyed by the `break`, and the
+   * generator's `return` called by Node's stream code), or over `readline` lines. Everything —
+   * the generator's body, its clean-up, the loop's body — is the work of the dish that reads (Node's
+   * stream code calls the generator for the code that asked, as for `Readable.from` read to its end).
+   */
+  | {
+      k: 'earlyBreak';
+      source: 'gen' | 'readable' | 'readline';
+      items: number;
+      take: number;
+      workMs: number;
+    };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -601,6 +643,8 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'withResolvers',
   'awaitValue',
   'memo',
+  'deferred',
+  'earlyBreak',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -1176,6 +1220,82 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       w.line(`await settings(${d}, ${s.key}, ${ms(s.workMs)});`);
       w.line(`__work(${d}, ${ms(s.workMs)});`);
       return;
+    case 'deferred': {
+      const pending = w.fresh('pending');
+      const ask = w.fresh('ask');
+      w.line(`const ${pending} = new Map();`);
+      w.block(`function ${ask}(id) {`, () => {
+        w.line(`const r = __withResolvers();`);
+        w.line(`${pending}.set(id, r);`);
+        w.line(`return r.promise;`);
+      });
+      const order = s.reverse ? `[...${pending}].reverse()` : `[...${pending}]`;
+      const settle = (dd: string) => {
+        w.line(`__work(${dd}, ${ms(s.resolverMs)});`);
+        w.line(`for (const [id, r] of ${order}) { ${pending}.delete(id); r.resolve(id); }`);
+      };
+      if (s.by === 'timer') {
+        const dd = w.fresh('t');
+        w.line(`const ${dd} = __timerDish(${d}, 'dispatch', 'timer');`);
+        w.block(`setTimeout(function dispatch() {`, () => settle(dd), `}, ${s.ms});`);
+      } else {
+        const respond = w.fresh('respond');
+        w.block(`async function ${respond}(d) {`, () => {
+          w.line(`await new Promise((resolve) => setTimeout(resolve, ${s.ms}));`);
+          settle('d');
+        });
+        w.line(`${dishCall(respond, d)};`);
+      }
+      if (s.use === 'await') {
+        w.line(`await ${ask}(0);`);
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+      } else {
+        const wait = w.fresh('waitReply');
+        w.block(`async function ${wait}(d, id) {`, () => {
+          w.line(`const reply = await ${ask}(id);`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+          w.line(`return reply;`);
+        });
+        const calls = Array.from(
+          { length: s.count },
+          (_, i) => `${wait}(__dish(${JSON.stringify(wait)}, ${d}, 'other'), ${i})`,
+        );
+        w.line(`await Promise.all([${calls.join(', ')}]);`);
+      }
+      return;
+    }
+    case 'earlyBreak': {
+      const n = w.fresh('n');
+      w.line(`let ${n} = 0;`);
+      const loopBody = () => {
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+        w.line(`if (++${n} === ${s.take}) break;`);
+      };
+      if (s.source === 'readline') {
+        const rl = w.fresh('lines');
+        w.line(
+          `const ${rl} = require('node:readline').createInterface({ input: Readable.from([${JSON.stringify(
+            Array.from({ length: s.items }, (_, i) => `line ${i}\n`).join(''),
+          )}]), crlfDelay: Infinity });`,
+        );
+        w.block(`for await (const line of ${rl}) {`, loopBody);
+        return;
+      }
+      const g = w.fresh('feed');
+      w.block(`async function* ${g}(d) {`, () => {
+        w.block(`try {`, () => {
+          w.line(`for (let i = 0; i < ${s.items}; i++) {`);
+          w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`  __work(d, ${ms(s.workMs)});`);
+          w.line(`  yield String(i);`);
+          w.line(`}`);
+        });
+        w.block(`finally {`, () => w.line(`__work(d, ${ms(s.workMs)});`));
+      });
+      const source = s.source === 'gen' ? `${g}(${d})` : `Readable.from(${g}(${d}))`;
+      w.block(`for await (const item of ${source}) {`, loopBody);
+      return;
+    }
     case 'gate': {
       const g = w.fresh('gate');
       w.line(
