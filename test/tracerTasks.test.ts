@@ -4555,6 +4555,80 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("cockatiel 3's `wrap(retry, bulkhead)`: a job the bulkhead queued behind the retry is the member whose wait it settles (the retry's `execute`, given to Promise.all as it is, awaits the bulkhead's), named after the job's function, also when a try fails and is retried, in both modes", async () => {
+    // Before, the queued job was a `loadStock` task under `all[2]` (the member taking on the
+    // bulkhead's promise was the retry's, not the bulkhead's own), and with two requests at once
+    // every member was an empty `all[k]` with the job a child; in full mode a job could sit under
+    // the job whose wrap-up started it.
+    const app = path.join(dir, 'retryBulkhead');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'cockatiel'), path.join(app, 'node_modules', 'cockatiel'));
+    const program = path.join(app, 'retryBulkhead.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { retry, bulkhead, handleAll, wrap, ConstantBackoff } = require('cockatiel');",
+        'const stretches = [];',
+        'function spin(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const policy = wrap(retry(handleAll, { maxAttempts: 2, backoff: new ConstantBackoff(2) }), bulkhead(2, 10));',
+        'let tries = 0;',
+        'async function loadStock(request, id) {',
+        '  await sleep(3);',
+        '  spin(`${request} stock ${id}`, 2);',
+        // The second job fails every other try: the retry runs it again, in the same member.
+        "  if (id === 2 && tries++ % 2 === 0) throw new Error('flaky');",
+        '  return id;',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        '  const request = req.url.slice(1);',
+        '  const all = await Promise.all([1, 2, 3].map((id) => policy.execute(() => loadStock(request, id))));',
+        '  res.end(String(all.length));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const base = `http://127.0.0.1:${server.address().port}`;',
+        '  const get = (r) => fetch(`${base}/${r}`).then((r) => r.text());',
+        '  await get(1);',
+        '  await get(2);',
+        // Two at once: all six calls meet the bulkhead's two places, four are queued.
+        '  await Promise.all([get(3), get(4)]);',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      const parentOf = (t: TimelineTask) => timeline.tasks[t.parent] as TimelineTask | undefined;
+      const shown = (t: TimelineTask | null) =>
+        t === null ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'})`;
+      const requests = summary.tasks.filter((t) => t.name.startsWith('GET /'));
+      assert.equal(requests.length, 4, mode);
+      const laneOf = new Map<string, string>();
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${name} at ${start.toFixed(1)} ms ran in ${shown(ran)}`;
+        assert.ok(ran !== null && ran.name === 'loadStock', at);
+        assert.equal(parentOf(ran)?.name, `GET /${name.split(' ')[0]}`, `${at}: a member of its request`);
+        assert.ok((laneOf.get(name) ?? ran.id) === ran.id, `${at}: its job's tries in one lane`);
+        laneOf.set(name, ran.id);
+      }
+      assert.equal(laneOf.size, 12, `${mode}: three jobs in each of four requests`);
+      for (const r of requests) {
+        const n = r.name.slice(5);
+        const lanes = [1, 2, 3].map((id) => laneOf.get(`${n} stock ${id}`));
+        assert.equal(new Set(lanes).size, 3, `${mode}: ${r.name}'s three jobs, three lanes`);
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === r.id && !t.internal).map((t) => t.name),
+          ['loadStock', 'loadStock', 'loadStock'],
+          `${mode}: ${r.name}'s members are its jobs`,
+        );
+      }
+    }
+  });
+
   it("names util.promisify'd Promise.any and Promise.all members after their function in the stint after a `for await` loop on events.on that ends with `break`, each member's work in its lane, in both modes", async () => {
     // The stint of the loop's `break` and the one after it have the same shape, and the first
     // member's `new Promise` (util.promisify's) came where the iterator's `return()` promise had,

@@ -833,12 +833,13 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     for (let o = 0; o < dishes.length; o++) {
       const job = made[o];
       if (job === null || !dishes[o].job || dishes[o].parent !== -1) continue;
-      repointTo(
-        seg.deferred as Logged,
-        LogKind.Derived,
-        { task: null, prev: job.base, lib: false, job },
-        null,
-      );
+      const strand = { task: null, prev: job.base, lib: false, job };
+      repointTo(seg.deferred as Logged, LogKind.Derived, strand, null);
+      // And the link after it, which settles the wait when the job failed (`.catch(reject)`: the
+      // link before passed the rejection on, no callback of its own run) — a retry around the
+      // bulkhead then queues the job again from the member that waits.
+      const onFailure = deferredNext(seg.deferred);
+      if (onFailure !== null) repointTo(onFailure as Logged, LogKind.Derived, strand, null);
       break;
     }
   // A member's call begins with the first record it made, which may come before the promise the
@@ -1398,6 +1399,14 @@ export function foldedInto(dish: Task, into: Task): void {
 /** Whether `task` is a combinator's member that took in no job yet (see jobSettles). */
 export function memberTakesJob(task: Task): boolean {
   return members.has(task) && !tookJob.has(task);
+}
+/**
+ * Whether `task` is a combinator's member first named after its place: the call given to the
+ * combinator was a library's, as it is (see dishes.ts memberAdopts); it may have taken in a job
+ * since, and been renamed after it.
+ */
+export function memberCalledAsIs(task: Task): boolean {
+  return members.has(task) && placeNamed.has(task);
 }
 /** `job`, settling the wait of `member` (memberTakesJob), was folded into it: the member is the job. */
 export function tookJobOf(job: Task, member: Task): void {
