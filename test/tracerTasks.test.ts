@@ -4629,6 +4629,68 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps @hono/node-server's race of a body's read against a microtask of its own (`readWithoutBlocking`) in the request's lane: no task, internal or not, in both modes", async () => {
+    // A middleware that sets a header after `next()` makes Hono build the response again around
+    // the body's stream, which the adapter then reads with `Promise.race([read, Promise.resolve()
+    // .then(() => Promise.resolve(void 0))])`: before, every such request had an internal
+    // `race[1]` task, hidden by default, its microtasks drawn in the internal lane, not the
+    // request's.
+    const app = path.join(dir, 'honoRace');
+    fs.mkdirSync(path.join(app, 'node_modules', '@hono'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'hono'), path.join(app, 'node_modules', 'hono'));
+    fs.symlinkSync(
+      path.join(ROOT, 'node_modules', '@hono', 'node-server'),
+      path.join(app, 'node_modules', '@hono', 'node-server'),
+    );
+    const program = path.join(app, 'honoRace.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Hono } = require('hono');",
+        "const { serve } = require('@hono/node-server');",
+        'const stretches = [];',
+        'function spin(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const app = new Hono();',
+        "app.use('*', async (c, next) => {",
+        '  await next();',
+        "  c.header('x-took', '1');",
+        '});',
+        "app.get('/products/:id', async (c) => {",
+        '  await sleep(2);',
+        "  spin(`product ${c.req.param('id')}`, 2);",
+        "  return c.json({ id: c.req.param('id') });",
+        '});',
+        "const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, async (info) => {",
+        '  const base = `http://127.0.0.1:${info.port}`;',
+        '  for (let i = 1; i <= 3; i++) await fetch(`${base}/products/${i}`).then((r) => r.text());',
+        '  await Promise.all([4, 5].map((i) => fetch(`${base}/products/${i}`).then((r) => r.text())));',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.name === 'GET /products/:id');
+      assert.equal(requests.length, 5, mode);
+      for (const r of requests)
+        assert.deepEqual(
+          summary.tasks
+            .filter((t) => t.parent === r.id)
+            .map((t) => `${t.name}${t.internal ? ' (internal)' : ''}`),
+          [],
+          `${mode}: ${r.name}#${r.id} has no task of its own: the adapter's race is its own work`,
+        );
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 5, mode);
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(ran?.name, 'GET /products/:id', `${mode}: ${name} ran in ${ran?.name}`);
+      }
+    }
+  });
+
   it("names util.promisify'd Promise.any and Promise.all members after their function in the stint after a `for await` loop on events.on that ends with `break`, each member's work in its lane, in both modes", async () => {
     // The stint of the loop's `break` and the one after it have the same shape, and the first
     // member's `new Promise` (util.promisify's) came where the iterator's `return()` promise had,
