@@ -4555,11 +4555,13 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("cockatiel 3's `wrap(retry, bulkhead)`: a job the bulkhead queued behind the retry is the member whose wait it settles (the retry's `execute`, given to Promise.all as it is, awaits the bulkhead's), named after the job's function, also when a try fails and is retried, in both modes", async () => {
+  it("cockatiel 3's `wrap(retry, bulkhead)`: each member is its job, named after the job's function — one the bulkhead queued behind the retry is the member whose wait it settles (the retry's `execute`, given to Promise.all as it is, awaits the bulkhead's), also when a try fails and is retried, and when the job's first await takes an idle connection at once — in both modes", async () => {
     // Before, the queued job was a `loadStock` task under `all[2]` (the member taking on the
     // bulkhead's promise was the retry's, not the bulkhead's own), and with two requests at once
     // every member was an empty `all[k]` with the job a child; in full mode a job could sit under
-    // the job whose wrap-up started it.
+    // the job whose wrap-up started it. And from the second request on, the two members the
+    // bulkhead ran at once were named `all[0]` and `all[1]`: their first continuation, after an
+    // idle connection was taken at once, showed `loadStock` resuming, not awaiting.
     const app = path.join(dir, 'retryBulkhead');
     fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
     fs.symlinkSync(path.join(ROOT, 'node_modules', 'cockatiel'), path.join(app, 'node_modules', 'cockatiel'));
@@ -4573,10 +4575,19 @@ describe('tasks the tracer finds in real programs', function () {
         'function spin(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
         'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
         'const policy = wrap(retry(handleAll, { maxAttempts: 2, backoff: new ConstantBackoff(2) }), bulkhead(2, 10));',
+        // A pool's connection, idle after the first request: `await connect()` then takes it at once.
+        'const idle = [];',
+        'async function connect() {',
+        '  if (idle.length > 0) return idle.pop();',
+        '  await sleep(2);',
+        '  return {};',
+        '}',
         'let tries = 0;',
         'async function loadStock(request, id) {',
+        '  const connection = await connect();',
         '  await sleep(3);',
         '  spin(`${request} stock ${id}`, 2);',
+        '  idle.push(connection);',
         // The second job fails every other try: the retry runs it again, in the same member.
         "  if (id === 2 && tries++ % 2 === 0) throw new Error('flaky');",
         '  return id;',
@@ -4589,10 +4600,9 @@ describe('tasks the tracer finds in real programs', function () {
         "server.listen(0, '127.0.0.1', async () => {",
         '  const base = `http://127.0.0.1:${server.address().port}`;',
         '  const get = (r) => fetch(`${base}/${r}`).then((r) => r.text());',
-        '  await get(1);',
-        '  await get(2);',
+        '  for (let i = 1; i <= 3; i++) await get(i);',
         // Two at once: all six calls meet the bulkhead's two places, four are queued.
-        '  await Promise.all([get(3), get(4)]);',
+        '  await Promise.all([get(4), get(5)]);',
         '  server.close();',
         '  console.log(JSON.stringify(stretches));',
         '});',
@@ -4605,7 +4615,7 @@ describe('tasks the tracer finds in real programs', function () {
       const shown = (t: TimelineTask | null) =>
         t === null ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'})`;
       const requests = summary.tasks.filter((t) => t.name.startsWith('GET /'));
-      assert.equal(requests.length, 4, mode);
+      assert.equal(requests.length, 5, mode);
       const laneOf = new Map<string, string>();
       for (const [name, start, end] of stretches) {
         const ran = ranAt(timeline, start, end);
@@ -4615,7 +4625,7 @@ describe('tasks the tracer finds in real programs', function () {
         assert.ok((laneOf.get(name) ?? ran.id) === ran.id, `${at}: its job's tries in one lane`);
         laneOf.set(name, ran.id);
       }
-      assert.equal(laneOf.size, 12, `${mode}: three jobs in each of four requests`);
+      assert.equal(laneOf.size, 15, `${mode}: three jobs in each of five requests`);
       for (const r of requests) {
         const n = r.name.slice(5);
         const lanes = [1, 2, 3].map((id) => laneOf.get(`${n} stock ${id}`));

@@ -466,7 +466,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // (Learnt from a stack read in this very stint: none, most stints of a server that knows its
     // places — no lookup then.)
     const learnt = learntAt.size !== 0 ? learntAt.get(first) : undefined;
-    if (verdict === undefined && learnt !== undefined) {
+    // (Not a member whose call entered a library's async function, which the stack read as the
+    // promise was made shows and no more: what that function runs — the program's function, a
+    // retry helper's or a limiter's job, or nothing of the program's — the chain of the member's
+    // continuations tells (dishNames.ts dishFrame), as where no stack was read at its making.)
+    if (
+      verdict === undefined &&
+      learnt !== undefined &&
+      !(call !== null && learnt === LIBRARY && logRooted[first] === Rooted.ByLibrary)
+    ) {
       verdict = learnt;
       remember(key, learnt, learntWhere.get(first) ?? null);
     }
@@ -644,6 +652,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (call !== null) {
       members.add(dish);
       if (name === null) placeNamed.set(dish, dish.name);
+      // Its call entered a library's async function (a retry helper's `execute`): see memberCalledAsIs.
+      if (logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByLibrary) libraryCalled.add(dish);
     }
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
@@ -1401,13 +1411,18 @@ export function memberTakesJob(task: Task): boolean {
   return members.has(task) && !tookJob.has(task);
 }
 /**
- * Whether `task` is a combinator's member first named after its place: the call given to the
- * combinator was a library's, as it is (see dishes.ts memberAdopts); it may have taken in a job
- * since, and been renamed after it.
+ * Whether `task` is a combinator's member whose call was a library's, as it is (see dishes.ts
+ * memberAdopts): first named after its place, or its call entered a library's async function; it
+ * may have taken in a job since, and be named after it.
  */
 export function memberCalledAsIs(task: Task): boolean {
-  return members.has(task) && placeNamed.has(task);
+  return members.has(task) && (placeNamed.has(task) || libraryCalled.has(task));
 }
+/**
+ * Members whose call entered a library's async function, whatever they are named after (the job
+ * that function runs, read from their place's stacks).
+ */
+const libraryCalled = new WeakSet<Task>();
 /** `job`, settling the wait of `member` (memberTakesJob), was folded into it: the member is the job. */
 export function tookJobOf(job: Task, member: Task): void {
   tookJob.add(member);
