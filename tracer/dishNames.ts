@@ -548,13 +548,14 @@ function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): Cha
   // that resumed, below the runtime's microtask loop).
   // A member made by a library's function (a limiter's, a retry helper's) is named after the
   // program's function it runs, when its chain shows one.
-  // (Or the program's function that resumed, right below the runtime's microtask loop, when its
-  // first await took a value at once: `const c = await connect()` with an idle connection — the
-  // chain shows that function as it runs, not as an async frame awaiting.)
+  // (Or the program's function that resumed, the outermost frame of the running stack — right
+  // below the runtime's microtask loop, or, where V8 shows none (Node 24), right below the first
+  // async frame — when its first await took a value at once: `const c = await connect()` with an
+  // idle connection. The chain shows that function as it runs, not as an async frame awaiting.)
   if (combinator !== null)
     for (let i = stop - 1; i >= 0; i--) {
       const f = frames[i];
-      const resumed = i + 1 < stop && frames[i + 1].internal && !frames[i + 1].async;
+      const resumed = i + 1 < stop && !f.async && (frames[i + 1].async || frames[i + 1].internal);
       if ((f.async || i === 0 || resumed) && !f.library && !f.internal) return f;
     }
   for (let i = stop - 1; i >= 0; i--) if (frames[i].async) return frames[i];
