@@ -1,7 +1,7 @@
 // `npm test`'s step for the other Node versions users run (scripts/installNodes.mjs installs them):
-// the tracer's safety and lanes suites — the tracer in real Node processes of that version, its
-// generated programs whose truth is known, the real servers on a real PostgreSQL and redis — under
-// each version the install put in .cache/node. The rest of the suite (the model, the webview, the
+// the tracer's safety and lanes suites — the tracer in real Node processes of that version, the
+// tasks it finds in real programs, its generated programs whose truth is known, the real servers
+// on a real PostgreSQL and redis — under each version the install put in .cache/node. The rest of the suite (the model, the webview, the
 // extension) does not depend on the traced program's Node and runs once, on the development one.
 //
 //   node scripts/testOtherNodes.mjs [--grep TEXT]
@@ -12,7 +12,12 @@ import { OTHER_NODES, installedNodes } from './installNodes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What each version runs: what a traced program's Node can change. */
-const SUITES = ['test/tracerSafety.test.ts', 'test/truth.test.ts', 'test/realServers.test.ts'];
+const SUITES = [
+  'test/tracerSafety.test.ts',
+  'test/tracerTasks.test.ts',
+  'test/truth.test.ts',
+  'test/realServers.test.ts',
+];
 
 const nodes = installedNodes();
 if (nodes.length === 0) {

@@ -16,7 +16,8 @@
  * (each event a task of its POST, its members never background), a bullmq 6 worker beside express 5
  * routes that add its jobs (each job a task of the script), fastq 1's promise API and lru-cache
  * 10's `fetch` in express 5 routes (a member whose call runs the program's function at once is that
- * job), @hapi/hapi 21 with a plugin of the
+ * job), cockatiel 3's `wrap(retry, bulkhead)` in express 5 routes (each member its job, also one the
+ * bulkhead queued, every try of it), @hapi/hapi 21 with a plugin of the
  * program's on pg and redis, graphql-http 1.23 on Node's http server, express 5 with node-redis 6
  * (the `redis` package: pipelined commands, a MULTI), kysely 0.28 on pg under fastify (a
  * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
@@ -2891,6 +2892,77 @@ describe('real servers, traced under load', function () {
             [],
             `${request.name}#${request.id}: its members are its jobs`,
           );
+      });
+
+      it("cockatiel 3's `wrap(retry, bulkhead)` in express 5 on pg: each `execute` given to Promise.all one `loadStock` task of its request — also a job the bulkhead queued behind another request's, and every try the retry runs again — never an `all[k]` member nor a job under one", async () => {
+        // The retry's `execute` (an async function of cockatiel's) is the member; the bulkhead runs
+        // the program's function inside it at once or queues it, starting it later from another
+        // job's wrap-up (`Promise.resolve().then(() => this.execute(fn)).then(resolve)`). Before,
+        // members were named `all[0]` once a request's first query took an idle connection (the
+        // place's stack, read as the retry's promise was made, showed only cockatiel's function),
+        // and a queued job was a task under an empty `all[k]`.
+        const stepsFile = path.join(dir, `cockatielStock-${mode}.json`);
+        const recorded = await record(
+          dir,
+          'cockatielStock',
+          mode,
+          { PG_URL: pg.url, STEPS_FILE: stepsFile },
+          async (port) => {
+            for (let i = 0; i < 4; i++) assert.equal(await request(port, 'GET', '/stock'), 200);
+          },
+          '/stock',
+          40,
+        );
+        const { summary: s, timeline } = recorded;
+        const steps = JSON.parse(fs.readFileSync(stepsFile, 'utf8')) as Array<
+          [string, number, number, number]
+        >;
+        const ranIn = (start: number, end: number): SummaryTask | undefined => {
+          const ran = timeline.tasks.find((t) =>
+            t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
+          );
+          return s.tasks.find((t) => t.id === ran?.id);
+        };
+        const parentOf = (t: SummaryTask | undefined) => s.tasks.find((p) => p.id === t?.parent);
+        const shown = (t: SummaryTask | undefined) =>
+          t === undefined ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'}#${t.parent})`;
+        const requests = new Map<number, SummaryTask>();
+        for (const [what, n, start, end] of steps) {
+          if (what !== 'request') continue;
+          const task = ranIn(start, end);
+          assert.ok(
+            task?.name === 'GET /stock' && task.kind === 'request',
+            `request ${n}'s step ran in ${shown(task)}`,
+          );
+          requests.set(n, task);
+        }
+        assert.ok(requests.size >= recorded.loaded + 4, `every request's step (${requests.size})`);
+        const jobs = new Map<number, Set<string>>();
+        for (const [what, n, start, end] of steps) {
+          if (what !== 'loadStock') continue;
+          const task = ranIn(start, end);
+          const request = requests.get(n)!;
+          assert.ok(
+            task?.name === 'loadStock' && task.parent === request.id && !task.internal,
+            `a job of request ${n} (${request.name}#${request.id}) ran in ${shown(task)}: a loadStock task of its request`,
+          );
+          if (!jobs.has(n)) jobs.set(n, new Set());
+          jobs.get(n)!.add(task.id);
+        }
+        for (const [n, request] of requests) {
+          assert.equal(
+            jobs.get(n)?.size,
+            3,
+            `request ${n}'s three jobs (and their tries) three loadStock tasks (${describe_(s, childrenOf(s, request))})`,
+          );
+          assert.deepEqual(
+            childrenOf(s, request)
+              .filter((c) => !c.internal)
+              .map((c) => c.name),
+            ['loadStock', 'loadStock', 'loadStock'],
+            `${request.name}#${request.id}: its members are its jobs`,
+          );
+        }
       });
 
       it("piscina 5 (a worker_threads pool) from express 5 routes: each request one task that waits for its pool run, Promise.all of two runs overlapping children, CPU sent to the pool a wait where the same CPU on the loop is a block at its line, a run after the response a dish, the pool's threads no request's work", async () => {

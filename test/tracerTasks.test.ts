@@ -1145,8 +1145,15 @@ describe('tasks the tracer finds in real programs', function () {
     );
     // fs.promises (and fs's Dir, its watchers and readline's Interface, which it loads) and
     // fs.opendir's Dir are made when the program reads them: each is patched then (5.5 M and 1.4 M
-    // instructions of the start when the tracer read them).
-    const lazy = ['internal/fs/promises', 'internal/fs/dir', 'internal/readline/interface'];
+    // instructions of the start when the tracer read them). (Not fs.opendir on Node 22 and later:
+    // there fs makes `Dir`, `opendir` and `opendirSync` V8's lazy data properties, which any read
+    // of their descriptor loads — no getter to wrap, and reading it is the only way to patch it.)
+    const opendirLazy = Number(process.versions.node.split('.')[0]) < 22;
+    const lazy = [
+      'internal/fs/promises',
+      ...(opendirLazy ? ['internal/fs/dir'] : []),
+      'internal/readline/interface',
+    ];
     assert.deepEqual(
       lazy.filter((name) => loaded(result.stdout).includes(name) && !before.has(name)),
       [],
@@ -4544,6 +4551,152 @@ describe('tasks the tracer finds in real programs', function () {
           requestOf.get(name.slice(6)),
           `${mode}: ${name} ran in ${shown(ran)}: the work of the request that asked for it`,
         );
+      }
+    }
+  });
+
+  it("cockatiel 3's `wrap(retry, bulkhead)`: each member is its job, named after the job's function — one the bulkhead queued behind the retry is the member whose wait it settles (the retry's `execute`, given to Promise.all as it is, awaits the bulkhead's), also when a try fails and is retried, and when the job's first await takes an idle connection at once — in both modes", async () => {
+    // Before, the queued job was a `loadStock` task under `all[2]` (the member taking on the
+    // bulkhead's promise was the retry's, not the bulkhead's own), and with two requests at once
+    // every member was an empty `all[k]` with the job a child; in full mode a job could sit under
+    // the job whose wrap-up started it. And from the second request on, the two members the
+    // bulkhead ran at once were named `all[0]` and `all[1]`: their first continuation, after an
+    // idle connection was taken at once, showed `loadStock` resuming, not awaiting.
+    const app = path.join(dir, 'retryBulkhead');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'cockatiel'), path.join(app, 'node_modules', 'cockatiel'));
+    const program = path.join(app, 'retryBulkhead.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { retry, bulkhead, handleAll, wrap, ConstantBackoff } = require('cockatiel');",
+        'const stretches = [];',
+        'function spin(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const policy = wrap(retry(handleAll, { maxAttempts: 2, backoff: new ConstantBackoff(2) }), bulkhead(2, 10));',
+        // A pool's connection, idle after the first request: `await connect()` then takes it at once.
+        'const idle = [];',
+        'async function connect() {',
+        '  if (idle.length > 0) return idle.pop();',
+        '  await sleep(2);',
+        '  return {};',
+        '}',
+        'let tries = 0;',
+        'async function loadStock(request, id) {',
+        '  const connection = await connect();',
+        '  await sleep(3);',
+        '  spin(`${request} stock ${id}`, 2);',
+        '  idle.push(connection);',
+        // The second job fails every other try: the retry runs it again, in the same member.
+        "  if (id === 2 && tries++ % 2 === 0) throw new Error('flaky');",
+        '  return id;',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        '  const request = req.url.slice(1);',
+        '  const all = await Promise.all([1, 2, 3].map((id) => policy.execute(() => loadStock(request, id))));',
+        '  res.end(String(all.length));',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const base = `http://127.0.0.1:${server.address().port}`;',
+        '  const get = (r) => fetch(`${base}/${r}`).then((r) => r.text());',
+        '  for (let i = 1; i <= 3; i++) await get(i);',
+        // Two at once: all six calls meet the bulkhead's two places, four are queued.
+        '  await Promise.all([get(4), get(5)]);',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      const parentOf = (t: TimelineTask) => timeline.tasks[t.parent] as TimelineTask | undefined;
+      const shown = (t: TimelineTask | null) =>
+        t === null ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'})`;
+      const requests = summary.tasks.filter((t) => t.name.startsWith('GET /'));
+      assert.equal(requests.length, 5, mode);
+      const laneOf = new Map<string, string>();
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${name} at ${start.toFixed(1)} ms ran in ${shown(ran)}`;
+        assert.ok(ran !== null && ran.name === 'loadStock', at);
+        assert.equal(parentOf(ran)?.name, `GET /${name.split(' ')[0]}`, `${at}: a member of its request`);
+        assert.ok((laneOf.get(name) ?? ran.id) === ran.id, `${at}: its job's tries in one lane`);
+        laneOf.set(name, ran.id);
+      }
+      assert.equal(laneOf.size, 15, `${mode}: three jobs in each of five requests`);
+      for (const r of requests) {
+        const n = r.name.slice(5);
+        const lanes = [1, 2, 3].map((id) => laneOf.get(`${n} stock ${id}`));
+        assert.equal(new Set(lanes).size, 3, `${mode}: ${r.name}'s three jobs, three lanes`);
+        assert.deepEqual(
+          summary.tasks.filter((t) => t.parent === r.id && !t.internal).map((t) => t.name),
+          ['loadStock', 'loadStock', 'loadStock'],
+          `${mode}: ${r.name}'s members are its jobs`,
+        );
+      }
+    }
+  });
+
+  it("keeps @hono/node-server's race of a body's read against a microtask of its own (`readWithoutBlocking`) in the request's lane: no task, internal or not, in both modes", async () => {
+    // A middleware that sets a header after `next()` makes Hono build the response again around
+    // the body's stream, which the adapter then reads with `Promise.race([read, Promise.resolve()
+    // .then(() => Promise.resolve(void 0))])`: before, every such request had an internal
+    // `race[1]` task, hidden by default, its microtasks drawn in the internal lane, not the
+    // request's.
+    const app = path.join(dir, 'honoRace');
+    fs.mkdirSync(path.join(app, 'node_modules', '@hono'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', 'hono'), path.join(app, 'node_modules', 'hono'));
+    fs.symlinkSync(
+      path.join(ROOT, 'node_modules', '@hono', 'node-server'),
+      path.join(app, 'node_modules', '@hono', 'node-server'),
+    );
+    const program = path.join(app, 'honoRace.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Hono } = require('hono');",
+        "const { serve } = require('@hono/node-server');",
+        'const stretches = [];',
+        'function spin(name, ms) { const start = performance.now(); while (performance.now() - start < ms); stretches.push([name, start, performance.now()]); }',
+        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+        'const app = new Hono();',
+        "app.use('*', async (c, next) => {",
+        '  await next();',
+        "  c.header('x-took', '1');",
+        '});',
+        "app.get('/products/:id', async (c) => {",
+        '  await sleep(2);',
+        "  spin(`product ${c.req.param('id')}`, 2);",
+        "  return c.json({ id: c.req.param('id') });",
+        '});',
+        "const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, async (info) => {",
+        '  const base = `http://127.0.0.1:${info.port}`;',
+        '  for (let i = 1; i <= 3; i++) await fetch(`${base}/products/${i}`).then((r) => r.text());',
+        '  await Promise.all([4, 5].map((i) => fetch(`${base}/products/${i}`).then((r) => r.text())));',
+        '  server.close();',
+        '  console.log(JSON.stringify(stretches));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const requests = summary.tasks.filter((t) => t.name === 'GET /products/:id');
+      assert.equal(requests.length, 5, mode);
+      for (const r of requests)
+        assert.deepEqual(
+          summary.tasks
+            .filter((t) => t.parent === r.id)
+            .map((t) => `${t.name}${t.internal ? ' (internal)' : ''}`),
+          [],
+          `${mode}: ${r.name}#${r.id} has no task of its own: the adapter's race is its own work`,
+        );
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 5, mode);
+      for (const [name, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(ran?.name, 'GET /products/:id', `${mode}: ${name} ran in ${ran?.name}`);
       }
     }
   });

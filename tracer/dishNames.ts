@@ -548,10 +548,15 @@ function dishFrame(frames: ChainFrame[], combinator: CombinatorCall | null): Cha
   // that resumed, below the runtime's microtask loop).
   // A member made by a library's function (a limiter's, a retry helper's) is named after the
   // program's function it runs, when its chain shows one.
+  // (Or the program's function that resumed, the outermost frame of the running stack — right
+  // below the runtime's microtask loop, or, where V8 shows none (Node 24), right below the first
+  // async frame — when its first await took a value at once: `const c = await connect()` with an
+  // idle connection. The chain shows that function as it runs, not as an async frame awaiting.)
   if (combinator !== null)
     for (let i = stop - 1; i >= 0; i--) {
       const f = frames[i];
-      if ((f.async || i === 0) && !f.library && !f.internal) return f;
+      const resumed = i + 1 < stop && !f.async && (frames[i + 1].async || frames[i + 1].internal);
+      if ((f.async || i === 0 || resumed) && !f.library && !f.internal) return f;
     }
   for (let i = stop - 1; i >= 0; i--) if (frames[i].async) return frames[i];
   for (let i = stop - 1; i >= 0; i--) if (!frames[i].internal) return frames[i];

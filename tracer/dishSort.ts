@@ -466,7 +466,15 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // (Learnt from a stack read in this very stint: none, most stints of a server that knows its
     // places — no lookup then.)
     const learnt = learntAt.size !== 0 ? learntAt.get(first) : undefined;
-    if (verdict === undefined && learnt !== undefined) {
+    // (Not a member whose call entered a library's async function, which the stack read as the
+    // promise was made shows and no more: what that function runs — the program's function, a
+    // retry helper's or a limiter's job, or nothing of the program's — the chain of the member's
+    // continuations tells (dishNames.ts dishFrame), as where no stack was read at its making.)
+    if (
+      verdict === undefined &&
+      learnt !== undefined &&
+      !(call !== null && learnt === LIBRARY && logRooted[first] === Rooted.ByLibrary)
+    ) {
       verdict = learnt;
       remember(key, learnt, learntWhere.get(first) ?? null);
     }
@@ -644,6 +652,8 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (call !== null) {
       members.add(dish);
       if (name === null) placeNamed.set(dish, dish.name);
+      // Its call entered a library's async function (a retry helper's `execute`): see memberCalledAsIs.
+      if (logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByLibrary) libraryCalled.add(dish);
     }
     const origin = logObj[at + d.origin];
     if (typeof origin === 'object' && origin !== null) (origin as Logged)[kDish] = dish;
@@ -833,12 +843,13 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     for (let o = 0; o < dishes.length; o++) {
       const job = made[o];
       if (job === null || !dishes[o].job || dishes[o].parent !== -1) continue;
-      repointTo(
-        seg.deferred as Logged,
-        LogKind.Derived,
-        { task: null, prev: job.base, lib: false, job },
-        null,
-      );
+      const strand = { task: null, prev: job.base, lib: false, job };
+      repointTo(seg.deferred as Logged, LogKind.Derived, strand, null);
+      // And the link after it, which settles the wait when the job failed (`.catch(reject)`: the
+      // link before passed the rejection on, no callback of its own run) — a retry around the
+      // bulkhead then queues the job again from the member that waits.
+      const onFailure = deferredNext(seg.deferred);
+      if (onFailure !== null) repointTo(onFailure as Logged, LogKind.Derived, strand, null);
       break;
     }
   // A member's call begins with the first record it made, which may come before the promise the
@@ -1399,6 +1410,19 @@ export function foldedInto(dish: Task, into: Task): void {
 export function memberTakesJob(task: Task): boolean {
   return members.has(task) && !tookJob.has(task);
 }
+/**
+ * Whether `task` is a combinator's member whose call was a library's, as it is (see dishes.ts
+ * memberAdopts): first named after its place, or its call entered a library's async function; it
+ * may have taken in a job since, and be named after it.
+ */
+export function memberCalledAsIs(task: Task): boolean {
+  return members.has(task) && (placeNamed.has(task) || libraryCalled.has(task));
+}
+/**
+ * Members whose call entered a library's async function, whatever they are named after (the job
+ * that function runs, read from their place's stacks).
+ */
+const libraryCalled = new WeakSet<Task>();
 /** `job`, settling the wait of `member` (memberTakesJob), was folded into it: the member is the job. */
 export function tookJobOf(job: Task, member: Task): void {
   tookJob.add(member);

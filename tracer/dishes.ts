@@ -65,6 +65,7 @@ import {
   resumedAfterCall,
   foldedInto,
   memberTakesJob,
+  memberCalledAsIs,
   tookJobOf,
   heldRun,
   deferredNext,
@@ -1317,7 +1318,9 @@ export function jobSettles(strand: Strand, p: object): void {
   // A combinator's member whose own promise the job settles, its call having run no job yet, is the
   // job its call asked for (as when the library adopts the job's promise: jobAdopted) — fastq's
   // `push` given to `Promise.all`, its job started later from another job's wrap-up.
-  if (!own || !memberTakesJob(waiter)) return;
+  // So is one that took in a job before, whose call waits again on a promise it made (a retry's
+  // next try, queued by the bulkhead it wraps): the member runs its job again.
+  if (!own || !(memberTakesJob(waiter) || (anyMemberWaits && memberWaits.get(p) === waiter))) return;
   forget(job);
   foldTask(job, waiter);
   tookJobOf(job, waiter);
@@ -1336,8 +1339,20 @@ const jobsPlaced = new WeakSet<Task>();
  */
 export function memberAdopts(parent: object, adopter: object | null): void {
   if (adopter === null) return;
-  const member = (adopter as Logged)[kDish];
-  if (member === undefined || !member.endsWhenSettled || member.ended || member.folded) return;
+  let member = (adopter as Logged)[kDish];
+  if (member === undefined) {
+    // A promise a library's function made inside the member's call and the call waits for, not
+    // the member's own: cockatiel's `wrap(retry, bulkhead)`, whose retry awaits the bulkhead's
+    // `execute` (the promise that takes on the queued job's), the member being the retry's. The
+    // member must be the library's call given as it is (named after its place): a function of the
+    // program's that awaits such a call has work of its own, the job a task under it.
+    const made = (adopter as Logged)[kTag];
+    if (made === undefined || made.job !== null) return;
+    const task = taskOf(made);
+    if (task === null || !memberCalledAsIs(task)) return;
+    member = task;
+  }
+  if (!member.endsWhenSettled || member.ended || member.folded) return;
   const tag = (parent as Logged)[kTag];
   if (tag === undefined || tag.lib || tag.job !== null || taskOf(tag) !== member) return;
   memberWaits.set(parent, member);

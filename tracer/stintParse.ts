@@ -510,6 +510,24 @@ function racesEarlier(members: unknown[], start: number, indexOf: IndexOf): bool
   return false;
 }
 
+/**
+ * Whether the records from `root` to `stop` are a deferral and nothing else: a promise the runtime
+ * made settled (`Promise.resolve()`) and a chain of links a library's code hung on it — a
+ * microtask of the library's own, no work beside.
+ */
+function deferralOnly(root: number, stop: number): boolean {
+  if (logKind[root] !== LogKind.Root || logRooted[root] !== Rooted.ByRuntime || settledAt[root] === -1)
+    return false;
+  let tail = root;
+  for (let i = root + 1; i < stop; i++) {
+    if (logKind[i] === LogKind.Settle && settledAt[root] === i) continue;
+    if (logKind[i] !== LogKind.Derived || logMade[i] !== Made.ByLibraryMethod || logParentAt[i] !== tail)
+      return false;
+    tail = i;
+  }
+  return tail !== root;
+}
+
 function leftWork(root: number, stop: number): boolean {
   for (let i = root + 1; i < stop; i++) {
     const k = logKind[i];
@@ -929,10 +947,16 @@ export function findDishes(
     // it runs: the transaction's callback). A combinator given one member (a GraphQL executor's
     // object of one field) makes it a member as before.
     const { byLibrary, name } = logParent[c] as { byLibrary: boolean; name: string };
+    // (Nor does a library's deferral that a race or any sets against its call: `Promise.resolve()
+    // .then(…)` hung by the library's code, to settle in a microtask — @hono/node-server's
+    // `readWithoutBlocking`, racing a response body's read against one, to read without waiting.)
     if (byLibrary && origins.length >= 2) {
+      const probe = name === 'race' || name === 'any';
       let working = 0;
-      for (let k = 0; k < origins.length; k++)
-        if (leftWork(origins[k][0], k + 1 < origins.length ? origins[k + 1][0] : c)) working++;
+      for (let k = 0; k < origins.length; k++) {
+        const stop = k + 1 < origins.length ? origins[k + 1][0] : c;
+        if (leftWork(origins[k][0], stop) && !(probe && deferralOnly(origins[k][0], stop))) working++;
+      }
       if (working < 2) continue;
     }
     // So does a library's race of its one call against a promise it made before this stint, which

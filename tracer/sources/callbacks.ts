@@ -27,6 +27,9 @@ export function patchCallbackApi(target: object, key: string): void {
  * internal/fs/dir: 1.4 M instructions before the program's first line when the start read it):
  * its getter is wrapped instead, and hands out the function it returns wrapped, made when the
  * program first reads it (and again if the program set another). The setter stays the original's.
+ * (Node 22 and later make fs's `Dir`, `opendir` and `opendirSync` V8's lazy data properties
+ * instead: reading the descriptor loads internal/fs/dir, and there is no getter to wrap — the
+ * function is patched at the start, as any other.)
  */
 function patchLazyApi(target: object, key: string, own: PropertyDescriptor): void {
   const read = own.get!;
