@@ -1838,27 +1838,43 @@ describe('Loop Lens in VS Code', function () {
         () => (timelineTabs().length >= 3 ? true : undefined),
         60_000,
       );
+      const focusGroup = [
+        'workbench.action.focusFirstEditorGroup',
+        'workbench.action.focusSecondEditorGroup',
+        'workbench.action.focusThirdEditorGroup',
+        'workbench.action.focusFourthEditorGroup',
+      ];
+      // The page each gone trace's tab shows (the file still there shows its timeline again).
+      const expected: Array<[string, RegExp | null]> = [
+        ['kept.looplens', null],
+        ['gone.looplens', /gone\.looplens is no longer there/],
+        ['Loop Lens: ticker', /"ticker" ended when the window reloaded/],
+      ];
       const pages: string[] = [];
-      for (const { tab, group } of timelineTabs()) {
-        await vscode.commands.executeCommand(
-          [
-            'workbench.action.focusFirstEditorGroup',
-            'workbench.action.focusSecondEditorGroup',
-            'workbench.action.focusThirdEditorGroup',
-            'workbench.action.focusFourthEditorGroup',
-          ][group.viewColumn - 1],
-        );
+      for (const [name, words] of expected) {
+        // (By its name: a panel whose start stalled is opened again, in a tab of its own.)
+        const tabOf = () => timelineTabs().find(({ tab }) => tab.label.replace(/ \(.*\)$/, '') === name);
+        const { tab, group } = await waitFor(`the tab of ${name}`, tabOf);
+        await vscode.commands.executeCommand(focusGroup[group.viewColumn - 1]);
         await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', group.tabs.indexOf(tab));
-        await waitFor(`the tab ${tab.label} shown`, () =>
-          timelineTabs().find(
-            (t) => t.tab.label.startsWith(tab.label.replace(/ \(.*\)$/, '')) && t.tab.isActive,
-          )
-            ? true
-            : undefined,
+        await waitFor(`the tab of ${name} shown`, () => (tabOf()?.tab.isActive ? true : undefined));
+        if (words === null) continue;
+        // Its page shows once its webview has started, seconds after its tab at load (restored
+        // webviews wait for a service worker): a start that stalls is made again after 5 s, then
+        // 10 s, then 20 s. (The page of gone.looplens stalls at its first start on purpose: run.mjs.)
+        let seen: string[] = [];
+        const shown = await waitFor(
+          () => `the page of ${name} (pages seen: ${JSON.stringify(seen)})`,
+          async () => {
+            const texts = await workbench({ read: 'body.looplens-gone', frames: true });
+            if (texts === undefined) return null;
+            seen = texts.map((p) => p.replace(/\s+/g, ' '));
+            return seen.find((p) => words.test(p));
+          },
+          60_000,
         );
-        const texts = await workbench({ read: 'body.looplens-gone', frames: true });
-        if (texts === undefined) this.skip();
-        pages.push(...texts);
+        if (shown === null) this.skip();
+        pages.push(shown);
       }
       const labels = timelineTabs()
         .map(({ tab }) => tab.label)
@@ -1875,24 +1891,13 @@ describe('Loop Lens in VS Code', function () {
           (x) => x.session.name === 'kept.looplens' && (x.rendered?.lanes.length ?? 0) > 0,
         ),
       );
-      const page = (words: RegExp) => pages.map((p) => p.replace(/\s+/g, ' ')).find((p) => words.test(p));
-      const missing = page(/gone\.looplens is no longer there/);
-      assert.ok(missing, `the deleted file's page: ${JSON.stringify(pages)}`);
+      const [missing, ended] = pages;
       assert.ok(missing.includes(path.join(left.dir, 'gone.looplens')), missing);
       assert.match(missing, /Open Trace File…/);
-      const ended = page(/"ticker" ended when the window reloaded/);
-      assert.ok(ended, `the run's page: ${JSON.stringify(pages)}`);
       assert.match(ended, /Start Debugging with Event Loop Tracing…/);
       // Its button starts tracing as the command does: here, by asking which launch configuration.
       const tickerTab = timelineTabs().find(({ tab }) => tab.label === 'Loop Lens: ticker (ended)')!;
-      await vscode.commands.executeCommand(
-        [
-          'workbench.action.focusFirstEditorGroup',
-          'workbench.action.focusSecondEditorGroup',
-          'workbench.action.focusThirdEditorGroup',
-          'workbench.action.focusFourthEditorGroup',
-        ][tickerTab.group.viewColumn - 1],
-      );
+      await vscode.commands.executeCommand(focusGroup[tickerTab.group.viewColumn - 1]);
       await vscode.commands.executeCommand(
         'workbench.action.openEditorAtIndex',
         tickerTab.group.tabs.indexOf(tickerTab.tab),
