@@ -94,38 +94,50 @@ async function pressKeys(keys: string[]): Promise<boolean> {
 /**
  * What the Command Palette lists for `query` (the text of its rows), as the workbench shows it;
  * undefined when the runner cannot read the workbench (the desktop runner). See codeServer.mjs.
+ * Read again until the rows are the query's (the best match, first, a Loop Lens command; or none):
+ * the runner takes two equal reads 200 ms apart for the list's last, which a loaded browser may
+ * not have filtered yet. (At load 27-32 the rows once lacked Export with a trace open, its `when`
+ * the steps' own, which were there: 1 of 3 whole runs.)
  */
 async function paletteRows(query: string): Promise<string[] | undefined> {
   const results = process.env.LOOPLENS_TEST_RESULTS;
   if (process.env.LOOPLENS_TEST_KEYS !== '1' || results === undefined) return undefined;
-  await vscode.commands.executeCommand('workbench.action.showCommands');
-  const id = `${Date.now()}-${Math.random()}`;
-  fs.rmSync(`${results}.keys.done`, { force: true });
-  fs.writeFileSync(
-    `${results}.keys`,
-    JSON.stringify({
-      id,
-      keys: [],
-      text: query,
-      into: '.quick-input-widget .quick-input-box input',
-      read: '.quick-input-widget .monaco-list-row',
-    }),
-  );
-  try {
-    return await waitFor('the runner to read the Command Palette', async () => {
+  let seen: string[] = [];
+  return waitFor(
+    () => `the Command Palette's rows for ${query} (seen: ${JSON.stringify(seen)})`,
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.showCommands');
+      const id = `${Date.now()}-${Math.random()}`;
+      fs.rmSync(`${results}.keys.done`, { force: true });
+      fs.writeFileSync(
+        `${results}.keys`,
+        JSON.stringify({
+          id,
+          keys: [],
+          text: query,
+          into: '.quick-input-widget .quick-input-box input',
+          read: '.quick-input-widget .monaco-list-row',
+        }),
+      );
       try {
-        const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
-          id: string;
-          texts?: string[];
-        };
-        return done.id === id ? (done.texts ?? []) : undefined;
-      } catch {
-        return undefined;
+        seen = await waitFor('the runner to read the Command Palette', async () => {
+          try {
+            const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
+              id: string;
+              texts?: string[];
+            };
+            return done.id === id ? (done.texts ?? []) : undefined;
+          } catch {
+            return undefined;
+          }
+        });
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       }
-    });
-  } finally {
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-  }
+      return seen.length === 0 || seen[0].includes('Loop Lens') ? seen : undefined;
+    },
+    60_000,
+  );
 }
 
 /**
@@ -296,12 +308,16 @@ describe('Loop Lens in VS Code', function () {
       'Loop Lens: Next Task Switch',
       'Loop Lens: Previous Task Switch',
     ];
+    // (The rows each query listed, for a failure's message.)
+    let listed: Record<string, string[]> = {};
     const offered = async () => {
       const seen: Record<string, boolean> = {};
+      listed = {};
       for (const title of acting) {
         const rows = await paletteRows(title);
         if (rows === undefined) return undefined;
         seen[title] = rows.some((row) => row.includes(title));
+        listed[title] = rows;
       }
       return seen;
     };
@@ -318,7 +334,7 @@ describe('Loop Lens in VS Code', function () {
     assert.deepEqual(
       none,
       Object.fromEntries(acting.map((t) => [t, false])),
-      'with no trace open, none of them is offered',
+      `with no trace open, none of them is offered (rows: ${JSON.stringify(listed)})`,
     );
     // Hidden from the palette, they still run when asked by a test or another command.
     assert.equal(await vscode.commands.executeCommand('looplens.stepNext', {}), null);
@@ -335,7 +351,7 @@ describe('Loop Lens in VS Code', function () {
       assert.deepEqual(
         await offered(),
         Object.fromEntries(acting.map((t) => [t, true])),
-        'with a trace open, all of them are offered',
+        `with a trace open, all of them are offered (rows: ${JSON.stringify(listed)})`,
       );
     } finally {
       await vscode.commands.executeCommand('looplens.closeTrace', id);
@@ -343,7 +359,7 @@ describe('Loop Lens in VS Code', function () {
     assert.deepEqual(
       await offered(),
       Object.fromEntries(acting.map((t) => [t, false])),
-      'once it is closed, none of them again',
+      `once it is closed, none of them again (rows: ${JSON.stringify(listed)})`,
     );
   });
 
