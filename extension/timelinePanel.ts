@@ -284,7 +284,8 @@ ${stall ? '' : `<script nonce="${nonce}" src="${script.toString()}"></script>`}
         );
         return;
       case 'restoredAction':
-        // (A restored page's button, clicked just before this panel took the page over.)
+      case 'restoredStarted':
+        // (A restored page's, sent just before this panel took the page over.)
         return;
       default:
         this.log.warn(
@@ -591,7 +592,7 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   /** Set by Commands: how a restored panel opens its file again or starts tracing. */
   restoreActions: RestoreActions | null = null;
   /** Restored panels that show why their trace is gone (until they show a timeline again). */
-  private readonly gone = new Map<vscode.WebviewPanel, vscode.Disposable[]>();
+  private readonly gone = new Map<vscode.WebviewPanel, GonePage>();
   private readonly stepped = new vscode.EventEmitter<{ panel: TimelinePanel; step: StepInfo | null }>();
   /** Some panel's step cursor moved. */
   readonly onDidStep = this.stepped.event;
@@ -691,8 +692,19 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     this.showGone(panel, state, reason);
   }
 
-  /** A restored panel whose trace is gone: what happened and what to do, its title marked. */
-  private showGone(panel: vscode.WebviewPanel, state: WebviewState | undefined, reason: string | null): void {
+  /**
+   * A restored panel whose trace is gone: what happened and what to do, its title marked. Its start
+   * is watched as a timeline's is (TimelinePanel.watchStart): restored webviews start together and
+   * the browser can stall one for good (it waits for a service worker that took another over), and
+   * the user would look at an empty tab. A page not started within START_MS is made again in a new
+   * panel in its place, then after twice and four times as long; `stalls` counts those so far.
+   */
+  private showGone(
+    panel: vscode.WebviewPanel,
+    state: WebviewState | undefined,
+    reason: string | null,
+    stalls = 0,
+  ): void {
     const kind = state?.kind ?? 'unknown';
     const base =
       state?.name !== undefined
@@ -711,6 +723,8 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
         (c) => c.name === state?.name && (NODE_DEBUG_TYPES as readonly string[]).includes(c.type),
       );
     panel.webview.options = { enableScripts: true, localResourceRoots: [] };
+    // The VS Code tests stall the first page built for one trace on purpose, to see it made again.
+    const stall = stalls === 0 && process.env.LOOPLENS_TEST_STALL_RESTORED === state?.name;
     panel.webview.html = gonePage({
       state: state ?? { sessionId: '' },
       kind,
@@ -718,18 +732,77 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
       reason,
       // The walkthrough's kitchen starts again as the walkthrough starts it (on a free port).
       again: kind === 'live' && state?.name === KITCHEN_SESSION ? 'kitchen' : again ? 'launch' : null,
+      stall,
     });
-    for (const d of this.gone.get(panel) ?? []) d.dispose();
-    this.gone.set(panel, [
+    this.forgetGone(panel);
+    const page: GonePage = { listeners: [], timer: null, started: false, stalls };
+    const watch = () => {
+      if (page.timer !== null) clearTimeout(page.timer);
+      page.timer = setTimeout(
+        () => {
+          page.timer = null;
+          if (page.started || !panel.visible || this.gone.get(panel) !== page) return;
+          this.goneStalled(panel, state, reason, page.stalls + 1);
+        },
+        START_MS * 2 ** Math.min(page.stalls, START_ATTEMPTS - 1),
+      );
+    };
+    page.listeners.push(
       panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => {
+        if (message?.type === 'restoredStarted') {
+          page.started = true;
+          page.stalls = 0;
+          if (page.timer !== null) clearTimeout(page.timer);
+          page.timer = null;
+        }
         if (message?.type === 'restoredAction') void this.restoredAction(panel, message.action, state, file);
       }),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is let go, and built again from its page when shown.
+        if (!panel.visible) page.started = false;
+        else if (!page.started) watch();
+      }),
       panel.onDidDispose(() => this.forgetGone(panel)),
-    ]);
+    );
+    this.gone.set(panel, page);
+    if (panel.visible) watch();
+  }
+
+  /** A restored page that did not start: made again in a new panel in its place (see showGone). */
+  private goneStalled(
+    panel: vscode.WebviewPanel,
+    state: WebviewState | undefined,
+    reason: string | null,
+    attempt: number,
+  ): void {
+    const name = state?.name ?? panel.title;
+    if (attempt > START_ATTEMPTS) {
+      this.log.error(`the page of the restored timeline "${name}" did not start; close it`);
+      return;
+    }
+    this.log.warn(`the page of the restored timeline "${name}" did not start; opening it again (${attempt})`);
+    let fresh: vscode.WebviewPanel;
+    try {
+      fresh = vscode.window.createWebviewPanel(
+        VIEW_TYPES.timeline,
+        panel.title,
+        { viewColumn: panel.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: !panel.active },
+        { enableScripts: true, retainContextWhenHidden: false },
+      );
+    } catch (error) {
+      this.log.error(`could not open the restored timeline's page again: ${(error as Error).message}`);
+      return;
+    }
+    this.forgetGone(panel);
+    panel.dispose();
+    this.showGone(fresh, state, reason, attempt);
   }
 
   private forgetGone(panel: vscode.WebviewPanel): void {
-    for (const d of this.gone.get(panel) ?? []) d.dispose();
+    const page = this.gone.get(panel);
+    if (page === undefined) return;
+    for (const d of page.listeners) d.dispose();
+    if (page.timer !== null) clearTimeout(page.timer);
     this.gone.delete(panel);
   }
 
@@ -795,6 +868,16 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   }
 }
 
+/** A restored panel's page of a trace that is gone, and its start watched (see showGone). */
+interface GonePage {
+  listeners: vscode.Disposable[];
+  timer: ReturnType<typeof setTimeout> | null;
+  /** The page's script ran: its webview started. */
+  started: boolean;
+  /** How many times this page was made again, its start stalled. */
+  stalls: number;
+}
+
 /** The page of a restored timeline whose trace is gone: what happened, and buttons for what to do. */
 function gonePage(page: {
   state: WebviewState;
@@ -805,6 +888,8 @@ function gonePage(page: {
   reason: string | null;
   /** How the run starts again: the kitchen demo, a launch configuration of its name, or as the command does. */
   again: 'kitchen' | 'launch' | null;
+  /** For the VS Code tests: a page that never starts (no body, no script), as a stalled webview. */
+  stall?: boolean;
 }): string {
   const text = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const nonce = randomBytes(16).toString('base64');
@@ -843,6 +928,8 @@ function gonePage(page: {
     ];
   }
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'`;
+  if (page.stall === true)
+    return `<!DOCTYPE html><html lang="en"><head><title>Loop Lens</title></head><body></body></html>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -862,6 +949,8 @@ button:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-off
 const vscode = acquireVsCodeApi();
 // Kept for the next reload: this page is made again from it.
 vscode.setState(JSON.parse(decodeURIComponent(document.body.dataset.state)));
+// Started: the host watches for this (a webview whose start stalls is made again).
+vscode.postMessage({ type: 'restoredStarted' });
 for (const b of document.querySelectorAll('button[data-action]'))
   b.addEventListener('click', () => vscode.postMessage({ type: 'restoredAction', action: b.dataset.action }));
 </script>

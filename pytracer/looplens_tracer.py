@@ -537,14 +537,16 @@ class Writer:
         return at
 
     def close(self):
-        self.flush()
         try:
-            if self.sock is not None:
-                self.sock.close()
-            else:
-                self.file.close()
-        except Exception:
-            pass
+            self.flush()
+        finally:
+            try:
+                if self.sock is not None:
+                    self.sock.close()
+                else:
+                    self.file.close()
+            except Exception:
+                pass
 
 
 def _connect(socket_path, token):
@@ -1670,27 +1672,36 @@ class Tracer:
             self.w.block_sample(since, task, observed_ms, cpu_ms, [(name, file, line, 1, observed_ms * 1000)])
 
     def finish(self, cause=END_EXIT, code=0):
+        """The trace's end: its last records, the END record, and everything buffered written out.
+        Each part that fails is left out, never what comes after it: whatever else happens, what
+        the buffer holds is written and the file closed (in the `finally`)."""
         if self.ended:
             return
         self.ended = True
+        w = self.w
         try:
-            # Tasks that never ended (a loop left running them): named as the program last named
-            # them, as a task is when it ends (end_stint).
-            for key, ident in list(self.task_ids.items()):
-                task = key()
-                if task is not None and ident not in self.live_requests:
-                    self.name_task(task, ident)
-            for ident in list(self.deferred):
-                self.announce_late(ident)
-        except Exception:
-            pass
-        t = self.now()
-        self.w.idle(t)
-        self.write_samples()
-        if self.lag_samples:
-            self.write_lag(t)
-        self.w.end(t, cause, code)
-        self.w.close()
+            try:
+                # Tasks that never ended (a loop left running them): named as the program last
+                # named them, as a task is when it ends (end_stint).
+                for key, ident in list(self.task_ids.items()):
+                    task = key()
+                    if task is not None and ident not in self.live_requests:
+                        self.name_task(task, ident)
+                for ident in list(self.deferred):
+                    self.announce_late(ident)
+            except Exception:
+                pass
+            t = self.now()
+            try:
+                w.idle(t)
+                self.write_samples()
+                if self.lag_samples:
+                    self.write_lag(t)
+            except Exception:
+                pass
+            w.end(t, cause, code)
+        finally:
+            w.close()
 
 
 class Watchdog:
@@ -2015,6 +2026,23 @@ _uvicorn_done = False
 # request, that calls the app in its first step) for the protocol of the app it loaded: a task of it
 # is a request (Tracer.task_created, Tracer.request_started).
 _uvicorn_cycle = None
+
+
+def _let_go(signum, frame):
+    """A signal handler that does nothing: the program's, held while the tracer ends its trace."""
+
+
+def _hold_signals(held):
+    """Replaces the program's Python signal handlers with _let_go, each put in `held` first (to be
+    given back)."""
+    for signum in signal.valid_signals():
+        try:
+            handler = signal.getsignal(signum)
+            if callable(handler) and handler is not _let_go:
+                held[signum] = handler
+                signal.signal(signum, _let_go)
+        except (OSError, ValueError, TypeError):
+            pass
 
 
 def _named(patched, original):
@@ -2917,19 +2945,35 @@ def _install(tracer):
         sys.meta_path.insert(0, _UvloopFinder())
 
     def at_exit():
-        # How the program ended, read once it has: Python keeps an uncaught exception it reported
-        # in sys.last_type (no excepthook of the tracer's is installed: sys.excepthook stays the
-        # program's). KeyboardInterrupt ends the process with SIGINT after it is reported.
-        tracer = _tracer
-        if tracer is None:
-            return
-        kind = getattr(sys, "last_type", None)
-        if isinstance(kind, type) and issubclass(kind, KeyboardInterrupt):
-            tracer.finish(END_SIGNAL, int(signal.SIGINT))
-        elif isinstance(kind, type) and issubclass(kind, BaseException):
-            tracer.finish(END_UNCAUGHT, 1)
-        else:
-            tracer.finish()
+        # The last atexit callback to run (the first registered): a signal now whose handler raises
+        # (a Ctrl+C, a program's timeout) would raise in the tracer's code, cut the trace's end
+        # short and print "Exception ignored in atexit callback" into the program's output. The
+        # program's handlers are held while the trace ends (what comes then is let go: untraced,
+        # nothing of the program's runs any more), then given back.
+        held = {}
+        try:
+            _hold_signals(held)
+            # How the program ended, read once it has: Python keeps an uncaught exception it
+            # reported in sys.last_type (no excepthook of the tracer's is installed: sys.excepthook
+            # stays the program's). KeyboardInterrupt ends the process with SIGINT after it is
+            # reported.
+            tracer = _tracer
+            if tracer is not None:
+                kind = getattr(sys, "last_type", None)
+                if isinstance(kind, type) and issubclass(kind, KeyboardInterrupt):
+                    tracer.finish(END_SIGNAL, int(signal.SIGINT))
+                elif isinstance(kind, type) and issubclass(kind, BaseException):
+                    tracer.finish(END_UNCAUGHT, 1)
+                else:
+                    tracer.finish()
+        except BaseException:
+            pass  # never disturb the exit
+        finally:
+            for signum, handler in held.items():
+                try:
+                    signal.signal(signum, handler)
+                except BaseException:
+                    pass
 
     atexit.register(at_exit)
 

@@ -520,6 +520,19 @@ describe('the Python asyncio tracer', function () {
     assert.ok(timeline.tasks.some((t) => t.name === 'main' && t.stints.length >= 2));
   });
 
+  it("writes the trace's end and everything it held though its last records fail at exit, and prints nothing of it (a program's trace function raises in them)", async () => {
+    const program = path.join(DIR, 'raises_at_exit.py');
+    const out = path.join(dir, 'raises_at_exit.looplens');
+    const plain = await run(PYTHON, [program]);
+    const traced = await runTraced(program, { out });
+    assert.deepEqual([plain.code, plain.stdout, plain.stderr], [0, 'done\n', '']);
+    assert.deepEqual([traced.code, traced.stdout, traced.stderr], [plain.code, plain.stdout, plain.stderr]);
+    const { timeline } = readTrace(out);
+    assert.deepEqual([timeline.endInfo?.cause, timeline.endInfo?.code], ['exit', 0]);
+    // Every member of every gather, the last ones (still in the buffer at exit) too.
+    assert.equal(timeline.tasks.filter((t) => t.name === 'step').length, 200 * 20);
+  });
+
   it('ends the trace `looplens record` writes with the exit code, which Python hands no code of its own (SystemExit)', async function () {
     const program = path.join(DIR, 'exits.py');
     const ways = [

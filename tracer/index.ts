@@ -270,17 +270,28 @@ function flush(final: boolean, timerTick = false): void {
   tick(now() - started);
 }
 
-/** Writes the END record and everything still buffered. Runs once, at exit or at detach. */
+/**
+ * Writes the END record and everything still buffered. Runs once, at exit or at detach. A last
+ * record that fails is left out, never what the buffer holds: it is written out whatever happened.
+ */
 function finish(cause: EndCause, code: number, exiting: boolean): void {
   if (!enabled) return;
-  settleEnd();
-  takeReports();
-  // The end counts as a flush tick: a loop blocked until the end shows as lag — unless the loop
-  // had drained: then the runtime's own wait before exit came in between (see drained).
-  if (drainedAt < 0) sampleLag(now());
-  writeLag(now());
-  const w = recorder.room(1);
-  if (w !== null) w.end(now(), cause, code);
+  try {
+    settleEnd();
+    takeReports();
+    // The end counts as a flush tick: a loop blocked until the end shows as lag — unless the loop
+    // had drained: then the runtime's own wait before exit came in between (see drained).
+    if (drainedAt < 0) sampleLag(now());
+    writeLag(now());
+  } catch (error) {
+    problem(`the trace's last records failed: ${(error as Error).message}`);
+  }
+  try {
+    const w = recorder.room(1);
+    if (w !== null) w.end(now(), cause, code);
+  } catch (error) {
+    problem(`the trace's END record failed: ${(error as Error).message}`);
+  }
   // A program that ends before the live reader took the connection: the trace goes to the spill
   // file instead (never when the reader declined or went away: then it wants nothing).
   const waiting = sink !== null ? sink.state === 'connecting' : firstTurn !== null;
@@ -298,9 +309,12 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
     });
   }
   flush(true);
-  shutDown(exiting);
-  if (sink !== null) sink.close();
-  sink = null;
+  try {
+    shutDown(exiting);
+  } finally {
+    if (sink !== null) sink.close();
+    sink = null;
+  }
 }
 
 function shutDown(exiting: boolean): void {

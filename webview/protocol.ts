@@ -133,7 +133,9 @@ export type FromWebviewMessage =
    * A button of the page a timeline restored after a window reload shows when its trace is gone
    * (the host writes that page; timelinePanel.ts).
    */
-  | { type: 'restoredAction'; action: RestoredAction };
+  | { type: 'restoredAction'; action: RestoredAction }
+  /** That page's script ran: its webview started (the host makes a page whose start stalls again). */
+  | { type: 'restoredStarted' };
 
 /** What the page of a restored timeline whose trace is gone offers. */
 export type RestoredAction = 'openTrace' | 'startAgain' | 'startTracing' | 'startKitchen';

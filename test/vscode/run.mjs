@@ -38,12 +38,14 @@ const { results, screenshot } = await runSuite({
   screenshot: path.join(out, 'screenshot.png'),
   browserLog: path.join(out, 'browser-console.log'),
   extensionLogs: path.join(out, 'logs'),
-  // The timeline of the "microtasks" session stalls at its first start (see that test); a program
-  // that has not connected is said so after 3 s, not the users' 15 (the "never connects" test).
+  // The timeline of the "microtasks" session stalls at its first start (see that test), and so does
+  // the page restored after a window reload for the deleted "gone.looplens" (the reload test); a
+  // program that has not connected is said so after 3 s, not the users' 15 (the "never connects" test).
   env: {
     LOOPLENS_ROOT: root,
     LOOPLENS_TRACER_LOG_DIR: out,
     LOOPLENS_TEST_STALL_TIMELINE: 'microtasks',
+    LOOPLENS_TEST_STALL_RESTORED: 'gone.looplens',
     LOOPLENS_TEST_CONNECT_WAIT_MS: '3000',
   },
   timeoutMs: 10 * 60 * 1000,
