@@ -1291,11 +1291,9 @@ export function jobSettles(strand: Strand, p: object): void {
   // more of whose the job is: the code that waited goes on in such a strand, and what it settles
   // later (a timer it sets resolving deferreds that `Promise.all` members await) is its own doing,
   // not the runner's (seed 169858: the members' parent became a queue's job's, and the code after
-  // the `Promise.all` ran in a member's lane).
-  if (jobsPlaced.has(job)) {
-    strand.job = null;
-    return;
-  }
+  // the `Promise.all` ran in a member's lane). Only a member's own wait on the job still takes it
+  // in (below): a retry's call that waits again, cockatiel's `wrap(retry, bulkhead)`.
+  const placed = jobsPlaced.has(job);
   const tag = (p as Logged)[kTag];
   // A promise of the call's own, or of a library's call nobody awaited made inside it, is no task's
   // wait on the job: a wrapper the runner hangs on the job's promise and awaits instead (p-queue
@@ -1306,6 +1304,10 @@ export function jobSettles(strand: Strand, p: object): void {
   // (A member whose own promise this is ended as it settled, just now: its wait was the job. So
   // did one whose call returned this promise, its wait: memberWaits.)
   const own = (p as Logged)[kDish] === waiter || (anyMemberWaits && memberWaits.get(p) === waiter);
+  if (placed && !own) {
+    strand.job = null;
+    return;
+  }
   if (waiter === null || waiter === job || waiter.folded || (workOver(waiter) && !own)) return;
   strand.job = null;
   jobsPlaced.add(job);
