@@ -265,6 +265,33 @@ async function record(
   return { summary, timeline, loaded };
 }
 
+/**
+ * A fixture's steps (cpuSteps.js: `[what, request number, start, end]` on the tracer's clock, read
+ * from `stepsFile`) with the lane each ran in, and the requests by number — each `route` request's
+ * `request` step must have run in a request task of that name.
+ */
+function stepLanes(run: Run, stepsFile: string, route: string) {
+  const { summary: s, timeline } = run;
+  const steps = JSON.parse(fs.readFileSync(stepsFile, 'utf8')) as Array<[string, number, number, number]>;
+  const ranIn = (start: number, end: number): SummaryTask | undefined => {
+    const ran = timeline.tasks.find((t) =>
+      t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
+    );
+    return s.tasks.find((t) => t.id === ran?.id);
+  };
+  const parentOf = (t: SummaryTask | undefined) => s.tasks.find((p) => p.id === t?.parent);
+  const shown = (t: SummaryTask | undefined) =>
+    t === undefined ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'}#${t.parent})`;
+  const requests = new Map<number, SummaryTask>();
+  for (const [what, n, start, end] of steps) {
+    if (what !== 'request') continue;
+    const task = ranIn(start, end);
+    assert.ok(task?.name === route && task.kind === 'request', `request ${n}'s step ran in ${shown(task)}`);
+    requests.set(n, task);
+  }
+  return { steps, ranIn, parentOf, shown, requests };
+}
+
 const named = (s: Summary, name: string): SummaryTask[] => s.tasks.filter((t) => t.name === name);
 const childrenOf = (s: Summary, task: SummaryTask): SummaryTask[] =>
   s.tasks.filter((t) => t.parent === task.id);
@@ -2824,29 +2851,8 @@ describe('real servers, traced under load', function () {
           '/basket',
           40,
         );
-        const { summary: s, timeline } = recorded;
-        const steps = JSON.parse(fs.readFileSync(stepsFile, 'utf8')) as Array<
-          [string, number, number, number]
-        >;
-        const ranIn = (start: number, end: number): SummaryTask | undefined => {
-          const ran = timeline.tasks.find((t) =>
-            t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
-          );
-          return s.tasks.find((t) => t.id === ran?.id);
-        };
-        const parentOf = (t: SummaryTask | undefined) => s.tasks.find((p) => p.id === t?.parent);
-        const shown = (t: SummaryTask | undefined) =>
-          t === undefined ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'}#${t.parent})`;
-        const requests = new Map<number, SummaryTask>();
-        for (const [what, n, start, end] of steps) {
-          if (what !== 'request') continue;
-          const task = ranIn(start, end);
-          assert.ok(
-            task?.name === 'GET /basket' && task.kind === 'request',
-            `request ${n}'s step ran in ${shown(task)}`,
-          );
-          requests.set(n, task);
-        }
+        const s = recorded.summary;
+        const { steps, ranIn, parentOf, shown, requests } = stepLanes(recorded, stepsFile, 'GET /basket');
         assert.ok(
           requests.size >= recorded.loaded,
           `every request's step (${requests.size} of ${recorded.loaded})`,
@@ -2913,29 +2919,8 @@ describe('real servers, traced under load', function () {
           '/stock',
           40,
         );
-        const { summary: s, timeline } = recorded;
-        const steps = JSON.parse(fs.readFileSync(stepsFile, 'utf8')) as Array<
-          [string, number, number, number]
-        >;
-        const ranIn = (start: number, end: number): SummaryTask | undefined => {
-          const ran = timeline.tasks.find((t) =>
-            t.stints.some((i) => timeline.stints.start[i] <= start && end <= timeline.stintEnd(i)),
-          );
-          return s.tasks.find((t) => t.id === ran?.id);
-        };
-        const parentOf = (t: SummaryTask | undefined) => s.tasks.find((p) => p.id === t?.parent);
-        const shown = (t: SummaryTask | undefined) =>
-          t === undefined ? 'no lane' : `${t.name}#${t.id} (parent ${parentOf(t)?.name ?? '-'}#${t.parent})`;
-        const requests = new Map<number, SummaryTask>();
-        for (const [what, n, start, end] of steps) {
-          if (what !== 'request') continue;
-          const task = ranIn(start, end);
-          assert.ok(
-            task?.name === 'GET /stock' && task.kind === 'request',
-            `request ${n}'s step ran in ${shown(task)}`,
-          );
-          requests.set(n, task);
-        }
+        const s = recorded.summary;
+        const { steps, ranIn, shown, requests } = stepLanes(recorded, stepsFile, 'GET /stock');
         assert.ok(requests.size >= recorded.loaded + 4, `every request's step (${requests.size})`);
         const jobs = new Map<number, Set<string>>();
         for (const [what, n, start, end] of steps) {
