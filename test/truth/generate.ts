@@ -551,17 +551,27 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
 }
 
 /**
- * The generator's third set of constructs (program.ts, after `memo`): from a stream of their own,
- * drawn after every other (so that a seed's program is its version-2 program, with these added or
- * not), into the same bodies as the second set.
+ * A set of constructs' own random stream (from the program's seed and the set's salt) and the
+ * draws made from it.
  */
-function addThirdSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
-  const rnd = random(seed ^ 0x510e527f);
+function setStream(seed: number, salt: number) {
+  const rnd = random(seed ^ salt);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
   const work = () => 0.6 + Math.round(rnd() * 14) / 10;
-  if (rnd() >= 0.5) return;
-  const bodies: Array<{ stmts: Stmt[]; from: number }> = [
+  return { rnd, int, pick, work };
+}
+
+/**
+ * The bodies a set's statements go into: the script's, the functions' (never before a function's
+ * first statement) and the routes', before and after their responses.
+ */
+function setBodies(
+  fns: FnDef[],
+  main: Stmt[],
+  server: Program['server'],
+): Array<{ stmts: Stmt[]; from: number }> {
+  return [
     { stmts: main, from: 0 },
     ...fns.map((f) => ({ stmts: f.body, from: 1 })),
     ...(server?.routes ?? []).flatMap((r) => [
@@ -569,6 +579,17 @@ function addThirdSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['
       { stmts: r.after, from: 0 },
     ]),
   ];
+}
+
+/**
+ * The generator's third set of constructs (program.ts, after `memo`): from a stream of their own,
+ * drawn after every other (so that a seed's program is its version-2 program, with these added or
+ * not), into the same bodies as the second set.
+ */
+function addThirdSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0x510e527f);
+  if (rnd() >= 0.5) return;
+  const bodies = setBodies(fns, main, server);
   const count = int(1, 2);
   for (let i = 0; i < count; i++) {
     let stmt: Stmt;
@@ -605,19 +626,9 @@ function addThirdSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['
  * and after their responses. The long run's two functions keep their shape.
  */
 function addSecondSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
-  const rnd = random(seed ^ 0x4cf5ad43);
-  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)];
-  const work = () => 0.6 + Math.round(rnd() * 14) / 10;
+  const { rnd, int, pick, work } = setStream(seed, 0x4cf5ad43);
   if (rnd() >= 0.5) return;
-  const bodies: Array<{ stmts: Stmt[]; from: number }> = [
-    { stmts: main, from: 0 },
-    ...fns.map((f) => ({ stmts: f.body, from: 1 })),
-    ...(server?.routes ?? []).flatMap((r) => [
-      { stmts: r.before, from: 0 },
-      { stmts: r.after, from: 0 },
-    ]),
-  ];
+  const bodies = setBodies(fns, main, server);
   const insert = (stmt: Stmt, body = pick(bodies)) =>
     body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
   /** A short body of work and awaits, at least one of them an await. */
