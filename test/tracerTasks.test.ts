@@ -5970,6 +5970,103 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("keeps the turns of a library's work that the program asked for after the response (bcryptjs's hash, each turn the next one's immediate) the request's, in both modes", async () => {
+    // Before, each turn ran as nobody's (its CPU untracked code, a block of it shown nowhere): a
+    // library's immediate set after the response was the library's business, nobody's work, even
+    // when the program had called the library right then.
+    const app = path.join(dir, 'turnsAfterResponse');
+    // Written as bcryptjs 3 computes a hash: a promise when no callback is given, the salt in an
+    // immediate, then the rounds in turns, each the next one's immediate.
+    writeLibrary(app, 'turnhash', [
+      'function spin(label, ms) {',
+      '  const start = performance.now();',
+      '  while (performance.now() - start < ms);',
+      '  globalThis.stretches.push([label, start, performance.now()]);',
+      '}',
+      'exports.hash = function hash(label, turns, callback) {',
+      '  if (typeof callback !== "function")',
+      '    return new Promise((resolve, reject) => hash(label, turns, (e, h) => (e ? reject(e) : resolve(h))));',
+      '  setImmediate(function salted() {',
+      '    let left = turns;',
+      '    (function next() {',
+      '      spin(label, 12);',
+      '      if (--left > 0) setImmediate(next);',
+      '      else callback(null, `$2b$${label}`);',
+      '    })();',
+      '  });',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { hash } = require('turnhash');",
+        'globalThis.stretches = [];',
+        'let stored = "";',
+        'async function rehash(label) {',
+        '  stored = await hash(label, 3);',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        "  res.end('ok');",
+        "  if (req.url === '/await') stored = await hash(req.url, 3);",
+        "  else if (req.url === '/callback') hash(req.url, 3, (e, h) => { stored = h; });",
+        '  else rehash(req.url).catch(() => {});',
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  const { port } = server.address();',
+        "  for (const p of ['/await', '/callback', '/call']) {",
+        '    await new Promise((resolve, reject) =>',
+        "      http.get({ host: '127.0.0.1', port, path: p, agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '    );',
+        '    await new Promise((resolve) => setTimeout(resolve, 120));',
+        '  }',
+        '  server.close();',
+        '  process.on("exit", () => console.log(JSON.stringify(globalThis.stretches)));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const shown = `${mode}: ${JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.parent]))}`;
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        ['GET /await', 'GET /callback', 'GET /call'],
+        shown,
+      );
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 9, mode);
+      for (const [label, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const request = requests.find((r) => r.name === `GET ${label}`)!;
+        const at = `${mode}: a turn of ${label} at ${start.toFixed(1)} ms ran as ${ran?.name} (${shown})`;
+        assert.ok(ran !== null, at);
+        // The request's work after its response: its own lane, or its after-response part; and
+        // under the request's async listener, the call nobody awaited (`rehash`) a task of its own.
+        const own = label === '/call' ? 'rehash' : `GET ${label} (after response)`;
+        assert.ok(
+          ran.id === request.id || (timeline.tasks[ran.parent]?.id === request.id && ran.name === own),
+          at,
+        );
+      }
+      assert.deepEqual(
+        summary.tasks
+          .filter(
+            (t) =>
+              t.kind !== 'request' &&
+              t.kind !== 'main' &&
+              !t.internal &&
+              !t.name.endsWith('(after response)'),
+          )
+          .map((t) => t.name),
+        ['rehash'],
+        `${mode}: no other lanes (${shown})`,
+      );
+    }
+  });
+
   it("keeps combinator members that finished before the response out of background work and their lanes within their work, and makes a race's loser still at work after it background, in both modes", async () => {
     // fetch's members leave a moment of the library's work (its socket) after the response.
     const file = path.join(dir, 'members.js');

@@ -399,6 +399,21 @@ export function captureCall(
 }
 
 /**
+ * Whether a function of the program's runs on the stack a call read (`captureCall`'s): the code
+ * that runs now, not V8's async frames (the functions awaiting it), as calledByLibrary reads it.
+ */
+export function programOnStack(frames: Stack): boolean {
+  for (const frame of frames) {
+    if (frame.isAsync?.() === true) break;
+    const file = frameFile(frame);
+    if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<'))
+      continue;
+    if (!file.startsWith('node:') && !file.startsWith('internal/') && !isLibrary(file)) return true;
+  }
+  return false;
+}
+
+/**
  * The frames of user code on the current stack above `skip`, innermost first (at most `max`), for
  * where a stint awaits; an empty list when there is none; null when rationed out.
  */

@@ -15,13 +15,14 @@ import {
   nobodysCallback,
   now,
   runsAs,
+  stintClock,
   taskOf,
   workOver,
 } from '../engine';
 import { markReady, newTask } from '../tasks';
 import { Slot, dispatching, firesTimer, regSlot, timerSetByLibrary, willRun } from '../dishes';
 import { claimHeld, heldWatch } from '../dishSort';
-import { captureCall, captureLocation, inModuleBody } from '../locations';
+import { captureCall, captureLocation, inModuleBody, programOnStack } from '../locations';
 import { asOwnWork } from '../fullMode';
 import { AnyFunction, callWith, copyProperties, openMacro, replace, topLevel } from './base';
 
@@ -63,14 +64,27 @@ export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFuncti
  * request, made when it first fires, however short it turns out (the model makes it the request's
  * after-response part). One a library or Node sets then (a pool returning a client, a framework's
  * clean-up) is the library's business, nobody's work, as the request's resources are after its
- * response in full mode. One whose setter is not known (the location budget spent) stays the
- * request's: the model's duration rule decides it.
+ * response in full mode — except an immediate a library sets because the program called it right
+ * then (a function of the program's on the stack: `res.end(); rehash(pw)`, whose bcryptjs `hash`
+ * goes on in an immediate) and each immediate the library sets again from that one's callback
+ * (bcryptjs computes a hash in turns of up to 100 ms, each the next one's immediate): the library
+ * carrying on, next turn, the work the program asked of it, which the program awaits — the
+ * request's work, as it is before the response, so the model's duration rule decides it (and a
+ * dish's call it was made in takes it, dishes.ts). Before, the hash's turns ran as nobody's: its
+ * CPU was untracked code, and the program's continuation after it a stint of the request. A
+ * library's timer (`setTimeout`) stays nobody's: set by `client.release()` it is a pool's idle
+ * reaper, whoever's call armed it. One whose setter is not known (the location budget spent) stays
+ * the request's: the model's duration rule decides it.
  */
 function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: AnyFunction): Slot {
   if (isNative(callback)) return slot;
   const call = captureCall(skip);
   if (call === null) return slot;
   if (call.byLibrary || call.where === null || call.where.library) {
+    if (kind === TaskKind.Immediate && (carryingStint === stintClock.stint || programOnStack(call.stack))) {
+      carriedOn.add(slot);
+      return slot;
+    }
     slot.r = NOBODY;
     return slot;
   }
@@ -82,6 +96,11 @@ function afterResponse(slot: Slot, kind: TaskKind, callback: AnyFunction, skip: 
   };
   return slot;
 }
+
+/** Immediates a library set after a request's response on the program's behalf (afterResponse). */
+const carriedOn = new WeakSet<Slot>();
+/** When the stint that runs such an immediate's callback began (-1: none yet). */
+let carryingStint = -1;
 
 /** What a slot runs as when its callback is nobody's work. */
 const NOBODY: Strand = { task: null, prev: null, lib: false, job: null };
@@ -274,6 +293,7 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean): v
   // (In full mode the timer's resource began the stint already, as this task: fullMode.ts.)
   if (task.kind === TaskKind.Timer && reason === Reason.Timer && task !== current) firesTimer();
   openMacro(task, reason, t, sync, slot.dispatch);
+  if (carriedOn.has(slot)) carryingStint = stintClock.stint;
 }
 
 export function patchTimer(
