@@ -338,7 +338,7 @@ function mainThreadSchedstat(pid: number): { runNs: number; waitNs: number } | n
  * than of the server: over loopback, the kernel code that delivers a response to the client, and
  * wakes the client if it sleeps, runs in the sender's system call. Waking autocannon's sleeping
  * core cost the server some 14 µs a wake-up on this VM (perf: sock_def_readable), and a slower
- * traced server, its responses less bunched, woke autocannon 2.3 times as often a request
+ * traced server, its responses less bunched, woke autocannon 1.5–2.3 times as often a request
  * (docs/performance.md, "The count against the CPU"). A client on another machine costs the server
  * none of it; the half-load run's client (latencyClient.mjs) polls without sleeping, so it never
  * needs a wake-up.
