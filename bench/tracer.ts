@@ -336,8 +336,8 @@ function mainThreadSchedstat(pid: number): { runNs: number; waitNs: number } | n
  * The main thread's user and system (kernel) CPU time so far, ms (Linux's /proc/PID/task/PID/stat,
  * in clock ticks of 10 ms; null elsewhere). The system time holds a cost of the benchmark rather
  * than of the server: over loopback, the kernel code that delivers a response to the client, and
- * wakes the client if it sleeps, runs in the sender's system call. Waking autocannon's sleeping
- * core cost the server some 14 µs a wake-up on this VM (perf: sock_def_readable), and a slower
+ * wakes the client if it sleeps, runs in the sender's system call. Waking a sleeping autocannon
+ * cost the server some 14 µs a wake-up on this VM (perf: sock_def_readable), and a slower
  * traced server, its responses less bunched, woke autocannon 1.5–2.3 times as often a request
  * (docs/performance.md, "The count against the CPU"). A client on another machine costs the server
  * none of it; the half-load run's client (latencyClient.mjs) polls without sleeping, so it never
