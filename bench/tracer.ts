@@ -333,6 +333,27 @@ function mainThreadSchedstat(pid: number): { runNs: number; waitNs: number } | n
 }
 
 /**
+ * The main thread's user and system (kernel) CPU time so far, ms (Linux's /proc/PID/task/PID/stat,
+ * in clock ticks of 10 ms; null elsewhere). The system time holds a cost of the benchmark rather
+ * than of the server: over loopback, the kernel code that delivers a response to the client, and
+ * wakes the client if it sleeps, runs in the sender's system call. Waking a sleeping autocannon
+ * cost the server some 14 µs a wake-up on this VM (perf: sock_def_readable), and a slower
+ * traced server, its responses less bunched, woke autocannon 1.5–2.3 times as often a request
+ * (docs/performance.md, "The count against the CPU"). A client on another machine costs the server
+ * none of it; the half-load run's client (latencyClient.mjs) polls without sleeping, so it never
+ * needs a wake-up.
+ */
+function mainThreadTimes(pid: number): { userMs: number; sysMs: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { userMs: Number(fields[11]) * 10, sysMs: Number(fields[12]) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Above this share of a run's wall time spent held off its CPU, the server's req/s says how much of
  * its core the machine's other work left it, not what the tracer costs (see the table's note).
  */
@@ -365,8 +386,13 @@ interface LoadResult {
   requests: number;
 }
 
-/** p99 latency in ms at a fixed request rate, from the open-loop client. */
-function latencyAt(port: number, route: string, seconds: number, rate: number): Promise<number> {
+/** p99 latency in ms at a fixed request rate, from the open-loop client, and the requests it had answered. */
+function latencyAt(
+  port: number,
+  route: string,
+  seconds: number,
+  rate: number,
+): Promise<{ p99Ms: number; done: number }> {
   const [cmd, cmdArgs] = pinned(1, process.execPath, [
     path.join(__dirname, 'latencyClient.mjs'),
     String(port),
@@ -380,7 +406,8 @@ function latencyAt(port: number, route: string, seconds: number, rate: number): 
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', () => {
       try {
-        resolve(JSON.parse(out).p99Us / 1000);
+        const r = JSON.parse(out);
+        resolve({ p99Ms: r.p99Us / 1000, done: r.done });
       } catch (error) {
         reject(error);
       }
@@ -423,6 +450,17 @@ interface RunResult {
    * that other work held (null: not known).
    */
   heldOffShare: number | null;
+  /**
+   * Of the main thread's CPU time in the load run, the system's (kernel's) share (null: not known);
+   * see mainThreadTimes for what it holds that a remote client would not cost.
+   */
+  mainSysShare: number | null;
+  /**
+   * The main thread's CPU a request at the fixed half load (the p99 run: the same rate traced and
+   * untraced, a client that never sleeps), µs, and of it the system's; null: not known.
+   */
+  halfLoadMainCpuPerRequestUs: number | null;
+  halfLoadMainSysPerRequestUs: number | null;
   p99HalfLoadMs: number;
   eventsPerRequest: number;
   eventsPerSecond: number;
@@ -481,14 +519,18 @@ async function runOnce(
     const cpu0 = cpuMs(pid);
     const faults0 = pageFaults(pid);
     const sched0 = mainThreadSchedstat(pid);
+    const times0 = mainThreadTimes(pid);
     const started = performance.now();
     const main = await load(port, route, DURATION);
     const seconds = (performance.now() - started) / 1000;
     const cpu1 = cpuMs(pid);
     const faults1 = pageFaults(pid);
     const sched1 = mainThreadSchedstat(pid);
+    const times1 = mainThreadTimes(pid);
     const events = (counts.get(pid)?.events ?? 0) - events0;
-    const p99 = await latencyAt(port, route, DURATION, Math.min(MAX_LATENCY_RATE, halfRate ?? main.rps / 2));
+    const half = await latencyAt(port, route, DURATION, Math.min(MAX_LATENCY_RATE, halfRate ?? main.rps / 2));
+    const sched2 = mainThreadSchedstat(pid);
+    const times2 = mainThreadTimes(pid);
     return {
       traced,
       floor,
@@ -498,7 +540,19 @@ async function runOnce(
         sched0 !== null && sched1 !== null ? (sched1.runNs - sched0.runNs) / 1000 / main.requests : null,
       heldOffShare:
         sched0 !== null && sched1 !== null ? (sched1.waitNs - sched0.waitNs) / (seconds * 1e9) : null,
-      p99HalfLoadMs: p99,
+      mainSysShare:
+        times0 !== null && times1 !== null && times1.userMs + times1.sysMs > times0.userMs + times0.sysMs
+          ? (times1.sysMs - times0.sysMs) / (times1.userMs + times1.sysMs - times0.userMs - times0.sysMs)
+          : null,
+      halfLoadMainCpuPerRequestUs:
+        sched1 !== null && sched2 !== null && half.done > 0
+          ? (sched2.runNs - sched1.runNs) / 1000 / half.done
+          : null,
+      halfLoadMainSysPerRequestUs:
+        times1 !== null && times2 !== null && half.done > 0
+          ? ((times2.sysMs - times1.sysMs) * 1000) / half.done
+          : null,
+      p99HalfLoadMs: half.p99Ms,
       eventsPerRequest: events / main.requests,
       eventsPerSecond: events / seconds,
       dropped: counts.get(pid)?.dropped ?? 0,
@@ -510,6 +564,9 @@ async function runOnce(
     await new Promise((r) => child.once('exit', r));
   }
 }
+
+/** A share as a whole per cent ("31%"), or "?" when not known. */
+const pct = (share: number): string => (Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : '?');
 
 /** ", main thread N µs" when known. */
 const mainOf = (r: RunResult): string =>
@@ -662,7 +719,8 @@ async function main(): Promise<void> {
         runs.push(r);
         process.stderr.write(
           `${c.name} ${traced ? 'traced  ' : 'untraced'} round ${round + 1}: ${r.rps.toFixed(0)} req/s, ` +
-            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req, ${r.faultsPerRequest.toFixed(2)} page faults/req` +
+            `${r.cpuPerRequestUs.toFixed(1)} µs CPU/req${mainOf(r)}, system ${pct(r.mainSysShare ?? NaN)} of the main thread's, ` +
+            `at half load ${r.halfLoadMainCpuPerRequestUs?.toFixed(1) ?? '?'} µs (system ${r.halfLoadMainSysPerRequestUs?.toFixed(1) ?? '?'}), p99@half ${r.p99HalfLoadMs} ms, ${r.eventsPerRequest.toFixed(1)} events/req, ${r.faultsPerRequest.toFixed(2)} page faults/req` +
             `${r.heldOffShare === null ? '' : `, held off its CPU ${(r.heldOffShare * 100).toFixed(0)}% of the time`}\n`,
         );
       }
@@ -674,6 +732,9 @@ async function main(): Promise<void> {
         rps: pick(false, (r) => r.rps),
         cpuPerRequestUs: pick(false, (r) => r.cpuPerRequestUs),
         mainCpuPerRequestUs: pick(false, (r) => r.mainCpuPerRequestUs ?? NaN),
+        mainSysShare: pick(false, (r) => r.mainSysShare ?? NaN),
+        halfLoadMainCpuPerRequestUs: pick(false, (r) => r.halfLoadMainCpuPerRequestUs ?? NaN),
+        halfLoadMainSysPerRequestUs: pick(false, (r) => r.halfLoadMainSysPerRequestUs ?? NaN),
         p99HalfLoadMs: pick(false, (r) => r.p99HalfLoadMs),
         rssMiB: pick(false, (r) => r.rssMiB),
       },
@@ -681,6 +742,9 @@ async function main(): Promise<void> {
         rps: pick(true, (r) => r.rps),
         cpuPerRequestUs: pick(true, (r) => r.cpuPerRequestUs),
         mainCpuPerRequestUs: pick(true, (r) => r.mainCpuPerRequestUs ?? NaN),
+        mainSysShare: pick(true, (r) => r.mainSysShare ?? NaN),
+        halfLoadMainCpuPerRequestUs: pick(true, (r) => r.halfLoadMainCpuPerRequestUs ?? NaN),
+        halfLoadMainSysPerRequestUs: pick(true, (r) => r.halfLoadMainSysPerRequestUs ?? NaN),
         p99HalfLoadMs: pick(true, (r) => r.p99HalfLoadMs),
         rssMiB: pick(true, (r) => r.rssMiB),
       },
@@ -694,6 +758,8 @@ async function main(): Promise<void> {
       rps: summary.traced.rps / summary.untraced.rps,
       cpuPerRequest: summary.traced.cpuPerRequestUs / summary.untraced.cpuPerRequestUs,
       mainCpuPerRequest: summary.traced.mainCpuPerRequestUs / summary.untraced.mainCpuPerRequestUs,
+      halfLoadMainCpuPerRequest:
+        summary.traced.halfLoadMainCpuPerRequestUs / summary.untraced.halfLoadMainCpuPerRequestUs,
       p99HalfLoad: summary.traced.p99HalfLoadMs / summary.untraced.p99HalfLoadMs,
       tracerMemoryMiB: summary.traced.rssMiB - summary.untraced.rssMiB,
     };
@@ -732,7 +798,9 @@ async function main(): Promise<void> {
     report[c.name] = { ...summary, floors, floorRuns };
     table.push(
       `${c.name.padEnd(28)} req/s ×${summary.ratios.rps.toFixed(3)} (${spread((r) => r.rps)})   CPU/req ×${summary.ratios.cpuPerRequest.toFixed(3)} (${spread((r) => r.cpuPerRequestUs)}; ` +
-        `main thread ×${summary.ratios.mainCpuPerRequest.toFixed(3)})   ` +
+        `main thread ×${summary.ratios.mainCpuPerRequest.toFixed(3)}, system ${pct(summary.untraced.mainSysShare)}→${pct(summary.traced.mainSysShare)} of it)   ` +
+        `main thread CPU/req at half load ×${summary.ratios.halfLoadMainCpuPerRequest.toFixed(3)} (${spread((r) => r.halfLoadMainCpuPerRequestUs ?? NaN)}; ` +
+        `${summary.untraced.halfLoadMainCpuPerRequestUs.toFixed(1)}→${summary.traced.halfLoadMainCpuPerRequestUs.toFixed(1)} µs, system ${summary.untraced.halfLoadMainSysPerRequestUs.toFixed(1)}→${summary.traced.halfLoadMainSysPerRequestUs.toFixed(1)})   ` +
         `p99@half ×${summary.ratios.p99HalfLoad.toFixed(2)} (${summary.untraced.p99HalfLoadMs.toFixed(2)}→${summary.traced.p99HalfLoadMs.toFixed(2)} ms)   ` +
         `${summary.eventsPerRequest.toFixed(1)} events/req   ${(summary.eventsPerSecond / 1e6).toFixed(2)} M events/s   ` +
         `dropped ${summary.dropped}   memory +${summary.ratios.tracerMemoryMiB.toFixed(1)} MiB   ` +
@@ -776,7 +844,8 @@ async function main(): Promise<void> {
     `${JSON.stringify(report, (k, v) => (k === 'runs' || k === 'floorRuns' ? undefined : v), 2)}\n\n`,
   );
   process.stdout.write(
-    `Loop Lens tracer (${MODE} mode, await locations ${TRACED_LOCATIONS}), traced ÷ untraced (medians of ${ROUNDS} alternating rounds; spread of the rounds in brackets):\n${table.join('\n')}\n`,
+    `Loop Lens tracer (${MODE} mode, await locations ${TRACED_LOCATIONS}), traced ÷ untraced (medians of ${ROUNDS} alternating rounds; spread of the rounds in brackets):\n${table.join('\n')}\n` +
+      `"system" is the kernel's part of the main thread's CPU. Over loopback it holds the delivery of each response to the load's client and the wake-up of that client when it sleeps (autocannon does; at half load the client polls and does not), which a client on another machine would not cost the server; a slower server wakes autocannon more often a request. The CPU a request at half load — one rate for both, a client that needs no wake-up — is the fairer ratio of the two (docs/performance.md, "The count against the CPU").\n`,
   );
   const b = report.burst as Record<string, number>;
   const st = report.startup as Record<string, number>;
