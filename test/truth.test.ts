@@ -1191,7 +1191,7 @@ const CONSTRUCTS: Array<{
       fn('index', [
         sleep(1),
         { k: 'thenableAll', kind: 'allSettled', style: 'asyncRun', count: 2, workMs: 0.8 },
-        { k: 'mapBatches', batches: 2, size: 2, workMs: 0.8 },
+        { k: 'mapBatches', batches: 2, size: 2, call: 'named', workMs: 0.8 },
         { k: 'fieldMethods', use: 'await', workMs: 0.8 },
         { k: 'abortOnce', via: 'controller', ms: 2, workMs: 0.8 },
         work(),
@@ -1213,13 +1213,14 @@ const CONSTRUCTS: Array<{
         {
           path: '/page',
           before: [
-            { k: 'mapBatches', batches: 2, size: 3, workMs: 0.8 },
+            { k: 'mapBatches', batches: 2, size: 3, call: 'arrow', workMs: 0.8 },
             { k: 'tickStart', via: 'microtask', chain: false, workMs: 0.8 },
             { k: 'promisifyCustom', custom: 'promise', use: 'all', count: 3, workMs: 0.8 },
           ],
           after: [
             { k: 'delegate', items: 3, workMs: 0.8 },
-            { k: 'thenableAll', kind: 'all', style: 'asyncRun', count: 2, workMs: 0.8 },
+            { k: 'thenableAll', kind: 'all', style: 'builder', count: 2, workMs: 0.8 },
+            { k: 'abortOnce', via: 'on', ms: 2, workMs: 0.8 },
             { k: 'tickStart', via: 'nextTick', chain: true, workMs: 0.8 },
             { k: 'fieldMethods', use: 'forget', workMs: 0.8 },
           ],

@@ -620,12 +620,23 @@ function addFourthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program[
     () => ({
       k: 'thenableAll',
       kind: pick(['all', 'allSettled'] as const),
-      style: pick(['timer', 'asyncRun'] as const),
+      style: pick(['timer', 'asyncRun', 'builder'] as const),
       count: int(2, 3),
       workMs: work(),
     }),
-    () => ({ k: 'mapBatches', batches: int(1, 3), size: int(2, 3), workMs: work() }),
-    () => ({ k: 'abortOnce', via: pick(['timeout', 'controller'] as const), ms: int(1, 6), workMs: work() }),
+    () => ({
+      k: 'mapBatches',
+      batches: int(1, 3),
+      size: int(2, 3),
+      call: pick(['arrow', 'named'] as const),
+      workMs: work(),
+    }),
+    () => ({
+      k: 'abortOnce',
+      via: pick(['timeout', 'controller', 'on'] as const),
+      ms: int(1, 6),
+      workMs: work(),
+    }),
     () => ({ k: 'fieldMethods', use: pick(['await', 'all', 'forget'] as const), workMs: work() }),
   ];
   const count = int(1, 3);

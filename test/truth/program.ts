@@ -299,11 +299,13 @@ export type Stmt =
   /**
    * A tick (`process.nextTick`), a microtask (`queueMicrotask`), or a microtask queued from a tick,
    * whose callback works, then starts an async function of the program's (`flush`: a sleep, then
-   * work) and does not await it — `.catch(…)` on it, or a `.then` link that works (`chain`). The
-   * callback is the work of the code that queued it (README: "a tick or microtask callback …
-   * belongs to the task whose code made it"); the call is a call nobody awaited, a dish of its own
-   * named after it, a child of that code's dish; the `.then` link is that code's work (made by the
-   * callback, as `returnHeld`'s links are the function's that made them).
+   * work) and does not await it — `.catch(…)` on it, or a `.then` link that works (`chain`). All of
+   * it is the work of the code that queued the callback (README: "a tick or microtask callback …
+   * belongs to the task whose code made it"), the call too: what your own callback calls stays the
+   * callback's work, as for a timer's (README: "what your own timer callback calls
+   * (`setInterval(() => tick())`) stays the timer's work"; it names timers only, and the tracer
+   * does the same for ticks and microtasks). The first truth written made the call a dish of its
+   * own, as a call nobody awaited in the code's own stint is.
    */
   | { k: 'tickStart'; via: 'nextTick' | 'microtask' | 'both'; chain: boolean; workMs: number }
   /**
@@ -325,7 +327,9 @@ export type Stmt =
    * Thenables given to `Promise.all` (or `allSettled`): object literals whose `then` sets a
    * timer that works, then resolves (`timer`), or instances of a class of the program's whose
    * `then` calls an async method of the class (`run`: a sleep, then work) and chains it with the
-   * resolving functions it was given (`this.run().then(resolve, reject)`, a query builder's shape).
+   * resolving functions it was given (`this.run().then(resolve, reject)`, a query builder's shape),
+   * made with `new` where the combinator is called or by a function of the program's that is not
+   * async (`builder`: `where(d)` returns the instance).
    * Each is a member (README: "any thenable it is given … its work begins when the combinator calls
    * its `then`"), named by its place, `all[i]` ("a thenable a function of yours built without making
    * a promise … keeps its place's name"). `run`'s call, chained by `then` and not awaited, is a call
@@ -337,23 +341,26 @@ export type Stmt =
   | {
       k: 'thenableAll';
       kind: 'all' | 'allSettled';
-      style: 'timer' | 'asyncRun';
+      style: 'timer' | 'asyncRun' | 'builder';
       count: number;
       workMs: number;
     }
   /**
-   * `for await` over an async generator of the program's that yields batches, each mapped with an
-   * anonymous async arrow (`batch.map(async (x) => …)`: a sleep, then work) given to
-   * `Promise.all`, then work: each arrow's call a member named `async call` (README: "A dish of an
-   * async function with no name at all … is `async call`"), a child of the reader's dish.
+   * `for await` over an async generator of the program's that yields batches, each mapped to
+   * `Promise.all` members, then work: with an anonymous async arrow (`arrow`: `batch.map(async (x)
+   * => …)`, a sleep, then work) — each call a member named by its place, `all[i]` (README: "an
+   * anonymous function alone keeps its place's name"; its `async call` is for calls nobody awaited)
+   * — or with an arrow that calls an async function of the program's (`named`: `batch.map((x) =>
+   * fetchRow(…))`), each a member named after it. Each a child of the reader's dish.
    */
-  | { k: 'mapBatches'; batches: number; size: number; workMs: number }
+  | { k: 'mapBatches'; batches: number; size: number; call: 'arrow' | 'named'; workMs: number }
   /**
    * `events.once` on an emitter that never emits, given a signal — `AbortSignal.timeout(ms)` or an
-   * `AbortController` a timer of the program's aborts — the rejection caught and followed by work:
-   * the dish's (as for `abort`).
+   * `AbortController` a timer of the program's aborts — or `for await` over `events.on` of it given
+   * `AbortSignal.timeout(ms)` (`on`): the rejection caught and followed by work, the dish's (as for
+   * `abort`).
    */
-  | { k: 'abortOnce'; via: 'timeout' | 'controller'; ms: number; workMs: number }
+  | { k: 'abortOnce'; via: 'timeout' | 'controller' | 'on'; ms: number; workMs: number }
   /**
    * A class of the program's with a private async method (`#fetch`: a sleep, then work), an async
    * arrow in a class field (`find = async (d) => { await this.#fetch(d); … }`) and an async static
@@ -1506,7 +1513,9 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
             `then(resolve, reject) { return this.run(__dish('run', this.d, 'other')).then(resolve, reject); }`,
           );
         });
-        for (let i = 0; i < s.count; i++) members.push(`new ${q}(__dish('${s.kind}[${i}]', ${d}, 'other'))`);
+        const make = s.style === 'builder' ? w.fresh('where') : `new ${q}`;
+        if (s.style === 'builder') w.line(`function ${make}(d) { return new ${q}(d); }`);
+        for (let i = 0; i < s.count; i++) members.push(`${make}(__dish('${s.kind}[${i}]', ${d}, 'other'))`);
       }
       w.line(`await Promise.${s.kind}([${members.join(', ')}]);`);
       return;
@@ -1519,16 +1528,28 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`  yield Array.from({ length: ${s.size} }, (_, i) => b * ${s.size} + i);`);
         w.line(`}`);
       });
+      const row = w.fresh('fetchRow');
+      if (s.call === 'named')
+        w.block(`async function ${row}(d, x) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+          w.line(`return x;`);
+        });
       w.block(`for await (const batch of ${g}()) {`, () => {
-        w.block(
-          `await Promise.all(batch.map(async (x, i) => {`,
-          () => {
-            w.line(`const dd = __dish('all[' + i + ']', ${d}, 'other');`);
-            w.line(`await new Promise((r) => setTimeout(r, 1));`);
-            w.line(`__work(dd, ${ms(s.workMs)});`);
-          },
-          '}));',
-        );
+        if (s.call === 'named')
+          w.line(
+            `await Promise.all(batch.map((x) => ${row}(__dish(${JSON.stringify(row)}, ${d}, 'other'), x)));`,
+          );
+        else
+          w.block(
+            `await Promise.all(batch.map(async (x, i) => {`,
+            () => {
+              w.line(`const dd = __dish('all[' + i + ']', ${d}, 'other');`);
+              w.line(`await new Promise((r) => setTimeout(r, 1));`);
+              w.line(`__work(dd, ${ms(s.workMs)});`);
+            },
+            '}));',
+          );
         w.line(`__work(${d}, ${ms(s.workMs)});`);
       });
       return;
@@ -1540,6 +1561,10 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       if (s.via === 'timeout')
         w.line(
           `try { await once(${e}, 'never', { signal: AbortSignal.timeout(${s.ms}) }); } catch { ${body} }`,
+        );
+      else if (s.via === 'on')
+        w.line(
+          `try { for await (const _ of require('node:events').on(${e}, 'never', { signal: AbortSignal.timeout(${s.ms}) })) ${body} } catch { ${body} }`,
         );
       else {
         const c = w.fresh('controller');
