@@ -1174,6 +1174,61 @@ const CONSTRUCTS: Array<{
       requests: ['/call?n=1', '/call?n=2'],
     },
   },
+  {
+    // The generator's fourth set (version 4): every form, in the script, in `Promise.all` members
+    // and in a request before and after its response. True on the build before it too.
+    title:
+      '`pipeline` through an async generator, `yield*`, ticks and microtasks that start calls, `util.promisify.custom`, thenables given to `Promise.all`, async arrows mapped in a `for await`, `events.once` given a signal, class fields and private methods',
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'pipeGen', items: 2, sink: 'asyncFn', workMs: 0.8 },
+        { k: 'delegate', items: 2, workMs: 0.8 },
+        { k: 'tickStart', via: 'both', chain: true, workMs: 0.8 },
+        { k: 'promisifyCustom', custom: 'async', use: 'all', count: 2, workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'thenableAll', kind: 'allSettled', style: 'asyncRun', count: 2, workMs: 0.8 },
+        { k: 'mapBatches', batches: 2, size: 2, call: 'named', workMs: 0.8 },
+        { k: 'fieldMethods', use: 'await', workMs: 0.8 },
+        { k: 'abortOnce', via: 'controller', ms: 2, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'tickStart', via: 'nextTick', chain: false, workMs: 0.8 },
+      { k: 'pipeGen', items: 3, sink: 'writable', workMs: 0.8 },
+      { k: 'promisifyCustom', custom: 'promise', use: 'await', count: 2, workMs: 0.8 },
+      { k: 'thenableAll', kind: 'all', style: 'timer', count: 3, workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'fieldMethods', use: 'all', workMs: 0.8 },
+      { k: 'fieldMethods', use: 'forget', workMs: 0.8 },
+      { k: 'abortOnce', via: 'timeout', ms: 2, workMs: 0.8 },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/page',
+          before: [
+            { k: 'mapBatches', batches: 2, size: 3, call: 'arrow', workMs: 0.8 },
+            { k: 'tickStart', via: 'microtask', chain: false, workMs: 0.8 },
+            { k: 'promisifyCustom', custom: 'promise', use: 'all', count: 3, workMs: 0.8 },
+          ],
+          after: [
+            { k: 'delegate', items: 3, workMs: 0.8 },
+            { k: 'thenableAll', kind: 'all', style: 'builder', count: 2, workMs: 0.8 },
+            { k: 'abortOnce', via: 'on', ms: 2, workMs: 0.8 },
+            { k: 'tickStart', via: 'nextTick', chain: true, workMs: 0.8 },
+            { k: 'fieldMethods', use: 'forget', workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/page?n=1', '/page?n=2'],
+    },
+  },
 ];
 
 /**

@@ -47,12 +47,16 @@ export interface GenerateOptions {
    * `EventTarget`, `MessageChannel`, web streams, `execFile`, a `net` pair, `readline`, class
    * methods and getters, async IIFEs, recursion, `Promise.withResolvers`, `await` of a value, a
    * shared memo); 2 adds them, from a random stream of their own drawn last, so a
-   * seed's program is its version-1 program with some of them added (or none: about half); 3 (the
-   * default) adds the third set (deferreds kept in a `Map` and settled by another task, `for await`
+   * seed's program is its version-1 program with some of them added (or none: about half); 3 adds
+   * the third set (deferreds kept in a `Map` and settled by another task, `for await`
    * that breaks early), from a stream of its own drawn after every other: a seed's program is its
-   * version-2 program with one or two of them added (or none: about half).
+   * version-2 program with one or two of them added (or none: about half); 4 (the default) adds the
+   * fourth set (`pipeline` through an async generator, `yield*`, ticks and microtasks that start calls,
+   * `util.promisify.custom`, thenables given to `Promise.all`, async arrows mapped in a `for await`,
+   * `events.once` given a signal, class fields and private methods), likewise: a seed's program is its
+   * version-3 program with one to three of them added (or none: about half).
    */
-  version?: 1 | 2 | 3;
+  version?: 1 | 2 | 3 | 4;
 }
 
 const NAMES = [
@@ -448,7 +452,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 3) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 4) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -494,7 +498,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 3) >= 2)
+  if ((options.added ?? true) && (options.version ?? 4) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -502,7 +506,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 3) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 4) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -528,7 +532,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 3) >= 2)
+  if ((options.added ?? true) && (options.version ?? 4) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -545,8 +549,10 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 3) >= 3)
+  if ((options.added ?? true) && (options.version ?? 4) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
+  if ((options.added ?? true) && (options.version ?? 4) >= 4)
+    addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -579,6 +585,66 @@ function setBodies(
       { stmts: r.after, from: 0 },
     ]),
   ];
+}
+
+/**
+ * The generator's fourth set of constructs (program.ts, after `earlyBreak`): from a stream of their
+ * own, drawn after every other (so that a seed's program is its version-3 program, with these added
+ * or not), into the same bodies as the second and third sets.
+ */
+function addFourthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0x9b05688c);
+  if (rnd() >= 0.5) return;
+  const bodies = setBodies(fns, main, server);
+  const makers: Array<() => Stmt> = [
+    () => ({
+      k: 'pipeGen',
+      items: int(2, 3),
+      sink: pick(['writable', 'asyncFn'] as const),
+      workMs: work(),
+    }),
+    () => ({ k: 'delegate', items: int(1, 3), workMs: work() }),
+    () => ({
+      k: 'tickStart',
+      via: pick(['nextTick', 'microtask', 'both'] as const),
+      chain: rnd() < 0.4,
+      workMs: work(),
+    }),
+    () => ({
+      k: 'promisifyCustom',
+      custom: pick(['promise', 'async'] as const),
+      use: pick(['await', 'all'] as const),
+      count: int(2, 3),
+      workMs: work(),
+    }),
+    () => ({
+      k: 'thenableAll',
+      kind: pick(['all', 'allSettled'] as const),
+      style: pick(['timer', 'asyncRun', 'builder'] as const),
+      count: int(2, 3),
+      workMs: work(),
+    }),
+    () => ({
+      k: 'mapBatches',
+      batches: int(1, 3),
+      size: int(2, 3),
+      call: pick(['arrow', 'named'] as const),
+      workMs: work(),
+    }),
+    () => ({
+      k: 'abortOnce',
+      via: pick(['timeout', 'controller', 'on'] as const),
+      ms: int(1, 6),
+      workMs: work(),
+    }),
+    () => ({ k: 'fieldMethods', use: pick(['await', 'all', 'forget'] as const), workMs: work() }),
+  ];
+  const count = int(1, 3);
+  for (let i = 0; i < count; i++) {
+    const stmt = pick(makers)();
+    const body = pick(bodies);
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
 }
 
 /**

@@ -274,7 +274,100 @@ export type Stmt =
       items: number;
       take: number;
       workMs: number;
-    };
+    }
+  /*
+   * Constructs of the generator's fourth set (generate.ts, `version` 4). Each makes the functions
+   * it calls itself, named with a counter (as the constructs above do).
+   */
+  /**
+   * `await pipeline(Readable.from(items), async function* transform(source) {…}, sink)`: a
+   * transform that is an async generator of the program's (for each chunk it awaits, works and
+   * yields), into a `Writable` whose `write` calls back from a timer, or into an async function of
+   * the program's that reads the source with `for await` and works per chunk. Node's stream code
+   * calls the generator's `next` and the sink for the code awaiting `pipeline`, one at a time as it
+   * reads: all of it is that dish's work, as for `Readable.from` over a generator (README, "a
+   * function of yours that a library's code calls and chains…"; the README names `pipeline`'s
+   * generators nowhere: this is the reading of "the data of a stream it piped").
+   */
+  | { k: 'pipeGen'; items: number; sink: 'writable' | 'asyncFn'; workMs: number }
+  /**
+   * `for await` over an async generator of the program's that yields one item, then delegates with
+   * `yield*` to another that awaits and works between its yields, then awaits and works itself:
+   * every part is the reader's dish, as for one generator.
+   */
+  | { k: 'delegate'; items: number; workMs: number }
+  /**
+   * A tick (`process.nextTick`), a microtask (`queueMicrotask`), or a microtask queued from a tick,
+   * whose callback works, then starts an async function of the program's (`flush`: a sleep, then
+   * work) and does not await it — `.catch(…)` on it, or a `.then` link that works (`chain`). All of
+   * it is the work of the code that queued the callback (README: "a tick or microtask callback …
+   * belongs to the task whose code made it"), the call too: what your own callback calls stays the
+   * callback's work, as for a timer's (README: "what your own timer callback calls
+   * (`setInterval(() => tick())`) stays the timer's work"; it names timers only, and the tracer
+   * does the same for ticks and microtasks). The first truth written made the call a dish of its
+   * own, as a call nobody awaited in the code's own stint is.
+   */
+  | { k: 'tickStart'; via: 'nextTick' | 'microtask' | 'both'; chain: boolean; workMs: number }
+  /**
+   * A callback function of the program's with a `util.promisify.custom` of its own (Node's
+   * `promisify` returns that function as it is): a function that is not async and returns a `new
+   * Promise` an fs callback settles after working (`promise`), or an async function that awaits
+   * such a promise, then works (`async`). Awaited (the dish's work), or `count` calls given to
+   * `Promise.all`: each a dish named after the custom function, the one the code calls (README:
+   * "named after the function the code calling the combinator called").
+   */
+  | {
+      k: 'promisifyCustom';
+      custom: 'promise' | 'async';
+      use: 'await' | 'all';
+      count: number;
+      workMs: number;
+    }
+  /**
+   * Thenables given to `Promise.all` (or `allSettled`): object literals whose `then` sets a
+   * timer that works, then resolves (`timer`), or instances of a class of the program's whose
+   * `then` calls an async method of the class (`run`: a sleep, then work) and chains it with the
+   * resolving functions it was given (`this.run().then(resolve, reject)`, a query builder's shape),
+   * made with `new` where the combinator is called or by a function of the program's that is not
+   * async (`builder`: `where(d)` returns the instance).
+   * Each is a member (README: "any thenable it is given … its work begins when the combinator calls
+   * its `then`"), named by its place, `all[i]` ("a thenable a function of yours built without making
+   * a promise … keeps its place's name"). `run`'s call, chained by `then` and not awaited, is a call
+   * nobody awaited (README: "`audit(req).catch(log)`"), a dish `run` of the member's: the README
+   * does not say whether a chain whose callbacks settle the member's promise waits for the call (as
+   * a library's call that runs your function inside the promise it returns and chains it does:
+   * fastq's `push`); taken as it reads, the member only waits.
+   */
+  | {
+      k: 'thenableAll';
+      kind: 'all' | 'allSettled';
+      style: 'timer' | 'asyncRun' | 'builder';
+      count: number;
+      workMs: number;
+    }
+  /**
+   * `for await` over an async generator of the program's that yields batches, each mapped to
+   * `Promise.all` members, then work: with an anonymous async arrow (`arrow`: `batch.map(async (x)
+   * => …)`, a sleep, then work) — each call a member named by its place, `all[i]` (README: "an
+   * anonymous function alone keeps its place's name"; its `async call` is for calls nobody awaited)
+   * — or with an arrow that calls an async function of the program's (`named`: `batch.map((x) =>
+   * fetchRow(…))`), each a member named after it. Each a child of the reader's dish.
+   */
+  | { k: 'mapBatches'; batches: number; size: number; call: 'arrow' | 'named'; workMs: number }
+  /**
+   * `events.once` on an emitter that never emits, given a signal — `AbortSignal.timeout(ms)` or an
+   * `AbortController` a timer of the program's aborts — or `for await` over `events.on` of it given
+   * `AbortSignal.timeout(ms)` (`on`): the rejection caught and followed by work, the dish's (as for
+   * `abort`).
+   */
+  | { k: 'abortOnce'; via: 'timeout' | 'controller' | 'on'; ms: number; workMs: number }
+  /**
+   * A class of the program's with a private async method (`#fetch`: a sleep, then work), an async
+   * arrow in a class field (`find = async (d) => { await this.#fetch(d); … }`) and an async static
+   * method (`open`): awaited (the dish's own work), given to `Promise.all` (`find` twice, each a
+   * dish named after the field: V8 names the arrow `find`) or not awaited (`find` and `open`).
+   */
+  | { k: 'fieldMethods'; use: 'await' | 'all' | 'forget'; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -645,6 +738,12 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'memo',
   'deferred',
   'earlyBreak',
+  'pipeGen',
+  'delegate',
+  'promisifyCustom',
+  'thenableAll',
+  'mapBatches',
+  'abortOnce',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -657,7 +756,8 @@ function renderStmts(w: Writer, body: Stmt[], d: string): void {
       (s.k === 'gate' && s.style === 'all') ||
       (s.k === 'methods' && s.use !== 'forget') ||
       (s.k === 'recurse' && s.use !== 'forget') ||
-      (s.k === 'iife' && s.awaited)
+      (s.k === 'iife' && s.awaited) ||
+      (s.k === 'fieldMethods' && s.use !== 'forget')
     )
       w.line(`__running = ${d};`);
   }
@@ -1294,6 +1394,217 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       });
       const source = s.source === 'gen' ? `${g}(${d})` : `Readable.from(${g}(${d}))`;
       w.block(`for await (const item of ${source}) {`, loopBody);
+      return;
+    }
+    case 'pipeGen': {
+      const t = w.fresh('upper');
+      const items = `Readable.from(Array.from({ length: ${s.items} }, (_, i) => String(i)))`;
+      w.block(`async function* ${t}(source) {`, () => {
+        w.block(`for await (const chunk of source) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(${d}, ${ms(s.workMs)});`);
+          w.line(`yield chunk;`);
+        });
+      });
+      if (s.sink === 'writable')
+        w.line(`await pipeline(${items}, ${t}, new Writable({ write(_c, _e, cb) { setTimeout(cb, 1); } }));`);
+      else {
+        const k = w.fresh('store');
+        w.block(`async function ${k}(source) {`, () =>
+          w.line(`for await (const chunk of source) __work(${d}, ${ms(s.workMs)});`),
+        );
+        w.line(`await pipeline(${items}, ${t}, ${k});`);
+      }
+      return;
+    }
+    case 'delegate': {
+      const inner = w.fresh('rest');
+      const outer = w.fresh('all');
+      w.block(`async function* ${inner}(d) {`, () => {
+        w.line(`for (let i = 0; i < ${s.items}; i++) {`);
+        w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`  __work(d, ${ms(s.workMs)});`);
+        w.line(`  yield i;`);
+        w.line(`}`);
+      });
+      w.block(`async function* ${outer}(d) {`, () => {
+        w.line(`yield -1;`);
+        w.line(`yield* ${inner}(d);`);
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      w.line(`for await (const item of ${outer}(${d})) __work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'tickStart': {
+      const f = w.fresh('flush');
+      w.block(`async function ${f}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 2));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      // The callback runs in a stint of the code that queued it: `__running` is set for the call's
+      // code before its first await (none here), and put back after.
+      const call = s.chain
+        ? `${f}(${d}).then(() => __work(${d}, ${ms(s.workMs)}));`
+        : `${f}(${d}).catch(__noop);`;
+      const callback = `() => { const was = __running; __running = ${d}; __work(${d}, ${ms(s.workMs)}); ${call} __running = was; }`;
+      if (s.via === 'nextTick') w.line(`process.nextTick(${callback});`);
+      else if (s.via === 'microtask') w.line(`queueMicrotask(${callback});`);
+      else w.line(`process.nextTick(() => queueMicrotask(${callback}));`);
+      return;
+    }
+    case 'promisifyCustom': {
+      const cb = w.fresh('readConf');
+      const custom = `${cb}Async`;
+      const p = w.fresh('promised');
+      w.block(`function ${cb}(d, done) {`, () =>
+        w.line(`fs.stat(__filename, () => { __work(d, ${ms(s.workMs)}); done(null, 1); });`),
+      );
+      if (s.custom === 'promise')
+        w.block(
+          `${cb}[util.promisify.custom] = function ${custom}(d) {`,
+          () =>
+            w.line(
+              `return new Promise((resolve) => fs.stat(__filename, () => { __work(d, ${ms(s.workMs)}); resolve(1); }));`,
+            ),
+          '};',
+        );
+      else
+        w.block(
+          `${cb}[util.promisify.custom] = async function ${custom}(d) {`,
+          () => {
+            w.line(`await new Promise((resolve) => fs.stat(__filename, resolve));`);
+            w.line(`__work(d, ${ms(s.workMs)});`);
+            w.line(`return 1;`);
+          },
+          '};',
+        );
+      w.line(`const ${p} = util.promisify(${cb});`);
+      if (s.use === 'await') {
+        w.line(`await ${p}(${d});`);
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+      } else {
+        const calls = Array.from(
+          { length: s.count },
+          () => `${p}(__dish(${JSON.stringify(custom)}, ${d}, 'other'))`,
+        );
+        w.line(`await Promise.all([${calls.join(', ')}]);`);
+      }
+      return;
+    }
+    case 'thenableAll': {
+      const members: string[] = [];
+      if (s.style === 'timer') {
+        for (let i = 0; i < s.count; i++)
+          members.push(
+            `((dd) => ({ then(resolve) { setTimeout(() => { __work(dd, ${ms(s.workMs)}); resolve(${i}); }, 2); } }))(__dish('${s.kind}[${i}]', ${d}, 'other'))`,
+          );
+      } else {
+        const q = w.fresh('Query');
+        w.block(`class ${q} {`, () => {
+          w.line(`constructor(d) { this.d = d; }`);
+          w.block(`async run(d) {`, () => {
+            w.line(`await new Promise((r) => setTimeout(r, 2));`);
+            w.line(`__work(d, ${ms(s.workMs)});`);
+            w.line(`return 1;`);
+          });
+          // `run` chained with the member's resolving functions, not awaited: a call nobody awaited.
+          w.line(
+            `then(resolve, reject) { return this.run(__dish('run', this.d, 'other')).then(resolve, reject); }`,
+          );
+        });
+        const make = s.style === 'builder' ? w.fresh('where') : `new ${q}`;
+        if (s.style === 'builder') w.line(`function ${make}(d) { return new ${q}(d); }`);
+        for (let i = 0; i < s.count; i++) members.push(`${make}(__dish('${s.kind}[${i}]', ${d}, 'other'))`);
+      }
+      w.line(`await Promise.${s.kind}([${members.join(', ')}]);`);
+      return;
+    }
+    case 'mapBatches': {
+      const g = w.fresh('batches');
+      w.block(`async function* ${g}() {`, () => {
+        w.line(`for (let b = 0; b < ${s.batches}; b++) {`);
+        w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`  yield Array.from({ length: ${s.size} }, (_, i) => b * ${s.size} + i);`);
+        w.line(`}`);
+      });
+      const row = w.fresh('fetchRow');
+      if (s.call === 'named')
+        w.block(`async function ${row}(d, x) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+          w.line(`return x;`);
+        });
+      w.block(`for await (const batch of ${g}()) {`, () => {
+        if (s.call === 'named')
+          w.line(
+            `await Promise.all(batch.map((x) => ${row}(__dish(${JSON.stringify(row)}, ${d}, 'other'), x)));`,
+          );
+        else
+          w.block(
+            `await Promise.all(batch.map(async (x, i) => {`,
+            () => {
+              w.line(`const dd = __dish('all[' + i + ']', ${d}, 'other');`);
+              w.line(`await new Promise((r) => setTimeout(r, 1));`);
+              w.line(`__work(dd, ${ms(s.workMs)});`);
+            },
+            '}));',
+          );
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+      });
+      return;
+    }
+    case 'abortOnce': {
+      const e = w.fresh('quiet');
+      const body = `__work(${d}, ${ms(s.workMs)});`;
+      w.line(`const ${e} = new EventEmitter();`);
+      if (s.via === 'timeout')
+        w.line(
+          `try { await once(${e}, 'never', { signal: AbortSignal.timeout(${s.ms}) }); } catch { ${body} }`,
+        );
+      else if (s.via === 'on')
+        w.line(
+          `try { for await (const _ of require('node:events').on(${e}, 'never', { signal: AbortSignal.timeout(${s.ms}) })) ${body} } catch { ${body} }`,
+        );
+      else {
+        const c = w.fresh('controller');
+        w.line(`const ${c} = new AbortController();`);
+        w.line(`__timerDish(${d}, 'giveUp', 'timer');`);
+        w.line(`setTimeout(function giveUp() { ${c}.abort(); }, ${s.ms});`);
+        w.line(`try { await once(${e}, 'never', { signal: ${c}.signal }); } catch { ${body} }`);
+      }
+      return;
+    }
+    case 'fieldMethods': {
+      const cls = w.fresh('Repo');
+      w.block(`class ${cls} {`, () => {
+        w.block(`async #fetch(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+        w.block(
+          `find = async (d) => {`,
+          () => {
+            w.line(`await this.#fetch(d);`);
+            w.line(`__work(d, ${ms(s.workMs)});`);
+          },
+          '};',
+        );
+        w.block(`static async open(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 2));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+          w.line(`return new ${cls}();`);
+        });
+      });
+      if (s.use === 'await') w.line(`await (await ${cls}.open(${d})).find(${d});`);
+      else if (s.use === 'all')
+        w.line(
+          `await Promise.all([new ${cls}().find(__dish('find', ${d}, 'other')), new ${cls}().find(__dish('find', ${d}, 'other'))]);`,
+        );
+      else {
+        w.line(`new ${cls}().find(__dish('find', ${d}, 'other'));`);
+        w.line(`${cls}.open(__dish('open', ${d}, 'other')).catch(__noop);`);
+      }
       return;
     }
     case 'gate': {
