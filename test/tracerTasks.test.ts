@@ -6917,6 +6917,81 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("shows a block where a library's timer or immediate set after a request's response runs the program's listener, in no lane of the program's, in both modes", async () => {
+    // A framework that logs each request a moment after its response, from a timer (and from an
+    // immediate) of its own, to the program's listener. A library's timer after a response is the
+    // library's business, nobody's work — and it ran as no stint, as its housekeeping timers did
+    // before (see the test above): the listener's 150 ms spin was no block, only untracked time.
+    const app = path.join(dir, 'afterResponseTimer');
+    writeLibrary(app, 'minilog', [
+      "const http = require('node:http');",
+      "const { EventEmitter } = require('node:events');",
+      'exports.serve = (handler) => {',
+      '  const events = new EventEmitter();',
+      '  const server = http.createServer(async (req, res) => {',
+      '    res.end(await handler(req));',
+      "    if (req.url === '/timer') setTimeout(() => events.emit('logged', req.url), 20);",
+      "    else setImmediate(() => events.emit('logged', req.url));",
+      '  });',
+      '  return { server, events };',
+      '};',
+      '',
+    ]);
+    const program = path.join(app, 'server.js');
+    const source = [
+      "const http = require('node:http');",
+      "const { serve } = require('minilog');",
+      'const stretches = [];',
+      "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+      "const { server, events } = serve(async (req) => 'ok');",
+      "events.on('logged', (url) => {",
+      '  const start = performance.now();',
+      '  while (performance.now() - start < 150); // LOGGED LINE',
+      '  stretches.push([url, start, performance.now()]);',
+      '});',
+      'const get = (p) => new Promise((resolve) =>',
+      "  http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+      "server.listen(0, '127.0.0.1', async () => {",
+      "  await get('/timer');",
+      '  await new Promise((resolve) => setTimeout(resolve, 300));',
+      "  await get('/immediate');",
+      '  await new Promise((resolve) => setTimeout(resolve, 300));',
+      '  server.close();',
+      '});',
+      '',
+    ];
+    fs.writeFileSync(program, source.join('\n'));
+    const line = source.findIndex((l) => l.includes('LOGGED LINE')) + 1;
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      assert.deepEqual(
+        stretches.map(([url]) => url),
+        ['/timer', '/immediate'],
+        `${mode}: each request logged once`,
+      );
+      for (const [url, start, end] of stretches) {
+        const at = (start + end) / 2 - timeline.startTime;
+        const block = summary.blocks.find((b) => b.startMs <= at && at <= b.startMs + b.durationMs);
+        const seen = `${mode} ${url}: ${JSON.stringify(summary.blocks)}`;
+        assert.ok(block, `${seen}: the listener's 150 ms is a block`);
+        assert.notEqual(block.task, '0', `${seen}: a stint's block, not a gap's`);
+        if (block.frames.length > 0)
+          assert.ok([line, line + 1].includes(block.location?.line ?? -1), `${seen}: at its line`);
+        // Nobody's work still: no lane of the program's — not the request's, nor the script's.
+        const ran = ranAt(timeline, start, end);
+        assert.ok(
+          ran !== null && ran.internal,
+          `${mode} ${url}: it ran in the library's lane (${ran?.name})`,
+        );
+      }
+      const lanes = summary.tasks.filter((t) => !t.internal).map((t) => `${t.name} (${t.kind})`);
+      assert.ok(
+        !lanes.some((name) => name.includes('(after response)')),
+        `${mode}: no work after a response of the program's (${lanes.join(', ')})`,
+      );
+    }
+  });
+
   it('gives a Promise.all member no stint from the pool closing its idle connection after the response, in both modes', async () => {
     // pg-pool closes a client idle for idleTimeoutMillis; the close settles a promise pg's client
     // made when the member connected, and that read was taken for the member's reply: its lane

@@ -207,7 +207,7 @@ function fire(handle: Watched, watch: Watch): void {
     // nobodysCallback). So is a library's timer that fires once the work of the task that set it
     // is over (see libraryTimerDone).
     if (slot !== null && handle[kHousekeeping] !== true && !libraryTimerDone(handle, slot))
-      fired(slot, watch.due, watch.reason, watch.sync);
+      fired(slot, watch.due, watch.reason, watch.sync, handle);
     else housekeeping(handle, watch.sync);
   }
   if (watch.repeat && watch.due >= 0) watch.due = now() + watch.delay;
@@ -226,8 +226,9 @@ const housekeepers = new WeakMap<object, Task>();
  * nobody's too. Now the watchdog watches it like any stint, and the program's calls there follow
  * the rule as in any timer's callback of a library's.
  */
-function housekeeping(handle: Watched, sync: boolean): void {
-  const callback = (handle as { _onTimeout?: unknown })._onTimeout;
+function housekeeping(handle: Watched, sync: boolean, reason: number = Reason.Timer): void {
+  const h = handle as { _onTimeout?: unknown; _onImmediate?: unknown };
+  const callback = h._onTimeout ?? h._onImmediate;
   if (current !== null || typeof callback !== 'function') {
     nobodysCallback();
     return;
@@ -237,7 +238,7 @@ function housekeeping(handle: Watched, sync: boolean): void {
     task = newTask(TaskKind.Timer, null, 'housekeeping', TaskFlags.Internal, null);
     housekeepers.set(callback, task);
   }
-  openMacro(task, Reason.Timer, -1, sync);
+  openMacro(task, reason, -1, sync);
 }
 
 /**
@@ -279,12 +280,14 @@ function watchOwn(handle: object, key: string, watch: Watch): void {
   });
 }
 
-export function fired(slot: Slot, due: number, reason: number, sync: boolean): void {
+export function fired(slot: Slot, due: number, reason: number, sync: boolean, handle: Watched): void {
   if (heldWatch > 0) claimHeld(slot);
   const task = slotTask(slot);
   if (task === null) {
-    // A library's timer after a request's response (afterResponse): nobody's work.
-    if (slot.r === NOBODY) nobodysCallback();
+    // A library's timer or immediate after a request's response (afterResponse): nobody's work,
+    // run as the library's own stint, as its housekeeping is (before, as no stint: what the
+    // program's listeners did there was a gap, never a block).
+    if (slot.r === NOBODY) housekeeping(handle, sync, reason);
     return;
   }
   const t = now();
