@@ -54,6 +54,15 @@ interface Inspected {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long a test waits for a timeline's webview to start and draw: the extension opens a webview
+ * whose start stalls again after 5 s, then 10 s, then 20 s (timelinePanel.ts, 40 s in all with its
+ * last attempt's start), and at load 20 most timelines in a run stall once or twice (a run at load
+ * 20: 8 stalls in 21 tests; the kitchen's timeline moved beside the walkthrough stalled at 5 s and
+ * 10 s, and the 20 s its lessons test waited ran out).
+ */
+const TIMELINE_START_MS = 45_000;
+
 async function waitFor<T>(
   what: string | (() => string),
   read: () => T | undefined | Promise<T | undefined>,
@@ -345,8 +354,11 @@ describe('Loop Lens in VS Code', function () {
     )) as string;
     assert.ok(id, 'the trace opened');
     try {
-      await waitFor('its timeline drawn', async () =>
-        (await inspect()).find((s) => s.session.id === id)?.rendered?.lanes.length ? true : undefined,
+      await waitFor(
+        'its timeline drawn',
+        async () =>
+          (await inspect()).find((s) => s.session.id === id)?.rendered?.lanes.length ? true : undefined,
+        TIMELINE_START_MS,
       );
       assert.deepEqual(
         await offered(),
@@ -613,10 +625,14 @@ describe('Loop Lens in VS Code', function () {
       );
       // (Not in preview: opening the broken file again would replace it, closing its trace.)
       await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(good), { preview: false });
-      const shown = await waitFor('its timeline drawn in the editor', async () => {
-        const s = (await inspect()).find((x) => x.session.name === 'server.looplens');
-        return s !== undefined && (s.rendered?.lanes.length ?? 0) > 0 ? s : undefined;
-      });
+      const shown = await waitFor(
+        'its timeline drawn in the editor',
+        async () => {
+          const s = (await inspect()).find((x) => x.session.name === 'server.looplens');
+          return s !== undefined && (s.rendered?.lanes.length ?? 0) > 0 ? s : undefined;
+        },
+        TIMELINE_START_MS,
+      );
       assert.equal(shown.session.state, 'file');
       assert.equal((tabOf(good)?.input as vscode.TabInputCustom).viewType, 'looplens.traceFile');
       // Back on the broken file's page, the timeline's tools act on nothing (its title bar has
@@ -838,7 +854,7 @@ describe('Loop Lens in VS Code', function () {
           : undefined;
       },
       // A panel whose start stalls is opened again after 5 s, then 10 s (timelinePanel.ts).
-      45_000,
+      TIMELINE_START_MS,
     );
     assert.equal(live.session.state, 'running');
     assert.ok(live.panelVisible, 'the timeline panel is visible');
@@ -1049,11 +1065,16 @@ describe('Loop Lens in VS Code', function () {
     const shown = await waitFor('the timeline in view beside the walkthrough', async () =>
       (await inspect()).find((x) => x.session.id === kitchen.session.id && x.panelVisible),
     );
-    // And it holds the requests in view rather than following live past them while the user reads.
-    await waitFor('the timeline to watch the requests sent', async () => {
-      const s = (await inspect()).find((x) => x.session.id === kitchen.session.id);
-      return (s?.rendered as { mode?: string } | null)?.mode === 'watch' ? true : undefined;
-    });
+    // And it holds the requests in view rather than following live past them while the user reads
+    // (once its new panel's webview has started: it may stall).
+    await waitFor(
+      'the timeline to watch the requests sent',
+      async () => {
+        const s = (await inspect()).find((x) => x.session.id === kitchen.session.id);
+        return (s?.rendered as { mode?: string } | null)?.mode === 'watch' ? true : undefined;
+      },
+      TIMELINE_START_MS,
+    );
     const walkthrough = vscode.window.tabGroups.all.find(
       (g) =>
         g.activeTab !== undefined &&
@@ -1523,7 +1544,7 @@ describe('Loop Lens in VS Code', function () {
         },
         // A webview whose start stalls is opened again after 5 s, then 10 s, then 20 s
         // (timelinePanel.ts): the 20 s this waited ran out at load 45-67.
-        45_000,
+        TIMELINE_START_MS,
       );
       const before = await widthOf();
       const step = await vscode.commands.executeCommand<{ location: { file: string; line: number } | null }>(
@@ -1644,7 +1665,7 @@ describe('Loop Lens in VS Code', function () {
               (x.panelColumn ?? 0) > 0 &&
               x.panelColumn !== column,
           ),
-        45_000,
+        TIMELINE_START_MS,
       );
       const beside = shown.panelColumn!;
       // A file previewed in the timeline's group (as a single click in the Explorer opens one there).
@@ -1683,7 +1704,7 @@ describe('Loop Lens in VS Code', function () {
           const s = (await inspect()).find((x) => x.session.id === kitchen.session.id);
           return s?.panelVisible && s.rendered?.lanes.some((l) => l.name === 'GET /async') ? true : undefined;
         },
-        45_000,
+        TIMELINE_START_MS,
       );
     } finally {
       await vscode.commands.executeCommand('looplens.stopTracing', kitchen.session.id);
@@ -1745,12 +1766,16 @@ describe('Loop Lens in VS Code', function () {
       const names = s.summary.tasks.map((t) => t.name);
       for (const name of ['kitchen.py', 'main', 'fetch_menu', 'fetch_stock'])
         assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
-      await waitFor('its timeline drawn', async () => {
-        const found = (await inspect()).find((x) => x.session.id === id);
-        return found?.panelVisible === true && found.rendered?.lanes.some((l) => l.name === 'fetch_menu')
-          ? true
-          : undefined;
-      });
+      await waitFor(
+        'its timeline drawn',
+        async () => {
+          const found = (await inspect()).find((x) => x.session.id === id);
+          return found?.panelVisible === true && found.rendered?.lanes.some((l) => l.name === 'fetch_menu')
+            ? true
+            : undefined;
+        },
+        TIMELINE_START_MS,
+      );
     } finally {
       for (const t of vscode.window.terminals) if (t.name === 'Loop Lens: kitchen.py') t.dispose();
     }
@@ -1841,7 +1866,7 @@ describe('Loop Lens in VS Code', function () {
         },
         // A webview whose start stalls is opened again after 5 s, then 10 s, then 20 s
         // (timelinePanel.ts): all three stalled twice at load 20, and the 20 s this waited ran out.
-        45_000,
+        TIMELINE_START_MS,
       );
       fs.rmSync(gone);
       await vscode.commands.executeCommand('looplensTest.reloadWindow', { dir } satisfies Left);
@@ -1902,10 +1927,13 @@ describe('Loop Lens in VS Code', function () {
         'the tabs say which trace is gone',
       );
       // The file still there is read again and drawn.
-      await waitFor('kept.looplens drawn again', async () =>
-        (await inspect()).find(
-          (x) => x.session.name === 'kept.looplens' && (x.rendered?.lanes.length ?? 0) > 0,
-        ),
+      await waitFor(
+        'kept.looplens drawn again',
+        async () =>
+          (await inspect()).find(
+            (x) => x.session.name === 'kept.looplens' && (x.rendered?.lanes.length ?? 0) > 0,
+          ),
+        TIMELINE_START_MS,
       );
       const [missing, ended] = pages;
       assert.ok(missing.includes(path.join(left.dir, 'gone.looplens')), missing);
