@@ -65,6 +65,14 @@ const AWAIT_SHARE = 0.2;
  */
 const AWAIT_MS_PER_SECOND = 2;
 const AWAIT_BURST_MS = 20;
+/**
+ * The most one await capture is charged to that budget, ms. A capture's wall time is its cost only
+ * while the thread keeps its CPU: the dearest take about 0.1 ms (a real server's deep stacks), and
+ * the rest is the machine holding the thread (waiting for a CPU, at load 30 often 10-100 ms). Charged
+ * in full, one such wait emptied the budget for tens of seconds, and the rest of the run had no
+ * await locations (the kitchen's lessons: GET /sequential's resumes unknown, its lesson missing).
+ */
+const AWAIT_CAPTURE_MAX_MS = 1;
 /** Captures that name dishes get this share, and may spend this many seconds of it at once. */
 const CHAIN_SHARE = 0.4;
 const CHAIN_BURST_SECONDS = 5;
@@ -441,7 +449,7 @@ export function captureUserFrames(
     out.push(where);
     if (out.length >= max) break;
   }
-  awaitTime.spend(now() - start);
+  awaitTime.spend(Math.min(now() - start, AWAIT_CAPTURE_MAX_MS));
   return out;
 }
 
