@@ -129,17 +129,7 @@ async function paletteRows(query: string): Promise<string[] | undefined> {
         }),
       );
       try {
-        seen = await waitFor('the runner to read the Command Palette', async () => {
-          try {
-            const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
-              id: string;
-              texts?: string[];
-            };
-            return done.id === id ? (done.texts ?? []) : undefined;
-          } catch {
-            return undefined;
-          }
-        });
+        seen = await waitFor('the runner to read the Command Palette', async () => runnerReply(results, id));
       } finally {
         await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       }
@@ -147,6 +137,19 @@ async function paletteRows(query: string): Promise<string[] | undefined> {
     },
     60_000,
   );
+}
+
+/** The texts the runner read for request `id` (its `.keys.done` file), or undefined if not yet. */
+function runnerReply(results: string, id: string): string[] | undefined {
+  try {
+    const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
+      id: string;
+      texts?: string[];
+    };
+    return done.id === id ? (done.texts ?? []) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -167,17 +170,7 @@ async function workbench(request: {
   const id = `${Date.now()}-${Math.random()}`;
   fs.rmSync(`${results}.keys.done`, { force: true });
   fs.writeFileSync(`${results}.keys`, JSON.stringify({ id, keys: [], ...request }));
-  return waitFor('the runner to act in the workbench', async () => {
-    try {
-      const done = JSON.parse(fs.readFileSync(`${results}.keys.done`, 'utf8')) as {
-        id: string;
-        texts?: string[];
-      };
-      return done.id === id ? (done.texts ?? []) : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  return waitFor('the runner to act in the workbench', async () => runnerReply(results, id));
 }
 
 async function inspect(): Promise<Inspected[]> {
