@@ -1,9 +1,13 @@
 /**
  * Which frame of a block's stack sample the block is blamed on (tracer/watchdogWorker.ts
- * blamedFrame): the program's line, else a library's, never code nobody can open.
+ * blamedFrame): the program's line, else a library's, never code nobody can open — and, in a real
+ * recording, the program's line under a stack deeper than a sample's usual depth.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { blamedFrame, frameAfterNative } from '../tracer/watchdogWorker';
+import { readTrace, recordQuietly, tempDir } from './helpers';
 
 type Frame = [string, string, number, number, number?, number?];
 const WASM: Frame = ['', 'wasm://wasm/0002f80e', 1, 2844];
@@ -72,5 +76,40 @@ describe('the frame a block is blamed on when native code held the sample off', 
       frame: CALLER,
       before: false,
     });
+  });
+});
+
+describe('the frame a block is blamed on under a deep stack, in a real recording', () => {
+  it("blames the program's require of a library whose sixth nested require computes at its top level", async () => {
+    // deep0 requires deep1 … deep5, and deep5 computes for 400 ms as it loads: about seven frames
+    // of Node's loader a require put the program's line past the 32 frames a sample keeps in full.
+    const dir = tempDir();
+    for (let i = 0; i <= 5; i++) {
+      const pkg = path.join(dir, 'node_modules', `deep${i}`);
+      fs.mkdirSync(pkg, { recursive: true });
+      const body =
+        i < 5
+          ? `'use strict';\nmodule.exports = { next: require('deep${i + 1}') };\n`
+          : `'use strict';\nconst end = Date.now() + 400;\nlet spins = 0;\nwhile (Date.now() < end) spins++;\nmodule.exports = { spins };\n`;
+      fs.writeFileSync(path.join(pkg, 'index.js'), body);
+    }
+    const program = path.join(dir, 'app.js');
+    fs.writeFileSync(
+      program,
+      `'use strict';\nconsole.log('start');\nconst deep = require('deep0');\nconsole.log('loaded', typeof deep.next);\n`,
+    );
+    const out = path.join(dir, 'trace.looplens');
+    const result = await recordQuietly(out, process.execPath, program);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'start\nloaded object\n');
+    const { summary } = readTrace(out);
+    const longest = [...summary.blocks].sort((a, b) => b.durationMs - a.durationMs)[0];
+    assert.ok(longest !== undefined && longest.durationMs >= 300, JSON.stringify(summary.blocks));
+    assert.equal(longest.located, 'sampled', JSON.stringify(longest));
+    assert.deepEqual(
+      longest.location && { file: longest.location.file, line: longest.location.line },
+      { file: fs.realpathSync(program), line: 3 },
+      JSON.stringify(longest),
+    );
   });
 });

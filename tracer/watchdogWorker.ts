@@ -87,6 +87,15 @@ const MAX_SAMPLES = 60;
 /** A block watched longer than this is reported and not sampled further. */
 const MAX_WATCH_MS = 30_000;
 const STACK_DEPTH = 32;
+/**
+ * How deep a sample looks for the program's own frames past STACK_DEPTH, and how many of them it
+ * keeps there. A chain of requires is about seven frames a module: a block at the top level of a
+ * library four requires down had only the libraries' frames in 32, and was blamed on the innermost
+ * library's line rather than the program's `require` that loaded them. V8 walks only as deep as the
+ * stack goes, so a shallow stack costs no more.
+ */
+const DEEP_STACK_DEPTH = 256;
+const DEEP_PROGRAM_FRAMES = 4;
 
 /**
  * Evaluated on the main thread inside the interrupt. It reads the heartbeat (to tell whether the
@@ -101,15 +110,23 @@ const SAMPLE_EXPRESSION = `(() => {
   const limit = E.stackTraceLimit;
   try {
     E.prepareStackTrace = (_, sites) => sites;
-    E.stackTraceLimit = ${STACK_DEPTH};
+    E.stackTraceLimit = ${DEEP_STACK_DEPTH};
     const holder = {};
     E.captureStackTrace(holder);
     const sites = holder.stack;
     const frames = [];
-    for (const site of sites) {
+    let deep = 0;
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i];
       // An async frame is the caller an await returns to, not where the thread is: a sample taken
       // between two continuations would blame the caller's await (a loop that awaits each round).
       if (typeof site.isAsync === 'function' && site.isAsync()) continue;
+      if (i >= ${STACK_DEPTH}) {
+        // Past the usual depth only the program's own frames, for the blame (see DEEP_STACK_DEPTH).
+        const file = site.getFileName() || '';
+        if (file === '' || file.startsWith('node:') || file.startsWith('internal/') || file.includes('/node_modules/') || file.includes('\\\\node_modules\\\\') || file.startsWith('wasm://')) continue;
+        if (++deep > ${DEEP_PROGRAM_FRAMES}) break;
+      }
       frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0, typeof site.getEnclosingLineNumber === 'function' ? site.getEnclosingLineNumber() || 0 : 0, typeof site.getEnclosingColumnNumber === 'function' ? site.getEnclosingColumnNumber() || 0 : 0]);
     }
     const task = guard && typeof guard.task === 'function' ? guard.task() : null;
