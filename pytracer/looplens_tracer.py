@@ -605,6 +605,18 @@ def _sched_counters(path):
 
 
 class Tracer:
+    # Its attributes in slots, not a dictionary: they are more than the 30 an instance's shared keys
+    # hold in CPython 3.11, so each read and store in the hot paths (a stint's, a request's) was a
+    # dictionary's (LOAD_ATTR_WITH_HINT), where a slot's is an offset (LOAD_ATTR_SLOT).
+    __slots__ = (
+        "answered", "await_anchors", "await_cache", "await_due", "await_refilled", "await_tasks",
+        "await_tokens", "cpu_check_ms", "current", "deferred", "due", "ended", "lag_cb", "lag_due",
+        "lag_handle", "lag_last", "lag_loop", "lag_period", "lag_rested", "lag_resting", "lag_samples",
+        "lag_since", "last_end", "live_requests", "loop_thread", "new_id", "own_lanes", "park_lock",
+        "parked", "request_names", "route_infos", "samples", "schedstat", "scheduled", "stint_start",
+        "stint_wait", "task_ids", "task_names", "unanswered", "w", "wait_ref", "wait_written"
+    )
+
     def __init__(self, writer, script, name, block_ms=DEFAULT_BLOCK_MS):
         self.w = writer
         # The next task id, 2 to 2**32 - 1 and again (the format's ids are 32-bit): counted in C, one
