@@ -698,7 +698,9 @@ class Tracer:
         # while the loop's thread stood in the run queue, woken for the stint, counted that wait as
         # the stint's (15 ms more than the stint's wall time less its CPU, at load 50); and what the last
         # STINT_CPU record written said, (the stint's start, µs waiting).
-        self.cpu_check_ms = min(CPU_CHECK_MS, block_ms)
+        # A float: each stint's start and end compare a float with it, which CPython 3.11 specializes
+        # only where both sides are floats (an int here sent every comparison the generic way).
+        self.cpu_check_ms = float(min(CPU_CHECK_MS, block_ms))
         self.schedstat = "/proc/self/task/%d/schedstat" % threading.get_native_id()
         self.wait_ref = None
         self.wait_written = None
