@@ -2126,7 +2126,17 @@ def _patched_create_task(create_task, standard=False):
             try:
                 tracer = _tracer
                 if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
-                    tracer.task_created(task, coro)
+                    if type(coro) is _COROUTINE and coro.cr_code is _uvicorn_cycle:
+                        # Tracer.task_created's first case, inline (one call fewer a request):
+                        # uvicorn's task for a request, known by its id and otherwise left until
+                        # its first step (see Tracer.deferred).
+                        key = _ref(task)
+                        if key not in tracer.task_ids:
+                            ident = tracer.new_id()
+                            tracer.task_ids[key] = ident
+                            tracer.deferred[ident] = (key, tracer.stint_start, tracer.current, _uvicorn_cycle)
+                    else:
+                        tracer.task_created(task, coro)
                     if name is not None:
                         tracer.name_task(task)
                 if (not standard or self._debug) and getattr(task, "_source_traceback", None):
