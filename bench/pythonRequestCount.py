@@ -10,7 +10,11 @@
 #     --callgrind-out-file=/tmp/count-$n python3 bench/pythonRequestCount.py / 300 $n; done
 # (untraced: without the tracer on PYTHONPATH and LOOPLENS_OPTIONS). `setarch -R` (no address
 # randomization) makes the ids the tracer keys its maps by the same in every run: one build counted
-# twice agrees to 0.5 k instructions a request. Usage: ROUTE WARM N.
+# twice agrees to 0.5 k instructions a request. Usage: ROUTE WARM N [--generic].
+# --generic (traced, not under callgrind): after the requests, the tracer's instructions that ran on 50
+# more and that CPython 3.11 left in their generic form (`dis`, adaptive, matched against what
+# `sys.settrace` saw run), with how many times a request: what its specializing interpreter could not
+# make cheaper (docs/performance.md, "What the interpreter left generic").
 import asyncio
 import gc
 import os
@@ -79,4 +83,50 @@ gc.collect()
 gc.disable()  # (what the collector does moves with every object allocated: not counted)
 for _ in range(REQUESTS):
     one()
+if "--generic" in sys.argv[4:]:
+    import collections
+    import dis
+    import types
+
+    import looplens_tracer
+
+    TRACER_FILE = looplens_tracer.__file__
+    # Every function of the tracer's, its instructions as the interpreter has them now.
+    adaptive = {
+        o.__code__: {i.offset: i for i in dis.get_instructions(o.__code__, adaptive=True)}
+        for o in gc.get_objects()
+        if isinstance(o, types.FunctionType) and o.__code__.co_filename == TRACER_FILE
+    }
+    ran = collections.Counter()
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            ran[(frame.f_code, frame.f_lasti)] += 1
+        return local
+
+    def outer(frame, event, arg):
+        if frame.f_code.co_filename == TRACER_FILE:
+            frame.f_trace_opcodes = True
+            return local
+        return None
+
+    SEEN = 50
+    sys.settrace(outer)
+    for _ in range(SEEN):
+        one()
+    sys.settrace(None)
+    # Generic: an adaptive form that gave up (or backs off), or an instruction 3.11 never specializes
+    # (a CALL after a specialized PRECALL runs nothing of its own: left out).
+    rows = []
+    for (code, offset), times in ran.items():
+        ins = adaptive.get(code, {}).get(offset)
+        if ins is not None and ins.opname != "CALL_ADAPTIVE" and (
+            ins.opname.endswith("_ADAPTIVE")
+            or ins.opname in ("LOAD_ATTR", "STORE_ATTR", "LOAD_METHOD", "COMPARE_OP", "BINARY_OP", "PRECALL")
+            or "WITH_HINT" in ins.opname
+            or "WITH_DICT" in ins.opname
+        ):
+            rows.append((code.co_name, ins.positions.lineno, ins.opname, ins.argrepr, times / SEEN))
+    for name, line, opname, arg, per in sorted(rows):
+        print("%5.2f a request  %s:%s  %s %s" % (per, name, line, opname, arg))
 os._exit(0)  # (no trace written at exit: nothing but the requests counted)

@@ -605,6 +605,18 @@ def _sched_counters(path):
 
 
 class Tracer:
+    # Its attributes in slots, not a dictionary: they are more than the 30 an instance's shared keys
+    # hold in CPython 3.11, so each read and store in the hot paths (a stint's, a request's) was a
+    # dictionary's (LOAD_ATTR_WITH_HINT), where a slot's is an offset (LOAD_ATTR_SLOT).
+    __slots__ = (
+        "answered", "await_anchors", "await_cache", "await_due", "await_refilled", "await_tasks",
+        "await_tokens", "cpu_check_ms", "current", "deferred", "due", "ended", "lag_cb", "lag_due",
+        "lag_handle", "lag_last", "lag_loop", "lag_period", "lag_rested", "lag_resting", "lag_samples",
+        "lag_since", "last_end", "live_requests", "loop_thread", "new_id", "own_lanes", "park_lock",
+        "parked", "request_names", "route_infos", "samples", "schedstat", "scheduled", "stint_start",
+        "stint_wait", "task_ids", "task_names", "unanswered", "w", "wait_ref", "wait_written"
+    )
+
     def __init__(self, writer, script, name, block_ms=DEFAULT_BLOCK_MS):
         self.w = writer
         # The next task id, 2 to 2**32 - 1 and again (the format's ids are 32-bit): counted in C, one
@@ -686,7 +698,9 @@ class Tracer:
         # while the loop's thread stood in the run queue, woken for the stint, counted that wait as
         # the stint's (15 ms more than the stint's wall time less its CPU, at load 50); and what the last
         # STINT_CPU record written said, (the stint's start, µs waiting).
-        self.cpu_check_ms = min(CPU_CHECK_MS, block_ms)
+        # A float: each stint's start and end compare a float with it, which CPython 3.11 specializes
+        # only where both sides are floats (an int here sent every comparison the generic way).
+        self.cpu_check_ms = float(min(CPU_CHECK_MS, block_ms))
         self.schedstat = "/proc/self/task/%d/schedstat" % threading.get_native_id()
         self.wait_ref = None
         self.wait_written = None
@@ -2112,7 +2126,17 @@ def _patched_create_task(create_task, standard=False):
             try:
                 tracer = _tracer
                 if tracer is not None and not tracer.ended and (self is tracer.lag_loop or tracer.traces(self)):
-                    tracer.task_created(task, coro)
+                    if type(coro) is _COROUTINE and coro.cr_code is _uvicorn_cycle:
+                        # Tracer.task_created's first case, inline (one call fewer a request):
+                        # uvicorn's task for a request, known by its id and otherwise left until
+                        # its first step (see Tracer.deferred).
+                        key = _ref(task)
+                        if key not in tracer.task_ids:
+                            ident = tracer.new_id()
+                            tracer.task_ids[key] = ident
+                            tracer.deferred[ident] = (key, tracer.stint_start, tracer.current, _uvicorn_cycle)
+                    else:
+                        tracer.task_created(task, coro)
                     if name is not None:
                         tracer.name_task(task)
                 if (not standard or self._debug) and getattr(task, "_source_traceback", None):

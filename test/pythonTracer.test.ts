@@ -691,6 +691,56 @@ describe('the Python asyncio tracer', function () {
     await holdSeenLive('hold_sampled', 50);
   });
 
+  it('runs a stint’s reads of the tracer’s state and its time comparisons specialized (CPython 3.11)', async () => {
+    // Every callback of the loop runs through the patched Handle._run. CPython 3.11 specializes an
+    // attribute of an instance to an offset only while the instance's keys are shared (30 at most:
+    // the tracer's 42 were each a dictionary lookup, LOAD_ATTR_WITH_HINT, until they became slots),
+    // and a comparison only where both sides are floats (the CPU-check length was an int, so each
+    // stint's two comparisons with it ran the generic way). Read from the program after 300 steps:
+    // the instructions the interpreter settled on (dis, adaptive), not a time.
+    const program = path.join(dir, 'specialized.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, dis, json, sys',
+        'async def steps():',
+        '    for _ in range(300):',
+        '        await asyncio.sleep(0)',
+        'asyncio.run(steps())',
+        'if sys.version_info[:2] != (3, 11):',
+        '    print("null")  # (the names are 3.11\'s)',
+        '    sys.exit(0)',
+        'run = asyncio.events.Handle._run',
+        'ins = list(dis.get_instructions(run, adaptive=True))',
+        'print(json.dumps({',
+        '    "name": run.__code__.co_name,',
+        '    "hinted": sorted({i.opname for i in ins if "WITH_HINT" in i.opname or "WITH_DICT" in i.opname}),',
+        '    "afterCheck": [ins[i + 1].opname for i in range(len(ins) - 1) if ins[i].argval == "check_ms"],',
+        '}))',
+      ].join('\n') + '\n',
+    );
+    // (No awaits read: each step a stint's common case, its end inline.)
+    const traced = await runTraced(program, {
+      out: path.join(dir, 'specialized.looplens'),
+      awaitTasksPerSecond: 0.001,
+    });
+    assert.equal(traced.code, 0, traced.stderr);
+    const seen = JSON.parse(traced.stdout.trim()) as {
+      name: string;
+      hinted: string[];
+      afterCheck: string[];
+    } | null;
+    if (seen === null) return; // another Python's instruction names
+    assert.equal(seen.name, '_run_handle', 'the tracer runs the loop’s callbacks');
+    assert.deepEqual(seen.hinted, [], 'no attribute read or stored through a dictionary');
+    // The stint's start and its common end (the third: the end's copy for an exception, not run).
+    assert.deepEqual(
+      seen.afterCheck.slice(0, 2),
+      ['COMPARE_OP_FLOAT_JUMP', 'COMPARE_OP_FLOAT_JUMP'],
+      seen.afterCheck.join(),
+    );
+  });
+
   it('wakes its watchdog about every half block threshold while the loop runs short stints, not on a poll four times as often', async () => {
     // Each wake-up of the watchdog's thread takes the interpreter's lock (and, on a server's one
     // core, the CPU) from the loop's thread. Counted from the program: its calls of time.sleep
