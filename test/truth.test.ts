@@ -1229,6 +1229,46 @@ const CONSTRUCTS: Array<{
       requests: ['/page?n=1', '/page?n=2'],
     },
   },
+  {
+    title:
+      "a queue's job the code added and did not await leaves the code's later awaits its own: the loads a batch settles after them are no job's wait (seed 170669)",
+    // Before: fast mode took the awaits the stint made after the job's call (the gap's sleep, the
+    // queue's `onIdle()`) for the queue's runner going on once the job returned; the code resumed
+    // knowing the job, and the batch settling the first load given to `Promise.allSettled` made the
+    // job that member's — named after the script's function, the code after the loads in its lane.
+    fns: [
+      fn('refreshCache', [sleep(3), work()]),
+      fn('loadUser', [
+        sleep(1),
+        { k: 'syncAdd', fns: ['refreshCache'], gapMs: 1, form: 'bind' },
+        {
+          k: 'loaderMembers',
+          kind: 'all',
+          style: 'direct',
+          loads: [0, 0],
+          batchMs: 1,
+          batchAwait: false,
+          afterMs: 0,
+        },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'syncAdd', fns: ['refreshCache', 'refreshCache'], gapMs: 1, form: 'arrow' },
+      {
+        k: 'loaderMembers',
+        kind: 'allSettled',
+        style: 'direct',
+        loads: [0, 0, 0],
+        batchMs: 1.9,
+        batchAwait: false,
+        afterMs: 0,
+      },
+      work(),
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'loadUser'], style: 'literal' },
+      work(),
+    ],
+  },
 ];
 
 /**

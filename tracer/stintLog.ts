@@ -267,6 +267,14 @@ export interface FoundDish {
    */
   job: boolean;
   /**
+   * For a job: where the library's code that runs it ends (the extent of the library's call nobody
+   * awaited around it), or undefined for the stint's end (the stint resumed the runner, or a
+   * scheduler's timer runs the library's code). What the stint makes past it is no runner going on
+   * once the job returned: the program's own code after the library's call returned to it (the
+   * `await` after a queue's synchronous `add(job)`) — dishSort.ts, the runner's awaits.
+   */
+  runnerEnd?: number;
+  /**
    * For a call nobody awaited, the program's async function: the promises it made and left at its
    * own level, each with where its work ends (pairs [record, cut]) — perhaps the promise the
    * function returned without awaiting it, after which the parse, which cannot see such a return,

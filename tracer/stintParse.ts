@@ -1174,10 +1174,13 @@ export function findDishes(
     // library's code that a scheduler's timer runs (no function of the program's on the stack).
     const resumed = p === -1;
     found = resumed && (resumesRunner || logFrom[r] === CalledFrom.Library);
+    // The library's call nobody awaited that runs it, when the stint made it (its extent is the runner's).
+    let runnerCall = -1;
     for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       found = libraryUnawaited(p) && own[p] === 0;
+      if (found) runnerCall = p;
     }
     // Reached through the library's helpers that the stint's own code awaits, in a stint that
     // resumed a job runner or a scheduler's timer runs (see servesJobRunner).
@@ -1193,6 +1196,7 @@ export function findDishes(
     const side = resumed && resumesRunner && runner === Runner.SideBySide;
     const dish = callDish(r, stop, false, side, false, !side);
     if (side) dish.byRunner = true;
+    if (runnerCall !== -1) dish.runnerEnd = closedAt[runnerCall];
     dishes.push(dish);
     if (!side) ownedByDish(r, stop);
   }
@@ -1330,7 +1334,11 @@ export function findDishes(
     // request waits for its response (a framework's `next()` there is the request running), nor
     // inside a layer (a router's `next()` calling the next layer: the layers run one at a time).
     if (through && !inLayer) {
-      dishes.push(callDish(r, stop, false, false, false, true));
+      // (The library's synchronous code returned once it chained the job: its `.then` on the job's
+      // promise is all it left, and what follows is the code that added the job.)
+      const dish = callDish(r, stop, false, false, false, true);
+      dish.runnerEnd = stop;
+      dishes.push(dish);
       ownedByDish(r, stop);
       continue;
     }
