@@ -1269,6 +1269,38 @@ const CONSTRUCTS: Array<{
       work(),
     ],
   },
+  {
+    title:
+      "every async call a tick's or microtask's callback makes and does not await is the work of the code that queued it, two or three from one callback",
+    // Before: the first call and the one holding the stint's last await were the queuer's, any
+    // other a dish of its own (`a(); b(); c();`: `b`), and so was a second call whose chain
+    // statement held the last await (`a().catch(log); b().catch(log);`: `b`) — both modes.
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'tickStart', via: 'both', chain: false, workMs: 0.8, calls: 2 },
+        { k: 'tickStart', via: 'nextTick', chain: true, workMs: 0.8, calls: 3 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'tickStart', via: 'nextTick', chain: false, workMs: 0.8, calls: 2 },
+      { k: 'tickStart', via: 'microtask', chain: false, workMs: 0.8, calls: 3 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'loadUser'], style: 'literal' },
+      sleep(8),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/flush',
+          before: [{ k: 'tickStart', via: 'microtask', chain: true, workMs: 0.8, calls: 2 }],
+          after: [{ k: 'tickStart', via: 'nextTick', chain: false, workMs: 0.8, calls: 3 }],
+        },
+      ],
+      requests: ['/flush?n=1', '/flush?n=2'],
+    },
+  },
 ];
 
 /**

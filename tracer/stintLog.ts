@@ -52,6 +52,13 @@ export const enum StintEntry {
    * arrow that calls async functions without awaiting them): no promise of its own comes first.
    */
   CalledSync = 4,
+  /**
+   * The runtime called a tick's or a microtask's callback (`process.nextTick`, `queueMicrotask`):
+   * parsed as Called, except that every call it makes at its own level and does not await is its
+   * own code — the work of the code that queued it, as the one that holds its last await is
+   * (`process.nextTick(() => { flush(a); flush(b); })`: both calls the queuer's; stintParse.ts).
+   */
+  Queued = 5,
 }
 
 /** What a stint that resumed a library's call runs (see stintParse.ts findDishes, the job rule). */

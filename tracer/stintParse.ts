@@ -874,6 +874,9 @@ export function findDishes(
   layers: number[];
   defers: number[];
 } {
+  // A tick's or microtask's callback is a function the runtime called (StintEntry.Queued).
+  const queued = how === StintEntry.Queued;
+  if (queued) how = StintEntry.Called;
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
@@ -900,6 +903,20 @@ export function findDishes(
     }
     if (outermost !== -1) own[outermost] = 1;
     break;
+  }
+  // A tick's or microtask's callback runs in the lane of the code that queued it, and every call it
+  // makes at its own level and does not await is that code's work, as the first one and the one
+  // holding the last await are above (README: `process.nextTick(() => flush())`): not only those
+  // two — the calls between them were dishes (`queueMicrotask(() => { a(); b(); c(); })`: `b` a
+  // task), and so was a second call whose chain statement held the last await (`a().catch(log);
+  // b().catch(log);`: `b`). (A library's own async function that its code calls there is still no
+  // such call: calledByLibrary.)
+  for (let r = start; queued && r < end; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    if (logUsed[r] !== 0 && unawaited[r] === 0) continue;
+    let around = level[r];
+    while (around !== -1 && logRooted[around] === Rooted.ByRuntime) around = level[around];
+    if (around === -1 && !calledByLibrary(r, serving) && !handedOn(r, answered)) own[r] = 1;
   }
   // A stint that resumed a function which did not return ends with that function's await: a root
   // nobody consumed that holds it only seems to (a library's `new Promise` whose extent the parse

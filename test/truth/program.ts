@@ -305,9 +305,18 @@ export type Stmt =
    * callback's work, as for a timer's (README: "what your own timer callback calls
    * (`setInterval(() => tick())`) stays the timer's work"; it names timers only, and the tracer
    * does the same for ticks and microtasks). The first truth written made the call a dish of its
-   * own, as a call nobody awaited in the code's own stint is.
+   * own, as a call nobody awaited in the code's own stint is. `calls` (2 or 3; one when absent, the
+   * generator's version 4) starts that many such calls from the one callback, each the queuer's
+   * work (README: "every call such a callback makes at its own level"; before 2026-12-06 the
+   * tracer made all but the first and the one holding the stint's last await dishes of their own).
    */
-  | { k: 'tickStart'; via: 'nextTick' | 'microtask' | 'both'; chain: boolean; workMs: number }
+  | {
+      k: 'tickStart';
+      via: 'nextTick' | 'microtask' | 'both';
+      chain: boolean;
+      workMs: number;
+      calls?: number;
+    }
   /**
    * A callback function of the program's with a `util.promisify.custom` of its own (Node's
    * `promisify` returns that function as it is): a function that is not async and returns a `new
@@ -1444,9 +1453,10 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       });
       // The callback runs in a stint of the code that queued it: `__running` is set for the call's
       // code before its first await (none here), and put back after.
-      const call = s.chain
+      const one = s.chain
         ? `${f}(${d}).then(() => __work(${d}, ${ms(s.workMs)}));`
         : `${f}(${d}).catch(__noop);`;
+      const call = Array.from({ length: s.calls ?? 1 }, () => one).join(' ');
       const callback = `() => { const was = __running; __running = ${d}; __work(${d}, ${ms(s.workMs)}); ${call} __running = was; }`;
       if (s.via === 'nextTick') w.line(`process.nextTick(${callback});`);
       else if (s.via === 'microtask') w.line(`queueMicrotask(${callback});`);
