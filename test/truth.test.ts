@@ -1301,6 +1301,52 @@ const CONSTRUCTS: Array<{
       requests: ['/flush?n=1', '/flush?n=2'],
     },
   },
+  {
+    title:
+      "the generator's fifth set: async-iterable classes read by `for await` that breaks, a race's loser aborted, an emitter's async listener, an async microtask callback, `Promise.all` nested in `map` callbacks",
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'iterClass', style: 'manual', items: 3, take: 2, workMs: 0.8 },
+        { k: 'raceAbort', via: 'listener', ms: 2, workMs: 0.8 },
+        { k: 'nestedAll', outer: 2, inner: 2, call: 'arrow', workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'asyncListener', emits: 2, workMs: 0.8 },
+        { k: 'microtaskAsync', via: 'nextTick', workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'iterClass', style: 'generator', items: 4, take: 2, workMs: 0.8 },
+      { k: 'raceAbort', via: 'timersPromises', ms: 2, workMs: 0.8 },
+      { k: 'microtaskAsync', via: 'microtask', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'nestedAll', outer: 3, inner: 2, call: 'named', workMs: 0.8 },
+      { k: 'asyncListener', emits: 1, workMs: 0.8 },
+      sleep(6),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            { k: 'asyncListener', emits: 2, workMs: 0.8 },
+            { k: 'nestedAll', outer: 2, inner: 1, call: 'arrow', workMs: 0.8 },
+          ],
+          after: [
+            { k: 'iterClass', style: 'manual', items: 2, take: 3, workMs: 0.8 },
+            { k: 'raceAbort', via: 'timersPromises', ms: 2, workMs: 0.8 },
+            { k: 'microtaskAsync', via: 'microtask', workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**
