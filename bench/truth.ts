@@ -4,7 +4,7 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2|3|4] [--node-args "FLAGS"]
+ *                          [--generator 1|2|3|4|5] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
@@ -15,10 +15,13 @@
  * `--generator 1` makes the programs the generator made before its second set of constructs (the
  * figures before 2026-12-05's evening); 2 adds them (test/truth/generate.ts, `version`); 3 adds the
  * third set (deferreds in a `Map` settled by another task, `for await` that breaks early: the
- * figures of 2026-12-06's evening); 4, the default, adds the fourth (`pipeline` through an async
+ * figures of 2026-12-06's evening); 4 adds the fourth (`pipeline` through an async
  * generator, `yield*`, ticks that start calls, `util.promisify.custom`, thenables given to
  * `Promise.all`, async arrows mapped in a `for await`, `events.once` given a signal, class fields
- * and private methods: the figures since 2026-12-06's night).
+ * and private methods: the figures of 2026-12-06's night); 5, the default, adds the fifth (a class
+ * whose instances are async iterables, `AbortController` cancelling a race's loser, an emitter's
+ * async listener, `queueMicrotask` of an async arrow, `Promise.all` nested in `map` callbacks,
+ * ticks that start two or three calls: the figures since 2026-12-06, late).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -48,10 +51,10 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
-  const versionArg = Number(arg('generator', '4'));
-  if (versionArg !== 1 && versionArg !== 2 && versionArg !== 3 && versionArg !== 4)
-    throw new Error('--generator: give 1, 2, 3 or 4');
-  const version: 1 | 2 | 3 | 4 = versionArg;
+  const versionArg = Number(arg('generator', '5'));
+  if (versionArg !== 1 && versionArg !== 2 && versionArg !== 3 && versionArg !== 4 && versionArg !== 5)
+    throw new Error('--generator: give 1, 2, 3, 4 or 5');
+  const version: 1 | 2 | 3 | 4 | 5 = versionArg;
   const nodeArgs = arg('node-args', '')
     .split(' ')
     .filter((a) => a !== '');

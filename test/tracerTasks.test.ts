@@ -904,6 +904,77 @@ describe('tasks the tracer finds in real programs', function () {
     await assertBatchLoads(program, /^all\[\d\]$/, 'caller');
   });
 
+  it("keeps the script's code after a queue's job it added and did not await its own, not the job's: the loads a batch then settles are no job's wait, in both modes", async () => {
+    // Seed 170669 of the truth generator (fast mode, every run): the script adds a job to a queue
+    // (a synchronous `add` that calls the job and chains it; the real p-queue, whose runner awaits
+    // it) and goes on to await something else. The awaits the stint made after the job's call were
+    // all taken for the runner's own, going on once the job returned: the script's code resumed in
+    // a strand that knew the job, and when the batch of the real DataLoader it ran next settled a
+    // load given to `Promise.allSettled`, the job was taken for that member's — folded into it, the
+    // member named after the script's function, and the script's code after the combinator (its
+    // 60 ms spin) ran in that member's lane.
+    const app = path.join(dir, 'jobThenLoads');
+    fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+    for (const name of ['p-queue', 'dataloader'])
+      fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(app, 'node_modules', name));
+    writeLibrary(app, 'syncqueue', [
+      'class Queue {',
+      '  constructor() { this.running = 0; }',
+      '  add(job) { this.running++; job().then(() => this.running--); }',
+      '}',
+      'exports.Queue = Queue;',
+      '',
+    ]);
+    const queues = {
+      sync: "const queue = new (require('syncqueue').Queue)();",
+      pQueue:
+        "const { default: PQueue } = await import('p-queue'); const queue = new PQueue({ concurrency: 1 });",
+    };
+    for (const [form, makeQueue] of Object.entries(queues)) {
+      const program = path.join(app, `${form}.js`);
+      fs.writeFileSync(
+        program,
+        [
+          "const DataLoader = require('dataloader');",
+          'function spin(ms) { const end = Date.now() + ms; while (Date.now() < end); }',
+          'async function refresh() { await new Promise((r) => setTimeout(r, 5)); spin(2); }',
+          'async function main() {',
+          `  ${makeQueue}`,
+          '  queue.add(refresh);',
+          '  await new Promise((r) => setTimeout(r, 20));',
+          '  const users = new DataLoader(async function batchUsers(keys) { spin(5); return keys; });',
+          '  await Promise.allSettled([users.load(1), users.load(2), users.load(3)]);',
+          '  spin(60);',
+          '}',
+          'main();',
+          '',
+        ].join('\n'),
+      );
+      for (const { mode, timeline } of await inBothModes(program)) {
+        const tasks = timeline.tasks.filter((t) => t.mergedInto === -1 && t.id !== '0');
+        const names = tasks.map((t) => `${t.name} (${t.kind}, run ${t.runMs.toFixed(1)})`).join(', ');
+        const script = tasks.find((t) => t.kind === 'main')!;
+        const job = tasks.find((t) => t.name === 'refresh');
+        assert.ok(job !== undefined, `${form}, ${mode}: the job is a task (${names})`);
+        assert.equal(job.parent, script.index, `${form}, ${mode}: the job is the script's (${names})`);
+        assert.deepEqual(
+          tasks.filter((t) => t.kind === 'other' && t !== job).map((t) => t.name),
+          ['allSettled[0]', 'allSettled[1]', 'allSettled[2]'],
+          `${form}, ${mode}: a member per load, none named after the script's function (${names})`,
+        );
+        // (The members settle with no work of their own: the batch is the script's, a library's
+        // function called as it is.)
+        for (const t of tasks)
+          if (t.kind === 'other' && t !== job)
+            assert.ok(
+              t.runMs < 30,
+              `${form}, ${mode}: ${t.name} ran none of the 60 ms spin after the loads (${names})`,
+            );
+        assert.ok(script.runMs >= 60, `${form}, ${mode}: the script ran the spin after the loads (${names})`);
+      }
+    }
+  });
+
   it("runs each DataLoader's batch in the lane of the member whose load queued it (graphql-js resolvers, a loader each; two functions in Promise.all), in both modes", async () => {
     // Before: the parse began each member at the promise it is, so what `load` did before making
     // it (chaining the resolved promise that queues the batch) was the member's before, or the

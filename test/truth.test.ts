@@ -1229,6 +1229,124 @@ const CONSTRUCTS: Array<{
       requests: ['/page?n=1', '/page?n=2'],
     },
   },
+  {
+    title:
+      "a queue's job the code added and did not await leaves the code's later awaits its own: the loads a batch settles after them are no job's wait (seed 170669)",
+    // Before: fast mode took the awaits the stint made after the job's call (the gap's sleep, the
+    // queue's `onIdle()`) for the queue's runner going on once the job returned; the code resumed
+    // knowing the job, and the batch settling the first load given to `Promise.allSettled` made the
+    // job that member's — named after the script's function, the code after the loads in its lane.
+    fns: [
+      fn('refreshCache', [sleep(3), work()]),
+      fn('loadUser', [
+        sleep(1),
+        { k: 'syncAdd', fns: ['refreshCache'], gapMs: 1, form: 'bind' },
+        {
+          k: 'loaderMembers',
+          kind: 'all',
+          style: 'direct',
+          loads: [0, 0],
+          batchMs: 1,
+          batchAwait: false,
+          afterMs: 0,
+        },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'syncAdd', fns: ['refreshCache', 'refreshCache'], gapMs: 1, form: 'arrow' },
+      {
+        k: 'loaderMembers',
+        kind: 'allSettled',
+        style: 'direct',
+        loads: [0, 0, 0],
+        batchMs: 1.9,
+        batchAwait: false,
+        afterMs: 0,
+      },
+      work(),
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'loadUser'], style: 'literal' },
+      work(),
+    ],
+  },
+  {
+    title:
+      "every async call a tick's or microtask's callback makes and does not await is the work of the code that queued it, two or three from one callback",
+    // Before: the first call and the one holding the stint's last await were the queuer's, any
+    // other a dish of its own (`a(); b(); c();`: `b`), and so was a second call whose chain
+    // statement held the last await (`a().catch(log); b().catch(log);`: `b`) — both modes.
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'tickStart', via: 'both', chain: false, workMs: 0.8, calls: 2 },
+        { k: 'tickStart', via: 'nextTick', chain: true, workMs: 0.8, calls: 3 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'tickStart', via: 'nextTick', chain: false, workMs: 0.8, calls: 2 },
+      { k: 'tickStart', via: 'microtask', chain: false, workMs: 0.8, calls: 3 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'loadUser'], style: 'literal' },
+      sleep(8),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/flush',
+          before: [{ k: 'tickStart', via: 'microtask', chain: true, workMs: 0.8, calls: 2 }],
+          after: [{ k: 'tickStart', via: 'nextTick', chain: false, workMs: 0.8, calls: 3 }],
+        },
+      ],
+      requests: ['/flush?n=1', '/flush?n=2'],
+    },
+  },
+  {
+    title:
+      "the generator's fifth set: async-iterable classes read by `for await` that breaks, a race's loser aborted, an emitter's async listener, an async microtask callback, `Promise.all` nested in `map` callbacks",
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'iterClass', style: 'manual', items: 3, take: 2, workMs: 0.8 },
+        { k: 'raceAbort', via: 'listener', ms: 2, workMs: 0.8 },
+        { k: 'nestedAll', outer: 2, inner: 2, call: 'arrow', workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'asyncListener', emits: 2, workMs: 0.8 },
+        { k: 'microtaskAsync', via: 'nextTick', workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'iterClass', style: 'generator', items: 4, take: 2, workMs: 0.8 },
+      { k: 'raceAbort', via: 'timersPromises', ms: 2, workMs: 0.8 },
+      { k: 'microtaskAsync', via: 'microtask', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'nestedAll', outer: 3, inner: 2, call: 'named', workMs: 0.8 },
+      { k: 'asyncListener', emits: 1, workMs: 0.8 },
+      sleep(6),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            { k: 'asyncListener', emits: 2, workMs: 0.8 },
+            { k: 'nestedAll', outer: 2, inner: 1, call: 'arrow', workMs: 0.8 },
+          ],
+          after: [
+            { k: 'iterClass', style: 'manual', items: 2, take: 3, workMs: 0.8 },
+            { k: 'raceAbort', via: 'timersPromises', ms: 2, workMs: 0.8 },
+            { k: 'microtaskAsync', via: 'microtask', workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**

@@ -194,6 +194,7 @@ function parsed(seg: Segment, returned: boolean, serving: boolean, runner: Runne
             link: d.link === undefined || d.link === -1 ? d.link : d.link - start,
             tail: d.tail === undefined ? undefined : d.tail - start,
             resumes: d.resumes === undefined ? undefined : d.resumes - start,
+            runnerEnd: d.runnerEnd === undefined ? undefined : d.runnerEnd - start,
             cuts: d.cuts?.map((i) => i - start),
             innerCuts: d.innerCuts?.map((i) => i - start),
           })),
@@ -956,7 +957,12 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   // `.then` on the job's promise settles, through its `.finally`; with a `signal`, a race): links
   // chained on what the runner made after the job's call, not the work of a dish. (Dishes the
   // job's own call made before its first await — the members of its `Promise.all` — are inside
-  // its extent: the next job starts after it.)
+  // its extent: the next job starts after it.) Only inside the library's call that runs the job
+  // (FoundDish.runnerEnd): past it, the code that added the job goes on (`queue.add(job); await
+  // x;`), and its awaits are its own — taken for the runner's, its code resumed knowing the job,
+  // and the first promise of a combinator's member it settled later made the job that member's
+  // (seed 170669: a DataLoader's batch settling the loads, the script's code after them a member's).
+  // A queue's synchronous `add` leaves nothing but its `.then` on the job's promise.
   for (let o = 0; o < dishes.length; o++) {
     const job = made[o];
     if (job === null || !dishes[o].job) continue;
@@ -967,10 +973,13 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       const next = at + dishes[k].origin;
       if (k !== o && made[k] !== null && next >= after && next < end) end = next;
     }
+    const runnerEnd = dishes[o].runnerEnd === undefined ? end : at + dishes[o].runnerEnd!;
     for (let i = origin + 1; i < end; i++) {
       if (logKind[i] !== LogKind.Derived || owner[i - at] === o) continue;
       const parent = logParentAt[i];
       if (parent !== origin) {
+        // (Past the library's code that runs the job, the code that handed it off goes on.)
+        if (i >= runnerEnd) continue;
         const by = owner[i - at];
         if (parent <= origin || parent >= i || (by !== -1 && made[by] !== null)) continue;
         const parentBy = owner[parent - at];

@@ -309,6 +309,13 @@ export function thenableNow(): void {
   }
 }
 /**
+ * The stint just entered runs a tick's or a microtask's callback (sources/ticks.ts): its segment,
+ * begun now as a function the runtime called and empty, is StintEntry.Queued.
+ */
+export function queuedNow(): void {
+  if (n === segStart && depth > 0 && how === StintEntry.Called) how = StintEntry.Queued;
+}
+/**
  * The code this segment runs from here on is new to the places it passes: a look at a call made in
  * it found another function of the program's entered than the last look at that call's place (a
  * mapper's `index` job where 24 `resize` jobs came before, each making the same kinds of records at

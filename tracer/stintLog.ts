@@ -52,6 +52,13 @@ export const enum StintEntry {
    * arrow that calls async functions without awaiting them): no promise of its own comes first.
    */
   CalledSync = 4,
+  /**
+   * The runtime called a tick's or a microtask's callback (`process.nextTick`, `queueMicrotask`):
+   * parsed as Called, except that every call it makes at its own level and does not await is its
+   * own code — the work of the code that queued it, as the one that holds its last await is
+   * (`process.nextTick(() => { flush(a); flush(b); })`: both calls the queuer's; stintParse.ts).
+   */
+  Queued = 5,
 }
 
 /** What a stint that resumed a library's call runs (see stintParse.ts findDishes, the job rule). */
@@ -266,6 +273,14 @@ export interface FoundDish {
    * time, so it is named by the stack read at its own call while the place's stacks last.
    */
   job: boolean;
+  /**
+   * For a job: where the library's code that runs it ends (the extent of the library's call nobody
+   * awaited around it), or undefined for the stint's end (the stint resumed the runner, or a
+   * scheduler's timer runs the library's code). What the stint makes past it is no runner going on
+   * once the job returned: the program's own code after the library's call returned to it (the
+   * `await` after a queue's synchronous `add(job)`) — dishSort.ts, the runner's awaits.
+   */
+  runnerEnd?: number;
   /**
    * For a call nobody awaited, the program's async function: the promises it made and left at its
    * own level, each with where its work ends (pairs [record, cut]) — perhaps the promise the

@@ -874,6 +874,9 @@ export function findDishes(
   layers: number[];
   defers: number[];
 } {
+  // A tick's or microtask's callback is a function the runtime called (StintEntry.Queued).
+  const queued = how === StintEntry.Queued;
+  if (queued) how = StintEntry.Called;
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
@@ -900,6 +903,20 @@ export function findDishes(
     }
     if (outermost !== -1) own[outermost] = 1;
     break;
+  }
+  // A tick's or microtask's callback runs in the lane of the code that queued it, and every call it
+  // makes at its own level and does not await is that code's work, as the first one and the one
+  // holding the last await are above (README: `process.nextTick(() => flush())`): not only those
+  // two — the calls between them were dishes (`queueMicrotask(() => { a(); b(); c(); })`: `b` a
+  // task), and so was a second call whose chain statement held the last await (`a().catch(log);
+  // b().catch(log);`: `b`). (A library's own async function that its code calls there is still no
+  // such call: calledByLibrary.)
+  for (let r = start; queued && r < end; r++) {
+    if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
+    if (logUsed[r] !== 0 && unawaited[r] === 0) continue;
+    let around = level[r];
+    while (around !== -1 && logRooted[around] === Rooted.ByRuntime) around = level[around];
+    if (around === -1 && !calledByLibrary(r, serving) && !handedOn(r, answered)) own[r] = 1;
   }
   // A stint that resumed a function which did not return ends with that function's await: a root
   // nobody consumed that holds it only seems to (a library's `new Promise` whose extent the parse
@@ -1174,10 +1191,13 @@ export function findDishes(
     // library's code that a scheduler's timer runs (no function of the program's on the stack).
     const resumed = p === -1;
     found = resumed && (resumesRunner || logFrom[r] === CalledFrom.Library);
+    // The library's call nobody awaited that runs it, when the stint made it (its extent is the runner's).
+    let runnerCall = -1;
     for (; p !== -1 && !found; p = level[p]) {
       const rooted = logRooted[p];
       if (rooted !== Rooted.ByLibrary && rooted !== Rooted.ByRuntime) break;
       found = libraryUnawaited(p) && own[p] === 0;
+      if (found) runnerCall = p;
     }
     // Reached through the library's helpers that the stint's own code awaits, in a stint that
     // resumed a job runner or a scheduler's timer runs (see servesJobRunner).
@@ -1193,6 +1213,7 @@ export function findDishes(
     const side = resumed && resumesRunner && runner === Runner.SideBySide;
     const dish = callDish(r, stop, false, side, false, !side);
     if (side) dish.byRunner = true;
+    if (runnerCall !== -1) dish.runnerEnd = closedAt[runnerCall];
     dishes.push(dish);
     if (!side) ownedByDish(r, stop);
   }
@@ -1330,7 +1351,11 @@ export function findDishes(
     // request waits for its response (a framework's `next()` there is the request running), nor
     // inside a layer (a router's `next()` calling the next layer: the layers run one at a time).
     if (through && !inLayer) {
-      dishes.push(callDish(r, stop, false, false, false, true));
+      // (The library's synchronous code returned once it chained the job: its `.then` on the job's
+      // promise is all it left, and what follows is the code that added the job.)
+      const dish = callDish(r, stop, false, false, false, true);
+      dish.runnerEnd = stop;
+      dishes.push(dish);
       ownedByDish(r, stop);
       continue;
     }

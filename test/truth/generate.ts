@@ -54,9 +54,14 @@ export interface GenerateOptions {
    * fourth set (`pipeline` through an async generator, `yield*`, ticks and microtasks that start calls,
    * `util.promisify.custom`, thenables given to `Promise.all`, async arrows mapped in a `for await`,
    * `events.once` given a signal, class fields and private methods), likewise: a seed's program is its
-   * version-3 program with one to three of them added (or none: about half).
+   * version-3 program with one to three of them added (or none: about half); 5 (the default) adds
+   * the fifth set (a class whose instances are async iterables read by `for await` that breaks, an
+   * `AbortController` cancelling the loser of a `Promise.race`, an `EventEmitter` of the program's
+   * with an async listener, `queueMicrotask`/`nextTick` of an async arrow, `Promise.all` nested in
+   * a `map` callback, and ticks and microtasks that start two or three calls), likewise: a seed's
+   * program is its version-4 program with one to three of them added (or none: about half).
    */
-  version?: 1 | 2 | 3 | 4;
+  version?: 1 | 2 | 3 | 4 | 5;
 }
 
 const NAMES = [
@@ -452,7 +457,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 4) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 5) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -498,7 +503,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 4) >= 2)
+  if ((options.added ?? true) && (options.version ?? 5) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -506,7 +511,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 4) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 5) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -532,7 +537,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 4) >= 2)
+  if ((options.added ?? true) && (options.version ?? 5) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -549,10 +554,12 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 4) >= 3)
+  if ((options.added ?? true) && (options.version ?? 5) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 4) >= 4)
+  if ((options.added ?? true) && (options.version ?? 5) >= 4)
     addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
+  if ((options.added ?? true) && (options.version ?? 5) >= 5)
+    addFifthSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -638,6 +645,58 @@ function addFourthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program[
       workMs: work(),
     }),
     () => ({ k: 'fieldMethods', use: pick(['await', 'all', 'forget'] as const), workMs: work() }),
+  ];
+  const count = int(1, 3);
+  for (let i = 0; i < count; i++) {
+    const stmt = pick(makers)();
+    const body = pick(bodies);
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
+}
+
+/**
+ * The generator's fifth set of constructs (program.ts, after `fieldMethods`), and ticks and
+ * microtasks that start two or three calls: from a stream of their own, drawn after every other
+ * (so that a seed's program is its version-4 program, with these added or not), into the same
+ * bodies as the sets before.
+ */
+function addFifthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0x1f83d9ab);
+  if (rnd() >= 0.5) return;
+  const bodies = setBodies(fns, main, server);
+  const makers: Array<() => Stmt> = [
+    () => {
+      const items = int(2, 4);
+      return {
+        k: 'iterClass',
+        style: pick(['generator', 'manual'] as const),
+        items,
+        take: int(1, items + 1),
+        workMs: work(),
+      };
+    },
+    () => ({
+      k: 'raceAbort',
+      via: pick(['timersPromises', 'listener'] as const),
+      ms: int(1, 5),
+      workMs: work(),
+    }),
+    () => ({ k: 'asyncListener', emits: int(1, 3), workMs: work() }),
+    () => ({ k: 'microtaskAsync', via: pick(['microtask', 'nextTick'] as const), workMs: work() }),
+    () => ({
+      k: 'nestedAll',
+      outer: int(2, 3),
+      inner: int(1, 3),
+      call: pick(['arrow', 'named'] as const),
+      workMs: work(),
+    }),
+    () => ({
+      k: 'tickStart',
+      via: pick(['nextTick', 'microtask', 'both'] as const),
+      chain: rnd() < 0.4,
+      workMs: work(),
+      calls: int(2, 3),
+    }),
   ];
   const count = int(1, 3);
   for (let i = 0; i < count; i++) {

@@ -305,9 +305,18 @@ export type Stmt =
    * callback's work, as for a timer's (README: "what your own timer callback calls
    * (`setInterval(() => tick())`) stays the timer's work"; it names timers only, and the tracer
    * does the same for ticks and microtasks). The first truth written made the call a dish of its
-   * own, as a call nobody awaited in the code's own stint is.
+   * own, as a call nobody awaited in the code's own stint is. `calls` (2 or 3; one when absent, the
+   * generator's version 4) starts that many such calls from the one callback, each the queuer's
+   * work (README: "every call such a callback makes at its own level"; before 2026-12-06 the
+   * tracer made all but the first and the one holding the stint's last await dishes of their own).
    */
-  | { k: 'tickStart'; via: 'nextTick' | 'microtask' | 'both'; chain: boolean; workMs: number }
+  | {
+      k: 'tickStart';
+      via: 'nextTick' | 'microtask' | 'both';
+      chain: boolean;
+      workMs: number;
+      calls?: number;
+    }
   /**
    * A callback function of the program's with a `util.promisify.custom` of its own (Node's
    * `promisify` returns that function as it is): a function that is not async and returns a `new
@@ -367,7 +376,52 @@ export type Stmt =
    * method (`open`): awaited (the dish's own work), given to `Promise.all` (`find` twice, each a
    * dish named after the field: V8 names the arrow `find`) or not awaited (`find` and `open`).
    */
-  | { k: 'fieldMethods'; use: 'await' | 'all' | 'forget'; workMs: number };
+  | { k: 'fieldMethods'; use: 'await' | 'all' | 'forget'; workMs: number }
+  /*
+   * Constructs of the generator's fifth set (generate.ts, `version` 5).
+   */
+  /**
+   * A class of the program's whose instances are async iterables — its `[Symbol.asyncIterator]` an
+   * async generator method (`generator`), or a method returning an object whose `next` and
+   * `return` are async arrows (`manual`): a sleep, then work, per item; work as it closes — read
+   * by `for await` that breaks after `take` items. The iterator's code runs when the loop asks
+   * for the next item and when `break` closes it: an awaited helper's, all of it the reader's
+   * dish (as `earlyBreak` over an async generator).
+   */
+  | { k: 'iterClass'; style: 'generator' | 'manual'; items: number; take: number; workMs: number }
+  /**
+   * `await Promise.race([slow(d, signal), quick(d)])`: `quick` sleeps `ms`, then works; `slow`
+   * waits on a long timer given the signal of an `AbortController` (`timers/promises`' `setTimeout`
+   * with `{ signal }`, or a `new Promise` of the program's whose `'abort'` listener rejects it:
+   * `listener`), which the code aborts once the race is won; `slow` catches the abort and works.
+   * Each member a dish (README: a member of `race`, its losers too), the loser's work after the
+   * abort its own: the rejection resumes its code.
+   */
+  | { k: 'raceAbort'; via: 'timersPromises' | 'listener'; ms: number; workMs: number }
+  /**
+   * An `EventEmitter` of the program's with an async listener (`onJob`: a sleep, then work),
+   * emitted to `emits` times by the code, which does not wait for the listener (Node's `emit`
+   * drops what it returns). Each call of the listener is a call nobody awaited (README: "an async
+   * function of yours that an event your code emits calls": Node's `emit` between is the runtime),
+   * a dish named after the listener, a child of the emitting code's dish, one per emit.
+   */
+  | { k: 'asyncListener'; emits: number; workMs: number }
+  /**
+   * `queueMicrotask` (or `process.nextTick`) of an async arrow that sleeps, then works: the
+   * callback and what it runs after its await are the work of the code that queued it (README: a
+   * tick's or microtask's callback belongs to the task whose code made it; its continuation is
+   * that callback's code).
+   */
+  | { k: 'microtaskAsync'; via: 'microtask' | 'nextTick'; workMs: number }
+  /**
+   * `await Promise.all(items.map(…))` whose callback awaits a `Promise.all` of its own over calls
+   * of an async function of the program's (`part`: a sleep, then work), then works: an anonymous
+   * async arrow (`arrow`: each outer member named by its place, `all[i]`) or an arrow calling an
+   * async function of the program's (`named`: `group`, each outer member named after it). Each
+   * inner call a member of its outer member, whose first lines made it (README: "a member's call
+   * begins with the first promise it made").
+   */
+  | { k: 'nestedAll'; outer: number; inner: number; call: 'arrow' | 'named'; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -744,6 +798,9 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'thenableAll',
   'mapBatches',
   'abortOnce',
+  'iterClass',
+  'raceAbort',
+  'nestedAll',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -1444,9 +1501,10 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       });
       // The callback runs in a stint of the code that queued it: `__running` is set for the call's
       // code before its first await (none here), and put back after.
-      const call = s.chain
+      const one = s.chain
         ? `${f}(${d}).then(() => __work(${d}, ${ms(s.workMs)}));`
         : `${f}(${d}).catch(__noop);`;
+      const call = Array.from({ length: s.calls ?? 1 }, () => one).join(' ');
       const callback = `() => { const was = __running; __running = ${d}; __work(${d}, ${ms(s.workMs)}); ${call} __running = was; }`;
       if (s.via === 'nextTick') w.line(`process.nextTick(${callback});`);
       else if (s.via === 'microtask') w.line(`queueMicrotask(${callback});`);
@@ -1605,6 +1663,134 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`new ${cls}().find(__dish('find', ${d}, 'other'));`);
         w.line(`${cls}.open(__dish('open', ${d}, 'other')).catch(__noop);`);
       }
+      return;
+    }
+    case 'iterClass': {
+      const cls = w.fresh('Feed');
+      w.block(`class ${cls} {`, () => {
+        w.line(`constructor(d, n) { this.d = d; this.n = n; }`);
+        if (s.style === 'generator')
+          w.block(`async *[Symbol.asyncIterator]() {`, () => {
+            w.block(`try {`, () => {
+              w.line(`for (let i = 0; i < this.n; i++) {`);
+              w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+              w.line(`  __work(this.d, ${ms(s.workMs)});`);
+              w.line(`  yield i;`);
+              w.line(`}`);
+            });
+            w.block(`finally {`, () => w.line(`__work(this.d, ${ms(s.workMs)});`));
+          });
+        else
+          w.block(`[Symbol.asyncIterator]() {`, () => {
+            w.line(`let i = 0;`);
+            w.block(
+              `return {`,
+              () => {
+                w.block(
+                  `next: async () => {`,
+                  () => {
+                    w.line(`await new Promise((r) => setTimeout(r, 1));`);
+                    w.line(`if (i >= this.n) return { value: undefined, done: true };`);
+                    w.line(`__work(this.d, ${ms(s.workMs)});`);
+                    w.line(`return { value: i++, done: false };`);
+                  },
+                  '},',
+                );
+                w.block(
+                  `return: async () => {`,
+                  () => {
+                    w.line(`await new Promise((r) => setTimeout(r, 1));`);
+                    w.line(`__work(this.d, ${ms(s.workMs)});`);
+                    w.line(`return { value: undefined, done: true };`);
+                  },
+                  '},',
+                );
+              },
+              '};',
+            );
+          });
+      });
+      const n = w.fresh('n');
+      w.line(`let ${n} = 0;`);
+      w.block(`for await (const item of new ${cls}(${d}, ${s.items})) {`, () => {
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+        w.line(`if (++${n} === ${s.take}) break;`);
+      });
+      return;
+    }
+    case 'raceAbort': {
+      const slow = w.fresh('slowLookup');
+      const quick = w.fresh('quickLookup');
+      w.block(`async function ${slow}(d, signal) {`, () => {
+        if (s.via === 'timersPromises')
+          w.line(
+            `try { await timersPromises.setTimeout(60000, null, { signal }); } catch { __work(d, ${ms(s.workMs)}); }`,
+          );
+        else
+          w.line(
+            `try { await new Promise((resolve, reject) => { const t = setTimeout(resolve, 60000); signal.addEventListener('abort', () => { clearTimeout(t); reject(new Error('aborted')); }, { once: true }); }); } catch { __work(d, ${ms(s.workMs)}); }`,
+          );
+      });
+      w.block(`async function ${quick}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, ${s.ms}));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      const ac = w.fresh('controller');
+      w.line(`const ${ac} = new AbortController();`);
+      w.line(
+        `await Promise.race([${slow}(__dish(${JSON.stringify(slow)}, ${d}, 'other'), ${ac}.signal), ${dishCall(quick, d)}]);`,
+      );
+      w.line(`${ac}.abort();`);
+      return;
+    }
+    case 'asyncListener': {
+      const bus = w.fresh('bus');
+      const on = w.fresh('onJob');
+      w.line(`const ${bus} = new EventEmitter();`);
+      w.block(
+        `${bus}.on('job', async function ${on}(d) {`,
+        () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        },
+        '});',
+      );
+      w.line(
+        `for (let i = 0; i < ${s.emits}; i++) ${bus}.emit('job', __dish(${JSON.stringify(on)}, ${d}, 'other'));`,
+      );
+      return;
+    }
+    case 'microtaskAsync': {
+      const body = `async () => { await new Promise((r) => setTimeout(r, 2)); __work(${d}, ${ms(s.workMs)}); }`;
+      w.line(s.via === 'microtask' ? `queueMicrotask(${body});` : `process.nextTick(${body});`);
+      return;
+    }
+    case 'nestedAll': {
+      const part = w.fresh('part');
+      w.block(`async function ${part}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      const inner = (dd: string): string =>
+        `await Promise.all([${Array.from({ length: s.inner }, () => dishCall(part, dd)).join(', ')}]);`;
+      const items = `Array.from({ length: ${s.outer} }, (_, i) => i)`;
+      if (s.call === 'named') {
+        const group = w.fresh('group');
+        w.block(`async function ${group}(d) {`, () => {
+          w.line(inner('d'));
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+        w.line(`await Promise.all(${items}.map(() => ${dishCall(group, d)}));`);
+      } else
+        w.block(
+          `await Promise.all(${items}.map(async (x, i) => {`,
+          () => {
+            w.line(`const dd = __dish('all[' + i + ']', ${d}, 'other');`);
+            w.line(inner('dd'));
+            w.line(`__work(dd, ${ms(s.workMs)});`);
+          },
+          '}));',
+        );
       return;
     }
     case 'gate': {

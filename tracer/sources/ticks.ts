@@ -18,7 +18,7 @@ import {
   startProbe,
   runsAs,
 } from '../engine';
-import { Slot, beginQueued, queueSlot, thenableNow, willRun } from '../dishes';
+import { Slot, beginQueued, queueSlot, queuedNow, thenableNow, willRun } from '../dishes';
 import { StintEntry } from '../stintLog';
 import { claimHeld, heldWatch } from '../dishSort';
 import { quietResources } from './scopes';
@@ -44,7 +44,7 @@ function enterQueued(slot: Slot, tick: boolean): boolean {
   const own = r.task;
   if (own !== null && r.lib !== true && r.job === null && enabled === true && enterSoon(own)) {
     if (tick && --ticksQueued < 0) ticksQueued = 0;
-    beginQueued(slot, slot.dispatch === true ? StintEntry.Dispatched : StintEntry.Called);
+    beginQueued(slot, slot.dispatch === true ? StintEntry.Dispatched : StintEntry.Queued);
     return true;
   }
   // (`=== true`: a module variable's truth tested as such takes V8's generic test, ten instructions.)
@@ -56,6 +56,7 @@ function enterQueued(slot: Slot, tick: boolean): boolean {
   if (task === null) return false;
   willRun(slot);
   enterAgain(task, Reason.Resume, slot.dispatch);
+  queuedNow();
   // Work a thenable's `then` started, carried on (see Segment.thenable).
   if (slot.thenable === true) thenableNow();
   return true;
