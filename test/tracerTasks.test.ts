@@ -2918,6 +2918,22 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   /**
+   * A program's first lines: `sleep(ms)`, and `spin(label)`, which spins 2 ms of the thread's CPU
+   * and notes the stretch ([label, start, end]) in `stretches`.
+   */
+  const SPIN_LINES = [
+    "const { performance } = require('node:perf_hooks');",
+    'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+    'const stretches = [];',
+    'function spin(label) {',
+    '  const start = performance.now();',
+    '  const cpu = process.cpuUsage();',
+    '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
+    '  stretches.push([label, start, performance.now()]);',
+    '}',
+  ];
+
+  /**
    * A server whose handler awaits `queue.add(() => job(n))` of `queueLine`'s queue (concurrency 2)
    * and spins once more: eight requests arrive together, each job waits for all of them to have
    * arrived, so six jobs wait in the queue and start when one before them ends — from its runner's
@@ -2931,15 +2947,7 @@ describe('tasks the tracer finds in real programs', function () {
       program,
       [
         "const http = require('node:http');",
-        "const { performance } = require('node:perf_hooks');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'function spin(label) {',
-        '  const start = performance.now();',
-        '  const cpu = process.cpuUsage();',
-        '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
-        '  stretches.push([label, start, performance.now()]);',
-        '}',
+        ...SPIN_LINES,
         'let arrived = 0;',
         'let allArrived;',
         'const gate = new Promise((resolve) => { allArrived = resolve; });',
@@ -3109,16 +3117,8 @@ describe('tasks the tracer finds in real programs', function () {
       program,
       [
         "const http = require('node:http');",
-        "const { performance } = require('node:perf_hooks');",
         "const { retry } = require('miniretry');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'function spin(label) {',
-        '  const start = performance.now();',
-        '  const cpu = process.cpuUsage();',
-        '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
-        '  stretches.push([label, start, performance.now()]);',
-        '}',
+        ...SPIN_LINES,
         "let who = 'script';",
         'let failLeft = 2;',
         'async function fetchFlaky(n) {',
@@ -3186,16 +3186,8 @@ describe('tasks the tracer finds in real programs', function () {
     fs.writeFileSync(
       program,
       [
-        "const { performance } = require('node:perf_hooks');",
         "const { Queue } = require('waitqueue');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'function spin(label) {',
-        '  const start = performance.now();',
-        '  const cpu = process.cpuUsage();',
-        '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
-        '  stretches.push([label, start, performance.now()]);',
-        '}',
+        ...SPIN_LINES,
         'const queue = new Queue(1);',
         'let failLeft = 1;',
         "async function upload() { await sleep(2); spin('upload'); if (failLeft-- > 0) throw new Error('flaky'); }",
@@ -3224,15 +3216,7 @@ describe('tasks the tracer finds in real programs', function () {
     fs.writeFileSync(
       program,
       [
-        "const { performance } = require('node:perf_hooks');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'function spin(label) {',
-        '  const start = performance.now();',
-        '  const cpu = process.cpuUsage();',
-        '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
-        '  stretches.push([label, start, performance.now()]);',
-        '}',
+        ...SPIN_LINES,
         'class Load {',
         '  constructor(n) { this.n = n; }',
         '  then(resolve, reject) { this.run().then(resolve, reject); }',
