@@ -2989,6 +2989,22 @@ describe('tasks the tracer finds in real programs', function () {
   });
 
   /**
+   * A program's first lines: `sleep(ms)`, and `spin(label)`, which spins 2 ms of the thread's CPU
+   * and notes the stretch ([label, start, end]) in `stretches`.
+   */
+  const SPIN_LINES = [
+    "const { performance } = require('node:perf_hooks');",
+    'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
+    'const stretches = [];',
+    'function spin(label) {',
+    '  const start = performance.now();',
+    '  const cpu = process.cpuUsage();',
+    '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
+    '  stretches.push([label, start, performance.now()]);',
+    '}',
+  ];
+
+  /**
    * A server whose handler awaits `queue.add(() => job(n))` of `queueLine`'s queue (concurrency 2)
    * and spins once more: eight requests arrive together, each job waits for all of them to have
    * arrived, so six jobs wait in the queue and start when one before them ends — from its runner's
@@ -3002,15 +3018,7 @@ describe('tasks the tracer finds in real programs', function () {
       program,
       [
         "const http = require('node:http');",
-        "const { performance } = require('node:perf_hooks');",
-        'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));',
-        'const stretches = [];',
-        'function spin(label) {',
-        '  const start = performance.now();',
-        '  const cpu = process.cpuUsage();',
-        '  for (;;) { const c = process.cpuUsage(cpu); if (c.user + c.system >= 2000) break; }',
-        '  stretches.push([label, start, performance.now()]);',
-        '}',
+        ...SPIN_LINES,
         'let arrived = 0;',
         'let allArrived;',
         'const gate = new Promise((resolve) => { allArrived = resolve; });',
@@ -3138,6 +3146,180 @@ describe('tasks the tracer finds in real programs', function () {
       app,
       "const { default: PQueue } = await import('p-queue'); const q = new PQueue({ concurrency: 2 }); const queue = { add: (fn) => q.add(fn, { signal: new AbortController().signal }) };",
     );
+  });
+
+  /**
+   * A retry library as p-retry 6 is (on `retry` 0.13): `retry(input, options)` returns a `new Promise`
+   * whose executor hands an async arrow of its own to an operation that calls it at once; the arrow
+   * awaits the program's function and resolves the promise with its result or, when it throws, asks
+   * the operation for another try, which a timer of the library's calls again.
+   */
+  const MINIRETRY = [
+    'function operation(retries, delay) {',
+    '  return {',
+    '    tries: 0,',
+    '    attempt(fn) { this.fn = fn; this.tries++; this.fn(this.tries); },',
+    '    retry() {',
+    '      if (this.tries > retries) return false;',
+    '      setTimeout(() => { this.tries++; this.fn(this.tries); }, delay);',
+    '      return true;',
+    '    },',
+    '  };',
+    '}',
+    'exports.retry = async function retry(input, { retries, delay }) {',
+    '  return new Promise((resolve, reject) => {',
+    '    const op = operation(retries, delay);',
+    '    op.attempt(async (n) => {',
+    '      try { resolve(await input(n)); }',
+    '      catch (error) { if (!op.retry(error)) reject(error); }',
+    '    });',
+    '  });',
+    '};',
+    '',
+  ];
+
+  it("makes a retry's tries the work of the code that awaits the retry, in a script and in a request, also a first try that succeeds where the library retried before (a library's timer tries again: p-retry 6's shape), in both modes", async () => {
+    // Before: in the script each try was a `fetchFlaky` task of the script's; in a request the
+    // first try was a task of the request's, the later ones (from the library's timer) its own work.
+    const app = path.join(dir, 'retryTries');
+    writeLibrary(app, 'miniretry', MINIRETRY);
+    const program = path.join(app, 'server.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { retry } = require('miniretry');",
+        ...SPIN_LINES,
+        "let who = 'script';",
+        'let failLeft = 2;',
+        'async function fetchFlaky(n) {',
+        '  await sleep(2);',
+        '  spin(`try ${who}`);',
+        "  if (failLeft-- > 0) throw new Error('flaky');",
+        '  return n;',
+        '}',
+        'async function handle() {',
+        '  const r = await retry(fetchFlaky, { retries: 3, delay: 3 });',
+        '  spin(`after ${who}`);',
+        '  return r;',
+        '}',
+        'async function main() {',
+        '  await handle();',
+        '  let requests = 0;',
+        '  const server = http.createServer(async (req, res) => {',
+        '    who = `request${++requests}`;',
+        "    failLeft = Number(req.url.split('?')[1]);",
+        '    res.end(String(await handle()));',
+        '  });',
+        "  server.listen(0, '127.0.0.1', async () => {",
+        '    const port = server.address().port;',
+        '    // The place retries first (2 failures), then its first try succeeds (0), then one failure.',
+        "    for (const path of ['/r?2', '/r?0', '/r?1'])",
+        "      await new Promise((resolve) => http.get({ host: '127.0.0.1', port, path, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '    server.close();',
+        '    console.log(JSON.stringify(stretches));',
+        '  });',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      // 3 tries in the script, 3 + 1 + 2 in the requests, and each one's `after`.
+      assert.equal(stretches.length, 3 + 6 + 4, `${mode}: ${result.stdout}`);
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      assert.ok(
+        !summary.tasks.some((t) => t.name === 'fetchFlaky'),
+        `${mode}: no try a task of its own (${all})`,
+      );
+      const lanes = new Map<string, string>();
+      for (const [label, start, end] of stretches) {
+        const who = label.split(' ')[1];
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${label} at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
+        if (who === 'script') assert.equal(ran?.kind, 'main', at);
+        else assert.equal(ran?.name, 'GET /r', at);
+        assert.equal(lanes.get(who) ?? ran!.id, ran!.id, `${at}: all in one lane`);
+        lanes.set(who, ran!.id);
+      }
+      assert.equal(new Set(lanes.values()).size, 4, `${mode}: the script's and each request's own (${all})`);
+    }
+  });
+
+  it("makes a queue's jobs tasks still when one fails and the program adds it again from a timer of its own (no retry of the library's), in both modes", async () => {
+    // A job that fails settles the wait of the code that added it (`reject`): the queue never tries
+    // it again by itself. The program's own retry (its timer adding the job again) leaves each job a
+    // task of the code that adds and awaits it.
+    const app = path.join(dir, 'queueRetriedByProgram');
+    writeWaitQueue(app, 'this.pending--; this.next();');
+    const program = path.join(app, 'jobs.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Queue } = require('waitqueue');",
+        ...SPIN_LINES,
+        'const queue = new Queue(1);',
+        'let failLeft = 1;',
+        "async function upload() { await sleep(2); spin('upload'); if (failLeft-- > 0) throw new Error('flaky'); }",
+        'function addLater(resolve) {',
+        '  queue.add(upload).then(resolve, () => setTimeout(() => addLater(resolve), 3));',
+        '}',
+        'new Promise((resolve) => addLater(resolve)).then(() => console.log(JSON.stringify(stretches)));',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 2, `${mode}: ${result.stdout}`);
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const ran = stretches.map(([, start, end]) => ranAt(timeline, start, end));
+      for (const task of ran) assert.equal(task?.name, 'upload', `${mode}: ${all}`);
+      assert.notEqual(ran[0]!.id, ran[1]!.id, `${mode}: each add a job of its own (${all})`);
+    }
+  });
+
+  it("makes a thenable's call that its `then` chains with the resolving functions it was given (`this.run().then(resolve, reject)`) the member's own work, one task a member, in both modes", async () => {
+    // Before: each member `all[i]` only waited, with a `run` task under it doing the work.
+    const app = path.join(dir, 'thenableRun');
+    fs.mkdirSync(app, { recursive: true });
+    const program = path.join(app, 'loads.js');
+    fs.writeFileSync(
+      program,
+      [
+        ...SPIN_LINES,
+        'class Load {',
+        '  constructor(n) { this.n = n; }',
+        '  then(resolve, reject) { this.run().then(resolve, reject); }',
+        '  async run() { await sleep(2); spin(`run ${this.n}`); await sleep(2); spin(`run ${this.n}`); return this.n; }',
+        '}',
+        'async function main() {',
+        '  await Promise.all([new Load(0), new Load(1)]);',
+        "  spin('main');",
+        '}',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 5, `${mode}: ${result.stdout}`);
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      assert.ok(!summary.tasks.some((t) => t.name === 'run'), `${mode}: no call a task of its own (${all})`);
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      for (const [label, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${label} at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
+        if (label === 'main') {
+          assert.equal(ran?.id, main.id, at);
+          continue;
+        }
+        const task = summary.tasks.find((t) => t.id === ran?.id);
+        assert.equal(task?.name, `all[${label.split(' ')[1]}]`, at);
+        assert.equal(task?.parent, main.id, at);
+      }
+    }
   });
 
   it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {

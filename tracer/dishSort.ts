@@ -114,6 +114,11 @@ export interface Segment {
    * the next link, whose callback the job it starts carries on to (deferredNext), or null.
    */
   deferred: object | null;
+  /**
+   * It began under the strand of a library's call that ran a job of the program's (engine.ts
+   * Strand.job), once that job had ended: the job, or null (see triesAgain).
+   */
+  ranJob: Task | null;
   /** The log index of a promise or slot of this segment, or -1. */
   indexOf(p: unknown): number;
 }
@@ -358,11 +363,24 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
   const held = seg.held !== null && seg.held.objs !== null && seg.held.dish === null ? seg.held : null;
   // (A stint that only resumes or leaves a layer found nothing else: as one that found nothing.)
   if (found !== null) for (const i of found.layers) markLayer(logObj[at + i]);
+  // A library's call that ran a job, going on once the job ended without settling anyone's wait,
+  // calls a function of the program's again: the library tries the job again (see triesAgain).
+  const again = seg.ranJob !== null ? triesAgain(seg) : null;
   if (found === null || onlyLayers(found)) {
     if (held !== null) for (let i = at; i < seg.end; i++) hold(held, logObj[i], logKind[i]);
+    if (again !== null) {
+      learnTries(again);
+      foldTries(again, null);
+    }
     return;
   }
-  if (held === null && aloneHeldLazily(task, found, at, seg)) return;
+  if (held === null && aloneHeldLazily(task, found, at, seg)) {
+    if (again !== null) {
+      learnTries(again);
+      foldTries(again, null);
+    }
+    return;
+  }
   const { dishes, owner, runs, sideRuns, loops, libs: libWork } = found;
   let handed = takeArrival(task, seg.how);
   for (const i of runs) resumesRunner(logObj[at + i], Runner.Job);
@@ -682,7 +700,16 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     // So is a job, its function's own promise: once the function has returned, what a connection
     // it opened brings for nobody (the pool it shares with the next jobs, closing at the end) is
     // no longer its (engine.ts openerDone); its lane ended with its work.
-    if (d.job) dish.endsWhenSettled = true;
+    if (d.job) {
+      dish.endsWhenSettled = true;
+      // A job made where a library tried its job again before (see triesAgain): a try of a retry,
+      // the work of the code that awaits it from the start, also when it succeeds at once.
+      jobPlaces.set(dish, key);
+      if (retryPlaces.size !== 0 && retryPlaces.has(key)) {
+        knownTries.add(dish);
+        foldTask(dish, parent);
+      }
+    }
     // And a call nobody awaited, its async function's own promise: once it has returned, its work
     // is over (a call started now and awaited later: fetch finishing the body it read after the
     // request that awaited it answered is no work of the call after the response). Its end is
@@ -690,6 +717,11 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
     if (call === null && logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall) {
       dish.endsWhenSettled = true;
       dish.endsOnReturn = true;
+      // Made by a thenable's `then` (see thenCallSettles).
+      if (seg.thenable) {
+        thenCalls.add(dish);
+        anyThenCalls = true;
+      }
     }
     if (verdict === undefined) {
       wantName(dish, call, key, logRooted[first] === Rooted.ByCall, false, d.job);
@@ -699,6 +731,20 @@ export function settle(task: Task, returned: boolean, seg: Segment): void {
       // continuations run in, not by the place.
       wantName(dish, null, key, logRooted[first] === Rooted.ByCall, true, d.job);
     }
+  }
+  if (again !== null) {
+    // The try made now is a job too (a call nobody awaited ran it, in a script): the tries before
+    // it are folded with it once one of them settles the wait (dishes.ts jobSettles). Made as no
+    // job (the stint's own work: a request's, whose library's call dropped there is the request
+    // running), the try before is that work's now.
+    let made1 = false;
+    for (let o = 0; o < dishes.length; o++)
+      if (dishes[o].job && made[o] !== null) {
+        triedBefore.set(made[o]!, again);
+        made1 = true;
+      }
+    learnTries(again);
+    if (!made1) foldTries(again, null);
   }
   if (candidates > 0 || inMember !== null) {
     // The one running alone so far has a companion: it becomes a dish too — a companion is a call
@@ -1432,6 +1478,105 @@ export function memberCalledAsIs(task: Task): boolean {
  * that function runs, read from their place's stacks).
  */
 const libraryCalled = new WeakSet<Task>();
+/**
+ * Retries. A library's call nobody awaited that runs a function of the program's and waits for it
+ * (a job, see stintParse.ts) looks the same whether the library is a queue or a retry: p-retry 6's
+ * `operation.attempt(async (n) => { … resolve(await input(n)) … })` is p-queue's runner. What a
+ * retry does that a queue never does is to try the job again: once the job has ended and the
+ * library's call has settled nobody's wait (a queue settles the wait of the code that added the
+ * job, `resolve`/`reject`, before anything else), a timer the library set there — the delay
+ * between tries — calls the program's function again. Those tries run one after another while the
+ * code awaiting the retry waits, none beside another: no dish, that code's own work, as the tries
+ * of a loop of `await`s are. So each try the library makes again folds the one before it into the
+ * task it ran in (the code awaiting the retry, or the task whose wait the last try settles), and
+ * the place of the first try is learnt: a first try made there later is folded as it is made,
+ * also when it succeeds at once. Until the library has tried again at a place, its first try
+ * there shows nothing a queue's single job does not: a task of the code awaiting it, as a queue's
+ * job is. (A worker's loop goes on to the next job after a timer too, but from a continuation of
+ * its own — `await` of a delay — which is no timer's stint: see dishes.ts ranJob. A library that
+ * tries again at once, from its catch, looks like a mapper's runner going on to its next item, and
+ * its tries stay tasks.)
+ */
+const settledWait = new WeakSet<Task>();
+/** The try before each try a library made again (see triesAgain). */
+const triedBefore = new WeakMap<Task, Task>();
+/** The runner of job `job` settled a promise another task's code made (dishes.ts jobSettles). */
+export function jobSettledWait(job: Task): void {
+  settledWait.add(job);
+}
+/**
+ * The job the segment's library's call ran, when the segment is that call trying it again: a
+ * timer's stint under the call's strand (Segment.ranJob: the job has ended), the call settled
+ * nobody's wait since, and the segment calls an async function of the program's. Otherwise null.
+ */
+function triesAgain(seg: Segment): Task | null {
+  const job = seg.ranJob!;
+  if (settledWait.has(job)) return null;
+  for (let i = seg.start; i < seg.end; i++)
+    if (logKind[i] === LogKind.Root && logRooted[i] === Rooted.ByCall) return job;
+  return null;
+}
+/**
+ * Folds try `job` and the tries before it into `into`, or (null) into the task each was made in:
+ * the work of the code that awaits the retry.
+ */
+export function foldTries(job: Task, into: Task | null): void {
+  for (let j: Task | undefined = job, n = 0; j !== undefined && n < 1000; j = triedBefore.get(j), n++) {
+    const to = into ?? (j.base.prev !== null ? taskOf(j.base.prev) : null);
+    if (to !== null && to !== j) foldTask(j, to);
+  }
+}
+/**
+ * Calls of the program's async functions nobody awaited that a thenable's `then` made (in the
+ * "resolve with a thenable" job V8 runs for the code that awaits the thenable or gave it to a
+ * combinator, or in a tick or microtask queued there): `then(resolve, reject) { this.run().then(resolve,
+ * reject); }`. Such a call looks like one nobody awaited where it is made — a chain left as a
+ * statement — but the chain's callbacks are the resolving functions `then` was given: the call
+ * settles the promise of the code that awaits the thenable (a combinator's member, or the `await`
+ * itself), which waits for it. So once its chain settles a promise of the task it was made in, it
+ * is that task's own work: the member's (one task, still named by its place, `all[0]`, as a thenable
+ * built without a promise is), as a queue's job that a member's `push` runs and chains is. (An
+ * `await` of such a thenable runs `then` in no job the tracer marks: the call stays a dish of the
+ * awaiting code's, see docs/lanes.md.)
+ */
+const thenCalls = new WeakSet<Task>();
+export let anyThenCalls = false;
+/**
+ * Promise `p` settles in the reaction of link `link` (promises.ts settled): a link of the chain a
+ * thenable's call left (see thenCalls) that settles a promise of the task the call was made in —
+ * the member's own, or the `await`'s — makes the call that task's work.
+ */
+export function thenCallSettles(link: object, p: object): void {
+  const dish = chainLinks.get(link);
+  if (dish === undefined || !thenCalls.has(dish) || dish.folded) return;
+  const parent = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
+  if (parent === null || parent === dish) return;
+  const tag = (p as Logged)[kTag];
+  if ((p as Logged)[kDish] !== parent && (tag === undefined || taskOf(tag) !== parent)) return;
+  thenCalls.delete(dish);
+  foldTask(dish, parent);
+}
+
+/** Whether `job` is a try of a retry (see triesAgain): one a library made again, or made where it did. */
+export function triedAgain(job: Task): boolean {
+  return triedBefore.has(job) || knownTries.has(job);
+}
+/** Each job's place (the key its dish was made with), and the places a library tried a job again. */
+const jobPlaces = new WeakMap<Task, number>();
+const retryPlaces = new Set<number>();
+const MAX_RETRY_PLACES = 1024;
+/** Tries made where a library tried a job again before: folded as they are made. */
+const knownTries = new WeakSet<Task>();
+/** The places of try `job` and those before it are a retry's: its first tries there are folded. */
+function learnTries(job: Task): void {
+  for (let j: Task | undefined = job, n = 0; j !== undefined && n < 1000; j = triedBefore.get(j), n++) {
+    const key = jobPlaces.get(j);
+    if (key === undefined) continue;
+    if (retryPlaces.size >= MAX_RETRY_PLACES) retryPlaces.clear();
+    retryPlaces.add(key);
+  }
+}
+
 /** `job`, settling the wait of `member` (memberTakesJob), was folded into it: the member is the job. */
 export function tookJobOf(job: Task, member: Task): void {
   tookJob.add(member);

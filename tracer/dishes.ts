@@ -67,6 +67,9 @@ import {
   memberTakesJob,
   memberCalledAsIs,
   tookJobOf,
+  foldTries,
+  jobSettledWait,
+  triedAgain,
   heldRun,
   deferredNext,
   anyLayer,
@@ -354,6 +357,19 @@ let nextHeld: SideRun | null = null;
 let held: SideRun | null = null;
 /** The held calls of the segments a nested stint interrupted (see `saved`). */
 const savedHeld: (SideRun | null)[] = [];
+/**
+ * The job whose runner's strand this segment began under, when a timer's callback begins it
+ * (Segment.ranJob): a library's call that ran a job of the program's, going on from a timer it set
+ * once the job ended (see dishSort.ts triesAgain). `nextTimer`: the work about to run is a timer's.
+ */
+let ranJob: Task | null = null;
+let nextTimer = false;
+/** The work about to run is a timer's callback (sources/timers.ts fired). Called right after `willRun`. */
+export function firesTimerCallback(): void {
+  nextTimer = true;
+}
+/** Those of the segments a nested stint interrupted (see `saved`). */
+const savedRanJob: (Task | null)[] = [];
 /** The next link of the library's deferral the work about to run / this segment runs (Segment.deferred). */
 let nextDeferred: object | null = null;
 let deferred: object | null = null;
@@ -386,6 +402,7 @@ function begin(entry: StintEntry): void {
     saved[o + 10] = seed;
     savedHeld[depth] = held;
     savedDeferred[depth] = deferred;
+    savedRanJob[depth] = ranJob;
   }
   depth++;
   segStart = n;
@@ -414,6 +431,8 @@ function begin(entry: StintEntry): void {
   nextHeld = null;
   deferred = nextDeferred;
   nextDeferred = null;
+  ranJob = nextTimer && entry !== StintEntry.Resumed && strandNow !== null ? strandNow.job : null;
+  nextTimer = false;
   layer = nextLayer;
   nextLayer = false;
   hashed = false;
@@ -460,6 +479,8 @@ export function beginQueued(slot: Slot, entry: StintEntry): void {
   nextHeld = null;
   deferred = null;
   nextDeferred = null;
+  ranJob = null;
+  nextTimer = false;
   layer = false;
   nextLayer = false;
   hashed = false;
@@ -490,6 +511,8 @@ function stay(): void {
     }
     if (held === null) held = nextHeld;
     if (deferred === null) deferred = nextDeferred;
+    if (ranJob === null && nextTimer && how !== StintEntry.Resumed && strandNow !== null)
+      ranJob = strandNow.job;
     if (!wrapUp) wrapUp = nextWrapUp;
     if (!layer) layer = nextLayer;
   }
@@ -499,6 +522,7 @@ function stay(): void {
   nextDeferred = null;
   nextWrapUp = false;
   nextLayer = false;
+  nextTimer = false;
 }
 
 /** The segment now ending, for sorting (dishSort.ts). */
@@ -518,6 +542,7 @@ function segment(): Segment {
     fresh,
     held,
     deferred,
+    ranJob,
     indexOf,
   };
 }
@@ -601,6 +626,8 @@ function restore(): void {
     savedHeld[depth] = null;
     deferred = savedDeferred[depth] ?? null;
     savedDeferred[depth] = null;
+    ranJob = savedRanJob[depth] ?? null;
+    savedRanJob[depth] = null;
   } else {
     segStart = 0;
     open = 0;
@@ -621,6 +648,7 @@ function restore(): void {
     jobLook = false;
     held = null;
     deferred = null;
+    ranJob = null;
   }
 }
 
@@ -1306,8 +1334,11 @@ export function jobSettles(strand: Strand, p: object): void {
   // wait on the job: a wrapper the runner hangs on the job's promise and awaits instead (p-queue
   // with a `timeout` awaits p-timeout's `new Promise`, settled from a `.then` on the job's) says
   // nothing of who waits; the runner goes on from it to settle the wait (dishSort.ts).
-  if (tag === undefined || tag === strand || tag.lib) return;
+  // Nor is one made under another job's runner: a retry's next call of its own, which the try
+  // before made (see dishSort.ts triesAgain), settling as it returns.
+  if (tag === undefined || tag === strand || tag.lib || tag.job !== null) return;
   const waiter = taskOf(tag);
+  jobSettledWait(job);
   // (A member whose own promise this is ended as it settled, just now: its wait was the job. So
   // did one whose call returned this promise, its wait: memberWaits.)
   const own = (p as Logged)[kDish] === waiter || (anyMemberWaits && memberWaits.get(p) === waiter);
@@ -1321,6 +1352,12 @@ export function jobSettles(strand: Strand, p: object): void {
   // Not a task inside the job (its own work), nor the code that asked for the call.
   for (let r: Strand | null = waiter.base; r !== null; r = r.prev) if (r.task === job) return;
   const asker = strand.prev !== null ? taskOf(strand.prev) : null;
+  // The last of a retry's tries (see dishSort.ts triesAgain): it and the tries before are the work
+  // of the code whose wait it settles.
+  if (triedAgain(job)) {
+    foldTries(job, waiter);
+    return;
+  }
   if (waiter === asker) return;
   reparentTask(job, waiter);
   strand.prev = waiter.base;

@@ -12,7 +12,7 @@
  */
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../protocol/format';
-import { dispatching, firesTimer, kTag, kTask, logResource, willRun } from './dishes';
+import { dispatching, firesTimer, firesTimerCallback, kTag, kTask, logResource, willRun } from './dishes';
 import {
   Strand,
   Task,
@@ -181,6 +181,7 @@ function before(): void {
   }
   willRun(r);
   if (reason === Reason.Timer && task.kind === TaskKind.Timer) firesTimer();
+  else if (reason === Reason.Timer) firesTimerCallback();
   // A timer's or an immediate's callback that is no async function (see StintEntry.CalledSync).
   const callback =
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;

@@ -53,7 +53,17 @@ import {
   willRun,
 } from './dishes';
 import { nameRunning } from './dishNames';
-import { anyCuts, anyHeld, claimHeld, cutAtReturn, cutWorkRuns, heldResumes, heldWatch } from './dishSort';
+import {
+  anyCuts,
+  anyHeld,
+  anyThenCalls,
+  claimHeld,
+  cutAtReturn,
+  cutWorkRuns,
+  heldResumes,
+  heldWatch,
+  thenCallSettles,
+} from './dishSort';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 import { ticksQueued } from './sources/ticks';
 
@@ -177,6 +187,7 @@ function settled(promise: Promise<unknown>): void {
   // A connection's read that became a stint settles a promise made before it: a reply (engine.ts).
   if (probing !== null && !madeNow(promise)) readAnswered((promise as Tagged)[kTag]);
   if (strandNow !== null && strandNow.job !== null) jobSettles(strandNow, promise);
+  if (anyThenCalls && running !== null) thenCallSettles(running, promise);
   // A "resolve with a thenable" job runs the thenable's `then`, not the dish's code.
   if (task.unnamed) nameRunning(task, settled, inContinuation && jobs === 0);
 }

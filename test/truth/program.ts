@@ -341,11 +341,11 @@ export type Stmt =
    * async (`builder`: `where(d)` returns the instance).
    * Each is a member (README: "any thenable it is given … its work begins when the combinator calls
    * its `then`"), named by its place, `all[i]` ("a thenable a function of yours built without making
-   * a promise … keeps its place's name"). `run`'s call, chained by `then` and not awaited, is a call
-   * nobody awaited (README: "`audit(req).catch(log)`"), a dish `run` of the member's: the README
-   * does not say whether a chain whose callbacks settle the member's promise waits for the call (as
-   * a library's call that runs your function inside the promise it returns and chains it does:
-   * fastq's `push`); taken as it reads, the member only waits.
+   * a promise … keeps its place's name"). `run`'s call, chained by `then` with the resolving
+   * functions it was given, is waited for by the member (README: "a thenable whose `then` calls your
+   * async function and chains it with the resolving functions it was given … is that member's own
+   * work", as fastq's `push` runs its job): no dish of its own. (Before 2026-12-06, night, the
+   * README was silent and this took `run` for a call nobody awaited, a dish of the member's.)
    */
   | {
       k: 'thenableAll';
@@ -1566,10 +1566,8 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
             w.line(`__work(d, ${ms(s.workMs)});`);
             w.line(`return 1;`);
           });
-          // `run` chained with the member's resolving functions, not awaited: a call nobody awaited.
-          w.line(
-            `then(resolve, reject) { return this.run(__dish('run', this.d, 'other')).then(resolve, reject); }`,
-          );
+          // `run` chained with the member's resolving functions: the member waits for it, its own work.
+          w.line(`then(resolve, reject) { return this.run(this.d).then(resolve, reject); }`);
         });
         const make = s.style === 'builder' ? w.fresh('where') : `new ${q}`;
         if (s.style === 'builder') w.line(`function ${make}(d) { return new ${q}(d); }`);

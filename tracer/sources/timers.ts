@@ -20,7 +20,15 @@ import {
   workOver,
 } from '../engine';
 import { markReady, newTask } from '../tasks';
-import { Slot, dispatching, firesTimer, regSlot, timerSetByLibrary, willRun } from '../dishes';
+import {
+  Slot,
+  dispatching,
+  firesTimer,
+  firesTimerCallback,
+  regSlot,
+  timerSetByLibrary,
+  willRun,
+} from '../dishes';
 import { claimHeld, heldWatch } from '../dishSort';
 import { captureCall, captureLocation, inModuleBody, programOnStack } from '../locations';
 import { asOwnWork } from '../fullMode';
@@ -295,6 +303,8 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean, ha
   willRun(slot);
   // (In full mode the timer's resource began the stint already, as this task: fullMode.ts.)
   if (task.kind === TaskKind.Timer && reason === Reason.Timer && task !== current) firesTimer();
+  // (A library's timer under the strand of its call that ran a job: perhaps a retry's delay.)
+  else if (reason === Reason.Timer) firesTimerCallback();
   openMacro(task, reason, t, sync, slot.dispatch);
   if (carriedOn.has(slot)) carryingStint = stintClock.stint;
 }
