@@ -129,6 +129,11 @@ export class Timeline implements EventVisitor {
   private readonly awaitOfStint = new Map<number, AwaitFrame[]>();
   /** How long a stint's thread waited for a CPU, ms, where the tracer said (STINT_CPU): long stints only. */
   private readonly cpuWaits = new Map<number, number>();
+  /**
+   * The most a stint did of its own up to a time (STINT_CPU's `ownMs`: its CPU and the program's
+   * blocking calls), ms, where the tracer said: long stints only.
+   */
+  private readonly ownMost = new Map<number, { ms: number; until: number }>();
 
   /** Stint now open (-1: none). */
   private open = -1;
@@ -365,16 +370,18 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
-  stintCpu(time: number, task: number, until: number, waitMs: number): void {
+  stintCpu(time: number, task: number, until: number, waitMs: number, _cpuMs = -1, ownMs = -1): void {
     this.see(until);
     // Written while the stint is still open, or right after it closed. The record covers the stint
     // so far; a later one for the same stint replaces it. Untracked code's stints too: the Python
     // tracer opens one for each of the loop's reader callbacks (a protocol's data_received).
     const t = task === UNTRACKED ? this.tasks[0] : this.taskForWireId(task);
-    if (t === undefined || !(waitMs > 0)) return;
+    if (t === undefined || !(waitMs > 0 || ownMs >= 0)) return;
     const s = this.stints;
     const i = this.open !== -1 ? this.open : s.length - 1;
     if (i < 0 || s.task[i] !== t.index || s.start[i] > time + STINT_CPU_SLACK_MS) return;
+    if (ownMs >= 0) this.ownMost.set(i, { ms: ownMs, until });
+    if (!(waitMs > 0)) return;
     const waited = Math.min(waitMs, until - time);
     this.cpuWaits.set(i, waited);
     if (i !== this.open) {
@@ -392,7 +399,19 @@ export class Timeline implements EventVisitor {
   heldMs(i: number, end: number): number {
     const wall = end - this.stints.start[i];
     const waited = this.cpuWaits.get(i);
-    return waited === undefined ? wall : Math.max(0, wall - waited);
+    return Math.min(waited === undefined ? wall : Math.max(0, wall - waited), this.ownMostMs(i, end));
+  }
+
+  /**
+   * The most stint `i` (ending at `end`) can have done of its own, ms, where the tracer said
+   * (STINT_CPU): its thread's CPU time and its time in the program's blocking calls, plus all of
+   * the stint after the tracer's reading; Infinity if not known. A thread that slept in the stint
+   * for no call of the program's — waiting for the process's other threads (a collector's helpers,
+   * a library's worker) that a busy machine held off their CPU — did nothing of its own meanwhile.
+   */
+  ownMostMs(i: number, end: number): number {
+    const own = this.ownMost.get(i);
+    return own === undefined ? Infinity : own.ms + Math.max(0, end - own.until);
   }
 
   /**
@@ -458,7 +477,8 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] < t.endedAt &&
-      end - t.endedAt - this.waitAfter(i, t.endedAt, end) >= Math.max(WRAP_UP_MS, this.blockMs)
+      Math.min(end - t.endedAt - this.waitAfter(i, t.endedAt, end), this.ownMostMs(i, end)) >=
+        Math.max(WRAP_UP_MS, this.blockMs)
     ) {
       // The stint went on after the response was sent for as long as a block (work the framework
       // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
@@ -470,12 +490,15 @@ export class Timeline implements EventVisitor {
       const waitedAfter = this.waitAfter(i, sent, end);
       s.end[i] = sent;
       if (waited !== undefined) this.cpuWaits.set(i, waited - waitedAfter);
+      // (What the whole did of its own at most bounds each part.)
+      const own = this.ownMost.get(i);
       t.runMs += sent - s.start[i];
       this.judge.check(i);
       const bg = this.table.backgroundOf(t.index, sent);
       const rest = this.stints.push(sent, bg, s.reason[i], NaN);
       s.end[rest] = end;
       if (waited !== undefined) this.cpuWaits.set(rest, waitedAfter);
+      if (own !== undefined) this.ownMost.set(rest, own);
       this.tasks[bg].stints.push(rest);
       this.tasks[bg].runMs += end - sent;
       this.open = -1;
@@ -598,6 +621,9 @@ export class Timeline implements EventVisitor {
     const waits = [...this.cpuWaits].filter(([stint]) => stint >= keep);
     this.cpuWaits.clear();
     for (const [stint, ms] of waits) this.cpuWaits.set(stint - keep, ms);
+    const owns = [...this.ownMost].filter(([stint]) => stint >= keep);
+    this.ownMost.clear();
+    for (const [stint, own] of owns) this.ownMost.set(stint - keep, own);
     this.awaitOfStint.clear();
     for (const a of this.awaits)
       if (!this.awaitOfStint.has(a.stint)) this.awaitOfStint.set(a.stint, a.frames);
