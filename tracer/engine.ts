@@ -255,6 +255,8 @@ const times = {
   /** Time inside the blocking calls the tracer times (sources/syncCalls.ts), ms in all, and at that reading. */
   callMs: 0,
   callRefMs: 0,
+  /** The time the stint last looked at spent in such calls before that reading, ms. */
+  callFound: 0,
 };
 /**
  * A blocking call the tracer times (a synchronous fs, crypto, zlib or child_process call) took
@@ -502,8 +504,14 @@ function stintCpu(time: number): void {
   let waitNs = same
     ? times.waitFound + wait - times.waitRef
     : wait - times.waitRef - Math.max(0, times.openStart - times.waitRefAt) * 1e6;
-  // An upper bound of the CPU the stint used: all this thread used since a reading made at or
-  // before its start (and what it may have used before the reading, looked at again).
+  // Upper bounds of the CPU the stint used, the least counts: all this thread used since a reading
+  // made at or before its start (and, the same stint looked at again, what it may have used before
+  // this thread's last reading), or since one made in it plus the time from its start to that
+  // reading. Each is as loose as its reading is far from the start: from this thread's last
+  // reading, made at the end of a long stint some requests back, a wrap-up asleep for 100-500 ms in
+  // Atomics.wait that did 0.1 ms read 11-17 ms on a quiet machine (every stint between was in
+  // it). So a stint that may turn out to be a request's wrap-up — one of a request that has
+  // responded — gets a reading at its start (see enter); ordinary stints pay none.
   let cpuMaxNs = (same ? times.cpuFound : 0) + counters[0] - times.cpuRefNs;
   let cpuNs = -1;
   const hb = heartbeat;
@@ -525,8 +533,11 @@ function stintCpu(time: number): void {
         wait - waitBefore - Math.max(0, times.openStart - before) * 1e6,
       );
       cpuNs = counters[0] - cpu0;
-      // Its last reading before the stint, made while this thread slept: all since is at most the stint's.
+      // Its last reading before the stint, made while this thread slept; its first in the stint
+      // (read while this thread ran, it may lag: a looser bound) with the time before it. (A stint
+      // that spans its request's response has no reading of this thread's at its start.)
       if (before <= times.openStart) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - r[4]);
+      cpuMaxNs = Math.min(cpuMaxNs, (since - times.openStart) * 1e6 + cpuNs);
     }
   }
   // The CPU this thread spent serving the watchdog's samples of the stint where it had slept (an
@@ -536,15 +547,18 @@ function stintCpu(time: number): void {
     const ns = sampled[0];
     if (Atomics.load(hb, SAMPLED_SEQ) === seq) cpuMaxNs -= ns;
   }
-  // The time the stint may have slept in blocking calls of the program's since that reading.
-  const callMs = times.callMs - times.callRefMs;
+  cpuMaxNs = Math.max(0, cpuMaxNs);
+  // The time the stint may have slept in blocking calls of the program's since this thread's
+  // reading at or before its start.
+  const callMs = (same ? times.callFound : 0) + times.callMs - times.callRefMs;
   times.waitRef = wait;
   times.waitRefAt = time;
   times.waitRefStint = times.openStart;
   times.waitFound = Math.max(0, waitNs);
   times.cpuRefNs = counters[0];
-  times.cpuFound = Math.max(0, cpuMaxNs);
+  times.cpuFound = cpuMaxNs;
   times.callRefMs = times.callMs;
+  times.callFound = callMs;
   // The main thread's CPU time so far bounds the next gap's estimate from here (see accountGap), so
   // that this stint's own CPU — a long one has plenty — is no part of that bound: a thread preempted
   // right after a 100 ms computation had its wait before the next stint taken for that stint's
@@ -557,7 +571,7 @@ function stintCpu(time: number): void {
   // What the stint did of its own at most — its CPU, and its sleeps in the program's blocking
   // calls — against which a stint the machine stretched, or whose thread slept waiting for the
   // process's other threads (a collector's helpers held off their CPU), is judged (STINT_CPU).
-  const ownUs = Math.max(0, cpuMaxNs) / 1000 + callMs * 1000;
+  const ownUs = cpuMaxNs / 1000 + callMs * 1000;
   const w = recorder.room(3);
   if (w === null) return;
   w.stintCpu(times.openStart, openTask, time, Math.max(0, waitNs) / 1000, Math.max(0, cpuNs) / 1000, ownUs);
@@ -596,6 +610,7 @@ function cpuBaseline(time: number, fresh: boolean): void {
   times.cpuRefNs = counters[0];
   times.cpuFound = Math.max(0, (now() - time) * 1e6 - before);
   times.callRefMs = times.callMs;
+  times.callFound = 0;
 }
 
 /**
@@ -890,9 +905,15 @@ export function enter(
   }
   if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
-    // the stint begins: the exact start for its wait should it run long (see stintCpu).
+    // the stint begins: the exact start for its wait should it run long (see stintCpu). So are
+    // they for a stint of a request that has responded (its wrap-up, judged against background
+    // work by what it did of its own: few stints a request, and no others pay).
     // (Not again when they were read with the clock reading `t` came from: see stintAhead.)
-    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1 && times.waitRefStint !== t)
+    if (
+      (t - times.lastEnd >= cpuCheckMs || task.responded) &&
+      schedstat.fd !== -1 &&
+      times.waitRefStint !== t
+    )
       cpuBaseline(t, time < 0);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
