@@ -49,8 +49,11 @@
  *    could tell how long of it the thread waited for a CPU (STINT_CPU: a busy machine preempting
  *    the program), the block says so, and stays a block (a wait on the clock would have lasted as
  *    long on an idle machine). A request's wrap-up against background work is judged by the time
- *    the stint held the loop: its wall time less that wait (work after the response is work by
- *    what it computed; the machine's load does not make a wrap-up of the request's into work).
+ *    the stint held the loop: its wall time less that wait, or what it did of its own where the
+ *    tracer says and that is less (STINT_CPU's `ownMs`: its CPU and the program's blocking calls;
+ *    a thread asleep for the process's other threads, which the machine held off, did nothing).
+ *    Work after the response is work by what it computed; the machine's load does not make a
+ *    wrap-up of the request's into work.
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
@@ -96,7 +99,8 @@ const UNTRACKED = 0;
  * (its framework's promises settling — late, on a busy loop; a library releasing what it used),
  * not background work; so is one that runs a tick it queued (Reason.Resume: the runtime writing the
  * response out, a driver flushing). Wall-clock stints stretch when the process is preempted or a
- * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room.
+ * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room,
+ * and a stint is judged by what it held the loop of its own (heldMs), not by its wall time.
  */
 const WRAP_UP_MS = 10;
 /** A STINT_CPU record names its stint by the start the tracer knows, which may be later than the stint's (ms). */

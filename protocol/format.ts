@@ -175,8 +175,10 @@ export const enum EventType {
    * last one counts). Both figures are lower bounds: the part of the stint before the tracer's first
    * reading of the counters counts as neither. A third unit, where the tracer knows it, bounds what
    * the stint did of its own from above: `ownUs`, its thread's CPU time since a reading made at or
-   * before the stint's start, plus the time in the blocking calls the tracer times (a synchronous
-   * fs or child_process call, which may sleep). 2 or 3 units:
+   * before the stint's start (or since one made in it, plus the time before that reading), plus the
+   * time in the blocking calls the tracer times (a synchronous fs or child_process call, which may
+   * sleep). As loose as that reading is far from the start: the Node tracer reads the counters where
+   * each stint of a request that has responded begins. 2 or 3 units:
    *   unit 1: f64 until (trace clock, ms), u32 waitUs, u32 cpuUs (0: not known)
    *   unit 2: u32 ownUs + 1 (0: not known), 12 bytes reserved
    * Readers judge a block by the stint's wall time less `waitUs`: a stint of 5 ms of code that a busy
