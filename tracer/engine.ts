@@ -540,14 +540,16 @@ function stintCpu(time: number): void {
       cpuMaxNs = Math.min(cpuMaxNs, (since - times.openStart) * 1e6 + cpuNs);
     }
   }
-  // The CPU this thread spent serving the watchdog's samples of the stint where it had slept (an
-  // interrupt wakes a thread asleep in Atomics.wait): the tracer's, none of the program's.
+  cpuMaxNs = Math.max(0, cpuMaxNs);
+  // Less the CPU this thread spent serving the watchdog's samples of the stint where it had slept
+  // (an interrupt wakes a thread asleep in Atomics.wait): the tracer's, none of the program's. (All
+  // of the stint's so far, so taken from the bound kept for a later look only then.)
+  let ownNs = cpuMaxNs;
   const sampled = heartbeatSampled;
   if (hb !== null && sampled !== null && Atomics.load(hb, SAMPLED_SEQ) === seq) {
     const ns = sampled[0];
-    if (Atomics.load(hb, SAMPLED_SEQ) === seq) cpuMaxNs -= ns;
+    if (Atomics.load(hb, SAMPLED_SEQ) === seq) ownNs = Math.max(0, ownNs - ns);
   }
-  cpuMaxNs = Math.max(0, cpuMaxNs);
   // The time the stint may have slept in blocking calls of the program's since this thread's
   // reading at or before its start.
   const callMs = (same ? times.callFound : 0) + times.callMs - times.callRefMs;
@@ -571,7 +573,7 @@ function stintCpu(time: number): void {
   // What the stint did of its own at most — its CPU, and its sleeps in the program's blocking
   // calls — against which a stint the machine stretched, or whose thread slept waiting for the
   // process's other threads (a collector's helpers held off their CPU), is judged (STINT_CPU).
-  const ownUs = cpuMaxNs / 1000 + callMs * 1000;
+  const ownUs = ownNs / 1000 + callMs * 1000;
   const w = recorder.room(3);
   if (w === null) return;
   w.stintCpu(times.openStart, openTask, time, Math.max(0, waitNs) / 1000, Math.max(0, cpuNs) / 1000, ownUs);
