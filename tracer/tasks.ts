@@ -49,6 +49,8 @@ export function newTask(
     loneKey: 0,
     loneArmed: 0,
     loneFrom: '',
+    parked: 0,
+    incoming: null,
   };
   base.task = task;
   writeTask(

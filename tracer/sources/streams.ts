@@ -17,6 +17,7 @@ import {
   taskOf,
 } from '../engine';
 import { Slot, regSlot, willRun } from '../dishes';
+import { readingReply, replyComes } from '../libraryQueues';
 import { foldTask, newTask } from '../tasks';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -215,6 +216,16 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
     opener = asker !== undefined ? taskOf(asker.r) : null;
     if (opener === null || !readsFor(opener)) opener = taskOf(conn.r);
     if (askers !== undefined && (opener === null || !readsFor(opener))) opener = heldReply(stream);
+  } else {
+    // The reply to what that asker asked: a run of its code (libraryQueues.ts), unless it opened
+    // the connection (its set-up, or the first query it was opened for).
+    replyComes(opener);
+    readingReply(opener !== taskOf(conn.r));
+    try {
+      return asProbe(opener, push, stream, args, true);
+    } finally {
+      readingReply(false);
+    }
   }
   return asProbe(opener, push, stream, args, true);
 }
