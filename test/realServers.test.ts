@@ -2955,9 +2955,9 @@ describe('real servers, traced under load', function () {
         // pg-pool keeps a waiter's callback in a queue of its own (no promise, no AsyncResource) and
         // writes the waiter's query from the callback of the reply that freed a connection. Before,
         // that query's reply and the callbacks it runs were charged to the releasing request: two
-        // requests' steps in one lane, the waiters' lanes empty (0.1 ms). The pool is warmed first
-        // (two requests at once open its two connections): a connection's set-up is not followed
-        // (docs/lanes.md, Limits).
+        // requests' steps in one lane, the waiters' lanes empty (0.1 ms). The pool's two connections
+        // are opened first (`/warm` checks both out at once): a connection's set-up is not followed
+        // while requests wait (docs/lanes.md, Limits).
         const stepsFile = path.join(dir, `pgCallbacks-${mode}.json`);
         const recorded = await record(
           dir,
@@ -2965,12 +2965,12 @@ describe('real servers, traced under load', function () {
           mode,
           { PG_URL: pg.url, STEPS_FILE: stepsFile, POOL_MAX: '2' },
           async (port) => {
+            assert.equal(await request(port, 'GET', '/warm'), 200);
             const pair = await Promise.all([
               request(port, 'GET', '/basket/1'),
               request(port, 'GET', '/basket/2'),
             ]);
             assert.deepEqual(pair, [200, 200]);
-            await sleep(50);
           },
           '/basket/7',
           40,

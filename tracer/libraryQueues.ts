@@ -128,7 +128,11 @@ function stands(i: number): boolean {
  * waits no more.
  */
 export function askerInQueue(conn: object, skip: (...args: never[]) => unknown): Task | null {
-  if (probing === null || !replyRead) return null;
+  if (probing === null) return null;
+  // A write in a read charged to a task that waits in a queue (a reply's first read left it
+  // waiting; a tick that read queued writes its next query now): it waits in none.
+  if (probing.parked > 0) probing.parked = 0;
+  if (!replyRead) return null;
   if (handedRead === replyReads && handedConn === conn) return handedTo;
   // (The task whose reply this is waits in no queue: see replyComes.)
   while (head < waiting.length && (!stands(head) || waiting[head] === probing)) {
