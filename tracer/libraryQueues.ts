@@ -28,7 +28,7 @@
  */
 import { TaskKind } from '../protocol/format';
 import { Task, answeredNow, probing, setLeftNothingHandler, workOver } from './engine';
-import { programOnStack } from './locations';
+import { programAbove } from './locations';
 
 /** Requests waiting in a library's queue, oldest first from `head`, each with its `parked` mark. */
 const waiting: Task[] = [];
@@ -145,7 +145,7 @@ export function askerInQueue(conn: object, skip: (...args: never[]) => unknown):
     return null;
   }
   const task = waiting[head];
-  if (programOnStack(skip) !== false) return null;
+  if (programAbove(skip) !== false) return null;
   // The read's own asker has its reply: the connection answers in the order asked, and the library
   // writes the next query only once the last is answered.
   answeredNow(probing);

@@ -372,7 +372,7 @@ export function captureLocation(skip: (...args: never[]) => unknown, force = fal
   return pickFrame(frames);
 }
 
-/** How deep `programOnStack` looks: past a library's own frames from a read to its write. */
+/** How deep `programAbove` looks: past a library's own frames from a read to its write. */
 const QUEUE_STACK_DEPTH = 100;
 
 /**
@@ -380,7 +380,7 @@ const QUEUE_STACK_DEPTH = 100;
  * runtime's, not the tracer's), as deep as QUEUE_STACK_DEPTH; null when the stack cannot be read.
  * Not rationed: read only where a library serves a queue of callbacks (libraryQueues.ts).
  */
-export function programOnStack(skip: (...args: never[]) => unknown): boolean | null {
+export function programAbove(skip: (...args: never[]) => unknown): boolean | null {
   const frames = captureFrames(skip, QUEUE_STACK_DEPTH);
   if (frames === null) return null;
   for (const frame of frames) {
