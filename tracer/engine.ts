@@ -95,6 +95,9 @@ export interface Task {
    * not — a run of its code left nothing behind while its work goes on.
    */
   parked: number;
+  /** The requests waiting in a library's queue after it and before it (libraryQueues.ts). */
+  waitNext: Task | null;
+  waitPrev: Task | null;
   /** A request's incoming message (node:http's), null for every other task (libraryQueues.ts). */
   incoming: object | null;
 }

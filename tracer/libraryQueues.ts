@@ -30,17 +30,25 @@ import { TaskKind } from '../protocol/format';
 import { Task, answeredNow, probing, setLeftNothingHandler, workOver } from './engine';
 import { programAbove } from './locations';
 
-/** Requests waiting in a library's queue, oldest first from `head`, each with its `parked` mark. */
-const waiting: Task[] = [];
-const marks: number[] = [];
-let head = 0;
+/**
+ * Requests waiting in a library's queue, oldest first: a list threaded through the tasks themselves
+ * (`waitNext`, `waitPrev`), so that a request leaves it the moment it stops waiting — its reply
+ * read, a stint of it that left something, its end — with no entry left behind to look at later and
+ * no task kept alive by it. (Kept as arrays of entries that went stale, every request of a koa +
+ * ioredis server — whose first stint leaves only an await on the reply — stayed in them until 256
+ * had come after it, with its incoming message: the collector's work a request ten times main's,
+ * 2026-12-06.)
+ */
+let first: Task | null = null;
+let last: Task | null = null;
+let count = 0;
 /** How many are kept at most: beyond, the oldest is forgotten (its next step then stays unseen). */
 const MAX_WAITING = 256;
-/** Marks count up; a task's `parked` is the mark of its entry, 0 when it waits in none. */
-let lastMark = 0;
-
+/** A task's `parked` while it waits in the list. */
+const WAITING = 1;
 /** A request's `parked` while its first stint runs (set as the request arrives, sources/http.ts). */
 export const ARRIVING = -1;
+
 /**
  * Set while the read of a reply to what a task asked runs (sources/streams.ts probePush): a run of
  * that task's code that may leave it waiting in a queue, and a write there may serve a queue. Not for
@@ -64,8 +72,27 @@ export function readingReply(on: boolean): void {
  * last runs none of the task's code and leaves nothing: the task is not waiting in a queue then.)
  */
 export function replyComes(task: Task): void {
-  if (task.parked > 0) task.parked = 0;
+  if (task.parked !== 0) stopWaiting(task);
 }
+
+/** `task` waits in no library's queue (any more), nor is it arriving: out of the list. */
+export function stopWaiting(task: Task): void {
+  if (task.parked === WAITING) unlink(task);
+  task.parked = 0;
+}
+
+function unlink(task: Task): void {
+  const prev = task.waitPrev;
+  const next = task.waitNext;
+  if (prev === null) first = next;
+  else prev.waitNext = next;
+  if (next === null) last = prev;
+  else next.waitPrev = prev;
+  task.waitPrev = null;
+  task.waitNext = null;
+  count--;
+}
+
 /**
  * The last hand-over: the connection, the read it was made in and the request it went to. A query
  * is often several writes (pg's extended protocol: Parse, Bind, Execute, Sync): the ones after the
@@ -75,9 +102,9 @@ let handedConn: object | null = null;
 let handedRead = -1;
 let handedTo: Task | null = null;
 
-/** How many requests may wait (entries not yet looked at included). */
-export function waitingCount(): number {
-  return waiting.length - head;
+/** Whether any request waits in a library's queue. */
+export function anyWaiting(): boolean {
+  return first !== null;
 }
 
 /**
@@ -90,32 +117,23 @@ export function leftNothing(task: Task): void {
   // tick, or a read of its own connection's set-up, leaves nothing while what the task waits for
   // (that connection) is under way.
   if (task.parked !== ARRIVING && !replyRead) return;
-  if (task.kind !== TaskKind.Request || task.incoming === null || workOver(task)) return;
-  if (task.parked > 0) return;
-  if (waiting.length >= MAX_WAITING) {
-    if (head > 0) compact();
-    else {
-      const old = waiting.shift()!;
-      marks.shift();
-      if (old.parked !== 0) old.parked = 0;
-    }
+  if (task.parked === WAITING) return;
+  if (task.kind !== TaskKind.Request || task.incoming === null || workOver(task)) {
+    task.parked = 0;
+    return;
   }
-  task.parked = ++lastMark;
-  waiting.push(task);
-  marks.push(lastMark);
+  if (count >= MAX_WAITING) stopWaiting(first!);
+  task.parked = WAITING;
+  task.waitPrev = last;
+  if (last === null) first = task;
+  else last.waitNext = task;
+  last = task;
+  count++;
 }
 
-/** Drops the entries before `head`. */
-function compact(): void {
-  waiting.splice(0, head);
-  marks.splice(0, head);
-  head = 0;
-}
-
-/** Whether the entry at `i` still stands: its task waits by that very mark, its work goes on, its body read. */
-function stands(i: number): boolean {
-  const task = waiting[i];
-  if (task.parked !== marks[i] || workOver(task)) return false;
+/** Whether a waiting task still stands: its work goes on, its body read. */
+function stands(task: Task): boolean {
+  if (workOver(task)) return false;
   const incoming = task.incoming as { complete?: unknown } | null;
   return incoming !== null && incoming.complete === true;
 }
@@ -131,27 +149,18 @@ export function askerInQueue(conn: object, skip: (...args: never[]) => unknown):
   if (probing === null) return null;
   // A write in a read charged to a task that waits in a queue (a reply's first read left it
   // waiting; a tick that read queued writes its next query now): it waits in none.
-  if (probing.parked > 0) probing.parked = 0;
+  if (probing.parked !== 0) stopWaiting(probing);
   if (!replyRead) return null;
   if (handedRead === replyReads && handedConn === conn) return handedTo;
   // (The task whose reply this is waits in no queue: see replyComes.)
-  while (head < waiting.length && (!stands(head) || waiting[head] === probing)) {
-    const task = waiting[head];
-    if (task.parked === marks[head]) task.parked = 0;
-    head++;
-  }
-  if (head >= waiting.length) {
-    if (head > 0) compact();
-    return null;
-  }
-  const task = waiting[head];
+  while (first !== null && !stands(first)) stopWaiting(first);
+  const task = first;
+  if (task === null) return null;
   if (programAbove(skip) !== false) return null;
   // The read's own asker has its reply: the connection answers in the order asked, and the library
   // writes the next query only once the last is answered.
   answeredNow(probing);
-  task.parked = 0;
-  head++;
-  if (head === waiting.length) compact();
+  stopWaiting(task);
   handedConn = conn;
   handedRead = replyReads;
   handedTo = task;

@@ -50,6 +50,8 @@ export function newTask(
     loneArmed: 0,
     loneFrom: '',
     parked: 0,
+    waitNext: null,
+    waitPrev: null,
     incoming: null,
   };
   base.task = task;

@@ -26,7 +26,7 @@ import { handedOver } from '../dishSort';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
 import { Piped, kConn, kHeld, kStream, noteAsker, probeUserReads, releaseHeld } from './streams';
-import { askerInQueue, waitingCount } from '../libraryQueues';
+import { anyWaiting, askerInQueue } from '../libraryQueues';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -227,7 +227,7 @@ function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
     [name](this: Connected, a: unknown, b: unknown, c: unknown) {
       // A library serving a queue of callbacks from a reply's read: the query is the waiter's.
       const queued =
-        probing !== null && waitingCount() > 0 && this[kConn] !== undefined && enabled
+        probing !== null && anyWaiting() && this[kConn] !== undefined && enabled
           ? askerInQueue(this, patched as AnyFunction)
           : null;
       if (queued !== null) noteAsker(this, new Slot(queued.base));
