@@ -25,7 +25,17 @@ import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { handedOver } from '../dishSort';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kConn, kHeld, kStream, noteAsker, probeUserReads, releaseHeld } from './streams';
+import {
+  Piped,
+  connRead,
+  kConn,
+  kHeld,
+  kQueried,
+  kStream,
+  noteAsker,
+  probeUserReads,
+  releaseHeld,
+} from './streams';
 import { anyWaiting, askerInQueue } from '../libraryQueues';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
@@ -225,6 +235,7 @@ function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
   const patched = {
     // (A method of this name, so that the patched function keeps the original's name.)
     [name](this: Connected, a: unknown, b: unknown, c: unknown) {
+      if (connRead && this[kConn] !== undefined && this[kQueried] === undefined) this[kQueried] = true;
       // A library serving a queue of callbacks from a reply's read: the query is the waiter's.
       const queued =
         probing !== null && anyWaiting() && this[kConn] !== undefined && enabled

@@ -56,7 +56,17 @@ export const kWriter = Symbol('looplens.writer');
  * its own) by the next read (lateAsk).
  */
 export const kLate = Symbol('looplens.late');
+/**
+ * Set on a connection the program opened at its first write made while one of the program's
+ * connections is read (a library writing from a reply's read, not from a stint): from then on its
+ * reads are replies to queries, where before they could be its set-up (libraryQueues.ts). A
+ * connection's set-up writes from its reads only where it is a conversation (pg's SCRAM
+ * authentication, TLS, MySQL's handshake); where it is not (pg's `trust`, redis), the first such
+ * write is the first query, written from the read that ends the set-up.
+ */
+export const kQueried = Symbol('looplens.queried');
 export type Piped = {
+  [kQueried]?: true;
   [kLate]?: [Slot, number];
   [kStream]?: Slot;
   [kWriter]?: Slot;
@@ -211,24 +221,35 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   if (stream[kLate] !== undefined) lateAsk(stream);
   const askers = stream[kAskers];
   let opener = askers !== undefined ? oldestAsker(askers) : null;
+  // Whether it is the reply to what that task asked: a run of its code (libraryQueues.ts) — not
+  // while the connection may still be setting up for its opener (see kQueried).
+  let reply = false;
   if (opener === null) {
     const asker = stream[kAsker];
     opener = asker !== undefined ? taskOf(asker.r) : null;
     if (opener === null || !readsFor(opener)) opener = taskOf(conn.r);
     if (askers !== undefined && (opener === null || !readsFor(opener))) opener = heldReply(stream);
-  } else {
-    // The reply to what that asker asked: a run of its code (libraryQueues.ts), unless it opened
-    // the connection (its set-up, or the first query it was opened for).
-    replyComes(opener);
-    readingReply(opener !== taskOf(conn.r));
-    try {
-      return asProbe(opener, push, stream, args, true);
-    } finally {
-      readingReply(false);
+    else if (opener !== null && stream[kQueried] === true && opener === taskOf(conn.r)) {
+      // Its opener's, asked from the read that ended the connection's set-up.
+      reply = true;
+      replyComes(opener);
     }
+  } else {
+    reply = stream[kQueried] === true || opener !== taskOf(conn.r);
+    replyComes(opener);
   }
-  return asProbe(opener, push, stream, args, true);
+  readingReply(reply);
+  connRead = true;
+  try {
+    return asProbe(opener, push, stream, args, true);
+  } finally {
+    readingReply(false);
+    connRead = false;
+  }
 }
+
+/** Set while a read of a connection the program opened runs (probePush): see kQueried. */
+export let connRead = false;
 
 /**
  * The reads of a connection that has been asked something, when every asker has had its reply or
