@@ -24,7 +24,11 @@
  * its response in the program's own list (a long poll with no timer) waits so too and may be handed
  * a query another's callback queued; a release the program's code calls itself (`pool.connect((err,
  * client, release) => …)`) writes the next waiter's query with the program's function on the stack,
- * and stays the releaser's.
+ * and stays the releaser's; a connection whose set-up answers a read from that read and then reads
+ * more of its set-up (a handshake such as MySQL's; pg 8.23 writes its SCRAM answer from a promise's
+ * continuation, not from the read) has that read taken for a reply, and a cold pool of such
+ * connections under load loses the order; a library that queues callbacks with no connection in between (async's `queue`:
+ * a worker of the program's runs the next job from the callback of the last) is not followed.
  */
 import { TaskKind } from '../protocol/format';
 import { Task, answeredNow, probing, setLeftNothingHandler, workOver } from './engine';
@@ -51,12 +55,13 @@ export const ARRIVING = -1;
 
 /**
  * Set while the read of a reply to what a task asked runs (sources/streams.ts probePush): a run of
- * that task's code that may leave it waiting in a queue, and a write there may serve a queue. Not for
- * a task's reads of a connection it opened: a connection's set-up is a conversation of writes and
- * reads with no query in it, which none of this can tell from a reply (the first query on a new
- * connection is its opener's, and what the opener does next on it is not followed). (A flag, not
- * the task: stored at every such read, a task in the module's scope would cost a write barrier
- * each time.)
+ * that task's code that may leave it waiting in a queue, and a write there may serve a queue. A
+ * task's reads of a connection it opened are such reads only once the connection's last write was
+ * made from a read of it (sources/streams.ts kWroteInRead): before, they may be its set-up, a
+ * conversation of writes and reads with no query in it, which none of this can tell from a reply —
+ * the first query on a new connection is its opener's, written from the read that ends the set-up.
+ * (A flag, not the task: stored at every such read, a task in the module's scope would cost a
+ * write barrier each time.)
  */
 let replyRead = false;
 /** Counts the reads of replies (see readingReply): which read a hand-over was made in. */

@@ -30,7 +30,7 @@ import {
   connRead,
   kConn,
   kHeld,
-  kQueried,
+  kWroteInRead,
   kStream,
   noteAsker,
   probeUserReads,
@@ -235,7 +235,7 @@ function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
   const patched = {
     // (A method of this name, so that the patched function keeps the original's name.)
     [name](this: Connected, a: unknown, b: unknown, c: unknown) {
-      if (connRead && this[kConn] !== undefined && this[kQueried] === undefined) this[kQueried] = true;
+      if (this[kConn] !== undefined && this[kWroteInRead] !== connRead) this[kWroteInRead] = connRead;
       // A library serving a queue of callbacks from a reply's read: the query is the waiter's.
       const queued =
         probing !== null && anyWaiting() && this[kConn] !== undefined && enabled

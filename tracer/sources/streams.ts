@@ -57,16 +57,17 @@ export const kWriter = Symbol('looplens.writer');
  */
 export const kLate = Symbol('looplens.late');
 /**
- * Set on a connection the program opened at its first write made while one of the program's
- * connections is read (a library writing from a reply's read, not from a stint): from then on its
- * reads are replies to queries, where before they could be its set-up (libraryQueues.ts). A
- * connection's set-up writes from its reads only where it is a conversation (pg's SCRAM
- * authentication, TLS, MySQL's handshake); where it is not (pg's `trust`, redis), the first such
- * write is the first query, written from the read that ends the set-up.
+ * On a connection the program opened: whether its last write was made while one of the program's
+ * connections was read (a library writing from a reply's read), not from a stint or from its
+ * `connect` event. Its opener's reads are replies only then (libraryQueues.ts): a connection's
+ * set-up is a conversation that the reads cannot tell from a query and its reply, but pg's begins
+ * with a write from its `connect` event, its SCRAM authentication's answer is written from a
+ * promise's continuation, and its first query from the read that ends the set-up — whose reply is
+ * the first read that follows a write made from a read.
  */
-export const kQueried = Symbol('looplens.queried');
+export const kWroteInRead = Symbol('looplens.wroteInRead');
 export type Piped = {
-  [kQueried]?: true;
+  [kWroteInRead]?: boolean;
   [kLate]?: [Slot, number];
   [kStream]?: Slot;
   [kWriter]?: Slot;
@@ -222,20 +223,20 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   const askers = stream[kAskers];
   let opener = askers !== undefined ? oldestAsker(askers) : null;
   // Whether it is the reply to what that task asked: a run of its code (libraryQueues.ts) — not
-  // while the connection may still be setting up for its opener (see kQueried).
+  // while the connection may still be setting up for its opener (see kWroteInRead).
   let reply = false;
   if (opener === null) {
     const asker = stream[kAsker];
     opener = asker !== undefined ? taskOf(asker.r) : null;
     if (opener === null || !readsFor(opener)) opener = taskOf(conn.r);
     if (askers !== undefined && (opener === null || !readsFor(opener))) opener = heldReply(stream);
-    else if (opener !== null && stream[kQueried] === true && opener === taskOf(conn.r)) {
-      // Its opener's, asked from the read that ended the connection's set-up.
+    else if (opener !== null && stream[kWroteInRead] === true && opener === taskOf(conn.r)) {
+      // Its opener's, asked from a read: a reply, not the connection's set-up.
       reply = true;
       replyComes(opener);
     }
   } else {
-    reply = stream[kQueried] === true || opener !== taskOf(conn.r);
+    reply = stream[kWroteInRead] === true || opener !== taskOf(conn.r);
     replyComes(opener);
   }
   readingReply(reply);
@@ -248,7 +249,7 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   }
 }
 
-/** Set while a read of a connection the program opened runs (probePush): see kQueried. */
+/** Set while a read of a connection the program opened runs (probePush): see kWroteInRead. */
 export let connRead = false;
 
 /**
