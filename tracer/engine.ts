@@ -91,8 +91,8 @@ export interface Task {
   loneArmed: number;
   loneFrom: string;
   /**
-   * It waits in a library's queue (libraryQueues.ts): the mark of its entry there, 0 when it does
-   * not — a run of its code left nothing behind while its work goes on.
+   * Whether it waits in a library's queue (libraryQueues.ts): 1 when it does — a run of its code
+   * left nothing behind while its work goes on —, -1 while a request's first stint runs, else 0.
    */
   parked: number;
   /** The requests waiting in a library's queue after it and before it (libraryQueues.ts). */
