@@ -20,6 +20,7 @@ import {
 } from './engine';
 import { TaskEnd, TaskKind } from '../protocol/format';
 import { endTask, foldTask, reparentTask } from './tasks';
+import { leftNothing, stopWaiting } from './libraryQueues';
 import {
   CodeLocation,
   Stack,
@@ -550,6 +551,9 @@ function segment(): Segment {
 function end(task: Task): void {
   if (n === segStart) {
     if (triedCount > 0) countTries();
+    // A stint that left nothing, not even a tick: its task may wait in a library's queue.
+    if (lead !== true) leftNothing(task);
+    else if (task.parked !== 0) stopWaiting(task);
     // An outermost segment (most: a tick, a continuation) has none to restore (see restore).
     if (depth === 1) {
       hashed = true;
@@ -558,6 +562,7 @@ function end(task: Task): void {
     } else restore();
     return;
   }
+  if (task.parked !== 0) stopWaiting(task);
   try {
     // Only a stint that left a call unconsumed, called a combinator or made a statement chain
     // (more than one tail, or one in code that cannot await) can have started a dish; and a

@@ -90,6 +90,16 @@ export interface Task {
   loneKey: number;
   loneArmed: number;
   loneFrom: string;
+  /**
+   * Whether it waits in a library's queue (libraryQueues.ts): 1 when it does — a run of its code
+   * left nothing behind while its work goes on —, -1 while a request's first stint runs, else 0.
+   */
+  parked: number;
+  /** The requests waiting in a library's queue after it and before it (libraryQueues.ts). */
+  waitNext: Task | null;
+  waitPrev: Task | null;
+  /** A request's incoming message (node:http's), null for every other task (libraryQueues.ts). */
+  incoming: object | null;
 }
 
 /**
@@ -1479,6 +1489,14 @@ export function probeEnter(): boolean {
  */
 export let replies = 0;
 
+/**
+ * The read running now is `task`'s reply though it settles nothing of its: the library has moved on
+ * to the next query on the connection (libraryQueues.ts).
+ */
+export function answeredNow(task: Task): void {
+  task.answered = ++replies;
+}
+
 /** A read settled a promise made before it (tagged `tag`): a reply to that promise's task. */
 export function readAnswered(tag: Strand | undefined): void {
   const task = tag === undefined ? null : taskOf(tag);
@@ -1566,6 +1584,11 @@ function heldAnswered(held: Task, task: Task, late: boolean): void {
   onHeldAnswered(held, task);
 }
 let onHeldAnswered: ((held: Task, by: Task) => void) | null = null;
+/** A read charged to a task, too short to be a stint of it, made nothing (libraryQueues.ts). */
+let onLeftNothing: ((task: Task) => void) | null = null;
+export function setLeftNothingHandler(handler: (task: Task) => void): void {
+  onLeftNothing = handler;
+}
 export function setHeldAnsweredHandler(handler: (held: Task, by: Task) => void): void {
   onHeldAnswered = handler;
 }
@@ -1642,6 +1665,8 @@ function endProbeRead(): Task | null {
   if (end - times.probeStart < untrackedMinMs) {
     readEnded(end);
     readInGap(opener);
+    // (Too short to be a stint: a read that became one is looked at when its stint ends.)
+    if (onLeftNothing !== null) onLeftNothing(opener);
     return null;
   }
   readBegins = true;

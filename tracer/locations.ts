@@ -372,6 +372,25 @@ export function captureLocation(skip: (...args: never[]) => unknown, force = fal
   return pickFrame(frames);
 }
 
+/** How deep `programAbove` looks: past a library's own frames from a read to its write. */
+const QUEUE_STACK_DEPTH = 100;
+
+/**
+ * Whether any of the program's functions is on the stack above `skip` (not a library's, not the
+ * runtime's, not the tracer's), as deep as QUEUE_STACK_DEPTH; null when the stack cannot be read.
+ * Not rationed: read only where a library serves a queue of callbacks (libraryQueues.ts).
+ */
+export function programAbove(skip: (...args: never[]) => unknown): boolean | null {
+  const frames = captureFrames(skip, QUEUE_STACK_DEPTH);
+  if (frames === null) return null;
+  for (const frame of frames) {
+    const file = frameFile(frame);
+    if (file === null || isInternal(file) || isLibrary(file)) continue;
+    return true;
+  }
+  return false;
+}
+
 /**
  * Whether the code running now is an ES module's body in its first, synchronous run (Node's module
  * loader evaluating it is on the stack): the script's top level, as a CommonJS script's first

@@ -49,6 +49,10 @@ export function newTask(
     loneKey: 0,
     loneArmed: 0,
     loneFrom: '',
+    parked: 0,
+    waitNext: null,
+    waitPrev: null,
+    incoming: null,
   };
   base.task = task;
   writeTask(

@@ -25,7 +25,18 @@ import { clearSeed, regSlot, seedFrom } from '../dishes';
 import { handedOver } from '../dishSort';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
 import { requestName } from './http';
-import { Piped, kConn, kHeld, kStream, noteAsker, probeUserReads, releaseHeld } from './streams';
+import {
+  Piped,
+  connRead,
+  kConn,
+  kHeld,
+  kWroteInRead,
+  kStream,
+  noteAsker,
+  probeUserReads,
+  releaseHeld,
+} from './streams';
+import { anyWaiting, askerInQueue } from '../libraryQueues';
 import { isHttp2Server, onHttp2ServerEvent } from './http2';
 
 /** A socket of a connection task (full mode runs its handle's callbacks as the task too). */
@@ -224,7 +235,14 @@ function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
   const patched = {
     // (A method of this name, so that the patched function keeps the original's name.)
     [name](this: Connected, a: unknown, b: unknown, c: unknown) {
-      if (current !== null && this[kConn] !== undefined && enabled) {
+      if (this[kConn] !== undefined && this[kWroteInRead] !== connRead) this[kWroteInRead] = connRead;
+      // A library serving a queue of callbacks from a reply's read: the query is the waiter's.
+      const queued =
+        probing !== null && anyWaiting() && this[kConn] !== undefined && enabled
+          ? askerInQueue(this, patched as AnyFunction)
+          : null;
+      if (queued !== null) noteAsker(this, new Slot(queued.base));
+      else if (current !== null && this[kConn] !== undefined && enabled) {
         const slot = regSlot();
         if (slot !== null) noteAsker(this, slot);
       }

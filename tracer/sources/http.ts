@@ -10,6 +10,7 @@ import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, current, enabled, enter, leave, now, stintAhead, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { kTask, regSlot } from '../dishes';
+import { ARRIVING, stopWaiting } from '../libraryQueues';
 import { CodeLocation, captureLocation } from '../locations';
 import { AnyFunction, Owned, bindToSlot, callWith, copyProperties, kSlot, kWhere, replace } from './base';
 import { routeOf } from '../frameworks';
@@ -65,6 +66,8 @@ export function onRequestStart(message: unknown): void {
   const task = newTask(TaskKind.Request, null, requestName(request), 0, where, t);
   request[kTask] = task;
   response[kTask] = task;
+  task.incoming = request;
+  task.parked = ARRIVING;
   // Its first stint is the server's 'request' event, which follows at once (see patchServerEmit):
   // it begins at the same clock reading.
   started.id = task.id;
@@ -219,6 +222,8 @@ export function finishRequest(response: Owned, how: TaskEnd): void {
   const t = now();
   nameByRoute(task, (response as { req?: unknown }).req, t);
   task.ended = true;
+  if (task.parked !== 0) stopWaiting(task);
+  task.incoming = null;
   endTask(task, how, t);
 }
 

@@ -17,6 +17,7 @@ import {
   taskOf,
 } from '../engine';
 import { Slot, regSlot, willRun } from '../dishes';
+import { readingReply, replyComes } from '../libraryQueues';
 import { foldTask, newTask } from '../tasks';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 
@@ -55,7 +56,18 @@ export const kWriter = Symbol('looplens.writer');
  * its own) by the next read (lateAsk).
  */
 export const kLate = Symbol('looplens.late');
+/**
+ * On a connection the program opened: whether its last write was made while one of the program's
+ * connections was read (a library writing from a reply's read), not from a stint or from its
+ * `connect` event. Its opener's reads are replies only then (libraryQueues.ts): a connection's
+ * set-up is a conversation that the reads cannot tell from a query and its reply, but pg's begins
+ * with a write from its `connect` event, its SCRAM authentication's answer is written from a
+ * promise's continuation, and its first query from the read that ends the set-up — whose reply is
+ * the first read that follows a write made from a read.
+ */
+export const kWroteInRead = Symbol('looplens.wroteInRead');
 export type Piped = {
+  [kWroteInRead]?: boolean;
   [kLate]?: [Slot, number];
   [kStream]?: Slot;
   [kWriter]?: Slot;
@@ -210,14 +222,35 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   if (stream[kLate] !== undefined) lateAsk(stream);
   const askers = stream[kAskers];
   let opener = askers !== undefined ? oldestAsker(askers) : null;
+  // Whether it is the reply to what that task asked: a run of its code (libraryQueues.ts) — not
+  // while the connection may still be setting up for its opener (see kWroteInRead).
+  let reply = false;
   if (opener === null) {
     const asker = stream[kAsker];
     opener = asker !== undefined ? taskOf(asker.r) : null;
     if (opener === null || !readsFor(opener)) opener = taskOf(conn.r);
     if (askers !== undefined && (opener === null || !readsFor(opener))) opener = heldReply(stream);
+    else if (opener !== null && stream[kWroteInRead] === true && opener === taskOf(conn.r)) {
+      // Its opener's, asked from a read: a reply, not the connection's set-up.
+      reply = true;
+      replyComes(opener);
+    }
+  } else {
+    reply = stream[kWroteInRead] === true || opener !== taskOf(conn.r);
+    replyComes(opener);
   }
-  return asProbe(opener, push, stream, args, true);
+  readingReply(reply);
+  connRead = true;
+  try {
+    return asProbe(opener, push, stream, args, true);
+  } finally {
+    readingReply(false);
+    connRead = false;
+  }
 }
+
+/** Set while a read of a connection the program opened runs (probePush): see kWroteInRead. */
+export let connRead = false;
 
 /**
  * The reads of a connection that has been asked something, when every asker has had its reply or
