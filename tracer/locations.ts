@@ -430,14 +430,25 @@ export function captureCall(
  * that runs now, not V8's async frames (the functions awaiting it), as calledByLibrary reads it.
  */
 export function programOnStack(frames: Stack): boolean {
+  return programRuns(frames) === true;
+}
+
+/**
+ * Whether the code that runs now on `frames` (not V8's async frames: the functions awaiting it) has
+ * a function of the program's (true), only a library's or Node's own (false), or none to say (null:
+ * only the tracer's, native or evaluated frames).
+ */
+function programRuns(frames: Stack): boolean | null {
+  let seen: boolean | null = null;
   for (const frame of frames) {
     if (frame.isAsync?.() === true) break;
     const file = frameFile(frame);
     if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<'))
       continue;
     if (!file.startsWith('node:') && !file.startsWith('internal/') && !isLibrary(file)) return true;
+    seen = false;
   }
-  return false;
+  return seen;
 }
 
 /**
@@ -564,18 +575,10 @@ export function calledByLibrary(
   if (!(doubt ? doubts : anew ? jobLooks : setterLooks).take()) return null;
   const frames = captureFrames(skip, MAKER_STACK_DEPTH);
   if (frames === null) return null;
-  let library: boolean | null = null;
-  for (const frame of frames) {
-    // Only the code that runs now: V8's async frames are the functions awaiting it (the program's
-    // handler awaiting a query whose continuation releases the connection).
-    if (frame.isAsync?.() === true) break;
-    const file = frameFile(frame);
-    if (file === null || file === '' || file === tracerFile || file === 'native' || file.startsWith('<'))
-      continue;
-    if (!file.startsWith('node:') && !file.startsWith('internal/') && !isLibrary(file)) return false;
-    library = true;
-  }
-  return library;
+  // Only the code that runs now: V8's async frames are the functions awaiting it (the program's
+  // handler awaiting a query whose continuation releases the connection).
+  const program = programRuns(frames);
+  return program === null ? null : !program;
 }
 
 function isHookFrame(file: string): boolean {
