@@ -88,10 +88,37 @@ let jobs = 0;
  * functions, and never takes a dish of the program's own function for a library's (dishNames.ts).
  */
 let inContinuation = false;
-/** The promise whose reaction runs now. */
-let running: Promise<unknown> | null = null;
-/** The strand of the reaction that runs now as nobody's (runsAs: its asker's work is over), if any. */
-let outside: Strand | null = null;
+/**
+ * What the hooks keep of the promises they see, from one hook to the next: fields of an object
+ * made anew every HOT_RENEW continuations, not module variables. A promise is a young object, and
+ * each store of one into the module's long-lived scope is a write barrier (about 52 instructions:
+ * a fastify `/async` request made 15 of them here, in `init` and `before`); stored into an object
+ * that is young itself, it is a plain store. Made anew often enough that no collection finds it
+ * old (a young-generation collection promotes what two have found alive: one every thousand
+ * requests or so); the one store of it into the module's scope is a barrier each time.
+ */
+interface Hot {
+  /** The promise whose reaction runs now. */
+  running: Promise<unknown> | null;
+  /** The strand of the reaction that runs now as nobody's (runsAs: its asker's work is over), if any. */
+  outside: Strand | null;
+  /** See `unchain`. */
+  chainedBy: object | null;
+  chainedOn: Tagged | null;
+}
+/** (One hidden class for every holder: always made here.) */
+function makeHot(
+  running: Promise<unknown> | null,
+  outside: Strand | null,
+  chainedBy: object | null,
+  chainedOn: Tagged | null,
+): Hot {
+  return { running, outside, chainedBy, chainedOn };
+}
+let hot: Hot = makeHot(null, null, null, null);
+/** Continuations until the holder is made anew (see Hot). */
+let hotLeft = 0;
+const HOT_RENEW = 64;
 let stopHooks: (() => void) | null = null;
 /**
  * A promise settled in the continuation now running that another was made from while a task ran
@@ -113,12 +140,13 @@ let reacts = false;
  * taken back where the promise that set it settles at once or is chained from right away: its
  * parent never awaited it, or was chained `.then(a).then(b)` (a clock read more, no harm).
  */
-let chainedBy: object | null = null;
-let chainedOn: Tagged | null = null;
+// (`chainedBy`, `chainedOn`: fields of `hot`, see Hot.)
 
 function unchain(): void {
-  const on = chainedOn!;
-  chainedBy = chainedOn = null;
+  const h = hot;
+  const on = h.chainedOn!;
+  h.chainedBy = null;
+  h.chainedOn = null;
   try {
     on[kIdx] = on[kIdx]! & ~CHAINED_BIT;
   } catch {
@@ -141,19 +169,21 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
     // (The promise that set a bit, chained from right away: see `chainedBy`.)
-    if (parent === chainedBy) unchain();
+    if (parent === hot.chainedBy) unchain();
     // Its settling will queue this one's reaction (see `reacts`): said on the parent, once.
     const chained = (parent as Tagged)[kIdx];
     if (chained !== undefined && (chained & CHAINED_BIT) === 0) {
       try {
         (parent as Tagged)[kIdx] = chained | CHAINED_BIT;
-        chainedBy = p;
-        chainedOn = parent as Tagged;
+        const h = hot;
+        h.chainedBy = p;
+        h.chainedOn = parent as Tagged;
       } catch {
         // a frozen promise: its reaction's end is read from the clock
       }
     }
     if (jobs > 0) {
+      const running = hot.running;
       foldIfReturned(parent, running);
       memberAdopts(parent, running);
       cutAtReturn(running, parent);
@@ -165,7 +195,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 
 function settled(promise: Promise<unknown>): void {
   // (The promise that set a bit, settled at once: see `chainedBy`.)
-  if (promise === chainedBy) unchain();
+  if (promise === hot.chainedBy) unchain();
   const task = current;
   if (task === null) {
     // A connection's read settles its waiters as the probe decides (engine.ts); anything else
@@ -175,6 +205,7 @@ function settled(promise: Promise<unknown>): void {
       probeSettledPromise(promise);
     } else {
       settledOutside(promise);
+      const outside = hot.outside;
       if (outside !== null && outside.job !== null) jobSettles(outside, promise);
     }
     return;
@@ -183,6 +214,7 @@ function settled(promise: Promise<unknown>): void {
   const stamped = (promise as Tagged)[kIdx];
   if (stamped !== undefined && (stamped & CHAINED_BIT) !== 0) reacts = true;
   // The promise whose reaction runs now settles when it is done: that says nothing.
+  const running = hot.running;
   if (promise !== running) logSettled(promise);
   // A connection's read that became a stint settles a promise made before it: a reply (engine.ts).
   if (probing !== null && !madeNow(promise)) readAnswered((promise as Tagged)[kTag]);
@@ -244,7 +276,7 @@ function before(promise: Promise<unknown>): void {
     if (opened < MAX_OPEN) entered[opened] = 0;
     opened++;
     // Work of a library's call whose asker's work is over runs as nobody: it may settle a wait.
-    if (record !== undefined) outside = record;
+    if (record !== undefined) hot.outside = record;
     // A stint that ended as this was queued (see `reacts`) ends here, read from the clock.
     endSoon();
     return;
@@ -260,7 +292,8 @@ function before(promise: Promise<unknown>): void {
     jobs++;
   }
   inContinuation = true;
-  running = promise;
+  if (--hotLeft <= 0) renewHot();
+  hot.running = promise;
   entered[opened++] = ENTERED | flags;
 }
 
@@ -269,7 +302,7 @@ function after(): void {
   opened--;
   const flags = opened < MAX_OPEN ? entered[opened] : 0;
   if ((flags & ENTERED) === 0) {
-    outside = null;
+    hot.outside = null;
     return;
   }
   if ((flags & JOB) !== 0) jobs--;
@@ -281,7 +314,14 @@ function after(): void {
   else leave();
   reacts = false;
   inContinuation = false;
-  running = null;
+  hot.running = null;
+}
+
+/** A young holder again, with what the old one held (see Hot). */
+function renewHot(): void {
+  hotLeft = HOT_RENEW;
+  const h = hot;
+  hot = makeHot(h.running, h.outside, h.chainedBy, h.chainedOn);
 }
 
 const COMBINATORS = ['all', 'allSettled', 'any', 'race'] as const;
