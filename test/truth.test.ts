@@ -1347,6 +1347,41 @@ const CONSTRUCTS: Array<{
       requests: ['/feed?n=1', '/feed?n=2'],
     },
   },
+  {
+    // Seed 172321 (generator 4), shrunk: false in fast mode every run on the builds before
+    // 2026-12-06's late merges (the job's dish named "__handle" and holding the request's later
+    // work); true since the re-tag stopped at the library's call that runs the job (runnerEnd).
+    title:
+      "a queue's job that fails, awaited by a request with `.catch`, then the request awaits a helper whose loads a loader batches",
+    fns: [
+      fn('loadUser', [{ k: 'sleep', ms: 0, style: 'immediatePromise' }], { fails: true }),
+      fn('warmUp', [
+        {
+          k: 'loaderMembers',
+          kind: 'allSettled',
+          style: 'direct',
+          loads: [0, 0],
+          batchMs: 1.2,
+          batchAwait: true,
+          afterMs: 0.8,
+        },
+      ]),
+    ],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [
+            { k: 'queued', fn: 'loadUser', limit: 1 },
+            { k: 'await', fn: 'warmUp' },
+          ],
+          after: [work(1)],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
 ];
 
 /**
