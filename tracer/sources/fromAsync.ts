@@ -49,8 +49,8 @@ export function patchFromAsync(): void {
       try {
         source = sourceOf(items as object, slot);
       } catch (error) {
-        // What the builtin would have rejected its promise with (a throwing getter, a method that
-        // is not a function): read once, by the patch, as the builtin would have read it.
+        // What the builtin would have rejected its promise with (a getter that throws): read once,
+        // by the patch, as the builtin would have read it.
         return Promise.reject(error);
       }
       const mapper = typeof mapfn === 'function' ? stepOf(slot, mapfn as AnyFunction) : undefined;
@@ -73,7 +73,8 @@ export function patchFromAsync(): void {
 function sourceOf(items: object, slot: Slot): unknown {
   const asyncMethod = (items as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator];
   if (asyncMethod !== undefined && asyncMethod !== null) {
-    if (typeof asyncMethod !== 'function') throw new TypeError('Symbol.asyncIterator is not a function');
+    // Not a function: the builtin rejects with its own TypeError, read off the stand-in.
+    if (typeof asyncMethod !== 'function') return { [Symbol.asyncIterator]: asyncMethod };
     return {
       [Symbol.asyncIterator]() {
         return iteratorOf(Reflect.apply(asyncMethod, items, []), slot);
@@ -82,7 +83,8 @@ function sourceOf(items: object, slot: Slot): unknown {
   }
   const syncMethod = (items as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   if (syncMethod === undefined || syncMethod === null) return items;
-  if (typeof syncMethod !== 'function') throw new TypeError('Symbol.iterator is not a function');
+  if (typeof syncMethod !== 'function')
+    return { [Symbol.asyncIterator]: undefined, [Symbol.iterator]: syncMethod };
   return {
     [Symbol.asyncIterator]: undefined,
     [Symbol.iterator]() {
