@@ -1382,6 +1382,54 @@ const CONSTRUCTS: Array<{
       requests: ['/r0?q=1', '/r0?q=2'],
     },
   },
+  {
+    title:
+      "the generator's sixth set: an async `setInterval` callback, `stream/promises`' `finished`, `util.promisify` of timers, a `finally` that awaits, `Array.fromAsync`, `events.on` given a signal",
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'streamFinished', items: 2, read: 'data', workMs: 0.8 },
+        { k: 'finallyAwait', use: 'all', throws: true, workMs: 0.8 },
+        { k: 'fromAsync', items: 2, mapper: true, workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'promisifyTimer', timer: 'timeout', count: 2, workMs: 0.8 },
+        { k: 'onSignal', times: 2, end: 'controller', workMs: 0.8 },
+        { k: 'intervalAsync', ms: 2, times: 2, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'intervalAsync', ms: 3, times: 3, workMs: 0.8 },
+      { k: 'streamFinished', items: 3, read: 'writable', workMs: 0.8 },
+      { k: 'promisifyTimer', timer: 'immediate', count: 2, workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'finallyAwait', use: 'await', throws: false, workMs: 0.8 },
+      { k: 'fromAsync', items: 3, mapper: false, workMs: 0.8 },
+      { k: 'onSignal', times: 3, end: 'break', workMs: 0.8 },
+      sleep(6),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            { k: 'finallyAwait', use: 'all', throws: false, workMs: 0.8 },
+            { k: 'fromAsync', items: 2, mapper: true, workMs: 0.8 },
+          ],
+          after: [
+            { k: 'intervalAsync', ms: 2, times: 2, workMs: 0.8 },
+            { k: 'streamFinished', items: 2, read: 'data', workMs: 0.8 },
+            { k: 'onSignal', times: 2, end: 'controller', workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**
