@@ -4,7 +4,7 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2|3|4|5] [--node-args "FLAGS"]
+ *                          [--generator 1|2|3|4|5|6] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
@@ -18,10 +18,13 @@
  * figures of 2026-12-06's evening); 4 adds the fourth (`pipeline` through an async
  * generator, `yield*`, ticks that start calls, `util.promisify.custom`, thenables given to
  * `Promise.all`, async arrows mapped in a `for await`, `events.once` given a signal, class fields
- * and private methods: the figures of 2026-12-06's night); 5, the default, adds the fifth (a class
+ * and private methods: the figures of 2026-12-06's night); 5 adds the fifth (a class
  * whose instances are async iterables, `AbortController` cancelling a race's loser, an emitter's
  * async listener, `queueMicrotask` of an async arrow, `Promise.all` nested in `map` callbacks,
- * ticks that start two or three calls: the figures since 2026-12-06, late).
+ * ticks that start two or three calls: the figures of 2026-12-06, late); 6, the default, adds the
+ * sixth (`setInterval` with an async callback, `stream/promises`' `finished`, `util.promisify` of
+ * `setTimeout`/`setImmediate`, a `try/finally` whose `finally` awaits, `Array.fromAsync`, `for await`
+ * over `events.on` given an `AbortSignal`: the figures since 2026-12-07).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -51,10 +54,17 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
-  const versionArg = Number(arg('generator', '5'));
-  if (versionArg !== 1 && versionArg !== 2 && versionArg !== 3 && versionArg !== 4 && versionArg !== 5)
-    throw new Error('--generator: give 1, 2, 3, 4 or 5');
-  const version: 1 | 2 | 3 | 4 | 5 = versionArg;
+  const versionArg = Number(arg('generator', '6'));
+  if (
+    versionArg !== 1 &&
+    versionArg !== 2 &&
+    versionArg !== 3 &&
+    versionArg !== 4 &&
+    versionArg !== 5 &&
+    versionArg !== 6
+  )
+    throw new Error('--generator: give 1, 2, 3, 4, 5 or 6');
+  const version: 1 | 2 | 3 | 4 | 5 | 6 = versionArg;
   const nodeArgs = arg('node-args', '')
     .split(' ')
     .filter((a) => a !== '');

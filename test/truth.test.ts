@@ -1347,6 +1347,89 @@ const CONSTRUCTS: Array<{
       requests: ['/feed?n=1', '/feed?n=2'],
     },
   },
+  {
+    // Seed 172321 (generator 4), shrunk: false in fast mode every run on the builds before
+    // 2026-12-06's late merges (the job's dish named "__handle" and holding the request's later
+    // work); true since the re-tag stopped at the library's call that runs the job (runnerEnd).
+    title:
+      "a queue's job that fails, awaited by a request with `.catch`, then the request awaits a helper whose loads a loader batches",
+    fns: [
+      fn('loadUser', [{ k: 'sleep', ms: 0, style: 'immediatePromise' }], { fails: true }),
+      fn('warmUp', [
+        {
+          k: 'loaderMembers',
+          kind: 'allSettled',
+          style: 'direct',
+          loads: [0, 0],
+          batchMs: 1.2,
+          batchAwait: true,
+          afterMs: 0.8,
+        },
+      ]),
+    ],
+    main: [],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [
+            { k: 'queued', fn: 'loadUser', limit: 1 },
+            { k: 'await', fn: 'warmUp' },
+          ],
+          after: [work(1)],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
+      "the generator's sixth set: an async `setInterval` callback, `stream/promises`' `finished`, `util.promisify` of timers, a `finally` that awaits, `Array.fromAsync`, `events.on` given a signal",
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'streamFinished', items: 2, read: 'data', workMs: 0.8 },
+        { k: 'finallyAwait', use: 'all', throws: true, workMs: 0.8 },
+        { k: 'fromAsync', items: 2, mapper: true, workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'promisifyTimer', timer: 'timeout', count: 2, workMs: 0.8 },
+        { k: 'onSignal', times: 2, end: 'controller', workMs: 0.8 },
+        { k: 'intervalAsync', ms: 2, times: 2, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'intervalAsync', ms: 3, times: 3, workMs: 0.8 },
+      { k: 'streamFinished', items: 3, read: 'writable', workMs: 0.8 },
+      { k: 'promisifyTimer', timer: 'immediate', count: 2, workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'finallyAwait', use: 'await', throws: false, workMs: 0.8 },
+      { k: 'fromAsync', items: 3, mapper: false, workMs: 0.8 },
+      { k: 'onSignal', times: 3, end: 'break', workMs: 0.8 },
+      sleep(6),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            { k: 'finallyAwait', use: 'all', throws: false, workMs: 0.8 },
+            { k: 'fromAsync', items: 2, mapper: true, workMs: 0.8 },
+          ],
+          after: [
+            { k: 'intervalAsync', ms: 2, times: 2, workMs: 0.8 },
+            { k: 'streamFinished', items: 2, read: 'data', workMs: 0.8 },
+            { k: 'onSignal', times: 2, end: 'controller', workMs: 0.8 },
+          ],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**

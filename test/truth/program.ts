@@ -421,7 +421,50 @@ export type Stmt =
    * inner call a member of its outer member, whose first lines made it (README: "a member's call
    * begins with the first promise it made").
    */
-  | { k: 'nestedAll'; outer: number; inner: number; call: 'arrow' | 'named'; workMs: number };
+  | { k: 'nestedAll'; outer: number; inner: number; call: 'arrow' | 'named'; workMs: number }
+  /*
+   * Constructs of the generator's sixth set (generate.ts, `version` 6).
+   */
+  /**
+   * `setInterval` with an async callback (`every`: a sleep, then work, `times` firings, the last
+   * clearing the interval from after its await). The callback's code after its await is the
+   * callback's, as a tick's async callback's is: the timer's work (a dish of its own where the
+   * script's top level sets it, else the setting code's).
+   */
+  | { k: 'intervalAsync'; ms: number; times: number; workMs: number }
+  /**
+   * `await finished(stream)` (`stream/promises`) on a `Readable.from` of an async generator of the
+   * program's (a sleep, then work, per item) read in `'data'` listeners (`data`) or piped to a
+   * `Writable` whose `write` works (`writable`): the stream's callbacks and its generator are the
+   * work of the code that made the stream and awaits its end.
+   */
+  | { k: 'streamFinished'; items: number; read: 'data' | 'writable'; workMs: number }
+  /**
+   * `util.promisify(setTimeout)` (`timeout`: Node's custom promisified form, `timers/promises`'
+   * `setTimeout`) or `util.promisify(setImmediate)` (`immediate`), awaited `count` times with work
+   * after each: a sleep, the awaiting code's own work.
+   */
+  | { k: 'promisifyTimer'; timer: 'timeout' | 'immediate'; count: number; workMs: number }
+  /**
+   * An async function of the program's (`close`) whose `try` sleeps, works and maybe throws, and
+   * whose `finally` awaits a sleep and works; awaited (`await`, caught when it throws) or two calls
+   * given to `Promise.allSettled` (`all`: each a member, its `finally` its own work).
+   */
+  | { k: 'finallyAwait'; use: 'await' | 'all'; throws: boolean; workMs: number }
+  /**
+   * `await Array.fromAsync(source(), mapper)` (Node 22 on; on Node 20 the same loop written by hand
+   * in an async arrow the code awaits) over an async generator of the program's (a sleep per item),
+   * with an async mapper (a sleep, then work) or none (`mapper` false: work after): the builtin
+   * awaits each item and each mapper's call in turn, the awaiting code's own work.
+   */
+  | { k: 'fromAsync'; items: number; mapper: boolean; workMs: number }
+  /**
+   * `for await (const [v] of events.on(emitter, 'job', { signal }))` of an emitter a timer emits
+   * `times` events on, then aborts the signal (an `AbortController`'s: `controller`; or the loop
+   * breaks after the last: `break`); each event's work, and the catch of the abort, the reading
+   * code's own.
+   */
+  | { k: 'onSignal'; times: number; end: 'controller' | 'break'; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -801,6 +844,11 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'iterClass',
   'raceAbort',
   'nestedAll',
+  'streamFinished',
+  'promisifyTimer',
+  'finallyAwait',
+  'fromAsync',
+  'onSignal',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -1789,6 +1837,128 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
           },
           '}));',
         );
+      return;
+    }
+    case 'intervalAsync': {
+      const handle = w.fresh('interval');
+      const count = w.fresh('n');
+      const dd = w.fresh('t');
+      const name = w.fresh('every');
+      w.line(`let ${count} = 0;`);
+      w.line(`const ${dd} = __timerDish(${d}, ${JSON.stringify(name)}, 'timer');`);
+      w.block(
+        `const ${handle} = setInterval(async function ${name}() {`,
+        () => {
+          w.line(`if (++${count} === ${s.times}) clearInterval(${handle});`);
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(${dd}, ${ms(s.workMs)});`);
+        },
+        `}, ${s.ms});`,
+      );
+      return;
+    }
+    case 'streamFinished': {
+      const g = w.fresh('rows');
+      const r = w.fresh('stream');
+      w.block(`async function* ${g}() {`, () => {
+        w.line(`for (let i = 0; i < ${s.items}; i++) {`);
+        w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`  __work(${d}, ${ms(s.workMs)});`);
+        w.line(`  yield String(i);`);
+        w.line(`}`);
+      });
+      w.line(`const ${r} = Readable.from(${g}());`);
+      if (s.read === 'data') {
+        w.line(`${r}.on('data', () => __work(${d}, ${ms(s.workMs)}));`);
+        w.line(`await require('node:stream/promises').finished(${r});`);
+      } else {
+        const sink = w.fresh('sink');
+        w.line(
+          `const ${sink} = new Writable({ write(_c, _e, cb) { __work(${d}, ${ms(s.workMs)}); cb(); } });`,
+        );
+        w.line(`${r}.pipe(${sink});`);
+        w.line(`await require('node:stream/promises').finished(${sink});`);
+      }
+      return;
+    }
+    case 'promisifyTimer': {
+      const wait = w.fresh('wait');
+      w.line(
+        s.timer === 'timeout'
+          ? `const ${wait} = util.promisify(setTimeout);`
+          : `const ${wait} = util.promisify(setImmediate);`,
+      );
+      for (let i = 0; i < s.count; i++) {
+        w.line(s.timer === 'timeout' ? `await ${wait}(${1 + i});` : `await ${wait}();`);
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+      }
+      return;
+    }
+    case 'finallyAwait': {
+      const close = w.fresh('close');
+      w.block(`async function ${close}(d) {`, () => {
+        w.block(`try {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+          if (s.throws) w.line(`throw new Error(${JSON.stringify(`${close} failed`)});`);
+        });
+        w.block(`finally {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+      });
+      if (s.use === 'await') w.line(`try { await ${close}(${d}); } catch {}`);
+      else w.line(`await Promise.allSettled([${dishCall(close, d)}, ${dishCall(close, d)}]);`);
+      return;
+    }
+    case 'fromAsync': {
+      const g = w.fresh('pages');
+      w.block(`async function* ${g}() {`, () => {
+        w.line(`for (let i = 0; i < ${s.items}; i++) {`);
+        w.line(`  await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`  __work(${d}, ${ms(s.workMs)});`);
+        w.line(`  yield i;`);
+        w.line(`}`);
+      });
+      const mapper = s.mapper ? w.fresh('toRow') : '';
+      if (s.mapper)
+        w.line(
+          `const ${mapper} = async (x) => { await new Promise((r) => setTimeout(r, 1)); __work(${d}, ${ms(s.workMs)}); return x; };`,
+        );
+      // Array.fromAsync is Node 22's: on Node 20 the same reading, written by hand.
+      const args = s.mapper ? `${g}(), ${mapper}` : `${g}()`;
+      const byHand = s.mapper
+        ? `(async () => { const a = []; for await (const x of ${g}()) a.push(await ${mapper}(x)); return a; })()`
+        : `(async () => { const a = []; for await (const x of ${g}()) a.push(x); return a; })()`;
+      w.line(`await (typeof Array.fromAsync === 'function' ? Array.fromAsync(${args}) : ${byHand});`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'onSignal': {
+      const e = w.fresh('jobs');
+      const c = w.fresh('controller');
+      const n = w.fresh('n');
+      const feed = w.fresh('feed');
+      w.line(`const ${e} = new EventEmitter();`);
+      w.line(`const ${c} = new AbortController();`);
+      w.line(`let ${n} = 0;`);
+      // A timer the script's top level sets is a dish of its own: this one only emits.
+      w.line(`__timerDish(${d}, ${JSON.stringify(feed)}, 'timer');`);
+      w.line(
+        `setTimeout(function ${feed}() { for (let i = 0; i < ${s.times}; i++) ${e}.emit('job', i);${s.end === 'controller' ? ` ${c}.abort();` : ''} }, 2);`,
+      );
+      w.block(
+        `try {`,
+        () =>
+          w.block(
+            `for await (const [job] of require('node:events').on(${e}, 'job', { signal: ${c}.signal })) {`,
+            () => {
+              w.line(`__work(${d}, ${ms(s.workMs)});`);
+              if (s.end === 'break') w.line(`if (++${n} === ${s.times}) break;`);
+            },
+          ),
+        `} catch { __work(${d}, ${ms(s.workMs)}); }`,
+      );
       return;
     }
     case 'gate': {

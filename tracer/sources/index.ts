@@ -30,6 +30,7 @@
 import { Reason, TaskKind } from '../../protocol/format';
 import { Owned, kSlot } from './base';
 import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
+import { patchFromAsync } from './fromAsync';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
 import {
   BODY_EVENTS,
@@ -179,6 +180,7 @@ export function startSources(): void {
   patchQueue(process, 'nextTick');
   patchProcessSignals();
   patchQueue(globalThis, 'queueMicrotask');
+  patchFromAsync();
   watchBuiltins();
   // ES modules that import these names get the patched functions with no `syncBuiltinESMExports()`
   // here: Node's loader hands an ES module a built-in through the public loader, which copies the

@@ -82,6 +82,19 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
 }
 
 /**
+ * Calls `fn` for a builtin's step that no hook sees begin (sources/fromAsync.ts): in no stint, as a
+ * microtask of the code of `slot`'s task that queued it would run; inside a stint, as it is.
+ */
+export function runAsQueued(slot: Slot, fn: AnyFunction, self: unknown, args: IArguments): unknown {
+  if (current !== null || !enterQueued(slot, false)) return Reflect.apply(fn, self, args);
+  try {
+    return Reflect.apply(fn, self, args);
+  } finally {
+    leaveQueued(false);
+  }
+}
+
+/**
  * A tick queued through the patched `process.nextTick` (with at most three arguments of its own) is
  * queued as one of these runners, with exactly the program's arguments: Node's `nextTick` does no
  * more than it would untraced. The callback and its slot wait in `pending`, in the order Node runs
