@@ -775,24 +775,17 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
     w.run(from, task.id, continuation ? Reason.Io : reason);
     return true;
   }
-  // Reads of connections ran in the gap, each too short to be a stint of its own, all charged to
-  // one task whose work goes on (the parts of a large result its query is waiting for, read
-  // between two flushes): the busy time is theirs, not untracked code's.
-  const reader = gapReaderFrom === gapFrom && !gapReaderMixed ? gapReader : null;
-  gapReaderFrom = -1;
-  const owner = reader !== null && readsFor(reader) ? reader.id : 0;
-  if (owner === 0) {
-    // Untracked code is said to have run only on the CPU the gap itself can have had: the bound
-    // less the wall time of the stints run since it was read. (A stint the OS preempted took more
-    // wall time than CPU, so this may be short on a loaded machine — never long; the loose bound
-    // let a thread preempted in Node's code between stints, beside a pool's busy threads, show
-    // 1-5 ms of untracked code where it had used 0.03-0.3 ms.) A task's own I/O callback keeps
-    // the loose bound: whose the time is, is known.
-    const own = cpuSince - tracked;
-    if (own < untrackedMinMs) return false;
-    if (own < busy) from = t - Math.min(own, gap);
-  }
-  w.run(from, owner, Reason.Io);
+  // Untracked code is said to have run only on the CPU the gap itself can have had: the bound less
+  // the wall time of the stints run since it was read. (A stint the OS preempted took more wall
+  // time than CPU, so this may be short on a loaded machine — never long; the loose bound let a
+  // thread preempted in Node's code between stints, beside a pool's busy threads, show 1-5 ms of
+  // untracked code where it had used 0.03-0.3 ms.) A task's own I/O callback keeps the loose
+  // bound: whose the time is, is known. (A connection's read charged to a task whose work goes on
+  // is a stint of it however short, endProbeRead: none of the gap is a read of a known task's.)
+  const own = cpuSince - tracked;
+  if (own < untrackedMinMs) return false;
+  if (own < busy) from = t - Math.min(own, gap);
+  w.run(from, 0, Reason.Io);
   w.idle(t);
   return false;
 }
@@ -1243,23 +1236,6 @@ let readBegins = false;
  * waits for it (waitsLate): the time before it is that read's too, though the task has responded.
  */
 let readsLate = false;
-/**
- * The reads of connections in the gap since the last stint (see accountGap) that became no stint,
- * too short each to be one: the one live task they were all charged to, else (`gapReaderMixed`)
- * several tasks or nobody. `gapReaderFrom`: the start of the gap they ran in.
- */
-let gapReader: Task | null = null;
-let gapReaderMixed = false;
-let gapReaderFrom = -1;
-/** A read in the gap became no stint: it was `task`'s (null: nobody's, or several tasks'). */
-function readInGap(task: Task | null): void {
-  const from = Math.max(times.lastEnd, times.gapStart);
-  if (gapReaderFrom !== from) {
-    gapReaderFrom = from;
-    gapReader = task;
-    gapReaderMixed = task === null;
-  } else if (gapReader !== task) gapReaderMixed = true;
-}
 /** The probe became a stint (probeEnter). */
 let probeEntered = false;
 /**
@@ -1509,11 +1485,6 @@ function heldAnswered(held: Task, task: Task, late: boolean): void {
   onHeldAnswered(held, task);
 }
 let onHeldAnswered: ((held: Task, by: Task) => void) | null = null;
-/** A read charged to a task, too short to be a stint of it, made nothing (libraryQueues.ts). */
-let onLeftNothing: ((task: Task) => void) | null = null;
-export function setLeftNothingHandler(handler: (task: Task) => void): void {
-  onLeftNothing = handler;
-}
 export function setHeldAnsweredHandler(handler: (held: Task, by: Task) => void): void {
   onHeldAnswered = handler;
 }
@@ -1571,10 +1542,7 @@ function endProbeRead(): Task | null {
     // (But not a waiter whose work, over by that word, goes on waiting for this very answer, asked
     // after it was over: a request's work after its response that awaits a query or a port's
     // message — see waitsLate.)
-    if (probeMixed || waiter === null || (openerDone(waiter) && probeLate !== waiter)) {
-      readInGap(null);
-      return null;
-    }
+    if (probeMixed || waiter === null || (openerDone(waiter) && probeLate !== waiter)) return null;
     readsLate = probeLate === waiter;
     enter(waiter, Reason.Io, true, times.probeStart);
     readsLate = false;
@@ -1582,18 +1550,15 @@ function endProbeRead(): Task | null {
     readEnded(times.lastEnd);
     return waiter;
   }
-  if (!probeLive) {
-    readInGap(null);
-    return null;
-  }
-  const end = now();
-  if (end - times.probeStart < untrackedMinMs) {
-    readEnded(end);
-    readInGap(opener);
-    // (Too short to be a stint: a read that became one is looked at when its stint ends.)
-    if (onLeftNothing !== null) onLeftNothing(opener);
-    return null;
-  }
+  if (!probeLive) return null;
+  // However short: the read ran for its opener, whose work went on as it began — a reply to what it
+  // asked, run by a library's callback (pg's `pool.query(text, values, callback)`), may be its last
+  // code, the response sent. Too short to be a stint, its time went to the gap, and from there to
+  // whatever ran next: a request that arrived meanwhile (its parsing, by accountGap), or untracked
+  // code once the opener had responded — a request's last callback in another request's lane, 1 of
+  // 80 in a run in 4 on a quiet machine (a step of 1 ms of the thread's CPU lasting less on the
+  // clock: the kernel's count of it lags). (A large result read in parts is a stint a part, or one
+  // where they come a moment apart: enter merges them.)
   readBegins = true;
   readsLate = waitsLate(opener);
   enter(opener, Reason.Io, false, times.probeStart);

@@ -31,7 +31,7 @@
  * a worker of the program's runs the next job from the callback of the last) is not followed.
  */
 import { TaskKind } from '../protocol/format';
-import { Task, answeredNow, probing, setLeftNothingHandler, workOver } from './engine';
+import { Task, answeredNow, probing, workOver } from './engine';
 import { programAbove } from './locations';
 
 /**
@@ -113,7 +113,7 @@ export function anyWaiting(): boolean {
 }
 
 /**
- * A run of `task`'s code (a stint, or a read charged to it too short to be one) ended having left
+ * A run of `task`'s code (a stint: a read charged to it is one however short) ended having left
  * nothing behind: if it is an HTTP request whose work goes on, it waits in a library's queue.
  */
 export function leftNothing(task: Task): void {
@@ -171,5 +171,3 @@ export function askerInQueue(conn: object, skip: (...args: never[]) => unknown):
   handedTo = task;
   return task;
 }
-
-setLeftNothingHandler(leftNothing);
