@@ -612,7 +612,7 @@ class Tracer:
         "answered", "await_anchors", "await_cache", "await_due", "await_refilled", "await_tasks",
         "await_tokens", "cpu_check_ms", "current", "deferred", "due", "ended", "lag_cb", "lag_due",
         "lag_handle", "lag_last", "lag_loop", "lag_period", "lag_rested", "lag_resting", "lag_samples",
-        "lag_since", "last_end", "live_requests", "loop_thread", "new_id", "own_lanes", "park_lock",
+        "lag_since", "last_end", "live_requests", "loop_thread", "ids", "own_lanes", "park_lock",
         "parked", "request_names", "route_infos", "samples", "schedstat", "scheduled", "stint_start",
         "stint_wait", "task_ids", "task_names", "unanswered", "w", "wait_ref", "wait_written"
     )
@@ -620,8 +620,10 @@ class Tracer:
     def __init__(self, writer, script, name, block_ms=DEFAULT_BLOCK_MS):
         self.w = writer
         # The next task id, 2 to 2**32 - 1 and again (the format's ids are 32-bit): counted in C, one
-        # call where a Python increment and its wrap-around check were a line.
-        self.new_id = itertools.chain.from_iterable(itertools.repeat(range(2, 0x100000000))).__next__
+        # call where a Python increment and its wrap-around check were a line — `next(self.ids)`, a
+        # builtin's call CPython 3.11 specializes (the iterator's bound `__next__`, a method-wrapper,
+        # was looked up and called the generic way).
+        self.ids = itertools.chain.from_iterable(itertools.repeat(range(2, 0x100000000)))
         self.current = 1  # the task whose code runs now (1: the script)
         # weakref.ref(task) -> task id. The key is the task's plain weak reference, which Python
         # shares: while it is a key here, weakref.ref(task) hands back that very object, so a lookup
@@ -806,7 +808,7 @@ class Tracer:
         key = _ref(task)
         if key in self.task_ids:
             return
-        ident = self.new_id()
+        ident = next(self.ids)
         self.task_ids[key] = ident  # (bounded by the lag probe: Tracer.bound_maps)
         coroutine = type(coro) is _COROUTINE
         # (A coroutine's cr_code read once: each read is an "object.__getattr__" audit event.)
@@ -1147,7 +1149,7 @@ class Tracer:
         if t is None:
             t = _perf_counter() * 1000.0  # (no stint runs: a loop the tracer does not see)
         live = self.live_requests
-        ident = self.new_id()
+        ident = next(self.ids)
         # The server's task for this request was the request's work all along (its parsing too)...
         # (No task's id is None: an unknown server task is in neither map.)
         elsewhere = live.pop(server_task, None)
@@ -1599,16 +1601,18 @@ class Tracer:
         at = lambda q: samples[min(len(samples) - 1, max(0, int(q * len(samples) + 0.999999) - 1))]
         self.w.lag(t, int(at(0.5) * 1000), int(at(0.99) * 1000), int(samples[-1] * 1000), len(samples))
 
-    def end_stint(self, task, owner, t, w):
+    def end_stint(self, task, owner, t, w, key):
         """A stint of `task` (begun at `t`; `owner`: the asyncio task whose own step it was, else
-        None) has ended: its task's last step, or a step of a task whose awaits are read (the common
-        cases are inline in _run_handle and _Scheduled.__call__)."""
+        None) has ended: its task's last step (`key`: the task's weak reference, the key of its
+        entry in `task_ids`; the caller has asked whether the task is done), or a step of a task
+        whose awaits are read (`key` None). The common cases are inline in _run_handle and
+        _Scheduled.__call__."""
         try:
             if owner is not None:
-                if owner.done():
+                if key is not None:
                     # Its last step. A request that began in this very step (an app that answers a
                     # WebSocket with a refusal, without a pause) is the task's id since.
-                    task = self.task_ids.pop(_ref(owner), None) or task
+                    task = self.task_ids.pop(key, None) or task
                     # (Its id is no task's once it ends: the set stays as large as the tasks alive.)
                     if task in self.await_tasks:
                         self.await_tasks.discard(task)
@@ -2132,7 +2136,7 @@ def _patched_create_task(create_task, standard=False):
                         # its first step (see Tracer.deferred).
                         key = _ref(task)
                         if key not in tracer.task_ids:
-                            ident = tracer.new_id()
+                            ident = next(tracer.ids)
                             tracer.task_ids[key] = ident
                             tracer.deferred[ident] = (key, tracer.stint_start, tracer.current, _uvicorn_cycle)
                     else:
@@ -2235,12 +2239,18 @@ def _stint_runner(tracer, handle_run):
             callback = handle._callback
             # A task's own step (or wakeup): a method of the task. A C Task's step first: the most
             # common callback, and its __self__ a task.
+            # (Its weak reference kept for the task's last step: end_stint pops its entry by it.)
             if type(callback) is _task_step:
                 owner = callback.__self__
-                task = find_task(ref(owner))
+                key = ref(owner)
+                task = find_task(key)
             else:
                 owner = getattr(callback, "__self__", None)
-                task = find_task(ref(owner)) if isinstance(owner, future_type) else None
+                if isinstance(owner, future_type):
+                    key = ref(owner)
+                    task = find_task(key)
+                else:
+                    task = None
             if task is not None:
                 head = _RUN_PROMISE
             else:
@@ -2291,9 +2301,10 @@ def _stint_runner(tracer, handle_run):
         try:
             return handle_run(handle)
         finally:
-            if owner is not None and (owner.done() or tracer.current in await_tasks):
-                # A task's last step, or one whose awaits are read (its task since request_started).
-                tracer.end_stint(task, owner, t, tracer.w)
+            if owner is not None and ((done := owner.done()) or tracer.current in await_tasks):
+                # A task's last step (its weak reference handed on), or one whose awaits are read
+                # (its task since request_started).
+                tracer.end_stint(task, owner, t, tracer.w, key if done else None)
             else:
                 # Tracer.end_stint's common case: a callback that is no task's step, or a task's step
                 # that suspended.
@@ -2381,10 +2392,15 @@ class _Scheduled:
             # common callback, and its __self__ a task.
             if type(callback) is _task_step:
                 owner = callback.__self__
-                task = tracer.task_ids.get(_ref(owner))
+                key = _ref(owner)
+                task = tracer.task_ids.get(key)
             else:
                 owner = getattr(callback, "__self__", None)
-                task = tracer.task_ids.get(_ref(owner)) if isinstance(owner, _Future) else None
+                if isinstance(owner, _Future):
+                    key = _ref(owner)
+                    task = tracer.task_ids.get(key)
+                else:
+                    task = None
                 if _task_step is _NotYet and task is not None:
                     _learn_step(callback)
             if task is not None:
@@ -2418,9 +2434,9 @@ class _Scheduled:
         try:
             return callback(*args)
         finally:
-            if owner is not None and (owner.done() or tracer.current in tracer.await_tasks):
-                # A task's last step, or one whose awaits are read.
-                tracer.end_stint(task, owner, t, w)
+            if owner is not None and ((done := owner.done()) or tracer.current in tracer.await_tasks):
+                # A task's last step (its weak reference handed on), or one whose awaits are read.
+                tracer.end_stint(task, owner, t, w, key if done else None)
             else:
                 try:
                     end = _perf_counter() * 1000.0
