@@ -320,6 +320,15 @@ export function queuedNow(): void {
   if (n === segStart && depth > 0 && how === StintEntry.Called) how = StintEntry.Queued;
 }
 /**
+ * The stint just entered runs a timer's or an immediate's callback (sources/timers.ts fired): its
+ * segment, begun now as a function the runtime called and empty, is StintEntry.Fired (FiredSync).
+ */
+export function firedNow(): void {
+  if (n !== segStart || depth === 0) return;
+  if (how === StintEntry.Called) how = StintEntry.Fired;
+  else if (how === StintEntry.CalledSync) how = StintEntry.FiredSync;
+}
+/**
  * The code this segment runs from here on is new to the places it passes: a look at a call made in
  * it found another function of the program's entered than the last look at that call's place (a
  * mapper's `index` job where 24 `resize` jobs came before, each making the same kinds of records at
