@@ -1430,6 +1430,41 @@ const CONSTRUCTS: Array<{
       requests: ['/feed?n=1', '/feed?n=2'],
     },
   },
+  {
+    title:
+      "every async call a timer's or immediate's callback of the program's makes and does not await is the timer's work — the code's that set it, or the timer's own lane when the script's top level set it — one to three from one callback",
+    // Before: the first call and the one holding the stint's last await were the timer's, any other
+    // a dish of its own (`setTimeout(() => { a(); b(); c(); }, 1)`: `a` and `b`) — both modes.
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'timerStart', via: 'timeout', chain: false, workMs: 0.8, calls: 3 },
+        { k: 'timerStart', via: 'immediate', chain: true, workMs: 0.8, calls: 2 },
+        sleep(6),
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'timerStart', via: 'timeout', chain: false, workMs: 0.8, calls: 2 },
+      { k: 'timerStart', via: 'interval', chain: false, workMs: 0.8, calls: 3 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'loadUser'], style: 'literal' },
+      { k: 'timerStart', via: 'timeout', chain: false, workMs: 0.8, calls: 3 },
+      { k: 'timerStart', via: 'immediate', chain: false, workMs: 0.8, calls: 1 },
+      { k: 'timerStart', via: 'interval', chain: true, workMs: 0.8, calls: 2 },
+      sleep(12),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/flush',
+          before: [{ k: 'timerStart', via: 'immediate', chain: false, workMs: 0.8, calls: 3 }],
+          after: [{ k: 'timerStart', via: 'timeout', chain: true, workMs: 0.8, calls: 2 }],
+        },
+      ],
+      requests: ['/flush?n=1', '/flush?n=2'],
+    },
+  },
 ];
 
 /**

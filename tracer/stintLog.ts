@@ -59,6 +59,18 @@ export const enum StintEntry {
    * (`process.nextTick(() => { flush(a); flush(b); })`: both calls the queuer's; stintParse.ts).
    */
   Queued = 5,
+  /**
+   * The runtime called a timer's or an immediate's callback (`setTimeout`, `setInterval`,
+   * `setImmediate`; sources/timers.ts fired): parsed as Called, except that every call of the
+   * program's that the program's own code makes at the callback's level and does not await is the
+   * callback's own code — the work of the code that set the timer, or of the timer's task when the
+   * script's top level set it (`setTimeout(() => { a(); b(); c(); })`: all three; stintParse.ts). A
+   * function of the program's that a library's code calls there (a scheduler's: toad-scheduler's
+   * `task()`) is not such a call.
+   */
+  Fired = 6,
+  /** As Fired, for a callback known not to be an async function (see CalledSync). */
+  FiredSync = 7,
 }
 
 /** What a stint that resumed a library's call runs (see stintParse.ts findDishes, the job rule). */

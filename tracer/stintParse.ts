@@ -877,6 +877,9 @@ export function findDishes(
   // A tick's or microtask's callback is a function the runtime called (StintEntry.Queued).
   const queued = how === StintEntry.Queued;
   if (queued) how = StintEntry.Called;
+  // A timer's or immediate's callback too (StintEntry.Fired, FiredSync).
+  const fired = how === StintEntry.Fired || how === StintEntry.FiredSync;
+  if (fired) how = how === StintEntry.Fired ? StintEntry.Called : StintEntry.CalledSync;
   const { level, entry } = parse(start, end, indexOf, how, returned, lead, serving, answered);
   const dishes: FoundDish[] = [];
   const resumesRunner = runner !== Runner.None && how === StintEntry.Resumed;
@@ -911,9 +914,14 @@ export function findDishes(
   // task), and so was a second call whose chain statement held the last await (`a().catch(log);
   // b().catch(log);`: `b`). (A library's own async function that its code calls there is still no
   // such call: calledByLibrary.)
-  for (let r = start; queued && r < end; r++) {
+  // So does a timer's or an immediate's callback (README: "what your own timer callback calls
+  // (`setInterval(() => tick())`) stays the timer's work"): each call the program's own code makes
+  // there — not a scheduler's call of your function (toad-scheduler's `task()`, a job of the
+  // timer's: CalledFrom.Library), nor one through a library's code (a queue's synchronous `add`).
+  for (let r = start; (queued || fired) && r < end; r++) {
     if (logKind[r] !== LogKind.Root || logRooted[r] !== Rooted.ByCall) continue;
     if (logUsed[r] !== 0 && unawaited[r] === 0) continue;
+    if (fired && logFrom[r] !== CalledFrom.Program && logFrom[r] !== CalledFrom.Unknown) continue;
     let around = level[r];
     while (around !== -1 && logRooted[around] === Rooted.ByRuntime) around = level[around];
     if (around === -1 && !calledByLibrary(r, serving) && !handedOn(r, answered)) own[r] = 1;

@@ -318,6 +318,24 @@ export type Stmt =
       calls?: number;
     }
   /**
+   * A timer's or an immediate's callback of the program's (`setTimeout(() => …, 1)`,
+   * `setImmediate(() => …)`, or a `setInterval` fired twice) that works, then starts `calls` (1-3)
+   * async functions of the program's (`flush`: a sleep, then work) and does not await them —
+   * `.catch(…)` on each, or a `.then` link that works (`chain`). All of it is the timer's work
+   * (README: "what your own timer callback calls (`setInterval(() => tick())`) stays the timer's
+   * work"): the work of the code that set it, or of the timer's own dish when the script's top level
+   * set it. Before 2026-12-07 the tracer made every such call but the first and the one holding the
+   * stint's last await a dish of its own (`setTimeout(() => { a(); b(); c(); })`: `a` and `b`).
+   * Not in the generator.
+   */
+  | {
+      k: 'timerStart';
+      via: 'timeout' | 'immediate' | 'interval';
+      chain: boolean;
+      workMs: number;
+      calls: number;
+    }
+  /**
    * A callback function of the program's with a `util.promisify.custom` of its own (Node's
    * `promisify` returns that function as it is): a function that is not async and returns a `new
    * Promise` an fs callback settles after working (`promise`), or an async function that awaits
@@ -1557,6 +1575,35 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       if (s.via === 'nextTick') w.line(`process.nextTick(${callback});`);
       else if (s.via === 'microtask') w.line(`queueMicrotask(${callback});`);
       else w.line(`process.nextTick(() => queueMicrotask(${callback}));`);
+      return;
+    }
+    case 'timerStart': {
+      const f = w.fresh('flush');
+      w.block(`async function ${f}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 2));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      const dd = w.fresh('t');
+      const every = w.fresh('every');
+      const name = s.via === 'interval' ? every : s.via === 'timeout' ? 'timer' : 'immediate';
+      const kind = s.via === 'immediate' ? 'immediate' : 'timer';
+      w.line(`const ${dd} = __timerDish(${d}, ${JSON.stringify(name)}, ${JSON.stringify(kind)});`);
+      const one = s.chain
+        ? `${f}(${dd}).then(() => __work(${dd}, ${ms(s.workMs)}));`
+        : `${f}(${dd}).catch(__noop);`;
+      const call = Array.from({ length: s.calls }, () => one).join(' ');
+      // The callback runs in a stint of the timer's dish: `__running` as for a tick's (tickStart).
+      const body = `const was = __running; __running = ${dd}; __work(${dd}, ${ms(s.workMs)}); ${call} __running = was;`;
+      if (s.via === 'timeout') w.line(`setTimeout(() => { ${body} }, 1);`);
+      else if (s.via === 'immediate') w.line(`setImmediate(() => { ${body} });`);
+      else {
+        const count = w.fresh('n');
+        const handle = w.fresh('interval');
+        w.line(`let ${count} = 0;`);
+        w.line(
+          `const ${handle} = setInterval(function ${every}() { ${body} if (++${count} === 2) clearInterval(${handle}); }, 2);`,
+        );
+      }
       return;
     }
     case 'promisifyCustom': {

@@ -23,6 +23,7 @@ import { markReady, newTask } from '../tasks';
 import {
   Slot,
   dispatching,
+  firedNow,
   firesTimer,
   firesTimerCallback,
   regSlot,
@@ -306,6 +307,7 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean, ha
   // (A library's timer under the strand of its call that ran a job: perhaps a retry's delay.)
   else if (reason === Reason.Timer) firesTimerCallback();
   openMacro(task, reason, t, sync, slot.dispatch);
+  firedNow();
   if (carriedOn.has(slot)) carryingStint = stintClock.stint;
 }
 
