@@ -258,7 +258,23 @@ const times = {
   waitRefStint: -1,
   /** The wait found in the stint last looked at, ns (a lower bound). */
   waitFound: 0,
+  /** The loop thread's CPU time (ns) at the reading waitRef came from (see stintCpu). */
+  cpuRefNs: 0,
+  /** The CPU the stint last looked at may have used before that reading, ns (an upper bound). */
+  cpuFound: 0,
+  /** Time inside the blocking calls the tracer times (sources/syncCalls.ts), ms in all, and at that reading. */
+  callMs: 0,
+  callRefMs: 0,
+  /** The time the stint last looked at spent in such calls before that reading, ms. */
+  callFound: 0,
 };
+/**
+ * A blocking call the tracer times (a synchronous fs, crypto, zlib or child_process call) took
+ * `ms`: time the loop thread may have slept by the program's own doing (see stintCpu).
+ */
+export function blockingCall(ms: number): void {
+  times.callMs += ms;
+}
 /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
 export function stintTime(): number {
   return times.stint;
@@ -291,6 +307,12 @@ let heartbeatStart: Float64Array | null = null;
  */
 let heartbeatCpu: Float64Array | null = null;
 const CPU_SEQ = 20;
+/**
+ * The main thread's CPU time (ns) spent serving the watchdog's samples of a stint while asleep, and
+ * that stint's heartbeat number in heartbeat[SAMPLED_SEQ] (written last; layout in watchdog.ts).
+ */
+let heartbeatSampled: Float64Array | null = null;
+const SAMPLED_SEQ = 23;
 /** Ring of the start time and task of recent stints, indexed by stintSeq, for block samples (a power of 2). */
 const RECENT = 256;
 /** The task of the stint open since times.openStart (a flush tick between its pieces beats with none). */
@@ -400,6 +422,7 @@ export function setHeartbeat(shared: Int32Array): void {
   heartbeat = shared;
   heartbeatStart = new Float64Array(shared.buffer, 24, 1);
   if (shared.byteLength >= (CPU_SEQ + 1) * 4) heartbeatCpu = new Float64Array(shared.buffer, 32, 6);
+  if (shared.byteLength >= 104) heartbeatSampled = new Float64Array(shared.buffer, 96, 1);
   // The stint open now (the script's top level, which began before the watchdog started) is
   // announced too: a block in it is sampled like any other.
   if (current !== null) {
@@ -488,6 +511,12 @@ const schedstat = new Schedstat();
  * is never counted. Without a usable reading, nothing is written (wall time, as before).
  */
 function stintCpu(time: number): void {
+  // (The process's reading first brings this thread's run time up to date: see cpuMs.)
+  try {
+    cpuUsage();
+  } catch {
+    // the counters then lag by up to a tick: the bound below is looser, never wrong the other way
+  }
   const counters = schedstat.read();
   if (counters === null) return;
   const wait = counters[1];
@@ -496,10 +525,19 @@ function stintCpu(time: number): void {
   // counted), less all the time from then to this stint's start (which may have been spent
   // waiting too: a thread woken for the stint's event waits for a CPU first).
   // The same stint looked at again (continuations merged into it): what was found then, and since.
-  let waitNs =
-    times.waitRefStint === times.openStart
-      ? times.waitFound + wait - times.waitRef
-      : wait - times.waitRef - Math.max(0, times.openStart - times.waitRefAt) * 1e6;
+  const same = times.waitRefStint === times.openStart;
+  let waitNs = same
+    ? times.waitFound + wait - times.waitRef
+    : wait - times.waitRef - Math.max(0, times.openStart - times.waitRefAt) * 1e6;
+  // Upper bounds of the CPU the stint used, the least counts: all this thread used since a reading
+  // made at or before its start (and, the same stint looked at again, what it may have used before
+  // this thread's last reading), or since one made in it plus the time from its start to that
+  // reading. Each is as loose as its reading is far from the start: from this thread's last
+  // reading, made at the end of a long stint some requests back, a wrap-up asleep for 100-500 ms in
+  // Atomics.wait that did 0.1 ms read 11-17 ms on a quiet machine (every stint between was in
+  // it). So a stint that may turn out to be a request's wrap-up — one of a request that has
+  // responded — gets a reading at its start (see enter); ordinary stints pay none.
+  let cpuMaxNs = (same ? times.cpuFound : 0) + counters[0] - times.cpuRefNs;
   let cpuNs = -1;
   const hb = heartbeat;
   const r = heartbeatCpu;
@@ -520,12 +558,34 @@ function stintCpu(time: number): void {
         wait - waitBefore - Math.max(0, times.openStart - before) * 1e6,
       );
       cpuNs = counters[0] - cpu0;
+      // Its last reading before the stint, made while this thread slept; its first in the stint
+      // (read while this thread ran, it may lag: a looser bound) with the time before it. (A stint
+      // that spans its request's response has no reading of this thread's at its start.)
+      if (before <= times.openStart) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - r[4]);
+      cpuMaxNs = Math.min(cpuMaxNs, (since - times.openStart) * 1e6 + cpuNs);
     }
   }
+  cpuMaxNs = Math.max(0, cpuMaxNs);
+  // Less the CPU this thread spent serving the watchdog's samples of the stint where it had slept
+  // (an interrupt wakes a thread asleep in Atomics.wait): the tracer's, none of the program's. (All
+  // of the stint's so far, so taken from the bound kept for a later look only then.)
+  let ownNs = cpuMaxNs;
+  const sampled = heartbeatSampled;
+  if (hb !== null && sampled !== null && Atomics.load(hb, SAMPLED_SEQ) === seq) {
+    const ns = sampled[0];
+    if (Atomics.load(hb, SAMPLED_SEQ) === seq) ownNs = Math.max(0, ownNs - ns);
+  }
+  // The time the stint may have slept in blocking calls of the program's since this thread's
+  // reading at or before its start.
+  const callMs = (same ? times.callFound : 0) + times.callMs - times.callRefMs;
   times.waitRef = wait;
   times.waitRefAt = time;
   times.waitRefStint = times.openStart;
   times.waitFound = Math.max(0, waitNs);
+  times.cpuRefNs = counters[0];
+  times.cpuFound = cpuMaxNs;
+  times.callRefMs = times.callMs;
+  times.callFound = callMs;
   // The main thread's CPU time so far bounds the next gap's estimate from here (see accountGap), so
   // that this stint's own CPU — a long one has plenty — is no part of that bound: a thread preempted
   // right after a 100 ms computation had its wait before the next stint taken for that stint's
@@ -535,10 +595,13 @@ function stintCpu(time: number): void {
     times.cpuRef = counters[0] / 1e6;
     times.trackedMs = 0;
   }
-  if (waitNs <= 0) return;
-  const w = recorder.room(2);
+  // What the stint did of its own at most — its CPU, and its sleeps in the program's blocking
+  // calls — against which a stint the machine stretched, or whose thread slept waiting for the
+  // process's other threads (a collector's helpers held off their CPU), is judged (STINT_CPU).
+  const ownUs = ownNs / 1000 + callMs * 1000;
+  const w = recorder.room(3);
   if (w === null) return;
-  w.stintCpu(times.openStart, openTask, time, waitNs / 1000, Math.max(0, cpuNs) / 1000);
+  w.stintCpu(times.openStart, openTask, time, Math.max(0, waitNs) / 1000, Math.max(0, cpuNs) / 1000, ownUs);
 }
 
 /**
@@ -569,6 +632,12 @@ function cpuBaseline(time: number, fresh: boolean): void {
   // (The stint about to begin: it opens at `time`.)
   times.waitRefStint = time;
   times.waitFound = before;
+  // The CPU the stint may have used since `time`, before this reading: at most all the time since,
+  // but the wait counted.
+  times.cpuRefNs = counters[0];
+  times.cpuFound = Math.max(0, (now() - time) * 1e6 - before);
+  times.callRefMs = times.callMs;
+  times.callFound = 0;
 }
 
 /**
@@ -863,9 +932,15 @@ export function enter(
   }
   if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
-    // the stint begins: the exact start for its wait should it run long (see stintCpu).
+    // the stint begins: the exact start for its wait should it run long (see stintCpu). So are
+    // they for a stint of a request that has responded (its wrap-up, judged against background
+    // work by what it did of its own: few stints a request, and no others pay).
     // (Not again when they were read with the clock reading `t` came from: see stintAhead.)
-    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1 && times.waitRefStint !== t)
+    if (
+      (t - times.lastEnd >= cpuCheckMs || task.responded) &&
+      schedstat.fd !== -1 &&
+      times.waitRefStint !== t
+    )
       cpuBaseline(t, time < 0);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
