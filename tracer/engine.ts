@@ -475,8 +475,12 @@ function pause(time: number): void {
   // between them (see enter).
   const wall = time - times.openStart;
   // A stint long enough to be judged (a block, a request's work after its response) is looked at
-  // for time the machine took from it; the rest pay this one comparison.
-  if (wall >= cpuCheckMs && schedstat.fd !== -1) stintCpu(time);
+  // for time the machine took from it; the rest pay this one comparison (see RESPONDED_READ_MS).
+  if (
+    (wall >= cpuCheckMs || (wall >= RESPONDED_READ_MS && pendingTask !== null && pendingTask.responded)) &&
+    schedstat.fd !== -1
+  )
+    stintCpu(time);
   if (wall >= turnMs && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
@@ -486,6 +490,19 @@ function pause(time: number): void {
   if (heartbeat !== null) heartbeat[1] = 0;
 }
 
+/**
+ * A stint of a request that has responded is looked at (see stintCpu) once it has run this long,
+ * ms, wall time: not to judge it (too short to be), but so that the next one's bound of what it did
+ * of its own counts from a reading near its start. That bound is the loop thread's CPU since its
+ * last reading: if that was the end of a long stint some requests back, every stint between is in
+ * it — a framework's wrap-up asleep for a worker after four of 5-9 ms the thread never read did
+ * 0.1 ms and read 6.6 ms at load 8 (11-17 ms on a quiet machine, where more of them are short: over
+ * the 10 ms it is judged by). Read at each such stint's start instead (s47-afterresp), a koa +
+ * ioredis request paid a system call for its wrap-up: ~17% of its req/s. A responded stint running
+ * 1 ms is rare (a wrap-up waiting on something, or held by the machine), and one that runs less
+ * leaves less than that unread.
+ */
+const RESPONDED_READ_MS = 1;
 /**
  * A stint of this wall time or more is looked at for time the machine took from it (see stintCpu):
  * CPU_CHECK_MS, or the block threshold if lower.
@@ -532,11 +549,10 @@ function stintCpu(time: number): void {
   // Upper bounds of the CPU the stint used, the least counts: all this thread used since a reading
   // made at or before its start (and, the same stint looked at again, what it may have used before
   // this thread's last reading), or since one made in it plus the time from its start to that
-  // reading. Each is as loose as its reading is far from the start: from this thread's last
-  // reading, made at the end of a long stint some requests back, a wrap-up asleep for 100-500 ms in
-  // Atomics.wait that did 0.1 ms read 11-17 ms on a quiet machine (every stint between was in
-  // it). So a stint that may turn out to be a request's wrap-up — one of a request that has
-  // responded — gets a reading at its start (see enter); ordinary stints pay none.
+  // reading. Each is as loose as its reading is far from the start. No stint's start is read for
+  // it (a system call where every wrap-up begins: see RESPONDED_READ_MS): this thread's last
+  // reading is the end of the last stint it looked at — a request's wrap-up that ran 1 ms is one —
+  // and the watchdog's are at most a poll or two from the start, unless the machine held it off.
   let cpuMaxNs = (same ? times.cpuFound : 0) + counters[0] - times.cpuRefNs;
   let cpuNs = -1;
   const hb = heartbeat;
@@ -902,7 +918,13 @@ export function enter(
       times.lastEnd = t;
       // (It ends here, read from no clock of its own: counted and looked at as pause() does.)
       times.trackedMs += t - times.stint;
-      if (t - times.openStart >= cpuCheckMs && schedstat.fd !== -1) stintCpu(t);
+      const wall = t - times.openStart;
+      if (
+        (wall >= cpuCheckMs ||
+          (wall >= RESPONDED_READ_MS && pendingTask !== null && pendingTask.responded)) &&
+        schedstat.fd !== -1
+      )
+        stintCpu(t);
     } else if (
       task === pendingTask &&
       (continuation || reason !== Reason.Timer) &&
@@ -932,15 +954,9 @@ export function enter(
   }
   if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
-    // the stint begins: the exact start for its wait should it run long (see stintCpu). So are
-    // they for a stint of a request that has responded (its wrap-up, judged against background
-    // work by what it did of its own: few stints a request, and no others pay).
+    // the stint begins: the exact start for its wait should it run long (see stintCpu).
     // (Not again when they were read with the clock reading `t` came from: see stintAhead.)
-    if (
-      (t - times.lastEnd >= cpuCheckMs || task.responded) &&
-      schedstat.fd !== -1 &&
-      times.waitRefStint !== t
-    )
+    if (t - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1 && times.waitRefStint !== t)
       cpuBaseline(t, time < 0);
     if (estimateGaps && accountGap(t, task, continuation, reason)) {
       // The stint began earlier, with the I/O callback that led to it (RUN already written).
