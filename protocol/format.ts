@@ -177,8 +177,9 @@ export const enum EventType {
    * the stint did of its own from above: `ownUs`, its thread's CPU time since a reading made at or
    * before the stint's start (or since one made in it, plus the time before that reading), plus the
    * time in the blocking calls the tracer times (a synchronous fs or child_process call, which may
-   * sleep). As loose as that reading is far from the start: the Node tracer reads the counters where
-   * each stint of a request that has responded begins. 2 or 3 units:
+   * sleep). As loose as that reading is far from the start: the Node tracer reads the counters at
+   * the end of each stint of a request that has responded that ran 1 ms or more (so a wrap-up's
+   * bound counts from the one before it), not where a stint begins. 2 or 3 units:
    *   unit 1: f64 until (trace clock, ms), u32 waitUs, u32 cpuUs (0: not known)
    *   unit 2: u32 ownUs + 1 (0: not known), 12 bytes reserved
    * Readers judge a block by the stint's wall time less `waitUs`: a stint of 5 ms of code that a busy
