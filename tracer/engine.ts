@@ -388,6 +388,7 @@ export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void 
   untrackedMinMs = Math.max(0.5 * slowdown, blockMs / 50);
   lateMs = Math.max(2 * slowdown, blockMs / 25);
   cpuCheckMs = Math.min(CPU_CHECK_MS * slowdown, blockMs);
+  respondedReadMs = RESPONDED_READ_MS * slowdown;
   cpuSlackMs = slowdown;
   turnMs = TURN_MS * slowdown;
   mergeMs = MERGE_MS * slowdown;
@@ -477,7 +478,7 @@ function pause(time: number): void {
   // A stint long enough to be judged (a block, a request's work after its response) is looked at
   // for time the machine took from it; the rest pay this one comparison (see RESPONDED_READ_MS).
   if (
-    (wall >= cpuCheckMs || (wall >= RESPONDED_READ_MS && pendingTask !== null && pendingTask.responded)) &&
+    (wall >= cpuCheckMs || (wall >= respondedReadMs && pendingTask !== null && pendingTask.responded)) &&
     schedstat.fd !== -1
   )
     stintCpu(time);
@@ -503,6 +504,8 @@ function pause(time: number): void {
  * leaves less than that unread.
  */
 const RESPONDED_READ_MS = 1;
+/** RESPONDED_READ_MS, scaled by the slowdown (a run under callgrind: every stint 400 times longer). */
+let respondedReadMs = RESPONDED_READ_MS;
 /**
  * A stint of this wall time or more is looked at for time the machine took from it (see stintCpu):
  * CPU_CHECK_MS, or the block threshold if lower.
@@ -936,8 +939,7 @@ export function enter(
       times.trackedMs += t - times.stint;
       const wall = t - times.openStart;
       if (
-        (wall >= cpuCheckMs ||
-          (wall >= RESPONDED_READ_MS && pendingTask !== null && pendingTask.responded)) &&
+        (wall >= cpuCheckMs || (wall >= respondedReadMs && pendingTask !== null && pendingTask.responded)) &&
         schedstat.fd !== -1
       )
         stintCpu(t);
