@@ -49,8 +49,11 @@
  *    could tell how long of it the thread waited for a CPU (STINT_CPU: a busy machine preempting
  *    the program), the block says so, and stays a block (a wait on the clock would have lasted as
  *    long on an idle machine). A request's wrap-up against background work is judged by the time
- *    the stint held the loop: its wall time less that wait (work after the response is work by
- *    what it computed; the machine's load does not make a wrap-up of the request's into work).
+ *    the stint held the loop: its wall time less that wait, or what it did of its own where the
+ *    tracer says and that is less (STINT_CPU's `ownMs`: its CPU and the program's blocking calls;
+ *    a thread asleep for the process's other threads, which the machine held off, did nothing).
+ *    Work after the response is work by what it computed; the machine's load does not make a
+ *    wrap-up of the request's into work.
  *  - A task's wait is the part of its life it was not running: from its creation (a Promise.all
  *    member waits from the moment it was made) to the end of its life (the response for a request,
  *    its last stint otherwise).
@@ -96,7 +99,8 @@ const UNTRACKED = 0;
  * (its framework's promises settling — late, on a busy loop; a library releasing what it used),
  * not background work; so is one that runs a tick it queued (Reason.Resume: the runtime writing the
  * response out, a driver flushing). Wall-clock stints stretch when the process is preempted or a
- * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room.
+ * collection runs inside them (4 ms for a 0.1 ms clean-up beside a CPU hog): the bound leaves room,
+ * and a stint is judged by what it held the loop of its own (heldMs), not by its wall time.
  */
 const WRAP_UP_MS = 10;
 /** A STINT_CPU record names its stint by the start the tracer knows, which may be later than the stint's (ms). */
@@ -129,6 +133,11 @@ export class Timeline implements EventVisitor {
   private readonly awaitOfStint = new Map<number, AwaitFrame[]>();
   /** How long a stint's thread waited for a CPU, ms, where the tracer said (STINT_CPU): long stints only. */
   private readonly cpuWaits = new Map<number, number>();
+  /**
+   * The most a stint did of its own up to a time (STINT_CPU's `ownMs`: its CPU and the program's
+   * blocking calls), ms, where the tracer said: long stints only.
+   */
+  private readonly ownMost = new Map<number, { ms: number; until: number }>();
 
   /** Stint now open (-1: none). */
   private open = -1;
@@ -365,16 +374,18 @@ export class Timeline implements EventVisitor {
     this.version++;
   }
 
-  stintCpu(time: number, task: number, until: number, waitMs: number): void {
+  stintCpu(time: number, task: number, until: number, waitMs: number, _cpuMs = -1, ownMs = -1): void {
     this.see(until);
     // Written while the stint is still open, or right after it closed. The record covers the stint
     // so far; a later one for the same stint replaces it. Untracked code's stints too: the Python
     // tracer opens one for each of the loop's reader callbacks (a protocol's data_received).
     const t = task === UNTRACKED ? this.tasks[0] : this.taskForWireId(task);
-    if (t === undefined || !(waitMs > 0)) return;
+    if (t === undefined || !(waitMs > 0 || ownMs >= 0)) return;
     const s = this.stints;
     const i = this.open !== -1 ? this.open : s.length - 1;
     if (i < 0 || s.task[i] !== t.index || s.start[i] > time + STINT_CPU_SLACK_MS) return;
+    if (ownMs >= 0) this.ownMost.set(i, { ms: ownMs, until });
+    if (!(waitMs > 0)) return;
     const waited = Math.min(waitMs, until - time);
     this.cpuWaits.set(i, waited);
     if (i !== this.open) {
@@ -392,7 +403,19 @@ export class Timeline implements EventVisitor {
   heldMs(i: number, end: number): number {
     const wall = end - this.stints.start[i];
     const waited = this.cpuWaits.get(i);
-    return waited === undefined ? wall : Math.max(0, wall - waited);
+    return Math.min(waited === undefined ? wall : Math.max(0, wall - waited), this.ownMostMs(i, end));
+  }
+
+  /**
+   * The most stint `i` (ending at `end`) can have done of its own, ms, where the tracer said
+   * (STINT_CPU): its thread's CPU time and its time in the program's blocking calls, plus all of
+   * the stint after the tracer's reading; Infinity if not known. A thread that slept in the stint
+   * for no call of the program's — waiting for the process's other threads (a collector's helpers,
+   * a library's worker) that a busy machine held off their CPU — did nothing of its own meanwhile.
+   */
+  ownMostMs(i: number, end: number): number {
+    const own = this.ownMost.get(i);
+    return own === undefined ? Infinity : own.ms + Math.max(0, end - own.until);
   }
 
   /**
@@ -458,7 +481,8 @@ export class Timeline implements EventVisitor {
       t.kind === 'request' &&
       t.endedAt !== null &&
       s.start[i] < t.endedAt &&
-      end - t.endedAt - this.waitAfter(i, t.endedAt, end) >= Math.max(WRAP_UP_MS, this.blockMs)
+      Math.min(end - t.endedAt - this.waitAfter(i, t.endedAt, end), this.ownMostMs(i, end)) >=
+        Math.max(WRAP_UP_MS, this.blockMs)
     ) {
       // The stint went on after the response was sent for as long as a block (work the framework
       // runs right after sending it, in the same step: FastAPI's BackgroundTasks): that part is
@@ -470,12 +494,15 @@ export class Timeline implements EventVisitor {
       const waitedAfter = this.waitAfter(i, sent, end);
       s.end[i] = sent;
       if (waited !== undefined) this.cpuWaits.set(i, waited - waitedAfter);
+      // (What the whole did of its own at most bounds each part.)
+      const own = this.ownMost.get(i);
       t.runMs += sent - s.start[i];
       this.judge.check(i);
       const bg = this.table.backgroundOf(t.index, sent);
       const rest = this.stints.push(sent, bg, s.reason[i], NaN);
       s.end[rest] = end;
       if (waited !== undefined) this.cpuWaits.set(rest, waitedAfter);
+      if (own !== undefined) this.ownMost.set(rest, own);
       this.tasks[bg].stints.push(rest);
       this.tasks[bg].runMs += end - sent;
       this.open = -1;
@@ -598,6 +625,9 @@ export class Timeline implements EventVisitor {
     const waits = [...this.cpuWaits].filter(([stint]) => stint >= keep);
     this.cpuWaits.clear();
     for (const [stint, ms] of waits) this.cpuWaits.set(stint - keep, ms);
+    const owns = [...this.ownMost].filter(([stint]) => stint >= keep);
+    this.ownMost.clear();
+    for (const [stint, own] of owns) this.ownMost.set(stint - keep, own);
     this.awaitOfStint.clear();
     for (const a of this.awaits)
       if (!this.awaitOfStint.has(a.stint)) this.awaitOfStint.set(a.stint, a.frames);

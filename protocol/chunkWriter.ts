@@ -104,12 +104,20 @@ export class ChunkWriter {
     this.u32[b + 7] = 0;
   }
 
-  /** Writes a STINT_CPU record: the stint of `id` that began at `time` waited `waitUs` for a CPU until `until`. */
-  stintCpu(time: number, id: number, until: number, waitUs: number, cpuUs: number): void {
-    const b = this.head(EventType.StintCpu, 2, 0, id, time);
+  /**
+   * Writes a STINT_CPU record: the stint of `id` that began at `time` waited `waitUs` for a CPU until
+   * `until`, and did at most `ownUs` of its own (3 units; omitted or negative: not known, 2 units).
+   */
+  stintCpu(time: number, id: number, until: number, waitUs: number, cpuUs: number, ownUs = -1): void {
+    const b = this.head(EventType.StintCpu, ownUs >= 0 ? 3 : 2, 0, id, time);
     this.f64[(b >> 1) + 2] = until;
     this.u32[b + 6] = Math.max(0, Math.min(0xffffffff, Math.round(waitUs)));
     this.u32[b + 7] = Math.max(0, Math.min(0xffffffff, Math.round(cpuUs)));
+    if (ownUs < 0) return;
+    this.u32[b + 8] = Math.min(0xfffffffe, Math.round(ownUs)) + 1;
+    this.u32[b + 9] = 0;
+    this.u32[b + 10] = 0;
+    this.u32[b + 11] = 0;
   }
 
   /** Writes a TASK_INFO record: 2 units, or 3 with a new parent (`parent` != 0). */

@@ -173,10 +173,19 @@ export const enum EventType {
    * CPU_CHECK_MS), by a tracer that can read per-thread scheduler statistics (Linux's
    * /proc/<pid>/task/<tid>/schedstat); a stint may have several (each covers the stint so far: the
    * last one counts). Both figures are lower bounds: the part of the stint before the tracer's first
-   * reading of the counters counts as neither. 2 units:
+   * reading of the counters counts as neither. A third unit, where the tracer knows it, bounds what
+   * the stint did of its own from above: `ownUs`, its thread's CPU time since a reading made at or
+   * before the stint's start (or since one made in it, plus the time before that reading), plus the
+   * time in the blocking calls the tracer times (a synchronous fs or child_process call, which may
+   * sleep). As loose as that reading is far from the start: the Node tracer reads the counters at
+   * the end of each stint of a request that has responded that ran 1 ms or more (so a wrap-up's
+   * bound counts from the one before it), not where a stint begins. 2 or 3 units:
    *   unit 1: f64 until (trace clock, ms), u32 waitUs, u32 cpuUs (0: not known)
-   * Readers judge a block, and a request's wrap-up against background work, by the stint's wall time
-   * less `waitUs`: a stint of 5 ms of code that a busy machine stretched to 120 ms is no block.
+   *   unit 2: u32 ownUs + 1 (0: not known), 12 bytes reserved
+   * Readers judge a block by the stint's wall time less `waitUs`: a stint of 5 ms of code that a busy
+   * machine stretched to 120 ms is no block. A request's wrap-up against background work is judged by
+   * that, or by `ownUs` if less: a thread asleep waiting for the process's other threads (a
+   * collector's helpers, a library's worker) that the machine held off is no work of the program's.
    */
   StintCpu = 14,
 }

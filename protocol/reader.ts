@@ -86,9 +86,10 @@ export interface EventVisitor {
   fold?(time: number, id: number, into: number): void;
   /**
    * The stint of task `task` that began at `time` waited `waitMs` for a CPU (held off it by other
-   * work on the machine) and ran `cpuMs` on one, from its start until `until` (STINT_CPU).
+   * work on the machine) and ran `cpuMs` on one, from its start until `until` (STINT_CPU); it did at
+   * most `ownMs` of its own in that time (its CPU and the program's blocking calls; -1: not known).
    */
-  stintCpu?(time: number, task: number, until: number, waitMs: number, cpuMs: number): void;
+  stintCpu?(time: number, task: number, until: number, waitMs: number, cpuMs: number, ownMs: number): void;
 }
 
 export interface AwaitFrame {
@@ -427,7 +428,8 @@ export class TraceReader {
           }
           const waitUs = view.getUint32(at + 24, true);
           const cpuUs = view.getUint32(at + 28, true);
-          v.stintCpu?.(time, id, until, waitUs / 1000, cpuUs / 1000);
+          const ownUs = units >= 3 ? view.getUint32(at + 32, true) : 0;
+          v.stintCpu?.(time, id, until, waitUs / 1000, cpuUs / 1000, ownUs > 0 ? (ownUs - 1) / 1000 : -1);
           break;
         }
         default:

@@ -157,6 +157,40 @@ describe('timeline model', () => {
     );
   });
 
+  it('keeps a request’s wrap-up whose thread slept for others out of background work: judged by what it did of its own, where the tracer said', () => {
+    const t = timeline(50);
+    const background = () => t.tasks.filter((task) => task.kind === 'background').map((task) => task.name);
+    t.task(0, 1, TaskKind.Request, 0, 'GET /x', 0, at('/app.js', 3));
+    t.run(10, 1, Reason.Request);
+    t.idle(12);
+    t.taskEnd(12, 1, TaskEnd.Finished);
+    // After the response: 40 ms of wall time, 3 of them waiting for a CPU, and at most 2 ms of its
+    // own (its thread asleep the rest, for a worker or a collector's helpers the machine held off).
+    t.run(20, 1, Reason.Promise);
+    t.stintCpu(20, 1, 60, 3, 0, 2);
+    t.idle(60);
+    assert.deepEqual(background(), []);
+    // Its own bound covers it up to the reading: the time after that counts whole (2 + 7 ms).
+    t.run(70, 1, Reason.Promise);
+    t.stintCpu(70, 1, 80, 0, 0, 2);
+    t.idle(87);
+    assert.deepEqual(background(), []);
+    // A stint that ran on past its response with little of its own: no part of it is background.
+    t.run(100, 1, Reason.Promise);
+    t.idle(102);
+    t.task(102, 2, TaskKind.Request, 0, 'GET /y', 0, at('/app.js', 3));
+    t.run(110, 2, Reason.Request);
+    t.taskEnd(111, 2, TaskEnd.Finished);
+    t.stintCpu(110, 2, 200, 0, 0, 4);
+    t.idle(200);
+    assert.deepEqual(background(), []);
+    // 30 ms of its own after the response: background work.
+    t.run(300, 1, Reason.Promise);
+    t.stintCpu(300, 1, 340, 3, 0, 30);
+    t.idle(340);
+    assert.deepEqual(background(), ['GET /x (after response)']);
+  });
+
   it('splits a stint that ran on past its response by a block’s length, each part with its share of the wait for a CPU', () => {
     const t = timeline(50);
     t.task(0, 1, TaskKind.Request, 0, 'GET /x', 0, at('/app.js', 3));

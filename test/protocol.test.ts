@@ -51,6 +51,7 @@ function sampleTrace(): Uint8Array {
   w.taskInfo(14.5, 8, 0, 0, 0, 0, 7);
   w.fold(15, 8, 7);
   w.stintCpu(11.5, 7, 131.5, 110_000, 8_250);
+  w.stintCpu(11.5, 7, 140, 110_000, 8_250, 9_500);
   w.lag(100, 250, 9000, 12000, 4);
   w.dropped(200, 17, 210);
   w.blockSample(11.5, 7, 80, 9, [{ name: 1, file: 2, line: 30, column: 4, weightUs: 75_000 }], 61.25);
@@ -83,7 +84,8 @@ describe('trace format', () => {
       ['task', 14, 8, 8, 7, 'GET /orders', 12, null],
       ['taskInfo', 14.5, 8, null, null, 7],
       ['fold', 15, 8, 7],
-      ['stintCpu', 11.5, 7, 131.5, 110, 8.25],
+      ['stintCpu', 11.5, 7, 131.5, 110, 8.25, -1],
+      ['stintCpu', 11.5, 7, 140, 110, 8.25, 9.5],
       ['lag', 100, 250, 9000, 12000, 4],
       ['dropped', 200, 17, 210],
       [

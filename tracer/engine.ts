@@ -258,7 +258,23 @@ const times = {
   waitRefStint: -1,
   /** The wait found in the stint last looked at, ns (a lower bound). */
   waitFound: 0,
+  /** The loop thread's CPU time (ns) at the reading waitRef came from (see stintCpu). */
+  cpuRefNs: 0,
+  /** The CPU the stint last looked at may have used before that reading, ns (an upper bound). */
+  cpuFound: 0,
+  /** Time inside the blocking calls the tracer times (sources/syncCalls.ts), ms in all, and at that reading. */
+  callMs: 0,
+  callRefMs: 0,
+  /** The time the stint last looked at spent in such calls before that reading, ms. */
+  callFound: 0,
 };
+/**
+ * A blocking call the tracer times (a synchronous fs, crypto, zlib or child_process call) took
+ * `ms`: time the loop thread may have slept by the program's own doing (see stintCpu).
+ */
+export function blockingCall(ms: number): void {
+  times.callMs += ms;
+}
 /** When the current stint (or heartbeat) began: a clock reading callers can reuse for free. */
 export function stintTime(): number {
   return times.stint;
@@ -291,6 +307,12 @@ let heartbeatStart: Float64Array | null = null;
  */
 let heartbeatCpu: Float64Array | null = null;
 const CPU_SEQ = 20;
+/**
+ * The main thread's CPU time (ns) spent serving the watchdog's samples of a stint while asleep, and
+ * that stint's heartbeat number in heartbeat[SAMPLED_SEQ] (written last; layout in watchdog.ts).
+ */
+let heartbeatSampled: Float64Array | null = null;
+const SAMPLED_SEQ = 23;
 /** Ring of the start time and task of recent stints, indexed by stintSeq, for block samples (a power of 2). */
 const RECENT = 256;
 /** The task of the stint open since times.openStart (a flush tick between its pieces beats with none). */
@@ -366,6 +388,7 @@ export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void 
   untrackedMinMs = Math.max(0.5 * slowdown, blockMs / 50);
   lateMs = Math.max(2 * slowdown, blockMs / 25);
   cpuCheckMs = Math.min(CPU_CHECK_MS * slowdown, blockMs);
+  respondedReadMs = RESPONDED_READ_MS * slowdown;
   cpuSlackMs = slowdown;
   turnMs = TURN_MS * slowdown;
   mergeMs = MERGE_MS * slowdown;
@@ -400,6 +423,7 @@ export function setHeartbeat(shared: Int32Array): void {
   heartbeat = shared;
   heartbeatStart = new Float64Array(shared.buffer, 24, 1);
   if (shared.byteLength >= (CPU_SEQ + 1) * 4) heartbeatCpu = new Float64Array(shared.buffer, 32, 6);
+  if (shared.byteLength >= 104) heartbeatSampled = new Float64Array(shared.buffer, 96, 1);
   // The stint open now (the script's top level, which began before the watchdog started) is
   // announced too: a block in it is sampled like any other.
   if (current !== null) {
@@ -452,8 +476,12 @@ function pause(time: number): void {
   // between them (see enter).
   const wall = time - times.openStart;
   // A stint long enough to be judged (a block, a request's work after its response) is looked at
-  // for time the machine took from it; the rest pay this one comparison.
-  if (wall >= cpuCheckMs && schedstat.fd !== -1) stintCpu(time);
+  // for time the machine took from it; the rest pay this one comparison (see RESPONDED_READ_MS).
+  if (
+    (wall >= cpuCheckMs || (wall >= respondedReadMs && pendingTask !== null && pendingTask.responded)) &&
+    schedstat.fd !== -1
+  )
+    stintCpu(time);
   if (wall >= turnMs && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
@@ -463,6 +491,21 @@ function pause(time: number): void {
   if (heartbeat !== null) heartbeat[1] = 0;
 }
 
+/**
+ * A stint of a request that has responded is looked at (see stintCpu) once it has run this long,
+ * ms, wall time: not to judge it (too short to be), but so that the next one's bound of what it did
+ * of its own counts from a reading near its start. That bound is the loop thread's CPU since its
+ * last reading: if that was the end of a long stint some requests back, every stint between is in
+ * it — a framework's wrap-up asleep for a worker after four of 5-9 ms the thread never read did
+ * 0.1 ms and read 6.6 ms at load 8 (11-17 ms on a quiet machine, where more of them are short: over
+ * the 10 ms it is judged by). Read at each such stint's start instead (s47-afterresp), a koa +
+ * ioredis request paid a system call for its wrap-up: ~17% of its req/s. A responded stint running
+ * 1 ms is rare (a wrap-up waiting on something, or held by the machine), and one that runs less
+ * leaves less than that unread.
+ */
+const RESPONDED_READ_MS = 1;
+/** RESPONDED_READ_MS, scaled by the slowdown (a run under callgrind: every stint 400 times longer). */
+let respondedReadMs = RESPONDED_READ_MS;
 /**
  * A stint of this wall time or more is looked at for time the machine took from it (see stintCpu):
  * CPU_CHECK_MS, or the block threshold if lower.
@@ -496,10 +539,18 @@ function stintCpu(time: number): void {
   // counted), less all the time from then to this stint's start (which may have been spent
   // waiting too: a thread woken for the stint's event waits for a CPU first).
   // The same stint looked at again (continuations merged into it): what was found then, and since.
-  let waitNs =
-    times.waitRefStint === times.openStart
-      ? times.waitFound + wait - times.waitRef
-      : wait - times.waitRef - Math.max(0, times.openStart - times.waitRefAt) * 1e6;
+  const same = times.waitRefStint === times.openStart;
+  let waitNs = same
+    ? times.waitFound + wait - times.waitRef
+    : wait - times.waitRef - Math.max(0, times.openStart - times.waitRefAt) * 1e6;
+  // Upper bounds of the CPU the stint used, the least counts: all this thread used since a reading
+  // made at or before its start (and, the same stint looked at again, what it may have used before
+  // this thread's last reading), or since one made in it plus the time from its start to that
+  // reading. Each is as loose as its reading is far from the start. No stint's start is read for
+  // it (a system call where every wrap-up begins: see RESPONDED_READ_MS): this thread's last
+  // reading is the end of the last stint it looked at — a request's wrap-up that ran 1 ms is one —
+  // and the watchdog's are at most a poll or two from the start, unless the machine held it off.
+  let cpuMaxNs = (same ? times.cpuFound : 0) + counters[0] - times.cpuRefNs;
   let cpuNs = -1;
   const hb = heartbeat;
   const r = heartbeatCpu;
@@ -520,25 +571,72 @@ function stintCpu(time: number): void {
         wait - waitBefore - Math.max(0, times.openStart - before) * 1e6,
       );
       cpuNs = counters[0] - cpu0;
+      // Its last reading before the stint, made while this thread slept; its first in the stint
+      // (read while this thread ran, it may lag: a looser bound) with the time before it. (A stint
+      // that spans its request's response has no reading of this thread's at its start.)
+      if (before <= times.openStart) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - r[4]);
+      cpuMaxNs = Math.min(cpuMaxNs, (since - times.openStart) * 1e6 + cpuNs);
     }
   }
+  // The counters' run time lags this thread's by what it ran since the scheduler last updated it
+  // (a tick or a switch: up to 4 ms here), which makes the bounds above tighter than the truth. The
+  // process's reading brings it up to date (see cpuMs) — one more system call, made only where the
+  // bound can decide: where the stint held the loop 10 ms by its wall time less its wait (readers
+  // judge a wrap-up by the less of the two against 10 ms). A stint the machine held off its CPU
+  // pays none (at load 25, koa + ioredis had 0.1-0.16 such reads a request more than main's
+  // build when every look made one).
+  let cpuNow = counters[0];
+  if (time - times.openStart - waitNs / 1e6 >= CPU_CHECK_MS) {
+    try {
+      cpuUsage();
+      const fresh = schedstat.read();
+      if (fresh !== null && fresh[0] > cpuNow) {
+        const ran = fresh[0] - cpuNow;
+        cpuNow = fresh[0];
+        cpuMaxNs += ran;
+        if (cpuNs >= 0) cpuNs += ran;
+      }
+    } catch {
+      // not read: the bound may be short by that lag
+    }
+  }
+  cpuMaxNs = Math.max(0, cpuMaxNs);
+  // Less the CPU this thread spent serving the watchdog's samples of the stint where it had slept
+  // (an interrupt wakes a thread asleep in Atomics.wait): the tracer's, none of the program's. (All
+  // of the stint's so far, so taken from the bound kept for a later look only then.)
+  let ownNs = cpuMaxNs;
+  const sampled = heartbeatSampled;
+  if (hb !== null && sampled !== null && Atomics.load(hb, SAMPLED_SEQ) === seq) {
+    const ns = sampled[0];
+    if (Atomics.load(hb, SAMPLED_SEQ) === seq) ownNs = Math.max(0, ownNs - ns);
+  }
+  // The time the stint may have slept in blocking calls of the program's since this thread's
+  // reading at or before its start.
+  const callMs = (same ? times.callFound : 0) + times.callMs - times.callRefMs;
   times.waitRef = wait;
   times.waitRefAt = time;
   times.waitRefStint = times.openStart;
   times.waitFound = Math.max(0, waitNs);
+  times.cpuRefNs = cpuNow;
+  times.cpuFound = cpuMaxNs;
+  times.callRefMs = times.callMs;
+  times.callFound = callMs;
   // The main thread's CPU time so far bounds the next gap's estimate from here (see accountGap), so
   // that this stint's own CPU — a long one has plenty — is no part of that bound: a thread preempted
   // right after a 100 ms computation had its wait before the next stint taken for that stint's
   // task's I/O callback (a 107 ms block with no wait known). (Read without the process's first, the
   // counter may lag by up to a tick: a looser bound, never a tighter one.)
-  if (cpuSource === CpuSource.Schedstat && counters[0] / 1e6 > times.cpuRef) {
-    times.cpuRef = counters[0] / 1e6;
+  if (cpuSource === CpuSource.Schedstat && cpuNow / 1e6 > times.cpuRef) {
+    times.cpuRef = cpuNow / 1e6;
     times.trackedMs = 0;
   }
-  if (waitNs <= 0) return;
-  const w = recorder.room(2);
+  // What the stint did of its own at most — its CPU, and its sleeps in the program's blocking
+  // calls — against which a stint the machine stretched, or whose thread slept waiting for the
+  // process's other threads (a collector's helpers held off their CPU), is judged (STINT_CPU).
+  const ownUs = ownNs / 1000 + callMs * 1000;
+  const w = recorder.room(3);
   if (w === null) return;
-  w.stintCpu(times.openStart, openTask, time, waitNs / 1000, Math.max(0, cpuNs) / 1000);
+  w.stintCpu(times.openStart, openTask, time, Math.max(0, waitNs) / 1000, Math.max(0, cpuNs) / 1000, ownUs);
 }
 
 /**
@@ -569,6 +667,12 @@ function cpuBaseline(time: number, fresh: boolean): void {
   // (The stint about to begin: it opens at `time`.)
   times.waitRefStint = time;
   times.waitFound = before;
+  // The CPU the stint may have used since `time`, before this reading: at most all the time since,
+  // but the wait counted.
+  times.cpuRefNs = counters[0];
+  times.cpuFound = Math.max(0, (now() - time) * 1e6 - before);
+  times.callRefMs = times.callMs;
+  times.callFound = 0;
 }
 
 /**
@@ -826,7 +930,12 @@ export function enter(
       times.lastEnd = t;
       // (It ends here, read from no clock of its own: counted and looked at as pause() does.)
       times.trackedMs += t - times.stint;
-      if (t - times.openStart >= cpuCheckMs && schedstat.fd !== -1) stintCpu(t);
+      const wall = t - times.openStart;
+      if (
+        (wall >= cpuCheckMs || (wall >= respondedReadMs && pendingTask !== null && pendingTask.responded)) &&
+        schedstat.fd !== -1
+      )
+        stintCpu(t);
     } else if (
       task === pendingTask &&
       (continuation || reason !== Reason.Timer) &&

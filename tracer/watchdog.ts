@@ -25,8 +25,11 @@ const WATCHDOG_HEAP_MB = 32;
  * it; and Int32 slot 20 (bytes 80–83): the stint's sequence number, written after them (see
  * stintCpu in engine.ts). Int32 slot 21: the watchdog has told the live reader of a block it has
  * not yet said is over (at exit, it says so). Int32 slot 22: the watchdog's thread runs its code.
+ * Int32 slot 23 (bytes 92–95): a stint's sequence number, written after the Float64 at bytes
+ * 96–103: the main thread's CPU time (ns) spent serving the watchdog's samples in that stint while
+ * it had been asleep (the tracer's, not the program's: see stintCpu in engine.ts).
  */
-const HEARTBEAT_BYTES = 92;
+const HEARTBEAT_BYTES = 104;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;

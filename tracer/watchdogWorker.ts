@@ -281,6 +281,12 @@ const START = 3;
  */
 const CPU_AT = 4;
 const CPU_SEQ = 20;
+/** Int32 slot 23 and the Float64 at bytes 96–103: the main thread's CPU serving samples of a stint while asleep. */
+const SAMPLED_SEQ = 23;
+/** How long after a sample's reply the main thread may take to be asleep again for it to count as served asleep, ms. */
+const ASLEEP_AGAIN_MS = 1;
+/** Waited on for a moment (see ASLEEP_AGAIN_MS): never notified. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Int32 slot 21: this thread has told the live reader of a block it has not yet said is over. */
 const LIVE_OPEN = 21;
 /** Int32 slot 22: this thread runs its code (a debugger may hold a new thread before it: see watchdog.ts). */
@@ -389,6 +395,7 @@ function run(data: WatchdogData): void {
   const startTimes = new Float64Array(data.heartbeat, START * 8, 1);
   const cpuReading =
     data.heartbeat.byteLength >= (CPU_SEQ + 1) * 4 ? new Float64Array(data.heartbeat, CPU_AT * 8, 6) : null;
+  const sampledCpu = data.heartbeat.byteLength >= 104 ? new Float64Array(data.heartbeat, 96, 1) : null;
   /** This thread's last reading of the main thread's counters: trace time, ns on a CPU, ns waiting. */
   const lastReading = [-Infinity, 0, 0];
   const line = data.live !== null ? new LiveLine(data.live) : null;
@@ -459,6 +466,9 @@ function run(data: WatchdogData): void {
         readings = 0;
         wanting = 0;
         const asked = performance.now();
+        // Asleep when asked (a thread in Atomics.wait, or waiting on the process's other threads):
+        // the CPU it uses to serve the sample is the tracer's.
+        const asleep = sampledCpu !== null && mainThreadWantsCpu() === false;
         const countersAsked = schedstat.read();
         const reply = (await post(s, 'Runtime.evaluate', {
           expression: SAMPLE_EXPRESSION,
@@ -466,7 +476,28 @@ function run(data: WatchdogData): void {
           silent: true,
         })) as { result?: { value?: string } };
         const t = performance.now();
+        // (Asleep again once served: its counters are up to date, and all it ran was the sample.)
+        let servedAsleep = asleep && countersAsked !== null && mainThreadWantsCpu() === false;
+        // Not yet: it may still be on its way back to sleep, held off its CPU right after it replied
+        // (a busy core: 4-15% of the samples of a wrap-up asleep for a worker, 0.2-0.5 ms each, were
+        // left in its own bound). Looked at again for a moment, no longer: what it ran meanwhile, in
+        // the same stint, is at most that moment.
+        while (asleep && !servedAsleep && countersAsked !== null && performance.now() - t < ASLEEP_AGAIN_MS) {
+          Atomics.wait(pause, 0, 0, ASLEEP_AGAIN_MS / 8);
+          servedAsleep = mainThreadWantsCpu() === false && performance.now() - t < ASLEEP_AGAIN_MS;
+        }
         const countersNow = countersAsked !== null ? schedstat.read() : null;
+        if (
+          servedAsleep &&
+          countersAsked !== null &&
+          countersNow !== null &&
+          Atomics.load(heartbeat, SEQ) === seq &&
+          Atomics.load(heartbeat, IN_STINT) !== 0
+        ) {
+          const before = Atomics.load(heartbeat, SAMPLED_SEQ) === seq ? sampledCpu![0] : 0;
+          sampledCpu![0] = before + Math.max(0, countersNow[0] - countersAsked[0]);
+          Atomics.store(heartbeat, SAMPLED_SEQ, seq);
+        }
         const [sampleSeq, frames, task, at] = JSON.parse(reply.result?.value ?? '[-1,[]]') as [
           number,
           RawFrame[],

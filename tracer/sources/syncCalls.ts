@@ -2,7 +2,7 @@
  * Slow synchronous calls, timed by the tracer itself: time inside one native call cannot be
  * sampled.
  */
-import { current, enabled, now } from '../engine';
+import { blockingCall, current, enabled, now } from '../engine';
 import { captureLocation } from '../locations';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 import { writeBlockSample } from '../blockSamples';
@@ -42,6 +42,8 @@ export function patchSyncApi(
         return Reflect.apply(originalFn, this, arguments);
       } finally {
         const took = now() - started;
+        // (Time the thread may have slept by the program's own doing: see stintCpu in engine.ts.)
+        blockingCall(took);
         if (took >= slowCallMs && enabled) reportSlowCall(label, started, took, patched);
       }
     },
