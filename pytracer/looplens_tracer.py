@@ -2341,7 +2341,7 @@ def _stint_runner(tracer, handle_run):
                 tracer.lag_wake(t)
             tracer.cpu_baseline(t)
         try:
-            return handle_run(handle)
+            return io_run(handle)
         finally:
             try:
                 end = clock() * 1000.0
@@ -2357,6 +2357,7 @@ def _stint_runner(tracer, handle_run):
                 pass
 
     io_head = _RUN_IO
+    io_run = _own_code(handle_run)  # (asyncio's, in a copy of its own: see _own_code)
     _IOHandle._run = _named(_run_io, handle_run)
     return _run_handle
 
@@ -2724,7 +2725,15 @@ class _OwnedHandle(asyncio.events.Handle):
     __slots__ = ("_looplens_by",)
 
 
-class _OwnedTimerHandle(asyncio.events.TimerHandle):
+class _TimerBase(asyncio.events.Handle):
+    """Between TimerHandle and Handle in _OwnedTimerHandle's order of classes: what its copy of
+    TimerHandle.__init__ reaches by `super().__init__` is a copy of Handle.__init__ of its own (see
+    _own_code), not asyncio's. Adds nothing to a Handle."""
+
+    __slots__ = ()
+
+
+class _OwnedTimerHandle(asyncio.events.TimerHandle, _TimerBase):
     """_OwnedHandle's timer: a TimerHandle the patched call_at made in a task's stint (a negative
     `_looplens_by`: its verdict left until it runs, Tracer.deferred_housekeeping)."""
 
@@ -2735,12 +2744,45 @@ _OwnedHandle.__name__ = _OwnedHandle.__qualname__ = "Handle"
 _OwnedHandle.__module__ = asyncio.events.Handle.__module__
 _OwnedTimerHandle.__name__ = _OwnedTimerHandle.__qualname__ = "TimerHandle"
 _OwnedTimerHandle.__module__ = asyncio.events.TimerHandle.__module__
+_TimerBase.__name__ = _TimerBase.__qualname__ = "Handle"
+_TimerBase.__module__ = asyncio.events.Handle.__module__
+
+
+def _own_code(function):
+    """`function` again, its very code in a code object of its own: the same names, file and lines
+    (a traceback through it reads as through the original), its own inline caches. CPython 3.11
+    keeps what an instruction learnt of the types it meets (an attribute at a slot of a known
+    type) in its code object, and an instruction that meets one type after another runs the
+    generic way: asyncio's Handle.__init__ and Handle._run, run for the tracer's Handle subclasses
+    as well as for asyncio's own handles (three types a FastAPI request, where untraced one),
+    stored and read each handle's attributes by the type's attribute lookup. Each subclass runs a
+    copy of its own, and asyncio's code meets asyncio's types. (Made when the tracer is installed:
+    a program that replaces Handle.__init__ later replaces it for asyncio's handles, not for
+    these.)"""
+    if type(function) is not types.FunctionType:
+        return function
+    copy = types.FunctionType(
+        function.__code__.replace(),
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__dict__.update(function.__dict__)
+    return _named(copy, function)
 
 
 def _install(tracer):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     handle_run = asyncio.events.Handle._run
-    _QuietHandle._run = handle_run
+    # The tracer's Handle subclasses make and run their handles by copies of asyncio's code (see
+    # _own_code); _IOHandle's copy of Handle._run is _run_io's.
+    _QuietHandle._run = _own_code(handle_run)
+    handle_init = asyncio.events.Handle.__init__
+    for cls in (_QuietHandle, _OwnedHandle, _TimerBase):
+        cls.__init__ = _own_code(handle_init)
+    _OwnedTimerHandle.__init__ = _own_code(asyncio.events.TimerHandle.__init__)
     asyncio.events.Handle._run = _named(_stint_runner(tracer, handle_run), handle_run)
 
     loop_cls = asyncio.base_events.BaseEventLoop

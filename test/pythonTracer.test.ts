@@ -741,6 +741,82 @@ describe('the Python asyncio tracer', function () {
     );
   });
 
+  it('leaves asyncio’s Handle.__init__ and Handle._run to asyncio’s handles, each type of its own in code of its own (CPython 3.11)', async () => {
+    // CPython 3.11 specializes an attribute stored or read at a slot for one type, in the code
+    // object: an instruction that meets another type misses (runs the generic way, the type's
+    // attribute lookup) and, after enough misses, is specialized again for whichever comes next.
+    // The tracer's Handle subclasses (a timer a task sets: _OwnedTimerHandle; a reader's handle:
+    // _IOHandle) were made and run by asyncio's own Handle.__init__ and Handle._run, so every
+    // step's handle and every timer missed there; each subclass now has copies of its own. Read
+    // from the program after 300 steps, each setting and cancelling a timer and reading a socket:
+    // the miss counter of each instruction (the first entry of its inline cache, 53 when
+    // specialized, one less a miss). On main's build 26 and 28: a miss a step.
+    const program = path.join(dir, 'handle-types.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, dis, json, socket, sys',
+        'async def steps():',
+        '    loop = asyncio.get_running_loop()',
+        '    r, w = socket.socketpair()',
+        '    r.setblocking(False)',
+        '    got = []',
+        '    loop.add_reader(r, lambda: got.append(r.recv(1)))',
+        '    for _ in range(300):',
+        "        loop.call_later(60, print).cancel()  # (a keep-alive timer's way)",
+        '        w.send(b"x")',
+        '        await asyncio.sleep(0)',
+        '    loop.remove_reader(r)',
+        '    r.close()',
+        '    w.close()',
+        '    return len(got)',
+        'reads = asyncio.run(steps())',
+        'if sys.version_info[:2] != (3, 11):',
+        '    print("null")  # (the inline caches are 3.11\'s)',
+        '    sys.exit(0)',
+        "# asyncio's Handle._run: what the patched one calls (its closure's `handle_run`).",
+        'patched = asyncio.events.Handle._run',
+        'run = dict(zip(patched.__code__.co_freevars, (c.cell_contents for c in patched.__closure__)))["handle_run"]',
+        'def misses(function, prefix, names):',
+        '    raw = function.__code__._co_code_adaptive',
+        '    ins = [i for i in dis.get_instructions(function, adaptive=True) if i.opname.startswith(prefix) and i.argval in names]',
+        '    ins = [i for i in ins if i.positions.lineno == ins[0].positions.lineno or prefix == "STORE_ATTR"]',
+        '    return [(i.opname, int.from_bytes(raw[i.offset + 2 : i.offset + 4], "little")) for i in ins]',
+        'print(json.dumps({',
+        '    "reads": reads,',
+        '    "init": misses(asyncio.events.Handle.__init__, "STORE_ATTR", ("_context", "_loop", "_callback", "_args", "_cancelled", "_repr")),',
+        '    "run": misses(run, "LOAD_ATTR", ("_context", "_callback", "_args")),',
+        '}))',
+      ].join('\n') + '\n',
+    );
+    // (No awaits read, no lag probe: the steps' handles and the timers are all the loop runs.)
+    const traced = await runTraced(program, {
+      out: path.join(dir, 'handle-types.looplens'),
+      awaitTasksPerSecond: 0.001,
+      lagProbeMs: 60000,
+    });
+    assert.equal(traced.code, 0, traced.stderr);
+    const seen = JSON.parse(traced.stdout.trim()) as {
+      reads: number;
+      init: [string, number][];
+      run: [string, number][];
+    } | null;
+    if (seen === null) return; // another Python's caches
+    assert.ok(seen.reads >= 250, `the reader ran (${seen.reads})`);
+    assert.equal(seen.init.length, 6, JSON.stringify(seen.init));
+    assert.equal(seen.run.length, 3, JSON.stringify(seen.run));
+    for (const [name, counter] of seen.init) {
+      // Asyncio's Handle.__init__ makes the steps' handles alone: never a miss.
+      assert.deepEqual([name, counter], ['STORE_ATTR_SLOT', 53], JSON.stringify(seen.init));
+    }
+    for (const [name, counter] of seen.run) {
+      // Its Handle._run runs the steps (and a reader's first read, before its handle is known as
+      // one: a miss or so at the start).
+      assert.equal(name, 'LOAD_ATTR_SLOT', JSON.stringify(seen.run));
+      assert.ok(counter >= 45, `at most a few misses in 300 steps: ${JSON.stringify(seen.run)}`);
+    }
+  });
+
   it('wakes its watchdog about every half block threshold while the loop runs short stints, not on a poll four times as often', async () => {
     // Each wake-up of the watchdog's thread takes the interpreter's lock (and, on a server's one
     // core, the CPU) from the loop's thread. Counted from the program: its calls of time.sleep
