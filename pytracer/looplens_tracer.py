@@ -613,7 +613,7 @@ class Tracer:
         "await_tokens", "cpu_check_ms", "current", "deferred", "due", "ended", "lag_cb", "lag_due",
         "lag_handle", "lag_last", "lag_loop", "lag_period", "lag_rested", "lag_resting", "lag_samples",
         "lag_since", "last_end", "live_requests", "loop_thread", "ids", "own_lanes", "park_lock",
-        "parked", "request_names", "route_infos", "samples", "schedstat", "scheduled", "stint_start",
+        "parked", "request_names", "route_infos", "samples", "schedstat", "scheduled", "slept", "stint_start",
         "stint_wait", "task_ids", "task_names", "unanswered", "w", "wait_ref", "wait_written"
     )
 
@@ -689,6 +689,8 @@ class Tracer:
         # asyncio task whose step it is: request_started asks asyncio, once a request).
         self.stint_start = 0.0
         self.samples = collections.deque()
+        # The last sleep a stint's time.sleep timed (_timed_sleep): (that stint's start, when it ended).
+        self.slept = None
         # The watchdog's latest reading of how long the stint it samples waited for a CPU, for a
         # STINT_CPU record written at that stint's end (settle): (start, task, until, wait µs, cpu µs).
         self.stint_wait = None
@@ -1722,6 +1724,83 @@ class Tracer:
             w.close()
 
 
+def _blamed(frame):
+    """Where a block at `frame` (the loop's thread's innermost, or a call's caller) is put: (name,
+    file, line), or None."""
+    while frame is not None and (frame.f_code.co_filename == __file__):
+        frame = frame.f_back
+    # The innermost frame of the program's own code, else the innermost of any code. Not past the
+    # tracer's frame that runs the loop's callback (_run_handle, _run_io, _Scheduled.__call__): below it
+    # are the loop and whoever started it (the script's `asyncio.run` line), not what blocks.
+    first = frame
+    while frame is not None:
+        code = frame.f_code
+        if code is _RUN_HANDLE_CODE or code is _RUN_IO_CODE or code is _SCHEDULED_CALL_CODE:
+            break
+        filename = code.co_filename
+        if (
+            not filename.startswith(_STDLIB_DIR)  # asyncio's, copy.deepcopy's: the caller's line
+            and "-packages" not in filename
+            and not filename.startswith("<")
+            and filename != __file__  # the tracer's own hooks, around the program's code
+        ):
+            return frame.f_code.co_qualname, filename, frame.f_lineno
+        frame = frame.f_back
+    if first is None:
+        return None
+    return first.f_code.co_qualname, first.f_code.co_filename, first.f_lineno
+
+
+# Looks waiting for their stint's end (Tracer.samples) past which a timed sleep adds none: a script
+# that sleeps on in its first stint, with no loop yet, writes them only at its end.
+MAX_TIMED_SLEEPS = 600
+
+
+def _timed_sleep(tracer, sleep, block_ms):
+    """time.sleep, timed where the loop's thread sleeps in a stint: a sleep of half the block
+    threshold or more is a look at its block, at the caller's line (the program's, as the watchdog's
+    looks are), asleep all along — unless the watchdog looked during it. The watchdog's thread needs
+    a CPU to look, and on a busy machine it got none before a 100-150 ms `time.sleep` ended (1 in 12
+    runs of test/pythonKitchen.test.ts's middleware at load 20-33; 2026-12-07): the block had no line,
+    and the lesson for `time.sleep` none to name. A sleep in another thread (run_in_executor's) or
+    between stints, or a short one, costs a few attribute reads."""
+    clock = time.perf_counter
+    get_ident = _get_ident
+    main = threading.main_thread().ident
+    least = block_ms / 2.0
+
+    def looplens_sleep(*args):
+        start = tracer.stint_start
+        if start is None or tracer.ended:
+            return sleep(*args)
+        thread = tracer.loop_thread
+        if get_ident() != (main if thread is None else thread[0]):
+            return sleep(*args)
+        begun = clock() * 1000.0
+        try:
+            return sleep(*args)
+        finally:
+            try:
+                ended = clock() * 1000.0
+                task = tracer.current
+                if ended - begun >= least and tracer.stint_start is start and not tracer.ended:
+                    # The watchdog's looks of this stint wait in `samples` till its end (settle):
+                    # one that ended after the sleep began saw it, the time before counted.
+                    samples = tracer.samples
+                    if len(samples) < MAX_TIMED_SLEEPS and not any(
+                        s[1] == task and s[0] + s[2] > begun for s in samples
+                    ):
+                        where = _blamed(_getframe(1))
+                        if where is not None:
+                            samples.append((begun, task, ended - begun, 0.0) + tuple(where))
+                            tracer.slept = (start, ended)
+                            tracer.due = True
+            except Exception:
+                pass  # the sleep's own outcome stands
+
+    return _named(looplens_sleep, sleep)
+
+
 class Watchdog:
     """Samples the main thread's stack while a stint runs past half the block threshold. A thread of
     the interpreter's, not a `threading.Thread`: the program's `threading.enumerate()` does not list
@@ -1747,29 +1826,7 @@ class Watchdog:
         return _sched_counters(self.schedstat)
 
     def blamed(self):
-        frame = sys._current_frames().get(self.thread[0] if self.thread is not None else self.main.ident)
-        while frame is not None and (frame.f_code.co_filename == __file__):
-            frame = frame.f_back
-        # The innermost frame of the program's own code, else the innermost of any code. Not past the
-        # tracer's frame that runs the loop's callback (_run_handle, _run_io, _Scheduled.__call__): below it
-        # are the loop and whoever started it (the script's `asyncio.run` line), not what blocks.
-        first = frame
-        while frame is not None:
-            code = frame.f_code
-            if code is _RUN_HANDLE_CODE or code is _RUN_IO_CODE or code is _SCHEDULED_CALL_CODE:
-                break
-            filename = code.co_filename
-            if (
-                not filename.startswith(_STDLIB_DIR)  # asyncio's, copy.deepcopy's: the caller's line
-                and "-packages" not in filename
-                and not filename.startswith("<")
-                and filename != __file__  # the tracer's own hooks, around the program's code
-            ):
-                return frame.f_code.co_qualname, filename, frame.f_lineno
-            frame = frame.f_back
-        if first is None:
-            return None
-        return first.f_code.co_qualname, first.f_code.co_filename, first.f_lineno
+        return _blamed(sys._current_frames().get(self.thread[0] if self.thread is not None else self.main.ident))
 
     def run(self):
         try:
@@ -1791,7 +1848,8 @@ class Watchdog:
         # stint), so it looks at a block when it is half a threshold old (from 40 ms on; below, by a
         # poll after that), plus how late the OS wakes it. No schedule makes that sure: on a machine
         # busy enough, the watchdog's thread may get no CPU before a block just over the threshold
-        # ends (the block is then told without its line: model/lessons.ts says so).
+        # ends (the block is then told without its line: model/lessons.ts says so; a time.sleep
+        # times itself, _timed_sleep).
         half = self.block_ms / 2
         longest = min(0.1, max(0.01, half / 1000.0)) * WATCHDOG_SCALE
         shortest = min(0.1, max(0.01, self.block_ms / 4000.0)) * WATCHDOG_SCALE
@@ -1895,6 +1953,10 @@ class Watchdog:
                             (counters[0] - first[0]) / 1000.0,
                         )
                         tracer.due = True
+                    slept = tracer.slept
+                    if slept is not None and slept[0] is start and last < slept[1] <= t:
+                        # A sleep timed itself in this span (_timed_sleep): its time is its own look's.
+                        last = slept[1]
                     if where is not None:
                         # Dated when this look's span began (the stint's start for the first), not
                         # the stint's start for every look: a reader places each look where it
@@ -2773,7 +2835,7 @@ def _own_code(function):
     return _named(copy, function)
 
 
-def _install(tracer):
+def _install(tracer, block_ms=DEFAULT_BLOCK_MS):
     """Class-level patches of asyncio's pure-Python parts; each falls back to the original."""
     handle_run = asyncio.events.Handle._run
     # The tracer's Handle subclasses make and run their handles by copies of asyncio's code (see
@@ -3059,6 +3121,8 @@ def _install(tracer):
 
     atexit.register(at_exit)
 
+    time.sleep = _timed_sleep(tracer, time.sleep, block_ms)
+
     def forked():
         # A forked child (multiprocessing's fork, a process pool) is not the traced program: it must
         # not write into the parent's trace. It runs untraced (its copy of the buffer is dropped).
@@ -3150,7 +3214,7 @@ def start():
             writer = Writer(meta, path=out.replace("{pid}", str(os.getpid())))
         tracer = Tracer(writer, script, name, block_ms)
         _tracer = tracer
-        _install(tracer)
+        _install(tracer, block_ms)
         _thread.start_new_thread(Watchdog(tracer, block_ms).run, ())
     except Exception:
         if _tracer is not None:

@@ -447,6 +447,35 @@ describe('the Python asyncio tracer', function () {
       );
   });
 
+  it("names a time.sleep's block at its line, sleeping, where the watchdog looks at it too late (a busy machine's)", async () => {
+    const program = path.join(DIR, 'late_watchdog.py');
+    const out = path.join(dir, 'late-watchdog.looplens');
+    // The watchdog's sleeps 20 times longer (bench/instructions.ts's option): it looks long after each
+    // 120 ms block is over, as a watchdog given no CPU does at load 20-35 (1 in 12 runs of the FastAPI
+    // middleware test left a 100 ms time.sleep without its line).
+    const traced = await runTraced(program, { out, slowdown: 20 });
+    assert.equal(traced.code, 0, traced.stderr);
+    assert.equal(traced.stdout, 'slept\n');
+    const { timeline } = readTrace(out);
+    const step = timeline.tasks.find((t) => t.name === 'main');
+    // (By the time each held the loop: a loaded machine may stretch another stint past the threshold.)
+    const blocks = timeline.blocks.filter((b) => b.task === step?.index && b.durationMs - b.cpuWaitMs >= 100);
+    const seen = JSON.stringify(blocks.map((b) => [b.durationMs, b.frames.map((f) => f.location?.line)]));
+    assert.equal(blocks.length, 3, seen);
+    for (const b of blocks) {
+      // (The hottest line: a look of the watchdog's that came while the stint went on after the
+      // sleep puts its own time at the line it saw.)
+      assert.deepEqual(
+        [b.frames[0]?.location?.file, b.frames[0]?.location?.line],
+        [program, lineOf(program, 'SLEEP BLOCK')],
+        seen,
+      );
+      // Asleep, where the sleep's own look is the block's only one (a look of the watchdog's that came
+      // in time leaves the sleep to it: its first look's span is not known to be asleep).
+      if (b.observations === 1) assert.ok(b.cpuKnownMs > 0 && b.cpuMs === 0, `asleep: ${seen}`);
+    }
+  });
+
   it("runs the script again when its loop stops: its work between two asyncio.run calls, the second loop's task its", async () => {
     const { program, timeline } = await traceFixture(dir, 'two_runs.py');
     const script = timeline.tasks.find((t) => t.kind === 'main')!;
