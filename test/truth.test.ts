@@ -1465,6 +1465,86 @@ const CONSTRUCTS: Array<{
       requests: ['/flush?n=1', '/flush?n=2'],
     },
   },
+  {
+    title:
+      "a mapper's jobs that a call made after the response runs are tasks of the request, the calls they leave running each a task of its job, when that call is chained (`return billing(d).finally(…)`) (seed 172809)",
+    // The call (`billing`) is a dish when made, and its mapper's runners library calls nobody awaited
+    // that run as it; once it folds into the request (its chain returned, awaited), the request had
+    // answered before the call was made, and the runners ran as nobody: every job the second runner
+    // started was no task, the `resize` it left running none either, its work in no stint — both
+    // modes, every run, on the build before. In the script the same runs true (its work is never over).
+    fns: [
+      fn('loadUser', [{ k: 'sleep', ms: 3, style: 'timersPromises' }, work(0.9)], {
+        returns: 'billing',
+        returnLinks: ['finally'],
+      }),
+      fn('loadCart', [sleep(1), work(0.8)], { returns: 'billing', returnLinks: ['then'] }),
+      fn('billing', [{ k: 'mapLimit', fns: ['index', 'index', 'index', 'index'], limit: 2 }, work(1.5)]),
+      fn('index', [{ k: 'forget', fn: 'resize', style: 'catch' }, work(1.3)]),
+      fn('resize', [sleep(2), work(0.7)]),
+    ],
+    main: [{ k: 'await', fn: 'loadUser' }, work(1)],
+    server: {
+      routes: [
+        {
+          path: '/r1',
+          before: [work(1.6)],
+          after: [{ k: 'chain', fn: 'loadUser', links: ['then'], workMs: 1 }],
+        },
+        { path: '/r2', before: [work(1)], after: [{ k: 'await', fn: 'loadCart' }, work(0.8)] },
+      ],
+      requests: ['/r1?q=1', '/r2?q=2'],
+    },
+  },
+  {
+    title:
+      "the seventh set: a static async factory awaiting its instance's `init` (awaited, and two given to `Promise.all`), a `timers/promises` sleep cancelled by an `AbortSignal` (a controller a timer aborts, `AbortSignal.timeout`) with its rejection caught, async recursion that fans out through `Promise.all` — in the script, in members and in a request before and after its response",
+    // True in both modes on the first run, on Node 20, 22 and 24: the README now says so where it
+    // was silent (a static factory is a method; a cancelled sleep's catch is the awaiting code's).
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'factory', use: 'await', workMs: 0.8 },
+        { k: 'factory', use: 'all', workMs: 0.8 },
+        { k: 'abortSleep', via: 'controller', ms: 2, workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'abortSleep', via: 'timeout', ms: 2, workMs: 0.8 },
+        { k: 'crawlTree', depth: 2, workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'abortSleep', via: 'controller', ms: 2, workMs: 0.8 },
+      { k: 'factory', use: 'await', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'crawlTree', depth: 2, workMs: 0.8 },
+      { k: 'factory', use: 'all', workMs: 0.8 },
+      { k: 'abortSleep', via: 'timeout', ms: 2, workMs: 0.8 },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            { k: 'factory', use: 'all', workMs: 0.8 },
+            { k: 'abortSleep', via: 'timeout', ms: 2, workMs: 0.8 },
+            { k: 'crawlTree', depth: 2, workMs: 0.8 },
+          ],
+          after: [
+            { k: 'factory', use: 'await', workMs: 0.8 },
+            { k: 'abortSleep', via: 'controller', ms: 2, workMs: 0.8 },
+            { k: 'crawlTree', depth: 2, workMs: 0.8 },
+            work(),
+          ],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**

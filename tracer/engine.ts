@@ -1303,8 +1303,40 @@ export function taskOf(record: Strand): Task | null {
   let r: Strand | null = record;
   while (r !== null && r.task === null) r = r.prev;
   if (r === null) return null;
-  if (r !== record) record.prev = r;
+  if (r !== record) {
+    // (Before the path is shortened past them: see lateBases.)
+    if (record.lib && anyLate && passesLate(record.prev, r)) record.lib = false;
+    record.prev = r;
+  }
   return r.task;
+}
+
+/**
+ * The base strands of tasks made while their parent's own work was over (workOver): a dish the
+ * code of a request that has answered made — its after-response work — whose parent is that
+ * request. A library's call nobody awaited that such a dish asked for (a mapper's runner, started by
+ * `billing(d).finally(…)` called after `res.end()`) runs as the dish while the dish's work goes on;
+ * should the dish fold into the request (its call turned out the request's own work), the call
+ * is the request's after-response work, as it is when that code makes it in the request's own
+ * stint (dishSort.ts: no library strand where the asker's work is over) — not nobody's because the
+ * request answered before the call was even made. Before, every other job of such a mapper (the
+ * ones its second runner started) ran as nobody: their calls nobody awaited, no dishes, and their
+ * work in no stint (seed 172809, both modes).
+ */
+const lateBases = new WeakSet<Strand>();
+let anyLate = false;
+
+/** Task `task` is made now under `parent`: notes it when the parent's own work is over (lateBases). */
+export function noteMade(task: Task, parent: Task | null): void {
+  if (parent === null || !workOver(parent)) return;
+  lateBases.add(task.base);
+  anyLate = true;
+}
+
+/** Whether the strands from `from` up to `to` (not included) pass a late task's folded base. */
+function passesLate(from: Strand | null, to: Strand): boolean {
+  for (let r = from; r !== null && r !== to; r = r.prev) if (lateBases.has(r)) return true;
+  return false;
 }
 
 /** After events were lost, states again what is running so the reader can pick up the thread. */

@@ -5,7 +5,7 @@
  * Runs inside the user's program: no I/O, no throwing.
  */
 import { TaskFlags, TaskKind } from '../protocol/format';
-import { Strand, Task, now, recorder } from './engine';
+import { Strand, Task, noteMade, now, recorder } from './engine';
 import { CodeLocation } from './locations';
 
 let nextTaskId = 1;
@@ -55,6 +55,7 @@ export function newTask(
     incoming: null,
   };
   base.task = task;
+  noteMade(task, parent);
   writeTask(
     task,
     parent,

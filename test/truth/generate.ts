@@ -59,14 +59,17 @@ export interface GenerateOptions {
    * `AbortController` cancelling the loser of a `Promise.race`, an `EventEmitter` of the program's
    * with an async listener, `queueMicrotask`/`nextTick` of an async arrow, `Promise.all` nested in
    * a `map` callback, and ticks and microtasks that start two or three calls), likewise: a seed's
-   * program is its version-4 program with one to three of them added (or none: about half); 6 (the
-   * default) adds the sixth set (`setInterval` with an async callback, `stream/promises`' `finished`,
+   * program is its version-4 program with one to three of them added (or none: about half); 6 adds
+   * the sixth set (`setInterval` with an async callback, `stream/promises`' `finished`,
    * `util.promisify(setTimeout)` and `(setImmediate)`, a `try/finally` whose `finally` awaits,
    * `Array.fromAsync` with an async mapper, `for await` over `events.on` given an `AbortSignal`),
    * likewise: a seed's program is its version-5 program with one to three of them added (or none:
-   * about half).
+   * about half); 7 (the default) adds the seventh set (a class with a static async factory that
+   * awaits its instance's `init`, a `timers/promises` sleep cancelled by an `AbortSignal` with its
+   * rejection caught, async recursion that fans out through `Promise.all`), likewise: a seed's
+   * program is its version-6 program with one to three of them added (or none: about half).
    */
-  version?: 1 | 2 | 3 | 4 | 5 | 6;
+  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7;
 }
 
 const NAMES = [
@@ -462,7 +465,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 6) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 7) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -508,7 +511,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 6) >= 2)
+  if ((options.added ?? true) && (options.version ?? 7) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -516,7 +519,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 6) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 7) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -542,7 +545,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 6) >= 2)
+  if ((options.added ?? true) && (options.version ?? 7) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -559,14 +562,16 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 6) >= 3)
+  if ((options.added ?? true) && (options.version ?? 7) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 6) >= 4)
+  if ((options.added ?? true) && (options.version ?? 7) >= 4)
     addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 6) >= 5)
+  if ((options.added ?? true) && (options.version ?? 7) >= 5)
     addFifthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 6) >= 6)
+  if ((options.added ?? true) && (options.version ?? 7) >= 6)
     addSixthSet(seed, fns.slice(0, longRunFrom), main, server);
+  if ((options.added ?? true) && (options.version ?? 7) >= 7)
+    addSeventhSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -739,6 +744,28 @@ function addSixthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['
     () => ({ k: 'finallyAwait', use: pick(['await', 'all'] as const), throws: rnd() < 0.5, workMs: work() }),
     () => ({ k: 'fromAsync', items: int(2, 3), mapper: rnd() < 0.6, workMs: work() }),
     () => ({ k: 'onSignal', times: int(1, 3), end: pick(['controller', 'break'] as const), workMs: work() }),
+  ];
+  const count = int(1, 3);
+  for (let i = 0; i < count; i++) {
+    const stmt = pick(makers)();
+    const body = pick(bodies);
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
+}
+
+/**
+ * The generator's seventh set of constructs (program.ts, after `onSignal`): from a stream of their
+ * own, drawn after every other (so that a seed's program is its version-6 program, with these added
+ * or not), into the same bodies as the sets before.
+ */
+function addSeventhSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0x3c6ef372);
+  if (rnd() >= 0.5) return;
+  const bodies = setBodies(fns, main, server);
+  const makers: Array<() => Stmt> = [
+    () => ({ k: 'factory', use: pick(['await', 'all'] as const), workMs: work() }),
+    () => ({ k: 'abortSleep', via: pick(['controller', 'timeout'] as const), ms: int(1, 5), workMs: work() }),
+    () => ({ k: 'crawlTree', depth: int(1, 2), workMs: work() }),
   ];
   const count = int(1, 3);
   for (let i = 0; i < count; i++) {

@@ -482,7 +482,34 @@ export type Stmt =
    * breaks after the last: `break`); each event's work, and the catch of the abort, the reading
    * code's own.
    */
-  | { k: 'onSignal'; times: number; end: 'controller' | 'break'; workMs: number };
+  | { k: 'onSignal'; times: number; end: 'controller' | 'break'; workMs: number }
+  /*
+   * Constructs of the generator's seventh set (generate.ts, `version` 7).
+   */
+  /**
+   * A class with a static async factory (`static async open(d)`: makes an instance, awaits its
+   * async `init` — a sleep, then work — and returns it), then an async method of the instance
+   * (`query`: a sleep, then work): awaited (`await`: `const db = await Db.open(d); await
+   * db.query(d);`, the code's own work, as an awaited helper's) or two factories given to
+   * `Promise.all` (`all`: each a member named after the static method, `open`, its `init` its own
+   * work; the queries after it the code's).
+   */
+  | { k: 'factory'; use: 'await' | 'all'; workMs: number }
+  /**
+   * A `timers/promises` sleep given an `AbortSignal` that cancels it before it ends — an
+   * `AbortController` the code's own timer aborts (`controller`, the timer the code's work, or a
+   * timer of its own where the script's top level sets it) or `AbortSignal.timeout(ms)`
+   * (`timeout`: Node's own timer) — its rejection caught: the `catch`'s work is the awaiting code's,
+   * the rejection resuming it.
+   */
+  | { k: 'abortSleep'; via: 'controller' | 'timeout'; ms: number; workMs: number }
+  /**
+   * Async recursion that fans out: `crawl(d, n)` sleeps, works and, while `n > 0`, awaits
+   * `Promise.all` of two calls of itself (`n - 1`): each call a member of the combinator its
+   * caller called, a dish named `crawl`, a child of the calling member (the first call, awaited by
+   * the code, is the code's own work).
+   */
+  | { k: 'crawlTree'; depth: number; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -867,6 +894,9 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'finallyAwait',
   'fromAsync',
   'onSignal',
+  'factory',
+  'abortSleep',
+  'crawlTree',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -2006,6 +2036,67 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
           ),
         `} catch { __work(${d}, ${ms(s.workMs)}); }`,
       );
+      return;
+    }
+    case 'factory': {
+      const cls = w.fresh('Db');
+      w.block(`class ${cls} {`, () => {
+        w.block(`static async open(d) {`, () => {
+          w.line(`const db = new ${cls}();`);
+          w.line(`await db.init(d);`);
+          w.line(`return db;`);
+        });
+        w.block(`async init(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+        w.block(`async query(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+      });
+      const db = w.fresh('db');
+      if (s.use === 'await') {
+        w.line(`const ${db} = await ${cls}.open(${d});`);
+        w.line(`__running = ${d};`);
+        w.line(`await ${db}.query(${d});`);
+      } else {
+        const other = w.fresh('db');
+        w.line(
+          `const [${db}, ${other}] = await Promise.all([${cls}.open(__dish('open', ${d}, 'other')), ${cls}.open(__dish('open', ${d}, 'other'))]);`,
+        );
+        w.line(`__running = ${d};`);
+        w.line(`await ${db}.query(${d});`);
+        w.line(`__running = ${d};`);
+        w.line(`await ${other}.query(${d});`);
+      }
+      return;
+    }
+    case 'abortSleep': {
+      const signal = w.fresh('signal');
+      if (s.via === 'controller') {
+        const c = w.fresh('controller');
+        const cancel = w.fresh('cancel');
+        w.line(`const ${c} = new AbortController();`);
+        w.line(`__timerDish(${d}, ${JSON.stringify(cancel)}, 'timer');`);
+        w.line(`setTimeout(function ${cancel}() { ${c}.abort(); }, ${s.ms});`);
+        w.line(`const ${signal} = ${c}.signal;`);
+      } else w.line(`const ${signal} = AbortSignal.timeout(${s.ms});`);
+      w.line(
+        `try { await timersPromises.setTimeout(60000, null, { signal: ${signal} }); } catch { __running = ${d}; __work(${d}, ${ms(s.workMs)}); }`,
+      );
+      return;
+    }
+    case 'crawlTree': {
+      const fn = w.fresh('crawl');
+      w.block(`async function ${fn}(d, n) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+        w.line(
+          `if (n > 0) await Promise.all([${fn}(__dish(${JSON.stringify(fn)}, d, 'other'), n - 1), ${fn}(__dish(${JSON.stringify(fn)}, d, 'other'), n - 1)]);`,
+        );
+      });
+      w.line(`await ${fn}(${d}, ${s.depth});`);
       return;
     }
     case 'gate': {
