@@ -99,6 +99,7 @@ import {
   logMade,
   logRooted,
   logObj,
+  renewLog,
   logParent,
   logParentAt,
   logUsed,
@@ -602,6 +603,8 @@ function end(task: Task): void {
   stackNext = -1;
   n = segStart;
   restore();
+  // No segment open, none of the log's records kept: its array may be made anew (stintLog.ts).
+  if (depth === 0 && n === 0) renewLog();
 }
 
 /**
@@ -1505,7 +1508,7 @@ export function queueSlot(): Slot | null {
   // Another callback queued before the segment's first record: the place, and so the slot, are the
   // ones the first got, unless a strand came in between (the rest cannot change within a segment).
   if (leadSeg === segs) {
-    const shared = sharedSlot!;
+    const shared = lastSlot.slot!;
     if (shared.r === (strandNow !== null ? baseNow(task) : task.base)) return shared;
   }
   // (`=== true` on these flags: see sources/ticks.ts enterQueued.)
@@ -1518,6 +1521,8 @@ export function queueSlot(): Slot | null {
   }
   const place = hashed === true ? stamp(n) : leadPlace(task);
   const base = strandNow !== null ? baseNow(task) : task.base;
+  const holder = lastSlot;
+  const sharedSlot = holder.slot;
   if (
     sharedSlot !== null &&
     sharedPlace === place &&
@@ -1530,19 +1535,39 @@ export function queueSlot(): Slot | null {
     leadSeg = segs;
     return sharedSlot;
   }
-  sharedSlot = new Slot(base);
-  sharedSlot[kIdx] = place;
-  sharedSlot.dispatch = dispatch;
-  sharedSlot.thenable = thenable;
+  const slot = new Slot(base);
+  slot[kIdx] = place;
+  slot.dispatch = dispatch;
+  slot.thenable = thenable;
+  if (--lastSlotLeft > 0) holder.slot = slot;
+  else {
+    lastSlotLeft = LAST_SLOT_RENEW;
+    lastSlot = makeLastSlot(slot);
+  }
   sharedPlace = place;
   leadSeg = segs;
-  return sharedSlot;
+  return slot;
 }
 
-/** The last slot `queueSlot` made, never logged (so never re-pointed), and its place. */
-let sharedSlot: Slot | null = null;
+/**
+ * The last slot `queueSlot` made, never logged (so never re-pointed), and its place. (The slot is a
+ * field of a holder made anew every LAST_SLOT_RENEW slots, not a module variable: a new slot is a
+ * young object, and its store into the module's long-lived scope was a write barrier, about 52
+ * instructions, 3 a fastify `/async` request; into a young holder it is a plain store. See
+ * promises.ts's `hot`.)
+ */
+interface LastSlot {
+  slot: Slot | null;
+}
+/** (One hidden class for every holder: always made here.) */
+function makeLastSlot(slot: Slot | null): LastSlot {
+  return { slot };
+}
+let lastSlot: LastSlot = makeLastSlot(null);
+let lastSlotLeft = 0;
+const LAST_SLOT_RENEW = 64;
 let sharedPlace = -1;
-/** The segment (`segs`) that last got `sharedSlot` for a callback queued before its first record. */
+/** The segment (`segs`) that last got the shared slot for a callback queued before its first record. */
 let leadSeg = -1;
 
 /**

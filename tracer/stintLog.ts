@@ -120,7 +120,27 @@ export const enum LogKind {
 export const MAX_LOG = 1024;
 
 /** What an event of the log is (parallel arrays, reused from stint to stint). */
-export const logObj: unknown[] = new Array(MAX_LOG).fill(undefined);
+/**
+ * The records' objects (a promise, a slot, a combinator's members): an array made anew, empty,
+ * every LOG_RENEW segments that logged something (renewLog, from dishes.ts when no segment is open),
+ * not one made at start. Each record stores a young object — a promise made a moment ago — and
+ * into a long-lived array each such store is a write barrier (about 52 instructions: 10 a fastify
+ * `/async` request); into an array young itself it is a plain store. A young-generation collection
+ * promotes what two have found alive, one every few hundred requests: made anew every few dozen
+ * segments, the array is young when written nearly always. It grows as records come (a record's
+ * index is never past its end: `n` counts up from where the open segments' records end), so a
+ * new one costs an empty array and a small backing store, not MAX_LOG slots.
+ */
+export let logObj: unknown[] = [];
+/** Segments that logged something until `logObj` is made anew (see logObj). */
+let logLeft = 0;
+const LOG_RENEW = 64;
+/** Called at the end of a segment that logged records, none open any more (`n` is 0). */
+export function renewLog(): void {
+  if (--logLeft > 0) return;
+  logLeft = LOG_RENEW;
+  logObj = [];
+}
 export const logParent: unknown[] = new Array(MAX_LOG).fill(undefined);
 export const logKind = new Uint8Array(MAX_LOG);
 /** 1 once a later record consumed it (a DERIVED with it as parent, or a COMB with it as member). */

@@ -101,23 +101,44 @@ export function runAsQueued(slot: Slot, fn: AnyFunction, self: unknown, args: IA
  * its ticks (first in, first out; only these runners take from it). `pending` is a new array each
  * time the traced ticks have all run, young while a drain lasts: storing the program's young
  * callbacks into it costs no write barrier, where a long-lived queue's stores cost more than the
- * arguments they saved Node (see README, Performance).
+ * arguments they saved Node (see README, Performance). It is a field of a holder made anew every
+ * QUEUE_RENEW drains (as promises.ts's `hot`), not a module variable: the new array of each drain,
+ * stored into the module's long-lived scope, was a write barrier itself (about 52 instructions, 3 a
+ * fastify `/async` request); stored into a young holder it is a plain store.
  */
-let pending: unknown[] = [];
+interface TickQueue {
+  pending: unknown[];
+}
+/** (One hidden class for every holder: always made here.) */
+function makeQueue(pending: unknown[]): TickQueue {
+  return { pending };
+}
+let queue: TickQueue = makeQueue([]);
+/** Drains until the holder is made anew. */
+let queueLeft = 0;
+const QUEUE_RENEW = 64;
 /** The next callback's index in `pending` (its slot follows it). */
 let head = 0;
 /** Past this many taken, a queue that never empties is cut down (a tick that always queues two). */
 const COMPACT_AT = 4096;
 
 function pushPending(callback: unknown, slot: Slot): void {
+  const q = queue;
+  const pending = q.pending;
   if (head === pending.length) {
-    pending = [callback, slot];
     head = 0;
+    if (--queueLeft > 0) q.pending = [callback, slot];
+    else {
+      queueLeft = QUEUE_RENEW;
+      queue = makeQueue([callback, slot]);
+    }
     return;
   }
   if (head >= COMPACT_AT) {
-    pending = pending.slice(head);
+    q.pending = pending.slice(head);
     head = 0;
+    q.pending.push(callback, slot);
+    return;
   }
   pending.push(callback, slot);
 }
@@ -134,7 +155,7 @@ function take(): number {
 }
 
 function tick0(): unknown {
-  const q = pending;
+  const q = queue.pending;
   const h = take();
   const fn = q[h] as AnyFunction;
   const slot = q[h + 1] as Slot;
@@ -149,7 +170,7 @@ function tick0(): unknown {
 }
 
 function tick1(a: unknown): unknown {
-  const q = pending;
+  const q = queue.pending;
   const h = take();
   const fn = q[h] as AnyFunction;
   const slot = q[h + 1] as Slot;
@@ -164,7 +185,7 @@ function tick1(a: unknown): unknown {
 }
 
 function tick2(a: unknown, b: unknown): unknown {
-  const q = pending;
+  const q = queue.pending;
   const h = take();
   const fn = q[h] as AnyFunction;
   const slot = q[h + 1] as Slot;
@@ -179,7 +200,7 @@ function tick2(a: unknown, b: unknown): unknown {
 }
 
 function tick3(a: unknown, b: unknown, c: unknown): unknown {
-  const q = pending;
+  const q = queue.pending;
   const h = take();
   const fn = q[h] as AnyFunction;
   const slot = q[h + 1] as Slot;
@@ -311,7 +332,7 @@ function wrapQueue(target: object, key: 'nextTick' | 'queueMicrotask', fn: AnyFu
         return result;
       }
       pushPending(callback, slot);
-      const at = pending.length - 2;
+      const at = queue.pending.length - 2;
       try {
         if (n === 1) fn.call(this, tick0);
         else if (n === 2) fn.call(this, tick1, a);
@@ -319,6 +340,7 @@ function wrapQueue(target: object, key: 'nextTick' | 'queueMicrotask', fn: AnyFu
         else fn.call(this, tick3, a, b, c);
       } catch (e) {
         // Not queued (a stack overflow inside Node's nextTick): its entry goes.
+        const pending = queue.pending;
         if (pending.length === at + 2 && pending[at] === callback) pending.length = at;
         throw e;
       }
