@@ -586,10 +586,12 @@ function stintCpu(time: number): void {
   // pays none (at load 25, koa + ioredis had 0.1-0.16 such reads a request more than main's
   // build when every look made one).
   let cpuNow = counters[0];
+  let upToDate = false;
   if (time - times.openStart - waitNs / 1e6 >= CPU_CHECK_MS) {
     try {
       cpuUsage();
       const fresh = schedstat.read();
+      upToDate = fresh !== null;
       if (fresh !== null && fresh[0] > cpuNow) {
         const ran = fresh[0] - cpuNow;
         cpuNow = fresh[0];
@@ -624,9 +626,12 @@ function stintCpu(time: number): void {
   // The main thread's CPU time so far bounds the next gap's estimate from here (see accountGap), so
   // that this stint's own CPU — a long one has plenty — is no part of that bound: a thread preempted
   // right after a 100 ms computation had its wait before the next stint taken for that stint's
-  // task's I/O callback (a 107 ms block with no wait known). (Read without the process's first, the
-  // counter may lag by up to a tick: a looser bound, never a tighter one.)
-  if (cpuSource === CpuSource.Schedstat && cpuNow / 1e6 > times.cpuRef) {
+  // task's I/O callback (a 107 ms block with no wait known). Only a reading brought up to date: one
+  // that lags by up to a tick (the counters', read without the process's first) would make the next
+  // gap's bound of its own CPU (accountGap) that much too long — the bound the gap's time is judged
+  // by, a task's I/O callback's included; left as it was, the stint's wall time stays in `trackedMs`
+  // and the bound stays a lower one.
+  if (upToDate && cpuSource === CpuSource.Schedstat && cpuNow / 1e6 > times.cpuRef) {
     times.cpuRef = cpuNow / 1e6;
     times.trackedMs = 0;
   }
@@ -862,6 +867,16 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   const w = recorder.room(2);
   if (w === null) return false;
   let from = t - Math.min(busy, gap);
+  // The CPU the gap itself can have had: the bound less the wall time of the stints run since it
+  // was read. (A stint the OS preempted took more wall time than CPU, so this may be short on a
+  // loaded machine — never long.) It bounds whatever code is said to have run in the gap, a
+  // task's I/O callback as much as untracked code: the time the thread waited for a CPU in it is
+  // nobody's work. (With the loose bound a task's callback took all of a gap the thread spent
+  // preempted: a request's stint, then its reply's read or continuation dated back to that stint's
+  // end — its wait for redis gone, waitMs 0: 2 of about 12,000 bullmq requests with the server
+  // pinned to a CPU beside a busy loop. For untracked code, it had let a thread preempted in Node's
+  // code between stints, beside a pool's busy threads, show 1-5 ms where it had used 0.03-0.3 ms.)
+  const own = cpuSince - tracked;
   // Busy right before a continuation: the I/O callback that resolved what it awaited (a driver
   // reading its reply) ran for it — the code that asked for the I/O. Right before a request: the
   // socket's callback parsing it. Right before a read or a write of the task's own (readBegins,
@@ -876,17 +891,13 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
     ((!task.responded && !task.ended) || readsLate)
   ) {
     // Why the stint runs is still why the task runs: a request arrived (its parsing included).
+    // The stint begins where its callback can have begun, at most its own CPU before `t`.
+    if (own < busy) from = t - Math.min(Math.max(0, own), gap);
     w.run(from, task.id, continuation ? Reason.Io : reason);
     return true;
   }
-  // Untracked code is said to have run only on the CPU the gap itself can have had: the bound less
-  // the wall time of the stints run since it was read. (A stint the OS preempted took more wall
-  // time than CPU, so this may be short on a loaded machine — never long; the loose bound let a
-  // thread preempted in Node's code between stints, beside a pool's busy threads, show 1-5 ms of
-  // untracked code where it had used 0.03-0.3 ms.) A task's own I/O callback keeps the loose
-  // bound: whose the time is, is known. (A connection's read charged to a task whose work goes on
-  // is a stint of it however short, endProbeRead: none of the gap is a read of a known task's.)
-  const own = cpuSince - tracked;
+  // (A connection's read charged to a task whose work goes on is a stint of it however short,
+  // endProbeRead: none of the gap is a read of a known task's.)
   if (own < untrackedMinMs) return false;
   if (own < busy) from = t - Math.min(own, gap);
   w.run(from, 0, Reason.Io);
