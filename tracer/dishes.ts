@@ -854,18 +854,31 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     if (
       j === n - 1 &&
       logKind[j] === LogKind.Derived &&
-      logMade[j] === Made.ByAwait &&
-      logKind[logParentAt[j]] === LogKind.Root
+      (j === ownChain
+        ? logWrapper[j] === 0
+        : logMade[j] === Made.ByAwait && logKind[logParentAt[j]] === LogKind.Root)
     ) {
       // `p` awaits the promise made just before from a function's own promise, not by a `.then`:
       // that was V8's wrapper for `await thenable` — the function suspends, nobody consumed it.
-      unwrap(j);
+      // Not settled as it was made (a plain value's wrapper is: logSettled unwrapped it), it takes
+      // on a thenable (or a promise of another constructor): the job V8 runs to call the
+      // thenable's `then` with the wrapper's resolving functions runs with it, and is marked as a
+      // combinator's is (promises.ts before: a root's stamp), so that what `then` starts is read as
+      // a thenable's (Segment.thenable; `then(resolve, reject) { this.run().then(resolve, reject); }`:
+      // `run` the awaiting code's work, as a member's, dishSort.ts thenCallSettles).
+      if (logWrapper[j] === 0) thenableWrapper(parent as Logged);
+      if (j !== ownChain) unwrap(j);
     }
     logUsed[j] = 1;
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
     made = madeHow(j);
   }
+  // Made from a root of an earlier stint that the running task's code made: perhaps `await
+  // thenable`'s wrapper in a stint that resumed the awaiting function, whose own promise (made
+  // before) is its parent — told by the await made from it next (see thenableWrapper).
+  if (!ours && parentStamp !== undefined && (parentStamp & ROOT_BIT) !== 0) ownChain = ownTagged(parent);
+  else if (ownChain !== -1) ownChain = -1;
   const stamped = stamp(n);
   logObj[n] = p;
   logParentAt[n] = ours ? j : -1;
@@ -885,6 +898,38 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   n++;
   tails++;
   return stamped;
+}
+
+/**
+ * `await thenable`'s wrapper `w` (logDerived): its stamp takes ROOT_BIT, which tells promises.ts
+ * `before` that the job running with it is a "resolve with a thenable" job — as for a promise a
+ * combinator was given (asPromises), a root. Nothing else reads the bit on it: nobody chains the
+ * wrapper but V8's own `await`, made already, and its settling ends no member (it has no dish).
+ */
+function thenableWrapper(w: Logged): void {
+  try {
+    w[kIdx] = w[kIdx]! | ROOT_BIT;
+  } catch {
+    // frozen: its job stays unmarked
+  }
+}
+
+/**
+ * The record (index) just logged when it is a DERIVED that an `await` made from a root of an
+ * earlier stint that the running task's code made, else -1: the parent of `await thenable`'s
+ * wrapper in a stint that resumed the awaiting function is that function's own promise, made in
+ * its first stint. The await made from the record next, with the record not settled as it was made
+ * (a plain value's wrapper is), says it was such a wrapper (logDerived). Who made the record is
+ * read from its stack once per place (madeHow, at distance 0: no record of this segment is its
+ * parent); rationed out, the record is not taken for a wrapper.
+ */
+let ownChain = -1;
+function ownTagged(parent: object): number {
+  const tag = (parent as Logged)[kTag];
+  if (tag === undefined || current === null || taskOf(tag) !== current) return -1;
+  // Made by an `await` (no method of Promise.prototype on top of its stack), once per place: not a
+  // `.then` on such a root awaited at once (`await gate.then(f)`, whose reaction is no thenable's).
+  return madeHow(n) === Made.ByAwait ? n : -1;
 }
 
 /** Wrapper `w`: the function whose own promise it was made from suspends; it did not return. */
