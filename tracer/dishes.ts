@@ -32,6 +32,7 @@ import {
   enteredViaLibrary,
   enteredInPromise,
   enteredNode,
+  madeByAwait,
   madeByImport,
   madeByPromiseMethod,
   madeByOthers,
@@ -919,18 +920,37 @@ function thenableWrapper(w: Logged): void {
  * earlier stint that the running task's code made, else -1: the parent of `await thenable`'s
  * wrapper in a stint that resumed the awaiting function is that function's own promise, made in
  * its first stint. The await made from the record next, with the record not settled as it was made
- * (a plain value's wrapper is), says it was such a wrapper (logDerived). Who made the record is
- * read from its stack once per place (madeHow, at distance 0: no record of this segment is its
- * parent); rationed out, the record is not taken for a wrapper.
+ * (a plain value's wrapper is), says it was such a wrapper (logDerived). Who made the record — an
+ * `await`, or a `.then` on such a root awaited at once (`await gate.then(f)`, whose reaction is no
+ * thenable's) — is read from its stack once per place, on a budget of its own (locations.ts
+ * madeByAwait), and kept in a table of its own (`wrapperPlaces`): a library's code passes many such
+ * places (fetch's `.then` on a response made before), and read as madeHow reads (a first look on
+ * the methods' budget, then up to 16 confirmations a place, and second looks) it spent the looks
+ * that place and name dishes (2026-12-07: a Promise.all member named `all[1]`). Rationed out, the
+ * record is not taken for a wrapper, and its place is looked at again next time.
  */
 let ownChain = -1;
 function ownTagged(parent: object): number {
   const tag = (parent as Logged)[kTag];
   if (tag === undefined || current === null || taskOf(tag) !== current) return -1;
-  // Made by an `await` (no method of Promise.prototype on top of its stack), once per place: not a
-  // `.then` on such a root awaited at once (`await gate.then(f)`, whose reaction is no thenable's).
-  return madeHow(n) === Made.ByAwait ? n : -1;
+  const key = mix(hash, WRAPPER_SALT) | 1;
+  const slot = key & WRAPPER_MASK;
+  if (wrapperPlaces[slot] !== key) {
+    const byAwait = madeByAwait(logDerived, stintClock.stint);
+    if (byAwait === null) return -1;
+    wrapperPlaces[slot] = key;
+    wrapperAwaits[slot] = byAwait ? 1 : 0;
+  }
+  return wrapperAwaits[slot] === 1 ? n : -1;
 }
+/**
+ * Places (their key, odd) of a promise made from a root of an earlier stint of the running task's,
+ * and whether an `await` made it there (ownTagged): a small table, a collision costs a look.
+ */
+const WRAPPER_MASK = 1023;
+const WRAPPER_SALT = 0x3b9;
+const wrapperPlaces = new Int32Array(WRAPPER_MASK + 1);
+const wrapperAwaits = new Uint8Array(WRAPPER_MASK + 1);
 
 /** Wrapper `w`: the function whose own promise it was made from suspends; it did not return. */
 function unwrap(w: number): void {
