@@ -3323,6 +3323,68 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("makes a thenable's call that its `then` chains with the resolving functions it was given the work of the code that awaits the thenable (`await new Load()`) — in the awaiting function's first stint and after an await of its own, in the script and in a `Promise.all` member — in both modes", async () => {
+    // Before: V8's job calling `then` for an `await` (its wrapper's, not a root's) was not read as a
+    // thenable's, and each `run` was a task of the awaiting code (given to `Promise.all`, the same
+    // thenable's call was already the member's own work).
+    const app = path.join(dir, 'thenableAwait');
+    fs.mkdirSync(app, { recursive: true });
+    const program = path.join(app, 'awaits.js');
+    fs.writeFileSync(
+      program,
+      [
+        ...SPIN_LINES,
+        'class Load {',
+        '  constructor(n) { this.n = n; }',
+        '  then(resolve, reject) { this.run().then(resolve, reject); }',
+        '  async run() { await sleep(2); spin(`run ${this.n}`); await sleep(2); spin(`run ${this.n}`); return this.n; }',
+        '}',
+        'async function loadUser(n) {',
+        '  await sleep(1);',
+        '  await new Load(n);',
+        '  spin(`loadUser ${n}`);',
+        '  await new Load(n + 1);',
+        '}',
+        'async function main() {',
+        '  await new Load(0);',
+        "  spin('main');",
+        '  await new Load(1);',
+        '  await Promise.all([loadUser(10), loadUser(20)]);',
+        "  spin('main');",
+        '}',
+        "process.on('exit', () => console.log(JSON.stringify(stretches)));",
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const stretches = printedStretches(result.stdout);
+      assert.equal(stretches.length, 16, `${mode}: ${result.stdout}`);
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      assert.ok(!summary.tasks.some((t) => t.name === 'run'), `${mode}: no call a task of its own (${all})`);
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const members = summary.tasks.filter((t) => t.name === 'loadUser');
+      assert.equal(members.length, 2, `${mode}: ${all}`);
+      for (const m of members) assert.equal(m.parent, main.id, `${mode}: ${all}`);
+      for (const [label, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        const at = `${mode}: ${label} at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`;
+        const n = Number(label.split(' ')[1]);
+        // `run 0`, `run 1` and `main`: the script's; `run 10`/`11`, `run 20`/`21`, `loadUser 10`/`20`: a member's.
+        if (label === 'main' || n < 10) {
+          assert.equal(ran?.id, main.id, at);
+          continue;
+        }
+        const task = summary.tasks.find((t) => t.id === ran?.id);
+        assert.equal(task?.name, 'loadUser', at);
+        assert.equal(task?.parent, main.id, at);
+        // Both of a member's stretches ran in one task, and the two members are two.
+        const first = stretches.find(([l]) => l === `loadUser ${n < 20 ? 10 : 20}`)!;
+        assert.equal(ran?.id, ranAt(timeline, first[1], first[2])?.id, at);
+      }
+    }
+  });
+
   it("makes each job a worker library hands the program's handler through a `new Promise` of its own a task, called from a link of the chain its call nobody awaited waits for, in both modes", async () => {
     const app = path.join(dir, 'promiseWorker');
     // A worker as bee-queue is: each loop turn is a call of the library's nobody awaits (p-finally's

@@ -1536,8 +1536,8 @@ export function foldTries(job: Task, into: Task | null): void {
  * itself), which waits for it. So once its chain settles a promise of the task it was made in, it
  * is that task's own work: the member's (one task, still named by its place, `all[0]`, as a thenable
  * built without a promise is), as a queue's job that a member's `push` runs and chains is. (An
- * `await` of such a thenable runs `then` in no job the tracer marks: the call stays a dish of the
- * awaiting code's, see docs/lanes.md.)
+ * `await` of such a thenable runs `then` in a job of the `await`'s wrapper, which dishes.ts marks as
+ * a root's — thenableWrapper — so that the call is the awaiting code's work the same way.)
  */
 const thenCalls = new WeakSet<Task>();
 export let anyThenCalls = false;

@@ -32,6 +32,7 @@ import {
   enteredViaLibrary,
   enteredInPromise,
   enteredNode,
+  madeByAwait,
   madeByImport,
   madeByPromiseMethod,
   madeByOthers,
@@ -857,18 +858,31 @@ export function logDerived(p: object, parent: object, inJob = false): number {
     if (
       j === n - 1 &&
       logKind[j] === LogKind.Derived &&
-      logMade[j] === Made.ByAwait &&
-      logKind[logParentAt[j]] === LogKind.Root
+      (j === ownChain
+        ? logWrapper[j] === 0
+        : logMade[j] === Made.ByAwait && logKind[logParentAt[j]] === LogKind.Root)
     ) {
       // `p` awaits the promise made just before from a function's own promise, not by a `.then`:
       // that was V8's wrapper for `await thenable` — the function suspends, nobody consumed it.
-      unwrap(j);
+      // Not settled as it was made (a plain value's wrapper is: logSettled unwrapped it), it takes
+      // on a thenable (or a promise of another constructor): the job V8 runs to call the
+      // thenable's `then` with the wrapper's resolving functions runs with it, and is marked as a
+      // combinator's is (promises.ts before: a root's stamp), so that what `then` starts is read as
+      // a thenable's (Segment.thenable; `then(resolve, reject) { this.run().then(resolve, reject); }`:
+      // `run` the awaiting code's work, as a member's, dishSort.ts thenCallSettles).
+      if (logWrapper[j] === 0) thenableWrapper(parent as Logged);
+      if (j !== ownChain) unwrap(j);
     }
     logUsed[j] = 1;
     if (logKind[j] === LogKind.Root) open--;
     else tails--;
     made = madeHow(j);
   }
+  // Made from a root of an earlier stint that the running task's code made: perhaps `await
+  // thenable`'s wrapper in a stint that resumed the awaiting function, whose own promise (made
+  // before) is its parent — told by the await made from it next (see thenableWrapper).
+  if (!ours && parentStamp !== undefined && (parentStamp & ROOT_BIT) !== 0) ownChain = ownTagged(parent);
+  else if (ownChain !== -1) ownChain = -1;
   const stamped = stamp(n);
   logObj[n] = p;
   logParentAt[n] = ours ? j : -1;
@@ -889,6 +903,57 @@ export function logDerived(p: object, parent: object, inJob = false): number {
   tails++;
   return stamped;
 }
+
+/**
+ * `await thenable`'s wrapper `w` (logDerived): its stamp takes ROOT_BIT, which tells promises.ts
+ * `before` that the job running with it is a "resolve with a thenable" job — as for a promise a
+ * combinator was given (asPromises), a root. Nothing else reads the bit on it: nobody chains the
+ * wrapper but V8's own `await`, made already, and its settling ends no member (it has no dish).
+ */
+function thenableWrapper(w: Logged): void {
+  try {
+    w[kIdx] = w[kIdx]! | ROOT_BIT;
+  } catch {
+    // frozen: its job stays unmarked
+  }
+}
+
+/**
+ * The record (index) just logged when it is a DERIVED that an `await` made from a root of an
+ * earlier stint that the running task's code made, else -1: the parent of `await thenable`'s
+ * wrapper in a stint that resumed the awaiting function is that function's own promise, made in
+ * its first stint. The await made from the record next, with the record not settled as it was made
+ * (a plain value's wrapper is), says it was such a wrapper (logDerived). Who made the record — an
+ * `await`, or a `.then` on such a root awaited at once (`await gate.then(f)`, whose reaction is no
+ * thenable's) — is read from its stack once per place, on a budget of its own (locations.ts
+ * madeByAwait), and kept in a table of its own (`wrapperPlaces`): a library's code passes many such
+ * places (fetch's `.then` on a response made before), and read as madeHow reads (a first look on
+ * the methods' budget, then up to 16 confirmations a place, and second looks) it spent the looks
+ * that place and name dishes (2026-12-07: a Promise.all member named `all[1]`). Rationed out, the
+ * record is not taken for a wrapper, and its place is looked at again next time.
+ */
+let ownChain = -1;
+function ownTagged(parent: object): number {
+  const tag = (parent as Logged)[kTag];
+  if (tag === undefined || current === null || taskOf(tag) !== current) return -1;
+  const key = mix(hash, WRAPPER_SALT) | 1;
+  const slot = key & WRAPPER_MASK;
+  if (wrapperPlaces[slot] !== key) {
+    const byAwait = madeByAwait(logDerived, stintClock.stint);
+    if (byAwait === null) return -1;
+    wrapperPlaces[slot] = key;
+    wrapperAwaits[slot] = byAwait ? 1 : 0;
+  }
+  return wrapperAwaits[slot] === 1 ? n : -1;
+}
+/**
+ * Places (their key, odd) of a promise made from a root of an earlier stint of the running task's,
+ * and whether an `await` made it there (ownTagged): a small table, a collision costs a look.
+ */
+const WRAPPER_MASK = 1023;
+const WRAPPER_SALT = 0x3b9;
+const wrapperPlaces = new Int32Array(WRAPPER_MASK + 1);
+const wrapperAwaits = new Uint8Array(WRAPPER_MASK + 1);
 
 /** Wrapper `w`: the function whose own promise it was made from suspends; it did not return. */
 function unwrap(w: number): void {

@@ -240,6 +240,20 @@ const JOB_LOOK_BURST_SECONDS = 5;
 const doubts = new Ration();
 const DOUBT_SHARE = 0.1;
 const DOUBT_BURST_SECONDS = 10;
+/**
+ * Looks that tell whether a promise made from a root of an earlier stint of the running task's was
+ * made by an `await` — V8's wrapper for `await thenable` in a stint that resumed the awaiting
+ * function (dishes.ts ownTagged) — or by a promise method: one per place, never looked at again. A
+ * budget of its own (50 a second, 250 at once): a library's code makes such promises at many places
+ * (fetch's and undici's `.then` on a response made before: 69-80 places in tracerTasks'
+ * plainMembers.js), and read on the budgets of the looks that place and name dishes (the methods'
+ * and confirmations', up to 17 looks a place) it left a Promise.all member named `all[1]`.
+ */
+const wrapperLooks = new Ration();
+const WRAPPER_LOOK_SHARE = 0.1;
+const WRAPPER_LOOK_BURST_SECONDS = 5;
+/** Frames read for a wrapper's look: the tracer's hook, Node's, then `then` or the awaiting function. */
+const WRAPPER_STACK_DEPTH = 6;
 
 /**
  * The file name V8 gives the tracer's own frames: the caller's (a function of the tracer's), read
@@ -291,6 +305,7 @@ export function configureLocations(
       relooks,
       jobLooks,
       doubts,
+      wrapperLooks,
     ])
       r.setTotal(total);
     if (awaitsOff) awaits.set(0);
@@ -308,6 +323,10 @@ export function configureLocations(
   relooks.set(perSecond * RELOOK_SHARE);
   jobLooks.set(perSecond * JOB_LOOK_SHARE, perSecond * JOB_LOOK_SHARE * JOB_LOOK_BURST_SECONDS);
   doubts.set(perSecond * DOUBT_SHARE, perSecond * DOUBT_SHARE * DOUBT_BURST_SECONDS);
+  wrapperLooks.set(
+    perSecond * WRAPPER_LOOK_SHARE,
+    perSecond * WRAPPER_LOOK_SHARE * WRAPPER_LOOK_BURST_SECONDS,
+  );
 }
 
 /**
@@ -557,6 +576,21 @@ export function madeByPromiseMethod(
   while (i < frames.length && isMethodFrame(frames[i])) i++;
   const file = i < frames.length ? (frameFile(frames[i]) ?? '') : '';
   return file !== '' && (file.startsWith('node:') || isLibrary(file)) ? Made.ByLibraryMethod : Made.ByMethod;
+}
+
+/**
+ * Whether the promise being made now (in a promise hook called from `skip`) is made by an `await`
+ * (the awaiting function on top of the stack), not by a method of Promise.prototype: as
+ * madeByPromiseMethod, on a budget of its own (wrapperLooks; `at`, the stint's clock reading: no
+ * clock read for a place the spent budget leaves unknown). Null when rationed out.
+ */
+export function madeByAwait(skip: (...args: never[]) => unknown, at: number): boolean | null {
+  if (!wrapperLooks.take(at)) return null;
+  const frames = captureFrames(skip, WRAPPER_STACK_DEPTH);
+  if (frames === null) return null;
+  let i = 0;
+  while (i < frames.length && isHookFrame(frameFile(frames[i]) ?? '')) i++;
+  return i < frames.length ? !isMethodFrame(frames[i]) : null;
 }
 
 /**
