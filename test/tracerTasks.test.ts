@@ -637,11 +637,14 @@ describe('tasks the tracer finds in real programs', function () {
         (b) => crunches.some((c) => c.id === b.task) && b.frames.length > 0,
       );
       assert.ok(sampled.length >= 1, `${mode}: a crunch block sampled: ${seen}`);
-      // (Or in the clock reading that loop calls, when the sampler caught it there most: the loop is
-      // then among the block's frames.)
+      // (Or in the clock reading that loop calls, when the sampler caught it there most: the loop
+      // alone calls it, so a block there is the loop's even when every look caught the reading — a
+      // CI run on Node 22 sampled the first request's block once, in cpuMs, 53 ms of it waiting for
+      // a CPU.)
+      const readingCalls = source.flatMap((l, i) => (/(?<!function )cpuMs\(\)/.test(l) ? [i + 1] : []));
+      assert.ok(readingCalls.length >= 2 && readingCalls.every((line) => loop.includes(line)));
       const computes = (b: (typeof sampled)[number]): boolean =>
-        loop.includes(b.location?.line ?? -1) ||
-        (b.frames[0]?.function === 'cpuMs' && b.frames.some((f) => loop.includes(f.location?.line ?? -1)));
+        loop.includes(b.location?.line ?? -1) || b.frames[0]?.function === 'cpuMs';
       assert.ok(
         sampled.some(computes),
         `${mode}: the block is in the function that computes (lines ${first}-${last}): ${seen}`,
