@@ -1602,6 +1602,32 @@ const CONSTRUCTS: Array<{
       requests: ['/feed?n=1', '/feed?n=2'],
     },
   },
+  {
+    title:
+      "a `BroadcastChannel`'s message is the work of the code waiting for it — in the script, in members and in a request before and after its response",
+    // Fast mode on the build before (2026-12-07): nothing marked the channel's port, and its
+    // message ran in no stint — the listener's work untracked, or taken in by the stint that began
+    // next (the request's, part of the stretch outside it), in every run of the route's.
+    fns: [
+      fn('loadUser', [sleep(1), { k: 'broadcast', workMs: 0.8 }, work()]),
+      fn('index', [sleep(2), { k: 'broadcast', workMs: 0.8 }, work()]),
+    ],
+    main: [
+      { k: 'broadcast', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [{ k: 'broadcast', workMs: 0.8 }, work()],
+          after: [{ k: 'broadcast', workMs: 0.8 }, work()],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**
