@@ -4,7 +4,7 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2|3|4|5|6|7] [--node-args "FLAGS"]
+ *                          [--generator 1|2|3|4|5|6|7|8] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
@@ -24,10 +24,14 @@
  * ticks that start two or three calls: the figures of 2026-12-06, late); 6 adds the
  * sixth (`setInterval` with an async callback, `stream/promises`' `finished`, `util.promisify` of
  * `setTimeout`/`setImmediate`, a `try/finally` whose `finally` awaits, `Array.fromAsync`, `for await`
- * over `events.on` given an `AbortSignal`: the figures of 2026-12-07's early hours); 7, the default,
- * adds the seventh (a class with a static async factory, a `timers/promises` sleep cancelled by an
- * `AbortSignal`, async recursion that fans out through `Promise.all`: the figures since 2026-12-07,
- * morning).
+ * over `events.on` given an `AbortSignal`: the figures of 2026-12-07's early hours); 7 adds the
+ * seventh (a class with a static async factory, a `timers/promises` sleep cancelled by an
+ * `AbortSignal`, async recursion that fans out through `Promise.all`: the figures of 2026-12-07,
+ * morning); 8, the default, adds the eighth (`AsyncLocalStorage.run` of an async function,
+ * `forEach` of an async function, `for await` over calls' promises, `Promise.all` of calls with
+ * `.then` links, chains whose links return calls, `AbortSignal.any`, `BroadcastChannel`, Node's
+ * file and gzip streams, `Promise.race` against a timeout, a `Worker`'s answer: the figures since
+ * 2026-12-07, 09:00).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
-  const versionArg = Number(arg('generator', '7'));
+  const versionArg = Number(arg('generator', '8'));
   if (
     versionArg !== 1 &&
     versionArg !== 2 &&
@@ -65,10 +69,11 @@ async function main(): Promise<void> {
     versionArg !== 4 &&
     versionArg !== 5 &&
     versionArg !== 6 &&
-    versionArg !== 7
+    versionArg !== 7 &&
+    versionArg !== 8
   )
-    throw new Error('--generator: give 1, 2, 3, 4, 5, 6 or 7');
-  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 = versionArg;
+    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7 or 8');
+  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 = versionArg;
   const nodeArgs = arg('node-args', '')
     .split(' ')
     .filter((a) => a !== '');

@@ -1545,6 +1545,89 @@ const CONSTRUCTS: Array<{
       requests: ['/feed?n=1', '/feed?n=2'],
     },
   },
+  {
+    title:
+      "the eighth set: `AsyncLocalStorage.run` of an async function (awaited, left running, two given to `Promise.all`), `forEach` of an async function (named and an anonymous arrow), `for await` over calls' promises, `Promise.all` of calls with `.then` links (working, or returning another call), chains whose links return calls (by hand and by `reduce`), `AbortSignal.any`, `BroadcastChannel`, a file's read stream and a gzip stream, `Promise.race` against a timeout (inline and in a helper), a `Worker`'s answer — in the script, in members and in a request before and after its response",
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        { k: 'alsRun', use: 'await', via: 'direct', workMs: 0.8 },
+        { k: 'forAwaitCalls', count: 2, workMs: 0.8 },
+        { k: 'chainMembers', kind: 'all', link: 'call', style: 'map', count: 2, workMs: 0.8 },
+        { k: 'abortAny', via: 'controller', ms: 2, workMs: 0.8 },
+        work(),
+      ]),
+      fn('index', [
+        sleep(1),
+        { k: 'forEachAsync', named: true, count: 2, workMs: 0.8 },
+        { k: 'thenReturn', style: 'reduce', count: 3, workMs: 0.8 },
+        { k: 'raceTimeout', style: 'helper', ms: 2, workMs: 0.8 },
+        { k: 'fileStream', source: 'file', workMs: 0.8 },
+        work(),
+      ]),
+    ],
+    main: [
+      { k: 'alsRun', use: 'forget', via: 'arrow', workMs: 0.8 },
+      { k: 'broadcast', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      { k: 'thenReturn', style: 'link', count: 2, workMs: 0.8 },
+      { k: 'chainMembers', kind: 'allSettled', link: 'work', style: 'literal', count: 2, workMs: 0.8 },
+      { k: 'raceTimeout', style: 'inline', ms: 2, workMs: 0.8 },
+      { k: 'workerReply', workMs: 0.8 },
+      { k: 'forEachAsync', named: false, count: 2, workMs: 0.8 },
+      { k: 'alsRun', use: 'all', via: 'direct', workMs: 0.8 },
+      { k: 'fileStream', source: 'gzip', workMs: 0.8 },
+      { k: 'abortAny', via: 'timeout', ms: 2, workMs: 0.8 },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            { k: 'alsRun', use: 'all', via: 'arrow', workMs: 0.8 },
+            { k: 'chainMembers', kind: 'all', link: 'work', style: 'map', count: 2, workMs: 0.8 },
+            { k: 'forAwaitCalls', count: 3, workMs: 0.8 },
+            { k: 'broadcast', workMs: 0.8 },
+          ],
+          after: [
+            { k: 'forEachAsync', named: true, count: 2, workMs: 0.8 },
+            { k: 'raceTimeout', style: 'inline', ms: 2, workMs: 0.8 },
+            { k: 'alsRun', use: 'forget', via: 'direct', workMs: 0.8 },
+            { k: 'thenReturn', style: 'link', count: 2, workMs: 0.8 },
+            work(),
+          ],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
+  {
+    title:
+      "a `BroadcastChannel`'s message is the work of the code waiting for it — in the script, in members and in a request before and after its response",
+    // Fast mode on the build before (2026-12-07): nothing marked the channel's port, and its
+    // message ran in no stint — the listener's work untracked, or taken in by the stint that began
+    // next (the request's, part of the stretch outside it), in every run of the route's.
+    fns: [
+      fn('loadUser', [sleep(1), { k: 'broadcast', workMs: 0.8 }, work()]),
+      fn('index', [sleep(2), { k: 'broadcast', workMs: 0.8 }, work()]),
+    ],
+    main: [
+      { k: 'broadcast', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [{ k: 'broadcast', workMs: 0.8 }, work()],
+          after: [{ k: 'broadcast', workMs: 0.8 }, work()],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
 ];
 
 /**

@@ -64,12 +64,18 @@ export interface GenerateOptions {
    * `util.promisify(setTimeout)` and `(setImmediate)`, a `try/finally` whose `finally` awaits,
    * `Array.fromAsync` with an async mapper, `for await` over `events.on` given an `AbortSignal`),
    * likewise: a seed's program is its version-5 program with one to three of them added (or none:
-   * about half); 7 (the default) adds the seventh set (a class with a static async factory that
+   * about half); 7 adds the seventh set (a class with a static async factory that
    * awaits its instance's `init`, a `timers/promises` sleep cancelled by an `AbortSignal` with its
    * rejection caught, async recursion that fans out through `Promise.all`), likewise: a seed's
-   * program is its version-6 program with one to three of them added (or none: about half).
+   * program is its version-6 program with one to three of them added (or none: about half); 8 (the
+   * default) adds the eighth set (`AsyncLocalStorage.run` of an async function, `forEach` of an
+   * async function, `for await` over calls' promises, `Promise.all` of calls with `.then` links,
+   * chains whose links return calls (by hand or by `reduce`), `AbortSignal.any`, `BroadcastChannel`,
+   * `fs.createReadStream` and a gzip stream, `Promise.race` against a timeout, a `Worker`'s answer),
+   * likewise: a seed's program is its version-7 program with one to three of them added (or none:
+   * about half).
    */
-  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 }
 
 const NAMES = [
@@ -465,7 +471,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 7) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 8) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -511,7 +517,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 7) >= 2)
+  if ((options.added ?? true) && (options.version ?? 8) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -519,7 +525,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 7) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 8) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -545,7 +551,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 7) >= 2)
+  if ((options.added ?? true) && (options.version ?? 8) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -562,16 +568,18 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 7) >= 3)
+  if ((options.added ?? true) && (options.version ?? 8) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 7) >= 4)
+  if ((options.added ?? true) && (options.version ?? 8) >= 4)
     addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 7) >= 5)
+  if ((options.added ?? true) && (options.version ?? 8) >= 5)
     addFifthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 7) >= 6)
+  if ((options.added ?? true) && (options.version ?? 8) >= 6)
     addSixthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 7) >= 7)
+  if ((options.added ?? true) && (options.version ?? 8) >= 7)
     addSeventhSet(seed, fns.slice(0, longRunFrom), main, server);
+  if ((options.added ?? true) && (options.version ?? 8) >= 8)
+    addEighthSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -770,6 +778,73 @@ function addSeventhSet(seed: number, fns: FnDef[], main: Stmt[], server: Program
   const count = int(1, 3);
   for (let i = 0; i < count; i++) {
     const stmt = pick(makers)();
+    const body = pick(bodies);
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
+}
+
+/**
+ * The generator's eighth set of constructs (program.ts, after `crawlTree`): shapes real code writes
+ * that the sets before did not make. From a stream of their own, drawn after every other (so that a
+ * seed's program is its version-7 program, with these added or not), into the same bodies as the
+ * sets before. A `Worker` takes a while to start on a loaded machine: drawn less often.
+ */
+function addEighthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0xbb67ae85);
+  if (rnd() >= 0.5) return;
+  const bodies = setBodies(fns, main, server);
+  const makers: Array<[number, () => Stmt]> = [
+    [
+      2,
+      () => ({
+        k: 'alsRun',
+        use: pick(['await', 'forget', 'all'] as const),
+        via: pick(['direct', 'arrow'] as const),
+        workMs: work(),
+      }),
+    ],
+    [2, () => ({ k: 'forEachAsync', named: rnd() < 0.5, count: int(2, 3), workMs: work() })],
+    [2, () => ({ k: 'forAwaitCalls', count: int(2, 3), workMs: work() })],
+    [
+      2,
+      () => ({
+        k: 'chainMembers',
+        kind: pick(['all', 'allSettled'] as const),
+        link: pick(['work', 'call'] as const),
+        style: pick(['literal', 'map'] as const),
+        count: int(2, 3),
+        workMs: work(),
+      }),
+    ],
+    [
+      2,
+      () => ({ k: 'thenReturn', style: pick(['link', 'reduce'] as const), count: int(2, 3), workMs: work() }),
+    ],
+    [
+      1,
+      () => ({ k: 'abortAny', via: pick(['controller', 'timeout'] as const), ms: int(1, 5), workMs: work() }),
+    ],
+    [1, () => ({ k: 'broadcast', workMs: work() })],
+    [1, () => ({ k: 'fileStream', source: pick(['file', 'gzip'] as const), workMs: work() })],
+    [
+      2,
+      () => ({ k: 'raceTimeout', style: pick(['inline', 'helper'] as const), ms: int(1, 5), workMs: work() }),
+    ],
+    [0.5, () => ({ k: 'workerReply', workMs: work() })],
+  ];
+  const total = makers.reduce((sum, [w]) => sum + w, 0);
+  const count = int(1, 3);
+  for (let i = 0; i < count; i++) {
+    let r = rnd() * total;
+    let stmt: Stmt | null = null;
+    for (const [weight, make] of makers) {
+      r -= weight;
+      if (r <= 0) {
+        stmt = make();
+        break;
+      }
+    }
+    stmt ??= makers[makers.length - 1][1]();
     const body = pick(bodies);
     body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
   }

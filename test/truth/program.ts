@@ -509,7 +509,106 @@ export type Stmt =
    * caller called, a dish named `crawl`, a child of the calling member (the first call, awaited by
    * the code, is the code's own work).
    */
-  | { k: 'crawlTree'; depth: number; workMs: number };
+  | { k: 'crawlTree'; depth: number; workMs: number }
+  /*
+   * Constructs of the generator's eighth set (generate.ts, `version` 8): shapes real code writes
+   * that the sets before did not make.
+   */
+  /**
+   * An `AsyncLocalStorage` of the program's whose `run(store, fn, d)` calls an async function of
+   * the program's (`inContext`: a sleep, then a check that the store survived the await — a lost
+   * store sets the exit code, so the program fails — then work), as it is (`direct`) or through
+   * an arrow (`arrow`: `run(store, () => inContext(d))`). Awaited (`await`: the code's own work, as
+   * an awaited helper's: Node's `run` between is the runtime), left running (`forget`: a call
+   * nobody awaited, a dish named after `inContext`, a child of the code's) or two given to
+   * `Promise.all` (`all`: each a member named after `inContext`, the function the call entered;
+   * README: Node's frames are passed through).
+   */
+  | { k: 'alsRun'; use: 'await' | 'forget' | 'all'; via: 'direct' | 'arrow'; workMs: number }
+  /**
+   * `items.forEach(async …)`: an async function of the program's (named `notify`, or an anonymous
+   * arrow) called by `forEach` for each of `count` items, each call's promise dropped — a call
+   * nobody awaited, a dish named after its function (`async call` for the arrow; README: "A dish
+   * of an async function with no name at all … is `async call`"), a child of the code's. Each
+   * sleeps, then works. The statement does not await.
+   */
+  | { k: 'forEachAsync'; named: boolean; count: number; workMs: number }
+  /**
+   * `for await (const v of [row(d), row(d), …])` over the promises of `count` calls of an async
+   * function of the program's (`row`: a sleep, then work) made in the array literal: the code
+   * neither awaits a call's promise nor chains it — the loop awaits what its iterator returns, and
+   * V8's async-from-sync iterator chains each call's promise as the loop comes to it (the first in
+   * the run that made them, with no promise made for it) — so each is a call nobody awaited
+   * (README: "neither awaited — directly or through `.then` … — nor given to a combinator"), a dish
+   * named `row`, a child of the code's, side by side as a combinator's members are. The loop's
+   * body works, the code's own. (Written first with the first call the code's own, as `await`'s:
+   * the tracer, which sees no link made in that run, showed it a task, as the rule's words say.)
+   */
+  | { k: 'forAwaitCalls'; count: number; workMs: number }
+  /**
+   * `Promise.all` (or `allSettled`) of calls of an async function of the program's (`fetch`: a
+   * sleep, then work, returning its dish) each with a `.then` link — that works (`work`) or returns
+   * the promise of another async function of the program's (`call`: `save`, a sleep, then work) —
+   * written as a literal or mapped from items (`map`). Each member is the call with its link
+   * (README: "`p.then(f)` given to the combinator still makes the call `p` the member"), named after
+   * `fetch`; the link's work, and `save` awaited through it, are the member's own.
+   */
+  | {
+      k: 'chainMembers';
+      kind: 'all' | 'allSettled';
+      link: 'work' | 'call';
+      style: 'literal' | 'map';
+      count: number;
+      workMs: number;
+    }
+  /**
+   * A chain whose links return the promises of calls of an async function of the program's
+   * (`step`: a sleep, then work), awaited: `step(d).then(() => step(d)).then(…)` (`link`) or made by
+   * `reduce` over items (`[…].reduce((p) => p.then(() => step(d)), Promise.resolve())`, the old way
+   * to run steps one after another). A call a `.then` callback makes and returns is awaited
+   * through the chain: every step, and the work after, the code's own.
+   */
+  | { k: 'thenReturn'; style: 'link' | 'reduce'; count: number; workMs: number }
+  /**
+   * A `timers/promises` sleep given `AbortSignal.any([controller.signal, AbortSignal.timeout(…)])`
+   * that cancels it: the controller aborted by the code's own timer (`controller`, a timer of its
+   * own where the script's top level sets it), or the timeout first (`timeout`, Node's own timer);
+   * its rejection caught: the `catch`'s work is the awaiting code's, as for `abortSleep`.
+   */
+  | { k: 'abortAny'; via: 'controller' | 'timeout'; ms: number; workMs: number }
+  /**
+   * Two `BroadcastChannel`s of one name the code makes (a name of their own per run), one posting
+   * a message the other's `onmessage` takes, working and settling the code's wait: a channel your
+   * code makes is a connection it opened, as a `MessageChannel`'s port is (README): the message is
+   * the work of the task whose wait it answers, the code's.
+   */
+  | { k: 'broadcast'; workMs: number }
+  /**
+   * Streams of Node's own over real I/O, the code's work per chunk: `for await` over
+   * `fs.createReadStream` of the program's own file (`file`, 2 KiB in 1 KiB chunks), or
+   * `pipeline` of a buffer through `zlib.createGzip()` into a `Writable` whose `write` works
+   * (`gzip`). The stream's reads and its data are the work of the code that made it (README: "the
+   * data of a stream it piped").
+   */
+  | { k: 'fileStream'; source: 'file' | 'gzip'; workMs: number }
+  /**
+   * `Promise.race` of a call of an async function of the program's (`fetch`: a sleep, then work)
+   * against a `new Promise` a long timer would reject, the timer cleared in the race's `.finally`;
+   * written where it is used (`inline`) or in a plain function of the program's the call's promise
+   * is given to (`helper`: `withTimeout(fetch(d), 60000)`, the combinator called in the same
+   * synchronous run as the call). `fetch` is a member (README: each promise the combinator is given
+   * that the code calling it made in the same synchronous run), a dish named after it; the timer's
+   * promise a member with no work. Then work, the code's own.
+   */
+  | { k: 'raceTimeout'; style: 'inline' | 'helper'; ms: number; workMs: number }
+  /**
+   * A `worker_threads` `Worker` (its source given with `eval`) that answers each message: the code
+   * posts one and waits for the answer, whose `'message'` listener works, then awaits the worker's
+   * `terminate()`. The answer is the work of the task waiting for it (README: "a `Worker`'s own
+   * message … is the work of the task waiting for it"), the code's; the worker's task (`worker
+   * eval`, a child of the code's) does nothing of the program's.
+   */
+  | { k: 'workerReply'; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -897,6 +996,14 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'factory',
   'abortSleep',
   'crawlTree',
+  'forAwaitCalls',
+  'chainMembers',
+  'thenReturn',
+  'abortAny',
+  'broadcast',
+  'fileStream',
+  'raceTimeout',
+  'workerReply',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -910,7 +1017,8 @@ function renderStmts(w: Writer, body: Stmt[], d: string): void {
       (s.k === 'methods' && s.use !== 'forget') ||
       (s.k === 'recurse' && s.use !== 'forget') ||
       (s.k === 'iife' && s.awaited) ||
-      (s.k === 'fieldMethods' && s.use !== 'forget')
+      (s.k === 'fieldMethods' && s.use !== 'forget') ||
+      (s.k === 'alsRun' && s.use !== 'forget')
     )
       w.line(`__running = ${d};`);
   }
@@ -2097,6 +2205,190 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         );
       });
       w.line(`await ${fn}(${d}, ${s.depth});`);
+      return;
+    }
+    case 'alsRun': {
+      const als = w.fresh('context');
+      const fn = w.fresh('inContext');
+      w.line(`const ${als} = new (require('node:async_hooks').AsyncLocalStorage)();`);
+      w.block(`async function ${fn}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        // The tracer must not lose the program's store: a lost one fails the program's run.
+        w.line(
+          `if (${als}.getStore()?.d !== d) { process.exitCode = 3; console.error(${JSON.stringify(`${fn}: the store was lost`)}); }`,
+        );
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      const run = (dd: string): string =>
+        s.via === 'direct'
+          ? `${als}.run({ d: ${dd} }, ${fn}, ${dd})`
+          : `${als}.run({ d: ${dd} }, () => ${fn}(${dd}))`;
+      if (s.use === 'await') w.line(`await ${run(d)};`);
+      else if (s.use === 'forget') {
+        const dd = w.fresh('c');
+        w.line(`const ${dd} = __dish(${JSON.stringify(fn)}, ${d}, 'other');`);
+        w.line(`${run(dd)}.catch(__noop);`);
+      } else {
+        const [a, b] = [w.fresh('c'), w.fresh('c')];
+        w.line(
+          `const ${a} = __dish(${JSON.stringify(fn)}, ${d}, 'other'), ${b} = __dish(${JSON.stringify(fn)}, ${d}, 'other');`,
+        );
+        w.line(`await Promise.all([${run(a)}, ${run(b)}]);`);
+      }
+      return;
+    }
+    case 'forEachAsync': {
+      const fn = s.named ? w.fresh('notify') : '';
+      const head = s.named ? `async function ${fn}(i) {` : `async (i) => {`;
+      const items = Array.from({ length: s.count }, (_, i) => i).join(', ');
+      w.block(
+        `[${items}].forEach(${head}`,
+        () => {
+          w.line(`const dd = __dish(${JSON.stringify(fn || 'async call')}, ${d}, 'other');`);
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(dd, ${ms(s.workMs)});`);
+        },
+        '});',
+      );
+      return;
+    }
+    case 'forAwaitCalls': {
+      const fn = w.fresh('row');
+      w.block(`async function ${fn}(d, i) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1 + i));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+        w.line(`return i;`);
+      });
+      // No call's promise is awaited or chained by the code: each is a call nobody awaited.
+      const calls = Array.from(
+        { length: s.count },
+        (_, i) => `${fn}(__dish(${JSON.stringify(fn)}, ${d}, 'other'), ${i})`,
+      );
+      w.line(`for await (const v of [${calls.join(', ')}]) __work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'chainMembers': {
+      const fn = w.fresh('fetch');
+      w.block(`async function ${fn}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+        w.line(`return d;`);
+      });
+      let link = `.then((dd) => { __work(dd, ${ms(s.workMs)}); return dd; })`;
+      if (s.link === 'call') {
+        const save = w.fresh('save');
+        w.block(`async function ${save}(d) {`, () => {
+          w.line(`await new Promise((r) => setTimeout(r, 1));`);
+          w.line(`__work(d, ${ms(s.workMs)});`);
+        });
+        link = `.then((dd) => ${save}(dd))`;
+      }
+      const call = `${fn}(__dish(${JSON.stringify(fn)}, ${d}, 'other'))${link}`;
+      if (s.style === 'literal')
+        w.line(`await Promise.${s.kind}([${Array.from({ length: s.count }, () => call).join(', ')}]);`);
+      else
+        w.line(
+          `await Promise.${s.kind}([${Array.from({ length: s.count }, (_, i) => i).join(', ')}].map(() => ${call}));`,
+        );
+      return;
+    }
+    case 'thenReturn': {
+      const fn = w.fresh('step');
+      w.block(`async function ${fn}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, 1));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      if (s.style === 'link')
+        w.line(
+          `await ${fn}(${d})${`.then(() => ${fn}(${d}))`.repeat(s.count - 1)}.then(() => __work(${d}, ${ms(s.workMs)}));`,
+        );
+      else {
+        w.line(
+          `await [${Array.from({ length: s.count }, (_, i) => i).join(', ')}].reduce((p) => p.then(() => ${fn}(${d})), Promise.resolve());`,
+        );
+        w.line(`__work(${d}, ${ms(s.workMs)});`);
+      }
+      return;
+    }
+    case 'abortAny': {
+      const c = w.fresh('controller');
+      const signal = w.fresh('signal');
+      w.line(`const ${c} = new AbortController();`);
+      if (s.via === 'controller') {
+        const cancel = w.fresh('cancel');
+        w.line(`__timerDish(${d}, ${JSON.stringify(cancel)}, 'timer');`);
+        w.line(`setTimeout(function ${cancel}() { ${c}.abort(); }, ${s.ms});`);
+        w.line(`const ${signal} = AbortSignal.any([${c}.signal, AbortSignal.timeout(60000)]);`);
+      } else w.line(`const ${signal} = AbortSignal.any([${c}.signal, AbortSignal.timeout(${s.ms})]);`);
+      w.line(
+        `try { await timersPromises.setTimeout(60000, null, { signal: ${signal} }); } catch { __running = ${d}; __work(${d}, ${ms(s.workMs)}); }`,
+      );
+      return;
+    }
+    case 'broadcast': {
+      const name = w.fresh('bc');
+      const [a, b] = [w.fresh('channel'), w.fresh('channel')];
+      // A name of its own each run: two requests running this code at once must not hear each other.
+      w.line(
+        `const ${name} = ${JSON.stringify(`${name}:`)} + (globalThis.__broadcasts = (globalThis.__broadcasts ?? 0) + 1);`,
+      );
+      w.line(`const ${a} = new BroadcastChannel(${name}), ${b} = new BroadcastChannel(${name});`);
+      w.line(
+        `await new Promise((resolve) => { ${b}.onmessage = () => { __work(${d}, ${ms(s.workMs)}); resolve(); }; ${a}.postMessage(1); });`,
+      );
+      w.line(`${a}.close(); ${b}.close();`);
+      return;
+    }
+    case 'fileStream':
+      if (s.source === 'file')
+        w.line(
+          `for await (const chunk of fs.createReadStream(__filename, { start: 0, end: 2047, highWaterMark: 1024 })) __work(${d}, ${ms(s.workMs)});`,
+        );
+      else
+        w.line(
+          `await pipeline(Readable.from([Buffer.alloc(65536, 7)]), zlib.createGzip(), new Writable({ write(_c, _e, cb) { __work(${d}, ${ms(s.workMs)}); cb(); } }));`,
+        );
+      return;
+    case 'raceTimeout': {
+      const fn = w.fresh('fetch');
+      w.block(`async function ${fn}(d) {`, () => {
+        w.line(`await new Promise((r) => setTimeout(r, ${s.ms}));`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+        w.line(`return 1;`);
+      });
+      const call = dishCall(fn, d);
+      if (s.style === 'inline') {
+        const t = w.fresh('timer');
+        w.line(`let ${t};`);
+        w.line(
+          `await Promise.race([${call}, new Promise((_, reject) => { ${t} = setTimeout(() => reject(new Error('timed out')), 60000); })]).finally(() => clearTimeout(${t}));`,
+        );
+      } else {
+        const h = w.fresh('withTimeout');
+        w.block(`function ${h}(p, ms) {`, () => {
+          w.line(`let t;`);
+          w.line(
+            `return Promise.race([p, new Promise((_, reject) => { t = setTimeout(() => reject(new Error('timed out')), ms); })]).finally(() => clearTimeout(t));`,
+          );
+        });
+        w.line(`await ${h}(${call}, 60000);`);
+      }
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'workerReply': {
+      const wk = w.fresh('worker');
+      const source =
+        "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m + 1));";
+      w.line(
+        `const ${wk} = new (require('node:worker_threads').Worker)(${JSON.stringify(source)}, { eval: true });`,
+      );
+      // The worker's own task (its start and exit), named by its source: no work of the program's.
+      w.line(`__dish('worker eval', ${d}, 'other');`);
+      w.line(
+        `await new Promise((resolve) => { ${wk}.once('message', () => { __work(${d}, ${ms(s.workMs)}); resolve(); }); ${wk}.postMessage(1); });`,
+      );
+      w.line(`await ${wk}.terminate();`);
       return;
     }
     case 'gate': {

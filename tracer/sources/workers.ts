@@ -128,7 +128,10 @@ const kHybridDispatch = Symbol.for('nodejs.internal.kHybridDispatch');
 /** Of a port of a channel the program made: the channel's other port. */
 const kPeer = Symbol('looplens.peer');
 
-type Port = Piped & { [kWorker]?: Task; [kPeer]?: Port } & Record<symbol, unknown>;
+/** Of a BroadcastChannel's port (see patchBroadcast): the open ports of the program's channels of its name. */
+const kBroadcast = Symbol('looplens.broadcast');
+
+type Port = Piped & { [kWorker]?: Task; [kPeer]?: Port; [kBroadcast]?: Port[] } & Record<symbol, unknown>;
 
 function patchPorts(workerThreads: typeof WorkerThreads): void {
   const Channel = workerThreads.MessageChannel;
@@ -168,12 +171,22 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
           this[kAsker] = slot;
           // (Posted after its task's work was over: a request's after its response, awaiting the
           // answer — see streams.ts lateAsk.)
+          let late: [Slot, number] | undefined;
           if (openerDone(current)) {
-            const late: [Slot, number] = [slot, replies];
+            late = [slot, replies];
             this[kLate] = late;
             // (Both ends of a channel in this thread: the message comes on the other.)
             const peer = this[kPeer];
             if (peer !== undefined) peer[kLate] = late;
+          }
+          // A BroadcastChannel's message comes on every other open channel of its name.
+          const others = this[kBroadcast];
+          if (others !== undefined) {
+            for (const port of others)
+              if (port !== this) {
+                port[kAsker] = slot;
+                if (late !== undefined) port[kLate] = late;
+              }
           }
         }
       }
@@ -208,4 +221,81 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
   replace(workerThreads, 'MessageChannel', channel as unknown as AnyFunction);
   if ((globalThis as { MessageChannel?: unknown }).MessageChannel === Channel)
     replace(globalThis, 'MessageChannel', channel as unknown as AnyFunction);
+  patchBroadcast(workerThreads);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A BroadcastChannel the program makes is a connection it opened, as a MessageChannel is: Node
+// keeps a MessagePort of its own for it (lib/internal/worker/io.js, its kHandle), whose messages
+// come through the ports' dispatch above, and a message one of the program's channels posts comes
+// on every other open channel of that name in this thread. Its message is the work of the task
+// whose wait it answers, else of the code that posted on a channel of that name last while its work
+// goes on, else of the code that made the channel. Before, nothing marked that port: in fast mode a
+// message ran in no stint (its listener's work untracked, or taken by the next stint's estimate).
+
+/** Node's own key for a BroadcastChannel's port, found on the first channel. */
+let broadcastPortKey: symbol | null | undefined;
+
+/** The open ports of the program's BroadcastChannels, by name. */
+const broadcasts = new Map<string, Port[]>();
+
+function broadcastPort(channel: object): Port | null {
+  if (broadcastPortKey === undefined)
+    broadcastPortKey = Object.getOwnPropertySymbols(channel).find((k) => k.description === 'kHandle') ?? null;
+  const port = broadcastPortKey !== null ? (channel as Record<symbol, unknown>)[broadcastPortKey] : null;
+  return typeof port === 'object' && port !== null ? (port as Port) : null;
+}
+
+function patchBroadcast(workerThreads: typeof WorkerThreads): void {
+  const Broadcast = (workerThreads as { BroadcastChannel?: unknown }).BroadcastChannel;
+  if (typeof Broadcast !== 'function') return;
+  const proto = (Broadcast as { prototype: Record<string, unknown> }).prototype;
+  const close = proto.close;
+  if (typeof close !== 'function') return;
+  const proxy = new Proxy(Broadcast as AnyFunction, {
+    construct(target, args, newTarget) {
+      const made = Reflect.construct(target, args, newTarget) as { name?: unknown };
+      if (enabled) {
+        try {
+          // Made by a read of a connection (a message's handler): that read is its opener's stint.
+          if (current === null && probing !== null) probeEnter();
+          const slot = current !== null ? regSlot() : null;
+          const port = slot !== null ? broadcastPort(made) : null;
+          if (slot !== null && port !== null) {
+            const name = String(made.name);
+            let open = broadcasts.get(name);
+            if (open === undefined) broadcasts.set(name, (open = []));
+            open.push(port);
+            port[kConn] = slot;
+            port[kBroadcast] = open;
+          }
+        } catch {
+          // never disturb the program
+        }
+      }
+      return made;
+    },
+  });
+  const patchedClose = {
+    close(this: object) {
+      try {
+        const port = broadcastPort(this);
+        const open = port !== null ? port[kBroadcast] : undefined;
+        if (port !== null && open !== undefined) {
+          const at = open.indexOf(port);
+          if (at !== -1) open.splice(at, 1);
+          if (open.length === 0 && broadcasts.get(String((this as { name?: unknown }).name)) === open)
+            broadcasts.delete(String((this as { name?: unknown }).name));
+        }
+      } catch {
+        // never disturb the program
+      }
+      return Reflect.apply(close as AnyFunction, this, arguments);
+    },
+  }.close;
+  copyProperties(patchedClose as AnyFunction, close as AnyFunction);
+  replace(proto, 'close', patchedClose as AnyFunction);
+  replace(workerThreads, 'BroadcastChannel', proxy);
+  if ((globalThis as { BroadcastChannel?: unknown }).BroadcastChannel === Broadcast)
+    replace(globalThis, 'BroadcastChannel', proxy);
 }
