@@ -214,6 +214,9 @@ export class Timeline implements EventVisitor {
 
   idle(time: number): void {
     this.see(time);
+    // An IDLE dated before the running stint began says nothing of it: the Python tracer writes a
+    // stint's IDLE with the next stint's RUN, and again where its watchdog flushes (format.ts, IDLE).
+    if (this.open !== -1 && time < this.stints.start[this.open]) return;
     this.closeOpen(time);
     this.version++;
   }

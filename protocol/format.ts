@@ -74,7 +74,13 @@ export const enum EventType {
    * the next RUN or IDLE. `arg` is a Reason: why the task runs now. 1 unit.
    */
   Run = 1,
-  /** From `time`, the loop runs no tracked code (it is idle, or between callbacks). `id` = 0. 1 unit. */
+  /**
+   * From `time`, the loop runs no tracked code (it is idle, or between callbacks). `id` = 0. 1 unit.
+   * A writer may write it late — after records dated later (a LAG, a STINT_CPU), with the next RUN
+   * — and more than once: the Python tracer writes a stint's IDLE with the next stint's RUN, and
+   * where it flushes between stints. One dated before the running stint's start says nothing of
+   * that stint.
+   */
   Idle = 2,
   /**
    * A task is created at `time`. `id` = the new task's id, `arg` = its TaskKind. 3 units:

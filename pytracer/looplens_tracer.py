@@ -338,6 +338,10 @@ _TASK_INFO_HEAD = TASK_INFO | 2 << 8
 _pack_info_fields = struct.Struct("<IIII").pack
 # IDLE: its head (bytes 0-7, the id 0 included) and its time.
 _pack_idle = struct.Struct("<Qd").pack
+# The IDLE that ended the stint before and the RUN of the next, in one pack: a stint's runners write
+# no IDLE where a stint ends, but with the next stint's RUN (see _stint_runner; ~0.7 k instructions a
+# stint fewer than two records packed and appended apart).
+_pack_idle_run = struct.Struct("<QdIId").pack
 _CHUNK_HEAD = struct.Struct("<II").pack
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # The standard library's own folder (its pure-Python modules: copy, json, multiprocessing).
@@ -1487,6 +1491,8 @@ class Tracer:
         """A loop stopped running: the script's own code goes on (and may block, or run another loop)."""
         if self.stint_start is None and not self.ended:
             t = self.now()
+            # (After the IDLE that ended the loop's last stint: see _stint_runner.)
+            self.w.idle(self.last_end)
             self.w.run(t, 1, REASON_RESUME)
             self.current = 1
             self.stint_start = t
@@ -1660,20 +1666,34 @@ class Tracer:
             end = _perf_counter() * 1000.0
             if end - t >= self.cpu_check_ms:
                 self.long_stint(end)
+            # Its IDLE comes with the next stint's RUN (see _stint_runner).
             self.current = 0
-            self.stint_start = None
             self.last_end = end
-            w.buf += _pack_idle(_IDLE_HEAD, end)
+            self.stint_start = None
             if self.due:
                 self.settle()
         except Exception:
             pass
+
+    def idle_out(self):
+        """The IDLE that ended the last stint, written now if no stint runs: a stint's runner writes it
+        with the next stint's RUN (see _stint_runner), and a live reader is shown the stint's end
+        before that (the watchdog's flush). The next RUN writes it again: a reader is idle already.
+        Called from the watchdog's thread too: the stint's end is read before whether a stint runs
+        (the runners store them in that order), and nothing is called between that check and the
+        append, so the loop's thread cannot begin a stint in between (the interpreter switches
+        threads at calls and backward jumps only)."""
+        end = self.last_end
+        idle = _pack_idle(_IDLE_HEAD, end)
+        if self.stint_start is None and self.last_end is end and not self.ended:
+            self.w.buf += idle
 
     def settle(self):
         """What a stint's end has to do now and then (see `due`): the buffer flushed once past
         FLUSH_BYTES, the watchdog's block samples written."""
         self.due = False
         if len(self.w.buf) >= FLUSH_BYTES:
+            self.idle_out()
             self.w.flush()
         if self.samples:
             self.write_samples()
@@ -1713,7 +1733,9 @@ class Tracer:
                 pass
             t = self.now()
             try:
-                w.idle(t)
+                # The stint that runs ends now; else the last one ended when it did (its IDLE not
+                # written yet: see _stint_runner).
+                w.idle(t if self.stint_start is not None else self.last_end)
                 self.write_samples()
                 if self.lag_samples:
                     self.write_lag(t)
@@ -1876,6 +1898,7 @@ class Watchdog:
                 # a few milliseconds later.)
                 flushed = now
                 try:
+                    tracer.idle_out()
                     tracer.w.flush()
                 except Exception:
                     return
@@ -2276,8 +2299,7 @@ def _stint_runner(tracer, handle_run):
     await_tasks = tracer.await_tasks
     buf = tracer.w.buf
     clock = time.perf_counter
-    pack_unit = _pack_unit
-    pack_idle = _pack_idle
+    pack_idle_run = _pack_idle_run
     idle_head = _IDLE_HEAD
     ref = weakref.ref
     future_type = _Future
@@ -2345,12 +2367,15 @@ def _stint_runner(tracer, handle_run):
                         # (add_reader makes one for every readiness of its file) runs through
                         # _run_io from now on, without these lookups (see _IOHandle).
                         handle.__class__ = _IOHandle
-            # The stint begins.
+            # The stint begins: its RUN, after the IDLE that ended the stint before it (written here,
+            # not where that stint ended; again if the watchdog wrote it meanwhile: see
+            # Tracer.idle_out).
             t = clock() * 1000.0
-            buf += pack_unit(head, task, t)
+            last = tracer.last_end
+            buf += pack_idle_run(idle_head, last, head, task, t)
             tracer.current = task
             tracer.stint_start = t
-            if t - tracer.last_end >= check_ms:
+            if t - last >= check_ms:
                 # After a gap: the watchdog, parked if it saw the gap (Watchdog.watch), woken for this
                 # stint; the counters a long stint's wait is counted from.
                 if tracer.parked:
@@ -2369,15 +2394,15 @@ def _stint_runner(tracer, handle_run):
                 tracer.end_stint(task, owner, t, tracer.w, key if done else None)
             else:
                 # Tracer.end_stint's common case: a callback that is no task's step, or a task's step
-                # that suspended.
+                # that suspended. Its IDLE is written with the next stint's RUN; its end first, then
+                # no stint (the watchdog's Tracer.idle_out reads them in that order).
                 try:
                     end = clock() * 1000.0
                     if end - t >= check_ms:
                         tracer.long_stint(end)
                     tracer.current = 0
-                    tracer.stint_start = None
                     tracer.last_end = end
-                    buf += pack_idle(idle_head, end)
+                    tracer.stint_start = None
                     if tracer.due:
                         tracer.settle()
                 except Exception:
@@ -2393,10 +2418,11 @@ def _stint_runner(tracer, handle_run):
         if tracer.ended or handle._loop is not tracer.lag_loop:
             return _run_handle(handle)
         t = clock() * 1000.0
-        buf += pack_unit(io_head, 0, t)
+        last = tracer.last_end
+        buf += pack_idle_run(idle_head, last, io_head, 0, t)
         tracer.current = 0
         tracer.stint_start = t
-        if t - tracer.last_end >= check_ms:
+        if t - last >= check_ms:
             if tracer.parked:
                 tracer.unpark()  # (as in _run_handle)
             if tracer.lag_resting:
@@ -2410,9 +2436,8 @@ def _stint_runner(tracer, handle_run):
                 if end - t >= check_ms:
                     tracer.long_stint(end)
                 tracer.current = 0
-                tracer.stint_start = None
                 tracer.last_end = end
-                buf += pack_idle(idle_head, end)
+                tracer.stint_start = None
                 if tracer.due:
                     tracer.settle()
             except Exception:
@@ -2482,10 +2507,11 @@ class _Scheduled:
                             head = self.head
             t = _perf_counter() * 1000.0
             w = tracer.w
-            w.buf += _pack_unit(head, task, t)
+            last = tracer.last_end
+            w.buf += _pack_idle_run(_IDLE_HEAD, last, head, task, t)  # (as in _run_handle)
             tracer.current = task
             tracer.stint_start = t
-            if t - tracer.last_end >= tracer.cpu_check_ms:
+            if t - last >= tracer.cpu_check_ms:
                 if tracer.parked:
                     tracer.unpark()  # (as in _run_handle)
                 if tracer.lag_resting:
@@ -2506,9 +2532,8 @@ class _Scheduled:
                     if end - t >= tracer.cpu_check_ms:
                         tracer.long_stint(end)
                     tracer.current = 0
-                    tracer.stint_start = None
                     tracer.last_end = end
-                    w.buf += _pack_idle(_IDLE_HEAD, end)
+                    tracer.stint_start = None
                     if tracer.due:
                         tracer.settle()
                 except Exception:

@@ -78,6 +78,33 @@ describe('timeline model', () => {
     assert.equal(task.startMs, 0);
   });
 
+  it('reads an IDLE written late, with the next RUN or twice, as the end of the stint before it', () => {
+    // The Python tracer writes a stint's IDLE with the next stint's RUN (and again where its
+    // watchdog flushes between stints): records dated later may come first, and an IDLE dated
+    // before the running stint began says nothing of it.
+    const t = timeline();
+    t.task(0, 1, TaskKind.Request, 0, 'GET /a', 0, at('/app.js', 3));
+    t.run(1, 1, Reason.Request);
+    t.stintCpu(1, 1, 3, 0, 2, 2); // the stint's machine share, written after it ended
+    t.lag(5, 100, 100, 100, 1);
+    t.idle(3); // flushed between stints
+    t.idle(3); // and with the next RUN
+    t.run(10, 1, Reason.Timer);
+    t.idle(3); // the flush's IDLE, the next stint begun meanwhile
+    t.idle(11);
+    t.finish();
+    const [task] = summarize(t).tasks.filter((x) => x.id === '1');
+    assert.equal(task.stints, 2);
+    assert.equal(task.runMs, 3, 'ran 1-3 and 10-11');
+    assert.deepEqual(
+      Array.from({ length: t.stints.length }, (_, i) => [t.stints.start[i], t.stints.end[i]]),
+      [
+        [1, 3],
+        [10, 11],
+      ],
+    );
+  });
+
   it('makes a stint at least the threshold long a block, with the location the sampler gave', () => {
     const t = timeline(50);
     t.task(0, 1, TaskKind.Request, 0, 'GET /slow', 0, at('/app.js', 3));

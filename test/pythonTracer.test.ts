@@ -720,6 +720,57 @@ describe('the Python asyncio tracer', function () {
     await holdSeenLive('hold_sampled', 50);
   });
 
+  it('streams the end of a stint to a live reader while the loop sits idle after it (its IDLE in the live flush)', async () => {
+    // A stint's IDLE is written with the next stint's RUN (one pack for both: docs/performance.md),
+    // so a loop that sits idle after a stint writes none: the watchdog's live flush writes it, and a
+    // reader sees the stint end, not the loop busy for as long as it idles (without that flush's
+    // IDLE this fails: the stint runs on to the latest record, the lag probe's). The program waits
+    // in a thread of the loop's executor until the test lets it go: no stint meanwhile.
+    const release = path.join(dir, 'idle-after-release');
+    const program = path.join(dir, 'idle_after.py');
+    fs.writeFileSync(
+      program,
+      [
+        'import asyncio, os, time',
+        'def wait():',
+        `    while not os.path.exists(${JSON.stringify(release)}):`,
+        '        time.sleep(0.01)',
+        'async def step():',
+        '    time.sleep(0.03)  # the stint',
+        '    await asyncio.get_running_loop().run_in_executor(None, wait)',
+        'asyncio.run(step())',
+        "print('released')",
+      ].join('\n') + '\n',
+    );
+    const timeline = new Timeline();
+    const server = await TraceServer.start({ accept: () => true, visitor: () => timeline });
+    try {
+      const traced = runTraced(program, server.tracerOptions({ blockMs: 1e6 }));
+      const first = (): number | undefined => timeline.tasks.find((t) => t.name === 'step')?.stints[0];
+      // The loop idle for a second and a half after the step's first stint, live (the lag probe
+      // writes its LAG every second, idle or not).
+      await waitFor(
+        () => {
+          const i = first();
+          return i !== undefined && timeline.endTime - timeline.stints.start[i] >= 1500 ? true : undefined;
+        },
+        30_000,
+        'a second and a half of the idle loop, live',
+      );
+      assert.equal(timeline.endInfo, null, 'seen while the program runs');
+      const i = first() as number;
+      const ran = timeline.stintEnd(i) - timeline.stints.start[i];
+      assert.ok(ran >= 30 && ran < 1000, `the step's first stint ran ${ran} ms, live`);
+      fs.writeFileSync(release, '');
+      const result = await traced;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'released\n');
+    } finally {
+      fs.writeFileSync(release, '');
+      await server.close();
+    }
+  });
+
   it('runs a stint’s reads of the tracer’s state and its time comparisons specialized (CPython 3.11)', async () => {
     // Every callback of the loop runs through the patched Handle._run. CPython 3.11 specializes an
     // attribute of an instance to an offset only while the instance's keys are shared (30 at most:
