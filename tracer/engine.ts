@@ -1458,20 +1458,90 @@ export function readsFor(task: Task): boolean {
  * `live`: whether the opener's work goes on (by default, as openerDone says).
  */
 export function startProbe(opener: Task, reads: boolean, queued = false, live?: boolean): boolean {
+  if (queued) {
+    if (--queuedProbes < 0) queuedProbes = 0;
+  } else soonReaction = false;
   if (probing !== null || current !== null) return false;
   probing = opener;
   probeReads = reads;
-  times.probeStart = queued ? queuedStart() : now();
   probeAnswered = null;
   probeLate = null;
   probeMixed = false;
   probeEntered = false;
+  probeReacts = false;
   probeLive = live ?? readsFor(opener);
+  // A tick the read queued, run right after that read became its waiter's stint and ended as one
+  // the drain goes on from (endProbeRead, leaveSoon), for that same task: it is part of that stint,
+  // open for the watchdog as for the trace — no clock reading, no heartbeat of its own (see
+  // probeSoon).
+  probeSoon = queued && probeLive && times.pendingIdle === SOON && opener === pendingTask;
+  if (probeSoon) {
+    // (Not a time of its own: see probeStartFor.)
+    times.probeStart = times.stint;
+    probeSeq = stintSeq;
+    return true;
+  }
+  if (queued && times.pendingIdle === SOON) {
+    // A stint ended SOON (a read's, its tick still to run: readGoesOn) that this tick does not
+    // continue ends where the tick begins: the one reading, for both.
+    endSoon();
+    times.probeStart = times.lastEnd;
+  } else times.probeStart = queued ? queuedStart() : now();
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
   if (probeLive) beat(times.probeStart, opener.id, true);
   probeSeq = stintSeq;
   return true;
+}
+
+/**
+ * The probe is a tick of a read's, begun inside that read's stint, ended SOON (see startProbe): the
+ * drain goes on in it. A stint it becomes of that same task continues it (enter, as a continuation
+ * does: enterContinuation), with no clock reading; anything else reads the clock where it needs a
+ * time (probeStartFor).
+ */
+let probeSoon = false;
+/**
+ * The read settled a promise of the task it answers from which another was made (CHAINED_BIT, see
+ * promises.ts `reacts`): that reaction is queued, and runs in this drain before the loop can wait.
+ * The read's stint then ends as a continuation with such a reaction queued does (leaveSoon): what
+ * runs next dates its end, and the waiter's continuation — most often the very reaction — continues
+ * it with no clock reading (enterContinuation), as do the ticks the read queued (probeSoon).
+ */
+let probeReacts = false;
+/**
+ * Ticks a read queued (sources/ticks.ts, probeTick*) that have not run yet: they run in this drain,
+ * before the loop can wait, each as a probe that ends or continues a stint ended SOON (endProbeRead).
+ */
+let queuedProbes = 0;
+/** A read's tick is queued (sources/ticks.ts): see queuedProbes. */
+export function probeQueued(): void {
+  queuedProbes++;
+}
+/** The stint a read ended SOON has its reaction queued still (probeReacts, as the read ended). */
+let soonReaction = false;
+/**
+ * Whether a stint a read became can end SOON (leaveSoon): something of the drain is sure to run
+ * after it — a reaction it queued (probeReacts), or a tick it queued (queuedProbes) — and date its
+ * end, or continue it.
+ */
+function readGoesOn(): boolean {
+  if (probeReacts) soonReaction = true;
+  return soonReaction || queuedProbes > 0;
+}
+
+/**
+ * Where a stint the probe becomes, of `task`, begins: the probe's start, or — for a probe begun
+ * inside a stint ended SOON (probeSoon) — nothing of its own for that stint's task (the stint goes
+ * on), and a clock reading now for any other (which ends that stint there: the probe's time so
+ * far, a tick's few microseconds, is left in it).
+ */
+function probeStartFor(task: Task): number {
+  if (probeSoon && (times.pendingIdle !== SOON || task !== pendingTask)) {
+    probeSoon = false;
+    times.probeStart = now();
+  }
+  return times.probeStart;
 }
 
 /**
@@ -1530,7 +1600,7 @@ export function probeEnter(): boolean {
   probeEntered = true;
   readBegins = true;
   readsLate = waitsLate(task);
-  enter(task, Reason.Io, false, times.probeStart);
+  enter(task, Reason.Io, false, probeStartFor(task));
   readBegins = false;
   readsLate = false;
   return true;
@@ -1560,8 +1630,11 @@ export function readAnswered(tag: Strand | undefined): void {
   }
 }
 
-/** A promise settled during the read, no stint open: a reply to its task, unless that is the opener. */
-export function probeSettled(tag: Strand | undefined): void {
+/**
+ * A promise settled during the read, no stint open: a reply to its task, unless that is the opener.
+ * `chained`: a reaction to it is queued (see probeReacts).
+ */
+export function probeSettled(tag: Strand | undefined, chained: boolean): void {
   if (probing === null) return;
   const task = tag === undefined ? null : taskOf(tag);
   // (A reply to another task than the one the read answered so far, both still waiting: see
@@ -1579,9 +1652,15 @@ export function probeSettled(tag: Strand | undefined): void {
     task.answered = ++replies;
     if (probing.holdsReply) heldAnswered(probing, task, probeLate === task);
   }
-  if (again && replyAgain(task!, firstLate)) return;
+  if (again && replyAgain(task!, firstLate)) {
+    probeReacts = chained;
+    return;
+  }
   if (task === null || (probeAnswered !== null && probeAnswered !== task)) probeMixed = true;
-  else probeAnswered = task;
+  else {
+    probeAnswered = task;
+    if (chained) probeReacts = true;
+  }
 }
 
 /**
@@ -1608,9 +1687,10 @@ function replyAgain(next: Task, firstLate: boolean): boolean {
   if (probeEntered || stintSeq !== probeSeq || current !== null || !answersWaiter(first, firstLate))
     return false;
   readsLate = firstLate;
-  enter(first, Reason.Io, true, times.probeStart);
+  enter(first, Reason.Io, true, probeStartFor(first));
   readsLate = false;
   leave();
+  probeSoon = false;
   readEnded(times.lastEnd);
   // The promises settled so far were the first waiter's reply (see endProbe).
   if (probeSettles.length > 0) {
@@ -1675,12 +1755,29 @@ function endProbeRead(): Task | null {
     if (current === null) readEnded(times.lastEnd);
     return ran;
   }
-  if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
+  const soon = probeSoon;
+  if (soon) {
+    // A tick begun inside its opener's stint ended SOON (startProbe), which it answered for or
+    // nobody: that stint goes on through it, as it is (the reaction queued ends it, or continues it).
+    if (
+      stintSeq === probeSeq &&
+      current === null &&
+      times.pendingIdle === SOON &&
+      pendingTask === opener &&
+      !probeMixed &&
+      (probeAnswered === null || probeAnswered === opener)
+    ) {
+      // (With nothing of the drain sure to follow, it ends here.)
+      if (!readGoesOn()) endSoon();
+      return opener;
+    }
+  } else if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
   if (stintSeq !== probeSeq || current !== null) return null;
   const waiter = probeAnswered;
   // What the block sampler saw of the read is the waiter's (the heartbeat named the opener while
   // nobody knew), or nobody's if the read answered several or none of the program's tasks.
-  if (probeLive && (waiter !== null || probeMixed))
+  // (A tick begun inside a stint ended SOON has no heartbeat of its own: that one is the stint's.)
+  if (probeLive && !soon && (waiter !== null || probeMixed))
     recentTask[probeSeq & (RECENT - 1)] = waiter !== null && !probeMixed ? waiter.id : 0;
   if (waiter !== null || probeMixed) {
     // A reply: its waiter's stint, right before the continuation it leads to (that continuation
@@ -1694,10 +1791,20 @@ function endProbeRead(): Task | null {
     // (But not a waiter whose work, over by that word, goes on waiting for this very answer, asked
     // after it was over: a request's work after its response that awaits a query or a port's
     // message — see waitsLate.)
-    if (probeMixed || waiter === null || (openerDone(waiter) && probeLate !== waiter)) return null;
+    if (probeMixed || waiter === null || (openerDone(waiter) && probeLate !== waiter)) {
+      // (A tick inside a stint ended SOON that answered several: that stint ends here.)
+      if (soon) endSoon();
+      return null;
+    }
     readsLate = probeLate === waiter;
-    enter(waiter, Reason.Io, true, times.probeStart);
+    enter(waiter, Reason.Io, true, probeStartFor(waiter));
     readsLate = false;
+    // Its reaction or a tick it queued is to run in this drain (see readGoesOn): what runs next
+    // dates the end.
+    if (readGoesOn()) {
+      leaveSoon();
+      return waiter;
+    }
     leave();
     readEnded(times.lastEnd);
     return waiter;
@@ -1713,9 +1820,14 @@ function endProbeRead(): Task | null {
   // where they come a moment apart: enter merges them.)
   readBegins = true;
   readsLate = waitsLate(opener);
-  enter(opener, Reason.Io, false, times.probeStart);
+  enter(opener, Reason.Io, false, probeStartFor(opener));
   readBegins = false;
   readsLate = false;
+  // (As a waiter's reply above.)
+  if (readGoesOn()) {
+    leaveSoon();
+    return opener;
+  }
   leave();
   readEnded(times.lastEnd);
   return opener;

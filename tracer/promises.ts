@@ -201,7 +201,8 @@ function settled(promise: Promise<unknown>): void {
     // A connection's read settles its waiters as the probe decides (engine.ts); anything else
     // that runs with no task (a timer Node's `timers/promises` set) ends a member it settles.
     if (probing !== null) {
-      probeSettled((promise as Tagged)[kTag]);
+      const stamped = (promise as Tagged)[kIdx];
+      probeSettled((promise as Tagged)[kTag], stamped !== undefined && (stamped & CHAINED_BIT) !== 0);
       probeSettledPromise(promise);
     } else {
       settledOutside(promise);

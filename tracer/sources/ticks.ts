@@ -15,6 +15,7 @@ import {
   leave,
   leaveSoon,
   probing,
+  probeQueued,
   startProbe,
   runsAs,
 } from '../engine';
@@ -302,10 +303,15 @@ function wrapQueue(target: object, key: 'nextTick' | 'queueMicrotask', fn: AnyFu
           typeof callback === 'function'
         ) {
           const opener = probing;
-          if (n === 1) return fn.call(this, probeTick0, callback, opener);
-          if (n === 2) return fn.call(this, probeTick1, callback, opener, a);
-          if (n === 3) return fn.call(this, probeTick2, callback, opener, a, b);
-          return fn.call(this, probeTickN, callback, opener, Reflect.apply(rest, undefined, arguments));
+          if (n > 3)
+            return fn.call(this, probeTickN, callback, opener, Reflect.apply(rest, undefined, arguments));
+          // (Counted once Node has queued it: see engine.ts queuedProbes.)
+          let result: unknown;
+          if (n === 1) result = fn.call(this, probeTick0, callback, opener);
+          else if (n === 2) result = fn.call(this, probeTick1, callback, opener, a);
+          else result = fn.call(this, probeTick2, callback, opener, a, b);
+          probeQueued();
+          return result;
         }
         return n <= 3
           ? callWith(fn, this, n, callback, a, b)
