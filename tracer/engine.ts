@@ -666,8 +666,12 @@ function stintCpu(time: number): void {
 function nestedStintCpu(task: Task, time: number): void {
   const counters = schedstat.read();
   if (counters === null) return;
+  // The counters were read after `time`: a wait for a CPU in between (the thread preempted right
+  // after it read the clock, hundreds of ms on a busy core) is in them, and is no part of the stint.
+  // Every bound of the wait is less that time.
+  const late = Math.max(0, now() - time) * 1e6;
   const start = times.pieceStart;
-  const wait = counters[1];
+  const wait = counters[1] - late;
   // This thread's last reading was made while no stint was open: at or before the outer stint's
   // start, so before this one's.
   let waitNs = wait - times.waitRef - Math.max(0, start - times.waitRefAt) * 1e6;
@@ -684,18 +688,22 @@ function nestedStintCpu(task: Task, time: number): void {
     const cpuBefore = r[4];
     const waitBefore = r[5];
     if (Atomics.load(hb, CPU_SEQ) === seq && since <= time) {
-      // Its first reading in the outer stint, and its last before that stint (while this thread
-      // slept): each less the time from it to this stint's start, if before it.
-      waitNs = Math.max(
-        waitNs,
-        wait - wait0 - Math.max(0, start - since) * 1e6,
-        wait - waitBefore - Math.max(0, start - before) * 1e6,
-      );
+      // Its last reading before the outer stint, made while this thread slept (no wait of its
+      // under way, whose time the counters add only when it ends), less the time from it to this
+      // stint's start.
+      waitNs = Math.max(waitNs, wait - waitBefore - Math.max(0, start - before) * 1e6);
+      if (before <= start) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpuBefore);
       if (since >= start) {
+        // Its first reading in the outer stint, made in this one: a wait under way then began in
+        // this stint (this thread ran at its start), and counts whole.
+        waitNs = Math.max(waitNs, wait - wait0);
         cpuNs = counters[0] - cpu0;
         cpuMaxNs = Math.min(cpuMaxNs, (since - start) * 1e6 + cpuNs);
-      } else cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpu0);
-      if (before <= start) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpuBefore);
+      } else {
+        // Made before this stint began: a wait under way then may have begun before it too (in the
+        // outer stint), so it bounds no wait of this one's; its CPU reading bounds the CPU since.
+        cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpu0);
+      }
     }
   }
   // Brought up to date where the bound can decide (see stintCpu).
