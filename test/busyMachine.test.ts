@@ -30,6 +30,16 @@ const BLOCK_MS = 30;
 const UNTRACKED_MAX = 0.1;
 /** Requests whose framework's wrap-up waits for a worker thread the busy core holds off. */
 const PAGES = 24;
+/** The CPU time of each stint nested in another task's, ms, and how many run. */
+const NESTED_CPU_MS = 4;
+const NESTED_ROUNDS = 5;
+/** A nested stint stretched this long (past CPU_CHECK_MS, 10 ms) is looked at, ms. */
+const STRETCHED_MS = 12;
+/**
+ * What such a stint may be judged to have held the loop, ms: under WRAP_UP_MS (model/timeline.ts),
+ * and more than its CPU (NESTED_CPU_MS) by the looseness of the readings it counts from.
+ */
+const HELD_MAX_MS = 10;
 
 const canPin =
   process.platform === 'linux' &&
@@ -68,6 +78,72 @@ describe('a busy machine', function () {
     // Blamed in the spin: its loop (line 15) or the reading of the thread's CPU time it calls (11).
     const line = real.location === null ? null : `${path.basename(real.location.file)}:${real.location.line}`;
     assert.ok(line === 'busyMachine.js:15' || line === 'busyMachine.js:11', `blamed in the spin: ${line}`);
+  });
+
+  it("judges a stint nested in another task's by the time it held the loop, not by the wall time a busy core stretched it to", async () => {
+    // A scope of a task of its own run inside a timer's stint: a stint nested in the timer's
+    // (its RUN, then the timer's again). Each runs NESTED_CPU_MS of the process's CPU time at a
+    // low priority beside the busy loop: tens of ms of wall time, mostly waiting for a CPU. Before,
+    // only an outermost stint was looked at for that wait (STINT_CPU): a nested one was judged by
+    // its wall time — after a request's response, background work; a block taught as CPU work.
+    const dir = tempDir();
+    const program = path.join(dir, 'nested.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const os = require('node:os');",
+        "const { AsyncResource } = require('node:async_hooks');",
+        "// The process's CPU time (no timed fs call: its wall time would count as work of its own).",
+        'const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };',
+        'function spin(ms) { const from = cpu(); while (cpu() - from < ms); }',
+        'os.setPriority(Number(process.env.BUSY_NICE));',
+        "const scope = new AsyncResource('looplens:nested');",
+        'let rounds = 0;',
+        'function round() {',
+        '  spin(0.2);',
+        `  scope.runInAsyncScope(() => spin(${NESTED_CPU_MS}));`,
+        '  spin(0.2);',
+        `  if (++rounds < ${NESTED_ROUNDS}) setTimeout(round, 10);`,
+        '}',
+        'setTimeout(round, 10);',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'nested.looplens');
+    const env = tracedEnv(out, { blockMs: BLOCK_MS });
+    env.BUSY_NICE = '10';
+    if (DIST !== undefined) env.NODE_OPTIONS = `--require ${path.join(DIST, 'tracer.js')}`;
+    const result = await run('taskset', ['-c', '0', process.execPath, program], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const { summary, timeline } = readTrace(out);
+    const nested = timeline.tasks.find((t) => t.name === 'nested');
+    assert.ok(nested, summary.tasks.map((t) => t.name).join(', '));
+    const stints = nested.stints.map((i) => {
+      const end = timeline.stintEnd(i);
+      const wall = end - timeline.stints.start[i];
+      return { i, wall, held: timeline.heldMs(i, end), waited: timeline.cpuWaitMs(i) };
+    });
+    const said = stints
+      .map((s) => `${s.wall.toFixed(1)} ms (held ${s.held.toFixed(1)}, waited ${s.waited.toFixed(1)})`)
+      .join(', ');
+    if (process.env.LOOPLENS_TEST_SAY !== undefined) console.log(`nested stints: ${said}`);
+    assert.equal(stints.length, NESTED_ROUNDS, `one stint a round: ${said}`);
+    // The busy core stretched them past the length a stint is looked at from (the test looked at
+    // what it means to), and each such one is judged by what it held the loop: its CPU, not its wall.
+    const stretched = stints.filter((s) => s.wall >= STRETCHED_MS);
+    assert.ok(stretched.length >= NESTED_ROUNDS - 1, `stretched past ${STRETCHED_MS} ms: ${said}`);
+    for (const s of stretched) {
+      assert.ok(s.waited > 0, `a nested stint says it waited for a CPU: ${said}`);
+      assert.ok(s.held < HELD_MAX_MS, `and held the loop for about its CPU time, not its wall: ${said}`);
+      // (Some of it: its thread computed. A wait counted from outside it made it none.)
+      assert.ok(s.held > 0, `a nested stint held the loop while it computed: ${said}`);
+    }
+    // Those a block long are blocks that say so, not taught as CPU work (lessons.ts).
+    for (const b of summary.blocks.filter((b) => b.taskName === 'nested'))
+      assert.ok(
+        b.cpuWaitMs > 0 && b.durationMs - b.cpuWaitMs < BLOCK_MS,
+        `a nested block says it waited: ${b.durationMs} ms, ${b.cpuWaitMs} ms of it waiting`,
+      );
   });
 
   it("takes no time the loop thread waited for a CPU between stints for untracked code while the thread pool's threads burn it, in both modes", async () => {

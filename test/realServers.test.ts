@@ -66,6 +66,7 @@ import {
   startMariadb,
   startPostgres,
   startRedis,
+  startTogether,
 } from './services/databases';
 
 /**
@@ -691,7 +692,11 @@ describe('real servers, traced under load', function () {
   let redis: Service;
 
   before(async () => {
-    [pg, mariadb, redis] = await Promise.all([startPostgres(), startMariadb(), startRedis()]);
+    [pg, mariadb, redis] = await startTogether<[Postgres, Mariadb, Service]>([
+      startPostgres(),
+      startMariadb(),
+      startRedis(),
+    ]);
   });
   after(async () => {
     await Promise.all([pg?.stop(), mariadb?.stop(), redis?.stop()]);

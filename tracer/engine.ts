@@ -235,6 +235,11 @@ const times = {
   lastEnd: 0,
   /** When the open (or last) outermost stint began, as the trace has it. */
   openStart: 0,
+  /**
+   * When the piece of a stint now open inside another task's began (its RUN: a nested enter, the
+   * leave of one nested in it, a switchTo), as the trace has it (see nestedStintCpu).
+   */
+  pieceStart: 0,
   /** The end of the last stint, not yet written (or NONE, or SOON; see enter). */
   pendingIdle: -1, // NONE
   /** When the read of a connection now running began (see startProbe). */
@@ -645,6 +650,85 @@ function stintCpu(time: number): void {
 }
 
 /**
+ * A stint of `task` nested in another task's stint (a listener of its emitter, a scope of its run
+ * inside the other's code) has run long, from times.pieceStart to `time`, and the outer one resumes:
+ * it is looked at as an outermost stint is (stintCpu), so that a reader judges it by the time it
+ * held the loop, not by its wall time. Without a record a nested stint that a busy machine stretched
+ * past 10 ms, mostly waiting for a CPU, was judged by its wall: a request's stint after its
+ * response background work, a block taught as CPU work. No reading is made where it begins (no
+ * system call in every nested stint): the bounds count from readings made before — this thread's
+ * last (the end of a stint it looked at, or the outer stint's start after a gap) and the
+ * watchdog's last before the outer stint, less all the time from each to this one's start — or in
+ * it (the watchdog's first in the outer stint, when it came after this one began). The outer
+ * stint's own look (stintCpu) counts from the same readings, left as they were: its figures cover
+ * this one too.
+ */
+function nestedStintCpu(task: Task, time: number): void {
+  const counters = schedstat.read();
+  if (counters === null) return;
+  // The counters were read after `time`: a wait for a CPU in between (the thread preempted right
+  // after it read the clock, hundreds of ms on a busy core) is in them, and is no part of the stint.
+  // Every bound of the wait is less that time.
+  const late = Math.max(0, now() - time) * 1e6;
+  const start = times.pieceStart;
+  const wait = counters[1] - late;
+  // This thread's last reading was made while no stint was open: at or before the outer stint's
+  // start, so before this one's.
+  let waitNs = wait - times.waitRef - Math.max(0, start - times.waitRefAt) * 1e6;
+  let cpuMaxNs = counters[0] - times.cpuRefNs;
+  let cpuNs = -1;
+  const hb = heartbeat;
+  const r = heartbeatCpu;
+  const seq = stintSeq;
+  if (hb !== null && r !== null && Atomics.load(hb, CPU_SEQ) === seq) {
+    const since = r[0];
+    const cpu0 = r[1];
+    const wait0 = r[2];
+    const before = r[3];
+    const cpuBefore = r[4];
+    const waitBefore = r[5];
+    if (Atomics.load(hb, CPU_SEQ) === seq && since <= time) {
+      // Its last reading before the outer stint, made while this thread slept (no wait of its
+      // under way, whose time the counters add only when it ends), less the time from it to this
+      // stint's start.
+      waitNs = Math.max(waitNs, wait - waitBefore - Math.max(0, start - before) * 1e6);
+      if (before <= start) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpuBefore);
+      if (since >= start) {
+        // Its first reading in the outer stint, made in this one: a wait under way then began in
+        // this stint (this thread ran at its start), and counts whole.
+        waitNs = Math.max(waitNs, wait - wait0);
+        cpuNs = counters[0] - cpu0;
+        cpuMaxNs = Math.min(cpuMaxNs, (since - start) * 1e6 + cpuNs);
+      } else {
+        // Made before this stint began: a wait under way then may have begun before it too (in the
+        // outer stint), so it bounds no wait of this one's; its CPU reading bounds the CPU since.
+        cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpu0);
+      }
+    }
+  }
+  // Brought up to date where the bound can decide (see stintCpu).
+  if (time - start - waitNs / 1e6 >= CPU_CHECK_MS) {
+    try {
+      cpuUsage();
+      const fresh = schedstat.read();
+      if (fresh !== null && fresh[0] > counters[0]) {
+        const ran = fresh[0] - counters[0];
+        cpuMaxNs += ran;
+        if (cpuNs >= 0) cpuNs += ran;
+      }
+    } catch {
+      // not read: the bound may be short by that lag
+    }
+  }
+  // (The CPU the thread spent serving the watchdog's samples is the outer stint's figure, not
+  // taken off here: the bound stays an upper one.) Its blocking calls since the reading.
+  const ownUs = Math.max(0, cpuMaxNs) / 1000 + (times.callMs - times.callRefMs) * 1000;
+  const w = recorder.room(3);
+  if (w === null) return;
+  w.stintCpu(start, task.id, time, Math.max(0, waitNs) / 1000, Math.max(0, cpuNs) / 1000, ownUs);
+}
+
+/**
  * Reads the counters where a stint begins at `time` (see stintCpu). `fresh`: `time` was just read
  * from the clock, and only the tracer's own code has run since. A thread held off its CPU between
  * that reading and the counters' (on a machine so busy that the OS gives a low-priority thread a
@@ -992,6 +1076,9 @@ export function enter(
     beat(t, task.id, true);
     outerReason = reason;
     outerContinuation = continuation;
+  } else {
+    // Nested in another task's stint: its piece begins here (see nestedStintCpu).
+    times.pieceStart = t;
   }
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
@@ -1127,6 +1214,10 @@ export function leave(): void {
     pause(t);
     return;
   }
+  // A stint nested in another task's that ran long is looked at as an outermost one is (pause):
+  // before the RUN that resumes the outer one, while the reader still has it open.
+  if (t - times.pieceStart >= cpuCheckMs && schedstat.fd !== -1) nestedStintCpu(current!, t);
+  times.pieceStart = t;
   const w = recorder.room(1);
   if (w !== null) w.run(t, prev.id, Reason.Resume);
   current = prev;
@@ -1276,6 +1367,7 @@ export function switchTo(task: Task, reason: number, sync = false, dispatch = fa
   if (times.pendingIdle >= 0 && current === null) writePendingIdle();
   if (current !== null) segments.end(current);
   const t = now();
+  times.pieceStart = t;
   const w = recorder.room(1);
   if (w !== null) w.run(t, task.id, reason);
   current = task;

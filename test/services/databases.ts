@@ -232,6 +232,11 @@ export async function startMariadb(cpu?: number): Promise<Mariadb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-mariadb-'));
   const data = path.join(dir, 'data');
   fs.mkdirSync(data, { mode: 0o700 });
+  // A temporary folder of its own, for the install's bootstrap and for the server: in the shared
+  // /tmp two installs at once collided on a temporary table's file (/tmp/#sql-temptable-…), and the
+  // second failed.
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp, { mode: 0o700 });
   const asUser = isRoot ? ['--user=mysql'] : [];
   if (isRoot) {
     fs.chmodSync(dir, 0o755);
@@ -247,6 +252,8 @@ export async function startMariadb(cpu?: number): Promise<Mariadb> {
       ...asUser,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
+      // (Passed on to the bootstrap server, as every option the script does not know.)
+      `--tmpdir=${tmp}`,
       ...sizes,
     ],
     { encoding: 'utf8' },
@@ -264,6 +271,7 @@ export async function startMariadb(cpu?: number): Promise<Mariadb> {
     '--bind-address=127.0.0.1',
     `--socket=${path.join(dir, 'mariadb.sock')}`,
     `--pid-file=${path.join(dir, 'mariadb.pid')}`,
+    `--tmpdir=${tmp}`,
     '--skip-name-resolve',
     '--skip-log-bin',
     '--innodb-flush-log-at-trx-commit=0',
@@ -306,6 +314,23 @@ export async function startMariadb(cpu?: number): Promise<Mariadb> {
     url: `mysql://root@127.0.0.1:${port}/looplens`,
     stop: () => stopChild(child, 'SIGTERM', dir, true),
   };
+}
+
+/**
+ * Waits for services started together. If one fails to start, the others that did are stopped
+ * before the first failure is thrown: left running, a failed `before all` hook's servers (a
+ * PostgreSQL cluster and a redis-server beside a MariaDB whose install failed) kept the test
+ * process alive through their pipes, and mocha never ended.
+ */
+export async function startTogether<T extends readonly Service[]>(starting: {
+  readonly [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(starting);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed === undefined)
+    return settled.map((r) => (r as PromiseFulfilledResult<Service>).value) as unknown as T;
+  await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failed.reason;
 }
 
 /** Starts a private redis-server (no persistence), on CPU `cpu` if given. */
