@@ -6226,6 +6226,94 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("shows a request's wait for a reply read the moment its stint ended, after the loop polled, and a reply in many reads one stint, in both modes", async () => {
+    // A stint of one task less than MERGE_MS after its last is one with it — but not across a poll
+    // of the loop: the reply to what a stint wrote comes only after the loop has waited for events,
+    // however soon. The slowdown widens the merge window to 20 ms, more than a local round trip
+    // takes, as a fast machine's redis in the window's 20 µs did: bullmq + express (full mode, CI's
+    // Node 24) showed a request with no wait. The echo server runs on a thread of its own, so that
+    // nothing of this loop's runs between the request's stint and its reply. `/bulk` asks for 4 MiB,
+    // read in 64 KiB parts (several a poll): those parts go on one stint, not a stint a part.
+    const program = path.join(dir, 'roundTrip.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        "const { Worker } = require('node:worker_threads');",
+        'const BULK = 4 * 1024 * 1024;',
+        'const worker = new Worker(',
+        '  [',
+        '    "const net = require(\'node:net\');",',
+        '    "const { parentPort } = require(\'node:worker_threads\');",',
+        '    "const bulk = Buffer.alloc(" + BULK + ", 120);",',
+        "    \"const server = net.createServer((s) => s.on('data', (d) => s.write(String(d).startsWith('bulk') ? bulk : d)));\",",
+        '    "server.listen(0, \'127.0.0.1\', () => parentPort.postMessage(server.address().port));",',
+        '    "parentPort.once(\'message\', () => server.close(() => process.exit(0)));",',
+        "  ].join('\\n'),",
+        '  { eval: true },',
+        ');',
+        'const reads = [];',
+        "worker.once('message', (port) => {",
+        "  const socket = net.connect(port, '127.0.0.1', () => {",
+        '    const server = http.createServer(async (req, res) => {',
+        "      const want = req.url === '/bulk' ? BULK : 5;",
+        '      let got = 0;',
+        '      let parts = 0;',
+        '      const reply = new Promise((resolve) => {',
+        '        const onData = (d) => {',
+        '          parts++;',
+        '          got += d.length;',
+        '          if (got < want) return;',
+        "          socket.off('data', onData);",
+        '          resolve();',
+        '        };',
+        "        socket.on('data', onData);",
+        '      });',
+        "      socket.write(req.url === '/bulk' ? 'bulk\\n' : 'ping\\n');",
+        '      await reply;',
+        '      reads.push(parts);',
+        "      res.end('pong');",
+        '    });',
+        "    server.listen(0, '127.0.0.1', async () => {",
+        '      const { port: httpPort } = server.address();',
+        "      for (const p of ['/ping', '/ping', '/ping', '/bulk', '/bulk'])",
+        '        await new Promise((resolve, reject) =>',
+        "          http.get({ host: '127.0.0.1', port: httpPort, path: p, agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '        );',
+        '      console.log(JSON.stringify(reads));',
+        '      socket.end();',
+        '      server.close();',
+        "      worker.postMessage('stop');",
+        '    });',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
+      const reads = JSON.parse(result.stdout) as number[];
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        ['GET /ping', 'GET /ping', 'GET /ping', 'GET /bulk', 'GET /bulk'],
+        mode,
+      );
+      for (const [i, request] of requests.entries()) {
+        const what = `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}, ${reads[i]} reads`;
+        assert.ok(request.waitMs > 0, `the request waits for its reply (${what})`);
+        assert.ok(request.stints >= 2, `its stint, then its reply's (${what})`);
+        // (A few more where the loaded machine held the loop past the window between two polls.)
+        if (request.name === 'GET /bulk')
+          assert.ok(
+            reads[i] >= 16 && request.stints * 4 <= reads[i],
+            `the reply's parts one stint (${what})`,
+          );
+      }
+    }
+  });
+
   it("makes a timer the program sets after the response the request's background work, however short, and a library's not, in both modes", async () => {
     const app = path.join(dir, 'afterResponse');
     // A library that tidies up on a timer when the request gives its client back.

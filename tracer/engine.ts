@@ -246,6 +246,12 @@ const times = {
   probeStart: 0,
   /** When the last read of a connection ended, as read from the clock (see queuedStart). */
   readEnd: 0,
+  /**
+   * When the last read of a connection that the loop called began (a callback of the loop's after
+   * it polled, not a tick a read queued; see startProbe), or -1: a stint that ended before it is not
+   * continued by what runs after it, but for a read of the same reply (see enter, readRun).
+   */
+  loopRead: -1,
   /** Where the gap before the next stint began, when a flush tick restarted it (see restartGap). */
   gapStart: 0,
   /** The loop's idle time at the last gap's estimate, to estimate busy time in code the tracer does not see. */
@@ -1034,7 +1040,8 @@ export function enter(
     } else if (
       task === pendingTask &&
       (continuation || reason !== Reason.Timer) &&
-      (t - times.pendingIdle <= mergeMs || (continuation && marks > 0))
+      (t - times.pendingIdle <= mergeMs || (continuation && marks > 0)) &&
+      (times.loopRead <= times.pendingIdle || readRun())
     ) {
       // The same task again after a moment: one stint, not two (and two records saved). But never
       // a timer's call: the loop makes it in its timers phase, after the task's last stint ended in
@@ -1050,6 +1057,13 @@ export function enter(
       // the same drain, the loop never waited for events between them — the dish held the loop
       // all along (a long `for (…) await x` that the machine preempted, or a collection cut), and
       // the block it is is one stint.
+      // But never across a poll of the loop: a connection's read that the loop called after the
+      // stint ended (loopRead) — the stint's reply, or what led to this continuation — came after
+      // the loop waited for events, and the task waited with it, however short that was. A request
+      // whose stint wrote a query and ended, its reply read within MERGE_MS (the loop polled at
+      // once and found it there), showed no wait at all (bullmq + express, CI's Node 24, full mode:
+      // one request of 80 with waitMs 0). The read goes on only from a read of the same reply
+      // (readRun): a large result's parts, which one poll hands over in several reads.
       times.pendingIdle = NONE;
       current = task;
       resume(t);
@@ -1579,6 +1593,12 @@ export function startProbe(opener: Task, reads: boolean, queued = false, live?: 
     endSoon();
     times.probeStart = times.lastEnd;
   } else times.probeStart = queued ? queuedStart() : now();
+  // A read the loop called (data a connection brings, from the poll; not a tick a read queued):
+  // what runs from here on ran after the loop waited for events (see enter).
+  if (reads && !queued) {
+    times.loopRead = times.probeStart;
+    loopReadAsks = asks;
+  }
   // The watchdog sees the opener's stint: a read that blocks names its line (if the read becomes
   // a stint, it begins at this very time, as the block's sample says).
   if (probeLive) beat(times.probeStart, opener.id, true);
@@ -1652,6 +1672,31 @@ let readEndSeq = -1;
 function readEnded(t: number): void {
   times.readEnd = t;
   readEndSeq = stintSeq;
+  readEndAsks = loopReadAsks;
+}
+
+/**
+ * Writes to the program's connections and messages posted on its ports so far (asks: see
+ * sources/connections.ts askOn, sources/workers.ts), and their count when the last read the loop
+ * called began (loopRead) and as of the read whose end is times.readEnd.
+ */
+let asks = 0;
+let loopReadAsks = 0;
+let readEndAsks = -1;
+/** The program writes to a connection it opened, or posts on a port: it may ask for a reply. */
+export function asked(): void {
+  asks++;
+}
+
+/**
+ * Whether the stint that ended last (pendingIdle) was a read of a connection and nothing was asked
+ * from the start of the read the loop called for it until the read the loop called since: the two
+ * are parts of one reply (a large result's, read in several reads of one poll), and the second
+ * continues the first, a moment apart (see enter). A reply to anything asked in between can only
+ * come after the loop has polled again, and the task waits for it.
+ */
+function readRun(): boolean {
+  return times.readEnd === times.pendingIdle && readEndAsks === loopReadAsks;
 }
 
 /**

@@ -17,7 +17,7 @@ import type * as http from 'node:http';
 import type * as childProcess from 'node:child_process';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, asProbe, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
+import { Task, asProbe, asked, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { routeOf } from '../frameworks';
 import { Slot, kTask } from '../marks';
@@ -235,7 +235,11 @@ function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
   const patched = {
     // (A method of this name, so that the patched function keeps the original's name.)
     [name](this: Connected, a: unknown, b: unknown, c: unknown) {
-      if (this[kConn] !== undefined && this[kWroteInRead] !== connRead) this[kWroteInRead] = connRead;
+      if (this[kConn] !== undefined) {
+        // (Counted whoever writes: a reply to it comes only after the loop polls again, engine.ts readRun.)
+        asked();
+        if (this[kWroteInRead] !== connRead) this[kWroteInRead] = connRead;
+      }
       // A library serving a queue of callbacks from a reply's read: the query is the waiter's.
       const queued =
         probing !== null && anyWaiting() && this[kConn] !== undefined && enabled

@@ -7,6 +7,7 @@ import { Reason, TaskKind } from '../../protocol/format';
 import {
   Task,
   asProbe,
+  asked,
   current,
   enabled,
   openerDone,
@@ -166,6 +167,7 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
     postMessage(this: Port, message: unknown, transfer: unknown) {
       // Who asked last: what comes back on the port answers them (see streams.ts probePush).
       if (current !== null && this[kConn] !== undefined && enabled) {
+        asked();
         const slot = regSlot();
         if (slot !== null) {
           this[kAsker] = slot;
