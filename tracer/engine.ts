@@ -1255,6 +1255,7 @@ export function leaveSoon(): void {
   if (strands === true && strandDepth > savedTask.length) restoreStrand();
   segments.end(current);
   times.pendingIdle = SOON;
+  soonRead = false;
   if (pendingTask !== current) pendingTask = current; // (see leave)
   lastWasContinuation = outerContinuation;
   lastReason = outerReason;
@@ -1267,8 +1268,17 @@ export function endSoon(): void {
   const t = now();
   times.pendingIdle = t;
   times.lastEnd = t;
+  // A read's stint ends here (see soonRead): the read's end, as leave() would have made it.
+  if (soonRead) readEnded(t);
   pause(t);
 }
+/**
+ * The stint ended SOON is a read's (endProbeRead: its reaction or a tick it queued still to run),
+ * with what continued it in the drain: where endSoon ends it, that is the read's end (readEnded),
+ * and a read of the same reply the loop calls next continues it (readRun) as it would a read's
+ * stint that leave() ended.
+ */
+let soonRead = false;
 
 /**
  * Marks queued (see pause) that have not run yet: while one has not, the microtask queue is still
@@ -1940,6 +1950,7 @@ function endProbeRead(): Task | null {
     // dates the end.
     if (readGoesOn()) {
       leaveSoon();
+      soonRead = true;
       return waiter;
     }
     leave();
@@ -1963,6 +1974,7 @@ function endProbeRead(): Task | null {
   // (As a waiter's reply above.)
   if (readGoesOn()) {
     leaveSoon();
+    soonRead = true;
     return opener;
   }
   leave();
