@@ -131,6 +131,35 @@ function patchHapiRequest(exported: unknown): void {
   keepOnRequest(Request, 'generate', kHapi, 1);
 }
 
+let patchedHapiHandler = false;
+
+/**
+ * hapi's handler module: `configure(handler, route)` gives each route the function its requests
+ * call (`route.settings.handler`, read for each request): the program's handler, wrapped by
+ * routeHandlers.ts (a plugin's handler, `{ directory: … }`, is a library's: placed nowhere).
+ */
+function patchHapiHandler(exported: unknown): void {
+  const module = exported as Record<string, unknown> | null;
+  if (patchedHapiHandler || module === null || typeof module.configure !== 'function') return;
+  patchedHapiHandler = true;
+  const configure = module.configure as AnyFunction;
+  const patched = {
+    configure(this: unknown) {
+      const handler = Reflect.apply(configure, this, arguments);
+      return enabled && typeof handler === 'function' ? handledBy(handler as AnyFunction) : handler;
+    },
+  }.configure;
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(configure));
+  module.configure = patched;
+}
+
+/** Whether a require() of `request` from `parent` is hapi loading its handler module. */
+function isHapiHandlerModule(request: unknown, parent: unknown): boolean {
+  if (request !== './handler' || patchedHapiHandler) return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]@hapi[\\/]hapi[\\/]lib[\\/][^\\/]+$/.test(from);
+}
+
 /** Whether a require() of `request` from `parent` is hapi loading its own request module. */
 function isHapiRequestModule(request: unknown, parent: unknown): boolean {
   if (request !== './request' || patchedHapi) return false;
@@ -300,7 +329,8 @@ function routeModule(request: unknown, parent: unknown): 'express' | 'router' | 
   if (typeof from !== 'string') return null;
   if (request === './route' && !patchedExpressRoute && /[\\/]lib[\\/]router[\\/]index\.js$/.test(from))
     return 'express';
-  if (request === './lib/route' && !patchedRouterRoute && /[\\/]router[\\/]index\.js$/.test(from)) return 'router';
+  if (request === './lib/route' && !patchedRouterRoute && /[\\/]router[\\/]index\.js$/.test(from))
+    return 'router';
   return null;
 }
 
@@ -388,7 +418,11 @@ function h3CreateRouter(createRouter: AnyFunction): AnyFunction {
       if (typeof add === 'function') {
         const routedAdd = function (this: unknown, path: unknown, handler: unknown, method: unknown) {
           if (enabled && typeof path === 'string' && !wildcard(path) && typeof handler === 'function')
-            return Reflect.apply(add, this, [path, h3Routed(handledBy(handler as AnyFunction), path), method]);
+            return Reflect.apply(add, this, [
+              path,
+              h3Routed(handledBy(handler as AnyFunction), path),
+              method,
+            ]);
           return Reflect.apply(add, this, arguments);
         };
         router.add = routedAdd;
@@ -599,6 +633,7 @@ export function startFrameworks(): void {
       else if (request === 'find-my-way' && !patchedRouter) patchFindMyWay(exported);
       else if (request === 'trouter' && !patchedTrouter) patchTrouter(exported);
       else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
+      else if (isHapiHandlerModule(request, parent)) patchHapiHandler(exported);
       else if (isHonoContextModule(request, parent)) patchHono(exported);
       else if (request === 'h3' && !patchedH3) patchH3(exported);
     } catch {

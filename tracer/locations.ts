@@ -913,7 +913,10 @@ const HANDLER_STACK_DEPTH = 64;
  * it the stack is now), mapped through source maps. Null when that function is not the program's
  * (a library's, the runtime's); undefined when no frame of `wrapper` is among the frames read.
  */
-export function calledBy(skip: (...args: never[]) => unknown, wrapper: string): CodeLocation | null | undefined {
+export function calledBy(
+  skip: (...args: never[]) => unknown,
+  wrapper: string,
+): CodeLocation | null | undefined {
   const frames = captureFrames(skip, HANDLER_STACK_DEPTH);
   if (frames === null) return undefined;
   for (let i = 1; i < frames.length; i++) {
