@@ -543,6 +543,21 @@ function assertShopLanes(run: Run, file: string, routes: ShopRoutes): SummaryTas
 }
 
 /**
+ * No reads of a connection held for nobody (`connection reply`, internal): each reply's reads are
+ * the waiter's whose promise it settles, also where the pool's waiters queued (the load's 8
+ * connections on a pool of 4), whose queries the pool writes from the read of the reply that freed
+ * a connection, before it settles that reply's promise.
+ */
+function assertNoHeldReplies(s: Summary): void {
+  const held = s.tasks.filter((t) => t.name === 'connection reply');
+  assert.deepEqual(
+    held.map((t) => `${t.id} at ${t.startMs} ms, ${t.runMs} ms in ${t.stints} stints`).slice(0, 5),
+    [],
+    `no reads held for nobody (${held.length})`,
+  );
+}
+
+/**
  * The scenario of a shop on a database: three products, two summaries at once, a report, then
  * `posts` (each a path and perhaps a JSON body, answered with `status`), then a moment for the work after them.
  */
@@ -718,6 +733,7 @@ describe('real servers, traced under load', function () {
           after: 'POST /orders',
           afterDish: 'audit',
         });
+        assertNoHeldReplies(run.summary);
       });
 
       it("express 5 + drizzle-orm on pg: requests named by route, queries built and awaited as waits, two given to Promise.all as overlapping children, a transaction's function the request's own waits, the busy step a block at its line, the note after the response a dish", async () => {
@@ -738,6 +754,7 @@ describe('real servers, traced under load', function () {
           afterDish: 'note',
           plain: ['POST /transfer'],
         });
+        assertNoHeldReplies(run.summary);
       });
 
       it("express 5 + mysql2 3 on MariaDB: requests named by route, prepared statements and queries as waits, Promise.all as overlapping children, a transaction on a pooled connection the request's own waits, the busy step a block at its line, the audit after the response a dish", async () => {
@@ -1578,6 +1595,7 @@ describe('real servers, traced under load', function () {
           [...requests, ...resolvers],
           "no other lanes: Apollo's plugins and machinery and the pool are nobody's dishes",
         );
+        assertNoHeldReplies(s);
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
