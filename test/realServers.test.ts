@@ -24,8 +24,11 @@
  * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
  * wait, the same CPU on the loop a block; results it takes in one read); express 5 + mysql2 3 on a
  * real MariaDB (prepared statements, a transaction on a pooled connection), NestJS 11 on pg (a
- * controller's plain method returning its service's call) and Hono 4 on @hono/node-server with
- * mysql2, each the shop of expressPg.js (assertShopLanes); and the routers whose route
+ * controller's plain method returning its service's call), Hono 4 on @hono/node-server with
+ * mysql2 and express 5 + drizzle-orm 0.45 on pg (queries built and awaited, a transaction's
+ * function), each the shop of expressPg.js (assertShopLanes), with @apollo/server 5 standalone on pg
+ * (graphql-http's shop: root fields members named after their resolvers) — and no reads of a pool's
+ * connection held for nobody where its waiters queue (assertNoHeldReplies); and the routers whose route
  * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
  * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
  * Node's http server), with requests
