@@ -24,8 +24,11 @@
  * transaction's function), piscina 5 behind express 5 (a worker_threads pool: CPU sent to it a
  * wait, the same CPU on the loop a block; results it takes in one read); express 5 + mysql2 3 on a
  * real MariaDB (prepared statements, a transaction on a pooled connection), NestJS 11 on pg (a
- * controller's plain method returning its service's call) and Hono 4 on @hono/node-server with
- * mysql2, each the shop of expressPg.js (assertShopLanes); and the routers whose route
+ * controller's plain method returning its service's call), Hono 4 on @hono/node-server with
+ * mysql2 and express 5 + drizzle-orm 0.45 on pg (queries built and awaited, a transaction's
+ * function), each the shop of expressPg.js (assertShopLanes), with @apollo/server 5 standalone on pg
+ * (graphql-http's shop: root fields members named after their resolvers) — and no reads of a pool's
+ * connection held for nobody where its waiters queue (assertNoHeldReplies); and the routers whose route
  * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
  * each required, and imported as ES modules — polka, find-my-way and express's `router` alone on
  * Node's http server), with requests
@@ -544,6 +547,21 @@ function assertShopLanes(run: Run, file: string, routes: ShopRoutes): SummaryTas
 }
 
 /**
+ * No reads of a connection held for nobody (`connection reply`, internal): each reply's reads are
+ * the waiter's whose promise it settles, also where the pool's waiters queued (the load's 8
+ * connections on a pool of 4), whose queries the pool writes from the read of the reply that freed
+ * a connection, before it settles that reply's promise.
+ */
+function assertNoHeldReplies(s: Summary): void {
+  const held = s.tasks.filter((t) => t.name === 'connection reply');
+  assert.deepEqual(
+    held.map((t) => `${t.id} at ${t.startMs} ms, ${t.runMs} ms in ${t.stints} stints`).slice(0, 5),
+    [],
+    `no reads held for nobody (${held.length})`,
+  );
+}
+
+/**
  * The scenario of a shop on a database: three products, two summaries at once, a report, then
  * `posts` (each a path and perhaps a JSON body, answered with `status`), then a moment for the work after them.
  */
@@ -723,6 +741,28 @@ describe('real servers, traced under load', function () {
           after: 'POST /orders',
           afterDish: 'audit',
         });
+        assertNoHeldReplies(run.summary);
+      });
+
+      it("express 5 + drizzle-orm on pg: requests named by route, queries built and awaited as waits, two given to Promise.all as overlapping children, a transaction's function the request's own waits, the busy step a block at its line, the note after the response a dish", async () => {
+        const run = await record(
+          dir,
+          'expressDrizzle',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          shopScenario([['/orders', '{"item":"tea"}'], ['/transfer']], 201),
+          '/products/5',
+        );
+        assertShopLanes(run, path.join(SERVERS, 'expressDrizzle.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'DRIZZLE BUSY LINE',
+          after: 'POST /orders',
+          afterDish: 'note',
+          plain: ['POST /transfer'],
+        });
+        assertNoHeldReplies(run.summary);
       });
 
       it("express 5 + mysql2 3 on MariaDB: requests named by route, prepared statements and queries as waits, Promise.all as overlapping children, a transaction on a pooled connection the request's own waits, the busy step a block at its line, the audit after the response a dish", async () => {
@@ -1461,6 +1501,109 @@ describe('real servers, traced under load', function () {
           [...requests, ...resolvers],
           "no other lanes: graphql-http's machinery and the pool are nobody's dishes",
         );
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
+      });
+
+      it("@apollo/server 5 standalone, graphql-js 16 on pg: each request one task, its root field's resolver its child named after it, the resolver's Promise.all its overlapping children, a resolver's step a block at its line, a mutation's audit after the response a dish of the request, no lane for Apollo's plugins or the pool", async () => {
+        const file = path.join(SERVERS, 'apolloPg.js');
+        const query = (text: string) => JSON.stringify({ query: text });
+        const run = await record(
+          dir,
+          'apolloPg',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          async (port) => {
+            for (const id of [1, 2])
+              assert.equal(
+                await request(port, 'POST', '/', query(`{ product(id: ${id}) { id name } }`)),
+                200,
+              );
+            const summaries = [1, 2].map(() =>
+              request(port, 'POST', '/', query('{ summary { count latest } }')),
+            );
+            assert.deepEqual(await Promise.all(summaries), [200, 200]);
+            assert.equal(await request(port, 'POST', '/', query('{ report(id: 7) }')), 200);
+            assert.equal(await request(port, 'POST', '/', query('mutation { order(item: "tea") }')), 200);
+            await sleep(100);
+          },
+          '/',
+          undefined,
+          {
+            args: [
+              '-m',
+              'POST',
+              '-H',
+              'content-type=application/json',
+              '-b',
+              query('{ product(id: 5) { id name } }'),
+            ],
+          },
+        );
+        const s = run.summary;
+        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
+        const requests = named(s, 'POST /');
+        assert.ok(requests.length >= run.loaded + 6, `each request one task (${requests.length})`);
+        const ownChildren = (t: SummaryTask) =>
+          childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
+        // As on graphql-http (README: graphql-js): a query's root field a member, named after the
+        // resolver the program wrote, however Apollo's plugins wrap it; a mutation's fields the
+        // request's own work, what its resolver left unawaited the request's dish.
+        const orders = requests.filter((t) => ownChildren(t).some((c) => c.name === 'audit'));
+        assert.equal(
+          orders.length,
+          1,
+          `the mutation is the request with the audit (${describe_(
+            s,
+            requests.flatMap(ownChildren).filter((c) => c.name !== 'product'),
+          )})`,
+        );
+        assert.deepEqual(
+          ownChildren(orders[0]).map((t) => [t.name, t.kind]),
+          [['audit', 'background']],
+          `the audit after the response is a dish of the request (${describe_(s, ownChildren(orders[0]))})`,
+        );
+        const queries = requests.filter((t) => t !== orders[0]);
+        const fields = queries.map((t) =>
+          ownChildren(t)
+            .map((c) => c.name)
+            .join(),
+        );
+        const odd = queries.filter((_, i) => !['product', 'summary', 'report'].includes(fields[i]));
+        assert.deepEqual(
+          describe_(s, odd.flatMap(ownChildren)),
+          '',
+          `each query's root field one child named after its resolver (${odd.length} of ${queries.length} not: ${odd
+            .slice(0, 3)
+            .map((t) => fields[queries.indexOf(t)] || 'none')
+            .join('; ')})`,
+        );
+        assert.equal(fields.filter((f) => f === 'summary').length, 2, 'two summaries');
+        assert.equal(fields.filter((f) => f === 'report').length, 1, 'one report');
+        const resolvers = queries.flatMap(ownChildren);
+        for (const resolver of resolvers.filter((r) => r.name === 'summary')) {
+          const members = ownChildren(resolver);
+          assert.deepEqual(
+            members.map((t) => t.name),
+            ['all[0]', 'all[1]'],
+            `the two queries of Promise.all are children (${describe_(s, members)})`,
+          );
+          assert.ok(overlap(members[0], members[1]), 'and they overlap');
+        }
+        const withMembers = resolvers.filter((r) => r.name !== 'summary' && ownChildren(r).length > 0);
+        assert.deepEqual(describe_(s, withMembers), '', 'no other resolver has children');
+        const reportResolver = resolvers.find((r) => r.name === 'report')!;
+        const block = stepBlock(s, reportResolver);
+        assert.ok(
+          block && block.durationMs >= 100,
+          `the report's step a block on its resolver (${JSON.stringify(s.blocks)})`,
+        );
+        assertBlockLine(block, reportResolver, file, 'APOLLO BUSY LINE');
+        assertNoOtherLanes(
+          s,
+          [...requests, ...resolvers],
+          "no other lanes: Apollo's plugins and machinery and the pool are nobody's dishes",
+        );
+        assertNoHeldReplies(s);
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 

@@ -1319,6 +1319,45 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("places each request at its route's handler, where the function begins — written where the route is added, on a line of its own, or in another module; answering at once; behind a middleware — not at the listen line, in express 5, koa with @koa/router, fastify 5 and hapi 21, in both modes", async () => {
+    const program = path.join(PROGRAMS, 'routeHandlers.js');
+    const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
+    const at = (file: string, marker: string): string => {
+      const line = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes(marker));
+      assert.ok(line >= 0, `${marker} in ${file}`);
+      return `${path.basename(file)}:${line + 1}`;
+    };
+    // Each route asked twice, the servers one after another (routeHandlers.js main).
+    const routes = [
+      ['GET /items/:id', at(program, 'EXPRESS ITEM')],
+      ['GET /report/:id', at(program, 'EXPRESS REPORT')],
+      ['GET /now', at(program, 'EXPRESS NOW')],
+      ['GET /orders/:id', at(lib, 'EXPRESS ORDER')],
+      ['GET /items/:id', at(program, 'KOA ITEM')],
+      ['GET /report/:id', at(program, 'KOA REPORT')],
+      ['GET /orders/:id', at(lib, 'KOA ORDER')],
+      ['GET /items/:id', at(program, 'FASTIFY ITEM')],
+      ['GET /report/:id', at(program, 'FASTIFY REPORT')],
+      ['GET /orders/:id', at(lib, 'FASTIFY ORDER')],
+      ['GET /items/{id}', at(program, 'HAPI ITEM')],
+      ['GET /orders/{id}', at(lib, 'HAPI ORDER')],
+    ];
+    const expected = routes.flatMap((r) => [r.join(' at '), r.join(' at ')]);
+    for (const { mode, summary } of await inBothModes(program)) {
+      const requests = summary.tasks
+        .filter((t) => t.kind === 'request')
+        .sort((a, b) => a.startMs - b.startMs)
+        .map(
+          (t) =>
+            `${t.name} at ${t.location ? `${path.basename(t.location.file)}:${t.location.line}` : 'nowhere'}`,
+        );
+      assert.deepEqual(requests, expected, `${mode}: each request at its handler`);
+    }
+  });
+
   it('gives an ES module the patched functions of the built-ins loaded before the tracer started (node:fs, node:timers), named imports and namespaces alike', async () => {
     const program = path.join(dir, 'esmLoadedBuiltins.mjs');
     fs.writeFileSync(

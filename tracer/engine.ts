@@ -100,6 +100,8 @@ export interface Task {
   waitPrev: Task | null;
   /** A request's incoming message (node:http's), null for every other task (libraryQueues.ts). */
   incoming: object | null;
+  /** A request's route handler that ran last for it (routeHandlers.ts RouteHandler), else null. */
+  handler: object | null;
 }
 
 /**

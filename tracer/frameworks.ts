@@ -27,6 +27,7 @@ import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
+import { handledBy } from './routeHandlers';
 import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
@@ -130,6 +131,35 @@ function patchHapiRequest(exported: unknown): void {
   keepOnRequest(Request, 'generate', kHapi, 1);
 }
 
+let patchedHapiHandler = false;
+
+/**
+ * hapi's handler module: `configure(handler, route)` gives each route the function its requests
+ * call (`route.settings.handler`, read for each request): the program's handler, wrapped by
+ * routeHandlers.ts (a plugin's handler, `{ directory: … }`, is a library's: placed nowhere).
+ */
+function patchHapiHandler(exported: unknown): void {
+  const module = exported as Record<string, unknown> | null;
+  if (patchedHapiHandler || module === null || typeof module.configure !== 'function') return;
+  patchedHapiHandler = true;
+  const configure = module.configure as AnyFunction;
+  const patched = {
+    configure(this: unknown) {
+      const handler = Reflect.apply(configure, this, arguments);
+      return enabled && typeof handler === 'function' ? handledBy(handler as AnyFunction) : handler;
+    },
+  }.configure;
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(configure));
+  module.configure = patched;
+}
+
+/** Whether a require() of `request` from `parent` is hapi loading its handler module. */
+function isHapiHandlerModule(request: unknown, parent: unknown): boolean {
+  if (request !== './handler' || patchedHapiHandler) return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]@hapi[\\/]hapi[\\/]lib[\\/][^\\/]+$/.test(from);
+}
+
 /** Whether a require() of `request` from `parent` is hapi loading its own request module. */
 function isHapiRequestModule(request: unknown, parent: unknown): boolean {
   if (request !== './request' || patchedHapi) return false;
@@ -188,6 +218,8 @@ function wrapAdd(
   patternOf: (args: unknown[]) => unknown,
   handlersFrom: number,
   rest: boolean,
+  /** Whether the handler at `i` is the program's own (not a framework's: fastify's, see patchFindMyWay). */
+  programs: (args: unknown[], i: number) => boolean = () => true,
 ): void {
   const add = proto[key] as AnyFunction;
   const patched = {
@@ -195,8 +227,11 @@ function wrapAdd(
       const pattern = patternOf(args);
       if (enabled && typeof pattern === 'string' && !wildcard(pattern)) {
         const last = rest ? args.length : handlersFrom + 1;
-        for (let i = handlersFrom; i < last; i++)
-          if (typeof args[i] === 'function') args[i] = routedHandler(args[i] as AnyFunction, pattern);
+        for (let i = handlersFrom; i < last; i++) {
+          if (typeof args[i] !== 'function') continue;
+          const handler = programs(args, i) ? handledBy(args[i] as AnyFunction) : (args[i] as AnyFunction);
+          args[i] = routedHandler(handler, pattern);
+        }
       }
       return Reflect.apply(add, this, args);
     },
@@ -212,7 +247,23 @@ function patchFindMyWay(exported: unknown): void {
   if (patchedRouter || proto === undefined || typeof proto._on !== 'function') return;
   patchedRouter = true;
   // _on(method, path, opts, handler, store, the path as written)
-  wrapAdd(proto, '_on', (args) => (typeof args[5] === 'string' ? args[5] : args[1]), 3, false);
+  wrapAdd(proto, '_on', (args) => (typeof args[5] === 'string' ? args[5] : args[1]), 3, false, fastifysOwn);
+}
+
+/**
+ * Whether find-my-way's `_on` is given fastify's own handler, and the program's in the store: the
+ * route's context, whose `handler` (the program's, bound to its instance) fastify calls for each
+ * request — then wrapped there (routeHandlers.ts), once.
+ */
+function fastifysOwn(args: unknown[]): boolean {
+  const context = args[4] as { handler?: unknown } | null | undefined;
+  if (typeof context !== 'object' || context === null || typeof context.handler !== 'function') return true;
+  try {
+    context.handler = handledBy(context.handler as AnyFunction);
+  } catch {
+    // a context that cannot be changed: the listen line
+  }
+  return false;
 }
 
 let patchedTrouter = false;
@@ -225,6 +276,96 @@ function patchTrouter(exported: unknown): void {
   patchedTrouter = true;
   // add(method, pattern, ...handlers)
   wrapAdd(proto, 'add', (args) => args[1], 2, true);
+}
+
+let patchedExpressRoute = false;
+let patchedRouterRoute = false;
+
+/**
+ * express's `Route` (express 4's own, or the `router` package's that express 5 uses), whose methods
+ * (`route.get(...handlers)`, which `app.get(path, ...handlers)` calls, and `route.all`) make a layer
+ * per handler: each layer's `handle`, which its `handleRequest` (`handle_request`) reads for every
+ * request, becomes the handler's wrapper (routeHandlers.ts).
+ */
+function patchRoute(exported: unknown): void {
+  const proto = (exported as { prototype?: Record<string, unknown> } | null)?.prototype;
+  if (proto === undefined || typeof proto.dispatch !== 'function') return;
+  for (const key of Object.keys(proto)) {
+    if (key === 'dispatch' || key.startsWith('_') || typeof proto[key] !== 'function') continue;
+    const add = proto[key] as AnyFunction;
+    const patched = {
+      [key](this: { stack?: unknown }) {
+        const before = Array.isArray(this?.stack) ? this.stack.length : -1;
+        const result = Reflect.apply(add, this, arguments);
+        if (enabled && before >= 0) handleLayers(this.stack as unknown[], before);
+        return result;
+      },
+    }[key];
+    Object.defineProperties(patched, Object.getOwnPropertyDescriptors(add));
+    proto[key] = patched;
+  }
+}
+
+/** The handlers of the layers of `stack` from `from` on, each wrapped by routeHandlers.ts. */
+function handleLayers(stack: unknown[], from: number): void {
+  for (let i = from; i < stack.length; i++) {
+    const layer = stack[i] as { handle?: unknown } | null;
+    if (layer === null || typeof layer !== 'object' || typeof layer.handle !== 'function') continue;
+    try {
+      layer.handle = handledBy(layer.handle as AnyFunction);
+    } catch {
+      // a layer that cannot be changed: the listen line
+    }
+  }
+}
+
+/**
+ * Whether a require() of `request` from `parent` is express 4's router, or the `router` package,
+ * loading its `Route` module.
+ */
+function routeModule(request: unknown, parent: unknown): 'express' | 'router' | null {
+  if (request !== './route' && request !== './lib/route') return null;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  if (typeof from !== 'string') return null;
+  if (request === './route' && !patchedExpressRoute && /[\\/]lib[\\/]router[\\/]index\.js$/.test(from))
+    return 'express';
+  if (request === './lib/route' && !patchedRouterRoute && /[\\/]router[\\/]index\.js$/.test(from))
+    return 'router';
+  return null;
+}
+
+let patchedKoaRouter = false;
+
+/**
+ * @koa/router (or koa-router): `register(path, methods, middleware)`, which every route goes
+ * through, returns the route's layer, whose `stack` (its handlers) the router reads for each
+ * request: a route's handlers (a layer with methods: not `router.use`'s) become their wrappers.
+ */
+function patchKoaRouter(exported: unknown): void {
+  const proto = (exported as { prototype?: Record<string, unknown> } | null)?.prototype;
+  if (patchedKoaRouter || proto === undefined || typeof proto.register !== 'function') return;
+  patchedKoaRouter = true;
+  const register = proto.register as AnyFunction;
+  const patched = {
+    register(this: unknown) {
+      const layer = Reflect.apply(register, this, arguments) as { stack?: unknown; methods?: unknown } | null;
+      if (
+        enabled &&
+        typeof layer === 'object' &&
+        layer !== null &&
+        Array.isArray(layer.stack) &&
+        Array.isArray(layer.methods) &&
+        layer.methods.length > 0
+      ) {
+        const stack = layer.stack as unknown[];
+        for (let i = 0; i < stack.length; i++)
+          if (typeof stack[i] === 'function') stack[i] = handledBy(stack[i] as AnyFunction);
+      }
+      return layer;
+    },
+  }.register;
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(register));
+  proto.register = patched;
 }
 
 let patchedHono = false;
@@ -277,7 +418,11 @@ function h3CreateRouter(createRouter: AnyFunction): AnyFunction {
       if (typeof add === 'function') {
         const routedAdd = function (this: unknown, path: unknown, handler: unknown, method: unknown) {
           if (enabled && typeof path === 'string' && !wildcard(path) && typeof handler === 'function')
-            return Reflect.apply(add, this, [path, h3Routed(handler as AnyFunction, path), method]);
+            return Reflect.apply(add, this, [
+              path,
+              h3Routed(handledBy(handler as AnyFunction), path),
+              method,
+            ]);
           return Reflect.apply(add, this, arguments);
         };
         router.add = routedAdd;
@@ -475,10 +620,20 @@ export function startFrameworks(): void {
     const exported = Reflect.apply(load, this, arguments);
     if (!enabled) return exported;
     try {
-      if (request === 'koa' && !patchedKoa) patchKoa(exported);
+      const route = routeModule(request, parent);
+      if (route === 'express') {
+        patchedExpressRoute = true;
+        patchRoute(exported);
+      } else if (route === 'router') {
+        patchedRouterRoute = true;
+        patchRoute(exported);
+      } else if ((request === '@koa/router' || request === 'koa-router') && !patchedKoaRouter)
+        patchKoaRouter(exported);
+      else if (request === 'koa' && !patchedKoa) patchKoa(exported);
       else if (request === 'find-my-way' && !patchedRouter) patchFindMyWay(exported);
       else if (request === 'trouter' && !patchedTrouter) patchTrouter(exported);
       else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
+      else if (isHapiHandlerModule(request, parent)) patchHapiHandler(exported);
       else if (isHonoContextModule(request, parent)) patchHono(exported);
       else if (request === 'h3' && !patchedH3) patchH3(exported);
     } catch {

@@ -901,6 +901,44 @@ function makerFrame(skip: (...args: never[]) => unknown, ration: Ration): CallSi
   return null;
 }
 
+/**
+ * Frames read to find a route's handler below the code that runs in it (a driver's promise, an
+ * ORM's layers, express's `res.json` → `res.send` → `res.end`): read once per route.
+ */
+const HANDLER_STACK_DEPTH = 64;
+
+/**
+ * The function that a function of the tracer's named `wrapper` calls (itself, or through the
+ * tracer's own functions), as the stack read now (above `skip`) shows it: where that function begins (V8's enclosing position of its frame, wherever in
+ * it the stack is now), mapped through source maps. Null when that function is not the program's
+ * (a library's, the runtime's); undefined when no frame of `wrapper` is among the frames read.
+ */
+export function calledBy(
+  skip: (...args: never[]) => unknown,
+  wrapper: string,
+): CodeLocation | null | undefined {
+  const frames = captureFrames(skip, HANDLER_STACK_DEPTH);
+  if (frames === null) return undefined;
+  for (let i = 1; i < frames.length; i++) {
+    if (frames[i].getFunctionName() !== wrapper || frameFile(frames[i]) !== tracerFile) continue;
+    // (Past the tracer's own frames between the two: the wrapper's helper that calls the function.)
+    let above = i - 1;
+    while (above > 0 && frameFile(frames[above]) === tracerFile) above--;
+    const frame = frames[above];
+    const file = frameFile(frame);
+    if (file === null || isInternal(file) || isLibrary(file)) return null;
+    const location = mapThroughSourceMap({
+      file,
+      line: frame.getEnclosingLineNumber?.() ?? frame.getLineNumber() ?? 0,
+      column: frame.getEnclosingColumnNumber?.() ?? frame.getColumnNumber() ?? 0,
+      fn: frameFunctionName(frame),
+      library: false,
+    });
+    return location.library ? null : location;
+  }
+  return undefined;
+}
+
 function captureFrames(skip: (...args: never[]) => unknown, depth = STACK_DEPTH): CallSiteLike[] | null {
   const E = Error as ErrorConstructor & { prepareStackTrace?: unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;

@@ -66,6 +66,7 @@ import {
 } from './dishSort';
 import { awaitRetryMs, captureCall, captureUserFrames } from './locations';
 import { ticksQueued } from './sources/ticks';
+import { lookAtHandler, looking } from './routeHandlers';
 
 type Tagged = { [kTag]?: Strand; [kIdx]?: number };
 
@@ -161,6 +162,8 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     if (probing === null || !probeEnter()) return;
     task = current!;
   }
+  // A route's handler whose place is not known yet runs: an async one makes its promise here.
+  if (looking !== null) lookAtHandler();
   const p = promise as Tagged;
   // Always these two stores, in this order (see kTag).
   p[kTag] = strandNow !== null ? baseNow(task) : task.base;

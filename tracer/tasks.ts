@@ -53,6 +53,7 @@ export function newTask(
     waitNext: null,
     waitPrev: null,
     incoming: null,
+    handler: null,
   };
   base.task = task;
   noteMade(task, parent);

@@ -14,6 +14,7 @@ import { ARRIVING, stopWaiting } from '../libraryQueues';
 import { CodeLocation, captureLocation } from '../locations';
 import { AnyFunction, Owned, bindToSlot, callWith, copyProperties, kSlot, kWhere, replace } from './base';
 import { routeOf } from '../frameworks';
+import { handlerPlace, lookAtHandler, looking } from '../routeHandlers';
 import { HANDS_REQUESTS, HandsOver, kHandsOver, onUpgrade, pastNetServerEmit } from './connections';
 import { handedOver } from '../dishSort';
 
@@ -148,6 +149,8 @@ export function patchEnd(proto: object): void {
         task = (this as { [kTask]?: Task } | null)?.[kTask];
         if (task !== undefined && (this as { [kAnswersLater]?: true })[kAnswersLater] !== true)
           task.responded = true;
+        // A route's handler whose place is not known yet answers at once (express's `res.json`).
+        if (looking !== null) lookAtHandler();
       }
       const result =
         arguments.length <= 3
@@ -242,7 +245,10 @@ export function nameByRoute(task: Task, request: unknown, time = -1): void {
   if (route === null) return;
   const method = (request as http.IncomingMessage).method;
   const name = routeName(typeof method === 'string' ? method : 'REQUEST', route);
-  if (name !== task.name) renameTask(task, name, null, time);
+  // Placed at the route's handler where it is known (routeHandlers.ts), not where the server
+  // started: the code that handles it.
+  const where = handlerPlace(task.handler);
+  if (name !== task.name || where !== null) renameTask(task, name !== task.name ? name : '', where, time);
 }
 
 /**

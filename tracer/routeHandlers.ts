@@ -1,0 +1,128 @@
+/**
+ * Where a request is handled: the program's function the framework calls for the request's route
+ * (express's `app.get('/items/:id', handler)`, @koa/router's, fastify's, find-my-way's, polka's,
+ * h3's). A request task is made where its server was started (`app.listen(…)`), before any route is
+ * known; once its route names it, it is placed at that route's handler, which is what a user means
+ * by "where this request is handled" — the listen line says nothing of it.
+ *
+ * Each handler is wrapped once, where the framework is given the route (frameworks.ts), by a
+ * function of the tracer's with a name of its own (HANDLER_FRAME) that tells the running request
+ * which handler runs it: one store a request. The handler's place is read once per route, not per
+ * request, and without an inspector: while the wrapper runs a handler whose place is not known yet,
+ * the first thing the tracer hears of that run — a promise made (an async handler makes its own as
+ * it begins) or the response ended (a handler answering at once) — reads the stack, where the frame
+ * just above the wrapper's is the handler's, and V8 says where the function that frame runs begins
+ * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express
+ * calls for every controller) places nothing: its requests stay at the listen line. A handler the
+ * tracer hears nothing of in HANDLER_LOOKS runs (a fastify handler that returns its value, made no
+ * promise and ended nothing) stays unplaced too.
+ */
+import { TaskKind } from '../protocol/format';
+import { current, enabled } from './engine';
+import { CodeLocation, calledBy } from './locations';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** A route's handler, one per function the framework was given for a route. */
+export interface RouteHandler {
+  /** Where the program's function begins; null when it is none of the program's; undefined until known. */
+  where: CodeLocation | null | undefined;
+  /** Runs left to look at before giving up (where = null). */
+  looks: number;
+}
+
+/** The name of the wrapper's frame, which a look finds on the stack (see calledBy): its function's. */
+const HANDLER_FRAME = 'looplensRouteHandler';
+/** Runs of a handler looked at for its place before it is given up. */
+const HANDLER_LOOKS = 8;
+
+/** The handler whose run is being looked at now (its place still unknown), or null. */
+export let looking: RouteHandler | null = null;
+
+/** The wrappers made, so that a route given the same one again is not wrapped twice. */
+const wrappers = new WeakSet<AnyFunction>();
+
+/** Whether `fn` is a wrapper handledBy made. */
+export function isHandlerWrapper(fn: unknown): boolean {
+  return typeof fn === 'function' && wrappers.has(fn as AnyFunction);
+}
+
+/**
+ * `fn`, a route's handler, wrapped to tell the request it runs for that it handles it, and to have
+ * its place read on its first runs. The wrapper is `fn` to the framework: its own properties, its
+ * `length` (express hands a function of four parameters errors) and its `name` — a getter, so that
+ * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy).
+ */
+export function handledBy(fn: AnyFunction): AnyFunction {
+  if (wrappers.has(fn)) return fn;
+  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS };
+  // (Named where it is written: a computed name is a `name` property V8 defines as it runs, gone
+  // once `name` is the getter below, and the frame then bears a name V8 made up.)
+  const wrapper = function looplensRouteHandler(this: unknown, a: unknown, b: unknown, c: unknown) {
+    if (enabled) {
+      const task = current;
+      if (task !== null && task.kind === TaskKind.Request) task.handler = handler;
+      if (handler.where === undefined || looking !== null) return lookedAt(handler, fn, this, arguments);
+    }
+    // As frameworks call it, without an arguments object: express and polka with three
+    // arguments, koa, fastify and hapi with two, h3 with one.
+    switch (arguments.length) {
+      case 3:
+        return fn.call(this, a, b, c);
+      case 2:
+        return fn.call(this, a, b);
+      case 1:
+        return fn.call(this, a);
+      default:
+        return Reflect.apply(fn, this, arguments);
+    }
+  };
+  try {
+    for (const key of Reflect.ownKeys(fn)) {
+      if (key === 'name' || key === 'prototype') continue;
+      const descriptor = Reflect.getOwnPropertyDescriptor(fn, key);
+      if (descriptor !== undefined) Reflect.defineProperty(wrapper, key, descriptor);
+    }
+    const name = typeof fn.name === 'string' ? fn.name : '';
+    Reflect.defineProperty(wrapper, 'name', { get: () => name, configurable: true });
+  } catch {
+    // a function whose properties cannot be read: the wrapper's own
+  }
+  wrappers.add(wrapper);
+  return wrapper;
+}
+
+/**
+ * Runs `fn` with its place looked for (when unknown), or, inside another handler's look, with
+ * that look held off: a look finds the innermost wrapper on the stack, which must be the one looked at.
+ */
+function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: IArguments): unknown {
+  const outer = looking;
+  looking = handler.where === undefined ? handler : null;
+  try {
+    return Reflect.apply(fn, self, args);
+  } finally {
+    // Nothing heard of this run (no look was taken): one run fewer to try.
+    if (looking === handler && --handler.looks <= 0) handler.where = null;
+    looking = outer;
+  }
+}
+
+/** The look: called by the tracer's code that runs inside the handler while `looking` is set. */
+export function lookAtHandler(): void {
+  const handler = looking;
+  if (handler === null) return;
+  looking = null;
+  try {
+    const where = calledBy(lookAtHandler, HANDLER_FRAME);
+    if (where !== undefined) handler.where = where;
+    else if (--handler.looks <= 0) handler.where = null;
+  } catch {
+    handler.where = null;
+  }
+}
+
+/** Where the handler that ran last for `task` (a request) begins, if known. */
+export function handlerPlace(handler: object | null): CodeLocation | null {
+  return handler !== null ? ((handler as RouteHandler).where ?? null) : null;
+}
