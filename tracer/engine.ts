@@ -601,18 +601,12 @@ function stintCpu(time: number): void {
   let cpuNow = counters[0];
   let upToDate = false;
   if (time - times.openStart - waitNs / 1e6 >= CPU_CHECK_MS) {
-    try {
-      cpuUsage();
-      const fresh = schedstat.read();
-      upToDate = fresh !== null;
-      if (fresh !== null && fresh[0] > cpuNow) {
-        const ran = fresh[0] - cpuNow;
-        cpuNow = fresh[0];
-        cpuMaxNs += ran;
-        if (cpuNs >= 0) cpuNs += ran;
-      }
-    } catch {
-      // not read: the bound may be short by that lag
+    const ran = ranSince(cpuNow);
+    upToDate = ran >= 0;
+    if (ran > 0) {
+      cpuNow += ran;
+      cpuMaxNs += ran;
+      if (cpuNs >= 0) cpuNs += ran;
     }
   }
   cpuMaxNs = Math.max(0, cpuMaxNs);
@@ -655,6 +649,21 @@ function stintCpu(time: number): void {
   const w = recorder.room(3);
   if (w === null) return;
   w.stintCpu(times.openStart, openTask, time, Math.max(0, waitNs) / 1000, Math.max(0, cpuNs) / 1000, ownUs);
+}
+
+/**
+ * The CPU time this thread ran since the counters read `cpuNs` that they do not show yet (ns): the
+ * process's reading brings them up to date (see stintCpu). -1: not read (the bound may be short by
+ * that lag).
+ */
+function ranSince(cpuNs: number): number {
+  try {
+    cpuUsage();
+    const fresh = schedstat.read();
+    return fresh === null ? -1 : Math.max(0, fresh[0] - cpuNs);
+  } catch {
+    return -1;
+  }
 }
 
 /**
@@ -716,16 +725,10 @@ function nestedStintCpu(task: Task, time: number): void {
   }
   // Brought up to date where the bound can decide (see stintCpu).
   if (time - start - waitNs / 1e6 >= CPU_CHECK_MS) {
-    try {
-      cpuUsage();
-      const fresh = schedstat.read();
-      if (fresh !== null && fresh[0] > counters[0]) {
-        const ran = fresh[0] - counters[0];
-        cpuMaxNs += ran;
-        if (cpuNs >= 0) cpuNs += ran;
-      }
-    } catch {
-      // not read: the bound may be short by that lag
+    const ran = ranSince(counters[0]);
+    if (ran > 0) {
+      cpuMaxNs += ran;
+      if (cpuNs >= 0) cpuNs += ran;
     }
   }
   // (The CPU the thread spent serving the watchdog's samples is the outer stint's figure, not
