@@ -91,11 +91,13 @@ if "--generic" in sys.argv[4:]:
     import looplens_tracer
 
     TRACER_FILE = looplens_tracer.__file__
+    # (The stint runners, named and placed as asyncio's Handle._run: looplens_tracer._as_handle_run.)
+    RUNNERS = set(getattr(looplens_tracer, "_RUNNER_CODES", ()))
     # Every function of the tracer's, its instructions as the interpreter has them now.
     adaptive = {
         o.__code__: {i.offset: i for i in dis.get_instructions(o.__code__, adaptive=True)}
         for o in gc.get_objects()
-        if isinstance(o, types.FunctionType) and o.__code__.co_filename == TRACER_FILE
+        if isinstance(o, types.FunctionType) and (o.__code__.co_filename == TRACER_FILE or o.__code__ in RUNNERS)
     }
     ran = collections.Counter()
 
@@ -105,7 +107,7 @@ if "--generic" in sys.argv[4:]:
         return local
 
     def outer(frame, event, arg):
-        if frame.f_code.co_filename == TRACER_FILE:
+        if frame.f_code.co_filename == TRACER_FILE or frame.f_code in RUNNERS:
             frame.f_trace_opcodes = True
             return local
         return None

@@ -45,7 +45,15 @@ try:
 
     TRACER_FILE = looplens_tracer.__file__
 except ImportError:
+    looplens_tracer = None
     TRACER_FILE = None
+# The stint runners, whose code the tracer names and places as asyncio's Handle._run
+# (looplens_tracer._as_handle_run): the tracer's functions all the same, and named as they are.
+RUNNER_NAMES = {}
+
+
+def tracers(code):
+    return code.co_filename == TRACER_FILE or code in RUNNER_NAMES
     if not PLAIN and not EVERY_FILE:
         sys.exit("run it with the tracer (see the header)")
 
@@ -64,7 +72,7 @@ def local(frame, event, arg):
 
 
 def global_trace(frame, event, arg):
-    if EVERY_FILE or frame.f_code.co_filename == TRACER_FILE:
+    if EVERY_FILE or tracers(frame.f_code):
         calls[frame.f_code] += 1
         frame.f_trace_opcodes = True
         return local
@@ -79,6 +87,8 @@ def start_counting():
     if PLAIN:
         return
     counting = True
+    for code, runner in zip(getattr(looplens_tracer, "_RUNNER_CODES", ()), ("_run_handle", "_run_io")):
+        RUNNER_NAMES[code] = runner
     calls.clear()
     ops.clear()
     if TIME:
@@ -129,6 +139,8 @@ def client(port, loop, server, done):
 
 
 def name(code):
+    if code in RUNNER_NAMES:
+        return "%s (as Handle._run:%d)" % (RUNNER_NAMES[code], code.co_firstlineno)
     return "%s:%d" % (code.co_qualname, code.co_firstlineno)
 
 
@@ -141,15 +153,17 @@ def report():
         stats = pstats.Stats(profile).stats
         own = collections.Counter()
         ncalls = collections.Counter()
+        # (The stint runners by their file, line and name: see RUNNER_NAMES.)
+        runners = {(c.co_filename, c.co_firstlineno, c.co_name) for c in RUNNER_NAMES}
         for func, (cc, nc, tt, ct, callers) in stats.items():
-            if func[0] == TRACER_FILE:
+            if func[0] == TRACER_FILE or func in runners:
                 own[func] += tt
                 ncalls[func] += nc
             else:
                 # A C function (or another module's) called by one of the tracer's: its time is
                 # the caller's.
                 for caller, (c_cc, c_nc, c_tt, c_ct) in callers.items():
-                    if caller[0] == TRACER_FILE and func[0] == "~":
+                    if (caller[0] == TRACER_FILE or caller in runners) and func[0] == "~":
                         own[caller] += c_tt
         total = sum(own.values())
         print("route %s, %d requests; the tracer's functions (own time and their C calls'):" % (ROUTE, REQUESTS))

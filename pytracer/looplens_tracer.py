@@ -1749,7 +1749,9 @@ class Tracer:
 def _blamed(frame):
     """Where a block at `frame` (the loop's thread's innermost, or a call's caller) is put: (name,
     file, line), or None."""
-    while frame is not None and (frame.f_code.co_filename == __file__):
+    while frame is not None and (
+        frame.f_code.co_filename == __file__ or frame.f_code is _RUNNER_CODES[0] or frame.f_code is _RUNNER_CODES[1]
+    ):
         frame = frame.f_back
     # The innermost frame of the program's own code, else the innermost of any code. Not past the
     # tracer's frame that runs the loop's callback (_run_handle, _run_io, _Scheduled.__call__): below it
@@ -1757,7 +1759,7 @@ def _blamed(frame):
     first = frame
     while frame is not None:
         code = frame.f_code
-        if code is _RUN_HANDLE_CODE or code is _RUN_IO_CODE or code is _SCHEDULED_CALL_CODE:
+        if code is _RUNNER_CODES[0] or code is _RUNNER_CODES[1] or code is _SCHEDULED_CALL_CODE:
             break
         filename = code.co_filename
         if (
@@ -2309,6 +2311,9 @@ def _stint_runner(tracer, handle_run):
     owned_handle = _OwnedHandle
     owned_timer = _OwnedTimerHandle
     check_ms = tracer.cpu_check_ms  # (set once, before the tracer is installed)
+    # Whether the runners do Handle._run's work themselves (asyncio's Handle._run the code the tracer
+    # knows), else call it.
+    inline = _HANDLE_RUN_DEBUG is not None
 
     def _run_handle(handle):
         nonlocal buf
@@ -2386,7 +2391,19 @@ def _stint_runner(tracer, handle_run):
         except Exception:
             return handle_run(handle)  # the callback runs whatever the tracer's trouble
         try:
-            return handle_run(handle)
+            if inline:
+                # Handle._run's work, in this frame (see _as_handle_run): one frame a callback.
+                handle._context.run(callback, *handle._args)
+            else:
+                handle_run(handle)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            if not inline:
+                raise
+            callback = loop = None
+            _callback_failed(handle, exc)
+            handle = None  # (as Handle._run: a traceback kept holds this frame)
         finally:
             if owner is not None and ((done := owner.done()) or tracer.current in await_tasks):
                 # A task's last step (its weak reference handed on), or one whose awaits are read
@@ -2429,7 +2446,17 @@ def _stint_runner(tracer, handle_run):
                 tracer.lag_wake(t)
             tracer.cpu_baseline(t)
         try:
-            return io_run(handle)
+            if inline:
+                handle._context.run(handle._callback, *handle._args)  # (as in _run_handle)
+            else:
+                io_run(handle)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            if not inline:
+                raise
+            _callback_failed(handle, exc)
+            handle = None
         finally:
             try:
                 end = clock() * 1000.0
@@ -2445,6 +2472,9 @@ def _stint_runner(tracer, handle_run):
 
     io_head = _RUN_IO
     io_run = _own_code(handle_run)  # (asyncio's, in a copy of its own: see _own_code)
+    if inline:
+        _run_handle, _run_io = _as_handle_run(_run_handle, handle_run), _as_handle_run(_run_io, handle_run)
+        _RUNNER_CODES[0], _RUNNER_CODES[1] = _run_handle.__code__, _run_io.__code__
     _IOHandle._run = _named(_run_io, handle_run)
     return _run_handle
 
@@ -2540,9 +2570,12 @@ class _Scheduled:
                     pass
 
 
-# The tracer's frames that run a loop callback as a stint (see Watchdog.blamed).
-_RUN_HANDLE_CODE = next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_handle")
-_RUN_IO_CODE = next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_io")
+# The tracer's frames that run a loop callback as a stint (see _blamed): _run_handle's and _run_io's
+# code, or what _as_handle_run made of them once installed.
+_RUNNER_CODES = [
+    next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_handle"),
+    next(c for c in _stint_runner.__code__.co_consts if getattr(c, "co_name", "") == "_run_io"),
+]
 _SCHEDULED_CALL_CODE = _Scheduled.__call__.__code__
 _new_scheduled = object.__new__
 
@@ -2743,10 +2776,122 @@ def _asyncio_check_closed(self):
         raise RuntimeError("Event loop is closed")
 
 
+# asyncio's Handle._run as Python 3.11 and 3.12 have it, and as 3.13 has it (its source told with the
+# loop's debug mode): where the running Python's is either, the stint runners do its work themselves
+# (see _as_handle_run).
+def _asyncio_handle_run(self):
+    try:
+        self._context.run(self._callback, *self._args)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        cb = format_helpers._format_callback_source(self._callback, self._args)  # noqa: F821 (asyncio's)
+        msg = f"Exception in callback {cb}"
+        context = {
+            "message": msg,
+            "exception": exc,
+            "handle": self,
+        }
+        if self._source_traceback:
+            context["source_traceback"] = self._source_traceback
+        self._loop.call_exception_handler(context)
+    self = None  # Needed to break cycles when an exception occurs.
+
+
+def _asyncio_handle_run_debug(self):
+    try:
+        self._context.run(self._callback, *self._args)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        cb = format_helpers._format_callback_source(  # noqa: F821 (asyncio's; its lines as asyncio's)
+            self._callback, self._args,
+            debug=self._loop.get_debug())
+        msg = f"Exception in callback {cb}"
+        context = {
+            "message": msg,
+            "exception": exc,
+            "handle": self,
+        }
+        if self._source_traceback:
+            context["source_traceback"] = self._source_traceback
+        self._loop.call_exception_handler(context)
+    self = None  # Needed to break cycles when an exception occurs.
+
+
+def _callback_failed(handle, exc):
+    """What asyncio's Handle._run does when a callback raises (`exc`, not SystemExit or
+    KeyboardInterrupt), for the stint runners that do Handle._run's work themselves: the loop's
+    exception handler told, as 3.11 to 3.13 tell it (_HANDLE_RUN_DEBUG: 3.13's source told with the
+    loop's debug mode)."""
+    helpers = _events.format_helpers
+    if _HANDLE_RUN_DEBUG:
+        source = helpers._format_callback_source(handle._callback, handle._args, debug=handle._loop.get_debug())
+    else:
+        source = helpers._format_callback_source(handle._callback, handle._args)
+    context = {"message": f"Exception in callback {source}", "exception": exc, "handle": handle}
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    handle._loop.call_exception_handler(context)
+
+
+def _as_handle_run(function, reference):
+    """A stint runner that does Handle._run's work itself (`function`, its closure as it is), its code
+    named and placed as asyncio's Handle._run (`reference`): its file, its name, and every
+    instruction at the line that calls the callback. A traceback through it (a callback's error the
+    loop logs, a SystemExit) and a stack read from the callback (`inspect.stack()`, logging's caller,
+    a warning's `stacklevel`) read as untraced: one frame of asyncio's between the callback and the
+    loop, where the runner around asyncio's own Handle._run was a frame more, and the tracer's. (One
+    frame fewer for every callback: a Python call's frame, some 0.4 k instructions a stint.) The
+    runner is told from asyncio's frame by its code (_RUNNER_CODES). `function` as it is if any of
+    this fails."""
+    try:
+        import opcode
+
+        code, ref = function.__code__, reference.__code__
+        call = opcode.opmap["CALL_FUNCTION_EX"]  # (the callback's call: `run(callback, *args)`)
+        raw = ref.co_code
+        unit = next(i // 2 for i in range(0, len(raw), 2) if raw[i] == call)
+        line, end_line, column, end_column = list(ref.co_positions())[unit]
+
+        def varint(value):
+            out = bytearray()
+            while value >= 64:
+                out.append(0x40 | value & 63)
+                value >>= 6
+            out.append(value)
+            return out
+
+        # The location table (CPython 3.11 to 3.13, Objects/locations.md): entries of up to 8 code
+        # units each, at a line delta of 0 from co_firstlineno, and the call's columns (3.13 marks a
+        # traceback's line by them): the long form (code 14), else "a line, no columns" (code 13).
+        if column is None or end_column is None or end_line is None:
+            entry, form = b"\0", 13
+        else:
+            entry, form = b"\0" + varint(end_line - line) + varint(column + 1) + varint(end_column + 1), 14
+        units = len(code.co_code) // 2
+        table = bytearray()
+        while units > 0:
+            n = min(units, 8)
+            table += bytes((0x80 | form << 3 | n - 1,)) + entry
+            units -= n
+        code = code.replace(
+            co_filename=ref.co_filename,
+            co_name=ref.co_name,
+            co_qualname=ref.co_qualname,
+            co_firstlineno=line,
+            co_linetable=bytes(table),
+        )
+        return types.FunctionType(code, function.__globals__, ref.co_name, function.__defaults__, function.__closure__)
+    except Exception:
+        return function
+
+
 def _same_code(function, reference):
     """Whether `function` is `reference`'s code: the same operations (a method call's attribute
     read as LOAD_ATTR or LOAD_METHOD alike: the standard library's compiled files say LOAD_ATTR where
-    compiling the same source now says LOAD_METHOD), names, constants and arguments."""
+    compiling the same source now says LOAD_METHOD; likewise 3.13's read an attribute and push a
+    NULL, PUSH_NULL, where its method form reads the method), names, constants and arguments."""
     try:
         import opcode
 
@@ -2754,8 +2899,9 @@ def _same_code(function, reference):
             load_method = opcode.opmap.get("LOAD_METHOD", -1)
             load_attr = opcode.opmap["LOAD_ATTR"]
             cache = opcode.opmap.get("CACHE", 0)
+            push_null = opcode.opmap.get("PUSH_NULL", -1)
             raw = code.co_code
-            return [load_attr if op == load_method else op for op in raw[::2] if op != cache]
+            return [load_attr if op == load_method else op for op in raw[::2] if op != cache and op != push_null]
 
         a, b = function.__code__, reference.__code__
         consts, reference_consts = a.co_consts, b.co_consts
@@ -2774,6 +2920,17 @@ def _same_code(function, reference):
         )
     except Exception:
         return False
+
+
+# Whether asyncio's Handle._run is the code the tracer knows: False (3.11's and 3.12's), True
+# (3.13's), or None (another: the stint runners call it).
+_HANDLE_RUN_DEBUG = (
+    False
+    if _same_code(asyncio.events.Handle._run, _asyncio_handle_run)
+    else True
+    if _same_code(asyncio.events.Handle._run, _asyncio_handle_run_debug)
+    else None
+)
 
 
 class _QuietHandle(asyncio.events.Handle):
