@@ -544,7 +544,7 @@ const schedstat = new Schedstat();
  * is never counted. Without a usable reading, nothing is written (wall time, as before).
  */
 function stintCpu(time: number): void {
-  const counters = schedstat.read();
+  const counters = countersAt(time);
   if (counters === null) return;
   const wait = counters[1];
   // Lower bounds of the wait within the stint, the best one counts. From this thread's own last
@@ -652,6 +652,20 @@ function stintCpu(time: number): void {
 }
 
 /**
+ * This thread's counters (schedstat.ts: [ns on a CPU, ns waiting for one]) as of `time`, a clock
+ * reading made just before, where a stint ended; null where there are none. They are read after
+ * it: a wait for a CPU in between (the thread preempted right after it read the clock, hundreds of
+ * ms on a busy core) is in them, and is no part of the stint — the wait is less all the time since
+ * `time`, a lower bound as every bound of the wait is. (The CPU time is left as read: the tracer's
+ * own few µs since, in an upper bound.)
+ */
+function countersAt(time: number): [number, number] | null {
+  const counters = schedstat.read();
+  if (counters !== null) counters[1] -= Math.max(0, now() - time) * 1e6;
+  return counters;
+}
+
+/**
  * The CPU time this thread ran since the counters read `cpuNs` that they do not show yet (ns): the
  * process's reading brings them up to date (see stintCpu). -1: not read (the bound may be short by
  * that lag).
@@ -681,14 +695,10 @@ function ranSince(cpuNs: number): number {
  * this one too.
  */
 function nestedStintCpu(task: Task, time: number): void {
-  const counters = schedstat.read();
+  const counters = countersAt(time);
   if (counters === null) return;
-  // The counters were read after `time`: a wait for a CPU in between (the thread preempted right
-  // after it read the clock, hundreds of ms on a busy core) is in them, and is no part of the stint.
-  // Every bound of the wait is less that time.
-  const late = Math.max(0, now() - time) * 1e6;
   const start = times.pieceStart;
-  const wait = counters[1] - late;
+  const wait = counters[1];
   // This thread's last reading was made while no stint was open: at or before the outer stint's
   // start, so before this one's.
   let waitNs = wait - times.waitRef - Math.max(0, start - times.waitRefAt) * 1e6;
