@@ -1409,32 +1409,37 @@ describe('real servers, traced under load', function () {
         assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
-      it("graphql-http 1.23 on Node's http server, graphql-js 16 on pg: each request one task, its root field's resolver its child, the resolver's Promise.all its overlapping children, a resolver's step a block at its line, a mutation's audit after the response a dish of the request, no lane for the pool", async () => {
-        const file = path.join(SERVERS, 'graphqlHttp.js');
+      // A shop on graphql-js 16 and pg behind a GraphQL server (graphqlHttp.js, apolloPg.js), all
+      // at `pathname`: two products, two summaries at once, a report (a resolver's busy step), an
+      // order (a mutation whose resolver leaves an audit unawaited), then the load of product
+      // queries. Each request one task; a query's root field a member (README: graphql-js), a child
+      // of the request; a mutation's fields run one by one, the request's own work, and what its
+      // resolver left unawaited is the request's dish — the order, the one request with the audit.
+      async function graphqlShop(fixture: string, pathname: string) {
         const query = (text: string) => JSON.stringify({ query: text });
         const run = await record(
           dir,
-          'graphqlHttp',
+          fixture,
           mode,
           { PG_URL: pg.url, BUSY_MS: '150' },
           async (port) => {
             for (const id of [1, 2])
               assert.equal(
-                await request(port, 'POST', '/graphql', query(`{ product(id: ${id}) { id name } }`)),
+                await request(port, 'POST', pathname, query(`{ product(id: ${id}) { id name } }`)),
                 200,
               );
             const summaries = [1, 2].map(() =>
-              request(port, 'POST', '/graphql', query('{ summary { count latest } }')),
+              request(port, 'POST', pathname, query('{ summary { count latest } }')),
             );
             assert.deepEqual(await Promise.all(summaries), [200, 200]);
-            assert.equal(await request(port, 'POST', '/graphql', query('{ report(id: 7) }')), 200);
+            assert.equal(await request(port, 'POST', pathname, query('{ report(id: 7) }')), 200);
             assert.equal(
-              await request(port, 'POST', '/graphql', query('mutation { order(item: "tea") }')),
+              await request(port, 'POST', pathname, query('mutation { order(item: "tea") }')),
               200,
             );
             await sleep(100);
           },
-          '/graphql',
+          pathname,
           undefined,
           {
             args: [
@@ -1449,21 +1454,31 @@ describe('real servers, traced under load', function () {
         );
         const s = run.summary;
         assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const requests = named(s, 'POST /graphql');
+        const requests = named(s, `POST ${pathname}`);
         assert.ok(requests.length >= run.loaded + 6, `each request one task (${requests.length})`);
         const ownChildren = (t: SummaryTask) =>
           childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
-        // A query's root field: graphql's executor runs its resolver as a member of the object's
-        // fields (README: graphql-js), a child of the request; a mutation's fields run one by one,
-        // the request's own work, and what its resolver left unawaited is the request's dish.
         const orders = requests.filter((t) => ownChildren(t).some((c) => c.name === 'audit'));
-        assert.equal(orders.length, 1, 'the mutation is the request with the audit');
+        assert.equal(
+          orders.length,
+          1,
+          `the mutation is the request with the audit (${describe_(
+            s,
+            requests.flatMap(ownChildren).filter((c) => c.name !== 'product' && c.name !== 'resolve'),
+          )})`,
+        );
         assert.deepEqual(
           ownChildren(orders[0]).map((t) => [t.name, t.kind]),
           [['audit', 'background']],
           `the audit after the response is a dish of the request (${describe_(s, ownChildren(orders[0]))})`,
         );
-        const queries = requests.filter((t) => t !== orders[0]);
+        return { run, s, requests, ownChildren, order: orders[0] };
+      }
+
+      it("graphql-http 1.23 on Node's http server, graphql-js 16 on pg: each request one task, its root field's resolver its child, the resolver's Promise.all its overlapping children, a resolver's step a block at its line, a mutation's audit after the response a dish of the request, no lane for the pool", async () => {
+        const file = path.join(SERVERS, 'graphqlHttp.js');
+        const { run, s, requests, ownChildren, order } = await graphqlShop('graphqlHttp', '/graphql');
+        const queries = requests.filter((t) => t !== order);
         const odd = queries.filter(
           (t) =>
             ownChildren(t)
@@ -1497,7 +1512,7 @@ describe('real servers, traced under load', function () {
         // tracer knows is a lower bound (a CI run at load 10 had a product's resolver 112 ms long,
         // 108 ms of it waiting; one at load 23 a product's query call 102 ms long, 61 ms known).
         const report = queries
-          .filter((t) => t.startMs < orders[0].startMs)
+          .filter((t) => t.startMs < order.startMs)
           .reduce<SummaryTask | undefined>(
             (a, t) => (a === undefined || t.startMs > a.startMs ? t : a),
             undefined,
@@ -1524,63 +1539,10 @@ describe('real servers, traced under load', function () {
 
       it("@apollo/server 5 standalone, graphql-js 16 on pg: each request one task, its root field's resolver its child named after it, the resolver's Promise.all its overlapping children, a resolver's step a block at its line, a mutation's audit after the response a dish of the request, no lane for Apollo's plugins or the pool", async () => {
         const file = path.join(SERVERS, 'apolloPg.js');
-        const query = (text: string) => JSON.stringify({ query: text });
-        const run = await record(
-          dir,
-          'apolloPg',
-          mode,
-          { PG_URL: pg.url, BUSY_MS: '150' },
-          async (port) => {
-            for (const id of [1, 2])
-              assert.equal(
-                await request(port, 'POST', '/', query(`{ product(id: ${id}) { id name } }`)),
-                200,
-              );
-            const summaries = [1, 2].map(() =>
-              request(port, 'POST', '/', query('{ summary { count latest } }')),
-            );
-            assert.deepEqual(await Promise.all(summaries), [200, 200]);
-            assert.equal(await request(port, 'POST', '/', query('{ report(id: 7) }')), 200);
-            assert.equal(await request(port, 'POST', '/', query('mutation { order(item: "tea") }')), 200);
-            await sleep(100);
-          },
-          '/',
-          undefined,
-          {
-            args: [
-              '-m',
-              'POST',
-              '-H',
-              'content-type=application/json',
-              '-b',
-              query('{ product(id: 5) { id name } }'),
-            ],
-          },
-        );
-        const s = run.summary;
-        assert.ok(run.loaded > 50, `the load ran (${run.loaded} requests)`);
-        const requests = named(s, 'POST /');
-        assert.ok(requests.length >= run.loaded + 6, `each request one task (${requests.length})`);
-        const ownChildren = (t: SummaryTask) =>
-          childrenOf(s, t).filter((c) => !c.internal && !stretchedWrapUp(t, c));
-        // As on graphql-http (README: graphql-js): a query's root field a member, named after the
-        // resolver the program wrote, however Apollo's plugins wrap it; a mutation's fields the
-        // request's own work, what its resolver left unawaited the request's dish.
-        const orders = requests.filter((t) => ownChildren(t).some((c) => c.name === 'audit'));
-        assert.equal(
-          orders.length,
-          1,
-          `the mutation is the request with the audit (${describe_(
-            s,
-            requests.flatMap(ownChildren).filter((c) => c.name !== 'product'),
-          )})`,
-        );
-        assert.deepEqual(
-          ownChildren(orders[0]).map((t) => [t.name, t.kind]),
-          [['audit', 'background']],
-          `the audit after the response is a dish of the request (${describe_(s, ownChildren(orders[0]))})`,
-        );
-        const queries = requests.filter((t) => t !== orders[0]);
+        // As on graphql-http: a query's root field a member, named after the resolver the program
+        // wrote, however Apollo's plugins wrap it.
+        const { run, s, requests, ownChildren, order } = await graphqlShop('apolloPg', '/');
+        const queries = requests.filter((t) => t !== order);
         const fields = queries.map((t) =>
           ownChildren(t)
             .map((c) => c.name)
