@@ -103,7 +103,7 @@ describe('a busy machine', function () {
         '  spin(0.2);',
         `  scope.runInAsyncScope(() => spin(${NESTED_CPU_MS}));`,
         '  spin(0.2);',
-        `  if (++rounds < ${NESTED_ROUNDS}) setTimeout(round, 10);`,
+        `  if (++rounds < ${NESTED_ROUNDS + 1}) setTimeout(round, 10);`,
         '}',
         'setTimeout(round, 10);',
         '',
@@ -118,7 +118,10 @@ describe('a busy machine', function () {
     const { summary, timeline } = readTrace(out);
     const nested = timeline.tasks.find((t) => t.name === 'nested');
     assert.ok(nested, summary.tasks.map((t) => t.name).join(', '));
-    const stints = nested.stints.map((i) => {
+    // (The first round is the watchdog's start: Node takes a while to start its thread on a busy
+    // machine (README Limits), and with no reading of its a stint's wait may be none known — at load
+    // 55, a first nested stint of 1,008 ms with no wait known, the four after it all told.)
+    const stints = nested.stints.slice(1).map((i) => {
       const end = timeline.stintEnd(i);
       const wall = end - timeline.stints.start[i];
       return { i, wall, held: timeline.heldMs(i, end), waited: timeline.cpuWaitMs(i) };
@@ -139,7 +142,8 @@ describe('a busy machine', function () {
       assert.ok(s.held > 0, `a nested stint held the loop while it computed: ${said}`);
     }
     // Those a block long are blocks that say so, not taught as CPU work (lessons.ts).
-    for (const b of summary.blocks.filter((b) => b.taskName === 'nested'))
+    const warmUp = timeline.stintEnd(nested.stints[0]);
+    for (const b of timeline.blocks.filter((b) => b.task === nested.index && b.start >= warmUp))
       assert.ok(
         b.cpuWaitMs > 0 && b.durationMs - b.cpuWaitMs < BLOCK_MS,
         `a nested block says it waited: ${b.durationMs} ms, ${b.cpuWaitMs} ms of it waiting`,

@@ -294,18 +294,25 @@ export function lanesWhileReplying(
 }
 
 /**
- * Of `blocks`, the one that held the loop longest: its wall time less its thread's wait for a CPU.
- * Where a test means one intended block (a handler's synchronous step), a loaded machine may stretch
- * another stint of the same task past the threshold (a request's first stretch, most of it waiting
- * for a CPU) or split the step where the thread was held off: the first block, or the only one, is
- * then not the step's.
+ * Of `blocks`, the one that held the loop longest: by `held`, else its wall time less its thread's
+ * wait for a CPU. Where a test means one intended block (a handler's synchronous step), a loaded
+ * machine may stretch another stint of the same task past the threshold (a request's first stretch,
+ * most of it waiting for a CPU) or split the step where the thread was held off: the first block,
+ * or the only one, is then not the step's.
  */
 export function heldLongest<B extends { durationMs: number; cpuWaitMs: number }>(
   blocks: readonly B[],
+  held: (block: B) => number = (b) => b.durationMs - b.cpuWaitMs,
 ): B | undefined {
   let best: B | undefined;
-  for (const b of blocks)
-    if (best === undefined || b.durationMs - b.cpuWaitMs > best.durationMs - best.cpuWaitMs) best = b;
+  let most = -Infinity;
+  for (const b of blocks) {
+    const ms = held(b);
+    if (best === undefined || ms > most) {
+      best = b;
+      most = ms;
+    }
+  }
   return best;
 }
 

@@ -544,7 +544,7 @@ const schedstat = new Schedstat();
  * is never counted. Without a usable reading, nothing is written (wall time, as before).
  */
 function stintCpu(time: number): void {
-  const counters = schedstat.read();
+  const counters = countersAt(time);
   if (counters === null) return;
   const wait = counters[1];
   // Lower bounds of the wait within the stint, the best one counts. From this thread's own last
@@ -565,31 +565,21 @@ function stintCpu(time: number): void {
   // and the watchdog's are at most a poll or two from the start, unless the machine held it off.
   let cpuMaxNs = (same ? times.cpuFound : 0) + counters[0] - times.cpuRefNs;
   let cpuNs = -1;
-  const hb = heartbeat;
-  const r = heartbeatCpu;
-  const seq = stintSeq;
-  if (hb !== null && r !== null && Atomics.load(hb, CPU_SEQ) === seq) {
-    const since = r[0];
-    const cpu0 = r[1];
-    const wait0 = r[2];
-    const before = r[3];
-    const waitBefore = r[5];
-    // The watchdog writes the numbers, then the stint's number: still the same, they belong together.
-    if (Atomics.load(hb, CPU_SEQ) === seq && since >= times.openStart && since <= time) {
-      // From the watchdog's first reading in the stint; from its last one before it, made while
-      // this thread slept, less the time between (as above).
-      waitNs = Math.max(
-        waitNs,
-        wait - wait0,
-        wait - waitBefore - Math.max(0, times.openStart - before) * 1e6,
-      );
-      cpuNs = counters[0] - cpu0;
-      // Its last reading before the stint, made while this thread slept; its first in the stint
-      // (read while this thread ran, it may lag: a looser bound) with the time before it. (A stint
-      // that spans its request's response has no reading of this thread's at its start.)
-      if (before <= times.openStart) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - r[4]);
-      cpuMaxNs = Math.min(cpuMaxNs, (since - times.openStart) * 1e6 + cpuNs);
-    }
+  const seen = watchdogSeen;
+  if (watchdogReadings() && seen.since >= times.openStart && seen.since <= time) {
+    // From the watchdog's first reading in the stint; from its last one before it, made while
+    // this thread slept, less the time between (as above).
+    waitNs = Math.max(
+      waitNs,
+      wait - seen.wait0,
+      wait - seen.waitBefore - Math.max(0, times.openStart - seen.before) * 1e6,
+    );
+    cpuNs = counters[0] - seen.cpu0;
+    // Its last reading before the stint, made while this thread slept; its first in the stint
+    // (read while this thread ran, it may lag: a looser bound) with the time before it. (A stint
+    // that spans its request's response has no reading of this thread's at its start.)
+    if (seen.before <= times.openStart) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - seen.cpuBefore);
+    cpuMaxNs = Math.min(cpuMaxNs, (seen.since - times.openStart) * 1e6 + cpuNs);
   }
   // The counters' run time lags this thread's by what it ran since the scheduler last updated it
   // (a tick or a switch: up to 4 ms here), which makes the bounds above tighter than the truth. The
@@ -614,7 +604,9 @@ function stintCpu(time: number): void {
   // (an interrupt wakes a thread asleep in Atomics.wait): the tracer's, none of the program's. (All
   // of the stint's so far, so taken from the bound kept for a later look only then.)
   let ownNs = cpuMaxNs;
+  const hb = heartbeat;
   const sampled = heartbeatSampled;
+  const seq = stintSeq;
   if (hb !== null && sampled !== null && Atomics.load(hb, SAMPLED_SEQ) === seq) {
     const ns = sampled[0];
     if (Atomics.load(hb, SAMPLED_SEQ) === seq) ownNs = Math.max(0, ownNs - ns);
@@ -652,6 +644,48 @@ function stintCpu(time: number): void {
 }
 
 /**
+ * This thread's counters (schedstat.ts: [ns on a CPU, ns waiting for one]) as of `time`, a clock
+ * reading made just before, where a stint ended; null where there are none. They are read after
+ * it: a wait for a CPU in between (the thread preempted right after it read the clock, hundreds of
+ * ms on a busy core) is in them, and is no part of the stint — the wait is less all the time since
+ * `time`, a lower bound as every bound of the wait is. (The CPU time is left as read: the tracer's
+ * own few µs since, in an upper bound.)
+ */
+function countersAt(time: number): [number, number] | null {
+  const counters = schedstat.read();
+  if (counters !== null) counters[1] -= Math.max(0, now() - time) * 1e6;
+  return counters;
+}
+
+/**
+ * The watchdog's readings of this thread's counters for the stint now open (heartbeatCpu), as
+ * watchdogReadings copied them: when its first reading in the stint was made (trace time), the CPU
+ * time and the wait (ns) it read then; when its last reading before the stint was made, and what it
+ * read then. Fields of doubles, updated in place.
+ */
+const watchdogSeen = { since: 0, cpu0: 0, wait0: 0, before: 0, cpuBefore: 0, waitBefore: 0 };
+
+/**
+ * Copies the watchdog's readings for the stint now open into watchdogSeen: false where it made
+ * none for this stint, or was rewriting them as they were copied.
+ */
+function watchdogReadings(): boolean {
+  const hb = heartbeat;
+  const r = heartbeatCpu;
+  const seq = stintSeq;
+  if (hb === null || r === null || Atomics.load(hb, CPU_SEQ) !== seq) return false;
+  const seen = watchdogSeen;
+  seen.since = r[0];
+  seen.cpu0 = r[1];
+  seen.wait0 = r[2];
+  seen.before = r[3];
+  seen.cpuBefore = r[4];
+  seen.waitBefore = r[5];
+  // The watchdog writes the numbers, then the stint's number: still the same, they belong together.
+  return Atomics.load(hb, CPU_SEQ) === seq;
+}
+
+/**
  * The CPU time this thread ran since the counters read `cpuNs` that they do not show yet (ns): the
  * process's reading brings them up to date (see stintCpu). -1: not read (the bound may be short by
  * that lag).
@@ -681,46 +715,32 @@ function ranSince(cpuNs: number): number {
  * this one too.
  */
 function nestedStintCpu(task: Task, time: number): void {
-  const counters = schedstat.read();
+  const counters = countersAt(time);
   if (counters === null) return;
-  // The counters were read after `time`: a wait for a CPU in between (the thread preempted right
-  // after it read the clock, hundreds of ms on a busy core) is in them, and is no part of the stint.
-  // Every bound of the wait is less that time.
-  const late = Math.max(0, now() - time) * 1e6;
   const start = times.pieceStart;
-  const wait = counters[1] - late;
+  const wait = counters[1];
   // This thread's last reading was made while no stint was open: at or before the outer stint's
   // start, so before this one's.
   let waitNs = wait - times.waitRef - Math.max(0, start - times.waitRefAt) * 1e6;
   let cpuMaxNs = counters[0] - times.cpuRefNs;
   let cpuNs = -1;
-  const hb = heartbeat;
-  const r = heartbeatCpu;
-  const seq = stintSeq;
-  if (hb !== null && r !== null && Atomics.load(hb, CPU_SEQ) === seq) {
-    const since = r[0];
-    const cpu0 = r[1];
-    const wait0 = r[2];
-    const before = r[3];
-    const cpuBefore = r[4];
-    const waitBefore = r[5];
-    if (Atomics.load(hb, CPU_SEQ) === seq && since <= time) {
-      // Its last reading before the outer stint, made while this thread slept (no wait of its
-      // under way, whose time the counters add only when it ends), less the time from it to this
-      // stint's start.
-      waitNs = Math.max(waitNs, wait - waitBefore - Math.max(0, start - before) * 1e6);
-      if (before <= start) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpuBefore);
-      if (since >= start) {
-        // Its first reading in the outer stint, made in this one: a wait under way then began in
-        // this stint (this thread ran at its start), and counts whole.
-        waitNs = Math.max(waitNs, wait - wait0);
-        cpuNs = counters[0] - cpu0;
-        cpuMaxNs = Math.min(cpuMaxNs, (since - start) * 1e6 + cpuNs);
-      } else {
-        // Made before this stint began: a wait under way then may have begun before it too (in the
-        // outer stint), so it bounds no wait of this one's; its CPU reading bounds the CPU since.
-        cpuMaxNs = Math.min(cpuMaxNs, counters[0] - cpu0);
-      }
+  const seen = watchdogSeen;
+  if (watchdogReadings() && seen.since <= time) {
+    // Its last reading before the outer stint, made while this thread slept (no wait of its
+    // under way, whose time the counters add only when it ends), less the time from it to this
+    // stint's start.
+    waitNs = Math.max(waitNs, wait - seen.waitBefore - Math.max(0, start - seen.before) * 1e6);
+    if (seen.before <= start) cpuMaxNs = Math.min(cpuMaxNs, counters[0] - seen.cpuBefore);
+    if (seen.since >= start) {
+      // Its first reading in the outer stint, made in this one: a wait under way then began in
+      // this stint (this thread ran at its start), and counts whole.
+      waitNs = Math.max(waitNs, wait - seen.wait0);
+      cpuNs = counters[0] - seen.cpu0;
+      cpuMaxNs = Math.min(cpuMaxNs, (seen.since - start) * 1e6 + cpuNs);
+    } else {
+      // Made before this stint began: a wait under way then may have begun before it too (in the
+      // outer stint), so it bounds no wait of this one's; its CPU reading bounds the CPU since.
+      cpuMaxNs = Math.min(cpuMaxNs, counters[0] - seen.cpu0);
     }
   }
   // Brought up to date where the bound can decide (see stintCpu).
