@@ -959,6 +959,8 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   times.trackedMs = 0;
   if (cpuSince < busy) busy = cpuSince;
   if (busy < untrackedMinMs) return false;
+  // The IDLE that ended the last stint, held for the next RUN (see enter), goes first.
+  if (times.pendingIdle >= 0) writePendingIdle();
   const w = recorder.room(2);
   if (w === null) return false;
   let from = t - Math.min(busy, gap);
@@ -1075,7 +1077,8 @@ export function enter(
       segments.begin(entryOf(task, reason, continuation, sync, dispatch));
       return;
     }
-    writePendingIdle();
+    // The IDLE that ended the last stint is written with this one's RUN, below (one room, one call),
+    // or first by accountGap should it write a record of its own between the two.
   }
   if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
@@ -1099,10 +1102,25 @@ export function enter(
     // Nested in another task's stint: its piece begins here (see nestedStintCpu).
     times.pieceStart = t;
   }
-  const w = recorder.room(1);
-  if (w !== null) w.run(t, task.id, reason);
+  writeRun(t, task.id, reason);
   current = task;
   segments.begin(entryOf(task, reason, continuation, sync, dispatch));
+}
+
+/**
+ * A RUN at `t`, after the IDLE that ended the last stint if that is still to be written (see
+ * leave): a switch's two records in one room and one call rather than two of each.
+ */
+function writeRun(t: number, task: number, reason: number): void {
+  const idle = times.pendingIdle;
+  if (idle >= 0 && current === null) {
+    times.pendingIdle = NONE;
+    const w = recorder.room(2, 2);
+    if (w !== null) w.idleRun(idle, t, task, reason);
+    return;
+  }
+  const w = recorder.room(1);
+  if (w !== null) w.run(t, task, reason);
 }
 
 /**
@@ -1393,12 +1411,11 @@ export function switchTo(task: Task, reason: number, sync = false, dispatch = fa
   if (task === current) return;
   task.ran = true;
   endSoon();
-  if (times.pendingIdle >= 0 && current === null) writePendingIdle();
   if (current !== null) segments.end(current);
   const t = now();
   times.pieceStart = t;
-  const w = recorder.room(1);
-  if (w !== null) w.run(t, task.id, reason);
+  // (With the IDLE that ended the last stint, if that is still to be written.)
+  writeRun(t, task.id, reason);
   current = task;
   segments.begin(
     dispatch && task.dispatches ? StintEntry.Dispatched : sync ? StintEntry.CalledSync : StintEntry.Called,
