@@ -1351,6 +1351,20 @@ export function madeNow(p: object): boolean {
   return j >= segStart && j < n && logObj[j] === p;
 }
 
+/**
+ * Whether `p`, a promise logged in this segment, was made by `.then`, `.catch` or `.finally` (the
+ * program's or a library's), as its stack was read (madeHow): then its parent's settling queues its
+ * reaction. False where that is not known (not read, rationed out) or it was made by an `await`.
+ */
+export function madeByMethod(p: object): boolean {
+  const stamped = (p as Logged)[kIdx];
+  if (stamped === undefined) return false;
+  const j = stamped & LOG_MASK;
+  if (j < segStart || j >= n || logObj[j] !== p) return false;
+  const made = logMade[j];
+  return made === Made.ByMethod || made === Made.ByLibraryMethod;
+}
+
 export function logSettled(p: object): void {
   const stamped = (p as Logged)[kIdx];
   const j = stamped !== undefined ? stamped & LOG_MASK : -1;

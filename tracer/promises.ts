@@ -47,6 +47,7 @@ import {
   logDerived,
   logRoot,
   logSettled,
+  madeByMethod,
   madeNow,
   resetLog,
   settledOutside,
@@ -155,6 +156,13 @@ function unchain(): void {
   }
 }
 
+/** The promise that set a bit is known to be a true link (see init): its bit stays. */
+function forgetChained(): void {
+  const h = hot;
+  h.chainedBy = null;
+  h.chainedOn = null;
+}
+
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   let task = current;
   if (task === null) {
@@ -171,8 +179,14 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     p[kIdx] = logRoot(p);
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
-    // (The promise that set a bit, chained from right away: see `chainedBy`.)
-    if (parent === hot.chainedBy) unchain();
+    // (The promise that set a bit, chained from right away: see `chainedBy`. But not a link its
+    // parent's settling is known to queue the reaction of, a `.then` or `.catch` awaited at once:
+    // pg-pool's `new Promise(…).catch(…)` — the bit is true there, and taken back it cost the
+    // reply's read and the continuation after it a clock reading each.)
+    if (parent === hot.chainedBy) {
+      if (!madeByMethod(parent)) unchain();
+      else forgetChained();
+    }
     // Its settling will queue this one's reaction (see `reacts`): said on the parent, once.
     const chained = (parent as Tagged)[kIdx];
     if (chained !== undefined && (chained & CHAINED_BIT) === 0) {
