@@ -66,6 +66,23 @@ export class ChunkWriter {
     this.head(EventType.Idle, 1, 0, 0, time);
   }
 
+  /**
+   * An IDLE at `idleTime` (the end of the stint before) and the RUN that follows it, in one call: a
+   * switch between two stints writes both (2 units; the caller has checked `free` for both).
+   */
+  idleRun(idleTime: number, time: number, task: number, reason: number): void {
+    const base = (CHUNK_HEADER_BYTES >> 2) + this.used * 4;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    u32[base] = EventType.Idle | (1 << 8);
+    u32[base + 1] = 0;
+    f64[(base >> 1) + 1] = idleTime;
+    u32[base + 4] = EventType.Run | (1 << 8) | (reason << 16);
+    u32[base + 5] = task;
+    f64[(base >> 1) + 3] = time;
+    this.used += 2;
+  }
+
   task(
     time: number,
     id: number,

@@ -154,6 +154,18 @@ describe('trace format', () => {
     assert.equal(w.bytes().length - CHUNK_HEADER_BYTES, 2 * UNIT_BYTES);
   });
 
+  it('writes an idle and the run after it in one call as the same bytes as two calls', () => {
+    const apart = new ChunkWriter(8);
+    const together = new ChunkWriter(8);
+    // A chunk is reused: the pair must overwrite every byte of what was there before.
+    new Uint8Array(together.buffer).fill(0xff);
+    for (const w of [apart, together]) w.task(0.5, 7, 1, 0, 0, 0, 0, 0, 0);
+    apart.idle(1.25);
+    apart.run(2.5, 7, 4);
+    together.idleRun(1.25, 2.5, 7, 4);
+    assert.deepEqual(together.bytes(), apart.bytes());
+  });
+
   it('cuts strings that are too long at a character boundary', () => {
     const text = 'é'.repeat(MAX_STRING_BYTES);
     const bytes = utf8Of(text);

@@ -14,7 +14,7 @@ import {
   Strand,
   Task,
   baseNow,
-  current,
+  cur,
   enabled,
   endSoon,
   enterContinuation,
@@ -47,6 +47,7 @@ import {
   logDerived,
   logRoot,
   logSettled,
+  madeByMethod,
   madeNow,
   resetLog,
   settledOutside,
@@ -155,12 +156,19 @@ function unchain(): void {
   }
 }
 
+/** The promise that set a bit is known to be a true link (see init): its bit stays. */
+function forgetChained(): void {
+  const h = hot;
+  h.chainedBy = null;
+  h.chainedOn = null;
+}
+
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
-  let task = current;
+  let task = cur.task;
   if (task === null) {
     // A connection's read making work of its own: its opener's stint (engine.ts, probeEnter).
     if (probing === null || !probeEnter()) return;
-    task = current!;
+    task = cur.task!;
   }
   // A route's handler whose place is not known yet runs: an async one makes its promise here.
   if (looking !== null) lookAtHandler();
@@ -171,8 +179,14 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
     p[kIdx] = logRoot(p);
   } else {
     p[kIdx] = logDerived(p, parent, jobs > 0);
-    // (The promise that set a bit, chained from right away: see `chainedBy`.)
-    if (parent === hot.chainedBy) unchain();
+    // (The promise that set a bit, chained from right away: see `chainedBy`. But not a link its
+    // parent's settling is known to queue the reaction of, a `.then` or `.catch` awaited at once:
+    // pg-pool's `new Promise(…).catch(…)` — the bit is true there, and taken back it cost the
+    // reply's read and the continuation after it a clock reading each.)
+    if (parent === hot.chainedBy) {
+      if (!madeByMethod(parent)) unchain();
+      else forgetChained();
+    }
     // Its settling will queue this one's reaction (see `reacts`): said on the parent, once.
     const chained = (parent as Tagged)[kIdx];
     if (chained !== undefined && (chained & CHAINED_BIT) === 0) {
@@ -199,7 +213,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 function settled(promise: Promise<unknown>): void {
   // (The promise that set a bit, settled at once: see `chainedBy`.)
   if (promise === hot.chainedBy) unchain();
-  const task = current;
+  const task = cur.task;
   if (task === null) {
     // A connection's read settles its waiters as the probe decides (engine.ts); anything else
     // that runs with no task (a timer Node's `timers/promises` set) ends a member it settles.
@@ -335,7 +349,7 @@ function patchCombinator(name: Combinator): void {
   const original = Promise[name] as unknown as (...args: unknown[]) => unknown;
   const patched = {
     [name](this: unknown, iterable: unknown): unknown {
-      if (enabled && current !== null && Array.isArray(iterable) && iterable.length > 0) {
+      if (enabled && cur.task !== null && Array.isArray(iterable) && iterable.length > 0) {
         try {
           const members = this === NativePromise ? asPromises(iterable) : iterable;
           const call = captureCall(patched);

@@ -56,17 +56,18 @@ export class Recorder {
    * The writer to put an event of `units` units into, or null if the event must be dropped. The
    * fast path is one comparison.
    */
-  room(units: number): ChunkWriter | null {
+  room(units: number, events = 1): ChunkWriter | null {
     if (this.lost === 0 && this.w.free >= units) return this.w;
-    return this.slowRoom(units);
+    return this.slowRoom(units, events);
   }
 
-  private slowRoom(units: number): ChunkWriter | null {
+  /** room() when the fast path fails; `events`: how many records the room is for (counted if lost). */
+  private slowRoom(units: number, events: number): ChunkWriter | null {
     if (this.w.free < units + 2) {
       // Keep two units spare so that a DROPPED record always fits after a loss.
       if (this.w.used > 0) {
         const next = this.spare();
-        if (next === null) return this.drop();
+        if (next === null) return this.drop(events);
         this.ready.push(this.w);
         this.w = next;
       }
@@ -79,15 +80,15 @@ export class Recorder {
       // Strings sent before the loss may have been lost with it: send them again when next used.
       this.strings.clear();
       if (this.onResume !== null) this.onResume();
-      if (this.w.free < units) return this.drop();
+      if (this.w.free < units) return this.drop(events);
     }
     return this.w;
   }
 
-  private drop(): null {
+  private drop(events: number): null {
     if (this.lost === 0) this.lostSince = this.now();
-    this.lost++;
-    this.totalDropped++;
+    this.lost += events;
+    this.totalDropped += events;
     return null;
   }
 
