@@ -10,7 +10,7 @@ import {
   Strand,
   Task,
   baseNow,
-  cur,
+  current,
   setProbeSettlesHandler,
   setSegmentHandlers,
   stintClock,
@@ -205,7 +205,7 @@ let depth = 0;
 function startHash(): void {
   hashed = true;
   const base = mix(0x811c9dc5, how);
-  const task = cur.task;
+  const task = current;
   shape = task === null ? base : mix(base, taskSeed(task));
   // The place's 19 bits alone collide (two awaits of one stint, 1 in 1024 shapes): with the
   // record's position in its stint, a place verdict learnt for one resumed function is not read
@@ -424,7 +424,7 @@ function begin(entry: StintEntry): void {
   foreignSettle = -1;
   how = entry;
   lead = false;
-  const task = cur.task;
+  const task = current;
   answered = task !== null && task.kind === TaskKind.Request && task.responded;
   // The seed is hashed when the first record comes (startHash): most stints (a tick, a callback)
   // log none.
@@ -472,7 +472,7 @@ export function beginQueued(slot: Slot, entry: StintEntry): void {
   foreignSettle = -1;
   how = entry;
   lead = false;
-  const task = cur.task;
+  const task = current;
   answered = task !== null && task.kind === TaskKind.Request && task.responded;
   const stamped = slot[kIdx];
   seed = stamped !== undefined ? stamped : 0;
@@ -935,7 +935,7 @@ function thenableWrapper(w: Logged): void {
 let ownChain = -1;
 function ownTagged(parent: object): number {
   const tag = (parent as Logged)[kTag];
-  if (tag === undefined || cur.task === null || taskOf(tag) !== cur.task) return -1;
+  if (tag === undefined || current === null || taskOf(tag) !== current) return -1;
   const key = mix(hash, WRAPPER_SALT) | 1;
   const slot = key & WRAPPER_MASK;
   if (wrapperPlaces[slot] !== key) {
@@ -1530,7 +1530,7 @@ setProbeSettlesHandler((settled, ranAs) => {
 function memberSettled(p: Logged): void {
   const dish = p[kDish];
   if (dish === undefined || !dish.endsWhenSettled || dish.ended || dish.folded) return;
-  if (dish === cur.task) {
+  if (dish === current) {
     returnedNow(dish);
     return;
   }
@@ -1547,8 +1547,8 @@ function returnedNow(dish: Task): void {
 
 /** A callback handed to the runtime now: the slot it runs through. Null when no task runs. */
 export function regSlot(): Slot | null {
-  if (cur.task === null) return null;
-  const slot = new Slot(strandNow !== null ? baseNow(cur.task) : cur.task.base);
+  if (current === null) return null;
+  const slot = new Slot(strandNow !== null ? baseNow(current) : current.base);
   if (n < MAX_LOG) {
     if (!hashed) startHash();
     if (n === stackNext) readNext(regSlot, LogKind.Reg);
@@ -1569,7 +1569,7 @@ export function regSlot(): Slot | null {
  * busy server's ticks are queued that way, by Node's own streams, and cost no allocation.
  */
 export function queueSlot(): Slot | null {
-  const task = cur.task;
+  const task = current;
   if (task === null) return null;
   const dispatch = how === StintEntry.Dispatched;
   // (A stint of a library's loop logs it: the tick carries the loop on, Runner.Loop. So does one
@@ -1843,7 +1843,7 @@ function foldIfChainedLater(parent: object): void {
   const into = dish.base.prev !== null ? taskOf(dish.base.prev) : null;
   // (A job the library returned to its own chain — a loop's `.then((job) => handler(job))`, which
   // the runtime chains in a job of its own — is the library waiting for its job: still a job.)
-  if (into === null || into !== cur.task || returnedToLibrary(dish, into)) return;
+  if (into === null || into !== current || returnedToLibrary(dish, into)) return;
   // Who chains it, known per place as madeHow knows it (a server takes this path per request).
   const key = mix(mix(hash, LogKind.Derived), LATE_CHAIN) | 1;
   let made = latePlaces.trusted(key);

@@ -199,7 +199,7 @@ export function runsAs(record: Strand): Task | null {
     return null;
   }
   // (A stint of it open already — full mode's resource entered it — has its strand.)
-  if (task !== cur.task) {
+  if (task !== current) {
     nextStrand = record;
     nextStrandTask = task;
     strands = true;
@@ -217,27 +217,8 @@ export function dropNextStrand(): void {
 export let recorder: Recorder;
 /** False once the tracer has stopped: every hook checks it first. */
 export let enabled = false;
-/**
- * The task whose code runs now (`cur.task`); null when the loop runs untracked code or is idle.
- * A field of a small holder made anew every OWN_RENEW stores rather than a variable of the module:
- * every stint's start stores its task, a young object (made for the request), and a store of a
- * young object into the tracer's long-lived state is a write barrier (about 50 instructions: 15 a
- * fastify `/async` request); into a holder still young itself, none. Made anew often enough that
- * no collection finds it old (a young-generation collection promotes what two have found alive:
- * one every few hundred requests); the one store of it into the module's scope is a barrier.
- */
-export let cur: { task: Task | null } = { task: null };
-/** Stores of a task until `cur` is made anew. */
-let ownLeft = 0;
-const OWN_RENEW = 64;
-/** `task` runs now (see `cur`). */
-function own(task: Task | null): void {
-  if (--ownLeft >= 0) cur.task = task;
-  else {
-    cur = { task };
-    ownLeft = OWN_RENEW;
-  }
-}
+/** The task whose code runs now; null when the loop runs untracked code or is idle. */
+export let current: Task | null = null;
 /**
  * Counts outermost stints as the trace has them (continuations merged into one are one) and flush
  * ticks: the watchdog's heartbeat.
@@ -438,7 +419,7 @@ export function startEngine(rec: Recorder, blockMs: number, slowdown = 1): void 
 
 export function stopEngine(): void {
   enabled = false;
-  cur.task = null;
+  current = null;
   savedTask.length = 0;
   clearStrands();
 }
@@ -448,7 +429,7 @@ export function stopEngine(): void {
  * so that it can name a block whose task the reader has not heard of yet.
  */
 export function currentTask(): [number, string] | null {
-  return cur.task === null ? null : [cur.task.id, cur.task.name];
+  return current === null ? null : [current.id, current.name];
 }
 
 export function setHeartbeat(shared: Int32Array): void {
@@ -458,9 +439,9 @@ export function setHeartbeat(shared: Int32Array): void {
   if (shared.byteLength >= 104) heartbeatSampled = new Float64Array(shared.buffer, 96, 1);
   // The stint open now (the script's top level, which began before the watchdog started) is
   // announced too: a block in it is sampled like any other.
-  if (cur.task !== null) {
+  if (current !== null) {
     heartbeatStart[0] = times.openStart;
-    heartbeat[5] = cur.task.id;
+    heartbeat[5] = current.id;
     heartbeat[1] = 1;
     heartbeat[0] = stintSeq;
   }
@@ -517,7 +498,7 @@ function pause(time: number): void {
   if (wall >= turnMs && marks < MAX_MARKS) {
     marks++;
     // A reaction to a settled promise of the tracer's own: one microtask, queued at once. Made
-    // while no task runs (`cur.task` is null here), so the promise hooks pass it by in both modes.
+    // while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
     promiseThen.call(settledPromise, markPassed);
   }
   if (heartbeat !== null) heartbeat[1] = 0;
@@ -823,7 +804,7 @@ function cpuBaseline(time: number, fresh: boolean): void {
  * made after that wait would count none of it.
  */
 export function stintAhead(time: number): void {
-  if (cur.task === null && time - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(time, true);
+  if (current === null && time - times.lastEnd >= cpuCheckMs && schedstat.fd !== -1) cpuBaseline(time, true);
 }
 
 /** The stint that paused goes on (see pause). */
@@ -835,7 +816,7 @@ function resume(time: number): void {
 /** A flush tick is a heartbeat too: the loop is alive. */
 export function tick(spentMs: number): void {
   times.selfBusy += spentMs;
-  if (cur.task !== null) return;
+  if (current !== null) return;
   const t = now();
   beat(t, 0, false);
   if (times.pendingIdle === NONE && estimateGaps) restartGap(t);
@@ -869,13 +850,13 @@ function restartGap(t: number): void {
  * a flush tick does: the callback's time is untracked code, and the next gap starts after it.
  */
 export function nobodysCallback(): void {
-  if (cur.task !== null || !estimateGaps) return;
-  // Made while no task runs (`cur.task` is null here), so the promise hooks pass it by in both modes.
+  if (current !== null || !estimateGaps) return;
+  // Made while no task runs (`current` is null here), so the promise hooks pass it by in both modes.
   promiseThen.call(settledPromise, closeNobodysCallback);
 }
 
 function closeNobodysCallback(): void {
-  if (!enabled || cur.task !== null) return;
+  if (!enabled || current !== null) return;
   // A stint that ended right before the callback is written first, with its own end.
   endSoon();
   if (times.pendingIdle >= 0) writePendingIdle();
@@ -890,13 +871,13 @@ function closeNobodysCallback(): void {
  * to it. Returns whether anything had to be closed.
  */
 export function closeStrayStints(): boolean {
-  if (savedTask.length === 0 && cur.task === null) return false;
+  if (savedTask.length === 0 && current === null) return false;
   const t = now();
   const w = recorder.room(1);
   if (w !== null) w.idle(t);
   savedTask.length = 0;
   clearStrands();
-  cur.task = null;
+  current = null;
   times.pendingIdle = NONE;
   pendingTask = null;
   times.lastEnd = t;
@@ -1054,21 +1035,21 @@ export function enter(
   sync = false,
   dispatch = false,
 ): void {
-  savedTask.push(cur.task);
+  savedTask.push(current);
   if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
-  if (task === cur.task) {
+  if (task === current) {
     // No stint begins: the work continues the one open (see SegmentHandlers.stay).
     segments.stay();
     return;
   }
   task.ran = true;
   const t = time >= 0 ? time : now();
-  if (cur.task === null && times.pendingIdle !== NONE) {
+  if (current === null && times.pendingIdle !== NONE) {
     if (times.pendingIdle === SOON) {
       // The last stint ended right before this one, in the same drain (see leaveSoon).
       if (task === pendingTask && reason !== Reason.Timer) {
         times.pendingIdle = NONE;
-        own(task);
+        current = task;
         resume(t);
         segments.begin(entryOf(task, reason, continuation, sync, dispatch));
         return;
@@ -1111,7 +1092,7 @@ export function enter(
       // one request of 80 with waitMs 0). The read goes on only from a read of the same reply
       // (readRun): a large result's parts, which one poll hands over in several reads.
       times.pendingIdle = NONE;
-      own(task);
+      current = task;
       resume(t);
       segments.begin(entryOf(task, reason, continuation, sync, dispatch));
       return;
@@ -1119,7 +1100,7 @@ export function enter(
     // The IDLE that ended the last stint is written with this one's RUN, below (one room, one call),
     // or first by accountGap should it write a record of its own between the two.
   }
-  if (cur.task === null) {
+  if (current === null) {
     // After a long gap (a quiet loop, or a thread the OS kept waiting), the counters are read as
     // the stint begins: the exact start for its wait should it run long (see stintCpu).
     // (Not again when they were read with the clock reading `t` came from: see stintAhead.)
@@ -1130,7 +1111,7 @@ export function enter(
       beat(t, task.id, true);
       outerReason = reason;
       outerContinuation = continuation;
-      own(task);
+      current = task;
       segments.begin(entryOf(task, reason, continuation, sync, dispatch));
       return;
     }
@@ -1142,7 +1123,7 @@ export function enter(
     times.pieceStart = t;
   }
   writeRun(t, task.id, reason);
-  own(task);
+  current = task;
   segments.begin(entryOf(task, reason, continuation, sync, dispatch));
 }
 
@@ -1152,7 +1133,7 @@ export function enter(
  */
 function writeRun(t: number, task: number, reason: number): void {
   const idle = times.pendingIdle;
-  if (idle >= 0 && cur.task === null) {
+  if (idle >= 0 && current === null) {
     times.pendingIdle = NONE;
     const w = recorder.room(2, 2);
     if (w !== null) w.idleRun(idle, t, task, reason);
@@ -1199,7 +1180,7 @@ export function isSyncFunction(fn: unknown): boolean {
  * there is the task's while its work goes on (accountGap), not untracked code.
  */
 export function enterRead(task: Task, reason: number): void {
-  readBegins = cur.task === null;
+  readBegins = current === null;
   try {
     enter(task, reason);
   } finally {
@@ -1213,7 +1194,7 @@ export function enterRead(task: Task, reason: number): void {
  * read, no record.
  */
 export function enterAgain(task: Task, reason: number, dispatch = false): void {
-  if (cur.task === null && times.pendingIdle !== NONE && task === pendingTask) {
+  if (current === null && times.pendingIdle !== NONE && task === pendingTask) {
     savedTask.push(null);
     if (strands && (nextStrand !== null || strandNow !== null)) swapStrand(task);
     // Right after the stint it continues (leaveSoon), nothing in between: it is that stint, in
@@ -1222,7 +1203,7 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
     // looks for in one.)
     if (times.pendingIdle !== SOON) resume(times.stint);
     times.pendingIdle = NONE;
-    own(task);
+    current = task;
     // Queued while a read handed its data on (a connection task's, or an opener's: entryOf).
     segments.begin(dispatch ? StintEntry.Dispatched : StintEntry.Called);
     return;
@@ -1237,11 +1218,11 @@ export function enterAgain(task: Task, reason: number, dispatch = false): void {
  * beginQueued). Returns whether it did; when not, nothing was done.
  */
 export function enterSoon(task: Task): boolean {
-  if (cur.task !== null || times.pendingIdle !== SOON || task !== pendingTask || strands === true)
+  if (current !== null || times.pendingIdle !== SOON || task !== pendingTask || strands === true)
     return false;
   savedTask.push(null);
   times.pendingIdle = NONE;
-  own(task);
+  current = task;
   return true;
 }
 
@@ -1252,12 +1233,12 @@ export function enterSoon(task: Task): boolean {
  * after a stint that ended SOON, that one's end.
  */
 export function enterContinuation(task: Task): void {
-  if (cur.task === null && times.pendingIdle === SOON && task === pendingTask) {
+  if (current === null && times.pendingIdle === SOON && task === pendingTask) {
     savedTask.push(null);
     if (strands === true && (nextStrand !== null || strandNow !== null)) swapStrand(task);
     task.ran = true;
     times.pendingIdle = NONE;
-    own(task);
+    current = task;
     segments.begin(StintEntry.Resumed);
     return;
   }
@@ -1272,9 +1253,9 @@ export function leave(): void {
     if (strandDepth > savedTask.length) restoreStrand();
     if (nextStrand !== null) dropNextStrand();
   }
-  if (prev === cur.task) return;
+  if (prev === current) return;
   // What the stint left behind is sorted out before anything else can run.
-  segments.end(cur.task!);
+  segments.end(current!);
   const t = now();
   if (prev === null) {
     // Written later, unless the same task runs again within MERGE_MS (see enter).
@@ -1282,21 +1263,21 @@ export function leave(): void {
     // (Stored only when it changes: a task is a young object, and each store of one into the
     // tracer's long-lived state is a write barrier, about 50 instructions. A run of ticks or
     // continuations of one task stores it once.)
-    if (pendingTask !== cur.task) pendingTask = cur.task;
+    if (pendingTask !== current) pendingTask = current;
     times.lastEnd = t;
     lastWasContinuation = outerContinuation;
     lastReason = outerReason;
-    cur.task = null;
+    current = null;
     pause(t);
     return;
   }
   // A stint nested in another task's that ran long is looked at as an outermost one is (pause):
   // before the RUN that resumes the outer one, while the reader still has it open.
-  if (t - times.pieceStart >= cpuCheckMs && schedstat.fd !== -1) nestedStintCpu(cur.task!, t);
+  if (t - times.pieceStart >= cpuCheckMs && schedstat.fd !== -1) nestedStintCpu(current!, t);
   times.pieceStart = t;
   const w = recorder.room(1);
   if (w !== null) w.run(t, prev.id, Reason.Resume);
-  own(prev);
+  current = prev;
 }
 
 /**
@@ -1309,24 +1290,24 @@ export function leave(): void {
  */
 export function leaveSoon(): void {
   if (savedTask.length === 0) return;
-  if (savedTask[savedTask.length - 1] !== null || cur.task === null) {
+  if (savedTask[savedTask.length - 1] !== null || current === null) {
     leave();
     return;
   }
   savedTask.pop();
   if (strands === true && strandDepth > savedTask.length) restoreStrand();
-  segments.end(cur.task);
+  segments.end(current);
   times.pendingIdle = SOON;
   soonRead = false;
-  if (pendingTask !== cur.task) pendingTask = cur.task; // (see leave)
+  if (pendingTask !== current) pendingTask = current; // (see leave)
   lastWasContinuation = outerContinuation;
   lastReason = outerReason;
-  cur.task = null;
+  current = null;
 }
 
 /** Reads the clock for a stint end taken from what runs next (see leaveSoon), when nothing did. */
 export function endSoon(): void {
-  if (times.pendingIdle !== SOON || cur.task !== null) return;
+  if (times.pendingIdle !== SOON || current !== null) return;
   const t = now();
   times.pendingIdle = t;
   times.lastEnd = t;
@@ -1364,7 +1345,7 @@ const nodeQueueMicrotask = globalThis.queueMicrotask;
  * before the program's first line). Otherwise Node's, which no promise hook sees.
  */
 export function queueOwnMicrotask(fn: () => void): void {
-  if (cur.task === null && probing === null) promiseThen.call(settledPromise, fn);
+  if (current === null && probing === null) promiseThen.call(settledPromise, fn);
   else nodeQueueMicrotask(fn);
 }
 /** A stint shorter than this is not looked at for a block made of continuations (ms). */
@@ -1391,7 +1372,7 @@ function writePendingIdle(): void {
 /** Writes what is held back, before a flush. */
 export function settle(): void {
   endSoon();
-  if (times.pendingIdle >= 0 && cur.task === null) writePendingIdle();
+  if (times.pendingIdle >= 0 && current === null) writePendingIdle();
 }
 
 /**
@@ -1402,7 +1383,7 @@ export function settle(): void {
  * most what ran since the last flush tick).
  */
 export function drained(): void {
-  if (cur.task !== null) return;
+  if (current !== null) return;
   settle();
   const t = now();
   times.idleRef = safeIdle();
@@ -1414,7 +1395,7 @@ export function drained(): void {
 
 /** At the end: busy time since the last tracked stint went to untracked code (see accountGap). */
 export function settleEnd(): void {
-  if (cur.task !== null) return;
+  if (current !== null) return;
   settle();
   if (estimateGaps) accountGap(now(), null, false);
 }
@@ -1447,15 +1428,15 @@ export function depth(): number {
  * it until the enclosing stint ends (used when an incoming request is dispatched inside a callback).
  */
 export function switchTo(task: Task, reason: number, sync = false, dispatch = false): void {
-  if (task === cur.task) return;
+  if (task === current) return;
   task.ran = true;
   endSoon();
-  if (cur.task !== null) segments.end(cur.task);
+  if (current !== null) segments.end(current);
   const t = now();
   times.pieceStart = t;
   // (With the IDLE that ended the last stint, if that is still to be written.)
   writeRun(t, task.id, reason);
-  own(task);
+  current = task;
   segments.begin(
     dispatch && task.dispatches ? StintEntry.Dispatched : sync ? StintEntry.CalledSync : StintEntry.Called,
   );
@@ -1529,9 +1510,9 @@ function passesLate(from: Strand | null, to: Strand): boolean {
 
 /** After events were lost, states again what is running so the reader can pick up the thread. */
 function restate(): void {
-  if (cur.task === null) return;
+  if (current === null) return;
   const w = recorder.room(1);
-  if (w !== null) w.run(now(), cur.task.id, Reason.Resume);
+  if (w !== null) w.run(now(), current.id, Reason.Resume);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1638,7 +1619,7 @@ export function startProbe(opener: Task, reads: boolean, queued = false, live?: 
   if (queued) {
     if (--queuedProbes < 0) queuedProbes = 0;
   } else soonReaction = false;
-  if (probing !== null || cur.task !== null) return false;
+  if (probing !== null || current !== null) return false;
   probing = opener;
   probeReads = reads;
   probeAnswered = null;
@@ -1892,7 +1873,7 @@ function answersWaiter(waiter: Task, late: boolean): boolean {
  */
 function replyAgain(next: Task, firstLate: boolean): boolean {
   const first = probeAnswered!;
-  if (probeEntered || stintSeq !== probeSeq || cur.task !== null || !answersWaiter(first, firstLate))
+  if (probeEntered || stintSeq !== probeSeq || current !== null || !answersWaiter(first, firstLate))
     return false;
   readsLate = firstLate;
   enter(first, Reason.Io, true, probeStartFor(first));
@@ -1958,9 +1939,9 @@ function endProbeRead(): Task | null {
   probing = null;
   if (opener === null) return null;
   if (probeEntered) {
-    const ran = cur.task;
+    const ran = current;
     leave();
-    if (cur.task === null) readEnded(times.lastEnd);
+    if (current === null) readEnded(times.lastEnd);
     return ran;
   }
   const soon = probeSoon;
@@ -1969,7 +1950,7 @@ function endProbeRead(): Task | null {
     // nobody: that stint goes on through it, as it is (the reaction queued ends it, or continues it).
     if (
       stintSeq === probeSeq &&
-      cur.task === null &&
+      current === null &&
       times.pendingIdle === SOON &&
       pendingTask === opener &&
       !probeMixed &&
@@ -1980,7 +1961,7 @@ function endProbeRead(): Task | null {
       return opener;
     }
   } else if (stintSeq === probeSeq && probeLive && heartbeat !== null) heartbeat[1] = 0;
-  if (stintSeq !== probeSeq || cur.task !== null) return null;
+  if (stintSeq !== probeSeq || current !== null) return null;
   const waiter = probeAnswered;
   // What the block sampler saw of the read is the waiter's (the heartbeat named the opener while
   // nobody knew), or nobody's if the read answered several or none of the program's tasks.

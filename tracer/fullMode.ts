@@ -17,7 +17,7 @@ import {
   Strand,
   Task,
   baseNow,
-  cur,
+  current,
   enter,
   enterRead,
   isSyncFunction,
@@ -113,7 +113,7 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
   // A listening server serves everyone: its connections' arrivals are nobody's work (an HTTP
   // request, a raw connection are tasks of their own, made by the sources), not the work of the
   // code that called listen() — the script's lane got every connection's callbacks.
-  if (cur.task === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
+  if (current === null || type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP') return;
   // A zlib stream's completions are the work of whoever wrote each chunk (sources/zlib.ts), as in
   // fast mode, not of the code that made the stream: ws makes a connection's compressor at its first
   // send, and every later message's compression ran in that first message's lane.
@@ -131,7 +131,7 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     return;
   }
   // Tagged like a promise and logged like a callback: re-tagged if it belongs to a dish.
-  r[kTag] = strandNow !== null ? baseNow(cur.task) : cur.task.base;
+  r[kTag] = strandNow !== null ? baseNow(current) : current.base;
   r[kReason] =
     (CONNECTIONS.has(type)
       ? Reason.Io | CONNECTION
@@ -169,7 +169,7 @@ function before(): void {
   if (
     task === null ||
     (r as Piped)[kConn] !== undefined ||
-    (own === undefined && probing !== null && cur.task === null && r instanceof AsyncResourceClass) ||
+    (own === undefined && probing !== null && current === null && r instanceof AsyncResourceClass) ||
     r[kHousekeeping] === true ||
     (reason === Reason.Timer && libraryTimerDone(r, null) && workOver(task)) ||
     ((reason & CONNECTION) !== 0 && (openerDone(task) || readByProbe(r))) ||

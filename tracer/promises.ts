@@ -14,7 +14,7 @@ import {
   Strand,
   Task,
   baseNow,
-  cur,
+  current,
   enabled,
   endSoon,
   enterContinuation,
@@ -164,11 +164,11 @@ function forgetChained(): void {
 }
 
 function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
-  let task = cur.task;
+  let task = current;
   if (task === null) {
     // A connection's read making work of its own: its opener's stint (engine.ts, probeEnter).
     if (probing === null || !probeEnter()) return;
-    task = cur.task!;
+    task = current!;
   }
   // A route's handler whose place is not known yet runs: an async one makes its promise here.
   if (looking !== null) lookAtHandler();
@@ -213,7 +213,7 @@ function init(promise: Promise<unknown>, parent: Promise<unknown> | undefined): 
 function settled(promise: Promise<unknown>): void {
   // (The promise that set a bit, settled at once: see `chainedBy`.)
   if (promise === hot.chainedBy) unchain();
-  const task = cur.task;
+  const task = current;
   if (task === null) {
     // A connection's read settles its waiters as the probe decides (engine.ts); anything else
     // that runs with no task (a timer Node's `timers/promises` set) ends a member it settles.
@@ -349,7 +349,7 @@ function patchCombinator(name: Combinator): void {
   const original = Promise[name] as unknown as (...args: unknown[]) => unknown;
   const patched = {
     [name](this: unknown, iterable: unknown): unknown {
-      if (enabled && cur.task !== null && Array.isArray(iterable) && iterable.length > 0) {
+      if (enabled && current !== null && Array.isArray(iterable) && iterable.length > 0) {
         try {
           const members = this === NativePromise ? asPromises(iterable) : iterable;
           const call = captureCall(patched);

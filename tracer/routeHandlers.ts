@@ -18,7 +18,7 @@
  * promise and ended nothing) stays unplaced too.
  */
 import { TaskKind } from '../protocol/format';
-import { cur, enabled } from './engine';
+import { current, enabled } from './engine';
 import { CodeLocation, calledBy } from './locations';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -60,7 +60,7 @@ export function handledBy(fn: AnyFunction): AnyFunction {
   // once `name` is the getter below, and the frame then bears a name V8 made up.)
   const wrapper = function looplensRouteHandler(this: unknown, a: unknown, b: unknown, c: unknown) {
     if (enabled) {
-      const task = cur.task;
+      const task = current;
       if (task !== null && task.kind === TaskKind.Request) task.handler = handler;
       if (handler.where === undefined || looking !== null) return lookedAt(handler, fn, this, arguments);
     }

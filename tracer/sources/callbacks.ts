@@ -3,7 +3,7 @@
  * as the task that made the call.
  */
 import { Reason } from '../../protocol/format';
-import { cur, enabled } from '../engine';
+import { current, enabled } from '../engine';
 import { regSlot } from '../dishes';
 import { AnyFunction, bindToSlot, copyProperties, replace } from './base';
 
@@ -64,7 +64,7 @@ function wrapCallbackApi(originalFn: AnyFunction, key: string): AnyFunction {
   const patched = {
     [key](this: unknown) {
       const last = arguments.length - 1;
-      if (cur.task === null || !enabled || last < 0 || typeof arguments[last] !== 'function') {
+      if (current === null || !enabled || last < 0 || typeof arguments[last] !== 'function') {
         return Reflect.apply(originalFn, this, arguments);
       }
       const args = Array.prototype.slice.call(arguments);

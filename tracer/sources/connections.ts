@@ -17,7 +17,7 @@ import type * as http from 'node:http';
 import type * as childProcess from 'node:child_process';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, asProbe, asked, cur, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
+import { Task, asProbe, asked, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { routeOf } from '../frameworks';
 import { Slot, kTask } from '../marks';
@@ -246,7 +246,7 @@ function askOn(proto: Record<string, unknown>, name: 'write' | 'end'): void {
           ? askerInQueue(this, patched as AnyFunction)
           : null;
       if (queued !== null) noteAsker(this, new Slot(queued.base));
-      else if (cur.task !== null && this[kConn] !== undefined && enabled) {
+      else if (current !== null && this[kConn] !== undefined && enabled) {
         const slot = regSlot();
         if (slot !== null) noteAsker(this, slot);
       }
@@ -278,8 +278,8 @@ function opensTarget(proto: Record<string, unknown>, name: string): void {
 function opened(target: Piped): void {
   if (!enabled) return;
   // Opened by a connection's read (a message's handler): that read is its opener's stint.
-  if (cur.task === null && probing !== null) probeEnter();
-  if (cur.task !== null && target[kConn] === undefined && target[kStream] === undefined) {
+  if (current === null && probing !== null) probeEnter();
+  if (current !== null && target[kConn] === undefined && target[kStream] === undefined) {
     const slot = regSlot();
     if (slot !== null) {
       target[kConn] = slot;
@@ -362,8 +362,7 @@ function patchOpenedEmit(proto: object, message: string | null = null): void {
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
   function emit(this: Connected, event: unknown, a: unknown) {
     const next = ownEmit ?? parent.emit;
-    const slot =
-      cur.task === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
+    const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
     if (slot === undefined)
       return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
     if (message === null || event !== message) return asProbe(taskOf(slot.r), next, this, arguments, false);
@@ -390,8 +389,8 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
       spawn(this: childProcess.ChildProcess & Piped) {
         const result = Reflect.apply(spawn as AnyFunction, this, arguments);
         // Spawned by a connection's read (a socket's 'close' listener): that read is its opener's stint.
-        if (enabled && cur.task === null && probing !== null) probeEnter();
-        if (enabled && cur.task !== null && this[kConn] === undefined) {
+        if (enabled && current === null && probing !== null) probeEnter();
+        if (enabled && current !== null && this[kConn] === undefined) {
           const slot = regSlot();
           if (slot !== null) {
             this[kConn] = slot;

@@ -19,7 +19,7 @@
  * that name hands back the source's iterator, wrapped. Anything else (no source object, a mapper
  * that is not a function, an array-like with no iterator) is handed on untouched.
  */
-import { cur, enabled } from '../engine';
+import { current, enabled } from '../engine';
 import { Slot, queueSlot } from '../dishes';
 import { AnyFunction, copyProperties, replace } from './base';
 import { runAsQueued } from './ticks';
@@ -36,7 +36,7 @@ export function patchFromAsync(): void {
       thisArg: unknown = undefined,
     ): unknown {
       if (
-        cur.task === null ||
+        current === null ||
         enabled !== true ||
         items === null ||
         (typeof items !== 'object' && typeof items !== 'function') ||

@@ -7,7 +7,7 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, cur, enabled, enter, leave, now, stintAhead, taskOf } from '../engine';
+import { Task, current, enabled, enter, leave, now, stintAhead, taskOf } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { kTask, regSlot } from '../dishes';
 import { ARRIVING, stopWaiting } from '../libraryQueues';
@@ -268,7 +268,7 @@ let lastRouteMethod = '';
 let lastRouteName = '';
 
 export function onClientRequestStart(message: unknown): void {
-  if (!enabled || cur.task === null) return;
+  if (!enabled || current === null) return;
   const request = (message as { request: Owned }).request;
   // Made by a task that listened for its answer already (see patchListeners' `adopt`): that
   // task's, however late the request starts (a keep-alive socket freed in another task's turn).
@@ -324,7 +324,7 @@ export function patchEmit(
   }
   function emit(this: Owned, event: unknown) {
     const task = this[kTask];
-    if (task === undefined || task === cur.task || !enabled) return forward(this, arguments);
+    if (task === undefined || task === current || !enabled) return forward(this, arguments);
     if (onEvent !== undefined) onEvent(this, arguments);
     if (task.ended || !hasListeners(this, event) || others?.has(event) === true)
       return forward(this, arguments);
@@ -385,7 +385,7 @@ export function patchListeners(
           this[kTask] === undefined &&
           this[kSlot] === undefined &&
           enabled &&
-          cur.task !== null &&
+          current !== null &&
           typeof listener === 'function' &&
           events.has(event as string)
         ) {
@@ -416,7 +416,7 @@ export function patchListeners(
                 ? (taskOf(ownSlot.r) ?? undefined)
                 : undefined;
           const n = arguments.length;
-          if (!enabled || task === undefined || task.ended || task === cur.task)
+          if (!enabled || task === undefined || task.ended || task === current)
             return n <= 2 ? callWith(inner, this, n, a, b) : Reflect.apply(inner, this, arguments);
           enter(task, reason);
           try {
@@ -473,7 +473,7 @@ export function patchListen(net: typeof import('node:net')): void {
       this[kWhere] = (at === null || at.library) && made !== undefined ? made : at;
     }
     const last = arguments.length - 1;
-    if (cur.task === null || last < 0 || typeof arguments[last] !== 'function') {
+    if (current === null || last < 0 || typeof arguments[last] !== 'function') {
       return Reflect.apply(listen, this, arguments);
     }
     // The 'listening' callback is the caller's work (it usually goes on to start things).
@@ -491,7 +491,7 @@ export function patchListen(net: typeof import('node:net')): void {
  */
 export function childTask(kind: TaskKind, name: string, where: CodeLocation | null): Task {
   const slot = regSlot();
-  const task = newTask(kind, cur.task, name, 0, where);
+  const task = newTask(kind, current, name, 0, where);
   if (slot !== null) slot.child = task;
   return task;
 }
@@ -519,7 +519,7 @@ export function patchProcessSignals(): void {
     const originalAdd = add as AnyFunction;
     const patched = {
       [method](this: unknown, event: unknown, listener: unknown) {
-        if (!enabled || cur.task === null || typeof listener !== 'function' || !SIGNALS.has(event as string))
+        if (!enabled || current === null || typeof listener !== 'function' || !SIGNALS.has(event as string))
           return Reflect.apply(originalAdd, this, arguments);
         const inner = listener as AnyFunction;
         const wrapped = bindToSlot(regSlot()!, inner, Reason.Event);

@@ -8,7 +8,7 @@
  * and when it is answered and over. The session and its socket serve many streams: they are no one's.
  */
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, cur, enabled, enter, enterRead, leave, now } from '../engine';
+import { Task, current, enabled, enter, enterRead, leave, now } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { kTask } from '../marks';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
@@ -119,11 +119,11 @@ function patchStream(stream: object): void {
             task,
             event === 'close' && this.aborted === true ? TaskEnd.Aborted : TaskEnd.Finished,
           );
-        if (task.ended || task === cur.task || !hasListeners(this, event))
+        if (task.ended || task === current || !hasListeners(this, event))
           return n <= 3 ? callWith(original, this, n, event, a, b) : Reflect.apply(original, this, arguments);
         // With no stint open, the session's read is handing the stream what it brought (its data,
         // its end): the read ran for this request (engine.ts enterRead), not for the connection.
-        if (cur.task === null) enterRead(task, Reason.Event);
+        if (current === null) enterRead(task, Reason.Event);
         else enter(task, Reason.Event);
         try {
           return n <= 3 ? callWith(original, this, n, event, a, b) : Reflect.apply(original, this, arguments);

@@ -4,7 +4,7 @@
 // Required, not imported as namespaces (see index.ts).
 import asyncHooks = require('node:async_hooks');
 import { Reason, TaskKind } from '../../protocol/format';
-import { Strand, Task, cur, enabled, enter, leave, probing, taskOf } from '../engine';
+import { Strand, Task, current, enabled, enter, leave, probing, taskOf } from '../engine';
 import { kTag, kTask, logResource, willRun } from '../dishes';
 import { captureLocation } from '../locations';
 import { testOf } from '../frameworks';
@@ -87,8 +87,8 @@ function tagResources(Base: typeof asyncHooks.AsyncResource): symbol | null {
 
 /** A resource just made is the running task's work (see tagResources). */
 function tagResource(resource: Scoped): void {
-  if (cur.task === null || quiet || !enabled || fullModeOn()) return;
-  resource[kTag] = cur.task.base;
+  if (current === null || quiet || !enabled || fullModeOn()) return;
+  resource[kTag] = current.base;
   logResource(resource);
 }
 
@@ -102,7 +102,7 @@ function tagResource(resource: Scoped): void {
  */
 function makerOf(resource: Scoped, base: object): Task | null {
   const tag = resource[kTag];
-  if (tag === undefined || !enabled || fullModeOn() || (probing !== null && cur.task === null)) return null;
+  if (tag === undefined || !enabled || fullModeOn() || (probing !== null && current === null)) return null;
   const task = taskOf(tag);
   if (task === null) return null;
   if (task.kind === TaskKind.Request && (task.ended || task.responded) && !isNodeMicrotask(resource, base))

@@ -5,7 +5,7 @@ import { Reason, TaskFlags, TaskKind } from '../../protocol/format';
 import {
   Task,
   asProbe,
-  cur,
+  current,
   enabled,
   enter,
   leave,
@@ -104,7 +104,7 @@ export function releaseHeld(conn: Piped): void {
 /** The running task (its slot, `slot`) writes to a connection the program opened: it asks. */
 export function noteAsker(conn: Piped, slot: Slot): void {
   conn[kAsker] = slot;
-  if (cur.task !== null && openerDone(cur.task)) conn[kLate] = [slot, replies];
+  if (current !== null && openerDone(current)) conn[kLate] = [slot, replies];
   const askers = conn[kAskers];
   if (askers === undefined) conn[kAskers] = [slot, replies];
   else {
@@ -163,7 +163,7 @@ export function patchStreams(stream: typeof import('node:stream')): void {
       // async message handler nobody awaits is a dish of the opener, however the library reads it.
       // Marking it (and its destination) piped made every read a plain stint of the task that
       // piped, the handlers its own work.
-      if (enabled && cur.task !== null && this[kConn] === undefined) {
+      if (enabled && current !== null && this[kConn] === undefined) {
         const slot = regSlot();
         if (slot !== null) {
           this[kStream] = slot;
@@ -177,8 +177,8 @@ export function patchStreams(stream: typeof import('node:stream')): void {
   const patchedPush = {
     push(this: Piped, chunk: unknown, encoding: unknown) {
       const slot = this[kStream];
-      if (slot === undefined || cur.task !== null || !enabled) {
-        if (slot === undefined && cur.task === null && enabled) {
+      if (slot === undefined || current !== null || !enabled) {
+        if (slot === undefined && current === null && enabled) {
           const conn = this[kConn];
           if (conn !== undefined) return probePush(this, conn, push, arguments);
           const writer = this[kWriter];
@@ -313,7 +313,7 @@ export function probeUserReads(socket: object): void {
   const probed = {
     onread(this: Piped, bytes: unknown, buffer: unknown) {
       const conn = this[kConn];
-      if (conn === undefined || cur.task !== null || !enabled || this[kStream] !== undefined)
+      if (conn === undefined || current !== null || !enabled || this[kStream] !== undefined)
         return arguments.length === 2
           ? callWith(read, this, 2, bytes, buffer)
           : Reflect.apply(read, this, arguments);

@@ -2,7 +2,7 @@
  * Slow synchronous calls, timed by the tracer itself: time inside one native call cannot be
  * sampled.
  */
-import { blockingCall, cur, enabled, now } from '../engine';
+import { blockingCall, current, enabled, now } from '../engine';
 import { captureLocation } from '../locations';
 import { AnyFunction, callWith, copyProperties, replace } from './base';
 import { writeBlockSample } from '../blockSamples';
@@ -62,7 +62,7 @@ export function reportSlowCall(label: string, started: number, took: number, ski
     column: where.column,
     weightUs: took * 1000,
   };
-  writeBlockSample(started, cur.task !== null ? cur.task.id : 0, took, 1, [frame]);
+  writeBlockSample(started, current !== null ? current.id : 0, took, 1, [frame]);
 }
 
 /** By module (its name without `node:`, also the label): patched when it is loaded (builtins.ts). */

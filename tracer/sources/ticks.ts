@@ -5,7 +5,7 @@
 import { Reason } from '../../protocol/format';
 import {
   Task,
-  cur,
+  current,
   endProbe,
   enabled,
   endSoon,
@@ -86,7 +86,7 @@ export function bindMicrotask(slot: Slot, fn: AnyFunction): AnyFunction {
  * microtask of the code of `slot`'s task that queued it would run; inside a stint, as it is.
  */
 export function runAsQueued(slot: Slot, fn: AnyFunction, self: unknown, args: IArguments): unknown {
-  if (cur.task !== null || !enterQueued(slot, false)) return Reflect.apply(fn, self, args);
+  if (current !== null || !enterQueued(slot, false)) return Reflect.apply(fn, self, args);
   try {
     return Reflect.apply(fn, self, args);
   } finally {
@@ -299,11 +299,11 @@ function wrapQueue(target: object, key: 'nextTick' | 'queueMicrotask', fn: AnyFu
       // Reflect.apply: V8 then makes no arguments object (any other use made one on every call, which
       // cost as much as Node's own nextTick).
       const n = arguments.length;
-      if (cur.task === null || enabled !== true || typeof callback !== 'function') {
+      if (current === null || enabled !== true || typeof callback !== 'function') {
         if (
           probing !== null &&
           tick === true &&
-          cur.task === null &&
+          current === null &&
           enabled === true &&
           typeof callback === 'function'
         ) {

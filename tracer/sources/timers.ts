@@ -8,7 +8,7 @@ import { Reason, TaskFlags, TaskKind } from '../../protocol/format';
 import {
   Strand,
   Task,
-  cur,
+  current,
   enabled,
   isSyncFunction,
   lateMs,
@@ -54,7 +54,7 @@ export function timerSlot(kind: TaskKind, callback: AnyFunction, skip: AnyFuncti
   // An immediate a connection's read sets hands its data on later (ws, unless it may emit messages
   // synchronously, emits each one from an immediate): it dispatches as the read does.
   if (kind === TaskKind.Immediate) slot.dispatch = dispatching();
-  const task = cur.task!;
+  const task = current!;
   if ((task.responded || task.ended) && task.kind === TaskKind.Request)
     return afterResponse(slot, kind, callback, skip);
   if (task.kind !== TaskKind.Main || isNative(callback) || !(topLevel || inModuleBody(skip))) return slot;
@@ -238,7 +238,7 @@ const housekeepers = new WeakMap<object, Task>();
 function housekeeping(handle: Watched, sync: boolean, reason: number = Reason.Timer): void {
   const h = handle as { _onTimeout?: unknown; _onImmediate?: unknown };
   const callback = h._onTimeout ?? h._onImmediate;
-  if (cur.task !== null || typeof callback !== 'function') {
+  if (current !== null || typeof callback !== 'function') {
     nobodysCallback();
     return;
   }
@@ -303,7 +303,7 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean, ha
   if (due >= 0 && t - due > lateMs) markReady(task, due);
   willRun(slot);
   // (In full mode the timer's resource began the stint already, as this task: fullMode.ts.)
-  if (task.kind === TaskKind.Timer && reason === Reason.Timer && task !== cur.task) firesTimer();
+  if (task.kind === TaskKind.Timer && reason === Reason.Timer && task !== current) firesTimer();
   // (A library's timer under the strand of its call that ran a job: perhaps a retry's delay.)
   else if (reason === Reason.Timer) firesTimerCallback();
   openMacro(task, reason, t, sync, slot.dispatch);
@@ -416,7 +416,7 @@ function patchUnref(handle: object): void {
   const patched = {
     unref(this: unknown) {
       if (enabled && typeof this === 'object' && this !== null) {
-        if (cur.task !== null) markHousekeeping(this, patched);
+        if (current !== null) markHousekeeping(this, patched);
         else watchNobodys(this);
       }
       return callWith(unref, this, 0);

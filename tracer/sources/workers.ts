@@ -8,7 +8,7 @@ import {
   Task,
   asProbe,
   asked,
-  cur,
+  current,
   enabled,
   openerDone,
   probeEnter,
@@ -148,8 +148,8 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
       if (enabled) {
         try {
           // Made by a read of a connection (a message's handler): that read is its opener's stint.
-          if (cur.task === null && probing !== null) probeEnter();
-          const slot = cur.task !== null ? regSlot() : null;
+          if (current === null && probing !== null) probeEnter();
+          const slot = current !== null ? regSlot() : null;
           if (slot !== null && made.port1 !== undefined && made.port2 !== undefined) {
             made.port1[kConn] = slot;
             made.port2[kConn] = slot;
@@ -166,7 +166,7 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
   const patchedPost = {
     postMessage(this: Port, message: unknown, transfer: unknown) {
       // Who asked last: what comes back on the port answers them (see streams.ts probePush).
-      if (cur.task !== null && this[kConn] !== undefined && enabled) {
+      if (current !== null && this[kConn] !== undefined && enabled) {
         asked();
         const slot = regSlot();
         if (slot !== null) {
@@ -174,7 +174,7 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
           // (Posted after its task's work was over: a request's after its response, awaiting the
           // answer — see streams.ts lateAsk.)
           let late: [Slot, number] | undefined;
-          if (openerDone(cur.task)) {
+          if (openerDone(current)) {
             late = [slot, replies];
             this[kLate] = late;
             // (Both ends of a channel in this thread: the message comes on the other.)
@@ -199,7 +199,7 @@ function patchPorts(workerThreads: typeof WorkerThreads): void {
   }.postMessage;
   copyProperties(patchedPost as AnyFunction, post as AnyFunction);
   const delivered = function (this: Port) {
-    const conn = cur.task === null && probing === null && enabled ? this[kConn] : undefined;
+    const conn = current === null && probing === null && enabled ? this[kConn] : undefined;
     if (conn === undefined) return Reflect.apply(dispatch as AnyFunction, this, arguments);
     if (this[kLate] !== undefined) lateAsk(this);
     const asker = this[kAsker];
@@ -260,8 +260,8 @@ function patchBroadcast(workerThreads: typeof WorkerThreads): void {
       if (enabled) {
         try {
           // Made by a read of a connection (a message's handler): that read is its opener's stint.
-          if (cur.task === null && probing !== null) probeEnter();
-          const slot = cur.task !== null ? regSlot() : null;
+          if (current === null && probing !== null) probeEnter();
+          const slot = current !== null ? regSlot() : null;
           const port = slot !== null ? broadcastPort(made) : null;
           if (slot !== null && port !== null) {
             const name = String(made.name);
