@@ -1645,6 +1645,19 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      'a stream a request pipes after its response is its work: `pipeline` through `zlib.createGzip()` into a `Writable` whose `write` works',
+    // Seed 178141 (generator 8 and 9), shrunk: on the build before (2026-12-07), each chunk's
+    // write ran in no stint, in both modes (the push of a stream the request piped was left alone
+    // once the request had ended, that is answered); before its response it was true.
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [{ path: '/r0', before: [work()], after: [{ k: 'fileStream', source: 'gzip', workMs: 1.3 }] }],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
       "the ninth set: requests out of the code (`http.get` and `fetch`; to a second local server, and a route's to the program's own server; awaited, given to `Promise.all`, left running), `child_process.spawn` awaited by its `'exit'` or `'close'` event (with `events.once` or a promise; its stdout read in `'data'` listeners), a `net` server with several connections (sync and async `'data'` handlers; the clients read with `events.once` or `for await`; one dish's sockets or `Promise.all` members') — in the script, in members and in a request before and after its response",
     fns: [
       fn('loadUser', [
