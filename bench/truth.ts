@@ -4,7 +4,7 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2|3|4|5|6|7|8] [--node-args "FLAGS"]
+ *                          [--generator 1|2|3|4|5|6|7|8|9] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
@@ -27,11 +27,15 @@
  * over `events.on` given an `AbortSignal`: the figures of 2026-12-07's early hours); 7 adds the
  * seventh (a class with a static async factory, a `timers/promises` sleep cancelled by an
  * `AbortSignal`, async recursion that fans out through `Promise.all`: the figures of 2026-12-07,
- * morning); 8, the default, adds the eighth (`AsyncLocalStorage.run` of an async function,
+ * morning); 8 adds the eighth (`AsyncLocalStorage.run` of an async function,
  * `forEach` of an async function, `for await` over calls' promises, `Promise.all` of calls with
  * `.then` links, chains whose links return calls, `AbortSignal.any`, `BroadcastChannel`, Node's
- * file and gzip streams, `Promise.race` against a timeout, a `Worker`'s answer: the figures since
- * 2026-12-07, 09:00).
+ * file and gzip streams, `Promise.race` against a timeout, a `Worker`'s answer: the figures of
+ * 2026-12-07, 09:00); 9, the default, adds the ninth (HTTP requests out of the code — to a second
+ * local server, or a route's to the program's own server — awaited, in `Promise.all` members or left
+ * running; `child_process.spawn` awaited by its `'exit'` or `'close'` event, its stdout read in
+ * `'data'` listeners; a `net` server with several connections, its clients' sockets read with
+ * `events.once` or `for await`: the figures since 2026-12-07, 11:00).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
-  const versionArg = Number(arg('generator', '8'));
+  const versionArg = Number(arg('generator', '9'));
   if (
     versionArg !== 1 &&
     versionArg !== 2 &&
@@ -70,10 +74,11 @@ async function main(): Promise<void> {
     versionArg !== 5 &&
     versionArg !== 6 &&
     versionArg !== 7 &&
-    versionArg !== 8
+    versionArg !== 8 &&
+    versionArg !== 9
   )
-    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7 or 8');
-  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 = versionArg;
+    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7, 8 or 9');
+  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = versionArg;
   const nodeArgs = arg('node-args', '')
     .split(' ')
     .filter((a) => a !== '');

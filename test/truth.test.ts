@@ -14,6 +14,21 @@ const MODES: Mode[] = ['fast', 'full'];
 
 const work = (ms = 1.2): Stmt => ({ k: 'work', ms });
 const sleep = (ms = 4): Stmt => ({ k: 'sleep', ms, style: 'resolve' });
+/** A request out of the code (the ninth set's `httpCall`). */
+const http = (
+  target: 'second' | 'self',
+  client: 'get' | 'fetch',
+  use: 'await' | 'all' | 'forget',
+  count: number,
+): Stmt => ({ k: 'httpCall', target, client, use, count, serverMs: 0.8, replyMs: 0.7, workMs: 0.9 });
+/** A `net` server with several connections (the ninth set's `netMany`). */
+const net = (
+  conns: number,
+  lines: number,
+  read: 'once' | 'forAwait',
+  handler: 'sync' | 'async',
+  use: 'await' | 'all',
+): Stmt => ({ k: 'netMany', conns, lines, read, handler, use, serverMs: 0.8, workMs: 0.9 });
 const fn = (name: string, body: Stmt[], extra: Partial<FnDef> = {}): FnDef => ({
   name,
   body,
@@ -1623,6 +1638,66 @@ const CONSTRUCTS: Array<{
           path: '/feed',
           before: [{ k: 'broadcast', workMs: 0.8 }, work()],
           after: [{ k: 'broadcast', workMs: 0.8 }, work()],
+        },
+      ],
+      requests: ['/feed?n=1', '/feed?n=2'],
+    },
+  },
+  {
+    title:
+      'a stream a request pipes after its response is its work: `pipeline` through `zlib.createGzip()` into a `Writable` whose `write` works',
+    // Seed 178141 (generator 8 and 9), shrunk: on the build before (2026-12-07), each chunk's
+    // write ran in no stint, in both modes (the push of a stream the request piped was left alone
+    // once the request had ended, that is answered); before its response it was true.
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [{ path: '/r0', before: [work()], after: [{ k: 'fileStream', source: 'gzip', workMs: 1.3 }] }],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
+      "the ninth set: requests out of the code (`http.get` and `fetch`; to a second local server, and a route's to the program's own server; awaited, given to `Promise.all`, left running), `child_process.spawn` awaited by its `'exit'` or `'close'` event (with `events.once` or a promise; its stdout read in `'data'` listeners), a `net` server with several connections (sync and async `'data'` handlers; the clients read with `events.once` or `for await`; one dish's sockets or `Promise.all` members') — in the script, in members and in a request before and after its response",
+    fns: [
+      fn('loadUser', [
+        sleep(1),
+        http('second', 'get', 'all', 2),
+        { k: 'spawnChild', wait: 'promise', event: 'close', data: true, use: 'await', workMs: 0.8 },
+        net(2, 2, 'once', 'async', 'await'),
+        work(),
+      ]),
+      fn('index', [
+        sleep(2),
+        http('second', 'fetch', 'await', 2),
+        net(2, 1, 'forAwait', 'sync', 'all'),
+        work(),
+      ]),
+    ],
+    main: [
+      http('second', 'get', 'forget', 1),
+      { k: 'spawnChild', wait: 'once', event: 'exit', data: false, use: 'all', workMs: 0.8 },
+      { k: 'combinator', kind: 'all', fns: ['loadUser', 'index'], style: 'literal' },
+      net(3, 2, 'forAwait', 'async', 'all'),
+      http('second', 'fetch', 'all', 2),
+      work(),
+    ],
+    server: {
+      routes: [
+        {
+          path: '/feed',
+          before: [
+            http('self', 'get', 'all', 2),
+            http('self', 'fetch', 'await', 1),
+            net(2, 1, 'once', 'sync', 'await'),
+            work(),
+          ],
+          after: [
+            http('second', 'get', 'await', 2),
+            http('second', 'fetch', 'forget', 1),
+            { k: 'spawnChild', wait: 'once', event: 'close', data: true, use: 'all', workMs: 0.8 },
+            work(),
+          ],
         },
       ],
       requests: ['/feed?n=1', '/feed?n=2'],

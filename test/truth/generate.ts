@@ -67,15 +67,20 @@ export interface GenerateOptions {
    * about half); 7 adds the seventh set (a class with a static async factory that
    * awaits its instance's `init`, a `timers/promises` sleep cancelled by an `AbortSignal` with its
    * rejection caught, async recursion that fans out through `Promise.all`), likewise: a seed's
-   * program is its version-6 program with one to three of them added (or none: about half); 8 (the
-   * default) adds the eighth set (`AsyncLocalStorage.run` of an async function, `forEach` of an
+   * program is its version-6 program with one to three of them added (or none: about half); 8 adds
+   * the eighth set (`AsyncLocalStorage.run` of an async function, `forEach` of an
    * async function, `for await` over calls' promises, `Promise.all` of calls with `.then` links,
    * chains whose links return calls (by hand or by `reduce`), `AbortSignal.any`, `BroadcastChannel`,
    * `fs.createReadStream` and a gzip stream, `Promise.race` against a timeout, a `Worker`'s answer),
    * likewise: a seed's program is its version-7 program with one to three of them added (or none:
-   * about half).
+   * about half); 9 (the default) adds the ninth set (HTTP requests out of the code — to a second
+   * local server, or a route's to the program's own server — awaited, given to `Promise.all` or left
+   * running; `child_process.spawn` awaited by its `'exit'` or `'close'` event, its stdout read in
+   * `'data'` listeners; a `net` server with several connections, sync or async `'data'` handlers,
+   * its clients' sockets read with `events.once` or `for await`), likewise: a seed's program is its
+   * version-8 program with one to three of them added (or none: about half).
    */
-  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 }
 
 const NAMES = [
@@ -471,7 +476,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 8) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 9) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -517,7 +522,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 8) >= 2)
+  if ((options.added ?? true) && (options.version ?? 9) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -525,7 +530,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 8) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 9) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -551,7 +556,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 8) >= 2)
+  if ((options.added ?? true) && (options.version ?? 9) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -568,18 +573,20 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 8) >= 3)
+  if ((options.added ?? true) && (options.version ?? 9) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 8) >= 4)
+  if ((options.added ?? true) && (options.version ?? 9) >= 4)
     addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 8) >= 5)
+  if ((options.added ?? true) && (options.version ?? 9) >= 5)
     addFifthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 8) >= 6)
+  if ((options.added ?? true) && (options.version ?? 9) >= 6)
     addSixthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 8) >= 7)
+  if ((options.added ?? true) && (options.version ?? 9) >= 7)
     addSeventhSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 8) >= 8)
+  if ((options.added ?? true) && (options.version ?? 9) >= 8)
     addEighthSet(seed, fns.slice(0, longRunFrom), main, server);
+  if ((options.added ?? true) && (options.version ?? 9) >= 9)
+    addNinthSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -846,6 +853,89 @@ function addEighthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program[
     }
     stmt ??= makers[makers.length - 1][1]();
     const body = pick(bodies);
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
+}
+
+/**
+ * The generator's ninth set of constructs (program.ts, after `workerReply`): requests out of the
+ * code, child processes, `net` beyond one echo pair. From a stream of its own, drawn after every
+ * other (so that a seed's program is its version-8 program, with these added or not), into the
+ * same bodies as the sets before. A request to the program's own server (`self`) is made only from
+ * a route before its response (the server is open then, and `req` is the request); elsewhere the
+ * request goes to the second server. A child process takes a while to start on a loaded machine:
+ * drawn less often.
+ */
+function addNinthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0xa54ff53a);
+  if (rnd() >= 0.5) return;
+  const bodies = setBodies(fns, main, server);
+  const before = new Set((server?.routes ?? []).map((r) => r.before));
+  const makers: Array<[number, (inRoute: boolean) => Stmt]> = [
+    [
+      3,
+      (inRoute) => {
+        const target = inRoute && rnd() < 0.5 ? 'self' : 'second';
+        const use = pick(
+          target === 'self' ? (['await', 'all'] as const) : (['await', 'all', 'forget'] as const),
+        );
+        return {
+          k: 'httpCall',
+          target,
+          client: pick(['get', 'fetch'] as const),
+          use,
+          count: use === 'forget' ? 1 : use === 'all' ? int(2, 3) : int(1, 2),
+          serverMs: work(),
+          replyMs: work(),
+          workMs: work(),
+        };
+      },
+    ],
+    [
+      1,
+      () => {
+        const data = rnd() < 0.5;
+        return {
+          k: 'spawnChild',
+          wait: pick(['once', 'promise'] as const),
+          event: data ? 'close' : pick(['exit', 'close'] as const),
+          data,
+          use: pick(['await', 'all'] as const),
+          workMs: work(),
+        };
+      },
+    ],
+    [
+      2,
+      () => ({
+        k: 'netMany',
+        conns: int(2, 3),
+        lines: int(1, 2),
+        read: pick(['once', 'forAwait'] as const),
+        handler: pick(['sync', 'async'] as const),
+        use: pick(['await', 'all'] as const),
+        serverMs: work(),
+        workMs: work(),
+      }),
+    ],
+  ];
+  const total = makers.reduce((sum, [w]) => sum + w, 0);
+  const count = int(1, 3);
+  for (let i = 0; i < count; i++) {
+    let r = rnd() * total;
+    let make = makers[makers.length - 1][1];
+    for (const [weight, maker] of makers) {
+      r -= weight;
+      if (r <= 0) {
+        make = maker;
+        break;
+      }
+    }
+    // A request goes out of a route before its response half the time where the program has one
+    // (there it may call the program's own server).
+    const routes = bodies.filter((b) => before.has(b.stmts));
+    const body = make === makers[0][1] && routes.length > 0 && rnd() < 0.5 ? pick(routes) : pick(bodies);
+    const stmt = make(before.has(body.stmts));
     body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
   }
 }

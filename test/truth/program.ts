@@ -608,7 +608,79 @@ export type Stmt =
    * message … is the work of the task waiting for it"), the code's; the worker's task (`worker
    * eval`, a child of the code's) does nothing of the program's.
    */
-  | { k: 'workerReply'; workMs: number };
+  | { k: 'workerReply'; workMs: number }
+  /*
+   * Constructs of the generator's ninth set (generate.ts, `version` 9): requests out of a request,
+   * child processes and `net` beyond one echo pair.
+   */
+  /**
+   * HTTP requests the code makes to a server of the program's: to a second local server the
+   * program shares (`second`: `__upstream()`, made by its first caller, each request it takes a
+   * dish of its own, `GET /up/<ms>`, kind `request`, no parent, whose handler works `serverMs`), or
+   * to the program's own server from a route before its response (`self`: the server calling
+   * itself, `GET /self/<ms>`, `__handle`'s first branch) — with `http.get` (Node's global agent,
+   * keep-alive: a socket another dish's request opened may serve this one) whose response callback
+   * works `replyMs`, or with `fetch`. Each request waits for the whole body, then its code works.
+   * Awaited (`await`: `count` requests one after another, the dish's own work — README: "a reply
+   * that resolves someone's wait is that waiter's", "the time a socket's callback takes to read a
+   * reply goes to the task whose continuation the reply resolves"), `count` calls of an async
+   * function of the program's (`getUp`) given to `Promise.all` (each a member named after it, its
+   * reply its own work), or one such call left running (`forget`: a call nobody awaited, a dish of
+   * its own). An incoming request is its own task, whoever's code sent it (README: "an incoming
+   * request, from its arrival to its response").
+   */
+  | {
+      k: 'httpCall';
+      target: 'second' | 'self';
+      client: 'get' | 'fetch';
+      use: 'await' | 'all' | 'forget';
+      count: number;
+      serverMs: number;
+      replyMs: number;
+      workMs: number;
+    }
+  /**
+   * `child_process.spawn` of a short Node program (`-e`), awaited by its `'exit'` or `'close'`
+   * event — with `events.once` (`once`) or a promise of the program's whose listener works
+   * (`promise`) — with a `'data'` listener on its stdout that works (`data`, then always
+   * `'close'`: the data is read before it), then work. The child's pipes are a connection the code
+   * opened (README: "what arrives on a connection your code opened … is the work of the code that
+   * opened it, while that code's work goes on"), its events I/O callbacks of that code's: all of it
+   * the dish's. Awaited (`await`) or two calls of an async function of the program's
+   * (`runChild`) given to `Promise.all` (`all`: each a member named after it, its child's events
+   * its own).
+   */
+  | {
+      k: 'spawnChild';
+      wait: 'once' | 'promise';
+      event: 'exit' | 'close';
+      data: boolean;
+      use: 'await' | 'all';
+      workMs: number;
+    }
+  /**
+   * A `net` server the code makes, with `conns` connections to it: each a task of its own
+   * (`connection :<port>`, no parent), whose `'data'` handler works and answers each line (`sync`),
+   * or is an async function of the program's (`onLine`) that nobody awaits — a task of the
+   * connection per message (README: "each message's async handler that nobody awaits … is a task
+   * of it"), a sleep, then work, then the answer. The code's clients write `lines` lines each and
+   * read the answers — awaiting each with `events.once` (`once`), or writing all, then reading the
+   * socket with `for await` until every answer came (`forAwait`) — working on each: the answers
+   * are the work of the code whose wait they settle. The clients: all the code's own, every
+   * socket opened first, then each spoken to in turn (`await`), or each one call of an async
+   * function of the program's (`dial`) given to `Promise.all` (`all`: members named after it, each
+   * its socket's answers).
+   */
+  | {
+      k: 'netMany';
+      conns: number;
+      lines: number;
+      read: 'once' | 'forAwait';
+      handler: 'sync' | 'async';
+      use: 'await' | 'all';
+      serverMs: number;
+      workMs: number;
+    };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -1004,6 +1076,8 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'fileStream',
   'raceTimeout',
   'workerReply',
+  'spawnChild',
+  'netMany',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -1018,7 +1092,8 @@ function renderStmts(w: Writer, body: Stmt[], d: string): void {
       (s.k === 'recurse' && s.use !== 'forget') ||
       (s.k === 'iife' && s.awaited) ||
       (s.k === 'fieldMethods' && s.use !== 'forget') ||
-      (s.k === 'alsRun' && s.use !== 'forget')
+      (s.k === 'alsRun' && s.use !== 'forget') ||
+      s.k === 'httpCall'
     )
       w.line(`__running = ${d};`);
   }
@@ -2391,6 +2466,125 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
       w.line(`await ${wk}.terminate();`);
       return;
     }
+    case 'httpCall': {
+      // The server's port: the program's own (`self`, from a route: `req` is the request), or the
+      // second server's, which its first caller makes.
+      const port = w.fresh('port');
+      if (s.target === 'self') w.line(`const ${port} = req.socket.localPort;`);
+      else w.line(`const ${port} = await __upstream();`);
+      const path = `/${s.target === 'self' ? 'self' : 'up'}/${ms(s.serverMs)}`;
+      /** One request of dish `dd` to port `p`, awaited, its reply worked on, then work. */
+      const request = (dd: string, p: string): void => {
+        if (s.client === 'get')
+          w.line(
+            `await new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port: ${p}, path: ${JSON.stringify(path)} }, (res) => { __work(${dd}, ${ms(s.replyMs)}); res.resume(); res.on('end', resolve); }).on('error', reject));`,
+          );
+        else {
+          const r = w.fresh('response');
+          w.line(`const ${r} = await fetch('http://127.0.0.1:' + ${p} + ${JSON.stringify(path)});`);
+          w.line(`__work(${dd}, ${ms(s.replyMs)});`);
+          w.line(`await ${r}.text();`);
+        }
+        w.line(`__work(${dd}, ${ms(s.workMs)});`);
+      };
+      if (s.use === 'await') {
+        for (let i = 0; i < s.count; i++) request(d, port);
+        return;
+      }
+      const fn = w.fresh('getUp');
+      w.block(`async function ${fn}(d, port) {`, () => request('d', 'port'));
+      if (s.use === 'forget')
+        w.line(`${fn}(__dish(${JSON.stringify(fn)}, ${d}, 'other'), ${port}).catch(__noop);`);
+      else {
+        const calls = Array.from(
+          { length: s.count },
+          () => `${fn}(__dish(${JSON.stringify(fn)}, ${d}, 'other'), ${port})`,
+        );
+        w.line(`await Promise.all([${calls.join(', ')}]);`);
+      }
+      return;
+    }
+    case 'spawnChild': {
+      const fn = w.fresh('runChild');
+      w.block(`async function ${fn}(d) {`, () => {
+        w.line(
+          `const child = require('node:child_process').spawn(process.execPath, ['-e', 'process.stdout.write("1")'], { stdio: ['ignore', ${s.data ? "'pipe'" : "'ignore'"}, 'ignore'] });`,
+        );
+        if (s.data) w.line(`child.stdout.on('data', () => __work(d, ${ms(s.workMs)}));`);
+        if (s.wait === 'once') w.line(`await once(child, ${JSON.stringify(s.event)});`);
+        else
+          w.line(
+            `await new Promise((resolve, reject) => { child.on('error', reject); child.on(${JSON.stringify(s.event)}, () => { __work(d, ${ms(s.workMs)}); resolve(); }); });`,
+          );
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      if (s.use === 'await') w.line(`await ${fn}(${d});`);
+      else w.line(`await Promise.all([${dishCall(fn, d)}, ${dishCall(fn, d)}]);`);
+      return;
+    }
+    case 'netMany': {
+      const srv = w.fresh('lineServer');
+      const net = `require('node:net')`;
+      w.block(
+        `const ${srv} = ${net}.createServer((socket) => {`,
+        () => {
+          // Each connection is a task of its own, no parent, named by the server's port.
+          w.line(`const c = __dish('connection :' + ${srv}.address().port, -1, 'other');`);
+          if (s.handler === 'sync')
+            w.line(`socket.on('data', (b) => { __work(c, ${ms(s.serverMs)}); socket.write(b); });`);
+          else {
+            const on = w.fresh('onLine');
+            w.block(
+              `socket.on('data', async function ${on}(b) {`,
+              () => {
+                w.line(`const m = __dish(${JSON.stringify(on)}, c, 'other');`);
+                w.line(`await new Promise((r) => setTimeout(r, 1));`);
+                w.line(`__work(m, ${ms(s.serverMs)});`);
+                w.line(`socket.write(b);`);
+              },
+              '});',
+            );
+          }
+        },
+        '});',
+      );
+      w.line(`await new Promise((r) => ${srv}.listen(0, '127.0.0.1', r));`);
+      const total = 2 * s.lines;
+      /** The conversation of dish `dd` on socket `k`: its lines and their answers, then its close. */
+      const talk = (dd: string, k: string): void => {
+        if (s.read === 'once') {
+          w.block(`for (let i = 0; i < ${s.lines}; i++) {`, () => {
+            w.line(`${k}.write('x\\n');`);
+            w.line(`await once(${k}, 'data');`);
+            w.line(`__work(${dd}, ${ms(s.workMs)});`);
+          });
+        } else {
+          w.line(`for (let i = 0; i < ${s.lines}; i++) ${k}.write('x\\n');`);
+          w.line(`let got = 0;`);
+          w.block(`for await (const chunk of ${k}) {`, () => {
+            w.line(`__work(${dd}, ${ms(s.workMs)});`);
+            w.line(`got += chunk.length;`);
+            w.line(`if (got >= ${total}) break;`);
+          });
+        }
+        w.line(`${k}.destroy();`);
+      };
+      const connect = `${net}.connect(${srv}.address().port, '127.0.0.1')`;
+      if (s.use === 'await') {
+        const socks = Array.from({ length: s.conns }, () => w.fresh('socket'));
+        w.line(`const ${socks.map((k) => `${k} = ${connect}`).join(', ')};`);
+        w.block(`for (const k of [${socks.join(', ')}]) {`, () => talk(d, 'k'));
+      } else {
+        const fn = w.fresh('dial');
+        w.block(`async function ${fn}(d) {`, () => {
+          w.line(`const k = ${connect};`);
+          talk('d', 'k');
+        });
+        w.line(`await Promise.all([${Array.from({ length: s.conns }, () => dishCall(fn, d)).join(', ')}]);`);
+      }
+      w.line(`${srv}.close();`);
+      return;
+    }
     case 'gate': {
       const g = w.fresh('gate');
       w.line(
@@ -2434,6 +2628,41 @@ function renderFn(w: Writer, fn: FnDef): void {
   });
 }
 
+/** Whether a statement of the program, at any depth, is one `test` takes. */
+function uses(p: Program, test: (s: Stmt) => boolean): boolean {
+  const any = (body: Stmt[]): boolean =>
+    body.some(
+      (s) =>
+        test(s) ||
+        ((s.k === 'scope' || s.k === 'iife') && any(s.body)) ||
+        (s.k === 'startLater' && any(s.between)),
+    );
+  return (
+    any(p.main) ||
+    p.fns.some((f) => any(f.body) || any(f.returnHeld ?? [])) ||
+    (p.server?.routes ?? []).some((r) => any(r.before) || any(r.after))
+  );
+}
+
+/**
+ * The second local server of the ninth set's `httpCall` (rendered only where a program uses it):
+ * made by its first caller, each request it takes a dish of its own whose name says how long its
+ * handler works. Unref'd, so that it keeps nothing alive; its keep-alive sockets close soon after
+ * their last request.
+ */
+const UPSTREAM = `let __upServer = null;
+function __upstream() {
+  return (__upServer ??= new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      const d = __dish('GET ' + req.url, -1, 'request');
+      __work(d, Number(req.url.slice(4)));
+      res.end('up');
+    });
+    server.keepAliveTimeout = 200;
+    server.listen(0, '127.0.0.1', () => { server.unref(); resolve(server.address().port); });
+  }));
+}`;
+
 /** The program's source text. */
 export function render(p: Program): string {
   const w = new Writer();
@@ -2446,6 +2675,11 @@ export function render(p: Program): string {
       w.line(`const path = req.url.split('?')[0];`);
       w.line(`const d = __dish(req.method + ' ' + path, -1, 'request');`);
       w.line(`__running = d;`);
+      // The server called by its own routes (the ninth set's `httpCall`): only where one does.
+      if (uses(p, (s) => s.k === 'httpCall' && s.target === 'self'))
+        w.line(
+          `if (path.startsWith('/self/')) { __work(d, Number(path.slice(6))); res.end('self'); return; }`,
+        );
       for (const r of routes) {
         w.block(`if (path === ${JSON.stringify(r.path)}) {`, () => {
           renderStmts(w, r.before, 'd');
@@ -2462,6 +2696,7 @@ export function render(p: Program): string {
       );
     });
   }
+  if (uses(p, (s) => s.k === 'httpCall' && s.target === 'second')) w.line(UPSTREAM);
   w.block('async function __program() {', () => {
     renderStmts(w, p.main, '__main');
     if (p.server !== null) {

@@ -190,7 +190,11 @@ export function patchStreams(stream: typeof import('node:stream')): void {
       }
       const task = taskOf(slot.r);
       const n = arguments.length;
-      if (task === null || task.ended)
+      // A request that has answered (ended, for the tracer) still runs the streams its code piped
+      // after its response: their data is its after-response work, as a timer it set then is (a
+      // `pipeline` through `zlib.createGzip()` into a `Writable` whose `write` works, seed 178141:
+      // before, each chunk's write ran in no stint, in both modes). Any other ended task's is over.
+      if (task === null || (task.ended && task.kind !== TaskKind.Request))
         return n <= 2 ? callWith(push, this, n, chunk, encoding) : Reflect.apply(push, this, arguments);
       enter(task, Reason.Io);
       try {
