@@ -92,11 +92,51 @@ export function handledBy(fn: AnyFunction): AnyFunction {
   return wrapper;
 }
 
+/** The functions appliedBy gave an `apply` of the tracer's. */
+const applied = new WeakSet<AnyFunction>();
+const functionApply = Function.prototype.apply;
+
+/**
+ * `fn`, a route's handler that a framework calls as `fn.apply(instance, args)` and also hands to
+ * the program as the route's handler — Nest's controller method, which guards and interceptors
+ * get back as `context.getHandler()` and read decorators' metadata from (reflect-metadata keeps
+ * it by the function's identity) — given an `apply` of its own that does what handledBy's wrapper
+ * does: the function stays itself everywhere, and only its calls through `apply` are its route's
+ * (the wrapper's frame, HANDLER_FRAME, sits between the framework's and the handler's on the
+ * stack, as handledBy's does). One own property a route's function, set once; `fn.apply` called
+ * on another function (`fn.apply.call(other, …)`) applies that one, as Function's would.
+ */
+export function appliedBy(fn: AnyFunction): void {
+  if (applied.has(fn) || wrappers.has(fn)) return;
+  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS };
+  const apply = function looplensRouteHandler(this: unknown, self: unknown, args: unknown) {
+    if (this !== fn) return Reflect.apply(functionApply, this, arguments);
+    // (As Function's: no arguments for null or undefined; anything else not array-like throws.)
+    const list = (args === undefined || args === null ? [] : args) as ArrayLike<unknown>;
+    if (enabled) {
+      const task = current;
+      if (task !== null && task.kind === TaskKind.Request) task.handler = handler;
+      if (handler.where === undefined || looking !== null) return lookedAt(handler, fn, self, list);
+    }
+    return Reflect.apply(fn, self, list);
+  };
+  try {
+    // (A getter, as handledBy's: a `name` value would name the frame.)
+    Reflect.defineProperty(apply, 'name', { get: () => 'apply', configurable: true });
+    Reflect.defineProperty(apply, 'length', { value: 2, configurable: true });
+    // Not enumerable, as Function.prototype's own: a copy of the function's properties skips it.
+    if (!Reflect.defineProperty(fn, 'apply', { value: apply, writable: true, configurable: true })) return;
+    applied.add(fn);
+  } catch {
+    // a function that cannot be given a property (frozen, a proxy that refuses): unplaced
+  }
+}
+
 /**
  * Runs `fn` with its place looked for (when unknown), or, inside another handler's look, with
  * that look held off: a look finds the innermost wrapper on the stack, which must be the one looked at.
  */
-function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: IArguments): unknown {
+function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
   const outer = looking;
   looking = handler.where === undefined ? handler : null;
   try {
