@@ -1,7 +1,7 @@
 /**
  * Where a request is handled: the program's function the framework calls for the request's route
  * (express's `app.get('/items/:id', handler)`, @koa/router's, fastify's, find-my-way's, polka's,
- * h3's). A request task is made where its server was started (`app.listen(…)`), before any route is
+ * h3's, hapi's, Hono's; NestJS's controller method, see appliedBy). A request task is made where its server was started (`app.listen(…)`), before any route is
  * known; once its route names it, it is placed at that route's handler, which is what a user means
  * by "where this request is handled" — the listen line says nothing of it.
  *
@@ -12,10 +12,12 @@
  * the first thing the tracer hears of that run — a promise made (an async handler makes its own as
  * it begins) or the response ended (a handler answering at once) — reads the stack, where the frame
  * just above the wrapper's is the handler's, and V8 says where the function that frame runs begins
- * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express
- * calls for every controller) places nothing: its requests stay at the listen line. A handler the
- * tracer hears nothing of in HANDLER_LOOKS runs (a fastify handler that returns its value, made no
- * promise and ended nothing) stays unplaced too.
+ * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express's
+ * layer or fastify's route calls for every controller) places nothing; the controller's method,
+ * which the proxy calls later, is looked at by a wrapper of its own, and the request is placed by
+ * the handler that ran last for it. A handler the tracer hears nothing of in HANDLER_LOOKS runs (a
+ * fastify handler that returns its value, made no promise and ended nothing) stays unplaced: its
+ * requests stay at the listen line.
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
