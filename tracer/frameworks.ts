@@ -27,7 +27,7 @@ import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
-import { appliedBy, handledBy } from './routeHandlers';
+import { appliedBy, handledBy, lookAtHandler } from './routeHandlers';
 import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
@@ -425,7 +425,7 @@ function honoRouter(router: unknown): void {
         Array.isArray(handler) &&
         typeof handler[0] === 'function'
       )
-        handler[0] = handledBy(handler[0] as AnyFunction);
+        handler[0] = handledBy(handler[0] as AnyFunction, honoAnswers);
       return Reflect.apply(add, this, arguments);
     },
   }.add;
@@ -435,6 +435,35 @@ function honoRouter(router: unknown): void {
   } catch {
     // a router that cannot be changed: the listen line
   }
+}
+
+/** What a Hono handler calls on its context to answer: each an own property of the context. */
+const HONO_ANSWERS = ['json', 'text', 'html', 'body', 'newResponse', 'redirect', 'notFound', 'render'];
+
+/**
+ * A Hono handler's probe (routeHandlers.ts Probe): a handler that answers at once (`(c) => c.json(…)`)
+ * makes no promise, and @hono/node-server writes its response after it returns, so the tracer would
+ * hear nothing of its run; while one of its first runs is looked at, its context's answering
+ * functions (own properties of each context, which Hono makes for each request) call the look
+ * first. The context's own are put back as the handler's synchronous part returns.
+ */
+function honoAnswers(args: ArrayLike<unknown>): (() => void) | null {
+  const context = args[0] as Record<string, unknown> | null | undefined;
+  if (typeof context !== 'object' || context === null) return null;
+  const saved: Array<[string, unknown]> = [];
+  for (const key of HONO_ANSWERS) {
+    const answer = context[key];
+    if (typeof answer !== 'function' || !Object.prototype.hasOwnProperty.call(context, key)) continue;
+    saved.push([key, answer]);
+    context[key] = function (this: unknown) {
+      lookAtHandler();
+      return Reflect.apply(answer as AnyFunction, this, arguments);
+    };
+  }
+  if (saved.length === 0) return null;
+  return () => {
+    for (const [key, answer] of saved) context[key] = answer;
+  };
 }
 
 /**

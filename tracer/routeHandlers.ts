@@ -31,7 +31,17 @@ export interface RouteHandler {
   where: CodeLocation | null | undefined;
   /** Runs left to look at before giving up (where = null). */
   looks: number;
+  /** What a run looked at is given so that a handler answering at once is heard (see Probe), or null. */
+  probe: Probe | null;
 }
+
+/**
+ * Given a run's arguments as a handler whose place is unknown is run, makes what the handler calls
+ * to answer (Hono's context's `c.json`…) call lookAtHandler first, and returns what undoes it after
+ * the run's synchronous part (or null: nothing done). Only runs looked at: no request's cost once
+ * the place is known.
+ */
+export type Probe = (args: ArrayLike<unknown>) => (() => void) | null;
 
 /** The name of the wrapper's frame, which a look finds on the stack (see calledBy): its function's. */
 const HANDLER_FRAME = 'looplensRouteHandler';
@@ -55,9 +65,9 @@ export function isHandlerWrapper(fn: unknown): boolean {
  * `length` (express hands a function of four parameters errors) and its `name` — a getter, so that
  * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy).
  */
-export function handledBy(fn: AnyFunction): AnyFunction {
+export function handledBy(fn: AnyFunction, probe: Probe | null = null): AnyFunction {
   if (wrappers.has(fn)) return fn;
-  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS };
+  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS, probe };
   // (Named where it is written: a computed name is a `name` property V8 defines as it runs, gone
   // once `name` is the getter below, and the frame then bears a name V8 made up.)
   const wrapper = function looplensRouteHandler(this: unknown, a: unknown, b: unknown, c: unknown) {
@@ -110,7 +120,7 @@ const functionApply = Function.prototype.apply;
  */
 export function appliedBy(fn: AnyFunction): void {
   if (applied.has(fn) || wrappers.has(fn)) return;
-  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS };
+  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS, probe: null };
   const apply = function looplensRouteHandler(this: unknown, self: unknown, args: unknown) {
     if (this !== fn) return Reflect.apply(functionApply, this, arguments);
     // (As Function's: no arguments for null or undefined; anything else not array-like throws.)
@@ -141,9 +151,24 @@ export function appliedBy(fn: AnyFunction): void {
 function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
   const outer = looking;
   looking = handler.where === undefined ? handler : null;
+  let undo: (() => void) | null = null;
+  if (looking !== null && handler.probe !== null) {
+    try {
+      undo = handler.probe(args);
+    } catch {
+      // arguments of another shape: looked at as any handler
+    }
+  }
   try {
     return Reflect.apply(fn, self, args);
   } finally {
+    if (undo !== null) {
+      try {
+        undo();
+      } catch {
+        // never disturb the program
+      }
+    }
     // Nothing heard of this run (no look was taken): one run fewer to try.
     if (looking === handler && --handler.looks <= 0) handler.where = null;
     looking = outer;
