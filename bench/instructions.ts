@@ -61,7 +61,8 @@
  * Options: --cases fastify/,fastify/async,express-pg,koa-redis,fastapi/,fastapi/async,
  * fastapi-uvloop/,fastapi-uvloop/async (default all eight; and, only when named, ticks/0,ticks/200,
  * chain/0,chain/200: bench/ticksServer.mjs, the tick path alone — a tick's cost is the difference of
- * two N's over 200; express 5 + pg on a real PostgreSQL and
+ * two N's over 200; hono/,hono/async,nest/,nest/async: bench/honoServer.mjs and nestServer.js, as
+ * fastify's; express 5 + pg on a real PostgreSQL and
  * koa + ioredis on a real redis, started here, when they are installed; FastAPI on asyncio's loop
  * and on uvloop's), --requests N
  * (default 2000), --connections N (the requests sent N at a time, default 1: FastAPI hello counted
@@ -233,6 +234,20 @@ const CASES: Case[] = [
     route,
     optional: true,
   })),
+  // Hono on @hono/node-server and NestJS on express, as fastify's (counted only when named:
+  // --cases hono/,hono/async,nest/,nest/async): each request runs the tracer's route-handler wrapper.
+  ...[
+    ['hono', 'honoServer.mjs'],
+    ['nest', 'nestServer.js'],
+  ].flatMap(([name, script]) =>
+    ['/', '/async'].map((route): Case => ({
+      name: `${name} ${route}`,
+      python: false,
+      script: path.join(__dirname, script),
+      route,
+      optional: true,
+    })),
+  ),
   { name: 'fastapi /', python: true, script: path.join(__dirname, 'fastapiServer.py'), route: '/' },
   {
     name: 'fastapi /async',

@@ -1425,6 +1425,76 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  /** `file:line` of the line of `file` holding `marker`. */
+  const markedAt = (file: string, marker: string): string => {
+    const line = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(marker));
+    assert.ok(line >= 0, `${marker} in ${file}`);
+    return `${path.basename(file)}:${line + 1}`;
+  };
+
+  /**
+   * Runs `program` in both modes: it prints `answers` first (what it was answered: the tracer
+   * changes none of it), and its requests, by start, are named and placed as `routes` say, each
+   * route asked twice.
+   */
+  async function assertPlaced(program: string, routes: string[][], answers: string[]): Promise<void> {
+    const expected = routes.flatMap((r) => [r.join(' at '), r.join(' at ')]);
+    for (const { mode, summary, result } of await inBothModes(program)) {
+      assert.deepEqual(
+        result.stdout.trim().split('\n').slice(0, answers.length),
+        answers,
+        `${mode}: the answers`,
+      );
+      const requests = summary.tasks
+        .filter((t) => t.kind === 'request')
+        .sort((a, b) => a.startMs - b.startMs)
+        .map(
+          (t) =>
+            `${t.name} at ${t.location ? `${path.basename(t.location.file)}:${t.location.line}` : 'nowhere'}`,
+        );
+      assert.deepEqual(requests, expected, `${mode}: each request at its handler`);
+    }
+  }
+
+  it("places each request at its controller method or Hono handler, where the function begins — async, a plain method returning its service's call, behind an async guard that reads the method's metadata (which it still finds), from another module, a Hono handler answering at once with `c.json` — in NestJS 11 on express 5 and on fastify 5 and in Hono 4 on @hono/node-server (required), in both modes; a Nest method answering a plain value at once (nothing heard inside it) stays where its server started, never in the framework", async () => {
+    const program = path.join(PROGRAMS, 'nestHonoHandlers.js');
+    const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
+    const nest = (started: string): string[][] => [
+      ['GET /items/:id', markedAt(program, 'NEST ITEM')],
+      ['GET /summary', markedAt(program, 'NEST SUMMARY')],
+      ['GET /now', markedAt(program, started)],
+    ];
+    // The servers one after another (nestHonoHandlers.js main); the guard let its requests through.
+    await assertPlaced(
+      program,
+      [
+        ...nest('NEST EXPRESS LISTEN'),
+        ...nest('NEST FASTIFY MADE'),
+        ['GET /items/:id', markedAt(program, 'HONO ITEM')],
+        ['GET /orders/:id', markedAt(lib, 'HONO ORDER')],
+        ['GET /now', markedAt(program, 'HONO NOW')],
+      ],
+      ['{"id":"1"}', '{"id":"2"}', '{"items":2}', '{"items":2}', '{"now":true}', '{"now":true}'],
+    );
+  });
+
+  it("places each request at its Hono handler in Hono 4 imported as ES modules (its documentation's way), where the function begins — async, from another module — in both modes; one answering a plain value at once stays where its server started", async () => {
+    const program = path.join(PROGRAMS, 'honoHandlers.mjs');
+    const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
+    await assertPlaced(
+      program,
+      [
+        ['GET /items/:id', markedAt(program, 'HONO ESM ITEM')],
+        ['GET /orders/:id', markedAt(lib, 'HONO ORDER')],
+        ['GET /now', markedAt(program, 'HONO ESM NOW')],
+      ],
+      ['{"id":"1"}', '{"id":"2"}', '{"order":"1"}', '{"order":"2"}', '{"now":true}', '{"now":true}'],
+    );
+  });
+
   it('gives an ES module the patched functions of the built-ins loaded before the tracer started (node:fs, node:timers), named imports and namespaces alike', async () => {
     const program = path.join(dir, 'esmLoadedBuiltins.mjs');
     fs.writeFileSync(

@@ -27,7 +27,7 @@ import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
-import { handledBy } from './routeHandlers';
+import { appliedBy, handledBy, lookAtHandler } from './routeHandlers';
 import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
@@ -401,6 +401,149 @@ function patchHono(exported: unknown): void {
   }
 }
 
+/** Hono's routers already given a wrapped `add` (one router can serve several apps: `basePath`). */
+const honoRouters = new WeakSet<object>();
+
+/**
+ * A Hono app's router, whose `add(method, path, [handler, route])` every route goes through
+ * (`app.get`, `app.on`, `app.use`, `app.route`'s sub-app): given an `add` of its own that wraps
+ * each route's handler (routeHandlers.ts) in the array Hono keeps it in, where its dispatch reads
+ * the function it calls for each request. A bare wildcard's (`app.use(mw)`, every path) is left as
+ * it is, as it names no request either. The array's `route` (`app.routes`) keeps the program's own.
+ */
+function honoRouter(router: unknown): void {
+  if (typeof router !== 'object' || router === null || honoRouters.has(router)) return;
+  const add = (router as { add?: unknown }).add;
+  if (typeof add !== 'function') return;
+  honoRouters.add(router);
+  const patched = {
+    add(this: unknown, _method: unknown, path: unknown, handler: unknown) {
+      if (
+        enabled &&
+        typeof path === 'string' &&
+        !wildcard(path) &&
+        Array.isArray(handler) &&
+        typeof handler[0] === 'function'
+      )
+        handler[0] = handledBy(handler[0] as AnyFunction, honoAnswers);
+      return Reflect.apply(add, this, arguments);
+    },
+  }.add;
+  try {
+    Object.defineProperties(patched, Object.getOwnPropertyDescriptors(add));
+    (router as { add: unknown }).add = patched;
+  } catch {
+    // a router that cannot be changed: the listen line
+  }
+}
+
+/** What a Hono handler calls on its context to answer: each an own property of the context. */
+const HONO_ANSWERS = ['json', 'text', 'html', 'body', 'newResponse', 'redirect', 'notFound', 'render'];
+
+/**
+ * A Hono handler's probe (routeHandlers.ts Probe): a handler that answers at once (`(c) => c.json(…)`)
+ * makes no promise, and @hono/node-server writes its response after it returns, so the tracer would
+ * hear nothing of its run; while one of its first runs is looked at, its context's answering
+ * functions (own properties of each context, which Hono makes for each request) call the look
+ * first. The context's own are put back as the handler's synchronous part returns.
+ */
+function honoAnswers(args: ArrayLike<unknown>): (() => void) | null {
+  const context = args[0] as Record<string, unknown> | null | undefined;
+  if (typeof context !== 'object' || context === null) return null;
+  const saved: Array<[string, unknown]> = [];
+  for (const key of HONO_ANSWERS) {
+    const answer = context[key];
+    if (typeof answer !== 'function' || !Object.prototype.hasOwnProperty.call(context, key)) continue;
+    saved.push([key, answer]);
+    context[key] = function (this: unknown) {
+      lookAtHandler();
+      return Reflect.apply(answer as AnyFunction, this, arguments);
+    };
+  }
+  if (saved.length === 0) return null;
+  return () => {
+    for (const [key, answer] of saved) context[key] = answer;
+  };
+}
+
+/**
+ * Hono's `Hono` class (`hono`'s, and the presets' `hono/quick` and `hono/tiny`, each setting its
+ * router in its constructor), as a proxy whose apps have their router's `add` wrapped (honoRouter)
+ * once made: the same prototype, name and statics, `instanceof` and subclasses as before.
+ */
+function honoAppClass(Hono: AnyFunction): AnyFunction {
+  return new Proxy(Hono, {
+    construct(target, args, newTarget) {
+      const app = Reflect.construct(target, args, newTarget) as { router?: unknown };
+      if (enabled) {
+        try {
+          honoRouter(app.router);
+        } catch {
+          // an app of another shape: the listen line
+        }
+      }
+      return app;
+    },
+  });
+}
+
+const patchedHonoApps = new WeakSet<object>();
+
+/** A Hono module that exports `Hono` (required: CommonJS): its export becomes honoAppClass's. */
+function patchHonoApp(exported: unknown): void {
+  const module = exported as { Hono?: unknown } | null;
+  const Hono = module?.Hono;
+  if (module === null || typeof Hono !== 'function' || patchedHonoApps.has(module)) return;
+  patchedHonoApps.add(module);
+  try {
+    (module as { Hono: unknown }).Hono = honoAppClass(Hono as AnyFunction);
+  } catch {
+    // an export that cannot be set (a getter): the listen line
+  }
+}
+
+/** Whether a require() of `request` from `parent` loads a Hono module that exports `Hono` (CommonJS). */
+function isHonoAppModule(request: unknown, parent: unknown): boolean {
+  if (request === 'hono/quick' || request === 'hono/tiny') return true;
+  if (request !== './hono.js' && request !== './hono') return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]hono[\\/]dist[\\/]cjs[\\/]index\.js$/.test(from);
+}
+
+let patchedNest = false;
+
+/**
+ * Nest's `RouterExecutionContext`, whose `create(instance, callback, …)` makes the function a
+ * route's requests run (express's layer or fastify's route calls Nest's route proxy, which calls
+ * it): it calls the controller's method as `callback.apply(instance, args)`, after the guards and
+ * pipes, and hands the same `callback` to guards and interceptors (`context.getHandler()`, whose
+ * decorators' metadata reflect-metadata keeps by identity) — so the method keeps its identity and
+ * is given an `apply` of its own (routeHandlers.ts appliedBy). A request-scoped controller's
+ * `create` runs for each request, with the same method: given its `apply` once.
+ */
+function patchNestRouter(exported: unknown): void {
+  const proto = (exported as { RouterExecutionContext?: { prototype?: Record<string, unknown> } } | null)
+    ?.RouterExecutionContext?.prototype;
+  if (patchedNest || proto === undefined || typeof proto.create !== 'function') return;
+  patchedNest = true;
+  const create = proto.create as AnyFunction;
+  const patched = {
+    create(this: unknown, _instance: unknown, callback: unknown) {
+      if (enabled && typeof callback === 'function') appliedBy(callback as AnyFunction);
+      return Reflect.apply(create, this, arguments);
+    },
+  }.create;
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(create));
+  proto.create = patched;
+}
+
+/** Whether a require() of `request` from `parent` is Nest's router loading its execution context. */
+function isNestRouterModule(request: unknown, parent: unknown): boolean {
+  if (request !== './router-execution-context' || patchedNest) return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]@nestjs[\\/]core[\\/]router[\\/][^\\/]+$/.test(from);
+}
+
 let patchedH3 = false;
 
 /**
@@ -489,6 +632,12 @@ const ES_MODULES: ReadonlyArray<{
     binding: 'Context',
     patch: honoContextClass,
   },
+  ...['/hono/dist/hono.js', '/hono/dist/preset/quick.js', '/hono/dist/preset/tiny.js'].map((suffix) => ({
+    suffix,
+    expect: /^var Hono = class extends\b[\s\S]*^export \{[^}]*\bHono\b/m,
+    binding: 'Hono',
+    patch: honoAppClass,
+  })),
   {
     suffix: '/h3/dist/index.mjs',
     expect: /^function createRouter\(opts = \{\}\) \{[\s\S]*^export \{[^}]*\bcreateRouter\b/m,
@@ -635,6 +784,8 @@ export function startFrameworks(): void {
       else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
       else if (isHapiHandlerModule(request, parent)) patchHapiHandler(exported);
       else if (isHonoContextModule(request, parent)) patchHono(exported);
+      else if (isHonoAppModule(request, parent)) patchHonoApp(exported);
+      else if (isNestRouterModule(request, parent)) patchNestRouter(exported);
       else if (request === 'h3' && !patchedH3) patchH3(exported);
     } catch {
       // never disturb the program

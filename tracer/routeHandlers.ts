@@ -1,7 +1,7 @@
 /**
  * Where a request is handled: the program's function the framework calls for the request's route
  * (express's `app.get('/items/:id', handler)`, @koa/router's, fastify's, find-my-way's, polka's,
- * h3's). A request task is made where its server was started (`app.listen(…)`), before any route is
+ * h3's, hapi's, Hono's; NestJS's controller method, see appliedBy). A request task is made where its server was started (`app.listen(…)`), before any route is
  * known; once its route names it, it is placed at that route's handler, which is what a user means
  * by "where this request is handled" — the listen line says nothing of it.
  *
@@ -12,10 +12,12 @@
  * the first thing the tracer hears of that run — a promise made (an async handler makes its own as
  * it begins) or the response ended (a handler answering at once) — reads the stack, where the frame
  * just above the wrapper's is the handler's, and V8 says where the function that frame runs begins
- * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express
- * calls for every controller) places nothing: its requests stay at the listen line. A handler the
- * tracer hears nothing of in HANDLER_LOOKS runs (a fastify handler that returns its value, made no
- * promise and ended nothing) stays unplaced too.
+ * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express's
+ * layer or fastify's route calls for every controller) places nothing; the controller's method,
+ * which the proxy calls later, is looked at by a wrapper of its own, and the request is placed by
+ * the handler that ran last for it. A handler the tracer hears nothing of in HANDLER_LOOKS runs (a
+ * fastify handler that returns its value, made no promise and ended nothing) stays unplaced: its
+ * requests stay at the listen line.
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
@@ -29,7 +31,17 @@ export interface RouteHandler {
   where: CodeLocation | null | undefined;
   /** Runs left to look at before giving up (where = null). */
   looks: number;
+  /** What a run looked at is given so that a handler answering at once is heard (see Probe), or null. */
+  probe: Probe | null;
 }
+
+/**
+ * Given a run's arguments as a handler whose place is unknown is run, makes what the handler calls
+ * to answer (Hono's context's `c.json`…) call lookAtHandler first, and returns what undoes it after
+ * the run's synchronous part (or null: nothing done). Only runs looked at: no request's cost once
+ * the place is known.
+ */
+export type Probe = (args: ArrayLike<unknown>) => (() => void) | null;
 
 /** The name of the wrapper's frame, which a look finds on the stack (see calledBy): its function's. */
 const HANDLER_FRAME = 'looplensRouteHandler';
@@ -53,9 +65,9 @@ export function isHandlerWrapper(fn: unknown): boolean {
  * `length` (express hands a function of four parameters errors) and its `name` — a getter, so that
  * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy).
  */
-export function handledBy(fn: AnyFunction): AnyFunction {
+export function handledBy(fn: AnyFunction, probe: Probe | null = null): AnyFunction {
   if (wrappers.has(fn)) return fn;
-  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS };
+  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS, probe };
   // (Named where it is written: a computed name is a `name` property V8 defines as it runs, gone
   // once `name` is the getter below, and the frame then bears a name V8 made up.)
   const wrapper = function looplensRouteHandler(this: unknown, a: unknown, b: unknown, c: unknown) {
@@ -92,16 +104,71 @@ export function handledBy(fn: AnyFunction): AnyFunction {
   return wrapper;
 }
 
+/** The functions appliedBy gave an `apply` of the tracer's. */
+const applied = new WeakSet<AnyFunction>();
+const functionApply = Function.prototype.apply;
+
+/**
+ * `fn`, a route's handler that a framework calls as `fn.apply(instance, args)` and also hands to
+ * the program as the route's handler — Nest's controller method, which guards and interceptors
+ * get back as `context.getHandler()` and read decorators' metadata from (reflect-metadata keeps
+ * it by the function's identity) — given an `apply` of its own that does what handledBy's wrapper
+ * does: the function stays itself everywhere, and only its calls through `apply` are its route's
+ * (the wrapper's frame, HANDLER_FRAME, sits between the framework's and the handler's on the
+ * stack, as handledBy's does). One own property a route's function, set once; `fn.apply` called
+ * on another function (`fn.apply.call(other, …)`) applies that one, as Function's would.
+ */
+export function appliedBy(fn: AnyFunction): void {
+  if (applied.has(fn) || wrappers.has(fn)) return;
+  const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS, probe: null };
+  const apply = function looplensRouteHandler(this: unknown, self: unknown, args: unknown) {
+    if (this !== fn) return Reflect.apply(functionApply, this, arguments);
+    // (As Function's: no arguments for null or undefined; anything else not array-like throws.)
+    const list = (args === undefined || args === null ? [] : args) as ArrayLike<unknown>;
+    if (enabled) {
+      const task = current;
+      if (task !== null && task.kind === TaskKind.Request) task.handler = handler;
+      if (handler.where === undefined || looking !== null) return lookedAt(handler, fn, self, list);
+    }
+    return Reflect.apply(fn, self, list);
+  };
+  try {
+    // (A getter, as handledBy's: a `name` value would name the frame.)
+    Reflect.defineProperty(apply, 'name', { get: () => 'apply', configurable: true });
+    Reflect.defineProperty(apply, 'length', { value: 2, configurable: true });
+    // Not enumerable, as Function.prototype's own: a copy of the function's properties skips it.
+    if (!Reflect.defineProperty(fn, 'apply', { value: apply, writable: true, configurable: true })) return;
+    applied.add(fn);
+  } catch {
+    // a function that cannot be given a property (frozen, a proxy that refuses): unplaced
+  }
+}
+
 /**
  * Runs `fn` with its place looked for (when unknown), or, inside another handler's look, with
  * that look held off: a look finds the innermost wrapper on the stack, which must be the one looked at.
  */
-function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: IArguments): unknown {
+function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: ArrayLike<unknown>): unknown {
   const outer = looking;
   looking = handler.where === undefined ? handler : null;
+  let undo: (() => void) | null = null;
+  if (looking !== null && handler.probe !== null) {
+    try {
+      undo = handler.probe(args);
+    } catch {
+      // arguments of another shape: looked at as any handler
+    }
+  }
   try {
     return Reflect.apply(fn, self, args);
   } finally {
+    if (undo !== null) {
+      try {
+        undo();
+      } catch {
+        // never disturb the program
+      }
+    }
     // Nothing heard of this run (no look was taken): one run fewer to try.
     if (looking === handler && --handler.looks <= 0) handler.where = null;
     looking = outer;
