@@ -584,11 +584,22 @@ const median = (values: number[]): number => {
  * the system's monotonic clock by both processes (`process.hrtime.bigint()`). Not by the script's
  * `performance` (until 2026-12-06): its first read loads node:perf_hooks, which the untraced run
  * then paid before its reading and a tracer that had loaded it already did not.
+ *
+ * Wall time is what a user waits, and on a shared machine it moves with everything else: the same
+ * tracer read +15.7 ms one morning and +33.5 ms that afternoon (2026-12-06, b1643f3 and e9f35b0),
+ * where the main thread's instructions to the first line (`bench:startup`, callgrind) differ by
+ * 0.4–0.6 M of some 35 M (2026-12-07). So besides the two medians the bench prints the median of
+ * the paired differences (each pair run back to back), their 25th–75th percentiles and the
+ * difference of the minima: a wide spread says the figure is the machine's, not the tracer's. The
+ * tracer's own cost is `bench:startup`'s count.
  */
+/** Untraced and traced starts, alternating, for the start-up figure. */
+const STARTUP_PAIRS = 24;
+
 function startup(server: TraceServer): Record<string, number> {
   const script = 'process.stdout.write(String(process.hrtime.bigint()))';
   const times = { untraced: [] as number[], traced: [] as number[] };
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < STARTUP_PAIRS; i++) {
     for (const traced of i % 2 === 0 ? [false, true] : [true, false]) {
       const env = { ...process.env };
       if (traced) {
@@ -605,7 +616,17 @@ function startup(server: TraceServer): Record<string, number> {
   }
   const untraced = median(times.untraced);
   const traced = median(times.traced);
-  return { untracedMs: untraced, tracedMs: traced, addedMs: traced - untraced };
+  const paired = times.traced.map((t, i) => t - times.untraced[i]).sort((a, b) => a - b);
+  const at = (q: number): number => paired[Math.round(q * (paired.length - 1))];
+  return {
+    untracedMs: untraced,
+    tracedMs: traced,
+    addedMs: traced - untraced,
+    pairedAddedMs: median(paired),
+    pairedAdded25Ms: at(0.25),
+    pairedAdded75Ms: at(0.75),
+    minAddedMs: Math.min(...times.traced) - Math.min(...times.untraced),
+  };
 }
 
 /** Raw encoding speed: RUN records into a chunk, in-process, no I/O. */
@@ -850,7 +871,8 @@ async function main(): Promise<void> {
   const b = report.burst as Record<string, number>;
   const st = report.startup as Record<string, number>;
   process.stdout.write(
-    `start-up to the first line: ${st.untracedMs.toFixed(1)} ms untraced, ${st.tracedMs.toFixed(1)} ms traced (+${st.addedMs.toFixed(1)} ms)\n`,
+    `start-up to the first line (wall time, medians of ${STARTUP_PAIRS} alternating pairs): ${st.untracedMs.toFixed(1)} ms untraced, ${st.tracedMs.toFixed(1)} ms traced (+${st.addedMs.toFixed(1)} ms); ` +
+      `paired differences +${st.pairedAddedMs.toFixed(1)} ms (25th–75th percentile ${st.pairedAdded25Ms.toFixed(1)} to ${st.pairedAdded75Ms.toFixed(1)}), minima +${st.minAddedMs.toFixed(1)} ms — wall time moves with the machine's load; the tracer's own cost is bench:startup's instruction count\n`,
   );
   process.stdout.write(
     `encode: ${((report.encodeEventsPerSecond as number) / 1e6).toFixed(0)} M events/s in-process; ` +

@@ -15,13 +15,13 @@ export function hrMs(): number {
 
 /**
  * Where `read` (a clock of ms since some origin) reads 0, on process.hrtime()'s scale in ms: the
- * narrowest of a few brackets of an hrtime reading between two of `read` (the first calls are slow
- * ones).
+ * narrowest of `brackets` brackets of an hrtime reading between two of `read` (the first calls are
+ * slow ones).
  */
-export function hrOrigin(read: () => number): number {
+export function hrOrigin(read: () => number, brackets = 8): number {
   let origin = 0;
   let width = Infinity;
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < brackets; i++) {
     const before = read();
     const t = hrMs();
     const after = read();
