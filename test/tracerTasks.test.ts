@@ -6449,6 +6449,74 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("shows a request's wait for what the loop brings after it polled — fs.promises, dns.promises, a callback API, a resource's I/O, a socket's 'connect', a child's 'exit', a timers/promises sleep — in both modes", async () => {
+    // Each request's stint asks for something the loop hands back only after it polled: Node's
+    // thread pool done (`fs.promises.stat`, `dns.promises.lookup`, `fs.stat`'s callback, a key
+    // `crypto.generateKey` makes — no source of fast mode's binds it: full mode runs its resource's
+    // callback), a connection made, a child exited; and a `timers/promises` sleep, settled by Node's
+    // timer, which the loop calls as it comes round. The slowdown widens the merge window to 20 ms,
+    // more than each takes here: on main's build each request was one stint with no wait (but a
+    // few that the loaded machine held longer).
+    const program = path.join(dir, 'afterPoll.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const fs = require('node:fs');",
+        "const net = require('node:net');",
+        "const crypto = require('node:crypto');",
+        "const { once } = require('node:events');",
+        "const { spawn } = require('node:child_process');",
+        "const fsp = require('node:fs/promises');",
+        "const dnsp = require('node:dns/promises');",
+        'let port = 0;',
+        'const server = http.createServer(async (req, res) => {',
+        "  if (req.url === '/fsp') await fsp.stat(__filename);",
+        "  else if (req.url === '/dnsp') await dnsp.lookup('localhost');",
+        "  else if (req.url === '/fscb') await new Promise((resolve) => fs.stat(__filename, resolve));",
+        "  else if (req.url === '/keygen')",
+        "    await new Promise((resolve) => crypto.generateKey('hmac', { length: 64 }, resolve));",
+        "  else if (req.url === '/connect') {",
+        "    const socket = net.connect(port, '127.0.0.1');",
+        "    await once(socket, 'connect');",
+        '    socket.destroy();',
+        "  } else if (req.url === '/exit')",
+        "    await once(spawn('/bin/sh', ['-c', 'exit 0'], { stdio: 'ignore' }), 'exit');",
+        "  else await require('node:timers/promises').setTimeout(1);",
+        "  res.end('!');",
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  port = server.address().port;',
+        '  for (let round = 0; round < 2; round++)',
+        "    for (const p of ['/fsp', '/dnsp', '/fscb', '/keygen', '/connect', '/exit', '/sleep'])",
+        '      await new Promise((resolve, reject) =>',
+        "        http.get({ host: '127.0.0.1', port, path: p, agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '      );',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const paths = ['/fsp', '/dnsp', '/fscb', '/keygen', '/connect', '/exit', '/sleep'];
+    // (Every request that shows no wait, in both modes, named at once.)
+    const merged: string[] = [];
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, program, { mode, slowdown: 1000 });
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        [...paths, ...paths].map((p) => `GET ${p}`),
+        mode,
+      );
+      for (const [i, request] of requests.entries())
+        if (request.waitMs <= 0 || request.stints < 2)
+          merged.push(
+            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
+          );
+    }
+    assert.deepEqual(merged, [], 'each request waits: its stint, then the one after the poll');
+  });
+
   it("makes a timer the program sets after the response the request's background work, however short, and a library's not, in both modes", async () => {
     const app = path.join(dir, 'afterResponse');
     // A library that tidies up on a timer when the request gives its client back.

@@ -256,7 +256,7 @@ const times = {
   loopRead: -1,
   /**
    * The end of the last stint (lastEnd) when the loop last called something after it polled that
-   * the tracer sees begin with no stint open, and no clock reading of its own (see bodyRead): a
+   * the tracer sees begin with no stint open, and no clock reading of its own (see polledNow): a
    * stint that ended then or before is not continued by what runs after it (see enter). -1: none.
    */
   polled: -1,
@@ -1077,8 +1077,9 @@ export function enter(
       // whose stint wrote a query and ended, its reply read within MERGE_MS (the loop polled at
       // once and found it there), showed no wait at all (bullmq + express, CI's Node 24, full mode:
       // one request of 80 with waitMs 0). The read goes on only from a read of the same reply
-      // (readRun): a large result's parts, which one poll hands over in several reads. So too a
-      // request's body's next part, read after the loop polled (polled, see bodyRead).
+      // (readRun): a large result's parts, which one poll hands over in several reads. So too
+      // what else the loop calls after it polled (polled): a request's body's next part, a
+      // promise settled by code the tracer does not see, an I/O callback.
       times.pendingIdle = NONE;
       current = task;
       resume(t);
@@ -1761,6 +1762,23 @@ export function bodyRead(task: Task): void {
   times.polled = times.lastEnd;
   bodyReadTask = task.id;
   bodyReadAsks = asks;
+}
+
+/**
+ * The loop calls, with no stint open, something that comes only after it polled — a promise
+ * settled by code the tracer does not see (`fs.promises`, `dns.promises`: Node settles it from the
+ * callback of work its thread pool finished, promises.ts), the callback of a callback API (fs, dns,
+ * zlib, crypto, child_process: sources/callbacks.ts) or, in full mode, of a resource's I/O
+ * (fullMode.ts), an event that carries no data but comes straight from the loop (a socket's
+ * 'connect', a child's 'exit': sources/connections.ts). The stint that ended last ended before it,
+ * and is not continued by what follows (enter): its task waited, however short that was. Dated by
+ * that stint's end (times.lastEnd), no clock reading. (What such code settles or calls in the same
+ * drain as a stint of the task's own that ran inside it is taken for a wait too: a few
+ * microseconds, and rare — a callback of nobody's that runs the task's code and then settles its
+ * promise.)
+ */
+export function polledNow(): void {
+  times.polled = times.lastEnd;
 }
 
 /**
