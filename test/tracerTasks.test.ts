@@ -6490,6 +6490,170 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("shows a request's wait for the rest of its body, read after the loop polled, and a large body's parts one stint, in both modes", async () => {
+    // As a reply's (above): the second part of a request's body comes only after the loop has
+    // polled, and the request waits for it. The slowdown widens the merge window to 20 ms; the
+    // client, on a thread of its own, writes each POST's head and first part, then the rest once the
+    // server has read the first (it says so on the port; no Nagle: the delayed ACK held the rest 40
+    // ms), read by a 'data' listener (`/data`) or by `for await` (`/iter`). The program notes
+    // whether the loop sat idle between the two parts. `/bulk` sends 4 MiB, read in 64 KiB parts,
+    // several a poll: those go on one stint, not a stint a part.
+    const program = path.join(dir, 'bodyParts.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { performance } = require('node:perf_hooks');",
+        "const { Worker } = require('node:worker_threads');",
+        'const BULK = 4 * 1024 * 1024;',
+        'const worker = new Worker(',
+        '  [',
+        '    "const net = require(\'node:net\');",',
+        '    "const { parentPort } = require(\'node:worker_threads\');",',
+        "    \"const paths = ['/data', '/iter', '/data', '/iter', '/data', '/iter', '/data', '/iter', '/bulk', '/bulk'];\",",
+        '    "const bulk = Buffer.alloc(" + BULK + ", 120);",',
+        '    "let i = 0;",',
+        '    "let socket = null;",',
+        '    "function next() {",',
+        '    "  if (i === paths.length) { socket.end(); parentPort.postMessage(\'done\'); return; }",',
+        '    "  const path = paths[i++];",',
+        "    \"  const head = (length) => 'POST ' + path + ' HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\nContent-Length: ' + length + '\\\\r\\\\n\\\\r\\\\n';\",",
+        '    "  if (path === \'/bulk\') { socket.write(head(bulk.length)); socket.write(bulk); return; }",',
+        '    "  socket.write(head(10) + \'hello\');",',
+        '    "}",',
+        '    "parentPort.on(\'message\', (m) => {",',
+        '    "  if (m === \'stop\') process.exit(0);",',
+        "    \"  if (m === 'rest') return void socket.write('world');\",",
+        '    "  socket = net.connect(m, \'127.0.0.1\', next);",',
+        '    "  socket.setNoDelay(true);",',
+        '    "  let got = 0;",',
+        "    \"  socket.on('data', (d) => { got += String(d).split('!').length - 1; if (got > 0) { got = 0; next(); } });\",",
+        '    "});",',
+        "  ].join('\\n'),",
+        '  { eval: true },',
+        ');',
+        'const seen = [];',
+        'const server = http.createServer(async (req, res) => {',
+        '  const idle = [];',
+        '  const part = () => {',
+        '    idle.push(performance.eventLoopUtilization().idle);',
+        "    if (req.url !== '/bulk' && idle.length === 1) worker.postMessage('rest');",
+        '  };',
+        "  if (req.url === '/iter') for await (const d of req) part();",
+        '  else {',
+        "    req.on('data', part);",
+        "    await new Promise((resolve) => req.on('end', resolve));",
+        '  }',
+        '  // Two parts with the loop idle between them: it polled and waited for the second.',
+        '  seen.push({ parts: idle.length, waited: idle.length === 2 && idle[1] > idle[0] });',
+        "  res.end('!');",
+        '});',
+        "server.listen(0, '127.0.0.1', () => worker.postMessage(server.address().port));",
+        "worker.on('message', () => {",
+        '  console.log(JSON.stringify(seen));',
+        '  server.close();',
+        "  worker.postMessage('stop');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
+      const seen = JSON.parse(result.stdout) as { parts: number; waited: boolean }[];
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        [...Array(4).fill(['POST /data', 'POST /iter']).flat(), 'POST /bulk', 'POST /bulk'],
+        mode,
+      );
+      let waited = 0;
+      for (const [i, request] of requests.entries()) {
+        const what = `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}, ${JSON.stringify(seen[i])}`;
+        if (request.name === 'POST /bulk') {
+          // (A few more where the loaded machine held the client back between its writes.)
+          assert.ok(
+            seen[i].parts >= 16 && request.stints * 4 <= seen[i].parts,
+            `the body's parts one stint (${what})`,
+          );
+          continue;
+        }
+        if (!seen[i].waited) continue;
+        waited++;
+        assert.ok(request.waitMs > 0, `the request waits for the rest of its body (${what})`);
+        assert.ok(request.stints >= 2, `its stint, then the rest's (${what})`);
+      }
+      assert.ok(waited >= 2, `${waited} requests waited between their body's parts (${mode} mode)`);
+    }
+  });
+
+  it("shows a request's wait for what the loop brings after it polled — fs.promises, dns.promises, a callback API, a resource's I/O, a socket's 'connect', a child's 'exit', a timers/promises sleep — in both modes", async () => {
+    // Each request's stint asks for something the loop hands back only after it polled: Node's
+    // thread pool done (`fs.promises.stat`, `dns.promises.lookup`, `fs.stat`'s callback, a key
+    // `crypto.generateKey` makes — no source of fast mode's binds it: full mode runs its resource's
+    // callback), a connection made, a child exited; and a `timers/promises` sleep, settled by Node's
+    // timer, which the loop calls as it comes round. The slowdown widens the merge window to 20 ms,
+    // more than each takes here: on main's build each request was one stint with no wait (but a
+    // few that the loaded machine held longer).
+    const program = path.join(dir, 'afterPoll.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const fs = require('node:fs');",
+        "const net = require('node:net');",
+        "const crypto = require('node:crypto');",
+        "const { once } = require('node:events');",
+        "const { spawn } = require('node:child_process');",
+        "const fsp = require('node:fs/promises');",
+        "const dnsp = require('node:dns/promises');",
+        'let port = 0;',
+        'const server = http.createServer(async (req, res) => {',
+        "  if (req.url === '/fsp') await fsp.stat(__filename);",
+        "  else if (req.url === '/dnsp') await dnsp.lookup('localhost');",
+        "  else if (req.url === '/fscb') await new Promise((resolve) => fs.stat(__filename, resolve));",
+        "  else if (req.url === '/keygen')",
+        "    await new Promise((resolve) => crypto.generateKey('hmac', { length: 64 }, resolve));",
+        "  else if (req.url === '/connect') {",
+        "    const socket = net.connect(port, '127.0.0.1');",
+        "    await once(socket, 'connect');",
+        '    socket.destroy();',
+        "  } else if (req.url === '/exit')",
+        "    await once(spawn('/bin/sh', ['-c', 'exit 0'], { stdio: 'ignore' }), 'exit');",
+        "  else await require('node:timers/promises').setTimeout(1);",
+        "  res.end('!');",
+        '});',
+        "server.listen(0, '127.0.0.1', async () => {",
+        '  port = server.address().port;',
+        '  for (let round = 0; round < 2; round++)',
+        "    for (const p of ['/fsp', '/dnsp', '/fscb', '/keygen', '/connect', '/exit', '/sleep'])",
+        '      await new Promise((resolve, reject) =>',
+        "        http.get({ host: '127.0.0.1', port, path: p, agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '      );',
+        '  server.close();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const paths = ['/fsp', '/dnsp', '/fscb', '/keygen', '/connect', '/exit', '/sleep'];
+    // (Every request that shows no wait, in both modes, named at once.)
+    const merged: string[] = [];
+    for (const mode of ['fast', 'full']) {
+      const { summary } = await traced(dir, program, { mode, slowdown: 1000 });
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        [...paths, ...paths].map((p) => `GET ${p}`),
+        mode,
+      );
+      for (const [i, request] of requests.entries())
+        if (request.waitMs <= 0 || request.stints < 2)
+          merged.push(
+            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
+          );
+    }
+    assert.deepEqual(merged, [], 'each request waits: its stint, then the one after the poll');
+  });
+
   it("makes a timer the program sets after the response the request's background work, however short, and a library's not, in both modes", async () => {
     const app = path.join(dir, 'afterResponse');
     // A library that tidies up on a timer when the request gives its client back.

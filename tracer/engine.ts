@@ -254,6 +254,14 @@ const times = {
    * continued by what runs after it, but for a read of the same reply (see enter, readRun).
    */
   loopRead: -1,
+  /**
+   * The end of the last stint (lastEnd) when the loop last called something after it polled that
+   * the tracer sees begin with no stint open, and no clock reading of its own (see polledNow): a
+   * stint that ended then or before is not continued by what runs after it (see enter). -1: none.
+   */
+  polled: -1,
+  /** Where the first stint of the request that arrived last ended (see requestArrived). */
+  arrivalEnd: -3,
   /** Where the gap before the next stint began, when a flush tick restarted it (see restartGap). */
   gapStart: 0,
   /** The loop's idle time at the last gap's estimate, to estimate busy time in code the tracer does not see. */
@@ -1068,7 +1076,8 @@ export function enter(
       task === pendingTask &&
       (continuation || reason !== Reason.Timer) &&
       (t - times.pendingIdle <= mergeMs || (continuation && marks > 0)) &&
-      (times.loopRead <= times.pendingIdle || readRun())
+      (times.loopRead <= times.pendingIdle || readRun()) &&
+      times.polled < times.pendingIdle
     ) {
       // The same task again after a moment: one stint, not two (and two records saved). But never
       // a timer's call: the loop makes it in its timers phase, after the task's last stint ended in
@@ -1090,7 +1099,9 @@ export function enter(
       // whose stint wrote a query and ended, its reply read within MERGE_MS (the loop polled at
       // once and found it there), showed no wait at all (bullmq + express, CI's Node 24, full mode:
       // one request of 80 with waitMs 0). The read goes on only from a read of the same reply
-      // (readRun): a large result's parts, which one poll hands over in several reads.
+      // (readRun): a large result's parts, which one poll hands over in several reads. So too
+      // what else the loop calls after it polled (polled): a request's body's next part, a
+      // promise settled by code the tracer does not see, an I/O callback.
       times.pendingIdle = NONE;
       current = task;
       resume(t);
@@ -1749,6 +1760,62 @@ export function asked(): void {
  */
 function readRun(): boolean {
   return times.readEnd === times.pendingIdle && readEndAsks === loopReadAsks;
+}
+
+/**
+ * A request's first stint, its 'request' event, has ended (sources/http.ts): inside the read that
+ * brought its head, which may bring the first part of its body too (see bodyRead).
+ */
+export function requestArrived(): void {
+  if (current === null) times.arrivalEnd = times.pendingIdle;
+}
+
+/** The request whose body part was read last (its id), and asks then (see bodyRead). */
+let bodyReadTask = 0;
+let bodyReadAsks = 0;
+
+/**
+ * A part of `task`'s body is handed over, no stint open: Node's parser pushes it from a read of
+ * the request's socket, which the loop called after it polled — unless it is the read that brought
+ * the request's head, right after the request's first stint (requestArrived: nothing has ended a
+ * stint since). Whatever ran before that read ran before the poll, and a stint that ended then is
+ * not continued by what runs after it (enter): the request waited for the rest of its body. A
+ * client that wrote a POST's head and first part, then the rest 3 ms later, showed one stint and no
+ * wait when the merge window took in the 3 ms (slowdown 1000). The socket of an HTTP server is read
+ * by Node's parser in C++ (no JavaScript where its read begins), so the read is known where its
+ * data is pushed, and dated by the last stint's end (times.lastEnd: no clock reading). The parts of
+ * one body read one after another go on one stint, as a reply's do (readRun): the stint before
+ * began after that body's last part was read, and nothing was asked since.
+ */
+export function bodyRead(task: Task): void {
+  if (times.pendingIdle === times.arrivalEnd) return;
+  if (
+    bodyReadTask === task.id &&
+    bodyReadAsks === asks &&
+    pendingTask === task &&
+    times.openStart > times.polled
+  )
+    return;
+  times.polled = times.lastEnd;
+  bodyReadTask = task.id;
+  bodyReadAsks = asks;
+}
+
+/**
+ * The loop calls, with no stint open, something that comes only after it polled — a promise
+ * settled by code the tracer does not see (`fs.promises`, `dns.promises`: Node settles it from the
+ * callback of work its thread pool finished, promises.ts), the callback of a callback API (fs, dns,
+ * zlib, crypto, child_process: sources/callbacks.ts) or, in full mode, of a resource's I/O
+ * (fullMode.ts), an event that carries no data but comes straight from the loop (a socket's
+ * 'connect', a child's 'exit': sources/connections.ts). The stint that ended last ended before it,
+ * and is not continued by what follows (enter): its task waited, however short that was. Dated by
+ * that stint's end (times.lastEnd), no clock reading. (What such code settles or calls in the same
+ * drain as a stint of the task's own that ran inside it is taken for a wait too: a few
+ * microseconds, and rare — a callback of nobody's that runs the task's code and then settles its
+ * promise.)
+ */
+export function polledNow(): void {
+  times.polled = times.lastEnd;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   isSyncFunction,
   leave,
   openerDone,
+  polledNow,
   probing,
   dropNextStrand,
   runsAs,
@@ -186,7 +187,11 @@ function before(): void {
   const callback =
     reason === Reason.Timer ? r._onTimeout : reason === Reason.Immediate ? r._onImmediate : undefined;
   if ((reason & OWN_WRITE) !== 0) enterRead(task, reason & 0xff);
-  else
+  else {
+    // A resource's I/O (a thread pool's work done, a connection's read, a child's exit) comes from
+    // the loop after it polled: it continues no stint that ended before (engine.ts polledNow).
+    // (Not a write's completion, which libuv may make before it polls: enterRead.)
+    if ((reason & 0xff) === Reason.Io && current === null) polledNow();
     enter(
       task,
       reason & 0xff,
@@ -195,6 +200,7 @@ function before(): void {
       callback !== undefined && isSyncFunction(callback),
       (reason & DISPATCH) !== 0,
     );
+  }
   entered.push(true);
 }
 

@@ -21,6 +21,7 @@ import {
   leave,
   leaveSoon,
   now,
+  polledNow,
   probeEnter,
   probeSettled,
   probeSettledPromise,
@@ -222,6 +223,10 @@ function settled(promise: Promise<unknown>): void {
       probeSettled((promise as Tagged)[kTag], stamped !== undefined && (stamped & CHAINED_BIT) !== 0);
       probeSettledPromise(promise);
     } else {
+      // Settled by code the tracer does not see, a callback the loop made after it polled (Node
+      // settles an `fs.promises` or `dns.promises` call's promise from its thread pool's callback):
+      // the continuation it leads to continues no stint that ended before (engine.ts polledNow).
+      if ((promise as Tagged)[kTag] !== undefined) polledNow();
       settledOutside(promise);
       const outside = hot.outside;
       if (outside !== null && outside.job !== null) jobSettles(outside, promise);

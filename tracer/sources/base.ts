@@ -7,11 +7,13 @@ import type * as workerThreads from 'node:worker_threads';
 import { Reason, TaskKind } from '../../protocol/format';
 import {
   Task,
+  current,
   depth,
   enabled,
   enter,
   isSyncFunction,
   leave,
+  polledNow,
   queueOwnMicrotask,
   switchTo,
   runsAs,
@@ -156,6 +158,9 @@ export function bindToSlot(slot: Slot, fn: AnyFunction, reason: number): AnyFunc
         ? callWith(fn, this, arguments.length, a, b, c)
         : Reflect.apply(fn, this, arguments);
     willRun(slot);
+    // An I/O callback (a callback API's, sources/callbacks.ts and zlib.ts) comes from the loop,
+    // after it polled: it continues no stint that ended before (engine.ts polledNow).
+    if (reason === Reason.Io && current === null) polledNow();
     enter(task, reason, false, -1, isSyncFunction(fn));
     try {
       return arguments.length <= 3

@@ -17,7 +17,19 @@ import type * as http from 'node:http';
 import type * as childProcess from 'node:child_process';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, asProbe, asked, current, enabled, enter, leave, probeEnter, probing, taskOf } from '../engine';
+import {
+  Task,
+  asProbe,
+  asked,
+  current,
+  enabled,
+  enter,
+  leave,
+  polledNow,
+  probeEnter,
+  probing,
+  taskOf,
+} from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { routeOf } from '../frameworks';
 import { Slot, kTask } from '../marks';
@@ -365,7 +377,12 @@ function patchOpenedEmit(proto: object, message: string | null = null): void {
     const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
     if (slot === undefined)
       return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
-    if (message === null || event !== message) return asProbe(taskOf(slot.r), next, this, arguments, false);
+    if (message === null || event !== message) {
+      // A socket's 'connect' and a child's 'exit' come straight from the loop's callback, after it
+      // polled (others, a 'close', may come in a tick of the drain): engine.ts polledNow.
+      if (event === 'connect' || event === 'exit') polledNow();
+      return asProbe(taskOf(slot.r), next, this, arguments, false);
+    }
     seedFrom(this);
     try {
       return asProbe(taskOf(slot.r), next, this, arguments, true);

@@ -7,7 +7,18 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
-import { Task, current, enabled, enter, leave, now, stintAhead, taskOf } from '../engine';
+import {
+  Task,
+  bodyRead,
+  current,
+  enabled,
+  enter,
+  leave,
+  now,
+  requestArrived,
+  stintAhead,
+  taskOf,
+} from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
 import { kTask, regSlot } from '../dishes';
 import { ARRIVING, stopWaiting } from '../libraryQueues';
@@ -116,7 +127,36 @@ export function asRequestStint(task: Task, server: unknown, next: AnyFunction, a
   } finally {
     if (((server as HandsOver)[kHandsOver] ?? 0) & HANDS_REQUESTS) handedOver(task);
     leave();
+    // (Inside the read that brought its head: see engine.ts bodyRead.)
+    requestArrived();
   }
+}
+
+/**
+ * A part of an incoming request's body pushed by Node's parser with no stint open: read from the
+ * request's socket, which the loop called after it polled (engine.ts bodyRead). Patched on
+ * IncomingMessage's own prototype (Readable's push, patched in streams.ts, is what it calls), so
+ * that no other stream pays for it; a request without a body pushes once, its end (`null`).
+ */
+export function patchBodyPush(proto: object): void {
+  if (Object.prototype.hasOwnProperty.call(proto, 'push')) return;
+  const parent = Object.getPrototypeOf(proto) as { push?: unknown } | null;
+  if (parent === null || typeof parent.push !== 'function') return;
+  const patched = {
+    push(this: Owned, chunk: unknown, encoding: unknown) {
+      if (chunk !== null && current === null && enabled) {
+        const task = this[kTask];
+        if (task !== undefined && !task.ended) bodyRead(task);
+      }
+      // (Readable's push as it is now: streams.ts patches it when node:stream is loaded.)
+      const push = parent.push as AnyFunction;
+      return arguments.length <= 2
+        ? callWith(push, this, arguments.length, chunk, encoding)
+        : Reflect.apply(push, this, arguments);
+    },
+  }.push;
+  copyProperties(patched, parent.push as AnyFunction);
+  replace(proto, 'push', patched);
 }
 
 /**

@@ -43,6 +43,7 @@ import {
   patchListen,
   patchResponseClose,
   patchResponseEnd,
+  patchBodyPush,
   patchListeners,
   patchProcessSignals,
   patchServerEmit,
@@ -96,6 +97,7 @@ function patchHttp(http: HttpClasses): void {
   patchResponseEnd(http);
   patchResponseClose(http);
   patchListeners(http.IncomingMessage.prototype, BODY_EVENTS, Reason.Event);
+  patchBodyPush(http.IncomingMessage.prototype);
   patchListeners(http.ServerResponse.prototype, DRAIN_EVENTS, Reason.Event);
   patchListeners(
     http.ClientRequest.prototype,
