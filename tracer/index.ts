@@ -487,7 +487,7 @@ function start(options: TracerOptions): void {
  * more, and its thread's start took a core beside the main thread's (docs/performance.md). It
  * starts at the program's first `require()` after its main module began (frameworks.ts
  * onFirstRequire), so that a block in the rest of the script's top level is sampled, as it was, once
- * the thread runs (which takes tens of milliseconds, hundreds on a loaded machine, either way) — or,
+ * the thread runs (which takes tens of milliseconds, seconds on a loaded machine, either way) — or,
  * in a script that requires nothing, as its first stint ends. A top-level block before any require
  * is recorded as a block of the main task's first stint, without samples. Null once started.
  */

@@ -289,8 +289,11 @@ const ASLEEP_AGAIN_MS = 1;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Int32 slot 21: this thread has told the live reader of a block it has not yet said is over. */
 const LIVE_OPEN = 21;
-/** Int32 slot 22: this thread runs its code (a debugger may hold a new thread before it: see watchdog.ts). */
-const RUNNING = 22;
+/**
+ * Int32 slot 22: this thread runs its code (a debugger may hold a new thread before it: see
+ * watchdog.ts). (Exported for a test's program that waits for the sampler to run.)
+ */
+export const RUNNING = 22;
 /** While blocked, "still blocked" goes to the reader this often at most, ms (more often for small thresholds). */
 const LIVE_EVERY_MS = 100;
 /** While nothing needs this thread's event loop, it runs once this often, ms (see run). */
