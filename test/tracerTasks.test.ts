@@ -1471,25 +1471,48 @@ describe('tasks the tracer finds in real programs', function () {
     }
   }
 
-  it("places each request at its controller method or Hono handler, where the function begins — async, a plain method returning its service's call, behind an async guard that reads the method's metadata (which it still finds), from another module, a Hono handler answering at once with `c.json` — in NestJS 11 on express 5 and on fastify 5 and in Hono 4 on @hono/node-server (required), in both modes; a Nest method answering a plain value at once (nothing heard inside it) stays where its server started, never in the framework", async () => {
+  it("places each request at its controller method or Hono handler, where the function begins — async, a plain method returning its service's call, behind an async guard that reads the method's metadata (which it still finds), from another module, a Hono handler answering at once with `c.json` — in NestJS 11 on express 5 and on fastify 5 and in Hono 4 on @hono/node-server (required), in both modes; a Nest method answering a plain value at once, an rxjs Observable, through `@Res()` or with `@Res({ passthrough: true })` too (nothing heard inside the plain ones: placed from their source), each named by its route under the controller's prefix", async () => {
     const program = path.join(PROGRAMS, 'nestHonoHandlers.js');
     const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
-    const nest = (started: string): string[][] => [
+    const nest: string[][] = [
       ['GET /items/:id', markedAt(program, 'NEST ITEM')],
       ['GET /summary', markedAt(program, 'NEST SUMMARY')],
-      ['GET /now', markedAt(program, started)],
+      ['GET /now', markedAt(program, 'NEST NOW')],
+      ['GET /cats/:id', markedAt(program, 'NEST CAT')],
+      ['GET /cats/ticks/:id', markedAt(program, 'NEST TICKS')],
+      ['GET /cats/raw/:id', markedAt(program, 'NEST RAW')],
+      ['GET /cats/pass/:id', markedAt(program, 'NEST PASS')],
     ];
+    const nestAnswers = [
+      '{"id":"1"}',
+      '{"id":"2"}',
+      '{"items":2}',
+      '{"items":2}',
+      '{"now":true}',
+      '{"now":true}',
+    ];
+    for (const field of ['cat', 'ticks', 'raw', 'pass'])
+      nestAnswers.push(`{"${field}":"1"}`, `{"${field}":"2"}`);
     // The servers one after another (nestHonoHandlers.js main); the guard let its requests through.
     await assertPlaced(
       program,
       [
-        ...nest('NEST EXPRESS LISTEN'),
-        ...nest('NEST FASTIFY MADE'),
+        ...nest,
+        ...nest,
         ['GET /items/:id', markedAt(program, 'HONO ITEM')],
         ['GET /orders/:id', markedAt(lib, 'HONO ORDER')],
         ['GET /now', markedAt(program, 'HONO NOW')],
       ],
-      ['{"id":"1"}', '{"id":"2"}', '{"items":2}', '{"items":2}', '{"now":true}', '{"now":true}'],
+      [
+        ...nestAnswers,
+        ...nestAnswers,
+        '{"id":"1"}',
+        '{"id":"2"}',
+        '{"order":"1"}',
+        '{"order":"2"}',
+        '{"now":true}',
+        '{"now":true}',
+      ],
     );
   });
 

@@ -21,7 +21,8 @@
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
-import { CodeLocation, calledBy } from './locations';
+import { CodeLocation, calledBy, placeInFile, programFiles } from './locations';
+import { positionInSource } from './sourceNames';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -169,8 +170,14 @@ function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: A
         // never disturb the program
       }
     }
-    // Nothing heard of this run (no look was taken): one run fewer to try.
-    if (looking === handler && --handler.looks <= 0) handler.where = null;
+    // Nothing heard of this run (no look was taken): the place its source gives, if it was noted
+    // (writtenIn), else one run fewer to try.
+    if (looking === handler) {
+      looking = null;
+      const where = placeWritten(fn);
+      if (where !== null) handler.where = where;
+      else if (--handler.looks <= 0) handler.where = null;
+    }
     looking = outer;
   }
 }
@@ -192,4 +199,54 @@ export function lookAtHandler(): void {
 /** Where the handler that ran last for `task` (a request) begins, if known. */
 export function handlerPlace(handler: object | null): CodeLocation | null {
   return handler !== null ? ((handler as RouteHandler).where ?? null) : null;
+}
+
+/** Where a route's function was given to its framework: the class that holds it, the program's files then on the stack. */
+interface Written {
+  owner: AnyFunction | null;
+  files: string[];
+}
+
+/** Route functions whose place their source may give (see writtenIn), until looked for once. */
+const written = new WeakMap<AnyFunction, Written>();
+const functionToString = Function.prototype.toString;
+
+/**
+ * Notes where `fn`, a route's function that `owner` (a class, or null) holds, is being given to its
+ * framework — the files of the program's code on the stack now (Nest's route decorators run inside
+ * the controller's module, as the class is defined) — so that a run of it the tracer hears nothing
+ * of can still be placed (placeWritten). One stack read per route, as the program starts.
+ */
+export function writtenIn(fn: unknown, owner: unknown, skip: (...args: never[]) => unknown): void {
+  if (typeof fn !== 'function' || written.has(fn as AnyFunction)) return;
+  const files = programFiles(skip);
+  if (files.length === 0) return;
+  written.set(fn as AnyFunction, {
+    owner: typeof owner === 'function' ? (owner as AnyFunction) : null,
+    files,
+  });
+}
+
+/**
+ * Where `fn` begins, read from the source of the files writtenIn noted (its text found there, inside
+ * its class's, once only: sourceNames.ts positionInSource): for a run the tracer heard nothing of —
+ * a method answering a plain value (`now() { return { now: true }; }`) runs no code of the tracer's
+ * while its frame is on the stack, so no look can read that frame. Looked for once per function.
+ */
+function placeWritten(fn: AnyFunction): CodeLocation | null {
+  const note = written.get(fn);
+  if (note === undefined) return null;
+  written.delete(fn);
+  try {
+    const inner = Reflect.apply(functionToString, fn, []) as string;
+    const outer = note.owner !== null ? (Reflect.apply(functionToString, note.owner, []) as string) : null;
+    for (const file of note.files) {
+      const at = positionInSource(file, outer, inner);
+      if (at !== null)
+        return placeInFile(file, at.line, at.column, typeof fn.name === 'string' ? fn.name : '');
+    }
+  } catch {
+    // a function whose source cannot be read (a proxy's, a bound one's): unplaced
+  }
+  return null;
 }
