@@ -1398,7 +1398,7 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("places each request at its route's handler, where the function begins — written where the route is added, on a line of its own, or in another module; answering at once; behind a middleware — not at the listen line, in express 5, koa with @koa/router, fastify 5 and hapi 21, in both modes", async () => {
+  it("places each request at its route's handler, where the function begins — written where the route is added, on a line of its own, or in another module; answering at once (express's `res.json`, koa's `ctx.body = …`, hapi's value); behind a middleware — not at the listen line, in express 5, koa with @koa/router, fastify 5 and hapi 21, in both modes", async () => {
     const program = path.join(PROGRAMS, 'routeHandlers.js');
     const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
     const at = (file: string, marker: string): string => {
@@ -1418,11 +1418,13 @@ describe('tasks the tracer finds in real programs', function () {
       ['GET /items/:id', at(program, 'KOA ITEM')],
       ['GET /report/:id', at(program, 'KOA REPORT')],
       ['GET /orders/:id', at(lib, 'KOA ORDER')],
+      ['GET /now', at(program, 'KOA NOW')],
       ['GET /items/:id', at(program, 'FASTIFY ITEM')],
       ['GET /report/:id', at(program, 'FASTIFY REPORT')],
       ['GET /orders/:id', at(lib, 'FASTIFY ORDER')],
       ['GET /items/{id}', at(program, 'HAPI ITEM')],
       ['GET /orders/{id}', at(lib, 'HAPI ORDER')],
+      ['GET /now', at(program, 'HAPI NOW')],
     ];
     const expected = routes.flatMap((r) => [r.join(' at '), r.join(' at ')]);
     for (const { mode, summary } of await inBothModes(program)) {

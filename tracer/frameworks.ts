@@ -146,7 +146,9 @@ function patchHapiHandler(exported: unknown): void {
   const patched = {
     configure(this: unknown) {
       const handler = Reflect.apply(configure, this, arguments);
-      return enabled && typeof handler === 'function' ? handledBy(handler as AnyFunction) : handler;
+      return enabled && typeof handler === 'function'
+        ? handledBy(handler as AnyFunction, null, true)
+        : handler;
     },
   }.configure;
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(configure));
@@ -359,7 +361,7 @@ function patchKoaRouter(exported: unknown): void {
       ) {
         const stack = layer.stack as unknown[];
         for (let i = 0; i < stack.length; i++)
-          if (typeof stack[i] === 'function') stack[i] = handledBy(stack[i] as AnyFunction);
+          if (typeof stack[i] === 'function') stack[i] = handledBy(stack[i] as AnyFunction, null, true);
       }
       return layer;
     },

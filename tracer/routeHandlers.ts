@@ -64,10 +64,15 @@ export function isHandlerWrapper(fn: unknown): boolean {
  * `fn`, a route's handler, wrapped to tell the request it runs for that it handles it, and to have
  * its place read on its first runs. The wrapper is `fn` to the framework: its own properties, its
  * `length` (express hands a function of four parameters errors) and its `name` — a getter, so that
- * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy).
+ * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy). With
+ * `noteWritten`, where the program's code gives the route is noted (writtenIn): a framework that
+ * wraps the handler inside that call (@koa/router's `register`, hapi's `configure`), whose handler
+ * may answer with nothing of the tracer's running in its frame (koa's `ctx.body = …`, hapi's value).
  */
-export function handledBy(fn: AnyFunction, probe: Probe | null = null): AnyFunction {
+export function handledBy(fn: AnyFunction, probe: Probe | null = null, noteWritten = false): AnyFunction {
   if (wrappers.has(fn)) return fn;
+  // (A framework that is given the route by the program's own call, as it runs: see writtenIn.)
+  if (noteWritten && enabled) writtenIn(fn, null, handledBy);
   const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS, probe };
   // (Named where it is written: a computed name is a `name` property V8 defines as it runs, gone
   // once `name` is the getter below, and the frame then bears a name V8 made up.)
