@@ -1398,7 +1398,9 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("places each request at its route's handler, where the function begins — written where the route is added, on a line of its own, or in another module; answering at once (express's `res.json`, koa's `ctx.body = …`, hapi's value); behind a middleware — not at the listen line, in express 5, koa with @koa/router, fastify 5 and hapi 21, in both modes", async () => {
+  it("places each request at its route's handler, where the function begins — written where the route is added, on a line of its own, or in another module; answering at once (express's `res.json`, koa's `ctx.body = …`, hapi's value); behind a middleware — not at the listen line, in express 5, koa with @koa/router, fastify 5 and hapi 21, in both modes", async function () {
+    // Four frameworks loaded in each mode: 51 s and 49 s a run at load 60 on 2 cores.
+    this.timeout(300_000);
     const program = path.join(PROGRAMS, 'routeHandlers.js');
     const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
     const at = (file: string, marker: string): string => {
@@ -1473,7 +1475,9 @@ describe('tasks the tracer finds in real programs', function () {
     }
   }
 
-  it("places each request at its controller method or Hono handler, where the function begins — async, a plain method returning its service's call, behind an async guard that reads the method's metadata (which it still finds), from another module, a Hono handler answering at once with `c.json` — in NestJS 11 on express 5 and on fastify 5 and in Hono 4 on @hono/node-server (required), in both modes; a Nest method answering a plain value at once, an rxjs Observable, through `@Res()` or with `@Res({ passthrough: true })` too (nothing heard inside the plain ones: placed from their source), each named by its route under the controller's prefix", async () => {
+  it("places each request at its controller method or Hono handler, where the function begins — async, a plain method returning its service's call, behind an async guard that reads the method's metadata (which it still finds), from another module, a Hono handler answering at once with `c.json` — in NestJS 11 on express 5 and on fastify 5 and in Hono 4 on @hono/node-server (required), in both modes; a Nest method answering a plain value at once, an rxjs Observable, through `@Res()` or with `@Res({ passthrough: true })` too (nothing heard inside the plain ones: placed from their source), each named by its route under the controller's prefix", async function () {
+    // Nest twice and Hono in each mode: 51 s and 65 s a run at load 60 on 2 cores (27 s untraced).
+    this.timeout(300_000);
     const program = path.join(PROGRAMS, 'nestHonoHandlers.js');
     const lib = path.join(PROGRAMS, 'routeHandlersLib.js');
     const nest: string[][] = [

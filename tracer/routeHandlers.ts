@@ -15,9 +15,11 @@
  * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express's
  * layer or fastify's route calls for every controller) places nothing; the controller's method,
  * which the proxy calls later, is looked at by a wrapper of its own, and the request is placed by
- * the handler that ran last for it. A handler the tracer hears nothing of in HANDLER_LOOKS runs (a
- * fastify handler that returns its value, made no promise and ended nothing) stays unplaced: its
- * requests stay at the listen line.
+ * the handler that ran last for it. A handler the tracer hears nothing of as it runs (it returns a
+ * value, made no promise and ended nothing: Nest's `now() { return { now: true }; }`, koa's
+ * `ctx.body = …`) is placed from its source where the place the program gave its route was noted
+ * (writtenIn, placeWritten); else, after HANDLER_LOOKS such runs (a fastify handler returning its
+ * value), it stays unplaced: its requests stay at the listen line.
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
