@@ -27,7 +27,7 @@ import url = require('node:url');
 import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
-import { appliedBy, handledBy, lookAtHandler } from './routeHandlers';
+import { appliedBy, handledBy, lookAtHandler, writtenIn } from './routeHandlers';
 import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
@@ -146,7 +146,9 @@ function patchHapiHandler(exported: unknown): void {
   const patched = {
     configure(this: unknown) {
       const handler = Reflect.apply(configure, this, arguments);
-      return enabled && typeof handler === 'function' ? handledBy(handler as AnyFunction) : handler;
+      return enabled && typeof handler === 'function'
+        ? handledBy(handler as AnyFunction, null, true)
+        : handler;
     },
   }.configure;
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(configure));
@@ -359,7 +361,7 @@ function patchKoaRouter(exported: unknown): void {
       ) {
         const stack = layer.stack as unknown[];
         for (let i = 0; i < stack.length; i++)
-          if (typeof stack[i] === 'function') stack[i] = handledBy(stack[i] as AnyFunction);
+          if (typeof stack[i] === 'function') stack[i] = handledBy(stack[i] as AnyFunction, null, true);
       }
       return layer;
     },
@@ -542,6 +544,71 @@ function isNestRouterModule(request: unknown, parent: unknown): boolean {
   if (request !== './router-execution-context' || patchedNest) return false;
   const from = (parent as { filename?: unknown } | null | undefined)?.filename;
   return typeof from === 'string' && /[\\/]@nestjs[\\/]core[\\/]router[\\/][^\\/]+$/.test(from);
+}
+
+/** Nest's decorator modules already given a hand: request-mapping's, sse's (each once). */
+const patchedNestDecorators = new Set<string>();
+
+/**
+ * A route decorator Nest's `RequestMapping` (or `Sse`) returned — `@Get()`, `@Post()`… all call
+ * `RequestMapping` — that notes where the route's method is written as it decorates it (the class's
+ * module runs the decorators as the class is defined: routeHandlers.ts writtenIn), then decorates as
+ * Nest's does. A method the tracer hears nothing of as it runs (one answering a plain value, an
+ * Observable) is placed from there.
+ */
+function nestRouteDecorator(decorate: AnyFunction): AnyFunction {
+  // (Three parameters, as the decorator's: `key` is not read.)
+  const noted = function (this: unknown, target: unknown, _key: unknown, descriptor: unknown) {
+    if (enabled) {
+      try {
+        const owner =
+          typeof target === 'function' ? target : (target as { constructor?: unknown } | null)?.constructor;
+        writtenIn((descriptor as { value?: unknown } | null | undefined)?.value, owner, noted);
+      } catch {
+        // never disturb the program
+      }
+    }
+    return Reflect.apply(decorate, this, arguments);
+  };
+  Object.defineProperties(noted, Object.getOwnPropertyDescriptors(decorate));
+  return noted;
+}
+
+/**
+ * Nest's module of route decorators (`@nestjs/common`'s request-mapping.decorator.js, whose
+ * `createMappingDecorator` reads `exports.RequestMapping` at each `@Get()`; sse.decorator.js): the
+ * export `key` returns nestRouteDecorator's. The export stays a function of the same name and length.
+ */
+function patchNestDecorator(exported: unknown, key: string): void {
+  const module = exported as Record<string, unknown> | null;
+  if (patchedNestDecorators.has(key) || module === null || typeof module[key] !== 'function') return;
+  patchedNestDecorators.add(key);
+  const original = module[key] as AnyFunction;
+  const patched = {
+    [key](this: unknown) {
+      const decorate = Reflect.apply(original, this, arguments);
+      return enabled && typeof decorate === 'function'
+        ? nestRouteDecorator(decorate as AnyFunction)
+        : decorate;
+    },
+  }[key];
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(original));
+  module[key] = patched;
+}
+
+/** The export of Nest's route decorators a require() of `request` from `parent` loads, or null. */
+function nestDecoratorModule(request: unknown, parent: unknown): string | null {
+  const key =
+    request === './request-mapping.decorator'
+      ? 'RequestMapping'
+      : request === './sse.decorator'
+        ? 'Sse'
+        : null;
+  if (key === null || patchedNestDecorators.has(key)) return null;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]@nestjs[\\/]common[\\/]decorators[\\/]http[\\/][^\\/]+$/.test(from)
+    ? key
+    : null;
 }
 
 let patchedH3 = false;
@@ -768,6 +835,7 @@ export function startFrameworks(): void {
     }
     const exported = Reflect.apply(load, this, arguments);
     if (!enabled) return exported;
+    let nestDecorator: string | null;
     try {
       const route = routeModule(request, parent);
       if (route === 'express') {
@@ -786,6 +854,8 @@ export function startFrameworks(): void {
       else if (isHonoContextModule(request, parent)) patchHono(exported);
       else if (isHonoAppModule(request, parent)) patchHonoApp(exported);
       else if (isNestRouterModule(request, parent)) patchNestRouter(exported);
+      else if ((nestDecorator = nestDecoratorModule(request, parent)) !== null)
+        patchNestDecorator(exported, nestDecorator);
       else if (request === 'h3' && !patchedH3) patchH3(exported);
     } catch {
       // never disturb the program

@@ -939,6 +939,36 @@ export function calledBy(
   return undefined;
 }
 
+/** Frames read for the files of the program's code that gave a framework a route (programFiles). */
+const ROUTE_FILES_DEPTH = 16;
+
+/**
+ * The files of the program's frames on the stack now (above `skip`, nearest first, each once): where
+ * the program's code that runs at this moment is written — read where a framework is given a route
+ * (Nest's route decorators run in the controller's module), once per route.
+ */
+export function programFiles(skip: (...args: never[]) => unknown): string[] {
+  const files: string[] = [];
+  const frames = captureFrames(skip, ROUTE_FILES_DEPTH);
+  if (frames === null) return files;
+  for (const frame of frames) {
+    const file = frameFile(frame);
+    if (file === null || isInternal(file) || isLibrary(file) || files.includes(file)) continue;
+    files.push(file);
+  }
+  return files;
+}
+
+/**
+ * The place of a function of the program's that begins at `line`:`column` (1-based) of `file`, the
+ * code that runs (a compiled file mapped through its source map, as a frame's place is); null when
+ * that is a library's.
+ */
+export function placeInFile(file: string, line: number, column: number, fn: string): CodeLocation | null {
+  const location = mapThroughSourceMap({ file, line, column, fn, library: false });
+  return location.library ? null : location;
+}
+
 function captureFrames(skip: (...args: never[]) => unknown, depth = STACK_DEPTH): CallSiteLike[] | null {
   const E = Error as ErrorConstructor & { prepareStackTrace?: unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;

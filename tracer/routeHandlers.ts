@@ -15,13 +15,16 @@
  * (`getEnclosingLineNumber`). A framework's own function there (Nest's route proxy, which express's
  * layer or fastify's route calls for every controller) places nothing; the controller's method,
  * which the proxy calls later, is looked at by a wrapper of its own, and the request is placed by
- * the handler that ran last for it. A handler the tracer hears nothing of in HANDLER_LOOKS runs (a
- * fastify handler that returns its value, made no promise and ended nothing) stays unplaced: its
- * requests stay at the listen line.
+ * the handler that ran last for it. A handler the tracer hears nothing of as it runs (it returns a
+ * value, made no promise and ended nothing: Nest's `now() { return { now: true }; }`, koa's
+ * `ctx.body = …`) is placed from its source where the place the program gave its route was noted
+ * (writtenIn, placeWritten); else, after HANDLER_LOOKS such runs (a fastify handler returning its
+ * value), it stays unplaced: its requests stay at the listen line.
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
-import { CodeLocation, calledBy } from './locations';
+import { CodeLocation, calledBy, placeInFile, programFiles } from './locations';
+import { positionInSource } from './sourceNames';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -63,10 +66,15 @@ export function isHandlerWrapper(fn: unknown): boolean {
  * `fn`, a route's handler, wrapped to tell the request it runs for that it handles it, and to have
  * its place read on its first runs. The wrapper is `fn` to the framework: its own properties, its
  * `length` (express hands a function of four parameters errors) and its `name` — a getter, so that
- * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy).
+ * V8 names the wrapper's frame by its own name, not by a `name` property (see calledBy). With
+ * `noteWritten`, where the program's code gives the route is noted (writtenIn): a framework that
+ * wraps the handler inside that call (@koa/router's `register`, hapi's `configure`), whose handler
+ * may answer with nothing of the tracer's running in its frame (koa's `ctx.body = …`, hapi's value).
  */
-export function handledBy(fn: AnyFunction, probe: Probe | null = null): AnyFunction {
+export function handledBy(fn: AnyFunction, probe: Probe | null = null, noteWritten = false): AnyFunction {
   if (wrappers.has(fn)) return fn;
+  // (A framework that is given the route by the program's own call, as it runs: see writtenIn.)
+  if (noteWritten && enabled) writtenIn(fn, null, handledBy);
   const handler: RouteHandler = { where: undefined, looks: HANDLER_LOOKS, probe };
   // (Named where it is written: a computed name is a `name` property V8 defines as it runs, gone
   // once `name` is the getter below, and the frame then bears a name V8 made up.)
@@ -169,8 +177,14 @@ function lookedAt(handler: RouteHandler, fn: AnyFunction, self: unknown, args: A
         // never disturb the program
       }
     }
-    // Nothing heard of this run (no look was taken): one run fewer to try.
-    if (looking === handler && --handler.looks <= 0) handler.where = null;
+    // Nothing heard of this run (no look was taken): the place its source gives, if it was noted
+    // (writtenIn), else one run fewer to try.
+    if (looking === handler) {
+      looking = null;
+      const where = placeWritten(fn);
+      if (where !== null) handler.where = where;
+      else if (--handler.looks <= 0) handler.where = null;
+    }
     looking = outer;
   }
 }
@@ -192,4 +206,54 @@ export function lookAtHandler(): void {
 /** Where the handler that ran last for `task` (a request) begins, if known. */
 export function handlerPlace(handler: object | null): CodeLocation | null {
   return handler !== null ? ((handler as RouteHandler).where ?? null) : null;
+}
+
+/** Where a route's function was given to its framework: the class that holds it, the program's files then on the stack. */
+interface Written {
+  owner: AnyFunction | null;
+  files: string[];
+}
+
+/** Route functions whose place their source may give (see writtenIn), until looked for once. */
+const written = new WeakMap<AnyFunction, Written>();
+const functionToString = Function.prototype.toString;
+
+/**
+ * Notes where `fn`, a route's function that `owner` (a class, or null) holds, is being given to its
+ * framework — the files of the program's code on the stack now (Nest's route decorators run inside
+ * the controller's module, as the class is defined) — so that a run of it the tracer hears nothing
+ * of can still be placed (placeWritten). One stack read per route, as the program starts.
+ */
+export function writtenIn(fn: unknown, owner: unknown, skip: (...args: never[]) => unknown): void {
+  if (typeof fn !== 'function' || written.has(fn as AnyFunction)) return;
+  const files = programFiles(skip);
+  if (files.length === 0) return;
+  written.set(fn as AnyFunction, {
+    owner: typeof owner === 'function' ? (owner as AnyFunction) : null,
+    files,
+  });
+}
+
+/**
+ * Where `fn` begins, read from the source of the files writtenIn noted (its text found there, inside
+ * its class's, once only: sourceNames.ts positionInSource): for a run the tracer heard nothing of —
+ * a method answering a plain value (`now() { return { now: true }; }`) runs no code of the tracer's
+ * while its frame is on the stack, so no look can read that frame. Looked for once per function.
+ */
+function placeWritten(fn: AnyFunction): CodeLocation | null {
+  const note = written.get(fn);
+  if (note === undefined) return null;
+  written.delete(fn);
+  try {
+    const inner = Reflect.apply(functionToString, fn, []) as string;
+    const outer = note.owner !== null ? (Reflect.apply(functionToString, note.owner, []) as string) : null;
+    for (const file of note.files) {
+      const at = positionInSource(file, outer, inner);
+      if (at !== null)
+        return placeInFile(file, at.line, at.column, typeof fn.name === 'string' ? fn.name : '');
+    }
+  } catch {
+    // a function whose source cannot be read (a proxy's, a bound one's): unplaced
+  }
+  return null;
 }

@@ -178,3 +178,47 @@ function endsWithPart(code: string, name: string): boolean {
   // The part is a whole word of the code (not the end of a longer identifier).
   return Number.isNaN(c) || !/[\w$]/.test(String.fromCharCode(c));
 }
+
+/** Where `needle` is in `text`, when it is there once only; -1 when it is not, or more than once. */
+function onlyIndex(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  return at >= 0 && text.indexOf(needle, at + 1) < 0 ? at : -1;
+}
+
+/**
+ * Where (1-based line and column) the text `inner` — a function's own source, as
+ * `Function.prototype.toString` gives it — is in the source of `file`, looked for inside `outer`
+ * (the source of the class that holds it) when given: each must be there once only, else null (two
+ * classes, or two methods, of the same text: which one ran cannot be told). V8's source of a
+ * function begins where its frames say the function begins (a method at its name, or at `async`,
+ * `*`, `get`), so this is that place, for a function whose frame cannot be read (routeHandlers.ts
+ * placeWritten). Null too where the file is not the text that runs (compiled by a loader as it is
+ * required: tsx, ts-node) — `outer` is not found there.
+ */
+export function positionInSource(
+  file: string,
+  outer: string | null,
+  inner: string,
+): { line: number; column: number } | null {
+  try {
+    const lines = linesOf(file);
+    if (lines === null || inner === '') return null;
+    const text = lines.join('\n');
+    let at = 0;
+    let scope = text;
+    if (outer !== null) {
+      at = onlyIndex(text, outer);
+      if (at < 0) return null;
+      scope = outer;
+    }
+    const within = onlyIndex(scope, inner);
+    if (within < 0) return null;
+    const index = at + within;
+    const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) line++;
+    return { line, column: index - lineStart + 1 };
+  } catch {
+    return null;
+  }
+}
