@@ -6704,6 +6704,245 @@ describe('tasks the tracer finds in real programs', function () {
     assert.deepEqual(merged, [], 'each request waits: its stint, then the one after the poll');
   });
 
+  it("shows a request's wait for a body whose head came alone — read with 'readable' or `for await` — and for a chunked body's end that came alone, in both modes", async () => {
+    // As the test above, but the client, on a thread of its own, writes each POST's head alone (or,
+    // chunked, with its first part), and the rest — the body, or only the chunked body's end,
+    // `0\r\n\r\n` — 3 ms after the request's first stint asked for it (on the port), so that
+    // nothing of this loop's runs between that stint and the read that brings the rest: read with a
+    // 'readable' listener (`/readable`) or `for await` (`/iter`), nothing of the request's ran after
+    // its first stint, and the end of a body comes with no data (`/end`: after its first part,
+    // `/empty`: alone). The program notes whether the loop sat idle between the first stint and
+    // the one after the rest; the slowdown widens the merge window to 20 ms.
+    const client = path.join(dir, 'headAloneClient.js');
+    fs.writeFileSync(
+      client,
+      [
+        "const net = require('node:net');",
+        "const { parentPort, workerData } = require('node:worker_threads');",
+        'let i = 0;',
+        'let socket = null;',
+        'let step = null;',
+        'function next() {',
+        '  if (i === workerData.steps.length) {',
+        '    socket.end();',
+        "    parentPort.postMessage('done');",
+        '    return;',
+        '  }',
+        '  step = workerData.steps[i++];',
+        '  socket.write(step.first);',
+        '}',
+        "parentPort.on('message', (m) => {",
+        "  if (m === 'stop') process.exit(0);",
+        "  if (m === 'rest') return void setTimeout(() => socket.write(step.rest), 3);",
+        "  socket = net.connect(m, '127.0.0.1', next);",
+        '  socket.setNoDelay(true);',
+        "  socket.on('data', (d) => {",
+        "    if (String(d).includes('!')) next();",
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(dir, 'headAlone.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const { once } = require('node:events');",
+        "const { performance } = require('node:perf_hooks');",
+        "const { Worker } = require('node:worker_threads');",
+        "const head = (path, field) => 'POST ' + path + ' HTTP/1.1\\r\\nHost: x\\r\\n' + field + '\\r\\n\\r\\n';",
+        'const steps = [];',
+        'for (let round = 0; round < 2; round++)',
+        '  steps.push(',
+        "    { first: head('/readable', 'Content-Length: 5'), rest: 'hello' },",
+        "    { first: head('/iter', 'Content-Length: 5'), rest: 'hello' },",
+        "    { first: head('/end', 'Transfer-Encoding: chunked') + '5\\r\\nhello\\r\\n', rest: '0\\r\\n\\r\\n' },",
+        "    { first: head('/empty', 'Transfer-Encoding: chunked'), rest: '0\\r\\n\\r\\n' },",
+        '  );',
+        `const worker = new Worker(${JSON.stringify(client)}, { workerData: { steps } });`,
+        'const seen = [];',
+        'const server = http.createServer(async (req, res) => {',
+        '  const idle = performance.eventLoopUtilization().idle;',
+        '  // (Asked for as late in the stint as can be: a loaded machine may run the stint longer than',
+        '  // the client waits, and the rest then comes before the loop polls.)',
+        "  const rest = () => worker.postMessage('rest');",
+        "  if (req.url === '/readable') {",
+        "    req.on('readable', () => {",
+        '      while (req.read() !== null);',
+        '    });',
+        '    rest();',
+        "    await once(req, 'end');",
+        "  } else if (req.url === '/iter') {",
+        '    rest();',
+        '    for await (const d of req);',
+        "  } else if (req.url === '/end') {",
+        "    req.on('data', () => {});",
+        '    rest();',
+        "    await once(req, 'end');",
+        '  } else {',
+        '    req.resume();',
+        '    rest();',
+        "    await once(req, 'end');",
+        '  }',
+        '  // The loop sat idle between the first stint and this one: it polled and waited for the rest.',
+        '  seen.push(performance.eventLoopUtilization().idle > idle);',
+        "  res.end('!');",
+        '});',
+        "server.listen(0, '127.0.0.1', () => worker.postMessage(server.address().port));",
+        "worker.on('message', () => {",
+        '  console.log(JSON.stringify(seen));',
+        '  server.close();',
+        "  worker.postMessage('stop');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const paths = ['/readable', '/iter', '/end', '/empty'];
+    // (Every request that waited but shows no wait, in both modes, named at once.)
+    const merged: string[] = [];
+    let endsWaited = 0;
+    for (const mode of ['fast', 'full']) {
+      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
+      const seen = JSON.parse(result.stdout) as boolean[];
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        [...paths, ...paths].map((p) => `POST ${p}`),
+        mode,
+      );
+      let waited = 0;
+      for (const [i, request] of requests.entries()) {
+        if (!seen[i]) continue;
+        waited++;
+        if (request.name === 'POST /end' || request.name === 'POST /empty') endsWaited++;
+        if (request.waitMs <= 0 || request.stints < 2)
+          merged.push(
+            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
+          );
+      }
+      // (On a loaded machine the rest may come before the loop polls: no idle time, nothing to see.)
+      assert.ok(waited >= 2, `${waited} requests waited for the rest of their body (${mode} mode)`);
+    }
+    assert.ok(endsWaited >= 2, `${endsWaited} requests waited for their body's end alone`);
+    assert.deepEqual(merged, [], 'each request waits: its stint, then the one after the rest came');
+  });
+
+  it("shows an HTTP/2 request's wait for the rest of its body and for its end, in the compatibility API and the stream API, in both modes", async () => {
+    // The session's read pushes a stream's data (node:http2's onStreamRead) as a socket's read does
+    // an HTTP/1 body's: the rest of a body, or its end alone, comes only after the loop polled. The
+    // client, on a thread of its own, writes each POST's first part (`/empty`: none), then the rest
+    // and the stream's end 3 ms after the server asked on the port, in the stint that read the first
+    // part (`/empty`: its first stint). The slowdown widens the merge window to 20 ms.
+    const client = path.join(dir, 'h2BodyClient.js');
+    fs.writeFileSync(
+      client,
+      [
+        "const http2 = require('node:http2');",
+        "const { parentPort } = require('node:worker_threads');",
+        "const paths = ['/compat', '/stream', '/empty', '/compat', '/stream', '/empty'];",
+        'let session = null;',
+        'let stream = null;',
+        'let path = null;',
+        'let i = 0;',
+        'function next() {',
+        '  if (i === paths.length) {',
+        '    session.close();',
+        "    parentPort.postMessage('done');",
+        '    return;',
+        '  }',
+        '  path = paths[i++];',
+        "  stream = session.request({ ':method': 'POST', ':path': path });",
+        "  if (path !== '/empty') stream.write('hello');",
+        "  stream.resume().on('end', next);",
+        '}',
+        "parentPort.on('message', (m) => {",
+        "  if (m === 'stop') process.exit(0);",
+        "  if (m === 'rest') return void setTimeout(() => (path === '/empty' ? stream.end() : stream.end('world')), 3);",
+        "  session = http2.connect('http://127.0.0.1:' + m);",
+        '  next();',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const program = path.join(dir, 'h2Body.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http2 = require('node:http2');",
+        "const { once } = require('node:events');",
+        "const { performance } = require('node:perf_hooks');",
+        "const { Worker } = require('node:worker_threads');",
+        `const worker = new Worker(${JSON.stringify(client)});`,
+        'const seen = [];',
+        'const server = http2.createServer();',
+        "server.on('stream', async (stream, headers) => {",
+        "  const path = headers[':path'];",
+        "  if (path === '/compat') return;",
+        '  let idle = performance.eventLoopUtilization().idle;',
+        "  if (path === '/empty') worker.postMessage('rest');",
+        '  for await (const d of stream)',
+        "    if (path === '/stream' && d.length === 5 && String(d) === 'hello') {",
+        '      idle = performance.eventLoopUtilization().idle;',
+        "      worker.postMessage('rest');",
+        '    }',
+        '  // The loop sat idle since the stint that asked for the rest: it polled and waited for it.',
+        '  seen.push(performance.eventLoopUtilization().idle > idle);',
+        "  stream.respond({ ':status': 200 });",
+        "  stream.end('!');",
+        '});',
+        "server.on('request', async (req, res) => {",
+        "  if (req.url !== '/compat') return;",
+        '  let idle = 0;',
+        "  req.on('data', (d) => {",
+        "    if (String(d) !== 'hello') return;",
+        '    idle = performance.eventLoopUtilization().idle;',
+        "    worker.postMessage('rest');",
+        '  });',
+        "  await once(req, 'end');",
+        '  seen.push(performance.eventLoopUtilization().idle > idle);',
+        "  res.end('!');",
+        '});',
+        "server.listen(0, '127.0.0.1', () => worker.postMessage(server.address().port));",
+        "worker.on('message', () => {",
+        '  console.log(JSON.stringify(seen));',
+        '  server.close();',
+        "  worker.postMessage('stop');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const paths = ['/compat', '/stream', '/empty'];
+    // (Every request that waited but shows no wait, in both modes, named at once.)
+    const merged: string[] = [];
+    for (const mode of ['fast', 'full']) {
+      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
+      const seen = JSON.parse(result.stdout) as boolean[];
+      const requests = summary.tasks.filter((t) => t.kind === 'request');
+      assert.deepEqual(
+        requests.map((r) => r.name),
+        [...paths, ...paths].map((p) => `POST ${p}`),
+        mode,
+      );
+      let waited = 0;
+      for (const [i, request] of requests.entries()) {
+        if (!seen[i]) continue;
+        waited++;
+        if (request.waitMs <= 0 || request.stints < 2)
+          merged.push(
+            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
+          );
+      }
+      // (On a loaded machine the rest may come before the loop polls: no idle time, nothing to see.)
+      assert.ok(waited >= 2, `${waited} requests waited for the rest of their body (${mode} mode)`);
+    }
+    assert.deepEqual(
+      merged,
+      [],
+      'each request waits: the stint that asked, then the one after the rest came',
+    );
+  });
+
   it("makes a timer the program sets after the response the request's background work, however short, and a library's not, in both modes", async () => {
     const app = path.join(dir, 'afterResponse');
     // A library that tidies up on a timer when the request gives its client back.

@@ -1770,12 +1770,22 @@ export function requestArrived(): void {
   if (current === null) times.arrivalEnd = times.pendingIdle;
 }
 
+/**
+ * Whether no stint has ended since the first stint of the HTTP request that arrived last: what its
+ * parser pushes now came in the read that brought its head (see bodyRead) — a GET's end, most often.
+ */
+export function inArrival(): boolean {
+  return times.pendingIdle === times.arrivalEnd;
+}
+
 /** The request whose body part was read last (its id), and asks then (see bodyRead). */
 let bodyReadTask = 0;
 let bodyReadAsks = 0;
 
 /**
- * A part of `task`'s body is handed over, no stint open: Node's parser pushes it from a read of
+ * A part of `task`'s body (or its end: a chunked body's last, empty chunk read alone, whose 'end'
+ * follows in a tick), or of an HTTP/2 stream's (the session's read pushes it: sources/http2.ts), is
+ * handed over, no stint open: Node's parser pushes it from a read of
  * the request's socket, which the loop called after it polled — unless it is the read that brought
  * the request's head, right after the request's first stint (requestArrived: nothing has ended a
  * stint since). Whatever ran before that read ran before the poll, and a stint that ended then is

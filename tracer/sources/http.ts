@@ -13,6 +13,7 @@ import {
   current,
   enabled,
   enter,
+  inArrival,
   leave,
   now,
   requestArrived,
@@ -133,10 +134,12 @@ export function asRequestStint(task: Task, server: unknown, next: AnyFunction, a
 }
 
 /**
- * A part of an incoming request's body pushed by Node's parser with no stint open: read from the
- * request's socket, which the loop called after it polled (engine.ts bodyRead). Patched on
- * IncomingMessage's own prototype (Readable's push, patched in streams.ts, is what it calls), so
- * that no other stream pays for it; a request without a body pushes once, its end (`null`).
+ * A part of an incoming request's body (or its end) pushed by Node's parser with no stint open:
+ * read from the request's socket, which the loop called after it polled (engine.ts bodyRead).
+ * Patched on IncomingMessage's own prototype (Readable's push, patched in streams.ts, is what it
+ * calls), so that no other stream pays for it; a request without a body pushes once, its end
+ * (`null`), in the read that brought its head (passed by: inArrival). Also on an HTTP/2 server
+ * stream's class (http2.ts), whose data the session's read pushes.
  */
 export function patchBodyPush(proto: object): void {
   if (Object.prototype.hasOwnProperty.call(proto, 'push')) return;
@@ -144,7 +147,11 @@ export function patchBodyPush(proto: object): void {
   if (parent === null || typeof parent.push !== 'function') return;
   const patched = {
     push(this: Owned, chunk: unknown, encoding: unknown) {
-      if (chunk !== null && current === null && enabled) {
+      // The body's end (`null`) too, when it came in a read of its own (a chunked body's last,
+      // empty chunk): its 'end' follows in a tick and ran as a stint that merged with the one
+      // before. A request without a body pushes its end in the read that brought its head, right
+      // after its first stint (inArrival: two numbers compared, and nothing more for a GET).
+      if (current === null && (chunk !== null || !inArrival()) && enabled) {
         const task = this[kTask];
         if (task !== undefined && !task.ended) bodyRead(task);
       }

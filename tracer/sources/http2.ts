@@ -5,14 +5,23 @@
  * diagnostics channel for HTTP/2, so the server's `emit` (net.Server's, patched in connections.ts)
  * says when a stream arrives, and the stream's own `emit` and `end` (patched on its class the first
  * time one arrives: node:http2 is loaded only by programs that use it) say when its data arrives
- * and when it is answered and over. The session and its socket serve many streams: they are no one's.
+ * and when it is answered and over, and its `push` when its body's parts come. The session and its
+ * socket serve many streams: they are no one's.
  */
 import { Reason, TaskEnd, TaskKind } from '../../protocol/format';
 import { Task, current, enabled, enter, enterRead, leave, now } from '../engine';
 import { endTask, newTask } from '../tasks';
 import { kTask } from '../marks';
 import { AnyFunction, Owned, callWith, copyProperties, kWhere, replace } from './base';
-import { asRequestStint, hasListeners, kAnswersLater, nameByRoute, patchEnd, requestNameOf } from './http';
+import {
+  asRequestStint,
+  hasListeners,
+  kAnswersLater,
+  nameByRoute,
+  patchBodyPush,
+  patchEnd,
+  requestNameOf,
+} from './http';
 
 type Stream = Owned & { [kRequest]?: object; [kAnswersLater]?: true; aborted?: unknown };
 /** The compatibility API's request object of a stream, for its route name (http.ts nameByRoute). */
@@ -137,6 +146,11 @@ function patchStream(stream: object): void {
   }
   patchEnd(proto);
   patchTrailers(proto);
+  // The body's parts and its end, pushed by the session's read (node:http2's onStreamRead) — a read
+  // the loop called after it polled: the stint after it does not continue the request's last
+  // (engine.ts bodyRead). A stream's 'stream' event comes in a tick after the read that brought its
+  // headers, and what that read brought of its body was pushed before the stream was a task.
+  patchBodyPush(proto);
 }
 
 /** `respond()` with `waitForTrailers` defers the answer's end to `sendTrailers()` (see patchStream). */
