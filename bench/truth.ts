@@ -45,7 +45,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generate } from '../test/truth/generate';
 import { IDLE_PROBLEM } from '../test/truth/compare';
-import { Locations, Mode, describeFailure, isTrue, runTruth, shrink } from '../test/truth/runTruth';
+import {
+  Locations,
+  Mode,
+  RUN_LIMIT_MS,
+  describeFailure,
+  isTrue,
+  runTruth,
+  shrink,
+} from '../test/truth/runTruth';
 import { render } from '../test/truth/program';
 
 function arg(name: string, fallback: string): string {
@@ -106,6 +114,10 @@ async function main(): Promise<void> {
   const problemCounts = new Map<string, number>();
   /** Each run's idle excess (compare.ts, `idleRunOn`), clock bracket and most of a stretch outside its dish's task: [seed, mode, ms, ms, ms]. */
   const excesses: Array<[number, Mode, number, number, number]> = [];
+  /** Runs that took longer than RUN_LIMIT_MS and finished (the limit grows with the load): [seed, mode, s, load]. */
+  const slow: Array<[number, Mode, number, number]> = [];
+  /** The machine's load (one minute), least and most as each run ended. */
+  const loads = { least: Infinity, most: 0 };
   let next = from;
   async function worker(): Promise<void> {
     for (;;) {
@@ -118,12 +130,16 @@ async function main(): Promise<void> {
         try {
           run = await runTruth(program, mode, dir, keep, locations, { nodeArgs });
         } catch (error) {
-          // A program that did not finish (killed after a minute on a machine loaded past 30, or
-          // one that failed): counted apart, and the run goes on.
+          // A program that did not finish (killed past its limit, a minute or more as the load
+          // grows: runTruth's `runLimitMs`, or one that failed): counted apart, and the run goes on.
           t.errors++;
           failures.push({ seed, mode, text: `  did not finish: ${String(error).split('\n')[0]}` });
           continue;
         }
+        const load = os.loadavg()[0];
+        loads.least = Math.min(loads.least, load);
+        loads.most = Math.max(loads.most, load);
+        if (run.wallMs > RUN_LIMIT_MS) slow.push([seed, mode, run.wallMs / 1000, load]);
         const c = run.comparison;
         t.dishes += c.judged;
         t.trueDishes += c.trueDishes;
@@ -173,10 +189,19 @@ async function main(): Promise<void> {
         `${t.truePrograms}/${t.programs} programs wholly true, ${t.extra} extra lanes, ` +
         `untracked ${((100 * t.untracked) / Math.max(1, t.programs)).toFixed(2)}% of user work` +
         (t.errors > 0 ? `, ${t.errors} did not finish` : '') +
+        `, ${slow.filter(([, m]) => m === mode).length} finished past ${RUN_LIMIT_MS / 1000} s` +
         `; ${t.idlePrograms} programs with stints run on while the loop sat idle ` +
         `(${t.trueDishes + t.trueButIdle} dishes true without that check; most run on ${t.idleExcessMs.toFixed(3)} ms)`,
     );
   }
+  console.log(`load (one minute) ${loads.least.toFixed(0)}-${loads.most.toFixed(0)} as runs ended`);
+  if (slow.length > 0)
+    console.log(
+      `past ${RUN_LIMIT_MS / 1000} s and finished: ${slow
+        .sort((a, b) => a[0] - b[0])
+        .map(([seed, mode, s, load]) => `${seed} ${mode} ${s.toFixed(0)} s (load ${load.toFixed(0)})`)
+        .join(', ')}`,
+    );
   const top = [...problemCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
   if (top.length > 0) {
     console.log('\nMost common problems:');
@@ -209,7 +234,11 @@ async function main(): Promise<void> {
   if (out !== '')
     fs.writeFileSync(
       out,
-      JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts), excesses }, null, 2),
+      JSON.stringify(
+        { totals, failures, problems: Object.fromEntries(problemCounts), excesses, slow, loads },
+        null,
+        2,
+      ),
     );
   fs.rmSync(dir, { recursive: true, force: true });
 }
