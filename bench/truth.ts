@@ -4,7 +4,7 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2|3|4|5|6|7|8|9] [--node-args "FLAGS"]
+ *                          [--generator 1|2|3|4|5|6|7|8|9|10] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
@@ -31,11 +31,13 @@
  * `forEach` of an async function, `for await` over calls' promises, `Promise.all` of calls with
  * `.then` links, chains whose links return calls, `AbortSignal.any`, `BroadcastChannel`, Node's
  * file and gzip streams, `Promise.race` against a timeout, a `Worker`'s answer: the figures of
- * 2026-12-07, 09:00); 9, the default, adds the ninth (HTTP requests out of the code — to a second
+ * 2026-12-07, 09:00); 9 adds the ninth (HTTP requests out of the code — to a second
  * local server, or a route's to the program's own server — awaited, in `Promise.all` members or left
  * running; `child_process.spawn` awaited by its `'exit'` or `'close'` event, its stdout read in
  * `'data'` listeners; a `net` server with several connections, its clients' sockets read with
- * `events.once` or `for await`: the figures since 2026-12-07, 11:00).
+ * `events.once` or `for await`: the figures of 2026-12-07, 11:00); 10, the default, puts the ninth set's child
+ * processes only in bodies the program runs once or twice (at 9 a function called 42 times started
+ * 84 Node processes: seed 178052).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -45,7 +47,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generate } from '../test/truth/generate';
 import { IDLE_PROBLEM } from '../test/truth/compare';
-import { Locations, Mode, describeFailure, isTrue, runTruth, shrink } from '../test/truth/runTruth';
+import {
+  Locations,
+  Mode,
+  RUN_LIMIT_MS,
+  describeFailure,
+  isTrue,
+  runTruth,
+  shrink,
+} from '../test/truth/runTruth';
 import { render } from '../test/truth/program';
 
 function arg(name: string, fallback: string): string {
@@ -65,7 +75,7 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
-  const versionArg = Number(arg('generator', '9'));
+  const versionArg = Number(arg('generator', '10'));
   if (
     versionArg !== 1 &&
     versionArg !== 2 &&
@@ -75,10 +85,11 @@ async function main(): Promise<void> {
     versionArg !== 6 &&
     versionArg !== 7 &&
     versionArg !== 8 &&
-    versionArg !== 9
+    versionArg !== 9 &&
+    versionArg !== 10
   )
-    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7, 8 or 9');
-  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = versionArg;
+    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7, 8, 9 or 10');
+  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 = versionArg;
   const nodeArgs = arg('node-args', '')
     .split(' ')
     .filter((a) => a !== '');
@@ -106,6 +117,10 @@ async function main(): Promise<void> {
   const problemCounts = new Map<string, number>();
   /** Each run's idle excess (compare.ts, `idleRunOn`), clock bracket and most of a stretch outside its dish's task: [seed, mode, ms, ms, ms]. */
   const excesses: Array<[number, Mode, number, number, number]> = [];
+  /** Runs that took longer than RUN_LIMIT_MS and finished (the limit grows with the load): [seed, mode, s, load]. */
+  const slow: Array<[number, Mode, number, number]> = [];
+  /** The machine's load (one minute), least and most as each run ended. */
+  const loads = { least: Infinity, most: 0 };
   let next = from;
   async function worker(): Promise<void> {
     for (;;) {
@@ -118,12 +133,18 @@ async function main(): Promise<void> {
         try {
           run = await runTruth(program, mode, dir, keep, locations, { nodeArgs });
         } catch (error) {
-          // A program that did not finish (killed after a minute on a machine loaded past 30, or
-          // one that failed): counted apart, and the run goes on.
+          // A program that did not finish (killed past its limit, a minute or more as the load
+          // grows: runTruth's `runLimitMs`, or one that failed): counted apart, and the run goes on.
           t.errors++;
-          failures.push({ seed, mode, text: `  did not finish: ${String(error).split('\n')[0]}` });
+          const lines = String(error).split('\n');
+          const killed = lines.find((l) => l.startsWith('(killed:')) ?? '';
+          failures.push({ seed, mode, text: `  did not finish: ${lines[0]} ${killed}` });
           continue;
         }
+        const load = os.loadavg()[0];
+        loads.least = Math.min(loads.least, load);
+        loads.most = Math.max(loads.most, load);
+        if (run.wallMs > RUN_LIMIT_MS) slow.push([seed, mode, run.wallMs / 1000, load]);
         const c = run.comparison;
         t.dishes += c.judged;
         t.trueDishes += c.trueDishes;
@@ -173,10 +194,19 @@ async function main(): Promise<void> {
         `${t.truePrograms}/${t.programs} programs wholly true, ${t.extra} extra lanes, ` +
         `untracked ${((100 * t.untracked) / Math.max(1, t.programs)).toFixed(2)}% of user work` +
         (t.errors > 0 ? `, ${t.errors} did not finish` : '') +
+        `, ${slow.filter(([, m]) => m === mode).length} finished past ${RUN_LIMIT_MS / 1000} s` +
         `; ${t.idlePrograms} programs with stints run on while the loop sat idle ` +
         `(${t.trueDishes + t.trueButIdle} dishes true without that check; most run on ${t.idleExcessMs.toFixed(3)} ms)`,
     );
   }
+  console.log(`load (one minute) ${loads.least.toFixed(0)}-${loads.most.toFixed(0)} as runs ended`);
+  if (slow.length > 0)
+    console.log(
+      `past ${RUN_LIMIT_MS / 1000} s and finished: ${slow
+        .sort((a, b) => a[0] - b[0])
+        .map(([seed, mode, s, load]) => `${seed} ${mode} ${s.toFixed(0)} s (load ${load.toFixed(0)})`)
+        .join(', ')}`,
+    );
   const top = [...problemCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
   if (top.length > 0) {
     console.log('\nMost common problems:');
@@ -209,7 +239,11 @@ async function main(): Promise<void> {
   if (out !== '')
     fs.writeFileSync(
       out,
-      JSON.stringify({ totals, failures, problems: Object.fromEntries(problemCounts), excesses }, null, 2),
+      JSON.stringify(
+        { totals, failures, problems: Object.fromEntries(problemCounts), excesses, slow, loads },
+        null,
+        2,
+      ),
     );
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
  * a batch of generated ones (seeded; `npm run bench:truth` runs thousands and shrinks failures).
  */
 import { strict as assert } from 'node:assert';
-import { generate } from './truth/generate';
+import { bodyRuns, generate } from './truth/generate';
 import { FnDef, Program, Route, Stmt } from './truth/program';
 import { Mode, RUN_LIMIT_MS, TracerOverrides, describeFailure, isTrue, runTruth } from './truth/runTruth';
 import { tempDir } from './helpers';
@@ -1714,6 +1714,23 @@ const CONSTRUCTS: Array<{
  * first batch's 32 runs, 72 s at load 20, outlasted 15 s a run at load 44-55.)
  */
 const RUN_BUDGET_MS = RUN_LIMIT_MS + 30_000;
+
+describe('the generator: how much a program starts', () => {
+  it("puts a child process only in bodies run once or twice (version 10): seed 178052's leaf, called 42 times, started 84 at version 9", () => {
+    const spawnsIn = (p: Program): Array<[Stmt[], number]> => {
+      const runs = bodyRuns(p.fns, p.main, p.server);
+      return [...runs].filter(([body]) => body.some((s) => s.k === 'spawnChild'));
+    };
+    const before = spawnsIn(generate(178052, { version: 9 }));
+    assert.ok(
+      before.some(([, n]) => n > 2),
+      'at version 9 a child process sat in a body run more than twice',
+    );
+    for (let seed = 178000; seed < 178300; seed++)
+      for (const [, n] of spawnsIn(generate(seed)))
+        assert.ok(n >= 1 && n <= 2, `seed ${seed}: a child process in a body run ${n} times`);
+  });
+});
 
 describe('lanes that tell the truth: programs whose structure is known', function () {
   this.timeout(120_000);

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadTrace } from '../../model/load';
 import { Comparison, compare } from './compare';
@@ -21,28 +22,54 @@ export interface TruthRun {
   source: string;
   exitCode: number | null;
   stderr: string;
+  /** The program's run, from its spawn to its exit, ms (not the reading of its trace). */
+  wallMs: number;
 }
 
-/** A program's run past this is taken to hang and killed, ms (the slowest took 13 s at load 20). */
+/**
+ * A program's run past this is taken to hang and killed, ms, on a machine loaded up to 10 runnable
+ * processes a core (the slowest took 13 s at load 20 on 2 cores). Past that load the limit grows
+ * with it (`runLimitMs`): a run's wall time is its CPU time times about the load a core (an empty
+ * script, 0.1 s of CPU, took 2.6-3.2 s at load 34 on 2 cores; seed 178023, 1.5-2.6 s at load 3 in
+ * every mode, was killed at 60 s at load 45-62).
+ */
 export const RUN_LIMIT_MS = 60_000;
+/** The most the limit grows to with the load, ms. */
+const RUN_LIMIT_MAX_MS = 600_000;
+/** Runnable processes a core up to which a run has RUN_LIMIT_MS. */
+const LIMIT_LOAD_PER_CORE = 10;
+
+/** How long a run may take before it is taken to hang, at the machine's load now, ms. */
+export function runLimitMs(): number {
+  const perCore = os.loadavg()[0] / Math.max(1, os.cpus().length);
+  return Math.min(RUN_LIMIT_MAX_MS, RUN_LIMIT_MS * Math.max(1, perCore / LIMIT_LOAD_PER_CORE));
+}
 
 function runNode(
   file: string,
   env: NodeJS.ProcessEnv,
   nodeArgs: readonly string[],
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; stderr: string; wallMs: number }> {
   return new Promise((resolve, reject) => {
+    const start = Date.now();
     const child = spawn(process.execPath, [...nodeArgs, file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n(killed: still running after ${RUN_LIMIT_MS} ms)`;
+    // The limit is read again as the run goes on: the load may rise or fall meanwhile.
+    const timer = setInterval(() => {
+      const elapsed = Date.now() - start;
+      if (elapsed < runLimitMs()) return;
+      stderr += `\n(killed: still running after ${elapsed} ms at load ${os.loadavg()[0].toFixed(0)})`;
       child.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    child.on('error', reject);
+      clearInterval(timer);
+    }, 1000);
+    child.on('error', (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
+      clearInterval(timer);
+      resolve({ code, stderr, wallMs: Date.now() - start });
     });
   });
 }
@@ -94,7 +121,7 @@ export async function runTruth(
     LOOPLENS_OPTIONS: JSON.stringify({ ...options, out: `${base}.looplens`, mode, locations }),
     TRUTH_OUT: `${base}.truth.json`,
   };
-  const { code, stderr } = await runNode(file, env, nodeArgs);
+  const { code, stderr, wallMs } = await runNode(file, env, nodeArgs);
   if (code !== 0)
     throw new Error(`program ${program.seed} (${mode}) exited with ${code}: ${stderr}\n${source}`);
   const truth = JSON.parse(fs.readFileSync(`${base}.truth.json`, 'utf8')) as Truth;
@@ -102,7 +129,7 @@ export async function runTruth(
   const comparison = compare(truth, timeline);
   if (keep !== undefined && !isTrue(comparison)) keepFailure(dir, base, keep);
   for (const suffix of ['.js', '.looplens', '.truth.json']) fs.rmSync(base + suffix, { force: true });
-  return { comparison, source, exitCode: code, stderr };
+  return { comparison, source, exitCode: code, stderr, wallMs };
 }
 
 function keepFailure(dir: string, base: string, keep: string): void {
