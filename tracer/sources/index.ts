@@ -28,7 +28,7 @@
 // The modules the tracer patches come to it as the program loads them (builtins.ts), and the
 // patches land on the objects the program itself gets from require() and import.
 import { Reason, TaskKind } from '../../protocol/format';
-import { AnyFunction, Owned, copyProperties, kSlot, replace } from './base';
+import { Owned, kSlot } from './base';
 import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
 import { patchFromAsync } from './fromAsync';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
@@ -62,7 +62,7 @@ import {
 } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
-import { patchTimer, probeTimers } from './timers';
+import { patchTimer } from './timers';
 import { patchWorker } from './workers';
 import { patchZlib } from './zlib';
 
@@ -147,6 +147,7 @@ export function startSources(): void {
   });
   whenLoaded('events', (events) => patchEventIterators(events as typeof import('node:events')));
   whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
+  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
   whenLoaded('dgram', (dgram) => patchDatagrams(dgram as typeof import('node:dgram')));
   whenLoaded('child_process', (cp) => patchChildProcesses(cp as typeof import('node:child_process')));
   whenLoaded('http', (http) => {
@@ -163,17 +164,14 @@ export function startSources(): void {
       patchServerEmit(h.Server.prototype);
     }
   });
-  // fs's after the first line (startLateSources).
   for (const [name, keys] of CALLBACK_APIS)
-    if (name !== 'fs')
-      whenLoaded(name, (mod) => {
-        for (const key of keys) patchCallbackApi(mod as object, key);
-      });
+    whenLoaded(name, (mod) => {
+      for (const key of keys) patchCallbackApi(mod as object, key);
+    });
   for (const [name, keys] of SYNC_APIS)
-    if (name !== 'fs')
-      whenLoaded(name, (mod) => {
-        for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
-      });
+    whenLoaded(name, (mod) => {
+      for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
+    });
   whenLoaded('stream', (stream) => patchStreams(stream as typeof import('node:stream')));
   whenLoaded('zlib', (zlib) => patchZlib(zlib as typeof import('node:zlib')));
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
@@ -185,7 +183,6 @@ export function startSources(): void {
   patchProcessSignals();
   patchQueue(globalThis, 'queueMicrotask');
   patchFromAsync();
-  patchGetBuiltinModule();
   watchBuiltins();
   // ES modules that import these names get the patched functions with no `syncBuiltinESMExports()`
   // here: Node's loader hands an ES module a built-in through the public loader, which copies the
@@ -193,70 +190,6 @@ export function startSources(): void {
   // Node 20 to 24), and a module loaded later is patched before that. Calling it at the start
   // copied every export of every built-in loaded so far, 0.6–1.0 M instructions before the first
   // line, for no import (test: tracerTasks, "patches the built-ins an ES module imports").
-}
-
-/**
- * The sources whose patches wait until after the program's first line (index.ts afterFirstLine):
- * the timers' probes (see probeTimers) and fs's. fs is loaded before any program runs (Node's
- * loader reads the main module with it), and its 60-odd wrappers — each made, given the original's
- * properties and defined on fs's exports — were 2.3 M instructions of every start. The program
- * cannot reach fs before they are made: its code gets fs from `require` (whose first call runs them
- * before it loads anything, frameworks.ts onFirstRequire), from `process.getBuiltinModule` (the
- * same, patchGetBuiltinModule), or from an `import`, which Node's loader answers after the microtask
- * that ends the script's first stint (in an ES module main, before its first line) — and that
- * microtask runs them too. So the program never holds an original where it would have held a
- * wrapper, and fs's own properties stay data properties, in their order, as untraced. What is no
- * longer timed: Node's own read of the main module (`readFileSync` in its loader), before the first
- * line, a synchronous call of the main task's first stint that the stint's CPU check counted
- * (engine.ts blockingCall). Runs once.
- */
-export function startLateSources(): void {
-  probeTimers();
-  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
-  for (const [name, keys] of CALLBACK_APIS)
-    if (name === 'fs')
-      whenLoaded(name, (fs) => {
-        for (const key of keys) patchCallbackApi(fs as object, key);
-      });
-  for (const [name, keys] of SYNC_APIS)
-    if (name === 'fs')
-      whenLoaded(name, (fs) => {
-        for (const key of keys) patchSyncApi(fs as object, key, `${name}.${key}`);
-      });
-}
-
-/** Run at the program's first `process.getBuiltinModule` (Node 20.16 on): see startLateSources. */
-let onGetBuiltin: (() => void) | null = null;
-
-export function onFirstGetBuiltin(fn: (() => void) | null): void {
-  onGetBuiltin = fn;
-}
-
-/**
- * `process.getBuiltinModule(id)` hands a built-in's exports to code that has not required anything
- * (Node 20.16, 22.3 on): before it does, the tracer's work after the first line runs, as at a first
- * `require` (see startLateSources).
- */
-function patchGetBuiltinModule(): void {
-  const get = (process as { getBuiltinModule?: unknown }).getBuiltinModule;
-  if (typeof get !== 'function') return;
-  const originalGet = get as AnyFunction;
-  const patched = {
-    getBuiltinModule(this: unknown) {
-      if (onGetBuiltin !== null) {
-        const first = onGetBuiltin;
-        onGetBuiltin = null;
-        try {
-          first();
-        } catch {
-          // never disturb the program
-        }
-      }
-      return Reflect.apply(originalGet, this, arguments);
-    },
-  }.getBuiltinModule;
-  copyProperties(patched, originalGet);
-  replace(process, 'getBuiltinModule', patched);
 }
 
 export function stopSources(): void {
