@@ -32,6 +32,12 @@ const UNTRACKED_MAX = 0.1;
 const PAGES = 24;
 /** The most such a wrap-up waits for the worker's answer, ms: past WRAP_UP_MS (model/timeline.ts). */
 const CALL_WAIT_MS = 40;
+/**
+ * How long the worker sleeps before it answers, ms: past WRAP_UP_MS, so that each wrap-up is
+ * stretched however soon the machine gives the worker a turn (on a quiet CI machine the nice-19
+ * worker answered 22 of 24 calls in under 10 ms, and the test saw too few stretched to judge).
+ */
+const WORKER_SLEEP_MS = 15;
 /** The CPU time of each stint nested in another task's, ms, and how many run. */
 const NESTED_CPU_MS = 4;
 const NESTED_ROUNDS = 5;
@@ -179,7 +185,8 @@ describe('a busy machine', function () {
   it("keeps a framework's wrap-up after the response in the request's lane while its thread sleeps for a worker the machine holds off, and the program's own work after the response background work", async () => {
     // The framework finishes up after a turn of the loop: a synchronous call to its library's
     // worker thread (as synckit-style libraries make), which runs at the lowest priority on the
-    // busy core, then the program's listener (its own work there is background work). The loop thread sleeps until the worker gets a turn — tens of ms of wall time,
+    // busy core and sleeps a while before it answers, then the program's listener (its own work
+    // there is background work). The loop thread sleeps until the worker answers — tens of ms of wall time,
     // neither its CPU nor a wait for one (it is not ready to run): taken for 10 ms of work, each
     // such wrap-up was a `(after response)` lane of its own (6 of 20 requests; hapi's wrap-up and
     // a Hono stand-in's were seen so on machines at load 25-30, a collector's helpers held off).
@@ -194,8 +201,8 @@ describe('a busy machine', function () {
     // threads waiting beside it). A late answer counts for a later call.
     lib('minirpc', [
       "const { Worker } = require('node:worker_threads');",
-      '// [0] calls made, [1] calls answered',
-      'const shared = new Int32Array(new SharedArrayBuffer(8));',
+      '// [0] calls made, [1] calls answered, [2] never set (the worker sleeps on it)',
+      'const shared = new Int32Array(new SharedArrayBuffer(12));',
       'const worker = new Worker(`',
       "  const { workerData: w } = require('node:worker_threads');",
       "  require('node:os').setPriority(19);",
@@ -207,6 +214,7 @@ describe('a busy machine', function () {
       '      continue;',
       '    }',
       '    answered = called;',
+      `    Atomics.wait(w, 2, 0, ${WORKER_SLEEP_MS}); // it answers late whatever the machine`,
       '    Atomics.store(w, 1, answered);',
       '    Atomics.notify(w, 1);',
       '  }`, { eval: true, workerData: shared });',
