@@ -84,6 +84,13 @@
  * reducer takes a server slowed by valgrind for an idle one and runs full collections that a loaded
  * server does not — on Node 24 that was 50 k of the collector's share of a traced fastify request;
  * `--node-flags ""` runs without it).
+ * On a loaded machine give the Python cases `--slowdown N` (a request's ms under callgrind over
+ * 0.8, as a derived slowdown says) and a smaller `--warm`: each Python server under callgrind gets
+ * a core's share of the load (at load 30-35 on two cores about a fifteenth: 46 s of CPU in 706 s),
+ * and a derived slowdown that the load moved by more than a quarter starts the server again (at
+ * the end of its warm-up) or counts it again (after the measured requests): `--cases
+ * fastapi/,fastapi/async --requests 500` had started its first server three times in 20 minutes
+ * (2026-12-07); with `--slowdown 450 --warm 200 --requests 300` each server took 7-13 minutes.
  * Needs valgrind (apt install valgrind). Writes JSON to bench/results/.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

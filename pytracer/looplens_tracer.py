@@ -2317,11 +2317,13 @@ def _stint_runner(tracer, handle_run):
     # every callback, where a call with its arguments written out reads `run` as a method, bound to
     # nothing, and passes them as they are (CPython 3.11 specializes both). So a callback with no
     # arguments (a task's step, a reader's read: `args` is the empty tuple, one object in CPython)
-    # and one with a tuple of one (a future's done callback, a task's wakeup) are called so; the
-    # call is the same call, with the same arguments, for any context and any callback. Counted in a
-    # loop (callgrind, CPython 3.11.7): 1,799 instructions a callback with none, 778 so; with one,
-    # 2,195 and 1,452 (the tuple's type checked: `len` and `[0]` of another iterable need not be
-    # what unpacking it gives).
+    # and ones with a tuple of one (a future's done callback, a task's wakeup) or two (a timer's
+    # `futures._set_result_unless_cancelled(fut, result)`, as `asyncio.sleep` past 0 sets) are
+    # called so; the call is the same call, with the same arguments, for any context and any
+    # callback. Counted in a loop (callgrind, CPython 3.11.7): 1,799 instructions a callback with
+    # none, 778 so; with one, 2,195 and 1,452; with two, 1,815 and 1,348 in another loop's count
+    # (the tuple's type checked: `len` and `[0]` of another iterable need not be what unpacking it
+    # gives).
     no_args = ()
     # Whether the runners do Handle._run's work themselves (asyncio's Handle._run the code the tracer
     # knows), else call it.
@@ -2410,8 +2412,12 @@ def _stint_runner(tracer, handle_run):
                 context, args = handle._context, handle._args
                 if args is no_args:
                     context.run(callback)
-                elif type(args) is tuple and len(args) == 1:
+                elif type(args) is not tuple:
+                    context.run(callback, *args)
+                elif (n := len(args)) == 1:
                     context.run(callback, args[0])
+                elif n == 2:
+                    context.run(callback, args[0], args[1])
                 else:
                     context.run(callback, *args)
             else:
