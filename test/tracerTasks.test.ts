@@ -1537,6 +1537,51 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it("places each request at its fastify handler's line and column when the handler answers a plain value as it returns — an arrow, a named function given to `route`, an object's method, one in a plugin from another module under a prefix — from its source, in fastify 5 imported as an ES module, in both modes; the handlers placed before stay where they were, and two handlers of the same text stay where the server started", async () => {
+    const program = path.join(PROGRAMS, 'fastifyPlain.mjs');
+    const lib = path.join(PROGRAMS, 'fastifyPlainLib.js');
+    /** `file:line:column` of `start` (where the function begins) on the line of `file` holding `marker`. */
+    const begins = (file: string, marker: string, start: string): string => {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const line = lines.findIndex((l) => l.includes(marker));
+      assert.ok(line >= 0 && lines[line].includes(start), `${marker} and ${start} in ${file}`);
+      return `${path.basename(file)}:${line + 1}:${lines[line].indexOf(start) + 1}`;
+    };
+    const listen = begins(program, 'FASTIFY LISTEN', 'await');
+    const routes = [
+      ['GET /plain', begins(program, 'FASTIFY PLAIN', '() =>')],
+      ['GET /routed', begins(program, 'FASTIFY ROUTED', 'function routed')],
+      ['GET /count', begins(program, 'FASTIFY METHOD', 'count(')],
+      ['GET /shop/orders/:id', begins(lib, 'FASTIFY LIB ORDER', '(request) =>')],
+      ['GET /async', begins(program, 'FASTIFY ASYNC', 'async () =>')],
+      ['GET /send', begins(program, 'FASTIFY SEND', '(request, reply) =>')],
+      ['GET /twin/a', listen],
+      ['GET /twin/b', listen],
+    ];
+    const expected = routes.flatMap((r) => [r.join(' at '), r.join(' at ')]);
+    const answers = [
+      ['{"plain":true}'],
+      ['{"routed":true}'],
+      ['{"count":1}', '{"count":2}'],
+      ['{"order":"1"}', '{"order":"2"}'],
+      ['async'],
+      ['sent'],
+      ['twin'],
+      ['twin'],
+    ].flatMap((a) => (a.length === 1 ? [a[0], a[0]] : a));
+    for (const { mode, summary, result } of await inBothModes(program)) {
+      assert.deepEqual(result.stdout.trim().split('\n'), answers, `${mode}: the answers`);
+      const requests = summary.tasks
+        .filter((t) => t.kind === 'request')
+        .sort((a, b) => a.startMs - b.startMs)
+        .map(
+          (t) =>
+            `${t.name} at ${t.location ? `${path.basename(t.location.file)}:${t.location.line}:${t.location.column}` : 'nowhere'}`,
+        );
+      assert.deepEqual(requests, expected, `${mode}: each request at its handler`);
+    }
+  });
+
   it('gives an ES module the patched functions of the built-ins loaded before the tracer started (node:fs, node:timers), named imports and namespaces alike', async () => {
     const program = path.join(dir, 'esmLoadedBuiltins.mjs');
     fs.writeFileSync(
