@@ -17,9 +17,9 @@
  * which the proxy calls later, is looked at by a wrapper of its own, and the request is placed by
  * the handler that ran last for it. A handler the tracer hears nothing of as it runs (it returns a
  * value, made no promise and ended nothing: Nest's `now() { return { now: true }; }`, koa's
- * `ctx.body = …`) is placed from its source where the place the program gave its route was noted
- * (writtenIn, placeWritten); else, after HANDLER_LOOKS such runs (a fastify handler returning its
- * value), it stays unplaced: its requests stay at the listen line.
+ * `ctx.body = …`, fastify's `() => ({ ok: true })`) is placed from its source where the place the
+ * program gave its route was noted (writtenIn, placeWritten); else, after HANDLER_LOOKS such runs (a
+ * text found twice), it stays unplaced: its requests stay at the listen line.
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
