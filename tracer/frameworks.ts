@@ -28,6 +28,7 @@ import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
 import { appliedBy, handledBy, lookAtHandler, writtenIn } from './routeHandlers';
+import { keepCompiled } from './sourceNames';
 import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
@@ -255,17 +256,115 @@ function patchFindMyWay(exported: unknown): void {
 /**
  * Whether find-my-way's `_on` is given fastify's own handler, and the program's in the store: the
  * route's context, whose `handler` (the program's, bound to its instance) fastify calls for each
- * request — then wrapped there (routeHandlers.ts), once.
+ * request — then wrapped there (routeHandlers.ts), once. Inside the program's `fastify.get(…)` (or
+ * `route`: fastify 4 and 5 add the route to their router before it returns), where the program's
+ * code gives the route is noted with the function it was given (fastifyAdding), so that a handler
+ * returning a plain value — which fastify sends once it has returned, with nothing of the tracer's
+ * run inside it — is placed from its source.
  */
 function fastifysOwn(args: unknown[]): boolean {
   const context = args[4] as { handler?: unknown } | null | undefined;
   if (typeof context !== 'object' || context === null || typeof context.handler !== 'function') return true;
   try {
-    context.handler = handledBy(context.handler as AnyFunction);
+    const bound = context.handler as AnyFunction;
+    if (fastifyAdding !== null) writtenIn(bound, null, fastifysOwn, fastifyAdding);
+    context.handler = handledBy(bound);
   } catch {
     // a context that cannot be changed: the listen line
   }
   return false;
+}
+
+/**
+ * The function the program gives fastify as a route's handler while fastify adds that route
+ * (patchFastifyRouting), else null: what fastify's context holds is it bound to the instance, whose
+ * source (`[native code]`) places nothing.
+ */
+let fastifyAdding: AnyFunction | null = null;
+
+let patchedFastifyRouting = false;
+
+/**
+ * fastify's lib/route.js: `buildRouting()` makes each fastify's router, whose `route(…)` and
+ * `prepareRoute(…)` (every shorthand: `get`, `post`…) the instance calls as `router.route.call(…)`
+ * for each route the program adds. Both are wrapped on the object made (not the module's functions:
+ * once per fastify made), to set fastifyAdding to the route's handler while they run.
+ */
+function patchFastifyRouting(exported: unknown): void {
+  const module = exported as Record<string, unknown> | null;
+  if (patchedFastifyRouting || module === null || typeof module.buildRouting !== 'function') return;
+  patchedFastifyRouting = true;
+  const buildRouting = module.buildRouting as AnyFunction;
+  const patched = {
+    buildRouting(this: unknown) {
+      const router = Reflect.apply(buildRouting, this, arguments) as Record<string, unknown> | null;
+      if (enabled && typeof router === 'object' && router !== null) {
+        try {
+          addingRoute(router, 'route', (spec) => handlerIn(spec.options));
+          // (A shorthand's handler is its third argument, or its second in place of options.)
+          addingRoute(router, 'prepareRoute', (spec) =>
+            typeof spec.handler === 'function'
+              ? spec.handler
+              : typeof spec.options === 'function'
+                ? spec.options
+                : handlerIn(spec.options),
+          );
+        } catch {
+          // a router of another shape: the listen line for a plain handler
+        }
+      }
+      return router;
+    },
+  }.buildRouting;
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(buildRouting));
+  module.buildRouting = patched;
+}
+
+/** What fastify's `route` and `prepareRoute` are given: `{ options }`, or `{ method, url, options, handler }`. */
+interface RouteSpec {
+  options?: unknown;
+  handler?: unknown;
+}
+
+/** The `handler` of a route's options, if they are an object. */
+const handlerIn = (options: unknown): unknown =>
+  typeof options === 'object' && options !== null ? (options as { handler?: unknown }).handler : undefined;
+
+/** `router[key]`, one of fastify's router's methods that adds a route, wrapped to set fastifyAdding as it runs. */
+function addingRoute(
+  router: Record<string, unknown>,
+  key: string,
+  handlerOf: (spec: RouteSpec) => unknown,
+): void {
+  const add = router[key];
+  if (typeof add !== 'function') return;
+  const patched = {
+    [key](this: unknown, spec: unknown) {
+      if (!enabled || typeof spec !== 'object' || spec === null) return Reflect.apply(add, this, arguments);
+      let handler: unknown = null;
+      try {
+        handler = handlerOf(spec as RouteSpec);
+      } catch {
+        // options whose handler cannot be read: fastify says so itself
+      }
+      const outer = fastifyAdding;
+      fastifyAdding = typeof handler === 'function' ? (handler as AnyFunction) : null;
+      try {
+        return Reflect.apply(add, this, arguments);
+      } finally {
+        fastifyAdding = outer;
+      }
+    },
+  }[key];
+  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(add));
+  router[key] = patched;
+}
+
+/** Whether a require() of `request` from `parent` is fastify loading its routing module. */
+function isFastifyRouteModule(request: unknown, parent: unknown): boolean {
+  if (request !== './lib/route' || patchedFastifyRouting) return false;
+  const from = (parent as { filename?: unknown } | null | undefined)?.filename;
+  return typeof from === 'string' && /[\\/]fastify[\\/]fastify\.js$/.test(from);
 }
 
 let patchedTrouter = false;
@@ -849,6 +948,7 @@ export function startFrameworks(): void {
       else if (request === 'koa' && !patchedKoa) patchKoa(exported);
       else if (request === 'find-my-way' && !patchedRouter) patchFindMyWay(exported);
       else if (request === 'trouter' && !patchedTrouter) patchTrouter(exported);
+      else if (isFastifyRouteModule(request, parent)) patchFastifyRouting(exported);
       else if (isHapiRequestModule(request, parent)) patchHapiRequest(exported);
       else if (isHapiHandlerModule(request, parent)) patchHapiHandler(exported);
       else if (isHonoContextModule(request, parent)) patchHono(exported);
@@ -864,6 +964,12 @@ export function startFrameworks(): void {
   };
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(load));
   M._load = patched;
+  try {
+    // (A route's handler placed from its source reads the code a loader compiled: sourceNames.ts.)
+    keepCompiled((M as { prototype?: Record<string, unknown> }).prototype);
+  } catch {
+    // the file's text on disk
+  }
   try {
     watchEsModules();
   } catch {

@@ -17,9 +17,9 @@
  * which the proxy calls later, is looked at by a wrapper of its own, and the request is placed by
  * the handler that ran last for it. A handler the tracer hears nothing of as it runs (it returns a
  * value, made no promise and ended nothing: Nest's `now() { return { now: true }; }`, koa's
- * `ctx.body = …`) is placed from its source where the place the program gave its route was noted
- * (writtenIn, placeWritten); else, after HANDLER_LOOKS such runs (a fastify handler returning its
- * value), it stays unplaced: its requests stay at the listen line.
+ * `ctx.body = …`, fastify's `() => ({ ok: true })`) is placed from its source where the place the
+ * program gave its route was noted (writtenIn, placeWritten); else, after HANDLER_LOOKS such runs (a
+ * text found twice), it stays unplaced: its requests stay at the listen line.
  */
 import { TaskKind } from '../protocol/format';
 import { current, enabled } from './engine';
@@ -212,6 +212,8 @@ export function handlerPlace(handler: object | null): CodeLocation | null {
 interface Written {
   owner: AnyFunction | null;
   files: string[];
+  /** The function whose source is looked for: the route's own, or the one it was bound from. */
+  source: AnyFunction;
 }
 
 /** Route functions whose place their source may give (see writtenIn), until looked for once. */
@@ -221,16 +223,25 @@ const functionToString = Function.prototype.toString;
 /**
  * Notes where `fn`, a route's function that `owner` (a class, or null) holds, is being given to its
  * framework — the files of the program's code on the stack now (Nest's route decorators run inside
- * the controller's module, as the class is defined) — so that a run of it the tracer hears nothing
- * of can still be placed (placeWritten). One stack read per route, as the program starts.
+ * the controller's module, as the class is defined; fastify's `get` runs its router's `on` before
+ * it returns) — so that a run of it the tracer hears nothing of can still be placed (placeWritten).
+ * `source` is the function whose text is looked for: `fn` itself, or the program's function `fn` was
+ * bound from (fastify calls `handler.bind(instance)`, whose own source is `[native code]`). One
+ * stack read per route, as the program starts.
  */
-export function writtenIn(fn: unknown, owner: unknown, skip: (...args: never[]) => unknown): void {
-  if (typeof fn !== 'function' || written.has(fn as AnyFunction)) return;
+export function writtenIn(
+  fn: unknown,
+  owner: unknown,
+  skip: (...args: never[]) => unknown,
+  source: unknown = fn,
+): void {
+  if (typeof fn !== 'function' || typeof source !== 'function' || written.has(fn as AnyFunction)) return;
   const files = programFiles(skip);
   if (files.length === 0) return;
   written.set(fn as AnyFunction, {
     owner: typeof owner === 'function' ? (owner as AnyFunction) : null,
     files,
+    source: source as AnyFunction,
   });
 }
 
@@ -245,12 +256,18 @@ function placeWritten(fn: AnyFunction): CodeLocation | null {
   if (note === undefined) return null;
   written.delete(fn);
   try {
-    const inner = Reflect.apply(functionToString, fn, []) as string;
+    const inner = Reflect.apply(functionToString, note.source, []) as string;
     const outer = note.owner !== null ? (Reflect.apply(functionToString, note.owner, []) as string) : null;
     for (const file of note.files) {
       const at = positionInSource(file, outer, inner);
       if (at !== null)
-        return placeInFile(file, at.line, at.column, typeof fn.name === 'string' ? fn.name : '');
+        return placeInFile(
+          file,
+          at.line,
+          at.column,
+          typeof note.source.name === 'string' ? note.source.name : '',
+          at.compiled,
+        );
     }
   } catch {
     // a function whose source cannot be read (a proxy's, a bound one's): unplaced
