@@ -191,6 +191,46 @@ function ranByHandlers(stdout: string, summary: Summary, timeline: Timeline, han
   return stretches.length;
 }
 
+/**
+ * Runs `program` traced in both modes with the merge window widened to 20 ms (slowdown 1000): a
+ * server whose client sends it POSTs to `paths`, in that order, twice, each of which asks its
+ * client for the rest of its body; the program prints, for each request, whether the loop sat idle
+ * between asking and the rest coming. Checks the requests' names and that at least two a mode waited (on a loaded
+ * machine the rest may come before the loop polls: no idle time, nothing to see). Returns every
+ * request that waited but shows no wait, in both modes, named at once (`merged`), and the requests
+ * that waited.
+ */
+async function restWaits(
+  dir: string,
+  program: string,
+  paths: string[],
+): Promise<{ merged: string[]; waited: Summary['tasks'] }> {
+  const merged: string[] = [];
+  const waited: Summary['tasks'] = [];
+  for (const mode of ['fast', 'full']) {
+    const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
+    const seen = JSON.parse(result.stdout) as boolean[];
+    const requests = summary.tasks.filter((t) => t.kind === 'request');
+    assert.deepEqual(
+      requests.map((r) => r.name),
+      [...paths, ...paths].map((p) => `POST ${p}`),
+      mode,
+    );
+    const waitedNow = requests.filter((_, i) => seen[i]);
+    for (const [i, request] of requests.entries())
+      if (seen[i] && (request.waitMs <= 0 || request.stints < 2))
+        merged.push(
+          `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
+        );
+    assert.ok(
+      waitedNow.length >= 2,
+      `${waitedNow.length} requests waited for the rest of their body (${mode} mode)`,
+    );
+    waited.push(...waitedNow);
+  }
+  return { merged, waited };
+}
+
 describe('tasks the tracer finds in real programs', function () {
   // (Most run a program four times, in both modes and both await-locations modes: at load 30 two
   // of them took more than 30 s.)
@@ -6800,32 +6840,8 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const paths = ['/readable', '/iter', '/end', '/empty'];
-    // (Every request that waited but shows no wait, in both modes, named at once.)
-    const merged: string[] = [];
-    let endsWaited = 0;
-    for (const mode of ['fast', 'full']) {
-      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
-      const seen = JSON.parse(result.stdout) as boolean[];
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.deepEqual(
-        requests.map((r) => r.name),
-        [...paths, ...paths].map((p) => `POST ${p}`),
-        mode,
-      );
-      let waited = 0;
-      for (const [i, request] of requests.entries()) {
-        if (!seen[i]) continue;
-        waited++;
-        if (request.name === 'POST /end' || request.name === 'POST /empty') endsWaited++;
-        if (request.waitMs <= 0 || request.stints < 2)
-          merged.push(
-            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
-          );
-      }
-      // (On a loaded machine the rest may come before the loop polls: no idle time, nothing to see.)
-      assert.ok(waited >= 2, `${waited} requests waited for the rest of their body (${mode} mode)`);
-    }
+    const { merged, waited } = await restWaits(dir, program, ['/readable', '/iter', '/end', '/empty']);
+    const endsWaited = waited.filter((r) => r.name === 'POST /end' || r.name === 'POST /empty').length;
     assert.ok(endsWaited >= 2, `${endsWaited} requests waited for their body's end alone`);
     assert.deepEqual(merged, [], 'each request waits: its stint, then the one after the rest came');
   });
@@ -6914,30 +6930,7 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const paths = ['/compat', '/stream', '/empty'];
-    // (Every request that waited but shows no wait, in both modes, named at once.)
-    const merged: string[] = [];
-    for (const mode of ['fast', 'full']) {
-      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
-      const seen = JSON.parse(result.stdout) as boolean[];
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.deepEqual(
-        requests.map((r) => r.name),
-        [...paths, ...paths].map((p) => `POST ${p}`),
-        mode,
-      );
-      let waited = 0;
-      for (const [i, request] of requests.entries()) {
-        if (!seen[i]) continue;
-        waited++;
-        if (request.waitMs <= 0 || request.stints < 2)
-          merged.push(
-            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
-          );
-      }
-      // (On a loaded machine the rest may come before the loop polls: no idle time, nothing to see.)
-      assert.ok(waited >= 2, `${waited} requests waited for the rest of their body (${mode} mode)`);
-    }
+    const { merged } = await restWaits(dir, program, ['/compat', '/stream', '/empty']);
     assert.deepEqual(
       merged,
       [],
