@@ -7254,7 +7254,10 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("keeps a call started now and awaited later the request's task, not its background work, when fetch finishes its body after the response, in both modes", async () => {
+  it("keeps a call started now and awaited later the request's task, not its background work, when fetch finishes its body after the response, in both modes", async function () {
+    // (Two runs that load undici: 26-70 s at load 29-34 on Node 22, past the suite's 120 s at load
+    // 50-58.)
+    this.timeout(240_000);
     // dist0 made such a call (a task of its own: nobody awaited it in the run that made it) the
     // request's after-response work as soon as anything ran in its lane after the response — fetch
     // (undici, Node's own or the package's Pool) finishing the body it read, a moment after the call
