@@ -768,12 +768,26 @@ describe('tasks the tracer finds in real programs', function () {
           computes(b) || returnsTo.includes(b.location?.line ?? -1),
           `${mode}: the block is in the function that computes (lines ${first}-${last}) or where it returns to (${returnsTo.join(', ')}): ${seen}`,
         );
-      // (A stint that held the loop under the threshold once its wait for a CPU is taken away is
-      // the busy machine's doing, not the read's.)
-      assert.equal(
-        summary.blocks.filter((b) => b.task === read!.id && b.durationMs - b.cpuWaitMs >= 50).length,
-        0,
-        `${mode}: a read in chunks lets the loop wait between them: ${JSON.stringify(summary.blocks)}`,
+      // A read in chunks lets the loop wait between them: a stint a chunk, or nearly (merged, they
+      // would be one long stint asleep between the chunks, as the crunch's rounds are one).
+      const chunks = Math.ceil(fs.statSync(program).size / 64);
+      assert.ok(read!.stints >= chunks / 2, `${mode}: the read's ${chunks} chunks, ${read!.stints} stints`);
+      // Where the watchdog watched one of its stints, the stint held the loop under the threshold
+      // once its wait for a CPU is taken away: the busy machine's doing, not the read's. (So is one
+      // that waited for a CPU most of its time: the wait the tracer knows is a lower bound, README
+      // "What the tracer sees" — at load 40-60 a stint of 0.5-0.8 s knew 479-737 ms of it. And one
+      // the watchdog never looked at knows less: at load 34 a stint of 426 ms knew 147 ms.)
+      const held = summary.blocks.filter(
+        (b) =>
+          b.task === read!.id &&
+          b.frames.length > 0 &&
+          b.durationMs - b.cpuWaitMs >= 50 &&
+          b.cpuWaitMs < b.durationMs / 2,
+      );
+      assert.deepEqual(
+        held,
+        [],
+        `${mode}: a chunk's stint is no CPU work: ${JSON.stringify(summary.blocks)}`,
       );
     }
   });
