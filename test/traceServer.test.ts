@@ -16,6 +16,7 @@ import { CHUNK_MAGIC, FORMAT_VERSION } from '../protocol/format';
 import { encodeHello } from '../protocol/handshake';
 import { LiveRecord } from '../protocol/live';
 import { encodeHeader } from '../protocol/header';
+import { RUNNING } from '../tracer/watchdogWorker';
 import { FIXTURES, TRACER, plainEnv, run, waitFor } from './helpers';
 
 const META = {
@@ -314,6 +315,7 @@ async function runLiveBlock(
     ...plainEnv(),
     ...extraEnv,
     BLOCK_MS: String(blockMs),
+    RUNNING_SLOT: String(RUNNING),
     NODE_OPTIONS: `--require ${TRACER}`,
     LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
   };
@@ -326,36 +328,83 @@ async function runLiveBlock(
   });
 }
 
+/**
+ * The timelines a server's visitor makes, one a connection, and the trace's among them. The visitor
+ * is called as a connection comes, before its hello says what it carries: the first to come may be
+ * the watchdog's (on a loaded machine the program's first stint ran past the threshold, or the timer
+ * that blocks ran before the trace's connection was opened), whose timeline is never fed.
+ */
+function timelinesOf(): {
+  visitor: (c: TraceConnection) => Timeline;
+  accepted: (c: TraceConnection) => void;
+  trace: () => Timeline | null;
+} {
+  const made = new WeakMap<TraceConnection, Timeline>();
+  let trace: Timeline | null = null;
+  return {
+    visitor: (c) => {
+      const timeline = new Timeline();
+      made.set(c, timeline);
+      return timeline;
+    },
+    /** Called for an accepted trace connection: the first is the trace. */
+    accepted: (c) => {
+      trace ??= made.get(c) ?? null;
+    },
+    trace: () => trace,
+  };
+}
+
 describe('the watchdog says "blocked now" while the program cannot', function () {
-  this.timeout(30_000);
+  // (A program's start, the watchdog thread's start and the reading of its trace each took seconds
+  // at load 25-60: the program starts its block once the watchdog thread runs.)
+  this.timeout(120_000);
+  /** Where a test lets a block that lasts until it has heard enough of it end (BLOCK_UNTIL). */
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-blocked-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reports a block while it runs, before the trace can, and its end', async () => {
-    const records: Array<LiveRecord & { blocksInTrace: number; stintsInTrace: number }> = [];
-    let timeline: Timeline | null = null;
+    const records: Array<LiveRecord & { blocksInTrace: number[]; stintsInTrace: number }> = [];
+    const timelines = timelinesOf();
     const watchdogs: TraceConnection[] = [];
+    // The block goes on until the watchdog has said it five times since it began (a loaded machine
+    // gave the watchdog's thread two turns in 1.5 s), and no longer than that or 1.5 s.
+    const until = path.join(dir, 'heard');
+    const heard = new Map<number, number>();
+    const hear = (r: LiveRecord): void => {
+      if (fs.existsSync(until) || !fs.existsSync(`${until}.blocking`)) return;
+      // (Words of a block before it, still on their way as it began, end with its resumed.)
+      if (r.type === 'resumed') heard.delete(r.seq);
+      if (r.type !== 'blocking') return;
+      heard.set(r.seq, (heard.get(r.seq) ?? 0) + 1);
+      if (heard.get(r.seq)! >= 5) fs.writeFileSync(until, '');
+    };
     const server = await TraceServer.start({
-      accept: () => true,
-      acceptWatchdog: (c) => {
-        watchdogs.push(c);
-        c.on('live', (r: LiveRecord) =>
-          records.push({
-            ...r,
-            // The long block only: a loaded machine can make the program's start-up a block too.
-            blocksInTrace: timeline!.blocks.filter((b) => b.durationMs >= 1000).length,
-            stintsInTrace: timeline!.stintCount,
-          }),
-        );
+      accept: (c) => {
+        timelines.accepted(c);
         return true;
       },
-      // Called for every connection, the watchdog's too (whose reader is never fed).
-      visitor: () => {
-        const made = new Timeline();
-        if (timeline === null) timeline = made;
-        return made;
+      acceptWatchdog: (c) => {
+        watchdogs.push(c);
+        c.on('live', (r: LiveRecord) => {
+          const timeline = timelines.trace();
+          records.push({
+            ...r,
+            // Where the trace's blocks began: a loaded machine can make the program's start-up a
+            // block too, of more than a second at load 30.
+            blocksInTrace: timeline?.blocks.map((b) => b.start) ?? [],
+            stintsInTrace: timeline?.stintCount ?? 0,
+          });
+          hear(r);
+        });
+        return true;
       },
+      visitor: timelines.visitor,
     });
     try {
-      const t = await runLiveBlock(server, 1500, () => timeline);
+      const t = await runLiveBlock(server, 1500, timelines.trace, undefined, undefined, {
+        BLOCK_UNTIL: until,
+      });
       const block = t.blocks.find((b) => b.durationMs >= 1400);
       assert.ok(block, `the trace has the 1.5 s block: ${JSON.stringify(t.blocks.map((b) => b.durationMs))}`);
 
@@ -380,7 +429,10 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         first.now < blockEnd,
         `first word ${first.now - first.since} ms into the block of ${block.durationMs} ms`,
       );
-      assert.equal(first.blocksInTrace, 0, 'the trace could not say it yet');
+      assert.ok(
+        !first.blocksInTrace.some((start) => Math.abs(start - block.start) < 1),
+        `the trace could not say it yet (its blocks began at ${first.blocksInTrace.join(', ')} ms)`,
+      );
       assert.ok(Math.abs(first.since - block.start) < 1, 'the same stint as the trace shows');
       assert.equal(t.taskForWireId(first.task)?.index, t.stints.task[block.stint], 'and the same task');
       for (let i = 1; i < blocking.length; i++) {
@@ -417,13 +469,14 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         .readFileSync(path.join(FIXTURES, 'programs', 'liveBlock.js'), 'utf8')
         .split('\n')
         .findIndex((l) => l.includes('// the slow line')) + 1;
-    let timeline: Timeline | null = null;
+    const timelines = timelinesOf();
     /** The long block as the reader first had it: the lines it was put on, then. */
     let first: { lines: number[]; observedMs: number } | null = null;
     const server = await TraceServer.start({
       accept: (c) => {
+        timelines.accepted(c);
         c.on('data', () => {
-          const block = timeline?.blocks.find((b) => b.durationMs >= BLOCK - 100);
+          const block = timelines.trace()?.blocks.find((b) => b.durationMs >= BLOCK - 100);
           if (block !== undefined && first === null)
             first = {
               lines: block.frames.map((f) => f.location?.line ?? 0),
@@ -432,14 +485,10 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
         });
         return true;
       },
-      visitor: () => {
-        const made = new Timeline();
-        if (timeline === null) timeline = made;
-        return made;
-      },
+      visitor: timelines.visitor,
     });
     try {
-      const t = await runLiveBlock(server, BLOCK, () => timeline, undefined, undefined, {
+      const t = await runLiveBlock(server, BLOCK, timelines.trace, undefined, undefined, {
         BLOCK_IN: 'socket',
       });
       const block = t.blocks.find((b) => b.durationMs >= BLOCK - 100);
@@ -473,7 +522,9 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
 
   it('speaks for a program blocked before its loop ever turned, when the trace itself cannot connect', async () => {
     const order: string[] = [];
-
+    // The block goes on until the watchdog has said it five times (a loaded machine gave its thread
+    // three turns in 1.5 s), and no longer than that or 1.5 s.
+    const until = path.join(dir, 'heard-startup');
     const server = await TraceServer.start({
       accept: () => {
         order.push('trace');
@@ -481,7 +532,10 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
       },
       acceptWatchdog: (c) => {
         order.push('watchdog');
-        c.on('live', (r: LiveRecord) => order.push(`${r.type} ${Math.round((r.now - r.since) / 100) * 100}`));
+        c.on('live', (r: LiveRecord) => {
+          order.push(`${r.type} ${Math.round((r.now - r.since) / 100) * 100}`);
+          if (order.filter((e) => e.startsWith('blocking')).length >= 5) fs.writeFileSync(until, '');
+        });
         return true;
       },
       visitor: () => new Timeline(),
@@ -490,6 +544,8 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
       const env = {
         ...plainEnv(),
         BLOCK_MS: '1500',
+        BLOCK_UNTIL: until,
+        RUNNING_SLOT: String(RUNNING),
         NODE_OPTIONS: `--require ${TRACER}`,
         LOOPLENS_OPTIONS: JSON.stringify(server.tracerOptions()),
       };
@@ -552,20 +608,28 @@ describe('the watchdog says "blocked now" while the program cannot', function ()
   });
 
   it('is declined unless the reader wants it, and the program runs on untouched', async () => {
-    let timeline: Timeline | null = null;
+    const timelines = timelinesOf();
     const closes: Array<{ role: string; reason: CloseReason }> = [];
+    // The block goes on until the watchdog has asked and been declined (a watchdog thread a loaded
+    // machine starved never saw a block of 400 ms at load 21), and no longer than that or 1.5 s.
+    const until = path.join(dir, 'declined');
     const server = await TraceServer.start({
-      accept: () => true,
+      accept: (c) => {
+        timelines.accepted(c);
+        return true;
+      },
       visitor: (c) => {
-        c.once('close', (reason: CloseReason) => closes.push({ role: c.role, reason }));
-        const made = new Timeline();
-        if (timeline === null) timeline = made;
-        return made;
+        c.once('close', (reason: CloseReason) => {
+          closes.push({ role: c.role, reason });
+          if (c.role === 'watchdog') fs.writeFileSync(until, '');
+        });
+        return timelines.visitor(c);
       },
     });
     try {
-      // (1.5 s: a watchdog thread a loaded machine starved never saw a block of 400 ms at load 21.)
-      const t = await runLiveBlock(server, 1500, () => timeline);
+      const t = await runLiveBlock(server, 1500, timelines.trace, undefined, undefined, {
+        BLOCK_UNTIL: until,
+      });
       assert.ok(
         t.blocks.some((b) => b.durationMs >= 1400),
         'the trace is whole',

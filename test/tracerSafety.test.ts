@@ -32,6 +32,12 @@ interface Case {
   options?: Record<string, unknown>;
   /** What the trace must say about the end of the program. */
   end?: { cause: string; code: number };
+  /**
+   * The one difference docs/lanes.md (Limits) allows: Node's `runNextTicks` and `processTimers`
+   * frames in the stack of an error thrown in a continuation of the program's timer, when the
+   * tracer's flush fell due in the same pass of the loop.
+   */
+  timerFrames?: boolean;
 }
 
 const CASES: Case[] = [
@@ -77,9 +83,12 @@ const CASES: Case[] = [
     end: { cause: 'unhandled-rejection', code: 1 },
     // The tracer's flush timer is a timer list of its own: due in the same pass as the program's
     // 10 ms timer (a loaded machine), Node drains the microtasks between the two lists, and the
-    // error's stack gains Node's runNextTicks/processTimers frames (README, Limits). The case is
-    // about the rejection, so the flush waits until after it.
+    // error's stack gains Node's runNextTicks/processTimers frames (docs/lanes.md, Limits). The
+    // case is about the rejection, so the flush waits until after it — unless the loop's first pass
+    // came later than that (2 runs in 5 at load 30-34, seconds into a program's start): those two
+    // frames, and nothing else, may differ.
     options: { flushMs: 1000 },
+    timerFrames: true,
   },
   {
     title: 'an ES module with top-level await and named imports of built-ins',
@@ -114,15 +123,25 @@ const CASES: Case[] = [
   },
 ];
 
-function same(traced: RunResult, untraced: RunResult): void {
+/** Node's frames that run a timer list's microtasks before the next list's (Case.timerFrames). */
+const TIMER_FRAMES =
+  /\n {4}at runNextTicks \(node:internal\/process\/task_queues:\d+:\d+\)\n {4}at process\.processTimers \(node:internal\/timers:\d+:\d+\)(?=\n)/g;
+
+function same(traced: RunResult, untraced: RunResult, timerFrames = false): void {
   assert.equal(traced.stdout, untraced.stdout, 'stdout');
-  assert.equal(traced.stderr, untraced.stderr, 'stderr');
+  const stderr =
+    timerFrames && untraced.stderr.replace(TIMER_FRAMES, '') === untraced.stderr
+      ? traced.stderr.replace(TIMER_FRAMES, '')
+      : traced.stderr;
+  assert.equal(stderr, untraced.stderr, 'stderr');
   assert.equal(traced.code, untraced.code, 'exit code');
   assert.equal(traced.signal, untraced.signal, 'signal');
 }
 
 describe('the tracer never changes the program it traces', function () {
-  this.timeout(30_000);
+  // (At load 37 the ES module, threads, code-cache and exit-after-block cases each took more than
+  // 30 s: a Node process's start alone took seconds.)
+  this.timeout(120_000);
   const dir = tempDir();
 
   for (const c of CASES) {
@@ -135,7 +154,7 @@ describe('the tracer never changes the program it traces', function () {
         input: c.input,
         cwd: PROGRAMS,
       });
-      same(traced, untraced);
+      same(traced, untraced, c.timerFrames);
       const { summary, unfinished } = readTrace(out);
       assert.equal(unfinished, false, 'the trace has its end record');
       assert.deepEqual(summary.end, c.end);
@@ -157,7 +176,8 @@ describe('the tracer never changes the program it traces', function () {
       child.on('close', (code, sig) => resolve({ stdout, stderr, code, signal: sig })),
     );
     // Eight ticks (160 ms): several of the tracer's 25 ms flushes have run, even on a busy machine.
-    await waitFor(() => ((stdout.match(/tick\n/g)?.length ?? 0) >= 8 ? true : undefined), 10_000, 'ticks');
+    // (At load 37 they had not come 10 s after the programs' start.)
+    await waitFor(() => ((stdout.match(/tick\n/g)?.length ?? 0) >= 8 ? true : undefined), 60_000, 'ticks');
     child.kill(signal);
     return closed;
   }
@@ -399,10 +419,12 @@ describe('the tracer never changes the program it traces', function () {
   });
 
   it('keeps memory bounded when its reader falls behind, and the count of what it dropped reaches the trace', async function () {
-    this.timeout(60_000);
+    // (The burst, some 800,000 events, ran past 60 s at load 37.)
+    this.timeout(300_000);
     const timeline = new Timeline();
     const fs = await import('node:fs');
     const burstOver = path.join(dir, 'burstOver');
+    const caughtUp = path.join(dir, 'caughtUp');
     const server = await TraceServer.start({
       accept: (connection) => {
         // A reader that falls behind: it reads nothing until the program's burst is over, then
@@ -410,6 +432,11 @@ describe('the tracer never changes the program it traces', function () {
         // burst took 5 s, and the ~1.5 MiB made meanwhile fitted in the buffer and the socket's, 2
         // runs in 3: nothing was dropped.)
         connection.once('accepted', () => {
+          // Caught up once the program's `idling` task, after its burst, has come: it may end.
+          connection.on('data', () => {
+            if (timeline.tasks.some((t) => t.name === 'idling') && !fs.existsSync(caughtUp))
+              fs.writeFileSync(caughtUp, '');
+          });
           connection.socket.pause();
           void waitFor(() => (fs.existsSync(burstOver) ? true : undefined), 60_000, 'the burst to end').then(
             () => connection.socket.resume(),
@@ -429,7 +456,7 @@ describe('the tracer never changes the program it traces', function () {
       // 200,000 alternating continuations per task: about 800,000 events, 12 MiB, against 1 MiB.
       const result = await run(
         process.execPath,
-        [path.join(FIXTURES, 'busyServer.js'), '200000', '2000', burstOver],
+        [path.join(FIXTURES, 'busyServer.js'), '200000', '2000', burstOver, caughtUp],
         {
           env,
         },
@@ -437,7 +464,7 @@ describe('the tracer never changes the program it traces', function () {
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as { rssGrowthMiB: number };
       assert.ok(report.rssGrowthMiB < 48, `memory grew by ${report.rssGrowthMiB.toFixed(1)} MiB`);
-      await waitFor(() => (timeline.endInfo !== null ? true : undefined), 10_000, 'the end of the trace');
+      await waitFor(() => (timeline.endInfo !== null ? true : undefined), 60_000, 'the end of the trace');
       assert.ok(timeline.droppedEvents > 0, 'drops were counted in the trace');
       assert.ok(timeline.drops.length > 0);
       assert.ok(timeline.stintCount > 1000, 'and what was not dropped arrived');

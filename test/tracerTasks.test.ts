@@ -191,6 +191,46 @@ function ranByHandlers(stdout: string, summary: Summary, timeline: Timeline, han
   return stretches.length;
 }
 
+/**
+ * Runs `program` traced in both modes with the merge window widened to 20 ms (slowdown 1000): a
+ * server whose client sends it POSTs to `paths`, in that order, twice, each of which asks its
+ * client for the rest of its body; the program prints, for each request, whether the loop sat idle
+ * between asking and the rest coming. Checks the requests' names and that at least two a mode waited (on a loaded
+ * machine the rest may come before the loop polls: no idle time, nothing to see). Returns every
+ * request that waited but shows no wait, in both modes, named at once (`merged`), and the requests
+ * that waited.
+ */
+async function restWaits(
+  dir: string,
+  program: string,
+  paths: string[],
+): Promise<{ merged: string[]; waited: Summary['tasks'] }> {
+  const merged: string[] = [];
+  const waited: Summary['tasks'] = [];
+  for (const mode of ['fast', 'full']) {
+    const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
+    const seen = JSON.parse(result.stdout) as boolean[];
+    const requests = summary.tasks.filter((t) => t.kind === 'request');
+    assert.deepEqual(
+      requests.map((r) => r.name),
+      [...paths, ...paths].map((p) => `POST ${p}`),
+      mode,
+    );
+    const waitedNow = requests.filter((_, i) => seen[i]);
+    for (const [i, request] of requests.entries())
+      if (seen[i] && (request.waitMs <= 0 || request.stints < 2))
+        merged.push(
+          `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
+        );
+    assert.ok(
+      waitedNow.length >= 2,
+      `${waitedNow.length} requests waited for the rest of their body (${mode} mode)`,
+    );
+    waited.push(...waitedNow);
+  }
+  return { merged, waited };
+}
+
 describe('tasks the tracer finds in real programs', function () {
   // (Most run a program four times, in both modes and both await-locations modes: at load 30 two
   // of them took more than 30 s.)
@@ -728,12 +768,26 @@ describe('tasks the tracer finds in real programs', function () {
           computes(b) || returnsTo.includes(b.location?.line ?? -1),
           `${mode}: the block is in the function that computes (lines ${first}-${last}) or where it returns to (${returnsTo.join(', ')}): ${seen}`,
         );
-      // (A stint that held the loop under the threshold once its wait for a CPU is taken away is
-      // the busy machine's doing, not the read's.)
-      assert.equal(
-        summary.blocks.filter((b) => b.task === read!.id && b.durationMs - b.cpuWaitMs >= 50).length,
-        0,
-        `${mode}: a read in chunks lets the loop wait between them: ${JSON.stringify(summary.blocks)}`,
+      // A read in chunks lets the loop wait between them: a stint a chunk, or nearly (merged, they
+      // would be one long stint asleep between the chunks, as the crunch's rounds are one).
+      const chunks = Math.ceil(fs.statSync(program).size / 64);
+      assert.ok(read!.stints >= chunks / 2, `${mode}: the read's ${chunks} chunks, ${read!.stints} stints`);
+      // Where the watchdog watched one of its stints, the stint held the loop under the threshold
+      // once its wait for a CPU is taken away: the busy machine's doing, not the read's. (So is one
+      // that waited for a CPU most of its time: the wait the tracer knows is a lower bound, README
+      // "What the tracer sees" — at load 40-60 a stint of 0.5-0.8 s knew 479-737 ms of it. And one
+      // the watchdog never looked at knows less: at load 34 a stint of 426 ms knew 147 ms.)
+      const held = summary.blocks.filter(
+        (b) =>
+          b.task === read!.id &&
+          b.frames.length > 0 &&
+          b.durationMs - b.cpuWaitMs >= 50 &&
+          b.cpuWaitMs < b.durationMs / 2,
+      );
+      assert.deepEqual(
+        held,
+        [],
+        `${mode}: a chunk's stint is no CPU work: ${JSON.stringify(summary.blocks)}`,
       );
     }
   });
@@ -6845,32 +6899,8 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const paths = ['/readable', '/iter', '/end', '/empty'];
-    // (Every request that waited but shows no wait, in both modes, named at once.)
-    const merged: string[] = [];
-    let endsWaited = 0;
-    for (const mode of ['fast', 'full']) {
-      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
-      const seen = JSON.parse(result.stdout) as boolean[];
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.deepEqual(
-        requests.map((r) => r.name),
-        [...paths, ...paths].map((p) => `POST ${p}`),
-        mode,
-      );
-      let waited = 0;
-      for (const [i, request] of requests.entries()) {
-        if (!seen[i]) continue;
-        waited++;
-        if (request.name === 'POST /end' || request.name === 'POST /empty') endsWaited++;
-        if (request.waitMs <= 0 || request.stints < 2)
-          merged.push(
-            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
-          );
-      }
-      // (On a loaded machine the rest may come before the loop polls: no idle time, nothing to see.)
-      assert.ok(waited >= 2, `${waited} requests waited for the rest of their body (${mode} mode)`);
-    }
+    const { merged, waited } = await restWaits(dir, program, ['/readable', '/iter', '/end', '/empty']);
+    const endsWaited = waited.filter((r) => r.name === 'POST /end' || r.name === 'POST /empty').length;
     assert.ok(endsWaited >= 2, `${endsWaited} requests waited for their body's end alone`);
     assert.deepEqual(merged, [], 'each request waits: its stint, then the one after the rest came');
   });
@@ -6959,30 +6989,7 @@ describe('tasks the tracer finds in real programs', function () {
         '',
       ].join('\n'),
     );
-    const paths = ['/compat', '/stream', '/empty'];
-    // (Every request that waited but shows no wait, in both modes, named at once.)
-    const merged: string[] = [];
-    for (const mode of ['fast', 'full']) {
-      const { summary, result } = await traced(dir, program, { mode, slowdown: 1000 });
-      const seen = JSON.parse(result.stdout) as boolean[];
-      const requests = summary.tasks.filter((t) => t.kind === 'request');
-      assert.deepEqual(
-        requests.map((r) => r.name),
-        [...paths, ...paths].map((p) => `POST ${p}`),
-        mode,
-      );
-      let waited = 0;
-      for (const [i, request] of requests.entries()) {
-        if (!seen[i]) continue;
-        waited++;
-        if (request.waitMs <= 0 || request.stints < 2)
-          merged.push(
-            `${mode} mode, ${request.name} #${i}: ${request.stints} stints, waitMs ${request.waitMs}`,
-          );
-      }
-      // (On a loaded machine the rest may come before the loop polls: no idle time, nothing to see.)
-      assert.ok(waited >= 2, `${waited} requests waited for the rest of their body (${mode} mode)`);
-    }
+    const { merged } = await restWaits(dir, program, ['/compat', '/stream', '/empty']);
     assert.deepEqual(
       merged,
       [],
@@ -7306,7 +7313,10 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
-  it("keeps a call started now and awaited later the request's task, not its background work, when fetch finishes its body after the response, in both modes", async () => {
+  it("keeps a call started now and awaited later the request's task, not its background work, when fetch finishes its body after the response, in both modes", async function () {
+    // (Two runs that load undici: 26-70 s at load 29-34 on Node 22, past the suite's 120 s at load
+    // 50-58.)
+    this.timeout(240_000);
     // dist0 made such a call (a task of its own: nobody awaited it in the run that made it) the
     // request's after-response work as soon as anything ran in its lane after the response — fetch
     // (undici, Node's own or the package's Pool) finishing the body it read, a moment after the call
