@@ -118,11 +118,13 @@ const WARM = arg('--warm', '');
  * The part of a Node server's warm-up sent as a second run, after a pause in which the counters are
  * zeroed as before the measured requests, on a new connection. The measured requests come so, and
  * their first stints take paths a warm-up in one run never took (after the pause, the long gap's CPU
- * check; the recorder's `slowRoom` where its chunk filled): with one run, V8 deoptimized `enter` on
- * them at the first measured request and, under callgrind's single-threaded V8, the measured
- * requests ran it as baseline code to the dump — about 1 k instructions a fastify `/` request in
- * whichever build the timing hit (docs/performance.md, 2026-12-07 s52 hotpath3). Taken in the
- * warm-up's second run, that deoptimization is over (and the code optimized again) before the
+ * check; the recorder's `slowRoom` where its chunk filled; Node's stream and HTTP code meeting
+ * objects of new shapes): with one run, V8 deoptimized code there at the first measured requests —
+ * the tracer's `enter`, Node's `parserOnIncoming`, `onwrite`, `Readable.read`… — and, under
+ * callgrind's single-threaded V8, the measured requests ran much of it as baseline code or with
+ * missing inline caches to the dump: a traced fastify `/` request's rest was 133 k, now 85 k, the
+ * same in every place of a run (docs/performance.md, 2026-12-07 s53 tickpath). Taken in the
+ * warm-up's second run, those deoptimizations are over (and the code optimized again) before the
  * count. 6,000 warm-up requests: 4,000, then 2,000.
  */
 const WARM_SECOND = 1 / 3;
