@@ -6412,6 +6412,44 @@ describe('tasks the tracer finds in real programs', function () {
     assert.equal(evaluated.stdout, 'false', `node -e: no sampler at the first line (${evaluated.stderr})`);
   });
 
+  it("sees the timers and immediates a script sets before its first require, and the lag of a first stint longer than the flush period, its timers' probes and flush timer made after the first line, in both modes", async () => {
+    // The tracer's timers (its probes of Node's timer and immediate, its flush timer) wait until the
+    // program's first require or the end of its first stint (index.ts afterFirstLine); a timer the
+    // program sets first runs the probes itself (sources/timers.ts probeTimers).
+    const file = path.join(dir, 'earlyTimers.js');
+    fs.writeFileSync(
+      file,
+      [
+        'setTimeout(function first() {}, 5);',
+        'setImmediate(function soon() {});',
+        'const end = Date.now() + 200;',
+        'while (Date.now() < end); // longer than the flush period (25 ms): the flush timer fires late',
+        'let n = 0;',
+        'const t = setInterval(function poll() {',
+        '  if (++n === 3) clearInterval(t);',
+        '}, 5);',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, timeline } = await traced(dir, file, { mode });
+      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.stints]));
+      const kinds = Object.fromEntries(summary.tasks.map((t) => [t.name, [t.kind, t.stints]]));
+      assert.deepEqual(kinds.first, ['timer', 1], `${mode}: the first timer (${all})`);
+      assert.deepEqual(kinds.soon, ['immediate', 1], `${mode}: the immediate (${all})`);
+      assert.deepEqual(kinds.poll, ['timer', 3], `${mode}: the interval (${all})`);
+      assert.ok(!summary.tasks.some((t) => t.name === 'housekeeping'), `${mode}: no housekeeping lane (${all})`);
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const spin = summary.blocks.find((b) => b.task === main.id);
+      assert.ok(spin !== undefined && spin.durationMs >= 200, `${mode}: the spin is a block`);
+      const lag = Math.max(...timeline.lagPoints.map((p) => p.maxMs));
+      assert.ok(
+        lag >= spin.durationMs - 25 - 5,
+        `${mode}: the flush timer due 25 ms after the start ran after the ${spin.durationMs} ms spin (lag ${lag} ms)`,
+      );
+    }
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const program = path.join(dir, 'interval.js');
     fs.writeFileSync(

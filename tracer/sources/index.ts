@@ -28,7 +28,7 @@
 // The modules the tracer patches come to it as the program loads them (builtins.ts), and the
 // patches land on the objects the program itself gets from require() and import.
 import { Reason, TaskKind } from '../../protocol/format';
-import { Owned, kSlot } from './base';
+import { AnyFunction, Owned, copyProperties, kSlot, replace } from './base';
 import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
 import { patchFromAsync } from './fromAsync';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
@@ -62,7 +62,7 @@ import {
 } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
-import { patchTimer } from './timers';
+import { patchTimer, probeTimers } from './timers';
 import { patchWorker } from './workers';
 import { patchZlib } from './zlib';
 
@@ -183,6 +183,7 @@ export function startSources(): void {
   patchProcessSignals();
   patchQueue(globalThis, 'queueMicrotask');
   patchFromAsync();
+  patchGetBuiltinModule();
   watchBuiltins();
   // ES modules that import these names get the patched functions with no `syncBuiltinESMExports()`
   // here: Node's loader hands an ES module a built-in through the public loader, which copies the
@@ -190,6 +191,48 @@ export function startSources(): void {
   // Node 20 to 24), and a module loaded later is patched before that. Calling it at the start
   // copied every export of every built-in loaded so far, 0.6–1.0 M instructions before the first
   // line, for no import (test: tracerTasks, "patches the built-ins an ES module imports").
+}
+
+/**
+ * The sources whose patches wait until after the program's first line (index.ts afterFirstLine):
+ * the timers' probes (see probeTimers). Runs once.
+ */
+export function startLateSources(): void {
+  probeTimers();
+}
+
+/** Run at the program's first `process.getBuiltinModule` (Node 20.16 on): see startLateSources. */
+let onGetBuiltin: (() => void) | null = null;
+
+export function onFirstGetBuiltin(fn: (() => void) | null): void {
+  onGetBuiltin = fn;
+}
+
+/**
+ * `process.getBuiltinModule(id)` hands a built-in's exports to code that has not required anything
+ * (Node 20.16, 22.3 on): before it does, the tracer's work after the first line runs, as at a first
+ * `require` (see startLateSources).
+ */
+function patchGetBuiltinModule(): void {
+  const get = (process as { getBuiltinModule?: unknown }).getBuiltinModule;
+  if (typeof get !== 'function') return;
+  const originalGet = get as AnyFunction;
+  const patched = {
+    getBuiltinModule(this: unknown) {
+      if (onGetBuiltin !== null) {
+        const first = onGetBuiltin;
+        onGetBuiltin = null;
+        try {
+          first();
+        } catch {
+          // never disturb the program
+        }
+      }
+      return Reflect.apply(originalGet, this, arguments);
+    },
+  }.getBuiltinModule;
+  copyProperties(patched, originalGet);
+  replace(process, 'getBuiltinModule', patched);
 }
 
 export function stopSources(): void {
