@@ -1267,6 +1267,51 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("patches fs after the program's first line yet before the program can hold it: fs from process.getBuiltinModule before any require, from require and from import is the same patched fs, its properties as untraced", async () => {
+    // fs's wrappers are made at the program's first require, its first process.getBuiltinModule or
+    // the end of its first stint, whichever comes first (sources/index.ts startLateSources).
+    const program = path.join(dir, 'lateFs.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const early = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:fs') : null;",
+        'const readFile = early !== null ? early.readFile : null;',
+        'if (readFile !== null)',
+        '  readFile(__filename, function read() {',
+        '    const end = Date.now() + 100;',
+        "    while (Date.now() < end); // the main task's callback spins",
+        '  });',
+        "const fs = require('node:fs');",
+        'const seen = {',
+        '  same: readFile === null || readFile === fs.readFile,',
+        "  keys: Object.keys(fs).join(','),",
+        '  kinds: Object.keys(fs)',
+        "    .map((k) => { const d = Object.getOwnPropertyDescriptor(fs, k); return (d.get ? 'g' : 'v') + (d.writable ? 'w' : '') + (d.enumerable ? 'e' : '') + (d.configurable ? 'c' : ''); })",
+        "    .join(','),",
+        '  names: [fs.readFile.name, fs.readFile.length, fs.readFileSync.name, fs.readFileSync.length, fs.watch.name],',
+        '};',
+        "import('node:fs').then((m) => {",
+        '  seen.imported = m.readFile === fs.readFile && m.default === fs;',
+        '  process.stdout.write(JSON.stringify(seen));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const untraced = await run(process.execPath, [program], { env: plainEnv() });
+    assert.equal(untraced.code, 0, untraced.stderr);
+    const { summary, result } = await traced(dir, program);
+    assert.equal(result.stdout, untraced.stdout, 'what the program sees of fs');
+    assert.equal(JSON.parse(result.stdout).same, true);
+    assert.equal(JSON.parse(result.stdout).imported, true);
+    if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule !== 'function') return;
+    const main = summary.tasks.find((t) => t.kind === 'main')!;
+    const read = summary.blocks.find((b) => b.durationMs >= 100);
+    assert.ok(
+      read !== undefined && read.task === main.id,
+      `the callback of fs.readFile called before any require runs as the main task (${JSON.stringify(summary.blocks)})`,
+    );
+  });
+
   it('loads none of the built-ins it patches before the program does (http, https, net, tls, child_process, crypto, zlib, dns), nor node:module', async () => {
     const program = path.join(dir, 'loadList.js');
     fs.writeFileSync(program, 'process.stdout.write(JSON.stringify(process.moduleLoadList));\n');
@@ -6438,7 +6483,10 @@ describe('tasks the tracer finds in real programs', function () {
       assert.deepEqual(kinds.first, ['timer', 1], `${mode}: the first timer (${all})`);
       assert.deepEqual(kinds.soon, ['immediate', 1], `${mode}: the immediate (${all})`);
       assert.deepEqual(kinds.poll, ['timer', 3], `${mode}: the interval (${all})`);
-      assert.ok(!summary.tasks.some((t) => t.name === 'housekeeping'), `${mode}: no housekeeping lane (${all})`);
+      assert.ok(
+        !summary.tasks.some((t) => t.name === 'housekeeping'),
+        `${mode}: no housekeeping lane (${all})`,
+      );
       const main = summary.tasks.find((t) => t.kind === 'main')!;
       const spin = summary.blocks.find((b) => b.task === main.id);
       assert.ok(spin !== undefined && spin.durationMs >= 200, `${mode}: the spin is a block`);

@@ -147,7 +147,6 @@ export function startSources(): void {
   });
   whenLoaded('events', (events) => patchEventIterators(events as typeof import('node:events')));
   whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
-  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
   whenLoaded('dgram', (dgram) => patchDatagrams(dgram as typeof import('node:dgram')));
   whenLoaded('child_process', (cp) => patchChildProcesses(cp as typeof import('node:child_process')));
   whenLoaded('http', (http) => {
@@ -164,14 +163,17 @@ export function startSources(): void {
       patchServerEmit(h.Server.prototype);
     }
   });
+  // fs's after the first line (startLateSources).
   for (const [name, keys] of CALLBACK_APIS)
-    whenLoaded(name, (mod) => {
-      for (const key of keys) patchCallbackApi(mod as object, key);
-    });
+    if (name !== 'fs')
+      whenLoaded(name, (mod) => {
+        for (const key of keys) patchCallbackApi(mod as object, key);
+      });
   for (const [name, keys] of SYNC_APIS)
-    whenLoaded(name, (mod) => {
-      for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
-    });
+    if (name !== 'fs')
+      whenLoaded(name, (mod) => {
+        for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
+      });
   whenLoaded('stream', (stream) => patchStreams(stream as typeof import('node:stream')));
   whenLoaded('zlib', (zlib) => patchZlib(zlib as typeof import('node:zlib')));
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
@@ -195,10 +197,32 @@ export function startSources(): void {
 
 /**
  * The sources whose patches wait until after the program's first line (index.ts afterFirstLine):
- * the timers' probes (see probeTimers). Runs once.
+ * the timers' probes (see probeTimers) and fs's. fs is loaded before any program runs (Node's
+ * loader reads the main module with it), and its 60-odd wrappers — each made, given the original's
+ * properties and defined on fs's exports — were 2.3 M instructions of every start. The program
+ * cannot reach fs before they are made: its code gets fs from `require` (whose first call runs them
+ * before it loads anything, frameworks.ts onFirstRequire), from `process.getBuiltinModule` (the
+ * same, patchGetBuiltinModule), or from an `import`, which Node's loader answers after the microtask
+ * that ends the script's first stint (in an ES module main, before its first line) — and that
+ * microtask runs them too. So the program never holds an original where it would have held a
+ * wrapper, and fs's own properties stay data properties, in their order, as untraced. What is no
+ * longer timed: Node's own read of the main module (`readFileSync` in its loader), before the first
+ * line, a synchronous call of the main task's first stint that the stint's CPU check counted
+ * (engine.ts blockingCall). Runs once.
  */
 export function startLateSources(): void {
   probeTimers();
+  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
+  for (const [name, keys] of CALLBACK_APIS)
+    if (name === 'fs')
+      whenLoaded(name, (fs) => {
+        for (const key of keys) patchCallbackApi(fs as object, key);
+      });
+  for (const [name, keys] of SYNC_APIS)
+    if (name === 'fs')
+      whenLoaded(name, (fs) => {
+        for (const key of keys) patchSyncApi(fs as object, key, `${name}.${key}`);
+      });
 }
 
 /** Run at the program's first `process.getBuiltinModule` (Node 20.16 on): see startLateSources. */
