@@ -6498,6 +6498,30 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it('writes the trace of a program that ends in its first stint before any require, and of one that changes folder there, to the file named at its start (opened after the first line)', async () => {
+    // The trace file is opened with the tracer's start after the first line (index.ts openFile), or
+    // at the end if that comes first.
+    const exits = path.join(dir, 'exitAtTop.js');
+    fs.writeFileSync(exits, "process.stdout.write('bye');\nprocess.exit(4);\n");
+    const out = path.join(dir, 'exitAtTop.looplens');
+    const result = await run(process.execPath, [exits], { env: tracedEnv(out) });
+    assert.equal(result.code, 4, result.stderr);
+    assert.equal(result.stdout, 'bye');
+    const { summary } = readTrace(out);
+    assert.deepEqual(summary.end, { cause: 'exit', code: 4 });
+    assert.ok(
+      summary.tasks.some((t) => t.kind === 'main' && t.stints === 1),
+      JSON.stringify(summary.tasks),
+    );
+    // A relative name is the folder the program started in's, as when the file was opened at once.
+    const moves = path.join(dir, 'chdirAtTop.js');
+    fs.writeFileSync(moves, "process.chdir('/');\nsetTimeout(function later() {}, 5);\n");
+    const moved = await run(process.execPath, [moves], { env: tracedEnv('chdirAtTop.looplens'), cwd: dir });
+    assert.equal(moved.code, 0, moved.stderr);
+    const tasks = readTrace(path.join(dir, 'chdirAtTop.looplens')).summary.tasks.map((t) => t.name);
+    assert.ok(tasks.includes('later'), JSON.stringify(tasks));
+  });
+
   it('makes an interval set by the script a timer task named after its callback', async () => {
     const program = path.join(dir, 'interval.js');
     fs.writeFileSync(

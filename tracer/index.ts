@@ -317,6 +317,8 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
       }
     });
   }
+  // A file session that ends before its start after the first line ran (process.exit() at the top).
+  if (outPath !== null) openFile();
   flush(true);
   try {
     shutDown(exiting);
@@ -418,10 +420,10 @@ function start(options: TracerOptions): void {
   if (options.mode === 'full') startFullMode();
   headerBytes = header;
   spillPath = options.spill !== undefined ? options.spill.replace(/\{pid\}/g, String(process.pid)) : null;
+  // The trace file is opened after the first line (see later); its name is fixed now, against the
+  // folder the program starts in.
   if (options.socket === undefined)
-    asOwnWork(() => {
-      sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
-    });
+    outPath = path.resolve(options.out!.replace(/\{pid\}/g, String(process.pid)));
   startEngine(rec, blockMs, slow);
   // Before the main task's first stint begins: its log is sorted like every other stint's.
   startDishes();
@@ -452,6 +454,22 @@ function start(options: TracerOptions): void {
     // it, which a program may use without loading the module), as before the sampler waited.
     asOwnWork(() => loadBuiltin('worker_threads'));
   later = () => {
+    // The block sampler first: its thread starts on another core while this one goes on.
+    if (sampler) {
+      const live =
+        socket !== undefined && options.token !== undefined ? { socket, token, pid: process.pid } : null;
+      asOwnWork(() => {
+        try {
+          startWatchdog(blockMs, flushMs, live, problem);
+        } catch (error) {
+          problem(`no block sampler: ${(error as Error).message}`);
+        }
+      });
+    }
+    if (!openFile()) {
+      finish(EndCause.Detached, 0, false);
+      return;
+    }
     // The timers' probes first: the flush timer and the first turn's immediate are made after them
     // (a handle made before would be a second shape in Node's timer code).
     asOwnWork(startLateSources);
@@ -473,17 +491,6 @@ function start(options: TracerOptions): void {
       // Not what keeps a program alive: one over in its first turn spills its trace (finish).
       firstTurn.unref();
     });
-    if (sampler) {
-      const live =
-        socket !== undefined && options.token !== undefined ? { socket, token, pid: process.pid } : null;
-      asOwnWork(() => {
-        try {
-          startWatchdog(blockMs, flushMs, live, problem);
-        } catch (error) {
-          problem(`no block sampler: ${(error as Error).message}`);
-        }
-      });
-    }
   };
   onFirstRequire(afterFirstLine);
   onFirstGetBuiltin(afterFirstLine);
@@ -515,12 +522,39 @@ function start(options: TracerOptions): void {
  *   the script's top level is sampled, as it was, once the thread runs (which takes tens of
  *   milliseconds, seconds on a loaded machine, either way); a top-level block before any require
  *   is recorded as a block of the main task's first stint, without samples.
+ * - A file session's trace file (openFile).
  * - The timers' probes, whose first handle compiles Node's timer code (2.55 M), and the tracer's
  *   own handles made after them: the flush timer, its first tick due when it would have been had it
  *   been made at the start (startFlushTimer), and the first turn's immediate. (A timer or immediate
  *   of the program's that comes first runs the probes itself: sources/timers.ts probeTimers.)
+ * - fs's wrappers (sources/index.ts startLateSources: before the program can hold fs).
  */
 let later: (() => void) | null = null;
+
+/**
+ * A file session's trace file, opened after the first line (see later) or at the end if that comes
+ * first: its open, `fstat` and header (1.1 M instructions, the first Stats object Node makes) were
+ * part of every start. Until then chunks wait in the pool, as a live session's wait for its
+ * connection. Null once opened (or failed).
+ */
+let outPath: string | null = null;
+
+/** Opens the trace file if it waits to be opened; false if it could not be. */
+function openFile(): boolean {
+  const file = outPath;
+  const header = headerBytes;
+  outPath = null;
+  if (file === null || header === null) return true;
+  try {
+    asOwnWork(() => {
+      sink = new FileSink(file, header);
+    });
+    return true;
+  } catch (error) {
+    problem(`no trace file: ${(error as Error).message}`);
+    return false;
+  }
+}
 
 /** Runs the tracer's start after the first line if it waits to run; whether it did. */
 function afterFirstLine(): boolean {
