@@ -6400,7 +6400,7 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("starts the block sampler after the program's first line, records a block of the script's first stint before any require, and samples the blocks after it, in both modes", async () => {
     // The sampler's thread (and node:worker_threads) cost a fifth of the tracer's start before the
-    // first line: it starts at the first require or as the first stint ends (index.ts startSampler).
+    // first line: it starts at the first require or as the first stint ends (index.ts afterFirstLine).
     const file = path.join(dir, 'lateSampler.js');
     fs.writeFileSync(
       file,
