@@ -1607,6 +1607,36 @@ describe('tasks the tracer finds in real programs', function () {
     );
   });
 
+  it("gives fs's wrappers to what imports node:fs before they are made: a script's import() in its first stint before any require, a module given with --input-type=module, its facade linked at once on Node 24", async () => {
+    // fs's wrappers are made after the program's first line (sources/index.ts startLateSources);
+    // Node 24 makes fs's ES facade as it links, before that, and the facade keeps what it copied.
+    const check =
+      'JSON.stringify([m.stat === fs.stat, m.readFileSync === fs.readFileSync, m.watch === fs.watch, m.default === fs])';
+    const script = path.join(dir, 'importFsFirst.js');
+    fs.writeFileSync(
+      script,
+      `import('node:fs').then((m) => { const fs = require('node:fs'); console.log(${check}); });\n`,
+    );
+    const moduleSource = [
+      "import * as m from 'node:fs';",
+      "import { createRequire } from 'node:module';",
+      "const fs = createRequire(import.meta.url)('node:fs');",
+      `console.log(${check});`,
+    ].join('\n');
+    const runs: Array<[string, string[]]> = [
+      ['import() first', [script]],
+      ['--input-type=module', ['--input-type=module', '-e', moduleSource]],
+    ];
+    for (const [name, args] of runs) {
+      const out = path.join(dir, 'importFsFirst.looplens');
+      const untraced = await run(process.execPath, args, { env: plainEnv(), cwd: dir });
+      const result = await run(process.execPath, args, { env: tracedEnv(out), cwd: dir });
+      assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+      assert.equal(untraced.stdout, '[true,true,true,true]\n', `${name}: untraced`);
+      assert.equal(result.stdout, untraced.stdout, `${name}: the same functions as require() gives`);
+    }
+  });
+
   it('makes each HTTP/2 stream a request task, in the compatibility API and the stream API, in both modes', async () => {
     const file = path.join(dir, 'http2.js');
     fs.writeFileSync(

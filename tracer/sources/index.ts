@@ -30,6 +30,7 @@
 import { Reason, TaskKind } from '../../protocol/format';
 import { AnyFunction, Owned, copyProperties, kSlot, replace } from './base';
 import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
+import { moduleClass } from '../nodeModule';
 import { patchFromAsync } from './fromAsync';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
 import {
@@ -189,10 +190,10 @@ export function startSources(): void {
   watchBuiltins();
   // ES modules that import these names get the patched functions with no `syncBuiltinESMExports()`
   // here: Node's loader hands an ES module a built-in through the public loader, which copies the
-  // module's exports into its ES facade at each import (`compileForPublicLoader`'s `syncExports`,
-  // Node 20 to 24), and a module loaded later is patched before that. Calling it at the start
-  // copied every export of every built-in loaded so far, 0.6–1.0 M instructions before the first
-  // line, for no import (test: tracerTasks, "patches the built-ins an ES module imports").
+  // module's exports into its ES facade when it makes it, at the first import, and a module loaded
+  // later is patched before that (not fs's wrappers, made later: see startLateSources). Calling it
+  // at the start copied every export of every built-in loaded so far, 0.6–1.0 M instructions before
+  // the first line, for no import (test: tracerTasks, "patches the built-ins an ES module imports").
 }
 
 /**
@@ -202,13 +203,18 @@ export function startSources(): void {
  * properties and defined on fs's exports — were 2.3 M instructions of every start. The program
  * cannot reach fs before they are made: its code gets fs from `require` (whose first call runs them
  * before it loads anything, frameworks.ts onFirstRequire), from `process.getBuiltinModule` (the
- * same, patchGetBuiltinModule), or from an `import`, which Node's loader answers after the microtask
- * that ends the script's first stint (in an ES module main, before its first line) — and that
- * microtask runs them too. So the program never holds an original where it would have held a
- * wrapper, and fs's own properties stay data properties, in their order, as untraced. What is no
- * longer timed: Node's own read of the main module (`readFileSync` in its loader), before the first
- * line, a synchronous call of the main task's first stint that the stint's CPU check counted
- * (engine.ts blockingCall). Runs once.
+ * same, patchGetBuiltinModule), or from an `import`, whose module Node's loader runs after the
+ * microtask that ends the script's first stint (in an ES module main, before its first line) — and
+ * that microtask runs them too. But Node 24's loader links a module as it is imported, before that
+ * microtask: an ES module main's imports, an `import()` in the script's first stint. Linking makes
+ * fs's ES facade, which copies fs's exports once, when it is made (Node 20 to 24: a later import or
+ * require does not copy them again), so the facade would hand the module Node's functions: after
+ * the wrappers are made, the facades are brought up to date (syncFacades), before any module that
+ * imported fs runs. So the program never holds an original where it would have held a wrapper, and
+ * fs's own properties stay data properties, in their order, as untraced. What is no longer timed:
+ * Node's own read of the main module (`readFileSync` in its loader), before the first line, a
+ * synchronous call of the main task's first stint that the stint's CPU check counted (engine.ts
+ * blockingCall). Runs once.
  */
 export function startLateSources(): void {
   probeTimers();
@@ -223,6 +229,21 @@ export function startLateSources(): void {
       whenLoaded(name, (fs) => {
         for (const key of keys) patchSyncApi(fs as object, key, `${name}.${key}`);
       });
+  syncFacades();
+}
+
+/**
+ * Brings the ES facades of the built-ins up to date with their exports (`syncBuiltinESMExports`,
+ * which Node's CommonJS loader class carries: node:module is not loaded for it), for an fs facade
+ * made before fs's wrappers (see startLateSources). It copies the exports of every built-in that has
+ * a facade: only fs's changed since theirs were made, unless something else changed a built-in's
+ * exports without it in the script's first stint. 0.55 M instructions (Node 20 and 24, a program
+ * that imported nothing), after the first line; calling it only when a facade of fs may exist would
+ * take a sign of one that no public API gives.
+ */
+function syncFacades(): void {
+  const sync = moduleClass().syncBuiltinESMExports;
+  if (typeof sync === 'function') sync();
 }
 
 /** Run at the program's first `process.getBuiltinModule` (Node 20.16 on): see startLateSources. */
