@@ -1321,6 +1321,51 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("patches fs after the program's first line yet before the program can hold it: fs from process.getBuiltinModule before any require, from require and from import is the same patched fs, its properties as untraced", async () => {
+    // fs's wrappers are made at the program's first require, its first process.getBuiltinModule or
+    // the end of its first stint, whichever comes first (sources/index.ts startLateSources).
+    const program = path.join(dir, 'lateFs.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const early = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:fs') : null;",
+        'const readFile = early !== null ? early.readFile : null;',
+        'if (readFile !== null)',
+        '  readFile(__filename, function read() {',
+        '    const end = Date.now() + 100;',
+        "    while (Date.now() < end); // the main task's callback spins",
+        '  });',
+        "const fs = require('node:fs');",
+        'const seen = {',
+        '  same: readFile === null || readFile === fs.readFile,',
+        "  keys: Object.keys(fs).join(','),",
+        '  kinds: Object.keys(fs)',
+        "    .map((k) => { const d = Object.getOwnPropertyDescriptor(fs, k); return (d.get ? 'g' : 'v') + (d.writable ? 'w' : '') + (d.enumerable ? 'e' : '') + (d.configurable ? 'c' : ''); })",
+        "    .join(','),",
+        '  names: [fs.readFile.name, fs.readFile.length, fs.readFileSync.name, fs.readFileSync.length, fs.watch.name],',
+        '};',
+        "import('node:fs').then((m) => {",
+        '  seen.imported = m.readFile === fs.readFile && m.default === fs;',
+        '  process.stdout.write(JSON.stringify(seen));',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const untraced = await run(process.execPath, [program], { env: plainEnv() });
+    assert.equal(untraced.code, 0, untraced.stderr);
+    const { summary, result } = await traced(dir, program);
+    assert.equal(result.stdout, untraced.stdout, 'what the program sees of fs');
+    assert.equal(JSON.parse(result.stdout).same, true);
+    assert.equal(JSON.parse(result.stdout).imported, true);
+    if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule !== 'function') return;
+    const main = summary.tasks.find((t) => t.kind === 'main')!;
+    const read = summary.blocks.find((b) => b.durationMs >= 100);
+    assert.ok(
+      read !== undefined && read.task === main.id,
+      `the callback of fs.readFile called before any require runs as the main task (${JSON.stringify(summary.blocks)})`,
+    );
+  });
+
   it('loads none of the built-ins it patches before the program does (http, https, net, tls, child_process, crypto, zlib, dns), nor node:module', async () => {
     const program = path.join(dir, 'loadList.js');
     fs.writeFileSync(program, 'process.stdout.write(JSON.stringify(process.moduleLoadList));\n');
@@ -1659,6 +1704,36 @@ describe('tasks the tracer finds in real programs', function () {
       [true, true, true, true, true],
       'the same functions as require() gives',
     );
+  });
+
+  it("gives fs's wrappers to what imports node:fs before they are made: a script's import() in its first stint before any require, a module given with --input-type=module, its facade linked at once on Node 24", async () => {
+    // fs's wrappers are made after the program's first line (sources/index.ts startLateSources);
+    // Node 24 makes fs's ES facade as it links, before that, and the facade keeps what it copied.
+    const check =
+      'JSON.stringify([m.stat === fs.stat, m.readFileSync === fs.readFileSync, m.watch === fs.watch, m.default === fs])';
+    const script = path.join(dir, 'importFsFirst.js');
+    fs.writeFileSync(
+      script,
+      `import('node:fs').then((m) => { const fs = require('node:fs'); console.log(${check}); });\n`,
+    );
+    const moduleSource = [
+      "import * as m from 'node:fs';",
+      "import { createRequire } from 'node:module';",
+      "const fs = createRequire(import.meta.url)('node:fs');",
+      `console.log(${check});`,
+    ].join('\n');
+    const runs: Array<[string, string[]]> = [
+      ['import() first', [script]],
+      ['--input-type=module', ['--input-type=module', '-e', moduleSource]],
+    ];
+    for (const [name, args] of runs) {
+      const out = path.join(dir, 'importFsFirst.looplens');
+      const untraced = await run(process.execPath, args, { env: plainEnv(), cwd: dir });
+      const result = await run(process.execPath, args, { env: tracedEnv(out), cwd: dir });
+      assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+      assert.equal(untraced.stdout, '[true,true,true,true]\n', `${name}: untraced`);
+      assert.equal(result.stdout, untraced.stdout, `${name}: the same functions as require() gives`);
+    }
   });
 
   it('makes each HTTP/2 stream a request task, in the compatibility API and the stream API, in both modes', async () => {
@@ -6454,7 +6529,7 @@ describe('tasks the tracer finds in real programs', function () {
 
   it("starts the block sampler after the program's first line, records a block of the script's first stint before any require, and samples the blocks after it, in both modes", async () => {
     // The sampler's thread (and node:worker_threads) cost a fifth of the tracer's start before the
-    // first line: it starts at the first require or as the first stint ends (index.ts startSampler).
+    // first line: it starts at the first require or as the first stint ends (index.ts afterFirstLine).
     const file = path.join(dir, 'lateSampler.js');
     fs.writeFileSync(
       file,
@@ -6509,6 +6584,71 @@ describe('tasks the tracer finds in real programs', function () {
       { env: tracedEnv(path.join(dir, 'lateSampler-eval.looplens')) },
     );
     assert.equal(evaluated.stdout, 'false', `node -e: no sampler at the first line (${evaluated.stderr})`);
+  });
+
+  it("sees the timers and immediates a script sets before its first require, and the lag of a first stint longer than the flush period, its timers' probes and flush timer made after the first line, in both modes", async () => {
+    // The tracer's timers (its probes of Node's timer and immediate, its flush timer) wait until the
+    // program's first require or the end of its first stint (index.ts afterFirstLine); a timer the
+    // program sets first runs the probes itself (sources/timers.ts probeTimers).
+    const file = path.join(dir, 'earlyTimers.js');
+    fs.writeFileSync(
+      file,
+      [
+        'setTimeout(function first() {}, 5);',
+        'setImmediate(function soon() {});',
+        'const end = Date.now() + 200;',
+        'while (Date.now() < end); // longer than the flush period (25 ms): the flush timer fires late',
+        'let n = 0;',
+        'const t = setInterval(function poll() {',
+        '  if (++n === 3) clearInterval(t);',
+        '}, 5);',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, timeline } = await traced(dir, file, { mode });
+      const all = JSON.stringify(summary.tasks.map((t) => [t.name, t.kind, t.stints]));
+      const kinds = Object.fromEntries(summary.tasks.map((t) => [t.name, [t.kind, t.stints]]));
+      assert.deepEqual(kinds.first, ['timer', 1], `${mode}: the first timer (${all})`);
+      assert.deepEqual(kinds.soon, ['immediate', 1], `${mode}: the immediate (${all})`);
+      assert.deepEqual(kinds.poll, ['timer', 3], `${mode}: the interval (${all})`);
+      assert.ok(
+        !summary.tasks.some((t) => t.name === 'housekeeping'),
+        `${mode}: no housekeeping lane (${all})`,
+      );
+      const main = summary.tasks.find((t) => t.kind === 'main')!;
+      const spin = summary.blocks.find((b) => b.task === main.id);
+      assert.ok(spin !== undefined && spin.durationMs >= 200, `${mode}: the spin is a block`);
+      const lag = Math.max(...timeline.lagPoints.map((p) => p.maxMs));
+      assert.ok(
+        lag >= spin.durationMs - 25 - 5,
+        `${mode}: the flush timer due 25 ms after the start ran after the ${spin.durationMs} ms spin (lag ${lag} ms)`,
+      );
+    }
+  });
+
+  it('writes the trace of a program that ends in its first stint before any require, and of one that changes folder there, to the file named at its start (opened after the first line)', async () => {
+    // The trace file is opened with the tracer's start after the first line (index.ts openFile), or
+    // at the end if that comes first.
+    const exits = path.join(dir, 'exitAtTop.js');
+    fs.writeFileSync(exits, "process.stdout.write('bye');\nprocess.exit(4);\n");
+    const out = path.join(dir, 'exitAtTop.looplens');
+    const result = await run(process.execPath, [exits], { env: tracedEnv(out) });
+    assert.equal(result.code, 4, result.stderr);
+    assert.equal(result.stdout, 'bye');
+    const { summary } = readTrace(out);
+    assert.deepEqual(summary.end, { cause: 'exit', code: 4 });
+    assert.ok(
+      summary.tasks.some((t) => t.kind === 'main' && t.stints === 1),
+      JSON.stringify(summary.tasks),
+    );
+    // A relative name is the folder the program started in's, as when the file was opened at once.
+    const moves = path.join(dir, 'chdirAtTop.js');
+    fs.writeFileSync(moves, "process.chdir('/');\nsetTimeout(function later() {}, 5);\n");
+    const moved = await run(process.execPath, [moves], { env: tracedEnv('chdirAtTop.looplens'), cwd: dir });
+    assert.equal(moved.code, 0, moved.stderr);
+    const tasks = readTrace(path.join(dir, 'chdirAtTop.looplens')).summary.tasks.map((t) => t.name);
+    assert.ok(tasks.includes('later'), JSON.stringify(tasks));
   });
 
   it('makes an interval set by the script a timer task named after its callback', async () => {

@@ -38,8 +38,17 @@ import { startPromises, stopPromises } from './promises';
 import { Recorder } from './recorder';
 import { scrub, setOwnFile } from './scrub';
 import { FileSink, Sink, SocketSink } from './sink';
-import { original, setSlowCallThreshold, startMain, startSources, stopSources } from './sources';
+import {
+  onFirstGetBuiltin,
+  original,
+  setSlowCallThreshold,
+  startLateSources,
+  startMain,
+  startSources,
+  stopSources,
+} from './sources';
 import { loadBuiltin } from './sources/builtins';
+import { unrefOwn } from './sources/timers';
 import {
   exitingWatchdog,
   releaseHeldWatchdog,
@@ -294,7 +303,7 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
   }
   // A program that ends before the live reader took the connection: the trace goes to the spill
   // file instead (never when the reader declined or went away: then it wants nothing).
-  const waiting = sink !== null ? sink.state === 'connecting' : firstTurn !== null;
+  const waiting = sink !== null ? sink.state === 'connecting' : firstTurn !== null || later !== null;
   if (exiting && waiting && spillPath !== null && headerBytes !== null) {
     const path = spillPath;
     const header = headerBytes;
@@ -308,6 +317,8 @@ function finish(cause: EndCause, code: number, exiting: boolean): void {
       }
     });
   }
+  // A file session that ends before its start after the first line ran (process.exit() at the top).
+  if (outPath !== null) openFile();
   flush(true);
   try {
     shutDown(exiting);
@@ -324,8 +335,9 @@ function shutDown(exiting: boolean): void {
   stopSources();
   // At exit the watchdog goes down with the process: terminating it here, while it may hold an
   // inspector session, would make Node print a debugger message into the program's output.
-  samplerStart = null;
+  later = null;
   onFirstRequire(null);
+  onFirstGetBuiltin(null);
   if (!exiting) stopWatchdog();
   if (flushTimer !== null) original.clearInterval(flushTimer);
   flushTimer = null;
@@ -408,10 +420,10 @@ function start(options: TracerOptions): void {
   if (options.mode === 'full') startFullMode();
   headerBytes = header;
   spillPath = options.spill !== undefined ? options.spill.replace(/\{pid\}/g, String(process.pid)) : null;
+  // The trace file is opened after the first line (see later); its name is fixed now, against the
+  // folder the program starts in.
   if (options.socket === undefined)
-    asOwnWork(() => {
-      sink = new FileSink(options.out!.replace(/\{pid\}/g, String(process.pid)), header);
-    });
+    outPath = path.resolve(options.out!.replace(/\{pid\}/g, String(process.pid)));
   startEngine(rec, blockMs, slow);
   // Before the main task's first stint begins: its log is sorted like every other stint's.
   startDishes();
@@ -434,45 +446,60 @@ function start(options: TracerOptions): void {
   startPromises();
   lastLag = now();
   lastFlushStart = lastLag;
-  asOwnWork(() => {
-    flushTimer = original.setInterval(() => asOwnWork(() => flush(false, true)), flushMs);
-    flushTimer.unref();
-    // Made here, after the timers' patches, as the flush timer is: an immediate made before them
-    // would be a second shape in Node's immediate code. At the check phase of the loop's first
-    // turn, after the program's first stint: the loop's idle time (node:perf_hooks, 3.4 M
-    // instructions not spent before the first line) and the live connection.
-    const socket = options.socket;
-    const token = options.token ?? '';
-    firstTurn = original.setImmediate(() => {
-      firstTurn = null;
-      asOwnWork(() => {
-        const began = now();
-        loadIdleClock();
-        // The tracer's own work, between two stints: not the program's (see accountGap).
-        tick(now() - began);
-        if (socket !== undefined) openLive(socket, token, header);
-      });
-    });
-    // Not what keeps a program alive: one over in its first turn spills its trace (finish).
-    firstTurn.unref();
-    if (options.blockSampler) {
+  const socket = options.socket;
+  const token = options.token ?? '';
+  const sampler = options.blockSampler;
+  if (!sampler)
+    // No sampler's start to load node:worker_threads: patched now (the global MessageChannel with
+    // it, which a program may use without loading the module), as before the sampler waited.
+    asOwnWork(() => loadBuiltin('worker_threads'));
+  later = () => {
+    // The block sampler first: its thread starts on another core while this one goes on.
+    if (sampler) {
       const live =
-        options.socket !== undefined && options.token !== undefined
-          ? { socket: options.socket, token: options.token, pid: process.pid }
-          : null;
-      samplerStart = () => startWatchdog(blockMs, flushMs, live, problem);
-      onFirstRequire(startSampler);
-      // Queued in the script's first stint, after the microtask that ends it (base.ts openMacro):
-      // runs as that stint ends, the tracer's own work between two stints.
-      queueOwnMicrotask(() => {
-        const began = now();
-        if (startSampler()) tick(now() - began);
+        socket !== undefined && options.token !== undefined ? { socket, token, pid: process.pid } : null;
+      asOwnWork(() => {
+        try {
+          startWatchdog(blockMs, flushMs, live, problem);
+        } catch (error) {
+          problem(`no block sampler: ${(error as Error).message}`);
+        }
       });
-    } else {
-      // No sampler's start to load node:worker_threads: patched now (the global MessageChannel with
-      // it, which a program may use without loading the module), as before the sampler waited.
-      loadBuiltin('worker_threads');
     }
+    if (!openFile()) {
+      finish(EndCause.Detached, 0, false);
+      return;
+    }
+    // The timers' probes first: the flush timer and the first turn's immediate are made after them
+    // (a handle made before would be a second shape in Node's timer code).
+    asOwnWork(startLateSources);
+    asOwnWork(() => {
+      startFlushTimer();
+      // At the check phase of the loop's first turn, after the program's first stint: the loop's
+      // idle time (node:perf_hooks, 3.4 M instructions not spent before the first line) and the
+      // live connection.
+      firstTurn = original.setImmediate(() => {
+        firstTurn = null;
+        asOwnWork(() => {
+          const began = now();
+          loadIdleClock();
+          // The tracer's own work, between two stints: not the program's (see accountGap).
+          tick(now() - began);
+          if (socket !== undefined) openLive(socket, token, header);
+        });
+      });
+      // Not what keeps a program alive: one over in its first turn spills its trace (finish).
+      firstTurn.unref();
+    });
+  };
+  onFirstRequire(afterFirstLine);
+  onFirstGetBuiltin(afterFirstLine);
+  // Queued in the script's first stint, after the microtask that ends it (base.ts openMacro): runs
+  // as that stint ends, the tracer's own work between two stints — unless the program's first
+  // `require()` came first.
+  queueOwnMicrotask(() => {
+    const began = now();
+    if (afterFirstLine()) tick(now() - began);
   });
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
@@ -481,32 +508,88 @@ function start(options: TracerOptions): void {
 }
 
 /**
- * The block sampler's start (watchdog.ts startWatchdog), after the program's first line: its Worker
- * made before it was 8.3 M instructions of the tracer's 46 M before a program's first line (Node's
- * Worker code compiled at its first use, the thread's streams and ports), node:worker_threads 2.5 M
- * more, and its thread's start took a core beside the main thread's (docs/performance.md). It
- * starts at the program's first `require()` after its main module began (frameworks.ts
- * onFirstRequire), so that a block in the rest of the script's top level is sampled, as it was, once
- * the thread runs (which takes tens of milliseconds, seconds on a loaded machine, either way) — or,
- * in a script that requires nothing, as its first stint ends. A top-level block before any require
- * is recorded as a block of the main task's first stint, without samples. Null once started.
+ * The tracer's start that waits until after the program's first line, run at the first of: the
+ * program's first `require()` after its main module began (frameworks.ts onFirstRequire) or its first
+ * `process.getBuiltinModule` (sources onFirstGetBuiltin), before either hands anything out; and the
+ * end of the script's first stint (an own microtask queued after the one that ends it), for a
+ * script that requires nothing. (An ES module main, or a program read from stdin, reaches its first
+ * line after the loop has turned: there it all runs before, as it did.) Null once run.
+ *
+ * - The block sampler (watchdog.ts startWatchdog): its Worker made before the first line was 8.3 M
+ *   instructions of the tracer's 46 M (Node's Worker code compiled at its first use, the thread's
+ *   streams and ports), node:worker_threads 2.5 M more, and its thread's start took a core beside
+ *   the main thread's (docs/performance.md). Started at the first require, a block in the rest of
+ *   the script's top level is sampled, as it was, once the thread runs (which takes tens of
+ *   milliseconds, seconds on a loaded machine, either way); a top-level block before any require
+ *   is recorded as a block of the main task's first stint, without samples.
+ * - A file session's trace file (openFile).
+ * - The timers' probes, whose first handle compiles Node's timer code (2.55 M), and the tracer's
+ *   own handles made after them: the flush timer, its first tick due when it would have been had it
+ *   been made at the start (startFlushTimer), and the first turn's immediate. (A timer or immediate
+ *   of the program's that comes first runs the probes itself: sources/timers.ts probeTimers.)
+ * - fs's wrappers (sources/index.ts startLateSources: before the program can hold fs).
  */
-let samplerStart: (() => void) | null = null;
+let later: (() => void) | null = null;
 
-/** Starts the block sampler if it waits to start; whether it did. */
-function startSampler(): boolean {
-  const run = samplerStart;
-  samplerStart = null;
+/**
+ * A file session's trace file, opened after the first line (see later) or at the end if that comes
+ * first: its open, `fstat` and header (1.1 M instructions, the first Stats object Node makes) were
+ * part of every start. Until then chunks wait in the pool, as a live session's wait for its
+ * connection. Null once opened (or failed).
+ */
+let outPath: string | null = null;
+
+/** Opens the trace file if it waits to be opened; false if it could not be. */
+function openFile(): boolean {
+  const file = outPath;
+  const header = headerBytes;
+  outPath = null;
+  if (file === null || header === null) return true;
+  try {
+    asOwnWork(() => {
+      sink = new FileSink(file, header);
+    });
+    return true;
+  } catch (error) {
+    problem(`no trace file: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** Runs the tracer's start after the first line if it waits to run; whether it did. */
+function afterFirstLine(): boolean {
+  const run = later;
+  later = null;
   onFirstRequire(null);
+  onFirstGetBuiltin(null);
   if (run === null || !enabled) return false;
-  asOwnWork(() => {
-    try {
-      run();
-    } catch (error) {
-      problem(`no block sampler: ${(error as Error).message}`);
-    }
-  });
+  try {
+    run();
+  } catch (error) {
+    problem(`the start after the first line failed: ${(error as Error).message}`);
+  }
   return true;
+}
+
+/**
+ * The flush timer, made after the first line (see later) with its first tick due where it would
+ * have been had the timer been made at the tracer's start (lastFlushStart): a first stint longer
+ * than a period makes it fire at the loop's first turn, as late as the first stint made it — the
+ * lag sample it is — and a short one leaves the rest of the first period to wait. Then the interval.
+ */
+function startFlushTimer(): void {
+  const tickNow = (): void => asOwnWork(() => flush(false, true));
+  const wait = Math.max(1, lastFlushStart + flushMs - now());
+  flushTimer = original.setTimeout(() => {
+    flushTimer = null;
+    if (!enabled) return;
+    tickNow();
+    asOwnWork(() => {
+      flushTimer = original.setInterval(tickNow, flushMs);
+      unrefOwn(flushTimer);
+    });
+  }, wait);
+  unrefOwn(flushTimer);
 }
 
 /**

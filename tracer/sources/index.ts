@@ -28,8 +28,9 @@
 // The modules the tracer patches come to it as the program loads them (builtins.ts), and the
 // patches land on the objects the program itself gets from require() and import.
 import { Reason, TaskKind } from '../../protocol/format';
-import { Owned, kSlot } from './base';
+import { AnyFunction, Owned, copyProperties, kSlot, replace } from './base';
 import { isLoaded, loadBuiltin, whenLoaded, watchBuiltins } from './builtins';
+import { moduleClass } from '../nodeModule';
 import { patchFromAsync } from './fromAsync';
 import { CALLBACK_APIS, patchCallbackApi } from './callbacks';
 import {
@@ -62,7 +63,7 @@ import {
 } from './connections';
 import { SYNC_APIS, patchSyncApi } from './syncCalls';
 import { patchQueue } from './ticks';
-import { patchTimer } from './timers';
+import { patchTimer, probeTimers } from './timers';
 import { patchWorker } from './workers';
 import { patchZlib } from './zlib';
 
@@ -147,7 +148,6 @@ export function startSources(): void {
   });
   whenLoaded('events', (events) => patchEventIterators(events as typeof import('node:events')));
   whenLoaded('tls', (tls) => knowTlsServer((tls as typeof import('node:tls')).Server));
-  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
   whenLoaded('dgram', (dgram) => patchDatagrams(dgram as typeof import('node:dgram')));
   whenLoaded('child_process', (cp) => patchChildProcesses(cp as typeof import('node:child_process')));
   whenLoaded('http', (http) => {
@@ -164,14 +164,17 @@ export function startSources(): void {
       patchServerEmit(h.Server.prototype);
     }
   });
+  // fs's after the first line (startLateSources).
   for (const [name, keys] of CALLBACK_APIS)
-    whenLoaded(name, (mod) => {
-      for (const key of keys) patchCallbackApi(mod as object, key);
-    });
+    if (name !== 'fs')
+      whenLoaded(name, (mod) => {
+        for (const key of keys) patchCallbackApi(mod as object, key);
+      });
   for (const [name, keys] of SYNC_APIS)
-    whenLoaded(name, (mod) => {
-      for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
-    });
+    if (name !== 'fs')
+      whenLoaded(name, (mod) => {
+        for (const key of keys) patchSyncApi(mod as object, key, `${name}.${key}`);
+      });
   whenLoaded('stream', (stream) => patchStreams(stream as typeof import('node:stream')));
   whenLoaded('zlib', (zlib) => patchZlib(zlib as typeof import('node:zlib')));
   patchTimer('setTimeout', TaskKind.Timer, Reason.Timer);
@@ -183,13 +186,98 @@ export function startSources(): void {
   patchProcessSignals();
   patchQueue(globalThis, 'queueMicrotask');
   patchFromAsync();
+  patchGetBuiltinModule();
   watchBuiltins();
   // ES modules that import these names get the patched functions with no `syncBuiltinESMExports()`
   // here: Node's loader hands an ES module a built-in through the public loader, which copies the
-  // module's exports into its ES facade at each import (`compileForPublicLoader`'s `syncExports`,
-  // Node 20 to 24), and a module loaded later is patched before that. Calling it at the start
-  // copied every export of every built-in loaded so far, 0.6–1.0 M instructions before the first
-  // line, for no import (test: tracerTasks, "patches the built-ins an ES module imports").
+  // module's exports into its ES facade when it makes it, at the first import, and a module loaded
+  // later is patched before that (not fs's wrappers, made later: see startLateSources). Calling it
+  // at the start copied every export of every built-in loaded so far, 0.6–1.0 M instructions before
+  // the first line, for no import (test: tracerTasks, "patches the built-ins an ES module imports").
+}
+
+/**
+ * The sources whose patches wait until after the program's first line (index.ts afterFirstLine):
+ * the timers' probes (see probeTimers) and fs's. fs is loaded before any program runs (Node's
+ * loader reads the main module with it), and its 60-odd wrappers — each made, given the original's
+ * properties and defined on fs's exports — were 2.3 M instructions of every start. The program
+ * cannot reach fs before they are made: its code gets fs from `require` (whose first call runs them
+ * before it loads anything, frameworks.ts onFirstRequire), from `process.getBuiltinModule` (the
+ * same, patchGetBuiltinModule), or from an `import`, whose module Node's loader runs after the
+ * microtask that ends the script's first stint (in an ES module main, before its first line) — and
+ * that microtask runs them too. But Node 24's loader links a module as it is imported, before that
+ * microtask: an ES module main's imports, an `import()` in the script's first stint. Linking makes
+ * fs's ES facade, which copies fs's exports once, when it is made (Node 20 to 24: a later import or
+ * require does not copy them again), so the facade would hand the module Node's functions: after
+ * the wrappers are made, the facades are brought up to date (syncFacades), before any module that
+ * imported fs runs. So the program never holds an original where it would have held a wrapper, and
+ * fs's own properties stay data properties, in their order, as untraced. What is no longer timed:
+ * Node's own read of the main module (`readFileSync` in its loader), before the first line, a
+ * synchronous call of the main task's first stint that the stint's CPU check counted (engine.ts
+ * blockingCall). Runs once.
+ */
+export function startLateSources(): void {
+  probeTimers();
+  whenLoaded('fs', (fs) => patchWatchers(fs as typeof import('node:fs')));
+  for (const [name, keys] of CALLBACK_APIS)
+    if (name === 'fs')
+      whenLoaded(name, (fs) => {
+        for (const key of keys) patchCallbackApi(fs as object, key);
+      });
+  for (const [name, keys] of SYNC_APIS)
+    if (name === 'fs')
+      whenLoaded(name, (fs) => {
+        for (const key of keys) patchSyncApi(fs as object, key, `${name}.${key}`);
+      });
+  syncFacades();
+}
+
+/**
+ * Brings the ES facades of the built-ins up to date with their exports (`syncBuiltinESMExports`,
+ * which Node's CommonJS loader class carries: node:module is not loaded for it), for an fs facade
+ * made before fs's wrappers (see startLateSources). It copies the exports of every built-in that has
+ * a facade: only fs's changed since theirs were made, unless something else changed a built-in's
+ * exports without it in the script's first stint. 0.55 M instructions (Node 20 and 24, a program
+ * that imported nothing), after the first line; calling it only when a facade of fs may exist would
+ * take a sign of one that no public API gives.
+ */
+function syncFacades(): void {
+  const sync = moduleClass().syncBuiltinESMExports;
+  if (typeof sync === 'function') sync();
+}
+
+/** Run at the program's first `process.getBuiltinModule` (Node 20.16 on): see startLateSources. */
+let onGetBuiltin: (() => void) | null = null;
+
+export function onFirstGetBuiltin(fn: (() => void) | null): void {
+  onGetBuiltin = fn;
+}
+
+/**
+ * `process.getBuiltinModule(id)` hands a built-in's exports to code that has not required anything
+ * (Node 20.16, 22.3 on): before it does, the tracer's work after the first line runs, as at a first
+ * `require` (see startLateSources).
+ */
+function patchGetBuiltinModule(): void {
+  const get = (process as { getBuiltinModule?: unknown }).getBuiltinModule;
+  if (typeof get !== 'function') return;
+  const originalGet = get as AnyFunction;
+  const patched = {
+    getBuiltinModule(this: unknown) {
+      if (onGetBuiltin !== null) {
+        const first = onGetBuiltin;
+        onGetBuiltin = null;
+        try {
+          first();
+        } catch {
+          // never disturb the program
+        }
+      }
+      return Reflect.apply(originalGet, this, arguments);
+    },
+  }.getBuiltinModule;
+  copyProperties(patched, originalGet);
+  replace(process, 'getBuiltinModule', patched);
 }
 
 export function stopSources(): void {

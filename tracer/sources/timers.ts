@@ -311,6 +311,26 @@ export function fired(slot: Slot, due: number, reason: number, sync: boolean, ha
   if (carriedOn.has(slot)) carryingStint = stintClock.stint;
 }
 
+/**
+ * The probes that find the handles' prototypes and install their accessor (watchArgsOf): a timer and
+ * an immediate made and cleared. Not at the tracer's start: the first handle made compiles Node's
+ * timer code (1.86 M instructions for the timer's probe alone, 2.55 M for both), which a program
+ * whose first line comes before its first timer should not wait for. They run at the first of: the
+ * program's first `setTimeout`, `setInterval` or `setImmediate` (the patched functions, before the
+ * original makes the handle, so every handle the program makes has the accessor), and the tracer's
+ * work after the first line (index.ts afterFirstLine), before its own flush timer and first turn's
+ * immediate, which are made after them as before. A handle Node's own code makes in between (a
+ * server's connection check, set by `listen` through the timers it holds) misses the accessor, as
+ * one made before the tracer's start did: the tracer watches it only if it is unref'd as nobody's
+ * housekeeping, by an accessor of its own (watchOwn). Empty once run.
+ */
+const probes: Array<() => void> = [];
+
+export function probeTimers(): void {
+  const run = probes.splice(0);
+  for (const probe of run) probe();
+}
+
 export function patchTimer(
   name: 'setTimeout' | 'setInterval' | 'setImmediate',
   kind: TaskKind,
@@ -320,19 +340,25 @@ export function patchTimer(
   const repeat = name === 'setInterval';
   const key = kind === TaskKind.Timer ? TIMER_ARGS.timer : TIMER_ARGS.immediate;
   if (name === 'setTimeout')
-    watchArgsOf(
-      key,
-      () => fn(noop, 1),
-      (h) => timers.clearTimeout(h as never),
+    probes.push(() =>
+      watchArgsOf(
+        key,
+        () => fn(noop, 1),
+        (h) => timers.clearTimeout(h as never),
+      ),
     );
   else if (name === 'setImmediate')
-    watchArgsOf(
-      key,
-      () => fn(noop),
-      (h) => timers.clearImmediate(h as never),
+    probes.push(() =>
+      watchArgsOf(
+        key,
+        () => fn(noop),
+        (h) => timers.clearImmediate(h as never),
+      ),
     );
   const patched = {
     [name](this: unknown, callback: unknown, delay?: unknown, arg?: unknown) {
+      // Before the program's first handle (see probeTimers).
+      if (probes.length > 0) probeTimers();
       const handle: unknown =
         arguments.length <= 3
           ? callWith(fn, this, arguments.length, callback, delay, arg)
@@ -413,6 +439,7 @@ function patchUnref(handle: object): void {
   const proto = Object.getPrototypeOf(handle) as { unref?: AnyFunction } | null;
   const unref = proto?.unref;
   if (proto === null || typeof unref !== 'function') return;
+  ownUnref = unref;
   const patched = {
     unref(this: unknown) {
       if (enabled && typeof this === 'object' && this !== null) {
@@ -424,6 +451,19 @@ function patchUnref(handle: object): void {
   }.unref;
   copyProperties(patched, unref);
   replace(proto, 'unref', patched);
+}
+
+/** Node's own `unref` of a timer, once patchUnref has patched it. */
+let ownUnref: AnyFunction | null = null;
+
+/**
+ * Unrefs one of the tracer's own timers (its flush timer) through Node's own `unref`: made after
+ * the program's first timer, its `unref` would be the patched one, which takes a timer unref'd
+ * while no task runs for nobody's housekeeping and gives its ticks stints of their own.
+ */
+export function unrefOwn(handle: { unref(): unknown }): void {
+  if (ownUnref !== null) ownUnref.call(handle);
+  else handle.unref();
 }
 
 function markHousekeeping(handle: object, skip: AnyFunction): void {
