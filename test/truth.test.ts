@@ -1658,6 +1658,28 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a child process a request spawns after its response is its work: its stdout read in a `'data'` listener that works, awaited by `'close'` (with `events.once` and with a promise)",
+    // Seed 183078 (generator 10, Node 20), shrunk by hand: on the build before (2026-12-07), the
+    // 'data' listener's work ran as untracked code in fast mode and in no stint in full mode — the
+    // request had answered and the spawn wrote nothing, so no ask was late (streams.ts lateAsk).
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [work()],
+          after: [
+            { k: 'spawnChild', wait: 'once', event: 'close', data: true, use: 'await', workMs: 1.8 },
+            { k: 'spawnChild', wait: 'promise', event: 'close', data: true, use: 'await', workMs: 1.8 },
+          ],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
       "the ninth set: requests out of the code (`http.get` and `fetch`; to a second local server, and a route's to the program's own server; awaited, given to `Promise.all`, left running), `child_process.spawn` awaited by its `'exit'` or `'close'` event (with `events.once` or a promise; its stdout read in `'data'` listeners), a `net` server with several connections (sync and async `'data'` handlers; the clients read with `events.once` or `for await`; one dish's sockets or `Promise.all` members') — in the script, in members and in a request before and after its response",
     fns: [
       fn('loadUser', [

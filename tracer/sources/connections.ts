@@ -27,7 +27,9 @@ import {
   leave,
   polledNow,
   probeEnter,
+  openerDone,
   probing,
+  replies,
   taskOf,
 } from '../engine';
 import { endTask, newTask, renameTask } from '../tasks';
@@ -42,6 +44,7 @@ import {
   connRead,
   kConn,
   kHeld,
+  kLate,
   kWroteInRead,
   kStream,
   noteAsker,
@@ -411,9 +414,20 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
           const slot = regSlot();
           if (slot !== null) {
             this[kConn] = slot;
+            // Spawned after the spawning task's own work was over (a request's after its response):
+            // the spawn is its ask, as a write to a connection is (streams.ts noteAsker), and what
+            // the pipes bring is its work while it waits — a child's stdout read in a 'data'
+            // listener ran as untracked code before, in both modes (seed 183078).
+            const late = openerDone(current);
             for (const pipe of this.stdio ?? [])
-              if (NetSocket !== null && pipe instanceof NetSocket && (pipe as Connected)[kConn] === undefined)
+              if (
+                NetSocket !== null &&
+                pipe instanceof NetSocket &&
+                (pipe as Connected)[kConn] === undefined
+              ) {
                 (pipe as Connected)[kConn] = slot;
+                if (late) (pipe as Connected)[kLate] = [slot, replies];
+              }
             // Its IPC channel (fork's): read as fast mode reads it, in full mode too (fullMode.ts).
             const channel = channelHandle(this);
             if (channel !== null) channel[kConn] = slot;
