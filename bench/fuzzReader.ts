@@ -11,6 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fuzzReader } from '../test/fuzz/mutate';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

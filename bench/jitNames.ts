@@ -13,6 +13,9 @@
  * written for a range wins (the map is read in order).
  */
 import * as fs from 'node:fs';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 interface MapEntry {
   start: number;

@@ -24,6 +24,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TraceServer } from '../host/traceServer';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 const root = path.resolve(__dirname, '..');
 function arg(name: string, fallback: string): string {

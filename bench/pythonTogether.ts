@@ -21,6 +21,9 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (
   options: { url: string; connections: number; duration: number },

@@ -38,6 +38,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 const root = path.resolve(__dirname, '..');
 

@@ -47,6 +47,9 @@ import {
   startPostgres,
   startRedis,
 } from '../test/services/databases';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 const root = path.resolve(__dirname, '..');
 const autocannonBin = path.join(root, 'node_modules', 'autocannon', 'autocannon.js');

@@ -57,6 +57,9 @@ import {
   shrink,
 } from '../test/truth/runTruth';
 import { render } from '../test/truth/program';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

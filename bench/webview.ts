@@ -39,6 +39,9 @@ import { loadTrace } from '../model/load';
 import type { BenchApi, FrameSample, LiveResult, ResetResult, TraceInfo } from './webview/page';
 import { syntheticTrace } from './webview/synthetic';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/webview/viewerPage';
+import { helpIfAsked } from './usage';
+
+helpIfAsked(__filename);
 
 const root = path.resolve(__dirname, '..');
 

@@ -647,3 +647,23 @@ describe('the looplens command line', function () {
     assert.match(unknown.stderr, /unknown command "recrod"/);
   });
 });
+
+describe('the bench scripts', () => {
+  it('say how to run them on --help and -h, and start no run', async () => {
+    const tsx = path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const bench = path.join(__dirname, '..', 'bench');
+    for (const [script, flag, says] of [
+      ['truth.ts', '--help', '--programs N'],
+      ['instructions.ts', '-h', 'callgrind'],
+      ['tracer.ts', '--help', 'bench:tracer'],
+    ]) {
+      const result = await run(process.execPath, [tsx, path.join(bench, script), flag], { env: plainEnv() });
+      assert.equal(result.code, 0, `${script} ${flag}: ${result.stderr}`);
+      assert.ok(result.stdout.includes(says), `${script} ${flag} says how to run it: ${result.stdout}`);
+      // Its head comment and nothing else: every line printed is a line of the script's text.
+      const text = fs.readFileSync(path.join(bench, script), 'utf8');
+      const strange = result.stdout.split('\n').filter((line) => line.trim() !== '' && !text.includes(line));
+      assert.deepEqual(strange, [], `${script} ${flag} printed only its head comment`);
+    }
+  });
+});
