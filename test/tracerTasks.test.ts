@@ -1332,7 +1332,7 @@ describe('tasks the tracer finds in real programs', function () {
         'const readFile = early !== null ? early.readFile : null;',
         'if (readFile !== null)',
         '  readFile(__filename, function read() {',
-        '    const end = Date.now() + 100;',
+        '    const end = Date.now() + 150;',
         "    while (Date.now() < end); // the main task's callback spins",
         '  });',
         "const fs = require('node:fs');",
@@ -1359,7 +1359,11 @@ describe('tasks the tracer finds in real programs', function () {
     assert.equal(JSON.parse(result.stdout).imported, true);
     if (typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule !== 'function') return;
     const main = summary.tasks.find((t) => t.kind === 'main')!;
-    const read = summary.blocks.find((b) => b.durationMs >= 100);
+    // (The callback's block, by its place in read(): the script's first stint may be a block too,
+    // and a 100 ms spin by Date.now() was told as a 99.2 ms block in a CI run.)
+    const read = summary.blocks.find(
+      (b) => b.durationMs >= 120 && b.location !== null && b.location.line >= 4 && b.location.line <= 7,
+    );
     assert.ok(
       read !== undefined && read.task === main.id,
       `the callback of fs.readFile called before any require runs as the main task (${JSON.stringify(summary.blocks)})`,
@@ -8482,68 +8486,6 @@ describe('tasks the tracer finds in real programs', function () {
       assert.deepEqual(
         { file: spun?.location?.file, line: spun?.location?.line },
         { file: TS_APP, line: HOT_LINE },
-      );
-    });
-
-    /**
-     * Runs `program` (TypeScript) with tsx in both modes, from its folder (its tsconfig.json): it
-     * prints `answers`, and its requests, by start, are `routes` — a route's name, the line's marker
-     * and the text where its handler begins — each at its handler's `.ts` line and column.
-     */
-    async function assertPlacedWithTsx(
-      program: string,
-      routes: string[][],
-      answers: string[],
-    ): Promise<void> {
-      const lines = fs.readFileSync(program, 'utf8').split('\n');
-      const expected = routes.map(([name, marker, start]) => {
-        const line = lines.findIndex((l) => l.includes(marker));
-        assert.ok(line >= 0 && lines[line].includes(start), `${marker} and ${start} in ${program}`);
-        return `${name} at ${path.basename(program)}:${line + 1}:${lines[line].indexOf(start) + 1}`;
-      });
-      const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-      for (const mode of ['fast', 'full']) {
-        const out = path.join(dir, `tsx-${path.basename(path.dirname(program))}-${mode}.looplens`);
-        const result = await run(tsx, [program], {
-          env: tracedEnv(out, { mode }, plainEnv()),
-          cwd: path.dirname(program),
-        });
-        assert.equal(result.code, 0, result.stderr);
-        assert.deepEqual(result.stdout.trim().split('\n'), answers, `${mode}: the answers`);
-        const requests = readTrace(out)
-          .summary.tasks.filter((t) => t.kind === 'request')
-          .sort((a, b) => a.startMs - b.startMs)
-          .map(
-            (t) =>
-              `${t.name} at ${t.location ? `${path.basename(t.location.file)}:${t.location.line}:${t.location.column}` : 'nowhere'}`,
-          );
-        assert.deepEqual(requests, expected, `${mode}: each request at its handler`);
-      }
-    }
-
-    it("places a fastify request whose handler answers a plain value at the handler's .ts line and column when run with tsx — tsx's compiled code searched for the handler's text, mapped through its source map — and an async handler where it was, in both modes", async () => {
-      await assertPlacedWithTsx(
-        path.join(FIXTURES, 'ts', 'fastifyPlain.ts'),
-        [
-          ['GET /stock', 'TS PLAIN', '(): Stock'],
-          ['GET /double', 'TS ROUTED', 'function double'],
-          ['GET /later', 'TS ASYNC', 'async ('],
-        ],
-        ['{"item":"tea","count":3}', '{"double":8}', 'later'],
-      );
-    });
-
-    it("places a NestJS request whose controller method answers a plain value at the method's .ts line and column when run with tsx — inside its class's compiled text — and an async method where it was, in both modes", async function () {
-      // Nest loaded twice under tsx, which compiles as it requires: 35 s at load 36 on 2 cores.
-      this.timeout(300_000);
-      await assertPlacedWithTsx(
-        path.join(FIXTURES, 'ts', 'nest', 'app.ts'),
-        [
-          ['GET /shelf/now', 'NEST TS NOW', 'now('],
-          ['GET /shelf/count/:n', 'NEST TS COUNT', 'count('],
-          ['GET /shelf/later', 'NEST TS LATER', 'async later'],
-        ],
-        ['{"now":true}', '{"count":4}', 'later'],
       );
     });
 
