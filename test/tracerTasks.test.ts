@@ -33,9 +33,14 @@ const HOT_LINE = TS_SOURCE.findIndex((l) => l.includes('HOT LINE')) + 1;
  * Runs `program` traced (options as the tracer's), its trace written in `dir`, checks that it
  * exited cleanly, and reads the trace.
  */
-async function traced(dir: string, program: string, options: Record<string, unknown> = {}) {
+async function traced(
+  dir: string,
+  program: string,
+  options: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+) {
   const out = path.join(dir, `${path.basename(program)}-${String(options.mode ?? 'fast')}.looplens`);
-  const result = await run(process.execPath, [program], { env: tracedEnv(out, options) });
+  const result = await run(process.execPath, [program], { env: { ...tracedEnv(out, options), ...env } });
   assert.equal(result.code, 0, result.stderr);
   return { ...readTrace(out), result };
 }
@@ -727,7 +732,7 @@ describe('tasks the tracer finds in real programs', function () {
     const caller = source.findIndex((l) => l.includes('await crunch(300)')) + 1;
     assert.ok(caller > last);
     for (const mode of ['fast', 'full']) {
-      const { summary } = await traced(dir, program, { mode });
+      const { summary } = await traced(dir, program, { mode }, { RUNNING_SLOT: String(RUNNING) });
       const crunches = summary.tasks.filter((t) => t.name === 'GET /crunch');
       const read = summary.tasks.find((t) => t.name === 'GET /read');
       assert.ok(crunches.length === 3 && read !== undefined, `${mode}: all requests`);
