@@ -5,8 +5,11 @@
  * a batch of generated ones (seeded; `npm run bench:truth` runs thousands and shrinks failures).
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { bodyRuns, generate } from './truth/generate';
-import { FnDef, Program, Route, Stmt } from './truth/program';
+import { FnDef, Program, Route, Stmt, render } from './truth/program';
 import { Mode, RUN_LIMIT_MS, TracerOverrides, describeFailure, isTrue, runTruth } from './truth/runTruth';
 import { tempDir } from './helpers';
 
@@ -1751,6 +1754,39 @@ describe('the generator: how much a program starts', () => {
     for (let seed = 178000; seed < 178300; seed++)
       for (const [, n] of spawnsIn(generate(seed)))
         assert.ok(n >= 1 && n <= 2, `seed ${seed}: a child process in a body run ${n} times`);
+  });
+});
+
+describe('the generator: programs that end on every Node', () => {
+  const dir = tempDir();
+  it('an `AbortSignal.any` over `AbortSignal.timeout` ends its sleep when a full GC runs in the wait (Node 20 dropped the timeout signal: seed 183126 slept 60 s)', function () {
+    this.timeout(60_000);
+    // Node 20's AbortSignal.any holds its sources by WeakRef and AbortSignal.timeout's timer holds
+    // its signal by WeakRef, so a timeout signal held by nothing else goes with a full GC that
+    // comes before it fires, and the composite never aborts (nodejs/node#57736; Node 22 keeps it).
+    // Seed 183126 slept its 60 s in 3 traced runs of 10 (a full GC in a 3 ms window; the tracer's
+    // allocations and a slower loop make one likelier) and under --gc-global untraced too. A full
+    // GC each millisecond makes the window certain; the program, untraced, must end at once. (On
+    // Node 22 and later it ends with the render before this fix too: only Node 20 can fail it.)
+    const program: Program = {
+      seed: 1,
+      fns: [],
+      main: [{ k: 'abortAny', via: 'timeout', ms: 3, workMs: 0.5 }, work(0.5)],
+      server: null,
+    };
+    const file = path.join(dir, 'abortAny.js');
+    fs.writeFileSync(file, render(program));
+    const gcEachMs = path.join(dir, 'gcEachMs.js');
+    fs.writeFileSync(gcEachMs, 'setInterval(() => gc(), 1).unref();\n');
+    const start = Date.now();
+    const run = spawnSync(process.execPath, ['--expose-gc', '--require', gcEachMs, file], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const ms = Date.now() - start;
+    assert.equal(run.signal, null, `killed after ${ms} ms: the sleep of 60 s was not aborted\n${run.stderr}`);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(ms < 30_000, `the program took ${ms} ms`);
   });
 });
 

@@ -2394,10 +2394,24 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`__timerDish(${d}, ${JSON.stringify(cancel)}, 'timer');`);
         w.line(`setTimeout(function ${cancel}() { ${c}.abort(); }, ${s.ms});`);
         w.line(`const ${signal} = AbortSignal.any([${c}.signal, AbortSignal.timeout(60000)]);`);
-      } else w.line(`const ${signal} = AbortSignal.any([${c}.signal, AbortSignal.timeout(${s.ms})]);`);
+        w.line(
+          `try { await timersPromises.setTimeout(60000, null, { signal: ${signal} }); } catch { __running = ${d}; __work(${d}, ${ms(s.workMs)}); }`,
+        );
+        return;
+      }
+      // The timeout signal held by the code until the sleep ends (read after it): Node 20's
+      // AbortSignal.any holds its sources by WeakRef, and AbortSignal.timeout's timer its signal,
+      // so a timeout signal nothing else holds goes with a full GC before it fires and the sleep
+      // runs its 60 s (nodejs/node#57736; seed 183126, where the tracer's allocations made that GC
+      // likelier). A program of ours must end on every Node, whatever the GC's timing. (Named
+      // after the signal, not by `fresh`: the program's other names stay as they were.)
+      const timeout = `${signal}Timeout`;
+      w.line(`const ${timeout} = AbortSignal.timeout(${s.ms});`);
+      w.line(`const ${signal} = AbortSignal.any([${c}.signal, ${timeout}]);`);
       w.line(
         `try { await timersPromises.setTimeout(60000, null, { signal: ${signal} }); } catch { __running = ${d}; __work(${d}, ${ms(s.workMs)}); }`,
       );
+      w.line(`void ${timeout}.aborted;`);
       return;
     }
     case 'broadcast': {
