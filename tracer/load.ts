@@ -12,13 +12,21 @@
  * the name of the script the cache was made from, the build's `dist/tracer.js`, wherever the build
  * was copied or installed to since. The tracer recognises and scrubs its frames by the name they
  * show, read from a frame of its own when it starts (locations.ts ownScriptFile), not by this path.
+ *
+ * Before any of that it decides whether this process is traced at all (gate.ts): a child process of
+ * a traced program, which finds the trace claimed, a worker thread or a package-manager wrapper
+ * stays inert without reading the tracer. A process that goes on hands the verdict (its options,
+ * its claim) to the tracer through the guard, so that nothing is decided twice.
  */
 import fs = require('node:fs');
 import path = require('node:path');
 import vm = require('node:vm');
+import { GUARD, Guard, decide, release } from './gate';
 
 declare const LOOPLENS_BUILD: string;
 const BUILD = typeof LOOPLENS_BUILD === 'string' ? LOOPLENS_BUILD : 'dev';
+declare const LOOPLENS_VERSION: string;
+const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
 
 /** The tracer's bundle and its cache, beside this file. */
 const CORE_FILE = 'tracerCore.js';
@@ -31,6 +39,31 @@ const CACHE_FILE = `tracerCore-${BUILD}.cache`;
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 
 function load(): void {
+  const global = globalThis as Record<symbol, Guard | undefined>;
+  // Once per process, however often the preload is required.
+  if (global[GUARD] !== undefined) return;
+  const guard: Guard = { version: VERSION };
+  Object.defineProperty(global, GUARD, { value: guard, enumerable: false });
+  // In a worker thread node:worker_threads is loaded already (gate.ts isMainThread).
+  const verdict = decide(() => require('node:worker_threads') as typeof import('node:worker_threads'));
+  if (!verdict.go) {
+    guard.inert = verdict.inert;
+    return;
+  }
+  guard.start = verdict;
+  try {
+    run(guard);
+  } finally {
+    // Not taken: the tracer failed before it began (index.ts boot takes it), and never will.
+    if (guard.start !== undefined) {
+      delete guard.start;
+      release(verdict);
+    }
+  }
+}
+
+/** Compiles and runs the tracer. */
+function run(guard: Guard): void {
   const source = fs.readFileSync(path.join(__dirname, CORE_FILE), 'utf8');
   let cachedData: Buffer | undefined;
   try {
@@ -39,20 +72,16 @@ function load(): void {
     // no cache (a development build, a copied file): compiled from source
   }
   const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: __filename, cachedData });
-  const run = script.runInThisContext() as (
+  const wrapped = script.runInThisContext() as (
     exports: unknown,
     req: NodeRequire,
     mod: NodeModule,
     filename: string,
     dirname: string,
   ) => void;
-  run(module.exports, require, module, __filename, __dirname);
+  wrapped(module.exports, require, module, __filename, __dirname);
   // Whether V8 took the cache, on the tracer's (hidden) global: for tests and bug reports.
-  const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[
-    Symbol.for('looplens.tracer')
-  ];
-  if (guard !== undefined)
-    guard.codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  guard.codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
 }
 
 try {
