@@ -5,8 +5,7 @@
  * It is built to be left on and to be invisible: one guarded entry that loads once, runs only on
  * the main thread of a process that was given valid options and is not a package-manager wrapper,
  * catches every error of its own, never prints, never keeps the process alive, and never changes
- * the program's output, exit code or signal handling. Whether it runs at all in a process is
- * decided before this bundle is loaded (gate.ts, by the preload's entry load.ts).
+ * the program's output, exit code or signal handling.
  */
 // Required, not imported as namespaces: a bundled `import * as` copies every export of the module
 // into an object of getters at load, before the program's first line.
@@ -32,8 +31,8 @@ import {
 } from './engine';
 import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations, ownScriptFile } from './locations';
-import { DEFAULTS, TracerOptions } from './options';
-import { GUARD, Go, Guard, decide } from './gate';
+import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
+import { claimFileOf, heldByAnother, isMainThread } from './gate';
 import { startDishes } from './dishes';
 import { onFirstRequire, startFrameworks } from './frameworks';
 import { startPromises, stopPromises } from './promises';
@@ -52,14 +51,72 @@ import {
 } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
-const { appendFileSync, unlinkSync } = fs;
+const { appendFileSync, closeSync, openSync, unlinkSync, writeSync } = fs;
 
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
 
+const GUARD = Symbol.for('looplens.tracer');
 /** How long the final flush at exit may wait for a slow live reader. */
 const EXIT_FLUSH_MS = 1000;
 const MIB = 1024 * 1024;
+
+/**
+ * Processes that only start the user's program (package managers, watchers, TypeScript launchers)
+ * are never traced: the process they start is.
+ */
+const WRAPPERS = [
+  /\/node_modules\/\.bin\/(npm|npx|yarn|pnpm|tsx|nodemon|ts-node-dev|concurrently)$/,
+  /\/npm\/bin\/(npm|npx|npm-prefix)(-cli)?\.js$/,
+  /\/corepack\/dist\/[a-z]+\.js$/,
+  /\/(yarn|pnpm)\/(bin|dist)\/(yarn|pnpm)\.c?js$/,
+  /\/\.yarn\/releases\/yarn-[^/]+\.c?js$/,
+  /\/nodemon\/bin\/nodemon\.js$/,
+  /\/tsx\/dist\/cli\.[cm]?js$/,
+  /\/ts-node-dev\/lib\/bin\.js$/,
+  /\/concurrently\/dist\/bin\/concurrently\.js$/,
+];
+
+/**
+ * A folder every one of WRAPPERS names: a script outside all of them is no wrapper. One pattern
+ * tried first instead of nine, each compiled at its first use, before every traced program's first line.
+ */
+const WRAPPER_FOLDER =
+  /[\\/](node_modules|npm|corepack|yarn|pnpm|\.yarn|nodemon|tsx|ts-node-dev|concurrently)[\\/]/;
+
+export function isWrapper(script: string | undefined): boolean {
+  if (script === undefined) return false;
+  let real = script;
+  try {
+    real = fs.realpathSync(script);
+  } catch {
+    // not a file we can resolve: judge the name as given
+  }
+  return [script, real].some((name) => {
+    if (!WRAPPER_FOLDER.test(name)) return false;
+    const normal = name.replace(/\\/g, '/');
+    return WRAPPERS.some((pattern) => pattern.test(normal));
+  });
+}
+
+/**
+ * `node --test` runs each test file in a child process of its own and only reports on them: the
+ * child (NODE_TEST_CONTEXT in its environment, no `--test` among its flags) runs the tests and is
+ * the one traced. Not when the tests run in the runner's own process (`--test-isolation=none`,
+ * Node 22.8 on, `--experimental-` before 23.6).
+ * https://nodejs.org/api/test.html#process-isolation
+ */
+export function isTestRunner(execArgv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  if (env.NODE_TEST_CONTEXT !== undefined || !execArgv.includes('--test')) return false;
+  let isolation = 'process';
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i];
+    const name = flag.split('=')[0];
+    if (name !== '--test-isolation' && name !== '--experimental-test-isolation') continue;
+    isolation = flag.includes('=') ? flag.slice(name.length + 1) : (execArgv[i + 1] ?? isolation);
+  }
+  return isolation !== 'none';
+}
 
 let sink: Sink | null = null;
 /**
@@ -103,6 +160,42 @@ function writeProblems(): void {
     // nowhere else to say it
   }
   problems.length = 0;
+}
+
+/**
+ * With `children` off, the first process of a session claims the trace; processes it starts stay
+ * inert (in a live session, a child that connected first would have become "the" program). A claim
+ * by a process that is gone is stale and taken over. The claim sits beside the trace file, or the
+ * socket, in the session's private folder. (A child that finds it held stays inert before the
+ * tracer is loaded: gate.ts, load.ts.)
+ */
+function claim(options: TracerOptions): boolean {
+  const file = claimFileOf(options);
+  if (file === null) return true;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      // open, write, close as the trace file's sink does (sink.ts), not writeFileSync: Node's
+      // functions under it are compiled once for both (0.4 M instructions of the start).
+      const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+      const fd = openSync(file, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      claimFile = file;
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      if (heldByAnother(file)) return false;
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // gone already: try again
+      }
+    }
+  }
+  return false;
 }
 
 function writeLag(t: number): void {
@@ -436,31 +529,18 @@ function safeCwd(): string | undefined {
 }
 
 function boot(): void {
-  const global = globalThis as Record<symbol, Guard | undefined>;
-  let guard = global[GUARD];
-  let go: Go;
-  if (guard === undefined) {
-    // Loaded on its own, not by the preload's entry (scripts/tracerCache.cjs runs it so): decides here.
-    guard = { version: VERSION };
-    Object.defineProperty(global, GUARD, { value: guard, enumerable: false });
-    const verdict = decide(() => loadBuiltin('worker_threads') as typeof import('node:worker_threads'));
-    if (!verdict.go) {
-      guard.inert = verdict.inert;
-      return;
-    }
-    go = verdict;
-  } else {
-    // Loaded already in this process; or by the preload's entry (load.ts), which decided and hands
-    // over its verdict, once.
-    if (guard.start === undefined) return;
-    go = guard.start;
-    delete guard.start;
-  }
-  claimFile = go.claimFile;
+  const global = globalThis as Record<symbol, unknown>;
+  if (global[GUARD] !== undefined) return;
+  Object.defineProperty(global, GUARD, { value: { version: VERSION }, enumerable: false });
+  if (!isMainThread(() => loadBuiltin('worker_threads') as typeof import('node:worker_threads'))) return;
+  const parsed = parseOptions(process.env[OPTIONS_ENV]);
+  if (!parsed.ok) return;
+  if (isWrapper(process.argv[1]) || isTestRunner(process.execArgv, process.env)) return;
+  if (!claim(parsed.options)) return;
   try {
-    start(go.options);
+    start(parsed.options);
   } catch (error) {
-    logFile = go.options.logFile;
+    logFile = parsed.options.logFile;
     problem(`could not start: ${(error as Error).message}`);
     writeProblems();
     try {

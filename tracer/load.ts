@@ -13,20 +13,22 @@
  * was copied or installed to since. The tracer recognises and scrubs its frames by the name they
  * show, read from a frame of its own when it starts (locations.ts ownScriptFile), not by this path.
  *
- * Before any of that it decides whether this process is traced at all (gate.ts): a child process of
- * a traced program, which finds the trace claimed, a worker thread or a package-manager wrapper
- * stays inert without reading the tracer. A process that goes on hands the verdict (its options,
- * its claim) to the tracer through the guard, so that nothing is decided twice.
+ * First, it leaves the tracer unloaded where it can tell cheaply that it would stay inert (gate.ts):
+ * in a child process of a traced program, which finds the trace claimed, and in the program's
+ * worker threads.
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import vm = require('node:vm');
-import { GUARD, Guard, decide, release } from './gate';
+import { OPTIONS_ENV } from './options';
+import { inertBeforeLoad } from './gate';
 
 declare const LOOPLENS_BUILD: string;
 const BUILD = typeof LOOPLENS_BUILD === 'string' ? LOOPLENS_BUILD : 'dev';
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
+
+/** The tracer's hidden global (index.ts GUARD): present once the preload has run in this process. */
+const GUARD = Symbol.for('looplens.tracer');
 
 /** The tracer's bundle and its cache, beside this file. */
 const CORE_FILE = 'tracerCore.js';
@@ -39,31 +41,17 @@ const CACHE_FILE = `tracerCore-${BUILD}.cache`;
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 
 function load(): void {
-  const global = globalThis as Record<symbol, Guard | undefined>;
-  // Once per process, however often the preload is required.
+  const global = globalThis as Record<symbol, unknown>;
   if (global[GUARD] !== undefined) return;
-  const guard: Guard = { version: VERSION };
-  Object.defineProperty(global, GUARD, { value: guard, enumerable: false });
-  // In a worker thread node:worker_threads is loaded already (gate.ts isMainThread).
-  const verdict = decide(() => require('node:worker_threads') as typeof import('node:worker_threads'));
-  if (!verdict.go) {
-    guard.inert = verdict.inert;
+  // (In a worker thread node:worker_threads is loaded already: gate.ts isMainThread.)
+  const inert = inertBeforeLoad(process.env[OPTIONS_ENV], () => module.require('node:worker_threads'));
+  if (inert !== null) {
+    // The guard the tracer sets, so that the preload runs once here too; and why it was not loaded.
+    Object.defineProperty(global, GUARD, { value: { version: VERSION, inert }, enumerable: false });
     return;
   }
-  guard.start = verdict;
-  try {
-    run(guard);
-  } finally {
-    // Not taken: the tracer failed before it began (index.ts boot takes it), and never will.
-    if (guard.start !== undefined) {
-      delete guard.start;
-      release(verdict);
-    }
-  }
-}
-
-/** Compiles and runs the tracer. */
-function run(guard: Guard): void {
+  // Loaded here, not before: node:vm is no module Node loads for a program of its own.
+  const vm = module.require('node:vm') as typeof import('node:vm');
   const source = fs.readFileSync(path.join(__dirname, CORE_FILE), 'utf8');
   let cachedData: Buffer | undefined;
   try {
@@ -72,16 +60,20 @@ function run(guard: Guard): void {
     // no cache (a development build, a copied file): compiled from source
   }
   const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: __filename, cachedData });
-  const wrapped = script.runInThisContext() as (
+  const run = script.runInThisContext() as (
     exports: unknown,
     req: NodeRequire,
     mod: NodeModule,
     filename: string,
     dirname: string,
   ) => void;
-  wrapped(module.exports, require, module, __filename, __dirname);
+  run(module.exports, require, module, __filename, __dirname);
   // Whether V8 took the cache, on the tracer's (hidden) global: for tests and bug reports.
-  guard.codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[
+    Symbol.for('looplens.tracer')
+  ];
+  if (guard !== undefined)
+    guard.codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
 }
 
 try {
