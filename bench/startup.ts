@@ -15,19 +15,25 @@
  *   need. Builds alternate run after run; medians, with the 25th–75th percentiles as the spread,
  *   and minima.
  *
- * With --floor, two more preloads without the tracer show what any tracer built like this one pays
- * before its own code runs: the built-ins its start needs (v8 for the promise hooks, vm for the code
- * cache; not perf_hooks since 2026-12-06: the clock's origin is read from an Event's time stamp and
- * the loop's idle time after the first stint; not worker_threads since the same day: the block
- * sampler starts after the first line), and the same with worker_threads and a bare Worker started
- * (what the block sampler's thread cost when it started before the first line).
+ * With --floor, three more preloads without the tracer show what any tracer built like this one pays
+ * before its own code runs: Node's running of a preload (an empty one; all that an inert child need
+ * pay), the built-ins its start needs (v8 for the promise hooks, vm for the code cache; not
+ * perf_hooks since 2026-12-06: the clock's origin is read from an Event's time stamp and the loop's
+ * idle time after the first stint; not worker_threads since the same day: the block sampler starts
+ * after the first line), and the same with worker_threads and a bare Worker started (what the block
+ * sampler's thread cost when it started before the first line).
+ *
+ * With --child, each traced start is a child's of a traced program: the trace is claimed by a live
+ * process (this bench), as the program's own claim is when it starts a child Node process (NODE_OPTIONS
+ * carries the preload into it), and the tracer stays inert — deciding so before it reads its bundle
+ * since 2026-12-07 (tracer/gate.ts); before, each child read, compiled and ran the whole tracer first.
  *
  * NODE_EXTRA_CA_CERTS is unset (reading the certificates it names costs every Node start, traced
  * or not, far more than the tracer). Options: --runs N (callgrind runs per build, default 3),
  * --cpu-runs N (default 21), --tracer path/to/tracer.js (default dist/tracer.js), --against
  * path/to/tracer.js (another build, an earlier commit's say; may be given more than once), --floor,
  * --live: a live session's options instead of a trace file's (a socket the bench listens on),
- * --seed N: the callgrind runs with V8's `--random-seed=N` (it seeds the hash seed too), and each
+ * --child (above), --seed N: the callgrind runs with V8's `--random-seed=N` (it seeds the hash seed too), and each
  * build's code cache remade under that flag in a copy (V8 rejects a cache made under other flags).
  * The counts then repeat to a few thousand instructions run after run; with the hash seed left
  * random they spread by ±4 M (the heap's hash tables are rehashed and sized by it), more than most
@@ -81,7 +87,10 @@ if (process.argv.includes('--floor')) {
     worker,
     `${builtins}const w = new (require('node:worker_threads').Worker)('0', { eval: true, execArgv: [], env: {}, stdout: true, stderr: true });\nw.unref();\n`,
   );
+  const empty = path.join(floorDir, 'empty.js');
+  fs.writeFileSync(empty, '');
   builds.push(
+    { name: 'floor: an empty preload', tracer: empty, floor: true },
     { name: 'floor: the built-ins alone', tracer: alone, floor: true },
     { name: 'floor: the built-ins, worker_threads and a bare Worker', tracer: worker, floor: true },
   );
@@ -162,8 +171,15 @@ function envFor(tracer: string | null, floor = false): NodeJS.ProcessEnv {
   return env;
 }
 
+/** --child: the trace held by a live process, as a traced program holds it when it starts a child. */
+const CHILD = process.argv.includes('--child');
+
 function clean(): void {
   for (const f of fs.readdirSync(scratch)) fs.rmSync(path.join(scratch, f), { force: true });
+  if (!CHILD) return;
+  // The claim file beside the trace file or the socket (tracer/gate.ts claim), this bench's pid in it.
+  const beside = LIVE ? liveSocket : path.join(scratch, 'trace-claim.looplens');
+  fs.writeFileSync(`${beside}.claim`, String(process.pid));
 }
 
 const median = (xs: number[]): number => {

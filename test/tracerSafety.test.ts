@@ -312,6 +312,92 @@ describe('the tracer never changes the program it traces', function () {
     assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
   });
 
+  it("leaves a program's child processes and worker threads as they were, and runs in none of them unless `children` is on", async () => {
+    // NODE_OPTIONS carries the preload into every Node process the program starts, and preloads run
+    // in worker threads. With `children` off (the default) the program claims the trace and the
+    // others stay inert — decided before the tracer's bundle is read (tracer/gate.ts); each of them
+    // read, compiled and ran the whole bundle until 2026-12-07 to find that out (about 13 M
+    // instructions a child). A copy of the build whose bundle writes down every process that runs it
+    // tells which did.
+    const fs = await import('node:fs');
+    const copy = path.join(dir, 'marked');
+    const marks = path.join(dir, 'marks');
+    fs.mkdirSync(copy);
+    for (const f of ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'])
+      fs.copyFileSync(path.join(path.dirname(TRACER), f), path.join(copy, f));
+    const core = path.join(copy, 'tracerCore.js');
+    const text = fs.readFileSync(core, 'utf8');
+    assert.ok(text.startsWith('"use strict";\n'), 'the bundle begins as the mark expects');
+    // On the first line, after the directive: no line of the bundle moves.
+    const mark = `require("node:fs").appendFileSync(${JSON.stringify(marks)}, process.pid + "\\n");`;
+    fs.writeFileSync(core, text.replace('"use strict";', `"use strict";${mark}`));
+
+    type Seen = { pid: number; guard: { inert?: string; codeCache?: string } | null };
+    const program = path.join(PROGRAMS, 'children.js');
+    const runIt = async (name: string, options: Record<string, unknown> | null) => {
+      const side = path.join(dir, `children-${name}`);
+      const traces = path.join(side, 'traces');
+      fs.mkdirSync(traces, { recursive: true });
+      const env: NodeJS.ProcessEnv = { ...plainEnv(), SIDE_DIR: side };
+      if (options !== null) {
+        env.NODE_OPTIONS = `--require ${path.join(copy, 'tracer.js')}`;
+        env.LOOPLENS_OPTIONS = JSON.stringify({ out: path.join(traces, 'trace-{pid}.looplens'), ...options });
+      }
+      fs.rmSync(marks, { force: true });
+      const result = await run(process.execPath, [program], { env });
+      const seen: Record<string, Seen> = {};
+      for (const f of fs.readdirSync(side).filter((f) => f.endsWith('.json')))
+        seen[f.split('-')[0]] = JSON.parse(fs.readFileSync(path.join(side, f), 'utf8')) as Seen;
+      const ran = fs.existsSync(marks) ? fs.readFileSync(marks, 'utf8').split('\n').filter(Boolean) : [];
+      const traced = fs.readdirSync(traces).map((f) => Number(/^trace-(\d+)\.looplens$/.exec(f)?.[1]));
+      const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+      return { result, seen, ran: sorted(ran.map(Number)), traced: sorted(traced), traces, sorted };
+    };
+
+    const untraced = await runIt('untraced', null);
+    assert.equal(untraced.result.code, 6, untraced.result.stderr);
+    assert.match(
+      untraced.result.stdout,
+      /forked: forked child says hello \[\{"from":"forked","sum":3\}\] \(exit 4\)/,
+    );
+    const children = ['spawned', 'forked', 'synced'];
+
+    const off = await runIt('off', {});
+    same(off.result, untraced.result);
+    const parent = off.seen.parent.pid;
+    assert.deepEqual(off.traced, [parent], 'the program alone is traced');
+    assert.deepEqual(off.ran, [parent], 'and alone runs the tracer: not its children, nor its worker');
+    for (const child of children)
+      assert.deepEqual(
+        off.seen[child].guard,
+        { inert: 'claimed' },
+        `the ${child} child found the trace claimed`,
+      );
+    assert.deepEqual(off.seen.worker.guard, { inert: 'thread' });
+    assert.equal(off.seen.parent.guard?.inert, undefined);
+    const { summary } = readTrace(path.join(off.traces, `trace-${parent}.looplens`));
+    assert.deepEqual(summary.end, { cause: 'exit', code: 6 });
+    assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1);
+
+    const on = await runIt('on', { children: true });
+    same(on.result, untraced.result);
+    const all = on.sorted(['parent', ...children].map((role) => on.seen[role].pid));
+    // With children on there is no claim to tell the program's worker by before the tracer is
+    // loaded: the tracer runs there and leaves it alone itself (index.ts boot), as before.
+    const programPid = on.seen.parent.pid;
+    assert.deepEqual(on.ran, on.sorted([...all, programPid]), 'each runs the tracer once, and the worker');
+    assert.deepEqual(on.traced, all, 'the worker is no process of its own');
+    children.forEach((child, k) => {
+      assert.equal(on.seen[child].guard?.inert, undefined, child);
+      const trace = readTrace(path.join(on.traces, `trace-${on.seen[child].pid}.looplens`)).summary;
+      assert.deepEqual(
+        trace.end,
+        { cause: 'exit', code: 3 + k },
+        `the ${child} child's trace ends as it did`,
+      );
+    });
+  });
+
   it("starts from V8's code cache of it, and from its source when V8 rejects the cache or it is gone", async () => {
     // The cache is made as the build makes it (scripts/tracerCache.cjs), here by the Node running
     // the tests (the build's Node may be another: its cache is then rejected, which is the second

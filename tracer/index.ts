@@ -32,6 +32,7 @@ import {
 import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations, ownScriptFile } from './locations';
 import { DEFAULTS, OPTIONS_ENV, TracerOptions, parseOptions } from './options';
+import { claimFileOf, heldByAnother, isMainThread } from './gate';
 import { startDishes } from './dishes';
 import { onFirstRequire, startFrameworks } from './frameworks';
 import { startPromises, stopPromises } from './promises';
@@ -174,13 +175,12 @@ function writeProblems(): void {
  * With `children` off, the first process of a session claims the trace; processes it starts stay
  * inert (in a live session, a child that connected first would have become "the" program). A claim
  * by a process that is gone is stale and taken over. The claim sits beside the trace file, or the
- * socket, in the session's private folder.
+ * socket, in the session's private folder. (A child that finds it held stays inert before the
+ * tracer is loaded: gate.ts, load.ts.)
  */
 function claim(options: TracerOptions): boolean {
-  if (options.children) return true;
-  const beside = options.out ?? options.socket;
-  if (beside === undefined) return true;
-  const file = `${beside.replace(/\{pid\}/g, 'claim')}.claim`;
+  const file = claimFileOf(options);
+  if (file === null) return true;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       // open, write, close as the trace file's sink does (sink.ts), not writeFileSync: Node's
@@ -196,8 +196,7 @@ function claim(options: TracerOptions): boolean {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      const holder = Number(fs.readFileSync(file, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return false;
+      if (heldByAnother(file)) return false;
       try {
         fs.unlinkSync(file);
       } catch {
@@ -206,15 +205,6 @@ function claim(options: TracerOptions): boolean {
     }
   }
   return false;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function writeLag(t: number): void {
@@ -621,30 +611,11 @@ function safeCwd(): string | undefined {
   }
 }
 
-/**
- * Whether this is the process's main thread, without loading node:worker_threads before the
- * program's first line where nothing has (its modules, stream's among them, were 2.5 M instructions
- * beside node:v8's): a worker thread's bootstrap loads internal/worker/io, its port to the parent,
- * before the thread's preloads run (lib/internal/main/worker_thread.js, Node 12 to 24; and
- * node:worker_threads itself, Node 20 to 24), so a thread that has loaded neither is the main one.
- * Where either is loaded, node:worker_threads says.
- */
-function isMainThread(): boolean {
-  const list = (process as { moduleLoadList?: unknown }).moduleLoadList;
-  if (
-    Array.isArray(list) &&
-    !list.includes('NativeModule internal/worker/io') &&
-    !list.includes('NativeModule worker_threads')
-  )
-    return true;
-  return (loadBuiltin('worker_threads') as typeof import('node:worker_threads')).isMainThread;
-}
-
 function boot(): void {
   const global = globalThis as Record<symbol, unknown>;
   if (global[GUARD] !== undefined) return;
   Object.defineProperty(global, GUARD, { value: { version: VERSION }, enumerable: false });
-  if (!isMainThread()) return;
+  if (!isMainThread(() => loadBuiltin('worker_threads') as typeof import('node:worker_threads'))) return;
   const parsed = parseOptions(process.env[OPTIONS_ENV]);
   if (!parsed.ok) return;
   if (isWrapper(process.argv[1]) || isTestRunner(process.execArgv, process.env)) return;

@@ -12,13 +12,23 @@
  * the name of the script the cache was made from, the build's `dist/tracer.js`, wherever the build
  * was copied or installed to since. The tracer recognises and scrubs its frames by the name they
  * show, read from a frame of its own when it starts (locations.ts ownScriptFile), not by this path.
+ *
+ * First, it leaves the tracer unloaded where it can tell cheaply that it would stay inert (gate.ts):
+ * in a child process of a traced program, which finds the trace claimed, and in the program's
+ * worker threads.
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import vm = require('node:vm');
+import { OPTIONS_ENV } from './options';
+import { inertBeforeLoad } from './gate';
 
 declare const LOOPLENS_BUILD: string;
 const BUILD = typeof LOOPLENS_BUILD === 'string' ? LOOPLENS_BUILD : 'dev';
+declare const LOOPLENS_VERSION: string;
+const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
+
+/** The tracer's hidden global (index.ts GUARD): present once the preload has run in this process. */
+const GUARD = Symbol.for('looplens.tracer');
 
 /** The tracer's bundle and its cache, beside this file. */
 const CORE_FILE = 'tracerCore.js';
@@ -31,6 +41,17 @@ const CACHE_FILE = `tracerCore-${BUILD}.cache`;
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 
 function load(): void {
+  const global = globalThis as Record<symbol, unknown>;
+  if (global[GUARD] !== undefined) return;
+  // (In a worker thread node:worker_threads is loaded already: gate.ts isMainThread.)
+  const inert = inertBeforeLoad(process.env[OPTIONS_ENV], () => module.require('node:worker_threads'));
+  if (inert !== null) {
+    // The guard the tracer sets, so that the preload runs once here too; and why it was not loaded.
+    Object.defineProperty(global, GUARD, { value: { version: VERSION, inert }, enumerable: false });
+    return;
+  }
+  // Loaded here, not before: node:vm is no module Node loads for a program of its own.
+  const vm = module.require('node:vm') as typeof import('node:vm');
   const source = fs.readFileSync(path.join(__dirname, CORE_FILE), 'utf8');
   let cachedData: Buffer | undefined;
   try {
