@@ -2581,8 +2581,19 @@ class _Scheduled:
                 tracer.cpu_baseline(t)
         except Exception:
             return callback(*args)  # the callback runs whatever the tracer's trouble
-        # Outside the try: an exception of the callback's own is the loop's to report, once.
+        # Outside the try: an exception of the callback's own is the loop's to report, once. Its
+        # arguments written out where there are none, one or two (uvloop hands them over as a tuple
+        # already): `callback(*args)` is a call through PyObject_Call with that tuple
+        # (CALL_FUNCTION_EX, which CPython 3.11 does not specialize), where a call with its
+        # arguments written out is specialized for the callable's type (see _stint_runner's
+        # no_args). The same call with the same arguments.
         try:
+            if not args:
+                return callback()
+            if (n := len(args)) == 1:
+                return callback(args[0])
+            if n == 2:
+                return callback(args[0], args[1])
             return callback(*args)
         finally:
             if owner is not None and ((done := owner.done()) or tracer.current in tracer.await_tasks):

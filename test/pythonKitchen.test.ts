@@ -181,7 +181,10 @@ for (const loop of LOOPS) {
         `a 300 ms block: ${JSON.stringify(blocksOf(req))}`,
       );
       assert.ok(block.frames.some((f) => f.location?.line === lineOf('time.sleep in async def')));
-      if (process.platform === 'linux') assert.ok(share(block) < 0.25, `waiting: ${share(block)}`);
+      // (Asleep most of the time watched: at load 31-36 the few ms of routing before the sleep,
+      // stretched by the machine, were 0.2587 of it — waiting for a CPU is wanting it.)
+      if (process.platform === 'linux')
+        assert.ok(notComputing(block), `waiting: ${share(block)} of ${block.cpuKnownMs} ms (${told(block)})`);
       // /async dishes whose 100 ms simmer ended while the chef was held: ready, run only after it.
       // (On a loaded machine a request may arrive late; those that simmered through the block count.)
       const end = block.start + block.durationMs;
