@@ -80,6 +80,7 @@ export function keepCompiled(proto: Record<string, unknown> | undefined): void {
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(compile));
   proto._compile = patched;
 }
+
 /** What the source said of each function (by file, start and name): see nameInSource. */
 const verdicts = new Map<string, Verdict>();
 
