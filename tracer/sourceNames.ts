@@ -57,28 +57,62 @@ const LIBRARY_FILE = /[\\/]node_modules[\\/]/;
  */
 const compiled = new Map<string, string>();
 
+/** One of the program's files that a loader compiles as it is required. */
+function isProgramTypeScript(file: unknown): file is string {
+  return typeof file === 'string' && LOADED_FILE.test(file) && !LIBRARY_FILE.test(file);
+}
+
 /**
  * Has Node's CommonJS loader keep the code it compiles for the program's TypeScript files (see
- * compiled): one test of the file's name per module loaded, none per request. An ES module a loader
- * compiles (tsx's hooks for a package of `"type": "module"`) is not seen: its text stays the file's.
+ * compiled), with no frame of the tracer's on the stack while any other module runs: a wrapper of
+ * `Module.prototype._compile` is on the stack below the top-level code of every module, and a chain
+ * of requires had one frame of it a module, which pushed the program's `require` line out of a
+ * block's stack sample (watchdogWorker.ts DEEP_PROGRAM_FRAMES). `_compile` becomes an accessor whose
+ * getter, read by a loader as `module._compile(code, file)` once the module's `filename` is set
+ * (Module.prototype.load sets it before it runs the file's extension), hands a module of the
+ * program's `.ts`/`.tsx`/`.mts`/`.cts` files a function that keeps the code and calls Node's, and
+ * any other module Node's own. So one frame under a TypeScript module's top-level code, none under a
+ * JavaScript module's; a getter's call and a test of the name per module loaded; none per request.
+ * An assignment on a module (ts-node's and pirates' hooks set their own `module._compile`) makes that
+ * module's own property, as it did; one on the prototype replaces the function called. An ES module
+ * a loader compiles (tsx's hooks for a package of `"type": "module"`) is not seen: its text stays
+ * the file's.
  */
 export function keepCompiled(proto: Record<string, unknown> | undefined): void {
-  const compile = proto?._compile;
-  if (proto === undefined || typeof compile !== 'function') return;
-  const patched = {
+  if (proto === undefined) return;
+  const own = Object.getOwnPropertyDescriptor(proto, '_compile');
+  if (own === undefined || typeof own.value !== 'function' || own.configurable !== true) return;
+  let compile = own.value as (...args: unknown[]) => unknown;
+  const keeping = {
     _compile(this: unknown, content: unknown, filename: unknown) {
-      if (
-        typeof content === 'string' &&
-        typeof filename === 'string' &&
-        LOADED_FILE.test(filename) &&
-        !LIBRARY_FILE.test(filename)
-      )
-        compiled.set(filename, content);
+      if (typeof content === 'string' && isProgramTypeScript(filename)) compiled.set(filename, content);
       return Reflect.apply(compile, this, arguments);
     },
   }._compile;
-  Object.defineProperties(patched, Object.getOwnPropertyDescriptors(compile));
-  proto._compile = patched;
+  Object.defineProperties(keeping, Object.getOwnPropertyDescriptors(compile));
+  Object.defineProperty(proto, '_compile', {
+    configurable: true,
+    enumerable: own.enumerable,
+    get(this: unknown) {
+      try {
+        if (this !== proto && this !== null && typeof this === 'object')
+          if (isProgramTypeScript((this as { filename?: unknown }).filename)) return keeping;
+      } catch {
+        // Node's own
+      }
+      return compile;
+    },
+    set(this: unknown, value: unknown) {
+      if (this === proto) compile = value as (...args: unknown[]) => unknown;
+      else if (this !== null && typeof this === 'object')
+        Object.defineProperty(this, '_compile', {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+    },
+  });
 }
 
 /** What the source said of each function (by file, start and name): see nameInSource. */
