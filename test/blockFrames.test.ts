@@ -80,18 +80,22 @@ describe('the frame a block is blamed on when native code held the sample off', 
 });
 
 describe('the frame a block is blamed on under a deep stack, in a real recording', () => {
-  it("blames the program's require of a library whose sixth nested require computes at its top level", async () => {
-    // deep0 requires deep1 … deep5, and deep5 computes for 400 ms as it loads: about seven frames
-    // of Node's loader a require put the program's line past the 32 frames a sample keeps in full.
-    // The block comes once the sampler's thread runs: it starts at the program's first require and
-    // runs a while later (README Limits; 2-3 s at load 35), and a block before that has no samples
-    // (at load 23-35, 4 runs in 4 of a block at the first require: `located: 'began'`).
+  /**
+   * Records app.js, which requires deep0; deep0 requires deep1 … deep`last`, which computes for 400
+   * ms as it loads; the longest block is sampled and blamed on the program's `require` line. About
+   * seven frames of Node's loader a require, and one of the tracer's (its Module._load hook), put
+   * the program's line past the 32 frames a sample keeps in full. The block comes once the sampler's
+   * thread runs: it starts at the program's first require and runs a while later (README Limits;
+   * 2-3 s at load 35), and a block before that has no samples (at load 23-35, 4 runs in 4 of a block
+   * at the first require: `located: 'began'`).
+   */
+  async function assertRequireBlamed(last: number): Promise<void> {
     const dir = tempDir();
-    for (let i = 0; i <= 5; i++) {
+    for (let i = 0; i <= last; i++) {
       const pkg = path.join(dir, 'node_modules', `deep${i}`);
       fs.mkdirSync(pkg, { recursive: true });
       const body =
-        i < 5
+        i < last
           ? `'use strict';\nmodule.exports = { next: require('deep${i + 1}') };\n`
           : `'use strict';\nconst end = Date.now() + 400;\nlet spins = 0;\nwhile (Date.now() < end) spins++;\nmodule.exports = { spins };\n`;
       fs.writeFileSync(path.join(pkg, 'index.js'), body);
@@ -123,10 +127,33 @@ describe('the frame a block is blamed on under a deep stack, in a real recording
       .sort((a, b) => b.durationMs - a.durationMs)[0];
     assert.ok(longest !== undefined && longest.durationMs >= 300, JSON.stringify(summary.blocks));
     assert.equal(longest.located, 'sampled', JSON.stringify(longest));
+    const required = {
+      file: fs.realpathSync(program),
+      line: lines.indexOf("  const deep = require('deep0');") + 1,
+    };
     assert.deepEqual(
       longest.location && { file: longest.location.file, line: longest.location.line },
-      { file: fs.realpathSync(program), line: lines.indexOf("  const deep = require('deep0');") + 1 },
+      required,
       JSON.stringify(longest),
     );
+    // Most of the block is the library's computing, each sample of it blamed on the program's line
+    // (where a sample that missed the line blamed the innermost library's line; the block's place, the
+    // program's line that holds most of it, could then be `console.log('start')`'s first write).
+    const heaviest = [...longest.frames].sort((a, b) => b.share - a.share)[0];
+    assert.deepEqual(
+      heaviest?.location && { file: heaviest.location.file, line: heaviest.location.line },
+      required,
+      JSON.stringify(longest),
+    );
+  }
+
+  it("blames the program's require of a library whose sixth nested require computes at its top level", async () => {
+    await assertRequireBlamed(5);
+  });
+
+  it("blames the program's require of a library whose twelfth nested require computes at its top level — the tracer's own frames past the 32 kept in full are not the program's", async () => {
+    // Past the 32 frames a sample keeps only the program's own, four at most: the tracer's hook, a
+    // frame a require and not in node_modules, took those four places seven requires down.
+    await assertRequireBlamed(11);
   });
 });

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Verdict, nameInSource } from '../tracer/sourceNames';
+import { Verdict, keepCompiled, nameInSource, positionInSource } from '../tracer/sourceNames';
 import { tempDir } from './helpers';
 
 const SOURCE = [
@@ -103,5 +103,78 @@ describe('dotted names read from the source', () => {
     assert.equal(nameInSource(path.join(path.dirname(file), 'missing.js'), 1, 1, 'a.b'), Verdict.Unknown);
     assert.equal(nameInSource(file, 1, 500, 'a.b'), Verdict.Unknown);
     assert.equal(nameInSource('[eval]', 1, 1, 'a.b'), Verdict.Unknown);
+  });
+});
+
+describe("the code Node compiles for the program's TypeScript files (keepCompiled)", () => {
+  type Compile = (this: unknown, content: string, filename: string) => unknown;
+  /** Node's Module, as far as keepCompiled reads it: `filename` set before `_compile` is read. */
+  class FakeModule {
+    declare _compile: Compile;
+    constructor(public filename: string) {}
+  }
+  const compiledBy: string[] = [];
+  const nodeCompile: Compile = function (content, filename) {
+    compiledBy.push(`node ${path.basename(filename)}`);
+    return content.length;
+  };
+  Object.defineProperty(FakeModule.prototype, '_compile', {
+    value: nodeCompile,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+  keepCompiled(FakeModule.prototype as unknown as Record<string, unknown>);
+  const dir = tempDir();
+
+  it("hands every module but the program's TypeScript ones Node's own function (no frame of the tracer's under them)", () => {
+    for (const file of ['a.js', 'a.cjs', 'a.mjs', 'node_modules/lib/index.ts', 'a.d.json'])
+      assert.equal(new FakeModule(path.join(dir, file))._compile, nodeCompile, file);
+    assert.equal(FakeModule.prototype._compile, nodeCompile);
+    for (const file of ['b.ts', 'b.tsx', 'b.mts', 'b.cts']) {
+      const module = new FakeModule(path.join(dir, file));
+      assert.notEqual(module._compile, nodeCompile, file);
+      assert.equal(module._compile('x', module.filename), 1, file);
+    }
+  });
+
+  it("searches a TypeScript file's compiled code, not the file on disk, and says the place is in that code", () => {
+    const file = path.join(dir, 'routes.ts');
+    fs.writeFileSync(file, 'app.get("/", (): Answer => ({ ok: true }));\n');
+    assert.equal(positionInSource(file, null, '() => ({ ok: true })'), null, 'not on disk');
+    const module = new FakeModule(file);
+    module._compile('"use strict";\n\napp.get("/", () => ({ ok: true }));\n', file);
+    assert.deepEqual(positionInSource(file, null, '() => ({ ok: true })'), {
+      line: 3,
+      column: 14,
+      compiled: true,
+    });
+  });
+
+  it("keeps an assignment on a module as the module's own, and one on the prototype as the function called", () => {
+    compiledBy.length = 0;
+    const js = new FakeModule(path.join(dir, 'c.js'));
+    const mine: Compile = function (content, filename) {
+      compiledBy.push(`mine ${path.basename(filename)}`);
+      return nodeCompile.call(this, content, filename);
+    };
+    js._compile = mine;
+    assert.deepEqual(Object.getOwnPropertyDescriptor(js, '_compile'), {
+      value: mine,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    FakeModule.prototype._compile = mine;
+    try {
+      assert.equal(FakeModule.prototype._compile, mine);
+      assert.equal(new FakeModule(path.join(dir, 'd.js'))._compile, mine);
+      const ts = new FakeModule(path.join(dir, 'd.ts'));
+      ts._compile('const d = 4;\n', ts.filename);
+      assert.deepEqual(compiledBy, ['mine d.ts', 'node d.ts']);
+    } finally {
+      FakeModule.prototype._compile = nodeCompile;
+    }
+    assert.equal(FakeModule.prototype._compile, nodeCompile);
   });
 });

@@ -117,6 +117,12 @@ const CASES: Case[] = [
     end: { cause: 'exit', code: 0 },
   },
   {
+    title:
+      "require hooks of Node's CommonJS compile on its .js and .ts files, on a module and on the prototype",
+    file: 'compileHooks.js',
+    end: { cause: 'exit', code: 0 },
+  },
+  {
     title: 'an exit right after a block the sampler was watching',
     file: 'blockThenExit.js',
     end: { cause: 'exit', code: 0 },

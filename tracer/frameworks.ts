@@ -28,6 +28,7 @@ import { enabled } from './engine';
 import { CodeLocation } from './locations';
 import { moduleClass } from './nodeModule';
 import { appliedBy, handledBy, lookAtHandler, writtenIn } from './routeHandlers';
+import { keepCompiled } from './sourceNames';
 import { whenLoaded } from './sources/builtins';
 
 const kContext = Symbol('looplens.koaContext');
@@ -963,6 +964,12 @@ export function startFrameworks(): void {
   };
   Object.defineProperties(patched, Object.getOwnPropertyDescriptors(load));
   M._load = patched;
+  try {
+    // (A route's handler placed from its source reads the code a loader compiled: sourceNames.ts.)
+    keepCompiled((M as { prototype?: Record<string, unknown> }).prototype);
+  } catch {
+    // the file's text on disk
+  }
   try {
     watchEsModules();
   } catch {

@@ -962,11 +962,19 @@ export function programFiles(skip: (...args: never[]) => unknown): string[] {
 /**
  * The place of a function of the program's that begins at `line`:`column` (1-based) of `file`, the
  * code that runs (a compiled file mapped through its source map, as a frame's place is); null when
- * that is a library's.
+ * that is a library's, or when `mapped` (the position is in a loader's output, not in the file's
+ * text) and no source map takes it to the file's lines.
  */
-export function placeInFile(file: string, line: number, column: number, fn: string): CodeLocation | null {
-  const location = mapThroughSourceMap({ file, line, column, fn, library: false });
-  return location.library ? null : location;
+export function placeInFile(
+  file: string,
+  line: number,
+  column: number,
+  fn: string,
+  mapped = false,
+): CodeLocation | null {
+  const unmapped: CodeLocation = { file, line, column, fn, library: false };
+  const location = mapThroughSourceMap(unmapped);
+  return location.library || (mapped && location === unmapped) ? null : location;
 }
 
 function captureFrames(skip: (...args: never[]) => unknown, depth = STACK_DEPTH): CallSiteLike[] | null {

@@ -266,6 +266,7 @@ function placeWritten(fn: AnyFunction): CodeLocation | null {
           at.line,
           at.column,
           typeof note.source.name === 'string' ? note.source.name : '',
+          at.compiled,
         );
     }
   } catch {

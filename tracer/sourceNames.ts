@@ -42,6 +42,79 @@ const statSync = fs.statSync;
 
 /** Lines of the files read (null: not readable, or too large). */
 const files = new Map<string, string[] | null>();
+
+/** The program's files a loader compiles as they are required: TypeScript's extensions. */
+const LOADED_FILE = /\.[cm]?tsx?$/;
+const LIBRARY_FILE = /[\\/]node_modules[\\/]/;
+
+/**
+ * The code Node compiled for each of the program's files that a loader compiled as it was required
+ * — a `.ts` file under tsx or ts-node, which hand Node's CommonJS loader their output
+ * (`module._compile(code, file)`), by its path: the text that runs, whose functions'
+ * `Function.prototype.toString` and positions (mapped through the loader's source map, as a
+ * frame's are) are its, not the file's on disk. The string is the one V8 keeps as the module's
+ * source anyway (a function's `toString` reads it): keeping it costs an entry. See keepCompiled.
+ */
+const compiled = new Map<string, string>();
+
+/** One of the program's files that a loader compiles as it is required. */
+function isProgramTypeScript(file: unknown): file is string {
+  return typeof file === 'string' && LOADED_FILE.test(file) && !LIBRARY_FILE.test(file);
+}
+
+/**
+ * Has Node's CommonJS loader keep the code it compiles for the program's TypeScript files (see
+ * compiled), with no frame of the tracer's on the stack while any other module runs: a wrapper of
+ * `Module.prototype._compile` is on the stack below the top-level code of every module, and a chain
+ * of requires had one frame of it a module, which pushed the program's `require` line out of a
+ * block's stack sample (watchdogWorker.ts DEEP_PROGRAM_FRAMES). `_compile` becomes an accessor whose
+ * getter, read by a loader as `module._compile(code, file)` once the module's `filename` is set
+ * (Module.prototype.load sets it before it runs the file's extension), hands a module of the
+ * program's `.ts`/`.tsx`/`.mts`/`.cts` files a function that keeps the code and calls Node's, and
+ * any other module Node's own. So one frame under a TypeScript module's top-level code, none under a
+ * JavaScript module's; a getter's call and a test of the name per module loaded; none per request.
+ * An assignment on a module (ts-node's and pirates' hooks set their own `module._compile`) makes that
+ * module's own property, as it did; one on the prototype replaces the function called. An ES module
+ * a loader compiles (tsx's hooks for a package of `"type": "module"`) is not seen: its text stays
+ * the file's.
+ */
+export function keepCompiled(proto: Record<string, unknown> | undefined): void {
+  if (proto === undefined) return;
+  const own = Object.getOwnPropertyDescriptor(proto, '_compile');
+  if (own === undefined || typeof own.value !== 'function' || own.configurable !== true) return;
+  let compile = own.value as (...args: unknown[]) => unknown;
+  const keeping = {
+    _compile(this: unknown, content: unknown, filename: unknown) {
+      if (typeof content === 'string' && isProgramTypeScript(filename)) compiled.set(filename, content);
+      return Reflect.apply(compile, this, arguments);
+    },
+  }._compile;
+  Object.defineProperties(keeping, Object.getOwnPropertyDescriptors(compile));
+  Object.defineProperty(proto, '_compile', {
+    configurable: true,
+    enumerable: own.enumerable,
+    get(this: unknown) {
+      try {
+        if (this !== proto && this !== null && typeof this === 'object')
+          if (isProgramTypeScript((this as { filename?: unknown }).filename)) return keeping;
+      } catch {
+        // Node's own
+      }
+      return compile;
+    },
+    set(this: unknown, value: unknown) {
+      if (this === proto) compile = value as (...args: unknown[]) => unknown;
+      else if (this !== null && typeof this === 'object')
+        Object.defineProperty(this, '_compile', {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+    },
+  });
+}
+
 /** What the source said of each function (by file, start and name): see nameInSource. */
 const verdicts = new Map<string, Verdict>();
 
@@ -192,18 +265,24 @@ function onlyIndex(text: string, needle: string): number {
  * classes, or two methods, of the same text: which one ran cannot be told). V8's source of a
  * function begins where its frames say the function begins (a method at its name, or at `async`,
  * `*`, `get`), so this is that place, for a function whose frame cannot be read (routeHandlers.ts
- * placeWritten). Null too where the file is not the text that runs (compiled by a loader as it is
- * required: tsx, ts-node) — `outer` is not found there.
+ * placeWritten). Where a loader compiled the file as it was required (tsx, ts-node: see compiled)
+ * the code it compiled is searched, not the file on disk, and `compiled` says so: the place is in
+ * that code, which only its source map takes to the file's lines. Null where the text that runs is
+ * neither (an ES module a loader compiled): `inner` is not found.
  */
 export function positionInSource(
   file: string,
   outer: string | null,
   inner: string,
-): { line: number; column: number } | null {
+): { line: number; column: number; compiled: boolean } | null {
   try {
     const lines = linesOf(file);
-    if (lines === null || inner === '') return null;
-    const text = lines.join('\n');
+    const kept = compiled.get(file);
+    if ((lines === null && kept === undefined) || inner === '') return null;
+    const disk = lines !== null ? lines.join('\n') : null;
+    // (Node's own type stripping hands the loader the file's text: it is the file's, positions and all.)
+    const loaded = kept !== undefined && kept !== disk;
+    const text = loaded ? kept : (disk as string);
     let at = 0;
     let scope = text;
     if (outer !== null) {
@@ -217,7 +296,7 @@ export function positionInSource(
     const lineStart = text.lastIndexOf('\n', index - 1) + 1;
     let line = 1;
     for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) line++;
-    return { line, column: index - lineStart + 1 };
+    return { line, column: index - lineStart + 1, compiled: loaded };
   } catch {
     return null;
   }

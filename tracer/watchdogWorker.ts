@@ -100,9 +100,13 @@ const DEEP_PROGRAM_FRAMES = 4;
 /**
  * Evaluated on the main thread inside the interrupt. It reads the heartbeat (to tell whether the
  * block is still the same) and the stack, without calling any Error.prepareStackTrace the program
- * installed, and restores everything it touches.
+ * installed, and restores everything it touches. `ownFiles` (the tracer's) are no program frames
+ * past STACK_DEPTH: the tracer's hooks on the require path (frameworks.ts's Module._load) are one
+ * frame a require, which under a chain of requires took the places of the program's own.
  */
-const SAMPLE_EXPRESSION = `(() => {
+function sampleExpression(ownFiles: readonly string[]): string {
+  return `(() => {
+  const own = ${JSON.stringify(ownFiles)};
   const guard = globalThis[Symbol.for('looplens.tracer')];
   const at = guard && typeof guard.now === 'function' ? guard.now() : -1;
   const E = Error;
@@ -124,7 +128,7 @@ const SAMPLE_EXPRESSION = `(() => {
       if (i >= ${STACK_DEPTH}) {
         // Past the usual depth only the program's own frames, for the blame (see DEEP_STACK_DEPTH).
         const file = site.getFileName() || '';
-        if (file === '' || file.startsWith('node:') || file.startsWith('internal/') || file.includes('/node_modules/') || file.includes('\\\\node_modules\\\\') || file.startsWith('wasm://')) continue;
+        if (file === '' || file.startsWith('node:') || file.startsWith('internal/') || file.includes('/node_modules/') || file.includes('\\\\node_modules\\\\') || file.startsWith('wasm://') || own.includes(file)) continue;
         if (++deep > ${DEEP_PROGRAM_FRAMES}) break;
       }
       frames.push([site.getFunctionName() || '', site.getFileName() || site.getScriptNameOrSourceURL() || '', site.getLineNumber() || 0, site.getColumnNumber() || 0, typeof site.getEnclosingLineNumber === 'function' ? site.getEnclosingLineNumber() || 0 : 0, typeof site.getEnclosingColumnNumber === 'function' ? site.getEnclosingColumnNumber() || 0 : 0]);
@@ -138,6 +142,7 @@ const SAMPLE_EXPRESSION = `(() => {
     E.stackTraceLimit = limit;
   }
 })()`;
+}
 
 /**
  * Whether the main thread wants the CPU right now — on it, or ready to run and waiting for it (a
@@ -379,6 +384,7 @@ function run(data: WatchdogData): void {
   });
   const reports = data.reports;
   const ownFiles = new Set(data.ownFiles);
+  const sampling = sampleExpression(data.ownFiles);
   const tracked = Math.max(1, data.blockMs / 2);
   // Between flushes the heartbeat stands still even when the loop is idle; untracked blocks need a
   // wider margin.
@@ -474,7 +480,7 @@ function run(data: WatchdogData): void {
         const asleep = sampledCpu !== null && mainThreadWantsCpu() === false;
         const countersAsked = schedstat.read();
         const reply = (await post(s, 'Runtime.evaluate', {
-          expression: SAMPLE_EXPRESSION,
+          expression: sampling,
           returnByValue: true,
           silent: true,
         })) as { result?: { value?: string } };
