@@ -44,6 +44,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { helpIfAsked } from './usage';
 
 helpIfAsked(__filename);
@@ -109,10 +110,15 @@ if (v8Flags.length > 0) {
     const from = path.dirname(b.tracer);
     const to = path.join(copies, String(k));
     fs.mkdirSync(to);
-    const files = fs.readdirSync(from).filter((f) => /^tracer(Core|Watchdog)?(-\w+\.cache|\.js)$/.test(f));
+    const files = fs.readdirSync(from).filter((f) => /^tracer(Core|Watchdog)?(-[\w-]+\.cache|\.js)$/.test(f));
     for (const f of files) fs.copyFileSync(path.join(from, f), path.join(to, f));
-    const cache = files.find((f) => f.endsWith('.cache'));
-    if (cache === undefined) throw new Error(`no code cache beside ${b.tracer}`);
+    // A build names its caches after V8's cachedDataVersionTag (tracer/load.ts; others that traced
+    // programs on another Node wrote may sit beside it): this Node's is remade. An older build has
+    // one cache, named after the build alone.
+    const cache =
+      files.find((f) => f.endsWith(`-${v8.cachedDataVersionTag().toString(16)}.cache`)) ??
+      files.find((f) => /^tracerCore-[0-9a-f]+\.cache$/.test(f));
+    if (cache === undefined) throw new Error(`no code cache for this Node beside ${b.tracer}`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       LOOPLENS_OPTIONS: JSON.stringify({ out: path.join(to, 'trace-{pid}.looplens') }),

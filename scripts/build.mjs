@@ -41,6 +41,19 @@ const common = {
 
 /** This build's id: the tracer's code cache is named after it, so no build reads another's. */
 const BUILD = randomBytes(6).toString('hex');
+/**
+ * The V8 tag (v8.cachedDataVersionTag) of the Node that makes the build's code cache (tracerCache,
+ * run as below: this Node, no NODE_OPTIONS), in hexadecimal: the cache's name, which the loader
+ * tries where its own process's tag names none (tracer/load.ts).
+ */
+const BUILD_TAG = (() => {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return spawnSync(process.execPath, ['-p', "require('node:v8').cachedDataVersionTag().toString(16)"], {
+    env,
+    encoding: 'utf8',
+  }).stdout.trim();
+})();
 
 const bundles = [
   // No source map for the tracer: its frames must keep the bundle's own file name in any stack
@@ -61,7 +74,11 @@ const bundles = [
     format: 'cjs',
     target: NODE_TARGET,
     sourcemap: false,
-    define: { ...common.define, LOOPLENS_BUILD: JSON.stringify(BUILD) },
+    define: {
+      ...common.define,
+      LOOPLENS_BUILD: JSON.stringify(BUILD),
+      LOOPLENS_BUILD_TAG: JSON.stringify(BUILD_TAG),
+    },
   },
   {
     entryPoints: ['tracer/watchdogWorker.ts'],
@@ -135,11 +152,14 @@ function tracerAscii() {
 /**
  * V8's code cache of the tracer, made by this Node (scripts/tracerCache.cjs: the tracer started as
  * `looplens record` starts it), then checked the way a traced program loads it. Another Node
- * version rejects it and compiles the tracer from source, as it did before the cache.
+ * version, or V8 flags that change V8's flag hash, look for a cache of their own (tracer/load.ts):
+ * the first traced start there compiles from source and writes it.
  */
 function tracerCache() {
   const dist = path.join(root, 'dist');
-  const cache = `tracerCore-${BUILD}.cache`;
+  // Named after this Node's cachedDataVersionTag by tracerCache.cjs, as the loader looks for it.
+  const cache = `tracerCore-${BUILD}-{tag}.cache`;
+  const expected = `tracerCore-${BUILD}-${BUILD_TAG}.cache`;
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'looplens-build-'));
   try {
     const env = {
@@ -152,6 +172,8 @@ function tracerCache() {
       encoding: 'utf8',
     });
     if (made.status !== 0) throw new Error(`the tracer's code cache: ${made.stderr}`);
+    if (made.stdout !== expected)
+      throw new Error(`the tracer's code cache is ${made.stdout}, not ${expected}`);
     const probe = 'process.stdout.write(String(globalThis[Symbol.for("looplens.tracer")]?.codeCache))';
     const used = spawnSync(process.execPath, ['--require', path.join(dist, 'tracer.js'), '-e', probe], {
       env,

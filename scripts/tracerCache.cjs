@@ -3,11 +3,14 @@
 // LOOPLENS_OPTIONS set. It compiles the tracer as the loader does, runs it (so that it starts, as a
 // preload does before a program's first line), then writes the code V8 has compiled so far: the
 // functions the start needs, not the hot paths, which compile later as they would anyway.
+// `{tag}` in the name stands for this Node's `v8.cachedDataVersionTag()` in hexadecimal, the name
+// the loader looks for (tracer/load.ts cacheFile); the name made is printed.
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 
-const [dist, cacheName] = process.argv.slice(2);
+const [dist, asked] = process.argv.slice(2);
+const cacheName = asked.replace('{tag}', require('node:v8').cachedDataVersionTag().toString(16));
 const loader = path.join(dist, 'tracer.js');
 const source = fs.readFileSync(path.join(dist, 'tracerCore.js'), 'utf8');
 // The same text as the loader's (tracer/load.ts WRAPPER).
@@ -19,3 +22,4 @@ const mod = new (require('node:module'))(loader, null);
 script.runInThisContext()(mod.exports, require, mod, loader, dist);
 if (globalThis[Symbol.for('looplens.tracer')] === undefined) throw new Error('the tracer did not load');
 fs.writeFileSync(path.join(dist, cacheName), script.createCachedData());
+process.stdout.write(cacheName);

@@ -404,11 +404,31 @@ describe('the tracer never changes the program it traces', function () {
     });
   });
 
-  it("starts from V8's code cache of it, and from its source when V8 rejects the cache or it is gone", async () => {
+  /** The build's id, from the name of its code cache (tracer/load.ts cacheFile). */
+  function buildId(dist: string, names: string[]): string {
+    const id = names.map((f) => /^tracerCore-([0-9a-f]+)-[0-9a-f]+\.cache$/.exec(f)?.[1]).find(Boolean);
+    assert.ok(id !== undefined, `no code cache in ${dist}: ${names.join(' ')}`);
+    return id;
+  }
+
+  /** The name of the code cache the loader looks for under this Node, with no V8 flags. */
+  async function cacheName(dist: string, names: string[]): Promise<string> {
+    const tag = await run(
+      process.execPath,
+      ['-p', "require('node:v8').cachedDataVersionTag().toString(16)"],
+      {
+        env: plainEnv(),
+      },
+    );
+    return `tracerCore-${buildId(dist, names)}-${tag.stdout.trim()}.cache`;
+  }
+
+  it("starts from V8's code cache of it, and from its source when V8 rejects the cache or it is gone, then writes the cache it wanted", async () => {
     // The cache is made as the build makes it (scripts/tracerCache.cjs), here by the Node running
-    // the tests (the build's Node may be another: its cache is then rejected, which is the second
-    // case): a copy of the build with such a cache starts from it; one whose cache is garbage, or
-    // missing, must trace the same program the same way, compiled from source.
+    // the tests (the build's Node may be another: its cache then has another name): a copy of the
+    // build with such a cache starts from it; one whose cache is garbage, or missing, must trace
+    // the same program the same way, compiled from source. Where it was missing the tracer writes
+    // it, and the next start uses it; a cache V8 rejected is left as it was.
     const fs = await import('node:fs');
     const probe = [
       'const guard = globalThis[Symbol.for("looplens.tracer")];',
@@ -418,8 +438,8 @@ describe('the tracer never changes the program it traces', function () {
     const program = path.join(dir, 'codeCache.js');
     fs.writeFileSync(program, probe);
     const dist = path.dirname(TRACER);
-    const cache = fs.readdirSync(dist).find((f) => /^tracerCore-[0-9a-f]+\.cache$/.test(f));
-    assert.ok(cache !== undefined, `no code cache in ${dist}: ${fs.readdirSync(dist).join(' ')}`);
+    const cache = await cacheName(dist, fs.readdirSync(dist));
+    const garbage = Buffer.alloc(4096, 7);
     const copies = {
       used: path.join(dir, 'cached'),
       rejected: path.join(dir, 'garbled'),
@@ -429,11 +449,15 @@ describe('the tracer never changes the program it traces', function () {
       fs.mkdirSync(copy);
       for (const f of ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'])
         fs.copyFileSync(path.join(dist, f), path.join(copy, f));
-      if (kind === 'rejected') fs.writeFileSync(path.join(copy, cache), Buffer.alloc(4096, 7));
+      if (kind === 'rejected') fs.writeFileSync(path.join(copy, cache), garbage);
       if (kind === 'used') {
         const made = await run(
           process.execPath,
-          [path.join(ROOT, 'scripts', 'tracerCache.cjs'), copy, cache],
+          [
+            path.join(ROOT, 'scripts', 'tracerCache.cjs'),
+            copy,
+            cache.replace(/-[0-9a-f]+\.cache$/, '-{tag}.cache'),
+          ],
           {
             env: {
               ...plainEnv(),
@@ -442,20 +466,112 @@ describe('the tracer never changes the program it traces', function () {
           },
         );
         assert.equal(made.code, 0, made.stderr);
+        assert.equal(made.stdout, cache);
       }
     }
-    for (const [expected, copy] of Object.entries(copies)) {
+    const runs: [string, string][] = [...Object.entries(copies), ['used', copies.none]];
+    for (const [k, [expected, copy]] of runs.entries()) {
       const tracer = path.join(copy, 'tracer.js');
-      const out = path.join(dir, `codeCache-${expected}.looplens`);
+      const out = path.join(dir, `codeCache-${k}.looplens`);
       const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${tracer}` };
       const result = await run(process.execPath, [program], { env });
-      assert.equal(result.stdout, expected, result.stderr);
+      assert.equal(result.stdout, expected, `${path.basename(copy)}: ${result.stderr}`);
       assert.equal(result.code, 0);
       const { summary } = readTrace(out);
       assert.equal(summary.tasks.filter((t) => t.kind === 'main').length, 1, expected);
       const later = summary.tasks.find((t) => t.name === 'later');
       assert.equal(later?.kind, 'timer', `${expected}: ${JSON.stringify(summary.tasks.map((t) => t.name))}`);
+      // Nothing else written beside the tracer: no file left half made.
+      const files = fs.readdirSync(copy).filter((f) => !/^tracer(Core|Watchdog)?\.js$/.test(f));
+      assert.deepEqual(files, [cache], path.basename(copy));
     }
+    assert.deepEqual(fs.readFileSync(path.join(copies.rejected, cache)), garbage);
+  });
+
+  it('writes the code cache it wanted at exit when the program ends in its first stint, and then starts from it', async () => {
+    const fs = await import('node:fs');
+    const dist = path.dirname(TRACER);
+    const cache = await cacheName(dist, fs.readdirSync(dist));
+    const copy = path.join(dir, 'uncachedExit');
+    fs.mkdirSync(copy);
+    for (const f of ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'])
+      fs.copyFileSync(path.join(dist, f), path.join(copy, f));
+    const program = path.join(dir, 'cacheAtExit.js');
+    fs.writeFileSync(
+      program,
+      'process.stdout.write(String(globalThis[Symbol.for("looplens.tracer")].codeCache));\nprocess.exit(5);\n',
+    );
+    for (const expected of ['none', 'used']) {
+      const out = path.join(dir, `cacheAtExit-${expected}.looplens`);
+      const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+      const result = await run(process.execPath, [program], { env });
+      assert.equal(result.stdout, expected, result.stderr);
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 5);
+      assert.equal(readTrace(out).summary.tasks.filter((t) => t.kind === 'main').length, 1);
+      assert.ok(fs.existsSync(path.join(copy, cache)), fs.readdirSync(copy).join(' '));
+    }
+  });
+
+  it("starts from the build's code cache where its own V8 tag names none, as the same Node on another CPU does, and writes none", async () => {
+    // V8's tag names the CPU's features too (Node 20 under valgrind has another), which V8's check
+    // of a cache leaves out: the build's cache, made here by this Node, under another tag's name
+    // written into the loader as the build's.
+    const fs = await import('node:fs');
+    const dist = path.dirname(TRACER);
+    const cache = await cacheName(dist, fs.readdirSync(dist));
+    const copy = path.join(dir, 'otherCpu');
+    fs.mkdirSync(copy);
+    for (const f of ['tracerCore.js', 'tracerWatchdog.js'])
+      fs.copyFileSync(path.join(dist, f), path.join(copy, f));
+    const loader = fs.readFileSync(path.join(dist, 'tracer.js'), 'utf8');
+    const buildTag = /var BUILD_TAG = true \? "([0-9a-f]+)"/.exec(loader);
+    assert.ok(buildTag !== null, 'the build tag in dist/tracer.js');
+    fs.writeFileSync(path.join(copy, 'tracer.js'), loader.replace(buildTag[0], 'var BUILD_TAG = true ? "0"'));
+    const made = await run(process.execPath, [path.join(ROOT, 'scripts', 'tracerCache.cjs'), copy, cache], {
+      env: { ...plainEnv(), LOOPLENS_OPTIONS: JSON.stringify({ out: path.join(dir, 'making.looplens') }) },
+    });
+    assert.equal(made.code, 0, made.stderr);
+    const builds = cache.replace(/-[0-9a-f]+\.cache$/, '-0.cache');
+    fs.renameSync(path.join(copy, cache), path.join(copy, builds));
+    const program = path.join(dir, 'otherCpu.js');
+    fs.writeFileSync(
+      program,
+      'process.stdout.write(String(globalThis[Symbol.for("looplens.tracer")].codeCache));\nsetTimeout(function later() {}, 5);\n',
+    );
+    const out = path.join(dir, 'otherCpu.looplens');
+    const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+    const result = await run(process.execPath, [program], { env });
+    assert.equal(result.stdout, 'used', result.stderr);
+    assert.equal(result.code, 0);
+    assert.equal(readTrace(out).summary.tasks.find((t) => t.name === 'later')?.kind, 'timer');
+    assert.deepEqual(
+      fs.readdirSync(copy).sort(),
+      [builds, 'tracer.js', 'tracerCore.js', 'tracerWatchdog.js'].sort(),
+    );
+  });
+
+  it('changes nothing where it cannot write the code cache it wanted', async () => {
+    // A folder in the cache's place: V8 gets no cache, and the file written for it cannot be renamed
+    // over a folder (as a folder the tracer may not write to, or a full disk, stops it sooner).
+    const fs = await import('node:fs');
+    const dist = path.dirname(TRACER);
+    const cache = await cacheName(dist, fs.readdirSync(dist));
+    const copy = path.join(dir, 'unwritable');
+    fs.mkdirSync(path.join(copy, cache, 'in the way'), { recursive: true });
+    for (const f of ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'])
+      fs.copyFileSync(path.join(dist, f), path.join(copy, f));
+    const program = path.join(PROGRAMS, 'output.js');
+    const untraced = await run(process.execPath, [program], { env: plainEnv(), input: 'some input\n' });
+    const out = path.join(dir, 'unwritable.looplens');
+    const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+    const traced = await run(process.execPath, [program], { env, input: 'some input\n' });
+    same(traced, untraced);
+    assert.equal(readTrace(out).summary.tasks.filter((t) => t.kind === 'main').length, 1);
+    assert.deepEqual(
+      fs.readdirSync(copy).sort(),
+      [cache, 'tracer.js', 'tracerCore.js', 'tracerWatchdog.js'].sort(),
+    );
   });
 
   it("names dishes the same from a copy of the build in another folder, V8's code cache used (an installed extension's)", async () => {
@@ -487,7 +603,7 @@ describe('the tracer never changes the program it traces', function () {
     const copy = path.join(dir, 'installed', 'dist');
     fs.mkdirSync(built, { recursive: true });
     fs.mkdirSync(copy, { recursive: true });
-    const cache = fs.readdirSync(dist).find((f) => /^tracerCore-[0-9a-f]+\.cache$/.test(f))!;
+    const cache = `tracerCore-${buildId(dist, fs.readdirSync(dist))}-{tag}.cache`;
     for (const f of fs.readdirSync(dist))
       if (/^tracer.*\.js$/.test(f)) fs.copyFileSync(path.join(dist, f), path.join(built, f));
     const made = await run(process.execPath, [path.join(ROOT, 'scripts', 'tracerCache.cjs'), built, cache], {

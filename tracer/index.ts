@@ -364,8 +364,30 @@ function onExit(code: number): void {
     finish(endCause, typeof code === 'number' ? code : 0, true);
     releaseHeldWatchdog();
     releaseWatchdog();
+    // A program that ended before its loop's first turn came (saveCodeCache).
+    asOwnWork(saveCodeCache);
   } catch {
     // never disturb the exit
+  }
+}
+
+/**
+ * Where the loader found no code cache of the tracer for this Node and its V8 flags (load.ts), it
+ * writes one now, for the next start: at the check phase of the loop's first turn, with the tracer's
+ * own work there, or at exit if the program ended before. The cache holds what V8 has compiled of the
+ * tracer by then: its start and the start after the program's first line. Once at most, and only
+ * where the loader asked for it (`saveCodeCache` on the tracer's global; never when V8 used or
+ * rejected a cache).
+ */
+function saveCodeCache(): void {
+  const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[GUARD];
+  const save = guard?.saveCodeCache;
+  if (guard === undefined || typeof save !== 'function') return;
+  delete guard.saveCodeCache;
+  try {
+    save();
+  } catch {
+    // the next start compiles from source
   }
 }
 
@@ -473,6 +495,7 @@ function start(options: TracerOptions): void {
         asOwnWork(() => {
           const began = now();
           loadIdleClock();
+          saveCodeCache();
           // The tracer's own work, between two stints: not the program's (see accountGap).
           tick(now() - began);
           if (socket !== undefined) openLive(socket, token, header);

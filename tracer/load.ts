@@ -1,13 +1,20 @@
 /**
  * The preload's entry (dist/tracer.js): compiles the tracer (dist/tracerCore.js) with V8's code
- * cache of it, made at build time (scripts/tracerCache.cjs), and runs it as if Node had loaded it
- * from this file. Compiling the tracer's 170 kB was a sixth of what the preload added before the
- * program's first line (about 15 M of 90 M instructions on Node 20, the block sampler's thread
- * aside); with the cache V8 reads the compiled functions back instead.
+ * cache of it and runs it as if Node had loaded it from this file. Compiling the tracer's 340 kB
+ * from source costs more than everything else the tracer does before the program's first line
+ * (Node 24.22: 171.2 M instructions to the first line with no usable cache, 120.8 M with one, 94.9 M
+ * untraced); with the cache V8 reads the compiled functions back instead.
  *
- * The cache fits one V8 version and set of V8 flags: on any other Node, or with flags that change
- * the code (`--single-threaded`, `--perf-basic-prof`), V8 rejects it and compiles the source, as
- * Node would have. Its name carries the build's id, so a cache never meets another build's source.
+ * A cache fits one V8 version, set of V8 flags and CPU: V8 rejects any other, and then compiles the
+ * source. So each cache is named after `v8.cachedDataVersionTag()`, which is made of exactly those
+ * (https://nodejs.org/api/v8.html#v8cacheddataversiontag), and after the build's id, so that a cache
+ * never meets another build's source or another Node. The build makes its own Node's
+ * (scripts/tracerCache.cjs). Where there is none for this process's tag — another Node version, or
+ * flags such as `--max-old-space-size` or `--expose-gc`, which V8's flag hash includes — the tracer
+ * is compiled from source and, once it has started, writes the cache this Node wants beside the
+ * bundle (saveCache, called by the tracer after the program's first stint): the next start reads it.
+ * A folder it cannot write to changes nothing; each start then compiles from source, as before.
+ *
  * The tracer runs under this file's name (`dist/tracer.js`) — but code V8 takes from the cache keeps
  * the name of the script the cache was made from, the build's `dist/tracer.js`, wherever the build
  * was copied or installed to since. The tracer recognises and scrubs its frames by the name they
@@ -19,26 +26,74 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
+import type vmTypes = require('node:vm');
+type V8 = typeof import('node:v8');
 import { OPTIONS_ENV } from './options';
 import { inertBeforeLoad } from './gate';
 
 declare const LOOPLENS_BUILD: string;
+declare const LOOPLENS_BUILD_TAG: string;
 const BUILD = typeof LOOPLENS_BUILD === 'string' ? LOOPLENS_BUILD : 'dev';
 declare const LOOPLENS_VERSION: string;
 const VERSION = typeof LOOPLENS_VERSION === 'string' ? LOOPLENS_VERSION : 'dev';
 
 /** The tracer's hidden global (index.ts GUARD): present once the preload has run in this process. */
 const GUARD = Symbol.for('looplens.tracer');
+/** The tag of the Node that made the build's cache (scripts/build.mjs). */
+const BUILD_TAG = typeof LOOPLENS_BUILD_TAG === 'string' ? LOOPLENS_BUILD_TAG : '';
 
-/** The tracer's bundle and its cache, beside this file. */
+// Node's own functions, taken before the tracer wraps fs's (sources/syncCalls.ts): the cache's
+// write is the tracer's work, never a synchronous call of the program's.
+const { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = fs;
+
+/** The tracer's bundle, beside this file. */
 const CORE_FILE = 'tracerCore.js';
-const CACHE_FILE = `tracerCore-${BUILD}.cache`;
+
+/** This process's tag in hexadecimal, as scripts/tracerCache.cjs names the build's cache. */
+function ownTag(v8: V8): string {
+  return v8.cachedDataVersionTag().toString(16);
+}
+
+/** The cache of this build for a tag, beside this file. */
+function cacheFile(tag: string): string {
+  return path.join(__dirname, `tracerCore-${BUILD}-${tag}.cache`);
+}
 
 /**
  * The CommonJS wrapper, on the bundle's first line (`"use strict";`): no line moves. The cache is
  * made of the same text (scripts/tracerCache.cjs): any difference and V8 rejects it.
  */
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
+
+/**
+ * Writes V8's cache of the tracer as compiled so far, for the next start: into a file of this
+ * process's own first (`wx`: never one another process is writing), then renamed over the cache's
+ * name, so that a start never reads a cache half written — two processes that both write it leave
+ * one whole cache or the other. Every failure (a folder it may not write to, a full disk) leaves
+ * nothing behind and is not reported: the next start compiles from source again.
+ */
+function saveCache(script: vmTypes.Script, tag: string, v8: V8): void {
+  // Flags the program set since (`v8.setFlagsFromString`) would make a cache no start could use.
+  if (ownTag(v8) !== tag) return;
+  const file = cacheFile(tag);
+  const temp = `${file}.${process.pid}.tmp`;
+  let fd = -1;
+  try {
+    const data = script.createCachedData();
+    fd = openSync(temp, 'wx', 0o644);
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+    closeSync(fd);
+    fd = -1;
+    renameSync(temp, file);
+  } catch {
+    try {
+      if (fd >= 0) closeSync(fd);
+      unlinkSync(temp);
+    } catch {
+      // never made, or gone already
+    }
+  }
+}
 
 function load(): void {
   const global = globalThis as Record<symbol, unknown>;
@@ -50,14 +105,22 @@ function load(): void {
     Object.defineProperty(global, GUARD, { value: { version: VERSION, inert }, enumerable: false });
     return;
   }
-  // Loaded here, not before: node:vm is no module Node loads for a program of its own.
+  // Loaded here, not before: node:vm and node:v8 are no modules Node loads for a program of its own.
   const vm = module.require('node:vm') as typeof import('node:vm');
-  const source = fs.readFileSync(path.join(__dirname, CORE_FILE), 'utf8');
+  const v8 = module.require('node:v8') as V8;
+  const source = readFileSync(path.join(__dirname, CORE_FILE), 'utf8');
+  const tag = ownTag(v8);
+  const own = cacheFile(tag);
+  let file = own;
+  // The tag also names the CPU's features, which V8's check of a cache leaves out: where this
+  // process's cache is not there yet, the build's is tried (the same Node on another machine takes
+  // it; another Node or other flags reject it, and this process's is written).
+  if (tag !== BUILD_TAG && BUILD_TAG !== '' && !existsSync(own)) file = cacheFile(BUILD_TAG);
   let cachedData: Buffer | undefined;
   try {
-    cachedData = fs.readFileSync(path.join(__dirname, CACHE_FILE));
+    cachedData = readFileSync(file);
   } catch {
-    // no cache (a development build, a copied file): compiled from source
+    // none for this V8 yet (or a development build, a copied file): compiled from source
   }
   const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: __filename, cachedData });
   const run = script.runInThisContext() as (
@@ -68,12 +131,18 @@ function load(): void {
     dirname: string,
   ) => void;
   run(module.exports, require, module, __filename, __dirname);
-  // Whether V8 took the cache, on the tracer's (hidden) global: for tests and bug reports.
+  // Whether V8 took the cache, on the tracer's (hidden) global: for tests and bug reports. Where
+  // this process's was not there, the tracer calls `saveCodeCache` once it has started (index.ts
+  // saveCodeCache); a cache of this process's tag that V8 rejected is left as it is, not written
+  // again at every start.
   const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[
     Symbol.for('looplens.tracer')
   ];
-  if (guard !== undefined)
-    guard.codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  if (guard === undefined) return;
+  const used = cachedData !== undefined && !script.cachedDataRejected;
+  guard.codeCache = cachedData === undefined ? 'none' : used ? 'used' : 'rejected';
+  if (!used && (cachedData === undefined || file !== own))
+    guard.saveCodeCache = () => saveCache(script, tag, v8);
 }
 
 try {
