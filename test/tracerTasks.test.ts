@@ -6789,6 +6789,97 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("begins a request's reply where its read began, not back in the loop's time in code of nobody's before it, in both modes", async () => {
+    // A stint that begins where a connection's read began, its data in hand, is that read: the
+    // busy time right before it (code the tracer does not see, GC, a thread the OS held back) is
+    // not, and never the task's. Given to the task, the reply's stint began back where the stint
+    // that wrote the query ended: bullmq's `queue.add` in express (realServers.test.ts, full mode)
+    // showed a request that ran alone with `waitMs` 0 on a quiet machine. Here the echo server, on
+    // a thread of its own, answers each `ping` 1 ms after it has opened a connection to the
+    // program's HTTP server, whose 'connection' listener (code of no task's: a connection the
+    // server accepted is nobody's until a request comes on it) spins 5 ms meanwhile. The reply is
+    // there when the loop polls next: no idle time between the request's stint and its read.
+    const program = path.join(dir, 'replyAfterNobodys.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        "const { performance } = require('node:perf_hooks');",
+        "const { Worker } = require('node:worker_threads');",
+        'const worker = new Worker(',
+        '  [',
+        '    "const net = require(\'node:net\');",',
+        '    "const { parentPort } = require(\'node:worker_threads\');",',
+        '    "let httpPort = 0;",',
+        '    "const server = net.createServer((s) => s.on(\'data\', () => {",',
+        '    "  const poke = net.connect(httpPort, \'127.0.0.1\', () => setTimeout(() => {",',
+        '    "    s.write(\'pong\');",',
+        '    "    setTimeout(() => poke.destroy(), 20);",',
+        '    "  }, 1));",',
+        '    "}));",',
+        '    "server.listen(0, \'127.0.0.1\', () => parentPort.postMessage(server.address().port));",',
+        "    \"parentPort.on('message', (m) => m === 'stop' ? server.close(() => process.exit(0)) : (httpPort = m));\",",
+        "  ].join('\\n'),",
+        '  { eval: true },',
+        ');',
+        '// [start, end] of each spin of the listener, on the trace clock (performance.now()).',
+        'const spins = [];',
+        'let waiting = false;',
+        "worker.once('message', (echoPort) => {",
+        "  const socket = net.connect(echoPort, '127.0.0.1', () => {",
+        '    const server = http.createServer(async (req, res) => {',
+        "      const reply = new Promise((resolve) => socket.once('data', resolve));",
+        "      socket.write('ping');",
+        '      waiting = true;',
+        '      await reply;',
+        '      waiting = false;',
+        "      res.end('pong');",
+        '    });',
+        "    server.on('connection', () => {",
+        '      if (!waiting) return;',
+        '      const start = performance.now();',
+        '      while (performance.now() < start + 5);',
+        '      spins.push([start, performance.now()]);',
+        '    });',
+        "    server.listen(0, '127.0.0.1', async () => {",
+        '      const { port } = server.address();',
+        '      worker.postMessage(port);',
+        '      for (let i = 0; i < 5; i++)',
+        '        await new Promise((resolve, reject) =>',
+        "          http.get({ host: '127.0.0.1', port, path: '/ping', agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '        );',
+        '      console.log(JSON.stringify(spins));',
+        '      socket.end();',
+        '      server.close();',
+        "      worker.postMessage('stop');",
+        '    });',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, timeline, result } = await traced(dir, program, { mode });
+      const spins = JSON.parse(result.stdout) as Array<[number, number]>;
+      const requests = timeline.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 5, mode);
+      // (The poke's connection comes before the reply it precedes by 1 ms: most requests see one.)
+      assert.ok(spins.length >= 3, `${mode} mode: the listener spun while requests waited (${spins.length})`);
+      for (const request of requests) {
+        const stints = request.stints.map((i) => [timeline.stints.start[i], timeline.stintEnd(i)]);
+        const where = `${mode} mode, request ${request.id}: stints ${JSON.stringify(stints)}, spins ${JSON.stringify(spins)}`;
+        for (const [start, end] of stints)
+          assert.ok(
+            spins.every(([from, to]) => end <= from || to <= start),
+            `no stint of the request while nobody's listener spun (${where})`,
+          );
+        const waitMs = summary.tasks.find((t) => t.id === request.id)!.waitMs;
+        assert.ok(waitMs > 0, `the request waits for its reply (${where})`);
+      }
+    }
+  });
+
   it("shows a request's wait for the rest of its body, read after the loop polled, and a large body's parts one stint, in both modes", async () => {
     // As a reply's (above): the second part of a request's body comes only after the loop has
     // polled, and the request waits for it. The slowdown widens the merge window to 20 ms; the

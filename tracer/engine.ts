@@ -1009,9 +1009,15 @@ function accountGap(t: number, task: Task | null, continuation: boolean, reason 
   // responded: what its socket does then (the response written out, keep-alive) is nobody's, and
   // the estimate, stretched by a loaded machine, made its wrap-up look like work after the response.
   // (But for a read of what the request asked after its response, which it waits for: that
-  // work goes on, see waitsLate.)
+  // work goes on, see waitsLate.) Not for a stint that begins where a stream's read began, its data
+  // in hand (probeBegins): that read is the callback that brought it, timed from its start, and the
+  // gap before it is no part of it. Given to the task, a gap the loop spent in code the tracer does
+  // not see dated a request's reply back to the stint that wrote its query: bullmq's `queue.add`
+  // in express (realServers.test.ts, full mode) showed a request that ran alone with `waitMs` 0 on
+  // a quiet machine (Node 24), and at load 28 one whose reply's stint began 1.34 ms before its read.
   if (
     task !== null &&
+    !probeBegins &&
     (continuation || reason === Reason.Request || readBegins) &&
     ((!task.responded && !task.ended) || readsLate)
   ) {
@@ -1549,7 +1555,8 @@ let probeMixed = false;
 /**
  * Set while a read becomes a stint of the task it is charged to (its opener's, its asker's): the
  * loop's busy time right before it (Node handing the read over) is that read's, as the time before
- * a continuation is the I/O callback's that led to it (accountGap).
+ * a continuation is the I/O callback's that led to it (accountGap) — but for a stream's read whose
+ * data was in hand as it began (probeBegins).
  */
 let readBegins = false;
 /**
@@ -1557,6 +1564,19 @@ let readBegins = false;
  * waits for it (waitsLate): the time before it is that read's too, though the task has responded.
  */
 let readsLate = false;
+/**
+ * The read being probed is a stream's data in hand, the loop's callback for it begun a moment
+ * before the probe (a socket's `push` from Node's read callback: see asProbe's `inHand`), and its
+ * start read from the clock as it began (not a tick a read queued): see probeBegins.
+ */
+let probeInHand = false;
+/**
+ * Set while such a read becomes a stint (its waiter's, its opener's), begun where the read began:
+ * none of the gap before it is that read's — the loop had the data in hand as it began — so none
+ * of it is the task's (accountGap). The busy time there is code the tracer does not see, GC, or a
+ * thread the OS held back.
+ */
+let probeBegins = false;
 /** The probe became a stint (probeEnter). */
 let probeEntered = false;
 /**
@@ -1626,7 +1646,13 @@ export function readsFor(task: Task): boolean {
  * begins where that read ended, with no clock reading of its own when it can (see queuedStart).
  * `live`: whether the opener's work goes on (by default, as openerDone says).
  */
-export function startProbe(opener: Task, reads: boolean, queued = false, live?: boolean): boolean {
+export function startProbe(
+  opener: Task,
+  reads: boolean,
+  queued = false,
+  live?: boolean,
+  inHand = false,
+): boolean {
   if (queued) {
     if (--queuedProbes < 0) queuedProbes = 0;
   } else soonReaction = false;
@@ -1639,6 +1665,7 @@ export function startProbe(opener: Task, reads: boolean, queued = false, live?: 
   probeEntered = false;
   probeReacts = false;
   probeLive = live ?? readsFor(opener);
+  probeInHand = inHand && reads && !queued;
   // A tick the read queued, run right after that read became its waiter's stint and ended as one
   // the drain goes on from (endProbeRead, leaveSoon), for that same task: it is part of that stint,
   // open for the watchdog as for the trace — no clock reading, no heartbeat of its own (see
@@ -1832,7 +1859,10 @@ export function polledNow(): void {
  * Calls `fn` on `self` with `args` as a read of a connection `opener` opened (see startProbe), or
  * plainly when no read can begin (a stint is open, a read runs already, the tracer has stopped).
  * `live`: whether the opener's work goes on (by default, as openerDone says; a worker's own port is
- * its worker task's for as long as the worker runs, whoever made it).
+ * its worker task's for as long as the worker runs, whoever made it). `inHand`: the read's data is
+ * in hand as `fn` is called, read by the loop's callback a moment before (a stream's `push` from
+ * Node's read callback), not made from it by code of Node's that may take a while (a port's
+ * message, deserialized before it is dispatched): see probeBegins.
  */
 export function asProbe(
   opener: Task | null,
@@ -1841,8 +1871,9 @@ export function asProbe(
   args: ArrayLike<unknown>,
   reads: boolean,
   live?: boolean,
+  inHand = false,
 ): unknown {
-  if (opener === null || !enabled || !startProbe(opener, reads, false, live))
+  if (opener === null || !enabled || !startProbe(opener, reads, false, live, inHand))
     return Reflect.apply(fn, self, args);
   try {
     return Reflect.apply(fn, self, args);
@@ -1866,7 +1897,9 @@ export function probeEnter(): boolean {
   probeEntered = true;
   readBegins = true;
   readsLate = waitsLate(task);
+  probeBegins = probeInHand && !probeSoon;
   enter(task, Reason.Io, false, probeStartFor(task));
+  probeBegins = false;
   readBegins = false;
   readsLate = false;
   return true;
@@ -1953,7 +1986,9 @@ function replyAgain(next: Task, firstLate: boolean): boolean {
   if (probeEntered || stintSeq !== probeSeq || current !== null || !answersWaiter(first, firstLate))
     return false;
   readsLate = firstLate;
+  probeBegins = probeInHand && !probeSoon;
   enter(first, Reason.Io, true, probeStartFor(first));
+  probeBegins = false;
   readsLate = false;
   leave();
   probeSoon = false;
@@ -2063,7 +2098,9 @@ function endProbeRead(): Task | null {
       return null;
     }
     readsLate = probeLate === waiter;
+    probeBegins = probeInHand && !soon;
     enter(waiter, Reason.Io, true, probeStartFor(waiter));
+    probeBegins = false;
     readsLate = false;
     // Its reaction or a tick it queued is to run in this drain (see readGoesOn): what runs next
     // dates the end.
@@ -2087,7 +2124,9 @@ function endProbeRead(): Task | null {
   // where they come a moment apart: enter merges them.)
   readBegins = true;
   readsLate = waitsLate(opener);
+  probeBegins = probeInHand && !soon;
   enter(opener, Reason.Io, false, probeStartFor(opener));
+  probeBegins = false;
   readBegins = false;
   readsLate = false;
   // (As a waiter's reply above.)

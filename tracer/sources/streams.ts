@@ -255,7 +255,7 @@ function probePush(stream: Piped, conn: Slot, push: AnyFunction, args: IArgument
   readingReply(reply);
   connRead = true;
   try {
-    return asProbe(opener, push, stream, args, true);
+    return asProbe(opener, push, stream, args, true, undefined, true);
   } finally {
     readingReply(false);
     connRead = false;
