@@ -1705,15 +1705,19 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
-      "a `Worker` a request starts after its response is its work: the messages it posts on its own, read in a `'message'` listener that works",
+      "a `Worker` a request starts after its response is its work: the message it posts on its own, read in a `'message'` listener that works and settles the request's wait",
+    // The tenth set (generator 11). On the build before (2026-12-07), the message ran in no stint in
+    // either mode: the request had responded and asked nothing of the worker. (One message: two
+    // come in one batch now and then under load, and in full mode the second, the request's, then
+    // ran in the worker's stint of the first — docs/lanes.md, Limits.)
     fns: [],
-    main: [work(), { k: 'workerPosts', messages: 2, workMs: 1.8 }],
+    main: [work()],
     server: {
       routes: [
         {
           path: '/r0',
           before: [work()],
-          after: [{ k: 'workerPosts', messages: 3, workMs: 1.8 }],
+          after: [{ k: 'workerPosts', messages: 1, workMs: 1.8 }],
         },
       ],
       requests: ['/r0?q=1', '/r0?q=2'],
@@ -1721,12 +1725,12 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
-      "the tenth set in the script and before a response: a forked child's messages (asked and on its own) and a `Worker`'s posts are the work of the code that waits for them",
+      "the tenth set in the script and before a response: a forked child's messages (asked and on its own) and a `Worker`'s post are the work of the code that waits for them",
     fns: [],
     main: [
       work(),
       { k: 'forkChild', ask: false, messages: 2, use: 'all', workMs: 1.8 },
-      { k: 'workerPosts', messages: 2, workMs: 1.8 },
+      { k: 'workerPosts', messages: 1, workMs: 1.8 },
     ],
     server: {
       routes: [
