@@ -1683,6 +1683,66 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a child a request forks after its response is its work: the messages it sends back over the IPC channel, asked or on its own, read in a `'message'` listener that works (awaited and as `Promise.all` members)",
+    // The tenth set (generator 11). On the build before (2026-12-07), the messages of a child
+    // forked after the response that nobody sent a message to ran as untracked code.
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [work()],
+          after: [
+            { k: 'forkChild', ask: false, messages: 3, use: 'await', workMs: 1.8 },
+            { k: 'forkChild', ask: true, messages: 2, use: 'await', workMs: 1.8 },
+            { k: 'forkChild', ask: false, messages: 2, use: 'all', workMs: 1.8 },
+          ],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
+      "a `Worker` a request starts after its response is its work: the message it posts on its own, read in a `'message'` listener that works and settles the request's wait",
+    // The tenth set (generator 11). On the build before (2026-12-07), the message ran in no stint in
+    // either mode: the request had responded and asked nothing of the worker. (One message: two
+    // come in one batch now and then under load, and in full mode the second, the request's, then
+    // ran in the worker's stint of the first — docs/lanes.md, Limits.)
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [work()],
+          after: [{ k: 'workerPosts', messages: 1, workMs: 1.8 }],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
+      "the tenth set in the script and before a response: a forked child's messages, asked and on its own, are the work of the code that waits for them",
+    // (A `Worker` posting on its own in the script: its message, which settles the script's wait,
+    // ran in the worker's stint in full mode on Node 24 — docs/lanes.md, Limits.)
+    fns: [],
+    main: [work(), { k: 'forkChild', ask: false, messages: 2, use: 'all', workMs: 1.8 }],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [work(), { k: 'forkChild', ask: true, messages: 2, use: 'await', workMs: 1.8 }],
+          after: [work()],
+        },
+      ],
+      requests: ['/r0?q=1'],
+    },
+  },
+  {
+    title:
       "the ninth set: requests out of the code (`http.get` and `fetch`; to a second local server, and a route's to the program's own server; awaited, given to `Promise.all`, left running), `child_process.spawn` awaited by its `'exit'` or `'close'` event (with `events.once` or a promise; its stdout read in `'data'` listeners), a `net` server with several connections (sync and async `'data'` handlers; the clients read with `events.once` or `for await`; one dish's sockets or `Promise.all` members') — in the script, in members and in a request before and after its response",
     fns: [
       fn('loadUser', [

@@ -78,13 +78,17 @@ export interface GenerateOptions {
    * running; `child_process.spawn` awaited by its `'exit'` or `'close'` event, its stdout read in
    * `'data'` listeners; a `net` server with several connections, sync or async `'data'` handlers,
    * its clients' sockets read with `events.once` or `for await`), likewise: a seed's program is its
-   * version-8 program with one to three of them added (or none: about half); 10 (the default) puts
+   * version-8 program with one to three of them added (or none: about half); 10 puts
    * the ninth set's child processes only in bodies the program runs once or twice (`bodyRuns`): at
    * 9 a child process went into any body, and a function called 42 times (a leaf of the call tree,
    * seed 178052) started 84 Node processes. A seed's program at 10 is its version-9 program but where
-   * that one put a child process in a body run more often.
+   * that one put a child process in a body run more often. 11 (the default) adds the tenth set
+   * (a child forked with an IPC channel whose messages come back, asked or on its own; a `Worker`
+   * that posts on its own), likewise: a seed's program is its version-10 program with one or two of
+   * them added (or none: about two in three), in bodies run once or twice, most often a route's
+   * after its response where the program has one.
    */
-  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
+  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
 }
 
 const NAMES = [
@@ -480,7 +484,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 10) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 11) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -526,7 +530,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 10) >= 2)
+  if ((options.added ?? true) && (options.version ?? 11) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -534,7 +538,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 10) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 11) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -560,7 +564,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 10) >= 2)
+  if ((options.added ?? true) && (options.version ?? 11) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -577,20 +581,22 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 10) >= 3)
+  if ((options.added ?? true) && (options.version ?? 11) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 10) >= 4)
+  if ((options.added ?? true) && (options.version ?? 11) >= 4)
     addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 10) >= 5)
+  if ((options.added ?? true) && (options.version ?? 11) >= 5)
     addFifthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 10) >= 6)
+  if ((options.added ?? true) && (options.version ?? 11) >= 6)
     addSixthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 10) >= 7)
+  if ((options.added ?? true) && (options.version ?? 11) >= 7)
     addSeventhSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 10) >= 8)
+  if ((options.added ?? true) && (options.version ?? 11) >= 8)
     addEighthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 10) >= 9)
-    addNinthSet(seed, fns.slice(0, longRunFrom), main, server, options.version ?? 10);
+  if ((options.added ?? true) && (options.version ?? 11) >= 9)
+    addNinthSet(seed, fns.slice(0, longRunFrom), main, server, options.version ?? 11);
+  if ((options.added ?? true) && (options.version ?? 11) >= 11)
+    addTenthSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -957,6 +963,44 @@ function addNinthSet(
         ? pick(routes)
         : pick(make === makers[1][1] ? few : bodies);
     const stmt = make(before.has(body.stmts));
+    body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
+}
+
+/**
+ * The generator's tenth set of constructs (program.ts, after `netMany`): messages that come back
+ * on their own time over a channel the code opened — a child forked with an IPC channel
+ * (`forkChild`) and a `Worker` that posts on its own (`workerPosts`). From a stream of its own,
+ * drawn after every other (so that a seed's program is its version-10 program, with these added
+ * or not), into bodies run once or twice (a child is a Node started, a worker a thread), or half
+ * the time a route's after its response where there is one requested at most four times — where
+ * the messages come after the response was sent, and the code's work is over but for its wait.
+ */
+function addTenthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0x510e527f);
+  if (rnd() >= 0.35) return;
+  const runs = bodyRuns(fns, main, server);
+  const few = setBodies(fns, main, server).filter(
+    (b) => (runs.get(b.stmts) ?? 0) >= 1 && (runs.get(b.stmts) ?? 0) <= 2,
+  );
+  // A route's after its response: up to four requests of it (each a Node or a thread started).
+  const after = new Set((server?.routes ?? []).map((r) => r.after));
+  const late = setBodies(fns, main, server).filter(
+    (b) => after.has(b.stmts) && (runs.get(b.stmts) ?? 0) >= 1 && (runs.get(b.stmts) ?? 0) <= 4,
+  );
+  const count = int(1, 2);
+  for (let i = 0; i < count; i++) {
+    const stmt: Stmt =
+      rnd() < 0.65
+        ? {
+            k: 'forkChild',
+            ask: rnd() < 0.5,
+            messages: int(1, 3),
+            use: pick(['await', 'all'] as const),
+            workMs: work(),
+          }
+        : { k: 'workerPosts', messages: int(1, 3), workMs: work() };
+    const body = late.length > 0 && rnd() < 0.5 ? pick(late) : pick(few);
     body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
   }
 }

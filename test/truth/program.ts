@@ -680,7 +680,40 @@ export type Stmt =
       use: 'await' | 'all';
       serverMs: number;
       workMs: number;
-    };
+    }
+  /*
+   * Constructs of the generator's tenth set (generate.ts, `version` 11): messages that come back
+   * over a channel on their own time, after the code that opened it may have answered its request.
+   */
+  /**
+   * `child_process.fork` of a short Node program (`-e`, with an IPC channel) that sends `messages`
+   * messages back, one every few milliseconds — when the code sends it one first (`ask`), or on its
+   * own from its start — then disconnects; the code's `'message'` listener works on each, and the
+   * code waits for the last, then for the child's `'exit'` (with `events.once`), then works. The
+   * channel is a connection the code opened (README: "what arrives on a connection your code
+   * opened … is the work of the code that opened it, while that code's work goes on"): all of it
+   * the dish's — in a request's code after its response too, where the fork (and the message sent)
+   * is the ask and the messages its answers. Awaited (`await`) or two calls of an async function of
+   * the program's (`runFork`) given to `Promise.all` (`all`: each a member named after it, its
+   * child's messages its own).
+   */
+  | {
+      k: 'forkChild';
+      ask: boolean;
+      messages: number;
+      use: 'await' | 'all';
+      workMs: number;
+    }
+  /**
+   * A `worker_threads` `Worker` (its source given with `eval`) that posts `messages` messages on its
+   * own, one every few milliseconds, and nothing asked: the code's `'message'` listener works on
+   * each, and the code waits for the last, then awaits the worker's `terminate()`, then works. The
+   * last message, which settles the code's wait, is the work of the task waiting for it (as
+   * `workerReply`'s answer is), in a request's code after its response too; the others, nobody's
+   * answer, the worker task's (`worker eval`: README, "a message nobody asked for, the thread
+   * speaking on its own account").
+   */
+  | { k: 'workerPosts'; messages: number; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -1078,6 +1111,8 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'workerReply',
   'spawnChild',
   'netMany',
+  'forkChild',
+  'workerPosts',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -2597,6 +2632,45 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         w.line(`await Promise.all([${Array.from({ length: s.conns }, () => dishCall(fn, d)).join(', ')}]);`);
       }
       w.line(`${srv}.close();`);
+      return;
+    }
+    case 'forkChild': {
+      const fn = w.fresh('runFork');
+      // The child: sends a message every 5 ms (the first when asked, or at once), then disconnects.
+      const posts = `let i = 0; const t = setInterval(() => { process.send(i); if (++i === ${s.messages}) { clearInterval(t); process.disconnect(); } }, 5);`;
+      const source = s.ask ? `process.once('message', () => { ${posts} });` : posts;
+      w.block(`async function ${fn}(d) {`, () => {
+        // fork runs `node -e <source> <this file>`: the source, with an IPC channel.
+        w.line(
+          `const child = require('node:child_process').fork(__filename, [], { execArgv: ['-e', ${JSON.stringify(source)}], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });`,
+        );
+        w.line(`const exited = once(child, 'exit');`);
+        w.line(
+          `await new Promise((resolve, reject) => { let got = 0; child.on('error', reject); child.on('message', () => { __work(d, ${ms(s.workMs)}); if (++got === ${s.messages}) resolve(); });${s.ask ? ' child.send(1);' : ''} });`,
+        );
+        w.line(`await exited;`);
+        w.line(`__work(d, ${ms(s.workMs)});`);
+      });
+      if (s.use === 'await') w.line(`await ${fn}(${d});`);
+      else w.line(`await Promise.all([${dishCall(fn, d)}, ${dishCall(fn, d)}]);`);
+      return;
+    }
+    case 'workerPosts': {
+      const wk = w.fresh('worker');
+      const source = `const { parentPort } = require('node:worker_threads'); let i = 0; const t = setInterval(() => { parentPort.postMessage(i); if (++i === ${s.messages}) clearInterval(t); }, 5);`;
+      w.line(
+        `const ${wk} = new (require('node:worker_threads').Worker)(${JSON.stringify(source)}, { eval: true });`,
+      );
+      // The worker's own task (its start and exit), named by its source; a message nobody asked for
+      // is its work, but for the last, which settles the code's wait (README: "the reply is the
+      // work of the task waiting for it … else of the worker task").
+      const wd = w.fresh('workerDish');
+      w.line(`const ${wd} = __dish('worker eval', ${d}, 'worker');`);
+      w.line(
+        `await new Promise((resolve) => { let got = 0; ${wk}.on('message', () => { if (++got === ${s.messages}) { __work(${d}, ${ms(s.workMs)}); resolve(); } else __work(${wd}, ${ms(s.workMs)}); }); });`,
+      );
+      w.line(`await ${wk}.terminate();`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
       return;
     }
     case 'gate': {

@@ -47,6 +47,7 @@ import {
   kLate,
   kWroteInRead,
   kStream,
+  lateAsk,
   noteAsker,
   probeUserReads,
   releaseHeld,
@@ -370,8 +371,10 @@ function patchWatcherMaker(fs: Record<string, unknown>, key: 'watch' | 'watchFil
  * task's socket (one a server accepted) runs them as that task the same way. `message` names the
  * event that carries what arrived (a UDP socket's datagram, a child's IPC message): it is handed to
  * the listeners as a read's data is, so an async listener nobody awaits is a dish, each message its own.
+ * `late`: an ask marked on the emitter itself after its asker's work was over (a child's, its
+ * spawn: patchChildProcesses) is taken up by its first event, as a read of a pipe takes up its own.
  */
-function patchOpenedEmit(proto: object, message: string | null = null): void {
+function patchOpenedEmit(proto: object, message: string | null = null, late = false): void {
   const own = Object.getOwnPropertyDescriptor(proto, 'emit');
   const parent = Object.getPrototypeOf(proto) as { emit: AnyFunction };
   const ownEmit = own !== undefined && typeof own.value === 'function' ? (own.value as AnyFunction) : null;
@@ -380,6 +383,7 @@ function patchOpenedEmit(proto: object, message: string | null = null): void {
     const slot = current === null && probing === null && enabled ? (this[kConn] ?? this[kStream]) : undefined;
     if (slot === undefined)
       return arguments.length <= 2 ? next.call(this, event, a) : Reflect.apply(next, this, arguments);
+    if (late && this[kLate] !== undefined) lateAsk(this);
     if (message === null || event !== message) {
       // A socket's 'connect' and a child's 'exit' come straight from the loop's callback, after it
       // polled (others, a 'close', may come in a tick of the drain): engine.ts polledNow.
@@ -419,6 +423,9 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
             // the pipes bring is its work while it waits — a child's stdout read in a 'data'
             // listener ran as untracked code before, in both modes (seed 183078).
             const late = openerDone(current);
+            // So is the child itself: its IPC messages and its 'exit' are read on it (a forked
+            // child's messages after a request's response ran as untracked code: generator 11).
+            if (late) this[kLate] = [slot, replies];
             for (const pipe of this.stdio ?? [])
               if (
                 NetSocket !== null &&
@@ -439,7 +446,7 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
     copyProperties(patched as AnyFunction, spawn as AnyFunction);
     replace(proto, 'spawn', patched as AnyFunction);
   }
-  patchOpenedEmit(childProcess.ChildProcess.prototype, 'message');
+  patchOpenedEmit(childProcess.ChildProcess.prototype, 'message', true);
 }
 
 /** The handle of a child's IPC channel (Node keeps it under a symbol of its own), or null. */

@@ -45,6 +45,14 @@ function adopt(worker: Owned, task: Task): void {
   if (typeof port !== 'object' || port === null) return;
   (port as Port)[kConn] = new Slot(task.base);
   (port as Port)[kWorker] = task;
+  // Made after the making task's own work was over (a request's after its response): the start is
+  // its ask, as a post is (patchPorts), so a message that settles its wait is its work — the last
+  // message of a worker posting on its own, awaited after a response, ran in no stint in fast mode
+  // and in the worker's in full (generator 11's workerPosts).
+  if (current !== null && openerDone(current)) {
+    const slot = regSlot();
+    if (slot !== null) (port as Port)[kLate] = [slot, replies];
+  }
 }
 
 /**
