@@ -6584,7 +6584,9 @@ describe('tasks the tracer finds in real programs', function () {
       assert.ok(seen.main <= 15, `${mode}: the main thread woke ${seen.main} times in 3 s of idle`);
       assert.ok(seen.others <= 40, `${mode}: the other threads woke ${seen.others} times in 3 s of idle`);
       const all = JSON.stringify(summary.blocks);
-      const block = summary.blocks.find((b) => b.durationMs >= 250);
+      // (The timer's: a loaded machine may stretch the script's first stint past 250 ms too.)
+      const main = summary.tasks.find((t) => t.kind === 'main');
+      const block = summary.blocks.find((b) => b.task !== main?.id && b.durationMs >= 250);
       assert.ok(block !== undefined, `${mode}: the spin after the idle is a block (${all})`);
       assert.equal(block.location?.line, 21, `${mode}: sampled at its line (${all})`);
       assert.ok(
