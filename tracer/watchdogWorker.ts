@@ -349,6 +349,11 @@ class LiveLine {
     socket.on('close', () => this.stop());
   }
 
+  /** Nothing waits for the line's event loop: no connection under way, no record queued. */
+  quiet(): boolean {
+    return this.dead || this.socket === null || (this.open && this.queue.length === 0);
+  }
+
   private stop(): void {
     this.dead = true;
     this.open = false;
@@ -712,6 +717,13 @@ function run(data: WatchdogData): void {
   // SLEEP_TURN_MS for whatever else it holds (the live line's socket events).
   const asleep = (): boolean => !watching && live === null && Atomics.load(heartbeat, EXITING) === 0;
   /**
+   * Parked (the flush timer slowed down for an idle loop) with nothing for the event loop: then this
+   * thread sleeps until the slow tick is late or the main thread wakes it, its event loop too. While
+   * the live line connects or holds records (a block's, told before the reader took the line), the
+   * event loop still turns every SLEEP_TURN_MS.
+   */
+  const deepSleep = (): boolean => parked() && (line === null || line.quiet());
+  /**
    * How long to sleep before the next look. Every `poll` while stints run. While the loop is idle
    * (no stint seen for `idleAfter`), every `idlePoll`, and at the moment the heartbeat would have
    * stood still for the untracked margin: a stint that begins in between is seen within half the
@@ -724,7 +736,7 @@ function run(data: WatchdogData): void {
     // The flush timer slowed down: nothing to look at until its next tick is late (a block no
     // stint shows) or the main thread wakes this thread (a stint begins, the exit) — unless the
     // main thread is on a CPU now, doing what no stint shows: then as an idle loop's.
-    if (parked() && mainThreadWantsCpu() !== true) return Math.max(1, quietFrom() + untracked - t);
+    if (deepSleep() && mainThreadWantsCpu() !== true) return Math.max(1, quietFrom() + untracked - t);
     return Math.max(1, Math.min(idlePoll, quietFrom() + untracked - t));
   };
   const next = (): void => {
@@ -743,7 +755,7 @@ function run(data: WatchdogData): void {
       else Atomics.wait(heartbeat, EXITING, 0, nextLook());
       check();
       // (While parked the event loop waits too: nothing it holds needs it while no block is watched.)
-    } while (asleep() && (performance.now() < until || parked()));
+    } while (asleep() && (performance.now() < until || deepSleep()));
     next();
   };
   setTimeout(wake, poll);
