@@ -6537,6 +6537,65 @@ describe('tasks the tracer finds in real programs', function () {
     assert.equal(block.location?.line, 7, `sampled: ${JSON.stringify(summary.blocks)}`);
   });
 
+  it('wakes the process seldom while the loop is idle, and still samples a block that follows the idle and reports its lag, in both modes', async () => {
+    // A tracer meant to be left on: idle, the flush timer slows down (to a tick a second) and the
+    // block sampler's thread sleeps until the loop's next stint or that tick (index.ts
+    // startFlushTimer, watchdog.ts idleWatchdog). Before, an idle program woke 40 times a second
+    // on its main thread (the flush timer) and 50 on the sampler's (its looks), ~19 ms of CPU a second.
+    const file = path.join(dir, 'idleThenBlock.js');
+    fs.writeFileSync(
+      file,
+      [
+        "const fs = require('node:fs');",
+        "const heartbeat = globalThis[Symbol.for('looplens.tracer')].heartbeat;",
+        // Voluntary context switches (waits that ended: wakes) of the main thread, and of the others.
+        'function wakes() {',
+        '  let main = 0, others = 0;',
+        "  for (const tid of fs.readdirSync('/proc/self/task')) {",
+        "    const status = fs.readFileSync(`/proc/self/task/${tid}/status`, 'utf8');",
+        '    const n = Number(/voluntary_ctxt_switches:\\s+(\\d+)/.exec(status)[1]);',
+        '    if (Number(tid) === process.pid) main += n; else others += n;',
+        '  }',
+        '  return { main, others };',
+        '}',
+        'let x = 0, before;',
+        // Once the sampler's thread runs its code (watchdog.ts RUNNING), the loop idles: a timer's
+        // 1.5 s to settle, then 3 s counted; then a timer spins.
+        'const poll = setInterval(() => {',
+        `  if (heartbeat === undefined || Atomics.load(heartbeat, ${RUNNING}) === 0) return;`,
+        '  clearInterval(poll);',
+        '  setTimeout(() => {',
+        '    before = wakes();',
+        '    setTimeout(function later() {',
+        '      const after = wakes();',
+        '      const end = Date.now() + 300;',
+        '      while (Date.now() < end) x += Math.sqrt(x + 1); // the timer spins',
+        '      setImmediate(() => process.stdout.write(JSON.stringify({ main: after.main - before.main, others: after.others - before.others })));',
+        '    }, 3000);',
+        '  }, 1500);',
+        '}, 5);',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, result } = await traced(dir, file, { mode });
+      const seen = JSON.parse(result.stdout) as { main: number; others: number };
+      // Ticks at 25, 50, ... 800 ms, then a second: some 5 in the 3 s (main's build: 120 and 150).
+      assert.ok(seen.main <= 15, `${mode}: the main thread woke ${seen.main} times in 3 s of idle`);
+      assert.ok(seen.others <= 40, `${mode}: the other threads woke ${seen.others} times in 3 s of idle`);
+      const all = JSON.stringify(summary.blocks);
+      // (The timer's: a loaded machine may stretch the script's first stint past 250 ms too.)
+      const main = summary.tasks.find((t) => t.kind === 'main');
+      const block = summary.blocks.find((b) => b.task !== main?.id && b.durationMs >= 250);
+      assert.ok(block !== undefined, `${mode}: the spin after the idle is a block (${all})`);
+      assert.equal(block.location?.line, 21, `${mode}: sampled at its line (${all})`);
+      assert.ok(
+        summary.lag !== null && summary.lag.maxMs >= 200,
+        `${mode}: the block is lag (${JSON.stringify(summary.lag)})`,
+      );
+    }
+  });
+
   it("starts the block sampler after the program's first line, records a block of the script's first stint before any require, and samples the blocks after it, in both modes", async () => {
     // The sampler's thread (and node:worker_threads) cost a fifth of the tracer's start before the
     // first line: it starts at the first require or as the first stint ends (index.ts afterFirstLine).

@@ -468,6 +468,10 @@ function beat(time: number, task: number, inStint: boolean): void {
   if (inStint) {
     times.openStart = time;
     openTask = task;
+    // The first stint after the flush timer slowed down for an idle loop brings it back at once
+    // (before the stint's code runs: a block in it is late for that timer, its lag), and wakes
+    // the watchdog from its long sleep (see loopWakes).
+    if (onWake !== null) wake();
   }
   const i = seq & (RECENT - 1);
   recentStart[i] = time;
@@ -480,6 +484,35 @@ function beat(time: number, task: number, inStint: boolean): void {
     heartbeat[1] = inStint ? 1 : 0;
     heartbeat[0] = seq;
   }
+}
+
+/**
+ * Set while the tracer's flush timer has slowed down for an idle loop (index.ts): called at the
+ * next stint's start, once. Null otherwise, and then it costs each stint one comparison.
+ */
+let onWake: (() => void) | null = null;
+export function loopWakes(handler: (() => void) | null): void {
+  onWake = handler;
+}
+function wake(): void {
+  const handler = onWake!;
+  onWake = null;
+  handler();
+}
+
+/**
+ * Whether the loop is between stints with nothing of a stint held back (a merge's pending end, a
+ * read's probe), and has been since `ms` ago at least: the flush timer may slow down (index.ts).
+ */
+export function quietFor(t: number, ms: number): boolean {
+  return (
+    current === null &&
+    savedTask.length === 0 &&
+    times.pendingIdle === NONE &&
+    probing === null &&
+    queuedProbes === 0 &&
+    t - times.lastEnd >= ms
+  );
 }
 
 /**

@@ -28,6 +28,9 @@ import {
   stopEngine,
   tick,
   closeStrayStints,
+  loopWakes,
+  quietFor,
+  stintSeq,
 } from './engine';
 import { asOwnWork, startFullMode, stopFullMode } from './fullMode';
 import { configureLocations, ownScriptFile } from './locations';
@@ -52,11 +55,13 @@ import { loadBuiltin } from './sources/builtins';
 import { unrefOwn } from './sources/timers';
 import {
   exitingWatchdog,
+  idleWatchdog,
   releaseHeldWatchdog,
   releaseWatchdog,
   startWatchdog,
   stopWatchdog,
   takeReports,
+  wakeWatchdog,
 } from './watchdog';
 
 // The tracer's own file calls go to the originals: the program's copies are timed (sources/syncCalls.ts).
@@ -146,6 +151,24 @@ let flushMs = DEFAULTS.flushMs;
 let lastLag = 0;
 let lastFlushStart = 0;
 /**
+ * The flush timer's period now, ms: flushMs, or longer while the loop is idle (see
+ * startFlushTimer). Its ticks are lag samples against it.
+ */
+let tickPeriod = DEFAULTS.flushMs;
+/**
+ * The engine's heartbeat count after the flush timer's last tick (its own beat included), and how
+ * much of the chunk being written was used then (the tick's own records: its gap closed, engine.ts
+ * restartGap).
+ */
+let seqAtTick = -1;
+let usedAtTick = -1;
+/**
+ * While the loop is idle the flush timer's period doubles at each tick, up to this, ms: an idle
+ * program's process woke 40 times a second for nothing (about 11 ms of CPU a second on the main
+ * thread, and the watchdog's 6 more; docs/performance.md).
+ */
+const IDLE_TICK_MAX_MS = 1000;
+/**
  * Event-loop delay, measured the way perf_hooks.monitorEventLoopDelay measures it: how late a timer
  * runs. The timer is the flush timer itself. (monitorEventLoopDelay's own histogram cannot be read
  * per interval: resetting it drops the next delay it would have measured, which is the block.)
@@ -229,8 +252,12 @@ function writeLag(t: number): void {
  * clock) must count as on time, not be skipped and make the next one a whole period late.
  */
 function sampleLag(started: number): void {
-  const late = Math.max(0, started - lastFlushStart - flushMs);
+  const late = Math.max(0, started - lastFlushStart - tickPeriod);
   lagSamples.push(Math.round(late * 1000));
+  // A slow tick of an idle loop (see startFlushTimer) stands for the ticks of the usual period the
+  // loop would have run on time meanwhile: lag's percentiles weigh an idle stretch as they did.
+  for (let i = Math.round(Math.min(tickPeriod, started - lastFlushStart) / flushMs); i > 1; i--)
+    lagSamples.push(0);
   lastFlushStart = started;
 }
 
@@ -329,6 +356,7 @@ function shutDown(exiting: boolean): void {
   onFirstRequire(null);
   onFirstGetBuiltin(null);
   if (!exiting) stopWatchdog();
+  loopWakes(null);
   if (flushTimer !== null) original.clearInterval(flushTimer);
   flushTimer = null;
   if (firstTurn !== null) original.clearImmediate(firstTurn);
@@ -589,20 +617,75 @@ function afterFirstLine(): boolean {
  * have been had the timer been made at the tracer's start (lastFlushStart): a first stint longer
  * than a period makes it fire at the loop's first turn, as late as the first stint made it — the
  * lag sample it is — and a short one leaves the rest of the first period to wait. Then the interval.
+ *
+ * While the loop is idle the timer slows down: a tick that finds no stint since the one before, none
+ * open or held back, and nothing written to send, doubles the period for the next (a timeout, up to
+ * IDLE_TICK_MAX_MS), and the watchdog sleeps until that tick is due (watchdog.ts idleWatchdog). The
+ * loop's next stint, as it begins, brings the interval back (engine.ts loopWakes): the timer is due
+ * a period after that start, so a block in that stint is lag as before, and the watchdog looks as
+ * often as before. Each slow tick is a flush and a lag sample as any other (against its own period).
  */
 function startFlushTimer(): void {
-  const tickNow = (): void => asOwnWork(() => flush(false, true));
   const wait = Math.max(1, lastFlushStart + flushMs - now());
+  tickPeriod = flushMs;
   flushTimer = original.setTimeout(() => {
     flushTimer = null;
     if (!enabled) return;
-    tickNow();
-    asOwnWork(() => {
-      flushTimer = original.setInterval(tickNow, flushMs);
-      unrefOwn(flushTimer);
-    });
+    tickPeriod = flushMs;
+    flushTick();
   }, wait);
   unrefOwn(flushTimer);
+}
+
+/** One tick of the flush timer: flush, then set the next (see startFlushTimer). */
+function flushTick(): void {
+  asOwnWork(() => {
+    const t = now();
+    // Decided before the tick writes its own records (lag, its heartbeat).
+    const quiet =
+      seqAtTick === stintSeq &&
+      recorder.w.used === usedAtTick &&
+      recorder.ready.length === 0 &&
+      headOffset === 0 &&
+      firstTurn === null &&
+      quietFor(t, flushMs);
+    flush(false, true);
+    seqAtTick = stintSeq;
+    usedAtTick = recorder.w.used;
+    if (!enabled) return;
+    const period = quiet ? Math.min(IDLE_TICK_MAX_MS, Math.max(flushMs, tickPeriod * 2)) : flushMs;
+    if (period === flushMs && tickPeriod === flushMs && flushTimer !== null) return; // the interval goes on
+    if (flushTimer !== null) original.clearInterval(flushTimer);
+    if (period === flushMs) {
+      loopWakes(null);
+      wakeWatchdog();
+      tickPeriod = flushMs;
+      flushTimer = original.setInterval(flushTick, flushMs);
+    } else {
+      tickPeriod = period;
+      flushTimer = original.setTimeout(flushTick, period);
+      idleWatchdog(lastFlushStart + period);
+      loopWakes(loopWoke);
+    }
+    unrefOwn(flushTimer);
+  });
+}
+
+/**
+ * The loop's first stint after the flush timer slowed down begins (engine.ts beat, before its code
+ * runs): the interval is back, its first tick a period from now, and the watchdog wakes.
+ */
+function loopWoke(): void {
+  if (!enabled) return;
+  asOwnWork(() => {
+    if (flushTimer !== null) original.clearInterval(flushTimer);
+    // The slow tick that did not come is no lag sample: the next is timed from here.
+    lastFlushStart = now();
+    tickPeriod = flushMs;
+    flushTimer = original.setInterval(flushTick, flushMs);
+    unrefOwn(flushTimer);
+    wakeWatchdog();
+  });
 }
 
 /**

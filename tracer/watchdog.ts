@@ -27,9 +27,14 @@ const WATCHDOG_HEAP_MB = 32;
  * not yet said is over (at exit, it says so). Int32 slot 22: the watchdog's thread runs its code.
  * Int32 slot 23 (bytes 92–95): a stint's sequence number, written after the Float64 at bytes
  * 96–103: the main thread's CPU time (ns) spent serving the watchdog's samples in that stint while
- * it had been asleep (the tracer's, not the program's: see stintCpu in engine.ts).
+ * it had been asleep (the tracer's, not the program's: see stintCpu in engine.ts). Then one Float64
+ * (bytes 104–111): while Int32 slot 28 (bytes 112–115) is 1, the flush timer has slowed down for an
+ * idle loop and its next tick is due then (trace clock); the watchdog sleeps until a little after
+ * it, or until the main thread notifies slot 28 (the loop's next stint, or the exit).
  */
-const HEARTBEAT_BYTES = 104;
+const HEARTBEAT_BYTES = 120;
+const DUE = 13;
+const PARKED = 28;
 const SESSION_OPEN = 2;
 const EXITING = 3;
 const EXIT_ACK = 4;
@@ -144,6 +149,7 @@ export function releaseWatchdog(): void {
   // watch says it is opening one before it looks).
   Atomics.store(hb, EXITING, 1);
   Atomics.notify(hb, EXITING);
+  Atomics.notify(hb, PARKED);
   if (Atomics.load(hb, SESSION_OPEN) === 0 && Atomics.load(hb, LIVE_OPEN) === 0) return;
   Atomics.wait(hb, EXIT_ACK, 0, EXIT_WAIT_MS);
   for (let i = 0; i < 1000; i++) interruptCheck(i);
@@ -196,6 +202,27 @@ export function exitingWatchdog(): void {
   if (hb === null) return;
   Atomics.store(hb, EXITING, 1);
   Atomics.notify(hb, EXITING);
+  Atomics.notify(hb, PARKED);
+}
+
+/**
+ * The flush timer has slowed down for an idle loop: its next tick is due at `due` (trace clock). The
+ * watchdog sleeps until a little after that (a tick that does not come is a block the tracer does
+ * not see the start of) or until woken (wakeWatchdog).
+ */
+export function idleWatchdog(due: number): void {
+  const hb = heartbeatView;
+  if (hb === null) return;
+  new Float64Array(hb.buffer, DUE * 8, 1)[0] = due;
+  Atomics.store(hb, PARKED, 1);
+}
+
+/** The loop's next stint begins (or the flush timer is back to its period): the watchdog looks again as often as before. */
+export function wakeWatchdog(): void {
+  const hb = heartbeatView;
+  if (hb === null || Atomics.load(hb, PARKED) === 0) return;
+  Atomics.store(hb, PARKED, 0);
+  Atomics.notify(hb, PARKED);
 }
 
 /**

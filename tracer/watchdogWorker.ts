@@ -292,6 +292,13 @@ const SAMPLED_SEQ = 23;
 const ASLEEP_AGAIN_MS = 1;
 /** Waited on for a moment (see ASLEEP_AGAIN_MS): never notified. */
 const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Float64 slot 13 (bytes 104–111), while Int32 slot 28 is 1: the flush timer has slowed down for an
+ * idle loop and its next tick is due then (trace clock); the main thread notifies slot 28 when the
+ * loop's next stint begins and at exit (see watchdog.ts idleWatchdog).
+ */
+const DUE = 13;
+const PARKED = 28;
 /** Int32 slot 21: this thread has told the live reader of a block it has not yet said is over. */
 const LIVE_OPEN = 21;
 /**
@@ -345,6 +352,11 @@ class LiveLine {
     });
     socket.on('error', () => this.stop());
     socket.on('close', () => this.stop());
+  }
+
+  /** Nothing waits for the line's event loop: no connection under way, no record queued. */
+  quiet(): boolean {
+    return this.dead || this.socket === null || (this.open && this.queue.length === 0);
   }
 
   private stop(): void {
@@ -405,6 +417,10 @@ function run(data: WatchdogData): void {
   const cpuReading =
     data.heartbeat.byteLength >= (CPU_SEQ + 1) * 4 ? new Float64Array(data.heartbeat, CPU_AT * 8, 6) : null;
   const sampledCpu = data.heartbeat.byteLength >= 104 ? new Float64Array(data.heartbeat, 96, 1) : null;
+  const dueView =
+    data.heartbeat.byteLength >= (PARKED + 1) * 4 ? new Float64Array(data.heartbeat, DUE * 8, 1) : null;
+  /** Whether the main thread's flush timer has slowed down for an idle loop (see DUE). */
+  const parked = (): boolean => dueView !== null && Atomics.load(heartbeat, PARKED) !== 0;
   /** This thread's last reading of the main thread's counters: trace time, ns on a CPU, ns waiting. */
   const lastReading = [-Infinity, 0, 0];
   const line = data.live !== null ? new LiveLine(data.live) : null;
@@ -593,6 +609,16 @@ function run(data: WatchdogData): void {
   /** When this thread last looked, and last saw that a stint had run since its previous look. */
   let lastLook = lastChange;
   let lastStint = lastChange;
+  /**
+   * Since when the loop has been between stints and should have beaten (this thread's clock): the
+   * heartbeat's last move or the stint's end seen, and while the flush timer is slow (parked) a
+   * period before its next tick is due — when the tick would have been due at the usual period:
+   * the margin for a block no stint shows (untracked) counts from there, as it does from a tick.
+   */
+  const quietFrom = (): number => {
+    const from = Math.max(lastChange, lastLeft);
+    return parked() ? Math.max(from, dueView![0] - origin - data.flushMs) : from;
+  };
   /** One look at the heartbeat, every `poll` ms (every `idlePoll` while the loop is idle). */
   const check = (): void => {
     const seq = Atomics.load(heartbeat, SEQ);
@@ -654,13 +680,13 @@ function run(data: WatchdogData): void {
       }
       return;
     }
-    const blocked = inStint ? t - lastChange >= tracked : t - Math.max(lastChange, lastLeft) >= untracked;
+    const blocked = inStint ? t - lastChange >= tracked : t - quietFrom() >= untracked;
     // Said at once when the block passes the threshold (that is when the reader shows it), then
     // again every liveEvery.
     const crossed = live !== null && !live.over && traceTime(t) - live.since >= data.blockMs;
     if (blocked && line !== null && (live === null || crossed || t - live.at >= liveEvery)) {
       if (live === null) {
-        const since = inStint ? startTimes[0] : traceTime(Math.max(lastChange, lastLeft));
+        const since = inStint ? startTimes[0] : traceTime(quietFrom());
         const task = inStint ? Atomics.load(heartbeat, TASK) >>> 0 : 0;
         live = { seq, task, since, at: t, over: false, inStint };
         Atomics.store(heartbeat, LIVE_OPEN, 1);
@@ -673,7 +699,7 @@ function run(data: WatchdogData): void {
     if (watching) return;
     if (blocked) {
       watching = true;
-      watch(seq, inStint ? lastChange : Math.max(lastChange, lastLeft), inStint)
+      watch(seq, inStint ? lastChange : quietFrom(), inStint)
         .catch((error: unknown) => {
           // The main thread is going away, or has no inspector: say so in the tracer's log.
           reports.postMessage({
@@ -697,6 +723,13 @@ function run(data: WatchdogData): void {
   // SLEEP_TURN_MS for whatever else it holds (the live line's socket events).
   const asleep = (): boolean => !watching && live === null && Atomics.load(heartbeat, EXITING) === 0;
   /**
+   * Parked (the flush timer slowed down for an idle loop) with nothing for the event loop: then this
+   * thread sleeps until the slow tick is late or the main thread wakes it, its event loop too. While
+   * the live line connects or holds records (a block's, told before the reader took the line), the
+   * event loop still turns every SLEEP_TURN_MS.
+   */
+  const deepSleep = (): boolean => parked() && (line === null || line.quiet());
+  /**
    * How long to sleep before the next look. Every `poll` while stints run. While the loop is idle
    * (no stint seen for `idleAfter`), every `idlePoll`, and at the moment the heartbeat would have
    * stood still for the untracked margin: a stint that begins in between is seen within half the
@@ -706,7 +739,11 @@ function run(data: WatchdogData): void {
   const nextLook = (): number => {
     const t = performance.now();
     if (t - lastStint < idleAfter) return poll;
-    return Math.max(1, Math.min(idlePoll, Math.max(lastChange, lastLeft) + untracked - t));
+    // The flush timer slowed down: nothing to look at until its next tick is late (a block no
+    // stint shows) or the main thread wakes this thread (a stint begins, the exit) — unless the
+    // main thread is on a CPU now, doing what no stint shows: then as an idle loop's.
+    if (deepSleep() && mainThreadWantsCpu() !== true) return Math.max(1, quietFrom() + untracked - t);
+    return Math.max(1, Math.min(idlePoll, quietFrom() + untracked - t));
   };
   const next = (): void => {
     if (asleep()) setImmediate(sleep);
@@ -719,9 +756,12 @@ function run(data: WatchdogData): void {
   const sleep = (): void => {
     const until = performance.now() + SLEEP_TURN_MS;
     do {
-      Atomics.wait(heartbeat, EXITING, 0, nextLook());
+      // (Parked, on the slot the main thread notifies when the loop wakes; exiting notifies both.)
+      if (parked()) Atomics.wait(heartbeat, PARKED, 1, nextLook());
+      else Atomics.wait(heartbeat, EXITING, 0, nextLook());
       check();
-    } while (asleep() && performance.now() < until);
+      // (While parked the event loop waits too: nothing it holds needs it while no block is watched.)
+    } while (asleep() && (performance.now() < until || deepSleep()));
     next();
   };
   setTimeout(wake, poll);
