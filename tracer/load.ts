@@ -135,9 +135,7 @@ function load(): void {
   // this process's was not there, the tracer calls `saveCodeCache` once it has started (index.ts
   // saveCodeCache); a cache of this process's tag that V8 rejected is left as it is, not written
   // again at every start.
-  const guard = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[
-    Symbol.for('looplens.tracer')
-  ];
+  const guard = global[GUARD] as Record<string, unknown> | undefined;
   if (guard === undefined) return;
   const used = cachedData !== undefined && !script.cachedDataRejected;
   guard.codeCache = cachedData === undefined ? 'none' : used ? 'used' : 'rejected';
