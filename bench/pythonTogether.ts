@@ -9,7 +9,10 @@
  * the process's CPU (schedstat's run time, all its threads; user and system time apart, and its
  * main thread's) per request; the ratio is of CPU a request, traced ÷ untraced, in the same round.
  * The arms share the core, so req/s says nothing here; CPU a request does (an arm's own rate
- * still weighs what the tracer does a second: its watchdog's wake-ups, the awaits it reads).
+ * still weighs what the tracer does a second: its watchdog's wake-ups, the awaits it reads). A
+ * second line an arm says where a traced arm's extra goes: its other threads' CPU (the watchdog's)
+ * and wake-ups a second, the main thread's voluntary switches (each a wait, for I/O or for the
+ * interpreter's lock another thread took) and involuntary ones (preempted), and minor page faults.
  *
  * Options: --route / (or /async; bench/fastapiServer.py's), --rounds N (default 5), --duration S
  * (seconds measured a round, default 8, after a 2 s warm-up), --against-python DIR (another
@@ -67,27 +70,49 @@ process.argv.forEach((a, i) => {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-together-'));
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-/** Seconds on a CPU of all the process's threads (schedstat), and of its main thread. */
-function runTime(pid: number): { all: number; main: number } {
-  let all = 0;
-  let main = 0;
+interface RunTime {
+  /** Seconds on a CPU of all the process's threads (schedstat), and of its main thread. */
+  all: number;
+  main: number;
+  /** Context switches of the main thread (voluntary: it waited, for I/O or the interpreter's lock;
+   * involuntary: preempted) and the other threads' voluntary ones (each a wake-up after a sleep or a
+   * wait: the tracer's watchdog). */
+  mainVoluntary: number;
+  mainInvoluntary: number;
+  otherVoluntary: number;
+}
+
+function switches(status: string, kind: string): number {
+  return Number(new RegExp(`^${kind}_ctxt_switches:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+}
+
+function runTime(pid: number): RunTime {
+  const t: RunTime = { all: 0, main: 0, mainVoluntary: 0, mainInvoluntary: 0, otherVoluntary: 0 };
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      all += ns;
-      if (Number(tid) === pid) main = ns;
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      t.all += ns;
+      if (Number(tid) === pid) {
+        t.main = ns;
+        t.mainVoluntary = switches(status, 'voluntary');
+        t.mainInvoluntary = switches(status, 'nonvoluntary');
+      } else {
+        t.otherVoluntary += switches(status, 'voluntary');
+      }
     } catch {
       // (a thread that ended meanwhile)
     }
   }
-  return { all: all / 1e9, main: main / 1e9 };
+  return t;
 }
 
-/** The process's user and system time (/proc/PID/stat, in clock ticks: coarse). */
-function userSystem(pid: number): { user: number; system: number } {
+/** The process's user and system time (/proc/PID/stat, in clock ticks: coarse), and its minor page
+ * faults. */
+function userSystem(pid: number): { user: number; system: number; faults: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / TICK, system: Number(fields[12]) / TICK };
+  return { user: Number(fields[11]) / TICK, system: Number(fields[12]) / TICK, faults: Number(fields[7]) };
 }
 
 function startServer(arm: Arm, round: number, index: number): Promise<{ child: ChildProcess; port: number }> {
@@ -146,8 +171,10 @@ async function main(): Promise<void> {
     try {
       await Promise.all(servers.map((s) => load(s.port, 2)));
       const before = servers.map((s) => ({ run: runTime(s.child.pid!), us: userSystem(s.child.pid!) }));
+      const began = process.hrtime.bigint();
       const served = await Promise.all(servers.map((s) => load(s.port, DURATION)));
       const after = servers.map((s) => ({ run: runTime(s.child.pid!), us: userSystem(s.child.pid!) }));
+      const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       const perRequest = (i: number, seconds: number) => (seconds / served[i]) * 1e6;
       const cpu = servers.map((_, i) => perRequest(i, after[i].run.all - before[i].run.all));
       const loadAverage = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -162,6 +189,18 @@ async function main(): Promise<void> {
             `system ${perRequest(i, after[i].us.system - before[i].us.system).toFixed(0)})` +
             (i > 0 ? `  ×${ratio.toFixed(3)}` : '') +
             '\n',
+        );
+        // Where a traced arm's extra goes: its other threads (the watchdog) and their wake-ups, the
+        // main thread's switches (the interpreter's lock handed over: voluntary), page faults.
+        const d = (k: 'mainVoluntary' | 'mainInvoluntary' | 'otherVoluntary') =>
+          after[i].run[k] - before[i].run[k];
+        const other = after[i].run.all - after[i].run.main - (before[i].run.all - before[i].run.main);
+        process.stdout.write(
+          `  ${''.padEnd(12)} other threads ${perRequest(i, other).toFixed(1)} µs/req ` +
+            `(${((other / seconds) * 1e3).toFixed(2)} ms a second, ${(d('otherVoluntary') / seconds).toFixed(0)} wake-ups a second); ` +
+            `main thread's switches a 1,000 requests ${((d('mainVoluntary') / served[i]) * 1e3).toFixed(0)} voluntary, ` +
+            `${((d('mainInvoluntary') / served[i]) * 1e3).toFixed(0)} involuntary; ` +
+            `minor faults ${((after[i].us.faults - before[i].us.faults) / served[i]).toFixed(2)}/req\n`,
         );
       });
     } finally {
