@@ -6431,6 +6431,57 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("runs a message a worker posted on its own before it ended, which Node hands over at the thread's exit, as the code waiting for it, not the worker, in both modes", async () => {
+    // The worker posts once and ends while the script's stint holds the loop: Node then reads the
+    // message at the thread's exit (Worker[kOnExit] drains the public port before 'exit'). In full
+    // mode that exit was a stint of the worker's, and the listener's work, which settles the
+    // script's wait, ran in the worker's lane (generator 11's workerPosts, seed 187007, every run).
+    const program = path.join(dir, 'workerPostsThenEnds.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const { Worker } = require('node:worker_threads');",
+        'const stretches = [];',
+        'function busy(ms) { const start = performance.now(); while (performance.now() - start < ms); return [start, performance.now()]; }',
+        'let atExit = 0;',
+        "process.on('exit', () => { console.log(atExit); console.log(JSON.stringify(stretches)); });",
+        'const code = "const { parentPort, workerData } = require(\'node:worker_threads\');" +',
+        '  "parentPort.postMessage(1); Atomics.store(workerData, 0, 1); Atomics.notify(workerData, 0);";',
+        'async function main() {',
+        '  // (Until a message came at the exit: the thread may take a while to end on a loaded machine.)',
+        '  for (let round = 1; round <= 4 && atExit === 0; round++) {',
+        '    const posted = new Int32Array(new SharedArrayBuffer(4));',
+        '    const worker = new Worker(code, { eval: true, workerData: posted });',
+        "    const got = new Promise((resolve) => worker.on('message', () => { stretches.push(['script', ...busy(20)]); resolve(); }));",
+        '    Atomics.wait(posted, 0, 0, 60000);',
+        '    busy(100 * round);',
+        '    await got;',
+        '    // (Read at the exit: the worker has let go of its handle, threadId -1, before this runs.)',
+        '    if (worker.threadId === -1) atExit++;',
+        "    else await new Promise((resolve) => worker.once('exit', resolve));",
+        '  }',
+        '}',
+        'main();',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, summary, timeline } of await inBothModes(program)) {
+      const all = JSON.stringify(summary.tasks.map((t) => [t.id, t.name, t.kind, t.parent]));
+      const lines = result.stdout.trim().split('\n');
+      assert.equal(lines[lines.length - 2], '1', `${mode}: a message came at the worker's exit`);
+      const stretches = printedStretches(result.stdout);
+      assert.ok(stretches.length >= 1);
+      for (const [, start, end] of stretches) {
+        const ran = ranAt(timeline, start, end);
+        assert.equal(
+          ran?.name,
+          'workerPostsThenEnds.js',
+          `${mode}: the message's listener at ${start.toFixed(1)} ms ran as ${ran?.name} (${all})`,
+        );
+      }
+    }
+  });
+
   it("runs each result a worker pool takes in one read (the other threads' too, by receiveMessageOnPort) as the member whose run it settles, its lane lasting until then, in both modes", async () => {
     // A pool as piscina is: a channel per thread, each job posted on its thread's port; handed one
     // result, it takes the results the other threads have queued before it returns. The script's

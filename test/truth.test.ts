@@ -1707,9 +1707,10 @@ const CONSTRUCTS: Array<{
     title:
       "a `Worker` a request starts after its response is its work: the message it posts on its own, read in a `'message'` listener that works and settles the request's wait",
     // The tenth set (generator 11). On the build before (2026-12-07), the message ran in no stint in
-    // either mode: the request had responded and asked nothing of the worker. (One message: two
-    // come in one batch now and then under load, and in full mode the second, the request's, then
-    // ran in the worker's stint of the first — docs/lanes.md, Limits.)
+    // either mode: the request had responded and asked nothing of the worker. Three messages, the
+    // first two the worker's: under load the last ones come when the thread has ended, and Node
+    // reads them at its exit, which in full mode was a stint of the worker's that the request's
+    // message ran in (docs/lanes.md, "A Worker's messages read at its exit").
     fns: [],
     main: [work()],
     server: {
@@ -1717,7 +1718,7 @@ const CONSTRUCTS: Array<{
         {
           path: '/r0',
           before: [work()],
-          after: [{ k: 'workerPosts', messages: 1, workMs: 1.8 }],
+          after: [{ k: 'workerPosts', messages: 3, workMs: 1.8 }],
         },
       ],
       requests: ['/r0?q=1', '/r0?q=2'],
@@ -1725,11 +1726,16 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
-      "the tenth set in the script and before a response: a forked child's messages, asked and on its own, are the work of the code that waits for them",
-    // (A `Worker` posting on its own in the script: its message, which settles the script's wait,
-    // ran in the worker's stint in full mode on Node 24 — docs/lanes.md, Limits.)
+      "the tenth set in the script and before a response: a forked child's messages, asked and on its own, and a `Worker`'s posted on its own, are the work of the code that waits for them",
+    // (The `Worker`'s last message, which settles the script's wait, ran in the worker's stint in
+    // full mode on Node 24 when Node read it at the thread's exit — docs/lanes.md, "A Worker's
+    // messages read at its exit".)
     fns: [],
-    main: [work(), { k: 'forkChild', ask: false, messages: 2, use: 'all', workMs: 1.8 }],
+    main: [
+      work(),
+      { k: 'forkChild', ask: false, messages: 2, use: 'all', workMs: 1.8 },
+      { k: 'workerPosts', messages: 2, workMs: 1.8 },
+    ],
     server: {
       routes: [
         {

@@ -107,10 +107,17 @@ function init(_id: number, type: string, _trigger: number, resource: object): vo
     r[kOwn] = true;
     return;
   }
-  // Node's own ports and handle for a Worker being made: the worker task's (sources/workers.ts).
-  // (Not the ticks it queues meanwhile: they finish the maker's stint.)
-  if (workerMade !== null && (type === 'MESSAGEPORT' || type === 'WORKER'))
-    workerMade.push(r as Record<symbol, unknown>);
+  // Node's own ports for a Worker being made: the worker task's (sources/workers.ts). (Not the
+  // ticks it queues meanwhile: they finish the maker's stint.) Its handle's one callback is the
+  // thread's exit (Worker[kOnExit], lib/internal/worker.js), which first hands over the messages
+  // the thread posted that were not read yet (drainMessagePort of its public port), then emits
+  // 'exit': it runs as no stint, as in fast mode — each such message a read of the public port,
+  // the waiter's (workers.ts delivered), the 'exit' event the worker's stint (its patched emit).
+  // Before, the whole exit was a stint of the worker's, and a message that settled a wait, read
+  // there, ran in it: a worker that posts once and ends while the loop is busy (generator 11's
+  // workerPosts, seed 187007 in every full run).
+  if (workerMade !== null && type === 'WORKER') return;
+  if (workerMade !== null && type === 'MESSAGEPORT') workerMade.push(r as Record<symbol, unknown>);
   // A listening server serves everyone: its connections' arrivals are nobody's work (an HTTP
   // request, a raw connection are tasks of their own, made by the sources), not the work of the
   // code that called listen() — the script's lane got every connection's callbacks.
