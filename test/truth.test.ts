@@ -1794,6 +1794,28 @@ const CONSTRUCTS: Array<{
       requests: ['/feed?n=1', '/feed?n=2'],
     },
   },
+  {
+    title:
+      "`Promise.all` members of an anonymous async arrow are named by their slot, `all[i]`, also where a named function's call was made at a place of the same shape before (`refreshCache`, whose name the place had learnt)",
+    // Seed 186069, shrunk (docs/lanes.md, "A place of the same shape: an anonymous function's
+    // members"). `loadUser`'s last stint and the first batch's stint resume, in the script's task,
+    // work left at the same position of stints of one shape, two deep, and each calls a function
+    // that makes a `new Promise` and awaits it: one place. The stack read at the arrow's call said
+    // the program's anonymous function was entered; the place's word, `refreshCache`, named the
+    // member all the same, in both modes, every run (on seed 186069 itself: `row10`).
+    fns: [
+      fn('loadUser', [{ k: 'factory', use: 'all', workMs: 0.7 }], {
+        returns: 'refreshCache',
+        returnLinks: ['then', 'catch'],
+      }),
+      fn('refreshCache', [sleep(10)]),
+    ],
+    main: [
+      { k: 'chain', fn: 'loadUser', links: ['then'], workMs: 0.9 },
+      { k: 'iterClass', style: 'manual', items: 3, take: 4, workMs: 0.9 },
+      { k: 'mapBatches', batches: 2, size: 2, call: 'arrow', workMs: 1.9 },
+    ],
+  },
 ];
 
 /**

@@ -531,7 +531,15 @@ function settleDishes(
       (logFrom[first] === CalledFrom.LibraryEvent || logFrom[first] === CalledFrom.Library);
     if (dispatched) watchCalls(logHash[first]);
     let several =
-      typeof learnt === 'string' ? entersSeveral(key, logHash[first], learnt, verdict) : severalAt(key);
+      typeof learnt === 'string'
+        ? entersSeveral(
+            key,
+            logHash[first],
+            learnt,
+            verdict,
+            logKind[first] === LogKind.Root && logRooted[first] === Rooted.ByCall,
+          )
+        : severalAt(key);
     // Named by its place, no stack of its own: now and then, look again (see relook).
     if (
       !several &&
