@@ -470,10 +470,12 @@ describe('the tracer never changes the program it traces', function () {
       }
     }
     const runs: [string, string][] = [...Object.entries(copies), ['used', copies.none]];
+    // The user's cache folder is for a tracer whose folder cannot take the cache: never made here.
+    const userCache = path.join(dir, 'codeCacheUser');
     for (const [k, [expected, copy]] of runs.entries()) {
       const tracer = path.join(copy, 'tracer.js');
       const out = path.join(dir, `codeCache-${k}.looplens`);
-      const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${tracer}` };
+      const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${tracer}`, XDG_CACHE_HOME: userCache };
       const result = await run(process.execPath, [program], { env });
       assert.equal(result.stdout, expected, `${path.basename(copy)}: ${result.stderr}`);
       assert.equal(result.code, 0);
@@ -486,6 +488,7 @@ describe('the tracer never changes the program it traces', function () {
       assert.deepEqual(files, [cache], path.basename(copy));
     }
     assert.deepEqual(fs.readFileSync(path.join(copies.rejected, cache)), garbage);
+    assert.ok(!fs.existsSync(userCache));
   });
 
   it('writes the code cache it wanted at exit when the program ends in its first stint, and then starts from it', async () => {
@@ -503,7 +506,11 @@ describe('the tracer never changes the program it traces', function () {
     );
     for (const expected of ['none', 'used']) {
       const out = path.join(dir, `cacheAtExit-${expected}.looplens`);
-      const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+      const env = {
+        ...tracedEnv(out),
+        NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}`,
+        XDG_CACHE_HOME: path.join(dir, 'cacheAtExitUser'),
+      };
       const result = await run(process.execPath, [program], { env });
       assert.equal(result.stdout, expected, result.stderr);
       assert.equal(result.stderr, '');
@@ -511,6 +518,7 @@ describe('the tracer never changes the program it traces', function () {
       assert.equal(readTrace(out).summary.tasks.filter((t) => t.kind === 'main').length, 1);
       assert.ok(fs.existsSync(path.join(copy, cache)), fs.readdirSync(copy).join(' '));
     }
+    assert.ok(!fs.existsSync(path.join(dir, 'cacheAtExitUser')));
   });
 
   it("starts from the build's code cache where its own V8 tag names none, as the same Node on another CPU does, and writes none", async () => {
@@ -540,7 +548,11 @@ describe('the tracer never changes the program it traces', function () {
       'process.stdout.write(String(globalThis[Symbol.for("looplens.tracer")].codeCache));\nsetTimeout(function later() {}, 5);\n',
     );
     const out = path.join(dir, 'otherCpu.looplens');
-    const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+    const env = {
+      ...tracedEnv(out),
+      NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}`,
+      XDG_CACHE_HOME: path.join(dir, 'otherCpuUser'),
+    };
     const result = await run(process.execPath, [program], { env });
     assert.equal(result.stdout, 'used', result.stderr);
     assert.equal(result.code, 0);
@@ -549,11 +561,13 @@ describe('the tracer never changes the program it traces', function () {
       fs.readdirSync(copy).sort(),
       [builds, 'tracer.js', 'tracerCore.js', 'tracerWatchdog.js'].sort(),
     );
+    assert.ok(!fs.existsSync(path.join(dir, 'otherCpuUser')));
   });
 
-  it('changes nothing where it cannot write the code cache it wanted', async () => {
+  it('changes nothing where it cannot write the code cache it wanted, beside it or in the user cache folder', async () => {
     // A folder in the cache's place: V8 gets no cache, and the file written for it cannot be renamed
-    // over a folder (as a folder the tracer may not write to, or a full disk, stops it sooner).
+    // over a folder (as a folder the tracer may not write to, or a full disk, stops it sooner); and
+    // a file where the user's cache folder would be made.
     const fs = await import('node:fs');
     const dist = path.dirname(TRACER);
     const cache = await cacheName(dist, fs.readdirSync(dist));
@@ -564,7 +578,13 @@ describe('the tracer never changes the program it traces', function () {
     const program = path.join(PROGRAMS, 'output.js');
     const untraced = await run(process.execPath, [program], { env: plainEnv(), input: 'some input\n' });
     const out = path.join(dir, 'unwritable.looplens');
-    const env = { ...tracedEnv(out), NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}` };
+    const userCache = path.join(dir, 'unwritableUser');
+    fs.writeFileSync(userCache, 'a file, no folder');
+    const env = {
+      ...tracedEnv(out),
+      NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}`,
+      XDG_CACHE_HOME: userCache,
+    };
     const traced = await run(process.execPath, [program], { env, input: 'some input\n' });
     same(traced, untraced);
     assert.equal(readTrace(out).summary.tasks.filter((t) => t.kind === 'main').length, 1);
@@ -572,6 +592,70 @@ describe('the tracer never changes the program it traces', function () {
       fs.readdirSync(copy).sort(),
       [cache, 'tracer.js', 'tracerCore.js', 'tracerWatchdog.js'].sort(),
     );
+    assert.equal(fs.readFileSync(userCache, 'utf8'), 'a file, no folder');
+  });
+
+  it("writes the code cache it wanted to the user's cache folder where its own folder is read-only, and then starts from it there", async () => {
+    // A copy of the build in a folder the traced program cannot write to: mode 555, and, where the
+    // tests run as root (which mode bits do not stop), the program run as the user nobody. Its cache
+    // folder is $XDG_CACHE_HOME/looplens, in a home of nobody's own that has no .cache yet.
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dist = path.dirname(TRACER);
+    const cache = await cacheName(dist, fs.readdirSync(dist));
+    const root = process.getuid?.() === 0;
+    const as = root ? { uid: 65534, gid: 65534 } : {};
+    // (tempDir's folders are private to the user running the tests.)
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'looplens-readonly-'));
+    try {
+      fs.chmodSync(open, 0o755);
+      const copy = path.join(open, 'dist');
+      fs.mkdirSync(copy);
+      // Installed as built: with the build's cache, which V8 rejects under another Node than the
+      // build's (Node 22 and 24 here), and none under this Node's name.
+      const loader = fs.readFileSync(path.join(dist, 'tracer.js'), 'utf8');
+      const buildTag = /var BUILD_TAG = true \? "([0-9a-f]+)"/.exec(loader)?.[1];
+      assert.ok(buildTag !== undefined, 'the build tag in dist/tracer.js');
+      const builds = cache.replace(/-[0-9a-f]+\.cache$/, `-${buildTag}.cache`);
+      const installed = ['tracer.js', 'tracerCore.js', 'tracerWatchdog.js'];
+      if (builds !== cache) installed.push(builds);
+      for (const f of installed) fs.copyFileSync(path.join(dist, f), path.join(copy, f));
+      fs.chmodSync(copy, 0o555);
+      const home = path.join(open, 'home');
+      fs.mkdirSync(home);
+      if (root) fs.chownSync(home, 65534, 65534);
+      const program = path.join(open, 'readOnly.js');
+      fs.writeFileSync(
+        program,
+        [
+          'process.stdout.write(String(globalThis[Symbol.for("looplens.tracer")].codeCache));',
+          'setTimeout(function later() { process.exitCode = 4; }, 5);',
+          '',
+        ].join('\n'),
+      );
+      const userCache = path.join(home, '.cache');
+      const made = path.join(userCache, 'looplens', cache);
+      for (const expected of [builds !== cache ? 'rejected' : 'none', 'used']) {
+        const out = path.join(home, `readOnly-${expected}.looplens`);
+        const env = {
+          ...tracedEnv(out),
+          NODE_OPTIONS: `--require ${path.join(copy, 'tracer.js')}`,
+          XDG_CACHE_HOME: userCache,
+        };
+        const result = await run(process.execPath, [program], { env, cwd: home, ...as });
+        assert.equal(result.stdout, expected, result.stderr);
+        assert.equal(result.stderr, '');
+        assert.equal(result.code, 4);
+        assert.equal(readTrace(out).summary.tasks.find((t) => t.name === 'later')?.kind, 'timer', expected);
+        assert.deepEqual(fs.readdirSync(copy).sort(), installed.sort());
+        assert.deepEqual(fs.readdirSync(path.dirname(made)), [cache], expected);
+      }
+      assert.equal(fs.statSync(path.dirname(made)).mode & 0o777, 0o700);
+      assert.equal(fs.statSync(made).mode & 0o777, 0o600);
+      if (root) assert.equal(fs.statSync(made).uid, 65534);
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true });
+    }
   });
 
   it("names dishes the same from a copy of the build in another folder, V8's code cache used (an installed extension's)", async () => {
