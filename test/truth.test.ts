@@ -1725,6 +1725,40 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a child a request forks before its response and sends a message after it: the answers it sends back over the IPC channel, read in a `'message'` listener that works, are the request's work",
+    // The eleventh set (generator 12). On the build before (2026-12-07), the answers ran as
+    // untracked code or in no stint: `child.send` after the response was not taken for a late ask,
+    // as a write to a connection is, and the child had been forked while the request's work went on.
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [work(), { k: 'forkOpen', id: 0, messages: 2 }, { k: 'forkOpen', id: 1, messages: 1 }],
+          after: [
+            work(),
+            { k: 'forkAsk', id: 0, messages: 2, workMs: 1.8 },
+            { k: 'forkAsk', id: 1, messages: 1, workMs: 1.8 },
+          ],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
+      "the eleventh set in the script: a child forked and sent a message later, while the script's work goes on — its answers are the script's work",
+    fns: [],
+    main: [
+      { k: 'forkOpen', id: 0, messages: 2 },
+      work(),
+      sleep(3),
+      { k: 'forkAsk', id: 0, messages: 2, workMs: 1.8 },
+    ],
+  },
+  {
+    title:
       "the tenth set in the script and before a response: a forked child's messages, asked and on its own, are the work of the code that waits for them",
     // (A `Worker` posting on its own in the script: its message, which settles the script's wait,
     // ran in the worker's stint in full mode on Node 24 — docs/lanes.md, Limits.)
