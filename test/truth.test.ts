@@ -1851,6 +1851,52 @@ describe('the generator: how much a program starts', () => {
   });
 });
 
+describe('the generator: its eleventh set', () => {
+  it("adds to a seed's version-11 program only forks and their asks (version 12), each ask after its fork in the same scope", () => {
+    const strip = (p: Program): Program => {
+      const keep = (body: Stmt[]): Stmt[] => body.filter((s) => s.k !== 'forkOpen' && s.k !== 'forkAsk');
+      return {
+        ...p,
+        main: keep(p.main),
+        fns: p.fns.map((f) => ({ ...f, body: keep(f.body) })),
+        server:
+          p.server === null
+            ? null
+            : {
+                ...p.server,
+                routes: p.server.routes.map((r) => ({ ...r, before: keep(r.before), after: keep(r.after) })),
+              },
+      };
+    };
+    let added = 0;
+    for (let seed = 189000; seed < 189200; seed++) {
+      const p = generate(seed);
+      assert.deepEqual(
+        strip(p),
+        generate(seed, { version: 11 }),
+        `seed ${seed}: more than the eleventh set changed`,
+      );
+      // Each scope's statements in order: a route's before and after its response are one scope.
+      const scopes = [
+        p.main,
+        ...p.fns.map((f) => f.body),
+        ...(p.server?.routes ?? []).map((r) => [...r.before, ...r.after]),
+      ];
+      for (const scope of scopes) {
+        const opened = new Set<number>();
+        for (const s of scope) {
+          if (s.k === 'forkOpen') opened.add(s.id);
+          if (s.k === 'forkAsk') {
+            assert.ok(opened.has(s.id), `seed ${seed}: ask ${s.id} before its fork`);
+            added++;
+          }
+        }
+      }
+    }
+    assert.ok(added > 20, `only ${added} forks asked later in 200 seeds`);
+  });
+});
+
 describe('the generator: programs that end on every Node', () => {
   const dir = tempDir();
   it('an `AbortSignal.any` over `AbortSignal.timeout` ends its sleep when a full GC runs in the wait (Node 20 dropped the timeout signal: seed 183126 slept 60 s)', function () {
