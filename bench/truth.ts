@@ -4,7 +4,7 @@
  *
  *   npm run bench:truth -- [--programs N] [--from SEED] [--mode fast|full|both] [--jobs J] [--out FILE]
  *                          [--shrink [--tries T]] [--keep DIR] [--locations sampled|off]
- *                          [--generator 1|2|3|4|5|6|7|8|9|10|11] [--node-args "FLAGS"]
+ *                          [--generator 1|2|3|4|5|6|7|8|9|10|11|12] [--node-args "FLAGS"]
  *
  * `--locations off` runs the programs with the tracer's await locations off (its `locations`
  * option), whose lanes must be the same.
@@ -37,9 +37,12 @@
  * `'data'` listeners; a `net` server with several connections, its clients' sockets read with
  * `events.once` or `for await`: the figures of 2026-12-07, 11:00); 10 puts the ninth set's child
  * processes only in bodies the program runs once or twice (at 9 a function called 42 times started
- * 84 Node processes: seed 178052: the figures of 2026-12-07, evening); 11, the default, adds the
+ * 84 Node processes: seed 178052: the figures of 2026-12-07, evening); 11 adds the
  * tenth (a child forked with an IPC channel whose messages come back, asked or on its own, and a
- * `Worker` that posts on its own, most often in a route after its response).
+ * `Worker` that posts on its own, most often in a route after its response: the figures of
+ * 2026-12-07, 21:00); 12, the default, adds the eleventh (a child forked while the code's work
+ * goes on and sent a message later, most often forked before a route's response and asked after
+ * it).
  *
  * `--keep DIR` keeps each program that does not come out true, with its trace and its truth, in DIR
  * (a failure that comes and goes with timing may not come again).
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
   const keepArg = arg('keep', '');
   const keep = keepArg === '' ? undefined : path.resolve(keepArg);
   const showFailures = Number(arg('show', '3'));
-  const versionArg = Number(arg('generator', '11'));
+  const versionArg = Number(arg('generator', '12'));
   if (
     versionArg !== 1 &&
     versionArg !== 2 &&
@@ -92,10 +95,11 @@ async function main(): Promise<void> {
     versionArg !== 8 &&
     versionArg !== 9 &&
     versionArg !== 10 &&
-    versionArg !== 11
+    versionArg !== 11 &&
+    versionArg !== 12
   )
-    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 or 11');
-  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 = versionArg;
+    throw new Error('--generator: give 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 or 12');
+  const version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 = versionArg;
   const nodeArgs = arg('node-args', '')
     .split(' ')
     .filter((a) => a !== '');

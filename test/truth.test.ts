@@ -1726,6 +1726,40 @@ const CONSTRUCTS: Array<{
   },
   {
     title:
+      "a child a request forks before its response and sends a message after it: the answers it sends back over the IPC channel, read in a `'message'` listener that works, are the request's work",
+    // The eleventh set (generator 12). On the build before (2026-12-07), the answers ran as
+    // untracked code or in no stint: `child.send` after the response was not taken for a late ask,
+    // as a write to a connection is, and the child had been forked while the request's work went on.
+    fns: [],
+    main: [work()],
+    server: {
+      routes: [
+        {
+          path: '/r0',
+          before: [work(), { k: 'forkOpen', id: 0, messages: 2 }, { k: 'forkOpen', id: 1, messages: 1 }],
+          after: [
+            work(),
+            { k: 'forkAsk', id: 0, messages: 2, workMs: 1.8 },
+            { k: 'forkAsk', id: 1, messages: 1, workMs: 1.8 },
+          ],
+        },
+      ],
+      requests: ['/r0?q=1', '/r0?q=2'],
+    },
+  },
+  {
+    title:
+      "the eleventh set in the script: a child forked and sent a message later, while the script's work goes on — its answers are the script's work",
+    fns: [],
+    main: [
+      { k: 'forkOpen', id: 0, messages: 2 },
+      work(),
+      sleep(3),
+      { k: 'forkAsk', id: 0, messages: 2, workMs: 1.8 },
+    ],
+  },
+  {
+    title:
       "the tenth set in the script and before a response: a forked child's messages, asked and on its own, and a `Worker`'s posted on its own, are the work of the code that waits for them",
     // (The `Worker`'s last message, which settles the script's wait, ran in the worker's stint in
     // full mode on Node 24 when Node read it at the thread's exit — docs/lanes.md, "A Worker's
@@ -1842,6 +1876,52 @@ describe('the generator: how much a program starts', () => {
     for (let seed = 178000; seed < 178300; seed++)
       for (const [, n] of spawnsIn(generate(seed)))
         assert.ok(n >= 1 && n <= 2, `seed ${seed}: a child process in a body run ${n} times`);
+  });
+});
+
+describe('the generator: its eleventh set', () => {
+  it("adds to a seed's version-11 program only forks and their asks (version 12), each ask after its fork in the same scope", () => {
+    const strip = (p: Program): Program => {
+      const keep = (body: Stmt[]): Stmt[] => body.filter((s) => s.k !== 'forkOpen' && s.k !== 'forkAsk');
+      return {
+        ...p,
+        main: keep(p.main),
+        fns: p.fns.map((f) => ({ ...f, body: keep(f.body) })),
+        server:
+          p.server === null
+            ? null
+            : {
+                ...p.server,
+                routes: p.server.routes.map((r) => ({ ...r, before: keep(r.before), after: keep(r.after) })),
+              },
+      };
+    };
+    let added = 0;
+    for (let seed = 189000; seed < 189200; seed++) {
+      const p = generate(seed);
+      assert.deepEqual(
+        strip(p),
+        generate(seed, { version: 11 }),
+        `seed ${seed}: more than the eleventh set changed`,
+      );
+      // Each scope's statements in order: a route's before and after its response are one scope.
+      const scopes = [
+        p.main,
+        ...p.fns.map((f) => f.body),
+        ...(p.server?.routes ?? []).map((r) => [...r.before, ...r.after]),
+      ];
+      for (const scope of scopes) {
+        const opened = new Set<number>();
+        for (const s of scope) {
+          if (s.k === 'forkOpen') opened.add(s.id);
+          if (s.k === 'forkAsk') {
+            assert.ok(opened.has(s.id), `seed ${seed}: ask ${s.id} before its fork`);
+            added++;
+          }
+        }
+      }
+    }
+    assert.ok(added > 20, `only ${added} forks asked later in 200 seeds`);
   });
 });
 

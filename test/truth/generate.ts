@@ -82,13 +82,16 @@ export interface GenerateOptions {
    * the ninth set's child processes only in bodies the program runs once or twice (`bodyRuns`): at
    * 9 a child process went into any body, and a function called 42 times (a leaf of the call tree,
    * seed 178052) started 84 Node processes. A seed's program at 10 is its version-9 program but where
-   * that one put a child process in a body run more often. 11 (the default) adds the tenth set
+   * that one put a child process in a body run more often. 11 adds the tenth set
    * (a child forked with an IPC channel whose messages come back, asked or on its own; a `Worker`
    * that posts on its own), likewise: a seed's program is its version-10 program with one or two of
    * them added (or none: about two in three), in bodies run once or twice, most often a route's
-   * after its response where the program has one.
+   * after its response where the program has one. 12 (the default) adds the eleventh set (a child
+   * forked while the code's work goes on and sent a message later — most often forked before a
+   * route's response and asked after it), likewise: a seed's program is its version-11 program with
+   * one or two of them added (or none: about two in three).
    */
-  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
+  version?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
 }
 
 const NAMES = [
@@ -484,7 +487,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   const sameShape = random(seed ^ 0x85ebca6b);
   const free = NAMES.filter((name) => !names.includes(name));
   // (Version 2 on, with the second set below: version 1 is the generator the README's figure ran.)
-  if ((options.added ?? true) && (options.version ?? 11) >= 2 && sameShape() < 0.2 && free.length >= 4) {
+  if ((options.added ?? true) && (options.version ?? 12) >= 2 && sameShape() < 0.2 && free.length >= 4) {
     const pick = (): string => free.splice(Math.floor(sameShape() * free.length), 1)[0];
     const [first, second, helper, other] = [pick(), pick(), pick(), pick()];
     const ms = () => 0.6 + Math.round(sameShape() * 14) / 10;
@@ -530,7 +533,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
     const stmt: Stmt = { k: 'mapLimit', fns: [...Array<string>(count).fill(long), last], limit: 2 };
     target.splice(Math.floor(sameShape() * (target.length + 1)), 0, stmt);
   }
-  if ((options.added ?? true) && (options.version ?? 11) >= 2)
+  if ((options.added ?? true) && (options.version ?? 12) >= 2)
     addSecondSet(seed, fns.slice(0, longRunFrom), main, server);
   // Jobs a queue's synchronous `add` calls and chains, added at different times by code that does
   // not wait for them (version 2 on; a stream of its own, drawn after every other, so that a seed's
@@ -538,7 +541,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // (in a request's lane before its response, a library's call chained so is the request running),
   // and only functions whose first statement awaits, as for the queues above.
   const syncAdded = random(seed ^ 0x6a09e667);
-  if ((options.added ?? true) && (options.version ?? 11) >= 2 && server === null && syncAdded() < 0.25) {
+  if ((options.added ?? true) && (options.version ?? 12) >= 2 && server === null && syncAdded() < 0.25) {
     const bodies: Array<[number, Stmt[]]> = [
       [-1, main],
       ...fns.slice(0, longRunFrom).map((f, i): [number, Stmt[]] => [i, f.body]),
@@ -564,7 +567,7 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
   // stint (`const held = other(dish).then(…); await …; return held;`: `other` started now and
   // awaited later, a dish of its own). Only functions that do not fail and have one to call.
   const returned = random(seed ^ 0x3c6ef372);
-  if ((options.added ?? true) && (options.version ?? 11) >= 2)
+  if ((options.added ?? true) && (options.version ?? 12) >= 2)
     for (let i = 0; i < longRunFrom; i++) {
       const f = fns[i];
       const targets = callable(i, false).filter((name) => names.indexOf(name) < longRunFrom);
@@ -581,22 +584,24 @@ export function generate(seed: number, options: GenerateOptions = {}): Program {
         if (returned() < 0.5) f.returnHeld.push({ k: 'work', ms: 0.6 + Math.round(returned() * 10) / 10 });
       }
     }
-  if ((options.added ?? true) && (options.version ?? 11) >= 3)
+  if ((options.added ?? true) && (options.version ?? 12) >= 3)
     addThirdSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 11) >= 4)
+  if ((options.added ?? true) && (options.version ?? 12) >= 4)
     addFourthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 11) >= 5)
+  if ((options.added ?? true) && (options.version ?? 12) >= 5)
     addFifthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 11) >= 6)
+  if ((options.added ?? true) && (options.version ?? 12) >= 6)
     addSixthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 11) >= 7)
+  if ((options.added ?? true) && (options.version ?? 12) >= 7)
     addSeventhSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 11) >= 8)
+  if ((options.added ?? true) && (options.version ?? 12) >= 8)
     addEighthSet(seed, fns.slice(0, longRunFrom), main, server);
-  if ((options.added ?? true) && (options.version ?? 11) >= 9)
-    addNinthSet(seed, fns.slice(0, longRunFrom), main, server, options.version ?? 11);
-  if ((options.added ?? true) && (options.version ?? 11) >= 11)
+  if ((options.added ?? true) && (options.version ?? 12) >= 9)
+    addNinthSet(seed, fns.slice(0, longRunFrom), main, server, options.version ?? 12);
+  if ((options.added ?? true) && (options.version ?? 12) >= 11)
     addTenthSet(seed, fns.slice(0, longRunFrom), main, server);
+  if ((options.added ?? true) && (options.version ?? 12) >= 12)
+    addEleventhSet(seed, fns.slice(0, longRunFrom), main, server);
   return { seed, fns, main, server };
 }
 
@@ -1002,6 +1007,44 @@ function addTenthSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['
         : { k: 'workerPosts', messages: int(1, 3), workMs: work() };
     const body = late.length > 0 && rnd() < 0.5 ? pick(late) : pick(few);
     body.stmts.splice(int(Math.min(body.from, body.stmts.length), body.stmts.length), 0, stmt);
+  }
+}
+
+/**
+ * The generator's eleventh set of constructs (program.ts, after `workerPosts`): a child forked
+ * while the code's work goes on (`forkOpen`) and sent a message later (`forkAsk`), its answers
+ * read then. From a stream of its own, drawn after every other (so that a seed's program is its
+ * version-11 program, with these added or not): two times in three, where there is a route
+ * requested at most four times, forked in its code before the response and asked after it — a
+ * message sent to a child forked before the code's work was over; else both in one body run once
+ * or twice, the fork before the ask.
+ */
+function addEleventhSet(seed: number, fns: FnDef[], main: Stmt[], server: Program['server']): void {
+  const { rnd, int, pick, work } = setStream(seed, 0x7137449a);
+  if (rnd() >= 0.35) return;
+  const runs = bodyRuns(fns, main, server);
+  const few = setBodies(fns, main, server).filter(
+    (b) => (runs.get(b.stmts) ?? 0) >= 1 && (runs.get(b.stmts) ?? 0) <= 2,
+  );
+  const routes = (server?.routes ?? []).filter((r) => {
+    const times = runs.get(r.after) ?? 0;
+    return times >= 1 && times <= 4;
+  });
+  const count = int(1, 2);
+  for (let id = 0; id < count; id++) {
+    const messages = int(1, 3);
+    const open: Stmt = { k: 'forkOpen', id, messages };
+    const ask: Stmt = { k: 'forkAsk', id, messages, workMs: work() };
+    if (routes.length > 0 && rnd() < 2 / 3) {
+      const route = pick(routes);
+      route.before.splice(int(0, route.before.length), 0, open);
+      route.after.splice(int(0, route.after.length), 0, ask);
+    } else if (few.length > 0) {
+      const body = pick(few);
+      const at = int(Math.min(body.from, body.stmts.length), body.stmts.length);
+      body.stmts.splice(at, 0, open);
+      body.stmts.splice(int(at + 1, body.stmts.length), 0, ask);
+    }
   }
 }
 

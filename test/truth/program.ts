@@ -713,7 +713,26 @@ export type Stmt =
    * answer, the worker task's (`worker eval`: README, "a message nobody asked for, the thread
    * speaking on its own account").
    */
-  | { k: 'workerPosts'; messages: number; workMs: number };
+  | { k: 'workerPosts'; messages: number; workMs: number }
+  /*
+   * Constructs of the generator's eleventh set (generate.ts, `version` 12): a channel opened while
+   * the code's work goes on and spoken to later, after its work may be over.
+   */
+  /**
+   * `child_process.fork` of a short Node program (`-e`, with an IPC channel) that waits to be sent
+   * a message, then sends `messages` back, one every few milliseconds, then disconnects: forked
+   * here, kept as `early<id>`, and asked later by the `forkAsk` of the same `id` in the same scope
+   * — a request's before its response, asked after it. (If it is never asked it exits after 30 s.)
+   */
+  | { k: 'forkOpen'; id: number; messages: number }
+  /**
+   * The ask of the child `forkOpen` forked (same `id`): the code sends it a message, its
+   * `'message'` listener works on each answer, and the code waits for the last, then for the
+   * child's `'exit'` (with `events.once`), then works. The send is the ask and the messages its
+   * answers (README: what arrives on a connection the code opened is its work while that work goes
+   * on): all of it the dish's, in a request's code after its response too.
+   */
+  | { k: 'forkAsk'; id: number; messages: number; workMs: number };
 
 /**
  * Libraries the programs may use, written into the node_modules beside them (runTruth.ts): their
@@ -1113,6 +1132,7 @@ export const AWAITING: ReadonlySet<Stmt['k']> = new Set([
   'netMany',
   'forkChild',
   'workerPosts',
+  'forkAsk',
 ]);
 
 function renderStmts(w: Writer, body: Stmt[], d: string): void {
@@ -2670,6 +2690,27 @@ function renderStmt(w: Writer, s: Stmt, d: string): void {
         `await new Promise((resolve) => { let got = 0; ${wk}.on('message', () => { if (++got === ${s.messages}) { __work(${d}, ${ms(s.workMs)}); resolve(); } else __work(${wd}, ${ms(s.workMs)}); }); });`,
       );
       w.line(`await ${wk}.terminate();`);
+      w.line(`__work(${d}, ${ms(s.workMs)});`);
+      return;
+    }
+    case 'forkOpen': {
+      // The child: waits for a message, then sends one every 5 ms and disconnects; never asked, it
+      // exits after 30 s (the timer, unref'd, keeps it no longer than its channel does).
+      const posts = `let i = 0; const t = setInterval(() => { process.send(i); if (++i === ${s.messages}) { clearInterval(t); process.disconnect(); } }, 5);`;
+      const source = `setTimeout(() => process.exit(0), 30000).unref(); process.once('message', () => { ${posts} });`;
+      w.line(
+        `const early${s.id} = require('node:child_process').fork(__filename, [], { execArgv: ['-e', ${JSON.stringify(source)}], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });`,
+      );
+      return;
+    }
+    case 'forkAsk': {
+      const child = `early${s.id}`;
+      const exited = w.fresh('exited');
+      w.line(`const ${exited} = once(${child}, 'exit');`);
+      w.line(
+        `await new Promise((resolve, reject) => { let got = 0; ${child}.on('error', reject); ${child}.on('message', () => { __work(${d}, ${ms(s.workMs)}); if (++got === ${s.messages}) resolve(); }); ${child}.send(1); });`,
+      );
+      w.line(`await ${exited};`);
       w.line(`__work(${d}, ${ms(s.workMs)});`);
       return;
     }

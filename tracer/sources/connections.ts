@@ -437,7 +437,10 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
               }
             // Its IPC channel (fork's): read as fast mode reads it, in full mode too (fullMode.ts).
             const channel = channelHandle(this);
-            if (channel !== null) channel[kConn] = slot;
+            if (channel !== null) {
+              channel[kConn] = slot;
+              noteLateSends(this);
+            }
           }
         }
         return result;
@@ -447,6 +450,37 @@ export function patchChildProcesses(childProcess: typeof import('node:child_proc
     replace(proto, 'spawn', patched as AnyFunction);
   }
   patchOpenedEmit(childProcess.ChildProcess.prototype, 'message', true);
+}
+
+/**
+ * A message the code sends a child it forked, once the sending task's own work is over (a request's
+ * after its response, to a child it forked before): the send is its late ask on the child, as a
+ * write to a connection is then (streams.ts noteAsker), taken up by the child's next 'message' or
+ * 'exit' (patchOpenedEmit) — what the child sends back is its work while it waits. Before, those
+ * answers ran as untracked code or in no stint, in both modes (generator 12's `forkAsk`). Only the
+ * task that forked the child: what the child sends is read as its opener's (patchOpenedEmit), so
+ * another task's send asks nothing of it here. Node gives each child with a channel its own `send`
+ * (setupChannel), so it is wrapped on the child.
+ */
+function noteLateSends(child: Piped & { send?: unknown }): void {
+  const send = child.send;
+  if (typeof send !== 'function') return;
+  const patched = {
+    send(this: Piped) {
+      if (enabled && current !== null) {
+        try {
+          const slot = this[kConn];
+          if (slot !== undefined && openerDone(current) && taskOf(slot.r) === current)
+            this[kLate] = [slot, replies];
+        } catch {
+          // never disturb the program
+        }
+      }
+      return Reflect.apply(send as AnyFunction, this, arguments);
+    },
+  }.send;
+  copyProperties(patched as AnyFunction, send as AnyFunction);
+  child.send = patched;
 }
 
 /** The handle of a child's IPC channel (Node keeps it under a symbol of its own), or null. */
