@@ -26,7 +26,7 @@
  * real MariaDB (prepared statements, a transaction on a pooled connection), NestJS 11 on pg (a
  * controller's plain method returning its service's call), Hono 4 on @hono/node-server with
  * mysql2 and express 5 + drizzle-orm 0.45 on pg (queries built and awaited, a transaction's
- * function), restify 11 on pg and express 5 + express-session 1.19 kept in redis by connect-redis 9
+ * function), restify 12 on pg and express 5 + express-session 1.19 kept in redis by connect-redis 9
  * on pg (the session read and saved as the request's waits; a login, a cart), each the shop of
  * expressPg.js (assertShopLanes); server-sent events on express 5 + pg (a stream a request, its
  * timer's events and queries its own work and waits), with @apollo/server 5 standalone on pg
@@ -868,7 +868,7 @@ describe('real servers, traced under load', function () {
         });
       });
 
-      it('restify 11 + pg: requests named by route behind its query and body parsers, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish', async () => {
+      it('restify 12 + pg: requests named by route behind its query and body parsers, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish', async () => {
         const run = await record(
           dir,
           'restifyPg',
