@@ -26,7 +26,10 @@
  * real MariaDB (prepared statements, a transaction on a pooled connection), NestJS 11 on pg (a
  * controller's plain method returning its service's call), Hono 4 on @hono/node-server with
  * mysql2 and express 5 + drizzle-orm 0.45 on pg (queries built and awaited, a transaction's
- * function), each the shop of expressPg.js (assertShopLanes), with @apollo/server 5 standalone on pg
+ * function), restify 12 on pg and express 5 + express-session 1.19 kept in redis by connect-redis 9
+ * on pg (the session read and saved as the request's waits; a login, a cart), each the shop of
+ * expressPg.js (assertShopLanes); server-sent events on express 5 + pg (a stream a request, its
+ * timer's events and queries its own work and waits), with @apollo/server 5 standalone on pg
  * (graphql-http's shop: root fields members named after their resolvers) — and no reads of a pool's
  * connection held for nobody where its waiters queue (assertNoHeldReplies); and the routers whose route
  * patterns name requests (fastify, hapi, Hono on @hono/node-server and h3 on Node's http server —
@@ -863,6 +866,142 @@ describe('real servers, traced under load', function () {
           after: 'POST /visit/:key',
           afterDish: 'remember',
         });
+      });
+
+      it('restify 12 + pg: requests named by route behind its query and body parsers, queries as waits, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish', async () => {
+        const run = await record(
+          dir,
+          'restifyPg',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150' },
+          shopScenario([['/orders', '{"item":"tea"}'], ['/orders']], 201),
+          '/products/5',
+        );
+        assertShopLanes(run, path.join(SERVERS, 'restifyPg.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'RESTIFY BUSY LINE',
+          after: 'POST /orders',
+          afterDish: 'audit',
+        });
+        assertNoHeldReplies(run.summary);
+      });
+
+      it("express 5 + express-session kept in redis by connect-redis 9 (node-redis 6) + pg: requests named by route, the session's read before the route and its save as the response ends the request's waits, a login that regenerates and saves its session the callback way and a cart read with its cookie plain requests, Promise.all as overlapping children, the busy step a block at its line, the audit after the response a dish", async () => {
+        const shop = shopScenario(
+          [
+            ['/orders', '{"item":"tea"}'],
+            ['/orders', '{"item":"milk"}'],
+          ],
+          201,
+        );
+        const run = await record(
+          dir,
+          'expressSession',
+          mode,
+          { PG_URL: pg.url, REDIS_PORT: String(redis.port), BUSY_MS: '150' },
+          async (port) => {
+            await shop(port);
+            // A login, then its cart with the cookie it set: the session read from redis.
+            const login = await fetch(`http://127.0.0.1:${port}/login`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: '{"user":"ada"}',
+            });
+            assert.equal(login.status, 201, 'logged in');
+            await login.text();
+            const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+            assert.match(cookie, /^connect\.sid=/, 'with a session cookie');
+            const cart = await fetch(`http://127.0.0.1:${port}/cart`, { headers: { cookie } });
+            assert.equal(cart.status, 200, 'the cart of the session');
+            await cart.text();
+            await sleep(100);
+          },
+          '/products/5',
+        );
+        assertShopLanes(run, path.join(SERVERS, 'expressSession.js'), {
+          products: 'GET /products/:id',
+          summary: 'GET /summary',
+          report: 'GET /report/:id',
+          busyLine: 'SESSION BUSY LINE',
+          after: 'POST /orders',
+          afterDish: 'audit',
+          plain: ['POST /login', 'GET /cart'],
+        });
+        assertNoHeldReplies(run.summary);
+      });
+
+      it('express 5 + pg, server-sent events: each stream one task named by its route from its first line to its last event, the events its timer writes (each the answer of a query) its own work and waits, the step of one a block on it at its line, a stream the client leaves ending then, no other lanes', async () => {
+        const file = path.join(SERVERS, 'expressSse.js');
+        const events = 8;
+        /** Reads a stream's events; after `leaveAfter` of them the client leaves. */
+        const stream = (port: number, pathname: string, leaveAfter = Infinity): Promise<number> =>
+          new Promise((resolve, reject) => {
+            const req = http.get({ host: '127.0.0.1', port, path: pathname, agent: false }, (res) => {
+              let seen = 0;
+              res.on('data', (d: Buffer) => {
+                seen += (d.toString().match(/^data: /gm) ?? []).length;
+                if (seen >= leaveAfter) {
+                  req.destroy();
+                  resolve(seen);
+                }
+              });
+              res.on('end', () => resolve(seen));
+              res.on('error', () => resolve(seen));
+            });
+            req.on('error', reject);
+          });
+        const run = await record(
+          dir,
+          'expressSse',
+          mode,
+          { PG_URL: pg.url, BUSY_MS: '150', EVENTS: String(events) },
+          async (port) => {
+            assert.equal(await stream(port, '/prices/tea'), events, 'a stream read to its end');
+            const together = await Promise.all([stream(port, '/prices/milk'), stream(port, '/prices/rice')]);
+            assert.deepEqual(together, [events, events], 'two streams at once');
+            assert.equal(await stream(port, '/prices/salt?step'), events, 'a stream with a step');
+            assert.equal(await stream(port, '/prices/left', 2), 2, 'a stream the client leaves');
+            for (const id of [1, 2]) assert.equal(await request(port, 'GET', `/products/${id}`), 200);
+            await sleep(300);
+          },
+          '/prices/load',
+          40,
+        );
+        const s = run.summary;
+        assert.ok(run.loaded >= 40, `the load ran (${run.loaded} streams)`);
+        // Each stream one task, with no child: its timer's events are its own work.
+        const streams = requestsOf(run, 'GET /prices/:symbol', run.loaded + 5, 'stream');
+        const whole = streams.filter((t) => t.outcome !== 'aborted');
+        assert.ok(whole.length >= run.loaded + 4, `the streams read to their end (${whole.length})`);
+        for (const t of whole) {
+          // Its first stint, then at least each event's tick and its query's reply.
+          assert.ok(t.stints >= events + 1, `each event the stream's own stint (${t.stints} stints)`);
+          assert.ok(t.waitMs > 0, 'the stream waits between its events');
+        }
+        const left = streams.filter((t) => t.outcome === 'aborted');
+        assert.equal(left.length, 1, `the stream the client left ends aborted (${describe_(s, left)})`);
+        assert.ok(left[0].endMs !== null, 'and ends');
+        // The stream with the step is the fourth to begin (tea, then milk and rice, then salt):
+        // its step a block on it at its line. (Not the longest block of any stream: a loaded
+        // machine stretches other streams' stints past a block's length too, held off the CPU with
+        // none of that wait known — pg's `_pulseQueryQueue`, 144 ms, at load 33.)
+        const stepped = [...streams].sort((a, b) => a.startMs - b.startMs)[3];
+        const step = stepBlock(run, stepped);
+        assert.ok(step, `the step is a block on its stream (${JSON.stringify(s.blocks.map((b) => b.task))})`);
+        assertBlockLine(step, stepped, file, 'SSE BUSY LINE');
+        const products = requestsOf(run, 'GET /products/:id', 2, 'plain request');
+        assertNoOtherLanes(
+          s,
+          [...streams, ...products],
+          "no other lanes: the pool and the timers are nobody else's",
+        );
+        // A tick whose query's reply came after a later tick ended the stream: the reply is the
+        // stream's (its code awaits it still), none of it held for nobody (tracerTasks.test.ts,
+        // replyAfterResponse.js).
+        assertNoHeldReplies(s);
+        assertUntrackedUnder(run.timeline, UNTRACKED_MAX);
       });
 
       it("Node's http server + pg, a synchronous listener that drains the body or arms a deadline and chains its route's async function (`.catch`, `.finally`, `.then`): each request one task with no child, queries as waits, Promise.all as overlapping children, the busy step a block on the request at its line, the audit after the response a dish", async () => {

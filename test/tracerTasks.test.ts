@@ -5638,6 +5638,114 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("reads a reply that comes in parts after its request answered, its code awaiting it still (a query asked before the response, awaited after it: an event-stream's tick), as the request's, not as held reads of nobody's, in both modes", async () => {
+    const program = path.join(dir, 'replyAfterResponse.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        // By the clock: see endedConnection.js.
+        'function spin(ms) {',
+        '  const end = performance.now() + ms;',
+        '  while (performance.now() < end);',
+        '}',
+        // A database that answers each query in two parts, 40 ms apart.
+        'const database = net.createServer((socket) => {',
+        "  socket.on('data', () => {",
+        "    socket.write('ro');",
+        "    setTimeout(() => socket.write('ws\\n'), 40);",
+        '  });',
+        '});',
+        'let connection = null;',
+        'const answers = [];',
+        // A client that collects a reply's parts (parsing each for 3 ms) and settles the query's
+        // promise at its end of line.
+        'function ask(q) {',
+        '  return new Promise((resolve) => {',
+        "    let got = '';",
+        '    const onData = (data) => {',
+        '      spin(3);',
+        '      got += data;',
+        "      if (!got.endsWith('\\n')) return;",
+        "      connection.off('data', onData);",
+        '      resolve(got.trim());',
+        '    };',
+        "    connection.on('data', onData);",
+        '    connection.write(q);',
+        '  });',
+        '}',
+        'const server = http.createServer(async (req, res) => {',
+        '  if (connection === null) {',
+        '    connection = net.connect(database.address().port, "127.0.0.1");',
+        "    await new Promise((resolve) => connection.once('connect', resolve));",
+        '  }',
+        // Asked before the response, awaited after it: the request's own code goes on with the reply.
+        "  const rows = ask('q\\n');",
+        "  res.end('ok');",
+        '  answers.push(await rows);',
+        '});',
+        "database.listen(0, '127.0.0.1', () => server.listen(0, '127.0.0.1', async () => {",
+        '  for (const p of ["/a", "/b"]) {',
+        '    await new Promise((resolve) =>',
+        "      http.get({ host: '127.0.0.1', port: server.address().port, path: p, agent: false }, (r) => r.resume().on('end', resolve)));",
+        '    await new Promise((resolve) => setTimeout(resolve, 80));',
+        '  }',
+        "  console.log(answers.join(','));",
+        '  connection.destroy();',
+        '  server.close();',
+        '  database.close();',
+        '}));',
+        '',
+      ].join('\n'),
+    );
+    for (const { mode, result, timeline } of await inBothModes(program)) {
+      assert.equal(result.stdout.trim(), 'rows,rows', `${mode}: the replies came`);
+      const names = timeline.tasks.map((t) => t.name).join(', ');
+      assert.ok(
+        ['/a', '/b'].every((p) =>
+          timeline.tasks.some((t) => t.kind === 'request' && t.name === `GET ${p}` && t.endedAt !== null),
+        ),
+        `${mode}: ${names}`,
+      );
+      // Both parts of each reply are read after the request answered, 3 ms of parsing each: the
+      // request's reading, its code awaiting the reply (before, the first part was held as a
+      // 'connection reply' lane of nobody's, with the library's tasks).
+      assert.deepEqual(
+        timeline.tasks.filter((t) => t.name === 'connection reply' && t.stints.length > 0).map((t) => t.name),
+        [],
+        `${mode}: no reads held for nobody's reply (${names})`,
+      );
+      const s = timeline.stints;
+      const ran: Record<string, number> = {};
+      for (let i = 0; i < s.length; i++) {
+        const lane = timeline.tasks[s.task[i]];
+        const key = `${lane.name} (${lane.kind})`;
+        ran[key] = (ran[key] ?? 0) + timeline.stintEnd(i) - s.start[i];
+      }
+      // (The second request's: the first opened the connection, which Node 24's full mode read
+      // otherwise — untracked, not held; see docs/lanes.md.)
+      for (const p of ['/b']) {
+        const request = timeline.tasks.find((t) => t.kind === 'request' && t.name === `GET ${p}`)!;
+        const index = timeline.tasks.indexOf(request);
+        const mine = timeline.tasks.filter((t) => t === request || t.parent === index);
+        const ms = mine.reduce(
+          (sum, t) =>
+            sum +
+            t.stints.reduce(
+              (x, i) => x + (s.start[i] >= request.endedAt! ? timeline.stintEnd(i) - s.start[i] : 0),
+              0,
+            ),
+          0,
+        );
+        assert.ok(
+          ms >= 6,
+          `${mode}: both parts of ${p}'s reply read as its work (${ms.toFixed(1)} ms; ms per lane: ${JSON.stringify(ran)})`,
+        );
+      }
+    }
+  });
+
   it("reads a connection's close for the code that ended it, not as held reads of nobody's reply (postgres.js's `sql.end()` writing its last message after the requests answered), in both modes", async () => {
     const program = path.join(dir, 'endedConnection.js');
     fs.writeFileSync(

@@ -1982,7 +1982,7 @@ export function probeSettled(tag: Strand | undefined, chained: boolean): void {
     // (Whether this answers what it asked after its work was over: read before the count moves.)
     if (waitsLate(task)) probeLate = task;
     task.answered = ++replies;
-    if (probing.holdsReply) heldAnswered(probing, task, probeLate === task);
+    if (probing.holdsReply) heldAnswered(probing, task, probeLate === task || chained);
   }
   if (again && replyAgain(task!, firstLate)) {
     probeReacts = chained;
@@ -2043,10 +2043,19 @@ let probeLate: Task | null = null;
 /**
  * A read of the reads a connection held for nobody's asker (sources/streams.ts, heldReply) settled
  * a promise of `task`'s: the reply they were part of was `task`'s (a connection answers in the
- * order asked), and so are they, when its work goes on.
+ * order asked), and so are they, when its work goes on — or when its code goes on with this very
+ * answer: `goesOn`, it waits for what it asked after its work was over (waitsLate), or the promise
+ * settled has a reaction queued (an `await` of it, a `.then`: CHAINED_BIT), which runs as the
+ * task's. A request's code that asked before its response and awaits the reply after it (an
+ * event-stream's tick that ended the response while the query of another was on its way, a
+ * `res.end()` before `await saved`): before, the parts of the reply read before the one that
+ * settled it were a `connection reply` lane of nobody's, while its continuation ran in the
+ * request's lane (express 5 + pg, server-sent events at 8 connections, full mode: 5 such lanes in
+ * 320 streams). A promise the task left on the connection with nothing chained (pg's client's, that
+ * the connection's end settles) still says nothing of whose the reads were.
  */
-function heldAnswered(held: Task, task: Task, late: boolean): void {
-  if (task === held || task.holdsReply || onHeldAnswered === null || (openerDone(task) && !late)) return;
+function heldAnswered(held: Task, task: Task, goesOn: boolean): void {
+  if (task === held || task.holdsReply || onHeldAnswered === null || (openerDone(task) && !goesOn)) return;
   held.holdsReply = false;
   onHeldAnswered(held, task);
 }
