@@ -7098,6 +7098,120 @@ describe('tasks the tracer finds in real programs', function () {
     }
   });
 
+  it("begins a request's reply where the read that answered it began when that read answered others too, not back in a listener of nobody's before it, in both modes", async () => {
+    // A read that settles the waits of several tasks, one of them nobody's, is no stint of its
+    // own: it is part of the gap before the next stint, which takes it as the I/O callback that
+    // led to it (the first of them to run on). But the busy time before that read began is no
+    // part of it. Here a client pipelines its asks on one connection (replies in the order asked,
+    // as ioredis's does); the HTTP server's 'connection' listener, nobody's code, notes each
+    // connection through it and spins 5 ms when two requests wait, having told the echo server
+    // (on a thread of its own) to answer: one read brings the replies to the listener's notes and
+    // to both requests' pings, the first of them nobody's. On main's build the first request's
+    // reply began inside the spin (its continuation, or a tick the read queued, given the gap's
+    // busy time up to the thread's own CPU).
+    const program = path.join(dir, 'replyAfterMixedRead.js');
+    fs.writeFileSync(
+      program,
+      [
+        "const http = require('node:http');",
+        "const net = require('node:net');",
+        "const { performance } = require('node:perf_hooks');",
+        "const { Worker } = require('node:worker_threads');",
+        'const worker = new Worker(',
+        '  [',
+        '    "const net = require(\'node:net\');",',
+        '    "const { parentPort } = require(\'node:worker_threads\');",',
+        '    "let httpPort = 0;",',
+        '    "const server = net.createServer((s) => {",',
+        '    "  let asks = 0;",',
+        '    "  let pings = 0;",',
+        '    "  s.on(\'data\', (d) => {",',
+        '    "    asks += d.length / 4;",',
+        '    "    pings += String(d).split(\'ping\').length - 1;",',
+        '    "    if (pings < 2) return;",',
+        '    "    pings -= 2;",',
+        '    "    const poke = net.connect(httpPort, \'127.0.0.1\');",',
+        '    "    poke.once(\'data\', () => {",',
+        '    "      s.write(\'pong\'.repeat(asks));",',
+        '    "      asks = 0;",',
+        '    "      setTimeout(() => poke.destroy(), 20);",',
+        '    "    });",',
+        '    "  });",',
+        '    "});",',
+        '    "server.listen(0, \'127.0.0.1\', () => parentPort.postMessage(server.address().port));",',
+        "    \"parentPort.on('message', (m) => m === 'stop' ? server.close(() => process.exit(0)) : (httpPort = m));\",",
+        "  ].join('\\n'),",
+        '  { eval: true },',
+        ');',
+        '// [start, end] of each spin of the listener, on the trace clock (performance.now()).',
+        'const spins = [];',
+        'let waiting = 0;',
+        "worker.once('message', (echoPort) => {",
+        '  // The pipelined client: each reply settles the oldest ask.',
+        '  const asked = [];',
+        "  const client = net.connect(echoPort, '127.0.0.1');",
+        "  client.on('data', (d) => {",
+        '    for (let n = d.length / 4; n > 0; n--) asked.shift()();',
+        '  });',
+        '  const ask = (what) =>',
+        '    new Promise((resolve) => {',
+        '      asked.push(resolve);',
+        '      client.write(what);',
+        '    });',
+        "  client.on('connect', () => {",
+        '    const server = http.createServer(async (req, res) => {',
+        '      waiting++;',
+        "      await ask('ping');",
+        '      waiting--;',
+        "      res.end('pong');",
+        '    });',
+        "    server.on('connection', (socket) => {",
+        "      ask('conn');",
+        '      if (waiting < 2) return;',
+        "      socket.write('go');",
+        '      const start = performance.now();',
+        '      while (performance.now() < start + 5);',
+        '      spins.push([start, performance.now()]);',
+        '    });',
+        "    server.listen(0, '127.0.0.1', async () => {",
+        '      const { port } = server.address();',
+        '      worker.postMessage(port);',
+        '      const get = (p) =>',
+        '        new Promise((resolve, reject) =>',
+        "          http.get({ host: '127.0.0.1', port, path: p, agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),",
+        '        );',
+        '      for (let i = 0; i < 6; i++) await Promise.all([get(`/a${i}`), get(`/b${i}`)]);',
+        '      console.log(JSON.stringify(spins));',
+        '      client.end();',
+        '      server.close();',
+        "      worker.postMessage('stop');",
+        '    });',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    for (const mode of ['fast', 'full']) {
+      const { summary, timeline, result } = await traced(dir, program, { mode });
+      const spins = JSON.parse(result.stdout) as Array<[number, number]>;
+      const requests = timeline.tasks.filter((t) => t.kind === 'request');
+      assert.equal(requests.length, 12, mode);
+      // (The worker, held back by a loaded machine, may answer after a spin has ended: most don't.)
+      assert.ok(spins.length >= 4, `${mode} mode: the listener spun while requests waited (${spins.length})`);
+      for (const request of requests) {
+        const stints = request.stints.map((i) => [timeline.stints.start[i], timeline.stintEnd(i)]);
+        const where = `${mode} mode, request ${request.id}: stints ${JSON.stringify(stints)}, spins ${JSON.stringify(spins)}`;
+        for (const [start, end] of stints)
+          assert.ok(
+            spins.every(([from, to]) => end <= from || to <= start),
+            `no stint of the request while nobody's listener spun (${where})`,
+          );
+        const waitMs = summary.tasks.find((t) => t.id === request.id)!.waitMs;
+        assert.ok(waitMs > 0, `the request waits for its reply (${where})`);
+      }
+    }
+  });
+
   it("shows a request's wait for the rest of its body, read after the loop polled, and a large body's parts one stint, in both modes", async () => {
     // As a reply's (above): the second part of a request's body comes only after the loop has
     // polled, and the request waits for it. The slowdown widens the merge window to 20 ms; the
