@@ -179,6 +179,30 @@ function assertRanAsRequests(
  * How many of the busy stretches a program printed (its last line of output: [start, end] pairs)
  * ran as one of the `handlers`, each a task of a connection; throws naming the first that did not.
  */
+/**
+ * No stint of these requests lies inside a spin of a listener of nobody's (the program's printed
+ * [from, to] stretches), and each request waits for its reply.
+ */
+function assertNoStintInSpins(
+  timeline: Timeline,
+  summary: Summary,
+  requests: TimelineTask[],
+  spins: Array<[number, number]>,
+  mode: string,
+): void {
+  for (const request of requests) {
+    const stints = request.stints.map((i) => [timeline.stints.start[i], timeline.stintEnd(i)]);
+    const where = `${mode} mode, request ${request.id}: stints ${JSON.stringify(stints)}, spins ${JSON.stringify(spins)}`;
+    for (const [start, end] of stints)
+      assert.ok(
+        spins.every(([from, to]) => end <= from || to <= start),
+        `no stint of the request while nobody's listener spun (${where})`,
+      );
+    const waitMs = summary.tasks.find((t) => t.id === request.id)!.waitMs;
+    assert.ok(waitMs > 0, `the request waits for its reply (${where})`);
+  }
+}
+
 function ranByHandlers(stdout: string, summary: Summary, timeline: Timeline, handlers: string[]): number {
   const lines = stdout.trim().split('\n');
   const stretches = JSON.parse(lines[lines.length - 1]) as Array<[number, number]>;
@@ -7084,17 +7108,7 @@ describe('tasks the tracer finds in real programs', function () {
       assert.equal(requests.length, 5, mode);
       // (The poke's connection comes before the reply it precedes by 1 ms: most requests see one.)
       assert.ok(spins.length >= 3, `${mode} mode: the listener spun while requests waited (${spins.length})`);
-      for (const request of requests) {
-        const stints = request.stints.map((i) => [timeline.stints.start[i], timeline.stintEnd(i)]);
-        const where = `${mode} mode, request ${request.id}: stints ${JSON.stringify(stints)}, spins ${JSON.stringify(spins)}`;
-        for (const [start, end] of stints)
-          assert.ok(
-            spins.every(([from, to]) => end <= from || to <= start),
-            `no stint of the request while nobody's listener spun (${where})`,
-          );
-        const waitMs = summary.tasks.find((t) => t.id === request.id)!.waitMs;
-        assert.ok(waitMs > 0, `the request waits for its reply (${where})`);
-      }
+      assertNoStintInSpins(timeline, summary, requests, spins, mode);
     }
   });
 
@@ -7198,17 +7212,7 @@ describe('tasks the tracer finds in real programs', function () {
       assert.equal(requests.length, 12, mode);
       // (The worker, held back by a loaded machine, may answer after a spin has ended: most don't.)
       assert.ok(spins.length >= 4, `${mode} mode: the listener spun while requests waited (${spins.length})`);
-      for (const request of requests) {
-        const stints = request.stints.map((i) => [timeline.stints.start[i], timeline.stintEnd(i)]);
-        const where = `${mode} mode, request ${request.id}: stints ${JSON.stringify(stints)}, spins ${JSON.stringify(spins)}`;
-        for (const [start, end] of stints)
-          assert.ok(
-            spins.every(([from, to]) => end <= from || to <= start),
-            `no stint of the request while nobody's listener spun (${where})`,
-          );
-        const waitMs = summary.tasks.find((t) => t.id === request.id)!.waitMs;
-        assert.ok(waitMs > 0, `the request waits for its reply (${where})`);
-      }
+      assertNoStintInSpins(timeline, summary, requests, spins, mode);
     }
   });
 
