@@ -85,7 +85,14 @@ describe('a busy machine', function () {
     );
     // Blamed in the spin: its loop (line 15) or the reading of the thread's CPU time it calls (11).
     const line = real.location === null ? null : `${path.basename(real.location.file)}:${real.location.line}`;
-    assert.ok(line === 'busyMachine.js:15' || line === 'busyMachine.js:11', `blamed in the spin: ${line}`);
+    const where = summary.blocks.map(
+      (b) =>
+        `${b.durationMs} ms at ${b.location === null ? null : `${path.basename(b.location.file)}:${b.location.line}`}`,
+    );
+    assert.ok(
+      line === 'busyMachine.js:15' || line === 'busyMachine.js:11',
+      `blamed in the spin: ${line} (blocks: ${where.join(', ')})`,
+    );
   });
 
   it("judges a stint nested in another task's by the time it held the loop, not by the wall time a busy core stretched it to", async () => {
